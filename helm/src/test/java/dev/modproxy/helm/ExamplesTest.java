@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
@@ -123,22 +124,45 @@ class ExamplesTest {
     }
 
     @Test
-    void everyInjectLabelNamesACacheTheExamplesCreate() throws IOException {
+    void everyOptedInPodResolvesToACacheTheExamplesCreate() throws IOException {
         List<HasMetadata> all = allExamples();
-        Set<String> caches = all.stream().filter(o -> "GoProxyCache".equals(o.getKind()))
-                .map(o -> o.getMetadata().getNamespace() + "/" + o.getMetadata().getName()).collect(Collectors.toSet());
+        List<HasMetadata> caches = all.stream().filter(o -> "GoProxyCache".equals(o.getKind())).toList();
         List<HasMetadata> labeled = new ArrayList<>(all.stream().filter(o -> o.getMetadata().getLabels() != null
                 && o.getMetadata().getLabels().containsKey(INJECT)).toList());
         labeled.add(jenkinsAgentPod());
         for (HasMetadata object : labeled) {
             String value = object.getMetadata().getLabels().get(INJECT);
-            String namespace = object.getMetadata().getNamespace();
-            String cache = switch (value) {
-                case "true" -> namespace + "/default";
-                default -> value.contains("/") ? value : namespace + "/" + value;
-            };
-            assertTrue(caches.contains(cache), object.getKind() + " " + object.getMetadata().getName() + " asks for " + cache + ", not among " + caches);
+            assertTrue(LABEL_VALUE.matcher(value).matches(), object.getKind() + ": '" + value + "' is not a valid label value");
+            String cache = chosenCache(object, caches);
+            assertTrue(caches.stream().anyMatch(c -> key(c).equals(cache)),
+                    object.getKind() + " " + object.getMetadata().getName() + " asks for " + cache + ", which no example creates");
         }
+    }
+
+    /** Kubernetes label values: 63 characters at most, alphanumeric at both ends, no '/'. */
+    static final Pattern LABEL_VALUE = Pattern.compile("^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$");
+
+    /** The webhook's choice for an opted-in pod (docs/injection.md): a named cache, the pod's annotation, the namespace default. */
+    static String chosenCache(HasMetadata pod, List<HasMetadata> caches) {
+        // a pod template without a namespace (Jenkins) must name its cache as namespace/name
+        String namespace = pod.getMetadata().getNamespace() == null ? "(the agent's namespace)" : pod.getMetadata().getNamespace();
+        String label = pod.getMetadata().getLabels().get(INJECT);
+        if (!label.equals("true")) {
+            return namespace + "/" + label;
+        }
+        Map<String, String> annotations = pod.getMetadata().getAnnotations() == null ? Map.of() : pod.getMetadata().getAnnotations();
+        String named = annotations.get("modproxy.dev/cache");
+        if (named != null) {
+            return named.contains("/") ? named : namespace + "/" + named;
+        }
+        List<HasMetadata> defaults = caches.stream().filter(c -> namespace.equals(c.getMetadata().getNamespace())
+                && c.getMetadata().getAnnotations() != null && "true".equals(c.getMetadata().getAnnotations().get("modproxy.dev/default")))
+                .toList();
+        return defaults.isEmpty() ? "(no default cache in " + namespace + ")" : key(defaults.get(0));
+    }
+
+    static String key(HasMetadata object) {
+        return object.getMetadata().getNamespace() + "/" + object.getMetadata().getName();
     }
 
     static Map<String, Object> spec(String file) throws IOException {
