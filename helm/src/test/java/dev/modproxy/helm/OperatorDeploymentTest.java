@@ -49,8 +49,27 @@ class OperatorDeploymentTest {
         Rendered rendered = Chart.render();
         assertEquals(1, rendered.one(Deployment.class).getSpec().getReplicas());
         assertEquals(Optional.empty(), env(operator(rendered), "QUARKUS_OPERATOR_SDK_LEADER_ELECTION_ENABLED"));
-        assertTrue(rendered.all(Role.class).stream().flatMap(r -> r.getRules().stream())
-                .noneMatch(rule -> rule.getResources().contains("leases")), "no Lease access without leader election");
+    }
+
+    @Test
+    void leaseAccessIsLimitedToTheOperatorLeaseInItsNamespace() {
+        for (Map<String, Object> values : List.of(ValuesMatrix.DEFAULTS, ValuesMatrix.TWO_REPLICAS, ValuesMatrix.WATCHED_NAMESPACES)) {
+            Rendered rendered = Chart.render(values);
+            assertTrue(rendered.all(ClusterRole.class).stream().flatMap(r -> r.getRules().stream())
+                    .noneMatch(r -> r.getResources().contains("leases")), "Lease access granted cluster-wide");
+            var leaseRules = rendered.all(Role.class).stream().flatMap(r -> r.getRules().stream())
+                    .filter(r -> r.getResources().contains("leases")).toList();
+            assertEquals(List.of("create"), leaseRules.get(0).getVerbs());
+            assertEquals(List.of("modproxy-operator-lease"), leaseRules.get(1).getResourceNames());
+        }
+    }
+
+    @Test
+    void cachesRunTheProxyImageOfThisRelease() {
+        assertEquals(Optional.of("modproxy/proxy:0.1.0"), env(operator(Chart.render()), "MODPROXY_OPERATOR_PROXY_IMAGE"));
+        Container mirrored = operator(Chart.render(Chart.values(
+                "proxy.image.repository", "registry.cn-hangzhou.example/mirror/modproxy-proxy", "proxy.image.tag", "0.1.0")));
+        assertEquals(Optional.of("registry.cn-hangzhou.example/mirror/modproxy-proxy:0.1.0"), env(mirrored, "MODPROXY_OPERATOR_PROXY_IMAGE"));
     }
 
     @Test
@@ -98,6 +117,7 @@ class OperatorDeploymentTest {
         assertTrue(verbsByResource.contains(Map.entry("goproxycaches/finalizers", List.of("patch", "update"))));
         assertTrue(verbsByResource.contains(Map.entry("events", List.of("create", "patch"))));
         assertFalse(verbsByResource.stream().anyMatch(e -> e.getKey().equals("pods")), "the operator never needs to read build pods");
+        assertFalse(verbsByResource.stream().anyMatch(e -> e.getKey().equals("secrets")), "no Secret access in watched namespaces");
         assertTrue(rendered.all(Role.class).stream().noneMatch(r -> r.getMetadata().getName().endsWith("-caches")));
     }
 
