@@ -1,10 +1,11 @@
 package dev.modproxy.helm;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -22,6 +23,19 @@ class PlainManifestsTest {
                 + Chart.template(DEPLOY_VALUES);
     }
 
+    static String firstDifference(String expected, String actual) {
+        List<String> want = expected.lines().toList();
+        List<String> have = actual.lines().toList();
+        for (int i = 0; i < Math.max(want.size(), have.size()); i++) {
+            String w = i < want.size() ? want.get(i) : "<end of file>";
+            String h = i < have.size() ? have.get(i) : "<end of file>";
+            if (!w.equals(h)) {
+                return "line " + (i + 1) + ": chart renders '" + w + "', file has '" + h + "'";
+            }
+        }
+        return "line endings differ";
+    }
+
     @Test
     void deployManifestsMatchTheChart() throws IOException {
         Path file = Chart.repositoryRoot().resolve("deploy/modproxy.yaml");
@@ -31,6 +45,9 @@ class PlainManifestsTest {
             Files.writeString(file, expected);
         }
         String actual = Files.exists(file) ? Files.readString(file) : "";
-        assertEquals(expected, actual, "deploy/modproxy.yaml is out of date with helm/modproxy; refresh it with: " + REFRESH_COMMAND);
+        if (!expected.equals(actual)) {
+            fail("deploy/modproxy.yaml is out of date with helm/modproxy (" + firstDifference(expected, actual)
+                    + "); refresh it with: " + REFRESH_COMMAND);
+        }
     }
 }
