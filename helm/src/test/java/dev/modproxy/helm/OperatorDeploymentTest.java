@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
@@ -49,6 +50,8 @@ class OperatorDeploymentTest {
         Rendered rendered = Chart.render();
         assertEquals(1, rendered.one(Deployment.class).getSpec().getReplicas());
         assertEquals(Optional.empty(), env(operator(rendered), "QUARKUS_OPERATOR_SDK_LEADER_ELECTION_ENABLED"));
+        // a budget of one pod would block every node drain
+        assertTrue(rendered.all(PodDisruptionBudget.class).isEmpty());
     }
 
     @Test
@@ -84,6 +87,12 @@ class OperatorDeploymentTest {
         assertEquals(List.of("create"), leaseRules.get(0).getVerbs());
         assertEquals(List.of("modproxy-operator-lease"), leaseRules.get(1).getResourceNames());
         assertTrue(leaseRules.get(1).getVerbs().containsAll(List.of("get", "update")));
+
+        // a drain keeps one replica, so the webhook always has an endpoint
+        PodDisruptionBudget budget = rendered.one(PodDisruptionBudget.class);
+        assertEquals(1, budget.getSpec().getMinAvailable().getIntVal());
+        assertTrue(rendered.one(Deployment.class).getSpec().getTemplate().getMetadata().getLabels().entrySet()
+                .containsAll(budget.getSpec().getSelector().getMatchLabels().entrySet()));
     }
 
     @Test
