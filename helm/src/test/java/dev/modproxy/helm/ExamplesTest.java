@@ -81,7 +81,7 @@ class ExamplesTest {
 
     @Test
     void aCacheWithTyposIsRejectedNamingEachField() throws IOException {
-        Path invalid = Path.of("src/test/resources/invalid/goproxycache-typos.yaml");
+        Path invalid = Chart.repositoryRoot().resolve("helm/src/test/resources/invalid/goproxycache-typos.yaml");
         List<String> problems = schema.problems(asMap(read(invalid).get(0)));
 
         assertEquals(3, problems.size(), problems.toString());
