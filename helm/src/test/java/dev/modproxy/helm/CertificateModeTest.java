@@ -58,7 +58,10 @@ class CertificateModeTest {
         var pod = rendered.one(Deployment.class).getSpec().getTemplate().getSpec();
         Volume tls = pod.getVolumes().stream().filter(v -> v.getSecret() != null).findFirst().orElseThrow();
         assertEquals("modproxy-webhook-tls", tls.getSecret().getSecretName());
-        assertTrue(pod.getContainers().get(0).getVolumeMounts().stream().anyMatch(m -> m.getName().equals(tls.getName()) && m.getReadOnly()));
+        var mount = pod.getContainers().get(0).getVolumeMounts().stream().filter(m -> m.getName().equals(tls.getName())).findFirst().orElseThrow();
+        assertTrue(mount.getReadOnly());
+        // the operator reads the certificate where the chart mounts it
+        assertEquals(Optional.of(mount.getMountPath()), OperatorDeploymentTest.env(pod.getContainers().get(0), "MODPROXY_WEBHOOK_CERT_DIR"));
         assertEquals(Optional.of("cert-manager"), OperatorDeploymentTest.env(pod.getContainers().get(0), "MODPROXY_WEBHOOK_CERT_MODE"));
 
         // cert-manager writes the Secret and the caBundle: the operator needs neither
