@@ -1,0 +1,81 @@
+{{/* The prefix of every object name. */}}
+{{- define "modproxy.fullname" -}}
+{{- .Values.fullnameOverride | default .Release.Name | trunc 40 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "modproxy.operatorName" -}}
+{{- printf "%s-operator" (include "modproxy.fullname" .) -}}
+{{- end -}}
+
+{{- define "modproxy.webhookServiceName" -}}
+{{- printf "%s-webhook" (include "modproxy.fullname" .) -}}
+{{- end -}}
+
+{{- define "modproxy.webhookSecretName" -}}
+{{- printf "%s-webhook-tls" (include "modproxy.fullname" .) -}}
+{{- end -}}
+
+{{/* Fixed by the operator, whatever the release is called. */}}
+{{- define "modproxy.leaseName" -}}
+modproxy-operator-lease
+{{- end -}}
+
+{{- define "modproxy.leaderElection" -}}
+{{- if gt (int .Values.operator.replicas) 1 }}true{{ end -}}
+{{- end -}}
+
+{{- define "modproxy.labels" -}}
+app.kubernetes.io/name: modproxy
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/part-of: modproxy
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
+{{- end -}}
+
+{{- define "modproxy.selectorLabels" -}}
+app.kubernetes.io/name: modproxy
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: operator
+{{- end -}}
+
+{{/* Namespaces the webhook must never call for: the system and the operator's own. */}}
+{{- define "modproxy.webhookExcludedNamespaces" -}}
+{{- $ns := list "kube-system" .Release.Namespace -}}
+{{- range .Values.webhook.excludeNamespaces }}{{ $ns = append $ns . }}{{ end -}}
+{{- toJson ($ns | uniq) -}}
+{{- end -}}
+
+{{/* What reconciling a GoProxyCache needs in a namespace it watches. */}}
+{{- define "modproxy.cacheRules" -}}
+- apiGroups: ["modproxy.dev"]
+  resources: ["goproxycaches"]
+  verbs: ["get", "list", "watch", "patch", "update"]
+- apiGroups: ["modproxy.dev"]
+  resources: ["goproxycaches/status"]
+  verbs: ["get", "patch", "update"]
+- apiGroups: ["modproxy.dev"]
+  resources: ["goproxycaches/finalizers"]
+  verbs: ["patch", "update"]
+- apiGroups: [""]
+  resources: ["configmaps", "services", "persistentvolumeclaims"]
+  verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+- apiGroups: ["apps"]
+  resources: ["deployments"]
+  verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+- apiGroups: ["policy"]
+  resources: ["poddisruptionbudgets"]
+  verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+- apiGroups: ["monitoring.coreos.com"]
+  resources: ["servicemonitors"]
+  verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+- apiGroups: ["", "events.k8s.io"]
+  resources: ["events"]
+  verbs: ["create", "patch"]
+{{- end -}}
+
+{{- define "modproxy.subjects" -}}
+- kind: ServiceAccount
+  name: {{ include "modproxy.operatorName" . }}
+  namespace: {{ .Release.Namespace }}
+{{- end -}}

@@ -1,0 +1,73 @@
+package dev.modproxy.helm;
+
+import com.marcnuri.helm.Helm;
+import com.marcnuri.helm.TemplateCommand;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The modproxy chart in this repository, rendered by the real helm library. */
+final class Chart {
+
+    static final String RELEASE = "modproxy";
+    static final String NAMESPACE = "modproxy-system";
+
+    private Chart() {
+    }
+
+    /** The repository root, found from the module directory Maven runs the tests in. */
+    static Path repositoryRoot() {
+        Path dir = Path.of("").toAbsolutePath();
+        while (dir != null && !Files.isDirectory(dir.resolve("helm/modproxy"))) {
+            dir = dir.getParent();
+        }
+        if (dir == null) {
+            throw new IllegalStateException("helm/modproxy not found above " + Path.of("").toAbsolutePath());
+        }
+        return dir;
+    }
+
+    static Path directory() {
+        return repositoryRoot().resolve("helm/modproxy");
+    }
+
+    /** `helm template modproxy helm/modproxy --namespace modproxy-system --set k=v...`. */
+    static String template(Map<String, ?> values) {
+        TemplateCommand command = new Helm(directory()).template().withName(RELEASE).withNamespace(NAMESPACE);
+        values.forEach(command::set);
+        return command.call();
+    }
+
+    static Rendered render(Map<String, ?> values) {
+        return new Rendered(parse(template(values)));
+    }
+
+    static Rendered render() {
+        return render(Map.of());
+    }
+
+    /** Every non-empty YAML document of a multi-document stream, as typed Kubernetes objects. */
+    static List<HasMetadata> parse(String yaml) {
+        List<HasMetadata> objects = new ArrayList<>();
+        for (String document : yaml.split("(?m)^---\\s*$")) {
+            if (document.lines().allMatch(line -> line.isBlank() || line.stripLeading().startsWith("#"))) {
+                continue;
+            }
+            objects.add(Serialization.unmarshal(document, HasMetadata.class));
+        }
+        return objects;
+    }
+
+    static Map<String, Object> values(Object... keysAndValues) {
+        Map<String, Object> values = new LinkedHashMap<>();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            values.put((String) keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return values;
+    }
+}

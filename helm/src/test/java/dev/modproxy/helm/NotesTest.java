@@ -1,0 +1,39 @@
+package dev.modproxy.helm;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.marcnuri.helm.Helm;
+import com.marcnuri.helm.InstallCommand;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** What `helm install` prints: the next steps, with this release's names filled in. */
+class NotesTest {
+
+    static String notes(Map<String, Object> values) {
+        InstallCommand install = new Helm(Chart.directory()).install().withName(Chart.RELEASE)
+                .withNamespace(Chart.NAMESPACE).dryRun().clientOnly();
+        values.forEach(install::set);
+        String output = install.call().getOutput();
+        int start = output.indexOf("NOTES:");
+        assertTrue(start >= 0, "no NOTES in:\n" + output);
+        return output.substring(start);
+    }
+
+    @Test
+    void notesTellTheUserToCreateACacheAndLabelPods() {
+        String notes = notes(Map.of());
+        assertTrue(notes.contains("kubectl -n modproxy-system rollout status deployment/modproxy-operator"), notes);
+        assertTrue(notes.contains("kind: GoProxyCache"), notes);
+        assertTrue(notes.contains("modproxy.dev/inject: \"true\""), notes);
+        assertTrue(notes.contains("kubectl label namespace ci modproxy.dev/inject=enabled"), notes);
+        assertTrue(notes.contains("Secret modproxy-webhook-tls"), notes);
+    }
+
+    @Test
+    void notesNameTheWatchedNamespacesAndCertManager() {
+        String notes = notes(Chart.values("watchNamespaces[0]", "ci", "watchNamespaces[1]", "builds", "webhook.certMode", "cert-manager"));
+        assertTrue(notes.contains("(one of: ci, builds)"), notes);
+        assertTrue(notes.contains("cert-manager must be installed"), notes);
+    }
+}

@@ -1,0 +1,155 @@
+package dev.modproxy.helm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class OperatorDeploymentTest {
+
+    static Container operator(Rendered rendered) {
+        return rendered.one(Deployment.class).getSpec().getTemplate().getSpec().getContainers().get(0);
+    }
+
+    static Optional<String> env(Container container, String name) {
+        return container.getEnv().stream().filter(e -> e.getName().equals(name)).map(EnvVar::getValue).findFirst();
+    }
+
+    @Test
+    void defaultsFollowTheDeploymentContract() {
+        Rendered rendered = Chart.render();
+        Container operator = operator(rendered);
+
+        assertEquals("modproxy/operator:0.1.0", operator.getImage());
+        assertEquals("metadata.namespace", operator.getEnv().stream()
+                .filter(e -> e.getName().equals("MODPROXY_OPERATOR_NAMESPACE")).findFirst().orElseThrow()
+                .getValueFrom().getFieldRef().getFieldPath());
+        assertEquals(Optional.of("operator"), env(operator, "MODPROXY_WEBHOOK_CERT_MODE"));
+        assertEquals(Optional.of("modproxy-webhook-tls"), env(operator, "MODPROXY_WEBHOOK_SECRET"));
+        assertEquals(Optional.of("modproxy"), env(operator, "MODPROXY_WEBHOOK_CONFIG"));
+        assertEquals(Optional.of("modproxy-webhook"), env(operator, "MODPROXY_WEBHOOK_SERVICE"));
+        // unset means every namespace
+        assertEquals(Optional.empty(), env(operator, "QUARKUS_OPERATOR_SDK_CONTROLLERS_GOPROXYCACHE_NAMESPACES"));
+        assertEquals("false", rendered.one(Deployment.class).getSpec().getTemplate().getMetadata().getLabels().get("modproxy.dev/inject"));
+    }
+
+    @Test
+    void oneReplicaRunsWithoutLeaderElection() {
+        Rendered rendered = Chart.render();
+        assertEquals(1, rendered.one(Deployment.class).getSpec().getReplicas());
+        assertEquals(Optional.empty(), env(operator(rendered), "QUARKUS_OPERATOR_SDK_LEADER_ELECTION_ENABLED"));
+        // a budget of one pod would block every node drain
+        assertTrue(rendered.all(PodDisruptionBudget.class).isEmpty());
+    }
+
+    @Test
+    void leaseAccessIsLimitedToTheOperatorLeaseInItsNamespace() {
+        for (Map<String, Object> values : List.of(ValuesMatrix.DEFAULTS, ValuesMatrix.TWO_REPLICAS, ValuesMatrix.WATCHED_NAMESPACES)) {
+            Rendered rendered = Chart.render(values);
+            assertTrue(rendered.all(ClusterRole.class).stream().flatMap(r -> r.getRules().stream())
+                    .noneMatch(r -> r.getResources().contains("leases")), "Lease access granted cluster-wide");
+            var leaseRules = rendered.all(Role.class).stream().flatMap(r -> r.getRules().stream())
+                    .filter(r -> r.getResources().contains("leases")).toList();
+            assertEquals(List.of("create"), leaseRules.get(0).getVerbs());
+            assertEquals(List.of("modproxy-operator-lease"), leaseRules.get(1).getResourceNames());
+        }
+    }
+
+    @Test
+    void cachesRunTheProxyImageOfThisRelease() {
+        assertEquals(Optional.of("modproxy/proxy:0.1.0"), env(operator(Chart.render()), "MODPROXY_OPERATOR_PROXY_IMAGE"));
+        Container mirrored = operator(Chart.render(Chart.values(
+                "proxy.image.repository", "registry.cn-hangzhou.example/mirror/modproxy-proxy", "proxy.image.tag", "0.1.0")));
+        assertEquals(Optional.of("registry.cn-hangzhou.example/mirror/modproxy-proxy:0.1.0"), env(mirrored, "MODPROXY_OPERATOR_PROXY_IMAGE"));
+    }
+
+    @Test
+    void severalReplicasElectALeaderThroughTheOperatorLease() {
+        Rendered rendered = Chart.render(ValuesMatrix.TWO_REPLICAS);
+        assertEquals(2, rendered.one(Deployment.class).getSpec().getReplicas());
+        assertEquals(Optional.of("true"), env(operator(rendered), "QUARKUS_OPERATOR_SDK_LEADER_ELECTION_ENABLED"));
+
+        Role role = rendered.named(Role.class, "modproxy-operator");
+        assertEquals(Chart.NAMESPACE, role.getMetadata().getNamespace());
+        var leaseRules = role.getRules().stream().filter(r -> r.getResources().contains("leases")).toList();
+        assertEquals(List.of("create"), leaseRules.get(0).getVerbs());
+        assertEquals(List.of("modproxy-operator-lease"), leaseRules.get(1).getResourceNames());
+        assertTrue(leaseRules.get(1).getVerbs().containsAll(List.of("get", "update")));
+
+        // a drain keeps one replica, so the webhook always has an endpoint
+        PodDisruptionBudget budget = rendered.one(PodDisruptionBudget.class);
+        assertEquals(1, budget.getSpec().getMinAvailable().getIntVal());
+        assertTrue(rendered.one(Deployment.class).getSpec().getTemplate().getMetadata().getLabels().entrySet()
+                .containsAll(budget.getSpec().getSelector().getMatchLabels().entrySet()));
+    }
+
+    @Test
+    void watchedNamespacesGetRolesInsteadOfClusterWideAccess() {
+        Rendered rendered = Chart.render(ValuesMatrix.WATCHED_NAMESPACES);
+        assertEquals(Optional.of("ci,builds"), env(operator(rendered), "QUARKUS_OPERATOR_SDK_CONTROLLERS_GOPROXYCACHE_NAMESPACES"));
+
+        List<Role> cacheRoles = rendered.all(Role.class).stream().filter(r -> r.getMetadata().getName().endsWith("-caches")).toList();
+        assertEquals(List.of("ci", "builds"), cacheRoles.stream().map(r -> r.getMetadata().getNamespace()).toList());
+        for (Role role : cacheRoles) {
+            assertTrue(role.getRules().stream().anyMatch(r -> r.getResources().contains("goproxycaches")));
+            assertTrue(role.getRules().stream().anyMatch(r -> r.getResources().contains("deployments")));
+            RoleBinding binding = rendered.all(RoleBinding.class).stream()
+                    .filter(b -> b.getMetadata().getNamespace().equals(role.getMetadata().getNamespace())).findFirst().orElseThrow();
+            assertEquals(role.getMetadata().getName(), binding.getRoleRef().getName());
+            assertEquals(Chart.NAMESPACE, binding.getSubjects().get(0).getNamespace());
+        }
+        // only the cluster-scoped reads stay in a ClusterRole
+        for (ClusterRole role : rendered.all(ClusterRole.class)) {
+            assertTrue(role.getRules().stream().noneMatch(r -> r.getResources().contains("goproxycaches")
+                    || r.getResources().contains("deployments") || r.getResources().contains("configmaps")), role.getMetadata().getName());
+        }
+    }
+
+    @Test
+    void allNamespacesUseOneClusterRoleForCaches() {
+        Rendered rendered = Chart.render();
+        ClusterRole caches = rendered.named(ClusterRole.class, "modproxy-operator-caches");
+        var verbsByResource = caches.getRules().stream().flatMap(r -> r.getResources().stream().map(res -> Map.entry(res, r.getVerbs()))).toList();
+        assertTrue(verbsByResource.contains(Map.entry("goproxycaches/status", List.of("get", "patch", "update"))));
+        assertTrue(verbsByResource.contains(Map.entry("goproxycaches/finalizers", List.of("patch", "update"))));
+        assertTrue(verbsByResource.contains(Map.entry("events", List.of("create", "patch"))));
+        assertFalse(verbsByResource.stream().anyMatch(e -> e.getKey().equals("pods")), "the operator never needs to read build pods");
+        assertFalse(verbsByResource.stream().anyMatch(e -> e.getKey().equals("secrets")), "no Secret access in watched namespaces");
+        assertTrue(rendered.all(Role.class).stream().noneMatch(r -> r.getMetadata().getName().endsWith("-caches")));
+    }
+
+    @Test
+    void customImageAndResourcesReachTheContainer() {
+        Container operator = operator(Chart.render(ValuesMatrix.CUSTOM_IMAGE_AND_RESOURCES));
+        assertEquals("registry.corp.example/platform/modproxy-operator:0.1.0-rc1", operator.getImage());
+        assertEquals("Always", operator.getImagePullPolicy());
+        assertEquals(new Quantity("250m"), operator.getResources().getRequests().get("cpu"));
+        assertEquals(new Quantity("384Mi"), operator.getResources().getRequests().get("memory"));
+        assertEquals(new Quantity("768Mi"), operator.getResources().getLimits().get("memory"));
+    }
+
+    @Test
+    void renamedReleaseKeepsTheWebhookObjectsConsistent() {
+        Rendered rendered = Chart.render(ValuesMatrix.EVERYTHING);
+        Container operator = operator(rendered);
+        assertEquals(Optional.of("gomods-webhook"), env(operator, "MODPROXY_WEBHOOK_SERVICE"));
+        assertEquals(Optional.of("gomods-webhook-tls"), env(operator, "MODPROXY_WEBHOOK_SECRET"));
+        assertEquals(Optional.of("gomods"), env(operator, "MODPROXY_WEBHOOK_CONFIG"));
+        assertEquals("gomods", rendered.one(io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration.class)
+                .getMetadata().getName());
+        assertTrue(rendered.one(io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration.class)
+                .getWebhooks().get(0).getNamespaceSelector().getMatchExpressions().get(0).getValues().contains("monitoring"));
+    }
+}

@@ -1,0 +1,247 @@
+package dev.modproxy.operator.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+import io.fabric8.kubernetes.api.model.Affinity;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.fabric8.kubernetes.api.model.Toleration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** What a platform team asks for: where modules come from, how they are checked, and how the cache runs. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(value = "self.replicas <= 1 || has(self.objectStorage) || (has(self.storage.accessModes) && 'ReadWriteMany' in self.storage.accessModes)",
+        message = "replicas > 1 needs a shared cache: set storage.accessModes to [ReadWriteMany] or configure objectStorage",
+        fieldPath = ".replicas", reason = "FieldValueForbidden")
+public class GoProxyCacheSpec {
+
+    public static final String DEFAULT_UPSTREAM = "https://proxy.golang.org";
+    public static final String DEFAULT_SUMDB = "sum.golang.org";
+    /** One GOPROXY entry: an http(s) URL, or the keywords the go command knows. */
+    public static final String GOPROXY_ENTRY = "(https?://[^\\s,|]+|direct|off)";
+    public static final String GOPROXY_LIST = "^" + GOPROXY_ENTRY + "([,|]" + GOPROXY_ENTRY + ")*$";
+
+    @JsonPropertyDescription("Where the cache fetches modules it does not hold, in GOPROXY syntax: http(s) URLs "
+            + "separated by ',' (try the next on 404/410) or '|' (try the next on any error). 'direct' makes the "
+            + "proxy answer 404 so clients fetch from the origin themselves; 'off' stops the chain. "
+            + "Example: https://goproxy.cn|https://mirrors.aliyun.com/goproxy/,direct")
+    @Default(DEFAULT_UPSTREAM)
+    @Pattern(GOPROXY_LIST)
+    private String upstream = DEFAULT_UPSTREAM;
+
+    @JsonPropertyDescription("Checksum database the cache verifies downloaded modules against and serves under "
+            + "/sumdb/, in GOSUMDB syntax: 'sum.golang.org', 'name+key', 'name+key https://url', or 'off'.")
+    @Default(DEFAULT_SUMDB)
+    @Pattern("^(off|[A-Za-z0-9.-]+(\\+[^\\s]+)?( https?://[^\\s]+)?)$")
+    private String sumdb = DEFAULT_SUMDB;
+
+    @JsonPropertyDescription("Module path patterns (GONOSUMDB syntax, e.g. 'corp.example.com/*') that are cached "
+            + "but not checked against the checksum database. Build pods get them as GONOSUMDB.")
+    @Size(max = 64)
+    private List<String> noSumDB = new ArrayList<>();
+
+    @JsonPropertyDescription("Private module path patterns (GOPRIVATE syntax, e.g. 'git.corp.example.com/*'). "
+            + "The cache answers 404 for them without asking any upstream, so private paths never reach a public "
+            + "mirror; build pods get them as GOPRIVATE/GONOPROXY and fetch them directly.")
+    @JsonProperty("private")
+    @Size(max = 64)
+    private List<String> privatePatterns = new ArrayList<>();
+
+    @JsonPropertyDescription("The volume that holds the cache.")
+    @Default("{}")
+    private Storage storage = new Storage();
+
+    @JsonPropertyDescription("S3-compatible bucket shared by all replicas instead of (or in front of) the volume. "
+            + "Lets replicas > 1 share one cache without a ReadWriteMany volume.")
+    private ObjectStorage objectStorage;
+
+    @JsonPropertyDescription("Number of proxy pods. More than 1 needs a ReadWriteMany volume or objectStorage; "
+            + "a PodDisruptionBudget keeps one pod up during node drains.")
+    @Default("1")
+    @Min(1)
+    private int replicas = 1;
+
+    @JsonPropertyDescription("CPU and memory for each proxy container. When empty, the operator requests "
+            + "100m CPU and 256Mi memory and limits memory to 1Gi.")
+    private ResourceRequirements resources;
+
+    @JsonPropertyDescription("Proxy container image. When empty, the operator's own release of "
+            + "modproxy/proxy is used, so upgrading the operator upgrades the caches.")
+    @Pattern("^\\S+$")
+    private String image;
+
+    @JsonPropertyDescription("When the kubelet pulls the image: Always, IfNotPresent or Never.")
+    @Pattern("^(Always|IfNotPresent|Never)$")
+    private String imagePullPolicy;
+
+    @JsonPropertyDescription("Node labels the proxy pods must run on.")
+    private Map<String, String> nodeSelector = new LinkedHashMap<>();
+
+    @JsonPropertyDescription("Taints the proxy pods tolerate.")
+    private List<Toleration> tolerations = new ArrayList<>();
+
+    @JsonPropertyDescription("Node and pod affinity of the proxy pods.")
+    private Affinity affinity;
+
+    @JsonPropertyDescription("Extra labels on the proxy pods. Changing them rolls the pods.")
+    private Map<String, String> podLabels = new LinkedHashMap<>();
+
+    @JsonPropertyDescription("Extra annotations on the proxy pods. Changing them rolls the pods but does not "
+            + "change the configuration hash.")
+    private Map<String, String> podAnnotations = new LinkedHashMap<>();
+
+    @JsonPropertyDescription("What the admission webhook gives build pods that use this cache.")
+    @Default("{}")
+    private Injection injection = new Injection();
+
+    @JsonPropertyDescription("How Prometheus scrapes the proxy's /q/metrics endpoint.")
+    @Default("{}")
+    private Metrics metrics = new Metrics();
+
+    public String getUpstream() {
+        return upstream;
+    }
+
+    public void setUpstream(String upstream) {
+        this.upstream = upstream;
+    }
+
+    public String getSumdb() {
+        return sumdb;
+    }
+
+    public void setSumdb(String sumdb) {
+        this.sumdb = sumdb;
+    }
+
+    public List<String> getNoSumDB() {
+        return noSumDB;
+    }
+
+    public void setNoSumDB(List<String> noSumDB) {
+        this.noSumDB = noSumDB;
+    }
+
+    // "private" is a Java keyword; the JSON name is what users write
+    @JsonProperty("private")
+    public List<String> getPrivate() {
+        return privatePatterns;
+    }
+
+    @JsonProperty("private")
+    public void setPrivate(List<String> privatePatterns) {
+        this.privatePatterns = privatePatterns;
+    }
+
+    public Storage getStorage() {
+        return storage;
+    }
+
+    public void setStorage(Storage storage) {
+        this.storage = storage;
+    }
+
+    public ObjectStorage getObjectStorage() {
+        return objectStorage;
+    }
+
+    public void setObjectStorage(ObjectStorage objectStorage) {
+        this.objectStorage = objectStorage;
+    }
+
+    public int getReplicas() {
+        return replicas;
+    }
+
+    public void setReplicas(int replicas) {
+        this.replicas = replicas;
+    }
+
+    public ResourceRequirements getResources() {
+        return resources;
+    }
+
+    public void setResources(ResourceRequirements resources) {
+        this.resources = resources;
+    }
+
+    public String getImage() {
+        return image;
+    }
+
+    public void setImage(String image) {
+        this.image = image;
+    }
+
+    public String getImagePullPolicy() {
+        return imagePullPolicy;
+    }
+
+    public void setImagePullPolicy(String imagePullPolicy) {
+        this.imagePullPolicy = imagePullPolicy;
+    }
+
+    public Map<String, String> getNodeSelector() {
+        return nodeSelector;
+    }
+
+    public void setNodeSelector(Map<String, String> nodeSelector) {
+        this.nodeSelector = nodeSelector;
+    }
+
+    public List<Toleration> getTolerations() {
+        return tolerations;
+    }
+
+    public void setTolerations(List<Toleration> tolerations) {
+        this.tolerations = tolerations;
+    }
+
+    public Affinity getAffinity() {
+        return affinity;
+    }
+
+    public void setAffinity(Affinity affinity) {
+        this.affinity = affinity;
+    }
+
+    public Map<String, String> getPodLabels() {
+        return podLabels;
+    }
+
+    public void setPodLabels(Map<String, String> podLabels) {
+        this.podLabels = podLabels;
+    }
+
+    public Map<String, String> getPodAnnotations() {
+        return podAnnotations;
+    }
+
+    public void setPodAnnotations(Map<String, String> podAnnotations) {
+        this.podAnnotations = podAnnotations;
+    }
+
+    public Injection getInjection() {
+        return injection;
+    }
+
+    public void setInjection(Injection injection) {
+        this.injection = injection;
+    }
+
+    public Metrics getMetrics() {
+        return metrics;
+    }
+
+    public void setMetrics(Metrics metrics) {
+        this.metrics = metrics;
+    }
+}

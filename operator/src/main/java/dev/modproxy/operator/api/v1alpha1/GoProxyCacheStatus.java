@@ -1,0 +1,86 @@
+package dev.modproxy.operator.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/** What the operator last observed about a cache. Recomputed on every reconciliation. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class GoProxyCacheStatus {
+
+    @JsonPropertyDescription("The metadata.generation of the spec this status describes.")
+    private Long observedGeneration;
+
+    @JsonPropertyDescription("Ready (the cache serves), Progressing (a rollout is under way) and Degraded "
+            + "(something needs attention; the message says how to fix it).")
+    private List<Condition> conditions = new ArrayList<>();
+
+    @JsonPropertyDescription("In-cluster URL of the cache; build pods use it as the first GOPROXY entry.")
+    private String url;
+
+    @JsonPropertyDescription("Proxy pods that pass their readiness probe.")
+    private Integer readyReplicas;
+
+    @JsonPropertyDescription("Capacity of the cache volume as reported by the cluster, e.g. 10Gi.")
+    private String storageCapacity;
+
+    public Optional<Condition> condition(String type) {
+        return conditions == null ? Optional.empty()
+                : conditions.stream().filter(c -> type.equals(c.getType())).findFirst();
+    }
+
+    public Long getObservedGeneration() {
+        return observedGeneration;
+    }
+
+    public void setObservedGeneration(Long observedGeneration) {
+        this.observedGeneration = observedGeneration;
+    }
+
+    public List<Condition> getConditions() {
+        return conditions;
+    }
+
+    public void setConditions(List<Condition> conditions) {
+        this.conditions = conditions;
+    }
+
+    public String getUrl() {
+        return url;
+    }
+
+    public void setUrl(String url) {
+        this.url = url;
+    }
+
+    public Integer getReadyReplicas() {
+        return readyReplicas;
+    }
+
+    public void setReadyReplicas(Integer readyReplicas) {
+        this.readyReplicas = readyReplicas;
+    }
+
+    public String getStorageCapacity() {
+        return storageCapacity;
+    }
+
+    public void setStorageCapacity(String storageCapacity) {
+        this.storageCapacity = storageCapacity;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof GoProxyCacheStatus s && Objects.equals(observedGeneration, s.observedGeneration)
+                && Objects.equals(conditions, s.conditions) && Objects.equals(url, s.url)
+                && Objects.equals(readyReplicas, s.readyReplicas) && Objects.equals(storageCapacity, s.storageCapacity);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(observedGeneration, conditions, url, readyReplicas, storageCapacity);
+    }
+}

@@ -1,0 +1,85 @@
+package dev.modproxy.operator.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The PersistentVolumeClaim that holds cached modules. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class Storage {
+
+    public static final String DEFAULT_SIZE = "10Gi";
+    public static final String READ_WRITE_ONCE = "ReadWriteOnce";
+    public static final String READ_WRITE_MANY = "ReadWriteMany";
+    /** A Kubernetes quantity such as 10Gi, 500M or 1e9. */
+    public static final String QUANTITY = "^([0-9]+(\\.[0-9]+)?|\\.[0-9]+)(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E|[eE][0-9]+)?$";
+
+    @JsonPropertyDescription("Volume size, a Kubernetes quantity (e.g. 10Gi). It can only grow: the cluster "
+            + "expands the volume when its storage class allows it, and a smaller value is refused.")
+    @Default(DEFAULT_SIZE)
+    @Pattern(QUANTITY)
+    @ValidationRule(value = "!isQuantity(self) || !isQuantity(oldSelf) || quantity(self).compareTo(quantity(oldSelf)) >= 0",
+            message = "storage.size cannot shrink; set it to at least its previous value", reason = "FieldValueForbidden")
+    private String size = DEFAULT_SIZE;
+
+    @JsonPropertyDescription("Storage class of the volume. When empty, the cluster's default class is used. "
+            + "Fixed once the volume exists.")
+    @ValidationRule(value = "self == oldSelf", message = "storage.storageClassName cannot change once the volume exists")
+    private String storageClassName;
+
+    @JsonPropertyDescription("Access modes of the volume, e.g. [ReadWriteOnce] (one pod, rolled with the Recreate "
+            + "strategy) or [ReadWriteMany] (several replicas share it). Fixed once the volume exists.")
+    @Default("[\"ReadWriteOnce\"]")
+    @Size(min = 1, max = 4)
+    @ValidationRule(value = "self == oldSelf", message = "storage.accessModes cannot change once the volume exists")
+    private List<String> accessModes = new ArrayList<>(List.of(READ_WRITE_ONCE));
+
+    @JsonPropertyDescription("Keep the volume (and the cached modules) when the GoProxyCache is deleted. "
+            + "A kept volume carries no owner reference and is adopted again by a cache of the same name.")
+    @Default("false")
+    private boolean retainOnDelete;
+
+    public String getSize() {
+        return size;
+    }
+
+    public void setSize(String size) {
+        this.size = size;
+    }
+
+    public String getStorageClassName() {
+        return storageClassName;
+    }
+
+    public void setStorageClassName(String storageClassName) {
+        this.storageClassName = storageClassName;
+    }
+
+    public List<String> getAccessModes() {
+        return accessModes;
+    }
+
+    public void setAccessModes(List<String> accessModes) {
+        this.accessModes = accessModes;
+    }
+
+    public boolean isRetainOnDelete() {
+        return retainOnDelete;
+    }
+
+    public void setRetainOnDelete(boolean retainOnDelete) {
+        this.retainOnDelete = retainOnDelete;
+    }
+
+    /** Whether several pods can mount the volume at once. */
+    @JsonIgnore
+    public boolean isShared() {
+        return accessModes != null && accessModes.contains(READ_WRITE_MANY);
+    }
+}
