@@ -3,6 +3,7 @@ package dev.modproxy.proxy.sumdb;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * A checksum database chosen with GOSUMDB syntax: "off", "sum.golang.org", or
@@ -12,7 +13,9 @@ import java.util.Optional;
 public final class GoSumDbSetting {
 
     public static final String DEFAULT = "sum.golang.org";
-    public static final String SUM_GOLANG_ORG_KEY = "sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ery+CmZC0AfQ08pHu";
+    public static final String SUM_GOLANG_ORG_KEY = "sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8";
+
+    private static final Pattern DATABASE_NAME = Pattern.compile("[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._~-]+)*");
 
     private final String text;
     private final VerifierKey key;
@@ -41,6 +44,9 @@ public final class GoSumDbSetting {
             key = VerifierKey.parse(keyText);
         } catch (SumDbException e) {
             throw new SumDbException("invalid GOSUMDB " + quote(text) + ": " + e.getMessage());
+        }
+        if (!DATABASE_NAME.matcher(key.name()).matches()) {
+            throw new SumDbException("invalid GOSUMDB " + quote(text) + ": database name must be host[/path]");
         }
         URI url = fields.length == 2 ? parseUrl(fields[1], text) : URI.create("https://" + key.name());
         return new GoSumDbSetting(text, key, url);
