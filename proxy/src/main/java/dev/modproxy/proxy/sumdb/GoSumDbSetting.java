@@ -15,7 +15,7 @@ public final class GoSumDbSetting {
     public static final String DEFAULT = "sum.golang.org";
     public static final String SUM_GOLANG_ORG_KEY = "sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8";
 
-    private static final Pattern DATABASE_NAME = Pattern.compile("[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._~-]+)*");
+    private static final Pattern DATABASE_NAME = Pattern.compile("[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*(/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)*");
 
     private final String text;
     private final VerifierKey key;

@@ -14,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Hashes and proofs read from tiles agree with the tree hash of RFC 6962 computed from the leaves. */
-class TransparentLogProperties {
+class TransparentLogTest {
 
     /** A log held in memory, its tree hash computed by the RFC's recursive definition. */
     private record Log(List<LogHash> leaves) {

@@ -9,7 +9,7 @@ import net.jqwik.api.constraints.LongRange;
 import static dev.modproxy.proxy.sumdb.Refusals.assertRefused;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-class TilePathProperties {
+class TilePathTest {
 
     @Property
     void everyTilePathParsesBackToItsTile(@ForAll @IntRange(min = 1, max = 30) int height,
