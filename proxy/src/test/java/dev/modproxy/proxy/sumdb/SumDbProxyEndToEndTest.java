@@ -41,6 +41,7 @@ class SumDbProxyEndToEndTest {
 
     /** Runs go mod download with GOSUMDB naming only the key, so the database is reached through the proxy. */
     private GoRun goModDownload(Path home, String moduleAtVersion) throws IOException, InterruptedException {
+        Files.createDirectories(home);
         ProcessBuilder go = new ProcessBuilder("/usr/bin/go", "mod", "download", "-json", moduleAtVersion)
                 .directory(home.toFile())
                 .redirectErrorStream(true);
@@ -88,6 +89,20 @@ class SumDbProxyEndToEndTest {
         GoRun mixedCase = goModDownload(home, "example.com/Upper/lib@v0.2.0");
         assertEquals(0, mixedCase.exitCode(), mixedCase.output());
         assertTrue(Files.isRegularFile(stored("sumdb/" + name + "/lookup/example.com/!upper/lib@v0.2.0")));
+    }
+
+    @Test
+    void withTheCacheWarmVerifiedDownloadsNeedNoDatabase(@TempDir Path home) throws Exception {
+        assertEquals(0, goModDownload(home.resolve("warm"), "example.com/hello@v1.0.0").exitCode());
+
+        SumDbProxyResource.databaseLink.setDown(true);
+        try {
+            GoRun cold = goModDownload(home.resolve("fresh-machine"), "example.com/hello@v1.0.0");
+            assertEquals(0, cold.exitCode(), cold.output());
+            assertTrue(cold.output().contains("\"GoModSum\": \"h1:"), cold.output());
+        } finally {
+            SumDbProxyResource.databaseLink.setDown(false);
+        }
     }
 
     @Test

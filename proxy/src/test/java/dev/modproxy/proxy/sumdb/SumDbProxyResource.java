@@ -19,6 +19,8 @@ public class SumDbProxyResource implements QuarkusTestResourceLifecycleManager {
     static Path work;
     static Path storage;
     static GoSumDbServer sumdb;
+    /** The path from the proxy to the database; a test can cut it. */
+    static ForwardingServer databaseLink;
     private StaticGoProxy upstream;
 
     @Override
@@ -36,11 +38,12 @@ public class SumDbProxyResource implements QuarkusTestResourceLifecycleManager {
             ProxyDirModules.write(served, "example.com/unlisted", "v1.0.0", Map.of("u.go", "package u\n"));
             ProxyDirModules.write(served, "example.com/unknown", "v1.0.0", Map.of("k.go", "package k\n"));
             sumdb = GoSumDbServer.start(GoSumDbServer.Options.named(NAME).withProxyDir(genuine));
+            databaseLink = ForwardingServer.forward("", sumdb.url());
             upstream = StaticGoProxy.serve(served);
             storage = work.resolve("cache");
             return Map.of(
                     "modproxy.upstream", upstream.url(),
-                    "modproxy.sumdb", sumdb.verifierKey() + " " + sumdb.url(),
+                    "modproxy.sumdb", sumdb.verifierKey() + " " + databaseLink.url(),
                     "modproxy.nosumdb", "example.com/unlisted",
                     "modproxy.storage-dir", storage.toString(),
                     "quarkus.http.test-port", "0");
@@ -54,6 +57,9 @@ public class SumDbProxyResource implements QuarkusTestResourceLifecycleManager {
         try {
             if (upstream != null) {
                 upstream.close();
+            }
+            if (databaseLink != null) {
+                databaseLink.close();
             }
             if (sumdb != null) {
                 sumdb.close();
