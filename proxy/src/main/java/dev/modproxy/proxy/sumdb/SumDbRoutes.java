@@ -1,12 +1,14 @@
 package dev.modproxy.proxy.sumdb;
 
 import dev.modproxy.proxy.config.ProxyConfig;
+import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
+import org.jboss.logging.Logger;
 
 import java.time.Duration;
 
@@ -18,7 +20,18 @@ import java.time.Duration;
 @Singleton
 public class SumDbRoutes {
 
+    private static final Logger LOG = Logger.getLogger(SumDbRoutes.class);
     private static final String IMMUTABLE = "public, max-age=31536000, immutable";
+
+    void logStartup(@Observes StartupEvent event, ChecksumDatabase database) {
+        GoSumDbSetting setting = database.setting();
+        if (setting.isOff()) {
+            LOG.warn("modproxy: MODPROXY_SUMDB=off: modules are cached without checksum database verification");
+        } else {
+            LOG.infof("modproxy: checksum database %s at %s (through the upstreams first); serving /sumdb/%s/",
+                    setting.name().orElseThrow(), setting.url().orElseThrow(), setting.name().orElseThrow());
+        }
+    }
 
     void install(@Observes Router router, ChecksumDatabase database, ProxyConfig config) {
         Duration ttl = config.mutableTtl();

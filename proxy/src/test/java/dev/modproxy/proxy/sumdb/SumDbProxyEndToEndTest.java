@@ -127,9 +127,12 @@ class SumDbProxyEndToEndTest {
 
     @Test
     void modulesUnknownToTheDatabaseAreRefusedUnlessExempt() throws Exception {
+        double before = rejections("unverifiable");
         HttpResponse<String> unknown = get("/example.com/unknown/@v/v1.0.0.mod");
         assertEquals(502, unknown.statusCode());
         assertTrue(unknown.body().contains("not found in checksum database " + SumDbProxyResource.NAME), unknown.body());
+        assertTrue(rejections("unverifiable") > before, "modproxy_sumdb_rejections_total{reason=unverifiable} counted it");
+        assertFalse(Files.exists(stored("example.com/unknown/@v/v1.0.0.mod")));
 
         HttpResponse<String> exempt = get("/example.com/unlisted/@v/v1.0.0.mod");
         assertEquals(200, exempt.statusCode(), exempt.body());
