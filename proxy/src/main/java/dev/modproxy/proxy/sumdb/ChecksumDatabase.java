@@ -3,12 +3,19 @@ package dev.modproxy.proxy.sumdb;
 import dev.modproxy.proxy.config.ProxyConfig;
 import dev.modproxy.proxy.protocol.ModulePathPatterns;
 import dev.modproxy.proxy.storage.Storage;
+import dev.modproxy.proxy.storage.StorageKey;
+import dev.modproxy.proxy.storage.StorageWriter;
+import dev.modproxy.proxy.storage.StoredObject;
 import dev.modproxy.proxy.upstream.CircuitBreaker;
 import dev.modproxy.proxy.upstream.Upstream;
 import dev.modproxy.proxy.upstream.UpstreamChain;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 
+import org.jboss.logging.Logger;
+
+import java.io.IOException;
+import java.io.InputStream;
 import java.net.http.HttpClient;
 import java.time.Clock;
 import java.util.Optional;
@@ -19,6 +26,8 @@ import java.util.Optional;
  */
 @Singleton
 public class ChecksumDatabase {
+
+    private static final Logger LOG = Logger.getLogger(ChecksumDatabase.class);
 
     private final GoSumDbSetting setting;
     private final ModulePathPatterns exempt;
@@ -46,7 +55,33 @@ public class ChecksumDatabase {
         VerifierKey key = setting.key().orElseThrow();
         cache = new SumDbCache(key, new UpstreamSumDbFetcher(key.name(), chain, database), storage,
                 config.mutableTtl(), Clock.systemUTC());
-        verifier = new SumDbVerifier(key, cache);
+        StorageKey verifiedTree = new StorageKey("sumdb/" + key.name() + "/verified-tree");
+        verifier = new SumDbVerifier(key, cache, (tree, note) -> save(storage, verifiedTree, note));
+        restore(storage, verifiedTree);
+    }
+
+    /** Keeps the newest verified tree head so that a restarted proxy still detects a forked log. */
+    private static void save(Storage storage, StorageKey key, byte[] signedNote) {
+        try (StorageWriter writer = storage.openWriter(key)) {
+            writer.output().write(signedNote);
+            writer.commit();
+        } catch (IOException e) {
+            LOG.warnf("cannot keep the verified tree head in %s: %s", key, e.getMessage());
+        }
+    }
+
+    private void restore(Storage storage, StorageKey key) {
+        try {
+            Optional<StoredObject> stored = storage.lookup(key);
+            if (stored.isPresent()) {
+                try (InputStream in = stored.get().open()) {
+                    LOG.infof("checksum database %s: continuing from verified %s", setting.name().orElseThrow(),
+                            verifier.verifiedTree(in.readAllBytes()));
+                }
+            }
+        } catch (IOException | SumDbException e) {
+            LOG.warnf("ignoring the stored tree head %s: %s", key, e.getMessage());
+        }
     }
 
     public GoSumDbSetting setting() {

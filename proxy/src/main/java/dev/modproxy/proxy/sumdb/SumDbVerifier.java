@@ -26,11 +26,23 @@ public final class SumDbVerifier {
     private final SumDbFetcher fetcher;
     private final Map<String, LookupAnswer> provenRecords = lru(10_000);
     private final Map<Tile, byte[]> provenFullTiles = lru(1_024);
+    private final LatestTreeListener latestTreeListener;
     private TreeHead latest;
 
-    public SumDbVerifier(VerifierKey key, SumDbFetcher fetcher) {
+    /** Told each time a newer tree head is verified, so it can be kept across restarts. */
+    @FunctionalInterface
+    public interface LatestTreeListener {
+        void latestTreeVerified(TreeHead tree, byte[] signedNote);
+    }
+
+    public SumDbVerifier(VerifierKey key, SumDbFetcher fetcher, LatestTreeListener latestTreeListener) {
         this.key = key;
         this.fetcher = fetcher;
+        this.latestTreeListener = latestTreeListener;
+    }
+
+    public SumDbVerifier(VerifierKey key, SumDbFetcher fetcher) {
+        this(key, fetcher, (tree, note) -> { });
     }
 
     public String databaseName() {
@@ -95,8 +107,12 @@ public final class SumDbVerifier {
     public TreeHead verifiedTree(byte[] signedNote) throws SumDbException {
         TreeHead tree = TreeHead.parse(SignedNote.verifiedText(signedNote, key));
         synchronized (this) {
-            if (latest == null || latest.equals(tree)) {
+            if (latest == null) {
                 latest = tree;
+                latestTreeListener.latestTreeVerified(tree, signedNote);
+                return tree;
+            }
+            if (latest.equals(tree)) {
                 return tree;
             }
             TreeHead older = tree.size() < latest.size() ? tree : latest;
@@ -108,7 +124,10 @@ public final class SumDbVerifier {
                 NodeReader nodes = new TreeTiles(newer, TILE_HEIGHT, this::readTile, provenFullTiles);
                 TransparentLog.checkTree(TransparentLog.treeProof(older.size(), newer.size(), nodes), newer, older);
             }
-            latest = newer;
+            if (newer == tree) {
+                latest = tree;
+                latestTreeListener.latestTreeVerified(tree, signedNote);
+            }
             return tree;
         }
     }

@@ -85,6 +85,8 @@ class SumDbProxyEndToEndTest {
         assertTrue(Files.isRegularFile(stored("sumdb/" + name + "/lookup/example.com/hello@v1.0.0")),
                 "the go command's lookup was answered and cached by the proxy");
         assertTrue(Files.isRegularFile(stored("example.com/hello/@v/v1.0.0.zip")), "verified zip is cached");
+        assertTrue(Files.readString(stored("sumdb/" + name + "/verified-tree")).startsWith("go.sum database tree\n"),
+                "the newest verified tree head is kept for restarts");
 
         GoRun mixedCase = goModDownload(home, "example.com/Upper/lib@v0.2.0");
         assertEquals(0, mixedCase.exitCode(), mixedCase.output());

@@ -187,6 +187,26 @@ class SumDbVerifierTest {
     }
 
     @Test
+    void aRestartedVerifierStillDetectsAForkFromTheTreeHeadItKept() throws Exception {
+        Path keyFile = dir.resolve("key");
+        GoSumDbServer honest = start(GoSumDbServer.Options.named(NAME).withKeyFile(keyFile)
+                .withRecords(records(List.of(fixedRecord(1), fixedRecord(2), fixedRecord(3)))));
+        GoSumDbServer forked = start(GoSumDbServer.Options.named(NAME).withKeyFile(keyFile)
+                .withRecords(records(List.of(fixedRecord(1), fixedRecord(20), fixedRecord(3), fixedRecord(4)))));
+        VerifierKey key = VerifierKey.parse(honest.verifierKey());
+        List<byte[]> kept = new ArrayList<>();
+        new SumDbVerifier(key, fetcherOf(honest), (tree, note) -> kept.add(note))
+                .provenHash("example.com/filler2", "v1.0.2", SumDbArtifact.ZIP);
+        assertEquals(1, kept.size());
+
+        SumDbVerifier restarted = new SumDbVerifier(key, fetcherOf(forked));
+        assertEquals(3L, restarted.verifiedTree(kept.get(0)).size());
+
+        assertRefused(SumDbException.class, () -> restarted.provenHash("example.com/filler4", "v1.0.4", SumDbArtifact.ZIP),
+                "checksum database is inconsistent");
+    }
+
+    @Test
     void recordAboutAnotherModuleIsRefused() throws Exception {
         GoSumDbServer server = start(GoSumDbServer.Options.named(NAME)
                 .withRecords(records(List.of(fixedRecord(1), fixedRecord(2)))));
