@@ -53,7 +53,7 @@ public class ChecksumDatabase {
         Upstream database = new Upstream(setting.url().orElseThrow(), client, config.readTimeout(),
                 new CircuitBreaker(config.breakerFailures(), config.breakerCoolDown()));
         VerifierKey key = setting.key().orElseThrow();
-        cache = new SumDbCache(key, new UpstreamSumDbFetcher(key.name(), chain, database), storage,
+        cache = new SumDbCache(key, new UpstreamSumDbFetcher(key, chain, database), storage,
                 config.mutableTtl(), Clock.systemUTC());
         StorageKey verifiedTree = new StorageKey("sumdb/" + key.name() + "/verified-tree");
         verifier = new SumDbVerifier(key, cache, (tree, note) -> save(storage, verifiedTree, note));

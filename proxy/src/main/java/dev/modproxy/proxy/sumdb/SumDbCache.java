@@ -59,7 +59,7 @@ public final class SumDbCache implements SumDbFetcher {
         }
         try {
             byte[] fresh = origin.fetch(path.path());
-            check(path, fresh);
+            path.checkAnswer(fresh, key);
             store(storageKey, fresh);
             mine.complete(fresh);
             return fresh;
@@ -79,19 +79,6 @@ public final class SumDbCache implements SumDbFetcher {
 
     private boolean isFresh(StoredObject object) {
         return object.lastModified().plus(mutableTtl).isAfter(clock.instant());
-    }
-
-    /** Refuses answers that are malformed or not signed by the database's key. */
-    private void check(SumDbPath path, byte[] data) throws SumDbException {
-        if (path.path().equals("latest")) {
-            TreeHead.parse(SignedNote.verifiedText(data, key));
-        } else if (path.tile() == null) {
-            SignedNote.verifiedText(LookupAnswer.parse(data).signedTree(), key);
-        } else if (!path.tile().isData() && data.length != path.tile().width() * LogHash.SIZE) {
-            throw new SumDbException(path.path() + " has " + data.length + " bytes, want " + path.tile().width() * LogHash.SIZE);
-        } else if (path.tile().isData() && data.length == 0) {
-            throw new SumDbException(path.path() + " is empty");
-        }
     }
 
     private Optional<StoredObject> lookup(StorageKey storageKey) throws SumDbException {

@@ -35,6 +35,19 @@ public record SumDbPath(String path, boolean immutable, Tile tile) {
         throw new SumDbException("not a checksum database path: " + path);
     }
 
+    /** Refuses an answer that is malformed or not signed by the database's key. */
+    public void checkAnswer(byte[] data, VerifierKey key) throws SumDbException {
+        if (path.equals("latest")) {
+            TreeHead.parse(SignedNote.verifiedText(data, key));
+        } else if (tile == null) {
+            SignedNote.verifiedText(LookupAnswer.parse(data).signedTree(), key);
+        } else if (!tile.isData() && data.length != tile.width() * LogHash.SIZE) {
+            throw new SumDbException(path + " has " + data.length + " bytes, want " + tile.width() * LogHash.SIZE);
+        } else if (tile.isData() && data.length == 0) {
+            throw new SumDbException(path + " is empty");
+        }
+    }
+
     /** The Content-Type the database itself uses for this answer. */
     public String contentType() {
         return tile != null && !tile.isData() ? "application/octet-stream" : "text/plain; charset=UTF-8";

@@ -15,12 +15,14 @@ import java.util.List;
  */
 public final class UpstreamSumDbFetcher implements SumDbFetcher {
 
+    private final VerifierKey key;
     private final String name;
     private final List<Upstream> proxies;
     private final Upstream database;
 
-    public UpstreamSumDbFetcher(String name, UpstreamChain chain, Upstream database) {
-        this.name = name;
+    public UpstreamSumDbFetcher(VerifierKey key, UpstreamChain chain, Upstream database) {
+        this.key = key;
+        this.name = key.name();
         this.proxies = chain.entries().stream()
                 .filter(UpstreamChain.Proxy.class::isInstance)
                 .map(entry -> ((UpstreamChain.Proxy) entry).upstream())
@@ -30,21 +32,32 @@ public final class UpstreamSumDbFetcher implements SumDbFetcher {
 
     @Override
     public byte[] fetch(String path) throws SumDbException {
+        SumDbPath checked = SumDbPath.parse(path);
         List<String> failures = new ArrayList<>();
         for (Upstream proxy : proxies) {
             try {
-                return get(proxy, "sumdb/" + name + "/" + path);
+                return usable(get(proxy, "sumdb/" + name + "/" + path), checked, proxy);
             } catch (SumDbException e) {
                 failures.add(e.getMessage());
             }
         }
         try {
-            return get(database, path);
+            return usable(get(database, path), checked, database);
         } catch (SumDbNotFoundException e) {
             throw e;
         } catch (SumDbException e) {
             failures.add(e.getMessage());
             throw new SumDbException("checksum database " + name + " unreachable for " + path + ": " + String.join("; ", failures));
+        }
+    }
+
+    /** A proxy that answers 200 with something else (an HTML page, another key's note) is skipped. */
+    private byte[] usable(byte[] answer, SumDbPath path, Upstream source) throws SumDbException {
+        try {
+            path.checkAnswer(answer, key);
+            return answer;
+        } catch (SumDbException e) {
+            throw new SumDbException("unusable answer from " + source.host() + " for " + path.path() + ": " + e.getMessage(), e);
         }
     }
 

@@ -95,7 +95,7 @@ class SumDbCacheTest {
                 UpstreamListener.NONE);
         Upstream database = new Upstream(URI.create(databaseUrl.url()), HttpClient.newHttpClient(), Duration.ofSeconds(5),
                 new CircuitBreaker(5, Duration.ofSeconds(30)));
-        return new SumDbCache(key, new UpstreamSumDbFetcher(NAME, chain, database), storage, TTL, clock);
+        return new SumDbCache(key, new UpstreamSumDbFetcher(key, chain, database), storage, TTL, clock);
     }
 
     @Test
@@ -113,6 +113,22 @@ class SumDbCacheTest {
 
         verifier.provenHash("example.com/m7", "v1.0.0", SumDbArtifact.ZIP);
         assertTrue(databaseUrl.forwarded() > 0);
+    }
+
+    @Test
+    void anUpstreamThatAnswersWithSomethingElseIsSkipped() throws Exception {
+        Path portal = dir.resolve("portal");
+        for (String path : List.of("latest", "lookup/example.com/m7@v1.0.0", "tile/8/0/000", "tile/8/1/000.p/1")) {
+            Path file = portal.resolve("sumdb/" + NAME + "/" + path);
+            Files.createDirectories(file.getParent());
+            Files.writeString(file, "<html>Please log in to the Wi-Fi</html>");
+        }
+        try (StaticGoProxy captive = StaticGoProxy.serve(portal)) {
+            SumDbVerifier verifier = new SumDbVerifier(key, cacheVia(captive.url() + "," + upstreamProxy.url()));
+
+            assertEquals("h1:" + "A".repeat(43) + "=", verifier.provenHash("example.com/m7", "v1.0.0", SumDbArtifact.ZIP));
+            assertTrue(upstreamProxy.forwarded() > 0);
+        }
     }
 
     @Test
