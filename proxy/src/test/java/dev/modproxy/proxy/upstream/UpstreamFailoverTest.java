@@ -96,6 +96,32 @@ class UpstreamFailoverTest {
     }
 
     @Test
+    void bodyThatStallsMidwayTimesOutAndNextPipeUpstreamAnswers() throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        first.on(MOD, exchange -> {
+            exchange.getResponseHeaders().set("Content-Type", "text/plain");
+            exchange.sendResponseHeaders(200, 100);
+            exchange.getResponseBody().write("module example.com/lib\n".getBytes());
+            exchange.getResponseBody().flush();
+            try {
+                release.await(30, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        var options = ProxyUnderTest.options().readTimeout(Duration.ofMillis(300));
+        try (ProxyUnderTest proxy = new ProxyUnderTest(first.url() + "|" + second.url(), cacheDir, options)) {
+            HttpResponse<String> response = proxy.getText("/" + MOD);
+
+            assertEquals(200, response.statusCode());
+            assertEquals(Modules.goMod("example.com/lib"), response.body());
+            assertEquals(1, second.hits(MOD));
+        } finally {
+            release.countDown();
+        }
+    }
+
+    @Test
     void hangingOnlyUpstreamGivesGatewayTimeout() throws Exception {
         first.otherwise(first.hang());
         var options = ProxyUnderTest.options().readTimeout(Duration.ofMillis(300));
