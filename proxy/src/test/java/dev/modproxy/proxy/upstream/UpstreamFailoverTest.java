@@ -184,6 +184,17 @@ class UpstreamFailoverTest {
     }
 
     @Test
+    void errorBeforeDirectStillLetsClientsFallThrough() throws Exception {
+        first.otherwise(status(500, "boom"));
+        try (ProxyUnderTest proxy = new ProxyUnderTest(first.url() + "|direct", cacheDir)) {
+            HttpResponse<String> response = proxy.getText("/" + MOD);
+
+            assertEquals(404, response.statusCode());
+            assertTrue(response.body().contains("direct"), response.body());
+        }
+    }
+
+    @Test
     void unusableAnswerFromFirstPipeUpstreamFallsThrough() throws Exception {
         first.on(MOD, ok("text/html", "<html><body>login</body></html>"));
         try (ProxyUnderTest proxy = new ProxyUnderTest(first.url() + "|" + second.url(), cacheDir)) {
