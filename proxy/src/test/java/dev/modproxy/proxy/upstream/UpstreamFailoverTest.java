@@ -175,6 +175,20 @@ class UpstreamFailoverTest {
     }
 
     @Test
+    void credentialsInTheUpstreamUrlAreSentAsBasicAuthAndNotLogged() throws Exception {
+        first.otherwise(exchange -> {
+            String auth = exchange.getRequestHeaders().getFirst("Authorization");
+            boolean ok = ("Basic " + java.util.Base64.getEncoder().encodeToString("bot:s3cret".getBytes())).equals(auth);
+            (ok ? ok("text/plain", Modules.goMod("example.com/lib")) : status(401, "who are you")).answer(exchange);
+        });
+        String withCredentials = first.url().replace("http://", "http://bot:s3cret@");
+        try (ProxyUnderTest proxy = new ProxyUnderTest(withCredentials, cacheDir)) {
+            assertEquals(200, proxy.getText("/" + MOD).statusCode());
+            assertTrue(!proxy.cache.chain().toString().contains("s3cret"), proxy.cache.chain().toString());
+        }
+    }
+
+    @Test
     void directAndOffAnswerWithoutFetching() throws Exception {
         try (ProxyUnderTest direct = new ProxyUnderTest("direct", cacheDir.resolve("d"));
                 ProxyUnderTest off = new ProxyUnderTest("off", cacheDir.resolve("o"))) {
