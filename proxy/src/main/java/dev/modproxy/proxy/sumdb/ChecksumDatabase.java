@@ -1,0 +1,100 @@
+package dev.modproxy.proxy.sumdb;
+
+import dev.modproxy.proxy.config.ProxyConfig;
+import dev.modproxy.proxy.protocol.ModulePathPatterns;
+import dev.modproxy.proxy.storage.Storage;
+import dev.modproxy.proxy.storage.StorageKey;
+import dev.modproxy.proxy.storage.StorageWriter;
+import dev.modproxy.proxy.storage.StoredObject;
+import dev.modproxy.proxy.upstream.CircuitBreaker;
+import dev.modproxy.proxy.upstream.Upstream;
+import dev.modproxy.proxy.upstream.UpstreamChain;
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
+
+import org.jboss.logging.Logger;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.http.HttpClient;
+import java.time.Clock;
+import java.util.Optional;
+
+/**
+ * The checksum database MODPROXY_SUMDB names (default sum.golang.org), its cached answers, and
+ * the verifier that checks ingested modules against it, unless it is "off".
+ */
+@Singleton
+public class ChecksumDatabase {
+
+    private static final Logger LOG = Logger.getLogger(ChecksumDatabase.class);
+
+    private final GoSumDbSetting setting;
+    private final ModulePathPatterns exempt;
+    private final SumDbCache cache;
+    private final SumDbVerifier verifier;
+
+    @Inject
+    public ChecksumDatabase(ProxyConfig config, Storage storage, UpstreamChain chain) {
+        try {
+            setting = GoSumDbSetting.parse(config.sumdb().orElse(GoSumDbSetting.DEFAULT));
+        } catch (SumDbException e) {
+            throw new IllegalArgumentException("MODPROXY_SUMDB: " + e.getMessage(), e);
+        }
+        // As the go command does, GONOSUMDB includes GOPRIVATE.
+        exempt = ModulePathPatterns.parse(config.nosumdb().orElse("") + "," + config.privatePatterns().orElse(""));
+        if (setting.isOff()) {
+            cache = null;
+            verifier = null;
+            return;
+        }
+        HttpClient client = HttpClient.newBuilder().connectTimeout(config.connectTimeout())
+                .followRedirects(HttpClient.Redirect.NORMAL).build();
+        Upstream database = new Upstream(setting.url().orElseThrow(), client, config.readTimeout(),
+                new CircuitBreaker(config.breakerFailures(), config.breakerCoolDown()));
+        VerifierKey key = setting.key().orElseThrow();
+        cache = new SumDbCache(key, new UpstreamSumDbFetcher(key, chain, database), storage,
+                config.mutableTtl(), Clock.systemUTC());
+        StorageKey verifiedTree = new StorageKey("sumdb/" + key.name() + "/verified-tree");
+        verifier = new SumDbVerifier(key, cache, (tree, note) -> save(storage, verifiedTree, note));
+        restore(storage, verifiedTree);
+    }
+
+    /** Keeps the newest verified tree head so that a restarted proxy still detects a forked log. */
+    private static void save(Storage storage, StorageKey key, byte[] signedNote) {
+        try (StorageWriter writer = storage.openWriter(key)) {
+            writer.output().write(signedNote);
+            writer.commit();
+        } catch (IOException e) {
+            LOG.warnf("cannot keep the verified tree head in %s: %s", key, e.getMessage());
+        }
+    }
+
+    private void restore(Storage storage, StorageKey key) {
+        try {
+            Optional<StoredObject> stored = storage.lookup(key);
+            if (stored.isPresent()) {
+                try (InputStream in = stored.get().open()) {
+                    LOG.infof("checksum database %s: continuing from verified %s", setting.name().orElseThrow(),
+                            verifier.verifiedTree(in.readAllBytes()));
+                }
+            }
+        } catch (IOException | SumDbException e) {
+            LOG.warnf("ignoring the stored tree head %s: %s", key, e.getMessage());
+        }
+    }
+
+    public GoSumDbSetting setting() {
+        return setting;
+    }
+
+    /** The cache of the database's answers; empty when MODPROXY_SUMDB=off. */
+    public Optional<SumDbCache> cache() {
+        return Optional.ofNullable(cache);
+    }
+
+    /** The verifier for modules not exempt by MODPROXY_NOSUMDB or MODPROXY_PRIVATE; empty when off. */
+    public Optional<SumDbVerifier> verifierFor(String modulePath) {
+        return verifier == null || exempt.matches(modulePath) ? Optional.empty() : Optional.of(verifier);
+    }
+}

@@ -1,0 +1,69 @@
+package dev.modproxy.proxy.sumdb;
+
+import dev.modproxy.proxy.cache.ArtifactRejectedException;
+import dev.modproxy.proxy.cache.ArtifactVerifier;
+import dev.modproxy.proxy.protocol.ArtifactKind;
+import dev.modproxy.proxy.protocol.ModulePath;
+import dev.modproxy.proxy.protocol.ModuleVersion;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
+import org.jboss.logging.Logger;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * Refuses a .mod or .zip whose h1: hash is not the one the checksum database proves for it,
+ * before it becomes a cache entry. Counted in modproxy_sumdb_rejections_total{reason}.
+ */
+@Singleton
+public class SumDbArtifactVerifier implements ArtifactVerifier {
+
+    private static final Logger LOG = Logger.getLogger(SumDbArtifactVerifier.class);
+
+    private final ChecksumDatabase database;
+    private final Counter mismatches;
+    private final Counter unverifiable;
+
+    @Inject
+    public SumDbArtifactVerifier(ChecksumDatabase database, MeterRegistry registry) {
+        this.database = database;
+        this.mismatches = rejections(registry, "mismatch", "Downloads whose hash differs from the checksum database's");
+        this.unverifiable = rejections(registry, "unverifiable", "Downloads the checksum database could not vouch for");
+    }
+
+    private static Counter rejections(MeterRegistry registry, String reason, String description) {
+        return Counter.builder("modproxy.sumdb.rejections").tag("reason", reason).description(description).register(registry);
+    }
+
+    @Override
+    public void verify(ModulePath module, ModuleVersion version, ArtifactKind kind, Path stagedFile)
+            throws ArtifactRejectedException {
+        if (kind == ArtifactKind.INFO) {
+            return;
+        }
+        Optional<SumDbVerifier> verifier = database.verifierFor(module.path());
+        if (verifier.isEmpty()) {
+            return;
+        }
+        SumDbArtifact artifact = kind == ArtifactKind.ZIP ? SumDbArtifact.ZIP : SumDbArtifact.GO_MOD;
+        try {
+            verifier.get().verify(module.path(), version.toString(), artifact, stagedFile);
+        } catch (ChecksumMismatchException e) {
+            mismatches.increment();
+            LOG.warnf("SECURITY: refused %s@%s%s: downloaded %s, checksum database %s has %s", e.module(), e.version(),
+                    kind.suffix(), e.actual(), verifier.get().databaseName(), e.expected());
+            throw new ArtifactRejectedException(e.getMessage(), e);
+        } catch (SumDbException e) {
+            unverifiable.increment();
+            LOG.warnf("refused %s@%s%s: %s", module.path(), version, kind.suffix(), e.getMessage());
+            throw new ArtifactRejectedException("cannot verify against checksum database: " + e.getMessage(), e);
+        } catch (IOException e) {
+            unverifiable.increment();
+            throw new ArtifactRejectedException(module.path() + "@" + version + kind.suffix() + ": unreadable: " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,39 @@
+package dev.modproxy.proxy.sumdb;
+
+import java.nio.charset.StandardCharsets;
+
+/** The size and root hash of the checksum database's log, as its signed note states them. */
+public record TreeHead(long size, LogHash hash) {
+
+    private static final String HEADER = "go.sum database tree\n";
+
+    /** Parses note text "go.sum database tree\n&lt;size&gt;\n&lt;base64 hash&gt;\n"; later lines are ignored. */
+    public static TreeHead parse(String text) throws SumDbException {
+        if (!text.startsWith(HEADER)) {
+            throw new SumDbException("malformed tree note: does not start with \"go.sum database tree\"");
+        }
+        String[] lines = text.substring(HEADER.length()).split("\n", 3);
+        if (lines.length < 3) {
+            throw new SumDbException("malformed tree note: want size and hash lines");
+        }
+        long size;
+        try {
+            size = Long.parseLong(lines[0]);
+        } catch (NumberFormatException e) {
+            throw new SumDbException("malformed tree note: size " + lines[0]);
+        }
+        if (size < 0 || !Long.toString(size).equals(lines[0])) {
+            throw new SumDbException("malformed tree note: size " + lines[0]);
+        }
+        return new TreeHead(size, LogHash.fromBase64(lines[1]));
+    }
+
+    public byte[] noteText() {
+        return (HEADER + size + "\n" + hash + "\n").getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public String toString() {
+        return "tree " + size + " " + hash;
+    }
+}

@@ -1,0 +1,153 @@
+package dev.modproxy.proxy.sumdb;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The nodes of one signed tree, read from hash tiles. Every tile is proven before use: the
+ * partial tiles on the tree's right edge by recomputing the signed root hash from them, a
+ * full tile by its hash appearing in its (proven) parent tile.
+ */
+public final class TreeTiles implements NodeReader {
+
+    private final TreeHead tree;
+    private final int height;
+    private final TileSource source;
+    private final Map<Tile, byte[]> proven = new HashMap<>();
+    private final Map<Tile, byte[]> provenFullTiles;
+
+    /**
+     * @param provenFullTiles full tiles proven for earlier trees (their contents never change);
+     *                        tiles proven here are added to it
+     */
+    public TreeTiles(TreeHead tree, int height, TileSource source, Map<Tile, byte[]> provenFullTiles) {
+        this.tree = tree;
+        this.height = height;
+        this.source = source;
+        this.provenFullTiles = provenFullTiles;
+    }
+
+    public TreeTiles(TreeHead tree, int height, TileSource source) {
+        this(tree, height, source, new HashMap<>());
+    }
+
+    @Override
+    public LogHash node(int level, long index) throws SumDbException {
+        if (level < 0 || level > 62 || index < 0 || index > (tree.size() >> level) - 1) {
+            throw new SumDbException("node " + level + "/" + index + " is not in the signed " + tree);
+        }
+        int tileLevel = level / height;
+        int below = level % height;
+        long first = index << below;
+        byte[] data = proven(tileAt(tileLevel, first >> height));
+        int offset = (int) (first & ((1L << height) - 1));
+        return subtree(data, offset, 1 << below);
+    }
+
+    /** The tile with this level and number as large as the tree makes it. */
+    private Tile tileAt(int level, long number) {
+        long rowLength = tree.size() >> (level * height);
+        long width = Math.min(1L << height, rowLength - (number << height));
+        return new Tile(height, level, number, (int) width);
+    }
+
+    private byte[] proven(Tile tile) throws SumDbException {
+        byte[] data = proven.get(tile);
+        if (data != null) {
+            return data;
+        }
+        if (tile.isPartial()) {
+            proveRightEdge();
+            return proven.get(tile);
+        }
+        data = provenFullTiles.get(tile);
+        if (data != null) {
+            return data;
+        }
+        data = fetch(tile);
+        Tile parent = tileAt(tile.level() + 1, tile.number() >> height);
+        LogHash expected = hashAt(proven(parent), (int) (tile.number() & ((1L << height) - 1)));
+        if (!subtree(data, 0, 1 << height).equals(expected)) {
+            throw new SumDbException(tile.path() + " does not match its parent tile for the signed " + tree);
+        }
+        proven.put(tile, data);
+        provenFullTiles.put(tile, data);
+        return data;
+    }
+
+    /** Fetches the partial tile of every level and checks that they hash to the signed root. */
+    private void proveRightEdge() throws SumDbException {
+        Map<Tile, byte[]> edge = new HashMap<>();
+        List<LogHash> subtrees = new ArrayList<>();
+        int top = 0;
+        while ((tree.size() >> ((top + 1) * height)) > 0) {
+            top++;
+        }
+        for (int level = top; level >= 0; level--) {
+            long rowLength = tree.size() >> (level * height);
+            int width = (int) (rowLength & ((1L << height) - 1));
+            if (width == 0) {
+                continue;
+            }
+            Tile tile = new Tile(height, level, rowLength >> height, width);
+            byte[] data = fetch(tile);
+            edge.put(tile, data);
+            int start = 0;
+            for (int bit = height - 1; bit >= 0; bit--) {
+                if ((width & (1 << bit)) != 0) {
+                    subtrees.add(subtree(data, start, 1 << bit));
+                    start += 1 << bit;
+                }
+            }
+        }
+        LogHash root = subtrees.get(subtrees.size() - 1);
+        for (int i = subtrees.size() - 2; i >= 0; i--) {
+            root = LogHash.ofNode(subtrees.get(i), root);
+        }
+        if (!root.equals(tree.hash())) {
+            throw new SumDbException("tiles do not hash to the signed " + tree);
+        }
+        proven.putAll(edge);
+    }
+
+    private byte[] fetch(Tile tile) throws SumDbException {
+        byte[] data;
+        try {
+            data = source.read(tile);
+        } catch (SumDbNotFoundException e) {
+            if (!tile.isPartial()) {
+                throw e;
+            }
+            // The log grew: the partial tile is now a prefix of a full one.
+            byte[] full = source.read(tile.full());
+            if (full.length != LogHash.SIZE << height) {
+                throw wrongLength(tile.full(), full.length);
+            }
+            data = Arrays.copyOf(full, tile.width() * LogHash.SIZE);
+        }
+        if (data.length != tile.width() * LogHash.SIZE) {
+            throw wrongLength(tile, data.length);
+        }
+        return data;
+    }
+
+    private static SumDbException wrongLength(Tile tile, int length) {
+        return new SumDbException(tile.path() + " has " + length + " bytes, want " + tile.width() * LogHash.SIZE);
+    }
+
+    private static LogHash hashAt(byte[] data, int index) {
+        return LogHash.of(data, index * LogHash.SIZE);
+    }
+
+    /** The Merkle hash of count (a power of two) consecutive hashes in a tile row. */
+    private static LogHash subtree(byte[] data, int start, int count) {
+        if (count == 1) {
+            return hashAt(data, start);
+        }
+        int half = count / 2;
+        return LogHash.ofNode(subtree(data, start, half), subtree(data, start + half, half));
+    }
+}

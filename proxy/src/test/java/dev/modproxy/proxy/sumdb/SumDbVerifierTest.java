@@ -1,0 +1,301 @@
+package dev.modproxy.proxy.sumdb;
+
+import dev.modproxy.proxy.checksum.DirHash;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.http.HttpClient;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+
+import static dev.modproxy.proxy.sumdb.Refusals.assertRefused;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class SumDbVerifierTest {
+
+    private static final String NAME = "sum.example.test";
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @TempDir
+    Path dir;
+
+    private final List<GoSumDbServer> servers = new ArrayList<>();
+
+    @AfterEach
+    void stopServers() throws InterruptedException {
+        for (GoSumDbServer server : servers) {
+            server.close();
+        }
+    }
+
+    private GoSumDbServer start(GoSumDbServer.Options options) throws Exception {
+        GoSumDbServer server = GoSumDbServer.start(options);
+        servers.add(server);
+        return server;
+    }
+
+    private static SumDbVerifier verifierFor(GoSumDbServer server) throws SumDbException {
+        return new SumDbVerifier(VerifierKey.parse(server.verifierKey()), fetcherOf(server));
+    }
+
+    private static HttpSumDbFetcher fetcherOf(GoSumDbServer server) {
+        return new HttpSumDbFetcher(server.url(), HTTP, Duration.ofSeconds(10));
+    }
+
+    private static String fakeHash(String seed) throws Exception {
+        byte[] sha = MessageDigest.getInstance("SHA-256").digest(seed.getBytes(StandardCharsets.UTF_8));
+        return "h1:" + Base64.getEncoder().encodeToString(sha);
+    }
+
+    /** Record lines: "module version" (hashed by the server from proxydir) or with fake hashes. */
+    private Path records(List<String> lines) throws IOException {
+        Path file = Files.createTempFile(dir, "records", ".txt");
+        Files.write(file, lines);
+        return file;
+    }
+
+    private static String fixedRecord(int i) throws Exception {
+        return "example.com/filler" + i + " v1.0." + i + " " + fakeHash("zip" + i) + " " + fakeHash("mod" + i);
+    }
+
+    @Test
+    void provesGenuineRecordsSpreadOverSeveralTiles() throws Exception {
+        Path proxyDir = dir.resolve("proxy");
+        Path first = ProxyDirModules.write(proxyDir, "example.com/First", "v1.0.0", Map.of("a.go", "package a\n"));
+        Path last = ProxyDirModules.write(proxyDir, "example.com/last", "v0.3.1-pre", Map.of("b.go", "package b\n"));
+        List<String> lines = new ArrayList<>(List.of("example.com/First v1.0.0"));
+        for (int i = 0; i < 600; i++) {
+            lines.add(fixedRecord(i));
+        }
+        lines.add("example.com/last v0.3.1-pre");
+        GoSumDbServer server = start(GoSumDbServer.Options.named(NAME).withRecords(records(lines)).withProxyDir(proxyDir));
+        SumDbVerifier verifier = verifierFor(server);
+
+        verifier.verify("example.com/First", "v1.0.0", SumDbArtifact.ZIP, first);
+        verifier.verify("example.com/First", "v1.0.0", SumDbArtifact.GO_MOD, first.resolveSibling("v1.0.0.mod"));
+        verifier.verify("example.com/last", "v0.3.1-pre", SumDbArtifact.ZIP, last);
+        for (int i : new int[] {0, 1, 254, 255, 256, 300, 510, 511, 512, 599}) {
+            assertEquals(fakeHash("zip" + i), verifier.provenHash("example.com/filler" + i, "v1.0." + i, SumDbArtifact.ZIP));
+            assertEquals(fakeHash("mod" + i), verifier.provenHash("example.com/filler" + i, "v1.0." + i, SumDbArtifact.GO_MOD));
+        }
+        assertEquals(602L, verifier.latestTree().orElseThrow().size());
+    }
+
+    @Test
+    void zipHashEqualsTheHashTheReferenceDatabaseComputes() throws Exception {
+        Path proxyDir = dir.resolve("proxy");
+        // Names whose UTF-8 order differs from UTF-16 order, nesting, and an empty file.
+        Path zip = ProxyDirModules.write(proxyDir, "example.com/names", "v2.0.0+incompatible", Map.of(
+                "z/\uFF5Eend.txt", "fullwidth tilde",
+                "z/\uD83D\uDE00.txt", "emoji",
+                "A/B/c.go", "package c\n",
+                "empty", ""));
+        GoSumDbServer server = start(GoSumDbServer.Options.named(NAME).withProxyDir(proxyDir));
+
+        verifierFor(server).verify("example.com/names", "v2.0.0+incompatible", SumDbArtifact.ZIP, zip);
+    }
+
+    @Test
+    void tamperedZipIsRefusedNamingModuleVersionAndBothHashes() throws Exception {
+        Path proxyDir = dir.resolve("proxy");
+        Path zip = ProxyDirModules.write(proxyDir, "example.com/victim", "v1.2.3", Map.of("x.go", "package x\n"));
+        GoSumDbServer server = start(GoSumDbServer.Options.named(NAME).withProxyDir(proxyDir));
+        SumDbVerifier verifier = verifierFor(server);
+        String genuine = verifier.provenHash("example.com/victim", "v1.2.3", SumDbArtifact.ZIP);
+
+        Path tampered = dir.resolve("tampered.zip");
+        try (OutputStream out = Files.newOutputStream(tampered); ZipOutputStream zipOut = new ZipOutputStream(out)) {
+            zipOut.putNextEntry(new ZipEntry("example.com/victim@v1.2.3/go.mod"));
+            zipOut.write("module example.com/victim\n\ngo 1.19\n".getBytes(StandardCharsets.UTF_8));
+            zipOut.putNextEntry(new ZipEntry("example.com/victim@v1.2.3/x.go"));
+            zipOut.write("package x\n\nfunc init() { steal() }\n".getBytes(StandardCharsets.UTF_8));
+        }
+
+        ChecksumMismatchException mismatch = assertRefused(ChecksumMismatchException.class,
+                () -> verifier.verify("example.com/victim", "v1.2.3", SumDbArtifact.ZIP, tampered),
+                "example.com/victim@v1.2.3.zip", genuine, DirHash.ofZip(tampered));
+        assertEquals(genuine, mismatch.expected());
+        verifier.verify("example.com/victim", "v1.2.3", SumDbArtifact.ZIP, zip);
+    }
+
+    @Test
+    void forgedRecordNotInTheLogIsRefused() throws Exception {
+        Path proxyDir = dir.resolve("proxy");
+        ProxyDirModules.write(proxyDir, "example.com/victim", "v1.2.3", Map.of("x.go", "package x\n"));
+        Path evil = dir.resolve("evil");
+        Path evilZip = ProxyDirModules.write(evil, "example.com/victim", "v1.2.3", Map.of("x.go", "package evil\n"));
+        String evilHash = DirHash.ofZip(evilZip);
+        GoSumDbServer server = start(GoSumDbServer.Options.named(NAME)
+                .withRecords(records(List.of("example.com/victim v1.2.3", fixedRecord(1), fixedRecord(2))))
+                .withProxyDir(proxyDir)
+                .forging("example.com/victim@v1.2.3", evilHash));
+
+        SumDbException refused = assertRefused(SumDbException.class,
+                () -> verifierFor(server).verify("example.com/victim", "v1.2.3", SumDbArtifact.ZIP, evilZip),
+                "example.com/victim@v1.2.3", "inclusion proof fails");
+        assertFalse(refused instanceof ChecksumMismatchException);
+    }
+
+    @Test
+    void treeHeadSignedWithAnotherKeyIsRefused() throws Exception {
+        GoSumDbServer trusted = start(GoSumDbServer.Options.named(NAME).withRecords(records(List.of(fixedRecord(1)))));
+        GoSumDbServer impostor = start(GoSumDbServer.Options.named(NAME).withRecords(records(List.of(fixedRecord(1)))));
+        SumDbVerifier verifier = new SumDbVerifier(VerifierKey.parse(trusted.verifierKey()), fetcherOf(impostor));
+
+        assertRefused(SumDbException.class, () -> verifier.provenHash("example.com/filler1", "v1.0.1", SumDbArtifact.ZIP),
+                "no signature by the checksum database key " + NAME);
+        assertFalse(verifier.latestTree().isPresent());
+    }
+
+    @Test
+    void newerTreesMustExtendTheLatestVerifiedOne() throws Exception {
+        Path keyFile = dir.resolve("key");
+        Path proxyDir = dir.resolve("proxy");
+        Path grown = ProxyDirModules.write(proxyDir, "example.com/new", "v1.0.0", Map.of("n.go", "package n\n"));
+        GoSumDbServer honest = start(GoSumDbServer.Options.named(NAME).withKeyFile(keyFile).withProxyDir(proxyDir)
+                .withRecords(records(List.of(fixedRecord(1), fixedRecord(2), fixedRecord(3)))));
+        GoSumDbServer forked = start(GoSumDbServer.Options.named(NAME).withKeyFile(keyFile)
+                .withRecords(records(List.of(fixedRecord(1), fixedRecord(20), fixedRecord(3), fixedRecord(4)))));
+        SwitchableFetcher fetcher = new SwitchableFetcher(fetcherOf(honest));
+        SumDbVerifier verifier = new SumDbVerifier(VerifierKey.parse(honest.verifierKey()), fetcher);
+
+        verifier.provenHash("example.com/filler2", "v1.0.2", SumDbArtifact.ZIP);
+        assertEquals(3L, verifier.latestTree().orElseThrow().size());
+        // Looking up a module the log does not have yet makes it grow: an honest extension.
+        verifier.verify("example.com/new", "v1.0.0", SumDbArtifact.ZIP, grown);
+        assertEquals(4L, verifier.latestTree().orElseThrow().size());
+
+        fetcher.target = fetcherOf(forked);
+        assertRefused(SumDbException.class, () -> verifier.provenHash("example.com/filler4", "v1.0.4", SumDbArtifact.ZIP),
+                "checksum database is inconsistent");
+        assertEquals(4L, verifier.latestTree().orElseThrow().size());
+    }
+
+    @Test
+    void aRestartedVerifierStillDetectsAForkFromTheTreeHeadItKept() throws Exception {
+        Path keyFile = dir.resolve("key");
+        GoSumDbServer honest = start(GoSumDbServer.Options.named(NAME).withKeyFile(keyFile)
+                .withRecords(records(List.of(fixedRecord(1), fixedRecord(2), fixedRecord(3)))));
+        GoSumDbServer forked = start(GoSumDbServer.Options.named(NAME).withKeyFile(keyFile)
+                .withRecords(records(List.of(fixedRecord(1), fixedRecord(20), fixedRecord(3), fixedRecord(4)))));
+        VerifierKey key = VerifierKey.parse(honest.verifierKey());
+        List<byte[]> kept = new ArrayList<>();
+        new SumDbVerifier(key, fetcherOf(honest), (tree, note) -> kept.add(note))
+                .provenHash("example.com/filler2", "v1.0.2", SumDbArtifact.ZIP);
+        assertEquals(1, kept.size());
+
+        SumDbVerifier restarted = new SumDbVerifier(key, fetcherOf(forked));
+        assertEquals(3L, restarted.verifiedTree(kept.get(0)).size());
+
+        assertRefused(SumDbException.class, () -> restarted.provenHash("example.com/filler4", "v1.0.4", SumDbArtifact.ZIP),
+                "checksum database is inconsistent");
+    }
+
+    @Test
+    void recordAboutAnotherModuleIsRefused() throws Exception {
+        GoSumDbServer server = start(GoSumDbServer.Options.named(NAME)
+                .withRecords(records(List.of(fixedRecord(1), fixedRecord(2)))));
+        SumDbFetcher genuine = fetcherOf(server);
+        SumDbFetcher swapping = path -> genuine.fetch(path.replace("filler2@v1.0.2", "filler1@v1.0.1"));
+
+        SumDbVerifier verifier = new SumDbVerifier(VerifierKey.parse(server.verifierKey()), swapping);
+        assertRefused(SumDbException.class, () -> verifier.provenHash("example.com/filler2", "v1.0.2", SumDbArtifact.ZIP),
+                "example.com/filler2@v1.0.2", "is not about");
+    }
+
+    @Test
+    void moduleTheDatabaseDoesNotKnowIsReportedAsNotFound() throws Exception {
+        GoSumDbServer server = start(GoSumDbServer.Options.named(NAME).withRecords(records(List.of(fixedRecord(1)))));
+
+        assertRefused(SumDbNotFoundException.class,
+                () -> verifierFor(server).provenHash("example.com/unknown", "v1.0.0", SumDbArtifact.ZIP),
+                "example.com/unknown@v1.0.0: not found in checksum database " + NAME);
+    }
+
+    @Test
+    void hostileAnswersGiveClearErrors() throws Exception {
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            lines.add(fixedRecord(i));
+        }
+        GoSumDbServer server = start(GoSumDbServer.Options.named(NAME).withRecords(records(lines)));
+        VerifierKey key = VerifierKey.parse(server.verifierKey());
+        SumDbFetcher genuine = fetcherOf(server);
+
+        assertHostileLookupRefused(key, genuine, path -> "garbage".getBytes(StandardCharsets.UTF_8), null,
+                "malformed lookup answer");
+        assertHostileLookupRefused(key, genuine, path -> "-5\nx\n\n".getBytes(StandardCharsets.UTF_8), null,
+                "record id \"-5\"");
+        assertHostileLookupRefused(key, genuine, null, body -> body.replaceFirst("^10\n", "9000\n"),
+                "record 9000 is beyond the signed tree 300");
+        assertHostileLookupRefused(key, genuine, null, body -> body.replace("\n300\n", "\n301\n"),
+                "invalid signature by " + NAME);
+        assertHostileLookupRefused(key, genuine, null, body -> body.substring(0, body.indexOf("\u2014")),
+                "malformed note");
+        assertHostileLookupRefused(key, genuine, null, body -> body.replaceFirst(" v1.0.10 h1:", " v1.0.10 h1:AAAA"),
+                "inclusion proof fails");
+        SumDbFetcher shortTiles = path -> {
+            byte[] data = genuine.fetch(path);
+            return path.startsWith("tile/") ? java.util.Arrays.copyOf(data, data.length - 1) : data;
+        };
+        SumDbException truncated = assertRefused(SumDbException.class,
+                () -> new SumDbVerifier(key, shortTiles).provenHash("example.com/filler10", "v1.0.10", SumDbArtifact.ZIP));
+        assertTrue(truncated.getMessage().matches(".*tile/8/\\d/\\d{3}(\\.p/\\d+)? has \\d+ bytes, want \\d+"), truncated.getMessage());
+        SumDbFetcher flippedTiles = path -> {
+            byte[] data = genuine.fetch(path);
+            if (path.startsWith("tile/")) {
+                data[data.length - 1] ^= 1;
+            }
+            return data;
+        };
+        SumDbException flipped = assertRefused(SumDbException.class,
+                () -> new SumDbVerifier(key, flippedTiles).provenHash("example.com/filler10", "v1.0.10", SumDbArtifact.ZIP),
+                "example.com/filler10@v1.0.10");
+        assertTrue(flipped.getMessage().matches(".*(tiles do not hash to the signed tree 300|does not match its parent tile).*"),
+                flipped.getMessage());
+    }
+
+    private static void assertHostileLookupRefused(VerifierKey key, SumDbFetcher genuine, SumDbFetcher lookupAnswer,
+                                      UnaryOperator<String> rewrite, String message) {
+        SumDbFetcher hostile = path -> {
+            if (!path.startsWith("lookup/")) {
+                return genuine.fetch(path);
+            }
+            if (lookupAnswer != null) {
+                return lookupAnswer.fetch(path);
+            }
+            return rewrite.apply(new String(genuine.fetch(path), StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8);
+        };
+        assertRefused(SumDbException.class,
+                () -> new SumDbVerifier(key, hostile).provenHash("example.com/filler10", "v1.0.10", SumDbArtifact.ZIP),
+                "example.com/filler10@v1.0.10", message);
+    }
+
+    private static final class SwitchableFetcher implements SumDbFetcher {
+        volatile SumDbFetcher target;
+
+        SwitchableFetcher(SumDbFetcher target) {
+            this.target = target;
+        }
+
+        @Override
+        public byte[] fetch(String path) throws SumDbException {
+            return target.fetch(path);
+        }
+    }
+}
