@@ -16,12 +16,14 @@ import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentConditionBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.openshift.api.model.monitoring.v1.ServiceMonitor;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
@@ -290,6 +292,45 @@ class GoProxyCacheReconcilerTest {
             assertThat(fresh(first, "shared-name").getStatus().getUrl()).isEqualTo("http://shared-name." + first + ".svc");
             assertThat(fresh(second, "shared-name").getStatus().getUrl()).isEqualTo("http://shared-name." + second + ".svc");
         });
+    }
+
+    @Test
+    void serviceMonitorIsMadeOnlyWhenAskedForAndItsCrdIsInstalled() {
+        String ns = namespace();
+        create(ns, "scraped", spec -> spec.getMetrics().getServiceMonitor().setEnabled(true));
+        create(ns, "unscraped", spec -> { });
+        awaitObject(Deployment.class, ns, "scraped");
+        if (!ClusterUnderTest.isReal()) {
+            await().atMost(PATIENCE).untilAsserted(() ->
+                    assertThat(condition(fresh(ns, "scraped"), Condition.DEGRADED).getStatus()).isEqualTo("False"));
+            assertThat(client.apiextensions().v1().customResourceDefinitions()
+                    .withName("servicemonitors.monitoring.coreos.com").get()).isNull();
+            installServiceMonitorCrd();
+            // any spec change makes the operator look at the cluster's CRDs again
+            edit(ns, "scraped", spec -> spec.getMetrics().getServiceMonitor().setInterval("15s"));
+            edit(ns, "unscraped", spec -> spec.setUpstream("https://goproxy.cn"));
+        }
+
+        ServiceMonitor monitor = awaitObject(ServiceMonitor.class, ns, "scraped");
+        assertThat(monitor.getSpec().getEndpoints().get(0).getPath()).isEqualTo("/q/metrics");
+        await().atMost(PATIENCE).until(() -> "https://goproxy.cn".equals(
+                get(ConfigMap.class, ns, "unscraped-config").getData().get("MODPROXY_UPSTREAM")));
+        assertThat(get(ServiceMonitor.class, ns, "unscraped")).isNull();
+    }
+
+    private void installServiceMonitorCrd() {
+        client.apiextensions().v1().customResourceDefinitions().resource(new CustomResourceDefinitionBuilder()
+                .withNewMetadata().withName("servicemonitors.monitoring.coreos.com").endMetadata()
+                .withNewSpec()
+                .withGroup("monitoring.coreos.com")
+                .withScope("Namespaced")
+                .withNewNames().withKind("ServiceMonitor").withPlural("servicemonitors").endNames()
+                .addNewVersion().withName("v1").withServed(true).withStorage(true)
+                .withNewSchema().withNewOpenAPIV3Schema().withType("object")
+                .withXKubernetesPreserveUnknownFields(true).endOpenAPIV3Schema().endSchema()
+                .endVersion()
+                .endSpec()
+                .build()).create();
     }
 
     private String namespace() {
