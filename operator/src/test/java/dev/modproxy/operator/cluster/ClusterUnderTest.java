@@ -20,11 +20,16 @@ public class ClusterUnderTest implements QuarkusTestResourceLifecycleManager {
 
     public static final String SWITCH = "MODPROXY_TEST_CLUSTER";
 
-    private KubernetesMockServer server;
+    private static volatile KubernetesMockServer server;
 
     /** True when the tests run against a real API server, which has controllers and a garbage collector. */
     public static boolean isReal() {
         return "kubeconfig".equals(System.getenv(SWITCH));
+    }
+
+    /** The mock server, to script what it cannot do itself (quotas, admission); empty on a real cluster. */
+    public static java.util.Optional<KubernetesMockServer> mock() {
+        return java.util.Optional.ofNullable(server);
     }
 
     @Override
@@ -54,6 +59,7 @@ public class ClusterUnderTest implements QuarkusTestResourceLifecycleManager {
     public void stop() {
         if (server != null) {
             server.destroy();
+            server = null;
         }
     }
 }

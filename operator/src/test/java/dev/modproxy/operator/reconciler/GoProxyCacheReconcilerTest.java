@@ -15,6 +15,9 @@ import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceQuota;
+import io.fabric8.kubernetes.api.model.ResourceQuotaBuilder;
+import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -210,6 +213,35 @@ class GoProxyCacheReconcilerTest {
         awaitObject(Deployment.class, ns, "broken");
         await().atMost(PATIENCE).untilAsserted(() ->
                 assertThat(condition(fresh(ns, "broken"), Condition.DEGRADED).getStatus()).isEqualTo("False"));
+    }
+
+    @Test
+    void quotaRefusalIsReportedAsDegradedAndTheOperatorRecoversOnceItIsLifted() {
+        String ns = namespace();
+        client.resource(new ResourceQuotaBuilder().withNewMetadata().withName("storage").withNamespace(ns).endMetadata()
+                .withNewSpec().addToHard("requests.storage", new Quantity("1Gi")).endSpec().build()).create();
+        String refusal = "persistentvolumeclaims \"quota-cache\" is forbidden: exceeded quota: storage, requested: "
+                + "requests.storage=10Gi, used: requests.storage=0, limited: requests.storage=1Gi";
+        // the mock does not enforce quotas: it answers the first attempts as the API server would
+        ClusterUnderTest.mock().ifPresent(mock -> mock.expect().post()
+                .withPath("/api/v1/namespaces/" + ns + "/persistentvolumeclaims")
+                .andReturn(403, new StatusBuilder().withStatus("Failure").withCode(403).withReason("Forbidden")
+                        .withMessage(refusal).build())
+                .times(3));
+
+        create(ns, "quota", spec -> { });
+        await().atMost(PATIENCE).untilAsserted(() -> {
+            Condition degraded = condition(fresh(ns, "quota"), Condition.DEGRADED);
+            assertThat(degraded.getReason()).isEqualTo("QuotaExceeded");
+            assertThat(degraded.getMessage()).contains("exceeded quota").contains("raise the quota");
+        });
+        assertThat(get(Deployment.class, ns, "quota")).isNull();
+
+        client.resources(ResourceQuota.class).inNamespace(ns).withName("storage").delete();
+        awaitObject(PersistentVolumeClaim.class, ns, "quota-cache");
+        awaitObject(Deployment.class, ns, "quota");
+        await().atMost(PATIENCE).untilAsserted(() ->
+                assertThat(condition(fresh(ns, "quota"), Condition.DEGRADED).getStatus()).isEqualTo("False"));
     }
 
     @Test
