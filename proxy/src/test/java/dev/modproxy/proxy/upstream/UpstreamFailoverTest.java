@@ -157,6 +157,9 @@ class UpstreamFailoverTest {
 
             assertEquals(2, first.totalHits(), "requests that reached the failing upstream");
             assertEquals(4, second.totalHits());
+            var stats = new io.vertx.core.json.JsonObject(proxy.getText("/admin/stats").body());
+            assertEquals("OPEN", stats.getJsonArray("upstreams").getJsonObject(0).getString("circuit"));
+            assertEquals("CLOSED", stats.getJsonArray("upstreams").getJsonObject(1).getString("circuit"));
         }
     }
 
