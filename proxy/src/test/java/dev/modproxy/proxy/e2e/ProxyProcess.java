@@ -1,0 +1,136 @@
+package dev.modproxy.proxy.e2e;
+
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The packaged cache server (`java -jar quarkus-run.jar`) running as a separate process, the way a
+ * user runs it, configured only through its documented environment variables.
+ */
+final class ProxyProcess implements AutoCloseable {
+
+    private static final HttpClient HTTP = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
+
+    private final Process process;
+    private final int port;
+    private final Path log;
+
+    private ProxyProcess(Process process, int port, Path log) {
+        this.process = process;
+        this.port = port;
+        this.log = log;
+    }
+
+    /** The jar built by `package`; failsafe passes its path as the system property `modproxy.jar`. */
+    static Path jar() {
+        String property = System.getProperty("modproxy.jar");
+        if (property == null) {
+            throw new IllegalStateException("system property modproxy.jar is not set: run the end-to-end tests with"
+                    + " ./mvnw -pl proxy verify, which packages the jar first");
+        }
+        Path jar = Path.of(property);
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException("the packaged proxy is missing at " + jar + ": run ./mvnw -pl proxy package");
+        }
+        return jar;
+    }
+
+    /** Starts the proxy on a free loopback port and waits until it reports ready. */
+    static ProxyProcess start(String upstream, Path storage, Path log) throws IOException {
+        int port = freePort();
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        ProcessBuilder builder = new ProcessBuilder(List.of(java.toString(), "-Xmx512m", "-jar", jar().toString()))
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        builder.environment().put("MODPROXY_UPSTREAM", upstream);
+        builder.environment().put("MODPROXY_STORAGE_DIR", storage.toString());
+        builder.environment().put("QUARKUS_HTTP_PORT", Integer.toString(port));
+        builder.environment().put("QUARKUS_HTTP_HOST", "127.0.0.1");
+        ProxyProcess proxy = new ProxyProcess(builder.start(), port, log);
+        try {
+            proxy.awaitReady();
+        } catch (RuntimeException | Error e) {
+            proxy.close();
+            throw new AssertionError("proxy did not become ready; its log:\n" + proxy.logTail(), e);
+        }
+        return proxy;
+    }
+
+    String url() {
+        return "http://127.0.0.1:" + port;
+    }
+
+    URI uri(String urlPath) {
+        return URI.create(url() + urlPath);
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    /** SIGKILL: no shutdown hook, no flush, exactly like an OOM kill or a node losing power. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    /** The last lines of the proxy's output, for failure messages. */
+    String logTail() {
+        try {
+            List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
+    }
+
+    @Override
+    public void close() {
+        if (process.isAlive()) {
+            process.destroy();
+            try {
+                if (!process.waitFor(20, TimeUnit.SECONDS)) {
+                    process.destroyForcibly().waitFor(20, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                process.destroyForcibly();
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void awaitReady() {
+        HttpRequest ready = HttpRequest.newBuilder(uri("/q/health/ready")).timeout(Duration.ofSeconds(5)).build();
+        await("proxy readiness at " + url())
+                .atMost(Duration.ofMinutes(2))
+                .pollInterval(Duration.ofMillis(250))
+                .ignoreException(IOException.class)
+                .until(() -> {
+                    if (!process.isAlive()) {
+                        throw new IllegalStateException("proxy exited with status " + process.exitValue());
+                    }
+                    return HTTP.send(ready, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+                });
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+}
