@@ -31,6 +31,8 @@ final class ProxyProcess implements AutoCloseable {
     private final Path log;
 
     private ProxyProcess(Process process, int port, Path log) {
+        // Even if the test JVM is torn down early, no proxy process outlives it.
+        Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly));
         this.process = process;
         this.port = port;
         this.log = log;
@@ -64,7 +66,7 @@ final class ProxyProcess implements AutoCloseable {
         ProxyProcess proxy = new ProxyProcess(builder.start(), port, log);
         try {
             proxy.awaitReady();
-        } catch (RuntimeException | Error e) {
+        } catch (Throwable e) {
             proxy.close();
             throw new AssertionError("proxy did not become ready; its log:\n" + proxy.logTail(), e);
         }
@@ -119,7 +121,7 @@ final class ProxyProcess implements AutoCloseable {
         await("proxy readiness at " + url())
                 .atMost(Duration.ofMinutes(2))
                 .pollInterval(Duration.ofMillis(250))
-                .ignoreException(IOException.class)
+                .ignoreExceptionsInstanceOf(IOException.class)
                 .until(() -> {
                     if (!process.isAlive()) {
                         throw new IllegalStateException("proxy exited with status " + process.exitValue());

@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# Cache-hit throughput and latency of the proxy against nginx serving the same files from disk,
+# then a cold-coalescing check: 200 simultaneous cold requests for one zip must cost one upstream fetch.
+# Everything listens on 127.0.0.1 only and every load run is bounded in time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DURATION=${DURATION:-10s}
+THREADS=${THREADS:-2}
+CONNECTIONS=${CONNECTIONS:-32}
+NGINX=${NGINX:-/usr/sbin/nginx}
+for tool in "$NGINX" wrk curl java sha256sum; do
+  command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install nginx wrk curl)" >&2; exit 2; }
+done
+
+work=$(mktemp -d /tmp/modproxy-bench.XXXXXX)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() {
+  local port
+  while :; do
+    port=$((20000 + RANDOM % 40000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return; fi
+  done
+}
+
+wait_for() { # url, what: polls for up to 120 s
+  for _ in $(seq 1 600); do
+    curl -fsS -o /dev/null "$1" 2>/dev/null && return 0
+    sleep 0.2
+  done
+  echo "$2 did not come up at $1" >&2
+  exit 1
+}
+
+echo "== building the proxy jar"
+./mvnw -B -q -pl proxy package -DskipTests
+jar=proxy/target/quarkus-app/quarkus-run.jar
+
+echo "== generating the fixture tree"
+tree="$work/tree"
+java bench/FixtureTree.java "$tree"
+
+mirror_port=$(free_port)
+static_port=$(free_port)
+proxy_port=$(free_port)
+mkdir -p "$work/nginx/logs"
+# Two nginx servers over one tree: "mirror" is the proxy's upstream (logged, rate-limited like a remote
+# mirror, so cold fetches overlap); "static" is the baseline the proxy's cache hits are compared with.
+cat >"$work/nginx/nginx.conf" <<CONF
+daemon off;
+user root;
+worker_processes auto;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/logs/error.log warn;
+events { worker_connections 1024; }
+http {
+  types { application/zip zip; application/json info; text/plain mod; }
+  default_type text/plain;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_requests 1000000;
+  client_body_temp_path $work/nginx/body;
+  proxy_temp_path $work/nginx/proxy;
+  fastcgi_temp_path $work/nginx/fastcgi;
+  uwsgi_temp_path $work/nginx/uwsgi;
+  scgi_temp_path $work/nginx/scgi;
+  server {
+    listen 127.0.0.1:$mirror_port;
+    root $tree;
+    access_log $work/nginx/logs/mirror.log;
+    limit_rate 8m;
+  }
+  server {
+    listen 127.0.0.1:$static_port;
+    root $tree;
+    access_log off;
+  }
+}
+CONF
+"$NGINX" -c "$work/nginx/nginx.conf" -p "$work/nginx" &
+pids+=($!)
+wait_for "http://127.0.0.1:$static_port/example.com/bench/small/@v/list" nginx
+
+MODPROXY_UPSTREAM="http://127.0.0.1:$mirror_port" MODPROXY_STORAGE_DIR="$work/cache" \
+  QUARKUS_HTTP_PORT=$proxy_port QUARKUS_HTTP_HOST=127.0.0.1 \
+  java -Xmx1g -jar "$jar" >"$work/proxy.log" 2>&1 &
+pids+=($!)
+wait_for "http://127.0.0.1:$proxy_port/q/health/ready" "the proxy"
+
+artifacts=(
+  "info example.com/bench/small/@v/v1.0.0.info"
+  "mod example.com/bench/small/@v/v1.0.0.mod"
+  "zip-1MB example.com/bench/small/@v/v1.0.0.zip"
+  "zip-20MB example.com/bench/large/@v/v1.0.0.zip"
+)
+
+echo "== warming the cache (and checking the proxy serves the upstream's bytes)"
+for a in "${artifacts[@]}"; do
+  path=${a#* }
+  want=$(sha256sum <"$tree/$path" | cut -d' ' -f1)
+  for _ in 1 2; do
+    got=$(curl -fsS --max-time 120 "http://127.0.0.1:$proxy_port/$path" | sha256sum | cut -d' ' -f1)
+    [ "$got" = "$want" ] || { echo "proxy served different bytes for $path" >&2; exit 1; }
+  done
+done
+echo "== JIT warm-up of the proxy (5 s per artifact, not measured)"
+for a in "${artifacts[@]}"; do
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d5s "http://127.0.0.1:$proxy_port/${a#* }" >/dev/null
+done
+
+to_ms() { # wrk latency like 812.00us, 3.21ms, 1.02s
+  awk -v v="$1" 'BEGIN {
+    n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
+    if (u == "us") n /= 1000; else if (u == "s") n *= 1000; else if (u == "m") n *= 60000
+    printf "%.2f", n }'
+}
+measure() { # url -> "req/s transfer p99ms errors"
+  local out rps transfer p99 errors
+  out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$1")
+  rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
+  transfer=$(awk '/^Transfer\/sec:/ {print $2}' <<<"$out")
+  p99=$(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")
+  errors=$(awk '/Non-2xx or 3xx responses:/ {print $NF} /Socket errors:/ {print "sock"}' <<<"$out" | paste -sd, -)
+  echo "$rps $transfer $p99 ${errors:-0}"
+}
+
+echo "== measuring: wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency, nginx then proxy, per artifact"
+table="| artifact | nginx req/s | proxy req/s | proxy/nginx | nginx transfer/s | proxy transfer/s | nginx p99 ms | proxy p99 ms | p99 ratio | errors n/p |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
+for a in "${artifacts[@]}"; do
+  name=${a%% *}
+  path=${a#* }
+  read -r n_rps n_tr n_p99 n_err <<<"$(measure "http://127.0.0.1:$static_port/$path")"
+  read -r p_rps p_tr p_p99 p_err <<<"$(measure "http://127.0.0.1:$proxy_port/$path")"
+  ratio=$(awk -v p="$p_rps" -v n="$n_rps" 'BEGIN {printf "%.2f", p / n}')
+  p99ratio=$(awk -v p="$p_p99" -v n="$n_p99" 'BEGIN {printf "%.2f", (n > 0 ? p / n : 0)}')
+  table+=$'\n'"| $name | $n_rps | $p_rps | ${ratio}x | $n_tr | $p_tr | $n_p99 | $p_p99 | ${p99ratio}x | $n_err/$p_err |"
+done
+echo "$table"
+
+echo "== cold coalescing: 200 connections at once for one cold 20 MB zip (upstream limited to 8 MB/s)"
+cold=example.com/bench/cold/@v/v1.0.0.zip
+wrk -t"$THREADS" -c200 -d8s --timeout 30s "http://127.0.0.1:$proxy_port/$cold" >"$work/cold.txt"
+grep -E "requests in|Non-2xx" "$work/cold.txt" || true
+fetches=$(grep -c " /$cold " "$work/nginx/logs/mirror.log" || true)
+want=$(sha256sum <"$tree/$cold" | cut -d' ' -f1)
+got=$(curl -fsS --max-time 60 "http://127.0.0.1:$proxy_port/$cold" | sha256sum | cut -d' ' -f1)
+echo "upstream fetches of the cold zip: $fetches (must be 1); cached copy identical: $([ "$got" = "$want" ] && echo yes || echo NO)"
+[ "$fetches" = 1 ] && [ "$got" = "$want" ]
