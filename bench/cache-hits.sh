@@ -106,7 +106,8 @@ for a in "${artifacts[@]}"; do
   path=${a#* }
   want=$(sha256sum <"$tree/$path" | cut -d' ' -f1)
   for _ in 1 2; do
-    got=$(curl -fsS --max-time 120 "http://127.0.0.1:$proxy_port/$path" | sha256sum | cut -d' ' -f1)
+    got=$(curl -fsS --max-time 120 "http://127.0.0.1:$proxy_port/$path" | sha256sum | cut -d' ' -f1) \
+      || { echo "the proxy did not serve $path" >&2; exit 1; }
     [ "$got" = "$want" ] || { echo "proxy served different bytes for $path" >&2; exit 1; }
   done
 done
@@ -122,17 +123,18 @@ to_ms() { # wrk latency like 812.00us, 3.21ms, 1.02s
     printf "%.2f", n }'
 }
 measure() { # url -> "req/s transfer p99ms errors"
-  local out rps transfer p99 errors
-  out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$1")
+  local out rps transfer p99 non2xx timeouts
+  out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --timeout 10s --latency "$1")
   rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
   transfer=$(awk '/^Transfer\/sec:/ {print $2}' <<<"$out")
   p99=$(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")
-  errors=$(awk '/Non-2xx or 3xx responses:/ {print $NF} /Socket errors:/ {print "sock"}' <<<"$out" | paste -sd, -)
-  echo "$rps $transfer $p99 ${errors:-0}"
+  non2xx=$(awk '/Non-2xx or 3xx responses:/ {print $NF}' <<<"$out")
+  timeouts=$(awk '/Socket errors:/ {print $NF}' <<<"$out")
+  echo "$rps $transfer $p99 ${non2xx:-0}+${timeouts:-0}t"
 }
 
 echo "== measuring: wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency, nginx then proxy, per artifact"
-table="| artifact | nginx req/s | proxy req/s | proxy/nginx | nginx transfer/s | proxy transfer/s | nginx p99 ms | proxy p99 ms | p99 ratio | errors n/p |
+table="| artifact | nginx req/s | proxy req/s | proxy/nginx | nginx transfer/s | proxy transfer/s | nginx p99 ms | proxy p99 ms | p99 ratio | errors nginx/proxy (non-2xx+timeouts) |
 | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
 for a in "${artifacts[@]}"; do
   name=${a%% *}
