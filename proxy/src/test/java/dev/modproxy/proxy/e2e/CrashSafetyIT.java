@@ -60,10 +60,10 @@ class CrashSafetyIT {
         UpstreamServer upstream = track(UpstreamServer.start(fixtures.proxyTree()));
         ProxyProcess first = track(ProxyProcess.start(upstream.url(), storage, work.resolve("proxy-1.log")));
 
-        List<ModuleVersion> completed = fixtures.fillers().subList(0, COMPLETED_BEFORE_CRASH);
-        List<ModuleVersion> inFlight = new ArrayList<>(fixtures.shaped());
+        List<GeneratedModule> completed = fixtures.fillers().subList(0, COMPLETED_BEFORE_CRASH);
+        List<GeneratedModule> inFlight = new ArrayList<>(fixtures.shaped());
         inFlight.addAll(fixtures.fillers().subList(COMPLETED_BEFORE_CRASH, FILLERS));
-        for (ModuleVersion m : completed) {
+        for (GeneratedModule m : completed) {
             for (String path : ModuleFixtures.artifactPaths(m)) {
                 assertServedAsUpstream(first, path);
             }
@@ -73,7 +73,7 @@ class CrashSafetyIT {
         stalled.add(fixtures.version("example.com/big", "v1.0.0").protocolBase() + ".zip");
         stalled.add(fixtures.version("example.com/leaf", "v1.2.0").protocolBase() + ".zip");
         stalled.add(fixtures.version("example.com/Upper/Mod", "v1.0.0").protocolBase() + ".mod");
-        for (ModuleVersion m : fixtures.fillers().subList(COMPLETED_BEFORE_CRASH, COMPLETED_BEFORE_CRASH + 4)) {
+        for (GeneratedModule m : fixtures.fillers().subList(COMPLETED_BEFORE_CRASH, COMPLETED_BEFORE_CRASH + 4)) {
             stalled.add(m.protocolBase() + ".zip");
         }
         stalled.forEach(upstream::stallHalfway);
@@ -101,7 +101,7 @@ class CrashSafetyIT {
         ProxyProcess second = track(ProxyProcess.start(upstream.url(), storage, work.resolve("proxy-2.log")));
         List<String> everyPath = new ArrayList<>();
         fixtures.all().forEach(m -> everyPath.addAll(ModuleFixtures.artifactPaths(m)));
-        fixtures.all().forEach(m -> everyPath.add("/" + CaseEncoding.encode(m.path()) + "/@v/list"));
+        fixtures.all().forEach(m -> everyPath.add(m.listPath()));
         for (String path : everyPath) {
             HttpFetch.Answer answer = HttpFetch.get(second.uri(path), ANSWER_TIMEOUT);
             if (answer.ok()) {
@@ -112,13 +112,13 @@ class CrashSafetyIT {
                         "half-downloaded " + path + " must not be served, got " + answer);
             }
         }
-        for (ModuleVersion m : completed) {
+        for (GeneratedModule m : completed) {
             for (String path : ModuleFixtures.artifactPaths(m)) {
                 assertServedAsUpstream(second, path);
             }
         }
         GoCommand go = new GoCommand(Files.createDirectories(work.resolve("home")), second.url());
-        for (ModuleVersion m : completed) {
+        for (GeneratedModule m : completed) {
             String json = go.runOk(work.resolve("outside-any-module"), "mod", "download", "-json", m.query());
             assertEquals(ModuleZip.zipHash(m), new JsonObject(json).getString("Sum"), m.query());
         }

@@ -60,7 +60,7 @@ class GoCommandEndToEndIT {
         try (UpstreamServer reference = UpstreamServer.start(fixtures.proxyTree())) {
             GoCommand direct = new GoCommand(Files.createDirectories(work.resolve("direct")), reference.url());
             GoCommand proxied = new GoCommand(Files.createDirectories(work.resolve("proxied")), proxy.url());
-            for (ModuleVersion m : fixtures.shaped()) {
+            for (GeneratedModule m : fixtures.shaped()) {
                 JsonObject fromUpstream = download(direct, m);
                 JsonObject fromProxy = download(proxied, m);
                 assertEquals(ModuleZip.zipHash(m), fromUpstream.getString("Sum"), "fixture sanity: " + m.query());
@@ -70,7 +70,7 @@ class GoCommandEndToEndIT {
                 assertEquals(ModuleZip.goModHash(m), fromProxy.getString("GoModSum"), "go.mod hash of " + m.query());
             }
         }
-        for (ModuleVersion m : fixtures.shaped()) {
+        for (GeneratedModule m : fixtures.shaped()) {
             for (String artifact : ModuleFixtures.artifactPaths(m)) {
                 assertEquals(1, upstream.requestCount(artifact), "upstream fetches of " + artifact);
             }
@@ -86,7 +86,7 @@ class GoCommandEndToEndIT {
         assertEquals(ModuleFixtures.EXPECTED_PROGRAM_OUTPUT, buildAndRun(go, app));
         assertTrue(Files.isRegularFile(app.resolve("go.sum")), "the build records checksums in go.sum");
         assertEachImmutableArtifactFetchedAtMostOnce();
-        for (ModuleVersion dependency : buildDependencies()) {
+        for (GeneratedModule dependency : buildDependencies()) {
             assertEquals(1, upstream.requestCount(dependency.protocolBase() + ".zip"), dependency.query() + " zip");
             assertEquals(1, upstream.requestCount(dependency.protocolBase() + ".mod"), dependency.query() + " mod");
         }
@@ -118,9 +118,9 @@ class GoCommandEndToEndIT {
         assertTrue(buildAndRun(proxied, app).endsWith("with leaf v1.2.0"), "the build uses the upgraded leaf");
     }
 
-    private List<ModuleVersion> buildDependencies() {
-        List<ModuleVersion> deps = new ArrayList<>();
-        for (ModuleVersion m : fixtures.shaped()) {
+    private List<GeneratedModule> buildDependencies() {
+        List<GeneratedModule> deps = new ArrayList<>();
+        for (GeneratedModule m : fixtures.shaped()) {
             if (!m.path().equals("example.com/leaf") || m.version().equals("v1.1.0")) {
                 deps.add(m);
             }
@@ -146,7 +146,7 @@ class GoCommandEndToEndIT {
         return output;
     }
 
-    private static JsonObject download(GoCommand go, ModuleVersion m) throws Exception {
+    private static JsonObject download(GoCommand go, GeneratedModule m) throws Exception {
         String json = go.runOk(go.home().resolve("outside-any-module"), "mod", "download", "-json", m.query());
         JsonObject result = new JsonObject(json);
         assertEquals(null, result.getString("Error"), m.query() + ": " + json);

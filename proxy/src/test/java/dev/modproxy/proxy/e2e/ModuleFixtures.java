@@ -27,8 +27,8 @@ final class ModuleFixtures {
     private static final Instant T0 = Instant.parse("2024-01-02T03:04:05Z");
 
     private final Path root;
-    private final List<ModuleVersion> shaped = new ArrayList<>();
-    private final List<ModuleVersion> fillers = new ArrayList<>();
+    private final List<GeneratedModule> shaped = new ArrayList<>();
+    private final List<GeneratedModule> fillers = new ArrayList<>();
 
     private ModuleFixtures(Path root) {
         this.root = root;
@@ -40,7 +40,7 @@ final class ModuleFixtures {
         f.defineShapedModules();
         for (int i = 0; i < fillerModules; i++) {
             String path = String.format("example.com/fill/m%02d", i);
-            f.fillers.add(new ModuleVersion(path, "v1.0.0", T0, Map.of(
+            f.fillers.add(new GeneratedModule(path, "v1.0.0", T0, Map.of(
                     "go.mod", goMod(path, ""),
                     "fill.go", text("package m%02d\n", i),
                     "data.bin", randomBytes(256 * 1024, 1000 + i))));
@@ -54,19 +54,19 @@ final class ModuleFixtures {
         String[] leafVersions = {"v1.0.0", "v1.1.0", "v1.2.0", "v1.3.0-rc.1"};
         for (int i = 0; i < leafVersions.length; i++) {
             String v = leafVersions[i];
-            shaped.add(new ModuleVersion("example.com/leaf", v, T0.plusSeconds(86_400L * i), Map.of(
+            shaped.add(new GeneratedModule("example.com/leaf", v, T0.plusSeconds(86_400L * i), Map.of(
                     "go.mod", goMod("example.com/leaf", ""),
                     "leaf.go", text("package leaf\n\nfunc Version() string { return \"%s\" }\n", v))));
         }
-        shaped.add(new ModuleVersion("example.com/lib/v2", "v2.1.0", T0, Map.of(
+        shaped.add(new GeneratedModule("example.com/lib/v2", "v2.1.0", T0, Map.of(
                 "go.mod", goMod("example.com/lib/v2", "require example.com/leaf v1.1.0\n"),
                 "lib.go", text("package lib\n\nimport \"example.com/leaf\"\n\n"
                         + "func Describe() string { return \"lib v2.1.0 with leaf \" + leaf.Version() }\n"))));
-        shaped.add(new ModuleVersion("example.com/Upper/Mod", "v1.0.0", T0, Map.of(
+        shaped.add(new GeneratedModule("example.com/Upper/Mod", "v1.0.0", T0, Map.of(
                 "go.mod", goMod("example.com/Upper/Mod", ""),
                 "mod.go", text("package mod\n\nfunc Name() string { return \"Upper/Mod v1.0.0\" }\n"))));
         // No go.mod: the go command accepts v2+ only as +incompatible, and the proxy synthesizes the .mod.
-        shaped.add(new ModuleVersion("example.com/inc", "v2.0.0+incompatible", T0, Map.of(
+        shaped.add(new GeneratedModule("example.com/inc", "v2.0.0+incompatible", T0, Map.of(
                 "inc.go", text("package inc\n\nfunc Name() string { return \"inc v2.0.0+incompatible\" }\n"))));
         // One repository, two modules: example.com/a's zip must leave out b/, which is example.com/a/b.
         Map<String, byte[]> repoA = Map.of(
@@ -74,9 +74,9 @@ final class ModuleFixtures {
                 "a.go", text("package a\n\nfunc Name() string { return \"a v1.0.0\" }\n"),
                 "b/go.mod", goMod("example.com/a/b", ""),
                 "b/b.go", text("package b\n\nfunc Name() string { return \"a/b v1.0.0\" }\n"));
-        shaped.add(new ModuleVersion("example.com/a", "v1.0.0", T0, repoA));
-        shaped.add(new ModuleVersion("example.com/a/b", "v1.0.0", T0, subtree(repoA, "b/")));
-        shaped.add(new ModuleVersion("example.com/big", "v1.0.0", T0, Map.of(
+        shaped.add(new GeneratedModule("example.com/a", "v1.0.0", T0, repoA));
+        shaped.add(new GeneratedModule("example.com/a/b", "v1.0.0", T0, subtree(repoA, "b/")));
+        shaped.add(new GeneratedModule("example.com/big", "v1.0.0", T0, Map.of(
                 "go.mod", goMod("example.com/big", ""),
                 "big.go", text("package big\n\nfunc Name() string { return \"big v1.0.0\" }\n"),
                 "data.bin", randomBytes(BIG_DATA_BYTES, 42))));
@@ -88,27 +88,27 @@ final class ModuleFixtures {
     }
 
     /** Every module version except the fillers. */
-    List<ModuleVersion> shaped() {
+    List<GeneratedModule> shaped() {
         return List.copyOf(shaped);
     }
 
-    List<ModuleVersion> fillers() {
+    List<GeneratedModule> fillers() {
         return List.copyOf(fillers);
     }
 
-    List<ModuleVersion> all() {
-        List<ModuleVersion> all = new ArrayList<>(shaped);
+    List<GeneratedModule> all() {
+        List<GeneratedModule> all = new ArrayList<>(shaped);
         all.addAll(fillers);
         return all;
     }
 
-    ModuleVersion version(String path, String version) {
+    GeneratedModule version(String path, String version) {
         return all().stream().filter(m -> m.path().equals(path) && m.version().equals(version)).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("no fixture " + path + "@" + version));
     }
 
     /** The URL paths of the immutable artifacts (.info, .mod, .zip) of {@code version}. */
-    static List<String> artifactPaths(ModuleVersion version) {
+    static List<String> artifactPaths(GeneratedModule version) {
         String base = version.protocolBase();
         return List.of(base + ".info", base + ".mod", base + ".zip");
     }
@@ -129,14 +129,14 @@ final class ModuleFixtures {
     }
 
     private void writeProxyTree() throws IOException {
-        Map<String, List<ModuleVersion>> byPath = new LinkedHashMap<>();
+        Map<String, List<GeneratedModule>> byPath = new LinkedHashMap<>();
         all().forEach(m -> byPath.computeIfAbsent(m.path(), p -> new ArrayList<>()).add(m));
-        for (Map.Entry<String, List<ModuleVersion>> e : byPath.entrySet()) {
-            Path moduleDir = proxyTree().resolve(CaseEncoding.encode(e.getKey()));
+        for (Map.Entry<String, List<GeneratedModule>> e : byPath.entrySet()) {
+            Path moduleDir = proxyTree().resolve(GeneratedModule.caseEncode(e.getKey()));
             Files.createDirectories(moduleDir.resolve("@v"));
             StringBuilder list = new StringBuilder();
-            ModuleVersion latest = e.getValue().get(0);
-            for (ModuleVersion m : e.getValue()) {
+            GeneratedModule latest = e.getValue().get(0);
+            for (GeneratedModule m : e.getValue()) {
                 list.append(m.version()).append('\n');
                 if (!m.version().contains("-")) {
                     latest = m;
@@ -154,7 +154,7 @@ final class ModuleFixtures {
     private void writeMainModule() throws IOException {
         Path app = Files.createDirectories(root.resolve("app"));
         StringBuilder require = new StringBuilder("require (\n");
-        for (ModuleVersion m : shaped) {
+        for (GeneratedModule m : shaped) {
             if (!m.path().equals("example.com/leaf")) {
                 require.append('\t').append(m.path()).append(' ').append(m.version()).append('\n');
             }

@@ -28,7 +28,7 @@ final class ModuleZip {
     }
 
     /** The files of {@code version} that belong in its zip, keyed by full entry name, sorted. */
-    static Map<String, byte[]> entries(ModuleVersion version) {
+    static Map<String, byte[]> entries(GeneratedModule version) {
         Map<String, byte[]> entries = new TreeMap<>();
         String prefix = version.path() + "@" + version.version() + "/";
         version.files().forEach((name, content) -> {
@@ -39,7 +39,7 @@ final class ModuleZip {
         return entries;
     }
 
-    static void write(ModuleVersion version, Path zip) throws IOException {
+    static void write(GeneratedModule version, Path zip) throws IOException {
         try (OutputStream file = Files.newOutputStream(zip); ZipOutputStream out = new ZipOutputStream(file)) {
             for (Map.Entry<String, byte[]> e : entries(version).entrySet()) {
                 ZipEntry entry = new ZipEntry(e.getKey());
@@ -62,12 +62,12 @@ final class ModuleZip {
     }
 
     /** The `h1:` hash the go command records in go.sum for this version's zip. */
-    static String zipHash(ModuleVersion version) {
+    static String zipHash(GeneratedModule version) {
         return hash1(entries(version));
     }
 
     /** The `h1:` hash of this version's go.mod as recorded in go.sum (`path version/go.mod h1:...`). */
-    static String goModHash(ModuleVersion version) {
+    static String goModHash(GeneratedModule version) {
         return hash1(Map.of("go.mod", version.goMod()));
     }
 

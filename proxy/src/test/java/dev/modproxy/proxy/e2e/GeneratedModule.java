@@ -9,9 +9,9 @@ import java.util.TreeMap;
  * One version of a generated module: its path, version, publication time and the files of its
  * module root (relative names, '/'-separated).
  */
-record ModuleVersion(String path, String version, Instant time, Map<String, byte[]> files) {
+record GeneratedModule(String path, String version, Instant time, Map<String, byte[]> files) {
 
-    ModuleVersion {
+    GeneratedModule {
         files = new TreeMap<>(files);
     }
 
@@ -32,6 +32,24 @@ record ModuleVersion(String path, String version, Instant time, Map<String, byte
 
     /** The GOPROXY URL path of this version's artifacts without the extension, e.g. `/example.com/!upper/mod/@v/v1.0.0`. */
     String protocolBase() {
-        return "/" + CaseEncoding.encode(path) + "/@v/" + CaseEncoding.encode(version);
+        return "/" + caseEncode(path) + "/@v/" + caseEncode(version);
+    }
+
+    /** The GOPROXY URL path of this module's version list. */
+    String listPath() {
+        return "/" + caseEncode(path) + "/@v/list";
+    }
+
+    /** GOPROXY case-encoding, implemented here independently of the server: 'A' becomes "!a". */
+    static String caseEncode(String s) {
+        StringBuilder out = new StringBuilder(s.length() + 8);
+        for (char c : s.toCharArray()) {
+            if (c >= 'A' && c <= 'Z') {
+                out.append('!').append(Character.toLowerCase(c));
+            } else {
+                out.append(c);
+            }
+        }
+        return out.toString();
     }
 }
