@@ -1,0 +1,253 @@
+package dev.modproxy.proxy.cache;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.modproxy.proxy.metrics.ProxyMetrics;
+import dev.modproxy.proxy.protocol.ModulePathPatterns;
+import dev.modproxy.proxy.protocol.ModuleVersion;
+import dev.modproxy.proxy.protocol.ProxyRequest;
+import dev.modproxy.proxy.storage.Storage;
+import dev.modproxy.proxy.storage.StorageKey;
+import dev.modproxy.proxy.storage.StorageWriter;
+import dev.modproxy.proxy.storage.StoredObject;
+import dev.modproxy.proxy.upstream.UnusableAnswerException;
+import dev.modproxy.proxy.upstream.UpstreamChain;
+import dev.modproxy.proxy.upstream.UpstreamResponse;
+import dev.modproxy.proxy.upstream.UpstreamResult;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import org.jboss.logging.Logger;
+
+/**
+ * Answers GOPROXY requests from storage, fetching from the upstream chain on a miss. Immutable
+ * artifacts are kept forever once verified; mutable answers are fresh for a TTL, then served stale
+ * while a background refresh runs; 404/410 answers are remembered briefly. One upstream fetch per
+ * key runs at a time: later requests for the same key wait for it instead of fetching again.
+ */
+public final class ModuleCache {
+
+    private static final Logger LOG = Logger.getLogger(ModuleCache.class);
+    private static final int CHUNK = 64 * 1024;
+
+    /** How one fetch ended, shared with every request that waited for it. */
+    private record Outcome(StoredObject stored, boolean streamed, int status, String reason) {
+        CacheAnswer forLeader() {
+            if (streamed) {
+                return new CacheAnswer.Streamed();
+            }
+            return stored != null ? new CacheAnswer.Hit(stored, false) : new CacheAnswer.Refused(status, reason);
+        }
+
+        CacheAnswer forWaiter() {
+            return stored != null ? new CacheAnswer.Hit(stored, false) : new CacheAnswer.Refused(status, reason);
+        }
+    }
+
+    private final Storage storage;
+    private final UpstreamChain chain;
+    private final List<ArtifactVerifier> verifiers;
+    private final CacheSettings settings;
+    private final ProxyMetrics metrics;
+    private final ModulePathPatterns privatePaths;
+    private final Executor background;
+    private final ConcurrentHashMap<StorageKey, CompletableFuture<Outcome>> inflight = new ConcurrentHashMap<>();
+    private final Cache<StorageKey, CacheAnswer.Refused> negative;
+
+    public ModuleCache(Storage storage, UpstreamChain chain, List<ArtifactVerifier> verifiers, CacheSettings settings,
+            ProxyMetrics metrics, ModulePathPatterns privatePaths, Executor background) {
+        this.storage = storage;
+        this.chain = chain;
+        this.verifiers = List.copyOf(verifiers);
+        this.settings = settings;
+        this.metrics = metrics;
+        this.privatePaths = privatePaths;
+        this.background = background;
+        this.negative = Caffeine.newBuilder().expireAfterWrite(settings.negativeTtl()).maximumSize(100_000).build();
+    }
+
+    public Storage storage() {
+        return storage;
+    }
+
+    public UpstreamChain chain() {
+        return chain;
+    }
+
+    /**
+     * Answers one request. Blocking: call it off the event loop. The future is already complete
+     * unless the request waits for another request's fetch of the same key.
+     *
+     * @param client receives a cold .zip while it downloads; may be null
+     */
+    public CompletableFuture<CacheAnswer> answer(ProxyRequest request, ClientStream client) throws IOException {
+        if (privatePaths.matches(request.module().path())) {
+            return CompletableFuture.completedFuture(new CacheAnswer.Refused(404,
+                    request.module() + " matches MODPROXY_PRIVATE (" + privatePaths + "): not fetched by this proxy"));
+        }
+        StorageKey key = new StorageKey(request.relativePath());
+        Optional<StoredObject> stored = storage.lookup(key);
+        if (stored.isPresent()) {
+            metrics.hit(request.kind());
+            boolean stale = !request.immutable() && !isFresh(stored.get());
+            if (stale) {
+                refreshInBackground(request, key);
+            }
+            return CompletableFuture.completedFuture(new CacheAnswer.Hit(stored.get(), stale));
+        }
+        CacheAnswer.Refused remembered = negative.getIfPresent(key);
+        if (remembered != null) {
+            metrics.hit(request.kind());
+            return CompletableFuture.completedFuture(remembered);
+        }
+        metrics.miss(request.kind());
+        return fetchOnce(request, key, client, false);
+    }
+
+    private boolean isFresh(StoredObject object) {
+        return Duration.between(object.lastModified(), Instant.now()).compareTo(settings.mutableTtl()) < 0;
+    }
+
+    private void refreshInBackground(ProxyRequest request, StorageKey key) {
+        if (inflight.containsKey(key)) {
+            return;
+        }
+        background.execute(() -> {
+            try {
+                fetchOnce(request, key, null, true);
+            } catch (IOException | RuntimeException e) {
+                LOG.debugf(e, "background refresh of %s failed; the stale answer stays", key);
+            }
+        });
+    }
+
+    private CompletableFuture<CacheAnswer> fetchOnce(ProxyRequest request, StorageKey key, ClientStream client, boolean refresh)
+            throws IOException {
+        CompletableFuture<Outcome> mine = new CompletableFuture<>();
+        CompletableFuture<Outcome> running = inflight.putIfAbsent(key, mine);
+        if (running != null) {
+            if (refresh) {
+                return CompletableFuture.completedFuture(null);
+            }
+            metrics.coalescedWait(request.kind());
+            return running.thenApply(Outcome::forWaiter);
+        }
+        Outcome outcome = null;
+        try {
+            Optional<StoredObject> landed = refresh ? Optional.empty() : storage.lookup(key);
+            if (landed.isPresent() && (request.immutable() || isFresh(landed.get()))) {
+                outcome = new Outcome(landed.get(), false, 200, null); // a fetch finished between lookup and now
+            } else {
+                outcome = fetch(request, key, client);
+            }
+            return CompletableFuture.completedFuture(outcome.forLeader());
+        } catch (RuntimeException | IOException e) {
+            outcome = new Outcome(null, false, 502, "internal error while fetching " + key + ": " + e.getMessage());
+            throw e;
+        } finally {
+            mine.complete(outcome);
+            inflight.remove(key, mine);
+        }
+    }
+
+    private Outcome fetch(ProxyRequest request, StorageKey key, ClientStream client) throws IOException {
+        ClientTee tee = new ClientTee(request.kind() == ProxyRequest.Kind.ZIP ? client : null);
+        UpstreamResult<StoredObject> result = chain.fetch(request.relativePath(),
+                response -> store(request, key, response, tee), () -> !tee.begun());
+        if (result.found()) {
+            boolean streamed = tee.finish();
+            return new Outcome(result.value(), streamed, 200, null);
+        }
+        tee.abort();
+        if (result.notFound()) {
+            negative.put(key, new CacheAnswer.Refused(result.status(), result.reason()));
+            if (!request.immutable()) {
+                storage.delete(key); // the module is gone upstream: stop serving the old answer
+            }
+        } else {
+            LOG.warnf("fetch of %s failed with %d: %s", key, result.status(), result.reason());
+        }
+        return new Outcome(null, tee.begun(), result.status(), result.reason());
+    }
+
+    private StoredObject store(ProxyRequest request, StorageKey key, UpstreamResponse response, ClientTee tee)
+            throws IOException {
+        String contentType = response.contentType().toLowerCase(Locale.ROOT);
+        if (contentType.startsWith("text/html") || contentType.startsWith("application/xhtml")) {
+            throw new UnusableAnswerException("answered an HTML page (" + response.contentType() + ") with status 200");
+        }
+        long limit = sizeLimit(request.kind());
+        if (response.contentLength() > limit) {
+            throw new UnusableAnswerException("announces " + response.contentLength() + " bytes, over the limit of " + limit);
+        }
+        try (StorageWriter writer = storage.openWriter(key)) {
+            long copied = copy(response.body(), writer.output(), limit, tee, response.contentLength());
+            if (response.contentLength() >= 0 && copied != response.contentLength()) {
+                throw new IOException("body truncated: got " + copied + " of " + response.contentLength() + " bytes");
+            }
+            writer.output().flush(); // verifiers read the staged file, not the stream
+            check(request, writer.stagedFile());
+            return writer.commit();
+        }
+    }
+
+    private static long copy(InputStream in, OutputStream out, long limit, ClientTee tee, long contentLength) throws IOException {
+        byte[] buffer = new byte[CHUNK];
+        long total = 0;
+        int n;
+        while ((n = in.read(buffer)) >= 0) {
+            total += n;
+            if (total > limit) {
+                throw new UnusableAnswerException("body exceeds the limit of " + limit + " bytes");
+            }
+            out.write(buffer, 0, n);
+            tee.chunk(buffer, n, contentLength);
+        }
+        return total;
+    }
+
+    private void check(ProxyRequest request, Path staged) throws UnusableAnswerException {
+        try {
+            if (request.immutable()) {
+                for (ArtifactVerifier verifier : verifiers) {
+                    verifier.verify(request.module(), request.version(), request.artifactKind(), staged);
+                }
+            } else {
+                checkMutable(request, staged);
+            }
+        } catch (ArtifactRejectedException e) {
+            throw new UnusableAnswerException(e.getMessage());
+        }
+    }
+
+    /** list must be text; @latest and revision .info must be JSON naming a canonical version. */
+    private static void checkMutable(ProxyRequest request, Path staged) throws ArtifactRejectedException {
+        switch (request.kind()) {
+            case LIST -> TextAnswers.readText(staged, "version list");
+            case LATEST, INFO -> {
+                String version = TextAnswers.jsonVersion(staged, request.kind() == ProxyRequest.Kind.LATEST ? "@latest" : ".info");
+                if (!ModuleVersion.isCanonical(version)) {
+                    throw new ArtifactRejectedException("answer names non-canonical version " + version);
+                }
+            }
+            default -> throw new IllegalStateException(request.kind() + " is immutable");
+        }
+    }
+
+    static long sizeLimit(ProxyRequest.Kind kind) {
+        return switch (kind) {
+            case ZIP -> ModuleZipVerifier.MAX_ZIP_BYTES;
+            case MOD, LIST -> 16L << 20;
+            case INFO, LATEST -> 1L << 20;
+        };
+    }
+}

@@ -1,0 +1,86 @@
+package dev.modproxy.proxy.cache;
+
+import dev.modproxy.proxy.protocol.ArtifactKind;
+import dev.modproxy.proxy.protocol.ModulePath;
+import dev.modproxy.proxy.protocol.ModuleVersion;
+import jakarta.inject.Singleton;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Enumeration;
+import java.util.HashSet;
+import java.util.Locale;
+import java.util.Set;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
+
+/**
+ * A module zip must be what the go command will accept: every file under
+ * {@code <path>@<version>/}, no '..' or absolute names, no two names equal ignoring case, at most
+ * 500 MiB compressed and uncompressed, go.mod at most 16 MiB.
+ */
+@Singleton
+public final class ModuleZipVerifier implements ArtifactVerifier {
+
+    public static final long MAX_ZIP_BYTES = 500L << 20;
+    public static final long MAX_UNCOMPRESSED_BYTES = 500L << 20;
+    static final long MAX_GO_MOD_BYTES = 16L << 20;
+
+    @Override
+    public void verify(ModulePath module, ModuleVersion version, ArtifactKind kind, Path stagedFile)
+            throws ArtifactRejectedException {
+        if (kind != ArtifactKind.ZIP) {
+            return;
+        }
+        String prefix = module.path() + "@" + version + "/";
+        try {
+            if (Files.size(stagedFile) > MAX_ZIP_BYTES) {
+                throw new ArtifactRejectedException("module zip larger than " + MAX_ZIP_BYTES + " bytes");
+            }
+            try (ZipFile zip = new ZipFile(stagedFile.toFile())) {
+                Set<String> seen = new HashSet<>();
+                long total = 0;
+                Enumeration<? extends ZipEntry> entries = zip.entries();
+                while (entries.hasMoreElements()) {
+                    ZipEntry entry = entries.nextElement();
+                    String name = entry.getName();
+                    checkName(name, prefix);
+                    if (!seen.add(name.toLowerCase(Locale.ROOT))) {
+                        throw new ArtifactRejectedException("module zip has two files named " + name + " (ignoring case)");
+                    }
+                    long size = entry.getSize();
+                    if (size < 0) {
+                        throw new ArtifactRejectedException("module zip entry " + name + " has no recorded size");
+                    }
+                    if (name.equals(prefix + "go.mod") && size > MAX_GO_MOD_BYTES) {
+                        throw new ArtifactRejectedException("go.mod in module zip larger than " + MAX_GO_MOD_BYTES + " bytes");
+                    }
+                    total += size;
+                    if (total > MAX_UNCOMPRESSED_BYTES) {
+                        throw new ArtifactRejectedException("module zip expands to more than " + MAX_UNCOMPRESSED_BYTES + " bytes");
+                    }
+                }
+            }
+        } catch (IOException | IllegalArgumentException e) {
+            throw new ArtifactRejectedException("not a valid zip file: " + e.getMessage(), e);
+        }
+    }
+
+    private static void checkName(String name, String prefix) throws ArtifactRejectedException {
+        if (!name.startsWith(prefix)) {
+            throw new ArtifactRejectedException("module zip file " + name + " is not under " + prefix);
+        }
+        String relative = name.substring(prefix.length());
+        if (relative.isEmpty() || relative.indexOf('\\') >= 0 || relative.indexOf('\0') >= 0 || relative.startsWith("/")) {
+            throw new ArtifactRejectedException("module zip has an invalid file name " + name);
+        }
+        String[] segments = relative.split("/", -1);
+        for (int i = 0; i < segments.length; i++) {
+            String s = segments[i];
+            boolean trailingDirSlash = i == segments.length - 1 && s.isEmpty();
+            if ((s.isEmpty() && !trailingDirSlash) || s.equals(".") || s.equals("..")) {
+                throw new ArtifactRejectedException("module zip has an invalid file name " + name);
+            }
+        }
+    }
+}

@@ -1,0 +1,77 @@
+package dev.modproxy.proxy.config;
+
+import dev.modproxy.proxy.cache.ArtifactVerifier;
+import dev.modproxy.proxy.cache.CacheSettings;
+import dev.modproxy.proxy.cache.ModuleCache;
+import dev.modproxy.proxy.http.GoProxyRoutes;
+import dev.modproxy.proxy.metrics.ProxyMetrics;
+import dev.modproxy.proxy.protocol.ModulePathPatterns;
+import dev.modproxy.proxy.storage.LocalDiskStorage;
+import dev.modproxy.proxy.storage.Storage;
+import dev.modproxy.proxy.upstream.UpstreamChain;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.arc.All;
+import io.quarkus.arc.DefaultBean;
+import jakarta.enterprise.inject.Disposes;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Named;
+import jakarta.inject.Singleton;
+import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/** Builds the proxy's parts from configuration; the parts themselves know nothing of CDI. */
+@Singleton
+public class ProxyBeans {
+
+    @Produces
+    @Singleton
+    @DefaultBean
+    Storage storage(ProxyConfig config) throws IOException {
+        return new LocalDiskStorage(config.storageRoot());
+    }
+
+    @Produces
+    @Singleton
+    ProxyMetrics metrics(MeterRegistry registry) {
+        return new ProxyMetrics(registry);
+    }
+
+    @Produces
+    @Singleton
+    UpstreamChain upstreamChain(ProxyConfig config, ProxyMetrics metrics) {
+        return UpstreamChain.parse(config.upstream(), new UpstreamChain.Settings(config.connectTimeout(),
+                config.readTimeout(), config.breakerFailures(), config.breakerCoolDown()), metrics);
+    }
+
+    @Produces
+    @Singleton
+    @Named("refresh")
+    ExecutorService refreshExecutor() {
+        return Executors.newFixedThreadPool(2, r -> {
+            Thread t = new Thread(r, "modproxy-refresh");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    void closeRefreshExecutor(@Disposes @Named("refresh") ExecutorService executor) {
+        executor.shutdownNow();
+    }
+
+    @Produces
+    @Singleton
+    ModuleCache moduleCache(ProxyConfig config, Storage storage, UpstreamChain chain, @All List<ArtifactVerifier> verifiers,
+            ProxyMetrics metrics, @Named("refresh") ExecutorService refresh) {
+        metrics.watch(storage);
+        return new ModuleCache(storage, chain, verifiers, new CacheSettings(config.mutableTtl(), config.negativeTtl()),
+                metrics, ModulePathPatterns.parse(config.privatePatterns().orElse("")), refresh);
+    }
+
+    @Produces
+    @Singleton
+    GoProxyRoutes routes(ProxyConfig config, ModuleCache cache, ProxyMetrics metrics) {
+        return new GoProxyRoutes(cache, metrics, config.mutableTtl(), config.negativeTtl(), config.clientStallTimeout());
+    }
+}

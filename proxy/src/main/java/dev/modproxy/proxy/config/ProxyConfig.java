@@ -1,0 +1,67 @@
+package dev.modproxy.proxy.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+/** Proxy settings; every key is also an environment variable (modproxy.read-timeout = MODPROXY_READ_TIMEOUT). */
+@ConfigMapping(prefix = "modproxy")
+public interface ProxyConfig {
+
+    /** GOPROXY syntax: ',' falls through on 404/410, '|' on any error; direct/off end the list. */
+    @WithDefault("https://proxy.golang.org")
+    String upstream();
+
+    /** Cache root; default $XDG_CACHE_HOME/modproxy or ~/.cache/modproxy. */
+    Optional<Path> storageDir();
+
+    /** GOPRIVATE-style globs answered 404 without asking any upstream. */
+    @WithName("private")
+    Optional<String> privatePatterns();
+
+    /** GOSUMDB syntax; read by the checksum database verifier. */
+    Optional<String> sumdb();
+
+    /** GONOSUMDB-style globs exempt from the checksum database check. */
+    Optional<String> nosumdb();
+
+    /** Time to establish a connection to an upstream. */
+    @WithDefault("5s")
+    Duration connectTimeout();
+
+    /** Longest wait for an upstream's response headers and for each gap between body bytes. */
+    @WithDefault("30s")
+    Duration readTimeout();
+
+    /** How long list, @latest and branch/commit .info answers are fresh. */
+    @WithDefault("5m")
+    Duration mutableTtl();
+
+    /** How long a 404/410 from the whole chain is remembered. */
+    @WithDefault("1m")
+    Duration negativeTtl();
+
+    /** Consecutive failures after which an upstream is skipped. */
+    @WithDefault("5")
+    int breakerFailures();
+
+    /** How long a failing upstream is skipped before one trial request. */
+    @WithDefault("30s")
+    Duration breakerCoolDown();
+
+    /** Longest a client may stall a download before it is disconnected. */
+    @WithDefault("60s")
+    Duration clientStallTimeout();
+
+    /** The storage root with the default applied. */
+    default Path storageRoot() {
+        return storageDir().orElseGet(() -> {
+            String xdg = System.getenv("XDG_CACHE_HOME");
+            Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
+            return base.resolve("modproxy");
+        });
+    }
+}

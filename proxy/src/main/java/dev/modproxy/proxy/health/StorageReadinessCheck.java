@@ -1,0 +1,30 @@
+package dev.modproxy.proxy.health;
+
+import dev.modproxy.proxy.storage.Storage;
+import jakarta.inject.Singleton;
+import org.eclipse.microprofile.health.HealthCheck;
+import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.Readiness;
+
+/** Ready only while the cache can store new artifacts. */
+@Readiness
+@Singleton
+public class StorageReadinessCheck implements HealthCheck {
+
+    private final Storage storage;
+
+    public StorageReadinessCheck(Storage storage) {
+        this.storage = storage;
+    }
+
+    @Override
+    public HealthCheckResponse call() {
+        try {
+            storage.probeWritable();
+            return HealthCheckResponse.named("storage").up().withData("root", storage.describe()).build();
+        } catch (Exception e) {
+            return HealthCheckResponse.named("storage").down()
+                    .withData("root", storage.describe()).withData("error", String.valueOf(e.getMessage())).build();
+        }
+    }
+}

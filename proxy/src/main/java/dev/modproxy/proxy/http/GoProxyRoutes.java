@@ -1,0 +1,184 @@
+package dev.modproxy.proxy.http;
+
+import dev.modproxy.proxy.cache.CacheAnswer;
+import dev.modproxy.proxy.cache.ModuleCache;
+import dev.modproxy.proxy.metrics.ProxyMetrics;
+import dev.modproxy.proxy.protocol.InvalidRequestException;
+import dev.modproxy.proxy.protocol.ProxyRequest;
+import dev.modproxy.proxy.storage.StoredObject;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import org.jboss.logging.Logger;
+
+/**
+ * The GOPROXY endpoints ({@code $module/@v/list}, {@code $module/@v/$version.info|.mod|.zip},
+ * {@code $module/@latest}) and {@code /admin/stats}. Parsing happens on the event loop; storage
+ * and upstream work on worker threads; cached local files go out with sendfile.
+ */
+public final class GoProxyRoutes {
+
+    private static final Logger LOG = Logger.getLogger(GoProxyRoutes.class);
+    private static final String IMMUTABLE = "public, max-age=31536000, immutable";
+
+    private final ModuleCache cache;
+    private final ProxyMetrics metrics;
+    private final Duration mutableTtl;
+    private final Duration negativeTtl;
+    private final Duration stallLimit;
+
+    public GoProxyRoutes(ModuleCache cache, ProxyMetrics metrics, Duration mutableTtl, Duration negativeTtl, Duration stallLimit) {
+        this.cache = cache;
+        this.metrics = metrics;
+        this.mutableTtl = mutableTtl;
+        this.negativeTtl = negativeTtl;
+        this.stallLimit = stallLimit;
+    }
+
+    public void install(Router router) {
+        router.get("/admin/stats").handler(this::stats);
+        // last in line: health, metrics and sumdb routes registered elsewhere win
+        router.route().order(Integer.MAX_VALUE - 100).handler(this::handle);
+    }
+
+    private void stats(RoutingContext ctx) {
+        ctx.vertx().executeBlocking(() -> {
+            var usage = cache.storage().usage();
+            return new JsonObject()
+                    .put("sizeBytes", usage.bytes())
+                    .put("entries", usage.entries())
+                    .put("hits", metrics.hits())
+                    .put("misses", metrics.misses())
+                    .put("evictions", metrics.evictions());
+        }, false).onComplete(ar -> {
+            if (ar.succeeded()) {
+                ctx.response().putHeader("Content-Type", "application/json").putHeader("Cache-Control", "no-store")
+                        .end(ar.result().encode());
+            } else {
+                refuse(ctx.response(), 500, "cannot read cache statistics", "no-store");
+            }
+        });
+    }
+
+    private void handle(RoutingContext ctx) {
+        String path = ctx.request().path();
+        if (path.startsWith("/q/") || path.startsWith("/sumdb/")) {
+            ctx.next();
+            return;
+        }
+        HttpMethod method = ctx.request().method();
+        if (method != HttpMethod.GET && method != HttpMethod.HEAD) {
+            ctx.response().putHeader("Allow", "GET, HEAD");
+            refuse(ctx.response(), 405, "the GOPROXY protocol is read-only: use GET", "no-store");
+            return;
+        }
+        ProxyRequest request;
+        try {
+            request = ProxyRequest.parse(path);
+        } catch (InvalidRequestException e) {
+            refuse(ctx.response(), e.status(), e.getMessage(), "no-store");
+            return;
+        }
+        HttpServerResponse response = ctx.response();
+        ResponseStream stream = new ResponseStream(response, contentType(request), cacheControl(request), stallLimit,
+                n -> metrics.served(request.kind(), n));
+        ctx.vertx().<CompletableFuture<CacheAnswer>>executeBlocking(() -> cache.answer(request, stream), false)
+                .onComplete(ar -> {
+                    if (ar.failed()) {
+                        fail(ctx, stream, ar.cause());
+                        return;
+                    }
+                    ar.result().whenComplete((answer, error) -> {
+                        if (error != null) {
+                            fail(ctx, stream, error);
+                        } else {
+                            respond(ctx, request, answer, stream);
+                        }
+                    });
+                });
+    }
+
+    private void fail(RoutingContext ctx, ResponseStream stream, Throwable error) {
+        LOG.warnf(error, "request %s failed", ctx.request().path());
+        if (stream.started()) {
+            stream.abort();
+        } else {
+            refuse(ctx.response(), 502, "cache error: " + error.getMessage(), "no-store");
+        }
+    }
+
+    private void respond(RoutingContext ctx, ProxyRequest request, CacheAnswer answer, ResponseStream stream) {
+        HttpServerResponse response = ctx.response();
+        if (answer instanceof CacheAnswer.Refused refused) {
+            boolean absent = refused.status() == 404 || refused.status() == 410;
+            refuse(response, refused.status(), refused.reason(),
+                    absent ? "public, max-age=" + negativeTtl.toSeconds() : "no-store");
+        } else if (answer instanceof CacheAnswer.Hit hit) {
+            sendObject(ctx, request, hit.object());
+        }
+    }
+
+    private void sendObject(RoutingContext ctx, ProxyRequest request, StoredObject object) {
+        HttpServerResponse response = ctx.response();
+        if (object.localFile().isPresent()) {
+            Path file = object.localFile().get();
+            response.putHeader("Content-Type", contentType(request)).putHeader("Cache-Control", cacheControl(request));
+            response.sendFile(file.toString(), 0, object.size()).onComplete(ar -> {
+                if (ar.succeeded()) {
+                    metrics.served(request.kind(), object.size());
+                } else if (!response.headWritten()) {
+                    refuse(response, 503, "cached file vanished while being served; retry", "no-store");
+                } else {
+                    response.reset();
+                }
+            });
+            return;
+        }
+        ResponseStream stream = new ResponseStream(response, contentType(request), cacheControl(request), stallLimit,
+                n -> metrics.served(request.kind(), n));
+        ctx.vertx().executeBlocking(() -> {
+            try (InputStream in = object.open()) {
+                stream.begin(object.size());
+                byte[] buffer = new byte[64 * 1024];
+                int n;
+                while ((n = in.read(buffer)) >= 0) {
+                    stream.write(java.util.Arrays.copyOf(buffer, n));
+                }
+                stream.end();
+            } catch (IOException e) {
+                stream.abort();
+            }
+            return null;
+        }, false);
+    }
+
+    private static void refuse(HttpServerResponse response, int status, String reason, String cacheControl) {
+        if (response.headWritten() || response.ended()) {
+            return;
+        }
+        String oneLine = reason == null ? "" : reason.replace('\n', ' ').replace('\r', ' ');
+        response.setStatusCode(status)
+                .putHeader("Content-Type", "text/plain; charset=utf-8")
+                .putHeader("Cache-Control", cacheControl)
+                .end(oneLine + "\n");
+    }
+
+    private String cacheControl(ProxyRequest request) {
+        return request.immutable() ? IMMUTABLE : "public, max-age=" + mutableTtl.toSeconds();
+    }
+
+    static String contentType(ProxyRequest request) {
+        return switch (request.kind()) {
+            case INFO, LATEST -> "application/json";
+            case LIST, MOD -> "text/plain; charset=utf-8";
+            case ZIP -> "application/zip";
+        };
+    }
+}

@@ -1,0 +1,103 @@
+package dev.modproxy.proxy.metrics;
+
+import dev.modproxy.proxy.protocol.ProxyRequest;
+import dev.modproxy.proxy.storage.Storage;
+import dev.modproxy.proxy.upstream.Upstream;
+import dev.modproxy.proxy.upstream.UpstreamListener;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.util.EnumMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The proxy's Micrometer meters. Prometheus names: modproxy_cache_hits_total{kind},
+ * modproxy_cache_misses_total{kind}, modproxy_served_bytes_total{kind},
+ * modproxy_coalesced_waits_total{kind}, modproxy_upstream_requests_seconds{upstream,outcome},
+ * modproxy_upstream_errors_total{upstream,outcome}, modproxy_cache_evictions_total,
+ * modproxy_cache_size_bytes, modproxy_cache_entries.
+ */
+public final class ProxyMetrics implements UpstreamListener {
+
+    private final MeterRegistry registry;
+    private final Map<ProxyRequest.Kind, Counter> hits = new EnumMap<>(ProxyRequest.Kind.class);
+    private final Map<ProxyRequest.Kind, Counter> misses = new EnumMap<>(ProxyRequest.Kind.class);
+    private final Map<ProxyRequest.Kind, Counter> bytes = new EnumMap<>(ProxyRequest.Kind.class);
+    private final Map<ProxyRequest.Kind, Counter> coalesced = new EnumMap<>(ProxyRequest.Kind.class);
+    private final Counter evictions;
+
+    public ProxyMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        for (ProxyRequest.Kind kind : ProxyRequest.Kind.values()) {
+            String tag = kind.name().toLowerCase(Locale.ROOT);
+            hits.put(kind, Counter.builder("modproxy.cache.hits").tag("kind", tag)
+                    .description("Requests answered from the cache").register(registry));
+            misses.put(kind, Counter.builder("modproxy.cache.misses").tag("kind", tag)
+                    .description("Requests that needed an upstream").register(registry));
+            bytes.put(kind, Counter.builder("modproxy.served").baseUnit("bytes").tag("kind", tag)
+                    .description("Body bytes sent to clients").register(registry));
+            coalesced.put(kind, Counter.builder("modproxy.coalesced.waits").tag("kind", tag)
+                    .description("Requests that waited for another request's upstream fetch").register(registry));
+        }
+        evictions = Counter.builder("modproxy.cache.evictions")
+                .description("Objects removed to stay under the size limit").register(registry);
+    }
+
+    /** Publishes the storage totals as gauges. */
+    public void watch(Storage storage) {
+        Gauge.builder("modproxy.cache.size", storage, s -> s.usage().bytes()).baseUnit("bytes")
+                .description("Bytes stored in the cache").register(registry);
+        Gauge.builder("modproxy.cache.entries", storage, s -> s.usage().entries())
+                .description("Objects stored in the cache").register(registry);
+    }
+
+    public void hit(ProxyRequest.Kind kind) {
+        hits.get(kind).increment();
+    }
+
+    public void miss(ProxyRequest.Kind kind) {
+        misses.get(kind).increment();
+    }
+
+    public void served(ProxyRequest.Kind kind, long count) {
+        bytes.get(kind).increment(count);
+    }
+
+    public void coalescedWait(ProxyRequest.Kind kind) {
+        coalesced.get(kind).increment();
+    }
+
+    public void evicted(long count) {
+        evictions.increment(count);
+    }
+
+    public long hits() {
+        return (long) hits.values().stream().mapToDouble(Counter::count).sum();
+    }
+
+    public long misses() {
+        return (long) misses.values().stream().mapToDouble(Counter::count).sum();
+    }
+
+    public long coalescedWaits() {
+        return (long) coalesced.values().stream().mapToDouble(Counter::count).sum();
+    }
+
+    public long evictions() {
+        return (long) evictions.count();
+    }
+
+    @Override
+    public void requestFinished(Upstream upstream, String outcome, long nanos) {
+        Timer.builder("modproxy.upstream.requests").tag("upstream", upstream.host()).tag("outcome", outcome)
+                .description("Requests sent to upstream proxies").register(registry)
+                .record(nanos, TimeUnit.NANOSECONDS);
+        if (!outcome.equals("ok") && !outcome.equals("not_found")) {
+            Counter.builder("modproxy.upstream.errors").tag("upstream", upstream.host()).tag("outcome", outcome)
+                    .description("Upstream requests that failed or were skipped").register(registry).increment();
+        }
+    }
+}

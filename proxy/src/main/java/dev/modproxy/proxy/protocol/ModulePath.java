@@ -1,0 +1,190 @@
+package dev.modproxy.proxy.protocol;
+
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * A validated module path, following the rules of the go command's module path check: ASCII
+ * letters, digits and {@code -._~} in slash-separated elements, a dotted lower-case first element,
+ * and a well-formed major version suffix ({@code /vN} or gopkg.in's {@code .vN}).
+ */
+public final class ModulePath {
+
+    /** Longest encoded path accepted: keeps storage file names well inside file system limits. */
+    public static final int MAX_ENCODED_LENGTH = 400;
+    /** Longest encoded element: one directory name on disk. */
+    public static final int MAX_ENCODED_ELEMENT = 200;
+
+    private static final Set<String> WINDOWS_RESERVED = Set.of("CON", "PRN", "AUX", "NUL",
+            "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8", "COM9",
+            "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9");
+
+    private final String path;
+    private final String encoded;
+    private final String pathMajor;
+
+    private ModulePath(String path, String encoded, String pathMajor) {
+        this.path = path;
+        this.encoded = encoded;
+        this.pathMajor = pathMajor;
+    }
+
+    /** Validates a module path as written in go.mod. */
+    public static ModulePath of(String path) {
+        String major = check(path);
+        String encoded = CaseEncoding.encode(path);
+        checkEncodedLength(encoded);
+        return new ModulePath(path, encoded, major);
+    }
+
+    /** Validates a case-encoded path as it appears in a GOPROXY URL. */
+    public static ModulePath fromEncoded(String encoded) {
+        if (encoded.length() > MAX_ENCODED_LENGTH) {
+            throw new IllegalArgumentException("module path longer than " + MAX_ENCODED_LENGTH + " characters");
+        }
+        return of(CaseEncoding.decode(encoded));
+    }
+
+    /** The path as written in go.mod, with upper-case letters. */
+    public String path() {
+        return path;
+    }
+
+    /** The case-encoded form used in URLs and storage keys. */
+    public String encoded() {
+        return encoded;
+    }
+
+    /** The major version suffix: "" (none), "/v2", or for gopkg.in ".v1" (possibly "-unstable"). */
+    public String pathMajor() {
+        return pathMajor;
+    }
+
+    /** Returns the path major suffix, failing with the reason when the path is invalid. */
+    private static String check(String path) {
+        if (path == null || path.isEmpty()) {
+            throw new IllegalArgumentException("empty module path");
+        }
+        if (path.charAt(0) == '-') {
+            throw new IllegalArgumentException("module path " + CaseEncoding.quote(path) + " has a leading dash");
+        }
+        if (path.charAt(0) == '/') {
+            throw new IllegalArgumentException("module path " + CaseEncoding.quote(path) + " has a leading slash");
+        }
+        if (path.charAt(path.length() - 1) == '/') {
+            throw new IllegalArgumentException("module path " + CaseEncoding.quote(path) + " has a trailing slash");
+        }
+        String[] elements = path.split("/", -1);
+        for (String element : elements) {
+            checkElement(path, element);
+        }
+        String first = elements[0];
+        if (first.indexOf('.') < 0) {
+            throw new IllegalArgumentException("module path " + CaseEncoding.quote(path) + ": missing dot in first path element");
+        }
+        for (int i = 0; i < first.length(); i++) {
+            char c = first.charAt(i);
+            if (!(c == '-' || c == '.' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z'))) {
+                throw new IllegalArgumentException("module path " + CaseEncoding.quote(path)
+                        + ": invalid char '" + c + "' in first path element");
+            }
+        }
+        String major = splitPathMajor(path);
+        if (major == null) {
+            throw new IllegalArgumentException("module path " + CaseEncoding.quote(path) + ": invalid major version suffix");
+        }
+        return major;
+    }
+
+    private static void checkElement(String path, String element) {
+        String where = "module path " + CaseEncoding.quote(path);
+        if (element.isEmpty()) {
+            throw new IllegalArgumentException(where + ": empty path element");
+        }
+        if (element.chars().allMatch(c -> c == '.')) {
+            throw new IllegalArgumentException(where + ": invalid path element " + CaseEncoding.quote(element));
+        }
+        if (element.charAt(0) == '.') {
+            throw new IllegalArgumentException(where + ": leading dot in path element");
+        }
+        if (element.charAt(element.length() - 1) == '.') {
+            throw new IllegalArgumentException(where + ": trailing dot in path element");
+        }
+        for (int i = 0; i < element.length(); i++) {
+            char c = element.charAt(i);
+            boolean ok = c == '-' || c == '.' || c == '_' || c == '~'
+                    || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+            if (!ok) {
+                throw new IllegalArgumentException(where + ": invalid char " + CaseEncoding.quote(String.valueOf(c)));
+            }
+        }
+        int dot = element.indexOf('.');
+        String shortName = dot >= 0 ? element.substring(0, dot) : element;
+        if (WINDOWS_RESERVED.contains(shortName.toUpperCase(Locale.ROOT))) {
+            throw new IllegalArgumentException(where + ": " + CaseEncoding.quote(shortName) + " is a reserved file name");
+        }
+        if (CaseEncoding.encode(element).length() > MAX_ENCODED_ELEMENT) {
+            throw new IllegalArgumentException(where + ": path element longer than " + MAX_ENCODED_ELEMENT + " characters");
+        }
+    }
+
+    private static void checkEncodedLength(String encoded) {
+        if (encoded.length() > MAX_ENCODED_LENGTH) {
+            throw new IllegalArgumentException("module path longer than " + MAX_ENCODED_LENGTH + " characters");
+        }
+    }
+
+    /** The major suffix of the path, or null when the suffix is malformed (e.g. "/v1", "/v0", "/v2.0"). */
+    static String splitPathMajor(String path) {
+        if (path.startsWith("gopkg.in/")) {
+            return splitGopkgIn(path);
+        }
+        int i = path.length();
+        boolean dot = false;
+        while (i > 0 && (Character.isDigit(path.charAt(i - 1)) || path.charAt(i - 1) == '.')) {
+            dot |= path.charAt(i - 1) == '.';
+            i--;
+        }
+        if (i <= 1 || i == path.length() || path.charAt(i - 1) != 'v' || path.charAt(i - 2) != '/') {
+            return "";
+        }
+        String major = path.substring(i - 2);
+        if (dot || major.length() <= 2 || major.charAt(2) == '0' || major.equals("/v1")) {
+            return null;
+        }
+        return major;
+    }
+
+    private static String splitGopkgIn(String path) {
+        int i = path.length();
+        if (path.endsWith("-unstable")) {
+            i -= "-unstable".length();
+        }
+        while (i > 0 && Character.isDigit(path.charAt(i - 1))) {
+            i--;
+        }
+        if (i <= 1 || path.charAt(i - 1) != 'v' || path.charAt(i - 2) != '.') {
+            return null;
+        }
+        String major = path.substring(i - 2);
+        if (major.length() <= 2 || (major.charAt(2) == '0' && !major.equals(".v0"))) {
+            return null;
+        }
+        return major;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof ModulePath other && other.path.equals(path);
+    }
+
+    @Override
+    public int hashCode() {
+        return path.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return path;
+    }
+}

@@ -1,0 +1,143 @@
+package dev.modproxy.proxy.protocol;
+
+/**
+ * A canonical semantic version as the GOPROXY protocol names artifacts:
+ * {@code vMAJOR.MINOR.PATCH[-prerelease][+incompatible]}, no leading zeros, no other build suffix.
+ */
+public final class ModuleVersion {
+
+    private static final String INCOMPATIBLE = "+incompatible";
+
+    private final String version;
+    private final String major;
+
+    private ModuleVersion(String version, String major) {
+        this.version = version;
+        this.major = major;
+    }
+
+    /** Parses a canonical version; anything else (v1.2, v1.2.3+meta, 1.2.3) is rejected with the reason. */
+    public static ModuleVersion parse(String version) {
+        String reason = canonicalProblem(version);
+        if (reason != null) {
+            throw new IllegalArgumentException("version " + CaseEncoding.quote(version) + " " + reason);
+        }
+        return new ModuleVersion(version, version.substring(0, version.indexOf('.')));
+    }
+
+    public static boolean isCanonical(String version) {
+        return canonicalProblem(version) == null;
+    }
+
+    /** Checks that this version may belong to the module: major suffix and +incompatible rules. */
+    public ModuleVersion checkBelongsTo(ModulePath module) {
+        String pathMajor = module.pathMajor();
+        if (incompatible()) {
+            if (!pathMajor.isEmpty()) {
+                throw new IllegalArgumentException("version " + version + ": +incompatible is not allowed for module "
+                        + module + " which has a major version suffix");
+            }
+            if (major.equals("v0") || major.equals("v1")) {
+                throw new IllegalArgumentException("version " + version + ": +incompatible is only for major versions v2 and above");
+            }
+            return this;
+        }
+        if (pathMajor.startsWith(".v")) {
+            String gopkgMajor = pathMajor.endsWith("-unstable")
+                    ? pathMajor.substring(1, pathMajor.length() - "-unstable".length())
+                    : pathMajor.substring(1);
+            boolean oldPseudoForV1 = version.startsWith("v0.0.0-") && gopkgMajor.equals("v1");
+            if (!major.equals(gopkgMajor) && !oldPseudoForV1) {
+                throw new IllegalArgumentException("version " + version + " invalid for " + module + ": should be " + gopkgMajor);
+            }
+        } else if (pathMajor.isEmpty()) {
+            if (!major.equals("v0") && !major.equals("v1")) {
+                throw new IllegalArgumentException("version " + version + " invalid for " + module
+                        + ": should be v0 or v1, not " + major + " (or use the /" + major + " module path)");
+            }
+        } else if (!major.equals(pathMajor.substring(1))) {
+            throw new IllegalArgumentException("version " + version + " invalid for " + module
+                    + ": should be " + pathMajor.substring(1) + ", not " + major);
+        }
+        return this;
+    }
+
+    public String major() {
+        return major;
+    }
+
+    public boolean incompatible() {
+        return version.endsWith(INCOMPATIBLE);
+    }
+
+    /** The case-encoded form (canonical versions are lower-case except in pre-release tags). */
+    public String encoded() {
+        return CaseEncoding.encode(version);
+    }
+
+    /** Why the string is not canonical, or null when it is. */
+    private static String canonicalProblem(String v) {
+        if (v == null || v.length() < 2 || v.charAt(0) != 'v') {
+            return "must start with 'v'";
+        }
+        if (v.length() > 128) {
+            return "is too long";
+        }
+        String rest = v.substring(1);
+        if (rest.endsWith(INCOMPATIBLE)) {
+            rest = rest.substring(0, rest.length() - INCOMPATIBLE.length());
+        }
+        int plus = rest.indexOf('+');
+        if (plus >= 0) {
+            return "has build metadata other than +incompatible";
+        }
+        String prerelease = null;
+        int dash = rest.indexOf('-');
+        if (dash >= 0) {
+            prerelease = rest.substring(dash + 1);
+            rest = rest.substring(0, dash);
+        }
+        String[] numbers = rest.split("\\.", -1);
+        if (numbers.length != 3) {
+            return "is not canonical: needs major.minor.patch";
+        }
+        for (String n : numbers) {
+            if (!isNumber(n)) {
+                return "is not canonical: " + CaseEncoding.quote(n) + " is not a number without leading zeros";
+            }
+        }
+        if (prerelease != null) {
+            for (String id : prerelease.split("\\.", -1)) {
+                if (id.isEmpty() || !id.chars().allMatch(c -> c == '-' || Character.isLetterOrDigit(c) && c < 0x80)) {
+                    return "has an invalid pre-release identifier " + CaseEncoding.quote(id);
+                }
+                if (id.chars().allMatch(Character::isDigit) && !isNumber(id)) {
+                    return "has a numeric pre-release identifier with a leading zero";
+                }
+            }
+        }
+        return null;
+    }
+
+    private static boolean isNumber(String n) {
+        if (n.isEmpty() || n.length() > 18 || !n.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            return false;
+        }
+        return n.length() == 1 || n.charAt(0) != '0';
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof ModuleVersion other && other.version.equals(version);
+    }
+
+    @Override
+    public int hashCode() {
+        return version.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return version;
+    }
+}

@@ -1,0 +1,177 @@
+package dev.modproxy.proxy.protocol;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.ByteBuffer;
+
+/**
+ * One GOPROXY request, parsed from the URL path: {@code $mod/@v/list}, {@code $mod/@v/$v.info|.mod|.zip},
+ * {@code $mod/@latest}. Only INFO may carry a non-canonical query (a branch or commit), which the
+ * cache passes upstream and keeps for a limited time.
+ */
+public record ProxyRequest(ModulePath module, Kind kind, ModuleVersion version, String query) {
+
+    /** Longest raw URL path accepted before any parsing. */
+    public static final int MAX_RAW_PATH = 1024;
+    private static final int MAX_QUERY = 128;
+
+    public enum Kind { LIST, INFO, MOD, ZIP, LATEST }
+
+    /** Canonical relative path (no leading slash): the same string names the upstream URL and the storage key. */
+    public String relativePath() {
+        String base = module.encoded();
+        return switch (kind) {
+            case LIST -> base + "/@v/list";
+            case LATEST -> base + "/@latest";
+            case INFO -> base + "/@v/" + versionEncoded() + ".info";
+            case MOD -> base + "/@v/" + versionEncoded() + ".mod";
+            case ZIP -> base + "/@v/" + versionEncoded() + ".zip";
+        };
+    }
+
+    /** True for answers that never change once published: canonical .info, .mod, .zip. */
+    public boolean immutable() {
+        return version != null;
+    }
+
+    /** The artifact kind for immutable requests. */
+    public ArtifactKind artifactKind() {
+        return switch (kind) {
+            case INFO -> ArtifactKind.INFO;
+            case MOD -> ArtifactKind.MOD;
+            case ZIP -> ArtifactKind.ZIP;
+            default -> throw new IllegalStateException(kind + " is not an artifact");
+        };
+    }
+
+    private String versionEncoded() {
+        return version != null ? version.encoded() : CaseEncoding.encode(query);
+    }
+
+    /** Parses the raw (still percent-encoded) URL path of a request. */
+    public static ProxyRequest parse(String rawPath) throws InvalidRequestException {
+        if (rawPath == null || !rawPath.startsWith("/")) {
+            throw new InvalidRequestException(400, "request path must start with '/'");
+        }
+        if (rawPath.length() > MAX_RAW_PATH) {
+            throw new InvalidRequestException(414, "request path longer than " + MAX_RAW_PATH + " characters");
+        }
+        String path = percentDecode(rawPath).substring(1);
+        for (int i = 0; i < path.length(); i++) {
+            char c = path.charAt(i);
+            if (c < 0x20 || c == 0x7f || c == '\\') {
+                throw new InvalidRequestException(400, "control character or backslash in request path");
+            }
+        }
+        if (path.endsWith("/@latest")) {
+            return new ProxyRequest(module(path.substring(0, path.length() - "/@latest".length())), Kind.LATEST, null, null);
+        }
+        int at = path.indexOf("/@v/");
+        if (at < 0) {
+            throw new InvalidRequestException(404, "not a GOPROXY endpoint: expected $module/@v/... or $module/@latest");
+        }
+        ModulePath module = module(path.substring(0, at));
+        String file = path.substring(at + "/@v/".length());
+        if (file.equals("list")) {
+            return new ProxyRequest(module, Kind.LIST, null, null);
+        }
+        Kind kind;
+        if (file.endsWith(".info")) {
+            kind = Kind.INFO;
+        } else if (file.endsWith(".mod")) {
+            kind = Kind.MOD;
+        } else if (file.endsWith(".zip")) {
+            kind = Kind.ZIP;
+        } else {
+            throw new InvalidRequestException(404, "unknown GOPROXY file " + CaseEncoding.quote(file)
+                    + ": expected list, $version.info, $version.mod or $version.zip");
+        }
+        String encodedVersion = file.substring(0, file.lastIndexOf('.'));
+        String version;
+        try {
+            version = CaseEncoding.decode(encodedVersion);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidRequestException(400, "invalid version: " + e.getMessage());
+        }
+        if (ModuleVersion.isCanonical(version)) {
+            try {
+                return new ProxyRequest(module, kind, ModuleVersion.parse(version).checkBelongsTo(module), null);
+            } catch (IllegalArgumentException e) {
+                throw new InvalidRequestException(400, e.getMessage());
+            }
+        }
+        if (kind != Kind.INFO) {
+            throw new InvalidRequestException(400, "version " + CaseEncoding.quote(version) + " is not canonical: "
+                    + kind.name().toLowerCase() + " files exist only for canonical versions like v1.2.3");
+        }
+        checkQuery(version);
+        return new ProxyRequest(module, kind, null, version);
+    }
+
+    private static ModulePath module(String encoded) throws InvalidRequestException {
+        try {
+            return ModulePath.fromEncoded(encoded);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidRequestException(400, "invalid module path: " + e.getMessage());
+        }
+    }
+
+    /** A revision query such as a branch name or commit hash: one file name element, plain characters. */
+    private static void checkQuery(String query) throws InvalidRequestException {
+        String problem = null;
+        if (query.isEmpty()) {
+            problem = "is empty";
+        } else if (query.length() > MAX_QUERY) {
+            problem = "is longer than " + MAX_QUERY + " characters";
+        } else if (query.charAt(0) == '.' || query.charAt(0) == '-' || query.endsWith(".")) {
+            problem = "starts with '.' or '-' or ends with '.'";
+        } else if (!query.chars().allMatch(c -> c < 0x80 && (Character.isLetterOrDigit(c) || "-._~+".indexOf(c) >= 0))) {
+            problem = "has characters other than letters, digits and -._~+";
+        }
+        if (problem != null) {
+            throw new InvalidRequestException(400, "version query " + CaseEncoding.quote(query) + " " + problem);
+        }
+    }
+
+    /** Decodes %XX escapes (the go command sends '!' as %21); an escaped '/' or NUL is refused, never decoded. */
+    static String percentDecode(String raw) throws InvalidRequestException {
+        if (raw.indexOf('%') < 0) {
+            return raw;
+        }
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(raw.length());
+        for (int i = 0; i < raw.length(); i++) {
+            char c = raw.charAt(i);
+            if (c != '%') {
+                if (c >= 0x80) {
+                    throw new InvalidRequestException(400, "non-ASCII character in request path");
+                }
+                bytes.write(c);
+                continue;
+            }
+            if (i + 2 >= raw.length()) {
+                throw new InvalidRequestException(400, "truncated percent escape in request path");
+            }
+            int hi = Character.digit(raw.charAt(i + 1), 16);
+            int lo = Character.digit(raw.charAt(i + 2), 16);
+            if (hi < 0 || lo < 0) {
+                throw new InvalidRequestException(400, "malformed percent escape in request path");
+            }
+            int b = hi * 16 + lo;
+            if (b == '/' || b == '\\' || b == 0) {
+                throw new InvalidRequestException(400, "encoded '/', '\\' or NUL in request path");
+            }
+            bytes.write(b);
+            i += 2;
+        }
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes.toByteArray())).toString();
+        } catch (CharacterCodingException e) {
+            throw new InvalidRequestException(400, "request path is not valid UTF-8");
+        }
+    }
+}

@@ -1,0 +1,241 @@
+package dev.modproxy.proxy.storage;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+
+/**
+ * Objects as plain files under a root directory, laid out like a GOPROXY file tree. Writes go to
+ * {@code root/.tmp}, are fsynced, then renamed into place; {@code .tmp} is emptied at startup so
+ * leftovers of a crash are never served.
+ */
+public final class LocalDiskStorage implements Storage {
+
+    static final String STAGING_DIR = ".tmp";
+
+    private final Path root;
+    private final Path staging;
+    private final AtomicLong bytes = new AtomicLong();
+    private final AtomicLong entries = new AtomicLong();
+    private final Object publishLock = new Object();
+
+    public LocalDiskStorage(Path root) throws IOException {
+        this.root = root.toAbsolutePath().normalize();
+        this.staging = this.root.resolve(STAGING_DIR);
+        Files.createDirectories(this.root);
+        deleteTree(staging);
+        Files.createDirectories(staging);
+        try (Stream<StorageEntry> all = entries()) {
+            all.forEach(e -> {
+                bytes.addAndGet(e.size());
+                entries.incrementAndGet();
+            });
+        }
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    /** The file for a key; refuses anything that would resolve outside the root or into staging. */
+    public Path fileFor(StorageKey key) {
+        Path file = root.resolve(key.value()).normalize();
+        if (!file.startsWith(root) || file.equals(root) || file.startsWith(staging)) {
+            throw new IllegalArgumentException("storage key escapes the storage root: " + key);
+        }
+        return file;
+    }
+
+    @Override
+    public Optional<StoredObject> lookup(StorageKey key) throws IOException {
+        Path file = fileFor(key);
+        try {
+            BasicFileAttributes attrs = Files.readAttributes(file, BasicFileAttributes.class);
+            if (!attrs.isRegularFile()) {
+                return Optional.empty();
+            }
+            return Optional.of(StoredObject.ofFile(key, file, attrs.size(), attrs.lastModifiedTime().toInstant()));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public StorageWriter openWriter(StorageKey key) throws IOException {
+        Path target = fileFor(key);
+        Path staged = Files.createTempFile(staging, "put-", ".part");
+        return new Writer(key, target, staged);
+    }
+
+    @Override
+    public boolean delete(StorageKey key) throws IOException {
+        Path file = fileFor(key);
+        synchronized (publishLock) {
+            long size;
+            try {
+                size = Files.size(file);
+            } catch (NoSuchFileException e) {
+                return false;
+            }
+            if (Files.deleteIfExists(file)) {
+                bytes.addAndGet(-size);
+                entries.decrementAndGet();
+                return true;
+            }
+            return false;
+        }
+    }
+
+    @Override
+    public Stream<StorageEntry> entries() throws IOException {
+        return Files.walk(root)
+                .filter(p -> !p.startsWith(staging))
+                .map(p -> {
+                    try {
+                        BasicFileAttributes attrs = Files.readAttributes(p, BasicFileAttributes.class);
+                        if (!attrs.isRegularFile()) {
+                            return null;
+                        }
+                        String relative = root.relativize(p).toString().replace(p.getFileSystem().getSeparator(), "/");
+                        return new StorageEntry(new StorageKey(relative), attrs.size(), attrs.lastModifiedTime().toInstant());
+                    } catch (NoSuchFileException e) {
+                        return null;
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    } catch (IllegalArgumentException e) {
+                        return null; // a foreign file dropped into the root: not ours to list
+                    }
+                })
+                .filter(e -> e != null);
+    }
+
+    @Override
+    public StorageUsage usage() {
+        return new StorageUsage(bytes.get(), entries.get());
+    }
+
+    @Override
+    public void probeWritable() throws IOException {
+        Path probe = Files.createTempFile(staging, "probe-", ".tmp");
+        Files.delete(probe);
+    }
+
+    @Override
+    public String describe() {
+        return root.toString();
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                Files.delete(file);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
+                Files.delete(d);
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+
+    private final class Writer implements StorageWriter {
+        private final StorageKey key;
+        private final Path target;
+        private final Path staged;
+        private final FileChannel channel;
+        private final OutputStream output;
+        private boolean done;
+
+        Writer(StorageKey key, Path target, Path staged) throws IOException {
+            this.key = key;
+            this.target = target;
+            this.staged = staged;
+            this.channel = FileChannel.open(staged, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+            this.output = new BufferedOutputStream(Channels.newOutputStream(channel), 64 * 1024);
+        }
+
+        @Override
+        public OutputStream output() {
+            return output;
+        }
+
+        @Override
+        public Path stagedFile() {
+            return staged;
+        }
+
+        @Override
+        public StoredObject commit() throws IOException {
+            if (done) {
+                throw new IllegalStateException("writer already closed");
+            }
+            output.flush();
+            channel.force(true);
+            long size = channel.size();
+            channel.close();
+            Files.createDirectories(target.getParent());
+            synchronized (publishLock) {
+                long replaced = -1;
+                try {
+                    replaced = Files.size(target);
+                } catch (NoSuchFileException e) {
+                    // first version of this object
+                }
+                try {
+                    Files.move(staged, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                } catch (AtomicMoveNotSupportedException e) {
+                    throw new IOException("storage root must be one file system: " + root, e);
+                }
+                done = true;
+                if (replaced >= 0) {
+                    bytes.addAndGet(size - replaced);
+                } else {
+                    bytes.addAndGet(size);
+                    entries.incrementAndGet();
+                }
+            }
+            syncDirectory(target.getParent());
+            BasicFileAttributes attrs = Files.readAttributes(target, BasicFileAttributes.class);
+            return StoredObject.ofFile(key, target, attrs.size(), attrs.lastModifiedTime().toInstant());
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (!done) {
+                done = true;
+                channel.close();
+                Files.deleteIfExists(staged);
+            }
+        }
+    }
+
+    /** Makes the rename itself durable; some file systems refuse to open directories, which is fine. */
+    private static void syncDirectory(Path dir) {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException e) {
+            // best effort: the file content is already synced
+        }
+    }
+}

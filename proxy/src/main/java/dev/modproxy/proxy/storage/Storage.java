@@ -1,0 +1,32 @@
+package dev.modproxy.proxy.storage;
+
+import java.io.IOException;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * Where cached answers live. Implementations publish objects atomically: a lookup sees either
+ * nothing or a complete object, never a partial one, even after a crash.
+ */
+public interface Storage {
+
+    Optional<StoredObject> lookup(StorageKey key) throws IOException;
+
+    /** Opens a writer that stages bytes locally and publishes them under the key on commit. */
+    StorageWriter openWriter(StorageKey key) throws IOException;
+
+    /** Removes the object; returns whether it existed. */
+    boolean delete(StorageKey key) throws IOException;
+
+    /** Every complete object with its size; close the stream when done. */
+    Stream<StorageEntry> entries() throws IOException;
+
+    /** Current totals, kept up to date without a scan. */
+    StorageUsage usage();
+
+    /** Fails when the storage cannot take writes (used by readiness). */
+    void probeWritable() throws IOException;
+
+    /** A short human description for logs, e.g. the root directory. */
+    String describe();
+}

@@ -1,0 +1,64 @@
+package dev.modproxy.proxy.storage;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * A complete stored object: its size, when it was written, and either a local file (served with
+ * sendfile) or an opener for a stream (remote storage).
+ */
+public final class StoredObject {
+
+    /** Opens the content of a remote object. */
+    @FunctionalInterface
+    public interface Opener {
+        InputStream open() throws IOException;
+    }
+
+    private final StorageKey key;
+    private final long size;
+    private final Instant lastModified;
+    private final Path localFile;
+    private final Opener opener;
+
+    private StoredObject(StorageKey key, long size, Instant lastModified, Path localFile, Opener opener) {
+        this.key = key;
+        this.size = size;
+        this.lastModified = lastModified;
+        this.localFile = localFile;
+        this.opener = opener;
+    }
+
+    public static StoredObject ofFile(StorageKey key, Path file, long size, Instant lastModified) {
+        return new StoredObject(key, size, lastModified, file, () -> Files.newInputStream(file));
+    }
+
+    public static StoredObject ofStream(StorageKey key, long size, Instant lastModified, Opener opener) {
+        return new StoredObject(key, size, lastModified, null, opener);
+    }
+
+    public StorageKey key() {
+        return key;
+    }
+
+    public long size() {
+        return size;
+    }
+
+    public Instant lastModified() {
+        return lastModified;
+    }
+
+    /** Present when the bytes are a local file that can be sent zero-copy. */
+    public Optional<Path> localFile() {
+        return Optional.ofNullable(localFile);
+    }
+
+    public InputStream open() throws IOException {
+        return opener.open();
+    }
+}

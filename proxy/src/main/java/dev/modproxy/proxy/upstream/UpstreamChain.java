@@ -1,0 +1,238 @@
+package dev.modproxy.proxy.upstream;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Upstreams in GOPROXY syntax, tried in order with the go command's fallthrough rules: after an
+ * entry followed by ',' only a 404/410 moves on to the next entry; after '|' any error does.
+ * {@code direct} and {@code off} end the chain: this proxy does not fetch from version control,
+ * so it answers 404 (direct) or 410 (off) and the client falls through to its own next entry.
+ *
+ * <p>Client status mapping: every upstream said 404/410 -> that status; the chain stopped on an
+ * error -> 504 for timeouts, 502 otherwise (5xx, refused connection, unusable body, open breaker).
+ * Clients configured with {@code GOPROXY=cache|...} fall through on both; {@code cache,...}
+ * clients fall through only on the 404/410.
+ */
+public final class UpstreamChain {
+
+    /** One entry of the list; {@code fallThroughOnError} is true when '|' follows it. */
+    public sealed interface Entry permits Proxy, Direct, Off {
+        boolean fallThroughOnError();
+    }
+
+    public record Proxy(Upstream upstream, boolean fallThroughOnError) implements Entry {
+    }
+
+    public record Direct(boolean fallThroughOnError) implements Entry {
+    }
+
+    public record Off(boolean fallThroughOnError) implements Entry {
+    }
+
+    /** Consumes a 200 answer; throwing IOException lets the chain decide whether to try the next entry. */
+    @FunctionalInterface
+    public interface Consumer<T> {
+        T consume(UpstreamResponse response) throws IOException;
+    }
+
+    private final List<Entry> entries;
+    private final String spec;
+    private final UpstreamListener listener;
+
+    public UpstreamChain(List<Entry> entries, String spec, UpstreamListener listener) {
+        if (entries.isEmpty()) {
+            throw new IllegalArgumentException("upstream list " + spec + " contains no entries");
+        }
+        this.entries = List.copyOf(entries);
+        this.spec = spec;
+        this.listener = Objects.requireNonNull(listener);
+    }
+
+    /** Settings shared by every upstream of a chain. */
+    public record Settings(Duration connectTimeout, Duration readTimeout, int breakerThreshold, Duration breakerCoolDown) {
+    }
+
+    /**
+     * Parses GOPROXY syntax. Entries without a scheme get https://, like the go command does;
+     * anything after direct or off is ignored, as the go command does.
+     */
+    public static UpstreamChain parse(String goproxy, Settings settings, UpstreamListener listener) {
+        HttpClient client = HttpClient.newBuilder()
+                .connectTimeout(settings.connectTimeout())
+                .followRedirects(HttpClient.Redirect.NORMAL)
+                .build();
+        List<Entry> entries = new ArrayList<>();
+        String rest = goproxy == null ? "" : goproxy;
+        while (!rest.isEmpty()) {
+            String item;
+            boolean pipe = false;
+            int sep = indexOfSeparator(rest);
+            if (sep >= 0) {
+                item = rest.substring(0, sep);
+                pipe = rest.charAt(sep) == '|';
+                rest = rest.substring(sep + 1);
+            } else {
+                item = rest;
+                rest = "";
+            }
+            item = item.strip();
+            if (item.isEmpty()) {
+                continue;
+            }
+            if (item.equals("direct")) {
+                entries.add(new Direct(pipe));
+                break;
+            }
+            if (item.equals("off")) {
+                entries.add(new Off(pipe));
+                break;
+            }
+            entries.add(new Proxy(new Upstream(toUri(item), client, settings.readTimeout(),
+                    new CircuitBreaker(settings.breakerThreshold(), settings.breakerCoolDown())), pipe));
+        }
+        return new UpstreamChain(entries, goproxy, listener);
+    }
+
+    private static int indexOfSeparator(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) == ',' || s.charAt(i) == '|') {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static URI toUri(String item) {
+        String url = item;
+        if (!url.contains(":/")) {
+            if (!url.contains(".") && !url.contains(":")) {
+                throw new IllegalArgumentException("upstream " + item + " is neither a URL nor direct/off");
+            }
+            url = "https://" + url;
+        }
+        URI uri;
+        try {
+            uri = URI.create(url);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("upstream " + item + " is not a valid URL: " + e.getMessage());
+        }
+        if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme())) {
+            throw new IllegalArgumentException("upstream " + item + ": only http and https upstreams are supported");
+        }
+        if (uri.getHost() == null || uri.getRawQuery() != null || uri.getRawFragment() != null) {
+            throw new IllegalArgumentException("upstream " + item + " needs a host and no query or fragment");
+        }
+        return uri;
+    }
+
+    public List<Entry> entries() {
+        return entries;
+    }
+
+    private static final int RANK_NOT_FOUND = 0;
+    private static final int RANK_ERROR = 1;
+
+    /**
+     * Asks each entry in turn for {@code relativePath} until one gives a usable 200 answer.
+     * {@code mayTryNext} is consulted before moving on after a body failure: once bytes have
+     * reached a client, another upstream can no longer be spliced in.
+     */
+    public <T> UpstreamResult<T> fetch(String relativePath, Consumer<T> consumer, java.util.function.BooleanSupplier mayTryNext) {
+        int bestRank = -1;
+        UpstreamResult<T> best = UpstreamResult.refused(404, "no upstream has " + relativePath);
+        for (Entry entry : entries) {
+            if (entry instanceof Direct) {
+                return UpstreamResult.refused(404, "not cached here: MODPROXY_UPSTREAM says direct, fetch " + relativePath + " directly");
+            }
+            if (entry instanceof Off) {
+                return UpstreamResult.refused(410, "module fetching disabled by MODPROXY_UPSTREAM=off");
+            }
+            Upstream upstream = ((Proxy) entry).upstream();
+            UpstreamResult<T> result = ask(upstream, relativePath, consumer);
+            if (result.found()) {
+                return result;
+            }
+            int rank = result.notFound() ? RANK_NOT_FOUND : RANK_ERROR;
+            if (rank >= bestRank) {
+                bestRank = rank;
+                best = result;
+            }
+            if (!result.notFound() && (!entry.fallThroughOnError() || !mayTryNext.getAsBoolean())) {
+                break;
+            }
+        }
+        return best;
+    }
+
+    private <T> UpstreamResult<T> ask(Upstream upstream, String relativePath, Consumer<T> consumer) {
+        if (!upstream.breaker().tryAcquire()) {
+            listener.requestFinished(upstream, "circuit_open", 0);
+            return UpstreamResult.refused(502, upstream.host() + " skipped: circuit open after repeated failures");
+        }
+        long start = System.nanoTime();
+        String outcome = "error";
+        try (UpstreamResponse response = upstream.get(relativePath)) {
+            if (response.notFound()) {
+                upstream.breaker().recordSuccess();
+                outcome = "not_found";
+                return UpstreamResult.refused(response.status(), upstream.host() + " has no " + relativePath);
+            }
+            if (!response.ok()) {
+                boolean serverFault = response.status() >= 500 || response.status() == 429;
+                if (serverFault) {
+                    upstream.breaker().recordFailure();
+                } else {
+                    upstream.breaker().recordSuccess();
+                }
+                return UpstreamResult.refused(502, upstream.host() + " answered " + response.status() + " for " + relativePath);
+            }
+            T value = consumer.consume(response);
+            upstream.breaker().recordSuccess();
+            outcome = "ok";
+            return UpstreamResult.found(value);
+        } catch (UnusableAnswerException e) {
+            upstream.breaker().recordSuccess();
+            outcome = "rejected";
+            return UpstreamResult.refused(502, "unusable answer from " + upstream.host() + ": " + e.getMessage());
+        } catch (UpstreamTimeoutException e) {
+            upstream.breaker().recordFailure();
+            outcome = "timeout";
+            return UpstreamResult.refused(504, e.getMessage());
+        } catch (IOException e) {
+            upstream.breaker().recordFailure();
+            return UpstreamResult.refused(502, upstream.host() + " failed: " + describe(e));
+        } catch (RuntimeException e) {
+            upstream.breaker().recordFailure();
+            throw e;
+        } finally {
+            listener.requestFinished(upstream, outcome, System.nanoTime() - start);
+        }
+    }
+
+    private static String describe(IOException e) {
+        String message = e.getMessage();
+        return message == null || message.isBlank() ? e.getClass().getSimpleName() : message;
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder out = new StringBuilder();
+        for (Entry entry : entries) {
+            if (entry instanceof Proxy proxy) {
+                out.append(proxy.upstream());
+            } else {
+                out.append(entry instanceof Direct ? "direct" : "off");
+            }
+            if (entry != entries.get(entries.size() - 1)) {
+                out.append(entry.fallThroughOnError() ? "|" : ",");
+            }
+        }
+        return out.toString();
+    }
+}

@@ -1,0 +1,25 @@
+package dev.modproxy.proxy.upstream;
+
+/**
+ * What the chain produced: a value from the first upstream that answered usably, or the status
+ * and one-line reason to give the client.
+ */
+public record UpstreamResult<T>(T value, int status, String reason) {
+
+    public static <T> UpstreamResult<T> found(T value) {
+        return new UpstreamResult<>(value, 200, null);
+    }
+
+    public static <T> UpstreamResult<T> refused(int status, String reason) {
+        return new UpstreamResult<>(null, status, reason);
+    }
+
+    public boolean found() {
+        return status == 200;
+    }
+
+    /** 404/410: nothing exists anywhere in the chain; safe to cache briefly. */
+    public boolean notFound() {
+        return status == 404 || status == 410;
+    }
+}
