@@ -133,6 +133,8 @@ measure() { # url -> "req/s transfer p99ms errors"
   echo "$rps $transfer $p99 ${non2xx:-0}+${timeouts:-0}t"
 }
 
+echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "== $(java -version 2>&1 | head -1); $("$NGINX" -v 2>&1); $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)"
 echo "== measuring: wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency, nginx then proxy, per artifact"
 table="| artifact | nginx req/s | proxy req/s | proxy/nginx | nginx transfer/s | proxy transfer/s | nginx p99 ms | proxy p99 ms | p99 ratio | errors nginx/proxy (non-2xx+timeouts) |
 | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
@@ -146,6 +148,7 @@ for a in "${artifacts[@]}"; do
   table+=$'\n'"| $name | $n_rps | $p_rps | ${ratio}x | $n_tr | $p_tr | $n_p99 | $p_p99 | ${p99ratio}x | $n_err/$p_err |"
 done
 echo "$table"
+echo "== load average after measuring: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 echo "== cold coalescing: 200 connections at once for one cold 20 MB zip (upstream limited to 8 MB/s)"
 cold=example.com/bench/cold/@v/v1.0.0.zip
