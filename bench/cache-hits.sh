@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 DURATION=${DURATION:-10s}
 THREADS=${THREADS:-2}
 CONNECTIONS=${CONNECTIONS:-32}
+ROUNDS=${ROUNDS:-3}
 NGINX=${NGINX:-/usr/sbin/nginx}
 for tool in "$NGINX" wrk curl java sha256sum; do
   command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install nginx wrk curl)" >&2; exit 2; }
@@ -122,33 +123,53 @@ to_ms() { # wrk latency like 812.00us, 3.21ms, 1.02s
     if (u == "us") n /= 1000; else if (u == "s") n *= 1000; else if (u == "m") n *= 60000
     printf "%.2f", n }'
 }
-measure() { # url -> "req/s transfer p99ms errors"
-  local out rps transfer p99 non2xx timeouts
+measure() { # url -> "req/s p99ms non2xx timeouts"
+  local out rps p99 non2xx timeouts
   out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --timeout 10s --latency "$1")
   rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
-  transfer=$(awk '/^Transfer\/sec:/ {print $2}' <<<"$out")
   p99=$(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")
   non2xx=$(awk '/Non-2xx or 3xx responses:/ {print $NF}' <<<"$out")
   timeouts=$(awk '/Socket errors:/ {print $NF}' <<<"$out")
-  echo "$rps $transfer $p99 ${non2xx:-0}+${timeouts:-0}t"
+  echo "$rps $p99 ${non2xx:-0} ${timeouts:-0}"
 }
 
-echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load average $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "== $(java -version 2>&1 | head -1); $("$NGINX" -v 2>&1); $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)"
-echo "== measuring: wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency, nginx then proxy, per artifact"
-table="| artifact | nginx req/s | proxy req/s | proxy/nginx | nginx transfer/s | proxy transfer/s | nginx p99 ms | proxy p99 ms | p99 ratio | errors nginx/proxy (non-2xx+timeouts) |
+# Rounds alternate nginx and the proxy so that load from other work on the machine hits both alike;
+# the table shows the median round.
+echo "== measuring: $ROUNDS rounds of wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency, nginx then proxy, per artifact"
+results="$work/results.txt"
+for round in $(seq 1 "$ROUNDS"); do
+  for a in "${artifacts[@]}"; do
+    name=${a%% *}
+    path=${a#* }
+    echo "$name nginx $(measure "http://127.0.0.1:$static_port/$path")" >>"$results"
+    echo "$name proxy $(measure "http://127.0.0.1:$proxy_port/$path")" >>"$results"
+  done
+  echo "   round $round done, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+done
+
+median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2)}'; }
+pick() { awk -v n="$1" -v s="$2" -v c="$3" '$1 == n && $2 == s {print $c}' "$results"; }
+table="| artifact | size | nginx req/s | proxy req/s | proxy/nginx | proxy MB/s | nginx p99 ms | proxy p99 ms | p99 proxy/nginx | errors (non-2xx, timeouts) |
 | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
 for a in "${artifacts[@]}"; do
   name=${a%% *}
-  path=${a#* }
-  read -r n_rps n_tr n_p99 n_err <<<"$(measure "http://127.0.0.1:$static_port/$path")"
-  read -r p_rps p_tr p_p99 p_err <<<"$(measure "http://127.0.0.1:$proxy_port/$path")"
-  ratio=$(awk -v p="$p_rps" -v n="$n_rps" 'BEGIN {printf "%.2f", p / n}')
-  p99ratio=$(awk -v p="$p_p99" -v n="$n_p99" 'BEGIN {printf "%.2f", (n > 0 ? p / n : 0)}')
-  table+=$'\n'"| $name | $n_rps | $p_rps | ${ratio}x | $n_tr | $p_tr | $n_p99 | $p_p99 | ${p99ratio}x | $n_err/$p_err |"
+  size=$(stat -c %s "$tree/${a#* }")
+  n_rps=$(pick "$name" nginx 3 | median)
+  p_rps=$(pick "$name" proxy 3 | median)
+  n_p99=$(pick "$name" nginx 4 | median)
+  p_p99=$(pick "$name" proxy 4 | median)
+  errors=$(awk -v n="$name" '$1 == n {e += $5; t += $6} END {print e ", " t}' "$results")
+  table+=$'\n'$(awk -v name="$name" -v size="$size" -v nr="$n_rps" -v pr="$p_rps" -v np="$n_p99" -v pp="$p_p99" -v err="$errors" \
+    'BEGIN {printf "| %s | %d B | %.0f | %.0f | %.2fx | %.0f | %.1f | %.1f | %.2fx | %s |", name, size, nr, pr, pr / nr, pr * size / 1e6, np, pp, pp / np, err}')
 done
 echo "$table"
+echo "== every round (artifact server req/s p99ms non2xx timeouts):"
+cat "$results"
 echo "== load average after measuring: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+for a in "${artifacts[@]}"; do
+  echo "upstream fetches of ${a#* } during the whole run: $(grep -c " /${a#* } " "$work/nginx/logs/mirror.log" || true) (1 expected)"
+done
 
 echo "== cold coalescing: 200 connections at once for one cold 20 MB zip (upstream limited to 8 MB/s)"
 cold=example.com/bench/cold/@v/v1.0.0.zip
