@@ -134,7 +134,7 @@ measure() { # url -> "req/s p99ms non2xx timeouts"
 }
 
 # Rounds alternate nginx and the proxy so that load from other work on the machine hits both alike;
-# the table shows the median round.
+# the table shows medians over rounds, and ratios are medians of each round's proxy/nginx pair.
 echo "== measuring: $ROUNDS rounds of wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency, nginx then proxy, per artifact"
 results="$work/results.txt"
 for round in $(seq 1 "$ROUNDS"); do
@@ -149,18 +149,19 @@ done
 
 median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2)}'; }
 pick() { awk -v n="$1" -v s="$2" -v c="$3" '$1 == n && $2 == s {print $c}' "$results"; }
-table="| artifact | size | nginx req/s | proxy req/s | proxy/nginx | proxy MB/s | nginx p99 ms | proxy p99 ms | p99 proxy/nginx | errors (non-2xx, timeouts) |
+paired() { # median over rounds of proxy/nginx for column $2, each proxy run against the nginx run just before it
+  awk -v n="$1" -v c="$2" '$1 == n && $2 == "nginx" {base = $c} $1 == n && $2 == "proxy" {print $c / base}' "$results" | median
+}
+table="| artifact | size | nginx req/s | proxy req/s | proxy/nginx req/s | proxy MB/s | nginx p99 ms | proxy p99 ms | proxy/nginx p99 | errors (non-2xx, timeouts) |
 | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
 for a in "${artifacts[@]}"; do
   name=${a%% *}
   size=$(stat -c %s "$tree/${a#* }")
-  n_rps=$(pick "$name" nginx 3 | median)
-  p_rps=$(pick "$name" proxy 3 | median)
-  n_p99=$(pick "$name" nginx 4 | median)
-  p_p99=$(pick "$name" proxy 4 | median)
   errors=$(awk -v n="$name" '$1 == n {e += $5; t += $6} END {print e ", " t}' "$results")
-  table+=$'\n'$(awk -v name="$name" -v size="$size" -v nr="$n_rps" -v pr="$p_rps" -v np="$n_p99" -v pp="$p_p99" -v err="$errors" \
-    'BEGIN {printf "| %s | %d B | %.0f | %.0f | %.2fx | %.0f | %.1f | %.1f | %.2fx | %s |", name, size, nr, pr, pr / nr, pr * size / 1e6, np, pp, pp / np, err}')
+  table+=$'\n'$(awk -v name="$name" -v size="$size" -v err="$errors" \
+    -v nr="$(pick "$name" nginx 3 | median)" -v pr="$(pick "$name" proxy 3 | median)" -v rr="$(paired "$name" 3)" \
+    -v np="$(pick "$name" nginx 4 | median)" -v pp="$(pick "$name" proxy 4 | median)" -v pr99="$(paired "$name" 4)" \
+    'BEGIN {printf "| %s | %d B | %.0f | %.0f | %.2fx | %.0f | %.1f | %.1f | %.2fx | %s |", name, size, nr, pr, rr, pr * size / 1e6, np, pp, pr99, err}')
 done
 echo "$table"
 echo "== every round (artifact server req/s p99ms non2xx timeouts):"

@@ -2,6 +2,7 @@ package dev.modproxy.proxy.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.json.JsonObject;
@@ -149,7 +150,7 @@ class GoCommandEndToEndIT {
     private static JsonObject download(GoCommand go, GeneratedModule m) throws Exception {
         String json = go.runOk(go.home().resolve("outside-any-module"), "mod", "download", "-json", m.query());
         JsonObject result = new JsonObject(json);
-        assertEquals(null, result.getString("Error"), m.query() + ": " + json);
+        assertNull(result.getString("Error"), m.query() + ": " + json);
         return result;
     }
 }
