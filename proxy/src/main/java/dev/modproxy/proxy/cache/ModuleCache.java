@@ -17,15 +17,18 @@ import dev.modproxy.proxy.upstream.UpstreamResult;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import org.jboss.logging.Logger;
 
 /**
@@ -62,6 +65,7 @@ public final class ModuleCache {
     private final Executor background;
     private final ConcurrentHashMap<StorageKey, CompletableFuture<Outcome>> inflight = new ConcurrentHashMap<>();
     private final Cache<StorageKey, CacheAnswer.Refused> negative;
+    private final Set<StorageKey> refreshing = ConcurrentHashMap.newKeySet();
 
     public ModuleCache(Storage storage, UpstreamChain chain, List<ArtifactVerifier> verifiers, CacheSettings settings,
             ProxyMetrics metrics, ModulePathPatterns privatePaths, Executor background) {
@@ -118,16 +122,22 @@ public final class ModuleCache {
     }
 
     private void refreshInBackground(ProxyRequest request, StorageKey key) {
-        if (inflight.containsKey(key)) {
+        if (inflight.containsKey(key) || !refreshing.add(key)) {
             return;
         }
-        background.execute(() -> {
-            try {
-                fetchOnce(request, key, null, true);
-            } catch (IOException | RuntimeException e) {
-                LOG.debugf(e, "background refresh of %s failed; the stale answer stays", key);
-            }
-        });
+        try {
+            background.execute(() -> {
+                try {
+                    fetchOnce(request, key, null, true);
+                } catch (IOException | RuntimeException e) {
+                    LOG.debugf(e, "background refresh of %s failed; the stale answer stays", key);
+                } finally {
+                    refreshing.remove(key);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            refreshing.remove(key); // shutting down: the stale answer stays
+        }
     }
 
     private CompletableFuture<CacheAnswer> fetchOnce(ProxyRequest request, StorageKey key, ClientStream client, boolean refresh)
@@ -189,14 +199,17 @@ public final class ModuleCache {
         if (response.contentLength() > limit) {
             throw new UnusableAnswerException("announces " + response.contentLength() + " bytes, over the limit of " + limit);
         }
-        try (StorageWriter writer = storage.openWriter(key)) {
+        try (StorageWriter writer = local(() -> storage.openWriter(key))) {
             long copied = copy(response.body(), writer.output(), limit, tee, response.contentLength());
             if (response.contentLength() >= 0 && copied != response.contentLength()) {
                 throw new IOException("body truncated: got " + copied + " of " + response.contentLength() + " bytes");
             }
-            writer.output().flush(); // verifiers read the staged file, not the stream
+            local(() -> {
+                writer.output().flush(); // verifiers read the staged file, not the stream
+                return null;
+            });
             check(request, writer.stagedFile());
-            return writer.commit();
+            return local(writer::commit);
         }
     }
 
@@ -209,10 +222,27 @@ public final class ModuleCache {
             if (total > limit) {
                 throw new UnusableAnswerException("body exceeds the limit of " + limit + " bytes");
             }
-            out.write(buffer, 0, n);
+            int length = n;
+            local(() -> {
+                out.write(buffer, 0, length);
+                return null;
+            });
             tee.chunk(buffer, n, contentLength);
         }
         return total;
+    }
+
+    private interface LocalIo<T> {
+        T run() throws IOException;
+    }
+
+    /** Storage failures are ours, not the upstream's: keep them apart from upstream I/O errors. */
+    private static <T> T local(LocalIo<T> io) {
+        try {
+            return io.run();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cache storage failed: " + e.getMessage(), e);
+        }
     }
 
     private void check(ProxyRequest request, Path staged) throws UnusableAnswerException {

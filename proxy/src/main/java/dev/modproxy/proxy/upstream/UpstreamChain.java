@@ -208,7 +208,7 @@ public final class UpstreamChain {
             upstream.breaker().recordFailure();
             return UpstreamResult.refused(502, upstream.host() + " failed: " + describe(e));
         } catch (RuntimeException e) {
-            upstream.breaker().recordFailure();
+            upstream.breaker().recordNeither(); // a local fault, e.g. storage: not the upstream's
             throw e;
         } finally {
             listener.requestFinished(upstream, outcome, System.nanoTime() - start);

@@ -1,0 +1,231 @@
+package dev.modproxy.proxy.cache;
+
+import static dev.modproxy.proxy.testing.FakeUpstream.ok;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.modproxy.proxy.storage.StorageKey;
+import dev.modproxy.proxy.testing.FakeUpstream;
+import dev.modproxy.proxy.testing.Modules;
+import dev.modproxy.proxy.testing.ProxyUnderTest;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ArtifactValidationTest {
+
+    private static final String ZIP = "example.com/lib/@v/v1.0.0.zip";
+    private static final String MOD = "example.com/lib/@v/v1.0.0.mod";
+
+    @TempDir
+    Path cacheDir;
+    FakeUpstream upstream;
+    ProxyUnderTest proxy;
+
+    @BeforeEach
+    void start() throws Exception {
+        upstream = FakeUpstream.start();
+        proxy = new ProxyUnderTest(upstream.url(), cacheDir);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        proxy.close();
+        upstream.close();
+    }
+
+    private boolean stored(String path) throws IOException {
+        return proxy.storage.lookup(new StorageKey(path)).isPresent();
+    }
+
+    @Test
+    void htmlPageWithStatus200IsNeitherServedNorStored() throws Exception {
+        upstream.on(MOD, ok("text/html; charset=utf-8", "<!doctype html><html>captive portal</html>"));
+        upstream.on(ZIP, ok("text/html", "<html>please log in</html>"));
+
+        HttpResponse<String> mod = proxy.getText("/" + MOD);
+        HttpResponse<byte[]> zip = proxy.get("/" + ZIP);
+
+        assertEquals(502, mod.statusCode());
+        assertTrue(mod.body().contains("HTML"), mod.body());
+        assertEquals(502, zip.statusCode());
+        assertFalse(stored(MOD));
+        assertFalse(stored(ZIP));
+    }
+
+    @Test
+    void htmlBodyLabelledAsTextIsRefusedForGoMod() throws Exception {
+        upstream.on(MOD, ok("text/plain", "\n  <html><body>error</body></html>"));
+
+        assertEquals(502, proxy.getText("/" + MOD).statusCode());
+        assertFalse(stored(MOD));
+    }
+
+    @Test
+    void goModDeclaringAnotherModuleIsRefused() throws Exception {
+        upstream.on(MOD, ok("text/plain", Modules.goMod("example.com/other")));
+
+        HttpResponse<String> response = proxy.getText("/" + MOD);
+
+        assertEquals(502, response.statusCode());
+        assertTrue(response.body().contains("declares module example.com/other"), response.body());
+        assertFalse(stored(MOD));
+    }
+
+    @Test
+    void infoNamingAnotherVersionIsRefused() throws Exception {
+        upstream.on("example.com/lib/@v/v1.0.0.info", ok("application/json", Modules.info("v1.0.1")));
+
+        assertEquals(502, proxy.getText("/example.com/lib/@v/v1.0.0.info").statusCode());
+        assertFalse(stored("example.com/lib/@v/v1.0.0.info"));
+    }
+
+    @Test
+    void truncatedZipIsNotStoredAndTheClientSeesAFailedDownload() throws Exception {
+        byte[] zip = Modules.zip("example.com/lib", "v1.0.0");
+        upstream.on(ZIP, FakeUpstream.truncated(zip, zip.length / 2));
+
+        int status;
+        boolean complete;
+        try {
+            HttpResponse<byte[]> response = proxy.get("/" + ZIP);
+            status = response.statusCode();
+            complete = response.statusCode() == 200 && response.body().length == zip.length;
+        } catch (IOException e) {
+            status = -1; // connection broken mid-body: what the go command sees as a failed download
+            complete = false;
+        }
+
+        assertFalse(complete, "client must not receive a complete-looking zip, status " + status);
+        assertFalse(stored(ZIP));
+        try (Stream<Path> staging = Files.list(cacheDir.resolve(".tmp"))) {
+            assertEquals(0, staging.count(), "staging files are removed");
+        }
+    }
+
+    @Test
+    void zipWithWrongModulePrefixIsRefused() throws Exception {
+        upstream.on(ZIP, ok("application/zip", Modules.zip("example.com/evil", "v1.0.0")));
+
+        assertThrowsOrFails("/" + ZIP);
+        assertFalse(stored(ZIP));
+    }
+
+    @Test
+    void zipWithEscapingEntryIsRefused() throws Exception {
+        upstream.on(ZIP, ok("application/zip", Modules.zipOf("example.com/lib@v1.0.0/",
+                Map.of("go.mod", "module example.com/lib\n", "../../etc/passwd", "x"))));
+
+        assertThrowsOrFails("/" + ZIP);
+        assertFalse(stored(ZIP));
+    }
+
+    @Test
+    void zipWithNamesEqualIgnoringCaseIsRefused() throws Exception {
+        upstream.on(ZIP, ok("application/zip", Modules.zipOf("example.com/lib@v1.0.0/",
+                Map.of("README", "a", "readme", "b"))));
+
+        assertThrowsOrFails("/" + ZIP);
+        assertFalse(stored(ZIP));
+    }
+
+    private void assertThrowsOrFails(String path) throws InterruptedException {
+        try {
+            HttpResponse<byte[]> response = proxy.get(path);
+            assertEquals(502, response.statusCode(), "a rejected zip is never a 200 with a full body");
+        } catch (IOException e) {
+            // aborted stream: also a failure the go command falls through on
+        }
+    }
+
+    @Test
+    void validZipIsServedAndThenAnsweredFromTheCache() throws Exception {
+        byte[] zip = Modules.zip("example.com/lib", "v1.0.0");
+        upstream.on(ZIP, ok("application/zip", zip));
+
+        HttpResponse<byte[]> cold = proxy.get("/" + ZIP);
+        HttpResponse<byte[]> warm = proxy.get("/" + ZIP);
+
+        assertEquals(200, cold.statusCode());
+        assertArrayEquals(zip, cold.body());
+        assertEquals(200, warm.statusCode());
+        assertArrayEquals(zip, warm.body());
+        assertEquals("application/zip", warm.headers().firstValue("Content-Type").orElseThrow());
+        assertEquals(String.valueOf(zip.length), warm.headers().firstValue("Content-Length").orElseThrow());
+        assertTrue(warm.headers().firstValue("Cache-Control").orElseThrow().contains("immutable"));
+        assertEquals(1, upstream.hits(ZIP));
+        assertTrue(stored(ZIP));
+    }
+
+    @Test
+    void coldZipReachesTheFirstClientWhileStillDownloading() throws Exception {
+        byte[] zip = largeZip();
+        int firstPart = zip.length / 2;
+        CountDownLatch clientSawBytes = new CountDownLatch(1);
+        upstream.on(ZIP, exchange -> {
+            exchange.getResponseHeaders().set("Content-Type", "application/zip");
+            exchange.sendResponseHeaders(200, zip.length);
+            OutputStream out = exchange.getResponseBody();
+            out.write(zip, 0, firstPart);
+            out.flush();
+            try {
+                clientSawBytes.await(20, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            out.write(zip, firstPart, zip.length - firstPart);
+        });
+
+        HttpResponse<InputStream> response = proxy.client().send(
+                HttpRequest.newBuilder(URI.create(proxy.url() + "/" + ZIP)).build(), HttpResponse.BodyHandlers.ofInputStream());
+        try (InputStream body = response.body()) {
+            byte[] head = body.readNBytes(64 * 1024);
+            assertEquals(64 * 1024, head.length, "bytes arrive before the upstream has finished");
+            assertFalse(stored(ZIP), "not a cache entry before the download completes");
+            clientSawBytes.countDown();
+            byte[] rest = body.readAllBytes();
+            byte[] all = new byte[head.length + rest.length];
+            System.arraycopy(head, 0, all, 0, head.length);
+            System.arraycopy(rest, 0, all, head.length, rest.length);
+            assertArrayEquals(zip, all);
+        }
+        assertTrue(stored(ZIP));
+    }
+
+    /** A zip with incompressible content, several chunks long. */
+    private static byte[] largeZip() {
+        byte[] noise = new byte[600 * 1024];
+        new Random(42).nextBytes(noise);
+        String text = java.util.Base64.getEncoder().encodeToString(noise);
+        return Modules.zipOf("example.com/lib@v1.0.0/", Map.of("go.mod", "module example.com/lib\n", "data.txt", text));
+    }
+
+    @Test
+    void verifierRejectionsNameTheProblem() {
+        ModuleZipVerifier verifier = new ModuleZipVerifier();
+        ArtifactRejectedException e = assertThrows(ArtifactRejectedException.class, () -> {
+            Path notZip = Files.writeString(cacheDir.resolve("x.zip"), "not a zip");
+            verifier.verify(dev.modproxy.proxy.protocol.ModulePath.of("example.com/lib"),
+                    dev.modproxy.proxy.protocol.ModuleVersion.parse("v1.0.0"),
+                    dev.modproxy.proxy.protocol.ArtifactKind.ZIP, notZip);
+        });
+        assertTrue(e.getMessage().contains("not a valid zip"), e.getMessage());
+    }
+}

@@ -1,0 +1,145 @@
+package dev.modproxy.proxy.cache;
+
+import static dev.modproxy.proxy.testing.FakeUpstream.ok;
+import static dev.modproxy.proxy.testing.FakeUpstream.status;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.modproxy.proxy.testing.FakeUpstream;
+import dev.modproxy.proxy.testing.Modules;
+import dev.modproxy.proxy.testing.ProxyUnderTest;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CacheFreshnessTest {
+
+    private static final String LIST = "example.com/lib/@v/list";
+
+    @TempDir
+    Path cacheDir;
+    FakeUpstream upstream;
+
+    @BeforeEach
+    void start() throws Exception {
+        upstream = FakeUpstream.start();
+    }
+
+    @AfterEach
+    void stop() {
+        upstream.close();
+    }
+
+    @Test
+    void listIsServedStaleWhenTheUpstreamDies() throws Exception {
+        upstream.on(LIST, ok("text/plain", "v1.0.0\n"));
+        var options = ProxyUnderTest.options().mutableTtl(Duration.ofMillis(1));
+        try (ProxyUnderTest proxy = new ProxyUnderTest(upstream.url(), cacheDir, options)) {
+            assertEquals("v1.0.0\n", proxy.getText("/" + LIST).body());
+            upstream.on(LIST, status(500, "down"));
+
+            HttpResponse<String> stale = proxy.getText("/" + LIST);
+
+            assertEquals(200, stale.statusCode());
+            assertEquals("v1.0.0\n", stale.body());
+            await().atMost(Duration.ofSeconds(10)).until(() -> upstream.hits(LIST) >= 2);
+            assertEquals("v1.0.0\n", proxy.getText("/" + LIST).body(), "a failed refresh keeps the old answer");
+        }
+    }
+
+    @Test
+    void staleListIsRefreshedInTheBackground() throws Exception {
+        upstream.on(LIST, ok("text/plain", "v1.0.0\n"));
+        var options = ProxyUnderTest.options().mutableTtl(Duration.ofMillis(1));
+        try (ProxyUnderTest proxy = new ProxyUnderTest(upstream.url(), cacheDir, options)) {
+            assertEquals("v1.0.0\n", proxy.getText("/" + LIST).body());
+            upstream.on(LIST, ok("text/plain", "v1.0.0\nv1.1.0\n"));
+
+            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
+                    .until(() -> proxy.getText("/" + LIST).body().equals("v1.0.0\nv1.1.0\n"));
+        }
+    }
+
+    @Test
+    void freshListIsNotFetchedAgain() throws Exception {
+        upstream.on(LIST, ok("text/plain", "v1.0.0\n"));
+        try (ProxyUnderTest proxy = new ProxyUnderTest(upstream.url(), cacheDir)) {
+            proxy.getText("/" + LIST);
+            proxy.getText("/" + LIST);
+            proxy.getText("/" + LIST);
+
+            assertEquals(1, upstream.hits(LIST));
+            assertEquals(2, proxy.metrics.hits());
+            assertEquals(1, proxy.metrics.misses());
+        }
+    }
+
+    @Test
+    void notFoundIsRememberedForTheNegativeTtl() throws Exception {
+        var options = ProxyUnderTest.options().negativeTtl(Duration.ofMillis(500));
+        try (ProxyUnderTest proxy = new ProxyUnderTest(upstream.url(), cacheDir, options)) {
+            assertEquals(404, proxy.getText("/" + LIST).statusCode());
+            Modules.publish(upstream, "example.com/lib", "v1.0.0");
+
+            assertEquals(404, proxy.getText("/" + LIST).statusCode(), "remembered 404");
+            assertEquals(1, upstream.hits(LIST));
+            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> proxy.getText("/" + LIST).statusCode() == 200);
+            assertEquals(2, upstream.hits(LIST));
+        }
+    }
+
+    @Test
+    void concurrentColdRequestsForOneZipCauseOneUpstreamFetch() throws Exception {
+        String zipPath = "example.com/lib/@v/v1.0.0.zip";
+        byte[] zip = Modules.zip("example.com/lib", "v1.0.0");
+        int clients = 50;
+        try (ProxyUnderTest proxy = new ProxyUnderTest(upstream.url(), cacheDir)) {
+            upstream.on(zipPath, exchange -> {
+                // hold the answer until every other client is waiting on this fetch
+                await().atMost(Duration.ofSeconds(20)).until(() -> proxy.metrics.coalescedWaits() >= clients - 1);
+                ok("application/zip", zip).answer(exchange);
+            });
+            List<CompletableFuture<HttpResponse<byte[]>>> responses = new ArrayList<>();
+            for (int i = 0; i < clients; i++) {
+                responses.add(proxy.client().sendAsync(HttpRequest.newBuilder(URI.create(proxy.url() + "/" + zipPath)).build(),
+                        HttpResponse.BodyHandlers.ofByteArray()));
+            }
+
+            for (CompletableFuture<HttpResponse<byte[]>> response : responses) {
+                assertEquals(200, response.get().statusCode());
+                assertArrayEquals(zip, response.get().body());
+            }
+            assertEquals(1, upstream.hits(zipPath));
+            assertEquals(clients - 1, proxy.metrics.coalescedWaits());
+        }
+    }
+
+    @Test
+    void privateModulesNeverReachTheUpstream() throws Exception {
+        Modules.publish(upstream, "corp.example.com/team/secret", "v1.0.0");
+        var options = ProxyUnderTest.options().privatePatterns("*.corp.example.com,corp.example.com/team");
+        try (ProxyUnderTest proxy = new ProxyUnderTest(upstream.url(), cacheDir, options)) {
+            for (String path : new String[] {"/corp.example.com/team/secret/@v/list", "/corp.example.com/team/@latest",
+                    "/corp.example.com/team/secret/@v/v1.0.0.zip", "/git.corp.example.com/x/@v/v1.0.0.mod"}) {
+                HttpResponse<String> response = proxy.getText(path);
+                assertEquals(404, response.statusCode(), path);
+                assertTrue(response.body().contains("MODPROXY_PRIVATE"), response.body());
+            }
+            assertEquals(0, upstream.totalHits());
+            assertEquals(404, proxy.getText("/corp.example.com/other/@v/list").statusCode());
+            assertEquals(1, upstream.totalHits(), "paths outside the patterns still go upstream");
+        }
+    }
+}

@@ -1,0 +1,94 @@
+package dev.modproxy.proxy.protocol;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class ProxyRequestTest {
+
+    @ParameterizedTest
+    @CsvSource({
+            "/example.com/a/@v/list, LIST",
+            "/example.com/a/@latest, LATEST",
+            "/example.com/a/@v/v1.0.0.info, INFO",
+            "/example.com/a/@v/v1.0.0.mod, MOD",
+            "/example.com/a/@v/v1.0.0.zip, ZIP",
+    })
+    void parsesEveryEndpoint(String path, ProxyRequest.Kind kind) throws Exception {
+        ProxyRequest request = ProxyRequest.parse(path);
+
+        assertEquals(kind, request.kind());
+        assertEquals("example.com/a", request.module().path());
+        assertEquals(path.substring(1), request.relativePath());
+    }
+
+    @Test
+    void decodesTheBangPercentEscapeTheGoCommandSends() throws Exception {
+        ProxyRequest request = ProxyRequest.parse("/github.com/%21burnt%21sushi/toml/@v/v1.3.2.mod");
+
+        assertEquals("github.com/BurntSushi/toml", request.module().path());
+        assertEquals("github.com/!burnt!sushi/toml/@v/v1.3.2.mod", request.relativePath());
+    }
+
+    @Test
+    void revisionQueriesAreAllowedOnlyForInfo() throws Exception {
+        ProxyRequest info = ProxyRequest.parse("/example.com/a/@v/main.info");
+
+        assertFalse(info.immutable());
+        assertNull(info.version());
+        assertEquals("main", info.query());
+        InvalidRequestException e = assertThrows(InvalidRequestException.class, () -> ProxyRequest.parse("/example.com/a/@v/main.zip"));
+        assertEquals(400, e.status());
+        assertTrue(e.getMessage().contains("not canonical"), e.getMessage());
+    }
+
+    @Test
+    void upperCaseRevisionRoundTripsThroughEncoding() throws Exception {
+        ProxyRequest info = ProxyRequest.parse("/example.com/a/@v/!feature!x.info");
+
+        assertEquals("FeatureX", info.query());
+        assertEquals("example.com/a/@v/!feature!x.info", info.relativePath());
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "/example.com/a|404",
+            "/|404",
+            "/favicon.ico|404",
+            "/example.com/a/@v/v1.0.0.tar|404",
+            "/example.com/a/@v/|404",
+            "/example.com/../a/@v/list|400",
+            "/example.com/%2e%2e/a/@v/list|400",
+            "/example.com%2Fa/@v/list|400",
+            "/example.com/a%00/@v/list|400",
+            "/example.com/a%5c/@v/list|400",
+            "/example.com/a/@v/..%2F..%2Fetc.info|400",
+            "/example.com/a/@v/%2e%2e.info|400",
+            "/example.com/a/@v/.hidden.info|400",
+            "/example.com/A/@v/list|400",
+            "/example.com/a/@v/v2.0.0.mod|400",
+            "/example.com/a/@v/v1.0.mod|400",
+            "/example.com/a/@v/v1.0.0%zz.mod|400",
+            "/example.com/a/@v/v1.0.0%.mod|400",
+            "/example.com/%C3%A9/@v/list|400",
+            "//example.com/a/@v/list|400",
+    })
+    void rejectsHostilePathsWithAClientError(String path, int status) {
+        InvalidRequestException e = assertThrows(InvalidRequestException.class, () -> ProxyRequest.parse(path));
+        assertEquals(status, e.status(), e.getMessage());
+        assertFalse(e.getMessage().contains("\n"));
+    }
+
+    @Test
+    void rejectsOverlongRequestPaths() {
+        InvalidRequestException e = assertThrows(InvalidRequestException.class,
+                () -> ProxyRequest.parse("/example.com/" + "a/".repeat(600) + "@v/list"));
+        assertEquals(414, e.status());
+    }
+}

@@ -1,0 +1,126 @@
+package dev.modproxy.proxy.testing;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** A real HTTP server playing a GOPROXY upstream, with per-path behaviour and request counts. */
+public final class FakeUpstream implements AutoCloseable {
+
+    @FunctionalInterface
+    public interface Behaviour {
+        void answer(HttpExchange exchange) throws IOException;
+    }
+
+    private final HttpServer server;
+    private final ExecutorService executor = Executors.newCachedThreadPool();
+    private final Map<String, Behaviour> behaviours = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> hits = new ConcurrentHashMap<>();
+    private final AtomicInteger total = new AtomicInteger();
+    private final CountDownLatch closing = new CountDownLatch(1);
+    private volatile Behaviour fallback = status(404, "not found");
+
+    private FakeUpstream() throws IOException {
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.setExecutor(executor);
+        server.createContext("/", exchange -> {
+            String path = exchange.getRequestURI().getRawPath().substring(1);
+            total.incrementAndGet();
+            hits.computeIfAbsent(path, p -> new AtomicInteger()).incrementAndGet();
+            try (exchange) {
+                behaviours.getOrDefault(path, fallback).answer(exchange);
+            } catch (IOException e) {
+                // the proxy hung up; nothing to report
+            }
+        });
+        server.start();
+    }
+
+    public static FakeUpstream start() throws IOException {
+        return new FakeUpstream();
+    }
+
+    public String url() {
+        return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    public FakeUpstream on(String path, Behaviour behaviour) {
+        behaviours.put(path, behaviour);
+        return this;
+    }
+
+    public FakeUpstream otherwise(Behaviour behaviour) {
+        fallback = behaviour;
+        return this;
+    }
+
+    public int hits(String path) {
+        AtomicInteger n = hits.get(path);
+        return n == null ? 0 : n.get();
+    }
+
+    public int totalHits() {
+        return total.get();
+    }
+
+    public static Behaviour ok(String contentType, byte[] body) {
+        return exchange -> {
+            exchange.getResponseHeaders().set("Content-Type", contentType);
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+        };
+    }
+
+    public static Behaviour ok(String contentType, String body) {
+        return ok(contentType, body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    public static Behaviour status(int status, String body) {
+        return exchange -> {
+            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", "text/plain");
+            exchange.sendResponseHeaders(status, bytes.length);
+            exchange.getResponseBody().write(bytes);
+        };
+    }
+
+    /** Declares the full length, sends only part of the body, then drops the connection. */
+    public static Behaviour truncated(byte[] body, int sent) {
+        return exchange -> {
+            exchange.getResponseHeaders().set("Content-Type", "application/zip");
+            exchange.sendResponseHeaders(200, body.length);
+            OutputStream out = exchange.getResponseBody();
+            out.write(body, 0, sent);
+            out.flush();
+            throw new IOException("dropping the connection on purpose");
+        };
+    }
+
+    /** Accepts the request and never answers (until the server closes). */
+    public Behaviour hang() {
+        return exchange -> {
+            try {
+                closing.await(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+    }
+
+    @Override
+    public void close() {
+        closing.countDown();
+        server.stop(0);
+        executor.shutdownNow();
+    }
+}

@@ -1,0 +1,196 @@
+package dev.modproxy.proxy.upstream;
+
+import static dev.modproxy.proxy.testing.FakeUpstream.ok;
+import static dev.modproxy.proxy.testing.FakeUpstream.status;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.modproxy.proxy.testing.FakeUpstream;
+import dev.modproxy.proxy.testing.Modules;
+import dev.modproxy.proxy.testing.ProxyUnderTest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class UpstreamFailoverTest {
+
+    private static final String MOD = "example.com/lib/@v/v1.2.3.mod";
+
+    @TempDir
+    Path cacheDir;
+    FakeUpstream first;
+    FakeUpstream second;
+
+    @BeforeEach
+    void startUpstreams() throws Exception {
+        first = FakeUpstream.start();
+        second = FakeUpstream.start();
+        Modules.publish(second, "example.com/lib", "v1.2.3");
+    }
+
+    @AfterEach
+    void stopUpstreams() {
+        first.close();
+        second.close();
+    }
+
+    @Test
+    void notFoundFallsThroughComma() throws Exception {
+        try (ProxyUnderTest proxy = new ProxyUnderTest(first.url() + "," + second.url(), cacheDir)) {
+            HttpResponse<String> response = proxy.getText("/" + MOD);
+
+            assertEquals(200, response.statusCode());
+            assertTrue(response.body().startsWith("module example.com/lib"), response.body());
+            assertEquals(1, first.hits(MOD));
+        }
+    }
+
+    @Test
+    void serverErrorFallsThroughPipe() throws Exception {
+        first.otherwise(status(500, "boom"));
+        try (ProxyUnderTest proxy = new ProxyUnderTest(first.url() + "|" + second.url(), cacheDir)) {
+            HttpResponse<String> response = proxy.getText("/" + MOD);
+
+            assertEquals(200, response.statusCode());
+            assertTrue(response.body().startsWith("module example.com/lib"), response.body());
+        }
+    }
+
+    @Test
+    void serverErrorStopsAtComma() throws Exception {
+        first.otherwise(status(500, "boom"));
+        try (ProxyUnderTest proxy = new ProxyUnderTest(first.url() + "," + second.url(), cacheDir)) {
+            HttpResponse<String> response = proxy.getText("/" + MOD);
+
+            assertEquals(502, response.statusCode());
+            assertTrue(response.body().contains("answered 500"), response.body());
+            assertEquals(0, second.totalHits());
+        }
+    }
+
+    @Test
+    void everyUpstreamNotFoundGivesNotFound() throws Exception {
+        try (ProxyUnderTest proxy = new ProxyUnderTest(first.url() + "|" + second.url(), cacheDir)) {
+            HttpResponse<String> response = proxy.getText("/example.com/missing/@v/list");
+
+            assertEquals(404, response.statusCode());
+            assertEquals(1, first.hits("example.com/missing/@v/list"));
+            assertEquals(1, second.hits("example.com/missing/@v/list"));
+        }
+    }
+
+    @Test
+    void hangingUpstreamTimesOutAndNextPipeUpstreamAnswers() throws Exception {
+        first.otherwise(first.hang());
+        var options = ProxyUnderTest.options().readTimeout(Duration.ofMillis(300));
+        try (ProxyUnderTest proxy = new ProxyUnderTest(first.url() + "|" + second.url(), cacheDir, options)) {
+            HttpResponse<String> response = proxy.getText("/" + MOD);
+
+            assertEquals(200, response.statusCode());
+            assertTrue(response.body().startsWith("module example.com/lib"), response.body());
+        }
+    }
+
+    @Test
+    void bodyThatStallsMidwayTimesOutAndNextPipeUpstreamAnswers() throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        first.on(MOD, exchange -> {
+            exchange.getResponseHeaders().set("Content-Type", "text/plain");
+            exchange.sendResponseHeaders(200, 100);
+            exchange.getResponseBody().write("module example.com/lib\n".getBytes());
+            exchange.getResponseBody().flush();
+            try {
+                release.await(30, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        var options = ProxyUnderTest.options().readTimeout(Duration.ofMillis(300));
+        try (ProxyUnderTest proxy = new ProxyUnderTest(first.url() + "|" + second.url(), cacheDir, options)) {
+            HttpResponse<String> response = proxy.getText("/" + MOD);
+
+            assertEquals(200, response.statusCode());
+            assertEquals(Modules.goMod("example.com/lib"), response.body());
+            assertEquals(1, second.hits(MOD));
+        } finally {
+            release.countDown();
+        }
+    }
+
+    @Test
+    void hangingOnlyUpstreamGivesGatewayTimeout() throws Exception {
+        first.otherwise(first.hang());
+        var options = ProxyUnderTest.options().readTimeout(Duration.ofMillis(300));
+        try (ProxyUnderTest proxy = new ProxyUnderTest(first.url(), cacheDir, options)) {
+            HttpResponse<String> response = proxy.getText("/" + MOD);
+
+            assertEquals(504, response.statusCode());
+            assertEquals(0, proxy.storage.usage().entries());
+        }
+    }
+
+    @Test
+    void refusedConnectionGivesBadGateway() throws Exception {
+        String dead = first.url();
+        first.close();
+        try (ProxyUnderTest proxy = new ProxyUnderTest(dead, cacheDir)) {
+            HttpResponse<String> response = proxy.getText("/" + MOD);
+
+            assertEquals(502, response.statusCode());
+        }
+    }
+
+    @Test
+    void openCircuitSkipsDeadUpstreamUntilCoolDown() throws Exception {
+        first.otherwise(status(503, "down"));
+        var options = ProxyUnderTest.options().breaker(2, Duration.ofMinutes(10));
+        try (ProxyUnderTest proxy = new ProxyUnderTest(first.url() + "|" + second.url(), cacheDir, options)) {
+            for (String module : new String[] {"example.com/a", "example.com/b", "example.com/c", "example.com/d"}) {
+                Modules.publish(second, module, "v1.0.0");
+                HttpResponse<String> response = proxy.getText("/" + module + "/@v/list");
+                assertEquals(200, response.statusCode());
+            }
+
+            assertEquals(2, first.totalHits(), "requests that reached the failing upstream");
+            assertEquals(4, second.totalHits());
+        }
+    }
+
+    @Test
+    void halfOpenCircuitTriesTheUpstreamAgainAfterCoolDown() throws Exception {
+        first.otherwise(status(503, "down"));
+        var options = ProxyUnderTest.options().breaker(1, Duration.ofMillis(200));
+        try (ProxyUnderTest proxy = new ProxyUnderTest(first.url() + "|" + second.url(), cacheDir, options)) {
+            Modules.publish(second, "example.com/a", "v1.0.0");
+            assertEquals(200, proxy.getText("/example.com/a/@v/list").statusCode());
+            Modules.publish(first, "example.com/b", "v2.0.0");
+
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> proxy.getText("/example.com/b/@v/list").body().equals("v2.0.0\n"));
+        }
+    }
+
+    @Test
+    void directAndOffAnswerWithoutFetching() throws Exception {
+        try (ProxyUnderTest direct = new ProxyUnderTest("direct", cacheDir.resolve("d"));
+                ProxyUnderTest off = new ProxyUnderTest("off", cacheDir.resolve("o"))) {
+            assertEquals(404, direct.getText("/" + MOD).statusCode());
+            assertEquals(410, off.getText("/" + MOD).statusCode());
+        }
+    }
+
+    @Test
+    void unusableAnswerFromFirstPipeUpstreamFallsThrough() throws Exception {
+        first.on(MOD, ok("text/html", "<html><body>login</body></html>"));
+        try (ProxyUnderTest proxy = new ProxyUnderTest(first.url() + "|" + second.url(), cacheDir)) {
+            HttpResponse<String> response = proxy.getText("/" + MOD);
+
+            assertEquals(200, response.statusCode());
+            assertTrue(response.body().startsWith("module example.com/lib"), response.body());
+        }
+    }
+}
