@@ -16,7 +16,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** What is not a GOPROXY request gets a 4xx with a reason, costs no upstream request and touches no file outside the cache. */
+/**
+ * What is not a GOPROXY request gets a 4xx with a reason, costs no upstream request and touches no
+ * file outside the cache.
+ */
 class BadRequestIT {
 
     @TempDir
@@ -30,7 +33,8 @@ class BadRequestIT {
         ModuleFixtures fixtures = ModuleFixtures.generate(work.resolve("fixtures"), 0);
         Files.writeString(work.resolve("secret.txt"), "outside the cache root\n");
         upstream = UpstreamServer.start(fixtures.proxyTree());
-        proxy = ProxyProcess.start(upstream.url(), Files.createDirectories(work.resolve("storage")), work.resolve("proxy.log"));
+        Path storage = Files.createDirectories(work.resolve("storage"));
+        proxy = ProxyProcess.start(upstream.url(), storage, work.resolve("proxy.log"));
     }
 
     @AfterAll
@@ -76,6 +80,7 @@ class BadRequestIT {
     }
 
     private static HttpResponse<String> send(HttpRequest.Builder request) throws IOException, InterruptedException {
-        return HttpFetch.client().send(request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+        return HttpFetch.client().send(request.timeout(Duration.ofSeconds(30)).build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 }

@@ -116,7 +116,8 @@ class ColdDownloadIT {
     private String sha256Of(String path, AtomicLong received) {
         try {
             HttpRequest request = HttpRequest.newBuilder(proxy.uri(path)).timeout(Duration.ofMinutes(3)).build();
-            HttpResponse<InputStream> response = HttpFetch.client().send(request, HttpResponse.BodyHandlers.ofInputStream());
+            HttpResponse<InputStream> response =
+                    HttpFetch.client().send(request, HttpResponse.BodyHandlers.ofInputStream());
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
             try (InputStream body = new DigestInputStream(response.body(), digest)) {
                 byte[] buffer = new byte[64 * 1024];

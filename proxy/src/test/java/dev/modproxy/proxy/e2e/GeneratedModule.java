@@ -30,7 +30,7 @@ record GeneratedModule(String path, String version, Instant time, Map<String, by
         return path + "@" + version;
     }
 
-    /** The GOPROXY URL path of this version's artifacts without the extension, e.g. `/example.com/!upper/mod/@v/v1.0.0`. */
+    /** This version's artifact URL path without extension, e.g. `/example.com/!upper/!mod/@v/v1.0.0`. */
     String protocolBase() {
         return "/" + caseEncode(path) + "/@v/" + caseEncode(version);
     }

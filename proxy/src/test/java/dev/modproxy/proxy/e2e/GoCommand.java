@@ -33,10 +33,6 @@ final class GoCommand {
         }
     }
 
-    GoCommand withProxy(String newGoproxy) {
-        return new GoCommand(home, newGoproxy);
-    }
-
     Path home() {
         return home;
     }

@@ -9,6 +9,7 @@ import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -113,6 +114,10 @@ class GoCommandEndToEndIT {
         assertEquals("example.com/leaf v1.0.0 v1.1.0 v1.2.0 v1.3.0-rc.1",
                 proxied.runOk(app, "list", "-m", "-versions", "example.com/leaf").trim());
 
+        byte[] latest = fixtures.upstreamBytes("/example.com/leaf/@latest");
+        assertEquals(new HttpFetch.Answer(200, latest.length, HttpFetch.sha256Hex(latest)),
+                HttpFetch.get(proxy.uri("/example.com/leaf/@latest"), Duration.ofSeconds(60)), "the @latest endpoint");
+
         proxied.runOk(app, "get", "example.com/leaf@latest");
         assertTrue(Files.readString(app.resolve("go.mod")).contains("example.com/leaf v1.2.0"),
                 "@latest is the newest release, not the pre-release:\n" + Files.readString(app.resolve("go.mod")));
@@ -133,7 +138,8 @@ class GoCommandEndToEndIT {
         for (Map.Entry<String, Integer> e : upstream.requestCounts().entrySet()) {
             String path = e.getKey();
             if (path.endsWith(".zip") || path.endsWith(".mod") || path.endsWith(".info")) {
-                assertTrue(e.getValue() <= 1, path + " fetched " + e.getValue() + " times: " + upstream.requestCounts());
+                assertTrue(e.getValue() <= 1,
+                        path + " fetched " + e.getValue() + " times: " + upstream.requestCounts());
             }
         }
     }

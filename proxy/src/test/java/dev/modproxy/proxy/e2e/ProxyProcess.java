@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -13,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -20,11 +20,6 @@ import java.util.concurrent.TimeUnit;
  * user runs it, configured only through its documented environment variables.
  */
 final class ProxyProcess implements AutoCloseable {
-
-    private static final HttpClient HTTP = HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5))
-            .build();
 
     private final Process process;
     private final int port;
@@ -47,30 +42,45 @@ final class ProxyProcess implements AutoCloseable {
         }
         Path jar = Path.of(property);
         if (!Files.isRegularFile(jar)) {
-            throw new IllegalStateException("the packaged proxy is missing at " + jar + ": run ./mvnw -pl proxy package");
+            throw new IllegalStateException("the packaged proxy is missing at " + jar
+                    + ": run ./mvnw -pl proxy package");
         }
         return jar;
     }
 
     /** Starts the proxy on a free loopback port and waits until it reports ready. */
     static ProxyProcess start(String upstream, Path storage, Path log) throws IOException {
+        // The free port can be taken by another build between probe and bind: then try another one.
+        for (int attempt = 1; ; attempt++) {
+            ProxyProcess proxy = launch(upstream, storage, log);
+            try {
+                proxy.awaitReady();
+                return proxy;
+            } catch (Throwable e) {
+                proxy.close();
+                String tail = proxy.logTail();
+                boolean portTaken = tail.contains("Port already bound") || tail.contains("Address already in use");
+                if (!portTaken || attempt == 3) {
+                    throw new AssertionError("proxy did not become ready; its log:\n" + proxy.logTail(), e);
+                }
+            }
+        }
+    }
+
+    private static ProxyProcess launch(String upstream, Path storage, Path log) throws IOException {
         int port = freePort();
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         ProcessBuilder builder = new ProcessBuilder(List.of(java.toString(), "-Xmx512m", "-jar", jar().toString()))
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-        builder.environment().put("MODPROXY_UPSTREAM", upstream);
-        builder.environment().put("MODPROXY_STORAGE_DIR", storage.toString());
-        builder.environment().put("QUARKUS_HTTP_PORT", Integer.toString(port));
-        builder.environment().put("QUARKUS_HTTP_HOST", "127.0.0.1");
-        ProxyProcess proxy = new ProxyProcess(builder.start(), port, log);
-        try {
-            proxy.awaitReady();
-        } catch (Throwable e) {
-            proxy.close();
-            throw new AssertionError("proxy did not become ready; its log:\n" + proxy.logTail(), e);
-        }
-        return proxy;
+        Map<String, String> env = builder.environment();
+        // Only what the test sets configures the proxy, whatever the shell running the build exports.
+        env.keySet().removeIf(name -> name.startsWith("MODPROXY_") || name.startsWith("QUARKUS_"));
+        env.put("MODPROXY_UPSTREAM", upstream);
+        env.put("MODPROXY_STORAGE_DIR", storage.toString());
+        env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
+        env.put("QUARKUS_HTTP_HOST", "127.0.0.1");
+        return new ProxyProcess(builder.start(), port, log);
     }
 
     String url() {
@@ -79,10 +89,6 @@ final class ProxyProcess implements AutoCloseable {
 
     URI uri(String urlPath) {
         return URI.create(url() + urlPath);
-    }
-
-    long pid() {
-        return process.pid();
     }
 
     /** SIGKILL: no shutdown hook, no flush, exactly like an OOM kill or a node losing power. */
@@ -126,7 +132,7 @@ final class ProxyProcess implements AutoCloseable {
                     if (!process.isAlive()) {
                         throw new IllegalStateException("proxy exited with status " + process.exitValue());
                     }
-                    return HTTP.send(ready, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+                    return HttpFetch.client().send(ready, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
                 });
     }
 
