@@ -92,6 +92,18 @@ class GoCommandTest {
     }
 
     @Test
+    void incompatibleMajorVersionResolvesThroughAnInfoQuery() throws Exception {
+        Modules.publish(upstream, "example.com/old", "v2.0.0+incompatible");
+        upstream.on("example.com/old/@v/v2.0.0.info", FakeUpstream.ok("application/json", Modules.info("v2.0.0+incompatible")));
+
+        Result result = go(proxy.url(), "gopath", "mod", "download", "-json", "example.com/old@v2.0.0");
+
+        assertEquals(0, result.exit(), result.err() + result.out());
+        assertEquals("v2.0.0+incompatible", new JsonObject(result.out()).getString("Version"));
+        assertEquals(1, upstream.hits("example.com/old/@v/v2.0.0.info"), "the query went upstream");
+    }
+
+    @Test
     void goFallsThroughToItsNextProxyForPrivateModules() throws Exception {
         FakeUpstream internal = FakeUpstream.start();
         try (internal) {

@@ -86,7 +86,7 @@ class UpstreamFailoverTest {
     @Test
     void hangingUpstreamTimesOutAndNextPipeUpstreamAnswers() throws Exception {
         first.otherwise(first.hang());
-        var options = ProxyUnderTest.options().readTimeout(Duration.ofMillis(300));
+        var options = ProxyUnderTest.options().readTimeout(Duration.ofSeconds(1));
         try (ProxyUnderTest proxy = new ProxyUnderTest(first.url() + "|" + second.url(), cacheDir, options)) {
             HttpResponse<String> response = proxy.getText("/" + MOD);
 
@@ -109,7 +109,7 @@ class UpstreamFailoverTest {
                 Thread.currentThread().interrupt();
             }
         });
-        var options = ProxyUnderTest.options().readTimeout(Duration.ofMillis(300));
+        var options = ProxyUnderTest.options().readTimeout(Duration.ofSeconds(1));
         try (ProxyUnderTest proxy = new ProxyUnderTest(first.url() + "|" + second.url(), cacheDir, options)) {
             HttpResponse<String> response = proxy.getText("/" + MOD);
 
@@ -124,7 +124,7 @@ class UpstreamFailoverTest {
     @Test
     void hangingOnlyUpstreamGivesGatewayTimeout() throws Exception {
         first.otherwise(first.hang());
-        var options = ProxyUnderTest.options().readTimeout(Duration.ofMillis(300));
+        var options = ProxyUnderTest.options().readTimeout(Duration.ofSeconds(1));
         try (ProxyUnderTest proxy = new ProxyUnderTest(first.url(), cacheDir, options)) {
             HttpResponse<String> response = proxy.getText("/" + MOD);
 
@@ -175,11 +175,36 @@ class UpstreamFailoverTest {
     }
 
     @Test
+    void credentialsInTheUpstreamUrlAreSentAsBasicAuthAndNotLogged() throws Exception {
+        first.otherwise(exchange -> {
+            String auth = exchange.getRequestHeaders().getFirst("Authorization");
+            boolean ok = ("Basic " + java.util.Base64.getEncoder().encodeToString("bot:s3cret".getBytes())).equals(auth);
+            (ok ? ok("text/plain", Modules.goMod("example.com/lib")) : status(401, "who are you")).answer(exchange);
+        });
+        String withCredentials = first.url().replace("http://", "http://bot:s3cret@");
+        try (ProxyUnderTest proxy = new ProxyUnderTest(withCredentials, cacheDir)) {
+            assertEquals(200, proxy.getText("/" + MOD).statusCode());
+            assertTrue(!proxy.cache.chain().toString().contains("s3cret"), proxy.cache.chain().toString());
+        }
+    }
+
+    @Test
     void directAndOffAnswerWithoutFetching() throws Exception {
         try (ProxyUnderTest direct = new ProxyUnderTest("direct", cacheDir.resolve("d"));
                 ProxyUnderTest off = new ProxyUnderTest("off", cacheDir.resolve("o"))) {
             assertEquals(404, direct.getText("/" + MOD).statusCode());
             assertEquals(410, off.getText("/" + MOD).statusCode());
+        }
+    }
+
+    @Test
+    void errorBeforeDirectStillLetsClientsFallThrough() throws Exception {
+        first.otherwise(status(500, "boom"));
+        try (ProxyUnderTest proxy = new ProxyUnderTest(first.url() + "|direct", cacheDir)) {
+            HttpResponse<String> response = proxy.getText("/" + MOD);
+
+            assertEquals(404, response.statusCode());
+            assertTrue(response.body().contains("direct"), response.body());
         }
     }
 
