@@ -1,0 +1,183 @@
+#!/usr/bin/env bash
+# Cache-hit throughput and latency of the proxy against nginx serving the same files from disk,
+# then a cold-coalescing check: 200 simultaneous cold requests for one zip must cost one upstream fetch.
+# Everything listens on 127.0.0.1 only and every load run is bounded in time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DURATION=${DURATION:-10s}
+THREADS=${THREADS:-2}
+CONNECTIONS=${CONNECTIONS:-32}
+ROUNDS=${ROUNDS:-3}
+NGINX=${NGINX:-/usr/sbin/nginx}
+for tool in "$NGINX" wrk curl java sha256sum; do
+  command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install nginx wrk curl)" >&2; exit 2; }
+done
+
+work=$(mktemp -d /tmp/modproxy-bench.XXXXXX)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() {
+  local port
+  while :; do
+    port=$((20000 + RANDOM % 40000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return; fi
+  done
+}
+
+wait_for() { # url, what: polls for up to 120 s
+  for _ in $(seq 1 600); do
+    curl -fsS -o /dev/null "$1" 2>/dev/null && return 0
+    sleep 0.2
+  done
+  echo "$2 did not come up at $1" >&2
+  exit 1
+}
+
+echo "== building the proxy jar"
+./mvnw -B -q -pl proxy package -DskipTests
+jar=proxy/target/quarkus-app/quarkus-run.jar
+
+echo "== generating the fixture tree"
+tree="$work/tree"
+java bench/FixtureTree.java "$tree"
+
+mirror_port=$(free_port)
+static_port=$(free_port)
+proxy_port=$(free_port)
+mkdir -p "$work/nginx/logs"
+# Two nginx servers over one tree: "mirror" is the proxy's upstream (logged, rate-limited like a remote
+# mirror, so cold fetches overlap); "static" is the baseline the proxy's cache hits are compared with.
+cat >"$work/nginx/nginx.conf" <<CONF
+daemon off;
+user root;
+worker_processes auto;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/logs/error.log warn;
+events { worker_connections 1024; }
+http {
+  types { application/zip zip; application/json info; text/plain mod; }
+  default_type text/plain;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_requests 1000000;
+  client_body_temp_path $work/nginx/body;
+  proxy_temp_path $work/nginx/proxy;
+  fastcgi_temp_path $work/nginx/fastcgi;
+  uwsgi_temp_path $work/nginx/uwsgi;
+  scgi_temp_path $work/nginx/scgi;
+  server {
+    listen 127.0.0.1:$mirror_port;
+    root $tree;
+    access_log $work/nginx/logs/mirror.log;
+    limit_rate 8m;
+  }
+  server {
+    listen 127.0.0.1:$static_port;
+    root $tree;
+    access_log off;
+  }
+}
+CONF
+"$NGINX" -c "$work/nginx/nginx.conf" -p "$work/nginx" &
+pids+=($!)
+wait_for "http://127.0.0.1:$static_port/example.com/bench/small/@v/list" nginx
+
+MODPROXY_UPSTREAM="http://127.0.0.1:$mirror_port" MODPROXY_STORAGE_DIR="$work/cache" \
+  QUARKUS_HTTP_PORT=$proxy_port QUARKUS_HTTP_HOST=127.0.0.1 \
+  java -Xmx1g -jar "$jar" >"$work/proxy.log" 2>&1 &
+pids+=($!)
+wait_for "http://127.0.0.1:$proxy_port/q/health/ready" "the proxy"
+
+artifacts=(
+  "info example.com/bench/small/@v/v1.0.0.info"
+  "mod example.com/bench/small/@v/v1.0.0.mod"
+  "zip-1MB example.com/bench/small/@v/v1.0.0.zip"
+  "zip-20MB example.com/bench/large/@v/v1.0.0.zip"
+)
+
+echo "== warming the cache (and checking the proxy serves the upstream's bytes)"
+for a in "${artifacts[@]}"; do
+  path=${a#* }
+  want=$(sha256sum <"$tree/$path" | cut -d' ' -f1)
+  for _ in 1 2; do
+    got=$(curl -fsS --max-time 120 "http://127.0.0.1:$proxy_port/$path" | sha256sum | cut -d' ' -f1) \
+      || { echo "the proxy did not serve $path" >&2; exit 1; }
+    [ "$got" = "$want" ] || { echo "proxy served different bytes for $path" >&2; exit 1; }
+  done
+done
+echo "== JIT warm-up of the proxy (5 s per artifact, not measured)"
+for a in "${artifacts[@]}"; do
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d5s "http://127.0.0.1:$proxy_port/${a#* }" >/dev/null
+done
+
+to_ms() { # wrk latency like 812.00us, 3.21ms, 1.02s
+  awk -v v="$1" 'BEGIN {
+    n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
+    if (u == "us") n /= 1000; else if (u == "s") n *= 1000; else if (u == "m") n *= 60000
+    printf "%.2f", n }'
+}
+measure() { # url -> "req/s p99ms non2xx timeouts"
+  local out rps p99 non2xx timeouts
+  out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --timeout 10s --latency "$1")
+  rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
+  p99=$(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")
+  non2xx=$(awk '/Non-2xx or 3xx responses:/ {print $NF}' <<<"$out")
+  timeouts=$(awk '/Socket errors:/ {print $NF}' <<<"$out")
+  echo "$rps $p99 ${non2xx:-0} ${timeouts:-0}"
+}
+
+# Rounds alternate nginx and the proxy so that load from other work on the machine hits both alike;
+# the table shows medians over rounds, and ratios are medians of each round's proxy/nginx pair.
+echo "== measuring: $ROUNDS rounds of wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency, nginx then proxy, per artifact"
+results="$work/results.txt"
+for round in $(seq 1 "$ROUNDS"); do
+  for a in "${artifacts[@]}"; do
+    name=${a%% *}
+    path=${a#* }
+    echo "$name nginx $(measure "http://127.0.0.1:$static_port/$path")" >>"$results"
+    echo "$name proxy $(measure "http://127.0.0.1:$proxy_port/$path")" >>"$results"
+  done
+  echo "   round $round done, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+done
+
+median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2)}'; }
+pick() { awk -v n="$1" -v s="$2" -v c="$3" '$1 == n && $2 == s {print $c}' "$results"; }
+paired() { # median over rounds of proxy/nginx for column $2, each proxy run against the nginx run just before it
+  awk -v n="$1" -v c="$2" '$1 == n && $2 == "nginx" {base = $c} $1 == n && $2 == "proxy" {print $c / base}' "$results" | median
+}
+table="| artifact | size | nginx req/s | proxy req/s | proxy/nginx req/s | proxy MB/s | nginx p99 ms | proxy p99 ms | proxy/nginx p99 | errors (non-2xx, timeouts) |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
+for a in "${artifacts[@]}"; do
+  name=${a%% *}
+  size=$(stat -c %s "$tree/${a#* }")
+  errors=$(awk -v n="$name" '$1 == n {e += $5; t += $6} END {print e ", " t}' "$results")
+  table+=$'\n'$(awk -v name="$name" -v size="$size" -v err="$errors" \
+    -v nr="$(pick "$name" nginx 3 | median)" -v pr="$(pick "$name" proxy 3 | median)" -v rr="$(paired "$name" 3)" \
+    -v np="$(pick "$name" nginx 4 | median)" -v pp="$(pick "$name" proxy 4 | median)" -v pr99="$(paired "$name" 4)" \
+    'BEGIN {printf "| %s | %d B | %.0f | %.0f | %.2fx | %.0f | %.1f | %.1f | %.2fx | %s |", name, size, nr, pr, rr, pr * size / 1e6, np, pp, pr99, err}')
+done
+echo "$table"
+echo "== every round (artifact server req/s p99ms non2xx timeouts):"
+cat "$results"
+echo "== load average after measuring: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+for a in "${artifacts[@]}"; do
+  echo "upstream fetches of ${a#* } during the whole run: $(grep -c " /${a#* } " "$work/nginx/logs/mirror.log" || true) (1 expected)"
+done
+
+echo "== cold coalescing: 200 connections at once for one cold 20 MB zip (upstream limited to 8 MB/s)"
+cold=example.com/bench/cold/@v/v1.0.0.zip
+wrk -t"$THREADS" -c200 -d8s --timeout 30s "http://127.0.0.1:$proxy_port/$cold" >"$work/cold.txt"
+grep -E "requests in|Non-2xx" "$work/cold.txt" || true
+fetches=$(grep -c " /$cold " "$work/nginx/logs/mirror.log" || true)
+want=$(sha256sum <"$tree/$cold" | cut -d' ' -f1)
+got=$(curl -fsS --max-time 60 "http://127.0.0.1:$proxy_port/$cold" | sha256sum | cut -d' ' -f1)
+echo "upstream fetches of the cold zip: $fetches (must be 1); cached copy identical: $([ "$got" = "$want" ] && echo yes || echo NO)"
+[ "$fetches" = 1 ] && [ "$got" = "$want" ]

@@ -1,0 +1,144 @@
+package dev.modproxy.proxy.e2e;
+
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The packaged cache server (`java -jar quarkus-run.jar`) running as a separate process, the way a
+ * user runs it, configured only through its documented environment variables.
+ */
+final class ProxyProcess implements AutoCloseable {
+
+    private final Process process;
+    private final int port;
+    private final Path log;
+
+    private ProxyProcess(Process process, int port, Path log) {
+        // Even if the test JVM is torn down early, no proxy process outlives it.
+        Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly));
+        this.process = process;
+        this.port = port;
+        this.log = log;
+    }
+
+    /** The jar built by `package`; failsafe passes its path as the system property `modproxy.jar`. */
+    static Path jar() {
+        String property = System.getProperty("modproxy.jar");
+        if (property == null) {
+            throw new IllegalStateException("system property modproxy.jar is not set: run the end-to-end tests with"
+                    + " ./mvnw -pl proxy verify, which packages the jar first");
+        }
+        Path jar = Path.of(property);
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException("the packaged proxy is missing at " + jar
+                    + ": run ./mvnw -pl proxy package");
+        }
+        return jar;
+    }
+
+    /** Starts the proxy on a free loopback port and waits until it reports ready. */
+    static ProxyProcess start(String upstream, Path storage, Path log) throws IOException {
+        // The free port can be taken by another build between probe and bind: then try another one.
+        for (int attempt = 1; ; attempt++) {
+            ProxyProcess proxy = launch(upstream, storage, log);
+            try {
+                proxy.awaitReady();
+                return proxy;
+            } catch (Throwable e) {
+                proxy.close();
+                String tail = proxy.logTail();
+                boolean portTaken = tail.contains("Port already bound") || tail.contains("Address already in use");
+                if (!portTaken || attempt == 3) {
+                    throw new AssertionError("proxy did not become ready; its log:\n" + proxy.logTail(), e);
+                }
+            }
+        }
+    }
+
+    private static ProxyProcess launch(String upstream, Path storage, Path log) throws IOException {
+        int port = freePort();
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        ProcessBuilder builder = new ProcessBuilder(List.of(java.toString(), "-Xmx512m", "-jar", jar().toString()))
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        Map<String, String> env = builder.environment();
+        // Only what the test sets configures the proxy, whatever the shell running the build exports.
+        env.keySet().removeIf(name -> name.startsWith("MODPROXY_") || name.startsWith("QUARKUS_"));
+        env.put("MODPROXY_UPSTREAM", upstream);
+        env.put("MODPROXY_STORAGE_DIR", storage.toString());
+        env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
+        env.put("QUARKUS_HTTP_HOST", "127.0.0.1");
+        return new ProxyProcess(builder.start(), port, log);
+    }
+
+    String url() {
+        return "http://127.0.0.1:" + port;
+    }
+
+    URI uri(String urlPath) {
+        return URI.create(url() + urlPath);
+    }
+
+    /** SIGKILL: no shutdown hook, no flush, exactly like an OOM kill or a node losing power. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    /** The last lines of the proxy's output, for failure messages. */
+    String logTail() {
+        try {
+            List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
+    }
+
+    @Override
+    public void close() {
+        if (process.isAlive()) {
+            process.destroy();
+            try {
+                if (!process.waitFor(20, TimeUnit.SECONDS)) {
+                    process.destroyForcibly().waitFor(20, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                process.destroyForcibly();
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void awaitReady() {
+        HttpRequest ready = HttpRequest.newBuilder(uri("/q/health/ready")).timeout(Duration.ofSeconds(5)).build();
+        await("proxy readiness at " + url())
+                .atMost(Duration.ofMinutes(2))
+                .pollInterval(Duration.ofMillis(250))
+                .ignoreExceptionsInstanceOf(IOException.class)
+                .until(() -> {
+                    if (!process.isAlive()) {
+                        throw new IllegalStateException("proxy exited with status " + process.exitValue());
+                    }
+                    return HttpFetch.client().send(ready, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+                });
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+}
