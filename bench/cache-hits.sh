@@ -89,7 +89,7 @@ CONF
 pids+=($!)
 wait_for "http://127.0.0.1:$static_port/example.com/bench/small/@v/list" nginx
 
-MODPROXY_UPSTREAM="http://127.0.0.1:$mirror_port" MODPROXY_STORAGE_DIR="$work/cache" \
+MODPROXY_UPSTREAM="http://127.0.0.1:$mirror_port" MODPROXY_STORAGE_DIR="$work/cache" MODPROXY_SUMDB=off \
   QUARKUS_HTTP_PORT=$proxy_port QUARKUS_HTTP_HOST=127.0.0.1 \
   java -Xmx1g -jar "$jar" >"$work/proxy.log" 2>&1 &
 pids+=($!)

@@ -28,6 +28,13 @@ public interface ProxyConfig {
     /** GONOSUMDB-style globs exempt from the checksum database check. */
     Optional<String> nosumdb();
 
+    /**
+     * Whether a module is refused when no source of the checksum database answers at all.
+     * Off by default: builds still verify it themselves, and a cut link must not stop them.
+     */
+    @WithDefault("false")
+    boolean sumdbRequired();
+
     /** Time to establish a connection to an upstream. */
     @WithDefault("5s")
     Duration connectTimeout();

@@ -2,6 +2,7 @@ package dev.modproxy.proxy.sumdb;
 
 import dev.modproxy.proxy.cache.ArtifactRejectedException;
 import dev.modproxy.proxy.cache.ArtifactVerifier;
+import dev.modproxy.proxy.config.ProxyConfig;
 import dev.modproxy.proxy.protocol.ArtifactKind;
 import dev.modproxy.proxy.protocol.ModulePath;
 import dev.modproxy.proxy.protocol.ModuleVersion;
@@ -27,10 +28,16 @@ public class SumDbArtifactVerifier implements ArtifactVerifier {
     private final ChecksumDatabase database;
     private final Counter mismatches;
     private final Counter unverifiable;
+    private final Counter acceptedUnverified;
+    private final boolean required;
 
     @Inject
-    public SumDbArtifactVerifier(ChecksumDatabase database, MeterRegistry registry) {
+    public SumDbArtifactVerifier(ChecksumDatabase database, MeterRegistry registry, ProxyConfig config) {
         this.database = database;
+        this.required = config.sumdbRequired();
+        this.acceptedUnverified = Counter.builder("modproxy.sumdb.unverified")
+                .description("Downloads cached without a check because no source of the checksum database answered")
+                .register(registry);
         this.mismatches = rejections(registry, "mismatch", "Downloads whose hash differs from the checksum database's");
         this.unverifiable = rejections(registry, "unverifiable", "Downloads the checksum database could not vouch for");
     }
@@ -57,6 +64,14 @@ public class SumDbArtifactVerifier implements ArtifactVerifier {
             LOG.warnf("SECURITY: refused %s@%s%s: downloaded %s, checksum database %s has %s", e.module(), e.version(),
                     kind.suffix(), e.actual(), verifier.get().databaseName(), e.expected());
             throw new ArtifactRejectedException(e.getMessage(), e);
+        } catch (SumDbUnreachableException e) {
+            if (required) {
+                unverifiable.increment();
+                LOG.warnf("refused %s@%s%s (MODPROXY_SUMDB_REQUIRED): %s", module.path(), version, kind.suffix(), e.getMessage());
+                throw new ArtifactRejectedException("cannot verify against checksum database: " + e.getMessage(), e);
+            }
+            acceptedUnverified.increment();
+            LOG.warnf("cached %s@%s%s unverified: %s", module.path(), version, kind.suffix(), e.getMessage());
         } catch (SumDbException e) {
             unverifiable.increment();
             LOG.warnf("refused %s@%s%s: %s", module.path(), version, kind.suffix(), e.getMessage());

@@ -34,10 +34,13 @@ public final class UpstreamSumDbFetcher implements SumDbFetcher {
     public byte[] fetch(String path) throws SumDbException {
         SumDbPath checked = SumDbPath.parse(path);
         List<String> failures = new ArrayList<>();
+        // Any source that answered 200 with something unusable makes the outcome a refusal, not an outage.
+        boolean answeredBadly = false;
         for (Upstream proxy : proxies) {
             try {
                 return usable(get(proxy, "sumdb/" + name + "/" + path), checked, proxy);
             } catch (SumDbException e) {
+                answeredBadly |= !(e instanceof SumDbUnreachableException || e instanceof SumDbNotFoundException);
                 failures.add(e.getMessage());
             }
         }
@@ -47,7 +50,11 @@ public final class UpstreamSumDbFetcher implements SumDbFetcher {
             throw e;
         } catch (SumDbException e) {
             failures.add(e.getMessage());
-            throw new SumDbException("checksum database " + name + " unreachable for " + path + ": " + String.join("; ", failures));
+            String message = "checksum database " + name + " unreachable for " + path + ": " + String.join("; ", failures);
+            if (e instanceof SumDbUnreachableException && !answeredBadly) {
+                throw new SumDbUnreachableException(message, e);
+            }
+            throw new SumDbException(message, e);
         }
     }
 
@@ -63,7 +70,7 @@ public final class UpstreamSumDbFetcher implements SumDbFetcher {
 
     private static byte[] get(Upstream upstream, String path) throws SumDbException {
         if (!upstream.breaker().tryAcquire()) {
-            throw new SumDbException(upstream.host() + " skipped: circuit open");
+            throw new SumDbUnreachableException(upstream.host() + " skipped: circuit open");
         }
         try (UpstreamResponse response = upstream.get(path)) {
             if (response.status() >= 500) {
@@ -75,7 +82,7 @@ public final class UpstreamSumDbFetcher implements SumDbFetcher {
                 throw new SumDbNotFoundException(upstream.host() + " answered " + response.status() + " for " + path);
             }
             if (!response.ok()) {
-                throw new SumDbException(upstream.host() + " answered " + response.status() + " for " + path);
+                throw new SumDbUnreachableException(upstream.host() + " answered " + response.status() + " for " + path);
             }
             try (InputStream body = response.body()) {
                 byte[] data = body.readNBytes(HttpSumDbFetcher.MAX_ANSWER_BYTES + 1);
@@ -86,7 +93,7 @@ public final class UpstreamSumDbFetcher implements SumDbFetcher {
             }
         } catch (IOException e) {
             upstream.breaker().recordFailure();
-            throw new SumDbException(upstream.host() + " failed for " + path + ": " + e.getMessage(), e);
+            throw new SumDbUnreachableException(upstream.host() + " failed for " + path + ": " + e.getMessage(), e);
         }
     }
 }

@@ -1,0 +1,129 @@
+package dev.modproxy.proxy.sumdb;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.modproxy.proxy.cache.ArtifactRejectedException;
+import dev.modproxy.proxy.config.ProxyConfig;
+import dev.modproxy.proxy.protocol.ArtifactKind;
+import dev.modproxy.proxy.protocol.ModulePath;
+import dev.modproxy.proxy.protocol.ModuleVersion;
+import dev.modproxy.proxy.storage.LocalDiskStorage;
+import dev.modproxy.proxy.upstream.UpstreamChain;
+import dev.modproxy.proxy.upstream.UpstreamListener;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.lang.reflect.Proxy;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * When no source of the checksum database answers at all, the module is cached unverified
+ * (builds still verify it themselves) unless MODPROXY_SUMDB_REQUIRED is set; any source that
+ * answers with something unusable still gets the module refused.
+ */
+class SumDbOutageTest {
+
+    private static final String SUM_GOLANG_ORG_KEY = "sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8";
+
+    @TempDir
+    Path dir;
+
+    private HttpServer upstream;
+
+    @AfterEach
+    void stop() {
+        if (upstream != null) {
+            upstream.stop(0);
+        }
+    }
+
+    @Test
+    void unreachableDatabaseLetsTheModuleInUnverifiedAndCountsIt() throws Exception {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        SumDbArtifactVerifier verifier = verifier(upstreamAnswering(404, "not found"), false, registry);
+
+        assertDoesNotThrow(() -> verifier.verify(module(), version(), ArtifactKind.MOD, goMod()));
+
+        assertEquals(1.0, registry.get("modproxy.sumdb.unverified").counter().count());
+    }
+
+    @Test
+    void unreachableDatabaseRefusesTheModuleWhenVerificationIsRequired() throws Exception {
+        SumDbArtifactVerifier verifier = verifier(upstreamAnswering(404, "not found"), true, new SimpleMeterRegistry());
+
+        ArtifactRejectedException refused = assertThrows(ArtifactRejectedException.class,
+                () -> verifier.verify(module(), version(), ArtifactKind.MOD, goMod()));
+        assertTrue(refused.getMessage().contains("cannot verify against checksum database"), refused.getMessage());
+    }
+
+    @Test
+    void anUpstreamAnsweringGarbageForTheDatabaseIsARefusalNotAnOutage() throws Exception {
+        SumDbArtifactVerifier verifier = verifier(upstreamAnswering(200, "<html>login</html>"), false, new SimpleMeterRegistry());
+
+        assertThrows(ArtifactRejectedException.class, () -> verifier.verify(module(), version(), ArtifactKind.MOD, goMod()));
+    }
+
+    private SumDbArtifactVerifier verifier(String upstreamUrl, boolean required, SimpleMeterRegistry registry) throws Exception {
+        ProxyConfig config = config(SUM_GOLANG_ORG_KEY + " http://127.0.0.1:" + closedPort(), upstreamUrl, required);
+        UpstreamChain chain = UpstreamChain.parse(config.upstream(),
+                new UpstreamChain.Settings(Duration.ofSeconds(2), Duration.ofSeconds(2), 5, Duration.ofSeconds(30)), UpstreamListener.NONE);
+        ChecksumDatabase database = new ChecksumDatabase(config, new LocalDiskStorage(dir.resolve("cache")), chain);
+        return new SumDbArtifactVerifier(database, registry, config);
+    }
+
+    private String upstreamAnswering(int status, String body) throws IOException {
+        upstream = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        upstream.createContext("/", exchange -> {
+            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(status, bytes.length);
+            exchange.getResponseBody().write(bytes);
+            exchange.close();
+        });
+        upstream.start();
+        return "http://127.0.0.1:" + upstream.getAddress().getPort();
+    }
+
+    private static int closedPort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private Path goMod() throws IOException {
+        return Files.writeString(dir.resolve("go.mod"), "module example.com/outage\n");
+    }
+
+    private static ModulePath module() throws Exception {
+        return ModulePath.of("example.com/outage");
+    }
+
+    private static ModuleVersion version() throws Exception {
+        return ModuleVersion.parse("v1.0.0");
+    }
+
+    private static ProxyConfig config(String sumdb, String upstream, boolean required) {
+        return (ProxyConfig) Proxy.newProxyInstance(ProxyConfig.class.getClassLoader(), new Class<?>[] {ProxyConfig.class},
+                (proxy, method, args) -> switch (method.getName()) {
+                    case "sumdb" -> Optional.of(sumdb);
+                    case "nosumdb", "privatePatterns" -> Optional.empty();
+                    case "sumdbRequired" -> required;
+                    case "upstream" -> upstream;
+                    case "breakerFailures" -> 5;
+                    case "connectTimeout", "readTimeout", "mutableTtl", "breakerCoolDown" -> Duration.ofSeconds(2);
+                    default -> throw new UnsupportedOperationException(method.getName());
+                });
+    }
+}
