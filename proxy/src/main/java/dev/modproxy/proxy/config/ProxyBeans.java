@@ -6,7 +6,6 @@ import dev.modproxy.proxy.cache.ModuleCache;
 import dev.modproxy.proxy.http.GoProxyRoutes;
 import dev.modproxy.proxy.metrics.ProxyMetrics;
 import dev.modproxy.proxy.protocol.ModulePathPatterns;
-import dev.modproxy.proxy.storage.LocalDiskStorage;
 import dev.modproxy.proxy.storage.Storage;
 import dev.modproxy.proxy.upstream.UpstreamChain;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -28,8 +27,14 @@ public class ProxyBeans {
     @Produces
     @Singleton
     @DefaultBean
-    Storage storage(ProxyConfig config) throws IOException {
-        return new LocalDiskStorage(config.storageRoot());
+    Storage storage(ProxyConfig config, ProxyMetrics metrics) throws IOException {
+        return StorageFactory.create(config, metrics);
+    }
+
+    void closeStorage(@Disposes Storage storage) throws Exception {
+        if (storage instanceof AutoCloseable closeable) {
+            closeable.close();
+        }
     }
 
     @Produces

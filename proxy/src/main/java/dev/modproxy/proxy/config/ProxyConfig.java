@@ -56,6 +56,29 @@ public interface ProxyConfig {
     @WithDefault("60s")
     Duration clientStallTimeout();
 
+    /** Where cached objects live: {@code disk} (MODPROXY_STORAGE_DIR) or {@code s3} (MODPROXY_S3_*). */
+    @WithDefault("disk")
+    String storageType();
+
+    /** LRU eviction bounds of the disk cache. */
+    Eviction eviction();
+
+    /** Optional absolute cap on the disk cache's bytes (1073741824, 512Mi, 10G); watermarks apply to it too. */
+    Optional<String> maxSize();
+
+    /** Where a module goes when the storage cannot take it (disk full): served from there, not cached. */
+    Optional<Path> passThroughDir();
+
+    interface Eviction {
+        /** Eviction starts when the volume (or MODPROXY_MAX_SIZE) is this full: a fraction (0.9) or percentage (90%). */
+        @WithDefault("90%")
+        String highWatermark();
+
+        /** Eviction stops at this fill level. */
+        @WithDefault("75%")
+        String lowWatermark();
+    }
+
     /** The storage root with the default applied. */
     default Path storageRoot() {
         return storageDir().orElseGet(() -> {
