@@ -27,6 +27,7 @@ public final class GoClient {
 
     /** Runs {@code go mod download -json module@version...} outside any module. */
     public Result download(String... modules) throws IOException, InterruptedException {
+        java.nio.file.Files.createDirectories(home);
         List<String> command = new ArrayList<>(List.of("/usr/bin/go", "mod", "download", "-json"));
         command.addAll(List.of(modules));
         ProcessBuilder builder = new ProcessBuilder(command).directory(home.toFile()).redirectErrorStream(true);
