@@ -1,6 +1,7 @@
 package dev.modproxy.proxy.cache;
 
 import java.io.IOException;
+import java.util.Arrays;
 
 /**
  * Forwards a download to its first client while it is being staged, always holding back the last
@@ -26,7 +27,7 @@ final class ClientTee {
         if (client == null || broken) {
             return;
         }
-        byte[] copy = java.util.Arrays.copyOf(data, length);
+        byte[] copy = Arrays.copyOf(data, length);
         try {
             if (!begun) {
                 begun = true;

@@ -4,28 +4,22 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.modproxy.proxy.metrics.ProxyMetrics;
 import dev.modproxy.proxy.protocol.ModulePathPatterns;
-import dev.modproxy.proxy.protocol.ModuleVersion;
 import dev.modproxy.proxy.protocol.ProxyRequest;
 import dev.modproxy.proxy.storage.Storage;
 import dev.modproxy.proxy.storage.StorageKey;
-import dev.modproxy.proxy.storage.StorageWriter;
 import dev.modproxy.proxy.storage.StoredObject;
-import dev.modproxy.proxy.upstream.UnusableAnswerException;
 import dev.modproxy.proxy.upstream.UpstreamChain;
-import dev.modproxy.proxy.upstream.UpstreamResponse;
 import dev.modproxy.proxy.upstream.UpstreamResult;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import org.jboss.logging.Logger;
 
 /**
@@ -37,7 +31,6 @@ import org.jboss.logging.Logger;
 public final class ModuleCache {
 
     private static final Logger LOG = Logger.getLogger(ModuleCache.class);
-    private static final int CHUNK = 64 * 1024;
 
     /** How one fetch ended, shared with every request that waited for it. */
     private record Outcome(StoredObject stored, boolean streamed, int status, String reason) {
@@ -55,23 +48,24 @@ public final class ModuleCache {
 
     private final Storage storage;
     private final UpstreamChain chain;
-    private final List<ArtifactVerifier> verifiers;
     private final CacheSettings settings;
     private final ProxyMetrics metrics;
     private final ModulePathPatterns privatePaths;
     private final Executor background;
     private final ConcurrentHashMap<StorageKey, CompletableFuture<Outcome>> inflight = new ConcurrentHashMap<>();
     private final Cache<StorageKey, CacheAnswer.Refused> negative;
+    private final Set<StorageKey> refreshing = ConcurrentHashMap.newKeySet();
+    private final ArtifactIngest ingest;
 
     public ModuleCache(Storage storage, UpstreamChain chain, List<ArtifactVerifier> verifiers, CacheSettings settings,
             ProxyMetrics metrics, ModulePathPatterns privatePaths, Executor background) {
         this.storage = storage;
         this.chain = chain;
-        this.verifiers = List.copyOf(verifiers);
         this.settings = settings;
         this.metrics = metrics;
         this.privatePaths = privatePaths;
         this.background = background;
+        this.ingest = new ArtifactIngest(storage, verifiers);
         this.negative = Caffeine.newBuilder().expireAfterWrite(settings.negativeTtl()).maximumSize(100_000).build();
     }
 
@@ -118,16 +112,22 @@ public final class ModuleCache {
     }
 
     private void refreshInBackground(ProxyRequest request, StorageKey key) {
-        if (inflight.containsKey(key)) {
+        if (inflight.containsKey(key) || !refreshing.add(key)) {
             return;
         }
-        background.execute(() -> {
-            try {
-                fetchOnce(request, key, null, true);
-            } catch (IOException | RuntimeException e) {
-                LOG.debugf(e, "background refresh of %s failed; the stale answer stays", key);
-            }
-        });
+        try {
+            background.execute(() -> {
+                try {
+                    fetchOnce(request, key, null, true);
+                } catch (IOException | RuntimeException e) {
+                    LOG.debugf(e, "background refresh of %s failed; the stale answer stays", key);
+                } finally {
+                    refreshing.remove(key);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            refreshing.remove(key); // shutting down: the stale answer stays
+        }
     }
 
     private CompletableFuture<CacheAnswer> fetchOnce(ProxyRequest request, StorageKey key, ClientStream client, boolean refresh)
@@ -162,7 +162,7 @@ public final class ModuleCache {
     private Outcome fetch(ProxyRequest request, StorageKey key, ClientStream client) throws IOException {
         ClientTee tee = new ClientTee(request.kind() == ProxyRequest.Kind.ZIP ? client : null);
         UpstreamResult<StoredObject> result = chain.fetch(request.relativePath(),
-                response -> store(request, key, response, tee), () -> !tee.begun());
+                response -> ingest.store(request, key, response, tee), () -> !tee.begun());
         if (result.found()) {
             boolean streamed = tee.finish();
             return new Outcome(result.value(), streamed, 200, null);
@@ -177,77 +177,5 @@ public final class ModuleCache {
             LOG.warnf("fetch of %s failed with %d: %s", key, result.status(), result.reason());
         }
         return new Outcome(null, tee.begun(), result.status(), result.reason());
-    }
-
-    private StoredObject store(ProxyRequest request, StorageKey key, UpstreamResponse response, ClientTee tee)
-            throws IOException {
-        String contentType = response.contentType().toLowerCase(Locale.ROOT);
-        if (contentType.startsWith("text/html") || contentType.startsWith("application/xhtml")) {
-            throw new UnusableAnswerException("answered an HTML page (" + response.contentType() + ") with status 200");
-        }
-        long limit = sizeLimit(request.kind());
-        if (response.contentLength() > limit) {
-            throw new UnusableAnswerException("announces " + response.contentLength() + " bytes, over the limit of " + limit);
-        }
-        try (StorageWriter writer = storage.openWriter(key)) {
-            long copied = copy(response.body(), writer.output(), limit, tee, response.contentLength());
-            if (response.contentLength() >= 0 && copied != response.contentLength()) {
-                throw new IOException("body truncated: got " + copied + " of " + response.contentLength() + " bytes");
-            }
-            writer.output().flush(); // verifiers read the staged file, not the stream
-            check(request, writer.stagedFile());
-            return writer.commit();
-        }
-    }
-
-    private static long copy(InputStream in, OutputStream out, long limit, ClientTee tee, long contentLength) throws IOException {
-        byte[] buffer = new byte[CHUNK];
-        long total = 0;
-        int n;
-        while ((n = in.read(buffer)) >= 0) {
-            total += n;
-            if (total > limit) {
-                throw new UnusableAnswerException("body exceeds the limit of " + limit + " bytes");
-            }
-            out.write(buffer, 0, n);
-            tee.chunk(buffer, n, contentLength);
-        }
-        return total;
-    }
-
-    private void check(ProxyRequest request, Path staged) throws UnusableAnswerException {
-        try {
-            if (request.immutable()) {
-                for (ArtifactVerifier verifier : verifiers) {
-                    verifier.verify(request.module(), request.version(), request.artifactKind(), staged);
-                }
-            } else {
-                checkMutable(request, staged);
-            }
-        } catch (ArtifactRejectedException e) {
-            throw new UnusableAnswerException(e.getMessage());
-        }
-    }
-
-    /** list must be text; @latest and revision .info must be JSON naming a canonical version. */
-    private static void checkMutable(ProxyRequest request, Path staged) throws ArtifactRejectedException {
-        switch (request.kind()) {
-            case LIST -> TextAnswers.readText(staged, "version list");
-            case LATEST, INFO -> {
-                String version = TextAnswers.jsonVersion(staged, request.kind() == ProxyRequest.Kind.LATEST ? "@latest" : ".info");
-                if (!ModuleVersion.isCanonical(version)) {
-                    throw new ArtifactRejectedException("answer names non-canonical version " + version);
-                }
-            }
-            default -> throw new IllegalStateException(request.kind() + " is immutable");
-        }
-    }
-
-    static long sizeLimit(ProxyRequest.Kind kind) {
-        return switch (kind) {
-            case ZIP -> ModuleZipVerifier.MAX_ZIP_BYTES;
-            case MOD, LIST -> 16L << 20;
-            case INFO, LATEST -> 1L << 20;
-        };
     }
 }

@@ -8,19 +8,19 @@ import dev.modproxy.proxy.protocol.ProxyRequest;
 import dev.modproxy.proxy.storage.StoredObject;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;
-import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import org.jboss.logging.Logger;
 
 /**
  * The GOPROXY endpoints ({@code $module/@v/list}, {@code $module/@v/$version.info|.mod|.zip},
- * {@code $module/@latest}) and {@code /admin/stats}. Parsing happens on the event loop; storage
+ * {@code $module/@latest}). Parsing happens on the event loop; storage
  * and upstream work on worker threads; cached local files go out with sendfile.
  */
 public final class GoProxyRoutes {
@@ -43,28 +43,9 @@ public final class GoProxyRoutes {
     }
 
     public void install(Router router) {
-        router.get("/admin/stats").handler(this::stats);
+        new AdminStatsRoute(cache.storage(), metrics).install(router);
         // last in line: health, metrics and sumdb routes registered elsewhere win
         router.route().order(Integer.MAX_VALUE - 100).handler(this::handle);
-    }
-
-    private void stats(RoutingContext ctx) {
-        ctx.vertx().executeBlocking(() -> {
-            var usage = cache.storage().usage();
-            return new JsonObject()
-                    .put("sizeBytes", usage.bytes())
-                    .put("entries", usage.entries())
-                    .put("hits", metrics.hits())
-                    .put("misses", metrics.misses())
-                    .put("evictions", metrics.evictions());
-        }, false).onComplete(ar -> {
-            if (ar.succeeded()) {
-                ctx.response().putHeader("Content-Type", "application/json").putHeader("Cache-Control", "no-store")
-                        .end(ar.result().encode());
-            } else {
-                refuse(ctx.response(), 500, "cannot read cache statistics", "no-store");
-            }
-        });
     }
 
     private void handle(RoutingContext ctx) {
@@ -150,7 +131,7 @@ public final class GoProxyRoutes {
                 byte[] buffer = new byte[64 * 1024];
                 int n;
                 while ((n = in.read(buffer)) >= 0) {
-                    stream.write(java.util.Arrays.copyOf(buffer, n));
+                    stream.write(Arrays.copyOf(buffer, n));
                 }
                 stream.end();
             } catch (IOException e) {
@@ -162,7 +143,7 @@ public final class GoProxyRoutes {
         }, false);
     }
 
-    private static void refuse(HttpServerResponse response, int status, String reason, String cacheControl) {
+    static void refuse(HttpServerResponse response, int status, String reason, String cacheControl) {
         if (response.headWritten() || response.ended()) {
             return;
         }

@@ -99,7 +99,10 @@ public record ProxyRequest(ModulePath module, Kind kind, ModuleVersion version, 
             try {
                 return new ProxyRequest(module, kind, ModuleVersion.parse(version).checkBelongsTo(module), null);
             } catch (IllegalArgumentException e) {
-                throw new InvalidRequestException(400, e.getMessage());
+                if (kind != Kind.INFO) {
+                    throw new InvalidRequestException(400, e.getMessage());
+                }
+                // the go command asks v2.0.0.info of a module without /v2 and expects v2.0.0+incompatible back
             }
         }
         if (kind != Kind.INFO) {

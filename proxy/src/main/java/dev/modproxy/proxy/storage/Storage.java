@@ -21,7 +21,7 @@ public interface Storage {
     /** Every complete object with its size; close the stream when done. */
     Stream<StorageEntry> entries() throws IOException;
 
-    /** Current totals, kept up to date without a scan. */
+    /** Current totals, kept up to date without a scan: cheap enough for the event loop. */
     StorageUsage usage();
 
     /** Fails when the storage cannot take writes (used by readiness). */

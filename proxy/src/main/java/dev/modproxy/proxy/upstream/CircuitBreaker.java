@@ -60,6 +60,13 @@ public final class CircuitBreaker {
         }
     }
 
+    /** The request ended for a reason that says nothing about the upstream (e.g. local disk full). */
+    public synchronized void recordNeither() {
+        if (state == State.HALF_OPEN) {
+            state = State.OPEN; // cool-down already elapsed: the next request becomes the trial
+        }
+    }
+
     public synchronized State state() {
         return state;
     }

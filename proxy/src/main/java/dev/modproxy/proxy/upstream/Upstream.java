@@ -9,7 +9,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.Flow;
 
@@ -20,17 +22,22 @@ public final class Upstream {
     private final HttpClient client;
     private final Duration readTimeout;
     private final CircuitBreaker breaker;
+    private final String authorization;
 
     public Upstream(URI base, HttpClient client, Duration readTimeout, CircuitBreaker breaker) {
         String text = base.toString();
         this.base = URI.create(text.endsWith("/") ? text : text + "/");
+        // credentials in the URL, as GOPROXY allows, travel as basic auth and never appear in logs or tags
+        this.authorization = base.getUserInfo() == null ? null : "Basic " + Base64.getEncoder()
+                .encodeToString(base.getUserInfo().getBytes(StandardCharsets.UTF_8));
         this.client = client;
         this.readTimeout = readTimeout;
         this.breaker = breaker;
     }
 
+    /** The base URL without credentials. */
     public URI base() {
-        return base;
+        return URI.create(toString());
     }
 
     /** The tag used in metrics and logs: host and port, never credentials or the path. */
@@ -50,6 +57,9 @@ public final class Upstream {
         URI uri = base.resolve(relativePath);
         HttpRequest.Builder request = HttpRequest.newBuilder(uri).GET().timeout(readTimeout)
                 .header("User-Agent", "modproxy");
+        if (authorization != null) {
+            request.header("Authorization", authorization);
+        }
         if ("http".equals(base.getScheme())) {
             request.version(HttpClient.Version.HTTP_1_1); // no h2c upgrade dance with plain-HTTP mirrors
         }

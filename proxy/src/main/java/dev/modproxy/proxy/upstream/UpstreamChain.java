@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.BooleanSupplier;
 
 /**
  * Upstreams in GOPROXY syntax, tried in order with the go command's fallthrough rules: after an
@@ -37,7 +38,7 @@ public final class UpstreamChain {
 
     /** Consumes a 200 answer; throwing IOException lets the chain decide whether to try the next entry. */
     @FunctionalInterface
-    public interface Consumer<T> {
+    public interface BodyConsumer<T> {
         T consume(UpstreamResponse response) throws IOException;
     }
 
@@ -143,7 +144,7 @@ public final class UpstreamChain {
      * {@code mayTryNext} is consulted before moving on after a body failure: once bytes have
      * reached a client, another upstream can no longer be spliced in.
      */
-    public <T> UpstreamResult<T> fetch(String relativePath, Consumer<T> consumer, java.util.function.BooleanSupplier mayTryNext) {
+    public <T> UpstreamResult<T> fetch(String relativePath, BodyConsumer<T> consumer, BooleanSupplier mayTryNext) {
         int bestRank = -1;
         UpstreamResult<T> best = UpstreamResult.refused(404, "no upstream has " + relativePath);
         for (Entry entry : entries) {
@@ -170,7 +171,7 @@ public final class UpstreamChain {
         return best;
     }
 
-    private <T> UpstreamResult<T> ask(Upstream upstream, String relativePath, Consumer<T> consumer) {
+    private <T> UpstreamResult<T> ask(Upstream upstream, String relativePath, BodyConsumer<T> consumer) {
         if (!upstream.breaker().tryAcquire()) {
             listener.requestFinished(upstream, "circuit_open", 0);
             return UpstreamResult.refused(502, upstream.host() + " skipped: circuit open after repeated failures");
@@ -208,7 +209,7 @@ public final class UpstreamChain {
             upstream.breaker().recordFailure();
             return UpstreamResult.refused(502, upstream.host() + " failed: " + describe(e));
         } catch (RuntimeException e) {
-            upstream.breaker().recordFailure();
+            upstream.breaker().recordNeither(); // a local fault, e.g. storage: not the upstream's
             throw e;
         } finally {
             listener.requestFinished(upstream, outcome, System.nanoTime() - start);

@@ -49,6 +49,14 @@ class ProxyRequestTest {
     }
 
     @Test
+    void majorVersionQueryWithoutSuffixIsPassedUpstreamForIncompatibleResolution() throws Exception {
+        ProxyRequest info = ProxyRequest.parse("/example.com/a/@v/v2.0.0.info");
+
+        assertFalse(info.immutable());
+        assertEquals("v2.0.0", info.query());
+    }
+
+    @Test
     void upperCaseRevisionRoundTripsThroughEncoding() throws Exception {
         ProxyRequest info = ProxyRequest.parse("/example.com/a/@v/!feature!x.info");
 

@@ -9,6 +9,7 @@ import dev.modproxy.proxy.http.GoProxyRoutes;
 import dev.modproxy.proxy.metrics.ProxyMetrics;
 import dev.modproxy.proxy.protocol.ModulePathPatterns;
 import dev.modproxy.proxy.storage.LocalDiskStorage;
+import dev.modproxy.proxy.storage.Storage;
 import dev.modproxy.proxy.upstream.UpstreamChain;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
@@ -24,6 +25,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.UnaryOperator;
 
 /** The proxy's real parts (storage, chain, cache, routes) on a real Vert.x HTTP server on a free port. */
 public final class ProxyUnderTest implements AutoCloseable {
@@ -35,6 +37,13 @@ public final class ProxyUnderTest implements AutoCloseable {
         int breakerFailures = 5;
         Duration breakerCoolDown = Duration.ofSeconds(30);
         String privatePatterns = "";
+        UnaryOperator<Storage> storageView = UnaryOperator.identity();
+
+        /** Lets a test put a different storage in front of the local disk (e.g. one without local files). */
+        public Options storageView(UnaryOperator<Storage> view) {
+            storageView = view;
+            return this;
+        }
 
         public Options readTimeout(Duration d) {
             readTimeout = d;
@@ -78,7 +87,7 @@ public final class ProxyUnderTest implements AutoCloseable {
         metrics = new ProxyMetrics(new SimpleMeterRegistry());
         UpstreamChain chain = UpstreamChain.parse(upstreamSpec, new UpstreamChain.Settings(Duration.ofSeconds(2),
                 options.readTimeout, options.breakerFailures, options.breakerCoolDown), metrics);
-        cache = new ModuleCache(storage, chain, List.of(new InfoVerifier(), new GoModVerifier(), new ModuleZipVerifier()),
+        cache = new ModuleCache(options.storageView.apply(storage), chain, List.of(new InfoVerifier(), new GoModVerifier(), new ModuleZipVerifier()),
                 new CacheSettings(options.mutableTtl, options.negativeTtl), metrics,
                 ModulePathPatterns.parse(options.privatePatterns), refresh);
         vertx = Vertx.vertx();

@@ -96,6 +96,32 @@ class UpstreamFailoverTest {
     }
 
     @Test
+    void bodyThatStallsMidwayTimesOutAndNextPipeUpstreamAnswers() throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        first.on(MOD, exchange -> {
+            exchange.getResponseHeaders().set("Content-Type", "text/plain");
+            exchange.sendResponseHeaders(200, 100);
+            exchange.getResponseBody().write("module example.com/lib\n".getBytes());
+            exchange.getResponseBody().flush();
+            try {
+                release.await(30, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        var options = ProxyUnderTest.options().readTimeout(Duration.ofMillis(300));
+        try (ProxyUnderTest proxy = new ProxyUnderTest(first.url() + "|" + second.url(), cacheDir, options)) {
+            HttpResponse<String> response = proxy.getText("/" + MOD);
+
+            assertEquals(200, response.statusCode());
+            assertEquals(Modules.goMod("example.com/lib"), response.body());
+            assertEquals(1, second.hits(MOD));
+        } finally {
+            release.countDown();
+        }
+    }
+
+    @Test
     void hangingOnlyUpstreamGivesGatewayTimeout() throws Exception {
         first.otherwise(first.hang());
         var options = ProxyUnderTest.options().readTimeout(Duration.ofMillis(300));
@@ -149,11 +175,36 @@ class UpstreamFailoverTest {
     }
 
     @Test
+    void credentialsInTheUpstreamUrlAreSentAsBasicAuthAndNotLogged() throws Exception {
+        first.otherwise(exchange -> {
+            String auth = exchange.getRequestHeaders().getFirst("Authorization");
+            boolean ok = ("Basic " + java.util.Base64.getEncoder().encodeToString("bot:s3cret".getBytes())).equals(auth);
+            (ok ? ok("text/plain", Modules.goMod("example.com/lib")) : status(401, "who are you")).answer(exchange);
+        });
+        String withCredentials = first.url().replace("http://", "http://bot:s3cret@");
+        try (ProxyUnderTest proxy = new ProxyUnderTest(withCredentials, cacheDir)) {
+            assertEquals(200, proxy.getText("/" + MOD).statusCode());
+            assertTrue(!proxy.cache.chain().toString().contains("s3cret"), proxy.cache.chain().toString());
+        }
+    }
+
+    @Test
     void directAndOffAnswerWithoutFetching() throws Exception {
         try (ProxyUnderTest direct = new ProxyUnderTest("direct", cacheDir.resolve("d"));
                 ProxyUnderTest off = new ProxyUnderTest("off", cacheDir.resolve("o"))) {
             assertEquals(404, direct.getText("/" + MOD).statusCode());
             assertEquals(410, off.getText("/" + MOD).statusCode());
+        }
+    }
+
+    @Test
+    void errorBeforeDirectStillLetsClientsFallThrough() throws Exception {
+        first.otherwise(status(500, "boom"));
+        try (ProxyUnderTest proxy = new ProxyUnderTest(first.url() + "|direct", cacheDir)) {
+            HttpResponse<String> response = proxy.getText("/" + MOD);
+
+            assertEquals(404, response.statusCode());
+            assertTrue(response.body().contains("direct"), response.body());
         }
     }
 

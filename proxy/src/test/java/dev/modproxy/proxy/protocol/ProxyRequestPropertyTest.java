@@ -20,7 +20,7 @@ import net.jqwik.api.Provide;
 import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
 
-class ProxyRequestProperties {
+class ProxyRequestPropertyTest {
 
     private static Path root;
     private static LocalDiskStorage storage;

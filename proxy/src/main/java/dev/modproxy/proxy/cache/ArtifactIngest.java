@@ -1,0 +1,127 @@
+package dev.modproxy.proxy.cache;
+
+import dev.modproxy.proxy.protocol.ModuleVersion;
+import dev.modproxy.proxy.protocol.ProxyRequest;
+import dev.modproxy.proxy.storage.Storage;
+import dev.modproxy.proxy.storage.StorageKey;
+import dev.modproxy.proxy.storage.StorageWriter;
+import dev.modproxy.proxy.storage.StoredObject;
+import dev.modproxy.proxy.upstream.UnusableAnswerException;
+import dev.modproxy.proxy.upstream.UpstreamResponse;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Turns one upstream 200 answer into a stored object: size limits, staging, checks, atomic
+ * commit. Upstream faults surface as IOException (the chain may try the next upstream); local
+ * storage faults as UncheckedIOException, so they never count against an upstream.
+ */
+final class ArtifactIngest {
+
+    private static final int CHUNK = 64 * 1024;
+
+    private final Storage storage;
+    private final List<ArtifactVerifier> verifiers;
+
+    ArtifactIngest(Storage storage, List<ArtifactVerifier> verifiers) {
+        this.storage = storage;
+        this.verifiers = List.copyOf(verifiers);
+    }
+
+    StoredObject store(ProxyRequest request, StorageKey key, UpstreamResponse response, ClientTee tee)
+            throws IOException {
+        String contentType = response.contentType().toLowerCase(Locale.ROOT);
+        if (contentType.startsWith("text/html") || contentType.startsWith("application/xhtml")) {
+            throw new UnusableAnswerException("answered an HTML page (" + response.contentType() + ") with status 200");
+        }
+        long limit = sizeLimit(request.kind());
+        if (response.contentLength() > limit) {
+            throw new UnusableAnswerException("announces " + response.contentLength() + " bytes, over the limit of " + limit);
+        }
+        try (StorageWriter writer = local(() -> storage.openWriter(key))) {
+            long copied = copy(response.body(), writer.output(), limit, tee, response.contentLength());
+            if (response.contentLength() >= 0 && copied != response.contentLength()) {
+                throw new IOException("body truncated: got " + copied + " of " + response.contentLength() + " bytes");
+            }
+            local(() -> {
+                writer.output().flush(); // verifiers read the staged file, not the stream
+                return null;
+            });
+            check(request, writer.stagedFile());
+            return local(writer::commit);
+        }
+    }
+
+    private static long copy(InputStream in, OutputStream out, long limit, ClientTee tee, long contentLength) throws IOException {
+        byte[] buffer = new byte[CHUNK];
+        long total = 0;
+        int n;
+        while ((n = in.read(buffer)) >= 0) {
+            total += n;
+            if (total > limit) {
+                throw new UnusableAnswerException("body exceeds the limit of " + limit + " bytes");
+            }
+            int length = n;
+            local(() -> {
+                out.write(buffer, 0, length);
+                return null;
+            });
+            tee.chunk(buffer, n, contentLength);
+        }
+        return total;
+    }
+
+    private interface LocalIo<T> {
+        T run() throws IOException;
+    }
+
+    /** Storage failures are ours, not the upstream's: keep them apart from upstream I/O errors. */
+    private static <T> T local(LocalIo<T> io) {
+        try {
+            return io.run();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cache storage failed: " + e.getMessage(), e);
+        }
+    }
+
+    private void check(ProxyRequest request, Path staged) throws UnusableAnswerException {
+        try {
+            if (request.immutable()) {
+                for (ArtifactVerifier verifier : verifiers) {
+                    verifier.verify(request.module(), request.version(), request.artifactKind(), staged);
+                }
+            } else {
+                checkMutable(request, staged);
+            }
+        } catch (ArtifactRejectedException e) {
+            throw new UnusableAnswerException(e.getMessage());
+        }
+    }
+
+    /** list must be text; @latest and revision .info must be JSON naming a canonical version. */
+    private static void checkMutable(ProxyRequest request, Path staged) throws ArtifactRejectedException {
+        switch (request.kind()) {
+            case LIST -> TextAnswers.readText(staged, "version list");
+            case LATEST, INFO -> {
+                String version = TextAnswers.jsonVersion(staged, request.kind() == ProxyRequest.Kind.LATEST ? "@latest" : ".info");
+                if (!ModuleVersion.isCanonical(version)) {
+                    throw new ArtifactRejectedException("answer names non-canonical version " + version);
+                }
+            }
+            default -> throw new IllegalStateException(request.kind() + " is immutable");
+        }
+    }
+
+    static long sizeLimit(ProxyRequest.Kind kind) {
+        return switch (kind) {
+            case ZIP -> ModuleZipVerifier.MAX_ZIP_BYTES;
+            case MOD, LIST -> 16L << 20;
+            case INFO, LATEST -> 1L << 20;
+        };
+    }
+}

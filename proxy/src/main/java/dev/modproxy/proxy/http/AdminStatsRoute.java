@@ -1,0 +1,36 @@
+package dev.modproxy.proxy.http;
+
+import dev.modproxy.proxy.metrics.ProxyMetrics;
+import dev.modproxy.proxy.storage.Storage;
+import dev.modproxy.proxy.storage.StorageUsage;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+/** {@code GET /admin/stats}: cache figures as JSON for the operator's status. */
+final class AdminStatsRoute {
+
+    private final Storage storage;
+    private final ProxyMetrics metrics;
+
+    AdminStatsRoute(Storage storage, ProxyMetrics metrics) {
+        this.storage = storage;
+        this.metrics = metrics;
+    }
+
+    void install(Router router) {
+        router.get("/admin/stats").handler(this::stats);
+    }
+
+    private void stats(RoutingContext ctx) {
+        StorageUsage usage = storage.usage();
+        JsonObject body = new JsonObject()
+                .put("sizeBytes", usage.bytes())
+                .put("entries", usage.entries())
+                .put("hits", metrics.hits())
+                .put("misses", metrics.misses())
+                .put("evictions", metrics.evictions());
+        ctx.response().putHeader("Content-Type", "application/json").putHeader("Cache-Control", "no-store")
+                .end(body.encode());
+    }
+}

@@ -1,0 +1,85 @@
+package dev.modproxy.proxy.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import org.junit.jupiter.api.Test;
+
+/** The assembled application: configuration, CDI wiring, routes, health and metrics. */
+@QuarkusTest
+@QuarkusTestResource(value = FakeUpstreamResource.class, restrictToAnnotatedClass = true)
+class ProxyAppTest {
+
+    @TestHTTPResource("/")
+    URL base;
+
+    private final HttpClient client = HttpClient.newHttpClient();
+
+    private HttpResponse<String> get(String path) throws Exception {
+        return client.send(HttpRequest.newBuilder(URI.create(base.toString()).resolve(path)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void servesModulesFromTheConfiguredUpstream() throws Exception {
+        HttpResponse<String> mod = get("/example.com/lib/@v/v1.0.0.mod");
+        HttpResponse<String> info = get("/example.com/lib/@v/v1.0.0.info");
+
+        assertEquals(200, mod.statusCode());
+        assertEquals("module example.com/lib\n\ngo 1.19\n", mod.body());
+        assertEquals("text/plain; charset=utf-8", mod.headers().firstValue("Content-Type").orElseThrow());
+        assertEquals("application/json", info.headers().firstValue("Content-Type").orElseThrow());
+    }
+
+    @Test
+    void builtInVerifiersAreDiscovered() throws Exception {
+        HttpResponse<String> response = get("/example.com/lib/@v/v1.9.9.info");
+
+        assertEquals(502, response.statusCode());
+        assertTrue(response.body().contains("names version v1.0.0"), response.body());
+    }
+
+    @Test
+    void privatePatternsComeFromConfiguration() throws Exception {
+        HttpResponse<String> response = get("/corp.example.com/tool/@v/list");
+
+        assertEquals(404, response.statusCode());
+        assertTrue(response.body().contains("MODPROXY_PRIVATE"), response.body());
+    }
+
+    @Test
+    void readinessChecksTheStorageRoot() throws Exception {
+        HttpResponse<String> ready = get("/q/health/ready");
+
+        assertEquals(200, ready.statusCode());
+        assertTrue(ready.body().contains("\"storage\""), ready.body());
+        assertEquals(200, get("/q/health/live").statusCode());
+    }
+
+    @Test
+    void metricsAndStatsCountCacheTraffic() throws Exception {
+        get("/example.com/lib/@v/list");
+        get("/example.com/lib/@v/list");
+
+        String metrics = get("/q/metrics").body();
+        JsonObject stats = new JsonObject(get("/admin/stats").body());
+
+        assertTrue(metrics.contains("modproxy_cache_hits_total{kind=\"list\"}"), metrics);
+        assertTrue(metrics.contains("modproxy_upstream_requests_seconds_count"), metrics);
+        assertTrue(metrics.contains("modproxy_cache_size_bytes"), metrics);
+        assertTrue(stats.getLong("hits") >= 1, stats.encode());
+        assertTrue(stats.getLong("misses") >= 1, stats.encode());
+        assertTrue(stats.getLong("entries") >= 1, stats.encode());
+        assertTrue(stats.getLong("sizeBytes") > 0, stats.encode());
+        assertEquals(0L, stats.getLong("evictions"));
+    }
+}

@@ -1,0 +1,129 @@
+package dev.modproxy.proxy.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.modproxy.proxy.testing.FakeUpstream;
+import dev.modproxy.proxy.testing.Modules;
+import dev.modproxy.proxy.testing.ProxyUnderTest;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The real go command (/usr/bin/go) as the client of the proxy. */
+class GoCommandTest {
+
+    @TempDir
+    Path dir;
+    FakeUpstream upstream;
+    ProxyUnderTest proxy;
+
+    @BeforeEach
+    void start() throws Exception {
+        upstream = FakeUpstream.start();
+        Modules.publish(upstream, "example.com/BigCo/lib", "v1.2.0");
+        proxy = new ProxyUnderTest(upstream.url(), dir.resolve("cache"), ProxyUnderTest.options().privatePatterns("corp.example.com"));
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        proxy.close();
+        upstream.close();
+    }
+
+    private record Result(int exit, String out, String err) {
+    }
+
+    private Result go(String goproxy, String gopath, String... args) throws IOException, InterruptedException {
+        List<String> command = new java.util.ArrayList<>(List.of("go"));
+        command.addAll(List.of(args));
+        Path work = Files.createDirectories(dir.resolve("work"));
+        ProcessBuilder builder = new ProcessBuilder(command).directory(work.toFile());
+        Map<String, String> env = builder.environment();
+        env.put("GOPROXY", goproxy);
+        env.put("GOPATH", dir.resolve(gopath).toString());
+        env.put("GOMODCACHE", dir.resolve(gopath).resolve("mod").toString());
+        env.put("GOCACHE", dir.resolve("gocache").toString());
+        env.put("HOME", dir.toString());
+        env.put("GOSUMDB", "off");
+        env.put("GOFLAGS", "-modcacherw");
+        env.put("GO111MODULE", "on");
+        env.remove("GOPRIVATE");
+        env.remove("GONOPROXY");
+        Process process = builder.start();
+        assertTrue(process.waitFor(120, TimeUnit.SECONDS), "go finished in time");
+        return new Result(process.exitValue(),
+                new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8),
+                new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void goModDownloadFetchesThroughTheProxyAndASecondMachineHitsTheCache() throws Exception {
+        Result first = go(proxy.url(), "gopath1", "mod", "download", "-json", "example.com/BigCo/lib@v1.2.0");
+        Result second = go(proxy.url(), "gopath2", "mod", "download", "-json", "example.com/BigCo/lib@v1.2.0");
+
+        assertEquals(0, first.exit(), first.err() + first.out());
+        assertEquals(0, second.exit(), second.err() + second.out());
+        JsonObject download = new JsonObject(second.out());
+        assertEquals("v1.2.0", download.getString("Version"));
+        assertTrue(Files.isRegularFile(Path.of(download.getString("Zip"))));
+        assertTrue(download.getString("Sum").startsWith("h1:"), download.encode());
+        assertEquals(1, upstream.hits("example.com/!big!co/lib/@v/v1.2.0.zip"), "second download came from the cache");
+    }
+
+    @Test
+    void goListVersionsAndLatestWork() throws Exception {
+        Result versions = go(proxy.url(), "gopath", "list", "-m", "-versions", "example.com/BigCo/lib");
+        Result latest = go(proxy.url(), "gopath", "list", "-m", "example.com/BigCo/lib@latest");
+
+        assertEquals(0, versions.exit(), versions.err());
+        assertEquals("example.com/BigCo/lib v1.2.0", versions.out().strip());
+        assertEquals(0, latest.exit(), latest.err());
+        assertEquals("example.com/BigCo/lib v1.2.0", latest.out().strip());
+    }
+
+    @Test
+    void incompatibleMajorVersionResolvesThroughAnInfoQuery() throws Exception {
+        Modules.publish(upstream, "example.com/old", "v2.0.0+incompatible");
+        upstream.on("example.com/old/@v/v2.0.0.info", FakeUpstream.ok("application/json", Modules.info("v2.0.0+incompatible")));
+
+        Result result = go(proxy.url(), "gopath", "mod", "download", "-json", "example.com/old@v2.0.0");
+
+        assertEquals(0, result.exit(), result.err() + result.out());
+        assertEquals("v2.0.0+incompatible", new JsonObject(result.out()).getString("Version"));
+        assertEquals(1, upstream.hits("example.com/old/@v/v2.0.0.info"), "the query went upstream");
+    }
+
+    @Test
+    void goFallsThroughToItsNextProxyForPrivateModules() throws Exception {
+        FakeUpstream internal = FakeUpstream.start();
+        try (internal) {
+            Modules.publish(internal, "corp.example.com/tool", "v0.1.0");
+
+            Result result = go(proxy.url() + "," + internal.url(), "gopath", "mod", "download", "-json", "corp.example.com/tool@v0.1.0");
+
+            assertEquals(0, result.exit(), result.err() + result.out());
+            assertEquals(0, upstream.totalHits(), "the private path never reached the public upstream");
+        }
+    }
+
+    @Test
+    void goSeesAFailedDownloadWhenTheUpstreamSendsACorruptZip() throws Exception {
+        upstream.on("example.com/!big!co/lib/@v/v1.2.0.zip",
+                FakeUpstream.ok("application/zip", Modules.zip("example.com/other", "v1.2.0")));
+
+        Result result = go(proxy.url(), "gopath", "mod", "download", "-json", "example.com/BigCo/lib@v1.2.0");
+
+        assertTrue(result.exit() != 0, result.out());
+        assertTrue(Files.notExists(dir.resolve("cache/example.com/!big!co/lib/@v/v1.2.0.zip")));
+    }
+}
