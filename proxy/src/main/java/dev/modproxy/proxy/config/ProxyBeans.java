@@ -15,7 +15,9 @@ import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Named;
 import jakarta.inject.Singleton;
+import dev.modproxy.proxy.warmup.Warmer;
 import java.io.IOException;
+import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -72,6 +74,17 @@ public class ProxyBeans {
         metrics.watch(storage);
         return new ModuleCache(storage, chain, verifiers, new CacheSettings(config.mutableTtl(), config.negativeTtl()),
                 metrics, ModulePathPatterns.parse(config.privatePatterns().orElse("")), refresh);
+    }
+
+    @Produces
+    @Singleton
+    Warmer warmer(ModuleCache cache, ProxyMetrics metrics, ProxyConfig config) {
+        return new Warmer(cache, Clock.systemUTC(), config.readTimeout().multipliedBy(4), job -> metrics.warmupFinished(
+                new ProxyMetrics.WarmupSummary(job.finishedAt(), job.requested(), job.failedModules())));
+    }
+
+    void closeWarmer(@Disposes Warmer warmer) {
+        warmer.close();
     }
 
     @Produces

@@ -60,7 +60,7 @@ class EvictionWhileServingTest {
         };
         storage = new BoundedDiskStorage(disk, new BoundedDiskStorage.Settings(new Watermarks(0.9, 0.75, OptionalLong.empty()),
                 Duration.ofMinutes(1), Duration.ofMinutes(10), Duration.ofHours(1)), volume, Clock.systemUTC(), metrics::evicted);
-        proxy = new ProxyOnStorage(upstream.url(), storage, metrics, router -> { });
+        proxy = new ProxyOnStorage(upstream.url(), storage, metrics, (router, cache) -> { });
         assertArrayEquals(CONTENT, proxy.get("/" + ZIP).body(), "first download fills the cache");
     }
 

@@ -23,7 +23,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 
 /** The proxy's real cache and routes over any {@link Storage}, on a real Vert.x server on a free port. */
 public final class ProxyOnStorage implements AutoCloseable {
@@ -37,11 +37,11 @@ public final class ProxyOnStorage implements AutoCloseable {
     private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     public ProxyOnStorage(String upstreamSpec, Storage storage) throws Exception {
-        this(upstreamSpec, storage, new ProxyMetrics(new SimpleMeterRegistry()), router -> { });
+        this(upstreamSpec, storage, new ProxyMetrics(new SimpleMeterRegistry()), (router, cache) -> { });
     }
 
     /** @param extraRoutes installs more routes (e.g. admin endpoints) before the GOPROXY catch-all */
-    public ProxyOnStorage(String upstreamSpec, Storage storage, ProxyMetrics metrics, Consumer<Router> extraRoutes) throws Exception {
+    public ProxyOnStorage(String upstreamSpec, Storage storage, ProxyMetrics metrics, BiConsumer<Router, ModuleCache> extraRoutes) throws Exception {
         this.storage = storage;
         this.metrics = metrics;
         UpstreamChain chain = UpstreamChain.parse(upstreamSpec, new UpstreamChain.Settings(Duration.ofSeconds(2),
@@ -50,7 +50,7 @@ public final class ProxyOnStorage implements AutoCloseable {
                 new CacheSettings(Duration.ofMinutes(5), Duration.ofMinutes(1)), metrics, ModulePathPatterns.parse(""), refresh);
         vertx = Vertx.vertx();
         Router router = Router.router(vertx);
-        extraRoutes.accept(router);
+        extraRoutes.accept(router, cache);
         new GoProxyRoutes(cache, metrics, Duration.ofMinutes(5), Duration.ofMinutes(1), Duration.ofSeconds(30)).install(router);
         server = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1")
                 .toCompletionStage().toCompletableFuture().get();
