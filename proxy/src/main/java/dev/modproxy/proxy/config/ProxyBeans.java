@@ -72,6 +72,7 @@ public class ProxyBeans {
     ModuleCache moduleCache(ProxyConfig config, Storage storage, UpstreamChain chain, @All List<ArtifactVerifier> verifiers,
             ProxyMetrics metrics, @Named("refresh") ExecutorService refresh) {
         metrics.watch(storage);
+        metrics.watch(chain);
         return new ModuleCache(storage, chain, verifiers, new CacheSettings(config.mutableTtl(), config.negativeTtl()),
                 metrics, ModulePathPatterns.parse(config.privatePatterns().orElse("")), refresh);
     }

@@ -3,6 +3,7 @@ package dev.modproxy.proxy.metrics;
 import dev.modproxy.proxy.protocol.ProxyRequest;
 import dev.modproxy.proxy.storage.Storage;
 import dev.modproxy.proxy.upstream.Upstream;
+import dev.modproxy.proxy.upstream.UpstreamChain;
 import dev.modproxy.proxy.upstream.UpstreamListener;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -18,7 +19,7 @@ import java.util.concurrent.TimeUnit;
  * modproxy_cache_misses_total{kind}, modproxy_served_bytes_total{kind},
  * modproxy_coalesced_waits_total{kind}, modproxy_upstream_requests_seconds{upstream,outcome},
  * modproxy_upstream_errors_total{upstream,outcome}, modproxy_cache_evictions_total,
- * modproxy_cache_size_bytes, modproxy_cache_entries.
+ * modproxy_cache_size_bytes, modproxy_cache_entries, modproxy_upstream_circuit_open{upstream}.
  */
 public final class ProxyMetrics implements UpstreamListener {
 
@@ -52,6 +53,21 @@ public final class ProxyMetrics implements UpstreamListener {
                 .description("Bytes stored in the cache").register(registry);
         Gauge.builder("modproxy.cache.entries", storage, s -> s.usage().entries())
                 .description("Objects stored in the cache").register(registry);
+    }
+
+    /** Publishes each upstream's circuit state: 0 closed, 1 open, 0.5 half-open (one trial request out). */
+    public void watch(UpstreamChain chain) {
+        for (UpstreamChain.Entry entry : chain.entries()) {
+            if (entry instanceof UpstreamChain.Proxy proxy) {
+                Upstream upstream = proxy.upstream();
+                Gauge.builder("modproxy.upstream.circuit.open", upstream, u -> switch (u.breaker().state()) {
+                    case CLOSED -> 0.0;
+                    case HALF_OPEN -> 0.5;
+                    case OPEN -> 1.0;
+                }).tag("upstream", upstream.host()).description("Whether requests to this upstream are being skipped")
+                        .register(registry);
+            }
+        }
     }
 
     public void hit(ProxyRequest.Kind kind) {

@@ -81,5 +81,7 @@ class ProxyAppTest {
         assertTrue(stats.getLong("entries") >= 1, stats.encode());
         assertTrue(stats.getLong("sizeBytes") > 0, stats.encode());
         assertEquals(0L, stats.getLong("evictions"));
+        assertEquals("CLOSED", stats.getJsonArray("upstreams").getJsonObject(0).getString("circuit"));
+        assertTrue(metrics.contains("modproxy_upstream_circuit_open{upstream=\"127.0.0.1:"), metrics);
     }
 }

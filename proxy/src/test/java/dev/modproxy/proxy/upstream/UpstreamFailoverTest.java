@@ -86,7 +86,7 @@ class UpstreamFailoverTest {
     @Test
     void hangingUpstreamTimesOutAndNextPipeUpstreamAnswers() throws Exception {
         first.otherwise(first.hang());
-        var options = ProxyUnderTest.options().readTimeout(Duration.ofMillis(300));
+        var options = ProxyUnderTest.options().readTimeout(Duration.ofSeconds(1));
         try (ProxyUnderTest proxy = new ProxyUnderTest(first.url() + "|" + second.url(), cacheDir, options)) {
             HttpResponse<String> response = proxy.getText("/" + MOD);
 
@@ -109,7 +109,7 @@ class UpstreamFailoverTest {
                 Thread.currentThread().interrupt();
             }
         });
-        var options = ProxyUnderTest.options().readTimeout(Duration.ofMillis(300));
+        var options = ProxyUnderTest.options().readTimeout(Duration.ofSeconds(1));
         try (ProxyUnderTest proxy = new ProxyUnderTest(first.url() + "|" + second.url(), cacheDir, options)) {
             HttpResponse<String> response = proxy.getText("/" + MOD);
 
@@ -124,7 +124,7 @@ class UpstreamFailoverTest {
     @Test
     void hangingOnlyUpstreamGivesGatewayTimeout() throws Exception {
         first.otherwise(first.hang());
-        var options = ProxyUnderTest.options().readTimeout(Duration.ofMillis(300));
+        var options = ProxyUnderTest.options().readTimeout(Duration.ofSeconds(1));
         try (ProxyUnderTest proxy = new ProxyUnderTest(first.url(), cacheDir, options)) {
             HttpResponse<String> response = proxy.getText("/" + MOD);
 
@@ -157,6 +157,9 @@ class UpstreamFailoverTest {
 
             assertEquals(2, first.totalHits(), "requests that reached the failing upstream");
             assertEquals(4, second.totalHits());
+            var stats = new io.vertx.core.json.JsonObject(proxy.getText("/admin/stats").body());
+            assertEquals("OPEN", stats.getJsonArray("upstreams").getJsonObject(0).getString("circuit"));
+            assertEquals("CLOSED", stats.getJsonArray("upstreams").getJsonObject(1).getString("circuit"));
         }
     }
 
