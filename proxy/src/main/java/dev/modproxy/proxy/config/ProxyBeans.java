@@ -6,7 +6,6 @@ import dev.modproxy.proxy.cache.ModuleCache;
 import dev.modproxy.proxy.http.GoProxyRoutes;
 import dev.modproxy.proxy.metrics.ProxyMetrics;
 import dev.modproxy.proxy.protocol.ModulePathPatterns;
-import dev.modproxy.proxy.storage.LocalDiskStorage;
 import dev.modproxy.proxy.storage.Storage;
 import dev.modproxy.proxy.upstream.UpstreamChain;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -16,7 +15,9 @@ import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Named;
 import jakarta.inject.Singleton;
+import dev.modproxy.proxy.warmup.Warmer;
 import java.io.IOException;
+import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -28,8 +29,14 @@ public class ProxyBeans {
     @Produces
     @Singleton
     @DefaultBean
-    Storage storage(ProxyConfig config) throws IOException {
-        return new LocalDiskStorage(config.storageRoot());
+    Storage storage(ProxyConfig config, ProxyMetrics metrics) throws IOException {
+        return StorageFactory.create(config, metrics);
+    }
+
+    void closeStorage(@Disposes Storage storage) throws Exception {
+        if (storage instanceof AutoCloseable closeable) {
+            closeable.close();
+        }
     }
 
     @Produces
@@ -68,6 +75,17 @@ public class ProxyBeans {
         metrics.watch(chain);
         return new ModuleCache(storage, chain, verifiers, new CacheSettings(config.mutableTtl(), config.negativeTtl()),
                 metrics, ModulePathPatterns.parse(config.privatePatterns().orElse("")), refresh);
+    }
+
+    @Produces
+    @Singleton
+    Warmer warmer(ModuleCache cache, ProxyMetrics metrics, ProxyConfig config) {
+        return new Warmer(cache, Clock.systemUTC(), config.readTimeout().multipliedBy(4), job -> metrics.warmupFinished(
+                new ProxyMetrics.WarmupSummary(job.finishedAt(), job.requested(), job.failedModules())));
+    }
+
+    void closeWarmer(@Disposes Warmer warmer) {
+        warmer.close();
     }
 
     @Produces

@@ -63,6 +63,49 @@ public interface ProxyConfig {
     @WithDefault("60s")
     Duration clientStallTimeout();
 
+    /** Where cached objects live: {@code disk} (MODPROXY_STORAGE_DIR) or {@code s3} (MODPROXY_S3_*). */
+    @WithDefault("disk")
+    String storageType();
+
+    /** LRU eviction bounds of the disk cache. */
+    Eviction eviction();
+
+    /** Optional absolute cap on the disk cache's bytes (1073741824, 512Mi, 10G); watermarks apply to it too. */
+    Optional<String> maxSize();
+
+    /** Where a module goes when the storage cannot take it (disk full): served from there, not cached. */
+    Optional<Path> passThroughDir();
+
+    /** The bucket when MODPROXY_STORAGE_TYPE=s3; credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY. */
+    S3 s3();
+
+    interface S3 {
+        /** e.g. http://minio.storage:9000; unset for AWS S3 itself. */
+        Optional<String> endpoint();
+
+        Optional<String> bucket();
+
+        /** Key prefix inside the bucket, so several caches can share one. */
+        Optional<String> prefix();
+
+        @WithDefault("us-east-1")
+        String region();
+
+        /** bucket in the path (MinIO, Ceph RGW) rather than in the host name (AWS, OSS). */
+        @WithDefault("true")
+        boolean pathStyle();
+    }
+
+    interface Eviction {
+        /** Eviction starts when the volume (or MODPROXY_MAX_SIZE) is this full: a fraction (0.9) or percentage (90%). */
+        @WithDefault("90%")
+        String highWatermark();
+
+        /** Eviction stops at this fill level. */
+        @WithDefault("75%")
+        String lowWatermark();
+    }
+
     /** The storage root with the default applied. */
     default Path storageRoot() {
         return storageDir().orElseGet(() -> {

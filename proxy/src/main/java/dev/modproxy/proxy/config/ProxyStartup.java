@@ -2,6 +2,8 @@ package dev.modproxy.proxy.config;
 
 import dev.modproxy.proxy.cache.ModuleCache;
 import dev.modproxy.proxy.http.GoProxyRoutes;
+import dev.modproxy.proxy.warmup.Warmer;
+import dev.modproxy.proxy.warmup.WarmupRoute;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.ext.web.Router;
 import jakarta.enterprise.event.Observes;
@@ -14,7 +16,8 @@ public class ProxyStartup {
 
     private static final Logger LOG = Logger.getLogger(ProxyStartup.class);
 
-    void installRoutes(@Observes Router router, GoProxyRoutes routes) {
+    void installRoutes(@Observes Router router, GoProxyRoutes routes, Warmer warmer) {
+        new WarmupRoute(warmer).install(router);
         routes.install(router);
     }
 

@@ -45,7 +45,10 @@ final class AdminStatsRoute {
                 .put("entries", usage.entries())
                 .put("hits", metrics.hits())
                 .put("misses", metrics.misses())
+                .put("hitRatio", metrics.hitRatio())
                 .put("evictions", metrics.evictions())
+                .put("lastWarmup", metrics.lastWarmup().map(w -> new JsonObject().put("finishedAt", w.finishedAt().toString())
+                        .put("requested", w.requested()).put("failed", w.failed())).orElse(null))
                 .put("upstreams", upstreams());
         ctx.response().putHeader("Content-Type", "application/json").putHeader("Cache-Control", "no-store")
                 .end(body.encode());

@@ -112,6 +112,7 @@ public final class GoProxyRoutes {
             Path file = object.localFile().get();
             response.putHeader("Content-Type", contentType(request)).putHeader("Cache-Control", cacheControl(request));
             response.sendFile(file.toString(), 0, object.size()).onComplete(ar -> {
+                object.release();
                 if (ar.succeeded()) {
                     metrics.served(request.kind(), object.size());
                 } else if (!response.headWritten()) {
@@ -135,6 +136,8 @@ public final class GoProxyRoutes {
                 stream.end();
             } catch (IOException e) {
                 stream.abort();
+            } finally {
+                object.release();
             }
             return null;
         }, false);

@@ -102,6 +102,31 @@ public final class ProxyMetrics implements UpstreamListener {
         return (long) coalesced.values().stream().mapToDouble(Counter::count).sum();
     }
 
+    /** The last finished warm-up, for /admin/stats. */
+    public record WarmupSummary(java.time.Instant finishedAt, int requested, int failed) {
+    }
+
+    private volatile WarmupSummary lastWarmup;
+
+    public void warmupFinished(WarmupSummary summary) {
+        if (lastWarmup == null) {
+            Gauge.builder("modproxy.warmup.last.finished", this, m -> m.lastWarmup.finishedAt().getEpochSecond())
+                    .baseUnit("seconds").description("When the last warm-up finished (Unix time)").register(registry);
+        }
+        lastWarmup = summary;
+    }
+
+    public java.util.Optional<WarmupSummary> lastWarmup() {
+        return java.util.Optional.ofNullable(lastWarmup);
+    }
+
+    /** Share of requests answered from the cache; 0 before the first request. */
+    public double hitRatio() {
+        long hits = hits();
+        long total = hits + misses();
+        return total == 0 ? 0 : (double) hits / total;
+    }
+
     public long evictions() {
         return (long) evictions.count();
     }

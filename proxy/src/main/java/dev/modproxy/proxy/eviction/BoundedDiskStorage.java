@@ -1,0 +1,202 @@
+package dev.modproxy.proxy.eviction;
+
+import dev.modproxy.proxy.storage.LocalDiskStorage;
+import dev.modproxy.proxy.storage.Storage;
+import dev.modproxy.proxy.storage.StorageEntry;
+import dev.modproxy.proxy.storage.StorageKey;
+import dev.modproxy.proxy.storage.StorageUsage;
+import dev.modproxy.proxy.storage.StorageWriter;
+import dev.modproxy.proxy.storage.StoredObject;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributeView;
+import java.nio.file.attribute.FileTime;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.LongConsumer;
+import java.util.stream.Stream;
+import org.jboss.logging.Logger;
+
+/**
+ * Local disk storage kept between watermarks: after writes (and every {@code checkEvery}) it removes
+ * the least recently used objects once the volume or the size cap passes the high mark, down to
+ * the low mark. Objects being served are skipped; sumdb answers go last.
+ */
+public final class BoundedDiskStorage implements Storage, AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(BoundedDiskStorage.class);
+
+    /** Tunables with their production values; tests shorten them. */
+    public record Settings(Watermarks watermarks, Duration touchInterval, Duration maxLease, Duration checkEvery) {
+        public static Settings of(Watermarks watermarks) {
+            return new Settings(watermarks, Duration.ofMinutes(1), Duration.ofMinutes(10), Duration.ofSeconds(30));
+        }
+    }
+
+    private final LocalDiskStorage disk;
+    private final Settings settings;
+    private final VolumeSpace volume;
+    private final Clock clock;
+    private final ServingLeases leases;
+    private final LruEviction eviction;
+    private final ScheduledExecutorService checker;
+    private final AtomicBoolean checkQueued = new AtomicBoolean();
+
+    public BoundedDiskStorage(LocalDiskStorage disk, Settings settings, VolumeSpace volume, Clock clock, LongConsumer evicted) {
+        this.disk = disk;
+        this.settings = settings;
+        this.volume = volume;
+        this.clock = clock;
+        this.leases = new ServingLeases(settings.maxLease(), clock);
+        this.eviction = new LruEviction(disk, leases, evicted);
+        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "modproxy-eviction");
+            t.setDaemon(true);
+            return t;
+        });
+        executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        this.checker = executor;
+        long period = settings.checkEvery().toMillis();
+        checker.scheduleWithFixedDelay(this::queuedCheck, 0, period, TimeUnit.MILLISECONDS);
+    }
+
+    public Watermarks watermarks() {
+        return settings.watermarks();
+    }
+
+    @Override
+    public Optional<StoredObject> lookup(StorageKey key) throws IOException {
+        leases.acquire(key); // before the lookup: eviction cannot slip in between finding and serving
+        Optional<StoredObject> found;
+        try {
+            found = disk.lookup(key);
+        } catch (IOException | RuntimeException e) {
+            leases.release(key);
+            throw e;
+        }
+        if (found.isEmpty()) {
+            leases.release(key);
+            return found;
+        }
+        touch(disk.fileFor(key), false);
+        return Optional.of(found.get().withRelease(() -> leases.release(key)));
+    }
+
+    /**
+     * Recency lives in the file's access time, not in memory, so it survives restarts; not mtime,
+     * which dates a mutable answer for its TTL. Rewritten at most once per touchInterval to keep hits cheap.
+     */
+    private void touch(Path file, boolean always) {
+        try {
+            BasicFileAttributeView view = Files.getFileAttributeView(file, BasicFileAttributeView.class);
+            long now = clock.millis();
+            if (!always && now - view.readAttributes().lastAccessTime().toMillis() < settings.touchInterval().toMillis()) {
+                return;
+            }
+            view.setTimes(null, FileTime.fromMillis(now), null);
+        } catch (NoSuchFileException e) {
+            // replaced or evicted meanwhile: nothing to date
+        } catch (IOException e) {
+            LOG.debugf(e, "cannot record access to %s", file);
+        }
+    }
+
+    @Override
+    public StorageWriter openWriter(StorageKey key) throws IOException {
+        StorageWriter inner = disk.openWriter(key);
+        return new StorageWriter() {
+            @Override
+            public OutputStream output() {
+                return inner.output();
+            }
+
+            @Override
+            public Path stagedFile() {
+                return inner.stagedFile();
+            }
+
+            @Override
+            public StoredObject commit() throws IOException {
+                StoredObject stored = inner.commit();
+                touch(disk.fileFor(key), true);
+                requestCheck();
+                return stored;
+            }
+
+            @Override
+            public void close() throws IOException {
+                inner.close();
+            }
+        };
+    }
+
+    @Override
+    public boolean delete(StorageKey key) throws IOException {
+        return disk.delete(key);
+    }
+
+    @Override
+    public Stream<StorageEntry> entries() throws IOException {
+        return disk.entries();
+    }
+
+    @Override
+    public StorageUsage usage() {
+        return disk.usage();
+    }
+
+    @Override
+    public void probeWritable() throws IOException {
+        disk.probeWritable();
+    }
+
+    @Override
+    public String describe() {
+        return disk.describe() + " (evicts above " + settings.watermarks() + ")";
+    }
+
+    /** Asks for a check on the eviction thread; many requests while one is queued cost one check. */
+    public void requestCheck() {
+        if (checkQueued.compareAndSet(false, true)) {
+            try {
+                checker.execute(this::queuedCheck);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                checkQueued.set(false); // shutting down
+            }
+        }
+    }
+
+    private void queuedCheck() {
+        checkQueued.set(false);
+        try {
+            evictIfNeeded();
+        } catch (IOException | RuntimeException e) {
+            LOG.warnf(e, "eviction check of %s failed", disk.describe());
+        }
+    }
+
+    /** Checks the watermarks now and evicts if needed; returns the number of objects removed. */
+    public synchronized int evictIfNeeded() throws IOException {
+        long toFree = settings.watermarks().bytesToFree(disk.usage().bytes(), volume.capacity(), volume.used());
+        if (toFree <= 0) {
+            return 0;
+        }
+        LruEviction.Result result = eviction.free(disk.root(), toFree);
+        LOG.infof("evicted %d objects (%d bytes) from %s; %d bytes were to go%s", result.objects(), result.bytes(),
+                disk.describe(), toFree, result.bytes() < toFree ? " (the rest is in use or not ours)" : "");
+        return result.objects();
+    }
+
+    @Override
+    public void close() {
+        checker.shutdownNow();
+    }
+}

@@ -1,0 +1,245 @@
+package dev.modproxy.proxy.storage;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.core.sync.ResponseTransformer;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/**
+ * Objects in an S3-compatible bucket under a prefix, shared by every replica pointed at it. Bytes
+ * are staged in a local file and sent in one PutObject, so an object appears only when complete
+ * (a crash mid-upload leaves nothing). Reads stream through GetObject: no zero-copy here.
+ */
+public final class S3Storage implements Storage, AutoCloseable {
+
+    /** Where the bucket is; {@code endpoint} empty means AWS itself. */
+    public record Settings(Optional<URI> endpoint, String bucket, String prefix, String region, boolean pathStyle) {
+        public Settings {
+            if (bucket == null || bucket.isBlank()) {
+                throw new IllegalArgumentException("MODPROXY_S3_BUCKET is required when MODPROXY_STORAGE_TYPE=s3");
+            }
+            prefix = prefix == null ? "" : prefix.replaceAll("^/+|/+$", "");
+        }
+
+        String objectName(StorageKey key) {
+            return prefix.isEmpty() ? key.value() : prefix + "/" + key.value();
+        }
+    }
+
+    private final S3Client s3;
+    private final Settings settings;
+    private final Path staging;
+    private final AtomicLong bytes = new AtomicLong();
+    private final AtomicLong entries = new AtomicLong();
+
+    public S3Storage(Settings settings, AwsCredentialsProvider credentials, Path stagingDir) throws IOException {
+        this.settings = settings;
+        var builder = S3Client.builder()
+                .httpClient(UrlConnectionHttpClient.create())
+                .region(Region.of(settings.region()))
+                .credentialsProvider(credentials)
+                .forcePathStyle(settings.pathStyle())
+                // only when required: several S3-compatible servers reject the newer default checksum trailers
+                .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+                .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
+        settings.endpoint().ifPresent(builder::endpointOverride);
+        this.s3 = builder.build();
+        this.staging = stagingDir;
+        Files.createDirectories(staging);
+        try (Stream<Path> leftovers = Files.list(staging)) {
+            for (Path p : leftovers.toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+        refreshUsage();
+    }
+
+    /** Recounts the bucket: other replicas write to it too, so local counting alone drifts. */
+    public void refreshUsage() throws IOException {
+        long b = 0;
+        long n = 0;
+        try (Stream<StorageEntry> all = entries()) {
+            for (StorageEntry e : (Iterable<StorageEntry>) all::iterator) {
+                b += e.size();
+                n++;
+            }
+        }
+        bytes.set(b);
+        entries.set(n);
+    }
+
+    @Override
+    public Optional<StoredObject> lookup(StorageKey key) throws IOException {
+        String name = settings.objectName(key);
+        try {
+            HeadObjectResponse head = s3.headObject(r -> r.bucket(settings.bucket()).key(name));
+            Instant modified = head.lastModified() == null ? Instant.EPOCH : head.lastModified();
+            return Optional.of(StoredObject.ofStream(key, head.contentLength(), modified,
+                    () -> open(name)));
+        } catch (NoSuchKeyException e) {
+            return Optional.empty();
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404) {
+                return Optional.empty();
+            }
+            throw failure("look up", name, e);
+        } catch (SdkException e) {
+            throw failure("look up", name, e);
+        }
+    }
+
+    private InputStream open(String name) throws IOException {
+        try {
+            return s3.getObject(r -> r.bucket(settings.bucket()).key(name), ResponseTransformer.toInputStream());
+        } catch (SdkException e) {
+            throw failure("read", name, e);
+        }
+    }
+
+    @Override
+    public StorageWriter openWriter(StorageKey key) throws IOException {
+        Path staged = Files.createTempFile(staging, "put-", ".part");
+        return new Writer(key, staged);
+    }
+
+    @Override
+    public boolean delete(StorageKey key) throws IOException {
+        String name = settings.objectName(key);
+        Optional<StoredObject> existing = lookup(key);
+        if (existing.isEmpty()) {
+            return false;
+        }
+        try {
+            s3.deleteObject(r -> r.bucket(settings.bucket()).key(name));
+        } catch (SdkException e) {
+            throw failure("delete", name, e);
+        }
+        bytes.addAndGet(-existing.get().size());
+        entries.decrementAndGet();
+        return true;
+    }
+
+    @Override
+    public Stream<StorageEntry> entries() throws IOException {
+        String listPrefix = settings.prefix().isEmpty() ? "" : settings.prefix() + "/";
+        try {
+            return s3.listObjectsV2Paginator(r -> r.bucket(settings.bucket()).prefix(listPrefix)).contents().stream()
+                    .map(o -> entry(o, listPrefix))
+                    .filter(Objects::nonNull);
+        } catch (SdkException e) {
+            throw failure("list", listPrefix, e);
+        }
+    }
+
+    private static StorageEntry entry(S3Object object, String listPrefix) {
+        try {
+            return new StorageEntry(new StorageKey(object.key().substring(listPrefix.length())), object.size(),
+                    object.lastModified());
+        } catch (IllegalArgumentException e) {
+            return null; // an object someone else put in the bucket: not ours to list
+        }
+    }
+
+    @Override
+    public StorageUsage usage() {
+        return new StorageUsage(bytes.get(), entries.get());
+    }
+
+    @Override
+    public void probeWritable() throws IOException {
+        Files.delete(Files.createTempFile(staging, "probe-", ".tmp"));
+        try {
+            s3.headBucket(r -> r.bucket(settings.bucket()));
+        } catch (SdkException e) {
+            throw failure("reach bucket", settings.bucket(), e);
+        }
+    }
+
+    @Override
+    public String describe() {
+        return "s3://" + settings.bucket() + "/" + settings.prefix()
+                + settings.endpoint().map(u -> " at " + u).orElse("");
+    }
+
+    @Override
+    public void close() {
+        s3.close();
+    }
+
+    private IOException failure(String action, String name, Exception e) {
+        return new IOException("cannot " + action + " " + name + " in " + describe() + ": " + e.getMessage(), e);
+    }
+
+    private final class Writer implements StorageWriter {
+        private final StorageKey key;
+        private final Path staged;
+        private final OutputStream output;
+        private boolean done;
+
+        Writer(StorageKey key, Path staged) throws IOException {
+            this.key = key;
+            this.staged = staged;
+            this.output = new BufferedOutputStream(Files.newOutputStream(staged), 64 * 1024);
+        }
+
+        @Override
+        public OutputStream output() {
+            return output;
+        }
+
+        @Override
+        public Path stagedFile() {
+            return staged;
+        }
+
+        @Override
+        public StoredObject commit() throws IOException {
+            if (done) {
+                throw new IllegalStateException("writer already closed");
+            }
+            output.close();
+            long size = Files.size(staged);
+            String name = settings.objectName(key);
+            long replaced = lookup(key).map(StoredObject::size).orElse(-1L);
+            try {
+                s3.putObject(r -> r.bucket(settings.bucket()).key(name).contentLength(size), RequestBody.fromFile(staged));
+            } catch (SdkException | UncheckedIOException e) {
+                throw failure("upload", name, e);
+            }
+            if (replaced < 0) {
+                entries.incrementAndGet();
+            }
+            bytes.addAndGet(size - Math.max(0, replaced));
+            return StoredObject.ofStream(key, size, Instant.now(), () -> open(name));
+        }
+
+        @Override
+        public void close() throws IOException {
+            done = true;
+            output.close();
+            Files.deleteIfExists(staged);
+        }
+    }
+}

@@ -1,0 +1,118 @@
+package dev.modproxy.proxy.warmup;
+
+import dev.modproxy.proxy.cache.CacheAnswer;
+import dev.modproxy.proxy.cache.ModuleCache;
+import dev.modproxy.proxy.protocol.InvalidRequestException;
+import dev.modproxy.proxy.protocol.ProxyRequest;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import org.jboss.logging.Logger;
+
+/**
+ * Fetches module versions into the cache ahead of builds, through the same path client requests
+ * take (coalescing, verification, storage). One warm-up runs at a time.
+ */
+public final class Warmer implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(Warmer.class);
+
+    private final ModuleCache cache;
+    private final Clock clock;
+    private final Duration perArtifactTimeout;
+    private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "modproxy-warmup");
+        t.setDaemon(true);
+        return t;
+    });
+    private final AtomicReference<WarmupJob> current = new AtomicReference<>();
+
+    private final Consumer<WarmupJob> finished;
+
+    /** @param finished told when each warm-up ends, e.g. to publish it in metrics */
+    public Warmer(ModuleCache cache, Clock clock, Duration perArtifactTimeout, Consumer<WarmupJob> finished) {
+        this.cache = cache;
+        this.finished = finished;
+        this.clock = clock;
+        this.perArtifactTimeout = perArtifactTimeout;
+    }
+
+    /** The running or last warm-up. */
+    public Optional<WarmupJob> job() {
+        return Optional.ofNullable(current.get());
+    }
+
+    /** Starts a warm-up; empty when one is still running. */
+    public synchronized Optional<WarmupJob> start(List<WarmupTarget> targets) {
+        WarmupJob previous = current.get();
+        if (previous != null && previous.running()) {
+            return Optional.empty();
+        }
+        WarmupJob job = new WarmupJob(targets.size(), clock.instant());
+        current.set(job);
+        worker.execute(() -> run(job, targets));
+        return Optional.of(job);
+    }
+
+    private void run(WarmupJob job, List<WarmupTarget> targets) {
+        try {
+            for (WarmupTarget target : targets) {
+                boolean ok = fetch(job, target, ProxyRequest.Kind.INFO) & fetch(job, target, ProxyRequest.Kind.MOD);
+                if (!target.goModOnly()) {
+                    ok &= fetch(job, target, ProxyRequest.Kind.ZIP);
+                }
+                if (ok) {
+                    job.completed();
+                }
+            }
+        } finally {
+            job.finish(clock.instant());
+            finished.accept(job);
+            LOG.infof("warm-up finished: %d module versions requested, %d failed", targets.size(), job.failedModules());
+        }
+    }
+
+    private boolean fetch(WarmupJob job, WarmupTarget target, ProxyRequest.Kind kind) {
+        String artifact = kind.name().toLowerCase(java.util.Locale.ROOT);
+        String path = "/" + target.module().encoded() + "/@v/" + target.version().encoded() + "." + artifact;
+        try {
+            CacheAnswer answer = cache.answer(ProxyRequest.parse(path), null)
+                    .get(perArtifactTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            if (answer instanceof CacheAnswer.Hit hit) {
+                hit.object().release();
+                return true;
+            }
+            if (answer instanceof CacheAnswer.Refused refused) {
+                job.failed(new WarmupJob.Failure(target.module().path(), target.version().toString(), artifact,
+                        refused.status(), refused.reason()));
+                return false;
+            }
+            return true;
+        } catch (InvalidRequestException e) {
+            job.failed(new WarmupJob.Failure(target.module().path(), target.version().toString(), artifact, e.status(), e.getMessage()));
+        } catch (TimeoutException e) {
+            job.failed(new WarmupJob.Failure(target.module().path(), target.version().toString(), artifact, 504,
+                    "not fetched within " + perArtifactTimeout));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            job.failed(new WarmupJob.Failure(target.module().path(), target.version().toString(), artifact, 503, "interrupted"));
+        } catch (IOException | java.util.concurrent.ExecutionException | RuntimeException e) {
+            job.failed(new WarmupJob.Failure(target.module().path(), target.version().toString(), artifact, 502,
+                    String.valueOf(e.getMessage())));
+        }
+        return false;
+    }
+
+    @Override
+    public void close() {
+        worker.shutdownNow();
+    }
+}

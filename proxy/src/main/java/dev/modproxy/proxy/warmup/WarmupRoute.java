@@ -1,0 +1,77 @@
+package dev.modproxy.proxy.warmup;
+
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * {@code POST /admin/warmup} starts a warm-up from {@code module@version} lines, go.sum text, or
+ * JSON ({@code {"modules": [...]}} or {@code {"goSum": "..."}}); {@code GET /admin/warmup} reports
+ * its progress and failures.
+ */
+public final class WarmupRoute {
+
+    static final long MAX_BODY = 4L << 20;
+
+    private final Warmer warmer;
+
+    public WarmupRoute(Warmer warmer) {
+        this.warmer = warmer;
+    }
+
+    public void install(Router router) {
+        router.post("/admin/warmup").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY)).handler(this::start);
+        router.get("/admin/warmup").handler(this::progress);
+    }
+
+    private void progress(RoutingContext ctx) {
+        JsonObject body = warmer.job().map(WarmupJob::toJson).orElse(new JsonObject().put("state", "idle"));
+        json(ctx, 200, body);
+    }
+
+    private void start(RoutingContext ctx) {
+        List<WarmupTarget> targets;
+        try {
+            targets = targets(ctx);
+        } catch (IllegalArgumentException | DecodeException | ClassCastException e) {
+            json(ctx, 400, new JsonObject().put("error", "bad warm-up list: " + e.getMessage()));
+            return;
+        }
+        Optional<WarmupJob> job = warmer.start(targets);
+        if (job.isEmpty()) {
+            json(ctx, 409, new JsonObject().put("error", "a warm-up is already running; see GET /admin/warmup"));
+            return;
+        }
+        json(ctx, 202, job.get().toJson());
+    }
+
+    private static List<WarmupTarget> targets(RoutingContext ctx) {
+        String text = ctx.body().asString();
+        if (text == null || text.isBlank()) {
+            throw new IllegalArgumentException("empty body: send module@version lines, go.sum text or JSON");
+        }
+        String type = Optional.ofNullable(ctx.request().getHeader("Content-Type")).orElse("");
+        if (!type.startsWith("application/json")) {
+            return WarmupList.parse(text);
+        }
+        JsonObject json = new JsonObject(text);
+        if (json.containsKey("modules")) {
+            JsonArray modules = json.getJsonArray("modules");
+            return WarmupList.parse(modules.stream().map(m -> (String) m).toList());
+        }
+        if (json.containsKey("goSum")) {
+            return WarmupList.parse(json.getString("goSum"));
+        }
+        throw new IllegalArgumentException("JSON body needs \"modules\" (a list of module@version) or \"goSum\" (go.sum text)");
+    }
+
+    private static void json(RoutingContext ctx, int status, JsonObject body) {
+        ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json")
+                .putHeader("Cache-Control", "no-store").end(body.encode());
+    }
+}

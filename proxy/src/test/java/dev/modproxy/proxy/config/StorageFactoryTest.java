@@ -1,0 +1,90 @@
+package dev.modproxy.proxy.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.modproxy.proxy.metrics.ProxyMetrics;
+import dev.modproxy.proxy.storage.Storage;
+import dev.modproxy.proxy.storage.StorageKey;
+import dev.modproxy.proxy.storage.StorageWriter;
+import dev.modproxy.proxy.testing.S3Server;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.smallrye.config.PropertiesConfigSource;
+import io.smallrye.config.SmallRyeConfigBuilder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The MODPROXY_* settings as the running proxy reads them, turned into a storage. */
+class StorageFactoryTest {
+
+    @TempDir
+    Path dir;
+
+    private Storage create(Map<String, String> settings) throws Exception {
+        Map<String, String> all = new HashMap<>(settings);
+        all.put("modproxy.storage-dir", dir.resolve("cache").toString());
+        all.put("modproxy.pass-through-dir", dir.resolve("spill").toString());
+        ProxyConfig config = new SmallRyeConfigBuilder().withMapping(ProxyConfig.class)
+                .withConverter(java.time.Duration.class, 200, new io.quarkus.runtime.configuration.DurationConverter())
+                .withSources(new PropertiesConfigSource(all, "test", 500)).build().getConfigMapping(ProxyConfig.class);
+        return StorageFactory.create(config, new ProxyMetrics(new SimpleMeterRegistry()));
+    }
+
+    @Test
+    void s3SettingsReachTheBucket() throws Exception {
+        try (S3Server s3 = new S3Server()) {
+            s3.createBucket("team-cache");
+            var credentials = s3.credentials().resolveCredentials();
+            System.setProperty("aws.accessKeyId", credentials.accessKeyId());
+            System.setProperty("aws.secretAccessKey", credentials.secretAccessKey());
+            try {
+                Storage storage = create(Map.of("modproxy.storage-type", "s3", "modproxy.s3.endpoint", s3.endpoint().toString(),
+                        "modproxy.s3.bucket", "team-cache", "modproxy.s3.prefix", "ci", "modproxy.s3.path-style", "true"));
+                try (StorageWriter writer = storage.openWriter(new StorageKey("example.com/a/@v/v1.0.0.mod"))) {
+                    writer.output().write("module example.com/a\n".getBytes(StandardCharsets.UTF_8));
+                    writer.commit();
+                }
+                assertEquals(java.util.List.of("ci/example.com/a/@v/v1.0.0.mod"), s3.objectNames("team-cache"));
+                ((AutoCloseable) storage).close();
+            } finally {
+                System.clearProperty("aws.accessKeyId");
+                System.clearProperty("aws.secretAccessKey");
+            }
+        }
+    }
+
+    @Test
+    void anUnknownStorageTypeIsNamedInTheError() {
+        var e = assertThrows(IllegalArgumentException.class, () -> create(Map.of("modproxy.storage-type", "nfs")));
+        assertTrue(e.getMessage().contains("MODPROXY_STORAGE_TYPE must be disk or s3, got 'nfs'"), e.getMessage());
+    }
+
+    @Test
+    void s3WithoutABucketIsNamedInTheError() {
+        var e = assertThrows(IllegalArgumentException.class, () -> create(Map.of("modproxy.storage-type", "s3")));
+        assertTrue(e.getMessage().contains("MODPROXY_S3_BUCKET"), e.getMessage());
+    }
+
+    @Test
+    void badWatermarksAreNamedInTheError() {
+        var e = assertThrows(IllegalArgumentException.class, () -> create(Map.of("modproxy.eviction.low-watermark", "95%")));
+        assertTrue(e.getMessage().contains("0 < low < high"), e.getMessage());
+    }
+
+    @Test
+    void theDiskDefaultIsBoundedAndCachesWrites() throws Exception {
+        Storage storage = create(Map.of("modproxy.max-size", "10Mi"));
+        try (StorageWriter writer = storage.openWriter(new StorageKey("example.com/a/@v/list"))) {
+            writer.output().write("v1.0.0\n".getBytes(StandardCharsets.UTF_8));
+            writer.commit();
+        }
+        assertTrue(storage.describe().contains("maxSizeBytes=OptionalLong[10485760]"), storage.describe());
+        assertEquals(1, storage.usage().entries());
+        ((AutoCloseable) storage).close();
+    }
+}

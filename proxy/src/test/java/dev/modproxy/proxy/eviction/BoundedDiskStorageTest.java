@@ -1,0 +1,196 @@
+package dev.modproxy.proxy.eviction;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.modproxy.proxy.storage.LocalDiskStorage;
+import dev.modproxy.proxy.storage.StorageKey;
+import dev.modproxy.proxy.storage.StorageWriter;
+import dev.modproxy.proxy.storage.StoredObject;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BoundedDiskStorageTest {
+
+    @TempDir
+    Path root;
+    final MutableClock clock = new MutableClock(Instant.parse("2030-01-01T00:00:00Z"));
+    final AtomicLong evicted = new AtomicLong();
+    BoundedDiskStorage storage;
+
+    @AfterEach
+    void close() {
+        if (storage != null) {
+            storage.close();
+        }
+    }
+
+    /** A 1000-byte cap: eviction starts above 900 bytes and stops at 750. */
+    private BoundedDiskStorage open() throws IOException {
+        Watermarks watermarks = new Watermarks(0.9, 0.75, OptionalLong.of(1000));
+        storage = new BoundedDiskStorage(new LocalDiskStorage(root),
+                new BoundedDiskStorage.Settings(watermarks, Duration.ofSeconds(1), Duration.ofMinutes(10), Duration.ofHours(1)),
+                VolumeSpace.unbounded(), clock, evicted::addAndGet);
+        return storage;
+    }
+
+    @Test
+    void leastRecentlyUsedGoFirstDownToTheLowWatermark() throws IOException {
+        open();
+        for (int i = 0; i < 9; i++) {
+            put(module(i), 100);
+        }
+        read(module(0));
+        read(module(1));
+
+        put(module(9), 100);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> storage.usage().bytes() <= 750);
+        assertEquals(List.of(2, 3, 4), missing(10), "the three least recently used, not the oldest written");
+        assertEquals(700, storage.usage().bytes());
+        assertEquals(3, evicted.get());
+    }
+
+    @Test
+    void sumdbAnswersAreEvictedAfterModuleArtifacts() throws IOException {
+        open();
+        StorageKey tile = new StorageKey("sumdb/sum.golang.org/tile/8/0/000");
+        StorageKey lookup = new StorageKey("sumdb/sum.golang.org/lookup/example.com/m0@v1.0.0");
+        put(tile, 200);
+        put(lookup, 200);
+        for (int i = 0; i < 6; i++) {
+            put(module(i), 100);
+        }
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> storage.usage().bytes() <= 750);
+        assertTrue(stored(tile));
+        assertTrue(stored(lookup));
+        assertEquals(List.of(0, 1, 2), missing(6));
+    }
+
+    @Test
+    void recencySurvivesARestart() throws IOException {
+        open();
+        for (int i = 0; i < 9; i++) {
+            put(module(i), 100);
+        }
+        read(module(0));
+        storage.close();
+
+        BoundedDiskStorage restarted = open();
+        put(module(9), 100);
+        await().atMost(Duration.ofSeconds(10)).until(() -> restarted.usage().bytes() <= 750);
+
+        assertEquals(List.of(1, 2, 3), missing(10), "module 0 was read before the restart, so it stays");
+    }
+
+    @Test
+    void anObjectBeingServedIsSkippedUntilReleased() throws IOException {
+        open();
+        for (int i = 0; i < 9; i++) {
+            put(module(i), 100);
+        }
+        StoredObject served = storage.lookup(module(0)).orElseThrow();
+        clock.advance(Duration.ofMinutes(1));
+        for (int i = 1; i < 9; i++) {
+            read(module(i)); // module 0 is now the least recently used
+        }
+        put(module(9), 100);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> storage.usage().bytes() <= 750);
+        assertEquals(List.of(1, 2, 3), missing(10), "module 0 is in use, so the next three go instead");
+
+        served.release();
+        for (int i = 10; i < 13; i++) {
+            put(module(i), 100);
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> storage.usage().bytes() <= 750);
+        assertFalse(stored(module(0)), "released, so it went first");
+    }
+
+    @Test
+    void writesStageOutsideWhatEvictionSees() throws IOException {
+        open();
+        for (int i = 0; i < 9; i++) {
+            put(module(i), 100);
+        }
+        try (StorageWriter writer = storage.openWriter(module(99))) {
+            writer.output().write(new byte[5000]);
+            writer.output().flush();
+            assertEquals(0, storage.evictIfNeeded(), "staged bytes are not the cache's yet");
+            assertEquals(900, storage.usage().bytes());
+        }
+    }
+
+    private static StorageKey module(int i) {
+        return new StorageKey("example.com/m" + i + "/@v/v1.0.0.zip");
+    }
+
+    private void put(StorageKey key, int size) throws IOException {
+        clock.advance(Duration.ofMinutes(1));
+        try (StorageWriter writer = storage.openWriter(key)) {
+            writer.output().write(new byte[size]);
+            writer.commit();
+        }
+    }
+
+    private void read(StorageKey key) throws IOException {
+        clock.advance(Duration.ofMinutes(1));
+        storage.lookup(key).orElseThrow().release();
+    }
+
+    private List<Integer> missing(int count) throws IOException {
+        List<Integer> gone = new java.util.ArrayList<>();
+        for (int i : IntStream.range(0, count).toArray()) {
+            if (!stored(module(i))) {
+                gone.add(i);
+            }
+        }
+        return gone;
+    }
+
+    /** Looks at the file itself: a lookup would count as a use and change the order under test. */
+    private boolean stored(StorageKey key) {
+        return java.nio.file.Files.exists(root.resolve(key.value()));
+    }
+
+    static final class MutableClock extends Clock {
+        private volatile Instant now;
+
+        MutableClock(Instant start) {
+            now = start;
+        }
+
+        void advance(Duration d) {
+            now = now.plus(d);
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+
+        @Override
+        public ZoneOffset getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+    }
+}

@@ -1,0 +1,112 @@
+package dev.modproxy.proxy.storage;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.modproxy.proxy.testing.BigModule;
+import dev.modproxy.proxy.testing.FakeUpstream;
+import dev.modproxy.proxy.testing.FullDisk;
+import dev.modproxy.proxy.testing.GoClient;
+import dev.modproxy.proxy.testing.Modules;
+import dev.modproxy.proxy.testing.ProxyOnStorage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+class PassThroughStorageTest {
+
+    private static final String BIG_ZIP = "example.com/big/@v/v1.0.0.zip";
+    private static final byte[] BIG = BigModule.zip("example.com/big", "v1.0.0", 1 << 20);
+
+    @TempDir
+    Path root;
+    @TempDir
+    Path spill;
+    @TempDir
+    Path goHome;
+    FakeUpstream upstream;
+    LocalDiskStorage disk;
+    final AtomicInteger failures = new AtomicInteger();
+
+    @BeforeEach
+    void start() throws Exception {
+        upstream = FakeUpstream.start();
+        upstream.on(BIG_ZIP, FakeUpstream.ok("application/zip", BIG));
+        Modules.publish(upstream, "example.com/hello", "v1.2.0");
+        disk = new LocalDiskStorage(root);
+    }
+
+    @AfterEach
+    void stop() {
+        upstream.close();
+    }
+
+    private ProxyOnStorage proxyOnFullDisk(long room, FullDisk.FailAt failAt) throws Exception {
+        Storage storage = new PassThroughStorage(new FullDisk(disk, room, failAt), spill, failures::incrementAndGet,
+                Clock.systemUTC());
+        return new ProxyOnStorage(upstream.url(), storage);
+    }
+
+    @ParameterizedTest
+    @EnumSource(FullDisk.FailAt.class)
+    void aModuleIsStillServedWhenTheDiskIsFullAndNothingIsStored(FullDisk.FailAt failAt) throws Exception {
+        try (ProxyOnStorage proxy = proxyOnFullDisk(300 * 1024, failAt)) {
+            var first = proxy.get("/" + BIG_ZIP);
+            var second = proxy.get("/" + BIG_ZIP);
+
+            assertEquals(200, first.statusCode());
+            assertArrayEquals(BIG, first.body());
+            assertArrayEquals(BIG, second.body());
+            assertEquals(2, upstream.hits(BIG_ZIP), "not cached, so fetched each time");
+            assertTrue(proxy.storage.lookup(new StorageKey(BIG_ZIP)).isEmpty());
+            assertNothingStored();
+            assertEquals(2, failures.get(), "each failed write asks for room to be made");
+        }
+    }
+
+    @Test
+    void theGoCommandDownloadsAModuleThroughAFullCache() throws Exception {
+        try (ProxyOnStorage proxy = proxyOnFullDisk(0, FullDisk.FailAt.WRITE)) {
+            GoClient.Result result = new GoClient(goHome, proxy.url()).download("example.com/hello@v1.2.0");
+
+            assertEquals(0, result.exitCode(), result.output());
+            assertTrue(result.output().contains("\"Version\": \"v1.2.0\""), result.output());
+            assertTrue(Files.exists(goHome.resolve("gomodcache/example.com/hello@v1.2.0/go.mod")));
+            assertNothingStored();
+        }
+    }
+
+    @Test
+    void aHealthyDiskStillCachesThroughTheSameWrapper() throws Exception {
+        try (ProxyOnStorage proxy = proxyOnFullDisk(Long.MAX_VALUE, FullDisk.FailAt.WRITE)) {
+            assertArrayEquals(BIG, proxy.get("/" + BIG_ZIP).body());
+            assertArrayEquals(BIG, proxy.get("/" + BIG_ZIP).body());
+
+            assertEquals(1, upstream.hits(BIG_ZIP));
+            assertEquals(0, failures.get());
+            try (Stream<Path> spilled = Files.list(spill)) {
+                assertEquals(0, spilled.count());
+            }
+        }
+    }
+
+    /** No object under the root and nothing left in staging: a later restart finds a clean cache. */
+    private void assertNothingStored() throws Exception {
+        try (Stream<StorageEntry> entries = disk.entries()) {
+            assertEquals(0, entries.count());
+        }
+        try (Stream<Path> staged = Files.list(root.resolve(".tmp"))) {
+            assertEquals(0, staged.count());
+        }
+        assertEquals(0, disk.usage().entries());
+    }
+}

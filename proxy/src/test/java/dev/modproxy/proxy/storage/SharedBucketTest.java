@@ -1,0 +1,98 @@
+package dev.modproxy.proxy.storage;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.modproxy.proxy.testing.FakeUpstream;
+import dev.modproxy.proxy.testing.GoClient;
+import dev.modproxy.proxy.testing.Modules;
+import dev.modproxy.proxy.testing.ProxyOnStorage;
+import dev.modproxy.proxy.testing.S3Server;
+import dev.modproxy.proxy.testing.StallingRelay;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SharedBucketTest {
+
+    static S3Server s3;
+
+    @TempDir
+    Path work;
+
+    @BeforeAll
+    static void startS3() throws Exception {
+        s3 = new S3Server();
+    }
+
+    @AfterAll
+    static void stopS3() {
+        s3.close();
+    }
+
+    @Test
+    void aSecondProxyServesWhatTheFirstCachedWithoutAskingUpstream() throws Exception {
+        s3.createBucket("shared");
+        FakeUpstream upstream = FakeUpstream.start();
+        Modules.publish(upstream, "example.com/shared/lib", "v1.4.0");
+        String zip = "/example.com/shared/lib/@v/v1.4.0.zip";
+        try (S3Storage first = s3.storage("shared", "modproxy", work.resolve("a"));
+                S3Storage second = s3.storage("shared", "modproxy", work.resolve("b"));
+                ProxyOnStorage proxyA = new ProxyOnStorage(upstream.url(), first);
+                ProxyOnStorage proxyB = new ProxyOnStorage(upstream.url(), second)) {
+            GoClient.Result cold = new GoClient(work.resolve("go-a"), proxyA.url()).download("example.com/shared/lib@v1.4.0");
+            assertEquals(0, cold.exitCode(), cold.output());
+            byte[] cachedZip = proxyA.get(zip).body();
+            int upstreamHits = upstream.totalHits();
+            upstream.close();
+
+            GoClient.Result warm = new GoClient(work.resolve("go-b"), proxyB.url()).download("example.com/shared/lib@v1.4.0");
+
+            assertEquals(0, warm.exitCode(), warm.output());
+            assertTrue(Files.exists(work.resolve("go-b/gomodcache/example.com/shared/lib@v1.4.0/go.mod")));
+            assertEquals(upstreamHits, upstream.totalHits(), "the second replica never asked the upstream");
+            assertArrayEquals(cachedZip, proxyB.get(zip).body());
+            assertTrue(s3.objectNames("shared").contains("modproxy/example.com/shared/lib/@v/v1.4.0.zip"),
+                    "objects live under the configured prefix");
+        }
+    }
+
+    @Test
+    void aProxyKilledMidUploadLeavesNoVisibleObject() throws Exception {
+        s3.createBucket("crash");
+        String key = "example.com/crash/@v/v1.0.0.zip";
+        Path staging = work.resolve("staging");
+        try (StallingRelay relay = new StallingRelay(s3.endpoint(), 1 << 20)) {
+            var credentials = s3.credentials().resolveCredentials();
+            Process uploader = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-cp", System.getProperty("java.class.path"), UploaderProcess.class.getName(),
+                    relay.uri().toString(), "crash", staging.toString(), Integer.toString(8 << 20),
+                    credentials.accessKeyId(), credentials.secretAccessKey(), key)
+                    .redirectErrorStream(true).redirectOutput(work.resolve("uploader.log").toFile()).start();
+            try {
+                assertTrue(relay.stalled().await(60, TimeUnit.SECONDS), "upload reached the middle of its body");
+            } finally {
+                uploader.destroyForcibly();
+                assertTrue(uploader.waitFor(30, TimeUnit.SECONDS));
+            }
+            assertTrue(Files.readString(work.resolve("uploader.log")).contains("uploading"));
+            assertFalse(Files.readString(work.resolve("uploader.log")).contains("uploaded"));
+        }
+
+        assertEquals(List.of(), s3.objectNames("crash"), "nothing half-written is visible in the bucket");
+        try (S3Storage restarted = s3.storage("crash", "", staging)) {
+            assertTrue(restarted.lookup(new StorageKey(key)).isEmpty());
+            try (Stream<Path> leftovers = Files.list(staging)) {
+                assertEquals(0, leftovers.count(), "the restarted proxy cleans its local staging");
+            }
+        }
+    }
+}

@@ -1,0 +1,118 @@
+package dev.modproxy.proxy.storage;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/** What every {@link Storage} promises, run against each implementation by a subclass. */
+abstract class StorageContract {
+
+    static final StorageKey MOD = new StorageKey("example.com/a/@v/v1.0.0.mod");
+    static final StorageKey LIST = new StorageKey("example.com/a/@v/list");
+
+    /** A fresh, empty storage for one test. */
+    abstract Storage storage() throws Exception;
+
+    @Test
+    void aCommittedObjectReadsBackWhole() throws Exception {
+        Storage storage = storage();
+        put(storage, MOD, "module example.com/a\n");
+
+        StoredObject found = storage.lookup(MOD).orElseThrow();
+
+        assertEquals(21, found.size());
+        assertEquals("module example.com/a\n", read(found));
+    }
+
+    @Test
+    void nothingIsVisibleBeforeCommitAndAnAbandonedWriteLeavesNothing() throws Exception {
+        Storage storage = storage();
+        try (StorageWriter writer = storage.openWriter(MOD)) {
+            writer.output().write(new byte[4096]);
+            writer.output().flush();
+            assertTrue(storage.lookup(MOD).isEmpty());
+        }
+        assertTrue(storage.lookup(MOD).isEmpty());
+        try (Stream<StorageEntry> entries = storage.entries()) {
+            assertEquals(0, entries.count());
+        }
+    }
+
+    @Test
+    void deleteRemovesOnce() throws Exception {
+        Storage storage = storage();
+        put(storage, MOD, "x");
+
+        assertTrue(storage.delete(MOD));
+        assertFalse(storage.delete(MOD));
+        assertTrue(storage.lookup(MOD).isEmpty());
+    }
+
+    @Test
+    void entriesListEveryObjectWithItsSize() throws Exception {
+        Storage storage = storage();
+        put(storage, MOD, "abc");
+        put(storage, LIST, "v1.0.0\n");
+        put(storage, new StorageKey("sumdb/sum.golang.org/latest"), "note");
+
+        try (Stream<StorageEntry> entries = storage.entries()) {
+            assertEquals(List.of("example.com/a/@v/list=7", "example.com/a/@v/v1.0.0.mod=3", "sumdb/sum.golang.org/latest=4"),
+                    entries.map(e -> e.key() + "=" + e.size()).sorted().toList());
+        }
+    }
+
+    @Test
+    void usageFollowsPutsReplacementsAndDeletes() throws Exception {
+        Storage storage = storage();
+        put(storage, MOD, "12345");
+        put(storage, LIST, "v1\n");
+        put(storage, MOD, "12");
+        assertEquals(new StorageUsage(5, 2), storage.usage());
+
+        storage.delete(LIST);
+        assertEquals(new StorageUsage(2, 1), storage.usage());
+    }
+
+    @Test
+    void aReplacementIsSeenWhole() throws Exception {
+        Storage storage = storage();
+        put(storage, LIST, "v1.0.0\n");
+        put(storage, LIST, "v1.0.0\nv1.1.0\n");
+
+        assertEquals("v1.0.0\nv1.1.0\n", read(storage.lookup(LIST).orElseThrow()));
+    }
+
+    @Test
+    void aWritableStoragePassesTheProbe() throws Exception {
+        storage().probeWritable();
+    }
+
+    static void put(Storage storage, StorageKey key, String content) throws IOException {
+        try (StorageWriter writer = storage.openWriter(key)) {
+            writer.output().write(content.getBytes(StandardCharsets.UTF_8));
+            writer.commit();
+        }
+    }
+
+    static String read(StoredObject object) throws IOException {
+        try (InputStream in = object.open()) {
+            byte[] bytes = in.readAllBytes();
+            assertEquals(object.size(), bytes.length);
+            return new String(bytes, StandardCharsets.UTF_8);
+        }
+    }
+
+    static void assertContent(byte[] expected, StoredObject object) throws IOException {
+        try (InputStream in = object.open()) {
+            assertArrayEquals(expected, in.readAllBytes());
+        }
+    }
+}

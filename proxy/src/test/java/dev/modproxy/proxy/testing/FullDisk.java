@@ -1,0 +1,109 @@
+package dev.modproxy.proxy.testing;
+
+import dev.modproxy.proxy.storage.Storage;
+import dev.modproxy.proxy.storage.StorageEntry;
+import dev.modproxy.proxy.storage.StorageKey;
+import dev.modproxy.proxy.storage.StorageUsage;
+import dev.modproxy.proxy.storage.StorageWriter;
+import dev.modproxy.proxy.storage.StoredObject;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/** Wraps a storage whose writes fail like a full disk: after {@code room} bytes, or at commit (fsync). */
+public final class FullDisk implements Storage {
+
+    public enum FailAt { WRITE, COMMIT }
+
+    private final Storage storage;
+    private final long room;
+    private final FailAt failAt;
+
+    public FullDisk(Storage storage, long room, FailAt failAt) {
+        this.storage = storage;
+        this.room = room;
+        this.failAt = failAt;
+    }
+
+    private static IOException noSpace() {
+        return new IOException("No space left on device");
+    }
+
+    @Override
+    public StorageWriter openWriter(StorageKey key) throws IOException {
+        StorageWriter inner = storage.openWriter(key);
+        OutputStream limited = new FilterOutputStream(inner.output()) {
+            long written;
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                if (failAt == FailAt.WRITE && written + len > room) {
+                    int fits = (int) Math.max(0, room - written);
+                    out.write(b, off, fits); // a partial write, as the kernel does before ENOSPC
+                    written += fits;
+                    throw noSpace();
+                }
+                out.write(b, off, len);
+                written += len;
+            }
+        };
+        return new StorageWriter() {
+            @Override
+            public OutputStream output() {
+                return limited;
+            }
+
+            @Override
+            public Path stagedFile() {
+                return inner.stagedFile();
+            }
+
+            @Override
+            public StoredObject commit() throws IOException {
+                if (failAt == FailAt.COMMIT) {
+                    inner.output().flush();
+                    throw noSpace();
+                }
+                return inner.commit();
+            }
+
+            @Override
+            public void close() throws IOException {
+                inner.close();
+            }
+        };
+    }
+
+    @Override
+    public Optional<StoredObject> lookup(StorageKey key) throws IOException {
+        return storage.lookup(key);
+    }
+
+    @Override
+    public boolean delete(StorageKey key) throws IOException {
+        return storage.delete(key);
+    }
+
+    @Override
+    public Stream<StorageEntry> entries() throws IOException {
+        return storage.entries();
+    }
+
+    @Override
+    public StorageUsage usage() {
+        return storage.usage();
+    }
+
+    @Override
+    public void probeWritable() throws IOException {
+        storage.probeWritable();
+    }
+
+    @Override
+    public String describe() {
+        return "full " + storage.describe();
+    }
+}

@@ -1,0 +1,145 @@
+package dev.modproxy.proxy.warmup;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.modproxy.proxy.metrics.ProxyMetrics;
+import dev.modproxy.proxy.storage.LocalDiskStorage;
+import dev.modproxy.proxy.testing.FakeUpstream;
+import dev.modproxy.proxy.testing.GoClient;
+import dev.modproxy.proxy.testing.Modules;
+import dev.modproxy.proxy.testing.ProxyOnStorage;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class WarmupTest {
+
+    @TempDir
+    Path root;
+    @TempDir
+    Path goHome;
+    FakeUpstream upstream;
+    Warmer warmer;
+    ProxyOnStorage proxy;
+
+    @BeforeEach
+    void start() throws Exception {
+        upstream = FakeUpstream.start();
+        Modules.publish(upstream, "example.com/alpha", "v1.0.0");
+        Modules.publish(upstream, "example.com/beta", "v0.3.1");
+        ProxyMetrics metrics = new ProxyMetrics(new SimpleMeterRegistry());
+        LocalDiskStorage storage = new LocalDiskStorage(root);
+        proxy = new ProxyOnStorage(upstream.url(), storage, metrics, (router, cache) -> {
+            warmer = new Warmer(cache, Clock.systemUTC(), Duration.ofSeconds(20), job -> metrics.warmupFinished(
+                    new ProxyMetrics.WarmupSummary(job.finishedAt(), job.requested(), job.failedModules())));
+            new WarmupRoute(warmer).install(router);
+        });
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        proxy.close();
+        warmer.close();
+        upstream.close();
+    }
+
+    @Test
+    void warmedModulesBuildWithTheUpstreamGone() throws Exception {
+        HttpResponse<String> started = post("text/plain", "example.com/alpha@v1.0.0\nexample.com/beta@v0.3.1\n");
+        assertEquals(202, started.statusCode(), started.body());
+
+        JsonObject done = awaitFinished();
+        assertEquals(2, done.getInteger("requested"));
+        assertEquals(2, done.getInteger("completed"));
+        assertEquals(0, done.getInteger("failed"));
+        upstream.close();
+
+        GoClient.Result build = new GoClient(goHome, proxy.url()).download("example.com/alpha@v1.0.0", "example.com/beta@v0.3.1");
+        assertEquals(0, build.exitCode(), build.output());
+
+        JsonObject stats = new JsonObject(proxy.getText("/admin/stats").body());
+        assertEquals(2, stats.getJsonObject("lastWarmup").getInteger("requested"));
+        assertEquals(6, stats.getLong("entries"), "info, mod and zip of both");
+        assertTrue(stats.getDouble("hitRatio") > 0.4, stats.encode());
+    }
+
+    @Test
+    void goSumLinesWarmZipsOnlyWhereTheBuildNeedsThem() throws Exception {
+        String goSum = """
+                example.com/alpha v1.0.0 h1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=
+                example.com/alpha v1.0.0/go.mod h1:BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB=
+                example.com/beta v0.3.1/go.mod h1:CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC=
+                """;
+        assertEquals(202, post("application/json", new JsonObject().put("goSum", goSum).encode()).statusCode());
+
+        JsonObject done = awaitFinished();
+
+        assertEquals(2, done.getInteger("completed"));
+        assertEquals(1, upstream.hits("example.com/alpha/@v/v1.0.0.zip"));
+        assertEquals(1, upstream.hits("example.com/beta/@v/v0.3.1.mod"));
+        assertEquals(0, upstream.hits("example.com/beta/@v/v0.3.1.zip"), "a go.mod-only line needs no zip");
+    }
+
+    @Test
+    void failuresAreReportedPerArtifactWithTheUpstreamAnswer() throws Exception {
+        post("application/json", "{\"modules\":[\"example.com/alpha@v1.0.0\",\"example.com/missing@v1.0.0\"]}");
+
+        JsonObject done = awaitFinished();
+
+        assertEquals(1, done.getInteger("completed"));
+        assertEquals(1, done.getInteger("failed"));
+        JsonObject failure = done.getJsonArray("failures").getJsonObject(0);
+        assertEquals("example.com/missing", failure.getString("module"));
+        assertEquals("info", failure.getString("artifact"));
+        assertEquals(404, failure.getInteger("status"));
+    }
+
+    @Test
+    void aSecondWarmupWhileOneRunsIsRefused() throws Exception {
+        upstream.on("example.com/slow/@v/v1.0.0.info", upstream.hang());
+        assertEquals(202, post("text/plain", "example.com/slow@v1.0.0").statusCode());
+
+        HttpResponse<String> second = post("text/plain", "example.com/alpha@v1.0.0");
+
+        assertEquals(409, second.statusCode());
+        assertTrue(second.body().contains("already running"), second.body());
+        assertEquals("running", new JsonObject(proxy.getText("/admin/warmup").body()).getString("state"));
+    }
+
+    @Test
+    void badListsGetA400NamingTheProblem() throws Exception {
+        HttpResponse<String> badLine = post("text/plain", "example.com/alpha@v1.0.0\nexample.com/beta@latest\n");
+        HttpResponse<String> badJson = post("application/json", "{\"modules\": 3");
+        HttpResponse<String> wrongShape = post("application/json", "{\"mods\": []}");
+
+        assertEquals(400, badLine.statusCode());
+        assertTrue(badLine.body().contains("line 2"), badLine.body());
+        assertEquals(400, badJson.statusCode());
+        assertEquals(400, wrongShape.statusCode());
+        assertTrue(wrongShape.body().contains("\\\"modules\\\""), wrongShape.body());
+        assertEquals("idle", new JsonObject(proxy.getText("/admin/warmup").body()).getString("state"));
+        assertEquals(0, upstream.totalHits());
+    }
+
+    private JsonObject awaitFinished() {
+        return await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
+                .until(() -> new JsonObject(proxy.getText("/admin/warmup").body()), j -> "finished".equals(j.getString("state")));
+    }
+
+    private HttpResponse<String> post(String contentType, String body) throws Exception {
+        return proxy.client().send(HttpRequest.newBuilder(URI.create(proxy.url() + "/admin/warmup"))
+                .header("Content-Type", contentType).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+}
