@@ -32,6 +32,12 @@ public final class ModuleCache {
 
     private static final Logger LOG = Logger.getLogger(ModuleCache.class);
 
+    /** Kept past the negative TTL so a probe seen absent stays absent while every upstream fails. */
+    private static final Duration ABSENT_KEPT_STALE = Duration.ofDays(1);
+
+    private record Absent(CacheAnswer.Refused answer, Instant at) {
+    }
+
     /** How one fetch ended, shared with every request that waited for it. */
     private record Outcome(StoredObject stored, boolean streamed, int status, String reason) {
         CacheAnswer forLeader() {
@@ -53,7 +59,7 @@ public final class ModuleCache {
     private final ModulePathPatterns privatePaths;
     private final Executor background;
     private final ConcurrentHashMap<StorageKey, CompletableFuture<Outcome>> inflight = new ConcurrentHashMap<>();
-    private final Cache<StorageKey, CacheAnswer.Refused> negative;
+    private final Cache<StorageKey, Absent> negative;
     private final Set<StorageKey> refreshing = ConcurrentHashMap.newKeySet();
     private final ArtifactIngest ingest;
 
@@ -66,7 +72,8 @@ public final class ModuleCache {
         this.privatePaths = privatePaths;
         this.background = background;
         this.ingest = new ArtifactIngest(storage, verifiers);
-        this.negative = Caffeine.newBuilder().expireAfterWrite(settings.negativeTtl()).maximumSize(100_000).build();
+        Duration keep = settings.negativeTtl().compareTo(ABSENT_KEPT_STALE) > 0 ? settings.negativeTtl() : ABSENT_KEPT_STALE;
+        this.negative = Caffeine.newBuilder().expireAfterWrite(keep).maximumSize(100_000).build();
     }
 
     public Storage storage() {
@@ -98,10 +105,10 @@ public final class ModuleCache {
             }
             return CompletableFuture.completedFuture(new CacheAnswer.Hit(stored.get(), stale));
         }
-        CacheAnswer.Refused remembered = negative.getIfPresent(key);
-        if (remembered != null) {
+        Absent remembered = negative.getIfPresent(key);
+        if (remembered != null && Duration.between(remembered.at(), Instant.now()).compareTo(settings.negativeTtl()) < 0) {
             metrics.hit(request.kind());
-            return CompletableFuture.completedFuture(remembered);
+            return CompletableFuture.completedFuture(remembered.answer());
         }
         metrics.miss(request.kind());
         return fetchOnce(request, key, client, false);
@@ -169,12 +176,17 @@ public final class ModuleCache {
         }
         tee.abort();
         if (result.notFound()) {
-            negative.put(key, new CacheAnswer.Refused(result.status(), result.reason()));
+            negative.put(key, new Absent(new CacheAnswer.Refused(result.status(), result.reason()), Instant.now()));
             if (!request.immutable()) {
                 storage.delete(key); // the module is gone upstream: stop serving the old answer
             }
         } else {
             LOG.warnf("fetch of %s failed with %d: %s", key, result.status(), result.reason());
+            Absent stale = negative.getIfPresent(key);
+            if (stale != null && !tee.begun()) {
+                // the go command probes every path prefix; a 502 for one it saw absent before would stop its build
+                return new Outcome(null, false, stale.answer().status(), stale.answer().reason());
+            }
         }
         return new Outcome(null, tee.begun(), result.status(), result.reason());
     }

@@ -108,6 +108,12 @@ public final class GoProxyRoutes {
 
     private void sendObject(RoutingContext ctx, ProxyRequest request, StoredObject object) {
         HttpServerResponse response = ctx.response();
+        if (ctx.request().method() == HttpMethod.HEAD) {
+            // a HEAD of a cached object tells its size, as the answer to a cold HEAD does
+            response.putHeader("Content-Type", contentType(request)).putHeader("Cache-Control", cacheControl(request))
+                    .putHeader("Content-Length", String.valueOf(object.size())).end();
+            return;
+        }
         if (object.localFile().isPresent()) {
             Path file = object.localFile().get();
             response.putHeader("Content-Type", contentType(request)).putHeader("Cache-Control", cacheControl(request));

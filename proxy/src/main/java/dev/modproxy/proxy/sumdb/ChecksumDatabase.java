@@ -49,7 +49,7 @@ public class ChecksumDatabase {
             return;
         }
         HttpClient client = HttpClient.newBuilder().connectTimeout(config.connectTimeout())
-                .followRedirects(HttpClient.Redirect.NORMAL).build();
+                .followRedirects(HttpClient.Redirect.NEVER).build(); // Upstream follows them, keeping credentials on the origin
         Upstream database = new Upstream(setting.url().orElseThrow(), client, config.readTimeout(),
                 new CircuitBreaker(config.breakerFailures(), config.breakerCoolDown()));
         VerifierKey key = setting.key().orElseThrow();

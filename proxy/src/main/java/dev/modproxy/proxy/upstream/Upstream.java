@@ -1,6 +1,7 @@
 package dev.modproxy.proxy.upstream;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -17,6 +18,9 @@ import java.util.concurrent.Flow;
 
 /** One GOPROXY base URL with its own circuit breaker. */
 public final class Upstream {
+
+    /** Redirects followed per request, as many as the go command follows. */
+    private static final int MAX_REDIRECTS = 10;
 
     private final URI base;
     private final HttpClient client;
@@ -51,22 +55,50 @@ public final class Upstream {
 
     /**
      * Requests {@code base + relativePath}. Waiting for the headers and each gap in the body are
-     * bounded by the read timeout; connecting by the client's connect timeout.
+     * bounded by the read timeout; connecting by the client's connect timeout. Redirects (mirrors send
+     * zips to a storage host) are followed up to {@link #MAX_REDIRECTS} hops.
      */
     public UpstreamResponse get(String relativePath) throws IOException {
         URI uri = base.resolve(relativePath);
+        for (int hops = 0; ; hops++) {
+            HttpResponse<Flow.Publisher<List<ByteBuffer>>> response = send(uri);
+            UpstreamBody body = new UpstreamBody(readTimeout, host());
+            response.body().subscribe(body);
+            URI next = hops < MAX_REDIRECTS ? redirectTarget(uri, response) : null;
+            if (next != null) {
+                body.close();
+                uri = next;
+                continue;
+            }
+            String contentType = response.headers().firstValue("Content-Type").orElse("");
+            long length = response.headers().firstValueAsLong("Content-Length").orElse(-1);
+            InputStream in = body;
+            if (response.statusCode() == 200 && response.headers().firstValue("Content-Encoding")
+                    .filter(e -> e.equalsIgnoreCase("gzip")).isPresent()) {
+                // some mirrors gzip regardless of Accept-Encoding; the go command decodes that, so do we
+                in = new GzipBody(body);
+                length = -1;
+            }
+            UpstreamResponse answer = new UpstreamResponse(this, response.statusCode(), contentType, length, in);
+            if (!answer.ok()) {
+                answer.close();
+            }
+            return answer;
+        }
+    }
+
+    private HttpResponse<Flow.Publisher<List<ByteBuffer>>> send(URI uri) throws IOException {
         HttpRequest.Builder request = HttpRequest.newBuilder(uri).GET().timeout(readTimeout)
                 .header("User-Agent", "modproxy");
-        if (authorization != null) {
+        // credentials go only to the configured origin, never to a host it redirects to (a CDN)
+        if (authorization != null && sameOrigin(uri)) {
             request.header("Authorization", authorization);
         }
-        if ("http".equals(base.getScheme())) {
+        if ("http".equals(uri.getScheme())) {
             request.version(HttpClient.Version.HTTP_1_1); // no h2c upgrade dance with plain-HTTP mirrors
         }
-        UpstreamBody body = new UpstreamBody(readTimeout, host());
-        HttpResponse<Flow.Publisher<List<ByteBuffer>>> response;
         try {
-            response = client.send(request.build(), HttpResponse.BodyHandlers.ofPublisher());
+            return client.send(request.build(), HttpResponse.BodyHandlers.ofPublisher());
         } catch (HttpConnectTimeoutException e) {
             throw new UpstreamTimeoutException(host() + " did not accept a connection in time");
         } catch (HttpTimeoutException e) {
@@ -77,14 +109,31 @@ public final class Upstream {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while asking " + host(), e);
         }
-        response.body().subscribe(body);
-        String contentType = response.headers().firstValue("Content-Type").orElse("");
-        long length = response.headers().firstValueAsLong("Content-Length").orElse(-1);
-        UpstreamResponse answer = new UpstreamResponse(this, response.statusCode(), contentType, length, body);
-        if (!answer.ok()) {
-            answer.close();
+    }
+
+    /** Where a 301/302/303/307/308 points, or null to take the answer as it is (no https-to-http downgrade). */
+    private URI redirectTarget(URI from, HttpResponse<?> response) throws IOException {
+        int status = response.statusCode();
+        if (status != 301 && status != 302 && status != 303 && status != 307 && status != 308) {
+            return null;
         }
-        return answer;
+        String location = response.headers().firstValue("Location").orElse(null);
+        if (location == null) {
+            return null;
+        }
+        URI to;
+        try {
+            to = from.resolve(location);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(host() + " redirected to a malformed location");
+        }
+        boolean web = "https".equals(to.getScheme()) || "http".equals(to.getScheme()) && !"https".equals(from.getScheme());
+        return web && to.getHost() != null ? to : null;
+    }
+
+    private boolean sameOrigin(URI uri) {
+        return base.getScheme().equalsIgnoreCase(uri.getScheme()) && base.getHost().equalsIgnoreCase(uri.getHost())
+                && base.getPort() == uri.getPort();
     }
 
     @Override

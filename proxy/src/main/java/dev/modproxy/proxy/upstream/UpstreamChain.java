@@ -66,7 +66,7 @@ public final class UpstreamChain {
     public static UpstreamChain parse(String goproxy, Settings settings, UpstreamListener listener) {
         HttpClient client = HttpClient.newBuilder()
                 .connectTimeout(settings.connectTimeout())
-                .followRedirects(HttpClient.Redirect.NORMAL)
+                .followRedirects(HttpClient.Redirect.NEVER) // Upstream follows them, keeping credentials on the origin
                 .build();
         List<Entry> entries = new ArrayList<>();
         String rest = goproxy == null ? "" : goproxy;
