@@ -57,7 +57,7 @@ public final class Pem {
                 return converter.getPrivateKey(info);
             }
             if (parsed instanceof PEMKeyPair pair) {
-                return converter.getKeyPair(pair).getPrivate();
+                return converter.getPrivateKey(pair.getPrivateKeyInfo());
             }
         } catch (IOException e) {
             throw new InvalidCertificateException("unreadable private key");
