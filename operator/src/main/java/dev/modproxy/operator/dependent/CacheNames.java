@@ -1,0 +1,82 @@
+package dev.modproxy.operator.dependent;
+
+import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** The one place that names the objects made for a cache and labels them. */
+public final class CacheNames {
+
+    public static final String NAME_LABEL = "app.kubernetes.io/name";
+    public static final String INSTANCE_LABEL = "app.kubernetes.io/instance";
+    public static final String MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
+    public static final String PART_OF_LABEL = "app.kubernetes.io/part-of";
+    public static final String COMPONENT_LABEL = "app.kubernetes.io/component";
+    public static final String APP = "modproxy";
+    public static final String MANAGER = "modproxy-operator";
+    public static final String COMPONENT = "proxy";
+    /** Every informer of owned objects watches only what this operator made. */
+    public static final String MANAGED_BY_SELECTOR = MANAGED_BY_LABEL + "=" + MANAGER;
+    public static final String CONFIG_HASH_ANNOTATION = "modproxy.dev/config-hash";
+    public static final String HTTP_PORT_NAME = "http";
+    public static final int SERVICE_PORT = 80;
+
+    private CacheNames() {
+    }
+
+    public static String deployment(GoProxyCache cache) {
+        return cache.getMetadata().getName();
+    }
+
+    public static String service(GoProxyCache cache) {
+        return cache.getMetadata().getName();
+    }
+
+    public static String configMap(GoProxyCache cache) {
+        return cache.getMetadata().getName() + "-config";
+    }
+
+    public static String volumeClaim(GoProxyCache cache) {
+        return cache.getMetadata().getName() + "-cache";
+    }
+
+    public static String disruptionBudget(GoProxyCache cache) {
+        return cache.getMetadata().getName();
+    }
+
+    public static String serviceMonitor(GoProxyCache cache) {
+        return cache.getMetadata().getName();
+    }
+
+    /** The in-cluster URL build pods use; port 80 so the URL needs no port. */
+    public static String url(GoProxyCache cache) {
+        return "http://" + service(cache) + "." + cache.getMetadata().getNamespace() + ".svc";
+    }
+
+    /** Labels that pick this cache's pods; never changed, since a Deployment selector is immutable. */
+    public static Map<String, String> selector(GoProxyCache cache) {
+        Map<String, String> labels = new LinkedHashMap<>();
+        labels.put(NAME_LABEL, APP);
+        labels.put(INSTANCE_LABEL, cache.getMetadata().getName());
+        labels.put(COMPONENT_LABEL, COMPONENT);
+        return labels;
+    }
+
+    public static Map<String, String> labels(GoProxyCache cache) {
+        Map<String, String> labels = selector(cache);
+        labels.put(MANAGED_BY_LABEL, MANAGER);
+        labels.put(PART_OF_LABEL, APP);
+        return labels;
+    }
+
+    /** Metadata of an owned object: name, the cache's namespace and the standard labels. */
+    public static ObjectMeta metadata(GoProxyCache cache, String name) {
+        return new ObjectMetaBuilder()
+                .withName(name)
+                .withNamespace(cache.getMetadata().getNamespace())
+                .withLabels(labels(cache))
+                .build();
+    }
+}

@@ -1,0 +1,161 @@
+package dev.modproxy.operator.dependent;
+
+import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
+import dev.modproxy.operator.api.v1alpha1.GoProxyCacheSpec;
+import dev.modproxy.operator.settings.ProxySettings;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.PodSpecBuilder;
+import io.fabric8.kubernetes.api.model.Probe;
+import io.fabric8.kubernetes.api.model.ProbeBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
+import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** The proxy pods: hardened, probed, and rolled when (and only when) what they run changes. */
+@KubernetesDependent(informer = @Informer(labelSelector = CacheNames.MANAGED_BY_SELECTOR))
+public class ProxyDeploymentDependent extends CRUDKubernetesDependentResource<Deployment, GoProxyCache> {
+
+    static final String CONTAINER = "proxy";
+    static final String CACHE_VOLUME = "cache";
+    static final String TMP_VOLUME = "tmp";
+    /** Fixed non-root identity; fsGroup makes the cache volume writable for it. */
+    static final long PROXY_UID = 10001L;
+
+    public ProxyDeploymentDependent() {
+        super(Deployment.class);
+    }
+
+    @Override
+    protected Deployment desired(GoProxyCache cache, Context<GoProxyCache> context) {
+        return desiredDeployment(cache);
+    }
+
+    static Deployment desiredDeployment(GoProxyCache cache) {
+        GoProxyCacheSpec spec = cache.getSpec();
+        return new DeploymentBuilder()
+                .withMetadata(CacheNames.metadata(cache, CacheNames.deployment(cache)))
+                .withNewSpec()
+                .withReplicas(spec.getReplicas())
+                .withNewSelector().withMatchLabels(CacheNames.selector(cache)).endSelector()
+                .withNewStrategy().withType(sharesStorage(spec) ? "RollingUpdate" : "Recreate").endStrategy()
+                .withNewTemplate()
+                .withNewMetadata()
+                .withLabels(podLabels(cache))
+                .withAnnotations(podAnnotations(cache))
+                .endMetadata()
+                .withSpec(podSpec(cache))
+                .endTemplate()
+                .endSpec()
+                .build();
+    }
+
+    /** A ReadWriteOnce volume cannot be mounted by old and new pods at once, so those roll by Recreate. */
+    static boolean sharesStorage(GoProxyCacheSpec spec) {
+        return spec.getObjectStorage() != null || (spec.getStorage() != null && spec.getStorage().isShared());
+    }
+
+    private static Map<String, String> podLabels(GoProxyCache cache) {
+        Map<String, String> labels = new LinkedHashMap<>();
+        if (cache.getSpec().getPodLabels() != null) {
+            labels.putAll(cache.getSpec().getPodLabels());
+        }
+        labels.putAll(CacheNames.labels(cache));
+        return labels;
+    }
+
+    private static Map<String, String> podAnnotations(GoProxyCache cache) {
+        Map<String, String> annotations = new LinkedHashMap<>();
+        if (cache.getSpec().getPodAnnotations() != null) {
+            annotations.putAll(cache.getSpec().getPodAnnotations());
+        }
+        annotations.put(CacheNames.CONFIG_HASH_ANNOTATION, ProxySettings.of(cache.getSpec()).hash());
+        return annotations;
+    }
+
+    private static PodSpec podSpec(GoProxyCache cache) {
+        GoProxyCacheSpec spec = cache.getSpec();
+        return new PodSpecBuilder()
+                .withNewSecurityContext()
+                .withRunAsNonRoot(true)
+                .withRunAsUser(PROXY_UID)
+                .withRunAsGroup(PROXY_UID)
+                .withFsGroup(PROXY_UID)
+                .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
+                .endSecurityContext()
+                .withContainers(container(cache))
+                .addNewVolume()
+                .withName(CACHE_VOLUME)
+                .withNewPersistentVolumeClaim().withClaimName(CacheNames.volumeClaim(cache)).endPersistentVolumeClaim()
+                .endVolume()
+                .addNewVolume()
+                .withName(TMP_VOLUME)
+                .withNewEmptyDir().endEmptyDir()
+                .endVolume()
+                .withNodeSelector(emptyToNull(spec.getNodeSelector()))
+                .withTolerations(spec.getTolerations() == null || spec.getTolerations().isEmpty() ? null
+                        : spec.getTolerations())
+                .withAffinity(spec.getAffinity())
+                .build();
+    }
+
+    private static Container container(GoProxyCache cache) {
+        GoProxyCacheSpec spec = cache.getSpec();
+        return new ContainerBuilder()
+                .withName(CONTAINER)
+                .withImage(ProxyImage.of(spec))
+                .withImagePullPolicy(spec.getImagePullPolicy())
+                .addNewPort()
+                .withName(CacheNames.HTTP_PORT_NAME)
+                .withContainerPort(ProxySettings.HTTP_PORT)
+                .withProtocol("TCP")
+                .endPort()
+                .addNewEnvFrom().withNewConfigMapRef().withName(CacheNames.configMap(cache)).endConfigMapRef().endEnvFrom()
+                .withLivenessProbe(probe("/q/health/live", 3))
+                .withReadinessProbe(probe("/q/health/ready", 1))
+                .withResources(resources(spec))
+                .withNewSecurityContext()
+                .withAllowPrivilegeEscalation(false)
+                .withReadOnlyRootFilesystem(true)
+                .withRunAsNonRoot(true)
+                .withNewCapabilities().withDrop("ALL").endCapabilities()
+                .endSecurityContext()
+                .addNewVolumeMount().withName(CACHE_VOLUME).withMountPath(ProxySettings.STORAGE_DIR).endVolumeMount()
+                .addNewVolumeMount().withName(TMP_VOLUME).withMountPath("/tmp").endVolumeMount()
+                .build();
+    }
+
+    private static Probe probe(String path, int failureThreshold) {
+        return new ProbeBuilder()
+                .withNewHttpGet().withPath(path).withPort(new IntOrString(CacheNames.HTTP_PORT_NAME)).endHttpGet()
+                .withPeriodSeconds(10)
+                .withTimeoutSeconds(2)
+                .withFailureThreshold(failureThreshold)
+                .build();
+    }
+
+    static ResourceRequirements resources(GoProxyCacheSpec spec) {
+        if (spec.getResources() != null) {
+            return spec.getResources();
+        }
+        return new ResourceRequirementsBuilder()
+                .addToRequests("cpu", new Quantity("100m"))
+                .addToRequests("memory", new Quantity("256Mi"))
+                .addToLimits("memory", new Quantity("1Gi"))
+                .build();
+    }
+
+    private static Map<String, String> emptyToNull(Map<String, String> map) {
+        return map == null || map.isEmpty() ? null : map;
+    }
+}

@@ -1,0 +1,36 @@
+package dev.modproxy.operator.dependent;
+
+import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
+import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
+
+/** The stable in-cluster address build pods use: http://name.namespace.svc. */
+@KubernetesDependent(informer = @Informer(labelSelector = CacheNames.MANAGED_BY_SELECTOR))
+public class ProxyServiceDependent extends CRUDKubernetesDependentResource<Service, GoProxyCache> {
+
+    public ProxyServiceDependent() {
+        super(Service.class);
+    }
+
+    @Override
+    protected Service desired(GoProxyCache cache, Context<GoProxyCache> context) {
+        return new ServiceBuilder()
+                .withMetadata(CacheNames.metadata(cache, CacheNames.service(cache)))
+                .withNewSpec()
+                .withType("ClusterIP")
+                .withSelector(CacheNames.selector(cache))
+                .addNewPort()
+                .withName(CacheNames.HTTP_PORT_NAME)
+                .withProtocol("TCP")
+                .withPort(CacheNames.SERVICE_PORT)
+                .withTargetPort(new IntOrString(CacheNames.HTTP_PORT_NAME))
+                .endPort()
+                .endSpec()
+                .build();
+    }
+}

@@ -1,0 +1,29 @@
+package dev.modproxy.operator.dependent;
+
+import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
+import io.fabric8.openshift.api.model.monitoring.v1.ServiceMonitor;
+import io.javaoperatorsdk.operator.processing.dependent.workflow.CRDPresentActivationCondition;
+import java.time.Duration;
+import org.eclipse.microprofile.config.ConfigProvider;
+
+/**
+ * Activates the ServiceMonitor dependent only where the monitoring.coreos.com CRD is installed. Keeps
+ * looking while it is absent, so installing the Prometheus operator later needs no operator restart.
+ */
+public class ServiceMonitorCrdPresent extends CRDPresentActivationCondition<ServiceMonitor, GoProxyCache> {
+
+    static final String INTERVAL_KEY = "modproxy.operator.crd-check-interval";
+
+    public ServiceMonitorCrdPresent() {
+        super(Integer.MAX_VALUE, checkInterval());
+    }
+
+    private static Duration checkInterval() {
+        try {
+            return ConfigProvider.getConfig().getOptionalValue(INTERVAL_KEY, Duration.class)
+                    .orElse(Duration.ofMinutes(1));
+        } catch (IllegalStateException noConfig) {
+            return Duration.ofMinutes(1);
+        }
+    }
+}

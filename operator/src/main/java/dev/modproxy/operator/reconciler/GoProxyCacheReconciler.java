@@ -1,0 +1,99 @@
+package dev.modproxy.operator.reconciler;
+
+import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
+import dev.modproxy.operator.api.v1alpha1.GoProxyCacheStatus;
+import dev.modproxy.operator.dependent.CacheVolumeClaimDependent;
+import dev.modproxy.operator.dependent.Conditions;
+import dev.modproxy.operator.dependent.ProxyConfigMapDependent;
+import dev.modproxy.operator.dependent.ProxyDeploymentDependent;
+import dev.modproxy.operator.dependent.ProxyDisruptionBudgetDependent;
+import dev.modproxy.operator.dependent.ProxyServiceDependent;
+import dev.modproxy.operator.dependent.ServiceMonitorCrdPresent;
+import dev.modproxy.operator.dependent.ServiceMonitorDependent;
+import dev.modproxy.operator.settings.SpecProblems;
+import dev.modproxy.operator.status.CacheStatusCalculator;
+import dev.modproxy.operator.status.FailureExplainer;
+import dev.modproxy.operator.status.Observation;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.quarkiverse.operatorsdk.annotations.RBACRule;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.Workflow;
+import io.javaoperatorsdk.operator.api.reconciler.dependent.Dependent;
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+import org.jboss.logging.Logger;
+
+/** Turns a GoProxyCache into its ConfigMap, volume, Deployment and Service, and reports how they are doing. */
+@ControllerConfiguration(name = GoProxyCacheReconciler.NAME)
+@RBACRule(apiGroups = "coordination.k8s.io", resources = "leases", verbs = { "get", "list", "watch", "create", "update", "patch" })
+@Workflow(explicitInvocation = true, dependents = {
+        @Dependent(name = "config", type = ProxyConfigMapDependent.class),
+        @Dependent(name = "volume", type = CacheVolumeClaimDependent.class),
+        @Dependent(name = "deployment", type = ProxyDeploymentDependent.class, dependsOn = { "config", "volume" }),
+        @Dependent(name = "service", type = ProxyServiceDependent.class),
+        @Dependent(name = "disruption-budget", type = ProxyDisruptionBudgetDependent.class,
+                reconcilePrecondition = Conditions.SeveralReplicas.class, dependsOn = "deployment"),
+        @Dependent(name = "service-monitor", type = ServiceMonitorDependent.class,
+                reconcilePrecondition = Conditions.ServiceMonitorWanted.class,
+                activationCondition = ServiceMonitorCrdPresent.class, dependsOn = "service")
+})
+public class GoProxyCacheReconciler implements Reconciler<GoProxyCache> {
+
+    /** Controller name in configuration keys: quarkus.operator-sdk.controllers.goproxycache.* */
+    public static final String NAME = "goproxycache";
+    private static final Logger LOG = Logger.getLogger(GoProxyCacheReconciler.class);
+
+    private final Clock clock = Clock.systemUTC();
+
+    @Override
+    public UpdateControl<GoProxyCache> reconcile(GoProxyCache cache, Context<GoProxyCache> context) {
+        List<String> problems = SpecProblems.of(cache);
+        if (problems.isEmpty()) {
+            // an error here propagates to updateErrorStatus, which reports it and lets JOSDK retry
+            context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
+        } else {
+            LOG.infof("GoProxyCache %s/%s has an invalid spec: %s", cache.getMetadata().getNamespace(),
+                    cache.getMetadata().getName(), problems);
+        }
+        return statusPatch(cache, observe(context, problems, Optional.empty()))
+                .map(UpdateControl::patchStatus).orElseGet(UpdateControl::noUpdate);
+    }
+
+    @Override
+    public ErrorStatusUpdateControl<GoProxyCache> updateErrorStatus(GoProxyCache cache, Context<GoProxyCache> context,
+            Exception e) {
+        LOG.warnf(e, "Reconciling GoProxyCache %s/%s failed", cache.getMetadata().getNamespace(),
+                cache.getMetadata().getName());
+        Observation seen = observe(context, SpecProblems.of(cache), Optional.of(FailureExplainer.explain(e)));
+        return statusPatch(cache, seen).map(ErrorStatusUpdateControl::patchStatus)
+                .orElseGet(ErrorStatusUpdateControl::noStatusUpdate);
+    }
+
+    private static Observation observe(Context<GoProxyCache> context, List<String> problems,
+            Optional<Observation.Failure> failure) {
+        return new Observation(context.getSecondaryResource(Deployment.class),
+                context.getSecondaryResource(PersistentVolumeClaim.class),
+                context.getSecondaryResource(Service.class), problems, failure);
+    }
+
+    /** A fresh object carrying only the new status, or empty when nothing changed. */
+    private Optional<GoProxyCache> statusPatch(GoProxyCache cache, Observation seen) {
+        GoProxyCacheStatus status = CacheStatusCalculator.compute(cache, seen, clock.instant());
+        if (status.equals(cache.getStatus())) {
+            return Optional.empty();
+        }
+        GoProxyCache patch = new GoProxyCache();
+        patch.setMetadata(new ObjectMetaBuilder().withName(cache.getMetadata().getName())
+                .withNamespace(cache.getMetadata().getNamespace()).build());
+        patch.setStatus(status);
+        return Optional.of(patch);
+    }
+}

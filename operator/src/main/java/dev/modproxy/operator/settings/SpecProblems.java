@@ -1,0 +1,87 @@
+package dev.modproxy.operator.settings;
+
+import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
+import dev.modproxy.operator.api.v1alpha1.GoProxyCacheSpec;
+import dev.modproxy.operator.api.v1alpha1.Storage;
+import io.fabric8.kubernetes.api.model.Quantity;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * Mistakes in a GoProxyCache that stop the operator from rendering it. The CRD schema rejects most of them
+ * at admission; this catches the rest (and all of them where the schema is not enforced).
+ */
+public final class SpecProblems {
+
+    /** Longest name whose derived object names ("-config", "-cache") still fit a 63-character DNS label. */
+    public static final int MAX_NAME_LENGTH = 56;
+    private static final Pattern DNS_LABEL = Pattern.compile("^[a-z]([-a-z0-9]*[a-z0-9])?$");
+    private static final Pattern SUMDB = Pattern.compile("^(off|[A-Za-z0-9.-]+(\\+\\S+)?( https?://\\S+)?)$");
+    private static final Pattern STORAGE_SIZE = Pattern.compile(Storage.QUANTITY);
+
+    private SpecProblems() {
+    }
+
+    public static List<String> of(GoProxyCache cache) {
+        List<String> problems = new ArrayList<>();
+        String name = cache.getMetadata().getName();
+        if (name.length() > MAX_NAME_LENGTH || !DNS_LABEL.matcher(name).matches()) {
+            problems.add("metadata.name \"" + name + "\" cannot name the cache's Service; recreate the GoProxyCache "
+                    + "with at most " + MAX_NAME_LENGTH + " lowercase letters, digits and '-', starting with a letter");
+        }
+        GoProxyCacheSpec spec = cache.getSpec();
+        if (spec == null) {
+            problems.add("spec is missing; add at least \"spec: {}\" to get the defaults");
+            return problems;
+        }
+        GoProxyList.problem("spec.upstream", spec.getUpstream()).ifPresent(problems::add);
+        if (spec.getInjection() != null && spec.getInjection().getFallback() != null) {
+            GoProxyList.problem("spec.injection.fallback", spec.getInjection().getFallback()).ifPresent(problems::add);
+        }
+        if (spec.getSumdb() != null && !SUMDB.matcher(spec.getSumdb()).matches()) {
+            problems.add("spec.sumdb \"" + spec.getSumdb() + "\" is not GOSUMDB syntax; write \"sum.golang.org\", "
+                    + "\"name+key\", \"name+key https://url\" or \"off\"");
+        }
+        patternProblems("spec.noSumDB", spec.getNoSumDB(), problems);
+        patternProblems("spec.private", spec.getPrivate(), problems);
+        storageProblems(spec, problems);
+        return problems;
+    }
+
+    private static void storageProblems(GoProxyCacheSpec spec, List<String> problems) {
+        Storage storage = spec.getStorage();
+        if (storage == null) {
+            return;
+        }
+        String size = storage.getSize();
+        if (size == null || !STORAGE_SIZE.matcher(size).matches() || !isPositive(size)) {
+            problems.add("spec.storage.size \"" + size + "\" is not a positive Kubernetes quantity; write e.g. \"10Gi\"");
+        }
+        if (spec.getReplicas() > 1 && !storage.isShared() && spec.getObjectStorage() == null) {
+            problems.add("spec.replicas is " + spec.getReplicas() + " but a ReadWriteOnce volume holds one pod; set "
+                    + "spec.storage.accessModes to [ReadWriteMany], configure spec.objectStorage, or set replicas to 1");
+        }
+    }
+
+    private static boolean isPositive(String size) {
+        try {
+            return new Quantity(size).getNumericalAmount().signum() > 0;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    private static void patternProblems(String field, List<String> patterns, List<String> problems) {
+        if (patterns == null) {
+            return;
+        }
+        for (int i = 0; i < patterns.size(); i++) {
+            String p = patterns.get(i);
+            if (p == null || p.isBlank() || p.contains(",") || p.chars().anyMatch(Character::isWhitespace)) {
+                problems.add(field + "[" + i + "] \"" + p + "\" is not one module path pattern; write one pattern "
+                        + "per list item, e.g. \"corp.example.com/*\", without commas or spaces");
+            }
+        }
+    }
+}

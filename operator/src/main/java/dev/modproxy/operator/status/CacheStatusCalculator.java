@@ -1,0 +1,157 @@
+package dev.modproxy.operator.status;
+
+import dev.modproxy.operator.api.v1alpha1.Condition;
+import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
+import dev.modproxy.operator.api.v1alpha1.GoProxyCacheStatus;
+import dev.modproxy.operator.dependent.CacheNames;
+import dev.modproxy.operator.settings.StorageSize;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentCondition;
+import io.fabric8.kubernetes.api.model.apps.DeploymentStatus;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/** Status as a pure function of the cache and what was observed; only the clock comes from outside. */
+public final class CacheStatusCalculator {
+
+    private CacheStatusCalculator() {
+    }
+
+    public static GoProxyCacheStatus compute(GoProxyCache cache, Observation seen, Instant now) {
+        long generation = Optional.ofNullable(cache.getMetadata().getGeneration()).orElse(0L);
+        GoProxyCacheStatus previous = Optional.ofNullable(cache.getStatus()).orElseGet(GoProxyCacheStatus::new);
+        GoProxyCacheStatus status = new GoProxyCacheStatus();
+        status.setObservedGeneration(generation);
+        status.setUrl(seen.service().map(s -> CacheNames.url(cache)).orElse(null));
+        status.setReadyReplicas(seen.deployment().map(CacheStatusCalculator::readyReplicas).orElse(null));
+        status.setStorageCapacity(seen.volumeClaim().map(CacheStatusCalculator::capacity).orElse(null));
+
+        List<Condition> conditions = new ArrayList<>();
+        conditions.add(ready(cache, seen));
+        conditions.add(progressing(cache, seen));
+        conditions.add(degraded(cache, seen));
+        String timestamp = now.truncatedTo(ChronoUnit.SECONDS).toString();
+        for (Condition c : conditions) {
+            c.setObservedGeneration(generation);
+            Condition before = previous.condition(c.getType()).orElse(null);
+            boolean statusKept = before != null && Objects.equals(before.getStatus(), c.getStatus())
+                    && before.getLastTransitionTime() != null;
+            c.setLastTransitionTime(statusKept ? before.getLastTransitionTime() : timestamp);
+        }
+        status.setConditions(conditions);
+        return status;
+    }
+
+    private static Condition ready(GoProxyCache cache, Observation seen) {
+        if (seen.deployment().isEmpty()) {
+            return new Condition(Condition.READY, Condition.FALSE, "DeploymentMissing",
+                    "The proxy Deployment does not exist yet; the operator creates it once the spec is valid.");
+        }
+        Deployment deployment = seen.deployment().get();
+        int ready = readyReplicas(deployment);
+        if (ready >= 1 && conditionIs(deployment, "Available", "True")) {
+            return new Condition(Condition.READY, Condition.TRUE, "Available",
+                    ready + " proxy pod(s) serve " + CacheNames.url(cache) + ".");
+        }
+        return new Condition(Condition.READY, Condition.FALSE, "PodsNotReady",
+                "No proxy pod is ready yet; see kubectl -n " + cache.getMetadata().getNamespace()
+                        + " describe pods -l " + CacheNames.INSTANCE_LABEL + "=" + cache.getMetadata().getName() + ".");
+    }
+
+    private static Condition progressing(GoProxyCache cache, Observation seen) {
+        if (seen.deployment().isEmpty()) {
+            return new Condition(Condition.PROGRESSING, Condition.TRUE, "Creating", "Creating the proxy Deployment.");
+        }
+        Deployment deployment = seen.deployment().get();
+        DeploymentStatus ds = Optional.ofNullable(deployment.getStatus()).orElseGet(DeploymentStatus::new);
+        int wanted = Optional.ofNullable(deployment.getSpec().getReplicas()).orElse(1);
+        long generation = Optional.ofNullable(deployment.getMetadata().getGeneration()).orElse(0L);
+        boolean rolledOut = ds.getObservedGeneration() != null && ds.getObservedGeneration() >= generation
+                && orZero(ds.getUpdatedReplicas()) >= wanted && orZero(ds.getReadyReplicas()) >= wanted
+                && orZero(ds.getReplicas()) <= wanted;
+        if (rolledOut) {
+            return new Condition(Condition.PROGRESSING, Condition.FALSE, "RolledOut",
+                    "All " + wanted + " proxy pod(s) run the current settings.");
+        }
+        return new Condition(Condition.PROGRESSING, Condition.TRUE, "RollingOut",
+                orZero(ds.getUpdatedReplicas()) + " of " + wanted + " proxy pod(s) updated, "
+                        + orZero(ds.getReadyReplicas()) + " ready.");
+    }
+
+    private static Condition degraded(GoProxyCache cache, Observation seen) {
+        if (!seen.specProblems().isEmpty()) {
+            return new Condition(Condition.DEGRADED, Condition.TRUE, "InvalidSpec",
+                    "The spec cannot be applied; the running proxy keeps its previous settings. Fix: "
+                            + String.join("; ", seen.specProblems()) + ".");
+        }
+        if (seen.failure().isPresent()) {
+            Observation.Failure failure = seen.failure().get();
+            return new Condition(Condition.DEGRADED, Condition.TRUE, failure.reason(), failure.message());
+        }
+        Optional<Quantity> existing = seen.volumeClaim().map(CacheStatusCalculator::requested);
+        String requested = cache.getSpec().getStorage().getSize();
+        if (StorageSize.isShrink(requested, existing)) {
+            return new Condition(Condition.DEGRADED, Condition.TRUE, "StorageShrinkRefused",
+                    "spec.storage.size " + requested + " is smaller than the existing volume ("
+                            + existing.get() + "); volumes only grow. Set spec.storage.size to at least "
+                            + existing.get() + ".");
+        }
+        Optional<String> stuck = seen.deployment().flatMap(CacheStatusCalculator::rolloutProblem);
+        if (stuck.isPresent()) {
+            return new Condition(Condition.DEGRADED, Condition.TRUE, "RolloutFailed", stuck.get());
+        }
+        return new Condition(Condition.DEGRADED, Condition.FALSE, "AsExpected", "Nothing needs attention.");
+    }
+
+    /** Pod creation refused (quota, admission) or a rollout past its deadline, as the Deployment reports it. */
+    private static Optional<String> rolloutProblem(Deployment deployment) {
+        List<DeploymentCondition> conditions = deployment.getStatus() == null ? List.of()
+                : Optional.ofNullable(deployment.getStatus().getConditions()).orElse(List.of());
+        for (DeploymentCondition c : conditions) {
+            if ("ReplicaFailure".equals(c.getType()) && "True".equals(c.getStatus())) {
+                return Optional.of("Proxy pods cannot be created: " + c.getMessage() + ". Fix: raise the namespace's "
+                        + "ResourceQuota/LimitRange or lower spec.resources.");
+            }
+            if ("Progressing".equals(c.getType()) && "False".equals(c.getStatus())
+                    && "ProgressDeadlineExceeded".equals(c.getReason())) {
+                return Optional.of("The rollout stalled: " + c.getMessage() + ". Fix: check the pods' events "
+                        + "(image pull, scheduling, probes) with kubectl describe pods.");
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static boolean conditionIs(Deployment deployment, String type, String value) {
+        return deployment.getStatus() != null && deployment.getStatus().getConditions() != null
+                && deployment.getStatus().getConditions().stream()
+                        .anyMatch(c -> type.equals(c.getType()) && value.equals(c.getStatus()));
+    }
+
+    private static int readyReplicas(Deployment deployment) {
+        return deployment.getStatus() == null ? 0 : orZero(deployment.getStatus().getReadyReplicas());
+    }
+
+    private static String capacity(PersistentVolumeClaim claim) {
+        if (claim.getStatus() == null || claim.getStatus().getCapacity() == null) {
+            return null;
+        }
+        Quantity q = claim.getStatus().getCapacity().get("storage");
+        return q == null ? null : q.toString();
+    }
+
+    private static Quantity requested(PersistentVolumeClaim claim) {
+        return claim.getSpec() == null || claim.getSpec().getResources() == null
+                || claim.getSpec().getResources().getRequests() == null ? null
+                : claim.getSpec().getResources().getRequests().get("storage");
+    }
+
+    private static int orZero(Integer value) {
+        return value == null ? 0 : value;
+    }
+}

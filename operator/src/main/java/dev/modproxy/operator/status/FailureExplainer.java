@@ -1,0 +1,67 @@
+package dev.modproxy.operator.status;
+
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.AggregatedOperatorException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** Turns an exception from applying the owned objects into a Degraded reason and an actionable message. */
+public final class FailureExplainer {
+
+    private FailureExplainer() {
+    }
+
+    public static Observation.Failure explain(Exception error) {
+        List<Throwable> causes = new ArrayList<>();
+        if (error instanceof AggregatedOperatorException aggregated) {
+            for (Map.Entry<String, Exception> e : aggregated.getAggregatedExceptions().entrySet()) {
+                causes.add(e.getValue());
+            }
+        } else {
+            causes.add(error);
+        }
+        Optional<KubernetesClientException> api = causes.stream().map(FailureExplainer::apiCause)
+                .flatMap(Optional::stream).findFirst();
+        if (api.isPresent()) {
+            return explainApi(api.get());
+        }
+        Throwable first = causes.get(0);
+        return new Observation.Failure("ReconcileFailed", "Applying the spec failed: " + describe(first)
+                + ". The operator retries with backoff; see its log for details.");
+    }
+
+    private static Observation.Failure explainApi(KubernetesClientException e) {
+        String message = Optional.ofNullable(e.getStatus()).map(s -> s.getMessage()).orElse(e.getMessage());
+        int code = e.getCode();
+        if (code == 403 && message != null && message.contains("exceeded quota")) {
+            return new Observation.Failure("QuotaExceeded", "The namespace's ResourceQuota refused an object: "
+                    + message + ". Fix: raise the quota or lower spec.resources / spec.storage.size.");
+        }
+        if (code == 403) {
+            return new Observation.Failure("Forbidden", "The API server refused the operator: " + message
+                    + ". Fix: grant the operator's service account this permission (see its ClusterRole).");
+        }
+        if (code == 422 || code == 400) {
+            return new Observation.Failure("Rejected", "The API server rejected an owned object: " + message
+                    + ". Fix the spec field it names; immutable fields (storage class, access modes) need a new "
+                    + "GoProxyCache.");
+        }
+        return new Observation.Failure("ApiError", "The API server answered " + code + ": " + message
+                + ". The operator retries with backoff.");
+    }
+
+    private static Optional<KubernetesClientException> apiCause(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof KubernetesClientException k) {
+                return Optional.of(k);
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static String describe(Throwable t) {
+        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+    }
+}

@@ -1,0 +1,23 @@
+package dev.modproxy.operator.status;
+
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What one reconciliation saw: the owned objects as the cluster reports them, the spec's problems, and the
+ * failure of the last attempt to apply it, if any.
+ */
+public record Observation(
+        Optional<Deployment> deployment,
+        Optional<PersistentVolumeClaim> volumeClaim,
+        Optional<Service> service,
+        List<String> specProblems,
+        Optional<Failure> failure) {
+
+    /** Why applying the spec failed, in words a user can act on. */
+    public record Failure(String reason, String message) {
+    }
+}

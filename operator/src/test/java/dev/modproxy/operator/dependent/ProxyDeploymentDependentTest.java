@@ -1,0 +1,130 @@
+package dev.modproxy.operator.dependent;
+
+import static dev.modproxy.operator.CacheFixtures.cache;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
+import dev.modproxy.operator.api.v1alpha1.ObjectStorage;
+import io.fabric8.kubernetes.api.model.AffinityBuilder;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
+import io.fabric8.kubernetes.api.model.TolerationBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ProxyDeploymentDependentTest {
+
+    @Test
+    void proxyRunsAsNonRootOnAReadOnlyRootWithoutCapabilities() {
+        Deployment d = ProxyDeploymentDependent.desiredDeployment(cache(spec -> { }));
+        PodSpec pod = d.getSpec().getTemplate().getSpec();
+        Container proxy = pod.getContainers().get(0);
+
+        assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
+        assertThat(pod.getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+        assertThat(pod.getSecurityContext().getFsGroup()).isNotNull();
+        assertThat(proxy.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+        assertThat(proxy.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
+        assertThat(proxy.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
+        assertThat(proxy.getVolumeMounts()).extracting(m -> m.getMountPath())
+                .containsExactlyInAnyOrder("/var/cache/modproxy", "/tmp");
+        assertThat(pod.getVolumes()).anySatisfy(v -> assertThat(v.getEmptyDir()).isNotNull());
+    }
+
+    @Test
+    void proxyListensOnNamedHttpPortWithHealthProbesAndSettingsFromTheConfigMap() {
+        Container proxy = ProxyDeploymentDependent.desiredDeployment(cache(spec -> { }))
+                .getSpec().getTemplate().getSpec().getContainers().get(0);
+
+        assertThat(proxy.getPorts()).singleElement().satisfies(p -> {
+            assertThat(p.getName()).isEqualTo("http");
+            assertThat(p.getContainerPort()).isEqualTo(8080);
+        });
+        assertThat(proxy.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/q/health/live");
+        assertThat(proxy.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/q/health/ready");
+        assertThat(proxy.getReadinessProbe().getHttpGet().getPort().getStrVal()).isEqualTo("http");
+        assertThat(proxy.getEnvFrom().get(0).getConfigMapRef().getName()).isEqualTo("gpc-config");
+    }
+
+    @Test
+    void singleWriterVolumeRollsByRecreateAndSharedStorageRollsGradually() {
+        assertThat(strategy(cache(spec -> { }))).isEqualTo("Recreate");
+        assertThat(strategy(cache(spec -> spec.getStorage().setAccessModes(List.of("ReadWriteMany")))))
+                .isEqualTo("RollingUpdate");
+        assertThat(strategy(cache(spec -> {
+            ObjectStorage bucket = new ObjectStorage();
+            bucket.setBucket("go-modules");
+            spec.setObjectStorage(bucket);
+        }))).isEqualTo("RollingUpdate");
+    }
+
+    @Test
+    void configHashFollowsTheProxySettingsOnly() {
+        String base = hash(cache(spec -> { }));
+        assertThat(hash(cache(spec -> { }))).isEqualTo(base);
+        assertThat(hash(cache(spec -> spec.setUpstream("https://goproxy.cn")))).isNotEqualTo(base);
+        assertThat(hash(cache(spec -> spec.setPrivate(List.of("corp.example.com/*"))))).isNotEqualTo(base);
+        assertThat(hash(cache(spec -> spec.getPodAnnotations().put("team", "platform")))).isEqualTo(base);
+        assertThat(hash(cache(spec -> spec.getStorage().setSize("50Gi")))).isEqualTo(base);
+    }
+
+    @Test
+    void schedulingAndPodMetadataComeFromTheSpecButCannotStealTheSelector() {
+        GoProxyCache cache = cache(spec -> {
+            spec.setNodeSelector(Map.of("pool", "builds"));
+            spec.setTolerations(List.of(new TolerationBuilder().withKey("dedicated").withOperator("Exists").build()));
+            spec.setAffinity(new AffinityBuilder().withNewNodeAffinity().endNodeAffinity().build());
+            spec.getPodLabels().put("team", "platform");
+            spec.getPodLabels().put(CacheNames.INSTANCE_LABEL, "someone-else");
+            spec.getPodAnnotations().put("prometheus.io/scrape", "true");
+            spec.setReplicas(1);
+        });
+        Deployment d = ProxyDeploymentDependent.desiredDeployment(cache);
+        PodSpec pod = d.getSpec().getTemplate().getSpec();
+
+        assertThat(pod.getNodeSelector()).containsEntry("pool", "builds");
+        assertThat(pod.getTolerations()).extracting(t -> t.getKey()).containsExactly("dedicated");
+        assertThat(pod.getAffinity().getNodeAffinity()).isNotNull();
+        assertThat(d.getSpec().getTemplate().getMetadata().getLabels())
+                .containsEntry("team", "platform")
+                .containsAllEntriesOf(d.getSpec().getSelector().getMatchLabels());
+        assertThat(d.getSpec().getSelector().getMatchLabels()).containsEntry(CacheNames.INSTANCE_LABEL, "gpc");
+        assertThat(d.getSpec().getTemplate().getMetadata().getAnnotations())
+                .containsEntry("prometheus.io/scrape", "true")
+                .containsKey(CacheNames.CONFIG_HASH_ANNOTATION);
+    }
+
+    @Test
+    void resourcesAndImageDefaultUnlessTheSpecSetsThem() {
+        Container defaults = container(cache(spec -> { }));
+        assertThat(defaults.getResources().getRequests()).containsEntry("memory", new Quantity("256Mi"));
+        assertThat(defaults.getImage()).startsWith("modproxy/proxy:");
+
+        Container custom = container(cache(spec -> {
+            spec.setResources(new ResourceRequirementsBuilder().addToLimits("memory", new Quantity("4Gi")).build());
+            spec.setImage("registry.corp.example.com/modproxy/proxy:1.2.3");
+            spec.setImagePullPolicy("Always");
+            spec.setReplicas(2);
+        }));
+        assertThat(custom.getResources().getLimits()).containsEntry("memory", new Quantity("4Gi"));
+        assertThat(custom.getImage()).isEqualTo("registry.corp.example.com/modproxy/proxy:1.2.3");
+        assertThat(custom.getImagePullPolicy()).isEqualTo("Always");
+    }
+
+    private static String strategy(GoProxyCache cache) {
+        return ProxyDeploymentDependent.desiredDeployment(cache).getSpec().getStrategy().getType();
+    }
+
+    private static String hash(GoProxyCache cache) {
+        return ProxyDeploymentDependent.desiredDeployment(cache).getSpec().getTemplate().getMetadata()
+                .getAnnotations().get(CacheNames.CONFIG_HASH_ANNOTATION);
+    }
+
+    private static Container container(GoProxyCache cache) {
+        return ProxyDeploymentDependent.desiredDeployment(cache).getSpec().getTemplate().getSpec().getContainers().get(0);
+    }
+}

@@ -1,0 +1,415 @@
+package dev.modproxy.operator.reconciler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.modproxy.operator.api.v1alpha1.Condition;
+import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
+import dev.modproxy.operator.api.v1alpha1.GoProxyCacheSpec;
+import dev.modproxy.operator.cluster.ClusterUnderTest;
+import dev.modproxy.operator.dependent.CacheNames;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentConditionBuilder;
+import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.openshift.api.model.monitoring.v1.ServiceMonitor;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The operator running against an API server: the mock server in CRUD mode here, or a real cluster with
+ * MODPROXY_TEST_CLUSTER=kubeconfig. Objects are only observed through the API, never through the operator.
+ */
+@QuarkusTest
+@QuarkusTestResource(ClusterUnderTest.class)
+class GoProxyCacheReconcilerTest {
+
+    private static final Duration PATIENCE = Duration.ofSeconds(ClusterUnderTest.isReal() ? 180 : 30);
+
+    @Inject
+    KubernetesClient client;
+
+    private final List<String> namespaces = new ArrayList<>();
+
+    @AfterEach
+    void deleteNamespaces() {
+        namespaces.forEach(ns -> client.namespaces().withName(ns).delete());
+    }
+
+    @Test
+    void newCacheGetsConfigMapVolumeDeploymentAndServiceRenderedFromItsSpec() {
+        String ns = namespace();
+        GoProxyCache cache = create(ns, "builds", spec -> {
+            spec.setUpstream("https://goproxy.cn|https://mirrors.aliyun.com/goproxy/,direct");
+            spec.setPrivate(List.of("git.corp.example.com/*"));
+            spec.setNoSumDB(List.of("corp.example.com/*", "internal.example.com"));
+        });
+
+        ConfigMap config = awaitObject(ConfigMap.class, ns, "builds-config");
+        assertThat(config.getData())
+                .containsEntry("MODPROXY_UPSTREAM", "https://goproxy.cn|https://mirrors.aliyun.com/goproxy/,direct")
+                .containsEntry("MODPROXY_PRIVATE", "git.corp.example.com/*")
+                .containsEntry("MODPROXY_NOSUMDB", "corp.example.com/*,internal.example.com")
+                .containsEntry("MODPROXY_SUMDB", "sum.golang.org")
+                .containsEntry("MODPROXY_STORAGE_DIR", "/var/cache/modproxy");
+
+        PersistentVolumeClaim claim = awaitObject(PersistentVolumeClaim.class, ns, "builds-cache");
+        assertThat(claim.getSpec().getResources().getRequests().get("storage")).isEqualTo(new Quantity("10Gi"));
+        assertThat(claim.getSpec().getAccessModes()).containsExactly("ReadWriteOnce");
+
+        Deployment deployment = awaitObject(Deployment.class, ns, "builds");
+        assertThat(deployment.getSpec().getStrategy().getType()).isEqualTo("Recreate");
+        var container = deployment.getSpec().getTemplate().getSpec().getContainers().get(0);
+        assertThat(container.getImage()).isEqualTo("modproxy/proxy:test");
+        assertThat(container.getEnvFrom().get(0).getConfigMapRef().getName()).isEqualTo("builds-config");
+        assertThat(deployment.getSpec().getTemplate().getSpec().getVolumes())
+                .anySatisfy(v -> assertThat(v.getPersistentVolumeClaim().getClaimName()).isEqualTo("builds-cache"));
+
+        Service service = awaitObject(Service.class, ns, "builds");
+        assertThat(service.getSpec().getPorts().get(0).getPort()).isEqualTo(80);
+        assertThat(service.getSpec().getSelector()).isEqualTo(CacheNames.selector(cache));
+
+        for (HasMetadata owned : List.of(config, claim, deployment, service)) {
+            assertThat(owned.getMetadata().getLabels())
+                    .containsEntry("app.kubernetes.io/managed-by", "modproxy-operator")
+                    .containsEntry("app.kubernetes.io/instance", "builds");
+            assertThat(owned.getMetadata().getOwnerReferences()).extracting(OwnerReference::getUid)
+                    .containsExactly(fresh(cache).getMetadata().getUid());
+        }
+        assertThat(client.resources(PodDisruptionBudget.class).inNamespace(ns).withName("builds").get()).isNull();
+    }
+
+    @Test
+    void cacheIsReadyWithItsUrlOnlyOnceTheDeploymentIsAvailable() {
+        String ns = namespace();
+        create(ns, "ready", spec -> { });
+        awaitObject(Deployment.class, ns, "ready");
+        await().atMost(PATIENCE).untilAsserted(() -> {
+            GoProxyCache seen = fresh(ns, "ready");
+            assertThat(condition(seen, Condition.READY).getStatus()).isEqualTo("False");
+            assertThat(seen.getStatus().getObservedGeneration()).isEqualTo(seen.getMetadata().getGeneration());
+        });
+
+        markAvailable(ns, "ready");
+
+        await().atMost(PATIENCE).untilAsserted(() -> {
+            GoProxyCache seen = fresh(ns, "ready");
+            assertThat(condition(seen, Condition.READY).getStatus()).isEqualTo("True");
+            assertThat(condition(seen, Condition.DEGRADED).getStatus()).isEqualTo("False");
+            assertThat(seen.getStatus().getUrl()).isEqualTo("http://ready." + ns + ".svc");
+            assertThat(seen.getStatus().getReadyReplicas()).isEqualTo(1);
+        });
+    }
+
+    @Test
+    void upstreamChangeRollsThePodsButAPodAnnotationChangeKeepsTheConfigHash() {
+        String ns = namespace();
+        create(ns, "roll", spec -> { });
+        String firstHash = configHash(awaitObject(Deployment.class, ns, "roll"));
+
+        edit(ns, "roll", spec -> spec.setUpstream("https://goproxy.cn,direct"));
+        await().atMost(PATIENCE).until(() -> !firstHash.equals(configHash(get(Deployment.class, ns, "roll"))));
+        assertThat(get(ConfigMap.class, ns, "roll-config").getData())
+                .containsEntry("MODPROXY_UPSTREAM", "https://goproxy.cn,direct");
+        String secondHash = configHash(get(Deployment.class, ns, "roll"));
+
+        edit(ns, "roll", spec -> spec.getPodAnnotations().put("team", "platform"));
+        await().atMost(PATIENCE).until(() -> "platform".equals(
+                get(Deployment.class, ns, "roll").getSpec().getTemplate().getMetadata().getAnnotations().get("team")));
+        assertThat(configHash(get(Deployment.class, ns, "roll"))).isEqualTo(secondHash);
+    }
+
+    @Test
+    void moreReplicasOnASharedVolumeRollOneByOneBehindADisruptionBudget() {
+        String ns = namespace();
+        create(ns, "scaled", spec -> spec.getStorage().setAccessModes(List.of("ReadWriteMany")));
+        awaitObject(Deployment.class, ns, "scaled");
+
+        edit(ns, "scaled", spec -> spec.setReplicas(3));
+        await().atMost(PATIENCE).untilAsserted(() -> {
+            Deployment d = get(Deployment.class, ns, "scaled");
+            assertThat(d.getSpec().getReplicas()).isEqualTo(3);
+            assertThat(d.getSpec().getStrategy().getType()).isEqualTo("RollingUpdate");
+        });
+        PodDisruptionBudget pdb = awaitObject(PodDisruptionBudget.class, ns, "scaled");
+        assertThat(pdb.getSpec().getMinAvailable().getIntVal()).isEqualTo(1);
+
+        edit(ns, "scaled", spec -> spec.setReplicas(1));
+        await().atMost(PATIENCE).until(() -> get(PodDisruptionBudget.class, ns, "scaled") == null);
+        assertThat(get(Deployment.class, ns, "scaled").getSpec().getReplicas()).isEqualTo(1);
+    }
+
+    @Test
+    void storageGrowsOnRequestAndAShrinkIsRefusedAndReported() {
+        String ns = namespace();
+        create(ns, "disk", spec -> spec.getStorage().setSize("10Gi"));
+        awaitObject(PersistentVolumeClaim.class, ns, "disk-cache");
+
+        edit(ns, "disk", spec -> spec.getStorage().setSize("20Gi"));
+        await().atMost(PATIENCE).until(() -> claimSize(ns, "disk-cache").equals(new Quantity("20Gi")));
+
+        edit(ns, "disk", spec -> spec.getStorage().setSize("5Gi"));
+        await().atMost(PATIENCE).untilAsserted(() -> {
+            Condition degraded = condition(fresh(ns, "disk"), Condition.DEGRADED);
+            assertThat(degraded.getStatus()).isEqualTo("True");
+            assertThat(degraded.getReason()).isEqualTo("StorageShrinkRefused");
+            assertThat(degraded.getMessage()).contains("at least 20Gi");
+        });
+        assertThat(claimSize(ns, "disk-cache")).isEqualTo(new Quantity("20Gi"));
+    }
+
+    @Test
+    void invalidUpstreamIsReportedAsDegradedWhileOtherCachesKeepReconciling() {
+        String ns = namespace();
+        create(ns, "broken", spec -> spec.setUpstream("https://goproxy.cn,,ftp://mirror.example.com"));
+        await().atMost(PATIENCE).untilAsserted(() -> {
+            Condition degraded = condition(fresh(ns, "broken"), Condition.DEGRADED);
+            assertThat(degraded.getStatus()).isEqualTo("True");
+            assertThat(degraded.getReason()).isEqualTo("InvalidSpec");
+            assertThat(degraded.getMessage()).contains("spec.upstream entry 2 is empty");
+        });
+        assertThat(get(Deployment.class, ns, "broken")).isNull();
+
+        create(ns, "healthy", spec -> { });
+        awaitObject(Deployment.class, ns, "healthy");
+
+        edit(ns, "broken", spec -> spec.setUpstream("https://goproxy.cn"));
+        awaitObject(Deployment.class, ns, "broken");
+        await().atMost(PATIENCE).untilAsserted(() ->
+                assertThat(condition(fresh(ns, "broken"), Condition.DEGRADED).getStatus()).isEqualTo("False"));
+    }
+
+    @Test
+    void manualEditsToTheDeploymentAndConfigMapAreReverted() {
+        String ns = namespace();
+        create(ns, "drift", spec -> { });
+        awaitObject(Deployment.class, ns, "drift");
+        awaitObject(ConfigMap.class, ns, "drift-config");
+
+        client.apps().deployments().inNamespace(ns).withName("drift").edit(d -> {
+            d.getSpec().setReplicas(5);
+            d.getSpec().getTemplate().getSpec().getContainers().get(0).setImage("evil/proxy:1");
+            return d;
+        });
+        client.configMaps().inNamespace(ns).withName("drift-config")
+                .edit(c -> {
+                    c.getData().put("MODPROXY_UPSTREAM", "https://elsewhere.example.com");
+                    return c;
+                });
+
+        await().atMost(PATIENCE).untilAsserted(() -> {
+            Deployment d = get(Deployment.class, ns, "drift");
+            assertThat(d.getSpec().getReplicas()).isEqualTo(1);
+            assertThat(d.getSpec().getTemplate().getSpec().getContainers().get(0).getImage())
+                    .isEqualTo("modproxy/proxy:test");
+            assertThat(get(ConfigMap.class, ns, "drift-config").getData())
+                    .containsEntry("MODPROXY_UPSTREAM", "https://proxy.golang.org");
+        });
+    }
+
+    @Test
+    void deletingTheCacheTakesItsObjectsButARetainedVolumeStaysAndIsAdoptedAgain() {
+        String ns = namespace();
+        create(ns, "gone", spec -> { });
+        create(ns, "kept", spec -> spec.getStorage().setRetainOnDelete(true));
+        String goneUid = fresh(ns, "gone").getMetadata().getUid();
+        assertOwnedBy(awaitObject(PersistentVolumeClaim.class, ns, "gone-cache"), goneUid);
+        assertOwnedBy(awaitObject(Deployment.class, ns, "gone"), goneUid);
+        PersistentVolumeClaim keptClaim = awaitObject(PersistentVolumeClaim.class, ns, "kept-cache");
+        assertThat(keptClaim.getMetadata().getOwnerReferences()).isEmpty();
+        assertOwnedBy(awaitObject(Deployment.class, ns, "kept"), fresh(ns, "kept").getMetadata().getUid());
+
+        client.resources(GoProxyCache.class).inNamespace(ns).withName("gone").delete();
+        client.resources(GoProxyCache.class).inNamespace(ns).withName("kept").delete();
+        if (ClusterUnderTest.isReal()) {
+            await().atMost(PATIENCE).until(() -> get(Deployment.class, ns, "gone") == null
+                    && get(PersistentVolumeClaim.class, ns, "gone-cache") == null);
+        }
+        await().atMost(PATIENCE).until(() -> fresh(ns, "kept") == null);
+        assertThat(get(PersistentVolumeClaim.class, ns, "kept-cache")).isNotNull();
+
+        create(ns, "kept", spec -> {
+            spec.getStorage().setRetainOnDelete(true);
+            spec.getStorage().setSize("10Gi");
+        });
+        awaitObject(Deployment.class, ns, "kept");
+        assertThat(get(PersistentVolumeClaim.class, ns, "kept-cache").getMetadata().getUid())
+                .isEqualTo(keptClaim.getMetadata().getUid());
+    }
+
+    @Test
+    void switchingRetainOnDeleteOnAndOffMovesTheVolumesOwnerReference() {
+        String ns = namespace();
+        create(ns, "toggle", spec -> { });
+        String uid = fresh(ns, "toggle").getMetadata().getUid();
+        assertOwnedBy(awaitObject(PersistentVolumeClaim.class, ns, "toggle-cache"), uid);
+
+        edit(ns, "toggle", spec -> spec.getStorage().setRetainOnDelete(true));
+        await().atMost(PATIENCE).until(() ->
+                get(PersistentVolumeClaim.class, ns, "toggle-cache").getMetadata().getOwnerReferences().isEmpty());
+
+        edit(ns, "toggle", spec -> spec.getStorage().setRetainOnDelete(false));
+        await().atMost(PATIENCE).untilAsserted(() ->
+                assertOwnedBy(get(PersistentVolumeClaim.class, ns, "toggle-cache"), uid));
+    }
+
+    @Test
+    void cachesInSeveralNamespacesEachGetTheirOwnObjectsAndUrl() {
+        String first = namespace();
+        String second = namespace();
+        create(first, "shared-name", spec -> spec.setUpstream("https://goproxy.cn"));
+        create(second, "shared-name", spec -> spec.setUpstream("https://mirrors.aliyun.com/goproxy/"));
+        create(second, "other", spec -> { });
+
+        assertThat(awaitObject(ConfigMap.class, first, "shared-name-config").getData())
+                .containsEntry("MODPROXY_UPSTREAM", "https://goproxy.cn");
+        assertThat(awaitObject(ConfigMap.class, second, "shared-name-config").getData())
+                .containsEntry("MODPROXY_UPSTREAM", "https://mirrors.aliyun.com/goproxy/");
+        awaitObject(Deployment.class, second, "other");
+        markAvailable(first, "shared-name");
+        markAvailable(second, "shared-name");
+        await().atMost(PATIENCE).untilAsserted(() -> {
+            assertThat(fresh(first, "shared-name").getStatus().getUrl()).isEqualTo("http://shared-name." + first + ".svc");
+            assertThat(fresh(second, "shared-name").getStatus().getUrl()).isEqualTo("http://shared-name." + second + ".svc");
+        });
+    }
+
+    @Test
+    void serviceMonitorIsMadeOnlyWhenAskedForAndItsCrdIsInstalled() {
+        String ns = namespace();
+        create(ns, "scraped", spec -> spec.getMetrics().getServiceMonitor().setEnabled(true));
+        create(ns, "unscraped", spec -> { });
+        awaitObject(Deployment.class, ns, "scraped");
+        if (!ClusterUnderTest.isReal()) {
+            await().atMost(PATIENCE).untilAsserted(() ->
+                    assertThat(condition(fresh(ns, "scraped"), Condition.DEGRADED).getStatus()).isEqualTo("False"));
+            assertThat(client.apiextensions().v1().customResourceDefinitions()
+                    .withName("servicemonitors.monitoring.coreos.com").get()).isNull();
+            installServiceMonitorCrd();
+            // any spec change makes the operator look at the cluster's CRDs again
+            edit(ns, "scraped", spec -> spec.getMetrics().getServiceMonitor().setInterval("15s"));
+            edit(ns, "unscraped", spec -> spec.setUpstream("https://goproxy.cn"));
+        }
+
+        ServiceMonitor monitor = awaitObject(ServiceMonitor.class, ns, "scraped");
+        assertThat(monitor.getSpec().getEndpoints().get(0).getPath()).isEqualTo("/q/metrics");
+        await().atMost(PATIENCE).until(() -> "https://goproxy.cn".equals(
+                get(ConfigMap.class, ns, "unscraped-config").getData().get("MODPROXY_UPSTREAM")));
+        assertThat(get(ServiceMonitor.class, ns, "unscraped")).isNull();
+    }
+
+    private void installServiceMonitorCrd() {
+        client.apiextensions().v1().customResourceDefinitions().resource(new CustomResourceDefinitionBuilder()
+                .withNewMetadata().withName("servicemonitors.monitoring.coreos.com").endMetadata()
+                .withNewSpec()
+                .withGroup("monitoring.coreos.com")
+                .withScope("Namespaced")
+                .withNewNames().withKind("ServiceMonitor").withPlural("servicemonitors").endNames()
+                .addNewVersion().withName("v1").withServed(true).withStorage(true)
+                .withNewSchema().withNewOpenAPIV3Schema().withType("object")
+                .withXKubernetesPreserveUnknownFields(true).endOpenAPIV3Schema().endSchema()
+                .endVersion()
+                .endSpec()
+                .build()).create();
+    }
+
+    private String namespace() {
+        String name = "gpc-" + UUID.randomUUID().toString().substring(0, 8);
+        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build())
+                .create();
+        namespaces.add(name);
+        return name;
+    }
+
+    private GoProxyCache create(String ns, String name, Consumer<GoProxyCacheSpec> customize) {
+        GoProxyCache cache = new GoProxyCache();
+        cache.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(ns).build());
+        customize.accept(cache.getSpec());
+        return client.resource(cache).create();
+    }
+
+    /** Edits like kubectl edit: on a conflict with the operator's status write, read again and retry. */
+    private void edit(String ns, String name, Consumer<GoProxyCacheSpec> change) {
+        await().atMost(PATIENCE).ignoreExceptionsInstanceOf(KubernetesClientException.class).until(() -> {
+            client.resources(GoProxyCache.class).inNamespace(ns).withName(name).edit(c -> {
+                change.accept(c.getSpec());
+                return c;
+            });
+            return true;
+        });
+    }
+
+    private GoProxyCache fresh(GoProxyCache cache) {
+        return fresh(cache.getMetadata().getNamespace(), cache.getMetadata().getName());
+    }
+
+    private GoProxyCache fresh(String ns, String name) {
+        return client.resources(GoProxyCache.class).inNamespace(ns).withName(name).get();
+    }
+
+    private <T extends HasMetadata> T get(Class<T> type, String ns, String name) {
+        return client.resources(type).inNamespace(ns).withName(name).get();
+    }
+
+    private <T extends HasMetadata> T awaitObject(Class<T> type, String ns, String name) {
+        return await().atMost(PATIENCE).until(() -> get(type, ns, name), o -> o != null);
+    }
+
+    private static Condition condition(GoProxyCache cache, String type) {
+        assertThat(cache.getStatus()).as("status of %s", cache.getMetadata().getName()).isNotNull();
+        Optional<Condition> c = cache.getStatus().condition(type);
+        assertThat(c).as("condition %s", type).isPresent();
+        return c.get();
+    }
+
+    private static String configHash(Deployment d) {
+        return d.getSpec().getTemplate().getMetadata().getAnnotations().get(CacheNames.CONFIG_HASH_ANNOTATION);
+    }
+
+    private Quantity claimSize(String ns, String name) {
+        return get(PersistentVolumeClaim.class, ns, name).getSpec().getResources().getRequests().get("storage");
+    }
+
+    private static void assertOwnedBy(HasMetadata owned, String uid) {
+        assertThat(owned.getMetadata().getOwnerReferences()).extracting(OwnerReference::getUid).containsExactly(uid);
+        assertThat(owned.getMetadata().getOwnerReferences().get(0).getKind()).isEqualTo("GoProxyCache");
+    }
+
+    /** The mock has no Deployment controller, so the test plays it; a real cluster runs the pods itself. */
+    private void markAvailable(String ns, String name) {
+        if (ClusterUnderTest.isReal()) {
+            return;
+        }
+        Deployment d = awaitObject(Deployment.class, ns, name);
+        d.setStatus(new DeploymentStatusBuilder()
+                .withObservedGeneration(d.getMetadata().getGeneration())
+                .withReplicas(d.getSpec().getReplicas())
+                .withUpdatedReplicas(d.getSpec().getReplicas())
+                .withReadyReplicas(d.getSpec().getReplicas())
+                .withAvailableReplicas(d.getSpec().getReplicas())
+                .withConditions(new DeploymentConditionBuilder().withType("Available").withStatus("True")
+                        .withReason("MinimumReplicasAvailable").build())
+                .build());
+        client.resource(d).updateStatus();
+    }
+}

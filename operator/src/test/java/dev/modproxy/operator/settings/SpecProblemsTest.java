@@ -1,0 +1,58 @@
+package dev.modproxy.operator.settings;
+
+import static dev.modproxy.operator.CacheFixtures.cache;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.modproxy.operator.api.v1alpha1.ObjectStorage;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class SpecProblemsTest {
+
+    @Test
+    void defaultSpecHasNoProblems() {
+        assertThat(SpecProblems.of(cache(spec -> { }))).isEmpty();
+    }
+
+    @Test
+    void severalReplicasNeedSharedStorage() {
+        assertThat(SpecProblems.of(cache(spec -> spec.setReplicas(2)))).singleElement()
+                .satisfies(p -> assertThat(p).contains("ReadWriteMany").contains("objectStorage"));
+        assertThat(SpecProblems.of(cache(spec -> {
+            spec.setReplicas(2);
+            spec.getStorage().setAccessModes(List.of("ReadWriteMany"));
+        }))).isEmpty();
+        assertThat(SpecProblems.of(cache(spec -> {
+            spec.setReplicas(2);
+            ObjectStorage bucket = new ObjectStorage();
+            bucket.setBucket("go-modules");
+            spec.setObjectStorage(bucket);
+        }))).isEmpty();
+    }
+
+    @Test
+    void badFieldsAreEachNamed() {
+        List<String> problems = SpecProblems.of(cache(spec -> {
+            spec.setSumdb("sum golang org");
+            spec.setPrivate(List.of("corp.example.com/*,other.example.com"));
+            spec.setNoSumDB(List.of(""));
+            spec.getStorage().setSize("lots");
+            spec.getInjection().setFallback("https://goproxy.cn,,direct");
+        }));
+        assertThat(problems).hasSize(5);
+        assertThat(String.join("\n", problems))
+                .contains("spec.sumdb")
+                .contains("spec.private[0]")
+                .contains("spec.noSumDB[0]")
+                .contains("spec.storage.size \"lots\"")
+                .contains("spec.injection.fallback entry 2 is empty");
+    }
+
+    @Test
+    void nameMustFitAServiceName() {
+        assertThat(SpecProblems.of(cache("ns", "go.proxy", spec -> { }))).singleElement()
+                .satisfies(p -> assertThat(p).contains("metadata.name \"go.proxy\""));
+        assertThat(SpecProblems.of(cache("ns", "a".repeat(57), spec -> { }))).hasSize(1);
+        assertThat(SpecProblems.of(cache("ns", "a".repeat(56), spec -> { }))).isEmpty();
+    }
+}

@@ -1,0 +1,140 @@
+package dev.modproxy.operator.status;
+
+import static dev.modproxy.operator.CacheFixtures.cache;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.modproxy.operator.api.v1alpha1.Condition;
+import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
+import dev.modproxy.operator.api.v1alpha1.GoProxyCacheStatus;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.api.model.apps.DeploymentConditionBuilder;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class CacheStatusCalculatorTest {
+
+    private static final Instant T0 = Instant.parse("2026-01-01T10:00:00Z");
+    private static final Instant T1 = Instant.parse("2026-01-01T10:05:00Z");
+    private final GoProxyCache cache = cache("team-a", "builds", spec -> { });
+
+    @Test
+    void readyOnlyWhenTheDeploymentIsAvailableWithAReadyPod() {
+        assertThat(condition(compute(seen(null, null)), Condition.READY).getReason()).isEqualTo("DeploymentMissing");
+
+        GoProxyCacheStatus starting = compute(seen(deployment(1, 0, false), service()));
+        assertThat(condition(starting, Condition.READY).getStatus()).isEqualTo("False");
+        assertThat(condition(starting, Condition.READY).getMessage()).contains("app.kubernetes.io/instance=builds");
+        assertThat(condition(starting, Condition.PROGRESSING).getStatus()).isEqualTo("True");
+
+        GoProxyCacheStatus available = compute(seen(deployment(1, 1, true), service()));
+        assertThat(condition(available, Condition.READY).getStatus()).isEqualTo("True");
+        assertThat(condition(available, Condition.PROGRESSING).getStatus()).isEqualTo("False");
+        assertThat(condition(available, Condition.DEGRADED).getStatus()).isEqualTo("False");
+        assertThat(available.getUrl()).isEqualTo("http://builds.team-a.svc");
+        assertThat(available.getReadyReplicas()).isEqualTo(1);
+        assertThat(available.getObservedGeneration()).isEqualTo(1L);
+    }
+
+    @Test
+    void availableButStillRollingIsReadyAndProgressing() {
+        GoProxyCacheStatus rolling = compute(seen(deployment(3, 1, true), service()));
+        assertThat(condition(rolling, Condition.READY).getStatus()).isEqualTo("True");
+        assertThat(condition(rolling, Condition.PROGRESSING).getStatus()).isEqualTo("True");
+        assertThat(condition(rolling, Condition.PROGRESSING).getMessage()).contains("1 ready");
+    }
+
+    @Test
+    void specProblemsMakeItDegradedWithTheFix() {
+        Observation seen = new Observation(Optional.empty(), Optional.empty(), Optional.empty(),
+                List.of("spec.upstream entry 1 \"x\" is not an http(s) URL"), Optional.empty());
+        Condition degraded = condition(CacheStatusCalculator.compute(cache, seen, T0), Condition.DEGRADED);
+        assertThat(degraded.getStatus()).isEqualTo("True");
+        assertThat(degraded.getReason()).isEqualTo("InvalidSpec");
+        assertThat(degraded.getMessage()).contains("spec.upstream entry 1");
+    }
+
+    @Test
+    void applyFailuresAndStalledRolloutsAreDegraded() {
+        Observation failed = new Observation(Optional.empty(), Optional.empty(), Optional.empty(), List.of(),
+                Optional.of(new Observation.Failure("QuotaExceeded", "quota")));
+        assertThat(condition(CacheStatusCalculator.compute(cache, failed, T0), Condition.DEGRADED).getReason())
+                .isEqualTo("QuotaExceeded");
+
+        Deployment refused = deployment(1, 0, false);
+        refused.getStatus().getConditions().add(new DeploymentConditionBuilder().withType("ReplicaFailure")
+                .withStatus("True").withMessage("pods \"builds-x\" is forbidden: exceeded quota: compute").build());
+        Condition degraded = condition(compute(seen(refused, service())), Condition.DEGRADED);
+        assertThat(degraded.getReason()).isEqualTo("RolloutFailed");
+        assertThat(degraded.getMessage()).contains("exceeded quota").contains("ResourceQuota");
+    }
+
+    @Test
+    void shrinkingBelowTheExistingVolumeIsReported() {
+        GoProxyCache shrunk = cache("team-a", "builds", spec -> spec.getStorage().setSize("5Gi"));
+        Observation seen = new Observation(Optional.empty(), Optional.of(claim("10Gi")), Optional.empty(), List.of(),
+                Optional.empty());
+        GoProxyCacheStatus status = CacheStatusCalculator.compute(shrunk, seen, T0);
+        Condition degraded = condition(status, Condition.DEGRADED);
+        assertThat(degraded.getReason()).isEqualTo("StorageShrinkRefused");
+        assertThat(degraded.getMessage()).contains("at least 10Gi");
+        assertThat(status.getStorageCapacity()).isEqualTo("10Gi");
+    }
+
+    @Test
+    void transitionTimeIsKeptWhileAConditionHoldsAndMovesWhenItFlips() {
+        GoProxyCacheStatus first = compute(seen(deployment(1, 0, false), service()));
+        cache.setStatus(first);
+        GoProxyCacheStatus same = CacheStatusCalculator.compute(cache, seen(deployment(1, 0, false), service()), T1);
+        assertThat(same).isEqualTo(first);
+
+        GoProxyCacheStatus flipped = CacheStatusCalculator.compute(cache, seen(deployment(1, 1, true), service()), T1);
+        assertThat(condition(flipped, Condition.READY).getLastTransitionTime()).isEqualTo("2026-01-01T10:05:00Z");
+        assertThat(condition(flipped, Condition.DEGRADED).getLastTransitionTime()).isEqualTo("2026-01-01T10:00:00Z");
+    }
+
+    private GoProxyCacheStatus compute(Observation seen) {
+        return CacheStatusCalculator.compute(cache, seen, T0);
+    }
+
+    private static Observation seen(Deployment deployment, Service service) {
+        return new Observation(Optional.ofNullable(deployment), Optional.empty(), Optional.ofNullable(service),
+                List.of(), Optional.empty());
+    }
+
+    private static Condition condition(GoProxyCacheStatus status, String type) {
+        return status.condition(type).orElseThrow();
+    }
+
+    private static Deployment deployment(int replicas, int ready, boolean available) {
+        return new DeploymentBuilder()
+                .withNewMetadata().withName("builds").withGeneration(2L).endMetadata()
+                .withNewSpec().withReplicas(replicas).endSpec()
+                .withNewStatus()
+                .withObservedGeneration(2L)
+                .withReplicas(replicas)
+                .withUpdatedReplicas(replicas)
+                .withReadyReplicas(ready)
+                .addNewCondition().withType("Available").withStatus(available ? "True" : "False").endCondition()
+                .endStatus()
+                .build();
+    }
+
+    private static Service service() {
+        return new ServiceBuilder().withNewMetadata().withName("builds").endMetadata().build();
+    }
+
+    private static PersistentVolumeClaim claim(String size) {
+        return new PersistentVolumeClaimBuilder()
+                .withNewSpec().withNewResources().addToRequests("storage", new Quantity(size)).endResources().endSpec()
+                .withNewStatus().addToCapacity("storage", new Quantity(size)).endStatus()
+                .build();
+    }
+}

@@ -1,0 +1,34 @@
+package dev.modproxy.operator.status;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.StatusBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.AggregatedOperatorException;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class FailureExplainerTest {
+
+    @Test
+    void quotaRefusalSaysWhichQuotaAndHowToFix() {
+        var quota = api(403, "persistentvolumeclaims \"builds-cache\" is forbidden: exceeded quota: storage, "
+                + "requested: requests.storage=10Gi, used: requests.storage=95Gi, limited: requests.storage=100Gi");
+        var failure = FailureExplainer.explain(new AggregatedOperatorException("workflow failed",
+                Map.of("volume", new RuntimeException("wrapped", quota))));
+        assertThat(failure.reason()).isEqualTo("QuotaExceeded");
+        assertThat(failure.message()).contains("limited: requests.storage=100Gi").contains("raise the quota");
+    }
+
+    @Test
+    void permissionAndValidationErrorsAreTellApart() {
+        assertThat(FailureExplainer.explain(api(403, "servicemonitors is forbidden")).reason()).isEqualTo("Forbidden");
+        assertThat(FailureExplainer.explain(api(422, "spec.accessModes: Forbidden: field is immutable")).message())
+                .contains("field is immutable");
+        assertThat(FailureExplainer.explain(new IllegalStateException("boom")).reason()).isEqualTo("ReconcileFailed");
+    }
+
+    private static KubernetesClientException api(int code, String message) {
+        return new KubernetesClientException(new StatusBuilder().withCode(code).withMessage(message).build());
+    }
+}
