@@ -17,10 +17,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
-import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.SSLOptions;
 
@@ -32,10 +30,8 @@ import io.vertx.core.net.SSLOptions;
 @ApplicationScoped
 public class WebhookServer {
 
-    public static final String PATH = "/mutate-pods";
+    public static final String PATH = MutatePodsRoute.PATH;
     private static final Logger LOG = Logger.getLogger(WebhookServer.class);
-    // the API server caps requests at 3 MiB; anything larger is not an AdmissionReview
-    private static final long MAX_BODY = 4L * 1024 * 1024;
 
     @Inject
     Vertx vertx;
@@ -120,43 +116,12 @@ public class WebhookServer {
     private Future<HttpServer> listen(PemKeyCertOptions keyCert) {
         HttpServer created = vertx.createHttpServer(new HttpServerOptions().setSsl(true).setKeyCertOptions(keyCert)
                 .setPort(config.port()));
-        created.requestHandler(this::route);
+        created.requestHandler(new MutatePodsRoute(vertx, handler));
         Promise<HttpServer> listening = Promise.promise();
         created.listen().onSuccess(bound -> {
             server = bound;
             listening.complete(bound);
         }).onFailure(listening::fail);
         return listening.future();
-    }
-
-    private void route(HttpServerRequest request) {
-        if (!PATH.equals(request.path())) {
-            request.response().setStatusCode(404).end("not found: the webhook serves POST " + PATH + "\n");
-            return;
-        }
-        if (request.method() != HttpMethod.POST) {
-            request.response().setStatusCode(405).putHeader("Allow", "POST").end("use POST\n");
-            return;
-        }
-        String length = request.getHeader("Content-Length");
-        if (length != null && parseLong(length) > MAX_BODY) {
-            request.response().setStatusCode(413).end("AdmissionReview larger than " + MAX_BODY + " bytes\n");
-            return;
-        }
-        request.body()
-                .compose(body -> vertx.executeBlocking(() -> handler.handle(body.getBytes()), false))
-                .onSuccess(reply -> request.response().setStatusCode(reply.status())
-                        .putHeader("Content-Type", reply.contentType())
-                        .end(Buffer.buffer(reply.body())))
-                .onFailure(failure -> request.response().setStatusCode(400)
-                        .end("cannot read the request body: " + failure.getMessage() + "\n"));
-    }
-
-    private static long parseLong(String value) {
-        try {
-            return Long.parseLong(value.trim());
-        } catch (NumberFormatException e) {
-            return -1;
-        }
     }
 }
