@@ -15,11 +15,15 @@ public final class FailureExplainer {
 
     public static Observation.Failure explain(Exception error) {
         List<Throwable> causes = new ArrayList<>();
-        if (error instanceof AggregatedOperatorException aggregated) {
-            for (Map.Entry<String, Exception> e : aggregated.getAggregatedExceptions().entrySet()) {
-                causes.add(e.getValue());
+        // the workflow's per-dependent errors arrive wrapped in an OperatorException
+        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof AggregatedOperatorException aggregated) {
+                for (Map.Entry<String, Exception> e : aggregated.getAggregatedExceptions().entrySet()) {
+                    causes.add(e.getValue());
+                }
             }
-        } else {
+        }
+        if (causes.isEmpty()) {
             causes.add(error);
         }
         Optional<KubernetesClientException> api = causes.stream().map(FailureExplainer::apiCause)

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.AggregatedOperatorException;
+import io.javaoperatorsdk.operator.OperatorException;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -14,8 +15,8 @@ class FailureExplainerTest {
     void quotaRefusalSaysWhichQuotaAndHowToFix() {
         var quota = api(403, "persistentvolumeclaims \"builds-cache\" is forbidden: exceeded quota: storage, "
                 + "requested: requests.storage=10Gi, used: requests.storage=95Gi, limited: requests.storage=100Gi");
-        var failure = FailureExplainer.explain(new AggregatedOperatorException("workflow failed",
-                Map.of("volume", new RuntimeException("wrapped", quota))));
+        var failure = FailureExplainer.explain(new OperatorException(new AggregatedOperatorException(
+                "workflow failed", Map.of("volume", new RuntimeException("wrapped", quota)))));
         assertThat(failure.reason()).isEqualTo("QuotaExceeded");
         assertThat(failure.message()).contains("limited: requests.storage=100Gi").contains("raise the quota");
     }
