@@ -24,3 +24,6 @@ for _ in $(seq 1 100); do [ -s "$work/port" ] && break; sleep 0.2; done
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg), cores: $(nproc)"
 java -cp "$work/classes:$cp" LatencyDriver "https://localhost:$(cat "$work/port")/mutate-pods" \
   "$work/ca.crt" "operator/src/test/resources/admission/$fixture" "$rate" 10 "$seconds" "$connections"
+kill "$server"; wait "$server" 2>/dev/null || true
+grep 'handler time' "$work/server.log" || true
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

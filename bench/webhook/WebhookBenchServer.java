@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 
 import dev.modproxy.operator.webhook.AdmissionReviewHandler;
 import dev.modproxy.operator.webhook.CacheDirectory;
@@ -15,6 +16,8 @@ import dev.modproxy.operator.webhook.PodMutator;
 import dev.modproxy.operator.webhook.tls.CertificateIssuer;
 import dev.modproxy.operator.webhook.tls.Pem;
 import dev.modproxy.operator.webhook.tls.WebhookCertificate;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.distribution.ValueAtPercentile;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -50,8 +53,18 @@ public class WebhookBenchServer {
                 return NamespaceInfo.UNKNOWN;
             }
         };
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
         AdmissionReviewHandler handler = new AdmissionReviewHandler(new PodMutator(directory, Set.of("kube-system")),
-                new InjectionMetrics(new SimpleMeterRegistry()));
+                new InjectionMetrics(registry));
+        // on SIGTERM: the handler's own time per review (the operator's modproxy_webhook_review_seconds)
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            Timer timer = registry.get("modproxy.webhook.review").timer();
+            StringBuilder line = new StringBuilder("handler time per review (" + timer.count() + " reviews):");
+            for (ValueAtPercentile p : timer.takeSnapshot().percentileValues()) {
+                line.append(String.format(" p%.0f %.2f ms", p.percentile() * 100, p.value(TimeUnit.MILLISECONDS)));
+            }
+            System.out.println(line);
+        }));
         Vertx vertx = Vertx.vertx();
         HttpServer server = vertx.createHttpServer(new HttpServerOptions().setSsl(true).setPort(0)
                         .setKeyCertOptions(new PemKeyCertOptions()

@@ -27,12 +27,17 @@ final class WebhookClient {
     }
 
     static Answer post(Vertx vertx, int port, String caPem, String host, byte[] body) throws Exception {
+        return send(vertx, port, caPem, host, HttpMethod.POST, WebhookServer.PATH, body);
+    }
+
+    static Answer send(Vertx vertx, int port, String caPem, String host, HttpMethod method, String path, byte[] body)
+            throws Exception {
         HttpClient client = vertx.createHttpClient(new HttpClientOptions().setSsl(true).setVerifyHost(true)
                 .setTrustOptions(new PemTrustOptions().addCertValue(Buffer.buffer(caPem))));
         try {
-            RequestOptions request = new RequestOptions().setMethod(HttpMethod.POST)
+            RequestOptions request = new RequestOptions().setMethod(method)
                     .setServer(SocketAddress.inetSocketAddress(port, "127.0.0.1"))
-                    .setHost(host).setPort(port).setURI(WebhookServer.PATH)
+                    .setHost(host).setPort(port).setURI(path)
                     .putHeader("Content-Type", "application/json");
             return client.request(request)
                     .compose(req -> req.send(Buffer.buffer(body)).compose(response -> response.body().map(payload -> {

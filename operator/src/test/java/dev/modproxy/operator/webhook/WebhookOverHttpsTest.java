@@ -47,6 +47,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
 
 @QuarkusTest
 @TestProfile(WebhookEnabledProfile.class)
@@ -121,6 +122,22 @@ class WebhookOverHttpsTest {
         String strangerCa = new CertificateIssuer(Clock.systemUTC()).newAuthority(List.of("x")).caCertificatePem();
         assertThrows(ExecutionException.class,
                 () -> WebhookClient.post(vertx, server.port(), strangerCa, SERVICE_HOST, review("unlabeled-pod.json")));
+    }
+
+    @Test
+    void onlyPostToMutatePodsIsServed() throws Exception {
+        post("unlabeled-pod.json");
+        WebhookClient.Answer get = WebhookClient.send(vertx, server.port(), storedCa(), SERVICE_HOST, HttpMethod.GET,
+                WebhookServer.PATH, new byte[0]);
+        WebhookClient.Answer elsewhere = WebhookClient.send(vertx, server.port(), storedCa(), SERVICE_HOST,
+                HttpMethod.POST, "/validate", review("unlabeled-pod.json"));
+        WebhookClient.Answer malformed = WebhookClient.post(vertx, server.port(), storedCa(), SERVICE_HOST,
+                review("malformed.json"));
+
+        assertEquals(405, get.status());
+        assertEquals(404, elsewhere.status());
+        assertEquals(400, malformed.status());
+        assertTrue(new String(malformed.body(), StandardCharsets.UTF_8).startsWith("malformed AdmissionReview: body is not JSON"));
     }
 
     @Test
