@@ -23,7 +23,18 @@ public class WebhookBeans {
     @Produces
     @ApplicationScoped
     KubernetesCacheDirectory cacheDirectory(KubernetesClient client, WebhookConfig config) {
-        return new KubernetesCacheDirectory(client, config.watchedNamespaces().orElse(List.of()));
+        return new KubernetesCacheDirectory(client, watchedNamespaces(client, config));
+    }
+
+    /** The reconciler's namespaces, including the JOSDK keywords its setting accepts. */
+    static List<String> watchedNamespaces(KubernetesClient client, WebhookConfig config) {
+        List<String> configured = config.watchedNamespaces().orElse(List.of());
+        if (configured.contains("JOSDK_ALL_NAMESPACES")) {
+            return List.of();
+        }
+        return configured.stream()
+                .map(ns -> "JOSDK_WATCH_CURRENT".equals(ns) ? operatorNamespace(client, config) : ns)
+                .distinct().toList();
     }
 
     void closeDirectory(@Disposes KubernetesCacheDirectory directory) {
