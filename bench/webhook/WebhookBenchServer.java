@@ -1,0 +1,79 @@
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import dev.modproxy.operator.webhook.AdmissionReviewHandler;
+import dev.modproxy.operator.webhook.CacheDirectory;
+import dev.modproxy.operator.webhook.CacheRef;
+import dev.modproxy.operator.webhook.CacheTarget;
+import dev.modproxy.operator.webhook.InjectionMetrics;
+import dev.modproxy.operator.webhook.MutatePodsRoute;
+import dev.modproxy.operator.webhook.PodMutator;
+import dev.modproxy.operator.webhook.tls.CertificateIssuer;
+import dev.modproxy.operator.webhook.tls.Pem;
+import dev.modproxy.operator.webhook.tls.WebhookCertificate;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.distribution.ValueAtPercentile;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.net.PemKeyCertOptions;
+
+/**
+ * The webhook's HTTPS stack without Quarkus and without an API server: the operator's own
+ * MutatePodsRoute, AdmissionReviewHandler and generated certificate, with caches answered from
+ * memory as the informers answer them in the operator. Args: directory for port and ca.crt.
+ */
+public class WebhookBenchServer {
+
+    public static void main(String[] args) throws Exception {
+        Path out = Path.of(args[0]);
+        WebhookCertificate certificate = new CertificateIssuer(Clock.systemUTC()).newAuthority(List.of("localhost"));
+        CacheTarget cache = new CacheTarget(new CacheRef("ci", "gomod"), "http://gomod.ci.svc", "https://goproxy.cn,direct",
+                List.of("git.corp.example.com/*"), List.of(), true, false);
+        CacheDirectory directory = new CacheDirectory() {
+            @Override
+            public Optional<CacheTarget> find(CacheRef ref) {
+                return ref.equals(cache.ref()) ? Optional.of(cache) : Optional.empty();
+            }
+
+            @Override
+            public List<CacheTarget> inNamespace(String namespace) {
+                return namespace.equals("ci") ? List.of(cache) : List.of();
+            }
+
+            @Override
+            public NamespaceInfo namespace(String name) {
+                return NamespaceInfo.UNKNOWN;
+            }
+        };
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        AdmissionReviewHandler handler = new AdmissionReviewHandler(new PodMutator(directory, Set.of("kube-system")),
+                new InjectionMetrics(registry));
+        // on SIGTERM: the handler's own time per review (the operator's modproxy_webhook_review_seconds)
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            Timer timer = registry.get("modproxy.webhook.review").timer();
+            StringBuilder line = new StringBuilder("handler time per review (" + timer.count() + " reviews):");
+            for (ValueAtPercentile p : timer.takeSnapshot().percentileValues()) {
+                line.append(String.format(" p%.0f %.2f ms", p.percentile() * 100, p.value(TimeUnit.MILLISECONDS)));
+            }
+            System.out.println(line);
+        }));
+        Vertx vertx = Vertx.vertx();
+        HttpServer server = vertx.createHttpServer(new HttpServerOptions().setSsl(true).setPort(0)
+                        .setKeyCertOptions(new PemKeyCertOptions()
+                                .setCertValue(Buffer.buffer(certificate.certificatePem()))
+                                .setKeyValue(Buffer.buffer(Pem.of(certificate.key())))))
+                .requestHandler(new MutatePodsRoute(vertx, handler));
+        server.listen().toCompletionStage().toCompletableFuture().get();
+        Files.writeString(out.resolve("ca.crt"), certificate.caCertificatePem());
+        Files.writeString(out.resolve("port"), Integer.toString(server.actualPort()));
+        System.out.println("webhook bench server on https://localhost:" + server.actualPort() + "/mutate-pods");
+    }
+}

@@ -1,0 +1,130 @@
+package dev.modproxy.operator.webhook;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+
+import org.jboss.logging.Logger;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.fabric8.kubernetes.api.model.StatusBuilder;
+import io.fabric8.kubernetes.api.model.admission.v1.AdmissionRequest;
+import io.fabric8.kubernetes.api.model.admission.v1.AdmissionResponse;
+import io.fabric8.kubernetes.api.model.admission.v1.AdmissionResponseBuilder;
+import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReview;
+import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReviewBuilder;
+
+/**
+ * HTTP body in, HTTP answer out, for {@code POST /mutate-pods}. Never throws and never denies:
+ * a review it cannot read gets a 400 with the reason; one with a uid gets "allowed" and the reason
+ * as status message, so the pod is admitted unchanged.
+ */
+public final class AdmissionReviewHandler {
+
+    private static final Logger LOG = Logger.getLogger(AdmissionReviewHandler.class);
+    private static final String API_VERSION = "admission.k8s.io/v1";
+
+    private final PodMutator mutator;
+    private final InjectionMetrics metrics;
+    private final ObjectMapper mapper = new ObjectMapper();
+
+    public AdmissionReviewHandler(PodMutator mutator, InjectionMetrics metrics) {
+        this.mutator = mutator;
+        this.metrics = metrics;
+    }
+
+    /** {@code body} is JSON for status 200, plain text otherwise. */
+    public record Reply(int status, String contentType, byte[] body) {
+
+        static Reply badRequest(String message) {
+            return new Reply(400, "text/plain; charset=utf-8", (message + "\n").getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    public Reply handle(byte[] body) {
+        long started = System.nanoTime();
+        Outcome outcome = Outcome.ERROR;
+        String uid = "";
+        try {
+            JsonNode tree;
+            try {
+                tree = mapper.readTree(body);
+            } catch (JsonProcessingException e) {
+                return Reply.badRequest("malformed AdmissionReview: body is not JSON (" + e.getOriginalMessage() + ")");
+            } catch (IOException e) {
+                return Reply.badRequest("malformed AdmissionReview: unreadable body");
+            }
+            if (tree == null || !tree.isObject()) {
+                return Reply.badRequest("malformed AdmissionReview: body is not a JSON object");
+            }
+            if (!API_VERSION.equals(tree.path("apiVersion").asText()) || !"AdmissionReview".equals(tree.path("kind").asText())) {
+                return Reply.badRequest("expected apiVersion " + API_VERSION + ", kind AdmissionReview");
+            }
+            JsonNode requestNode = tree.get("request");
+            if (requestNode == null || !requestNode.isObject()) {
+                return Reply.badRequest("malformed AdmissionReview: no request");
+            }
+            uid = requestNode.path("uid").asText("");
+            if (uid.isEmpty()) {
+                return Reply.badRequest("malformed AdmissionReview: request.uid is missing");
+            }
+            AdmissionRequest request;
+            try {
+                request = mapper.treeToValue(requestNode, AdmissionRequest.class);
+            } catch (JsonProcessingException e) {
+                return allowedWithMessage(uid, "modproxy: cannot read request: " + e.getOriginalMessage());
+            } catch (IllegalArgumentException e) {
+                return allowedWithMessage(uid, "modproxy: cannot read request: " + e.getMessage());
+            }
+            PodMutator.Mutation mutation;
+            try {
+                mutation = mutator.mutate(request);
+            } catch (MalformedReviewException e) {
+                return allowedWithMessage(uid, "modproxy: " + e.getMessage());
+            }
+            outcome = mutation.outcome();
+            LOG.debugf("review %s: %s (%s)", uid, outcome.tag(), mutation.reason());
+            return ok(response(uid, mutation));
+        } catch (RuntimeException e) {
+            LOG.error("admission review failed; pod admitted unchanged", e);
+            outcome = Outcome.ERROR;
+            String message = "modproxy webhook error: " + e.getClass().getSimpleName();
+            return uid.isEmpty() ? Reply.badRequest(message) : allowedWithMessage(uid, message);
+        } finally {
+            metrics.record(outcome, System.nanoTime() - started);
+        }
+    }
+
+    private AdmissionResponse response(String uid, PodMutator.Mutation mutation) {
+        AdmissionResponseBuilder response = new AdmissionResponseBuilder().withUid(uid).withAllowed(true);
+        if (!mutation.warnings().isEmpty()) {
+            response.withWarnings(mutation.warnings());
+        }
+        if (!mutation.patch().isEmpty()) {
+            response.withPatchType("JSONPatch")
+                    .withPatch(Base64.getEncoder().encodeToString(
+                            mutation.patch().toJson().toString().getBytes(StandardCharsets.UTF_8)));
+        }
+        return response.build();
+    }
+
+    private Reply allowedWithMessage(String uid, String message) {
+        LOG.warnf("review %s admitted unchanged: %s", uid, message);
+        return ok(new AdmissionResponseBuilder().withUid(uid).withAllowed(true)
+                .withStatus(new StatusBuilder().withCode(200).withMessage(message).build())
+                .build());
+    }
+
+    private Reply ok(AdmissionResponse response) {
+        AdmissionReview review = new AdmissionReviewBuilder().withApiVersion(API_VERSION).withKind("AdmissionReview")
+                .withResponse(response).build();
+        try {
+            return new Reply(200, "application/json", mapper.writeValueAsBytes(review));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write AdmissionReview", e);
+        }
+    }
+}

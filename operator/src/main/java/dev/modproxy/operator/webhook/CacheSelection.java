@@ -1,0 +1,99 @@
+package dev.modproxy.operator.webhook;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Decides whether a pod asked for a cache, and which one.
+ *
+ * <p>Opt-in: pod label {@code modproxy.dev/inject} ("true" or a cache name), or namespace label
+ * {@code modproxy.dev/inject=enabled}; the pod label "false" always opts out. The cache, first
+ * match wins: a cache name in the pod label; the {@code modproxy.dev/cache} annotation of the pod,
+ * then of its namespace ("name" or "namespace/name"); the GoProxyCache of the pod's namespace
+ * annotated {@code modproxy.dev/default: "true"}; the only GoProxyCache of the pod's namespace.
+ */
+public final class CacheSelection {
+
+    public sealed interface Outcome {
+    }
+
+    /** The pod did not ask for injection (or opted out). */
+    public record NotRequested(String reason) implements Outcome {
+    }
+
+    public record Chosen(CacheTarget cache) implements Outcome {
+    }
+
+    /** The pod asked, but no cache matches: the pod stays unchanged and the user is told why. */
+    public record Unavailable(String warning) implements Outcome {
+    }
+
+    private final CacheDirectory directory;
+
+    public CacheSelection(CacheDirectory directory) {
+        this.directory = directory;
+    }
+
+    public Outcome select(String namespace, Map<String, String> podLabels, Map<String, String> podAnnotations) {
+        String label = trimmed(podLabels.get(InjectionLabels.INJECT));
+        if ("false".equalsIgnoreCase(label)) {
+            return new NotRequested("pod label " + InjectionLabels.INJECT + "=false");
+        }
+        CacheDirectory.NamespaceInfo namespaceInfo = directory.namespace(namespace);
+        boolean namespaceEnabled = InjectionLabels.NAMESPACE_ENABLED
+                .equals(trimmed(namespaceInfo.labels().get(InjectionLabels.INJECT)));
+        if (label == null && !namespaceEnabled) {
+            return new NotRequested("neither the pod nor namespace " + namespace + " opted in");
+        }
+        if (label != null && !"true".equalsIgnoreCase(label)) {
+            return named(label, namespace, "pod label " + InjectionLabels.INJECT);
+        }
+        String podChoice = trimmed(podAnnotations.get(InjectionLabels.CACHE));
+        if (podChoice != null) {
+            return named(podChoice, namespace, "pod annotation " + InjectionLabels.CACHE);
+        }
+        String namespaceChoice = trimmed(namespaceInfo.annotations().get(InjectionLabels.CACHE));
+        if (namespaceChoice != null) {
+            return named(namespaceChoice, namespace, "namespace annotation " + InjectionLabels.CACHE);
+        }
+        return namespaceDefault(namespace);
+    }
+
+    private Outcome named(String value, String namespace, String source) {
+        Optional<CacheRef> ref = CacheRef.parse(value, namespace);
+        if (ref.isEmpty()) {
+            return new Unavailable(source + " value \"" + value + "\" is not a cache name or namespace/name");
+        }
+        return directory.find(ref.get())
+                .<Outcome>map(Chosen::new)
+                .orElseGet(() -> new Unavailable("GoProxyCache " + ref.get() + " (from " + source
+                        + ") does not exist; pod left unchanged"));
+    }
+
+    private Outcome namespaceDefault(String namespace) {
+        List<CacheTarget> caches = directory.inNamespace(namespace);
+        List<CacheTarget> marked = caches.stream().filter(CacheTarget::markedDefault).toList();
+        if (marked.size() == 1) {
+            return new Chosen(marked.get(0));
+        }
+        if (marked.size() > 1) {
+            return new Unavailable(marked.size() + " GoProxyCaches in namespace " + namespace + " are annotated "
+                    + InjectionLabels.DEFAULT_CACHE + "=true; name one with label " + InjectionLabels.INJECT
+                    + "; pod left unchanged");
+        }
+        if (caches.size() == 1) {
+            return new Chosen(caches.get(0));
+        }
+        if (caches.isEmpty()) {
+            return new Unavailable("no GoProxyCache in namespace " + namespace + " (name another with annotation "
+                    + InjectionLabels.CACHE + "=namespace/name); pod left unchanged");
+        }
+        return new Unavailable(caches.size() + " GoProxyCaches in namespace " + namespace
+                + " and none annotated " + InjectionLabels.DEFAULT_CACHE + "=true; pod left unchanged");
+    }
+
+    private static String trimmed(String value) {
+        return value == null || value.isBlank() ? null : value.trim();
+    }
+}

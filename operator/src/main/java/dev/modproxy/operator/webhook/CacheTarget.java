@@ -1,0 +1,27 @@
+package dev.modproxy.operator.webhook;
+
+import java.util.List;
+
+/**
+ * What the webhook needs to know about one GoProxyCache.
+ *
+ * @param url the cache's in-cluster URL (status.url); blank until the operator has published it
+ * @param fallback GOPROXY chain build pods use after the cache, or when it is not Ready
+ * @param privatePatterns GOPRIVATE patterns (spec.private)
+ * @param noSumDbPatterns GONOSUMDB patterns (spec.noSumDB)
+ * @param ready the Ready condition is True
+ * @param markedDefault annotated as its namespace's default cache
+ */
+public record CacheTarget(CacheRef ref, String url, String fallback, List<String> privatePatterns,
+        List<String> noSumDbPatterns, boolean ready, boolean markedDefault) {
+
+    public CacheTarget {
+        privatePatterns = privatePatterns == null ? List.of() : List.copyOf(privatePatterns);
+        noSumDbPatterns = noSumDbPatterns == null ? List.of() : List.copyOf(noSumDbPatterns);
+    }
+
+    /** Ready and reachable: a cache without a URL yet cannot be put in front of anything. */
+    public boolean serving() {
+        return ready && url != null && !url.isBlank();
+    }
+}

@@ -1,0 +1,37 @@
+package dev.modproxy.operator.webhook;
+
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+/**
+ * {@code modproxy_webhook_injections_total{outcome}} and {@code modproxy_webhook_review_seconds}
+ * (time spent handling one AdmissionReview, TLS and network excluded).
+ */
+public final class InjectionMetrics {
+
+    private final Map<Outcome, Counter> injections = new EnumMap<>(Outcome.class);
+    private final Timer latency;
+
+    public InjectionMetrics(MeterRegistry registry) {
+        for (Outcome outcome : Outcome.values()) {
+            injections.put(outcome, Counter.builder("modproxy.webhook.injections")
+                    .description("Pods seen by the admission webhook, by what it did")
+                    .tag("outcome", outcome.tag())
+                    .register(registry));
+        }
+        latency = Timer.builder("modproxy.webhook.review")
+                .description("Time to handle one AdmissionReview")
+                .publishPercentiles(0.5, 0.99)
+                .register(registry);
+    }
+
+    void record(Outcome outcome, long nanos) {
+        injections.get(outcome).increment();
+        latency.record(nanos, TimeUnit.NANOSECONDS);
+    }
+}

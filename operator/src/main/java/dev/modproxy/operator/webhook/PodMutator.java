@@ -1,0 +1,154 @@
+package dev.modproxy.operator.webhook;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.admission.v1.AdmissionRequest;
+
+/** Turns one admission request into the patch that points the pod's Go builds at a cache. */
+public final class PodMutator {
+
+    private final CacheSelection selection;
+    private final Set<String> excludedNamespaces;
+
+    public PodMutator(CacheDirectory directory, Set<String> excludedNamespaces) {
+        this.selection = new CacheSelection(directory);
+        this.excludedNamespaces = Set.copyOf(excludedNamespaces);
+    }
+
+    /** The result for one pod; {@code patch} is empty unless something was added. */
+    public record Mutation(Outcome outcome, JsonPatch patch, List<String> warnings, String reason) {
+
+        static Mutation skipped(String reason) {
+            return new Mutation(Outcome.SKIPPED, new JsonPatch(), List.of(), reason);
+        }
+    }
+
+    public Mutation mutate(AdmissionRequest request) {
+        if (!"CREATE".equals(request.getOperation())) {
+            return Mutation.skipped("operation " + request.getOperation() + " is not CREATE");
+        }
+        if (request.getKind() == null || !"Pod".equals(request.getKind().getKind())
+                || !isBlank(request.getKind().getGroup())) {
+            return Mutation.skipped("object is not a Pod");
+        }
+        if (!isBlank(request.getSubResource())) {
+            return Mutation.skipped("subresource " + request.getSubResource());
+        }
+        if (!(request.getObject() instanceof Pod pod)) {
+            throw new MalformedReviewException("request.object is missing or not a Pod");
+        }
+        ObjectMeta meta = pod.getMetadata() == null ? new ObjectMeta() : pod.getMetadata();
+        // on CREATE the pod's own metadata.namespace may still be empty
+        String namespace = !isBlank(request.getNamespace()) ? request.getNamespace() : meta.getNamespace();
+        if (isBlank(namespace)) {
+            throw new MalformedReviewException("request.namespace is missing");
+        }
+        if (excludedNamespaces.contains(namespace)) {
+            return Mutation.skipped("namespace " + namespace + " is excluded");
+        }
+        CacheSelection.Outcome chosen = selection.select(namespace, orEmpty(meta.getLabels()),
+                orEmpty(meta.getAnnotations()));
+        if (chosen instanceof CacheSelection.NotRequested notRequested) {
+            return Mutation.skipped(notRequested.reason());
+        }
+        if (chosen instanceof CacheSelection.Unavailable unavailable) {
+            return new Mutation(Outcome.SKIPPED, new JsonPatch(), List.of("modproxy: " + unavailable.warning()),
+                    unavailable.warning());
+        }
+        return inject(pod, meta, ((CacheSelection.Chosen) chosen).cache());
+    }
+
+    private Mutation inject(Pod pod, ObjectMeta meta, CacheTarget cache) {
+        Outcome outcome = cache.serving() ? Outcome.INJECTED : Outcome.FALLBACK_ONLY;
+        List<String> warnings = new ArrayList<>();
+        if (outcome == Outcome.FALLBACK_ONLY) {
+            warnings.add("modproxy: GoProxyCache " + cache.ref() + " is not Ready; GOPROXY set to its fallback chain");
+        }
+        Map<String, String> env = GoEnvironment.forCache(cache);
+        JsonPatch patch = new JsonPatch();
+        int touched = 0;
+        if (pod.getSpec() != null) {
+            touched += addMissing(patch, "/spec/initContainers", pod.getSpec().getInitContainers(), env);
+            touched += addMissing(patch, "/spec/containers", pod.getSpec().getContainers(), env);
+        }
+        if (touched == 0) {
+            return new Mutation(Outcome.SKIPPED, patch, warnings,
+                    "every container already sets " + String.join(", ", env.keySet()));
+        }
+        annotate(patch, pod.getMetadata() != null, meta, cache, outcome);
+        return new Mutation(outcome, patch, warnings, touched + " container(s) use " + cache.ref());
+    }
+
+    private static int addMissing(JsonPatch patch, String listPath, List<Container> containers,
+            Map<String, String> env) {
+        if (containers == null) {
+            return 0;
+        }
+        int touched = 0;
+        for (int i = 0; i < containers.size(); i++) {
+            List<EnvVar> existing = containers.get(i).getEnv();
+            // by name only: a value, a valueFrom or an empty value all mean the container decided
+            Set<String> present = new HashSet<>();
+            if (existing != null) {
+                existing.forEach(var -> present.add(var.getName()));
+            }
+            ArrayNode missing = JsonNodeFactory.instance.arrayNode();
+            env.forEach((name, value) -> {
+                if (!present.contains(name)) {
+                    missing.add(JsonNodeFactory.instance.objectNode().put("name", name).put("value", value));
+                }
+            });
+            if (missing.isEmpty()) {
+                continue;
+            }
+            String envPath = listPath + "/" + i + "/env";
+            if (existing == null || existing.isEmpty()) {
+                // "add" of the whole array also works when the pod carries "env": []
+                patch.add(envPath, missing);
+            } else {
+                missing.forEach(var -> patch.add(envPath + "/-", var));
+            }
+            touched++;
+        }
+        return touched;
+    }
+
+    private static void annotate(JsonPatch patch, boolean hasMetadata, ObjectMeta meta, CacheTarget cache,
+            Outcome outcome) {
+        ObjectNode record = JsonNodeFactory.instance.objectNode();
+        record.put("cache", cache.ref().toString());
+        record.put("outcome", outcome.tag());
+        String value = record.toString();
+        Map<String, String> annotations = meta.getAnnotations();
+        if (!hasMetadata) {
+            ObjectNode metadata = JsonNodeFactory.instance.objectNode();
+            metadata.set("annotations", JsonNodeFactory.instance.objectNode().put(InjectionLabels.INJECTED, value));
+            patch.add("/metadata", metadata);
+        } else if (annotations == null || annotations.isEmpty()) {
+            patch.add("/metadata/annotations", JsonNodeFactory.instance.objectNode().put(InjectionLabels.INJECTED, value));
+        } else if (!value.equals(annotations.get(InjectionLabels.INJECTED))) {
+            patch.add("/metadata/annotations/" + JsonPatch.token(InjectionLabels.INJECTED),
+                    JsonNodeFactory.instance.textNode(value));
+        }
+    }
+
+    private static Map<String, String> orEmpty(Map<String, String> map) {
+        return map == null ? Map.of() : map;
+    }
+
+    private static boolean isBlank(String value) {
+        return value == null || value.isBlank();
+    }
+}

@@ -1,0 +1,59 @@
+package dev.modproxy.operator.webhook;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** Settings of the admission webhook (keys {@code modproxy.webhook.*}, env {@code MODPROXY_WEBHOOK_*}). */
+@ConfigMapping(prefix = "modproxy.webhook")
+public interface WebhookConfig {
+
+    enum CertMode {
+        OPERATOR, CERT_MANAGER
+    }
+
+    @WithDefault("true")
+    boolean enabled();
+
+    /** HTTPS port of /mutate-pods; 0 picks a free one (tests). */
+    @WithDefault("8443")
+    int port();
+
+    /** operator: self-managed CA and certificate; cert-manager: mounted files, caBundle injected by cert-manager. */
+    @WithDefault("operator")
+    CertMode certMode();
+
+    /** Secret holding tls.crt, tls.key, ca.crt (and ca.key in operator mode), in the operator's namespace. */
+    @WithDefault("modproxy-webhook-tls")
+    String secret();
+
+    /** MutatingWebhookConfiguration whose caBundle the operator keeps current. */
+    @WithDefault("modproxy")
+    String config();
+
+    /** Service in front of the webhook; its DNS names go into the serving certificate. */
+    @WithDefault("modproxy-webhook")
+    String service();
+
+    /** The operator's own namespace: its pods are never mutated and its Secret lives there. */
+    Optional<String> operatorNamespace();
+
+    /** cert-manager mode: where the Secret is mounted. */
+    @WithDefault("/etc/modproxy/webhook-tls")
+    Path certDir();
+
+    /** How often the certificate is checked (operator mode) or re-read (cert-manager mode). */
+    @WithDefault("1h")
+    Duration certCheckInterval();
+
+    /** Delay before retrying a failed certificate check. */
+    @WithDefault("15s")
+    Duration certRetryInterval();
+
+    /** Namespaces whose GoProxyCaches the webhook sees; empty means all (as the reconciler). */
+    Optional<List<String>> watchedNamespaces();
+}

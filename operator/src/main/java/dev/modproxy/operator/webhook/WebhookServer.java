@@ -1,0 +1,127 @@
+package dev.modproxy.operator.webhook;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+
+import org.jboss.logging.Logger;
+
+import dev.modproxy.operator.webhook.tls.CertificateSource;
+import dev.modproxy.operator.webhook.tls.Pem;
+import dev.modproxy.operator.webhook.tls.WebhookCertificate;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.SSLOptions;
+
+/**
+ * The HTTPS server of {@code POST /mutate-pods}: a Vert.x server of its own, because its
+ * certificate changes at run time and {@link HttpServer#updateSSLOptions} swaps it without a
+ * restart. Started once certificates exist; checked again every {@code cert-check-interval}.
+ */
+@ApplicationScoped
+public class WebhookServer {
+
+    public static final String PATH = MutatePodsRoute.PATH;
+    private static final Logger LOG = Logger.getLogger(WebhookServer.class);
+
+    @Inject
+    Vertx vertx;
+    @Inject
+    WebhookConfig config;
+    @Inject
+    AdmissionReviewHandler handler;
+    @Inject
+    CertificateSource certificates;
+    @Inject
+    KubernetesCacheDirectory directory;
+
+    private volatile HttpServer server;
+    private volatile WebhookCertificate serving;
+    private final AtomicLong timer = new AtomicLong(-1);
+    private volatile boolean stopped;
+
+    void onStart(@Observes StartupEvent event) {
+        if (!config.enabled()) {
+            return;
+        }
+        directory.start();
+        refreshCertificate();
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        stopped = true;
+        vertx.cancelTimer(timer.get());
+        HttpServer running = server;
+        if (running != null) {
+            running.close();
+        }
+    }
+
+    /** The bound port, or -1 while no certificate is available yet. */
+    public int port() {
+        HttpServer running = server;
+        return running == null ? -1 : running.actualPort();
+    }
+
+    /** Checks (and renews or reloads) the certificate now; the periodic check calls this too. */
+    public Future<WebhookCertificate> refreshCertificate() {
+        Future<WebhookCertificate> refreshed = vertx.executeBlocking(certificates::current, false)
+                .compose(this::serve);
+        refreshed.onComplete(result -> {
+            if (result.failed()) {
+                LOG.warnf("webhook certificate not available, retrying in %s: %s", config.certRetryInterval(),
+                        result.cause().getMessage());
+            }
+            schedule(result.succeeded() ? config.certCheckInterval().toMillis()
+                    : config.certRetryInterval().toMillis());
+        });
+        return refreshed;
+    }
+
+    private void schedule(long delayMillis) {
+        if (stopped) {
+            return;
+        }
+        vertx.cancelTimer(timer.get());
+        timer.set(vertx.setTimer(Math.max(1, delayMillis), id -> refreshCertificate()));
+    }
+
+    private Future<WebhookCertificate> serve(WebhookCertificate certificate) {
+        if (certificate.equals(serving) && server != null) {
+            return Future.succeededFuture(certificate);
+        }
+        PemKeyCertOptions keyCert = new PemKeyCertOptions()
+                .setCertValue(Buffer.buffer(certificate.certificatePem()))
+                .setKeyValue(Buffer.buffer(Pem.of(certificate.key())));
+        HttpServer running = server;
+        Future<?> applied = running != null
+                ? running.updateSSLOptions(new SSLOptions().setKeyCertOptions(keyCert))
+                : listen(keyCert);
+        return applied.map(done -> {
+            serving = certificate;
+            LOG.infof("webhook serves HTTPS on port %d with %s", port(), certificate);
+            return certificate;
+        });
+    }
+
+    private Future<HttpServer> listen(PemKeyCertOptions keyCert) {
+        HttpServer created = vertx.createHttpServer(new HttpServerOptions().setSsl(true).setKeyCertOptions(keyCert)
+                .setPort(config.port()));
+        created.requestHandler(new MutatePodsRoute(vertx, handler));
+        Promise<HttpServer> listening = Promise.promise();
+        created.listen().onSuccess(bound -> {
+            server = bound;
+            listening.complete(bound);
+        }).onFailure(listening::fail);
+        return listening.future();
+    }
+}

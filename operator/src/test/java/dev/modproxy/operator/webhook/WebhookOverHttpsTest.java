@@ -1,0 +1,245 @@
+package dev.modproxy.operator.webhook;
+
+import static dev.modproxy.operator.webhook.AdmissionFixtures.admittedPod;
+import static dev.modproxy.operator.webhook.AdmissionFixtures.env;
+import static dev.modproxy.operator.webhook.AdmissionFixtures.patch;
+import static dev.modproxy.operator.webhook.AdmissionFixtures.response;
+import static dev.modproxy.operator.webhook.AdmissionFixtures.review;
+import static dev.modproxy.operator.webhook.WebhookEnabledProfile.OPERATOR_NAMESPACE;
+import static dev.modproxy.operator.webhook.WebhookEnabledProfile.SERVICE_HOST;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import jakarta.inject.Inject;
+import jakarta.json.JsonObject;
+
+import org.junit.jupiter.api.Test;
+
+import dev.modproxy.operator.api.v1alpha1.Condition;
+import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
+import dev.modproxy.operator.api.v1alpha1.GoProxyCacheSpec;
+import dev.modproxy.operator.api.v1alpha1.GoProxyCacheStatus;
+import dev.modproxy.operator.webhook.tls.CertificateIssuer;
+import dev.modproxy.operator.webhook.tls.ServiceDnsNames;
+import dev.modproxy.operator.webhook.tls.WebhookCertificate;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfigurationBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
+
+@QuarkusTest
+@TestProfile(WebhookEnabledProfile.class)
+@WithKubernetesTestServer(crud = true)
+class WebhookOverHttpsTest {
+
+    static final String SECRET = "modproxy-webhook-tls";
+
+    @Inject
+    KubernetesClient client;
+    @Inject
+    WebhookServer server;
+    @Inject
+    Vertx vertx;
+
+    String storedCa() {
+        return decode(secret().getData().get("ca.crt"));
+    }
+
+    Secret secret() {
+        return await().atMost(Duration.ofSeconds(60))
+                .until(() -> client.secrets().inNamespace(OPERATOR_NAMESPACE).withName(SECRET).get(), s -> s != null);
+    }
+
+    WebhookClient.Answer post(String fixture) throws Exception {
+        await().atMost(Duration.ofSeconds(60)).until(() -> server.port() > 0);
+        return WebhookClient.post(vertx, server.port(), storedCa(), SERVICE_HOST, review(fixture));
+    }
+
+    byte[] postUntil(String fixture, java.util.function.Predicate<byte[]> expected) {
+        return await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+                .until(() -> post(fixture).body(), expected);
+    }
+
+    void createCache(String namespace, String name, boolean ready, String url) {
+        if (client.namespaces().withName(namespace).get() == null) {
+            client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build())
+                    .create();
+        }
+        GoProxyCache cache = new GoProxyCache();
+        cache.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace).build());
+        GoProxyCacheSpec spec = new GoProxyCacheSpec();
+        spec.setUpstream("https://goproxy.cn,direct");
+        spec.setPrivate(List.of("git.corp.example.com/*"));
+        cache.setSpec(spec);
+        GoProxyCache created = client.resource(cache).createOr(existing -> existing.update());
+        setReady(created, ready, url);
+    }
+
+    void setReady(GoProxyCache cache, boolean ready, String url) {
+        GoProxyCacheStatus status = new GoProxyCacheStatus();
+        status.setUrl(url);
+        status.setConditions(List.of(new Condition(Condition.READY, ready ? Condition.TRUE : Condition.FALSE,
+                ready ? "Serving" : "NoReadyReplicas", "test")));
+        cache.setStatus(status);
+        client.resource(cache).updateStatus();
+    }
+
+    @Test
+    void apiServerStyleClientReachesTheWebhookWithTheGeneratedCertificateOnly() throws Exception {
+        WebhookClient.Answer answer = post("unlabeled-pod.json");
+
+        assertEquals(200, answer.status());
+        assertTrue(response(answer.body()).getBoolean("allowed"));
+        List<String> served = answer.servedCertificate().getSubjectAlternativeNames().stream().map(san -> String.valueOf(san.get(1))).toList();
+        assertTrue(served.containsAll(ServiceDnsNames.of("modproxy-webhook", OPERATOR_NAMESPACE)), served.toString());
+        // the same certificate does not pass for another host name, nor for a CA it does not chain to
+        ExecutionException wrongHost = assertThrows(ExecutionException.class,
+                () -> WebhookClient.post(vertx, server.port(), storedCa(), "webhook.example.com", review("unlabeled-pod.json")));
+        assertTrue(causes(wrongHost).contains("No subject alternative DNS name matching webhook.example.com"),
+                causes(wrongHost));
+        String strangerCa = new CertificateIssuer(Clock.systemUTC()).newAuthority(List.of("x")).caCertificatePem();
+        assertThrows(ExecutionException.class,
+                () -> WebhookClient.post(vertx, server.port(), strangerCa, SERVICE_HOST, review("unlabeled-pod.json")));
+    }
+
+    @Test
+    void onlyPostToMutatePodsIsServed() throws Exception {
+        post("unlabeled-pod.json");
+        WebhookClient.Answer get = WebhookClient.send(vertx, server.port(), storedCa(), SERVICE_HOST, HttpMethod.GET,
+                WebhookServer.PATH, new byte[0]);
+        WebhookClient.Answer elsewhere = WebhookClient.send(vertx, server.port(), storedCa(), SERVICE_HOST,
+                HttpMethod.POST, "/validate", review("unlabeled-pod.json"));
+        WebhookClient.Answer malformed = WebhookClient.post(vertx, server.port(), storedCa(), SERVICE_HOST,
+                review("malformed.json"));
+
+        assertEquals(405, get.status());
+        assertEquals(404, elsewhere.status());
+        assertEquals(400, malformed.status());
+        assertTrue(new String(malformed.body(), StandardCharsets.UTF_8).startsWith("malformed AdmissionReview: body is not JSON"));
+    }
+
+    @Test
+    void podLabeledTrueGetsTheOnlyCacheOfItsNamespaceAndTheFallbackOnceItIsNotReady() {
+        createCache("ci", "gomod", true, "http://gomod.ci.svc.cluster.local:8080");
+
+        byte[] injected = postUntil("tekton-taskrun-pod.json", body -> !patch(body).isEmpty());
+        JsonObject pod = admittedPod(review("tekton-taskrun-pod.json"), injected);
+        assertEquals(Map.of("GOPROXY", "http://gomod.ci.svc.cluster.local:8080|https://goproxy.cn,direct",
+                "GOPRIVATE", "git.corp.example.com/*", "GONOPROXY", "git.corp.example.com/*",
+                "GONOSUMDB", "git.corp.example.com/*"), env(pod, "initContainers", "prepare"));
+
+        setReady(client.resources(GoProxyCache.class).inNamespace("ci").withName("gomod").get(), false,
+                "http://gomod.ci.svc.cluster.local:8080");
+
+        byte[] fallback = postUntil("tekton-taskrun-pod.json",
+                body -> new String(body, StandardCharsets.UTF_8).contains("not Ready"));
+        JsonObject fallbackPod = admittedPod(review("tekton-taskrun-pod.json"), fallback);
+        assertEquals("https://goproxy.cn,direct", env(fallbackPod, "containers", "step-test").get("GOPROXY"));
+        assertEquals("{\"cache\":\"ci/gomod\",\"outcome\":\"fallback-only\"}",
+                fallbackPod.getJsonObject("metadata").getJsonObject("annotations").getString("modproxy.dev/injected"));
+    }
+
+    @Test
+    void podNamingACacheThatDoesNotExistIsLeftUnchangedWithAWarning() throws Exception {
+        byte[] body = post("jenkins-agent-pod.json").body();
+
+        assertTrue(patch(body).isEmpty());
+        assertEquals("modproxy: GoProxyCache jenkins-agents/gomod (from pod label modproxy.dev/inject) does not exist; "
+                + "pod left unchanged", response(body).getJsonArray("warnings").getString(0));
+    }
+
+    @Test
+    void namespaceLabelOptsInUnlabeledPods() {
+        createCache("web", "gomod", true, "http://gomod.web.svc.cluster.local:8080");
+        client.namespaces().withName("web").edit(ns -> new NamespaceBuilder(ns).editMetadata()
+                .addToLabels("modproxy.dev/inject", "enabled").endMetadata().build());
+
+        byte[] body = postUntil("unlabeled-pod.json", reply -> !patch(reply).isEmpty());
+
+        assertEquals("http://gomod.web.svc.cluster.local:8080|https://goproxy.cn,direct",
+                env(admittedPod(review("unlabeled-pod.json"), body), "containers", "nginx").get("GOPROXY"));
+    }
+
+    @Test
+    void caBundleOfEveryWebhookIsKeptCurrentAndCertificatesAreRotated() throws Exception {
+        client.admissionRegistration().v1().mutatingWebhookConfigurations().resource(new MutatingWebhookConfigurationBuilder()
+                .withNewMetadata().withName("modproxy").endMetadata()
+                .addNewWebhook().withName("pods.modproxy.dev").withAdmissionReviewVersions("v1").withSideEffects("None")
+                .withFailurePolicy("Ignore").withNewClientConfig().withNewService().withName("modproxy-webhook")
+                .withNamespace(OPERATOR_NAMESPACE).withPath(WebhookServer.PATH).endService().endClientConfig().endWebhook()
+                .build()).createOr(existing -> existing.update());
+
+        server.refreshCertificate().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        String ca = storedCa();
+        assertEquals(List.of(base64(ca)), caBundles());
+
+        // a serving certificate 25 days from expiry is replaced under the same CA, without a restart
+        Secret stored = secret();
+        WebhookCertificate current = new WebhookCertificate(ca, decode(stored.getData().get("ca.key")),
+                decode(stored.getData().get("tls.crt")), decode(stored.getData().get("tls.key")));
+        WebhookCertificate expiring = new CertificateIssuer(Clock.fixed(Instant.now().minus(Duration.ofDays(340)),
+                ZoneOffset.UTC)).renewServing(current, ServiceDnsNames.of("modproxy-webhook", OPERATOR_NAMESPACE));
+        client.resource(new SecretBuilder(stored).addToData("tls.crt", base64(expiring.certificatePem()))
+                .addToData("tls.key", base64(expiring.keyPem())).build()).update();
+        server.refreshCertificate().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+
+        assertEquals(ca, storedCa());
+        WebhookCertificate renewed = new WebhookCertificate(ca, null, decode(secret().getData().get("tls.crt")), "x");
+        assertTrue(renewed.certificate().getNotAfter().toInstant().isAfter(Instant.now().plus(Duration.ofDays(360))));
+        assertEquals(renewed.certificate().getSerialNumber(), post("unlabeled-pod.json").servedCertificate().getSerialNumber());
+
+        // a deleted Secret means a new CA, published to the API server before it is needed
+        client.secrets().inNamespace(OPERATOR_NAMESPACE).withName(SECRET).delete();
+        await().atMost(Duration.ofSeconds(10)).until(() -> client.secrets().inNamespace(OPERATOR_NAMESPACE).withName(SECRET).get() == null);
+        server.refreshCertificate().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+
+        String newCa = storedCa();
+        assertNotEquals(ca, newCa);
+        assertEquals(List.of(base64(newCa)), caBundles());
+        assertEquals(200, post("unlabeled-pod.json").status());
+    }
+
+    List<String> caBundles() {
+        MutatingWebhookConfiguration configuration = client.admissionRegistration().v1().mutatingWebhookConfigurations()
+                .withName("modproxy").get();
+        return configuration.getWebhooks().stream().map(w -> w.getClientConfig().getCaBundle()).toList();
+    }
+
+    static String causes(Throwable failure) {
+        StringBuilder messages = new StringBuilder();
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            messages.append(t).append('\n');
+        }
+        return messages.toString();
+    }
+
+    static String base64(String pem) {
+        return Base64.getEncoder().encodeToString(pem.getBytes(StandardCharsets.US_ASCII));
+    }
+
+    static String decode(String base64) {
+        return new String(Base64.getDecoder().decode(base64), StandardCharsets.US_ASCII);
+    }
+}
