@@ -29,8 +29,8 @@ public class ProxyDeploymentDependent extends CRUDKubernetesDependentResource<De
     static final String CONTAINER = "proxy";
     static final String CACHE_VOLUME = "cache";
     static final String TMP_VOLUME = "tmp";
-    /** Fixed non-root identity; fsGroup makes the cache volume writable for it. */
-    static final long PROXY_UID = 10001L;
+    /** The image's own non-root user (proxy/Dockerfile); fsGroup makes the cache volume writable for it. */
+    static final long PROXY_UID = 1001L;
 
     public ProxyDeploymentDependent() {
         super(Deployment.class);
