@@ -85,6 +85,22 @@ public final class ModuleCache {
     }
 
     /**
+     * The cached answer to an immutable request when the storage can say so without blocking
+     * (local disk): the hot path, answered on the event loop without a hop to a worker thread.
+     * Empty means "ask {@link #answer}".
+     */
+    public Optional<StoredObject> cheapHit(ProxyRequest request) throws IOException {
+        if (!request.immutable() || !storage.lookupIsLocal() || privatePaths.matches(request.module().path())) {
+            return Optional.empty();
+        }
+        Optional<StoredObject> stored = storage.lookup(new StorageKey(request.relativePath()));
+        if (stored.isPresent()) {
+            metrics.hit(request.kind());
+        }
+        return stored;
+    }
+
+    /**
      * Answers one request. Blocking: call it off the event loop. The future is already complete
      * unless the request waits for another request's fetch of the same key.
      *

@@ -90,6 +90,11 @@ public final class BoundedDiskStorage implements Storage, AutoCloseable {
         return Optional.of(found.get().withRelease(() -> leases.release(key)));
     }
 
+    @Override
+    public boolean lookupIsLocal() {
+        return disk.lookupIsLocal();
+    }
+
     /**
      * Recency lives in the file's access time, not in memory, so it survives restarts; not mtime,
      * which dates a mutable answer for its TTL. Rewritten at most once per touchInterval to keep hits cheap.

@@ -13,6 +13,7 @@ import io.vertx.ext.web.RoutingContext;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
@@ -66,6 +67,15 @@ public final class GoProxyRoutes {
         } catch (InvalidRequestException e) {
             refuse(ctx.response(), e.status(), e.getMessage(), "no-store");
             return;
+        }
+        try {
+            Optional<StoredObject> hit = cache.cheapHit(request);
+            if (hit.isPresent()) {
+                sendObject(ctx, request, hit.get());
+                return;
+            }
+        } catch (IOException e) {
+            LOG.debugf(e, "fast lookup of %s failed; trying the full path", path);
         }
         HttpServerResponse response = ctx.response();
         ResponseStream stream = new ResponseStream(response, contentType(request), cacheControl(request), stallLimit,

@@ -76,6 +76,11 @@ public final class LocalDiskStorage implements Storage {
     }
 
     @Override
+    public boolean lookupIsLocal() {
+        return true;
+    }
+
+    @Override
     public StorageWriter openWriter(StorageKey key) throws IOException {
         Path target = fileFor(key);
         Path staged = Files.createTempFile(staging, "put-", ".part");

@@ -50,6 +50,11 @@ public final class PassThroughStorage implements Storage, AutoCloseable {
     }
 
     @Override
+    public boolean lookupIsLocal() {
+        return storage.lookupIsLocal();
+    }
+
+    @Override
     public StorageWriter openWriter(StorageKey key) throws IOException {
         try {
             return new SpillingWriter(key, storage.openWriter(key));

@@ -27,6 +27,14 @@ public interface Storage {
     /** Fails when the storage cannot take writes (used by readiness). */
     void probeWritable() throws IOException;
 
+    /**
+     * Whether lookup is a local file-system stat that may run on the event loop; false for
+     * anything that goes over the network.
+     */
+    default boolean lookupIsLocal() {
+        return false;
+    }
+
     /** A short human description for logs, e.g. the root directory. */
     String describe();
 }
