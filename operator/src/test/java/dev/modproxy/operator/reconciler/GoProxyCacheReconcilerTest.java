@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.modproxy.operator.api.v1alpha1.Condition;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheSpec;
+import dev.modproxy.operator.api.v1alpha1.ObjectStorage;
 import dev.modproxy.operator.cluster.ClusterUnderTest;
 import dev.modproxy.operator.dependent.CacheNames;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -100,6 +101,58 @@ class GoProxyCacheReconcilerTest {
                     .containsExactly(fresh(cache).getMetadata().getUid());
         }
         assertThat(client.resources(PodDisruptionBudget.class).inNamespace(ns).withName("builds").get()).isNull();
+    }
+
+    @Test
+    void cacheOnObjectStorageGetsBucketSettingsSecretCredentialsAndNoVolume() {
+        String ns = namespace();
+        create(ns, "shared", spec -> {
+            ObjectStorage bucket = new ObjectStorage();
+            bucket.setEndpoint("http://minio.storage.svc:9000");
+            bucket.setBucket("go-modules");
+            bucket.setCredentialsSecret("minio-keys");
+            spec.setObjectStorage(bucket);
+            spec.setReplicas(3);
+            spec.getStorage().setHighWatermark(80);
+            spec.getStorage().setLowWatermark(50);
+        });
+
+        assertThat(awaitObject(ConfigMap.class, ns, "shared-config").getData())
+                .containsEntry("MODPROXY_STORAGE_TYPE", "s3")
+                .containsEntry("MODPROXY_S3_BUCKET", "go-modules")
+                .containsEntry("MODPROXY_S3_ENDPOINT", "http://minio.storage.svc:9000")
+                .containsEntry("MODPROXY_EVICTION_HIGH_WATERMARK", "80%")
+                .containsEntry("MODPROXY_EVICTION_LOW_WATERMARK", "50%")
+                .doesNotContainKeys("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY");
+        Deployment deployment = awaitObject(Deployment.class, ns, "shared");
+        assertThat(deployment.getSpec().getReplicas()).isEqualTo(3);
+        assertThat(deployment.getSpec().getStrategy().getType()).isEqualTo("RollingUpdate");
+        assertThat(deployment.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv())
+                .extracting(e -> e.getName() + "<-" + e.getValueFrom().getSecretKeyRef().getName() + "/"
+                        + e.getValueFrom().getSecretKeyRef().getKey())
+                .containsExactly("AWS_ACCESS_KEY_ID<-minio-keys/AWS_ACCESS_KEY_ID",
+                        "AWS_SECRET_ACCESS_KEY<-minio-keys/AWS_SECRET_ACCESS_KEY");
+        awaitObject(PodDisruptionBudget.class, ns, "shared");
+        assertThat(get(PersistentVolumeClaim.class, ns, "shared-cache")).isNull();
+    }
+
+    @Test
+    void movingADiskCacheToObjectStorageDropsItsVolumeButKeepsTheDeployment() {
+        String ns = namespace();
+        create(ns, "moving", spec -> { });
+        awaitObject(PersistentVolumeClaim.class, ns, "moving-cache");
+        String deploymentUid = awaitObject(Deployment.class, ns, "moving").getMetadata().getUid();
+
+        edit(ns, "moving", spec -> {
+            ObjectStorage bucket = new ObjectStorage();
+            bucket.setBucket("go-modules");
+            spec.setObjectStorage(bucket);
+        });
+        await().atMost(PATIENCE).until(() -> get(PersistentVolumeClaim.class, ns, "moving-cache") == null);
+        await().atMost(PATIENCE).untilAsserted(() -> assertThat(get(Deployment.class, ns, "moving").getSpec()
+                .getTemplate().getSpec().getVolumes()).anySatisfy(v -> assertThat(v.getEmptyDir()).isNotNull()
+                        .satisfies(e -> assertThat(v.getName()).isEqualTo("cache"))));
+        assertThat(get(Deployment.class, ns, "moving").getMetadata().getUid()).isEqualTo(deploymentUid);
     }
 
     @Test
