@@ -8,6 +8,7 @@ import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheSpec;
 import dev.modproxy.operator.api.v1alpha1.ObjectStorage;
 import dev.modproxy.operator.cluster.ClusterUnderTest;
+import dev.modproxy.operator.cluster.ProxyStandIn;
 import dev.modproxy.operator.dependent.CacheNames;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -46,6 +47,7 @@ import org.junit.jupiter.api.Test;
  */
 @QuarkusTest
 @QuarkusTestResource(ClusterUnderTest.class)
+@QuarkusTestResource(ProxyStandIn.class)
 class GoProxyCacheReconcilerTest {
 
     private static final Duration PATIENCE = Duration.ofSeconds(ClusterUnderTest.isReal() ? 180 : 30);
@@ -175,6 +177,23 @@ class GoProxyCacheReconcilerTest {
             assertThat(seen.getStatus().getUrl()).isEqualTo("http://ready." + ns + ".svc");
             assertThat(seen.getStatus().getReadyReplicas()).isEqualTo(1);
         });
+    }
+
+    @Test
+    void aReadyCacheShowsTheFiguresItsProxyReports() {
+        String ns = namespace();
+        create(ns, "counted", spec -> { });
+        markAvailable(ns, "counted");
+        await().atMost(PATIENCE).untilAsserted(() -> {
+            var figures = fresh(ns, "counted").getStatus().getCache();
+            assertThat(figures).as("status.cache").isNotNull();
+            assertThat(figures.getSizeUsed()).isEqualTo("3.2Gi");
+            assertThat(figures.getEntries()).isEqualTo(1200);
+            assertThat(figures.getHitRatio()).isEqualTo("0.93");
+            assertThat(figures.getEvictions()).isEqualTo(12);
+            assertThat(figures.getLastWarmup()).isEqualTo("2026-11-23T22:00:00Z");
+        });
+        assertThat(condition(fresh(ns, "counted"), Condition.READY).getMessage()).doesNotContain("not refreshed");
     }
 
     @Test
