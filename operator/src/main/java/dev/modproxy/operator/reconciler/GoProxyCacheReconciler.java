@@ -4,6 +4,7 @@ import dev.modproxy.operator.api.v1alpha1.CacheFigures;
 import dev.modproxy.operator.api.v1alpha1.Condition;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheStatus;
+import dev.modproxy.operator.api.v1alpha1.WarmupStatus;
 import dev.modproxy.operator.dependent.CacheVolumeClaimDependent;
 import dev.modproxy.operator.dependent.Conditions;
 import dev.modproxy.operator.dependent.ProxyConfigMapDependent;
@@ -18,6 +19,8 @@ import dev.modproxy.operator.status.CacheFiguresReport;
 import dev.modproxy.operator.status.CacheStatusCalculator;
 import dev.modproxy.operator.status.FailureExplainer;
 import dev.modproxy.operator.status.Observation;
+import dev.modproxy.operator.warmup.WarmupDriver;
+import dev.modproxy.operator.warmup.WarmupProgress;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.quarkiverse.operatorsdk.annotations.RBACRule;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
@@ -59,12 +62,16 @@ public class GoProxyCacheReconciler implements Reconciler<GoProxyCache> {
 
     /** How often a Ready cache's figures are read again when nothing else happens to it. */
     static final Duration FIGURES_INTERVAL = Duration.ofSeconds(60);
+    /** How often a running warm-up's progress is read. */
+    static final Duration WARMUP_INTERVAL = Duration.ofSeconds(10);
 
     private final Clock clock = Clock.systemUTC();
     private final CacheStatsClient stats;
+    private final WarmupDriver warmup;
 
-    public GoProxyCacheReconciler(CacheStatsClient stats) {
+    public GoProxyCacheReconciler(CacheStatsClient stats, WarmupDriver warmup) {
         this.stats = stats;
+        this.warmup = warmup;
     }
 
     @Override
@@ -81,9 +88,15 @@ public class GoProxyCacheReconciler implements Reconciler<GoProxyCache> {
                 clock.instant());
         boolean ready = status.condition(Condition.READY).map(c -> Condition.TRUE.equals(c.getStatus())).orElse(false);
         CacheFiguresReport.apply(status, previousFigures(cache), ready ? readFigures(cache) : new CacheFiguresReport.NotAsked());
+        status.setWarmup(ready ? warmup.step(cache, context.getClient()) : previousWarmup(cache));
         UpdateControl<GoProxyCache> control = statusPatch(cache, status).map(UpdateControl::patchStatus)
                 .orElseGet(UpdateControl::noUpdate);
-        return ready ? control.rescheduleAfter(FIGURES_INTERVAL) : control;
+        if (!ready) {
+            return control;
+        }
+        boolean warming = status.getWarmup() != null && (WarmupProgress.RUNNING.equals(status.getWarmup().getState())
+                || WarmupProgress.PENDING.equals(status.getWarmup().getState()));
+        return control.rescheduleAfter(warming ? WARMUP_INTERVAL : FIGURES_INTERVAL);
     }
 
     private CacheFiguresReport.Reading readFigures(GoProxyCache cache) {
@@ -94,6 +107,10 @@ public class GoProxyCacheReconciler implements Reconciler<GoProxyCache> {
                     cache.getMetadata().getName(), e.getMessage());
             return new CacheFiguresReport.Unreadable(e.getMessage());
         }
+    }
+
+    private static WarmupStatus previousWarmup(GoProxyCache cache) {
+        return cache.getStatus() == null ? null : cache.getStatus().getWarmup();
     }
 
     private static CacheFigures previousFigures(GoProxyCache cache) {
@@ -108,6 +125,7 @@ public class GoProxyCacheReconciler implements Reconciler<GoProxyCache> {
         Observation seen = observe(context, SpecProblems.of(cache), Optional.of(FailureExplainer.explain(e)));
         GoProxyCacheStatus status = CacheStatusCalculator.compute(cache, seen, clock.instant());
         CacheFiguresReport.apply(status, previousFigures(cache), new CacheFiguresReport.NotAsked());
+        status.setWarmup(previousWarmup(cache));
         return statusPatch(cache, status).map(ErrorStatusUpdateControl::patchStatus)
                 .orElseGet(ErrorStatusUpdateControl::noStatusUpdate);
     }

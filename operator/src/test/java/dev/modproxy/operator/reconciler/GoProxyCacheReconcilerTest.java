@@ -7,6 +7,8 @@ import dev.modproxy.operator.api.v1alpha1.Condition;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheSpec;
 import dev.modproxy.operator.api.v1alpha1.ObjectStorage;
+import dev.modproxy.operator.api.v1alpha1.Warmup;
+import dev.modproxy.operator.api.v1alpha1.WarmupStatus;
 import dev.modproxy.operator.cluster.ClusterUnderTest;
 import dev.modproxy.operator.cluster.ProxyStandIn;
 import dev.modproxy.operator.dependent.CacheNames;
@@ -194,6 +196,40 @@ class GoProxyCacheReconcilerTest {
             assertThat(figures.getLastWarmup()).isEqualTo("2026-11-23T22:00:00Z");
         });
         assertThat(condition(fresh(ns, "counted"), Condition.READY).getMessage()).doesNotContain("not refreshed");
+    }
+
+    @Test
+    void warmupListIsHandedToTheProxyOnceAndItsProgressShown() {
+        String ns = namespace();
+        String goSum = "golang.org/x/text v0.14.0 h1:ScX5w1eTa3QqT8oi6+ziP7dTV1S2+ALU0bI+0zXKWiQ=\n"
+                + "golang.org/x/text v0.14.0/go.mod h1:18ZOQIKpY8NJVqYksKHtTdi31H5itFRjB5/qKTNYzSU=\n";
+        client.configMaps().inNamespace(ns).resource(new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
+                .withNewMetadata().withName("deps").endMetadata().addToData("go.sum", goSum).build()).create();
+        create(ns, "warm", spec -> {
+            spec.setWarmup(new Warmup());
+            spec.getWarmup().setModules(List.of("example.com/gone@v1.0.0"));
+            spec.getWarmup().setGoSumConfigMap("deps");
+        });
+        markAvailable(ns, "warm");
+
+        await().atMost(PATIENCE).untilAsserted(() -> {
+            WarmupStatus warmup = fresh(ns, "warm").getStatus().getWarmup();
+            assertThat(warmup).as("status.warmup").isNotNull();
+            assertThat(warmup.getState()).isEqualTo("finished");
+            assertThat(warmup.getCompleted()).isEqualTo(3);
+            assertThat(warmup.getFailures()).containsExactly("example.com/gone@v1.0.0 zip: not found upstream");
+            assertThat(warmup.getSubmittedGeneration()).isEqualTo(fresh(ns, "warm").getMetadata().getGeneration());
+        });
+        assertThat(ProxyStandIn.WARMUP_POSTS).singleElement().isEqualTo("example.com/gone@v1.0.0\n" + goSum + "\n");
+
+        if (!ClusterUnderTest.isReal()) {
+            // a later reconciliation of the same generation, made visible by the ready count it reports
+            Deployment d = get(Deployment.class, ns, "warm");
+            d.getStatus().setReadyReplicas(2);
+            client.resource(d).updateStatus();
+            await().atMost(PATIENCE).until(() -> Integer.valueOf(2).equals(fresh(ns, "warm").getStatus().getReadyReplicas()));
+            assertThat(ProxyStandIn.WARMUP_POSTS).as("same generation is not warmed twice").hasSize(1);
+        }
     }
 
     @Test

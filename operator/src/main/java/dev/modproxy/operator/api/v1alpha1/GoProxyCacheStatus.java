@@ -31,12 +31,23 @@ public class GoProxyCacheStatus {
             + "/admin/stats while the cache is Ready. Kept as last read when the proxy cannot be reached.")
     private CacheFigures cache;
 
+    @JsonPropertyDescription("Progress and failures of the warm-up asked for in spec.warmup.")
+    private WarmupStatus warmup;
+
     public CacheFigures getCache() {
         return cache;
     }
 
     public void setCache(CacheFigures cache) {
         this.cache = cache;
+    }
+
+    public WarmupStatus getWarmup() {
+        return warmup;
+    }
+
+    public void setWarmup(WarmupStatus warmup) {
+        this.warmup = warmup;
     }
 
     public Optional<Condition> condition(String type) {
@@ -89,11 +100,11 @@ public class GoProxyCacheStatus {
         return o instanceof GoProxyCacheStatus s && Objects.equals(observedGeneration, s.observedGeneration)
                 && Objects.equals(conditions, s.conditions) && Objects.equals(url, s.url)
                 && Objects.equals(readyReplicas, s.readyReplicas) && Objects.equals(storageCapacity, s.storageCapacity)
-                && Objects.equals(cache, s.cache);
+                && Objects.equals(cache, s.cache) && Objects.equals(warmup, s.warmup);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(observedGeneration, conditions, url, readyReplicas, storageCapacity, cache);
+        return Objects.hash(observedGeneration, conditions, url, readyReplicas, storageCapacity, cache, warmup);
     }
 }
