@@ -1,8 +1,8 @@
 package dev.modproxy.operator.figures;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.modproxy.operator.admin.ProxyAdminAddress;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
-import dev.modproxy.operator.dependent.CacheNames;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.net.URI;
@@ -10,10 +10,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.Optional;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
-/** GET /admin/stats on the cache's Service, or on one fixed base URL when the operator runs outside the cluster. */
+/** GET /admin/stats on the cache's proxy. */
 @ApplicationScoped
 public class HttpCacheStatsClient implements CacheStatsClient {
 
@@ -21,22 +19,16 @@ public class HttpCacheStatsClient implements CacheStatsClient {
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
     private final ObjectMapper json;
-    private final Optional<String> baseUrlOverride;
+    private final ProxyAdminAddress address;
 
-    public HttpCacheStatsClient(ObjectMapper json,
-            @ConfigProperty(name = "modproxy.operator.proxy-url-override") Optional<String> baseUrlOverride) {
+    public HttpCacheStatsClient(ObjectMapper json, ProxyAdminAddress address) {
         this.json = json;
-        this.baseUrlOverride = baseUrlOverride;
-    }
-
-    /** The URL the operator talks to for a cache: its in-cluster Service unless overridden. */
-    public String baseUrl(GoProxyCache cache) {
-        return baseUrlOverride.map(u -> u.replaceAll("/+$", "")).orElseGet(() -> CacheNames.url(cache));
+        this.address = address;
     }
 
     @Override
     public CacheStats read(GoProxyCache cache) throws IOException {
-        URI uri = URI.create(baseUrl(cache) + "/admin/stats");
+        URI uri = URI.create(address.baseUrl(cache) + "/admin/stats");
         HttpRequest request = HttpRequest.newBuilder(uri).timeout(TIMEOUT).header("Accept", "application/json").GET()
                 .build();
         HttpResponse<byte[]> response;

@@ -2,8 +2,8 @@ package dev.modproxy.operator.warmup;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.modproxy.operator.admin.ProxyAdminAddress;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
-import dev.modproxy.operator.figures.HttpCacheStatsClient;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.net.URI;
@@ -13,7 +13,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
-/** POST and GET /admin/warmup on the same address the cache figures are read from. */
+/** POST and GET /admin/warmup on the cache's proxy. */
 @ApplicationScoped
 public class HttpWarmupClient implements WarmupClient {
 
@@ -21,9 +21,9 @@ public class HttpWarmupClient implements WarmupClient {
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
     private final ObjectMapper json;
-    private final HttpCacheStatsClient address;
+    private final ProxyAdminAddress address;
 
-    public HttpWarmupClient(ObjectMapper json, HttpCacheStatsClient address) {
+    public HttpWarmupClient(ObjectMapper json, ProxyAdminAddress address) {
         this.json = json;
         this.address = address;
     }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
+import dev.modproxy.operator.admin.ProxyAdminAddress;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -43,7 +44,7 @@ class HttpCacheStatsClientTest {
 
     private HttpCacheStatsClient client() {
         return new HttpCacheStatsClient(new ObjectMapper(),
-                Optional.of("http://127.0.0.1:" + proxy.getAddress().getPort() + "/"));
+                new ProxyAdminAddress(Optional.of("http://127.0.0.1:" + proxy.getAddress().getPort() + "/")));
     }
 
     @Test
@@ -73,7 +74,7 @@ class HttpCacheStatsClientTest {
 
     @Test
     void withoutOverrideTheCacheIsReadThroughItsService() {
-        HttpCacheStatsClient inCluster = new HttpCacheStatsClient(new ObjectMapper(), Optional.empty());
+        ProxyAdminAddress inCluster = new ProxyAdminAddress(Optional.empty());
         assertThat(inCluster.baseUrl(cache("ci", "builds", spec -> { }))).isEqualTo("http://builds.ci.svc");
     }
 }

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
-import dev.modproxy.operator.figures.HttpCacheStatsClient;
+import dev.modproxy.operator.admin.ProxyAdminAddress;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -47,9 +47,8 @@ class HttpWarmupClientTest {
     }
 
     private HttpWarmupClient client() {
-        ObjectMapper json = new ObjectMapper();
-        return new HttpWarmupClient(json, new HttpCacheStatsClient(json,
-                Optional.of("http://127.0.0.1:" + proxy.getAddress().getPort())));
+        return new HttpWarmupClient(new ObjectMapper(),
+                new ProxyAdminAddress(Optional.of("http://127.0.0.1:" + proxy.getAddress().getPort())));
     }
 
     @Test
