@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.dependent.ReconcileResult;
 import io.javaoperatorsdk.operator.processing.dependent.Matcher.Result;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
@@ -103,6 +104,21 @@ public class CacheVolumeClaimDependent extends CRUDKubernetesDependentResource<P
                 .endSpec()
                 .build();
         return context.getClient().resource(updated).update();
+    }
+
+    /**
+     * Object storage holds the modules itself, so the claim goes (unless retained). Done here rather than by a
+     * workflow precondition, which would also remove the Deployment that waits for this claim.
+     */
+    @Override
+    public ReconcileResult<PersistentVolumeClaim> reconcile(GoProxyCache cache, Context<GoProxyCache> context) {
+        if (cache.getSpec().getObjectStorage() == null) {
+            return super.reconcile(cache, context);
+        }
+        if (!retained(cache) && getSecondaryResource(cache, context).isPresent()) {
+            delete(cache, context);
+        }
+        return ReconcileResult.noOperation(null);
     }
 
     @Override

@@ -2,9 +2,12 @@ package dev.modproxy.operator.dependent;
 
 import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheSpec;
+import dev.modproxy.operator.api.v1alpha1.ObjectStorage;
 import dev.modproxy.operator.settings.ProxySettings;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.PodSpecBuilder;
@@ -13,6 +16,8 @@ import io.fabric8.kubernetes.api.model.ProbeBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
@@ -20,6 +25,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /** The proxy pods: hardened, probed, and rolled when (and only when) what they run changes. */
@@ -31,6 +37,8 @@ public class ProxyDeploymentDependent extends CRUDKubernetesDependentResource<De
     static final String TMP_VOLUME = "tmp";
     /** The image's own non-root user (proxy/Dockerfile); fsGroup makes the cache volume writable for it. */
     static final long PROXY_UID = 1001L;
+    /** Room for a few concurrent uploads being staged; a module zip is at most 500 MiB. */
+    static final String STAGING_LIMIT = "4Gi";
 
     public ProxyDeploymentDependent() {
         super(Deployment.class);
@@ -94,10 +102,7 @@ public class ProxyDeploymentDependent extends CRUDKubernetesDependentResource<De
                 .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
                 .endSecurityContext()
                 .withContainers(container(cache))
-                .addNewVolume()
-                .withName(CACHE_VOLUME)
-                .withNewPersistentVolumeClaim().withClaimName(CacheNames.volumeClaim(cache)).endPersistentVolumeClaim()
-                .endVolume()
+                .addToVolumes(cacheVolume(cache))
                 .addNewVolume()
                 .withName(TMP_VOLUME)
                 .withNewEmptyDir().endEmptyDir()
@@ -121,6 +126,7 @@ public class ProxyDeploymentDependent extends CRUDKubernetesDependentResource<De
                 .withProtocol("TCP")
                 .endPort()
                 .addNewEnvFrom().withNewConfigMapRef().withName(CacheNames.configMap(cache)).endConfigMapRef().endEnvFrom()
+                .withEnv(credentials(spec.getObjectStorage()))
                 .withLivenessProbe(probe("/q/health/live", 3))
                 .withReadinessProbe(probe("/q/health/ready", 1))
                 .withResources(resources(spec))
@@ -133,6 +139,38 @@ public class ProxyDeploymentDependent extends CRUDKubernetesDependentResource<De
                 .addNewVolumeMount().withName(CACHE_VOLUME).withMountPath(ProxySettings.STORAGE_DIR).endVolumeMount()
                 .addNewVolumeMount().withName(TMP_VOLUME).withMountPath("/tmp").endVolumeMount()
                 .build();
+    }
+
+    /** With object storage the pods only stage uploads, each on its own emptyDir, so replicas need no shared volume. */
+    private static Volume cacheVolume(GoProxyCache cache) {
+        VolumeBuilder volume = new VolumeBuilder().withName(CACHE_VOLUME);
+        if (cache.getSpec().getObjectStorage() != null) {
+            return volume.withNewEmptyDir().withSizeLimit(new Quantity(STAGING_LIMIT)).endEmptyDir().build();
+        }
+        return volume.withNewPersistentVolumeClaim().withClaimName(CacheNames.volumeClaim(cache))
+                .endPersistentVolumeClaim().build();
+    }
+
+    /** The bucket's key reaches the pods straight from its Secret, so it never sits in the ConfigMap. */
+    static List<EnvVar> credentials(ObjectStorage bucket) {
+        if (bucket == null || bucket.getCredentialsSecret() == null || bucket.getCredentialsSecret().isBlank()) {
+            return List.of();
+        }
+        return List.of(
+                secretEnv("AWS_ACCESS_KEY_ID", bucket.getCredentialsSecret(),
+                        keyOr(bucket.getAccessKeyIdKey(), ObjectStorage.DEFAULT_ACCESS_KEY_ID_KEY)),
+                secretEnv("AWS_SECRET_ACCESS_KEY", bucket.getCredentialsSecret(),
+                        keyOr(bucket.getSecretAccessKeyKey(), ObjectStorage.DEFAULT_SECRET_ACCESS_KEY_KEY)));
+    }
+
+    private static EnvVar secretEnv(String name, String secret, String key) {
+        return new EnvVarBuilder().withName(name)
+                .withNewValueFrom().withNewSecretKeyRef().withName(secret).withKey(key).endSecretKeyRef().endValueFrom()
+                .build();
+    }
+
+    private static String keyOr(String key, String fallback) {
+        return key == null || key.isBlank() ? fallback : key;
     }
 
     private static Probe probe(String path, int failureThreshold) {

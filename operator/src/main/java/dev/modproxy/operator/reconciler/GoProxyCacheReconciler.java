@@ -1,7 +1,10 @@
 package dev.modproxy.operator.reconciler;
 
+import dev.modproxy.operator.api.v1alpha1.CacheFigures;
+import dev.modproxy.operator.api.v1alpha1.Condition;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheStatus;
+import dev.modproxy.operator.api.v1alpha1.WarmupStatus;
 import dev.modproxy.operator.dependent.CacheVolumeClaimDependent;
 import dev.modproxy.operator.dependent.Conditions;
 import dev.modproxy.operator.dependent.ProxyConfigMapDependent;
@@ -10,10 +13,14 @@ import dev.modproxy.operator.dependent.ProxyDisruptionBudgetDependent;
 import dev.modproxy.operator.dependent.ProxyServiceDependent;
 import dev.modproxy.operator.dependent.ServiceMonitorCrdPresent;
 import dev.modproxy.operator.dependent.ServiceMonitorDependent;
+import dev.modproxy.operator.figures.CacheStatsClient;
 import dev.modproxy.operator.settings.SpecProblems;
+import dev.modproxy.operator.status.CacheFiguresReport;
 import dev.modproxy.operator.status.CacheStatusCalculator;
 import dev.modproxy.operator.status.FailureExplainer;
 import dev.modproxy.operator.status.Observation;
+import dev.modproxy.operator.warmup.WarmupDriver;
+import dev.modproxy.operator.warmup.WarmupProgress;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.quarkiverse.operatorsdk.annotations.RBACRule;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
@@ -26,7 +33,9 @@ import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.Workflow;
 import io.javaoperatorsdk.operator.api.reconciler.dependent.Dependent;
+import java.io.IOException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import org.jboss.logging.Logger;
@@ -51,7 +60,19 @@ public class GoProxyCacheReconciler implements Reconciler<GoProxyCache> {
     public static final String NAME = "goproxycache";
     private static final Logger LOG = Logger.getLogger(GoProxyCacheReconciler.class);
 
+    /** How often a Ready cache's figures are read again when nothing else happens to it. */
+    static final Duration FIGURES_INTERVAL = Duration.ofSeconds(60);
+    /** How often a running warm-up's progress is read. */
+    static final Duration WARMUP_INTERVAL = Duration.ofSeconds(10);
+
     private final Clock clock = Clock.systemUTC();
+    private final CacheStatsClient stats;
+    private final WarmupDriver warmup;
+
+    public GoProxyCacheReconciler(CacheStatsClient stats, WarmupDriver warmup) {
+        this.stats = stats;
+        this.warmup = warmup;
+    }
 
     @Override
     public UpdateControl<GoProxyCache> reconcile(GoProxyCache cache, Context<GoProxyCache> context) {
@@ -63,8 +84,37 @@ public class GoProxyCacheReconciler implements Reconciler<GoProxyCache> {
             LOG.infof("GoProxyCache %s/%s has an invalid spec: %s", cache.getMetadata().getNamespace(),
                     cache.getMetadata().getName(), problems);
         }
-        return statusPatch(cache, observe(context, problems, Optional.empty()))
-                .map(UpdateControl::patchStatus).orElseGet(UpdateControl::noUpdate);
+        GoProxyCacheStatus status = CacheStatusCalculator.compute(cache, observe(context, problems, Optional.empty()),
+                clock.instant());
+        boolean ready = status.condition(Condition.READY).map(c -> Condition.TRUE.equals(c.getStatus())).orElse(false);
+        CacheFiguresReport.apply(status, previousFigures(cache), ready ? readFigures(cache) : new CacheFiguresReport.NotAsked());
+        status.setWarmup(ready ? warmup.step(cache, context.getClient()) : previousWarmup(cache));
+        UpdateControl<GoProxyCache> control = statusPatch(cache, status).map(UpdateControl::patchStatus)
+                .orElseGet(UpdateControl::noUpdate);
+        if (!ready) {
+            return control;
+        }
+        boolean warming = status.getWarmup() != null && (WarmupProgress.RUNNING.equals(status.getWarmup().getState())
+                || WarmupProgress.PENDING.equals(status.getWarmup().getState()));
+        return control.rescheduleAfter(warming ? WARMUP_INTERVAL : FIGURES_INTERVAL);
+    }
+
+    private CacheFiguresReport.Reading readFigures(GoProxyCache cache) {
+        try {
+            return new CacheFiguresReport.Read(stats.read(cache));
+        } catch (IOException | RuntimeException e) {
+            LOG.debugf("Cache figures of %s/%s not read: %s", cache.getMetadata().getNamespace(),
+                    cache.getMetadata().getName(), e.getMessage());
+            return new CacheFiguresReport.Unreadable(e.getMessage());
+        }
+    }
+
+    private static WarmupStatus previousWarmup(GoProxyCache cache) {
+        return cache.getStatus() == null ? null : cache.getStatus().getWarmup();
+    }
+
+    private static CacheFigures previousFigures(GoProxyCache cache) {
+        return cache.getStatus() == null ? null : cache.getStatus().getCache();
     }
 
     @Override
@@ -73,7 +123,10 @@ public class GoProxyCacheReconciler implements Reconciler<GoProxyCache> {
         LOG.warnf(e, "Reconciling GoProxyCache %s/%s failed", cache.getMetadata().getNamespace(),
                 cache.getMetadata().getName());
         Observation seen = observe(context, SpecProblems.of(cache), Optional.of(FailureExplainer.explain(e)));
-        return statusPatch(cache, seen).map(ErrorStatusUpdateControl::patchStatus)
+        GoProxyCacheStatus status = CacheStatusCalculator.compute(cache, seen, clock.instant());
+        CacheFiguresReport.apply(status, previousFigures(cache), new CacheFiguresReport.NotAsked());
+        status.setWarmup(previousWarmup(cache));
+        return statusPatch(cache, status).map(ErrorStatusUpdateControl::patchStatus)
                 .orElseGet(ErrorStatusUpdateControl::noStatusUpdate);
     }
 
@@ -85,8 +138,7 @@ public class GoProxyCacheReconciler implements Reconciler<GoProxyCache> {
     }
 
     /** A fresh object carrying only the new status, or empty when nothing changed. */
-    private Optional<GoProxyCache> statusPatch(GoProxyCache cache, Observation seen) {
-        GoProxyCacheStatus status = CacheStatusCalculator.compute(cache, seen, clock.instant());
+    private static Optional<GoProxyCache> statusPatch(GoProxyCache cache, GoProxyCacheStatus status) {
         if (status.equals(cache.getStatus())) {
             return Optional.empty();
         }

@@ -1,6 +1,8 @@
 package dev.modproxy.operator.settings;
 
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheSpec;
+import dev.modproxy.operator.api.v1alpha1.ObjectStorage;
+import dev.modproxy.operator.api.v1alpha1.Storage;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -28,9 +30,43 @@ public final class ProxySettings {
         env.put("MODPROXY_SUMDB", valueOr(spec.getSumdb(), GoProxyCacheSpec.DEFAULT_SUMDB));
         putPatterns(env, "MODPROXY_NOSUMDB", spec.getNoSumDB());
         putPatterns(env, "MODPROXY_PRIVATE", spec.getPrivate());
+        // with object storage this directory only stages uploads until they are complete
         env.put("MODPROXY_STORAGE_DIR", STORAGE_DIR);
+        putObjectStorage(env, spec.getObjectStorage());
+        putWatermarks(env, spec.getStorage());
         env.put("QUARKUS_HTTP_PORT", Integer.toString(HTTP_PORT));
         return new ProxySettings(env);
+    }
+
+    /** Bucket coordinates only: the credentials reach the pods from their Secret, never through this map. */
+    private static void putObjectStorage(Map<String, String> env, ObjectStorage bucket) {
+        if (bucket == null) {
+            return;
+        }
+        env.put("MODPROXY_STORAGE_TYPE", "s3");
+        env.put("MODPROXY_S3_BUCKET", bucket.getBucket());
+        putIfSet(env, "MODPROXY_S3_ENDPOINT", bucket.getEndpoint());
+        putIfSet(env, "MODPROXY_S3_REGION", bucket.getRegion());
+        putIfSet(env, "MODPROXY_S3_PREFIX", bucket.getPrefix());
+        env.put("MODPROXY_S3_PATH_STYLE", Boolean.toString(bucket.getPathStyle() == null || bucket.getPathStyle()));
+    }
+
+    private static void putWatermarks(Map<String, String> env, Storage storage) {
+        if (storage == null) {
+            return;
+        }
+        if (storage.getHighWatermark() != null) {
+            env.put("MODPROXY_EVICTION_HIGH_WATERMARK", storage.getHighWatermark() + "%");
+        }
+        if (storage.getLowWatermark() != null) {
+            env.put("MODPROXY_EVICTION_LOW_WATERMARK", storage.getLowWatermark() + "%");
+        }
+    }
+
+    private static void putIfSet(Map<String, String> env, String key, String value) {
+        if (value != null && !value.isBlank()) {
+            env.put(key, value);
+        }
     }
 
     public Map<String, String> env() {

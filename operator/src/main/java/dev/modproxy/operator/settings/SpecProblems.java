@@ -58,9 +58,29 @@ public final class SpecProblems {
         if (size == null || !STORAGE_SIZE.matcher(size).matches() || !isPositive(size)) {
             problems.add("spec.storage.size \"" + size + "\" is not a positive Kubernetes quantity; write e.g. \"10Gi\"");
         }
+        watermarkProblems(storage, problems);
         if (spec.getReplicas() > 1 && !storage.isShared() && spec.getObjectStorage() == null) {
             problems.add("spec.replicas is " + spec.getReplicas() + " but a ReadWriteOnce volume holds one pod; set "
                     + "spec.storage.accessModes to [ReadWriteMany], configure spec.objectStorage, or set replicas to 1");
+        }
+    }
+
+    private static void watermarkProblems(Storage storage, List<String> problems) {
+        Integer high = storage.getHighWatermark();
+        Integer low = storage.getLowWatermark();
+        percentProblem("spec.storage.highWatermark", high, problems);
+        percentProblem("spec.storage.lowWatermark", low, problems);
+        int effectiveHigh = high == null ? Storage.DEFAULT_HIGH_WATERMARK : high;
+        int effectiveLow = low == null ? Storage.DEFAULT_LOW_WATERMARK : low;
+        if (effectiveLow >= effectiveHigh) {
+            problems.add("spec.storage.lowWatermark (" + effectiveLow + "%) must be below spec.storage.highWatermark ("
+                    + effectiveHigh + "%), or eviction would never stop");
+        }
+    }
+
+    private static void percentProblem(String field, Integer percent, List<String> problems) {
+        if (percent != null && (percent < 1 || percent > 100)) {
+            problems.add(field + " is " + percent + "; write a percentage from 1 to 100");
         }
     }
 

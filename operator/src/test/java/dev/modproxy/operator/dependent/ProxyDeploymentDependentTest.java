@@ -7,6 +7,7 @@ import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import dev.modproxy.operator.api.v1alpha1.ObjectStorage;
 import io.fabric8.kubernetes.api.model.AffinityBuilder;
 import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
@@ -126,5 +127,52 @@ class ProxyDeploymentDependentTest {
 
     private static Container container(GoProxyCache cache) {
         return ProxyDeploymentDependent.desiredDeployment(cache).getSpec().getTemplate().getSpec().getContainers().get(0);
+    }
+
+    @Test
+    void bucketCredentialsComeFromTheNamedSecretUnderDefaultKeys() {
+        Deployment d = ProxyDeploymentDependent.desiredDeployment(cache(spec -> spec.setObjectStorage(bucket("minio-keys"))));
+        Container proxy = d.getSpec().getTemplate().getSpec().getContainers().get(0);
+
+        assertThat(proxy.getEnv()).extracting(EnvVar::getName)
+                .containsExactly("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY");
+        assertThat(proxy.getEnv()).allSatisfy(env -> {
+            assertThat(env.getValue()).isNull();
+            assertThat(env.getValueFrom().getSecretKeyRef().getName()).isEqualTo("minio-keys");
+            assertThat(env.getValueFrom().getSecretKeyRef().getKey()).isEqualTo(env.getName());
+        });
+    }
+
+    @Test
+    void secretKeysCanBeRenamed() {
+        ObjectStorage bucket = bucket("rgw-user");
+        bucket.setAccessKeyIdKey("access-key");
+        bucket.setSecretAccessKeyKey("secret-key");
+        Container proxy = ProxyDeploymentDependent.desiredDeployment(cache(spec -> spec.setObjectStorage(bucket)))
+                .getSpec().getTemplate().getSpec().getContainers().get(0);
+
+        assertThat(proxy.getEnv()).extracting(env -> env.getName() + "=" + env.getValueFrom().getSecretKeyRef().getKey())
+                .containsExactly("AWS_ACCESS_KEY_ID=access-key", "AWS_SECRET_ACCESS_KEY=secret-key");
+    }
+
+    @Test
+    void withObjectStorageEachPodStagesOnItsOwnBoundedEmptyDirInsteadOfTheClaim() {
+        PodSpec pod = ProxyDeploymentDependent.desiredDeployment(cache(spec -> {
+            spec.setObjectStorage(bucket(null));
+            spec.setReplicas(3);
+        })).getSpec().getTemplate().getSpec();
+
+        assertThat(pod.getVolumes()).filteredOn(v -> v.getName().equals("cache")).singleElement().satisfies(v -> {
+            assertThat(v.getPersistentVolumeClaim()).isNull();
+            assertThat(v.getEmptyDir().getSizeLimit()).isEqualTo(new Quantity("4Gi"));
+        });
+        assertThat(pod.getContainers().get(0).getEnv()).as("default credential chain").isEmpty();
+    }
+
+    private static ObjectStorage bucket(String secret) {
+        ObjectStorage bucket = new ObjectStorage();
+        bucket.setBucket("go-modules");
+        bucket.setCredentialsSecret(secret);
+        return bucket;
     }
 }

@@ -6,7 +6,11 @@ import static org.awaitility.Awaitility.await;
 import dev.modproxy.operator.api.v1alpha1.Condition;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheSpec;
+import dev.modproxy.operator.api.v1alpha1.ObjectStorage;
+import dev.modproxy.operator.api.v1alpha1.Warmup;
+import dev.modproxy.operator.api.v1alpha1.WarmupStatus;
 import dev.modproxy.operator.cluster.ClusterUnderTest;
+import dev.modproxy.operator.cluster.ProxyStandIn;
 import dev.modproxy.operator.dependent.CacheNames;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -45,6 +49,7 @@ import org.junit.jupiter.api.Test;
  */
 @QuarkusTest
 @QuarkusTestResource(ClusterUnderTest.class)
+@QuarkusTestResource(ProxyStandIn.class)
 class GoProxyCacheReconcilerTest {
 
     private static final Duration PATIENCE = Duration.ofSeconds(ClusterUnderTest.isReal() ? 180 : 30);
@@ -103,6 +108,58 @@ class GoProxyCacheReconcilerTest {
     }
 
     @Test
+    void cacheOnObjectStorageGetsBucketSettingsSecretCredentialsAndNoVolume() {
+        String ns = namespace();
+        create(ns, "shared", spec -> {
+            ObjectStorage bucket = new ObjectStorage();
+            bucket.setEndpoint("http://minio.storage.svc:9000");
+            bucket.setBucket("go-modules");
+            bucket.setCredentialsSecret("minio-keys");
+            spec.setObjectStorage(bucket);
+            spec.setReplicas(3);
+            spec.getStorage().setHighWatermark(80);
+            spec.getStorage().setLowWatermark(50);
+        });
+
+        assertThat(awaitObject(ConfigMap.class, ns, "shared-config").getData())
+                .containsEntry("MODPROXY_STORAGE_TYPE", "s3")
+                .containsEntry("MODPROXY_S3_BUCKET", "go-modules")
+                .containsEntry("MODPROXY_S3_ENDPOINT", "http://minio.storage.svc:9000")
+                .containsEntry("MODPROXY_EVICTION_HIGH_WATERMARK", "80%")
+                .containsEntry("MODPROXY_EVICTION_LOW_WATERMARK", "50%")
+                .doesNotContainKeys("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY");
+        Deployment deployment = awaitObject(Deployment.class, ns, "shared");
+        assertThat(deployment.getSpec().getReplicas()).isEqualTo(3);
+        assertThat(deployment.getSpec().getStrategy().getType()).isEqualTo("RollingUpdate");
+        assertThat(deployment.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv())
+                .extracting(e -> e.getName() + "<-" + e.getValueFrom().getSecretKeyRef().getName() + "/"
+                        + e.getValueFrom().getSecretKeyRef().getKey())
+                .containsExactly("AWS_ACCESS_KEY_ID<-minio-keys/AWS_ACCESS_KEY_ID",
+                        "AWS_SECRET_ACCESS_KEY<-minio-keys/AWS_SECRET_ACCESS_KEY");
+        awaitObject(PodDisruptionBudget.class, ns, "shared");
+        assertThat(get(PersistentVolumeClaim.class, ns, "shared-cache")).isNull();
+    }
+
+    @Test
+    void movingADiskCacheToObjectStorageDropsItsVolumeButKeepsTheDeployment() {
+        String ns = namespace();
+        create(ns, "moving", spec -> { });
+        awaitObject(PersistentVolumeClaim.class, ns, "moving-cache");
+        String deploymentUid = awaitObject(Deployment.class, ns, "moving").getMetadata().getUid();
+
+        edit(ns, "moving", spec -> {
+            ObjectStorage bucket = new ObjectStorage();
+            bucket.setBucket("go-modules");
+            spec.setObjectStorage(bucket);
+        });
+        await().atMost(PATIENCE).until(() -> get(PersistentVolumeClaim.class, ns, "moving-cache") == null);
+        await().atMost(PATIENCE).untilAsserted(() -> assertThat(get(Deployment.class, ns, "moving").getSpec()
+                .getTemplate().getSpec().getVolumes()).anySatisfy(v -> assertThat(v.getEmptyDir()).isNotNull()
+                        .satisfies(e -> assertThat(v.getName()).isEqualTo("cache"))));
+        assertThat(get(Deployment.class, ns, "moving").getMetadata().getUid()).isEqualTo(deploymentUid);
+    }
+
+    @Test
     void cacheIsReadyWithItsUrlOnlyOnceTheDeploymentIsAvailable() {
         String ns = namespace();
         create(ns, "ready", spec -> { });
@@ -122,6 +179,57 @@ class GoProxyCacheReconcilerTest {
             assertThat(seen.getStatus().getUrl()).isEqualTo("http://ready." + ns + ".svc");
             assertThat(seen.getStatus().getReadyReplicas()).isEqualTo(1);
         });
+    }
+
+    @Test
+    void aReadyCacheShowsTheFiguresItsProxyReports() {
+        String ns = namespace();
+        create(ns, "counted", spec -> { });
+        markAvailable(ns, "counted");
+        await().atMost(PATIENCE).untilAsserted(() -> {
+            var figures = fresh(ns, "counted").getStatus().getCache();
+            assertThat(figures).as("status.cache").isNotNull();
+            assertThat(figures.getSizeUsed()).isEqualTo("3.2Gi");
+            assertThat(figures.getEntries()).isEqualTo(1200);
+            assertThat(figures.getHitRatio()).isEqualTo("0.93");
+            assertThat(figures.getEvictions()).isEqualTo(12);
+            assertThat(figures.getLastWarmup()).isEqualTo("2026-11-23T22:00:00Z");
+        });
+        assertThat(condition(fresh(ns, "counted"), Condition.READY).getMessage()).doesNotContain("not refreshed");
+    }
+
+    @Test
+    void warmupListIsHandedToTheProxyOnceAndItsProgressShown() {
+        String ns = namespace();
+        String goSum = "golang.org/x/text v0.14.0 h1:ScX5w1eTa3QqT8oi6+ziP7dTV1S2+ALU0bI+0zXKWiQ=\n"
+                + "golang.org/x/text v0.14.0/go.mod h1:18ZOQIKpY8NJVqYksKHtTdi31H5itFRjB5/qKTNYzSU=\n";
+        client.configMaps().inNamespace(ns).resource(new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
+                .withNewMetadata().withName("deps").endMetadata().addToData("go.sum", goSum).build()).create();
+        create(ns, "warm", spec -> {
+            spec.setWarmup(new Warmup());
+            spec.getWarmup().setModules(List.of("example.com/gone@v1.0.0"));
+            spec.getWarmup().setGoSumConfigMap("deps");
+        });
+        markAvailable(ns, "warm");
+
+        await().atMost(PATIENCE).untilAsserted(() -> {
+            WarmupStatus warmup = fresh(ns, "warm").getStatus().getWarmup();
+            assertThat(warmup).as("status.warmup").isNotNull();
+            assertThat(warmup.getState()).isEqualTo("finished");
+            assertThat(warmup.getCompleted()).isEqualTo(3);
+            assertThat(warmup.getFailures()).containsExactly("example.com/gone@v1.0.0 zip: not found upstream");
+            assertThat(warmup.getSubmittedGeneration()).isEqualTo(fresh(ns, "warm").getMetadata().getGeneration());
+        });
+        assertThat(ProxyStandIn.WARMUP_POSTS).singleElement().isEqualTo("example.com/gone@v1.0.0\n" + goSum + "\n");
+
+        if (!ClusterUnderTest.isReal()) {
+            // a later reconciliation of the same generation, made visible by the ready count it reports
+            Deployment d = get(Deployment.class, ns, "warm");
+            d.getStatus().setReadyReplicas(2);
+            client.resource(d).updateStatus();
+            await().atMost(PATIENCE).until(() -> Integer.valueOf(2).equals(fresh(ns, "warm").getStatus().getReadyReplicas()));
+            assertThat(ProxyStandIn.WARMUP_POSTS).as("same generation is not warmed twice").hasSize(1);
+        }
     }
 
     @Test

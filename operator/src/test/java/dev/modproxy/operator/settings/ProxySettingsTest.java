@@ -3,6 +3,7 @@ package dev.modproxy.operator.settings;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheSpec;
+import dev.modproxy.operator.api.v1alpha1.ObjectStorage;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -32,5 +33,56 @@ class ProxySettingsTest {
         assertThat(ProxySettings.of(a).hash()).isEqualTo(ProxySettings.of(b).hash()).hasSize(16);
         b.setSumdb("off");
         assertThat(ProxySettings.of(a).hash()).isNotEqualTo(ProxySettings.of(b).hash());
+    }
+
+    @Test
+    void objectStorageSwitchesTheProxyToS3WithTheBucketCoordinatesButNoCredentials() {
+        GoProxyCacheSpec spec = new GoProxyCacheSpec();
+        ObjectStorage bucket = new ObjectStorage();
+        bucket.setEndpoint("http://minio.storage.svc:9000");
+        bucket.setBucket("go-modules");
+        bucket.setRegion("eu-west-1");
+        bucket.setPrefix("ci/");
+        bucket.setCredentialsSecret("minio-keys");
+        spec.setObjectStorage(bucket);
+
+        assertThat(ProxySettings.of(spec).env())
+                .containsEntry("MODPROXY_STORAGE_TYPE", "s3")
+                .containsEntry("MODPROXY_S3_ENDPOINT", "http://minio.storage.svc:9000")
+                .containsEntry("MODPROXY_S3_BUCKET", "go-modules")
+                .containsEntry("MODPROXY_S3_REGION", "eu-west-1")
+                .containsEntry("MODPROXY_S3_PREFIX", "ci/")
+                .containsEntry("MODPROXY_S3_PATH_STYLE", "true")
+                .doesNotContainKeys("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
+                .allSatisfy((key, value) -> assertThat(value).doesNotContain("minio-keys"));
+    }
+
+    @Test
+    void virtualHostStyleAndAwsDefaultsLeaveOutWhatIsNotSet() {
+        GoProxyCacheSpec spec = new GoProxyCacheSpec();
+        ObjectStorage bucket = new ObjectStorage();
+        bucket.setBucket("go-modules");
+        bucket.setPathStyle(false);
+        spec.setObjectStorage(bucket);
+
+        assertThat(ProxySettings.of(spec).env())
+                .containsEntry("MODPROXY_S3_PATH_STYLE", "false")
+                .doesNotContainKeys("MODPROXY_S3_ENDPOINT", "MODPROXY_S3_REGION", "MODPROXY_S3_PREFIX");
+    }
+
+    @Test
+    void withoutObjectStorageTheProxyKeepsItsDiskDefault() {
+        assertThat(ProxySettings.of(new GoProxyCacheSpec()).env()).doesNotContainKeys("MODPROXY_STORAGE_TYPE",
+                "MODPROXY_S3_BUCKET");
+    }
+
+    @Test
+    void watermarksAreRenderedAsPercentages() {
+        GoProxyCacheSpec spec = new GoProxyCacheSpec();
+        spec.getStorage().setHighWatermark(85);
+        spec.getStorage().setLowWatermark(60);
+        assertThat(ProxySettings.of(spec).env())
+                .containsEntry("MODPROXY_EVICTION_HIGH_WATERMARK", "85%")
+                .containsEntry("MODPROXY_EVICTION_LOW_WATERMARK", "60%");
     }
 }

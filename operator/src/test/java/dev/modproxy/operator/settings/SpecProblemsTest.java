@@ -55,4 +55,20 @@ class SpecProblemsTest {
         assertThat(SpecProblems.of(cache("ns", "a".repeat(57), spec -> { }))).hasSize(1);
         assertThat(SpecProblems.of(cache("ns", "a".repeat(56), spec -> { }))).isEmpty();
     }
+
+    @Test
+    void lowWatermarkMustBeBelowTheHighOne() {
+        assertThat(SpecProblems.of(cache(spec -> {
+            spec.getStorage().setHighWatermark(70);
+            spec.getStorage().setLowWatermark(70);
+        }))).singleElement().asString().contains("lowWatermark (70%) must be below spec.storage.highWatermark (70%)");
+        assertThat(SpecProblems.of(cache(spec -> spec.getStorage().setHighWatermark(50)))).singleElement()
+                .asString().contains("lowWatermark (75%)");
+    }
+
+    @Test
+    void watermarksArePercentages() {
+        assertThat(SpecProblems.of(cache(spec -> spec.getStorage().setHighWatermark(120)))).singleElement()
+                .asString().contains("spec.storage.highWatermark is 120; write a percentage from 1 to 100");
+    }
 }

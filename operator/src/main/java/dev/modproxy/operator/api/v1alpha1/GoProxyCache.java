@@ -17,6 +17,9 @@ import io.fabric8.kubernetes.model.annotation.Version;
         type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(name = "URL", jsonPath = ".status.url", type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(name = "Size", jsonPath = ".status.storageCapacity", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "Size used", jsonPath = ".status.cache.sizeUsed", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "Hit ratio", jsonPath = ".status.cache.hitRatio", type = AdditionalPrinterColumn.Type.STRING,
+        priority = 1)
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
 public class GoProxyCache extends CustomResource<GoProxyCacheSpec, GoProxyCacheStatus> implements Namespaced {
 

@@ -102,6 +102,9 @@ public class GoProxyCacheSpec {
     @Default("{}")
     private Injection injection = new Injection();
 
+    @JsonPropertyDescription("Modules the cache fetches ahead of the first build, once each time the spec changes.")
+    private Warmup warmup;
+
     @JsonPropertyDescription("How Prometheus scrapes the proxy's /q/metrics endpoint.")
     @Default("{}")
     private Metrics metrics = new Metrics();
@@ -235,6 +238,14 @@ public class GoProxyCacheSpec {
 
     public void setInjection(Injection injection) {
         this.injection = injection;
+    }
+
+    public Warmup getWarmup() {
+        return warmup;
+    }
+
+    public void setWarmup(Warmup warmup) {
+        this.warmup = warmup;
     }
 
     public Metrics getMetrics() {

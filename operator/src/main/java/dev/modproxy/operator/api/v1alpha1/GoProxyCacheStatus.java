@@ -27,6 +27,29 @@ public class GoProxyCacheStatus {
     @JsonPropertyDescription("Capacity of the cache volume as reported by the cluster, e.g. 10Gi.")
     private String storageCapacity;
 
+    @JsonPropertyDescription("Size used, entries, hit ratio, evictions and last warm-up, read from the proxy's "
+            + "/admin/stats while the cache is Ready. Kept as last read when the proxy cannot be reached.")
+    private CacheFigures cache;
+
+    @JsonPropertyDescription("Progress and failures of the warm-up asked for in spec.warmup.")
+    private WarmupStatus warmup;
+
+    public CacheFigures getCache() {
+        return cache;
+    }
+
+    public void setCache(CacheFigures cache) {
+        this.cache = cache;
+    }
+
+    public WarmupStatus getWarmup() {
+        return warmup;
+    }
+
+    public void setWarmup(WarmupStatus warmup) {
+        this.warmup = warmup;
+    }
+
     public Optional<Condition> condition(String type) {
         return conditions == null ? Optional.empty()
                 : conditions.stream().filter(c -> type.equals(c.getType())).findFirst();
@@ -76,11 +99,12 @@ public class GoProxyCacheStatus {
     public boolean equals(Object o) {
         return o instanceof GoProxyCacheStatus s && Objects.equals(observedGeneration, s.observedGeneration)
                 && Objects.equals(conditions, s.conditions) && Objects.equals(url, s.url)
-                && Objects.equals(readyReplicas, s.readyReplicas) && Objects.equals(storageCapacity, s.storageCapacity);
+                && Objects.equals(readyReplicas, s.readyReplicas) && Objects.equals(storageCapacity, s.storageCapacity)
+                && Objects.equals(cache, s.cache) && Objects.equals(warmup, s.warmup);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(observedGeneration, conditions, url, readyReplicas, storageCapacity);
+        return Objects.hash(observedGeneration, conditions, url, readyReplicas, storageCapacity, cache, warmup);
     }
 }

@@ -2,12 +2,18 @@ package dev.modproxy.operator.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 
 /** An S3-compatible bucket (MinIO, Ceph RGW, AWS S3, Aliyun OSS) that replicas share. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class ObjectStorage {
+
+    public static final String DEFAULT_ACCESS_KEY_ID_KEY = "AWS_ACCESS_KEY_ID";
+    public static final String DEFAULT_SECRET_ACCESS_KEY_KEY = "AWS_SECRET_ACCESS_KEY";
+    /** What a Secret accepts as a data key. */
+    public static final String SECRET_KEY = "^[-._a-zA-Z0-9]+$";
 
     @JsonPropertyDescription("S3 endpoint URL, e.g. https://minio.storage.svc:9000. Empty means AWS S3 of the region.")
     @Pattern("^https?://\\S+$")
@@ -24,9 +30,26 @@ public class ObjectStorage {
     @JsonPropertyDescription("Key prefix inside the bucket, so several caches can share one bucket.")
     private String prefix;
 
-    @JsonPropertyDescription("Name of a Secret in the cache's namespace with keys AWS_ACCESS_KEY_ID and "
-            + "AWS_SECRET_ACCESS_KEY.")
+    @JsonPropertyDescription("Bucket named in the URL path (MinIO, Ceph RGW) rather than in the host name "
+            + "(AWS S3, Aliyun OSS: set false).")
+    @Default("true")
+    private Boolean pathStyle;
+
+    @JsonPropertyDescription("Name of a Secret in the cache's namespace holding the bucket's access key. The "
+            + "proxy pods read it as environment variables; it is never copied into the proxy's ConfigMap. "
+            + "When empty, the proxy uses the S3 client's default credential chain (e.g. a workload identity).")
+    @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
     private String credentialsSecret;
+
+    @JsonPropertyDescription("Key in credentialsSecret that holds the access key id.")
+    @Default(DEFAULT_ACCESS_KEY_ID_KEY)
+    @Pattern(SECRET_KEY)
+    private String accessKeyIdKey;
+
+    @JsonPropertyDescription("Key in credentialsSecret that holds the secret access key.")
+    @Default(DEFAULT_SECRET_ACCESS_KEY_KEY)
+    @Pattern(SECRET_KEY)
+    private String secretAccessKeyKey;
 
     public String getEndpoint() {
         return endpoint;
@@ -66,5 +89,29 @@ public class ObjectStorage {
 
     public void setCredentialsSecret(String credentialsSecret) {
         this.credentialsSecret = credentialsSecret;
+    }
+
+    public Boolean getPathStyle() {
+        return pathStyle;
+    }
+
+    public void setPathStyle(Boolean pathStyle) {
+        this.pathStyle = pathStyle;
+    }
+
+    public String getAccessKeyIdKey() {
+        return accessKeyIdKey;
+    }
+
+    public void setAccessKeyIdKey(String accessKeyIdKey) {
+        this.accessKeyIdKey = accessKeyIdKey;
+    }
+
+    public String getSecretAccessKeyKey() {
+        return secretAccessKeyKey;
+    }
+
+    public void setSecretAccessKeyKey(String secretAccessKeyKey) {
+        this.secretAccessKeyKey = secretAccessKeyKey;
     }
 }

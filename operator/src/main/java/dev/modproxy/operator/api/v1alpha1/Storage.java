@@ -4,6 +4,8 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
@@ -12,7 +14,13 @@ import java.util.List;
 
 /** The PersistentVolumeClaim that holds cached modules. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(value = "!has(self.highWatermark) || !has(self.lowWatermark) || self.lowWatermark < self.highWatermark",
+        message = "storage.lowWatermark must be below storage.highWatermark", fieldPath = ".lowWatermark",
+        reason = "FieldValueInvalid")
 public class Storage {
+
+    public static final int DEFAULT_HIGH_WATERMARK = 90;
+    public static final int DEFAULT_LOW_WATERMARK = 75;
 
     public static final String DEFAULT_SIZE = "10Gi";
     public static final String READ_WRITE_ONCE = "ReadWriteOnce";
@@ -44,6 +52,36 @@ public class Storage {
             + "A kept volume carries no owner reference and is adopted again by a cache of the same name.")
     @Default("false")
     private boolean retainOnDelete;
+
+    @JsonPropertyDescription("Fill level of the volume, in percent (1-100), at which the proxy starts evicting "
+            + "the least recently used modules.")
+    @Default("90")
+    @Min(1)
+    @Max(100)
+    private Integer highWatermark;
+
+    @JsonPropertyDescription("Fill level, in percent (1-100, below highWatermark), eviction brings the volume "
+            + "back down to.")
+    @Default("75")
+    @Min(1)
+    @Max(100)
+    private Integer lowWatermark;
+
+    public Integer getHighWatermark() {
+        return highWatermark;
+    }
+
+    public void setHighWatermark(Integer highWatermark) {
+        this.highWatermark = highWatermark;
+    }
+
+    public Integer getLowWatermark() {
+        return lowWatermark;
+    }
+
+    public void setLowWatermark(Integer lowWatermark) {
+        this.lowWatermark = lowWatermark;
+    }
 
     public String getSize() {
         return size;

@@ -1,0 +1,54 @@
+package dev.modproxy.operator.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Size;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Modules the cache fetches ahead of the first build, once per change of the spec. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class Warmup {
+
+    public static final String DEFAULT_GO_SUM_KEY = "go.sum";
+
+    @JsonPropertyDescription("Module versions to fetch, each as module@version, e.g. golang.org/x/text@v0.14.0.")
+    @Size(max = 10000)
+    private List<String> modules = new ArrayList<>();
+
+    @JsonPropertyDescription("Name of a ConfigMap in the cache's namespace holding a go.sum; every module version "
+            + "in it is fetched (lines ending in /go.mod fetch only .info and .mod).")
+    @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+    private String goSumConfigMap;
+
+    @JsonPropertyDescription("Key of goSumConfigMap that holds the go.sum text.")
+    @Default(DEFAULT_GO_SUM_KEY)
+    @Pattern("^[-._a-zA-Z0-9]+$")
+    private String goSumKey;
+
+    public List<String> getModules() {
+        return modules;
+    }
+
+    public void setModules(List<String> modules) {
+        this.modules = modules;
+    }
+
+    public String getGoSumConfigMap() {
+        return goSumConfigMap;
+    }
+
+    public void setGoSumConfigMap(String goSumConfigMap) {
+        this.goSumConfigMap = goSumConfigMap;
+    }
+
+    public String getGoSumKey() {
+        return goSumKey;
+    }
+
+    public void setGoSumKey(String goSumKey) {
+        this.goSumKey = goSumKey;
+    }
+}

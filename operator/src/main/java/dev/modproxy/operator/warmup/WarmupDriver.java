@@ -1,0 +1,69 @@
+package dev.modproxy.operator.warmup;
+
+import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
+import dev.modproxy.operator.api.v1alpha1.Warmup;
+import dev.modproxy.operator.api.v1alpha1.WarmupStatus;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
+import java.util.Optional;
+
+/** Hands a Ready cache's warm-up list to its proxy once per spec generation, then follows its progress. */
+@ApplicationScoped
+public class WarmupDriver {
+
+    private final WarmupClient proxy;
+
+    public WarmupDriver(WarmupClient proxy) {
+        this.proxy = proxy;
+    }
+
+    /** The new status.warmup; call only while the cache is Ready. */
+    public WarmupStatus step(GoProxyCache cache, KubernetesClient cluster) {
+        WarmupStatus previous = cache.getStatus() == null ? null : cache.getStatus().getWarmup();
+        if (!WarmupProgress.wanted(cache)) {
+            return null;
+        }
+        try {
+            if (WarmupProgress.due(cache)) {
+                Optional<String> goSum = goSum(cache, cluster);
+                return WarmupProgress.accepted(cache, proxy.start(cache,
+                        WarmupProgress.moduleList(cache.getSpec().getWarmup(), goSum)));
+            }
+            if (WarmupProgress.running(cache)) {
+                return WarmupProgress.progressed(cache, proxy.progress(cache));
+            }
+            return previous;
+        } catch (MissingGoSum e) {
+            return WarmupProgress.pending(cache, e.getMessage());
+        } catch (WarmupClient.WarmupRefused e) {
+            return e.busy() ? WarmupProgress.pending(cache, "the proxy is still running an earlier warm-up")
+                    : WarmupProgress.rejected(cache, e.getMessage());
+        } catch (IOException | RuntimeException e) {
+            return WarmupProgress.due(cache) ? WarmupProgress.pending(cache, "the proxy did not answer: " + e.getMessage())
+                    : previous;
+        }
+    }
+
+    private static Optional<String> goSum(GoProxyCache cache, KubernetesClient cluster) throws MissingGoSum {
+        Warmup warmup = cache.getSpec().getWarmup();
+        if (warmup.getGoSumConfigMap() == null) {
+            return Optional.empty();
+        }
+        String key = warmup.getGoSumKey() == null ? Warmup.DEFAULT_GO_SUM_KEY : warmup.getGoSumKey();
+        ConfigMap map = cluster.configMaps().inNamespace(cache.getMetadata().getNamespace())
+                .withName(warmup.getGoSumConfigMap()).get();
+        if (map == null || map.getData() == null || !map.getData().containsKey(key)) {
+            throw new MissingGoSum("ConfigMap " + warmup.getGoSumConfigMap() + " with key " + key
+                    + " not found in namespace " + cache.getMetadata().getNamespace());
+        }
+        return Optional.of(map.getData().get(key));
+    }
+
+    private static class MissingGoSum extends Exception {
+        MissingGoSum(String message) {
+            super(message);
+        }
+    }
+}
