@@ -15,7 +15,7 @@ cp="operator/target/classes:$(cat "$work/classpath.txt")"
 javac -d "$work/classes" -cp "$cp" bench/webhook/WebhookBenchServer.java bench/webhook/LatencyDriver.java
 
 rm -f "$work/port"
-java -cp "$work/classes:$cp" WebhookBenchServer "$work" > "$work/server.log" 2>&1 &
+java ${SERVER_JAVA_OPTS:-} -cp "$work/classes:$cp" WebhookBenchServer "$work" > "$work/server.log" 2>&1 &
 server=$!
 trap 'kill "$server" 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do [ -s "$work/port" ] && break; sleep 0.2; done
