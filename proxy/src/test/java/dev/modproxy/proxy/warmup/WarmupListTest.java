@@ -34,6 +34,41 @@ class WarmupListTest {
     }
 
     @Test
+    void readsTheRequirementsOfAGoModAndNothingElse() {
+        String goMod = """
+                // build tools
+                module example.com/app
+
+                go 1.19
+
+                require github.com/google/uuid v1.6.0
+
+                require (
+                	golang.org/x/mod v0.14.0 // indirect
+                	"gopkg.in/yaml.v3" "v3.0.1"
+                )
+
+                replace golang.org/x/text => ../text
+
+                exclude (
+                	golang.org/x/net v0.1.0
+                )
+                """;
+
+        List<WarmupTarget> targets = WarmupList.parse(goMod);
+
+        assertEquals(List.of("github.com/google/uuid@v1.6.0", "golang.org/x/mod@v0.14.0", "gopkg.in/yaml.v3@v3.0.1"),
+                targets.stream().map(WarmupTarget::toString).toList());
+    }
+
+    @Test
+    void aMalformedGoModRequirementNamesItsLine() {
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> WarmupList.parse("module example.com/app\n\nrequire (\n\tgolang.org/x/mod\n)\n"));
+        assertTrue(e.getMessage().startsWith("line 4: expected a go.mod requirement"), e.getMessage());
+    }
+
+    @Test
     void majorVersionRulesAreChecked() {
         var e = assertThrows(IllegalArgumentException.class, () -> WarmupList.parse("example.com/m/v2@v1.0.0"));
         assertTrue(e.getMessage().startsWith("line 1: "), e.getMessage());

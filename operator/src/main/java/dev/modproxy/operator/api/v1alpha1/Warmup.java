@@ -18,12 +18,13 @@ public class Warmup {
     @Size(max = 10000)
     private List<String> modules = new ArrayList<>();
 
-    @JsonPropertyDescription("Name of a ConfigMap in the cache's namespace holding a go.sum; every module version "
-            + "in it is fetched (lines ending in /go.mod fetch only .info and .mod).")
+    @JsonPropertyDescription("Name of a ConfigMap in the cache's namespace holding a go.sum or a go.mod; every module "
+            + "version in it is fetched (go.sum lines ending in /go.mod fetch only .info and .mod; a go.mod gives its "
+            + "require directives).")
     @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
     private String goSumConfigMap;
 
-    @JsonPropertyDescription("Key of goSumConfigMap that holds the go.sum text.")
+    @JsonPropertyDescription("Key of goSumConfigMap that holds the go.sum or go.mod text.")
     @Default(DEFAULT_GO_SUM_KEY)
     @Pattern("^[-._a-zA-Z0-9]+$")
     private String goSumKey;
