@@ -1,5 +1,7 @@
 package dev.modproxy.proxy.acceptance;
 
+import dev.modproxy.proxy.testing.GoClient;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
@@ -10,6 +12,7 @@ import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -28,7 +31,6 @@ class HostileUpstreamTest {
 
     @TempDir
     Path dir;
-    GoClient go;
     FakeUpstream plain;
     FakeUpstream origin;
     FakeUpstream storageHost;
@@ -36,7 +38,6 @@ class HostileUpstreamTest {
 
     @BeforeEach
     void start() throws IOException {
-        go = new GoClient(dir);
         plain = FakeUpstream.start();
         Modules.publish(plain, MODULE, VERSION);
         origin = FakeUpstream.start();
@@ -54,9 +55,9 @@ class HostileUpstreamTest {
     }
 
     private String expectedSum() throws Exception {
-        GoClient.Result direct = go.run(plain.url(), "direct", "mod", "download", "-json", MODULE + "@" + VERSION);
-        assertEquals(0, direct.exit(), direct.both());
-        return new JsonObject(direct.out()).getString("Sum");
+        GoClient.Result direct = go(plain.url(), "direct", "mod", "download", "-json", MODULE + "@" + VERSION);
+        assertEquals(0, direct.exitCode(), direct.both());
+        return new JsonObject(direct.output()).getString("Sum");
     }
 
     @Test
@@ -76,10 +77,10 @@ class HostileUpstreamTest {
         String credentialed = origin.url().replace("http://", "http://builder:s3cret@");
         proxy = new ProxyUnderTest(credentialed, dir.resolve("cache"));
 
-        GoClient.Result through = go.run(proxy.url(), "client", "mod", "download", "-json", MODULE + "@" + VERSION);
+        GoClient.Result through = go(proxy.url(), "client", "mod", "download", "-json", MODULE + "@" + VERSION);
 
-        assertEquals(0, through.exit(), through.both());
-        assertEquals(expectedSum(), new JsonObject(through.out()).getString("Sum"));
+        assertEquals(0, through.exitCode(), through.both());
+        assertEquals(expectedSum(), new JsonObject(through.output()).getString("Sum"));
         assertEquals(List.of("null"), storageAuthorization, "the storage host never sees the mirror's credentials");
     }
 
@@ -93,8 +94,8 @@ class HostileUpstreamTest {
 
         assertEquals(502, proxy.get("/" + ENCODED + "/@v/" + VERSION + ".info").statusCode());
         assertEquals(11, origin.totalHits(), "the first request and ten redirects, like the go command");
-        GoClient.Result through = go.run(proxy.url() + "|" + plain.url(), "client", "mod", "download", "-json", MODULE + "@" + VERSION);
-        assertEquals(0, through.exit(), through.both());
+        GoClient.Result through = go(proxy.url() + "|" + plain.url(), "client", "mod", "download", "-json", MODULE + "@" + VERSION);
+        assertEquals(0, through.exitCode(), through.both());
     }
 
     @Test
@@ -106,15 +107,15 @@ class HostileUpstreamTest {
                 .on(base + VERSION + ".zip", gzipped("application/zip", Modules.zip(MODULE, VERSION)));
         proxy = new ProxyUnderTest(origin.url(), dir.resolve("cache"));
 
-        GoClient.Result direct = go.run(origin.url(), "direct", "mod", "download", "-json", MODULE + "@" + VERSION);
-        GoClient.Result through = go.run(proxy.url(), "client", "mod", "download", "-json", MODULE + "@" + VERSION);
-        GoClient.Result versions = go.run(proxy.url(), "client", "list", "-m", "-versions", MODULE);
+        GoClient.Result direct = go(origin.url(), "direct", "mod", "download", "-json", MODULE + "@" + VERSION);
+        GoClient.Result through = go(proxy.url(), "client", "mod", "download", "-json", MODULE + "@" + VERSION);
+        GoClient.Result versions = go(proxy.url(), "client", "list", "-m", "-versions", MODULE);
 
-        assertEquals(0, direct.exit(), direct.both());
-        assertEquals(0, through.exit(), through.both());
-        assertEquals(new JsonObject(direct.out()).getString("Sum"), new JsonObject(through.out()).getString("Sum"));
-        assertEquals(new JsonObject(direct.out()).getString("GoModSum"), new JsonObject(through.out()).getString("GoModSum"));
-        assertEquals(MODULE + " " + VERSION, versions.out().strip(), versions.both());
+        assertEquals(0, direct.exitCode(), direct.both());
+        assertEquals(0, through.exitCode(), through.both());
+        assertEquals(new JsonObject(direct.output()).getString("Sum"), new JsonObject(through.output()).getString("Sum"));
+        assertEquals(new JsonObject(direct.output()).getString("GoModSum"), new JsonObject(through.output()).getString("GoModSum"));
+        assertEquals(MODULE + " " + VERSION, versions.output().strip(), versions.both());
         assertNull(proxy.get("/" + base + VERSION + ".zip").headers().firstValue("Content-Encoding").orElse(null),
                 "the cache serves the decoded zip");
     }
@@ -128,5 +129,10 @@ class HostileUpstreamTest {
             exchange.getResponseHeaders().set("Content-Encoding", "gzip");
             FakeUpstream.ok(contentType, bytes.toByteArray()).answer(exchange);
         };
+    }
+
+    /** The go command with its own module cache {@code cache}, run in this test's work directory. */
+    private GoClient.Result go(String goproxy, String cache, String... args) throws Exception {
+        return new GoClient(dir.resolve(cache), goproxy).run(Files.createDirectories(dir.resolve("work")), args);
     }
 }

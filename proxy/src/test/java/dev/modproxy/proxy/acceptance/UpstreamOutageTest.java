@@ -1,5 +1,7 @@
 package dev.modproxy.proxy.acceptance;
 
+import dev.modproxy.proxy.testing.GoClient;
+
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -25,13 +27,11 @@ class UpstreamOutageTest {
 
     @TempDir
     Path dir;
-    GoClient go;
     FakeUpstream upstream;
     ProxyUnderTest proxy;
 
     @BeforeEach
     void start() throws Exception {
-        go = new GoClient(dir);
         upstream = FakeUpstream.start();
         Modules.publish(upstream, MODULE, VERSION);
         byte[] zip = Modules.zipOf(MODULE + "@" + VERSION + "/", Map.of("go.mod", Modules.goMod(MODULE),
@@ -51,8 +51,8 @@ class UpstreamOutageTest {
     void goGetOfAPackageStillWorksWhenTheNegativeAnswersHaveExpiredAndTheUpstreamIsDown() throws Exception {
         Path work = Files.createDirectories(dir.resolve("work"));
         Files.writeString(work.resolve("go.mod"), "module example.com/app\n\ngo 1.19\n");
-        GoClient.Result warm = go.run(proxy.url(), "first", "get", MODULE + "/pkg");
-        assertEquals(0, warm.exit(), warm.both());
+        GoClient.Result warm = go(proxy.url(), "first", "get", MODULE + "/pkg");
+        assertEquals(0, warm.exitCode(), warm.both());
         assertTrue(upstream.hits(PACKAGE_PROBE) >= 1, "the go command probed the package path as a module");
 
         upstream.otherwise(FakeUpstream.status(503, "down for maintenance"));
@@ -68,8 +68,13 @@ class UpstreamOutageTest {
         assertEquals(404, proxy.get("/" + PACKAGE_PROBE).statusCode(), "the last known absence is served while the upstream fails");
         Files.writeString(work.resolve("go.mod"), "module example.com/app\n\ngo 1.19\n");
         Files.deleteIfExists(work.resolve("go.sum"));
-        GoClient.Result cold = go.run(proxy.url(), "second", "get", MODULE + "/pkg");
-        assertEquals(0, cold.exit(), cold.both());
+        GoClient.Result cold = go(proxy.url(), "second", "get", MODULE + "/pkg");
+        assertEquals(0, cold.exitCode(), cold.both());
         assertTrue(Files.readString(work.resolve("go.mod")).contains(MODULE + " " + VERSION));
+    }
+
+    /** The go command with its own module cache {@code cache}, run in this test's work directory. */
+    private GoClient.Result go(String goproxy, String cache, String... args) throws Exception {
+        return new GoClient(dir.resolve(cache), goproxy).run(Files.createDirectories(dir.resolve("work")), args);
     }
 }

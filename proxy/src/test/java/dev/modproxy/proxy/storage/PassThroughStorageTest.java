@@ -78,7 +78,7 @@ class PassThroughStorageTest {
         try (ProxyOnStorage proxy = proxyOnFullDisk(0, FullDisk.FailAt.WRITE)) {
             GoClient.Result result = new GoClient(goHome, proxy.url()).download("example.com/hello@v1.2.0");
 
-            assertEquals(0, result.exitCode(), result.output());
+            assertEquals(0, result.exitCode(), result.both());
             assertTrue(result.output().contains("\"Version\": \"v1.2.0\""), result.output());
             assertTrue(Files.exists(goHome.resolve("gomodcache/example.com/hello@v1.2.0/go.mod")));
             assertNothingStored();

@@ -2,15 +2,25 @@ package dev.modproxy.proxy.testing;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-/** The real go command (Go 1.19 at /usr/bin/go) with a private module cache, pointed at one proxy. */
+/**
+ * The real go command (Go 1.19 at /usr/bin/go) with a private GOPATH, module cache and build
+ * cache under {@code home}, pointed at one GOPROXY, checksum database off (the generated
+ * modules are in no public database; the sumdb tests run Go's own database instead).
+ */
 public final class GoClient {
 
-    public record Result(int exitCode, String output) {
+    /** Exit code, standard output (e.g. the JSON of -json) and standard error. */
+    public record Result(int exitCode, String output, String errors) {
+        public String both() {
+            return output + errors;
+        }
     }
 
     private final Path home;
@@ -27,11 +37,21 @@ public final class GoClient {
 
     /** Runs {@code go mod download -json module@version...} outside any module. */
     public Result download(String... modules) throws IOException, InterruptedException {
-        java.nio.file.Files.createDirectories(home);
-        List<String> command = new ArrayList<>(List.of("/usr/bin/go", "mod", "download", "-json"));
-        command.addAll(List.of(modules));
-        ProcessBuilder builder = new ProcessBuilder(command).directory(home.toFile()).redirectErrorStream(true);
-        var env = builder.environment();
+        List<String> args = new ArrayList<>(List.of("mod", "download", "-json"));
+        args.addAll(List.of(modules));
+        return run(Files.createDirectories(home.resolve("outside")), args.toArray(String[]::new));
+    }
+
+    /** Runs {@code go args...} in {@code workDir}; fails after two minutes. */
+    public Result run(Path workDir, String... args) throws IOException, InterruptedException {
+        Files.createDirectories(home);
+        List<String> command = new ArrayList<>(List.of("/usr/bin/go"));
+        command.addAll(List.of(args));
+        Path out = Files.createTempFile(home, "go-", ".out");
+        Path err = Files.createTempFile(home, "go-", ".err");
+        ProcessBuilder builder = new ProcessBuilder(command).directory(workDir.toFile())
+                .redirectOutput(out.toFile()).redirectError(err.toFile());
+        Map<String, String> env = builder.environment();
         env.put("HOME", home.toString());
         env.put("GOPATH", home.resolve("gopath").toString());
         env.put("GOMODCACHE", modCache().toString());
@@ -40,12 +60,15 @@ public final class GoClient {
         env.put("GOSUMDB", "off");
         env.put("GOFLAGS", "-modcacherw");
         env.put("GO111MODULE", "on");
+        env.remove("GOPRIVATE");
+        env.remove("GONOPROXY");
+        env.remove("GONOSUMDB");
         Process process = builder.start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!process.waitFor(120, TimeUnit.SECONDS)) {
             process.destroyForcibly();
-            throw new IOException("go mod download did not finish: " + output);
+            throw new IOException("go " + String.join(" ", args) + " did not finish: " + Files.readString(err));
         }
-        return new Result(process.exitValue(), output);
+        return new Result(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+                Files.readString(err, StandardCharsets.UTF_8));
     }
 }

@@ -66,7 +66,7 @@ class WarmupTest {
         upstream.close();
 
         GoClient.Result build = new GoClient(goHome, proxy.url()).download("example.com/alpha@v1.0.0", "example.com/beta@v0.3.1");
-        assertEquals(0, build.exitCode(), build.output());
+        assertEquals(0, build.exitCode(), build.both());
 
         JsonObject stats = new JsonObject(proxy.getText("/admin/stats").body());
         assertEquals(2, stats.getJsonObject("lastWarmup").getInteger("requested"));
