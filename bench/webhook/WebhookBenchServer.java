@@ -70,7 +70,7 @@ public class WebhookBenchServer {
                         .setKeyCertOptions(new PemKeyCertOptions()
                                 .setCertValue(Buffer.buffer(certificate.certificatePem()))
                                 .setKeyValue(Buffer.buffer(Pem.of(certificate.key())))))
-                .requestHandler(new MutatePodsRoute(vertx, handler));
+                .requestHandler(new MutatePodsRoute(handler));
         server.listen().toCompletionStage().toCompletableFuture().get();
         Files.writeString(out.resolve("ca.crt"), certificate.caCertificatePem());
         Files.writeString(out.resolve("port"), Integer.toString(server.actualPort()));

@@ -116,7 +116,7 @@ public class WebhookServer {
     private Future<HttpServer> listen(PemKeyCertOptions keyCert) {
         HttpServer created = vertx.createHttpServer(new HttpServerOptions().setSsl(true).setKeyCertOptions(keyCert)
                 .setPort(config.port()));
-        created.requestHandler(new MutatePodsRoute(vertx, handler));
+        created.requestHandler(new MutatePodsRoute(handler));
         Promise<HttpServer> listening = Promise.promise();
         created.listen().onSuccess(bound -> {
             server = bound;
