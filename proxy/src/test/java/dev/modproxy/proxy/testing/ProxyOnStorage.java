@@ -42,16 +42,23 @@ public final class ProxyOnStorage implements AutoCloseable {
 
     /** @param extraRoutes installs more routes (e.g. admin endpoints) before the GOPROXY catch-all */
     public ProxyOnStorage(String upstreamSpec, Storage storage, ProxyMetrics metrics, BiConsumer<Router, ModuleCache> extraRoutes) throws Exception {
+        this(upstreamSpec, storage, metrics,
+                ProxyUnderTest.options().readTimeout(Duration.ofSeconds(10)).stallLimit(Duration.ofSeconds(30)), extraRoutes);
+    }
+
+    ProxyOnStorage(String upstreamSpec, Storage storage, ProxyMetrics metrics, ProxyUnderTest.Options options,
+            BiConsumer<Router, ModuleCache> extraRoutes) throws Exception {
         this.storage = storage;
         this.metrics = metrics;
         UpstreamChain chain = UpstreamChain.parse(upstreamSpec, new UpstreamChain.Settings(Duration.ofSeconds(2),
-                Duration.ofSeconds(10), 5, Duration.ofSeconds(30)), metrics);
+                options.readTimeout, options.breakerFailures, options.breakerCoolDown), metrics);
         cache = new ModuleCache(storage, chain, List.of(new InfoVerifier(), new GoModVerifier(), new ModuleZipVerifier()),
-                new CacheSettings(Duration.ofMinutes(5), Duration.ofMinutes(1)), metrics, ModulePathPatterns.parse(""), refresh);
+                new CacheSettings(options.mutableTtl, options.negativeTtl), metrics,
+                ModulePathPatterns.parse(options.privatePatterns), refresh);
         vertx = Vertx.vertx();
         Router router = Router.router(vertx);
         extraRoutes.accept(router, cache);
-        new GoProxyRoutes(cache, metrics, Duration.ofMinutes(5), Duration.ofMinutes(1), Duration.ofSeconds(30)).install(router);
+        new GoProxyRoutes(cache, metrics, options.mutableTtl, options.negativeTtl, options.stallLimit).install(router);
         server = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1")
                 .toCompletionStage().toCompletableFuture().get();
     }

@@ -1,33 +1,18 @@
 package dev.modproxy.proxy.testing;
 
-import dev.modproxy.proxy.cache.CacheSettings;
-import dev.modproxy.proxy.cache.GoModVerifier;
-import dev.modproxy.proxy.cache.InfoVerifier;
 import dev.modproxy.proxy.cache.ModuleCache;
-import dev.modproxy.proxy.cache.ModuleZipVerifier;
-import dev.modproxy.proxy.http.GoProxyRoutes;
 import dev.modproxy.proxy.metrics.ProxyMetrics;
-import dev.modproxy.proxy.protocol.ModulePathPatterns;
 import dev.modproxy.proxy.storage.LocalDiskStorage;
 import dev.modproxy.proxy.storage.Storage;
-import dev.modproxy.proxy.upstream.UpstreamChain;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpServer;
-import io.vertx.ext.web.Router;
 import java.io.IOException;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.function.UnaryOperator;
 
-/** The proxy's real parts (storage, chain, cache, routes) on a real Vert.x HTTP server on a free port. */
+/** {@link ProxyOnStorage} over a local disk cache under {@code root}, with the options a test tunes. */
 public final class ProxyUnderTest implements AutoCloseable {
 
     public static final class Options {
@@ -37,6 +22,7 @@ public final class ProxyUnderTest implements AutoCloseable {
         int breakerFailures = 5;
         Duration breakerCoolDown = Duration.ofSeconds(30);
         String privatePatterns = "";
+        Duration stallLimit = Duration.ofSeconds(10);
         UnaryOperator<Storage> storageView = UnaryOperator.identity();
 
         /** Lets a test put a different storage in front of the local disk (e.g. one without local files). */
@@ -70,31 +56,26 @@ public final class ProxyUnderTest implements AutoCloseable {
             privatePatterns = patterns;
             return this;
         }
+
+        public Options stallLimit(Duration d) {
+            stallLimit = d;
+            return this;
+        }
     }
 
     public final Path root;
     public final LocalDiskStorage storage;
     public final ProxyMetrics metrics;
     public final ModuleCache cache;
-    private final Vertx vertx;
-    private final HttpServer server;
-    private final ExecutorService refresh = Executors.newSingleThreadExecutor();
-    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private final ProxyOnStorage server;
 
     public ProxyUnderTest(String upstreamSpec, Path root, Options options) throws Exception {
         this.root = root;
         storage = new LocalDiskStorage(root);
-        metrics = new ProxyMetrics(new SimpleMeterRegistry());
-        UpstreamChain chain = UpstreamChain.parse(upstreamSpec, new UpstreamChain.Settings(Duration.ofSeconds(2),
-                options.readTimeout, options.breakerFailures, options.breakerCoolDown), metrics);
-        cache = new ModuleCache(options.storageView.apply(storage), chain, List.of(new InfoVerifier(), new GoModVerifier(), new ModuleZipVerifier()),
-                new CacheSettings(options.mutableTtl, options.negativeTtl), metrics,
-                ModulePathPatterns.parse(options.privatePatterns), refresh);
-        vertx = Vertx.vertx();
-        Router router = Router.router(vertx);
-        new GoProxyRoutes(cache, metrics, options.mutableTtl, options.negativeTtl, Duration.ofSeconds(10)).install(router);
-        server = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1")
-                .toCompletionStage().toCompletableFuture().get();
+        server = new ProxyOnStorage(upstreamSpec, options.storageView.apply(storage),
+                new ProxyMetrics(new SimpleMeterRegistry()), options, (router, cache) -> { });
+        metrics = server.metrics;
+        cache = server.cache;
     }
 
     public ProxyUnderTest(String upstreamSpec, Path root) throws Exception {
@@ -106,29 +87,27 @@ public final class ProxyUnderTest implements AutoCloseable {
     }
 
     public String url() {
-        return "http://127.0.0.1:" + server.actualPort();
+        return server.url();
     }
 
     public int port() {
-        return server.actualPort();
+        return server.port();
     }
 
     public HttpResponse<byte[]> get(String path) throws IOException, InterruptedException {
-        return client.send(HttpRequest.newBuilder(URI.create(url() + path)).build(), HttpResponse.BodyHandlers.ofByteArray());
+        return server.get(path);
     }
 
     public HttpResponse<String> getText(String path) throws IOException, InterruptedException {
-        return client.send(HttpRequest.newBuilder(URI.create(url() + path)).build(), HttpResponse.BodyHandlers.ofString());
+        return server.getText(path);
     }
 
     public HttpClient client() {
-        return client;
+        return server.client();
     }
 
     @Override
     public void close() throws Exception {
-        server.close().toCompletionStage().toCompletableFuture().get();
-        vertx.close().toCompletionStage().toCompletableFuture().get();
-        refresh.shutdownNow();
+        server.close();
     }
 }
