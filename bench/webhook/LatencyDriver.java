@@ -1,15 +1,20 @@
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
+import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -22,70 +27,134 @@ import io.vertx.core.net.PemTrustOptions;
 /**
  * Open-loop load at a constant rate: request i is due at start + i/rate whatever happened to
  * earlier ones, and its latency counts from that due time, so a stalled server shows in the
- * figures instead of slowing the load down (no coordinated omission). Keep-alive connections,
- * at most {@code connections} of them, as the API server keeps to a webhook; the client checks
- * the certificate against the webhook CA and the host name.
- * Args: url caFile bodyFile rate warmupSeconds measureSeconds connections
+ * figures instead of slowing the load down (no coordinated omission). A sender thread parks until
+ * each due time (tens of microseconds late at most, where a 1 ms timer tick would add half a
+ * millisecond to every figure). Keep-alive connections, at most {@code connections} of them, as
+ * the API server keeps to a webhook; the client checks the certificate against the webhook CA and
+ * the host name.
+ *
+ * <p>Every target is warmed up, then measured in rounds taken in turn; the table compares every
+ * target with the first one, the baseline measured in the same run.
+ * Args: caFile bodyFile rate warmupSeconds measureSeconds connections label=url...
  */
 public class LatencyDriver {
 
+    /** One URL under load; its figures add up over the rounds. */
+    static final class Target {
+        final String label;
+        final RequestOptions request;
+        final Histogram latencies = new Histogram(3);
+        final Map<String, AtomicLong> failures = new ConcurrentHashMap<>();
+        long sent;
+        long stolenMillis;
+
+        Target(String label, URI url) {
+            this.label = label;
+            this.request = new RequestOptions().setMethod(HttpMethod.POST).setHost(url.getHost()).setPort(url.getPort())
+                    .setURI(url.getPath()).putHeader("Content-Type", "application/json");
+        }
+    }
+
+    static final int ROUND_SECONDS = 10;
+
     public static void main(String[] args) throws Exception {
-        URI url = URI.create(args[0]);
-        Buffer body = Buffer.buffer(Files.readAllBytes(Path.of(args[2])));
-        int rate = Integer.parseInt(args[3]);
-        int warmup = Integer.parseInt(args[4]);
-        int measure = Integer.parseInt(args[5]);
-        int connections = Integer.parseInt(args[6]);
+        String caFile = args[0];
+        Buffer body = Buffer.buffer(Files.readAllBytes(Path.of(args[1])));
+        int rate = Integer.parseInt(args[2]);
+        int warmup = Integer.parseInt(args[3]);
+        int measure = Integer.parseInt(args[4]);
+        int connections = Integer.parseInt(args[5]);
+        List<Target> targets = new ArrayList<>();
+        for (int i = 6; i < args.length; i++) {
+            String[] labelled = args[i].split("=", 2);
+            targets.add(new Target(labelled[0], URI.create(labelled[1])));
+        }
 
         Vertx vertx = Vertx.vertx();
         HttpClient client = vertx.createHttpClient(new HttpClientOptions().setSsl(true).setVerifyHost(true)
-                .setTrustOptions(new PemTrustOptions().addCertPath(args[1])).setKeepAlive(true),
+                .setTrustOptions(new PemTrustOptions().addCertPath(caFile)).setKeepAlive(true),
                 new PoolOptions().setHttp1MaxSize(connections).setMaxWaitQueueSize(-1));
-        RequestOptions request = new RequestOptions().setMethod(HttpMethod.POST).setHost(url.getHost())
-                .setPort(url.getPort()).setURI(url.getPath()).putHeader("Content-Type", "application/json");
+        // one event loop sends and receives; the sender thread only says when
+        Context context = vertx.getOrCreateContext();
 
-        System.out.printf("warm-up %ds, then %ds at %d requests/s to %s over at most %d connections%n",
-                warmup, measure, rate, url, connections);
-        run(vertx, client, request, body, rate, warmup, new Recorder(3), new ConcurrentHashMap<>());
-        Recorder recorder = new Recorder(3);
-        Map<String, AtomicLong> failures = new ConcurrentHashMap<>();
-        long sent = run(vertx, client, request, body, rate, measure, recorder, failures);
-        Histogram h = recorder.getIntervalHistogram();
-        System.out.printf("requests %d, completed %d, failed %s%n", sent, h.getTotalCount(), failures);
-        System.out.printf("latency ms: p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f%n",
-                h.getValueAtPercentile(50) / 1e6, h.getValueAtPercentile(90) / 1e6, h.getValueAtPercentile(99) / 1e6,
-                h.getValueAtPercentile(99.9) / 1e6, h.getMaxValue() / 1e6);
+        for (Target target : targets) {
+            System.out.printf("warm-up %s: %ds at %d requests/s to %s:%d%s%n", target.label, warmup, rate,
+                    target.request.getHost(), target.request.getPort(), target.request.getURI());
+            run(context, client, target.request, body, rate, warmup, new Recorder(3), new ConcurrentHashMap<>());
+        }
+        // Short rounds taken in turn, so that a noisy minute on a shared machine (another VM
+        // taking the CPU) falls on every target alike instead of on whichever ran then.
+        int rounds = Math.max(1, measure / ROUND_SECONDS);
+        System.out.printf("measuring %d rounds of %ds per target, in turn, at most %d connections%n", rounds,
+                ROUND_SECONDS, connections);
+        for (int round = 0; round < rounds; round++) {
+            for (Target target : targets) {
+                Recorder recorder = new Recorder(3);
+                long stolen = stolenMillis();
+                target.sent += run(context, client, target.request, body, rate, ROUND_SECONDS, recorder, target.failures);
+                target.stolenMillis += stolenMillis() - stolen;
+                target.latencies.add(recorder.getIntervalHistogram());
+            }
+        }
+        print(targets);
         System.exit(0);
     }
 
-    static long run(Vertx vertx, HttpClient client, RequestOptions request, Buffer body, int rate, int seconds,
+    /** CPU time the hypervisor gave to other guests (steal, /proc/stat), or 0 where not known. */
+    static long stolenMillis() {
+        try {
+            String[] cpu = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+            return Long.parseLong(cpu[8]) * 10;
+        } catch (Exception e) {
+            return 0;
+        }
+    }
+
+    static long run(Context context, HttpClient client, RequestOptions request, Buffer body, int rate, int seconds,
             Recorder recorder, Map<String, AtomicLong> failures) throws InterruptedException {
         long total = (long) rate * seconds;
         long periodNanos = 1_000_000_000L / rate;
         CountDownLatch done = new CountDownLatch((int) total);
         long start = System.nanoTime();
-        AtomicLong next = new AtomicLong();
-        long timer = vertx.setPeriodic(1, id -> {
-            // send every request that fell due since the last tick
-            long now = System.nanoTime();
-            while (next.get() < total && start + next.get() * periodNanos <= now) {
-                long due = start + next.getAndIncrement() * periodNanos;
-                client.request(request)
-                        .compose(req -> req.send(body))
-                        .compose(response -> response.body().map(b -> response.statusCode()))
-                        .onComplete(result -> {
-                            recorder.recordValue(Math.max(0, System.nanoTime() - due));
-                            String failure = result.failed() ? result.cause().getClass().getSimpleName()
-                                    : result.result() != 200 ? "HTTP " + result.result() : null;
-                            if (failure != null) {
-                                failures.computeIfAbsent(failure, k -> new AtomicLong()).incrementAndGet();
-                            }
-                            done.countDown();
-                        });
+        for (long i = 0; i < total; i++) {
+            long due = start + i * periodNanos;
+            for (long wait = due - System.nanoTime(); wait > 0; wait = due - System.nanoTime()) {
+                LockSupport.parkNanos(wait);
             }
-        });
+            context.runOnContext(ignored -> client.request(request)
+                    .compose(req -> req.send(body))
+                    .compose(response -> response.body().map(b -> response.statusCode()))
+                    .onComplete(result -> {
+                        recorder.recordValue(Math.max(0, System.nanoTime() - due));
+                        String failure = result.failed() ? result.cause().getClass().getSimpleName()
+                                : result.result() != 200 ? "HTTP " + result.result() : null;
+                        if (failure != null) {
+                            failures.computeIfAbsent(failure, k -> new AtomicLong()).incrementAndGet();
+                        }
+                        done.countDown();
+                    }));
+        }
         done.await(seconds + 60L, TimeUnit.SECONDS);
-        vertx.cancelTimer(timer);
-        return next.get();
+        return total;
+    }
+
+    static void print(List<Target> targets) {
+        Histogram baseline = targets.get(0).latencies;
+        System.out.printf("%n%-10s %9s %9s %8s %8s %8s %8s %8s %10s %12s%n", "target", "requests", "failed",
+                "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms", "stolen ms", "p50/p99 vs " + targets.get(0).label);
+        for (Target target : targets) {
+            Histogram h = target.latencies;
+            Map<String, AtomicLong> failures = new TreeMap<>(target.failures);
+            if (h.getTotalCount() < target.sent) {
+                failures.put("unanswered", new AtomicLong(target.sent - h.getTotalCount()));
+            }
+            System.out.printf("%-10s %9d %9s %8.2f %8.2f %8.2f %8.2f %8.2f %10d %5.2fx/%.2fx%n", target.label, target.sent,
+                    failures.isEmpty() ? "0" : failures.toString(), ms(h, 50), ms(h, 90), ms(h, 99), ms(h, 99.9),
+                    h.getMaxValue() / 1e6, target.stolenMillis, ms(h, 50) / ms(baseline, 50), ms(h, 99) / ms(baseline, 99));
+        }
+    }
+
+    static double ms(Histogram h, double percentile) {
+        return h.getValueAtPercentile(percentile) / 1e6;
     }
 }
