@@ -1,0 +1,112 @@
+package dev.modproxy.operator.api.v1alpha1;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/**
+ * The CRD's CEL rules (crds/), type-checked and evaluated as a real API server would: what users
+ * are refused on {@code kubectl apply}, and what they are not.
+ */
+class CrdValidationRulesTest {
+
+    private static final Path CRD = Path.of("..", "crds", "goproxycaches.modproxy.dev-v1.yml");
+    private static final String REPLICAS = "replicas > 1 needs a shared cache";
+    private static final String WATERMARKS = "storage.lowWatermark must be below storage.highWatermark";
+    private static final String SHRINK = "storage.size cannot shrink";
+    private static CrdRules rules;
+
+    @BeforeAll
+    static void compileEveryRule() throws IOException {
+        rules = CrdRules.of(CRD);
+    }
+
+    @Test
+    void everyRuleTypeChecksAgainstTheSchema() {
+        assertThat(rules.rules()).extracting(CrdRules.Rule::path).containsExactlyInAnyOrder(
+                ".spec", ".spec.storage", ".spec.storage.accessModes", ".spec.storage.size",
+                ".spec.storage.storageClassName");
+    }
+
+    @Test
+    void theShippedExamplesPassOnCreateAndOnReapply() throws IOException {
+        List<Path> examples;
+        try (Stream<Path> files = Files.list(Path.of("..", "examples"))) {
+            examples = files.filter(f -> f.getFileName().toString().startsWith("goproxycache-")).sorted().toList();
+        }
+        assertThat(examples).hasSizeGreaterThanOrEqualTo(3);
+        for (Path example : examples) {
+            JsonNode cache = CrdRules.readYaml(example);
+            assertThat(rules.onCreate(cache)).as(example.toString()).isEmpty();
+            assertThat(rules.onUpdate(cache, cache)).as(example.toString()).isEmpty();
+        }
+    }
+
+    @Test
+    void aBareCacheGetsTheDefaultsAndPasses() throws IOException {
+        assertThat(rules.onCreate(cache("{}"))).isEmpty();
+    }
+
+    @Test
+    void severalReplicasNeedASharedVolumeOrObjectStorage() throws IOException {
+        assertThat(rules.onCreate(cache("{replicas: 3}"))).singleElement().asString().startsWith(REPLICAS);
+        assertThat(rules.onCreate(cache("{replicas: 3, storage: {accessModes: [ReadWriteMany]}}"))).isEmpty();
+        assertThat(rules.onCreate(cache(
+                "{replicas: 3, objectStorage: {bucket: go-modules, credentialsSecret: s3-keys}}"))).isEmpty();
+        assertThat(rules.onCreate(cache("{replicas: 1}"))).isEmpty();
+    }
+
+    @Test
+    void theLowWatermarkMustStayBelowTheHighOne() throws IOException {
+        // the high watermark defaults to 90
+        assertThat(rules.onCreate(cache("{storage: {lowWatermark: 95}}"))).containsExactly(WATERMARKS);
+        assertThat(rules.onCreate(cache("{storage: {lowWatermark: 60, highWatermark: 60}}"))).containsExactly(WATERMARKS);
+        assertThat(rules.onCreate(cache("{storage: {lowWatermark: 50, highWatermark: 60}}"))).isEmpty();
+    }
+
+    @Test
+    void theVolumeMayGrowButNotShrink() throws IOException {
+        assertThat(rules.onUpdate(cache("{storage: {size: 20Gi}}"), cache("{storage: {size: 10Gi}}")))
+                .singleElement().asString().startsWith(SHRINK);
+        assertThat(rules.onUpdate(cache("{storage: {size: 1Gi}}"), cache("{storage: {size: 1000Mi}}")))
+                .singleElement().asString().startsWith(SHRINK);
+        assertThat(rules.onUpdate(cache("{storage: {size: 1000Mi}}"), cache("{storage: {size: 1Gi}}"))).isEmpty();
+        assertThat(rules.onUpdate(cache("{storage: {size: 1Gi}}"), cache("{storage: {size: 1024Mi}}"))).isEmpty();
+        assertThat(rules.onUpdate(cache("{storage: {size: 10Gi}}"), cache("{storage: {size: 1Ti}}"))).isEmpty();
+        // from the 10Gi default to an explicit smaller size
+        assertThat(rules.onUpdate(cache("{}"), cache("{storage: {size: 5Gi}}"))).singleElement().asString()
+                .startsWith(SHRINK);
+    }
+
+    @Test
+    void storageClassAndAccessModesAreFixedOnceTheVolumeExists() throws IOException {
+        assertThat(rules.onUpdate(cache("{storage: {storageClassName: fast}}"),
+                cache("{storage: {storageClassName: slow}}")))
+                .containsExactly("storage.storageClassName cannot change once the volume exists");
+        assertThat(rules.onUpdate(cache("{storage: {storageClassName: fast}}"),
+                cache("{storage: {storageClassName: fast}}"))).isEmpty();
+        assertThat(rules.onUpdate(cache("{}"), cache("{storage: {accessModes: [ReadWriteMany]}}")))
+                .containsExactly("storage.accessModes cannot change once the volume exists");
+        // on create any class and any modes are fine
+        assertThat(rules.onCreate(cache("{storage: {storageClassName: fast, accessModes: [ReadWriteMany]}}")))
+                .isEmpty();
+    }
+
+    private static JsonNode cache(String spec) throws IOException {
+        return CrdRules.readYaml("""
+                apiVersion: modproxy.dev/v1alpha1
+                kind: GoProxyCache
+                metadata: {name: gomod, namespace: ci}
+                spec: %s
+                """.formatted(spec));
+    }
+}
