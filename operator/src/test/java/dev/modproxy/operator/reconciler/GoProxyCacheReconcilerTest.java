@@ -220,7 +220,7 @@ class GoProxyCacheReconcilerTest {
             assertThat(warmup.getFailures()).containsExactly("example.com/gone@v1.0.0 zip: not found upstream");
             assertThat(warmup.getSubmittedGeneration()).isEqualTo(fresh(ns, "warm").getMetadata().getGeneration());
         });
-        assertThat(ProxyStandIn.WARMUP_POSTS).singleElement().isEqualTo("example.com/gone@v1.0.0\n" + goSum + "\n");
+        assertThat(ProxyStandIn.warmupPosts()).singleElement().isEqualTo("example.com/gone@v1.0.0\n" + goSum + "\n");
 
         if (!ClusterUnderTest.isReal()) {
             // a later reconciliation of the same generation, made visible by the ready count it reports
@@ -228,7 +228,7 @@ class GoProxyCacheReconcilerTest {
             d.getStatus().setReadyReplicas(2);
             client.resource(d).updateStatus();
             await().atMost(PATIENCE).until(() -> Integer.valueOf(2).equals(fresh(ns, "warm").getStatus().getReadyReplicas()));
-            assertThat(ProxyStandIn.WARMUP_POSTS).as("same generation is not warmed twice").hasSize(1);
+            assertThat(ProxyStandIn.warmupPosts()).as("same generation is not warmed twice").hasSize(1);
         }
     }
 
