@@ -1,0 +1,70 @@
+package dev.modproxy.proxy.acceptance;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.modproxy.proxy.storage.StorageKey;
+import dev.modproxy.proxy.testing.FakeUpstream;
+import dev.modproxy.proxy.testing.GoClient;
+import dev.modproxy.proxy.testing.Modules;
+import dev.modproxy.proxy.testing.ProxyUnderTest;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Upstream answers the go command would refuse are never cached: once the upstream is repaired,
+ * the same go command through the same proxy succeeds.
+ */
+class BrokenUpstreamAnswersTest {
+
+    private static final String MODULE = "example.com/broken/lib";
+    private static final String VERSION = "v1.0.0";
+
+    @TempDir
+    Path dir;
+    FakeUpstream upstream;
+    ProxyUnderTest proxy;
+
+    @BeforeEach
+    void start() throws Exception {
+        upstream = FakeUpstream.start();
+        Modules.publish(upstream, MODULE, VERSION);
+        proxy = new ProxyUnderTest(upstream.url(), dir.resolve("cache"));
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        proxy.close();
+        upstream.close();
+    }
+
+    private GoClient.Result download(String home) throws Exception {
+        return new GoClient(dir.resolve(home), proxy.url()).download(MODULE + "@" + VERSION);
+    }
+
+    private boolean stored(String file) throws Exception {
+        return proxy.storage.lookup(new StorageKey(MODULE + "/@v/" + file)).isPresent();
+    }
+
+    @Test
+    void infoWithATimeTheGoCommandCannotParseIsRefusedAndNotCached() throws Exception {
+        upstream.on(MODULE + "/@v/" + VERSION + ".info",
+                FakeUpstream.ok("application/json", "{\"Version\":\"" + VERSION + "\",\"Time\":\"yesterday\"}"));
+
+        GoClient.Result broken = download("first");
+
+        assertNotEquals(0, broken.exitCode(), broken.both());
+        assertTrue(broken.both().contains("502"), broken.both());
+        assertFalse(stored(VERSION + ".info"));
+
+        Modules.publish(upstream, MODULE, VERSION);
+        GoClient.Result repaired = download("second");
+        assertEquals(0, repaired.exitCode(), repaired.both());
+        assertTrue(repaired.output().contains("\"Version\": \"" + VERSION + "\""), repaired.output());
+    }
+}
