@@ -10,7 +10,13 @@ import dev.modproxy.proxy.testing.FakeUpstream;
 import dev.modproxy.proxy.testing.GoClient;
 import dev.modproxy.proxy.testing.Modules;
 import dev.modproxy.proxy.testing.ProxyUnderTest;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Map;
+import java.util.zip.CRC32;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -66,5 +72,43 @@ class BrokenUpstreamAnswersTest {
         GoClient.Result repaired = download("second");
         assertEquals(0, repaired.exitCode(), repaired.both());
         assertTrue(repaired.output().contains("\"Version\": \"" + VERSION + "\""), repaired.output());
+    }
+
+    @Test
+    void zipWhoseDataDoesNotMatchItsCrcIsRefusedAndNotCached() throws Exception {
+        upstream.on(MODULE + "/@v/" + VERSION + ".zip", FakeUpstream.ok("application/zip", damagedZip()));
+
+        GoClient.Result broken = download("first");
+
+        assertNotEquals(0, broken.exitCode(), broken.both());
+        assertFalse(stored(VERSION + ".zip"));
+
+        Modules.publish(upstream, MODULE, VERSION);
+        GoClient.Result repaired = download("second");
+        assertEquals(0, repaired.exitCode(), repaired.both());
+        assertTrue(repaired.output().contains("\"Zip\""), repaired.output());
+    }
+
+    /** A well-formed zip directory over data that changed after its CRC-32 was recorded. */
+    private static byte[] damagedZip() throws Exception {
+        Map<String, String> files = Map.of("go.mod", Modules.goMod(MODULE), "lib.go", "package lib\n\nconst Greeting = \"hello\"\n");
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
+            for (Map.Entry<String, String> file : files.entrySet()) {
+                byte[] data = file.getValue().getBytes(StandardCharsets.UTF_8);
+                ZipEntry entry = new ZipEntry(MODULE + "@" + VERSION + "/" + file.getKey());
+                entry.setMethod(ZipEntry.STORED);
+                entry.setSize(data.length);
+                entry.setCompressedSize(data.length);
+                CRC32 crc = new CRC32();
+                crc.update(data);
+                entry.setCrc(crc.getValue());
+                zip.putNextEntry(entry);
+                zip.write(data);
+                zip.closeEntry();
+            }
+        }
+        String text = new String(bytes.toByteArray(), StandardCharsets.ISO_8859_1);
+        return text.replace("\"hello\"", "\"HELLO\"").getBytes(StandardCharsets.ISO_8859_1);
     }
 }
