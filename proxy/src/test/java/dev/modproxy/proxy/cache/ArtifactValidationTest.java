@@ -98,6 +98,21 @@ class ArtifactValidationTest {
     }
 
     @Test
+    void latestNamingAVersionOfAnotherMajorIsRefused() throws Exception {
+        upstream.on("example.com/lib/v2/@latest", ok("application/json", Modules.info("v1.4.0")));
+        upstream.on("example.com/lib/@v/master.info", ok("application/json", Modules.info("v3.0.0")));
+
+        HttpResponse<String> latest = proxy.getText("/example.com/lib/v2/@latest");
+        HttpResponse<String> branch = proxy.getText("/example.com/lib/@v/master.info");
+
+        assertEquals(502, latest.statusCode());
+        assertTrue(latest.body().contains("another major"), latest.body());
+        assertEquals(502, branch.statusCode());
+        assertFalse(stored("example.com/lib/v2/@latest"));
+        assertFalse(stored("example.com/lib/@v/master.info"));
+    }
+
+    @Test
     void truncatedZipIsNotStoredAndTheClientSeesAFailedDownload() throws Exception {
         byte[] zip = Modules.zip("example.com/lib", "v1.0.0");
         upstream.on(ZIP, FakeUpstream.truncated(zip, zip.length / 2));
