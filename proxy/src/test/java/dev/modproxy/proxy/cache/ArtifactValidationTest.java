@@ -90,6 +90,25 @@ class ArtifactValidationTest {
     }
 
     @Test
+    void emptyAnswersWithStatus200AreRefusedExceptAnEmptyVersionList() throws Exception {
+        upstream.on(MOD, ok("text/plain", ""));
+        upstream.on("example.com/lib/@v/v1.0.0.info", ok("application/json", ""));
+        upstream.on("example.com/lib/@latest", ok("application/json", ""));
+        upstream.on("example.com/lib/@v/list", ok("text/plain", ""));
+
+        HttpResponse<String> mod = proxy.getText("/" + MOD);
+
+        assertEquals(502, mod.statusCode());
+        assertTrue(mod.body().contains("empty"), mod.body());
+        assertEquals(502, proxy.getText("/example.com/lib/@v/v1.0.0.info").statusCode());
+        assertEquals(502, proxy.getText("/example.com/lib/@latest").statusCode());
+        assertFalse(stored(MOD));
+        HttpResponse<String> list = proxy.getText("/example.com/lib/@v/list");
+        assertEquals(200, list.statusCode(), "a module without tagged versions has an empty list");
+        assertEquals("", list.body());
+    }
+
+    @Test
     void infoNamingAnotherVersionIsRefused() throws Exception {
         upstream.on("example.com/lib/@v/v1.0.0.info", ok("application/json", Modules.info("v1.0.1")));
 
