@@ -109,6 +109,18 @@ class ArtifactValidationTest {
     }
 
     @Test
+    void infoThatIsNotExactlyOneJsonObjectIsRefused() throws Exception {
+        upstream.on("example.com/lib/@v/v1.0.0.info", ok("application/json", Modules.info("v1.0.0") + " {\"Version\":\"v9.0.0\"}"));
+        upstream.on("example.com/lib/@v/v1.0.1.info", ok("application/json", "[\"v1.0.1\"]"));
+        upstream.on("example.com/lib/@v/v1.0.2.info", ok("application/json", "{\"Version\":\"v1.0.2\",\"Time\":12}"));
+
+        assertEquals(502, proxy.getText("/example.com/lib/@v/v1.0.0.info").statusCode());
+        assertEquals(502, proxy.getText("/example.com/lib/@v/v1.0.1.info").statusCode());
+        assertEquals(502, proxy.getText("/example.com/lib/@v/v1.0.2.info").statusCode());
+        assertFalse(stored("example.com/lib/@v/v1.0.0.info"));
+    }
+
+    @Test
     void infoNamingAnotherVersionIsRefused() throws Exception {
         upstream.on("example.com/lib/@v/v1.0.0.info", ok("application/json", Modules.info("v1.0.1")));
 
