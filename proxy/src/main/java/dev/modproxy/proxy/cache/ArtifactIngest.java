@@ -103,7 +103,7 @@ final class ArtifactIngest {
         }
     }
 
-    /** list must be text; @latest and revision .info must be JSON naming a canonical version. */
+    /** list must be text; @latest and revision .info must be JSON naming a canonical version of this module's major. */
     private static void checkMutable(ProxyRequest request, Path staged) throws ArtifactRejectedException {
         switch (request.kind()) {
             case LIST -> TextAnswers.readText(staged, "version list");
@@ -111,6 +111,12 @@ final class ArtifactIngest {
                 String version = TextAnswers.jsonVersion(staged, request.kind() == ProxyRequest.Kind.LATEST ? "@latest" : ".info");
                 if (!ModuleVersion.isCanonical(version)) {
                     throw new ArtifactRejectedException("answer names non-canonical version " + version);
+                }
+                try {
+                    ModuleVersion.parse(version).checkBelongsTo(request.module());
+                } catch (IllegalArgumentException e) {
+                    // e.g. a v1 answer for a /v2 module: the go command cannot use it for this path
+                    throw new ArtifactRejectedException("answer names a version of another major: " + e.getMessage());
                 }
             }
             default -> throw new IllegalStateException(request.kind() + " is immutable");

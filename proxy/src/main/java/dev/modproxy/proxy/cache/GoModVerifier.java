@@ -7,7 +7,7 @@ import jakarta.inject.Singleton;
 import java.nio.file.Path;
 
 /**
- * A .mod must be text, and when it has a module directive it must name the requested path. A
+ * A .mod must be non-empty text, and when it has a module directive it must name the requested path. A
  * go.mod without one is accepted: the go command tolerates it for old (+incompatible) versions.
  */
 @Singleton
@@ -19,7 +19,12 @@ public final class GoModVerifier implements ArtifactVerifier {
         if (kind != ArtifactKind.MOD) {
             return;
         }
-        String declared = declaredModule(TextAnswers.readText(stagedFile, ".mod"));
+        String text = TextAnswers.readText(stagedFile, ".mod");
+        if (text.isBlank()) {
+            // every .mod the go command itself writes has a module line; an empty 200 is a broken answer, kept forever if cached
+            throw new ArtifactRejectedException(".mod of " + module + "@" + version + " is empty");
+        }
+        String declared = declaredModule(text);
         if (declared != null && !declared.equals(module.path())) {
             throw new ArtifactRejectedException("go.mod of " + module + "@" + version + " declares module " + declared);
         }

@@ -5,19 +5,22 @@ import dev.modproxy.proxy.protocol.ModulePath;
 import dev.modproxy.proxy.protocol.ModuleVersion;
 import jakarta.inject.Singleton;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Enumeration;
 import java.util.HashSet;
 import java.util.Locale;
 import java.util.Set;
+import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 
 /**
  * A module zip must be what the go command will accept: every file under
  * {@code <path>@<version>/}, no '..' or absolute names, no two names equal ignoring case, at most
- * 500 MiB compressed and uncompressed, go.mod at most 16 MiB.
+ * 500 MiB compressed and uncompressed, go.mod at most 16 MiB, and every entry's data matching its
+ * recorded size and CRC-32.
  */
 @Singleton
 public final class ModuleZipVerifier implements ArtifactVerifier {
@@ -59,10 +62,31 @@ public final class ModuleZipVerifier implements ArtifactVerifier {
                     if (total > MAX_UNCOMPRESSED_BYTES) {
                         throw new ArtifactRejectedException("module zip expands to more than " + MAX_UNCOMPRESSED_BYTES + " bytes");
                     }
+                    checkContent(zip, entry);
                 }
             }
         } catch (IOException | IllegalArgumentException e) {
             throw new ArtifactRejectedException("not a valid zip file: " + e.getMessage(), e);
+        }
+    }
+
+    /** The directory alone says nothing about the data: damaged bytes would be cached forever and fail every unzip. */
+    private static void checkContent(ZipFile zip, ZipEntry entry) throws IOException, ArtifactRejectedException {
+        CRC32 crc = new CRC32();
+        long read = 0;
+        byte[] buffer = new byte[64 * 1024];
+        try (InputStream in = zip.getInputStream(entry)) {
+            int n;
+            while ((n = in.read(buffer)) >= 0) {
+                read += n;
+                if (read > entry.getSize()) {
+                    throw new ArtifactRejectedException("module zip entry " + entry.getName() + " holds more than its recorded size");
+                }
+                crc.update(buffer, 0, n);
+            }
+        }
+        if (read != entry.getSize() || crc.getValue() != entry.getCrc()) {
+            throw new ArtifactRejectedException("module zip entry " + entry.getName() + " is damaged: size or CRC-32 does not match");
         }
     }
 

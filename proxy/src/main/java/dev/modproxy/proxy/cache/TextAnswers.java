@@ -9,9 +9,16 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.regex.Pattern;
 
 /** Reading small text answers (.info, .mod, list, @latest) safely for checks. */
 final class TextAnswers {
+
+    /** Go's time.RFC3339 as its JSON decoding accepts it: seconds required, fraction optional. */
+    private static final Pattern RFC3339 =
+            Pattern.compile("\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})");
 
     private TextAnswers() {
     }
@@ -42,7 +49,10 @@ final class TextAnswers {
         return text;
     }
 
-    /** The "Version" field of a JSON .info or @latest answer. */
+    /**
+     * The "Version" field of a JSON .info or @latest answer; a "Time" that is not an RFC 3339 string
+     * is refused too, since the go command rejects the whole answer over it.
+     */
     static String jsonVersion(Path file, String what) throws ArtifactRejectedException {
         String text = readText(file, what);
         JsonObject json;
@@ -55,6 +65,22 @@ final class TextAnswers {
         if (!(version instanceof String s)) {
             throw new ArtifactRejectedException(what + " has no string Version field");
         }
+        Object time = json.getValue("Time");
+        if (time != null && !(time instanceof String t && isRfc3339(t))) {
+            throw new ArtifactRejectedException(what + " has a Time that is not an RFC 3339 time: " + time);
+        }
         return s;
+    }
+
+    private static boolean isRfc3339(String time) {
+        if (!RFC3339.matcher(time).matches()) {
+            return false;
+        }
+        try {
+            OffsetDateTime.parse(time);
+            return true;
+        } catch (DateTimeParseException e) {
+            return false;
+        }
     }
 }

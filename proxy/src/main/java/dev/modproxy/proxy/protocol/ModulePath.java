@@ -123,6 +123,11 @@ public final class ModulePath {
         if (WINDOWS_RESERVED.contains(shortName.toUpperCase(Locale.ROOT))) {
             throw new IllegalArgumentException(where + ": " + CaseEncoding.quote(shortName) + " is a reserved file name");
         }
+        int tilde = shortName.lastIndexOf('~');
+        if (tilde >= 0 && tilde < shortName.length() - 1 && shortName.substring(tilde + 1).chars().allMatch(c -> c >= '0' && c <= '9')) {
+            // the go command refuses these (they look like Windows 8.3 short names), so no module has one
+            throw new IllegalArgumentException(where + ": trailing tilde and digits in path element");
+        }
         if (CaseEncoding.encode(element).length() > MAX_ENCODED_ELEMENT) {
             throw new IllegalArgumentException(where + ": path element longer than " + MAX_ENCODED_ELEMENT + " characters");
         }

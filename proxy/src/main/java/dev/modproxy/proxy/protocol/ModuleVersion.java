@@ -120,7 +120,8 @@ public final class ModuleVersion {
     }
 
     private static boolean isNumber(String n) {
-        if (n.isEmpty() || n.length() > 18 || !n.chars().allMatch(c -> c >= '0' && c <= '9')) {
+        // no cap on digits: semver numbers are unbounded and the go command accepts any length
+        if (n.isEmpty() || !n.chars().allMatch(c -> c >= '0' && c <= '9')) {
             return false;
         }
         return n.length() == 1 || n.charAt(0) != '0';

@@ -5,6 +5,7 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.ByteBuffer;
+import java.util.regex.Pattern;
 
 /**
  * One GOPROXY request, parsed from the URL path: {@code $mod/@v/list}, {@code $mod/@v/$v.info|.mod|.zip},
@@ -16,6 +17,7 @@ public record ProxyRequest(ModulePath module, Kind kind, ModuleVersion version, 
     /** Longest raw URL path accepted before any parsing. */
     public static final int MAX_RAW_PATH = 1024;
     private static final int MAX_QUERY = 128;
+    private static final Pattern BUILD_METADATA = Pattern.compile("v\\d+(\\.\\d+){0,2}(-[0-9A-Za-z.-]+)?\\+.*");
 
     public enum Kind { LIST, INFO, MOD, ZIP, LATEST }
 
@@ -105,12 +107,21 @@ public record ProxyRequest(ModulePath module, Kind kind, ModuleVersion version, 
                 // the go command asks v2.0.0.info of a module without /v2 and expects v2.0.0+incompatible back
             }
         }
+        if (hasBuildMetadata(version)) {
+            throw new InvalidRequestException(400, "version " + CaseEncoding.quote(version)
+                    + " has build metadata: only +incompatible is part of a module version");
+        }
         if (kind != Kind.INFO) {
             throw new InvalidRequestException(400, "version " + CaseEncoding.quote(version) + " is not canonical: "
                     + kind.name().toLowerCase() + " files exist only for canonical versions like v1.2.3");
         }
         checkQuery(version);
         return new ProxyRequest(module, kind, null, version);
+    }
+
+    /** A semantic version (v1, v1.2, v1.2.3, with pre-release) followed by '+' and anything but "incompatible". */
+    private static boolean hasBuildMetadata(String version) {
+        return BUILD_METADATA.matcher(version).matches() && !version.endsWith("+incompatible");
     }
 
     private static ModulePath module(String encoded) throws InvalidRequestException {

@@ -90,11 +90,57 @@ class ArtifactValidationTest {
     }
 
     @Test
+    void emptyAnswersWithStatus200AreRefusedExceptAnEmptyVersionList() throws Exception {
+        upstream.on(MOD, ok("text/plain", ""));
+        upstream.on("example.com/lib/@v/v1.0.0.info", ok("application/json", ""));
+        upstream.on("example.com/lib/@latest", ok("application/json", ""));
+        upstream.on("example.com/lib/@v/list", ok("text/plain", ""));
+
+        HttpResponse<String> mod = proxy.getText("/" + MOD);
+
+        assertEquals(502, mod.statusCode());
+        assertTrue(mod.body().contains("empty"), mod.body());
+        assertEquals(502, proxy.getText("/example.com/lib/@v/v1.0.0.info").statusCode());
+        assertEquals(502, proxy.getText("/example.com/lib/@latest").statusCode());
+        assertFalse(stored(MOD));
+        HttpResponse<String> list = proxy.getText("/example.com/lib/@v/list");
+        assertEquals(200, list.statusCode(), "a module without tagged versions has an empty list");
+        assertEquals("", list.body());
+    }
+
+    @Test
+    void infoThatIsNotExactlyOneJsonObjectIsRefused() throws Exception {
+        upstream.on("example.com/lib/@v/v1.0.0.info", ok("application/json", Modules.info("v1.0.0") + " {\"Version\":\"v9.0.0\"}"));
+        upstream.on("example.com/lib/@v/v1.0.1.info", ok("application/json", "[\"v1.0.1\"]"));
+        upstream.on("example.com/lib/@v/v1.0.2.info", ok("application/json", "{\"Version\":\"v1.0.2\",\"Time\":12}"));
+
+        assertEquals(502, proxy.getText("/example.com/lib/@v/v1.0.0.info").statusCode());
+        assertEquals(502, proxy.getText("/example.com/lib/@v/v1.0.1.info").statusCode());
+        assertEquals(502, proxy.getText("/example.com/lib/@v/v1.0.2.info").statusCode());
+        assertFalse(stored("example.com/lib/@v/v1.0.0.info"));
+    }
+
+    @Test
     void infoNamingAnotherVersionIsRefused() throws Exception {
         upstream.on("example.com/lib/@v/v1.0.0.info", ok("application/json", Modules.info("v1.0.1")));
 
         assertEquals(502, proxy.getText("/example.com/lib/@v/v1.0.0.info").statusCode());
         assertFalse(stored("example.com/lib/@v/v1.0.0.info"));
+    }
+
+    @Test
+    void latestNamingAVersionOfAnotherMajorIsRefused() throws Exception {
+        upstream.on("example.com/lib/v2/@latest", ok("application/json", Modules.info("v1.4.0")));
+        upstream.on("example.com/lib/@v/master.info", ok("application/json", Modules.info("v3.0.0")));
+
+        HttpResponse<String> latest = proxy.getText("/example.com/lib/v2/@latest");
+        HttpResponse<String> branch = proxy.getText("/example.com/lib/@v/master.info");
+
+        assertEquals(502, latest.statusCode());
+        assertTrue(latest.body().contains("another major"), latest.body());
+        assertEquals(502, branch.statusCode());
+        assertFalse(stored("example.com/lib/v2/@latest"));
+        assertFalse(stored("example.com/lib/@v/master.info"));
     }
 
     @Test

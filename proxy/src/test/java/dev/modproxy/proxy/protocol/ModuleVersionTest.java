@@ -14,7 +14,7 @@ class ModuleVersionTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"v0.0.0", "v1.2.3", "v1.2.3-pre.1", "v0.0.0-20240102030405-abcdefabcdef", "v2.0.0+incompatible",
-            "v1.0.0-RC1", "v10.20.30"})
+            "v1.0.0-RC1", "v10.20.30", "v1.0.0-12345678901234567890", "v1.20240102030405060708.0"})
     void acceptsCanonicalVersions(String version) {
         assertTrue(ModuleVersion.isCanonical(version));
         assertEquals(version, ModuleVersion.parse(version).toString());

@@ -86,6 +86,12 @@ class ProxyRequestTest {
             "/example.com/a/@v/v1.0.0%.mod|400",
             "/example.com/%C3%A9/@v/list|400",
             "//example.com/a/@v/list|400",
+            "/example.com/a/@v/v1.0.0+meta.info|400",
+            "/example.com/a/@v/v1.2.3-pre.1+build.5.info|400",
+            "/example.com/a/@v/v1.0.0%2Bmeta.info|400",
+            "/example.com/a/@v/v2.0.0+incompatible.meta.info|400",
+            "/example.com/a~1/@v/list|400",
+            "/example.com/prog~12.v2/@v/list|400",
     })
     void rejectsHostilePathsWithAClientError(String path, int status) {
         InvalidRequestException e = assertThrows(InvalidRequestException.class, () -> ProxyRequest.parse(path));
