@@ -15,7 +15,9 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
@@ -33,6 +35,7 @@ public final class LocalDiskStorage implements Storage {
     private final AtomicLong bytes = new AtomicLong();
     private final AtomicLong entries = new AtomicLong();
     private final Object publishLock = new Object();
+    private final List<RemovalListener> removalListeners = new CopyOnWriteArrayList<>();
 
     public LocalDiskStorage(Path root) throws IOException {
         this.root = root.toAbsolutePath().normalize();
@@ -100,10 +103,16 @@ public final class LocalDiskStorage implements Storage {
             if (Files.deleteIfExists(file)) {
                 bytes.addAndGet(-size);
                 entries.decrementAndGet();
+                removalListeners.forEach(l -> l.removed(key));
                 return true;
             }
             return false;
         }
+    }
+
+    @Override
+    public void addRemovalListener(RemovalListener listener) {
+        removalListeners.add(listener);
     }
 
     @Override

@@ -9,8 +9,10 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
@@ -53,6 +55,7 @@ public final class S3Storage implements Storage, AutoCloseable {
     private final Path staging;
     private final AtomicLong bytes = new AtomicLong();
     private final AtomicLong entries = new AtomicLong();
+    private final List<RemovalListener> removalListeners = new CopyOnWriteArrayList<>();
 
     public S3Storage(Settings settings, AwsCredentialsProvider credentials, Path stagingDir) throws IOException {
         this.settings = settings;
@@ -138,7 +141,13 @@ public final class S3Storage implements Storage, AutoCloseable {
         }
         bytes.addAndGet(-existing.get().size());
         entries.decrementAndGet();
+        removalListeners.forEach(l -> l.removed(key));
         return true;
+    }
+
+    @Override
+    public void addRemovalListener(RemovalListener listener) {
+        removalListeners.add(listener);
     }
 
     @Override

@@ -57,6 +57,20 @@ abstract class StorageContract {
     }
 
     @Test
+    void removalListenersHearOfEachDeletionOnce() throws Exception {
+        Storage storage = storage();
+        List<StorageKey> removed = new java.util.concurrent.CopyOnWriteArrayList<>();
+        storage.addRemovalListener(removed::add);
+        put(storage, MOD, "x");
+        put(storage, LIST, "v1.0.0\n");
+
+        storage.delete(MOD);
+        storage.delete(MOD);
+
+        assertEquals(List.of(MOD), removed);
+    }
+
+    @Test
     void entriesListEveryObjectWithItsSize() throws Exception {
         Storage storage = storage();
         put(storage, MOD, "abc");
