@@ -1,9 +1,7 @@
 package dev.modproxy.proxy.storage;
 
-import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -271,35 +269,16 @@ public final class S3Storage implements Storage, AutoCloseable {
         return new IOException("cannot " + action + " " + name + " in " + describe() + ": " + e.getMessage(), e);
     }
 
-    private final class Writer implements StorageWriter {
+    private final class Writer extends StagedWriter {
         private final StorageKey key;
-        private final Path staged;
-        private final OutputStream output;
-        private boolean done;
 
         Writer(StorageKey key, Path staged) throws IOException {
+            super(staged, false); // the upload is what makes it durable
             this.key = key;
-            this.staged = staged;
-            this.output = new BufferedOutputStream(Files.newOutputStream(staged), 64 * 1024);
         }
 
         @Override
-        public OutputStream output() {
-            return output;
-        }
-
-        @Override
-        public Path stagedFile() {
-            return staged;
-        }
-
-        @Override
-        public StoredObject commit() throws IOException {
-            if (done) {
-                throw new IllegalStateException("writer already closed");
-            }
-            output.close();
-            long size = Files.size(staged);
+        StoredObject publish(Path staged, long size) throws IOException {
             String name = settings.objectName(key);
             long replaced = sizeOf(name);
             try {
@@ -307,18 +286,16 @@ public final class S3Storage implements Storage, AutoCloseable {
             } catch (SdkException | UncheckedIOException e) {
                 throw failure("upload", name, e);
             }
+            try {
+                Files.deleteIfExists(staged);
+            } catch (IOException e) {
+                // uploaded all the same; the staging directory is emptied at the next start
+            }
             if (replaced < 0) {
                 entries.incrementAndGet();
             }
             bytes.addAndGet(size - Math.max(0, replaced));
             return StoredObject.ofStream(key, size, Instant.now(), () -> open(name));
-        }
-
-        @Override
-        public void close() throws IOException {
-            done = true;
-            output.close();
-            Files.deleteIfExists(staged);
         }
     }
 }
