@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -27,10 +28,12 @@ final class ArtifactIngest {
 
     private final Storage storage;
     private final List<ArtifactVerifier> verifiers;
+    private final MemoryCache memory;
 
-    ArtifactIngest(Storage storage, List<ArtifactVerifier> verifiers) {
+    ArtifactIngest(Storage storage, List<ArtifactVerifier> verifiers, MemoryCache memory) {
         this.storage = storage;
         this.verifiers = List.copyOf(verifiers);
+        this.memory = memory;
     }
 
     StoredObject store(ProxyRequest request, StorageKey key, UpstreamResponse response, ClientTee tee)
@@ -53,7 +56,14 @@ final class ArtifactIngest {
                 return null;
             });
             check(request, writer.stagedFile());
-            return local(writer::commit);
+            // the verified staged bytes are what gets published: keep those, not a re-read from storage
+            byte[] verified = memory.wants(request, copied) ? local(() -> Files.readAllBytes(writer.stagedFile())) : null;
+            long removals = memory.removalsSoFar();
+            StoredObject stored = local(writer::commit);
+            if (verified != null && verified.length == stored.size() && stored.inStorage()) {
+                memory.remember(key, verified, stored.lastModified(), removals);
+            }
+            return stored;
         }
     }
 

@@ -11,6 +11,7 @@ import dev.modproxy.proxy.storage.StoredObject;
 import dev.modproxy.proxy.upstream.UpstreamChain;
 import dev.modproxy.proxy.upstream.UpstreamResult;
 import java.io.IOException;
+import java.io.InputStream;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -62,16 +63,19 @@ public final class ModuleCache {
     private final Cache<StorageKey, Absent> negative;
     private final Set<StorageKey> refreshing = ConcurrentHashMap.newKeySet();
     private final ArtifactIngest ingest;
+    private final MemoryCache memory;
 
     public ModuleCache(Storage storage, UpstreamChain chain, List<ArtifactVerifier> verifiers, CacheSettings settings,
-            ProxyMetrics metrics, ModulePathPatterns privatePaths, Executor background) {
+            ProxyMetrics metrics, ModulePathPatterns privatePaths, Executor background, MemoryCache memory) {
         this.storage = storage;
+        this.memory = memory;
+        storage.addRemovalListener(memory::forget);
         this.chain = chain;
         this.settings = settings;
         this.metrics = metrics;
         this.privatePaths = privatePaths;
         this.background = background;
-        this.ingest = new ArtifactIngest(storage, verifiers);
+        this.ingest = new ArtifactIngest(storage, verifiers, memory);
         Duration keep = settings.negativeTtl().compareTo(ABSENT_KEPT_STALE) > 0 ? settings.negativeTtl() : ABSENT_KEPT_STALE;
         this.negative = Caffeine.newBuilder().expireAfterWrite(keep).maximumSize(100_000).build();
     }
@@ -84,20 +88,68 @@ public final class ModuleCache {
         return chain;
     }
 
+    public MemoryCache memory() {
+        return memory;
+    }
+
     /**
-     * The cached answer to an immutable request when the storage can say so without blocking
-     * (local disk): the hot path, answered on the event loop without a hop to a worker thread.
-     * Empty means "ask {@link #answer}".
+     * The cached answer to an immutable request when it is in memory or the storage can say so
+     * without blocking (local disk): the hot path, answered on the event loop without a hop to a
+     * worker thread. Empty means "ask {@link #answer}".
      */
     public Optional<StoredObject> cheapHit(ProxyRequest request) throws IOException {
-        if (!request.immutable() || !storage.lookupIsLocal() || privatePaths.matches(request.module().path())) {
+        if (!request.immutable() || privatePaths.matches(request.module().path())) {
             return Optional.empty();
         }
-        Optional<StoredObject> stored = storage.lookup(new StorageKey(request.relativePath()));
-        if (stored.isPresent()) {
+        StorageKey key = new StorageKey(request.relativePath());
+        boolean local = storage.lookupIsLocal();
+        MemoryCache.Entry remembered = memory.get(key);
+        if (remembered != null && !(local && memory.dueForRecheck(remembered))) {
             metrics.hit(request.kind());
+            return Optional.of(StoredObject.ofBytes(key, remembered.content(), remembered.lastModified()));
         }
-        return stored;
+        if (!local) {
+            return Optional.empty();
+        }
+        long removals = memory.removalsSoFar();
+        Optional<StoredObject> stored = storage.lookup(key);
+        if (stored.isEmpty()) {
+            if (remembered != null) {
+                memory.forget(key); // removed behind our back (by hand): memory must not outlive the file
+            }
+            return stored;
+        }
+        metrics.hit(request.kind());
+        return Optional.of(keepInMemory(request, stored.get(), removals, remembered));
+    }
+
+    /**
+     * Puts a small immutable artifact found in storage into memory and answers from there; anything
+     * else is returned as found. A local file is read here, on the event loop, like the stat before it.
+     */
+    private StoredObject keepInMemory(ProxyRequest request, StoredObject object, long removalsBefore, MemoryCache.Entry remembered) {
+        if (!memory.wants(request, object.size())) {
+            return object;
+        }
+        byte[] content;
+        if (remembered != null && remembered.content().length == object.size()) {
+            content = remembered.content(); // immutable: the bytes cannot have changed
+        } else if (object.content().isPresent()) {
+            content = object.content().get();
+        } else {
+            try (InputStream in = object.open()) {
+                content = in.readNBytes((int) object.size() + 1);
+            } catch (IOException e) {
+                LOG.debugf(e, "cannot read %s into memory; serving it from storage", object.key());
+                return object;
+            }
+        }
+        if (content.length != object.size()) {
+            return object;
+        }
+        memory.remember(object.key(), content, object.lastModified(), removalsBefore);
+        object.release();
+        return StoredObject.ofBytes(object.key(), content, object.lastModified());
     }
 
     /**
@@ -112,10 +164,14 @@ public final class ModuleCache {
                     request.module() + " matches MODPROXY_PRIVATE (" + privatePaths + "): not fetched by this proxy"));
         }
         StorageKey key = new StorageKey(request.relativePath());
+        long removals = memory.removalsSoFar();
         Optional<StoredObject> stored = storage.lookup(key);
         if (stored.isPresent()) {
             metrics.hit(request.kind());
-            boolean stale = !request.immutable() && !isFresh(stored.get());
+            if (request.immutable()) {
+                return CompletableFuture.completedFuture(new CacheAnswer.Hit(keepInMemory(request, stored.get(), removals, null), false));
+            }
+            boolean stale = !isFresh(stored.get());
             if (stale) {
                 refreshInBackground(request, key);
             }
@@ -170,6 +226,7 @@ public final class ModuleCache {
             if (landed.isPresent() && (request.immutable() || isFresh(landed.get()))) {
                 outcome = new Outcome(landed.get(), false, 200, null); // a fetch finished between lookup and now
             } else {
+                landed.ifPresent(StoredObject::release);
                 outcome = fetch(request, key, client);
             }
             return CompletableFuture.completedFuture(outcome.forLeader());

@@ -2,6 +2,8 @@ package dev.modproxy.proxy.config;
 
 import dev.modproxy.proxy.cache.ArtifactVerifier;
 import dev.modproxy.proxy.cache.CacheSettings;
+import dev.modproxy.proxy.cache.MemoryCache;
+import dev.modproxy.proxy.eviction.ByteSize;
 import dev.modproxy.proxy.cache.ModuleCache;
 import dev.modproxy.proxy.http.GoProxyRoutes;
 import dev.modproxy.proxy.metrics.ProxyMetrics;
@@ -73,8 +75,10 @@ public class ProxyBeans {
             ProxyMetrics metrics, @Named("refresh") ExecutorService refresh) {
         metrics.watch(storage);
         metrics.watch(chain);
+        MemoryCache memory = new MemoryCache(ByteSize.parse("MODPROXY_MEMORY_CACHE_SIZE", config.memoryCacheSize()), Clock.systemUTC());
+        metrics.watch(memory);
         return new ModuleCache(storage, chain, verifiers, new CacheSettings(config.mutableTtl(), config.negativeTtl()),
-                metrics, ModulePathPatterns.parse(config.privatePatterns().orElse("")), refresh);
+                metrics, ModulePathPatterns.parse(config.privatePatterns().orElse("")), refresh, memory);
     }
 
     @Produces

@@ -73,6 +73,13 @@ public interface ProxyConfig {
     /** Optional absolute cap on the disk cache's bytes (1073741824, 512Mi, 10G); watermarks apply to it too. */
     Optional<String> maxSize();
 
+    /**
+     * Memory for small immutable artifacts (.info, .mod) answered without touching the storage
+     * (1048576, 64Mi, 1G); 0 turns it off.
+     */
+    @WithDefault("64Mi")
+    String memoryCacheSize();
+
     /** Where a module goes when the storage cannot take it (disk full): served from there, not cached. */
     Optional<Path> passThroughDir();
 

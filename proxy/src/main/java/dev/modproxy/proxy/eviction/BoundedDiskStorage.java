@@ -1,6 +1,7 @@
 package dev.modproxy.proxy.eviction;
 
 import dev.modproxy.proxy.storage.LocalDiskStorage;
+import dev.modproxy.proxy.storage.RemovalListener;
 import dev.modproxy.proxy.storage.Storage;
 import dev.modproxy.proxy.storage.StorageEntry;
 import dev.modproxy.proxy.storage.StorageKey;
@@ -146,6 +147,12 @@ public final class BoundedDiskStorage implements Storage, AutoCloseable {
     @Override
     public boolean delete(StorageKey key) throws IOException {
         return disk.delete(key);
+    }
+
+    /** Evictions go through the disk's delete, so its listeners hear of them too. */
+    @Override
+    public void addRemovalListener(RemovalListener listener) {
+        disk.addRemovalListener(listener);
     }
 
     @Override

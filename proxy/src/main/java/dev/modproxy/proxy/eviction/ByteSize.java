@@ -13,9 +13,14 @@ public final class ByteSize {
     }
 
     public static long parse(String text) {
+        return parse("MODPROXY_MAX_SIZE", text);
+    }
+
+    /** @param setting named in the error message */
+    public static long parse(String setting, String text) {
         Matcher m = SIZE.matcher(text.trim());
         if (!m.matches()) {
-            throw new IllegalArgumentException("MODPROXY_MAX_SIZE must be a byte count such as 1073741824, 512Mi or 10G, got '" + text + "'");
+            throw new IllegalArgumentException(setting + " must be a byte count such as 1073741824, 512Mi or 10G, got '" + text + "'");
         }
         long number = Long.parseLong(m.group(1));
         String unit = m.group(2) == null ? "" : m.group(2).toLowerCase(Locale.ROOT);

@@ -6,6 +6,7 @@ import dev.modproxy.proxy.metrics.ProxyMetrics;
 import dev.modproxy.proxy.protocol.InvalidRequestException;
 import dev.modproxy.proxy.protocol.ProxyRequest;
 import dev.modproxy.proxy.storage.StoredObject;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
@@ -122,6 +123,16 @@ public final class GoProxyRoutes {
             // a HEAD of a cached object tells its size, as the answer to a cold HEAD does
             response.putHeader("Content-Type", contentType(request)).putHeader("Cache-Control", cacheControl(request))
                     .putHeader("Content-Length", String.valueOf(object.size())).end();
+            object.release();
+            return;
+        }
+        if (object.content().isPresent()) {
+            // headers and body leave in one write: no file to open, no second send
+            byte[] content = object.content().get();
+            response.putHeader("Content-Type", contentType(request)).putHeader("Cache-Control", cacheControl(request))
+                    .putHeader("Content-Length", String.valueOf(content.length))
+                    .end(Buffer.buffer(content)).onSuccess(v -> metrics.served(request.kind(), content.length));
+            object.release();
             return;
         }
         if (object.localFile().isPresent()) {

@@ -1,5 +1,6 @@
 package dev.modproxy.proxy.metrics;
 
+import dev.modproxy.proxy.cache.MemoryCache;
 import dev.modproxy.proxy.protocol.ProxyRequest;
 import dev.modproxy.proxy.storage.Storage;
 import dev.modproxy.proxy.upstream.Upstream;
@@ -19,7 +20,9 @@ import java.util.concurrent.TimeUnit;
  * modproxy_cache_misses_total{kind}, modproxy_served_bytes_total{kind},
  * modproxy_coalesced_waits_total{kind}, modproxy_upstream_requests_seconds{upstream,outcome},
  * modproxy_upstream_errors_total{upstream,outcome}, modproxy_cache_evictions_total,
- * modproxy_cache_size_bytes, modproxy_cache_entries, modproxy_upstream_circuit_open{upstream}.
+ * modproxy_cache_size_bytes, modproxy_cache_entries, modproxy_memory_cache_size_bytes,
+ * modproxy_memory_cache_entries, modproxy_upstream_circuit_open{upstream}. Hits answered from memory
+ * count in modproxy_cache_hits_total like any other hit.
  */
 public final class ProxyMetrics implements UpstreamListener {
 
@@ -53,6 +56,14 @@ public final class ProxyMetrics implements UpstreamListener {
                 .description("Bytes stored in the cache").register(registry);
         Gauge.builder("modproxy.cache.entries", storage, s -> s.usage().entries())
                 .description("Objects stored in the cache").register(registry);
+    }
+
+    /** Publishes what the memory cache of small artifacts holds. */
+    public void watch(MemoryCache memory) {
+        Gauge.builder("modproxy.memory.cache.size", memory, MemoryCache::bytes).baseUnit("bytes")
+                .description("Bytes of small artifacts kept in memory").register(registry);
+        Gauge.builder("modproxy.memory.cache.entries", memory, MemoryCache::count)
+                .description("Small artifacts kept in memory").register(registry);
     }
 
     /** Publishes each upstream's circuit state: 0 closed, 1 open, 0.5 half-open (one trial request out). */

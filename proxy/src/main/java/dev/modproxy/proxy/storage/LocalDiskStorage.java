@@ -1,10 +1,7 @@
 package dev.modproxy.proxy.storage;
 
-import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileVisitResult;
@@ -15,7 +12,9 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
@@ -33,6 +32,7 @@ public final class LocalDiskStorage implements Storage {
     private final AtomicLong bytes = new AtomicLong();
     private final AtomicLong entries = new AtomicLong();
     private final Object publishLock = new Object();
+    private final List<RemovalListener> removalListeners = new CopyOnWriteArrayList<>();
 
     public LocalDiskStorage(Path root) throws IOException {
         this.root = root.toAbsolutePath().normalize();
@@ -100,10 +100,16 @@ public final class LocalDiskStorage implements Storage {
             if (Files.deleteIfExists(file)) {
                 bytes.addAndGet(-size);
                 entries.decrementAndGet();
+                removalListeners.forEach(l -> l.removed(key));
                 return true;
             }
             return false;
         }
+    }
+
+    @Override
+    public void addRemovalListener(RemovalListener listener) {
+        removalListeners.add(listener);
     }
 
     @Override
@@ -164,41 +170,18 @@ public final class LocalDiskStorage implements Storage {
         });
     }
 
-    private final class Writer implements StorageWriter {
+    private final class Writer extends StagedWriter {
         private final StorageKey key;
         private final Path target;
-        private final Path staged;
-        private final FileChannel channel;
-        private final OutputStream output;
-        private boolean done;
 
         Writer(StorageKey key, Path target, Path staged) throws IOException {
+            super(staged, true);
             this.key = key;
             this.target = target;
-            this.staged = staged;
-            this.channel = FileChannel.open(staged, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
-            this.output = new BufferedOutputStream(Channels.newOutputStream(channel), 64 * 1024);
         }
 
         @Override
-        public OutputStream output() {
-            return output;
-        }
-
-        @Override
-        public Path stagedFile() {
-            return staged;
-        }
-
-        @Override
-        public StoredObject commit() throws IOException {
-            if (done) {
-                throw new IllegalStateException("writer already closed");
-            }
-            output.flush();
-            channel.force(true);
-            long size = channel.size();
-            channel.close();
+        StoredObject publish(Path staged, long size) throws IOException {
             Files.createDirectories(target.getParent());
             synchronized (publishLock) {
                 long replaced = -1;
@@ -212,7 +195,6 @@ public final class LocalDiskStorage implements Storage {
                 } catch (AtomicMoveNotSupportedException e) {
                     throw new IOException("storage root must be one file system: " + root, e);
                 }
-                done = true;
                 if (replaced >= 0) {
                     bytes.addAndGet(size - replaced);
                 } else {
@@ -223,15 +205,6 @@ public final class LocalDiskStorage implements Storage {
             syncDirectory(target.getParent());
             BasicFileAttributes attrs = Files.readAttributes(target, BasicFileAttributes.class);
             return StoredObject.ofFile(key, target, attrs.size(), attrs.lastModifiedTime().toInstant());
-        }
-
-        @Override
-        public void close() throws IOException {
-            if (!done) {
-                done = true;
-                channel.close();
-                Files.deleteIfExists(staged);
-            }
         }
     }
 

@@ -71,6 +71,11 @@ public final class PassThroughStorage implements Storage, AutoCloseable {
     }
 
     @Override
+    public void addRemovalListener(RemovalListener listener) {
+        storage.addRemovalListener(listener);
+    }
+
+    @Override
     public Stream<StorageEntry> entries() throws IOException {
         return storage.entries();
     }
@@ -205,7 +210,7 @@ public final class PassThroughStorage implements Storage, AutoCloseable {
             }
             spillOut.close();
             committed = true;
-            return StoredObject.ofFile(key, spillFile, Files.size(spillFile), clock.instant());
+            return StoredObject.ofFile(key, spillFile, Files.size(spillFile), clock.instant()).notInStorage();
         }
 
         @Override

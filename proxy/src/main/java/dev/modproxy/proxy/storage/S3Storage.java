@@ -1,19 +1,22 @@
 package dev.modproxy.proxy.storage;
 
-import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.core.ResponseInputStream;
+import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.core.sync.ResponseTransformer;
@@ -22,7 +25,7 @@ import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
@@ -30,7 +33,8 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 /**
  * Objects in an S3-compatible bucket under a prefix, shared by every replica pointed at it. Bytes
  * are staged in a local file and sent in one PutObject, so an object appears only when complete
- * (a crash mid-upload leaves nothing). Reads stream through GetObject: no zero-copy here.
+ * (a crash mid-upload leaves nothing). A lookup is one GetObject: a small object arrives whole with
+ * it, a larger one hands its body to the first reader (no zero-copy here).
  */
 public final class S3Storage implements Storage, AutoCloseable {
 
@@ -48,15 +52,26 @@ public final class S3Storage implements Storage, AutoCloseable {
         }
     }
 
+    /** Bodies up to this size are read in the lookup itself: no open connection is handed out. */
+    static final int READ_AT_ONCE = 64 * 1024;
+
     private final S3Client s3;
     private final Settings settings;
     private final Path staging;
     private final AtomicLong bytes = new AtomicLong();
     private final AtomicLong entries = new AtomicLong();
+    private final List<RemovalListener> removalListeners = new CopyOnWriteArrayList<>();
 
     public S3Storage(Settings settings, AwsCredentialsProvider credentials, Path stagingDir) throws IOException {
+        this(settings, credentials, stagingDir, ClientOverrideConfiguration.builder().build());
+    }
+
+    /** @param overrides e.g. an interceptor that counts the requests a test causes */
+    S3Storage(Settings settings, AwsCredentialsProvider credentials, Path stagingDir, ClientOverrideConfiguration overrides)
+            throws IOException {
         this.settings = settings;
         var builder = S3Client.builder()
+                .overrideConfiguration(overrides)
                 .httpClient(UrlConnectionHttpClient.create())
                 .region(Region.of(settings.region()))
                 .credentialsProvider(credentials)
@@ -90,19 +105,75 @@ public final class S3Storage implements Storage, AutoCloseable {
         entries.set(n);
     }
 
+    /** A hit is one GetObject, not HeadObject then GetObject: a missing key is its 404. */
     @Override
     public Optional<StoredObject> lookup(StorageKey key) throws IOException {
         String name = settings.objectName(key);
+        ResponseInputStream<GetObjectResponse> body;
         try {
-            HeadObjectResponse head = s3.headObject(r -> r.bucket(settings.bucket()).key(name));
-            Instant modified = head.lastModified() == null ? Instant.EPOCH : head.lastModified();
-            return Optional.of(StoredObject.ofStream(key, head.contentLength(), modified,
-                    () -> open(name)));
+            body = s3.getObject(r -> r.bucket(settings.bucket()).key(name), ResponseTransformer.toInputStream());
         } catch (NoSuchKeyException e) {
             return Optional.empty();
         } catch (S3Exception e) {
             if (e.statusCode() == 404) {
                 return Optional.empty();
+            }
+            throw failure("look up", name, e);
+        } catch (SdkException e) {
+            throw failure("look up", name, e);
+        }
+        GetObjectResponse head = body.response();
+        Instant modified = head.lastModified() == null ? Instant.EPOCH : head.lastModified();
+        long size = head.contentLength();
+        if (size <= READ_AT_ONCE) {
+            try (body) {
+                byte[] content = body.readNBytes((int) size + 1);
+                if (content.length != size) {
+                    throw new IOException("got " + content.length + " of " + size + " bytes");
+                }
+                return Optional.of(StoredObject.ofBytes(key, content, modified));
+            } catch (IOException | SdkException e) {
+                throw failure("read", name, e);
+            }
+        }
+        FirstBody opener = new FirstBody(body, name);
+        return Optional.of(StoredObject.ofStream(key, size, modified, opener).withRelease(opener::discard));
+    }
+
+    /** Hands out the lookup's own body once; any later open (another waiter) starts a new GetObject. */
+    private final class FirstBody implements StoredObject.Opener {
+        private final AtomicReference<ResponseInputStream<GetObjectResponse>> unread;
+        private final String name;
+
+        FirstBody(ResponseInputStream<GetObjectResponse> body, String name) {
+            this.unread = new AtomicReference<>(body);
+            this.name = name;
+        }
+
+        @Override
+        public InputStream open() throws IOException {
+            InputStream first = unread.getAndSet(null);
+            return first != null ? first : S3Storage.this.open(name);
+        }
+
+        /** Nobody read it: drop the connection rather than download the rest. */
+        void discard() {
+            ResponseInputStream<GetObjectResponse> left = unread.getAndSet(null);
+            if (left != null) {
+                left.abort();
+            }
+        }
+    }
+
+    /** The object's size, or -1 when absent; for bookkeeping, not for serving. */
+    private long sizeOf(String name) throws IOException {
+        try {
+            return s3.headObject(r -> r.bucket(settings.bucket()).key(name)).contentLength();
+        } catch (NoSuchKeyException e) {
+            return -1;
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404) {
+                return -1;
             }
             throw failure("look up", name, e);
         } catch (SdkException e) {
@@ -127,8 +198,8 @@ public final class S3Storage implements Storage, AutoCloseable {
     @Override
     public boolean delete(StorageKey key) throws IOException {
         String name = settings.objectName(key);
-        Optional<StoredObject> existing = lookup(key);
-        if (existing.isEmpty()) {
+        long size = sizeOf(name);
+        if (size < 0) {
             return false;
         }
         try {
@@ -136,9 +207,15 @@ public final class S3Storage implements Storage, AutoCloseable {
         } catch (SdkException e) {
             throw failure("delete", name, e);
         }
-        bytes.addAndGet(-existing.get().size());
+        bytes.addAndGet(-size);
         entries.decrementAndGet();
+        removalListeners.forEach(l -> l.removed(key));
         return true;
+    }
+
+    @Override
+    public void addRemovalListener(RemovalListener listener) {
+        removalListeners.add(listener);
     }
 
     @Override
@@ -192,54 +269,33 @@ public final class S3Storage implements Storage, AutoCloseable {
         return new IOException("cannot " + action + " " + name + " in " + describe() + ": " + e.getMessage(), e);
     }
 
-    private final class Writer implements StorageWriter {
+    private final class Writer extends StagedWriter {
         private final StorageKey key;
-        private final Path staged;
-        private final OutputStream output;
-        private boolean done;
 
         Writer(StorageKey key, Path staged) throws IOException {
+            super(staged, false); // the upload is what makes it durable
             this.key = key;
-            this.staged = staged;
-            this.output = new BufferedOutputStream(Files.newOutputStream(staged), 64 * 1024);
         }
 
         @Override
-        public OutputStream output() {
-            return output;
-        }
-
-        @Override
-        public Path stagedFile() {
-            return staged;
-        }
-
-        @Override
-        public StoredObject commit() throws IOException {
-            if (done) {
-                throw new IllegalStateException("writer already closed");
-            }
-            output.close();
-            long size = Files.size(staged);
+        StoredObject publish(Path staged, long size) throws IOException {
             String name = settings.objectName(key);
-            long replaced = lookup(key).map(StoredObject::size).orElse(-1L);
+            long replaced = sizeOf(name);
             try {
                 s3.putObject(r -> r.bucket(settings.bucket()).key(name).contentLength(size), RequestBody.fromFile(staged));
             } catch (SdkException | UncheckedIOException e) {
                 throw failure("upload", name, e);
+            }
+            try {
+                Files.deleteIfExists(staged);
+            } catch (IOException e) {
+                // uploaded all the same; the staging directory is emptied at the next start
             }
             if (replaced < 0) {
                 entries.incrementAndGet();
             }
             bytes.addAndGet(size - Math.max(0, replaced));
             return StoredObject.ofStream(key, size, Instant.now(), () -> open(name));
-        }
-
-        @Override
-        public void close() throws IOException {
-            done = true;
-            output.close();
-            Files.deleteIfExists(staged);
         }
     }
 }

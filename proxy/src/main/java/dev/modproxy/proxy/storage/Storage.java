@@ -18,6 +18,9 @@ public interface Storage {
     /** Removes the object; returns whether it existed. */
     boolean delete(StorageKey key) throws IOException;
 
+    /** Registers a listener told after each deletion or eviction; decorators hand it to the storage they wrap. */
+    void addRemovalListener(RemovalListener listener);
+
     /** Every complete object with its size; close the stream when done. */
     Stream<StorageEntry> entries() throws IOException;
 

@@ -1,5 +1,6 @@
 package dev.modproxy.proxy.storage;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -10,7 +11,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A complete stored object: its size, when it was written, and either a local file (served with
- * sendfile) or an opener for a stream (remote storage).
+ * sendfile), its bytes in memory (small objects), or an opener for a stream (remote storage).
  */
 public final class StoredObject {
 
@@ -24,25 +25,36 @@ public final class StoredObject {
     private final long size;
     private final Instant lastModified;
     private final Path localFile;
+    private final byte[] content;
     private final Opener opener;
     private final Runnable onRelease;
+    private final boolean inStorage;
     private final AtomicBoolean released = new AtomicBoolean();
 
-    private StoredObject(StorageKey key, long size, Instant lastModified, Path localFile, Opener opener, Runnable onRelease) {
+    private StoredObject(StorageKey key, long size, Instant lastModified, Path localFile, byte[] content, Opener opener,
+            Runnable onRelease, boolean inStorage) {
         this.key = key;
         this.size = size;
         this.lastModified = lastModified;
         this.localFile = localFile;
+        this.content = content;
         this.opener = opener;
         this.onRelease = onRelease;
+        this.inStorage = inStorage;
     }
 
     public static StoredObject ofFile(StorageKey key, Path file, long size, Instant lastModified) {
-        return new StoredObject(key, size, lastModified, file, () -> Files.newInputStream(file), null);
+        return new StoredObject(key, size, lastModified, file, null, () -> Files.newInputStream(file), null, true);
     }
 
     public static StoredObject ofStream(StorageKey key, long size, Instant lastModified, Opener opener) {
-        return new StoredObject(key, size, lastModified, null, opener, null);
+        return new StoredObject(key, size, lastModified, null, null, opener, null, true);
+    }
+
+    /** An object whose bytes are at hand; the array is shared, never modify it. */
+    public static StoredObject ofBytes(StorageKey key, byte[] content, Instant lastModified) {
+        return new StoredObject(key, content.length, lastModified, null, content, () -> new ByteArrayInputStream(content),
+                null, true);
     }
 
     public StorageKey key() {
@@ -62,13 +74,28 @@ public final class StoredObject {
         return Optional.ofNullable(localFile);
     }
 
+    /** Present when the bytes are already in memory; shared, never modify it. */
+    public Optional<byte[]> content() {
+        return Optional.ofNullable(content);
+    }
+
     public InputStream open() throws IOException {
         return opener.open();
     }
 
+    /** False for an answer served without being stored (the storage could not take it). */
+    public boolean inStorage() {
+        return inStorage;
+    }
+
     /** The same object with an action to run once when the caller is done with it (e.g. ends an eviction lease). */
     public StoredObject withRelease(Runnable action) {
-        return new StoredObject(key, size, lastModified, localFile, opener, action);
+        return new StoredObject(key, size, lastModified, localFile, content, opener, action, inStorage);
+    }
+
+    /** The same bytes, marked as not kept by the storage. */
+    public StoredObject notInStorage() {
+        return new StoredObject(key, size, lastModified, localFile, content, opener, onRelease, false);
     }
 
     /** Tells the storage this object is no longer being served; safe to call more than once. */

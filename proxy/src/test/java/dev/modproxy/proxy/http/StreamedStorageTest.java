@@ -3,6 +3,7 @@ package dev.modproxy.proxy.http;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.modproxy.proxy.storage.RemovalListener;
 import dev.modproxy.proxy.storage.Storage;
 import dev.modproxy.proxy.storage.StorageEntry;
 import dev.modproxy.proxy.storage.StorageKey;
@@ -41,6 +42,11 @@ class StreamedStorageTest {
         @Override
         public boolean delete(StorageKey key) throws IOException {
             return disk.delete(key);
+        }
+
+        @Override
+        public void addRemovalListener(RemovalListener listener) {
+            disk.addRemovalListener(listener);
         }
 
         @Override

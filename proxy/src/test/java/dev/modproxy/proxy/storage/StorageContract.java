@@ -3,12 +3,16 @@ package dev.modproxy.proxy.storage;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
@@ -47,6 +51,21 @@ abstract class StorageContract {
     }
 
     @Test
+    void aWriterPublishesOnceAndLeavesNoStagedFileBehind() throws Exception {
+        Storage storage = storage();
+        Path staged;
+        try (StorageWriter writer = storage.openWriter(MOD)) {
+            writer.output().write("module example.com/a\n".getBytes(StandardCharsets.UTF_8));
+            staged = writer.stagedFile();
+            writer.commit();
+            assertThrows(IllegalStateException.class, writer::commit);
+        }
+
+        assertFalse(Files.exists(staged));
+        assertEquals("module example.com/a\n", read(storage.lookup(MOD).orElseThrow()));
+    }
+
+    @Test
     void deleteRemovesOnce() throws Exception {
         Storage storage = storage();
         put(storage, MOD, "x");
@@ -54,6 +73,20 @@ abstract class StorageContract {
         assertTrue(storage.delete(MOD));
         assertFalse(storage.delete(MOD));
         assertTrue(storage.lookup(MOD).isEmpty());
+    }
+
+    @Test
+    void removalListenersHearOfEachDeletionOnce() throws Exception {
+        Storage storage = storage();
+        List<StorageKey> removed = new CopyOnWriteArrayList<>();
+        storage.addRemovalListener(removed::add);
+        put(storage, MOD, "x");
+        put(storage, LIST, "v1.0.0\n");
+
+        storage.delete(MOD);
+        storage.delete(MOD);
+
+        assertEquals(List.of(MOD), removed);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.modproxy.proxy.testing;
 
+import dev.modproxy.proxy.storage.RemovalListener;
 import dev.modproxy.proxy.storage.Storage;
 import dev.modproxy.proxy.storage.StorageEntry;
 import dev.modproxy.proxy.storage.StorageKey;
@@ -85,6 +86,11 @@ public final class FullDisk implements Storage {
     @Override
     public boolean delete(StorageKey key) throws IOException {
         return storage.delete(key);
+    }
+
+    @Override
+    public void addRemovalListener(RemovalListener listener) {
+        storage.addRemovalListener(listener);
     }
 
     @Override

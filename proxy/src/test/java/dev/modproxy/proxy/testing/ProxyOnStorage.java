@@ -3,6 +3,7 @@ package dev.modproxy.proxy.testing;
 import dev.modproxy.proxy.cache.CacheSettings;
 import dev.modproxy.proxy.cache.GoModVerifier;
 import dev.modproxy.proxy.cache.InfoVerifier;
+import dev.modproxy.proxy.cache.MemoryCache;
 import dev.modproxy.proxy.cache.ModuleCache;
 import dev.modproxy.proxy.cache.ModuleZipVerifier;
 import dev.modproxy.proxy.http.GoProxyRoutes;
@@ -54,7 +55,7 @@ public final class ProxyOnStorage implements AutoCloseable {
                 options.readTimeout, options.breakerFailures, options.breakerCoolDown), metrics);
         cache = new ModuleCache(storage, chain, List.of(new InfoVerifier(), new GoModVerifier(), new ModuleZipVerifier()),
                 new CacheSettings(options.mutableTtl, options.negativeTtl), metrics,
-                ModulePathPatterns.parse(options.privatePatterns), refresh);
+                ModulePathPatterns.parse(options.privatePatterns), refresh, new MemoryCache(options.memoryCacheBytes, options.clock));
         vertx = Vertx.vertx();
         Router router = Router.router(vertx);
         extraRoutes.accept(router, cache);

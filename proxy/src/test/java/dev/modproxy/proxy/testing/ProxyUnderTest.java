@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.function.UnaryOperator;
 
@@ -24,6 +25,15 @@ public final class ProxyUnderTest implements AutoCloseable {
         String privatePatterns = "";
         Duration stallLimit = Duration.ofSeconds(10);
         UnaryOperator<Storage> storageView = UnaryOperator.identity();
+        long memoryCacheBytes = 64L << 20; // the production default
+        Clock clock = Clock.systemUTC();
+
+        /** Bytes for small artifacts in memory; 0 turns the memory cache off. */
+        public Options memoryCache(long bytes, Clock clock) {
+            memoryCacheBytes = bytes;
+            this.clock = clock;
+            return this;
+        }
 
         /** Lets a test put a different storage in front of the local disk (e.g. one without local files). */
         public Options storageView(UnaryOperator<Storage> view) {

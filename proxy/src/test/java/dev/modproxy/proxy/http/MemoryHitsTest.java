@@ -1,0 +1,256 @@
+package dev.modproxy.proxy.http;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.modproxy.proxy.eviction.BoundedDiskStorage;
+import dev.modproxy.proxy.eviction.VolumeSpace;
+import dev.modproxy.proxy.eviction.Watermarks;
+import dev.modproxy.proxy.metrics.ProxyMetrics;
+import dev.modproxy.proxy.storage.LocalDiskStorage;
+import dev.modproxy.proxy.storage.PassThroughStorage;
+import dev.modproxy.proxy.storage.StorageKey;
+import dev.modproxy.proxy.testing.FakeUpstream;
+import dev.modproxy.proxy.testing.FullDisk;
+import dev.modproxy.proxy.testing.GoClient;
+import dev.modproxy.proxy.testing.Modules;
+import dev.modproxy.proxy.testing.ProxyOnStorage;
+import dev.modproxy.proxy.testing.ProxyUnderTest;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.OptionalLong;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Cache hits on small immutable artifacts answered from memory: same bytes, same rules as storage. */
+class MemoryHitsTest {
+
+    private static final String MODULE = "example.com/Hot/lib";
+    private static final String INFO = "/example.com/!hot/lib/@v/v1.4.0.info";
+    private static final String MOD = "/example.com/!hot/lib/@v/v1.4.0.mod";
+
+    @TempDir
+    Path dir;
+    FakeUpstream upstream;
+
+    @BeforeEach
+    void start() throws Exception {
+        upstream = FakeUpstream.start();
+        Modules.publish(upstream, MODULE, "v1.4.0");
+    }
+
+    @AfterEach
+    void stop() {
+        upstream.close();
+    }
+
+    @Test
+    void theGoCommandGetsTheUpstreamBytesOfInfoAndModFromMemory() throws Exception {
+        try (ProxyUnderTest proxy = new ProxyUnderTest(upstream.url(), dir.resolve("cache"))) {
+            GoClient first = new GoClient(dir.resolve("first"), proxy.url());
+            assertEquals(0, first.download(MODULE + "@v1.4.0").exitCode());
+            assertEquals(2, proxy.cache.memory().count(), ".info and .mod kept in memory once stored");
+            long hitsBefore = proxy.metrics.hits();
+
+            GoClient second = new GoClient(dir.resolve("second"), proxy.url());
+            GoClient.Result result = second.download(MODULE + "@v1.4.0");
+
+            assertEquals(0, result.exitCode(), result.both());
+            Path downloaded = second.modCache().resolve("cache/download/example.com/!hot/lib/@v");
+            assertArrayEquals(Modules.info("v1.4.0").getBytes(StandardCharsets.UTF_8),
+                    Files.readAllBytes(downloaded.resolve("v1.4.0.info")));
+            assertArrayEquals(Modules.goMod(MODULE).getBytes(StandardCharsets.UTF_8),
+                    Files.readAllBytes(downloaded.resolve("v1.4.0.mod")));
+            assertEquals(1, upstream.hits(INFO.substring(1)), "one upstream fetch of .info");
+            assertEquals(1, upstream.hits(MOD.substring(1)), "one upstream fetch of .mod");
+            assertTrue(proxy.metrics.hits() - hitsBefore >= 3, "memory hits count as cache hits");
+        }
+    }
+
+    @Test
+    void aMemoryHitCarriesTheSameHeadersAsADiskHit() throws Exception {
+        try (ProxyUnderTest proxy = new ProxyUnderTest(upstream.url(), dir.resolve("cache"))) {
+            proxy.get(MOD);
+
+            HttpResponse<byte[]> hit = proxy.get(MOD);
+            HttpResponse<Void> head = proxy.client().send(HttpRequest.newBuilder(URI.create(proxy.url() + MOD))
+                    .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
+
+            byte[] expected = Modules.goMod(MODULE).getBytes(StandardCharsets.UTF_8);
+            assertEquals(200, hit.statusCode());
+            assertArrayEquals(expected, hit.body());
+            assertEquals(String.valueOf(expected.length), hit.headers().firstValue("Content-Length").orElseThrow());
+            assertEquals("text/plain; charset=utf-8", hit.headers().firstValue("Content-Type").orElseThrow());
+            assertEquals("public, max-age=31536000, immutable", hit.headers().firstValue("Cache-Control").orElseThrow());
+            assertEquals(200, head.statusCode());
+            assertEquals(String.valueOf(expected.length), head.headers().firstValue("Content-Length").orElseThrow());
+        }
+    }
+
+    @Test
+    void aRestartedProxyFillsMemoryOnTheFirstHit() throws Exception {
+        try (ProxyUnderTest proxy = new ProxyUnderTest(upstream.url(), dir.resolve("cache"))) {
+            proxy.get(INFO);
+        }
+        try (ProxyUnderTest restarted = new ProxyUnderTest(upstream.url(), dir.resolve("cache"))) {
+            assertEquals(0, restarted.cache.memory().count());
+
+            assertEquals(Modules.info("v1.4.0"), restarted.getText(INFO).body());
+            assertEquals(Modules.info("v1.4.0"), restarted.getText(INFO).body());
+
+            assertEquals(1, restarted.cache.memory().count());
+            assertEquals(1, upstream.hits(INFO.substring(1)));
+        }
+    }
+
+    @Test
+    void aDeletedKeyIsNoLongerServedFromMemory() throws Exception {
+        try (ProxyUnderTest proxy = new ProxyUnderTest(upstream.url(), dir.resolve("cache"))) {
+            proxy.get(INFO);
+            upstream.on(INFO.substring(1), FakeUpstream.status(404, "gone"));
+
+            proxy.storage.delete(new StorageKey(INFO.substring(1)));
+
+            assertEquals(0, proxy.cache.memory().count());
+            assertEquals(404, proxy.get(INFO).statusCode(), "asked upstream again, not answered from memory");
+        }
+    }
+
+    @Test
+    void anEvictedKeyIsDroppedFromMemory() throws Exception {
+        AtomicLong volumeUsed = new AtomicLong();
+        VolumeSpace volume = new VolumeSpace() {
+            @Override
+            public long capacity() {
+                return 100;
+            }
+
+            @Override
+            public long used() {
+                return volumeUsed.get();
+            }
+        };
+        LocalDiskStorage disk = new LocalDiskStorage(dir.resolve("cache"));
+        ProxyMetrics metrics = new ProxyMetrics(new SimpleMeterRegistry());
+        try (BoundedDiskStorage bounded = new BoundedDiskStorage(disk, new BoundedDiskStorage.Settings(
+                new Watermarks(0.9, 0.75, OptionalLong.empty()), Duration.ofMinutes(1), Duration.ofMinutes(10),
+                Duration.ofHours(1)), volume, Clock.systemUTC(), metrics::evicted);
+                ProxyOnStorage proxy = new ProxyOnStorage(upstream.url(), bounded, metrics, (router, cache) -> { })) {
+            proxy.get(INFO);
+            proxy.get(MOD);
+            assertEquals(2, proxy.cache.memory().count());
+
+            volumeUsed.set(1_000_000); // far over the high mark: everything not being served goes
+            int evicted = bounded.evictIfNeeded();
+
+            assertEquals(2, evicted, "memory does not keep the files busy");
+            assertEquals(0, proxy.cache.memory().count());
+            assertEquals(0, proxy.cache.memory().bytes());
+            volumeUsed.set(0);
+            assertEquals(Modules.info("v1.4.0"), proxy.getText(INFO).body());
+            assertEquals(2, upstream.hits(INFO.substring(1)), "fetched again after eviction");
+        }
+    }
+
+    @Test
+    void aFileRemovedByHandIsNoticedAtTheNextRecheckWhichAlsoKeepsItsRecency() throws Exception {
+        MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+        Path root = dir.resolve("cache");
+        try (ProxyUnderTest proxy = new ProxyUnderTest(upstream.url(), root,
+                ProxyUnderTest.options().memoryCache(1 << 20, clock))) {
+            proxy.get(MOD);
+            Path file = root.resolve(MOD.substring(1));
+            Files.delete(file);
+
+            assertEquals(200, proxy.get(MOD).statusCode(), "within a minute memory answers alone");
+            clock.advance(Duration.ofMinutes(2));
+            HttpResponse<String> afterRecheck = proxy.getText(MOD);
+
+            assertEquals(200, afterRecheck.statusCode());
+            assertEquals(Modules.goMod(MODULE), afterRecheck.body());
+            assertEquals(2, upstream.hits(MOD.substring(1)), "the missing file was fetched again, not served from memory");
+            assertTrue(Files.exists(file));
+        }
+    }
+
+    @Test
+    void aPrivateModuleIsRefusedEvenWhenItsFilesAreStored() throws Exception {
+        Path root = dir.resolve("cache");
+        try (ProxyUnderTest proxy = new ProxyUnderTest(upstream.url(), root)) {
+            proxy.get(INFO);
+        }
+        try (ProxyUnderTest proxy = new ProxyUnderTest(upstream.url(), root,
+                ProxyUnderTest.options().privatePatterns("example.com/Hot"))) {
+            assertEquals(404, proxy.get(INFO).statusCode());
+            assertEquals(404, proxy.get(INFO).statusCode());
+            assertEquals(0, proxy.cache.memory().count());
+        }
+    }
+
+    @Test
+    void aBranchQueryIsNotKeptInMemory() throws Exception {
+        upstream.on("example.com/!hot/lib/@v/main.info", FakeUpstream.ok("application/json", Modules.info("v1.4.0")));
+        try (ProxyUnderTest proxy = new ProxyUnderTest(upstream.url(), dir.resolve("cache"))) {
+            assertEquals(200, proxy.get("/example.com/!hot/lib/@v/main.info").statusCode());
+            assertEquals(200, proxy.get("/example.com/!hot/lib/@v/main.info").statusCode());
+
+            assertEquals(0, proxy.cache.memory().count());
+        }
+    }
+
+    @Test
+    void anAnswerTheStorageCouldNotKeepIsNotKeptInMemory() throws Exception {
+        LocalDiskStorage disk = new LocalDiskStorage(dir.resolve("cache"));
+        try (ProxyOnStorage proxy = new ProxyOnStorage(upstream.url(), new PassThroughStorage(
+                new FullDisk(disk, 0, FullDisk.FailAt.COMMIT), dir.resolve("spill"), () -> { }, Clock.systemUTC()))) {
+            HttpResponse<String> served = proxy.getText(INFO);
+
+            assertEquals(200, served.statusCode());
+            assertEquals(Modules.info("v1.4.0"), served.body());
+            assertEquals(0, proxy.cache.memory().count());
+            assertEquals(200, proxy.getText(INFO).statusCode());
+            assertEquals(2, upstream.hits(INFO.substring(1)), "not kept anywhere, so fetched again");
+        }
+    }
+
+    static final class MutableClock extends Clock {
+        private volatile Instant now;
+
+        MutableClock(Instant start) {
+            now = start;
+        }
+
+        void advance(Duration d) {
+            now = now.plus(d);
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+    }
+}
