@@ -72,13 +72,26 @@ class BuildPodReviewsTest {
                 .getJsonObject("secretKeyRef").getString("name"), "valueFrom entries pass through untouched");
 
         JsonObject metadata = pod.getJsonObject("metadata");
-        assertEquals("{\"cache\":\"ci/gomod\",\"outcome\":\"injected\"}",
+        assertEquals("{\"cache\":\"ci/gomod\",\"outcome\":\"injected\",\"envFrom\":[\"step-test\"]}",
                 metadata.getJsonObject("annotations").getString("modproxy.dev/injected"));
         assertEquals("v0.56.1", metadata.getJsonObject("annotations").getString("pipeline.tekton.dev/release"));
         assertEquals("TaskRun", metadata.getJsonArray("ownerReferences").getJsonObject(0).getString("kind"));
         assertTrue(patch(reply).getValuesAs(JsonObject.class).stream().allMatch(op -> "add".equals(op.getString("op"))));
         assertEquals("3e1b5f0c-7a7e-4c55-9a8e-0d6e2f4b9c18", response(reply).getString("uid"));
         assertEquals("JSONPatch", response(reply).getString("patchType"));
+    }
+
+    @Test
+    void tektonStepTakingItsEnvFromAConfigMapKeepsWhatThatMaySetAndTheUserIsTold() {
+        byte[] review = review("tekton-v0.56-taskrun-pod.json");
+        byte[] reply = handle(review);
+        JsonObject pod = admittedPod(review, reply);
+
+        assertEquals(Map.of(), env(pod, "containers", "step-test"), "go-build-env may define GOPROXY; it must win");
+        assertEquals(List.of("modproxy: envFrom may set the Go variables; left to it in container(s) step-test"),
+                response(reply).getJsonArray("warnings").getValuesAs(jakarta.json.JsonString.class).stream()
+                        .map(jakarta.json.JsonString::getString).toList());
+        assertEquals(CI_GOPROXY, env(pod, "containers", "step-download").get("GOPROXY"), "prefix GIT_ cannot set it");
     }
 
     @Test
@@ -90,7 +103,9 @@ class BuildPodReviewsTest {
 
         assertTrue(patch(again).isEmpty());
         assertFalse(response(again).containsKey("patchType"));
-        assertFalse(response(again).containsKey("warnings"));
+        // the API server shows a warning repeated by a reinvocation once
+        assertEquals("modproxy: envFrom may set the Go variables; left to it in container(s) step-test",
+                response(again).getJsonArray("warnings").getString(0));
     }
 
     @Test
