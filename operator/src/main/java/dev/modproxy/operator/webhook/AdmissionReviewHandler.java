@@ -26,6 +26,9 @@ public final class AdmissionReviewHandler {
 
     private static final Logger LOG = Logger.getLogger(AdmissionReviewHandler.class);
     private static final String API_VERSION = "admission.k8s.io/v1";
+    // the API server drops a warning holding control characters and may cut one over 120 characters
+    static final int WARNING_LENGTH = 120;
+    static final int MAX_WARNINGS = 3;
 
     private final PodMutator mutator;
     private final InjectionMetrics metrics;
@@ -101,7 +104,8 @@ public final class AdmissionReviewHandler {
     private AdmissionResponse response(String uid, PodMutator.Mutation mutation) {
         AdmissionResponseBuilder response = new AdmissionResponseBuilder().withUid(uid).withAllowed(true);
         if (!mutation.warnings().isEmpty()) {
-            response.withWarnings(mutation.warnings());
+            response.withWarnings(mutation.warnings().stream().limit(MAX_WARNINGS).map(AdmissionReviewHandler::warning)
+                    .toList());
         }
         if (!mutation.patch().isEmpty()) {
             response.withPatchType("JSONPatch")
@@ -109,6 +113,15 @@ public final class AdmissionReviewHandler {
                             mutation.patch().toJson().toString().getBytes(StandardCharsets.UTF_8)));
         }
         return response.build();
+    }
+
+    /** A warning the API server shows as it is: no control characters, at most {@link #WARNING_LENGTH} characters. */
+    static String warning(String text) {
+        int[] clean = text.codePoints().map(c -> Character.isISOControl(c) ? ' ' : c).toArray();
+        if (clean.length <= WARNING_LENGTH) {
+            return new String(clean, 0, clean.length);
+        }
+        return new String(clean, 0, WARNING_LENGTH - 1) + "\u2026";
     }
 
     private Reply allowedWithMessage(String uid, String message) {

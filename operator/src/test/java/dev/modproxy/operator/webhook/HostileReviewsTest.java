@@ -1,0 +1,97 @@
+package dev.modproxy.operator.webhook;
+
+import static dev.modproxy.operator.webhook.AdmissionFixtures.patch;
+import static dev.modproxy.operator.webhook.AdmissionFixtures.response;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import jakarta.json.JsonString;
+
+import org.junit.jupiter.api.Test;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+
+/** Reviews no API server sends on a good day: each gets a clear answer, never an exception. */
+class HostileReviewsTest {
+
+    static final String LONG_NAMESPACE = "n".repeat(63);
+
+    final InMemoryCacheDirectory directory = new InMemoryCacheDirectory()
+            .add(new CacheTarget(new CacheRef("ci", "gomod"), "http://gomod.ci.svc:8080", "https://goproxy.cn,direct",
+                    List.of(), List.of(), true, false))
+            .namespace(LONG_NAMESPACE, Map.of("modproxy.dev/inject", "enabled"), Map.of())
+            .namespace("team-a", Map.of("modproxy.dev/inject", "enabled"), Map.of());
+    final AdmissionReviewHandler handler = new AdmissionReviewHandler(
+            new PodMutator(directory, Set.of("kube-system", "modproxy")), new InjectionMetrics(new SimpleMeterRegistry()));
+
+    AdmissionReviewHandler.Reply reply(String body) {
+        return handler.handle(body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    String text(AdmissionReviewHandler.Reply reply) {
+        return new String(reply.body(), StandardCharsets.UTF_8);
+    }
+
+    static String review(String namespace, String metadata, String spec) {
+        return "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\",\"request\":{\"uid\":\"u-1\","
+                + "\"kind\":{\"group\":\"\",\"version\":\"v1\",\"kind\":\"Pod\"},\"namespace\":\"" + namespace + "\","
+                + "\"operation\":\"CREATE\",\"object\":{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":" + metadata
+                + ",\"spec\":" + spec + "}}}";
+    }
+
+    static final String ONE_CONTAINER = "{\"containers\":[{\"name\":\"go\",\"image\":\"golang:1.22\"}]}";
+
+    List<String> warnings(AdmissionReviewHandler.Reply reply) {
+        assertEquals(200, reply.status(), () -> text(reply));
+        return response(reply.body()).getJsonArray("warnings").getValuesAs(JsonString.class).stream()
+                .map(JsonString::getString).toList();
+    }
+
+    @Test
+    void warningsNamingLongOrHostileValuesStayShortAndFreeOfControlCharacters() {
+        String annotation = "{\"labels\":{\"modproxy.dev/inject\":\"true\"},\"annotations\":{\"modproxy.dev/cache\":\""
+                + "team\\u000a\\u001b[31m/" + "é".repeat(300) + "\"}}";
+        List<String> hostile = warnings(reply(review("ci", annotation, ONE_CONTAINER)));
+        List<String> longNames = warnings(reply(review(LONG_NAMESPACE,
+                "{\"labels\":{\"modproxy.dev/inject\":\"" + "c".repeat(63) + "\"}}", ONE_CONTAINER)));
+
+        for (String warning : List.of(hostile.get(0), longNames.get(0))) {
+            assertTrue(warning.codePointCount(0, warning.length()) <= 120, warning);
+            assertTrue(warning.codePoints().noneMatch(Character::isISOControl), warning);
+            assertTrue(warning.startsWith("modproxy: "), warning);
+        }
+        assertTrue(longNames.get(0).startsWith("modproxy: GoProxyCache " + LONG_NAMESPACE + "/ccc"), longNames.get(0));
+    }
+
+    @Test
+    void aNamespaceWithoutCachesIsExplainedInOneWholeWarning() {
+        List<String> warnings = warnings(reply(review("team-a", "{}", ONE_CONTAINER)));
+
+        assertEquals(List.of("modproxy: no GoProxyCache in namespace team-a; name one with annotation modproxy.dev/cache; pod left unchanged"), warnings);
+        assertTrue(warnings.get(0).length() <= 120);
+    }
+
+    @Test
+    void podWithoutMetadataInAnEnabledNamespaceGetsTheMetadataAdded() {
+        directory.add(new CacheTarget(new CacheRef(LONG_NAMESPACE, "gomod"), "http://gomod:8080", "https://proxy.golang.org",
+                List.of(), List.of(), true, false));
+        String body = "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\",\"request\":{\"uid\":\"u-2\","
+                + "\"kind\":{\"group\":\"\",\"version\":\"v1\",\"kind\":\"Pod\"},\"namespace\":\"" + LONG_NAMESPACE + "\","
+                + "\"operation\":\"CREATE\",\"object\":{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"spec\":" + ONE_CONTAINER + "}}}";
+        byte[] review = body.getBytes(StandardCharsets.UTF_8);
+
+        AdmissionReviewHandler.Reply reply = handler.handle(review);
+
+        jakarta.json.JsonObject pod = AdmissionFixtures.admittedPod(review, reply.body());
+        assertEquals("http://gomod:8080|https://proxy.golang.org",
+                AdmissionFixtures.env(pod, "containers", "go").get("GOPROXY"));
+        assertTrue(pod.getJsonObject("metadata").getJsonObject("annotations").containsKey("modproxy.dev/injected"));
+        assertFalse(patch(reply.body()).isEmpty());
+    }
+}
