@@ -7,8 +7,10 @@ import java.util.Base64;
 import org.jboss.logging.Logger;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 
 import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionRequest;
@@ -33,6 +35,8 @@ public final class AdmissionReviewHandler {
     private final PodMutator mutator;
     private final InjectionMetrics metrics;
     private final ObjectMapper mapper = new ObjectMapper();
+    // "{...} garbage" is not one JSON document; the API server never sends it
+    private final ObjectReader documentReader = mapper.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     public AdmissionReviewHandler(PodMutator mutator, InjectionMetrics metrics) {
         this.mutator = mutator;
@@ -54,17 +58,24 @@ public final class AdmissionReviewHandler {
         try {
             JsonNode tree;
             try {
-                tree = mapper.readTree(body);
+                tree = documentReader.readTree(body);
             } catch (JsonProcessingException e) {
                 return Reply.badRequest("malformed AdmissionReview: body is not JSON (" + e.getOriginalMessage() + ")");
             } catch (IOException e) {
                 return Reply.badRequest("malformed AdmissionReview: unreadable body");
             }
-            if (tree == null || !tree.isObject()) {
+            if (tree == null || tree.isMissingNode()) {
+                return Reply.badRequest("malformed AdmissionReview: empty body");
+            }
+            if (!tree.isObject()) {
                 return Reply.badRequest("malformed AdmissionReview: body is not a JSON object");
             }
-            if (!API_VERSION.equals(tree.path("apiVersion").asText()) || !"AdmissionReview".equals(tree.path("kind").asText())) {
-                return Reply.badRequest("expected apiVersion " + API_VERSION + ", kind AdmissionReview");
+            if (!"AdmissionReview".equals(tree.path("kind").asText())) {
+                return Reply.badRequest("expected kind AdmissionReview, apiVersion " + API_VERSION);
+            }
+            if (!API_VERSION.equals(tree.path("apiVersion").asText())) {
+                return Reply.badRequest("unsupported AdmissionReview apiVersion \"" + quoted(tree.path("apiVersion"))
+                        + "\": this webhook speaks " + API_VERSION + " only");
             }
             JsonNode requestNode = tree.get("request");
             if (requestNode == null || !requestNode.isObject()) {
@@ -113,6 +124,11 @@ public final class AdmissionReviewHandler {
                             mutation.patch().toJson().toString().getBytes(StandardCharsets.UTF_8)));
         }
         return response.build();
+    }
+
+    private static String quoted(JsonNode value) {
+        String text = value.isValueNode() ? value.asText() : value.toString();
+        return warning(text.length() > 60 ? text.substring(0, 60) : text);
     }
 
     /** A warning the API server shows as it is: no control characters, at most {@link #WARNING_LENGTH} characters. */

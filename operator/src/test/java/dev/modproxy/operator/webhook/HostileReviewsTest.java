@@ -54,6 +54,47 @@ class HostileReviewsTest {
     }
 
     @Test
+    void bodiesThatAreNotOneAdmissionReviewV1AreBadRequestsSayingWhy() {
+        String good = review("ci", "{\"labels\":{\"modproxy.dev/inject\":\"true\"}}", ONE_CONTAINER);
+        Map<String, String> answers = new java.util.LinkedHashMap<>();
+        answers.put("", "malformed AdmissionReview: empty body");
+        answers.put("  \n", "malformed AdmissionReview: empty body");
+        answers.put("[]", "malformed AdmissionReview: body is not a JSON object");
+        answers.put("null", "malformed AdmissionReview: body is not a JSON object");
+        answers.put(good.replace("admission.k8s.io/v1", "admission.k8s.io/v1beta1"),
+                "unsupported AdmissionReview apiVersion \"admission.k8s.io/v1beta1\": this webhook speaks admission.k8s.io/v1 only");
+        answers.put(good.replace("\"kind\":\"AdmissionReview\"", "\"kind\":\"TokenReview\""),
+                "expected kind AdmissionReview, apiVersion admission.k8s.io/v1");
+
+        answers.forEach((body, message) -> {
+            AdmissionReviewHandler.Reply reply = reply(body);
+            assertEquals(400, reply.status(), body);
+            assertEquals("text/plain; charset=utf-8", reply.contentType());
+            assertEquals(message + "\n", text(reply), body);
+        });
+    }
+
+    @Test
+    void aReviewFollowedByMoreTextIsNotAcceptedAsJson() {
+        String good = review("ci", "{\"labels\":{\"modproxy.dev/inject\":\"true\"}}", ONE_CONTAINER);
+
+        AdmissionReviewHandler.Reply reply = reply(good + "}{\"apiVersion\":1}");
+
+        assertEquals(400, reply.status());
+        assertTrue(text(reply).startsWith("malformed AdmissionReview: body is not JSON ("), text(reply));
+    }
+
+    @Test
+    void bytesThatAreNotUtf8AreABadRequest() {
+        byte[] body = review("ci", "{\"labels\":{\"x\":\"é\"}}", ONE_CONTAINER).getBytes(StandardCharsets.ISO_8859_1);
+
+        AdmissionReviewHandler.Reply reply = handler.handle(body);
+
+        assertEquals(400, reply.status());
+        assertTrue(text(reply).startsWith("malformed AdmissionReview: body is not JSON (Invalid UTF-8"), text(reply));
+    }
+
+    @Test
     void warningsNamingLongOrHostileValuesStayShortAndFreeOfControlCharacters() {
         String annotation = "{\"labels\":{\"modproxy.dev/inject\":\"true\"},\"annotations\":{\"modproxy.dev/cache\":\""
                 + "team\\u000a\\u001b[31m/" + "é".repeat(300) + "\"}}";
