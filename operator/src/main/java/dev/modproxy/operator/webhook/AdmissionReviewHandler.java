@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionRequest;
@@ -84,6 +85,11 @@ public final class AdmissionReviewHandler {
             uid = requestNode.path("uid").asText("");
             if (uid.isEmpty()) {
                 return Reply.badRequest("malformed AdmissionReview: request.uid is missing");
+            }
+            // hand-written reviews often leave out the object's own apiVersion and kind; request.kind says Pod
+            if ("Pod".equals(requestNode.path("kind").path("kind").asText())
+                    && requestNode.get("object") instanceof ObjectNode object && !object.has("kind") && !object.has("apiVersion")) {
+                object.put("apiVersion", "v1").put("kind", "Pod");
             }
             AdmissionRequest request;
             try {

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -47,8 +48,12 @@ public final class PodMutator {
         if (!isBlank(request.getSubResource())) {
             return Mutation.skipped("subresource " + request.getSubResource());
         }
+        if (request.getObject() == null) {
+            throw new MalformedReviewException("request.object is missing");
+        }
         if (!(request.getObject() instanceof Pod pod)) {
-            throw new MalformedReviewException("request.object is missing or not a Pod");
+            throw new MalformedReviewException("request.object is a " + request.getObject().getClass().getSimpleName()
+                    + ", not a Pod");
         }
         ObjectMeta meta = pod.getMetadata() == null ? new ObjectMeta() : pod.getMetadata();
         // on CREATE the pod's own metadata.namespace may still be empty
@@ -105,11 +110,14 @@ public final class PodMutator {
         int touched = 0;
         for (int i = 0; i < containers.size(); i++) {
             Container container = containers.get(i);
+            if (container == null) {
+                continue;
+            }
             List<EnvVar> existing = container.getEnv();
             // by name only: a value, a valueFrom or an empty value all mean the container decided
             Set<String> present = new HashSet<>();
             if (existing != null) {
-                existing.forEach(var -> present.add(var.getName()));
+                existing.stream().filter(Objects::nonNull).forEach(var -> present.add(var.getName()));
             }
             ArrayNode missing = JsonNodeFactory.instance.arrayNode();
             boolean leftToEnvFrom = false;

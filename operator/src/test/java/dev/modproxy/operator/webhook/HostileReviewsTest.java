@@ -94,6 +94,52 @@ class HostileReviewsTest {
         assertTrue(text(reply).startsWith("malformed AdmissionReview: body is not JSON (Invalid UTF-8"), text(reply));
     }
 
+    static String reviewWithObject(String object) {
+        return "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\",\"request\":{\"uid\":\"u-3\","
+                + "\"kind\":{\"group\":\"\",\"version\":\"v1\",\"kind\":\"Pod\"},\"namespace\":\"ci\","
+                + "\"operation\":\"CREATE\",\"object\":" + object + "}}";
+    }
+
+    String statusMessage(AdmissionReviewHandler.Reply reply) {
+        assertEquals(200, reply.status(), () -> text(reply));
+        assertTrue(response(reply.body()).getBoolean("allowed"));
+        assertFalse(response(reply.body()).containsKey("patch"));
+        return response(reply.body()).getJsonObject("status").getString("message");
+    }
+
+    @Test
+    void podObjectWithoutItsOwnApiVersionAndKindIsStillReadAsThePodTheRequestNames() {
+        byte[] review = reviewWithObject("{\"metadata\":{\"labels\":{\"modproxy.dev/inject\":\"true\"}},\"spec\":"
+                + ONE_CONTAINER + "}").getBytes(StandardCharsets.UTF_8);
+
+        AdmissionReviewHandler.Reply reply = handler.handle(review);
+
+        assertEquals("http://gomod.ci.svc:8080|https://goproxy.cn,direct",
+                AdmissionFixtures.env(AdmissionFixtures.admittedPod(review, reply.body()), "containers", "go").get("GOPROXY"));
+    }
+
+    @Test
+    void objectThatIsNotAPodOrAbsentIsAdmittedWithAMessageSayingSo() {
+        assertEquals("modproxy: request.object is a ConfigMap, not a Pod", statusMessage(reply(reviewWithObject(
+                "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"labels\":{\"modproxy.dev/inject\":\"true\"}}}"))));
+        assertEquals("modproxy: request.object is missing", statusMessage(reply(reviewWithObject("null"))));
+    }
+
+    @Test
+    void nullContainersAndEnvEntriesAreSteppedOverNotAnError() {
+        byte[] review = reviewWithObject("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"labels\":"
+                + "{\"modproxy.dev/inject\":\"true\"}},\"spec\":{\"containers\":[null,{\"name\":\"go\","
+                + "\"env\":[null,{\"name\":\"CGO_ENABLED\",\"value\":\"0\"}]}]}}").getBytes(StandardCharsets.UTF_8);
+
+        AdmissionReviewHandler.Reply reply = handler.handle(review);
+
+        assertEquals(200, reply.status());
+        assertFalse(response(reply.body()).containsKey("status"), text(reply));
+        jakarta.json.JsonArray env = AdmissionFixtures.admittedPod(review, reply.body()).getJsonObject("spec")
+                .getJsonArray("containers").getJsonObject(1).getJsonArray("env");
+        assertEquals("GOPROXY", env.getJsonObject(2).getString("name"));
+    }
+
     @Test
     void warningsNamingLongOrHostileValuesStayShortAndFreeOfControlCharacters() {
         String annotation = "{\"labels\":{\"modproxy.dev/inject\":\"true\"},\"annotations\":{\"modproxy.dev/cache\":\""

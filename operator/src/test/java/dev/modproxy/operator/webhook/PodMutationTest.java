@@ -249,7 +249,7 @@ class PodMutationTest {
                 .getBytes(StandardCharsets.UTF_8));
 
         assertTrue(response(reply).getBoolean("allowed"));
-        assertEquals("modproxy: request.object is missing or not a Pod",
+        assertEquals("modproxy: request.object is missing",
                 response(reply).getJsonObject("status").getString("message"));
         assertTrue(patch(reply).isEmpty());
     }
