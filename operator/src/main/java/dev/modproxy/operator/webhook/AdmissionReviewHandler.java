@@ -8,6 +8,7 @@ import org.jboss.logging.Logger;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
@@ -94,6 +95,8 @@ public final class AdmissionReviewHandler {
             AdmissionRequest request;
             try {
                 request = mapper.treeToValue(requestNode, AdmissionRequest.class);
+            } catch (JsonMappingException e) {
+                return allowedWithMessage(uid, "modproxy: cannot read " + where(e) + ": not of the type the Pod API defines");
             } catch (JsonProcessingException e) {
                 return allowedWithMessage(uid, "modproxy: cannot read request: " + e.getOriginalMessage());
             } catch (IllegalArgumentException e) {
@@ -130,6 +133,19 @@ public final class AdmissionReviewHandler {
                             mutation.patch().toJson().toString().getBytes(StandardCharsets.UTF_8)));
         }
         return response.build();
+    }
+
+    /** The field that did not fit, as a JSON path under the review: "request.object.spec.containers[0].env". */
+    private static String where(JsonMappingException e) {
+        StringBuilder path = new StringBuilder("request");
+        for (JsonMappingException.Reference step : e.getPath()) {
+            if (step.getFieldName() != null) {
+                path.append('.').append(step.getFieldName());
+            } else if (step.getIndex() >= 0) {
+                path.append('[').append(step.getIndex()).append(']');
+            }
+        }
+        return path.toString();
     }
 
     private static String quoted(JsonNode value) {

@@ -126,6 +126,16 @@ class HostileReviewsTest {
     }
 
     @Test
+    void aFieldOfTheWrongTypeIsNamedByItsPath() {
+        String message = statusMessage(reply(reviewWithObject("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":"
+                + "{\"labels\":{\"modproxy.dev/inject\":\"true\"}},\"spec\":{\"containers\":[{\"name\":\"go\","
+                + "\"env\":{\"GOPROXY\":\"off\"}}]}}")));
+
+        assertEquals("modproxy: cannot read request.object.spec.containers[0].env: not of the type the Pod API defines",
+                message);
+    }
+
+    @Test
     void nullContainersAndEnvEntriesAreSteppedOverNotAnError() {
         byte[] review = reviewWithObject("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"labels\":"
                 + "{\"modproxy.dev/inject\":\"true\"}},\"spec\":{\"containers\":[null,{\"name\":\"go\","
