@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvFromSource;
 import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.GroupVersionKind;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionRequest;
@@ -41,8 +42,9 @@ public final class PodMutator {
         if (!"CREATE".equals(request.getOperation())) {
             return Mutation.skipped("operation " + request.getOperation() + " is not CREATE");
         }
-        if (request.getKind() == null || !"Pod".equals(request.getKind().getKind())
-                || !isBlank(request.getKind().getGroup())) {
+        // the API server always sends kind; a hand-made review may carry only requestKind
+        GroupVersionKind kind = request.getKind() != null ? request.getKind() : request.getRequestKind();
+        if (kind == null || !"Pod".equals(kind.getKind()) || !isBlank(kind.getGroup())) {
             return Mutation.skipped("object is not a Pod");
         }
         if (!isBlank(request.getSubResource())) {

@@ -126,6 +126,24 @@ class HostileReviewsTest {
     }
 
     @Test
+    void kindIsTakenFromRequestKindWhenTheReviewCarriesOnlyThat() {
+        byte[] review = reviewWithObject("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"labels\":"
+                + "{\"modproxy.dev/inject\":\"true\"}},\"spec\":" + ONE_CONTAINER + "}")
+                .replace("\"kind\":{\"group\"", "\"requestKind\":{\"group\"").getBytes(StandardCharsets.UTF_8);
+        byte[] deployment = reviewWithObject("{}").replace("\"kind\":\"Pod\"}", "\"kind\":\"Deployment\"}")
+                .replace("\"group\":\"\"", "\"group\":\"apps\"").getBytes(StandardCharsets.UTF_8);
+
+        AdmissionReviewHandler.Reply reply = handler.handle(review);
+        AdmissionReviewHandler.Reply other = handler.handle(deployment);
+
+        assertEquals("http://gomod.ci.svc:8080|https://goproxy.cn,direct",
+                AdmissionFixtures.env(AdmissionFixtures.admittedPod(review, reply.body()), "containers", "go").get("GOPROXY"));
+        assertEquals(200, other.status());
+        assertTrue(patch(other.body()).isEmpty());
+        assertTrue(response(other.body()).getBoolean("allowed"));
+    }
+
+    @Test
     void aFieldOfTheWrongTypeIsNamedByItsPath() {
         String message = statusMessage(reply(reviewWithObject("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":"
                 + "{\"labels\":{\"modproxy.dev/inject\":\"true\"}},\"spec\":{\"containers\":[{\"name\":\"go\","
