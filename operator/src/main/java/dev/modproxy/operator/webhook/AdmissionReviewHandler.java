@@ -58,6 +58,9 @@ public final class AdmissionReviewHandler {
         Outcome outcome = Outcome.ERROR;
         String uid = "";
         try {
+            if (looksLikeUtf16Or32(body)) {
+                return Reply.badRequest("malformed AdmissionReview: body is not UTF-8");
+            }
             JsonNode tree;
             try {
                 tree = documentReader.readTree(body);
@@ -133,6 +136,16 @@ public final class AdmissionReviewHandler {
                             mutation.patch().toJson().toString().getBytes(StandardCharsets.UTF_8)));
         }
         return response.build();
+    }
+
+    /** JSON between systems is UTF-8 (RFC 8259); the parser alone would also accept UTF-16 and UTF-32. */
+    private static boolean looksLikeUtf16Or32(byte[] body) {
+        if (body.length < 2) {
+            return false;
+        }
+        boolean byteOrderMark = (body[0] == (byte) 0xFE && body[1] == (byte) 0xFF)
+                || (body[0] == (byte) 0xFF && body[1] == (byte) 0xFE);
+        return byteOrderMark || body[0] == 0 || body[1] == 0;
     }
 
     /** The field that did not fit, as a JSON path under the review: "request.object.spec.containers[0].env". */

@@ -94,6 +94,19 @@ class HostileReviewsTest {
         assertTrue(text(reply).startsWith("malformed AdmissionReview: body is not JSON (Invalid UTF-8"), text(reply));
     }
 
+    @Test
+    void utf16AndUtf32BodiesAreRefusedThoughTheParserCouldReadThem() {
+        String good = review("ci", "{\"labels\":{\"modproxy.dev/inject\":\"true\"}}", ONE_CONTAINER);
+        for (String charset : List.of("UTF-16", "UTF-16LE", "UTF-16BE", "UTF-32")) {
+            AdmissionReviewHandler.Reply reply = handler.handle(good.getBytes(java.nio.charset.Charset.forName(charset)));
+
+            assertEquals(400, reply.status(), charset);
+            assertEquals("malformed AdmissionReview: body is not UTF-8\n", text(reply), charset);
+        }
+        assertEquals(200, handler.handle(("\uFEFF" + good).getBytes(StandardCharsets.UTF_8)).status(),
+                "a UTF-8 byte order mark may be ignored (RFC 8259)");
+    }
+
     static String reviewWithObject(String object) {
         return "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\",\"request\":{\"uid\":\"u-3\","
                 + "\"kind\":{\"group\":\"\",\"version\":\"v1\",\"kind\":\"Pod\"},\"namespace\":\"ci\","
