@@ -15,6 +15,7 @@ import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvFromSource;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.GroupVersionKind;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionRequest;
@@ -54,8 +55,9 @@ public final class PodMutator {
             throw new MalformedReviewException("request.object is missing");
         }
         if (!(request.getObject() instanceof Pod pod)) {
-            throw new MalformedReviewException("request.object is a " + request.getObject().getClass().getSimpleName()
-                    + ", not a Pod");
+            throw new MalformedReviewException(request.getObject() instanceof HasMetadata resource
+                    ? "request.object is a " + resource.getKind() + ", not a Pod"
+                    : "request.object is not a Pod object");
         }
         ObjectMeta meta = pod.getMetadata() == null ? new ObjectMeta() : pod.getMetadata();
         // on CREATE the pod's own metadata.namespace may still be empty

@@ -136,6 +136,7 @@ class HostileReviewsTest {
         assertEquals("modproxy: request.object is a ConfigMap, not a Pod", statusMessage(reply(reviewWithObject(
                 "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"labels\":{\"modproxy.dev/inject\":\"true\"}}}"))));
         assertEquals("modproxy: request.object is missing", statusMessage(reply(reviewWithObject("null"))));
+        assertEquals("modproxy: request.object is not a Pod object", statusMessage(reply(reviewWithObject("\"pod\""))));
     }
 
     @Test
