@@ -146,6 +146,38 @@ class BuildPodReviewsTest {
     }
 
     @Test
+    void reinvocationAfterAnotherWebhookAddedASidecarPatchesOnlyThatSidecar() {
+        byte[] review = review("jenkins-kubernetes-plugin-pod.json");
+        JsonObject once = admittedPod(review, handle(review));
+        JsonObject spec = once.getJsonObject("spec");
+        JsonObject withSidecar = Json.createObjectBuilder(once).add("spec", Json.createObjectBuilder(spec)
+                .add("containers", Json.createArrayBuilder(spec.getJsonArray("containers"))
+                        .add(Json.createObjectBuilder().add("name", "istio-proxy").add("image", "istio/proxyv2:1.22.0")
+                                .add("env", Json.createArrayBuilder().add(Json.createObjectBuilder()
+                                        .add("name", "ISTIO_META_POD_PORTS").add("value", "[]")))))).build();
+        byte[] again = reinvocation(review, withSidecar);
+
+        byte[] reply = handle(again);
+
+        assertEquals(List.of("/spec/containers/2/env/-"), patch(reply).getValuesAs(JsonObject.class).stream()
+                .map(op -> op.getString("path")).toList());
+        assertEquals("http://gomod.jenkins-agents.svc:8080|https://proxy.golang.org",
+                env(admittedPod(again, reply), "containers", "istio-proxy").get("GOPROXY"));
+    }
+
+    @Test
+    void dryRunAndAnOldObjectOnCreateChangeNothingInTheAnswer() {
+        byte[] review = review("jenkins-kubernetes-plugin-pod.json");
+        JsonObject original = json(review);
+        JsonObject request = original.getJsonObject("request");
+        byte[] dryRun = Json.createObjectBuilder(original).add("request", Json.createObjectBuilder(request)
+                .add("dryRun", true).add("oldObject", request.getJsonObject("object"))).build().toString()
+                .getBytes(StandardCharsets.UTF_8);
+
+        assertEquals(patch(handle(review)), patch(handle(dryRun)));
+    }
+
+    @Test
     void podOfAboutAMegabyteGetsEveryContainerPatched() {
         JsonArrayBuilder containers = Json.createArrayBuilder();
         for (int c = 0; c < 120; c++) {
