@@ -99,7 +99,7 @@ public final class AdmissionReviewHandler {
             try {
                 request = mapper.treeToValue(requestNode, AdmissionRequest.class);
             } catch (JsonMappingException e) {
-                return allowedWithMessage(uid, "modproxy: cannot read " + where(e) + ": not of the type the Pod API defines");
+                return allowedWithMessage(uid, "modproxy: cannot read " + where(e) + ": wrong JSON type for that field");
             } catch (JsonProcessingException e) {
                 return allowedWithMessage(uid, "modproxy: cannot read request: " + e.getOriginalMessage());
             } catch (IllegalArgumentException e) {

@@ -163,7 +163,7 @@ class HostileReviewsTest {
                 + "{\"labels\":{\"modproxy.dev/inject\":\"true\"}},\"spec\":{\"containers\":[{\"name\":\"go\","
                 + "\"env\":{\"GOPROXY\":\"off\"}}]}}")));
 
-        assertEquals("modproxy: cannot read request.object.spec.containers[0].env: not of the type the Pod API defines",
+        assertEquals("modproxy: cannot read request.object.spec.containers[0].env: wrong JSON type for that field",
                 message);
     }
 
