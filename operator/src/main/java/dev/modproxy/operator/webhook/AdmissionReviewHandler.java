@@ -7,8 +7,12 @@ import java.util.Base64;
 import org.jboss.logging.Logger;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionRequest;
@@ -26,10 +30,15 @@ public final class AdmissionReviewHandler {
 
     private static final Logger LOG = Logger.getLogger(AdmissionReviewHandler.class);
     private static final String API_VERSION = "admission.k8s.io/v1";
+    // the API server drops a warning holding control characters and may cut one over 120 characters
+    static final int WARNING_LENGTH = 120;
+    static final int MAX_WARNINGS = 3;
 
     private final PodMutator mutator;
     private final InjectionMetrics metrics;
     private final ObjectMapper mapper = new ObjectMapper();
+    // "{...} garbage" is not one JSON document; the API server never sends it
+    private final ObjectReader documentReader = mapper.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     public AdmissionReviewHandler(PodMutator mutator, InjectionMetrics metrics) {
         this.mutator = mutator;
@@ -49,19 +58,29 @@ public final class AdmissionReviewHandler {
         Outcome outcome = Outcome.ERROR;
         String uid = "";
         try {
+            if (looksLikeUtf16Or32(body)) {
+                return Reply.badRequest("malformed AdmissionReview: body is not UTF-8");
+            }
             JsonNode tree;
             try {
-                tree = mapper.readTree(body);
+                tree = documentReader.readTree(body);
             } catch (JsonProcessingException e) {
                 return Reply.badRequest("malformed AdmissionReview: body is not JSON (" + e.getOriginalMessage() + ")");
             } catch (IOException e) {
                 return Reply.badRequest("malformed AdmissionReview: unreadable body");
             }
-            if (tree == null || !tree.isObject()) {
+            if (tree == null || tree.isMissingNode()) {
+                return Reply.badRequest("malformed AdmissionReview: empty body");
+            }
+            if (!tree.isObject()) {
                 return Reply.badRequest("malformed AdmissionReview: body is not a JSON object");
             }
-            if (!API_VERSION.equals(tree.path("apiVersion").asText()) || !"AdmissionReview".equals(tree.path("kind").asText())) {
-                return Reply.badRequest("expected apiVersion " + API_VERSION + ", kind AdmissionReview");
+            if (!"AdmissionReview".equals(tree.path("kind").asText())) {
+                return Reply.badRequest("expected kind AdmissionReview, apiVersion " + API_VERSION);
+            }
+            if (!API_VERSION.equals(tree.path("apiVersion").asText())) {
+                return Reply.badRequest("unsupported AdmissionReview apiVersion \"" + quoted(tree.path("apiVersion"))
+                        + "\": this webhook speaks " + API_VERSION + " only");
             }
             JsonNode requestNode = tree.get("request");
             if (requestNode == null || !requestNode.isObject()) {
@@ -71,9 +90,16 @@ public final class AdmissionReviewHandler {
             if (uid.isEmpty()) {
                 return Reply.badRequest("malformed AdmissionReview: request.uid is missing");
             }
+            // hand-written reviews often leave out the object's own apiVersion and kind; request.kind says Pod
+            if ("Pod".equals(requestNode.path("kind").path("kind").asText())
+                    && requestNode.get("object") instanceof ObjectNode object && !object.has("kind") && !object.has("apiVersion")) {
+                object.put("apiVersion", "v1").put("kind", "Pod");
+            }
             AdmissionRequest request;
             try {
                 request = mapper.treeToValue(requestNode, AdmissionRequest.class);
+            } catch (JsonMappingException e) {
+                return allowedWithMessage(uid, "modproxy: cannot read " + where(e) + ": wrong JSON type for that field");
             } catch (JsonProcessingException e) {
                 return allowedWithMessage(uid, "modproxy: cannot read request: " + e.getOriginalMessage());
             } catch (IllegalArgumentException e) {
@@ -101,7 +127,8 @@ public final class AdmissionReviewHandler {
     private AdmissionResponse response(String uid, PodMutator.Mutation mutation) {
         AdmissionResponseBuilder response = new AdmissionResponseBuilder().withUid(uid).withAllowed(true);
         if (!mutation.warnings().isEmpty()) {
-            response.withWarnings(mutation.warnings());
+            response.withWarnings(mutation.warnings().stream().limit(MAX_WARNINGS).map(AdmissionReviewHandler::warning)
+                    .toList());
         }
         if (!mutation.patch().isEmpty()) {
             response.withPatchType("JSONPatch")
@@ -109,6 +136,43 @@ public final class AdmissionReviewHandler {
                             mutation.patch().toJson().toString().getBytes(StandardCharsets.UTF_8)));
         }
         return response.build();
+    }
+
+    /** JSON between systems is UTF-8 (RFC 8259); the parser alone would also accept UTF-16 and UTF-32. */
+    private static boolean looksLikeUtf16Or32(byte[] body) {
+        if (body.length < 2) {
+            return false;
+        }
+        boolean byteOrderMark = (body[0] == (byte) 0xFE && body[1] == (byte) 0xFF)
+                || (body[0] == (byte) 0xFF && body[1] == (byte) 0xFE);
+        return byteOrderMark || body[0] == 0 || body[1] == 0;
+    }
+
+    /** The field that did not fit, as a JSON path under the review: "request.object.spec.containers[0].env". */
+    private static String where(JsonMappingException e) {
+        StringBuilder path = new StringBuilder("request");
+        for (JsonMappingException.Reference step : e.getPath()) {
+            if (step.getFieldName() != null) {
+                path.append('.').append(step.getFieldName());
+            } else if (step.getIndex() >= 0) {
+                path.append('[').append(step.getIndex()).append(']');
+            }
+        }
+        return path.toString();
+    }
+
+    private static String quoted(JsonNode value) {
+        String text = value.isValueNode() ? value.asText() : value.toString();
+        return warning(text.length() > 60 ? text.substring(0, 60) : text);
+    }
+
+    /** A warning the API server shows as it is: no control characters, at most {@link #WARNING_LENGTH} characters. */
+    static String warning(String text) {
+        int[] clean = text.codePoints().map(c -> Character.isISOControl(c) ? ' ' : c).toArray();
+        if (clean.length <= WARNING_LENGTH) {
+            return new String(clean, 0, clean.length);
+        }
+        return new String(clean, 0, WARNING_LENGTH - 1) + "\u2026";
     }
 
     private Reply allowedWithMessage(String uid, String message) {

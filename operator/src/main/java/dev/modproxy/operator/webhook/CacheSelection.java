@@ -79,15 +79,14 @@ public final class CacheSelection {
         }
         if (marked.size() > 1) {
             return new Unavailable(marked.size() + " GoProxyCaches in namespace " + namespace + " are annotated "
-                    + InjectionLabels.DEFAULT_CACHE + "=true; name one with label " + InjectionLabels.INJECT
-                    + "; pod left unchanged");
+                    + InjectionLabels.DEFAULT_CACHE + "=true; pod left unchanged");
         }
         if (caches.size() == 1) {
             return new Chosen(caches.get(0));
         }
         if (caches.isEmpty()) {
-            return new Unavailable("no GoProxyCache in namespace " + namespace + " (name another with annotation "
-                    + InjectionLabels.CACHE + "=namespace/name); pod left unchanged");
+            return new Unavailable("no GoProxyCache in namespace " + namespace + "; name one with annotation "
+                    + InjectionLabels.CACHE + "; pod left unchanged");
         }
         return new Unavailable(caches.size() + " GoProxyCaches in namespace " + namespace
                 + " and none annotated " + InjectionLabels.DEFAULT_CACHE + "=true; pod left unchanged");

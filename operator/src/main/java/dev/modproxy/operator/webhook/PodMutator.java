@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -11,7 +12,10 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvFromSource;
 import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.GroupVersionKind;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionRequest;
@@ -39,15 +43,21 @@ public final class PodMutator {
         if (!"CREATE".equals(request.getOperation())) {
             return Mutation.skipped("operation " + request.getOperation() + " is not CREATE");
         }
-        if (request.getKind() == null || !"Pod".equals(request.getKind().getKind())
-                || !isBlank(request.getKind().getGroup())) {
+        // the API server always sends kind; a hand-made review may carry only requestKind
+        GroupVersionKind kind = request.getKind() != null ? request.getKind() : request.getRequestKind();
+        if (kind == null || !"Pod".equals(kind.getKind()) || !isBlank(kind.getGroup())) {
             return Mutation.skipped("object is not a Pod");
         }
         if (!isBlank(request.getSubResource())) {
             return Mutation.skipped("subresource " + request.getSubResource());
         }
+        if (request.getObject() == null) {
+            throw new MalformedReviewException("request.object is missing");
+        }
         if (!(request.getObject() instanceof Pod pod)) {
-            throw new MalformedReviewException("request.object is missing or not a Pod");
+            throw new MalformedReviewException(request.getObject() instanceof HasMetadata resource
+                    ? "request.object is a " + resource.getKind() + ", not a Pod"
+                    : "request.object is not a Pod object");
         }
         ObjectMeta meta = pod.getMetadata() == null ? new ObjectMeta() : pod.getMetadata();
         // on CREATE the pod's own metadata.namespace may still be empty
@@ -78,38 +88,57 @@ public final class PodMutator {
         }
         Map<String, String> env = GoEnvironment.forCache(cache);
         JsonPatch patch = new JsonPatch();
+        List<String> keptEnvFrom = new ArrayList<>();
         int touched = 0;
         if (pod.getSpec() != null) {
-            touched += addMissing(patch, "/spec/initContainers", pod.getSpec().getInitContainers(), env);
-            touched += addMissing(patch, "/spec/containers", pod.getSpec().getContainers(), env);
+            touched += addMissing(patch, "/spec/initContainers", pod.getSpec().getInitContainers(), env, keptEnvFrom);
+            touched += addMissing(patch, "/spec/containers", pod.getSpec().getContainers(), env, keptEnvFrom);
+        }
+        if (!keptEnvFrom.isEmpty()) {
+            warnings.add("modproxy: envFrom may set the Go variables; left to it in container(s) "
+                    + String.join(", ", keptEnvFrom));
         }
         if (touched == 0) {
             return new Mutation(Outcome.SKIPPED, patch, warnings,
-                    "every container already sets " + String.join(", ", env.keySet()));
+                    "every container sets " + String.join(", ", env.keySet()) + " or may take them from envFrom");
         }
-        annotate(patch, pod.getMetadata() != null, meta, cache, outcome);
+        annotate(patch, pod.getMetadata() != null, meta, cache, outcome, keptEnvFrom);
         return new Mutation(outcome, patch, warnings, touched + " container(s) use " + cache.ref());
     }
 
     private static int addMissing(JsonPatch patch, String listPath, List<Container> containers,
-            Map<String, String> env) {
+            Map<String, String> env, List<String> keptEnvFrom) {
         if (containers == null) {
             return 0;
         }
         int touched = 0;
         for (int i = 0; i < containers.size(); i++) {
-            List<EnvVar> existing = containers.get(i).getEnv();
+            Container container = containers.get(i);
+            if (container == null) {
+                continue;
+            }
+            List<EnvVar> existing = container.getEnv();
             // by name only: a value, a valueFrom or an empty value all mean the container decided
             Set<String> present = new HashSet<>();
             if (existing != null) {
-                existing.forEach(var -> present.add(var.getName()));
+                existing.stream().filter(Objects::nonNull).forEach(var -> present.add(var.getName()));
             }
             ArrayNode missing = JsonNodeFactory.instance.arrayNode();
-            env.forEach((name, value) -> {
-                if (!present.contains(name)) {
-                    missing.add(JsonNodeFactory.instance.objectNode().put("name", name).put("value", value));
+            boolean leftToEnvFrom = false;
+            for (Map.Entry<String, String> variable : env.entrySet()) {
+                if (present.contains(variable.getKey())) {
+                    continue;
                 }
-            });
+                if (mayComeFromEnvFrom(container, variable.getKey())) {
+                    leftToEnvFrom = true;
+                    continue;
+                }
+                missing.add(JsonNodeFactory.instance.objectNode().put("name", variable.getKey())
+                        .put("value", variable.getValue()));
+            }
+            if (leftToEnvFrom) {
+                keptEnvFrom.add(container.getName());
+            }
             if (missing.isEmpty()) {
                 continue;
             }
@@ -125,11 +154,25 @@ public final class PodMutator {
         return touched;
     }
 
+    /**
+     * The webhook cannot read the ConfigMaps and Secrets behind envFrom, and an added env entry
+     * would win over them: a source whose prefix could yield the name may set it, so it is left alone.
+     */
+    private static boolean mayComeFromEnvFrom(Container container, String name) {
+        List<EnvFromSource> sources = container.getEnvFrom();
+        return sources != null && sources.stream()
+                .anyMatch(source -> source != null && (source.getPrefix() == null || name.startsWith(source.getPrefix())));
+    }
+
     private static void annotate(JsonPatch patch, boolean hasMetadata, ObjectMeta meta, CacheTarget cache,
-            Outcome outcome) {
+            Outcome outcome, List<String> keptEnvFrom) {
         ObjectNode record = JsonNodeFactory.instance.objectNode();
         record.put("cache", cache.ref().toString());
         record.put("outcome", outcome.tag());
+        if (!keptEnvFrom.isEmpty()) {
+            ArrayNode names = record.putArray("envFrom");
+            keptEnvFrom.forEach(names::add);
+        }
         String value = record.toString();
         Map<String, String> annotations = meta.getAnnotations();
         if (!hasMetadata) {

@@ -109,9 +109,29 @@ class PodMutationTest {
         byte[] review = review("pod-sets-goproxy.json");
         JsonObject pod = admittedPod(review, handle(review));
 
-        assertEquals(Map.of("GOPROXY", "https://goproxy.io,direct", "GOPRIVATE", "<valueFrom>",
-                "GONOPROXY", "git.corp.example.com/*", "GONOSUMDB", "git.corp.example.com/*,corp.example.com/*"),
+        // the container also reads envFrom build-defaults, which may set GONOPROXY and GONOSUMDB
+        assertEquals(Map.of("GOPROXY", "https://goproxy.io,direct", "GOPRIVATE", "<valueFrom>"),
                 env(pod, "containers", "build"));
+    }
+
+    @Test
+    void envFromWithAPrefixLeavesOnlyTheNamesThatPrefixCanMake() {
+        JsonObject original = AdmissionFixtures.json(review("pod-sets-goproxy.json"));
+        JsonObject pod = original.getJsonObject("request").getJsonObject("object");
+        JsonObject container = Json.createObjectBuilder(pod.getJsonObject("spec").getJsonArray("containers").getJsonObject(0))
+                .remove("env")
+                .add("envFrom", Json.createArrayBuilder().add(Json.createObjectBuilder().add("prefix", "GOP")
+                        .add("configMapRef", Json.createObjectBuilder().add("name", "go-settings")))).build();
+        JsonObject changed = Json.createObjectBuilder(pod).add("spec", Json.createObjectBuilder(pod.getJsonObject("spec"))
+                .add("containers", Json.createArrayBuilder().add(container))).build();
+        byte[] review = reinvocation(review("pod-sets-goproxy.json"), changed);
+
+        byte[] reply = handle(review);
+
+        assertEquals(Map.of("GONOPROXY", "git.corp.example.com/*", "GONOSUMDB", "git.corp.example.com/*,corp.example.com/*"),
+                env(admittedPod(review, reply), "containers", "build"));
+        assertEquals("modproxy: envFrom may set the Go variables; left to it in container(s) build",
+                response(reply).getJsonArray("warnings").getString(0));
     }
 
     @Test
@@ -229,7 +249,7 @@ class PodMutationTest {
                 .getBytes(StandardCharsets.UTF_8));
 
         assertTrue(response(reply).getBoolean("allowed"));
-        assertEquals("modproxy: request.object is missing or not a Pod",
+        assertEquals("modproxy: request.object is missing",
                 response(reply).getJsonObject("status").getString("message"));
         assertTrue(patch(reply).isEmpty());
     }

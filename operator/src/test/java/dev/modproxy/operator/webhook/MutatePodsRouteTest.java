@@ -1,0 +1,96 @@
+package dev.modproxy.operator.webhook;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+
+/** The route on a real (plain HTTP) Vert.x server: what a client sees for bad methods, media types and sizes. */
+class MutatePodsRouteTest {
+
+    final Vertx vertx = Vertx.vertx();
+    final HttpClient client = HttpClient.newHttpClient();
+    HttpServer server;
+
+    @BeforeEach
+    void start() throws Exception {
+        InMemoryCacheDirectory directory = new InMemoryCacheDirectory()
+                .add(new CacheTarget(new CacheRef("ci", "gomod"), "http://gomod.ci.svc.cluster.local:8080",
+                        "https://goproxy.cn,direct", List.of(), List.of(), true, false))
+                .namespace("ci", Map.of(), Map.of());
+        AdmissionReviewHandler handler = new AdmissionReviewHandler(new PodMutator(directory, Set.of("kube-system")),
+                new InjectionMetrics(new SimpleMeterRegistry()));
+        server = vertx.createHttpServer().requestHandler(new MutatePodsRoute(handler)).listen(0)
+                .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+
+    HttpResponse<String> send(HttpRequest.Builder request) throws Exception {
+        return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    HttpRequest.Builder to(String path) {
+        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.actualPort() + path));
+    }
+
+    @Test
+    void aReviewPostedAsJsonIsAnswered() throws Exception {
+        HttpResponse<String> answer = send(to("/mutate-pods").header("Content-Type", "application/json; charset=utf-8")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(AdmissionFixtures.review("tekton-taskrun-pod.json"))));
+
+        assertEquals(200, answer.statusCode(), answer.body());
+        assertEquals("application/json", answer.headers().firstValue("Content-Type").orElseThrow());
+        assertTrue(answer.body().contains("\"patchType\":\"JSONPatch\""), answer.body());
+    }
+
+    @Test
+    void getAndOtherPathsAreRefused() throws Exception {
+        HttpResponse<String> get = send(to("/mutate-pods").GET());
+        HttpResponse<String> elsewhere = send(to("/mutate").POST(HttpRequest.BodyPublishers.ofString("{}")));
+
+        assertEquals(405, get.statusCode());
+        assertEquals("POST", get.headers().firstValue("Allow").orElseThrow());
+        assertEquals(404, elsewhere.statusCode());
+    }
+
+    @Test
+    void aBodyThatIsNotJsonByItsContentTypeIsRefusedNamingTheTypeExpected() throws Exception {
+        HttpResponse<String> answer = send(to("/mutate-pods").header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(AdmissionFixtures.review("tekton-taskrun-pod.json"))));
+
+        assertEquals(415, answer.statusCode());
+        assertEquals("an AdmissionReview is sent as Content-Type: application/json, not application/x-www-form-urlencoded\n",
+                answer.body());
+    }
+
+    @Test
+    void aChunkedBodyPastTheLimitIsRefusedWithoutBeingKept() throws Exception {
+        byte[] huge = new byte[5 * 1024 * 1024];
+        java.util.Arrays.fill(huge, (byte) ' ');
+        HttpResponse<String> answer = send(to("/mutate-pods").header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(huge))));
+
+        assertEquals(413, answer.statusCode(), answer.body());
+        assertEquals("AdmissionReview larger than 4194304 bytes\n", answer.body());
+    }
+}
