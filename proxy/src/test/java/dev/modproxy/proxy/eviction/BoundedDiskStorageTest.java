@@ -9,12 +9,11 @@ import dev.modproxy.proxy.storage.LocalDiskStorage;
 import dev.modproxy.proxy.storage.StorageKey;
 import dev.modproxy.proxy.storage.StorageWriter;
 import dev.modproxy.proxy.storage.StoredObject;
+import dev.modproxy.proxy.testing.MutableClock;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicLong;
@@ -165,32 +164,5 @@ class BoundedDiskStorageTest {
     /** Looks at the file itself: a lookup would count as a use and change the order under test. */
     private boolean stored(StorageKey key) {
         return java.nio.file.Files.exists(root.resolve(key.value()));
-    }
-
-    static final class MutableClock extends Clock {
-        private volatile Instant now;
-
-        MutableClock(Instant start) {
-            now = start;
-        }
-
-        void advance(Duration d) {
-            now = now.plus(d);
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public ZoneOffset getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
     }
 }

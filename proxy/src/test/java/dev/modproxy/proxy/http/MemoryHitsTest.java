@@ -15,6 +15,7 @@ import dev.modproxy.proxy.testing.FakeUpstream;
 import dev.modproxy.proxy.testing.FullDisk;
 import dev.modproxy.proxy.testing.GoClient;
 import dev.modproxy.proxy.testing.Modules;
+import dev.modproxy.proxy.testing.MutableClock;
 import dev.modproxy.proxy.testing.ProxyOnStorage;
 import dev.modproxy.proxy.testing.ProxyUnderTest;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -27,8 +28,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
@@ -224,33 +223,6 @@ class MemoryHitsTest {
             assertEquals(0, proxy.cache.memory().count());
             assertEquals(200, proxy.getText(INFO).statusCode());
             assertEquals(2, upstream.hits(INFO.substring(1)), "not kept anywhere, so fetched again");
-        }
-    }
-
-    static final class MutableClock extends Clock {
-        private volatile Instant now;
-
-        MutableClock(Instant start) {
-            now = start;
-        }
-
-        void advance(Duration d) {
-            now = now.plus(d);
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.modproxy.proxy.sumdb;
 
 import dev.modproxy.proxy.storage.LocalDiskStorage;
 import dev.modproxy.proxy.storage.StorageKey;
+import dev.modproxy.proxy.testing.MutableClock;
 import dev.modproxy.proxy.upstream.CircuitBreaker;
 import dev.modproxy.proxy.upstream.Upstream;
 import dev.modproxy.proxy.upstream.UpstreamChain;
@@ -16,10 +17,8 @@ import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -43,28 +42,9 @@ class SumDbCacheTest {
     private StaticGoProxy plainProxy;
     private LocalDiskStorage storage;
     private VerifierKey key;
-    private final TestClock clock = new TestClock();
+    private final MutableClock clock = new MutableClock(Instant.now());
 
     /** A clock the test moves forward. */
-    private static final class TestClock extends Clock {
-        volatile Instant now = Instant.now();
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public java.time.ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-    }
-
     @BeforeEach
     void start() throws Exception {
         List<String> lines = new ArrayList<>();
@@ -139,7 +119,7 @@ class SumDbCacheTest {
 
         upstreamProxy.setDown(true);
         databaseUrl.setDown(true);
-        clock.now = clock.now.plus(Duration.ofDays(30));
+        clock.advance(Duration.ofDays(30));
         SumDbVerifier afterRestart = new SumDbVerifier(key, cacheVia(upstreamProxy.url()));
 
         assertEquals("h1:" + "B".repeat(43) + "=", afterRestart.provenHash("example.com/m7", "v1.0.0", SumDbArtifact.GO_MOD));
@@ -154,13 +134,13 @@ class SumDbCacheTest {
         cache.fetch("latest");
         assertEquals(1, upstreamProxy.forwarded(), "fresh latest comes from storage");
 
-        clock.now = clock.now.plus(TTL.multipliedBy(2));
+        clock.advance(TTL.multipliedBy(2));
         cache.fetch("latest");
         assertEquals(2, upstreamProxy.forwarded(), "expired latest is fetched again");
 
         upstreamProxy.setDown(true);
         databaseUrl.setDown(true);
-        clock.now = clock.now.plus(TTL.multipliedBy(2));
+        clock.advance(TTL.multipliedBy(2));
         assertArrayEquals(first, cache.fetch("latest"), "stale latest while the database is unreachable");
     }
 
