@@ -1,11 +1,8 @@
 package dev.modproxy.proxy.eviction;
 
+import dev.modproxy.proxy.storage.ForwardingStorage;
 import dev.modproxy.proxy.storage.LocalDiskStorage;
-import dev.modproxy.proxy.storage.RemovalListener;
-import dev.modproxy.proxy.storage.Storage;
-import dev.modproxy.proxy.storage.StorageEntry;
 import dev.modproxy.proxy.storage.StorageKey;
-import dev.modproxy.proxy.storage.StorageUsage;
 import dev.modproxy.proxy.storage.StorageWriter;
 import dev.modproxy.proxy.storage.StoredObject;
 import java.io.IOException;
@@ -23,7 +20,6 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongConsumer;
-import java.util.stream.Stream;
 import org.jboss.logging.Logger;
 
 /**
@@ -31,7 +27,7 @@ import org.jboss.logging.Logger;
  * the least recently used objects once the volume or the size cap passes the high mark, down to
  * the low mark. Objects being served are skipped; sumdb answers go last.
  */
-public final class BoundedDiskStorage implements Storage, AutoCloseable {
+public final class BoundedDiskStorage extends ForwardingStorage implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(BoundedDiskStorage.class);
 
@@ -52,11 +48,13 @@ public final class BoundedDiskStorage implements Storage, AutoCloseable {
     private final AtomicBoolean checkQueued = new AtomicBoolean();
 
     public BoundedDiskStorage(LocalDiskStorage disk, Settings settings, VolumeSpace volume, Clock clock, LongConsumer evicted) {
+        super(disk);
         this.disk = disk;
         this.settings = settings;
         this.volume = volume;
         this.clock = clock;
         this.leases = new ServingLeases(settings.maxLease(), clock);
+        // evictions go through the disk's delete, so removal listeners added here hear of them too
         this.eviction = new LruEviction(disk, leases, evicted);
         ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "modproxy-eviction");
@@ -89,11 +87,6 @@ public final class BoundedDiskStorage implements Storage, AutoCloseable {
         }
         touch(disk.fileFor(key), false);
         return Optional.of(found.get().withRelease(() -> leases.release(key)));
-    }
-
-    @Override
-    public boolean lookupIsLocal() {
-        return disk.lookupIsLocal();
     }
 
     /**
@@ -142,32 +135,6 @@ public final class BoundedDiskStorage implements Storage, AutoCloseable {
                 inner.close();
             }
         };
-    }
-
-    @Override
-    public boolean delete(StorageKey key) throws IOException {
-        return disk.delete(key);
-    }
-
-    /** Evictions go through the disk's delete, so its listeners hear of them too. */
-    @Override
-    public void addRemovalListener(RemovalListener listener) {
-        disk.addRemovalListener(listener);
-    }
-
-    @Override
-    public Stream<StorageEntry> entries() throws IOException {
-        return disk.entries();
-    }
-
-    @Override
-    public StorageUsage usage() {
-        return disk.usage();
-    }
-
-    @Override
-    public void probeWritable() throws IOException {
-        disk.probeWritable();
     }
 
     @Override

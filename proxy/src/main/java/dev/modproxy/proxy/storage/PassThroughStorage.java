@@ -8,8 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Optional;
-import java.util.stream.Stream;
 import org.jboss.logging.Logger;
 
 /**
@@ -17,12 +15,11 @@ import org.jboss.logging.Logger;
  * move to a spill file outside the storage, the client gets its module from there, and nothing is
  * published under the key, so no partial or unverified object is ever stored.
  */
-public final class PassThroughStorage implements Storage, AutoCloseable {
+public final class PassThroughStorage extends ForwardingStorage implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(PassThroughStorage.class);
     private static final Duration SPILL_LIFETIME = Duration.ofMinutes(10);
 
-    private final Storage storage;
     private final Path spillDir;
     private final Runnable onWriteFailure;
     private final Clock clock;
@@ -32,7 +29,7 @@ public final class PassThroughStorage implements Storage, AutoCloseable {
      * @param onWriteFailure told once per failed write, e.g. to evict at once
      */
     public PassThroughStorage(Storage storage, Path spillDir, Runnable onWriteFailure, Clock clock) throws IOException {
-        this.storage = storage;
+        super(storage);
         this.spillDir = spillDir;
         this.onWriteFailure = onWriteFailure;
         this.clock = clock;
@@ -40,24 +37,10 @@ public final class PassThroughStorage implements Storage, AutoCloseable {
         sweep(Duration.ZERO);
     }
 
-    public Storage storage() {
-        return storage;
-    }
-
-    @Override
-    public Optional<StoredObject> lookup(StorageKey key) throws IOException {
-        return storage.lookup(key);
-    }
-
-    @Override
-    public boolean lookupIsLocal() {
-        return storage.lookupIsLocal();
-    }
-
     @Override
     public StorageWriter openWriter(StorageKey key) throws IOException {
         try {
-            return new SpillingWriter(key, storage.openWriter(key));
+            return new SpillingWriter(key, delegate.openWriter(key));
         } catch (IOException e) {
             SpillingWriter writer = new SpillingWriter(key, null);
             writer.spill(e);
@@ -66,38 +49,8 @@ public final class PassThroughStorage implements Storage, AutoCloseable {
     }
 
     @Override
-    public boolean delete(StorageKey key) throws IOException {
-        return storage.delete(key);
-    }
-
-    @Override
-    public void addRemovalListener(RemovalListener listener) {
-        storage.addRemovalListener(listener);
-    }
-
-    @Override
-    public Stream<StorageEntry> entries() throws IOException {
-        return storage.entries();
-    }
-
-    @Override
-    public StorageUsage usage() {
-        return storage.usage();
-    }
-
-    @Override
-    public void probeWritable() throws IOException {
-        storage.probeWritable();
-    }
-
-    @Override
-    public String describe() {
-        return storage.describe();
-    }
-
-    @Override
     public void close() throws Exception {
-        if (storage instanceof AutoCloseable closeable) {
+        if (delegate instanceof AutoCloseable closeable) {
             closeable.close();
         }
     }
@@ -168,7 +121,7 @@ public final class PassThroughStorage implements Storage, AutoCloseable {
 
         /** Moves what was staged so far into a spill file and writes there from now on. */
         void spill(IOException cause) throws IOException {
-            LOG.warnf("cannot store %s in %s (%s): serving it without caching", key, storage.describe(), cause.getMessage());
+            LOG.warnf("cannot store %s in %s (%s): serving it without caching", key, delegate.describe(), cause.getMessage());
             onWriteFailure.run();
             sweep(SPILL_LIFETIME);
             spillFile = Files.createTempFile(spillDir, "passthrough-", ".part");

@@ -3,12 +3,9 @@ package dev.modproxy.proxy.http;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.modproxy.proxy.storage.RemovalListener;
+import dev.modproxy.proxy.storage.ForwardingStorage;
 import dev.modproxy.proxy.storage.Storage;
-import dev.modproxy.proxy.storage.StorageEntry;
 import dev.modproxy.proxy.storage.StorageKey;
-import dev.modproxy.proxy.storage.StorageUsage;
-import dev.modproxy.proxy.storage.StorageWriter;
 import dev.modproxy.proxy.storage.StoredObject;
 import dev.modproxy.proxy.testing.FakeUpstream;
 import dev.modproxy.proxy.testing.Modules;
@@ -17,7 +14,6 @@ import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.Optional;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,45 +24,25 @@ class StreamedStorageTest {
     Path cacheDir;
 
     /** Delegates to local disk but hides the local file, as a remote store would. */
-    private record StreamOnly(Storage disk) implements Storage {
+    private static final class StreamOnly extends ForwardingStorage {
+
+        StreamOnly(Storage disk) {
+            super(disk);
+        }
+
         @Override
         public Optional<StoredObject> lookup(StorageKey key) throws IOException {
-            return disk.lookup(key).map(o -> StoredObject.ofStream(key, o.size(), o.lastModified(), o::open));
+            return delegate.lookup(key).map(o -> StoredObject.ofStream(key, o.size(), o.lastModified(), o::open));
         }
 
         @Override
-        public StorageWriter openWriter(StorageKey key) throws IOException {
-            return disk.openWriter(key);
-        }
-
-        @Override
-        public boolean delete(StorageKey key) throws IOException {
-            return disk.delete(key);
-        }
-
-        @Override
-        public void addRemovalListener(RemovalListener listener) {
-            disk.addRemovalListener(listener);
-        }
-
-        @Override
-        public Stream<StorageEntry> entries() throws IOException {
-            return disk.entries();
-        }
-
-        @Override
-        public StorageUsage usage() {
-            return disk.usage();
-        }
-
-        @Override
-        public void probeWritable() throws IOException {
-            disk.probeWritable();
+        public boolean lookupIsLocal() {
+            return false;
         }
 
         @Override
         public String describe() {
-            return "stream-only " + disk.describe();
+            return "stream-only " + delegate.describe();
         }
     }
 

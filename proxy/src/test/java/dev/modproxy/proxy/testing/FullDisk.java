@@ -1,30 +1,25 @@
 package dev.modproxy.proxy.testing;
 
-import dev.modproxy.proxy.storage.RemovalListener;
+import dev.modproxy.proxy.storage.ForwardingStorage;
 import dev.modproxy.proxy.storage.Storage;
-import dev.modproxy.proxy.storage.StorageEntry;
 import dev.modproxy.proxy.storage.StorageKey;
-import dev.modproxy.proxy.storage.StorageUsage;
 import dev.modproxy.proxy.storage.StorageWriter;
 import dev.modproxy.proxy.storage.StoredObject;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Path;
-import java.util.Optional;
-import java.util.stream.Stream;
 
 /** Wraps a storage whose writes fail like a full disk: after {@code room} bytes, or at commit (fsync). */
-public final class FullDisk implements Storage {
+public final class FullDisk extends ForwardingStorage {
 
     public enum FailAt { WRITE, COMMIT }
 
-    private final Storage storage;
     private final long room;
     private final FailAt failAt;
 
     public FullDisk(Storage storage, long room, FailAt failAt) {
-        this.storage = storage;
+        super(storage);
         this.room = room;
         this.failAt = failAt;
     }
@@ -35,7 +30,7 @@ public final class FullDisk implements Storage {
 
     @Override
     public StorageWriter openWriter(StorageKey key) throws IOException {
-        StorageWriter inner = storage.openWriter(key);
+        StorageWriter inner = delegate.openWriter(key);
         OutputStream limited = new FilterOutputStream(inner.output()) {
             long written;
 
@@ -78,38 +73,14 @@ public final class FullDisk implements Storage {
         };
     }
 
+    /** Hits take the worker-thread path: what these tests exercise is the writes. */
     @Override
-    public Optional<StoredObject> lookup(StorageKey key) throws IOException {
-        return storage.lookup(key);
-    }
-
-    @Override
-    public boolean delete(StorageKey key) throws IOException {
-        return storage.delete(key);
-    }
-
-    @Override
-    public void addRemovalListener(RemovalListener listener) {
-        storage.addRemovalListener(listener);
-    }
-
-    @Override
-    public Stream<StorageEntry> entries() throws IOException {
-        return storage.entries();
-    }
-
-    @Override
-    public StorageUsage usage() {
-        return storage.usage();
-    }
-
-    @Override
-    public void probeWritable() throws IOException {
-        storage.probeWritable();
+    public boolean lookupIsLocal() {
+        return false;
     }
 
     @Override
     public String describe() {
-        return "full " + storage.describe();
+        return "full " + delegate.describe();
     }
 }
