@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.core.ResponseInputStream;
@@ -109,19 +110,12 @@ public final class S3Storage implements Storage, AutoCloseable {
     @Override
     public Optional<StoredObject> lookup(StorageKey key) throws IOException {
         String name = settings.objectName(key);
-        ResponseInputStream<GetObjectResponse> body;
-        try {
-            body = s3.getObject(r -> r.bucket(settings.bucket()).key(name), ResponseTransformer.toInputStream());
-        } catch (NoSuchKeyException e) {
+        Optional<ResponseInputStream<GetObjectResponse>> found = unlessMissing(name,
+                () -> s3.getObject(r -> r.bucket(settings.bucket()).key(name), ResponseTransformer.toInputStream()));
+        if (found.isEmpty()) {
             return Optional.empty();
-        } catch (S3Exception e) {
-            if (e.statusCode() == 404) {
-                return Optional.empty();
-            }
-            throw failure("look up", name, e);
-        } catch (SdkException e) {
-            throw failure("look up", name, e);
         }
+        ResponseInputStream<GetObjectResponse> body = found.get();
         GetObjectResponse head = body.response();
         Instant modified = head.lastModified() == null ? Instant.EPOCH : head.lastModified();
         long size = head.contentLength();
@@ -167,13 +161,17 @@ public final class S3Storage implements Storage, AutoCloseable {
 
     /** The object's size, or -1 when absent; for bookkeeping, not for serving. */
     private long sizeOf(String name) throws IOException {
+        return unlessMissing(name, () -> s3.headObject(r -> r.bucket(settings.bucket()).key(name)).contentLength())
+                .orElse(-1L);
+    }
+
+    /** The answer to a request about one object, or empty when the bucket has no such key (404). */
+    private <T> Optional<T> unlessMissing(String name, Supplier<T> request) throws IOException {
         try {
-            return s3.headObject(r -> r.bucket(settings.bucket()).key(name)).contentLength();
-        } catch (NoSuchKeyException e) {
-            return -1;
+            return Optional.of(request.get());
         } catch (S3Exception e) {
-            if (e.statusCode() == 404) {
-                return -1;
+            if (e instanceof NoSuchKeyException || e.statusCode() == 404) {
+                return Optional.empty();
             }
             throw failure("look up", name, e);
         } catch (SdkException e) {
