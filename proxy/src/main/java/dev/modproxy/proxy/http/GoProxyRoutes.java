@@ -117,11 +117,15 @@ public final class GoProxyRoutes {
         }
     }
 
+    private HttpServerResponse withArtifactHeaders(HttpServerResponse response, ProxyRequest request) {
+        return response.putHeader("Content-Type", contentType(request)).putHeader("Cache-Control", cacheControl(request));
+    }
+
     private void sendObject(RoutingContext ctx, ProxyRequest request, StoredObject object) {
         HttpServerResponse response = ctx.response();
         if (ctx.request().method() == HttpMethod.HEAD) {
             // a HEAD of a cached object tells its size, as the answer to a cold HEAD does
-            response.putHeader("Content-Type", contentType(request)).putHeader("Cache-Control", cacheControl(request))
+            withArtifactHeaders(response, request)
                     .putHeader("Content-Length", String.valueOf(object.size())).end();
             object.release();
             return;
@@ -129,7 +133,7 @@ public final class GoProxyRoutes {
         if (object.content().isPresent()) {
             // headers and body leave in one write: no file to open, no second send
             byte[] content = object.content().get();
-            response.putHeader("Content-Type", contentType(request)).putHeader("Cache-Control", cacheControl(request))
+            withArtifactHeaders(response, request)
                     .putHeader("Content-Length", String.valueOf(content.length))
                     .end(Buffer.buffer(content)).onSuccess(v -> metrics.served(request.kind(), content.length));
             object.release();
@@ -137,7 +141,7 @@ public final class GoProxyRoutes {
         }
         if (object.localFile().isPresent()) {
             Path file = object.localFile().get();
-            response.putHeader("Content-Type", contentType(request)).putHeader("Cache-Control", cacheControl(request));
+            withArtifactHeaders(response, request);
             response.sendFile(file.toString(), 0, object.size()).onComplete(ar -> {
                 object.release();
                 if (ar.succeeded()) {
