@@ -1,0 +1,66 @@
+package dev.modproxy.operator.webhook;
+
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Image builds the webhook can see but cannot hand build arguments to, because a script drives the
+ * tool: it does not rewrite scripts, it tells the user what to add. Three shapes:
+ * <ul>
+ * <li>a script in the spec ({@code sh -c}, a Tekton {@code script:} step) that runs {@code buildah bud|build},
+ * {@code podman build}, {@code docker [buildx] build}, {@code nerdctl build}, {@code /kaniko/executor} or
+ * {@code buildctl ... build} and names no {@code GOPROXY} build argument;</li>
+ * <li>a builder image (Kaniko, Buildah, Podman, the Docker CLI) that idles ({@code sleep}, {@code cat},
+ * {@code tail}) or runs a shell without a script: the Jenkins kubernetes plugin runs the pipeline's
+ * {@code sh} steps in such containers;</li>
+ * <li>a recognised Kaniko or BuildKit command line after which appended flags would not be read as flags
+ * (a {@code --} ends them).</li>
+ * </ul>
+ */
+final class ScriptedImageBuild {
+
+    private static final Pattern BUILD_COMMAND = Pattern.compile(
+            "\\b(buildah|podman|nerdctl)\\b.*\\b(bud|build)\\b"
+                    + "|\\bdocker\\b.*\\bbuild\\b"
+                    + "|/kaniko/executor\\b"
+                    + "|\\bbuildctl(-daemonless\\.sh)?\\b.*\\bbuild\\b");
+    private static final Pattern PASSES_GOPROXY = Pattern.compile("build-arg[\\s=:]+[\"']?GOPROXY\\b");
+    private static final Set<String> IDLE = Set.of("sleep", "cat", "tail");
+    private static final Set<String> SHELLS = Set.of("sh", "bash", "ash", "dash", "zsh", "ksh");
+
+    private ScriptedImageBuild() {
+    }
+
+    /** Whether the user has to pass the build arguments in the container's own script. */
+    static boolean needsBuildArgsByHand(ContainerCommand command, String image, Optional<ImageBuilder> builder) {
+        if (builder.isPresent()) {
+            return builder.get().builds(command.arguments()) && !builder.get().readsAppendedFlags(command.arguments())
+                    && !builder.get().buildArgs(command.arguments()).containsKey(GoEnvironment.GOPROXY);
+        }
+        if (command.script() != null) {
+            return runsAnImageBuild(command.script()) && !PASSES_GOPROXY.matcher(command.script()).find();
+        }
+        String program = ContainerCommand.basename(command.program());
+        return isBuilderImage(image) && (IDLE.contains(program) || SHELLS.contains(program));
+    }
+
+    static boolean runsAnImageBuild(String script) {
+        // a line continued with a backslash is one command
+        for (String line : script.replace("\\\r\n", " ").replace("\\\n", " ").split("\n")) {
+            String trimmed = line.strip();
+            if (!trimmed.startsWith("#") && BUILD_COMMAND.matcher(trimmed).find()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Images whose reason to exist is building images from a Dockerfile with a command-line tool. */
+    static boolean isBuilderImage(String image) {
+        String repository = ImageBuilder.repository(image);
+        String last = repository.substring(repository.lastIndexOf('/') + 1);
+        return ImageBuilder.isKanikoImage(image) || repository.contains("buildah") || repository.contains("podman")
+                || ("docker".equals(last) && !repository.contains("/") || repository.endsWith("library/docker"));
+    }
+}
