@@ -21,10 +21,11 @@ import java.util.regex.Pattern;
 final class ScriptedImageBuild {
 
     private static final Pattern BUILD_COMMAND = Pattern.compile(
-            "\\b(buildah|podman|nerdctl)\\b.*\\b(bud|build)\\b"
-                    + "|\\bdocker\\b.*\\bbuild\\b"
+            // within one command: "docker login ... && go build" is no image build
+            "\\b(buildah|podman|nerdctl)\\b[^;&|]*\\b(bud|build)\\b"
+                    + "|\\bdocker\\b[^;&|]*\\bbuild\\b"
                     + "|/kaniko/executor\\b"
-                    + "|\\bbuildctl(-daemonless\\.sh)?\\b.*\\bbuild\\b");
+                    + "|\\bbuildctl(-daemonless\\.sh)?\\b[^;&|]*\\bbuild\\b");
     private static final Pattern PASSES_GOPROXY = Pattern.compile("build-arg[\\s=:]+[\"']?GOPROXY\\b");
     private static final Set<String> IDLE = Set.of("sleep", "cat", "tail");
     private static final Set<String> SHELLS = Set.of("sh", "bash", "ash", "dash", "zsh", "ksh");
