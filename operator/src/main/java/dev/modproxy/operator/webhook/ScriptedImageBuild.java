@@ -10,7 +10,8 @@ import java.util.regex.Pattern;
  * <ul>
  * <li>a script in the spec ({@code sh -c}, a Tekton {@code script:} step) that runs {@code buildah bud|build},
  * {@code podman build}, {@code docker [buildx] build}, {@code nerdctl build}, {@code /kaniko/executor} or
- * {@code buildctl ... build} and names no {@code GOPROXY} build argument;</li>
+ * {@code buildctl ... build}, names no {@code GOPROXY} build argument and is not given {@code GOPROXY} as an
+ * argument;</li>
  * <li>a builder image (Kaniko, Buildah, Podman, the Docker CLI) that idles ({@code sleep}, {@code cat},
  * {@code tail}) or runs a shell without a script: the Jenkins kubernetes plugin runs the pipeline's
  * {@code sh} steps in such containers;</li>
@@ -40,10 +41,20 @@ final class ScriptedImageBuild {
                     && !builder.get().buildArgs(command.arguments()).containsKey(GoEnvironment.GOPROXY);
         }
         if (command.script() != null) {
-            return runsAnImageBuild(command.script()) && !PASSES_GOPROXY.matcher(command.script()).find();
+            return runsAnImageBuild(command.script()) && !PASSES_GOPROXY.matcher(command.script()).find()
+                    && !namesGoproxy(command);
         }
         String program = ContainerCommand.basename(command.program());
         return isBuilderImage(image) && (IDLE.contains(program) || SHELLS.contains(program));
+    }
+
+    /**
+     * A script given {@code GOPROXY} or {@code GOPROXY=...} as an argument passes it on as a build argument:
+     * Tekton's catalog buildah task turns each of its {@code BUILD_ARGS} into {@code --build-arg=<word>}.
+     */
+    private static boolean namesGoproxy(ContainerCommand command) {
+        return command.arguments().stream().anyMatch(word -> word != null
+                && (word.equals(GoEnvironment.GOPROXY) || word.startsWith(GoEnvironment.GOPROXY + "=")));
     }
 
     static boolean runsAnImageBuild(String script) {

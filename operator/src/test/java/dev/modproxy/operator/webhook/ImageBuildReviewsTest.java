@@ -189,6 +189,18 @@ class ImageBuildReviewsTest {
     }
 
     @Test
+    void buildahTaskGivenGoproxyInItsBuildArgsParamIsNotWarnedAbout() {
+        // BUILD_ARGS: [VERSION=1f3c9e2, GOPROXY, GONOSUMDB]: the catalog script passes each as --build-arg=<word>,
+        // and buildah takes the value of a bare name from its environment
+        byte[] review = withStepArgs("tekton-buildah-task-pod.json", "GOPROXY", "GONOSUMDB");
+
+        byte[] reply = handle(review);
+
+        assertFalse(response(reply).containsKey("warnings"));
+        assertEquals(CI_GOPROXY, env(admittedPod(review, reply), "containers", "step-build-and-push").get("GOPROXY"));
+    }
+
+    @Test
     void jenkinsKanikoAgentIsToldToPassTheArgumentsInItsShStep() {
         byte[] review = review("jenkins-kaniko-agent-pod.json");
         byte[] reply = handle(review);
