@@ -333,6 +333,16 @@ class ImageBuildReviewsTest {
         assertEquals("modproxy: pass --build-arg GOPROXY to the image build in buildah (docs/image-builds.md)", warnings.get(2));
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"tekton-kaniko-task-pod.json", "tekton-buildkit-task-pod.json", "tekton-buildah-task-pod.json",
+            "jenkins-kaniko-agent-pod.json"})
+    void thePodAnEndToEndTestCreatesIsPatchedLikeTheFixture(String fixture) {
+        byte[] review = review(fixture);
+        byte[] created = reinvocation(review, AdmissionFixtures.podToCreate(fixture));
+
+        assertEquals(patch(handle(review)), patch(handle(created)));
+    }
+
     static JsonObject pod(JsonObject... containers) {
         var list = Json.createArrayBuilder();
         for (JsonObject c : containers) {
