@@ -9,8 +9,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -34,15 +32,12 @@ import io.fabric8.kubernetes.api.model.PodSpec;
 record ContainerCommand(String program, List<String> arguments, String script) {
 
     static final String TEKTON_ENTRYPOINT = "/tekton/bin/entrypoint";
-    private static final String TEKTON_SCRIPTS = "/tekton/scripts/";
+    static final String TEKTON_SCRIPTS = "/tekton/scripts/";
     private static final Set<String> SHELLS = Set.of("sh", "bash", "ash", "dash", "zsh", "ksh");
     private static final ObjectMapper JSON = new ObjectMapper();
-    // one file of Tekton's place-scripts init container (pkg/pod/script.go)
-    private static final Pattern PLACED_SCRIPT = Pattern.compile(
-            "scriptfile=\"([^\"]+)\"\\ntouch \\$\\{scriptfile} && chmod \\+x \\$\\{scriptfile}\\n"
-                    + "cat > \\$\\{scriptfile} << '([^']+)'\\n(.*?)\\n\\2\\n"
-                    + "(/tekton/bin/entrypoint decode-script \"\\$\\{scriptfile}\"\\n)?",
-            Pattern.DOTALL);
+    // how Tekton's place-scripts init container writes one script file (pkg/pod/script.go)
+    private static final String HEREDOC = "cat > ${scriptfile} << '";
+    private static final String DECODE = "/tekton/bin/entrypoint decode-script \"${scriptfile}\"";
 
     static ContainerCommand of(Container container, PodSpec spec) {
         List<String> command = orEmpty(container.getCommand());
@@ -55,8 +50,11 @@ record ContainerCommand(String program, List<String> arguments, String script) {
         }
         List<String> arguments = new ArrayList<>(command.subList(1, command.size()));
         arguments.addAll(args);
-        return new ContainerCommand(command.get(0), Collections.unmodifiableList(arguments),
-                shellScript(command.get(0), arguments));
+        String program = command.get(0);
+        // a Tekton sidecar with a script runs the script file itself, without the entrypoint
+        String script = program != null && program.startsWith(TEKTON_SCRIPTS) ? placedScript(spec, program)
+                : shellScript(program, arguments);
+        return new ContainerCommand(program, Collections.unmodifiableList(arguments), script);
     }
 
     /**
@@ -113,32 +111,37 @@ record ContainerCommand(String program, List<String> arguments, String script) {
         }
     }
 
-    /** A Tekton {@code script:} lives in the place-scripts init container, base64-encoded since v0.28. */
+    /**
+     * A Tekton {@code script:} lives in the place-scripts init container as a heredoc, base64-encoded
+     * (and decoded by the entrypoint) since Tekton v0.28. Read with indexOf: linear in a review of any size.
+     */
     private static String placedScript(PodSpec spec, String file) {
         if (spec == null) {
             return null;
         }
+        String header = "scriptfile=\"" + file + "\"\n";
         for (Container init : orEmpty(spec.getInitContainers())) {
-            if (init == null) {
-                continue;
-            }
-            for (String arg : orEmpty(init.getArgs())) {
-                if (arg == null) {
+            for (String arg : init == null ? List.<String>of() : orEmpty(init.getArgs())) {
+                int at = arg == null ? -1 : arg.indexOf(header);
+                int heredoc = at < 0 ? -1 : arg.indexOf(HEREDOC, at + header.length());
+                int tagEnd = heredoc < 0 ? -1 : arg.indexOf("'\n", heredoc + HEREDOC.length());
+                if (tagEnd < 0) {
                     continue;
                 }
-                Matcher placed = PLACED_SCRIPT.matcher(arg);
-                while (placed.find()) {
-                    if (!file.equals(placed.group(1))) {
-                        continue;
-                    }
-                    if (placed.group(4) == null) {
-                        return placed.group(3);
-                    }
-                    try {
-                        return new String(Base64.getMimeDecoder().decode(placed.group(3)), StandardCharsets.UTF_8);
-                    } catch (IllegalArgumentException e) {
-                        return null;
-                    }
+                String terminator = "\n" + arg.substring(heredoc + HEREDOC.length(), tagEnd) + "\n";
+                int bodyStart = tagEnd + 2;
+                int bodyEnd = arg.indexOf(terminator, bodyStart);
+                if (bodyEnd < 0) {
+                    continue;
+                }
+                String body = arg.substring(bodyStart, bodyEnd);
+                if (!arg.startsWith(DECODE, bodyEnd + terminator.length())) {
+                    return body;
+                }
+                try {
+                    return new String(Base64.getMimeDecoder().decode(body), StandardCharsets.UTF_8);
+                } catch (IllegalArgumentException e) {
+                    return null;
                 }
             }
         }
@@ -156,7 +159,9 @@ record ContainerCommand(String program, List<String> arguments, String script) {
                 return null;
             }
             if (word.indexOf('c') > 0) {
-                return arguments.get(i + 1);
+                String script = arguments.get(i + 1);
+                // Tekton's place-scripts writes the step scripts; it runs none of them
+                return script != null && script.contains("scriptfile=\"" + TEKTON_SCRIPTS) ? null : script;
             }
         }
         return null;

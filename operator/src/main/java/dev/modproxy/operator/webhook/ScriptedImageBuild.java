@@ -13,20 +13,17 @@ import java.util.regex.Pattern;
  * {@code buildctl ... build}, names no {@code GOPROXY} build argument and is not given {@code GOPROXY} as an
  * argument;</li>
  * <li>a builder image (Kaniko, Buildah, Podman, the Docker CLI) that idles ({@code sleep}, {@code cat},
- * {@code tail}) or runs a shell without a script: the Jenkins kubernetes plugin runs the pipeline's
- * {@code sh} steps in such containers;</li>
+ * {@code tail}), runs a shell without a script, or a Tekton script that cannot be read: the Jenkins
+ * kubernetes plugin runs the pipeline's {@code sh} steps in such containers;</li>
  * <li>a recognised Kaniko or BuildKit command line after which appended flags would not be read as flags
  * (a {@code --} ends them).</li>
  * </ul>
  */
 final class ScriptedImageBuild {
 
-    private static final Pattern BUILD_COMMAND = Pattern.compile(
-            // within one command: "docker login ... && go build" is no image build
-            "\\b(buildah|podman|nerdctl)\\b[^;&|]*\\b(bud|build)\\b"
-                    + "|\\bdocker\\b[^;&|]*\\bbuild\\b"
-                    + "|/kaniko/executor\\b"
-                    + "|\\bbuildctl(-daemonless\\.sh)?\\b[^;&|]*\\bbuild\\b");
+    private static final Set<String> BUILD_TOOLS = Set.of("buildah", "podman", "nerdctl", "docker", "buildctl",
+            "buildctl-daemonless.sh");
+    private static final Set<String> BUILD_SUBCOMMANDS = Set.of("build", "bud");
     private static final Pattern PASSES_GOPROXY = Pattern.compile("build-arg[\\s=:]+[\"']?GOPROXY\\b");
     private static final Set<String> IDLE = Set.of("sleep", "cat", "tail");
     private static final Set<String> SHELLS = Set.of("sh", "bash", "ash", "dash", "zsh", "ksh");
@@ -44,8 +41,10 @@ final class ScriptedImageBuild {
             return runsAnImageBuild(command.script()) && !PASSES_GOPROXY.matcher(command.script()).find()
                     && !namesGoproxy(command);
         }
+        // a script the spec does not show (or Tekton's that could not be read) may run the build
         String program = ContainerCommand.basename(command.program());
-        return isBuilderImage(image) && (IDLE.contains(program) || SHELLS.contains(program));
+        boolean unreadTektonScript = command.program() != null && command.program().startsWith(ContainerCommand.TEKTON_SCRIPTS);
+        return isBuilderImage(image) && (IDLE.contains(program) || SHELLS.contains(program) || unreadTektonScript);
     }
 
     /**
@@ -57,12 +56,29 @@ final class ScriptedImageBuild {
                 && (word.equals(GoEnvironment.GOPROXY) || word.startsWith(GoEnvironment.GOPROXY + "=")));
     }
 
+    /**
+     * A command of the script runs a build tool with a {@code build} (or {@code bud}) word after it, or
+     * runs {@code /kaniko/executor}. Word by word, so it stays linear in the size of the script.
+     */
     static boolean runsAnImageBuild(String script) {
         // a line continued with a backslash is one command
         for (String line : script.replace("\\\r\n", " ").replace("\\\n", " ").split("\n")) {
-            String trimmed = line.strip();
-            if (!trimmed.startsWith("#") && BUILD_COMMAND.matcher(trimmed).find()) {
-                return true;
+            if (line.strip().startsWith("#")) {
+                continue;
+            }
+            // "docker login ... && go build" is two commands, and no image build
+            for (String command : line.split("[;&|]")) {
+                boolean tool = false;
+                for (String word : command.strip().split("\\s+")) {
+                    if (word.endsWith("/kaniko/executor")) {
+                        return true;
+                    }
+                    String name = ContainerCommand.basename(word);
+                    if (tool && BUILD_SUBCOMMANDS.contains(name)) {
+                        return true;
+                    }
+                    tool |= BUILD_TOOLS.contains(name);
+                }
             }
         }
         return false;

@@ -12,9 +12,11 @@ import static dev.modproxy.operator.webhook.BuilderCommandLines.strings;
 import static dev.modproxy.operator.webhook.BuilderCommandLines.tektonEntrypointFlags;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -341,6 +343,32 @@ class ImageBuildReviewsTest {
         byte[] created = reinvocation(review, AdmissionFixtures.podToCreate(fixture));
 
         assertEquals(patch(handle(review)), patch(handle(created)));
+    }
+
+    @Test
+    void megabyteScriptsAreReadInLinearTime() {
+        String words = "buildah --layers ".repeat(60_000);
+        String unterminated = "scriptfile=\"/tekton/scripts/script-0-abcde\"\ntouch ${scriptfile} && chmod +x ${scriptfile}\n"
+                + "cat > ${scriptfile} << '_EOF_'\n" + "QUJD\n".repeat(200_000);
+        JsonObject shell = Json.createObjectBuilder().add("name", "shell").add("image", "quay.io/buildah/stable:v1")
+                .add("command", Json.createArrayBuilder().add("sh").add("-c").add(words)).build();
+        JsonObject step = Json.createObjectBuilder().add("name", "step-build").add("image", "quay.io/buildah/stable:v1")
+                .add("command", Json.createArrayBuilder().add("/tekton/bin/entrypoint"))
+                .add("args", Json.createArrayBuilder().add("-entrypoint").add("/tekton/scripts/script-0-abcde").add("--"))
+                .build();
+        JsonObject pod = pod(shell, step);
+        JsonObject withInit = Json.createObjectBuilder(pod).add("spec", Json.createObjectBuilder(pod.getJsonObject("spec"))
+                .add("initContainers", Json.createArrayBuilder().add(Json.createObjectBuilder().add("name", "place-scripts")
+                        .add("image", "busybox").add("command", Json.createArrayBuilder().add("sh"))
+                        .add("args", Json.createArrayBuilder().add("-c").add(unterminated))))).build();
+        byte[] review = BuildPodReviewsTest.reviewOf(withInit);
+        assertTrue(review.length > 1_900_000, "the review is " + review.length + " bytes");
+
+        byte[] reply = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> handle(review));
+
+        // the words hold no build subcommand; the step's script cannot be read, in a builder image
+        assertEquals(List.of("modproxy: pass --build-arg GOPROXY to the image build in step-build (docs/image-builds.md)"),
+                warnings(reply));
     }
 
     static JsonObject pod(JsonObject... containers) {
