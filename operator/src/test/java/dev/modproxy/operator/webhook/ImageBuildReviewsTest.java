@@ -371,6 +371,24 @@ class ImageBuildReviewsTest {
                 warnings(reply));
     }
 
+    @Test
+    void nullWordsInBuilderCommandLinesAreSkippedAndThePodStillGetsItsEnv() {
+        JsonObject kaniko = Json.createObjectBuilder().add("name", "kaniko").add("image", "gcr.io/kaniko-project/executor:v1.23.2")
+                .add("args", Json.createArrayBuilder().addNull().add("--build-arg").addNull()).build();
+        JsonObject buildctl = Json.createObjectBuilder().add("name", "buildctl").add("image", "moby/buildkit:v0.16.0")
+                .add("command", Json.createArrayBuilder().add("buildctl").addNull().add("build").add("--opt").addNull())
+                .build();
+        JsonObject shell = Json.createObjectBuilder().add("name", "shell").add("image", "docker:27-cli")
+                .add("command", Json.createArrayBuilder().add("sh").add("-c").addNull()).build();
+
+        byte[] review = BuildPodReviewsTest.reviewOf(pod(kaniko, buildctl, shell));
+        JsonObject admitted = admittedPod(review, handle(review));
+
+        for (String name : List.of("kaniko", "buildctl", "shell")) {
+            assertEquals(CI_GOPROXY, env(admitted, "containers", name).get("GOPROXY"), name);
+        }
+    }
+
     static JsonObject pod(JsonObject... containers) {
         var list = Json.createArrayBuilder();
         for (JsonObject c : containers) {
