@@ -136,7 +136,8 @@ public final class PodMutator {
             // by name only: a value, a valueFrom or an empty value all mean the container decided
             Map<String, EnvVar> present = new HashMap<>();
             if (existing != null) {
-                existing.stream().filter(Objects::nonNull).forEach(var -> present.putIfAbsent(var.getName(), var));
+                // of two entries with one name, the container sees the later one
+                existing.stream().filter(Objects::nonNull).forEach(var -> present.put(var.getName(), var));
             }
             ArrayNode missing = JsonNodeFactory.instance.arrayNode();
             // the variables this container's Go commands get from the webhook: its image build should get the same
