@@ -19,10 +19,28 @@ final class GoCommand {
 
     private final Path home;
     private final String goproxy;
+    private final Map<String, String> settings;
 
+    /** Checksum database off: the generated fixtures are in no public database. */
     GoCommand(Path home, String goproxy) {
+        // GOSUMDB=off turns the check off; GONOSUMDB names the fixtures' prefix as well.
+        this(home, goproxy, Map.of("GOSUMDB", "off", "GONOSUMDB", "example.com"));
+    }
+
+    private GoCommand(Path home, String goproxy, Map<String, String> settings) {
         this.home = home;
         this.goproxy = goproxy;
+        this.settings = settings;
+    }
+
+    /**
+     * The go command as a build pod runs it: GOSUMDB unset (sum.golang.org, verification on),
+     * plus the given settings (e.g. GOTOOLCHAIN=auto), and a GOCACHE shared by the test's clients.
+     */
+    static GoCommand verifying(Path home, String goproxy, Path buildCache, Map<String, String> settings) {
+        Map<String, String> all = new java.util.HashMap<>(settings);
+        all.put("GOCACHE", buildCache.toString());
+        return new GoCommand(home, goproxy, Map.copyOf(all));
     }
 
     /** Fails with a clear message when no go command is installed. */
@@ -64,10 +82,7 @@ final class GoCommand {
         env.put("GOCACHE", home.resolve("gocache").toString());
         env.put("GOPROXY", goproxy);
         env.put("GOFLAGS", "-mod=mod -modcacherw");
-        // The checksum database is a separate concern (the fixtures are in no sumdb, and there is no
-        // network): GOSUMDB=off turns the check off; GONOSUMDB names the fixtures' prefix as well.
-        env.put("GOSUMDB", "off");
-        env.put("GONOSUMDB", "example.com");
+        env.putAll(settings);
         Process process = builder.start();
         try {
             if (!process.waitFor(10, TimeUnit.MINUTES)) {
