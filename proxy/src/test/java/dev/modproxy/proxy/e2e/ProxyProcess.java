@@ -50,9 +50,16 @@ final class ProxyProcess implements AutoCloseable {
 
     /** Starts the proxy on a free loopback port and waits until it reports ready. */
     static ProxyProcess start(String upstream, Path storage, Path log) throws IOException {
+        // The generated modules are in no public checksum database and this machine has no
+        // internet: verification against one is covered by the sumdb tests with Go's own server.
+        return start(upstream, storage, log, Map.of("MODPROXY_SUMDB", "off"));
+    }
+
+    /** Starts the proxy with more of its documented settings (environment variables). */
+    static ProxyProcess start(String upstream, Path storage, Path log, Map<String, String> settings) throws IOException {
         // The free port can be taken by another build between probe and bind: then try another one.
         for (int attempt = 1; ; attempt++) {
-            ProxyProcess proxy = launch(upstream, storage, log);
+            ProxyProcess proxy = launch(upstream, storage, log, settings);
             try {
                 proxy.awaitReady();
                 return proxy;
@@ -67,7 +74,8 @@ final class ProxyProcess implements AutoCloseable {
         }
     }
 
-    private static ProxyProcess launch(String upstream, Path storage, Path log) throws IOException {
+    private static ProxyProcess launch(String upstream, Path storage, Path log, Map<String, String> settings)
+            throws IOException {
         int port = freePort();
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         ProcessBuilder builder = new ProcessBuilder(List.of(java.toString(), "-Xmx512m", "-jar", jar().toString()))
@@ -78,9 +86,7 @@ final class ProxyProcess implements AutoCloseable {
         env.keySet().removeIf(name -> name.startsWith("MODPROXY_") || name.startsWith("QUARKUS_"));
         env.put("MODPROXY_UPSTREAM", upstream);
         env.put("MODPROXY_STORAGE_DIR", storage.toString());
-        // The generated modules are in no public checksum database and this machine has no
-        // internet: verification against one is covered by the sumdb tests with Go's own server.
-        env.put("MODPROXY_SUMDB", "off");
+        env.putAll(settings);
         env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
         env.put("QUARKUS_HTTP_HOST", "127.0.0.1");
         return new ProxyProcess(builder.start(), port, log);

@@ -1,5 +1,6 @@
 package dev.modproxy.proxy.sumdb;
 
+import dev.modproxy.proxy.testing.GoBinary;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -42,16 +43,13 @@ class SumDbProxyEndToEndTest {
     /** Runs go mod download with GOSUMDB naming only the key, so the database is reached through the proxy. */
     private GoRun goModDownload(Path home, String moduleAtVersion) throws IOException, InterruptedException {
         Files.createDirectories(home);
-        ProcessBuilder go = new ProcessBuilder("/usr/bin/go", "mod", "download", "-json", moduleAtVersion)
+        ProcessBuilder go = new ProcessBuilder(GoBinary.path().toString(), "mod", "download", "-json", moduleAtVersion)
                 .directory(home.toFile())
                 .redirectErrorStream(true);
         Map<String, String> env = go.environment();
-        env.clear();
-        env.put("PATH", "/usr/bin:/bin");
-        env.put("HOME", home.toString());
+        GoBinary.isolate(env, home);
         env.put("GOPATH", home.resolve("gopath").toString());
         env.put("GOCACHE", home.resolve("gocache").toString());
-        env.put("GOFLAGS", "-modcacherw");
         env.put("GOPROXY", proxy.toString().replaceAll("/$", ""));
         env.put("GOSUMDB", SumDbProxyResource.sumdb.verifierKey());
         Process process = go.start();
