@@ -155,4 +155,20 @@ class OperatorDeploymentTest {
                         .anyMatch(r -> r.getKey().equals("kubernetes.io/metadata.name") && r.getOperator().equals("NotIn")
                                 && r.getValues().contains("monitoring")), webhook.getName()));
     }
+
+    @Test
+    void proxyNetworkPolicyIsOffByDefaultAndTheOperatorMayManageIt() {
+        Container defaults = operator(Chart.render());
+        assertEquals(Optional.of("false"), env(defaults, "MODPROXY_OPERATOR_NETWORK_POLICY_ENABLED"));
+        assertEquals(Optional.of("monitoring"), env(defaults, "MODPROXY_OPERATOR_NETWORK_POLICY_PROMETHEUS_NAMESPACE"));
+
+        Rendered on = Chart.render(Chart.values("proxy.networkPolicy.enabled", true,
+                "proxy.networkPolicy.prometheusNamespace", "observability"));
+        assertEquals(Optional.of("true"), env(operator(on), "MODPROXY_OPERATOR_NETWORK_POLICY_ENABLED"));
+        assertEquals(Optional.of("observability"), env(operator(on), "MODPROXY_OPERATOR_NETWORK_POLICY_PROMETHEUS_NAMESPACE"));
+        assertTrue(on.all(ClusterRole.class).stream().flatMap(r -> r.getRules().stream())
+                .anyMatch(r -> r.getApiGroups().contains("networking.k8s.io") && r.getResources().contains("networkpolicies")
+                        && r.getVerbs().contains("create") && r.getVerbs().contains("delete")),
+                "the operator cannot write the caches' NetworkPolicies");
+    }
 }
