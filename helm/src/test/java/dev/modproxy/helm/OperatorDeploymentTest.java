@@ -149,7 +149,26 @@ class OperatorDeploymentTest {
         assertEquals(Optional.of("gomods"), env(operator, "MODPROXY_WEBHOOK_CONFIG"));
         assertEquals("gomods", rendered.one(io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration.class)
                 .getMetadata().getName());
-        assertTrue(rendered.one(io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration.class)
-                .getWebhooks().get(0).getNamespaceSelector().getMatchExpressions().get(0).getValues().contains("monitoring"));
+        // an excluded namespace is left out by both entries
+        rendered.one(io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration.class)
+                .getWebhooks().forEach(webhook -> assertTrue(webhook.getNamespaceSelector().getMatchExpressions().stream()
+                        .anyMatch(r -> r.getKey().equals("kubernetes.io/metadata.name") && r.getOperator().equals("NotIn")
+                                && r.getValues().contains("monitoring")), webhook.getName()));
+    }
+
+    @Test
+    void proxyNetworkPolicyIsOffByDefaultAndTheOperatorMayManageIt() {
+        Container defaults = operator(Chart.render());
+        assertEquals(Optional.of("false"), env(defaults, "MODPROXY_OPERATOR_NETWORK_POLICY_ENABLED"));
+        assertEquals(Optional.of("monitoring"), env(defaults, "MODPROXY_OPERATOR_NETWORK_POLICY_PROMETHEUS_NAMESPACE"));
+
+        Rendered on = Chart.render(Chart.values("proxy.networkPolicy.enabled", true,
+                "proxy.networkPolicy.prometheusNamespace", "observability"));
+        assertEquals(Optional.of("true"), env(operator(on), "MODPROXY_OPERATOR_NETWORK_POLICY_ENABLED"));
+        assertEquals(Optional.of("observability"), env(operator(on), "MODPROXY_OPERATOR_NETWORK_POLICY_PROMETHEUS_NAMESPACE"));
+        assertTrue(on.all(ClusterRole.class).stream().flatMap(r -> r.getRules().stream())
+                .anyMatch(r -> r.getApiGroups().contains("networking.k8s.io") && r.getResources().contains("networkpolicies")
+                        && r.getVerbs().contains("create") && r.getVerbs().contains("delete")),
+                "the operator cannot write the caches' NetworkPolicies");
     }
 }

@@ -125,6 +125,11 @@ public class ProxyDeploymentDependent extends CRUDKubernetesDependentResource<De
                 .withContainerPort(ProxySettings.HTTP_PORT)
                 .withProtocol("TCP")
                 .endPort()
+                .addNewPort()
+                .withName(CacheNames.MANAGEMENT_PORT_NAME)
+                .withContainerPort(ProxySettings.MANAGEMENT_PORT)
+                .withProtocol("TCP")
+                .endPort()
                 .addNewEnvFrom().withNewConfigMapRef().withName(CacheNames.configMap(cache)).endConfigMapRef().endEnvFrom()
                 .withEnv(credentials(spec.getObjectStorage()))
                 .withLivenessProbe(probe("/q/health/live", 3))
@@ -175,7 +180,7 @@ public class ProxyDeploymentDependent extends CRUDKubernetesDependentResource<De
 
     private static Probe probe(String path, int failureThreshold) {
         return new ProbeBuilder()
-                .withNewHttpGet().withPath(path).withPort(new IntOrString(CacheNames.HTTP_PORT_NAME)).endHttpGet()
+                .withNewHttpGet().withPath(path).withPort(new IntOrString(CacheNames.MANAGEMENT_PORT_NAME)).endHttpGet()
                 .withPeriodSeconds(10)
                 .withTimeoutSeconds(2)
                 .withFailureThreshold(failureThreshold)

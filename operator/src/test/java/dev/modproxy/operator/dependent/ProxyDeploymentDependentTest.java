@@ -41,13 +41,13 @@ class ProxyDeploymentDependentTest {
         Container proxy = ProxyDeploymentDependent.desiredDeployment(cache(spec -> { }))
                 .getSpec().getTemplate().getSpec().getContainers().get(0);
 
-        assertThat(proxy.getPorts()).singleElement().satisfies(p -> {
-            assertThat(p.getName()).isEqualTo("http");
-            assertThat(p.getContainerPort()).isEqualTo(8080);
-        });
+        assertThat(proxy.getPorts()).extracting(p -> p.getName() + "=" + p.getContainerPort())
+                .containsExactly("http=8080", "management=9000");
         assertThat(proxy.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/q/health/live");
         assertThat(proxy.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/q/health/ready");
-        assertThat(proxy.getReadinessProbe().getHttpGet().getPort().getStrVal()).isEqualTo("http");
+        // health is served on the management port only
+        assertThat(proxy.getLivenessProbe().getHttpGet().getPort().getStrVal()).isEqualTo("management");
+        assertThat(proxy.getReadinessProbe().getHttpGet().getPort().getStrVal()).isEqualTo("management");
         assertThat(proxy.getEnvFrom().get(0).getConfigMapRef().getName()).isEqualTo("gpc-config");
     }
 

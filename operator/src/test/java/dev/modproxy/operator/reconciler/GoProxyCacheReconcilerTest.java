@@ -30,6 +30,7 @@ import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.openshift.api.model.monitoring.v1.ServiceMonitor;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -97,7 +98,14 @@ class GoProxyCacheReconcilerTest {
         assertThat(service.getSpec().getPorts().get(0).getPort()).isEqualTo(80);
         assertThat(service.getSpec().getSelector()).isEqualTo(CacheNames.selector(cache));
 
-        for (HasMetadata owned : List.of(config, claim, deployment, service)) {
+        // the admin API and metrics are reached through a Service of their own; the one builds use has port 80 only
+        assertThat(service.getSpec().getPorts()).hasSize(1);
+        Service management = awaitObject(Service.class, ns, "builds-management");
+        assertThat(management.getSpec().getPorts()).singleElement().satisfies(p -> assertThat(p.getPort()).isEqualTo(9000));
+        assertThat(management.getSpec().getSelector()).isEqualTo(CacheNames.selector(cache));
+        assertThat(get(NetworkPolicy.class, ns, "builds")).as("NetworkPolicy is off by default").isNull();
+
+        for (HasMetadata owned : List.of(config, claim, deployment, service, management)) {
             assertThat(owned.getMetadata().getLabels())
                     .containsEntry("app.kubernetes.io/managed-by", "modproxy-operator")
                     .containsEntry("app.kubernetes.io/instance", "builds");
@@ -469,6 +477,20 @@ class GoProxyCacheReconcilerTest {
         await().atMost(PATIENCE).until(() -> "https://goproxy.cn".equals(
                 get(ConfigMap.class, ns, "unscraped-config").getData().get("MODPROXY_UPSTREAM")));
         assertThat(get(ServiceMonitor.class, ns, "unscraped")).isNull();
+    }
+
+    @Test
+    void networkPolicyFollowsTheSpecSwitch() {
+        String ns = namespace();
+        create(ns, "fenced", spec -> spec.getNetworkPolicy().setEnabled(true));
+
+        NetworkPolicy policy = awaitObject(NetworkPolicy.class, ns, "fenced");
+        assertThat(policy.getSpec().getIngress()).extracting(rule -> rule.getPorts().get(0).getPort().getIntVal())
+                .containsExactly(8080, 9000);
+        assertOwnedBy(policy, fresh(ns, "fenced").getMetadata().getUid());
+
+        edit(ns, "fenced", spec -> spec.getNetworkPolicy().setEnabled(false));
+        await().atMost(PATIENCE).until(() -> get(NetworkPolicy.class, ns, "fenced") == null);
     }
 
     private void installServiceMonitorCrd() {

@@ -23,13 +23,15 @@ final class ProxyProcess implements AutoCloseable {
 
     private final Process process;
     private final int port;
+    private final int managementPort;
     private final Path log;
 
-    private ProxyProcess(Process process, int port, Path log) {
+    private ProxyProcess(Process process, int port, int managementPort, Path log) {
         // Even if the test JVM is torn down early, no proxy process outlives it.
         Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly));
         this.process = process;
         this.port = port;
+        this.managementPort = managementPort;
         this.log = log;
     }
 
@@ -77,6 +79,7 @@ final class ProxyProcess implements AutoCloseable {
     private static ProxyProcess launch(String upstream, Path storage, Path log, Map<String, String> settings)
             throws IOException {
         int port = freePort();
+        int managementPort = freePort();
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         ProcessBuilder builder = new ProcessBuilder(List.of(java.toString(), "-Xmx512m", "-jar", jar().toString()))
                 .redirectErrorStream(true)
@@ -89,7 +92,8 @@ final class ProxyProcess implements AutoCloseable {
         env.putAll(settings);
         env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
         env.put("QUARKUS_HTTP_HOST", "127.0.0.1");
-        return new ProxyProcess(builder.start(), port, log);
+        env.put("QUARKUS_MANAGEMENT_PORT", Integer.toString(managementPort));
+        return new ProxyProcess(builder.start(), port, managementPort, log);
     }
 
     String url() {
@@ -98,6 +102,11 @@ final class ProxyProcess implements AutoCloseable {
 
     URI uri(String urlPath) {
         return URI.create(url() + urlPath);
+    }
+
+    /** On the management port: /admin/*, /q/health, /q/metrics. */
+    URI managementUri(String urlPath) {
+        return URI.create("http://127.0.0.1:" + managementPort + urlPath);
     }
 
     /** SIGKILL: no shutdown hook, no flush, exactly like an OOM kill or a node losing power. */
@@ -132,7 +141,7 @@ final class ProxyProcess implements AutoCloseable {
     }
 
     private void awaitReady() {
-        HttpRequest ready = HttpRequest.newBuilder(uri("/q/health/ready")).timeout(Duration.ofSeconds(5)).build();
+        HttpRequest ready = HttpRequest.newBuilder(managementUri("/q/health/ready")).timeout(Duration.ofSeconds(5)).build();
         await("proxy readiness at " + url())
                 .atMost(Duration.ofMinutes(2))
                 .pollInterval(Duration.ofMillis(250))

@@ -109,6 +109,10 @@ public class GoProxyCacheSpec {
     @Default("{}")
     private Metrics metrics = new Metrics();
 
+    @JsonPropertyDescription("An optional NetworkPolicy that keeps build pods off the proxy's management port.")
+    @Default("{}")
+    private NetworkPolicySettings networkPolicy = new NetworkPolicySettings();
+
     public String getUpstream() {
         return upstream;
     }
@@ -254,5 +258,13 @@ public class GoProxyCacheSpec {
 
     public void setMetrics(Metrics metrics) {
         this.metrics = metrics;
+    }
+
+    public NetworkPolicySettings getNetworkPolicy() {
+        return networkPolicy;
+    }
+
+    public void setNetworkPolicy(NetworkPolicySettings networkPolicy) {
+        this.networkPolicy = networkPolicy;
     }
 }
