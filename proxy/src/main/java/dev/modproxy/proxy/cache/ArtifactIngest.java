@@ -116,7 +116,7 @@ final class ArtifactIngest {
     /** list must be text; @latest and revision .info must be JSON naming a canonical version of this module's major. */
     private static void checkMutable(ProxyRequest request, Path staged) throws ArtifactRejectedException {
         switch (request.kind()) {
-            case LIST -> TextAnswers.readText(staged, "version list");
+            case LIST -> TextAnswers.checkVersionList(TextAnswers.readText(staged, "version list"));
             case LATEST, INFO -> {
                 String version = TextAnswers.jsonVersion(staged, request.kind() == ProxyRequest.Kind.LATEST ? "@latest" : ".info");
                 if (!ModuleVersion.isCanonical(version)) {

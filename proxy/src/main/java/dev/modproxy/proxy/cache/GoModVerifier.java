@@ -7,8 +7,9 @@ import jakarta.inject.Singleton;
 import java.nio.file.Path;
 
 /**
- * A .mod must be non-empty text, and when it has a module directive it must name the requested path. A
- * go.mod without one is accepted: the go command tolerates it for old (+incompatible) versions.
+ * A .mod must be non-empty text the go command can read as a dependency's go.mod ({@link GoModSyntax}),
+ * and when it has a module directive it must name the requested path. A go.mod without one is
+ * accepted: the go command tolerates it for old (+incompatible) versions.
  */
 @Singleton
 public final class GoModVerifier implements ArtifactVerifier {
@@ -24,6 +25,7 @@ public final class GoModVerifier implements ArtifactVerifier {
             // every .mod the go command itself writes has a module line; an empty 200 is a broken answer, kept forever if cached
             throw new ArtifactRejectedException(".mod of " + module + "@" + version + " is empty");
         }
+        GoModSyntax.check(text);
         String declared = declaredModule(text);
         if (declared != null && !declared.equals(module.path())) {
             throw new ArtifactRejectedException("go.mod of " + module + "@" + version + " declares module " + declared);

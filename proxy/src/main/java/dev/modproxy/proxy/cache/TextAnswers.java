@@ -1,5 +1,6 @@
 package dev.modproxy.proxy.cache;
 
+import dev.modproxy.proxy.protocol.ModuleVersion;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -50,6 +51,27 @@ final class TextAnswers {
     }
 
     /**
+     * A version list as the go command reads it: every line that is not blank starts with a
+     * semantic version (the go command would skip other lines; here they mean a broken answer,
+     * such as HTTP chunk framing stored as text).
+     */
+    static void checkVersionList(String text) throws ArtifactRejectedException {
+        int number = 0;
+        for (String line : text.split("\n", -1)) {
+            number++;
+            String stripped = line.strip();
+            if (stripped.isEmpty()) {
+                continue;
+            }
+            String first = stripped.split("[ \t]+", 2)[0];
+            if (!ModuleVersion.isSemver(first)) {
+                throw new ArtifactRejectedException("version list line " + number + " is not a version: "
+                        + shown(first));
+            }
+        }
+    }
+
+    /**
      * The "Version" field of a JSON .info or @latest answer; a "Time" that is not an RFC 3339 string
      * is refused too, since the go command rejects the whole answer over it.
      */
@@ -70,6 +92,13 @@ final class TextAnswers {
             throw new ArtifactRejectedException(what + " has a Time that is not an RFC 3339 time: " + time);
         }
         return s;
+    }
+
+    /** A piece of untrusted text for a message: quoted, short, control characters escaped. */
+    private static String shown(String text) {
+        StringBuilder out = new StringBuilder("\"");
+        text.codePoints().limit(40).forEach(c -> out.append(c < 0x20 || c == 0x7f ? String.format("\\x%02x", c) : Character.toString(c)));
+        return out.append(text.length() > 40 ? "...\"" : "\"").toString();
     }
 
     private static boolean isRfc3339(String time) {

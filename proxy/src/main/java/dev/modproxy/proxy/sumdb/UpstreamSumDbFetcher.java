@@ -1,5 +1,6 @@
 package dev.modproxy.proxy.sumdb;
 
+import dev.modproxy.proxy.upstream.UnusableAnswerException;
 import dev.modproxy.proxy.upstream.Upstream;
 import dev.modproxy.proxy.upstream.UpstreamChain;
 import dev.modproxy.proxy.upstream.UpstreamResponse;
@@ -80,6 +81,8 @@ public final class UpstreamSumDbFetcher implements SumDbFetcher {
                 }
                 return data;
             }
+        } catch (UnusableAnswerException e) {
+            throw new SumDbException(upstream.host() + " for " + path + ": " + e.getMessage(), e);
         } catch (IOException e) {
             upstream.breaker().recordFailure();
             throw new SumDbUnreachableException(upstream.host() + " failed for " + path + ": " + e.getMessage(), e);
