@@ -10,6 +10,7 @@ import java.util.regex.Pattern;
  * ParseLax): its tokens, line blocks, and the directives it keeps for dependencies (module, go,
  * require). Unknown directives are allowed, as the go command ignores them, except a line that is
  * a bare hexadecimal number or starts with a digit: HTTP chunk framing, never a go.mod directive.
+ * Fed one line at a time, so a large go.mod is checked in constant memory.
  */
 final class GoModSyntax {
 
@@ -18,68 +19,71 @@ final class GoModSyntax {
             "([1-9][0-9]*)\\.(0|[1-9][0-9]*)(\\.(0|[1-9][0-9]*))?([a-z]+[0-9]+)?|v?[1-9][0-9]*\\.(0|[1-9][0-9]*)[^0-9].*");
     private static final Pattern CHUNK_SIZE = Pattern.compile("[0-9a-fA-F]+|[0-9].*");
 
-    private enum Kind { WORD, STRING, LPAREN, RPAREN, PUNCT, NEWLINE }
+    private enum Kind { WORD, STRING, LPAREN, RPAREN, PUNCT }
 
-    private record Token(Kind kind, String text, int line) {
+    private record Token(Kind kind, String text) {
     }
 
-    private GoModSyntax() {
-    }
+    private int number;
+    private String blockVerb;
+    private int blockStart;
+    private boolean goSeen;
+    private String declaredModule;
+    private boolean moduleSeen;
 
-    static void check(String text) throws ArtifactRejectedException {
-        List<Token> tokens = lex(text);
-        boolean module = false;
-        boolean go = false;
-        int i = 0;
-        while (i < tokens.size()) {
-            if (tokens.get(i).kind() == Kind.NEWLINE) {
-                i++;
-                continue;
-            }
-            int end = lineEnd(tokens, i);
-            List<Token> line = tokens.subList(i, end);
-            Token last = line.get(line.size() - 1);
-            if (last.kind() == Kind.LPAREN && line.size() > 1) {
-                List<Token> verb = line.subList(0, line.size() - 1);
-                i = end + 1;
-                while (true) {
-                    if (i >= tokens.size()) {
-                        throw reject(line.get(0), "unterminated block");
-                    }
-                    if (tokens.get(i).kind() == Kind.NEWLINE) {
-                        i++;
-                        continue;
-                    }
-                    int blockLineEnd = lineEnd(tokens, i);
-                    List<Token> inner = tokens.subList(i, blockLineEnd);
-                    i = blockLineEnd + 1;
-                    if (inner.get(0).kind() == Kind.RPAREN) {
-                        if (inner.size() != 1) {
-                            throw reject(inner.get(0), "expected newline after closing paren");
-                        }
-                        break;
-                    }
-                    if (verb.size() == 1) {
-                        module |= directive(verb.get(0).text(), inner, module);
-                    }
-                }
-                continue;
-            }
-            i = end + 1;
-            String verb = line.get(0).text();
-            if (line.get(0).kind() == Kind.WORD && !known(verb) && CHUNK_SIZE.matcher(verb).matches()
-                    && (line.size() == 1 || Character.isDigit(verb.charAt(0)))) {
-                throw reject(line.get(0), "\"" + verb + "\" is not a directive (HTTP chunk framing in the body?)");
-            }
-            List<Token> args = line.subList(1, line.size());
-            if (verb.equals("go")) {
-                if (go) {
-                    throw reject(line.get(0), "repeated go statement");
-                }
-                go = true;
-            }
-            module |= directive(verb, args, module);
+    /** Checks the next line (without its newline). */
+    void line(String text) throws ArtifactRejectedException {
+        number++;
+        List<Token> line = lex(text);
+        if (line.isEmpty()) {
+            return;
         }
+        if (blockVerb != null) {
+            if (line.get(0).kind() == Kind.RPAREN) {
+                if (line.size() != 1) {
+                    throw reject("expected newline after closing paren");
+                }
+                blockVerb = null;
+                return;
+            }
+            directive(blockVerb, line);
+            return;
+        }
+        Token last = line.get(line.size() - 1);
+        if (line.size() > 2 && last.kind() == Kind.RPAREN && line.get(line.size() - 2).kind() == Kind.LPAREN) {
+            return; // "verb ( )": an empty block
+        }
+        if (last.kind() == Kind.LPAREN && line.size() > 1) {
+            // a block's lines belong to its verb; a block with several words before '(' is ignored, as the go command does
+            blockVerb = line.size() == 2 ? line.get(0).text() : "";
+            blockStart = number;
+            return;
+        }
+        String verb = line.get(0).text();
+        if (line.get(0).kind() == Kind.WORD && !known(verb) && CHUNK_SIZE.matcher(verb).matches()
+                && (line.size() == 1 || Character.isDigit(verb.charAt(0)))) {
+            throw reject("\"" + shorten(verb) + "\" is not a directive (HTTP chunk framing in the body?)");
+        }
+        if (verb.equals("go")) {
+            if (goSeen) {
+                throw reject("repeated go statement");
+            }
+            goSeen = true;
+        }
+        directive(verb, line.subList(1, line.size()));
+    }
+
+    /** Checks that the text ended where a go.mod may end. */
+    void end() throws ArtifactRejectedException {
+        if (blockVerb != null) {
+            number = blockStart;
+            throw reject("unterminated block");
+        }
+    }
+
+    /** The path the module directive names, or null when there is none. */
+    String declaredModule() {
+        return declaredModule;
     }
 
     private static boolean known(String verb) {
@@ -89,59 +93,55 @@ final class GoModSyntax {
         };
     }
 
-    /** Checks the directives a dependency's go.mod is read for; returns whether it was the module directive. */
-    private static boolean directive(String verb, List<Token> args, boolean moduleSeen)
-            throws ArtifactRejectedException {
-        Token at = args.isEmpty() ? null : args.get(0);
+    /** Checks the directives a dependency's go.mod is read for. */
+    private void directive(String verb, List<Token> args) throws ArtifactRejectedException {
         switch (verb) {
             case "module" -> {
                 if (moduleSeen) {
-                    throw reject(at, "repeated module statement");
+                    throw reject("repeated module statement");
                 }
-                if (args.size() != 1 || at.kind() == Kind.PUNCT || at.kind() == Kind.LPAREN || at.kind() == Kind.RPAREN) {
-                    throw reject(at, "usage: module module/path");
+                if (args.size() != 1 || args.get(0).kind() != Kind.WORD && args.get(0).kind() != Kind.STRING) {
+                    throw reject("usage: module module/path");
                 }
-                return true;
+                moduleSeen = true;
+                declaredModule = unquote(args.get(0));
             }
             case "go" -> {
                 if (args.size() != 1 || !GO_VERSION.matcher(args.get(0).text()).matches()) {
-                    throw reject(at, "go directive expects one Go version like 1.21");
+                    throw reject("go directive expects one Go version like 1.21");
                 }
             }
             case "require" -> {
                 if (args.size() != 2 || !ModuleVersion.isSemver(unquote(args.get(1)))) {
-                    throw reject(at, "usage: require module/path v1.2.3");
+                    throw reject("usage: require module/path v1.2.3");
                 }
             }
             default -> {
                 // other directives only matter to the main module: the go command ignores them here
             }
         }
-        return false;
     }
 
     private static String unquote(Token token) {
         String t = token.text();
-        return token.kind() == Kind.STRING ? t.substring(1, t.length() - 1) : t;
-    }
-
-    private static int lineEnd(List<Token> tokens, int from) {
-        int i = from;
-        while (i < tokens.size() && tokens.get(i).kind() != Kind.NEWLINE) {
-            i++;
+        if (token.kind() != Kind.STRING) {
+            return t;
         }
-        return i;
+        String inner = t.substring(1, t.length() - 1);
+        return t.charAt(0) == '`' ? inner : inner.replaceAll("\\\\(.)", "$1");
     }
 
-    private static ArtifactRejectedException reject(Token at, String problem) {
-        return new ArtifactRejectedException("not a go.mod the go command can read"
-                + (at == null ? "" : " (line " + at.line() + ")") + ": " + problem);
+    private static String shorten(String text) {
+        return text.length() > 40 ? text.substring(0, 40) + "..." : text;
     }
 
-    /** The lexer of modfile: spaces, tabs and CR separate tokens; // comments run to the line's end. */
-    private static List<Token> lex(String text) throws ArtifactRejectedException {
+    private ArtifactRejectedException reject(String problem) {
+        return new ArtifactRejectedException("not a go.mod the go command can read (line " + number + "): " + problem);
+    }
+
+    /** The lexer of modfile, for one line: spaces, tabs and CR separate tokens; // starts a comment. */
+    private List<Token> lex(String text) throws ArtifactRejectedException {
         List<Token> tokens = new ArrayList<>();
-        int line = 1;
         int i = 0;
         int n = text.length();
         while (i < n) {
@@ -151,40 +151,32 @@ final class GoModSyntax {
                 continue;
             }
             if (text.startsWith("//", i)) {
-                int newline = text.indexOf('\n', i);
-                i = newline < 0 ? n : newline;
-                continue;
+                break;
             }
             if (text.startsWith("/*", i)) {
-                throw reject(new Token(Kind.PUNCT, "", line), "mod files must use // comments (not /* */ comments)");
+                throw reject("mod files must use // comments (not /* */ comments)");
             }
             switch (c) {
-                case '\n' -> {
-                    tokens.add(new Token(Kind.NEWLINE, "\n", line++));
-                    i++;
-                    continue;
-                }
                 case '(' -> {
-                    tokens.add(new Token(Kind.LPAREN, "(", line));
+                    tokens.add(new Token(Kind.LPAREN, "("));
                     i++;
                     continue;
                 }
                 case ')' -> {
-                    tokens.add(new Token(Kind.RPAREN, ")", line));
+                    tokens.add(new Token(Kind.RPAREN, ")"));
                     i++;
                     continue;
                 }
                 case '[', ']', '{', '}', ',' -> {
-                    tokens.add(new Token(Kind.PUNCT, String.valueOf((char) c), line));
+                    tokens.add(new Token(Kind.PUNCT, String.valueOf((char) c)));
                     i++;
                     continue;
                 }
                 case '"', '`' -> {
-                    int start = i;
-                    i++;
+                    int start = i++;
                     while (true) {
-                        if (i >= n || text.charAt(i) == '\n') {
-                            throw reject(new Token(Kind.STRING, "", line), "unterminated string");
+                        if (i >= n) {
+                            throw reject("unterminated string");
                         }
                         char d = text.charAt(i++);
                         if (d == c) {
@@ -192,28 +184,28 @@ final class GoModSyntax {
                         }
                         if (d == '\\' && c == '"') {
                             if (i >= n) {
-                                throw reject(new Token(Kind.STRING, "", line), "unterminated string");
+                                throw reject("unterminated string");
                             }
                             i++;
                         }
                     }
-                    tokens.add(new Token(Kind.STRING, text.substring(start, i), line));
+                    tokens.add(new Token(Kind.STRING, text.substring(start, i)));
                     continue;
                 }
                 default -> {
                 }
             }
             if (!isIdent(c)) {
-                throw reject(new Token(Kind.PUNCT, "", line), String.format("unexpected input character U+%04X", c));
+                throw reject(String.format("unexpected input character U+%04X", c));
             }
             int start = i;
             while (i < n && isIdent(text.codePointAt(i)) && !text.startsWith("//", i)) {
                 if (text.startsWith("/*", i)) {
-                    throw reject(new Token(Kind.PUNCT, "", line), "mod files must use // comments (not /* */ comments)");
+                    throw reject("mod files must use // comments (not /* */ comments)");
                 }
                 i += Character.charCount(text.codePointAt(i));
             }
-            tokens.add(new Token(Kind.WORD, text.substring(start, i), line));
+            tokens.add(new Token(Kind.WORD, text.substring(start, i)));
         }
         return tokens;
     }

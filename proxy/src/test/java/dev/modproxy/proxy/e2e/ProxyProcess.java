@@ -50,9 +50,15 @@ final class ProxyProcess implements AutoCloseable {
 
     /** Starts the proxy on a free loopback port and waits until it reports ready. */
     static ProxyProcess start(String upstream, Path storage, Path log) throws IOException {
+        return start(upstream, storage, log, List.of("-Xmx512m"), Map.of());
+    }
+
+    /** With these JVM options instead of the default heap, and more MODPROXY_ settings. */
+    static ProxyProcess start(String upstream, Path storage, Path log, List<String> jvmOptions, Map<String, String> settings)
+            throws IOException {
         // The free port can be taken by another build between probe and bind: then try another one.
         for (int attempt = 1; ; attempt++) {
-            ProxyProcess proxy = launch(upstream, storage, log);
+            ProxyProcess proxy = launch(upstream, storage, log, jvmOptions, settings);
             try {
                 proxy.awaitReady();
                 return proxy;
@@ -67,10 +73,14 @@ final class ProxyProcess implements AutoCloseable {
         }
     }
 
-    private static ProxyProcess launch(String upstream, Path storage, Path log) throws IOException {
+    private static ProxyProcess launch(String upstream, Path storage, Path log, List<String> jvmOptions,
+            Map<String, String> settings) throws IOException {
         int port = freePort();
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        ProcessBuilder builder = new ProcessBuilder(List.of(java.toString(), "-Xmx512m", "-jar", jar().toString()))
+        List<String> command = new java.util.ArrayList<>(List.of(java.toString()));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-jar", jar().toString()));
+        ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         Map<String, String> env = builder.environment();
@@ -82,6 +92,7 @@ final class ProxyProcess implements AutoCloseable {
         // internet: verification against one is covered by the sumdb tests with Go's own server.
         env.put("MODPROXY_SUMDB", "off");
         env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
+        env.putAll(settings);
         env.put("QUARKUS_HTTP_HOST", "127.0.0.1");
         return new ProxyProcess(builder.start(), port, log);
     }
@@ -92,6 +103,10 @@ final class ProxyProcess implements AutoCloseable {
 
     URI uri(String urlPath) {
         return URI.create(url() + urlPath);
+    }
+
+    boolean alive() {
+        return process.isAlive();
     }
 
     /** SIGKILL: no shutdown hook, no flush, exactly like an OOM kill or a node losing power. */
