@@ -63,8 +63,8 @@ public final class UpstreamSumDbFetcher implements SumDbFetcher {
             throw new SumDbUnreachableException(upstream.host() + " skipped: circuit open");
         }
         try (UpstreamResponse response = upstream.get(path)) {
-            if (response.status() >= 500) {
-                upstream.breaker().recordFailure();
+            if (response.status() == 503) {
+                upstream.breaker().recordFailure("sumdb/" + path);
             } else {
                 upstream.breaker().recordSuccess();
             }
@@ -84,7 +84,7 @@ public final class UpstreamSumDbFetcher implements SumDbFetcher {
         } catch (UnusableAnswerException e) {
             throw new SumDbException(upstream.host() + " for " + path + ": " + e.getMessage(), e);
         } catch (IOException e) {
-            upstream.breaker().recordFailure();
+            upstream.breaker().recordFailure("sumdb/" + path);
             throw new SumDbUnreachableException(upstream.host() + " failed for " + path + ": " + e.getMessage(), e);
         }
     }
