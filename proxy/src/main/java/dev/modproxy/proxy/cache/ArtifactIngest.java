@@ -116,7 +116,7 @@ final class ArtifactIngest {
     /** list must be text; @latest and revision .info must be JSON naming a canonical version of this module's major. */
     private static void checkMutable(ProxyRequest request, Path staged) throws ArtifactRejectedException {
         switch (request.kind()) {
-            case LIST -> TextAnswers.readText(staged, "version list");
+            case LIST -> TextAnswers.checkVersionList(staged);
             case LATEST, INFO -> {
                 String version = TextAnswers.jsonVersion(staged, request.kind() == ProxyRequest.Kind.LATEST ? "@latest" : ".info");
                 if (!ModuleVersion.isCanonical(version)) {
@@ -136,8 +136,10 @@ final class ArtifactIngest {
     static long sizeLimit(ProxyRequest.Kind kind) {
         return switch (kind) {
             case ZIP -> ModuleZipVerifier.MAX_ZIP_BYTES;
-            case MOD, LIST -> 16L << 20;
-            case INFO, LATEST -> 1L << 20;
+            // the go command's own limit for a go.mod (a module zip's go.mod may not be larger); a list gets as much
+            case MOD -> ModuleZipVerifier.MAX_GO_MOD_BYTES;
+            case LIST -> 16L << 20;
+            case INFO, LATEST -> TextAnswers.MAX_JSON_BYTES;
         };
     }
 }

@@ -1,10 +1,13 @@
 package dev.modproxy.proxy.cache;
 
+import dev.modproxy.proxy.protocol.ModuleVersion;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
-import java.nio.ByteBuffer;
+import java.io.InputStreamReader;
+import java.io.Reader;
 import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,40 +16,110 @@ import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.regex.Pattern;
 
-/** Reading small text answers (.info, .mod, list, @latest) safely for checks. */
+/**
+ * Reading text answers (.info, .mod, list, @latest) for checks in bounded memory, whatever their
+ * size: .mod and list are read line by line (a legal go.mod may be 16 MiB, and many may arrive at
+ * once); .info and @latest are small JSON objects read whole.
+ */
 final class TextAnswers {
 
     /** Go's time.RFC3339 as its JSON decoding accepts it: seconds required, fraction optional. */
     private static final Pattern RFC3339 =
             Pattern.compile("\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})");
 
+    /** The longest line checked: go.mod and list lines are far shorter; a longer one is not a GOPROXY answer. */
+    static final int MAX_LINE_CHARS = 64 * 1024;
+
+    /** The largest .info or @latest answer: one JSON object of a few hundred bytes (Version, Time, Origin). */
+    static final int MAX_JSON_BYTES = 64 * 1024;
+
+    /** Told each line of a text answer, without its newline. */
+    @FunctionalInterface
+    interface LineCheck {
+        void line(String line) throws ArtifactRejectedException;
+    }
+
     private TextAnswers() {
     }
 
-    /** The file as UTF-8 text; binary content, NUL bytes and HTML pages are rejected. */
-    static String readText(Path file, String what) throws ArtifactRejectedException {
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(file);
+    /**
+     * Decodes the file as UTF-8 and hands it to check one line at a time; binary content, NUL
+     * bytes, HTML pages and lines over {@link #MAX_LINE_CHARS} are rejected. Returns whether the
+     * text had anything but white space.
+     */
+    static boolean forEachLine(Path file, String what, LineCheck check) throws ArtifactRejectedException {
+        CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        boolean content = false;
+        try (Reader in = new InputStreamReader(Files.newInputStream(file), utf8)) {
+            char[] buffer = new char[8192];
+            StringBuilder line = new StringBuilder();
+            for (int n; (n = in.read(buffer)) >= 0; ) {
+                for (int i = 0; i < n; i++) {
+                    char c = buffer[i];
+                    if (c == 0) {
+                        throw new ArtifactRejectedException(what + " contains NUL bytes");
+                    }
+                    if (!content && !Character.isWhitespace(c)) {
+                        content = true;
+                        if (c == '<') {
+                            throw new ArtifactRejectedException(what + " is an HTML/XML page, not a GOPROXY answer");
+                        }
+                    }
+                    if (c == '\n') {
+                        check.line(line.toString());
+                        line.setLength(0);
+                    } else if (line.length() == MAX_LINE_CHARS) {
+                        throw new ArtifactRejectedException(what + " has a line longer than " + MAX_LINE_CHARS + " characters");
+                    } else {
+                        line.append(c);
+                    }
+                }
+            }
+            if (!line.isEmpty()) {
+                check.line(line.toString());
+            }
+        } catch (CharacterCodingException e) {
+            throw new ArtifactRejectedException(what + " is not UTF-8 text");
         } catch (IOException e) {
             throw new ArtifactRejectedException("cannot read staged " + what + ": " + e.getMessage(), e);
         }
-        String text;
+        return content;
+    }
+
+    /** A small answer (at most {@link #MAX_JSON_BYTES}) as UTF-8 text; binary content, NUL bytes and HTML pages are rejected. */
+    static String readText(Path file, String what) throws ArtifactRejectedException {
+        StringBuilder text = new StringBuilder();
         try {
-            text = StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes)).toString();
-        } catch (CharacterCodingException e) {
-            throw new ArtifactRejectedException(what + " is not UTF-8 text");
+            if (Files.size(file) > MAX_JSON_BYTES) {
+                throw new ArtifactRejectedException(what + " is larger than " + MAX_JSON_BYTES + " bytes");
+            }
+        } catch (IOException e) {
+            throw new ArtifactRejectedException("cannot read staged " + what + ": " + e.getMessage(), e);
         }
-        if (text.indexOf('\0') >= 0) {
-            throw new ArtifactRejectedException(what + " contains NUL bytes");
-        }
-        if (text.stripLeading().startsWith("<")) {
-            throw new ArtifactRejectedException(what + " is an HTML/XML page, not a GOPROXY answer");
-        }
-        return text;
+        forEachLine(file, what, line -> text.append(line).append('\n'));
+        return text.toString();
+    }
+
+    /**
+     * A version list as the go command reads it: every line that is not blank starts with a
+     * semantic version (the go command would skip other lines; here they mean a broken answer,
+     * such as HTTP chunk framing stored as text).
+     */
+    static void checkVersionList(Path file) throws ArtifactRejectedException {
+        int[] number = {0};
+        forEachLine(file, "version list", line -> {
+            number[0]++;
+            String stripped = line.strip();
+            if (stripped.isEmpty()) {
+                return;
+            }
+            String first = stripped.split("[ \t]+", 2)[0];
+            if (!ModuleVersion.isSemver(first)) {
+                throw new ArtifactRejectedException("version list line " + number[0] + " is not a version: " + shown(first));
+            }
+        });
     }
 
     /**
@@ -70,6 +143,13 @@ final class TextAnswers {
             throw new ArtifactRejectedException(what + " has a Time that is not an RFC 3339 time: " + time);
         }
         return s;
+    }
+
+    /** A piece of untrusted text for a message: quoted, short, control characters escaped. */
+    private static String shown(String text) {
+        StringBuilder out = new StringBuilder("\"");
+        text.codePoints().limit(40).forEach(c -> out.append(c < 0x20 || c == 0x7f ? String.format("\\x%02x", c) : Character.toString(c)));
+        return out.append(text.length() > 40 ? "...\"" : "\"").toString();
     }
 
     private static boolean isRfc3339(String time) {

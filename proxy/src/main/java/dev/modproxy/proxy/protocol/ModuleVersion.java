@@ -29,6 +29,51 @@ public final class ModuleVersion {
         return canonicalProblem(version) == null;
     }
 
+    /**
+     * Whether the go command reads this as a semantic version at all (its semver.IsValid):
+     * {@code vMAJOR[.MINOR[.PATCH[-prerelease][+build]]]}, as in version lists and go.mod requirements.
+     */
+    public static boolean isSemver(String v) {
+        if (v == null || v.length() < 2 || v.charAt(0) != 'v' || v.length() > 256) {
+            return false;
+        }
+        String rest = v.substring(1);
+        String build = null;
+        int plus = rest.indexOf('+');
+        if (plus >= 0) {
+            build = rest.substring(plus + 1);
+            rest = rest.substring(0, plus);
+        }
+        String prerelease = null;
+        int dash = rest.indexOf('-');
+        if (dash >= 0) {
+            prerelease = rest.substring(dash + 1);
+            rest = rest.substring(0, dash);
+        }
+        String[] numbers = rest.split("\\.", -1);
+        if (numbers.length > 3 || numbers.length < 3 && (prerelease != null || build != null)) {
+            return false; // v1 and v1.2 are shorthands only without suffixes
+        }
+        for (String n : numbers) {
+            if (!isNumber(n)) {
+                return false;
+            }
+        }
+        return (prerelease == null || identifiers(prerelease, true)) && (build == null || identifiers(build, false));
+    }
+
+    private static boolean identifiers(String dotted, boolean noLeadingZeros) {
+        for (String id : dotted.split("\\.", -1)) {
+            if (id.isEmpty() || !id.chars().allMatch(c -> c == '-' || c < 0x80 && Character.isLetterOrDigit(c))) {
+                return false;
+            }
+            if (noLeadingZeros && id.chars().allMatch(Character::isDigit) && !isNumber(id)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Checks that this version may belong to the module: major suffix and +incompatible rules. */
     public ModuleVersion checkBelongsTo(ModulePath module) {
         String pathMajor = module.pathMajor();

@@ -17,7 +17,9 @@ import org.jboss.logging.Logger;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.http.HttpClient;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.Optional;
 
 /**
@@ -53,11 +55,35 @@ public class ChecksumDatabase {
         Upstream database = new Upstream(setting.url().orElseThrow(), client, config.readTimeout(),
                 new CircuitBreaker(config.breakerFailures(), config.breakerCoolDown()));
         VerifierKey key = setting.key().orElseThrow();
-        cache = new SumDbCache(key, new UpstreamSumDbFetcher(key, chain, database), storage,
-                config.mutableTtl(), Clock.systemUTC());
         StorageKey verifiedTree = new StorageKey("sumdb/" + key.name() + "/verified-tree");
-        verifier = new SumDbVerifier(key, cache, (tree, note) -> save(storage, verifiedTree, note));
+        cache = new SumDbCache(key, new UpstreamSumDbFetcher(key, chain, database), storage, config.mutableTtl(),
+                Clock.systemUTC(), provenSince(storage, new StorageKey("sumdb/" + key.name() + "/proven-since")),
+                (tree, note) -> save(storage, verifiedTree, note));
+        verifier = cache.verifier();
         restore(storage, verifiedTree);
+    }
+
+    /**
+     * When this cache began to keep only proven pieces of the database: a marker written once.
+     * Pieces stored before it (by a version that kept answers unproven) are proven again before use.
+     */
+    private static Instant provenSince(Storage storage, StorageKey marker) {
+        try {
+            Optional<StoredObject> stored = storage.lookup(marker);
+            if (stored.isPresent()) {
+                stored.get().release();
+                return stored.get().lastModified();
+            }
+            try (StorageWriter writer = storage.openWriter(marker)) {
+                writer.output().write("pieces of the checksum database stored since this file are proven\n".getBytes(StandardCharsets.UTF_8));
+                StoredObject written = writer.commit();
+                return written.lastModified();
+            }
+        } catch (IOException e) {
+            LOG.warnf("cannot read or write %s (%s): every stored piece of the checksum database is proven again before use",
+                    marker, e.getMessage());
+            return Instant.MAX;
+        }
     }
 
     /** Keeps the newest verified tree head so that a restarted proxy still detects a forked log. */

@@ -12,7 +12,7 @@ import java.time.Duration;
 public final class HttpSumDbFetcher implements SumDbFetcher {
 
     /** No database answer comes near this; a larger one is hostile. */
-    static final int MAX_ANSWER_BYTES = 4 << 20;
+    static final int MAX_ANSWER_BYTES = 1 << 20;
 
     private final URI base;
     private final HttpClient client;

@@ -8,8 +8,10 @@ import org.jboss.logging.Logger;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -18,26 +20,42 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * The checksum database's answers kept in the proxy's storage under sumdb/&lt;name&gt;/: lookups
  * and full tiles forever, latest and partial tiles for a short TTL and served stale when the
- * database cannot be reached. Answers are checked before they are stored, so a hostile
- * upstream cannot plant an answer that no client could ever verify.
+ * database cannot be reached. Nothing is kept before it is proven ({@link SumDbVerifier#proven}):
+ * a lying upstream cannot plant a piece that would make modules fail verification later.
  */
-public final class SumDbCache implements SumDbFetcher {
+public final class SumDbCache implements SumDbFetcher, SumDbStore {
 
     private static final Logger LOG = Logger.getLogger(SumDbCache.class);
 
     private final VerifierKey key;
-    private final SumDbFetcher origin;
+    private final SumDbVerifier verifier;
     private final Storage storage;
     private final Duration mutableTtl;
     private final Clock clock;
+    private final Instant provenSince;
     private final ConcurrentHashMap<String, CompletableFuture<byte[]>> inflight = new ConcurrentHashMap<>();
 
-    public SumDbCache(VerifierKey key, SumDbFetcher origin, Storage storage, Duration mutableTtl, Clock clock) {
+    /**
+     * @param origin where pieces come from (upstream proxies, then the database)
+     * @param provenSince pieces stored before this were kept unproven (by an older version): they are proven again before use
+     */
+    public SumDbCache(VerifierKey key, SumDbFetcher origin, Storage storage, Duration mutableTtl, Clock clock,
+                      Instant provenSince, SumDbVerifier.LatestTreeListener latestTreeListener) {
         this.key = key;
-        this.origin = origin;
         this.storage = storage;
         this.mutableTtl = mutableTtl;
         this.clock = clock;
+        this.provenSince = provenSince;
+        this.verifier = new SumDbVerifier(key, origin, this, latestTreeListener);
+    }
+
+    public SumDbCache(VerifierKey key, SumDbFetcher origin, Storage storage, Duration mutableTtl, Clock clock) {
+        this(key, origin, storage, mutableTtl, clock, Instant.EPOCH, (tree, note) -> { });
+    }
+
+    /** The verifier that proves what this cache keeps; it asks this cache first for what was proven before. */
+    public SumDbVerifier verifier() {
+        return verifier;
     }
 
     @Override
@@ -46,27 +64,28 @@ public final class SumDbCache implements SumDbFetcher {
     }
 
     public byte[] answer(SumDbPath path) throws SumDbException {
-        StorageKey storageKey = new StorageKey("sumdb/" + key.name() + "/" + path.path());
+        StorageKey storageKey = storageKey(path.path());
         Optional<StoredObject> stored = lookup(storageKey);
-        if (stored.isPresent() && (path.immutable() || isFresh(stored.get()))) {
+        if (stored.isPresent() && (path.immutable() ? isProven(stored.get()) : isFresh(stored.get()))) {
             return read(stored.get());
         }
-        // One origin fetch per path however many requests wait for it.
+        stored.ifPresent(StoredObject::release);
+        // One proof per path however many requests wait for it.
         CompletableFuture<byte[]> mine = new CompletableFuture<>();
         CompletableFuture<byte[]> running = inflight.putIfAbsent(path.path(), mine);
         if (running != null) {
             return join(running);
         }
         try {
-            byte[] fresh = origin.fetch(path.path());
-            path.checkAnswer(fresh, key);
-            store(storageKey, fresh);
+            byte[] fresh = verifier.proven(path);
             mine.complete(fresh);
             return fresh;
         } catch (SumDbException e) {
-            if (stored.isPresent() && !(e instanceof SumDbNotFoundException)) {
+            // the proof may have dropped the stored piece as false: only a piece still kept is served stale
+            Optional<StoredObject> still = e instanceof SumDbNotFoundException ? Optional.empty() : lookup(storageKey);
+            if (still.isPresent()) {
                 LOG.warnf("serving stale %s: %s", storageKey, e.getMessage());
-                byte[] stale = read(stored.get());
+                byte[] stale = read(still.get());
                 mine.complete(stale);
                 return stale;
             }
@@ -77,8 +96,55 @@ public final class SumDbCache implements SumDbFetcher {
         }
     }
 
+    private StorageKey storageKey(String path) {
+        return new StorageKey("sumdb/" + key.name() + "/" + path);
+    }
+
     private boolean isFresh(StoredObject object) {
         return object.lastModified().plus(mutableTtl).isAfter(clock.instant());
+    }
+
+    private boolean isProven(StoredObject object) {
+        return !object.lastModified().isBefore(provenSince);
+    }
+
+    @Override
+    public Optional<byte[]> read(String path) throws SumDbException {
+        Optional<StoredObject> stored = lookup(storageKey(path));
+        return stored.isEmpty() ? Optional.empty() : Optional.of(read(stored.get()));
+    }
+
+    /** Writes a proven piece unless the same bytes are already kept (and were kept as proven). */
+    @Override
+    public void keep(String path, byte[] proven) {
+        StorageKey storageKey = storageKey(path);
+        try {
+            Optional<StoredObject> stored = storage.lookup(storageKey);
+            boolean same = stored.isPresent() && !path.equals("latest") && isProven(stored.get())
+                    && stored.get().size() == proven.length && MessageDigest.isEqual(read(stored.get()), proven);
+            stored.ifPresent(StoredObject::release);
+            if (same) {
+                return;
+            }
+        } catch (IOException | SumDbException e) {
+            LOG.debugf(e, "cannot compare %s with the kept copy; writing it", storageKey);
+        }
+        try (StorageWriter writer = storage.openWriter(storageKey)) {
+            writer.output().write(proven);
+            writer.commit();
+        } catch (IOException e) {
+            // Still a proven answer: serve it, and try to store it again next time.
+            LOG.warnf("cannot store %s: %s", storageKey, e.getMessage());
+        }
+    }
+
+    @Override
+    public void discard(String path) {
+        try {
+            storage.delete(storageKey(path));
+        } catch (IOException e) {
+            LOG.warnf("cannot drop %s: %s", storageKey(path), e.getMessage());
+        }
     }
 
     private Optional<StoredObject> lookup(StorageKey storageKey) throws SumDbException {
@@ -91,19 +157,11 @@ public final class SumDbCache implements SumDbFetcher {
 
     private static byte[] read(StoredObject object) throws SumDbException {
         try (InputStream in = object.open()) {
-            return in.readAllBytes();
+            return in.readNBytes(HttpSumDbFetcher.MAX_ANSWER_BYTES);
         } catch (IOException e) {
             throw new SumDbException("cannot read " + object.key() + " from the cache: " + e.getMessage(), e);
-        }
-    }
-
-    private void store(StorageKey storageKey, byte[] data) {
-        try (StorageWriter writer = storage.openWriter(storageKey)) {
-            writer.output().write(data);
-            writer.commit();
-        } catch (IOException e) {
-            // Still a good answer: serve it, and try to store it again next time.
-            LOG.warnf("cannot store %s: %s", storageKey, e.getMessage());
+        } finally {
+            object.release();
         }
     }
 

@@ -1,9 +1,14 @@
 package dev.modproxy.proxy.sumdb;
 
 import dev.modproxy.proxy.checksum.DirHash;
+import dev.modproxy.proxy.protocol.CaseEncoding;
+import org.jboss.logging.Logger;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,19 +20,43 @@ import java.util.regex.Pattern;
  * Checks module files against a checksum database the way the go command does: the record
  * comes from a lookup, its tree head must carry the database's signature, the record must be
  * proven in that tree with tiles, and every tree seen must extend the latest one verified.
+ *
+ * <p>It also proves every piece of the database the proxy serves before the piece is kept: a
+ * lookup after its record's inclusion proof, a hash tile after it hashes to its parent tile or
+ * the signed tree head, a data tile after its records hash to the proven record hashes, a tree
+ * head after its signature and its consistency with the latest verified tree. A source whose
+ * piece fails its proof is passed over for the next source; a kept piece that fails is dropped.
  */
 public final class SumDbVerifier {
+
+    private static final Logger LOG = Logger.getLogger(SumDbVerifier.class);
 
     public static final int TILE_HEIGHT = 8;
     private static final Pattern MODULE_PATH = Pattern.compile("[A-Za-z0-9._~+/-]+");
     private static final Pattern VERSION = Pattern.compile("v[A-Za-z0-9._+-]+");
+    /** A request for a tile beyond the verified tree asks the database for a newer tree at most this often. */
+    private static final long LATEST_REFRESH_NANOS = Duration.ofSeconds(5).toNanos();
 
     private final VerifierKey key;
     private final SumDbFetcher fetcher;
+    private final SumDbStore store;
     private final Map<String, LookupAnswer> provenRecords = lru(10_000);
     private final Map<Tile, byte[]> provenFullTiles = lru(1_024);
     private final LatestTreeListener latestTreeListener;
+    private final TileSources tileSources = new TileSources() {
+        @Override
+        public <T> T firstProven(String what, Attempt<T> attempt) throws SumDbException {
+            return SumDbVerifier.this.firstProven(what, true, source -> attempt.from(tile -> source.fetch(tile.path())));
+        }
+
+        @Override
+        public void keep(Tile tile, byte[] proven) {
+            store.keep(tile.path(), proven);
+        }
+    };
     private TreeHead latest;
+    private long latestRefreshedAt;
+    private boolean latestRefreshed;
 
     /** Told each time a newer tree head is verified, so it can be kept across restarts. */
     @FunctionalInterface
@@ -35,10 +64,19 @@ public final class SumDbVerifier {
         void latestTreeVerified(TreeHead tree, byte[] signedNote);
     }
 
-    public SumDbVerifier(VerifierKey key, SumDbFetcher fetcher, LatestTreeListener latestTreeListener) {
+    /**
+     * @param fetcher where unproven pieces come from, one source at a time ({@link SumDbFetcher#sources()})
+     * @param store   asked first for pieces proven earlier, and given every piece once it is proven
+     */
+    public SumDbVerifier(VerifierKey key, SumDbFetcher fetcher, SumDbStore store, LatestTreeListener latestTreeListener) {
         this.key = key;
         this.fetcher = fetcher;
+        this.store = store;
         this.latestTreeListener = latestTreeListener;
+    }
+
+    public SumDbVerifier(VerifierKey key, SumDbFetcher fetcher, LatestTreeListener latestTreeListener) {
+        this(key, fetcher, SumDbStore.NONE, latestTreeListener);
     }
 
     public SumDbVerifier(VerifierKey key, SumDbFetcher fetcher) {
@@ -60,14 +98,11 @@ public final class SumDbVerifier {
 
     /** The h1: hash the checksum database records for the artifact, after proving the record. */
     public String provenHash(String module, String version, SumDbArtifact artifact) throws SumDbException {
-        if (!MODULE_PATH.matcher(module).matches() || module.contains("..") || !VERSION.matcher(version).matches()) {
-            throw new SumDbException("invalid module version " + module + "@" + version);
-        }
+        checkModuleVersion(module, version);
         String modVer = module + "@" + version;
         LookupAnswer record = provenRecords.get(modVer);
         if (record == null) {
-            record = provenRecord(module, version);
-            provenRecords.put(modVer, record);
+            record = provenLookup(module, version).record();
         }
         String hash = record.hashFor(module, version, artifact);
         if (hash == null) {
@@ -76,21 +111,70 @@ public final class SumDbVerifier {
         return hash;
     }
 
-    private LookupAnswer provenRecord(String module, String version) throws SumDbException {
-        String modVer = module + "@" + version;
-        byte[] answer;
+    /**
+     * The answer to a request for path, proven first (and kept in the store): what the proxy
+     * serves to go commands. Throws {@link SumDbNotFoundException} when the database has no such
+     * piece, or the piece lies beyond every tree the database has signed.
+     */
+    public byte[] proven(SumDbPath path) throws SumDbException {
+        if (path.tile() != null) {
+            return provenTile(path.tile());
+        }
+        if (path.path().equals("latest")) {
+            return provenLatest();
+        }
+        String modVer = path.path().substring("lookup/".length());
+        int at = modVer.lastIndexOf('@');
+        String module;
+        String version;
         try {
-            answer = fetcher.fetch("lookup/" + escape(module) + "@" + escape(version));
+            module = CaseEncoding.decode(modVer.substring(0, at));
+            version = CaseEncoding.decode(modVer.substring(at + 1));
+        } catch (IllegalArgumentException e) {
+            throw new SumDbException("invalid module@version in " + path.path() + ": " + e.getMessage());
+        }
+        checkModuleVersion(module, version);
+        return provenLookup(module, version).answer();
+    }
+
+    private static void checkModuleVersion(String module, String version) throws SumDbException {
+        if (!MODULE_PATH.matcher(module).matches() || module.contains("..") || !VERSION.matcher(version).matches()) {
+            throw new SumDbException("invalid module version " + module + "@" + version);
+        }
+    }
+
+    private record ProvenLookup(byte[] answer, LookupAnswer record) {
+    }
+
+    private ProvenLookup provenLookup(String module, String version) throws SumDbException {
+        String modVer = module + "@" + version;
+        String path = "lookup/" + escape(module) + "@" + escape(version);
+        ProvenLookup proven;
+        try {
+            proven = firstProven(path, true, source -> {
+                byte[] answer = source.fetch(path);
+                return new ProvenLookup(answer, proveRecord(module, version, answer));
+            });
         } catch (SumDbNotFoundException e) {
             throw new SumDbNotFoundException(modVer + ": not found in checksum database " + key.name() + ": " + e.getMessage());
+        } catch (SumDbUnreachableException e) {
+            throw new SumDbUnreachableException(modVer + ": " + e.getMessage(), e);
         }
+        store.keep(path, proven.answer());
+        provenRecords.put(modVer, proven.record());
+        return proven;
+    }
+
+    /** The record of a lookup answer, once it is proven to be in the signed tree the answer names. */
+    private LookupAnswer proveRecord(String module, String version, byte[] answer) throws SumDbException {
+        String modVer = module + "@" + version;
         try {
             LookupAnswer record = LookupAnswer.parse(answer);
             TreeHead tree = verifiedTree(record.signedTree());
             if (record.recordId() >= tree.size()) {
                 throw new SumDbException("record " + record.recordId() + " is beyond the signed " + tree);
             }
-            NodeReader nodes = new TreeTiles(tree, TILE_HEIGHT, this::readTile, provenFullTiles);
+            NodeReader nodes = treeTiles(tree);
             List<LogHash> proof = TransparentLog.recordProof(record.recordId(), tree.size(), nodes);
             TransparentLog.checkRecord(proof, tree, record.recordId(), LogHash.ofRecord(record.record()));
             if (record.hashFor(module, version, SumDbArtifact.GO_MOD) == null
@@ -98,9 +182,79 @@ public final class SumDbVerifier {
                 throw new SumDbException("record " + record.recordId() + " is not about " + modVer);
             }
             return record;
+        } catch (SumDbUnreachableException e) {
+            throw e;
         } catch (SumDbException e) {
+            // a tile missing while proving is a failed proof of this answer, not "no such module"
             throw new SumDbException(modVer + ": checksum database " + key.name() + ": " + e.getMessage(), e);
         }
+    }
+
+    /** A signed tree head from the first source whose head is signed and consistent with the latest verified one. */
+    private byte[] provenLatest() throws SumDbException {
+        synchronized (this) {
+            latestRefreshed = true;
+            latestRefreshedAt = System.nanoTime();
+        }
+        byte[] note = firstProven("latest", false, source -> {
+            byte[] candidate = source.fetch("latest");
+            verifiedTree(candidate);
+            return candidate;
+        });
+        store.keep("latest", note);
+        return note;
+    }
+
+    /**
+     * A hash tile is the prefix of the same tile of a verified tree that covers it (tiles of one
+     * log never change, they only grow), proven there; a data tile must hash to the proven
+     * record hashes of its level-0 tile.
+     */
+    private byte[] provenTile(Tile tile) throws SumDbException {
+        if (tile.height() != TILE_HEIGHT) {
+            throw new SumDbException("tile height must be " + TILE_HEIGHT + ": " + tile.path());
+        }
+        int level = tile.isData() ? 0 : tile.level();
+        long nodes = (tile.number() << TILE_HEIGHT) + tile.width();
+        if ((long) level * TILE_HEIGHT >= 62 || tile.number() > (Long.MAX_VALUE >> TILE_HEIGHT) - 1
+                || nodes > Long.MAX_VALUE >> (level * TILE_HEIGHT)) {
+            throw new SumDbNotFoundException(tile.path() + " is beyond any tree the database could sign");
+        }
+        TreeHead tree = treeOfAtLeast(nodes << (level * TILE_HEIGHT), tile.path());
+        byte[] hashes = Arrays.copyOf(treeTiles(tree).tile(level, tile.number()), tile.width() * LogHash.SIZE);
+        byte[] answer = tile.isData() ? provenData(tile, hashes) : hashes;
+        store.keep(tile.path(), answer);
+        return answer;
+    }
+
+    private byte[] provenData(Tile tile, byte[] recordHashes) throws SumDbException {
+        return firstProven(tile.path(), true, source -> {
+            byte[] data = source.fetch(tile.path());
+            DataTile.check(data, tile, recordHashes);
+            return data;
+        });
+    }
+
+    /** The latest verified tree when it has at least size records, else a newer one asked of the database. */
+    private TreeHead treeOfAtLeast(long size, String what) throws SumDbException {
+        TreeHead current;
+        boolean mayRefresh;
+        synchronized (this) {
+            current = latest;
+            mayRefresh = current == null || !latestRefreshed || System.nanoTime() - latestRefreshedAt >= LATEST_REFRESH_NANOS;
+        }
+        if (current != null && current.size() >= size) {
+            return current;
+        }
+        if (!mayRefresh) {
+            throw new SumDbNotFoundException(what + " is beyond the signed " + current);
+        }
+        provenLatest();
+        current = latestTree().orElseThrow();
+        if (current.size() < size) {
+            throw new SumDbNotFoundException(what + " is beyond the signed " + current);
+        }
+        return current;
     }
 
     /** Verifies a signed tree head and that it and the latest verified tree are one history. */
@@ -121,8 +275,7 @@ public final class SumDbVerifier {
                 throw new SumDbException("checksum database is inconsistent: " + older + " and " + newer);
             }
             if (older.size() > 0) {
-                NodeReader nodes = new TreeTiles(newer, TILE_HEIGHT, this::readTile, provenFullTiles);
-                TransparentLog.checkTree(TransparentLog.treeProof(older.size(), newer.size(), nodes), newer, older);
+                TransparentLog.checkTree(TransparentLog.treeProof(older.size(), newer.size(), treeTiles(newer)), newer, older);
             }
             if (newer == tree) {
                 latest = tree;
@@ -136,8 +289,58 @@ public final class SumDbVerifier {
         return Optional.ofNullable(latest);
     }
 
-    private byte[] readTile(Tile tile) throws SumDbException {
-        return fetcher.fetch(tile.path());
+    private TreeTiles treeTiles(TreeHead tree) {
+        return new TreeTiles(tree, TILE_HEIGHT, tileSources, provenFullTiles);
+    }
+
+    /**
+     * The first result of attempt that proves out: from the store first (when asked to and there
+     * is one; a kept piece that fails is dropped), then from each source of the fetcher.
+     */
+    private <T> T firstProven(String what, boolean storeFirst, SumDbSources.Attempt<T> attempt) throws SumDbException {
+        List<SumDbFetcher> sources = new ArrayList<>();
+        KeptPieces kept = storeFirst && store != SumDbStore.NONE ? new KeptPieces() : null;
+        if (kept != null) {
+            sources.add(kept);
+        }
+        sources.addAll(fetcher.sources());
+        return SumDbSources.firstProven(key.name(), what, sources, source -> {
+            if (source != kept) {
+                return attempt.from(source);
+            }
+            try {
+                return attempt.from(kept);
+            } catch (SumDbNotFoundException | SumDbUnreachableException e) {
+                throw e;
+            } catch (SumDbException e) {
+                kept.discardAll();
+                LOG.warnf("dropped the kept %s of checksum database %s: it fails its proof: %s", what, key.name(), e.getMessage());
+                throw new SumDbNotFoundException("kept " + what + " failed its proof and was dropped");
+            }
+        });
+    }
+
+    /** The store as a source, remembering what was read from it so a failed proof can drop it. */
+    private final class KeptPieces implements SumDbFetcher {
+        private final List<String> read = new ArrayList<>();
+
+        @Override
+        public byte[] fetch(String path) throws SumDbException {
+            byte[] piece;
+            try {
+                piece = store.read(path).orElseThrow(() -> new SumDbNotFoundException(path + " is not kept"));
+            } catch (SumDbNotFoundException e) {
+                throw e;
+            } catch (SumDbException e) {
+                throw new SumDbNotFoundException(path + " cannot be read where it is kept: " + e.getMessage());
+            }
+            read.add(path);
+            return piece;
+        }
+
+        void discardAll() {
+            read.forEach(store::discard);
+        }
     }
 
     /** Module path and version as the proxy protocol spells them: "!x" for upper-case "X". */

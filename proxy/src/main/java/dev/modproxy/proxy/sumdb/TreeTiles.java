@@ -9,13 +9,14 @@ import java.util.Map;
 /**
  * The nodes of one signed tree, read from hash tiles. Every tile is proven before use: the
  * partial tiles on the tree's right edge by recomputing the signed root hash from them, a
- * full tile by its hash appearing in its (proven) parent tile.
+ * full tile by its hash appearing in its (proven) parent tile. A source whose tile fails its
+ * proof is passed over for the next source; only proven tiles are kept.
  */
 public final class TreeTiles implements NodeReader {
 
     private final TreeHead tree;
     private final int height;
-    private final TileSource source;
+    private final TileSources sources;
     private final Map<Tile, byte[]> proven = new HashMap<>();
     private final Map<Tile, byte[]> provenFullTiles;
 
@@ -23,15 +24,23 @@ public final class TreeTiles implements NodeReader {
      * @param provenFullTiles full tiles proven for earlier trees (their contents never change);
      *                        tiles proven here are added to it
      */
-    public TreeTiles(TreeHead tree, int height, TileSource source, Map<Tile, byte[]> provenFullTiles) {
+    public TreeTiles(TreeHead tree, int height, TileSources sources, Map<Tile, byte[]> provenFullTiles) {
         this.tree = tree;
         this.height = height;
-        this.source = source;
+        this.sources = sources;
         this.provenFullTiles = provenFullTiles;
     }
 
     public TreeTiles(TreeHead tree, int height, TileSource source) {
-        this(tree, height, source, new HashMap<>());
+        this(tree, height, TileSources.of(source), new HashMap<>());
+    }
+
+    /** The proven hashes of this tree's tile at level and number, as wide as the tree makes it. */
+    public byte[] tile(int level, long number) throws SumDbException {
+        if (level < 0 || level * height > 62 || number < 0 || (number << height) >= tree.size() >> (level * height)) {
+            throw new SumDbException("tile " + level + "/" + number + " is not in the signed " + tree);
+        }
+        return proven(tileAt(level, number));
     }
 
     @Override
@@ -67,12 +76,16 @@ public final class TreeTiles implements NodeReader {
         if (data != null) {
             return data;
         }
-        data = fetch(tile);
         Tile parent = tileAt(tile.level() + 1, tile.number() >> height);
         LogHash expected = hashAt(proven(parent), (int) (tile.number() & ((1L << height) - 1)));
-        if (!subtree(data, 0, 1 << height).equals(expected)) {
-            throw new SumDbException(tile.path() + " does not match its parent tile for the signed " + tree);
-        }
+        data = sources.firstProven(tile.path(), source -> {
+            byte[] candidate = fetch(source, tile);
+            if (!subtree(candidate, 0, 1 << height).equals(expected)) {
+                throw new SumDbException(tile.path() + " does not match its parent tile for the signed " + tree);
+            }
+            return candidate;
+        });
+        sources.keep(tile, data);
         proven.put(tile, data);
         provenFullTiles.put(tile, data);
         return data;
@@ -80,8 +93,7 @@ public final class TreeTiles implements NodeReader {
 
     /** Fetches the partial tile of every level and checks that they hash to the signed root. */
     private void proveRightEdge() throws SumDbException {
-        Map<Tile, byte[]> edge = new HashMap<>();
-        List<LogHash> subtrees = new ArrayList<>();
+        List<Tile> edgeTiles = new ArrayList<>();
         int top = 0;
         while ((tree.size() >> ((top + 1) * height)) > 0) {
             top++;
@@ -89,31 +101,41 @@ public final class TreeTiles implements NodeReader {
         for (int level = top; level >= 0; level--) {
             long rowLength = tree.size() >> (level * height);
             int width = (int) (rowLength & ((1L << height) - 1));
-            if (width == 0) {
-                continue;
+            if (width != 0) {
+                edgeTiles.add(new Tile(height, level, rowLength >> height, width));
             }
-            Tile tile = new Tile(height, level, rowLength >> height, width);
-            byte[] data = fetch(tile);
-            edge.put(tile, data);
-            int start = 0;
-            for (int bit = height - 1; bit >= 0; bit--) {
-                if ((width & (1 << bit)) != 0) {
-                    subtrees.add(subtree(data, start, 1 << bit));
-                    start += 1 << bit;
+        }
+        // the edge proves only as a whole, so its tiles come from one source at a time
+        Map<Tile, byte[]> edge = sources.firstProven("the right edge of the signed " + tree, source -> {
+            Map<Tile, byte[]> candidate = new HashMap<>();
+            List<LogHash> subtrees = new ArrayList<>();
+            for (Tile tile : edgeTiles) {
+                byte[] data = fetch(source, tile);
+                candidate.put(tile, data);
+                int start = 0;
+                for (int bit = height - 1; bit >= 0; bit--) {
+                    if ((tile.width() & (1 << bit)) != 0) {
+                        subtrees.add(subtree(data, start, 1 << bit));
+                        start += 1 << bit;
+                    }
                 }
             }
-        }
-        LogHash root = subtrees.get(subtrees.size() - 1);
-        for (int i = subtrees.size() - 2; i >= 0; i--) {
-            root = LogHash.ofNode(subtrees.get(i), root);
-        }
-        if (!root.equals(tree.hash())) {
-            throw new SumDbException("tiles do not hash to the signed " + tree);
+            LogHash root = subtrees.get(subtrees.size() - 1);
+            for (int i = subtrees.size() - 2; i >= 0; i--) {
+                root = LogHash.ofNode(subtrees.get(i), root);
+            }
+            if (!root.equals(tree.hash())) {
+                throw new SumDbException("tiles do not hash to the signed " + tree);
+            }
+            return candidate;
+        });
+        for (Tile tile : edgeTiles) {
+            sources.keep(tile, edge.get(tile));
         }
         proven.putAll(edge);
     }
 
-    private byte[] fetch(Tile tile) throws SumDbException {
+    private static byte[] fetch(TileSource source, Tile tile) throws SumDbException {
         byte[] data;
         try {
             data = source.read(tile);
@@ -123,7 +145,7 @@ public final class TreeTiles implements NodeReader {
             }
             // The log grew: the partial tile is now a prefix of a full one.
             byte[] full = source.read(tile.full());
-            if (full.length != LogHash.SIZE << height) {
+            if (full.length != LogHash.SIZE << tile.height()) {
                 throw wrongLength(tile.full(), full.length);
             }
             data = Arrays.copyOf(full, tile.width() * LogHash.SIZE);

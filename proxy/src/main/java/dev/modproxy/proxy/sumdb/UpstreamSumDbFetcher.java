@@ -1,5 +1,6 @@
 package dev.modproxy.proxy.sumdb;
 
+import dev.modproxy.proxy.upstream.UnusableAnswerException;
 import dev.modproxy.proxy.upstream.Upstream;
 import dev.modproxy.proxy.upstream.UpstreamChain;
 import dev.modproxy.proxy.upstream.UpstreamResponse;
@@ -32,30 +33,19 @@ public final class UpstreamSumDbFetcher implements SumDbFetcher {
 
     @Override
     public byte[] fetch(String path) throws SumDbException {
-        SumDbPath checked = SumDbPath.parse(path);
-        List<String> failures = new ArrayList<>();
-        // Any source that answered 200 with something unusable makes the outcome a refusal, not an outage.
-        boolean answeredBadly = false;
+        SumDbPath.parse(path);
+        return SumDbSources.firstProven(name, path, sources(), source -> source.fetch(path));
+    }
+
+    /** Each upstream proxy's /sumdb/&lt;name&gt;/, then the database's own URL; each refuses an answer of the wrong shape. */
+    @Override
+    public List<SumDbFetcher> sources() {
+        List<SumDbFetcher> sources = new ArrayList<>();
         for (Upstream proxy : proxies) {
-            try {
-                return usable(get(proxy, "sumdb/" + name + "/" + path), checked, proxy);
-            } catch (SumDbException e) {
-                answeredBadly |= !(e instanceof SumDbUnreachableException || e instanceof SumDbNotFoundException);
-                failures.add(e.getMessage());
-            }
+            sources.add(path -> usable(get(proxy, "sumdb/" + name + "/" + path), SumDbPath.parse(path), proxy));
         }
-        try {
-            return usable(get(database, path), checked, database);
-        } catch (SumDbNotFoundException e) {
-            throw e;
-        } catch (SumDbException e) {
-            failures.add(e.getMessage());
-            String message = "checksum database " + name + " unreachable for " + path + ": " + String.join("; ", failures);
-            if (e instanceof SumDbUnreachableException && !answeredBadly) {
-                throw new SumDbUnreachableException(message, e);
-            }
-            throw new SumDbException(message, e);
-        }
+        sources.add(path -> usable(get(database, path), SumDbPath.parse(path), database));
+        return sources;
     }
 
     /** A proxy that answers 200 with something else (an HTML page, another key's note) is skipped. */
@@ -73,8 +63,8 @@ public final class UpstreamSumDbFetcher implements SumDbFetcher {
             throw new SumDbUnreachableException(upstream.host() + " skipped: circuit open");
         }
         try (UpstreamResponse response = upstream.get(path)) {
-            if (response.status() >= 500) {
-                upstream.breaker().recordFailure();
+            if (response.status() == 503) {
+                upstream.breaker().recordFailure("sumdb/" + path);
             } else {
                 upstream.breaker().recordSuccess();
             }
@@ -91,8 +81,10 @@ public final class UpstreamSumDbFetcher implements SumDbFetcher {
                 }
                 return data;
             }
+        } catch (UnusableAnswerException e) {
+            throw new SumDbException(upstream.host() + " for " + path + ": " + e.getMessage(), e);
         } catch (IOException e) {
-            upstream.breaker().recordFailure();
+            upstream.breaker().recordFailure("sumdb/" + path);
             throw new SumDbUnreachableException(upstream.host() + " failed for " + path + ": " + e.getMessage(), e);
         }
     }

@@ -1,11 +1,15 @@
 package dev.modproxy.proxy.upstream;
 
 import java.time.Duration;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.function.LongSupplier;
 
 /**
- * Skips an upstream after {@code threshold} consecutive failures; after {@code coolDown} one trial
- * request is let through (half-open) and its outcome closes or re-opens the breaker.
+ * Skips an upstream after {@code threshold} consecutive failures on as many distinct paths; after
+ * {@code coolDown} one trial request is let through (half-open) and its outcome closes or re-opens
+ * the breaker. Distinct paths: one client asking again and again for a path the upstream cannot
+ * serve says nothing about the upstream, and must not make it skipped for everyone.
  */
 public final class CircuitBreaker {
 
@@ -15,8 +19,9 @@ public final class CircuitBreaker {
     private final long coolDownNanos;
     private final LongSupplier nanoTime;
     private State state = State.CLOSED;
-    private int consecutiveFailures;
+    private final Set<String> failingPaths = new HashSet<>();
     private long openedAt;
+    private long anonymousFailures;
 
     public CircuitBreaker(int threshold, Duration coolDown) {
         this(threshold, coolDown, System::nanoTime);
@@ -49,12 +54,20 @@ public final class CircuitBreaker {
 
     public synchronized void recordSuccess() {
         state = State.CLOSED;
-        consecutiveFailures = 0;
+        failingPaths.clear();
     }
 
+    /** A failure that says the upstream is down (refused or timed-out connection, 503), for a path of unknown name. */
     public synchronized void recordFailure() {
-        consecutiveFailures++;
-        if (state == State.HALF_OPEN || consecutiveFailures >= threshold) {
+        recordFailure("\0" + anonymousFailures++);
+    }
+
+    /** A failure that says the upstream is down, while asking it for path. */
+    public synchronized void recordFailure(String path) {
+        if (failingPaths.size() < threshold) {
+            failingPaths.add(path);
+        }
+        if (state == State.HALF_OPEN || failingPaths.size() >= threshold) {
             state = State.OPEN;
             openedAt = nanoTime.getAsLong();
         }

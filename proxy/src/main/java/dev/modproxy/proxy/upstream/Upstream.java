@@ -70,6 +70,12 @@ public final class Upstream {
                 uri = next;
                 continue;
             }
+            if (response.headers().firstValue("Content-Length").isPresent()
+                    && response.headers().firstValue("Transfer-Encoding").isPresent()) {
+                // RFC 9112 6.3: a sign of request smuggling or response splitting; which framing holds the body is anyone's guess
+                body.close();
+                throw new UnusableAnswerException("answered with both Content-Length and Transfer-Encoding (RFC 9112 6.3)");
+            }
             String contentType = response.headers().firstValue("Content-Type").orElse("");
             long length = response.headers().firstValueAsLong("Content-Length").orElse(-1);
             InputStream in = body;

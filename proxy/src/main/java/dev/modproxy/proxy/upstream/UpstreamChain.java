@@ -185,9 +185,10 @@ public final class UpstreamChain {
                 return UpstreamResult.refused(response.status(), upstream.host() + " has no " + relativePath);
             }
             if (!response.ok()) {
-                boolean serverFault = response.status() >= 500 || response.status() == 429;
-                if (serverFault) {
-                    upstream.breaker().recordFailure();
+                // an upstream that answers is up: a 500 for one module (a VCS error behind Athens) is that module's
+                // problem; only 503 says the server is unavailable
+                if (response.status() == 503) {
+                    upstream.breaker().recordFailure(relativePath);
                 } else {
                     upstream.breaker().recordSuccess();
                 }
@@ -202,11 +203,11 @@ public final class UpstreamChain {
             outcome = "rejected";
             return UpstreamResult.refused(502, "unusable answer from " + upstream.host() + ": " + e.getMessage());
         } catch (UpstreamTimeoutException e) {
-            upstream.breaker().recordFailure();
+            upstream.breaker().recordFailure(relativePath);
             outcome = "timeout";
             return UpstreamResult.refused(504, e.getMessage());
         } catch (IOException e) {
-            upstream.breaker().recordFailure();
+            upstream.breaker().recordFailure(relativePath);
             return UpstreamResult.refused(502, upstream.host() + " failed: " + describe(e));
         } catch (RuntimeException e) {
             upstream.breaker().recordNeither(); // a local fault, e.g. storage: not the upstream's

@@ -59,9 +59,15 @@ final class ProxyProcess implements AutoCloseable {
 
     /** Starts the proxy with more of its documented settings (environment variables). */
     static ProxyProcess start(String upstream, Path storage, Path log, Map<String, String> settings) throws IOException {
+        return start(upstream, storage, log, List.of("-Xmx512m"), settings);
+    }
+
+    /** With these JVM options instead of the default heap, and these MODPROXY_ settings. */
+    static ProxyProcess start(String upstream, Path storage, Path log, List<String> jvmOptions, Map<String, String> settings)
+            throws IOException {
         // The free port can be taken by another build between probe and bind: then try another one.
         for (int attempt = 1; ; attempt++) {
-            ProxyProcess proxy = launch(upstream, storage, log, settings);
+            ProxyProcess proxy = launch(upstream, storage, log, jvmOptions, settings);
             try {
                 proxy.awaitReady();
                 return proxy;
@@ -76,12 +82,15 @@ final class ProxyProcess implements AutoCloseable {
         }
     }
 
-    private static ProxyProcess launch(String upstream, Path storage, Path log, Map<String, String> settings)
-            throws IOException {
+    private static ProxyProcess launch(String upstream, Path storage, Path log, List<String> jvmOptions,
+            Map<String, String> settings) throws IOException {
         int port = freePort();
         int managementPort = freePort();
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        ProcessBuilder builder = new ProcessBuilder(List.of(java.toString(), "-Xmx512m", "-jar", jar().toString()))
+        List<String> command = new java.util.ArrayList<>(List.of(java.toString()));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-jar", jar().toString()));
+        ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         Map<String, String> env = builder.environment();
@@ -107,6 +116,10 @@ final class ProxyProcess implements AutoCloseable {
     /** On the management port: /admin/*, /q/health, /q/metrics. */
     URI managementUri(String urlPath) {
         return URI.create("http://127.0.0.1:" + managementPort + urlPath);
+    }
+
+    boolean alive() {
+        return process.isAlive();
     }
 
     /** SIGKILL: no shutdown hook, no flush, exactly like an OOM kill or a node losing power. */

@@ -59,4 +59,18 @@ class ModuleVersionTest {
     void encodesUpperCasePreReleaseTags() {
         assertEquals("v1.0.0-!r!c1", ModuleVersion.parse("v1.0.0-RC1").encoded());
     }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"v1", "v1.2", "v1.2.3", "v1.2.3-pre.1", "v1.2.3+meta", "v2.0.0+incompatible",
+            "v0.0.0-20200101000000-abcdefabcdef", "v1.2.3-0.1.2+build.7"})
+    void semanticVersionsAsTheGoCommandReadsThem(String version) {
+        org.junit.jupiter.api.Assertions.assertTrue(ModuleVersion.isSemver(version), version);
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"1.2.3", "v", "v1.2.3.4", "v01.2.3", "v1.2-pre", "v1+meta", "v1.2.3-01",
+            "v1.2.3-", "v1.2.3+", "e", "v1.0.0\r", "latest"})
+    void notSemanticVersions(String version) {
+        org.junit.jupiter.api.Assertions.assertFalse(ModuleVersion.isSemver(version), version);
+    }
 }

@@ -26,6 +26,7 @@ import static dev.modproxy.proxy.sumdb.Refusals.assertRefused;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class SumDbCacheTest {
@@ -42,6 +43,7 @@ class SumDbCacheTest {
     private StaticGoProxy plainProxy;
     private LocalDiskStorage storage;
     private VerifierKey key;
+    private Path records;
     private final MutableClock clock = new MutableClock(Instant.now());
 
     /** A clock the test moves forward. */
@@ -51,8 +53,8 @@ class SumDbCacheTest {
         for (int i = 0; i < 300; i++) {
             lines.add("example.com/m" + i + " v1.0.0 h1:" + "A".repeat(43) + "= h1:" + "B".repeat(43) + "=");
         }
-        Path records = Files.write(dir.resolve("records"), lines);
-        sumdb = GoSumDbServer.start(GoSumDbServer.Options.named(NAME).withRecords(records));
+        records = Files.write(dir.resolve("records"), lines);
+        sumdb = GoSumDbServer.start(GoSumDbServer.Options.named(NAME).withRecords(records).withKeyFile(dir.resolve("key")));
         key = VerifierKey.parse(sumdb.verifierKey());
         // Plays goproxy.cn: serves the database below /sumdb/<name>/.
         upstreamProxy = ForwardingServer.forward("/sumdb/" + NAME, sumdb.url());
@@ -70,17 +72,21 @@ class SumDbCacheTest {
     }
 
     private SumDbCache cacheVia(String goproxy) {
+        return cacheVia(goproxy, databaseUrl.url(), storage);
+    }
+
+    private SumDbCache cacheVia(String goproxy, String databaseUrl, LocalDiskStorage storage) {
         UpstreamChain chain = UpstreamChain.parse(goproxy,
                 new UpstreamChain.Settings(Duration.ofSeconds(2), Duration.ofSeconds(5), 5, Duration.ofSeconds(30)),
                 UpstreamListener.NONE);
-        Upstream database = new Upstream(URI.create(databaseUrl.url()), HttpClient.newHttpClient(), Duration.ofSeconds(5),
+        Upstream database = new Upstream(URI.create(databaseUrl), HttpClient.newHttpClient(), Duration.ofSeconds(5),
                 new CircuitBreaker(5, Duration.ofSeconds(30)));
         return new SumDbCache(key, new UpstreamSumDbFetcher(key, chain, database), storage, TTL, clock);
     }
 
     @Test
     void answersComeThroughAnUpstreamProxyThatServesTheDatabase() throws Exception {
-        SumDbVerifier verifier = new SumDbVerifier(key, cacheVia(plainProxy.url() + "," + upstreamProxy.url()));
+        SumDbVerifier verifier = cacheVia(plainProxy.url() + "," + upstreamProxy.url()).verifier();
 
         assertEquals("h1:" + "A".repeat(43) + "=", verifier.provenHash("example.com/m7", "v1.0.0", SumDbArtifact.ZIP));
         assertTrue(upstreamProxy.forwarded() > 0);
@@ -89,7 +95,7 @@ class SumDbCacheTest {
 
     @Test
     void theDatabaseItselfIsAskedWhenNoUpstreamProxyServesIt() throws Exception {
-        SumDbVerifier verifier = new SumDbVerifier(key, cacheVia(plainProxy.url()));
+        SumDbVerifier verifier = cacheVia(plainProxy.url()).verifier();
 
         verifier.provenHash("example.com/m7", "v1.0.0", SumDbArtifact.ZIP);
         assertTrue(databaseUrl.forwarded() > 0);
@@ -104,7 +110,7 @@ class SumDbCacheTest {
             Files.writeString(file, "<html>Please log in to the Wi-Fi</html>");
         }
         try (StaticGoProxy captive = StaticGoProxy.serve(portal)) {
-            SumDbVerifier verifier = new SumDbVerifier(key, cacheVia(captive.url() + "," + upstreamProxy.url()));
+            SumDbVerifier verifier = cacheVia(captive.url() + "," + upstreamProxy.url()).verifier();
 
             assertEquals("h1:" + "A".repeat(43) + "=", verifier.provenHash("example.com/m7", "v1.0.0", SumDbArtifact.ZIP));
             assertTrue(upstreamProxy.forwarded() > 0);
@@ -113,14 +119,14 @@ class SumDbCacheTest {
 
     @Test
     void lookupsAndTilesAreServedFromStorageOnceTheNetworkIsGone() throws Exception {
-        new SumDbVerifier(key, cacheVia(upstreamProxy.url())).provenHash("example.com/m7", "v1.0.0", SumDbArtifact.ZIP);
+        cacheVia(upstreamProxy.url()).verifier().provenHash("example.com/m7", "v1.0.0", SumDbArtifact.ZIP);
         assertTrue(storage.lookup(new StorageKey("sumdb/" + NAME + "/tile/8/0/000")).isPresent(), "full tile stored");
         assertTrue(storage.lookup(new StorageKey("sumdb/" + NAME + "/lookup/example.com/m7@v1.0.0")).isPresent());
 
         upstreamProxy.setDown(true);
         databaseUrl.setDown(true);
         clock.advance(Duration.ofDays(30));
-        SumDbVerifier afterRestart = new SumDbVerifier(key, cacheVia(upstreamProxy.url()));
+        SumDbVerifier afterRestart = cacheVia(upstreamProxy.url()).verifier();
 
         assertEquals("h1:" + "B".repeat(43) + "=", afterRestart.provenHash("example.com/m7", "v1.0.0", SumDbArtifact.GO_MOD));
         assertRefused(SumDbException.class, () -> afterRestart.provenHash("example.com/m8", "v1.0.0", SumDbArtifact.ZIP),
@@ -153,17 +159,109 @@ class SumDbCacheTest {
         }
         SumDbFetcher hostile = path -> switch (path) {
             case "latest" -> otherKeysLatest;
-            case "tile/8/0/000" -> "<html>oops</html>".getBytes(StandardCharsets.UTF_8);
             default -> genuine.fetch(path);
         };
-        Path other = dir.resolve("other-cache");
-        LocalDiskStorage otherStorage = new LocalDiskStorage(other);
+        SumDbFetcher captivePortal = path -> path.equals("tile/8/0/000")
+                ? "<html>oops</html>".getBytes(StandardCharsets.UTF_8) : genuine.fetch(path);
+        LocalDiskStorage otherStorage = new LocalDiskStorage(dir.resolve("other-cache"));
         SumDbCache cache = new SumDbCache(key, hostile, otherStorage, TTL, clock);
+        SumDbCache portalCache = new SumDbCache(key, captivePortal, otherStorage, TTL, clock);
 
         assertRefused(SumDbException.class, () -> cache.fetch("latest"), "no signature by the checksum database key");
-        assertRefused(SumDbException.class, () -> cache.fetch("tile/8/0/000"), "tile/8/0/000 has 17 bytes, want 8192");
+        assertNull(kept(otherStorage, "latest"));
+        assertRefused(SumDbException.class, () -> portalCache.fetch("tile/8/0/000"), "tile/8/0/000 has 17 bytes, want 8192");
+        assertNull(kept(otherStorage, "tile/8/0/000"));
         assertRefused(SumDbException.class, () -> cache.fetch("tile/8/0/1"), "malformed tile path");
-        assertFalse(otherStorage.lookup(new StorageKey("sumdb/" + NAME + "/latest")).isPresent());
-        assertFalse(otherStorage.lookup(new StorageKey("sumdb/" + NAME + "/tile/8/0/000")).isPresent());
+    }
+
+    private byte[] genuine(String path) throws SumDbException {
+        return new HttpSumDbFetcher(sumdb.url(), HttpClient.newHttpClient(), Duration.ofSeconds(5)).fetch(path);
+    }
+
+    private byte[] kept(LocalDiskStorage in, String path) throws Exception {
+        var stored = in.lookup(new StorageKey("sumdb/" + NAME + "/" + path));
+        return stored.isPresent() ? Files.readAllBytes(stored.get().localFile().orElseThrow()) : null;
+    }
+
+    @Test
+    void tilesWithOneBitFlippedArePassedOverForTheNextSourceAndNeverKept() throws Exception {
+        String hashTile = "tile/8/0/000";
+        String dataTile = "tile/8/data/000";
+        try (ForwardingServer liar = ForwardingServer.lying("/sumdb/" + NAME, sumdb.url(),
+                ForwardingServer.flippingOneBitOf(hashTile, dataTile))) {
+            SumDbCache cache = cacheVia(liar.url());
+
+            assertArrayEquals(genuine(hashTile), cache.fetch(hashTile), "the database's own tile is served");
+            assertArrayEquals(genuine(dataTile), cache.fetch(dataTile));
+            assertTrue(databaseUrl.forwarded() > 0, "the database was asked after the lying mirror");
+            assertArrayEquals(genuine(hashTile), kept(storage, hashTile), "only the proven tile is kept");
+            assertArrayEquals(genuine(dataTile), kept(storage, dataTile));
+            assertEquals("h1:" + "A".repeat(43) + "=", cache.verifier().provenHash("example.com/m7", "v1.0.0", SumDbArtifact.ZIP));
+        }
+    }
+
+    @Test
+    void aTileNoSourceCanProveIsRefusedAndNothingIsKept() throws Exception {
+        String hashTile = "tile/8/0/000";
+        try (ForwardingServer liar = ForwardingServer.lying("/sumdb/" + NAME, sumdb.url(), ForwardingServer.flippingOneBitOf(hashTile));
+             ForwardingServer lyingDatabase = ForwardingServer.lying("", sumdb.url(), ForwardingServer.flippingOneBitOf(hashTile))) {
+            SumDbCache cache = cacheVia(liar.url(), lyingDatabase.url(), storage);
+
+            assertRefused(SumDbException.class, () -> cache.fetch(hashTile), "tile/8/0/000 does not match its parent tile");
+            assertNull(kept(storage, hashTile));
+            assertRefused(SumDbException.class,
+                    () -> cache.verifier().provenHash("example.com/m7", "v1.0.0", SumDbArtifact.ZIP), "does not match its parent tile");
+            assertNull(kept(storage, hashTile), "a module whose proof crosses the tile is refused, and the tile still not kept");
+            assertNull(kept(storage, "lookup/example.com/m7@v1.0.0"));
+        }
+    }
+
+    @Test
+    void aLookupWithAGenuinelySignedTreeButARecordNotInTheLogIsPassedOverAndNeverKept() throws Exception {
+        String forgedHash = "h1:" + "C".repeat(43) + "=";
+        String lookup = "lookup/example.com/m7@v1.0.0";
+        try (GoSumDbServer forger = GoSumDbServer.start(GoSumDbServer.Options.named(NAME).withRecords(records)
+                .withKeyFile(dir.resolve("key")).forging("example.com/m7@v1.0.0", forgedHash));
+             ForwardingServer lyingMirror = ForwardingServer.forward("/sumdb/" + NAME, forger.url());
+             ForwardingServer lyingDatabase = ForwardingServer.forward("", forger.url())) {
+            byte[] forged = new HttpSumDbFetcher(forger.url(), HttpClient.newHttpClient(), Duration.ofSeconds(5)).fetch(lookup);
+            assertTrue(new String(forged, StandardCharsets.UTF_8).contains(forgedHash), "the forger lies about m7");
+            SignedNote.verifiedText(LookupAnswer.parse(forged).signedTree(), key); // ...under a genuine signature
+
+            SumDbCache cache = cacheVia(lyingMirror.url());
+            assertArrayEquals(genuine(lookup), cache.fetch(lookup), "the database's own record is served");
+            assertArrayEquals(genuine(lookup), kept(storage, lookup));
+
+            LocalDiskStorage other = new LocalDiskStorage(dir.resolve("other-cache"));
+            SumDbCache deceived = cacheVia(lyingMirror.url(), lyingDatabase.url(), other);
+            assertRefused(SumDbException.class, () -> deceived.fetch(lookup), "inclusion proof fails");
+            assertNull(kept(other, lookup));
+            assertRefused(SumDbException.class, () -> deceived.verifier().provenHash("example.com/m7", "v1.0.0", SumDbArtifact.ZIP),
+                    "example.com/m7@v1.0.0", "inclusion proof fails");
+        }
+    }
+
+    @Test
+    void aFalseTileKeptByAnOlderVersionIsProvenAgainDroppedAndReplaced() throws Exception {
+        String hashTile = "tile/8/0/000";
+        byte[] poisoned = genuine(hashTile);
+        poisoned[100] ^= 1;
+        StorageKey storageKey = new StorageKey("sumdb/" + NAME + "/" + hashTile);
+        try (var writer = storage.openWriter(storageKey)) {
+            writer.output().write(poisoned);
+            writer.commit();
+        }
+        Instant upgradedAt = storage.lookup(storageKey).orElseThrow().lastModified().plusMillis(1);
+        UpstreamChain chain = UpstreamChain.parse(upstreamProxy.url(),
+                new UpstreamChain.Settings(Duration.ofSeconds(2), Duration.ofSeconds(5), 5, Duration.ofSeconds(30)),
+                UpstreamListener.NONE);
+        Upstream database = new Upstream(URI.create(databaseUrl.url()), HttpClient.newHttpClient(), Duration.ofSeconds(5),
+                new CircuitBreaker(5, Duration.ofSeconds(30)));
+        SumDbCache cache = new SumDbCache(key, new UpstreamSumDbFetcher(key, chain, database), storage, TTL, clock,
+                upgradedAt, (tree, note) -> { });
+
+        assertArrayEquals(genuine(hashTile), cache.fetch(hashTile));
+        assertArrayEquals(genuine(hashTile), kept(storage, hashTile), "the false tile was replaced by the proven one");
+        assertEquals("h1:" + "A".repeat(43) + "=", cache.verifier().provenHash("example.com/m7", "v1.0.0", SumDbArtifact.ZIP));
     }
 }

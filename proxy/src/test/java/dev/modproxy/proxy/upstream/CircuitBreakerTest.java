@@ -61,4 +61,16 @@ class CircuitBreakerTest {
         now.addAndGet(Duration.ofSeconds(10).toNanos());
         assertTrue(breaker.tryAcquire());
     }
+
+    @Test
+    void failuresOfOnePathAloneNeverOpenIt() {
+        for (int i = 0; i < 20; i++) {
+            breaker.recordFailure("example.com/slow/@v/v1.0.0.zip");
+        }
+        assertEquals(CircuitBreaker.State.CLOSED, breaker.state());
+
+        breaker.recordFailure("example.com/a/@v/list");
+        breaker.recordFailure("example.com/b/@v/list");
+        assertEquals(CircuitBreaker.State.OPEN, breaker.state(), "three distinct paths failing in a row: the upstream is down");
+    }
 }

@@ -164,6 +164,23 @@ class UpstreamFailoverTest {
     }
 
     @Test
+    void serverErrorsForSomeModulesNeverSkipTheUpstreamForOthers() throws Exception {
+        first.otherwise(status(500, "git fetch failed"));
+        Modules.publish(first, "example.com/good", "v1.0.0");
+        var options = ProxyUnderTest.options().breaker(5, Duration.ofMinutes(10));
+        try (ProxyUnderTest proxy = new ProxyUnderTest(first.url(), cacheDir, options)) {
+            for (int i = 0; i < 12; i++) {
+                assertEquals(502, proxy.getText("/example.com/broken" + i + "/@v/list").statusCode());
+            }
+
+            HttpResponse<String> other = proxy.getText("/example.com/good/@v/list");
+            assertEquals(200, other.statusCode(), "another client's cold fetch still reaches the upstream: " + other.body());
+            var stats = new io.vertx.core.json.JsonObject(proxy.getText("/admin/stats").body());
+            assertEquals("CLOSED", stats.getJsonArray("upstreams").getJsonObject(0).getString("circuit"));
+        }
+    }
+
+    @Test
     void halfOpenCircuitTriesTheUpstreamAgainAfterCoolDown() throws Exception {
         first.otherwise(status(503, "down"));
         var options = ProxyUnderTest.options().breaker(1, Duration.ofMillis(200));

@@ -1,0 +1,55 @@
+package dev.modproxy.proxy.sumdb;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Asks sources of the checksum database in order until one gives an answer that proves out. */
+final class SumDbSources {
+
+    /** One try against a single source; throws when its answer is missing or does not prove out. */
+    @FunctionalInterface
+    interface Attempt<T> {
+        T from(SumDbFetcher source) throws SumDbException;
+    }
+
+    private SumDbSources() {
+    }
+
+    /**
+     * The first proven result. A source that answers and fails the proof is passed over, never
+     * trusted. When none succeeds: the last source's (the database's own) 404 is a 404; nothing
+     * but outages is an outage ({@link SumDbUnreachableException}); any wrong answer makes it a
+     * refusal ({@link SumDbException}).
+     */
+    static <T> T firstProven(String database, String what, List<SumDbFetcher> sources, Attempt<T> attempt)
+            throws SumDbException {
+        if (sources.size() == 1) {
+            return attempt.from(sources.get(0));
+        }
+        List<String> failures = new ArrayList<>();
+        boolean answeredBadly = false;
+        SumDbException last = null;
+        for (int i = 0; i < sources.size(); i++) {
+            try {
+                return attempt.from(sources.get(i));
+            } catch (SumDbNotFoundException e) {
+                if (i == sources.size() - 1) {
+                    throw e;
+                }
+                last = e;
+            } catch (SumDbUnreachableException e) {
+                last = e;
+            } catch (SumDbException e) {
+                answeredBadly = true;
+                last = e;
+            }
+            failures.add(last.getMessage());
+        }
+        if (!answeredBadly) {
+            throw new SumDbUnreachableException("checksum database " + database + " unreachable for " + what + ": "
+                    + String.join("; ", failures), last);
+        }
+        throw new SumDbException("checksum database " + database + ": no source proves " + what + ": "
+                + String.join("; ", failures), last);
+    }
+}

@@ -1,0 +1,78 @@
+package dev.modproxy.proxy.acceptance;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.modproxy.proxy.storage.StorageKey;
+import dev.modproxy.proxy.testing.ProxyUnderTest;
+import dev.modproxy.proxy.testing.RawUpstream;
+import java.io.IOException;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Upstreams that break HTTP or the protocol on purpose: none of it may become a cache entry. */
+class AdversarialUpstreamTest {
+
+    @TempDir
+    Path dir;
+    RawUpstream upstream;
+    ProxyUnderTest proxy;
+
+    @BeforeEach
+    void start() throws Exception {
+        upstream = RawUpstream.start();
+        proxy = new ProxyUnderTest(upstream.url(), dir.resolve("cache"));
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        proxy.close();
+        upstream.close();
+    }
+
+    private boolean stored(String path) throws IOException {
+        return proxy.storage.lookup(new StorageKey(path)).isPresent();
+    }
+
+    @Test
+    void anAnswerWithBothContentLengthAndChunkedIsRefusedAndNotStored() throws Exception {
+        upstream.on("example.com/raw/@v/v1.0.0.mod", RawUpstream.chunked("text/plain", "module example.com/raw\n\ngo 1.21\n", true))
+                .on("example.com/raw/@v/list", RawUpstream.chunked("text/plain", "v1.0.0\n", true))
+                .on("example.com/chunked/@v/v1.0.0.mod", RawUpstream.chunked("text/plain", "module example.com/chunked\n", false));
+
+        HttpResponse<String> mod = proxy.getText("/example.com/raw/@v/v1.0.0.mod");
+        HttpResponse<String> list = proxy.getText("/example.com/raw/@v/list");
+
+        assertEquals(502, mod.statusCode(), mod.body());
+        assertTrue(mod.body().contains("both Content-Length and Transfer-Encoding"), mod.body());
+        assertEquals(502, list.statusCode(), list.body());
+        assertFalse(stored("example.com/raw/@v/v1.0.0.mod"));
+        assertFalse(stored("example.com/raw/@v/list"));
+        HttpResponse<String> chunkedOnly = proxy.getText("/example.com/chunked/@v/v1.0.0.mod");
+        assertEquals(200, chunkedOnly.statusCode(), "chunked framing alone is fine");
+        assertEquals("module example.com/chunked\n", chunkedOnly.body());
+    }
+
+    @Test
+    void textTheGoCommandWouldNotReadAsAGoModOrAVersionListIsRefused() throws Exception {
+        upstream.on("example.com/framed/@v/v1.0.0.mod",
+                        RawUpstream.answer(200, "text/plain", "1e\r\nmodule example.com/framed\n\ngo 1.21\n\r\n0\r\n\r\n"))
+                .on("example.com/quote/@v/v1.0.0.mod", RawUpstream.answer(200, "text/plain", "module \"example.com/quote\n"))
+                .on("example.com/framed/@v/list", RawUpstream.answer(200, "text/plain", "e\r\nv1.0.0\nv1.1.0\n\r\n0\r\n\r\n"))
+                .on("example.com/words/@v/list", RawUpstream.answer(200, "text/plain", "v1.0.0\nnot a version\n"))
+                .on("example.com/fine/@v/list", RawUpstream.answer(200, "text/plain", "v1.0.0\r\nv1.1.0-rc.1\nv2.0.0+incompatible\n\n"));
+
+        for (String path : new String[] {"example.com/framed/@v/v1.0.0.mod", "example.com/quote/@v/v1.0.0.mod",
+                "example.com/framed/@v/list", "example.com/words/@v/list"}) {
+            HttpResponse<String> answer = proxy.getText("/" + path);
+            assertEquals(502, answer.statusCode(), path + ": " + answer.body());
+            assertFalse(stored(path), path);
+        }
+        assertEquals(200, proxy.getText("/example.com/fine/@v/list").statusCode(), "CRLF, pre-releases and blank lines are fine");
+    }
+}
