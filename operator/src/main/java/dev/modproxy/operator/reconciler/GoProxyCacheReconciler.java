@@ -4,6 +4,7 @@ import dev.modproxy.operator.api.v1alpha1.CacheFigures;
 import dev.modproxy.operator.api.v1alpha1.Condition;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheStatus;
+import dev.modproxy.operator.api.v1alpha1.WarmupState;
 import dev.modproxy.operator.api.v1alpha1.WarmupStatus;
 import dev.modproxy.operator.dependent.CacheNames;
 import dev.modproxy.operator.dependent.CacheVolumeClaimDependent;
@@ -23,7 +24,6 @@ import dev.modproxy.operator.status.CacheStatusCalculator;
 import dev.modproxy.operator.status.FailureExplainer;
 import dev.modproxy.operator.status.Observation;
 import dev.modproxy.operator.warmup.WarmupDriver;
-import dev.modproxy.operator.warmup.WarmupProgress;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.quarkiverse.operatorsdk.annotations.RBACRule;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
@@ -100,8 +100,8 @@ public class GoProxyCacheReconciler implements Reconciler<GoProxyCache> {
         if (!ready) {
             return control;
         }
-        boolean warming = status.getWarmup() != null && (WarmupProgress.RUNNING.equals(status.getWarmup().getState())
-                || WarmupProgress.PENDING.equals(status.getWarmup().getState()));
+        boolean warming = status.getWarmup() != null && (status.getWarmup().getState() == WarmupState.Running
+                || status.getWarmup().getState() == WarmupState.Pending);
         return control.rescheduleAfter(warming ? WARMUP_INTERVAL : FIGURES_INTERVAL);
     }
 

@@ -8,6 +8,7 @@ import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheSpec;
 import dev.modproxy.operator.api.v1alpha1.ObjectStorage;
 import dev.modproxy.operator.api.v1alpha1.Warmup;
+import dev.modproxy.operator.api.v1alpha1.WarmupState;
 import dev.modproxy.operator.api.v1alpha1.WarmupStatus;
 import dev.modproxy.operator.cluster.ClusterUnderTest;
 import dev.modproxy.operator.cluster.ProxyStandIn;
@@ -223,7 +224,7 @@ class GoProxyCacheReconcilerTest {
         await().atMost(PATIENCE).untilAsserted(() -> {
             WarmupStatus warmup = fresh(ns, "warm").getStatus().getWarmup();
             assertThat(warmup).as("status.warmup").isNotNull();
-            assertThat(warmup.getState()).isEqualTo("finished");
+            assertThat(warmup.getState()).isEqualTo(WarmupState.Finished);
             assertThat(warmup.getCompleted()).isEqualTo(3);
             assertThat(warmup.getFailures()).containsExactly("example.com/gone@v1.0.0 zip: not found upstream");
             assertThat(warmup.getSubmittedGeneration()).isEqualTo(fresh(ns, "warm").getMetadata().getGeneration());

@@ -1,5 +1,6 @@
 package dev.modproxy.operator.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonClassDescription;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
@@ -18,6 +19,9 @@ import java.util.Map;
 
 /** What a platform team asks for: where modules come from, how they are checked, and how the cache runs. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonClassDescription("What the platform team asks for: where modules come from (upstream, private), how they are "
+        + "checked (sumdb, noSumDB), where they are kept (storage, objectStorage), how the proxy pods run, and what "
+        + "build pods are given (injection).")
 @ValidationRule(value = "self.replicas <= 1 || has(self.objectStorage) || (has(self.storage.accessModes) && 'ReadWriteMany' in self.storage.accessModes)",
         message = "replicas > 1 needs a shared cache: set storage.accessModes to [ReadWriteMany] or configure objectStorage",
         fieldPath = ".replicas", reason = "FieldValueForbidden")
