@@ -164,7 +164,7 @@ class RealModulesIT {
 
     /** The sum of a counter over all its tags, as the proxy's Prometheus endpoint shows it. */
     private static double metric(ProxyProcess proxy, String name) throws IOException, InterruptedException {
-        String body = HttpFetch.client().send(HttpRequest.newBuilder(proxy.uri("/q/metrics")).build(),
+        String body = HttpFetch.client().send(HttpRequest.newBuilder(proxy.managementUri("/q/metrics")).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
         Matcher m = Pattern.compile("(?m)^" + name + "(\\{[^}]*\\})? (\\S+)$").matcher(body);
         double sum = 0;
