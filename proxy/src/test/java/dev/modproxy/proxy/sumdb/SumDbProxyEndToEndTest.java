@@ -37,6 +37,10 @@ class SumDbProxyEndToEndTest {
     @TestHTTPResource("/")
     URL proxy;
 
+    /** Metrics are on the management port, apart from the port builds use. */
+    @TestHTTPResource(value = "/", management = true)
+    URL management;
+
     private record GoRun(int exitCode, String output) {
     }
 
@@ -68,8 +72,11 @@ class SumDbProxyEndToEndTest {
     }
 
     private double rejections(String reason) throws IOException, InterruptedException {
+        HttpResponse<String> metrics = HTTP.send(HttpRequest.newBuilder(URI.create(management.toString()).resolve("/q/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, metrics.statusCode(), "metrics answer on the management port");
         Matcher m = Pattern.compile("(?m)^modproxy_sumdb_rejections_total\\{[^}]*reason=\"" + reason + "\"[^}]*\\} (\\S+)$")
-                .matcher(get("/q/metrics").body());
+                .matcher(metrics.body());
         return m.find() ? Double.parseDouble(m.group(1)) : 0;
     }
 
