@@ -21,6 +21,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -69,6 +70,12 @@ public final class ModuleCache {
     private final ArtifactIngest ingest;
     private final MemoryCache memory;
     private final Executor downloads;
+    /** Threads that send a cold zip to its first client from the staged file, at the client's pace. */
+    private final ExecutorService senders = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "modproxy-first-client");
+        t.setDaemon(true);
+        return t;
+    });
 
     /** Cold downloads at once by default; more wait in line for a thread. */
     public static final int DEFAULT_MAX_DOWNLOADS = 256;
@@ -294,11 +301,11 @@ public final class ModuleCache {
     }
 
     private Outcome fetch(ProxyRequest request, StorageKey key, ClientStream client) throws IOException {
-        ClientTee tee = new ClientTee(request.kind() == ProxyRequest.Kind.ZIP ? client : null);
+        ClientTee tee = new ClientTee(request.kind() == ProxyRequest.Kind.ZIP ? client : null, senders);
         UpstreamResult<StoredObject> result = chain.fetch(request.relativePath(),
                 response -> ingest.store(request, key, response, tee), () -> !tee.begun(), settings.deadline(request.kind()));
         if (result.found()) {
-            boolean streamed = tee.finish();
+            boolean streamed = tee.finish(result.value().size());
             return new Outcome(result.value(), streamed, 200, null);
         }
         tee.abort();
