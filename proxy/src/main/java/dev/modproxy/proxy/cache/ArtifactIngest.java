@@ -47,7 +47,7 @@ final class ArtifactIngest {
             throw new UnusableAnswerException("announces " + response.contentLength() + " bytes, over the limit of " + limit);
         }
         try (StorageWriter writer = local(() -> storage.openWriter(key))) {
-            long copied = copy(response.body(), writer.output(), limit, tee, response.contentLength());
+            long copied = copy(response.body(), writer, limit, tee, response.contentLength());
             if (response.contentLength() >= 0 && copied != response.contentLength()) {
                 throw new IOException("body truncated: got " + copied + " of " + response.contentLength() + " bytes");
             }
@@ -67,7 +67,8 @@ final class ArtifactIngest {
         }
     }
 
-    private static long copy(InputStream in, OutputStream out, long limit, ClientTee tee, long contentLength) throws IOException {
+    private static long copy(InputStream in, StorageWriter writer, long limit, ClientTee tee, long contentLength) throws IOException {
+        OutputStream out = writer.output();
         byte[] buffer = new byte[CHUNK];
         long total = 0;
         int n;
@@ -79,9 +80,12 @@ final class ArtifactIngest {
             int length = n;
             local(() -> {
                 out.write(buffer, 0, length);
+                if (tee.streaming()) {
+                    out.flush(); // the client reads the staged file: the bytes must be in it
+                }
                 return null;
             });
-            tee.chunk(buffer, n, contentLength);
+            tee.chunk(writer.stagedFile(), total, n, contentLength);
         }
         return total;
     }

@@ -1,10 +1,25 @@
 package dev.modproxy.proxy.cache;
 
+import dev.modproxy.proxy.protocol.ProxyRequest;
 import java.time.Duration;
 
 /**
  * @param mutableTtl how long list, @latest and non-canonical .info answers count as fresh
  * @param negativeTtl how long a 404/410 from the whole upstream chain is remembered
+ * @param textDeadline the longest one upstream may take to send a whole .info, .mod, list or @latest
+ * @param zipDeadline the longest one upstream may take to send a whole .zip
  */
-public record CacheSettings(Duration mutableTtl, Duration negativeTtl) {
+public record CacheSettings(Duration mutableTtl, Duration negativeTtl, Duration textDeadline, Duration zipDeadline) {
+
+    public static final Duration DEFAULT_TEXT_DEADLINE = Duration.ofMinutes(1);
+    public static final Duration DEFAULT_ZIP_DEADLINE = Duration.ofMinutes(15);
+
+    public CacheSettings(Duration mutableTtl, Duration negativeTtl) {
+        this(mutableTtl, negativeTtl, DEFAULT_TEXT_DEADLINE, DEFAULT_ZIP_DEADLINE);
+    }
+
+    /** The total time one upstream gets for a download of this kind: a slow drip cannot hold it forever. */
+    public Duration deadline(ProxyRequest.Kind kind) {
+        return kind == ProxyRequest.Kind.ZIP ? zipDeadline : textDeadline;
+    }
 }

@@ -1,70 +1,184 @@
 package dev.modproxy.proxy.cache;
 
 import java.io.IOException;
-import java.util.Arrays;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import org.jboss.logging.Logger;
 
 /**
  * Forwards a download to its first client while it is being staged, always holding back the last
  * chunk until the artifact is verified and stored: a client never receives a complete body that
- * the cache then rejects.
+ * the cache then rejects. The client reads at its own pace from the staged file, on a sender
+ * thread of its own: the download goes on at the upstream's pace, however slowly the client reads.
  */
 final class ClientTee {
 
-    private final ClientStream client;
-    private boolean begun;
-    private boolean broken;
-    private byte[] held;
+    private static final Logger LOG = Logger.getLogger(ClientTee.class);
+    private static final int SLICE = 64 * 1024;
 
-    ClientTee(ClientStream client) {
+    private final ClientStream client;
+    private final Executor senders;
+    private boolean begun;
+    private Sender sender;
+
+    /** @param client null when nobody is to be streamed to */
+    ClientTee(ClientStream client, Executor senders) {
         this.client = client;
+        this.senders = senders;
     }
 
     boolean begun() {
         return begun;
     }
 
-    void chunk(byte[] data, int length, long contentLength) {
-        if (client == null || broken) {
+    /** Whether a client follows the staged file (then every chunk must be flushed to it). */
+    boolean streaming() {
+        return client != null;
+    }
+
+    /**
+     * The staged file now holds written bytes (flushed); the last chunkLength of them stay held
+     * back. Called on the download thread; never blocks on the client.
+     */
+    void chunk(Path staged, long written, int chunkLength, long contentLength) {
+        if (client == null) {
             return;
         }
-        byte[] copy = Arrays.copyOf(data, length);
-        try {
-            if (!begun) {
-                begun = true;
+        if (!begun) {
+            begun = true;
+            sender = new Sender();
+            try {
                 client.begin(contentLength);
+                sender.offer(staged, written - chunkLength);
+                senders.execute(sender);
+            } catch (IOException | RejectedExecutionException e) {
+                sender.fail(); // the client went away; the download continues for the cache
             }
-            if (held != null) {
-                client.write(held);
-            }
-            held = copy;
-        } catch (IOException e) {
-            broken = true; // the client went away; the download continues for the cache
+            return;
         }
+        sender.offer(staged, written - chunkLength);
     }
 
     /** The artifact is stored: release the last chunk and complete the response. */
-    boolean finish() {
+    boolean finish(long total) {
         if (!begun) {
             return false;
         }
-        if (broken) {
-            client.abort();
-            return true;
-        }
-        try {
-            if (held != null) {
-                client.write(held);
-            }
-            client.end();
-        } catch (IOException e) {
-            client.abort();
-        }
+        sender.finish(total);
         return true;
     }
 
     void abort() {
         if (begun) {
-            client.abort();
+            sender.fail();
+        }
+    }
+
+    /** Sends the staged bytes released so far, waiting for more, until finished or failed. */
+    private final class Sender implements Runnable {
+        private Path staged;
+        // opened on the download thread, before the staged file can be published (renamed) or deleted
+        private FileChannel channel;
+        private long available;
+        private boolean finished;
+        private boolean failed;
+
+        synchronized void offer(Path file, long releasable) {
+            if (failed) {
+                return;
+            }
+            if (!file.equals(staged)) {
+                // the storage moved the staging (a spill to the pass-through directory): same bytes, new file
+                try {
+                    FileChannel next = FileChannel.open(file, StandardOpenOption.READ);
+                    closeQuietly(channel);
+                    channel = next;
+                    staged = file;
+                } catch (IOException e) {
+                    LOG.debugf("cannot follow staged file %s: %s", file, e.getMessage());
+                    fail();
+                    return;
+                }
+            }
+            available = Math.max(available, releasable);
+            notifyAll();
+        }
+
+        synchronized void finish(long total) {
+            available = total;
+            finished = true;
+            notifyAll();
+        }
+
+        synchronized void fail() {
+            failed = true;
+            notifyAll();
+        }
+
+        @Override
+        public void run() {
+            long sent = 0;
+            try {
+                while (true) {
+                    FileChannel from;
+                    long upTo;
+                    boolean done;
+                    synchronized (this) {
+                        while (!failed && !finished && available <= sent) {
+                            wait();
+                        }
+                        if (failed || channel == null) {
+                            failed = true;
+                            client.abort();
+                            return;
+                        }
+                        from = channel;
+                        upTo = available;
+                        done = finished;
+                    }
+                    while (sent < upTo) {
+                        ByteBuffer slice = ByteBuffer.allocate((int) Math.min(SLICE, upTo - sent));
+                        int n = from.read(slice, sent);
+                        if (n < 0) {
+                            throw new IOException("staged file shorter than the " + upTo + " bytes written");
+                        }
+                        byte[] bytes = new byte[n];
+                        slice.flip().get(bytes);
+                        client.write(bytes);
+                        sent += n;
+                    }
+                    if (done) {
+                        client.end();
+                        return;
+                    }
+                }
+            } catch (IOException e) {
+                LOG.debugf("a cold download's first client stopped: %s", e.getMessage());
+                client.abort();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                client.abort();
+            } finally {
+                synchronized (this) {
+                    failed = true;
+                    closeQuietly(channel);
+                    channel = null;
+                }
+            }
+        }
+    }
+
+    private static void closeQuietly(FileChannel channel) {
+        if (channel != null) {
+            try {
+                channel.close();
+            } catch (IOException e) {
+                LOG.debugf(e, "closing a staged file");
+            }
         }
     }
 }

@@ -20,6 +20,11 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.RejectedExecutionException;
 import org.jboss.logging.Logger;
 
@@ -64,9 +69,40 @@ public final class ModuleCache {
     private final Set<StorageKey> refreshing = ConcurrentHashMap.newKeySet();
     private final ArtifactIngest ingest;
     private final MemoryCache memory;
+    private final Executor downloads;
+    /** Threads that send a cold zip to its first client from the staged file, at the client's pace. */
+    private final ExecutorService senders = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "modproxy-first-client");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /** Cold downloads at once by default; more wait in line for a thread. */
+    public static final int DEFAULT_MAX_DOWNLOADS = 256;
+
+    /** A pool of at most max download threads (idle ones end after a minute) and an unbounded line. */
+    public static ExecutorService downloadPool(int max) {
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(max, max, 1, TimeUnit.MINUTES, new LinkedBlockingQueue<>(), r -> {
+            Thread t = new Thread(r, "modproxy-download");
+            t.setDaemon(true);
+            return t;
+        });
+        pool.allowCoreThreadTimeOut(true);
+        return pool;
+    }
 
     public ModuleCache(Storage storage, UpstreamChain chain, List<ArtifactVerifier> verifiers, CacheSettings settings,
             ProxyMetrics metrics, ModulePathPatterns privatePaths, Executor background, MemoryCache memory) {
+        this(storage, chain, verifiers, settings, metrics, privatePaths, background, memory, downloadPool(DEFAULT_MAX_DOWNLOADS));
+    }
+
+    /**
+     * @param downloads runs the cold fetches, apart from the threads that answer hits: however many slow
+     *                  downloads are in flight, a cached answer never waits for a thread
+     */
+    public ModuleCache(Storage storage, UpstreamChain chain, List<ArtifactVerifier> verifiers, CacheSettings settings,
+            ProxyMetrics metrics, ModulePathPatterns privatePaths, Executor background, MemoryCache memory, Executor downloads) {
+        this.downloads = downloads;
         this.storage = storage;
         this.memory = memory;
         storage.addRemovalListener(memory::forget);
@@ -153,8 +189,9 @@ public final class ModuleCache {
     }
 
     /**
-     * Answers one request. Blocking: call it off the event loop. The future is already complete
-     * unless the request waits for another request's fetch of the same key.
+     * Answers one request. Blocking (a storage lookup): call it off the event loop. The future is
+     * already complete for a hit; a miss is fetched on the download pool, so the calling thread is
+     * free again at once.
      *
      * @param client receives a cold .zip while it downloads; may be null
      */
@@ -220,6 +257,30 @@ public final class ModuleCache {
             metrics.coalescedWait(request.kind());
             return running.thenApply(Outcome::forWaiter);
         }
+        if (refresh) {
+            return CompletableFuture.completedFuture(lead(request, key, null, true, mine)); // already on a background thread
+        }
+        CompletableFuture<CacheAnswer> answer = new CompletableFuture<>();
+        try {
+            downloads.execute(() -> {
+                try {
+                    answer.complete(lead(request, key, client, false, mine));
+                } catch (IOException | RuntimeException e) {
+                    answer.completeExceptionally(e);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            Outcome refused = new Outcome(null, false, 503, "shutting down");
+            mine.complete(refused);
+            inflight.remove(key, mine);
+            return CompletableFuture.completedFuture(refused.forLeader());
+        }
+        return answer;
+    }
+
+    /** Fetches key for everyone waiting on mine. */
+    private CacheAnswer lead(ProxyRequest request, StorageKey key, ClientStream client, boolean refresh,
+            CompletableFuture<Outcome> mine) throws IOException {
         Outcome outcome = null;
         try {
             Optional<StoredObject> landed = refresh ? Optional.empty() : storage.lookup(key);
@@ -229,7 +290,7 @@ public final class ModuleCache {
                 landed.ifPresent(StoredObject::release);
                 outcome = fetch(request, key, client);
             }
-            return CompletableFuture.completedFuture(outcome.forLeader());
+            return outcome.forLeader();
         } catch (RuntimeException | IOException e) {
             outcome = new Outcome(null, false, 502, "internal error while fetching " + key + ": " + e.getMessage());
             throw e;
@@ -240,11 +301,11 @@ public final class ModuleCache {
     }
 
     private Outcome fetch(ProxyRequest request, StorageKey key, ClientStream client) throws IOException {
-        ClientTee tee = new ClientTee(request.kind() == ProxyRequest.Kind.ZIP ? client : null);
+        ClientTee tee = new ClientTee(request.kind() == ProxyRequest.Kind.ZIP ? client : null, senders);
         UpstreamResult<StoredObject> result = chain.fetch(request.relativePath(),
-                response -> ingest.store(request, key, response, tee), () -> !tee.begun());
+                response -> ingest.store(request, key, response, tee), () -> !tee.begun(), settings.deadline(request.kind()));
         if (result.found()) {
-            boolean streamed = tee.finish();
+            boolean streamed = tee.finish(result.value().size());
             return new Outcome(result.value(), streamed, 200, null);
         }
         tee.abort();

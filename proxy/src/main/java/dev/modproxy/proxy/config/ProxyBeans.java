@@ -72,13 +72,25 @@ public class ProxyBeans {
     @Produces
     @Singleton
     ModuleCache moduleCache(ProxyConfig config, Storage storage, UpstreamChain chain, @All List<ArtifactVerifier> verifiers,
-            ProxyMetrics metrics, @Named("refresh") ExecutorService refresh) {
+            ProxyMetrics metrics, @Named("refresh") ExecutorService refresh, @Named("downloads") ExecutorService downloads) {
         metrics.watch(storage);
         metrics.watch(chain);
         MemoryCache memory = new MemoryCache(ByteSize.parse("MODPROXY_MEMORY_CACHE_SIZE", config.memoryCacheSize()), Clock.systemUTC());
         metrics.watch(memory);
-        return new ModuleCache(storage, chain, verifiers, new CacheSettings(config.mutableTtl(), config.negativeTtl()),
-                metrics, ModulePathPatterns.parse(config.privatePatterns().orElse("")), refresh, memory);
+        return new ModuleCache(storage, chain, verifiers, new CacheSettings(config.mutableTtl(), config.negativeTtl(),
+                config.textDownloadDeadline(), config.zipDownloadDeadline()),
+                metrics, ModulePathPatterns.parse(config.privatePatterns().orElse("")), refresh, memory, downloads);
+    }
+
+    @Produces
+    @Singleton
+    @Named("downloads")
+    ExecutorService downloadExecutor(ProxyConfig config) {
+        return ModuleCache.downloadPool(config.maxDownloads());
+    }
+
+    void closeDownloadExecutor(@Disposes @Named("downloads") ExecutorService executor) {
+        executor.shutdownNow();
     }
 
     @Produces

@@ -51,6 +51,18 @@ public interface ProxyConfig {
     @WithDefault("1m")
     Duration negativeTtl();
 
+    /** The longest one upstream may take to send a whole .info, .mod, list or @latest answer. */
+    @WithDefault("1m")
+    Duration textDownloadDeadline();
+
+    /** The longest one upstream may take to send a whole .zip. */
+    @WithDefault("15m")
+    Duration zipDownloadDeadline();
+
+    /** Cold downloads running at once; more wait in line. Hits never wait for these threads. */
+    @WithDefault("256")
+    int maxDownloads();
+
     /** Consecutive failures after which an upstream is skipped. */
     @WithDefault("5")
     int breakerFailures();

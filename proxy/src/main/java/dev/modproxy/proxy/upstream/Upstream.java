@@ -59,10 +59,16 @@ public final class Upstream {
      * zips to a storage host) are followed up to {@link #MAX_REDIRECTS} hops.
      */
     public UpstreamResponse get(String relativePath) throws IOException {
+        return get(relativePath, null);
+    }
+
+    /** As {@link #get(String)}, and the whole answer, headers and body, must arrive within deadline (null: no limit). */
+    public UpstreamResponse get(String relativePath, Duration deadline) throws IOException {
         URI uri = base.resolve(relativePath);
+        long deadlineNanos = deadline == null ? Long.MAX_VALUE : System.nanoTime() + deadline.toNanos();
         for (int hops = 0; ; hops++) {
-            HttpResponse<Flow.Publisher<List<ByteBuffer>>> response = send(uri);
-            UpstreamBody body = new UpstreamBody(readTimeout, host());
+            HttpResponse<Flow.Publisher<List<ByteBuffer>>> response = send(uri, deadlineNanos);
+            UpstreamBody body = new UpstreamBody(readTimeout, host(), deadlineNanos);
             response.body().subscribe(body);
             URI next = hops < MAX_REDIRECTS ? redirectTarget(uri, response) : null;
             if (next != null) {
@@ -93,8 +99,13 @@ public final class Upstream {
         }
     }
 
-    private HttpResponse<Flow.Publisher<List<ByteBuffer>>> send(URI uri) throws IOException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(uri).GET().timeout(readTimeout)
+    private HttpResponse<Flow.Publisher<List<ByteBuffer>>> send(URI uri, long deadlineNanos) throws IOException {
+        long left = deadlineNanos - System.nanoTime();
+        if (left <= 0) {
+            throw new UpstreamTimeoutException(host() + " did not send a whole answer in time");
+        }
+        Duration wait = left < readTimeout.toNanos() ? Duration.ofNanos(left) : readTimeout;
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri).GET().timeout(wait)
                 .header("User-Agent", "modproxy");
         // credentials go only to the configured origin, never to a host it redirects to (a CDN)
         if (authorization != null && sameOrigin(uri)) {
@@ -108,7 +119,7 @@ public final class Upstream {
         } catch (HttpConnectTimeoutException e) {
             throw new UpstreamTimeoutException(host() + " did not accept a connection in time");
         } catch (HttpTimeoutException e) {
-            throw new UpstreamTimeoutException(host() + " sent no answer within " + readTimeout.toMillis() + " ms");
+            throw new UpstreamTimeoutException(host() + " sent no answer within " + wait.toMillis() + " ms");
         } catch (ConnectException e) {
             throw new IOException(host() + " refused the connection", e);
         } catch (InterruptedException e) {

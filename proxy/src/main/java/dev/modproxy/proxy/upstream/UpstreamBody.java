@@ -14,8 +14,9 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A response body as a blocking stream with an idle timeout: a read that sees no bytes for the
- * read timeout fails, so a stalled upstream cannot hold a download (and its waiters) forever.
+ * A response body as a blocking stream with an idle timeout and a deadline: a read that sees no
+ * bytes for the read timeout fails, and so does any read past the deadline, so neither a stalled
+ * upstream nor one that drips a byte now and then can hold a download (and its waiters) forever.
  */
 final class UpstreamBody extends InputStream implements Flow.Subscriber<List<ByteBuffer>> {
 
@@ -23,6 +24,7 @@ final class UpstreamBody extends InputStream implements Flow.Subscriber<List<Byt
 
     private final BlockingQueue<Object> queue = new LinkedBlockingQueue<>();
     private final long idleNanos;
+    private final long deadlineNanos;
     private final String source;
     private volatile Flow.Subscription subscription;
     private volatile boolean closed;
@@ -30,8 +32,9 @@ final class UpstreamBody extends InputStream implements Flow.Subscriber<List<Byt
     private ByteBuffer current;
     private boolean finished;
 
-    UpstreamBody(Duration idleTimeout, String source) {
+    UpstreamBody(Duration idleTimeout, String source, long deadlineNanos) {
         this.idleNanos = idleTimeout.toNanos();
+        this.deadlineNanos = deadlineNanos;
         this.source = source;
     }
 
@@ -84,16 +87,23 @@ final class UpstreamBody extends InputStream implements Flow.Subscriber<List<Byt
             if (closed) {
                 throw new IOException("body of " + source + " already closed");
             }
+            long left = deadlineNanos - System.nanoTime();
+            if (left <= 0) {
+                close();
+                throw new UpstreamTimeoutException(source + " did not send the whole answer in time (a slow drip)");
+            }
             Object next;
             try {
-                next = queue.poll(idleNanos, TimeUnit.NANOSECONDS);
+                next = queue.poll(Math.min(idleNanos, left), TimeUnit.NANOSECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new InterruptedIOException("interrupted reading " + source);
             }
             if (next == null) {
                 close();
-                throw new UpstreamTimeoutException(source + " sent no data for " + Duration.ofNanos(idleNanos).toMillis() + " ms");
+                throw new UpstreamTimeoutException(idleNanos <= left
+                        ? source + " sent no data for " + Duration.ofNanos(idleNanos).toMillis() + " ms"
+                        : source + " did not send the whole answer in time (a slow drip)");
             }
             if (next == END) {
                 finished = true;

@@ -145,6 +145,12 @@ public final class UpstreamChain {
      * reached a client, another upstream can no longer be spliced in.
      */
     public <T> UpstreamResult<T> fetch(String relativePath, BodyConsumer<T> consumer, BooleanSupplier mayTryNext) {
+        return fetch(relativePath, consumer, mayTryNext, null);
+    }
+
+    /** As above; each upstream gets at most {@code deadline} (null: no limit) for the whole answer, body included. */
+    public <T> UpstreamResult<T> fetch(String relativePath, BodyConsumer<T> consumer, BooleanSupplier mayTryNext,
+            Duration deadline) {
         int bestRank = -1;
         UpstreamResult<T> best = UpstreamResult.refused(404, "no upstream has " + relativePath);
         for (Entry entry : entries) {
@@ -155,7 +161,7 @@ public final class UpstreamChain {
                 return UpstreamResult.refused(410, "module fetching disabled by MODPROXY_UPSTREAM=off");
             }
             Upstream upstream = ((Proxy) entry).upstream();
-            UpstreamResult<T> result = ask(upstream, relativePath, consumer);
+            UpstreamResult<T> result = ask(upstream, relativePath, consumer, deadline);
             if (result.found()) {
                 return result;
             }
@@ -171,14 +177,14 @@ public final class UpstreamChain {
         return best;
     }
 
-    private <T> UpstreamResult<T> ask(Upstream upstream, String relativePath, BodyConsumer<T> consumer) {
+    private <T> UpstreamResult<T> ask(Upstream upstream, String relativePath, BodyConsumer<T> consumer, Duration deadline) {
         if (!upstream.breaker().tryAcquire()) {
             listener.requestFinished(upstream, "circuit_open", 0);
             return UpstreamResult.refused(502, upstream.host() + " skipped: circuit open after repeated failures");
         }
         long start = System.nanoTime();
         String outcome = "error";
-        try (UpstreamResponse response = upstream.get(relativePath)) {
+        try (UpstreamResponse response = upstream.get(relativePath, deadline)) {
             if (response.notFound()) {
                 upstream.breaker().recordSuccess();
                 outcome = "not_found";

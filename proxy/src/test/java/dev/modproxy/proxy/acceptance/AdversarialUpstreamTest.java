@@ -1,5 +1,6 @@
 package dev.modproxy.proxy.acceptance;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,6 +9,13 @@ import dev.modproxy.proxy.storage.StorageKey;
 import dev.modproxy.proxy.testing.ProxyUnderTest;
 import dev.modproxy.proxy.testing.RawUpstream;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
@@ -74,5 +82,57 @@ class AdversarialUpstreamTest {
             assertFalse(stored(path), path);
         }
         assertEquals(200, proxy.getText("/example.com/fine/@v/list").statusCode(), "CRLF, pre-releases and blank lines are fine");
+    }
+
+    @Test
+    void anUpstreamThatDripsItsAnswerIsCutAtTheDownloadDeadline() throws Exception {
+        byte[] mod = "module example.com/drip\n\ngo 1.21\n".getBytes(StandardCharsets.UTF_8);
+        upstream.on("example.com/drip/@v/v1.0.0.mod", RawUpstream.drip("text/plain", mod, Duration.ofMillis(400)));
+        proxy.close();
+        proxy = new ProxyUnderTest(upstream.url(), dir.resolve("cache"), ProxyUnderTest.options()
+                .readTimeout(Duration.ofSeconds(5)).downloadDeadlines(Duration.ofSeconds(2), Duration.ofMinutes(1)));
+
+        long start = System.nanoTime();
+        HttpResponse<String> answer = proxy.getText("/example.com/drip/@v/v1.0.0.mod");
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+        assertEquals(504, answer.statusCode(), answer.body());
+        assertTrue(took.compareTo(Duration.ofSeconds(6)) < 0, "cut at the 2 s deadline, not after the 14 s drip: " + took);
+        assertFalse(stored("example.com/drip/@v/v1.0.0.mod"));
+    }
+
+    @Test
+    void cachedAnswersNeverWaitBehindColdDownloads() throws Exception {
+        upstream.on("example.com/warm/@v/list", RawUpstream.answer(200, "text/plain", "v1.0.0\n"))
+                .on("example.com/warm/@latest", RawUpstream.answer(200, "application/json", "{\"Version\":\"v1.0.0\"}"))
+                .otherwise((out, server) -> server.pause(Duration.ofMinutes(5))); // accepts, never answers
+        assertEquals(200, proxy.getText("/example.com/warm/@v/list").statusCode());
+        assertEquals(200, proxy.getText("/example.com/warm/@latest").statusCode());
+        int cold = 60;
+        List<CompletableFuture<HttpResponse<String>>> hanging = new ArrayList<>();
+        for (int i = 0; i < cold; i++) {
+            hanging.add(proxy.client().sendAsync(HttpRequest.newBuilder(URI.create(proxy.url() + "/example.com/slow" + i + "/@v/list"))
+                    .build(), HttpResponse.BodyHandlers.ofString()));
+        }
+        // more cold downloads hang than a Vert.x worker pool has threads (20)
+        await().atMost(Duration.ofSeconds(20)).until(() -> totalSlowHits() >= 20);
+
+        for (String hit : List.of("/example.com/warm/@v/list", "/example.com/warm/@latest")) {
+            long start = System.nanoTime();
+            HttpResponse<String> answer = proxy.client().send(HttpRequest.newBuilder(URI.create(proxy.url() + hit))
+                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+            assertEquals(200, answer.statusCode());
+            assertTrue(took.compareTo(Duration.ofSeconds(2)) < 0, hit + " waited " + took + " behind " + cold + " cold downloads");
+        }
+        hanging.forEach(f -> f.cancel(true));
+    }
+
+    private int totalSlowHits() {
+        int total = 0;
+        for (int i = 0; i < 60; i++) {
+            total += upstream.hits("example.com/slow" + i + "/@v/list");
+        }
+        return total;
     }
 }

@@ -54,7 +54,7 @@ public final class ProxyOnStorage implements AutoCloseable {
         UpstreamChain chain = UpstreamChain.parse(upstreamSpec, new UpstreamChain.Settings(Duration.ofSeconds(2),
                 options.readTimeout, options.breakerFailures, options.breakerCoolDown), metrics);
         cache = new ModuleCache(storage, chain, List.of(new InfoVerifier(), new GoModVerifier(), new ModuleZipVerifier()),
-                new CacheSettings(options.mutableTtl, options.negativeTtl), metrics,
+                new CacheSettings(options.mutableTtl, options.negativeTtl, options.textDeadline, options.zipDeadline), metrics,
                 ModulePathPatterns.parse(options.privatePatterns), refresh, new MemoryCache(options.memoryCacheBytes, options.clock));
         vertx = Vertx.vertx();
         Router router = Router.router(vertx);

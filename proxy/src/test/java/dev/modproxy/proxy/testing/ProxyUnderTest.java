@@ -24,6 +24,8 @@ public final class ProxyUnderTest implements AutoCloseable {
         Duration breakerCoolDown = Duration.ofSeconds(30);
         String privatePatterns = "";
         Duration stallLimit = Duration.ofSeconds(10);
+        Duration textDeadline = dev.modproxy.proxy.cache.CacheSettings.DEFAULT_TEXT_DEADLINE;
+        Duration zipDeadline = dev.modproxy.proxy.cache.CacheSettings.DEFAULT_ZIP_DEADLINE;
         UnaryOperator<Storage> storageView = UnaryOperator.identity();
         long memoryCacheBytes = 64L << 20; // the production default
         Clock clock = Clock.systemUTC();
@@ -64,6 +66,13 @@ public final class ProxyUnderTest implements AutoCloseable {
 
         public Options privatePatterns(String patterns) {
             privatePatterns = patterns;
+            return this;
+        }
+
+        /** The longest one upstream may take for a whole .info/.mod/list/@latest, and for a whole .zip. */
+        public Options downloadDeadlines(Duration text, Duration zip) {
+            textDeadline = text;
+            zipDeadline = zip;
             return this;
         }
 
