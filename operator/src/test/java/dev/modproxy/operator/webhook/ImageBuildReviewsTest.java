@@ -319,6 +319,20 @@ class ImageBuildReviewsTest {
     }
 
     @Test
+    void ofTwoGoproxyEntriesTheLaterOneDecidesAsItDoesForTheContainer() {
+        JsonObject kaniko = Json.createObjectBuilder().add("name", "kaniko").add("image", "gcr.io/kaniko-project/executor:v1.23.2")
+                .add("args", Json.createArrayBuilder().add("--no-push"))
+                .add("env", Json.createArrayBuilder()
+                        .add(Json.createObjectBuilder().add("name", "GOPROXY").add("value", "https://goproxy.io"))
+                        .add(Json.createObjectBuilder().add("name", "GOPROXY").add("value", CI_GOPROXY))).build();
+
+        byte[] review = BuildPodReviewsTest.reviewOf(pod(kaniko));
+        JsonObject admitted = container(admittedPod(review, handle(review)), "kaniko");
+
+        assertEquals(CI_BUILD_ARGS, BuilderCommandLines.Kaniko.buildArguments(programArguments(admitted)));
+    }
+
+    @Test
     void fallbackOnlyCacheWithEnvFromAndAScriptedBuildGivesThreeShortWarnings() {
         JsonObject buildah = Json.createObjectBuilder().add("name", "buildah").add("image", "quay.io/buildah/stable:v1.37")
                 .add("command", Json.createArrayBuilder().add("bash").add("-c").add("buildah bud -t app ."))
