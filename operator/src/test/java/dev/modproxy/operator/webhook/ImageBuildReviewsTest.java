@@ -319,6 +319,36 @@ class ImageBuildReviewsTest {
     }
 
     @Test
+    void kanikoWhoseArgumentsEndFlagsWithDoubleDashIsWarnedAboutNotPatched() {
+        JsonObject kaniko = Json.createObjectBuilder().add("name", "kaniko").add("image", "gcr.io/kaniko-project/executor:v1.23.2")
+                .add("args", Json.createArrayBuilder().add("--no-push").add("--").add("extra")).build();
+
+        byte[] review = BuildPodReviewsTest.reviewOf(pod(kaniko));
+        byte[] reply = handle(review);
+
+        assertEquals(List.of("--no-push", "--", "extra"), strings(container(admittedPod(review, reply), "kaniko").getJsonArray("args")));
+        assertEquals(List.of("modproxy: pass --build-arg GOPROXY to the image build in kaniko (docs/image-builds.md)"),
+                warnings(reply));
+    }
+
+    @Test
+    void kanikoAsAnInitContainerGetsTheBuildArgumentsToo() {
+        JsonObject kaniko = Json.createObjectBuilder().add("name", "build-image").add("image", "gcr.io/kaniko-project/executor:v1.23.2")
+                .add("args", Json.createArrayBuilder().add("--no-push").add("--tar-path=/out/image.tar")).build();
+        JsonObject base = pod(Json.createObjectBuilder().add("name", "scan").add("image", "aquasec/trivy:0.57.0").build());
+        JsonObject withInit = Json.createObjectBuilder(base).add("spec", Json.createObjectBuilder(base.getJsonObject("spec"))
+                .add("initContainers", Json.createArrayBuilder().add(kaniko))).build();
+
+        byte[] review = BuildPodReviewsTest.reviewOf(withInit);
+        JsonObject admitted = admittedPod(review, handle(review));
+
+        JsonObject init = admitted.getJsonObject("spec").getJsonArray("initContainers").getJsonObject(0);
+        assertEquals(CI_BUILD_ARGS, BuilderCommandLines.Kaniko.buildArguments(programArguments(init)));
+        assertTrue(admitted.getJsonObject("metadata").getJsonObject("annotations").getString("modproxy.dev/injected")
+                .contains("\"buildArgs\":[\"build-image\"]"));
+    }
+
+    @Test
     void ofTwoGoproxyEntriesTheLaterOneDecidesAsItDoesForTheContainer() {
         JsonObject kaniko = Json.createObjectBuilder().add("name", "kaniko").add("image", "gcr.io/kaniko-project/executor:v1.23.2")
                 .add("args", Json.createArrayBuilder().add("--no-push"))
