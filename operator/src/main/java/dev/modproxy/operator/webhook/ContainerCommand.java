@@ -33,7 +33,7 @@ record ContainerCommand(String program, List<String> arguments, String script) {
 
     static final String TEKTON_ENTRYPOINT = "/tekton/bin/entrypoint";
     static final String TEKTON_SCRIPTS = "/tekton/scripts/";
-    private static final Set<String> SHELLS = Set.of("sh", "bash", "ash", "dash", "zsh", "ksh");
+    static final Set<String> SHELLS = Set.of("sh", "bash", "ash", "dash", "zsh", "ksh");
     private static final ObjectMapper JSON = new ObjectMapper();
     // how Tekton's place-scripts init container writes one script file (pkg/pod/script.go)
     private static final String HEREDOC = "cat > ${scriptfile} << '";

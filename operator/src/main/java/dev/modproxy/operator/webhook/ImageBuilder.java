@@ -103,6 +103,7 @@ enum ImageBuilder {
 
         @Override
         String flag(String name, String value) {
+            // one word: buildctl keeps the "," of a GOPROXY chain (it turns urfave/cli's slice splitting off)
             return "--opt=" + BUILD_ARG_OPT + name + "=" + value;
         }
     };

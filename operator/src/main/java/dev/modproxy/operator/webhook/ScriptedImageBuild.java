@@ -26,7 +26,6 @@ final class ScriptedImageBuild {
     private static final Set<String> BUILD_SUBCOMMANDS = Set.of("build", "bud");
     private static final Pattern PASSES_GOPROXY = Pattern.compile("build-arg[\\s=:]+[\"']?GOPROXY\\b");
     private static final Set<String> IDLE = Set.of("sleep", "cat", "tail");
-    private static final Set<String> SHELLS = Set.of("sh", "bash", "ash", "dash", "zsh", "ksh");
 
     private ScriptedImageBuild() {
     }
@@ -44,7 +43,7 @@ final class ScriptedImageBuild {
         // a script the spec does not show (or Tekton's that could not be read) may run the build
         String program = ContainerCommand.basename(command.program());
         boolean unreadTektonScript = command.program() != null && command.program().startsWith(ContainerCommand.TEKTON_SCRIPTS);
-        return isBuilderImage(image) && (IDLE.contains(program) || SHELLS.contains(program) || unreadTektonScript);
+        return isBuilderImage(image) && (IDLE.contains(program) || ContainerCommand.SHELLS.contains(program) || unreadTektonScript);
     }
 
     /**

@@ -319,6 +319,50 @@ class ImageBuildReviewsTest {
     }
 
     @Test
+    void kanikoWhoseArgumentsEndFlagsWithDoubleDashIsWarnedAboutNotPatched() {
+        JsonObject kaniko = Json.createObjectBuilder().add("name", "kaniko").add("image", "gcr.io/kaniko-project/executor:v1.23.2")
+                .add("args", Json.createArrayBuilder().add("--no-push").add("--").add("extra")).build();
+
+        byte[] review = BuildPodReviewsTest.reviewOf(pod(kaniko));
+        byte[] reply = handle(review);
+
+        assertEquals(List.of("--no-push", "--", "extra"), strings(container(admittedPod(review, reply), "kaniko").getJsonArray("args")));
+        assertEquals(List.of("modproxy: pass --build-arg GOPROXY to the image build in kaniko (docs/image-builds.md)"),
+                warnings(reply));
+    }
+
+    @Test
+    void kanikoAsAnInitContainerGetsTheBuildArgumentsToo() {
+        JsonObject kaniko = Json.createObjectBuilder().add("name", "build-image").add("image", "gcr.io/kaniko-project/executor:v1.23.2")
+                .add("args", Json.createArrayBuilder().add("--no-push").add("--tar-path=/out/image.tar")).build();
+        JsonObject base = pod(Json.createObjectBuilder().add("name", "scan").add("image", "aquasec/trivy:0.57.0").build());
+        JsonObject withInit = Json.createObjectBuilder(base).add("spec", Json.createObjectBuilder(base.getJsonObject("spec"))
+                .add("initContainers", Json.createArrayBuilder().add(kaniko))).build();
+
+        byte[] review = BuildPodReviewsTest.reviewOf(withInit);
+        JsonObject admitted = admittedPod(review, handle(review));
+
+        JsonObject init = admitted.getJsonObject("spec").getJsonArray("initContainers").getJsonObject(0);
+        assertEquals(CI_BUILD_ARGS, BuilderCommandLines.Kaniko.buildArguments(programArguments(init)));
+        assertTrue(admitted.getJsonObject("metadata").getJsonObject("annotations").getString("modproxy.dev/injected")
+                .contains("\"buildArgs\":[\"build-image\"]"));
+    }
+
+    @Test
+    void ofTwoGoproxyEntriesTheLaterOneDecidesAsItDoesForTheContainer() {
+        JsonObject kaniko = Json.createObjectBuilder().add("name", "kaniko").add("image", "gcr.io/kaniko-project/executor:v1.23.2")
+                .add("args", Json.createArrayBuilder().add("--no-push"))
+                .add("env", Json.createArrayBuilder()
+                        .add(Json.createObjectBuilder().add("name", "GOPROXY").add("value", "https://goproxy.io"))
+                        .add(Json.createObjectBuilder().add("name", "GOPROXY").add("value", CI_GOPROXY))).build();
+
+        byte[] review = BuildPodReviewsTest.reviewOf(pod(kaniko));
+        JsonObject admitted = container(admittedPod(review, handle(review)), "kaniko");
+
+        assertEquals(CI_BUILD_ARGS, BuilderCommandLines.Kaniko.buildArguments(programArguments(admitted)));
+    }
+
+    @Test
     void fallbackOnlyCacheWithEnvFromAndAScriptedBuildGivesThreeShortWarnings() {
         JsonObject buildah = Json.createObjectBuilder().add("name", "buildah").add("image", "quay.io/buildah/stable:v1.37")
                 .add("command", Json.createArrayBuilder().add("bash").add("-c").add("buildah bud -t app ."))
