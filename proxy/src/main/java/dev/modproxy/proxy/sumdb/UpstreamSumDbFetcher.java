@@ -15,6 +15,11 @@ import java.util.List;
  */
 public final class UpstreamSumDbFetcher implements SumDbFetcher {
 
+    /** What an operator can do when the database cannot be reached from where the proxy runs. */
+    static final String WHAT_TO_SET = "Set MODPROXY_SUMDB to a checksum database this proxy can reach "
+            + "(from China: MODPROXY_SUMDB=sum.golang.google.cn), or list private modules in GONOSUMDB "
+            + "(MODPROXY_NOSUMDB) so they are not looked up";
+
     private final VerifierKey key;
     private final String name;
     private final List<Upstream> proxies;
@@ -52,7 +57,7 @@ public final class UpstreamSumDbFetcher implements SumDbFetcher {
             failures.add(e.getMessage());
             String message = "checksum database " + name + " unreachable for " + path + ": " + String.join("; ", failures);
             if (e instanceof SumDbUnreachableException && !answeredBadly) {
-                throw new SumDbUnreachableException(message, e);
+                throw new SumDbUnreachableException(message + ". " + WHAT_TO_SET, e);
             }
             throw new SumDbException(message, e);
         }
