@@ -28,6 +28,7 @@ public class ProxyStartup {
     }
 
     void logStartup(@Observes StartupEvent event, ModuleCache cache, ProxyConfig config) {
+        SettingNames.unknownIn(System.getenv()).forEach(LOG::warn);
         var usage = cache.storage().usage();
         LOG.infof("modproxy: upstream chain %s; storage %s (%d objects, %d bytes); private %s",
                 cache.chain(), cache.storage().describe(), usage.entries(), usage.bytes(),
