@@ -84,4 +84,13 @@ class ProxyAppTest {
         assertEquals("CLOSED", stats.getJsonArray("upstreams").getJsonObject(0).getString("circuit"));
         assertTrue(metrics.contains("modproxy_upstream_circuit_open{upstream=\"127.0.0.1:"), metrics);
     }
+
+    @Test
+    void connectionsAreBoundedByDefault() {
+        var config = org.eclipse.microprofile.config.ConfigProvider.getConfig();
+        assertEquals(java.time.Duration.ofSeconds(60), config.getValue("quarkus.http.idle-timeout", java.time.Duration.class),
+                "an idle client is dropped after a minute, not the default 30 minutes");
+        assertEquals(4_000, config.getValue("quarkus.http.limits.max-connections", Integer.class),
+                "connections are capped (per event loop) below a container's usual file descriptor limit");
+    }
 }
