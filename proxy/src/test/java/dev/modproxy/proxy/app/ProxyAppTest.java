@@ -93,4 +93,13 @@ class ProxyAppTest {
         assertEquals(4_000, config.getValue("quarkus.http.limits.max-connections", Integer.class),
                 "connections are capped (per event loop) below a container's usual file descriptor limit");
     }
+
+    @Test
+    void anUnknownHttpVersionIsRefused() throws Exception {
+        try (var client = new dev.modproxy.proxy.testing.HostileClient(base.getPort())) {
+            String status = client.send("GET /example.com/lib/@v/v1.0.0.info HTTP/9.9\r\nHost: x\r\n\r\n")
+                    .statusLine(java.time.Duration.ofSeconds(5));
+            assertTrue(status == null || status.matches("HTTP/\\S+ (505|501|400) .*"), "answered " + status);
+        }
+    }
 }
