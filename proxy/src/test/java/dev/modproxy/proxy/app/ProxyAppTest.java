@@ -102,4 +102,20 @@ class ProxyAppTest {
             assertTrue(status == null || status.matches("HTTP/\\S+ (505|501|400) .*"), "answered " + status);
         }
     }
+
+    @Test
+    void requestMetricsAreLabelledByRouteNotByModulePath() throws Exception {
+        for (String module : new String[] {"example.com/lib", "example.com/other", "example.com/third"}) {
+            get("/" + module + "/@v/list");
+            get("/" + module + "/@v/v1.0.0.info");
+        }
+        get("/no/such/thing");
+
+        String metrics = get("/q/metrics").body();
+        java.util.List<String> requestSeries = metrics.lines().filter(l -> l.startsWith("http_server_requests_seconds_count")).toList();
+        assertTrue(requestSeries.stream().anyMatch(l -> l.contains("uri=\"/{module}/@v/list\"")), String.join("\n", requestSeries));
+        assertTrue(requestSeries.stream().anyMatch(l -> l.contains("uri=\"/{module}/@v/{version}.info\"")), String.join("\n", requestSeries));
+        assertTrue(requestSeries.stream().noneMatch(l -> l.contains("example.com") || l.contains("/no/such")),
+                "no series per raw path:\n" + String.join("\n", requestSeries));
+    }
 }
