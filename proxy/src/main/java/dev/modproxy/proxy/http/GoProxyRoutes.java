@@ -45,6 +45,7 @@ public final class GoProxyRoutes {
     }
 
     public void install(Router router) {
+        RequestFraming.install(router);
         // last in line: health, metrics and sumdb routes registered elsewhere win
         router.route().order(Integer.MAX_VALUE - 100).handler(this::handle);
     }

@@ -3,6 +3,8 @@ package dev.modproxy.proxy.upstream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.net.http.HttpClient;
@@ -30,7 +32,21 @@ public final class Upstream {
     private final CircuitBreaker breaker;
     private final String authorization;
 
+    /** Finds the addresses of a host name (the system resolver; tests give their own). */
+    @FunctionalInterface
+    public interface HostResolver {
+        InetAddress[] addresses(String host) throws UnknownHostException;
+    }
+
+    private final HostResolver resolver;
+    private volatile Boolean internalBase;
+
     public Upstream(URI base, HttpClient client, Duration readTimeout, CircuitBreaker breaker) {
+        this(base, client, readTimeout, breaker, InetAddress::getAllByName);
+    }
+
+    public Upstream(URI base, HttpClient client, Duration readTimeout, CircuitBreaker breaker, HostResolver resolver) {
+        this.resolver = resolver;
         String text = base.toString();
         this.base = URI.create(text.endsWith("/") ? text : text + "/");
         // credentials in the URL, as GOPROXY allows, travel as basic auth and never appear in logs or tags
@@ -72,7 +88,13 @@ public final class Upstream {
             HttpResponse<Flow.Publisher<List<ByteBuffer>>> response = send(uri, deadlineNanos);
             UpstreamBody body = new UpstreamBody(readTimeout, host(), deadlineNanos);
             response.body().subscribe(body);
-            URI next = hops < MAX_REDIRECTS ? redirectTarget(uri, response) : null;
+            URI next;
+            try {
+                next = hops < MAX_REDIRECTS ? redirectTarget(uri, response) : null;
+            } catch (IOException e) {
+                body.close();
+                throw e;
+            }
             if (next != null) {
                 body.close();
                 uri = next;
@@ -158,7 +180,45 @@ public final class Upstream {
             throw new IOException(host() + " redirected to a malformed location");
         }
         boolean web = "https".equals(to.getScheme()) || "http".equals(to.getScheme()) && !"https".equals(from.getScheme());
-        return web && to.getHost() != null ? to : null;
+        if (!web || to.getHost() == null) {
+            return null;
+        }
+        if (!to.getHost().equalsIgnoreCase(base.getHost()) && isInternal(to.getHost()) && !baseIsInternal()) {
+            // a mirror (or whoever took it over) must not make the cache read cluster-internal services for it
+            throw new UnusableAnswerException("redirected to " + to.getHost() + ", an internal address (loopback, link-local"
+                    + " or private), while " + base.getHost() + " is not");
+        }
+        return to;
+    }
+
+    private boolean baseIsInternal() {
+        Boolean internal = internalBase;
+        if (internal == null) {
+            internal = isInternal(base.getHost());
+            internalBase = internal;
+        }
+        return internal;
+    }
+
+    /** Whether any address of host is loopback, link-local, private (RFC 1918, IPv6 unique local) or unspecified. */
+    private boolean isInternal(String host) {
+        String bare = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+        InetAddress[] addresses;
+        try {
+            addresses = resolver.addresses(bare);
+        } catch (UnknownHostException e) {
+            return false; // cannot be connected to either
+        }
+        for (InetAddress address : addresses) {
+            byte[] raw = address.getAddress();
+            boolean uniqueLocal = raw.length == 16 && (raw[0] & 0xfe) == 0xfc;
+            boolean sharedCgnat = raw.length == 4 && (raw[0] & 0xff) == 100 && (raw[1] & 0xc0) == 64;
+            if (address.isLoopbackAddress() || address.isLinkLocalAddress() || address.isSiteLocalAddress()
+                    || address.isAnyLocalAddress() || uniqueLocal || sharedCgnat) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private boolean sameOrigin(URI uri) {

@@ -110,4 +110,38 @@ class ProxyAppTest {
         assertEquals("CLOSED", stats.getJsonArray("upstreams").getJsonObject(0).getString("circuit"));
         assertTrue(metrics.contains("modproxy_upstream_circuit_open{upstream=\"127.0.0.1:"), metrics);
     }
+
+    @Test
+    void connectionsAreBoundedByDefault() {
+        var config = org.eclipse.microprofile.config.ConfigProvider.getConfig();
+        assertEquals(java.time.Duration.ofSeconds(60), config.getValue("quarkus.http.idle-timeout", java.time.Duration.class),
+                "an idle client is dropped after a minute, not the default 30 minutes");
+        assertEquals(4_000, config.getValue("quarkus.http.limits.max-connections", Integer.class),
+                "connections are capped (per event loop) below a container's usual file descriptor limit");
+    }
+
+    @Test
+    void anUnknownHttpVersionIsRefused() throws Exception {
+        try (var client = new dev.modproxy.proxy.testing.HostileClient(base.getPort())) {
+            String status = client.send("GET /example.com/lib/@v/v1.0.0.info HTTP/9.9\r\nHost: x\r\n\r\n")
+                    .statusLine(java.time.Duration.ofSeconds(5));
+            assertTrue(status == null || status.matches("HTTP/\\S+ (505|501|400) .*"), "answered " + status);
+        }
+    }
+
+    @Test
+    void requestMetricsAreLabelledByRouteNotByModulePath() throws Exception {
+        for (String module : new String[] {"example.com/lib", "example.com/other", "example.com/third"}) {
+            get("/" + module + "/@v/list");
+            get("/" + module + "/@v/v1.0.0.info");
+        }
+        get("/no/such/thing");
+
+        String metrics = get("/q/metrics").body();
+        java.util.List<String> requestSeries = metrics.lines().filter(l -> l.startsWith("http_server_requests_seconds_count")).toList();
+        assertTrue(requestSeries.stream().anyMatch(l -> l.contains("uri=\"/{module}/@v/list\"")), String.join("\n", requestSeries));
+        assertTrue(requestSeries.stream().anyMatch(l -> l.contains("uri=\"/{module}/@v/{version}.info\"")), String.join("\n", requestSeries));
+        assertTrue(requestSeries.stream().noneMatch(l -> l.contains("example.com") || l.contains("/no/such")),
+                "no series per raw path:\n" + String.join("\n", requestSeries));
+    }
 }

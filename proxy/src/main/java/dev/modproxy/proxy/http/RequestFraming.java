@@ -1,0 +1,55 @@
+package dev.modproxy.proxy.http;
+
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * Refuses requests whose framing the proxy would have to guess at, before any route sees them:
+ * an HTTP version other than 1.0, 1.1 or real HTTP/2 (505), a Transfer-Encoding other than
+ * chunked (501, RFC 9112 6.1), and a body on a GET or HEAD (400): the GOPROXY protocol has none,
+ * and Content-Length together with Transfer-Encoding (RFC 9112 6.3, a sign of request smuggling)
+ * reaches here as a chunked GET, the HTTP codec having dropped the Content-Length. The connection
+ * is closed after each: what follows on it cannot be trusted to start a new request.
+ */
+final class RequestFraming {
+
+    private RequestFraming() {
+    }
+
+    static void install(Router router) {
+        router.route().order(Integer.MIN_VALUE).handler(RequestFraming::check);
+    }
+
+    private static void check(RoutingContext ctx) {
+        HttpServerRequest request = ctx.request();
+        HttpVersion version = request.version();
+        boolean http1 = version == HttpVersion.HTTP_1_0 || version == HttpVersion.HTTP_1_1;
+        if (!http1 && !(version == HttpVersion.HTTP_2 && request.streamId() >= 0)) {
+            refuseAndClose(ctx, 505, "HTTP version not supported: use HTTP/1.1");
+            return;
+        }
+        String transferEncoding = request.getHeader(HttpHeaders.TRANSFER_ENCODING);
+        if (transferEncoding != null && !transferEncoding.strip().equalsIgnoreCase("chunked")) {
+            refuseAndClose(ctx, 501, "Transfer-Encoding " + transferEncoding.replaceAll("\\p{Cntrl}", "?") + " is not supported");
+            return;
+        }
+        boolean bodyless = request.method() == io.vertx.core.http.HttpMethod.GET || request.method() == io.vertx.core.http.HttpMethod.HEAD;
+        if (transferEncoding != null && (bodyless || request.getHeader(HttpHeaders.CONTENT_LENGTH) != null)) {
+            refuseAndClose(ctx, 400, "a " + request.method() + " with Transfer-Encoding (and maybe Content-Length): its length is ambiguous");
+            return;
+        }
+        ctx.next();
+    }
+
+    private static void refuseAndClose(RoutingContext ctx, int status, String reason) {
+        ctx.response().setStatusCode(status)
+                .putHeader(HttpHeaders.CONNECTION, "close")
+                .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8")
+                .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
+                .end(reason + "\n")
+                .onComplete(done -> ctx.request().connection().close());
+    }
+}

@@ -1,0 +1,78 @@
+package dev.modproxy.proxy.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.modproxy.proxy.testing.FakeUpstream;
+import dev.modproxy.proxy.testing.HostileClient;
+import dev.modproxy.proxy.testing.Modules;
+import dev.modproxy.proxy.testing.ProxyUnderTest;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Request framing the proxy must not guess at: unknown HTTP versions, unknown or conflicting body framing. */
+class HostileRequestsTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(5);
+
+    @TempDir
+    Path dir;
+    FakeUpstream upstream;
+    ProxyUnderTest proxy;
+
+    @BeforeEach
+    void start() throws Exception {
+        upstream = FakeUpstream.start();
+        Modules.publish(upstream, "example.com/lib", "v1.0.0");
+        proxy = new ProxyUnderTest(upstream.url(), dir);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        proxy.close();
+        upstream.close();
+    }
+
+    private HostileClient client() throws Exception {
+        return new HostileClient(proxy.port());
+    }
+
+    @Test
+    void anUnknownHttpVersionIsRefused() throws Exception {
+        try (HostileClient client = client()) {
+            String status = client.send("GET /example.com/lib/@v/list HTTP/9.9\r\nHost: x\r\n\r\n").statusLine(WAIT);
+            assertTrue(status == null || status.matches("HTTP/\\S+ (505|501|400) .*"), "answered " + status);
+        }
+    }
+
+    @Test
+    void anUnknownTransferEncodingIsRefused() throws Exception {
+        try (HostileClient client = client()) {
+            String status = client.send("GET /example.com/lib/@v/list HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: xchunked\r\n\r\n")
+                    .statusLine(WAIT);
+            assertTrue(status != null && status.matches("HTTP/1\\.1 (501|400) .*"), "answered " + status);
+            assertTrue(client.closedWithin(WAIT), "and the connection is closed: its framing is unknown");
+        }
+    }
+
+    @Test
+    void aRequestWithBothContentLengthAndTransferEncodingClosesTheConnection() throws Exception {
+        try (HostileClient client = client()) {
+            String status = client.send("GET /example.com/lib/@v/list HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+                    + "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n").statusLine(WAIT);
+            assertTrue(status == null || status.startsWith("HTTP/1.1 400 "), "answered " + status);
+            assertTrue(client.closedWithin(WAIT), "a request that may be smuggling another is not followed by more on that connection");
+        }
+    }
+
+    @Test
+    void wellFramedRequestsStillWork() throws Exception {
+        try (HostileClient client = client()) {
+            assertEquals("HTTP/1.1 200 OK", client.send("GET /example.com/lib/@v/list HTTP/1.1\r\nHost: x\r\n\r\n").statusLine(WAIT));
+        }
+    }
+}
