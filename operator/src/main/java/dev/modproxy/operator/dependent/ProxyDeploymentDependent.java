@@ -132,6 +132,7 @@ public class ProxyDeploymentDependent extends CRUDKubernetesDependentResource<De
                 .endPort()
                 .addNewEnvFrom().withNewConfigMapRef().withName(CacheNames.configMap(cache)).endConfigMapRef().endEnvFrom()
                 .withEnv(credentials(spec.getObjectStorage()))
+                .withStartupProbe(startupProbe())
                 .withLivenessProbe(probe("/q/health/live", 3))
                 .withReadinessProbe(probe("/q/health/ready", 1))
                 .withResources(resources(spec))
@@ -184,6 +185,19 @@ public class ProxyDeploymentDependent extends CRUDKubernetesDependentResource<De
                 .withPeriodSeconds(10)
                 .withTimeoutSeconds(2)
                 .withFailureThreshold(failureThreshold)
+                .build();
+    }
+
+    /**
+     * Liveness waits until this passes: up to 5 minutes for the JVM to start under a small CPU limit
+     * or a slow volume to mount. The cache's size is counted after the port opens, so its size does not count here.
+     */
+    private static Probe startupProbe() {
+        return new ProbeBuilder()
+                .withNewHttpGet().withPath("/q/health/live").withPort(new IntOrString(CacheNames.MANAGEMENT_PORT_NAME)).endHttpGet()
+                .withPeriodSeconds(5)
+                .withTimeoutSeconds(2)
+                .withFailureThreshold(60)
                 .build();
     }
 

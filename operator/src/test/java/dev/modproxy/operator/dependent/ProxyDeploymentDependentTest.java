@@ -48,6 +48,12 @@ class ProxyDeploymentDependentTest {
         // health is served on the management port only
         assertThat(proxy.getLivenessProbe().getHttpGet().getPort().getStrVal()).isEqualTo("management");
         assertThat(proxy.getReadinessProbe().getHttpGet().getPort().getStrVal()).isEqualTo("management");
+        // a slow start (JVM under a CPU limit, a large volume) is not killed by liveness: the startup probe
+        // holds liveness back for minutes, and the proxy opens its port before it counts the cache
+        assertThat(proxy.getStartupProbe().getHttpGet().getPath()).isEqualTo("/q/health/live");
+        assertThat(proxy.getStartupProbe().getHttpGet().getPort().getStrVal()).isEqualTo("management");
+        assertThat(proxy.getStartupProbe().getPeriodSeconds() * proxy.getStartupProbe().getFailureThreshold())
+                .isGreaterThanOrEqualTo(300);
         assertThat(proxy.getEnvFrom().get(0).getConfigMapRef().getName()).isEqualTo("gpc-config");
     }
 
