@@ -171,4 +171,38 @@ class OperatorDeploymentTest {
                         && r.getVerbs().contains("create") && r.getVerbs().contains("delete")),
                 "the operator cannot write the caches' NetworkPolicies");
     }
+
+    @Test
+    void whereThePlatformAssignsIdsNoneAreFixedButPodsStayNonRoot() {
+        Rendered fixed = Chart.render();
+        Rendered assigned = Chart.render(Chart.values("fixedUserIds", false));
+
+        var fixedPod = fixed.one(Deployment.class).getSpec().getTemplate().getSpec().getSecurityContext();
+        assertEquals(1001L, fixedPod.getRunAsUser());
+        assertEquals(1001L, fixedPod.getFsGroup());
+        assertEquals(Optional.of("true"), env(operator(fixed), "MODPROXY_OPERATOR_PROXY_FIXED_USER_IDS"));
+
+        var assignedPod = assigned.one(Deployment.class).getSpec().getTemplate().getSpec().getSecurityContext();
+        assertEquals(null, assignedPod.getRunAsUser());
+        assertEquals(null, assignedPod.getRunAsGroup());
+        assertEquals(null, assignedPod.getFsGroup());
+        assertEquals(Boolean.TRUE, assignedPod.getRunAsNonRoot());
+        // the proxies the operator makes follow the same setting
+        assertEquals(Optional.of("false"), env(operator(assigned), "MODPROXY_OPERATOR_PROXY_FIXED_USER_IDS"));
+    }
+
+    @Test
+    void operatorTmpIsBoundedAndTheChartRefusesClustersOlderThanItsCrdRules() throws Exception {
+        var tmp = Chart.render().one(Deployment.class).getSpec().getTemplate().getSpec().getVolumes().stream()
+                .filter(v -> v.getName().equals("tmp")).findFirst().orElseThrow();
+        assertEquals(new Quantity("128Mi"), tmp.getEmptyDir().getSizeLimit());
+
+        String chart = java.nio.file.Files.readString(Chart.directory().resolve("Chart.yaml"));
+        assertTrue(chart.contains("kubeVersion: \">=1.29.0-0\""), chart);
+        // helm itself enforces it: helm-java renders as Kubernetes v1.20.0, which the real chart refuses
+        var refused = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> new com.marcnuri.helm.Helm(Chart.directory()).template().withName(Chart.RELEASE)
+                        .withNamespace(Chart.NAMESPACE).call());
+        assertTrue(refused.getMessage().contains("chart requires kubeVersion: >=1.29.0-0"), refused.getMessage());
+    }
 }
