@@ -36,6 +36,10 @@ class SumDbProxyEndToEndTest {
     @TestHTTPResource("/")
     URL proxy;
 
+    /** Metrics are on the management port. */
+    @TestHTTPResource(value = "/", management = true)
+    URL management;
+
     private record GoRun(int exitCode, String output) {
     }
 
@@ -71,7 +75,8 @@ class SumDbProxyEndToEndTest {
 
     private double rejections(String reason) throws IOException, InterruptedException {
         Matcher m = Pattern.compile("(?m)^modproxy_sumdb_rejections_total\\{[^}]*reason=\"" + reason + "\"[^}]*\\} (\\S+)$")
-                .matcher(get("/q/metrics").body());
+                .matcher(HTTP.send(HttpRequest.newBuilder(URI.create(management.toString().replaceAll("/$", "") + "/q/metrics"))
+                        .build(), HttpResponse.BodyHandlers.ofString()).body());
         return m.find() ? Double.parseDouble(m.group(1)) : 0;
     }
 
