@@ -46,6 +46,26 @@ app.kubernetes.io/component: operator
 {{- toJson ($ns | uniq) -}}
 {{- end -}}
 
+{{/*
+  registry/repository:tag, or registry/repository:tag@digest when a digest is given (the runtime
+  then pulls by digest; the tag is only kept for reading). Called with (list $ .Values.<part>.image).
+*/}}
+{{- define "modproxy.image" -}}
+{{- $root := index . 0 -}}
+{{- $image := index . 1 -}}
+{{- $registry := $root.Values.image.registry | trimSuffix "/" -}}
+{{- $host := first (splitList "/" $image.repository) -}}
+{{- /* a repository that names its own registry host is used as it is */ -}}
+{{- $own := or (eq $registry "") (contains "." $host) (contains ":" $host) (eq $host "localhost") -}}
+{{- $name := ternary $image.repository (printf "%s/%s" $registry $image.repository) $own -}}
+{{- $tag := $image.tag | default $root.Chart.AppVersion -}}
+{{- if $image.digest -}}
+{{- printf "%s:%s@%s" $name $tag $image.digest -}}
+{{- else -}}
+{{- printf "%s:%s" $name $tag -}}
+{{- end -}}
+{{- end -}}
+
 {{/* What both webhook entries share: where the webhook is and how it may fail. */}}
 {{- define "modproxy.webhookEntry" -}}
 admissionReviewVersions: ["v1"]

@@ -20,6 +20,7 @@ public final class CacheNames {
     /** Every informer of owned objects watches only what this operator made. */
     public static final String MANAGED_BY_SELECTOR = MANAGED_BY_LABEL + "=" + MANAGER;
     public static final String CONFIG_HASH_ANNOTATION = "modproxy.dev/config-hash";
+
     public static final String HTTP_PORT_NAME = "http";
     public static final int SERVICE_PORT = 80;
     /** Admin API, health and metrics: reached by the operator and Prometheus, never given to builds. */
@@ -78,6 +79,14 @@ public final class CacheNames {
         Map<String, String> labels = labels(cache);
         labels.put(COMPONENT_LABEL, MANAGEMENT_COMPONENT);
         return labels;
+    }
+
+    /**
+     * Whether the cache's owner asked to keep its running pods through an operator upgrade (spec.holdRollout,
+     * a spec field rather than an annotation so that releasing it is a new generation the operator reacts to).
+     */
+    public static boolean rolloutHeld(GoProxyCache cache) {
+        return cache.getSpec() != null && cache.getSpec().isHoldRollout();
     }
 
     /** Labels that pick this cache's pods; never changed, since a Deployment selector is immutable. */

@@ -25,7 +25,7 @@ class SmallDependentsTest {
 
     @Test
     void configMapCarriesTheProxyEnvironment() {
-        ConfigMap config = new ProxyConfigMapDependent().desired(cache, null);
+        ConfigMap config = ProxyConfigMapDependent.desiredConfigMap(cache, java.util.Optional.empty());
         assertThat(config.getMetadata().getName()).isEqualTo("builds-config");
         assertThat(config.getMetadata().getNamespace()).isEqualTo("team-a");
         assertThat(config.getData())

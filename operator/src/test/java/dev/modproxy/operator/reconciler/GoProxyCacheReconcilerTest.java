@@ -39,6 +39,7 @@ import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Consumer;
@@ -478,6 +479,29 @@ class GoProxyCacheReconcilerTest {
         await().atMost(PATIENCE).until(() -> "https://goproxy.cn".equals(
                 get(ConfigMap.class, ns, "unscraped-config").getData().get("MODPROXY_UPSTREAM")));
         assertThat(get(ServiceMonitor.class, ns, "unscraped")).isNull();
+    }
+
+    @Test
+    void aHeldCacheKeepsItsPodsAndSettingsUntilReleased() {
+        String ns = namespace();
+        create(ns, "held", spec -> { });
+        String firstHash = configHash(awaitObject(Deployment.class, ns, "held"));
+        edit(ns, "held", spec -> spec.setHoldRollout(true));
+
+        // what an operator upgrade would change, here through the spec: held, nothing rolls
+        edit(ns, "held", spec -> {
+            spec.setUpstream("https://goproxy.cn,direct");
+            spec.setReplicas(1);
+        });
+        await().atMost(PATIENCE).until(() -> fresh(ns, "held").getStatus() != null
+                && java.util.Objects.equals(fresh(ns, "held").getStatus().getObservedGeneration(),
+                        fresh(ns, "held").getMetadata().getGeneration()));
+        assertThat(configHash(get(Deployment.class, ns, "held"))).isEqualTo(firstHash);
+        assertThat(get(ConfigMap.class, ns, "held-config").getData()).containsEntry("MODPROXY_UPSTREAM", "https://proxy.golang.org");
+
+        edit(ns, "held", spec -> spec.setHoldRollout(false));
+        await().atMost(PATIENCE).until(() -> !firstHash.equals(configHash(get(Deployment.class, ns, "held"))));
+        assertThat(get(ConfigMap.class, ns, "held-config").getData()).containsEntry("MODPROXY_UPSTREAM", "https://goproxy.cn,direct");
     }
 
     @Test

@@ -30,8 +30,10 @@ public class ProxyStartup {
     void logStartup(@Observes StartupEvent event, ModuleCache cache, ProxyConfig config) {
         SettingNames.unknownIn(System.getenv()).forEach(LOG::warn);
         var usage = cache.storage().usage();
-        LOG.infof("modproxy: upstream chain %s; storage %s (%d objects, %d bytes); private %s",
-                cache.chain(), cache.storage().describe(), usage.entries(), usage.bytes(),
+        String figures = cache.storage().usageCounted() ? usage.entries() + " objects, " + usage.bytes() + " bytes"
+                : "size accounting in the background";
+        LOG.infof("modproxy: upstream chain %s; storage %s (%s); private %s",
+                cache.chain(), cache.storage().describe(), figures,
                 config.privatePatterns().filter(s -> !s.isBlank()).orElse("(none)"));
     }
 }

@@ -113,6 +113,12 @@ public class GoProxyCacheSpec {
     @Default("{}")
     private Metrics metrics = new Metrics();
 
+    @JsonPropertyDescription("Keep the running proxy pods and their settings as they are: while true, changes "
+            + "to what the operator would run (a new proxy image after an operator upgrade, new settings, this "
+            + "spec) wait. Set it on every cache before upgrading the operator and back to false one cache at a "
+            + "time for a staged roll-out. Replicas, Services and status are still reconciled.")
+    private boolean holdRollout;
+
     @JsonPropertyDescription("An optional NetworkPolicy that keeps build pods off the proxy's management port.")
     @Default("{}")
     private NetworkPolicySettings networkPolicy = new NetworkPolicySettings();
@@ -262,6 +268,14 @@ public class GoProxyCacheSpec {
 
     public void setMetrics(Metrics metrics) {
         this.metrics = metrics;
+    }
+
+    public boolean isHoldRollout() {
+        return holdRollout;
+    }
+
+    public void setHoldRollout(boolean holdRollout) {
+        this.holdRollout = holdRollout;
     }
 
     public NetworkPolicySettings getNetworkPolicy() {
