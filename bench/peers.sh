@@ -41,14 +41,36 @@ free_port() {
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return; fi
   done
 }
-wait_for() { # url what: polls for up to 120 s
+wait_for() { # url what: polls for up to 120 s until the server answers at all
+  local code
   for _ in $(seq 1 600); do
-    curl -fsS -o /dev/null --max-time 5 "$1" 2>/dev/null && return 0
+    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$1" 2>/dev/null) || true
+    [ "${code:-000}" != 000 ] && return 0
     sleep 0.2
   done
   echo "$2 did not come up at $1" >&2
   exit 1
 }
+
+# The capture holds only the .mod of the module versions in the graph whose code no build needs;
+# Athens fetches every module whole (its go command downloads the zip too) and answers 404 when
+# the upstream has no zip, where proxy.golang.org would have one. Those zips (9 of them), fetched
+# once per machine with the go command, complete the mirror.
+extra="$(dirname "$peers")/../graph-zips-$(basename "$capture")"
+if [ ! -f "$extra/complete" ]; then
+  echo "== fetching the zips the capture lacks for the whole module graph"
+  rm -rf "$extra"; mkdir -p "$extra/home" "$extra/outside"
+  goenv=(env -i PATH="$PATH" HOME="$extra/home" GOENV=off GOTOOLCHAIN=local GOFLAGS=-modcacherw
+    GOMODCACHE="$extra/mod" GOPROXY=https://proxy.golang.org GOSUMDB=sum.golang.org)
+  missing=()
+  for mv in $(cd e2e/capture/graph && "${goenv[@]}" go mod graph | tr ' ' '\n' | grep @ | sort -u); do
+    escaped=$(sed 's/[A-Z]/!\L&/g' <<<"${mv%@*}")
+    [ -f "$tree/$escaped/@v/${mv#*@}.zip" ] || missing+=("$mv")
+  done
+  (cd "$extra/outside" && "${goenv[@]}" go mod download "${missing[@]}")
+  touch "$extra/complete"
+fi
+extra_tree="$extra/mod/cache/download"
 
 echo "== building modproxy's jar and the slow mirror"
 ./mvnw -B -q -pl proxy package -DskipTests
@@ -58,7 +80,7 @@ jar=proxy/target/quarkus-app/quarkus-run.jar
 declare -A mirror
 for delay in $DELAYS; do
   port=$(free_port)
-  "$work/slowmirror" -addr "127.0.0.1:$port" -root "$tree" -delay "$delay" >"$work/mirror-$delay.log" 2>&1 &
+  "$work/slowmirror" -addr "127.0.0.1:$port" -root "$tree:$extra_tree" -delay "$delay" >"$work/mirror-$delay.log" 2>&1 &
   pids+=($!)
   mirror[$delay]="http://127.0.0.1:$port"
   wait_for "${mirror[$delay]}/_counts" "slow mirror ($delay)"
@@ -101,7 +123,7 @@ start_proxy() { # name upstream
   local name=$1 upstream=$2 port dir
   port=$(free_port)
   dir="$work/$name-$(date +%s%N)"
-  mkdir -p "$dir"
+  mkdir -p "$dir/cache" "$dir/tmp"
   case "$name" in
     modproxy)
       MODPROXY_UPSTREAM="$upstream" MODPROXY_STORAGE_DIR="$dir/cache" MODPROXY_SUMDB=off \
@@ -113,7 +135,6 @@ start_proxy() { # name upstream
       ATHENS_STORAGE_TYPE=disk ATHENS_DISK_STORAGE_ROOT="$dir/cache" ATHENS_PORT="127.0.0.1:$port" \
         ATHENS_GO_BINARY_ENV_VARS="GOPROXY=$upstream; GOSUMDB=off" ATHENS_GOGET_DIR="$dir/tmp" \
         GOFLAGS=-modcacherw HOME="$dir" "$peers/athens" >"$dir/log" 2>&1 &
-      mkdir -p "$dir/tmp"
       ;;
     goproxy)
       # goproxy's documented setup: GOPROXY names the upstream, a GOMODCACHE of its own, dir cacher.
@@ -126,7 +147,7 @@ start_proxy() { # name upstream
   pids+=($proxy_pid)
   proxy_url="http://127.0.0.1:$port"
   proxy_log="$dir/log"
-  wait_for "$proxy_url/k8s.io/api/@v/v0.37.0.info" "$name"
+  wait_for "$proxy_url/" "$name"
   curl -fsS -X DELETE "$upstream/_counts" >/dev/null
 }
 

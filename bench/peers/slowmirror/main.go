@@ -9,20 +9,21 @@ import (
 	"log"
 	"net/http"
 	"os"
+	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 )
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:0", "listen address (loopback)")
-	root := flag.String("root", "", "GOPROXY tree to serve")
+	roots := flag.String("root", "", "GOPROXY trees to serve, separated by ':' (the first that has a file answers)")
 	delay := flag.Duration("delay", 50*time.Millisecond, "delay before each answer")
 	flag.Parse()
 
 	var mu sync.Mutex
 	counts := map[string]int{}
-	files := http.FileServer(http.Dir(*root))
 	mux := http.NewServeMux()
 	// GET /_counts lists "count path" lines; DELETE /_counts resets them between runs.
 	mux.HandleFunc("/_counts", func(w http.ResponseWriter, r *http.Request) {
@@ -46,11 +47,14 @@ func main() {
 		counts[r.URL.Path]++
 		mu.Unlock()
 		time.Sleep(*delay)
-		if info, err := os.Stat(*root + r.URL.Path); err != nil || info.IsDir() {
-			http.NotFound(w, r) // no directory listings: a GOPROXY answers 404
-			return
+		for _, root := range strings.Split(*roots, ":") {
+			file := filepath.Join(root, filepath.FromSlash(r.URL.Path))
+			if info, err := os.Stat(file); err == nil && !info.IsDir() {
+				http.ServeFile(w, r, file)
+				return
+			}
 		}
-		files.ServeHTTP(w, r)
+		http.NotFound(w, r) // no directory listings: a GOPROXY answers 404
 	})
 	log.Fatal(http.ListenAndServe(*addr, mux))
 }
