@@ -1,5 +1,6 @@
 package dev.modproxy.operator.settings;
 
+import dev.modproxy.operator.api.v1alpha1.EgressProxy;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheSpec;
 import dev.modproxy.operator.api.v1alpha1.ObjectStorage;
 import dev.modproxy.operator.api.v1alpha1.Storage;
@@ -34,6 +35,7 @@ public final class ProxySettings {
         env.put("MODPROXY_STORAGE_DIR", STORAGE_DIR);
         putObjectStorage(env, spec.getObjectStorage());
         putWatermarks(env, spec.getStorage());
+        putEgressProxy(env, spec.getEgressProxy());
         env.put("QUARKUS_HTTP_PORT", Integer.toString(HTTP_PORT));
         return new ProxySettings(env);
     }
@@ -49,6 +51,15 @@ public final class ProxySettings {
         putIfSet(env, "MODPROXY_S3_REGION", bucket.getRegion());
         putIfSet(env, "MODPROXY_S3_PREFIX", bucket.getPrefix());
         env.put("MODPROXY_S3_PATH_STYLE", Boolean.toString(bucket.getPathStyle() == null || bucket.getPathStyle()));
+    }
+
+    private static void putEgressProxy(Map<String, String> env, EgressProxy egress) {
+        if (egress == null) {
+            return;
+        }
+        putIfSet(env, "HTTPS_PROXY", egress.getHttpsProxy());
+        putIfSet(env, "HTTP_PROXY", egress.getHttpProxy());
+        putPatterns(env, "NO_PROXY", egress.getNoProxy());
     }
 
     private static void putWatermarks(Map<String, String> env, Storage storage) {

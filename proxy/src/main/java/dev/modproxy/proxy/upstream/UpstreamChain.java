@@ -64,8 +64,14 @@ public final class UpstreamChain {
      * anything after direct or off is ignored, as the go command does.
      */
     public static UpstreamChain parse(String goproxy, Settings settings, UpstreamListener listener) {
+        return parse(goproxy, settings, listener, EgressProxy.fromEnvironment());
+    }
+
+    /** As {@link #parse(String, Settings, UpstreamListener)}, reaching the upstreams through {@code egress}. */
+    public static UpstreamChain parse(String goproxy, Settings settings, UpstreamListener listener, EgressProxy egress) {
         HttpClient client = HttpClient.newBuilder()
                 .connectTimeout(settings.connectTimeout())
+                .proxy(egress)
                 .followRedirects(HttpClient.Redirect.NEVER) // Upstream follows them, keeping credentials on the origin
                 .build();
         List<Entry> entries = new ArrayList<>();
