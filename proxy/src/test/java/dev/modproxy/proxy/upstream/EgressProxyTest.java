@@ -28,7 +28,7 @@ class EgressProxyTest {
             int port = URI.create(upstream.url()).getPort();
             // mirror.example resolves nowhere on this machine (tests read names from a hosts file): only the proxy can reach it
             UpstreamChain chain = UpstreamChain.parse("http://mirror.example:" + port, SETTINGS, UpstreamListener.NONE,
-                    EgressProxy.of(Map.of("HTTP_PROXY", egress.url())));
+                    EgressProxy.of(Map.of("HTTP_PROXY", egress.url())), UpstreamCredentials.none());
 
             UpstreamResult<String> result = chain.fetch(MOD, response -> new String(response.body().readAllBytes()), () -> true);
 
@@ -42,7 +42,8 @@ class EgressProxyTest {
     void httpsUpstreamsAreTunnelledWithConnect() throws Exception {
         try (RecordingEgressProxy egress = RecordingEgressProxy.start()) {
             UpstreamChain chain = UpstreamChain.parse("https://goproxy.cn", SETTINGS, UpstreamListener.NONE,
-                    EgressProxy.of(Map.of("https_proxy", egress.url(), "HTTP_PROXY", "http://unused.example:1")));
+                    EgressProxy.of(Map.of("https_proxy", egress.url(), "HTTP_PROXY", "http://unused.example:1")),
+                    UpstreamCredentials.none());
 
             UpstreamResult<String> result = chain.fetch(MOD, response -> "unexpected", () -> true);
 
