@@ -18,6 +18,9 @@ public final class ProxySettings {
 
     public static final String STORAGE_DIR = "/var/cache/modproxy";
     public static final int HTTP_PORT = 8080;
+    /** Where the proxy pods find the netrc of spec.upstreamCredentials (a Secret volume). */
+    public static final String CREDENTIALS_DIR = "/etc/modproxy/upstream-credentials";
+    public static final String NETRC_FILE = "netrc";
 
     private final Map<String, String> env;
 
@@ -36,6 +39,10 @@ public final class ProxySettings {
         putObjectStorage(env, spec.getObjectStorage());
         putWatermarks(env, spec.getStorage());
         putEgressProxy(env, spec.getEgressProxy());
+        if (spec.getUpstreamCredentials() != null) {
+            // the path only: the logins stay in their Secret
+            env.put("MODPROXY_NETRC", CREDENTIALS_DIR + "/" + NETRC_FILE);
+        }
         env.put("QUARKUS_HTTP_PORT", Integer.toString(HTTP_PORT));
         return new ProxySettings(env);
     }
