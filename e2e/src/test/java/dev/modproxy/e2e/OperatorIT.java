@@ -86,36 +86,38 @@ class OperatorIT {
 
     @Test
     void aCacheBecomesItsObjectsAndTurnsReadyWithItsObservedGeneration() {
-        create("team-ready", "default", Caches.smallSpec());
+        String namespace = Namespaces.of("ready");
+        create(namespace, "default", Caches.smallSpec());
 
-        GenericKubernetesResource cache = awaitReady("team-ready", "default");
+        GenericKubernetesResource cache = awaitReady(namespace, "default");
 
-        assertThat(admin.configMaps().inNamespace("team-ready").withName("default-config").get()).isNotNull();
-        assertThat(admin.persistentVolumeClaims().inNamespace("team-ready").withName("default-cache").get().getStatus()
+        assertThat(admin.configMaps().inNamespace(namespace).withName("default-config").get()).isNotNull();
+        assertThat(admin.persistentVolumeClaims().inNamespace(namespace).withName("default-cache").get().getStatus()
                 .getPhase()).isEqualTo("Bound");
-        assertThat(admin.services().inNamespace("team-ready").withName("default").get()).isNotNull();
-        Deployment deployment = admin.apps().deployments().inNamespace("team-ready").withName("default").get();
+        assertThat(admin.services().inNamespace(namespace).withName("default").get()).isNotNull();
+        Deployment deployment = admin.apps().deployments().inNamespace(namespace).withName("default").get();
         assertThat(deployment.getStatus().getReadyReplicas()).isEqualTo(1);
         // made by kube-controller-manager from the operator's Deployment, and run by kwok
-        assertThat(admin.apps().replicaSets().inNamespace("team-ready").list().getItems()).hasSize(1);
-        assertThat(admin.pods().inNamespace("team-ready").list().getItems())
+        assertThat(admin.apps().replicaSets().inNamespace(namespace).list().getItems()).hasSize(1);
+        assertThat(admin.pods().inNamespace(namespace).list().getItems())
                 .singleElement().satisfies(pod -> assertThat(pod.getStatus().getPhase()).isEqualTo("Running"));
         assertThat(Caches.status(cache, "observedGeneration"))
                 .isEqualTo(cache.getMetadata().getGeneration().intValue());
-        assertThat(Caches.status(cache, "url")).isEqualTo("http://default.team-ready.svc");
+        assertThat(Caches.status(cache, "url")).isEqualTo("http://default." + namespace + ".svc");
     }
 
     @Test
     void kubectlGetGpcShowsThePrinterColumns() {
-        create("team-columns", "default", Caches.smallSpec());
-        awaitReady("team-columns", "default");
+        String namespace = Namespaces.of("columns");
+        create(namespace, "default", Caches.smallSpec());
+        awaitReady(namespace, "default");
 
-        Commands.Result get = cluster.kubectl("-n", "team-columns", "get", "gpc");
+        Commands.Result get = cluster.kubectl("-n", namespace, "get", "gpc");
 
         assertThat(get.succeeded()).as(get.toString()).isTrue();
         List<String> header = List.of(get.stdout().lines().findFirst().orElseThrow().trim().split("\\s{2,}"));
         assertThat(header).startsWith("NAME").contains("READY", "URL", "SIZE USED", "AGE");
-        assertThat(get.stdout()).contains("http://default.team-columns.svc").contains("True");
+        assertThat(get.stdout()).contains("http://default." + namespace + ".svc").contains("True");
     }
 
     private Deployment deployment(String namespace, String name) {
@@ -145,59 +147,61 @@ class OperatorIT {
 
     @Test
     void aChangeOfTheProxySettingsRollsThePodsAndAChangeOfTheInjectionDefaultsDoesNot() {
-        create("team-roll", "default", Caches.smallSpec());
-        awaitReady("team-roll", "default");
-        Deployment before = deployment("team-roll", "default");
+        String namespace = Namespaces.of("roll");
+        create(namespace, "default", Caches.smallSpec());
+        awaitReady(namespace, "default");
+        Deployment before = deployment(namespace, "default");
 
         // injection.fallback is for build pods only: the proxy's configuration does not change
-        GenericKubernetesResource unrelated = editSpec("team-roll", "default",
+        GenericKubernetesResource unrelated = editSpec(namespace, "default",
                 spec -> spec.put("injection", Map.of("fallback", "https://goproxy.cn,direct")));
-        awaitObserved("team-roll", "default", unrelated.getMetadata().getGeneration());
-        assertThat(deployment("team-roll", "default").getMetadata().getGeneration())
+        awaitObserved(namespace, "default", unrelated.getMetadata().getGeneration());
+        assertThat(deployment(namespace, "default").getMetadata().getGeneration())
                 .isEqualTo(before.getMetadata().getGeneration());
-        assertThat(admin.apps().replicaSets().inNamespace("team-roll").list().getItems()).hasSize(1);
+        assertThat(admin.apps().replicaSets().inNamespace(namespace).list().getItems()).hasSize(1);
 
-        GenericKubernetesResource changed = editSpec("team-roll", "default",
+        GenericKubernetesResource changed = editSpec(namespace, "default",
                 spec -> spec.put("upstream", "https://goproxy.cn|https://proxy.golang.org"));
-        awaitObserved("team-roll", "default", changed.getMetadata().getGeneration());
+        awaitObserved(namespace, "default", changed.getMetadata().getGeneration());
         await("a new ReplicaSet rolled out").atMost(READY_WITHIN)
-                .until(() -> admin.apps().replicaSets().inNamespace("team-roll").list().getItems().size() == 2);
-        assertThat(configHash(deployment("team-roll", "default"))).isNotEqualTo(configHash(before));
-        assertThat(admin.configMaps().inNamespace("team-roll").withName("default-config").get().getData())
+                .until(() -> admin.apps().replicaSets().inNamespace(namespace).list().getItems().size() == 2);
+        assertThat(configHash(deployment(namespace, "default"))).isNotEqualTo(configHash(before));
+        assertThat(admin.configMaps().inNamespace(namespace).withName("default-config").get().getData())
                 .containsEntry("MODPROXY_UPSTREAM", "https://goproxy.cn|https://proxy.golang.org");
         await("the rolled pod Ready").atMost(READY_WITHIN)
-                .until(() -> Caches.conditionIs(Caches.get(admin, "team-roll", "default"), "Ready", "True")
-                        && deployment("team-roll", "default").getStatus().getUpdatedReplicas() != null
-                        && deployment("team-roll", "default").getStatus().getUpdatedReplicas() == 1);
+                .until(() -> Caches.conditionIs(Caches.get(admin, namespace, "default"), "Ready", "True")
+                        && deployment(namespace, "default").getStatus().getUpdatedReplicas() != null
+                        && deployment(namespace, "default").getStatus().getUpdatedReplicas() == 1);
     }
 
     @Test
     void reconcilingAgainWithNothingChangedWritesNoDependent() {
-        create("team-ssa", "default", Caches.smallSpec());
-        awaitReady("team-ssa", "default");
+        String namespace = Namespaces.of("ssa");
+        create(namespace, "default", Caches.smallSpec());
+        awaitReady(namespace, "default");
         await("the Deployment settled").atMost(READY_WITHIN).pollDelay(Duration.ofSeconds(2))
-                .until(() -> deployment("team-ssa", "default").getStatus().getObservedGeneration()
-                        .equals(deployment("team-ssa", "default").getMetadata().getGeneration()));
-        Map<String, String> versions = dependentVersions("team-ssa");
+                .until(() -> deployment(namespace, "default").getStatus().getObservedGeneration()
+                        .equals(deployment(namespace, "default").getMetadata().getGeneration()));
+        Map<String, String> versions = dependentVersions(namespace);
 
         // a change the operator does not own (an annotation on its Service) makes it reconcile the cache
         String service = null;
         for (int touch = 1; touch <= 3; touch++) {
             double reconciled = operator.counter("operator_sdk_reconciliations_success_total");
-            Commands.Result annotated = cluster.kubectl("-n", "team-ssa", "annotate", "--overwrite", "service/default",
+            Commands.Result annotated = cluster.kubectl("-n", namespace, "annotate", "--overwrite", "service/default",
                     "e2e.modproxy.dev/touch=" + touch);
             assertThat(annotated.succeeded()).as(annotated.toString()).isTrue();
             await("reconcile " + touch).atMost(Duration.ofSeconds(30))
                     .until(() -> operator.counter("operator_sdk_reconciliations_success_total") > reconciled);
-            service = admin.services().inNamespace("team-ssa").withName("default").get().getMetadata().getResourceVersion();
+            service = admin.services().inNamespace(namespace).withName("default").get().getMetadata().getResourceVersion();
         }
 
-        Map<String, String> after = dependentVersions("team-ssa");
+        Map<String, String> after = dependentVersions(namespace);
         assertThat(after).containsEntry("service", service);
         after.remove("service");
         versions.remove("service");
         assertThat(after).as("resourceVersions of the ConfigMap, volume claim and Deployment").isEqualTo(versions);
-        assertThat(admin.services().inNamespace("team-ssa").withName("default").get().getMetadata().getAnnotations())
+        assertThat(admin.services().inNamespace(namespace).withName("default").get().getMetadata().getAnnotations())
                 .containsEntry("e2e.modproxy.dev/touch", "3");
     }
 
@@ -215,46 +219,49 @@ class OperatorIT {
 
     @Test
     void aManualEditOfTheOwnedDeploymentIsReverted() {
-        create("team-drift", "default", Caches.smallSpec());
-        awaitReady("team-drift", "default");
-        String image = deployment("team-drift", "default").getSpec().getTemplate().getSpec().getContainers().get(0).getImage();
+        String namespace = Namespaces.of("drift");
+        create(namespace, "default", Caches.smallSpec());
+        awaitReady(namespace, "default");
+        String image = deployment(namespace, "default").getSpec().getTemplate().getSpec().getContainers().get(0).getImage();
 
-        Commands.Result edited = cluster.kubectl("-n", "team-drift", "set", "image", "deployment/default",
+        Commands.Result edited = cluster.kubectl("-n", namespace, "set", "image", "deployment/default",
                 "proxy=example.com/someone-elses:latest");
         assertThat(edited.succeeded()).as(edited.toString()).isTrue();
 
         await("the operator restores its image").atMost(READY_WITHIN)
-                .until(() -> image.equals(deployment("team-drift", "default").getSpec().getTemplate().getSpec()
+                .until(() -> image.equals(deployment(namespace, "default").getSpec().getTemplate().getSpec()
                         .getContainers().get(0).getImage()));
     }
 
     @Test
     void deletingACacheRemovesItsObjectsThroughTheGarbageCollectorAndRetainOnDeleteKeepsTheVolume() {
-        create("team-delete", "default", Caches.smallSpec());
+        String namespace = Namespaces.of("delete");
+        create(namespace, "default", Caches.smallSpec());
         Map<String, Object> keep = Caches.smallSpec();
         keep.put("storage", Map.of("size", "1Gi", "retainOnDelete", true));
-        create("team-delete", "kept", keep);
-        awaitReady("team-delete", "default");
-        awaitReady("team-delete", "kept");
+        create(namespace, "kept", keep);
+        awaitReady(namespace, "default");
+        awaitReady(namespace, "kept");
 
-        admin.genericKubernetesResources(Caches.GOPROXYCACHE).inNamespace("team-delete").withName("default").delete();
-        admin.genericKubernetesResources(Caches.GOPROXYCACHE).inNamespace("team-delete").withName("kept").delete();
+        admin.genericKubernetesResources(Caches.GOPROXYCACHE).inNamespace(namespace).withName("default").delete();
+        admin.genericKubernetesResources(Caches.GOPROXYCACHE).inNamespace(namespace).withName("kept").delete();
 
         await("the objects of both caches gone").atMost(READY_WITHIN).until(() ->
-                deployment("team-delete", "default") == null && deployment("team-delete", "kept") == null
-                        && admin.services().inNamespace("team-delete").list().getItems().isEmpty()
-                        && admin.configMaps().inNamespace("team-delete").withLabel("app.kubernetes.io/name", "modproxy")
+                deployment(namespace, "default") == null && deployment(namespace, "kept") == null
+                        && admin.services().inNamespace(namespace).list().getItems().isEmpty()
+                        && admin.configMaps().inNamespace(namespace).withLabel("app.kubernetes.io/name", "modproxy")
                                 .list().getItems().isEmpty()
-                        && admin.persistentVolumeClaims().inNamespace("team-delete").withName("default-cache").get() == null
-                        && admin.pods().inNamespace("team-delete").list().getItems().isEmpty());
-        assertThat(admin.persistentVolumeClaims().inNamespace("team-delete").withName("kept-cache").get())
+                        && admin.persistentVolumeClaims().inNamespace(namespace).withName("default-cache").get() == null
+                        && admin.pods().inNamespace(namespace).list().getItems().isEmpty());
+        assertThat(admin.persistentVolumeClaims().inNamespace(namespace).withName("kept-cache").get())
                 .as("the volume of the cache with retainOnDelete").isNotNull();
     }
 
     @Test
     void invalidSpecsAreRefusedByTheApiServerWithTheRulesMessage() {
-        namespace("team-invalid");
-        Commands.Result twoReplicasOnOneVolume = apply("team-invalid", "shared", """
+        String namespace = Namespaces.of("invalid");
+        namespace(namespace);
+        Commands.Result twoReplicasOnOneVolume = apply(namespace, "shared", """
                 spec:
                   replicas: 2
                   storage: {size: 1Gi, accessModes: [ReadWriteOnce]}
@@ -262,15 +269,15 @@ class OperatorIT {
         assertThat(twoReplicasOnOneVolume.succeeded()).isFalse();
         assertThat(twoReplicasOnOneVolume.stderr()).contains("replicas > 1 needs a shared cache");
 
-        Commands.Result malformedUpstream = apply("team-invalid", "ftp", """
+        Commands.Result malformedUpstream = apply(namespace, "ftp", """
                 spec:
                   upstream: "ftp://mirror.example.com"
                 """);
         assertThat(malformedUpstream.succeeded()).isFalse();
         assertThat(malformedUpstream.stderr()).contains("spec.upstream");
 
-        assertThat(apply("team-invalid", "shrinking", "spec:\n  storage: {size: 2Gi}\n").succeeded()).isTrue();
-        Commands.Result shrink = apply("team-invalid", "shrinking", "spec:\n  storage: {size: 1Gi}\n");
+        assertThat(apply(namespace, "shrinking", "spec:\n  storage: {size: 2Gi}\n").succeeded()).isTrue();
+        Commands.Result shrink = apply(namespace, "shrinking", "spec:\n  storage: {size: 1Gi}\n");
         assertThat(shrink.succeeded()).isFalse();
         assertThat(shrink.stderr()).contains("storage.size cannot shrink");
     }
@@ -287,21 +294,24 @@ class OperatorIT {
 
     @Test
     void aQuotaThatRefusesTheVolumeEndsInDegradedAndOtherCachesKeepReconciling() {
-        namespace("team-quota");
-        admin.resourceQuotas().inNamespace("team-quota").resource(new io.fabric8.kubernetes.api.model.ResourceQuotaBuilder()
+        String limited = Namespaces.of("quota");
+        String neighbour = Namespaces.of("quota-neighbour");
+        namespace(limited);
+        admin.resourceQuotas().inNamespace(limited).resource(new io.fabric8.kubernetes.api.model.ResourceQuotaBuilder()
                 .withNewMetadata().withName("storage").endMetadata()
                 .withNewSpec().addToHard("requests.storage", new io.fabric8.kubernetes.api.model.Quantity("500Mi")).endSpec()
                 .build()).create();
-        create("team-quota", "default", Caches.smallSpec());
+        create(limited, "default", Caches.smallSpec());
 
         await("Degraded with a message").atMost(READY_WITHIN).pollInterval(Duration.ofMillis(500))
-                .until(() -> Caches.conditionIs(Caches.get(admin, "team-quota", "default"), "Degraded", "True"));
-        Map<String, Object> degraded = Caches.condition(Caches.get(admin, "team-quota", "default"), "Degraded").orElseThrow();
-        assertThat((String) degraded.get("message")).containsIgnoringCase("quota");
+                .until(() -> Caches.conditionIs(Caches.get(admin, limited, "default"), "Degraded", "True"));
+        Map<String, Object> degraded = Caches.condition(Caches.get(admin, limited, "default"), "Degraded").orElseThrow();
+        assertThat(degraded.get("reason")).isEqualTo("QuotaExceeded");
+        assertThat((String) degraded.get("message")).contains("exceeded quota").contains("raise the quota");
 
-        create("team-quota-neighbour", "default", Caches.smallSpec());
-        awaitReady("team-quota-neighbour", "default");
-        assertThat(Caches.conditionIs(Caches.get(admin, "team-quota", "default"), "Ready", "True")).isFalse();
+        create(neighbour, "default", Caches.smallSpec());
+        awaitReady(neighbour, "default");
+        assertThat(Caches.conditionIs(Caches.get(admin, limited, "default"), "Ready", "True")).isFalse();
     }
 
     @Test

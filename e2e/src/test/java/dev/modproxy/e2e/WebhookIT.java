@@ -51,6 +51,8 @@ class WebhookIT {
 
     @BeforeAll
     void installChartPointTheWebhookAtTheOperatorAndStartIt() {
+        String tekton = Namespaces.of("tekton");
+        String jenkins = Namespaces.of("jenkins");
         cluster = ControlPlane.shared();
         admin = cluster.admin();
         chart = new ChartRelease(cluster);
@@ -69,8 +71,8 @@ class WebhookIT {
                 "MODPROXY_WEBHOOK_CERT_CHECK_INTERVAL", "2s");
         operator = OperatorProcess.start("operator-webhook", cluster, ChartRelease.NAMESPACE, chart.operatorToken(),
                 operatorEnv);
-        cache("team-tekton", "default");
-        cache("team-jenkins", "gomod");
+        cache(tekton, "default");
+        cache(jenkins, "gomod");
     }
 
     @AfterAll
@@ -140,21 +142,24 @@ class WebhookIT {
     @Test
     @Order(1)
     void aTektonTaskRunPodAndAJenkinsAgentComeBackFromTheApiServerWithGoproxy() {
-        Pod tekton = create(fixturePod("tekton-taskrun-pod.json", "team-tekton", "go-build-run-pod"));
-        Pod jenkins = create(fixturePod("jenkins-agent-pod.json", "team-jenkins", "go-agent"));
+        String tektonNamespace = Namespaces.of("tekton");
+        String jenkinsNamespace = Namespaces.of("jenkins");
+        Pod tekton = create(fixturePod("tekton-taskrun-pod.json", tektonNamespace, "go-build-run-pod"));
+        Pod jenkins = create(fixturePod("jenkins-agent-pod.json", jenkinsNamespace, "go-agent"));
 
         assertThat(allContainers(tekton)).isNotEmpty().allSatisfy(container ->
-                assertThat(env(container, "GOPROXY")).as(container.getName()).startsWith("http://default.team-tekton.svc"));
+                assertThat(env(container, "GOPROXY")).as(container.getName()).startsWith("http://default." + tektonNamespace + ".svc"));
         assertThat(allContainers(jenkins)).isNotEmpty().allSatisfy(container ->
-                assertThat(env(container, "GOPROXY")).as(container.getName()).startsWith("http://gomod.team-jenkins.svc"));
+                assertThat(env(container, "GOPROXY")).as(container.getName()).startsWith("http://gomod." + jenkinsNamespace + ".svc"));
     }
 
     @Test
     @Order(2)
     void aPodThatDidNotOptInIsCreatedUnchanged() {
-        namespace("team-plain");
+        String namespace = Namespaces.of("plain");
+        namespace(namespace);
 
-        Pod pod = create(plainPod("team-plain", "not-a-build", Map.of()));
+        Pod pod = create(plainPod(namespace, "not-a-build", Map.of()));
 
         assertThat(allContainers(pod)).allSatisfy(container -> assertThat(env(container, "GOPROXY")).isNull());
     }
@@ -162,6 +167,7 @@ class WebhookIT {
     @Test
     @Order(3)
     void certificateRotationLandsANewCaBundleAndAdmissionKeepsWorking() {
+        String namespace = Namespaces.of("tekton");
         String before = caBundle();
         assertThat(before).isNotBlank();
 
@@ -172,7 +178,7 @@ class WebhookIT {
 
         await("admission with the new certificate").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofSeconds(1))
                 .until(() -> {
-                    Pod pod = create(plainPod("team-tekton", "after-rotation-" + System.nanoTime(),
+                    Pod pod = create(plainPod(namespace, "after-rotation-" + System.nanoTime(),
                             Map.of("modproxy.dev/inject", "true")));
                     return env(pod.getSpec().getContainers().get(0), "GOPROXY") != null;
                 });
@@ -181,10 +187,11 @@ class WebhookIT {
     @Test
     @Order(4)
     void withTheOperatorStoppedPodsAreStillCreatedPromptly() {
+        String namespace = Namespaces.of("tekton");
         operator.close();
 
         long started = System.nanoTime();
-        Pod pod = create(plainPod("team-tekton", "while-operator-down", Map.of("modproxy.dev/inject", "true")));
+        Pod pod = create(plainPod(namespace, "while-operator-down", Map.of("modproxy.dev/inject", "true")));
         Duration took = Duration.ofNanos(System.nanoTime() - started);
 
         assertThat(took).isLessThan(Duration.ofSeconds(3));
