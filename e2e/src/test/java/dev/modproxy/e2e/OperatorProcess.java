@@ -21,7 +21,7 @@ import org.awaitility.Awaitility;
  * The operator as shipped: {@code java -jar operator/target/quarkus-app/quarkus-run.jar} in the
  * production profile (server-side apply and leader election on), out of the cluster, talking to the
  * API server with a ServiceAccount token only, so the API server enforces the chart's RBAC on every
- * call. Its webhook is served on 127.0.0.1 with a certificate for {@code localhost}.
+ * call. Its webhook is served on 127.0.0.1 with a certificate naming that address (an IP SAN).
  */
 public final class OperatorProcess implements AutoCloseable {
 
@@ -61,8 +61,8 @@ public final class OperatorProcess implements AutoCloseable {
             env.put("QUARKUS_HTTP_PORT", Integer.toString(httpPort));
             env.put("QUARKUS_HTTP_HOST", "127.0.0.1");
             env.put("MODPROXY_WEBHOOK_PORT", Integer.toString(webhookPort));
-            // the API server calls https://localhost:<port>/mutate-pods: that name must be in the certificate
-            env.put("MODPROXY_WEBHOOK_SERVICE", "localhost");
+            // the API server calls https://127.0.0.1:<port>/mutate-pods: that address must be in the certificate
+            env.put("MODPROXY_WEBHOOK_EXTRA_NAMES", "127.0.0.1");
             env.put("MODPROXY_OPERATOR_PROXY_IMAGE", "modproxy/proxy:e2e");
             // a pod's name in a cluster; leader election tells the replicas apart by it
             env.put("HOSTNAME", name);

@@ -64,7 +64,7 @@ class WebhookIT {
         Commands.Result pointed = cluster.kubectl("patch", "mutatingwebhookconfiguration", "modproxy", "--type=json", "-p",
                 """
                 [{"op": "remove", "path": "/webhooks/0/clientConfig/service"},
-                 {"op": "add", "path": "/webhooks/0/clientConfig/url", "value": "https://localhost:%d/mutate-pods"}]
+                 {"op": "add", "path": "/webhooks/0/clientConfig/url", "value": "https://127.0.0.1:%d/mutate-pods"}]
                 """.formatted(port));
         assertThat(pointed.succeeded()).as(pointed.toString()).isTrue();
         operatorEnv = Map.of("MODPROXY_WEBHOOK_PORT", Integer.toString(port),
