@@ -20,6 +20,16 @@ in_staging=$(awk '$2 == "=>" && $3 ~ /^\.\/staging\// {print $1}' "$k8s_mod" | s
 staging=$(comm -12 <(echo "$required") <(echo "$in_staging"))
 [ -n "$staging" ] || { echo "no staging replaces found in $k8s_mod" >&2; exit 1; }
 
+# Nothing to do when go.mod already replaces exactly these (keeps the file, and the build cache key
+# that hashes it, unchanged).
+current=$(go mod edit -json | tr -d ' \t\n' | grep -o '"Old":{"Path":"k8s\.io/[^"]*"},"New":{"Path":"[^"]*","Version":"[^"]*"}' \
+  | sed 's/"Old":{"Path":"\([^"]*\)"},"New":{"Path":"[^"]*","Version":"\([^"]*\)"}/\1@\2/' | sort)
+wanted=$(for module in $staging; do echo "${module}@${staging_version}"; done | sort)
+if [ "$current" = "$wanted" ] && grep -q "k8s.io/kubernetes ${KUBERNETES_VERSION}\b" go.mod; then
+  echo "go.mod already replaces the $(echo "$staging" | wc -l) staging modules with ${staging_version}" >&2
+  exit 0
+fi
+
 # Drop the replaces of an earlier run, then add one per staging module.
 for old in $(go mod edit -json | sed -n 's/.*"Path": "\(k8s\.io\/[^"]*\)".*/\1/p' | sort -u); do
   go mod edit -dropreplace="$old" 2>/dev/null || true
