@@ -48,7 +48,9 @@ final class Chart {
     static synchronized Path renderable() {
         if (renderable == null) {
             try {
-                Path copy = Files.createTempDirectory("modproxy-chart-").resolve("modproxy");
+                Path parent = Files.createTempDirectory("modproxy-chart-");
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(parent)));
+                Path copy = parent.resolve("modproxy");
                 try (Stream<Path> files = Files.walk(directory())) {
                     for (Path file : (Iterable<Path>) files::iterator) {
                         Path target = copy.resolve(directory().relativize(file).toString());
@@ -71,6 +73,14 @@ final class Chart {
     }
 
     private static Path renderable;
+
+    private static void deleteTree(Path dir) {
+        try (Stream<Path> files = Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // a temporary copy left behind is harmless
+        }
+    }
 
     /** `helm template modproxy helm/modproxy --namespace modproxy-system --set k=v...`. */
     static String template(Map<String, ?> values) {
