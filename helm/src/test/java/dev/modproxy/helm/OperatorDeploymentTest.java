@@ -32,7 +32,7 @@ class OperatorDeploymentTest {
         Rendered rendered = Chart.render();
         Container operator = operator(rendered);
 
-        assertEquals("docker.io/modproxy/operator:0.1.0", operator.getImage());
+        assertEquals("ghcr.io/modproxy/operator:0.1.0", operator.getImage());
         assertEquals("metadata.namespace", operator.getEnv().stream()
                 .filter(e -> e.getName().equals("MODPROXY_OPERATOR_NAMESPACE")).findFirst().orElseThrow()
                 .getValueFrom().getFieldRef().getFieldPath());
@@ -69,7 +69,7 @@ class OperatorDeploymentTest {
 
     @Test
     void cachesRunTheProxyImageOfThisRelease() {
-        assertEquals(Optional.of("docker.io/modproxy/proxy:0.1.0"), env(operator(Chart.render()), "MODPROXY_OPERATOR_PROXY_IMAGE"));
+        assertEquals(Optional.of("ghcr.io/modproxy/proxy:0.1.0"), env(operator(Chart.render()), "MODPROXY_OPERATOR_PROXY_IMAGE"));
         Container mirrored = operator(Chart.render(Chart.values(
                 "proxy.image.repository", "registry.cn-hangzhou.example/mirror/modproxy-proxy", "proxy.image.tag", "0.1.0")));
         assertEquals(Optional.of("registry.cn-hangzhou.example/mirror/modproxy-proxy:0.1.0"), env(mirrored, "MODPROXY_OPERATOR_PROXY_IMAGE"));
@@ -209,8 +209,8 @@ class OperatorDeploymentTest {
     @Test
     void bothImagesComeFromOneRegistryAndCanBePinnedByDigest() {
         Rendered defaults = Chart.render();
-        assertEquals("docker.io/modproxy/operator:0.1.0", operator(defaults).getImage());
-        assertEquals(Optional.of("docker.io/modproxy/proxy:0.1.0"), env(operator(defaults), "MODPROXY_OPERATOR_PROXY_IMAGE"));
+        assertEquals("ghcr.io/modproxy/operator:0.1.0", operator(defaults).getImage());
+        assertEquals(Optional.of("ghcr.io/modproxy/proxy:0.1.0"), env(operator(defaults), "MODPROXY_OPERATOR_PROXY_IMAGE"));
 
         String operatorDigest = "sha256:" + "a".repeat(64);
         String proxyDigest = "sha256:" + "b".repeat(64);

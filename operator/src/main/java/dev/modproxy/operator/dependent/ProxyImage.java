@@ -6,7 +6,7 @@ import org.eclipse.microprofile.config.ConfigProvider;
 /** Which proxy image a cache runs: its own choice, else the release that matches this operator. */
 public final class ProxyImage {
 
-    public static final String REPOSITORY = "modproxy/proxy";
+    public static final String REPOSITORY = "ghcr.io/modproxy/proxy";
     static final String CONFIG_KEY = "modproxy.operator.proxy-image";
 
     private ProxyImage() {

@@ -111,7 +111,7 @@ class ProxyDeploymentDependentTest {
     void resourcesAndImageDefaultUnlessTheSpecSetsThem() {
         Container defaults = container(cache(spec -> { }));
         assertThat(defaults.getResources().getRequests()).containsEntry("memory", new Quantity("256Mi"));
-        assertThat(defaults.getImage()).startsWith("modproxy/proxy:");
+        assertThat(defaults.getImage()).startsWith("ghcr.io/modproxy/proxy:");
 
         Container custom = container(cache(spec -> {
             spec.setResources(new ResourceRequirementsBuilder().addToLimits("memory", new Quantity("4Gi")).build());

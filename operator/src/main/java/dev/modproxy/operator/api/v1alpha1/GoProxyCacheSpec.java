@@ -86,7 +86,7 @@ public class GoProxyCacheSpec {
     private ResourceRequirements resources;
 
     @JsonPropertyDescription("Proxy container image. When empty, the operator's own release of "
-            + "modproxy/proxy is used, so upgrading the operator upgrades the caches.")
+            + "ghcr.io/modproxy/proxy is used, so upgrading the operator upgrades the caches.")
     @Pattern("^\\S+$")
     private String image;
 
