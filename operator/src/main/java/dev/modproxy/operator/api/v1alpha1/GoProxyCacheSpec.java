@@ -60,6 +60,10 @@ public class GoProxyCacheSpec {
     @Size(max = 64)
     private List<String> privatePatterns = new ArrayList<>();
 
+    @JsonPropertyDescription("The proxy's freshness, timeout, checksum and memory settings; unset ones keep the "
+            + "proxy's defaults.")
+    private ProxyTuning proxy;
+
     @JsonPropertyDescription("Logins for private upstreams (an internal Artifactory or Athens) from a Secret holding "
             + "a netrc file; each host gets only its own login.")
     private UpstreamCredentials upstreamCredentials;
@@ -169,6 +173,14 @@ public class GoProxyCacheSpec {
     @JsonProperty("private")
     public void setPrivate(List<String> privatePatterns) {
         this.privatePatterns = privatePatterns;
+    }
+
+    public ProxyTuning getProxy() {
+        return proxy;
+    }
+
+    public void setProxy(ProxyTuning proxy) {
+        this.proxy = proxy;
     }
 
     public UpstreamCredentials getUpstreamCredentials() {
