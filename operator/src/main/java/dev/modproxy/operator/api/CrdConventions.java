@@ -60,7 +60,8 @@ public class CrdConventions implements CRDPostProcessor {
     private static final Map<String, String> KUBERNETES_TYPES = Map.of(
             "affinity", "pod.spec.affinity",
             "tolerations", "pod.spec.tolerations",
-            "resources", "pod.spec.containers.resources");
+            "resources", "pod.spec.containers.resources",
+            "imagePullSecrets", "pod.spec.imagePullSecrets");
 
     private static void pointToKubectlExplain(JSONSchemaProps property, String podPath) {
         if (property == null) {

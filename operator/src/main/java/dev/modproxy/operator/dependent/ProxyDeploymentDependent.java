@@ -148,6 +148,10 @@ public class ProxyDeploymentDependent extends CRUDKubernetesDependentResource<De
                 .withTolerations(spec.getTolerations() == null || spec.getTolerations().isEmpty() ? null
                         : spec.getTolerations())
                 .withAffinity(spec.getAffinity())
+                .withImagePullSecrets(spec.getImagePullSecrets() == null || spec.getImagePullSecrets().isEmpty() ? null
+                        : spec.getImagePullSecrets())
+                .withServiceAccountName(spec.getServiceAccountName())
+                .withPriorityClassName(spec.getPriorityClassName())
                 .build();
     }
 

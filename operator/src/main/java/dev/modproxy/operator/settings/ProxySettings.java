@@ -3,6 +3,7 @@ package dev.modproxy.operator.settings;
 import dev.modproxy.operator.api.v1alpha1.EgressProxy;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheSpec;
 import dev.modproxy.operator.api.v1alpha1.ObjectStorage;
+import dev.modproxy.operator.api.v1alpha1.ProxyTuning;
 import dev.modproxy.operator.api.v1alpha1.Storage;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -40,6 +41,7 @@ public final class ProxySettings {
         putObjectStorage(env, spec.getObjectStorage());
         putWatermarks(env, spec.getStorage());
         putEgressProxy(env, spec.getEgressProxy());
+        putTuning(env, spec.getProxy());
         if (spec.getUpstreamCredentials() != null) {
             // the path only: the logins stay in their Secret
             env.put("MODPROXY_NETRC", CREDENTIALS_DIR + "/" + NETRC_FILE);
@@ -63,6 +65,20 @@ public final class ProxySettings {
         putIfSet(env, "MODPROXY_S3_REGION", bucket.getRegion());
         putIfSet(env, "MODPROXY_S3_PREFIX", bucket.getPrefix());
         env.put("MODPROXY_S3_PATH_STYLE", Boolean.toString(bucket.getPathStyle() == null || bucket.getPathStyle()));
+    }
+
+    private static void putTuning(Map<String, String> env, ProxyTuning tuning) {
+        if (tuning == null) {
+            return;
+        }
+        putIfSet(env, "MODPROXY_MUTABLE_TTL", tuning.getMutableTtl());
+        putIfSet(env, "MODPROXY_NEGATIVE_TTL", tuning.getNegativeTtl());
+        putIfSet(env, "MODPROXY_CONNECT_TIMEOUT", tuning.getConnectTimeout());
+        putIfSet(env, "MODPROXY_READ_TIMEOUT", tuning.getReadTimeout());
+        if (tuning.getSumdbRequired() != null) {
+            env.put("MODPROXY_SUMDB_REQUIRED", tuning.getSumdbRequired().toString());
+        }
+        putIfSet(env, "MODPROXY_MEMORY_CACHE_SIZE", tuning.getMemoryCacheSize());
     }
 
     private static void putEgressProxy(Map<String, String> env, EgressProxy egress) {

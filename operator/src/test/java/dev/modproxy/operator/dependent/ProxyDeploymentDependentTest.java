@@ -179,6 +179,24 @@ class ProxyDeploymentDependentTest {
     }
 
     @Test
+    void pullSecretsServiceAccountAndPriorityComeFromTheSpec() {
+        PodSpec pod = ProxyDeploymentDependent.desiredDeployment(cache(spec -> {
+            spec.setImagePullSecrets(List.of(new io.fabric8.kubernetes.api.model.LocalObjectReference("registry-login")));
+            spec.setServiceAccountName("modproxy-s3-identity");
+            spec.setPriorityClassName("build-infrastructure");
+        })).getSpec().getTemplate().getSpec();
+
+        assertThat(pod.getImagePullSecrets()).extracting(r -> r.getName()).containsExactly("registry-login");
+        assertThat(pod.getServiceAccountName()).isEqualTo("modproxy-s3-identity");
+        assertThat(pod.getPriorityClassName()).isEqualTo("build-infrastructure");
+
+        PodSpec plain = ProxyDeploymentDependent.desiredDeployment(cache(spec -> { })).getSpec().getTemplate().getSpec();
+        assertThat(plain.getImagePullSecrets()).isNullOrEmpty();
+        assertThat(plain.getServiceAccountName()).isNull();
+        assertThat(plain.getPriorityClassName()).isNull();
+    }
+
+    @Test
     void secretKeysCanBeRenamed() {
         ObjectStorage bucket = bucket("rgw-user");
         bucket.setAccessKeyIdKey("access-key");

@@ -41,6 +41,25 @@ class ProxySettingsTest {
     }
 
     @Test
+    void theProxysOwnSettingsReachItUnderTheNamesItReads() {
+        GoProxyCacheSpec spec = new GoProxyCacheSpec();
+        spec.setProxy(new dev.modproxy.operator.api.v1alpha1.ProxyTuning());
+        spec.getProxy().setMutableTtl("10m");
+        spec.getProxy().setNegativeTtl("30s");
+        spec.getProxy().setConnectTimeout("3s");
+        spec.getProxy().setReadTimeout("1m");
+        spec.getProxy().setSumdbRequired(true);
+        spec.getProxy().setMemoryCacheSize("128Mi");
+
+        assertThat(ProxySettings.of(spec).env())
+                .containsEntry("MODPROXY_MUTABLE_TTL", "10m").containsEntry("MODPROXY_NEGATIVE_TTL", "30s")
+                .containsEntry("MODPROXY_CONNECT_TIMEOUT", "3s").containsEntry("MODPROXY_READ_TIMEOUT", "1m")
+                .containsEntry("MODPROXY_SUMDB_REQUIRED", "true").containsEntry("MODPROXY_MEMORY_CACHE_SIZE", "128Mi");
+        assertThat(ProxySettings.of(new GoProxyCacheSpec()).env()).doesNotContainKeys("MODPROXY_MUTABLE_TTL",
+                "MODPROXY_READ_TIMEOUT", "MODPROXY_SUMDB_REQUIRED", "MODPROXY_MEMORY_CACHE_SIZE");
+    }
+
+    @Test
     void hashIsStableAndFollowsEverySetting() {
         GoProxyCacheSpec a = new GoProxyCacheSpec();
         GoProxyCacheSpec b = new GoProxyCacheSpec();

@@ -10,6 +10,7 @@ import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.Affinity;
+import io.fabric8.kubernetes.api.model.LocalObjectReference;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.Toleration;
 import java.util.ArrayList;
@@ -59,6 +60,10 @@ public class GoProxyCacheSpec {
     @Size(max = 64)
     private List<String> privatePatterns = new ArrayList<>();
 
+    @JsonPropertyDescription("The proxy's freshness, timeout, checksum and memory settings; unset ones keep the "
+            + "proxy's defaults.")
+    private ProxyTuning proxy;
+
     @JsonPropertyDescription("Logins for private upstreams (an internal Artifactory or Athens) from a Secret holding "
             + "a netrc file; each host gets only its own login.")
     private UpstreamCredentials upstreamCredentials;
@@ -93,6 +98,20 @@ public class GoProxyCacheSpec {
     @JsonPropertyDescription("When the kubelet pulls the image: Always, IfNotPresent or Never.")
     @Pattern("^(Always|IfNotPresent|Never)$")
     private String imagePullPolicy;
+
+    @JsonPropertyDescription("Secrets (in the cache's namespace) the kubelet uses to pull the image of the proxy pods from a "
+            + "private registry.")
+    private List<LocalObjectReference> imagePullSecrets = new ArrayList<>();
+
+    @JsonPropertyDescription("Service account of the proxy pods, e.g. one bound to a cloud workload identity that "
+            + "may use the objectStorage bucket. When empty, the namespace's default service account.")
+    @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+    private String serviceAccountName;
+
+    @JsonPropertyDescription("PriorityClass of the proxy pods, so builds' cache outlives lower-priority pods under "
+            + "node pressure.")
+    @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+    private String priorityClassName;
 
     @JsonPropertyDescription("Node labels the proxy pods must run on.")
     private Map<String, String> nodeSelector = new LinkedHashMap<>();
@@ -166,6 +185,14 @@ public class GoProxyCacheSpec {
         this.privatePatterns = privatePatterns;
     }
 
+    public ProxyTuning getProxy() {
+        return proxy;
+    }
+
+    public void setProxy(ProxyTuning proxy) {
+        this.proxy = proxy;
+    }
+
     public UpstreamCredentials getUpstreamCredentials() {
         return upstreamCredentials;
     }
@@ -228,6 +255,30 @@ public class GoProxyCacheSpec {
 
     public void setImagePullPolicy(String imagePullPolicy) {
         this.imagePullPolicy = imagePullPolicy;
+    }
+
+    public List<LocalObjectReference> getImagePullSecrets() {
+        return imagePullSecrets;
+    }
+
+    public void setImagePullSecrets(List<LocalObjectReference> imagePullSecrets) {
+        this.imagePullSecrets = imagePullSecrets;
+    }
+
+    public String getServiceAccountName() {
+        return serviceAccountName;
+    }
+
+    public void setServiceAccountName(String serviceAccountName) {
+        this.serviceAccountName = serviceAccountName;
+    }
+
+    public String getPriorityClassName() {
+        return priorityClassName;
+    }
+
+    public void setPriorityClassName(String priorityClassName) {
+        this.priorityClassName = priorityClassName;
     }
 
     public Map<String, String> getNodeSelector() {

@@ -1,0 +1,89 @@
+package dev.modproxy.operator.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Pattern;
+
+/** The proxy's own settings that are not about where modules come from; unset ones keep the proxy's defaults. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class ProxyTuning {
+
+    /** A duration as the proxy reads it: 30s, 5m, 1h (or an ISO-8601 PT30S). */
+    static final String DURATION = "^([0-9]+(ms|s|m|h|d)|P[0-9A-Z.]+)$";
+
+    @JsonPropertyDescription("How long list, @latest and branch/commit .info answers are fresh before the proxy asks "
+            + "the upstream again (MODPROXY_MUTABLE_TTL, default 5m).")
+    @Pattern(DURATION)
+    private String mutableTtl;
+
+    @JsonPropertyDescription("How long a 404/410 from the whole upstream chain is remembered (MODPROXY_NEGATIVE_TTL, "
+            + "default 1m).")
+    @Pattern(DURATION)
+    private String negativeTtl;
+
+    @JsonPropertyDescription("Time to connect to an upstream (MODPROXY_CONNECT_TIMEOUT, default 5s).")
+    @Pattern(DURATION)
+    private String connectTimeout;
+
+    @JsonPropertyDescription("Longest wait for an upstream's response headers and for each gap between body bytes "
+            + "(MODPROXY_READ_TIMEOUT, default 30s).")
+    @Pattern(DURATION)
+    private String readTimeout;
+
+    @JsonPropertyDescription("Refuse a module when no source of the checksum database answers at all, instead of "
+            + "caching it unverified (MODPROXY_SUMDB_REQUIRED, default false).")
+    private Boolean sumdbRequired;
+
+    @JsonPropertyDescription("Memory for small immutable artifacts (.info, .mod) served without touching the storage, "
+            + "a quantity such as 64Mi; 0 turns it off (MODPROXY_MEMORY_CACHE_SIZE, default 64Mi).")
+    @Pattern(Storage.QUANTITY)
+    private String memoryCacheSize;
+
+    public String getMutableTtl() {
+        return mutableTtl;
+    }
+
+    public void setMutableTtl(String mutableTtl) {
+        this.mutableTtl = mutableTtl;
+    }
+
+    public String getNegativeTtl() {
+        return negativeTtl;
+    }
+
+    public void setNegativeTtl(String negativeTtl) {
+        this.negativeTtl = negativeTtl;
+    }
+
+    public String getConnectTimeout() {
+        return connectTimeout;
+    }
+
+    public void setConnectTimeout(String connectTimeout) {
+        this.connectTimeout = connectTimeout;
+    }
+
+    public String getReadTimeout() {
+        return readTimeout;
+    }
+
+    public void setReadTimeout(String readTimeout) {
+        this.readTimeout = readTimeout;
+    }
+
+    public Boolean getSumdbRequired() {
+        return sumdbRequired;
+    }
+
+    public void setSumdbRequired(Boolean sumdbRequired) {
+        this.sumdbRequired = sumdbRequired;
+    }
+
+    public String getMemoryCacheSize() {
+        return memoryCacheSize;
+    }
+
+    public void setMemoryCacheSize(String memoryCacheSize) {
+        this.memoryCacheSize = memoryCacheSize;
+    }
+}
