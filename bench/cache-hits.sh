@@ -51,6 +51,7 @@ java bench/FixtureTree.java "$tree"
 mirror_port=$(free_port)
 static_port=$(free_port)
 proxy_port=$(free_port)
+proxy_management_port=$(free_port)
 mkdir -p "$work/nginx/logs"
 # Two nginx servers over one tree: "mirror" is the proxy's upstream (logged, rate-limited like a remote
 # mirror, so cold fetches overlap); "static" is the baseline the proxy's cache hits are compared with.
@@ -90,10 +91,10 @@ pids+=($!)
 wait_for "http://127.0.0.1:$static_port/example.com/bench/small/@v/list" nginx
 
 MODPROXY_UPSTREAM="http://127.0.0.1:$mirror_port" MODPROXY_STORAGE_DIR="$work/cache" MODPROXY_SUMDB=off \
-  QUARKUS_HTTP_PORT=$proxy_port QUARKUS_HTTP_HOST=127.0.0.1 \
+  QUARKUS_HTTP_PORT=$proxy_port QUARKUS_HTTP_HOST=127.0.0.1 QUARKUS_MANAGEMENT_PORT=$proxy_management_port \
   java -Xmx1g -jar "$jar" >"$work/proxy.log" 2>&1 &
 pids+=($!)
-wait_for "http://127.0.0.1:$proxy_port/q/health/ready" "the proxy"
+wait_for "http://127.0.0.1:$proxy_management_port/q/health/ready" "the proxy"
 
 artifacts=(
   "info example.com/bench/small/@v/v1.0.0.info"

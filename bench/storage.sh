@@ -51,11 +51,13 @@ java -cp "$(cat "$WORK/cp.txt")" org.gaul.s3proxy.Main --properties "$WORK/s3pro
 for _ in $(seq 1 120); do curl -s -o /dev/null "http://127.0.0.1:$S3_PORT/" && break; sleep 0.5; done
 curl -sf -X PUT "http://127.0.0.1:$S3_PORT/bench" >/dev/null
 
+declare -A MANAGEMENT # name -> management port (/q/health, /admin/*)
 start_proxy() { # name port env...
-  local name=$1 port=$2; shift 2
-  env "$@" QUARKUS_HTTP_PORT="$port" MODPROXY_UPSTREAM="http://127.0.0.1:$UP_PORT" MODPROXY_STORAGE_DIR="$WORK/$name" \
+  local name=$1 port=$2 management; shift 2
+  management=$(free_port); MANAGEMENT[$name]=$management
+  env "$@" QUARKUS_HTTP_PORT="$port" QUARKUS_MANAGEMENT_PORT="$management" MODPROXY_UPSTREAM="http://127.0.0.1:$UP_PORT" MODPROXY_STORAGE_DIR="$WORK/$name" \
     java -Xmx512m -jar "$JAR" >"$WORK/$name.log" 2>&1 & PIDS+=($!)
-  wait_http "http://127.0.0.1:$port/q/health/ready"
+  wait_http "http://127.0.0.1:$management/q/health/ready"
 }
 DISK_PORT=$(free_port); S3P_PORT=$(free_port); EVICT_PORT=$(free_port)
 start_proxy disk "$DISK_PORT"
@@ -86,4 +88,4 @@ measure "capped disk .zip hit, no eviction" "http://127.0.0.1:$EVICT_PORT$HOT.zi
 ( for i in $(seq 0 59); do curl -sf -o /dev/null "http://127.0.0.1:$EVICT_PORT/example.com/cold$i/@v/v1.0.0.zip"; done ) & CHURN=$!
 measure "capped disk .zip hit, evicting meanwhile" "http://127.0.0.1:$EVICT_PORT$HOT.zip"
 wait $CHURN || true
-curl -s "http://127.0.0.1:$EVICT_PORT/admin/stats"; echo
+curl -s "http://127.0.0.1:${MANAGEMENT[evict]}/admin/stats"; echo

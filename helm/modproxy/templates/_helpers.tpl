@@ -46,6 +46,50 @@ app.kubernetes.io/component: operator
 {{- toJson ($ns | uniq) -}}
 {{- end -}}
 
+{{/*
+  registry/repository:tag, or registry/repository:tag@digest when a digest is given (the runtime
+  then pulls by digest; the tag is only kept for reading). Called with (list $ .Values.<part>.image).
+*/}}
+{{- define "modproxy.image" -}}
+{{- $root := index . 0 -}}
+{{- $image := index . 1 -}}
+{{- $registry := $root.Values.image.registry | trimSuffix "/" -}}
+{{- $host := first (splitList "/" $image.repository) -}}
+{{- /* a repository that names its own registry host is used as it is */ -}}
+{{- $own := or (eq $registry "") (contains "." $host) (contains ":" $host) (eq $host "localhost") -}}
+{{- $name := ternary $image.repository (printf "%s/%s" $registry $image.repository) $own -}}
+{{- $tag := $image.tag | default $root.Chart.AppVersion -}}
+{{- if $image.digest -}}
+{{- printf "%s:%s@%s" $name $tag $image.digest -}}
+{{- else -}}
+{{- printf "%s:%s" $name $tag -}}
+{{- end -}}
+{{- end -}}
+
+{{/* What both webhook entries share: where the webhook is and how it may fail. */}}
+{{- define "modproxy.webhookEntry" -}}
+admissionReviewVersions: ["v1"]
+# caBundle is left out: the operator (certMode operator) or cert-manager's CA injector fills it in.
+clientConfig:
+  service:
+    name: {{ include "modproxy.webhookServiceName" . }}
+    namespace: {{ .Release.Namespace }}
+    path: /mutate-pods
+    port: 8443
+rules:
+  - apiGroups: [""]
+    apiVersions: ["v1"]
+    operations: ["CREATE"]
+    resources: ["pods"]
+    scope: Namespaced
+sideEffects: None
+# A build pod is never held back by the cache: on any webhook error it is created unchanged.
+failurePolicy: Ignore
+timeoutSeconds: {{ .Values.webhook.timeoutSeconds }}
+reinvocationPolicy: IfNeeded
+matchPolicy: Equivalent
+{{- end -}}
+
 {{/* What reconciling a GoProxyCache needs in a namespace it watches. */}}
 {{- define "modproxy.cacheRules" -}}
 - apiGroups: ["modproxy.dev"]
@@ -65,6 +109,9 @@ app.kubernetes.io/component: operator
   verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
 - apiGroups: ["policy"]
   resources: ["poddisruptionbudgets"]
+  verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+- apiGroups: ["networking.k8s.io"]
+  resources: ["networkpolicies"]
   verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
 - apiGroups: ["monitoring.coreos.com"]
   resources: ["servicemonitors"]

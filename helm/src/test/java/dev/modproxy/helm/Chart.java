@@ -4,12 +4,15 @@ import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.TemplateCommand;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /** The modproxy chart in this repository, rendered by the real helm library. */
 final class Chart {
@@ -36,9 +39,42 @@ final class Chart {
         return repositoryRoot().resolve("helm/modproxy");
     }
 
+    /**
+     * The chart as `helm template --kube-version 1.29` would render it. helm-java 0.0.17 renders as
+     * Kubernetes v1.20.0 and takes no --kube-version, and the chart requires 1.29 (kubeVersion in
+     * Chart.yaml), so renders use a copy of the chart without that one line. That the real chart
+     * refuses an older cluster is checked on its own (OperatorDeploymentTest).
+     */
+    static synchronized Path renderable() {
+        if (renderable == null) {
+            try {
+                Path copy = Files.createTempDirectory("modproxy-chart-").resolve("modproxy");
+                try (Stream<Path> files = Files.walk(directory())) {
+                    for (Path file : (Iterable<Path>) files::iterator) {
+                        Path target = copy.resolve(directory().relativize(file).toString());
+                        if (Files.isDirectory(file)) {
+                            Files.createDirectories(target);
+                        } else {
+                            Files.copy(file, target);
+                        }
+                    }
+                }
+                Path chartYaml = copy.resolve("Chart.yaml");
+                String withoutKubeVersion = Files.readString(chartYaml).replaceAll("(?m)^kubeVersion:.*\\R", "");
+                Files.writeString(chartYaml, withoutKubeVersion);
+                renderable = copy;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return renderable;
+    }
+
+    private static Path renderable;
+
     /** `helm template modproxy helm/modproxy --namespace modproxy-system --set k=v...`. */
     static String template(Map<String, ?> values) {
-        TemplateCommand command = new Helm(directory()).template().withName(RELEASE).withNamespace(NAMESPACE);
+        TemplateCommand command = new Helm(renderable()).template().withName(RELEASE).withNamespace(NAMESPACE);
         values.forEach(command::set);
         return command.call();
     }

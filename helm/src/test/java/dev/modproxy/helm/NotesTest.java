@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 class NotesTest {
 
     static String notes(Map<String, Object> values) {
-        InstallCommand install = new Helm(Chart.directory()).install().withName(Chart.RELEASE)
+        InstallCommand install = new Helm(Chart.renderable()).install().withName(Chart.RELEASE)
                 .withNamespace(Chart.NAMESPACE).dryRun().clientOnly();
         values.forEach(install::set);
         String output = install.call().getOutput();

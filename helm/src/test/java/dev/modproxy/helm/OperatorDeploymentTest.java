@@ -32,7 +32,7 @@ class OperatorDeploymentTest {
         Rendered rendered = Chart.render();
         Container operator = operator(rendered);
 
-        assertEquals("modproxy/operator:0.1.0", operator.getImage());
+        assertEquals("docker.io/modproxy/operator:0.1.0", operator.getImage());
         assertEquals("metadata.namespace", operator.getEnv().stream()
                 .filter(e -> e.getName().equals("MODPROXY_OPERATOR_NAMESPACE")).findFirst().orElseThrow()
                 .getValueFrom().getFieldRef().getFieldPath());
@@ -69,7 +69,7 @@ class OperatorDeploymentTest {
 
     @Test
     void cachesRunTheProxyImageOfThisRelease() {
-        assertEquals(Optional.of("modproxy/proxy:0.1.0"), env(operator(Chart.render()), "MODPROXY_OPERATOR_PROXY_IMAGE"));
+        assertEquals(Optional.of("docker.io/modproxy/proxy:0.1.0"), env(operator(Chart.render()), "MODPROXY_OPERATOR_PROXY_IMAGE"));
         Container mirrored = operator(Chart.render(Chart.values(
                 "proxy.image.repository", "registry.cn-hangzhou.example/mirror/modproxy-proxy", "proxy.image.tag", "0.1.0")));
         assertEquals(Optional.of("registry.cn-hangzhou.example/mirror/modproxy-proxy:0.1.0"), env(mirrored, "MODPROXY_OPERATOR_PROXY_IMAGE"));
@@ -149,7 +149,75 @@ class OperatorDeploymentTest {
         assertEquals(Optional.of("gomods"), env(operator, "MODPROXY_WEBHOOK_CONFIG"));
         assertEquals("gomods", rendered.one(io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration.class)
                 .getMetadata().getName());
-        assertTrue(rendered.one(io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration.class)
-                .getWebhooks().get(0).getNamespaceSelector().getMatchExpressions().get(0).getValues().contains("monitoring"));
+        // an excluded namespace is left out by both entries
+        rendered.one(io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration.class)
+                .getWebhooks().forEach(webhook -> assertTrue(webhook.getNamespaceSelector().getMatchExpressions().stream()
+                        .anyMatch(r -> r.getKey().equals("kubernetes.io/metadata.name") && r.getOperator().equals("NotIn")
+                                && r.getValues().contains("monitoring")), webhook.getName()));
+    }
+
+    @Test
+    void proxyNetworkPolicyIsOffByDefaultAndTheOperatorMayManageIt() {
+        Container defaults = operator(Chart.render());
+        assertEquals(Optional.of("false"), env(defaults, "MODPROXY_OPERATOR_NETWORK_POLICY_ENABLED"));
+        assertEquals(Optional.of("monitoring"), env(defaults, "MODPROXY_OPERATOR_NETWORK_POLICY_PROMETHEUS_NAMESPACE"));
+
+        Rendered on = Chart.render(Chart.values("proxy.networkPolicy.enabled", true,
+                "proxy.networkPolicy.prometheusNamespace", "observability"));
+        assertEquals(Optional.of("true"), env(operator(on), "MODPROXY_OPERATOR_NETWORK_POLICY_ENABLED"));
+        assertEquals(Optional.of("observability"), env(operator(on), "MODPROXY_OPERATOR_NETWORK_POLICY_PROMETHEUS_NAMESPACE"));
+        assertTrue(on.all(ClusterRole.class).stream().flatMap(r -> r.getRules().stream())
+                .anyMatch(r -> r.getApiGroups().contains("networking.k8s.io") && r.getResources().contains("networkpolicies")
+                        && r.getVerbs().contains("create") && r.getVerbs().contains("delete")),
+                "the operator cannot write the caches' NetworkPolicies");
+    }
+
+    @Test
+    void whereThePlatformAssignsIdsNoneAreFixedButPodsStayNonRoot() {
+        Rendered fixed = Chart.render();
+        Rendered assigned = Chart.render(Chart.values("fixedUserIds", false));
+
+        var fixedPod = fixed.one(Deployment.class).getSpec().getTemplate().getSpec().getSecurityContext();
+        assertEquals(1001L, fixedPod.getRunAsUser());
+        assertEquals(1001L, fixedPod.getFsGroup());
+        assertEquals(Optional.of("true"), env(operator(fixed), "MODPROXY_OPERATOR_PROXY_FIXED_USER_IDS"));
+
+        var assignedPod = assigned.one(Deployment.class).getSpec().getTemplate().getSpec().getSecurityContext();
+        assertEquals(null, assignedPod.getRunAsUser());
+        assertEquals(null, assignedPod.getRunAsGroup());
+        assertEquals(null, assignedPod.getFsGroup());
+        assertEquals(Boolean.TRUE, assignedPod.getRunAsNonRoot());
+        // the proxies the operator makes follow the same setting
+        assertEquals(Optional.of("false"), env(operator(assigned), "MODPROXY_OPERATOR_PROXY_FIXED_USER_IDS"));
+    }
+
+    @Test
+    void operatorTmpIsBoundedAndTheChartRefusesClustersOlderThanItsCrdRules() throws Exception {
+        var tmp = Chart.render().one(Deployment.class).getSpec().getTemplate().getSpec().getVolumes().stream()
+                .filter(v -> v.getName().equals("tmp")).findFirst().orElseThrow();
+        assertEquals(new Quantity("128Mi"), tmp.getEmptyDir().getSizeLimit());
+
+        String chart = java.nio.file.Files.readString(Chart.directory().resolve("Chart.yaml"));
+        assertTrue(chart.contains("kubeVersion: \">=1.29.0-0\""), chart);
+        // helm itself enforces it: helm-java renders as Kubernetes v1.20.0, which the real chart refuses
+        var refused = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> new com.marcnuri.helm.Helm(Chart.directory()).template().withName(Chart.RELEASE)
+                        .withNamespace(Chart.NAMESPACE).call());
+        assertTrue(refused.getMessage().contains("chart requires kubeVersion: >=1.29.0-0"), refused.getMessage());
+    }
+
+    @Test
+    void bothImagesComeFromOneRegistryAndCanBePinnedByDigest() {
+        Rendered defaults = Chart.render();
+        assertEquals("docker.io/modproxy/operator:0.1.0", operator(defaults).getImage());
+        assertEquals(Optional.of("docker.io/modproxy/proxy:0.1.0"), env(operator(defaults), "MODPROXY_OPERATOR_PROXY_IMAGE"));
+
+        String operatorDigest = "sha256:" + "a".repeat(64);
+        String proxyDigest = "sha256:" + "b".repeat(64);
+        Rendered mirrored = Chart.render(Chart.values("image.registry", "registry.corp.example.cn/mirror/",
+                "operator.image.digest", operatorDigest, "proxy.image.digest", proxyDigest));
+        assertEquals("registry.corp.example.cn/mirror/modproxy/operator:0.1.0@" + operatorDigest, operator(mirrored).getImage());
+        assertEquals(Optional.of("registry.corp.example.cn/mirror/modproxy/proxy:0.1.0@" + proxyDigest),
+                env(operator(mirrored), "MODPROXY_OPERATOR_PROXY_IMAGE"));
     }
 }

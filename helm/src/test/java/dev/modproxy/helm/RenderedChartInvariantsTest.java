@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.LabelSelectorRequirement;
 import io.fabric8.kubernetes.api.model.PodSecurityContext;
 import io.fabric8.kubernetes.api.model.SecurityContext;
 import io.fabric8.kubernetes.api.model.Service;
@@ -95,31 +94,51 @@ class RenderedChartInvariantsTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.modproxy.helm.ValuesMatrix#all")
-    void webhookNeverBlocksPodsAndSkipsSystemNamespaces(String name, Map<String, Object> values) {
+    void apiServerCallsTheWebhookOnlyForOptedInPods(String name, Map<String, Object> values) {
+        MutatingWebhookConfiguration configuration = Chart.render(values).one(MutatingWebhookConfiguration.class);
+        Map<String, String> enabled = Map.of("modproxy.dev/inject", "enabled");
+        Map<String, String> none = Map.of();
+
+        // the rest of the cluster never waits on the operator
+        assertEquals(List.of(), WebhookSelection.called(configuration, "monitoring", none, none));
+        assertEquals(List.of(), WebhookSelection.called(configuration, "ci", Map.of("modproxy.dev/inject", "disabled"), none));
+        assertEquals(List.of(), WebhookSelection.called(configuration, "ci", none, Map.of("modproxy.dev/inject", "false")));
+        // opted in by the namespace label, or by the pod label (a cache name, "true", "ns/name"), exactly once
+        assertEquals(1, WebhookSelection.called(configuration, "ci", enabled, none).size());
+        assertEquals(1, WebhookSelection.called(configuration, "ci", enabled, Map.of("app", "build")).size());
+        assertEquals(1, WebhookSelection.called(configuration, "ci", none, Map.of("modproxy.dev/inject", "true")).size());
+        assertEquals(1, WebhookSelection.called(configuration, "ci", none, Map.of("modproxy.dev/inject", "gomod")).size());
+        assertEquals(1, WebhookSelection.called(configuration, "ci", enabled, Map.of("modproxy.dev/inject", "gomod")).size());
+        // the pod label "false" opts out of an opted-in namespace
+        assertEquals(List.of(), WebhookSelection.called(configuration, "ci", enabled, Map.of("modproxy.dev/inject", "false")));
+        // never the system nor the operator's own namespace, whatever the labels say
+        for (String excluded : List.of("kube-system", Chart.NAMESPACE)) {
+            assertEquals(List.of(), WebhookSelection.called(configuration, excluded, enabled, Map.of("modproxy.dev/inject", "true")));
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.modproxy.helm.ValuesMatrix#all")
+    void webhookNeverBlocksPods(String name, Map<String, Object> values) {
         Rendered rendered = Chart.render(values);
         MutatingWebhookConfiguration configuration = rendered.one(MutatingWebhookConfiguration.class);
-        assertEquals(1, configuration.getWebhooks().size());
-        MutatingWebhook webhook = configuration.getWebhooks().get(0);
+        assertEquals(2, configuration.getWebhooks().size());
+        assertEquals(2, configuration.getWebhooks().stream().map(MutatingWebhook::getName).distinct().count(),
+                "webhook names must be unique within the configuration");
+        for (MutatingWebhook webhook : configuration.getWebhooks()) {
+            assertTrue(webhook.getName().endsWith(".modproxy.dev"), webhook.getName());
+            assertEquals(List.of("v1"), webhook.getAdmissionReviewVersions());
+            assertEquals("Ignore", webhook.getFailurePolicy());
+            assertEquals("None", webhook.getSideEffects());
+            assertTrue(webhook.getTimeoutSeconds() <= 3, "timeout " + webhook.getTimeoutSeconds());
+            assertEquals("IfNeeded", webhook.getReinvocationPolicy());
+            assertEquals(List.of("CREATE"), webhook.getRules().get(0).getOperations());
+            assertEquals(List.of("pods"), webhook.getRules().get(0).getResources());
+            assertWebhookServiceReachesTheOperator(rendered, webhook);
+        }
+    }
 
-        assertEquals("pods.modproxy.dev", webhook.getName());
-        assertEquals(List.of("v1"), webhook.getAdmissionReviewVersions());
-        assertEquals("Ignore", webhook.getFailurePolicy());
-        assertEquals("None", webhook.getSideEffects());
-        assertTrue(webhook.getTimeoutSeconds() <= 5, "timeout " + webhook.getTimeoutSeconds());
-        assertEquals("IfNeeded", webhook.getReinvocationPolicy());
-        assertEquals(List.of("CREATE"), webhook.getRules().get(0).getOperations());
-        assertEquals(List.of("pods"), webhook.getRules().get(0).getResources());
-
-        LabelSelectorRequirement namespaces = webhook.getNamespaceSelector().getMatchExpressions().get(0);
-        assertEquals("kubernetes.io/metadata.name", namespaces.getKey());
-        assertEquals("NotIn", namespaces.getOperator());
-        assertTrue(namespaces.getValues().containsAll(List.of("kube-system", Chart.NAMESPACE)), namespaces.getValues().toString());
-
-        LabelSelectorRequirement optOut = webhook.getObjectSelector().getMatchExpressions().get(0);
-        assertEquals("modproxy.dev/inject", optOut.getKey());
-        assertEquals("NotIn", optOut.getOperator());
-        assertEquals(List.of("false"), optOut.getValues());
-
+    private static void assertWebhookServiceReachesTheOperator(Rendered rendered, MutatingWebhook webhook) {
         // the webhook's Service exists and routes to the operator's webhook port
         var target = webhook.getClientConfig().getService();
         assertEquals("/mutate-pods", target.getPath());

@@ -6,7 +6,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Optional;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
-/** Where the operator reaches a cache's /admin endpoints: its Service, or one fixed URL when it runs outside the cluster. */
+/** Where the operator reaches a cache's /admin endpoints: its management Service, or one fixed URL when it runs outside the cluster. */
 @ApplicationScoped
 public class ProxyAdminAddress {
 
@@ -17,6 +17,6 @@ public class ProxyAdminAddress {
     }
 
     public String baseUrl(GoProxyCache cache) {
-        return override.map(u -> u.replaceAll("/+$", "")).orElseGet(() -> CacheNames.url(cache));
+        return override.map(u -> u.replaceAll("/+$", "")).orElseGet(() -> CacheNames.adminUrl(cache));
     }
 }

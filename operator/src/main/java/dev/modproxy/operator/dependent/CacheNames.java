@@ -20,8 +20,14 @@ public final class CacheNames {
     /** Every informer of owned objects watches only what this operator made. */
     public static final String MANAGED_BY_SELECTOR = MANAGED_BY_LABEL + "=" + MANAGER;
     public static final String CONFIG_HASH_ANNOTATION = "modproxy.dev/config-hash";
+
     public static final String HTTP_PORT_NAME = "http";
     public static final int SERVICE_PORT = 80;
+    /** Admin API, health and metrics: reached by the operator and Prometheus, never given to builds. */
+    public static final String MANAGEMENT_PORT_NAME = "management";
+    public static final int MANAGEMENT_PORT = 9000;
+    /** The component label of the management Service, which the ServiceMonitor selects. */
+    public static final String MANAGEMENT_COMPONENT = "proxy-management";
 
     private CacheNames() {
     }
@@ -31,6 +37,14 @@ public final class CacheNames {
     }
 
     public static String service(GoProxyCache cache) {
+        return cache.getMetadata().getName();
+    }
+
+    public static String managementService(GoProxyCache cache) {
+        return cache.getMetadata().getName() + "-management";
+    }
+
+    public static String networkPolicy(GoProxyCache cache) {
         return cache.getMetadata().getName();
     }
 
@@ -53,6 +67,26 @@ public final class CacheNames {
     /** The in-cluster URL build pods use; port 80 so the URL needs no port. */
     public static String url(GoProxyCache cache) {
         return "http://" + service(cache) + "." + cache.getMetadata().getNamespace() + ".svc";
+    }
+
+    /** Where the operator reaches the cache's /admin endpoints: the management Service. */
+    public static String adminUrl(GoProxyCache cache) {
+        return "http://" + managementService(cache) + "." + cache.getMetadata().getNamespace() + ".svc:" + MANAGEMENT_PORT;
+    }
+
+    /** Labels of the management Service: those of the cache, with its own component so a ServiceMonitor picks it alone. */
+    public static Map<String, String> managementLabels(GoProxyCache cache) {
+        Map<String, String> labels = labels(cache);
+        labels.put(COMPONENT_LABEL, MANAGEMENT_COMPONENT);
+        return labels;
+    }
+
+    /**
+     * Whether the cache's owner asked to keep its running pods through an operator upgrade (spec.holdRollout,
+     * a spec field rather than an annotation so that releasing it is a new generation the operator reacts to).
+     */
+    public static boolean rolloutHeld(GoProxyCache cache) {
+        return cache.getSpec() != null && cache.getSpec().isHoldRollout();
     }
 
     /** Labels that pick this cache's pods; never changed, since a Deployment selector is immutable. */

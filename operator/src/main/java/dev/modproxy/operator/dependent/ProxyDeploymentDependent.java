@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.PodSpecBuilder;
+import io.fabric8.kubernetes.api.model.PodTemplateSpecBuilder;
 import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.ProbeBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -24,9 +25,12 @@ import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import org.eclipse.microprofile.config.ConfigProvider;
 
 /** The proxy pods: hardened, probed, and rolled when (and only when) what they run changes. */
 @KubernetesDependent(informer = @Informer(labelSelector = CacheNames.MANAGED_BY_SELECTOR))
@@ -39,6 +43,10 @@ public class ProxyDeploymentDependent extends CRUDKubernetesDependentResource<De
     static final long PROXY_UID = 1001L;
     /** Room for a few concurrent uploads being staged; a module zip is at most 500 MiB. */
     static final String STAGING_LIMIT = "4Gi";
+    /** /tmp holds pass-through zips (up to 500 MiB each) while the cache is full: room for four at once. */
+    static final String TMP_LIMIT = "2Gi";
+    /** Chart value proxy.fixedUserIds: false where the platform assigns uid and fsGroup (OpenShift restricted SCC). */
+    static final String FIXED_USER_IDS_KEY = "modproxy.operator.proxy-fixed-user-ids";
 
     public ProxyDeploymentDependent() {
         super(Deployment.class);
@@ -46,10 +54,31 @@ public class ProxyDeploymentDependent extends CRUDKubernetesDependentResource<De
 
     @Override
     protected Deployment desired(GoProxyCache cache, Context<GoProxyCache> context) {
-        return desiredDeployment(cache);
+        boolean fixedUserIds = ConfigProvider.getConfig().getOptionalValue(FIXED_USER_IDS_KEY, Boolean.class).orElse(true);
+        return desiredDeployment(cache, fixedUserIds, getSecondaryResource(cache, context));
+    }
+
+    /** By name: the default would compute desired(), which itself reads the current Deployment. */
+    @Override
+    protected ResourceID targetSecondaryResourceID(GoProxyCache cache, Context<GoProxyCache> context) {
+        return new ResourceID(CacheNames.deployment(cache), cache.getMetadata().getNamespace());
     }
 
     static Deployment desiredDeployment(GoProxyCache cache) {
+        return desiredDeployment(cache, true, Optional.empty());
+    }
+
+    /** @param running the Deployment as it is now; its pod template is kept while the cache's roll-out is held */
+    static Deployment desiredDeployment(GoProxyCache cache, boolean fixedUserIds, Optional<Deployment> running) {
+        Deployment desired = freshDeployment(cache, fixedUserIds);
+        if (CacheNames.rolloutHeld(cache) && running.isPresent() && running.get().getSpec() != null) {
+            // only the pod template is held: replicas and the strategy still follow the spec
+            desired.getSpec().setTemplate(new PodTemplateSpecBuilder(running.get().getSpec().getTemplate()).build());
+        }
+        return desired;
+    }
+
+    private static Deployment freshDeployment(GoProxyCache cache, boolean fixedUserIds) {
         GoProxyCacheSpec spec = cache.getSpec();
         return new DeploymentBuilder()
                 .withMetadata(CacheNames.metadata(cache, CacheNames.deployment(cache)))
@@ -62,7 +91,7 @@ public class ProxyDeploymentDependent extends CRUDKubernetesDependentResource<De
                 .withLabels(podLabels(cache))
                 .withAnnotations(podAnnotations(cache))
                 .endMetadata()
-                .withSpec(podSpec(cache))
+                .withSpec(podSpec(cache, fixedUserIds))
                 .endTemplate()
                 .endSpec()
                 .build();
@@ -91,21 +120,26 @@ public class ProxyDeploymentDependent extends CRUDKubernetesDependentResource<De
         return annotations;
     }
 
-    private static PodSpec podSpec(GoProxyCache cache) {
+    private static PodSpec podSpec(GoProxyCache cache, boolean fixedUserIds) {
         GoProxyCacheSpec spec = cache.getSpec();
+        // Without fixed ids the platform picks uid and fsGroup (OpenShift: from the namespace's range);
+        // the image's files belong to group 0, which such a uid is given, so it can write the cache.
+        Long id = fixedUserIds ? PROXY_UID : null;
         return new PodSpecBuilder()
+                // the proxy never talks to the API server
+                .withAutomountServiceAccountToken(false)
                 .withNewSecurityContext()
                 .withRunAsNonRoot(true)
-                .withRunAsUser(PROXY_UID)
-                .withRunAsGroup(PROXY_UID)
-                .withFsGroup(PROXY_UID)
+                .withRunAsUser(id)
+                .withRunAsGroup(id)
+                .withFsGroup(id)
                 .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
                 .endSecurityContext()
                 .withContainers(container(cache))
                 .addToVolumes(cacheVolume(cache))
                 .addNewVolume()
                 .withName(TMP_VOLUME)
-                .withNewEmptyDir().endEmptyDir()
+                .withNewEmptyDir().withSizeLimit(new Quantity(TMP_LIMIT)).endEmptyDir()
                 .endVolume()
                 .withNodeSelector(emptyToNull(spec.getNodeSelector()))
                 .withTolerations(spec.getTolerations() == null || spec.getTolerations().isEmpty() ? null
@@ -125,10 +159,17 @@ public class ProxyDeploymentDependent extends CRUDKubernetesDependentResource<De
                 .withContainerPort(ProxySettings.HTTP_PORT)
                 .withProtocol("TCP")
                 .endPort()
+                .addNewPort()
+                .withName(CacheNames.MANAGEMENT_PORT_NAME)
+                .withContainerPort(ProxySettings.MANAGEMENT_PORT)
+                .withProtocol("TCP")
+                .endPort()
                 .addNewEnvFrom().withNewConfigMapRef().withName(CacheNames.configMap(cache)).endConfigMapRef().endEnvFrom()
                 .withEnv(credentials(spec.getObjectStorage()))
+                .withStartupProbe(startupProbe())
                 .withLivenessProbe(probe("/q/health/live", 3))
-                .withReadinessProbe(probe("/q/health/ready", 1))
+                // one slow answer under load (a GC pause, a busy disk) does not take the pod out of the Service
+                .withReadinessProbe(probe("/q/health/ready", 3))
                 .withResources(resources(spec))
                 .withNewSecurityContext()
                 .withAllowPrivilegeEscalation(false)
@@ -175,10 +216,23 @@ public class ProxyDeploymentDependent extends CRUDKubernetesDependentResource<De
 
     private static Probe probe(String path, int failureThreshold) {
         return new ProbeBuilder()
-                .withNewHttpGet().withPath(path).withPort(new IntOrString(CacheNames.HTTP_PORT_NAME)).endHttpGet()
+                .withNewHttpGet().withPath(path).withPort(new IntOrString(CacheNames.MANAGEMENT_PORT_NAME)).endHttpGet()
                 .withPeriodSeconds(10)
                 .withTimeoutSeconds(2)
                 .withFailureThreshold(failureThreshold)
+                .build();
+    }
+
+    /**
+     * Liveness waits until this passes: up to 5 minutes for the JVM to start under a small CPU limit
+     * or a slow volume to mount. The cache's size is counted after the port opens, so its size does not count here.
+     */
+    private static Probe startupProbe() {
+        return new ProbeBuilder()
+                .withNewHttpGet().withPath("/q/health/live").withPort(new IntOrString(CacheNames.MANAGEMENT_PORT_NAME)).endHttpGet()
+                .withPeriodSeconds(5)
+                .withTimeoutSeconds(2)
+                .withFailureThreshold(60)
                 .build();
     }
 

@@ -10,7 +10,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 
-/** Tells a prometheus-operator Prometheus to scrape the proxy's /q/metrics. */
+/** Tells a prometheus-operator Prometheus to scrape the proxy's /q/metrics on the management port. */
 @KubernetesDependent(informer = @Informer(labelSelector = CacheNames.MANAGED_BY_SELECTOR))
 public class ServiceMonitorDependent extends CRUDKubernetesDependentResource<ServiceMonitor, GoProxyCache> {
 
@@ -28,13 +28,20 @@ public class ServiceMonitorDependent extends CRUDKubernetesDependentResource<Ser
         return new ServiceMonitorBuilder()
                 .withMetadata(metadata)
                 .withNewSpec()
-                .withNewSelector().withMatchLabels(CacheNames.selector(cache)).endSelector()
+                .withNewSelector().withMatchLabels(managementSelector(cache)).endSelector()
                 .addNewEndpoint()
-                .withPort(CacheNames.HTTP_PORT_NAME)
+                .withPort(CacheNames.MANAGEMENT_PORT_NAME)
                 .withPath("/q/metrics")
                 .withInterval(settings.getInterval())
                 .endEndpoint()
                 .endSpec()
                 .build();
+    }
+
+    /** The management Service alone: metrics are not on the Service build pods use. */
+    private static java.util.Map<String, String> managementSelector(GoProxyCache cache) {
+        java.util.Map<String, String> selector = CacheNames.selector(cache);
+        selector.put(CacheNames.COMPONENT_LABEL, CacheNames.MANAGEMENT_COMPONENT);
+        return selector;
     }
 }

@@ -4,12 +4,16 @@ import dev.modproxy.operator.api.v1alpha1.CacheFigures;
 import dev.modproxy.operator.api.v1alpha1.Condition;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheStatus;
+import dev.modproxy.operator.api.v1alpha1.WarmupState;
 import dev.modproxy.operator.api.v1alpha1.WarmupStatus;
+import dev.modproxy.operator.dependent.CacheNames;
 import dev.modproxy.operator.dependent.CacheVolumeClaimDependent;
 import dev.modproxy.operator.dependent.Conditions;
 import dev.modproxy.operator.dependent.ProxyConfigMapDependent;
 import dev.modproxy.operator.dependent.ProxyDeploymentDependent;
 import dev.modproxy.operator.dependent.ProxyDisruptionBudgetDependent;
+import dev.modproxy.operator.dependent.ProxyManagementServiceDependent;
+import dev.modproxy.operator.dependent.ProxyNetworkPolicyDependent;
 import dev.modproxy.operator.dependent.ProxyServiceDependent;
 import dev.modproxy.operator.dependent.ServiceMonitorCrdPresent;
 import dev.modproxy.operator.dependent.ServiceMonitorDependent;
@@ -20,7 +24,6 @@ import dev.modproxy.operator.status.CacheStatusCalculator;
 import dev.modproxy.operator.status.FailureExplainer;
 import dev.modproxy.operator.status.Observation;
 import dev.modproxy.operator.warmup.WarmupDriver;
-import dev.modproxy.operator.warmup.WarmupProgress;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.quarkiverse.operatorsdk.annotations.RBACRule;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
@@ -48,11 +51,14 @@ import org.jboss.logging.Logger;
         @Dependent(name = "volume", type = CacheVolumeClaimDependent.class),
         @Dependent(name = "deployment", type = ProxyDeploymentDependent.class, dependsOn = { "config", "volume" }),
         @Dependent(name = "service", type = ProxyServiceDependent.class),
+        @Dependent(name = "management-service", type = ProxyManagementServiceDependent.class),
+        @Dependent(name = "network-policy", type = ProxyNetworkPolicyDependent.class,
+                reconcilePrecondition = Conditions.NetworkPolicyWanted.class),
         @Dependent(name = "disruption-budget", type = ProxyDisruptionBudgetDependent.class,
                 reconcilePrecondition = Conditions.SeveralReplicas.class, dependsOn = "deployment"),
         @Dependent(name = "service-monitor", type = ServiceMonitorDependent.class,
                 reconcilePrecondition = Conditions.ServiceMonitorWanted.class,
-                activationCondition = ServiceMonitorCrdPresent.class, dependsOn = "service")
+                activationCondition = ServiceMonitorCrdPresent.class, dependsOn = "management-service")
 })
 public class GoProxyCacheReconciler implements Reconciler<GoProxyCache> {
 
@@ -84,7 +90,7 @@ public class GoProxyCacheReconciler implements Reconciler<GoProxyCache> {
             LOG.infof("GoProxyCache %s/%s has an invalid spec: %s", cache.getMetadata().getNamespace(),
                     cache.getMetadata().getName(), problems);
         }
-        GoProxyCacheStatus status = CacheStatusCalculator.compute(cache, observe(context, problems, Optional.empty()),
+        GoProxyCacheStatus status = CacheStatusCalculator.compute(cache, observe(cache, context, problems, Optional.empty()),
                 clock.instant());
         boolean ready = status.condition(Condition.READY).map(c -> Condition.TRUE.equals(c.getStatus())).orElse(false);
         CacheFiguresReport.apply(status, previousFigures(cache), ready ? readFigures(cache) : new CacheFiguresReport.NotAsked());
@@ -94,8 +100,8 @@ public class GoProxyCacheReconciler implements Reconciler<GoProxyCache> {
         if (!ready) {
             return control;
         }
-        boolean warming = status.getWarmup() != null && (WarmupProgress.RUNNING.equals(status.getWarmup().getState())
-                || WarmupProgress.PENDING.equals(status.getWarmup().getState()));
+        boolean warming = status.getWarmup() != null && (status.getWarmup().getState() == WarmupState.Running
+                || status.getWarmup().getState() == WarmupState.Pending);
         return control.rescheduleAfter(warming ? WARMUP_INTERVAL : FIGURES_INTERVAL);
     }
 
@@ -122,7 +128,7 @@ public class GoProxyCacheReconciler implements Reconciler<GoProxyCache> {
             Exception e) {
         LOG.warnf(e, "Reconciling GoProxyCache %s/%s failed", cache.getMetadata().getNamespace(),
                 cache.getMetadata().getName());
-        Observation seen = observe(context, SpecProblems.of(cache), Optional.of(FailureExplainer.explain(e)));
+        Observation seen = observe(cache, context, SpecProblems.of(cache), Optional.of(FailureExplainer.explain(e)));
         GoProxyCacheStatus status = CacheStatusCalculator.compute(cache, seen, clock.instant());
         CacheFiguresReport.apply(status, previousFigures(cache), new CacheFiguresReport.NotAsked());
         status.setWarmup(previousWarmup(cache));
@@ -130,11 +136,13 @@ public class GoProxyCacheReconciler implements Reconciler<GoProxyCache> {
                 .orElseGet(ErrorStatusUpdateControl::noStatusUpdate);
     }
 
-    private static Observation observe(Context<GoProxyCache> context, List<String> problems,
+    private static Observation observe(GoProxyCache cache, Context<GoProxyCache> context, List<String> problems,
             Optional<Observation.Failure> failure) {
+        // two Services per cache (builds, management): the status reports the one build pods use
+        Optional<Service> service = context.getSecondaryResources(Service.class).stream()
+                .filter(s -> CacheNames.service(cache).equals(s.getMetadata().getName())).findFirst();
         return new Observation(context.getSecondaryResource(Deployment.class),
-                context.getSecondaryResource(PersistentVolumeClaim.class),
-                context.getSecondaryResource(Service.class), problems, failure);
+                context.getSecondaryResource(PersistentVolumeClaim.class), service, problems, failure);
     }
 
     /** A fresh object carrying only the new status, or empty when nothing changed. */

@@ -17,6 +17,7 @@ public final class ProxySettings {
 
     public static final String STORAGE_DIR = "/var/cache/modproxy";
     public static final int HTTP_PORT = 8080;
+    public static final int MANAGEMENT_PORT = 9000;
 
     private final Map<String, String> env;
 
@@ -35,6 +36,10 @@ public final class ProxySettings {
         putObjectStorage(env, spec.getObjectStorage());
         putWatermarks(env, spec.getStorage());
         env.put("QUARKUS_HTTP_PORT", Integer.toString(HTTP_PORT));
+        env.put("QUARKUS_MANAGEMENT_PORT", Integer.toString(MANAGEMENT_PORT));
+        // the proxy listens on 127.0.0.1 unless told otherwise (a laptop run); a pod is reached from outside
+        env.put("QUARKUS_HTTP_HOST", "0.0.0.0");
+        env.put("QUARKUS_MANAGEMENT_HOST", "0.0.0.0");
         return new ProxySettings(env);
     }
 

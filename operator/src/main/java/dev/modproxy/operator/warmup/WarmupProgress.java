@@ -2,6 +2,7 @@ package dev.modproxy.operator.warmup;
 
 import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import dev.modproxy.operator.api.v1alpha1.Warmup;
+import dev.modproxy.operator.api.v1alpha1.WarmupState;
 import dev.modproxy.operator.api.v1alpha1.WarmupStatus;
 import java.util.List;
 import java.util.Optional;
@@ -10,9 +11,9 @@ import java.util.Optional;
 public final class WarmupProgress {
 
     static final int SHOWN_FAILURES = 20;
-    public static final String PENDING = "Pending";
-    public static final String REJECTED = "Rejected";
-    public static final String RUNNING = "running";
+    /** The proxy's words for its warm-up (GET /admin/warmup). */
+    private static final String PROXY_RUNNING = "running";
+    private static final String PROXY_FINISHED = "finished";
 
     private WarmupProgress() {
     }
@@ -31,7 +32,7 @@ public final class WarmupProgress {
 
     public static boolean running(GoProxyCache cache) {
         WarmupStatus previous = previous(cache);
-        return previous != null && RUNNING.equals(previous.getState());
+        return previous != null && previous.getState() == WarmupState.Running;
     }
 
     /** The proxy took the list: from here on its answers are the progress. */
@@ -47,7 +48,7 @@ public final class WarmupProgress {
     public static WarmupStatus rejected(GoProxyCache cache, String why) {
         WarmupStatus status = new WarmupStatus();
         status.setSubmittedGeneration(generation(cache));
-        status.setState(REJECTED);
+        status.setState(WarmupState.Rejected);
         status.setMessage("The proxy refused spec.warmup: " + why + ". Fix the list; it is sent again when the spec changes.");
         return status;
     }
@@ -57,7 +58,7 @@ public final class WarmupProgress {
         WarmupStatus status = new WarmupStatus();
         WarmupStatus previous = previous(cache);
         status.setSubmittedGeneration(previous == null ? null : previous.getSubmittedGeneration());
-        status.setState(PENDING);
+        status.setState(WarmupState.Pending);
         status.setMessage("Warm-up not started yet: " + why + ".");
         return status;
     }
@@ -75,7 +76,11 @@ public final class WarmupProgress {
     private static WarmupStatus fromAnswer(Long generation, WarmupAnswer answer) {
         WarmupStatus status = new WarmupStatus();
         status.setSubmittedGeneration(generation);
-        status.setState(answer.state());
+        status.setState(state(answer.state()));
+        if (status.getState() == WarmupState.Interrupted) {
+            status.setMessage("The proxy no longer has this warm-up (it restarted while running); "
+                    + "it is sent again when the spec changes.");
+        }
         status.setRequested(answer.requested());
         status.setCompleted(answer.completed());
         status.setFailed(answer.failed());
@@ -86,6 +91,13 @@ public final class WarmupProgress {
             status.setMessage(answer.failed() + " module version(s) could not be fetched; builds fetch them on demand.");
         }
         return status;
+    }
+
+    private static WarmupState state(String proxyState) {
+        if (PROXY_RUNNING.equals(proxyState)) {
+            return WarmupState.Running;
+        }
+        return PROXY_FINISHED.equals(proxyState) ? WarmupState.Finished : WarmupState.Interrupted;
     }
 
     private static WarmupStatus previous(GoProxyCache cache) {

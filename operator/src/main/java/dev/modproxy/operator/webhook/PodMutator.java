@@ -1,10 +1,12 @@
 package dev.modproxy.operator.webhook;
 
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -18,6 +20,7 @@ import io.fabric8.kubernetes.api.model.GroupVersionKind;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionRequest;
 
 /** Turns one admission request into the patch that points the pod's Go builds at a cache. */
@@ -88,26 +91,38 @@ public final class PodMutator {
         }
         Map<String, String> env = GoEnvironment.forCache(cache);
         JsonPatch patch = new JsonPatch();
-        List<String> keptEnvFrom = new ArrayList<>();
+        Findings findings = new Findings();
         int touched = 0;
         if (pod.getSpec() != null) {
-            touched += addMissing(patch, "/spec/initContainers", pod.getSpec().getInitContainers(), env, keptEnvFrom);
-            touched += addMissing(patch, "/spec/containers", pod.getSpec().getContainers(), env, keptEnvFrom);
+            touched += addMissing(patch, "/spec/initContainers", pod.getSpec().getInitContainers(), pod.getSpec(), env,
+                    findings);
+            touched += addMissing(patch, "/spec/containers", pod.getSpec().getContainers(), pod.getSpec(), env, findings);
         }
-        if (!keptEnvFrom.isEmpty()) {
+        if (!findings.keptEnvFrom.isEmpty()) {
             warnings.add("modproxy: envFrom may set the Go variables; left to it in container(s) "
-                    + String.join(", ", keptEnvFrom));
+                    + String.join(", ", findings.keptEnvFrom));
+        }
+        if (!findings.scriptedBuilds.isEmpty()) {
+            warnings.add("modproxy: pass --build-arg GOPROXY to the image build in " + String.join(", ", findings.scriptedBuilds)
+                    + " (docs/image-builds.md)");
         }
         if (touched == 0) {
             return new Mutation(Outcome.SKIPPED, patch, warnings,
                     "every container sets " + String.join(", ", env.keySet()) + " or may take them from envFrom");
         }
-        annotate(patch, pod.getMetadata() != null, meta, cache, outcome, keptEnvFrom);
+        annotate(patch, pod.getMetadata() != null, meta, cache, outcome, findings);
         return new Mutation(outcome, patch, warnings, touched + " container(s) use " + cache.ref());
     }
 
-    private static int addMissing(JsonPatch patch, String listPath, List<Container> containers,
-            Map<String, String> env, List<String> keptEnvFrom) {
+    /** What the pass over the containers found besides the patch, for the annotation and the warnings. */
+    private static final class Findings {
+        final List<String> keptEnvFrom = new ArrayList<>();
+        final List<String> buildArgs = new ArrayList<>();
+        final List<String> scriptedBuilds = new ArrayList<>();
+    }
+
+    private static int addMissing(JsonPatch patch, String listPath, List<Container> containers, PodSpec spec,
+            Map<String, String> env, Findings findings) {
         if (containers == null) {
             return 0;
         }
@@ -119,14 +134,21 @@ public final class PodMutator {
             }
             List<EnvVar> existing = container.getEnv();
             // by name only: a value, a valueFrom or an empty value all mean the container decided
-            Set<String> present = new HashSet<>();
+            Map<String, EnvVar> present = new HashMap<>();
             if (existing != null) {
-                existing.stream().filter(Objects::nonNull).forEach(var -> present.add(var.getName()));
+                // of two entries with one name, the container sees the later one
+                existing.stream().filter(Objects::nonNull).forEach(var -> present.put(var.getName(), var));
             }
             ArrayNode missing = JsonNodeFactory.instance.arrayNode();
+            // the variables this container's Go commands get from the webhook: its image build should get the same
+            Map<String, String> ours = new LinkedHashMap<>();
             boolean leftToEnvFrom = false;
             for (Map.Entry<String, String> variable : env.entrySet()) {
-                if (present.contains(variable.getKey())) {
+                EnvVar own = present.get(variable.getKey());
+                if (own != null) {
+                    if (own.getValueFrom() == null && variable.getValue().equals(own.getValue())) {
+                        ours.put(variable.getKey(), variable.getValue());
+                    }
                     continue;
                 }
                 if (mayComeFromEnvFrom(container, variable.getKey())) {
@@ -135,23 +157,72 @@ public final class PodMutator {
                 }
                 missing.add(JsonNodeFactory.instance.objectNode().put("name", variable.getKey())
                         .put("value", variable.getValue()));
+                ours.put(variable.getKey(), variable.getValue());
             }
             if (leftToEnvFrom) {
-                keptEnvFrom.add(container.getName());
+                findings.keptEnvFrom.add(container.getName());
             }
-            if (missing.isEmpty()) {
-                continue;
+            String containerPath = listPath + "/" + i;
+            boolean changed = false;
+            if (!missing.isEmpty()) {
+                String envPath = containerPath + "/env";
+                if (existing == null || existing.isEmpty()) {
+                    // "add" of the whole array also works when the pod carries "env": []
+                    patch.add(envPath, missing);
+                } else {
+                    missing.forEach(var -> patch.add(envPath + "/-", var));
+                }
+                changed = true;
             }
-            String envPath = listPath + "/" + i + "/env";
-            if (existing == null || existing.isEmpty()) {
-                // "add" of the whole array also works when the pod carries "env": []
-                patch.add(envPath, missing);
-            } else {
-                missing.forEach(var -> patch.add(envPath + "/-", var));
+            changed |= addBuildArgs(patch, containerPath, container, spec, ours, findings);
+            if (changed) {
+                touched++;
             }
-            touched++;
         }
         return touched;
+    }
+
+    /**
+     * Appends the variables as build arguments when the container runs a recognised image builder
+     * ({@link ImageBuilder}) that does not pass them yet; names the container for a warning when a script
+     * drives the build instead ({@link ScriptedImageBuild}).
+     */
+    private static boolean addBuildArgs(JsonPatch patch, String containerPath, Container container, PodSpec spec,
+            Map<String, String> ours, Findings findings) {
+        ContainerCommand command = ContainerCommand.of(container, spec);
+        Optional<ImageBuilder> builder = ImageBuilder.recognise(command, container.getImage());
+        if (ScriptedImageBuild.needsBuildArgsByHand(command, container.getImage(), builder)) {
+            findings.scriptedBuilds.add(container.getName());
+            return false;
+        }
+        if (builder.isEmpty() || !builder.get().builds(command.arguments())
+                || !builder.get().readsAppendedFlags(command.arguments())) {
+            return false;
+        }
+        Map<String, String> passed = builder.get().buildArgs(command.arguments());
+        ArrayNode flags = JsonNodeFactory.instance.arrayNode();
+        ours.forEach((name, value) -> {
+            if (!passed.containsKey(name)) {
+                flags.add(builder.get().flag(name, value));
+            }
+        });
+        // recorded while the build gets one of the webhook's values; stable when the webhook is called again
+        boolean passesOurs = !flags.isEmpty()
+                || ours.entrySet().stream().anyMatch(variable -> variable.getValue().equals(passed.get(variable.getKey())));
+        if (passesOurs) {
+            findings.buildArgs.add(container.getName());
+        }
+        if (flags.isEmpty()) {
+            return false;
+        }
+        List<String> args = container.getArgs();
+        if (args == null || args.isEmpty()) {
+            // Kubernetes runs command + args: new args follow a builder whose flags are all in its command
+            patch.add(containerPath + "/args", flags);
+        } else {
+            flags.forEach(flag -> patch.add(containerPath + "/args/-", flag));
+        }
+        return true;
     }
 
     /**
@@ -165,13 +236,17 @@ public final class PodMutator {
     }
 
     private static void annotate(JsonPatch patch, boolean hasMetadata, ObjectMeta meta, CacheTarget cache,
-            Outcome outcome, List<String> keptEnvFrom) {
+            Outcome outcome, Findings findings) {
         ObjectNode record = JsonNodeFactory.instance.objectNode();
         record.put("cache", cache.ref().toString());
         record.put("outcome", outcome.tag());
-        if (!keptEnvFrom.isEmpty()) {
+        if (!findings.keptEnvFrom.isEmpty()) {
             ArrayNode names = record.putArray("envFrom");
-            keptEnvFrom.forEach(names::add);
+            findings.keptEnvFrom.forEach(names::add);
+        }
+        if (!findings.buildArgs.isEmpty()) {
+            ArrayNode names = record.putArray("buildArgs");
+            findings.buildArgs.forEach(names::add);
         }
         String value = record.toString();
         Map<String, String> annotations = meta.getAnnotations();

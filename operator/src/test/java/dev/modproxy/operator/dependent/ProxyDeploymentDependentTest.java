@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import dev.modproxy.operator.api.v1alpha1.ObjectStorage;
 import io.fabric8.kubernetes.api.model.AffinityBuilder;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.PodSpec;
@@ -15,6 +16,7 @@ import io.fabric8.kubernetes.api.model.TolerationBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class ProxyDeploymentDependentTest {
@@ -41,13 +43,19 @@ class ProxyDeploymentDependentTest {
         Container proxy = ProxyDeploymentDependent.desiredDeployment(cache(spec -> { }))
                 .getSpec().getTemplate().getSpec().getContainers().get(0);
 
-        assertThat(proxy.getPorts()).singleElement().satisfies(p -> {
-            assertThat(p.getName()).isEqualTo("http");
-            assertThat(p.getContainerPort()).isEqualTo(8080);
-        });
+        assertThat(proxy.getPorts()).extracting(p -> p.getName() + "=" + p.getContainerPort())
+                .containsExactly("http=8080", "management=9000");
         assertThat(proxy.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/q/health/live");
         assertThat(proxy.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/q/health/ready");
-        assertThat(proxy.getReadinessProbe().getHttpGet().getPort().getStrVal()).isEqualTo("http");
+        // health is served on the management port only
+        assertThat(proxy.getLivenessProbe().getHttpGet().getPort().getStrVal()).isEqualTo("management");
+        assertThat(proxy.getReadinessProbe().getHttpGet().getPort().getStrVal()).isEqualTo("management");
+        // a slow start (JVM under a CPU limit, a large volume) is not killed by liveness: the startup probe
+        // holds liveness back for minutes, and the proxy opens its port before it counts the cache
+        assertThat(proxy.getStartupProbe().getHttpGet().getPath()).isEqualTo("/q/health/live");
+        assertThat(proxy.getStartupProbe().getHttpGet().getPort().getStrVal()).isEqualTo("management");
+        assertThat(proxy.getStartupProbe().getPeriodSeconds() * proxy.getStartupProbe().getFailureThreshold())
+                .isGreaterThanOrEqualTo(300);
         assertThat(proxy.getEnvFrom().get(0).getConfigMapRef().getName()).isEqualTo("gpc-config");
     }
 
@@ -167,6 +175,73 @@ class ProxyDeploymentDependentTest {
             assertThat(v.getEmptyDir().getSizeLimit()).isEqualTo(new Quantity("4Gi"));
         });
         assertThat(pod.getContainers().get(0).getEnv()).as("default credential chain").isEmpty();
+    }
+
+    @Test
+    void proxyPodsCarryNoServiceAccountTokenABoundedTmpAndATolerantReadinessProbe() {
+        PodSpec pod = ProxyDeploymentDependent.desiredDeployment(cache(spec -> { })).getSpec().getTemplate().getSpec();
+
+        assertThat(pod.getAutomountServiceAccountToken()).isFalse();
+        assertThat(pod.getVolumes()).filteredOn(v -> v.getName().equals("tmp")).singleElement()
+                .satisfies(v -> assertThat(v.getEmptyDir().getSizeLimit()).isEqualTo(new Quantity("2Gi")));
+        assertThat(pod.getContainers().get(0).getReadinessProbe().getFailureThreshold()).isGreaterThan(1);
+    }
+
+    @Test
+    void whereThePlatformAssignsIdsTheyAreLeftOutButRunAsNonRootStays() {
+        PodSpec fixed = ProxyDeploymentDependent.desiredDeployment(cache(spec -> { }), true, Optional.empty())
+                .getSpec().getTemplate().getSpec();
+        PodSpec assigned = ProxyDeploymentDependent.desiredDeployment(cache(spec -> { }), false, Optional.empty())
+                .getSpec().getTemplate().getSpec();
+
+        assertThat(fixed.getSecurityContext().getRunAsUser()).isEqualTo(1001L);
+        assertThat(fixed.getSecurityContext().getFsGroup()).isEqualTo(1001L);
+        assertThat(assigned.getSecurityContext().getRunAsUser()).isNull();
+        assertThat(assigned.getSecurityContext().getRunAsGroup()).isNull();
+        assertThat(assigned.getSecurityContext().getFsGroup()).isNull();
+        assertThat(assigned.getSecurityContext().getRunAsNonRoot()).isTrue();
+        assertThat(assigned.getContainers().get(0).getSecurityContext().getRunAsNonRoot()).isTrue();
+    }
+
+    @Test
+    void aHeldRolloutKeepsTheRunningPodsThroughAnOperatorUpgradeUntilReleased() {
+        GoProxyCache held = cache(spec -> {
+            spec.setReplicas(2);
+            spec.setHoldRollout(true);
+        });
+        // what an older operator made: another image and other settings
+        Deployment running = ProxyDeploymentDependent.desiredDeployment(cache(spec -> spec.setUpstream("https://old.example")));
+        running.getSpec().getTemplate().getSpec().getContainers().get(0).setImage("registry.example/modproxy/proxy:0.0.9");
+
+        Deployment kept = ProxyDeploymentDependent.desiredDeployment(held, true, Optional.of(running));
+
+        assertThat(kept.getSpec().getTemplate()).isEqualTo(running.getSpec().getTemplate());
+        assertThat(kept.getSpec().getReplicas()).as("scaling still follows the spec").isEqualTo(2);
+
+        held.getSpec().setHoldRollout(false);
+        Deployment rolled = ProxyDeploymentDependent.desiredDeployment(held, true, Optional.of(running));
+        assertThat(rolled.getSpec().getTemplate().getSpec().getContainers().get(0).getImage()).isEqualTo(ProxyImage.defaultImage());
+        assertThat(rolled.getSpec().getTemplate()).isNotEqualTo(running.getSpec().getTemplate());
+        // a new cache has nothing to hold: it starts on the current image
+        held.getSpec().setHoldRollout(true);
+        assertThat(ProxyDeploymentDependent.desiredDeployment(held, true, Optional.empty()).getSpec().getTemplate().getSpec()
+                .getContainers().get(0).getImage()).isEqualTo(ProxyImage.defaultImage());
+    }
+
+    @Test
+    void aHeldRolloutKeepsTheSettingsTheRunningPodsRead() {
+        GoProxyCache held = cache(spec -> {
+            spec.setUpstream("https://goproxy.cn");
+            spec.setHoldRollout(true);
+        });
+        ConfigMap running = ProxyConfigMapDependent.desiredConfigMap(cache(spec -> spec.setUpstream("https://old.example")),
+                Optional.empty());
+
+        assertThat(ProxyConfigMapDependent.desiredConfigMap(held, Optional.of(running)).getData())
+                .containsEntry("MODPROXY_UPSTREAM", "https://old.example");
+        held.getSpec().setHoldRollout(false);
+        assertThat(ProxyConfigMapDependent.desiredConfigMap(held, Optional.of(running)).getData())
+                .containsEntry("MODPROXY_UPSTREAM", "https://goproxy.cn");
     }
 
     private static ObjectStorage bucket(String secret) {

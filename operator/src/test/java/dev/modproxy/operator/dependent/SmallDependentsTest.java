@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.openshift.api.model.monitoring.v1.ServiceMonitor;
 import java.util.List;
@@ -24,7 +25,7 @@ class SmallDependentsTest {
 
     @Test
     void configMapCarriesTheProxyEnvironment() {
-        ConfigMap config = new ProxyConfigMapDependent().desired(cache, null);
+        ConfigMap config = ProxyConfigMapDependent.desiredConfigMap(cache, java.util.Optional.empty());
         assertThat(config.getMetadata().getName()).isEqualTo("builds-config");
         assertThat(config.getMetadata().getNamespace()).isEqualTo("team-a");
         assertThat(config.getData())
@@ -33,6 +34,10 @@ class SmallDependentsTest {
                 .containsEntry("MODPROXY_NOSUMDB", "corp.example.com/*")
                 .containsEntry("MODPROXY_STORAGE_DIR", "/var/cache/modproxy")
                 .containsEntry("QUARKUS_HTTP_PORT", "8080")
+                .containsEntry("QUARKUS_MANAGEMENT_PORT", "9000")
+                // the proxy defaults to 127.0.0.1 for a laptop run; in a pod both ports must be reachable
+                .containsEntry("QUARKUS_HTTP_HOST", "0.0.0.0")
+                .containsEntry("QUARKUS_MANAGEMENT_HOST", "0.0.0.0")
                 .doesNotContainKey("MODPROXY_PRIVATE");
     }
 
@@ -49,6 +54,49 @@ class SmallDependentsTest {
     }
 
     @Test
+    void managementPortIsOnItsOwnServiceWhichBuildsAreNotGiven() {
+        Service builds = new ProxyServiceDependent().desired(cache, null);
+        Service management = new ProxyManagementServiceDependent().desired(cache, null);
+
+        assertThat(builds.getSpec().getPorts()).extracting(p -> p.getTargetPort().getStrVal()).containsExactly("http");
+        assertThat(management.getMetadata().getName()).isEqualTo("builds-management").isNotEqualTo(builds.getMetadata().getName());
+        assertThat(management.getSpec().getSelector()).isEqualTo(CacheNames.selector(cache));
+        assertThat(management.getSpec().getPorts()).singleElement().satisfies(p -> {
+            assertThat(p.getName()).isEqualTo("management");
+            assertThat(p.getPort()).isEqualTo(9000);
+            assertThat(p.getTargetPort().getStrVal()).isEqualTo("management");
+        });
+        assertThat(CacheNames.adminUrl(cache)).isEqualTo("http://builds-management.team-a.svc:9000");
+    }
+
+    @Test
+    void networkPolicyLetsOnlyTheOperatorAndPrometheusReachTheManagementPort() {
+        NetworkPolicy policy = ProxyNetworkPolicyDependent.desiredPolicy(cache, "modproxy-system", "monitoring");
+
+        assertThat(policy.getSpec().getPodSelector().getMatchLabels()).isEqualTo(CacheNames.selector(cache));
+        assertThat(policy.getSpec().getPolicyTypes()).containsExactly("Ingress");
+        assertThat(policy.getSpec().getIngress()).hasSize(2);
+        var serving = policy.getSpec().getIngress().get(0);
+        assertThat(serving.getPorts()).extracting(p -> p.getPort().getIntVal()).containsExactly(8080);
+        assertThat(serving.getFrom()).as("builds come from any namespace").singleElement()
+                .satisfies(peer -> assertThat(peer.getNamespaceSelector().getMatchLabels()).isNullOrEmpty());
+        var management = policy.getSpec().getIngress().get(1);
+        assertThat(management.getPorts()).extracting(p -> p.getPort().getIntVal()).containsExactly(9000);
+        assertThat(management.getFrom()).hasSize(2);
+        assertThat(management.getFrom().get(0).getNamespaceSelector().getMatchLabels())
+                .isEqualTo(java.util.Map.of("kubernetes.io/metadata.name", "modproxy-system"));
+        assertThat(management.getFrom().get(0).getPodSelector().getMatchLabels())
+                .containsEntry("app.kubernetes.io/component", "operator");
+        assertThat(management.getFrom().get(1).getNamespaceSelector().getMatchLabels())
+                .isEqualTo(java.util.Map.of("kubernetes.io/metadata.name", "monitoring"));
+
+        GoProxyCache elsewhere = cache("team-a", "builds", spec -> spec.getNetworkPolicy().setPrometheusNamespace("observability"));
+        assertThat(ProxyNetworkPolicyDependent.desiredPolicy(elsewhere, "modproxy-system", "monitoring")
+                .getSpec().getIngress().get(1).getFrom().get(1).getNamespaceSelector().getMatchLabels())
+                .containsEntry("kubernetes.io/metadata.name", "observability");
+    }
+
+    @Test
     void disruptionBudgetKeepsOnePodOfThisCache() {
         PodDisruptionBudget pdb = new ProxyDisruptionBudgetDependent().desired(cache, null);
         assertThat(pdb.getSpec().getMinAvailable().getIntVal()).isEqualTo(1);
@@ -62,10 +110,17 @@ class SmallDependentsTest {
                 .containsEntry("release", "prometheus")
                 .containsEntry(CacheNames.MANAGED_BY_LABEL, CacheNames.MANAGER);
         assertThat(monitor.getSpec().getEndpoints()).singleElement().satisfies(e -> {
-            assertThat(e.getPort()).isEqualTo("http");
+            assertThat(e.getPort()).isEqualTo("management");
             assertThat(e.getPath()).isEqualTo("/q/metrics");
             assertThat(e.getInterval()).isEqualTo("30s");
         });
+        // it selects the management Service, not the one build pods use
+        var selector = monitor.getSpec().getSelector().getMatchLabels();
+        assertThat(new ProxyManagementServiceDependent().desired(cache, null).getMetadata().getLabels().entrySet())
+                .containsAll(selector.entrySet());
+        assertThat(new ProxyServiceDependent().desired(cache, null).getMetadata().getLabels().entrySet())
+                .doesNotContainAnyElementsOf(selector.entrySet().stream()
+                        .filter(e -> e.getKey().equals(CacheNames.COMPONENT_LABEL)).toList());
     }
 
     @Test
@@ -74,5 +129,10 @@ class SmallDependentsTest {
         assertThat(new Conditions.SeveralReplicas().isMet(null, cache(spec -> spec.setReplicas(2)), null)).isTrue();
         assertThat(new Conditions.ServiceMonitorWanted().isMet(null, cache, null)).isTrue();
         assertThat(new Conditions.ServiceMonitorWanted().isMet(null, cache(spec -> { }), null)).isFalse();
+        // the NetworkPolicy: off unless the spec or the operator's default turns it on
+        assertThat(Conditions.NetworkPolicyWanted.isWanted(cache(spec -> { }), false)).isFalse();
+        assertThat(Conditions.NetworkPolicyWanted.isWanted(cache(spec -> { }), true)).isTrue();
+        assertThat(Conditions.NetworkPolicyWanted.isWanted(cache(spec -> spec.getNetworkPolicy().setEnabled(true)), false)).isTrue();
+        assertThat(Conditions.NetworkPolicyWanted.isWanted(cache(spec -> spec.getNetworkPolicy().setEnabled(false)), true)).isFalse();
     }
 }

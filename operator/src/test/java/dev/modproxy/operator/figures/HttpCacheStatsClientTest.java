@@ -53,8 +53,9 @@ class HttpCacheStatsClientTest {
     }
 
     @Test
-    void withoutOverrideTheCacheIsReadThroughItsService() {
+    void withoutOverrideTheCacheIsReadThroughItsManagementService() {
         ProxyAdminAddress inCluster = new ProxyAdminAddress(Optional.empty());
-        assertThat(inCluster.baseUrl(cache("ci", "builds", spec -> { }))).isEqualTo("http://builds.ci.svc");
+        // not the Service build pods are given: the admin API is on the management port only
+        assertThat(inCluster.baseUrl(cache("ci", "builds", spec -> { }))).isEqualTo("http://builds-management.ci.svc:9000");
     }
 }

@@ -8,6 +8,7 @@ import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheSpec;
 import dev.modproxy.operator.api.v1alpha1.ObjectStorage;
 import dev.modproxy.operator.api.v1alpha1.Warmup;
+import dev.modproxy.operator.api.v1alpha1.WarmupState;
 import dev.modproxy.operator.api.v1alpha1.WarmupStatus;
 import dev.modproxy.operator.cluster.ClusterUnderTest;
 import dev.modproxy.operator.cluster.ProxyStandIn;
@@ -30,6 +31,7 @@ import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.openshift.api.model.monitoring.v1.ServiceMonitor;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -37,6 +39,7 @@ import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Consumer;
@@ -97,7 +100,14 @@ class GoProxyCacheReconcilerTest {
         assertThat(service.getSpec().getPorts().get(0).getPort()).isEqualTo(80);
         assertThat(service.getSpec().getSelector()).isEqualTo(CacheNames.selector(cache));
 
-        for (HasMetadata owned : List.of(config, claim, deployment, service)) {
+        // the admin API and metrics are reached through a Service of their own; the one builds use has port 80 only
+        assertThat(service.getSpec().getPorts()).hasSize(1);
+        Service management = awaitObject(Service.class, ns, "builds-management");
+        assertThat(management.getSpec().getPorts()).singleElement().satisfies(p -> assertThat(p.getPort()).isEqualTo(9000));
+        assertThat(management.getSpec().getSelector()).isEqualTo(CacheNames.selector(cache));
+        assertThat(get(NetworkPolicy.class, ns, "builds")).as("NetworkPolicy is off by default").isNull();
+
+        for (HasMetadata owned : List.of(config, claim, deployment, service, management)) {
             assertThat(owned.getMetadata().getLabels())
                     .containsEntry("app.kubernetes.io/managed-by", "modproxy-operator")
                     .containsEntry("app.kubernetes.io/instance", "builds");
@@ -215,7 +225,7 @@ class GoProxyCacheReconcilerTest {
         await().atMost(PATIENCE).untilAsserted(() -> {
             WarmupStatus warmup = fresh(ns, "warm").getStatus().getWarmup();
             assertThat(warmup).as("status.warmup").isNotNull();
-            assertThat(warmup.getState()).isEqualTo("finished");
+            assertThat(warmup.getState()).isEqualTo(WarmupState.Finished);
             assertThat(warmup.getCompleted()).isEqualTo(3);
             assertThat(warmup.getFailures()).containsExactly("example.com/gone@v1.0.0 zip: not found upstream");
             assertThat(warmup.getSubmittedGeneration()).isEqualTo(fresh(ns, "warm").getMetadata().getGeneration());
@@ -469,6 +479,43 @@ class GoProxyCacheReconcilerTest {
         await().atMost(PATIENCE).until(() -> "https://goproxy.cn".equals(
                 get(ConfigMap.class, ns, "unscraped-config").getData().get("MODPROXY_UPSTREAM")));
         assertThat(get(ServiceMonitor.class, ns, "unscraped")).isNull();
+    }
+
+    @Test
+    void aHeldCacheKeepsItsPodsAndSettingsUntilReleased() {
+        String ns = namespace();
+        create(ns, "held", spec -> { });
+        String firstHash = configHash(awaitObject(Deployment.class, ns, "held"));
+        edit(ns, "held", spec -> spec.setHoldRollout(true));
+
+        // what an operator upgrade would change, here through the spec: held, nothing rolls
+        edit(ns, "held", spec -> {
+            spec.setUpstream("https://goproxy.cn,direct");
+            spec.setReplicas(1);
+        });
+        await().atMost(PATIENCE).until(() -> fresh(ns, "held").getStatus() != null
+                && java.util.Objects.equals(fresh(ns, "held").getStatus().getObservedGeneration(),
+                        fresh(ns, "held").getMetadata().getGeneration()));
+        assertThat(configHash(get(Deployment.class, ns, "held"))).isEqualTo(firstHash);
+        assertThat(get(ConfigMap.class, ns, "held-config").getData()).containsEntry("MODPROXY_UPSTREAM", "https://proxy.golang.org");
+
+        edit(ns, "held", spec -> spec.setHoldRollout(false));
+        await().atMost(PATIENCE).until(() -> !firstHash.equals(configHash(get(Deployment.class, ns, "held"))));
+        assertThat(get(ConfigMap.class, ns, "held-config").getData()).containsEntry("MODPROXY_UPSTREAM", "https://goproxy.cn,direct");
+    }
+
+    @Test
+    void networkPolicyFollowsTheSpecSwitch() {
+        String ns = namespace();
+        create(ns, "fenced", spec -> spec.getNetworkPolicy().setEnabled(true));
+
+        NetworkPolicy policy = awaitObject(NetworkPolicy.class, ns, "fenced");
+        assertThat(policy.getSpec().getIngress()).extracting(rule -> rule.getPorts().get(0).getPort().getIntVal())
+                .containsExactly(8080, 9000);
+        assertOwnedBy(policy, fresh(ns, "fenced").getMetadata().getUid());
+
+        edit(ns, "fenced", spec -> spec.getNetworkPolicy().setEnabled(false));
+        await().atMost(PATIENCE).until(() -> get(NetworkPolicy.class, ns, "fenced") == null);
     }
 
     private void installServiceMonitorCrd() {

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheStatus;
 import dev.modproxy.operator.api.v1alpha1.Warmup;
+import dev.modproxy.operator.api.v1alpha1.WarmupState;
 import dev.modproxy.operator.api.v1alpha1.WarmupStatus;
 import java.util.List;
 import java.util.Optional;
@@ -39,7 +40,7 @@ class WarmupProgressTest {
         WarmupStatus rejected = WarmupProgress.rejected(cache, "bad warm-up list: line 1: expected module@version");
         withStatus(cache, rejected);
 
-        assertThat(rejected.getState()).isEqualTo("Rejected");
+        assertThat(rejected.getState()).isEqualTo(WarmupState.Rejected);
         assertThat(rejected.getMessage()).contains("line 1: expected module@version");
         assertThat(WarmupProgress.due(cache)).isFalse();
     }
@@ -62,6 +63,19 @@ class WarmupProgressTest {
 
         assertThat(status.getFailures()).hasSize(20).first().isEqualTo("example.com/m0@v1.0.0 zip: not found");
         assertThat(status.getMessage()).startsWith("30 module version(s) could not be fetched");
+    }
+
+    @Test
+    void theProxysWordsBecomeOneCasingAndAForgottenWarmupSaysWhy() {
+        GoProxyCache cache = warming();
+        assertThat(WarmupProgress.accepted(cache, new WarmupAnswer("running", 1, 0, 0, List.of())).getState())
+                .isEqualTo(WarmupState.Running);
+        assertThat(WarmupProgress.accepted(cache, new WarmupAnswer("finished", 1, 1, 0, List.of())).getState())
+                .isEqualTo(WarmupState.Finished);
+
+        WarmupStatus forgotten = WarmupProgress.accepted(cache, new WarmupAnswer("idle", null, null, null, null));
+        assertThat(forgotten.getState()).isEqualTo(WarmupState.Interrupted);
+        assertThat(forgotten.getMessage()).contains("restarted");
     }
 
     @Test

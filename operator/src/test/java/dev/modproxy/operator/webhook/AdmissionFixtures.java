@@ -60,6 +60,17 @@ final class AdmissionFixtures {
         return Json.createPatch(patch(reply)).apply(pod);
     }
 
+    /**
+     * The fixture's pod as a test would create it on a real API server: without the owner references
+     * to a TaskRun that does not exist there (the garbage collector would delete the pod). The service
+     * account it names ("pipeline" for the Tekton fixtures) must exist, or the API server refuses the pod.
+     */
+    static JsonObject podToCreate(String name) {
+        JsonObject pod = json(review(name)).getJsonObject("request").getJsonObject("object");
+        JsonObject metadata = Json.createObjectBuilder(pod.getJsonObject("metadata")).remove("ownerReferences").build();
+        return Json.createObjectBuilder(pod).add("metadata", metadata).remove("status").build();
+    }
+
     /** The same review again, carrying the already patched pod: what reinvocation sends. */
     static byte[] reinvocation(byte[] review, JsonObject patchedPod) {
         JsonObject original = json(review);

@@ -186,14 +186,18 @@ class WebhookOverHttpsTest {
     void caBundleOfEveryWebhookIsKeptCurrentAndCertificatesAreRotated() throws Exception {
         client.admissionRegistration().v1().mutatingWebhookConfigurations().resource(new MutatingWebhookConfigurationBuilder()
                 .withNewMetadata().withName("modproxy").endMetadata()
-                .addNewWebhook().withName("pods.modproxy.dev").withAdmissionReviewVersions("v1").withSideEffects("None")
+                // the chart's two entries: pods of labeled namespaces, labeled pods
+                .addNewWebhook().withName("namespace.pods.modproxy.dev").withAdmissionReviewVersions("v1").withSideEffects("None")
+                .withFailurePolicy("Ignore").withNewClientConfig().withNewService().withName("modproxy-webhook")
+                .withNamespace(OPERATOR_NAMESPACE).withPath(WebhookServer.PATH).endService().endClientConfig().endWebhook()
+                .addNewWebhook().withName("label.pods.modproxy.dev").withAdmissionReviewVersions("v1").withSideEffects("None")
                 .withFailurePolicy("Ignore").withNewClientConfig().withNewService().withName("modproxy-webhook")
                 .withNamespace(OPERATOR_NAMESPACE).withPath(WebhookServer.PATH).endService().endClientConfig().endWebhook()
                 .build()).createOr(existing -> existing.update());
 
         server.refreshCertificate().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
         String ca = storedCa();
-        assertEquals(List.of(base64(ca)), caBundles());
+        assertEquals(List.of(base64(ca), base64(ca)), caBundles());
 
         // a serving certificate 25 days from expiry is replaced under the same CA, without a restart
         Secret stored = secret();
@@ -217,7 +221,7 @@ class WebhookOverHttpsTest {
 
         String newCa = storedCa();
         assertNotEquals(ca, newCa);
-        assertEquals(List.of(base64(newCa)), caBundles());
+        assertEquals(List.of(base64(newCa), base64(newCa)), caBundles());
         assertEquals(200, post("unlabeled-pod.json").status());
     }
 

@@ -13,6 +13,7 @@ import dev.modproxy.proxy.upstream.UpstreamChain;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.arc.All;
 import io.quarkus.arc.DefaultBean;
+import io.quarkus.runtime.configuration.ConfigurationException;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Named;
@@ -32,7 +33,19 @@ public class ProxyBeans {
     @Singleton
     @DefaultBean
     Storage storage(ProxyConfig config, ProxyMetrics metrics) throws IOException {
-        return StorageFactory.create(config, metrics);
+        try {
+            return StorageFactory.create(config, metrics);
+        } catch (IllegalArgumentException e) {
+            throw badSetting(e.getMessage());
+        }
+    }
+
+    /**
+     * A setting the proxy cannot use: Quarkus prints a ConfigurationException without a cause as its message
+     * alone, so the operator reads one line naming the setting instead of a stack trace.
+     */
+    static ConfigurationException badSetting(String message) {
+        return new ConfigurationException("modproxy cannot start: " + message);
     }
 
     void closeStorage(@Disposes Storage storage) throws Exception {
@@ -50,8 +63,13 @@ public class ProxyBeans {
     @Produces
     @Singleton
     UpstreamChain upstreamChain(ProxyConfig config, ProxyMetrics metrics) {
-        return UpstreamChain.parse(config.upstream(), new UpstreamChain.Settings(config.connectTimeout(),
-                config.readTimeout(), config.breakerFailures(), config.breakerCoolDown()), metrics);
+        try {
+            return UpstreamChain.parse(config.upstream(), new UpstreamChain.Settings(config.connectTimeout(),
+                    config.readTimeout(), config.breakerFailures(), config.breakerCoolDown()), metrics);
+        } catch (IllegalArgumentException e) {
+            throw badSetting("MODPROXY_UPSTREAM (GOPROXY syntax: http(s) URLs, direct or off, joined by ',' or '|'): "
+                    + e.getMessage());
+        }
     }
 
     @Produces
@@ -75,7 +93,12 @@ public class ProxyBeans {
             ProxyMetrics metrics, @Named("refresh") ExecutorService refresh, @Named("downloads") ExecutorService downloads) {
         metrics.watch(storage);
         metrics.watch(chain);
-        MemoryCache memory = new MemoryCache(ByteSize.parse("MODPROXY_MEMORY_CACHE_SIZE", config.memoryCacheSize()), Clock.systemUTC());
+        MemoryCache memory;
+        try {
+            memory = new MemoryCache(ByteSize.parse("MODPROXY_MEMORY_CACHE_SIZE", config.memoryCacheSize()), Clock.systemUTC());
+        } catch (IllegalArgumentException e) {
+            throw badSetting(e.getMessage());
+        }
         metrics.watch(memory);
         return new ModuleCache(storage, chain, verifiers, new CacheSettings(config.mutableTtl(), config.negativeTtl(),
                 config.textDownloadDeadline(), config.zipDownloadDeadline()),

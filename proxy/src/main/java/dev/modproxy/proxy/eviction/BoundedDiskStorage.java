@@ -25,7 +25,9 @@ import org.jboss.logging.Logger;
 /**
  * Local disk storage kept between watermarks: after writes (and every {@code checkEvery}) it removes
  * the least recently used objects once the volume or the size cap passes the high mark, down to
- * the low mark. Objects being served are skipped; sumdb answers go last.
+ * the low mark. Objects being served are skipped; sumdb answers go last. While the disk is still
+ * counting what it held at start, only the volume's watermark applies; the size cap is checked
+ * once the count is done.
  */
 public final class BoundedDiskStorage extends ForwardingStorage implements AutoCloseable {
 
@@ -65,6 +67,7 @@ public final class BoundedDiskStorage extends ForwardingStorage implements AutoC
         this.checker = executor;
         long period = settings.checkEvery().toMillis();
         checker.scheduleWithFixedDelay(this::queuedCheck, 0, period, TimeUnit.MILLISECONDS);
+        disk.counted().thenRun(this::requestCheck);
     }
 
     public Watermarks watermarks() {
@@ -164,7 +167,10 @@ public final class BoundedDiskStorage extends ForwardingStorage implements AutoC
 
     /** Checks the watermarks now and evicts if needed; returns the number of objects removed. */
     public synchronized int evictIfNeeded() throws IOException {
-        long toFree = settings.watermarks().bytesToFree(disk.usage().bytes(), volume.capacity(), volume.used());
+        // Until the existing objects are counted the size cap cannot be judged (the count is low), so only
+        // the volume's own figures, which the file system knows at once, can start an eviction.
+        long cacheBytes = disk.usageCounted() ? disk.usage().bytes() : 0;
+        long toFree = settings.watermarks().bytesToFree(cacheBytes, volume.capacity(), volume.used());
         if (toFree <= 0) {
             return 0;
         }

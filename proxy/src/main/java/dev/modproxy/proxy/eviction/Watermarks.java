@@ -10,8 +10,8 @@ public record Watermarks(double high, double low, OptionalLong maxSizeBytes) {
 
     public Watermarks {
         if (!(low > 0 && low < high && high <= 1)) {
-            throw new IllegalArgumentException("eviction watermarks need 0 < low < high <= 1 (or 0% < low < high <= 100%), got high="
-                    + high + " low=" + low);
+            throw new IllegalArgumentException("MODPROXY_EVICTION_LOW_WATERMARK and MODPROXY_EVICTION_HIGH_WATERMARK need "
+                    + "0% < low < high <= 100% (or fractions 0 < low < high <= 1), got high=" + percent(high) + " low=" + percent(low));
         }
         if (maxSizeBytes.isPresent() && maxSizeBytes.getAsLong() <= 0) {
             throw new IllegalArgumentException("MODPROXY_MAX_SIZE must be positive, got " + maxSizeBytes.getAsLong());
@@ -35,6 +35,18 @@ public record Watermarks(double high, double low, OptionalLong maxSizeBytes) {
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(name + " must be a fraction (0.9) or a percentage (90%), got '" + text + "'");
         }
+    }
+
+    /** As a log line reads it: "90% (down to 75%) of the volume", plus the cap when there is one. */
+    @Override
+    public String toString() {
+        String bounds = percent(high) + " (down to " + percent(low) + ") of the volume";
+        return maxSizeBytes.isEmpty() ? bounds : bounds + " or of MODPROXY_MAX_SIZE " + maxSizeBytes.getAsLong() + " bytes";
+    }
+
+    private static String percent(double fraction) {
+        double percent = fraction * 100;
+        return (percent == Math.rint(percent) ? String.valueOf((long) percent) : String.valueOf(percent)) + "%";
     }
 
     /**

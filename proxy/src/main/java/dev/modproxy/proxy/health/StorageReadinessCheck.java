@@ -21,7 +21,9 @@ public class StorageReadinessCheck implements HealthCheck {
     public HealthCheckResponse call() {
         try {
             storage.probeWritable();
-            return HealthCheckResponse.named("storage").up().withData("root", storage.describe()).build();
+            // ready while the size of a large cache is still being counted: serving does not need it
+            return HealthCheckResponse.named("storage").up().withData("root", storage.describe())
+                    .withData("usage", storage.usageCounted() ? "counted" : "counting").build();
         } catch (Exception e) {
             return HealthCheckResponse.named("storage").down()
                     .withData("root", storage.describe()).withData("error", String.valueOf(e.getMessage())).build();

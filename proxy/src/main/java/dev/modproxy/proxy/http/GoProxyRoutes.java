@@ -46,15 +46,24 @@ public final class GoProxyRoutes {
 
     public void install(Router router) {
         RequestFraming.install(router);
-        new AdminStatsRoute(cache.storage(), cache.chain(), metrics).install(router);
         // last in line: health, metrics and sumdb routes registered elsewhere win
         router.route().order(Integer.MAX_VALUE - 100).handler(this::handle);
+    }
+
+    /** {@code GET /admin/stats}, on the management router. */
+    public void installAdmin(Router router) {
+        new AdminStatsRoute(cache.storage(), cache.chain(), metrics).install(router);
     }
 
     private void handle(RoutingContext ctx) {
         String path = ctx.request().path();
         if (path.startsWith("/q/") || path.startsWith("/sumdb/")) {
             ctx.next();
+            return;
+        }
+        if (path.startsWith("/admin/")) {
+            // never a module path (its first element has no dot); say where it went instead of a parse error
+            refuse(ctx.response(), 404, "the admin API is served on the management port (QUARKUS_MANAGEMENT_PORT, default 9000)", "no-store");
             return;
         }
         HttpMethod method = ctx.request().method();

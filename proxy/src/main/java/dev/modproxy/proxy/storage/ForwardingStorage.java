@@ -52,6 +52,11 @@ public abstract class ForwardingStorage implements Storage {
     }
 
     @Override
+    public boolean usageCounted() {
+        return delegate.usageCounted();
+    }
+
+    @Override
     public void probeWritable() throws IOException {
         delegate.probeWritable();
     }

@@ -12,20 +12,34 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
+import org.jboss.logging.Logger;
 
 /**
  * Objects as plain files under a root directory, laid out like a GOPROXY file tree. Writes go to
  * {@code root/.tmp}, are fsynced, then renamed into place; {@code .tmp} is emptied at startup so
  * leftovers of a crash are never served.
+ *
+ * <p>The size and count of what the root holds are counted on a background thread, so a cache of
+ * a million files does not hold the server's start (and its probes) for the length of the walk.
+ * Until that walk ends, {@link #usage()} is what was counted so far plus the changes since start.
+ * Objects written or replaced during the walk end up counted once at their new size. One case is
+ * not exact: an object deleted during the walk before the walk reached it is subtracted but was
+ * never added (the total is low by its size); eviction, the one thing that deletes in bulk, only
+ * acts on the volume's own figures until the count is done.
  */
 public final class LocalDiskStorage implements Storage {
 
     static final String STAGING_DIR = ".tmp";
+    private static final Logger LOG = Logger.getLogger(LocalDiskStorage.class);
 
     private final Path root;
     private final Path staging;
@@ -33,19 +47,69 @@ public final class LocalDiskStorage implements Storage {
     private final AtomicLong entries = new AtomicLong();
     private final Object publishLock = new Object();
     private final List<RemovalListener> removalListeners = new CopyOnWriteArrayList<>();
+    /**
+     * While the walk runs: for each object written or deleted since start, its size at start (-1: it
+     * did not exist). The walk counts that size for these keys, not what it finds; the writes and
+     * deletes themselves change the totals as usual. Guarded by publishLock; null once counted.
+     */
+    private Map<StorageKey, Long> sizeAtStartOfChanged = new HashMap<>();
+    private final CompletableFuture<StorageUsage> counted = new CompletableFuture<>();
 
     public LocalDiskStorage(Path root) throws IOException {
+        this(root, task -> {
+            Thread counter = new Thread(task, "modproxy-size-accounting");
+            counter.setDaemon(true);
+            counter.start();
+        });
+    }
+
+    /** @param counting runs the count of the objects already under root (tests hold it back) */
+    public LocalDiskStorage(Path root, Executor counting) throws IOException {
         this.root = root.toAbsolutePath().normalize();
         this.staging = this.root.resolve(STAGING_DIR);
         Files.createDirectories(this.root);
         deleteTree(staging);
         Files.createDirectories(staging);
+        counting.execute(this::countExisting);
+    }
+
+    /** Completes with the usage once every existing object has been counted. */
+    public CompletableFuture<StorageUsage> counted() {
+        return counted;
+    }
+
+    @Override
+    public boolean usageCounted() {
+        return counted.isDone();
+    }
+
+    private void countExisting() {
+        long started = System.nanoTime();
         try (Stream<StorageEntry> all = entries()) {
             all.forEach(e -> {
-                bytes.addAndGet(e.size());
-                entries.incrementAndGet();
+                synchronized (publishLock) {
+                    long atStart = sizeAtStartOfChanged.getOrDefault(e.key(), e.size());
+                    if (atStart >= 0) {
+                        bytes.addAndGet(atStart);
+                        entries.incrementAndGet();
+                    }
+                }
             });
+        } catch (IOException | UncheckedIOException e) {
+            LOG.warnf(e, "counting the objects under %s failed; size figures count only what was written since start", root);
         }
+        synchronized (publishLock) {
+            sizeAtStartOfChanged = null;
+            // an object deleted before the walk reached it was subtracted but never added
+            if (bytes.get() < 0 || entries.get() < 0) {
+                bytes.set(Math.max(0, bytes.get()));
+                entries.set(Math.max(0, entries.get()));
+            }
+        }
+        StorageUsage usage = usage();
+        LOG.infof("storage %s accounted: %d objects, %d bytes, in %d ms", root, usage.entries(), usage.bytes(),
+                (System.nanoTime() - started) / 1_000_000);
+        counted.complete(usage);
     }
 
     public Path root() {
@@ -98,6 +162,9 @@ public final class LocalDiskStorage implements Storage {
                 return false;
             }
             if (Files.deleteIfExists(file)) {
+                if (sizeAtStartOfChanged != null) {
+                    sizeAtStartOfChanged.putIfAbsent(key, size);
+                }
                 bytes.addAndGet(-size);
                 entries.decrementAndGet();
                 removalListeners.forEach(l -> l.removed(key));
@@ -199,6 +266,9 @@ public final class LocalDiskStorage implements Storage {
                     Files.move(staged, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 } catch (AtomicMoveNotSupportedException e) {
                     throw new IOException("storage root must be one file system: " + root, e);
+                }
+                if (sizeAtStartOfChanged != null) {
+                    sizeAtStartOfChanged.putIfAbsent(key, replaced);
                 }
                 if (replaced >= 0) {
                     bytes.addAndGet(size - replaced);

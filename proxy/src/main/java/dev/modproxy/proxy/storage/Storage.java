@@ -27,6 +27,11 @@ public interface Storage {
     /** Current totals, kept up to date without a scan: cheap enough for the event loop. */
     StorageUsage usage();
 
+    /** False while {@link #usage()} is still being counted (a large cache is counted after start-up). */
+    default boolean usageCounted() {
+        return true;
+    }
+
     /** Fails when the storage cannot take writes (used by readiness). */
     void probeWritable() throws IOException;
 

@@ -9,6 +9,7 @@ import dev.modproxy.proxy.storage.StoredObject;
 import dev.modproxy.proxy.upstream.CircuitBreaker;
 import dev.modproxy.proxy.upstream.Upstream;
 import dev.modproxy.proxy.upstream.UpstreamChain;
+import io.quarkus.runtime.configuration.ConfigurationException;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 
@@ -41,7 +42,9 @@ public class ChecksumDatabase {
         try {
             setting = GoSumDbSetting.parse(config.sumdb().orElse(GoSumDbSetting.DEFAULT));
         } catch (SumDbException e) {
-            throw new IllegalArgumentException("MODPROXY_SUMDB: " + e.getMessage(), e);
+            // no cause: Quarkus then prints this one line instead of a stack trace
+            throw new ConfigurationException("modproxy cannot start: MODPROXY_SUMDB (GOSUMDB syntax: sum.golang.org, "
+                    + "sum.golang.google.cn, name+key, name+key https://url, or off): " + e.getMessage());
         }
         // As the go command does, GONOSUMDB includes GOPRIVATE.
         exempt = ModulePathPatterns.parse(config.nosumdb().orElse("") + "," + config.privatePatterns().orElse(""));
@@ -107,6 +110,25 @@ public class ChecksumDatabase {
             }
         } catch (IOException | SumDbException e) {
             LOG.warnf("ignoring the stored tree head %s: %s", key, e.getMessage());
+        }
+    }
+
+    /**
+     * Asks the database for its latest tree head: empty when it answers (or is off), else a warning that says
+     * what to set. Until it answers, new modules are cached unverified (or refused with MODPROXY_SUMDB_REQUIRED).
+     */
+    public Optional<String> unreachableWarning() {
+        if (cache == null) {
+            return Optional.empty();
+        }
+        try {
+            cache.answer(SumDbPath.parse("latest"));
+            return Optional.empty();
+        } catch (SumDbUnreachableException e) {
+            return Optional.of("modproxy: " + e.getMessage());
+        } catch (SumDbException e) {
+            return Optional.of("modproxy: checksum database " + setting.name().orElseThrow() + " answered badly: "
+                    + e.getMessage());
         }
     }
 

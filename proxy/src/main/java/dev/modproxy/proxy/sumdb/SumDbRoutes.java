@@ -30,6 +30,10 @@ public class SumDbRoutes {
         } else {
             LOG.infof("modproxy: checksum database %s at %s (through the upstreams first); serving /sumdb/%s/",
                     setting.name().orElseThrow(), setting.url().orElseThrow(), setting.name().orElseThrow());
+            // a cut link must not delay start-up: the proxy serves meanwhile, and the warning follows
+            Thread check = new Thread(() -> database.unreachableWarning().ifPresent(LOG::warn), "modproxy-sumdb-check");
+            check.setDaemon(true);
+            check.start();
         }
     }
 

@@ -12,6 +12,11 @@ final class SumDbSources {
         T from(SumDbFetcher source) throws SumDbException;
     }
 
+    /** What a user behind a filtered link can do about an outage: said with every outage a client or the log sees. */
+    static final String WHAT_TO_SET = "Set MODPROXY_SUMDB to a checksum database this proxy can reach "
+            + "(from China: MODPROXY_SUMDB=sum.golang.google.cn), or list private modules in GONOSUMDB "
+            + "(MODPROXY_NOSUMDB) so they are not looked up";
+
     private SumDbSources() {
     }
 
@@ -24,7 +29,11 @@ final class SumDbSources {
     static <T> T firstProven(String database, String what, List<SumDbFetcher> sources, Attempt<T> attempt)
             throws SumDbException {
         if (sources.size() == 1) {
-            return attempt.from(sources.get(0));
+            try {
+                return attempt.from(sources.get(0));
+            } catch (SumDbUnreachableException e) {
+                throw new SumDbUnreachableException(e.getMessage() + ". " + WHAT_TO_SET, e);
+            }
         }
         List<String> failures = new ArrayList<>();
         boolean answeredBadly = false;
@@ -47,7 +56,7 @@ final class SumDbSources {
         }
         if (!answeredBadly) {
             throw new SumDbUnreachableException("checksum database " + database + " unreachable for " + what + ": "
-                    + String.join("; ", failures), last);
+                    + String.join("; ", failures) + ". " + WHAT_TO_SET, last);
         }
         throw new SumDbException("checksum database " + database + ": no source proves " + what + ": "
                 + String.join("; ", failures), last);

@@ -16,6 +16,7 @@ import java.util.List;
  */
 public final class UpstreamSumDbFetcher implements SumDbFetcher {
 
+    /** What an operator can do when the database cannot be reached from where the proxy runs. */
     private final VerifierKey key;
     private final String name;
     private final List<Upstream> proxies;

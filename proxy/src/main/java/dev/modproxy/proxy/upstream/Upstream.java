@@ -6,12 +6,14 @@ import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.ByteBuffer;
+import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
@@ -143,11 +145,22 @@ public final class Upstream {
         } catch (HttpTimeoutException e) {
             throw new UpstreamTimeoutException(host() + " sent no answer within " + wait.toMillis() + " ms");
         } catch (ConnectException e) {
-            throw new IOException(host() + " refused the connection", e);
+            throw new IOException(unresolved(e) ? "cannot resolve host " + uri.getHost() + " (DNS)"
+                    : host() + " refused the connection", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while asking " + host(), e);
         }
+    }
+
+    /** The JDK reports a name that does not resolve as a ConnectException too; users need to tell them apart. */
+    private static boolean unresolved(Throwable e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof UnresolvedAddressException || cause instanceof UnknownHostException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Where a 301/302/303/307/308 points, or null to take the answer as it is (no https-to-http downgrade). */

@@ -1,6 +1,7 @@
 package dev.modproxy.proxy.app;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.quarkus.test.common.QuarkusTestResource;
@@ -12,6 +13,7 @@ import java.net.URL;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The assembled application: configuration, CDI wiring, routes, health and metrics. */
@@ -22,11 +24,35 @@ class ProxyAppTest {
     @TestHTTPResource("/")
     URL base;
 
+    /** The management interface: admin API, health and metrics, on a port of its own. */
+    @TestHTTPResource(value = "/", management = true)
+    URL management;
+
     private final HttpClient client = HttpClient.newHttpClient();
 
     private HttpResponse<String> get(String path) throws Exception {
         return client.send(HttpRequest.newBuilder(URI.create(base.toString()).resolve(path)).build(),
                 HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpResponse<String> getManagement(String path) throws Exception {
+        return client.send(HttpRequest.newBuilder(URI.create(management.toString()).resolve(path)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void adminHealthAndMetricsAreOnlyOnTheManagementPort() throws Exception {
+        assertNotEquals(base.getPort(), management.getPort());
+
+        for (String path : List.of("/admin/stats", "/admin/warmup", "/q/metrics", "/q/health/ready")) {
+            HttpResponse<String> onServingPort = get(path);
+            assertEquals(404, onServingPort.statusCode(), path + ": " + onServingPort.body());
+            assertEquals(200, getManagement(path).statusCode(), path);
+        }
+        HttpResponse<String> warmup = client.send(HttpRequest.newBuilder(URI.create(base.toString()).resolve("/admin/warmup"))
+                .POST(HttpRequest.BodyPublishers.ofString("example.com/lib@v1.0.0\n")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(404, warmup.statusCode(), "a build pod cannot start a warm-up: " + warmup.body());
+        assertTrue(get("/admin/stats").body().contains("management port"), "the refusal says where the admin API is");
     }
 
     @Test
@@ -58,11 +84,11 @@ class ProxyAppTest {
 
     @Test
     void readinessChecksTheStorageRoot() throws Exception {
-        HttpResponse<String> ready = get("/q/health/ready");
+        HttpResponse<String> ready = getManagement("/q/health/ready");
 
         assertEquals(200, ready.statusCode());
         assertTrue(ready.body().contains("\"storage\""), ready.body());
-        assertEquals(200, get("/q/health/live").statusCode());
+        assertEquals(200, getManagement("/q/health/live").statusCode());
     }
 
     @Test
@@ -70,8 +96,8 @@ class ProxyAppTest {
         get("/example.com/lib/@v/list");
         get("/example.com/lib/@v/list");
 
-        String metrics = get("/q/metrics").body();
-        JsonObject stats = new JsonObject(get("/admin/stats").body());
+        String metrics = getManagement("/q/metrics").body();
+        JsonObject stats = new JsonObject(getManagement("/admin/stats").body());
 
         assertTrue(metrics.contains("modproxy_cache_hits_total{kind=\"list\"}"), metrics);
         assertTrue(metrics.contains("modproxy_upstream_requests_seconds_count"), metrics);

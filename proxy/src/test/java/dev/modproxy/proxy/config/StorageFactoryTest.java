@@ -83,7 +83,8 @@ class StorageFactoryTest {
             writer.output().write("v1.0.0\n".getBytes(StandardCharsets.UTF_8));
             writer.commit();
         }
-        assertTrue(storage.describe().contains("maxSizeBytes=OptionalLong[10485760]"), storage.describe());
+        assertTrue(storage.describe().endsWith("(evicts above 90% (down to 75%) of the volume or of MODPROXY_MAX_SIZE 10485760 bytes)"),
+                storage.describe());
         assertEquals(1, storage.usage().entries());
         ((AutoCloseable) storage).close();
     }

@@ -106,7 +106,7 @@ class ColdDownloadIT {
 
     private JsonObject stats() throws IOException, InterruptedException {
         HttpResponse<String> response = HttpFetch.client().send(
-                HttpRequest.newBuilder(proxy.uri("/admin/stats")).timeout(Duration.ofSeconds(10)).build(),
+                HttpRequest.newBuilder(proxy.managementUri("/admin/stats")).timeout(Duration.ofSeconds(10)).build(),
                 HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
         assertEquals(200, response.statusCode(), response.body());
         return new JsonObject(response.body());

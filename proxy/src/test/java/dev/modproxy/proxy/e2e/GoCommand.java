@@ -9,28 +9,43 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import dev.modproxy.proxy.testing.GoBinary;
+
 /**
- * The real go command (Debian's golang-go, Go 1.19) as a GOPROXY client, with a private HOME, GOPATH,
+ * The real go command ({@link GoBinary}: the newest on the machine) as a GOPROXY client, with a private HOME, GOPATH,
  * module cache and build cache, and no environment inherited from the machine.
  */
 final class GoCommand {
 
-    static final Path GO = Path.of("/usr/bin/go");
-
     private final Path home;
     private final String goproxy;
+    private final Map<String, String> settings;
 
+    /** Checksum database off: the generated fixtures are in no public database. */
     GoCommand(Path home, String goproxy) {
-        this.home = home;
-        this.goproxy = goproxy;
+        // GOSUMDB=off turns the check off; GONOSUMDB names the fixtures' prefix as well.
+        this(home, goproxy, Map.of("GOSUMDB", "off", "GONOSUMDB", "example.com"));
     }
 
-    /** Fails with a clear message when the go command is not installed (CI installs golang-go). */
+    private GoCommand(Path home, String goproxy, Map<String, String> settings) {
+        this.home = home;
+        this.goproxy = goproxy;
+        this.settings = settings;
+    }
+
+    /**
+     * The go command as a build pod runs it: GOSUMDB unset (sum.golang.org, verification on),
+     * plus the given settings (e.g. GOTOOLCHAIN=auto), and a GOCACHE shared by the test's clients.
+     */
+    static GoCommand verifying(Path home, String goproxy, Path buildCache, Map<String, String> settings) {
+        Map<String, String> all = new java.util.HashMap<>(settings);
+        all.put("GOCACHE", buildCache.toString());
+        return new GoCommand(home, goproxy, Map.copyOf(all));
+    }
+
+    /** Fails with a clear message when no go command is installed. */
     static void requireInstalled() {
-        if (!Files.isExecutable(GO)) {
-            throw new IllegalStateException("the go command is required at " + GO
-                    + " for the end-to-end tests: apt-get install golang-go");
-        }
+        GoBinary.path();
     }
 
     Path home() {
@@ -53,7 +68,7 @@ final class GoCommand {
 
     Result run(Path dir, String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
-        command.add(GO.toString());
+        command.add(GoBinary.path().toString());
         command.addAll(List.of(args));
         Files.createDirectories(dir);
         Path out = Files.createTempFile(home, "go-out", ".txt");
@@ -61,22 +76,13 @@ final class GoCommand {
         ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile())
                 .redirectOutput(out.toFile()).redirectError(err.toFile());
         Map<String, String> env = builder.environment();
-        env.clear();
-        env.put("PATH", "/usr/bin:/bin");
-        env.put("HOME", home.toString());
+        GoBinary.isolate(env, home);
         env.put("GOPATH", home.resolve("gopath").toString());
         env.put("GOMODCACHE", moduleCache().toString());
         env.put("GOCACHE", home.resolve("gocache").toString());
         env.put("GOPROXY", goproxy);
-        env.put("GO111MODULE", "on");
-        // -modcacherw: the module cache stays deletable by the test's temp-dir cleanup.
         env.put("GOFLAGS", "-mod=mod -modcacherw");
-        // The checksum database is a separate concern (the fixtures are in no sumdb, and there is no
-        // network): GOSUMDB=off turns the check off; GONOSUMDB names the fixtures' prefix as well.
-        // Go 1.19 has no GONOSUMCHECK variable, so none is set.
-        env.put("GOSUMDB", "off");
-        env.put("GONOSUMDB", "example.com");
-        env.put("CGO_ENABLED", "0");
+        env.putAll(settings);
         Process process = builder.start();
         try {
             if (!process.waitFor(10, TimeUnit.MINUTES)) {

@@ -23,13 +23,15 @@ final class ProxyProcess implements AutoCloseable {
 
     private final Process process;
     private final int port;
+    private final int managementPort;
     private final Path log;
 
-    private ProxyProcess(Process process, int port, Path log) {
+    private ProxyProcess(Process process, int port, int managementPort, Path log) {
         // Even if the test JVM is torn down early, no proxy process outlives it.
         Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly));
         this.process = process;
         this.port = port;
+        this.managementPort = managementPort;
         this.log = log;
     }
 
@@ -50,10 +52,17 @@ final class ProxyProcess implements AutoCloseable {
 
     /** Starts the proxy on a free loopback port and waits until it reports ready. */
     static ProxyProcess start(String upstream, Path storage, Path log) throws IOException {
-        return start(upstream, storage, log, List.of("-Xmx512m"), Map.of());
+        // The generated modules are in no public checksum database and this machine has no
+        // internet: verification against one is covered by the sumdb tests with Go's own server.
+        return start(upstream, storage, log, Map.of("MODPROXY_SUMDB", "off"));
     }
 
-    /** With these JVM options instead of the default heap, and more MODPROXY_ settings. */
+    /** Starts the proxy with more of its documented settings (environment variables). */
+    static ProxyProcess start(String upstream, Path storage, Path log, Map<String, String> settings) throws IOException {
+        return start(upstream, storage, log, List.of("-Xmx512m"), settings);
+    }
+
+    /** With these JVM options instead of the default heap, and these MODPROXY_ settings. */
     static ProxyProcess start(String upstream, Path storage, Path log, List<String> jvmOptions, Map<String, String> settings)
             throws IOException {
         // The free port can be taken by another build between probe and bind: then try another one.
@@ -76,6 +85,7 @@ final class ProxyProcess implements AutoCloseable {
     private static ProxyProcess launch(String upstream, Path storage, Path log, List<String> jvmOptions,
             Map<String, String> settings) throws IOException {
         int port = freePort();
+        int managementPort = freePort();
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         List<String> command = new java.util.ArrayList<>(List.of(java.toString()));
         command.addAll(jvmOptions);
@@ -88,13 +98,11 @@ final class ProxyProcess implements AutoCloseable {
         env.keySet().removeIf(name -> name.startsWith("MODPROXY_") || name.startsWith("QUARKUS_"));
         env.put("MODPROXY_UPSTREAM", upstream);
         env.put("MODPROXY_STORAGE_DIR", storage.toString());
-        // The generated modules are in no public checksum database and this machine has no
-        // internet: verification against one is covered by the sumdb tests with Go's own server.
-        env.put("MODPROXY_SUMDB", "off");
-        env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
         env.putAll(settings);
+        env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
         env.put("QUARKUS_HTTP_HOST", "127.0.0.1");
-        return new ProxyProcess(builder.start(), port, log);
+        env.put("QUARKUS_MANAGEMENT_PORT", Integer.toString(managementPort));
+        return new ProxyProcess(builder.start(), port, managementPort, log);
     }
 
     String url() {
@@ -103,6 +111,11 @@ final class ProxyProcess implements AutoCloseable {
 
     URI uri(String urlPath) {
         return URI.create(url() + urlPath);
+    }
+
+    /** On the management port: /admin/*, /q/health, /q/metrics. */
+    URI managementUri(String urlPath) {
+        return URI.create("http://127.0.0.1:" + managementPort + urlPath);
     }
 
     boolean alive() {
@@ -141,7 +154,7 @@ final class ProxyProcess implements AutoCloseable {
     }
 
     private void awaitReady() {
-        HttpRequest ready = HttpRequest.newBuilder(uri("/q/health/ready")).timeout(Duration.ofSeconds(5)).build();
+        HttpRequest ready = HttpRequest.newBuilder(managementUri("/q/health/ready")).timeout(Duration.ofSeconds(5)).build();
         await("proxy readiness at " + url())
                 .atMost(Duration.ofMinutes(2))
                 .pollInterval(Duration.ofMillis(250))

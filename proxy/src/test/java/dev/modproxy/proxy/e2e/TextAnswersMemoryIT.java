@@ -97,7 +97,7 @@ class TextAnswersMemoryIT {
         }
         // a heap far smaller than the answers in flight (24 x 15 MiB), and direct memory bounded too
         proxy = ProxyProcess.start(upstream.url(), work.resolve("storage"), work.resolve("proxy.log"),
-                List.of("-Xmx160m", "-XX:MaxDirectMemorySize=64m"), Map.of());
+                List.of("-Xmx160m", "-XX:MaxDirectMemorySize=64m"), Map.of("MODPROXY_SUMDB", "off"));
         Duration timeout = Duration.ofMinutes(3);
         assertTrue(HttpFetch.get(proxy.uri("/example.com/small/@v/v1.0.0.info"), timeout).ok());
         assertTrue(HttpFetch.get(proxy.uri("/example.com/small/@v/list"), timeout).ok());

@@ -29,6 +29,7 @@ final class UpstreamServer implements AutoCloseable {
     private final ExecutorService workers = Executors.newCachedThreadPool();
     private final Map<String, AtomicInteger> requests = new ConcurrentHashMap<>();
     private final Map<String, CountDownLatch> halfSent = new ConcurrentHashMap<>();
+    private final Map<String, Path> replaced = new ConcurrentHashMap<>();
     private final CountDownLatch releaseStalled = new CountDownLatch(1);
     private volatile boolean running;
 
@@ -61,6 +62,11 @@ final class UpstreamServer implements AutoCloseable {
         Map<String, Integer> copy = new java.util.TreeMap<>();
         requests.forEach((k, v) -> copy.put(k, v.get()));
         return copy;
+    }
+
+    /** From now on, {@code urlPath} is answered with {@code file} instead of the tree's file. */
+    void serve(String urlPath, Path file) {
+        replaced.put(urlPath, file);
     }
 
     /** From now on, responses for {@code urlPath} stop after half their body until {@link #releaseStalled()}. */
@@ -97,8 +103,8 @@ final class UpstreamServer implements AutoCloseable {
         try (exchange) {
             String urlPath = exchange.getRequestURI().getPath();
             requests.computeIfAbsent(urlPath, p -> new AtomicInteger()).incrementAndGet();
-            Path file = tree.resolve(urlPath.substring(1)).normalize();
-            if (!"GET".equals(exchange.getRequestMethod()) || !file.startsWith(tree) || !Files.isRegularFile(file)) {
+            Path file = replaced.getOrDefault(urlPath, tree.resolve(urlPath.substring(1)).normalize());
+            if (!"GET".equals(exchange.getRequestMethod()) || !(file.startsWith(tree) || replaced.containsKey(urlPath)) || !Files.isRegularFile(file)) {
                 byte[] body = ("not found: " + urlPath + "\n").getBytes(StandardCharsets.UTF_8);
                 exchange.sendResponseHeaders(404, body.length);
                 exchange.getResponseBody().write(body);

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.modproxy.proxy.testing.FakeUpstream;
+import dev.modproxy.proxy.testing.GoBinary;
 import dev.modproxy.proxy.testing.Modules;
 import dev.modproxy.proxy.testing.ProxyUnderTest;
 import io.vertx.core.json.JsonObject;
@@ -19,7 +20,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The real go command (/usr/bin/go) as the client of the proxy. */
+/** The real go command ({@link GoBinary}) as the client of the proxy. */
 class GoCommandTest {
 
     @TempDir
@@ -44,21 +45,17 @@ class GoCommandTest {
     }
 
     private Result go(String goproxy, String gopath, String... args) throws IOException, InterruptedException {
-        List<String> command = new java.util.ArrayList<>(List.of("go"));
+        List<String> command = new java.util.ArrayList<>(List.of(GoBinary.path().toString()));
         command.addAll(List.of(args));
         Path work = Files.createDirectories(dir.resolve("work"));
         ProcessBuilder builder = new ProcessBuilder(command).directory(work.toFile());
         Map<String, String> env = builder.environment();
+        GoBinary.isolate(env, dir);
         env.put("GOPROXY", goproxy);
         env.put("GOPATH", dir.resolve(gopath).toString());
         env.put("GOMODCACHE", dir.resolve(gopath).resolve("mod").toString());
         env.put("GOCACHE", dir.resolve("gocache").toString());
-        env.put("HOME", dir.toString());
         env.put("GOSUMDB", "off");
-        env.put("GOFLAGS", "-modcacherw");
-        env.put("GO111MODULE", "on");
-        env.remove("GOPRIVATE");
-        env.remove("GONOPROXY");
         Process process = builder.start();
         assertTrue(process.waitFor(120, TimeUnit.SECONDS), "go finished in time");
         return new Result(process.exitValue(),

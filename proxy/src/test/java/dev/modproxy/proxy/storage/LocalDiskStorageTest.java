@@ -77,11 +77,42 @@ class LocalDiskStorageTest {
 
         LocalDiskStorage second = new LocalDiskStorage(root);
 
+        assertEquals(new StorageUsage(10, 2), second.counted().join());
         assertEquals(new StorageUsage(10, 2), second.usage());
+        assertTrue(second.usageCounted());
         try (Stream<StorageEntry> entries = second.entries()) {
             assertEquals(List.of("example.com/a/@v/list", "example.com/a/@v/v1.0.0.mod"),
                     entries.map(e -> e.key().value()).sorted().toList());
         }
+    }
+
+    @Test
+    void aLargeCacheServesBeforeItsObjectsAreCountedAndWritesMeanwhileAreCountedOnce() throws IOException {
+        LocalDiskStorage first = new LocalDiskStorage(root);
+        for (int i = 0; i < 50; i++) {
+            put(first, new StorageKey("example.com/m" + i + "/@v/v1.0.0.mod"), "12345");
+        }
+        List<Runnable> heldBack = new java.util.ArrayList<>();
+
+        LocalDiskStorage restarted = new LocalDiskStorage(root, heldBack::add);
+
+        // the constructor did not walk the tree: the count is still to run, yet everything is served
+        assertEquals(1, heldBack.size());
+        assertFalse(restarted.usageCounted());
+        assertEquals(new StorageUsage(0, 0), restarted.usage());
+        assertEquals(5, restarted.lookup(new StorageKey("example.com/m7/@v/v1.0.0.mod")).orElseThrow().size());
+        put(restarted, new StorageKey("example.com/new/@v/v1.0.0.mod"), "abc");
+        put(restarted, new StorageKey("example.com/m3/@v/v1.0.0.mod"), "1234567"); // replaced before the walk gets there
+        assertEquals(new StorageUsage(3 + 2, 1), restarted.usage());
+
+        heldBack.get(0).run();
+
+        assertTrue(restarted.usageCounted());
+        assertEquals(new StorageUsage(49 * 5 + 7 + 3, 51), restarted.usage());
+        assertEquals(restarted.usage(), restarted.counted().join());
+        // after the count, the ordinary bookkeeping goes on from the full figures
+        assertTrue(restarted.delete(new StorageKey("example.com/m0/@v/v1.0.0.mod")));
+        assertEquals(new StorageUsage(48 * 5 + 7 + 3, 50), restarted.usage());
     }
 
     @Test

@@ -61,8 +61,12 @@ class ChecksumDatabaseTest {
     }
 
     @Test
-    void malformedSettingStopsStartupNamingTheVariable() {
-        assertRefused(IllegalArgumentException.class, () -> database(config("sum.example.com+00000000+AAAA", null, null)),
-                "MODPROXY_SUMDB: invalid GOSUMDB");
+    void malformedSettingStopsStartupWithOneLineNamingTheVariableAndWhatItTakes() {
+        var refused = assertRefused(io.quarkus.runtime.configuration.ConfigurationException.class,
+                () -> database(config("sum.example.com+00000000+AAAA", null, null)),
+                "MODPROXY_SUMDB (GOSUMDB syntax: sum.golang.org", "invalid GOSUMDB");
+        // Quarkus prints a configuration problem without a cause as its message alone
+        org.junit.jupiter.api.Assertions.assertNull(refused.getCause());
+        org.junit.jupiter.api.Assertions.assertFalse(refused.getMessage().contains("\n"));
     }
 }

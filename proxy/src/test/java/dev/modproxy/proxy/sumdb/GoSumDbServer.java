@@ -1,5 +1,7 @@
 package dev.modproxy.proxy.sumdb;
 
+import dev.modproxy.proxy.testing.GoBinary;
+
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -94,10 +96,11 @@ public final class GoSumDbServer implements AutoCloseable {
         Path target = Path.of("target", "go").toAbsolutePath();
         Files.createDirectories(target);
         Path output = target.resolve("sumdbserver");
-        ProcessBuilder go = new ProcessBuilder("/usr/bin/go", "build", "-o", output.toString(), ".")
+        ProcessBuilder go = new ProcessBuilder(GoBinary.path().toString(), "build", "-o", output.toString(), ".")
                 .directory(Path.of("src", "test", "go", "sumdbserver").toFile())
                 .redirectErrorStream(true);
         // The Debian golang.org/x/mod sources are a GOPATH tree; no module download is needed.
+        go.environment().put("GOTOOLCHAIN", "local");
         go.environment().put("GOPATH", "/usr/share/gocode");
         go.environment().put("GO111MODULE", "off");
         go.environment().put("GOFLAGS", "");

@@ -61,6 +61,26 @@ class SumDbOutageTest {
     }
 
     @Test
+    void aLookupTheDatabaseCannotAnswerSaysWhatToSet() throws Exception {
+        ChecksumDatabase database = database(upstreamAnswering(404, "not found"), false);
+
+        // the message is the body of the 502 a go command gets for /sumdb/<name>/lookup/...
+        SumDbUnreachableException e = assertThrows(SumDbUnreachableException.class,
+                () -> database.cache().orElseThrow().answer(SumDbPath.parse("lookup/example.com/outage@v1.0.0")));
+        assertTrue(e.getMessage().contains("MODPROXY_SUMDB=sum.golang.google.cn"), e.getMessage());
+        assertTrue(e.getMessage().contains("GONOSUMDB"), e.getMessage());
+    }
+
+    @Test
+    void anUnreachableDatabaseIsAWarningThatSaysWhatToSet() throws Exception {
+        Optional<String> warning = database(upstreamAnswering(404, "not found"), false).unreachableWarning();
+
+        assertTrue(warning.isPresent());
+        assertTrue(warning.get().contains("checksum database sum.golang.org unreachable"), warning.get());
+        assertTrue(warning.get().contains("MODPROXY_SUMDB=sum.golang.google.cn"), warning.get());
+    }
+
+    @Test
     void unreachableDatabaseRefusesTheModuleWhenVerificationIsRequired() throws Exception {
         SumDbArtifactVerifier verifier = verifier(upstreamAnswering(404, "not found"), true, new SimpleMeterRegistry());
 
@@ -78,10 +98,17 @@ class SumDbOutageTest {
 
     private SumDbArtifactVerifier verifier(String upstreamUrl, boolean required, SimpleMeterRegistry registry) throws Exception {
         ProxyConfig config = config(SUM_GOLANG_ORG_KEY + " http://127.0.0.1:" + closedPort(), upstreamUrl, required);
+        return new SumDbArtifactVerifier(database(config), registry, config);
+    }
+
+    private ChecksumDatabase database(String upstreamUrl, boolean required) throws Exception {
+        return database(config(SUM_GOLANG_ORG_KEY + " http://127.0.0.1:" + closedPort(), upstreamUrl, required));
+    }
+
+    private ChecksumDatabase database(ProxyConfig config) throws Exception {
         UpstreamChain chain = UpstreamChain.parse(config.upstream(),
                 new UpstreamChain.Settings(Duration.ofSeconds(2), Duration.ofSeconds(2), 5, Duration.ofSeconds(30)), UpstreamListener.NONE);
-        ChecksumDatabase database = new ChecksumDatabase(config, new LocalDiskStorage(dir.resolve("cache")), chain);
-        return new SumDbArtifactVerifier(database, registry, config);
+        return new ChecksumDatabase(config, new LocalDiskStorage(dir.resolve("cache")), chain);
     }
 
     private String upstreamAnswering(int status, String body) throws IOException {

@@ -1,5 +1,6 @@
 package dev.modproxy.proxy.sumdb;
 
+import dev.modproxy.proxy.testing.GoBinary;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -36,22 +37,23 @@ class SumDbProxyEndToEndTest {
     @TestHTTPResource("/")
     URL proxy;
 
+    /** Metrics are on the management port, apart from the port builds use. */
+    @TestHTTPResource(value = "/", management = true)
+    URL management;
+
     private record GoRun(int exitCode, String output) {
     }
 
     /** Runs go mod download with GOSUMDB naming only the key, so the database is reached through the proxy. */
     private GoRun goModDownload(Path home, String moduleAtVersion) throws IOException, InterruptedException {
         Files.createDirectories(home);
-        ProcessBuilder go = new ProcessBuilder("/usr/bin/go", "mod", "download", "-json", moduleAtVersion)
+        ProcessBuilder go = new ProcessBuilder(GoBinary.path().toString(), "mod", "download", "-json", moduleAtVersion)
                 .directory(home.toFile())
                 .redirectErrorStream(true);
         Map<String, String> env = go.environment();
-        env.clear();
-        env.put("PATH", "/usr/bin:/bin");
-        env.put("HOME", home.toString());
+        GoBinary.isolate(env, home);
         env.put("GOPATH", home.resolve("gopath").toString());
         env.put("GOCACHE", home.resolve("gocache").toString());
-        env.put("GOFLAGS", "-modcacherw");
         env.put("GOPROXY", proxy.toString().replaceAll("/$", ""));
         env.put("GOSUMDB", SumDbProxyResource.sumdb.verifierKey());
         Process process = go.start();
@@ -70,8 +72,11 @@ class SumDbProxyEndToEndTest {
     }
 
     private double rejections(String reason) throws IOException, InterruptedException {
+        HttpResponse<String> metrics = HTTP.send(HttpRequest.newBuilder(URI.create(management.toString()).resolve("/q/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, metrics.statusCode(), "metrics answer on the management port");
         Matcher m = Pattern.compile("(?m)^modproxy_sumdb_rejections_total\\{[^}]*reason=\"" + reason + "\"[^}]*\\} (\\S+)$")
-                .matcher(get("/q/metrics").body());
+                .matcher(metrics.body());
         return m.find() ? Double.parseDouble(m.group(1)) : 0;
     }
 

@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The real go command (Go 1.19 at /usr/bin/go) with a private GOPATH, module cache and build
+ * The real go command ({@link GoBinary}) with a private GOPATH, module cache and build
  * cache under {@code home}, pointed at one GOPROXY, checksum database off (the generated
  * modules are in no public database; the sumdb tests run Go's own database instead).
  */
@@ -45,24 +45,19 @@ public final class GoClient {
     /** Runs {@code go args...} in {@code workDir}; fails after two minutes. */
     public Result run(Path workDir, String... args) throws IOException, InterruptedException {
         Files.createDirectories(home);
-        List<String> command = new ArrayList<>(List.of("/usr/bin/go"));
+        List<String> command = new ArrayList<>(List.of(GoBinary.path().toString()));
         command.addAll(List.of(args));
         Path out = Files.createTempFile(home, "go-", ".out");
         Path err = Files.createTempFile(home, "go-", ".err");
         ProcessBuilder builder = new ProcessBuilder(command).directory(workDir.toFile())
                 .redirectOutput(out.toFile()).redirectError(err.toFile());
         Map<String, String> env = builder.environment();
-        env.put("HOME", home.toString());
+        GoBinary.isolate(env, home);
         env.put("GOPATH", home.resolve("gopath").toString());
         env.put("GOMODCACHE", modCache().toString());
         env.put("GOCACHE", home.resolve("gocache").toString());
         env.put("GOPROXY", goproxy);
         env.put("GOSUMDB", "off");
-        env.put("GOFLAGS", "-modcacherw");
-        env.put("GO111MODULE", "on");
-        env.remove("GOPRIVATE");
-        env.remove("GONOPROXY");
-        env.remove("GONOSUMDB");
         Process process = builder.start();
         if (!process.waitFor(120, TimeUnit.SECONDS)) {
             process.destroyForcibly();

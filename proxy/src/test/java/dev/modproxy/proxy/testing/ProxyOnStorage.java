@@ -59,7 +59,10 @@ public final class ProxyOnStorage implements AutoCloseable {
         vertx = Vertx.vertx();
         Router router = Router.router(vertx);
         extraRoutes.accept(router, cache);
-        new GoProxyRoutes(cache, metrics, options.mutableTtl, options.negativeTtl, options.stallLimit).install(router);
+        GoProxyRoutes routes = new GoProxyRoutes(cache, metrics, options.mutableTtl, options.negativeTtl, options.stallLimit);
+        // one port here for brevity; the application puts the admin routes on the management port (ProxyAppTest)
+        routes.installAdmin(router);
+        routes.install(router);
         server = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1")
                 .toCompletionStage().toCompletableFuture().get();
     }

@@ -141,6 +141,18 @@ class UpstreamFailoverTest {
             HttpResponse<String> response = proxy.getText("/" + MOD);
 
             assertEquals(502, response.statusCode());
+            assertTrue(response.body().contains("refused the connection"), response.body());
+        }
+    }
+
+    @Test
+    void unknownHostIsReportedAsANameThatDoesNotResolve() throws Exception {
+        try (ProxyUnderTest proxy = new ProxyUnderTest("http://mirror.example.invalid:8081", cacheDir)) {
+            HttpResponse<String> response = proxy.getText("/" + MOD);
+
+            assertEquals(502, response.statusCode());
+            assertTrue(response.body().contains("cannot resolve host mirror.example.invalid"), response.body());
+            assertTrue(!response.body().contains("refused"), response.body());
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.modproxy.operator.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonClassDescription;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
@@ -18,6 +19,9 @@ import java.util.Map;
 
 /** What a platform team asks for: where modules come from, how they are checked, and how the cache runs. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonClassDescription("What the platform team asks for: where modules come from (upstream, private), how they are "
+        + "checked (sumdb, noSumDB), where they are kept (storage, objectStorage), how the proxy pods run, and what "
+        + "build pods are given (injection).")
 @ValidationRule(value = "self.replicas <= 1 || has(self.objectStorage) || (has(self.storage.accessModes) && 'ReadWriteMany' in self.storage.accessModes)",
         message = "replicas > 1 needs a shared cache: set storage.accessModes to [ReadWriteMany] or configure objectStorage",
         fieldPath = ".replicas", reason = "FieldValueForbidden")
@@ -108,6 +112,16 @@ public class GoProxyCacheSpec {
     @JsonPropertyDescription("How Prometheus scrapes the proxy's /q/metrics endpoint.")
     @Default("{}")
     private Metrics metrics = new Metrics();
+
+    @JsonPropertyDescription("Keep the running proxy pods and their settings as they are: while true, changes "
+            + "to what the operator would run (a new proxy image after an operator upgrade, new settings, this "
+            + "spec) wait. Set it on every cache before upgrading the operator and back to false one cache at a "
+            + "time for a staged roll-out. Replicas, Services and status are still reconciled.")
+    private boolean holdRollout;
+
+    @JsonPropertyDescription("An optional NetworkPolicy that keeps build pods off the proxy's management port.")
+    @Default("{}")
+    private NetworkPolicySettings networkPolicy = new NetworkPolicySettings();
 
     public String getUpstream() {
         return upstream;
@@ -254,5 +268,21 @@ public class GoProxyCacheSpec {
 
     public void setMetrics(Metrics metrics) {
         this.metrics = metrics;
+    }
+
+    public boolean isHoldRollout() {
+        return holdRollout;
+    }
+
+    public void setHoldRollout(boolean holdRollout) {
+        this.holdRollout = holdRollout;
+    }
+
+    public NetworkPolicySettings getNetworkPolicy() {
+        return networkPolicy;
+    }
+
+    public void setNetworkPolicy(NetworkPolicySettings networkPolicy) {
+        this.networkPolicy = networkPolicy;
     }
 }

@@ -1,5 +1,6 @@
 package dev.modproxy.operator.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonClassDescription;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import java.util.ArrayList;
@@ -9,6 +10,8 @@ import java.util.Optional;
 
 /** What the operator last observed about a cache. Recomputed on every reconciliation. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonClassDescription("What the operator last observed about the cache, recomputed on every reconciliation: "
+        + "conditions, the URL build pods use, replicas, volume and the proxy's own cache figures.")
 public class GoProxyCacheStatus {
 
     @JsonPropertyDescription("The metadata.generation of the spec this status describes.")

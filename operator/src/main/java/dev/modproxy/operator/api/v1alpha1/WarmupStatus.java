@@ -13,8 +13,9 @@ public class WarmupStatus {
     @JsonPropertyDescription("The metadata.generation whose spec.warmup was handed to the proxy.")
     private Long submittedGeneration;
 
-    @JsonPropertyDescription("Pending (not handed over yet), Rejected (the proxy refused the list), running or finished.")
-    private String state;
+    @JsonPropertyDescription("Pending (not handed to the proxy yet), Rejected (the proxy refused the list), Running, "
+            + "Finished, or Interrupted (the proxy restarted during the warm-up).")
+    private WarmupState state;
 
     @JsonPropertyDescription("Module versions asked for.")
     private Integer requested;
@@ -39,11 +40,11 @@ public class WarmupStatus {
         this.submittedGeneration = submittedGeneration;
     }
 
-    public String getState() {
+    public WarmupState getState() {
         return state;
     }
 
-    public void setState(String state) {
+    public void setState(WarmupState state) {
         this.state = state;
     }
 

@@ -1,0 +1,3 @@
+module modproxy.dev/bench/slowmirror
+
+go 1.26

@@ -1,0 +1,60 @@
+// Command slowmirror serves a GOPROXY tree (a go command's cache/download) from disk after a fixed
+// delay per request, like a remote mirror one round trip away, and counts the requests per path.
+// It is the one upstream every proxy in bench/peers.sh sits in front of.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"log"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:0", "listen address (loopback)")
+	roots := flag.String("root", "", "GOPROXY trees to serve, separated by ':' (the first that has a file answers)")
+	delay := flag.Duration("delay", 50*time.Millisecond, "delay before each answer")
+	flag.Parse()
+
+	var mu sync.Mutex
+	counts := map[string]int{}
+	mux := http.NewServeMux()
+	// GET /_counts lists "count path" lines; DELETE /_counts resets them between runs.
+	mux.HandleFunc("/_counts", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		if r.Method == http.MethodDelete {
+			counts = map[string]int{}
+			return
+		}
+		paths := make([]string, 0, len(counts))
+		for p := range counts {
+			paths = append(paths, p)
+		}
+		sort.Strings(paths)
+		for _, p := range paths {
+			fmt.Fprintf(w, "%d %s\n", counts[p], p)
+		}
+	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		counts[r.URL.Path]++
+		mu.Unlock()
+		time.Sleep(*delay)
+		for _, root := range strings.Split(*roots, ":") {
+			file := filepath.Join(root, filepath.FromSlash(r.URL.Path))
+			if info, err := os.Stat(file); err == nil && !info.IsDir() {
+				http.ServeFile(w, r, file)
+				return
+			}
+		}
+		http.NotFound(w, r) // no directory listings: a GOPROXY answers 404
+	})
+	log.Fatal(http.ListenAndServe(*addr, mux))
+}

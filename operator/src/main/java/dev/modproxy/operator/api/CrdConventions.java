@@ -1,0 +1,100 @@
+package dev.modproxy.operator.api;
+
+import com.fasterxml.jackson.annotation.JsonClassDescription;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import dev.modproxy.operator.api.v1alpha1.Condition;
+import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
+import dev.modproxy.operator.api.v1alpha1.GoProxyCacheSpec;
+import dev.modproxy.operator.api.v1alpha1.GoProxyCacheStatus;
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.crdv2.generator.CRDPostProcessor;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceColumnDefinition;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionVersion;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.JSONSchemaProps;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the CRD generator cannot read from annotations, applied to the CRD it generates (at build time,
+ * through {@code quarkus.operator-sdk.crd.post-processor}): printer columns in the order they are
+ * declared on {@link GoProxyCache} (the generator sorts them by name), descriptions of the kind, spec and
+ * status (their fields belong to fabric8's {@code CustomResource}), and the Kubernetes condition shape of
+ * {@code status.conditions} (a list keyed by type, a closed status, an RFC 3339 time).
+ */
+public class CrdConventions implements CRDPostProcessor {
+
+    @Override
+    public HasMetadata process(HasMetadata generated, String crdSpecVersion) {
+        if (generated instanceof CustomResourceDefinition crd) {
+            crd.getSpec().getVersions().forEach(CrdConventions::apply);
+        }
+        return generated;
+    }
+
+    private static void apply(CustomResourceDefinitionVersion version) {
+        List<String> declared = Arrays.stream(GoProxyCache.class.getAnnotationsByType(AdditionalPrinterColumn.class))
+                .map(AdditionalPrinterColumn::name).toList();
+        if (version.getAdditionalPrinterColumns() != null) {
+            version.getAdditionalPrinterColumns().sort(Comparator.comparingInt(
+                    (CustomResourceColumnDefinition c) -> declared.indexOf(c.getName())));
+        }
+        JSONSchemaProps root = version.getSchema().getOpenAPIV3Schema();
+        root.setDescription(description(GoProxyCache.class));
+        JSONSchemaProps spec = root.getProperties().get("spec");
+        spec.setDescription(description(GoProxyCacheSpec.class));
+        JSONSchemaProps status = root.getProperties().get("status");
+        status.setDescription(description(GoProxyCacheStatus.class));
+        conditionShape(status.getProperties().get("conditions"));
+        KUBERNETES_TYPES.forEach((property, podPath) -> pointToKubectlExplain(spec.getProperties().get(property), podPath));
+    }
+
+    /**
+     * Spec properties of Kubernetes' own types, and where a pod has the same type. fabric8's model classes carry no
+     * descriptions, so their fields would stand bare in kubectl explain; each says where the full text is instead.
+     */
+    private static final Map<String, String> KUBERNETES_TYPES = Map.of(
+            "affinity", "pod.spec.affinity",
+            "tolerations", "pod.spec.tolerations",
+            "resources", "pod.spec.containers.resources");
+
+    private static void pointToKubectlExplain(JSONSchemaProps property, String podPath) {
+        if (property == null) {
+            return;
+        }
+        JSONSchemaProps object = property.getItems() != null ? property.getItems().getSchema() : property;
+        if (object.getProperties() == null) {
+            return;
+        }
+        object.getProperties().forEach((name, field) -> {
+            String path = podPath + "." + name;
+            if (field.getDescription() == null || field.getDescription().isBlank()) {
+                field.setDescription("Applied to the proxy pods; see kubectl explain " + path + ".");
+            }
+            pointToKubectlExplain(field, path);
+        });
+    }
+
+    /** The shape of metav1.Condition: a server-side apply or strategic merge keeps one entry per type. */
+    private static void conditionShape(JSONSchemaProps conditions) {
+        conditions.setXKubernetesListType("map");
+        conditions.setXKubernetesListMapKeys(List.of("type"));
+        JSONSchemaProps condition = conditions.getItems().getSchema();
+        condition.setRequired(List.of("status", "type"));
+        condition.getProperties().get("status").setEnum(List.<JsonNode>of(TextNode.valueOf(Condition.TRUE),
+                TextNode.valueOf(Condition.FALSE), TextNode.valueOf(Condition.UNKNOWN)));
+        condition.getProperties().get("lastTransitionTime").setFormat("date-time");
+    }
+
+    private static String description(Class<?> type) {
+        JsonClassDescription description = type.getAnnotation(JsonClassDescription.class);
+        if (description == null) {
+            throw new IllegalStateException(type.getName() + " needs a @JsonClassDescription for the CRD");
+        }
+        return description.value();
+    }
+}

@@ -1,0 +1,144 @@
+package dev.modproxy.operator.api.v1alpha1;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JavaType;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.introspect.BeanPropertyDefinition;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.StreamSupport;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What {@code kubectl get gpc} and {@code kubectl explain goproxycache} show users, read from the committed
+ * CRD (crds/): the columns in the order they read best, and a description on everything modproxy defines.
+ */
+class CrdExplainsItselfTest {
+
+    private static final Path CRD = Path.of("..", "crds", "goproxycaches.modproxy.dev-v1.yml");
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static JsonNode version;
+    private static JsonNode schema;
+
+    @BeforeAll
+    static void readTheCommittedCrd() throws IOException {
+        version = CrdRules.readYaml(CRD).at("/spec/versions/0");
+        schema = version.at("/schema/openAPIV3Schema");
+    }
+
+    @Test
+    void printerColumnsComeInTheDeclaredOrderWithNamesWithoutSpaces() {
+        List<String> names = StreamSupport.stream(version.get("additionalPrinterColumns").spliterator(), false)
+                .map(c -> c.get("name").asText()).toList();
+        assertThat(names).containsExactly("Ready", "URL", "Size", "Used", "HitRatio", "Age");
+        assertThat(version.get("additionalPrinterColumns")).allSatisfy(column -> {
+            assertThat(column.get("name").asText()).matches("[A-Za-z]+");
+            if (!column.get("name").asText().equals("Age")) {
+                assertThat(column.path("description").asText()).as(column.toString()).isNotBlank();
+            }
+        });
+        assertThat(version.at("/additionalPrinterColumns/4/priority").asInt()).as("HitRatio only with -o wide").isOne();
+    }
+
+    @Test
+    void theKindItsSpecAndItsStatusAreDescribed() {
+        assertThat(schema.path("description").asText()).contains("Go module proxy cache");
+        assertThat(schema.at("/properties/spec/description").asText()).isNotBlank();
+        assertThat(schema.at("/properties/status/description").asText()).isNotBlank();
+    }
+
+    @Test
+    void everyPropertyModproxyDefinesIsDescribedAndEveryKubernetesTypeSaysWhatItAppliesTo() {
+        List<String> undescribed = new ArrayList<>();
+        List<String> kubernetesTypes = new ArrayList<>();
+        walk("spec", schema.at("/properties/spec"), JSON.constructType(GoProxyCacheSpec.class), undescribed, kubernetesTypes);
+        walk("status", schema.at("/properties/status"), JSON.constructType(GoProxyCacheStatus.class), undescribed,
+                kubernetesTypes);
+
+        assertThat(undescribed).as("properties without a description").isEmpty();
+        assertThat(kubernetesTypes).as("the walk reaches the Kubernetes types").contains("spec.affinity",
+                "spec.tolerations", "spec.resources");
+        for (String path : kubernetesTypes) {
+            assertThat(property(path).path("description").asText()).as(path + " says what it applies to")
+                    .containsPattern("proxy (pods|container)");
+        }
+    }
+
+    @Test
+    void conditionsHaveTheKubernetesConditionShape() {
+        JsonNode conditions = schema.at("/properties/status/properties/conditions");
+        assertThat(conditions.path("x-kubernetes-list-type").asText()).isEqualTo("map");
+        assertThat(texts(conditions.path("x-kubernetes-list-map-keys"))).containsExactly("type");
+        JsonNode condition = conditions.path("items");
+        assertThat(texts(condition.path("required"))).contains("type", "status");
+        assertThat(texts(condition.at("/properties/status/enum"))).containsExactly("True", "False", "Unknown");
+        assertThat(condition.at("/properties/lastTransitionTime/format").asText()).isEqualTo("date-time");
+    }
+
+    @Test
+    void theWarmupStateIsOneOfAFewWordsInOneCasing() {
+        List<String> states = texts(schema.at("/properties/status/properties/warmup/properties/state/enum"));
+        assertThat(states).containsExactlyInAnyOrder("Pending", "Rejected", "Running", "Finished", "Interrupted");
+        assertThat(states).allSatisfy(s -> assertThat(s).matches("[A-Z][a-z]+"));
+    }
+
+    /** Checks every property of an API type and of the Kubernetes types in it. */
+    private static void walk(String path, JsonNode node, JavaType type, List<String> undescribed,
+            List<String> kubernetesTypes) {
+        Map<String, BeanPropertyDefinition> properties = new java.util.HashMap<>();
+        JSON.getSerializationConfig().introspect(type).findProperties().forEach(p -> properties.put(p.getName(), p));
+        node.path("properties").properties().forEach(entry -> {
+            String child = path + "." + entry.getKey();
+            JsonNode property = entry.getValue();
+            if (property.path("description").asText().isBlank()) {
+                undescribed.add(child);
+            }
+            BeanPropertyDefinition definition = properties.get(entry.getKey());
+            assertThat(definition).as(child + " is a property of " + type).isNotNull();
+            JavaType valueType = definition.getPrimaryType();
+            JsonNode valueSchema = property;
+            if (valueType.isCollectionLikeType()) {
+                valueType = valueType.getContentType();
+                valueSchema = property.path("items");
+            } else if (valueType.isMapLikeType()) {
+                valueType = valueType.getContentType();
+                valueSchema = property.path("additionalProperties");
+            }
+            if (valueType.getRawClass().getPackageName().startsWith("io.fabric8.kubernetes.api.model")) {
+                kubernetesTypes.add(child);
+                everyFieldDescribed(child, valueSchema, undescribed);
+            } else if (valueType.getRawClass().getPackageName().equals(GoProxyCacheSpec.class.getPackageName())
+                    && !valueType.isEnumType()) {
+                walk(child, valueSchema, valueType, undescribed, kubernetesTypes);
+            }
+        });
+    }
+
+    private static void everyFieldDescribed(String path, JsonNode node, List<String> undescribed) {
+        JsonNode object = node.has("items") ? node.get("items") : node;
+        object.path("properties").properties().forEach(entry -> {
+            if (entry.getValue().path("description").asText().isBlank()) {
+                undescribed.add(path + "." + entry.getKey());
+            }
+            everyFieldDescribed(path + "." + entry.getKey(), entry.getValue(), undescribed);
+        });
+    }
+
+    private static JsonNode property(String path) {
+        JsonNode node = schema;
+        for (String name : path.split("\\.")) {
+            node = node.path("properties").path(name);
+        }
+        return node;
+    }
+
+    private static List<String> texts(JsonNode array) {
+        return StreamSupport.stream(array.spliterator(), false).map(JsonNode::asText).toList();
+    }
+}

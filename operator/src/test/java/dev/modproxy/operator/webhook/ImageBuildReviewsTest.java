@@ -1,0 +1,479 @@
+package dev.modproxy.operator.webhook;
+
+import static dev.modproxy.operator.webhook.AdmissionFixtures.admittedPod;
+import static dev.modproxy.operator.webhook.AdmissionFixtures.env;
+import static dev.modproxy.operator.webhook.AdmissionFixtures.json;
+import static dev.modproxy.operator.webhook.AdmissionFixtures.patch;
+import static dev.modproxy.operator.webhook.AdmissionFixtures.reinvocation;
+import static dev.modproxy.operator.webhook.AdmissionFixtures.response;
+import static dev.modproxy.operator.webhook.AdmissionFixtures.review;
+import static dev.modproxy.operator.webhook.BuilderCommandLines.programArguments;
+import static dev.modproxy.operator.webhook.BuilderCommandLines.strings;
+import static dev.modproxy.operator.webhook.BuilderCommandLines.tektonEntrypointFlags;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import jakarta.json.Json;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonString;
+import jakarta.json.JsonValue;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+
+/**
+ * Image builds in opted-in pods: Tekton catalog tasks (kaniko 0.7, buildkit-daemonless 0.2, buildah 0.9) and a
+ * Jenkins kubernetes-plugin Kaniko agent, as the API server sends them. The patched command lines are read with
+ * the tools' own flag syntax ({@link BuilderCommandLines}). No container runtime runs here: the builds are not run.
+ */
+class ImageBuildReviewsTest {
+
+    static final String CI_GOPROXY = "http://gomod.ci.svc.cluster.local:8080|https://goproxy.cn,direct";
+    static final Map<String, String> CI_BUILD_ARGS = ordered("GOPROXY", CI_GOPROXY, "GOPRIVATE", "git.corp.example.com/*",
+            "GONOPROXY", "git.corp.example.com/*", "GONOSUMDB", "git.corp.example.com/*");
+    static final String SCRIPT_WARNING =
+            "modproxy: pass --build-arg GOPROXY to the image build in step-build-and-push (docs/image-builds.md)";
+
+    final InMemoryCacheDirectory directory = new InMemoryCacheDirectory()
+            .add(new CacheTarget(new CacheRef("ci", "gomod"), "http://gomod.ci.svc.cluster.local:8080",
+                    "https://goproxy.cn,direct", List.of("git.corp.example.com/*"), List.of(), true, true))
+            .add(new CacheTarget(new CacheRef("ci", "cold"), "http://cold.ci.svc.cluster.local:8080",
+                    "https://goproxy.cn,direct", List.of(), List.of(), false, false))
+            .add(new CacheTarget(new CacheRef("jenkins-agents", "gomod"), "http://gomod.jenkins-agents.svc:8080",
+                    "https://proxy.golang.org", List.of(), List.of(), true, false));
+    final AdmissionReviewHandler handler = new AdmissionReviewHandler(
+            new PodMutator(directory, Set.of("kube-system", "modproxy")), new InjectionMetrics(new SimpleMeterRegistry()));
+
+    byte[] handle(byte[] review) {
+        AdmissionReviewHandler.Reply reply = handler.handle(review);
+        assertEquals(200, reply.status(), () -> new String(reply.body(), StandardCharsets.UTF_8));
+        return reply.body();
+    }
+
+    @Test
+    void tektonKanikoTaskPassesTheCacheToTheDockerfileAsBuildArguments() {
+        byte[] review = review("tekton-kaniko-task-pod.json");
+        byte[] reply = handle(review);
+        JsonObject before = container(json(review).getJsonObject("request").getJsonObject("object"), "step-build-and-push");
+        JsonObject pod = admittedPod(review, reply);
+        JsonObject step = container(pod, "step-build-and-push");
+
+        List<String> received = programArguments(step);
+        assertEquals(CI_BUILD_ARGS, BuilderCommandLines.Kaniko.buildArguments(received));
+        BuilderCommandLines.Parsed kaniko = BuilderCommandLines.Kaniko.parse(received);
+        assertEquals(List.of("registry.corp.example.com/payments/api:1f3c9e2"), kaniko.values("destination"));
+        assertEquals(List.of("/tekton/results/IMAGE_DIGEST"), kaniko.values("digest-file"));
+        assertEquals(List.of("true"), kaniko.values("cache"));
+        assertEquals(List.of(), kaniko.arguments());
+        assertEquals(programArguments(before), received.subList(0, programArguments(before).size()),
+                "the task's own arguments come first, unchanged");
+        assertEquals(tektonEntrypointFlags(before), tektonEntrypointFlags(step));
+
+        Map<String, String> env = env(pod, "containers", "step-build-and-push");
+        assertEquals(CI_GOPROXY, env.get("GOPROXY"));
+        assertTrue(env.get("TEKTON_PLATFORM_COMMANDS").contains("/kaniko/executor"));
+        assertEquals(strings(container(json(review).getJsonObject("request").getJsonObject("object"), "step-write-url")
+                .getJsonArray("args")), strings(container(pod, "step-write-url").getJsonArray("args")),
+                "the write-url step is no image build");
+        assertEquals("{\"cache\":\"ci/gomod\",\"outcome\":\"injected\",\"buildArgs\":[\"step-build-and-push\"]}",
+                pod.getJsonObject("metadata").getJsonObject("annotations").getString("modproxy.dev/injected"));
+        assertFalse(response(reply).containsKey("warnings"));
+        assertTrue(patch(reply).getValuesAs(JsonObject.class).stream().allMatch(op -> "add".equals(op.getString("op"))));
+        assertTrue(patch(reply).getValuesAs(JsonObject.class).stream().map(op -> op.getString("path"))
+                .filter(path -> path.contains("/args")).allMatch("/spec/containers/0/args/-"::equals));
+    }
+
+    @Test
+    void tektonBuildkitTaskPassesTheCacheAsBuildctlBuildArgOpts() {
+        byte[] review = review("tekton-buildkit-task-pod.json");
+        byte[] reply = handle(review);
+        JsonObject pod = admittedPod(review, reply);
+        JsonObject step = container(pod, "step-build-and-push");
+
+        assertEquals("buildctl-daemonless.sh", tektonEntrypointFlags(step).get(tektonEntrypointFlags(step).indexOf("-entrypoint") + 1));
+        BuilderCommandLines.Buildctl.Invocation buildctl = BuilderCommandLines.Buildctl.parse(programArguments(step));
+        assertEquals("build", buildctl.subcommand());
+        assertEquals(List.of("true"), buildctl.global().values("debug"));
+        assertEquals(CI_BUILD_ARGS, buildctl.buildArguments());
+        assertEquals("filename=Dockerfile", buildctl.build().values("opt").get(0));
+        assertEquals(List.of("context=.", "dockerfile=."), buildctl.build().values("local"));
+        assertEquals(List.of("type=image,name=registry.corp.example.com/payments/api:1f3c9e2,push=true"),
+                buildctl.build().values("output"));
+        assertEquals("--oci-worker-no-process-sandbox", env(pod, "containers", "step-build-and-push").get("BUILDKITD_FLAGS"));
+        assertEquals("{\"cache\":\"ci/gomod\",\"outcome\":\"injected\",\"buildArgs\":[\"step-build-and-push\"]}",
+                pod.getJsonObject("metadata").getJsonObject("annotations").getString("modproxy.dev/injected"));
+        assertFalse(response(reply).containsKey("warnings"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"tekton-kaniko-task-pod.json", "tekton-buildkit-task-pod.json", "tekton-buildah-task-pod.json",
+            "jenkins-kaniko-agent-pod.json"})
+    void reinvocationWithThePatchedPodAddsNothing(String fixture) {
+        byte[] review = review(fixture);
+        JsonObject once = admittedPod(review, handle(review));
+
+        byte[] again = handle(reinvocation(review, once));
+
+        assertEquals(JsonValue.EMPTY_JSON_ARRAY, patch(again));
+        assertFalse(response(again).containsKey("patchType"));
+    }
+
+    @Test
+    void buildArgumentsTheKanikoTaskPassesAlreadyKeepTheirValuesInBothForms() {
+        byte[] review = withStepArgs("tekton-kaniko-task-pod.json", "--build-arg", "GOPROXY=https://goproxy.cn,direct",
+                "--build-arg=GONOSUMDB=corp.example.com", "--build-arg", "GOPRIVATE");
+        byte[] reply = handle(review);
+        JsonObject step = container(admittedPod(review, reply), "step-build-and-push");
+
+        List<String> buildArgs = BuilderCommandLines.Kaniko.parse(programArguments(step)).values("build-arg");
+        assertEquals(List.of("GOPROXY=https://goproxy.cn,direct", "GONOSUMDB=corp.example.com", "GOPRIVATE",
+                "GONOPROXY=git.corp.example.com/*"), buildArgs, "only the one the task does not pass is added");
+        assertEquals(List.of("/spec/containers/0/args/-"), patch(reply).getValuesAs(JsonObject.class).stream()
+                .map(op -> op.getString("path")).filter(path -> path.contains("/args")).toList());
+    }
+
+    @Test
+    void buildctlTaskPassingItsOwnGoproxyOptKeepsItInEitherForm() {
+        byte[] review = withStepArgs("tekton-buildkit-task-pod.json", "--opt", "build-arg:GOPROXY=https://goproxy.io",
+                "-opt=build-arg:GONOSUMDB=corp.example.com");
+        JsonObject step = container(admittedPod(review, handle(review)), "step-build-and-push");
+
+        Map<String, String> buildArgs = BuilderCommandLines.Buildctl.parse(programArguments(step)).buildArguments();
+        assertEquals(ordered("GOPROXY", "https://goproxy.io", "GONOSUMDB", "corp.example.com", "GOPRIVATE",
+                "git.corp.example.com/*", "GONOPROXY", "git.corp.example.com/*"), buildArgs);
+    }
+
+    @Test
+    void buildahTaskScriptIsLeftAsItIsAndTheUserIsToldWhatToAdd() {
+        byte[] review = review("tekton-buildah-task-pod.json");
+        byte[] reply = handle(review);
+        JsonObject before = json(review).getJsonObject("request").getJsonObject("object");
+        JsonObject pod = admittedPod(review, reply);
+
+        assertEquals(List.of(SCRIPT_WARNING), warnings(reply));
+        assertTrue(SCRIPT_WARNING.length() <= 120);
+        assertEquals(container(before, "step-build-and-push").get("args"), container(pod, "step-build-and-push").get("args"));
+        assertEquals(before.getJsonObject("spec").getJsonArray("initContainers").getJsonObject(1).get("args"),
+                pod.getJsonObject("spec").getJsonArray("initContainers").getJsonObject(1).get("args"), "script untouched");
+        assertEquals(CI_GOPROXY, env(pod, "containers", "step-build-and-push").get("GOPROXY"));
+        assertEquals("{\"cache\":\"ci/gomod\",\"outcome\":\"injected\"}",
+                pod.getJsonObject("metadata").getJsonObject("annotations").getString("modproxy.dev/injected"));
+    }
+
+    @Test
+    void buildahScriptThatPassesGoproxyAsTheDocsSayIsNotWarnedAbout() {
+        JsonObject original = json(review("tekton-buildah-task-pod.json"));
+        String placeScripts = original.getJsonObject("request").getJsonObject("object").getJsonObject("spec")
+                .getJsonArray("initContainers").getJsonObject(1).getJsonArray("args").getString(1);
+        String encoded = placeScripts.split("\n")[3];
+        String script = new String(Base64.getDecoder().decode(encoded), StandardCharsets.UTF_8);
+        String fixed = script.replace("bud \"${BUILD_ARGS[@]}\"", "bud --build-arg GOPROXY --build-arg GONOSUMDB \"${BUILD_ARGS[@]}\"");
+        String placed = placeScripts.replace(encoded, Base64.getEncoder().encodeToString(fixed.getBytes(StandardCharsets.UTF_8)));
+        JsonObject changed = Json.createPointer("/request/object/spec/initContainers/1/args/1")
+                .replace(original, Json.createValue(placed));
+
+        byte[] reply = handle(changed.toString().getBytes(StandardCharsets.UTF_8));
+
+        assertFalse(response(reply).containsKey("warnings"));
+    }
+
+    @Test
+    void buildahTaskGivenGoproxyInItsBuildArgsParamIsNotWarnedAbout() {
+        // BUILD_ARGS: [VERSION=1f3c9e2, GOPROXY, GONOSUMDB]: the catalog script passes each as --build-arg=<word>,
+        // and buildah takes the value of a bare name from its environment
+        byte[] review = withStepArgs("tekton-buildah-task-pod.json", "GOPROXY", "GONOSUMDB");
+
+        byte[] reply = handle(review);
+
+        assertFalse(response(reply).containsKey("warnings"));
+        assertEquals(CI_GOPROXY, env(admittedPod(review, reply), "containers", "step-build-and-push").get("GOPROXY"));
+    }
+
+    @Test
+    void jenkinsKanikoAgentIsToldToPassTheArgumentsInItsShStep() {
+        byte[] review = review("jenkins-kaniko-agent-pod.json");
+        byte[] reply = handle(review);
+        JsonObject pod = admittedPod(review, reply);
+
+        assertEquals(List.of("modproxy: pass --build-arg GOPROXY to the image build in kaniko (docs/image-builds.md)"),
+                warnings(reply));
+        assertEquals(List.of("9999999"), strings(container(pod, "kaniko").getJsonArray("args")));
+        assertEquals(Map.of("GOPROXY", "http://gomod.jenkins-agents.svc:8080|https://proxy.golang.org"),
+                env(pod, "containers", "kaniko"), "a bare --build-arg GOPROXY in the sh step takes this value");
+        assertEquals("{\"cache\":\"jenkins-agents/gomod\",\"outcome\":\"injected\"}",
+                pod.getJsonObject("metadata").getJsonObject("annotations").getString("modproxy.dev/injected"));
+    }
+
+    @Test
+    void optedOutKanikoPodIsLeftAlone() {
+        JsonObject original = json(review("tekton-kaniko-task-pod.json"));
+        JsonObject optedOut = Json.createPointer("/request/object/metadata/labels/modproxy.dev~1inject")
+                .replace(original, Json.createValue("false"));
+
+        byte[] reply = handle(optedOut.toString().getBytes(StandardCharsets.UTF_8));
+
+        assertEquals(JsonValue.EMPTY_JSON_ARRAY, patch(reply));
+        assertFalse(response(reply).containsKey("warnings"));
+    }
+
+    @Test
+    void kanikoPodWithoutCommandGetsArgsAfterItsOwnAndAPodWithoutArgsGetsAnArgsArray() {
+        JsonObject kaniko = Json.createObjectBuilder().add("name", "kaniko")
+                .add("image", "gcr.io/kaniko-project/executor:v1.23.2")
+                .add("args", Json.createArrayBuilder().add("--context=git://git.corp.example.com/payments/api.git#refs/heads/main")
+                        .add("-d").add("registry.corp.example.com/payments/api:main")).build();
+        JsonObject bare = Json.createObjectBuilder().add("name", "bare").add("image", "gcr.io/kaniko-project/executor:latest").build();
+
+        byte[] review = BuildPodReviewsTest.reviewOf(pod(kaniko, bare));
+        byte[] reply = handle(review);
+        JsonObject pod = admittedPod(review, reply);
+
+        assertEquals(CI_BUILD_ARGS, BuilderCommandLines.Kaniko.buildArguments(programArguments(container(pod, "kaniko"))));
+        assertEquals(List.of("registry.corp.example.com/payments/api:main"),
+                BuilderCommandLines.Kaniko.parse(programArguments(container(pod, "kaniko"))).values("destination"));
+        assertEquals(CI_BUILD_ARGS, BuilderCommandLines.Kaniko.buildArguments(programArguments(container(pod, "bare"))));
+        assertTrue(patch(reply).getValuesAs(JsonObject.class).stream()
+                .anyMatch(op -> "/spec/containers/1/args".equals(op.getString("path"))));
+    }
+
+    @Test
+    void buildctlWithItsWholeCommandLineInCommandAndGlobalFlagsGetsArgsThatFollowIt() {
+        // the catalog's buildkit task against a remote buildkitd, as a plain pod: everything in "command"
+        JsonObject client = Json.createObjectBuilder().add("name", "buildctl").add("image", "moby/buildkit:v0.16.0")
+                .add("command", Json.createArrayBuilder().add("buildctl").add("--debug").add("--addr=tcp://buildkitd:1234")
+                        .add("--tlscacert").add("/certs/ca.pem").add("--tlscert").add("/certs/cert.pem")
+                        .add("--tlskey").add("/certs/key.pem").add("build").add("--frontend=dockerfile.v0")
+                        .add("--local").add("context=.").add("--local").add("dockerfile=.")
+                        .add("--output").add("type=image,name=registry.corp.example.com/payments/api:main,push=true"))
+                .build();
+
+        byte[] review = BuildPodReviewsTest.reviewOf(pod(client));
+        JsonObject admitted = container(admittedPod(review, handle(review)), "buildctl");
+
+        BuilderCommandLines.Buildctl.Invocation buildctl = BuilderCommandLines.Buildctl.parse(programArguments(admitted));
+        assertEquals(List.of("tcp://buildkitd:1234"), buildctl.global().values("addr"));
+        assertEquals(CI_BUILD_ARGS, buildctl.buildArguments());
+        assertEquals(4, admitted.getJsonArray("args").size());
+    }
+
+    @Test
+    void buildctlThatDoesNotBuildAndAGolangContainerGetNoBuildArguments() {
+        JsonObject prune = Json.createObjectBuilder().add("name", "prune").add("image", "moby/buildkit:v0.16.0")
+                .add("command", Json.createArrayBuilder().add("buildctl").add("--addr").add("tcp://buildkitd:1234")
+                        .add("prune").add("--keep-duration").add("48h")).build();
+        JsonObject golang = Json.createObjectBuilder().add("name", "go").add("image", "golang:1.22")
+                .add("command", Json.createArrayBuilder().add("go")).add("args", Json.createArrayBuilder().add("build")
+                        .add("./...")).build();
+
+        byte[] review = BuildPodReviewsTest.reviewOf(pod(prune, golang));
+        byte[] reply = handle(review);
+
+        assertTrue(patch(reply).getValuesAs(JsonObject.class).stream().noneMatch(op -> op.getString("path").contains("/args")));
+        assertFalse(response(reply).containsKey("warnings"));
+        assertFalse(admittedPod(review, reply).getJsonObject("metadata").getJsonObject("annotations")
+                .getString("modproxy.dev/injected").contains("buildArgs"));
+    }
+
+    @Test
+    void dockerBuildInAShellStepIsWarnedAboutButTheDockerDaemonSidecarIsNot() {
+        JsonObject cli = Json.createObjectBuilder().add("name", "docker-build").add("image", "docker:27-cli")
+                .add("command", Json.createArrayBuilder().add("/bin/sh").add("-ec"))
+                .add("args", Json.createArrayBuilder().add("docker build \\\n  -t registry.corp.example.com/payments/api:main .\n"
+                        + "docker push registry.corp.example.com/payments/api:main\n")).build();
+        JsonObject daemon = Json.createObjectBuilder().add("name", "dind").add("image", "docker:27-dind").build();
+
+        byte[] review = BuildPodReviewsTest.reviewOf(pod(cli, daemon));
+        byte[] reply = handle(review);
+
+        assertEquals(List.of("modproxy: pass --build-arg GOPROXY to the image build in docker-build (docs/image-builds.md)"),
+                warnings(reply));
+        assertTrue(patch(reply).getValuesAs(JsonObject.class).stream().noneMatch(op -> op.getString("path").contains("/args")));
+    }
+
+    @Test
+    void aContainerThatChoosesItsOwnGoproxyGetsNoCacheGoproxyBuildArgument() {
+        JsonObject kaniko = Json.createObjectBuilder().add("name", "kaniko").add("image", "gcr.io/kaniko-project/executor:v1.23.2")
+                .add("args", Json.createArrayBuilder().add("--no-push"))
+                .add("env", Json.createArrayBuilder().add(Json.createObjectBuilder().add("name", "GOPROXY")
+                        .add("value", "https://goproxy.io"))).build();
+
+        byte[] review = BuildPodReviewsTest.reviewOf(pod(kaniko));
+        JsonObject admitted = container(admittedPod(review, handle(review)), "kaniko");
+
+        Map<String, String> expected = new LinkedHashMap<>(CI_BUILD_ARGS);
+        expected.remove("GOPROXY");
+        assertEquals(expected, BuilderCommandLines.Kaniko.buildArguments(programArguments(admitted)));
+    }
+
+    @Test
+    void kanikoWhoseArgumentsEndFlagsWithDoubleDashIsWarnedAboutNotPatched() {
+        JsonObject kaniko = Json.createObjectBuilder().add("name", "kaniko").add("image", "gcr.io/kaniko-project/executor:v1.23.2")
+                .add("args", Json.createArrayBuilder().add("--no-push").add("--").add("extra")).build();
+
+        byte[] review = BuildPodReviewsTest.reviewOf(pod(kaniko));
+        byte[] reply = handle(review);
+
+        assertEquals(List.of("--no-push", "--", "extra"), strings(container(admittedPod(review, reply), "kaniko").getJsonArray("args")));
+        assertEquals(List.of("modproxy: pass --build-arg GOPROXY to the image build in kaniko (docs/image-builds.md)"),
+                warnings(reply));
+    }
+
+    @Test
+    void kanikoAsAnInitContainerGetsTheBuildArgumentsToo() {
+        JsonObject kaniko = Json.createObjectBuilder().add("name", "build-image").add("image", "gcr.io/kaniko-project/executor:v1.23.2")
+                .add("args", Json.createArrayBuilder().add("--no-push").add("--tar-path=/out/image.tar")).build();
+        JsonObject base = pod(Json.createObjectBuilder().add("name", "scan").add("image", "aquasec/trivy:0.57.0").build());
+        JsonObject withInit = Json.createObjectBuilder(base).add("spec", Json.createObjectBuilder(base.getJsonObject("spec"))
+                .add("initContainers", Json.createArrayBuilder().add(kaniko))).build();
+
+        byte[] review = BuildPodReviewsTest.reviewOf(withInit);
+        JsonObject admitted = admittedPod(review, handle(review));
+
+        JsonObject init = admitted.getJsonObject("spec").getJsonArray("initContainers").getJsonObject(0);
+        assertEquals(CI_BUILD_ARGS, BuilderCommandLines.Kaniko.buildArguments(programArguments(init)));
+        assertTrue(admitted.getJsonObject("metadata").getJsonObject("annotations").getString("modproxy.dev/injected")
+                .contains("\"buildArgs\":[\"build-image\"]"));
+    }
+
+    @Test
+    void ofTwoGoproxyEntriesTheLaterOneDecidesAsItDoesForTheContainer() {
+        JsonObject kaniko = Json.createObjectBuilder().add("name", "kaniko").add("image", "gcr.io/kaniko-project/executor:v1.23.2")
+                .add("args", Json.createArrayBuilder().add("--no-push"))
+                .add("env", Json.createArrayBuilder()
+                        .add(Json.createObjectBuilder().add("name", "GOPROXY").add("value", "https://goproxy.io"))
+                        .add(Json.createObjectBuilder().add("name", "GOPROXY").add("value", CI_GOPROXY))).build();
+
+        byte[] review = BuildPodReviewsTest.reviewOf(pod(kaniko));
+        JsonObject admitted = container(admittedPod(review, handle(review)), "kaniko");
+
+        assertEquals(CI_BUILD_ARGS, BuilderCommandLines.Kaniko.buildArguments(programArguments(admitted)));
+    }
+
+    @Test
+    void fallbackOnlyCacheWithEnvFromAndAScriptedBuildGivesThreeShortWarnings() {
+        JsonObject buildah = Json.createObjectBuilder().add("name", "buildah").add("image", "quay.io/buildah/stable:v1.37")
+                .add("command", Json.createArrayBuilder().add("bash").add("-c").add("buildah bud -t app ."))
+                .add("envFrom", Json.createArrayBuilder().add(Json.createObjectBuilder()
+                        .add("configMapRef", Json.createObjectBuilder().add("name", "go-env")))).build();
+        JsonObject review = json(BuildPodReviewsTest.reviewOf(pod(buildah)));
+        JsonObject cold = Json.createPointer("/request/object/metadata/labels/modproxy.dev~1inject")
+                .replace(review, Json.createValue("cold"));
+
+        List<String> warnings = warnings(handle(cold.toString().getBytes(StandardCharsets.UTF_8)));
+
+        assertEquals(3, warnings.size(), warnings::toString);
+        assertTrue(warnings.stream().allMatch(w -> w.length() <= 120 && w.startsWith("modproxy: ")), warnings::toString);
+        assertEquals("modproxy: pass --build-arg GOPROXY to the image build in buildah (docs/image-builds.md)", warnings.get(2));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"tekton-kaniko-task-pod.json", "tekton-buildkit-task-pod.json", "tekton-buildah-task-pod.json",
+            "jenkins-kaniko-agent-pod.json"})
+    void thePodAnEndToEndTestCreatesIsPatchedLikeTheFixture(String fixture) {
+        byte[] review = review(fixture);
+        byte[] created = reinvocation(review, AdmissionFixtures.podToCreate(fixture));
+
+        assertEquals(patch(handle(review)), patch(handle(created)));
+    }
+
+    @Test
+    void megabyteScriptsAreReadInLinearTime() {
+        String words = "buildah --layers ".repeat(60_000);
+        String unterminated = "scriptfile=\"/tekton/scripts/script-0-abcde\"\ntouch ${scriptfile} && chmod +x ${scriptfile}\n"
+                + "cat > ${scriptfile} << '_EOF_'\n" + "QUJD\n".repeat(200_000);
+        JsonObject shell = Json.createObjectBuilder().add("name", "shell").add("image", "quay.io/buildah/stable:v1")
+                .add("command", Json.createArrayBuilder().add("sh").add("-c").add(words)).build();
+        JsonObject step = Json.createObjectBuilder().add("name", "step-build").add("image", "quay.io/buildah/stable:v1")
+                .add("command", Json.createArrayBuilder().add("/tekton/bin/entrypoint"))
+                .add("args", Json.createArrayBuilder().add("-entrypoint").add("/tekton/scripts/script-0-abcde").add("--"))
+                .build();
+        JsonObject pod = pod(shell, step);
+        JsonObject withInit = Json.createObjectBuilder(pod).add("spec", Json.createObjectBuilder(pod.getJsonObject("spec"))
+                .add("initContainers", Json.createArrayBuilder().add(Json.createObjectBuilder().add("name", "place-scripts")
+                        .add("image", "busybox").add("command", Json.createArrayBuilder().add("sh"))
+                        .add("args", Json.createArrayBuilder().add("-c").add(unterminated))))).build();
+        byte[] review = BuildPodReviewsTest.reviewOf(withInit);
+        assertTrue(review.length > 1_900_000, "the review is " + review.length + " bytes");
+
+        byte[] reply = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> handle(review));
+
+        // the words hold no build subcommand; the step's script cannot be read, in a builder image
+        assertEquals(List.of("modproxy: pass --build-arg GOPROXY to the image build in step-build (docs/image-builds.md)"),
+                warnings(reply));
+    }
+
+    @Test
+    void nullWordsInBuilderCommandLinesAreSkippedAndThePodStillGetsItsEnv() {
+        JsonObject kaniko = Json.createObjectBuilder().add("name", "kaniko").add("image", "gcr.io/kaniko-project/executor:v1.23.2")
+                .add("args", Json.createArrayBuilder().addNull().add("--build-arg").addNull()).build();
+        JsonObject buildctl = Json.createObjectBuilder().add("name", "buildctl").add("image", "moby/buildkit:v0.16.0")
+                .add("command", Json.createArrayBuilder().add("buildctl").addNull().add("build").add("--opt").addNull())
+                .build();
+        JsonObject shell = Json.createObjectBuilder().add("name", "shell").add("image", "docker:27-cli")
+                .add("command", Json.createArrayBuilder().add("sh").add("-c").addNull()).build();
+
+        byte[] review = BuildPodReviewsTest.reviewOf(pod(kaniko, buildctl, shell));
+        JsonObject admitted = admittedPod(review, handle(review));
+
+        for (String name : List.of("kaniko", "buildctl", "shell")) {
+            assertEquals(CI_GOPROXY, env(admitted, "containers", name).get("GOPROXY"), name);
+        }
+    }
+
+    static JsonObject pod(JsonObject... containers) {
+        var list = Json.createArrayBuilder();
+        for (JsonObject c : containers) {
+            list.add(c);
+        }
+        return Json.createObjectBuilder().add("apiVersion", "v1").add("kind", "Pod")
+                .add("metadata", Json.createObjectBuilder().add("generateName", "image-")
+                        .add("labels", Json.createObjectBuilder().add("modproxy.dev/inject", "true")))
+                .add("spec", Json.createObjectBuilder().add("containers", list)).build();
+    }
+
+    static JsonObject container(JsonObject pod, String name) {
+        return pod.getJsonObject("spec").getJsonArray("containers").getValuesAs(JsonObject.class).stream()
+                .filter(c -> name.equals(c.getString("name"))).findFirst()
+                .orElseThrow(() -> new AssertionError("no container " + name));
+    }
+
+    /** The fixture with words added to its first step's args, as a task's EXTRA_ARGS would put them. */
+    static byte[] withStepArgs(String fixture, String... words) {
+        JsonObject original = json(review(fixture));
+        var args = Json.createArrayBuilder(original.getJsonObject("request").getJsonObject("object").getJsonObject("spec")
+                .getJsonArray("containers").getJsonObject(0).getJsonArray("args"));
+        for (String word : words) {
+            args.add(word);
+        }
+        return Json.createPointer("/request/object/spec/containers/0/args").replace(original, args.build()).toString()
+                .getBytes(StandardCharsets.UTF_8);
+    }
+
+    static List<String> warnings(byte[] reply) {
+        JsonObject response = response(reply);
+        return response.containsKey("warnings")
+                ? response.getJsonArray("warnings").getValuesAs(JsonString.class).stream().map(JsonString::getString).toList()
+                : List.of();
+    }
+
+    static Map<String, String> ordered(String... pairs) {
+        Map<String, String> map = new LinkedHashMap<>();
+        for (int i = 0; i < pairs.length; i += 2) {
+            map.put(pairs[i], pairs[i + 1]);
+        }
+        return map;
+    }
+}
