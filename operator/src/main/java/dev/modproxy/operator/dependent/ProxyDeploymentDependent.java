@@ -3,6 +3,7 @@ package dev.modproxy.operator.dependent;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheSpec;
 import dev.modproxy.operator.api.v1alpha1.ObjectStorage;
+import dev.modproxy.operator.api.v1alpha1.UpstreamCredentials;
 import dev.modproxy.operator.settings.ProxySettings;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
@@ -39,6 +40,7 @@ public class ProxyDeploymentDependent extends CRUDKubernetesDependentResource<De
     static final String CONTAINER = "proxy";
     static final String CACHE_VOLUME = "cache";
     static final String TMP_VOLUME = "tmp";
+    static final String CREDENTIALS_VOLUME = "upstream-credentials";
     /** The image's own non-root user (proxy/Dockerfile); fsGroup makes the cache volume writable for it. */
     static final long PROXY_UID = 1001L;
     /** Room for a few concurrent uploads being staged; a module zip is at most 500 MiB. */
@@ -137,6 +139,7 @@ public class ProxyDeploymentDependent extends CRUDKubernetesDependentResource<De
                 .endSecurityContext()
                 .withContainers(container(cache))
                 .addToVolumes(cacheVolume(cache))
+                .addAllToVolumes(credentialsVolume(spec.getUpstreamCredentials()))
                 .addNewVolume()
                 .withName(TMP_VOLUME)
                 .withNewEmptyDir().withSizeLimit(new Quantity(TMP_LIMIT)).endEmptyDir()
@@ -179,7 +182,22 @@ public class ProxyDeploymentDependent extends CRUDKubernetesDependentResource<De
                 .endSecurityContext()
                 .addNewVolumeMount().withName(CACHE_VOLUME).withMountPath(ProxySettings.STORAGE_DIR).endVolumeMount()
                 .addNewVolumeMount().withName(TMP_VOLUME).withMountPath("/tmp").endVolumeMount()
+                .addAllToVolumeMounts(spec.getUpstreamCredentials() == null ? List.of()
+                        : List.of(new io.fabric8.kubernetes.api.model.VolumeMountBuilder().withName(CREDENTIALS_VOLUME)
+                                .withMountPath(ProxySettings.CREDENTIALS_DIR).withReadOnly(true).build()))
                 .build();
+    }
+
+    /** The netrc reaches the pods as a file straight from its Secret, readable by the proxy's group only. */
+    static List<Volume> credentialsVolume(UpstreamCredentials credentials) {
+        if (credentials == null) {
+            return List.of();
+        }
+        return List.of(new VolumeBuilder().withName(CREDENTIALS_VOLUME)
+                .withNewSecret().withSecretName(credentials.getSecretName()).withDefaultMode(0440)
+                .addNewItem().withKey(keyOr(credentials.getNetrcKey(), UpstreamCredentials.DEFAULT_NETRC_KEY))
+                .withPath(ProxySettings.NETRC_FILE).endItem()
+                .endSecret().build());
     }
 
     /** With object storage the pods only stage uploads, each on its own emptyDir, so replicas need no shared volume. */

@@ -126,9 +126,16 @@ public class GoProxyCacheReconciler implements Reconciler<GoProxyCache> {
     @Override
     public ErrorStatusUpdateControl<GoProxyCache> updateErrorStatus(GoProxyCache cache, Context<GoProxyCache> context,
             Exception e) {
-        LOG.warnf(e, "Reconciling GoProxyCache %s/%s failed", cache.getMetadata().getNamespace(),
-                cache.getMetadata().getName());
-        Observation seen = observe(cache, context, SpecProblems.of(cache), Optional.of(FailureExplainer.explain(e)));
+        Observation.Failure failure = FailureExplainer.explain(e);
+        if (FailureExplainer.UNEXPLAINED.equals(failure.reason())) {
+            LOG.warnf(e, "Reconciling GoProxyCache %s/%s failed", cache.getMetadata().getNamespace(),
+                    cache.getMetadata().getName());
+        } else {
+            // the API server's answer, explained in status: the trace would only bury it
+            LOG.warnf("Reconciling GoProxyCache %s/%s failed: %s: %s", cache.getMetadata().getNamespace(),
+                    cache.getMetadata().getName(), failure.reason(), failure.message());
+        }
+        Observation seen = observe(cache, context, SpecProblems.of(cache), Optional.of(failure));
         GoProxyCacheStatus status = CacheStatusCalculator.compute(cache, seen, clock.instant());
         CacheFiguresReport.apply(status, previousFigures(cache), new CacheFiguresReport.NotAsked());
         status.setWarmup(previousWarmup(cache));

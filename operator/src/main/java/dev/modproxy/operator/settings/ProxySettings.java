@@ -1,5 +1,6 @@
 package dev.modproxy.operator.settings;
 
+import dev.modproxy.operator.api.v1alpha1.EgressProxy;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheSpec;
 import dev.modproxy.operator.api.v1alpha1.ObjectStorage;
 import dev.modproxy.operator.api.v1alpha1.Storage;
@@ -18,6 +19,9 @@ public final class ProxySettings {
     public static final String STORAGE_DIR = "/var/cache/modproxy";
     public static final int HTTP_PORT = 8080;
     public static final int MANAGEMENT_PORT = 9000;
+    /** Where the proxy pods find the netrc of spec.upstreamCredentials (a Secret volume). */
+    public static final String CREDENTIALS_DIR = "/etc/modproxy/upstream-credentials";
+    public static final String NETRC_FILE = "netrc";
 
     private final Map<String, String> env;
 
@@ -35,6 +39,11 @@ public final class ProxySettings {
         env.put("MODPROXY_STORAGE_DIR", STORAGE_DIR);
         putObjectStorage(env, spec.getObjectStorage());
         putWatermarks(env, spec.getStorage());
+        putEgressProxy(env, spec.getEgressProxy());
+        if (spec.getUpstreamCredentials() != null) {
+            // the path only: the logins stay in their Secret
+            env.put("MODPROXY_NETRC", CREDENTIALS_DIR + "/" + NETRC_FILE);
+        }
         env.put("QUARKUS_HTTP_PORT", Integer.toString(HTTP_PORT));
         env.put("QUARKUS_MANAGEMENT_PORT", Integer.toString(MANAGEMENT_PORT));
         // the proxy listens on 127.0.0.1 unless told otherwise (a laptop run); a pod is reached from outside
@@ -54,6 +63,15 @@ public final class ProxySettings {
         putIfSet(env, "MODPROXY_S3_REGION", bucket.getRegion());
         putIfSet(env, "MODPROXY_S3_PREFIX", bucket.getPrefix());
         env.put("MODPROXY_S3_PATH_STYLE", Boolean.toString(bucket.getPathStyle() == null || bucket.getPathStyle()));
+    }
+
+    private static void putEgressProxy(Map<String, String> env, EgressProxy egress) {
+        if (egress == null) {
+            return;
+        }
+        putIfSet(env, "HTTPS_PROXY", egress.getHttpsProxy());
+        putIfSet(env, "HTTP_PROXY", egress.getHttpProxy());
+        putPatterns(env, "NO_PROXY", egress.getNoProxy());
     }
 
     private static void putWatermarks(Map<String, String> env, Storage storage) {

@@ -10,6 +10,9 @@ import java.util.Optional;
 /** Turns an exception from applying the owned objects into a Degraded reason and an actionable message. */
 public final class FailureExplainer {
 
+    /** The reason of a failure that is not an API server's answer: its stack trace is worth logging. */
+    public static final String UNEXPLAINED = "ReconcileFailed";
+
     private FailureExplainer() {
     }
 
@@ -32,7 +35,7 @@ public final class FailureExplainer {
             return explainApi(api.get());
         }
         Throwable first = causes.get(0);
-        return new Observation.Failure("ReconcileFailed", "Applying the spec failed: " + describe(first)
+        return new Observation.Failure(UNEXPLAINED, "Applying the spec failed: " + describe(first)
                 + ". The operator retries with backoff; see its log for details.");
     }
 

@@ -57,8 +57,10 @@ public class WebhookBeans {
             return new MountedCertificates(config.certDir());
         }
         String namespace = operatorNamespace(client, config);
-        return new OperatorManagedCertificates(client, namespace, config.secret(), config.config(),
-                ServiceDnsNames.of(config.service(), namespace), Clock.systemUTC());
+        List<String> names = new java.util.ArrayList<>(ServiceDnsNames.of(config.service(), namespace));
+        config.extraNames().ifPresent(names::addAll);
+        return new OperatorManagedCertificates(client, namespace, config.secret(), config.config(), names,
+                Clock.systemUTC());
     }
 
     static String operatorNamespace(KubernetesClient client, WebhookConfig config) {

@@ -39,6 +39,12 @@ public interface WebhookConfig {
     @WithDefault("modproxy-webhook")
     String service();
 
+    /**
+     * More names for the serving certificate (operator mode), host names or IP addresses: the host of
+     * a clientConfig.url registration, e.g. 127.0.0.1 for an operator run beside the cluster.
+     */
+    Optional<List<String>> extraNames();
+
     /** The operator's own namespace: its pods are never mutated and its Secret lives there. */
     Optional<String> operatorNamespace();
 

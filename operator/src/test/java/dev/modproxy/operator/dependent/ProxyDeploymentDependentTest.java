@@ -152,6 +152,33 @@ class ProxyDeploymentDependentTest {
     }
 
     @Test
+    void upstreamLoginsAreAFileFromTheirSecretAndTheConfigMapOnlyNamesItsPath() {
+        GoProxyCache cache = cache(spec -> {
+            spec.setUpstreamCredentials(new dev.modproxy.operator.api.v1alpha1.UpstreamCredentials());
+            spec.getUpstreamCredentials().setSecretName("artifactory-login");
+        });
+        PodSpec pod = ProxyDeploymentDependent.desiredDeployment(cache).getSpec().getTemplate().getSpec();
+
+        io.fabric8.kubernetes.api.model.Volume volume = pod.getVolumes().stream()
+                .filter(v -> v.getName().equals("upstream-credentials")).findFirst().orElseThrow();
+        assertThat(volume.getSecret().getSecretName()).isEqualTo("artifactory-login");
+        assertThat(volume.getSecret().getItems()).singleElement()
+                .satisfies(item -> assertThat(item.getKey() + "->" + item.getPath()).isEqualTo("netrc->netrc"));
+        assertThat(volume.getSecret().getDefaultMode()).isEqualTo(0440);
+        assertThat(pod.getContainers().get(0).getVolumeMounts()).anySatisfy(mount -> {
+            assertThat(mount.getName()).isEqualTo("upstream-credentials");
+            assertThat(mount.getMountPath()).isEqualTo("/etc/modproxy/upstream-credentials");
+            assertThat(mount.getReadOnly()).isTrue();
+        });
+        assertThat(pod.getContainers().get(0).getEnv()).isEmpty();
+        assertThat(dev.modproxy.operator.settings.ProxySettings.of(cache.getSpec()).env())
+                .containsEntry("MODPROXY_NETRC", "/etc/modproxy/upstream-credentials/netrc")
+                .allSatisfy((key, value) -> assertThat(value).doesNotContain("artifactory-login"));
+        assertThat(ProxyDeploymentDependent.desiredDeployment(cache(spec -> { })).getSpec().getTemplate().getSpec()
+                .getVolumes()).noneSatisfy(v -> assertThat(v.getName()).isEqualTo("upstream-credentials"));
+    }
+
+    @Test
     void secretKeysCanBeRenamed() {
         ObjectStorage bucket = bucket("rgw-user");
         bucket.setAccessKeyIdKey("access-key");

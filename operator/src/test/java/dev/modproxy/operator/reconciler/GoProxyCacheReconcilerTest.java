@@ -347,12 +347,18 @@ class GoProxyCacheReconcilerTest {
                         .withMessage(refusal).build())
                 .times(3));
 
-        create(ns, "quota", spec -> { });
-        await().atMost(PATIENCE).untilAsserted(() -> {
-            Condition degraded = condition(fresh(ns, "quota"), Condition.DEGRADED);
-            assertThat(degraded.getReason()).isEqualTo("QuotaExceeded");
-            assertThat(degraded.getMessage()).contains("exceeded quota").contains("raise the quota");
-        });
+        try (CapturedLog log = new CapturedLog(GoProxyCacheReconciler.class.getName(),
+                "io.javaoperatorsdk.operator.processing.event.EventProcessor")) {
+            create(ns, "quota", spec -> { });
+            await().atMost(PATIENCE).untilAsserted(() -> {
+                Condition degraded = condition(fresh(ns, "quota"), Condition.DEGRADED);
+                assertThat(degraded.getReason()).isEqualTo("QuotaExceeded");
+                assertThat(degraded.getMessage()).contains("exceeded quota").contains("raise the quota");
+            });
+            // an expected refusal, explained in status: one line in the operator's log, no stack trace
+            assertThat(log.records).isNotEmpty().allSatisfy(r -> assertThat(r.getThrown()).as(CapturedLog.text(r)).isNull());
+            assertThat(log.records).anySatisfy(r -> assertThat(CapturedLog.text(r)).contains("QuotaExceeded"));
+        }
         assertThat(get(Deployment.class, ns, "quota")).isNull();
 
         client.resources(ResourceQuota.class).inNamespace(ns).withName("storage").delete();

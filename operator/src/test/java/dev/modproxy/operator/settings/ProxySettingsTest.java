@@ -27,6 +27,20 @@ class ProxySettingsTest {
     }
 
     @Test
+    void theEgressProxyReachesThePodsAsTheGoCommandsVariables() {
+        GoProxyCacheSpec spec = new GoProxyCacheSpec();
+        spec.setEgressProxy(new dev.modproxy.operator.api.v1alpha1.EgressProxy());
+        spec.getEgressProxy().setHttpsProxy("http://proxy.corp.example.com:3128");
+        spec.getEgressProxy().setNoProxy(List.of(".corp.example.com", "10.0.0.0/8"));
+
+        assertThat(ProxySettings.of(spec).env())
+                .containsEntry("HTTPS_PROXY", "http://proxy.corp.example.com:3128")
+                .containsEntry("NO_PROXY", ".corp.example.com,10.0.0.0/8")
+                .doesNotContainKey("HTTP_PROXY");
+        assertThat(ProxySettings.of(new GoProxyCacheSpec()).env()).doesNotContainKeys("HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY");
+    }
+
+    @Test
     void hashIsStableAndFollowsEverySetting() {
         GoProxyCacheSpec a = new GoProxyCacheSpec();
         GoProxyCacheSpec b = new GoProxyCacheSpec();

@@ -9,7 +9,9 @@ import dev.modproxy.proxy.http.GoProxyRoutes;
 import dev.modproxy.proxy.metrics.ProxyMetrics;
 import dev.modproxy.proxy.protocol.ModulePathPatterns;
 import dev.modproxy.proxy.storage.Storage;
+import dev.modproxy.proxy.upstream.EgressProxy;
 import dev.modproxy.proxy.upstream.UpstreamChain;
+import dev.modproxy.proxy.upstream.UpstreamCredentials;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.arc.All;
 import io.quarkus.arc.DefaultBean;
@@ -64,8 +66,17 @@ public class ProxyBeans {
     @Singleton
     UpstreamChain upstreamChain(ProxyConfig config, ProxyMetrics metrics) {
         try {
+            UpstreamCredentials credentials;
+            try {
+                credentials = config.netrc().isEmpty() ? UpstreamCredentials.none()
+                        : UpstreamCredentials.fromNetrc(config.netrc().get());
+            } catch (IOException | IllegalArgumentException e) {
+                throw badSetting("MODPROXY_NETRC (a netrc file: machine HOST login USER password SECRET): "
+                        + e.getMessage());
+            }
             return UpstreamChain.parse(config.upstream(), new UpstreamChain.Settings(config.connectTimeout(),
-                    config.readTimeout(), config.breakerFailures(), config.breakerCoolDown()), metrics);
+                    config.readTimeout(), config.breakerFailures(), config.breakerCoolDown()), metrics,
+                    EgressProxy.fromEnvironment(), credentials);
         } catch (IllegalArgumentException e) {
             throw badSetting("MODPROXY_UPSTREAM (GOPROXY syntax: http(s) URLs, direct or off, joined by ',' or '|'): "
                     + e.getMessage());

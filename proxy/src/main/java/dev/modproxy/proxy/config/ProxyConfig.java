@@ -15,6 +15,12 @@ public interface ProxyConfig {
     @WithDefault("https://proxy.golang.org")
     String upstream();
 
+    /**
+     * A netrc file ("machine HOST login USER password SECRET") with logins for private upstreams, mounted from a
+     * Secret; unset means no logins besides user:password@ in MODPROXY_UPSTREAM.
+     */
+    Optional<Path> netrc();
+
     /** Cache root; default $XDG_CACHE_HOME/modproxy or ~/.cache/modproxy. */
     Optional<Path> storageDir();
 

@@ -7,6 +7,7 @@ import dev.modproxy.proxy.storage.StorageKey;
 import dev.modproxy.proxy.storage.StorageWriter;
 import dev.modproxy.proxy.storage.StoredObject;
 import dev.modproxy.proxy.upstream.CircuitBreaker;
+import dev.modproxy.proxy.upstream.EgressProxy;
 import dev.modproxy.proxy.upstream.Upstream;
 import dev.modproxy.proxy.upstream.UpstreamChain;
 import io.quarkus.runtime.configuration.ConfigurationException;
@@ -53,7 +54,7 @@ public class ChecksumDatabase {
             verifier = null;
             return;
         }
-        HttpClient client = HttpClient.newBuilder().connectTimeout(config.connectTimeout())
+        HttpClient client = HttpClient.newBuilder().connectTimeout(config.connectTimeout()).proxy(EgressProxy.fromEnvironment())
                 .followRedirects(HttpClient.Redirect.NEVER).build(); // Upstream follows them, keeping credentials on the origin
         Upstream database = new Upstream(setting.url().orElseThrow(), client, config.readTimeout(),
                 new CircuitBreaker(config.breakerFailures(), config.breakerCoolDown()));

@@ -64,10 +64,24 @@ public final class UpstreamChain {
      * anything after direct or off is ignored, as the go command does.
      */
     public static UpstreamChain parse(String goproxy, Settings settings, UpstreamListener listener) {
-        HttpClient client = HttpClient.newBuilder()
+        return parse(goproxy, settings, listener, EgressProxy.fromEnvironment(), UpstreamCredentials.none());
+    }
+
+    /**
+     * As {@link #parse(String, Settings, UpstreamListener)}, reaching the upstreams through {@code egress} and
+     * answering their Basic challenges with {@code credentials}.
+     */
+    public static UpstreamChain parse(String goproxy, Settings settings, UpstreamListener listener, EgressProxy egress,
+            UpstreamCredentials credentials) {
+        HttpClient.Builder builder = HttpClient.newBuilder()
                 .connectTimeout(settings.connectTimeout())
-                .followRedirects(HttpClient.Redirect.NEVER) // Upstream follows them, keeping credentials on the origin
-                .build();
+                .proxy(egress)
+                .followRedirects(HttpClient.Redirect.NEVER); // Upstream follows them, keeping credentials on the origin
+        if (!credentials.hosts().isEmpty()) {
+            // with an authenticator the JDK turns a 401 it cannot answer into an IOException: only when needed
+            builder.authenticator(credentials);
+        }
+        HttpClient client = builder.build();
         List<Entry> entries = new ArrayList<>();
         String rest = goproxy == null ? "" : goproxy;
         while (!rest.isEmpty()) {

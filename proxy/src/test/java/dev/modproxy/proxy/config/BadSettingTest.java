@@ -62,6 +62,7 @@ class BadSettingTest {
                 "maxSize", Optional.empty(), "connectTimeout", Duration.ofSeconds(1), "readTimeout", Duration.ofSeconds(1),
                 "breakerCoolDown", Duration.ofSeconds(1)));
         values.put("breakerFailures", 5);
+        values.put("netrc", Optional.empty());
         values.putAll(overrides);
         ProxyConfig.Eviction eviction = (ProxyConfig.Eviction) Proxy.newProxyInstance(getClass().getClassLoader(),
                 new Class<?>[] {ProxyConfig.Eviction.class}, (p, method, args) -> values.get(method.getName()));

@@ -59,6 +59,14 @@ public class GoProxyCacheSpec {
     @Size(max = 64)
     private List<String> privatePatterns = new ArrayList<>();
 
+    @JsonPropertyDescription("Logins for private upstreams (an internal Artifactory or Athens) from a Secret holding "
+            + "a netrc file; each host gets only its own login.")
+    private UpstreamCredentials upstreamCredentials;
+
+    @JsonPropertyDescription("The corporate HTTP(S) proxy the cache reaches its upstreams and the checksum database "
+            + "through (HTTPS_PROXY, HTTP_PROXY, NO_PROXY with the go command's meaning).")
+    private EgressProxy egressProxy;
+
     @JsonPropertyDescription("The volume that holds the cache.")
     @Default("{}")
     private Storage storage = new Storage();
@@ -156,6 +164,22 @@ public class GoProxyCacheSpec {
     @JsonProperty("private")
     public void setPrivate(List<String> privatePatterns) {
         this.privatePatterns = privatePatterns;
+    }
+
+    public UpstreamCredentials getUpstreamCredentials() {
+        return upstreamCredentials;
+    }
+
+    public void setUpstreamCredentials(UpstreamCredentials upstreamCredentials) {
+        this.upstreamCredentials = upstreamCredentials;
+    }
+
+    public EgressProxy getEgressProxy() {
+        return egressProxy;
+    }
+
+    public void setEgressProxy(EgressProxy egressProxy) {
+        this.egressProxy = egressProxy;
     }
 
     public Storage getStorage() {

@@ -20,6 +20,7 @@ import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.util.IPAddress;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.cert.CertIOException;
@@ -82,7 +83,9 @@ public final class CertificateIssuer {
         Instant now = clock.instant();
         // a serving certificate never outlives the CA that vouches for it
         Instant notAfter = min(now.plus(SERVING_VALIDITY), ca.getNotAfter().toInstant());
-        GeneralName[] names = dnsNames.stream().map(n -> new GeneralName(GeneralName.dNSName, n))
+        // an IP literal (clientConfig.url at an address, e.g. an operator run beside the cluster) is an IP SAN
+        GeneralName[] names = dnsNames.stream()
+                .map(n -> new GeneralName(IPAddress.isValid(n) ? GeneralName.iPAddress : GeneralName.dNSName, n))
                 .toArray(GeneralName[]::new);
         try {
             JcaX509ExtensionUtils extensions = new JcaX509ExtensionUtils();

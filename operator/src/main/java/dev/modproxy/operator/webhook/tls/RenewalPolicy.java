@@ -72,7 +72,8 @@ public final class RenewalPolicy {
         try {
             if (certificate.getSubjectAlternativeNames() != null) {
                 for (List<?> entry : certificate.getSubjectAlternativeNames()) {
-                    if (Integer.valueOf(2).equals(entry.get(0))) {
+                    // 2: dNSName, 7: iPAddress (an IP literal among the names)
+                    if (Integer.valueOf(2).equals(entry.get(0)) || Integer.valueOf(7).equals(entry.get(0))) {
                         names.add((String) entry.get(1));
                     }
                 }

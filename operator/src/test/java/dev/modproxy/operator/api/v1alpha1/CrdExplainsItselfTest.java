@@ -88,6 +88,14 @@ class CrdExplainsItselfTest {
         assertThat(states).allSatisfy(s -> assertThat(s).matches("[A-Z][a-z]+"));
     }
 
+    @Test
+    void anEgressProxyWithCredentialsInItsUrlIsRefused() {
+        String pattern = schema.at("/properties/spec/properties/egressProxy/properties/httpsProxy/pattern").asText();
+        assertThat("http://proxy.corp.example.com:3128").matches(pattern);
+        assertThat("proxy.corp.example.com:3128").matches(pattern);
+        assertThat("http://build:s3cret@proxy.corp.example.com:3128").doesNotMatch(pattern);
+    }
+
     /** Checks every property of an API type and of the Kubernetes types in it. */
     private static void walk(String path, JsonNode node, JavaType type, List<String> undescribed,
             List<String> kubernetesTypes) {

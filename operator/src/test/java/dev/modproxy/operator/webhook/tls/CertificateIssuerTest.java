@@ -40,6 +40,18 @@ class CertificateIssuerTest {
     }
 
     @Test
+    void anIpAddressAmongTheNamesBecomesAnIpSanThatTheRenewalPolicyAccepts() throws Exception {
+        List<String> names = new java.util.ArrayList<>(NAMES);
+        names.add("127.0.0.1");
+
+        WebhookCertificate issued = issuerAt(NOW).newAuthority(names);
+
+        assertTrue(issued.certificate().getSubjectAlternativeNames().contains(List.of(7, "127.0.0.1")),
+                "an iPAddress entry, which TLS clients match against an address (a dNSName would not do)");
+        assertEquals(RenewalPolicy.Action.KEEP, RenewalPolicy.evaluate(issued, names, NOW).action());
+    }
+
+    @Test
     void servingCertificateNeverOutlivesItsCa() {
         WebhookCertificate old = issuerAt(NOW.minus(Duration.ofDays(5 * 365 - 100))).newAuthority(NAMES);
 

@@ -1,0 +1,331 @@
+package dev.modproxy.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+
+/**
+ * The operator jar in its production profile, out of the cluster, as the chart's ServiceAccount:
+ * caches become real Deployments, ReplicaSets and (kwok) pods, with RBAC, server-side apply, CEL and
+ * the garbage collector of a real control plane.
+ */
+@ExtendWith(ControlPlane.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Order(3)
+class OperatorIT {
+
+    private static final Duration READY_WITHIN = Duration.ofSeconds(90);
+
+    private ControlPlane cluster;
+    private KubernetesClient admin;
+    private ChartRelease chart;
+    private OperatorProcess operator;
+
+    @BeforeAll
+    void installChartAndStartOperator() {
+        cluster = ControlPlane.shared();
+        admin = cluster.admin();
+        chart = new ChartRelease(cluster);
+        chart.install(Map.of());
+        // the operator runs out of the cluster in this test; the chart's own (kwok-simulated) pod stays out of the way
+        Commands.Result scaled = cluster.kubectl("-n", ChartRelease.NAMESPACE, "scale", "deployment/modproxy-operator",
+                "--replicas=0");
+        assertThat(scaled.succeeded()).as(scaled.toString()).isTrue();
+        operator = OperatorProcess.start("operator-a", cluster, ChartRelease.NAMESPACE, chart.operatorToken(), Map.of());
+    }
+
+    @AfterAll
+    void stopOperatorAndUninstall() {
+        if (operator != null) {
+            operator.close();
+        }
+        if (chart != null) {
+            chart.uninstall();
+        }
+    }
+
+    private void namespace(String name) {
+        admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build())
+                .createOr(existing -> existing.update());
+    }
+
+    private GenericKubernetesResource create(String namespace, String name, Map<String, Object> spec) {
+        namespace(namespace);
+        return admin.genericKubernetesResources(Caches.GOPROXYCACHE).inNamespace(namespace)
+                .resource(Caches.cache(namespace, name, spec)).create();
+    }
+
+    private GenericKubernetesResource awaitReady(String namespace, String name) {
+        await("GoProxyCache " + namespace + "/" + name + " Ready (operator log: " + operator.name() + ")")
+                .atMost(READY_WITHIN).pollInterval(Duration.ofMillis(500))
+                .until(() -> Caches.conditionIs(Caches.get(admin, namespace, name), "Ready", "True"));
+        return Caches.get(admin, namespace, name);
+    }
+
+    @Test
+    void aCacheBecomesItsObjectsAndTurnsReadyWithItsObservedGeneration() {
+        String namespace = Namespaces.of("ready");
+        create(namespace, "default", Caches.smallSpec());
+
+        GenericKubernetesResource cache = awaitReady(namespace, "default");
+
+        assertThat(admin.configMaps().inNamespace(namespace).withName("default-config").get()).isNotNull();
+        assertThat(admin.persistentVolumeClaims().inNamespace(namespace).withName("default-cache").get().getStatus()
+                .getPhase()).isEqualTo("Bound");
+        assertThat(admin.services().inNamespace(namespace).withName("default").get()).isNotNull();
+        Deployment deployment = admin.apps().deployments().inNamespace(namespace).withName("default").get();
+        assertThat(deployment.getStatus().getReadyReplicas()).isEqualTo(1);
+        // made by kube-controller-manager from the operator's Deployment, and run by kwok
+        assertThat(admin.apps().replicaSets().inNamespace(namespace).list().getItems()).hasSize(1);
+        assertThat(admin.pods().inNamespace(namespace).list().getItems())
+                .singleElement().satisfies(pod -> assertThat(pod.getStatus().getPhase()).isEqualTo("Running"));
+        assertThat(Caches.status(cache, "observedGeneration"))
+                .isEqualTo(cache.getMetadata().getGeneration().intValue());
+        assertThat(Caches.status(cache, "url")).isEqualTo("http://default." + namespace + ".svc");
+    }
+
+    @Test
+    void kubectlGetGpcShowsThePrinterColumns() {
+        String namespace = Namespaces.of("columns");
+        create(namespace, "default", Caches.smallSpec());
+        awaitReady(namespace, "default");
+
+        Commands.Result get = cluster.kubectl("-n", namespace, "get", "gpc");
+
+        assertThat(get.succeeded()).as(get.toString()).isTrue();
+        List<String> header = List.of(get.stdout().lines().findFirst().orElseThrow().trim().split("\\s{2,}"));
+        assertThat(header).startsWith("NAME").contains("READY", "URL", "SIZE USED", "AGE");
+        assertThat(get.stdout()).contains("http://default." + namespace + ".svc").contains("True");
+    }
+
+    private Deployment deployment(String namespace, String name) {
+        return admin.apps().deployments().inNamespace(namespace).withName(name).get();
+    }
+
+    private static String configHash(Deployment deployment) {
+        return deployment.getSpec().getTemplate().getMetadata().getAnnotations().get("modproxy.dev/config-hash");
+    }
+
+    @SuppressWarnings("unchecked")
+    private GenericKubernetesResource editSpec(String namespace, String name, java.util.function.Consumer<Map<String, Object>> change) {
+        return admin.genericKubernetesResources(Caches.GOPROXYCACHE).inNamespace(namespace).withName(name).edit(cache -> {
+            change.accept((Map<String, Object>) cache.getAdditionalProperties().get("spec"));
+            return cache;
+        });
+    }
+
+    private void awaitObserved(String namespace, String name, long generation) {
+        await("status.observedGeneration of " + namespace + "/" + name + " reaches " + generation)
+                .atMost(READY_WITHIN).pollInterval(Duration.ofMillis(500))
+                .until(() -> {
+                    Object observed = Caches.status(Caches.get(admin, namespace, name), "observedGeneration");
+                    return observed instanceof Number n && n.longValue() >= generation;
+                });
+    }
+
+    @Test
+    void aChangeOfTheProxySettingsRollsThePodsAndAChangeOfTheInjectionDefaultsDoesNot() {
+        String namespace = Namespaces.of("roll");
+        create(namespace, "default", Caches.smallSpec());
+        awaitReady(namespace, "default");
+        Deployment before = deployment(namespace, "default");
+
+        // injection.fallback is for build pods only: the proxy's configuration does not change
+        GenericKubernetesResource unrelated = editSpec(namespace, "default",
+                spec -> spec.put("injection", Map.of("fallback", "https://goproxy.cn,direct")));
+        awaitObserved(namespace, "default", unrelated.getMetadata().getGeneration());
+        assertThat(deployment(namespace, "default").getMetadata().getGeneration())
+                .isEqualTo(before.getMetadata().getGeneration());
+        assertThat(admin.apps().replicaSets().inNamespace(namespace).list().getItems()).hasSize(1);
+
+        GenericKubernetesResource changed = editSpec(namespace, "default",
+                spec -> spec.put("upstream", "https://goproxy.cn|https://proxy.golang.org"));
+        awaitObserved(namespace, "default", changed.getMetadata().getGeneration());
+        await("a new ReplicaSet rolled out").atMost(READY_WITHIN)
+                .until(() -> admin.apps().replicaSets().inNamespace(namespace).list().getItems().size() == 2);
+        assertThat(configHash(deployment(namespace, "default"))).isNotEqualTo(configHash(before));
+        assertThat(admin.configMaps().inNamespace(namespace).withName("default-config").get().getData())
+                .containsEntry("MODPROXY_UPSTREAM", "https://goproxy.cn|https://proxy.golang.org");
+        await("the rolled pod Ready").atMost(READY_WITHIN)
+                .until(() -> Caches.conditionIs(Caches.get(admin, namespace, "default"), "Ready", "True")
+                        && deployment(namespace, "default").getStatus().getUpdatedReplicas() != null
+                        && deployment(namespace, "default").getStatus().getUpdatedReplicas() == 1);
+    }
+
+    @Test
+    void reconcilingAgainWithNothingChangedWritesNoDependent() {
+        String namespace = Namespaces.of("ssa");
+        create(namespace, "default", Caches.smallSpec());
+        awaitReady(namespace, "default");
+        await("the Deployment settled").atMost(READY_WITHIN).pollDelay(Duration.ofSeconds(2))
+                .until(() -> deployment(namespace, "default").getStatus().getObservedGeneration()
+                        .equals(deployment(namespace, "default").getMetadata().getGeneration()));
+        Map<String, String> versions = dependentVersions(namespace);
+
+        // a change the operator does not own (an annotation on its Service) makes it reconcile the cache
+        String service = null;
+        for (int touch = 1; touch <= 3; touch++) {
+            double reconciled = operator.counter("operator_sdk_reconciliations_success_total");
+            Commands.Result annotated = cluster.kubectl("-n", namespace, "annotate", "--overwrite", "service/default",
+                    "e2e.modproxy.dev/touch=" + touch);
+            assertThat(annotated.succeeded()).as(annotated.toString()).isTrue();
+            await("reconcile " + touch).atMost(Duration.ofSeconds(30))
+                    .until(() -> operator.counter("operator_sdk_reconciliations_success_total") > reconciled);
+            service = admin.services().inNamespace(namespace).withName("default").get().getMetadata().getResourceVersion();
+        }
+
+        Map<String, String> after = dependentVersions(namespace);
+        assertThat(after).containsEntry("service", service);
+        after.remove("service");
+        versions.remove("service");
+        assertThat(after).as("resourceVersions of the ConfigMap, volume claim and Deployment").isEqualTo(versions);
+        assertThat(admin.services().inNamespace(namespace).withName("default").get().getMetadata().getAnnotations())
+                .containsEntry("e2e.modproxy.dev/touch", "3");
+    }
+
+    private Map<String, String> dependentVersions(String namespace) {
+        Map<String, String> versions = new LinkedHashMap<>();
+        versions.put("configmap", admin.configMaps().inNamespace(namespace).withName("default-config").get()
+                .getMetadata().getResourceVersion());
+        versions.put("volume", admin.persistentVolumeClaims().inNamespace(namespace).withName("default-cache").get()
+                .getMetadata().getResourceVersion());
+        versions.put("deployment", deployment(namespace, "default").getMetadata().getResourceVersion());
+        versions.put("service", admin.services().inNamespace(namespace).withName("default").get().getMetadata()
+                .getResourceVersion());
+        return versions;
+    }
+
+    @Test
+    void aManualEditOfTheOwnedDeploymentIsReverted() {
+        String namespace = Namespaces.of("drift");
+        create(namespace, "default", Caches.smallSpec());
+        awaitReady(namespace, "default");
+        String image = deployment(namespace, "default").getSpec().getTemplate().getSpec().getContainers().get(0).getImage();
+
+        Commands.Result edited = cluster.kubectl("-n", namespace, "set", "image", "deployment/default",
+                "proxy=example.com/someone-elses:latest");
+        assertThat(edited.succeeded()).as(edited.toString()).isTrue();
+
+        await("the operator restores its image").atMost(READY_WITHIN)
+                .until(() -> image.equals(deployment(namespace, "default").getSpec().getTemplate().getSpec()
+                        .getContainers().get(0).getImage()));
+    }
+
+    @Test
+    void deletingACacheRemovesItsObjectsThroughTheGarbageCollectorAndRetainOnDeleteKeepsTheVolume() {
+        String namespace = Namespaces.of("delete");
+        create(namespace, "default", Caches.smallSpec());
+        Map<String, Object> keep = Caches.smallSpec();
+        keep.put("storage", Map.of("size", "1Gi", "retainOnDelete", true));
+        create(namespace, "kept", keep);
+        awaitReady(namespace, "default");
+        awaitReady(namespace, "kept");
+
+        admin.genericKubernetesResources(Caches.GOPROXYCACHE).inNamespace(namespace).withName("default").delete();
+        admin.genericKubernetesResources(Caches.GOPROXYCACHE).inNamespace(namespace).withName("kept").delete();
+
+        await("the objects of both caches gone").atMost(READY_WITHIN).until(() ->
+                deployment(namespace, "default") == null && deployment(namespace, "kept") == null
+                        && admin.services().inNamespace(namespace).list().getItems().isEmpty()
+                        && admin.configMaps().inNamespace(namespace).withLabel("app.kubernetes.io/name", "modproxy")
+                                .list().getItems().isEmpty()
+                        && admin.persistentVolumeClaims().inNamespace(namespace).withName("default-cache").get() == null
+                        && admin.pods().inNamespace(namespace).list().getItems().isEmpty());
+        assertThat(admin.persistentVolumeClaims().inNamespace(namespace).withName("kept-cache").get())
+                .as("the volume of the cache with retainOnDelete").isNotNull();
+    }
+
+    @Test
+    void invalidSpecsAreRefusedByTheApiServerWithTheRulesMessage() {
+        String namespace = Namespaces.of("invalid");
+        namespace(namespace);
+        Commands.Result twoReplicasOnOneVolume = apply(namespace, "shared", """
+                spec:
+                  replicas: 2
+                  storage: {size: 1Gi, accessModes: [ReadWriteOnce]}
+                """);
+        assertThat(twoReplicasOnOneVolume.succeeded()).isFalse();
+        assertThat(twoReplicasOnOneVolume.stderr()).contains("replicas > 1 needs a shared cache");
+
+        Commands.Result malformedUpstream = apply(namespace, "ftp", """
+                spec:
+                  upstream: "ftp://mirror.example.com"
+                """);
+        assertThat(malformedUpstream.succeeded()).isFalse();
+        assertThat(malformedUpstream.stderr()).contains("spec.upstream");
+
+        assertThat(apply(namespace, "shrinking", "spec:\n  storage: {size: 2Gi}\n").succeeded()).isTrue();
+        Commands.Result shrink = apply(namespace, "shrinking", "spec:\n  storage: {size: 1Gi}\n");
+        assertThat(shrink.succeeded()).isFalse();
+        assertThat(shrink.stderr()).contains("storage.size cannot shrink");
+    }
+
+    private Commands.Result apply(String namespace, String name, String specYaml) {
+        return cluster.kubectlWithInput("""
+                apiVersion: modproxy.dev/v1alpha1
+                kind: GoProxyCache
+                metadata:
+                  name: %s
+                  namespace: %s
+                """.formatted(name, namespace) + specYaml, "apply", "-f", "-");
+    }
+
+    @Test
+    void aQuotaThatRefusesTheVolumeEndsInDegradedAndOtherCachesKeepReconciling() {
+        String limited = Namespaces.of("quota");
+        String neighbour = Namespaces.of("quota-neighbour");
+        namespace(limited);
+        admin.resourceQuotas().inNamespace(limited).resource(new io.fabric8.kubernetes.api.model.ResourceQuotaBuilder()
+                .withNewMetadata().withName("storage").endMetadata()
+                .withNewSpec().addToHard("requests.storage", new io.fabric8.kubernetes.api.model.Quantity("500Mi")).endSpec()
+                .build()).create();
+        create(limited, "default", Caches.smallSpec());
+
+        await("Degraded with a message").atMost(READY_WITHIN).pollInterval(Duration.ofMillis(500))
+                .until(() -> Caches.conditionIs(Caches.get(admin, limited, "default"), "Degraded", "True"));
+        Map<String, Object> degraded = Caches.condition(Caches.get(admin, limited, "default"), "Degraded").orElseThrow();
+        assertThat(degraded.get("reason")).isEqualTo("QuotaExceeded");
+        assertThat((String) degraded.get("message")).contains("exceeded quota").contains("raise the quota");
+
+        create(neighbour, "default", Caches.smallSpec());
+        awaitReady(neighbour, "default");
+        assertThat(Caches.conditionIs(Caches.get(admin, limited, "default"), "Ready", "True")).isFalse();
+    }
+
+    @Test
+    void theOperatorsServiceAccountCannotReadSecretsOutsideItsNamespace() {
+        // the identity the operator runs with: the API server's RBAC answers for it, not for an admin
+        try (KubernetesClient asOperator = asOperator()) {
+            assertThatThrownBy(() -> asOperator.secrets().inNamespace("kube-system").list())
+                    .isInstanceOfSatisfying(KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(403));
+        }
+    }
+
+    private KubernetesClient asOperator() {
+        return new KubernetesClientBuilder().withConfig(new ConfigBuilder().withMasterUrl(cluster.apiServerUrl())
+                .withCaCertData(Base64.getEncoder().encodeToString(cluster.caCertificate().getBytes(StandardCharsets.US_ASCII)))
+                .withOauthToken(chart.operatorToken()).withNamespace(ChartRelease.NAMESPACE).build()).build();
+    }
+}

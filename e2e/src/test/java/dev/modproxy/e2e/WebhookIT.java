@@ -1,0 +1,205 @@
+package dev.modproxy.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.Serialization;
+
+/**
+ * The admission webhook called by the API server itself: registered with clientConfig.url at the
+ * operator's webhook server on 127.0.0.1 (the chart keeps the Service form for in-cluster operators),
+ * with the caBundle the operator writes.
+ */
+@ExtendWith(ControlPlane.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Order(4)
+class WebhookIT {
+
+    private static final Duration READY_WITHIN = Duration.ofSeconds(90);
+
+    private ControlPlane cluster;
+    private KubernetesClient admin;
+    private ChartRelease chart;
+    private OperatorProcess operator;
+    private Map<String, String> operatorEnv;
+
+    @BeforeAll
+    void installChartPointTheWebhookAtTheOperatorAndStartIt() {
+        String tekton = Namespaces.of("tekton");
+        String jenkins = Namespaces.of("jenkins");
+        cluster = ControlPlane.shared();
+        admin = cluster.admin();
+        chart = new ChartRelease(cluster);
+        chart.install(Map.of());
+        Commands.Result scaled = cluster.kubectl("-n", ChartRelease.NAMESPACE, "scale", "deployment/modproxy-operator",
+                "--replicas=0");
+        assertThat(scaled.succeeded()).as(scaled.toString()).isTrue();
+        int port = OperatorProcess.freePort();
+        Commands.Result pointed = cluster.kubectl("patch", "mutatingwebhookconfiguration", "modproxy", "--type=json", "-p",
+                """
+                [{"op": "remove", "path": "/webhooks/0/clientConfig/service"},
+                 {"op": "add", "path": "/webhooks/0/clientConfig/url", "value": "https://127.0.0.1:%d/mutate-pods"}]
+                """.formatted(port));
+        assertThat(pointed.succeeded()).as(pointed.toString()).isTrue();
+        operatorEnv = Map.of("MODPROXY_WEBHOOK_PORT", Integer.toString(port),
+                "MODPROXY_WEBHOOK_CERT_CHECK_INTERVAL", "2s");
+        operator = OperatorProcess.start("operator-webhook", cluster, ChartRelease.NAMESPACE, chart.operatorToken(),
+                operatorEnv);
+        cache(tekton, "default");
+        cache(jenkins, "gomod");
+    }
+
+    @AfterAll
+    void stopOperatorAndUninstall() {
+        if (operator != null) {
+            operator.close();
+        }
+        if (chart != null) {
+            chart.uninstall();
+        }
+    }
+
+    private void namespace(String name) {
+        admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build())
+                .createOr(existing -> existing.update());
+    }
+
+    private void cache(String namespace, String name) {
+        namespace(namespace);
+        admin.genericKubernetesResources(Caches.GOPROXYCACHE).inNamespace(namespace)
+                .resource(Caches.cache(namespace, name, Caches.smallSpec())).create();
+        await("GoProxyCache " + namespace + "/" + name + " Ready").atMost(READY_WITHIN)
+                .until(() -> Caches.conditionIs(Caches.get(admin, namespace, name), "Ready", "True"));
+    }
+
+    /** The pod of an admission fixture, as its controller (Tekton, Jenkins) would create it in {@code namespace}. */
+    private static Pod fixturePod(String fixture, String namespace, String name) {
+        try {
+            JsonNode review = new ObjectMapper().readTree(Files.readString(
+                    Repository.root().resolve("operator/src/test/resources/admission").resolve(fixture)));
+            Pod pod = Serialization.unmarshal(review.path("request").path("object").toString(), Pod.class);
+            pod.getMetadata().setNamespace(namespace);
+            pod.getMetadata().setName(name);
+            // its owner (a TaskRun) and service account do not exist here; the garbage collector and the
+            // ServiceAccount admission plugin would act on them
+            pod.getMetadata().setOwnerReferences(null);
+            pod.getSpec().setServiceAccountName(null);
+            return pod;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static Pod plainPod(String namespace, String name, Map<String, String> labels) {
+        return new io.fabric8.kubernetes.api.model.PodBuilder().withNewMetadata().withNamespace(namespace).withName(name)
+                .withLabels(labels).endMetadata()
+                .withNewSpec().addNewContainer().withName("build").withImage("golang:1.26").endContainer().endSpec().build();
+    }
+
+    private Pod create(Pod pod) {
+        return admin.pods().inNamespace(pod.getMetadata().getNamespace()).resource(pod).create();
+    }
+
+    private static List<Container> allContainers(Pod pod) {
+        List<Container> all = new ArrayList<>(pod.getSpec().getContainers());
+        if (pod.getSpec().getInitContainers() != null) {
+            all.addAll(pod.getSpec().getInitContainers());
+        }
+        return all;
+    }
+
+    private static String env(Container container, String name) {
+        return container.getEnv() == null ? null : container.getEnv().stream().filter(e -> name.equals(e.getName()))
+                .map(EnvVar::getValue).findFirst().orElse(null);
+    }
+
+    @Test
+    @Order(1)
+    void aTektonTaskRunPodAndAJenkinsAgentComeBackFromTheApiServerWithGoproxy() {
+        String tektonNamespace = Namespaces.of("tekton");
+        String jenkinsNamespace = Namespaces.of("jenkins");
+        Pod tekton = create(fixturePod("tekton-taskrun-pod.json", tektonNamespace, "go-build-run-pod"));
+        Pod jenkins = create(fixturePod("jenkins-agent-pod.json", jenkinsNamespace, "go-agent"));
+
+        assertThat(allContainers(tekton)).isNotEmpty().allSatisfy(container ->
+                assertThat(env(container, "GOPROXY")).as(container.getName()).startsWith("http://default." + tektonNamespace + ".svc"));
+        assertThat(allContainers(jenkins)).isNotEmpty().allSatisfy(container ->
+                assertThat(env(container, "GOPROXY")).as(container.getName()).startsWith("http://gomod." + jenkinsNamespace + ".svc"));
+    }
+
+    @Test
+    @Order(2)
+    void aPodThatDidNotOptInIsCreatedUnchanged() {
+        String namespace = Namespaces.of("plain");
+        namespace(namespace);
+
+        Pod pod = create(plainPod(namespace, "not-a-build", Map.of()));
+
+        assertThat(allContainers(pod)).allSatisfy(container -> assertThat(env(container, "GOPROXY")).isNull());
+    }
+
+    @Test
+    @Order(3)
+    void certificateRotationLandsANewCaBundleAndAdmissionKeepsWorking() {
+        String namespace = Namespaces.of("tekton");
+        String before = caBundle();
+        assertThat(before).isNotBlank();
+
+        // a new CA, as when the old one expires: the operator issues it and publishes the new caBundle
+        admin.secrets().inNamespace(ChartRelease.NAMESPACE).withName("modproxy-webhook-tls").delete();
+        await("a new caBundle in the MutatingWebhookConfiguration").atMost(Duration.ofSeconds(60))
+                .until(() -> caBundle() != null && !caBundle().equals(before));
+
+        await("admission with the new certificate").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofSeconds(1))
+                .until(() -> {
+                    Pod pod = create(plainPod(namespace, "after-rotation-" + System.nanoTime(),
+                            Map.of("modproxy.dev/inject", "true")));
+                    return env(pod.getSpec().getContainers().get(0), "GOPROXY") != null;
+                });
+    }
+
+    @Test
+    @Order(4)
+    void withTheOperatorStoppedPodsAreStillCreatedPromptly() {
+        String namespace = Namespaces.of("tekton");
+        operator.close();
+
+        long started = System.nanoTime();
+        Pod pod = create(plainPod(namespace, "while-operator-down", Map.of("modproxy.dev/inject", "true")));
+        Duration took = Duration.ofNanos(System.nanoTime() - started);
+
+        assertThat(took).isLessThan(Duration.ofSeconds(3));
+        assertThat(env(pod.getSpec().getContainers().get(0), "GOPROXY")).isNull();
+    }
+
+    private String caBundle() {
+        return admin.admissionRegistration().v1().mutatingWebhookConfigurations().withName("modproxy").get()
+                .getWebhooks().get(0).getClientConfig().getCaBundle();
+    }
+}

@@ -1,0 +1,183 @@
+package dev.modproxy.proxy.upstream;
+
+import java.io.IOException;
+import java.math.BigInteger;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Proxy;
+import java.net.ProxySelector;
+import java.net.SocketAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The corporate egress proxy as the go command reads it (golang.org/x/net/http/httpproxy): HTTPS_PROXY for https
+ * upstreams (the JDK tunnels with CONNECT), HTTP_PROXY for http ones, upper case before lower case, and NO_PROXY
+ * entries ("*", IPs, CIDRs, "example.com" with its subdomains, ".example.com" for subdomains only, each optionally
+ * with ":port"). localhost and loopback addresses are never sent through the proxy.
+ */
+public final class EgressProxy extends ProxySelector {
+
+    private final Optional<InetSocketAddress> httpsProxy;
+    private final Optional<InetSocketAddress> httpProxy;
+    private final List<String> noProxy;
+
+    private EgressProxy(Optional<InetSocketAddress> httpsProxy, Optional<InetSocketAddress> httpProxy, List<String> noProxy) {
+        this.httpsProxy = httpsProxy;
+        this.httpProxy = httpProxy;
+        this.noProxy = noProxy;
+    }
+
+    public static EgressProxy fromEnvironment() {
+        return of(System.getenv());
+    }
+
+    public static EgressProxy of(Map<String, String> environment) {
+        List<String> noProxy = new ArrayList<>();
+        for (String entry : first(environment, "NO_PROXY").orElse("").split(",")) {
+            if (!entry.isBlank()) {
+                noProxy.add(entry.strip().toLowerCase(Locale.ROOT));
+            }
+        }
+        return new EgressProxy(first(environment, "HTTPS_PROXY").map(EgressProxy::address),
+                first(environment, "HTTP_PROXY").map(EgressProxy::address), noProxy);
+    }
+
+    /** Whether any proxy is configured, for the start-up log line. */
+    public boolean configured() {
+        return httpsProxy.isPresent() || httpProxy.isPresent();
+    }
+
+    @Override
+    public List<Proxy> select(URI uri) {
+        Optional<InetSocketAddress> proxy = "https".equalsIgnoreCase(uri.getScheme()) ? httpsProxy
+                : "http".equalsIgnoreCase(uri.getScheme()) ? httpProxy : Optional.empty();
+        if (proxy.isEmpty() || uri.getHost() == null || !useProxy(uri.getHost(), port(uri))) {
+            return List.of(Proxy.NO_PROXY);
+        }
+        return List.of(new Proxy(Proxy.Type.HTTP, proxy.get()));
+    }
+
+    @Override
+    public void connectFailed(URI uri, SocketAddress proxy, IOException failure) {
+        // the upstream's own error (and circuit breaker) reports it
+    }
+
+    /** httpproxy.Config.useProxy: false for localhost, loopback and NO_PROXY matches. */
+    boolean useProxy(String rawHost, int port) {
+        String host = rawHost.toLowerCase(Locale.ROOT);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        if (host.equals("localhost")) {
+            return false;
+        }
+        Optional<InetAddress> ip = literalIp(host);
+        if (ip.isPresent() && ip.get().isLoopbackAddress()) {
+            return false;
+        }
+        for (String entry : noProxy) {
+            if (entry.equals("*")) {
+                return false;
+            }
+            if (entry.contains("/")) {
+                if (ip.isPresent() && inCidr(ip.get(), entry)) {
+                    return false;
+                }
+                continue;
+            }
+            String pattern = entry;
+            int entryPort = -1;
+            int colon = entry.lastIndexOf(':');
+            if (colon > 0 && entry.indexOf(':') == colon && !entry.endsWith("]")) {
+                pattern = entry.substring(0, colon);
+                entryPort = Integer.parseInt(entry.substring(colon + 1));
+            }
+            if (pattern.startsWith("[") && pattern.endsWith("]")) {
+                pattern = pattern.substring(1, pattern.length() - 1);
+            }
+            if (entryPort > 0 && entryPort != port) {
+                continue;
+            }
+            Optional<InetAddress> entryIp = literalIp(pattern);
+            if (entryIp.isPresent()) {
+                if (ip.isPresent() && ip.get().equals(entryIp.get())) {
+                    return false;
+                }
+                continue;
+            }
+            if (pattern.startsWith("*.")) {
+                pattern = pattern.substring(1);
+            }
+            if (pattern.startsWith(".") ? host.endsWith(pattern)
+                    : host.equals(pattern) || host.endsWith("." + pattern)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static Optional<String> first(Map<String, String> environment, String upperCase) {
+        for (String name : List.of(upperCase, upperCase.toLowerCase(Locale.ROOT))) {
+            String value = environment.get(name);
+            if (value != null && !value.isBlank()) {
+                return Optional.of(value.strip());
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** "proxy.corp:3128" or "http://proxy.corp:3128"; as in Go, a missing scheme means http. */
+    private static InetSocketAddress address(String value) {
+        URI uri = URI.create(value.contains("://") ? value : "http://" + value);
+        if (uri.getHost() == null) {
+            throw new IllegalArgumentException("egress proxy " + value + " has no host");
+        }
+        int port = uri.getPort() > 0 ? uri.getPort() : "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
+        return InetSocketAddress.createUnresolved(uri.getHost(), port);
+    }
+
+    private static int port(URI uri) {
+        return uri.getPort() > 0 ? uri.getPort() : "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
+    }
+
+    /** An IP literal, never a DNS lookup. */
+    private static Optional<InetAddress> literalIp(String text) {
+        boolean v4 = text.matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}");
+        boolean v6 = text.contains(":") && text.matches("[0-9a-f:.]+");
+        if (!v4 && !v6) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(InetAddress.getByName(text));
+        } catch (UnknownHostException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static boolean inCidr(InetAddress ip, String cidr) {
+        String[] parts = cidr.split("/", 2);
+        Optional<InetAddress> network = literalIp(parts[0]);
+        if (network.isEmpty() || network.get().getAddress().length != ip.getAddress().length) {
+            return false;
+        }
+        int bits;
+        try {
+            bits = Integer.parseInt(parts[1]);
+        } catch (NumberFormatException e) {
+            return false;
+        }
+        int total = ip.getAddress().length * 8;
+        if (bits < 0 || bits > total) {
+            return false;
+        }
+        BigInteger mask = BigInteger.ONE.shiftLeft(total).subtract(BigInteger.ONE)
+                .xor(BigInteger.ONE.shiftLeft(total - bits).subtract(BigInteger.ONE));
+        return new BigInteger(1, ip.getAddress()).and(mask).equals(new BigInteger(1, network.get().getAddress()).and(mask));
+    }
+}

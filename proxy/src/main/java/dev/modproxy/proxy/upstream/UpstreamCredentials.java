@@ -1,0 +1,100 @@
+package dev.modproxy.proxy.upstream;
+
+import java.io.IOException;
+import java.net.Authenticator;
+import java.net.PasswordAuthentication;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Per-host logins for private GOPROXY upstreams (an internal Artifactory or Athens), read from a netrc file as the
+ * go command reads $NETRC: "machine HOST login USER password SECRET". The JDK client asks for them when a host
+ * answers 401 with a Basic challenge, and only hosts named in the file get an answer: a mirror that redirects to a
+ * CDN never hands the CDN a password. Nothing here prints a password.
+ */
+public final class UpstreamCredentials extends Authenticator {
+
+    private record Login(String user, String password) {
+        @Override
+        public String toString() {
+            return user + ":<redacted>";
+        }
+    }
+
+    private final Map<String, Login> machines;
+
+    private UpstreamCredentials(Map<String, Login> machines) {
+        this.machines = machines;
+    }
+
+    public static UpstreamCredentials none() {
+        return new UpstreamCredentials(Map.of());
+    }
+
+    /** Reads a netrc file; the message of a refusal names the file and the line's problem, never a password. */
+    public static UpstreamCredentials fromNetrc(Path file) throws IOException {
+        return parse(Files.readString(file), file.toString());
+    }
+
+    static UpstreamCredentials parse(String netrc, String source) {
+        Map<String, Login> machines = new TreeMap<>();
+        String[] tokens = netrc.strip().isEmpty() ? new String[0] : netrc.strip().split("\\s+");
+        String machine = null;
+        String login = null;
+        String password = null;
+        for (int i = 0; i < tokens.length; i++) {
+            String token = tokens[i];
+            switch (token) {
+                case "machine", "default" -> {
+                    add(machines, machine, login, password);
+                    machine = token.equals("machine") ? value(tokens, ++i, "machine", source) : null;
+                    login = null;
+                    password = null;
+                }
+                case "login" -> login = value(tokens, ++i, "login", source);
+                case "password" -> password = value(tokens, ++i, "password", source);
+                case "account", "macdef" -> i++;
+                default -> {
+                    // unknown words are skipped, as the go command skips them
+                }
+            }
+        }
+        add(machines, machine, login, password);
+        return new UpstreamCredentials(Map.copyOf(machines));
+    }
+
+    private static void add(Map<String, Login> machines, String machine, String login, String password) {
+        if (machine != null && login != null && password != null) {
+            machines.putIfAbsent(machine.toLowerCase(Locale.ROOT), new Login(login, password));
+        }
+    }
+
+    private static String value(String[] tokens, int i, String keyword, String source) {
+        if (i >= tokens.length) {
+            throw new IllegalArgumentException(source + ": '" + keyword + "' has no value");
+        }
+        return tokens[i];
+    }
+
+    @Override
+    protected PasswordAuthentication getPasswordAuthentication() {
+        if (getRequestorType() != RequestorType.SERVER || getRequestingHost() == null) {
+            return null;
+        }
+        Login login = machines.get(getRequestingHost().toLowerCase(Locale.ROOT));
+        return login == null ? null : new PasswordAuthentication(login.user(), login.password().toCharArray());
+    }
+
+    /** The hosts with a login, for the start-up log line. */
+    public java.util.Set<String> hosts() {
+        return machines.keySet();
+    }
+
+    @Override
+    public String toString() {
+        return "netrc logins for " + machines.values().size() + " host(s) " + machines;
+    }
+}

@@ -1,0 +1,95 @@
+package dev.modproxy.proxy.testing;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A corporate egress proxy on loopback that records the request line of everything sent through it. Plain-HTTP
+ * requests (absolute-form "GET http://host:port/path") are forwarded to 127.0.0.1 on the named port, whatever the
+ * host, so upstream names need not resolve; CONNECT tunnels are refused with 403, as a proxy that does not allow
+ * the target would, after being recorded.
+ */
+public final class RecordingEgressProxy implements AutoCloseable {
+
+    private final ServerSocket server;
+    private final List<String> requestLines = new CopyOnWriteArrayList<>();
+
+    private RecordingEgressProxy() throws IOException {
+        server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        Thread accept = new Thread(this::serve, "recording-egress-proxy");
+        accept.setDaemon(true);
+        accept.start();
+    }
+
+    public static RecordingEgressProxy start() throws IOException {
+        return new RecordingEgressProxy();
+    }
+
+    public String url() {
+        return "http://127.0.0.1:" + server.getLocalPort();
+    }
+
+    public List<String> requestLines() {
+        return List.copyOf(requestLines);
+    }
+
+    private void serve() {
+        while (!server.isClosed()) {
+            try (Socket client = server.accept()) {
+                handle(client);
+            } catch (IOException e) {
+                // closed, or a client that went away: the next one is served
+            }
+        }
+    }
+
+    private void handle(Socket client) throws IOException {
+        InputStream in = client.getInputStream();
+        String head = readHead(in);
+        String requestLine = head.substring(0, head.indexOf("\r\n"));
+        requestLines.add(requestLine);
+        OutputStream out = client.getOutputStream();
+        String[] parts = requestLine.split(" ");
+        if (parts[0].equals("CONNECT")) {
+            out.write("HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            return;
+        }
+        URI target = URI.create(parts[1]);
+        try (Socket upstream = new Socket(InetAddress.getLoopbackAddress(), target.getPort())) {
+            String origin = parts[0] + " " + target.getRawPath() + " HTTP/1.1" + head.substring(head.indexOf("\r\n"))
+                    .replaceAll("(?im)^connection:.*\r\n", "").replaceFirst("\r\n\r\n$", "\r\nConnection: close\r\n\r\n");
+            upstream.getOutputStream().write(origin.getBytes(StandardCharsets.ISO_8859_1));
+            upstream.getOutputStream().flush();
+            upstream.getInputStream().transferTo(out);
+        }
+    }
+
+    private static String readHead(InputStream in) throws IOException {
+        ByteArrayOutputStream head = new ByteArrayOutputStream();
+        int matched = 0;
+        byte[] end = {'\r', '\n', '\r', '\n'};
+        while (matched < 4) {
+            int b = in.read();
+            if (b < 0) {
+                throw new IOException("connection closed before the end of the request head");
+            }
+            head.write(b);
+            matched = b == end[matched] ? matched + 1 : (b == '\r' ? 1 : 0);
+        }
+        return head.toString(StandardCharsets.ISO_8859_1);
+    }
+
+    @Override
+    public void close() throws IOException {
+        server.close();
+    }
+}

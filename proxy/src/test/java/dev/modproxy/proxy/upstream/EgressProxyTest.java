@@ -1,0 +1,95 @@
+package dev.modproxy.proxy.upstream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.modproxy.proxy.testing.FakeUpstream;
+import dev.modproxy.proxy.testing.Modules;
+import dev.modproxy.proxy.testing.RecordingEgressProxy;
+import java.net.Proxy;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Upstreams reached through a corporate egress proxy, with the go command's HTTPS_PROXY/HTTP_PROXY/NO_PROXY rules. */
+class EgressProxyTest {
+
+    private static final UpstreamChain.Settings SETTINGS = new UpstreamChain.Settings(Duration.ofSeconds(2),
+            Duration.ofSeconds(2), 5, Duration.ofSeconds(30));
+    private static final String MOD = "example.com/lib/@v/v1.2.3.mod";
+
+    @Test
+    void plainHttpUpstreamsGoThroughHttpProxyWithTheNameUnresolvedHere() throws Exception {
+        try (FakeUpstream upstream = FakeUpstream.start(); RecordingEgressProxy egress = RecordingEgressProxy.start()) {
+            Modules.publish(upstream, "example.com/lib", "v1.2.3");
+            int port = URI.create(upstream.url()).getPort();
+            // mirror.example resolves nowhere on this machine (tests read names from a hosts file): only the proxy can reach it
+            UpstreamChain chain = UpstreamChain.parse("http://mirror.example:" + port, SETTINGS, UpstreamListener.NONE,
+                    EgressProxy.of(Map.of("HTTP_PROXY", egress.url())), UpstreamCredentials.none());
+
+            UpstreamResult<String> result = chain.fetch(MOD, response -> new String(response.body().readAllBytes()), () -> true);
+
+            assertEquals(200, result.status(), result.reason());
+            assertTrue(result.value().startsWith("module example.com/lib"), result.value());
+            assertEquals(List.of("GET http://mirror.example:" + port + "/" + MOD + " HTTP/1.1"), egress.requestLines());
+        }
+    }
+
+    @Test
+    void httpsUpstreamsAreTunnelledWithConnect() throws Exception {
+        try (RecordingEgressProxy egress = RecordingEgressProxy.start()) {
+            UpstreamChain chain = UpstreamChain.parse("https://goproxy.cn", SETTINGS, UpstreamListener.NONE,
+                    EgressProxy.of(Map.of("https_proxy", egress.url(), "HTTP_PROXY", "http://unused.example:1")),
+                    UpstreamCredentials.none());
+
+            UpstreamResult<String> result = chain.fetch(MOD, response -> "unexpected", () -> true);
+
+            assertEquals(List.of("CONNECT goproxy.cn:443 HTTP/1.1"), egress.requestLines());
+            assertEquals(502, result.status(), result.reason());
+        }
+    }
+
+    @Test
+    void noProxyFollowsTheGoCommandsRules() {
+        EgressProxy egress = EgressProxy.of(Map.of("HTTPS_PROXY", "proxy.corp:3128",
+                "NO_PROXY", "corp.example.com, .internal, *.svc, 10.0.0.0/8, 192.168.1.7, athens.example:8443"));
+
+        assertTrue(egress.useProxy("goproxy.cn", 443));
+        assertFalse(egress.useProxy("corp.example.com", 443), "the domain itself");
+        assertFalse(egress.useProxy("git.corp.example.com", 443), "and its subdomains");
+        assertTrue(egress.useProxy("notcorp.example.com", 443), "not a suffix that is not a subdomain");
+        assertFalse(egress.useProxy("a.internal", 443));
+        assertTrue(egress.useProxy("internal", 443), "a leading dot matches subdomains only");
+        assertFalse(egress.useProxy("modproxy.ci.svc", 80));
+        assertFalse(egress.useProxy("10.1.2.3", 443), "CIDR");
+        assertTrue(egress.useProxy("11.1.2.3", 443));
+        assertFalse(egress.useProxy("192.168.1.7", 443));
+        assertFalse(egress.useProxy("athens.example", 8443), "host with its port");
+        assertTrue(egress.useProxy("athens.example", 443), "another port of it");
+        assertFalse(egress.useProxy("localhost", 8080), "localhost never goes through the proxy");
+        assertFalse(egress.useProxy("127.0.0.1", 8080), "nor loopback");
+        assertFalse(egress.useProxy("[::1]", 8080));
+        assertFalse(EgressProxy.of(Map.of("HTTPS_PROXY", "p:1", "no_proxy", "*")).useProxy("goproxy.cn", 443));
+    }
+
+    @Test
+    void theSchemeChoosesTheProxyAndUpperCaseWins() {
+        EgressProxy egress = EgressProxy.of(Map.of("HTTPS_PROXY", "http://secure.corp:3128", "https_proxy", "http://lower:1",
+                "http_proxy", "plain.corp:8080"));
+
+        assertEquals("secure.corp:3128", address(egress.select(URI.create("https://goproxy.cn/x"))));
+        assertEquals("plain.corp:8080", address(egress.select(URI.create("http://mirror.example/x"))));
+        assertEquals(List.of(Proxy.NO_PROXY), egress.select(URI.create("https://localhost:8443/x")));
+        assertEquals(List.of(Proxy.NO_PROXY), EgressProxy.of(Map.of()).select(URI.create("https://goproxy.cn/x")));
+        assertFalse(EgressProxy.of(Map.of()).configured());
+    }
+
+    private static String address(List<Proxy> proxies) {
+        assertEquals(1, proxies.size());
+        java.net.InetSocketAddress a = (java.net.InetSocketAddress) proxies.get(0).address();
+        return a.getHostString() + ":" + a.getPort();
+    }
+}
