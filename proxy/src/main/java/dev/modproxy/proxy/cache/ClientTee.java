@@ -83,6 +83,7 @@ final class ClientTee {
         private Path staged;
         // opened on the download thread, before the staged file can be published (renamed) or deleted
         private FileChannel channel;
+        private final java.util.List<FileChannel> replaced = new java.util.ArrayList<>();
         private long available;
         private boolean finished;
         private boolean failed;
@@ -95,7 +96,9 @@ final class ClientTee {
                 // the storage moved the staging (a spill to the pass-through directory): same bytes, new file
                 try {
                     FileChannel next = FileChannel.open(file, StandardOpenOption.READ);
-                    closeQuietly(channel);
+                    if (channel != null) {
+                        replaced.add(channel); // the sender may be reading it right now: closed when it is done
+                    }
                     channel = next;
                     staged = file;
                 } catch (IOException e) {
@@ -167,6 +170,8 @@ final class ClientTee {
                     failed = true;
                     closeQuietly(channel);
                     channel = null;
+                    replaced.forEach(ClientTee::closeQuietly);
+                    replaced.clear();
                 }
             }
         }

@@ -101,6 +101,10 @@ public interface ProxyConfig {
     /** Where a module goes when the storage cannot take it (disk full): served from there, not cached. */
     Optional<Path> passThroughDir();
 
+    /** The most the pass-through files may hold together (1073741824, 512Mi, 1G). */
+    @WithDefault("1Gi")
+    String passThroughMaxSize();
+
     /** The bucket when MODPROXY_STORAGE_TYPE=s3; credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY. */
     S3 s3();
 

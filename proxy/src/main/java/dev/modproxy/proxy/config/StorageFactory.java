@@ -21,6 +21,10 @@ final class StorageFactory {
     private StorageFactory() {
     }
 
+    private static long spillLimit(ProxyConfig config) {
+        return dev.modproxy.proxy.eviction.ByteSize.parse("MODPROXY_PASS_THROUGH_MAX_SIZE", config.passThroughMaxSize());
+    }
+
     static Storage create(ProxyConfig config, ProxyMetrics metrics) throws IOException {
         Path spill = config.passThroughDir().orElse(Path.of(System.getProperty("java.io.tmpdir"), "modproxy-passthrough"));
         String type = config.storageType().trim().toLowerCase(Locale.ROOT);
@@ -31,7 +35,7 @@ final class StorageFactory {
                 LocalDiskStorage disk = new LocalDiskStorage(config.storageRoot());
                 BoundedDiskStorage bounded = new BoundedDiskStorage(disk, BoundedDiskStorage.Settings.of(watermarks),
                         VolumeSpace.of(disk.root()), Clock.systemUTC(), metrics::evicted);
-                return new PassThroughStorage(bounded, spill, bounded::requestCheck, Clock.systemUTC());
+                return new PassThroughStorage(bounded, spill, bounded::requestCheck, Clock.systemUTC(), spillLimit(config));
             }
             case "s3" -> {
                 ProxyConfig.S3 s3 = config.s3();
@@ -40,7 +44,7 @@ final class StorageFactory {
                 // staging stays on local disk: the bucket only ever sees complete objects
                 S3Storage bucket = new S3Storage(settings, DefaultCredentialsProvider.builder().build(),
                         config.storageRoot().resolve("s3-staging"));
-                return new PassThroughStorage(bucket, spill, () -> { }, Clock.systemUTC());
+                return new PassThroughStorage(bucket, spill, () -> { }, Clock.systemUTC(), spillLimit(config));
             }
             default -> throw new IllegalArgumentException("MODPROXY_STORAGE_TYPE must be disk or s3, got '" + config.storageType() + "'");
         }

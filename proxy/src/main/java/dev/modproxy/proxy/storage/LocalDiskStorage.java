@@ -209,8 +209,13 @@ public final class LocalDiskStorage implements Storage {
 
     @Override
     public void probeWritable() throws IOException {
+        // an empty file takes only an inode: a full disk would still pass
         Path probe = Files.createTempFile(staging, "probe-", ".tmp");
-        Files.delete(probe);
+        try {
+            Files.write(probe, new byte[64 * 1024]);
+        } finally {
+            Files.deleteIfExists(probe);
+        }
     }
 
     @Override

@@ -8,19 +8,27 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
 import org.jboss.logging.Logger;
 
 /**
  * Keeps serving when the storage cannot take a write (disk full, bucket unreachable): the bytes
  * move to a spill file outside the storage, the client gets its module from there, and nothing is
- * published under the key, so no partial or unverified object is ever stored.
+ * published under the key, so no partial or unverified object is ever stored. Spill files are
+ * bounded in total size and kept only for a short while; when both the storage and the spill
+ * directory are full, {@link #probeWritable} fails (readiness goes down).
  */
 public final class PassThroughStorage extends ForwardingStorage implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(PassThroughStorage.class);
-    private static final Duration SPILL_LIFETIME = Duration.ofMinutes(10);
+    /** Long enough for the requests that waited on a download to open its spill file. */
+    static final Duration SPILL_LIFETIME = Duration.ofMinutes(2);
+    public static final long DEFAULT_MAX_SPILL_BYTES = 1L << 30;
+    private static final int PROBE_BYTES = 64 * 1024;
 
     private final Path spillDir;
+    private final long maxSpillBytes;
+    private final AtomicLong spillBytes = new AtomicLong();
     private final Runnable onWriteFailure;
     private final Clock clock;
 
@@ -29,12 +37,46 @@ public final class PassThroughStorage extends ForwardingStorage implements AutoC
      * @param onWriteFailure told once per failed write, e.g. to evict at once
      */
     public PassThroughStorage(Storage storage, Path spillDir, Runnable onWriteFailure, Clock clock) throws IOException {
+        this(storage, spillDir, onWriteFailure, clock, DEFAULT_MAX_SPILL_BYTES);
+    }
+
+    /** @param maxSpillBytes the most the spill files may hold together; a spill past it fails the download */
+    public PassThroughStorage(Storage storage, Path spillDir, Runnable onWriteFailure, Clock clock, long maxSpillBytes)
+            throws IOException {
         super(storage);
         this.spillDir = spillDir;
+        this.maxSpillBytes = maxSpillBytes;
         this.onWriteFailure = onWriteFailure;
         this.clock = clock;
         Files.createDirectories(spillDir);
         sweep(Duration.ZERO);
+        spillBytes.set(0);
+    }
+
+    /** Up while either the storage or the spill directory can take a module. */
+    @Override
+    public void probeWritable() throws IOException {
+        try {
+            delegate.probeWritable();
+        } catch (IOException storageFull) {
+            sweep(SPILL_LIFETIME);
+            if (spillBytes.get() >= maxSpillBytes) {
+                throw new IOException("the cache storage cannot take writes (" + storageFull.getMessage()
+                        + ") and the pass-through directory " + spillDir + " is full (" + spillBytes.get() + " bytes)", storageFull);
+            }
+            Path probe = null;
+            try {
+                probe = Files.createTempFile(spillDir, "probe-", ".tmp");
+                Files.write(probe, new byte[PROBE_BYTES]);
+            } catch (IOException spillFull) {
+                throw new IOException("the cache storage cannot take writes (" + storageFull.getMessage()
+                        + ") and neither can the pass-through directory " + spillDir + " (" + spillFull.getMessage() + ")", spillFull);
+            } finally {
+                if (probe != null) {
+                    Files.deleteIfExists(probe);
+                }
+            }
+        }
     }
 
     @Override
@@ -61,7 +103,10 @@ public final class PassThroughStorage extends ForwardingStorage implements AutoC
         try (DirectoryStream<Path> files = Files.newDirectoryStream(spillDir, "passthrough-*")) {
             for (Path file : files) {
                 if (Files.getLastModifiedTime(file).toMillis() <= cutoff) {
-                    Files.deleteIfExists(file);
+                    long size = Files.size(file);
+                    if (Files.deleteIfExists(file)) {
+                        spillBytes.addAndGet(-size);
+                    }
                 }
             }
         } catch (IOException e) {
@@ -75,6 +120,7 @@ public final class PassThroughStorage extends ForwardingStorage implements AutoC
         private Path spillFile;
         private OutputStream spillOut;
         private long written;
+        private long spilled;
         private boolean committed;
 
         private final OutputStream output = new OutputStream() {
@@ -96,6 +142,7 @@ public final class PassThroughStorage extends ForwardingStorage implements AutoC
                         spill(e);
                     }
                 }
+                reserve(len);
                 spillOut.write(b, off, len);
                 written += len;
             }
@@ -124,10 +171,15 @@ public final class PassThroughStorage extends ForwardingStorage implements AutoC
             LOG.warnf("cannot store %s in %s (%s): serving it without caching", key, delegate.describe(), cause.getMessage());
             onWriteFailure.run();
             sweep(SPILL_LIFETIME);
+            if (spillBytes.get() >= maxSpillBytes) {
+                throw new IOException("cannot store " + key + " (" + cause.getMessage() + ") and the pass-through directory "
+                        + spillDir + " is full", cause);
+            }
             spillFile = Files.createTempFile(spillDir, "passthrough-", ".part");
             spillOut = Files.newOutputStream(spillFile);
             if (target != null) {
                 if (written > 0) {
+                    reserve(written);
                     try (InputStream staged = Files.newInputStream(target.stagedFile())) {
                         copyExactly(staged, spillOut, written);
                     }
@@ -135,6 +187,16 @@ public final class PassThroughStorage extends ForwardingStorage implements AutoC
                 closeQuietly(target);
                 target = null;
             }
+        }
+
+        /** Counts bytes about to go to the spill file against the bound. */
+        private void reserve(long bytes) throws IOException {
+            if (spillBytes.addAndGet(bytes) > maxSpillBytes) {
+                spillBytes.addAndGet(-bytes);
+                throw new IOException("the pass-through directory " + spillDir + " is full (" + maxSpillBytes
+                        + " bytes): cannot serve " + key + " without caching it");
+            }
+            spilled += bytes;
         }
 
         @Override
@@ -173,7 +235,9 @@ public final class PassThroughStorage extends ForwardingStorage implements AutoC
             }
             if (spillOut != null && !committed) {
                 spillOut.close();
-                Files.deleteIfExists(spillFile);
+                if (Files.deleteIfExists(spillFile)) {
+                    spillBytes.addAndGet(-spilled);
+                }
             }
         }
 

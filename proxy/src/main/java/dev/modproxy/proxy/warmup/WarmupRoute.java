@@ -25,8 +25,23 @@ public final class WarmupRoute {
     }
 
     public void install(Router router) {
+        router.post("/admin/warmup").handler(WarmupRoute::refuseForms); // before the body handler, on a route of its own
         router.post("/admin/warmup").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY)).handler(this::start);
         router.get("/admin/warmup").handler(this::progress);
+    }
+
+    /**
+     * A form body (curl -d sends one) would be decoded as form fields, and fail past 2 KiB: the list
+     * is text or JSON, so say so instead.
+     */
+    private static void refuseForms(RoutingContext ctx) {
+        String type = Optional.ofNullable(ctx.request().getHeader("Content-Type")).orElse("").toLowerCase(java.util.Locale.ROOT);
+        if (type.startsWith("application/x-www-form-urlencoded") || type.startsWith("multipart/")) {
+            json(ctx, 415, new JsonObject().put("error", "send the warm-up list as text/plain or application/json"
+                    + " (with curl: --data-binary @go.sum -H 'Content-Type: text/plain')"));
+            return;
+        }
+        ctx.next();
     }
 
     private void progress(RoutingContext ctx) {

@@ -137,7 +137,7 @@ class ProxyAppTest {
         }
         get("/no/such/thing");
 
-        String metrics = get("/q/metrics").body();
+        String metrics = getManagement("/q/metrics").body();
         java.util.List<String> requestSeries = metrics.lines().filter(l -> l.startsWith("http_server_requests_seconds_count")).toList();
         assertTrue(requestSeries.stream().anyMatch(l -> l.contains("uri=\"/{module}/@v/list\"")), String.join("\n", requestSeries));
         assertTrue(requestSeries.stream().anyMatch(l -> l.contains("uri=\"/{module}/@v/{version}.info\"")), String.join("\n", requestSeries));

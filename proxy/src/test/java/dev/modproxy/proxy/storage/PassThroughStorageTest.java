@@ -109,4 +109,36 @@ class PassThroughStorageTest {
         }
         assertEquals(0, disk.usage().entries());
     }
+
+    private static void store(Storage storage, String key, int bytes) throws Exception {
+        try (StorageWriter writer = storage.openWriter(new StorageKey(key))) {
+            writer.output().write(new byte[bytes]);
+            writer.commit();
+        }
+    }
+
+    @Test
+    void spillFilesAreBoundedInSizeAndAgeAndReadinessFailsWhenBothVolumesAreFull() throws Exception {
+        dev.modproxy.proxy.testing.MutableClock clock = new dev.modproxy.proxy.testing.MutableClock(java.time.Instant.now());
+        Storage storage = new PassThroughStorage(new FullDisk(disk, 0, FullDisk.FailAt.WRITE), spill, failures::incrementAndGet,
+                clock, 256 * 1024);
+        storage.probeWritable(); // the disk is full, but modules can still be served through the spill directory
+
+        org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                () -> store(storage, "example.com/huge/@v/v1.0.0.zip", 300 * 1024), "one spill larger than the bound");
+        store(storage, "example.com/a/@v/v1.0.0.zip", 128 * 1024);
+        store(storage, "example.com/b/@v/v1.0.0.zip", 128 * 1024);
+
+        java.io.IOException down = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class, storage::probeWritable);
+        assertTrue(down.getMessage().contains("pass-through directory"), down.getMessage());
+
+        // spill files only outlive their answer by a little: then there is room again
+        for (Path file : Files.list(spill).toList()) {
+            Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.from(clock.instant().minus(java.time.Duration.ofMinutes(3))));
+        }
+        storage.probeWritable();
+        try (Stream<Path> left = Files.list(spill)) {
+            assertEquals(0, left.count(), "old spill files are removed");
+        }
+    }
 }

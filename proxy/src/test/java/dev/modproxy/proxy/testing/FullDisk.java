@@ -28,6 +28,15 @@ public final class FullDisk extends ForwardingStorage {
         return new IOException("No space left on device");
     }
 
+    /** A disk with less room than a probe needs fails the probe, as a full one does. */
+    @Override
+    public void probeWritable() throws IOException {
+        if (room < 64 * 1024) {
+            throw new IOException("No space left on device");
+        }
+        super.probeWritable();
+    }
+
     @Override
     public StorageWriter openWriter(StorageKey key) throws IOException {
         StorageWriter inner = delegate.openWriter(key);

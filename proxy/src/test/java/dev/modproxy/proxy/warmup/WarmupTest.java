@@ -142,4 +142,14 @@ class WarmupTest {
                 .header("Content-Type", contentType).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
                 HttpResponse.BodyHandlers.ofString());
     }
+
+    @Test
+    void aFormEncodedBodyOfAnySizeIsRefusedWithAHint() throws Exception {
+        String lines = "example.com/alpha@v1.0.0\n".repeat(400); // over the 2 KiB (Quarkus) or 8 KiB (Vert.x) a form field may have
+
+        HttpResponse<String> refused = post("application/x-www-form-urlencoded", lines);
+
+        assertEquals(415, refused.statusCode(), refused.body());
+        assertTrue(refused.body().contains("text/plain"), refused.body());
+    }
 }
