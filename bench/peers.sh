@@ -63,7 +63,7 @@ if [ ! -f "$extra/complete" ]; then
   goenv=(env -i PATH="$PATH" HOME="$extra/home" GOENV=off GOTOOLCHAIN=local GOFLAGS=-modcacherw
     GOMODCACHE="$extra/mod" GOPROXY=https://proxy.golang.org GOSUMDB=sum.golang.org)
   missing=()
-  for mv in $(cd e2e/capture/graph && "${goenv[@]}" go mod graph | tr ' ' '\n' | grep @ | sort -u); do
+  for mv in $(cd e2e/capture/graph && "${goenv[@]}" go mod graph | tr ' ' '\n' | grep @ | grep -v -e '^go@' -e '^toolchain@' | sort -u); do
     escaped=$(sed 's/[A-Z]/!\L&/g' <<<"${mv%@*}")
     [ -f "$tree/$escaped/@v/${mv#*@}.zip" ] || missing+=("$mv")
   done
@@ -229,7 +229,7 @@ echo "| upstream delay | server | cold s | warm s | warm / nginx | warm / modpro
 echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"
 for delay in $DELAYS; do
   awk -v d="$delay" -v m="$modules" '
-    $1 == "nginx" && $2 == d {nginx = $3}
+    $1 == "nginx" && $2 == d {nginx = $4}
     $1 == "modproxy" && $2 == d {mc = $3; mw = $4}
     $2 == d && $1 != "nginx" {name[++n] = $1; cold[n] = $3; warm[n] = $4; up[n] = $5}
     END {
