@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.StringJoiner;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -27,6 +28,7 @@ import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
 
@@ -61,11 +63,18 @@ class WebhookIT {
                 "--replicas=0");
         assertThat(scaled.succeeded()).as(scaled.toString()).isTrue();
         int port = OperatorProcess.freePort();
+        // every entry (the namespace entry and the label entry) calls the same operator
+        int entries = webhookConfiguration().getWebhooks().size();
+        assertThat(entries).as("webhooks of the chart's MutatingWebhookConfiguration").isEqualTo(2);
+        StringJoiner patch = new StringJoiner(",\n", "[", "]");
+        for (int entry = 0; entry < entries; entry++) {
+            patch.add("""
+                    {"op": "remove", "path": "/webhooks/%1$d/clientConfig/service"},
+                    {"op": "add", "path": "/webhooks/%1$d/clientConfig/url", "value": "https://127.0.0.1:%2$d/mutate-pods"}\
+                    """.formatted(entry, port));
+        }
         Commands.Result pointed = cluster.kubectl("patch", "mutatingwebhookconfiguration", "modproxy", "--type=json", "-p",
-                """
-                [{"op": "remove", "path": "/webhooks/0/clientConfig/service"},
-                 {"op": "add", "path": "/webhooks/0/clientConfig/url", "value": "https://127.0.0.1:%d/mutate-pods"}]
-                """.formatted(port));
+                patch.toString());
         assertThat(pointed.succeeded()).as(pointed.toString()).isTrue();
         operatorEnv = Map.of("MODPROXY_WEBHOOK_PORT", Integer.toString(port),
                 "MODPROXY_WEBHOOK_CERT_CHECK_INTERVAL", "2s");
@@ -165,7 +174,7 @@ class WebhookIT {
     }
 
     @Test
-    @Order(3)
+    @Order(5)
     void certificateRotationLandsANewCaBundleAndAdmissionKeepsWorking() {
         String namespace = Namespaces.of("tekton");
         String before = caBundle();
@@ -185,7 +194,7 @@ class WebhookIT {
     }
 
     @Test
-    @Order(4)
+    @Order(6)
     void withTheOperatorStoppedPodsAreStillCreatedPromptly() {
         String namespace = Namespaces.of("tekton");
         operator.close();
@@ -198,8 +207,14 @@ class WebhookIT {
         assertThat(env(pod.getSpec().getContainers().get(0), "GOPROXY")).isNull();
     }
 
+    private MutatingWebhookConfiguration webhookConfiguration() {
+        return admin.admissionRegistration().v1().mutatingWebhookConfigurations().withName("modproxy").get();
+    }
+
+    /** The caBundle of the entries, when they all carry the same one (null while they differ). */
     private String caBundle() {
-        return admin.admissionRegistration().v1().mutatingWebhookConfigurations().withName("modproxy").get()
-                .getWebhooks().get(0).getClientConfig().getCaBundle();
+        List<String> bundles = webhookConfiguration().getWebhooks().stream().map(w -> w.getClientConfig().getCaBundle())
+                .distinct().toList();
+        return bundles.size() == 1 ? bundles.get(0) : null;
     }
 }
