@@ -173,6 +173,39 @@ class WebhookIT {
         assertThat(allContainers(pod)).allSatisfy(container -> assertThat(env(container, "GOPROXY")).isNull());
     }
 
+    /** Reviews the operator has handled so far, whatever it did with them. */
+    private double reviews() {
+        return operator.counter("modproxy_webhook_review_seconds_count");
+    }
+
+    @Test
+    @Order(3)
+    void theApiServerSendsOnlyPodsThatOptedInByLabelOrNamespace() {
+        String plain = Namespaces.of("not-opted-in");
+        namespace(plain);
+        String enabled = Namespaces.of("enabled");
+        // the cache (and its proxy pod) first, then the label: only the test's pods are created afterwards
+        cache(enabled, "default");
+        admin.namespaces().withName(enabled).edit(ns -> {
+            ns.getMetadata().getLabels().put("modproxy.dev/inject", "enabled");
+            return ns;
+        });
+
+        // the webhook records every review it receives (also those it skips) before it answers
+        double before = reviews();
+        Pod unlabelled = create(plainPod(plain, "not-a-build", Map.of()));
+        Pod optedOut = create(plainPod(enabled, "opted-out", Map.of("modproxy.dev/inject", "false")));
+        assertThat(reviews()).as("reviews after an unlabelled pod in %s and a pod labelled false in %s", plain, enabled)
+                .isEqualTo(before);
+        assertThat(env(unlabelled.getSpec().getContainers().get(0), "GOPROXY")).isNull();
+        assertThat(env(optedOut.getSpec().getContainers().get(0), "GOPROXY")).isNull();
+
+        Pod inEnabledNamespace = create(plainPod(enabled, "unlabelled-build", Map.of()));
+        assertThat(env(inEnabledNamespace.getSpec().getContainers().get(0), "GOPROXY"))
+                .startsWith("http://default." + enabled + ".svc");
+        assertThat(reviews()).as("reviews after an unlabelled pod in the enabled namespace").isEqualTo(before + 1);
+    }
+
     @Test
     @Order(5)
     void certificateRotationLandsANewCaBundleAndAdmissionKeepsWorking() {
