@@ -119,6 +119,7 @@ class WebhookIT {
             // ServiceAccount admission plugin would act on them
             pod.getMetadata().setOwnerReferences(null);
             pod.getSpec().setServiceAccountName(null);
+            pod.getSpec().setServiceAccount(null); // the deprecated alias, which the API server would copy back
             return pod;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -204,6 +205,66 @@ class WebhookIT {
         assertThat(env(inEnabledNamespace.getSpec().getContainers().get(0), "GOPROXY"))
                 .startsWith("http://default." + enabled + ".svc");
         assertThat(reviews()).as("reviews after an unlabelled pod in the enabled namespace").isEqualTo(before + 1);
+    }
+
+    private static Container container(Pod pod, String name) {
+        return allContainers(pod).stream().filter(c -> name.equals(c.getName())).findFirst()
+                .orElseThrow(() -> new AssertionError("no container " + name + " in " + pod.getMetadata().getName()));
+    }
+
+    private static List<String> args(Container container) {
+        return container.getArgs() == null ? List.of() : container.getArgs();
+    }
+
+    @Test
+    @Order(4)
+    void kanikoAndBuildkitStepsComeBackWithTheCacheAsABuildArgument() {
+        String tekton = Namespaces.of("tekton");
+        String cacheUrl = "http://default." + tekton + ".svc";
+
+        Pod kaniko = create(fixturePod("tekton-kaniko-task-pod.json", tekton, "image-kaniko-pod"));
+        Pod buildkit = create(fixturePod("tekton-buildkit-task-pod.json", tekton, "image-buildkit-pod"));
+
+        Container kanikoStep = container(kaniko, "step-build-and-push");
+        String goproxy = env(kanikoStep, "GOPROXY");
+        assertThat(goproxy).startsWith(cacheUrl);
+        // after Tekton's "--": the executor's own arguments, the build argument among them, the script's untouched
+        assertThat(args(kanikoStep)).startsWith(fixturePod("tekton-kaniko-task-pod.json", tekton, "x").getSpec()
+                .getContainers().stream().filter(c -> c.getName().equals("step-build-and-push")).findFirst().orElseThrow()
+                .getArgs().toArray(String[]::new))
+                .contains("--build-arg=GOPROXY=" + goproxy);
+        assertThat(args(container(kaniko, "step-write-url"))).noneMatch(arg -> arg.contains("GOPROXY"));
+
+        Container buildkitStep = container(buildkit, "step-build-and-push");
+        assertThat(args(buildkitStep)).contains("--opt=build-arg:GOPROXY=" + env(buildkitStep, "GOPROXY"))
+                .noneMatch(arg -> arg.startsWith("--build-arg"));
+        assertThat(env(buildkitStep, "GOPROXY")).startsWith(cacheUrl);
+    }
+
+    @Test
+    @Order(4)
+    void buildsTheWebhookCannotRewriteAreNamedInAWarningKubectlShows() {
+        String tekton = Namespaces.of("tekton");
+        String jenkins = Namespaces.of("jenkins");
+
+        Commands.Result buildah = cluster.kubectlWithInput(
+                Serialization.asJson(fixturePod("tekton-buildah-task-pod.json", tekton, "image-buildah-pod")),
+                "create", "-f", "-", "-o", "json");
+        Commands.Result agent = cluster.kubectlWithInput(
+                Serialization.asJson(fixturePod("jenkins-kaniko-agent-pod.json", jenkins, "image-kaniko-agent")),
+                "create", "-f", "-", "-o", "json");
+
+        assertThat(buildah.succeeded()).as(buildah.toString()).isTrue();
+        assertThat(buildah.stderr()).contains("Warning: modproxy: pass --build-arg GOPROXY to the image build in step-build-and-push");
+        Pod buildahPod = Serialization.unmarshal(buildah.stdout(), Pod.class);
+        assertThat(env(container(buildahPod, "step-build-and-push"), "GOPROXY")).startsWith("http://default." + tekton + ".svc");
+        assertThat(args(container(buildahPod, "step-build-and-push"))).noneMatch(arg -> arg.contains("GOPROXY"));
+
+        assertThat(agent.succeeded()).as(agent.toString()).isTrue();
+        assertThat(agent.stderr()).contains("Warning: modproxy: pass --build-arg GOPROXY to the image build in kaniko");
+        Pod agentPod = Serialization.unmarshal(agent.stdout(), Pod.class);
+        assertThat(env(container(agentPod, "kaniko"), "GOPROXY")).startsWith("http://gomod." + jenkins + ".svc");
+        assertThat(args(container(agentPod, "kaniko"))).containsExactly("9999999");
     }
 
     @Test
