@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.StringJoiner;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -27,6 +28,7 @@ import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
 
@@ -61,11 +63,18 @@ class WebhookIT {
                 "--replicas=0");
         assertThat(scaled.succeeded()).as(scaled.toString()).isTrue();
         int port = OperatorProcess.freePort();
+        // every entry (the namespace entry and the label entry) calls the same operator
+        int entries = webhookConfiguration().getWebhooks().size();
+        assertThat(entries).as("webhooks of the chart's MutatingWebhookConfiguration").isEqualTo(2);
+        StringJoiner patch = new StringJoiner(",\n", "[", "]");
+        for (int entry = 0; entry < entries; entry++) {
+            patch.add("""
+                    {"op": "remove", "path": "/webhooks/%1$d/clientConfig/service"},
+                    {"op": "add", "path": "/webhooks/%1$d/clientConfig/url", "value": "https://127.0.0.1:%2$d/mutate-pods"}\
+                    """.formatted(entry, port));
+        }
         Commands.Result pointed = cluster.kubectl("patch", "mutatingwebhookconfiguration", "modproxy", "--type=json", "-p",
-                """
-                [{"op": "remove", "path": "/webhooks/0/clientConfig/service"},
-                 {"op": "add", "path": "/webhooks/0/clientConfig/url", "value": "https://127.0.0.1:%d/mutate-pods"}]
-                """.formatted(port));
+                patch.toString());
         assertThat(pointed.succeeded()).as(pointed.toString()).isTrue();
         operatorEnv = Map.of("MODPROXY_WEBHOOK_PORT", Integer.toString(port),
                 "MODPROXY_WEBHOOK_CERT_CHECK_INTERVAL", "2s");
@@ -110,6 +119,7 @@ class WebhookIT {
             // ServiceAccount admission plugin would act on them
             pod.getMetadata().setOwnerReferences(null);
             pod.getSpec().setServiceAccountName(null);
+            pod.getSpec().setServiceAccount(null); // the deprecated alias, which the API server would copy back
             return pod;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -164,8 +174,101 @@ class WebhookIT {
         assertThat(allContainers(pod)).allSatisfy(container -> assertThat(env(container, "GOPROXY")).isNull());
     }
 
+    /** Reviews the operator has handled so far, whatever it did with them. */
+    private double reviews() {
+        return operator.counter("modproxy_webhook_review_seconds_count");
+    }
+
     @Test
     @Order(3)
+    void theApiServerSendsOnlyPodsThatOptedInByLabelOrNamespace() {
+        String plain = Namespaces.of("not-opted-in");
+        namespace(plain);
+        String enabled = Namespaces.of("enabled");
+        // the cache (and its proxy pod) first, then the label: only the test's pods are created afterwards
+        cache(enabled, "default");
+        admin.namespaces().withName(enabled).edit(ns -> {
+            ns.getMetadata().getLabels().put("modproxy.dev/inject", "enabled");
+            return ns;
+        });
+
+        // the webhook records every review it receives (also those it skips) before it answers
+        double before = reviews();
+        Pod unlabelled = create(plainPod(plain, "not-a-build", Map.of()));
+        Pod optedOut = create(plainPod(enabled, "opted-out", Map.of("modproxy.dev/inject", "false")));
+        assertThat(reviews()).as("reviews after an unlabelled pod in %s and a pod labelled false in %s", plain, enabled)
+                .isEqualTo(before);
+        assertThat(env(unlabelled.getSpec().getContainers().get(0), "GOPROXY")).isNull();
+        assertThat(env(optedOut.getSpec().getContainers().get(0), "GOPROXY")).isNull();
+
+        Pod inEnabledNamespace = create(plainPod(enabled, "unlabelled-build", Map.of()));
+        assertThat(env(inEnabledNamespace.getSpec().getContainers().get(0), "GOPROXY"))
+                .startsWith("http://default." + enabled + ".svc");
+        assertThat(reviews()).as("reviews after an unlabelled pod in the enabled namespace").isEqualTo(before + 1);
+    }
+
+    private static Container container(Pod pod, String name) {
+        return allContainers(pod).stream().filter(c -> name.equals(c.getName())).findFirst()
+                .orElseThrow(() -> new AssertionError("no container " + name + " in " + pod.getMetadata().getName()));
+    }
+
+    private static List<String> args(Container container) {
+        return container.getArgs() == null ? List.of() : container.getArgs();
+    }
+
+    @Test
+    @Order(4)
+    void kanikoAndBuildkitStepsComeBackWithTheCacheAsABuildArgument() {
+        String tekton = Namespaces.of("tekton");
+        String cacheUrl = "http://default." + tekton + ".svc";
+
+        Pod kaniko = create(fixturePod("tekton-kaniko-task-pod.json", tekton, "image-kaniko-pod"));
+        Pod buildkit = create(fixturePod("tekton-buildkit-task-pod.json", tekton, "image-buildkit-pod"));
+
+        Container kanikoStep = container(kaniko, "step-build-and-push");
+        String goproxy = env(kanikoStep, "GOPROXY");
+        assertThat(goproxy).startsWith(cacheUrl);
+        // after Tekton's "--": the executor's own arguments, the build argument among them, the script's untouched
+        assertThat(args(kanikoStep)).startsWith(fixturePod("tekton-kaniko-task-pod.json", tekton, "x").getSpec()
+                .getContainers().stream().filter(c -> c.getName().equals("step-build-and-push")).findFirst().orElseThrow()
+                .getArgs().toArray(String[]::new))
+                .contains("--build-arg=GOPROXY=" + goproxy);
+        assertThat(args(container(kaniko, "step-write-url"))).noneMatch(arg -> arg.contains("GOPROXY"));
+
+        Container buildkitStep = container(buildkit, "step-build-and-push");
+        assertThat(args(buildkitStep)).contains("--opt=build-arg:GOPROXY=" + env(buildkitStep, "GOPROXY"))
+                .noneMatch(arg -> arg.startsWith("--build-arg"));
+        assertThat(env(buildkitStep, "GOPROXY")).startsWith(cacheUrl);
+    }
+
+    @Test
+    @Order(4)
+    void buildsTheWebhookCannotRewriteAreNamedInAWarningKubectlShows() {
+        String tekton = Namespaces.of("tekton");
+        String jenkins = Namespaces.of("jenkins");
+
+        Commands.Result buildah = cluster.kubectlWithInput(
+                Serialization.asJson(fixturePod("tekton-buildah-task-pod.json", tekton, "image-buildah-pod")),
+                "create", "-f", "-", "-o", "json");
+        Commands.Result agent = cluster.kubectlWithInput(
+                Serialization.asJson(fixturePod("jenkins-kaniko-agent-pod.json", jenkins, "image-kaniko-agent")),
+                "create", "-f", "-", "-o", "json");
+
+        assertThat(buildah.succeeded()).as(buildah.toString()).isTrue();
+        assertThat(buildah.stderr()).contains("Warning: modproxy: pass --build-arg GOPROXY to the image build in step-build-and-push");
+        Pod buildahPod = Serialization.unmarshal(buildah.stdout(), Pod.class);
+        assertThat(env(container(buildahPod, "step-build-and-push"), "GOPROXY")).startsWith("http://default." + tekton + ".svc");
+        assertThat(args(container(buildahPod, "step-build-and-push"))).noneMatch(arg -> arg.contains("GOPROXY"));
+
+        assertThat(agent.succeeded()).as(agent.toString()).isTrue();
+        assertThat(agent.stderr()).contains("Warning: modproxy: pass --build-arg GOPROXY to the image build in kaniko");
+        Pod agentPod = Serialization.unmarshal(agent.stdout(), Pod.class);
+        assertThat(env(container(agentPod, "kaniko"), "GOPROXY")).startsWith("http://gomod." + jenkins + ".svc");
+        assertThat(args(container(agentPod, "kaniko"))).containsExactly("9999999");
+    }
+
+    @Test
+    @Order(5)
     void certificateRotationLandsANewCaBundleAndAdmissionKeepsWorking() {
         String namespace = Namespaces.of("tekton");
         String before = caBundle();
@@ -185,7 +288,7 @@ class WebhookIT {
     }
 
     @Test
-    @Order(4)
+    @Order(6)
     void withTheOperatorStoppedPodsAreStillCreatedPromptly() {
         String namespace = Namespaces.of("tekton");
         operator.close();
@@ -198,8 +301,14 @@ class WebhookIT {
         assertThat(env(pod.getSpec().getContainers().get(0), "GOPROXY")).isNull();
     }
 
+    private MutatingWebhookConfiguration webhookConfiguration() {
+        return admin.admissionRegistration().v1().mutatingWebhookConfigurations().withName("modproxy").get();
+    }
+
+    /** The caBundle of the entries, when they all carry the same one (null while they differ). */
     private String caBundle() {
-        return admin.admissionRegistration().v1().mutatingWebhookConfigurations().withName("modproxy").get()
-                .getWebhooks().get(0).getClientConfig().getCaBundle();
+        List<String> bundles = webhookConfiguration().getWebhooks().stream().map(w -> w.getClientConfig().getCaBundle())
+                .distinct().toList();
+        return bundles.size() == 1 ? bundles.get(0) : null;
     }
 }
