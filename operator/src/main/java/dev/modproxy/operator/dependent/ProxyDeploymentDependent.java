@@ -1,5 +1,7 @@
 package dev.modproxy.operator.dependent;
 
+import dev.modproxy.operator.webhook.InjectionLabels;
+
 import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheSpec;
 import dev.modproxy.operator.api.v1alpha1.ObjectStorage;
@@ -110,6 +112,9 @@ public class ProxyDeploymentDependent extends CRUDKubernetesDependentResource<De
             labels.putAll(cache.getSpec().getPodLabels());
         }
         labels.putAll(CacheNames.labels(cache));
+        // The proxy reads no GOPROXY: in a namespace labelled modproxy.dev/inject=enabled its own pods
+        // would otherwise be sent to the webhook on every roll-out.
+        labels.put(InjectionLabels.INJECT, "false");
         return labels;
     }
 

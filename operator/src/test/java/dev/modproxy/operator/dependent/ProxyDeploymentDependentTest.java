@@ -1,5 +1,7 @@
 package dev.modproxy.operator.dependent;
 
+import dev.modproxy.operator.webhook.InjectionLabels;
+
 import static dev.modproxy.operator.CacheFixtures.cache;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -79,6 +81,14 @@ class ProxyDeploymentDependentTest {
         assertThat(hash(cache(spec -> spec.setPrivate(List.of("corp.example.com/*"))))).isNotEqualTo(base);
         assertThat(hash(cache(spec -> spec.getPodAnnotations().put("team", "platform")))).isEqualTo(base);
         assertThat(hash(cache(spec -> spec.getStorage().setSize("50Gi")))).isEqualTo(base);
+    }
+
+    @Test
+    void proxyPodsOptOutOfInjectionSoAnOptedInNamespaceNeverSendsThemToTheWebhook() {
+        GoProxyCache cache = cache(spec -> spec.getPodLabels().put(InjectionLabels.INJECT, "true"));
+
+        assertThat(ProxyDeploymentDependent.desiredDeployment(cache).getSpec().getTemplate().getMetadata().getLabels())
+                .containsEntry(InjectionLabels.INJECT, "false");
     }
 
     @Test

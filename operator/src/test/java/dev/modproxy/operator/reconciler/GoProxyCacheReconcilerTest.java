@@ -91,7 +91,7 @@ class GoProxyCacheReconcilerTest {
         Deployment deployment = awaitObject(Deployment.class, ns, "builds");
         assertThat(deployment.getSpec().getStrategy().getType()).isEqualTo("Recreate");
         var container = deployment.getSpec().getTemplate().getSpec().getContainers().get(0);
-        assertThat(container.getImage()).isEqualTo("modproxy/proxy:test");
+        assertThat(container.getImage()).isEqualTo("ghcr.io/modproxy/proxy:test");
         assertThat(container.getEnvFrom().get(0).getConfigMapRef().getName()).isEqualTo("builds-config");
         assertThat(deployment.getSpec().getTemplate().getSpec().getVolumes())
                 .anySatisfy(v -> assertThat(v.getPersistentVolumeClaim().getClaimName()).isEqualTo("builds-cache"));
@@ -390,7 +390,7 @@ class GoProxyCacheReconcilerTest {
             Deployment d = get(Deployment.class, ns, "drift");
             assertThat(d.getSpec().getReplicas()).isEqualTo(1);
             assertThat(d.getSpec().getTemplate().getSpec().getContainers().get(0).getImage())
-                    .isEqualTo("modproxy/proxy:test");
+                    .isEqualTo("ghcr.io/modproxy/proxy:test");
             assertThat(get(ConfigMap.class, ns, "drift-config").getData())
                     .containsEntry("MODPROXY_UPSTREAM", "https://proxy.golang.org");
         });
