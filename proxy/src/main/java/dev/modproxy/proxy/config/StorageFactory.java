@@ -35,6 +35,7 @@ final class StorageFactory {
                 LocalDiskStorage disk = new LocalDiskStorage(config.storageRoot());
                 BoundedDiskStorage bounded = new BoundedDiskStorage(disk, BoundedDiskStorage.Settings.of(watermarks),
                         VolumeSpace.of(disk.root()), Clock.systemUTC(), metrics::evicted);
+                metrics.watchBound(bounded, BoundedDiskStorage::bound);
                 return new PassThroughStorage(bounded, spill, bounded::requestCheck, Clock.systemUTC(), spillLimit(config));
             }
             case "s3" -> {

@@ -140,6 +140,23 @@ public final class BoundedDiskStorage extends ForwardingStorage implements AutoC
         };
     }
 
+    /**
+     * The most the cache can hold: MODPROXY_MAX_SIZE, or the volume's capacity if that is smaller or no cap is
+     * set. NaN when the volume cannot be asked (a gauge then shows no value rather than a wrong one).
+     */
+    public double bound() {
+        try {
+            long capacity = volume.capacity();
+            java.util.OptionalLong cap = settings.watermarks().maxSizeBytes();
+            if (cap.isPresent() && (capacity <= 0 || cap.getAsLong() < capacity)) {
+                return cap.getAsLong();
+            }
+            return capacity > 0 ? capacity : Double.NaN;
+        } catch (IOException e) {
+            return Double.NaN;
+        }
+    }
+
     @Override
     public String describe() {
         return disk.describe() + " (evicts above " + settings.watermarks() + ")";

@@ -58,6 +58,13 @@ public final class ProxyMetrics implements UpstreamListener {
                 .description("Objects stored in the cache").register(registry);
     }
 
+    /** Publishes the most the cache can hold (disk storage only: a bucket has no bound of its own). */
+    public <T> void watchBound(T storage, java.util.function.ToDoubleFunction<T> bound) {
+        Gauge.builder("modproxy.cache.bound", storage, bound).baseUnit("bytes")
+                .description("The most the cache can hold: MODPROXY_MAX_SIZE or the volume, whichever is smaller")
+                .register(registry);
+    }
+
     /** Publishes what the memory cache of small artifacts holds. */
     public void watch(MemoryCache memory) {
         Gauge.builder("modproxy.memory.cache.size", memory, MemoryCache::bytes).baseUnit("bytes")

@@ -102,6 +102,8 @@ class ProxyAppTest {
         assertTrue(metrics.contains("modproxy_cache_hits_total{kind=\"list\"}"), metrics);
         assertTrue(metrics.contains("modproxy_upstream_requests_seconds_count"), metrics);
         assertTrue(metrics.contains("modproxy_cache_size_bytes"), metrics);
+        assertTrue(metrics.lines().anyMatch(l -> l.matches("modproxy_cache_bound_bytes(\\{.*\\})? [0-9.E+]+")),
+                "the bound the dashboard draws the size against: " + metrics);
         assertTrue(stats.getLong("hits") >= 1, stats.encode());
         assertTrue(stats.getLong("misses") >= 1, stats.encode());
         assertTrue(stats.getLong("entries") >= 1, stats.encode());

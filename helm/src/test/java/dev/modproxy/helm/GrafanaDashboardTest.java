@@ -1,0 +1,129 @@
+package dev.modproxy.helm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/** The Grafana dashboard the chart ships: found by Grafana's sidecar, and drawn only from metrics that exist. */
+class GrafanaDashboardTest {
+
+    private static final String CONFIG_MAP = "modproxy-grafana-dashboard";
+
+    @Test
+    void theDashboardIsOffByDefault() {
+        assertTrue(Chart.render().all(ConfigMap.class).stream()
+                .noneMatch(c -> c.getMetadata().getName().equals(CONFIG_MAP)), "no dashboard unless asked for");
+    }
+
+    @Test
+    void enabledItIsAConfigMapGrafanasSidecarPicksUp() throws Exception {
+        ConfigMap map = Chart.render(Chart.values("grafana.dashboard.enabled", true,
+                "grafana.dashboard.namespace", "monitoring", "grafana.dashboard.annotations.grafana_folder", "modproxy"))
+                .named(ConfigMap.class, CONFIG_MAP);
+
+        assertEquals("1", map.getMetadata().getLabels().get("grafana_dashboard"));
+        assertEquals("monitoring", map.getMetadata().getNamespace());
+        assertEquals("modproxy", map.getMetadata().getAnnotations().get("grafana_folder"));
+        JsonNode shipped = new ObjectMapper().readTree(map.getData().get("modproxy.json"));
+        assertEquals(new ObjectMapper().readTree(Files.readString(dashboardFile())), shipped,
+                "the ConfigMap carries the dashboard file unchanged");
+        assertEquals("modproxy", shipped.path("uid").asText());
+    }
+
+    @Test
+    void everyMetricTheDashboardQueriesIsOneTheProxyOrOperatorExports() throws Exception {
+        Set<String> exported = ExportedMetrics.names();
+        Set<String> queried = new TreeSet<>();
+        for (String query : queries(new ObjectMapper().readTree(Files.readString(dashboardFile())))) {
+            queried.addAll(metricNames(query));
+        }
+
+        Set<String> unknown = new TreeSet<>(queried);
+        unknown.removeAll(exported);
+        assertTrue(unknown.isEmpty(), "the dashboard queries metrics nothing exports: " + unknown + "\nexported: " + exported);
+        // each picture the issue asks for is there
+        assertTrue(queried.containsAll(List.of("modproxy_cache_hits_total", "modproxy_cache_misses_total",
+                "modproxy_served_bytes_total", "modproxy_upstream_requests_seconds_sum",
+                "modproxy_upstream_requests_seconds_count", "modproxy_upstream_errors_total",
+                "modproxy_cache_evictions_total", "modproxy_sumdb_rejections_total", "modproxy_cache_size_bytes",
+                "modproxy_cache_bound_bytes", "modproxy_webhook_injections_total")), queried.toString());
+    }
+
+    @Test
+    void theNamesAreTheOnesMicrometerPublishes() {
+        // the forms proxy/README.md and docs/troubleshooting.md show scraped from /q/metrics
+        Set<String> exported = ExportedMetrics.names();
+        assertTrue(exported.containsAll(List.of("modproxy_cache_hits_total", "modproxy_served_bytes_total",
+                "modproxy_upstream_requests_seconds_count", "modproxy_upstream_requests_seconds_max",
+                "modproxy_cache_size_bytes", "modproxy_upstream_circuit_open", "modproxy_webhook_injections_total",
+                "modproxy_webhook_review_seconds_sum")), exported.toString());
+        assertTrue(!exported.contains("modproxy_cache_hits") && !exported.contains("modproxy_cache_size"), exported.toString());
+    }
+
+    @Test
+    void metricNamesAreReadOutOfPromQl() {
+        assertEquals(Set.of("a_total", "b_total"), metricNames(
+                "sum by (kind, outcome) (rate(a_total{namespace=~\"$namespace\", x=\"y z\"}[$__rate_interval])) "
+                        + "/ on (kind) group_left sum without (pod) (rate(b_total[5m])) > bool 0.5"));
+        assertEquals(Set.of("modproxy_cache_size_bytes"),
+                metricNames("label_values(modproxy_cache_size_bytes{namespace=~\"$namespace\"}, service)"));
+        assertEquals(Set.of("up"), metricNames("max by (upstream) (up offset 5m)"));
+    }
+
+    static Path dashboardFile() {
+        return Chart.directory().resolve("dashboards/modproxy.json");
+    }
+
+    /** The PromQL of every panel target and of every query variable. */
+    static List<String> queries(JsonNode dashboard) {
+        List<String> queries = new ArrayList<>();
+        dashboard.path("panels").forEach(panel -> {
+            panel.path("targets").forEach(t -> queries.add(t.path("expr").asText()));
+            panel.path("panels").forEach(inner -> inner.path("targets").forEach(t -> queries.add(t.path("expr").asText())));
+        });
+        dashboard.path("templating").path("list").forEach(variable -> {
+            if ("query".equals(variable.path("type").asText())) {
+                JsonNode query = variable.path("query");
+                queries.add(query.isObject() ? query.path("query").asText() : query.asText());
+                queries.add(variable.path("definition").asText());
+            }
+        });
+        assertTrue(queries.stream().noneMatch(String::isBlank), "a target without a query: " + queries);
+        return queries;
+    }
+
+    private static final Pattern IDENTIFIER = Pattern.compile("(?<![\\w$:.])([a-zA-Z_:][a-zA-Z0-9_:]*+)(?!\\s*\\()");
+    private static final Set<String> KEYWORDS = Set.of("by", "without", "on", "ignoring", "group_left", "group_right",
+            "bool", "and", "or", "unless", "offset", "inf", "nan");
+
+    /** The metric names a PromQL expression (or a Grafana label_values(...) query) selects. */
+    static Set<String> metricNames(String promQl) {
+        String rest = promQl
+                .replaceAll("\\{[^}]*}", " ")                       // label matchers, with their quoted values
+                .replaceAll("\\[[^]]*]", " ")                       // range and subquery windows
+                .replaceAll("\\$\\w+", " ")                          // Grafana variables
+                .replaceAll("\\b(by|without|on|ignoring|group_left|group_right)\\s*\\([^)]*\\)", " ")
+                .replaceAll("label_values\\(([^,)]*),[^)]*\\)", "label_values($1)")
+                .replaceAll("\\boffset\\s+\\w+", " ");
+        Set<String> names = new TreeSet<>();
+        Matcher identifier = IDENTIFIER.matcher(rest);
+        while (identifier.find()) {
+            if (!KEYWORDS.contains(identifier.group(1).toLowerCase(java.util.Locale.ROOT))) {
+                names.add(identifier.group(1));
+            }
+        }
+        return names;
+    }
+}
