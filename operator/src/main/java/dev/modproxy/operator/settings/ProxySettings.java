@@ -24,6 +24,14 @@ public final class ProxySettings {
     public static final String CREDENTIALS_DIR = "/etc/modproxy/upstream-credentials";
     public static final String NETRC_FILE = "netrc";
 
+    /**
+     * The JVM options both proxy images set in JAVA_TOOL_OPTIONS (proxy/Dockerfile, the Jib configuration in the
+     * parent pom). A pod's variable replaces the image's, so spec.proxy.jvmOptions is rendered after these: the JVM
+     * keeps the last of repeated options, which lets a user's option override one of ours and keeps the rest.
+     */
+    public static final String IMAGE_JVM_OPTIONS =
+            "-XX:+UseG1GC -XX:MaxRAMPercentage=50 -Djdk.nio.maxCachedBufferSize=262144 -Djava.io.tmpdir=/tmp";
+
     private final Map<String, String> env;
 
     private ProxySettings(Map<String, String> env) {
@@ -79,6 +87,9 @@ public final class ProxySettings {
             env.put("MODPROXY_SUMDB_REQUIRED", tuning.getSumdbRequired().toString());
         }
         putIfSet(env, "MODPROXY_MEMORY_CACHE_SIZE", tuning.getMemoryCacheSize());
+        if (tuning.getJvmOptions() != null && !tuning.getJvmOptions().isBlank()) {
+            env.put("JAVA_TOOL_OPTIONS", IMAGE_JVM_OPTIONS + " " + tuning.getJvmOptions().strip());
+        }
     }
 
     private static void putEgressProxy(Map<String, String> env, EgressProxy egress) {

@@ -39,6 +39,13 @@ public class ProxyTuning {
     @Pattern(Storage.QUANTITY)
     private String memoryCacheSize;
 
+    @JsonPropertyDescription("Extra JVM options for the proxy container, e.g. '-XX:MaxRAMPercentage=70 -Xss512k'. "
+            + "They are appended to the image's own JAVA_TOOL_OPTIONS (-XX:+UseG1GC -XX:MaxRAMPercentage=50 "
+            + "-Djdk.nio.maxCachedBufferSize=262144 -Djava.io.tmpdir=/tmp), so those stay unless an option here "
+            + "overrides them (the last one wins). When empty, the image's options alone.")
+    @Pattern("^[^\\n\\r]*$")
+    private String jvmOptions;
+
     public String getMutableTtl() {
         return mutableTtl;
     }
@@ -77,6 +84,14 @@ public class ProxyTuning {
 
     public void setSumdbRequired(Boolean sumdbRequired) {
         this.sumdbRequired = sumdbRequired;
+    }
+
+    public String getJvmOptions() {
+        return jvmOptions;
+    }
+
+    public void setJvmOptions(String jvmOptions) {
+        this.jvmOptions = jvmOptions;
     }
 
     public String getMemoryCacheSize() {
