@@ -27,6 +27,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -172,7 +173,7 @@ public class ProxyDeploymentDependent extends CRUDKubernetesDependentResource<De
                 .withProtocol("TCP")
                 .endPort()
                 .addNewEnvFrom().withNewConfigMapRef().withName(CacheNames.configMap(cache)).endConfigMapRef().endEnvFrom()
-                .withEnv(credentials(spec.getObjectStorage()))
+                .withEnv(env(spec))
                 .withStartupProbe(startupProbe())
                 .withLivenessProbe(probe("/q/health/live", 3))
                 // one slow answer under load (a GC pause, a busy disk) does not take the pod out of the Service
@@ -190,6 +191,15 @@ public class ProxyDeploymentDependent extends CRUDKubernetesDependentResource<De
                         : List.of(new io.fabric8.kubernetes.api.model.VolumeMountBuilder().withName(CREDENTIALS_VOLUME)
                                 .withMountPath(ProxySettings.CREDENTIALS_DIR).withReadOnly(true).build()))
                 .build();
+    }
+
+    /** Secret-backed variables, then spec.proxy.env; both win over the ConfigMap's (a pod's env beats its envFrom). */
+    static List<EnvVar> env(GoProxyCacheSpec spec) {
+        List<EnvVar> env = new ArrayList<>(credentials(spec.getObjectStorage()));
+        if (spec.getProxy() != null && spec.getProxy().getEnv() != null) {
+            env.addAll(spec.getProxy().getEnv());
+        }
+        return env;
     }
 
     /** The netrc reaches the pods as a file straight from its Secret, readable by the proxy's group only. */

@@ -4,11 +4,16 @@ import static dev.modproxy.operator.CacheFixtures.cache;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
+import dev.modproxy.operator.api.v1alpha1.EgressProxy;
 import dev.modproxy.operator.api.v1alpha1.ObjectStorage;
+import dev.modproxy.operator.api.v1alpha1.ProxyTuning;
+import dev.modproxy.operator.api.v1alpha1.UpstreamCredentials;
+import dev.modproxy.operator.settings.ProxySettings;
 import io.fabric8.kubernetes.api.model.AffinityBuilder;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
@@ -17,6 +22,8 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 
 class ProxyDeploymentDependentTest {
@@ -287,6 +294,58 @@ class ProxyDeploymentDependentTest {
         held.getSpec().setHoldRollout(false);
         assertThat(ProxyConfigMapDependent.desiredConfigMap(held, Optional.of(running)).getData())
                 .containsEntry("MODPROXY_UPSTREAM", "https://goproxy.cn");
+    }
+
+    @Test
+    void extraEnvironmentReachesTheProxyAfterTheSecretBackedVariables() {
+        Container proxy = ProxyDeploymentDependent.desiredDeployment(cache(spec -> {
+            spec.setObjectStorage(bucket("s3-keys"));
+            spec.setProxy(new ProxyTuning());
+            spec.getProxy().setEnv(List.of(
+                    new EnvVarBuilder().withName("QUARKUS_LOG_LEVEL").withValue("DEBUG").build(),
+                    new EnvVarBuilder().withName("MODPROXY_EXTRA_TOKEN").withNewValueFrom().withNewSecretKeyRef()
+                            .withName("tokens").withKey("extra").endSecretKeyRef().endValueFrom().build()));
+        })).getSpec().getTemplate().getSpec().getContainers().get(0);
+
+        assertThat(proxy.getEnv()).extracting(EnvVar::getName).containsExactly(
+                "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "QUARKUS_LOG_LEVEL", "MODPROXY_EXTRA_TOKEN");
+        assertThat(proxy.getEnv().get(2).getValue()).isEqualTo("DEBUG");
+        assertThat(proxy.getEnv().get(3).getValueFrom().getSecretKeyRef().getName()).isEqualTo("tokens");
+    }
+
+    /** spec.proxy.env is refused for exactly the variables the operator sets: none may be missing from the list. */
+    @Test
+    void everyVariableTheOperatorSetsIsOneSpecProxyEnvCannotSet() {
+        GoProxyCache everything = cache(spec -> {
+            spec.setObjectStorage(bucket("s3-keys"));
+            spec.getObjectStorage().setEndpoint("https://minio.example");
+            spec.getObjectStorage().setRegion("eu-west-1");
+            spec.getObjectStorage().setPrefix("cache/");
+            spec.setPrivate(List.of("corp.example/*"));
+            spec.setNoSumDB(List.of("corp.example/*"));
+            spec.getStorage().setHighWatermark(90);
+            spec.getStorage().setLowWatermark(80);
+            spec.setEgressProxy(new EgressProxy());
+            spec.getEgressProxy().setHttpsProxy("http://egress:3128");
+            spec.getEgressProxy().setHttpProxy("http://egress:3128");
+            spec.getEgressProxy().setNoProxy(List.of(".corp"));
+            spec.setUpstreamCredentials(new UpstreamCredentials());
+            spec.getUpstreamCredentials().setSecretName("logins");
+            ProxyTuning tuning = new ProxyTuning();
+            tuning.setMutableTtl("1m");
+            tuning.setNegativeTtl("1m");
+            tuning.setConnectTimeout("1s");
+            tuning.setReadTimeout("1s");
+            tuning.setSumdbRequired(true);
+            tuning.setMemoryCacheSize("1Mi");
+            tuning.setJvmOptions("-Xss1m");
+            spec.setProxy(tuning);
+        });
+        Set<String> set = new TreeSet<>(ProxySettings.of(everything.getSpec()).env().keySet());
+        ProxyDeploymentDependent.desiredDeployment(everything).getSpec().getTemplate().getSpec().getContainers().get(0)
+                .getEnv().forEach(e -> set.add(e.getName()));
+
+        assertThat(ProxySettings.OWNED_VARIABLES.keySet()).containsAll(set);
     }
 
     private static ObjectStorage bucket(String secret) {
