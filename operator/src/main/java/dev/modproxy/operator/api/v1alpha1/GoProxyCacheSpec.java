@@ -113,6 +113,10 @@ public class GoProxyCacheSpec {
     @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
     private String priorityClassName;
 
+    @JsonPropertyDescription("Type and annotations of the Service build pods reach the cache through.")
+    @Default("{}")
+    private ServiceSettings service = new ServiceSettings();
+
     @JsonPropertyDescription("Node labels the proxy pods must run on.")
     private Map<String, String> nodeSelector = new LinkedHashMap<>();
 
@@ -279,6 +283,14 @@ public class GoProxyCacheSpec {
 
     public void setPriorityClassName(String priorityClassName) {
         this.priorityClassName = priorityClassName;
+    }
+
+    public ServiceSettings getService() {
+        return service;
+    }
+
+    public void setService(ServiceSettings service) {
+        this.service = service;
     }
 
     public Map<String, String> getNodeSelector() {
