@@ -67,7 +67,9 @@ public class CrdConventions implements CRDPostProcessor {
             "tolerations", "pod.spec.tolerations",
             "resources", "pod.spec.containers.resources",
             "imagePullSecrets", "pod.spec.imagePullSecrets",
-            "proxy.env", "pod.spec.containers.env");
+            "proxy.env", "pod.spec.containers.env",
+            "podSecurityContext", "pod.spec.securityContext",
+            "securityContext", "pod.spec.containers.securityContext");
 
     /** A property by its dotted path under spec ("proxy.env"), or null. */
     private static JSONSchemaProps property(JSONSchemaProps spec, String path) {

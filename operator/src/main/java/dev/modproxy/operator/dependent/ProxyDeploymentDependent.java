@@ -10,6 +10,8 @@ import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.PodSecurityContext;
+import io.fabric8.kubernetes.api.model.PodSecurityContextBuilder;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.PodSpecBuilder;
 import io.fabric8.kubernetes.api.model.PodTemplateSpecBuilder;
@@ -18,6 +20,8 @@ import io.fabric8.kubernetes.api.model.ProbeBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
+import io.fabric8.kubernetes.api.model.SecurityContext;
+import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -131,13 +135,13 @@ public class ProxyDeploymentDependent extends CRUDKubernetesDependentResource<De
         return new PodSpecBuilder()
                 // the proxy never talks to the API server
                 .withAutomountServiceAccountToken(false)
-                .withNewSecurityContext()
-                .withRunAsNonRoot(true)
-                .withRunAsUser(id)
-                .withRunAsGroup(id)
-                .withFsGroup(id)
-                .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
-                .endSecurityContext()
+                .withSecurityContext(Overrides.merge(new PodSecurityContextBuilder()
+                        .withRunAsNonRoot(true)
+                        .withRunAsUser(id)
+                        .withRunAsGroup(id)
+                        .withFsGroup(id)
+                        .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
+                        .build(), spec.getPodSecurityContext(), PodSecurityContext.class))
                 .withContainers(container(cache))
                 .addToVolumes(cacheVolume(cache))
                 .addAllToVolumes(credentialsVolume(spec.getUpstreamCredentials()))
@@ -179,12 +183,12 @@ public class ProxyDeploymentDependent extends CRUDKubernetesDependentResource<De
                 // one slow answer under load (a GC pause, a busy disk) does not take the pod out of the Service
                 .withReadinessProbe(probe("/q/health/ready", 3))
                 .withResources(resources(spec))
-                .withNewSecurityContext()
-                .withAllowPrivilegeEscalation(false)
-                .withReadOnlyRootFilesystem(true)
-                .withRunAsNonRoot(true)
-                .withNewCapabilities().withDrop("ALL").endCapabilities()
-                .endSecurityContext()
+                .withSecurityContext(Overrides.merge(new SecurityContextBuilder()
+                        .withAllowPrivilegeEscalation(false)
+                        .withReadOnlyRootFilesystem(true)
+                        .withRunAsNonRoot(true)
+                        .withNewCapabilities().withDrop("ALL").endCapabilities()
+                        .build(), spec.getSecurityContext(), SecurityContext.class))
                 .addNewVolumeMount().withName(CACHE_VOLUME).withMountPath(ProxySettings.STORAGE_DIR).endVolumeMount()
                 .addNewVolumeMount().withName(TMP_VOLUME).withMountPath("/tmp").endVolumeMount()
                 .addAllToVolumeMounts(spec.getUpstreamCredentials() == null ? List.of()

@@ -14,9 +14,11 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
+import io.fabric8.kubernetes.api.model.PodSecurityContextBuilder;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
+import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
 import io.fabric8.kubernetes.api.model.TolerationBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import java.util.List;
@@ -346,6 +348,48 @@ class ProxyDeploymentDependentTest {
                 .getEnv().forEach(e -> set.add(e.getName()));
 
         assertThat(ProxySettings.OWNED_VARIABLES.keySet()).containsAll(set);
+    }
+
+    @Test
+    void securityContextOverridesReplaceOnlyTheFieldsTheyNameAndKeepTheHardenedRest() {
+        PodSpec pod = ProxyDeploymentDependent.desiredDeployment(cache(spec -> {
+            spec.setPodSecurityContext(new PodSecurityContextBuilder().withRunAsUser(2000L).withFsGroup(3000L)
+                    .withSupplementalGroups(4000L).build());
+            spec.setSecurityContext(new SecurityContextBuilder()
+                    .withNewCapabilities().withAdd("NET_BIND_SERVICE").endCapabilities()
+                    .withNewSeLinuxOptions().withLevel("s0:c123,c456").endSeLinuxOptions().build());
+        })).getSpec().getTemplate().getSpec();
+        Container proxy = pod.getContainers().get(0);
+
+        assertThat(pod.getSecurityContext().getRunAsUser()).isEqualTo(2000L);
+        assertThat(pod.getSecurityContext().getFsGroup()).isEqualTo(3000L);
+        assertThat(pod.getSecurityContext().getSupplementalGroups()).containsExactly(4000L);
+        assertThat(pod.getSecurityContext().getRunAsGroup()).as("default kept").isEqualTo(1001L);
+        assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
+        assertThat(pod.getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+
+        assertThat(proxy.getSecurityContext().getCapabilities().getAdd()).containsExactly("NET_BIND_SERVICE");
+        assertThat(proxy.getSecurityContext().getCapabilities().getDrop()).as("merged within capabilities")
+                .containsExactly("ALL");
+        assertThat(proxy.getSecurityContext().getSeLinuxOptions().getLevel()).isEqualTo("s0:c123,c456");
+        assertThat(proxy.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+        assertThat(proxy.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
+    }
+
+    @Test
+    void aSecurityContextDefaultGoesOnlyWhenTheSpecSaysSo() {
+        Container proxy = ProxyDeploymentDependent.desiredDeployment(cache(spec -> spec.setSecurityContext(
+                new SecurityContextBuilder().withReadOnlyRootFilesystem(false).build())))
+                .getSpec().getTemplate().getSpec().getContainers().get(0);
+
+        assertThat(proxy.getSecurityContext().getReadOnlyRootFilesystem()).isFalse();
+        assertThat(proxy.getSecurityContext().getRunAsNonRoot()).isTrue();
+        assertThat(proxy.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
+        // a pod without overrides is exactly as hardened as before
+        assertThat(ProxyDeploymentDependent.desiredDeployment(cache(spec -> { })).getSpec().getTemplate().getSpec()
+                .getContainers().get(0).getSecurityContext()).isEqualTo(new SecurityContextBuilder()
+                .withAllowPrivilegeEscalation(false).withReadOnlyRootFilesystem(true).withRunAsNonRoot(true)
+                .withNewCapabilities().withDrop("ALL").endCapabilities().build());
     }
 
     private static ObjectStorage bucket(String secret) {
