@@ -21,6 +21,9 @@ import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
 import io.fabric8.kubernetes.api.model.TolerationBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -117,10 +120,14 @@ class ProxyDeploymentDependentTest {
     }
 
     @Test
-    void resourcesAndImageDefaultUnlessTheSpecSetsThem() {
+    void resourcesAndImageDefaultUnlessTheSpecSetsThem() throws IOException {
         Container defaults = container(cache(spec -> { }));
         assertThat(defaults.getResources().getRequests()).containsEntry("memory", new Quantity("256Mi"));
-        assertThat(defaults.getImage()).startsWith("ghcr.io/modproxy/proxy:");
+        // the operator-wide default, modproxy.operator.proxy-image: its test-profile value in this run, and
+        // outside tests the project's own release matching the operator's
+        assertThat(defaults.getImage()).isEqualTo(ProxyImage.defaultImage());
+        assertThat(Files.readAllLines(Path.of("src", "main", "resources", "application.properties")))
+                .contains("modproxy.operator.proxy-image=ghcr.io/modproxy/proxy:${quarkus.application.version}");
 
         Container custom = container(cache(spec -> {
             spec.setResources(new ResourceRequirementsBuilder().addToLimits("memory", new Quantity("4Gi")).build());
