@@ -16,7 +16,8 @@ class DocsTest {
 
     /** Kubernetes' own types, documented by Kubernetes: only the field itself is listed. */
     static final Set<String> KUBERNETES_TYPES = Set.of("resources", "affinity", "tolerations", "nodeSelector", "podLabels",
-            "podAnnotations", "metrics.serviceMonitor.labels");
+            "podAnnotations", "metrics.serviceMonitor.labels", "podSecurityContext", "securityContext",
+            "service.annotations");
 
     @Test
     void configurationDocumentsEverySpecField() throws IOException {

@@ -22,7 +22,8 @@ class ShellSnippetsTest {
     /** An assignment or flag value followed, unquoted, by a space and more of the same value (a URL). */
     private static final Pattern SPLIT_VALUE = Pattern.compile("(^|\\s)[A-Za-z_][A-Za-z0-9_.-]*=[^\\s'\"]+ https?://");
     private static final Pattern NAMESPACE = Pattern.compile(
-            "(?:-n |--namespace[ =]|namespace: )([a-z0-9][-a-z0-9]*)|[a-z0-9-]+\\.([a-z0-9-]+)\\.svc\\b");
+            // "nice -n 10" is a priority, not a namespace
+            "(?:(?<!nice )-n |--namespace[ =]|namespace: )([a-z0-9][-a-z0-9]*)|[a-z0-9-]+\\.([a-z0-9-]+)\\.svc\\b");
     /** Where the operator runs, where the examples' builds (and their cache, default.ci.svc) run, and the MinIO example's. */
     private static final List<String> NAMESPACES = List.of("modproxy-system", "ci", "storage");
 

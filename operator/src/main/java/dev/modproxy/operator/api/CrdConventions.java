@@ -7,6 +7,7 @@ import dev.modproxy.operator.api.v1alpha1.Condition;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheSpec;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheStatus;
+import dev.modproxy.operator.settings.ProxySettings;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.crdv2.generator.CRDPostProcessor;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -14,6 +15,9 @@ import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceColumnDefi
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionVersion;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.JSONSchemaProps;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.ValidationRule;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.ValidationRuleBuilder;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
@@ -50,7 +54,8 @@ public class CrdConventions implements CRDPostProcessor {
         JSONSchemaProps status = root.getProperties().get("status");
         status.setDescription(description(GoProxyCacheStatus.class));
         conditionShape(status.getProperties().get("conditions"));
-        KUBERNETES_TYPES.forEach((property, podPath) -> pointToKubectlExplain(spec.getProperties().get(property), podPath));
+        KUBERNETES_TYPES.forEach((property, podPath) -> pointToKubectlExplain(property(spec, property), podPath));
+        refuseOwnedVariables(spec.getProperties().get("proxy"));
     }
 
     /**
@@ -61,7 +66,38 @@ public class CrdConventions implements CRDPostProcessor {
             "affinity", "pod.spec.affinity",
             "tolerations", "pod.spec.tolerations",
             "resources", "pod.spec.containers.resources",
-            "imagePullSecrets", "pod.spec.imagePullSecrets");
+            "imagePullSecrets", "pod.spec.imagePullSecrets",
+            "proxy.env", "pod.spec.containers.env",
+            "podSecurityContext", "pod.spec.securityContext",
+            "securityContext", "pod.spec.containers.securityContext");
+
+    /** A property by its dotted path under spec ("proxy.env"), or null. */
+    private static JSONSchemaProps property(JSONSchemaProps spec, String path) {
+        JSONSchemaProps property = spec;
+        for (String name : path.split("\\.")) {
+            if (property == null || property.getProperties() == null) {
+                return null;
+            }
+            property = property.getProperties().get(name);
+        }
+        return property;
+    }
+
+    /**
+     * One rule per variable the operator sets, so the API server refuses it in spec.proxy.env with the field to
+     * use instead. Generated from {@link ProxySettings#OWNED_VARIABLES}: an annotation could not follow that list.
+     */
+    private static void refuseOwnedVariables(JSONSchemaProps proxy) {
+        List<ValidationRule> rules = new ArrayList<>(
+                proxy.getXKubernetesValidations() == null ? List.of() : proxy.getXKubernetesValidations());
+        ProxySettings.OWNED_VARIABLES.keySet().forEach(name -> rules.add(new ValidationRuleBuilder()
+                .withRule("!has(self.env) || !self.env.exists(e, e.name == '" + name + "')")
+                .withMessage(ProxySettings.ownedVariableMessage(name))
+                .withFieldPath(".env")
+                .withReason("FieldValueForbidden")
+                .build()));
+        proxy.setXKubernetesValidations(rules);
+    }
 
     private static void pointToKubectlExplain(JSONSchemaProps property, String podPath) {
         if (property == null) {

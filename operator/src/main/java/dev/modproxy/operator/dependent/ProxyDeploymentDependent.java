@@ -12,6 +12,8 @@ import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.PodSecurityContext;
+import io.fabric8.kubernetes.api.model.PodSecurityContextBuilder;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.PodSpecBuilder;
 import io.fabric8.kubernetes.api.model.PodTemplateSpecBuilder;
@@ -20,6 +22,8 @@ import io.fabric8.kubernetes.api.model.ProbeBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
+import io.fabric8.kubernetes.api.model.SecurityContext;
+import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -29,6 +33,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -135,13 +140,13 @@ public class ProxyDeploymentDependent extends CRUDKubernetesDependentResource<De
         return new PodSpecBuilder()
                 // the proxy never talks to the API server
                 .withAutomountServiceAccountToken(false)
-                .withNewSecurityContext()
-                .withRunAsNonRoot(true)
-                .withRunAsUser(id)
-                .withRunAsGroup(id)
-                .withFsGroup(id)
-                .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
-                .endSecurityContext()
+                .withSecurityContext(Overrides.merge(new PodSecurityContextBuilder()
+                        .withRunAsNonRoot(true)
+                        .withRunAsUser(id)
+                        .withRunAsGroup(id)
+                        .withFsGroup(id)
+                        .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
+                        .build(), spec.getPodSecurityContext(), PodSecurityContext.class))
                 .withContainers(container(cache))
                 .addToVolumes(cacheVolume(cache))
                 .addAllToVolumes(credentialsVolume(spec.getUpstreamCredentials()))
@@ -177,24 +182,33 @@ public class ProxyDeploymentDependent extends CRUDKubernetesDependentResource<De
                 .withProtocol("TCP")
                 .endPort()
                 .addNewEnvFrom().withNewConfigMapRef().withName(CacheNames.configMap(cache)).endConfigMapRef().endEnvFrom()
-                .withEnv(credentials(spec.getObjectStorage()))
+                .withEnv(env(spec))
                 .withStartupProbe(startupProbe())
                 .withLivenessProbe(probe("/q/health/live", 3))
                 // one slow answer under load (a GC pause, a busy disk) does not take the pod out of the Service
                 .withReadinessProbe(probe("/q/health/ready", 3))
                 .withResources(resources(spec))
-                .withNewSecurityContext()
-                .withAllowPrivilegeEscalation(false)
-                .withReadOnlyRootFilesystem(true)
-                .withRunAsNonRoot(true)
-                .withNewCapabilities().withDrop("ALL").endCapabilities()
-                .endSecurityContext()
+                .withSecurityContext(Overrides.merge(new SecurityContextBuilder()
+                        .withAllowPrivilegeEscalation(false)
+                        .withReadOnlyRootFilesystem(true)
+                        .withRunAsNonRoot(true)
+                        .withNewCapabilities().withDrop("ALL").endCapabilities()
+                        .build(), spec.getSecurityContext(), SecurityContext.class))
                 .addNewVolumeMount().withName(CACHE_VOLUME).withMountPath(ProxySettings.STORAGE_DIR).endVolumeMount()
                 .addNewVolumeMount().withName(TMP_VOLUME).withMountPath("/tmp").endVolumeMount()
                 .addAllToVolumeMounts(spec.getUpstreamCredentials() == null ? List.of()
                         : List.of(new io.fabric8.kubernetes.api.model.VolumeMountBuilder().withName(CREDENTIALS_VOLUME)
                                 .withMountPath(ProxySettings.CREDENTIALS_DIR).withReadOnly(true).build()))
                 .build();
+    }
+
+    /** Secret-backed variables, then spec.proxy.env; both win over the ConfigMap's (a pod's env beats its envFrom). */
+    static List<EnvVar> env(GoProxyCacheSpec spec) {
+        List<EnvVar> env = new ArrayList<>(credentials(spec.getObjectStorage()));
+        if (spec.getProxy() != null && spec.getProxy().getEnv() != null) {
+            env.addAll(spec.getProxy().getEnv());
+        }
+        return env;
     }
 
     /** The netrc reaches the pods as a file straight from its Secret, readable by the proxy's group only. */

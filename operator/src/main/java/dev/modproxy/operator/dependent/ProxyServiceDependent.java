@@ -1,13 +1,16 @@
 package dev.modproxy.operator.dependent;
 
 import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
+import dev.modproxy.operator.api.v1alpha1.ServiceSettings;
 import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
+import java.util.LinkedHashMap;
 
 /** The stable in-cluster address build pods use: http://name.namespace.svc. */
 @KubernetesDependent(informer = @Informer(labelSelector = CacheNames.MANAGED_BY_SELECTOR))
@@ -19,10 +22,18 @@ public class ProxyServiceDependent extends CRUDKubernetesDependentResource<Servi
 
     @Override
     protected Service desired(GoProxyCache cache, Context<GoProxyCache> context) {
+        ServiceSettings settings = cache.getSpec().getService() == null ? new ServiceSettings()
+                : cache.getSpec().getService();
+        ObjectMeta metadata = CacheNames.metadata(cache, CacheNames.service(cache));
+        if (settings.getAnnotations() != null && !settings.getAnnotations().isEmpty()) {
+            metadata.setAnnotations(new LinkedHashMap<>(settings.getAnnotations()));
+        }
+        String type = settings.getType() == null || settings.getType().isBlank() ? ServiceSettings.DEFAULT_TYPE
+                : settings.getType();
         return new ServiceBuilder()
-                .withMetadata(CacheNames.metadata(cache, CacheNames.service(cache)))
+                .withMetadata(metadata)
                 .withNewSpec()
-                .withType("ClusterIP")
+                .withType(type)
                 .withSelector(CacheNames.selector(cache))
                 .addNewPort()
                 .withName(CacheNames.HTTP_PORT_NAME)

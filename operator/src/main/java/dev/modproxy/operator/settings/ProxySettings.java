@@ -10,6 +10,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Collections;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -23,6 +24,22 @@ public final class ProxySettings {
     /** Where the proxy pods find the netrc of spec.upstreamCredentials (a Secret volume). */
     public static final String CREDENTIALS_DIR = "/etc/modproxy/upstream-credentials";
     public static final String NETRC_FILE = "netrc";
+
+    /**
+     * The JVM options both proxy images set in JAVA_TOOL_OPTIONS (proxy/Dockerfile, the Jib configuration in the
+     * parent pom). A pod's variable replaces the image's, so spec.proxy.jvmOptions is rendered after these: the JVM
+     * keeps the last of repeated options, which lets a user's option override one of ours and keeps the rest.
+     */
+    public static final String IMAGE_JVM_OPTIONS =
+            "-XX:+UseG1GC -XX:MaxRAMPercentage=50 -Djdk.nio.maxCachedBufferSize=262144 -Djava.io.tmpdir=/tmp";
+
+    /**
+     * Every variable the operator sets on the proxy container, and the field a user sets it with instead of
+     * spec.proxy.env; the CRD refuses these names in spec.proxy.env (CrdConventions) and so does SpecProblems.
+     */
+    /** In OWNED_VARIABLES: a variable no field changes. */
+    private static final String NO_FIELD = "";
+    public static final Map<String, String> OWNED_VARIABLES = owned();
 
     private final Map<String, String> env;
 
@@ -54,6 +71,49 @@ public final class ProxySettings {
         return new ProxySettings(env);
     }
 
+    private static Map<String, String> owned() {
+        Map<String, String> owned = new LinkedHashMap<>();
+        owned.put("MODPROXY_UPSTREAM", "spec.upstream");
+        owned.put("MODPROXY_SUMDB", "spec.sumdb");
+        owned.put("MODPROXY_NOSUMDB", "spec.noSumDB");
+        owned.put("MODPROXY_PRIVATE", "spec.private");
+        String volume = "spec.storage (the operator mounts the cache there)";
+        owned.put("MODPROXY_STORAGE_DIR", volume);
+        owned.put("MODPROXY_STORAGE_TYPE", "spec.objectStorage");
+        for (String s3 : List.of("BUCKET", "ENDPOINT", "REGION", "PREFIX", "PATH_STYLE")) {
+            owned.put("MODPROXY_S3_" + s3, "spec.objectStorage");
+        }
+        owned.put("AWS_ACCESS_KEY_ID", "spec.objectStorage.credentialsSecret");
+        owned.put("AWS_SECRET_ACCESS_KEY", "spec.objectStorage.credentialsSecret");
+        owned.put("MODPROXY_EVICTION_HIGH_WATERMARK", "spec.storage.highWatermark");
+        owned.put("MODPROXY_EVICTION_LOW_WATERMARK", "spec.storage.lowWatermark");
+        owned.put("HTTPS_PROXY", "spec.egressProxy.httpsProxy");
+        owned.put("HTTP_PROXY", "spec.egressProxy.httpProxy");
+        owned.put("NO_PROXY", "spec.egressProxy.noProxy");
+        owned.put("MODPROXY_MUTABLE_TTL", "spec.proxy.mutableTtl");
+        owned.put("MODPROXY_NEGATIVE_TTL", "spec.proxy.negativeTtl");
+        owned.put("MODPROXY_CONNECT_TIMEOUT", "spec.proxy.connectTimeout");
+        owned.put("MODPROXY_READ_TIMEOUT", "spec.proxy.readTimeout");
+        owned.put("MODPROXY_SUMDB_REQUIRED", "spec.proxy.sumdbRequired");
+        owned.put("MODPROXY_MEMORY_CACHE_SIZE", "spec.proxy.memoryCacheSize");
+        owned.put("JAVA_TOOL_OPTIONS", "spec.proxy.jvmOptions");
+        owned.put("MODPROXY_NETRC", "spec.upstreamCredentials");
+        // the Service, the probes and the NetworkPolicy are built around these
+        owned.put("QUARKUS_HTTP_PORT", NO_FIELD);
+        owned.put("QUARKUS_MANAGEMENT_PORT", NO_FIELD);
+        owned.put("QUARKUS_HTTP_HOST", NO_FIELD);
+        owned.put("QUARKUS_MANAGEMENT_HOST", NO_FIELD);
+        return Collections.unmodifiableMap(owned);
+    }
+
+    /** What a user reads when spec.proxy.env names a variable the operator sets. */
+    public static String ownedVariableMessage(String name) {
+        String field = OWNED_VARIABLES.get(name);
+        return NO_FIELD.equals(field)
+                ? "spec.proxy.env cannot set " + name + ": the operator fixes it, its Service and probes depend on it"
+                : "spec.proxy.env cannot set " + name + ": set " + field + " instead";
+    }
+
     /** Bucket coordinates only: the credentials reach the pods from their Secret, never through this map. */
     private static void putObjectStorage(Map<String, String> env, ObjectStorage bucket) {
         if (bucket == null) {
@@ -79,6 +139,9 @@ public final class ProxySettings {
             env.put("MODPROXY_SUMDB_REQUIRED", tuning.getSumdbRequired().toString());
         }
         putIfSet(env, "MODPROXY_MEMORY_CACHE_SIZE", tuning.getMemoryCacheSize());
+        if (tuning.getJvmOptions() != null && !tuning.getJvmOptions().isBlank()) {
+            env.put("JAVA_TOOL_OPTIONS", IMAGE_JVM_OPTIONS + " " + tuning.getJvmOptions().strip());
+        }
     }
 
     private static void putEgressProxy(Map<String, String> env, EgressProxy egress) {

@@ -46,6 +46,11 @@ public final class SpecProblems {
         patternProblems("spec.noSumDB", spec.getNoSumDB(), problems);
         patternProblems("spec.private", spec.getPrivate(), problems);
         storageProblems(spec, problems);
+        if (spec.getProxy() != null && spec.getProxy().getEnv() != null) {
+            spec.getProxy().getEnv().stream().map(e -> e.getName())
+                    .filter(ProxySettings.OWNED_VARIABLES::containsKey).distinct()
+                    .forEach(variable -> problems.add(ProxySettings.ownedVariableMessage(variable)));
+        }
         return problems;
     }
 

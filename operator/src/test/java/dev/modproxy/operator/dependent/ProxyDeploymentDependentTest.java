@@ -6,19 +6,31 @@ import static dev.modproxy.operator.CacheFixtures.cache;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
+import dev.modproxy.operator.api.v1alpha1.EgressProxy;
 import dev.modproxy.operator.api.v1alpha1.ObjectStorage;
+import dev.modproxy.operator.api.v1alpha1.ProxyTuning;
+import dev.modproxy.operator.api.v1alpha1.UpstreamCredentials;
+import dev.modproxy.operator.settings.ProxySettings;
 import io.fabric8.kubernetes.api.model.AffinityBuilder;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.EnvVarBuilder;
+import io.fabric8.kubernetes.api.model.PodSecurityContextBuilder;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
+import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
 import io.fabric8.kubernetes.api.model.TolerationBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 
 class ProxyDeploymentDependentTest {
@@ -118,10 +130,14 @@ class ProxyDeploymentDependentTest {
     }
 
     @Test
-    void resourcesAndImageDefaultUnlessTheSpecSetsThem() {
+    void resourcesAndImageDefaultUnlessTheSpecSetsThem() throws IOException {
         Container defaults = container(cache(spec -> { }));
         assertThat(defaults.getResources().getRequests()).containsEntry("memory", new Quantity("256Mi"));
-        assertThat(defaults.getImage()).startsWith("ghcr.io/modproxy/proxy:");
+        // the operator-wide default, modproxy.operator.proxy-image: its test-profile value in this run, and
+        // outside tests the project's own release matching the operator's
+        assertThat(defaults.getImage()).isEqualTo(ProxyImage.defaultImage());
+        assertThat(Files.readAllLines(Path.of("src", "main", "resources", "application.properties")))
+                .contains("modproxy.operator.proxy-image=ghcr.io/modproxy/proxy:${quarkus.application.version}");
 
         Container custom = container(cache(spec -> {
             spec.setResources(new ResourceRequirementsBuilder().addToLimits("memory", new Quantity("4Gi")).build());
@@ -297,6 +313,100 @@ class ProxyDeploymentDependentTest {
         held.getSpec().setHoldRollout(false);
         assertThat(ProxyConfigMapDependent.desiredConfigMap(held, Optional.of(running)).getData())
                 .containsEntry("MODPROXY_UPSTREAM", "https://goproxy.cn");
+    }
+
+    @Test
+    void extraEnvironmentReachesTheProxyAfterTheSecretBackedVariables() {
+        Container proxy = ProxyDeploymentDependent.desiredDeployment(cache(spec -> {
+            spec.setObjectStorage(bucket("s3-keys"));
+            spec.setProxy(new ProxyTuning());
+            spec.getProxy().setEnv(List.of(
+                    new EnvVarBuilder().withName("QUARKUS_LOG_LEVEL").withValue("DEBUG").build(),
+                    new EnvVarBuilder().withName("MODPROXY_EXTRA_TOKEN").withNewValueFrom().withNewSecretKeyRef()
+                            .withName("tokens").withKey("extra").endSecretKeyRef().endValueFrom().build()));
+        })).getSpec().getTemplate().getSpec().getContainers().get(0);
+
+        assertThat(proxy.getEnv()).extracting(EnvVar::getName).containsExactly(
+                "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "QUARKUS_LOG_LEVEL", "MODPROXY_EXTRA_TOKEN");
+        assertThat(proxy.getEnv().get(2).getValue()).isEqualTo("DEBUG");
+        assertThat(proxy.getEnv().get(3).getValueFrom().getSecretKeyRef().getName()).isEqualTo("tokens");
+    }
+
+    /** spec.proxy.env is refused for exactly the variables the operator sets: none may be missing from the list. */
+    @Test
+    void everyVariableTheOperatorSetsIsOneSpecProxyEnvCannotSet() {
+        GoProxyCache everything = cache(spec -> {
+            spec.setObjectStorage(bucket("s3-keys"));
+            spec.getObjectStorage().setEndpoint("https://minio.example");
+            spec.getObjectStorage().setRegion("eu-west-1");
+            spec.getObjectStorage().setPrefix("cache/");
+            spec.setPrivate(List.of("corp.example/*"));
+            spec.setNoSumDB(List.of("corp.example/*"));
+            spec.getStorage().setHighWatermark(90);
+            spec.getStorage().setLowWatermark(80);
+            spec.setEgressProxy(new EgressProxy());
+            spec.getEgressProxy().setHttpsProxy("http://egress:3128");
+            spec.getEgressProxy().setHttpProxy("http://egress:3128");
+            spec.getEgressProxy().setNoProxy(List.of(".corp"));
+            spec.setUpstreamCredentials(new UpstreamCredentials());
+            spec.getUpstreamCredentials().setSecretName("logins");
+            ProxyTuning tuning = new ProxyTuning();
+            tuning.setMutableTtl("1m");
+            tuning.setNegativeTtl("1m");
+            tuning.setConnectTimeout("1s");
+            tuning.setReadTimeout("1s");
+            tuning.setSumdbRequired(true);
+            tuning.setMemoryCacheSize("1Mi");
+            tuning.setJvmOptions("-Xss1m");
+            spec.setProxy(tuning);
+        });
+        Set<String> set = new TreeSet<>(ProxySettings.of(everything.getSpec()).env().keySet());
+        ProxyDeploymentDependent.desiredDeployment(everything).getSpec().getTemplate().getSpec().getContainers().get(0)
+                .getEnv().forEach(e -> set.add(e.getName()));
+
+        assertThat(ProxySettings.OWNED_VARIABLES.keySet()).containsAll(set);
+    }
+
+    @Test
+    void securityContextOverridesReplaceOnlyTheFieldsTheyNameAndKeepTheHardenedRest() {
+        PodSpec pod = ProxyDeploymentDependent.desiredDeployment(cache(spec -> {
+            spec.setPodSecurityContext(new PodSecurityContextBuilder().withRunAsUser(2000L).withFsGroup(3000L)
+                    .withSupplementalGroups(4000L).build());
+            spec.setSecurityContext(new SecurityContextBuilder()
+                    .withNewCapabilities().withAdd("NET_BIND_SERVICE").endCapabilities()
+                    .withNewSeLinuxOptions().withLevel("s0:c123,c456").endSeLinuxOptions().build());
+        })).getSpec().getTemplate().getSpec();
+        Container proxy = pod.getContainers().get(0);
+
+        assertThat(pod.getSecurityContext().getRunAsUser()).isEqualTo(2000L);
+        assertThat(pod.getSecurityContext().getFsGroup()).isEqualTo(3000L);
+        assertThat(pod.getSecurityContext().getSupplementalGroups()).containsExactly(4000L);
+        assertThat(pod.getSecurityContext().getRunAsGroup()).as("default kept").isEqualTo(1001L);
+        assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
+        assertThat(pod.getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+
+        assertThat(proxy.getSecurityContext().getCapabilities().getAdd()).containsExactly("NET_BIND_SERVICE");
+        assertThat(proxy.getSecurityContext().getCapabilities().getDrop()).as("merged within capabilities")
+                .containsExactly("ALL");
+        assertThat(proxy.getSecurityContext().getSeLinuxOptions().getLevel()).isEqualTo("s0:c123,c456");
+        assertThat(proxy.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+        assertThat(proxy.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
+    }
+
+    @Test
+    void aSecurityContextDefaultGoesOnlyWhenTheSpecSaysSo() {
+        Container proxy = ProxyDeploymentDependent.desiredDeployment(cache(spec -> spec.setSecurityContext(
+                new SecurityContextBuilder().withReadOnlyRootFilesystem(false).build())))
+                .getSpec().getTemplate().getSpec().getContainers().get(0);
+
+        assertThat(proxy.getSecurityContext().getReadOnlyRootFilesystem()).isFalse();
+        assertThat(proxy.getSecurityContext().getRunAsNonRoot()).isTrue();
+        assertThat(proxy.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
+        // a pod without overrides is exactly as hardened as before
+        assertThat(ProxyDeploymentDependent.desiredDeployment(cache(spec -> { })).getSpec().getTemplate().getSpec()
+                .getContainers().get(0).getSecurityContext()).isEqualTo(new SecurityContextBuilder()
+                .withAllowPrivilegeEscalation(false).withReadOnlyRootFilesystem(true).withRunAsNonRoot(true)
+                .withNewCapabilities().withDrop("ALL").endCapabilities().build());
     }
 
     private static ObjectStorage bucket(String secret) {

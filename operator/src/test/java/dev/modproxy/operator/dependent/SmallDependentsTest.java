@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.openshift.api.model.monitoring.v1.ServiceMonitor;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** The ConfigMap, Service, PodDisruptionBudget and ServiceMonitor a cache asks for. */
@@ -51,6 +52,25 @@ class SmallDependentsTest {
             assertThat(p.getTargetPort().getStrVal()).isEqualTo("http");
         });
         assertThat(CacheNames.url(cache)).isEqualTo("http://" + service.getMetadata().getName() + ".team-a.svc");
+    }
+
+    @Test
+    void theBuildsServiceTakesTheTypeAndAnnotationsOfTheSpecButTheManagementServiceDoesNot() {
+        GoProxyCache exposed = cache("team-a", "gomod", spec -> {
+            spec.getService().setType("LoadBalancer");
+            spec.getService().getAnnotations().put("service.beta.kubernetes.io/aws-load-balancer-internal", "true");
+        });
+        Service builds = new ProxyServiceDependent().desired(exposed, null);
+        Service management = new ProxyManagementServiceDependent().desired(exposed, null);
+
+        assertThat(builds.getSpec().getType()).isEqualTo("LoadBalancer");
+        assertThat(builds.getMetadata().getAnnotations())
+                .containsExactly(Map.entry("service.beta.kubernetes.io/aws-load-balancer-internal", "true"));
+        assertThat(builds.getMetadata().getLabels()).containsAllEntriesOf(CacheNames.labels(exposed));
+        assertThat(management.getSpec().getType()).isEqualTo("ClusterIP");
+        assertThat(management.getMetadata().getAnnotations()).isNullOrEmpty();
+        // the default: in-cluster only, no annotations of ours
+        assertThat(new ProxyServiceDependent().desired(cache, null).getMetadata().getAnnotations()).isNullOrEmpty();
     }
 
     @Test

@@ -4,7 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheSpec;
 import dev.modproxy.operator.api.v1alpha1.ObjectStorage;
+import dev.modproxy.operator.api.v1alpha1.ProxyTuning;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.regex.Matcher;
 import org.junit.jupiter.api.Test;
 
 class ProxySettingsTest {
@@ -117,5 +122,33 @@ class ProxySettingsTest {
         assertThat(ProxySettings.of(spec).env())
                 .containsEntry("MODPROXY_EVICTION_HIGH_WATERMARK", "85%")
                 .containsEntry("MODPROXY_EVICTION_LOW_WATERMARK", "60%");
+    }
+
+    @Test
+    void jvmOptionsComeAfterTheImagesOwnSoTheyOverrideOnlyWhatTheyName() {
+        GoProxyCacheSpec spec = new GoProxyCacheSpec();
+        spec.setProxy(new ProxyTuning());
+        spec.getProxy().setJvmOptions(" -XX:MaxRAMPercentage=70 -Xss512k ");
+
+        assertThat(ProxySettings.of(spec).env()).containsEntry("JAVA_TOOL_OPTIONS",
+                "-XX:+UseG1GC -XX:MaxRAMPercentage=50 -Djdk.nio.maxCachedBufferSize=262144 -Djava.io.tmpdir=/tmp"
+                        + " -XX:MaxRAMPercentage=70 -Xss512k");
+        // without options the pod does not set the variable, so the image's own stays in force
+        assertThat(ProxySettings.of(new GoProxyCacheSpec()).env()).doesNotContainKey("JAVA_TOOL_OPTIONS");
+        assertThat(ProxySettings.of(spec).hash()).isNotEqualTo(ProxySettings.of(new GoProxyCacheSpec()).hash());
+    }
+
+    /** The operator restates the images' options; both images must say the same, and only in JAVA_TOOL_OPTIONS. */
+    @Test
+    void bothImagesSetTheirJvmOptionsWhereJvmOptionsCanOverrideThem() throws IOException {
+        String dockerfile = Files.readString(Path.of("..", "proxy", "Dockerfile"));
+        assertThat(dockerfile).contains("JAVA_TOOL_OPTIONS=\"" + ProxySettings.IMAGE_JVM_OPTIONS + "\"");
+
+        String pom = Files.readString(Path.of("..", "pom.xml"));
+        assertThat(pom).contains("<JAVA_TOOL_OPTIONS>" + ProxySettings.IMAGE_JVM_OPTIONS + "</JAVA_TOOL_OPTIONS>");
+        Matcher entrypoint = java.util.regex.Pattern.compile("<entrypoint>([^<]*)</entrypoint>").matcher(pom);
+        assertThat(entrypoint.find()).isTrue();
+        // an option on the command line would beat the same option in JAVA_TOOL_OPTIONS
+        assertThat(entrypoint.group(1)).isEqualTo("java,-jar,/deployments/quarkus-run.jar");
     }
 }

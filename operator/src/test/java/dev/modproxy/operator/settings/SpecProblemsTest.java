@@ -4,6 +4,8 @@ import static dev.modproxy.operator.CacheFixtures.cache;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.modproxy.operator.api.v1alpha1.ObjectStorage;
+import dev.modproxy.operator.api.v1alpha1.ProxyTuning;
+import io.fabric8.kubernetes.api.model.EnvVar;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -70,5 +72,16 @@ class SpecProblemsTest {
     void watermarksArePercentages() {
         assertThat(SpecProblems.of(cache(spec -> spec.getStorage().setHighWatermark(120)))).singleElement()
                 .asString().contains("spec.storage.highWatermark is 120; write a percentage from 1 to 100");
+    }
+
+    @Test
+    void extraEnvironmentCannotSetWhatAFieldSets() {
+        assertThat(SpecProblems.of(cache(spec -> {
+            spec.setProxy(new ProxyTuning());
+            spec.getProxy().setEnv(List.of(new EnvVar("MODPROXY_UPSTREAM", "https://goproxy.cn", null),
+                    new EnvVar("QUARKUS_HTTP_PORT", "8081", null), new EnvVar("QUARKUS_LOG_LEVEL", "DEBUG", null)));
+        }))).containsExactly(
+                "spec.proxy.env cannot set MODPROXY_UPSTREAM: set spec.upstream instead",
+                "spec.proxy.env cannot set QUARKUS_HTTP_PORT: the operator fixes it, its Service and probes depend on it");
     }
 }

@@ -11,7 +11,9 @@ import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.Affinity;
 import io.fabric8.kubernetes.api.model.LocalObjectReference;
+import io.fabric8.kubernetes.api.model.PodSecurityContext;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.fabric8.kubernetes.api.model.SecurityContext;
 import io.fabric8.kubernetes.api.model.Toleration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -112,6 +114,22 @@ public class GoProxyCacheSpec {
             + "node pressure.")
     @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
     private String priorityClassName;
+
+    @JsonPropertyDescription("Type and annotations of the Service build pods reach the cache through.")
+    @Default("{}")
+    private ServiceSettings service = new ServiceSettings();
+
+    @JsonPropertyDescription("Pod securityContext of the proxy pods, merged field by field over the operator's "
+            + "hardened defaults: runAsNonRoot true, runAsUser/runAsGroup/fsGroup 1001 (left to the platform where "
+            + "the chart sets proxy.fixedUserIds=false, e.g. OpenShift), seccompProfile RuntimeDefault. A default "
+            + "stays unless a field here overrides it.")
+    private PodSecurityContext podSecurityContext;
+
+    @JsonPropertyDescription("securityContext of the proxy container, merged field by field over the operator's "
+            + "hardened defaults: readOnlyRootFilesystem true, allowPrivilegeEscalation false, runAsNonRoot true, "
+            + "capabilities drop [ALL]. A default stays unless a field here overrides it (capabilities.drop is "
+            + "replaced as a whole list).")
+    private SecurityContext securityContext;
 
     @JsonPropertyDescription("Node labels the proxy pods must run on.")
     private Map<String, String> nodeSelector = new LinkedHashMap<>();
@@ -279,6 +297,30 @@ public class GoProxyCacheSpec {
 
     public void setPriorityClassName(String priorityClassName) {
         this.priorityClassName = priorityClassName;
+    }
+
+    public ServiceSettings getService() {
+        return service;
+    }
+
+    public void setService(ServiceSettings service) {
+        this.service = service;
+    }
+
+    public PodSecurityContext getPodSecurityContext() {
+        return podSecurityContext;
+    }
+
+    public void setPodSecurityContext(PodSecurityContext podSecurityContext) {
+        this.podSecurityContext = podSecurityContext;
+    }
+
+    public SecurityContext getSecurityContext() {
+        return securityContext;
+    }
+
+    public void setSecurityContext(SecurityContext securityContext) {
+        this.securityContext = securityContext;
     }
 
     public Map<String, String> getNodeSelector() {

@@ -3,6 +3,10 @@ package dev.modproxy.operator.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import java.util.ArrayList;
+import java.util.List;
 
 /** The proxy's own settings that are not about where modules come from; unset ones keep the proxy's defaults. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -38,6 +42,20 @@ public class ProxyTuning {
             + "a quantity such as 64Mi; 0 turns it off (MODPROXY_MEMORY_CACHE_SIZE, default 64Mi).")
     @Pattern(Storage.QUANTITY)
     private String memoryCacheSize;
+
+    @JsonPropertyDescription("Extra JVM options for the proxy container, e.g. '-XX:MaxRAMPercentage=70 -Xss512k'. "
+            + "They are appended to the image's own JAVA_TOOL_OPTIONS (-XX:+UseG1GC -XX:MaxRAMPercentage=50 "
+            + "-Djdk.nio.maxCachedBufferSize=262144 -Djava.io.tmpdir=/tmp), so those stay unless an option here "
+            + "overrides them (the last one wins). When empty, the image's options alone.")
+    @Pattern("^[^\\n\\r]*$")
+    private String jvmOptions;
+
+    @JsonPropertyDescription("Extra environment variables of the proxy container, for proxy settings without a field "
+            + "here (e.g. QUARKUS_LOG_LEVEL); a value may come from a Secret or ConfigMap (valueFrom). A variable "
+            + "that a field sets is refused with the name of that field (MODPROXY_UPSTREAM: spec.upstream, "
+            + "JAVA_TOOL_OPTIONS: spec.proxy.jvmOptions, ...).")
+    @Size(max = 64)
+    private List<EnvVar> env = new ArrayList<>();
 
     public String getMutableTtl() {
         return mutableTtl;
@@ -77,6 +95,22 @@ public class ProxyTuning {
 
     public void setSumdbRequired(Boolean sumdbRequired) {
         this.sumdbRequired = sumdbRequired;
+    }
+
+    public List<EnvVar> getEnv() {
+        return env;
+    }
+
+    public void setEnv(List<EnvVar> env) {
+        this.env = env;
+    }
+
+    public String getJvmOptions() {
+        return jvmOptions;
+    }
+
+    public void setJvmOptions(String jvmOptions) {
+        this.jvmOptions = jvmOptions;
     }
 
     public String getMemoryCacheSize() {

@@ -32,8 +32,11 @@ class CrdValidationRulesTest {
 
     @Test
     void everyRuleTypeChecksAgainstTheSchema() {
-        assertThat(rules.rules()).extracting(CrdRules.Rule::path).containsExactlyInAnyOrder(
-                ".spec", ".spec.storage", ".spec.storage.accessModes", ".spec.storage.size",
+        // .spec.proxy: one rule for each variable spec.proxy.env cannot set
+        assertThat(rules.rules()).extracting(CrdRules.Rule::path).filteredOn(".spec.proxy"::equals)
+                .hasSize(dev.modproxy.operator.settings.ProxySettings.OWNED_VARIABLES.size());
+        assertThat(rules.rules().stream().map(CrdRules.Rule::path).distinct()).containsExactlyInAnyOrder(
+                ".spec", ".spec.proxy", ".spec.storage", ".spec.storage.accessModes", ".spec.storage.size",
                 ".spec.storage.storageClassName");
     }
 
@@ -99,6 +102,17 @@ class CrdValidationRulesTest {
         // on create any class and any modes are fine
         assertThat(rules.onCreate(cache("{storage: {storageClassName: fast, accessModes: [ReadWriteMany]}}")))
                 .isEmpty();
+    }
+
+    @Test
+    void extraEnvironmentIsRefusedForWhatAFieldSetsNamingTheField() throws IOException {
+        assertThat(rules.onCreate(cache("{proxy: {env: [{name: QUARKUS_LOG_LEVEL, value: DEBUG}, "
+                + "{name: MODPROXY_UPSTREAM, value: 'https://goproxy.cn'}]}}")))
+                .containsExactly("spec.proxy.env cannot set MODPROXY_UPSTREAM: set spec.upstream instead");
+        assertThat(rules.onCreate(cache("{proxy: {env: [{name: JAVA_TOOL_OPTIONS, value: -Xss1m}]}}")))
+                .containsExactly("spec.proxy.env cannot set JAVA_TOOL_OPTIONS: set spec.proxy.jvmOptions instead");
+        assertThat(rules.onCreate(cache("{proxy: {env: [{name: QUARKUS_LOG_LEVEL, value: DEBUG}]}}"))).isEmpty();
+        assertThat(rules.onCreate(cache("{proxy: {mutableTtl: 1m}}"))).isEmpty();
     }
 
     private static JsonNode cache(String spec) throws IOException {
