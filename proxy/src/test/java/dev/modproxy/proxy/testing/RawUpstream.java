@@ -92,11 +92,23 @@ public final class RawUpstream implements AutoCloseable {
 
     private void accept() {
         while (!listener.isClosed()) {
+            Socket socket;
             try {
-                Socket socket = listener.accept();
-                open.add(socket);
-                connections.execute(() -> serve(socket));
+                socket = listener.accept();
             } catch (IOException e) {
+                return;
+            }
+            open.add(socket);
+            try {
+                connections.execute(() -> serve(socket));
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // accepted just as close() shut the pool down: nobody waits for its answer
+                open.remove(socket);
+                try {
+                    socket.close();
+                } catch (IOException ignored) {
+                    // closing anyway
+                }
                 return;
             }
         }
