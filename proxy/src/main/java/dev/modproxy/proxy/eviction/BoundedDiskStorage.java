@@ -127,8 +127,10 @@ public final class BoundedDiskStorage extends ForwardingStorage implements AutoC
 
             @Override
             public StoredObject commit() throws IOException {
+                // Dated before it is published (a rename keeps the time): an eviction running meanwhile
+                // must never see the new object with an older use than the objects it displaces.
+                touch(inner.stagedFile(), true);
                 StoredObject stored = inner.commit();
-                touch(disk.fileFor(key), true);
                 requestCheck();
                 return stored;
             }
