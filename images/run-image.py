@@ -109,7 +109,12 @@ def main():
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=30)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                # the operator's leader elector can outlast a graceful stop; the check is already done
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
         shutil.rmtree(root, ignore_errors=True)
         shutil.rmtree(volume, ignore_errors=True)
 
