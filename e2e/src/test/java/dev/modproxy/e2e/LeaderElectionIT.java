@@ -10,7 +10,6 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 
@@ -51,8 +50,7 @@ class LeaderElectionIT {
             Duration takeover = Duration.ofNanos(System.nanoTime() - killed);
             assertThat(takeover).isLessThan(LEASE_DURATION.plusSeconds(5));
 
-            admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata()
-                    .build()).createOr(existing -> existing.update());
+            Namespaces.ensure(admin, namespace);
             admin.genericKubernetesResources(Caches.GOPROXYCACHE).inNamespace(namespace)
                     .resource(Caches.cache(namespace, "default", Caches.smallSpec())).create();
             await("a cache created after the takeover Ready").atMost(Duration.ofSeconds(90))

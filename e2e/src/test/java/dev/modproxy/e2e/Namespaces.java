@@ -1,5 +1,8 @@
 package dev.modproxy.e2e;
 
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -16,5 +19,11 @@ public final class Namespaces {
     /** {@code team-<purpose>-<run>}. */
     public static String of(String purpose) {
         return "team-" + purpose + "-" + RUN;
+    }
+
+    /** Creates the namespace, or keeps it when a test of the run made it already. */
+    public static void ensure(KubernetesClient admin, String name) {
+        admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build())
+                .createOr(existing -> existing.update());
     }
 }

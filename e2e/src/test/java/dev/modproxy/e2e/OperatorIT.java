@@ -19,7 +19,6 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -66,13 +65,8 @@ class OperatorIT {
         }
     }
 
-    private void namespace(String name) {
-        admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build())
-                .createOr(existing -> existing.update());
-    }
-
     private GenericKubernetesResource create(String namespace, String name, Map<String, Object> spec) {
-        namespace(namespace);
+        Namespaces.ensure(admin, namespace);
         return admin.genericKubernetesResources(Caches.GOPROXYCACHE).inNamespace(namespace)
                 .resource(Caches.cache(namespace, name, spec)).create();
     }
@@ -261,7 +255,7 @@ class OperatorIT {
     @Test
     void invalidSpecsAreRefusedByTheApiServerWithTheRulesMessage() {
         String namespace = Namespaces.of("invalid");
-        namespace(namespace);
+        Namespaces.ensure(admin, namespace);
         Commands.Result twoReplicasOnOneVolume = apply(namespace, "shared", """
                 spec:
                   replicas: 2
@@ -297,7 +291,7 @@ class OperatorIT {
     void aQuotaThatRefusesTheVolumeEndsInDegradedAndOtherCachesKeepReconciling() {
         String limited = Namespaces.of("quota");
         String neighbour = Namespaces.of("quota-neighbour");
-        namespace(limited);
+        Namespaces.ensure(admin, limited);
         admin.resourceQuotas().inNamespace(limited).resource(new io.fabric8.kubernetes.api.model.ResourceQuotaBuilder()
                 .withNewMetadata().withName("storage").endMetadata()
                 .withNewSpec().addToHard("requests.storage", new io.fabric8.kubernetes.api.model.Quantity("500Mi")).endSpec()

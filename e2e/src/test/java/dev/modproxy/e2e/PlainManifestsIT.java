@@ -6,7 +6,6 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 
 /** deploy/modproxy.yaml and the examples as a platform team applies them with kubectl. */
@@ -29,8 +28,7 @@ class PlainManifestsIT {
                     .withName("goproxycaches.modproxy.dev").get();
             assertThat(crd.getSpec().getNames().getShortNames()).contains("gpc");
 
-            cluster.admin().namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("ci").endMetadata()
-                    .build()).createOr(existing -> existing.update());
+            Namespaces.ensure(cluster.admin(), "ci");
             for (String example : new String[] { "goproxycache-default.yaml", "goproxycache-china.yaml",
                     "goproxycache-private.yaml" }) {
                 Commands.Result dryRun = cluster.kubectl("apply", "--dry-run=server", "-f",

@@ -26,7 +26,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -94,13 +93,8 @@ class WebhookIT {
         }
     }
 
-    private void namespace(String name) {
-        admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build())
-                .createOr(existing -> existing.update());
-    }
-
     private void cache(String namespace, String name) {
-        namespace(namespace);
+        Namespaces.ensure(admin, namespace);
         admin.genericKubernetesResources(Caches.GOPROXYCACHE).inNamespace(namespace)
                 .resource(Caches.cache(namespace, name, Caches.smallSpec())).create();
         await("GoProxyCache " + namespace + "/" + name + " Ready").atMost(READY_WITHIN)
@@ -167,7 +161,7 @@ class WebhookIT {
     @Order(2)
     void aPodThatDidNotOptInIsCreatedUnchanged() {
         String namespace = Namespaces.of("plain");
-        namespace(namespace);
+        Namespaces.ensure(admin, namespace);
 
         Pod pod = create(plainPod(namespace, "not-a-build", Map.of()));
 
@@ -183,7 +177,7 @@ class WebhookIT {
     @Order(3)
     void theApiServerSendsOnlyPodsThatOptedInByLabelOrNamespace() {
         String plain = Namespaces.of("not-opted-in");
-        namespace(plain);
+        Namespaces.ensure(admin, plain);
         String enabled = Namespaces.of("enabled");
         // the cache (and its proxy pod) first, then the label: only the test's pods are created afterwards
         cache(enabled, "default");
