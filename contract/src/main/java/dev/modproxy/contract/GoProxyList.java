@@ -1,0 +1,163 @@
+package dev.modproxy.contract;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.stream.Collectors;
+
+/**
+ * A GOPROXY list read by the go command's rule (cmd/go/internal/modfetch/proxy.go), so the operator accepts
+ * exactly what the proxy runs with: entries split at ',' (the next entry is tried after a 404/410) and '|' (after
+ * any error), trimmed, empty ones skipped; {@code direct} and {@code off} end the list; an entry without a scheme
+ * that contains '.', ':' or '/' gets {@code https://}. Beyond the go command, only http(s) URLs with a host are
+ * usable: this proxy reads no file:// trees.
+ */
+public record GoProxyList(List<Entry> entries) {
+
+    public static final String DIRECT = "direct";
+    public static final String OFF = "off";
+
+    /** One entry of the list; {@code fallThroughOnError} is true when '|' follows it. */
+    public sealed interface Entry permits Proxy, Direct, Off {
+        boolean fallThroughOnError();
+    }
+
+    /** A module proxy; {@code url} as written, with https:// added where the go command adds it. */
+    public record Proxy(URI url, boolean fallThroughOnError) implements Entry {
+        public Proxy {
+            Objects.requireNonNull(url);
+        }
+    }
+
+    /** The go command fetches from version control itself. */
+    public record Direct(boolean fallThroughOnError) implements Entry {
+    }
+
+    /** Fetching is disallowed. */
+    public record Off(boolean fallThroughOnError) implements Entry {
+    }
+
+    /** A list the go command or this proxy cannot use; the message names the entry and a fix. */
+    public static final class InvalidException extends IllegalArgumentException {
+        private static final long serialVersionUID = 1L;
+
+        InvalidException(String message) {
+            super(message);
+        }
+    }
+
+    public GoProxyList {
+        entries = List.copyOf(entries);
+        if (entries.isEmpty()) {
+            throw new IllegalArgumentException("a GOPROXY list has at least one entry");
+        }
+    }
+
+    /** @throws InvalidException with a message such as {@code entry 2 "ftp://x" is not an http(s) URL; use ...} */
+    public static GoProxyList parse(String list) {
+        if (list == null || list.isBlank()) {
+            throw new InvalidException("is empty; write at least one upstream, e.g. \"https://proxy.golang.org\"");
+        }
+        List<Entry> entries = new ArrayList<>();
+        String rest = list;
+        int position = 0;
+        while (!rest.isEmpty()) {
+            int separator = indexOfSeparator(rest);
+            String item = separator < 0 ? rest : rest.substring(0, separator);
+            boolean pipe = separator >= 0 && rest.charAt(separator) == '|';
+            rest = separator < 0 ? "" : rest.substring(separator + 1);
+            position++;
+            item = item.strip();
+            if (item.isEmpty()) {
+                continue;
+            }
+            if (item.equals(OFF)) {
+                entries.add(new Off(pipe));
+                break;
+            }
+            if (item.equals(DIRECT)) {
+                // the go command ignores what follows, keeping room for a future meaning
+                entries.add(new Direct(pipe));
+                break;
+            }
+            entries.add(new Proxy(url(position, item), pipe));
+        }
+        if (entries.isEmpty()) {
+            throw new InvalidException("contains no entries, only separators and spaces; write at least one upstream, "
+                    + "e.g. \"https://proxy.golang.org\"");
+        }
+        return new GoProxyList(entries);
+    }
+
+    /** The list in GOPROXY syntax, with https:// where it was implied; each separator follows its entry. */
+    @Override
+    public String toString() {
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < entries.size(); i++) {
+            Entry entry = entries.get(i);
+            if (i > 0) {
+                text.append(entries.get(i - 1).fallThroughOnError() ? '|' : ',');
+            }
+            text.append(entry instanceof Proxy proxy ? proxy.url().toString() : entry instanceof Direct ? DIRECT : OFF);
+        }
+        return text.toString();
+    }
+
+    private static int indexOfSeparator(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            if (text.charAt(i) == ',' || text.charAt(i) == '|') {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static URI url(int position, String item) {
+        String where = "entry " + position + " \"" + redacted(item) + "\"";
+        String url = item;
+        // single words are the go command's keywords; ":/" or an absolute path means the writer gave a full URL
+        if (containsAny(url, ".:/") && !url.contains(":/") && !url.startsWith("/")) {
+            url = "https://" + url;
+        }
+        URI uri;
+        try {
+            uri = new URI(url);
+        } catch (URISyntaxException e) {
+            throw new InvalidException(where + " is not a valid URL (" + e.getReason() + ")" + HINT);
+        }
+        String scheme = uri.getScheme();
+        if (scheme == null) {
+            throw new InvalidException(where + " is neither a URL nor \"direct\" or \"off\"" + HINT);
+        }
+        if (!scheme.equalsIgnoreCase("http") && !scheme.equalsIgnoreCase("https")) {
+            throw new InvalidException(where + " is not an http(s) URL (modproxy fetches over HTTP only)" + HINT);
+        }
+        if (uri.getHost() == null || uri.getHost().isEmpty()) {
+            throw new InvalidException(where + " has no host name" + HINT);
+        }
+        if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
+            throw new InvalidException(where + " has a query or fragment, which a module proxy URL cannot carry"
+                    + HINT);
+        }
+        return uri;
+    }
+
+    private static final String HINT = "; use an http(s) URL such as https://goproxy.cn, or \"direct\" / \"off\"";
+
+    private static boolean containsAny(String text, String characters) {
+        return characters.chars().anyMatch(c -> text.indexOf(c) >= 0);
+    }
+
+    /** user:password@ in a URL is a login; an error message must not repeat it. */
+    static String redacted(String entry) {
+        return entry.replaceFirst("^([A-Za-z][A-Za-z0-9+.-]*://)?([^/@]*):[^/@]*@", "$1$2:xxxxx@");
+    }
+
+    /** The module proxies of the list, in order. */
+    public List<Proxy> proxies() {
+        return entries.stream().filter(Proxy.class::isInstance).map(Proxy.class::cast)
+                .collect(Collectors.toUnmodifiableList());
+    }
+}

@@ -1,0 +1,106 @@
+package dev.modproxy.contract;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.modproxy.contract.GoProxyList.Direct;
+import dev.modproxy.contract.GoProxyList.Off;
+import dev.modproxy.contract.GoProxyList.Proxy;
+import java.net.URI;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The go command's reading of GOPROXY (cmd/go/internal/modfetch/proxy.go, proxyList), case by case. */
+class GoProxyListTest {
+
+    @Test
+    void theSeparatorAfterAnEntrySaysWhenTheNextIsTried() {
+        GoProxyList list = GoProxyList.parse("https://a.example|https://b.example,https://c.example");
+
+        assertThat(list.entries()).containsExactly(
+                new Proxy(URI.create("https://a.example"), true),
+                new Proxy(URI.create("https://b.example"), false),
+                new Proxy(URI.create("https://c.example"), false));
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+        "goproxy.cn, https://goproxy.cn",
+        "mirrors.aliyun.com/goproxy/, https://mirrors.aliyun.com/goproxy/",
+        "athens:3000, https://athens:3000",
+        "corp/goproxy, https://corp/goproxy",
+        "http://athens.corp.svc:3000, http://athens.corp.svc:3000" })
+    void entriesWithADotColonOrSlashButNoSchemeGetHttps(String entry, String url) {
+        assertThat(GoProxyList.parse(entry).entries()).containsExactly(new Proxy(URI.create(url), false));
+    }
+
+    @Test
+    void entriesAreTrimmedAndEmptyOnesSkipped() {
+        GoProxyList list = GoProxyList.parse(" https://a.example ,, |https://b.example|");
+
+        assertThat(list.entries()).containsExactly(new Proxy(URI.create("https://a.example"), false),
+                new Proxy(URI.create("https://b.example"), true));
+    }
+
+    @Test
+    void directAndOffEndTheListAndWhatFollowsIsIgnored() {
+        assertThat(GoProxyList.parse("https://a.example|direct,this is not read").entries())
+                .containsExactly(new Proxy(URI.create("https://a.example"), true), new Direct(false));
+        assertThat(GoProxyList.parse("off|https://a.example").entries()).containsExactly(new Off(true));
+        assertThat(GoProxyList.parse("direct").entries()).containsExactly(new Direct(false));
+    }
+
+    @Test
+    void writesItselfBackInGoproxySyntaxWithTheImpliedScheme() {
+        assertThat(GoProxyList.parse("goproxy.cn|https://mirrors.aliyun.com/goproxy/ , direct"))
+                .hasToString("https://goproxy.cn|https://mirrors.aliyun.com/goproxy/,direct");
+        assertThat(GoProxyList.parse("goproxy.cn|https://b.example").proxies()).extracting(Proxy::url)
+                .containsExactly(URI.create("https://goproxy.cn"), URI.create("https://b.example"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = { "", " ", "\t" })
+    void anEmptyListIsRefused(String list) {
+        assertThatThrownBy(() -> GoProxyList.parse(list)).isInstanceOf(GoProxyList.InvalidException.class)
+                .hasMessage("is empty; write at least one upstream, e.g. \"https://proxy.golang.org\"");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = { ",", " , | ", "||" })
+    void aListOfSeparatorsOnlyIsRefusedAsTheGoCommandDoes(String list) {
+        assertThatThrownBy(() -> GoProxyList.parse(list)).isInstanceOf(GoProxyList.InvalidException.class)
+                .hasMessageStartingWith("contains no entries");
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = ';', value = {
+        // single words are the go command's keywords, not host names
+        "https://a.example,noproxy; entry 2 \"noproxy\" is neither a URL nor \"direct\" or \"off\"",
+        // an absolute path is not given https:// (the go command wants file:// written out)
+        "/srv/goproxy; entry 1 \"/srv/goproxy\" is neither a URL nor \"direct\" or \"off\"",
+        "file:///srv/goproxy; entry 1 \"file:///srv/goproxy\" is not an http(s) URL",
+        "ftp://mirror.example.com; entry 1 \"ftp://mirror.example.com\" is not an http(s) URL",
+        "https://; entry 1 \"https://\" is not a valid URL",
+        "https://goproxy.cn?x=1; entry 1 \"https://goproxy.cn?x=1\" has a query or fragment",
+        "https://goproxy.cn/#top; has a query or fragment",
+        "https://goproxy.cn,https://bad host; entry 2 \"https://bad host\" is not a valid URL" })
+    void anUnusableEntryIsNamedWithItsPositionAndAFix(String list, String expected) {
+        assertThatThrownBy(() -> GoProxyList.parse(list)).isInstanceOf(GoProxyList.InvalidException.class)
+                .hasMessageContaining(expected)
+                .hasMessageEndingWith("use an http(s) URL such as https://goproxy.cn, or \"direct\" / \"off\"");
+    }
+
+    @Test
+    void aPasswordInAnEntryIsNotRepeatedInTheMessage() {
+        assertThatThrownBy(() -> GoProxyList.parse("ftp://ci:s3cret@mirror.example.com"))
+                .hasMessageContaining("\"ftp://ci:xxxxx@mirror.example.com\"").hasMessageNotContaining("s3cret");
+    }
+
+    @Test
+    void loginsInAUrlAreKept() {
+        assertThat(GoProxyList.parse("https://ci:s3cret@athens.corp").proxies().get(0).url().getUserInfo())
+                .isEqualTo("ci:s3cret");
+    }
+}
