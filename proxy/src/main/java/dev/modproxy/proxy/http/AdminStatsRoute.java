@@ -1,5 +1,7 @@
 package dev.modproxy.proxy.http;
 
+import dev.modproxy.contract.admin.AdminPaths;
+import dev.modproxy.contract.admin.CacheStats;
 import dev.modproxy.proxy.metrics.ProxyMetrics;
 import dev.modproxy.proxy.storage.Storage;
 import dev.modproxy.proxy.storage.StorageUsage;
@@ -8,8 +10,10 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.util.ArrayList;
+import java.util.List;
 
-/** {@code GET /admin/stats}: cache figures as JSON for the operator's status. */
+/** {@code GET /admin/stats}: cache figures as JSON for the operator's status, in the contract's shape. */
 final class AdminStatsRoute {
 
     private final Storage storage;
@@ -23,34 +27,49 @@ final class AdminStatsRoute {
     }
 
     void install(Router router) {
-        router.get("/admin/stats").handler(this::stats);
+        router.get(AdminPaths.STATS).handler(this::stats);
+    }
+
+    CacheStats read() {
+        StorageUsage usage = storage.usage();
+        return new CacheStats(usage.bytes(), usage.entries(), metrics.hits(), metrics.misses(), metrics.hitRatio(),
+                metrics.evictions(), metrics.lastWarmup().map(w -> new CacheStats.LastWarmup(w.finishedAt().toString(),
+                        w.requested(), w.failed())).orElse(null), upstreams());
     }
 
     /** Each upstream with its circuit state (CLOSED, OPEN, HALF_OPEN): the operator reports upstream health. */
-    private JsonArray upstreams() {
-        JsonArray list = new JsonArray();
+    private List<CacheStats.UpstreamHealth> upstreams() {
+        List<CacheStats.UpstreamHealth> list = new ArrayList<>();
         for (UpstreamChain.Entry entry : chain.entries()) {
             if (entry instanceof UpstreamChain.Proxy proxy) {
-                list.add(new JsonObject().put("url", proxy.upstream().toString())
-                        .put("circuit", proxy.upstream().breaker().state().name()));
+                list.add(new CacheStats.UpstreamHealth(proxy.upstream().toString(),
+                        proxy.upstream().breaker().state().name()));
             }
         }
         return list;
     }
 
+    static JsonObject json(CacheStats stats) {
+        JsonArray upstreams = new JsonArray();
+        stats.upstreams().forEach(u -> upstreams.add(new JsonObject().put(CacheStats.UpstreamHealth.URL, u.url())
+                .put(CacheStats.UpstreamHealth.CIRCUIT, u.circuit())));
+        CacheStats.LastWarmup warmup = stats.lastWarmup();
+        return new JsonObject()
+                .put(CacheStats.SIZE_BYTES, stats.sizeBytes())
+                .put(CacheStats.ENTRIES, stats.entries())
+                .put(CacheStats.HITS, stats.hits())
+                .put(CacheStats.MISSES, stats.misses())
+                .put(CacheStats.HIT_RATIO, stats.hitRatio())
+                .put(CacheStats.EVICTIONS, stats.evictions())
+                .put(CacheStats.LAST_WARMUP, warmup == null ? null : new JsonObject()
+                        .put(CacheStats.LastWarmup.FINISHED_AT, warmup.finishedAt())
+                        .put(CacheStats.LastWarmup.REQUESTED, warmup.requested())
+                        .put(CacheStats.LastWarmup.FAILED, warmup.failed()))
+                .put(CacheStats.UPSTREAMS, upstreams);
+    }
+
     private void stats(RoutingContext ctx) {
-        StorageUsage usage = storage.usage();
-        JsonObject body = new JsonObject()
-                .put("sizeBytes", usage.bytes())
-                .put("entries", usage.entries())
-                .put("hits", metrics.hits())
-                .put("misses", metrics.misses())
-                .put("hitRatio", metrics.hitRatio())
-                .put("evictions", metrics.evictions())
-                .put("lastWarmup", metrics.lastWarmup().map(w -> new JsonObject().put("finishedAt", w.finishedAt().toString())
-                        .put("requested", w.requested()).put("failed", w.failed())).orElse(null))
-                .put("upstreams", upstreams());
         ctx.response().putHeader("Content-Type", "application/json").putHeader("Cache-Control", "no-store")
-                .end(body.encode());
+                .end(json(read()).encode());
     }
 }

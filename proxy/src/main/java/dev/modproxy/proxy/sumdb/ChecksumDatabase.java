@@ -1,5 +1,6 @@
 package dev.modproxy.proxy.sumdb;
 
+import dev.modproxy.contract.ChecksumExemptions;
 import dev.modproxy.proxy.config.ProxyConfig;
 import dev.modproxy.proxy.protocol.ModulePathPatterns;
 import dev.modproxy.proxy.storage.Storage;
@@ -47,8 +48,8 @@ public class ChecksumDatabase {
             throw new ConfigurationException("modproxy cannot start: MODPROXY_SUMDB (GOSUMDB syntax: sum.golang.org, "
                     + "sum.golang.google.cn, name+key, name+key https://url, or off): " + e.getMessage());
         }
-        // As the go command does, GONOSUMDB includes GOPRIVATE.
-        exempt = ModulePathPatterns.parse(config.nosumdb().orElse("") + "," + config.privatePatterns().orElse(""));
+        exempt = ModulePathPatterns.parse(ChecksumExemptions.patterns(config.privatePatterns().orElse(""),
+                config.nosumdb().orElse("")));
         if (setting.isOff()) {
             cache = null;
             verifier = null;

@@ -1,7 +1,7 @@
 package dev.modproxy.proxy.upstream;
 
+import dev.modproxy.contract.GoProxyList;
 import java.io.IOException;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -60,8 +60,10 @@ public final class UpstreamChain {
     }
 
     /**
-     * Parses GOPROXY syntax. Entries without a scheme get https://, like the go command does;
-     * anything after direct or off is ignored, as the go command does.
+     * Parses GOPROXY syntax by the go command's rule, which the operator checks specs against too
+     * ({@link GoProxyList}): entries without a scheme get https://, anything after direct or off is ignored.
+     *
+     * @throws GoProxyList.InvalidException naming the unusable entry
      */
     public static UpstreamChain parse(String goproxy, Settings settings, UpstreamListener listener) {
         return parse(goproxy, settings, listener, EgressProxy.fromEnvironment(), UpstreamCredentials.none());
@@ -83,67 +85,18 @@ public final class UpstreamChain {
         }
         HttpClient client = builder.build();
         List<Entry> entries = new ArrayList<>();
-        String rest = goproxy == null ? "" : goproxy;
-        while (!rest.isEmpty()) {
-            String item;
-            boolean pipe = false;
-            int sep = indexOfSeparator(rest);
-            if (sep >= 0) {
-                item = rest.substring(0, sep);
-                pipe = rest.charAt(sep) == '|';
-                rest = rest.substring(sep + 1);
+        for (GoProxyList.Entry entry : GoProxyList.parse(goproxy).entries()) {
+            if (entry instanceof GoProxyList.Proxy proxy) {
+                entries.add(new Proxy(new Upstream(proxy.url(), client, settings.readTimeout(),
+                        new CircuitBreaker(settings.breakerThreshold(), settings.breakerCoolDown())),
+                        proxy.fallThroughOnError()));
+            } else if (entry instanceof GoProxyList.Direct) {
+                entries.add(new Direct(entry.fallThroughOnError()));
             } else {
-                item = rest;
-                rest = "";
+                entries.add(new Off(entry.fallThroughOnError()));
             }
-            item = item.strip();
-            if (item.isEmpty()) {
-                continue;
-            }
-            if (item.equals("direct")) {
-                entries.add(new Direct(pipe));
-                break;
-            }
-            if (item.equals("off")) {
-                entries.add(new Off(pipe));
-                break;
-            }
-            entries.add(new Proxy(new Upstream(toUri(item), client, settings.readTimeout(),
-                    new CircuitBreaker(settings.breakerThreshold(), settings.breakerCoolDown())), pipe));
         }
         return new UpstreamChain(entries, goproxy, listener);
-    }
-
-    private static int indexOfSeparator(String s) {
-        for (int i = 0; i < s.length(); i++) {
-            if (s.charAt(i) == ',' || s.charAt(i) == '|') {
-                return i;
-            }
-        }
-        return -1;
-    }
-
-    private static URI toUri(String item) {
-        String url = item;
-        if (!url.contains(":/")) {
-            if (!url.contains(".") && !url.contains(":")) {
-                throw new IllegalArgumentException("upstream " + item + " is neither a URL nor direct/off");
-            }
-            url = "https://" + url;
-        }
-        URI uri;
-        try {
-            uri = URI.create(url);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("upstream " + item + " is not a valid URL: " + e.getMessage());
-        }
-        if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme())) {
-            throw new IllegalArgumentException("upstream " + item + ": only http and https upstreams are supported");
-        }
-        if (uri.getHost() == null || uri.getRawQuery() != null || uri.getRawFragment() != null) {
-            throw new IllegalArgumentException("upstream " + item + " needs a host and no query or fragment");
-        }
-        return uri;
     }
 
     public List<Entry> entries() {

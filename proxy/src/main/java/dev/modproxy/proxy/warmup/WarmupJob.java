@@ -1,5 +1,6 @@
 package dev.modproxy.proxy.warmup;
 
+import dev.modproxy.contract.admin.WarmupReport;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
@@ -53,17 +54,31 @@ public final class WarmupJob {
         return (int) failures.stream().map(f -> f.module() + "@" + f.version()).distinct().count();
     }
 
+    /** Where the warm-up stands, in the contract's shape. */
+    public WarmupReport report() {
+        Instant finished = finishedAt;
+        return new WarmupReport(finished == null ? WarmupReport.RUNNING : WarmupReport.FINISHED, requested,
+                completed.get(), failedModules(), startedAt.toString(), finished == null ? null : finished.toString(),
+                failures.stream().map(f -> new WarmupReport.Failure(f.module(), f.version(), f.artifact(), f.status(),
+                        f.reason())).toList());
+    }
+
     public JsonObject toJson() {
+        return json(report());
+    }
+
+    static JsonObject json(WarmupReport report) {
         JsonArray list = new JsonArray();
-        failures.forEach(f -> list.add(new JsonObject().put("module", f.module()).put("version", f.version())
-                .put("artifact", f.artifact()).put("status", f.status()).put("reason", f.reason())));
+        report.failures().forEach(f -> list.add(new JsonObject().put(WarmupReport.Failure.MODULE, f.module())
+                .put(WarmupReport.Failure.VERSION, f.version()).put(WarmupReport.Failure.ARTIFACT, f.artifact())
+                .put(WarmupReport.Failure.STATUS, f.status()).put(WarmupReport.Failure.REASON, f.reason())));
         return new JsonObject()
-                .put("state", running() ? "running" : "finished")
-                .put("requested", requested)
-                .put("completed", completed.get())
-                .put("failed", failedModules())
-                .put("startedAt", startedAt.toString())
-                .put("finishedAt", finishedAt == null ? null : finishedAt.toString())
-                .put("failures", list);
+                .put(WarmupReport.STATE, report.state())
+                .put(WarmupReport.REQUESTED, report.requested())
+                .put(WarmupReport.COMPLETED, report.completed())
+                .put(WarmupReport.FAILED, report.failed())
+                .put(WarmupReport.STARTED_AT, report.startedAt())
+                .put(WarmupReport.FINISHED_AT, report.finishedAt())
+                .put(WarmupReport.FAILURES, list);
     }
 }

@@ -43,7 +43,8 @@ class BadSettingTest {
                 () -> beans.upstreamChain(config(Map.of("upstream", "ftp://goproxy.cn")), metrics));
 
         assertEquals("modproxy cannot start: MODPROXY_UPSTREAM (GOPROXY syntax: http(s) URLs, direct or off, joined "
-                + "by ',' or '|'): upstream ftp://goproxy.cn: only http and https upstreams are supported", refused.getMessage());
+                + "by ',' or '|'): entry 1 \"ftp://goproxy.cn\" is not an http(s) URL (modproxy fetches over HTTP only); use "
+                + "an http(s) URL such as https://goproxy.cn, or \"direct\" / \"off\"", refused.getMessage());
         assertNull(refused.getCause());
     }
 

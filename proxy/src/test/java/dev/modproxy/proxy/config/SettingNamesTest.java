@@ -3,6 +3,8 @@ package dev.modproxy.proxy.config;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.modproxy.contract.ProxySetting;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -16,6 +18,14 @@ class SettingNamesTest {
                 "MODPROXY_EVICTION_HIGH_WATERMARK", "MODPROXY_S3_PATH_STYLE")), SettingNames.known().toString());
         assertTrue(SettingNames.known().stream().noneMatch(name -> name.contains("STORAGE_ROOT")),
                 "derived values are not settings");
+    }
+
+    @Test
+    void everySettingTheOperatorWritesIsOneThisProxyReads() {
+        List<String> written = Arrays.stream(ProxySetting.values()).filter(ProxySetting::proxyOwn)
+                .map(ProxySetting::env).toList();
+
+        assertEquals(List.of(), written.stream().filter(name -> !SettingNames.known().contains(name)).toList());
     }
 
     @Test
