@@ -1,5 +1,6 @@
 package dev.modproxy.operator.reconciler;
 
+import dev.modproxy.operator.admin.ProxyAdmin;
 import dev.modproxy.operator.api.v1alpha1.CacheFigures;
 import dev.modproxy.operator.api.v1alpha1.Condition;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
@@ -17,7 +18,7 @@ import dev.modproxy.operator.dependent.ProxyNetworkPolicyDependent;
 import dev.modproxy.operator.dependent.ProxyServiceDependent;
 import dev.modproxy.operator.dependent.ServiceMonitorCrdPresent;
 import dev.modproxy.operator.dependent.ServiceMonitorDependent;
-import dev.modproxy.operator.figures.CacheStatsClient;
+import dev.modproxy.operator.figures.CacheFiguresPoller;
 import dev.modproxy.operator.settings.SpecProblems;
 import dev.modproxy.operator.status.CacheFiguresReport;
 import dev.modproxy.operator.status.CacheStatusCalculator;
@@ -32,11 +33,12 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.Workflow;
 import io.javaoperatorsdk.operator.api.reconciler.dependent.Dependent;
-import java.io.IOException;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -66,18 +68,22 @@ public class GoProxyCacheReconciler implements Reconciler<GoProxyCache> {
     public static final String NAME = "goproxycache";
     private static final Logger LOG = Logger.getLogger(GoProxyCacheReconciler.class);
 
-    /** How often a Ready cache's figures are read again when nothing else happens to it. */
-    static final Duration FIGURES_INTERVAL = Duration.ofSeconds(60);
     /** How often a running warm-up's progress is read. */
     static final Duration WARMUP_INTERVAL = Duration.ofSeconds(10);
 
     private final Clock clock = Clock.systemUTC();
-    private final CacheStatsClient stats;
+    private final ProxyAdmin admin;
     private final WarmupDriver warmup;
 
-    public GoProxyCacheReconciler(CacheStatsClient stats, WarmupDriver warmup) {
-        this.stats = stats;
+    public GoProxyCacheReconciler(ProxyAdmin admin, WarmupDriver warmup) {
+        this.admin = admin;
         this.warmup = warmup;
+    }
+
+    /** Besides the dependents' informers: the proxy's figures, read on a timer of their own (CacheFiguresPoller). */
+    @Override
+    public List<EventSource<?, GoProxyCache>> prepareEventSources(EventSourceContext<GoProxyCache> context) {
+        return List.of(CacheFiguresPoller.eventSource(context, admin));
     }
 
     @Override
@@ -93,26 +99,20 @@ public class GoProxyCacheReconciler implements Reconciler<GoProxyCache> {
         GoProxyCacheStatus status = CacheStatusCalculator.compute(cache, observe(cache, context, problems, Optional.empty()),
                 clock.instant());
         boolean ready = status.condition(Condition.READY).map(c -> Condition.TRUE.equals(c.getStatus())).orElse(false);
-        CacheFiguresReport.apply(status, previousFigures(cache), ready ? readFigures(cache) : new CacheFiguresReport.NotAsked());
+        CacheFiguresReport.apply(status, previousFigures(cache), ready ? figures(context) : new CacheFiguresReport.NotAsked());
         status.setWarmup(ready ? warmup.step(cache, context.getClient()) : previousWarmup(cache));
         UpdateControl<GoProxyCache> control = statusPatch(cache, status).map(UpdateControl::patchStatus)
                 .orElseGet(UpdateControl::noUpdate);
-        if (!ready) {
-            return control;
-        }
         boolean warming = status.getWarmup() != null && (status.getWarmup().getState() == WarmupState.Running
                 || status.getWarmup().getState() == WarmupState.Pending);
-        return control.rescheduleAfter(warming ? WARMUP_INTERVAL : FIGURES_INTERVAL);
+        // figures come through their event source; only a warm-up in progress is followed by rescheduling
+        return ready && warming ? control.rescheduleAfter(WARMUP_INTERVAL) : control;
     }
 
-    private CacheFiguresReport.Reading readFigures(GoProxyCache cache) {
-        try {
-            return new CacheFiguresReport.Read(stats.read(cache));
-        } catch (IOException | RuntimeException e) {
-            LOG.debugf("Cache figures of %s/%s not read: %s", cache.getMetadata().getNamespace(),
-                    cache.getMetadata().getName(), e.getMessage());
-            return new CacheFiguresReport.Unreadable(e.getMessage());
-        }
+    /** The poller's last reading; none yet (it runs on its own timer) keeps the last figures. */
+    private static CacheFiguresReport.Reading figures(Context<GoProxyCache> context) {
+        return context.getSecondaryResource(CacheFiguresReport.Reading.class, CacheFiguresPoller.NAME)
+                .orElseGet(CacheFiguresReport.NotAsked::new);
     }
 
     private static WarmupStatus previousWarmup(GoProxyCache cache) {

@@ -1,5 +1,6 @@
 package dev.modproxy.operator.settings;
 
+import dev.modproxy.contract.ProxySetting;
 import dev.modproxy.operator.api.v1alpha1.EgressProxy;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheSpec;
 import dev.modproxy.operator.api.v1alpha1.ObjectStorage;
@@ -49,60 +50,61 @@ public final class ProxySettings {
 
     public static ProxySettings of(GoProxyCacheSpec spec) {
         Map<String, String> env = new TreeMap<>();
-        env.put("MODPROXY_UPSTREAM", valueOr(spec.getUpstream(), GoProxyCacheSpec.DEFAULT_UPSTREAM));
-        env.put("MODPROXY_SUMDB", valueOr(spec.getSumdb(), GoProxyCacheSpec.DEFAULT_SUMDB));
-        putPatterns(env, "MODPROXY_NOSUMDB", spec.getNoSumDB());
-        putPatterns(env, "MODPROXY_PRIVATE", spec.getPrivate());
+        env.put(ProxySetting.UPSTREAM.env(), valueOr(spec.getUpstream(), GoProxyCacheSpec.DEFAULT_UPSTREAM));
+        env.put(ProxySetting.SUMDB.env(), valueOr(spec.getSumdb(), GoProxyCacheSpec.DEFAULT_SUMDB));
+        putPatterns(env, ProxySetting.NOSUMDB.env(), spec.getNoSumDB());
+        putPatterns(env, ProxySetting.PRIVATE.env(), spec.getPrivate());
         // with object storage this directory only stages uploads until they are complete
-        env.put("MODPROXY_STORAGE_DIR", STORAGE_DIR);
+        env.put(ProxySetting.STORAGE_DIR.env(), STORAGE_DIR);
         putObjectStorage(env, spec.getObjectStorage());
         putWatermarks(env, spec.getStorage());
         putEgressProxy(env, spec.getEgressProxy());
         putTuning(env, spec.getProxy());
         if (spec.getUpstreamCredentials() != null) {
             // the path only: the logins stay in their Secret
-            env.put("MODPROXY_NETRC", CREDENTIALS_DIR + "/" + NETRC_FILE);
+            env.put(ProxySetting.NETRC.env(), CREDENTIALS_DIR + "/" + NETRC_FILE);
         }
-        env.put("QUARKUS_HTTP_PORT", Integer.toString(HTTP_PORT));
-        env.put("QUARKUS_MANAGEMENT_PORT", Integer.toString(MANAGEMENT_PORT));
+        env.put(ProxySetting.HTTP_PORT.env(), Integer.toString(HTTP_PORT));
+        env.put(ProxySetting.MANAGEMENT_PORT.env(), Integer.toString(MANAGEMENT_PORT));
         // the proxy listens on 127.0.0.1 unless told otherwise (a laptop run); a pod is reached from outside
-        env.put("QUARKUS_HTTP_HOST", "0.0.0.0");
-        env.put("QUARKUS_MANAGEMENT_HOST", "0.0.0.0");
+        env.put(ProxySetting.HTTP_HOST.env(), "0.0.0.0");
+        env.put(ProxySetting.MANAGEMENT_HOST.env(), "0.0.0.0");
         return new ProxySettings(env);
     }
 
     private static Map<String, String> owned() {
         Map<String, String> owned = new LinkedHashMap<>();
-        owned.put("MODPROXY_UPSTREAM", "spec.upstream");
-        owned.put("MODPROXY_SUMDB", "spec.sumdb");
-        owned.put("MODPROXY_NOSUMDB", "spec.noSumDB");
-        owned.put("MODPROXY_PRIVATE", "spec.private");
+        owned.put(ProxySetting.UPSTREAM.env(), "spec.upstream");
+        owned.put(ProxySetting.SUMDB.env(), "spec.sumdb");
+        owned.put(ProxySetting.NOSUMDB.env(), "spec.noSumDB");
+        owned.put(ProxySetting.PRIVATE.env(), "spec.private");
         String volume = "spec.storage (the operator mounts the cache there)";
-        owned.put("MODPROXY_STORAGE_DIR", volume);
-        owned.put("MODPROXY_STORAGE_TYPE", "spec.objectStorage");
-        for (String s3 : List.of("BUCKET", "ENDPOINT", "REGION", "PREFIX", "PATH_STYLE")) {
-            owned.put("MODPROXY_S3_" + s3, "spec.objectStorage");
+        owned.put(ProxySetting.STORAGE_DIR.env(), volume);
+        owned.put(ProxySetting.STORAGE_TYPE.env(), "spec.objectStorage");
+        for (ProxySetting s3 : List.of(ProxySetting.S3_BUCKET, ProxySetting.S3_ENDPOINT, ProxySetting.S3_REGION,
+                ProxySetting.S3_PREFIX, ProxySetting.S3_PATH_STYLE)) {
+            owned.put(s3.env(), "spec.objectStorage");
         }
         owned.put("AWS_ACCESS_KEY_ID", "spec.objectStorage.credentialsSecret");
         owned.put("AWS_SECRET_ACCESS_KEY", "spec.objectStorage.credentialsSecret");
-        owned.put("MODPROXY_EVICTION_HIGH_WATERMARK", "spec.storage.highWatermark");
-        owned.put("MODPROXY_EVICTION_LOW_WATERMARK", "spec.storage.lowWatermark");
+        owned.put(ProxySetting.EVICTION_HIGH_WATERMARK.env(), "spec.storage.highWatermark");
+        owned.put(ProxySetting.EVICTION_LOW_WATERMARK.env(), "spec.storage.lowWatermark");
         owned.put("HTTPS_PROXY", "spec.egressProxy.httpsProxy");
         owned.put("HTTP_PROXY", "spec.egressProxy.httpProxy");
         owned.put("NO_PROXY", "spec.egressProxy.noProxy");
-        owned.put("MODPROXY_MUTABLE_TTL", "spec.proxy.mutableTtl");
-        owned.put("MODPROXY_NEGATIVE_TTL", "spec.proxy.negativeTtl");
-        owned.put("MODPROXY_CONNECT_TIMEOUT", "spec.proxy.connectTimeout");
-        owned.put("MODPROXY_READ_TIMEOUT", "spec.proxy.readTimeout");
-        owned.put("MODPROXY_SUMDB_REQUIRED", "spec.proxy.sumdbRequired");
-        owned.put("MODPROXY_MEMORY_CACHE_SIZE", "spec.proxy.memoryCacheSize");
+        owned.put(ProxySetting.MUTABLE_TTL.env(), "spec.proxy.mutableTtl");
+        owned.put(ProxySetting.NEGATIVE_TTL.env(), "spec.proxy.negativeTtl");
+        owned.put(ProxySetting.CONNECT_TIMEOUT.env(), "spec.proxy.connectTimeout");
+        owned.put(ProxySetting.READ_TIMEOUT.env(), "spec.proxy.readTimeout");
+        owned.put(ProxySetting.SUMDB_REQUIRED.env(), "spec.proxy.sumdbRequired");
+        owned.put(ProxySetting.MEMORY_CACHE_SIZE.env(), "spec.proxy.memoryCacheSize");
         owned.put("JAVA_TOOL_OPTIONS", "spec.proxy.jvmOptions");
-        owned.put("MODPROXY_NETRC", "spec.upstreamCredentials");
+        owned.put(ProxySetting.NETRC.env(), "spec.upstreamCredentials");
         // the Service, the probes and the NetworkPolicy are built around these
-        owned.put("QUARKUS_HTTP_PORT", NO_FIELD);
-        owned.put("QUARKUS_MANAGEMENT_PORT", NO_FIELD);
-        owned.put("QUARKUS_HTTP_HOST", NO_FIELD);
-        owned.put("QUARKUS_MANAGEMENT_HOST", NO_FIELD);
+        owned.put(ProxySetting.HTTP_PORT.env(), NO_FIELD);
+        owned.put(ProxySetting.MANAGEMENT_PORT.env(), NO_FIELD);
+        owned.put(ProxySetting.HTTP_HOST.env(), NO_FIELD);
+        owned.put(ProxySetting.MANAGEMENT_HOST.env(), NO_FIELD);
         return Collections.unmodifiableMap(owned);
     }
 
@@ -119,26 +121,26 @@ public final class ProxySettings {
         if (bucket == null) {
             return;
         }
-        env.put("MODPROXY_STORAGE_TYPE", "s3");
-        env.put("MODPROXY_S3_BUCKET", bucket.getBucket());
-        putIfSet(env, "MODPROXY_S3_ENDPOINT", bucket.getEndpoint());
-        putIfSet(env, "MODPROXY_S3_REGION", bucket.getRegion());
-        putIfSet(env, "MODPROXY_S3_PREFIX", bucket.getPrefix());
-        env.put("MODPROXY_S3_PATH_STYLE", Boolean.toString(bucket.getPathStyle() == null || bucket.getPathStyle()));
+        env.put(ProxySetting.STORAGE_TYPE.env(), "s3");
+        env.put(ProxySetting.S3_BUCKET.env(), bucket.getBucket());
+        putIfSet(env, ProxySetting.S3_ENDPOINT.env(), bucket.getEndpoint());
+        putIfSet(env, ProxySetting.S3_REGION.env(), bucket.getRegion());
+        putIfSet(env, ProxySetting.S3_PREFIX.env(), bucket.getPrefix());
+        env.put(ProxySetting.S3_PATH_STYLE.env(), Boolean.toString(bucket.getPathStyle() == null || bucket.getPathStyle()));
     }
 
     private static void putTuning(Map<String, String> env, ProxyTuning tuning) {
         if (tuning == null) {
             return;
         }
-        putIfSet(env, "MODPROXY_MUTABLE_TTL", tuning.getMutableTtl());
-        putIfSet(env, "MODPROXY_NEGATIVE_TTL", tuning.getNegativeTtl());
-        putIfSet(env, "MODPROXY_CONNECT_TIMEOUT", tuning.getConnectTimeout());
-        putIfSet(env, "MODPROXY_READ_TIMEOUT", tuning.getReadTimeout());
+        putIfSet(env, ProxySetting.MUTABLE_TTL.env(), tuning.getMutableTtl());
+        putIfSet(env, ProxySetting.NEGATIVE_TTL.env(), tuning.getNegativeTtl());
+        putIfSet(env, ProxySetting.CONNECT_TIMEOUT.env(), tuning.getConnectTimeout());
+        putIfSet(env, ProxySetting.READ_TIMEOUT.env(), tuning.getReadTimeout());
         if (tuning.getSumdbRequired() != null) {
-            env.put("MODPROXY_SUMDB_REQUIRED", tuning.getSumdbRequired().toString());
+            env.put(ProxySetting.SUMDB_REQUIRED.env(), tuning.getSumdbRequired().toString());
         }
-        putIfSet(env, "MODPROXY_MEMORY_CACHE_SIZE", tuning.getMemoryCacheSize());
+        putIfSet(env, ProxySetting.MEMORY_CACHE_SIZE.env(), tuning.getMemoryCacheSize());
         if (tuning.getJvmOptions() != null && !tuning.getJvmOptions().isBlank()) {
             env.put("JAVA_TOOL_OPTIONS", IMAGE_JVM_OPTIONS + " " + tuning.getJvmOptions().strip());
         }
@@ -158,10 +160,10 @@ public final class ProxySettings {
             return;
         }
         if (storage.getHighWatermark() != null) {
-            env.put("MODPROXY_EVICTION_HIGH_WATERMARK", storage.getHighWatermark() + "%");
+            env.put(ProxySetting.EVICTION_HIGH_WATERMARK.env(), storage.getHighWatermark() + "%");
         }
         if (storage.getLowWatermark() != null) {
-            env.put("MODPROXY_EVICTION_LOW_WATERMARK", storage.getLowWatermark() + "%");
+            env.put(ProxySetting.EVICTION_LOW_WATERMARK.env(), storage.getLowWatermark() + "%");
         }
     }
 

@@ -3,7 +3,7 @@ package dev.modproxy.operator.status;
 import dev.modproxy.operator.api.v1alpha1.CacheFigures;
 import dev.modproxy.operator.api.v1alpha1.Condition;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheStatus;
-import dev.modproxy.operator.figures.CacheStats;
+import dev.modproxy.contract.admin.CacheStats;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.util.Locale;

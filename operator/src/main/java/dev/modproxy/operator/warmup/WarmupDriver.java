@@ -1,5 +1,6 @@
 package dev.modproxy.operator.warmup;
 
+import dev.modproxy.operator.admin.ProxyAdmin;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import dev.modproxy.operator.api.v1alpha1.Warmup;
 import dev.modproxy.operator.api.v1alpha1.WarmupStatus;
@@ -13,9 +14,9 @@ import java.util.Optional;
 @ApplicationScoped
 public class WarmupDriver {
 
-    private final WarmupClient proxy;
+    private final ProxyAdmin proxy;
 
-    public WarmupDriver(WarmupClient proxy) {
+    public WarmupDriver(ProxyAdmin proxy) {
         this.proxy = proxy;
     }
 
@@ -28,16 +29,16 @@ public class WarmupDriver {
         try {
             if (WarmupProgress.due(cache)) {
                 Optional<String> goSum = goSum(cache, cluster);
-                return WarmupProgress.accepted(cache, proxy.start(cache,
+                return WarmupProgress.accepted(cache, proxy.startWarmup(cache,
                         WarmupProgress.moduleList(cache.getSpec().getWarmup(), goSum)));
             }
             if (WarmupProgress.running(cache)) {
-                return WarmupProgress.progressed(cache, proxy.progress(cache));
+                return WarmupProgress.progressed(cache, proxy.warmup(cache));
             }
             return previous;
         } catch (MissingGoSum e) {
             return WarmupProgress.pending(cache, e.getMessage());
-        } catch (WarmupClient.WarmupRefused e) {
+        } catch (ProxyAdmin.WarmupRefused e) {
             return e.busy() ? WarmupProgress.pending(cache, "the proxy is still running an earlier warm-up")
                     : WarmupProgress.rejected(cache, e.getMessage());
         } catch (IOException | RuntimeException e) {

@@ -1,5 +1,6 @@
 package dev.modproxy.operator.warmup;
 
+import dev.modproxy.contract.admin.WarmupReport;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import dev.modproxy.operator.api.v1alpha1.Warmup;
 import dev.modproxy.operator.api.v1alpha1.WarmupState;
@@ -11,9 +12,6 @@ import java.util.Optional;
 public final class WarmupProgress {
 
     static final int SHOWN_FAILURES = 20;
-    /** The proxy's words for its warm-up (GET /admin/warmup). */
-    private static final String PROXY_RUNNING = "running";
-    private static final String PROXY_FINISHED = "finished";
 
     private WarmupProgress() {
     }
@@ -36,11 +34,11 @@ public final class WarmupProgress {
     }
 
     /** The proxy took the list: from here on its answers are the progress. */
-    public static WarmupStatus accepted(GoProxyCache cache, WarmupAnswer answer) {
+    public static WarmupStatus accepted(GoProxyCache cache, WarmupReport answer) {
         return fromAnswer(generation(cache), answer);
     }
 
-    public static WarmupStatus progressed(GoProxyCache cache, WarmupAnswer answer) {
+    public static WarmupStatus progressed(GoProxyCache cache, WarmupReport answer) {
         return fromAnswer(previous(cache).getSubmittedGeneration(), answer);
     }
 
@@ -73,7 +71,7 @@ public final class WarmupProgress {
         return list.toString();
     }
 
-    private static WarmupStatus fromAnswer(Long generation, WarmupAnswer answer) {
+    private static WarmupStatus fromAnswer(Long generation, WarmupReport answer) {
         WarmupStatus status = new WarmupStatus();
         status.setSubmittedGeneration(generation);
         status.setState(state(answer.state()));
@@ -84,7 +82,7 @@ public final class WarmupProgress {
         status.setRequested(answer.requested());
         status.setCompleted(answer.completed());
         status.setFailed(answer.failed());
-        List<WarmupAnswer.Failure> failures = answer.failures() == null ? List.of() : answer.failures();
+        List<WarmupReport.Failure> failures = answer.failures() == null ? List.of() : answer.failures();
         status.setFailures(failures.stream().limit(SHOWN_FAILURES)
                 .map(f -> f.module() + "@" + f.version() + " " + f.artifact() + ": " + f.reason()).toList());
         if (!failures.isEmpty()) {
@@ -94,10 +92,10 @@ public final class WarmupProgress {
     }
 
     private static WarmupState state(String proxyState) {
-        if (PROXY_RUNNING.equals(proxyState)) {
+        if (WarmupReport.RUNNING.equals(proxyState)) {
             return WarmupState.Running;
         }
-        return PROXY_FINISHED.equals(proxyState) ? WarmupState.Finished : WarmupState.Interrupted;
+        return WarmupReport.FINISHED.equals(proxyState) ? WarmupState.Finished : WarmupState.Interrupted;
     }
 
     private static WarmupStatus previous(GoProxyCache cache) {

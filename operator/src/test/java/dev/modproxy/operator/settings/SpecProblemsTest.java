@@ -39,7 +39,8 @@ class SpecProblemsTest {
             spec.setPrivate(List.of("corp.example.com/*,other.example.com"));
             spec.setNoSumDB(List.of(""));
             spec.getStorage().setSize("lots");
-            spec.getInjection().setFallback("https://goproxy.cn,,direct");
+            // an empty entry is skipped, as the go command does; a single word is not a URL
+            spec.getInjection().setFallback("https://goproxy.cn,,noproxy");
         }));
         assertThat(problems).hasSize(5);
         assertThat(String.join("\n", problems))
@@ -47,7 +48,7 @@ class SpecProblemsTest {
                 .contains("spec.private[0]")
                 .contains("spec.noSumDB[0]")
                 .contains("spec.storage.size \"lots\"")
-                .contains("spec.injection.fallback entry 2 is empty");
+                .contains("spec.injection.fallback entry 3 \"noproxy\" is neither a URL");
     }
 
     @Test

@@ -5,7 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.modproxy.operator.api.v1alpha1.CacheFigures;
 import dev.modproxy.operator.api.v1alpha1.Condition;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheStatus;
-import dev.modproxy.operator.figures.CacheStats;
+import dev.modproxy.contract.admin.CacheStats;
+import java.util.List;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -13,8 +14,8 @@ class CacheFiguresReportTest {
 
     @Test
     void figuresReadFromTheProxyAreShownInUserUnits() {
-        CacheStats stats = new CacheStats(3435973837L, 1200, 0.9349, 12,
-                new CacheStats.LastWarmup("2026-11-23T22:00:00Z", 40, 1));
+        CacheStats stats = new CacheStats(3435973837L, 1200, 0, 0, 0.9349, 12,
+                new CacheStats.LastWarmup("2026-11-23T22:00:00Z", 40, 1), List.of());
 
         CacheFigures figures = CacheFiguresReport.apply(readyStatus(), null, new CacheFiguresReport.Read(stats)).getCache();
 
@@ -27,7 +28,7 @@ class CacheFiguresReportTest {
 
     @Test
     void aFailedReadKeepsThePreviousFiguresAndReadyButSaysWhy() {
-        CacheFigures previous = CacheFiguresReport.figures(new CacheStats(1024, 1, 1.0, 0, null));
+        CacheFigures previous = CacheFiguresReport.figures(new CacheStats(1024, 1, 0, 0, 1.0, 0, null, List.of()));
 
         GoProxyCacheStatus status = CacheFiguresReport.apply(readyStatus(), previous,
                 new CacheFiguresReport.Unreadable("http://builds.ci.svc/admin/stats answered HTTP 503"));
@@ -41,7 +42,7 @@ class CacheFiguresReportTest {
 
     @Test
     void aCacheThatIsNotAskedKeepsItsFiguresAndMessage() {
-        CacheFigures previous = CacheFiguresReport.figures(new CacheStats(0, 0, 0, 0, null));
+        CacheFigures previous = CacheFiguresReport.figures(new CacheStats(0, 0, 0, 0, 0, 0, null, List.of()));
         GoProxyCacheStatus status = CacheFiguresReport.apply(readyStatus(), previous, new CacheFiguresReport.NotAsked());
         assertThat(status.getCache()).isEqualTo(previous);
         assertThat(status.condition(Condition.READY).orElseThrow().getMessage()).doesNotContain("figures");

@@ -3,6 +3,7 @@ package dev.modproxy.operator.warmup;
 import static dev.modproxy.operator.CacheFixtures.cache;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.modproxy.contract.admin.WarmupReport;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheStatus;
 import dev.modproxy.operator.api.v1alpha1.Warmup;
@@ -15,12 +16,14 @@ import org.junit.jupiter.api.Test;
 
 class WarmupProgressTest {
 
+    private static final String STARTED = "2026-11-23T21:59:00Z";
+
     @Test
     void aListIsDueOncePerGeneration() {
         GoProxyCache cache = warming();
         assertThat(WarmupProgress.due(cache)).isTrue();
 
-        withStatus(cache, WarmupProgress.accepted(cache, new WarmupAnswer("running", 1, 0, 0, List.of())));
+        withStatus(cache, WarmupProgress.accepted(cache, new WarmupReport("running", 1, 0, 0, STARTED, null, List.of())));
         assertThat(WarmupProgress.due(cache)).isFalse();
         assertThat(WarmupProgress.running(cache)).isTrue();
 
@@ -56,10 +59,10 @@ class WarmupProgressTest {
     @Test
     void failuresAreShownCappedWithACount() {
         GoProxyCache cache = warming();
-        List<WarmupAnswer.Failure> failures = IntStream.range(0, 30)
-                .mapToObj(i -> new WarmupAnswer.Failure("example.com/m" + i, "v1.0.0", "zip", 404, "not found"))
+        List<WarmupReport.Failure> failures = IntStream.range(0, 30)
+                .mapToObj(i -> new WarmupReport.Failure("example.com/m" + i, "v1.0.0", "zip", 404, "not found"))
                 .toList();
-        WarmupStatus status = WarmupProgress.accepted(cache, new WarmupAnswer("finished", 30, 30, 30, failures));
+        WarmupStatus status = WarmupProgress.accepted(cache, new WarmupReport("finished", 30, 30, 30, STARTED, null, failures));
 
         assertThat(status.getFailures()).hasSize(20).first().isEqualTo("example.com/m0@v1.0.0 zip: not found");
         assertThat(status.getMessage()).startsWith("30 module version(s) could not be fetched");
@@ -68,12 +71,12 @@ class WarmupProgressTest {
     @Test
     void theProxysWordsBecomeOneCasingAndAForgottenWarmupSaysWhy() {
         GoProxyCache cache = warming();
-        assertThat(WarmupProgress.accepted(cache, new WarmupAnswer("running", 1, 0, 0, List.of())).getState())
+        assertThat(WarmupProgress.accepted(cache, new WarmupReport("running", 1, 0, 0, STARTED, null, List.of())).getState())
                 .isEqualTo(WarmupState.Running);
-        assertThat(WarmupProgress.accepted(cache, new WarmupAnswer("finished", 1, 1, 0, List.of())).getState())
+        assertThat(WarmupProgress.accepted(cache, new WarmupReport("finished", 1, 1, 0, STARTED, null, List.of())).getState())
                 .isEqualTo(WarmupState.Finished);
 
-        WarmupStatus forgotten = WarmupProgress.accepted(cache, new WarmupAnswer("idle", null, null, null, null));
+        WarmupStatus forgotten = WarmupProgress.accepted(cache, WarmupReport.idle());
         assertThat(forgotten.getState()).isEqualTo(WarmupState.Interrupted);
         assertThat(forgotten.getMessage()).contains("restarted");
     }

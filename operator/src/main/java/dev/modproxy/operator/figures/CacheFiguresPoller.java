@@ -1,0 +1,72 @@
+package dev.modproxy.operator.figures;
+
+import dev.modproxy.operator.admin.ProxyAdmin;
+import dev.modproxy.operator.api.v1alpha1.Condition;
+import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
+import dev.modproxy.operator.status.CacheFiguresReport;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.processing.ResourceIDMapper;
+import io.javaoperatorsdk.operator.processing.event.source.polling.PerResourcePollingConfigurationBuilder;
+import io.javaoperatorsdk.operator.processing.event.source.polling.PerResourcePollingEventSource;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
+import org.jboss.logging.Logger;
+
+/**
+ * Reads each Ready cache's figures from its proxy on a timer of its own, so a slow or dead proxy never holds a
+ * reconcile thread; a reading that differs from the last one triggers a reconcile, which puts it into status.
+ */
+public final class CacheFiguresPoller
+        implements PerResourcePollingEventSource.ResourceFetcher<CacheFiguresReport.Reading, GoProxyCache> {
+
+    /** The event source's name, to ask the context for its reading. */
+    public static final String NAME = "cache-figures";
+    /** How often a Ready cache's figures are read. */
+    public static final Duration INTERVAL = Duration.ofSeconds(60);
+    /** How soon a cache not yet Ready is looked at again (no request is sent), so its first figures come quickly. */
+    static final Duration NOT_READY_INTERVAL = Duration.ofSeconds(2);
+
+    private static final Logger LOG = Logger.getLogger(CacheFiguresPoller.class);
+
+    private final ProxyAdmin admin;
+
+    public CacheFiguresPoller(ProxyAdmin admin) {
+        this.admin = admin;
+    }
+
+    public static PerResourcePollingEventSource<CacheFiguresReport.Reading, GoProxyCache, String> eventSource(
+            EventSourceContext<GoProxyCache> context, ProxyAdmin admin) {
+        return new PerResourcePollingEventSource<>(CacheFiguresReport.Reading.class, context,
+                new PerResourcePollingConfigurationBuilder<CacheFiguresReport.Reading, GoProxyCache, String>(
+                        new CacheFiguresPoller(admin), INTERVAL).withName(NAME)
+                        .withResourceIDMapper(ResourceIDMapper.singleResourceResourceIDMapper()).build());
+    }
+
+    /** Nothing for a cache that is not Ready (its proxy is not asked); else the stats, or why there are none. */
+    @Override
+    public Set<CacheFiguresReport.Reading> fetchResources(GoProxyCache cache) {
+        if (!ready(cache)) {
+            return Set.of();
+        }
+        try {
+            return Set.of(new CacheFiguresReport.Read(admin.stats(cache)));
+        } catch (IOException | RuntimeException e) {
+            LOG.debugf("Cache figures of %s/%s not read: %s", cache.getMetadata().getNamespace(),
+                    cache.getMetadata().getName(), e.getMessage());
+            return Set.of(new CacheFiguresReport.Unreadable(String.valueOf(e.getMessage())));
+        }
+    }
+
+    @Override
+    public Optional<Duration> fetchDelay(Set<CacheFiguresReport.Reading> lastFetched, GoProxyCache cache) {
+        // null: nothing fetched yet for this cache
+        return Optional.of(lastFetched == null || lastFetched.isEmpty() ? NOT_READY_INTERVAL : INTERVAL);
+    }
+
+    static boolean ready(GoProxyCache cache) {
+        return cache.getStatus() != null && cache.getStatus().condition(Condition.READY)
+                .map(c -> Condition.TRUE.equals(c.getStatus())).orElse(false);
+    }
+}

@@ -1,0 +1,92 @@
+package dev.modproxy.operator.figures;
+
+import static dev.modproxy.operator.CacheFixtures.cache;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.modproxy.contract.admin.AdminExamples;
+import dev.modproxy.contract.admin.CacheStats;
+import dev.modproxy.contract.admin.WarmupReport;
+import dev.modproxy.operator.admin.ProxyAdmin;
+import dev.modproxy.operator.api.v1alpha1.Condition;
+import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
+import dev.modproxy.operator.api.v1alpha1.GoProxyCacheStatus;
+import dev.modproxy.operator.status.CacheFiguresReport;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+class CacheFiguresPollerTest {
+
+    private final AtomicInteger asked = new AtomicInteger();
+
+    /** A proxy that answers the golden stats, or fails to connect. */
+    private ProxyAdmin proxy(boolean reachable) {
+        return new ProxyAdmin() {
+            @Override
+            public CacheStats stats(GoProxyCache cache) throws IOException {
+                asked.incrementAndGet();
+                if (!reachable) {
+                    throw new ConnectException("Connection refused");
+                }
+                return (CacheStats) AdminExamples.CACHE_STATS.value();
+            }
+
+            @Override
+            public WarmupReport startWarmup(GoProxyCache cache, String moduleList) {
+                throw new AssertionError("the poller only reads figures");
+            }
+
+            @Override
+            public WarmupReport warmup(GoProxyCache cache) {
+                throw new AssertionError("the poller only reads figures");
+            }
+        };
+    }
+
+    private static GoProxyCache withReady(String ready) {
+        GoProxyCache cache = cache(spec -> { });
+        GoProxyCacheStatus status = new GoProxyCacheStatus();
+        Condition condition = new Condition();
+        condition.setType(Condition.READY);
+        condition.setStatus(ready);
+        status.setConditions(List.of(condition));
+        cache.setStatus(status);
+        return cache;
+    }
+
+    @Test
+    void aCacheThatIsNotReadyIsNotAskedAndLookedAtAgainSoon() {
+        CacheFiguresPoller poller = new CacheFiguresPoller(proxy(true));
+
+        Set<CacheFiguresReport.Reading> readings = poller.fetchResources(withReady(Condition.FALSE));
+
+        assertThat(readings).isEmpty();
+        assertThat(poller.fetchResources(cache(spec -> { }))).as("no status yet").isEmpty();
+        assertThat(asked).hasValue(0);
+        assertThat(poller.fetchDelay(readings, withReady(Condition.FALSE))).contains(Duration.ofSeconds(2));
+        assertThat(poller.fetchDelay(null, withReady(Condition.TRUE))).as("before the first fetch")
+                .contains(Duration.ofSeconds(2));
+    }
+
+    @Test
+    void aReadyCachesFiguresAreReadAndReadAgainAfterTheInterval() {
+        CacheFiguresPoller poller = new CacheFiguresPoller(proxy(true));
+
+        Set<CacheFiguresReport.Reading> readings = poller.fetchResources(withReady(Condition.TRUE));
+
+        assertThat(readings).containsExactly(new CacheFiguresReport.Read((CacheStats) AdminExamples.CACHE_STATS.value()));
+        assertThat(poller.fetchDelay(readings, withReady(Condition.TRUE))).contains(CacheFiguresPoller.INTERVAL);
+    }
+
+    @Test
+    void anUnreachableProxyIsAReadingThatSaysWhy() {
+        CacheFiguresPoller poller = new CacheFiguresPoller(proxy(false));
+
+        assertThat(poller.fetchResources(withReady(Condition.TRUE)))
+                .containsExactly(new CacheFiguresReport.Unreadable("Connection refused"));
+    }
+}
