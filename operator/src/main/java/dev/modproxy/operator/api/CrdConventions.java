@@ -3,7 +3,7 @@ package dev.modproxy.operator.api;
 import com.fasterxml.jackson.annotation.JsonClassDescription;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.TextNode;
-import dev.modproxy.operator.api.v1alpha1.Condition;
+import dev.modproxy.operator.api.v1alpha1.CacheCondition;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheSpec;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheStatus;
@@ -122,8 +122,8 @@ public class CrdConventions implements CRDPostProcessor {
         conditions.setXKubernetesListMapKeys(List.of("type"));
         JSONSchemaProps condition = conditions.getItems().getSchema();
         condition.setRequired(List.of("status", "type"));
-        condition.getProperties().get("status").setEnum(List.<JsonNode>of(TextNode.valueOf(Condition.TRUE),
-                TextNode.valueOf(Condition.FALSE), TextNode.valueOf(Condition.UNKNOWN)));
+        condition.getProperties().get("status").setEnum(List.<JsonNode>of(TextNode.valueOf(CacheCondition.TRUE),
+                TextNode.valueOf(CacheCondition.FALSE), TextNode.valueOf(CacheCondition.UNKNOWN)));
         condition.getProperties().get("lastTransitionTime").setFormat("date-time");
     }
 

@@ -1,7 +1,7 @@
 package dev.modproxy.operator.figures;
 
 import dev.modproxy.operator.admin.ProxyAdmin;
-import dev.modproxy.operator.api.v1alpha1.Condition;
+import dev.modproxy.operator.api.v1alpha1.CacheCondition;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import dev.modproxy.operator.status.CacheFiguresReport;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
@@ -66,7 +66,7 @@ public final class CacheFiguresPoller
     }
 
     static boolean ready(GoProxyCache cache) {
-        return cache.getStatus() != null && cache.getStatus().condition(Condition.READY)
-                .map(c -> Condition.TRUE.equals(c.getStatus())).orElse(false);
+        return cache.getStatus() != null && cache.getStatus().condition(CacheCondition.READY)
+                .map(c -> CacheCondition.TRUE.equals(c.getStatus())).orElse(false);
     }
 }

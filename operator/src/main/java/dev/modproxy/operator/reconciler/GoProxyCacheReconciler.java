@@ -2,7 +2,7 @@ package dev.modproxy.operator.reconciler;
 
 import dev.modproxy.operator.admin.ProxyAdmin;
 import dev.modproxy.operator.api.v1alpha1.CacheFigures;
-import dev.modproxy.operator.api.v1alpha1.Condition;
+import dev.modproxy.operator.api.v1alpha1.CacheCondition;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheStatus;
 import dev.modproxy.operator.api.v1alpha1.WarmupState;
@@ -98,7 +98,7 @@ public class GoProxyCacheReconciler implements Reconciler<GoProxyCache> {
         }
         GoProxyCacheStatus status = CacheStatusCalculator.compute(cache, observe(cache, context, problems, Optional.empty()),
                 clock.instant());
-        boolean ready = status.condition(Condition.READY).map(c -> Condition.TRUE.equals(c.getStatus())).orElse(false);
+        boolean ready = status.condition(CacheCondition.READY).map(c -> CacheCondition.TRUE.equals(c.getStatus())).orElse(false);
         CacheFiguresReport.apply(status, previousFigures(cache), ready ? figures(context) : new CacheFiguresReport.NotAsked());
         status.setWarmup(ready ? warmup.step(cache, context.getClient()) : previousWarmup(cache));
         UpdateControl<GoProxyCache> control = statusPatch(cache, status).map(UpdateControl::patchStatus)

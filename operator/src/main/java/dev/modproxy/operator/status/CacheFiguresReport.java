@@ -1,7 +1,7 @@
 package dev.modproxy.operator.status;
 
 import dev.modproxy.operator.api.v1alpha1.CacheFigures;
-import dev.modproxy.operator.api.v1alpha1.Condition;
+import dev.modproxy.operator.api.v1alpha1.CacheCondition;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheStatus;
 import dev.modproxy.contract.admin.CacheStats;
 import java.math.BigDecimal;
@@ -38,7 +38,7 @@ public final class CacheFiguresReport {
         computed.setCache(previous);
         if (reading instanceof Unreadable unreadable) {
             // a proxy that serves builds but not its admin endpoint is still Ready; say so without flipping it
-            computed.condition(Condition.READY).ifPresent(ready -> ready.setMessage(ready.getMessage()
+            computed.condition(CacheCondition.READY).ifPresent(ready -> ready.setMessage(ready.getMessage()
                     + " Cache figures not refreshed: " + unreadable.why() + "."));
         }
         return computed;

@@ -1,6 +1,6 @@
 package dev.modproxy.operator.status;
 
-import dev.modproxy.operator.api.v1alpha1.Condition;
+import dev.modproxy.operator.api.v1alpha1.CacheCondition;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheStatus;
 import dev.modproxy.operator.dependent.CacheNames;
@@ -32,14 +32,14 @@ public final class CacheStatusCalculator {
         status.setReadyReplicas(seen.deployment().map(CacheStatusCalculator::readyReplicas).orElse(null));
         status.setStorageCapacity(seen.volumeClaim().map(CacheStatusCalculator::capacity).orElse(null));
 
-        List<Condition> conditions = new ArrayList<>();
+        List<CacheCondition> conditions = new ArrayList<>();
         conditions.add(ready(cache, seen));
         conditions.add(progressing(cache, seen));
         conditions.add(degraded(cache, seen));
         String timestamp = now.truncatedTo(ChronoUnit.SECONDS).toString();
-        for (Condition c : conditions) {
+        for (CacheCondition c : conditions) {
             c.setObservedGeneration(generation);
-            Condition before = previous.condition(c.getType()).orElse(null);
+            CacheCondition before = previous.condition(c.getType()).orElse(null);
             boolean statusKept = before != null && Objects.equals(before.getStatus(), c.getStatus())
                     && before.getLastTransitionTime() != null;
             c.setLastTransitionTime(statusKept ? before.getLastTransitionTime() : timestamp);
@@ -48,25 +48,25 @@ public final class CacheStatusCalculator {
         return status;
     }
 
-    private static Condition ready(GoProxyCache cache, Observation seen) {
+    private static CacheCondition ready(GoProxyCache cache, Observation seen) {
         if (seen.deployment().isEmpty()) {
-            return new Condition(Condition.READY, Condition.FALSE, "DeploymentMissing",
+            return new CacheCondition(CacheCondition.READY, CacheCondition.FALSE, "DeploymentMissing",
                     "The proxy Deployment does not exist yet; the operator creates it once the spec is valid.");
         }
         Deployment deployment = seen.deployment().get();
         int ready = readyReplicas(deployment);
         if (ready >= 1 && conditionIs(deployment, "Available", "True")) {
-            return new Condition(Condition.READY, Condition.TRUE, "Available",
+            return new CacheCondition(CacheCondition.READY, CacheCondition.TRUE, "Available",
                     ready + " proxy pod(s) serve " + CacheNames.url(cache) + ".");
         }
-        return new Condition(Condition.READY, Condition.FALSE, "PodsNotReady",
+        return new CacheCondition(CacheCondition.READY, CacheCondition.FALSE, "PodsNotReady",
                 "No proxy pod is ready yet; see kubectl -n " + cache.getMetadata().getNamespace()
                         + " describe pods -l " + CacheNames.INSTANCE_LABEL + "=" + cache.getMetadata().getName() + ".");
     }
 
-    private static Condition progressing(GoProxyCache cache, Observation seen) {
+    private static CacheCondition progressing(GoProxyCache cache, Observation seen) {
         if (seen.deployment().isEmpty()) {
-            return new Condition(Condition.PROGRESSING, Condition.TRUE, "Creating", "Creating the proxy Deployment.");
+            return new CacheCondition(CacheCondition.PROGRESSING, CacheCondition.TRUE, "Creating", "Creating the proxy Deployment.");
         }
         Deployment deployment = seen.deployment().get();
         DeploymentStatus ds = Optional.ofNullable(deployment.getStatus()).orElseGet(DeploymentStatus::new);
@@ -76,37 +76,37 @@ public final class CacheStatusCalculator {
                 && orZero(ds.getUpdatedReplicas()) >= wanted && orZero(ds.getReadyReplicas()) >= wanted
                 && orZero(ds.getReplicas()) <= wanted;
         if (rolledOut) {
-            return new Condition(Condition.PROGRESSING, Condition.FALSE, "RolledOut",
+            return new CacheCondition(CacheCondition.PROGRESSING, CacheCondition.FALSE, "RolledOut",
                     "All " + wanted + " proxy pod(s) run the current settings.");
         }
-        return new Condition(Condition.PROGRESSING, Condition.TRUE, "RollingOut",
+        return new CacheCondition(CacheCondition.PROGRESSING, CacheCondition.TRUE, "RollingOut",
                 orZero(ds.getUpdatedReplicas()) + " of " + wanted + " proxy pod(s) updated, "
                         + orZero(ds.getReadyReplicas()) + " ready.");
     }
 
-    private static Condition degraded(GoProxyCache cache, Observation seen) {
+    private static CacheCondition degraded(GoProxyCache cache, Observation seen) {
         if (!seen.specProblems().isEmpty()) {
-            return new Condition(Condition.DEGRADED, Condition.TRUE, "InvalidSpec",
+            return new CacheCondition(CacheCondition.DEGRADED, CacheCondition.TRUE, "InvalidSpec",
                     "The spec cannot be applied; the running proxy keeps its previous settings. Fix: "
                             + String.join("; ", seen.specProblems()) + ".");
         }
         if (seen.failure().isPresent()) {
             Observation.Failure failure = seen.failure().get();
-            return new Condition(Condition.DEGRADED, Condition.TRUE, failure.reason(), failure.message());
+            return new CacheCondition(CacheCondition.DEGRADED, CacheCondition.TRUE, failure.reason(), failure.message());
         }
         Optional<Quantity> existing = seen.volumeClaim().map(CacheStatusCalculator::requested);
         String requested = cache.getSpec().getStorage().getSize();
         if (StorageSize.isShrink(requested, existing)) {
-            return new Condition(Condition.DEGRADED, Condition.TRUE, "StorageShrinkRefused",
+            return new CacheCondition(CacheCondition.DEGRADED, CacheCondition.TRUE, "StorageShrinkRefused",
                     "spec.storage.size " + requested + " is smaller than the existing volume ("
                             + existing.get() + "); volumes only grow. Set spec.storage.size to at least "
                             + existing.get() + ".");
         }
         Optional<String> stuck = seen.deployment().flatMap(CacheStatusCalculator::rolloutProblem);
         if (stuck.isPresent()) {
-            return new Condition(Condition.DEGRADED, Condition.TRUE, "RolloutFailed", stuck.get());
+            return new CacheCondition(CacheCondition.DEGRADED, CacheCondition.TRUE, "RolloutFailed", stuck.get());
         }
-        return new Condition(Condition.DEGRADED, Condition.FALSE, "AsExpected", "Nothing needs attention.");
+        return new CacheCondition(CacheCondition.DEGRADED, CacheCondition.FALSE, "AsExpected", "Nothing needs attention.");
     }
 
     /** Pod creation refused (quota, admission) or a rollout past its deadline, as the Deployment reports it. */

@@ -6,7 +6,7 @@ import java.util.Optional;
 
 import org.jboss.logging.Logger;
 
-import dev.modproxy.operator.api.v1alpha1.Condition;
+import dev.modproxy.operator.api.v1alpha1.CacheCondition;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheSpec;
 import io.fabric8.kubernetes.api.model.Namespace;
@@ -77,7 +77,7 @@ public final class KubernetesCacheDirectory implements CacheDirectory, AutoClose
                         ? spec.getInjection().getFallback()
                         : spec.getUpstream();
         boolean ready = cache.getStatus() != null
-                && cache.getStatus().condition(Condition.READY).map(Condition::isTrue).orElse(false);
+                && cache.getStatus().condition(CacheCondition.READY).map(CacheCondition::isTrue).orElse(false);
         String url = cache.getStatus() == null ? null : cache.getStatus().getUrl();
         boolean markedDefault = cache.getMetadata().getAnnotations() != null
                 && "true".equals(cache.getMetadata().getAnnotations().get(InjectionLabels.DEFAULT_CACHE));

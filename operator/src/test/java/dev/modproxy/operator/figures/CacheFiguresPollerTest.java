@@ -7,7 +7,7 @@ import dev.modproxy.contract.admin.AdminExamples;
 import dev.modproxy.contract.admin.CacheStats;
 import dev.modproxy.contract.admin.WarmupReport;
 import dev.modproxy.operator.admin.ProxyAdmin;
-import dev.modproxy.operator.api.v1alpha1.Condition;
+import dev.modproxy.operator.api.v1alpha1.CacheCondition;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheStatus;
 import dev.modproxy.operator.status.CacheFiguresReport;
@@ -50,8 +50,8 @@ class CacheFiguresPollerTest {
     private static GoProxyCache withReady(String ready) {
         GoProxyCache cache = cache(spec -> { });
         GoProxyCacheStatus status = new GoProxyCacheStatus();
-        Condition condition = new Condition();
-        condition.setType(Condition.READY);
+        CacheCondition condition = new CacheCondition();
+        condition.setType(CacheCondition.READY);
         condition.setStatus(ready);
         status.setConditions(List.of(condition));
         cache.setStatus(status);
@@ -62,13 +62,13 @@ class CacheFiguresPollerTest {
     void aCacheThatIsNotReadyIsNotAskedAndLookedAtAgainSoon() {
         CacheFiguresPoller poller = new CacheFiguresPoller(proxy(true));
 
-        Set<CacheFiguresReport.Reading> readings = poller.fetchResources(withReady(Condition.FALSE));
+        Set<CacheFiguresReport.Reading> readings = poller.fetchResources(withReady(CacheCondition.FALSE));
 
         assertThat(readings).isEmpty();
         assertThat(poller.fetchResources(cache(spec -> { }))).as("no status yet").isEmpty();
         assertThat(asked).hasValue(0);
-        assertThat(poller.fetchDelay(readings, withReady(Condition.FALSE))).contains(Duration.ofSeconds(2));
-        assertThat(poller.fetchDelay(null, withReady(Condition.TRUE))).as("before the first fetch")
+        assertThat(poller.fetchDelay(readings, withReady(CacheCondition.FALSE))).contains(Duration.ofSeconds(2));
+        assertThat(poller.fetchDelay(null, withReady(CacheCondition.TRUE))).as("before the first fetch")
                 .contains(Duration.ofSeconds(2));
     }
 
@@ -76,17 +76,17 @@ class CacheFiguresPollerTest {
     void aReadyCachesFiguresAreReadAndReadAgainAfterTheInterval() {
         CacheFiguresPoller poller = new CacheFiguresPoller(proxy(true));
 
-        Set<CacheFiguresReport.Reading> readings = poller.fetchResources(withReady(Condition.TRUE));
+        Set<CacheFiguresReport.Reading> readings = poller.fetchResources(withReady(CacheCondition.TRUE));
 
         assertThat(readings).containsExactly(new CacheFiguresReport.Read((CacheStats) AdminExamples.CACHE_STATS.value()));
-        assertThat(poller.fetchDelay(readings, withReady(Condition.TRUE))).contains(CacheFiguresPoller.INTERVAL);
+        assertThat(poller.fetchDelay(readings, withReady(CacheCondition.TRUE))).contains(CacheFiguresPoller.INTERVAL);
     }
 
     @Test
     void anUnreachableProxyIsAReadingThatSaysWhy() {
         CacheFiguresPoller poller = new CacheFiguresPoller(proxy(false));
 
-        assertThat(poller.fetchResources(withReady(Condition.TRUE)))
+        assertThat(poller.fetchResources(withReady(CacheCondition.TRUE)))
                 .containsExactly(new CacheFiguresReport.Unreadable("Connection refused"));
     }
 }

@@ -3,7 +3,7 @@ package dev.modproxy.operator.reconciler;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.modproxy.operator.api.v1alpha1.Condition;
+import dev.modproxy.operator.api.v1alpha1.CacheCondition;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheSpec;
 import dev.modproxy.operator.api.v1alpha1.ObjectStorage;
@@ -176,7 +176,7 @@ class GoProxyCacheReconcilerTest {
         awaitObject(Deployment.class, ns, "ready");
         await().atMost(PATIENCE).untilAsserted(() -> {
             GoProxyCache seen = fresh(ns, "ready");
-            assertThat(condition(seen, Condition.READY).getStatus()).isEqualTo("False");
+            assertThat(condition(seen, CacheCondition.READY).getStatus()).isEqualTo("False");
             assertThat(seen.getStatus().getObservedGeneration()).isEqualTo(seen.getMetadata().getGeneration());
         });
 
@@ -184,8 +184,8 @@ class GoProxyCacheReconcilerTest {
 
         await().atMost(PATIENCE).untilAsserted(() -> {
             GoProxyCache seen = fresh(ns, "ready");
-            assertThat(condition(seen, Condition.READY).getStatus()).isEqualTo("True");
-            assertThat(condition(seen, Condition.DEGRADED).getStatus()).isEqualTo("False");
+            assertThat(condition(seen, CacheCondition.READY).getStatus()).isEqualTo("True");
+            assertThat(condition(seen, CacheCondition.DEGRADED).getStatus()).isEqualTo("False");
             assertThat(seen.getStatus().getUrl()).isEqualTo("http://ready." + ns + ".svc");
             assertThat(seen.getStatus().getReadyReplicas()).isEqualTo(1);
         });
@@ -205,7 +205,7 @@ class GoProxyCacheReconcilerTest {
             assertThat(figures.getEvictions()).isEqualTo(12);
             assertThat(figures.getLastWarmup()).isEqualTo("2026-11-23T22:00:00Z");
         });
-        assertThat(condition(fresh(ns, "counted"), Condition.READY).getMessage()).doesNotContain("not refreshed");
+        assertThat(condition(fresh(ns, "counted"), CacheCondition.READY).getMessage()).doesNotContain("not refreshed");
     }
 
     @Test
@@ -296,7 +296,7 @@ class GoProxyCacheReconcilerTest {
             assertThat(rejected.get().getMessage()).contains("storage.size cannot shrink");
         } else {
             await().atMost(PATIENCE).untilAsserted(() -> {
-                Condition degraded = condition(fresh(ns, "disk"), Condition.DEGRADED);
+                CacheCondition degraded = condition(fresh(ns, "disk"), CacheCondition.DEGRADED);
                 assertThat(degraded.getStatus()).isEqualTo("True");
                 assertThat(degraded.getReason()).isEqualTo("StorageShrinkRefused");
                 assertThat(degraded.getMessage()).contains("at least 20Gi");
@@ -316,7 +316,7 @@ class GoProxyCacheReconcilerTest {
             create(ns, "broken", spec -> spec.setUpstream("direct"));
         } else {
             await().atMost(PATIENCE).untilAsserted(() -> {
-                Condition degraded = condition(fresh(ns, "broken"), Condition.DEGRADED);
+                CacheCondition degraded = condition(fresh(ns, "broken"), CacheCondition.DEGRADED);
                 assertThat(degraded.getStatus()).isEqualTo("True");
                 assertThat(degraded.getReason()).isEqualTo("InvalidSpec");
                 // the go command skips the empty entry, and so does the proxy: the ftp:// one is the mistake
@@ -331,7 +331,7 @@ class GoProxyCacheReconcilerTest {
         edit(ns, "broken", spec -> spec.setUpstream("https://goproxy.cn"));
         awaitObject(Deployment.class, ns, "broken");
         await().atMost(PATIENCE).untilAsserted(() ->
-                assertThat(condition(fresh(ns, "broken"), Condition.DEGRADED).getStatus()).isEqualTo("False"));
+                assertThat(condition(fresh(ns, "broken"), CacheCondition.DEGRADED).getStatus()).isEqualTo("False"));
     }
 
     @Test
@@ -352,7 +352,7 @@ class GoProxyCacheReconcilerTest {
                 "io.javaoperatorsdk.operator.processing.event.EventProcessor")) {
             create(ns, "quota", spec -> { });
             await().atMost(PATIENCE).untilAsserted(() -> {
-                Condition degraded = condition(fresh(ns, "quota"), Condition.DEGRADED);
+                CacheCondition degraded = condition(fresh(ns, "quota"), CacheCondition.DEGRADED);
                 assertThat(degraded.getReason()).isEqualTo("QuotaExceeded");
                 assertThat(degraded.getMessage()).contains("exceeded quota").contains("raise the quota");
             });
@@ -366,7 +366,7 @@ class GoProxyCacheReconcilerTest {
         awaitObject(PersistentVolumeClaim.class, ns, "quota-cache");
         awaitObject(Deployment.class, ns, "quota");
         await().atMost(PATIENCE).untilAsserted(() ->
-                assertThat(condition(fresh(ns, "quota"), Condition.DEGRADED).getStatus()).isEqualTo("False"));
+                assertThat(condition(fresh(ns, "quota"), CacheCondition.DEGRADED).getStatus()).isEqualTo("False"));
     }
 
     @Test
@@ -472,7 +472,7 @@ class GoProxyCacheReconcilerTest {
         awaitObject(Deployment.class, ns, "scraped");
         if (!ClusterUnderTest.isReal()) {
             await().atMost(PATIENCE).untilAsserted(() ->
-                    assertThat(condition(fresh(ns, "scraped"), Condition.DEGRADED).getStatus()).isEqualTo("False"));
+                    assertThat(condition(fresh(ns, "scraped"), CacheCondition.DEGRADED).getStatus()).isEqualTo("False"));
             assertThat(client.apiextensions().v1().customResourceDefinitions()
                     .withName("servicemonitors.monitoring.coreos.com").get()).isNull();
             installServiceMonitorCrd();
@@ -605,9 +605,9 @@ class GoProxyCacheReconcilerTest {
         return await().atMost(PATIENCE).until(() -> get(type, ns, name), o -> o != null);
     }
 
-    private static Condition condition(GoProxyCache cache, String type) {
+    private static CacheCondition condition(GoProxyCache cache, String type) {
         assertThat(cache.getStatus()).as("status of %s", cache.getMetadata().getName()).isNotNull();
-        Optional<Condition> c = cache.getStatus().condition(type);
+        Optional<CacheCondition> c = cache.getStatus().condition(type);
         assertThat(c).as("condition %s", type).isPresent();
         return c.get();
     }

@@ -3,7 +3,7 @@ package dev.modproxy.operator.status;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.modproxy.operator.api.v1alpha1.CacheFigures;
-import dev.modproxy.operator.api.v1alpha1.Condition;
+import dev.modproxy.operator.api.v1alpha1.CacheCondition;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheStatus;
 import dev.modproxy.contract.admin.CacheStats;
 import java.util.List;
@@ -34,8 +34,8 @@ class CacheFiguresReportTest {
                 new CacheFiguresReport.Unreadable("http://builds.ci.svc/admin/stats answered HTTP 503"));
 
         assertThat(status.getCache()).isEqualTo(previous);
-        Condition ready = status.condition(Condition.READY).orElseThrow();
-        assertThat(ready.getStatus()).isEqualTo(Condition.TRUE);
+        CacheCondition ready = status.condition(CacheCondition.READY).orElseThrow();
+        assertThat(ready.getStatus()).isEqualTo(CacheCondition.TRUE);
         assertThat(ready.getMessage()).startsWith("1 proxy pod(s) serve")
                 .endsWith("Cache figures not refreshed: http://builds.ci.svc/admin/stats answered HTTP 503.");
     }
@@ -45,7 +45,7 @@ class CacheFiguresReportTest {
         CacheFigures previous = CacheFiguresReport.figures(new CacheStats(0, 0, 0, 0, 0, 0, null, List.of()));
         GoProxyCacheStatus status = CacheFiguresReport.apply(readyStatus(), previous, new CacheFiguresReport.NotAsked());
         assertThat(status.getCache()).isEqualTo(previous);
-        assertThat(status.condition(Condition.READY).orElseThrow().getMessage()).doesNotContain("figures");
+        assertThat(status.condition(CacheCondition.READY).orElseThrow().getMessage()).doesNotContain("figures");
     }
 
     @Test
@@ -59,7 +59,7 @@ class CacheFiguresReportTest {
 
     private static GoProxyCacheStatus readyStatus() {
         GoProxyCacheStatus status = new GoProxyCacheStatus();
-        status.setConditions(List.of(new Condition(Condition.READY, Condition.TRUE, "Available",
+        status.setConditions(List.of(new CacheCondition(CacheCondition.READY, CacheCondition.TRUE, "Available",
                 "1 proxy pod(s) serve http://builds.ci.svc.")));
         return status;
     }

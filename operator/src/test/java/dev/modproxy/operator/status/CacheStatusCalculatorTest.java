@@ -3,7 +3,7 @@ package dev.modproxy.operator.status;
 import static dev.modproxy.operator.CacheFixtures.cache;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.modproxy.operator.api.v1alpha1.Condition;
+import dev.modproxy.operator.api.v1alpha1.CacheCondition;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheStatus;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
@@ -27,17 +27,17 @@ class CacheStatusCalculatorTest {
 
     @Test
     void readyOnlyWhenTheDeploymentIsAvailableWithAReadyPod() {
-        assertThat(condition(compute(seen(null, null)), Condition.READY).getReason()).isEqualTo("DeploymentMissing");
+        assertThat(condition(compute(seen(null, null)), CacheCondition.READY).getReason()).isEqualTo("DeploymentMissing");
 
         GoProxyCacheStatus starting = compute(seen(deployment(1, 0, false), service()));
-        assertThat(condition(starting, Condition.READY).getStatus()).isEqualTo("False");
-        assertThat(condition(starting, Condition.READY).getMessage()).contains("app.kubernetes.io/instance=builds");
-        assertThat(condition(starting, Condition.PROGRESSING).getStatus()).isEqualTo("True");
+        assertThat(condition(starting, CacheCondition.READY).getStatus()).isEqualTo("False");
+        assertThat(condition(starting, CacheCondition.READY).getMessage()).contains("app.kubernetes.io/instance=builds");
+        assertThat(condition(starting, CacheCondition.PROGRESSING).getStatus()).isEqualTo("True");
 
         GoProxyCacheStatus available = compute(seen(deployment(1, 1, true), service()));
-        assertThat(condition(available, Condition.READY).getStatus()).isEqualTo("True");
-        assertThat(condition(available, Condition.PROGRESSING).getStatus()).isEqualTo("False");
-        assertThat(condition(available, Condition.DEGRADED).getStatus()).isEqualTo("False");
+        assertThat(condition(available, CacheCondition.READY).getStatus()).isEqualTo("True");
+        assertThat(condition(available, CacheCondition.PROGRESSING).getStatus()).isEqualTo("False");
+        assertThat(condition(available, CacheCondition.DEGRADED).getStatus()).isEqualTo("False");
         assertThat(available.getUrl()).isEqualTo("http://builds.team-a.svc");
         assertThat(available.getReadyReplicas()).isEqualTo(1);
         assertThat(available.getObservedGeneration()).isEqualTo(1L);
@@ -46,16 +46,16 @@ class CacheStatusCalculatorTest {
     @Test
     void availableButStillRollingIsReadyAndProgressing() {
         GoProxyCacheStatus rolling = compute(seen(deployment(3, 1, true), service()));
-        assertThat(condition(rolling, Condition.READY).getStatus()).isEqualTo("True");
-        assertThat(condition(rolling, Condition.PROGRESSING).getStatus()).isEqualTo("True");
-        assertThat(condition(rolling, Condition.PROGRESSING).getMessage()).contains("1 ready");
+        assertThat(condition(rolling, CacheCondition.READY).getStatus()).isEqualTo("True");
+        assertThat(condition(rolling, CacheCondition.PROGRESSING).getStatus()).isEqualTo("True");
+        assertThat(condition(rolling, CacheCondition.PROGRESSING).getMessage()).contains("1 ready");
     }
 
     @Test
     void specProblemsMakeItDegradedWithTheFix() {
         Observation seen = new Observation(Optional.empty(), Optional.empty(), Optional.empty(),
                 List.of("spec.upstream entry 1 \"x\" is not an http(s) URL"), Optional.empty());
-        Condition degraded = condition(CacheStatusCalculator.compute(cache, seen, T0), Condition.DEGRADED);
+        CacheCondition degraded = condition(CacheStatusCalculator.compute(cache, seen, T0), CacheCondition.DEGRADED);
         assertThat(degraded.getStatus()).isEqualTo("True");
         assertThat(degraded.getReason()).isEqualTo("InvalidSpec");
         assertThat(degraded.getMessage()).contains("spec.upstream entry 1");
@@ -65,13 +65,13 @@ class CacheStatusCalculatorTest {
     void applyFailuresAndStalledRolloutsAreDegraded() {
         Observation failed = new Observation(Optional.empty(), Optional.empty(), Optional.empty(), List.of(),
                 Optional.of(new Observation.Failure("QuotaExceeded", "quota")));
-        assertThat(condition(CacheStatusCalculator.compute(cache, failed, T0), Condition.DEGRADED).getReason())
+        assertThat(condition(CacheStatusCalculator.compute(cache, failed, T0), CacheCondition.DEGRADED).getReason())
                 .isEqualTo("QuotaExceeded");
 
         Deployment refused = deployment(1, 0, false);
         refused.getStatus().getConditions().add(new DeploymentConditionBuilder().withType("ReplicaFailure")
                 .withStatus("True").withMessage("pods \"builds-x\" is forbidden: exceeded quota: compute").build());
-        Condition degraded = condition(compute(seen(refused, service())), Condition.DEGRADED);
+        CacheCondition degraded = condition(compute(seen(refused, service())), CacheCondition.DEGRADED);
         assertThat(degraded.getReason()).isEqualTo("RolloutFailed");
         assertThat(degraded.getMessage()).contains("exceeded quota").contains("ResourceQuota");
     }
@@ -82,7 +82,7 @@ class CacheStatusCalculatorTest {
         Observation seen = new Observation(Optional.empty(), Optional.of(claim("10Gi")), Optional.empty(), List.of(),
                 Optional.empty());
         GoProxyCacheStatus status = CacheStatusCalculator.compute(shrunk, seen, T0);
-        Condition degraded = condition(status, Condition.DEGRADED);
+        CacheCondition degraded = condition(status, CacheCondition.DEGRADED);
         assertThat(degraded.getReason()).isEqualTo("StorageShrinkRefused");
         assertThat(degraded.getMessage()).contains("at least 10Gi");
         assertThat(status.getStorageCapacity()).isEqualTo("10Gi");
@@ -96,8 +96,8 @@ class CacheStatusCalculatorTest {
         assertThat(same).isEqualTo(first);
 
         GoProxyCacheStatus flipped = CacheStatusCalculator.compute(cache, seen(deployment(1, 1, true), service()), T1);
-        assertThat(condition(flipped, Condition.READY).getLastTransitionTime()).isEqualTo("2026-01-01T10:05:00Z");
-        assertThat(condition(flipped, Condition.DEGRADED).getLastTransitionTime()).isEqualTo("2026-01-01T10:00:00Z");
+        assertThat(condition(flipped, CacheCondition.READY).getLastTransitionTime()).isEqualTo("2026-01-01T10:05:00Z");
+        assertThat(condition(flipped, CacheCondition.DEGRADED).getLastTransitionTime()).isEqualTo("2026-01-01T10:00:00Z");
     }
 
     private GoProxyCacheStatus compute(Observation seen) {
@@ -109,7 +109,7 @@ class CacheStatusCalculatorTest {
                 List.of(), Optional.empty());
     }
 
-    private static Condition condition(GoProxyCacheStatus status, String type) {
+    private static CacheCondition condition(GoProxyCacheStatus status, String type) {
         return status.condition(type).orElseThrow();
     }
 

@@ -9,7 +9,7 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
-import dev.modproxy.operator.api.v1alpha1.Condition;
+import dev.modproxy.operator.api.v1alpha1.CacheCondition;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheStatus;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -25,7 +25,7 @@ class CacheTargetMappingTest {
         if (readyStatus != null) {
             GoProxyCacheStatus status = new GoProxyCacheStatus();
             status.setUrl("http://gomod-proxy.ci.svc");
-            status.setConditions(List.of(new Condition(Condition.READY, readyStatus, "r", "m")));
+            status.setConditions(List.of(new CacheCondition(CacheCondition.READY, readyStatus, "r", "m")));
             cache.setStatus(status);
         }
         return cache;
@@ -34,7 +34,7 @@ class CacheTargetMappingTest {
     @Test
     void injectionFallbackWinsOverTheUpstreamChain() {
         CacheTarget target = KubernetesCacheDirectory.target(cache("https://goproxy.cn", "https://proxy.golang.org,direct",
-                Condition.TRUE, Map.of()));
+                CacheCondition.TRUE, Map.of()));
 
         assertEquals("https://proxy.golang.org,direct", target.fallback());
         assertTrue(target.serving());
@@ -44,20 +44,20 @@ class CacheTargetMappingTest {
     @Test
     void withoutAFallbackTheUpstreamChainIsUsed() {
         assertEquals("https://goproxy.cn|https://mirrors.aliyun.com/goproxy/,direct", KubernetesCacheDirectory.target(
-                cache("https://goproxy.cn|https://mirrors.aliyun.com/goproxy/,direct", null, Condition.TRUE, Map.of()))
+                cache("https://goproxy.cn|https://mirrors.aliyun.com/goproxy/,direct", null, CacheCondition.TRUE, Map.of()))
                 .fallback());
     }
 
     @Test
     void readyOnlyWhenTheReadyConditionIsTrue() {
-        assertFalse(KubernetesCacheDirectory.target(cache("https://goproxy.cn", null, Condition.FALSE, Map.of())).serving());
+        assertFalse(KubernetesCacheDirectory.target(cache("https://goproxy.cn", null, CacheCondition.FALSE, Map.of())).serving());
         assertFalse(KubernetesCacheDirectory.target(cache("https://goproxy.cn", null, null, Map.of())).serving());
     }
 
     @Test
     void defaultAnnotationMarksTheNamespaceDefault() {
-        assertTrue(KubernetesCacheDirectory.target(cache("https://goproxy.cn", null, Condition.TRUE,
+        assertTrue(KubernetesCacheDirectory.target(cache("https://goproxy.cn", null, CacheCondition.TRUE,
                 Map.of("modproxy.dev/default", "true"))).markedDefault());
-        assertFalse(KubernetesCacheDirectory.target(cache("https://goproxy.cn", null, Condition.TRUE, Map.of())).markedDefault());
+        assertFalse(KubernetesCacheDirectory.target(cache("https://goproxy.cn", null, CacheCondition.TRUE, Map.of())).markedDefault());
     }
 }

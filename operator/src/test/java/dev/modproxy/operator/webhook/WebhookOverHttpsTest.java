@@ -29,7 +29,7 @@ import jakarta.json.JsonObject;
 
 import org.junit.jupiter.api.Test;
 
-import dev.modproxy.operator.api.v1alpha1.Condition;
+import dev.modproxy.operator.api.v1alpha1.CacheCondition;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheSpec;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheStatus;
@@ -100,7 +100,7 @@ class WebhookOverHttpsTest {
     void setReady(GoProxyCache cache, boolean ready, String url) {
         GoProxyCacheStatus status = new GoProxyCacheStatus();
         status.setUrl(url);
-        status.setConditions(List.of(new Condition(Condition.READY, ready ? Condition.TRUE : Condition.FALSE,
+        status.setConditions(List.of(new CacheCondition(CacheCondition.READY, ready ? CacheCondition.TRUE : CacheCondition.FALSE,
                 ready ? "Serving" : "NoReadyReplicas", "test")));
         cache.setStatus(status);
         client.resource(cache).updateStatus();

@@ -19,7 +19,7 @@ public class GoProxyCacheStatus {
 
     @JsonPropertyDescription("Ready (the cache serves), Progressing (a rollout is under way) and Degraded "
             + "(something needs attention; the message says how to fix it).")
-    private List<Condition> conditions = new ArrayList<>();
+    private List<CacheCondition> conditions = new ArrayList<>();
 
     @JsonPropertyDescription("In-cluster URL of the cache; build pods use it as the first GOPROXY entry.")
     private String url;
@@ -53,7 +53,7 @@ public class GoProxyCacheStatus {
         this.warmup = warmup;
     }
 
-    public Optional<Condition> condition(String type) {
+    public Optional<CacheCondition> condition(String type) {
         return conditions == null ? Optional.empty()
                 : conditions.stream().filter(c -> type.equals(c.getType())).findFirst();
     }
@@ -66,11 +66,11 @@ public class GoProxyCacheStatus {
         this.observedGeneration = observedGeneration;
     }
 
-    public List<Condition> getConditions() {
+    public List<CacheCondition> getConditions() {
         return conditions;
     }
 
-    public void setConditions(List<Condition> conditions) {
+    public void setConditions(List<CacheCondition> conditions) {
         this.conditions = conditions;
     }
 

@@ -5,9 +5,9 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import java.util.Objects;
 
-/** A Kubernetes-shaped status condition. */
+/** A Kubernetes-shaped condition of a cache's status (named apart from JOSDK's workflow Condition). */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public class Condition {
+public class CacheCondition {
 
     public static final String READY = "Ready";
     public static final String PROGRESSING = "Progressing";
@@ -34,10 +34,10 @@ public class Condition {
     @JsonPropertyDescription("The metadata.generation this condition was computed for.")
     private Long observedGeneration;
 
-    public Condition() {
+    public CacheCondition() {
     }
 
-    public Condition(String type, String status, String reason, String message) {
+    public CacheCondition(String type, String status, String reason, String message) {
         this.type = type;
         this.status = status;
         this.reason = reason;
@@ -50,7 +50,7 @@ public class Condition {
     }
 
     /** Same meaning, ignoring when it was observed. */
-    public boolean sameStateAs(Condition other) {
+    public boolean sameStateAs(CacheCondition other) {
         return other != null && Objects.equals(type, other.type) && Objects.equals(status, other.status)
                 && Objects.equals(reason, other.reason) && Objects.equals(message, other.message);
     }
@@ -105,7 +105,7 @@ public class Condition {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Condition c && sameStateAs(c) && Objects.equals(lastTransitionTime, c.lastTransitionTime)
+        return o instanceof CacheCondition c && sameStateAs(c) && Objects.equals(lastTransitionTime, c.lastTransitionTime)
                 && Objects.equals(observedGeneration, c.observedGeneration);
     }
 
