@@ -19,6 +19,18 @@ public record GoProxyList(List<Entry> entries) {
     public static final String DIRECT = "direct";
     public static final String OFF = "off";
 
+    private static final String SPACE = "[ \\t]*";
+    private static final String REST = "[^\\s,|]";
+    /** One entry: a keyword, a URL, or a host name with a '.', a port or a path (https:// implied). */
+    private static final String ENTRY = "(direct|off|https?://" + REST + "+|[A-Za-z0-9-]+((\\.[A-Za-z0-9-]+)+(:[0-9]+)?(/"
+            + REST + "*)?|:[0-9]+(/" + REST + "*)?|/" + REST + "*))";
+    private static final String ITEM = SPACE + ENTRY + "?" + SPACE;
+    /**
+     * A regular expression (RE2 and java.util.regex alike) for the CRD: at least one entry, each of a usable form.
+     * A first check the API server makes; {@link #parse(String)} is the rule and names what is wrong.
+     */
+    public static final String PATTERN = "^(" + ITEM + "[,|])*" + SPACE + ENTRY + SPACE + "([,|]" + ITEM + ")*$";
+
     /** One entry of the list; {@code fallThroughOnError} is true when '|' follows it. */
     public sealed interface Entry permits Proxy, Direct, Off {
         boolean fallThroughOnError();

@@ -92,6 +92,23 @@ class GoProxyListTest {
                 .hasMessageEndingWith("use an http(s) URL such as https://goproxy.cn, or \"direct\" / \"off\"");
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = { "https://proxy.golang.org", "goproxy.cn", "athens:3000", "corp/goproxy",
+        " https://a.example ,, |https://b.example|", "https://goproxy.cn|https://mirrors.aliyun.com/goproxy/,direct",
+        "http://athens.corp.svc:3000,off", "direct", "off", "https://ci:s3cret@athens.corp" })
+    void theCrdPatternLetsThroughWhatTheRuleAccepts(String list) {
+        GoProxyList.parse(list);
+        assertThat(list).matches(GoProxyList.PATTERN);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = { "", " ", ",", " , | ", "noproxy", "/srv/goproxy", "file:///srv/goproxy",
+        "ftp://mirror.example.com", "https://", "https://goproxy.cn,https://bad host", "https://goproxy.cn,,noproxy" })
+    void theCrdPatternStopsMostOfWhatTheRuleRefuses(String list) {
+        assertThatThrownBy(() -> GoProxyList.parse(list)).isInstanceOf(GoProxyList.InvalidException.class);
+        assertThat(list).doesNotMatch(GoProxyList.PATTERN);
+    }
+
     @Test
     void aPasswordInAnEntryIsNotRepeatedInTheMessage() {
         assertThatThrownBy(() -> GoProxyList.parse("ftp://ci:s3cret@mirror.example.com"))

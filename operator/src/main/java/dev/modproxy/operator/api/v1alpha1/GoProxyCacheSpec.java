@@ -1,6 +1,7 @@
 package dev.modproxy.operator.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonClassDescription;
+import dev.modproxy.contract.GoProxyList;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
@@ -32,13 +33,13 @@ public class GoProxyCacheSpec {
 
     public static final String DEFAULT_UPSTREAM = "https://proxy.golang.org";
     public static final String DEFAULT_SUMDB = "sum.golang.org";
-    /** One GOPROXY entry: an http(s) URL, or the keywords the go command knows. */
-    public static final String GOPROXY_ENTRY = "(https?://[^\\s,|]+|direct|off)";
-    public static final String GOPROXY_LIST = "^" + GOPROXY_ENTRY + "([,|]" + GOPROXY_ENTRY + ")*$";
+    /** A GOPROXY list as the go command and the proxy read it (the contract's first check; SpecProblems the rest). */
+    public static final String GOPROXY_LIST = GoProxyList.PATTERN;
 
     @JsonPropertyDescription("Where the cache fetches modules it does not hold, in GOPROXY syntax: http(s) URLs "
             + "separated by ',' (try the next on 404/410) or '|' (try the next on any error). 'direct' makes the "
-            + "proxy answer 404 so clients fetch from the origin themselves; 'off' stops the chain. "
+            + "proxy answer 404 so clients fetch from the origin themselves; 'off' stops the chain. As the go command "
+            + "reads it: an entry without a scheme (goproxy.cn) gets https://, and empty entries are skipped. "
             + "Example: https://goproxy.cn|https://mirrors.aliyun.com/goproxy/,direct")
     @Default(DEFAULT_UPSTREAM)
     @Pattern(GOPROXY_LIST)
