@@ -19,6 +19,7 @@ import dev.modproxy.operator.dependent.ProxyServiceDependent;
 import dev.modproxy.operator.dependent.ServiceMonitorCrdPresent;
 import dev.modproxy.operator.dependent.ServiceMonitorDependent;
 import dev.modproxy.operator.figures.CacheFiguresPoller;
+import dev.modproxy.operator.figures.ProxyReading;
 import dev.modproxy.operator.settings.SpecProblems;
 import dev.modproxy.operator.status.CacheFiguresReport;
 import dev.modproxy.operator.status.CacheStatusCalculator;
@@ -68,7 +69,7 @@ public class GoProxyCacheReconciler implements Reconciler<GoProxyCache> {
     public static final String NAME = "goproxycache";
     private static final Logger LOG = Logger.getLogger(GoProxyCacheReconciler.class);
 
-    /** How often a running warm-up's progress is read. */
+    /** How soon a warm-up list the proxy did not take yet is offered again. */
     static final Duration WARMUP_INTERVAL = Duration.ofSeconds(10);
 
     private final Clock clock = Clock.systemUTC();
@@ -99,20 +100,17 @@ public class GoProxyCacheReconciler implements Reconciler<GoProxyCache> {
         GoProxyCacheStatus status = CacheStatusCalculator.compute(cache, observe(cache, context, problems, Optional.empty()),
                 clock.instant());
         boolean ready = status.condition(CacheCondition.READY).map(c -> CacheCondition.TRUE.equals(c.getStatus())).orElse(false);
-        CacheFiguresReport.apply(status, previousFigures(cache), ready ? figures(context) : new CacheFiguresReport.NotAsked());
-        status.setWarmup(ready ? warmup.step(cache, context.getClient()) : previousWarmup(cache));
+        Optional<ProxyReading> proxy = context.getSecondaryResource(ProxyReading.class, CacheFiguresPoller.NAME);
+        CacheFiguresReport.apply(status, previousFigures(cache),
+                ready ? proxy.map(ProxyReading::figures).orElseGet(CacheFiguresReport.NotAsked::new)
+                        : new CacheFiguresReport.NotAsked());
+        status.setWarmup(ready ? warmup.step(cache, context.getClient(), proxy.flatMap(ProxyReading::runningWarmup))
+                : previousWarmup(cache));
         UpdateControl<GoProxyCache> control = statusPatch(cache, status).map(UpdateControl::patchStatus)
                 .orElseGet(UpdateControl::noUpdate);
-        boolean warming = status.getWarmup() != null && (status.getWarmup().getState() == WarmupState.Running
-                || status.getWarmup().getState() == WarmupState.Pending);
-        // figures come through their event source; only a warm-up in progress is followed by rescheduling
-        return ready && warming ? control.rescheduleAfter(WARMUP_INTERVAL) : control;
-    }
-
-    /** The poller's last reading; none yet (it runs on its own timer) keeps the last figures. */
-    private static CacheFiguresReport.Reading figures(Context<GoProxyCache> context) {
-        return context.getSecondaryResource(CacheFiguresReport.Reading.class, CacheFiguresPoller.NAME)
-                .orElseGet(CacheFiguresReport.NotAsked::new);
+        // figures and a running warm-up's progress come through the poller; a list not handed over yet is retried
+        boolean pending = status.getWarmup() != null && status.getWarmup().getState() == WarmupState.Pending;
+        return ready && pending ? control.rescheduleAfter(WARMUP_INTERVAL) : control;
     }
 
     private static WarmupStatus previousWarmup(GoProxyCache cache) {

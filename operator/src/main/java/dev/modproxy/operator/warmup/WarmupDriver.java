@@ -8,9 +8,10 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
+import java.util.Objects;
 import java.util.Optional;
 
-/** Hands a Ready cache's warm-up list to its proxy once per spec generation, then follows its progress. */
+/** Hands a Ready cache's warm-up list to its proxy once per spec generation, then shows the progress the poller reads. */
 @ApplicationScoped
 public class WarmupDriver {
 
@@ -20,8 +21,11 @@ public class WarmupDriver {
         this.proxy = proxy;
     }
 
-    /** The new status.warmup; call only while the cache is Ready. */
-    public WarmupStatus step(GoProxyCache cache, KubernetesClient cluster) {
+    /**
+     * The new status.warmup; call only while the cache is Ready. {@code polled} is the progress the poller last read
+     * (CacheFiguresPoller): following a running warm-up sends no request from here.
+     */
+    public WarmupStatus step(GoProxyCache cache, KubernetesClient cluster, Optional<WarmupReading> polled) {
         WarmupStatus previous = cache.getStatus() == null ? null : cache.getStatus().getWarmup();
         if (!WarmupProgress.wanted(cache)) {
             return null;
@@ -33,7 +37,9 @@ public class WarmupDriver {
                         WarmupProgress.moduleList(cache.getSpec().getWarmup(), goSum)));
             }
             if (WarmupProgress.running(cache)) {
-                return WarmupProgress.progressed(cache, proxy.warmup(cache));
+                // an answer read for an earlier list says nothing about this one
+                return polled.filter(p -> Objects.equals(p.submittedGeneration(), previous.getSubmittedGeneration()))
+                        .map(p -> WarmupProgress.progressed(cache, p.report())).orElse(previous);
             }
             return previous;
         } catch (MissingGoSum e) {
