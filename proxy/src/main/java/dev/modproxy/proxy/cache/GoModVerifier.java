@@ -3,7 +3,6 @@ package dev.modproxy.proxy.cache;
 import dev.modproxy.proxy.protocol.ArtifactKind;
 import dev.modproxy.proxy.protocol.ModulePath;
 import dev.modproxy.proxy.protocol.ModuleVersion;
-import jakarta.inject.Singleton;
 import java.nio.file.Path;
 
 /**
@@ -11,7 +10,6 @@ import java.nio.file.Path;
  * and when it has a module directive it must name the requested path. A go.mod without one is
  * accepted: the go command tolerates it for old (+incompatible) versions.
  */
-@Singleton
 public final class GoModVerifier implements ArtifactVerifier {
 
     @Override

@@ -3,11 +3,9 @@ package dev.modproxy.proxy.cache;
 import dev.modproxy.proxy.protocol.ArtifactKind;
 import dev.modproxy.proxy.protocol.ModulePath;
 import dev.modproxy.proxy.protocol.ModuleVersion;
-import jakarta.inject.Singleton;
 import java.nio.file.Path;
 
 /** A canonical .info must be JSON naming exactly the requested version. */
-@Singleton
 public final class InfoVerifier implements ArtifactVerifier {
 
     @Override

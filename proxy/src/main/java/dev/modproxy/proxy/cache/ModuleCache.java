@@ -116,18 +116,6 @@ public final class ModuleCache {
         this.negative = Caffeine.newBuilder().expireAfterWrite(keep).maximumSize(100_000).build();
     }
 
-    public Storage storage() {
-        return storage;
-    }
-
-    public UpstreamChain chain() {
-        return chain;
-    }
-
-    public MemoryCache memory() {
-        return memory;
-    }
-
     /**
      * The cached answer to an immutable request when it is in memory or the storage can say so
      * without blocking (local disk): the hot path, answered on the event loop without a hop to a

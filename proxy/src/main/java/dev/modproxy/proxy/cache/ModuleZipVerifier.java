@@ -3,7 +3,6 @@ package dev.modproxy.proxy.cache;
 import dev.modproxy.proxy.protocol.ArtifactKind;
 import dev.modproxy.proxy.protocol.ModulePath;
 import dev.modproxy.proxy.protocol.ModuleVersion;
-import jakarta.inject.Singleton;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -22,7 +21,6 @@ import java.util.zip.ZipFile;
  * 500 MiB compressed and uncompressed, go.mod at most 16 MiB, and every entry's data matching its
  * recorded size and CRC-32.
  */
-@Singleton
 public final class ModuleZipVerifier implements ArtifactVerifier {
 
     public static final long MAX_ZIP_BYTES = 500L << 20;

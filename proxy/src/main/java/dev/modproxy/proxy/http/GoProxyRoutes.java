@@ -5,7 +5,9 @@ import dev.modproxy.proxy.cache.ModuleCache;
 import dev.modproxy.proxy.metrics.ProxyMetrics;
 import dev.modproxy.proxy.protocol.InvalidRequestException;
 import dev.modproxy.proxy.protocol.ProxyRequest;
+import dev.modproxy.proxy.storage.Storage;
 import dev.modproxy.proxy.storage.StoredObject;
+import dev.modproxy.proxy.upstream.UpstreamChain;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;
@@ -51,8 +53,8 @@ public final class GoProxyRoutes {
     }
 
     /** {@code GET /admin/stats}, on the management router. */
-    public void installAdmin(Router router) {
-        new AdminStatsRoute(cache.storage(), cache.chain(), metrics).install(router);
+    public void installAdmin(Router router, Storage storage, UpstreamChain chain) {
+        new AdminStatsRoute(storage, chain, metrics).install(router);
     }
 
     private void handle(RoutingContext ctx) {
