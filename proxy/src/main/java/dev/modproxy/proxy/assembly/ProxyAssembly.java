@@ -12,6 +12,7 @@ import dev.modproxy.proxy.eviction.ByteSize;
 import dev.modproxy.proxy.eviction.VolumeSpace;
 import dev.modproxy.proxy.eviction.Watermarks;
 import dev.modproxy.proxy.http.GoProxyRoutes;
+import dev.modproxy.proxy.http.RouteTable;
 import dev.modproxy.proxy.http.SumDbRoutes;
 import dev.modproxy.proxy.metrics.ProxyMetrics;
 import dev.modproxy.proxy.protocol.ModulePathPatterns;
@@ -62,8 +63,7 @@ public final class ProxyAssembly implements AutoCloseable {
     private final ExecutorService downloads;
     private final ModuleCache cache;
     private final Warmer warmer;
-    private final GoProxyRoutes goProxyRoutes;
-    private final SumDbRoutes sumDbRoutes;
+    private final RouteTable routes;
 
     private ProxyAssembly(ProxySettings settings, MeterRegistry registry, StorageLayers layers, boolean ownsStorage)
             throws IOException {
@@ -98,9 +98,9 @@ public final class ProxyAssembly implements AutoCloseable {
                 metrics, privatePaths, refresh, memory, downloads);
         warmer = new Warmer(cache, settings.clock(), settings.readTimeout().multipliedBy(4), job -> metrics.warmupFinished(
                 new ProxyMetrics.WarmupSummary(job.finishedAt(), job.requested(), job.failedModules())));
-        goProxyRoutes = new GoProxyRoutes(cache, metrics, settings.mutableTtl(), settings.negativeTtl(),
-                settings.clientStallTimeout());
-        sumDbRoutes = new SumDbRoutes(checksumDatabase, settings.mutableTtl());
+        routes = new RouteTable(
+                new GoProxyRoutes(cache, metrics, settings.mutableTtl(), settings.negativeTtl(), settings.clientStallTimeout()),
+                new SumDbRoutes(checksumDatabase, settings.mutableTtl()), storage, chain, metrics, warmer);
     }
 
     /** The proxy as production runs it, storage included; {@link #close} closes everything. */
@@ -228,12 +228,9 @@ public final class ProxyAssembly implements AutoCloseable {
         return warmer;
     }
 
-    public GoProxyRoutes goProxyRoutes() {
-        return goProxyRoutes;
-    }
-
-    public SumDbRoutes sumDbRoutes() {
-        return sumDbRoutes;
+    /** Which path goes where, on the serving port and on the management port. */
+    public RouteTable routes() {
+        return routes;
     }
 
     @Override

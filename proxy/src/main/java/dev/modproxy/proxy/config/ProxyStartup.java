@@ -3,7 +3,6 @@ package dev.modproxy.proxy.config;
 import dev.modproxy.proxy.assembly.ProxyAssembly;
 import dev.modproxy.proxy.sumdb.ChecksumDatabase;
 import dev.modproxy.proxy.sumdb.GoSumDbSetting;
-import dev.modproxy.proxy.warmup.WarmupRoute;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.vertx.http.ManagementInterface;
 import io.vertx.ext.web.Router;
@@ -11,21 +10,19 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
 
-/** Installs the GOPROXY routes on the serving port and the admin routes on the management port, and logs the effective configuration once. */
+/** Hands Quarkus's two routers to the route table ({@code http.RouteTable}) and logs the effective configuration once. */
 @Singleton
 public class ProxyStartup {
 
     private static final Logger LOG = Logger.getLogger(ProxyStartup.class);
 
     void installRoutes(@Observes Router router, ProxyAssembly proxy) {
-        router.route("/sumdb/*").handler(proxy.sumDbRoutes()::handle);
-        proxy.goProxyRoutes().install(router);
+        proxy.routes().installServing(router);
     }
 
     /** The admin API is for the operator, on the management port that build pods are not given. */
     void installAdminRoutes(@Observes ManagementInterface management, ProxyAssembly proxy) {
-        new WarmupRoute(proxy.warmer()).install(management.router());
-        proxy.goProxyRoutes().installAdmin(management.router(), proxy.storage(), proxy.chain());
+        proxy.routes().installManagement(management.router());
     }
 
     void logStartup(@Observes StartupEvent event, ProxyAssembly proxy) {

@@ -5,13 +5,10 @@ import dev.modproxy.proxy.cache.ModuleCache;
 import dev.modproxy.proxy.metrics.ProxyMetrics;
 import dev.modproxy.proxy.protocol.InvalidRequestException;
 import dev.modproxy.proxy.protocol.ProxyRequest;
-import dev.modproxy.proxy.storage.Storage;
 import dev.modproxy.proxy.storage.StoredObject;
-import dev.modproxy.proxy.upstream.UpstreamChain;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.io.IOException;
 import java.io.InputStream;
@@ -24,7 +21,7 @@ import org.jboss.logging.Logger;
 
 /**
  * The GOPROXY endpoints ({@code $module/@v/list}, {@code $module/@v/$version.info|.mod|.zip},
- * {@code $module/@latest}). Parsing happens on the event loop; storage
+ * {@code $module/@latest}): what {@link RouteTable} leaves to it. Parsing happens on the event loop; storage
  * and upstream work on worker threads; cached local files go out with sendfile.
  */
 public final class GoProxyRoutes {
@@ -46,28 +43,8 @@ public final class GoProxyRoutes {
         this.stallLimit = stallLimit;
     }
 
-    public void install(Router router) {
-        RequestFraming.install(router);
-        // last in line: health, metrics and sumdb routes registered elsewhere win
-        router.route().order(Integer.MAX_VALUE - 100).handler(this::handle);
-    }
-
-    /** {@code GET /admin/stats}, on the management router. */
-    public void installAdmin(Router router, Storage storage, UpstreamChain chain) {
-        new AdminStatsRoute(storage, chain, metrics).install(router);
-    }
-
-    private void handle(RoutingContext ctx) {
+    void handle(RoutingContext ctx) {
         String path = ctx.request().path();
-        if (path.startsWith("/q/") || path.startsWith("/sumdb/")) {
-            ctx.next();
-            return;
-        }
-        if (path.startsWith("/admin/")) {
-            // never a module path (its first element has no dot); say where it went instead of a parse error
-            refuse(ctx.response(), 404, "the admin API is served on the management port (QUARKUS_MANAGEMENT_PORT, default 9000)", "no-store");
-            return;
-        }
         HttpMethod method = ctx.request().method();
         if (method != HttpMethod.GET && method != HttpMethod.HEAD) {
             ctx.response().putHeader("Allow", "GET, HEAD");

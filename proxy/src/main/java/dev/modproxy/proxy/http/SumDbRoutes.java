@@ -27,7 +27,7 @@ public final class SumDbRoutes {
         this.ttl = mutableTtl;
     }
 
-    public void handle(RoutingContext ctx) {
+    void handle(RoutingContext ctx) {
         String rest = ctx.request().path().substring("/sumdb/".length());
         String name = database.setting().name().orElse(null);
         if (database.cache().isEmpty() || !rest.startsWith(name + "/")) {

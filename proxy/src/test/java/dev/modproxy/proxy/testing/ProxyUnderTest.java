@@ -6,7 +6,6 @@ import dev.modproxy.proxy.cache.MemoryCache;
 import dev.modproxy.proxy.cache.ModuleCache;
 import dev.modproxy.proxy.metrics.ProxyMetrics;
 import dev.modproxy.proxy.storage.Storage;
-import dev.modproxy.proxy.warmup.WarmupRoute;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -172,10 +171,8 @@ public final class ProxyUnderTest implements AutoCloseable {
         vertx = Vertx.vertx();
         Router router = Router.router(vertx);
         // one port here for brevity; the application puts the admin routes on the management port (ProxyAppTest)
-        new WarmupRoute(assembly.warmer()).install(router);
-        assembly.goProxyRoutes().installAdmin(router, assembly.storage(), assembly.chain());
-        router.route("/sumdb/*").handler(assembly.sumDbRoutes()::handle);
-        assembly.goProxyRoutes().install(router);
+        assembly.routes().installManagement(router);
+        assembly.routes().installServing(router);
         server = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1")
                 .toCompletionStage().toCompletableFuture().get();
     }
