@@ -1,12 +1,10 @@
 package dev.modproxy.proxy.assembly;
 
+import dev.modproxy.proxy.cache.AnswerChecks;
 import dev.modproxy.proxy.cache.ArtifactVerifier;
 import dev.modproxy.proxy.cache.CacheSettings;
-import dev.modproxy.proxy.cache.GoModVerifier;
-import dev.modproxy.proxy.cache.InfoVerifier;
 import dev.modproxy.proxy.cache.MemoryCache;
 import dev.modproxy.proxy.cache.ModuleCache;
-import dev.modproxy.proxy.cache.ModuleZipVerifier;
 import dev.modproxy.proxy.eviction.BoundedDiskStorage;
 import dev.modproxy.proxy.eviction.ByteSize;
 import dev.modproxy.proxy.eviction.VolumeSpace;
@@ -85,7 +83,7 @@ public final class ProxyAssembly implements AutoCloseable {
         // Structure first, checksum last: a damaged or wrong artifact is refused as such, and only a
         // well-formed one is looked up in the checksum database (and counted there as verified,
         // mismatched or unverifiable).
-        verifiers = List.of(new InfoVerifier(), new GoModVerifier(), new ModuleZipVerifier(),
+        verifiers = List.of(new AnswerChecks(),
                 new SumDbArtifactVerifier(checksumDatabase, registry, settings.sumdbRequired()));
         refresh = Executors.newFixedThreadPool(2, r -> {
             Thread t = new Thread(r, "modproxy-refresh");
@@ -215,7 +213,7 @@ public final class ProxyAssembly implements AutoCloseable {
         return checksumDatabase;
     }
 
-    /** The checks every immutable artifact passes before it is stored, in the order they run. */
+    /** The checks every upstream answer passes before it is stored, in the order they run. */
     public List<ArtifactVerifier> verifiers() {
         return verifiers;
     }

@@ -1,6 +1,6 @@
 package dev.modproxy.proxy.cache;
 
-import dev.modproxy.proxy.protocol.ProxyRequest;
+import dev.modproxy.proxy.protocol.RequestKind;
 import java.time.Duration;
 
 /**
@@ -19,7 +19,7 @@ public record CacheSettings(Duration mutableTtl, Duration negativeTtl, Duration 
     }
 
     /** The total time one upstream gets for a download of this kind: a slow drip cannot hold it forever. */
-    public Duration deadline(ProxyRequest.Kind kind) {
-        return kind == ProxyRequest.Kind.ZIP ? zipDeadline : textDeadline;
+    public Duration deadline(RequestKind kind) {
+        return kind.large() ? zipDeadline : textDeadline;
     }
 }

@@ -53,7 +53,7 @@ public final class MemoryCache {
     /** Whether the answer to this request, of this many bytes, belongs in memory. */
     boolean wants(ProxyRequest request, long size) {
         return entries != null && request.immutable()
-                && (request.kind() == ProxyRequest.Kind.INFO || request.kind() == ProxyRequest.Kind.MOD)
+                && request.kind().keptInMemory()
                 && size <= Math.min(MAX_ENTRY_BYTES, maxBytes);
     }
 

@@ -289,7 +289,7 @@ public final class ModuleCache {
     }
 
     private Outcome fetch(ProxyRequest request, StorageKey key, ClientStream client) throws IOException {
-        ClientTee tee = new ClientTee(request.kind() == ProxyRequest.Kind.ZIP ? client : null, senders);
+        ClientTee tee = new ClientTee(request.kind().large() ? client : null, senders);
         UpstreamResult<StoredObject> result = chain.fetch(request.relativePath(),
                 response -> ingest.store(request, key, response, tee), () -> !tee.begun(), settings.deadline(request.kind()));
         if (result.found()) {

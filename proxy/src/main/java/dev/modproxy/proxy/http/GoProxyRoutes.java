@@ -68,7 +68,7 @@ public final class GoProxyRoutes {
             LOG.debugf(e, "fast lookup of %s failed; trying the full path", path);
         }
         HttpServerResponse response = ctx.response();
-        ResponseStream stream = new ResponseStream(response, contentType(request), cacheControl(request), stallLimit,
+        ResponseStream stream = new ResponseStream(response, request.kind().contentType(), cacheControl(request), stallLimit,
                 n -> metrics.served(request.kind(), n));
         ctx.vertx().<CompletableFuture<CacheAnswer>>executeBlocking(() -> cache.answer(request, stream), false)
                 .onComplete(ar -> {
@@ -107,7 +107,7 @@ public final class GoProxyRoutes {
     }
 
     private HttpServerResponse withArtifactHeaders(HttpServerResponse response, ProxyRequest request) {
-        return response.putHeader("Content-Type", contentType(request)).putHeader("Cache-Control", cacheControl(request));
+        return response.putHeader("Content-Type", request.kind().contentType()).putHeader("Cache-Control", cacheControl(request));
     }
 
     private void sendObject(RoutingContext ctx, ProxyRequest request, StoredObject object) {
@@ -143,7 +143,7 @@ public final class GoProxyRoutes {
             });
             return;
         }
-        ResponseStream stream = new ResponseStream(response, contentType(request), cacheControl(request), stallLimit,
+        ResponseStream stream = new ResponseStream(response, request.kind().contentType(), cacheControl(request), stallLimit,
                 n -> metrics.served(request.kind(), n));
         ctx.vertx().executeBlocking(() -> {
             try (InputStream in = object.open()) {
@@ -176,13 +176,5 @@ public final class GoProxyRoutes {
 
     private String cacheControl(ProxyRequest request) {
         return request.immutable() ? IMMUTABLE : "public, max-age=" + mutableTtl.toSeconds();
-    }
-
-    static String contentType(ProxyRequest request) {
-        return switch (request.kind()) {
-            case INFO, LATEST -> "application/json";
-            case LIST, MOD -> "text/plain; charset=utf-8";
-            case ZIP -> "application/zip";
-        };
     }
 }

@@ -1,7 +1,7 @@
 package dev.modproxy.proxy.metrics;
 
 import dev.modproxy.proxy.cache.MemoryCache;
-import dev.modproxy.proxy.protocol.ProxyRequest;
+import dev.modproxy.proxy.protocol.RequestKind;
 import dev.modproxy.proxy.storage.Storage;
 import dev.modproxy.proxy.upstream.Upstream;
 import dev.modproxy.proxy.upstream.UpstreamChain;
@@ -11,7 +11,6 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.util.EnumMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -27,16 +26,16 @@ import java.util.concurrent.TimeUnit;
 public final class ProxyMetrics implements UpstreamListener {
 
     private final MeterRegistry registry;
-    private final Map<ProxyRequest.Kind, Counter> hits = new EnumMap<>(ProxyRequest.Kind.class);
-    private final Map<ProxyRequest.Kind, Counter> misses = new EnumMap<>(ProxyRequest.Kind.class);
-    private final Map<ProxyRequest.Kind, Counter> bytes = new EnumMap<>(ProxyRequest.Kind.class);
-    private final Map<ProxyRequest.Kind, Counter> coalesced = new EnumMap<>(ProxyRequest.Kind.class);
+    private final Map<RequestKind, Counter> hits = new EnumMap<>(RequestKind.class);
+    private final Map<RequestKind, Counter> misses = new EnumMap<>(RequestKind.class);
+    private final Map<RequestKind, Counter> bytes = new EnumMap<>(RequestKind.class);
+    private final Map<RequestKind, Counter> coalesced = new EnumMap<>(RequestKind.class);
     private final Counter evictions;
 
     public ProxyMetrics(MeterRegistry registry) {
         this.registry = registry;
-        for (ProxyRequest.Kind kind : ProxyRequest.Kind.values()) {
-            String tag = kind.name().toLowerCase(Locale.ROOT);
+        for (RequestKind kind : RequestKind.values()) {
+            String tag = kind.tag();
             hits.put(kind, Counter.builder("modproxy.cache.hits").tag("kind", tag)
                     .description("Requests answered from the cache").register(registry));
             misses.put(kind, Counter.builder("modproxy.cache.misses").tag("kind", tag)
@@ -88,19 +87,19 @@ public final class ProxyMetrics implements UpstreamListener {
         }
     }
 
-    public void hit(ProxyRequest.Kind kind) {
+    public void hit(RequestKind kind) {
         hits.get(kind).increment();
     }
 
-    public void miss(ProxyRequest.Kind kind) {
+    public void miss(RequestKind kind) {
         misses.get(kind).increment();
     }
 
-    public void served(ProxyRequest.Kind kind, long count) {
+    public void served(RequestKind kind, long count) {
         bytes.get(kind).increment(count);
     }
 
-    public void coalescedWait(ProxyRequest.Kind kind) {
+    public void coalescedWait(RequestKind kind) {
         coalesced.get(kind).increment();
     }
 

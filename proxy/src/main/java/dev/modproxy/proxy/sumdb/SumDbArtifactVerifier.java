@@ -2,9 +2,10 @@ package dev.modproxy.proxy.sumdb;
 
 import dev.modproxy.proxy.cache.ArtifactRejectedException;
 import dev.modproxy.proxy.cache.ArtifactVerifier;
-import dev.modproxy.proxy.protocol.ArtifactKind;
 import dev.modproxy.proxy.protocol.ModulePath;
 import dev.modproxy.proxy.protocol.ModuleVersion;
+import dev.modproxy.proxy.protocol.ProxyRequest;
+import dev.modproxy.proxy.protocol.RequestKind;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.jboss.logging.Logger;
@@ -43,18 +44,19 @@ public final class SumDbArtifactVerifier implements ArtifactVerifier {
     }
 
     @Override
-    public void verify(ModulePath module, ModuleVersion version, ArtifactKind kind, Path stagedFile)
-            throws ArtifactRejectedException {
-        if (kind == ArtifactKind.INFO) {
+    public void verify(ProxyRequest request, Path stagedFile) throws ArtifactRejectedException {
+        RequestKind kind = request.kind();
+        if (!kind.checksummed()) {
             return;
         }
+        ModulePath module = request.module();
+        ModuleVersion version = request.version();
         Optional<SumDbVerifier> verifier = database.verifierFor(module.path());
         if (verifier.isEmpty()) {
             return;
         }
-        SumDbArtifact artifact = kind == ArtifactKind.ZIP ? SumDbArtifact.ZIP : SumDbArtifact.GO_MOD;
         try {
-            verifier.get().verify(module.path(), version.toString(), artifact, stagedFile);
+            verifier.get().verify(module.path(), version.toString(), kind, stagedFile);
         } catch (ChecksumMismatchException e) {
             mismatches.increment();
             LOG.warnf("SECURITY: refused %s@%s%s: downloaded %s, checksum database %s has %s", e.module(), e.version(),

@@ -2,9 +2,7 @@ package dev.modproxy.proxy.sumdb;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.modproxy.proxy.cache.ArtifactRejectedException;
-import dev.modproxy.proxy.protocol.ArtifactKind;
-import dev.modproxy.proxy.protocol.ModulePath;
-import dev.modproxy.proxy.protocol.ModuleVersion;
+import dev.modproxy.proxy.protocol.ProxyRequest;
 import dev.modproxy.proxy.storage.LocalDiskStorage;
 import dev.modproxy.proxy.protocol.ModulePathPatterns;
 import dev.modproxy.proxy.upstream.EgressProxy;
@@ -56,7 +54,7 @@ class SumDbOutageTest {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         SumDbArtifactVerifier verifier = verifier(upstreamAnswering(404, "not found"), false, registry);
 
-        assertDoesNotThrow(() -> verifier.verify(module(), version(), ArtifactKind.MOD, goMod()));
+        assertDoesNotThrow(() -> verifier.verify(modRequest(), goMod()));
 
         assertEquals(1.0, registry.get("modproxy.sumdb.unverified").counter().count());
     }
@@ -86,7 +84,7 @@ class SumDbOutageTest {
         SumDbArtifactVerifier verifier = verifier(upstreamAnswering(404, "not found"), true, new SimpleMeterRegistry());
 
         ArtifactRejectedException refused = assertThrows(ArtifactRejectedException.class,
-                () -> verifier.verify(module(), version(), ArtifactKind.MOD, goMod()));
+                () -> verifier.verify(modRequest(), goMod()));
         assertTrue(refused.getMessage().contains("cannot verify against checksum database"), refused.getMessage());
     }
 
@@ -94,7 +92,7 @@ class SumDbOutageTest {
     void anUpstreamAnsweringGarbageForTheDatabaseIsARefusalNotAnOutage() throws Exception {
         SumDbArtifactVerifier verifier = verifier(upstreamAnswering(200, "<html>login</html>"), false, new SimpleMeterRegistry());
 
-        assertThrows(ArtifactRejectedException.class, () -> verifier.verify(module(), version(), ArtifactKind.MOD, goMod()));
+        assertThrows(ArtifactRejectedException.class, () -> verifier.verify(modRequest(), goMod()));
     }
 
     private SumDbArtifactVerifier verifier(String upstreamUrl, boolean required, SimpleMeterRegistry registry) throws Exception {
@@ -133,11 +131,7 @@ class SumDbOutageTest {
         return Files.writeString(dir.resolve("go.mod"), "module example.com/outage\n");
     }
 
-    private static ModulePath module() throws Exception {
-        return ModulePath.of("example.com/outage");
-    }
-
-    private static ModuleVersion version() throws Exception {
-        return ModuleVersion.parse("v1.0.0");
+    private static ProxyRequest modRequest() throws Exception {
+        return ProxyRequest.parse("/example.com/outage/@v/v1.0.0.mod");
     }
 }
