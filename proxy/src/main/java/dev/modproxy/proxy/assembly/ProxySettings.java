@@ -67,37 +67,6 @@ public record ProxySettings(
         return Path.of(System.getProperty("java.io.tmpdir"), "modproxy-passthrough");
     }
 
-    public Builder toBuilder() {
-        Builder b = new Builder(storageRoot);
-        b.upstream = upstream;
-        b.netrc = netrc;
-        b.egress = egress;
-        b.storageType = storageType;
-        b.highWatermark = highWatermark;
-        b.lowWatermark = lowWatermark;
-        b.maxSize = maxSize;
-        b.passThroughDir = passThroughDir;
-        b.passThroughMaxSize = passThroughMaxSize;
-        b.s3 = s3;
-        b.privatePatterns = privatePatterns;
-        b.sumdb = sumdb;
-        b.nosumdb = nosumdb;
-        b.sumdbRequired = sumdbRequired;
-        b.connectTimeout = connectTimeout;
-        b.readTimeout = readTimeout;
-        b.mutableTtl = mutableTtl;
-        b.negativeTtl = negativeTtl;
-        b.textDownloadDeadline = textDownloadDeadline;
-        b.zipDownloadDeadline = zipDownloadDeadline;
-        b.maxDownloads = maxDownloads;
-        b.breakerFailures = breakerFailures;
-        b.breakerCoolDown = breakerCoolDown;
-        b.clientStallTimeout = clientStallTimeout;
-        b.memoryCacheSize = memoryCacheSize;
-        b.clock = clock;
-        return b;
-    }
-
     /** Starts from the production defaults (those of {@code ProxyConfig}); each method sets one setting. */
     public static final class Builder {
         private String upstream = "https://proxy.golang.org";

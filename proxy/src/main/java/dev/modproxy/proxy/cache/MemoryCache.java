@@ -46,10 +46,6 @@ public final class MemoryCache {
                 .build();
     }
 
-    public static MemoryCache disabled() {
-        return new MemoryCache(0, Clock.systemUTC());
-    }
-
     /** Whether the answer to this request, of this many bytes, belongs in memory. */
     boolean wants(ProxyRequest request, long size) {
         return entries != null && request.immutable()

@@ -77,9 +77,6 @@ public final class ModuleCache {
         return t;
     });
 
-    /** Cold downloads at once by default; more wait in line for a thread. */
-    public static final int DEFAULT_MAX_DOWNLOADS = 256;
-
     /** A pool of at most max download threads (idle ones end after a minute) and an unbounded line. */
     public static ExecutorService downloadPool(int max) {
         ThreadPoolExecutor pool = new ThreadPoolExecutor(max, max, 1, TimeUnit.MINUTES, new LinkedBlockingQueue<>(), r -> {
@@ -89,11 +86,6 @@ public final class ModuleCache {
         });
         pool.allowCoreThreadTimeOut(true);
         return pool;
-    }
-
-    public ModuleCache(Storage storage, UpstreamChain chain, List<ArtifactVerifier> verifiers, CacheSettings settings,
-            ProxyMetrics metrics, ModulePathPatterns privatePaths, Executor background, MemoryCache memory) {
-        this(storage, chain, verifiers, settings, metrics, privatePaths, background, memory, downloadPool(DEFAULT_MAX_DOWNLOADS));
     }
 
     /**

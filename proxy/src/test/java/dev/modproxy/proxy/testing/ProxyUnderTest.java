@@ -18,6 +18,8 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.UnaryOperator;
 
 /**
@@ -27,30 +29,55 @@ import java.util.function.UnaryOperator;
  */
 public final class ProxyUnderTest implements AutoCloseable {
 
+    /** What a test changes: settings (over the defaults below), the storage, the meter registry. */
     public static final class Options {
-        private Duration readTimeout = Duration.ofSeconds(5);
-        private Duration mutableTtl = Duration.ofMinutes(5);
-        private Duration negativeTtl = Duration.ofMinutes(1);
-        private int breakerFailures = 5;
-        private Duration breakerCoolDown = Duration.ofSeconds(30);
-        private String privatePatterns = "";
-        private Duration stallLimit = Duration.ofSeconds(10);
-        private Duration textDeadline = Duration.ofMinutes(1);
-        private Duration zipDeadline = Duration.ofMinutes(15);
+        private final List<UnaryOperator<ProxySettings.Builder>> settings = new ArrayList<>();
         private UnaryOperator<Storage> storageView;
         private ProxyAssembly.StorageLayers storage;
-        private String memoryCacheSize = "64Mi"; // the production default
-        private Clock clock = Clock.systemUTC();
-        private String sumdb = "off";
-        private String nosumdb = "";
-        private boolean sumdbRequired;
         private SimpleMeterRegistry registry = new SimpleMeterRegistry();
 
-        /** Bytes for small artifacts in memory; 0 turns the memory cache off. */
-        public Options memoryCache(long bytes, Clock clock) {
-            memoryCacheSize = String.valueOf(bytes);
-            this.clock = clock;
+        private Options set(UnaryOperator<ProxySettings.Builder> setting) {
+            settings.add(setting);
             return this;
+        }
+
+        /** Bytes for small artifacts in memory (0 turns the memory tier off), and the clock of its rechecks. */
+        public Options memoryCache(long bytes, Clock clock) {
+            return set(b -> b.memoryCacheSize(String.valueOf(bytes)).clock(clock));
+        }
+
+        public Options readTimeout(Duration d) {
+            return set(b -> b.readTimeout(d));
+        }
+
+        public Options mutableTtl(Duration d) {
+            return set(b -> b.mutableTtl(d));
+        }
+
+        public Options negativeTtl(Duration d) {
+            return set(b -> b.negativeTtl(d));
+        }
+
+        public Options breaker(int failures, Duration coolDown) {
+            return set(b -> b.breaker(failures, coolDown));
+        }
+
+        public Options privatePatterns(String patterns) {
+            return set(b -> b.privatePatterns(patterns));
+        }
+
+        /** The longest one upstream may take for a whole .info/.mod/list/@latest, and for a whole .zip. */
+        public Options downloadDeadlines(Duration text, Duration zip) {
+            return set(b -> b.downloadDeadlines(text, zip));
+        }
+
+        public Options stallLimit(Duration d) {
+            return set(b -> b.clientStallTimeout(d));
+        }
+
+        /** MODPROXY_SUMDB, MODPROXY_NOSUMDB and MODPROXY_SUMDB_REQUIRED (the database is off by default here). */
+        public Options sumdb(String gosumdb, String nosumdb, boolean required) {
+            return set(b -> b.sumdb(gosumdb).nosumdb(nosumdb).sumdbRequired(required));
         }
 
         /** Lets a test put a different storage in front of the production one (e.g. one without local files). */
@@ -65,76 +92,23 @@ public final class ProxyUnderTest implements AutoCloseable {
             return this;
         }
 
-        public Options readTimeout(Duration d) {
-            readTimeout = d;
-            return this;
-        }
-
-        public Options mutableTtl(Duration d) {
-            mutableTtl = d;
-            return this;
-        }
-
-        public Options negativeTtl(Duration d) {
-            negativeTtl = d;
-            return this;
-        }
-
-        public Options breaker(int failures, Duration coolDown) {
-            breakerFailures = failures;
-            breakerCoolDown = coolDown;
-            return this;
-        }
-
-        public Options privatePatterns(String patterns) {
-            privatePatterns = patterns;
-            return this;
-        }
-
-        /** The longest one upstream may take for a whole .info/.mod/list/@latest, and for a whole .zip. */
-        public Options downloadDeadlines(Duration text, Duration zip) {
-            textDeadline = text;
-            zipDeadline = zip;
-            return this;
-        }
-
-        public Options stallLimit(Duration d) {
-            stallLimit = d;
-            return this;
-        }
-
-        /** MODPROXY_SUMDB, MODPROXY_NOSUMDB and MODPROXY_SUMDB_REQUIRED (the database is off by default here). */
-        public Options sumdb(String gosumdb, String nosumdb, boolean required) {
-            sumdb = gosumdb;
-            this.nosumdb = nosumdb;
-            sumdbRequired = required;
-            return this;
-        }
-
         /** Where the proxy's meters go, for tests that read a meter the proxy has no getter for. */
         public Options registry(SimpleMeterRegistry r) {
             registry = r;
             return this;
         }
 
+        /** The production defaults, but: no checksum database, short timeouts, a pass-through directory beside the root. */
         ProxySettings settings(String upstreamSpec, Path root) {
-            return ProxySettings.defaults(root)
+            ProxySettings.Builder builder = ProxySettings.defaults(root)
                     .upstream(upstreamSpec)
                     .passThroughDir(root.resolveSibling(root.getFileName() + "-passthrough"))
-                    .privatePatterns(privatePatterns)
-                    .sumdb(sumdb)
-                    .nosumdb(nosumdb)
-                    .sumdbRequired(sumdbRequired)
+                    .sumdb("off")
                     .connectTimeout(Duration.ofSeconds(2))
-                    .readTimeout(readTimeout)
-                    .mutableTtl(mutableTtl)
-                    .negativeTtl(negativeTtl)
-                    .downloadDeadlines(textDeadline, zipDeadline)
-                    .breaker(breakerFailures, breakerCoolDown)
-                    .clientStallTimeout(stallLimit)
-                    .memoryCacheSize(memoryCacheSize)
-                    .clock(clock)
-                    .build();
+                    .readTimeout(Duration.ofSeconds(5))
+                    .clientStallTimeout(Duration.ofSeconds(10));
+            settings.forEach(setting -> setting.apply(builder));
+            return builder.build();
         }
     }
 
