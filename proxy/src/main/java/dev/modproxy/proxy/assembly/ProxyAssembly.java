@@ -77,7 +77,7 @@ public final class ProxyAssembly implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             throw new BadSettingException(e.getMessage());
         }
-        metrics.watch(memory);
+        metrics.watchMemory(memory, MemoryCache::bytes, MemoryCache::count);
         privatePaths = ModulePathPatterns.parse(settings.privatePatterns());
         checksumDatabase = checksumDatabase(settings, storage, chain);
         // Structure first, checksum last: a damaged or wrong artifact is refused as such, and only a

@@ -1,6 +1,5 @@
 package dev.modproxy.proxy.metrics;
 
-import dev.modproxy.proxy.cache.MemoryCache;
 import dev.modproxy.proxy.protocol.RequestKind;
 import dev.modproxy.proxy.storage.Storage;
 import dev.modproxy.proxy.upstream.Upstream;
@@ -13,6 +12,7 @@ import io.micrometer.core.instrument.Timer;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.ToDoubleFunction;
 
 /**
  * The proxy's Micrometer meters. Prometheus names: modproxy_cache_hits_total{kind},
@@ -58,17 +58,17 @@ public final class ProxyMetrics implements UpstreamListener {
     }
 
     /** Publishes the most the cache can hold (disk storage only: a bucket has no bound of its own). */
-    public <T> void watchBound(T storage, java.util.function.ToDoubleFunction<T> bound) {
+    public <T> void watchBound(T storage, ToDoubleFunction<T> bound) {
         Gauge.builder("modproxy.cache.bound", storage, bound).baseUnit("bytes")
                 .description("The most the cache can hold: MODPROXY_MAX_SIZE or the volume, whichever is smaller")
                 .register(registry);
     }
 
-    /** Publishes what the memory cache of small artifacts holds. */
-    public void watch(MemoryCache memory) {
-        Gauge.builder("modproxy.memory.cache.size", memory, MemoryCache::bytes).baseUnit("bytes")
+    /** Publishes what the memory tier of small artifacts holds. */
+    public <T> void watchMemory(T memory, ToDoubleFunction<T> bytes, ToDoubleFunction<T> entries) {
+        Gauge.builder("modproxy.memory.cache.size", memory, bytes).baseUnit("bytes")
                 .description("Bytes of small artifacts kept in memory").register(registry);
-        Gauge.builder("modproxy.memory.cache.entries", memory, MemoryCache::count)
+        Gauge.builder("modproxy.memory.cache.entries", memory, entries)
                 .description("Small artifacts kept in memory").register(registry);
     }
 

@@ -9,7 +9,7 @@ import dev.modproxy.proxy.storage.StorageKey;
 import dev.modproxy.proxy.testing.FakeUpstream;
 import dev.modproxy.proxy.testing.GoClient;
 import dev.modproxy.proxy.testing.Modules;
-import dev.modproxy.proxy.testing.ProxyUnderTest;
+import dev.modproxy.proxy.testing.ProxyOnFakeUpstream;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -17,9 +17,8 @@ import java.util.Map;
 import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -33,33 +32,20 @@ class BrokenUpstreamAnswersTest {
 
     @TempDir
     Path dir;
-    FakeUpstream upstream;
-    ProxyUnderTest proxy;
-
-    @BeforeEach
-    void start() throws Exception {
-        upstream = FakeUpstream.start();
-        Modules.publish(upstream, MODULE, VERSION);
-        proxy = new ProxyUnderTest(upstream.url(), dir.resolve("cache"));
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        proxy.close();
-        upstream.close();
-    }
+    @RegisterExtension
+    final ProxyOnFakeUpstream env = ProxyOnFakeUpstream.publishing(u -> Modules.publish(u, MODULE, VERSION));
 
     private GoClient.Result download(String home) throws Exception {
-        return new GoClient(dir.resolve(home), proxy.url()).download(MODULE + "@" + VERSION);
+        return new GoClient(dir.resolve(home), env.proxy().url()).download(MODULE + "@" + VERSION);
     }
 
     private boolean stored(String file) throws Exception {
-        return proxy.storage.lookup(new StorageKey(MODULE + "/@v/" + file)).isPresent();
+        return env.proxy().storage.lookup(new StorageKey(MODULE + "/@v/" + file)).isPresent();
     }
 
     @Test
     void infoWithATimeTheGoCommandCannotParseIsRefusedAndNotCached() throws Exception {
-        upstream.on(MODULE + "/@v/" + VERSION + ".info",
+        env.upstream().on(MODULE + "/@v/" + VERSION + ".info",
                 FakeUpstream.ok("application/json", "{\"Version\":\"" + VERSION + "\",\"Time\":\"yesterday\"}"));
 
         GoClient.Result broken = download("first");
@@ -68,7 +54,7 @@ class BrokenUpstreamAnswersTest {
         assertTrue(broken.both().contains("502"), broken.both());
         assertFalse(stored(VERSION + ".info"));
 
-        Modules.publish(upstream, MODULE, VERSION);
+        Modules.publish(env.upstream(), MODULE, VERSION);
         GoClient.Result repaired = download("second");
         assertEquals(0, repaired.exitCode(), repaired.both());
         assertTrue(repaired.output().contains("\"Version\": \"" + VERSION + "\""), repaired.output());
@@ -76,14 +62,14 @@ class BrokenUpstreamAnswersTest {
 
     @Test
     void zipWhoseDataDoesNotMatchItsCrcIsRefusedAndNotCached() throws Exception {
-        upstream.on(MODULE + "/@v/" + VERSION + ".zip", FakeUpstream.ok("application/zip", damagedZip()));
+        env.upstream().on(MODULE + "/@v/" + VERSION + ".zip", FakeUpstream.ok("application/zip", damagedZip()));
 
         GoClient.Result broken = download("first");
 
         assertNotEquals(0, broken.exitCode(), broken.both());
         assertFalse(stored(VERSION + ".zip"));
 
-        Modules.publish(upstream, MODULE, VERSION);
+        Modules.publish(env.upstream(), MODULE, VERSION);
         GoClient.Result repaired = download("second");
         assertEquals(0, repaired.exitCode(), repaired.both());
         assertTrue(repaired.output().contains("\"Zip\""), repaired.output());
