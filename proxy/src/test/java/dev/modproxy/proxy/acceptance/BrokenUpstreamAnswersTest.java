@@ -10,13 +10,7 @@ import dev.modproxy.proxy.testing.FakeUpstream;
 import dev.modproxy.proxy.testing.GoClient;
 import dev.modproxy.proxy.testing.Modules;
 import dev.modproxy.proxy.testing.ProxyOnFakeUpstream;
-import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.Map;
-import java.util.zip.CRC32;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -62,7 +56,7 @@ class BrokenUpstreamAnswersTest {
 
     @Test
     void zipWhoseDataDoesNotMatchItsCrcIsRefusedAndNotCached() throws Exception {
-        env.upstream().on(MODULE + "/@v/" + VERSION + ".zip", FakeUpstream.ok("application/zip", damagedZip()));
+        env.upstream().on(MODULE + "/@v/" + VERSION + ".zip", FakeUpstream.ok("application/zip", Modules.damagedZip(MODULE, VERSION)));
 
         GoClient.Result broken = download("first");
 
@@ -73,28 +67,5 @@ class BrokenUpstreamAnswersTest {
         GoClient.Result repaired = download("second");
         assertEquals(0, repaired.exitCode(), repaired.both());
         assertTrue(repaired.output().contains("\"Zip\""), repaired.output());
-    }
-
-    /** A well-formed zip directory over data that changed after its CRC-32 was recorded. */
-    private static byte[] damagedZip() throws Exception {
-        Map<String, String> files = Map.of("go.mod", Modules.goMod(MODULE), "lib.go", "package lib\n\nconst Greeting = \"hello\"\n");
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
-            for (Map.Entry<String, String> file : files.entrySet()) {
-                byte[] data = file.getValue().getBytes(StandardCharsets.UTF_8);
-                ZipEntry entry = new ZipEntry(MODULE + "@" + VERSION + "/" + file.getKey());
-                entry.setMethod(ZipEntry.STORED);
-                entry.setSize(data.length);
-                entry.setCompressedSize(data.length);
-                CRC32 crc = new CRC32();
-                crc.update(data);
-                entry.setCrc(crc.getValue());
-                zip.putNextEntry(entry);
-                zip.write(data);
-                zip.closeEntry();
-            }
-        }
-        String text = new String(bytes.toByteArray(), StandardCharsets.ISO_8859_1);
-        return text.replace("\"hello\"", "\"HELLO\"").getBytes(StandardCharsets.ISO_8859_1);
     }
 }

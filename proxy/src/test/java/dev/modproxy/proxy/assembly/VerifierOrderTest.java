@@ -8,14 +8,9 @@ import dev.modproxy.proxy.testing.FakeUpstream;
 import dev.modproxy.proxy.testing.Modules;
 import dev.modproxy.proxy.testing.ProxyUnderTest;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.zip.CRC32;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,7 +34,7 @@ class VerifierOrderTest {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         try (FakeUpstream upstream = FakeUpstream.start()) {
             upstream.on(MOD.substring(1), FakeUpstream.ok("text/plain", Modules.goMod(MODULE)))
-                    .on(ZIP.substring(1), FakeUpstream.ok("application/zip", damagedZip()));
+                    .on(ZIP.substring(1), FakeUpstream.ok("application/zip", Modules.damagedZip(MODULE, "v1.0.0")));
             String unreachableDatabase = SUM_GOLANG_ORG_KEY + " http://127.0.0.1:" + closedPort();
             try (ProxyUnderTest proxy = new ProxyUnderTest(upstream.url(), dir.resolve("cache"),
                     ProxyUnderTest.options().sumdb(unreachableDatabase, "", false).registry(registry))) {
@@ -65,30 +60,6 @@ class VerifierOrderTest {
         } catch (IOException e) {
             // the download was cut off: what the client of a refused cold zip sees
         }
-    }
-
-    /** A stored (uncompressed) module zip whose file data no longer matches its recorded CRC-32. */
-    private static byte[] damagedZip() throws IOException {
-        byte[] source = "package order\n".getBytes(StandardCharsets.UTF_8);
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
-            for (String name : new String[] {"go.mod", "order.go"}) {
-                byte[] content = name.equals("go.mod") ? Modules.goMod(MODULE).getBytes(StandardCharsets.UTF_8) : source;
-                ZipEntry entry = new ZipEntry(MODULE + "@v1.0.0/" + name);
-                entry.setMethod(ZipEntry.STORED);
-                entry.setSize(content.length);
-                CRC32 crc = new CRC32();
-                crc.update(content);
-                entry.setCrc(crc.getValue());
-                zip.putNextEntry(entry);
-                zip.write(content);
-                zip.closeEntry();
-            }
-        }
-        byte[] zip = bytes.toByteArray();
-        String text = new String(zip, StandardCharsets.ISO_8859_1);
-        zip[text.indexOf("package order") + 8] ^= 0x20; // "package Order": same size, wrong CRC
-        return zip;
     }
 
     private static int closedPort() throws IOException {
