@@ -1,6 +1,5 @@
 package dev.modproxy.proxy.cache;
 
-import dev.modproxy.proxy.protocol.ModuleVersion;
 import dev.modproxy.proxy.protocol.ProxyRequest;
 import dev.modproxy.proxy.storage.Storage;
 import dev.modproxy.proxy.storage.StorageKey;
@@ -42,7 +41,7 @@ final class ArtifactIngest {
         if (contentType.startsWith("text/html") || contentType.startsWith("application/xhtml")) {
             throw new UnusableAnswerException("answered an HTML page (" + response.contentType() + ") with status 200");
         }
-        long limit = sizeLimit(request.kind());
+        long limit = request.kind().maxBytes();
         if (response.contentLength() > limit) {
             throw new UnusableAnswerException("announces " + response.contentLength() + " bytes, over the limit of " + limit);
         }
@@ -103,47 +102,14 @@ final class ArtifactIngest {
         }
     }
 
+    /** Runs the verifiers in the assembly's order: the first that refuses the answer keeps it out. */
     private void check(ProxyRequest request, Path staged) throws UnusableAnswerException {
         try {
-            if (request.immutable()) {
-                for (ArtifactVerifier verifier : verifiers) {
-                    verifier.verify(request.module(), request.version(), request.artifactKind(), staged);
-                }
-            } else {
-                checkMutable(request, staged);
+            for (ArtifactVerifier verifier : verifiers) {
+                verifier.verify(request, staged);
             }
         } catch (ArtifactRejectedException e) {
             throw new UnusableAnswerException(e.getMessage());
         }
-    }
-
-    /** list must be text; @latest and revision .info must be JSON naming a canonical version of this module's major. */
-    private static void checkMutable(ProxyRequest request, Path staged) throws ArtifactRejectedException {
-        switch (request.kind()) {
-            case LIST -> TextAnswers.checkVersionList(staged);
-            case LATEST, INFO -> {
-                String version = TextAnswers.jsonVersion(staged, request.kind() == ProxyRequest.Kind.LATEST ? "@latest" : ".info");
-                if (!ModuleVersion.isCanonical(version)) {
-                    throw new ArtifactRejectedException("answer names non-canonical version " + version);
-                }
-                try {
-                    ModuleVersion.parse(version).checkBelongsTo(request.module());
-                } catch (IllegalArgumentException e) {
-                    // e.g. a v1 answer for a /v2 module: the go command cannot use it for this path
-                    throw new ArtifactRejectedException("answer names a version of another major: " + e.getMessage());
-                }
-            }
-            default -> throw new IllegalStateException(request.kind() + " is immutable");
-        }
-    }
-
-    static long sizeLimit(ProxyRequest.Kind kind) {
-        return switch (kind) {
-            case ZIP -> ModuleZipVerifier.MAX_ZIP_BYTES;
-            // the go command's own limit for a go.mod (a module zip's go.mod may not be larger); a list gets as much
-            case MOD -> ModuleZipVerifier.MAX_GO_MOD_BYTES;
-            case LIST -> 16L << 20;
-            case INFO, LATEST -> TextAnswers.MAX_JSON_BYTES;
-        };
     }
 }

@@ -1,6 +1,6 @@
 package dev.modproxy.proxy.cache;
 
-import dev.modproxy.proxy.protocol.ProxyRequest;
+import dev.modproxy.proxy.protocol.RequestKind;
 import java.time.Duration;
 
 /**
@@ -11,15 +11,8 @@ import java.time.Duration;
  */
 public record CacheSettings(Duration mutableTtl, Duration negativeTtl, Duration textDeadline, Duration zipDeadline) {
 
-    public static final Duration DEFAULT_TEXT_DEADLINE = Duration.ofMinutes(1);
-    public static final Duration DEFAULT_ZIP_DEADLINE = Duration.ofMinutes(15);
-
-    public CacheSettings(Duration mutableTtl, Duration negativeTtl) {
-        this(mutableTtl, negativeTtl, DEFAULT_TEXT_DEADLINE, DEFAULT_ZIP_DEADLINE);
-    }
-
     /** The total time one upstream gets for a download of this kind: a slow drip cannot hold it forever. */
-    public Duration deadline(ProxyRequest.Kind kind) {
-        return kind == ProxyRequest.Kind.ZIP ? zipDeadline : textDeadline;
+    public Duration deadline(RequestKind kind) {
+        return kind.large() ? zipDeadline : textDeadline;
     }
 }

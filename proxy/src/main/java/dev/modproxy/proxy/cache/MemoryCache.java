@@ -46,14 +46,10 @@ public final class MemoryCache {
                 .build();
     }
 
-    public static MemoryCache disabled() {
-        return new MemoryCache(0, Clock.systemUTC());
-    }
-
     /** Whether the answer to this request, of this many bytes, belongs in memory. */
     boolean wants(ProxyRequest request, long size) {
         return entries != null && request.immutable()
-                && (request.kind() == ProxyRequest.Kind.INFO || request.kind() == ProxyRequest.Kind.MOD)
+                && request.kind().keptInMemory()
                 && size <= Math.min(MAX_ENTRY_BYTES, maxBytes);
     }
 

@@ -77,9 +77,6 @@ public final class ModuleCache {
         return t;
     });
 
-    /** Cold downloads at once by default; more wait in line for a thread. */
-    public static final int DEFAULT_MAX_DOWNLOADS = 256;
-
     /** A pool of at most max download threads (idle ones end after a minute) and an unbounded line. */
     public static ExecutorService downloadPool(int max) {
         ThreadPoolExecutor pool = new ThreadPoolExecutor(max, max, 1, TimeUnit.MINUTES, new LinkedBlockingQueue<>(), r -> {
@@ -89,11 +86,6 @@ public final class ModuleCache {
         });
         pool.allowCoreThreadTimeOut(true);
         return pool;
-    }
-
-    public ModuleCache(Storage storage, UpstreamChain chain, List<ArtifactVerifier> verifiers, CacheSettings settings,
-            ProxyMetrics metrics, ModulePathPatterns privatePaths, Executor background, MemoryCache memory) {
-        this(storage, chain, verifiers, settings, metrics, privatePaths, background, memory, downloadPool(DEFAULT_MAX_DOWNLOADS));
     }
 
     /**
@@ -114,18 +106,6 @@ public final class ModuleCache {
         this.ingest = new ArtifactIngest(storage, verifiers, memory);
         Duration keep = settings.negativeTtl().compareTo(ABSENT_KEPT_STALE) > 0 ? settings.negativeTtl() : ABSENT_KEPT_STALE;
         this.negative = Caffeine.newBuilder().expireAfterWrite(keep).maximumSize(100_000).build();
-    }
-
-    public Storage storage() {
-        return storage;
-    }
-
-    public UpstreamChain chain() {
-        return chain;
-    }
-
-    public MemoryCache memory() {
-        return memory;
     }
 
     /**
@@ -301,7 +281,7 @@ public final class ModuleCache {
     }
 
     private Outcome fetch(ProxyRequest request, StorageKey key, ClientStream client) throws IOException {
-        ClientTee tee = new ClientTee(request.kind() == ProxyRequest.Kind.ZIP ? client : null, senders);
+        ClientTee tee = new ClientTee(request.kind().large() ? client : null, senders);
         UpstreamResult<StoredObject> result = chain.fetch(request.relativePath(),
                 response -> ingest.store(request, key, response, tee), () -> !tee.begun(), settings.deadline(request.kind()));
         if (result.found()) {

@@ -1,6 +1,7 @@
 package dev.modproxy.proxy.cache;
 
 import dev.modproxy.proxy.protocol.ModuleVersion;
+import dev.modproxy.proxy.protocol.RequestKind;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -31,7 +32,7 @@ final class TextAnswers {
     static final int MAX_LINE_CHARS = 64 * 1024;
 
     /** The largest .info or @latest answer: one JSON object of a few hundred bytes (Version, Time, Origin). */
-    static final int MAX_JSON_BYTES = 64 * 1024;
+    private static final long MAX_JSON_BYTES = RequestKind.INFO.maxBytes();
 
     /** Told each line of a text answer, without its newline. */
     @FunctionalInterface

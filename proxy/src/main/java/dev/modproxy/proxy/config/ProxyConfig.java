@@ -1,5 +1,6 @@
 package dev.modproxy.proxy.config;
 
+import dev.modproxy.proxy.assembly.ProxySettings;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
@@ -137,10 +138,6 @@ public interface ProxyConfig {
 
     /** The storage root with the default applied. */
     default Path storageRoot() {
-        return storageDir().orElseGet(() -> {
-            String xdg = System.getenv("XDG_CACHE_HOME");
-            Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
-            return base.resolve("modproxy");
-        });
+        return storageDir().orElseGet(ProxySettings::defaultStorageRoot);
     }
 }

@@ -1,9 +1,8 @@
 package dev.modproxy.proxy.config;
 
-import dev.modproxy.proxy.cache.ModuleCache;
-import dev.modproxy.proxy.http.GoProxyRoutes;
-import dev.modproxy.proxy.warmup.Warmer;
-import dev.modproxy.proxy.warmup.WarmupRoute;
+import dev.modproxy.proxy.assembly.ProxyAssembly;
+import dev.modproxy.proxy.sumdb.ChecksumDatabase;
+import dev.modproxy.proxy.sumdb.GoSumDbSetting;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.vertx.http.ManagementInterface;
 import io.vertx.ext.web.Router;
@@ -11,29 +10,44 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
 
-/** Installs the GOPROXY routes on the serving port and the admin routes on the management port, and logs the effective configuration once. */
+/** Hands Quarkus's two routers to the route table ({@code http.RouteTable}) and logs the effective configuration once. */
 @Singleton
 public class ProxyStartup {
 
     private static final Logger LOG = Logger.getLogger(ProxyStartup.class);
 
-    void installRoutes(@Observes Router router, GoProxyRoutes routes) {
-        routes.install(router);
+    void installRoutes(@Observes Router router, ProxyAssembly proxy) {
+        proxy.routes().installServing(router);
     }
 
     /** The admin API is for the operator, on the management port that build pods are not given. */
-    void installAdminRoutes(@Observes ManagementInterface management, GoProxyRoutes routes, Warmer warmer) {
-        new WarmupRoute(warmer).install(management.router());
-        routes.installAdmin(management.router());
+    void installAdminRoutes(@Observes ManagementInterface management, ProxyAssembly proxy) {
+        proxy.routes().installManagement(management.router());
     }
 
-    void logStartup(@Observes StartupEvent event, ModuleCache cache, ProxyConfig config) {
+    void logStartup(@Observes StartupEvent event, ProxyAssembly proxy) {
         SettingNames.unknownIn(System.getenv()).forEach(LOG::warn);
-        var usage = cache.storage().usage();
-        String figures = cache.storage().usageCounted() ? usage.entries() + " objects, " + usage.bytes() + " bytes"
+        var storage = proxy.storage();
+        var usage = storage.usage();
+        String figures = storage.usageCounted() ? usage.entries() + " objects, " + usage.bytes() + " bytes"
                 : "size accounting in the background";
+        String privatePatterns = proxy.settings().privatePatterns();
         LOG.infof("modproxy: upstream chain %s; storage %s (%s); private %s",
-                cache.chain(), cache.storage().describe(), figures,
-                config.privatePatterns().filter(s -> !s.isBlank()).orElse("(none)"));
+                proxy.chain(), storage.describe(), figures, privatePatterns.isBlank() ? "(none)" : privatePatterns);
+        logChecksumDatabase(proxy.checksumDatabase());
+    }
+
+    private static void logChecksumDatabase(ChecksumDatabase database) {
+        GoSumDbSetting setting = database.setting();
+        if (setting.isOff()) {
+            LOG.warn("modproxy: MODPROXY_SUMDB=off: modules are cached without checksum database verification");
+            return;
+        }
+        LOG.infof("modproxy: checksum database %s at %s (through the upstreams first); serving /sumdb/%s/",
+                setting.name().orElseThrow(), setting.url().orElseThrow(), setting.name().orElseThrow());
+        // a cut link must not delay start-up: the proxy serves meanwhile, and the warning follows
+        Thread check = new Thread(() -> database.unreachableWarning().ifPresent(LOG::warn), "modproxy-sumdb-check");
+        check.setDaemon(true);
+        check.start();
     }
 }

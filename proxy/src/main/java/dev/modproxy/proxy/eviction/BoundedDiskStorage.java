@@ -70,10 +70,6 @@ public final class BoundedDiskStorage extends ForwardingStorage implements AutoC
         disk.counted().thenRun(this::requestCheck);
     }
 
-    public Watermarks watermarks() {
-        return settings.watermarks();
-    }
-
     @Override
     public Optional<StoredObject> lookup(StorageKey key) throws IOException {
         leases.acquire(key); // before the lookup: eviction cannot slip in between finding and serving

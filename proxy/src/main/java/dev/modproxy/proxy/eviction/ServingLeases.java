@@ -32,18 +32,6 @@ final class ServingLeases {
         leases.computeIfPresent(key, (k, old) -> old.holders() <= 1 ? null : new Lease(old.holders() - 1, old.lastAcquiredMillis()));
     }
 
-    boolean inUse(StorageKey key) {
-        Lease lease = leases.get(key);
-        if (lease == null) {
-            return false;
-        }
-        if (clock.millis() - lease.lastAcquiredMillis() > maxHold.toMillis()) {
-            leases.remove(key, lease);
-            return false;
-        }
-        return true;
-    }
-
     /** Runs the deletion unless the key is leased, holding the key so no lookup can lease it meanwhile. */
     boolean deleteIfIdle(StorageKey key, java.util.function.BooleanSupplier deletion) {
         boolean[] deleted = {false};

@@ -9,7 +9,6 @@ import dev.modproxy.proxy.storage.StoredObject;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,7 +21,7 @@ import org.jboss.logging.Logger;
 
 /**
  * The GOPROXY endpoints ({@code $module/@v/list}, {@code $module/@v/$version.info|.mod|.zip},
- * {@code $module/@latest}). Parsing happens on the event loop; storage
+ * {@code $module/@latest}): what {@link RouteTable} leaves to it. Parsing happens on the event loop; storage
  * and upstream work on worker threads; cached local files go out with sendfile.
  */
 public final class GoProxyRoutes {
@@ -44,28 +43,8 @@ public final class GoProxyRoutes {
         this.stallLimit = stallLimit;
     }
 
-    public void install(Router router) {
-        RequestFraming.install(router);
-        // last in line: health, metrics and sumdb routes registered elsewhere win
-        router.route().order(Integer.MAX_VALUE - 100).handler(this::handle);
-    }
-
-    /** {@code GET /admin/stats}, on the management router. */
-    public void installAdmin(Router router) {
-        new AdminStatsRoute(cache.storage(), cache.chain(), metrics).install(router);
-    }
-
-    private void handle(RoutingContext ctx) {
+    void handle(RoutingContext ctx) {
         String path = ctx.request().path();
-        if (path.startsWith("/q/") || path.startsWith("/sumdb/")) {
-            ctx.next();
-            return;
-        }
-        if (path.startsWith("/admin/")) {
-            // never a module path (its first element has no dot); say where it went instead of a parse error
-            refuse(ctx.response(), 404, "the admin API is served on the management port (QUARKUS_MANAGEMENT_PORT, default 9000)", "no-store");
-            return;
-        }
         HttpMethod method = ctx.request().method();
         if (method != HttpMethod.GET && method != HttpMethod.HEAD) {
             ctx.response().putHeader("Allow", "GET, HEAD");
@@ -89,7 +68,7 @@ public final class GoProxyRoutes {
             LOG.debugf(e, "fast lookup of %s failed; trying the full path", path);
         }
         HttpServerResponse response = ctx.response();
-        ResponseStream stream = new ResponseStream(response, contentType(request), cacheControl(request), stallLimit,
+        ResponseStream stream = new ResponseStream(response, request.kind().contentType(), cacheControl(request), stallLimit,
                 n -> metrics.served(request.kind(), n));
         ctx.vertx().<CompletableFuture<CacheAnswer>>executeBlocking(() -> cache.answer(request, stream), false)
                 .onComplete(ar -> {
@@ -128,7 +107,7 @@ public final class GoProxyRoutes {
     }
 
     private HttpServerResponse withArtifactHeaders(HttpServerResponse response, ProxyRequest request) {
-        return response.putHeader("Content-Type", contentType(request)).putHeader("Cache-Control", cacheControl(request));
+        return response.putHeader("Content-Type", request.kind().contentType()).putHeader("Cache-Control", cacheControl(request));
     }
 
     private void sendObject(RoutingContext ctx, ProxyRequest request, StoredObject object) {
@@ -164,7 +143,7 @@ public final class GoProxyRoutes {
             });
             return;
         }
-        ResponseStream stream = new ResponseStream(response, contentType(request), cacheControl(request), stallLimit,
+        ResponseStream stream = new ResponseStream(response, request.kind().contentType(), cacheControl(request), stallLimit,
                 n -> metrics.served(request.kind(), n));
         ctx.vertx().executeBlocking(() -> {
             try (InputStream in = object.open()) {
@@ -197,13 +176,5 @@ public final class GoProxyRoutes {
 
     private String cacheControl(ProxyRequest request) {
         return request.immutable() ? IMMUTABLE : "public, max-age=" + mutableTtl.toSeconds();
-    }
-
-    static String contentType(ProxyRequest request) {
-        return switch (request.kind()) {
-            case INFO, LATEST -> "application/json";
-            case LIST, MOD -> "text/plain; charset=utf-8";
-            case ZIP -> "application/zip";
-        };
     }
 }

@@ -1,7 +1,6 @@
 package dev.modproxy.proxy.metrics;
 
-import dev.modproxy.proxy.cache.MemoryCache;
-import dev.modproxy.proxy.protocol.ProxyRequest;
+import dev.modproxy.proxy.protocol.RequestKind;
 import dev.modproxy.proxy.storage.Storage;
 import dev.modproxy.proxy.upstream.Upstream;
 import dev.modproxy.proxy.upstream.UpstreamChain;
@@ -11,9 +10,9 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.util.EnumMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.ToDoubleFunction;
 
 /**
  * The proxy's Micrometer meters. Prometheus names: modproxy_cache_hits_total{kind},
@@ -27,16 +26,16 @@ import java.util.concurrent.TimeUnit;
 public final class ProxyMetrics implements UpstreamListener {
 
     private final MeterRegistry registry;
-    private final Map<ProxyRequest.Kind, Counter> hits = new EnumMap<>(ProxyRequest.Kind.class);
-    private final Map<ProxyRequest.Kind, Counter> misses = new EnumMap<>(ProxyRequest.Kind.class);
-    private final Map<ProxyRequest.Kind, Counter> bytes = new EnumMap<>(ProxyRequest.Kind.class);
-    private final Map<ProxyRequest.Kind, Counter> coalesced = new EnumMap<>(ProxyRequest.Kind.class);
+    private final Map<RequestKind, Counter> hits = new EnumMap<>(RequestKind.class);
+    private final Map<RequestKind, Counter> misses = new EnumMap<>(RequestKind.class);
+    private final Map<RequestKind, Counter> bytes = new EnumMap<>(RequestKind.class);
+    private final Map<RequestKind, Counter> coalesced = new EnumMap<>(RequestKind.class);
     private final Counter evictions;
 
     public ProxyMetrics(MeterRegistry registry) {
         this.registry = registry;
-        for (ProxyRequest.Kind kind : ProxyRequest.Kind.values()) {
-            String tag = kind.name().toLowerCase(Locale.ROOT);
+        for (RequestKind kind : RequestKind.values()) {
+            String tag = kind.tag();
             hits.put(kind, Counter.builder("modproxy.cache.hits").tag("kind", tag)
                     .description("Requests answered from the cache").register(registry));
             misses.put(kind, Counter.builder("modproxy.cache.misses").tag("kind", tag)
@@ -59,17 +58,17 @@ public final class ProxyMetrics implements UpstreamListener {
     }
 
     /** Publishes the most the cache can hold (disk storage only: a bucket has no bound of its own). */
-    public <T> void watchBound(T storage, java.util.function.ToDoubleFunction<T> bound) {
+    public <T> void watchBound(T storage, ToDoubleFunction<T> bound) {
         Gauge.builder("modproxy.cache.bound", storage, bound).baseUnit("bytes")
                 .description("The most the cache can hold: MODPROXY_MAX_SIZE or the volume, whichever is smaller")
                 .register(registry);
     }
 
-    /** Publishes what the memory cache of small artifacts holds. */
-    public void watch(MemoryCache memory) {
-        Gauge.builder("modproxy.memory.cache.size", memory, MemoryCache::bytes).baseUnit("bytes")
+    /** Publishes what the memory tier of small artifacts holds. */
+    public <T> void watchMemory(T memory, ToDoubleFunction<T> bytes, ToDoubleFunction<T> entries) {
+        Gauge.builder("modproxy.memory.cache.size", memory, bytes).baseUnit("bytes")
                 .description("Bytes of small artifacts kept in memory").register(registry);
-        Gauge.builder("modproxy.memory.cache.entries", memory, MemoryCache::count)
+        Gauge.builder("modproxy.memory.cache.entries", memory, entries)
                 .description("Small artifacts kept in memory").register(registry);
     }
 
@@ -88,19 +87,19 @@ public final class ProxyMetrics implements UpstreamListener {
         }
     }
 
-    public void hit(ProxyRequest.Kind kind) {
+    public void hit(RequestKind kind) {
         hits.get(kind).increment();
     }
 
-    public void miss(ProxyRequest.Kind kind) {
+    public void miss(RequestKind kind) {
         misses.get(kind).increment();
     }
 
-    public void served(ProxyRequest.Kind kind, long count) {
+    public void served(RequestKind kind, long count) {
         bytes.get(kind).increment(count);
     }
 
-    public void coalescedWait(ProxyRequest.Kind kind) {
+    public void coalescedWait(RequestKind kind) {
         coalesced.get(kind).increment();
     }
 

@@ -29,6 +29,37 @@ public final class ModuleVersion {
         return canonicalProblem(version) == null;
     }
 
+    /** A version string split once: {@code v} + dotted numbers, then {@code -prerelease}, then {@code +build} (each null when absent). */
+    private record Parts(String[] numbers, String prerelease, String build) {
+
+        /** @param v a string that starts with 'v' */
+        static Parts of(String v) {
+            String rest = v.substring(1);
+            String build = null;
+            int plus = rest.indexOf('+');
+            if (plus >= 0) {
+                build = rest.substring(plus + 1);
+                rest = rest.substring(0, plus);
+            }
+            String prerelease = null;
+            int dash = rest.indexOf('-');
+            if (dash >= 0) {
+                prerelease = rest.substring(dash + 1);
+                rest = rest.substring(0, dash);
+            }
+            return new Parts(rest.split("\\.", -1), prerelease, build);
+        }
+
+        boolean numbersValid() {
+            for (String n : numbers) {
+                if (!isNumber(n)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
     /**
      * Whether the go command reads this as a semantic version at all (its semver.IsValid):
      * {@code vMAJOR[.MINOR[.PATCH[-prerelease][+build]]]}, as in version lists and go.mod requirements.
@@ -37,41 +68,33 @@ public final class ModuleVersion {
         if (v == null || v.length() < 2 || v.charAt(0) != 'v' || v.length() > 256) {
             return false;
         }
-        String rest = v.substring(1);
-        String build = null;
-        int plus = rest.indexOf('+');
-        if (plus >= 0) {
-            build = rest.substring(plus + 1);
-            rest = rest.substring(0, plus);
-        }
-        String prerelease = null;
-        int dash = rest.indexOf('-');
-        if (dash >= 0) {
-            prerelease = rest.substring(dash + 1);
-            rest = rest.substring(0, dash);
-        }
-        String[] numbers = rest.split("\\.", -1);
-        if (numbers.length > 3 || numbers.length < 3 && (prerelease != null || build != null)) {
+        Parts parts = Parts.of(v);
+        int count = parts.numbers().length;
+        if (count > 3 || count < 3 && (parts.prerelease() != null || parts.build() != null)) {
             return false; // v1 and v1.2 are shorthands only without suffixes
         }
-        for (String n : numbers) {
-            if (!isNumber(n)) {
-                return false;
-            }
-        }
-        return (prerelease == null || identifiers(prerelease, true)) && (build == null || identifiers(build, false));
+        return parts.numbersValid() && (parts.prerelease() == null || identifiers(parts.prerelease(), true))
+                && (parts.build() == null || identifiers(parts.build(), false));
     }
 
-    private static boolean identifiers(String dotted, boolean noLeadingZeros) {
+    private static boolean identifiers(String dotted, boolean prerelease) {
         for (String id : dotted.split("\\.", -1)) {
-            if (id.isEmpty() || !id.chars().allMatch(c -> c == '-' || c < 0x80 && Character.isLetterOrDigit(c))) {
-                return false;
-            }
-            if (noLeadingZeros && id.chars().allMatch(Character::isDigit) && !isNumber(id)) {
+            if (identifierProblem(id, prerelease) != null) {
                 return false;
             }
         }
         return true;
+    }
+
+    /** Why one dot-separated identifier of a pre-release (no leading zeros) or build suffix is invalid, or null. */
+    private static String identifierProblem(String id, boolean prerelease) {
+        if (id.isEmpty() || !id.chars().allMatch(c -> c == '-' || c < 0x80 && Character.isLetterOrDigit(c))) {
+            return "has an invalid pre-release identifier " + CaseEncoding.quote(id);
+        }
+        if (prerelease && id.chars().allMatch(Character::isDigit) && !isNumber(id)) {
+            return "has a numeric pre-release identifier with a leading zero";
+        }
+        return null;
     }
 
     /** Checks that this version may belong to the module: major suffix and +incompatible rules. */
@@ -128,36 +151,23 @@ public final class ModuleVersion {
         if (v.length() > 128) {
             return "is too long";
         }
-        String rest = v.substring(1);
-        if (rest.endsWith(INCOMPATIBLE)) {
-            rest = rest.substring(0, rest.length() - INCOMPATIBLE.length());
-        }
-        int plus = rest.indexOf('+');
-        if (plus >= 0) {
+        Parts parts = Parts.of(v);
+        if (parts.build() != null && !INCOMPATIBLE.equals("+" + parts.build())) {
             return "has build metadata other than +incompatible";
         }
-        String prerelease = null;
-        int dash = rest.indexOf('-');
-        if (dash >= 0) {
-            prerelease = rest.substring(dash + 1);
-            rest = rest.substring(0, dash);
-        }
-        String[] numbers = rest.split("\\.", -1);
-        if (numbers.length != 3) {
+        if (parts.numbers().length != 3) {
             return "is not canonical: needs major.minor.patch";
         }
-        for (String n : numbers) {
+        for (String n : parts.numbers()) {
             if (!isNumber(n)) {
                 return "is not canonical: " + CaseEncoding.quote(n) + " is not a number without leading zeros";
             }
         }
-        if (prerelease != null) {
-            for (String id : prerelease.split("\\.", -1)) {
-                if (id.isEmpty() || !id.chars().allMatch(c -> c == '-' || Character.isLetterOrDigit(c) && c < 0x80)) {
-                    return "has an invalid pre-release identifier " + CaseEncoding.quote(id);
-                }
-                if (id.chars().allMatch(Character::isDigit) && !isNumber(id)) {
-                    return "has a numeric pre-release identifier with a leading zero";
+        if (parts.prerelease() != null) {
+            for (String id : parts.prerelease().split("\\.", -1)) {
+                String problem = identifierProblem(id, true);
+                if (problem != null) {
+                    return problem;
                 }
             }
         }

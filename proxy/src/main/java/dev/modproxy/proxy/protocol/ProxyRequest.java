@@ -12,40 +12,21 @@ import java.util.regex.Pattern;
  * {@code $mod/@latest}. Only INFO may carry a non-canonical query (a branch or commit), which the
  * cache passes upstream and keeps for a limited time.
  */
-public record ProxyRequest(ModulePath module, Kind kind, ModuleVersion version, String query) {
+public record ProxyRequest(ModulePath module, RequestKind kind, ModuleVersion version, String query) {
 
     /** Longest raw URL path accepted before any parsing. */
     public static final int MAX_RAW_PATH = 1024;
     private static final int MAX_QUERY = 128;
     private static final Pattern BUILD_METADATA = Pattern.compile("v\\d+(\\.\\d+){0,2}(-[0-9A-Za-z.-]+)?\\+.*");
 
-    public enum Kind { LIST, INFO, MOD, ZIP, LATEST }
-
     /** Canonical relative path (no leading slash): the same string names the upstream URL and the storage key. */
     public String relativePath() {
-        String base = module.encoded();
-        return switch (kind) {
-            case LIST -> base + "/@v/list";
-            case LATEST -> base + "/@latest";
-            case INFO -> base + "/@v/" + versionEncoded() + ".info";
-            case MOD -> base + "/@v/" + versionEncoded() + ".mod";
-            case ZIP -> base + "/@v/" + versionEncoded() + ".zip";
-        };
+        return module.encoded() + (kind.versioned() ? "/@v/" + versionEncoded() : "") + kind.ending();
     }
 
     /** True for answers that never change once published: canonical .info, .mod, .zip. */
     public boolean immutable() {
         return version != null;
-    }
-
-    /** The artifact kind for immutable requests. */
-    public ArtifactKind artifactKind() {
-        return switch (kind) {
-            case INFO -> ArtifactKind.INFO;
-            case MOD -> ArtifactKind.MOD;
-            case ZIP -> ArtifactKind.ZIP;
-            default -> throw new IllegalStateException(kind + " is not an artifact");
-        };
     }
 
     private String versionEncoded() {
@@ -67,8 +48,9 @@ public record ProxyRequest(ModulePath module, Kind kind, ModuleVersion version, 
                 throw new InvalidRequestException(400, "control character or backslash in request path");
             }
         }
-        if (path.endsWith("/@latest")) {
-            return new ProxyRequest(module(path.substring(0, path.length() - "/@latest".length())), Kind.LATEST, null, null);
+        if (path.endsWith(RequestKind.LATEST.ending())) {
+            return new ProxyRequest(module(path.substring(0, path.length() - RequestKind.LATEST.ending().length())),
+                    RequestKind.LATEST, null, null);
         }
         int at = path.indexOf("/@v/");
         if (at < 0) {
@@ -77,16 +59,10 @@ public record ProxyRequest(ModulePath module, Kind kind, ModuleVersion version, 
         ModulePath module = module(path.substring(0, at));
         String file = path.substring(at + "/@v/".length());
         if (file.equals("list")) {
-            return new ProxyRequest(module, Kind.LIST, null, null);
+            return new ProxyRequest(module, RequestKind.LIST, null, null);
         }
-        Kind kind;
-        if (file.endsWith(".info")) {
-            kind = Kind.INFO;
-        } else if (file.endsWith(".mod")) {
-            kind = Kind.MOD;
-        } else if (file.endsWith(".zip")) {
-            kind = Kind.ZIP;
-        } else {
+        RequestKind kind = RequestKind.ofVersionFile(file);
+        if (kind == null) {
             throw new InvalidRequestException(404, "unknown GOPROXY file " + CaseEncoding.quote(file)
                     + ": expected list, $version.info, $version.mod or $version.zip");
         }
@@ -101,7 +77,7 @@ public record ProxyRequest(ModulePath module, Kind kind, ModuleVersion version, 
             try {
                 return new ProxyRequest(module, kind, ModuleVersion.parse(version).checkBelongsTo(module), null);
             } catch (IllegalArgumentException e) {
-                if (kind != Kind.INFO) {
+                if (kind != RequestKind.INFO) {
                     throw new InvalidRequestException(400, e.getMessage());
                 }
                 // the go command asks v2.0.0.info of a module without /v2 and expects v2.0.0+incompatible back
@@ -111,7 +87,7 @@ public record ProxyRequest(ModulePath module, Kind kind, ModuleVersion version, 
             throw new InvalidRequestException(400, "version " + CaseEncoding.quote(version)
                     + " has build metadata: only +incompatible is part of a module version");
         }
-        if (kind != Kind.INFO) {
+        if (kind != RequestKind.INFO) {
             throw new InvalidRequestException(400, "version " + CaseEncoding.quote(version) + " is not canonical: "
                     + kind.name().toLowerCase() + " files exist only for canonical versions like v1.2.3");
         }

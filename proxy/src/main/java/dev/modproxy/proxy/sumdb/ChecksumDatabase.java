@@ -1,7 +1,6 @@
 package dev.modproxy.proxy.sumdb;
 
 import dev.modproxy.contract.ChecksumExemptions;
-import dev.modproxy.proxy.config.ProxyConfig;
 import dev.modproxy.proxy.protocol.ModulePathPatterns;
 import dev.modproxy.proxy.storage.Storage;
 import dev.modproxy.proxy.storage.StorageKey;
@@ -11,10 +10,6 @@ import dev.modproxy.proxy.upstream.CircuitBreaker;
 import dev.modproxy.proxy.upstream.EgressProxy;
 import dev.modproxy.proxy.upstream.Upstream;
 import dev.modproxy.proxy.upstream.UpstreamChain;
-import io.quarkus.runtime.configuration.ConfigurationException;
-import jakarta.inject.Inject;
-import jakarta.inject.Singleton;
-
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
@@ -22,6 +17,7 @@ import java.io.InputStream;
 import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 
@@ -29,8 +25,7 @@ import java.util.Optional;
  * The checksum database MODPROXY_SUMDB names (default sum.golang.org), its cached answers, and
  * the verifier that checks ingested modules against it, unless it is "off".
  */
-@Singleton
-public class ChecksumDatabase {
+public final class ChecksumDatabase {
 
     private static final Logger LOG = Logger.getLogger(ChecksumDatabase.class);
 
@@ -39,33 +34,37 @@ public class ChecksumDatabase {
     private final SumDbCache cache;
     private final SumDbVerifier verifier;
 
-    @Inject
-    public ChecksumDatabase(ProxyConfig config, Storage storage, UpstreamChain chain) {
-        try {
-            setting = GoSumDbSetting.parse(config.sumdb().orElse(GoSumDbSetting.DEFAULT));
-        } catch (SumDbException e) {
-            // no cause: Quarkus then prints this one line instead of a stack trace
-            throw new ConfigurationException("modproxy cannot start: MODPROXY_SUMDB (GOSUMDB syntax: sum.golang.org, "
-                    + "sum.golang.google.cn, name+key, name+key https://url, or off): " + e.getMessage());
-        }
-        exempt = ModulePathPatterns.parse(ChecksumExemptions.patterns(config.privatePatterns().orElse(""),
-                config.nosumdb().orElse("")));
+    /**
+     * @param exempt     modules not checked (MODPROXY_NOSUMDB and MODPROXY_PRIVATE: {@link #exemptPatterns})
+     * @param chain      its upstream proxies are asked for the database's answers before the database itself
+     * @param connection timeouts and circuit breaker for the database's own URL
+     * @param egress     the way out to the database's own URL
+     */
+    public ChecksumDatabase(GoSumDbSetting setting, ModulePathPatterns exempt, Storage storage, UpstreamChain chain,
+            UpstreamChain.Settings connection, Duration mutableTtl, EgressProxy egress) {
+        this.setting = setting;
+        this.exempt = exempt;
         if (setting.isOff()) {
             cache = null;
             verifier = null;
             return;
         }
-        HttpClient client = HttpClient.newBuilder().connectTimeout(config.connectTimeout()).proxy(EgressProxy.fromEnvironment())
+        HttpClient client = HttpClient.newBuilder().connectTimeout(connection.connectTimeout()).proxy(egress)
                 .followRedirects(HttpClient.Redirect.NEVER).build(); // Upstream follows them, keeping credentials on the origin
-        Upstream database = new Upstream(setting.url().orElseThrow(), client, config.readTimeout(),
-                new CircuitBreaker(config.breakerFailures(), config.breakerCoolDown()));
+        Upstream database = new Upstream(setting.url().orElseThrow(), client, connection.readTimeout(),
+                new CircuitBreaker(connection.breakerThreshold(), connection.breakerCoolDown()));
         VerifierKey key = setting.key().orElseThrow();
         StorageKey verifiedTree = new StorageKey("sumdb/" + key.name() + "/verified-tree");
-        cache = new SumDbCache(key, new UpstreamSumDbFetcher(key, chain, database), storage, config.mutableTtl(),
+        cache = new SumDbCache(key, new UpstreamSumDbFetcher(key, chain, database), storage, mutableTtl,
                 Clock.systemUTC(), provenSince(storage, new StorageKey("sumdb/" + key.name() + "/proven-since")),
                 (tree, note) -> save(storage, verifiedTree, note));
         verifier = cache.verifier();
         restore(storage, verifiedTree);
+    }
+
+    /** GONOSUMDB includes GOPRIVATE (the contract's rule, which the webhook gives build pods too). */
+    public static ModulePathPatterns exemptPatterns(String nosumdb, String privatePatterns) {
+        return ModulePathPatterns.parse(ChecksumExemptions.patterns(privatePatterns, nosumdb));
     }
 
     /**

@@ -1,5 +1,7 @@
 package dev.modproxy.proxy.sumdb;
 
+import dev.modproxy.proxy.protocol.RequestKind;
+
 /** A downloaded file's hash differs from the one the checksum database proved for it. */
 public final class ChecksumMismatchException extends SumDbException {
 
@@ -8,7 +10,7 @@ public final class ChecksumMismatchException extends SumDbException {
     private final String expected;
     private final String actual;
 
-    public ChecksumMismatchException(String module, String version, SumDbArtifact artifact, String expected, String actual) {
+    public ChecksumMismatchException(String module, String version, RequestKind artifact, String expected, String actual) {
         super(module + "@" + version + artifact.suffix() + ": checksum mismatch: downloaded " + actual
                 + ", checksum database has " + expected);
         this.module = module;

@@ -1,5 +1,6 @@
 package dev.modproxy.proxy.sumdb;
 
+import dev.modproxy.proxy.protocol.RequestKind;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
@@ -45,8 +46,11 @@ public record LookupAnswer(long recordId, byte[] record, byte[] signedTree) {
     }
 
     /** The h1: hash the record states for the module version's artifact, or null if it states none. */
-    public String hashFor(String module, String version, SumDbArtifact artifact) {
-        String prefix = module + " " + version + (artifact == SumDbArtifact.GO_MOD ? "/go.mod " : " ");
+    public String hashFor(String module, String version, RequestKind artifact) {
+        if (!artifact.checksummed()) {
+            return null;
+        }
+        String prefix = module + " " + version + (artifact == RequestKind.MOD ? "/go.mod " : " ");
         for (String line : new String(record, StandardCharsets.UTF_8).split("\n")) {
             if (line.startsWith(prefix)) {
                 String hash = line.substring(prefix.length());

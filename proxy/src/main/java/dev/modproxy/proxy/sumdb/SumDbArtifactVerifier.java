@@ -2,14 +2,12 @@ package dev.modproxy.proxy.sumdb;
 
 import dev.modproxy.proxy.cache.ArtifactRejectedException;
 import dev.modproxy.proxy.cache.ArtifactVerifier;
-import dev.modproxy.proxy.config.ProxyConfig;
-import dev.modproxy.proxy.protocol.ArtifactKind;
 import dev.modproxy.proxy.protocol.ModulePath;
 import dev.modproxy.proxy.protocol.ModuleVersion;
+import dev.modproxy.proxy.protocol.ProxyRequest;
+import dev.modproxy.proxy.protocol.RequestKind;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import jakarta.inject.Inject;
-import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
@@ -20,8 +18,7 @@ import java.util.Optional;
  * Refuses a .mod or .zip whose h1: hash is not the one the checksum database proves for it,
  * before it becomes a cache entry. Counted in modproxy_sumdb_rejections_total{reason}.
  */
-@Singleton
-public class SumDbArtifactVerifier implements ArtifactVerifier {
+public final class SumDbArtifactVerifier implements ArtifactVerifier {
 
     private static final Logger LOG = Logger.getLogger(SumDbArtifactVerifier.class);
 
@@ -31,10 +28,10 @@ public class SumDbArtifactVerifier implements ArtifactVerifier {
     private final Counter acceptedUnverified;
     private final boolean required;
 
-    @Inject
-    public SumDbArtifactVerifier(ChecksumDatabase database, MeterRegistry registry, ProxyConfig config) {
+    /** @param required refuse a module when no source of the database answers (MODPROXY_SUMDB_REQUIRED) */
+    public SumDbArtifactVerifier(ChecksumDatabase database, MeterRegistry registry, boolean required) {
         this.database = database;
-        this.required = config.sumdbRequired();
+        this.required = required;
         this.acceptedUnverified = Counter.builder("modproxy.sumdb.unverified")
                 .description("Downloads cached without a check because no source of the checksum database answered")
                 .register(registry);
@@ -47,18 +44,19 @@ public class SumDbArtifactVerifier implements ArtifactVerifier {
     }
 
     @Override
-    public void verify(ModulePath module, ModuleVersion version, ArtifactKind kind, Path stagedFile)
-            throws ArtifactRejectedException {
-        if (kind == ArtifactKind.INFO) {
+    public void verify(ProxyRequest request, Path stagedFile) throws ArtifactRejectedException {
+        RequestKind kind = request.kind();
+        if (!kind.checksummed()) {
             return;
         }
+        ModulePath module = request.module();
+        ModuleVersion version = request.version();
         Optional<SumDbVerifier> verifier = database.verifierFor(module.path());
         if (verifier.isEmpty()) {
             return;
         }
-        SumDbArtifact artifact = kind == ArtifactKind.ZIP ? SumDbArtifact.ZIP : SumDbArtifact.GO_MOD;
         try {
-            verifier.get().verify(module.path(), version.toString(), artifact, stagedFile);
+            verifier.get().verify(module.path(), version.toString(), kind, stagedFile);
         } catch (ChecksumMismatchException e) {
             mismatches.increment();
             LOG.warnf("SECURITY: refused %s@%s%s: downloaded %s, checksum database %s has %s", e.module(), e.version(),

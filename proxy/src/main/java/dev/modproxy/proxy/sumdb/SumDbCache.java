@@ -157,7 +157,7 @@ public final class SumDbCache implements SumDbFetcher, SumDbStore {
 
     private static byte[] read(StoredObject object) throws SumDbException {
         try (InputStream in = object.open()) {
-            return in.readNBytes(HttpSumDbFetcher.MAX_ANSWER_BYTES);
+            return in.readNBytes(MAX_ANSWER_BYTES);
         } catch (IOException e) {
             throw new SumDbException("cannot read " + object.key() + " from the cache: " + e.getMessage(), e);
         } finally {

@@ -6,6 +6,9 @@ import java.util.List;
 @FunctionalInterface
 public interface SumDbFetcher {
 
+    /** No database answer comes near this; a larger one is hostile. */
+    int MAX_ANSWER_BYTES = 1 << 20;
+
     /** The answer's body; throws {@link SumDbNotFoundException} on 404 or 410. */
     byte[] fetch(String path) throws SumDbException;
 

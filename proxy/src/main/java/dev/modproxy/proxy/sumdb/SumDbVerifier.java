@@ -2,6 +2,7 @@ package dev.modproxy.proxy.sumdb;
 
 import dev.modproxy.proxy.checksum.DirHash;
 import dev.modproxy.proxy.protocol.CaseEncoding;
+import dev.modproxy.proxy.protocol.RequestKind;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
@@ -88,16 +89,16 @@ public final class SumDbVerifier {
     }
 
     /** Throws unless file's h1: hash is the one the database proves for module@version. */
-    public void verify(String module, String version, SumDbArtifact artifact, Path file) throws SumDbException, IOException {
+    public void verify(String module, String version, RequestKind artifact, Path file) throws SumDbException, IOException {
         String expected = provenHash(module, version, artifact);
-        String actual = artifact == SumDbArtifact.ZIP ? DirHash.ofZip(file) : DirHash.ofGoMod(file);
+        String actual = artifact == RequestKind.ZIP ? DirHash.ofZip(file) : DirHash.ofGoMod(file);
         if (!expected.equals(actual)) {
             throw new ChecksumMismatchException(module, version, artifact, expected, actual);
         }
     }
 
     /** The h1: hash the checksum database records for the artifact, after proving the record. */
-    public String provenHash(String module, String version, SumDbArtifact artifact) throws SumDbException {
+    public String provenHash(String module, String version, RequestKind artifact) throws SumDbException {
         checkModuleVersion(module, version);
         String modVer = module + "@" + version;
         LookupAnswer record = provenRecords.get(modVer);
@@ -177,8 +178,8 @@ public final class SumDbVerifier {
             NodeReader nodes = treeTiles(tree);
             List<LogHash> proof = TransparentLog.recordProof(record.recordId(), tree.size(), nodes);
             TransparentLog.checkRecord(proof, tree, record.recordId(), LogHash.ofRecord(record.record()));
-            if (record.hashFor(module, version, SumDbArtifact.GO_MOD) == null
-                    && record.hashFor(module, version, SumDbArtifact.ZIP) == null) {
+            if (record.hashFor(module, version, RequestKind.MOD) == null
+                    && record.hashFor(module, version, RequestKind.ZIP) == null) {
                 throw new SumDbException("record " + record.recordId() + " is not about " + modVer);
             }
             return record;

@@ -1,6 +1,5 @@
 package dev.modproxy.proxy.sumdb;
 
-import java.nio.charset.StandardCharsets;
 
 /** The size and root hash of the checksum database's log, as its signed note states them. */
 public record TreeHead(long size, LogHash hash) {
@@ -26,10 +25,6 @@ public record TreeHead(long size, LogHash hash) {
             throw new SumDbException("malformed tree note: size " + lines[0]);
         }
         return new TreeHead(size, LogHash.fromBase64(lines[1]));
-    }
-
-    public byte[] noteText() {
-        return (HEADER + size + "\n" + hash + "\n").getBytes(StandardCharsets.UTF_8);
     }
 
     @Override

@@ -16,7 +16,6 @@ import java.util.List;
  */
 public final class UpstreamSumDbFetcher implements SumDbFetcher {
 
-    /** What an operator can do when the database cannot be reached from where the proxy runs. */
     private final VerifierKey key;
     private final String name;
     private final List<Upstream> proxies;
@@ -76,9 +75,9 @@ public final class UpstreamSumDbFetcher implements SumDbFetcher {
                 throw new SumDbUnreachableException(upstream.host() + " answered " + response.status() + " for " + path);
             }
             try (InputStream body = response.body()) {
-                byte[] data = body.readNBytes(HttpSumDbFetcher.MAX_ANSWER_BYTES + 1);
-                if (data.length > HttpSumDbFetcher.MAX_ANSWER_BYTES) {
-                    throw new SumDbException(upstream.host() + " sent more than " + HttpSumDbFetcher.MAX_ANSWER_BYTES + " bytes for " + path);
+                byte[] data = body.readNBytes(MAX_ANSWER_BYTES + 1);
+                if (data.length > MAX_ANSWER_BYTES) {
+                    throw new SumDbException(upstream.host() + " sent more than " + MAX_ANSWER_BYTES + " bytes for " + path);
                 }
                 return data;
             }

@@ -4,6 +4,7 @@ import dev.modproxy.proxy.cache.CacheAnswer;
 import dev.modproxy.proxy.cache.ModuleCache;
 import dev.modproxy.proxy.protocol.InvalidRequestException;
 import dev.modproxy.proxy.protocol.ProxyRequest;
+import dev.modproxy.proxy.protocol.RequestKind;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -65,9 +66,9 @@ public final class Warmer implements AutoCloseable {
     private void run(WarmupJob job, List<WarmupTarget> targets) {
         try {
             for (WarmupTarget target : targets) {
-                boolean ok = fetch(job, target, ProxyRequest.Kind.INFO) & fetch(job, target, ProxyRequest.Kind.MOD);
+                boolean ok = fetch(job, target, RequestKind.INFO) & fetch(job, target, RequestKind.MOD);
                 if (!target.goModOnly()) {
-                    ok &= fetch(job, target, ProxyRequest.Kind.ZIP);
+                    ok &= fetch(job, target, RequestKind.ZIP);
                 }
                 if (ok) {
                     job.completed();
@@ -80,9 +81,9 @@ public final class Warmer implements AutoCloseable {
         }
     }
 
-    private boolean fetch(WarmupJob job, WarmupTarget target, ProxyRequest.Kind kind) {
-        String artifact = kind.name().toLowerCase(java.util.Locale.ROOT);
-        String path = "/" + target.module().encoded() + "/@v/" + target.version().encoded() + "." + artifact;
+    private boolean fetch(WarmupJob job, WarmupTarget target, RequestKind kind) {
+        String artifact = kind.tag();
+        String path = "/" + target.module().encoded() + "/@v/" + target.version().encoded() + kind.ending();
         try {
             CacheAnswer answer = cache.answer(ProxyRequest.parse(path), null)
                     .get(perArtifactTimeout.toMillis(), TimeUnit.MILLISECONDS);

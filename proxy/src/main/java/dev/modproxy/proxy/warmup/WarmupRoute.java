@@ -3,14 +3,13 @@ package dev.modproxy.proxy.warmup;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.util.List;
 import java.util.Optional;
 
 /**
- * {@code POST /admin/warmup} starts a warm-up from {@code module@version} lines, go.sum text, or
+ * {@code POST /admin/warmup} (the route table registers it) starts a warm-up from {@code module@version} lines, go.sum text, or
  * JSON ({@code {"modules": [...]}} or {@code {"goSum": "..."}}); {@code GET /admin/warmup} reports
  * its progress and failures.
  */
@@ -24,17 +23,16 @@ public final class WarmupRoute {
         this.warmer = warmer;
     }
 
-    public void install(Router router) {
-        router.post("/admin/warmup").handler(WarmupRoute::refuseForms); // before the body handler, on a route of its own
-        router.post("/admin/warmup").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY)).handler(this::start);
-        router.get("/admin/warmup").handler(this::progress);
+    /** Reads the warm-up list, up to {@link #MAX_BODY}, before {@link #start}. */
+    public static BodyHandler bodyHandler() {
+        return BodyHandler.create(false).setBodyLimit(MAX_BODY);
     }
 
     /**
      * A form body (curl -d sends one) would be decoded as form fields, and fail past 2 KiB: the list
      * is text or JSON, so say so instead.
      */
-    private static void refuseForms(RoutingContext ctx) {
+    public static void refuseForms(RoutingContext ctx) {
         String type = Optional.ofNullable(ctx.request().getHeader("Content-Type")).orElse("").toLowerCase(java.util.Locale.ROOT);
         if (type.startsWith("application/x-www-form-urlencoded") || type.startsWith("multipart/")) {
             json(ctx, 415, new JsonObject().put("error", "send the warm-up list as text/plain or application/json"
@@ -44,12 +42,12 @@ public final class WarmupRoute {
         ctx.next();
     }
 
-    private void progress(RoutingContext ctx) {
+    public void progress(RoutingContext ctx) {
         JsonObject body = warmer.job().map(WarmupJob::toJson).orElse(new JsonObject().put("state", "idle"));
         json(ctx, 200, body);
     }
 
-    private void start(RoutingContext ctx) {
+    public void start(RoutingContext ctx) {
         List<WarmupTarget> targets;
         try {
             targets = targets(ctx);

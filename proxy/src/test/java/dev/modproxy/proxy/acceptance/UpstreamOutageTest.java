@@ -8,14 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.modproxy.proxy.testing.FakeUpstream;
 import dev.modproxy.proxy.testing.Modules;
+import dev.modproxy.proxy.testing.ProxyOnFakeUpstream;
 import dev.modproxy.proxy.testing.ProxyUnderTest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The upstream goes away after the cache has seen everything a build needs. */
@@ -27,48 +27,39 @@ class UpstreamOutageTest {
 
     @TempDir
     Path dir;
-    FakeUpstream upstream;
-    ProxyUnderTest proxy;
+    @RegisterExtension
+    final ProxyOnFakeUpstream env = ProxyOnFakeUpstream.publishing(UpstreamOutageTest::publish)
+            .with(ProxyUnderTest.options().negativeTtl(Duration.ofMillis(300)).mutableTtl(Duration.ofMillis(300)));
 
-    @BeforeEach
-    void start() throws Exception {
-        upstream = FakeUpstream.start();
+    private static void publish(FakeUpstream upstream) {
         Modules.publish(upstream, MODULE, VERSION);
         byte[] zip = Modules.zipOf(MODULE + "@" + VERSION + "/", Map.of("go.mod", Modules.goMod(MODULE),
                 "pkg/pkg.go", "package pkg\n\nconst Answer = 42\n"));
         upstream.on(MODULE + "/@v/" + VERSION + ".zip", FakeUpstream.ok("application/zip", zip));
-        proxy = new ProxyUnderTest(upstream.url(), dir.resolve("cache"), ProxyUnderTest.options()
-                .negativeTtl(Duration.ofMillis(300)).mutableTtl(Duration.ofMillis(300)));
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        proxy.close();
-        upstream.close();
     }
 
     @Test
     void goGetOfAPackageStillWorksWhenTheNegativeAnswersHaveExpiredAndTheUpstreamIsDown() throws Exception {
         Path work = Files.createDirectories(dir.resolve("work"));
         Files.writeString(work.resolve("go.mod"), "module example.com/app\n\ngo 1.19\n");
-        GoClient.Result warm = go(proxy.url(), "first", "get", MODULE + "/pkg");
+        GoClient.Result warm = go(env.proxy().url(), "first", "get", MODULE + "/pkg");
         assertEquals(0, warm.exitCode(), warm.both());
-        assertTrue(upstream.hits(PACKAGE_PROBE) >= 1, "the go command probed the package path as a module");
+        assertTrue(env.upstream().hits(PACKAGE_PROBE) >= 1, "the go command probed the package path as a module");
 
-        upstream.otherwise(FakeUpstream.status(503, "down for maintenance"));
+        env.upstream().otherwise(FakeUpstream.status(503, "down for maintenance"));
         for (String file : new String[] {"list", VERSION + ".info", VERSION + ".mod", VERSION + ".zip"}) {
-            upstream.on(MODULE + "/@v/" + file, FakeUpstream.status(503, "down for maintenance"));
+            env.upstream().on(MODULE + "/@v/" + file, FakeUpstream.status(503, "down for maintenance"));
         }
-        int before = upstream.hits(PACKAGE_PROBE);
+        int before = env.upstream().hits(PACKAGE_PROBE);
         await().atMost(Duration.ofSeconds(10)).until(() -> {
-            proxy.get("/" + PACKAGE_PROBE);
-            return upstream.hits(PACKAGE_PROBE) > before; // the negative answer expired: the proxy asked again
+            env.proxy().get("/" + PACKAGE_PROBE);
+            return env.upstream().hits(PACKAGE_PROBE) > before; // the negative answer expired: the proxy asked again
         });
 
-        assertEquals(404, proxy.get("/" + PACKAGE_PROBE).statusCode(), "the last known absence is served while the upstream fails");
+        assertEquals(404, env.proxy().get("/" + PACKAGE_PROBE).statusCode(), "the last known absence is served while the upstream fails");
         Files.writeString(work.resolve("go.mod"), "module example.com/app\n\ngo 1.19\n");
         Files.deleteIfExists(work.resolve("go.sum"));
-        GoClient.Result cold = go(proxy.url(), "second", "get", MODULE + "/pkg");
+        GoClient.Result cold = go(env.proxy().url(), "second", "get", MODULE + "/pkg");
         assertEquals(0, cold.exitCode(), cold.both());
         assertTrue(Files.readString(work.resolve("go.mod")).contains(MODULE + " " + VERSION));
     }

@@ -265,12 +265,10 @@ class ArtifactValidationTest {
 
     @Test
     void verifierRejectionsNameTheProblem() {
-        ModuleZipVerifier verifier = new ModuleZipVerifier();
+        AnswerChecks verifier = new AnswerChecks();
         ArtifactRejectedException e = assertThrows(ArtifactRejectedException.class, () -> {
             Path notZip = Files.writeString(cacheDir.resolve("x.zip"), "not a zip");
-            verifier.verify(dev.modproxy.proxy.protocol.ModulePath.of("example.com/lib"),
-                    dev.modproxy.proxy.protocol.ModuleVersion.parse("v1.0.0"),
-                    dev.modproxy.proxy.protocol.ArtifactKind.ZIP, notZip);
+            verifier.verify(dev.modproxy.proxy.protocol.ProxyRequest.parse("/example.com/lib/@v/v1.0.0.zip"), notZip);
         });
         assertTrue(e.getMessage().contains("not a valid zip"), e.getMessage());
     }

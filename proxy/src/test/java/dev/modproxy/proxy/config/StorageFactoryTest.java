@@ -4,14 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.modproxy.proxy.assembly.ProxyAssembly;
 import dev.modproxy.proxy.metrics.ProxyMetrics;
 import dev.modproxy.proxy.storage.Storage;
 import dev.modproxy.proxy.storage.StorageKey;
 import dev.modproxy.proxy.storage.StorageWriter;
 import dev.modproxy.proxy.testing.S3Server;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.smallrye.config.PropertiesConfigSource;
-import io.smallrye.config.SmallRyeConfigBuilder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -29,10 +28,7 @@ class StorageFactoryTest {
         Map<String, String> all = new HashMap<>(settings);
         all.put("modproxy.storage-dir", dir.resolve("cache").toString());
         all.put("modproxy.pass-through-dir", dir.resolve("spill").toString());
-        ProxyConfig config = new SmallRyeConfigBuilder().withMapping(ProxyConfig.class)
-                .withConverter(java.time.Duration.class, 200, new io.quarkus.runtime.configuration.DurationConverter())
-                .withSources(new PropertiesConfigSource(all, "test", 500)).build().getConfigMapping(ProxyConfig.class);
-        return StorageFactory.create(config, new ProxyMetrics(new SimpleMeterRegistry()));
+        return ProxyAssembly.storage(ProxyBeans.settings(Configs.of(all)), new ProxyMetrics(new SimpleMeterRegistry()));
     }
 
     @Test

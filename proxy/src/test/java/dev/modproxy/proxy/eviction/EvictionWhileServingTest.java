@@ -10,9 +10,8 @@ import dev.modproxy.proxy.storage.LocalDiskStorage;
 import dev.modproxy.proxy.storage.StorageKey;
 import dev.modproxy.proxy.testing.BigModule;
 import dev.modproxy.proxy.testing.FakeUpstream;
-import dev.modproxy.proxy.testing.ProxyOnStorage;
+import dev.modproxy.proxy.testing.ProxyUnderTest;
 import dev.modproxy.proxy.testing.SlowClient;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import dev.modproxy.proxy.metrics.ProxyMetrics;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -37,7 +36,7 @@ class EvictionWhileServingTest {
     LocalDiskStorage disk;
     BoundedDiskStorage storage;
     ProxyMetrics metrics;
-    ProxyOnStorage proxy;
+    ProxyUnderTest proxy;
     /** A pretend volume whose fill level the test sets: capacity 100 bytes, eviction above 90. */
     final AtomicLong volumeUsed = new AtomicLong();
 
@@ -46,7 +45,6 @@ class EvictionWhileServingTest {
         upstream = FakeUpstream.start();
         upstream.on(ZIP, FakeUpstream.ok("application/zip", CONTENT));
         disk = new LocalDiskStorage(root);
-        metrics = new ProxyMetrics(new SimpleMeterRegistry());
         VolumeSpace volume = new VolumeSpace() {
             @Override
             public long capacity() {
@@ -58,9 +56,11 @@ class EvictionWhileServingTest {
                 return volumeUsed.get();
             }
         };
-        storage = new BoundedDiskStorage(disk, new BoundedDiskStorage.Settings(new Watermarks(0.9, 0.75, OptionalLong.empty()),
-                Duration.ofMinutes(1), Duration.ofMinutes(10), Duration.ofHours(1)), volume, Clock.systemUTC(), metrics::evicted);
-        proxy = new ProxyOnStorage(upstream.url(), storage, metrics, (router, cache) -> { });
+        proxy = new ProxyUnderTest(upstream.url(), root, ProxyUnderTest.options().readTimeout(Duration.ofSeconds(10))
+                .stallLimit(Duration.ofSeconds(30)).storage((settings, proxyMetrics) -> storage = new BoundedDiskStorage(disk,
+                        new BoundedDiskStorage.Settings(new Watermarks(0.9, 0.75, OptionalLong.empty()), Duration.ofMinutes(1),
+                                Duration.ofMinutes(10), Duration.ofHours(1)), volume, Clock.systemUTC(), proxyMetrics::evicted)));
+        metrics = proxy.metrics;
         assertArrayEquals(CONTENT, proxy.get("/" + ZIP).body(), "first download fills the cache");
     }
 

@@ -3,42 +3,23 @@ package dev.modproxy.proxy.http;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.modproxy.proxy.testing.FakeUpstream;
 import dev.modproxy.proxy.testing.HostileClient;
 import dev.modproxy.proxy.testing.Modules;
-import dev.modproxy.proxy.testing.ProxyUnderTest;
-import java.nio.file.Path;
+import dev.modproxy.proxy.testing.ProxyOnFakeUpstream;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Request framing the proxy must not guess at: unknown HTTP versions, unknown or conflicting body framing. */
 class HostileRequestsTest {
 
     private static final Duration WAIT = Duration.ofSeconds(5);
 
-    @TempDir
-    Path dir;
-    FakeUpstream upstream;
-    ProxyUnderTest proxy;
-
-    @BeforeEach
-    void start() throws Exception {
-        upstream = FakeUpstream.start();
-        Modules.publish(upstream, "example.com/lib", "v1.0.0");
-        proxy = new ProxyUnderTest(upstream.url(), dir);
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        proxy.close();
-        upstream.close();
-    }
+    @RegisterExtension
+    final ProxyOnFakeUpstream env = ProxyOnFakeUpstream.publishing(u -> Modules.publish(u, "example.com/lib", "v1.0.0"));
 
     private HostileClient client() throws Exception {
-        return new HostileClient(proxy.port());
+        return new HostileClient(env.proxy().port());
     }
 
     @Test

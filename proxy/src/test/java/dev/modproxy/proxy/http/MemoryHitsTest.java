@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.modproxy.proxy.eviction.BoundedDiskStorage;
 import dev.modproxy.proxy.eviction.VolumeSpace;
 import dev.modproxy.proxy.eviction.Watermarks;
-import dev.modproxy.proxy.metrics.ProxyMetrics;
 import dev.modproxy.proxy.storage.LocalDiskStorage;
 import dev.modproxy.proxy.storage.PassThroughStorage;
 import dev.modproxy.proxy.storage.StorageKey;
@@ -16,9 +15,8 @@ import dev.modproxy.proxy.testing.FullDisk;
 import dev.modproxy.proxy.testing.GoClient;
 import dev.modproxy.proxy.testing.Modules;
 import dev.modproxy.proxy.testing.MutableClock;
-import dev.modproxy.proxy.testing.ProxyOnStorage;
 import dev.modproxy.proxy.testing.ProxyUnderTest;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import dev.modproxy.proxy.testing.ProxyUnderTest;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -62,7 +60,7 @@ class MemoryHitsTest {
         try (ProxyUnderTest proxy = new ProxyUnderTest(upstream.url(), dir.resolve("cache"))) {
             GoClient first = new GoClient(dir.resolve("first"), proxy.url());
             assertEquals(0, first.download(MODULE + "@v1.4.0").exitCode());
-            assertEquals(2, proxy.cache.memory().count(), ".info and .mod kept in memory once stored");
+            assertEquals(2, proxy.memory.count(), ".info and .mod kept in memory once stored");
             long hitsBefore = proxy.metrics.hits();
 
             GoClient second = new GoClient(dir.resolve("second"), proxy.url());
@@ -106,12 +104,12 @@ class MemoryHitsTest {
             proxy.get(INFO);
         }
         try (ProxyUnderTest restarted = new ProxyUnderTest(upstream.url(), dir.resolve("cache"))) {
-            assertEquals(0, restarted.cache.memory().count());
+            assertEquals(0, restarted.memory.count());
 
             assertEquals(Modules.info("v1.4.0"), restarted.getText(INFO).body());
             assertEquals(Modules.info("v1.4.0"), restarted.getText(INFO).body());
 
-            assertEquals(1, restarted.cache.memory().count());
+            assertEquals(1, restarted.memory.count());
             assertEquals(1, upstream.hits(INFO.substring(1)));
         }
     }
@@ -124,7 +122,7 @@ class MemoryHitsTest {
 
             proxy.storage.delete(new StorageKey(INFO.substring(1)));
 
-            assertEquals(0, proxy.cache.memory().count());
+            assertEquals(0, proxy.memory.count());
             assertEquals(404, proxy.get(INFO).statusCode(), "asked upstream again, not answered from memory");
         }
     }
@@ -144,21 +142,23 @@ class MemoryHitsTest {
             }
         };
         LocalDiskStorage disk = new LocalDiskStorage(dir.resolve("cache"));
-        ProxyMetrics metrics = new ProxyMetrics(new SimpleMeterRegistry());
-        try (BoundedDiskStorage bounded = new BoundedDiskStorage(disk, new BoundedDiskStorage.Settings(
-                new Watermarks(0.9, 0.75, OptionalLong.empty()), Duration.ofMinutes(1), Duration.ofMinutes(10),
-                Duration.ofHours(1)), volume, Clock.systemUTC(), metrics::evicted);
-                ProxyOnStorage proxy = new ProxyOnStorage(upstream.url(), bounded, metrics, (router, cache) -> { })) {
+        BoundedDiskStorage[] built = new BoundedDiskStorage[1];
+        try (ProxyUnderTest proxy = new ProxyUnderTest(upstream.url(), dir.resolve("cache"), ProxyUnderTest.options()
+                .readTimeout(Duration.ofSeconds(10)).stallLimit(Duration.ofSeconds(30))
+                .storage((settings, metrics) -> built[0] = new BoundedDiskStorage(disk, new BoundedDiskStorage.Settings(
+                        new Watermarks(0.9, 0.75, OptionalLong.empty()), Duration.ofMinutes(1), Duration.ofMinutes(10),
+                        Duration.ofHours(1)), volume, Clock.systemUTC(), metrics::evicted)));
+                BoundedDiskStorage bounded = built[0]) {
             proxy.get(INFO);
             proxy.get(MOD);
-            assertEquals(2, proxy.cache.memory().count());
+            assertEquals(2, proxy.memory.count());
 
             volumeUsed.set(1_000_000); // far over the high mark: everything not being served goes
             int evicted = bounded.evictIfNeeded();
 
             assertEquals(2, evicted, "memory does not keep the files busy");
-            assertEquals(0, proxy.cache.memory().count());
-            assertEquals(0, proxy.cache.memory().bytes());
+            assertEquals(0, proxy.memory.count());
+            assertEquals(0, proxy.memory.bytes());
             volumeUsed.set(0);
             assertEquals(Modules.info("v1.4.0"), proxy.getText(INFO).body());
             assertEquals(2, upstream.hits(INFO.substring(1)), "fetched again after eviction");
@@ -196,7 +196,7 @@ class MemoryHitsTest {
                 ProxyUnderTest.options().privatePatterns("example.com/Hot"))) {
             assertEquals(404, proxy.get(INFO).statusCode());
             assertEquals(404, proxy.get(INFO).statusCode());
-            assertEquals(0, proxy.cache.memory().count());
+            assertEquals(0, proxy.memory.count());
         }
     }
 
@@ -207,20 +207,20 @@ class MemoryHitsTest {
             assertEquals(200, proxy.get("/example.com/!hot/lib/@v/main.info").statusCode());
             assertEquals(200, proxy.get("/example.com/!hot/lib/@v/main.info").statusCode());
 
-            assertEquals(0, proxy.cache.memory().count());
+            assertEquals(0, proxy.memory.count());
         }
     }
 
     @Test
     void anAnswerTheStorageCouldNotKeepIsNotKeptInMemory() throws Exception {
         LocalDiskStorage disk = new LocalDiskStorage(dir.resolve("cache"));
-        try (ProxyOnStorage proxy = new ProxyOnStorage(upstream.url(), new PassThroughStorage(
+        try (ProxyUnderTest proxy = ProxyUnderTest.onStorage(upstream.url(), new PassThroughStorage(
                 new FullDisk(disk, 0, FullDisk.FailAt.COMMIT), dir.resolve("spill"), () -> { }, Clock.systemUTC()))) {
             HttpResponse<String> served = proxy.getText(INFO);
 
             assertEquals(200, served.statusCode());
             assertEquals(Modules.info("v1.4.0"), served.body());
-            assertEquals(0, proxy.cache.memory().count());
+            assertEquals(0, proxy.memory.count());
             assertEquals(200, proxy.getText(INFO).statusCode());
             assertEquals(2, upstream.hits(INFO.substring(1)), "not kept anywhere, so fetched again");
         }

@@ -20,7 +20,7 @@ class ProxyRequestTest {
             "/example.com/a/@v/v1.0.0.mod, MOD",
             "/example.com/a/@v/v1.0.0.zip, ZIP",
     })
-    void parsesEveryEndpoint(String path, ProxyRequest.Kind kind) throws Exception {
+    void parsesEveryEndpoint(String path, RequestKind kind) throws Exception {
         ProxyRequest request = ProxyRequest.parse(path);
 
         assertEquals(kind, request.kind());

@@ -9,7 +9,7 @@ import dev.modproxy.proxy.testing.FakeUpstream;
 import dev.modproxy.proxy.testing.FullDisk;
 import dev.modproxy.proxy.testing.GoClient;
 import dev.modproxy.proxy.testing.Modules;
-import dev.modproxy.proxy.testing.ProxyOnStorage;
+import dev.modproxy.proxy.testing.ProxyUnderTest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -50,16 +50,16 @@ class PassThroughStorageTest {
         upstream.close();
     }
 
-    private ProxyOnStorage proxyOnFullDisk(long room, FullDisk.FailAt failAt) throws Exception {
+    private ProxyUnderTest proxyOnFullDisk(long room, FullDisk.FailAt failAt) throws Exception {
         Storage storage = new PassThroughStorage(new FullDisk(disk, room, failAt), spill, failures::incrementAndGet,
                 Clock.systemUTC());
-        return new ProxyOnStorage(upstream.url(), storage);
+        return ProxyUnderTest.onStorage(upstream.url(), storage);
     }
 
     @ParameterizedTest
     @EnumSource(FullDisk.FailAt.class)
     void aModuleIsStillServedWhenTheDiskIsFullAndNothingIsStored(FullDisk.FailAt failAt) throws Exception {
-        try (ProxyOnStorage proxy = proxyOnFullDisk(300 * 1024, failAt)) {
+        try (ProxyUnderTest proxy = proxyOnFullDisk(300 * 1024, failAt)) {
             var first = proxy.get("/" + BIG_ZIP);
             var second = proxy.get("/" + BIG_ZIP);
 
@@ -75,7 +75,7 @@ class PassThroughStorageTest {
 
     @Test
     void theGoCommandDownloadsAModuleThroughAFullCache() throws Exception {
-        try (ProxyOnStorage proxy = proxyOnFullDisk(0, FullDisk.FailAt.WRITE)) {
+        try (ProxyUnderTest proxy = proxyOnFullDisk(0, FullDisk.FailAt.WRITE)) {
             GoClient.Result result = new GoClient(goHome, proxy.url()).download("example.com/hello@v1.2.0");
 
             assertEquals(0, result.exitCode(), result.both());
@@ -87,7 +87,7 @@ class PassThroughStorageTest {
 
     @Test
     void aHealthyDiskStillCachesThroughTheSameWrapper() throws Exception {
-        try (ProxyOnStorage proxy = proxyOnFullDisk(Long.MAX_VALUE, FullDisk.FailAt.WRITE)) {
+        try (ProxyUnderTest proxy = proxyOnFullDisk(Long.MAX_VALUE, FullDisk.FailAt.WRITE)) {
             assertArrayEquals(BIG, proxy.get("/" + BIG_ZIP).body());
             assertArrayEquals(BIG, proxy.get("/" + BIG_ZIP).body());
 

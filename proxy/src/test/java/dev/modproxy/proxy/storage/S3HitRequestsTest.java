@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.modproxy.proxy.testing.FakeUpstream;
 import dev.modproxy.proxy.testing.Modules;
-import dev.modproxy.proxy.testing.ProxyOnStorage;
+import dev.modproxy.proxy.testing.ProxyUnderTest;
 import dev.modproxy.proxy.testing.S3Server;
 import java.io.InputStream;
 import java.nio.file.Path;
@@ -145,11 +145,11 @@ class S3HitRequestsTest {
         try (FakeUpstream upstream = FakeUpstream.start()) {
             Modules.publish(upstream, "example.com/a", "v1.0.0");
             String info = "/example.com/a/@v/v1.0.0.info";
-            try (ProxyOnStorage proxy = new ProxyOnStorage(upstream.url(), storage)) {
+            try (ProxyUnderTest proxy = ProxyUnderTest.onStorage(upstream.url(), storage)) {
                 assertEquals(200, proxy.get(info).statusCode());
             }
             requests.clear();
-            try (ProxyOnStorage restarted = new ProxyOnStorage(upstream.url(), storage)) {
+            try (ProxyUnderTest restarted = ProxyUnderTest.onStorage(upstream.url(), storage)) {
                 assertEquals(Modules.info("v1.0.0"), restarted.getText(info).body());
                 assertEquals(List.of("GET"), requests, "first hit after a restart");
 

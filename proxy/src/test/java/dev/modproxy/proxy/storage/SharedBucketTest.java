@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.modproxy.proxy.testing.FakeUpstream;
 import dev.modproxy.proxy.testing.GoClient;
 import dev.modproxy.proxy.testing.Modules;
-import dev.modproxy.proxy.testing.ProxyOnStorage;
+import dev.modproxy.proxy.testing.ProxyUnderTest;
 import dev.modproxy.proxy.testing.S3Server;
 import dev.modproxy.proxy.testing.StallingRelay;
 import java.nio.file.Files;
@@ -45,8 +45,8 @@ class SharedBucketTest {
         String zip = "/example.com/shared/lib/@v/v1.4.0.zip";
         try (S3Storage first = s3.storage("shared", "modproxy", work.resolve("a"));
                 S3Storage second = s3.storage("shared", "modproxy", work.resolve("b"));
-                ProxyOnStorage proxyA = new ProxyOnStorage(upstream.url(), first);
-                ProxyOnStorage proxyB = new ProxyOnStorage(upstream.url(), second)) {
+                ProxyUnderTest proxyA = ProxyUnderTest.onStorage(upstream.url(), first);
+                ProxyUnderTest proxyB = ProxyUnderTest.onStorage(upstream.url(), second)) {
             GoClient.Result cold = new GoClient(work.resolve("go-a"), proxyA.url()).download("example.com/shared/lib@v1.4.0");
             assertEquals(0, cold.exitCode(), cold.both());
             byte[] cachedZip = proxyA.get(zip).body();

@@ -1,5 +1,6 @@
 package dev.modproxy.proxy.sumdb;
 
+import dev.modproxy.proxy.protocol.RequestKind;
 import dev.modproxy.proxy.storage.LocalDiskStorage;
 import dev.modproxy.proxy.storage.StorageKey;
 import dev.modproxy.proxy.testing.MutableClock;
@@ -88,7 +89,7 @@ class SumDbCacheTest {
     void answersComeThroughAnUpstreamProxyThatServesTheDatabase() throws Exception {
         SumDbVerifier verifier = cacheVia(plainProxy.url() + "," + upstreamProxy.url()).verifier();
 
-        assertEquals("h1:" + "A".repeat(43) + "=", verifier.provenHash("example.com/m7", "v1.0.0", SumDbArtifact.ZIP));
+        assertEquals("h1:" + "A".repeat(43) + "=", verifier.provenHash("example.com/m7", "v1.0.0", RequestKind.ZIP));
         assertTrue(upstreamProxy.forwarded() > 0);
         assertEquals(0, databaseUrl.forwarded());
     }
@@ -97,7 +98,7 @@ class SumDbCacheTest {
     void theDatabaseItselfIsAskedWhenNoUpstreamProxyServesIt() throws Exception {
         SumDbVerifier verifier = cacheVia(plainProxy.url()).verifier();
 
-        verifier.provenHash("example.com/m7", "v1.0.0", SumDbArtifact.ZIP);
+        verifier.provenHash("example.com/m7", "v1.0.0", RequestKind.ZIP);
         assertTrue(databaseUrl.forwarded() > 0);
     }
 
@@ -112,14 +113,14 @@ class SumDbCacheTest {
         try (StaticGoProxy captive = StaticGoProxy.serve(portal)) {
             SumDbVerifier verifier = cacheVia(captive.url() + "," + upstreamProxy.url()).verifier();
 
-            assertEquals("h1:" + "A".repeat(43) + "=", verifier.provenHash("example.com/m7", "v1.0.0", SumDbArtifact.ZIP));
+            assertEquals("h1:" + "A".repeat(43) + "=", verifier.provenHash("example.com/m7", "v1.0.0", RequestKind.ZIP));
             assertTrue(upstreamProxy.forwarded() > 0);
         }
     }
 
     @Test
     void lookupsAndTilesAreServedFromStorageOnceTheNetworkIsGone() throws Exception {
-        cacheVia(upstreamProxy.url()).verifier().provenHash("example.com/m7", "v1.0.0", SumDbArtifact.ZIP);
+        cacheVia(upstreamProxy.url()).verifier().provenHash("example.com/m7", "v1.0.0", RequestKind.ZIP);
         assertTrue(storage.lookup(new StorageKey("sumdb/" + NAME + "/tile/8/0/000")).isPresent(), "full tile stored");
         assertTrue(storage.lookup(new StorageKey("sumdb/" + NAME + "/lookup/example.com/m7@v1.0.0")).isPresent());
 
@@ -128,8 +129,8 @@ class SumDbCacheTest {
         clock.advance(Duration.ofDays(30));
         SumDbVerifier afterRestart = cacheVia(upstreamProxy.url()).verifier();
 
-        assertEquals("h1:" + "B".repeat(43) + "=", afterRestart.provenHash("example.com/m7", "v1.0.0", SumDbArtifact.GO_MOD));
-        assertRefused(SumDbException.class, () -> afterRestart.provenHash("example.com/m8", "v1.0.0", SumDbArtifact.ZIP),
+        assertEquals("h1:" + "B".repeat(43) + "=", afterRestart.provenHash("example.com/m7", "v1.0.0", RequestKind.MOD));
+        assertRefused(SumDbException.class, () -> afterRestart.provenHash("example.com/m8", "v1.0.0", RequestKind.ZIP),
                 "example.com/m8@v1.0.0", "unreachable");
     }
 
@@ -196,7 +197,7 @@ class SumDbCacheTest {
             assertTrue(databaseUrl.forwarded() > 0, "the database was asked after the lying mirror");
             assertArrayEquals(genuine(hashTile), kept(storage, hashTile), "only the proven tile is kept");
             assertArrayEquals(genuine(dataTile), kept(storage, dataTile));
-            assertEquals("h1:" + "A".repeat(43) + "=", cache.verifier().provenHash("example.com/m7", "v1.0.0", SumDbArtifact.ZIP));
+            assertEquals("h1:" + "A".repeat(43) + "=", cache.verifier().provenHash("example.com/m7", "v1.0.0", RequestKind.ZIP));
         }
     }
 
@@ -210,7 +211,7 @@ class SumDbCacheTest {
             assertRefused(SumDbException.class, () -> cache.fetch(hashTile), "tile/8/0/000 does not match its parent tile");
             assertNull(kept(storage, hashTile));
             assertRefused(SumDbException.class,
-                    () -> cache.verifier().provenHash("example.com/m7", "v1.0.0", SumDbArtifact.ZIP), "does not match its parent tile");
+                    () -> cache.verifier().provenHash("example.com/m7", "v1.0.0", RequestKind.ZIP), "does not match its parent tile");
             assertNull(kept(storage, hashTile), "a module whose proof crosses the tile is refused, and the tile still not kept");
             assertNull(kept(storage, "lookup/example.com/m7@v1.0.0"));
         }
@@ -236,7 +237,7 @@ class SumDbCacheTest {
             SumDbCache deceived = cacheVia(lyingMirror.url(), lyingDatabase.url(), other);
             assertRefused(SumDbException.class, () -> deceived.fetch(lookup), "inclusion proof fails");
             assertNull(kept(other, lookup));
-            assertRefused(SumDbException.class, () -> deceived.verifier().provenHash("example.com/m7", "v1.0.0", SumDbArtifact.ZIP),
+            assertRefused(SumDbException.class, () -> deceived.verifier().provenHash("example.com/m7", "v1.0.0", RequestKind.ZIP),
                     "example.com/m7@v1.0.0", "inclusion proof fails");
         }
     }
@@ -262,6 +263,6 @@ class SumDbCacheTest {
 
         assertArrayEquals(genuine(hashTile), cache.fetch(hashTile));
         assertArrayEquals(genuine(hashTile), kept(storage, hashTile), "the false tile was replaced by the proven one");
-        assertEquals("h1:" + "A".repeat(43) + "=", cache.verifier().provenHash("example.com/m7", "v1.0.0", SumDbArtifact.ZIP));
+        assertEquals("h1:" + "A".repeat(43) + "=", cache.verifier().provenHash("example.com/m7", "v1.0.0", RequestKind.ZIP));
     }
 }

@@ -2,11 +2,10 @@ package dev.modproxy.proxy.sumdb;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.modproxy.proxy.cache.ArtifactRejectedException;
-import dev.modproxy.proxy.config.ProxyConfig;
-import dev.modproxy.proxy.protocol.ArtifactKind;
-import dev.modproxy.proxy.protocol.ModulePath;
-import dev.modproxy.proxy.protocol.ModuleVersion;
+import dev.modproxy.proxy.protocol.ProxyRequest;
 import dev.modproxy.proxy.storage.LocalDiskStorage;
+import dev.modproxy.proxy.protocol.ModulePathPatterns;
+import dev.modproxy.proxy.upstream.EgressProxy;
 import dev.modproxy.proxy.upstream.UpstreamChain;
 import dev.modproxy.proxy.upstream.UpstreamListener;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -15,13 +14,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.lang.reflect.Proxy;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
@@ -55,7 +54,7 @@ class SumDbOutageTest {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         SumDbArtifactVerifier verifier = verifier(upstreamAnswering(404, "not found"), false, registry);
 
-        assertDoesNotThrow(() -> verifier.verify(module(), version(), ArtifactKind.MOD, goMod()));
+        assertDoesNotThrow(() -> verifier.verify(modRequest(), goMod()));
 
         assertEquals(1.0, registry.get("modproxy.sumdb.unverified").counter().count());
     }
@@ -85,7 +84,7 @@ class SumDbOutageTest {
         SumDbArtifactVerifier verifier = verifier(upstreamAnswering(404, "not found"), true, new SimpleMeterRegistry());
 
         ArtifactRejectedException refused = assertThrows(ArtifactRejectedException.class,
-                () -> verifier.verify(module(), version(), ArtifactKind.MOD, goMod()));
+                () -> verifier.verify(modRequest(), goMod()));
         assertTrue(refused.getMessage().contains("cannot verify against checksum database"), refused.getMessage());
     }
 
@@ -93,22 +92,21 @@ class SumDbOutageTest {
     void anUpstreamAnsweringGarbageForTheDatabaseIsARefusalNotAnOutage() throws Exception {
         SumDbArtifactVerifier verifier = verifier(upstreamAnswering(200, "<html>login</html>"), false, new SimpleMeterRegistry());
 
-        assertThrows(ArtifactRejectedException.class, () -> verifier.verify(module(), version(), ArtifactKind.MOD, goMod()));
+        assertThrows(ArtifactRejectedException.class, () -> verifier.verify(modRequest(), goMod()));
     }
 
     private SumDbArtifactVerifier verifier(String upstreamUrl, boolean required, SimpleMeterRegistry registry) throws Exception {
-        ProxyConfig config = config(SUM_GOLANG_ORG_KEY + " http://127.0.0.1:" + closedPort(), upstreamUrl, required);
-        return new SumDbArtifactVerifier(database(config), registry, config);
+        return new SumDbArtifactVerifier(database(upstreamUrl, required), registry, required);
     }
 
+    /** sum.golang.org's key at a closed port, behind one upstream proxy. */
     private ChecksumDatabase database(String upstreamUrl, boolean required) throws Exception {
-        return database(config(SUM_GOLANG_ORG_KEY + " http://127.0.0.1:" + closedPort(), upstreamUrl, required));
-    }
-
-    private ChecksumDatabase database(ProxyConfig config) throws Exception {
-        UpstreamChain chain = UpstreamChain.parse(config.upstream(),
-                new UpstreamChain.Settings(Duration.ofSeconds(2), Duration.ofSeconds(2), 5, Duration.ofSeconds(30)), UpstreamListener.NONE);
-        return new ChecksumDatabase(config, new LocalDiskStorage(dir.resolve("cache")), chain);
+        UpstreamChain.Settings connection = new UpstreamChain.Settings(Duration.ofSeconds(2), Duration.ofSeconds(2), 5,
+                Duration.ofSeconds(30));
+        UpstreamChain chain = UpstreamChain.parse(upstreamUrl, connection, UpstreamListener.NONE);
+        return new ChecksumDatabase(GoSumDbSetting.parse(SUM_GOLANG_ORG_KEY + " http://127.0.0.1:" + closedPort()),
+                ModulePathPatterns.none(), new LocalDiskStorage(dir.resolve("cache")), chain, connection, Duration.ofSeconds(2),
+                EgressProxy.of(Map.of()));
     }
 
     private String upstreamAnswering(int status, String body) throws IOException {
@@ -133,24 +131,7 @@ class SumDbOutageTest {
         return Files.writeString(dir.resolve("go.mod"), "module example.com/outage\n");
     }
 
-    private static ModulePath module() throws Exception {
-        return ModulePath.of("example.com/outage");
-    }
-
-    private static ModuleVersion version() throws Exception {
-        return ModuleVersion.parse("v1.0.0");
-    }
-
-    private static ProxyConfig config(String sumdb, String upstream, boolean required) {
-        return (ProxyConfig) Proxy.newProxyInstance(ProxyConfig.class.getClassLoader(), new Class<?>[] {ProxyConfig.class},
-                (proxy, method, args) -> switch (method.getName()) {
-                    case "sumdb" -> Optional.of(sumdb);
-                    case "nosumdb", "privatePatterns" -> Optional.empty();
-                    case "sumdbRequired" -> required;
-                    case "upstream" -> upstream;
-                    case "breakerFailures" -> 5;
-                    case "connectTimeout", "readTimeout", "mutableTtl", "breakerCoolDown" -> Duration.ofSeconds(2);
-                    default -> throw new UnsupportedOperationException(method.getName());
-                });
+    private static ProxyRequest modRequest() throws Exception {
+        return ProxyRequest.parse("/example.com/outage/@v/v1.0.0.mod");
     }
 }

@@ -1,6 +1,7 @@
 package dev.modproxy.proxy.sumdb;
 
 import dev.modproxy.proxy.checksum.DirHash;
+import dev.modproxy.proxy.protocol.RequestKind;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -86,12 +87,12 @@ class SumDbVerifierTest {
         GoSumDbServer server = start(GoSumDbServer.Options.named(NAME).withRecords(records(lines)).withProxyDir(proxyDir));
         SumDbVerifier verifier = verifierFor(server);
 
-        verifier.verify("example.com/First", "v1.0.0", SumDbArtifact.ZIP, first);
-        verifier.verify("example.com/First", "v1.0.0", SumDbArtifact.GO_MOD, first.resolveSibling("v1.0.0.mod"));
-        verifier.verify("example.com/last", "v0.3.1-pre", SumDbArtifact.ZIP, last);
+        verifier.verify("example.com/First", "v1.0.0", RequestKind.ZIP, first);
+        verifier.verify("example.com/First", "v1.0.0", RequestKind.MOD, first.resolveSibling("v1.0.0.mod"));
+        verifier.verify("example.com/last", "v0.3.1-pre", RequestKind.ZIP, last);
         for (int i : new int[] {0, 1, 254, 255, 256, 300, 510, 511, 512, 599}) {
-            assertEquals(fakeHash("zip" + i), verifier.provenHash("example.com/filler" + i, "v1.0." + i, SumDbArtifact.ZIP));
-            assertEquals(fakeHash("mod" + i), verifier.provenHash("example.com/filler" + i, "v1.0." + i, SumDbArtifact.GO_MOD));
+            assertEquals(fakeHash("zip" + i), verifier.provenHash("example.com/filler" + i, "v1.0." + i, RequestKind.ZIP));
+            assertEquals(fakeHash("mod" + i), verifier.provenHash("example.com/filler" + i, "v1.0." + i, RequestKind.MOD));
         }
         assertEquals(602L, verifier.latestTree().orElseThrow().size());
     }
@@ -107,7 +108,7 @@ class SumDbVerifierTest {
                 "empty", ""));
         GoSumDbServer server = start(GoSumDbServer.Options.named(NAME).withProxyDir(proxyDir));
 
-        verifierFor(server).verify("example.com/names", "v2.0.0+incompatible", SumDbArtifact.ZIP, zip);
+        verifierFor(server).verify("example.com/names", "v2.0.0+incompatible", RequestKind.ZIP, zip);
     }
 
     @Test
@@ -116,7 +117,7 @@ class SumDbVerifierTest {
         Path zip = ProxyDirModules.write(proxyDir, "example.com/victim", "v1.2.3", Map.of("x.go", "package x\n"));
         GoSumDbServer server = start(GoSumDbServer.Options.named(NAME).withProxyDir(proxyDir));
         SumDbVerifier verifier = verifierFor(server);
-        String genuine = verifier.provenHash("example.com/victim", "v1.2.3", SumDbArtifact.ZIP);
+        String genuine = verifier.provenHash("example.com/victim", "v1.2.3", RequestKind.ZIP);
 
         Path tampered = dir.resolve("tampered.zip");
         try (OutputStream out = Files.newOutputStream(tampered); ZipOutputStream zipOut = new ZipOutputStream(out)) {
@@ -127,10 +128,10 @@ class SumDbVerifierTest {
         }
 
         ChecksumMismatchException mismatch = assertRefused(ChecksumMismatchException.class,
-                () -> verifier.verify("example.com/victim", "v1.2.3", SumDbArtifact.ZIP, tampered),
+                () -> verifier.verify("example.com/victim", "v1.2.3", RequestKind.ZIP, tampered),
                 "example.com/victim@v1.2.3.zip", genuine, DirHash.ofZip(tampered));
         assertEquals(genuine, mismatch.expected());
-        verifier.verify("example.com/victim", "v1.2.3", SumDbArtifact.ZIP, zip);
+        verifier.verify("example.com/victim", "v1.2.3", RequestKind.ZIP, zip);
     }
 
     @Test
@@ -146,7 +147,7 @@ class SumDbVerifierTest {
                 .forging("example.com/victim@v1.2.3", evilHash));
 
         SumDbException refused = assertRefused(SumDbException.class,
-                () -> verifierFor(server).verify("example.com/victim", "v1.2.3", SumDbArtifact.ZIP, evilZip),
+                () -> verifierFor(server).verify("example.com/victim", "v1.2.3", RequestKind.ZIP, evilZip),
                 "example.com/victim@v1.2.3", "inclusion proof fails");
         assertFalse(refused instanceof ChecksumMismatchException);
     }
@@ -157,7 +158,7 @@ class SumDbVerifierTest {
         GoSumDbServer impostor = start(GoSumDbServer.Options.named(NAME).withRecords(records(List.of(fixedRecord(1)))));
         SumDbVerifier verifier = new SumDbVerifier(VerifierKey.parse(trusted.verifierKey()), fetcherOf(impostor));
 
-        assertRefused(SumDbException.class, () -> verifier.provenHash("example.com/filler1", "v1.0.1", SumDbArtifact.ZIP),
+        assertRefused(SumDbException.class, () -> verifier.provenHash("example.com/filler1", "v1.0.1", RequestKind.ZIP),
                 "no signature by the checksum database key " + NAME);
         assertFalse(verifier.latestTree().isPresent());
     }
@@ -174,14 +175,14 @@ class SumDbVerifierTest {
         SwitchableFetcher fetcher = new SwitchableFetcher(fetcherOf(honest));
         SumDbVerifier verifier = new SumDbVerifier(VerifierKey.parse(honest.verifierKey()), fetcher);
 
-        verifier.provenHash("example.com/filler2", "v1.0.2", SumDbArtifact.ZIP);
+        verifier.provenHash("example.com/filler2", "v1.0.2", RequestKind.ZIP);
         assertEquals(3L, verifier.latestTree().orElseThrow().size());
         // Looking up a module the log does not have yet makes it grow: an honest extension.
-        verifier.verify("example.com/new", "v1.0.0", SumDbArtifact.ZIP, grown);
+        verifier.verify("example.com/new", "v1.0.0", RequestKind.ZIP, grown);
         assertEquals(4L, verifier.latestTree().orElseThrow().size());
 
         fetcher.target = fetcherOf(forked);
-        assertRefused(SumDbException.class, () -> verifier.provenHash("example.com/filler4", "v1.0.4", SumDbArtifact.ZIP),
+        assertRefused(SumDbException.class, () -> verifier.provenHash("example.com/filler4", "v1.0.4", RequestKind.ZIP),
                 "checksum database is inconsistent");
         assertEquals(4L, verifier.latestTree().orElseThrow().size());
     }
@@ -196,13 +197,13 @@ class SumDbVerifierTest {
         VerifierKey key = VerifierKey.parse(honest.verifierKey());
         List<byte[]> kept = new ArrayList<>();
         new SumDbVerifier(key, fetcherOf(honest), (tree, note) -> kept.add(note))
-                .provenHash("example.com/filler2", "v1.0.2", SumDbArtifact.ZIP);
+                .provenHash("example.com/filler2", "v1.0.2", RequestKind.ZIP);
         assertEquals(1, kept.size());
 
         SumDbVerifier restarted = new SumDbVerifier(key, fetcherOf(forked));
         assertEquals(3L, restarted.verifiedTree(kept.get(0)).size());
 
-        assertRefused(SumDbException.class, () -> restarted.provenHash("example.com/filler4", "v1.0.4", SumDbArtifact.ZIP),
+        assertRefused(SumDbException.class, () -> restarted.provenHash("example.com/filler4", "v1.0.4", RequestKind.ZIP),
                 "checksum database is inconsistent");
     }
 
@@ -214,7 +215,7 @@ class SumDbVerifierTest {
         SumDbFetcher swapping = path -> genuine.fetch(path.replace("filler2@v1.0.2", "filler1@v1.0.1"));
 
         SumDbVerifier verifier = new SumDbVerifier(VerifierKey.parse(server.verifierKey()), swapping);
-        assertRefused(SumDbException.class, () -> verifier.provenHash("example.com/filler2", "v1.0.2", SumDbArtifact.ZIP),
+        assertRefused(SumDbException.class, () -> verifier.provenHash("example.com/filler2", "v1.0.2", RequestKind.ZIP),
                 "example.com/filler2@v1.0.2", "is not about");
     }
 
@@ -223,7 +224,7 @@ class SumDbVerifierTest {
         GoSumDbServer server = start(GoSumDbServer.Options.named(NAME).withRecords(records(List.of(fixedRecord(1)))));
 
         assertRefused(SumDbNotFoundException.class,
-                () -> verifierFor(server).provenHash("example.com/unknown", "v1.0.0", SumDbArtifact.ZIP),
+                () -> verifierFor(server).provenHash("example.com/unknown", "v1.0.0", RequestKind.ZIP),
                 "example.com/unknown@v1.0.0: not found in checksum database " + NAME);
     }
 
@@ -254,7 +255,7 @@ class SumDbVerifierTest {
             return path.startsWith("tile/") ? java.util.Arrays.copyOf(data, data.length - 1) : data;
         };
         SumDbException truncated = assertRefused(SumDbException.class,
-                () -> new SumDbVerifier(key, shortTiles).provenHash("example.com/filler10", "v1.0.10", SumDbArtifact.ZIP));
+                () -> new SumDbVerifier(key, shortTiles).provenHash("example.com/filler10", "v1.0.10", RequestKind.ZIP));
         assertTrue(truncated.getMessage().matches(".*tile/8/\\d/\\d{3}(\\.p/\\d+)? has \\d+ bytes, want \\d+"), truncated.getMessage());
         SumDbFetcher flippedTiles = path -> {
             byte[] data = genuine.fetch(path);
@@ -264,7 +265,7 @@ class SumDbVerifierTest {
             return data;
         };
         SumDbException flipped = assertRefused(SumDbException.class,
-                () -> new SumDbVerifier(key, flippedTiles).provenHash("example.com/filler10", "v1.0.10", SumDbArtifact.ZIP),
+                () -> new SumDbVerifier(key, flippedTiles).provenHash("example.com/filler10", "v1.0.10", RequestKind.ZIP),
                 "example.com/filler10@v1.0.10");
         assertTrue(flipped.getMessage().matches(".*(tiles do not hash to the signed tree 300|does not match its parent tile).*"),
                 flipped.getMessage());
@@ -282,7 +283,7 @@ class SumDbVerifierTest {
             return rewrite.apply(new String(genuine.fetch(path), StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8);
         };
         assertRefused(SumDbException.class,
-                () -> new SumDbVerifier(key, hostile).provenHash("example.com/filler10", "v1.0.10", SumDbArtifact.ZIP),
+                () -> new SumDbVerifier(key, hostile).provenHash("example.com/filler10", "v1.0.10", RequestKind.ZIP),
                 "example.com/filler10@v1.0.10", message);
     }
 

@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 
@@ -54,5 +55,32 @@ public final class Modules {
                 .on(base + "/@v/" + version + ".info", FakeUpstream.ok("application/json", info(version)))
                 .on(base + "/@v/" + version + ".mod", FakeUpstream.ok("text/plain", goMod(path)))
                 .on(base + "/@v/" + version + ".zip", FakeUpstream.ok("application/zip", zip(path, version)));
+    }
+
+    /** A module zip with a well-formed directory over data that changed after its CRC-32 was recorded. */
+    public static byte[] damagedZip(String path, String version) {
+        Map<String, String> files = new LinkedHashMap<>();
+        files.put("go.mod", goMod(path));
+        files.put("lib.go", "package lib\n\nconst Greeting = \"hello\"\n");
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
+            for (Map.Entry<String, String> file : files.entrySet()) {
+                byte[] data = file.getValue().getBytes(StandardCharsets.UTF_8);
+                ZipEntry entry = new ZipEntry(path + "@" + version + "/" + file.getKey());
+                entry.setMethod(ZipEntry.STORED); // stored, so the text below is the data itself
+                entry.setSize(data.length);
+                entry.setCompressedSize(data.length);
+                CRC32 crc = new CRC32();
+                crc.update(data);
+                entry.setCrc(crc.getValue());
+                zip.putNextEntry(entry);
+                zip.write(data);
+                zip.closeEntry();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        String text = new String(bytes.toByteArray(), StandardCharsets.ISO_8859_1);
+        return text.replace("\"hello\"", "\"HELLO\"").getBytes(StandardCharsets.ISO_8859_1);
     }
 }

@@ -216,7 +216,7 @@ class UpstreamFailoverTest {
         String withCredentials = first.url().replace("http://", "http://bot:s3cret@");
         try (ProxyUnderTest proxy = new ProxyUnderTest(withCredentials, cacheDir)) {
             assertEquals(200, proxy.getText("/" + MOD).statusCode());
-            assertTrue(!proxy.cache.chain().toString().contains("s3cret"), proxy.cache.chain().toString());
+            assertTrue(!proxy.assembly.chain().toString().contains("s3cret"), proxy.assembly.chain().toString());
         }
     }
 

@@ -4,19 +4,15 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.modproxy.proxy.metrics.ProxyMetrics;
-import dev.modproxy.proxy.storage.LocalDiskStorage;
 import dev.modproxy.proxy.testing.FakeUpstream;
 import dev.modproxy.proxy.testing.GoClient;
 import dev.modproxy.proxy.testing.Modules;
-import dev.modproxy.proxy.testing.ProxyOnStorage;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import dev.modproxy.proxy.testing.ProxyUnderTest;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -30,27 +26,19 @@ class WarmupTest {
     @TempDir
     Path goHome;
     FakeUpstream upstream;
-    Warmer warmer;
-    ProxyOnStorage proxy;
+    ProxyUnderTest proxy;
 
     @BeforeEach
     void start() throws Exception {
         upstream = FakeUpstream.start();
         Modules.publish(upstream, "example.com/alpha", "v1.0.0");
         Modules.publish(upstream, "example.com/beta", "v0.3.1");
-        ProxyMetrics metrics = new ProxyMetrics(new SimpleMeterRegistry());
-        LocalDiskStorage storage = new LocalDiskStorage(root);
-        proxy = new ProxyOnStorage(upstream.url(), storage, metrics, (router, cache) -> {
-            warmer = new Warmer(cache, Clock.systemUTC(), Duration.ofSeconds(20), job -> metrics.warmupFinished(
-                    new ProxyMetrics.WarmupSummary(job.finishedAt(), job.requested(), job.failedModules())));
-            new WarmupRoute(warmer).install(router);
-        });
+        proxy = new ProxyUnderTest(upstream.url(), root);
     }
 
     @AfterEach
     void stop() throws Exception {
         proxy.close();
-        warmer.close();
         upstream.close();
     }
 

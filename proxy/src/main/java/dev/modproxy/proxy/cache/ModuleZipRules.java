@@ -1,9 +1,8 @@
 package dev.modproxy.proxy.cache;
 
-import dev.modproxy.proxy.protocol.ArtifactKind;
 import dev.modproxy.proxy.protocol.ModulePath;
 import dev.modproxy.proxy.protocol.ModuleVersion;
-import jakarta.inject.Singleton;
+import dev.modproxy.proxy.protocol.RequestKind;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -22,19 +21,17 @@ import java.util.zip.ZipFile;
  * 500 MiB compressed and uncompressed, go.mod at most 16 MiB, and every entry's data matching its
  * recorded size and CRC-32.
  */
-@Singleton
-public final class ModuleZipVerifier implements ArtifactVerifier {
+final class ModuleZipRules {
 
-    public static final long MAX_ZIP_BYTES = 500L << 20;
-    public static final long MAX_UNCOMPRESSED_BYTES = 500L << 20;
-    static final long MAX_GO_MOD_BYTES = 16L << 20;
+    private static final long MAX_ZIP_BYTES = RequestKind.ZIP.maxBytes();
+    private static final long MAX_UNCOMPRESSED_BYTES = 500L << 20;
+    /** A module's go.mod is no larger in its zip than on its own. */
+    private static final long MAX_GO_MOD_BYTES = RequestKind.MOD.maxBytes();
 
-    @Override
-    public void verify(ModulePath module, ModuleVersion version, ArtifactKind kind, Path stagedFile)
-            throws ArtifactRejectedException {
-        if (kind != ArtifactKind.ZIP) {
-            return;
-        }
+    private ModuleZipRules() {
+    }
+
+    static void check(ModulePath module, ModuleVersion version, Path stagedFile) throws ArtifactRejectedException {
         String prefix = module.path() + "@" + version + "/";
         try {
             if (Files.size(stagedFile) > MAX_ZIP_BYTES) {

@@ -8,17 +8,18 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 
-/** Fetches checksum database paths over HTTP from one base URL (the database or a proxy's /sumdb/&lt;name&gt;). */
-public final class HttpSumDbFetcher implements SumDbFetcher {
-
-    /** No database answer comes near this; a larger one is hostile. */
-    static final int MAX_ANSWER_BYTES = 1 << 20;
+/**
+ * Fetches checksum database paths over HTTP from one base URL (the database or a proxy's /sumdb/&lt;name&gt;):
+ * the tests' way to ask a database directly. The proxy reaches the database through its upstreams
+ * ({@link UpstreamSumDbFetcher}).
+ */
+final class HttpSumDbFetcher implements SumDbFetcher {
 
     private final URI base;
     private final HttpClient client;
     private final Duration timeout;
 
-    public HttpSumDbFetcher(URI base, HttpClient client, Duration timeout) {
+    HttpSumDbFetcher(URI base, HttpClient client, Duration timeout) {
         String text = base.toString();
         this.base = URI.create(text.endsWith("/") ? text : text + "/");
         this.client = client;

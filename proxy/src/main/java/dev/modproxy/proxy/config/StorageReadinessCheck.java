@@ -1,5 +1,6 @@
-package dev.modproxy.proxy.health;
+package dev.modproxy.proxy.config;
 
+import dev.modproxy.proxy.assembly.ProxyAssembly;
 import dev.modproxy.proxy.storage.Storage;
 import jakarta.inject.Singleton;
 import org.eclipse.microprofile.health.HealthCheck;
@@ -13,8 +14,8 @@ public class StorageReadinessCheck implements HealthCheck {
 
     private final Storage storage;
 
-    public StorageReadinessCheck(Storage storage) {
-        this.storage = storage;
+    public StorageReadinessCheck(ProxyAssembly proxy) {
+        this.storage = proxy.storage();
     }
 
     @Override

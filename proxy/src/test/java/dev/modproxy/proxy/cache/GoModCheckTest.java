@@ -4,9 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.modproxy.proxy.protocol.ArtifactKind;
-import dev.modproxy.proxy.protocol.ModulePath;
-import dev.modproxy.proxy.protocol.ModuleVersion;
+import dev.modproxy.proxy.protocol.ProxyRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -14,7 +12,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-class GoModVerifierTest {
+/** {@link AnswerChecks} on .mod answers, and the go.mod syntax it reads them with. */
+class GoModCheckTest {
 
     @TempDir
     Path dir;
@@ -28,33 +27,31 @@ class GoModVerifierTest {
             "module\texample.com/a\r\n",
     })
     void findsTheModuleDirectiveInItsSyntaxVariants(String gomod) {
-        assertEquals("example.com/a", GoModVerifier.declaredModule(gomod));
+        assertEquals("example.com/a", declaredModule(gomod));
     }
 
     @Test
     void goModWithoutModuleLineHasNoDeclaredPath() {
-        assertNull(GoModVerifier.declaredModule("go 1.12\n\nrequire example.com/b v1.0.0\n"));
+        assertNull(declaredModule("go 1.12\n\nrequire example.com/b v1.0.0\n"));
     }
 
     @Test
     void goModWithoutModuleLineIsAccepted() throws Exception {
         Path file = Files.writeString(dir.resolve("go.mod"), "go 1.12\n");
 
-        new GoModVerifier().verify(ModulePath.of("example.com/old"), ModuleVersion.parse("v2.0.0+incompatible"),
-                ArtifactKind.MOD, file);
+        new AnswerChecks().verify(ProxyRequest.parse("/example.com/old/@v/v2.0.0+incompatible.mod"), file);
     }
 
     @Test
     void binaryContentIsRejected() throws Exception {
         Path file = Files.write(dir.resolve("go.mod"), new byte[] {'m', 0, (byte) 0xff, 1});
 
-        assertThrows(ArtifactRejectedException.class, () -> new GoModVerifier().verify(ModulePath.of("example.com/a"),
-                ModuleVersion.parse("v1.0.0"), ArtifactKind.MOD, file));
+        assertThrows(ArtifactRejectedException.class, () -> new AnswerChecks().verify(ProxyRequest.parse("/example.com/a/@v/v1.0.0.mod"), file));
     }
 
     private void verify(String gomod) throws Exception {
         Path file = Files.writeString(dir.resolve("go.mod"), gomod);
-        new GoModVerifier().verify(ModulePath.of("example.com/a"), ModuleVersion.parse("v1.0.0"), ArtifactKind.MOD, file);
+        new AnswerChecks().verify(ProxyRequest.parse("/example.com/a/@v/v1.0.0.mod"), file);
     }
 
     @ParameterizedTest
@@ -89,5 +86,18 @@ class GoModVerifierTest {
     })
     void textTheGoCommandCannotReadAsAGoModIsRejected(String gomod) {
         assertThrows(ArtifactRejectedException.class, () -> verify(gomod), gomod);
+    }
+
+    /** The path in the module directive, or null when there is none (or the text is no go.mod). */
+    private static String declaredModule(String gomod) {
+        GoModSyntax syntax = new GoModSyntax();
+        try {
+            for (String line : gomod.split("\n", -1)) {
+                syntax.line(line);
+            }
+        } catch (ArtifactRejectedException e) {
+            return null;
+        }
+        return syntax.declaredModule();
     }
 }

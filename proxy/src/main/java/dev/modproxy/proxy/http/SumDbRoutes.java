@@ -1,15 +1,13 @@
-package dev.modproxy.proxy.sumdb;
+package dev.modproxy.proxy.http;
 
-import dev.modproxy.proxy.config.ProxyConfig;
-import io.quarkus.runtime.StartupEvent;
+import dev.modproxy.proxy.sumdb.ChecksumDatabase;
+import dev.modproxy.proxy.sumdb.SumDbCache;
+import dev.modproxy.proxy.sumdb.SumDbException;
+import dev.modproxy.proxy.sumdb.SumDbNotFoundException;
+import dev.modproxy.proxy.sumdb.SumDbPath;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import jakarta.enterprise.event.Observes;
-import jakarta.inject.Singleton;
-import org.jboss.logging.Logger;
-
 import java.time.Duration;
 
 /**
@@ -17,32 +15,19 @@ import java.time.Duration;
  * database, so go commands with GOSUMDB on reach it through this proxy. Other names get 404,
  * which sends the go command on to its next proxy or to the database itself.
  */
-@Singleton
-public class SumDbRoutes {
+public final class SumDbRoutes {
 
-    private static final Logger LOG = Logger.getLogger(SumDbRoutes.class);
     private static final String IMMUTABLE = "public, max-age=31536000, immutable";
 
-    void logStartup(@Observes StartupEvent event, ChecksumDatabase database) {
-        GoSumDbSetting setting = database.setting();
-        if (setting.isOff()) {
-            LOG.warn("modproxy: MODPROXY_SUMDB=off: modules are cached without checksum database verification");
-        } else {
-            LOG.infof("modproxy: checksum database %s at %s (through the upstreams first); serving /sumdb/%s/",
-                    setting.name().orElseThrow(), setting.url().orElseThrow(), setting.name().orElseThrow());
-            // a cut link must not delay start-up: the proxy serves meanwhile, and the warning follows
-            Thread check = new Thread(() -> database.unreachableWarning().ifPresent(LOG::warn), "modproxy-sumdb-check");
-            check.setDaemon(true);
-            check.start();
-        }
+    private final ChecksumDatabase database;
+    private final Duration ttl;
+
+    public SumDbRoutes(ChecksumDatabase database, Duration mutableTtl) {
+        this.database = database;
+        this.ttl = mutableTtl;
     }
 
-    void install(@Observes Router router, ChecksumDatabase database, ProxyConfig config) {
-        Duration ttl = config.mutableTtl();
-        router.route("/sumdb/*").handler(ctx -> handle(ctx, database, ttl));
-    }
-
-    private static void handle(RoutingContext ctx, ChecksumDatabase database, Duration ttl) {
+    void handle(RoutingContext ctx) {
         String rest = ctx.request().path().substring("/sumdb/".length());
         String name = database.setting().name().orElse(null);
         if (database.cache().isEmpty() || !rest.startsWith(name + "/")) {
@@ -84,13 +69,6 @@ public class SumDbRoutes {
     }
 
     private static void refuse(HttpServerResponse response, int status, String reason) {
-        if (response.ended()) {
-            return;
-        }
-        String oneLine = reason == null ? "" : reason.replace('\n', ' ').replace('\r', ' ');
-        response.setStatusCode(status)
-                .putHeader("Content-Type", "text/plain; charset=utf-8")
-                .putHeader("Cache-Control", "no-store")
-                .end(oneLine + "\n");
+        GoProxyRoutes.refuse(response, status, reason, "no-store");
     }
 }

@@ -1,0 +1,247 @@
+package dev.modproxy.proxy.assembly;
+
+import dev.modproxy.proxy.cache.AnswerChecks;
+import dev.modproxy.proxy.cache.ArtifactVerifier;
+import dev.modproxy.proxy.cache.CacheSettings;
+import dev.modproxy.proxy.cache.MemoryCache;
+import dev.modproxy.proxy.cache.ModuleCache;
+import dev.modproxy.proxy.eviction.BoundedDiskStorage;
+import dev.modproxy.proxy.eviction.ByteSize;
+import dev.modproxy.proxy.eviction.VolumeSpace;
+import dev.modproxy.proxy.eviction.Watermarks;
+import dev.modproxy.proxy.http.GoProxyRoutes;
+import dev.modproxy.proxy.http.RouteTable;
+import dev.modproxy.proxy.http.SumDbRoutes;
+import dev.modproxy.proxy.metrics.ProxyMetrics;
+import dev.modproxy.proxy.protocol.ModulePathPatterns;
+import dev.modproxy.proxy.storage.LocalDiskStorage;
+import dev.modproxy.proxy.storage.PassThroughStorage;
+import dev.modproxy.proxy.storage.S3Storage;
+import dev.modproxy.proxy.storage.Storage;
+import dev.modproxy.proxy.sumdb.ChecksumDatabase;
+import dev.modproxy.proxy.sumdb.GoSumDbSetting;
+import dev.modproxy.proxy.sumdb.SumDbArtifactVerifier;
+import dev.modproxy.proxy.sumdb.SumDbException;
+import dev.modproxy.proxy.upstream.UpstreamChain;
+import dev.modproxy.proxy.upstream.UpstreamCredentials;
+import dev.modproxy.proxy.warmup.Warmer;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.net.URI;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+
+/**
+ * Builds the whole proxy from {@link ProxySettings}: the one place that says which part gets which
+ * other part, and in what order. The Quarkus application ({@code config.ProxyBeans}) and the tests
+ * both call it, so a test runs the production wiring. Plain Java: no CDI, no Quarkus.
+ */
+public final class ProxyAssembly implements AutoCloseable {
+
+    /** Builds the storage the cache sits on; {@link ProxyAssembly#storage} is the production one. */
+    @FunctionalInterface
+    public interface StorageLayers {
+        Storage build(ProxySettings settings, ProxyMetrics metrics) throws IOException;
+    }
+
+    private final ProxySettings settings;
+    private final ProxyMetrics metrics;
+    private final UpstreamChain chain;
+    private final Storage storage;
+    private final boolean ownsStorage;
+    private final MemoryCache memory;
+    private final ModulePathPatterns privatePaths;
+    private final ChecksumDatabase checksumDatabase;
+    private final List<ArtifactVerifier> verifiers;
+    private final ExecutorService refresh;
+    private final ExecutorService downloads;
+    private final ModuleCache cache;
+    private final Warmer warmer;
+    private final RouteTable routes;
+
+    private ProxyAssembly(ProxySettings settings, MeterRegistry registry, StorageLayers layers, boolean ownsStorage)
+            throws IOException {
+        this.settings = settings;
+        this.ownsStorage = ownsStorage;
+        metrics = new ProxyMetrics(registry);
+        chain = upstreamChain(settings, metrics);
+        storage = layers.build(settings, metrics);
+        metrics.watch(storage);
+        metrics.watch(chain);
+        try {
+            memory = new MemoryCache(ByteSize.parse("MODPROXY_MEMORY_CACHE_SIZE", settings.memoryCacheSize()), settings.clock());
+        } catch (IllegalArgumentException e) {
+            throw new BadSettingException(e.getMessage());
+        }
+        metrics.watchMemory(memory, MemoryCache::bytes, MemoryCache::count);
+        privatePaths = ModulePathPatterns.parse(settings.privatePatterns());
+        checksumDatabase = checksumDatabase(settings, storage, chain);
+        // Structure first, checksum last: a damaged or wrong artifact is refused as such, and only a
+        // well-formed one is looked up in the checksum database (and counted there as verified,
+        // mismatched or unverifiable).
+        verifiers = List.of(new AnswerChecks(),
+                new SumDbArtifactVerifier(checksumDatabase, registry, settings.sumdbRequired()));
+        refresh = Executors.newFixedThreadPool(2, r -> {
+            Thread t = new Thread(r, "modproxy-refresh");
+            t.setDaemon(true);
+            return t;
+        });
+        downloads = ModuleCache.downloadPool(settings.maxDownloads());
+        cache = new ModuleCache(storage, chain, verifiers, new CacheSettings(settings.mutableTtl(), settings.negativeTtl(),
+                settings.textDownloadDeadline(), settings.zipDownloadDeadline()),
+                metrics, privatePaths, refresh, memory, downloads);
+        warmer = new Warmer(cache, settings.clock(), settings.readTimeout().multipliedBy(4), job -> metrics.warmupFinished(
+                new ProxyMetrics.WarmupSummary(job.finishedAt(), job.requested(), job.failedModules())));
+        routes = new RouteTable(
+                new GoProxyRoutes(cache, metrics, settings.mutableTtl(), settings.negativeTtl(), settings.clientStallTimeout()),
+                new SumDbRoutes(checksumDatabase, settings.mutableTtl()), storage, chain, metrics, warmer);
+    }
+
+    /** The proxy as production runs it, storage included; {@link #close} closes everything. */
+    public static ProxyAssembly assemble(ProxySettings settings, MeterRegistry registry) throws IOException {
+        return new ProxyAssembly(settings, registry, ProxyAssembly::storage, true);
+    }
+
+    /**
+     * The proxy on a storage the caller builds (a bucket of a test server, a disk made to fail) and
+     * closes; everything above the storage as in production.
+     */
+    public static ProxyAssembly assemble(ProxySettings settings, MeterRegistry registry, StorageLayers layers)
+            throws IOException {
+        return new ProxyAssembly(settings, registry, layers, false);
+    }
+
+    /**
+     * The production storage named by MODPROXY_STORAGE_TYPE: local disk kept between watermarks, or a
+     * bucket; either behind a pass-through that serves a module the store cannot take.
+     */
+    public static Storage storage(ProxySettings settings, ProxyMetrics metrics) throws IOException {
+        try {
+            return storageLayers(settings, metrics);
+        } catch (BadSettingException e) {
+            throw e;
+        } catch (IllegalArgumentException e) {
+            throw new BadSettingException(e.getMessage());
+        }
+    }
+
+    private static Storage storageLayers(ProxySettings settings, ProxyMetrics metrics) throws IOException {
+        String type = settings.storageType().trim().toLowerCase(Locale.ROOT);
+        long spillLimit = ByteSize.parse("MODPROXY_PASS_THROUGH_MAX_SIZE", settings.passThroughMaxSize());
+        switch (type) {
+            case "disk" -> {
+                Watermarks watermarks = Watermarks.parse(settings.highWatermark(), settings.lowWatermark(), settings.maxSize());
+                LocalDiskStorage disk = new LocalDiskStorage(settings.storageRoot());
+                BoundedDiskStorage bounded = new BoundedDiskStorage(disk, BoundedDiskStorage.Settings.of(watermarks),
+                        VolumeSpace.of(disk.root()), settings.clock(), metrics::evicted);
+                metrics.watchBound(bounded, BoundedDiskStorage::bound);
+                return new PassThroughStorage(bounded, settings.passThroughDir(), bounded::requestCheck, settings.clock(),
+                        spillLimit);
+            }
+            case "s3" -> {
+                ProxySettings.S3 s3 = settings.s3();
+                S3Storage.Settings bucketSettings = new S3Storage.Settings(
+                        Optional.ofNullable(s3.endpoint()).filter(e -> !e.isBlank()).map(URI::create),
+                        s3.bucket(), s3.prefix() == null ? "" : s3.prefix(), s3.region(), s3.pathStyle());
+                // staging stays on local disk: the bucket only ever sees complete objects
+                S3Storage bucket = new S3Storage(bucketSettings, DefaultCredentialsProvider.builder().build(),
+                        settings.storageRoot().resolve("s3-staging"));
+                return new PassThroughStorage(bucket, settings.passThroughDir(), () -> { }, settings.clock(), spillLimit);
+            }
+            default -> throw new BadSettingException("MODPROXY_STORAGE_TYPE must be disk or s3, got '" + settings.storageType() + "'");
+        }
+    }
+
+    private static UpstreamChain upstreamChain(ProxySettings settings, ProxyMetrics metrics) {
+        UpstreamCredentials credentials;
+        try {
+            credentials = settings.netrc() == null ? UpstreamCredentials.none() : UpstreamCredentials.fromNetrc(settings.netrc());
+        } catch (IOException | IllegalArgumentException e) {
+            throw new BadSettingException("MODPROXY_NETRC (a netrc file: machine HOST login USER password SECRET): "
+                    + e.getMessage());
+        }
+        try {
+            return UpstreamChain.parse(settings.upstream(), connection(settings), metrics, settings.egress(), credentials);
+        } catch (IllegalArgumentException e) {
+            throw new BadSettingException("MODPROXY_UPSTREAM (GOPROXY syntax: http(s) URLs, direct or off, joined by ',' or '|'): "
+                    + e.getMessage());
+        }
+    }
+
+    private static UpstreamChain.Settings connection(ProxySettings settings) {
+        return new UpstreamChain.Settings(settings.connectTimeout(), settings.readTimeout(), settings.breakerFailures(),
+                settings.breakerCoolDown());
+    }
+
+    private static ChecksumDatabase checksumDatabase(ProxySettings settings, Storage storage, UpstreamChain chain) {
+        GoSumDbSetting setting;
+        try {
+            setting = GoSumDbSetting.parse(settings.sumdb());
+        } catch (SumDbException e) {
+            throw new BadSettingException("MODPROXY_SUMDB (GOSUMDB syntax: sum.golang.org, sum.golang.google.cn, name+key, "
+                    + "name+key https://url, or off): " + e.getMessage());
+        }
+        return new ChecksumDatabase(setting, ChecksumDatabase.exemptPatterns(settings.nosumdb(), settings.privatePatterns()),
+                storage, chain, connection(settings), settings.mutableTtl(), settings.egress());
+    }
+
+    public ProxySettings settings() {
+        return settings;
+    }
+
+    public ProxyMetrics metrics() {
+        return metrics;
+    }
+
+    public UpstreamChain chain() {
+        return chain;
+    }
+
+    public Storage storage() {
+        return storage;
+    }
+
+    public MemoryCache memory() {
+        return memory;
+    }
+
+    public ChecksumDatabase checksumDatabase() {
+        return checksumDatabase;
+    }
+
+    /** The checks every upstream answer passes before it is stored, in the order they run. */
+    public List<ArtifactVerifier> verifiers() {
+        return verifiers;
+    }
+
+    public ModuleCache cache() {
+        return cache;
+    }
+
+    public Warmer warmer() {
+        return warmer;
+    }
+
+    /** Which path goes where, on the serving port and on the management port. */
+    public RouteTable routes() {
+        return routes;
+    }
+
+    @Override
+    public void close() {
+        warmer.close();
+        downloads.shutdownNow();
+        refresh.shutdownNow();
+        if (ownsStorage && storage instanceof AutoCloseable closeable) {
+            try {
+                closeable.close();
+            } catch (Exception e) {
+                throw new IllegalStateException("cannot close the storage " + storage.describe() + ": " + e.getMessage(), e);
+            }
+        }
+    }
+}

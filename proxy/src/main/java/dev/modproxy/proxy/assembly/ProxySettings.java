@@ -1,0 +1,241 @@
+package dev.modproxy.proxy.assembly;
+
+import dev.modproxy.proxy.upstream.EgressProxy;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Everything the proxy is built from, as plain values: the MODPROXY_* settings (same names, same defaults,
+ * still unparsed where parsing can fail, so {@link ProxyAssembly} reports a bad one by its variable name),
+ * plus the egress proxy and the clock. The Quarkus adapter fills it from configuration; tests fill it directly.
+ */
+public record ProxySettings(
+        String upstream,
+        Path netrc,
+        EgressProxy egress,
+        String storageType,
+        Path storageRoot,
+        String highWatermark,
+        String lowWatermark,
+        String maxSize,
+        Path passThroughDir,
+        String passThroughMaxSize,
+        S3 s3,
+        String privatePatterns,
+        String sumdb,
+        String nosumdb,
+        boolean sumdbRequired,
+        Duration connectTimeout,
+        Duration readTimeout,
+        Duration mutableTtl,
+        Duration negativeTtl,
+        Duration textDownloadDeadline,
+        Duration zipDownloadDeadline,
+        int maxDownloads,
+        int breakerFailures,
+        Duration breakerCoolDown,
+        Duration clientStallTimeout,
+        String memoryCacheSize,
+        Clock clock) {
+
+    /** MODPROXY_S3_*: the bucket when MODPROXY_STORAGE_TYPE=s3; endpoint and bucket may be null. */
+    public record S3(String endpoint, String bucket, String prefix, String region, boolean pathStyle) {
+    }
+
+    public ProxySettings {
+        Objects.requireNonNull(upstream, "upstream");
+        Objects.requireNonNull(storageRoot, "storageRoot");
+        Objects.requireNonNull(clock, "clock");
+    }
+
+    /** The defaults of every MODPROXY_* variable, with the cache under {@code storageRoot}. */
+    public static Builder defaults(Path storageRoot) {
+        return new Builder(storageRoot);
+    }
+
+    /** $XDG_CACHE_HOME/modproxy, else ~/.cache/modproxy: MODPROXY_STORAGE_DIR when unset. */
+    public static Path defaultStorageRoot() {
+        String xdg = System.getenv("XDG_CACHE_HOME");
+        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
+        return base.resolve("modproxy");
+    }
+
+    /** MODPROXY_PASS_THROUGH_DIR when unset. */
+    public static Path defaultPassThroughDir() {
+        return Path.of(System.getProperty("java.io.tmpdir"), "modproxy-passthrough");
+    }
+
+    /** Starts from the production defaults (those of {@code ProxyConfig}); each method sets one setting. */
+    public static final class Builder {
+        private String upstream = "https://proxy.golang.org";
+        private Path netrc;
+        private EgressProxy egress;
+        private String storageType = "disk";
+        private Path storageRoot;
+        private String highWatermark = "90%";
+        private String lowWatermark = "75%";
+        private String maxSize;
+        private Path passThroughDir;
+        private String passThroughMaxSize = "1Gi";
+        private S3 s3 = new S3(null, null, "", "us-east-1", true);
+        private String privatePatterns = "";
+        private String sumdb = "sum.golang.org";
+        private String nosumdb = "";
+        private boolean sumdbRequired;
+        private Duration connectTimeout = Duration.ofSeconds(5);
+        private Duration readTimeout = Duration.ofSeconds(30);
+        private Duration mutableTtl = Duration.ofMinutes(5);
+        private Duration negativeTtl = Duration.ofMinutes(1);
+        private Duration textDownloadDeadline = Duration.ofMinutes(1);
+        private Duration zipDownloadDeadline = Duration.ofMinutes(15);
+        private int maxDownloads = 256;
+        private int breakerFailures = 5;
+        private Duration breakerCoolDown = Duration.ofSeconds(30);
+        private Duration clientStallTimeout = Duration.ofSeconds(60);
+        private String memoryCacheSize = "64Mi";
+        private Clock clock = Clock.systemUTC();
+
+        private Builder(Path storageRoot) {
+            this.storageRoot = storageRoot;
+        }
+
+        public Builder upstream(String goproxy) {
+            upstream = goproxy;
+            return this;
+        }
+
+        /** null: no netrc file. */
+        public Builder netrc(Path file) {
+            netrc = file;
+            return this;
+        }
+
+        /** null: read HTTPS_PROXY, HTTP_PROXY and NO_PROXY from the environment. */
+        public Builder egress(EgressProxy proxy) {
+            egress = proxy;
+            return this;
+        }
+
+        public Builder storageType(String type) {
+            storageType = type;
+            return this;
+        }
+
+        public Builder storageRoot(Path root) {
+            storageRoot = root;
+            return this;
+        }
+
+        public Builder watermarks(String high, String low) {
+            highWatermark = high;
+            lowWatermark = low;
+            return this;
+        }
+
+        /** null: bounded by the volume alone. */
+        public Builder maxSize(String size) {
+            maxSize = size;
+            return this;
+        }
+
+        /** null: {@link #defaultPassThroughDir()}. */
+        public Builder passThroughDir(Path dir) {
+            passThroughDir = dir;
+            return this;
+        }
+
+        public Builder passThroughMaxSize(String size) {
+            passThroughMaxSize = size;
+            return this;
+        }
+
+        public Builder s3(S3 bucket) {
+            s3 = bucket;
+            return this;
+        }
+
+        public Builder privatePatterns(String patterns) {
+            privatePatterns = patterns;
+            return this;
+        }
+
+        public Builder sumdb(String gosumdb) {
+            sumdb = gosumdb;
+            return this;
+        }
+
+        public Builder nosumdb(String patterns) {
+            nosumdb = patterns;
+            return this;
+        }
+
+        public Builder sumdbRequired(boolean required) {
+            sumdbRequired = required;
+            return this;
+        }
+
+        public Builder connectTimeout(Duration d) {
+            connectTimeout = d;
+            return this;
+        }
+
+        public Builder readTimeout(Duration d) {
+            readTimeout = d;
+            return this;
+        }
+
+        public Builder mutableTtl(Duration d) {
+            mutableTtl = d;
+            return this;
+        }
+
+        public Builder negativeTtl(Duration d) {
+            negativeTtl = d;
+            return this;
+        }
+
+        public Builder downloadDeadlines(Duration text, Duration zip) {
+            textDownloadDeadline = text;
+            zipDownloadDeadline = zip;
+            return this;
+        }
+
+        public Builder maxDownloads(int n) {
+            maxDownloads = n;
+            return this;
+        }
+
+        public Builder breaker(int failures, Duration coolDown) {
+            breakerFailures = failures;
+            breakerCoolDown = coolDown;
+            return this;
+        }
+
+        public Builder clientStallTimeout(Duration d) {
+            clientStallTimeout = d;
+            return this;
+        }
+
+        public Builder memoryCacheSize(String size) {
+            memoryCacheSize = size;
+            return this;
+        }
+
+        /** What the memory tier reads the time from (its rechecks); tests move it by hand. */
+        public Builder clock(Clock c) {
+            clock = c;
+            return this;
+        }
+
+        public ProxySettings build() {
+            return new ProxySettings(upstream, netrc, egress != null ? egress : EgressProxy.fromEnvironment(), storageType,
+                    storageRoot, highWatermark, lowWatermark, maxSize,
+                    passThroughDir != null ? passThroughDir : defaultPassThroughDir(), passThroughMaxSize, s3,
+                    privatePatterns == null ? "" : privatePatterns, sumdb, nosumdb == null ? "" : nosumdb, sumdbRequired,
+                    connectTimeout, readTimeout, mutableTtl, negativeTtl, textDownloadDeadline, zipDownloadDeadline,
+                    maxDownloads, breakerFailures, breakerCoolDown, clientStallTimeout, memoryCacheSize, clock);
+        }
+    }
+}

@@ -1,0 +1,71 @@
+package dev.modproxy.proxy.http;
+
+import dev.modproxy.proxy.metrics.ProxyMetrics;
+import dev.modproxy.proxy.storage.Storage;
+import dev.modproxy.proxy.upstream.UpstreamChain;
+import dev.modproxy.proxy.warmup.Warmer;
+import dev.modproxy.proxy.warmup.WarmupRoute;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * Which path goes where: the one place that registers routes.
+ *
+ * <pre>
+ * serving port (QUARKUS_HTTP_PORT, build pods)
+ *   every request, first        RequestFraming     505/501/400 for framing the proxy would have to guess at
+ *   /sumdb/*                    SumDbRoutes        the checksum database MODPROXY_SUMDB names
+ *   /admin/*                    404                naming the management port
+ *   /q/*                        (Quarkus)          its own routes; health and metrics are on the management port
+ *   anything else, last         GoProxyRoutes      $module/@v/list, $module/@v/$version.info|.mod|.zip, $module/@latest
+ *
+ * management port (QUARKUS_MANAGEMENT_PORT, the operator, Prometheus, the kubelet)
+ *   GET  /admin/stats           AdminStatsRoute    cache figures as JSON
+ *   POST /admin/warmup          WarmupRoute        starts a warm-up
+ *   GET  /admin/warmup          WarmupRoute        its progress
+ *   /q/health/*, /q/metrics     (Quarkus)
+ * </pre>
+ */
+public final class RouteTable {
+
+    /** After every route Quarkus and this table register by path: the GOPROXY paths are what is left. */
+    private static final int LAST = Integer.MAX_VALUE - 100;
+    /** Every path but Quarkus's own, which stay Quarkus's to answer (a 404 on this port). */
+    private static final String NOT_QUARKUS = "/(?!q/).*";
+
+    private final GoProxyRoutes goProxy;
+    private final SumDbRoutes sumDb;
+    private final AdminStatsRoute stats;
+    private final WarmupRoute warmup;
+
+    /** @param storage and chain: what {@code /admin/stats} reports on */
+    public RouteTable(GoProxyRoutes goProxy, SumDbRoutes sumDb, Storage storage, UpstreamChain chain, ProxyMetrics metrics,
+            Warmer warmer) {
+        this.goProxy = goProxy;
+        this.sumDb = sumDb;
+        this.stats = new AdminStatsRoute(storage, chain, metrics);
+        this.warmup = new WarmupRoute(warmer);
+    }
+
+    /** The port build pods use. */
+    public void installServing(Router router) {
+        RequestFraming.install(router);
+        router.route("/sumdb/*").handler(sumDb::handle);
+        router.routeWithRegex("/admin/.*").handler(RouteTable::adminIsElsewhere);
+        router.routeWithRegex(NOT_QUARKUS).order(LAST).handler(goProxy::handle);
+    }
+
+    /** The port the operator, Prometheus and the kubelet use; build pods are not given it. */
+    public void installManagement(Router router) {
+        stats.install(router); // GET /admin/stats
+        router.post("/admin/warmup").handler(WarmupRoute::refuseForms); // a form body: 415 before it is read, on a route of its own
+        router.post("/admin/warmup").handler(WarmupRoute.bodyHandler()).handler(warmup::start);
+        router.get("/admin/warmup").handler(warmup::progress);
+    }
+
+    /** Never a module path (its first element has no dot); say where it went instead of a parse error. */
+    private static void adminIsElsewhere(RoutingContext ctx) {
+        GoProxyRoutes.refuse(ctx.response(), 404,
+                "the admin API is served on the management port (QUARKUS_MANAGEMENT_PORT, default 9000)", "no-store");
+    }
+}
