@@ -30,6 +30,8 @@ final class GoModSyntax {
     private boolean goSeen;
     private String declaredModule;
     private boolean moduleSeen;
+    private String goVersion;
+    private final List<String[]> requires = new ArrayList<>();
 
     /** Checks the next line (without its newline). */
     void line(String text) throws ArtifactRejectedException {
@@ -86,6 +88,16 @@ final class GoModSyntax {
         return declaredModule;
     }
 
+    /** The go directive's version as written, or null when there is none. */
+    String goVersion() {
+        return goVersion;
+    }
+
+    /** The require lines, each {path, version}, in the order written. */
+    List<String[]> requires() {
+        return requires;
+    }
+
     private static boolean known(String verb) {
         return switch (verb) {
             case "module", "go", "toolchain", "godebug", "require", "exclude", "replace", "retract", "tool", "ignore" -> true;
@@ -110,11 +122,13 @@ final class GoModSyntax {
                 if (args.size() != 1 || !GO_VERSION.matcher(args.get(0).text()).matches()) {
                     throw reject("go directive expects one Go version like 1.21");
                 }
+                goVersion = args.get(0).text();
             }
             case "require" -> {
                 if (args.size() != 2 || !ModuleVersion.isSemver(unquote(args.get(1)))) {
                     throw reject("usage: require module/path v1.2.3");
                 }
+                requires.add(new String[] {unquote(args.get(0)), unquote(args.get(1))});
             }
             default -> {
                 // other directives only matter to the main module: the go command ignores them here
