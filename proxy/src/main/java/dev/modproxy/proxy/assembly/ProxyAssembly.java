@@ -176,7 +176,7 @@ public final class ProxyAssembly implements AutoCloseable {
             throw new BadSettingException(e.getMessage().startsWith("MODPROXY_") ? e.getMessage()
                     : "MODPROXY_PREFETCH_CONCURRENCY, MODPROXY_PREFETCH_QUEUE and MODPROXY_PREFETCH_MAX_BYTES: " + e.getMessage());
         }
-        Prefetcher prefetcher = new Prefetcher(cache, bounds, metrics);
+        Prefetcher prefetcher = new Prefetcher(cache, bounds, metrics, settings.clock());
         cache.observe(prefetcher, p.useWindow());
         return prefetcher;
     }

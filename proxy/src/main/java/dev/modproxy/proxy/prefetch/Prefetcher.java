@@ -13,6 +13,7 @@ import dev.modproxy.proxy.protocol.InvalidRequestException;
 import dev.modproxy.proxy.protocol.ProxyRequest;
 import dev.modproxy.proxy.protocol.RequestKind;
 import java.io.IOException;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
@@ -61,10 +62,13 @@ public final class Prefetcher implements ClientDemand, AutoCloseable {
     }
 
     private final ModuleCache cache;
+    private final Clock clock;
     private final Settings settings;
     private final ProxyMetrics metrics;
     private final ThreadPoolExecutor workers;
     private final AtomicInteger running = new AtomicInteger();
+    private final AtomicLong submitted = new AtomicLong();
+    private final AtomicLong finished = new AtomicLong();
     private final Budget budget;
     /** Artifacts hinted lately: each is looked at once, not at every request of a warm build. */
     private final Cache<String, Boolean> hinted = recent();
@@ -74,7 +78,9 @@ public final class Prefetcher implements ClientDemand, AutoCloseable {
     private final Cache<String, Boolean> expanded = recent();
     private final Set<String> queuedExpansions = ConcurrentHashMap.newKeySet();
 
-    public Prefetcher(ModuleCache cache, Settings settings, ProxyMetrics metrics) {
+    /** @param clock what a prefetch's wait for a free slot is measured with */
+    public Prefetcher(ModuleCache cache, Settings settings, ProxyMetrics metrics, Clock clock) {
+        this.clock = clock;
         this.cache = cache;
         this.settings = settings;
         this.metrics = metrics;
@@ -130,7 +136,7 @@ public final class Prefetcher implements ClientDemand, AutoCloseable {
         if (hinted.asMap().putIfAbsent(key, Boolean.TRUE) != null) {
             return;
         }
-        long queuedAt = System.nanoTime();
+        long queuedAt = clock.millis();
         submit(() -> fetch(request, queuedAt));
     }
 
@@ -148,10 +154,18 @@ public final class Prefetcher implements ClientDemand, AutoCloseable {
     }
 
     private boolean submit(Runnable task) {
+        submitted.incrementAndGet();
         try {
-            workers.execute(task);
+            workers.execute(() -> {
+                try {
+                    task.run();
+                } finally {
+                    finished.incrementAndGet();
+                }
+            });
             return true;
         } catch (RejectedExecutionException e) {
+            finished.incrementAndGet();
             if (!workers.isShutdown()) {
                 metrics.prefetchDropped("queue_full");
             }
@@ -160,7 +174,7 @@ public final class Prefetcher implements ClientDemand, AutoCloseable {
     }
 
     private void fetch(ProxyRequest request, long queuedAt) {
-        if (System.nanoTime() - queuedAt > settings.startWindow().toNanos()) {
+        if (clock.millis() - queuedAt > settings.startWindow().toMillis()) {
             metrics.prefetchDropped("expired");
             hinted.invalidate(request.relativePath()); // may be predicted again
             return;
@@ -225,6 +239,11 @@ public final class Prefetcher implements ClientDemand, AutoCloseable {
     /** Bytes the running prefetches hold. */
     public long bytesInFlight() {
         return budget.used.get();
+    }
+
+    /** Whether every prefetch and go.mod reading asked for so far has ended (or was dropped). */
+    public boolean idle() {
+        return submitted.get() == finished.get();
     }
 
     /** Prefetches waiting to start. */
