@@ -137,7 +137,9 @@ public final class Prefetcher implements ClientDemand, AutoCloseable {
             return;
         }
         long queuedAt = clock.millis();
-        submit(() -> fetch(request, queuedAt));
+        if (!submit(() -> fetch(request, queuedAt))) {
+            hinted.invalidate(key); // dropped: a later hint may try again
+        }
     }
 
     private void expandLater(ProxyRequest goMod) {

