@@ -86,11 +86,7 @@ public final class ModuleCache {
     }
 
     /** How one fetch ended, shared with every request that waited for it. */
-    private record Outcome(StoredObject stored, boolean streamed, int status, String reason, boolean cancelled) {
-        Outcome(StoredObject stored, boolean streamed, int status, String reason) {
-            this(stored, streamed, status, reason, false);
-        }
-
+    private record Outcome(StoredObject stored, boolean streamed, int status, String reason) {
         CacheAnswer forLeader() {
             if (streamed) {
                 return new CacheAnswer.Streamed();
@@ -448,7 +444,7 @@ public final class ModuleCache {
             try {
                 outcome = fetch(request, key, null, guard);
             } catch (CancellationException e) {
-                outcome = new Outcome(null, false, 503, "prefetch of " + key + " cancelled: " + e.getMessage(), true);
+                outcome = new Outcome(null, false, 503, "prefetch of " + key + " cancelled: " + e.getMessage());
                 metrics.prefetchWasted(request.kind(), "cancelled");
                 return PrefetchResult.CANCELLED;
             }
