@@ -23,7 +23,7 @@ public record GoModRequirements(String goVersion, List<Requirement> requires) {
 
     /** The requirements of a go.mod, read as the cache checks it; empty when the text is no go.mod the go command reads. */
     public static Optional<GoModRequirements> read(byte[] goMod) {
-        GoModSyntax syntax = new GoModSyntax();
+        GoModSyntax syntax = new GoModSyntax(true);
         try {
             for (String line : new String(goMod, StandardCharsets.UTF_8).split("\n", -1)) {
                 syntax.line(line);

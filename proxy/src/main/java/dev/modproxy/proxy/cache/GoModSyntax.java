@@ -31,7 +31,18 @@ final class GoModSyntax {
     private String declaredModule;
     private boolean moduleSeen;
     private String goVersion;
-    private final List<String[]> requires = new ArrayList<>();
+    /** null unless asked for: the check of a 16 MiB go.mod must stay in constant memory. */
+    private final List<String[]> requires;
+
+    /** A checker that keeps nothing of the lines it checks but the module path. */
+    GoModSyntax() {
+        this(false);
+    }
+
+    /** @param keepRequirements whether to keep the require lines for {@link #requires()} */
+    GoModSyntax(boolean keepRequirements) {
+        requires = keepRequirements ? new ArrayList<>() : null;
+    }
 
     /** Checks the next line (without its newline). */
     void line(String text) throws ArtifactRejectedException {
@@ -93,9 +104,9 @@ final class GoModSyntax {
         return goVersion;
     }
 
-    /** The require lines, each {path, version}, in the order written. */
+    /** The require lines, each {path, version}, in the order written (none unless kept). */
     List<String[]> requires() {
-        return requires;
+        return requires == null ? List.of() : requires;
     }
 
     private static boolean known(String verb) {
@@ -128,7 +139,9 @@ final class GoModSyntax {
                 if (args.size() != 2 || !ModuleVersion.isSemver(unquote(args.get(1)))) {
                     throw reject("usage: require module/path v1.2.3");
                 }
-                requires.add(new String[] {unquote(args.get(0)), unquote(args.get(1))});
+                if (requires != null) {
+                    requires.add(new String[] {unquote(args.get(0)), unquote(args.get(1))});
+                }
             }
             default -> {
                 // other directives only matter to the main module: the go command ignores them here
