@@ -24,6 +24,7 @@ import dev.modproxy.proxy.sumdb.SumDbArtifactVerifier;
 import dev.modproxy.proxy.sumdb.SumDbException;
 import dev.modproxy.proxy.upstream.UpstreamChain;
 import dev.modproxy.proxy.upstream.UpstreamCredentials;
+import dev.modproxy.proxy.prefetch.Prefetcher;
 import dev.modproxy.proxy.warmup.Warmer;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
@@ -61,6 +62,7 @@ public final class ProxyAssembly implements AutoCloseable {
     private final ExecutorService downloads;
     private final ModuleCache cache;
     private final Warmer warmer;
+    private final Prefetcher prefetcher;
     private final RouteTable routes;
 
     private ProxyAssembly(ProxySettings settings, MeterRegistry registry, StorageLayers layers, boolean ownsStorage)
@@ -94,6 +96,7 @@ public final class ProxyAssembly implements AutoCloseable {
         cache = new ModuleCache(storage, chain, verifiers, new CacheSettings(settings.mutableTtl(), settings.negativeTtl(),
                 settings.textDownloadDeadline(), settings.zipDownloadDeadline()),
                 metrics, privatePaths, refresh, memory, downloads);
+        prefetcher = prefetcher(settings, chain, cache, metrics);
         warmer = new Warmer(cache, settings.clock(), settings.readTimeout().multipliedBy(4), job -> metrics.warmupFinished(
                 new ProxyMetrics.WarmupSummary(job.finishedAt(), job.requested(), job.failedModules())));
         routes = new RouteTable(
@@ -154,6 +157,28 @@ public final class ProxyAssembly implements AutoCloseable {
             }
             default -> throw new BadSettingException("MODPROXY_STORAGE_TYPE must be disk or s3, got '" + settings.storageType() + "'");
         }
+    }
+
+    /**
+     * The prefetcher when MODPROXY_PREFETCH is on and the chain starts with an upstream (a chain that starts with
+     * direct or off fetches nothing, so there is nothing to fetch ahead); null otherwise.
+     */
+    private static Prefetcher prefetcher(ProxySettings settings, UpstreamChain chain, ModuleCache cache, ProxyMetrics metrics) {
+        ProxySettings.Prefetch p = settings.prefetch();
+        if (!p.enabled() || !(chain.entries().get(0) instanceof UpstreamChain.Proxy)) {
+            return null;
+        }
+        Prefetcher.Settings bounds;
+        try {
+            bounds = new Prefetcher.Settings(p.concurrency(), ByteSize.parse("MODPROXY_PREFETCH_MAX_BYTES", p.maxBytesInFlight()),
+                    p.queueSize(), p.startWindow());
+        } catch (IllegalArgumentException e) {
+            throw new BadSettingException(e.getMessage().startsWith("MODPROXY_") ? e.getMessage()
+                    : "MODPROXY_PREFETCH_CONCURRENCY, MODPROXY_PREFETCH_QUEUE and MODPROXY_PREFETCH_MAX_BYTES: " + e.getMessage());
+        }
+        Prefetcher prefetcher = new Prefetcher(cache, bounds, metrics, settings.clock());
+        cache.observe(prefetcher, p.useWindow());
+        return prefetcher;
     }
 
     private static UpstreamChain upstreamChain(ProxySettings settings, ProxyMetrics metrics) {
@@ -226,6 +251,11 @@ public final class ProxyAssembly implements AutoCloseable {
         return warmer;
     }
 
+    /** The prefetcher, when MODPROXY_PREFETCH is on. */
+    public Optional<Prefetcher> prefetcher() {
+        return Optional.ofNullable(prefetcher);
+    }
+
     /** Which path goes where, on the serving port and on the management port. */
     public RouteTable routes() {
         return routes;
@@ -234,6 +264,9 @@ public final class ProxyAssembly implements AutoCloseable {
     @Override
     public void close() {
         warmer.close();
+        if (prefetcher != null) {
+            prefetcher.close();
+        }
         downloads.shutdownNow();
         refresh.shutdownNow();
         if (ownsStorage && storage instanceof AutoCloseable closeable) {

@@ -38,10 +38,20 @@ public record ProxySettings(
         Duration breakerCoolDown,
         Duration clientStallTimeout,
         String memoryCacheSize,
+        Prefetch prefetch,
         Clock clock) {
 
     /** MODPROXY_S3_*: the bucket when MODPROXY_STORAGE_TYPE=s3; endpoint and bucket may be null. */
     public record S3(String endpoint, String bucket, String prefix, String region, boolean pathStyle) {
+    }
+
+    /**
+     * MODPROXY_PREFETCH*: whether the cache fetches what clients will ask next, and its bounds (prefetches
+     * running at once, their bytes in flight, prefetches waiting, how long one may wait to start, how long a
+     * prefetched artifact may stay unasked before it counts as wasted). maxBytesInFlight is still unparsed.
+     */
+    public record Prefetch(boolean enabled, int concurrency, String maxBytesInFlight, int queueSize, Duration startWindow,
+            Duration useWindow) {
     }
 
     public ProxySettings {
@@ -95,6 +105,7 @@ public record ProxySettings(
         private Duration breakerCoolDown = Duration.ofSeconds(30);
         private Duration clientStallTimeout = Duration.ofSeconds(60);
         private String memoryCacheSize = "64Mi";
+        private Prefetch prefetch = new Prefetch(true, 16, "256Mi", 1000, Duration.ofSeconds(30), Duration.ofMinutes(10));
         private Clock clock = Clock.systemUTC();
 
         private Builder(Path storageRoot) {
@@ -223,6 +234,11 @@ public record ProxySettings(
             return this;
         }
 
+        public Builder prefetch(Prefetch p) {
+            prefetch = p;
+            return this;
+        }
+
         /** What the memory tier reads the time from (its rechecks); tests move it by hand. */
         public Builder clock(Clock c) {
             clock = c;
@@ -235,7 +251,7 @@ public record ProxySettings(
                     passThroughDir != null ? passThroughDir : defaultPassThroughDir(), passThroughMaxSize, s3,
                     privatePatterns == null ? "" : privatePatterns, sumdb, nosumdb == null ? "" : nosumdb, sumdbRequired,
                     connectTimeout, readTimeout, mutableTtl, negativeTtl, textDownloadDeadline, zipDownloadDeadline,
-                    maxDownloads, breakerFailures, breakerCoolDown, clientStallTimeout, memoryCacheSize, clock);
+                    maxDownloads, breakerFailures, breakerCoolDown, clientStallTimeout, memoryCacheSize, prefetch, clock);
         }
     }
 }

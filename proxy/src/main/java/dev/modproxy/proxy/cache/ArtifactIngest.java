@@ -35,7 +35,15 @@ final class ArtifactIngest {
         this.memory = memory;
     }
 
-    StoredObject store(ProxyRequest request, StorageKey key, UpstreamResponse response, ClientTee tee)
+    /** Lets a download go on, or stops it (CancellationException) before more of it is read. */
+    interface DownloadGuard {
+        /** @param contentLength the announced length, -1 when unknown; @param received the bytes read so far */
+        void admit(long contentLength, long received);
+
+        DownloadGuard NONE = (contentLength, received) -> { };
+    }
+
+    StoredObject store(ProxyRequest request, StorageKey key, UpstreamResponse response, ClientTee tee, DownloadGuard guard)
             throws IOException {
         String contentType = response.contentType().toLowerCase(Locale.ROOT);
         if (contentType.startsWith("text/html") || contentType.startsWith("application/xhtml")) {
@@ -45,8 +53,9 @@ final class ArtifactIngest {
         if (response.contentLength() > limit) {
             throw new UnusableAnswerException("announces " + response.contentLength() + " bytes, over the limit of " + limit);
         }
+        guard.admit(response.contentLength(), 0);
         try (StorageWriter writer = local(() -> storage.openWriter(key))) {
-            long copied = copy(response.body(), writer, limit, tee, response.contentLength());
+            long copied = copy(response.body(), writer, limit, tee, response.contentLength(), guard);
             if (response.contentLength() >= 0 && copied != response.contentLength()) {
                 throw new IOException("body truncated: got " + copied + " of " + response.contentLength() + " bytes");
             }
@@ -66,13 +75,15 @@ final class ArtifactIngest {
         }
     }
 
-    private static long copy(InputStream in, StorageWriter writer, long limit, ClientTee tee, long contentLength) throws IOException {
+    private static long copy(InputStream in, StorageWriter writer, long limit, ClientTee tee, long contentLength,
+            DownloadGuard guard) throws IOException {
         OutputStream out = writer.output();
         byte[] buffer = new byte[CHUNK];
         long total = 0;
         int n;
         while ((n = in.read(buffer)) >= 0) {
             total += n;
+            guard.admit(contentLength, total);
             if (total > limit) {
                 throw new UnusableAnswerException("body exceeds the limit of " + limit + " bytes");
             }

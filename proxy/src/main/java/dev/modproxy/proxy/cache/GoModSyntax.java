@@ -30,6 +30,19 @@ final class GoModSyntax {
     private boolean goSeen;
     private String declaredModule;
     private boolean moduleSeen;
+    private String goVersion;
+    /** null unless asked for: the check of a 16 MiB go.mod must stay in constant memory. */
+    private final List<String[]> requires;
+
+    /** A checker that keeps nothing of the lines it checks but the module path. */
+    GoModSyntax() {
+        this(false);
+    }
+
+    /** @param keepRequirements whether to keep the require lines for {@link #requires()} */
+    GoModSyntax(boolean keepRequirements) {
+        requires = keepRequirements ? new ArrayList<>() : null;
+    }
 
     /** Checks the next line (without its newline). */
     void line(String text) throws ArtifactRejectedException {
@@ -86,6 +99,16 @@ final class GoModSyntax {
         return declaredModule;
     }
 
+    /** The go directive's version as written, or null when there is none. */
+    String goVersion() {
+        return goVersion;
+    }
+
+    /** The require lines, each {path, version}, in the order written (none unless kept). */
+    List<String[]> requires() {
+        return requires == null ? List.of() : requires;
+    }
+
     private static boolean known(String verb) {
         return switch (verb) {
             case "module", "go", "toolchain", "godebug", "require", "exclude", "replace", "retract", "tool", "ignore" -> true;
@@ -110,10 +133,14 @@ final class GoModSyntax {
                 if (args.size() != 1 || !GO_VERSION.matcher(args.get(0).text()).matches()) {
                     throw reject("go directive expects one Go version like 1.21");
                 }
+                goVersion = args.get(0).text();
             }
             case "require" -> {
                 if (args.size() != 2 || !ModuleVersion.isSemver(unquote(args.get(1)))) {
                     throw reject("usage: require module/path v1.2.3");
+                }
+                if (requires != null) {
+                    requires.add(new String[] {unquote(args.get(0)), unquote(args.get(1))});
                 }
             }
             default -> {

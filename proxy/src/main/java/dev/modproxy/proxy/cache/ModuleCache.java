@@ -2,9 +2,12 @@ package dev.modproxy.proxy.cache;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.RemovalCause;
+import com.github.benmanes.caffeine.cache.Scheduler;
 import dev.modproxy.proxy.metrics.ProxyMetrics;
 import dev.modproxy.proxy.protocol.ModulePathPatterns;
 import dev.modproxy.proxy.protocol.ProxyRequest;
+import dev.modproxy.proxy.protocol.RequestKind;
 import dev.modproxy.proxy.storage.Storage;
 import dev.modproxy.proxy.storage.StorageKey;
 import dev.modproxy.proxy.storage.StoredObject;
@@ -25,6 +28,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.RejectedExecutionException;
 import org.jboss.logging.Logger;
 
@@ -42,6 +46,43 @@ public final class ModuleCache {
     private static final Duration ABSENT_KEPT_STALE = Duration.ofDays(1);
 
     private record Absent(CacheAnswer.Refused answer, Instant at) {
+    }
+
+    /**
+     * One upstream fetch in flight, shared by every request for its key meanwhile. A prefetch's flight
+     * that a client joined is the client's from then on: it is never cancelled under it.
+     */
+    private static final class Flight {
+        final CompletableFuture<Outcome> outcome = new CompletableFuture<>();
+        final boolean prefetch;
+        private boolean joined;
+        private boolean cancelled;
+
+        Flight(boolean prefetch) {
+            this.prefetch = prefetch;
+        }
+
+        /** A client waits for this flight; false when it was cancelled already (the client fetches anew). */
+        synchronized boolean join() {
+            if (cancelled) {
+                return false;
+            }
+            joined = true;
+            return true;
+        }
+
+        /** Cancels a prefetch nobody waits for; false when a client joined it. */
+        synchronized boolean cancel() {
+            if (joined) {
+                return false;
+            }
+            cancelled = true;
+            return true;
+        }
+
+        synchronized boolean joined() {
+            return joined;
+        }
     }
 
     /** How one fetch ended, shared with every request that waited for it. */
@@ -64,7 +105,10 @@ public final class ModuleCache {
     private final ProxyMetrics metrics;
     private final ModulePathPatterns privatePaths;
     private final Executor background;
-    private final ConcurrentHashMap<StorageKey, CompletableFuture<Outcome>> inflight = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<StorageKey, Flight> inflight = new ConcurrentHashMap<>();
+    private volatile ClientDemand demand = ClientDemand.NONE;
+    /** Artifacts a prefetch stored that no client asked for yet; those still here after the use window were wasted. */
+    private volatile Cache<StorageKey, RequestKind> unusedPrefetches;
     private final Cache<StorageKey, Absent> negative;
     private final Set<StorageKey> refreshing = ConcurrentHashMap.newKeySet();
     private final ArtifactIngest ingest;
@@ -109,6 +153,61 @@ public final class ModuleCache {
     }
 
     /**
+     * Tells {@code prefetcher} what clients ask for, and counts a prefetched artifact as used when a client
+     * asks for it within {@code useWindow}, as wasted when none does. Set once, by the assembly.
+     */
+    public void observe(ClientDemand prefetcher, Duration useWindow) {
+        unusedPrefetches = Caffeine.newBuilder().expireAfterWrite(useWindow).maximumSize(100_000)
+                .scheduler(Scheduler.systemScheduler())
+                .<StorageKey, RequestKind>removalListener((key, kind, cause) -> {
+                    if (cause == RemovalCause.EXPIRED || cause == RemovalCause.SIZE) {
+                        metrics.prefetchWasted(kind, "unused");
+                    }
+                })
+                .build();
+        demand = prefetcher;
+    }
+
+    /**
+     * The stored bytes of a small immutable artifact (a go.mod to read requirements from), from memory or
+     * storage; empty when it is not stored or larger than {@code maxBytes}.
+     */
+    public Optional<byte[]> storedContent(ProxyRequest request, long maxBytes) throws IOException {
+        StorageKey key = new StorageKey(request.relativePath());
+        MemoryCache.Entry remembered = memory.get(key);
+        if (remembered != null) {
+            return Optional.of(remembered.content());
+        }
+        Optional<StoredObject> stored = storage.lookup(key);
+        if (stored.isEmpty()) {
+            return Optional.empty();
+        }
+        StoredObject object = stored.get();
+        try {
+            if (object.size() > maxBytes) {
+                return Optional.empty();
+            }
+            if (object.content().isPresent()) {
+                return object.content();
+            }
+            try (InputStream in = object.open()) {
+                return Optional.of(in.readNBytes((int) maxBytes));
+            }
+        } finally {
+            object.release();
+        }
+    }
+
+    /** A client got this immutable artifact from the cache: a prefetch that stored it was of use. */
+    private void servedFromCache(ProxyRequest request, StorageKey key) {
+        Cache<StorageKey, RequestKind> unused = unusedPrefetches;
+        if (unused != null && unused.estimatedSize() > 0 && unused.asMap().remove(key) != null) {
+            metrics.prefetchUsed(request.kind());
+        }
+        demand.asked(request, true);
+    }
+
+    /**
      * The cached answer to an immutable request when it is in memory or the storage can say so
      * without blocking (local disk): the hot path, answered on the event loop without a hop to a
      * worker thread. Empty means "ask {@link #answer}".
@@ -122,6 +221,7 @@ public final class ModuleCache {
         MemoryCache.Entry remembered = memory.get(key);
         if (remembered != null && !(local && memory.dueForRecheck(remembered))) {
             metrics.hit(request.kind());
+            servedFromCache(request, key);
             return Optional.of(StoredObject.ofBytes(key, remembered.content(), remembered.lastModified()));
         }
         if (!local) {
@@ -136,6 +236,7 @@ public final class ModuleCache {
             return stored;
         }
         metrics.hit(request.kind());
+        servedFromCache(request, key);
         return Optional.of(keepInMemory(request, stored.get(), removals, remembered));
     }
 
@@ -186,6 +287,7 @@ public final class ModuleCache {
         if (stored.isPresent()) {
             metrics.hit(request.kind());
             if (request.immutable()) {
+                servedFromCache(request, key);
                 return CompletableFuture.completedFuture(new CacheAnswer.Hit(keepInMemory(request, stored.get(), removals, null), false));
             }
             boolean stale = !isFresh(stored.get());
@@ -200,6 +302,9 @@ public final class ModuleCache {
             return CompletableFuture.completedFuture(remembered.answer());
         }
         metrics.miss(request.kind());
+        if (request.immutable()) {
+            demand.asked(request, false);
+        }
         return fetchOnce(request, key, client, false);
     }
 
@@ -228,14 +333,21 @@ public final class ModuleCache {
 
     private CompletableFuture<CacheAnswer> fetchOnce(ProxyRequest request, StorageKey key, ClientStream client, boolean refresh)
             throws IOException {
-        CompletableFuture<Outcome> mine = new CompletableFuture<>();
-        CompletableFuture<Outcome> running = inflight.putIfAbsent(key, mine);
+        Flight mine = new Flight(false);
+        Flight running = inflight.putIfAbsent(key, mine);
         if (running != null) {
             if (refresh) {
                 return CompletableFuture.completedFuture(null);
             }
+            if (running.prefetch) {
+                if (!running.join()) {
+                    // cancelled an instant ago: fetch it for this client once that flight is gone
+                    return running.outcome.thenCompose(done -> fetchAgain(request, key, client));
+                }
+                metrics.prefetchUsed(request.kind());
+            }
             metrics.coalescedWait(request.kind());
-            return running.thenApply(Outcome::forWaiter);
+            return running.outcome.thenApply(Outcome::forWaiter);
         }
         if (refresh) {
             return CompletableFuture.completedFuture(lead(request, key, null, true, mine)); // already on a background thread
@@ -251,16 +363,24 @@ public final class ModuleCache {
             });
         } catch (RejectedExecutionException e) {
             Outcome refused = new Outcome(null, false, 503, "shutting down");
-            mine.complete(refused);
+            mine.outcome.complete(refused);
             inflight.remove(key, mine);
             return CompletableFuture.completedFuture(refused.forLeader());
         }
         return answer;
     }
 
+    private CompletableFuture<CacheAnswer> fetchAgain(ProxyRequest request, StorageKey key, ClientStream client) {
+        try {
+            return fetchOnce(request, key, client, false);
+        } catch (IOException | RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
     /** Fetches key for everyone waiting on mine. */
     private CacheAnswer lead(ProxyRequest request, StorageKey key, ClientStream client, boolean refresh,
-            CompletableFuture<Outcome> mine) throws IOException {
+            Flight mine) throws IOException {
         Outcome outcome = null;
         try {
             Optional<StoredObject> landed = refresh ? Optional.empty() : storage.lookup(key);
@@ -268,22 +388,134 @@ public final class ModuleCache {
                 outcome = new Outcome(landed.get(), false, 200, null); // a fetch finished between lookup and now
             } else {
                 landed.ifPresent(StoredObject::release);
-                outcome = fetch(request, key, client);
+                outcome = fetch(request, key, client, ArtifactIngest.DownloadGuard.NONE);
+                if (outcome.stored() != null && request.immutable()) {
+                    demand.landed(request, false);
+                }
             }
             return outcome.forLeader();
         } catch (RuntimeException | IOException e) {
             outcome = new Outcome(null, false, 502, "internal error while fetching " + key + ": " + e.getMessage());
             throw e;
         } finally {
-            mine.complete(outcome);
+            mine.outcome.complete(outcome);
             inflight.remove(key, mine);
         }
     }
 
-    private Outcome fetch(ProxyRequest request, StorageKey key, ClientStream client) throws IOException {
+    /**
+     * Fetches an immutable artifact no client asked for yet, on the calling thread, through the same
+     * single flight, chain and verifiers as a client's fetch. Nothing is fetched when it is stored, private,
+     * remembered absent, or being fetched already. A client that asks meanwhile joins this fetch; the fetch
+     * is cancelled when it would take more than {@code allowance} has, unless a client joined it.
+     */
+    public PrefetchResult prefetch(ProxyRequest request, ByteAllowance allowance) throws IOException {
+        if (!request.immutable() || privatePaths.matches(request.module().path())) {
+            return PrefetchResult.SKIPPED;
+        }
+        StorageKey key = new StorageKey(request.relativePath());
+        if (inflight.containsKey(key)) {
+            return PrefetchResult.IN_FLIGHT;
+        }
+        if (memory.get(key) != null) {
+            return PrefetchResult.CACHED;
+        }
+        Optional<StoredObject> stored = storage.lookup(key);
+        if (stored.isPresent()) {
+            stored.get().release();
+            return PrefetchResult.CACHED;
+        }
+        if (negative.getIfPresent(key) != null) {
+            return PrefetchResult.SKIPPED; // absent, or failing with an absent answer kept stale
+        }
+        Flight mine = new Flight(true);
+        if (inflight.putIfAbsent(key, mine) != null) {
+            return PrefetchResult.IN_FLIGHT;
+        }
+        Budgeted guard = new Budgeted(mine, allowance);
+        Outcome outcome = null;
+        metrics.prefetchIssued(request.kind());
+        try {
+            Optional<StoredObject> landed = storage.lookup(key);
+            if (landed.isPresent()) {
+                outcome = new Outcome(landed.get(), false, 200, null); // a client's fetch finished a moment ago
+                return PrefetchResult.CACHED;
+            }
+            try {
+                outcome = fetch(request, key, null, guard);
+            } catch (CancellationException e) {
+                outcome = new Outcome(null, false, 503, "prefetch of " + key + " cancelled: " + e.getMessage());
+                metrics.prefetchWasted(request.kind(), "cancelled");
+                return PrefetchResult.CANCELLED;
+            }
+            if (outcome.stored() == null) {
+                metrics.prefetchWasted(request.kind(), "failed");
+                return PrefetchResult.FAILED;
+            }
+            Cache<StorageKey, RequestKind> unused = unusedPrefetches;
+            if (unused != null && !mine.joined()) {
+                unused.put(key, request.kind());
+            }
+            demand.landed(request, true);
+            return PrefetchResult.STORED;
+        } catch (RuntimeException | IOException e) {
+            outcome = new Outcome(null, false, 502, "internal error while fetching " + key + ": " + e.getMessage());
+            metrics.prefetchWasted(request.kind(), "failed");
+            throw e;
+        } finally {
+            guard.releaseAll();
+            mine.outcome.complete(outcome);
+            inflight.remove(key, mine);
+            if (outcome != null && outcome.stored() != null && !mine.joined()) {
+                outcome.stored().release(); // nobody to serve it to
+            }
+        }
+    }
+
+    /** Holds a prefetch's bytes against the allowance as they arrive (all of them at once when announced). */
+    private static final class Budgeted implements ArtifactIngest.DownloadGuard {
+        private final Flight flight;
+        private final ByteAllowance allowance;
+        private long reserved;
+
+        Budgeted(Flight flight, ByteAllowance allowance) {
+            this.flight = flight;
+            this.allowance = allowance;
+        }
+
+        @Override
+        public void admit(long contentLength, long received) {
+            if (flight.joined()) {
+                releaseAll(); // a client waits for it: it is a client's download now, outside the prefetch budget
+                return;
+            }
+            long wanted = Math.max(contentLength, received);
+            if (wanted <= reserved) {
+                return;
+            }
+            if (allowance.reserve(wanted - reserved)) {
+                reserved = wanted;
+            } else if (flight.cancel()) {
+                throw new CancellationException("over the prefetch byte budget");
+            } else {
+                releaseAll(); // joined in between
+            }
+        }
+
+        void releaseAll() {
+            if (reserved > 0) {
+                allowance.release(reserved);
+                reserved = 0;
+            }
+        }
+    }
+
+    private Outcome fetch(ProxyRequest request, StorageKey key, ClientStream client, ArtifactIngest.DownloadGuard guard)
+            throws IOException {
         ClientTee tee = new ClientTee(request.kind().large() ? client : null, senders);
         UpstreamResult<StoredObject> result = chain.fetch(request.relativePath(),
-                response -> ingest.store(request, key, response, tee), () -> !tee.begun(), settings.deadline(request.kind()));
+                response -> ingest.store(request, key, response, tee, guard), () -> !tee.begun(),
+                settings.deadline(request.kind()));
         if (result.found()) {
             boolean streamed = tee.finish(result.value().size());
             return new Outcome(result.value(), streamed, 200, null);

@@ -58,6 +58,8 @@ public class ProxyBeans {
                 .breaker(config.breakerFailures(), config.breakerCoolDown())
                 .clientStallTimeout(config.clientStallTimeout())
                 .memoryCacheSize(config.memoryCacheSize())
+                .prefetch(new ProxySettings.Prefetch(config.prefetch(), config.prefetchConcurrency(), config.prefetchMaxBytes(),
+                        config.prefetchQueue(), config.prefetchStartWindow(), config.prefetchUseWindow()))
                 .clock(Clock.systemUTC())
                 .build();
     }

@@ -99,6 +99,33 @@ public interface ProxyConfig {
     @WithDefault("64Mi")
     String memoryCacheSize();
 
+    /**
+     * Whether the cache fetches what a go command will ask next (the requirements of a go.mod it served, the
+     * zip of a version whose .info or .mod it served), so a cold build waits one round trip less per wave.
+     */
+    @WithDefault("true")
+    boolean prefetch();
+
+    /** Prefetches running at once, on threads of their own. */
+    @WithDefault("16")
+    int prefetchConcurrency();
+
+    /** The most the running prefetches may download at once (1048576, 256Mi, 1G); one that would go over is cancelled. */
+    @WithDefault("256Mi")
+    String prefetchMaxBytes();
+
+    /** Prefetches waiting for a free slot; more are dropped. */
+    @WithDefault("1000")
+    int prefetchQueue();
+
+    /** A prefetch not started within this long is dropped: the client has asked for it itself by then. */
+    @WithDefault("30s")
+    Duration prefetchStartWindow();
+
+    /** A prefetched artifact no client asks for within this long counts as wasted (modproxy_prefetch_wasted_total). */
+    @WithDefault("10m")
+    Duration prefetchUseWindow();
+
     /** Where a module goes when the storage cannot take it (disk full): served from there, not cached. */
     Optional<Path> passThroughDir();
 

@@ -32,8 +32,11 @@ public class ProxyStartup {
         String figures = storage.usageCounted() ? usage.entries() + " objects, " + usage.bytes() + " bytes"
                 : "size accounting in the background";
         String privatePatterns = proxy.settings().privatePatterns();
-        LOG.infof("modproxy: upstream chain %s; storage %s (%s); private %s",
-                proxy.chain(), storage.describe(), figures, privatePatterns.isBlank() ? "(none)" : privatePatterns);
+        var prefetch = proxy.settings().prefetch();
+        LOG.infof("modproxy: upstream chain %s; storage %s (%s); private %s; prefetch %s",
+                proxy.chain(), storage.describe(), figures, privatePatterns.isBlank() ? "(none)" : privatePatterns,
+                proxy.prefetcher().isPresent() ? "on (" + prefetch.concurrency() + " at once, " + prefetch.maxBytesInFlight() + ")"
+                        : prefetch.enabled() ? "off (the upstream chain starts with direct or off)" : "off (MODPROXY_PREFETCH=false)");
         logChecksumDatabase(proxy.checksumDatabase());
     }
 

@@ -31,6 +31,10 @@ public final class ProxyMetrics implements UpstreamListener {
     private final Map<RequestKind, Counter> bytes = new EnumMap<>(RequestKind.class);
     private final Map<RequestKind, Counter> coalesced = new EnumMap<>(RequestKind.class);
     private final Counter evictions;
+    private final Map<RequestKind, Counter> prefetchIssued = new EnumMap<>(RequestKind.class);
+    private final Map<RequestKind, Counter> prefetchUsed = new EnumMap<>(RequestKind.class);
+    private final Map<String, Counter> prefetchWasted = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, Counter> prefetchDropped = new java.util.concurrent.ConcurrentHashMap<>();
 
     public ProxyMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -45,8 +49,54 @@ public final class ProxyMetrics implements UpstreamListener {
             coalesced.put(kind, Counter.builder("modproxy.coalesced.waits").tag("kind", tag)
                     .description("Requests that waited for another request's upstream fetch").register(registry));
         }
+        for (RequestKind kind : RequestKind.values()) {
+            if (kind.versioned()) {
+                prefetchIssued.put(kind, Counter.builder("modproxy.prefetch.issued").tag("kind", kind.tag())
+                        .description("Prefetches sent upstream: artifacts fetched before a client asked").register(registry));
+                prefetchUsed.put(kind, Counter.builder("modproxy.prefetch.used").tag("kind", kind.tag())
+                        .description("Client requests answered by a prefetch: from what it stored, or by joining its fetch")
+                        .register(registry));
+            }
+        }
         evictions = Counter.builder("modproxy.cache.evictions")
                 .description("Objects removed to stay under the size limit").register(registry);
+    }
+
+    /** A prefetch of this kind went upstream. */
+    public void prefetchIssued(RequestKind kind) {
+        prefetchIssued.get(kind).increment();
+    }
+
+    /** A client got what a prefetch fetched (or is fetching). */
+    public void prefetchUsed(RequestKind kind) {
+        Counter used = prefetchUsed.get(kind);
+        if (used != null) {
+            used.increment();
+        }
+    }
+
+    /** A prefetch that went upstream for nothing: {@code unused} within the window, {@code failed}, or {@code cancelled}. */
+    public void prefetchWasted(RequestKind kind, String reason) {
+        prefetchWasted.computeIfAbsent(kind.tag() + "/" + reason, k -> Counter.builder("modproxy.prefetch.wasted")
+                .tag("kind", kind.tag()).tag("reason", reason)
+                .description("Prefetches that went upstream for nothing").register(registry)).increment();
+    }
+
+    /** A prefetch dropped before it started: {@code queue_full}, {@code expired} (not started in time), {@code budget}. */
+    public void prefetchDropped(String reason) {
+        prefetchDropped.computeIfAbsent(reason, r -> Counter.builder("modproxy.prefetch.dropped").tag("reason", r)
+                .description("Prefetches dropped before they went upstream").register(registry)).increment();
+    }
+
+    /** Publishes what the prefetcher holds: prefetches running, their bytes, and prefetches waiting to start. */
+    public <T> void watchPrefetches(T prefetcher, java.util.function.ToDoubleFunction<T> running,
+            java.util.function.ToDoubleFunction<T> bytes, java.util.function.ToDoubleFunction<T> queued) {
+        Gauge.builder("modproxy.prefetch.in.flight", prefetcher, running)
+                .description("Prefetches fetching from an upstream now").register(registry);
+        Gauge.builder("modproxy.prefetch.in.flight.bytes", prefetcher, bytes).baseUnit("bytes")
+                .description("Bytes the running prefetches hold against MODPROXY_PREFETCH_MAX_BYTES").register(registry);
+        Gauge.builder("modproxy.prefetch.queued", prefetcher, queued)
+                .description("Prefetches waiting for a free slot").register(registry);
     }
 
     /** Publishes the storage totals as gauges. */

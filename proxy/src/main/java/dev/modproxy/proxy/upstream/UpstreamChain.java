@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CancellationException;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -182,6 +183,10 @@ public final class UpstreamChain {
         } catch (IOException e) {
             upstream.breaker().recordFailure(relativePath);
             return UpstreamResult.refused(502, upstream.host() + " failed: " + describe(e));
+        } catch (CancellationException e) {
+            upstream.breaker().recordNeither(); // we stopped it (a prefetch over its budget): says nothing about the upstream
+            outcome = "cancelled";
+            throw e;
         } catch (RuntimeException e) {
             upstream.breaker().recordNeither(); // a local fault, e.g. storage: not the upstream's
             throw e;

@@ -80,6 +80,11 @@ public final class ProxyUnderTest implements AutoCloseable {
             return set(b -> b.sumdb(gosumdb).nosumdb(nosumdb).sumdbRequired(required));
         }
 
+        /** MODPROXY_PREFETCH and its bounds (off by default here: most tests count the upstream requests a client causes). */
+        public Options prefetch(ProxySettings.Prefetch prefetch) {
+            return set(b -> b.prefetch(prefetch));
+        }
+
         /** Lets a test put a different storage in front of the production one (e.g. one without local files). */
         public Options storageView(UnaryOperator<Storage> view) {
             storageView = view;
@@ -98,12 +103,16 @@ public final class ProxyUnderTest implements AutoCloseable {
             return this;
         }
 
-        /** The production defaults, but: no checksum database, short timeouts, a pass-through directory beside the root. */
+        /**
+         * The production defaults, but: no checksum database, no prefetching, short timeouts, a pass-through
+         * directory beside the root.
+         */
         ProxySettings settings(String upstreamSpec, Path root) {
             ProxySettings.Builder builder = ProxySettings.defaults(root)
                     .upstream(upstreamSpec)
                     .passThroughDir(root.resolveSibling(root.getFileName() + "-passthrough"))
                     .sumdb("off")
+                    .prefetch(new ProxySettings.Prefetch(false, 16, "256Mi", 1000, Duration.ofSeconds(30), Duration.ofMinutes(10)))
                     .connectTimeout(Duration.ofSeconds(2))
                     .readTimeout(Duration.ofSeconds(5))
                     .clientStallTimeout(Duration.ofSeconds(10));

@@ -1,0 +1,17 @@
+package dev.modproxy.proxy.cache;
+
+/** How one prefetch of {@link ModuleCache#prefetch} ended. */
+public enum PrefetchResult {
+    /** Already stored: nothing fetched. */
+    CACHED,
+    /** Private, or remembered absent from every upstream: nothing fetched. */
+    SKIPPED,
+    /** A client (or another prefetch) is fetching it already: nothing fetched, that fetch is the one. */
+    IN_FLIGHT,
+    /** Fetched, verified and stored. */
+    STORED,
+    /** The upstreams did not have it, or gave an answer the verifiers refused: nothing stored. */
+    FAILED,
+    /** Stopped before it finished because it would exceed the byte allowance: nothing stored. */
+    CANCELLED
+}

@@ -1,0 +1,288 @@
+package dev.modproxy.proxy.prefetch;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.modproxy.proxy.cache.ByteAllowance;
+import dev.modproxy.proxy.cache.ClientDemand;
+import dev.modproxy.proxy.cache.GoModRequirements;
+import dev.modproxy.proxy.cache.ModuleCache;
+import dev.modproxy.proxy.cache.PrefetchResult;
+import dev.modproxy.proxy.metrics.ProxyMetrics;
+import dev.modproxy.proxy.protocol.CaseEncoding;
+import dev.modproxy.proxy.protocol.InvalidRequestException;
+import dev.modproxy.proxy.protocol.ProxyRequest;
+import dev.modproxy.proxy.protocol.RequestKind;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jboss.logging.Logger;
+
+/**
+ * Fetches what a go command will ask next, one wave of its requirement graph ahead of it, into the cache
+ * through {@link ModuleCache#prefetch} (same single flight, chain and verifiers as a client's fetch).
+ *
+ * <p>What it predicts, from what the go command asks (go.dev/ref/mod#graph-pruning):
+ * <ul>
+ * <li>a client asks {@code X.info}: it downloads X next, so {@code X.zip} and {@code X.mod};
+ * <li>a client asks {@code X.mod}: {@code X.info} (tiny; {@code go mod download} asks it), and {@code X.zip}
+ * unless X's go.mod is only read to walk an unpruned graph (then many of those versions are never built);
+ * <li>a go.mod a client got lists requirements: their {@code .mod}s. When that go.mod is unpruned (go 1.16 or
+ * older, or reached through one), the go command reads every go.mod below it, so each prefetched one is read
+ * in turn and its requirements prefetched too; below a pruned one it reads none, so only that one level.
+ * </ul>
+ *
+ * <p>Bounds: at most {@code concurrency} prefetches run at once on threads of their own (a client's fetch
+ * never waits for one); at most {@code queueSize} wait, more are dropped; one not started within
+ * {@code startWindow} is dropped (the client has asked for it itself by then); the bytes of running
+ * prefetches stay under {@code maxBytesInFlight}: one that would go over is cancelled, unless a client joined
+ * it. Mutable answers (list, @latest, queries), private modules and stored artifacts are never prefetched.
+ */
+public final class Prefetcher implements ClientDemand, AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(Prefetcher.class);
+    /** Larger go.mod files are not read for requirements (the go command's own limit is 16 MiB; real ones are KiBs). */
+    private static final long MAX_GO_MOD = 1 << 20;
+
+    /** The bounds; see the class comment. */
+    public record Settings(int concurrency, long maxBytesInFlight, int queueSize, Duration startWindow) {
+        public Settings {
+            if (concurrency < 1 || queueSize < 1 || maxBytesInFlight < 1) {
+                throw new IllegalArgumentException("prefetch concurrency, queue and byte budget must be positive");
+            }
+        }
+    }
+
+    private final ModuleCache cache;
+    private final Clock clock;
+    private final Settings settings;
+    private final ProxyMetrics metrics;
+    private final ThreadPoolExecutor workers;
+    private final AtomicInteger running = new AtomicInteger();
+    private final AtomicLong submitted = new AtomicLong();
+    private final AtomicLong finished = new AtomicLong();
+    private final Budget budget;
+    /** Artifacts hinted lately: each is looked at once, not at every request of a warm build. */
+    private final Cache<String, Boolean> hinted = recent();
+    /** go.mod files the go command reads because an unpruned go.mod requires them (directly or further up). */
+    private final Cache<String, Boolean> unprunedWalk = recent();
+    /** go.mod files whose requirements were prefetched: true when all the way down (unpruned). */
+    private final Cache<String, Boolean> expanded = recent();
+    private final Set<String> queuedExpansions = ConcurrentHashMap.newKeySet();
+
+    /** @param clock what a prefetch's wait for a free slot is measured with */
+    public Prefetcher(ModuleCache cache, Settings settings, ProxyMetrics metrics, Clock clock) {
+        this.clock = clock;
+        this.cache = cache;
+        this.settings = settings;
+        this.metrics = metrics;
+        this.budget = new Budget(settings.maxBytesInFlight());
+        workers = new ThreadPoolExecutor(settings.concurrency(), settings.concurrency(), 1, TimeUnit.MINUTES,
+                new ArrayBlockingQueue<>(settings.queueSize()), r -> {
+                    Thread t = new Thread(r, "modproxy-prefetch");
+                    t.setDaemon(true);
+                    return t;
+                });
+        workers.allowCoreThreadTimeOut(true);
+        metrics.watchPrefetches(this, p -> p.running.get(), p -> p.budget.used.get(), p -> p.workers.getQueue().size());
+    }
+
+    private static Cache<String, Boolean> recent() {
+        return Caffeine.newBuilder().expireAfterWrite(Duration.ofMinutes(10)).maximumSize(200_000).build();
+    }
+
+    @Override
+    public void asked(ProxyRequest request, boolean cached) {
+        switch (request.kind()) {
+            case INFO -> {
+                prefetch(sibling(request, RequestKind.ZIP));
+                prefetch(sibling(request, RequestKind.MOD));
+            }
+            case MOD -> {
+                prefetch(sibling(request, RequestKind.INFO));
+                if (unprunedWalk.getIfPresent(request.relativePath()) == null) {
+                    prefetch(sibling(request, RequestKind.ZIP));
+                }
+                if (cached) {
+                    expandLater(request);
+                }
+            }
+            default -> {
+            }
+        }
+    }
+
+    @Override
+    public void landed(ProxyRequest request, boolean byPrefetch) {
+        if (request.kind() == RequestKind.MOD && (!byPrefetch || unprunedWalk.getIfPresent(request.relativePath()) != null)) {
+            expandLater(request);
+        }
+    }
+
+    private static ProxyRequest sibling(ProxyRequest request, RequestKind kind) {
+        return new ProxyRequest(request.module(), kind, request.version(), null);
+    }
+
+    private void prefetch(ProxyRequest request) {
+        String key = request.relativePath();
+        if (hinted.asMap().putIfAbsent(key, Boolean.TRUE) != null) {
+            return;
+        }
+        long queuedAt = clock.millis();
+        if (!submit(() -> fetch(request, queuedAt))) {
+            hinted.invalidate(key); // dropped: a later hint may try again
+        }
+    }
+
+    private void expandLater(ProxyRequest goMod) {
+        String key = goMod.relativePath();
+        if (Boolean.TRUE.equals(expanded.getIfPresent(key)) || !queuedExpansions.add(key)) {
+            return;
+        }
+        if (!submit(() -> {
+            queuedExpansions.remove(key);
+            expand(goMod);
+        })) {
+            queuedExpansions.remove(key);
+        }
+    }
+
+    private boolean submit(Runnable task) {
+        submitted.incrementAndGet();
+        try {
+            workers.execute(() -> {
+                try {
+                    task.run();
+                } finally {
+                    finished.incrementAndGet();
+                }
+            });
+            return true;
+        } catch (RejectedExecutionException e) {
+            finished.incrementAndGet();
+            if (!workers.isShutdown()) {
+                metrics.prefetchDropped("queue_full");
+            }
+            return false;
+        }
+    }
+
+    private void fetch(ProxyRequest request, long queuedAt) {
+        if (clock.millis() - queuedAt > settings.startWindow().toMillis()) {
+            metrics.prefetchDropped("expired");
+            hinted.invalidate(request.relativePath()); // may be predicted again
+            return;
+        }
+        running.incrementAndGet();
+        try {
+            PrefetchResult result = cache.prefetch(request, budget);
+            if (result == PrefetchResult.CACHED && request.kind() == RequestKind.MOD
+                    && unprunedWalk.getIfPresent(request.relativePath()) != null) {
+                expand(request); // stored before: the walk goes on through it
+            } else if (result == PrefetchResult.CANCELLED || result == PrefetchResult.FAILED) {
+                hinted.invalidate(request.relativePath());
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.debugf(e, "prefetch of %s failed", request.relativePath());
+        } finally {
+            running.decrementAndGet();
+        }
+    }
+
+    /** Prefetches the .mod of every requirement of a stored go.mod. */
+    private void expand(ProxyRequest goMod) {
+        String key = goMod.relativePath();
+        Optional<GoModRequirements> read;
+        try {
+            read = cache.storedContent(goMod, MAX_GO_MOD).flatMap(GoModRequirements::read);
+        } catch (IOException | RuntimeException e) {
+            LOG.debugf(e, "cannot read %s for its requirements", key);
+            return;
+        }
+        if (read.isEmpty()) {
+            return;
+        }
+        boolean walkAll = unprunedWalk.getIfPresent(key) != null || !read.get().pruned();
+        Boolean before = expanded.asMap().put(key, walkAll);
+        if (Boolean.TRUE.equals(before) || before != null && !walkAll) {
+            return;
+        }
+        for (GoModRequirements.Requirement requirement : read.get().requires()) {
+            ProxyRequest child;
+            try {
+                child = ProxyRequest.parse("/" + CaseEncoding.encode(requirement.path()) + "/@v/"
+                        + CaseEncoding.encode(requirement.version()) + ".mod");
+            } catch (InvalidRequestException | IllegalArgumentException e) {
+                continue; // not a version the go command would fetch a go.mod for
+            }
+            if (walkAll) {
+                unprunedWalk.put(child.relativePath(), Boolean.TRUE);
+                if (hinted.getIfPresent(child.relativePath()) != null && !Boolean.TRUE.equals(expanded.getIfPresent(child.relativePath()))) {
+                    expandLater(child); // hinted before as one level below a pruned go.mod: walk on from it now
+                }
+            }
+            prefetch(child);
+        }
+    }
+
+    /** Prefetches running now. */
+    public int running() {
+        return running.get();
+    }
+
+    /** Bytes the running prefetches hold. */
+    public long bytesInFlight() {
+        return budget.used.get();
+    }
+
+    /** Whether every prefetch and go.mod reading asked for so far has ended (or was dropped). */
+    public boolean idle() {
+        return submitted.get() == finished.get();
+    }
+
+    /** Prefetches waiting to start. */
+    public int queued() {
+        return workers.getQueue().size();
+    }
+
+    @Override
+    public void close() {
+        workers.shutdownNow();
+    }
+
+    /** The byte budget shared by running prefetches. */
+    private static final class Budget implements ByteAllowance {
+        private final long max;
+        private final AtomicLong used = new AtomicLong();
+
+        Budget(long max) {
+            this.max = max;
+        }
+
+        @Override
+        public boolean reserve(long bytes) {
+            while (true) {
+                long now = used.get();
+                if (now + bytes > max) {
+                    return false;
+                }
+                if (used.compareAndSet(now, now + bytes)) {
+                    return true;
+                }
+            }
+        }
+
+        @Override
+        public void release(long bytes) {
+            used.addAndGet(-bytes);
+        }
+    }
+}

@@ -1,0 +1,424 @@
+package dev.modproxy.proxy.prefetch;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.modproxy.proxy.assembly.ProxySettings;
+import dev.modproxy.proxy.storage.StorageKey;
+import dev.modproxy.proxy.testing.FakeUpstream;
+import dev.modproxy.proxy.testing.Modules;
+import dev.modproxy.proxy.testing.MutableClock;
+import dev.modproxy.proxy.testing.ProxyUnderTest;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.OutputStream;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The prefetcher against a fake upstream on loopback: what it fetches ahead of a client, its bounds, its
+ * cancellation, its share of the single flight, and that it stores nothing the verifiers refuse.
+ */
+class PrefetchTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(20);
+
+    @TempDir
+    Path dir;
+    FakeUpstream upstream;
+    ProxyUnderTest proxy;
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    final CountDownLatch release = new CountDownLatch(1);
+
+    @BeforeEach
+    void startUpstream() throws Exception {
+        upstream = FakeUpstream.start();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        release.countDown();
+        if (proxy != null) {
+            proxy.close();
+        }
+        upstream.close();
+    }
+
+    private static ProxySettings.Prefetch on(int concurrency, String maxBytes, int queue) {
+        return new ProxySettings.Prefetch(true, concurrency, maxBytes, queue, Duration.ofSeconds(30), Duration.ofMinutes(10));
+    }
+
+    private void startProxy(ProxySettings.Prefetch prefetch) throws Exception {
+        proxy = new ProxyUnderTest(upstream.url(), dir.resolve("cache"),
+                ProxyUnderTest.options().prefetch(prefetch).registry(registry).privatePatterns("corp.example.com"));
+    }
+
+    private Prefetcher prefetcher() {
+        return proxy.assembly.prefetcher().orElseThrow();
+    }
+
+    private void awaitIdle() {
+        await().atMost(WAIT).until(() -> prefetcher().idle());
+    }
+
+    /** Publishes path@v1.0.0 with a go.mod saying {@code go goVersion} and requiring each of requires at v1.0.0. */
+    private void publish(String path, String goVersion, String... requires) {
+        StringBuilder goMod = new StringBuilder("module " + path + "\n\ngo " + goVersion + "\n");
+        for (String r : requires) {
+            goMod.append("\nrequire ").append(r).append(" v1.0.0");
+        }
+        upstream.on(path + "/@v/v1.0.0.info", FakeUpstream.ok("application/json", Modules.info("v1.0.0")))
+                .on(path + "/@v/v1.0.0.mod", FakeUpstream.ok("text/plain", goMod.toString()))
+                .on(path + "/@v/v1.0.0.zip", FakeUpstream.ok("application/zip", Modules.zip(path, "v1.0.0")));
+    }
+
+    private static String mod(String path) {
+        return path + "/@v/v1.0.0.mod";
+    }
+
+    private static String zip(String path) {
+        return path + "/@v/v1.0.0.zip";
+    }
+
+    private static String info(String path) {
+        return path + "/@v/v1.0.0.info";
+    }
+
+    private double count(String name, String... tags) {
+        Counter counter = registry.find(name).tags(tags).counter();
+        return counter == null ? 0 : counter.count();
+    }
+
+    private boolean stored(String path) throws Exception {
+        return proxy.storage.lookup(new StorageKey(path)).isPresent();
+    }
+
+    @Test
+    void belowAnUnprunedGoModTheWholeGraphIsFetchedBeforeTheClientAsksAndTheClientGetsItFromTheCache() throws Exception {
+        publish("example.com/a", "1.16", "example.com/b", "example.com/c", "corp.example.com/secret");
+        publish("example.com/b", "1.21", "example.com/d");
+        publish("example.com/c", "1.16");
+        publish("example.com/d", "1.16");
+        startProxy(on(4, "256Mi", 100));
+
+        assertEquals(200, proxy.get("/" + mod("example.com/a")).statusCode());
+
+        // a says go 1.16: the go command reads the go.mod of everything below it, b's requirements included
+        await().atMost(WAIT).until(() -> stored(mod("example.com/b")) && stored(mod("example.com/c")) && stored(mod("example.com/d")));
+        await().atMost(WAIT).until(() -> stored(zip("example.com/a")) && stored(info("example.com/a")));
+        awaitIdle();
+        assertEquals(0, upstream.hits(mod("corp.example.com/secret")), "a private module is never asked upstream");
+        assertEquals(0, upstream.hits(zip("example.com/b")), "a go.mod read only to walk the graph does not bring its zip");
+
+        for (String path : List.of(mod("example.com/b"), mod("example.com/c"), mod("example.com/d"), zip("example.com/a"))) {
+            assertEquals(200, proxy.get("/" + path).statusCode(), path);
+            assertEquals(1, upstream.hits(path), path + " fetched once, by the prefetch");
+        }
+        assertEquals(3, count("modproxy.prefetch.used", "kind", "mod"));
+        assertEquals(1, count("modproxy.prefetch.used", "kind", "zip"));
+        assertTrue(count("modproxy.prefetch.issued", "kind", "mod") >= 3);
+    }
+
+    @Test
+    void belowAPrunedGoModOnlyTheNextLevelIsFetched() throws Exception {
+        publish("example.com/a", "1.21", "example.com/b");
+        publish("example.com/b", "1.16", "example.com/c");
+        publish("example.com/c", "1.16");
+        startProxy(on(4, "256Mi", 100));
+
+        assertEquals(200, proxy.get("/" + mod("example.com/a")).statusCode());
+        await().atMost(WAIT).until(() -> stored(mod("example.com/b")));
+        awaitIdle();
+
+        // with graph pruning the go command reads no go.mod below b until a client shows it walks there
+        assertEquals(0, upstream.hits(mod("example.com/c")));
+        assertEquals(0, upstream.hits(zip("example.com/b")));
+        assertEquals(1, upstream.hits(zip("example.com/a")), "a's zip: a client that reads a root's go.mod builds it");
+
+        assertEquals(200, proxy.get("/" + mod("example.com/b")).statusCode());
+        await().atMost(WAIT).until(() -> stored(mod("example.com/c")));
+    }
+
+    @Test
+    void switchedOffTheProxyAsksTheUpstreamOnlyForWhatClientsAsk() throws Exception {
+        publish("example.com/a", "1.16", "example.com/b");
+        publish("example.com/b", "1.16");
+        startProxy(new ProxySettings.Prefetch(false, 4, "256Mi", 100, Duration.ofSeconds(30), Duration.ofMinutes(10)));
+
+        assertEquals(200, proxy.get("/" + info("example.com/a")).statusCode());
+        assertEquals(200, proxy.get("/" + mod("example.com/a")).statusCode());
+
+        assertTrue(proxy.assembly.prefetcher().isEmpty(), "no prefetcher runs");
+        assertEquals(2, upstream.totalHits(), "the two requests the client made, nothing else");
+        assertEquals(0, count("modproxy.prefetch.issued", "kind", "zip") + count("modproxy.prefetch.issued", "kind", "mod"));
+    }
+
+    @Test
+    void aChainThatStartsWithDirectOrOffHasNothingToPrefetch() throws Exception {
+        for (String chain : List.of("direct", "off")) {
+            try (ProxyUnderTest direct = new ProxyUnderTest(chain, dir.resolve(chain),
+                    ProxyUnderTest.options().prefetch(on(4, "256Mi", 100)))) {
+                assertTrue(direct.assembly.prefetcher().isEmpty(), chain);
+            }
+        }
+    }
+
+    @Test
+    void noMoreThanTheConcurrencyLimitRunsAndAClientIsAnsweredWhilePrefetchesHang() throws Exception {
+        List<String> deps = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            deps.add("example.com/dep" + i);
+        }
+        publish("example.com/a", "1.16", deps.toArray(String[]::new));
+        upstream.on(info("example.com/a"), FakeUpstream.status(404, "gone")).on(zip("example.com/a"), FakeUpstream.status(404, "gone"));
+        AtomicInteger now = new AtomicInteger();
+        AtomicInteger most = new AtomicInteger();
+        for (String dep : deps) {
+            upstream.on(mod(dep), exchange -> {
+                most.accumulateAndGet(now.incrementAndGet(), Math::max);
+                try {
+                    release.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                now.decrementAndGet();
+                FakeUpstream.ok("text/plain", "module " + exchange.getRequestURI().getPath().substring(1).split("/@v/")[0]
+                        + "\n\ngo 1.16\n").answer(exchange);
+            });
+        }
+        publish("example.com/other", "1.21");
+        startProxy(on(2, "256Mi", 100));
+
+        assertEquals(200, proxy.get("/" + mod("example.com/a")).statusCode());
+        await().atMost(WAIT).until(() -> now.get() == 2 && prefetcher().queued() == 6);
+        assertEquals(2, prefetcher().running());
+
+        // every prefetch slot is stuck on a slow upstream: a client's own request does not wait for them
+        HttpResponse<byte[]> other = proxy.get("/" + info("example.com/other"));
+        assertEquals(200, other.statusCode());
+
+        release.countDown();
+        awaitIdle();
+        for (String dep : deps) {
+            assertTrue(stored(mod(dep)), dep);
+        }
+        assertEquals(2, most.get(), "never more than 2 prefetches upstream at once");
+    }
+
+    @Test
+    void aFullQueueDropsPrefetchesAndCountsThem() throws Exception {
+        List<String> deps = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            deps.add("example.com/dep" + i);
+        }
+        publish("example.com/a", "1.16", deps.toArray(String[]::new));
+        upstream.on(info("example.com/a"), FakeUpstream.status(404, "gone")).on(zip("example.com/a"), FakeUpstream.status(404, "gone"));
+        for (String dep : deps) {
+            publish(dep, "1.21");
+        }
+        startProxy(on(1, "256Mi", 3));
+
+        assertEquals(200, proxy.get("/" + mod("example.com/a")).statusCode());
+        awaitIdle();
+
+        // one worker reads a's go.mod and queues its 6 requirements: 3 fit in the queue, 3 are dropped
+        assertEquals(3.0, count("modproxy.prefetch.dropped", "reason", "queue_full"));
+        assertEquals(3, deps.stream().filter(d -> upstream.hits(mod(d)) == 1).count());
+        assertEquals(3, deps.stream().filter(d -> upstream.hits(mod(d)) == 0).count());
+    }
+
+    @Test
+    void aPrefetchNotStartedWithinItsWindowIsDropped() throws Exception {
+        publish("example.com/a", "1.16", "example.com/b", "example.com/c");
+        upstream.on(info("example.com/a"), FakeUpstream.status(404, "gone")).on(zip("example.com/a"), FakeUpstream.status(404, "gone"));
+        upstream.on(mod("example.com/b"), exchange -> {
+            try {
+                release.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            FakeUpstream.ok("text/plain", "module example.com/b\n\ngo 1.16\n").answer(exchange);
+        });
+        publish("example.com/c", "1.16");
+        MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+        proxy = new ProxyUnderTest(upstream.url(), dir.resolve("cache"), ProxyUnderTest.options().registry(registry)
+                .prefetch(new ProxySettings.Prefetch(true, 1, "256Mi", 100, Duration.ofSeconds(30), Duration.ofMinutes(10)))
+                .memoryCache(64 << 20, clock));
+
+        assertEquals(200, proxy.get("/" + mod("example.com/a")).statusCode());
+        await().atMost(WAIT).until(() -> upstream.hits(mod("example.com/b")) == 1);
+        clock.advance(Duration.ofMinutes(1)); // c has waited a minute behind b for the only slot
+        release.countDown();
+        awaitIdle();
+
+        assertEquals(0, upstream.hits(mod("example.com/c")), "c waited longer than its window behind b");
+        assertTrue(count("modproxy.prefetch.dropped", "reason", "expired") >= 1);
+    }
+
+    /** A zip of about 12 KB that does not compress, in a valid module layout. */
+    private static byte[] bigZip(String path) {
+        Random random = new Random(42);
+        StringBuilder noise = new StringBuilder("package big\n\n// ");
+        for (int i = 0; i < 16_000; i++) {
+            noise.append((char) ('a' + random.nextInt(26)));
+        }
+        Map<String, String> files = new LinkedHashMap<>();
+        files.put("go.mod", "module " + path + "\n\ngo 1.21\n");
+        files.put("big.go", noise.append('\n').toString());
+        return Modules.zipOf(path + "@v1.0.0/", files);
+    }
+
+    /** Sends the zip without a length (chunked): 1 KB, then the rest once the test releases it. */
+    private FakeUpstream.Behaviour chunkedAfterRelease(byte[] body, AtomicInteger started) {
+        return exchange -> {
+            exchange.getResponseHeaders().set("Content-Type", "application/zip");
+            exchange.sendResponseHeaders(200, 0);
+            OutputStream out = exchange.getResponseBody();
+            out.write(body, 0, 1024);
+            out.flush();
+            started.incrementAndGet();
+            try {
+                release.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            out.write(body, 1024, body.length - 1024);
+        };
+    }
+
+    @Test
+    void aPrefetchOverTheByteBudgetIsCancelledAndNothingIsStored() throws Exception {
+        byte[] big = bigZip("example.com/big");
+        AtomicInteger started = new AtomicInteger();
+        publish("example.com/big", "1.21");
+        upstream.on(zip("example.com/big"), chunkedAfterRelease(big, started));
+        startProxy(on(4, "4096", 100));
+
+        assertEquals(200, proxy.get("/" + info("example.com/big")).statusCode());
+        await().atMost(WAIT).until(() -> started.get() == 1);
+        release.countDown();
+        awaitIdle();
+
+        assertEquals(1.0, count("modproxy.prefetch.wasted", "kind", "zip", "reason", "cancelled"));
+        assertTrue(!stored(zip("example.com/big")), "a cancelled prefetch leaves nothing in the cache");
+        assertEquals(0, prefetcher().bytesInFlight(), "its bytes are back in the budget");
+
+        // the client still gets the zip, fetched for it
+        HttpResponse<byte[]> got = proxy.get("/" + zip("example.com/big"));
+        assertEquals(200, got.statusCode());
+        assertTrue(Arrays.equals(big, got.body()));
+    }
+
+    @Test
+    void aClientJoinsAPrefetchInFlightAndItIsNotCancelledUnderIt() throws Exception {
+        byte[] big = bigZip("example.com/big");
+        AtomicInteger started = new AtomicInteger();
+        publish("example.com/big", "1.21");
+        upstream.on(zip("example.com/big"), chunkedAfterRelease(big, started));
+        startProxy(on(4, "4096", 100)); // less than the zip: alone, this prefetch would be cancelled
+
+        assertEquals(200, proxy.get("/" + info("example.com/big")).statusCode());
+        await().atMost(WAIT).until(() -> started.get() == 1);
+        CompletableFuture<HttpResponse<byte[]>> client = proxy.client().sendAsync(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(proxy.url() + "/" + zip("example.com/big"))).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        await().atMost(WAIT).until(() -> count("modproxy.prefetch.used", "kind", "zip") == 1);
+        release.countDown();
+
+        HttpResponse<byte[]> got = client.get(30, TimeUnit.SECONDS);
+        assertEquals(200, got.statusCode());
+        assertTrue(Arrays.equals(big, got.body()));
+        assertEquals(1, upstream.hits(zip("example.com/big")), "the client joined the prefetch's download");
+        awaitIdle();
+        assertEquals(0.0, count("modproxy.prefetch.wasted", "kind", "zip", "reason", "cancelled"));
+        assertTrue(stored(zip("example.com/big")));
+    }
+
+    @Test
+    void aPrefetchLeavesAloneWhatAClientIsFetching() throws Exception {
+        byte[] big = bigZip("example.com/big");
+        AtomicInteger started = new AtomicInteger();
+        publish("example.com/big", "1.21");
+        upstream.on(zip("example.com/big"), chunkedAfterRelease(big, started));
+        startProxy(on(4, "256Mi", 100));
+
+        CompletableFuture<HttpResponse<byte[]>> client = proxy.client().sendAsync(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(proxy.url() + "/" + zip("example.com/big"))).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        await().atMost(WAIT).until(() -> started.get() == 1);
+        assertEquals(200, proxy.get("/" + info("example.com/big")).statusCode()); // predicts the zip being fetched
+        awaitIdle();
+        release.countDown();
+
+        assertEquals(200, client.get(30, TimeUnit.SECONDS).statusCode());
+        assertEquals(1, upstream.hits(zip("example.com/big")));
+        assertEquals(0.0, count("modproxy.prefetch.issued", "kind", "zip"));
+    }
+
+    @Test
+    void aCorruptZipThatIsPrefetchedIsNeverStoredAndTheClientGetsTheUsualError() throws Exception {
+        publish("example.com/bad", "1.21");
+        byte[] outside = Modules.zipOf("example.com/other@v1.0.0/", Map.of("go.mod", "module example.com/other\n",
+                "big.go", new String(bigZip("example.com/other"), StandardCharsets.ISO_8859_1)));
+        AtomicInteger started = new AtomicInteger();
+        upstream.on(zip("example.com/bad"), chunkedAfterRelease(outside, started));
+        startProxy(on(4, "256Mi", 100));
+
+        assertEquals(200, proxy.get("/" + info("example.com/bad")).statusCode());
+        await().atMost(WAIT).until(() -> started.get() == 1);
+        CompletableFuture<HttpResponse<String>> joined = proxy.client().sendAsync(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(proxy.url() + "/" + zip("example.com/bad"))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        await().atMost(WAIT).until(() -> count("modproxy.prefetch.used", "kind", "zip") == 1);
+        release.countDown();
+
+        HttpResponse<String> got = joined.get(30, TimeUnit.SECONDS);
+        assertEquals(502, got.statusCode(), "the client that joined gets the refusal, never the zip");
+        assertTrue(got.body().contains("unusable answer") && got.body().contains("example.com/other"), got.body());
+        awaitIdle();
+        assertTrue(!stored(zip("example.com/bad")));
+        assertEquals(1.0, count("modproxy.prefetch.wasted", "kind", "zip", "reason", "failed"));
+
+        // a later client fetches it itself, as without prefetching: a refusal or an aborted download, never a 200
+        try {
+            assertEquals(502, proxy.get("/" + zip("example.com/bad")).statusCode());
+        } catch (java.io.IOException e) {
+            // the stream was aborted: the go command falls through on it too
+        }
+        assertTrue(upstream.hits(zip("example.com/bad")) >= 2, "the failed prefetch left no answer behind: the client's request went upstream");
+        assertTrue(!stored(zip("example.com/bad")));
+    }
+
+    @Test
+    void aPrefetchedArtifactNobodyAsksForWithinTheUseWindowCountsAsWasted() throws Exception {
+        publish("example.com/a", "1.21");
+        startProxy(new ProxySettings.Prefetch(true, 4, "256Mi", 100, Duration.ofSeconds(30), Duration.ofMillis(50)));
+
+        assertEquals(200, proxy.get("/" + info("example.com/a")).statusCode());
+        await().atMost(WAIT).until(() -> stored(zip("example.com/a")) && stored(mod("example.com/a")));
+
+        await().atMost(WAIT).until(() -> count("modproxy.prefetch.wasted", "kind", "zip", "reason", "unused") == 1
+                && count("modproxy.prefetch.wasted", "kind", "mod", "reason", "unused") == 1);
+        assertEquals(0.0, count("modproxy.prefetch.used", "kind", "zip"));
+        assertEquals(200, proxy.get("/" + zip("example.com/a")).statusCode());
+        assertEquals(0.0, count("modproxy.prefetch.used", "kind", "zip"), "asked after its window: not counted as used");
+    }
+}
