@@ -65,6 +65,7 @@ public final class RouteTable {
 
     /** Never a module path (its first element has no dot); say where it went instead of a parse error. */
     private static void adminIsElsewhere(RoutingContext ctx) {
+        RouteLabels.label(RouteLabels.OTHER);
         GoProxyRoutes.refuse(ctx.response(), 404,
                 "the admin API is served on the management port (QUARKUS_MANAGEMENT_PORT, default 9000)", "no-store");
     }
