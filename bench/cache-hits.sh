@@ -40,9 +40,14 @@ wait_for() { # url, what: polls for up to 120 s
   exit 1
 }
 
-echo "== building the proxy jar"
-./mvnw -B -q -pl proxy package -DskipTests
-jar=proxy/target/quarkus-app/quarkus-run.jar
+# JAR=path/to/quarkus-run.jar measures a jar built before (e.g. a before/after pair) instead of building one.
+if [ -n "${JAR:-}" ]; then
+  jar=$JAR
+else
+  echo "== building the proxy jar"
+  ./mvnw -B -q -pl proxy package -DskipTests
+  jar=proxy/target/quarkus-app/quarkus-run.jar
+fi
 
 echo "== generating the fixture tree"
 tree="$work/tree"

@@ -22,6 +22,7 @@ public final class MemoryCache {
 
     /** How often a local storage is asked again, which also keeps the file's recency for disk eviction. */
     static final Duration RECHECK = Duration.ofMinutes(1);
+    private static final long RECHECK_MILLIS = RECHECK.toMillis();
 
     /** The bytes of one artifact and when the storage last confirmed it holds them. */
     record Entry(byte[] content, Instant lastModified, long confirmedAtMillis) {
@@ -58,7 +59,7 @@ public final class MemoryCache {
     }
 
     boolean dueForRecheck(Entry entry) {
-        return clock.millis() - entry.confirmedAtMillis() >= RECHECK.toMillis();
+        return clock.millis() - entry.confirmedAtMillis() >= RECHECK_MILLIS;
     }
 
     /** Take this before asking the storage; {@link #remember} refuses bytes when a removal came in between. */

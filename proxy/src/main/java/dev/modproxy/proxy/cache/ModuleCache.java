@@ -213,10 +213,14 @@ public final class ModuleCache {
      * worker thread. Empty means "ask {@link #answer}".
      */
     public Optional<StoredObject> cheapHit(ProxyRequest request) throws IOException {
+        return request.immutable() ? cheapHit(request, new StorageKey(request.relativePath())) : Optional.empty();
+    }
+
+    /** {@link #cheapHit(ProxyRequest)} with the request's storage key already built (the caller keeps it for popular paths). */
+    public Optional<StoredObject> cheapHit(ProxyRequest request, StorageKey key) throws IOException {
         if (!request.immutable() || privatePaths.matches(request.module().path())) {
             return Optional.empty();
         }
-        StorageKey key = new StorageKey(request.relativePath());
         boolean local = storage.lookupIsLocal();
         MemoryCache.Entry remembered = memory.get(key);
         if (remembered != null && !(local && memory.dueForRecheck(remembered))) {

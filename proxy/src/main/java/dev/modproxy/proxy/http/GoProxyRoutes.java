@@ -5,8 +5,13 @@ import dev.modproxy.proxy.cache.ModuleCache;
 import dev.modproxy.proxy.metrics.ProxyMetrics;
 import dev.modproxy.proxy.protocol.InvalidRequestException;
 import dev.modproxy.proxy.protocol.ProxyRequest;
+import dev.modproxy.proxy.protocol.RequestKind;
+import dev.modproxy.proxy.storage.StorageKey;
 import dev.modproxy.proxy.storage.StoredObject;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
@@ -16,6 +21,8 @@ import java.nio.file.Path;
 import java.util.Optional;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.jboss.logging.Logger;
 
@@ -28,6 +35,24 @@ public final class GoProxyRoutes {
 
     private static final Logger LOG = Logger.getLogger(GoProxyRoutes.class);
     private static final String IMMUTABLE = "public, max-age=31536000, immutable";
+    /** Header values encoded once: a hit then copies their bytes instead of validating and encoding strings. */
+    private static final CharSequence IMMUTABLE_HEADER = HttpHeaders.createOptimized(IMMUTABLE);
+    private static final Map<RequestKind, CharSequence> CONTENT_TYPES = new EnumMap<>(RequestKind.class);
+    static {
+        for (RequestKind kind : RequestKind.values()) {
+            CONTENT_TYPES.put(kind, HttpHeaders.createOptimized(kind.contentType()));
+        }
+    }
+    /** Popular artifacts' paths, already parsed and validated (immutable requests only): a repeated hit skips the parser. */
+    private static final int PARSED_PATHS = 4096;
+
+    /** A request path that parsed into an immutable request, and the storage key it names. */
+    private record Parsed(ProxyRequest request, StorageKey key) {
+    }
+
+    private final Cache<String, Parsed> parsedPaths = Caffeine.newBuilder().maximumSize(PARSED_PATHS)
+            .executor(Runnable::run).build();
+    private final CharSequence mutableCacheControl;
 
     private final ModuleCache cache;
     private final ProxyMetrics metrics;
@@ -41,25 +66,37 @@ public final class GoProxyRoutes {
         this.mutableTtl = mutableTtl;
         this.negativeTtl = negativeTtl;
         this.stallLimit = stallLimit;
+        this.mutableCacheControl = HttpHeaders.createOptimized("public, max-age=" + mutableTtl.toSeconds());
     }
 
     void handle(RoutingContext ctx) {
         String path = ctx.request().path();
+        RouteLabels.label(RouteLabels.goProxy(path));
         HttpMethod method = ctx.request().method();
         if (method != HttpMethod.GET && method != HttpMethod.HEAD) {
             ctx.response().putHeader("Allow", "GET, HEAD");
             refuse(ctx.response(), 405, "the GOPROXY protocol is read-only: use GET", "no-store");
             return;
         }
+        // parsing is a pure function of the path: a path seen before gets the same validated request back
+        Parsed parsed = parsedPaths.getIfPresent(path);
         ProxyRequest request;
-        try {
-            request = ProxyRequest.parse(path);
-        } catch (InvalidRequestException e) {
-            refuse(ctx.response(), e.status(), e.getMessage(), "no-store");
-            return;
+        if (parsed != null) {
+            request = parsed.request();
+        } else {
+            try {
+                request = ProxyRequest.parse(path);
+            } catch (InvalidRequestException e) {
+                refuse(ctx.response(), e.status(), e.getMessage(), "no-store");
+                return;
+            }
+            if (request.immutable()) {
+                parsed = new Parsed(request, new StorageKey(request.relativePath()));
+                parsedPaths.put(path, parsed);
+            }
         }
         try {
-            Optional<StoredObject> hit = cache.cheapHit(request);
+            Optional<StoredObject> hit = parsed != null ? cache.cheapHit(request, parsed.key()) : cache.cheapHit(request);
             if (hit.isPresent()) {
                 sendObject(ctx, request, hit.get());
                 return;
@@ -107,7 +144,8 @@ public final class GoProxyRoutes {
     }
 
     private HttpServerResponse withArtifactHeaders(HttpServerResponse response, ProxyRequest request) {
-        return response.putHeader("Content-Type", request.kind().contentType()).putHeader("Cache-Control", cacheControl(request));
+        return response.putHeader(HttpHeaders.CONTENT_TYPE, CONTENT_TYPES.get(request.kind()))
+                .putHeader(HttpHeaders.CACHE_CONTROL, request.immutable() ? IMMUTABLE_HEADER : mutableCacheControl);
     }
 
     private void sendObject(RoutingContext ctx, ProxyRequest request, StoredObject object) {
@@ -115,7 +153,7 @@ public final class GoProxyRoutes {
         if (ctx.request().method() == HttpMethod.HEAD) {
             // a HEAD of a cached object tells its size, as the answer to a cold HEAD does
             withArtifactHeaders(response, request)
-                    .putHeader("Content-Length", String.valueOf(object.size())).end();
+                    .putHeader(HttpHeaders.CONTENT_LENGTH, String.valueOf(object.size())).end();
             object.release();
             return;
         }
@@ -123,7 +161,7 @@ public final class GoProxyRoutes {
             // headers and body leave in one write: no file to open, no second send
             byte[] content = object.content().get();
             withArtifactHeaders(response, request)
-                    .putHeader("Content-Length", String.valueOf(content.length))
+                    .putHeader(HttpHeaders.CONTENT_LENGTH, HttpHeaders.createOptimized(Integer.toString(content.length)))
                     .end(Buffer.buffer(content)).onSuccess(v -> metrics.served(request.kind(), content.length));
             object.release();
             return;

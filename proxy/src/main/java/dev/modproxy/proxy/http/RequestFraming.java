@@ -45,6 +45,7 @@ final class RequestFraming {
     }
 
     private static void refuseAndClose(RoutingContext ctx, int status, String reason) {
+        RouteLabels.label(RouteLabels.OTHER);
         ctx.response().setStatusCode(status)
                 .putHeader(HttpHeaders.CONNECTION, "close")
                 .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8")

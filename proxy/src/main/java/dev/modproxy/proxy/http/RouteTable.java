@@ -30,8 +30,8 @@ public final class RouteTable {
 
     /** After every route Quarkus and this table register by path: the GOPROXY paths are what is left. */
     private static final int LAST = Integer.MAX_VALUE - 100;
-    /** Every path but Quarkus's own, which stay Quarkus's to answer (a 404 on this port). */
-    private static final String NOT_QUARKUS = "/(?!q/).*";
+    /** Quarkus's own paths, which stay Quarkus's to answer (a 404 on this port). */
+    private static final String QUARKUS = "/q/";
 
     private final GoProxyRoutes goProxy;
     private final SumDbRoutes sumDb;
@@ -51,8 +51,15 @@ public final class RouteTable {
     public void installServing(Router router) {
         RequestFraming.install(router);
         router.route("/sumdb/*").handler(sumDb::handle);
-        router.routeWithRegex("/admin/.*").handler(RouteTable::adminIsElsewhere);
-        router.routeWithRegex(NOT_QUARKUS).order(LAST).handler(goProxy::handle);
+        // prefix routes and a prefix test rather than regular expressions: each would take a matcher per request
+        router.route("/admin/*").handler(RouteTable::adminIsElsewhere);
+        router.route().order(LAST).handler(ctx -> {
+            if (ctx.request().path().startsWith(QUARKUS)) {
+                ctx.next();
+            } else {
+                goProxy.handle(ctx);
+            }
+        });
     }
 
     /** The port the operator, Prometheus and the kubelet use; build pods are not given it. */
@@ -65,6 +72,7 @@ public final class RouteTable {
 
     /** Never a module path (its first element has no dot); say where it went instead of a parse error. */
     private static void adminIsElsewhere(RoutingContext ctx) {
+        RouteLabels.label(RouteLabels.OTHER);
         GoProxyRoutes.refuse(ctx.response(), 404,
                 "the admin API is served on the management port (QUARKUS_MANAGEMENT_PORT, default 9000)", "no-store");
     }

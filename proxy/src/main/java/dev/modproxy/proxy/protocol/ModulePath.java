@@ -96,41 +96,50 @@ public final class ModulePath {
         return major;
     }
 
+    /** Messages are built only on failure ({@link #where}): this runs for every element of every request. */
     private static void checkElement(String path, String element) {
-        String where = "module path " + CaseEncoding.quote(path);
         if (element.isEmpty()) {
-            throw new IllegalArgumentException(where + ": empty path element");
+            throw new IllegalArgumentException(where(path) + ": empty path element");
         }
-        if (element.chars().allMatch(c -> c == '.')) {
-            throw new IllegalArgumentException(where + ": invalid path element " + CaseEncoding.quote(element));
+        if (element.charAt(0) == '.' && element.chars().allMatch(c -> c == '.')) {
+            throw new IllegalArgumentException(where(path) + ": invalid path element " + CaseEncoding.quote(element));
         }
         if (element.charAt(0) == '.') {
-            throw new IllegalArgumentException(where + ": leading dot in path element");
+            throw new IllegalArgumentException(where(path) + ": leading dot in path element");
         }
         if (element.charAt(element.length() - 1) == '.') {
-            throw new IllegalArgumentException(where + ": trailing dot in path element");
+            throw new IllegalArgumentException(where(path) + ": trailing dot in path element");
         }
+        int upper = 0;
         for (int i = 0; i < element.length(); i++) {
             char c = element.charAt(i);
             boolean ok = c == '-' || c == '.' || c == '_' || c == '~'
                     || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
             if (!ok) {
-                throw new IllegalArgumentException(where + ": invalid char " + CaseEncoding.quote(String.valueOf(c)));
+                throw new IllegalArgumentException(where(path) + ": invalid char " + CaseEncoding.quote(String.valueOf(c)));
+            }
+            if (c >= 'A' && c <= 'Z') {
+                upper++;
             }
         }
         int dot = element.indexOf('.');
         String shortName = dot >= 0 ? element.substring(0, dot) : element;
-        if (WINDOWS_RESERVED.contains(shortName.toUpperCase(Locale.ROOT))) {
-            throw new IllegalArgumentException(where + ": " + CaseEncoding.quote(shortName) + " is a reserved file name");
+        // every reserved name has 3 or 4 letters: skip the upper-casing for all other names
+        if ((shortName.length() == 3 || shortName.length() == 4) && WINDOWS_RESERVED.contains(shortName.toUpperCase(Locale.ROOT))) {
+            throw new IllegalArgumentException(where(path) + ": " + CaseEncoding.quote(shortName) + " is a reserved file name");
         }
         int tilde = shortName.lastIndexOf('~');
         if (tilde >= 0 && tilde < shortName.length() - 1 && shortName.substring(tilde + 1).chars().allMatch(c -> c >= '0' && c <= '9')) {
             // the go command refuses these (they look like Windows 8.3 short names), so no module has one
-            throw new IllegalArgumentException(where + ": trailing tilde and digits in path element");
+            throw new IllegalArgumentException(where(path) + ": trailing tilde and digits in path element");
         }
-        if (CaseEncoding.encode(element).length() > MAX_ENCODED_ELEMENT) {
-            throw new IllegalArgumentException(where + ": path element longer than " + MAX_ENCODED_ELEMENT + " characters");
+        if (element.length() + upper > MAX_ENCODED_ELEMENT) { // the case encoding adds one '!' per upper-case letter
+            throw new IllegalArgumentException(where(path) + ": path element longer than " + MAX_ENCODED_ELEMENT + " characters");
         }
+    }
+
+    private static String where(String path) {
+        return "module path " + CaseEncoding.quote(path);
     }
 
     private static void checkEncodedLength(String encoded) {

@@ -138,12 +138,18 @@ class ProxyAppTest {
             get("/" + module + "/@v/v1.0.0.info");
         }
         get("/no/such/thing");
+        get("/Example.com/bad/@v/v1.0.0.mod"); // a 400: refused paths are labelled by route too
+        get("/example.com/bad/@v/v1.0.0.zip/extra");
+        get("/sumdb/sum.example.org/lookup/example.com/bad@v1.0.0");
 
         String metrics = getManagement("/q/metrics").body();
         java.util.List<String> requestSeries = metrics.lines().filter(l -> l.startsWith("http_server_requests_seconds_count")).toList();
         assertTrue(requestSeries.stream().anyMatch(l -> l.contains("uri=\"/{module}/@v/list\"")), String.join("\n", requestSeries));
         assertTrue(requestSeries.stream().anyMatch(l -> l.contains("uri=\"/{module}/@v/{version}.info\"")), String.join("\n", requestSeries));
-        assertTrue(requestSeries.stream().noneMatch(l -> l.contains("example.com") || l.contains("/no/such")),
+        assertTrue(requestSeries.stream().anyMatch(l -> l.contains("uri=\"/{module}/@v/{version}.mod\"") && l.contains("status=\"400\"")),
+                String.join("\n", requestSeries));
+        assertTrue(requestSeries.stream().noneMatch(l -> l.contains("example.com") || l.contains("Example.com")
+                        || l.contains("/no/such") || l.contains("sum.example.org")),
                 "no series per raw path:\n" + String.join("\n", requestSeries));
     }
 }

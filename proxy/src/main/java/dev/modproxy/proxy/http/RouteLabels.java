@@ -1,0 +1,79 @@
+package dev.modproxy.proxy.http;
+
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+
+/**
+ * The {@code uri} label of the request metrics ({@code http_server_requests_seconds}): the route, never the
+ * raw path (module paths are unbounded). Each handler names its route here, as Quarkus's own REST layer
+ * does, so the metrics need no list of regular expressions tried against every request's path.
+ */
+final class RouteLabels {
+
+    /** Where Quarkus's HTTP metrics look for the route of the request being answered. */
+    private static final String TEMPLATE_KEY = "UrlPathTemplate";
+
+    static final String LIST = "/{module}/@v/list";
+    static final String LATEST = "/{module}/@latest";
+    static final String INFO = "/{module}/@v/{version}.info";
+    static final String MOD = "/{module}/@v/{version}.mod";
+    static final String ZIP = "/{module}/@v/{version}.zip";
+    static final String OTHER = "/{other}";
+
+    private RouteLabels() {
+    }
+
+    /** Labels the request being handled on the current (per-request) context. */
+    static void label(String template) {
+        Context context = Vertx.currentContext();
+        if (context != null) {
+            context.putLocal(TEMPLATE_KEY, template);
+        }
+    }
+
+    /** The GOPROXY route a path asks for, from its ending alone: refused paths are labelled by the route they tried. */
+    static String goProxy(String path) {
+        if (path.endsWith("/@v/list")) {
+            return LIST;
+        }
+        if (path.endsWith("/@latest")) {
+            return LATEST;
+        }
+        int versions = path.lastIndexOf("/@v/");
+        if (versions >= 0 && path.indexOf('/', versions + "/@v/".length()) < 0) {
+            if (path.endsWith(".info")) {
+                return INFO;
+            }
+            if (path.endsWith(".mod")) {
+                return MOD;
+            }
+            if (path.endsWith(".zip")) {
+                return ZIP;
+            }
+        }
+        return OTHER;
+    }
+
+    /** The checksum database route of a path under /sumdb/. */
+    static String sumDb(String path) {
+        int name = "/sumdb/".length();
+        int slash = path.indexOf('/', name);
+        if (slash < 0) {
+            return OTHER;
+        }
+        String rest = path.substring(slash + 1);
+        if (rest.equals("supported")) {
+            return "/sumdb/{name}/supported";
+        }
+        if (rest.equals("latest")) {
+            return "/sumdb/{name}/latest";
+        }
+        if (rest.startsWith("lookup/")) {
+            return "/sumdb/{name}/lookup/{module}";
+        }
+        if (rest.startsWith("tile/")) {
+            return "/sumdb/{name}/tile/{tile}";
+        }
+        return OTHER;
+    }
+}
