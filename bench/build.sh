@@ -16,7 +16,8 @@
 #              the whole requirement graph, one layer after the other
 #   real       e2e/capture/graph (139 real modules: Kubernetes, controller-runtime, OpenTelemetry,
 #              a 69 MB zip), replayed from the capture (e2e/capture/capture.sh)
-# Env: PROXY_JAVA_OPTS (JVM options of modproxy; default none: the README's run command),
+# Env: PROXY_JAVA_OPTS (JVM options of modproxy; default -Xmx128m, the README's run command;
+#      PROXY_JAVA_OPTS= for none at all),
 #      JAR (default: build proxy/target/quarkus-app/quarkus-run.jar).
 # Everything listens on 127.0.0.1 only. Not part of ./mvnw verify; run it under the heavy lock:
 #   flock /tmp/modproxy-heavy.lock bench/build.sh synthetic 50ms 3
@@ -27,6 +28,7 @@ graph_kind=${1:-synthetic}
 delay=${2:-50ms}
 runs=${3:-3}
 MODULES=${MODULES:-300}
+PROXY_JAVA_OPTS=${PROXY_JAVA_OPTS--Xmx128m}
 LAYERS=${LAYERS:-10}
 for tool in java go curl awk; do
   command -v "$tool" >/dev/null || { echo "missing $tool" >&2; exit 2; }
@@ -105,7 +107,7 @@ start_proxy() {
   # shellcheck disable=SC2086
   MODPROXY_UPSTREAM="$mirror" MODPROXY_STORAGE_DIR="$dir/cache" MODPROXY_SUMDB=off \
     QUARKUS_HTTP_PORT=$port QUARKUS_HTTP_HOST=127.0.0.1 QUARKUS_MANAGEMENT_PORT=$management \
-    java ${PROXY_JAVA_OPTS:-} -jar "$JAR" >"$dir/log" 2>&1 &
+    java $PROXY_JAVA_OPTS -jar "$JAR" >"$dir/log" 2>&1 &
   proxy_pid=$!
   pids+=($proxy_pid)
   proxy_url="http://127.0.0.1:$port"
