@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Cache-hit throughput and latency of the proxy against nginx serving the same files from disk,
 # then a cold-coalescing check: 200 simultaneous cold requests for one zip must cost one upstream fetch.
+# The proxy's resident memory (VmRSS) is sampled every half second throughout; the proxy runs as the
+# README runs it (`java -Xmx128m -jar`; PROXY_JAVA_OPTS replaces -Xmx128m); NMT=1 adds -XX:NativeMemoryTracking=summary
+# and prints the JVM's own account of its memory at the end (heap, threads, code, GC, direct buffers).
 # Everything listens on 127.0.0.1 only and every load run is bounded in time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +13,9 @@ THREADS=${THREADS:-2}
 CONNECTIONS=${CONNECTIONS:-32}
 ROUNDS=${ROUNDS:-3}
 NGINX=${NGINX:-/usr/sbin/nginx}
+# the README's run command: java -Xmx128m -jar (PROXY_JAVA_OPTS= for none at all)
+PROXY_JAVA_OPTS=${PROXY_JAVA_OPTS--Xmx128m}
+[ "${NMT:-0}" = 1 ] && PROXY_JAVA_OPTS="$PROXY_JAVA_OPTS -XX:NativeMemoryTracking=summary"
 for tool in "$NGINX" wrk curl java sha256sum; do
   command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install nginx wrk curl)" >&2; exit 2; }
 done
@@ -95,11 +101,22 @@ CONF
 pids+=($!)
 wait_for "http://127.0.0.1:$static_port/example.com/bench/small/@v/list" nginx
 
+# shellcheck disable=SC2086
 MODPROXY_UPSTREAM="http://127.0.0.1:$mirror_port" MODPROXY_STORAGE_DIR="$work/cache" MODPROXY_SUMDB=off \
   QUARKUS_HTTP_PORT=$proxy_port QUARKUS_HTTP_HOST=127.0.0.1 QUARKUS_MANAGEMENT_PORT=$proxy_management_port \
-  java -Xmx1g -jar "$jar" >"$work/proxy.log" 2>&1 &
-pids+=($!)
+  java $PROXY_JAVA_OPTS -jar "$jar" >"$work/proxy.log" 2>&1 &
+proxy_pid=$!
+pids+=($proxy_pid)
 wait_for "http://127.0.0.1:$proxy_management_port/q/health/ready" "the proxy"
+
+# RSS in MB every half second, "phase rss" lines; the phase is what the load is doing at the time
+echo started >"$work/phase"
+(while [ -e "/proc/$proxy_pid/status" ]; do
+  echo "$(cat "$work/phase") $(awk '/^VmRSS:/ {printf "%.0f", $2 / 1024}' "/proc/$proxy_pid/status" 2>/dev/null)"
+  sleep 0.5
+done) >"$work/rss.txt" 2>/dev/null &
+pids+=($!)
+phase() { echo "$1" >"$work/phase"; }
 
 artifacts=(
   "info example.com/bench/small/@v/v1.0.0.info"
@@ -108,6 +125,7 @@ artifacts=(
   "zip-20MB example.com/bench/large/@v/v1.0.0.zip"
 )
 
+phase warm-up
 echo "== warming the cache (and checking the proxy serves the upstream's bytes)"
 for a in "${artifacts[@]}"; do
   path=${a#* }
@@ -119,6 +137,7 @@ for a in "${artifacts[@]}"; do
   done
 done
 echo "== JIT warm-up of the proxy (5 s per artifact, not measured)"
+phase jit-warm-up
 for a in "${artifacts[@]}"; do
   wrk -t"$THREADS" -c"$CONNECTIONS" -d5s "http://127.0.0.1:$proxy_port/${a#* }" >/dev/null
 done
@@ -147,7 +166,9 @@ for round in $(seq 1 "$ROUNDS"); do
   for a in "${artifacts[@]}"; do
     name=${a%% *}
     path=${a#* }
+    phase idle
     echo "$name nginx $(measure "http://127.0.0.1:$static_port/$path")" >>"$results"
+    phase "$name"
     echo "$name proxy $(measure "http://127.0.0.1:$proxy_port/$path")" >>"$results"
   done
   echo "   round $round done, load average $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -178,7 +199,9 @@ for a in "${artifacts[@]}"; do
   echo "upstream fetches of ${a#* } during the whole run: $(grep -c " /${a#* } " "$work/nginx/logs/mirror.log" || true) (1 expected)"
 done
 
+phase idle
 echo "== cold coalescing: 200 connections at once for one cold 20 MB zip (upstream limited to 8 MB/s)"
+phase cold-200
 cold=example.com/bench/cold/@v/v1.0.0.zip
 wrk -t"$THREADS" -c200 -d8s --timeout 30s "http://127.0.0.1:$proxy_port/$cold" >"$work/cold.txt"
 grep -E "requests in|Non-2xx" "$work/cold.txt" || true
@@ -186,4 +209,16 @@ fetches=$(grep -c " /$cold " "$work/nginx/logs/mirror.log" || true)
 want=$(sha256sum <"$tree/$cold" | cut -d' ' -f1)
 got=$(curl -fsS --max-time 60 "http://127.0.0.1:$proxy_port/$cold" | sha256sum | cut -d' ' -f1)
 echo "upstream fetches of the cold zip: $fetches (must be 1); cached copy identical: $([ "$got" = "$want" ] && echo yes || echo NO)"
+phase end
+sleep 1
+echo "== proxy resident memory (VmRSS, MB) while each phase ran: max (median); JVM options: ${PROXY_JAVA_OPTS:-none}"
+awk 'NF == 2 {n[$1]++; v[$1, n[$1]] = $2; if ($2 > m[$1]) m[$1] = $2; if (!($1 in seen)) {seen[$1] = 1; order[++k] = $1}}
+  END {for (i = 1; i <= k; i++) {p = order[i]; c = n[p]
+    # median of the samples, sorted in place
+    for (a = 1; a <= c; a++) for (b = a + 1; b <= c; b++) if (v[p, b] < v[p, a]) {t = v[p, a]; v[p, a] = v[p, b]; v[p, b] = t}
+    printf "%s %d (%d)%s", p, m[p], v[p, int((c + 1) / 2)], (i < k ? ", " : "\n")}}' "$work/rss.txt"
+echo "peak RSS (VmHWM) of the proxy over the whole run: $(awk '/^VmHWM:/ {printf "%.0f", $2 / 1024}' "/proc/$proxy_pid/status") MB"
+if [ "${NMT:-0}" = 1 ]; then
+  jcmd "$proxy_pid" VM.native_memory summary | grep -E "^(Total|-|Native Memory)|committed=" | sed -n '1,80p'
+fi
 [ "$fetches" = 1 ] && [ "$got" = "$want" ]

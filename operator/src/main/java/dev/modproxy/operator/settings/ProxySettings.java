@@ -32,7 +32,7 @@ public final class ProxySettings {
      * keeps the last of repeated options, which lets a user's option override one of ours and keeps the rest.
      */
     public static final String IMAGE_JVM_OPTIONS =
-            "-XX:+UseG1GC -XX:MaxRAMPercentage=50 -Djdk.nio.maxCachedBufferSize=262144 -Djava.io.tmpdir=/tmp";
+            "-XX:+UseG1GC -XX:MaxRAMPercentage=12.5 -Djdk.nio.maxCachedBufferSize=262144 -Djava.io.tmpdir=/tmp";
 
     /**
      * Every variable the operator sets on the proxy container, and the field a user sets it with instead of

@@ -1,25 +1,16 @@
 package dev.modproxy.operator.webhook;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.util.Base64;
+import java.util.List;
 
 import org.jboss.logging.Logger;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonMappingException;
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.ObjectReader;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
-import io.fabric8.kubernetes.api.model.StatusBuilder;
-import io.fabric8.kubernetes.api.model.admission.v1.AdmissionRequest;
-import io.fabric8.kubernetes.api.model.admission.v1.AdmissionResponse;
-import io.fabric8.kubernetes.api.model.admission.v1.AdmissionResponseBuilder;
-import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReview;
-import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReviewBuilder;
 
 /**
  * HTTP body in, HTTP answer out, for {@code POST /mutate-pods}. Never throws and never denies:
@@ -29,16 +20,15 @@ import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReviewBuilder;
 public final class AdmissionReviewHandler {
 
     private static final Logger LOG = Logger.getLogger(AdmissionReviewHandler.class);
-    private static final String API_VERSION = "admission.k8s.io/v1";
     // the API server drops a warning holding control characters and may cut one over 120 characters
     static final int WARNING_LENGTH = 120;
     static final int MAX_WARNINGS = 3;
 
+    private static final ObjectMapper PATCH_WRITER = new ObjectMapper();
+    private static final JsonFactory JSON = PATCH_WRITER.getFactory();
+
     private final PodMutator mutator;
     private final InjectionMetrics metrics;
-    private final ObjectMapper mapper = new ObjectMapper();
-    // "{...} garbage" is not one JSON document; the API server never sends it
-    private final ObjectReader documentReader = mapper.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     public AdmissionReviewHandler(PodMutator mutator, InjectionMetrics metrics) {
         this.mutator = mutator;
@@ -55,68 +45,34 @@ public final class AdmissionReviewHandler {
 
     public Reply handle(byte[] body) {
         long started = System.nanoTime();
-        Outcome outcome = Outcome.ERROR;
+        InjectionOutcome outcome = InjectionOutcome.ERROR;
         String uid = "";
         try {
             if (looksLikeUtf16Or32(body)) {
                 return Reply.badRequest("malformed AdmissionReview: body is not UTF-8");
             }
-            JsonNode tree;
+            PodReview review;
             try {
-                tree = documentReader.readTree(body);
-            } catch (JsonProcessingException e) {
-                return Reply.badRequest("malformed AdmissionReview: body is not JSON (" + e.getOriginalMessage() + ")");
-            } catch (IOException e) {
-                return Reply.badRequest("malformed AdmissionReview: unreadable body");
+                review = AdmissionReviewReader.read(body);
+            } catch (AdmissionReviewReader.NotAReview e) {
+                return Reply.badRequest(e.getMessage());
             }
-            if (tree == null || tree.isMissingNode()) {
-                return Reply.badRequest("malformed AdmissionReview: empty body");
-            }
-            if (!tree.isObject()) {
-                return Reply.badRequest("malformed AdmissionReview: body is not a JSON object");
-            }
-            if (!"AdmissionReview".equals(tree.path("kind").asText())) {
-                return Reply.badRequest("expected kind AdmissionReview, apiVersion " + API_VERSION);
-            }
-            if (!API_VERSION.equals(tree.path("apiVersion").asText())) {
-                return Reply.badRequest("unsupported AdmissionReview apiVersion \"" + quoted(tree.path("apiVersion"))
-                        + "\": this webhook speaks " + API_VERSION + " only");
-            }
-            JsonNode requestNode = tree.get("request");
-            if (requestNode == null || !requestNode.isObject()) {
-                return Reply.badRequest("malformed AdmissionReview: no request");
-            }
-            uid = requestNode.path("uid").asText("");
-            if (uid.isEmpty()) {
-                return Reply.badRequest("malformed AdmissionReview: request.uid is missing");
-            }
-            // hand-written reviews often leave out the object's own apiVersion and kind; request.kind says Pod
-            if ("Pod".equals(requestNode.path("kind").path("kind").asText())
-                    && requestNode.get("object") instanceof ObjectNode object && !object.has("kind") && !object.has("apiVersion")) {
-                object.put("apiVersion", "v1").put("kind", "Pod");
-            }
-            AdmissionRequest request;
-            try {
-                request = mapper.treeToValue(requestNode, AdmissionRequest.class);
-            } catch (JsonMappingException e) {
-                return allowedWithMessage(uid, "modproxy: cannot read " + where(e) + ": wrong JSON type for that field");
-            } catch (JsonProcessingException e) {
-                return allowedWithMessage(uid, "modproxy: cannot read request: " + e.getOriginalMessage());
-            } catch (IllegalArgumentException e) {
-                return allowedWithMessage(uid, "modproxy: cannot read request: " + e.getMessage());
+            uid = review.uid();
+            if (review.wrongType() != null) {
+                return allowedWithMessage(uid, "modproxy: cannot read " + review.wrongType() + ": wrong JSON type for that field");
             }
             PodMutator.Mutation mutation;
             try {
-                mutation = mutator.mutate(request);
+                mutation = mutator.mutate(review);
             } catch (MalformedReviewException e) {
                 return allowedWithMessage(uid, "modproxy: " + e.getMessage());
             }
             outcome = mutation.outcome();
             LOG.debugf("review %s: %s (%s)", uid, outcome.tag(), mutation.reason());
-            return ok(response(uid, mutation));
+            return allowed(uid, mutation);
         } catch (RuntimeException e) {
             LOG.error("admission review failed; pod admitted unchanged", e);
-            outcome = Outcome.ERROR;
+            outcome = InjectionOutcome.ERROR;
             String message = "modproxy webhook error: " + e.getClass().getSimpleName();
             return uid.isEmpty() ? Reply.badRequest(message) : allowedWithMessage(uid, message);
         } finally {
@@ -124,18 +80,33 @@ public final class AdmissionReviewHandler {
         }
     }
 
-    private AdmissionResponse response(String uid, PodMutator.Mutation mutation) {
-        AdmissionResponseBuilder response = new AdmissionResponseBuilder().withUid(uid).withAllowed(true);
-        if (!mutation.warnings().isEmpty()) {
-            response.withWarnings(mutation.warnings().stream().limit(MAX_WARNINGS).map(AdmissionReviewHandler::warning)
-                    .toList());
+    private Reply allowed(String uid, PodMutator.Mutation mutation) {
+        // written before the answer's generator opens: two at once on a thread cannot share its recycled buffers
+        byte[] patch = mutation.patch().isEmpty() ? null : writePatch(mutation.patch());
+        return review(uid, patch == null ? 0 : patch.length * 4 / 3, json -> {
+            if (!mutation.warnings().isEmpty()) {
+                json.writeArrayFieldStart("warnings");
+                List<String> warnings = mutation.warnings();
+                for (int i = 0; i < Math.min(MAX_WARNINGS, warnings.size()); i++) {
+                    json.writeString(warning(warnings.get(i)));
+                }
+                json.writeEndArray();
+            }
+            if (patch != null) {
+                json.writeStringField("patchType", "JSONPatch");
+                json.writeFieldName("patch");
+                // base64 of the patch's JSON, as the API server expects the []byte field
+                json.writeBinary(patch);
+            }
+        });
+    }
+
+    private static byte[] writePatch(JsonPatch patch) {
+        try {
+            return PATCH_WRITER.writeValueAsBytes(patch.toJson());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the JSON patch", e);
         }
-        if (!mutation.patch().isEmpty()) {
-            response.withPatchType("JSONPatch")
-                    .withPatch(Base64.getEncoder().encodeToString(
-                            mutation.patch().toJson().toString().getBytes(StandardCharsets.UTF_8)));
-        }
-        return response.build();
     }
 
     /** JSON between systems is UTF-8 (RFC 8259); the parser alone would also accept UTF-16 and UTF-32. */
@@ -146,24 +117,6 @@ public final class AdmissionReviewHandler {
         boolean byteOrderMark = (body[0] == (byte) 0xFE && body[1] == (byte) 0xFF)
                 || (body[0] == (byte) 0xFF && body[1] == (byte) 0xFE);
         return byteOrderMark || body[0] == 0 || body[1] == 0;
-    }
-
-    /** The field that did not fit, as a JSON path under the review: "request.object.spec.containers[0].env". */
-    private static String where(JsonMappingException e) {
-        StringBuilder path = new StringBuilder("request");
-        for (JsonMappingException.Reference step : e.getPath()) {
-            if (step.getFieldName() != null) {
-                path.append('.').append(step.getFieldName());
-            } else if (step.getIndex() >= 0) {
-                path.append('[').append(step.getIndex()).append(']');
-            }
-        }
-        return path.toString();
-    }
-
-    private static String quoted(JsonNode value) {
-        String text = value.isValueNode() ? value.asText() : value.toString();
-        return warning(text.length() > 60 ? text.substring(0, 60) : text);
     }
 
     /** A warning the API server shows as it is: no control characters, at most {@link #WARNING_LENGTH} characters. */
@@ -177,18 +130,34 @@ public final class AdmissionReviewHandler {
 
     private Reply allowedWithMessage(String uid, String message) {
         LOG.warnf("review %s admitted unchanged: %s", uid, message);
-        return ok(new AdmissionResponseBuilder().withUid(uid).withAllowed(true)
-                .withStatus(new StatusBuilder().withCode(200).withMessage(message).build())
-                .build());
+        return review(uid, message.length(), json -> {
+            json.writeObjectFieldStart("status");
+            json.writeNumberField("code", 200);
+            json.writeStringField("message", message);
+            json.writeEndObject();
+        });
     }
 
-    private Reply ok(AdmissionResponse response) {
-        AdmissionReview review = new AdmissionReviewBuilder().withApiVersion(API_VERSION).withKind("AdmissionReview")
-                .withResponse(response).build();
-        try {
-            return new Reply(200, "application/json", mapper.writeValueAsBytes(review));
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot write AdmissionReview", e);
+    private interface ResponseFields {
+        void write(JsonGenerator json) throws IOException;
+    }
+
+    /** An AdmissionReview v1 answer that admits the pod: uid, allowed, then {@code fields} (about {@code size} bytes). */
+    private static Reply review(String uid, int size, ResponseFields fields) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(size + 768);
+        try (JsonGenerator json = JSON.createGenerator(out)) {
+            json.writeStartObject();
+            json.writeStringField("apiVersion", AdmissionReviewReader.API_VERSION);
+            json.writeStringField("kind", "AdmissionReview");
+            json.writeObjectFieldStart("response");
+            json.writeStringField("uid", uid);
+            json.writeBooleanField("allowed", true);
+            fields.write(json);
+            json.writeEndObject();
+            json.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write AdmissionReview", e);
         }
+        return new Reply(200, "application/json", out.toByteArray());
     }
 }

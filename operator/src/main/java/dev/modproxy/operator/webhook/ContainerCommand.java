@@ -14,9 +14,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import io.fabric8.kubernetes.api.model.Container;
-import io.fabric8.kubernetes.api.model.EnvVar;
-import io.fabric8.kubernetes.api.model.PodSpec;
+import dev.modproxy.operator.webhook.PodReview.EnvEntry;
+import dev.modproxy.operator.webhook.PodReview.PodContainer;
 
 /**
  * The program a container runs and that program's arguments, as far as the pod spec shows them.
@@ -39,11 +38,12 @@ record ContainerCommand(String program, List<String> arguments, String script) {
     private static final String HEREDOC = "cat > ${scriptfile} << '";
     private static final String DECODE = "/tekton/bin/entrypoint decode-script \"${scriptfile}\"";
 
-    static ContainerCommand of(Container container, PodSpec spec) {
-        List<String> command = orEmpty(container.getCommand());
-        List<String> args = orEmpty(container.getArgs());
+    /** {@code initContainers}: the pod's, where Tekton's place-scripts container holds the step scripts. */
+    static ContainerCommand of(PodContainer container, List<PodContainer> initContainers) {
+        List<String> command = container.command();
+        List<String> args = container.args();
         if (command.size() == 1 && TEKTON_ENTRYPOINT.equals(command.get(0))) {
-            return tektonStep(container, args, spec);
+            return tektonStep(container, args, initContainers);
         }
         if (command.isEmpty()) {
             return new ContainerCommand(null, args, null);
@@ -52,7 +52,7 @@ record ContainerCommand(String program, List<String> arguments, String script) {
         arguments.addAll(args);
         String program = command.get(0);
         // a Tekton sidecar with a script runs the script file itself, without the entrypoint
-        String script = program != null && program.startsWith(TEKTON_SCRIPTS) ? placedScript(spec, program)
+        String script = program != null && program.startsWith(TEKTON_SCRIPTS) ? placedScript(initContainers, program)
                 : shellScript(program, arguments);
         return new ContainerCommand(program, Collections.unmodifiableList(arguments), script);
     }
@@ -62,7 +62,7 @@ record ContainerCommand(String program, List<String> arguments, String script) {
      * A step without a command has no {@code -entrypoint}: Tekton looked the image's ENTRYPOINT up in the
      * registry and passes it per platform in the env variable {@code TEKTON_PLATFORM_COMMANDS}.
      */
-    private static ContainerCommand tektonStep(Container container, List<String> args, PodSpec spec) {
+    private static ContainerCommand tektonStep(PodContainer container, List<String> args, List<PodContainer> initContainers) {
         int separator = args.indexOf("--");
         if (separator < 0) {
             return new ContainerCommand(TEKTON_ENTRYPOINT, args, null);
@@ -82,7 +82,7 @@ record ContainerCommand(String program, List<String> arguments, String script) {
             }
         }
         arguments.addAll(args.subList(separator + 1, args.size()));
-        String script = program != null && program.startsWith(TEKTON_SCRIPTS) ? placedScript(spec, program) : null;
+        String script = program != null && program.startsWith(TEKTON_SCRIPTS) ? placedScript(initContainers, program) : null;
         if (script == null && program != null) {
             script = shellScript(program, arguments);
         }
@@ -90,9 +90,9 @@ record ContainerCommand(String program, List<String> arguments, String script) {
     }
 
     /** The image's command when every platform of {@code TEKTON_PLATFORM_COMMANDS} has the same one. */
-    private static Optional<List<String>> platformCommand(Container container) {
-        String value = orEmpty(container.getEnv()).stream().filter(Objects::nonNull)
-                .filter(var -> "TEKTON_PLATFORM_COMMANDS".equals(var.getName())).map(EnvVar::getValue)
+    private static Optional<List<String>> platformCommand(PodContainer container) {
+        String value = container.env().stream().filter(Objects::nonNull)
+                .filter(var -> "TEKTON_PLATFORM_COMMANDS".equals(var.name())).map(EnvEntry::value)
                 .filter(Objects::nonNull).findFirst().orElse(null);
         if (value == null) {
             return Optional.empty();
@@ -115,13 +115,10 @@ record ContainerCommand(String program, List<String> arguments, String script) {
      * A Tekton {@code script:} lives in the place-scripts init container as a heredoc, base64-encoded
      * (and decoded by the entrypoint) since Tekton v0.28. Read with indexOf: linear in a review of any size.
      */
-    private static String placedScript(PodSpec spec, String file) {
-        if (spec == null) {
-            return null;
-        }
+    private static String placedScript(List<PodContainer> initContainers, String file) {
         String header = "scriptfile=\"" + file + "\"\n";
-        for (Container init : orEmpty(spec.getInitContainers())) {
-            for (String arg : init == null ? List.<String>of() : orEmpty(init.getArgs())) {
+        for (PodContainer init : initContainers) {
+            for (String arg : init == null ? List.<String>of() : init.args()) {
                 int at = arg == null ? -1 : arg.indexOf(header);
                 int heredoc = at < 0 ? -1 : arg.indexOf(HEREDOC, at + header.length());
                 int tagEnd = heredoc < 0 ? -1 : arg.indexOf("'\n", heredoc + HEREDOC.length());
@@ -173,9 +170,5 @@ record ContainerCommand(String program, List<String> arguments, String script) {
         }
         int slash = program.lastIndexOf('/');
         return slash < 0 ? program : program.substring(slash + 1);
-    }
-
-    private static <T> List<T> orEmpty(List<T> list) {
-        return list == null ? List.of() : list;
     }
 }

@@ -14,11 +14,11 @@ import io.micrometer.core.instrument.Timer;
  */
 public final class InjectionMetrics {
 
-    private final Map<Outcome, Counter> injections = new EnumMap<>(Outcome.class);
+    private final Map<InjectionOutcome, Counter> injections = new EnumMap<>(InjectionOutcome.class);
     private final Timer latency;
 
     public InjectionMetrics(MeterRegistry registry) {
-        for (Outcome outcome : Outcome.values()) {
+        for (InjectionOutcome outcome : InjectionOutcome.values()) {
             injections.put(outcome, Counter.builder("modproxy.webhook.injections")
                     .description("Pods seen by the admission webhook, by what it did")
                     .tag("outcome", outcome.tag())
@@ -30,7 +30,7 @@ public final class InjectionMetrics {
                 .register(registry);
     }
 
-    void record(Outcome outcome, long nanos) {
+    void record(InjectionOutcome outcome, long nanos) {
         injections.get(outcome).increment();
         latency.record(nanos, TimeUnit.NANOSECONDS);
     }

@@ -5,7 +5,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 
@@ -13,15 +12,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import io.fabric8.kubernetes.api.model.Container;
-import io.fabric8.kubernetes.api.model.EnvFromSource;
-import io.fabric8.kubernetes.api.model.EnvVar;
-import io.fabric8.kubernetes.api.model.GroupVersionKind;
-import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.ObjectMeta;
-import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodSpec;
-import io.fabric8.kubernetes.api.model.admission.v1.AdmissionRequest;
+import dev.modproxy.operator.webhook.PodReview.AdmittedPod;
+import dev.modproxy.operator.webhook.PodReview.EnvEntry;
+import dev.modproxy.operator.webhook.PodReview.PodContainer;
 
 /** Turns one admission request into the patch that points the pod's Go builds at a cache. */
 public final class PodMutator {
@@ -35,69 +28,59 @@ public final class PodMutator {
     }
 
     /** The result for one pod; {@code patch} is empty unless something was added. */
-    public record Mutation(Outcome outcome, JsonPatch patch, List<String> warnings, String reason) {
+    public record Mutation(InjectionOutcome outcome, JsonPatch patch, List<String> warnings, String reason) {
 
         static Mutation skipped(String reason) {
-            return new Mutation(Outcome.SKIPPED, new JsonPatch(), List.of(), reason);
+            return new Mutation(InjectionOutcome.SKIPPED, new JsonPatch(), List.of(), reason);
         }
     }
 
-    public Mutation mutate(AdmissionRequest request) {
-        if (!"CREATE".equals(request.getOperation())) {
-            return Mutation.skipped("operation " + request.getOperation() + " is not CREATE");
+    public Mutation mutate(PodReview request) {
+        if (!"CREATE".equals(request.operation())) {
+            return Mutation.skipped("operation " + request.operation() + " is not CREATE");
         }
-        // the API server always sends kind; a hand-made review may carry only requestKind
-        GroupVersionKind kind = request.getKind() != null ? request.getKind() : request.getRequestKind();
-        if (kind == null || !"Pod".equals(kind.getKind()) || !isBlank(kind.getGroup())) {
+        PodReview.ResourceKind kind = request.kind();
+        if (kind == null || !"Pod".equals(kind.kind()) || !isBlank(kind.group())) {
             return Mutation.skipped("object is not a Pod");
         }
-        if (!isBlank(request.getSubResource())) {
-            return Mutation.skipped("subresource " + request.getSubResource());
+        if (!isBlank(request.subResource())) {
+            return Mutation.skipped("subresource " + request.subResource());
         }
-        if (request.getObject() == null) {
-            throw new MalformedReviewException("request.object is missing");
+        AdmittedPod pod = request.pod();
+        if (pod == null) {
+            throw new MalformedReviewException(request.notAPod());
         }
-        if (!(request.getObject() instanceof Pod pod)) {
-            throw new MalformedReviewException(request.getObject() instanceof HasMetadata resource
-                    ? "request.object is a " + resource.getKind() + ", not a Pod"
-                    : "request.object is not a Pod object");
-        }
-        ObjectMeta meta = pod.getMetadata() == null ? new ObjectMeta() : pod.getMetadata();
         // on CREATE the pod's own metadata.namespace may still be empty
-        String namespace = !isBlank(request.getNamespace()) ? request.getNamespace() : meta.getNamespace();
+        String namespace = !isBlank(request.namespace()) ? request.namespace() : pod.namespace();
         if (isBlank(namespace)) {
             throw new MalformedReviewException("request.namespace is missing");
         }
         if (excludedNamespaces.contains(namespace)) {
             return Mutation.skipped("namespace " + namespace + " is excluded");
         }
-        CacheSelection.Outcome chosen = selection.select(namespace, orEmpty(meta.getLabels()),
-                orEmpty(meta.getAnnotations()));
+        CacheSelection.Outcome chosen = selection.select(namespace, pod.labels(), pod.annotations());
         if (chosen instanceof CacheSelection.NotRequested notRequested) {
             return Mutation.skipped(notRequested.reason());
         }
         if (chosen instanceof CacheSelection.Unavailable unavailable) {
-            return new Mutation(Outcome.SKIPPED, new JsonPatch(), List.of("modproxy: " + unavailable.warning()),
+            return new Mutation(InjectionOutcome.SKIPPED, new JsonPatch(), List.of("modproxy: " + unavailable.warning()),
                     unavailable.warning());
         }
-        return inject(pod, meta, ((CacheSelection.Chosen) chosen).cache());
+        return inject(pod, ((CacheSelection.Chosen) chosen).cache());
     }
 
-    private Mutation inject(Pod pod, ObjectMeta meta, CacheTarget cache) {
-        Outcome outcome = cache.serving() ? Outcome.INJECTED : Outcome.FALLBACK_ONLY;
+    private Mutation inject(AdmittedPod pod, CacheTarget cache) {
+        InjectionOutcome outcome = cache.serving() ? InjectionOutcome.INJECTED : InjectionOutcome.FALLBACK_ONLY;
         List<String> warnings = new ArrayList<>();
-        if (outcome == Outcome.FALLBACK_ONLY) {
+        if (outcome == InjectionOutcome.FALLBACK_ONLY) {
             warnings.add("modproxy: GoProxyCache " + cache.ref() + " is not Ready; GOPROXY set to its fallback chain");
         }
         Map<String, String> env = GoEnvironment.forCache(cache);
         JsonPatch patch = new JsonPatch();
         Findings findings = new Findings();
         int touched = 0;
-        if (pod.getSpec() != null) {
-            touched += addMissing(patch, "/spec/initContainers", pod.getSpec().getInitContainers(), pod.getSpec(), env,
-                    findings);
-            touched += addMissing(patch, "/spec/containers", pod.getSpec().getContainers(), pod.getSpec(), env, findings);
-        }
+        touched += addMissing(patch, "/spec/initContainers", pod.initContainers(), pod, env, findings);
+        touched += addMissing(patch, "/spec/containers", pod.containers(), pod, env, findings);
         if (!findings.keptEnvFrom.isEmpty()) {
             warnings.add("modproxy: envFrom may set the Go variables; left to it in container(s) "
                     + String.join(", ", findings.keptEnvFrom));
@@ -107,10 +90,10 @@ public final class PodMutator {
                     + " (docs/image-builds.md)");
         }
         if (touched == 0) {
-            return new Mutation(Outcome.SKIPPED, patch, warnings,
+            return new Mutation(InjectionOutcome.SKIPPED, patch, warnings,
                     "every container sets " + String.join(", ", env.keySet()) + " or may take them from envFrom");
         }
-        annotate(patch, pod.getMetadata() != null, meta, cache, outcome, findings);
+        annotate(patch, pod, cache, outcome, findings);
         return new Mutation(outcome, patch, warnings, touched + " container(s) use " + cache.ref());
     }
 
@@ -121,32 +104,31 @@ public final class PodMutator {
         final List<String> scriptedBuilds = new ArrayList<>();
     }
 
-    private static int addMissing(JsonPatch patch, String listPath, List<Container> containers, PodSpec spec,
+    private static int addMissing(JsonPatch patch, String listPath, List<PodContainer> containers, AdmittedPod pod,
             Map<String, String> env, Findings findings) {
-        if (containers == null) {
-            return 0;
-        }
         int touched = 0;
         for (int i = 0; i < containers.size(); i++) {
-            Container container = containers.get(i);
+            PodContainer container = containers.get(i);
             if (container == null) {
                 continue;
             }
-            List<EnvVar> existing = container.getEnv();
+            List<EnvEntry> existing = container.env();
             // by name only: a value, a valueFrom or an empty value all mean the container decided
-            Map<String, EnvVar> present = new HashMap<>();
-            if (existing != null) {
+            Map<String, EnvEntry> present = new HashMap<>();
+            for (EnvEntry var : existing) {
                 // of two entries with one name, the container sees the later one
-                existing.stream().filter(Objects::nonNull).forEach(var -> present.put(var.getName(), var));
+                if (var != null) {
+                    present.put(var.name(), var);
+                }
             }
             ArrayNode missing = JsonNodeFactory.instance.arrayNode();
             // the variables this container's Go commands get from the webhook: its image build should get the same
             Map<String, String> ours = new LinkedHashMap<>();
             boolean leftToEnvFrom = false;
             for (Map.Entry<String, String> variable : env.entrySet()) {
-                EnvVar own = present.get(variable.getKey());
+                EnvEntry own = present.get(variable.getKey());
                 if (own != null) {
-                    if (own.getValueFrom() == null && variable.getValue().equals(own.getValue())) {
+                    if (!own.fromSource() && variable.getValue().equals(own.value())) {
                         ours.put(variable.getKey(), variable.getValue());
                     }
                     continue;
@@ -160,13 +142,13 @@ public final class PodMutator {
                 ours.put(variable.getKey(), variable.getValue());
             }
             if (leftToEnvFrom) {
-                findings.keptEnvFrom.add(container.getName());
+                findings.keptEnvFrom.add(container.name());
             }
             String containerPath = listPath + "/" + i;
             boolean changed = false;
             if (!missing.isEmpty()) {
                 String envPath = containerPath + "/env";
-                if (existing == null || existing.isEmpty()) {
+                if (existing.isEmpty()) {
                     // "add" of the whole array also works when the pod carries "env": []
                     patch.add(envPath, missing);
                 } else {
@@ -174,7 +156,7 @@ public final class PodMutator {
                 }
                 changed = true;
             }
-            changed |= addBuildArgs(patch, containerPath, container, spec, ours, findings);
+            changed |= addBuildArgs(patch, containerPath, container, pod, ours, findings);
             if (changed) {
                 touched++;
             }
@@ -187,12 +169,12 @@ public final class PodMutator {
      * ({@link ImageBuilder}) that does not pass them yet; names the container for a warning when a script
      * drives the build instead ({@link ScriptedImageBuild}).
      */
-    private static boolean addBuildArgs(JsonPatch patch, String containerPath, Container container, PodSpec spec,
+    private static boolean addBuildArgs(JsonPatch patch, String containerPath, PodContainer container, AdmittedPod pod,
             Map<String, String> ours, Findings findings) {
-        ContainerCommand command = ContainerCommand.of(container, spec);
-        Optional<ImageBuilder> builder = ImageBuilder.recognise(command, container.getImage());
-        if (ScriptedImageBuild.needsBuildArgsByHand(command, container.getImage(), builder)) {
-            findings.scriptedBuilds.add(container.getName());
+        ContainerCommand command = ContainerCommand.of(container, pod.initContainers());
+        Optional<ImageBuilder> builder = ImageBuilder.recognise(command, container.image());
+        if (ScriptedImageBuild.needsBuildArgsByHand(command, container.image(), builder)) {
+            findings.scriptedBuilds.add(container.name());
             return false;
         }
         if (builder.isEmpty() || !builder.get().builds(command.arguments())
@@ -210,13 +192,12 @@ public final class PodMutator {
         boolean passesOurs = !flags.isEmpty()
                 || ours.entrySet().stream().anyMatch(variable -> variable.getValue().equals(passed.get(variable.getKey())));
         if (passesOurs) {
-            findings.buildArgs.add(container.getName());
+            findings.buildArgs.add(container.name());
         }
         if (flags.isEmpty()) {
             return false;
         }
-        List<String> args = container.getArgs();
-        if (args == null || args.isEmpty()) {
+        if (container.args().isEmpty()) {
             // Kubernetes runs command + args: new args follow a builder whose flags are all in its command
             patch.add(containerPath + "/args", flags);
         } else {
@@ -229,14 +210,17 @@ public final class PodMutator {
      * The webhook cannot read the ConfigMaps and Secrets behind envFrom, and an added env entry
      * would win over them: a source whose prefix could yield the name may set it, so it is left alone.
      */
-    private static boolean mayComeFromEnvFrom(Container container, String name) {
-        List<EnvFromSource> sources = container.getEnvFrom();
-        return sources != null && sources.stream()
-                .anyMatch(source -> source != null && (source.getPrefix() == null || name.startsWith(source.getPrefix())));
+    private static boolean mayComeFromEnvFrom(PodContainer container, String name) {
+        for (PodReview.EnvSource source : container.envFrom()) {
+            if (source != null && (source.prefix() == null || name.startsWith(source.prefix()))) {
+                return true;
+            }
+        }
+        return false;
     }
 
-    private static void annotate(JsonPatch patch, boolean hasMetadata, ObjectMeta meta, CacheTarget cache,
-            Outcome outcome, Findings findings) {
+    private static void annotate(JsonPatch patch, AdmittedPod pod, CacheTarget cache, InjectionOutcome outcome,
+            Findings findings) {
         ObjectNode record = JsonNodeFactory.instance.objectNode();
         record.put("cache", cache.ref().toString());
         record.put("outcome", outcome.tag());
@@ -249,21 +233,17 @@ public final class PodMutator {
             findings.buildArgs.forEach(names::add);
         }
         String value = record.toString();
-        Map<String, String> annotations = meta.getAnnotations();
-        if (!hasMetadata) {
+        Map<String, String> annotations = pod.annotations();
+        if (!pod.hasMetadata()) {
             ObjectNode metadata = JsonNodeFactory.instance.objectNode();
             metadata.set("annotations", JsonNodeFactory.instance.objectNode().put(InjectionLabels.INJECTED, value));
             patch.add("/metadata", metadata);
-        } else if (annotations == null || annotations.isEmpty()) {
+        } else if (annotations.isEmpty()) {
             patch.add("/metadata/annotations", JsonNodeFactory.instance.objectNode().put(InjectionLabels.INJECTED, value));
         } else if (!value.equals(annotations.get(InjectionLabels.INJECTED))) {
             patch.add("/metadata/annotations/" + JsonPatch.token(InjectionLabels.INJECTED),
                     JsonNodeFactory.instance.textNode(value));
         }
-    }
-
-    private static Map<String, String> orEmpty(Map<String, String> map) {
-        return map == null ? Map.of() : map;
     }
 
     private static boolean isBlank(String value) {

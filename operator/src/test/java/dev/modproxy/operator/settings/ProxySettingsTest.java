@@ -131,7 +131,7 @@ class ProxySettingsTest {
         spec.getProxy().setJvmOptions(" -XX:MaxRAMPercentage=70 -Xss512k ");
 
         assertThat(ProxySettings.of(spec).env()).containsEntry("JAVA_TOOL_OPTIONS",
-                "-XX:+UseG1GC -XX:MaxRAMPercentage=50 -Djdk.nio.maxCachedBufferSize=262144 -Djava.io.tmpdir=/tmp"
+                "-XX:+UseG1GC -XX:MaxRAMPercentage=12.5 -Djdk.nio.maxCachedBufferSize=262144 -Djava.io.tmpdir=/tmp"
                         + " -XX:MaxRAMPercentage=70 -Xss512k");
         // without options the pod does not set the variable, so the image's own stays in force
         assertThat(ProxySettings.of(new GoProxyCacheSpec()).env()).doesNotContainKey("JAVA_TOOL_OPTIONS");
@@ -145,7 +145,13 @@ class ProxySettingsTest {
         assertThat(dockerfile).contains("JAVA_TOOL_OPTIONS=\"" + ProxySettings.IMAGE_JVM_OPTIONS + "\"");
 
         String pom = Files.readString(Path.of("..", "pom.xml"));
-        assertThat(pom).contains("<JAVA_TOOL_OPTIONS>" + ProxySettings.IMAGE_JVM_OPTIONS + "</JAVA_TOOL_OPTIONS>");
+        // Jib's environment takes each image's options from its image-name-* profile
+        assertThat(pom).contains("<JAVA_TOOL_OPTIONS>${modproxy.image.java-options}</JAVA_TOOL_OPTIONS>");
+        Matcher proxyProfile = java.util.regex.Pattern.compile(
+                "<modproxy.image.name>proxy</modproxy.image.name>(?:\\s|<!--(?:[^-]|-(?!->))*-->)*"
+                        + "<modproxy.image.java-options>([^<]*)</modproxy.image.java-options>").matcher(pom);
+        assertThat(proxyProfile.find()).isTrue();
+        assertThat(proxyProfile.group(1)).isEqualTo(ProxySettings.IMAGE_JVM_OPTIONS);
         Matcher entrypoint = java.util.regex.Pattern.compile("<entrypoint>([^<]*)</entrypoint>").matcher(pom);
         assertThat(entrypoint.find()).isTrue();
         // an option on the command line would beat the same option in JAVA_TOOL_OPTIONS

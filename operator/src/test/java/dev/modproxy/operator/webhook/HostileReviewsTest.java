@@ -168,6 +168,34 @@ class HostileReviewsTest {
     }
 
     @Test
+    void aWrongTypeDeepInAContainerIsNamedByItsFullPath() {
+        String message = statusMessage(reply(reviewWithObject("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":"
+                + "{\"labels\":{\"modproxy.dev/inject\":\"true\"}},\"spec\":{\"initContainers\":[{\"name\":\"a\"}],"
+                + "\"containers\":[{\"name\":\"go\",\"env\":[{\"name\":\"A\",\"value\":\"1\"},{\"name\":\"B\",\"value\":[\"2\"]}]}]}}")));
+
+        assertEquals("modproxy: cannot read request.object.spec.containers[0].env[1].value: wrong JSON type for that field",
+                message);
+    }
+
+    @Test
+    void fieldsAreReadInWhateverOrderTheyComeAndUnknownOnesAreSkipped() {
+        String body = "{\"request\":{\"object\":{\"spec\":{\"containers\":[{\"resources\":{\"limits\":{\"cpu\":2}},"
+                + "\"name\":\"go\",\"image\":\"golang:1.22\"}],\"volumes\":[{\"name\":\"v\",\"emptyDir\":{}}]},"
+                + "\"status\":{\"phase\":\"Pending\"},\"metadata\":{\"managedFields\":[{\"fieldsV1\":{\"f:spec\":{}}}],"
+                + "\"labels\":{\"modproxy.dev/inject\":\"true\"}},\"kind\":\"Pod\",\"apiVersion\":\"v1\"},"
+                + "\"userInfo\":{\"username\":\"system:serviceaccount:ci:runner\",\"groups\":[\"a\",\"b\"]},"
+                + "\"operation\":\"CREATE\",\"namespace\":\"ci\",\"kind\":{\"version\":\"v1\",\"kind\":\"Pod\",\"group\":\"\"},"
+                + "\"dryRun\":false,\"uid\":\"u-9\"},\"kind\":\"AdmissionReview\",\"apiVersion\":\"admission.k8s.io/v1\"}";
+        byte[] review = body.getBytes(StandardCharsets.UTF_8);
+
+        AdmissionReviewHandler.Reply reply = handler.handle(review);
+
+        assertEquals("u-9", response(reply.body()).getString("uid"));
+        assertEquals("http://gomod.ci.svc:8080|https://goproxy.cn,direct",
+                AdmissionFixtures.env(AdmissionFixtures.admittedPod(review, reply.body()), "containers", "go").get("GOPROXY"));
+    }
+
+    @Test
     void nullContainersAndEnvEntriesAreSteppedOverNotAnError() {
         byte[] review = reviewWithObject("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"labels\":"
                 + "{\"modproxy.dev/inject\":\"true\"}},\"spec\":{\"containers\":[null,{\"name\":\"go\","

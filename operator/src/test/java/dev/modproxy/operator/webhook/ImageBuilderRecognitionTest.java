@@ -13,9 +13,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import io.fabric8.kubernetes.api.model.Container;
-import io.fabric8.kubernetes.api.model.ContainerBuilder;
-import io.fabric8.kubernetes.api.model.PodSpec;
+import dev.modproxy.operator.webhook.PodReview.EnvEntry;
+import dev.modproxy.operator.webhook.PodReview.PodContainer;
 
 /** Which containers count as image builders, and which as script-driven builds: the table docs/image-builds.md states. */
 class ImageBuilderRecognitionTest {
@@ -38,29 +37,28 @@ class ImageBuilderRecognitionTest {
         "golang:1.22; go; build ./...; -",
     })
     void recognisesBuildersByTheProgramAndKanikoAlsoByItsImage(String image, String command, String args, String expected) {
-        Container container = new ContainerBuilder().withName("c").withImage(image)
-                .withCommand(words(command)).withArgs(words(args)).build();
+        PodContainer container = new PodContainer("c", image, words(command), words(args), List.of(), List.of());
 
-        Optional<ImageBuilder> builder = ImageBuilder.recognise(ContainerCommand.of(container, new PodSpec()), image);
+        Optional<ImageBuilder> builder = ImageBuilder.recognise(ContainerCommand.of(container, List.of()), image);
 
         assertEquals(Optional.ofNullable(expected).map(ImageBuilder::valueOf), builder);
     }
 
     @Test
     void tektonStepIsReadBehindItsEntrypointWithOrWithoutACommand() {
-        Container withCommand = new ContainerBuilder().withName("step-build").withImage("moby/buildkit:v0.16.0")
-                .withCommand("/tekton/bin/entrypoint").withArgs("-post_file", "/tekton/run/0/out", "-entrypoint",
-                        "buildctl", "-results", "IMAGE_DIGEST", "--", "--addr", "tcp://buildkitd:1234", "build")
-                .build();
-        Container withoutCommand = new ContainerBuilder().withName("step-build")
-                .withImage("gcr.io/kaniko-project/executor@sha256:c6166717f7fe0b7da44908c986137ecfeab21f31ec3992f6e128fff8a94be8a5")
-                .withCommand("/tekton/bin/entrypoint").withArgs("-post_file", "/tekton/run/0/out", "--", "--no-push")
-                .addNewEnv().withName("TEKTON_PLATFORM_COMMANDS")
-                .withValue("{\"linux/amd64\":[\"/kaniko/executor\"],\"linux/arm64\":[\"/kaniko/executor\"]}").endEnv()
-                .build();
+        PodContainer withCommand = new PodContainer("step-build", "moby/buildkit:v0.16.0",
+                List.of("/tekton/bin/entrypoint"), List.of("-post_file", "/tekton/run/0/out", "-entrypoint",
+                        "buildctl", "-results", "IMAGE_DIGEST", "--", "--addr", "tcp://buildkitd:1234", "build"),
+                List.of(), List.of());
+        PodContainer withoutCommand = new PodContainer("step-build",
+                "gcr.io/kaniko-project/executor@sha256:c6166717f7fe0b7da44908c986137ecfeab21f31ec3992f6e128fff8a94be8a5",
+                List.of("/tekton/bin/entrypoint"), List.of("-post_file", "/tekton/run/0/out", "--", "--no-push"),
+                List.of(new EnvEntry("TEKTON_PLATFORM_COMMANDS",
+                        "{\"linux/amd64\":[\"/kaniko/executor\"],\"linux/arm64\":[\"/kaniko/executor\"]}", false)),
+                List.of());
 
-        ContainerCommand buildctl = ContainerCommand.of(withCommand, new PodSpec());
-        ContainerCommand kaniko = ContainerCommand.of(withoutCommand, new PodSpec());
+        ContainerCommand buildctl = ContainerCommand.of(withCommand, List.of());
+        ContainerCommand kaniko = ContainerCommand.of(withoutCommand, List.of());
 
         assertEquals("buildctl", buildctl.program());
         assertEquals(List.of("--addr", "tcp://buildkitd:1234", "build"), buildctl.arguments());
@@ -104,9 +102,9 @@ class ImageBuilderRecognitionTest {
         "golang:1.22, sleep, false",
     })
     void builderImagesThatIdleAreBuildsDrivenFromOutside(String image, String command, boolean warned) {
-        Container container = new ContainerBuilder().withName("c").withImage(image)
-                .withCommand("-".equals(command) ? List.of() : List.of(command)).build();
-        ContainerCommand parsed = ContainerCommand.of(container, new PodSpec());
+        PodContainer container = new PodContainer("c", image, "-".equals(command) ? List.of() : List.of(command),
+                List.of(), List.of(), List.of());
+        ContainerCommand parsed = ContainerCommand.of(container, List.of());
 
         assertEquals(warned, ScriptedImageBuild.needsBuildArgsByHand(parsed, image, ImageBuilder.recognise(parsed, image)));
     }

@@ -44,7 +44,7 @@ public class ProxyTuning {
     private String memoryCacheSize;
 
     @JsonPropertyDescription("Extra JVM options for the proxy container, e.g. '-XX:MaxRAMPercentage=70 -Xss512k'. "
-            + "They are appended to the image's own JAVA_TOOL_OPTIONS (-XX:+UseG1GC -XX:MaxRAMPercentage=50 "
+            + "They are appended to the image's own JAVA_TOOL_OPTIONS (-XX:+UseG1GC -XX:MaxRAMPercentage=12.5 "
             + "-Djdk.nio.maxCachedBufferSize=262144 -Djava.io.tmpdir=/tmp), so those stay unless an option here "
             + "overrides them (the last one wins). When empty, the image's options alone.")
     @Pattern("^[^\\n\\r]*$")

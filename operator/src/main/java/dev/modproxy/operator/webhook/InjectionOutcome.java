@@ -1,7 +1,7 @@
 package dev.modproxy.operator.webhook;
 
 /** What the webhook did to one pod; also the {@code outcome} tag of the injection metric. */
-public enum Outcome {
+public enum InjectionOutcome {
     /** GOPROXY names the cache, followed by the fallback chain. */
     INJECTED("injected"),
     /** The cache is not Ready: GOPROXY is the fallback chain alone. */
@@ -13,7 +13,7 @@ public enum Outcome {
 
     private final String tag;
 
-    Outcome(String tag) {
+    InjectionOutcome(String tag) {
         this.tag = tag;
     }
 

@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# The build a user waits for: `go mod download all` of a module graph, timed four ways in one run,
+#   direct  GOPROXY = the upstream itself (bench/peers/slowmirror: a GOPROXY tree served after a
+#           fixed delay per request, like a mirror one round trip away)
+#   cold    GOPROXY = a modproxy with an empty cache in front of that upstream (a new one each run)
+#   warm    GOPROXY = the same modproxy again, every answer now cached
+#   file    GOPROXY = file:// of the same tree (no network, no delay: the floor)
+# each with a fresh module cache and build cache, GOFLAGS=-mod=mod, GOSUMDB=off (the graph's go.sum
+# checks every module and go.mod; no checksum database is asked, by the client or by modproxy).
+# The modes take turns within each run, so load from elsewhere falls on all of them alike; the table
+# gives medians over runs and the median of each run's ratios.
+#
+# Usage: bench/build.sh [graph=synthetic|real] [delay=50ms] [runs=3]
+#   synthetic  MODULES (300) generated modules in LAYERS (10) layers with transitive requirements
+#              (bench/FixtureTree.java --graph); every go.mod says go 1.16, so the go command walks
+#              the whole requirement graph, one layer after the other
+#   real       e2e/capture/graph (139 real modules: Kubernetes, controller-runtime, OpenTelemetry,
+#              a 69 MB zip), replayed from the capture (e2e/capture/capture.sh)
+# Env: PROXY_JAVA_OPTS (JVM options of modproxy; default -Xmx128m, the README's run command;
+#      PROXY_JAVA_OPTS= for none at all),
+#      JAR (default: build proxy/target/quarkus-app/quarkus-run.jar).
+# Everything listens on 127.0.0.1 only. Not part of ./mvnw verify; run it under the heavy lock:
+#   flock /tmp/modproxy-heavy.lock bench/build.sh synthetic 50ms 3
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+graph_kind=${1:-synthetic}
+delay=${2:-50ms}
+runs=${3:-3}
+MODULES=${MODULES:-300}
+PROXY_JAVA_OPTS=${PROXY_JAVA_OPTS--Xmx128m}
+LAYERS=${LAYERS:-10}
+for tool in java go curl awk; do
+  command -v "$tool" >/dev/null || { echo "missing $tool" >&2; exit 2; }
+done
+
+work=$(mktemp -d /tmp/modproxy-build.XXXXXX)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  chmod -R u+w "$work" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() {
+  local port
+  while :; do
+    port=$((20000 + RANDOM % 40000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return; fi
+  done
+}
+wait_for() { # url what: polls for up to 120 s until the url answers 2xx
+  for _ in $(seq 1 600); do
+    curl -fsS -o /dev/null --max-time 5 "$1" 2>/dev/null && return 0
+    sleep 0.2
+  done
+  echo "$2 did not come up at $1" >&2
+  exit 1
+}
+
+# A go command that sees nothing of this machine's Go settings; a fresh module and build cache.
+go_clean() { # home, then go arguments
+  local home=$1; shift
+  env -i PATH="$PATH" HOME="$home" GOENV=off GOTOOLCHAIN=local GOSUMDB=off GOFLAGS="-mod=mod -modcacherw" \
+    GOMODCACHE="$home/mod" GOCACHE="$home/cache" GOPROXY="$GOPROXY_FOR_RUN" timeout 600 go "$@"
+}
+
+graph="$work/graph"
+mkdir -p "$graph"
+case "$graph_kind" in
+  synthetic)
+    echo "== generating $MODULES modules in $LAYERS layers"
+    java bench/FixtureTree.java --graph "$MODULES" "$LAYERS" "$work/synthetic"
+    tree="$work/synthetic/proxy"
+    cp "$work/synthetic/main/go.mod" "$work/synthetic/main/main.go" "$graph/"
+    # go.sum written once from the tree itself, so every measured run checks what it downloads
+    (cd "$graph" && GOPROXY_FOR_RUN="file://$tree" go_clean "$work/sum-home" mod download all)
+    chmod -R u+w "$work/sum-home"; rm -rf "$work/sum-home"
+    ;;
+  real)
+    capture=$(e2e/capture/capture.sh | tail -1)
+    tree="$capture/proxy"
+    cp e2e/capture/graph/go.mod e2e/capture/graph/go.sum e2e/capture/graph/main.go "$graph/"
+    ;;
+  *) echo "graph is synthetic or real, not $graph_kind" >&2; exit 2 ;;
+esac
+
+if [ -z "${JAR:-}" ]; then
+  echo "== building modproxy's jar"
+  ./mvnw -B -q -o -pl proxy package -DskipTests
+  JAR=proxy/target/quarkus-app/quarkus-run.jar
+fi
+(cd bench/peers/slowmirror && GOTOOLCHAIN=local go build -o "$work/slowmirror" .)
+mirror_port=$(free_port)
+"$work/slowmirror" -addr "127.0.0.1:$mirror_port" -root "$tree" -delay "$delay" >"$work/mirror.log" 2>&1 &
+pids+=($!)
+mirror="http://127.0.0.1:$mirror_port"
+wait_for "$mirror/_counts" "slow mirror"
+
+# Starts a modproxy with an empty cache in front of the mirror; sets $proxy_url and $proxy_pid.
+start_proxy() {
+  local port management dir
+  port=$(free_port); management=$(free_port)
+  dir=$(mktemp -d "$work/proxy.XXXXXX")
+  # shellcheck disable=SC2086
+  MODPROXY_UPSTREAM="$mirror" MODPROXY_STORAGE_DIR="$dir/cache" MODPROXY_SUMDB=off \
+    QUARKUS_HTTP_PORT=$port QUARKUS_HTTP_HOST=127.0.0.1 QUARKUS_MANAGEMENT_PORT=$management \
+    java $PROXY_JAVA_OPTS -jar "$JAR" >"$dir/log" 2>&1 &
+  proxy_pid=$!
+  pids+=($proxy_pid)
+  proxy_url="http://127.0.0.1:$port"
+  wait_for "http://127.0.0.1:$management/q/health/ready" modproxy
+}
+
+upstream_requests() { curl -fsS "$mirror/_counts" | awk '{n += $1} END {print n + 0}'; }
+
+# go mod download all through $1 with a fresh module cache; prints the seconds it took.
+download_all() {
+  local home start end
+  home=$(mktemp -d "$work/client.XXXXXX")
+  start=$(date +%s.%N)
+  (cd "$graph" && GOPROXY_FOR_RUN="$1" go_clean "$home" mod download all) >"$home.log" 2>&1 \
+    || { echo "go mod download all through $1 failed:" >&2; tail -20 "$home.log" >&2; return 1; }
+  end=$(date +%s.%N)
+  chmod -R u+w "$home"; rm -rf "$home"
+  awk -v s="$start" -v e="$end" 'BEGIN {printf "%.2f", e - s}'
+}
+
+modules=$(cd "$graph" && GOPROXY_FOR_RUN="file://$tree" go_clean "$work/list-home" list -m all | tail -n +2 | wc -l)
+chmod -R u+w "$work/list-home"; rm -rf "$work/list-home"
+echo "== $graph_kind graph: $modules modules; upstream delay $delay; $runs runs; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+results="$work/results.txt"
+for run in $(seq 1 "$runs"); do
+  file=$(download_all "file://$tree")
+  curl -fsS -X DELETE "$mirror/_counts"
+  direct=$(download_all "$mirror")
+  direct_requests=$(upstream_requests)
+  start_proxy
+  curl -fsS -X DELETE "$mirror/_counts"
+  cold=$(download_all "$proxy_url")
+  cold_requests=$(upstream_requests)
+  warm=$(download_all "$proxy_url")
+  rss=$(awk '/^VmHWM:/ {printf "%.0f", $2 / 1024}' "/proc/$proxy_pid/status")
+  kill "$proxy_pid"; wait "$proxy_pid" 2>/dev/null || true
+  echo "$run $direct $cold $warm $file $direct_requests $cold_requests $rss" >>"$results"
+  echo "   run $run: direct ${direct}s, cold ${cold}s, warm ${warm}s, file ${file}s; upstream requests direct $direct_requests, cold $cold_requests; modproxy peak RSS ${rss} MB; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+done
+
+median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2)}'; }
+col() { awk -v c="$1" '{print $c}' "$results" | median; }
+ratio() { awk -v a="$1" -v b="$2" '{print $a / $b}' "$results" | median; }
+echo
+echo "### go mod download all, $graph_kind graph ($modules modules), upstream delay $delay, median of $runs runs"
+echo
+echo "| direct s | cold s | warm s | file:// s | cold / direct | warm / file:// | warm / direct | upstream requests direct | upstream requests cold | modproxy peak RSS MB |"
+echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+printf "| %.2f | %.2f | %.2f | %.2f | %.2fx | %.2fx | %.2fx | %d | %d | %d |\n" "$(col 2)" "$(col 3)" "$(col 4)" "$(col 5)" \
+  "$(ratio 3 2)" "$(ratio 4 5)" "$(ratio 4 2)" "$(col 6)" "$(col 7)" "$(col 8)"
+echo
+echo "ratios are medians of each run's own ratio; raw (run direct cold warm file requests-direct requests-cold rss): $(tr '\n' ';' <"$results")"
+echo "go $(go env GOVERSION), $(java -version 2>&1 | head -1), proxy JVM options: ${PROXY_JAVA_OPTS:-none}, $(nproc) cores, load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
