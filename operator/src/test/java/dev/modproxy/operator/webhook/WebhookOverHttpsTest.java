@@ -5,6 +5,7 @@ import static dev.modproxy.operator.webhook.AdmissionFixtures.env;
 import static dev.modproxy.operator.webhook.AdmissionFixtures.patch;
 import static dev.modproxy.operator.webhook.AdmissionFixtures.response;
 import static dev.modproxy.operator.webhook.AdmissionFixtures.review;
+import static dev.modproxy.operator.webhook.WebhookEnabledProfile.CONFIGURATION;
 import static dev.modproxy.operator.webhook.WebhookEnabledProfile.OPERATOR_NAMESPACE;
 import static dev.modproxy.operator.webhook.WebhookEnabledProfile.SERVICE_HOST;
 import static org.awaitility.Awaitility.await;
@@ -25,14 +26,18 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import jakarta.inject.Inject;
+import jakarta.json.Json;
 import jakarta.json.JsonObject;
 
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import dev.modproxy.operator.api.v1alpha1.Condition;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheSpec;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheStatus;
+import dev.modproxy.operator.cluster.ClusterUnderTest;
+import dev.modproxy.operator.cluster.TestRun;
 import dev.modproxy.operator.webhook.tls.CertificateIssuer;
 import dev.modproxy.operator.webhook.tls.ServiceDnsNames;
 import dev.modproxy.operator.webhook.tls.WebhookCertificate;
@@ -43,18 +48,21 @@ import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfigurationBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
-import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 
 @QuarkusTest
 @TestProfile(WebhookEnabledProfile.class)
-@WithKubernetesTestServer(crud = true)
+@QuarkusTestResource(ClusterUnderTest.class)
 class WebhookOverHttpsTest {
 
     static final String SECRET = "modproxy-webhook-tls";
+    // the fixtures' pods are created in "ci" and "web"; on a real cluster each run has namespaces of its own
+    static final String CI = TestRun.name("ci");
+    static final String WEB = TestRun.name("web");
 
     @Inject
     KubernetesClient client;
@@ -67,26 +75,50 @@ class WebhookOverHttpsTest {
         return decode(secret().getData().get("ca.crt"));
     }
 
+    /** The operator's namespace, where the webhook keeps its certificate; a real API server needs it to exist. */
+    @BeforeEach
+    void operatorNamespace() {
+        ensureNamespace(OPERATOR_NAMESPACE);
+    }
+
+    void ensureNamespace(String name) {
+        if (client.namespaces().withName(name).get() == null) {
+            client.namespaces().resource(TestRun.namespace(name)).create();
+        }
+    }
+
+    /** A fixture's review as if its pod were created in {@code namespace}. */
+    static byte[] reviewIn(String fixture, String namespace) {
+        JsonObject review = AdmissionFixtures.json(review(fixture));
+        JsonObject request = review.getJsonObject("request");
+        JsonObject pod = request.getJsonObject("object");
+        JsonObject metadata = Json.createObjectBuilder(pod.getJsonObject("metadata")).add("namespace", namespace).build();
+        JsonObject moved = Json.createObjectBuilder(request).add("namespace", namespace)
+                .add("object", Json.createObjectBuilder(pod).add("metadata", metadata)).build();
+        return Json.createObjectBuilder(review).add("request", moved).build().toString().getBytes(StandardCharsets.UTF_8);
+    }
+
     Secret secret() {
         return await().atMost(Duration.ofSeconds(60))
                 .until(() -> client.secrets().inNamespace(OPERATOR_NAMESPACE).withName(SECRET).get(), s -> s != null);
     }
 
     WebhookClient.Answer post(String fixture) throws Exception {
-        await().atMost(Duration.ofSeconds(60)).until(() -> server.port() > 0);
-        return WebhookClient.post(vertx, server.port(), storedCa(), SERVICE_HOST, review(fixture));
+        return post(review(fixture));
     }
 
-    byte[] postUntil(String fixture, java.util.function.Predicate<byte[]> expected) {
+    WebhookClient.Answer post(byte[] review) throws Exception {
+        await().atMost(Duration.ofSeconds(60)).until(() -> server.port() > 0);
+        return WebhookClient.post(vertx, server.port(), storedCa(), SERVICE_HOST, review);
+    }
+
+    byte[] postUntil(byte[] review, java.util.function.Predicate<byte[]> expected) {
         return await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
-                .until(() -> post(fixture).body(), expected);
+                .until(() -> post(review).body(), expected);
     }
 
     void createCache(String namespace, String name, boolean ready, String url) {
-        if (client.namespaces().withName(namespace).get() == null) {
-            client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build())
-                    .create();
-        }
+        ensureNamespace(namespace);
         GoProxyCache cache = new GoProxyCache();
         cache.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace).build());
         GoProxyCacheSpec spec = new GoProxyCacheSpec();
@@ -142,22 +174,22 @@ class WebhookOverHttpsTest {
 
     @Test
     void podLabeledTrueGetsTheOnlyCacheOfItsNamespaceAndTheFallbackOnceItIsNotReady() {
-        createCache("ci", "gomod", true, "http://gomod.ci.svc.cluster.local:8080");
+        createCache(CI, "gomod", true, "http://gomod.ci.svc.cluster.local:8080");
+        byte[] taskRunPod = reviewIn("tekton-taskrun-pod.json", CI);
 
-        byte[] injected = postUntil("tekton-taskrun-pod.json", body -> !patch(body).isEmpty());
-        JsonObject pod = admittedPod(review("tekton-taskrun-pod.json"), injected);
+        byte[] injected = postUntil(taskRunPod, body -> !patch(body).isEmpty());
+        JsonObject pod = admittedPod(taskRunPod, injected);
         assertEquals(Map.of("GOPROXY", "http://gomod.ci.svc.cluster.local:8080|https://goproxy.cn,direct",
                 "GOPRIVATE", "git.corp.example.com/*", "GONOPROXY", "git.corp.example.com/*",
                 "GONOSUMDB", "git.corp.example.com/*"), env(pod, "initContainers", "prepare"));
 
-        setReady(client.resources(GoProxyCache.class).inNamespace("ci").withName("gomod").get(), false,
+        setReady(client.resources(GoProxyCache.class).inNamespace(CI).withName("gomod").get(), false,
                 "http://gomod.ci.svc.cluster.local:8080");
 
-        byte[] fallback = postUntil("tekton-taskrun-pod.json",
-                body -> new String(body, StandardCharsets.UTF_8).contains("not Ready"));
-        JsonObject fallbackPod = admittedPod(review("tekton-taskrun-pod.json"), fallback);
+        byte[] fallback = postUntil(taskRunPod, body -> new String(body, StandardCharsets.UTF_8).contains("not Ready"));
+        JsonObject fallbackPod = admittedPod(taskRunPod, fallback);
         assertEquals("https://goproxy.cn,direct", env(fallbackPod, "containers", "step-test").get("GOPROXY"));
-        assertEquals("{\"cache\":\"ci/gomod\",\"outcome\":\"fallback-only\"}",
+        assertEquals("{\"cache\":\"" + CI + "/gomod\",\"outcome\":\"fallback-only\"}",
                 fallbackPod.getJsonObject("metadata").getJsonObject("annotations").getString("modproxy.dev/injected"));
     }
 
@@ -172,20 +204,21 @@ class WebhookOverHttpsTest {
 
     @Test
     void namespaceLabelOptsInUnlabeledPods() {
-        createCache("web", "gomod", true, "http://gomod.web.svc.cluster.local:8080");
-        client.namespaces().withName("web").edit(ns -> new NamespaceBuilder(ns).editMetadata()
+        createCache(WEB, "gomod", true, "http://gomod.web.svc.cluster.local:8080");
+        client.namespaces().withName(WEB).edit(ns -> new NamespaceBuilder(ns).editMetadata()
                 .addToLabels("modproxy.dev/inject", "enabled").endMetadata().build());
+        byte[] unlabeledPod = reviewIn("unlabeled-pod.json", WEB);
 
-        byte[] body = postUntil("unlabeled-pod.json", reply -> !patch(reply).isEmpty());
+        byte[] body = postUntil(unlabeledPod, reply -> !patch(reply).isEmpty());
 
         assertEquals("http://gomod.web.svc.cluster.local:8080|https://goproxy.cn,direct",
-                env(admittedPod(review("unlabeled-pod.json"), body), "containers", "nginx").get("GOPROXY"));
+                env(admittedPod(unlabeledPod, body), "containers", "nginx").get("GOPROXY"));
     }
 
     @Test
     void caBundleOfEveryWebhookIsKeptCurrentAndCertificatesAreRotated() throws Exception {
         client.admissionRegistration().v1().mutatingWebhookConfigurations().resource(new MutatingWebhookConfigurationBuilder()
-                .withNewMetadata().withName("modproxy").endMetadata()
+                .withNewMetadata().withName(CONFIGURATION).withLabels(TestRun.labels()).endMetadata()
                 // the chart's two entries: pods of labeled namespaces, labeled pods
                 .addNewWebhook().withName("namespace.pods.modproxy.dev").withAdmissionReviewVersions("v1").withSideEffects("None")
                 .withFailurePolicy("Ignore").withNewClientConfig().withNewService().withName("modproxy-webhook")
@@ -227,7 +260,7 @@ class WebhookOverHttpsTest {
 
     List<String> caBundles() {
         MutatingWebhookConfiguration configuration = client.admissionRegistration().v1().mutatingWebhookConfigurations()
-                .withName("modproxy").get();
+                .withName(CONFIGURATION).get();
         return configuration.getWebhooks().stream().map(w -> w.getClientConfig().getCaBundle()).toList();
     }
 
