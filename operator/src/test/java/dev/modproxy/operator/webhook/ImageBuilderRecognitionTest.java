@@ -1,8 +1,6 @@
 package dev.modproxy.operator.webhook;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Arrays;
 import java.util.List;
@@ -43,7 +41,7 @@ class ImageBuilderRecognitionTest {
 
         Optional<ImageBuilder> builder = ImageBuilder.recognise(ContainerCommand.of(container, new PodSpec()), image);
 
-        assertEquals(Optional.ofNullable(expected).map(ImageBuilder::valueOf), builder);
+        assertThat(builder).isEqualTo(Optional.ofNullable(expected).map(ImageBuilder::valueOf));
     }
 
     @Test
@@ -62,10 +60,10 @@ class ImageBuilderRecognitionTest {
         ContainerCommand buildctl = ContainerCommand.of(withCommand, new PodSpec());
         ContainerCommand kaniko = ContainerCommand.of(withoutCommand, new PodSpec());
 
-        assertEquals("buildctl", buildctl.program());
-        assertEquals(List.of("--addr", "tcp://buildkitd:1234", "build"), buildctl.arguments());
-        assertEquals("/kaniko/executor", kaniko.program());
-        assertEquals(List.of("--no-push"), kaniko.arguments());
+        assertThat(buildctl.program()).isEqualTo("buildctl");
+        assertThat(buildctl.arguments()).isEqualTo(List.of("--addr", "tcp://buildkitd:1234", "build"));
+        assertThat(kaniko.program()).isEqualTo("/kaniko/executor");
+        assertThat(kaniko.arguments()).isEqualTo(List.of("--no-push"));
     }
 
     @ParameterizedTest
@@ -80,7 +78,7 @@ class ImageBuilderRecognitionTest {
         "nerdctl build -t app .",
     })
     void scriptsThatBuildImagesAreRecognised(String script) {
-        assertTrue(ScriptedImageBuild.runsAnImageBuild(script));
+        assertThat(ScriptedImageBuild.runsAnImageBuild(script)).isTrue();
     }
 
     @ParameterizedTest
@@ -92,7 +90,7 @@ class ImageBuilderRecognitionTest {
         "echo building",
     })
     void scriptsThatDoNotBuildImagesAreNot(String script) {
-        assertFalse(ScriptedImageBuild.runsAnImageBuild(script));
+        assertThat(ScriptedImageBuild.runsAnImageBuild(script)).isFalse();
     }
 
     @ParameterizedTest
@@ -108,7 +106,7 @@ class ImageBuilderRecognitionTest {
                 .withCommand("-".equals(command) ? List.of() : List.of(command)).build();
         ContainerCommand parsed = ContainerCommand.of(container, new PodSpec());
 
-        assertEquals(warned, ScriptedImageBuild.needsBuildArgsByHand(parsed, image, ImageBuilder.recognise(parsed, image)));
+        assertThat(ScriptedImageBuild.needsBuildArgsByHand(parsed, image, ImageBuilder.recognise(parsed, image))).isEqualTo(warned);
     }
 
     private static List<String> words(String text) {

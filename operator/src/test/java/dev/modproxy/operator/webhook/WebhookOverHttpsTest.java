@@ -9,10 +9,9 @@ import static dev.modproxy.operator.webhook.WebhookEnabledProfile.CONFIGURATION;
 import static dev.modproxy.operator.webhook.WebhookEnabledProfile.OPERATOR_NAMESPACE;
 import static dev.modproxy.operator.webhook.WebhookEnabledProfile.SERVICE_HOST;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -142,18 +141,18 @@ class WebhookOverHttpsTest {
     void apiServerStyleClientReachesTheWebhookWithTheGeneratedCertificateOnly() throws Exception {
         WebhookClient.Answer answer = post("unlabeled-pod.json");
 
-        assertEquals(200, answer.status());
-        assertTrue(response(answer.body()).getBoolean("allowed"));
+        assertThat(answer.status()).isEqualTo(200);
+        assertThat(response(answer.body()).getBoolean("allowed")).isTrue();
         List<String> served = answer.servedCertificate().getSubjectAlternativeNames().stream().map(san -> String.valueOf(san.get(1))).toList();
-        assertTrue(served.containsAll(ServiceDnsNames.of("modproxy-webhook", OPERATOR_NAMESPACE)), served.toString());
+        assertThat(served.containsAll(ServiceDnsNames.of("modproxy-webhook", OPERATOR_NAMESPACE))).as(served.toString()).isTrue();
         // the same certificate does not pass for another host name, nor for a CA it does not chain to
-        ExecutionException wrongHost = assertThrows(ExecutionException.class,
+        ExecutionException wrongHost = catchThrowableOfType(ExecutionException.class,
                 () -> WebhookClient.post(vertx, server.port(), storedCa(), "webhook.example.com", review("unlabeled-pod.json")));
-        assertTrue(causes(wrongHost).contains("No subject alternative DNS name matching webhook.example.com"),
-                causes(wrongHost));
+        assertThat(wrongHost).as("refused for another host name").isNotNull();
+        assertThat(causes(wrongHost).contains("No subject alternative DNS name matching webhook.example.com")).as(causes(wrongHost)).isTrue();
         String strangerCa = new CertificateIssuer(Clock.systemUTC()).newAuthority(List.of("x")).caCertificatePem();
-        assertThrows(ExecutionException.class,
-                () -> WebhookClient.post(vertx, server.port(), strangerCa, SERVICE_HOST, review("unlabeled-pod.json")));
+        assertThatExceptionOfType(ExecutionException.class)
+                .isThrownBy(() -> WebhookClient.post(vertx, server.port(), strangerCa, SERVICE_HOST, review("unlabeled-pod.json")));
     }
 
     @Test
@@ -166,10 +165,10 @@ class WebhookOverHttpsTest {
         WebhookClient.Answer malformed = WebhookClient.post(vertx, server.port(), storedCa(), SERVICE_HOST,
                 review("malformed.json"));
 
-        assertEquals(405, get.status());
-        assertEquals(404, elsewhere.status());
-        assertEquals(400, malformed.status());
-        assertTrue(new String(malformed.body(), StandardCharsets.UTF_8).startsWith("malformed AdmissionReview: body is not JSON"));
+        assertThat(get.status()).isEqualTo(405);
+        assertThat(elsewhere.status()).isEqualTo(404);
+        assertThat(malformed.status()).isEqualTo(400);
+        assertThat(new String(malformed.body(), StandardCharsets.UTF_8).startsWith("malformed AdmissionReview: body is not JSON")).isTrue();
     }
 
     @Test
@@ -179,27 +178,26 @@ class WebhookOverHttpsTest {
 
         byte[] injected = postUntil(taskRunPod, body -> !patch(body).isEmpty());
         JsonObject pod = admittedPod(taskRunPod, injected);
-        assertEquals(Map.of("GOPROXY", "http://gomod.ci.svc.cluster.local:8080|https://goproxy.cn,direct",
+        assertThat(env(pod, "initContainers", "prepare")).isEqualTo(Map.of("GOPROXY", "http://gomod.ci.svc.cluster.local:8080|https://goproxy.cn,direct",
                 "GOPRIVATE", "git.corp.example.com/*", "GONOPROXY", "git.corp.example.com/*",
-                "GONOSUMDB", "git.corp.example.com/*"), env(pod, "initContainers", "prepare"));
+                "GONOSUMDB", "git.corp.example.com/*"));
 
         setReady(client.resources(GoProxyCache.class).inNamespace(CI).withName("gomod").get(), false,
                 "http://gomod.ci.svc.cluster.local:8080");
 
         byte[] fallback = postUntil(taskRunPod, body -> new String(body, StandardCharsets.UTF_8).contains("not Ready"));
         JsonObject fallbackPod = admittedPod(taskRunPod, fallback);
-        assertEquals("https://goproxy.cn,direct", env(fallbackPod, "containers", "step-test").get("GOPROXY"));
-        assertEquals("{\"cache\":\"" + CI + "/gomod\",\"outcome\":\"fallback-only\"}",
-                fallbackPod.getJsonObject("metadata").getJsonObject("annotations").getString("modproxy.dev/injected"));
+        assertThat(env(fallbackPod, "containers", "step-test").get("GOPROXY")).isEqualTo("https://goproxy.cn,direct");
+        assertThat(fallbackPod.getJsonObject("metadata").getJsonObject("annotations").getString("modproxy.dev/injected")).isEqualTo("{\"cache\":\"" + CI + "/gomod\",\"outcome\":\"fallback-only\"}");
     }
 
     @Test
     void podNamingACacheThatDoesNotExistIsLeftUnchangedWithAWarning() throws Exception {
         byte[] body = post("jenkins-agent-pod.json").body();
 
-        assertTrue(patch(body).isEmpty());
-        assertEquals("modproxy: GoProxyCache jenkins-agents/gomod (from pod label modproxy.dev/inject) does not exist; "
-                + "pod left unchanged", response(body).getJsonArray("warnings").getString(0));
+        assertThat(patch(body).isEmpty()).isTrue();
+        assertThat(response(body).getJsonArray("warnings").getString(0)).isEqualTo("modproxy: GoProxyCache jenkins-agents/gomod (from pod label modproxy.dev/inject) does not exist; "
+                + "pod left unchanged");
     }
 
     @Test
@@ -211,8 +209,7 @@ class WebhookOverHttpsTest {
 
         byte[] body = postUntil(unlabeledPod, reply -> !patch(reply).isEmpty());
 
-        assertEquals("http://gomod.web.svc.cluster.local:8080|https://goproxy.cn,direct",
-                env(admittedPod(unlabeledPod, body), "containers", "nginx").get("GOPROXY"));
+        assertThat(env(admittedPod(unlabeledPod, body), "containers", "nginx").get("GOPROXY")).isEqualTo("http://gomod.web.svc.cluster.local:8080|https://goproxy.cn,direct");
     }
 
     @Test
@@ -230,7 +227,7 @@ class WebhookOverHttpsTest {
 
         server.refreshCertificate().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
         String ca = storedCa();
-        assertEquals(List.of(base64(ca), base64(ca)), caBundles());
+        assertThat(caBundles()).isEqualTo(List.of(base64(ca), base64(ca)));
 
         // a serving certificate 25 days from expiry is replaced under the same CA, without a restart
         Secret stored = secret();
@@ -242,10 +239,10 @@ class WebhookOverHttpsTest {
                 .addToData("tls.key", base64(expiring.keyPem())).build()).update();
         server.refreshCertificate().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
 
-        assertEquals(ca, storedCa());
+        assertThat(storedCa()).isEqualTo(ca);
         WebhookCertificate renewed = new WebhookCertificate(ca, null, decode(secret().getData().get("tls.crt")), "x");
-        assertTrue(renewed.certificate().getNotAfter().toInstant().isAfter(Instant.now().plus(Duration.ofDays(360))));
-        assertEquals(renewed.certificate().getSerialNumber(), post("unlabeled-pod.json").servedCertificate().getSerialNumber());
+        assertThat(renewed.certificate().getNotAfter().toInstant().isAfter(Instant.now().plus(Duration.ofDays(360)))).isTrue();
+        assertThat(post("unlabeled-pod.json").servedCertificate().getSerialNumber()).isEqualTo(renewed.certificate().getSerialNumber());
 
         // a deleted Secret means a new CA, published to the API server before it is needed
         client.secrets().inNamespace(OPERATOR_NAMESPACE).withName(SECRET).delete();
@@ -253,9 +250,9 @@ class WebhookOverHttpsTest {
         server.refreshCertificate().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
 
         String newCa = storedCa();
-        assertNotEquals(ca, newCa);
-        assertEquals(List.of(base64(newCa), base64(newCa)), caBundles());
-        assertEquals(200, post("unlabeled-pod.json").status());
+        assertThat(newCa).isNotEqualTo(ca);
+        assertThat(caBundles()).isEqualTo(List.of(base64(newCa), base64(newCa)));
+        assertThat(post("unlabeled-pod.json").status()).isEqualTo(200);
     }
 
     List<String> caBundles() {
