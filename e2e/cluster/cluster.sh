@@ -283,8 +283,10 @@ provisioner: kubernetes.io/no-provisioner
 volumeBindingMode: Immediate
 allowVolumeExpansion: true
 YAML
+  # A deleted claim leaves its volume Released (Retain: nothing here could wipe it), never bound again:
+  # one test run of e2e/ and the operator's tests takes about 35, and a cluster may see a few runs.
   local i
-  for i in $(seq 0 39); do
+  for i in $(seq 0 199); do
     cat <<YAML
 ---
 apiVersion: v1

@@ -142,6 +142,21 @@ public final class OperatorProcess implements AutoCloseable {
         }
     }
 
+    /** SIGTERM, as the kubelet stops a pod in a rolling update; returns at once (see {@link #awaitExit}). */
+    public void terminate() {
+        process.destroy();
+    }
+
+    /** True when the process ended by itself within {@code timeout}. */
+    public boolean awaitExit(Duration timeout) {
+        try {
+            return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
     /** Like a node dying: no shutdown hooks, the Lease is not released. */
     public void kill() {
         process.destroyForcibly();

@@ -6,16 +6,17 @@ import static org.awaitility.Awaitility.await;
 import dev.modproxy.operator.api.v1alpha1.CacheCondition;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheSpec;
+import dev.modproxy.operator.api.v1alpha1.GoProxyCacheStatus;
 import dev.modproxy.operator.api.v1alpha1.ObjectStorage;
 import dev.modproxy.operator.api.v1alpha1.Warmup;
 import dev.modproxy.operator.api.v1alpha1.WarmupState;
 import dev.modproxy.operator.api.v1alpha1.WarmupStatus;
 import dev.modproxy.operator.cluster.ClusterUnderTest;
 import dev.modproxy.operator.cluster.ProxyStandIn;
+import dev.modproxy.operator.cluster.TestRun;
 import dev.modproxy.operator.dependent.CacheNames;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
@@ -172,7 +173,8 @@ class GoProxyCacheReconcilerTest {
     @Test
     void cacheIsReadyWithItsUrlOnlyOnceTheDeploymentIsAvailable() {
         String ns = namespace();
-        create(ns, "ready", spec -> { });
+        // no node has this OS: on a real cluster the pod stays Pending and the Deployment unavailable
+        create(ns, "ready", spec -> spec.setNodeSelector(Map.of("kubernetes.io/os", "none")));
         awaitObject(Deployment.class, ns, "ready");
         await().atMost(PATIENCE).untilAsserted(() -> {
             GoProxyCache seen = fresh(ns, "ready");
@@ -180,6 +182,10 @@ class GoProxyCacheReconcilerTest {
             assertThat(seen.getStatus().getObservedGeneration()).isEqualTo(seen.getMetadata().getGeneration());
         });
 
+        // changed, not removed: without server-side apply (the test profile) a removed field is not taken back
+        edit(ns, "ready", spec -> spec.setNodeSelector(Map.of("kubernetes.io/os", "linux")));
+        await().atMost(PATIENCE).until(() -> "linux".equals(get(Deployment.class, ns, "ready").getSpec().getTemplate()
+                .getSpec().getNodeSelector().get("kubernetes.io/os")));
         markAvailable(ns, "ready");
 
         await().atMost(PATIENCE).untilAsserted(() -> {
@@ -197,7 +203,7 @@ class GoProxyCacheReconcilerTest {
         create(ns, "counted", spec -> { });
         markAvailable(ns, "counted");
         await().atMost(PATIENCE).untilAsserted(() -> {
-            var figures = fresh(ns, "counted").getStatus().getCache();
+            var figures = status(ns, "counted").getCache();
             assertThat(figures).as("status.cache").isNotNull();
             assertThat(figures.getSizeUsed()).isEqualTo("3.2Gi");
             assertThat(figures.getEntries()).isEqualTo(1200);
@@ -223,7 +229,7 @@ class GoProxyCacheReconcilerTest {
         markAvailable(ns, "warm");
 
         await().atMost(PATIENCE).untilAsserted(() -> {
-            WarmupStatus warmup = fresh(ns, "warm").getStatus().getWarmup();
+            WarmupStatus warmup = status(ns, "warm").getWarmup();
             assertThat(warmup).as("status.warmup").isNotNull();
             assertThat(warmup.getState()).isEqualTo(WarmupState.Finished);
             assertThat(warmup.getCompleted()).isEqualTo(3);
@@ -459,8 +465,8 @@ class GoProxyCacheReconcilerTest {
         markAvailable(first, "shared-name");
         markAvailable(second, "shared-name");
         await().atMost(PATIENCE).untilAsserted(() -> {
-            assertThat(fresh(first, "shared-name").getStatus().getUrl()).isEqualTo("http://shared-name." + first + ".svc");
-            assertThat(fresh(second, "shared-name").getStatus().getUrl()).isEqualTo("http://shared-name." + second + ".svc");
+            assertThat(status(first, "shared-name").getUrl()).isEqualTo("http://shared-name." + first + ".svc");
+            assertThat(status(second, "shared-name").getUrl()).isEqualTo("http://shared-name." + second + ".svc");
         });
     }
 
@@ -470,11 +476,12 @@ class GoProxyCacheReconcilerTest {
         create(ns, "scraped", spec -> spec.getMetrics().getServiceMonitor().setEnabled(true));
         create(ns, "unscraped", spec -> { });
         awaitObject(Deployment.class, ns, "scraped");
-        if (!ClusterUnderTest.isReal()) {
+        // a cluster running the Prometheus operator has the CRD already; elsewhere (the mock, the e2e cluster) it comes now
+        if (client.apiextensions().v1().customResourceDefinitions().withName("servicemonitors.monitoring.coreos.com")
+                .get() == null) {
             await().atMost(PATIENCE).untilAsserted(() ->
                     assertThat(condition(fresh(ns, "scraped"), CacheCondition.DEGRADED).getStatus()).isEqualTo("False"));
-            assertThat(client.apiextensions().v1().customResourceDefinitions()
-                    .withName("servicemonitors.monitoring.coreos.com").get()).isNull();
+            assertThat(get(ServiceMonitor.class, ns, "scraped")).isNull();
             installServiceMonitorCrd();
             // any spec change makes the operator look at the cluster's CRDs again
             edit(ns, "scraped", spec -> spec.getMetrics().getServiceMonitor().setInterval("15s"));
@@ -527,7 +534,7 @@ class GoProxyCacheReconcilerTest {
 
     private void installServiceMonitorCrd() {
         client.apiextensions().v1().customResourceDefinitions().resource(new CustomResourceDefinitionBuilder()
-                .withNewMetadata().withName("servicemonitors.monitoring.coreos.com").endMetadata()
+                .withNewMetadata().withName("servicemonitors.monitoring.coreos.com").withLabels(TestRun.labels()).endMetadata()
                 .withNewSpec()
                 .withGroup("monitoring.coreos.com")
                 .withScope("Namespaced")
@@ -542,8 +549,7 @@ class GoProxyCacheReconcilerTest {
 
     private String namespace() {
         String name = "gpc-" + UUID.randomUUID().toString().substring(0, 8);
-        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build())
-                .create();
+        client.namespaces().resource(TestRun.namespace(name)).create();
         namespaces.add(name);
         return name;
     }
@@ -595,6 +601,13 @@ class GoProxyCacheReconcilerTest {
 
     private GoProxyCache fresh(String ns, String name) {
         return client.resources(GoProxyCache.class).inNamespace(ns).withName(name).get();
+    }
+
+    /** The cache's status; an assertion error (which the awaits retry) until the operator has written one. */
+    private GoProxyCacheStatus status(String ns, String name) {
+        GoProxyCache cache = fresh(ns, name);
+        assertThat(cache.getStatus()).as("status of %s", name).isNotNull();
+        return cache.getStatus();
     }
 
     private <T extends HasMetadata> T get(Class<T> type, String ns, String name) {

@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import dev.modproxy.operator.cluster.ClusterUnderTest;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import dev.modproxy.operator.cluster.TestRun;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -36,8 +36,7 @@ class OperatorMetricsTest {
     @Test
     void reconciliationsShowUpOnTheMetricsEndpoint() throws Exception {
         String ns = "metrics-" + System.nanoTime();
-        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
-                .create();
+        client.namespaces().resource(TestRun.namespace(ns)).create();
         GoProxyCache cache = new GoProxyCache();
         cache.setMetadata(new ObjectMetaBuilder().withName("counted").withNamespace(ns).build());
         client.resource(cache).create();

@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import dev.modproxy.operator.cluster.ClusterUnderTest;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import dev.modproxy.operator.cluster.TestRun;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
@@ -25,8 +25,9 @@ import org.junit.jupiter.api.Test;
 @QuarkusTestResource(ClusterUnderTest.class)
 class ProductionSettingsTest {
 
-    static final String WATCHED = "modproxy-watched";
-    static final String IGNORED = "modproxy-ignored";
+    // this run's own: on a real cluster a rerun must not meet the caches of the last one
+    static final String WATCHED = TestRun.name("modproxy-watched");
+    static final String IGNORED = TestRun.name("modproxy-ignored");
 
     public static class WatchedNamespacesWithLeaderElection implements QuarkusTestProfile {
         @Override
@@ -69,8 +70,7 @@ class ProductionSettingsTest {
 
     private void createNamespace(String name) {
         if (client.namespaces().withName(name).get() == null) {
-            client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build())
-                    .create();
+            client.namespaces().resource(TestRun.namespace(name)).create();
         }
     }
 

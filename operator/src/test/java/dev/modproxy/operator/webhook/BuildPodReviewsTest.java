@@ -7,9 +7,7 @@ import static dev.modproxy.operator.webhook.AdmissionFixtures.patch;
 import static dev.modproxy.operator.webhook.AdmissionFixtures.reinvocation;
 import static dev.modproxy.operator.webhook.AdmissionFixtures.response;
 import static dev.modproxy.operator.webhook.AdmissionFixtures.review;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
@@ -42,8 +40,8 @@ class BuildPodReviewsTest {
 
     byte[] handle(byte[] review) {
         AdmissionReviewHandler.Reply reply = handler.handle(review);
-        assertEquals(200, reply.status(), () -> new String(reply.body(), StandardCharsets.UTF_8));
-        assertEquals("application/json", reply.contentType());
+        assertThat(reply.status()).as(() -> new String(reply.body(), StandardCharsets.UTF_8)).isEqualTo(200);
+        assertThat(reply.contentType()).isEqualTo("application/json");
         return reply.body();
     }
 
@@ -53,9 +51,9 @@ class BuildPodReviewsTest {
         byte[] reply = handle(review);
         JsonObject pod = admittedPod(review, reply);
 
-        assertEquals(CI_ENV, env(pod, "initContainers", "prepare"));
-        assertEquals(CI_ENV, env(pod, "initContainers", "place-scripts"));
-        assertEquals(CI_ENV, env(pod, "containers", "sidecar-registry"));
+        assertThat(env(pod, "initContainers", "prepare")).isEqualTo(CI_ENV);
+        assertThat(env(pod, "initContainers", "place-scripts")).isEqualTo(CI_ENV);
+        assertThat(env(pod, "containers", "sidecar-registry")).isEqualTo(CI_ENV);
         Map<String, String> download = new LinkedHashMap<>();
         download.put("GOFLAGS", "-mod=mod");
         download.put("POD_NAME", "<valueFrom>");
@@ -65,20 +63,19 @@ class BuildPodReviewsTest {
         download.put("GOPRIVATE", "git.corp.example.com/*");
         download.put("GONOPROXY", "git.corp.example.com/*");
         download.put("GONOSUMDB", "git.corp.example.com/*");
-        assertEquals(List.copyOf(download.keySet()), List.copyOf(env(pod, "containers", "step-download").keySet()));
-        assertEquals(download, env(pod, "containers", "step-download"));
+        assertThat(List.copyOf(env(pod, "containers", "step-download").keySet())).isEqualTo(List.copyOf(download.keySet()));
+        assertThat(env(pod, "containers", "step-download")).isEqualTo(download);
         JsonObject step = pod.getJsonObject("spec").getJsonArray("containers").getJsonObject(0);
-        assertEquals("github-token", step.getJsonArray("env").getJsonObject(2).getJsonObject("valueFrom")
-                .getJsonObject("secretKeyRef").getString("name"), "valueFrom entries pass through untouched");
+        assertThat(step.getJsonArray("env").getJsonObject(2).getJsonObject("valueFrom")
+                .getJsonObject("secretKeyRef").getString("name")).as("valueFrom entries pass through untouched").isEqualTo("github-token");
 
         JsonObject metadata = pod.getJsonObject("metadata");
-        assertEquals("{\"cache\":\"ci/gomod\",\"outcome\":\"injected\",\"envFrom\":[\"step-test\"]}",
-                metadata.getJsonObject("annotations").getString("modproxy.dev/injected"));
-        assertEquals("v0.56.1", metadata.getJsonObject("annotations").getString("pipeline.tekton.dev/release"));
-        assertEquals("TaskRun", metadata.getJsonArray("ownerReferences").getJsonObject(0).getString("kind"));
-        assertTrue(patch(reply).getValuesAs(JsonObject.class).stream().allMatch(op -> "add".equals(op.getString("op"))));
-        assertEquals("3e1b5f0c-7a7e-4c55-9a8e-0d6e2f4b9c18", response(reply).getString("uid"));
-        assertEquals("JSONPatch", response(reply).getString("patchType"));
+        assertThat(metadata.getJsonObject("annotations").getString("modproxy.dev/injected")).isEqualTo("{\"cache\":\"ci/gomod\",\"outcome\":\"injected\",\"envFrom\":[\"step-test\"]}");
+        assertThat(metadata.getJsonObject("annotations").getString("pipeline.tekton.dev/release")).isEqualTo("v0.56.1");
+        assertThat(metadata.getJsonArray("ownerReferences").getJsonObject(0).getString("kind")).isEqualTo("TaskRun");
+        assertThat(patch(reply).getValuesAs(JsonObject.class).stream().allMatch(op -> "add".equals(op.getString("op")))).isTrue();
+        assertThat(response(reply).getString("uid")).isEqualTo("3e1b5f0c-7a7e-4c55-9a8e-0d6e2f4b9c18");
+        assertThat(response(reply).getString("patchType")).isEqualTo("JSONPatch");
     }
 
     @Test
@@ -87,11 +84,10 @@ class BuildPodReviewsTest {
         byte[] reply = handle(review);
         JsonObject pod = admittedPod(review, reply);
 
-        assertEquals(Map.of(), env(pod, "containers", "step-test"), "go-build-env may define GOPROXY; it must win");
-        assertEquals(List.of("modproxy: envFrom may set the Go variables; left to it in container(s) step-test"),
-                response(reply).getJsonArray("warnings").getValuesAs(jakarta.json.JsonString.class).stream()
-                        .map(jakarta.json.JsonString::getString).toList());
-        assertEquals(CI_GOPROXY, env(pod, "containers", "step-download").get("GOPROXY"), "prefix GIT_ cannot set it");
+        assertThat(env(pod, "containers", "step-test")).as("go-build-env may define GOPROXY; it must win").isEqualTo(Map.of());
+        assertThat(response(reply).getJsonArray("warnings").getValuesAs(jakarta.json.JsonString.class).stream()
+                        .map(jakarta.json.JsonString::getString).toList()).isEqualTo(List.of("modproxy: envFrom may set the Go variables; left to it in container(s) step-test"));
+        assertThat(env(pod, "containers", "step-download").get("GOPROXY")).as("prefix GIT_ cannot set it").isEqualTo(CI_GOPROXY);
     }
 
     @Test
@@ -101,11 +97,10 @@ class BuildPodReviewsTest {
 
         byte[] again = handle(reinvocation(review, once));
 
-        assertTrue(patch(again).isEmpty());
-        assertFalse(response(again).containsKey("patchType"));
+        assertThat(patch(again).isEmpty()).isTrue();
+        assertThat(response(again).containsKey("patchType")).isFalse();
         // the API server shows a warning repeated by a reinvocation once
-        assertEquals("modproxy: envFrom may set the Go variables; left to it in container(s) step-test",
-                response(again).getJsonArray("warnings").getString(0));
+        assertThat(response(again).getJsonArray("warnings").getString(0)).isEqualTo("modproxy: envFrom may set the Go variables; left to it in container(s) step-test");
     }
 
     @Test
@@ -120,8 +115,8 @@ class BuildPodReviewsTest {
 
         JsonObject admitted = admittedPod(generated, handle(generated));
 
-        assertEquals(CI_GOPROXY, env(admitted, "containers", "step-download").get("GOPROXY"));
-        assertEquals("payments-ci-r8x2q-unit-test-", admitted.getJsonObject("metadata").getString("generateName"));
+        assertThat(env(admitted, "containers", "step-download").get("GOPROXY")).isEqualTo(CI_GOPROXY);
+        assertThat(admitted.getJsonObject("metadata").getString("generateName")).isEqualTo("payments-ci-r8x2q-unit-test-");
     }
 
     @Test
@@ -131,18 +126,17 @@ class BuildPodReviewsTest {
         JsonObject pod = admittedPod(review, reply);
 
         String goproxy = "http://gomod.jenkins-agents.svc:8080|https://proxy.golang.org";
-        assertEquals(Map.of("GOPROXY", goproxy), env(pod, "containers", "golang"));
+        assertThat(env(pod, "containers", "golang")).isEqualTo(Map.of("GOPROXY", goproxy));
         Map<String, String> jnlp = env(pod, "containers", "jnlp");
-        assertEquals(List.of("JENKINS_SECRET", "JENKINS_TUNNEL", "JENKINS_AGENT_NAME", "REMOTING_OPTS", "JENKINS_NAME",
-                "JENKINS_AGENT_WORKDIR", "JENKINS_URL", "GOPROXY"), List.copyOf(jnlp.keySet()));
-        assertEquals(goproxy, jnlp.get("GOPROXY"));
+        assertThat(List.copyOf(jnlp.keySet())).isEqualTo(List.of("JENKINS_SECRET", "JENKINS_TUNNEL", "JENKINS_AGENT_NAME", "REMOTING_OPTS", "JENKINS_NAME",
+                "JENKINS_AGENT_WORKDIR", "JENKINS_URL", "GOPROXY"));
+        assertThat(jnlp.get("GOPROXY")).isEqualTo(goproxy);
         JsonObject annotations = pod.getJsonObject("metadata").getJsonObject("annotations");
-        assertEquals("job/payments/job/main/42/", annotations.getString("runUrl"));
-        assertEquals("{\"cache\":\"jenkins-agents/gomod\",\"outcome\":\"injected\"}",
-                annotations.getString("modproxy.dev/injected"));
-        assertTrue(patch(reply).getValuesAs(JsonObject.class).stream()
-                .anyMatch(op -> "/metadata/annotations/modproxy.dev~1injected".equals(op.getString("path"))));
-        assertEquals("8d3f6a2b-1c4e-4b7a-9f0d-5e2c8b1a7d40", response(reply).getString("uid"));
+        assertThat(annotations.getString("runUrl")).isEqualTo("job/payments/job/main/42/");
+        assertThat(annotations.getString("modproxy.dev/injected")).isEqualTo("{\"cache\":\"jenkins-agents/gomod\",\"outcome\":\"injected\"}");
+        assertThat(patch(reply).getValuesAs(JsonObject.class).stream()
+                .anyMatch(op -> "/metadata/annotations/modproxy.dev~1injected".equals(op.getString("path")))).isTrue();
+        assertThat(response(reply).getString("uid")).isEqualTo("8d3f6a2b-1c4e-4b7a-9f0d-5e2c8b1a7d40");
     }
 
     @Test
@@ -159,10 +153,9 @@ class BuildPodReviewsTest {
 
         byte[] reply = handle(again);
 
-        assertEquals(List.of("/spec/containers/2/env/-"), patch(reply).getValuesAs(JsonObject.class).stream()
-                .map(op -> op.getString("path")).toList());
-        assertEquals("http://gomod.jenkins-agents.svc:8080|https://proxy.golang.org",
-                env(admittedPod(again, reply), "containers", "istio-proxy").get("GOPROXY"));
+        assertThat(patch(reply).getValuesAs(JsonObject.class).stream()
+                .map(op -> op.getString("path")).toList()).isEqualTo(List.of("/spec/containers/2/env/-"));
+        assertThat(env(admittedPod(again, reply), "containers", "istio-proxy").get("GOPROXY")).isEqualTo("http://gomod.jenkins-agents.svc:8080|https://proxy.golang.org");
     }
 
     @Test
@@ -174,7 +167,7 @@ class BuildPodReviewsTest {
                 .add("dryRun", true).add("oldObject", request.getJsonObject("object"))).build().toString()
                 .getBytes(StandardCharsets.UTF_8);
 
-        assertEquals(patch(handle(review)), patch(handle(dryRun)));
+        assertThat(patch(handle(dryRun))).isEqualTo(patch(handle(review)));
     }
 
     @Test
@@ -191,14 +184,14 @@ class BuildPodReviewsTest {
                 .add("metadata", Json.createObjectBuilder().add("generateName", "big-")
                         .add("labels", Json.createObjectBuilder().add("modproxy.dev/inject", "true")))
                 .add("spec", Json.createObjectBuilder().add("containers", containers)).build());
-        assertTrue(review.length > 900_000, "the review is " + review.length + " bytes");
+        assertThat(review.length > 900_000).as("the review is " + review.length + " bytes").isTrue();
 
         JsonObject pod = admittedPod(review, handle(review));
 
         for (int c = 0; c < 120; c++) {
             Map<String, String> env = env(pod, "containers", "step-" + c);
-            assertEquals(64, env.size());
-            assertEquals(CI_GOPROXY, env.get("GOPROXY"));
+            assertThat(env.size()).isEqualTo(64);
+            assertThat(env.get("GOPROXY")).isEqualTo(CI_GOPROXY);
         }
     }
 
@@ -215,10 +208,10 @@ class BuildPodReviewsTest {
         JsonObject pod = admittedPod(review, handle(review));
 
         JsonObject annotations = pod.getJsonObject("metadata").getJsonObject("annotations");
-        assertEquals("构建 Go 模块 🚀 ü", annotations.getString("description"));
-        assertEquals("tilde and slash", annotations.getString("example.com/a~b/c"));
-        assertTrue(annotations.containsKey("modproxy.dev/injected"));
-        assertEquals(CI_GOPROXY, env(pod, "containers", "go").get("GOPROXY"));
+        assertThat(annotations.getString("description")).isEqualTo("构建 Go 模块 🚀 ü");
+        assertThat(annotations.getString("example.com/a~b/c")).isEqualTo("tilde and slash");
+        assertThat(annotations.containsKey("modproxy.dev/injected")).isTrue();
+        assertThat(env(pod, "containers", "go").get("GOPROXY")).isEqualTo(CI_GOPROXY);
     }
 
     static byte[] reviewOf(JsonObject pod) {

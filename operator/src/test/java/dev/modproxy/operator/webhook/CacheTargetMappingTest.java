@@ -1,8 +1,6 @@
 package dev.modproxy.operator.webhook;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
 import java.util.Map;
@@ -36,28 +34,28 @@ class CacheTargetMappingTest {
         CacheTarget target = KubernetesCacheDirectory.target(cache("https://goproxy.cn", "https://proxy.golang.org,direct",
                 CacheCondition.TRUE, Map.of()));
 
-        assertEquals("https://proxy.golang.org,direct", target.fallback());
-        assertTrue(target.serving());
-        assertEquals(List.of("git.corp.example.com/*"), target.privatePatterns());
+        assertThat(target.fallback()).isEqualTo("https://proxy.golang.org,direct");
+        assertThat(target.serving()).isTrue();
+        assertThat(target.privatePatterns()).isEqualTo(List.of("git.corp.example.com/*"));
     }
 
     @Test
     void withoutAFallbackTheUpstreamChainIsUsed() {
-        assertEquals("https://goproxy.cn|https://mirrors.aliyun.com/goproxy/,direct", KubernetesCacheDirectory.target(
+        assertThat(KubernetesCacheDirectory.target(
                 cache("https://goproxy.cn|https://mirrors.aliyun.com/goproxy/,direct", null, CacheCondition.TRUE, Map.of()))
-                .fallback());
+                .fallback()).isEqualTo("https://goproxy.cn|https://mirrors.aliyun.com/goproxy/,direct");
     }
 
     @Test
     void readyOnlyWhenTheReadyConditionIsTrue() {
-        assertFalse(KubernetesCacheDirectory.target(cache("https://goproxy.cn", null, CacheCondition.FALSE, Map.of())).serving());
-        assertFalse(KubernetesCacheDirectory.target(cache("https://goproxy.cn", null, null, Map.of())).serving());
+        assertThat(KubernetesCacheDirectory.target(cache("https://goproxy.cn", null, CacheCondition.FALSE, Map.of())).serving()).isFalse();
+        assertThat(KubernetesCacheDirectory.target(cache("https://goproxy.cn", null, null, Map.of())).serving()).isFalse();
     }
 
     @Test
     void defaultAnnotationMarksTheNamespaceDefault() {
-        assertTrue(KubernetesCacheDirectory.target(cache("https://goproxy.cn", null, CacheCondition.TRUE,
-                Map.of("modproxy.dev/default", "true"))).markedDefault());
-        assertFalse(KubernetesCacheDirectory.target(cache("https://goproxy.cn", null, CacheCondition.TRUE, Map.of())).markedDefault());
+        assertThat(KubernetesCacheDirectory.target(cache("https://goproxy.cn", null, CacheCondition.TRUE,
+                Map.of("modproxy.dev/default", "true"))).markedDefault()).isTrue();
+        assertThat(KubernetesCacheDirectory.target(cache("https://goproxy.cn", null, CacheCondition.TRUE, Map.of())).markedDefault()).isFalse();
     }
 }

@@ -1,6 +1,6 @@
 package dev.modproxy.operator.webhook;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
 import java.util.Map;
@@ -16,32 +16,28 @@ class GoEnvironmentTest {
 
     @Test
     void cacheComesFirstAndAnyFailureOfItFallsThroughToTheChain() {
-        assertEquals("http://gomod.ci.svc:8080|https://proxy.golang.org",
-                GoEnvironment.forCache(cache(true, "https://proxy.golang.org")).get("GOPROXY"));
+        assertThat(GoEnvironment.forCache(cache(true, "https://proxy.golang.org")).get("GOPROXY")).isEqualTo("http://gomod.ci.svc:8080|https://proxy.golang.org");
     }
 
     @Test
     void separatorsInsideTheFallbackKeepTheirMeaning() {
-        assertEquals("http://gomod.ci.svc:8080|https://goproxy.cn,https://mirrors.aliyun.com/goproxy/|direct",
-                GoEnvironment.forCache(cache(true, " https://goproxy.cn , https://mirrors.aliyun.com/goproxy/|direct"))
-                        .get("GOPROXY"));
+        assertThat(GoEnvironment.forCache(cache(true, " https://goproxy.cn , https://mirrors.aliyun.com/goproxy/|direct"))
+                        .get("GOPROXY")).isEqualTo("http://gomod.ci.svc:8080|https://goproxy.cn,https://mirrors.aliyun.com/goproxy/|direct");
     }
 
     @Test
     void theCacheItselfIsNotRepeatedInItsFallback() {
-        assertEquals("http://gomod.ci.svc:8080|direct",
-                GoEnvironment.forCache(cache(true, "http://gomod.ci.svc:8080/,direct")).get("GOPROXY"));
+        assertThat(GoEnvironment.forCache(cache(true, "http://gomod.ci.svc:8080/,direct")).get("GOPROXY")).isEqualTo("http://gomod.ci.svc:8080|direct");
     }
 
     @Test
     void emptyElementsAreDroppedAndAPipeNextToThemIsKept() {
-        assertEquals("https://a.example|https://b.example,off",
-                GoEnvironment.normalizeChain(",https://a.example,|https://b.example,,off,"));
+        assertThat(GoEnvironment.normalizeChain(",https://a.example,|https://b.example,,off,")).isEqualTo("https://a.example|https://b.example,off");
     }
 
     @Test
     void notReadyCacheGivesTheFallbackAlone() {
-        assertEquals("https://goproxy.cn,direct", GoEnvironment.forCache(cache(false, "https://goproxy.cn,direct")).get("GOPROXY"));
+        assertThat(GoEnvironment.forCache(cache(false, "https://goproxy.cn,direct")).get("GOPROXY")).isEqualTo("https://goproxy.cn,direct");
     }
 
     @Test
@@ -51,9 +47,9 @@ class GoEnvironmentTest {
 
         Map<String, String> env = GoEnvironment.forCache(cache);
 
-        assertEquals("git.corp.example.com/*", env.get("GOPRIVATE"));
-        assertEquals("git.corp.example.com/*", env.get("GONOPROXY"));
+        assertThat(env.get("GOPRIVATE")).isEqualTo("git.corp.example.com/*");
+        assertThat(env.get("GONOPROXY")).isEqualTo("git.corp.example.com/*");
         // an explicit GONOSUMDB would otherwise drop GOPRIVATE's implied exemption
-        assertEquals("git.corp.example.com/*,corp.example.com/*", env.get("GONOSUMDB"));
+        assertThat(env.get("GONOSUMDB")).isEqualTo("git.corp.example.com/*,corp.example.com/*");
     }
 }

@@ -2,9 +2,7 @@ package dev.modproxy.operator.webhook;
 
 import static dev.modproxy.operator.webhook.AdmissionFixtures.patch;
 import static dev.modproxy.operator.webhook.AdmissionFixtures.response;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -48,7 +46,7 @@ class HostileReviewsTest {
     static final String ONE_CONTAINER = "{\"containers\":[{\"name\":\"go\",\"image\":\"golang:1.22\"}]}";
 
     List<String> warnings(AdmissionReviewHandler.Reply reply) {
-        assertEquals(200, reply.status(), () -> text(reply));
+        assertThat(reply.status()).as(() -> text(reply)).isEqualTo(200);
         return response(reply.body()).getJsonArray("warnings").getValuesAs(JsonString.class).stream()
                 .map(JsonString::getString).toList();
     }
@@ -68,9 +66,9 @@ class HostileReviewsTest {
 
         answers.forEach((body, message) -> {
             AdmissionReviewHandler.Reply reply = reply(body);
-            assertEquals(400, reply.status(), body);
-            assertEquals("text/plain; charset=utf-8", reply.contentType());
-            assertEquals(message + "\n", text(reply), body);
+            assertThat(reply.status()).as(body).isEqualTo(400);
+            assertThat(reply.contentType()).isEqualTo("text/plain; charset=utf-8");
+            assertThat(text(reply)).as(body).isEqualTo(message + "\n");
         });
     }
 
@@ -80,8 +78,8 @@ class HostileReviewsTest {
 
         AdmissionReviewHandler.Reply reply = reply(good + "}{\"apiVersion\":1}");
 
-        assertEquals(400, reply.status());
-        assertTrue(text(reply).startsWith("malformed AdmissionReview: body is not JSON ("), text(reply));
+        assertThat(reply.status()).isEqualTo(400);
+        assertThat(text(reply).startsWith("malformed AdmissionReview: body is not JSON (")).as(text(reply)).isTrue();
     }
 
     @Test
@@ -90,8 +88,8 @@ class HostileReviewsTest {
 
         AdmissionReviewHandler.Reply reply = handler.handle(body);
 
-        assertEquals(400, reply.status());
-        assertTrue(text(reply).startsWith("malformed AdmissionReview: body is not JSON (Invalid UTF-8"), text(reply));
+        assertThat(reply.status()).isEqualTo(400);
+        assertThat(text(reply).startsWith("malformed AdmissionReview: body is not JSON (Invalid UTF-8")).as(text(reply)).isTrue();
     }
 
     @Test
@@ -100,11 +98,10 @@ class HostileReviewsTest {
         for (String charset : List.of("UTF-16", "UTF-16LE", "UTF-16BE", "UTF-32")) {
             AdmissionReviewHandler.Reply reply = handler.handle(good.getBytes(java.nio.charset.Charset.forName(charset)));
 
-            assertEquals(400, reply.status(), charset);
-            assertEquals("malformed AdmissionReview: body is not UTF-8\n", text(reply), charset);
+            assertThat(reply.status()).as(charset).isEqualTo(400);
+            assertThat(text(reply)).as(charset).isEqualTo("malformed AdmissionReview: body is not UTF-8\n");
         }
-        assertEquals(200, handler.handle(("\uFEFF" + good).getBytes(StandardCharsets.UTF_8)).status(),
-                "a UTF-8 byte order mark may be ignored (RFC 8259)");
+        assertThat(handler.handle(("\uFEFF" + good).getBytes(StandardCharsets.UTF_8)).status()).as("a UTF-8 byte order mark may be ignored (RFC 8259)").isEqualTo(200);
     }
 
     static String reviewWithObject(String object) {
@@ -114,9 +111,9 @@ class HostileReviewsTest {
     }
 
     String statusMessage(AdmissionReviewHandler.Reply reply) {
-        assertEquals(200, reply.status(), () -> text(reply));
-        assertTrue(response(reply.body()).getBoolean("allowed"));
-        assertFalse(response(reply.body()).containsKey("patch"));
+        assertThat(reply.status()).as(() -> text(reply)).isEqualTo(200);
+        assertThat(response(reply.body()).getBoolean("allowed")).isTrue();
+        assertThat(response(reply.body()).containsKey("patch")).isFalse();
         return response(reply.body()).getJsonObject("status").getString("message");
     }
 
@@ -127,16 +124,15 @@ class HostileReviewsTest {
 
         AdmissionReviewHandler.Reply reply = handler.handle(review);
 
-        assertEquals("http://gomod.ci.svc:8080|https://goproxy.cn,direct",
-                AdmissionFixtures.env(AdmissionFixtures.admittedPod(review, reply.body()), "containers", "go").get("GOPROXY"));
+        assertThat(AdmissionFixtures.env(AdmissionFixtures.admittedPod(review, reply.body()), "containers", "go").get("GOPROXY")).isEqualTo("http://gomod.ci.svc:8080|https://goproxy.cn,direct");
     }
 
     @Test
     void objectThatIsNotAPodOrAbsentIsAdmittedWithAMessageSayingSo() {
-        assertEquals("modproxy: request.object is a ConfigMap, not a Pod", statusMessage(reply(reviewWithObject(
-                "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"labels\":{\"modproxy.dev/inject\":\"true\"}}}"))));
-        assertEquals("modproxy: request.object is missing", statusMessage(reply(reviewWithObject("null"))));
-        assertEquals("modproxy: request.object is not a Pod object", statusMessage(reply(reviewWithObject("\"pod\""))));
+        assertThat(statusMessage(reply(reviewWithObject(
+                "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"labels\":{\"modproxy.dev/inject\":\"true\"}}}")))).isEqualTo("modproxy: request.object is a ConfigMap, not a Pod");
+        assertThat(statusMessage(reply(reviewWithObject("null")))).isEqualTo("modproxy: request.object is missing");
+        assertThat(statusMessage(reply(reviewWithObject("\"pod\"")))).isEqualTo("modproxy: request.object is not a Pod object");
     }
 
     @Test
@@ -150,11 +146,10 @@ class HostileReviewsTest {
         AdmissionReviewHandler.Reply reply = handler.handle(review);
         AdmissionReviewHandler.Reply other = handler.handle(deployment);
 
-        assertEquals("http://gomod.ci.svc:8080|https://goproxy.cn,direct",
-                AdmissionFixtures.env(AdmissionFixtures.admittedPod(review, reply.body()), "containers", "go").get("GOPROXY"));
-        assertEquals(200, other.status());
-        assertTrue(patch(other.body()).isEmpty());
-        assertTrue(response(other.body()).getBoolean("allowed"));
+        assertThat(AdmissionFixtures.env(AdmissionFixtures.admittedPod(review, reply.body()), "containers", "go").get("GOPROXY")).isEqualTo("http://gomod.ci.svc:8080|https://goproxy.cn,direct");
+        assertThat(other.status()).isEqualTo(200);
+        assertThat(patch(other.body()).isEmpty()).isTrue();
+        assertThat(response(other.body()).getBoolean("allowed")).isTrue();
     }
 
     @Test
@@ -163,8 +158,7 @@ class HostileReviewsTest {
                 + "{\"labels\":{\"modproxy.dev/inject\":\"true\"}},\"spec\":{\"containers\":[{\"name\":\"go\","
                 + "\"env\":{\"GOPROXY\":\"off\"}}]}}")));
 
-        assertEquals("modproxy: cannot read request.object.spec.containers[0].env: wrong JSON type for that field",
-                message);
+        assertThat(message).isEqualTo("modproxy: cannot read request.object.spec.containers[0].env: wrong JSON type for that field");
     }
 
     @Test
@@ -203,11 +197,11 @@ class HostileReviewsTest {
 
         AdmissionReviewHandler.Reply reply = handler.handle(review);
 
-        assertEquals(200, reply.status());
-        assertFalse(response(reply.body()).containsKey("status"), text(reply));
+        assertThat(reply.status()).isEqualTo(200);
+        assertThat(response(reply.body()).containsKey("status")).as(text(reply)).isFalse();
         jakarta.json.JsonArray env = AdmissionFixtures.admittedPod(review, reply.body()).getJsonObject("spec")
                 .getJsonArray("containers").getJsonObject(1).getJsonArray("env");
-        assertEquals("GOPROXY", env.getJsonObject(2).getString("name"));
+        assertThat(env.getJsonObject(2).getString("name")).isEqualTo("GOPROXY");
     }
 
     @Test
@@ -219,19 +213,19 @@ class HostileReviewsTest {
                 "{\"labels\":{\"modproxy.dev/inject\":\"" + "c".repeat(63) + "\"}}", ONE_CONTAINER)));
 
         for (String warning : List.of(hostile.get(0), longNames.get(0))) {
-            assertTrue(warning.codePointCount(0, warning.length()) <= 120, warning);
-            assertTrue(warning.codePoints().noneMatch(Character::isISOControl), warning);
-            assertTrue(warning.startsWith("modproxy: "), warning);
+            assertThat(warning.codePointCount(0, warning.length()) <= 120).as(warning).isTrue();
+            assertThat(warning.codePoints().noneMatch(Character::isISOControl)).as(warning).isTrue();
+            assertThat(warning.startsWith("modproxy: ")).as(warning).isTrue();
         }
-        assertTrue(longNames.get(0).startsWith("modproxy: GoProxyCache " + LONG_NAMESPACE + "/ccc"), longNames.get(0));
+        assertThat(longNames.get(0).startsWith("modproxy: GoProxyCache " + LONG_NAMESPACE + "/ccc")).as(longNames.get(0)).isTrue();
     }
 
     @Test
     void aNamespaceWithoutCachesIsExplainedInOneWholeWarning() {
         List<String> warnings = warnings(reply(review("team-a", "{}", ONE_CONTAINER)));
 
-        assertEquals(List.of("modproxy: no GoProxyCache in namespace team-a; name one with annotation modproxy.dev/cache; pod left unchanged"), warnings);
-        assertTrue(warnings.get(0).length() <= 120);
+        assertThat(warnings).isEqualTo(List.of("modproxy: no GoProxyCache in namespace team-a; name one with annotation modproxy.dev/cache; pod left unchanged"));
+        assertThat(warnings.get(0).length() <= 120).isTrue();
     }
 
     @Test
@@ -246,9 +240,8 @@ class HostileReviewsTest {
         AdmissionReviewHandler.Reply reply = handler.handle(review);
 
         jakarta.json.JsonObject pod = AdmissionFixtures.admittedPod(review, reply.body());
-        assertEquals("http://gomod:8080|https://proxy.golang.org",
-                AdmissionFixtures.env(pod, "containers", "go").get("GOPROXY"));
-        assertTrue(pod.getJsonObject("metadata").getJsonObject("annotations").containsKey("modproxy.dev/injected"));
-        assertFalse(patch(reply.body()).isEmpty());
+        assertThat(AdmissionFixtures.env(pod, "containers", "go").get("GOPROXY")).isEqualTo("http://gomod:8080|https://proxy.golang.org");
+        assertThat(pod.getJsonObject("metadata").getJsonObject("annotations").containsKey("modproxy.dev/injected")).isTrue();
+        assertThat(patch(reply.body()).isEmpty()).isFalse();
     }
 }

@@ -10,10 +10,7 @@ import static dev.modproxy.operator.webhook.AdmissionFixtures.review;
 import static dev.modproxy.operator.webhook.BuilderCommandLines.programArguments;
 import static dev.modproxy.operator.webhook.BuilderCommandLines.strings;
 import static dev.modproxy.operator.webhook.BuilderCommandLines.tektonEntrypointFlags;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -22,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
@@ -59,7 +57,7 @@ class ImageBuildReviewsTest {
 
     byte[] handle(byte[] review) {
         AdmissionReviewHandler.Reply reply = handler.handle(review);
-        assertEquals(200, reply.status(), () -> new String(reply.body(), StandardCharsets.UTF_8));
+        assertThat(reply.status()).as(() -> new String(reply.body(), StandardCharsets.UTF_8)).isEqualTo(200);
         return reply.body();
     }
 
@@ -72,28 +70,25 @@ class ImageBuildReviewsTest {
         JsonObject step = container(pod, "step-build-and-push");
 
         List<String> received = programArguments(step);
-        assertEquals(CI_BUILD_ARGS, BuilderCommandLines.Kaniko.buildArguments(received));
+        assertThat(BuilderCommandLines.Kaniko.buildArguments(received)).isEqualTo(CI_BUILD_ARGS);
         BuilderCommandLines.Parsed kaniko = BuilderCommandLines.Kaniko.parse(received);
-        assertEquals(List.of("registry.corp.example.com/payments/api:1f3c9e2"), kaniko.values("destination"));
-        assertEquals(List.of("/tekton/results/IMAGE_DIGEST"), kaniko.values("digest-file"));
-        assertEquals(List.of("true"), kaniko.values("cache"));
-        assertEquals(List.of(), kaniko.arguments());
-        assertEquals(programArguments(before), received.subList(0, programArguments(before).size()),
-                "the task's own arguments come first, unchanged");
-        assertEquals(tektonEntrypointFlags(before), tektonEntrypointFlags(step));
+        assertThat(kaniko.values("destination")).isEqualTo(List.of("registry.corp.example.com/payments/api:1f3c9e2"));
+        assertThat(kaniko.values("digest-file")).isEqualTo(List.of("/tekton/results/IMAGE_DIGEST"));
+        assertThat(kaniko.values("cache")).isEqualTo(List.of("true"));
+        assertThat(kaniko.arguments()).isEqualTo(List.of());
+        assertThat(received.subList(0, programArguments(before).size())).as("the task's own arguments come first, unchanged").isEqualTo(programArguments(before));
+        assertThat(tektonEntrypointFlags(step)).isEqualTo(tektonEntrypointFlags(before));
 
         Map<String, String> env = env(pod, "containers", "step-build-and-push");
-        assertEquals(CI_GOPROXY, env.get("GOPROXY"));
-        assertTrue(env.get("TEKTON_PLATFORM_COMMANDS").contains("/kaniko/executor"));
-        assertEquals(strings(container(json(review).getJsonObject("request").getJsonObject("object"), "step-write-url")
-                .getJsonArray("args")), strings(container(pod, "step-write-url").getJsonArray("args")),
-                "the write-url step is no image build");
-        assertEquals("{\"cache\":\"ci/gomod\",\"outcome\":\"injected\",\"buildArgs\":[\"step-build-and-push\"]}",
-                pod.getJsonObject("metadata").getJsonObject("annotations").getString("modproxy.dev/injected"));
-        assertFalse(response(reply).containsKey("warnings"));
-        assertTrue(patch(reply).getValuesAs(JsonObject.class).stream().allMatch(op -> "add".equals(op.getString("op"))));
-        assertTrue(patch(reply).getValuesAs(JsonObject.class).stream().map(op -> op.getString("path"))
-                .filter(path -> path.contains("/args")).allMatch("/spec/containers/0/args/-"::equals));
+        assertThat(env.get("GOPROXY")).isEqualTo(CI_GOPROXY);
+        assertThat(env.get("TEKTON_PLATFORM_COMMANDS").contains("/kaniko/executor")).isTrue();
+        assertThat(strings(container(pod, "step-write-url").getJsonArray("args"))).as("the write-url step is no image build").isEqualTo(strings(container(json(review).getJsonObject("request").getJsonObject("object"), "step-write-url")
+                .getJsonArray("args")));
+        assertThat(pod.getJsonObject("metadata").getJsonObject("annotations").getString("modproxy.dev/injected")).isEqualTo("{\"cache\":\"ci/gomod\",\"outcome\":\"injected\",\"buildArgs\":[\"step-build-and-push\"]}");
+        assertThat(response(reply).containsKey("warnings")).isFalse();
+        assertThat(patch(reply).getValuesAs(JsonObject.class).stream().allMatch(op -> "add".equals(op.getString("op")))).isTrue();
+        assertThat(patch(reply).getValuesAs(JsonObject.class).stream().map(op -> op.getString("path"))
+                .filter(path -> path.contains("/args")).allMatch("/spec/containers/0/args/-"::equals)).isTrue();
     }
 
     @Test
@@ -103,19 +98,17 @@ class ImageBuildReviewsTest {
         JsonObject pod = admittedPod(review, reply);
         JsonObject step = container(pod, "step-build-and-push");
 
-        assertEquals("buildctl-daemonless.sh", tektonEntrypointFlags(step).get(tektonEntrypointFlags(step).indexOf("-entrypoint") + 1));
+        assertThat(tektonEntrypointFlags(step).get(tektonEntrypointFlags(step).indexOf("-entrypoint") + 1)).isEqualTo("buildctl-daemonless.sh");
         BuilderCommandLines.Buildctl.Invocation buildctl = BuilderCommandLines.Buildctl.parse(programArguments(step));
-        assertEquals("build", buildctl.subcommand());
-        assertEquals(List.of("true"), buildctl.global().values("debug"));
-        assertEquals(CI_BUILD_ARGS, buildctl.buildArguments());
-        assertEquals("filename=Dockerfile", buildctl.build().values("opt").get(0));
-        assertEquals(List.of("context=.", "dockerfile=."), buildctl.build().values("local"));
-        assertEquals(List.of("type=image,name=registry.corp.example.com/payments/api:1f3c9e2,push=true"),
-                buildctl.build().values("output"));
-        assertEquals("--oci-worker-no-process-sandbox", env(pod, "containers", "step-build-and-push").get("BUILDKITD_FLAGS"));
-        assertEquals("{\"cache\":\"ci/gomod\",\"outcome\":\"injected\",\"buildArgs\":[\"step-build-and-push\"]}",
-                pod.getJsonObject("metadata").getJsonObject("annotations").getString("modproxy.dev/injected"));
-        assertFalse(response(reply).containsKey("warnings"));
+        assertThat(buildctl.subcommand()).isEqualTo("build");
+        assertThat(buildctl.global().values("debug")).isEqualTo(List.of("true"));
+        assertThat(buildctl.buildArguments()).isEqualTo(CI_BUILD_ARGS);
+        assertThat(buildctl.build().values("opt").get(0)).isEqualTo("filename=Dockerfile");
+        assertThat(buildctl.build().values("local")).isEqualTo(List.of("context=.", "dockerfile=."));
+        assertThat(buildctl.build().values("output")).isEqualTo(List.of("type=image,name=registry.corp.example.com/payments/api:1f3c9e2,push=true"));
+        assertThat(env(pod, "containers", "step-build-and-push").get("BUILDKITD_FLAGS")).isEqualTo("--oci-worker-no-process-sandbox");
+        assertThat(pod.getJsonObject("metadata").getJsonObject("annotations").getString("modproxy.dev/injected")).isEqualTo("{\"cache\":\"ci/gomod\",\"outcome\":\"injected\",\"buildArgs\":[\"step-build-and-push\"]}");
+        assertThat(response(reply).containsKey("warnings")).isFalse();
     }
 
     @ParameterizedTest
@@ -127,8 +120,8 @@ class ImageBuildReviewsTest {
 
         byte[] again = handle(reinvocation(review, once));
 
-        assertEquals(JsonValue.EMPTY_JSON_ARRAY, patch(again));
-        assertFalse(response(again).containsKey("patchType"));
+        assertThat(patch(again)).isEqualTo(JsonValue.EMPTY_JSON_ARRAY);
+        assertThat(response(again).containsKey("patchType")).isFalse();
     }
 
     @Test
@@ -139,10 +132,10 @@ class ImageBuildReviewsTest {
         JsonObject step = container(admittedPod(review, reply), "step-build-and-push");
 
         List<String> buildArgs = BuilderCommandLines.Kaniko.parse(programArguments(step)).values("build-arg");
-        assertEquals(List.of("GOPROXY=https://goproxy.cn,direct", "GONOSUMDB=corp.example.com", "GOPRIVATE",
-                "GONOPROXY=git.corp.example.com/*"), buildArgs, "only the one the task does not pass is added");
-        assertEquals(List.of("/spec/containers/0/args/-"), patch(reply).getValuesAs(JsonObject.class).stream()
-                .map(op -> op.getString("path")).filter(path -> path.contains("/args")).toList());
+        assertThat(buildArgs).as("only the one the task does not pass is added").isEqualTo(List.of("GOPROXY=https://goproxy.cn,direct", "GONOSUMDB=corp.example.com", "GOPRIVATE",
+                "GONOPROXY=git.corp.example.com/*"));
+        assertThat(patch(reply).getValuesAs(JsonObject.class).stream()
+                .map(op -> op.getString("path")).filter(path -> path.contains("/args")).toList()).isEqualTo(List.of("/spec/containers/0/args/-"));
     }
 
     @Test
@@ -152,8 +145,8 @@ class ImageBuildReviewsTest {
         JsonObject step = container(admittedPod(review, handle(review)), "step-build-and-push");
 
         Map<String, String> buildArgs = BuilderCommandLines.Buildctl.parse(programArguments(step)).buildArguments();
-        assertEquals(ordered("GOPROXY", "https://goproxy.io", "GONOSUMDB", "corp.example.com", "GOPRIVATE",
-                "git.corp.example.com/*", "GONOPROXY", "git.corp.example.com/*"), buildArgs);
+        assertThat(buildArgs).isEqualTo(ordered("GOPROXY", "https://goproxy.io", "GONOSUMDB", "corp.example.com", "GOPRIVATE",
+                "git.corp.example.com/*", "GONOPROXY", "git.corp.example.com/*"));
     }
 
     @Test
@@ -163,14 +156,12 @@ class ImageBuildReviewsTest {
         JsonObject before = json(review).getJsonObject("request").getJsonObject("object");
         JsonObject pod = admittedPod(review, reply);
 
-        assertEquals(List.of(SCRIPT_WARNING), warnings(reply));
-        assertTrue(SCRIPT_WARNING.length() <= 120);
-        assertEquals(container(before, "step-build-and-push").get("args"), container(pod, "step-build-and-push").get("args"));
-        assertEquals(before.getJsonObject("spec").getJsonArray("initContainers").getJsonObject(1).get("args"),
-                pod.getJsonObject("spec").getJsonArray("initContainers").getJsonObject(1).get("args"), "script untouched");
-        assertEquals(CI_GOPROXY, env(pod, "containers", "step-build-and-push").get("GOPROXY"));
-        assertEquals("{\"cache\":\"ci/gomod\",\"outcome\":\"injected\"}",
-                pod.getJsonObject("metadata").getJsonObject("annotations").getString("modproxy.dev/injected"));
+        assertThat(warnings(reply)).isEqualTo(List.of(SCRIPT_WARNING));
+        assertThat(SCRIPT_WARNING.length() <= 120).isTrue();
+        assertThat(container(pod, "step-build-and-push").get("args")).isEqualTo(container(before, "step-build-and-push").get("args"));
+        assertThat(pod.getJsonObject("spec").getJsonArray("initContainers").getJsonObject(1).get("args")).as("script untouched").isEqualTo(before.getJsonObject("spec").getJsonArray("initContainers").getJsonObject(1).get("args"));
+        assertThat(env(pod, "containers", "step-build-and-push").get("GOPROXY")).isEqualTo(CI_GOPROXY);
+        assertThat(pod.getJsonObject("metadata").getJsonObject("annotations").getString("modproxy.dev/injected")).isEqualTo("{\"cache\":\"ci/gomod\",\"outcome\":\"injected\"}");
     }
 
     @Test
@@ -187,7 +178,7 @@ class ImageBuildReviewsTest {
 
         byte[] reply = handle(changed.toString().getBytes(StandardCharsets.UTF_8));
 
-        assertFalse(response(reply).containsKey("warnings"));
+        assertThat(response(reply).containsKey("warnings")).isFalse();
     }
 
     @Test
@@ -198,8 +189,8 @@ class ImageBuildReviewsTest {
 
         byte[] reply = handle(review);
 
-        assertFalse(response(reply).containsKey("warnings"));
-        assertEquals(CI_GOPROXY, env(admittedPod(review, reply), "containers", "step-build-and-push").get("GOPROXY"));
+        assertThat(response(reply).containsKey("warnings")).isFalse();
+        assertThat(env(admittedPod(review, reply), "containers", "step-build-and-push").get("GOPROXY")).isEqualTo(CI_GOPROXY);
     }
 
     @Test
@@ -208,13 +199,10 @@ class ImageBuildReviewsTest {
         byte[] reply = handle(review);
         JsonObject pod = admittedPod(review, reply);
 
-        assertEquals(List.of("modproxy: pass --build-arg GOPROXY to the image build in kaniko (docs/image-builds.md)"),
-                warnings(reply));
-        assertEquals(List.of("9999999"), strings(container(pod, "kaniko").getJsonArray("args")));
-        assertEquals(Map.of("GOPROXY", "http://gomod.jenkins-agents.svc:8080|https://proxy.golang.org"),
-                env(pod, "containers", "kaniko"), "a bare --build-arg GOPROXY in the sh step takes this value");
-        assertEquals("{\"cache\":\"jenkins-agents/gomod\",\"outcome\":\"injected\"}",
-                pod.getJsonObject("metadata").getJsonObject("annotations").getString("modproxy.dev/injected"));
+        assertThat(warnings(reply)).isEqualTo(List.of("modproxy: pass --build-arg GOPROXY to the image build in kaniko (docs/image-builds.md)"));
+        assertThat(strings(container(pod, "kaniko").getJsonArray("args"))).isEqualTo(List.of("9999999"));
+        assertThat(env(pod, "containers", "kaniko")).as("a bare --build-arg GOPROXY in the sh step takes this value").isEqualTo(Map.of("GOPROXY", "http://gomod.jenkins-agents.svc:8080|https://proxy.golang.org"));
+        assertThat(pod.getJsonObject("metadata").getJsonObject("annotations").getString("modproxy.dev/injected")).isEqualTo("{\"cache\":\"jenkins-agents/gomod\",\"outcome\":\"injected\"}");
     }
 
     @Test
@@ -225,8 +213,8 @@ class ImageBuildReviewsTest {
 
         byte[] reply = handle(optedOut.toString().getBytes(StandardCharsets.UTF_8));
 
-        assertEquals(JsonValue.EMPTY_JSON_ARRAY, patch(reply));
-        assertFalse(response(reply).containsKey("warnings"));
+        assertThat(patch(reply)).isEqualTo(JsonValue.EMPTY_JSON_ARRAY);
+        assertThat(response(reply).containsKey("warnings")).isFalse();
     }
 
     @Test
@@ -241,12 +229,11 @@ class ImageBuildReviewsTest {
         byte[] reply = handle(review);
         JsonObject pod = admittedPod(review, reply);
 
-        assertEquals(CI_BUILD_ARGS, BuilderCommandLines.Kaniko.buildArguments(programArguments(container(pod, "kaniko"))));
-        assertEquals(List.of("registry.corp.example.com/payments/api:main"),
-                BuilderCommandLines.Kaniko.parse(programArguments(container(pod, "kaniko"))).values("destination"));
-        assertEquals(CI_BUILD_ARGS, BuilderCommandLines.Kaniko.buildArguments(programArguments(container(pod, "bare"))));
-        assertTrue(patch(reply).getValuesAs(JsonObject.class).stream()
-                .anyMatch(op -> "/spec/containers/1/args".equals(op.getString("path"))));
+        assertThat(BuilderCommandLines.Kaniko.buildArguments(programArguments(container(pod, "kaniko")))).isEqualTo(CI_BUILD_ARGS);
+        assertThat(BuilderCommandLines.Kaniko.parse(programArguments(container(pod, "kaniko"))).values("destination")).isEqualTo(List.of("registry.corp.example.com/payments/api:main"));
+        assertThat(BuilderCommandLines.Kaniko.buildArguments(programArguments(container(pod, "bare")))).isEqualTo(CI_BUILD_ARGS);
+        assertThat(patch(reply).getValuesAs(JsonObject.class).stream()
+                .anyMatch(op -> "/spec/containers/1/args".equals(op.getString("path")))).isTrue();
     }
 
     @Test
@@ -264,9 +251,9 @@ class ImageBuildReviewsTest {
         JsonObject admitted = container(admittedPod(review, handle(review)), "buildctl");
 
         BuilderCommandLines.Buildctl.Invocation buildctl = BuilderCommandLines.Buildctl.parse(programArguments(admitted));
-        assertEquals(List.of("tcp://buildkitd:1234"), buildctl.global().values("addr"));
-        assertEquals(CI_BUILD_ARGS, buildctl.buildArguments());
-        assertEquals(4, admitted.getJsonArray("args").size());
+        assertThat(buildctl.global().values("addr")).isEqualTo(List.of("tcp://buildkitd:1234"));
+        assertThat(buildctl.buildArguments()).isEqualTo(CI_BUILD_ARGS);
+        assertThat(admitted.getJsonArray("args").size()).isEqualTo(4);
     }
 
     @Test
@@ -281,10 +268,10 @@ class ImageBuildReviewsTest {
         byte[] review = BuildPodReviewsTest.reviewOf(pod(prune, golang));
         byte[] reply = handle(review);
 
-        assertTrue(patch(reply).getValuesAs(JsonObject.class).stream().noneMatch(op -> op.getString("path").contains("/args")));
-        assertFalse(response(reply).containsKey("warnings"));
-        assertFalse(admittedPod(review, reply).getJsonObject("metadata").getJsonObject("annotations")
-                .getString("modproxy.dev/injected").contains("buildArgs"));
+        assertThat(patch(reply).getValuesAs(JsonObject.class).stream().noneMatch(op -> op.getString("path").contains("/args"))).isTrue();
+        assertThat(response(reply).containsKey("warnings")).isFalse();
+        assertThat(admittedPod(review, reply).getJsonObject("metadata").getJsonObject("annotations")
+                .getString("modproxy.dev/injected").contains("buildArgs")).isFalse();
     }
 
     @Test
@@ -298,9 +285,8 @@ class ImageBuildReviewsTest {
         byte[] review = BuildPodReviewsTest.reviewOf(pod(cli, daemon));
         byte[] reply = handle(review);
 
-        assertEquals(List.of("modproxy: pass --build-arg GOPROXY to the image build in docker-build (docs/image-builds.md)"),
-                warnings(reply));
-        assertTrue(patch(reply).getValuesAs(JsonObject.class).stream().noneMatch(op -> op.getString("path").contains("/args")));
+        assertThat(warnings(reply)).isEqualTo(List.of("modproxy: pass --build-arg GOPROXY to the image build in docker-build (docs/image-builds.md)"));
+        assertThat(patch(reply).getValuesAs(JsonObject.class).stream().noneMatch(op -> op.getString("path").contains("/args"))).isTrue();
     }
 
     @Test
@@ -315,7 +301,7 @@ class ImageBuildReviewsTest {
 
         Map<String, String> expected = new LinkedHashMap<>(CI_BUILD_ARGS);
         expected.remove("GOPROXY");
-        assertEquals(expected, BuilderCommandLines.Kaniko.buildArguments(programArguments(admitted)));
+        assertThat(BuilderCommandLines.Kaniko.buildArguments(programArguments(admitted))).isEqualTo(expected);
     }
 
     @Test
@@ -326,9 +312,8 @@ class ImageBuildReviewsTest {
         byte[] review = BuildPodReviewsTest.reviewOf(pod(kaniko));
         byte[] reply = handle(review);
 
-        assertEquals(List.of("--no-push", "--", "extra"), strings(container(admittedPod(review, reply), "kaniko").getJsonArray("args")));
-        assertEquals(List.of("modproxy: pass --build-arg GOPROXY to the image build in kaniko (docs/image-builds.md)"),
-                warnings(reply));
+        assertThat(strings(container(admittedPod(review, reply), "kaniko").getJsonArray("args"))).isEqualTo(List.of("--no-push", "--", "extra"));
+        assertThat(warnings(reply)).isEqualTo(List.of("modproxy: pass --build-arg GOPROXY to the image build in kaniko (docs/image-builds.md)"));
     }
 
     @Test
@@ -343,9 +328,9 @@ class ImageBuildReviewsTest {
         JsonObject admitted = admittedPod(review, handle(review));
 
         JsonObject init = admitted.getJsonObject("spec").getJsonArray("initContainers").getJsonObject(0);
-        assertEquals(CI_BUILD_ARGS, BuilderCommandLines.Kaniko.buildArguments(programArguments(init)));
-        assertTrue(admitted.getJsonObject("metadata").getJsonObject("annotations").getString("modproxy.dev/injected")
-                .contains("\"buildArgs\":[\"build-image\"]"));
+        assertThat(BuilderCommandLines.Kaniko.buildArguments(programArguments(init))).isEqualTo(CI_BUILD_ARGS);
+        assertThat(admitted.getJsonObject("metadata").getJsonObject("annotations").getString("modproxy.dev/injected")
+                .contains("\"buildArgs\":[\"build-image\"]")).isTrue();
     }
 
     @Test
@@ -359,7 +344,7 @@ class ImageBuildReviewsTest {
         byte[] review = BuildPodReviewsTest.reviewOf(pod(kaniko));
         JsonObject admitted = container(admittedPod(review, handle(review)), "kaniko");
 
-        assertEquals(CI_BUILD_ARGS, BuilderCommandLines.Kaniko.buildArguments(programArguments(admitted)));
+        assertThat(BuilderCommandLines.Kaniko.buildArguments(programArguments(admitted))).isEqualTo(CI_BUILD_ARGS);
     }
 
     @Test
@@ -374,9 +359,9 @@ class ImageBuildReviewsTest {
 
         List<String> warnings = warnings(handle(cold.toString().getBytes(StandardCharsets.UTF_8)));
 
-        assertEquals(3, warnings.size(), warnings::toString);
-        assertTrue(warnings.stream().allMatch(w -> w.length() <= 120 && w.startsWith("modproxy: ")), warnings::toString);
-        assertEquals("modproxy: pass --build-arg GOPROXY to the image build in buildah (docs/image-builds.md)", warnings.get(2));
+        assertThat(warnings.size()).as(warnings::toString).isEqualTo(3);
+        assertThat(warnings.stream().allMatch(w -> w.length() <= 120 && w.startsWith("modproxy: "))).as(warnings::toString).isTrue();
+        assertThat(warnings.get(2)).isEqualTo("modproxy: pass --build-arg GOPROXY to the image build in buildah (docs/image-builds.md)");
     }
 
     @ParameterizedTest
@@ -386,7 +371,7 @@ class ImageBuildReviewsTest {
         byte[] review = review(fixture);
         byte[] created = reinvocation(review, AdmissionFixtures.podToCreate(fixture));
 
-        assertEquals(patch(handle(review)), patch(handle(created)));
+        assertThat(patch(handle(created))).isEqualTo(patch(handle(review)));
     }
 
     @Test
@@ -406,13 +391,13 @@ class ImageBuildReviewsTest {
                         .add("image", "busybox").add("command", Json.createArrayBuilder().add("sh"))
                         .add("args", Json.createArrayBuilder().add("-c").add(unterminated))))).build();
         byte[] review = BuildPodReviewsTest.reviewOf(withInit);
-        assertTrue(review.length > 1_900_000, "the review is " + review.length + " bytes");
+        assertThat(review.length > 1_900_000).as("the review is " + review.length + " bytes").isTrue();
 
-        byte[] reply = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> handle(review));
+        byte[] reply = assertThat(CompletableFuture.supplyAsync(() -> handle(review))).succeedsWithin(Duration.ofSeconds(10))
+                .actual();
 
         // the words hold no build subcommand; the step's script cannot be read, in a builder image
-        assertEquals(List.of("modproxy: pass --build-arg GOPROXY to the image build in step-build (docs/image-builds.md)"),
-                warnings(reply));
+        assertThat(warnings(reply)).isEqualTo(List.of("modproxy: pass --build-arg GOPROXY to the image build in step-build (docs/image-builds.md)"));
     }
 
     @Test
@@ -429,7 +414,7 @@ class ImageBuildReviewsTest {
         JsonObject admitted = admittedPod(review, handle(review));
 
         for (String name : List.of("kaniko", "buildctl", "shell")) {
-            assertEquals(CI_GOPROXY, env(admitted, "containers", name).get("GOPROXY"), name);
+            assertThat(env(admitted, "containers", name).get("GOPROXY")).as(name).isEqualTo(CI_GOPROXY);
         }
     }
 

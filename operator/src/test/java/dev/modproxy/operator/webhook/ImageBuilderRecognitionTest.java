@@ -1,8 +1,6 @@
 package dev.modproxy.operator.webhook;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Arrays;
 import java.util.List;
@@ -41,7 +39,7 @@ class ImageBuilderRecognitionTest {
 
         Optional<ImageBuilder> builder = ImageBuilder.recognise(ContainerCommand.of(container, List.of()), image);
 
-        assertEquals(Optional.ofNullable(expected).map(ImageBuilder::valueOf), builder);
+        assertThat(builder).isEqualTo(Optional.ofNullable(expected).map(ImageBuilder::valueOf));
     }
 
     @Test
@@ -60,10 +58,10 @@ class ImageBuilderRecognitionTest {
         ContainerCommand buildctl = ContainerCommand.of(withCommand, List.of());
         ContainerCommand kaniko = ContainerCommand.of(withoutCommand, List.of());
 
-        assertEquals("buildctl", buildctl.program());
-        assertEquals(List.of("--addr", "tcp://buildkitd:1234", "build"), buildctl.arguments());
-        assertEquals("/kaniko/executor", kaniko.program());
-        assertEquals(List.of("--no-push"), kaniko.arguments());
+        assertThat(buildctl.program()).isEqualTo("buildctl");
+        assertThat(buildctl.arguments()).isEqualTo(List.of("--addr", "tcp://buildkitd:1234", "build"));
+        assertThat(kaniko.program()).isEqualTo("/kaniko/executor");
+        assertThat(kaniko.arguments()).isEqualTo(List.of("--no-push"));
     }
 
     @ParameterizedTest
@@ -78,7 +76,7 @@ class ImageBuilderRecognitionTest {
         "nerdctl build -t app .",
     })
     void scriptsThatBuildImagesAreRecognised(String script) {
-        assertTrue(ScriptedImageBuild.runsAnImageBuild(script));
+        assertThat(ScriptedImageBuild.runsAnImageBuild(script)).isTrue();
     }
 
     @ParameterizedTest
@@ -90,7 +88,7 @@ class ImageBuilderRecognitionTest {
         "echo building",
     })
     void scriptsThatDoNotBuildImagesAreNot(String script) {
-        assertFalse(ScriptedImageBuild.runsAnImageBuild(script));
+        assertThat(ScriptedImageBuild.runsAnImageBuild(script)).isFalse();
     }
 
     @ParameterizedTest
@@ -106,7 +104,7 @@ class ImageBuilderRecognitionTest {
                 List.of(), List.of(), List.of());
         ContainerCommand parsed = ContainerCommand.of(container, List.of());
 
-        assertEquals(warned, ScriptedImageBuild.needsBuildArgsByHand(parsed, image, ImageBuilder.recognise(parsed, image)));
+        assertThat(ScriptedImageBuild.needsBuildArgsByHand(parsed, image, ImageBuilder.recognise(parsed, image))).isEqualTo(warned);
     }
 
     private static List<String> words(String text) {

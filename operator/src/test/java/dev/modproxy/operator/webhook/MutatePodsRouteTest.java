@@ -1,7 +1,6 @@
 package dev.modproxy.operator.webhook;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayInputStream;
 import java.net.URI;
@@ -58,9 +57,9 @@ class MutatePodsRouteTest {
         HttpResponse<String> answer = send(to("/mutate-pods").header("Content-Type", "application/json; charset=utf-8")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(AdmissionFixtures.review("tekton-taskrun-pod.json"))));
 
-        assertEquals(200, answer.statusCode(), answer.body());
-        assertEquals("application/json", answer.headers().firstValue("Content-Type").orElseThrow());
-        assertTrue(answer.body().contains("\"patchType\":\"JSONPatch\""), answer.body());
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+        assertThat(answer.headers().firstValue("Content-Type").orElseThrow()).isEqualTo("application/json");
+        assertThat(answer.body().contains("\"patchType\":\"JSONPatch\"")).as(answer.body()).isTrue();
     }
 
     @Test
@@ -68,9 +67,9 @@ class MutatePodsRouteTest {
         HttpResponse<String> get = send(to("/mutate-pods").GET());
         HttpResponse<String> elsewhere = send(to("/mutate").POST(HttpRequest.BodyPublishers.ofString("{}")));
 
-        assertEquals(405, get.statusCode());
-        assertEquals("POST", get.headers().firstValue("Allow").orElseThrow());
-        assertEquals(404, elsewhere.statusCode());
+        assertThat(get.statusCode()).isEqualTo(405);
+        assertThat(get.headers().firstValue("Allow").orElseThrow()).isEqualTo("POST");
+        assertThat(elsewhere.statusCode()).isEqualTo(404);
     }
 
     @Test
@@ -78,9 +77,8 @@ class MutatePodsRouteTest {
         HttpResponse<String> answer = send(to("/mutate-pods").header("Content-Type", "application/x-www-form-urlencoded")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(AdmissionFixtures.review("tekton-taskrun-pod.json"))));
 
-        assertEquals(415, answer.statusCode());
-        assertEquals("an AdmissionReview is sent as Content-Type: application/json, not application/x-www-form-urlencoded\n",
-                answer.body());
+        assertThat(answer.statusCode()).isEqualTo(415);
+        assertThat(answer.body()).isEqualTo("an AdmissionReview is sent as Content-Type: application/json, not application/x-www-form-urlencoded\n");
     }
 
     @Test
@@ -90,7 +88,7 @@ class MutatePodsRouteTest {
         HttpResponse<String> answer = send(to("/mutate-pods").header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(huge))));
 
-        assertEquals(413, answer.statusCode(), answer.body());
-        assertEquals("AdmissionReview larger than 4194304 bytes\n", answer.body());
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(413);
+        assertThat(answer.body()).isEqualTo("AdmissionReview larger than 4194304 bytes\n");
     }
 }

@@ -6,9 +6,7 @@ import static dev.modproxy.operator.webhook.AdmissionFixtures.patch;
 import static dev.modproxy.operator.webhook.AdmissionFixtures.reinvocation;
 import static dev.modproxy.operator.webhook.AdmissionFixtures.response;
 import static dev.modproxy.operator.webhook.AdmissionFixtures.review;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
@@ -45,7 +43,7 @@ class PodMutationTest {
 
     byte[] handle(byte[] review) {
         AdmissionReviewHandler.Reply reply = handler.handle(review);
-        assertEquals(200, reply.status(), () -> new String(reply.body(), StandardCharsets.UTF_8));
+        assertThat(reply.status()).as(() -> new String(reply.body(), StandardCharsets.UTF_8)).isEqualTo(200);
         return reply.body();
     }
 
@@ -57,26 +55,26 @@ class PodMutationTest {
 
         Map<String, String> injected = Map.of("GOPROXY", CI_GOPROXY, "GOPRIVATE", "git.corp.example.com/*",
                 "GONOPROXY", "git.corp.example.com/*", "GONOSUMDB", "git.corp.example.com/*,corp.example.com/*");
-        assertEquals(injected, env(pod, "initContainers", "prepare"));
-        assertEquals(injected, env(pod, "initContainers", "place-scripts"));
-        assertEquals(injected, env(pod, "containers", "step-test"));
+        assertThat(env(pod, "initContainers", "prepare")).isEqualTo(injected);
+        assertThat(env(pod, "initContainers", "place-scripts")).isEqualTo(injected);
+        assertThat(env(pod, "containers", "step-test")).isEqualTo(injected);
         Map<String, String> build = new LinkedHashMap<>();
         build.put("GOFLAGS", "-mod=readonly");
         build.put("CGO_ENABLED", "0");
         build.put("HOME", "/tekton/home");
         build.putAll(Map.of("GOPROXY", CI_GOPROXY, "GOPRIVATE", "git.corp.example.com/*",
                 "GONOPROXY", "git.corp.example.com/*", "GONOSUMDB", "git.corp.example.com/*,corp.example.com/*"));
-        assertEquals(build, env(pod, "containers", "step-build"));
+        assertThat(env(pod, "containers", "step-build")).isEqualTo(build);
 
         JsonObject annotations = pod.getJsonObject("metadata").getJsonObject("annotations");
-        assertEquals("{\"cache\":\"ci/gomod\",\"outcome\":\"injected\"}", annotations.getString("modproxy.dev/injected"));
-        assertEquals("a3b2f5e", annotations.getString("pipeline.tekton.dev/release"));
-        assertTrue(patch(reply).getValuesAs(JsonObject.class).stream().allMatch(op -> "add".equals(op.getString("op"))));
-        assertTrue(patch(reply).getValuesAs(JsonObject.class).stream()
-                .anyMatch(op -> "/metadata/annotations/modproxy.dev~1injected".equals(op.getString("path"))));
-        assertEquals("6f2b1c1e-8f0a-4a57-9d0c-1b7c2d9e4a11", response(reply).getString("uid"));
-        assertTrue(response(reply).getBoolean("allowed"));
-        assertEquals("JSONPatch", response(reply).getString("patchType"));
+        assertThat(annotations.getString("modproxy.dev/injected")).isEqualTo("{\"cache\":\"ci/gomod\",\"outcome\":\"injected\"}");
+        assertThat(annotations.getString("pipeline.tekton.dev/release")).isEqualTo("a3b2f5e");
+        assertThat(patch(reply).getValuesAs(JsonObject.class).stream().allMatch(op -> "add".equals(op.getString("op")))).isTrue();
+        assertThat(patch(reply).getValuesAs(JsonObject.class).stream()
+                .anyMatch(op -> "/metadata/annotations/modproxy.dev~1injected".equals(op.getString("path")))).isTrue();
+        assertThat(response(reply).getString("uid")).isEqualTo("6f2b1c1e-8f0a-4a57-9d0c-1b7c2d9e4a11");
+        assertThat(response(reply).getBoolean("allowed")).isTrue();
+        assertThat(response(reply).getString("patchType")).isEqualTo("JSONPatch");
     }
 
     @Test
@@ -86,8 +84,8 @@ class PodMutationTest {
 
         byte[] second = handle(reinvocation(review, once));
 
-        assertTrue(patch(second).isEmpty());
-        assertTrue(response(second).getBoolean("allowed"));
+        assertThat(patch(second).isEmpty()).isTrue();
+        assertThat(response(second).getBoolean("allowed")).isTrue();
     }
 
     @Test
@@ -96,12 +94,12 @@ class PodMutationTest {
         JsonObject pod = admittedPod(review, handle(review));
 
         String goproxy = "http://gomod.jenkins-agents.svc:8080|https://proxy.golang.org";
-        assertEquals(Map.of("JENKINS_URL", "http://jenkins.jenkins.svc.cluster.local:8080/", "HOME", "/home/jenkins",
-                "GOPROXY", goproxy), env(pod, "containers", "golang"));
+        assertThat(env(pod, "containers", "golang")).isEqualTo(Map.of("JENKINS_URL", "http://jenkins.jenkins.svc.cluster.local:8080/", "HOME", "/home/jenkins",
+                "GOPROXY", goproxy));
         Map<String, String> jnlp = env(pod, "containers", "jnlp");
-        assertEquals(goproxy, jnlp.get("GOPROXY"));
-        assertEquals("jenkins-agent.jenkins.svc.cluster.local:50000", jnlp.get("JENKINS_TUNNEL"));
-        assertFalse(jnlp.containsKey("GOPRIVATE"), "the cache has no private patterns");
+        assertThat(jnlp.get("GOPROXY")).isEqualTo(goproxy);
+        assertThat(jnlp.get("JENKINS_TUNNEL")).isEqualTo("jenkins-agent.jenkins.svc.cluster.local:50000");
+        assertThat(jnlp.containsKey("GOPRIVATE")).as("the cache has no private patterns").isFalse();
     }
 
     @Test
@@ -110,8 +108,7 @@ class PodMutationTest {
         JsonObject pod = admittedPod(review, handle(review));
 
         // the container also reads envFrom build-defaults, which may set GONOPROXY and GONOSUMDB
-        assertEquals(Map.of("GOPROXY", "https://goproxy.io,direct", "GOPRIVATE", "<valueFrom>"),
-                env(pod, "containers", "build"));
+        assertThat(env(pod, "containers", "build")).isEqualTo(Map.of("GOPROXY", "https://goproxy.io,direct", "GOPRIVATE", "<valueFrom>"));
     }
 
     @Test
@@ -128,10 +125,8 @@ class PodMutationTest {
 
         byte[] reply = handle(review);
 
-        assertEquals(Map.of("GONOPROXY", "git.corp.example.com/*", "GONOSUMDB", "git.corp.example.com/*,corp.example.com/*"),
-                env(admittedPod(review, reply), "containers", "build"));
-        assertEquals("modproxy: envFrom may set the Go variables; left to it in container(s) build",
-                response(reply).getJsonArray("warnings").getString(0));
+        assertThat(env(admittedPod(review, reply), "containers", "build")).isEqualTo(Map.of("GONOPROXY", "git.corp.example.com/*", "GONOSUMDB", "git.corp.example.com/*,corp.example.com/*"));
+        assertThat(response(reply).getJsonArray("warnings").getString(0)).isEqualTo("modproxy: envFrom may set the Go variables; left to it in container(s) build");
     }
 
     @Test
@@ -141,23 +136,22 @@ class PodMutationTest {
         JsonObject pod = admittedPod(review, reply);
 
         Map<String, String> fallback = Map.of("GOPROXY", "https://goproxy.cn|https://mirrors.aliyun.com/goproxy/,direct");
-        assertEquals(fallback, env(pod, "initContainers", "go-mod-download"));
-        assertEquals(fallback, env(pod, "containers", "vet"));
-        assertEquals("{\"cache\":\"builds/mirror\",\"outcome\":\"fallback-only\"}",
-                pod.getJsonObject("metadata").getJsonObject("annotations").getString("modproxy.dev/injected"));
-        assertEquals("platform", pod.getJsonObject("metadata").getJsonObject("annotations")
-                .getString("team.example.com/owner"));
-        assertTrue(response(reply).getJsonArray("warnings").getString(0).contains("builds/mirror is not Ready"));
+        assertThat(env(pod, "initContainers", "go-mod-download")).isEqualTo(fallback);
+        assertThat(env(pod, "containers", "vet")).isEqualTo(fallback);
+        assertThat(pod.getJsonObject("metadata").getJsonObject("annotations").getString("modproxy.dev/injected")).isEqualTo("{\"cache\":\"builds/mirror\",\"outcome\":\"fallback-only\"}");
+        assertThat(pod.getJsonObject("metadata").getJsonObject("annotations")
+                .getString("team.example.com/owner")).isEqualTo("platform");
+        assertThat(response(reply).getJsonArray("warnings").getString(0).contains("builds/mirror is not Ready")).isTrue();
     }
 
     @Test
     void unlabeledPodInAnUnlabeledNamespaceIsAdmittedUnchanged() {
         byte[] reply = handle(review("unlabeled-pod.json"));
 
-        assertTrue(patch(reply).isEmpty());
-        assertTrue(response(reply).getBoolean("allowed"));
-        assertEquals("5d4c3b2a-1908-4f7e-8d6c-5b4a39281706", response(reply).getString("uid"));
-        assertFalse(response(reply).containsKey("warnings"));
+        assertThat(patch(reply).isEmpty()).isTrue();
+        assertThat(response(reply).getBoolean("allowed")).isTrue();
+        assertThat(response(reply).getString("uid")).isEqualTo("5d4c3b2a-1908-4f7e-8d6c-5b4a39281706");
+        assertThat(response(reply).containsKey("warnings")).isFalse();
     }
 
     @Test
@@ -167,8 +161,7 @@ class PodMutationTest {
 
         JsonObject pod = admittedPod(review, handle(review));
 
-        assertEquals(Map.of("GOPROXY", "http://gomod.shared.svc:8080|https://proxy.golang.org,direct"),
-                env(pod, "containers", "nginx"));
+        assertThat(env(pod, "containers", "nginx")).isEqualTo(Map.of("GOPROXY", "http://gomod.shared.svc:8080|https://proxy.golang.org,direct"));
     }
 
     @Test
@@ -176,17 +169,17 @@ class PodMutationTest {
         directory.namespace("web", Map.of("modproxy.dev/inject", "enabled"), Map.of("modproxy.dev/cache", "shared/gomod"));
         byte[] reply = handle(withPodLabel(review("unlabeled-pod.json"), "false"));
 
-        assertTrue(patch(reply).isEmpty());
+        assertThat(patch(reply).isEmpty()).isTrue();
     }
 
     @Test
     void missingCacheLeavesThePodUnchangedAndWarns() {
         byte[] reply = handle(withPodLabel(review("tekton-taskrun-pod.json"), "no-such-cache"));
 
-        assertTrue(patch(reply).isEmpty());
-        assertTrue(response(reply).getBoolean("allowed"));
-        assertEquals("modproxy: GoProxyCache ci/no-such-cache (from pod label modproxy.dev/inject) does not exist; "
-                + "pod left unchanged", response(reply).getJsonArray("warnings").getString(0));
+        assertThat(patch(reply).isEmpty()).isTrue();
+        assertThat(response(reply).getBoolean("allowed")).isTrue();
+        assertThat(response(reply).getJsonArray("warnings").getString(0)).isEqualTo("modproxy: GoProxyCache ci/no-such-cache (from pod label modproxy.dev/inject) does not exist; "
+                + "pod left unchanged");
     }
 
     @Test
@@ -195,13 +188,13 @@ class PodMutationTest {
                 List.of(), List.of(), true, false));
         byte[] review = review("tekton-taskrun-pod.json");
         byte[] ambiguous = handle(review);
-        assertTrue(patch(ambiguous).isEmpty());
-        assertTrue(response(ambiguous).getJsonArray("warnings").getString(0).contains("none annotated modproxy.dev/default=true"));
+        assertThat(patch(ambiguous).isEmpty()).isTrue();
+        assertThat(response(ambiguous).getJsonArray("warnings").getString(0).contains("none annotated modproxy.dev/default=true")).isTrue();
 
         directory.add(new CacheTarget(new CacheRef("ci", "third"), "http://third.ci.svc:8080", "https://proxy.golang.org",
                 List.of(), List.of(), true, true));
         JsonObject pod = admittedPod(review, handle(review));
-        assertEquals("http://third.ci.svc:8080|https://proxy.golang.org", env(pod, "containers", "step-test").get("GOPROXY"));
+        assertThat(env(pod, "containers", "step-test").get("GOPROXY")).isEqualTo("http://third.ci.svc:8080|https://proxy.golang.org");
     }
 
     @Test
@@ -210,7 +203,7 @@ class PodMutationTest {
             directory.add(new CacheTarget(new CacheRef(namespace, "gomod"), "http://gomod." + namespace + ".svc:8080",
                     "https://proxy.golang.org", List.of(), List.of(), true, false));
             byte[] reply = handle(inNamespace(review("tekton-taskrun-pod.json"), namespace));
-            assertTrue(patch(reply).isEmpty(), namespace);
+            assertThat(patch(reply).isEmpty()).as(namespace).isTrue();
         }
     }
 
@@ -218,18 +211,18 @@ class PodMutationTest {
     void updateIsAdmittedWithoutPatch() {
         byte[] reply = handle(review("pod-update.json"));
 
-        assertTrue(patch(reply).isEmpty());
-        assertTrue(response(reply).getBoolean("allowed"));
-        assertEquals("a1b2c3d4-e5f6-4789-9abc-def012345678", response(reply).getString("uid"));
+        assertThat(patch(reply).isEmpty()).isTrue();
+        assertThat(response(reply).getBoolean("allowed")).isTrue();
+        assertThat(response(reply).getString("uid")).isEqualTo("a1b2c3d4-e5f6-4789-9abc-def012345678");
     }
 
     @Test
     void malformedJsonIsABadRequestWithTheReason() {
         AdmissionReviewHandler.Reply reply = handler.handle(review("malformed.json"));
 
-        assertEquals(400, reply.status());
-        assertTrue(new String(reply.body(), StandardCharsets.UTF_8).startsWith("malformed AdmissionReview: body is not JSON"));
-        assertEquals(1.0, registry.get("modproxy.webhook.injections").tag("outcome", "error").counter().count());
+        assertThat(reply.status()).isEqualTo(400);
+        assertThat(new String(reply.body(), StandardCharsets.UTF_8).startsWith("malformed AdmissionReview: body is not JSON")).isTrue();
+        assertThat(registry.get("modproxy.webhook.injections").tag("outcome", "error").counter().count()).isEqualTo(1.0);
     }
 
     @Test
@@ -237,8 +230,8 @@ class PodMutationTest {
         AdmissionReviewHandler.Reply reply = handler.handle(
                 "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\"}".getBytes(StandardCharsets.UTF_8));
 
-        assertEquals(400, reply.status());
-        assertEquals("malformed AdmissionReview: no request\n", new String(reply.body(), StandardCharsets.UTF_8));
+        assertThat(reply.status()).isEqualTo(400);
+        assertThat(new String(reply.body(), StandardCharsets.UTF_8)).isEqualTo("malformed AdmissionReview: no request\n");
     }
 
     @Test
@@ -248,10 +241,9 @@ class PodMutationTest {
         byte[] reply = handle(Json.createObjectBuilder(original).add("request", request).build().toString()
                 .getBytes(StandardCharsets.UTF_8));
 
-        assertTrue(response(reply).getBoolean("allowed"));
-        assertEquals("modproxy: request.object is missing",
-                response(reply).getJsonObject("status").getString("message"));
-        assertTrue(patch(reply).isEmpty());
+        assertThat(response(reply).getBoolean("allowed")).isTrue();
+        assertThat(response(reply).getJsonObject("status").getString("message")).isEqualTo("modproxy: request.object is missing");
+        assertThat(patch(reply).isEmpty()).isTrue();
     }
 
     @Test
@@ -260,10 +252,10 @@ class PodMutationTest {
         handle(review("pod-with-init-containers.json"));
         handle(review("unlabeled-pod.json"));
 
-        assertEquals(1.0, registry.get("modproxy.webhook.injections").tag("outcome", "injected").counter().count());
-        assertEquals(1.0, registry.get("modproxy.webhook.injections").tag("outcome", "fallback-only").counter().count());
-        assertEquals(1.0, registry.get("modproxy.webhook.injections").tag("outcome", "skipped").counter().count());
-        assertEquals(3, registry.get("modproxy.webhook.review").timer().count());
+        assertThat(registry.get("modproxy.webhook.injections").tag("outcome", "injected").counter().count()).isEqualTo(1.0);
+        assertThat(registry.get("modproxy.webhook.injections").tag("outcome", "fallback-only").counter().count()).isEqualTo(1.0);
+        assertThat(registry.get("modproxy.webhook.injections").tag("outcome", "skipped").counter().count()).isEqualTo(1.0);
+        assertThat(registry.get("modproxy.webhook.review").timer().count()).isEqualTo(3);
     }
 
     static byte[] withPodLabel(byte[] review, String value) {

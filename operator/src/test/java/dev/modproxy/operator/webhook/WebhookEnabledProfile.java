@@ -2,15 +2,18 @@ package dev.modproxy.operator.webhook;
 
 import java.util.Map;
 
+import dev.modproxy.operator.cluster.TestRun;
 import io.quarkus.test.junit.QuarkusTestProfile;
 
 /**
- * Runs the application with the webhook on (it is off in other tests), in namespace modproxy-system.
+ * Runs the application with the webhook on (it is off in other tests), in a namespace and with a
+ * MutatingWebhookConfiguration of this test run's own (on a real cluster, never the chart's).
  * The reconciler stays off: these tests set cache status themselves, as a reconciled cache would have it.
  */
 public class WebhookEnabledProfile implements QuarkusTestProfile {
 
-    static final String OPERATOR_NAMESPACE = "modproxy-system";
+    static final String OPERATOR_NAMESPACE = TestRun.name("modproxy-system");
+    static final String CONFIGURATION = TestRun.name("modproxy");
     static final String SERVICE_HOST = "modproxy-webhook." + OPERATOR_NAMESPACE + ".svc";
 
     @Override
@@ -18,6 +21,7 @@ public class WebhookEnabledProfile implements QuarkusTestProfile {
         return Map.of(
                 "modproxy.webhook.enabled", "true",
                 "modproxy.webhook.operator-namespace", OPERATOR_NAMESPACE,
+                "modproxy.webhook.config", CONFIGURATION,
                 "modproxy.webhook.cert-retry-interval", "200ms",
                 "quarkus.operator-sdk.start-operator", "false");
     }

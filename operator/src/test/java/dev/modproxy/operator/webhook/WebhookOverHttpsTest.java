@@ -5,13 +5,13 @@ import static dev.modproxy.operator.webhook.AdmissionFixtures.env;
 import static dev.modproxy.operator.webhook.AdmissionFixtures.patch;
 import static dev.modproxy.operator.webhook.AdmissionFixtures.response;
 import static dev.modproxy.operator.webhook.AdmissionFixtures.review;
+import static dev.modproxy.operator.webhook.WebhookEnabledProfile.CONFIGURATION;
 import static dev.modproxy.operator.webhook.WebhookEnabledProfile.OPERATOR_NAMESPACE;
 import static dev.modproxy.operator.webhook.WebhookEnabledProfile.SERVICE_HOST;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -25,14 +25,18 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import jakarta.inject.Inject;
+import jakarta.json.Json;
 import jakarta.json.JsonObject;
 
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import dev.modproxy.operator.api.v1alpha1.CacheCondition;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheSpec;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheStatus;
+import dev.modproxy.operator.cluster.ClusterUnderTest;
+import dev.modproxy.operator.cluster.TestRun;
 import dev.modproxy.operator.webhook.tls.CertificateIssuer;
 import dev.modproxy.operator.webhook.tls.ServiceDnsNames;
 import dev.modproxy.operator.webhook.tls.WebhookCertificate;
@@ -43,18 +47,21 @@ import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfigurationBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
-import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 
 @QuarkusTest
 @TestProfile(WebhookEnabledProfile.class)
-@WithKubernetesTestServer(crud = true)
+@QuarkusTestResource(ClusterUnderTest.class)
 class WebhookOverHttpsTest {
 
     static final String SECRET = "modproxy-webhook-tls";
+    // the fixtures' pods are created in "ci" and "web"; on a real cluster each run has namespaces of its own
+    static final String CI = TestRun.name("ci");
+    static final String WEB = TestRun.name("web");
 
     @Inject
     KubernetesClient client;
@@ -67,26 +74,50 @@ class WebhookOverHttpsTest {
         return decode(secret().getData().get("ca.crt"));
     }
 
+    /** The operator's namespace, where the webhook keeps its certificate; a real API server needs it to exist. */
+    @BeforeEach
+    void operatorNamespace() {
+        ensureNamespace(OPERATOR_NAMESPACE);
+    }
+
+    void ensureNamespace(String name) {
+        if (client.namespaces().withName(name).get() == null) {
+            client.namespaces().resource(TestRun.namespace(name)).create();
+        }
+    }
+
+    /** A fixture's review as if its pod were created in {@code namespace}. */
+    static byte[] reviewIn(String fixture, String namespace) {
+        JsonObject review = AdmissionFixtures.json(review(fixture));
+        JsonObject request = review.getJsonObject("request");
+        JsonObject pod = request.getJsonObject("object");
+        JsonObject metadata = Json.createObjectBuilder(pod.getJsonObject("metadata")).add("namespace", namespace).build();
+        JsonObject moved = Json.createObjectBuilder(request).add("namespace", namespace)
+                .add("object", Json.createObjectBuilder(pod).add("metadata", metadata)).build();
+        return Json.createObjectBuilder(review).add("request", moved).build().toString().getBytes(StandardCharsets.UTF_8);
+    }
+
     Secret secret() {
         return await().atMost(Duration.ofSeconds(60))
                 .until(() -> client.secrets().inNamespace(OPERATOR_NAMESPACE).withName(SECRET).get(), s -> s != null);
     }
 
     WebhookClient.Answer post(String fixture) throws Exception {
-        await().atMost(Duration.ofSeconds(60)).until(() -> server.port() > 0);
-        return WebhookClient.post(vertx, server.port(), storedCa(), SERVICE_HOST, review(fixture));
+        return post(review(fixture));
     }
 
-    byte[] postUntil(String fixture, java.util.function.Predicate<byte[]> expected) {
+    WebhookClient.Answer post(byte[] review) throws Exception {
+        await().atMost(Duration.ofSeconds(60)).until(() -> server.port() > 0);
+        return WebhookClient.post(vertx, server.port(), storedCa(), SERVICE_HOST, review);
+    }
+
+    byte[] postUntil(byte[] review, java.util.function.Predicate<byte[]> expected) {
         return await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
-                .until(() -> post(fixture).body(), expected);
+                .until(() -> post(review).body(), expected);
     }
 
     void createCache(String namespace, String name, boolean ready, String url) {
-        if (client.namespaces().withName(namespace).get() == null) {
-            client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build())
-                    .create();
-        }
+        ensureNamespace(namespace);
         GoProxyCache cache = new GoProxyCache();
         cache.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace).build());
         GoProxyCacheSpec spec = new GoProxyCacheSpec();
@@ -110,18 +141,18 @@ class WebhookOverHttpsTest {
     void apiServerStyleClientReachesTheWebhookWithTheGeneratedCertificateOnly() throws Exception {
         WebhookClient.Answer answer = post("unlabeled-pod.json");
 
-        assertEquals(200, answer.status());
-        assertTrue(response(answer.body()).getBoolean("allowed"));
+        assertThat(answer.status()).isEqualTo(200);
+        assertThat(response(answer.body()).getBoolean("allowed")).isTrue();
         List<String> served = answer.servedCertificate().getSubjectAlternativeNames().stream().map(san -> String.valueOf(san.get(1))).toList();
-        assertTrue(served.containsAll(ServiceDnsNames.of("modproxy-webhook", OPERATOR_NAMESPACE)), served.toString());
+        assertThat(served.containsAll(ServiceDnsNames.of("modproxy-webhook", OPERATOR_NAMESPACE))).as(served.toString()).isTrue();
         // the same certificate does not pass for another host name, nor for a CA it does not chain to
-        ExecutionException wrongHost = assertThrows(ExecutionException.class,
+        ExecutionException wrongHost = catchThrowableOfType(ExecutionException.class,
                 () -> WebhookClient.post(vertx, server.port(), storedCa(), "webhook.example.com", review("unlabeled-pod.json")));
-        assertTrue(causes(wrongHost).contains("No subject alternative DNS name matching webhook.example.com"),
-                causes(wrongHost));
+        assertThat(wrongHost).as("refused for another host name").isNotNull();
+        assertThat(causes(wrongHost).contains("No subject alternative DNS name matching webhook.example.com")).as(causes(wrongHost)).isTrue();
         String strangerCa = new CertificateIssuer(Clock.systemUTC()).newAuthority(List.of("x")).caCertificatePem();
-        assertThrows(ExecutionException.class,
-                () -> WebhookClient.post(vertx, server.port(), strangerCa, SERVICE_HOST, review("unlabeled-pod.json")));
+        assertThatExceptionOfType(ExecutionException.class)
+                .isThrownBy(() -> WebhookClient.post(vertx, server.port(), strangerCa, SERVICE_HOST, review("unlabeled-pod.json")));
     }
 
     @Test
@@ -134,58 +165,57 @@ class WebhookOverHttpsTest {
         WebhookClient.Answer malformed = WebhookClient.post(vertx, server.port(), storedCa(), SERVICE_HOST,
                 review("malformed.json"));
 
-        assertEquals(405, get.status());
-        assertEquals(404, elsewhere.status());
-        assertEquals(400, malformed.status());
-        assertTrue(new String(malformed.body(), StandardCharsets.UTF_8).startsWith("malformed AdmissionReview: body is not JSON"));
+        assertThat(get.status()).isEqualTo(405);
+        assertThat(elsewhere.status()).isEqualTo(404);
+        assertThat(malformed.status()).isEqualTo(400);
+        assertThat(new String(malformed.body(), StandardCharsets.UTF_8).startsWith("malformed AdmissionReview: body is not JSON")).isTrue();
     }
 
     @Test
     void podLabeledTrueGetsTheOnlyCacheOfItsNamespaceAndTheFallbackOnceItIsNotReady() {
-        createCache("ci", "gomod", true, "http://gomod.ci.svc.cluster.local:8080");
+        createCache(CI, "gomod", true, "http://gomod.ci.svc.cluster.local:8080");
+        byte[] taskRunPod = reviewIn("tekton-taskrun-pod.json", CI);
 
-        byte[] injected = postUntil("tekton-taskrun-pod.json", body -> !patch(body).isEmpty());
-        JsonObject pod = admittedPod(review("tekton-taskrun-pod.json"), injected);
-        assertEquals(Map.of("GOPROXY", "http://gomod.ci.svc.cluster.local:8080|https://goproxy.cn,direct",
+        byte[] injected = postUntil(taskRunPod, body -> !patch(body).isEmpty());
+        JsonObject pod = admittedPod(taskRunPod, injected);
+        assertThat(env(pod, "initContainers", "prepare")).isEqualTo(Map.of("GOPROXY", "http://gomod.ci.svc.cluster.local:8080|https://goproxy.cn,direct",
                 "GOPRIVATE", "git.corp.example.com/*", "GONOPROXY", "git.corp.example.com/*",
-                "GONOSUMDB", "git.corp.example.com/*"), env(pod, "initContainers", "prepare"));
+                "GONOSUMDB", "git.corp.example.com/*"));
 
-        setReady(client.resources(GoProxyCache.class).inNamespace("ci").withName("gomod").get(), false,
+        setReady(client.resources(GoProxyCache.class).inNamespace(CI).withName("gomod").get(), false,
                 "http://gomod.ci.svc.cluster.local:8080");
 
-        byte[] fallback = postUntil("tekton-taskrun-pod.json",
-                body -> new String(body, StandardCharsets.UTF_8).contains("not Ready"));
-        JsonObject fallbackPod = admittedPod(review("tekton-taskrun-pod.json"), fallback);
-        assertEquals("https://goproxy.cn,direct", env(fallbackPod, "containers", "step-test").get("GOPROXY"));
-        assertEquals("{\"cache\":\"ci/gomod\",\"outcome\":\"fallback-only\"}",
-                fallbackPod.getJsonObject("metadata").getJsonObject("annotations").getString("modproxy.dev/injected"));
+        byte[] fallback = postUntil(taskRunPod, body -> new String(body, StandardCharsets.UTF_8).contains("not Ready"));
+        JsonObject fallbackPod = admittedPod(taskRunPod, fallback);
+        assertThat(env(fallbackPod, "containers", "step-test").get("GOPROXY")).isEqualTo("https://goproxy.cn,direct");
+        assertThat(fallbackPod.getJsonObject("metadata").getJsonObject("annotations").getString("modproxy.dev/injected")).isEqualTo("{\"cache\":\"" + CI + "/gomod\",\"outcome\":\"fallback-only\"}");
     }
 
     @Test
     void podNamingACacheThatDoesNotExistIsLeftUnchangedWithAWarning() throws Exception {
         byte[] body = post("jenkins-agent-pod.json").body();
 
-        assertTrue(patch(body).isEmpty());
-        assertEquals("modproxy: GoProxyCache jenkins-agents/gomod (from pod label modproxy.dev/inject) does not exist; "
-                + "pod left unchanged", response(body).getJsonArray("warnings").getString(0));
+        assertThat(patch(body).isEmpty()).isTrue();
+        assertThat(response(body).getJsonArray("warnings").getString(0)).isEqualTo("modproxy: GoProxyCache jenkins-agents/gomod (from pod label modproxy.dev/inject) does not exist; "
+                + "pod left unchanged");
     }
 
     @Test
     void namespaceLabelOptsInUnlabeledPods() {
-        createCache("web", "gomod", true, "http://gomod.web.svc.cluster.local:8080");
-        client.namespaces().withName("web").edit(ns -> new NamespaceBuilder(ns).editMetadata()
+        createCache(WEB, "gomod", true, "http://gomod.web.svc.cluster.local:8080");
+        client.namespaces().withName(WEB).edit(ns -> new NamespaceBuilder(ns).editMetadata()
                 .addToLabels("modproxy.dev/inject", "enabled").endMetadata().build());
+        byte[] unlabeledPod = reviewIn("unlabeled-pod.json", WEB);
 
-        byte[] body = postUntil("unlabeled-pod.json", reply -> !patch(reply).isEmpty());
+        byte[] body = postUntil(unlabeledPod, reply -> !patch(reply).isEmpty());
 
-        assertEquals("http://gomod.web.svc.cluster.local:8080|https://goproxy.cn,direct",
-                env(admittedPod(review("unlabeled-pod.json"), body), "containers", "nginx").get("GOPROXY"));
+        assertThat(env(admittedPod(unlabeledPod, body), "containers", "nginx").get("GOPROXY")).isEqualTo("http://gomod.web.svc.cluster.local:8080|https://goproxy.cn,direct");
     }
 
     @Test
     void caBundleOfEveryWebhookIsKeptCurrentAndCertificatesAreRotated() throws Exception {
         client.admissionRegistration().v1().mutatingWebhookConfigurations().resource(new MutatingWebhookConfigurationBuilder()
-                .withNewMetadata().withName("modproxy").endMetadata()
+                .withNewMetadata().withName(CONFIGURATION).withLabels(TestRun.labels()).endMetadata()
                 // the chart's two entries: pods of labeled namespaces, labeled pods
                 .addNewWebhook().withName("namespace.pods.modproxy.dev").withAdmissionReviewVersions("v1").withSideEffects("None")
                 .withFailurePolicy("Ignore").withNewClientConfig().withNewService().withName("modproxy-webhook")
@@ -197,7 +227,7 @@ class WebhookOverHttpsTest {
 
         server.refreshCertificate().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
         String ca = storedCa();
-        assertEquals(List.of(base64(ca), base64(ca)), caBundles());
+        assertThat(caBundles()).isEqualTo(List.of(base64(ca), base64(ca)));
 
         // a serving certificate 25 days from expiry is replaced under the same CA, without a restart
         Secret stored = secret();
@@ -209,10 +239,10 @@ class WebhookOverHttpsTest {
                 .addToData("tls.key", base64(expiring.keyPem())).build()).update();
         server.refreshCertificate().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
 
-        assertEquals(ca, storedCa());
+        assertThat(storedCa()).isEqualTo(ca);
         WebhookCertificate renewed = new WebhookCertificate(ca, null, decode(secret().getData().get("tls.crt")), "x");
-        assertTrue(renewed.certificate().getNotAfter().toInstant().isAfter(Instant.now().plus(Duration.ofDays(360))));
-        assertEquals(renewed.certificate().getSerialNumber(), post("unlabeled-pod.json").servedCertificate().getSerialNumber());
+        assertThat(renewed.certificate().getNotAfter().toInstant().isAfter(Instant.now().plus(Duration.ofDays(360)))).isTrue();
+        assertThat(post("unlabeled-pod.json").servedCertificate().getSerialNumber()).isEqualTo(renewed.certificate().getSerialNumber());
 
         // a deleted Secret means a new CA, published to the API server before it is needed
         client.secrets().inNamespace(OPERATOR_NAMESPACE).withName(SECRET).delete();
@@ -220,14 +250,14 @@ class WebhookOverHttpsTest {
         server.refreshCertificate().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
 
         String newCa = storedCa();
-        assertNotEquals(ca, newCa);
-        assertEquals(List.of(base64(newCa), base64(newCa)), caBundles());
-        assertEquals(200, post("unlabeled-pod.json").status());
+        assertThat(newCa).isNotEqualTo(ca);
+        assertThat(caBundles()).isEqualTo(List.of(base64(newCa), base64(newCa)));
+        assertThat(post("unlabeled-pod.json").status()).isEqualTo(200);
     }
 
     List<String> caBundles() {
         MutatingWebhookConfiguration configuration = client.admissionRegistration().v1().mutatingWebhookConfigurations()
-                .withName("modproxy").get();
+                .withName(CONFIGURATION).get();
         return configuration.getWebhooks().stream().map(w -> w.getClientConfig().getCaBundle()).toList();
     }
 

@@ -1,8 +1,7 @@
 package dev.modproxy.operator.webhook.tls;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 import java.security.cert.X509Certificate;
 import java.time.Clock;
@@ -30,13 +29,13 @@ class CertificateIssuerTest {
         X509Certificate ca = issued.caCertificate();
         X509Certificate serving = issued.certificate();
         serving.verify(ca.getPublicKey());
-        assertEquals(Set.of("modproxy-webhook", "modproxy-webhook.modproxy-system", "modproxy-webhook.modproxy-system.svc",
-                "modproxy-webhook.modproxy-system.svc.cluster.local"), RenewalPolicy.dnsNamesOf(serving));
-        assertEquals(0, ca.getBasicConstraints(), "a CA that may sign end-entity certificates only");
-        assertEquals(-1, serving.getBasicConstraints(), "serving certificate is not a CA");
-        assertTrue(serving.getExtendedKeyUsage().contains("1.3.6.1.5.5.7.3.1"), "serverAuth");
-        assertEquals(NOW.plus(Duration.ofDays(365)), serving.getNotAfter().toInstant());
-        assertEquals(NOW.plus(CertificateIssuer.AUTHORITY_VALIDITY), ca.getNotAfter().toInstant());
+        assertThat(RenewalPolicy.dnsNamesOf(serving)).isEqualTo(Set.of("modproxy-webhook", "modproxy-webhook.modproxy-system", "modproxy-webhook.modproxy-system.svc",
+                "modproxy-webhook.modproxy-system.svc.cluster.local"));
+        assertThat(ca.getBasicConstraints()).as("a CA that may sign end-entity certificates only").isEqualTo(0);
+        assertThat(serving.getBasicConstraints()).as("serving certificate is not a CA").isEqualTo(-1);
+        assertThat(serving.getExtendedKeyUsage().contains("1.3.6.1.5.5.7.3.1")).as("serverAuth").isTrue();
+        assertThat(serving.getNotAfter().toInstant()).isEqualTo(NOW.plus(Duration.ofDays(365)));
+        assertThat(ca.getNotAfter().toInstant()).isEqualTo(NOW.plus(CertificateIssuer.AUTHORITY_VALIDITY));
     }
 
     @Test
@@ -46,9 +45,8 @@ class CertificateIssuerTest {
 
         WebhookCertificate issued = issuerAt(NOW).newAuthority(names);
 
-        assertTrue(issued.certificate().getSubjectAlternativeNames().contains(List.of(7, "127.0.0.1")),
-                "an iPAddress entry, which TLS clients match against an address (a dNSName would not do)");
-        assertEquals(RenewalPolicy.Action.KEEP, RenewalPolicy.evaluate(issued, names, NOW).action());
+        assertThat(issued.certificate().getSubjectAlternativeNames().contains(List.of(7, "127.0.0.1"))).as("an iPAddress entry, which TLS clients match against an address (a dNSName would not do)").isTrue();
+        assertThat(RenewalPolicy.evaluate(issued, names, NOW).action()).isEqualTo(RenewalPolicy.Action.KEEP);
     }
 
     @Test
@@ -57,17 +55,17 @@ class CertificateIssuerTest {
 
         WebhookCertificate renewed = issuerAt(NOW).renewServing(old, NAMES);
 
-        assertEquals(old.caCertificate().getNotAfter(), renewed.certificate().getNotAfter());
+        assertThat(renewed.certificate().getNotAfter()).isEqualTo(old.caCertificate().getNotAfter());
     }
 
     @Test
     void keysAndCertificatesSurviveThePemRoundTripWithoutShowingKeysInToString() {
         WebhookCertificate issued = issuerAt(NOW).newAuthority(NAMES);
 
-        assertTrue(issued.keyPem().startsWith("-----BEGIN PRIVATE KEY-----"));
-        assertEquals(issued.key(), Pem.privateKey(Pem.of(issued.key())));
-        assertTrue(!issued.toString().contains("PRIVATE"));
-        assertThrows(InvalidCertificateException.class, () -> Pem.certificate(issued.keyPem()));
-        assertThrows(InvalidCertificateException.class, () -> Pem.privateKey("-----BEGIN PRIVATE KEY-----\nAAAA\n"));
+        assertThat(issued.keyPem().startsWith("-----BEGIN PRIVATE KEY-----")).isTrue();
+        assertThat(Pem.privateKey(Pem.of(issued.key()))).isEqualTo(issued.key());
+        assertThat(!issued.toString().contains("PRIVATE")).isTrue();
+        assertThatExceptionOfType(InvalidCertificateException.class).isThrownBy(() -> Pem.certificate(issued.keyPem()));
+        assertThatExceptionOfType(InvalidCertificateException.class).isThrownBy(() -> Pem.privateKey("-----BEGIN PRIVATE KEY-----\nAAAA\n"));
     }
 }

@@ -1,9 +1,8 @@
 package dev.modproxy.operator.webhook.tls;
 
 import static dev.modproxy.operator.webhook.tls.CertificateIssuerTest.NAMES;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
@@ -34,26 +33,25 @@ class MountedCertificatesTest {
         try (JcaPEMWriter writer = new JcaPEMWriter(sec1)) {
             writer.writeObject(new PemObject("EC PRIVATE KEY", sec1Key.getEncoded()));
         }
-        assertTrue(sec1.toString().startsWith("-----BEGIN EC PRIVATE KEY-----"));
+        assertThat(sec1.toString().startsWith("-----BEGIN EC PRIVATE KEY-----")).isTrue();
         Files.writeString(mount.resolve("tls.crt"), issued.certificatePem());
         Files.writeString(mount.resolve("tls.key"), sec1.toString());
         Files.writeString(mount.resolve("ca.crt"), issued.caCertificatePem());
 
         WebhookCertificate loaded = new MountedCertificates(mount).current();
 
-        assertEquals(issued.certificate(), loaded.certificate());
-        assertEquals(((java.security.interfaces.ECPrivateKey) issued.key()).getS(),
-                ((java.security.interfaces.ECPrivateKey) loaded.key()).getS());
-        assertEquals(issued.caCertificatePem(), loaded.caCertificatePem());
+        assertThat(loaded.certificate()).isEqualTo(issued.certificate());
+        assertThat(((java.security.interfaces.ECPrivateKey) loaded.key()).getS()).isEqualTo(((java.security.interfaces.ECPrivateKey) issued.key()).getS());
+        assertThat(loaded.caCertificatePem()).isEqualTo(issued.caCertificatePem());
     }
 
     @Test
     void missingOrHalfWrittenFilesAreRejectedSoTheServedCertificateStays() throws Exception {
         WebhookCertificate issued = new CertificateIssuer(Clock.systemUTC()).newAuthority(NAMES);
         Files.writeString(mount.resolve("tls.crt"), issued.certificatePem());
-        assertThrows(UncheckedIOException.class, () -> new MountedCertificates(mount).current());
+        assertThatExceptionOfType(UncheckedIOException.class).isThrownBy(() -> new MountedCertificates(mount).current());
 
         Files.writeString(mount.resolve("tls.key"), issued.keyPem().substring(0, 60));
-        assertThrows(InvalidCertificateException.class, () -> new MountedCertificates(mount).current());
+        assertThatExceptionOfType(InvalidCertificateException.class).isThrownBy(() -> new MountedCertificates(mount).current());
     }
 }

@@ -3,7 +3,7 @@ package dev.modproxy.operator.webhook.tls;
 import static dev.modproxy.operator.webhook.tls.CertificateIssuerTest.NAMES;
 import static dev.modproxy.operator.webhook.tls.CertificateIssuerTest.NOW;
 import static dev.modproxy.operator.webhook.tls.CertificateIssuerTest.issuerAt;
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
 
@@ -19,29 +19,29 @@ class RenewalPolicyTest {
 
     @Test
     void freshCertificatesAreKept() {
-        assertEquals(Action.KEEP, decide(issuerAt(NOW).newAuthority(NAMES)));
+        assertThat(decide(issuerAt(NOW).newAuthority(NAMES))).isEqualTo(Action.KEEP);
     }
 
     @Test
     void nothingStoredMeansANewCa() {
-        assertEquals(Action.NEW_AUTHORITY, decide(null));
+        assertThat(decide(null)).isEqualTo(Action.NEW_AUTHORITY);
     }
 
     @Test
     void servingCertificateWithLessThanThirtyDaysLeftIsRenewedUnderTheSameCa() {
-        assertEquals(Action.RENEW_SERVING, decide(issuerAt(NOW.minus(Duration.ofDays(340))).newAuthority(NAMES)));
-        assertEquals(Action.KEEP, decide(issuerAt(NOW.minus(Duration.ofDays(330))).newAuthority(NAMES)));
+        assertThat(decide(issuerAt(NOW.minus(Duration.ofDays(340))).newAuthority(NAMES))).isEqualTo(Action.RENEW_SERVING);
+        assertThat(decide(issuerAt(NOW.minus(Duration.ofDays(330))).newAuthority(NAMES))).isEqualTo(Action.KEEP);
     }
 
     @Test
     void caCloseToExpiryIsReplaced() {
-        assertEquals(Action.NEW_AUTHORITY, decide(issuerAt(NOW.minus(Duration.ofDays(5 * 365 - 60))).newAuthority(NAMES)));
+        assertThat(decide(issuerAt(NOW.minus(Duration.ofDays(5 * 365 - 60))).newAuthority(NAMES))).isEqualTo(Action.NEW_AUTHORITY);
     }
 
     @Test
     void renamedServiceNeedsANewServingCertificate() {
         WebhookCertificate forOtherService = issuerAt(NOW).newAuthority(ServiceDnsNames.of("old-webhook", "modproxy-system"));
-        assertEquals(Action.RENEW_SERVING, decide(forOtherService));
+        assertThat(decide(forOtherService)).isEqualTo(Action.RENEW_SERVING);
     }
 
     @Test
@@ -49,16 +49,16 @@ class RenewalPolicyTest {
         WebhookCertificate ours = issuerAt(NOW).newAuthority(NAMES);
         WebhookCertificate theirs = issuerAt(NOW).newAuthority(NAMES);
 
-        assertEquals(Action.RENEW_SERVING, decide(new WebhookCertificate(ours.caCertificatePem(), ours.caKeyPem(),
-                theirs.certificatePem(), theirs.keyPem())));
-        assertEquals(Action.RENEW_SERVING, decide(new WebhookCertificate(ours.caCertificatePem(), ours.caKeyPem(),
-                ours.certificatePem(), theirs.keyPem())));
+        assertThat(decide(new WebhookCertificate(ours.caCertificatePem(), ours.caKeyPem(),
+                theirs.certificatePem(), theirs.keyPem()))).isEqualTo(Action.RENEW_SERVING);
+        assertThat(decide(new WebhookCertificate(ours.caCertificatePem(), ours.caKeyPem(),
+                ours.certificatePem(), theirs.keyPem()))).isEqualTo(Action.RENEW_SERVING);
     }
 
     @Test
     void unreadableCaKeyMeansANewCa() {
         WebhookCertificate ours = issuerAt(NOW).newAuthority(NAMES);
-        assertEquals(Action.NEW_AUTHORITY, decide(new WebhookCertificate(ours.caCertificatePem(), "garbage",
-                ours.certificatePem(), ours.keyPem())));
+        assertThat(decide(new WebhookCertificate(ours.caCertificatePem(), "garbage",
+                ours.certificatePem(), ours.keyPem()))).isEqualTo(Action.NEW_AUTHORITY);
     }
 }

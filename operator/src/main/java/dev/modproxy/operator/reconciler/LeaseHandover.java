@@ -1,0 +1,97 @@
+package dev.modproxy.operator.reconciler;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfig;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectorBuilder;
+import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import java.util.function.IntConsumer;
+import org.jboss.logging.Logger;
+
+/**
+ * What a replica does when it stops leading. Shutting down (a rolling update, a drain), it releases the Lease, so
+ * the next replica leads within a retry period instead of after the lease duration; JOSDK 5.2 cannot be told to
+ * (it builds fabric8's elector with releaseOnCancel off). Having lost the Lease while running, it exits so its pod
+ * restarts clean. JOSDK's own exit is not used: it calls System.exit inside the shutdown sequence too, and while
+ * holding the elector's lock, and either way the process hangs until the kubelet's SIGKILL.
+ */
+final class LeaseHandover {
+
+    private static final Logger LOG = Logger.getLogger(LeaseHandover.class);
+
+    private final KubernetesClient client;
+    private final String namespace;
+    private final String leaseName;
+    private final String identity;
+    private final boolean exitOnLostLease;
+    private final IntConsumer exit;
+    private volatile boolean shuttingDown;
+
+    /**
+     * @param namespace the Lease's namespace (null when the client has none: leader election then fails to start)
+     * @param exit      ends the process with a status ({@code System::exit}; tests record it instead)
+     */
+    LeaseHandover(KubernetesClient client, String namespace, String leaseName, String identity,
+            boolean exitOnLostLease, IntConsumer exit) {
+        this.client = client;
+        this.namespace = namespace;
+        this.leaseName = leaseName;
+        this.identity = identity;
+        this.exitOnLostLease = exitOnLostLease;
+        this.exit = exit;
+    }
+
+    String namespace() {
+        return namespace;
+    }
+
+    String identity() {
+        return identity;
+    }
+
+    /** Called as the application starts shutting down, before the operator stops and gives up leadership. */
+    void shuttingDown() {
+        shuttingDown = true;
+    }
+
+    /** fabric8 calls this after this replica led: on shutdown once event processing has stopped, or when the Lease was lost. */
+    void onStopLeading() {
+        if (shuttingDown) {
+            release();
+        } else if (exitOnLostLease) {
+            LOG.infof("Lost the Lease %s/%s as %s; exiting so that this replica restarts clean", namespace, leaseName,
+                    identity);
+            // not on this thread: it holds the elector's lock, which the shutdown this starts waits for
+            Thread exiting = new Thread(() -> exit.accept(1), "modproxy-lost-lease-exit");
+            exiting.start();
+        }
+    }
+
+    /** Frees the Lease if this replica still holds it; true when it did. */
+    boolean release() {
+        if (namespace == null) {
+            return false;
+        }
+        LeaseLock lock = new LeaseLock(namespace, leaseName, identity);
+        LeaderCallbacks none = new LeaderCallbacks(() -> { }, () -> { }, leader -> { });
+        // fabric8's release(): empty holder, duration 1 s, only if the Lease still names this identity
+        var elector = new LeaderElectorBuilder(client, Runnable::run).withConfig(new LeaderElectionConfig(lock,
+                LeaderElectionConfiguration.LEASE_DURATION_DEFAULT_VALUE,
+                LeaderElectionConfiguration.RENEW_DEADLINE_DEFAULT_VALUE,
+                LeaderElectionConfiguration.RETRY_PERIOD_DEFAULT_VALUE, none, true, leaseName)).build();
+        try {
+            boolean released = elector.release();
+            if (released) {
+                LOG.infof("Released the Lease %s/%s held by %s: another replica leads at once", namespace, leaseName,
+                        identity);
+            }
+            return released;
+        } catch (KubernetesClientException e) {
+            LOG.warnf("Could not release the Lease %s/%s (%s); another replica leads once it expires", namespace,
+                    leaseName, e.getMessage());
+            return false;
+        }
+    }
+}

@@ -1,0 +1,124 @@
+package dev.modproxy.operator.reconciler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import org.junit.jupiter.api.Test;
+
+/** A replica that stops leading: on shutdown it frees the Lease for the next one; having lost it, it exits. */
+@EnableKubernetesMockClient(crud = true)
+class LeaseHandoverTest {
+
+    static final String NAMESPACE = "modproxy-system";
+    static final String LEASE = "modproxy-operator-lease";
+
+    KubernetesClient client;
+    final List<Integer> exits = new CopyOnWriteArrayList<>();
+
+    @Test
+    void aLeaderShuttingDownReleasesTheLeaseAndDoesNotExit() {
+        heldBy("operator-a");
+        LeaseHandover handover = handover("operator-a", true);
+
+        handover.shuttingDown();
+        handover.onStopLeading();
+
+        Lease lease = lease();
+        assertThat(lease.getSpec().getHolderIdentity()).as("holder after release").isNullOrEmpty();
+        assertThat(lease.getSpec().getLeaseDurationSeconds()).isEqualTo(1);
+        assertThat(exits).isEmpty();
+    }
+
+    @Test
+    void aReplicaShuttingDownLeavesALeaseAnotherReplicaHoldsAlone() {
+        heldBy("operator-b");
+        String version = lease().getMetadata().getResourceVersion();
+        LeaseHandover handover = handover("operator-a", true);
+
+        handover.shuttingDown();
+        handover.onStopLeading();
+
+        assertThat(lease().getSpec().getHolderIdentity()).isEqualTo("operator-b");
+        assertThat(lease().getMetadata().getResourceVersion()).isEqualTo(version);
+    }
+
+    @Test
+    void aLeaderThatLostTheLeaseWhileRunningExitsWithoutTouchingIt() {
+        heldBy("operator-b");
+        String version = lease().getMetadata().getResourceVersion();
+
+        handover("operator-a", true).onStopLeading();
+
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(exits).containsExactly(1));
+        assertThat(lease().getMetadata().getResourceVersion()).isEqualTo(version);
+    }
+
+    @Test
+    void theExitDoesNotRunOnTheElectorsThreadWhoseLockTheShutdownNeeds() {
+        heldBy("operator-b");
+        CountDownLatch shutdownHooksDone = new CountDownLatch(1);
+        // System.exit returns only after the shutdown hooks, which wait for the elector's lock
+        LeaseHandover handover = new LeaseHandover(client, NAMESPACE, LEASE, "operator-a", true, status -> {
+            exits.add(status);
+            awaitQuietly(shutdownHooksDone);
+        });
+
+        CompletableFuture<Void> electorThread = CompletableFuture.runAsync(handover::onStopLeading);
+
+        await().atMost(Duration.ofSeconds(5)).until(electorThread::isDone);
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(exits).containsExactly(1));
+        shutdownHooksDone.countDown();
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Test
+    void aLeaderConfiguredToStayAliveKeepsRunningAfterLosingTheLease() {
+        heldBy("operator-b");
+
+        handover("operator-a", false).onStopLeading();
+
+        assertThat(exits).isEmpty();
+    }
+
+    @Test
+    void withoutALeaseThereIsNothingToReleaseAndNoError() {
+        // no Lease at all: nothing to release, and no exception escapes into the shutdown
+        LeaseHandover handover = handover("operator-a", true);
+        handover.shuttingDown();
+
+        assertThat(handover.release()).isFalse();
+        assertThat(exits).isEmpty();
+    }
+
+    private LeaseHandover handover(String identity, boolean exitOnLostLease) {
+        return new LeaseHandover(client, NAMESPACE, LEASE, identity, exitOnLostLease, exits::add);
+    }
+
+    private void heldBy(String holder) {
+        client.leases().inNamespace(NAMESPACE).resource(new LeaseBuilder().withNewMetadata().withName(LEASE)
+                .withNamespace(NAMESPACE).endMetadata().withNewSpec().withHolderIdentity(holder)
+                .withLeaseDurationSeconds(15).withAcquireTime(ZonedDateTime.now()).withRenewTime(ZonedDateTime.now())
+                .withLeaseTransitions(0).endSpec().build()).create();
+    }
+
+    private Lease lease() {
+        return client.leases().inNamespace(NAMESPACE).withName(LEASE).get();
+    }
+}
