@@ -14,8 +14,7 @@ import java.util.Set;
  */
 public final class ChecksumExemptions {
 
-    private ChecksumExemptions() {
-    }
+    private ChecksumExemptions() {}
 
     /** Private patterns first, then the rest, each once, in the order given. */
     public static List<String> patterns(Collection<String> privatePatterns, Collection<String> noSumDbPatterns) {

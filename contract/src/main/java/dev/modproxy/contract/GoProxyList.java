@@ -22,8 +22,10 @@ public record GoProxyList(List<Entry> entries) {
     private static final String SPACE = "[ \\t]*";
     private static final String REST = "[^\\s,|]";
     /** One entry: a keyword, a URL, or a host name with a '.', a port or a path (https:// implied). */
-    private static final String ENTRY = "(direct|off|https?://" + REST + "+|[A-Za-z0-9-]+((\\.[A-Za-z0-9-]+)+(:[0-9]+)?(/"
-            + REST + "*)?|:[0-9]+(/" + REST + "*)?|/" + REST + "*))";
+    private static final String ENTRY =
+            "(direct|off|https?://" + REST + "+|[A-Za-z0-9-]+((\\.[A-Za-z0-9-]+)+(:[0-9]+)?(/" + REST + "*)?|:[0-9]+(/"
+                    + REST + "*)?|/" + REST + "*))";
+
     private static final String ITEM = SPACE + ENTRY + "?" + SPACE;
     /**
      * A regular expression (RE2 and java.util.regex alike) for the CRD: at least one entry, each of a usable form.
@@ -44,12 +46,10 @@ public record GoProxyList(List<Entry> entries) {
     }
 
     /** The go command fetches from version control itself. */
-    public record Direct(boolean fallThroughOnError) implements Entry {
-    }
+    public record Direct(boolean fallThroughOnError) implements Entry {}
 
     /** Fetching is disallowed. */
-    public record Off(boolean fallThroughOnError) implements Entry {
-    }
+    public record Off(boolean fallThroughOnError) implements Entry {}
 
     /** A list the go command or this proxy cannot use; the message names the entry and a fix. */
     public static final class InvalidException extends IllegalArgumentException {
@@ -150,8 +150,8 @@ public record GoProxyList(List<Entry> entries) {
             throw new InvalidException(where + " has no host name" + HINT);
         }
         if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
-            throw new InvalidException(where + " has a query or fragment, which a module proxy URL cannot carry"
-                    + HINT);
+            throw new InvalidException(
+                    where + " has a query or fragment, which a module proxy URL cannot carry" + HINT);
         }
         return uri;
     }
@@ -169,7 +169,9 @@ public record GoProxyList(List<Entry> entries) {
 
     /** The module proxies of the list, in order. */
     public List<Proxy> proxies() {
-        return entries.stream().filter(Proxy.class::isInstance).map(Proxy.class::cast)
+        return entries.stream()
+                .filter(Proxy.class::isInstance)
+                .map(Proxy.class::cast)
                 .collect(Collectors.toUnmodifiableList());
     }
 }

@@ -19,10 +19,11 @@ class GoProxyListTest {
     void theSeparatorAfterAnEntrySaysWhenTheNextIsTried() {
         GoProxyList list = GoProxyList.parse("https://a.example|https://b.example,https://c.example");
 
-        assertThat(list.entries()).containsExactly(
-                new Proxy(URI.create("https://a.example"), true),
-                new Proxy(URI.create("https://b.example"), false),
-                new Proxy(URI.create("https://c.example"), false));
+        assertThat(list.entries())
+                .containsExactly(
+                        new Proxy(URI.create("https://a.example"), true),
+                        new Proxy(URI.create("https://b.example"), false),
+                        new Proxy(URI.create("https://c.example"), false));
     }
 
     @ParameterizedTest
@@ -31,7 +32,8 @@ class GoProxyListTest {
         "mirrors.aliyun.com/goproxy/, https://mirrors.aliyun.com/goproxy/",
         "athens:3000, https://athens:3000",
         "corp/goproxy, https://corp/goproxy",
-        "http://athens.corp.svc:3000, http://athens.corp.svc:3000" })
+        "http://athens.corp.svc:3000, http://athens.corp.svc:3000"
+    })
     void entriesWithADotColonOrSlashButNoSchemeGetHttps(String entry, String url) {
         assertThat(GoProxyList.parse(entry).entries()).containsExactly(new Proxy(URI.create(url), false));
     }
@@ -40,13 +42,16 @@ class GoProxyListTest {
     void entriesAreTrimmedAndEmptyOnesSkipped() {
         GoProxyList list = GoProxyList.parse(" https://a.example ,, |https://b.example|");
 
-        assertThat(list.entries()).containsExactly(new Proxy(URI.create("https://a.example"), false),
-                new Proxy(URI.create("https://b.example"), true));
+        assertThat(list.entries())
+                .containsExactly(
+                        new Proxy(URI.create("https://a.example"), false),
+                        new Proxy(URI.create("https://b.example"), true));
     }
 
     @Test
     void directAndOffEndTheListAndWhatFollowsIsIgnored() {
-        assertThat(GoProxyList.parse("https://a.example|direct,this is not read").entries())
+        assertThat(GoProxyList.parse("https://a.example|direct,this is not read")
+                        .entries())
                 .containsExactly(new Proxy(URI.create("https://a.example"), true), new Direct(false));
         assertThat(GoProxyList.parse("off|https://a.example").entries()).containsExactly(new Off(true));
         assertThat(GoProxyList.parse("direct").entries()).containsExactly(new Direct(false));
@@ -56,54 +61,83 @@ class GoProxyListTest {
     void writesItselfBackInGoproxySyntaxWithTheImpliedScheme() {
         assertThat(GoProxyList.parse("goproxy.cn|https://mirrors.aliyun.com/goproxy/ , direct"))
                 .hasToString("https://goproxy.cn|https://mirrors.aliyun.com/goproxy/,direct");
-        assertThat(GoProxyList.parse("goproxy.cn|https://b.example").proxies()).extracting(Proxy::url)
+        assertThat(GoProxyList.parse("goproxy.cn|https://b.example").proxies())
+                .extracting(Proxy::url)
                 .containsExactly(URI.create("https://goproxy.cn"), URI.create("https://b.example"));
     }
 
     @ParameterizedTest
-    @ValueSource(strings = { "", " ", "\t" })
+    @ValueSource(strings = {"", " ", "\t"})
     void anEmptyListIsRefused(String list) {
-        assertThatThrownBy(() -> GoProxyList.parse(list)).isInstanceOf(GoProxyList.InvalidException.class)
+        assertThatThrownBy(() -> GoProxyList.parse(list))
+                .isInstanceOf(GoProxyList.InvalidException.class)
                 .hasMessage("is empty; write at least one upstream, e.g. \"https://proxy.golang.org\"");
     }
 
     @ParameterizedTest
-    @ValueSource(strings = { ",", " , | ", "||" })
+    @ValueSource(strings = {",", " , | ", "||"})
     void aListOfSeparatorsOnlyIsRefusedAsTheGoCommandDoes(String list) {
-        assertThatThrownBy(() -> GoProxyList.parse(list)).isInstanceOf(GoProxyList.InvalidException.class)
+        assertThatThrownBy(() -> GoProxyList.parse(list))
+                .isInstanceOf(GoProxyList.InvalidException.class)
                 .hasMessageStartingWith("contains no entries");
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = ';', value = {
-        // single words are the go command's keywords, not host names
-        "https://a.example,noproxy; entry 2 \"noproxy\" is neither a URL nor \"direct\" or \"off\"",
-        // an absolute path is not given https:// (the go command wants file:// written out)
-        "/srv/goproxy; entry 1 \"/srv/goproxy\" is neither a URL nor \"direct\" or \"off\"",
-        "file:///srv/goproxy; entry 1 \"file:///srv/goproxy\" is not an http(s) URL",
-        "ftp://mirror.example.com; entry 1 \"ftp://mirror.example.com\" is not an http(s) URL",
-        "https://; entry 1 \"https://\" is not a valid URL",
-        "https://goproxy.cn?x=1; entry 1 \"https://goproxy.cn?x=1\" has a query or fragment",
-        "https://goproxy.cn/#top; has a query or fragment",
-        "https://goproxy.cn,https://bad host; entry 2 \"https://bad host\" is not a valid URL" })
+    @CsvSource(
+            delimiter = ';',
+            value = {
+                // single words are the go command's keywords, not host names
+                "https://a.example,noproxy; entry 2 \"noproxy\" is neither a URL nor \"direct\" or \"off\"",
+                // an absolute path is not given https:// (the go command wants file:// written out)
+                "/srv/goproxy; entry 1 \"/srv/goproxy\" is neither a URL nor \"direct\" or \"off\"",
+                "file:///srv/goproxy; entry 1 \"file:///srv/goproxy\" is not an http(s) URL",
+                "ftp://mirror.example.com; entry 1 \"ftp://mirror.example.com\" is not an http(s) URL",
+                "https://; entry 1 \"https://\" is not a valid URL",
+                "https://goproxy.cn?x=1; entry 1 \"https://goproxy.cn?x=1\" has a query or fragment",
+                "https://goproxy.cn/#top; has a query or fragment",
+                "https://goproxy.cn,https://bad host; entry 2 \"https://bad host\" is not a valid URL"
+            })
     void anUnusableEntryIsNamedWithItsPositionAndAFix(String list, String expected) {
-        assertThatThrownBy(() -> GoProxyList.parse(list)).isInstanceOf(GoProxyList.InvalidException.class)
+        assertThatThrownBy(() -> GoProxyList.parse(list))
+                .isInstanceOf(GoProxyList.InvalidException.class)
                 .hasMessageContaining(expected)
                 .hasMessageEndingWith("use an http(s) URL such as https://goproxy.cn, or \"direct\" / \"off\"");
     }
 
     @ParameterizedTest
-    @ValueSource(strings = { "https://proxy.golang.org", "goproxy.cn", "athens:3000", "corp/goproxy",
-        " https://a.example ,, |https://b.example|", "https://goproxy.cn|https://mirrors.aliyun.com/goproxy/,direct",
-        "http://athens.corp.svc:3000,off", "direct", "off", "https://ci:s3cret@athens.corp" })
+    @ValueSource(
+            strings = {
+                "https://proxy.golang.org",
+                "goproxy.cn",
+                "athens:3000",
+                "corp/goproxy",
+                " https://a.example ,, |https://b.example|",
+                "https://goproxy.cn|https://mirrors.aliyun.com/goproxy/,direct",
+                "http://athens.corp.svc:3000,off",
+                "direct",
+                "off",
+                "https://ci:s3cret@athens.corp"
+            })
     void theCrdPatternLetsThroughWhatTheRuleAccepts(String list) {
         GoProxyList.parse(list);
         assertThat(list).matches(GoProxyList.PATTERN);
     }
 
     @ParameterizedTest
-    @ValueSource(strings = { "", " ", ",", " , | ", "noproxy", "/srv/goproxy", "file:///srv/goproxy",
-        "ftp://mirror.example.com", "https://", "https://goproxy.cn,https://bad host", "https://goproxy.cn,,noproxy" })
+    @ValueSource(
+            strings = {
+                "",
+                " ",
+                ",",
+                " , | ",
+                "noproxy",
+                "/srv/goproxy",
+                "file:///srv/goproxy",
+                "ftp://mirror.example.com",
+                "https://",
+                "https://goproxy.cn,https://bad host",
+                "https://goproxy.cn,,noproxy"
+            })
     void theCrdPatternStopsMostOfWhatTheRuleRefuses(String list) {
         assertThatThrownBy(() -> GoProxyList.parse(list)).isInstanceOf(GoProxyList.InvalidException.class);
         assertThat(list).doesNotMatch(GoProxyList.PATTERN);
@@ -112,12 +146,17 @@ class GoProxyListTest {
     @Test
     void aPasswordInAnEntryIsNotRepeatedInTheMessage() {
         assertThatThrownBy(() -> GoProxyList.parse("ftp://ci:s3cret@mirror.example.com"))
-                .hasMessageContaining("\"ftp://ci:xxxxx@mirror.example.com\"").hasMessageNotContaining("s3cret");
+                .hasMessageContaining("\"ftp://ci:xxxxx@mirror.example.com\"")
+                .hasMessageNotContaining("s3cret");
     }
 
     @Test
     void loginsInAUrlAreKept() {
-        assertThat(GoProxyList.parse("https://ci:s3cret@athens.corp").proxies().get(0).url().getUserInfo())
+        assertThat(GoProxyList.parse("https://ci:s3cret@athens.corp")
+                        .proxies()
+                        .get(0)
+                        .url()
+                        .getUserInfo())
                 .isEqualTo("ci:s3cret");
     }
 }

@@ -17,8 +17,10 @@ class ProxySettingTest {
 
     @Test
     void everyConstantIsNamedForItsVariable() {
-        assertThat(ProxySetting.values()).allSatisfy(setting -> assertThat(setting.env())
-                .endsWith(setting.name()).startsWith(setting.proxyOwn() ? "MODPROXY_" : "QUARKUS_"));
+        assertThat(ProxySetting.values())
+                .allSatisfy(setting -> assertThat(setting.env())
+                        .endsWith(setting.name())
+                        .startsWith(setting.proxyOwn() ? "MODPROXY_" : "QUARKUS_"));
     }
 
     @Test

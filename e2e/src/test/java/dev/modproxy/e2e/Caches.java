@@ -1,29 +1,37 @@
 package dev.modproxy.e2e;
 
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
-
 /** GoProxyCache resources as a platform team writes them: plain YAML-shaped maps, no operator classes. */
 public final class Caches {
 
     public static final ResourceDefinitionContext GOPROXYCACHE = new ResourceDefinitionContext.Builder()
-            .withGroup("modproxy.dev").withVersion("v1alpha1").withKind("GoProxyCache")
-            .withPlural("goproxycaches").withNamespaced(true).build();
+            .withGroup("modproxy.dev")
+            .withVersion("v1alpha1")
+            .withKind("GoProxyCache")
+            .withPlural("goproxycaches")
+            .withNamespaced(true)
+            .build();
 
-    private Caches() {
-    }
+    private Caches() {}
 
     public static GenericKubernetesResource cache(String namespace, String name, Map<String, Object> spec) {
-        return new GenericKubernetesResourceBuilder().withApiVersion("modproxy.dev/v1alpha1").withKind("GoProxyCache")
-                .withNewMetadata().withNamespace(namespace).withName(name).endMetadata()
-                .addToAdditionalProperties("spec", spec).build();
+        return new GenericKubernetesResourceBuilder()
+                .withApiVersion("modproxy.dev/v1alpha1")
+                .withKind("GoProxyCache")
+                .withNewMetadata()
+                .withNamespace(namespace)
+                .withName(name)
+                .endMetadata()
+                .addToAdditionalProperties("spec", spec)
+                .build();
     }
 
     /** The smallest cache: defaults everywhere but a small volume. */
@@ -35,7 +43,10 @@ public final class Caches {
     }
 
     public static GenericKubernetesResource get(KubernetesClient client, String namespace, String name) {
-        return client.genericKubernetesResources(GOPROXYCACHE).inNamespace(namespace).withName(name).get();
+        return client.genericKubernetesResources(GOPROXYCACHE)
+                .inNamespace(namespace)
+                .withName(name)
+                .get();
     }
 
     /** The condition of {@code type} in the cache's status, if the operator wrote one. */
@@ -48,7 +59,10 @@ public final class Caches {
         if (!(conditions instanceof List<?> list)) {
             return Optional.empty();
         }
-        return list.stream().map(c -> (Map<String, Object>) c).filter(c -> type.equals(c.get("type"))).findFirst();
+        return list.stream()
+                .map(c -> (Map<String, Object>) c)
+                .filter(c -> type.equals(c.get("type")))
+                .findFirst();
     }
 
     public static boolean conditionIs(GenericKubernetesResource cache, String type, String value) {

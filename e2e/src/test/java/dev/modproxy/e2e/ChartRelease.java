@@ -1,14 +1,12 @@
 package dev.modproxy.e2e;
 
-import java.util.Map;
-
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.InstallCommand;
 import com.marcnuri.helm.Release;
 import com.marcnuri.helm.UpgradeCommand;
-
 import io.fabric8.kubernetes.api.model.authentication.TokenRequest;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
+import java.util.Map;
 
 /** The chart of helm/modproxy installed by the real helm library (helm-java), as a platform team runs it. */
 public final class ChartRelease {
@@ -25,27 +23,45 @@ public final class ChartRelease {
     }
 
     public Release install(Map<String, ?> values) {
-        InstallCommand install = new Helm(Repository.chart()).install().withName(NAME).withNamespace(NAMESPACE)
-                .createNamespace().withKubeConfig(cluster.kubeconfig());
+        InstallCommand install = new Helm(Repository.chart())
+                .install()
+                .withName(NAME)
+                .withNamespace(NAMESPACE)
+                .createNamespace()
+                .withKubeConfig(cluster.kubeconfig());
         values.forEach(install::set);
         return install.call();
     }
 
     public Release upgrade(Map<String, ?> values) {
-        UpgradeCommand upgrade = new Helm(Repository.chart()).upgrade().withName(NAME).withNamespace(NAMESPACE)
+        UpgradeCommand upgrade = new Helm(Repository.chart())
+                .upgrade()
+                .withName(NAME)
+                .withNamespace(NAMESPACE)
                 .withKubeConfig(cluster.kubeconfig());
         values.forEach(upgrade::set);
         return upgrade.call();
     }
 
     public String uninstall() {
-        return Helm.uninstall(NAME).withNamespace(NAMESPACE).withKubeConfig(cluster.kubeconfig()).ignoreNotFound().call();
+        return Helm.uninstall(NAME)
+                .withNamespace(NAMESPACE)
+                .withKubeConfig(cluster.kubeconfig())
+                .ignoreNotFound()
+                .call();
     }
 
     /** A token of the operator's ServiceAccount from the TokenRequest API: what a pod of the chart would get. */
     public String operatorToken() {
-        TokenRequest request = cluster.admin().serviceAccounts().inNamespace(NAMESPACE).withName(SERVICE_ACCOUNT)
-                .tokenRequest(new TokenRequestBuilder().withNewSpec().withExpirationSeconds(3600L).endSpec().build());
+        TokenRequest request = cluster.admin()
+                .serviceAccounts()
+                .inNamespace(NAMESPACE)
+                .withName(SERVICE_ACCOUNT)
+                .tokenRequest(new TokenRequestBuilder()
+                        .withNewSpec()
+                        .withExpirationSeconds(3600L)
+                        .endSpec()
+                        .build());
         return request.getStatus().getToken();
     }
 }

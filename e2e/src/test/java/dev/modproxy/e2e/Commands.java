@@ -38,8 +38,7 @@ public final class Commands {
         }
     }
 
-    private Commands() {
-    }
+    private Commands() {}
 
     /** Runs to completion; a non-zero exit is an error carrying the command's last output lines. */
     public static Result run(Map<String, String> env, String... command) {
@@ -52,7 +51,8 @@ public final class Commands {
 
     /** Runs to completion with {@code stdin} (may be null) and returns whatever happened. */
     public static Result attempt(Map<String, String> env, String stdin, String... command) {
-        ProcessBuilder builder = new ProcessBuilder(command).directory(Path.of("").toAbsolutePath().toFile());
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .directory(Path.of("").toAbsolutePath().toFile());
         builder.environment().putAll(env);
         try {
             Process process = builder.start();

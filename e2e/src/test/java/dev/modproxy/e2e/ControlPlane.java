@@ -1,5 +1,8 @@
 package dev.modproxy.e2e;
 
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -9,13 +12,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
-
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
-
-import io.fabric8.kubernetes.client.Config;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 
 /**
  * The Kubernetes API server the suite runs against: the control plane of e2e/cluster/cluster.sh,
@@ -40,7 +38,9 @@ public final class ControlPlane implements BeforeAllCallback, AutoCloseable {
         this.binaries = binaries;
         this.stateDir = stateDir;
         this.startedHere = startedHere;
-        this.admin = kubeconfig == null ? null : new KubernetesClientBuilder().withConfig(configOf(kubeconfig)).build();
+        this.admin = kubeconfig == null
+                ? null
+                : new KubernetesClientBuilder().withConfig(configOf(kubeconfig)).build();
     }
 
     /** Public for JUnit's {@code @ExtendWith}; tests reach the cluster through {@link #shared()}. */
@@ -50,14 +50,16 @@ public final class ControlPlane implements BeforeAllCallback, AutoCloseable {
 
     @Override
     public void beforeAll(ExtensionContext context) {
-        context.getRoot().getStore(ExtensionContext.Namespace.GLOBAL)
+        context.getRoot()
+                .getStore(ExtensionContext.Namespace.GLOBAL)
                 .getOrComputeIfAbsent(ControlPlane.class, key -> start(), ControlPlane.class);
     }
 
     /** The running control plane; only valid in a class extended with this extension. */
     public static ControlPlane shared() {
         if (shared == null) {
-            throw new IllegalStateException("no control plane: extend the test class with @ExtendWith(ControlPlane.class)");
+            throw new IllegalStateException(
+                    "no control plane: extend the test class with @ExtendWith(ControlPlane.class)");
         }
         return shared;
     }
@@ -75,8 +77,14 @@ public final class ControlPlane implements BeforeAllCallback, AutoCloseable {
         }
         Path stateDir = Repository.root().resolve("e2e/target/cluster");
         int portBase = freePortRange(6);
-        Commands.run(Map.of("MODPROXY_CLUSTER_DIR", stateDir.toString(),
-                "MODPROXY_CLUSTER_PORT_BASE", Integer.toString(portBase)), script.toString(), "up");
+        Commands.run(
+                Map.of(
+                        "MODPROXY_CLUSTER_DIR",
+                        stateDir.toString(),
+                        "MODPROXY_CLUSTER_PORT_BASE",
+                        Integer.toString(portBase)),
+                script.toString(),
+                "up");
         shared = new ControlPlane(stateDir.resolve("admin.kubeconfig"), binaries, stateDir, true);
         return shared;
     }
@@ -87,7 +95,8 @@ public final class ControlPlane implements BeforeAllCallback, AutoCloseable {
             return Path.of(value);
         }
         String fromEnv = System.getenv("KUBECONFIG");
-        return fromEnv != null && !fromEnv.isBlank() ? Path.of(fromEnv.split(java.io.File.pathSeparator)[0])
+        return fromEnv != null && !fromEnv.isBlank()
+                ? Path.of(fromEnv.split(java.io.File.pathSeparator)[0])
                 : Path.of(System.getProperty("user.home"), ".kube", "config");
     }
 
@@ -97,8 +106,10 @@ public final class ControlPlane implements BeforeAllCallback, AutoCloseable {
             admin.close();
         }
         if (startedHere) {
-            Commands.run(Map.of("MODPROXY_CLUSTER_DIR", stateDir.toString()),
-                    Repository.root().resolve("e2e/cluster/cluster.sh").toString(), "down");
+            Commands.run(
+                    Map.of("MODPROXY_CLUSTER_DIR", stateDir.toString()),
+                    Repository.root().resolve("e2e/cluster/cluster.sh").toString(),
+                    "down");
         }
         shared = null;
     }
@@ -135,8 +146,8 @@ public final class ControlPlane implements BeforeAllCallback, AutoCloseable {
 
     /** kubectl reading {@code stdin} (e.g. {@code apply -f -}). */
     public Commands.Result kubectlWithInput(String stdin, String... args) {
-        List<String> command = new ArrayList<>(List.of(binaries.resolve("kubectl").toString(),
-                "--kubeconfig", kubeconfig.toString()));
+        List<String> command =
+                new ArrayList<>(List.of(binaries.resolve("kubectl").toString(), "--kubeconfig", kubeconfig.toString()));
         command.addAll(List.of(args));
         return Commands.attempt(Map.of(), stdin, command.toArray(String[]::new));
     }

@@ -2,7 +2,6 @@ package dev.modproxy.e2e;
 
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -13,8 +12,7 @@ public final class Namespaces {
 
     private static final String RUN = Long.toString(ThreadLocalRandom.current().nextLong(36L * 36 * 36 * 36), 36);
 
-    private Namespaces() {
-    }
+    private Namespaces() {}
 
     /** {@code team-<purpose>-<run>}. */
     public static String of(String purpose) {
@@ -23,7 +21,12 @@ public final class Namespaces {
 
     /** Creates the namespace, or keeps it when a test of the run made it already. */
     public static void ensure(KubernetesClient admin, String name) {
-        admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build())
+        admin.namespaces()
+                .resource(new NamespaceBuilder()
+                        .withNewMetadata()
+                        .withName(name)
+                        .endMetadata()
+                        .build())
                 .createOr(existing -> existing.update());
     }
 }

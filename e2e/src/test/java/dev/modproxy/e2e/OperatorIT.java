@@ -4,26 +4,24 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.Base64;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.extension.ExtendWith;
-
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The operator jar in its production profile, out of the cluster, as the chart's ServiceAccount:
@@ -49,10 +47,11 @@ class OperatorIT {
         chart = new ChartRelease(cluster);
         chart.install(Map.of());
         // the operator runs out of the cluster in this test; the chart's own (kwok-simulated) pod stays out of the way
-        Commands.Result scaled = cluster.kubectl("-n", ChartRelease.NAMESPACE, "scale", "deployment/modproxy-operator",
-                "--replicas=0");
+        Commands.Result scaled =
+                cluster.kubectl("-n", ChartRelease.NAMESPACE, "scale", "deployment/modproxy-operator", "--replicas=0");
         assertThat(scaled.succeeded()).as(scaled.toString()).isTrue();
-        operator = OperatorProcess.start("operator-a", cluster, ChartRelease.NAMESPACE, chart.operatorToken(), Map.of());
+        operator =
+                OperatorProcess.start("operator-a", cluster, ChartRelease.NAMESPACE, chart.operatorToken(), Map.of());
     }
 
     @AfterAll
@@ -67,13 +66,16 @@ class OperatorIT {
 
     private GenericKubernetesResource create(String namespace, String name, Map<String, Object> spec) {
         Namespaces.ensure(admin, namespace);
-        return admin.genericKubernetesResources(Caches.GOPROXYCACHE).inNamespace(namespace)
-                .resource(Caches.cache(namespace, name, spec)).create();
+        return admin.genericKubernetesResources(Caches.GOPROXYCACHE)
+                .inNamespace(namespace)
+                .resource(Caches.cache(namespace, name, spec))
+                .create();
     }
 
     private GenericKubernetesResource awaitReady(String namespace, String name) {
         await("GoProxyCache " + namespace + "/" + name + " Ready (operator log: " + operator.name() + ")")
-                .atMost(READY_WITHIN).pollInterval(Duration.ofMillis(500))
+                .atMost(READY_WITHIN)
+                .pollInterval(Duration.ofMillis(500))
                 .until(() -> Caches.conditionIs(Caches.get(admin, namespace, name), "Ready", "True"));
         return Caches.get(admin, namespace, name);
     }
@@ -85,16 +87,32 @@ class OperatorIT {
 
         GenericKubernetesResource cache = awaitReady(namespace, "default");
 
-        assertThat(admin.configMaps().inNamespace(namespace).withName("default-config").get()).isNotNull();
-        assertThat(admin.persistentVolumeClaims().inNamespace(namespace).withName("default-cache").get().getStatus()
-                .getPhase()).isEqualTo("Bound");
-        assertThat(admin.services().inNamespace(namespace).withName("default").get()).isNotNull();
-        Deployment deployment = admin.apps().deployments().inNamespace(namespace).withName("default").get();
+        assertThat(admin.configMaps()
+                        .inNamespace(namespace)
+                        .withName("default-config")
+                        .get())
+                .isNotNull();
+        assertThat(admin.persistentVolumeClaims()
+                        .inNamespace(namespace)
+                        .withName("default-cache")
+                        .get()
+                        .getStatus()
+                        .getPhase())
+                .isEqualTo("Bound");
+        assertThat(admin.services().inNamespace(namespace).withName("default").get())
+                .isNotNull();
+        Deployment deployment = admin.apps()
+                .deployments()
+                .inNamespace(namespace)
+                .withName("default")
+                .get();
         assertThat(deployment.getStatus().getReadyReplicas()).isEqualTo(1);
         // made by kube-controller-manager from the operator's Deployment, and run by kwok
-        assertThat(admin.apps().replicaSets().inNamespace(namespace).list().getItems()).hasSize(1);
+        assertThat(admin.apps().replicaSets().inNamespace(namespace).list().getItems())
+                .hasSize(1);
         assertThat(admin.pods().inNamespace(namespace).list().getItems())
-                .singleElement().satisfies(pod -> assertThat(pod.getStatus().getPhase()).isEqualTo("Running"));
+                .singleElement()
+                .satisfies(pod -> assertThat(pod.getStatus().getPhase()).isEqualTo("Running"));
         assertThat(Caches.status(cache, "observedGeneration"))
                 .isEqualTo(cache.getMetadata().getGeneration().intValue());
         assertThat(Caches.status(cache, "url")).isEqualTo("http://default." + namespace + ".svc");
@@ -109,10 +127,13 @@ class OperatorIT {
         Commands.Result get = cluster.kubectl("-n", namespace, "get", "gpc");
 
         assertThat(get.succeeded()).as(get.toString()).isTrue();
-        List<String> header = List.of(get.stdout().lines().findFirst().orElseThrow().trim().split("\\s{2,}"));
+        List<String> header =
+                List.of(get.stdout().lines().findFirst().orElseThrow().trim().split("\\s{2,}"));
         // the CRD's printer columns in their order (HitRatio has priority 1: only with -o wide)
         assertThat(header).containsExactly("NAME", "READY", "URL", "SIZE", "USED", "AGE");
-        assertThat(get.stdout()).contains("http://default." + namespace + ".svc").contains("True");
+        assertThat(get.stdout())
+                .contains("http://default." + namespace + ".svc")
+                .contains("True");
     }
 
     private Deployment deployment(String namespace, String name) {
@@ -124,16 +145,22 @@ class OperatorIT {
     }
 
     @SuppressWarnings("unchecked")
-    private GenericKubernetesResource editSpec(String namespace, String name, java.util.function.Consumer<Map<String, Object>> change) {
-        return admin.genericKubernetesResources(Caches.GOPROXYCACHE).inNamespace(namespace).withName(name).edit(cache -> {
-            change.accept((Map<String, Object>) cache.getAdditionalProperties().get("spec"));
-            return cache;
-        });
+    private GenericKubernetesResource editSpec(
+            String namespace, String name, java.util.function.Consumer<Map<String, Object>> change) {
+        return admin.genericKubernetesResources(Caches.GOPROXYCACHE)
+                .inNamespace(namespace)
+                .withName(name)
+                .edit(cache -> {
+                    change.accept((Map<String, Object>)
+                            cache.getAdditionalProperties().get("spec"));
+                    return cache;
+                });
     }
 
     private void awaitObserved(String namespace, String name, long generation) {
         await("status.observedGeneration of " + namespace + "/" + name + " reaches " + generation)
-                .atMost(READY_WITHIN).pollInterval(Duration.ofMillis(500))
+                .atMost(READY_WITHIN)
+                .pollInterval(Duration.ofMillis(500))
                 .until(() -> {
                     Object observed = Caches.status(Caches.get(admin, namespace, name), "observedGeneration");
                     return observed instanceof Number n && n.longValue() >= generation;
@@ -148,22 +175,35 @@ class OperatorIT {
         Deployment before = deployment(namespace, "default");
 
         // injection.fallback is for build pods only: the proxy's configuration does not change
-        GenericKubernetesResource unrelated = editSpec(namespace, "default",
-                spec -> spec.put("injection", Map.of("fallback", "https://goproxy.cn,direct")));
+        GenericKubernetesResource unrelated = editSpec(
+                namespace, "default", spec -> spec.put("injection", Map.of("fallback", "https://goproxy.cn,direct")));
         awaitObserved(namespace, "default", unrelated.getMetadata().getGeneration());
         assertThat(deployment(namespace, "default").getMetadata().getGeneration())
                 .isEqualTo(before.getMetadata().getGeneration());
-        assertThat(admin.apps().replicaSets().inNamespace(namespace).list().getItems()).hasSize(1);
+        assertThat(admin.apps().replicaSets().inNamespace(namespace).list().getItems())
+                .hasSize(1);
 
-        GenericKubernetesResource changed = editSpec(namespace, "default",
-                spec -> spec.put("upstream", "https://goproxy.cn|https://proxy.golang.org"));
+        GenericKubernetesResource changed = editSpec(
+                namespace, "default", spec -> spec.put("upstream", "https://goproxy.cn|https://proxy.golang.org"));
         awaitObserved(namespace, "default", changed.getMetadata().getGeneration());
-        await("a new ReplicaSet rolled out").atMost(READY_WITHIN)
-                .until(() -> admin.apps().replicaSets().inNamespace(namespace).list().getItems().size() == 2);
+        await("a new ReplicaSet rolled out")
+                .atMost(READY_WITHIN)
+                .until(() -> admin.apps()
+                                .replicaSets()
+                                .inNamespace(namespace)
+                                .list()
+                                .getItems()
+                                .size()
+                        == 2);
         assertThat(configHash(deployment(namespace, "default"))).isNotEqualTo(configHash(before));
-        assertThat(admin.configMaps().inNamespace(namespace).withName("default-config").get().getData())
+        assertThat(admin.configMaps()
+                        .inNamespace(namespace)
+                        .withName("default-config")
+                        .get()
+                        .getData())
                 .containsEntry("MODPROXY_UPSTREAM", "https://goproxy.cn|https://proxy.golang.org");
-        await("the rolled pod Ready").atMost(READY_WITHIN)
+        await("the rolled pod Ready")
+                .atMost(READY_WITHIN)
                 .until(() -> Caches.conditionIs(Caches.get(admin, namespace, "default"), "Ready", "True")
                         && deployment(namespace, "default").getStatus().getUpdatedReplicas() != null
                         && deployment(namespace, "default").getStatus().getUpdatedReplicas() == 1);
@@ -174,8 +214,12 @@ class OperatorIT {
         String namespace = Namespaces.of("ssa");
         create(namespace, "default", Caches.smallSpec());
         awaitReady(namespace, "default");
-        await("the Deployment settled").atMost(READY_WITHIN).pollDelay(Duration.ofSeconds(2))
-                .until(() -> deployment(namespace, "default").getStatus().getObservedGeneration()
+        await("the Deployment settled")
+                .atMost(READY_WITHIN)
+                .pollDelay(Duration.ofSeconds(2))
+                .until(() -> deployment(namespace, "default")
+                        .getStatus()
+                        .getObservedGeneration()
                         .equals(deployment(namespace, "default").getMetadata().getGeneration()));
         Map<String, String> versions = dependentVersions(namespace);
 
@@ -183,32 +227,64 @@ class OperatorIT {
         String service = null;
         for (int touch = 1; touch <= 3; touch++) {
             double reconciled = operator.counter("operator_sdk_reconciliations_success_total");
-            Commands.Result annotated = cluster.kubectl("-n", namespace, "annotate", "--overwrite", "service/default",
-                    "e2e.modproxy.dev/touch=" + touch);
+            Commands.Result annotated = cluster.kubectl(
+                    "-n", namespace, "annotate", "--overwrite", "service/default", "e2e.modproxy.dev/touch=" + touch);
             assertThat(annotated.succeeded()).as(annotated.toString()).isTrue();
-            await("reconcile " + touch).atMost(Duration.ofSeconds(30))
+            await("reconcile " + touch)
+                    .atMost(Duration.ofSeconds(30))
                     .until(() -> operator.counter("operator_sdk_reconciliations_success_total") > reconciled);
-            service = admin.services().inNamespace(namespace).withName("default").get().getMetadata().getResourceVersion();
+            service = admin.services()
+                    .inNamespace(namespace)
+                    .withName("default")
+                    .get()
+                    .getMetadata()
+                    .getResourceVersion();
         }
 
         Map<String, String> after = dependentVersions(namespace);
         assertThat(after).containsEntry("service", service);
         after.remove("service");
         versions.remove("service");
-        assertThat(after).as("resourceVersions of the ConfigMap, volume claim and Deployment").isEqualTo(versions);
-        assertThat(admin.services().inNamespace(namespace).withName("default").get().getMetadata().getAnnotations())
+        assertThat(after)
+                .as("resourceVersions of the ConfigMap, volume claim and Deployment")
+                .isEqualTo(versions);
+        assertThat(admin.services()
+                        .inNamespace(namespace)
+                        .withName("default")
+                        .get()
+                        .getMetadata()
+                        .getAnnotations())
                 .containsEntry("e2e.modproxy.dev/touch", "3");
     }
 
     private Map<String, String> dependentVersions(String namespace) {
         Map<String, String> versions = new LinkedHashMap<>();
-        versions.put("configmap", admin.configMaps().inNamespace(namespace).withName("default-config").get()
-                .getMetadata().getResourceVersion());
-        versions.put("volume", admin.persistentVolumeClaims().inNamespace(namespace).withName("default-cache").get()
-                .getMetadata().getResourceVersion());
-        versions.put("deployment", deployment(namespace, "default").getMetadata().getResourceVersion());
-        versions.put("service", admin.services().inNamespace(namespace).withName("default").get().getMetadata()
-                .getResourceVersion());
+        versions.put(
+                "configmap",
+                admin.configMaps()
+                        .inNamespace(namespace)
+                        .withName("default-config")
+                        .get()
+                        .getMetadata()
+                        .getResourceVersion());
+        versions.put(
+                "volume",
+                admin.persistentVolumeClaims()
+                        .inNamespace(namespace)
+                        .withName("default-cache")
+                        .get()
+                        .getMetadata()
+                        .getResourceVersion());
+        versions.put(
+                "deployment", deployment(namespace, "default").getMetadata().getResourceVersion());
+        versions.put(
+                "service",
+                admin.services()
+                        .inNamespace(namespace)
+                        .withName("default")
+                        .get()
+                        .getMetadata()
+                        .getResourceVersion());
         return versions;
     }
 
@@ -217,15 +293,27 @@ class OperatorIT {
         String namespace = Namespaces.of("drift");
         create(namespace, "default", Caches.smallSpec());
         awaitReady(namespace, "default");
-        String image = deployment(namespace, "default").getSpec().getTemplate().getSpec().getContainers().get(0).getImage();
+        String image = deployment(namespace, "default")
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getContainers()
+                .get(0)
+                .getImage();
 
-        Commands.Result edited = cluster.kubectl("-n", namespace, "set", "image", "deployment/default",
-                "proxy=example.com/someone-elses:latest");
+        Commands.Result edited = cluster.kubectl(
+                "-n", namespace, "set", "image", "deployment/default", "proxy=example.com/someone-elses:latest");
         assertThat(edited.succeeded()).as(edited.toString()).isTrue();
 
-        await("the operator restores its image").atMost(READY_WITHIN)
-                .until(() -> image.equals(deployment(namespace, "default").getSpec().getTemplate().getSpec()
-                        .getContainers().get(0).getImage()));
+        await("the operator restores its image")
+                .atMost(READY_WITHIN)
+                .until(() -> image.equals(deployment(namespace, "default")
+                        .getSpec()
+                        .getTemplate()
+                        .getSpec()
+                        .getContainers()
+                        .get(0)
+                        .getImage()));
     }
 
     @Test
@@ -238,18 +326,42 @@ class OperatorIT {
         awaitReady(namespace, "default");
         awaitReady(namespace, "kept");
 
-        admin.genericKubernetesResources(Caches.GOPROXYCACHE).inNamespace(namespace).withName("default").delete();
-        admin.genericKubernetesResources(Caches.GOPROXYCACHE).inNamespace(namespace).withName("kept").delete();
+        admin.genericKubernetesResources(Caches.GOPROXYCACHE)
+                .inNamespace(namespace)
+                .withName("default")
+                .delete();
+        admin.genericKubernetesResources(Caches.GOPROXYCACHE)
+                .inNamespace(namespace)
+                .withName("kept")
+                .delete();
 
-        await("the objects of both caches gone").atMost(READY_WITHIN).until(() ->
-                deployment(namespace, "default") == null && deployment(namespace, "kept") == null
-                        && admin.services().inNamespace(namespace).list().getItems().isEmpty()
-                        && admin.configMaps().inNamespace(namespace).withLabel("app.kubernetes.io/name", "modproxy")
-                                .list().getItems().isEmpty()
-                        && admin.persistentVolumeClaims().inNamespace(namespace).withName("default-cache").get() == null
+        await("the objects of both caches gone")
+                .atMost(READY_WITHIN)
+                .until(() -> deployment(namespace, "default") == null
+                        && deployment(namespace, "kept") == null
+                        && admin.services()
+                                .inNamespace(namespace)
+                                .list()
+                                .getItems()
+                                .isEmpty()
+                        && admin.configMaps()
+                                .inNamespace(namespace)
+                                .withLabel("app.kubernetes.io/name", "modproxy")
+                                .list()
+                                .getItems()
+                                .isEmpty()
+                        && admin.persistentVolumeClaims()
+                                        .inNamespace(namespace)
+                                        .withName("default-cache")
+                                        .get()
+                                == null
                         && admin.pods().inNamespace(namespace).list().getItems().isEmpty());
-        assertThat(admin.persistentVolumeClaims().inNamespace(namespace).withName("kept-cache").get())
-                .as("the volume of the cache with retainOnDelete").isNotNull();
+        assertThat(admin.persistentVolumeClaims()
+                        .inNamespace(namespace)
+                        .withName("kept-cache")
+                        .get())
+                .as("the volume of the cache with retainOnDelete")
+                .isNotNull();
     }
 
     @Test
@@ -271,7 +383,9 @@ class OperatorIT {
         assertThat(malformedUpstream.succeeded()).isFalse();
         assertThat(malformedUpstream.stderr()).contains("spec.upstream");
 
-        assertThat(apply(namespace, "shrinking", "spec:\n  storage: {size: 2Gi}\n").succeeded()).isTrue();
+        assertThat(apply(namespace, "shrinking", "spec:\n  storage: {size: 2Gi}\n")
+                        .succeeded())
+                .isTrue();
         Commands.Result shrink = apply(namespace, "shrinking", "spec:\n  storage: {size: 1Gi}\n");
         assertThat(shrink.succeeded()).isFalse();
         assertThat(shrink.stderr()).contains("storage.size cannot shrink");
@@ -292,35 +406,55 @@ class OperatorIT {
         String limited = Namespaces.of("quota");
         String neighbour = Namespaces.of("quota-neighbour");
         Namespaces.ensure(admin, limited);
-        admin.resourceQuotas().inNamespace(limited).resource(new io.fabric8.kubernetes.api.model.ResourceQuotaBuilder()
-                .withNewMetadata().withName("storage").endMetadata()
-                .withNewSpec().addToHard("requests.storage", new io.fabric8.kubernetes.api.model.Quantity("500Mi")).endSpec()
-                .build()).create();
+        admin.resourceQuotas()
+                .inNamespace(limited)
+                .resource(new io.fabric8.kubernetes.api.model.ResourceQuotaBuilder()
+                        .withNewMetadata()
+                        .withName("storage")
+                        .endMetadata()
+                        .withNewSpec()
+                        .addToHard("requests.storage", new io.fabric8.kubernetes.api.model.Quantity("500Mi"))
+                        .endSpec()
+                        .build())
+                .create();
         create(limited, "default", Caches.smallSpec());
 
-        await("Degraded with a message").atMost(READY_WITHIN).pollInterval(Duration.ofMillis(500))
+        await("Degraded with a message")
+                .atMost(READY_WITHIN)
+                .pollInterval(Duration.ofMillis(500))
                 .until(() -> Caches.conditionIs(Caches.get(admin, limited, "default"), "Degraded", "True"));
-        Map<String, Object> degraded = Caches.condition(Caches.get(admin, limited, "default"), "Degraded").orElseThrow();
+        Map<String, Object> degraded = Caches.condition(Caches.get(admin, limited, "default"), "Degraded")
+                .orElseThrow();
         assertThat(degraded.get("reason")).isEqualTo("QuotaExceeded");
         assertThat((String) degraded.get("message")).contains("exceeded quota").contains("raise the quota");
 
         create(neighbour, "default", Caches.smallSpec());
         awaitReady(neighbour, "default");
-        assertThat(Caches.conditionIs(Caches.get(admin, limited, "default"), "Ready", "True")).isFalse();
+        assertThat(Caches.conditionIs(Caches.get(admin, limited, "default"), "Ready", "True"))
+                .isFalse();
     }
 
     @Test
     void theOperatorsServiceAccountCannotReadSecretsOutsideItsNamespace() {
         // the identity the operator runs with: the API server's RBAC answers for it, not for an admin
         try (KubernetesClient asOperator = asOperator()) {
-            assertThatThrownBy(() -> asOperator.secrets().inNamespace("kube-system").list())
-                    .isInstanceOfSatisfying(KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(403));
+            assertThatThrownBy(() ->
+                            asOperator.secrets().inNamespace("kube-system").list())
+                    .isInstanceOfSatisfying(
+                            KubernetesClientException.class,
+                            e -> assertThat(e.getCode()).isEqualTo(403));
         }
     }
 
     private KubernetesClient asOperator() {
-        return new KubernetesClientBuilder().withConfig(new ConfigBuilder().withMasterUrl(cluster.apiServerUrl())
-                .withCaCertData(Base64.getEncoder().encodeToString(cluster.caCertificate().getBytes(StandardCharsets.US_ASCII)))
-                .withOauthToken(chart.operatorToken()).withNamespace(ChartRelease.NAMESPACE).build()).build();
+        return new KubernetesClientBuilder()
+                .withConfig(new ConfigBuilder()
+                        .withMasterUrl(cluster.apiServerUrl())
+                        .withCaCertData(Base64.getEncoder()
+                                .encodeToString(cluster.caCertificate().getBytes(StandardCharsets.US_ASCII)))
+                        .withOauthToken(chart.operatorToken())
+                        .withNamespace(ChartRelease.NAMESPACE)
+                        .build())
+                .build();
     }
 }

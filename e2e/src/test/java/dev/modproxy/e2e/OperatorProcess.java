@@ -14,7 +14,6 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-
 import org.awaitility.Awaitility;
 
 /**
@@ -40,8 +39,8 @@ public final class OperatorProcess implements AutoCloseable {
     }
 
     /** Starts an operator identified by {@code token} whose own namespace is {@code namespace}. */
-    public static OperatorProcess start(String name, ControlPlane cluster, String namespace, String token,
-            Map<String, String> extraEnv) {
+    public static OperatorProcess start(
+            String name, ControlPlane cluster, String namespace, String token, Map<String, String> extraEnv) {
         Path dir = Repository.root().resolve("e2e/target/operators");
         try {
             Files.createDirectories(dir);
@@ -49,9 +48,12 @@ public final class OperatorProcess implements AutoCloseable {
             Files.writeString(ca, cluster.caCertificate());
             int httpPort = freePort();
             int webhookPort = extraEnv.containsKey("MODPROXY_WEBHOOK_PORT")
-                    ? Integer.parseInt(extraEnv.get("MODPROXY_WEBHOOK_PORT")) : freePort();
+                    ? Integer.parseInt(extraEnv.get("MODPROXY_WEBHOOK_PORT"))
+                    : freePort();
             Map<String, String> env = new LinkedHashMap<>();
-            env.put("KUBECONFIG", dir.resolve("no-kubeconfig").toString()); // only the token below, never an admin kubeconfig
+            env.put(
+                    "KUBECONFIG",
+                    dir.resolve("no-kubeconfig").toString()); // only the token below, never an admin kubeconfig
             env.put("QUARKUS_KUBERNETES_CLIENT_API_SERVER_URL", cluster.apiServerUrl());
             env.put("QUARKUS_KUBERNETES_CLIENT_TOKEN", token);
             env.put("QUARKUS_KUBERNETES_CLIENT_CA_CERT_FILE", ca.toString());
@@ -69,7 +71,8 @@ public final class OperatorProcess implements AutoCloseable {
             env.putAll(extraEnv);
             Path log = dir.resolve(name + ".log");
             String java = ProcessHandle.current().info().command().orElse("java");
-            ProcessBuilder builder = new ProcessBuilder(java, "-Xmx384m", "-jar", Repository.operatorJar().toString())
+            ProcessBuilder builder = new ProcessBuilder(
+                            java, "-Xmx384m", "-jar", Repository.operatorJar().toString())
                     .directory(dir.toFile())
                     .redirectErrorStream(true)
                     .redirectOutput(log.toFile());
@@ -83,18 +86,25 @@ public final class OperatorProcess implements AutoCloseable {
     }
 
     private void awaitLive() {
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        HttpClient http =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         Awaitility.await("operator " + name + " live (log: " + log + ")")
-                .atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500))
+                .atMost(Duration.ofSeconds(90))
+                .pollInterval(Duration.ofMillis(500))
                 .until(() -> {
                     if (!process.isAlive()) {
-                        throw new IllegalStateException("operator " + name + " exited with " + process.exitValue()
-                                + ":\n" + tailOfLog());
+                        throw new IllegalStateException(
+                                "operator " + name + " exited with " + process.exitValue() + ":\n" + tailOfLog());
                     }
                     try {
-                        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/q/health/live"))
-                                .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding())
-                                .statusCode() == 200;
+                        return http.send(
+                                                HttpRequest.newBuilder(URI.create(
+                                                                "http://127.0.0.1:" + httpPort + "/q/health/live"))
+                                                        .timeout(Duration.ofSeconds(2))
+                                                        .build(),
+                                                HttpResponse.BodyHandlers.discarding())
+                                        .statusCode()
+                                == 200;
                     } catch (IOException notYet) {
                         return false;
                     }
@@ -107,12 +117,19 @@ public final class OperatorProcess implements AutoCloseable {
 
     /** The sum of a Prometheus counter over all its label sets, from /q/metrics. */
     public double counter(String metric) {
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        HttpClient http =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         try {
-            String body = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/q/metrics"))
-                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body();
-            return body.lines().filter(line -> line.startsWith(metric + "{") || line.startsWith(metric + " "))
-                    .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
+            String body = http.send(
+                            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/q/metrics"))
+                                    .timeout(Duration.ofSeconds(5))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString())
+                    .body();
+            return body.lines()
+                    .filter(line -> line.startsWith(metric + "{") || line.startsWith(metric + " "))
+                    .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+                    .sum();
         } catch (IOException e) {
             throw new UncheckedIOException("metrics of operator " + name + " unreadable", e);
         } catch (InterruptedException e) {

@@ -2,6 +2,7 @@ package dev.modproxy.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -11,15 +12,11 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-
 import javax.xml.parsers.DocumentBuilderFactory;
-
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.w3c.dom.Element;
-
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 
 /**
  * The operator module's own tests, the fast tier that runs on fabric8's mock API server, run again
@@ -32,10 +29,15 @@ class OperatorTestsAgainstClusterIT {
 
     /** Where the operator's pom (profile real-cluster) writes the reports of a run against a cluster. */
     private static final Path REPORTS = Repository.root().resolve("operator/target/surefire-reports-real-cluster");
+
     private static final Path LOG = Repository.root().resolve("e2e/target/operator-tests-against-cluster.log");
     /** The classes that start the operator and talk to the API server; each must have run here. */
-    private static final List<String> CLUSTER_TESTS = List.of("GoProxyCacheReconcilerTest", "ProductionSettingsTest",
-            "OperatorMetricsTest", "CommittedCrdTest", "WebhookOverHttpsTest");
+    private static final List<String> CLUSTER_TESTS = List.of(
+            "GoProxyCacheReconcilerTest",
+            "ProductionSettingsTest",
+            "OperatorMetricsTest",
+            "CommittedCrdTest",
+            "WebhookOverHttpsTest");
 
     @Test
     void everyOperatorTestPassesAgainstTheRealApiServerAndNoneIsSkipped() throws Exception {
@@ -46,10 +48,13 @@ class OperatorTestsAgainstClusterIT {
 
         List<Suite> suites = reports();
         String summary = summary(suites) + "\nlog: " + LOG;
-        assertThat(exit).as("nested Maven run of the operator's tests; %s%n%s", summary, tailOfLog()).isZero();
+        assertThat(exit)
+                .as("nested Maven run of the operator's tests; %s%n%s", summary, tailOfLog())
+                .isZero();
         assertThat(suites).as("surefire reports in %s", REPORTS).isNotEmpty();
         for (String test : CLUSTER_TESTS) {
-            assertThat(suites).as("%s ran: %s", test, summary)
+            assertThat(suites)
+                    .as("%s ran: %s", test, summary)
                     .anySatisfy(s -> assertThat(s.name()).endsWith("." + test));
         }
         assertThat(suites).as(summary).allSatisfy(s -> {
@@ -58,24 +63,38 @@ class OperatorTestsAgainstClusterIT {
             assertThat(s.skipped()).as("skipped in %s", s.name()).isZero();
         });
         // they ran against this API server: their ClusterUnderTest applied the CRD here under its own field manager
-        CustomResourceDefinition crd = cluster.admin().apiextensions().v1().customResourceDefinitions()
-                .withName("goproxycaches.modproxy.dev").get();
-        assertThat(crd.getMetadata().getManagedFields()).extracting(f -> f.getManager())
+        CustomResourceDefinition crd = cluster.admin()
+                .apiextensions()
+                .v1()
+                .customResourceDefinitions()
+                .withName("goproxycaches.modproxy.dev")
+                .get();
+        assertThat(crd.getMetadata().getManagedFields())
+                .extracting(f -> f.getManager())
                 .contains("modproxy-operator-tests");
     }
 
     /** {@code mvnw -pl operator -am test} with MODPROXY_TEST_CLUSTER naming this cluster's kubeconfig. */
     private static int runOperatorTests(Path kubeconfig) throws IOException, InterruptedException {
         // offline, from the local repository of the build running this test, which resolved all of it already
-        List<String> command = new ArrayList<>(List.of(Repository.root().resolve("mvnw").toString(), "-B", "-o",
-                "-pl", "operator", "-am", "test", "-Dsurefire.failIfNoSpecifiedTests=false"));
+        List<String> command = new ArrayList<>(List.of(
+                Repository.root().resolve("mvnw").toString(),
+                "-B",
+                "-o",
+                "-pl",
+                "operator",
+                "-am",
+                "test",
+                "-Dsurefire.failIfNoSpecifiedTests=false"));
         String repository = System.getProperty("modproxy.e2e.maven-repository");
         if (repository != null && !repository.isBlank()) {
             command.add("-Dmaven.repo.local=" + repository);
         }
         Files.createDirectories(LOG.getParent());
-        ProcessBuilder builder = new ProcessBuilder(command).directory(Repository.root().toFile())
-                .redirectErrorStream(true).redirectOutput(LOG.toFile());
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .directory(Repository.root().toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(LOG.toFile());
         builder.environment().put(ControlPlane.SWITCH, kubeconfig.toString());
         Process maven = builder.start();
         if (!maven.waitFor(30, TimeUnit.MINUTES)) {
@@ -85,8 +104,7 @@ class OperatorTestsAgainstClusterIT {
         return maven.exitValue();
     }
 
-    record Suite(String name, int tests, int failures, int errors, int skipped) {
-    }
+    record Suite(String name, int tests, int failures, int errors, int skipped) {}
 
     private static List<Suite> reports() throws Exception {
         if (!Files.isDirectory(REPORTS)) {
@@ -94,11 +112,19 @@ class OperatorTestsAgainstClusterIT {
         }
         List<Suite> suites = new ArrayList<>();
         try (Stream<Path> files = Files.list(REPORTS)) {
-            for (Path file : files.filter(f -> f.getFileName().toString().matches("TEST-.*\\.xml")).sorted().toList()) {
-                Element suite = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(file.toFile())
+            for (Path file : files.filter(f -> f.getFileName().toString().matches("TEST-.*\\.xml"))
+                    .sorted()
+                    .toList()) {
+                Element suite = DocumentBuilderFactory.newInstance()
+                        .newDocumentBuilder()
+                        .parse(file.toFile())
                         .getDocumentElement();
-                suites.add(new Suite(suite.getAttribute("name"), count(suite, "tests"), count(suite, "failures"),
-                        count(suite, "errors"), count(suite, "skipped")));
+                suites.add(new Suite(
+                        suite.getAttribute("name"),
+                        count(suite, "tests"),
+                        count(suite, "failures"),
+                        count(suite, "errors"),
+                        count(suite, "skipped")));
             }
         }
         return suites;
@@ -110,9 +136,13 @@ class OperatorTestsAgainstClusterIT {
     }
 
     private static String summary(List<Suite> suites) {
-        return String.format("%d classes, %d tests, %d failures, %d errors, %d skipped", suites.size(),
-                suites.stream().mapToInt(Suite::tests).sum(), suites.stream().mapToInt(Suite::failures).sum(),
-                suites.stream().mapToInt(Suite::errors).sum(), suites.stream().mapToInt(Suite::skipped).sum());
+        return String.format(
+                "%d classes, %d tests, %d failures, %d errors, %d skipped",
+                suites.size(),
+                suites.stream().mapToInt(Suite::tests).sum(),
+                suites.stream().mapToInt(Suite::failures).sum(),
+                suites.stream().mapToInt(Suite::errors).sum(),
+                suites.stream().mapToInt(Suite::skipped).sum());
     }
 
     private static void deleteReports() throws IOException {

@@ -6,8 +6,7 @@ import java.nio.file.Path;
 /** The checkout the suite runs in: the chart, the plain manifests and the operator jar are read from it. */
 public final class Repository {
 
-    private Repository() {
-    }
+    private Repository() {}
 
     public static Path root() {
         Path dir = Path.of("").toAbsolutePath();
@@ -15,7 +14,8 @@ public final class Repository {
             dir = dir.getParent();
         }
         if (dir == null) {
-            throw new IllegalStateException("e2e/cluster not found above " + Path.of("").toAbsolutePath());
+            throw new IllegalStateException(
+                    "e2e/cluster not found above " + Path.of("").toAbsolutePath());
         }
         return dir;
     }

@@ -3,6 +3,14 @@ package dev.modproxy.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -11,7 +19,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.StringJoiner;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -20,16 +27,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.ExtendWith;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-import io.fabric8.kubernetes.api.model.Container;
-import io.fabric8.kubernetes.api.model.EnvVar;
-import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.utils.Serialization;
 
 /**
  * The admission webhook called by the API server itself: registered with clientConfig.url at the
@@ -58,13 +55,15 @@ class WebhookIT {
         admin = cluster.admin();
         chart = new ChartRelease(cluster);
         chart.install(Map.of());
-        Commands.Result scaled = cluster.kubectl("-n", ChartRelease.NAMESPACE, "scale", "deployment/modproxy-operator",
-                "--replicas=0");
+        Commands.Result scaled =
+                cluster.kubectl("-n", ChartRelease.NAMESPACE, "scale", "deployment/modproxy-operator", "--replicas=0");
         assertThat(scaled.succeeded()).as(scaled.toString()).isTrue();
         int port = OperatorProcess.freePort();
         // every entry (the namespace entry and the label entry) calls the same operator
         int entries = webhookConfiguration().getWebhooks().size();
-        assertThat(entries).as("webhooks of the chart's MutatingWebhookConfiguration").isEqualTo(2);
+        assertThat(entries)
+                .as("webhooks of the chart's MutatingWebhookConfiguration")
+                .isEqualTo(2);
         StringJoiner patch = new StringJoiner(",\n", "[", "]");
         for (int entry = 0; entry < entries; entry++) {
             patch.add("""
@@ -72,13 +71,13 @@ class WebhookIT {
                     {"op": "add", "path": "/webhooks/%1$d/clientConfig/url", "value": "https://127.0.0.1:%2$d/mutate-pods"}\
                     """.formatted(entry, port));
         }
-        Commands.Result pointed = cluster.kubectl("patch", "mutatingwebhookconfiguration", "modproxy", "--type=json", "-p",
-                patch.toString());
+        Commands.Result pointed = cluster.kubectl(
+                "patch", "mutatingwebhookconfiguration", "modproxy", "--type=json", "-p", patch.toString());
         assertThat(pointed.succeeded()).as(pointed.toString()).isTrue();
-        operatorEnv = Map.of("MODPROXY_WEBHOOK_PORT", Integer.toString(port),
-                "MODPROXY_WEBHOOK_CERT_CHECK_INTERVAL", "2s");
-        operator = OperatorProcess.start("operator-webhook", cluster, ChartRelease.NAMESPACE, chart.operatorToken(),
-                operatorEnv);
+        operatorEnv =
+                Map.of("MODPROXY_WEBHOOK_PORT", Integer.toString(port), "MODPROXY_WEBHOOK_CERT_CHECK_INTERVAL", "2s");
+        operator = OperatorProcess.start(
+                "operator-webhook", cluster, ChartRelease.NAMESPACE, chart.operatorToken(), operatorEnv);
         cache(tekton, "default");
         cache(jenkins, "gomod");
     }
@@ -95,18 +94,24 @@ class WebhookIT {
 
     private void cache(String namespace, String name) {
         Namespaces.ensure(admin, namespace);
-        admin.genericKubernetesResources(Caches.GOPROXYCACHE).inNamespace(namespace)
-                .resource(Caches.cache(namespace, name, Caches.smallSpec())).create();
-        await("GoProxyCache " + namespace + "/" + name + " Ready").atMost(READY_WITHIN)
+        admin.genericKubernetesResources(Caches.GOPROXYCACHE)
+                .inNamespace(namespace)
+                .resource(Caches.cache(namespace, name, Caches.smallSpec()))
+                .create();
+        await("GoProxyCache " + namespace + "/" + name + " Ready")
+                .atMost(READY_WITHIN)
                 .until(() -> Caches.conditionIs(Caches.get(admin, namespace, name), "Ready", "True"));
     }
 
     /** The pod of an admission fixture, as its controller (Tekton, Jenkins) would create it in {@code namespace}. */
     private static Pod fixturePod(String fixture, String namespace, String name) {
         try {
-            JsonNode review = new ObjectMapper().readTree(Files.readString(
-                    Repository.root().resolve("operator/src/test/resources/admission").resolve(fixture)));
-            Pod pod = Serialization.unmarshal(review.path("request").path("object").toString(), Pod.class);
+            JsonNode review = new ObjectMapper()
+                    .readTree(Files.readString(Repository.root()
+                            .resolve("operator/src/test/resources/admission")
+                            .resolve(fixture)));
+            Pod pod = Serialization.unmarshal(
+                    review.path("request").path("object").toString(), Pod.class);
             pod.getMetadata().setNamespace(namespace);
             pod.getMetadata().setName(name);
             // its owner (a TaskRun) and service account do not exist here; the garbage collector and the
@@ -121,13 +126,26 @@ class WebhookIT {
     }
 
     private static Pod plainPod(String namespace, String name, Map<String, String> labels) {
-        return new io.fabric8.kubernetes.api.model.PodBuilder().withNewMetadata().withNamespace(namespace).withName(name)
-                .withLabels(labels).endMetadata()
-                .withNewSpec().addNewContainer().withName("build").withImage("golang:1.26").endContainer().endSpec().build();
+        return new io.fabric8.kubernetes.api.model.PodBuilder()
+                .withNewMetadata()
+                .withNamespace(namespace)
+                .withName(name)
+                .withLabels(labels)
+                .endMetadata()
+                .withNewSpec()
+                .addNewContainer()
+                .withName("build")
+                .withImage("golang:1.26")
+                .endContainer()
+                .endSpec()
+                .build();
     }
 
     private Pod create(Pod pod) {
-        return admin.pods().inNamespace(pod.getMetadata().getNamespace()).resource(pod).create();
+        return admin.pods()
+                .inNamespace(pod.getMetadata().getNamespace())
+                .resource(pod)
+                .create();
     }
 
     private static List<Container> allContainers(Pod pod) {
@@ -139,8 +157,13 @@ class WebhookIT {
     }
 
     private static String env(Container container, String name) {
-        return container.getEnv() == null ? null : container.getEnv().stream().filter(e -> name.equals(e.getName()))
-                .map(EnvVar::getValue).findFirst().orElse(null);
+        return container.getEnv() == null
+                ? null
+                : container.getEnv().stream()
+                        .filter(e -> name.equals(e.getName()))
+                        .map(EnvVar::getValue)
+                        .findFirst()
+                        .orElse(null);
     }
 
     @Test
@@ -151,10 +174,16 @@ class WebhookIT {
         Pod tekton = create(fixturePod("tekton-taskrun-pod.json", tektonNamespace, "go-build-run-pod"));
         Pod jenkins = create(fixturePod("jenkins-agent-pod.json", jenkinsNamespace, "go-agent"));
 
-        assertThat(allContainers(tekton)).isNotEmpty().allSatisfy(container ->
-                assertThat(env(container, "GOPROXY")).as(container.getName()).startsWith("http://default." + tektonNamespace + ".svc"));
-        assertThat(allContainers(jenkins)).isNotEmpty().allSatisfy(container ->
-                assertThat(env(container, "GOPROXY")).as(container.getName()).startsWith("http://gomod." + jenkinsNamespace + ".svc"));
+        assertThat(allContainers(tekton))
+                .isNotEmpty()
+                .allSatisfy(container -> assertThat(env(container, "GOPROXY"))
+                        .as(container.getName())
+                        .startsWith("http://default." + tektonNamespace + ".svc"));
+        assertThat(allContainers(jenkins))
+                .isNotEmpty()
+                .allSatisfy(container -> assertThat(env(container, "GOPROXY"))
+                        .as(container.getName())
+                        .startsWith("http://gomod." + jenkinsNamespace + ".svc"));
     }
 
     @Test
@@ -165,7 +194,8 @@ class WebhookIT {
 
         Pod pod = create(plainPod(namespace, "not-a-build", Map.of()));
 
-        assertThat(allContainers(pod)).allSatisfy(container -> assertThat(env(container, "GOPROXY")).isNull());
+        assertThat(allContainers(pod))
+                .allSatisfy(container -> assertThat(env(container, "GOPROXY")).isNull());
     }
 
     /** Reviews the operator has handled so far, whatever it did with them. */
@@ -190,7 +220,8 @@ class WebhookIT {
         double before = reviews();
         Pod unlabelled = create(plainPod(plain, "not-a-build", Map.of()));
         Pod optedOut = create(plainPod(enabled, "opted-out", Map.of("modproxy.dev/inject", "false")));
-        assertThat(reviews()).as("reviews after an unlabelled pod in %s and a pod labelled false in %s", plain, enabled)
+        assertThat(reviews())
+                .as("reviews after an unlabelled pod in %s and a pod labelled false in %s", plain, enabled)
                 .isEqualTo(before);
         assertThat(env(unlabelled.getSpec().getContainers().get(0), "GOPROXY")).isNull();
         assertThat(env(optedOut.getSpec().getContainers().get(0), "GOPROXY")).isNull();
@@ -198,12 +229,17 @@ class WebhookIT {
         Pod inEnabledNamespace = create(plainPod(enabled, "unlabelled-build", Map.of()));
         assertThat(env(inEnabledNamespace.getSpec().getContainers().get(0), "GOPROXY"))
                 .startsWith("http://default." + enabled + ".svc");
-        assertThat(reviews()).as("reviews after an unlabelled pod in the enabled namespace").isEqualTo(before + 1);
+        assertThat(reviews())
+                .as("reviews after an unlabelled pod in the enabled namespace")
+                .isEqualTo(before + 1);
     }
 
     private static Container container(Pod pod, String name) {
-        return allContainers(pod).stream().filter(c -> name.equals(c.getName())).findFirst()
-                .orElseThrow(() -> new AssertionError("no container " + name + " in " + pod.getMetadata().getName()));
+        return allContainers(pod).stream()
+                .filter(c -> name.equals(c.getName()))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError(
+                        "no container " + name + " in " + pod.getMetadata().getName()));
     }
 
     private static List<String> args(Container container) {
@@ -223,14 +259,19 @@ class WebhookIT {
         String goproxy = env(kanikoStep, "GOPROXY");
         assertThat(goproxy).startsWith(cacheUrl);
         // after Tekton's "--": the executor's own arguments, the build argument among them, the script's untouched
-        assertThat(args(kanikoStep)).startsWith(fixturePod("tekton-kaniko-task-pod.json", tekton, "x").getSpec()
-                .getContainers().stream().filter(c -> c.getName().equals("step-build-and-push")).findFirst().orElseThrow()
-                .getArgs().toArray(String[]::new))
+        assertThat(args(kanikoStep))
+                .startsWith(fixturePod("tekton-kaniko-task-pod.json", tekton, "x").getSpec().getContainers().stream()
+                        .filter(c -> c.getName().equals("step-build-and-push"))
+                        .findFirst()
+                        .orElseThrow()
+                        .getArgs()
+                        .toArray(String[]::new))
                 .contains("--build-arg=GOPROXY=" + goproxy);
         assertThat(args(container(kaniko, "step-write-url"))).noneMatch(arg -> arg.contains("GOPROXY"));
 
         Container buildkitStep = container(buildkit, "step-build-and-push");
-        assertThat(args(buildkitStep)).contains("--opt=build-arg:GOPROXY=" + env(buildkitStep, "GOPROXY"))
+        assertThat(args(buildkitStep))
+                .contains("--opt=build-arg:GOPROXY=" + env(buildkitStep, "GOPROXY"))
                 .noneMatch(arg -> arg.startsWith("--build-arg"));
         assertThat(env(buildkitStep, "GOPROXY")).startsWith(cacheUrl);
     }
@@ -243,15 +284,25 @@ class WebhookIT {
 
         Commands.Result buildah = cluster.kubectlWithInput(
                 Serialization.asJson(fixturePod("tekton-buildah-task-pod.json", tekton, "image-buildah-pod")),
-                "create", "-f", "-", "-o", "json");
+                "create",
+                "-f",
+                "-",
+                "-o",
+                "json");
         Commands.Result agent = cluster.kubectlWithInput(
                 Serialization.asJson(fixturePod("jenkins-kaniko-agent-pod.json", jenkins, "image-kaniko-agent")),
-                "create", "-f", "-", "-o", "json");
+                "create",
+                "-f",
+                "-",
+                "-o",
+                "json");
 
         assertThat(buildah.succeeded()).as(buildah.toString()).isTrue();
-        assertThat(buildah.stderr()).contains("Warning: modproxy: pass --build-arg GOPROXY to the image build in step-build-and-push");
+        assertThat(buildah.stderr())
+                .contains("Warning: modproxy: pass --build-arg GOPROXY to the image build in step-build-and-push");
         Pod buildahPod = Serialization.unmarshal(buildah.stdout(), Pod.class);
-        assertThat(env(container(buildahPod, "step-build-and-push"), "GOPROXY")).startsWith("http://default." + tekton + ".svc");
+        assertThat(env(container(buildahPod, "step-build-and-push"), "GOPROXY"))
+                .startsWith("http://default." + tekton + ".svc");
         assertThat(args(container(buildahPod, "step-build-and-push"))).noneMatch(arg -> arg.contains("GOPROXY"));
 
         assertThat(agent.succeeded()).as(agent.toString()).isTrue();
@@ -269,14 +320,20 @@ class WebhookIT {
         assertThat(before).isNotBlank();
 
         // a new CA, as when the old one expires: the operator issues it and publishes the new caBundle
-        admin.secrets().inNamespace(ChartRelease.NAMESPACE).withName("modproxy-webhook-tls").delete();
-        await("a new caBundle in the MutatingWebhookConfiguration").atMost(Duration.ofSeconds(60))
+        admin.secrets()
+                .inNamespace(ChartRelease.NAMESPACE)
+                .withName("modproxy-webhook-tls")
+                .delete();
+        await("a new caBundle in the MutatingWebhookConfiguration")
+                .atMost(Duration.ofSeconds(60))
                 .until(() -> caBundle() != null && !caBundle().equals(before));
 
-        await("admission with the new certificate").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofSeconds(1))
+        await("admission with the new certificate")
+                .atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofSeconds(1))
                 .until(() -> {
-                    Pod pod = create(plainPod(namespace, "after-rotation-" + System.nanoTime(),
-                            Map.of("modproxy.dev/inject", "true")));
+                    Pod pod = create(plainPod(
+                            namespace, "after-rotation-" + System.nanoTime(), Map.of("modproxy.dev/inject", "true")));
                     return env(pod.getSpec().getContainers().get(0), "GOPROXY") != null;
                 });
     }
@@ -296,13 +353,19 @@ class WebhookIT {
     }
 
     private MutatingWebhookConfiguration webhookConfiguration() {
-        return admin.admissionRegistration().v1().mutatingWebhookConfigurations().withName("modproxy").get();
+        return admin.admissionRegistration()
+                .v1()
+                .mutatingWebhookConfigurations()
+                .withName("modproxy")
+                .get();
     }
 
     /** The caBundle of the entries, when they all carry the same one (null while they differ). */
     private String caBundle() {
-        List<String> bundles = webhookConfiguration().getWebhooks().stream().map(w -> w.getClientConfig().getCaBundle())
-                .distinct().toList();
+        List<String> bundles = webhookConfiguration().getWebhooks().stream()
+                .map(w -> w.getClientConfig().getCaBundle())
+                .distinct()
+                .toList();
         return bundles.size() == 1 ? bundles.get(0) : null;
     }
 }

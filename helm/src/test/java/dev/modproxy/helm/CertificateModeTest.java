@@ -18,8 +18,10 @@ import org.junit.jupiter.api.Test;
 class CertificateModeTest {
 
     static List<PolicyRule> webhookConfigurationRules(Rendered rendered) {
-        return rendered.all(ClusterRole.class).stream().flatMap(r -> r.getRules().stream())
-                .filter(r -> r.getResources().contains("mutatingwebhookconfigurations")).toList();
+        return rendered.all(ClusterRole.class).stream()
+                .flatMap(r -> r.getRules().stream())
+                .filter(r -> r.getResources().contains("mutatingwebhookconfigurations"))
+                .toList();
     }
 
     @Test
@@ -28,7 +30,9 @@ class CertificateModeTest {
         assertTrue(rendered.ofKind("Certificate").isEmpty());
         assertTrue(rendered.ofKind("Issuer").isEmpty());
         MutatingWebhookConfiguration configuration = rendered.one(MutatingWebhookConfiguration.class);
-        assertTrue(configuration.getMetadata().getAnnotations().isEmpty(), "no cert-manager CA injection in operator mode");
+        assertTrue(
+                configuration.getMetadata().getAnnotations().isEmpty(),
+                "no cert-manager CA injection in operator mode");
         // the chart leaves caBundle out so upgrades never overwrite the operator's
         assertEquals(null, configuration.getWebhooks().get(0).getClientConfig().getCaBundle());
 
@@ -43,29 +47,44 @@ class CertificateModeTest {
     void certManagerModeIssuesTheCertificateAndInjectsTheCa() {
         Rendered rendered = Chart.render(ValuesMatrix.CERT_MANAGER);
 
-        GenericKubernetesResource issuer = (GenericKubernetesResource) rendered.ofKind("Issuer").get(0);
+        GenericKubernetesResource issuer =
+                (GenericKubernetesResource) rendered.ofKind("Issuer").get(0);
         assertEquals(Map.of(), issuer.get("spec", "selfSigned"));
-        GenericKubernetesResource certificate = (GenericKubernetesResource) rendered.ofKind("Certificate").get(0);
+        GenericKubernetesResource certificate =
+                (GenericKubernetesResource) rendered.ofKind("Certificate").get(0);
         assertEquals("modproxy-webhook-tls", certificate.get("spec", "secretName"));
         assertEquals(issuer.getMetadata().getName(), certificate.get("spec", "issuerRef", "name"));
         List<String> dnsNames = certificate.get("spec", "dnsNames");
         assertTrue(dnsNames.contains("modproxy-webhook.modproxy-system.svc"), dnsNames.toString());
 
         MutatingWebhookConfiguration configuration = rendered.one(MutatingWebhookConfiguration.class);
-        assertEquals(Chart.NAMESPACE + "/" + certificate.getMetadata().getName(),
+        assertEquals(
+                Chart.NAMESPACE + "/" + certificate.getMetadata().getName(),
                 configuration.getMetadata().getAnnotations().get("cert-manager.io/inject-ca-from"));
 
         var pod = rendered.one(Deployment.class).getSpec().getTemplate().getSpec();
-        Volume tls = pod.getVolumes().stream().filter(v -> v.getSecret() != null).findFirst().orElseThrow();
+        Volume tls = pod.getVolumes().stream()
+                .filter(v -> v.getSecret() != null)
+                .findFirst()
+                .orElseThrow();
         assertEquals("modproxy-webhook-tls", tls.getSecret().getSecretName());
-        var mount = pod.getContainers().get(0).getVolumeMounts().stream().filter(m -> m.getName().equals(tls.getName())).findFirst().orElseThrow();
+        var mount = pod.getContainers().get(0).getVolumeMounts().stream()
+                .filter(m -> m.getName().equals(tls.getName()))
+                .findFirst()
+                .orElseThrow();
         assertTrue(mount.getReadOnly());
         // the operator reads the certificate where the chart mounts it
-        assertEquals(Optional.of(mount.getMountPath()), OperatorDeploymentTest.env(pod.getContainers().get(0), "MODPROXY_WEBHOOK_CERT_DIR"));
-        assertEquals(Optional.of("cert-manager"), OperatorDeploymentTest.env(pod.getContainers().get(0), "MODPROXY_WEBHOOK_CERT_MODE"));
+        assertEquals(
+                Optional.of(mount.getMountPath()),
+                OperatorDeploymentTest.env(pod.getContainers().get(0), "MODPROXY_WEBHOOK_CERT_DIR"));
+        assertEquals(
+                Optional.of("cert-manager"),
+                OperatorDeploymentTest.env(pod.getContainers().get(0), "MODPROXY_WEBHOOK_CERT_MODE"));
 
         // cert-manager writes the Secret and the caBundle: the operator needs neither
-        assertTrue(rendered.all(Role.class).stream().flatMap(r -> r.getRules().stream()).noneMatch(r -> r.getResources().contains("secrets")));
+        assertTrue(rendered.all(Role.class).stream()
+                .flatMap(r -> r.getRules().stream())
+                .noneMatch(r -> r.getResources().contains("secrets")));
         assertEquals(List.of("get"), webhookConfigurationRules(rendered).get(0).getVerbs());
     }
 
@@ -73,7 +92,8 @@ class CertificateModeTest {
     void certManagerModeCanUseAnExistingClusterIssuer() {
         Rendered rendered = Chart.render(ValuesMatrix.CERT_MANAGER_CLUSTER_ISSUER);
         assertTrue(rendered.ofKind("Issuer").isEmpty(), "no self-signed Issuer when one is given");
-        GenericKubernetesResource certificate = (GenericKubernetesResource) rendered.ofKind("Certificate").get(0);
+        GenericKubernetesResource certificate =
+                (GenericKubernetesResource) rendered.ofKind("Certificate").get(0);
         assertEquals("corp-ca", certificate.get("spec", "issuerRef", "name"));
         assertEquals("ClusterIssuer", certificate.get("spec", "issuerRef", "kind"));
     }

@@ -20,8 +20,7 @@ final class Chart {
     static final String RELEASE = "modproxy";
     static final String NAMESPACE = "modproxy-system";
 
-    private Chart() {
-    }
+    private Chart() {}
 
     /** The repository root, found from the module directory Maven runs the tests in. */
     static Path repositoryRoot() {
@@ -30,7 +29,8 @@ final class Chart {
             dir = dir.getParent();
         }
         if (dir == null) {
-            throw new IllegalStateException("helm/modproxy not found above " + Path.of("").toAbsolutePath());
+            throw new IllegalStateException(
+                    "helm/modproxy not found above " + Path.of("").toAbsolutePath());
         }
         return dir;
     }
@@ -76,7 +76,8 @@ final class Chart {
 
     private static void deleteTree(Path dir) {
         try (Stream<Path> files = Files.walk(dir)) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            files.sorted(java.util.Comparator.reverseOrder())
+                    .forEach(p -> p.toFile().delete());
         } catch (IOException e) {
             // a temporary copy left behind is harmless
         }
@@ -84,7 +85,8 @@ final class Chart {
 
     /** `helm template modproxy helm/modproxy --namespace modproxy-system --set k=v...`. */
     static String template(Map<String, ?> values) {
-        TemplateCommand command = new Helm(renderable()).template().withName(RELEASE).withNamespace(NAMESPACE);
+        TemplateCommand command =
+                new Helm(renderable()).template().withName(RELEASE).withNamespace(NAMESPACE);
         values.forEach(command::set);
         return command.call();
     }
@@ -101,7 +103,8 @@ final class Chart {
     static List<HasMetadata> parse(String yaml) {
         List<HasMetadata> objects = new ArrayList<>();
         for (String document : yaml.split("(?m)^---\\s*$")) {
-            if (document.lines().allMatch(line -> line.isBlank() || line.stripLeading().startsWith("#"))) {
+            if (document.lines()
+                    .allMatch(line -> line.isBlank() || line.stripLeading().startsWith("#"))) {
                 continue;
             }
             objects.add(Serialization.unmarshal(document, HasMetadata.class));

@@ -30,7 +30,8 @@ class ChartLintTest {
     /** helm lint takes no --set here, so each value set is written into the values.yaml of a copy of the chart. */
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.modproxy.helm.ValuesMatrix#all")
-    void chartPassesStrictLintWithEveryValueSet(String name, Map<String, Object> values, @TempDir Path dir) throws IOException {
+    void chartPassesStrictLintWithEveryValueSet(String name, Map<String, Object> values, @TempDir Path dir)
+            throws IOException {
         Path chart = ValuesSchemaTest.copyChart(dir);
         Path valuesFile = chart.resolve("values.yaml");
         @SuppressWarnings("unchecked")
@@ -55,7 +56,9 @@ class ChartLintTest {
         String last = path[path.length - 1];
         Matcher indexed = INDEXED.matcher(last);
         if (indexed.matches()) {
-            List<Object> list = (List<Object>) node.compute(indexed.group(1), (k, v) -> v instanceof List ? new ArrayList<>((List<Object>) v) : new ArrayList<>());
+            List<Object> list = (List<Object>) node.compute(
+                    indexed.group(1),
+                    (k, v) -> v instanceof List ? new ArrayList<>((List<Object>) v) : new ArrayList<>());
             int index = Integer.parseInt(indexed.group(2));
             while (list.size() <= index) {
                 list.add(null);

@@ -18,15 +18,19 @@ class CrdTest {
     static final String CRD_FILE = "goproxycaches.modproxy.dev-v1.yml";
 
     static CustomResourceDefinition committedCrd() throws IOException {
-        return Serialization.unmarshal(Files.readString(Chart.repositoryRoot().resolve("crds").resolve(CRD_FILE)), CustomResourceDefinition.class);
+        return Serialization.unmarshal(
+                Files.readString(Chart.repositoryRoot().resolve("crds").resolve(CRD_FILE)),
+                CustomResourceDefinition.class);
     }
 
     @Test
     void chartCopyEqualsTheCommittedCrd() throws IOException {
         Path root = Chart.repositoryRoot();
-        assertEquals(Files.readString(root.resolve("crds").resolve(CRD_FILE)),
+        assertEquals(
+                Files.readString(root.resolve("crds").resolve(CRD_FILE)),
                 Files.readString(root.resolve("helm/modproxy/files").resolve(CRD_FILE)),
-                "helm/modproxy/files/" + CRD_FILE + " is stale; refresh it with: cp crds/" + CRD_FILE + " helm/modproxy/files/");
+                "helm/modproxy/files/" + CRD_FILE + " is stale; refresh it with: cp crds/" + CRD_FILE
+                        + " helm/modproxy/files/");
     }
 
     @Test
@@ -51,7 +55,8 @@ class CrdTest {
 
     @Test
     void crdCanBeRemovedWithTheRelease() {
-        CustomResourceDefinition rendered = Chart.render(Chart.values("crds.keep", false)).one(CustomResourceDefinition.class);
+        CustomResourceDefinition rendered =
+                Chart.render(Chart.values("crds.keep", false)).one(CustomResourceDefinition.class);
         assertTrue(rendered.getMetadata().getAnnotations() == null
                 || !rendered.getMetadata().getAnnotations().containsKey("helm.sh/resource-policy"));
     }

@@ -15,15 +15,29 @@ import org.junit.jupiter.api.Test;
 class DocsTest {
 
     /** Kubernetes' own types, documented by Kubernetes: only the field itself is listed. */
-    static final Set<String> KUBERNETES_TYPES = Set.of("resources", "affinity", "tolerations", "nodeSelector", "podLabels",
-            "podAnnotations", "metrics.serviceMonitor.labels", "podSecurityContext", "securityContext",
+    static final Set<String> KUBERNETES_TYPES = Set.of(
+            "resources",
+            "affinity",
+            "tolerations",
+            "nodeSelector",
+            "podLabels",
+            "podAnnotations",
+            "metrics.serviceMonitor.labels",
+            "podSecurityContext",
+            "securityContext",
             "service.annotations");
 
     @Test
     void configurationDocumentsEverySpecField() throws IOException {
         String doc = Files.readString(Chart.repositoryRoot().resolve("docs/configuration.md"));
-        JSONSchemaProps spec = CrdTest.committedCrd().getSpec().getVersions().get(0).getSchema().getOpenAPIV3Schema()
-                .getProperties().get("spec");
+        JSONSchemaProps spec = CrdTest.committedCrd()
+                .getSpec()
+                .getVersions()
+                .get(0)
+                .getSchema()
+                .getOpenAPIV3Schema()
+                .getProperties()
+                .get("spec");
         List<String> missing = new ArrayList<>();
         for (String field : fields("", spec)) {
             if (!doc.contains("`" + field + "`")) {
@@ -35,10 +49,13 @@ class DocsTest {
 
     static List<String> fields(String prefix, JSONSchemaProps schema) {
         List<String> fields = new ArrayList<>();
-        for (Map.Entry<String, JSONSchemaProps> property : schema.getProperties().entrySet()) {
+        for (Map.Entry<String, JSONSchemaProps> property :
+                schema.getProperties().entrySet()) {
             String path = prefix + property.getKey();
             JSONSchemaProps child = property.getValue();
-            boolean nested = "object".equals(child.getType()) && !child.getProperties().isEmpty() && !KUBERNETES_TYPES.contains(path);
+            boolean nested = "object".equals(child.getType())
+                    && !child.getProperties().isEmpty()
+                    && !KUBERNETES_TYPES.contains(path);
             if (nested) {
                 fields.addAll(fields(path + ".", child));
             } else {

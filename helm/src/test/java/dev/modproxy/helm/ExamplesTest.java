@@ -72,9 +72,15 @@ class ExamplesTest {
         List<HasMetadata> objects = read(file);
         assertFalse(objects.isEmpty(), file + " holds no object");
         for (HasMetadata object : objects) {
-            assertTrue(object.getMetadata().getName() != null || object.getMetadata().getGenerateName() != null, file + ": no name");
+            assertTrue(
+                    object.getMetadata().getName() != null
+                            || object.getMetadata().getGenerateName() != null,
+                    file + ": no name");
             if ("GoProxyCache".equals(object.getKind())) {
-                assertEquals(List.of(), schema.problems(asMap(object)), file.getFileName().toString());
+                assertEquals(
+                        List.of(),
+                        schema.problems(asMap(object)),
+                        file.getFileName().toString());
             }
         }
     }
@@ -85,7 +91,9 @@ class ExamplesTest {
         List<String> problems = schema.problems(asMap(read(invalid).get(0)));
 
         assertEquals(3, problems.size(), problems.toString());
-        assertTrue(problems.stream().anyMatch(p -> p.contains("spec.upstream") && p.contains("pattern")), problems.toString());
+        assertTrue(
+                problems.stream().anyMatch(p -> p.contains("spec.upstream") && p.contains("pattern")),
+                problems.toString());
         assertTrue(problems.stream().anyMatch(p -> p.contains("spec.storage.size")), problems.toString());
         assertTrue(problems.stream().anyMatch(p -> p.contains("noSumDb")), problems.toString());
     }
@@ -94,7 +102,9 @@ class ExamplesTest {
     void theChinaCacheUsesReachableMirrors() throws IOException {
         Map<String, Object> spec = spec("goproxycache-china.yaml");
         assertEquals("https://goproxy.cn|https://mirrors.aliyun.com/goproxy/", spec.get("upstream"));
-        assertTrue(((String) spec.get("sumdb")).contains("https://goproxy.cn/sumdb/"), "sum.golang.org itself is not reachable from China");
+        assertTrue(
+                ((String) spec.get("sumdb")).contains("https://goproxy.cn/sumdb/"),
+                "sum.golang.org itself is not reachable from China");
     }
 
     @Test
@@ -115,27 +125,40 @@ class ExamplesTest {
             }
         }
         labeled.add(jenkinsAgentPod());
-        assertEquals(Set.of("Pod", "Task", "PipelineRun"), labeled.stream().map(HasMetadata::getKind).collect(Collectors.toSet()));
+        assertEquals(
+                Set.of("Pod", "Task", "PipelineRun"),
+                labeled.stream().map(HasMetadata::getKind).collect(Collectors.toSet()));
         assertEquals(4, labeled.size());
         for (HasMetadata object : labeled) {
-            String value = object.getMetadata().getLabels() == null ? null : object.getMetadata().getLabels().get(INJECT);
-            assertTrue(value != null && !value.equals("false"), object.getKind() + " " + object.getMetadata().getName() + " is not opted in");
+            String value = object.getMetadata().getLabels() == null
+                    ? null
+                    : object.getMetadata().getLabels().get(INJECT);
+            assertTrue(
+                    value != null && !value.equals("false"),
+                    object.getKind() + " " + object.getMetadata().getName() + " is not opted in");
         }
     }
 
     @Test
     void everyOptedInPodResolvesToACacheTheExamplesCreate() throws IOException {
         List<HasMetadata> all = allExamples();
-        List<HasMetadata> caches = all.stream().filter(o -> "GoProxyCache".equals(o.getKind())).toList();
-        List<HasMetadata> labeled = new ArrayList<>(all.stream().filter(o -> o.getMetadata().getLabels() != null
-                && o.getMetadata().getLabels().containsKey(INJECT)).toList());
+        List<HasMetadata> caches =
+                all.stream().filter(o -> "GoProxyCache".equals(o.getKind())).toList();
+        List<HasMetadata> labeled = new ArrayList<>(all.stream()
+                .filter(o -> o.getMetadata().getLabels() != null
+                        && o.getMetadata().getLabels().containsKey(INJECT))
+                .toList());
         labeled.add(jenkinsAgentPod());
         for (HasMetadata object : labeled) {
             String value = object.getMetadata().getLabels().get(INJECT);
-            assertTrue(LABEL_VALUE.matcher(value).matches(), object.getKind() + ": '" + value + "' is not a valid label value");
+            assertTrue(
+                    LABEL_VALUE.matcher(value).matches(),
+                    object.getKind() + ": '" + value + "' is not a valid label value");
             String cache = chosenCache(object, caches);
-            assertTrue(caches.stream().anyMatch(c -> key(c).equals(cache)),
-                    object.getKind() + " " + object.getMetadata().getName() + " asks for " + cache + ", which no example creates");
+            assertTrue(
+                    caches.stream().anyMatch(c -> key(c).equals(cache)),
+                    object.getKind() + " " + object.getMetadata().getName() + " asks for " + cache
+                            + ", which no example creates");
         }
     }
 
@@ -145,18 +168,24 @@ class ExamplesTest {
     /** The webhook's choice for an opted-in pod (docs/injection.md): a named cache, the pod's annotation, the namespace default. */
     static String chosenCache(HasMetadata pod, List<HasMetadata> caches) {
         // a pod template without a namespace (Jenkins) must name its cache as namespace/name
-        String namespace = pod.getMetadata().getNamespace() == null ? "(the agent's namespace)" : pod.getMetadata().getNamespace();
+        String namespace = pod.getMetadata().getNamespace() == null
+                ? "(the agent's namespace)"
+                : pod.getMetadata().getNamespace();
         String label = pod.getMetadata().getLabels().get(INJECT);
         if (!label.equals("true")) {
             return namespace + "/" + label;
         }
-        Map<String, String> annotations = pod.getMetadata().getAnnotations() == null ? Map.of() : pod.getMetadata().getAnnotations();
+        Map<String, String> annotations = pod.getMetadata().getAnnotations() == null
+                ? Map.of()
+                : pod.getMetadata().getAnnotations();
         String named = annotations.get("modproxy.dev/cache");
         if (named != null) {
             return named.contains("/") ? named : namespace + "/" + named;
         }
-        List<HasMetadata> defaults = caches.stream().filter(c -> namespace.equals(c.getMetadata().getNamespace())
-                && c.getMetadata().getAnnotations() != null && "true".equals(c.getMetadata().getAnnotations().get("modproxy.dev/default")))
+        List<HasMetadata> defaults = caches.stream()
+                .filter(c -> namespace.equals(c.getMetadata().getNamespace())
+                        && c.getMetadata().getAnnotations() != null
+                        && "true".equals(c.getMetadata().getAnnotations().get("modproxy.dev/default")))
                 .toList();
         return defaults.isEmpty() ? "(no default cache in " + namespace + ")" : key(defaults.get(0));
     }

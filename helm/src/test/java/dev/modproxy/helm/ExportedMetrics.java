@@ -24,8 +24,7 @@ final class ExportedMetrics {
             "\\b(Counter|Gauge|Timer|DistributionSummary|FunctionCounter|TimeGauge)\\.builder\\(\\s*(\"([^\"]+)\")?");
     private static final Pattern BASE_UNIT = Pattern.compile("\\.baseUnit\\(\\s*\"([^\"]+)\"\\s*\\)");
 
-    private ExportedMetrics() {
-    }
+    private ExportedMetrics() {}
 
     /** Every series name the proxy's and the operator's own meters can show on /q/metrics. */
     static Set<String> names() {
@@ -56,7 +55,8 @@ final class ExportedMetrics {
             Matcher unit = BASE_UNIT.matcher(chain);
             String base = builder.group(3).replaceAll("[^a-zA-Z0-9_:]", "_");
             switch (builder.group(1)) {
-                case "Counter", "FunctionCounter" -> names.add(base + (unit.find() ? "_" + unit.group(1) : "") + "_total");
+                case "Counter", "FunctionCounter" ->
+                    names.add(base + (unit.find() ? "_" + unit.group(1) : "") + "_total");
                 case "Gauge" -> names.add(base + (unit.find() ? "_" + unit.group(1) : ""));
                 case "TimeGauge" -> names.add(base + "_seconds");
                 case "Timer" -> names.addAll(summary(base + "_seconds", chain));

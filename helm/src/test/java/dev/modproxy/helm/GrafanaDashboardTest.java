@@ -23,21 +23,30 @@ class GrafanaDashboardTest {
 
     @Test
     void theDashboardIsOffByDefault() {
-        assertTrue(Chart.render().all(ConfigMap.class).stream()
-                .noneMatch(c -> c.getMetadata().getName().equals(CONFIG_MAP)), "no dashboard unless asked for");
+        assertTrue(
+                Chart.render().all(ConfigMap.class).stream()
+                        .noneMatch(c -> c.getMetadata().getName().equals(CONFIG_MAP)),
+                "no dashboard unless asked for");
     }
 
     @Test
     void enabledItIsAConfigMapGrafanasSidecarPicksUp() throws Exception {
-        ConfigMap map = Chart.render(Chart.values("grafana.dashboard.enabled", true,
-                "grafana.dashboard.namespace", "monitoring", "grafana.dashboard.annotations.grafana_folder", "modproxy"))
+        ConfigMap map = Chart.render(Chart.values(
+                        "grafana.dashboard.enabled",
+                        true,
+                        "grafana.dashboard.namespace",
+                        "monitoring",
+                        "grafana.dashboard.annotations.grafana_folder",
+                        "modproxy"))
                 .named(ConfigMap.class, CONFIG_MAP);
 
         assertEquals("1", map.getMetadata().getLabels().get("grafana_dashboard"));
         assertEquals("monitoring", map.getMetadata().getNamespace());
         assertEquals("modproxy", map.getMetadata().getAnnotations().get("grafana_folder"));
         JsonNode shipped = new ObjectMapper().readTree(map.getData().get("modproxy.json"));
-        assertEquals(new ObjectMapper().readTree(Files.readString(dashboardFile())), shipped,
+        assertEquals(
+                new ObjectMapper().readTree(Files.readString(dashboardFile())),
+                shipped,
                 "the ConfigMap carries the dashboard file unchanged");
         assertEquals("modproxy", shipped.path("uid").asText());
     }
@@ -52,32 +61,55 @@ class GrafanaDashboardTest {
 
         Set<String> unknown = new TreeSet<>(queried);
         unknown.removeAll(exported);
-        assertTrue(unknown.isEmpty(), "the dashboard queries metrics nothing exports: " + unknown + "\nexported: " + exported);
+        assertTrue(
+                unknown.isEmpty(),
+                "the dashboard queries metrics nothing exports: " + unknown + "\nexported: " + exported);
         // each picture the issue asks for is there
-        assertTrue(queried.containsAll(List.of("modproxy_cache_hits_total", "modproxy_cache_misses_total",
-                "modproxy_served_bytes_total", "modproxy_upstream_requests_seconds_sum",
-                "modproxy_upstream_requests_seconds_count", "modproxy_upstream_errors_total",
-                "modproxy_cache_evictions_total", "modproxy_sumdb_rejections_total", "modproxy_cache_size_bytes",
-                "modproxy_cache_bound_bytes", "modproxy_webhook_injections_total")), queried.toString());
+        assertTrue(
+                queried.containsAll(List.of(
+                        "modproxy_cache_hits_total",
+                        "modproxy_cache_misses_total",
+                        "modproxy_served_bytes_total",
+                        "modproxy_upstream_requests_seconds_sum",
+                        "modproxy_upstream_requests_seconds_count",
+                        "modproxy_upstream_errors_total",
+                        "modproxy_cache_evictions_total",
+                        "modproxy_sumdb_rejections_total",
+                        "modproxy_cache_size_bytes",
+                        "modproxy_cache_bound_bytes",
+                        "modproxy_webhook_injections_total")),
+                queried.toString());
     }
 
     @Test
     void theNamesAreTheOnesMicrometerPublishes() {
         // the forms proxy/README.md and docs/troubleshooting.md show scraped from /q/metrics
         Set<String> exported = ExportedMetrics.names();
-        assertTrue(exported.containsAll(List.of("modproxy_cache_hits_total", "modproxy_served_bytes_total",
-                "modproxy_upstream_requests_seconds_count", "modproxy_upstream_requests_seconds_max",
-                "modproxy_cache_size_bytes", "modproxy_upstream_circuit_open", "modproxy_webhook_injections_total",
-                "modproxy_webhook_review_seconds_sum")), exported.toString());
-        assertTrue(!exported.contains("modproxy_cache_hits") && !exported.contains("modproxy_cache_size"), exported.toString());
+        assertTrue(
+                exported.containsAll(List.of(
+                        "modproxy_cache_hits_total",
+                        "modproxy_served_bytes_total",
+                        "modproxy_upstream_requests_seconds_count",
+                        "modproxy_upstream_requests_seconds_max",
+                        "modproxy_cache_size_bytes",
+                        "modproxy_upstream_circuit_open",
+                        "modproxy_webhook_injections_total",
+                        "modproxy_webhook_review_seconds_sum")),
+                exported.toString());
+        assertTrue(
+                !exported.contains("modproxy_cache_hits") && !exported.contains("modproxy_cache_size"),
+                exported.toString());
     }
 
     @Test
     void metricNamesAreReadOutOfPromQl() {
-        assertEquals(Set.of("a_total", "b_total"), metricNames(
-                "sum by (kind, outcome) (rate(a_total{namespace=~\"$namespace\", x=\"y z\"}[$__rate_interval])) "
-                        + "/ on (kind) group_left sum without (pod) (rate(b_total[5m])) > bool 0.5"));
-        assertEquals(Set.of("modproxy_cache_size_bytes"),
+        assertEquals(
+                Set.of("a_total", "b_total"),
+                metricNames(
+                        "sum by (kind, outcome) (rate(a_total{namespace=~\"$namespace\", x=\"y z\"}[$__rate_interval])) "
+                                + "/ on (kind) group_left sum without (pod) (rate(b_total[5m])) > bool 0.5"));
+        assertEquals(
+                Set.of("modproxy_cache_size_bytes"),
                 metricNames("label_values(modproxy_cache_size_bytes{namespace=~\"$namespace\"}, service)"));
         assertEquals(Set.of("up"), metricNames("max by (upstream) (up offset 5m)"));
     }
@@ -91,7 +123,9 @@ class GrafanaDashboardTest {
         List<String> queries = new ArrayList<>();
         dashboard.path("panels").forEach(panel -> {
             panel.path("targets").forEach(t -> queries.add(t.path("expr").asText()));
-            panel.path("panels").forEach(inner -> inner.path("targets").forEach(t -> queries.add(t.path("expr").asText())));
+            panel.path("panels")
+                    .forEach(inner -> inner.path("targets")
+                            .forEach(t -> queries.add(t.path("expr").asText())));
         });
         dashboard.path("templating").path("list").forEach(variable -> {
             if ("query".equals(variable.path("type").asText())) {
@@ -105,15 +139,26 @@ class GrafanaDashboardTest {
     }
 
     private static final Pattern IDENTIFIER = Pattern.compile("(?<![\\w$:.])([a-zA-Z_:][a-zA-Z0-9_:]*+)(?!\\s*\\()");
-    private static final Set<String> KEYWORDS = Set.of("by", "without", "on", "ignoring", "group_left", "group_right",
-            "bool", "and", "or", "unless", "offset", "inf", "nan");
+    private static final Set<String> KEYWORDS = Set.of(
+            "by",
+            "without",
+            "on",
+            "ignoring",
+            "group_left",
+            "group_right",
+            "bool",
+            "and",
+            "or",
+            "unless",
+            "offset",
+            "inf",
+            "nan");
 
     /** The metric names a PromQL expression (or a Grafana label_values(...) query) selects. */
     static Set<String> metricNames(String promQl) {
-        String rest = promQl
-                .replaceAll("\\{[^}]*}", " ")                       // label matchers, with their quoted values
-                .replaceAll("\\[[^]]*]", " ")                       // range and subquery windows
-                .replaceAll("\\$\\w+", " ")                          // Grafana variables
+        String rest = promQl.replaceAll("\\{[^}]*}", " ") // label matchers, with their quoted values
+                .replaceAll("\\[[^]]*]", " ") // range and subquery windows
+                .replaceAll("\\$\\w+", " ") // Grafana variables
                 .replaceAll("\\b(by|without|on|ignoring|group_left|group_right)\\s*\\([^)]*\\)", " ")
                 .replaceAll("label_values\\(([^,)]*),[^)]*\\)", "label_values($1)")
                 .replaceAll("\\boffset\\s+\\w+", " ");

@@ -11,8 +11,12 @@ import org.junit.jupiter.api.Test;
 class NotesTest {
 
     static String notes(Map<String, Object> values) {
-        InstallCommand install = new Helm(Chart.renderable()).install().withName(Chart.RELEASE)
-                .withNamespace(Chart.NAMESPACE).dryRun().clientOnly();
+        InstallCommand install = new Helm(Chart.renderable())
+                .install()
+                .withName(Chart.RELEASE)
+                .withNamespace(Chart.NAMESPACE)
+                .dryRun()
+                .clientOnly();
         values.forEach(install::set);
         String output = install.call().getOutput();
         int start = output.indexOf("NOTES:");
@@ -32,7 +36,8 @@ class NotesTest {
 
     @Test
     void notesNameTheWatchedNamespacesAndCertManager() {
-        String notes = notes(Chart.values("watchNamespaces[0]", "ci", "watchNamespaces[1]", "builds", "webhook.certMode", "cert-manager"));
+        String notes = notes(Chart.values(
+                "watchNamespaces[0]", "ci", "watchNamespaces[1]", "builds", "webhook.certMode", "cert-manager"));
         assertTrue(notes.contains("(one of: ci, builds)"), notes);
         assertTrue(notes.contains("cert-manager must be installed"), notes);
     }

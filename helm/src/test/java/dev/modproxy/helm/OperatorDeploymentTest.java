@@ -20,11 +20,19 @@ import org.junit.jupiter.api.Test;
 class OperatorDeploymentTest {
 
     static Container operator(Rendered rendered) {
-        return rendered.one(Deployment.class).getSpec().getTemplate().getSpec().getContainers().get(0);
+        return rendered.one(Deployment.class)
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getContainers()
+                .get(0);
     }
 
     static Optional<String> env(Container container, String name) {
-        return container.getEnv().stream().filter(e -> e.getName().equals(name)).map(EnvVar::getValue).findFirst();
+        return container.getEnv().stream()
+                .filter(e -> e.getName().equals(name))
+                .map(EnvVar::getValue)
+                .findFirst();
     }
 
     @Test
@@ -33,16 +41,29 @@ class OperatorDeploymentTest {
         Container operator = operator(rendered);
 
         assertEquals("ghcr.io/modproxy/operator:0.1.0", operator.getImage());
-        assertEquals("metadata.namespace", operator.getEnv().stream()
-                .filter(e -> e.getName().equals("MODPROXY_OPERATOR_NAMESPACE")).findFirst().orElseThrow()
-                .getValueFrom().getFieldRef().getFieldPath());
+        assertEquals(
+                "metadata.namespace",
+                operator.getEnv().stream()
+                        .filter(e -> e.getName().equals("MODPROXY_OPERATOR_NAMESPACE"))
+                        .findFirst()
+                        .orElseThrow()
+                        .getValueFrom()
+                        .getFieldRef()
+                        .getFieldPath());
         assertEquals(Optional.of("operator"), env(operator, "MODPROXY_WEBHOOK_CERT_MODE"));
         assertEquals(Optional.of("modproxy-webhook-tls"), env(operator, "MODPROXY_WEBHOOK_SECRET"));
         assertEquals(Optional.of("modproxy"), env(operator, "MODPROXY_WEBHOOK_CONFIG"));
         assertEquals(Optional.of("modproxy-webhook"), env(operator, "MODPROXY_WEBHOOK_SERVICE"));
         // unset means every namespace
         assertEquals(Optional.empty(), env(operator, "QUARKUS_OPERATOR_SDK_CONTROLLERS_GOPROXYCACHE_NAMESPACES"));
-        assertEquals("false", rendered.one(Deployment.class).getSpec().getTemplate().getMetadata().getLabels().get("modproxy.dev/inject"));
+        assertEquals(
+                "false",
+                rendered.one(Deployment.class)
+                        .getSpec()
+                        .getTemplate()
+                        .getMetadata()
+                        .getLabels()
+                        .get("modproxy.dev/inject"));
     }
 
     @Test
@@ -56,12 +77,18 @@ class OperatorDeploymentTest {
 
     @Test
     void leaseAccessIsLimitedToTheOperatorLeaseInItsNamespace() {
-        for (Map<String, Object> values : List.of(ValuesMatrix.DEFAULTS, ValuesMatrix.TWO_REPLICAS, ValuesMatrix.WATCHED_NAMESPACES)) {
+        for (Map<String, Object> values :
+                List.of(ValuesMatrix.DEFAULTS, ValuesMatrix.TWO_REPLICAS, ValuesMatrix.WATCHED_NAMESPACES)) {
             Rendered rendered = Chart.render(values);
-            assertTrue(rendered.all(ClusterRole.class).stream().flatMap(r -> r.getRules().stream())
-                    .noneMatch(r -> r.getResources().contains("leases")), "Lease access granted cluster-wide");
-            var leaseRules = rendered.all(Role.class).stream().flatMap(r -> r.getRules().stream())
-                    .filter(r -> r.getResources().contains("leases")).toList();
+            assertTrue(
+                    rendered.all(ClusterRole.class).stream()
+                            .flatMap(r -> r.getRules().stream())
+                            .noneMatch(r -> r.getResources().contains("leases")),
+                    "Lease access granted cluster-wide");
+            var leaseRules = rendered.all(Role.class).stream()
+                    .flatMap(r -> r.getRules().stream())
+                    .filter(r -> r.getResources().contains("leases"))
+                    .toList();
             assertEquals(List.of("create"), leaseRules.get(0).getVerbs());
             assertEquals(List.of("modproxy-operator-lease"), leaseRules.get(1).getResourceNames());
         }
@@ -69,10 +96,17 @@ class OperatorDeploymentTest {
 
     @Test
     void cachesRunTheProxyImageOfThisRelease() {
-        assertEquals(Optional.of("ghcr.io/modproxy/proxy:0.1.0"), env(operator(Chart.render()), "MODPROXY_OPERATOR_PROXY_IMAGE"));
+        assertEquals(
+                Optional.of("ghcr.io/modproxy/proxy:0.1.0"),
+                env(operator(Chart.render()), "MODPROXY_OPERATOR_PROXY_IMAGE"));
         Container mirrored = operator(Chart.render(Chart.values(
-                "proxy.image.repository", "registry.cn-hangzhou.example/mirror/modproxy-proxy", "proxy.image.tag", "0.1.0")));
-        assertEquals(Optional.of("registry.cn-hangzhou.example/mirror/modproxy-proxy:0.1.0"), env(mirrored, "MODPROXY_OPERATOR_PROXY_IMAGE"));
+                "proxy.image.repository",
+                "registry.cn-hangzhou.example/mirror/modproxy-proxy",
+                "proxy.image.tag",
+                "0.1.0")));
+        assertEquals(
+                Optional.of("registry.cn-hangzhou.example/mirror/modproxy-proxy:0.1.0"),
+                env(mirrored, "MODPROXY_OPERATOR_PROXY_IMAGE"));
     }
 
     @Test
@@ -83,7 +117,9 @@ class OperatorDeploymentTest {
 
         Role role = rendered.named(Role.class, "modproxy-operator");
         assertEquals(Chart.NAMESPACE, role.getMetadata().getNamespace());
-        var leaseRules = role.getRules().stream().filter(r -> r.getResources().contains("leases")).toList();
+        var leaseRules = role.getRules().stream()
+                .filter(r -> r.getResources().contains("leases"))
+                .toList();
         assertEquals(List.of("create"), leaseRules.get(0).getVerbs());
         assertEquals(List.of("modproxy-operator-lease"), leaseRules.get(1).getResourceNames());
         assertTrue(leaseRules.get(1).getVerbs().containsAll(List.of("get", "update")));
@@ -91,29 +127,48 @@ class OperatorDeploymentTest {
         // a drain keeps one replica, so the webhook always has an endpoint
         PodDisruptionBudget budget = rendered.one(PodDisruptionBudget.class);
         assertEquals(1, budget.getSpec().getMinAvailable().getIntVal());
-        assertTrue(rendered.one(Deployment.class).getSpec().getTemplate().getMetadata().getLabels().entrySet()
+        assertTrue(rendered.one(Deployment.class)
+                .getSpec()
+                .getTemplate()
+                .getMetadata()
+                .getLabels()
+                .entrySet()
                 .containsAll(budget.getSpec().getSelector().getMatchLabels().entrySet()));
     }
 
     @Test
     void watchedNamespacesGetRolesInsteadOfClusterWideAccess() {
         Rendered rendered = Chart.render(ValuesMatrix.WATCHED_NAMESPACES);
-        assertEquals(Optional.of("ci,builds"), env(operator(rendered), "QUARKUS_OPERATOR_SDK_CONTROLLERS_GOPROXYCACHE_NAMESPACES"));
+        assertEquals(
+                Optional.of("ci,builds"),
+                env(operator(rendered), "QUARKUS_OPERATOR_SDK_CONTROLLERS_GOPROXYCACHE_NAMESPACES"));
 
-        List<Role> cacheRoles = rendered.all(Role.class).stream().filter(r -> r.getMetadata().getName().endsWith("-caches")).toList();
-        assertEquals(List.of("ci", "builds"), cacheRoles.stream().map(r -> r.getMetadata().getNamespace()).toList());
+        List<Role> cacheRoles = rendered.all(Role.class).stream()
+                .filter(r -> r.getMetadata().getName().endsWith("-caches"))
+                .toList();
+        assertEquals(
+                List.of("ci", "builds"),
+                cacheRoles.stream().map(r -> r.getMetadata().getNamespace()).toList());
         for (Role role : cacheRoles) {
             assertTrue(role.getRules().stream().anyMatch(r -> r.getResources().contains("goproxycaches")));
             assertTrue(role.getRules().stream().anyMatch(r -> r.getResources().contains("deployments")));
             RoleBinding binding = rendered.all(RoleBinding.class).stream()
-                    .filter(b -> b.getMetadata().getNamespace().equals(role.getMetadata().getNamespace())).findFirst().orElseThrow();
+                    .filter(b -> b.getMetadata()
+                            .getNamespace()
+                            .equals(role.getMetadata().getNamespace()))
+                    .findFirst()
+                    .orElseThrow();
             assertEquals(role.getMetadata().getName(), binding.getRoleRef().getName());
             assertEquals(Chart.NAMESPACE, binding.getSubjects().get(0).getNamespace());
         }
         // only the cluster-scoped reads stay in a ClusterRole
         for (ClusterRole role : rendered.all(ClusterRole.class)) {
-            assertTrue(role.getRules().stream().noneMatch(r -> r.getResources().contains("goproxycaches")
-                    || r.getResources().contains("deployments") || r.getResources().contains("configmaps")), role.getMetadata().getName());
+            assertTrue(
+                    role.getRules().stream()
+                            .noneMatch(r -> r.getResources().contains("goproxycaches")
+                                    || r.getResources().contains("deployments")
+                                    || r.getResources().contains("configmaps")),
+                    role.getMetadata().getName());
         }
     }
 
@@ -121,13 +176,20 @@ class OperatorDeploymentTest {
     void allNamespacesUseOneClusterRoleForCaches() {
         Rendered rendered = Chart.render();
         ClusterRole caches = rendered.named(ClusterRole.class, "modproxy-operator-caches");
-        var verbsByResource = caches.getRules().stream().flatMap(r -> r.getResources().stream().map(res -> Map.entry(res, r.getVerbs()))).toList();
+        var verbsByResource = caches.getRules().stream()
+                .flatMap(r -> r.getResources().stream().map(res -> Map.entry(res, r.getVerbs())))
+                .toList();
         assertTrue(verbsByResource.contains(Map.entry("goproxycaches/status", List.of("get", "patch", "update"))));
         assertTrue(verbsByResource.contains(Map.entry("goproxycaches/finalizers", List.of("patch", "update"))));
         assertTrue(verbsByResource.contains(Map.entry("events", List.of("create", "patch"))));
-        assertFalse(verbsByResource.stream().anyMatch(e -> e.getKey().equals("pods")), "the operator never needs to read build pods");
-        assertFalse(verbsByResource.stream().anyMatch(e -> e.getKey().equals("secrets")), "no Secret access in watched namespaces");
-        assertTrue(rendered.all(Role.class).stream().noneMatch(r -> r.getMetadata().getName().endsWith("-caches")));
+        assertFalse(
+                verbsByResource.stream().anyMatch(e -> e.getKey().equals("pods")),
+                "the operator never needs to read build pods");
+        assertFalse(
+                verbsByResource.stream().anyMatch(e -> e.getKey().equals("secrets")),
+                "no Secret access in watched namespaces");
+        assertTrue(rendered.all(Role.class).stream()
+                .noneMatch(r -> r.getMetadata().getName().endsWith("-caches")));
     }
 
     @Test
@@ -136,7 +198,8 @@ class OperatorDeploymentTest {
         assertEquals("registry.corp.example/platform/modproxy-operator:0.1.0-rc1", operator.getImage());
         assertEquals("Always", operator.getImagePullPolicy());
         assertEquals(new Quantity("250m"), operator.getResources().getRequests().get("cpu"));
-        assertEquals(new Quantity("384Mi"), operator.getResources().getRequests().get("memory"));
+        assertEquals(
+                new Quantity("384Mi"), operator.getResources().getRequests().get("memory"));
         assertEquals(new Quantity("768Mi"), operator.getResources().getLimits().get("memory"));
     }
 
@@ -147,13 +210,22 @@ class OperatorDeploymentTest {
         assertEquals(Optional.of("gomods-webhook"), env(operator, "MODPROXY_WEBHOOK_SERVICE"));
         assertEquals(Optional.of("gomods-webhook-tls"), env(operator, "MODPROXY_WEBHOOK_SECRET"));
         assertEquals(Optional.of("gomods"), env(operator, "MODPROXY_WEBHOOK_CONFIG"));
-        assertEquals("gomods", rendered.one(io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration.class)
-                .getMetadata().getName());
+        assertEquals(
+                "gomods",
+                rendered.one(
+                                io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration
+                                        .class)
+                        .getMetadata()
+                        .getName());
         // an excluded namespace is left out by both entries
         rendered.one(io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration.class)
-                .getWebhooks().forEach(webhook -> assertTrue(webhook.getNamespaceSelector().getMatchExpressions().stream()
-                        .anyMatch(r -> r.getKey().equals("kubernetes.io/metadata.name") && r.getOperator().equals("NotIn")
-                                && r.getValues().contains("monitoring")), webhook.getName()));
+                .getWebhooks()
+                .forEach(webhook -> assertTrue(
+                        webhook.getNamespaceSelector().getMatchExpressions().stream()
+                                .anyMatch(r -> r.getKey().equals("kubernetes.io/metadata.name")
+                                        && r.getOperator().equals("NotIn")
+                                        && r.getValues().contains("monitoring")),
+                        webhook.getName()));
     }
 
     @Test
@@ -162,13 +234,19 @@ class OperatorDeploymentTest {
         assertEquals(Optional.of("false"), env(defaults, "MODPROXY_OPERATOR_NETWORK_POLICY_ENABLED"));
         assertEquals(Optional.of("monitoring"), env(defaults, "MODPROXY_OPERATOR_NETWORK_POLICY_PROMETHEUS_NAMESPACE"));
 
-        Rendered on = Chart.render(Chart.values("proxy.networkPolicy.enabled", true,
-                "proxy.networkPolicy.prometheusNamespace", "observability"));
+        Rendered on = Chart.render(Chart.values(
+                "proxy.networkPolicy.enabled", true, "proxy.networkPolicy.prometheusNamespace", "observability"));
         assertEquals(Optional.of("true"), env(operator(on), "MODPROXY_OPERATOR_NETWORK_POLICY_ENABLED"));
-        assertEquals(Optional.of("observability"), env(operator(on), "MODPROXY_OPERATOR_NETWORK_POLICY_PROMETHEUS_NAMESPACE"));
-        assertTrue(on.all(ClusterRole.class).stream().flatMap(r -> r.getRules().stream())
-                .anyMatch(r -> r.getApiGroups().contains("networking.k8s.io") && r.getResources().contains("networkpolicies")
-                        && r.getVerbs().contains("create") && r.getVerbs().contains("delete")),
+        assertEquals(
+                Optional.of("observability"),
+                env(operator(on), "MODPROXY_OPERATOR_NETWORK_POLICY_PROMETHEUS_NAMESPACE"));
+        assertTrue(
+                on.all(ClusterRole.class).stream()
+                        .flatMap(r -> r.getRules().stream())
+                        .anyMatch(r -> r.getApiGroups().contains("networking.k8s.io")
+                                && r.getResources().contains("networkpolicies")
+                                && r.getVerbs().contains("create")
+                                && r.getVerbs().contains("delete")),
                 "the operator cannot write the caches' NetworkPolicies");
     }
 
@@ -177,12 +255,14 @@ class OperatorDeploymentTest {
         Rendered fixed = Chart.render();
         Rendered assigned = Chart.render(Chart.values("fixedUserIds", false));
 
-        var fixedPod = fixed.one(Deployment.class).getSpec().getTemplate().getSpec().getSecurityContext();
+        var fixedPod =
+                fixed.one(Deployment.class).getSpec().getTemplate().getSpec().getSecurityContext();
         assertEquals(1001L, fixedPod.getRunAsUser());
         assertEquals(1001L, fixedPod.getFsGroup());
         assertEquals(Optional.of("true"), env(operator(fixed), "MODPROXY_OPERATOR_PROXY_FIXED_USER_IDS"));
 
-        var assignedPod = assigned.one(Deployment.class).getSpec().getTemplate().getSpec().getSecurityContext();
+        var assignedPod =
+                assigned.one(Deployment.class).getSpec().getTemplate().getSpec().getSecurityContext();
         assertEquals(null, assignedPod.getRunAsUser());
         assertEquals(null, assignedPod.getRunAsGroup());
         assertEquals(null, assignedPod.getFsGroup());
@@ -194,15 +274,21 @@ class OperatorDeploymentTest {
     @Test
     void operatorTmpIsBoundedAndTheChartRefusesClustersOlderThanItsCrdRules() throws Exception {
         var tmp = Chart.render().one(Deployment.class).getSpec().getTemplate().getSpec().getVolumes().stream()
-                .filter(v -> v.getName().equals("tmp")).findFirst().orElseThrow();
+                .filter(v -> v.getName().equals("tmp"))
+                .findFirst()
+                .orElseThrow();
         assertEquals(new Quantity("128Mi"), tmp.getEmptyDir().getSizeLimit());
 
         String chart = java.nio.file.Files.readString(Chart.directory().resolve("Chart.yaml"));
         assertTrue(chart.contains("kubeVersion: \">=1.29.0-0\""), chart);
         // helm itself enforces it: helm-java renders as Kubernetes v1.20.0, which the real chart refuses
-        var refused = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
-                () -> new com.marcnuri.helm.Helm(Chart.directory()).template().withName(Chart.RELEASE)
-                        .withNamespace(Chart.NAMESPACE).call());
+        var refused = org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalStateException.class,
+                () -> new com.marcnuri.helm.Helm(Chart.directory())
+                        .template()
+                        .withName(Chart.RELEASE)
+                        .withNamespace(Chart.NAMESPACE)
+                        .call());
         assertTrue(refused.getMessage().contains("chart requires kubeVersion: >=1.29.0-0"), refused.getMessage());
     }
 
@@ -210,14 +296,23 @@ class OperatorDeploymentTest {
     void bothImagesComeFromOneRegistryAndCanBePinnedByDigest() {
         Rendered defaults = Chart.render();
         assertEquals("ghcr.io/modproxy/operator:0.1.0", operator(defaults).getImage());
-        assertEquals(Optional.of("ghcr.io/modproxy/proxy:0.1.0"), env(operator(defaults), "MODPROXY_OPERATOR_PROXY_IMAGE"));
+        assertEquals(
+                Optional.of("ghcr.io/modproxy/proxy:0.1.0"), env(operator(defaults), "MODPROXY_OPERATOR_PROXY_IMAGE"));
 
         String operatorDigest = "sha256:" + "a".repeat(64);
         String proxyDigest = "sha256:" + "b".repeat(64);
-        Rendered mirrored = Chart.render(Chart.values("image.registry", "registry.corp.example.cn/mirror/",
-                "operator.image.digest", operatorDigest, "proxy.image.digest", proxyDigest));
-        assertEquals("registry.corp.example.cn/mirror/modproxy/operator:0.1.0@" + operatorDigest, operator(mirrored).getImage());
-        assertEquals(Optional.of("registry.corp.example.cn/mirror/modproxy/proxy:0.1.0@" + proxyDigest),
+        Rendered mirrored = Chart.render(Chart.values(
+                "image.registry",
+                "registry.corp.example.cn/mirror/",
+                "operator.image.digest",
+                operatorDigest,
+                "proxy.image.digest",
+                proxyDigest));
+        assertEquals(
+                "registry.corp.example.cn/mirror/modproxy/operator:0.1.0@" + operatorDigest,
+                operator(mirrored).getImage());
+        assertEquals(
+                Optional.of("registry.corp.example.cn/mirror/modproxy/proxy:0.1.0@" + proxyDigest),
                 env(operator(mirrored), "MODPROXY_OPERATOR_PROXY_IMAGE"));
     }
 }

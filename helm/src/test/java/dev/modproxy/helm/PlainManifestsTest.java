@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 /** deploy/modproxy.yaml is the chart rendered with its defaults; it must never drift from the chart. */
 class PlainManifestsTest {
 
-    static final String REFRESH_COMMAND = "deploy/render.sh   (or: ./mvnw -B -pl helm test -Dtest=PlainManifestsTest -Dmodproxy.deploy.refresh=true)";
+    static final String REFRESH_COMMAND =
+            "deploy/render.sh   (or: ./mvnw -B -pl helm test -Dtest=PlainManifestsTest -Dmodproxy.deploy.refresh=true)";
 
     /** The only value that differs from the chart's defaults: plain manifests create their namespace. */
     static final Map<String, Object> DEPLOY_VALUES = Map.of("createNamespace", true);

@@ -21,12 +21,17 @@ class ProjectFilesTest {
     @Test
     void licenseIsTheFullApacheLicense() throws IOException {
         String license = read("LICENSE");
-        assertTrue(license.contains("Apache License") && license.contains("Version 2.0, January 2004"), "not Apache-2.0");
+        assertTrue(
+                license.contains("Apache License") && license.contains("Version 2.0, January 2004"), "not Apache-2.0");
         assertTrue(license.contains("TERMS AND CONDITIONS FOR USE, REPRODUCTION, AND DISTRIBUTION"));
         assertTrue(license.contains("END OF TERMS AND CONDITIONS"), "the license text is cut short");
         // all nine sections, written out rather than linked
         for (int section = 1; section <= 9; section++) {
-            assertTrue(Pattern.compile("(?m)^\\s+" + section + "\\. \\w").matcher(license).find(), "section " + section);
+            assertTrue(
+                    Pattern.compile("(?m)^\\s+" + section + "\\. \\w")
+                            .matcher(license)
+                            .find(),
+                    "section " + section);
         }
         assertTrue(read("pom.xml").contains("<name>Apache-2.0</name>"), "the parent pom declares the license");
     }
@@ -43,7 +48,12 @@ class ProjectFilesTest {
     void changelogKeepsAnUnreleasedSection() throws IOException {
         String changelog = read("CHANGELOG.md");
         assertTrue(changelog.contains("keepachangelog.com"));
-        assertEquals(1, Pattern.compile("(?m)^## \\[Unreleased\\]$").matcher(changelog).results().count());
+        assertEquals(
+                1,
+                Pattern.compile("(?m)^## \\[Unreleased\\]$")
+                        .matcher(changelog)
+                        .results()
+                        .count());
         assertTrue(changelog.contains("### Added"));
     }
 }

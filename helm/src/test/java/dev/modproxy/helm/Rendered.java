@@ -20,8 +20,11 @@ record Rendered(List<HasMetadata> objects) {
     }
 
     <T extends HasMetadata> T named(Class<T> type, String name) {
-        return all(type).stream().filter(o -> name.equals(o.getMetadata().getName())).findFirst()
-                .orElseThrow(() -> new AssertionError("no " + type.getSimpleName() + " " + name + " in " + names(all(type))));
+        return all(type).stream()
+                .filter(o -> name.equals(o.getMetadata().getName()))
+                .findFirst()
+                .orElseThrow(() ->
+                        new AssertionError("no " + type.getSimpleName() + " " + name + " in " + names(all(type))));
     }
 
     List<HasMetadata> ofKind(String kind) {
@@ -29,6 +32,8 @@ record Rendered(List<HasMetadata> objects) {
     }
 
     private static String names(List<? extends HasMetadata> objects) {
-        return objects.stream().map(o -> o.getKind() + "/" + o.getMetadata().getName()).collect(Collectors.joining(", ", "[", "]"));
+        return objects.stream()
+                .map(o -> o.getKind() + "/" + o.getMetadata().getName())
+                .collect(Collectors.joining(", ", "[", "]"));
     }
 }

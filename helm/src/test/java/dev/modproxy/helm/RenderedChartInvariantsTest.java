@@ -41,19 +41,27 @@ class RenderedChartInvariantsTest {
         assertEquals(Boolean.TRUE, security.getReadOnlyRootFilesystem());
         assertEquals(Boolean.FALSE, security.getAllowPrivilegeEscalation());
         assertEquals(List.of("ALL"), security.getCapabilities().getDrop());
-        assertTrue(security.getCapabilities().getAdd() == null || security.getCapabilities().getAdd().isEmpty());
+        assertTrue(security.getCapabilities().getAdd() == null
+                || security.getCapabilities().getAdd().isEmpty());
 
         // Quarkus writes to /tmp, which must be writable while the root file system is not
-        assertTrue(operator.getVolumeMounts().stream().anyMatch(m -> "/tmp".equals(m.getMountPath())
-                && pod.getVolumes().stream().anyMatch(v -> v.getName().equals(m.getName()) && v.getEmptyDir() != null)));
+        assertTrue(operator.getVolumeMounts().stream()
+                .anyMatch(m -> "/tmp".equals(m.getMountPath())
+                        && pod.getVolumes().stream()
+                                .anyMatch(v -> v.getName().equals(m.getName()) && v.getEmptyDir() != null)));
 
         assertEquals("/q/health/live", operator.getLivenessProbe().getHttpGet().getPath());
-        assertEquals("/q/health/ready", operator.getReadinessProbe().getHttpGet().getPath());
+        assertEquals(
+                "/q/health/ready", operator.getReadinessProbe().getHttpGet().getPath());
         assertNotNull(operator.getResources().getRequests().get("memory"));
         assertNotNull(operator.getResources().getLimits().get("memory"));
-        assertEquals(Map.of("http", 8080, "webhook", 8443), Map.of(
-                operator.getPorts().get(0).getName(), operator.getPorts().get(0).getContainerPort(),
-                operator.getPorts().get(1).getName(), operator.getPorts().get(1).getContainerPort()));
+        assertEquals(
+                Map.of("http", 8080, "webhook", 8443),
+                Map.of(
+                        operator.getPorts().get(0).getName(),
+                                operator.getPorts().get(0).getContainerPort(),
+                        operator.getPorts().get(1).getName(),
+                                operator.getPorts().get(1).getContainerPort()));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -70,15 +78,20 @@ class RenderedChartInvariantsTest {
         });
 
         for (ClusterRole role : rendered.all(ClusterRole.class)) {
-            assertTrue(role.getRules().stream().noneMatch(r -> r.getResources().contains("secrets")),
-                    "a ClusterRole would grant Secrets in every namespace: " + role.getMetadata().getName());
+            assertTrue(
+                    role.getRules().stream().noneMatch(r -> r.getResources().contains("secrets")),
+                    "a ClusterRole would grant Secrets in every namespace: "
+                            + role.getMetadata().getName());
         }
         for (Role role : rendered.all(Role.class)) {
             for (PolicyRule rule : role.getRules()) {
                 if (!rule.getResources().contains("secrets")) {
                     continue;
                 }
-                assertEquals(Chart.NAMESPACE, role.getMetadata().getNamespace(), "Secrets granted outside the operator namespace");
+                assertEquals(
+                        Chart.NAMESPACE,
+                        role.getMetadata().getNamespace(),
+                        "Secrets granted outside the operator namespace");
                 // only creating can't be limited by name; reading and writing are limited to the webhook's Secret
                 if (!rule.getVerbs().equals(List.of("create"))) {
                     assertEquals(1, rule.getResourceNames().size(), "Secret access not limited by name: " + rule);
@@ -87,9 +100,11 @@ class RenderedChartInvariantsTest {
             }
         }
 
-        rendered.all(ClusterRole.class).stream().flatMap(r -> r.getRules().stream())
+        rendered.all(ClusterRole.class).stream()
+                .flatMap(r -> r.getRules().stream())
                 .filter(r -> r.getResources().contains("mutatingwebhookconfigurations"))
-                .forEach(r -> assertEquals(1, r.getResourceNames().size(), "webhook configurations not limited by name: " + r));
+                .forEach(r -> assertEquals(
+                        1, r.getResourceNames().size(), "webhook configurations not limited by name: " + r));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -101,19 +116,39 @@ class RenderedChartInvariantsTest {
 
         // the rest of the cluster never waits on the operator
         assertEquals(List.of(), WebhookSelection.called(configuration, "monitoring", none, none));
-        assertEquals(List.of(), WebhookSelection.called(configuration, "ci", Map.of("modproxy.dev/inject", "disabled"), none));
-        assertEquals(List.of(), WebhookSelection.called(configuration, "ci", none, Map.of("modproxy.dev/inject", "false")));
+        assertEquals(
+                List.of(),
+                WebhookSelection.called(configuration, "ci", Map.of("modproxy.dev/inject", "disabled"), none));
+        assertEquals(
+                List.of(), WebhookSelection.called(configuration, "ci", none, Map.of("modproxy.dev/inject", "false")));
         // opted in by the namespace label, or by the pod label (a cache name, "true", "ns/name"), exactly once
-        assertEquals(1, WebhookSelection.called(configuration, "ci", enabled, none).size());
-        assertEquals(1, WebhookSelection.called(configuration, "ci", enabled, Map.of("app", "build")).size());
-        assertEquals(1, WebhookSelection.called(configuration, "ci", none, Map.of("modproxy.dev/inject", "true")).size());
-        assertEquals(1, WebhookSelection.called(configuration, "ci", none, Map.of("modproxy.dev/inject", "gomod")).size());
-        assertEquals(1, WebhookSelection.called(configuration, "ci", enabled, Map.of("modproxy.dev/inject", "gomod")).size());
+        assertEquals(
+                1, WebhookSelection.called(configuration, "ci", enabled, none).size());
+        assertEquals(
+                1,
+                WebhookSelection.called(configuration, "ci", enabled, Map.of("app", "build"))
+                        .size());
+        assertEquals(
+                1,
+                WebhookSelection.called(configuration, "ci", none, Map.of("modproxy.dev/inject", "true"))
+                        .size());
+        assertEquals(
+                1,
+                WebhookSelection.called(configuration, "ci", none, Map.of("modproxy.dev/inject", "gomod"))
+                        .size());
+        assertEquals(
+                1,
+                WebhookSelection.called(configuration, "ci", enabled, Map.of("modproxy.dev/inject", "gomod"))
+                        .size());
         // the pod label "false" opts out of an opted-in namespace
-        assertEquals(List.of(), WebhookSelection.called(configuration, "ci", enabled, Map.of("modproxy.dev/inject", "false")));
+        assertEquals(
+                List.of(),
+                WebhookSelection.called(configuration, "ci", enabled, Map.of("modproxy.dev/inject", "false")));
         // never the system nor the operator's own namespace, whatever the labels say
         for (String excluded : List.of("kube-system", Chart.NAMESPACE)) {
-            assertEquals(List.of(), WebhookSelection.called(configuration, excluded, enabled, Map.of("modproxy.dev/inject", "true")));
+            assertEquals(
+                    List.of(),
+                    WebhookSelection.called(configuration, excluded, enabled, Map.of("modproxy.dev/inject", "true")));
         }
     }
 
@@ -123,7 +158,12 @@ class RenderedChartInvariantsTest {
         Rendered rendered = Chart.render(values);
         MutatingWebhookConfiguration configuration = rendered.one(MutatingWebhookConfiguration.class);
         assertEquals(2, configuration.getWebhooks().size());
-        assertEquals(2, configuration.getWebhooks().stream().map(MutatingWebhook::getName).distinct().count(),
+        assertEquals(
+                2,
+                configuration.getWebhooks().stream()
+                        .map(MutatingWebhook::getName)
+                        .distinct()
+                        .count(),
                 "webhook names must be unique within the configuration");
         for (MutatingWebhook webhook : configuration.getWebhooks()) {
             assertTrue(webhook.getName().endsWith(".modproxy.dev"), webhook.getName());
@@ -144,12 +184,22 @@ class RenderedChartInvariantsTest {
         assertEquals("/mutate-pods", target.getPath());
         Service service = rendered.named(Service.class, target.getName());
         assertEquals(Chart.NAMESPACE, target.getNamespace());
-        var port = service.getSpec().getPorts().stream().filter(p -> p.getPort().equals(target.getPort())).findFirst().orElseThrow();
+        var port = service.getSpec().getPorts().stream()
+                .filter(p -> p.getPort().equals(target.getPort()))
+                .findFirst()
+                .orElseThrow();
         assertEquals("webhook", port.getName());
         assertEquals("webhook", port.getTargetPort().getStrVal());
         Deployment deployment = rendered.one(Deployment.class);
-        assertTrue(deployment.getSpec().getTemplate().getMetadata().getLabels().entrySet()
-                .containsAll(service.getSpec().getSelector().entrySet()), "the webhook Service selects no operator pod");
+        assertTrue(
+                deployment
+                        .getSpec()
+                        .getTemplate()
+                        .getMetadata()
+                        .getLabels()
+                        .entrySet()
+                        .containsAll(service.getSpec().getSelector().entrySet()),
+                "the webhook Service selects no operator pod");
     }
 
     @ParameterizedTest(name = "{0}")
@@ -158,13 +208,22 @@ class RenderedChartInvariantsTest {
         Rendered rendered = Chart.render(values);
         for (HasMetadata object : rendered.objects()) {
             String kind = object.getKind();
-            boolean clusterScoped = List.of("ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition",
-                    "MutatingWebhookConfiguration", "Namespace").contains(kind);
-            boolean perWatchedNamespace = List.of("Role", "RoleBinding").contains(kind) && object.getMetadata().getName().endsWith("-caches");
+            boolean clusterScoped = List.of(
+                            "ClusterRole",
+                            "ClusterRoleBinding",
+                            "CustomResourceDefinition",
+                            "MutatingWebhookConfiguration",
+                            "Namespace")
+                    .contains(kind);
+            boolean perWatchedNamespace = List.of("Role", "RoleBinding").contains(kind)
+                    && object.getMetadata().getName().endsWith("-caches");
             if (clusterScoped) {
                 assertEquals(null, object.getMetadata().getNamespace(), kind + " is cluster-scoped");
             } else if (!perWatchedNamespace) {
-                assertEquals(Chart.NAMESPACE, object.getMetadata().getNamespace(), kind + "/" + object.getMetadata().getName());
+                assertEquals(
+                        Chart.NAMESPACE,
+                        object.getMetadata().getNamespace(),
+                        kind + "/" + object.getMetadata().getName());
             }
         }
     }

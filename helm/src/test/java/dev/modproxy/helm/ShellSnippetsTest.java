@@ -21,6 +21,7 @@ class ShellSnippetsTest {
     private static final Pattern FENCE = Pattern.compile("(?ms)^```(sh|bash|shell|console)\\s*$(.*?)^```\\s*$");
     /** An assignment or flag value followed, unquoted, by a space and more of the same value (a URL). */
     private static final Pattern SPLIT_VALUE = Pattern.compile("(^|\\s)[A-Za-z_][A-Za-z0-9_.-]*=[^\\s'\"]+ https?://");
+
     private static final Pattern NAMESPACE = Pattern.compile(
             // "nice -n 10" is a priority, not a namespace
             "(?:(?<!nice )-n |--namespace[ =]|namespace: )([a-z0-9][-a-z0-9]*)|[a-z0-9-]+\\.([a-z0-9-]+)\\.svc\\b");
@@ -34,7 +35,8 @@ class ShellSnippetsTest {
             Matcher block = FENCE.matcher(Files.readString(doc));
             while (block.find()) {
                 for (String line : block.group(2).split("\n")) {
-                    if (hasUnquotedPipeInsideAWord(line) || SPLIT_VALUE.matcher(line).find()) {
+                    if (hasUnquotedPipeInsideAWord(line)
+                            || SPLIT_VALUE.matcher(line).find()) {
                         unpasteable.add(Chart.repositoryRoot().relativize(doc) + ": " + line.strip());
                     }
                 }
@@ -66,12 +68,21 @@ class ShellSnippetsTest {
     @Test
     void theCheckCatchesWhatBashWouldSplit() {
         assertEquals(true, hasUnquotedPipeInsideAWord("MODPROXY_UPSTREAM=https://goproxy.cn|https://proxy.golang.org"));
-        assertEquals(false, hasUnquotedPipeInsideAWord("MODPROXY_UPSTREAM='https://goproxy.cn|https://proxy.golang.org'"));
+        assertEquals(
+                false, hasUnquotedPipeInsideAWord("MODPROXY_UPSTREAM='https://goproxy.cn|https://proxy.golang.org'"));
         assertEquals(false, hasUnquotedPipeInsideAWord("GOPROXY=\"http://cache|https://proxy.golang.org\" go build"));
         assertEquals(false, hasUnquotedPipeInsideAWord("kubectl get pods | grep modproxy"));
         assertEquals(false, hasUnquotedPipeInsideAWord("echo a # not|code"));
-        assertEquals(true, SPLIT_VALUE.matcher("MODPROXY_SUMDB=sum.example.com+1234+AbC https://sum.example.com").find());
-        assertEquals(false, SPLIT_VALUE.matcher("MODPROXY_SUMDB='sum.example.com+1234+AbC https://sum.example.com'").find());
+        assertEquals(
+                true,
+                SPLIT_VALUE
+                        .matcher("MODPROXY_SUMDB=sum.example.com+1234+AbC https://sum.example.com")
+                        .find());
+        assertEquals(
+                false,
+                SPLIT_VALUE
+                        .matcher("MODPROXY_SUMDB='sum.example.com+1234+AbC https://sum.example.com'")
+                        .find());
     }
 
     /** A '|' between two non-blank characters outside quotes and comments: a GOPROXY list bash reads as a pipe. */
@@ -87,8 +98,12 @@ class ShellSnippetsTest {
                 return false;
             } else if (c == '\\') {
                 i++;
-            } else if (c == '|' && i > 0 && i + 1 < line.length() && !Character.isWhitespace(line.charAt(i - 1))
-                    && !Character.isWhitespace(line.charAt(i + 1)) && line.charAt(i + 1) != '|') {
+            } else if (c == '|'
+                    && i > 0
+                    && i + 1 < line.length()
+                    && !Character.isWhitespace(line.charAt(i - 1))
+                    && !Character.isWhitespace(line.charAt(i + 1))
+                    && line.charAt(i + 1) != '|') {
                 return true;
             }
         }
@@ -97,8 +112,8 @@ class ShellSnippetsTest {
 
     private static List<Path> documents() throws IOException {
         Path root = Chart.repositoryRoot();
-        List<Path> docs = new ArrayList<>(List.of(root.resolve("README.md"), root.resolve("proxy/README.md"),
-                root.resolve("operator/README.md")));
+        List<Path> docs = new ArrayList<>(List.of(
+                root.resolve("README.md"), root.resolve("proxy/README.md"), root.resolve("operator/README.md")));
         try (Stream<Path> files = Files.list(root.resolve("docs"))) {
             files.filter(f -> f.toString().endsWith(".md")).sorted().forEach(docs::add);
         }

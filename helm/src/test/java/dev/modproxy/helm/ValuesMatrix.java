@@ -13,7 +13,8 @@ final class ValuesMatrix {
             "webhook.certMode", "cert-manager",
             "webhook.certManager.issuerRef.name", "corp-ca",
             "webhook.certManager.issuerRef.kind", "ClusterIssuer");
-    static final Map<String, Object> WATCHED_NAMESPACES = Chart.values("watchNamespaces[0]", "ci", "watchNamespaces[1]", "builds");
+    static final Map<String, Object> WATCHED_NAMESPACES =
+            Chart.values("watchNamespaces[0]", "ci", "watchNamespaces[1]", "builds");
     static final Map<String, Object> TWO_REPLICAS = Chart.values("operator.replicas", 2);
     static final Map<String, Object> CUSTOM_IMAGE_AND_RESOURCES = Chart.values(
             "operator.image.repository", "registry.corp.example/platform/modproxy-operator",
@@ -29,8 +30,7 @@ final class ValuesMatrix {
             "fullnameOverride", "gomods",
             "webhook.excludeNamespaces[0]", "monitoring");
 
-    private ValuesMatrix() {
-    }
+    private ValuesMatrix() {}
 
     static Stream<Arguments> all() {
         return Stream.of(

@@ -45,7 +45,9 @@ class ValuesSchemaTest {
 
         LintResult result = new Helm(chart).lint().strict().call();
         assertTrue(result.isFailed());
-        assertTrue(result.getMessages().stream().anyMatch(m -> m.contains("certMode")), String.join("\n", result.getMessages()));
+        assertTrue(
+                result.getMessages().stream().anyMatch(m -> m.contains("certMode")),
+                String.join("\n", result.getMessages()));
     }
 
     static Path copyChart(Path target) throws IOException {

@@ -14,18 +14,21 @@ import java.util.Map;
  */
 final class WebhookSelection {
 
-    private WebhookSelection() {
-    }
+    private WebhookSelection() {}
 
     /** Names of the entries called for a pod with these labels in a namespace with these labels. */
-    static List<String> called(MutatingWebhookConfiguration configuration, String namespace,
-            Map<String, String> namespaceLabels, Map<String, String> podLabels) {
+    static List<String> called(
+            MutatingWebhookConfiguration configuration,
+            String namespace,
+            Map<String, String> namespaceLabels,
+            Map<String, String> podLabels) {
         // the API server sets this label on every namespace (Kubernetes 1.22+)
         Map<String, String> nsLabels = new HashMap<>(namespaceLabels);
         nsLabels.put("kubernetes.io/metadata.name", namespace);
         return configuration.getWebhooks().stream()
                 .filter(w -> matches(w.getNamespaceSelector(), nsLabels) && matches(w.getObjectSelector(), podLabels))
-                .map(MutatingWebhook::getName).toList();
+                .map(MutatingWebhook::getName)
+                .toList();
     }
 
     /** A missing selector matches everything, as in the API server. */
@@ -33,8 +36,9 @@ final class WebhookSelection {
         if (selector == null) {
             return true;
         }
-        if (selector.getMatchLabels() != null && !selector.getMatchLabels().entrySet().stream()
-                .allMatch(e -> e.getValue().equals(labels.get(e.getKey())))) {
+        if (selector.getMatchLabels() != null
+                && !selector.getMatchLabels().entrySet().stream()
+                        .allMatch(e -> e.getValue().equals(labels.get(e.getKey())))) {
             return false;
         }
         return selector.getMatchExpressions() == null

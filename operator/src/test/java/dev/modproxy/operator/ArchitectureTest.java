@@ -21,50 +21,92 @@ import java.util.Set;
 @AnalyzeClasses(packages = "dev.modproxy.operator", importOptions = ImportOption.DoNotIncludeTests.class)
 class ArchitectureTest {
 
-    private static final String[] FRAMEWORK = { "io.quarkus..", "io.quarkiverse..", "jakarta.enterprise..",
-        "jakarta.inject..", "io.vertx..", "org.eclipse.microprofile.." };
+    private static final String[] FRAMEWORK = {
+        "io.quarkus..",
+        "io.quarkiverse..",
+        "jakarta.enterprise..",
+        "jakarta.inject..",
+        "io.vertx..",
+        "org.eclipse.microprofile.."
+    };
 
     /** The webhook's adapters: the informer-backed directory, the Secret-backed certificates, the HTTP server. */
-    private static final Set<String> WEBHOOK_ADAPTERS = Set.of("KubernetesCacheDirectory", "WebhookBeans",
-            "WebhookServer", "MutatePodsRoute", "OperatorManagedCertificates");
+    private static final Set<String> WEBHOOK_ADAPTERS = Set.of(
+            "KubernetesCacheDirectory",
+            "WebhookBeans",
+            "WebhookServer",
+            "MutatePodsRoute",
+            "OperatorManagedCertificates");
 
     @ArchTest
-    static final ArchRule theApiKnowsNothingThatUsesIt = noClasses().that().resideInAPackage("..operator.api..")
-            .should().dependOnClassesThat().resideInAnyPackage("..operator.reconciler..", "..operator.dependent..",
-                    "..operator.status..", "..operator.figures..", "..operator.warmup..", "..operator.webhook..",
+    static final ArchRule theApiKnowsNothingThatUsesIt = noClasses()
+            .that()
+            .resideInAPackage("..operator.api..")
+            .should()
+            .dependOnClassesThat()
+            .resideInAnyPackage(
+                    "..operator.reconciler..",
+                    "..operator.dependent..",
+                    "..operator.status..",
+                    "..operator.figures..",
+                    "..operator.warmup..",
+                    "..operator.webhook..",
                     "..operator.admin..");
 
     @ArchTest
-    static final ArchRule statusIsComputedWithoutIoOrFramework = noClasses().that()
-            .resideInAPackage("..operator.status..").should().dependOnClassesThat(resideInAnyPackage(FRAMEWORK)
-                    .or(resideInAnyPackage("..operator.admin..", "..operator.figures..", "..operator.warmup..",
-                            "..operator.reconciler..", "java.net.http..")));
+    static final ArchRule statusIsComputedWithoutIoOrFramework = noClasses()
+            .that()
+            .resideInAPackage("..operator.status..")
+            .should()
+            .dependOnClassesThat(resideInAnyPackage(FRAMEWORK)
+                    .or(resideInAnyPackage(
+                            "..operator.admin..",
+                            "..operator.figures..",
+                            "..operator.warmup..",
+                            "..operator.reconciler..",
+                            "java.net.http..")));
 
     @ArchTest
-    static final ArchRule webhookDecisionsDoNotTalkToTheCluster = noClasses().that()
-            .resideInAPackage("..operator.webhook..").and(notAnAdapter())
-            .should().dependOnClassesThat(resideInAnyPackage("io.fabric8.kubernetes.client..")
-                    .or(resideInAnyPackage(FRAMEWORK)));
+    static final ArchRule webhookDecisionsDoNotTalkToTheCluster = noClasses()
+            .that()
+            .resideInAPackage("..operator.webhook..")
+            .and(notAnAdapter())
+            .should()
+            .dependOnClassesThat(
+                    resideInAnyPackage("io.fabric8.kubernetes.client..").or(resideInAnyPackage(FRAMEWORK)));
 
     @ArchTest
-    static final ArchRule onlyTheAdminClientSpeaksHttpToTheProxy = noClasses().that()
-            .resideOutsideOfPackage("..operator.admin..").should().dependOnClassesThat()
+    static final ArchRule onlyTheAdminClientSpeaksHttpToTheProxy = noClasses()
+            .that()
+            .resideOutsideOfPackage("..operator.admin..")
+            .should()
+            .dependOnClassesThat()
             .resideInAPackage("java.net.http..");
 
     @ArchTest
-    static final ArchRule onlyAdaptersKnowQuarkus = classes().that(dependOnFramework())
-            .should().resideInAnyPackage("..operator.admin..", "..operator.dependent..", "..operator.reconciler..",
-                    "..operator.warmup..")
-            .orShould().haveSimpleNameStartingWith("Webhook").orShould().haveSimpleName("MutatePodsRoute");
+    static final ArchRule onlyAdaptersKnowQuarkus = classes()
+            .that(dependOnFramework())
+            .should()
+            .resideInAnyPackage(
+                    "..operator.admin..", "..operator.dependent..", "..operator.reconciler..", "..operator.warmup..")
+            .orShould()
+            .haveSimpleNameStartingWith("Webhook")
+            .orShould()
+            .haveSimpleName("MutatePodsRoute");
 
     @ArchTest
-    static final ArchRule theContractIsReadNotCopied = noClasses().that().resideInAPackage("dev.modproxy.operator..")
-            .should().haveSimpleName("CacheStats").orShould().haveSimpleName("WarmupAnswer")
-            .orShould().haveSimpleName("WarmupReport");
+    static final ArchRule theContractIsReadNotCopied = noClasses()
+            .that()
+            .resideInAPackage("dev.modproxy.operator..")
+            .should()
+            .haveSimpleName("CacheStats")
+            .orShould()
+            .haveSimpleName("WarmupAnswer")
+            .orShould()
+            .haveSimpleName("WarmupReport");
 
     private static DescribedPredicate<JavaClass> notAnAdapter() {
-        return describe("are not adapters " + WEBHOOK_ADAPTERS,
-                c -> !WEBHOOK_ADAPTERS.contains(topLevelName(c)));
+        return describe("are not adapters " + WEBHOOK_ADAPTERS, c -> !WEBHOOK_ADAPTERS.contains(topLevelName(c)));
     }
 
     /** KubernetesCacheDirectory for KubernetesCacheDirectory$1 too: its lambdas and inner classes are the adapter. */
@@ -73,7 +115,9 @@ class ArchitectureTest {
     }
 
     private static DescribedPredicate<JavaClass> dependOnFramework() {
-        return describe("depend on Quarkus, CDI, Vert.x or MicroProfile", c -> c.getDirectDependenciesFromSelf()
-                .stream().anyMatch(d -> resideInAnyPackage(FRAMEWORK).test(d.getTargetClass())));
+        return describe(
+                "depend on Quarkus, CDI, Vert.x or MicroProfile",
+                c -> c.getDirectDependenciesFromSelf().stream()
+                        .anyMatch(d -> resideInAnyPackage(FRAMEWORK).test(d.getTargetClass())));
     }
 }

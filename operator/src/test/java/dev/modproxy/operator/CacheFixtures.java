@@ -8,13 +8,16 @@ import java.util.function.Consumer;
 /** GoProxyCache objects as the API server would hand them to the operator. */
 public final class CacheFixtures {
 
-    private CacheFixtures() {
-    }
+    private CacheFixtures() {}
 
     public static GoProxyCache cache(String namespace, String name, Consumer<GoProxyCacheSpec> customize) {
         GoProxyCache cache = new GoProxyCache();
-        cache.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace)
-                .withUid("uid-" + name).withGeneration(1L).build());
+        cache.setMetadata(new ObjectMetaBuilder()
+                .withName(name)
+                .withNamespace(namespace)
+                .withUid("uid-" + name)
+                .withGeneration(1L)
+                .build());
         customize.accept(cache.getSpec());
         return cache;
     }

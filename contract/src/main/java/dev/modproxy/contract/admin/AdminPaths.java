@@ -10,6 +10,5 @@ public final class AdminPaths {
     /** The field of a 4xx answer's JSON object that says what was refused and why. */
     public static final String ERROR_FIELD = "error";
 
-    private AdminPaths() {
-    }
+    private AdminPaths() {}
 }

@@ -7,8 +7,15 @@ import java.util.Objects;
  * The JSON object of {@code GET /admin/stats}; field names are the component names, also given as constants for
  * writers that build JSON by hand. {@code lastWarmup} is null until a warm-up has finished.
  */
-public record CacheStats(long sizeBytes, long entries, long hits, long misses, double hitRatio, long evictions,
-        LastWarmup lastWarmup, List<UpstreamHealth> upstreams) {
+public record CacheStats(
+        long sizeBytes,
+        long entries,
+        long hits,
+        long misses,
+        double hitRatio,
+        long evictions,
+        LastWarmup lastWarmup,
+        List<UpstreamHealth> upstreams) {
 
     public static final String SIZE_BYTES = "sizeBytes";
     public static final String ENTRIES = "entries";

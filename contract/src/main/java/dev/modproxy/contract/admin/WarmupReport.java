@@ -7,8 +7,14 @@ import java.util.List;
  * ({@code finishedAt} null while it runs); with no job yet the answer is {@code {"state": "idle"}} and the counts
  * are null. Times are ISO-8601 instants.
  */
-public record WarmupReport(String state, Integer requested, Integer completed, Integer failed, String startedAt,
-        String finishedAt, List<Failure> failures) {
+public record WarmupReport(
+        String state,
+        Integer requested,
+        Integer completed,
+        Integer failed,
+        String startedAt,
+        String finishedAt,
+        List<Failure> failures) {
 
     public static final String STATE = "state";
     public static final String REQUESTED = "requested";

@@ -16,13 +16,22 @@ import org.junit.jupiter.params.provider.ValueSource;
 class AdminShapesTest {
 
     @ParameterizedTest
-    @ValueSource(classes = { CacheStats.class, CacheStats.LastWarmup.class, CacheStats.UpstreamHealth.class,
-            WarmupReport.class, WarmupReport.Failure.class })
+    @ValueSource(
+            classes = {
+                CacheStats.class,
+                CacheStats.LastWarmup.class,
+                CacheStats.UpstreamHealth.class,
+                WarmupReport.class,
+                WarmupReport.Failure.class
+            })
     void fieldNameConstantsAreExactlyTheComponents(Class<?> shape) throws IllegalAccessException {
-        List<String> components = Arrays.stream(shape.getRecordComponents()).map(RecordComponent::getName).toList();
+        List<String> components = Arrays.stream(shape.getRecordComponents())
+                .map(RecordComponent::getName)
+                .toList();
         List<String> constants = new java.util.ArrayList<>();
         for (Field field : shape.getDeclaredFields()) {
-            if (Modifier.isStatic(field.getModifiers()) && field.getType() == String.class
+            if (Modifier.isStatic(field.getModifiers())
+                    && field.getType() == String.class
                     && components.contains((String) field.get(null))) {
                 constants.add((String) field.get(null));
             }
@@ -36,7 +45,8 @@ class AdminShapesTest {
         String json = example.json();
         List<String> keys = keysIn(json);
         Record value = example.value();
-        List<String> expected = Arrays.stream(value.getClass().getRecordComponents()).map(RecordComponent::getName)
+        List<String> expected = Arrays.stream(value.getClass().getRecordComponents())
+                .map(RecordComponent::getName)
                 .filter(name -> example != AdminExamples.WARMUP_IDLE || name.equals(WarmupReport.STATE))
                 .toList();
         assertThat(keys).containsAll(expected);
@@ -44,7 +54,11 @@ class AdminShapesTest {
 
     /** Every "name": in the text; a JSON reader is what this module does without. */
     private static List<String> keysIn(String json) {
-        return java.util.regex.Pattern.compile("\"([A-Za-z]+)\"\\s*:").matcher(json).results().map(m -> m.group(1))
-                .distinct().collect(Collectors.toList());
+        return java.util.regex.Pattern.compile("\"([A-Za-z]+)\"\\s*:")
+                .matcher(json)
+                .results()
+                .map(m -> m.group(1))
+                .distinct()
+                .collect(Collectors.toList());
     }
 }

@@ -26,7 +26,8 @@ public class HttpProxyAdmin implements ProxyAdmin {
     /** Starting a warm-up parses the whole list first. */
     static final Duration WARMUP_TIMEOUT = Duration.ofSeconds(10);
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(STATS_TIMEOUT).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(STATS_TIMEOUT).build();
     private final ProxyAdminAddress address;
     private final ObjectReader stats;
     private final ObjectReader warmup;
@@ -43,7 +44,8 @@ public class HttpProxyAdmin implements ProxyAdmin {
     @Override
     public CacheStats stats(GoProxyCache cache) throws IOException {
         URI uri = uri(cache, AdminPaths.STATS);
-        HttpResponse<byte[]> response = send(HttpRequest.newBuilder(uri).timeout(STATS_TIMEOUT).GET());
+        HttpResponse<byte[]> response =
+                send(HttpRequest.newBuilder(uri).timeout(STATS_TIMEOUT).GET());
         if (response.statusCode() != 200) {
             throw new IOException(uri + " answered HTTP " + response.statusCode());
         }

@@ -42,10 +42,11 @@ public class CrdConventions implements CRDPostProcessor {
 
     private static void apply(CustomResourceDefinitionVersion version) {
         List<String> declared = Arrays.stream(GoProxyCache.class.getAnnotationsByType(AdditionalPrinterColumn.class))
-                .map(AdditionalPrinterColumn::name).toList();
+                .map(AdditionalPrinterColumn::name)
+                .toList();
         if (version.getAdditionalPrinterColumns() != null) {
-            version.getAdditionalPrinterColumns().sort(Comparator.comparingInt(
-                    (CustomResourceColumnDefinition c) -> declared.indexOf(c.getName())));
+            version.getAdditionalPrinterColumns()
+                    .sort(Comparator.comparingInt((CustomResourceColumnDefinition c) -> declared.indexOf(c.getName())));
         }
         JSONSchemaProps root = version.getSchema().getOpenAPIV3Schema();
         root.setDescription(description(GoProxyCache.class));
@@ -90,12 +91,14 @@ public class CrdConventions implements CRDPostProcessor {
     private static void refuseOwnedVariables(JSONSchemaProps proxy) {
         List<ValidationRule> rules = new ArrayList<>(
                 proxy.getXKubernetesValidations() == null ? List.of() : proxy.getXKubernetesValidations());
-        ProxySettings.OWNED_VARIABLES.keySet().forEach(name -> rules.add(new ValidationRuleBuilder()
-                .withRule("!has(self.env) || !self.env.exists(e, e.name == '" + name + "')")
-                .withMessage(ProxySettings.ownedVariableMessage(name))
-                .withFieldPath(".env")
-                .withReason("FieldValueForbidden")
-                .build()));
+        ProxySettings.OWNED_VARIABLES
+                .keySet()
+                .forEach(name -> rules.add(new ValidationRuleBuilder()
+                        .withRule("!has(self.env) || !self.env.exists(e, e.name == '" + name + "')")
+                        .withMessage(ProxySettings.ownedVariableMessage(name))
+                        .withFieldPath(".env")
+                        .withReason("FieldValueForbidden")
+                        .build()));
         proxy.setXKubernetesValidations(rules);
     }
 
@@ -103,7 +106,8 @@ public class CrdConventions implements CRDPostProcessor {
         if (property == null) {
             return;
         }
-        JSONSchemaProps object = property.getItems() != null ? property.getItems().getSchema() : property;
+        JSONSchemaProps object =
+                property.getItems() != null ? property.getItems().getSchema() : property;
         if (object.getProperties() == null) {
             return;
         }
@@ -122,8 +126,13 @@ public class CrdConventions implements CRDPostProcessor {
         conditions.setXKubernetesListMapKeys(List.of("type"));
         JSONSchemaProps condition = conditions.getItems().getSchema();
         condition.setRequired(List.of("status", "type"));
-        condition.getProperties().get("status").setEnum(List.<JsonNode>of(TextNode.valueOf(CacheCondition.TRUE),
-                TextNode.valueOf(CacheCondition.FALSE), TextNode.valueOf(CacheCondition.UNKNOWN)));
+        condition
+                .getProperties()
+                .get("status")
+                .setEnum(List.<JsonNode>of(
+                        TextNode.valueOf(CacheCondition.TRUE),
+                        TextNode.valueOf(CacheCondition.FALSE),
+                        TextNode.valueOf(CacheCondition.UNKNOWN)));
         condition.getProperties().get("lastTransitionTime").setFormat("date-time");
     }
 

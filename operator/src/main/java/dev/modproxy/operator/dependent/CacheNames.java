@@ -19,18 +19,19 @@ public final class CacheNames {
     public static final String COMPONENT = "proxy";
     /** Every informer of owned objects watches only what this operator made. */
     public static final String MANAGED_BY_SELECTOR = MANAGED_BY_LABEL + "=" + MANAGER;
+
     public static final String CONFIG_HASH_ANNOTATION = "modproxy.dev/config-hash";
 
     public static final String HTTP_PORT_NAME = "http";
     public static final int SERVICE_PORT = 80;
     /** Admin API, health and metrics: reached by the operator and Prometheus, never given to builds. */
     public static final String MANAGEMENT_PORT_NAME = "management";
+
     public static final int MANAGEMENT_PORT = 9000;
     /** The component label of the management Service, which the ServiceMonitor selects. */
     public static final String MANAGEMENT_COMPONENT = "proxy-management";
 
-    private CacheNames() {
-    }
+    private CacheNames() {}
 
     public static String deployment(GoProxyCache cache) {
         return cache.getMetadata().getName();
@@ -71,7 +72,8 @@ public final class CacheNames {
 
     /** Where the operator reaches the cache's /admin endpoints: the management Service. */
     public static String adminUrl(GoProxyCache cache) {
-        return "http://" + managementService(cache) + "." + cache.getMetadata().getNamespace() + ".svc:" + MANAGEMENT_PORT;
+        return "http://" + managementService(cache) + "." + cache.getMetadata().getNamespace() + ".svc:"
+                + MANAGEMENT_PORT;
     }
 
     /** Labels of the management Service: those of the cache, with its own component so a ServiceMonitor picks it alone. */

@@ -55,13 +55,16 @@ public class CacheVolumeClaimDependent extends CRUDKubernetesDependentResource<P
     }
 
     static Quantity requested(PersistentVolumeClaim claim) {
-        return claim.getSpec() == null || claim.getSpec().getResources() == null
-                || claim.getSpec().getResources().getRequests() == null ? null
+        return claim.getSpec() == null
+                        || claim.getSpec().getResources() == null
+                        || claim.getSpec().getResources().getRequests() == null
+                ? null
                 : claim.getSpec().getResources().getRequests().get(STORAGE);
     }
 
     static boolean retained(GoProxyCache cache) {
-        return cache.getSpec().getStorage() != null && cache.getSpec().getStorage().isRetainOnDelete();
+        return cache.getSpec().getStorage() != null
+                && cache.getSpec().getStorage().isRetainOnDelete();
     }
 
     @Override
@@ -72,8 +75,11 @@ public class CacheVolumeClaimDependent extends CRUDKubernetesDependentResource<P
     }
 
     @Override
-    public Result<PersistentVolumeClaim> match(PersistentVolumeClaim actual, PersistentVolumeClaim desired,
-            GoProxyCache cache, Context<GoProxyCache> context) {
+    public Result<PersistentVolumeClaim> match(
+            PersistentVolumeClaim actual,
+            PersistentVolumeClaim desired,
+            GoProxyCache cache,
+            Context<GoProxyCache> context) {
         Result<PersistentVolumeClaim> result = super.match(actual, desired, cache, context);
         boolean owned = actual.getMetadata().getOwnerReferences().stream()
                 .anyMatch(ref -> ref.getUid().equals(cache.getMetadata().getUid()));
@@ -82,8 +88,11 @@ public class CacheVolumeClaimDependent extends CRUDKubernetesDependentResource<P
 
     /** A bound claim's spec is immutable except its size, so only size, labels and ownership are written. */
     @Override
-    public PersistentVolumeClaim update(PersistentVolumeClaim actual, PersistentVolumeClaim desired,
-            GoProxyCache cache, Context<GoProxyCache> context) {
+    public PersistentVolumeClaim update(
+            PersistentVolumeClaim actual,
+            PersistentVolumeClaim desired,
+            GoProxyCache cache,
+            Context<GoProxyCache> context) {
         if (useSSA(context)) {
             return super.update(actual, desired, cache, context);
         }
@@ -129,8 +138,11 @@ public class CacheVolumeClaimDependent extends CRUDKubernetesDependentResource<P
     /** Found by label, since a retained claim has no owner reference to follow. */
     @Override
     public Set<ResourceID> toPrimaryResourceIDs(PersistentVolumeClaim claim) {
-        String instance = claim.getMetadata().getLabels() == null ? null
+        String instance = claim.getMetadata().getLabels() == null
+                ? null
                 : claim.getMetadata().getLabels().get(CacheNames.INSTANCE_LABEL);
-        return instance == null ? Set.of() : Set.of(new ResourceID(instance, claim.getMetadata().getNamespace()));
+        return instance == null
+                ? Set.of()
+                : Set.of(new ResourceID(instance, claim.getMetadata().getNamespace()));
     }
 }

@@ -12,13 +12,14 @@ import org.eclipse.microprofile.config.ConfigProvider;
 /** When the optional dependents exist. */
 public final class Conditions {
 
-    private Conditions() {
-    }
+    private Conditions() {}
 
     /** A PodDisruptionBudget that keeps the only pod would block every node drain. */
     public static class SeveralReplicas implements Condition<HasMetadata, GoProxyCache> {
         @Override
-        public boolean isMet(DependentResource<HasMetadata, GoProxyCache> dependent, GoProxyCache cache,
+        public boolean isMet(
+                DependentResource<HasMetadata, GoProxyCache> dependent,
+                GoProxyCache cache,
                 Context<GoProxyCache> context) {
             return cache.getSpec().getReplicas() > 1;
         }
@@ -27,10 +28,15 @@ public final class Conditions {
     /** On when the spec says so, else when the operator's default (chart value) says so. */
     public static class NetworkPolicyWanted implements Condition<HasMetadata, GoProxyCache> {
         @Override
-        public boolean isMet(DependentResource<HasMetadata, GoProxyCache> dependent, GoProxyCache cache,
+        public boolean isMet(
+                DependentResource<HasMetadata, GoProxyCache> dependent,
+                GoProxyCache cache,
                 Context<GoProxyCache> context) {
-            return isWanted(cache, ConfigProvider.getConfig()
-                    .getOptionalValue("modproxy.operator.network-policy.enabled", Boolean.class).orElse(false));
+            return isWanted(
+                    cache,
+                    ConfigProvider.getConfig()
+                            .getOptionalValue("modproxy.operator.network-policy.enabled", Boolean.class)
+                            .orElse(false));
         }
 
         public static boolean isWanted(GoProxyCache cache, boolean operatorDefault) {
@@ -41,10 +47,14 @@ public final class Conditions {
 
     public static class ServiceMonitorWanted implements Condition<HasMetadata, GoProxyCache> {
         @Override
-        public boolean isMet(DependentResource<HasMetadata, GoProxyCache> dependent, GoProxyCache cache,
+        public boolean isMet(
+                DependentResource<HasMetadata, GoProxyCache> dependent,
+                GoProxyCache cache,
                 Context<GoProxyCache> context) {
             Metrics metrics = cache.getSpec().getMetrics();
-            return metrics != null && metrics.getServiceMonitor() != null && metrics.getServiceMonitor().isEnabled();
+            return metrics != null
+                    && metrics.getServiceMonitor() != null
+                    && metrics.getServiceMonitor().isEnabled();
         }
     }
 }

@@ -13,8 +13,7 @@ final class Overrides {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private Overrides() {
-    }
+    private Overrides() {}
 
     static <T> T merge(T defaults, T override, Class<T> type) {
         if (override == null) {

@@ -33,8 +33,11 @@ public class ProxyConfigMapDependent extends CRUDKubernetesDependentResource<Con
 
     /** A held roll-out keeps the settings the running pods read, so a restarted pod matches its siblings. */
     static ConfigMap desiredConfigMap(GoProxyCache cache, Optional<ConfigMap> current) {
-        Map<String, String> data = CacheNames.rolloutHeld(cache) && current.isPresent() && current.get().getData() != null
-                ? current.get().getData() : ProxySettings.of(cache.getSpec()).env();
+        Map<String, String> data = CacheNames.rolloutHeld(cache)
+                        && current.isPresent()
+                        && current.get().getData() != null
+                ? current.get().getData()
+                : ProxySettings.of(cache.getSpec()).env();
         return new ConfigMapBuilder()
                 .withMetadata(CacheNames.metadata(cache, CacheNames.configMap(cache)))
                 .withData(data)

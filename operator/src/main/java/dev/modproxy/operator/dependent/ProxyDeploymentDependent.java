@@ -1,12 +1,11 @@
 package dev.modproxy.operator.dependent;
 
-import dev.modproxy.operator.webhook.InjectionLabels;
-
 import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheSpec;
 import dev.modproxy.operator.api.v1alpha1.ObjectStorage;
 import dev.modproxy.operator.api.v1alpha1.UpstreamCredentials;
 import dev.modproxy.operator.settings.ProxySettings;
+import dev.modproxy.operator.webhook.InjectionLabels;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -63,7 +62,9 @@ public class ProxyDeploymentDependent extends CRUDKubernetesDependentResource<De
 
     @Override
     protected Deployment desired(GoProxyCache cache, Context<GoProxyCache> context) {
-        boolean fixedUserIds = ConfigProvider.getConfig().getOptionalValue(FIXED_USER_IDS_KEY, Boolean.class).orElse(true);
+        boolean fixedUserIds = ConfigProvider.getConfig()
+                .getOptionalValue(FIXED_USER_IDS_KEY, Boolean.class)
+                .orElse(true);
         return desiredDeployment(cache, fixedUserIds, getSecondaryResource(cache, context));
     }
 
@@ -80,9 +81,13 @@ public class ProxyDeploymentDependent extends CRUDKubernetesDependentResource<De
     /** @param running the Deployment as it is now; its pod template is kept while the cache's roll-out is held */
     static Deployment desiredDeployment(GoProxyCache cache, boolean fixedUserIds, Optional<Deployment> running) {
         Deployment desired = freshDeployment(cache, fixedUserIds);
-        if (CacheNames.rolloutHeld(cache) && running.isPresent() && running.get().getSpec() != null) {
+        if (CacheNames.rolloutHeld(cache)
+                && running.isPresent()
+                && running.get().getSpec() != null) {
             // only the pod template is held: replicas and the strategy still follow the spec
-            desired.getSpec().setTemplate(new PodTemplateSpecBuilder(running.get().getSpec().getTemplate()).build());
+            desired.getSpec()
+                    .setTemplate(
+                            new PodTemplateSpecBuilder(running.get().getSpec().getTemplate()).build());
         }
         return desired;
     }
@@ -93,8 +98,12 @@ public class ProxyDeploymentDependent extends CRUDKubernetesDependentResource<De
                 .withMetadata(CacheNames.metadata(cache, CacheNames.deployment(cache)))
                 .withNewSpec()
                 .withReplicas(spec.getReplicas())
-                .withNewSelector().withMatchLabels(CacheNames.selector(cache)).endSelector()
-                .withNewStrategy().withType(sharesStorage(spec) ? "RollingUpdate" : "Recreate").endStrategy()
+                .withNewSelector()
+                .withMatchLabels(CacheNames.selector(cache))
+                .endSelector()
+                .withNewStrategy()
+                .withType(sharesStorage(spec) ? "RollingUpdate" : "Recreate")
+                .endStrategy()
                 .withNewTemplate()
                 .withNewMetadata()
                 .withLabels(podLabels(cache))
@@ -108,7 +117,8 @@ public class ProxyDeploymentDependent extends CRUDKubernetesDependentResource<De
 
     /** A ReadWriteOnce volume cannot be mounted by old and new pods at once, so those roll by Recreate. */
     static boolean sharesStorage(GoProxyCacheSpec spec) {
-        return spec.getObjectStorage() != null || (spec.getStorage() != null && spec.getStorage().isShared());
+        return spec.getObjectStorage() != null
+                || (spec.getStorage() != null && spec.getStorage().isShared());
     }
 
     private static Map<String, String> podLabels(GoProxyCache cache) {
@@ -128,7 +138,9 @@ public class ProxyDeploymentDependent extends CRUDKubernetesDependentResource<De
         if (cache.getSpec().getPodAnnotations() != null) {
             annotations.putAll(cache.getSpec().getPodAnnotations());
         }
-        annotations.put(CacheNames.CONFIG_HASH_ANNOTATION, ProxySettings.of(cache.getSpec()).hash());
+        annotations.put(
+                CacheNames.CONFIG_HASH_ANNOTATION,
+                ProxySettings.of(cache.getSpec()).hash());
         return annotations;
     }
 
@@ -140,26 +152,36 @@ public class ProxyDeploymentDependent extends CRUDKubernetesDependentResource<De
         return new PodSpecBuilder()
                 // the proxy never talks to the API server
                 .withAutomountServiceAccountToken(false)
-                .withSecurityContext(Overrides.merge(new PodSecurityContextBuilder()
-                        .withRunAsNonRoot(true)
-                        .withRunAsUser(id)
-                        .withRunAsGroup(id)
-                        .withFsGroup(id)
-                        .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
-                        .build(), spec.getPodSecurityContext(), PodSecurityContext.class))
+                .withSecurityContext(Overrides.merge(
+                        new PodSecurityContextBuilder()
+                                .withRunAsNonRoot(true)
+                                .withRunAsUser(id)
+                                .withRunAsGroup(id)
+                                .withFsGroup(id)
+                                .withNewSeccompProfile()
+                                .withType("RuntimeDefault")
+                                .endSeccompProfile()
+                                .build(),
+                        spec.getPodSecurityContext(),
+                        PodSecurityContext.class))
                 .withContainers(container(cache))
                 .addToVolumes(cacheVolume(cache))
                 .addAllToVolumes(credentialsVolume(spec.getUpstreamCredentials()))
                 .addNewVolume()
                 .withName(TMP_VOLUME)
-                .withNewEmptyDir().withSizeLimit(new Quantity(TMP_LIMIT)).endEmptyDir()
+                .withNewEmptyDir()
+                .withSizeLimit(new Quantity(TMP_LIMIT))
+                .endEmptyDir()
                 .endVolume()
                 .withNodeSelector(emptyToNull(spec.getNodeSelector()))
-                .withTolerations(spec.getTolerations() == null || spec.getTolerations().isEmpty() ? null
-                        : spec.getTolerations())
+                .withTolerations(
+                        spec.getTolerations() == null || spec.getTolerations().isEmpty() ? null : spec.getTolerations())
                 .withAffinity(spec.getAffinity())
-                .withImagePullSecrets(spec.getImagePullSecrets() == null || spec.getImagePullSecrets().isEmpty() ? null
-                        : spec.getImagePullSecrets())
+                .withImagePullSecrets(
+                        spec.getImagePullSecrets() == null
+                                        || spec.getImagePullSecrets().isEmpty()
+                                ? null
+                                : spec.getImagePullSecrets())
                 .withServiceAccountName(spec.getServiceAccountName())
                 .withPriorityClassName(spec.getPriorityClassName())
                 .build();
@@ -181,24 +203,44 @@ public class ProxyDeploymentDependent extends CRUDKubernetesDependentResource<De
                 .withContainerPort(ProxySettings.MANAGEMENT_PORT)
                 .withProtocol("TCP")
                 .endPort()
-                .addNewEnvFrom().withNewConfigMapRef().withName(CacheNames.configMap(cache)).endConfigMapRef().endEnvFrom()
+                .addNewEnvFrom()
+                .withNewConfigMapRef()
+                .withName(CacheNames.configMap(cache))
+                .endConfigMapRef()
+                .endEnvFrom()
                 .withEnv(env(spec))
                 .withStartupProbe(startupProbe())
                 .withLivenessProbe(probe("/q/health/live", 3))
                 // one slow answer under load (a GC pause, a busy disk) does not take the pod out of the Service
                 .withReadinessProbe(probe("/q/health/ready", 3))
                 .withResources(resources(spec))
-                .withSecurityContext(Overrides.merge(new SecurityContextBuilder()
-                        .withAllowPrivilegeEscalation(false)
-                        .withReadOnlyRootFilesystem(true)
-                        .withRunAsNonRoot(true)
-                        .withNewCapabilities().withDrop("ALL").endCapabilities()
-                        .build(), spec.getSecurityContext(), SecurityContext.class))
-                .addNewVolumeMount().withName(CACHE_VOLUME).withMountPath(ProxySettings.STORAGE_DIR).endVolumeMount()
-                .addNewVolumeMount().withName(TMP_VOLUME).withMountPath("/tmp").endVolumeMount()
-                .addAllToVolumeMounts(spec.getUpstreamCredentials() == null ? List.of()
-                        : List.of(new io.fabric8.kubernetes.api.model.VolumeMountBuilder().withName(CREDENTIALS_VOLUME)
-                                .withMountPath(ProxySettings.CREDENTIALS_DIR).withReadOnly(true).build()))
+                .withSecurityContext(Overrides.merge(
+                        new SecurityContextBuilder()
+                                .withAllowPrivilegeEscalation(false)
+                                .withReadOnlyRootFilesystem(true)
+                                .withRunAsNonRoot(true)
+                                .withNewCapabilities()
+                                .withDrop("ALL")
+                                .endCapabilities()
+                                .build(),
+                        spec.getSecurityContext(),
+                        SecurityContext.class))
+                .addNewVolumeMount()
+                .withName(CACHE_VOLUME)
+                .withMountPath(ProxySettings.STORAGE_DIR)
+                .endVolumeMount()
+                .addNewVolumeMount()
+                .withName(TMP_VOLUME)
+                .withMountPath("/tmp")
+                .endVolumeMount()
+                .addAllToVolumeMounts(
+                        spec.getUpstreamCredentials() == null
+                                ? List.of()
+                                : List.of(new io.fabric8.kubernetes.api.model.VolumeMountBuilder()
+                                        .withName(CREDENTIALS_VOLUME)
+                                        .withMountPath(ProxySettings.CREDENTIALS_DIR)
+                                        .withReadOnly(true)
+                                        .build()))
                 .build();
     }
 
@@ -216,38 +258,61 @@ public class ProxyDeploymentDependent extends CRUDKubernetesDependentResource<De
         if (credentials == null) {
             return List.of();
         }
-        return List.of(new VolumeBuilder().withName(CREDENTIALS_VOLUME)
-                .withNewSecret().withSecretName(credentials.getSecretName()).withDefaultMode(0440)
-                .addNewItem().withKey(keyOr(credentials.getNetrcKey(), UpstreamCredentials.DEFAULT_NETRC_KEY))
-                .withPath(ProxySettings.NETRC_FILE).endItem()
-                .endSecret().build());
+        return List.of(new VolumeBuilder()
+                .withName(CREDENTIALS_VOLUME)
+                .withNewSecret()
+                .withSecretName(credentials.getSecretName())
+                .withDefaultMode(0440)
+                .addNewItem()
+                .withKey(keyOr(credentials.getNetrcKey(), UpstreamCredentials.DEFAULT_NETRC_KEY))
+                .withPath(ProxySettings.NETRC_FILE)
+                .endItem()
+                .endSecret()
+                .build());
     }
 
     /** With object storage the pods only stage uploads, each on its own emptyDir, so replicas need no shared volume. */
     private static Volume cacheVolume(GoProxyCache cache) {
         VolumeBuilder volume = new VolumeBuilder().withName(CACHE_VOLUME);
         if (cache.getSpec().getObjectStorage() != null) {
-            return volume.withNewEmptyDir().withSizeLimit(new Quantity(STAGING_LIMIT)).endEmptyDir().build();
+            return volume.withNewEmptyDir()
+                    .withSizeLimit(new Quantity(STAGING_LIMIT))
+                    .endEmptyDir()
+                    .build();
         }
-        return volume.withNewPersistentVolumeClaim().withClaimName(CacheNames.volumeClaim(cache))
-                .endPersistentVolumeClaim().build();
+        return volume.withNewPersistentVolumeClaim()
+                .withClaimName(CacheNames.volumeClaim(cache))
+                .endPersistentVolumeClaim()
+                .build();
     }
 
     /** The bucket's key reaches the pods straight from its Secret, so it never sits in the ConfigMap. */
     static List<EnvVar> credentials(ObjectStorage bucket) {
-        if (bucket == null || bucket.getCredentialsSecret() == null || bucket.getCredentialsSecret().isBlank()) {
+        if (bucket == null
+                || bucket.getCredentialsSecret() == null
+                || bucket.getCredentialsSecret().isBlank()) {
             return List.of();
         }
         return List.of(
-                secretEnv("AWS_ACCESS_KEY_ID", bucket.getCredentialsSecret(),
+                secretEnv(
+                        "AWS_ACCESS_KEY_ID",
+                        bucket.getCredentialsSecret(),
                         keyOr(bucket.getAccessKeyIdKey(), ObjectStorage.DEFAULT_ACCESS_KEY_ID_KEY)),
-                secretEnv("AWS_SECRET_ACCESS_KEY", bucket.getCredentialsSecret(),
+                secretEnv(
+                        "AWS_SECRET_ACCESS_KEY",
+                        bucket.getCredentialsSecret(),
                         keyOr(bucket.getSecretAccessKeyKey(), ObjectStorage.DEFAULT_SECRET_ACCESS_KEY_KEY)));
     }
 
     private static EnvVar secretEnv(String name, String secret, String key) {
-        return new EnvVarBuilder().withName(name)
-                .withNewValueFrom().withNewSecretKeyRef().withName(secret).withKey(key).endSecretKeyRef().endValueFrom()
+        return new EnvVarBuilder()
+                .withName(name)
+                .withNewValueFrom()
+                .withNewSecretKeyRef()
+                .withName(secret)
+                .withKey(key)
+                .endSecretKeyRef()
+                .endValueFrom()
                 .build();
     }
 
@@ -257,7 +322,10 @@ public class ProxyDeploymentDependent extends CRUDKubernetesDependentResource<De
 
     private static Probe probe(String path, int failureThreshold) {
         return new ProbeBuilder()
-                .withNewHttpGet().withPath(path).withPort(new IntOrString(CacheNames.MANAGEMENT_PORT_NAME)).endHttpGet()
+                .withNewHttpGet()
+                .withPath(path)
+                .withPort(new IntOrString(CacheNames.MANAGEMENT_PORT_NAME))
+                .endHttpGet()
                 .withPeriodSeconds(10)
                 .withTimeoutSeconds(2)
                 .withFailureThreshold(failureThreshold)
@@ -270,7 +338,10 @@ public class ProxyDeploymentDependent extends CRUDKubernetesDependentResource<De
      */
     private static Probe startupProbe() {
         return new ProbeBuilder()
-                .withNewHttpGet().withPath("/q/health/live").withPort(new IntOrString(CacheNames.MANAGEMENT_PORT_NAME)).endHttpGet()
+                .withNewHttpGet()
+                .withPath("/q/health/live")
+                .withPort(new IntOrString(CacheNames.MANAGEMENT_PORT_NAME))
+                .endHttpGet()
                 .withPeriodSeconds(5)
                 .withTimeoutSeconds(2)
                 .withFailureThreshold(60)

@@ -23,7 +23,9 @@ public class ProxyDisruptionBudgetDependent extends CRUDKubernetesDependentResou
                 .withMetadata(CacheNames.metadata(cache, CacheNames.disruptionBudget(cache)))
                 .withNewSpec()
                 .withMinAvailable(new IntOrString(1))
-                .withNewSelector().withMatchLabels(CacheNames.selector(cache)).endSelector()
+                .withNewSelector()
+                .withMatchLabels(CacheNames.selector(cache))
+                .endSelector()
                 .endSpec()
                 .build();
     }

@@ -9,8 +9,7 @@ public final class ProxyImage {
     public static final String REPOSITORY = "ghcr.io/modproxy/proxy";
     static final String CONFIG_KEY = "modproxy.operator.proxy-image";
 
-    private ProxyImage() {
-    }
+    private ProxyImage() {}
 
     public static String of(GoProxyCacheSpec spec) {
         if (spec.getImage() != null && !spec.getImage().isBlank()) {
@@ -21,7 +20,8 @@ public final class ProxyImage {
 
     static String defaultImage() {
         try {
-            return ConfigProvider.getConfig().getOptionalValue(CONFIG_KEY, String.class)
+            return ConfigProvider.getConfig()
+                    .getOptionalValue(CONFIG_KEY, String.class)
                     .orElseGet(ProxyImage::fromManifest);
         } catch (IllegalStateException noConfig) {
             return fromManifest();

@@ -32,37 +32,60 @@ public class ProxyNetworkPolicyDependent extends CRUDKubernetesDependentResource
     @Override
     protected NetworkPolicy desired(GoProxyCache cache, Context<GoProxyCache> context) {
         Config config = ConfigProvider.getConfig();
-        return desiredPolicy(cache,
-                config.getOptionalValue("modproxy.webhook.operator-namespace", String.class).orElse(""),
+        return desiredPolicy(
+                cache,
+                config.getOptionalValue("modproxy.webhook.operator-namespace", String.class)
+                        .orElse(""),
                 config.getOptionalValue("modproxy.operator.network-policy.prometheus-namespace", String.class)
                         .orElse(DEFAULT_PROMETHEUS_NAMESPACE));
     }
 
-    static NetworkPolicy desiredPolicy(GoProxyCache cache, String operatorNamespace, String defaultPrometheusNamespace) {
+    static NetworkPolicy desiredPolicy(
+            GoProxyCache cache, String operatorNamespace, String defaultPrometheusNamespace) {
         NetworkPolicySettings settings = cache.getSpec().getNetworkPolicy();
-        String prometheus = settings == null || settings.getPrometheusNamespace() == null
-                || settings.getPrometheusNamespace().isBlank() ? defaultPrometheusNamespace : settings.getPrometheusNamespace();
+        String prometheus = settings == null
+                        || settings.getPrometheusNamespace() == null
+                        || settings.getPrometheusNamespace().isBlank()
+                ? defaultPrometheusNamespace
+                : settings.getPrometheusNamespace();
         // without a known namespace (operator run outside the cluster) the operator's own namespace is the cache's
         String operator = operatorNamespace == null || operatorNamespace.isBlank()
-                ? cache.getMetadata().getNamespace() : operatorNamespace;
+                ? cache.getMetadata().getNamespace()
+                : operatorNamespace;
         return new NetworkPolicyBuilder()
                 .withMetadata(CacheNames.metadata(cache, CacheNames.networkPolicy(cache)))
                 .withNewSpec()
-                .withNewPodSelector().withMatchLabels(CacheNames.selector(cache)).endPodSelector()
+                .withNewPodSelector()
+                .withMatchLabels(CacheNames.selector(cache))
+                .endPodSelector()
                 .withPolicyTypes("Ingress")
                 .addNewIngress()
-                .addNewPort().withProtocol("TCP").withPort(new IntOrString(ProxySettings.HTTP_PORT)).endPort()
-                .addNewFrom().withNewNamespaceSelector().endNamespaceSelector().endFrom()
+                .addNewPort()
+                .withProtocol("TCP")
+                .withPort(new IntOrString(ProxySettings.HTTP_PORT))
+                .endPort()
+                .addNewFrom()
+                .withNewNamespaceSelector()
+                .endNamespaceSelector()
+                .endFrom()
                 .endIngress()
                 .addNewIngress()
-                .addNewPort().withProtocol("TCP").withPort(new IntOrString(ProxySettings.MANAGEMENT_PORT)).endPort()
+                .addNewPort()
+                .withProtocol("TCP")
+                .withPort(new IntOrString(ProxySettings.MANAGEMENT_PORT))
+                .endPort()
                 .addNewFrom()
-                .withNewNamespaceSelector().withMatchLabels(Map.of(NAMESPACE_NAME_LABEL, operator)).endNamespaceSelector()
-                .withNewPodSelector().withMatchLabels(Map.of(CacheNames.NAME_LABEL, CacheNames.APP,
-                        CacheNames.COMPONENT_LABEL, "operator")).endPodSelector()
+                .withNewNamespaceSelector()
+                .withMatchLabels(Map.of(NAMESPACE_NAME_LABEL, operator))
+                .endNamespaceSelector()
+                .withNewPodSelector()
+                .withMatchLabels(Map.of(CacheNames.NAME_LABEL, CacheNames.APP, CacheNames.COMPONENT_LABEL, "operator"))
+                .endPodSelector()
                 .endFrom()
                 .addNewFrom()
-                .withNewNamespaceSelector().withMatchLabels(Map.of(NAMESPACE_NAME_LABEL, prometheus)).endNamespaceSelector()
+                .withNewNamespaceSelector()
+                .withMatchLabels(Map.of(NAMESPACE_NAME_LABEL, prometheus))
+                .endNamespaceSelector()
                 .endFrom()
                 .endIngress()
                 .endSpec()

@@ -22,13 +22,15 @@ public class ProxyServiceDependent extends CRUDKubernetesDependentResource<Servi
 
     @Override
     protected Service desired(GoProxyCache cache, Context<GoProxyCache> context) {
-        ServiceSettings settings = cache.getSpec().getService() == null ? new ServiceSettings()
+        ServiceSettings settings = cache.getSpec().getService() == null
+                ? new ServiceSettings()
                 : cache.getSpec().getService();
         ObjectMeta metadata = CacheNames.metadata(cache, CacheNames.service(cache));
         if (settings.getAnnotations() != null && !settings.getAnnotations().isEmpty()) {
             metadata.setAnnotations(new LinkedHashMap<>(settings.getAnnotations()));
         }
-        String type = settings.getType() == null || settings.getType().isBlank() ? ServiceSettings.DEFAULT_TYPE
+        String type = settings.getType() == null || settings.getType().isBlank()
+                ? ServiceSettings.DEFAULT_TYPE
                 : settings.getType();
         return new ServiceBuilder()
                 .withMetadata(metadata)

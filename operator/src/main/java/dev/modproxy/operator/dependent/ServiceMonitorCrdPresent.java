@@ -20,7 +20,8 @@ public class ServiceMonitorCrdPresent extends CRDPresentActivationCondition<Serv
 
     private static Duration checkInterval() {
         try {
-            return ConfigProvider.getConfig().getOptionalValue(INTERVAL_KEY, Duration.class)
+            return ConfigProvider.getConfig()
+                    .getOptionalValue(INTERVAL_KEY, Duration.class)
                     .orElse(Duration.ofMinutes(1));
         } catch (IllegalStateException noConfig) {
             return Duration.ofMinutes(1);

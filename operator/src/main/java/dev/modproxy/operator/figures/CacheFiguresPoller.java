@@ -21,7 +21,8 @@ import org.jboss.logging.Logger;
  * a slow or dead proxy never holds a reconcile thread; a reading that differs from the last one triggers a
  * reconcile, which puts it into status.
  */
-public final class CacheFiguresPoller implements PerResourcePollingEventSource.ResourceFetcher<ProxyReading, GoProxyCache> {
+public final class CacheFiguresPoller
+        implements PerResourcePollingEventSource.ResourceFetcher<ProxyReading, GoProxyCache> {
 
     /** The event source's name, to ask the context for its reading. */
     public static final String NAME = "cache-figures";
@@ -42,10 +43,14 @@ public final class CacheFiguresPoller implements PerResourcePollingEventSource.R
 
     public static PerResourcePollingEventSource<ProxyReading, GoProxyCache, String> eventSource(
             EventSourceContext<GoProxyCache> context, ProxyAdmin admin) {
-        return new PerResourcePollingEventSource<>(ProxyReading.class, context,
+        return new PerResourcePollingEventSource<>(
+                ProxyReading.class,
+                context,
                 new PerResourcePollingConfigurationBuilder<ProxyReading, GoProxyCache, String>(
-                        new CacheFiguresPoller(admin), INTERVAL).withName(NAME)
-                        .withResourceIDMapper(ResourceIDMapper.singleResourceResourceIDMapper()).build());
+                                new CacheFiguresPoller(admin), INTERVAL)
+                        .withName(NAME)
+                        .withResourceIDMapper(ResourceIDMapper.singleResourceResourceIDMapper())
+                        .build());
     }
 
     /** Nothing for a cache that is not Ready (its proxy is not asked); else what its proxy says. */
@@ -61,8 +66,9 @@ public final class CacheFiguresPoller implements PerResourcePollingEventSource.R
         try {
             return new CacheFiguresReport.Read(admin.stats(cache));
         } catch (IOException | RuntimeException e) {
-            LOG.debugf("Cache figures of %s/%s not read: %s", cache.getMetadata().getNamespace(),
-                    cache.getMetadata().getName(), e.getMessage());
+            LOG.debugf(
+                    "Cache figures of %s/%s not read: %s",
+                    cache.getMetadata().getNamespace(), cache.getMetadata().getName(), e.getMessage());
             return new CacheFiguresReport.Unreadable(String.valueOf(e.getMessage()));
         }
     }
@@ -75,8 +81,9 @@ public final class CacheFiguresPoller implements PerResourcePollingEventSource.R
         try {
             return new WarmupReading(cache.getStatus().getWarmup().getSubmittedGeneration(), admin.warmup(cache));
         } catch (IOException | RuntimeException e) {
-            LOG.debugf("Warm-up progress of %s/%s not read: %s", cache.getMetadata().getNamespace(),
-                    cache.getMetadata().getName(), e.getMessage());
+            LOG.debugf(
+                    "Warm-up progress of %s/%s not read: %s",
+                    cache.getMetadata().getNamespace(), cache.getMetadata().getName(), e.getMessage());
             return null;
         }
     }
@@ -91,7 +98,10 @@ public final class CacheFiguresPoller implements PerResourcePollingEventSource.R
     }
 
     static boolean ready(GoProxyCache cache) {
-        return cache.getStatus() != null && cache.getStatus().condition(CacheCondition.READY)
-                .map(c -> CacheCondition.TRUE.equals(c.getStatus())).orElse(false);
+        return cache.getStatus() != null
+                && cache.getStatus()
+                        .condition(CacheCondition.READY)
+                        .map(c -> CacheCondition.TRUE.equals(c.getStatus()))
+                        .orElse(false);
     }
 }

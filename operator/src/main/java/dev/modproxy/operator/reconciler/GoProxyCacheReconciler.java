@@ -1,8 +1,8 @@
 package dev.modproxy.operator.reconciler;
 
 import dev.modproxy.operator.admin.ProxyAdmin;
-import dev.modproxy.operator.api.v1alpha1.CacheFigures;
 import dev.modproxy.operator.api.v1alpha1.CacheCondition;
+import dev.modproxy.operator.api.v1alpha1.CacheFigures;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheStatus;
 import dev.modproxy.operator.api.v1alpha1.WarmupState;
@@ -27,7 +27,6 @@ import dev.modproxy.operator.status.FailureExplainer;
 import dev.modproxy.operator.status.Observation;
 import dev.modproxy.operator.warmup.WarmupDriver;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.quarkiverse.operatorsdk.annotations.RBACRule;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -40,6 +39,7 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.Workflow;
 import io.javaoperatorsdk.operator.api.reconciler.dependent.Dependent;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.quarkiverse.operatorsdk.annotations.RBACRule;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -48,25 +48,42 @@ import org.jboss.logging.Logger;
 
 /** Turns a GoProxyCache into its ConfigMap, volume, Deployment and Service, and reports how they are doing. */
 @ControllerConfiguration(name = GoProxyCacheReconciler.NAME)
-@RBACRule(apiGroups = "coordination.k8s.io", resources = "leases", verbs = { "get", "list", "watch", "create", "update", "patch" })
-@Workflow(explicitInvocation = true, dependents = {
-        @Dependent(name = "config", type = ProxyConfigMapDependent.class),
-        @Dependent(name = "volume", type = CacheVolumeClaimDependent.class),
-        @Dependent(name = "deployment", type = ProxyDeploymentDependent.class, dependsOn = { "config", "volume" }),
-        @Dependent(name = "service", type = ProxyServiceDependent.class),
-        @Dependent(name = "management-service", type = ProxyManagementServiceDependent.class),
-        @Dependent(name = "network-policy", type = ProxyNetworkPolicyDependent.class,
-                reconcilePrecondition = Conditions.NetworkPolicyWanted.class),
-        @Dependent(name = "disruption-budget", type = ProxyDisruptionBudgetDependent.class,
-                reconcilePrecondition = Conditions.SeveralReplicas.class, dependsOn = "deployment"),
-        @Dependent(name = "service-monitor", type = ServiceMonitorDependent.class,
-                reconcilePrecondition = Conditions.ServiceMonitorWanted.class,
-                activationCondition = ServiceMonitorCrdPresent.class, dependsOn = "management-service")
-})
+@RBACRule(
+        apiGroups = "coordination.k8s.io",
+        resources = "leases",
+        verbs = {"get", "list", "watch", "create", "update", "patch"})
+@Workflow(
+        explicitInvocation = true,
+        dependents = {
+            @Dependent(name = "config", type = ProxyConfigMapDependent.class),
+            @Dependent(name = "volume", type = CacheVolumeClaimDependent.class),
+            @Dependent(
+                    name = "deployment",
+                    type = ProxyDeploymentDependent.class,
+                    dependsOn = {"config", "volume"}),
+            @Dependent(name = "service", type = ProxyServiceDependent.class),
+            @Dependent(name = "management-service", type = ProxyManagementServiceDependent.class),
+            @Dependent(
+                    name = "network-policy",
+                    type = ProxyNetworkPolicyDependent.class,
+                    reconcilePrecondition = Conditions.NetworkPolicyWanted.class),
+            @Dependent(
+                    name = "disruption-budget",
+                    type = ProxyDisruptionBudgetDependent.class,
+                    reconcilePrecondition = Conditions.SeveralReplicas.class,
+                    dependsOn = "deployment"),
+            @Dependent(
+                    name = "service-monitor",
+                    type = ServiceMonitorDependent.class,
+                    reconcilePrecondition = Conditions.ServiceMonitorWanted.class,
+                    activationCondition = ServiceMonitorCrdPresent.class,
+                    dependsOn = "management-service")
+        })
 public class GoProxyCacheReconciler implements Reconciler<GoProxyCache> {
 
     /** Controller name in configuration keys: quarkus.operator-sdk.controllers.goproxycache.* */
     public static final String NAME = "goproxycache";
+
     private static final Logger LOG = Logger.getLogger(GoProxyCacheReconciler.class);
 
     /** How soon a warm-up list the proxy did not take yet is offered again. */
@@ -94,20 +111,28 @@ public class GoProxyCacheReconciler implements Reconciler<GoProxyCache> {
             // an error here propagates to updateErrorStatus, which reports it and lets JOSDK retry
             context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
         } else {
-            LOG.infof("GoProxyCache %s/%s has an invalid spec: %s", cache.getMetadata().getNamespace(),
-                    cache.getMetadata().getName(), problems);
+            LOG.infof(
+                    "GoProxyCache %s/%s has an invalid spec: %s",
+                    cache.getMetadata().getNamespace(), cache.getMetadata().getName(), problems);
         }
-        GoProxyCacheStatus status = CacheStatusCalculator.compute(cache, observe(cache, context, problems, Optional.empty()),
-                clock.instant());
-        boolean ready = status.condition(CacheCondition.READY).map(c -> CacheCondition.TRUE.equals(c.getStatus())).orElse(false);
+        GoProxyCacheStatus status = CacheStatusCalculator.compute(
+                cache, observe(cache, context, problems, Optional.empty()), clock.instant());
+        boolean ready = status.condition(CacheCondition.READY)
+                .map(c -> CacheCondition.TRUE.equals(c.getStatus()))
+                .orElse(false);
         Optional<ProxyReading> proxy = context.getSecondaryResource(ProxyReading.class, CacheFiguresPoller.NAME);
-        CacheFiguresReport.apply(status, previousFigures(cache),
-                ready ? proxy.map(ProxyReading::figures).orElseGet(CacheFiguresReport.NotAsked::new)
+        CacheFiguresReport.apply(
+                status,
+                previousFigures(cache),
+                ready
+                        ? proxy.map(ProxyReading::figures).orElseGet(CacheFiguresReport.NotAsked::new)
                         : new CacheFiguresReport.NotAsked());
-        status.setWarmup(ready ? warmup.step(cache, context.getClient(), proxy.flatMap(ProxyReading::runningWarmup))
-                : previousWarmup(cache));
-        UpdateControl<GoProxyCache> control = statusPatch(cache, status).map(UpdateControl::patchStatus)
-                .orElseGet(UpdateControl::noUpdate);
+        status.setWarmup(
+                ready
+                        ? warmup.step(cache, context.getClient(), proxy.flatMap(ProxyReading::runningWarmup))
+                        : previousWarmup(cache));
+        UpdateControl<GoProxyCache> control =
+                statusPatch(cache, status).map(UpdateControl::patchStatus).orElseGet(UpdateControl::noUpdate);
         // figures and a running warm-up's progress come through the poller; a list not handed over yet is retried
         boolean pending = status.getWarmup() != null && status.getWarmup().getState() == WarmupState.Pending;
         return ready && pending ? control.rescheduleAfter(WARMUP_INTERVAL) : control;
@@ -122,32 +147,48 @@ public class GoProxyCacheReconciler implements Reconciler<GoProxyCache> {
     }
 
     @Override
-    public ErrorStatusUpdateControl<GoProxyCache> updateErrorStatus(GoProxyCache cache, Context<GoProxyCache> context,
-            Exception e) {
+    public ErrorStatusUpdateControl<GoProxyCache> updateErrorStatus(
+            GoProxyCache cache, Context<GoProxyCache> context, Exception e) {
         Observation.Failure failure = FailureExplainer.explain(e);
         if (FailureExplainer.UNEXPLAINED.equals(failure.reason())) {
-            LOG.warnf(e, "Reconciling GoProxyCache %s/%s failed", cache.getMetadata().getNamespace(),
+            LOG.warnf(
+                    e,
+                    "Reconciling GoProxyCache %s/%s failed",
+                    cache.getMetadata().getNamespace(),
                     cache.getMetadata().getName());
         } else {
             // the API server's answer, explained in status: the trace would only bury it
-            LOG.warnf("Reconciling GoProxyCache %s/%s failed: %s: %s", cache.getMetadata().getNamespace(),
-                    cache.getMetadata().getName(), failure.reason(), failure.message());
+            LOG.warnf(
+                    "Reconciling GoProxyCache %s/%s failed: %s: %s",
+                    cache.getMetadata().getNamespace(),
+                    cache.getMetadata().getName(),
+                    failure.reason(),
+                    failure.message());
         }
         Observation seen = observe(cache, context, SpecProblems.of(cache), Optional.of(failure));
         GoProxyCacheStatus status = CacheStatusCalculator.compute(cache, seen, clock.instant());
         CacheFiguresReport.apply(status, previousFigures(cache), new CacheFiguresReport.NotAsked());
         status.setWarmup(previousWarmup(cache));
-        return statusPatch(cache, status).map(ErrorStatusUpdateControl::patchStatus)
+        return statusPatch(cache, status)
+                .map(ErrorStatusUpdateControl::patchStatus)
                 .orElseGet(ErrorStatusUpdateControl::noStatusUpdate);
     }
 
-    private static Observation observe(GoProxyCache cache, Context<GoProxyCache> context, List<String> problems,
+    private static Observation observe(
+            GoProxyCache cache,
+            Context<GoProxyCache> context,
+            List<String> problems,
             Optional<Observation.Failure> failure) {
         // two Services per cache (builds, management): the status reports the one build pods use
         Optional<Service> service = context.getSecondaryResources(Service.class).stream()
-                .filter(s -> CacheNames.service(cache).equals(s.getMetadata().getName())).findFirst();
-        return new Observation(context.getSecondaryResource(Deployment.class),
-                context.getSecondaryResource(PersistentVolumeClaim.class), service, problems, failure);
+                .filter(s -> CacheNames.service(cache).equals(s.getMetadata().getName()))
+                .findFirst();
+        return new Observation(
+                context.getSecondaryResource(Deployment.class),
+                context.getSecondaryResource(PersistentVolumeClaim.class),
+                service,
+                problems,
+                failure);
     }
 
     /** A fresh object carrying only the new status, or empty when nothing changed. */
@@ -156,8 +197,10 @@ public class GoProxyCacheReconciler implements Reconciler<GoProxyCache> {
             return Optional.empty();
         }
         GoProxyCache patch = new GoProxyCache();
-        patch.setMetadata(new ObjectMetaBuilder().withName(cache.getMetadata().getName())
-                .withNamespace(cache.getMetadata().getNamespace()).build());
+        patch.setMetadata(new ObjectMetaBuilder()
+                .withName(cache.getMetadata().getName())
+                .withNamespace(cache.getMetadata().getNamespace())
+                .build());
         patch.setStatus(status);
         return Optional.of(patch);
     }

@@ -33,8 +33,13 @@ final class LeaseHandover {
      * @param namespace the Lease's namespace (null when the client has none: leader election then fails to start)
      * @param exit      ends the process with a status ({@code System::exit}; tests record it instead)
      */
-    LeaseHandover(KubernetesClient client, String namespace, String leaseName, String identity,
-            boolean exitOnLostLease, IntConsumer exit) {
+    LeaseHandover(
+            KubernetesClient client,
+            String namespace,
+            String leaseName,
+            String identity,
+            boolean exitOnLostLease,
+            IntConsumer exit) {
         this.client = client;
         this.namespace = namespace;
         this.leaseName = leaseName;
@@ -61,8 +66,9 @@ final class LeaseHandover {
         if (shuttingDown) {
             release();
         } else if (exitOnLostLease) {
-            LOG.infof("Lost the Lease %s/%s as %s; exiting so that this replica restarts clean", namespace, leaseName,
-                    identity);
+            LOG.infof(
+                    "Lost the Lease %s/%s as %s; exiting so that this replica restarts clean",
+                    namespace, leaseName, identity);
             // not on this thread: it holds the elector's lock, which the shutdown this starts waits for
             Thread exiting = new Thread(() -> exit.accept(1), "modproxy-lost-lease-exit");
             exiting.start();
@@ -75,22 +81,30 @@ final class LeaseHandover {
             return false;
         }
         LeaseLock lock = new LeaseLock(namespace, leaseName, identity);
-        LeaderCallbacks none = new LeaderCallbacks(() -> { }, () -> { }, leader -> { });
+        LeaderCallbacks none = new LeaderCallbacks(() -> {}, () -> {}, leader -> {});
         // fabric8's release(): empty holder, duration 1 s, only if the Lease still names this identity
-        var elector = new LeaderElectorBuilder(client, Runnable::run).withConfig(new LeaderElectionConfig(lock,
-                LeaderElectionConfiguration.LEASE_DURATION_DEFAULT_VALUE,
-                LeaderElectionConfiguration.RENEW_DEADLINE_DEFAULT_VALUE,
-                LeaderElectionConfiguration.RETRY_PERIOD_DEFAULT_VALUE, none, true, leaseName)).build();
+        var elector = new LeaderElectorBuilder(client, Runnable::run)
+                .withConfig(new LeaderElectionConfig(
+                        lock,
+                        LeaderElectionConfiguration.LEASE_DURATION_DEFAULT_VALUE,
+                        LeaderElectionConfiguration.RENEW_DEADLINE_DEFAULT_VALUE,
+                        LeaderElectionConfiguration.RETRY_PERIOD_DEFAULT_VALUE,
+                        none,
+                        true,
+                        leaseName))
+                .build();
         try {
             boolean released = elector.release();
             if (released) {
-                LOG.infof("Released the Lease %s/%s held by %s: another replica leads at once", namespace, leaseName,
-                        identity);
+                LOG.infof(
+                        "Released the Lease %s/%s held by %s: another replica leads at once",
+                        namespace, leaseName, identity);
             }
             return released;
         } catch (KubernetesClientException e) {
-            LOG.warnf("Could not release the Lease %s/%s (%s); another replica leads once it expires", namespace,
-                    leaseName, e.getMessage());
+            LOG.warnf(
+                    "Could not release the Lease %s/%s (%s); another replica leads once it expires",
+                    namespace, leaseName, e.getMessage());
             return false;
         }
     }

@@ -25,21 +25,34 @@ public class OperatorLeaderElection extends LeaderElectionConfiguration {
     @Inject
     public OperatorLeaderElection(
             @ConfigProperty(name = "modproxy.operator.lease-name", defaultValue = "modproxy-operator-lease")
-            String leaseName,
+                    String leaseName,
             // a replica that lost the lease exits so its pod restarts clean; tests keep the JVM alive
             @ConfigProperty(name = "modproxy.operator.exit-on-lost-lease", defaultValue = "true")
-            boolean exitOnLostLease,
+                    boolean exitOnLostLease,
             KubernetesClient client) {
-        this(leaseName, new LeaseHandover(client, client.getConfiguration().getNamespace(), leaseName, identity(),
-                exitOnLostLease, System::exit));
+        this(
+                leaseName,
+                new LeaseHandover(
+                        client,
+                        client.getConfiguration().getNamespace(),
+                        leaseName,
+                        identity(),
+                        exitOnLostLease,
+                        System::exit));
     }
 
     private OperatorLeaderElection(String leaseName, LeaseHandover handover) {
         // the namespace JOSDK would infer from the client, named here so that the handover releases the same Lease;
         // exitOnStopLeading off: the handover exits itself, and never during shutdown
-        super(leaseName, handover.namespace(), LEASE_DURATION_DEFAULT_VALUE, RENEW_DEADLINE_DEFAULT_VALUE,
-                RETRY_PERIOD_DEFAULT_VALUE, handover.identity(),
-                new LeaderCallbacks(() -> { }, handover::onStopLeading, leader -> { }), false);
+        super(
+                leaseName,
+                handover.namespace(),
+                LEASE_DURATION_DEFAULT_VALUE,
+                RENEW_DEADLINE_DEFAULT_VALUE,
+                RETRY_PERIOD_DEFAULT_VALUE,
+                handover.identity(),
+                new LeaderCallbacks(() -> {}, handover::onStopLeading, leader -> {}),
+                false);
         this.handover = handover;
     }
 

@@ -5,8 +5,7 @@ import java.util.Optional;
 /** Checks a GOPROXY-syntax field by the rule the proxy reads it with (the contract's, the go command's). */
 public final class GoProxyList {
 
-    private GoProxyList() {
-    }
+    private GoProxyList() {}
 
     /** Returns what is wrong with {@code list}, naming {@code field}, or empty when the proxy can use it. */
     public static Optional<String> problem(String field, String list) {

@@ -24,6 +24,7 @@ public final class ProxySettings {
     public static final int MANAGEMENT_PORT = 9000;
     /** Where the proxy pods find the netrc of spec.upstreamCredentials (a Secret volume). */
     public static final String CREDENTIALS_DIR = "/etc/modproxy/upstream-credentials";
+
     public static final String NETRC_FILE = "netrc";
 
     /**
@@ -40,6 +41,7 @@ public final class ProxySettings {
      */
     /** In OWNED_VARIABLES: a variable no field changes. */
     private static final String NO_FIELD = "";
+
     public static final Map<String, String> OWNED_VARIABLES = owned();
 
     private final Map<String, String> env;
@@ -81,8 +83,12 @@ public final class ProxySettings {
         String volume = "spec.storage (the operator mounts the cache there)";
         owned.put(ProxySetting.STORAGE_DIR.env(), volume);
         owned.put(ProxySetting.STORAGE_TYPE.env(), "spec.objectStorage");
-        for (ProxySetting s3 : List.of(ProxySetting.S3_BUCKET, ProxySetting.S3_ENDPOINT, ProxySetting.S3_REGION,
-                ProxySetting.S3_PREFIX, ProxySetting.S3_PATH_STYLE)) {
+        for (ProxySetting s3 : List.of(
+                ProxySetting.S3_BUCKET,
+                ProxySetting.S3_ENDPOINT,
+                ProxySetting.S3_REGION,
+                ProxySetting.S3_PREFIX,
+                ProxySetting.S3_PATH_STYLE)) {
             owned.put(s3.env(), "spec.objectStorage");
         }
         owned.put("AWS_ACCESS_KEY_ID", "spec.objectStorage.credentialsSecret");
@@ -126,7 +132,9 @@ public final class ProxySettings {
         putIfSet(env, ProxySetting.S3_ENDPOINT.env(), bucket.getEndpoint());
         putIfSet(env, ProxySetting.S3_REGION.env(), bucket.getRegion());
         putIfSet(env, ProxySetting.S3_PREFIX.env(), bucket.getPrefix());
-        env.put(ProxySetting.S3_PATH_STYLE.env(), Boolean.toString(bucket.getPathStyle() == null || bucket.getPathStyle()));
+        env.put(
+                ProxySetting.S3_PATH_STYLE.env(),
+                Boolean.toString(bucket.getPathStyle() == null || bucket.getPathStyle()));
     }
 
     private static void putTuning(Map<String, String> env, ProxyTuning tuning) {
@@ -142,7 +150,9 @@ public final class ProxySettings {
         }
         putIfSet(env, ProxySetting.MEMORY_CACHE_SIZE.env(), tuning.getMemoryCacheSize());
         if (tuning.getJvmOptions() != null && !tuning.getJvmOptions().isBlank()) {
-            env.put("JAVA_TOOL_OPTIONS", IMAGE_JVM_OPTIONS + " " + tuning.getJvmOptions().strip());
+            env.put(
+                    "JAVA_TOOL_OPTIONS",
+                    IMAGE_JVM_OPTIONS + " " + tuning.getJvmOptions().strip());
         }
     }
 

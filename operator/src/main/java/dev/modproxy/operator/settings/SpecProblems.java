@@ -16,12 +16,12 @@ public final class SpecProblems {
 
     /** Longest name whose derived object names ("-config", "-cache") still fit a 63-character DNS label. */
     public static final int MAX_NAME_LENGTH = 56;
+
     private static final Pattern DNS_LABEL = Pattern.compile("^[a-z]([-a-z0-9]*[a-z0-9])?$");
     private static final Pattern SUMDB = Pattern.compile("^(off|[A-Za-z0-9.-]+(\\+\\S+)?( https?://\\S+)?)$");
     private static final Pattern STORAGE_SIZE = Pattern.compile(Storage.QUANTITY);
 
-    private SpecProblems() {
-    }
+    private SpecProblems() {}
 
     public static List<String> of(GoProxyCache cache) {
         List<String> problems = new ArrayList<>();
@@ -37,7 +37,8 @@ public final class SpecProblems {
         }
         GoProxyList.problem("spec.upstream", spec.getUpstream()).ifPresent(problems::add);
         if (spec.getInjection() != null && spec.getInjection().getFallback() != null) {
-            GoProxyList.problem("spec.injection.fallback", spec.getInjection().getFallback()).ifPresent(problems::add);
+            GoProxyList.problem("spec.injection.fallback", spec.getInjection().getFallback())
+                    .ifPresent(problems::add);
         }
         if (spec.getSumdb() != null && !SUMDB.matcher(spec.getSumdb()).matches()) {
             problems.add("spec.sumdb \"" + spec.getSumdb() + "\" is not GOSUMDB syntax; write \"sum.golang.org\", "
@@ -47,8 +48,10 @@ public final class SpecProblems {
         patternProblems("spec.private", spec.getPrivate(), problems);
         storageProblems(spec, problems);
         if (spec.getProxy() != null && spec.getProxy().getEnv() != null) {
-            spec.getProxy().getEnv().stream().map(e -> e.getName())
-                    .filter(ProxySettings.OWNED_VARIABLES::containsKey).distinct()
+            spec.getProxy().getEnv().stream()
+                    .map(e -> e.getName())
+                    .filter(ProxySettings.OWNED_VARIABLES::containsKey)
+                    .distinct()
                     .forEach(variable -> problems.add(ProxySettings.ownedVariableMessage(variable)));
         }
         return problems;
@@ -61,12 +64,14 @@ public final class SpecProblems {
         }
         String size = storage.getSize();
         if (size == null || !STORAGE_SIZE.matcher(size).matches() || !isPositive(size)) {
-            problems.add("spec.storage.size \"" + size + "\" is not a positive Kubernetes quantity; write e.g. \"10Gi\"");
+            problems.add(
+                    "spec.storage.size \"" + size + "\" is not a positive Kubernetes quantity; write e.g. \"10Gi\"");
         }
         watermarkProblems(storage, problems);
         if (spec.getReplicas() > 1 && !storage.isShared() && spec.getObjectStorage() == null) {
-            problems.add("spec.replicas is " + spec.getReplicas() + " but a ReadWriteOnce volume holds one pod; set "
-                    + "spec.storage.accessModes to [ReadWriteMany], configure spec.objectStorage, or set replicas to 1");
+            problems.add(
+                    "spec.replicas is " + spec.getReplicas() + " but a ReadWriteOnce volume holds one pod; set "
+                            + "spec.storage.accessModes to [ReadWriteMany], configure spec.objectStorage, or set replicas to 1");
         }
     }
 

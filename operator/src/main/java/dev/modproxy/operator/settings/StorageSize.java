@@ -6,8 +6,7 @@ import java.util.Optional;
 /** Volume sizes only grow: what to ask for given the spec and what the cluster already has. */
 public final class StorageSize {
 
-    private StorageSize() {
-    }
+    private StorageSize() {}
 
     /** The larger of the requested and the existing size; a volume is never asked to shrink. */
     public static Quantity toRequest(String requested, Optional<Quantity> existing) {

@@ -20,17 +20,19 @@ import java.util.Optional;
 /** Status as a pure function of the cache and what was observed; only the clock comes from outside. */
 public final class CacheStatusCalculator {
 
-    private CacheStatusCalculator() {
-    }
+    private CacheStatusCalculator() {}
 
     public static GoProxyCacheStatus compute(GoProxyCache cache, Observation seen, Instant now) {
-        long generation = Optional.ofNullable(cache.getMetadata().getGeneration()).orElse(0L);
+        long generation =
+                Optional.ofNullable(cache.getMetadata().getGeneration()).orElse(0L);
         GoProxyCacheStatus previous = Optional.ofNullable(cache.getStatus()).orElseGet(GoProxyCacheStatus::new);
         GoProxyCacheStatus status = new GoProxyCacheStatus();
         status.setObservedGeneration(generation);
         status.setUrl(seen.service().map(s -> CacheNames.url(cache)).orElse(null));
-        status.setReadyReplicas(seen.deployment().map(CacheStatusCalculator::readyReplicas).orElse(null));
-        status.setStorageCapacity(seen.volumeClaim().map(CacheStatusCalculator::capacity).orElse(null));
+        status.setReadyReplicas(
+                seen.deployment().map(CacheStatusCalculator::readyReplicas).orElse(null));
+        status.setStorageCapacity(
+                seen.volumeClaim().map(CacheStatusCalculator::capacity).orElse(null));
 
         List<CacheCondition> conditions = new ArrayList<>();
         conditions.add(ready(cache, seen));
@@ -40,7 +42,8 @@ public final class CacheStatusCalculator {
         for (CacheCondition c : conditions) {
             c.setObservedGeneration(generation);
             CacheCondition before = previous.condition(c.getType()).orElse(null);
-            boolean statusKept = before != null && Objects.equals(before.getStatus(), c.getStatus())
+            boolean statusKept = before != null
+                    && Objects.equals(before.getStatus(), c.getStatus())
                     && before.getLastTransitionTime() != null;
             c.setLastTransitionTime(statusKept ? before.getLastTransitionTime() : timestamp);
         }
@@ -50,54 +53,81 @@ public final class CacheStatusCalculator {
 
     private static CacheCondition ready(GoProxyCache cache, Observation seen) {
         if (seen.deployment().isEmpty()) {
-            return new CacheCondition(CacheCondition.READY, CacheCondition.FALSE, "DeploymentMissing",
+            return new CacheCondition(
+                    CacheCondition.READY,
+                    CacheCondition.FALSE,
+                    "DeploymentMissing",
                     "The proxy Deployment does not exist yet; the operator creates it once the spec is valid.");
         }
         Deployment deployment = seen.deployment().get();
         int ready = readyReplicas(deployment);
         if (ready >= 1 && conditionIs(deployment, "Available", "True")) {
-            return new CacheCondition(CacheCondition.READY, CacheCondition.TRUE, "Available",
+            return new CacheCondition(
+                    CacheCondition.READY,
+                    CacheCondition.TRUE,
+                    "Available",
                     ready + " proxy pod(s) serve " + CacheNames.url(cache) + ".");
         }
-        return new CacheCondition(CacheCondition.READY, CacheCondition.FALSE, "PodsNotReady",
-                "No proxy pod is ready yet; see kubectl -n " + cache.getMetadata().getNamespace()
-                        + " describe pods -l " + CacheNames.INSTANCE_LABEL + "=" + cache.getMetadata().getName() + ".");
+        return new CacheCondition(
+                CacheCondition.READY,
+                CacheCondition.FALSE,
+                "PodsNotReady",
+                "No proxy pod is ready yet; see kubectl -n "
+                        + cache.getMetadata().getNamespace() + " describe pods -l " + CacheNames.INSTANCE_LABEL + "="
+                        + cache.getMetadata().getName() + ".");
     }
 
     private static CacheCondition progressing(GoProxyCache cache, Observation seen) {
         if (seen.deployment().isEmpty()) {
-            return new CacheCondition(CacheCondition.PROGRESSING, CacheCondition.TRUE, "Creating", "Creating the proxy Deployment.");
+            return new CacheCondition(
+                    CacheCondition.PROGRESSING, CacheCondition.TRUE, "Creating", "Creating the proxy Deployment.");
         }
         Deployment deployment = seen.deployment().get();
         DeploymentStatus ds = Optional.ofNullable(deployment.getStatus()).orElseGet(DeploymentStatus::new);
         int wanted = Optional.ofNullable(deployment.getSpec().getReplicas()).orElse(1);
-        long generation = Optional.ofNullable(deployment.getMetadata().getGeneration()).orElse(0L);
-        boolean rolledOut = ds.getObservedGeneration() != null && ds.getObservedGeneration() >= generation
-                && orZero(ds.getUpdatedReplicas()) >= wanted && orZero(ds.getReadyReplicas()) >= wanted
+        long generation =
+                Optional.ofNullable(deployment.getMetadata().getGeneration()).orElse(0L);
+        boolean rolledOut = ds.getObservedGeneration() != null
+                && ds.getObservedGeneration() >= generation
+                && orZero(ds.getUpdatedReplicas()) >= wanted
+                && orZero(ds.getReadyReplicas()) >= wanted
                 && orZero(ds.getReplicas()) <= wanted;
         if (rolledOut) {
-            return new CacheCondition(CacheCondition.PROGRESSING, CacheCondition.FALSE, "RolledOut",
+            return new CacheCondition(
+                    CacheCondition.PROGRESSING,
+                    CacheCondition.FALSE,
+                    "RolledOut",
                     "All " + wanted + " proxy pod(s) run the current settings.");
         }
-        return new CacheCondition(CacheCondition.PROGRESSING, CacheCondition.TRUE, "RollingOut",
+        return new CacheCondition(
+                CacheCondition.PROGRESSING,
+                CacheCondition.TRUE,
+                "RollingOut",
                 orZero(ds.getUpdatedReplicas()) + " of " + wanted + " proxy pod(s) updated, "
                         + orZero(ds.getReadyReplicas()) + " ready.");
     }
 
     private static CacheCondition degraded(GoProxyCache cache, Observation seen) {
         if (!seen.specProblems().isEmpty()) {
-            return new CacheCondition(CacheCondition.DEGRADED, CacheCondition.TRUE, "InvalidSpec",
+            return new CacheCondition(
+                    CacheCondition.DEGRADED,
+                    CacheCondition.TRUE,
+                    "InvalidSpec",
                     "The spec cannot be applied; the running proxy keeps its previous settings. Fix: "
                             + String.join("; ", seen.specProblems()) + ".");
         }
         if (seen.failure().isPresent()) {
             Observation.Failure failure = seen.failure().get();
-            return new CacheCondition(CacheCondition.DEGRADED, CacheCondition.TRUE, failure.reason(), failure.message());
+            return new CacheCondition(
+                    CacheCondition.DEGRADED, CacheCondition.TRUE, failure.reason(), failure.message());
         }
         Optional<Quantity> existing = seen.volumeClaim().map(CacheStatusCalculator::requested);
         String requested = cache.getSpec().getStorage().getSize();
         if (StorageSize.isShrink(requested, existing)) {
-            return new CacheCondition(CacheCondition.DEGRADED, CacheCondition.TRUE, "StorageShrinkRefused",
+            return new CacheCondition(
+                    CacheCondition.DEGRADED,
+                    CacheCondition.TRUE,
+                    "StorageShrinkRefused",
                     "spec.storage.size " + requested + " is smaller than the existing volume ("
                             + existing.get() + "); volumes only grow. Set spec.storage.size to at least "
                             + existing.get() + ".");
@@ -106,19 +136,22 @@ public final class CacheStatusCalculator {
         if (stuck.isPresent()) {
             return new CacheCondition(CacheCondition.DEGRADED, CacheCondition.TRUE, "RolloutFailed", stuck.get());
         }
-        return new CacheCondition(CacheCondition.DEGRADED, CacheCondition.FALSE, "AsExpected", "Nothing needs attention.");
+        return new CacheCondition(
+                CacheCondition.DEGRADED, CacheCondition.FALSE, "AsExpected", "Nothing needs attention.");
     }
 
     /** Pod creation refused (quota, admission) or a rollout past its deadline, as the Deployment reports it. */
     private static Optional<String> rolloutProblem(Deployment deployment) {
-        List<DeploymentCondition> conditions = deployment.getStatus() == null ? List.of()
+        List<DeploymentCondition> conditions = deployment.getStatus() == null
+                ? List.of()
                 : Optional.ofNullable(deployment.getStatus().getConditions()).orElse(List.of());
         for (DeploymentCondition c : conditions) {
             if ("ReplicaFailure".equals(c.getType()) && "True".equals(c.getStatus())) {
                 return Optional.of("Proxy pods cannot be created: " + c.getMessage() + ". Fix: raise the namespace's "
                         + "ResourceQuota/LimitRange or lower spec.resources.");
             }
-            if ("Progressing".equals(c.getType()) && "False".equals(c.getStatus())
+            if ("Progressing".equals(c.getType())
+                    && "False".equals(c.getStatus())
                     && "ProgressDeadlineExceeded".equals(c.getReason())) {
                 return Optional.of("The rollout stalled: " + c.getMessage() + ". Fix: check the pods' events "
                         + "(image pull, scheduling, probes) with kubectl describe pods.");
@@ -128,13 +161,16 @@ public final class CacheStatusCalculator {
     }
 
     private static boolean conditionIs(Deployment deployment, String type, String value) {
-        return deployment.getStatus() != null && deployment.getStatus().getConditions() != null
+        return deployment.getStatus() != null
+                && deployment.getStatus().getConditions() != null
                 && deployment.getStatus().getConditions().stream()
                         .anyMatch(c -> type.equals(c.getType()) && value.equals(c.getStatus()));
     }
 
     private static int readyReplicas(Deployment deployment) {
-        return deployment.getStatus() == null ? 0 : orZero(deployment.getStatus().getReadyReplicas());
+        return deployment.getStatus() == null
+                ? 0
+                : orZero(deployment.getStatus().getReadyReplicas());
     }
 
     private static String capacity(PersistentVolumeClaim claim) {
@@ -146,8 +182,10 @@ public final class CacheStatusCalculator {
     }
 
     private static Quantity requested(PersistentVolumeClaim claim) {
-        return claim.getSpec() == null || claim.getSpec().getResources() == null
-                || claim.getSpec().getResources().getRequests() == null ? null
+        return claim.getSpec() == null
+                        || claim.getSpec().getResources() == null
+                        || claim.getSpec().getResources().getRequests() == null
+                ? null
                 : claim.getSpec().getResources().getRequests().get("storage");
     }
 

@@ -13,15 +13,15 @@ public final class FailureExplainer {
     /** The reason of a failure that is not an API server's answer: its stack trace is worth logging. */
     public static final String UNEXPLAINED = "ReconcileFailed";
 
-    private FailureExplainer() {
-    }
+    private FailureExplainer() {}
 
     public static Observation.Failure explain(Exception error) {
         List<Throwable> causes = new ArrayList<>();
         // the workflow's per-dependent errors arrive wrapped in an OperatorException
         for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof AggregatedOperatorException aggregated) {
-                for (Map.Entry<String, Exception> e : aggregated.getAggregatedExceptions().entrySet()) {
+                for (Map.Entry<String, Exception> e :
+                        aggregated.getAggregatedExceptions().entrySet()) {
                     causes.add(e.getValue());
                 }
             }
@@ -29,34 +29,46 @@ public final class FailureExplainer {
         if (causes.isEmpty()) {
             causes.add(error);
         }
-        Optional<KubernetesClientException> api = causes.stream().map(FailureExplainer::apiCause)
-                .flatMap(Optional::stream).findFirst();
+        Optional<KubernetesClientException> api = causes.stream()
+                .map(FailureExplainer::apiCause)
+                .flatMap(Optional::stream)
+                .findFirst();
         if (api.isPresent()) {
             return explainApi(api.get());
         }
         Throwable first = causes.get(0);
-        return new Observation.Failure(UNEXPLAINED, "Applying the spec failed: " + describe(first)
-                + ". The operator retries with backoff; see its log for details.");
+        return new Observation.Failure(
+                UNEXPLAINED,
+                "Applying the spec failed: " + describe(first)
+                        + ". The operator retries with backoff; see its log for details.");
     }
 
     private static Observation.Failure explainApi(KubernetesClientException e) {
-        String message = Optional.ofNullable(e.getStatus()).map(s -> s.getMessage()).orElse(e.getMessage());
+        String message =
+                Optional.ofNullable(e.getStatus()).map(s -> s.getMessage()).orElse(e.getMessage());
         int code = e.getCode();
         if (code == 403 && message != null && message.contains("exceeded quota")) {
-            return new Observation.Failure("QuotaExceeded", "The namespace's ResourceQuota refused an object: "
-                    + message + ". Fix: raise the quota or lower spec.resources / spec.storage.size.");
+            return new Observation.Failure(
+                    "QuotaExceeded",
+                    "The namespace's ResourceQuota refused an object: " + message
+                            + ". Fix: raise the quota or lower spec.resources / spec.storage.size.");
         }
         if (code == 403) {
-            return new Observation.Failure("Forbidden", "The API server refused the operator: " + message
-                    + ". Fix: grant the operator's service account this permission (see its ClusterRole).");
+            return new Observation.Failure(
+                    "Forbidden",
+                    "The API server refused the operator: " + message
+                            + ". Fix: grant the operator's service account this permission (see its ClusterRole).");
         }
         if (code == 422 || code == 400) {
-            return new Observation.Failure("Rejected", "The API server rejected an owned object: " + message
-                    + ". Fix the spec field it names; immutable fields (storage class, access modes) need a new "
-                    + "GoProxyCache.");
+            return new Observation.Failure(
+                    "Rejected",
+                    "The API server rejected an owned object: " + message
+                            + ". Fix the spec field it names; immutable fields (storage class, access modes) need a new "
+                            + "GoProxyCache.");
         }
-        return new Observation.Failure("ApiError", "The API server answered " + code + ": " + message
-                + ". The operator retries with backoff.");
+        return new Observation.Failure(
+                "ApiError",
+                "The API server answered " + code + ": " + message + ". The operator retries with backoff.");
     }
 
     private static Optional<KubernetesClientException> apiCause(Throwable t) {

@@ -18,6 +18,5 @@ public record Observation(
         Optional<Failure> failure) {
 
     /** Why applying the spec failed, in words a user can act on. */
-    public record Failure(String reason, String message) {
-    }
+    public record Failure(String reason, String message) {}
 }

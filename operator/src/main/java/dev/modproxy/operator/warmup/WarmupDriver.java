@@ -26,29 +26,35 @@ public class WarmupDriver {
      * (CacheFiguresPoller): following a running warm-up sends no request from here.
      */
     public WarmupStatus step(GoProxyCache cache, KubernetesClient cluster, Optional<WarmupReading> polled) {
-        WarmupStatus previous = cache.getStatus() == null ? null : cache.getStatus().getWarmup();
+        WarmupStatus previous =
+                cache.getStatus() == null ? null : cache.getStatus().getWarmup();
         if (!WarmupProgress.wanted(cache)) {
             return null;
         }
         try {
             if (WarmupProgress.due(cache)) {
                 Optional<String> goSum = goSum(cache, cluster);
-                return WarmupProgress.accepted(cache, proxy.startWarmup(cache,
-                        WarmupProgress.moduleList(cache.getSpec().getWarmup(), goSum)));
+                return WarmupProgress.accepted(
+                        cache,
+                        proxy.startWarmup(
+                                cache, WarmupProgress.moduleList(cache.getSpec().getWarmup(), goSum)));
             }
             if (WarmupProgress.running(cache)) {
                 // an answer read for an earlier list says nothing about this one
                 return polled.filter(p -> Objects.equals(p.submittedGeneration(), previous.getSubmittedGeneration()))
-                        .map(p -> WarmupProgress.progressed(cache, p.report())).orElse(previous);
+                        .map(p -> WarmupProgress.progressed(cache, p.report()))
+                        .orElse(previous);
             }
             return previous;
         } catch (MissingGoSum e) {
             return WarmupProgress.pending(cache, e.getMessage());
         } catch (ProxyAdmin.WarmupRefused e) {
-            return e.busy() ? WarmupProgress.pending(cache, "the proxy is still running an earlier warm-up")
+            return e.busy()
+                    ? WarmupProgress.pending(cache, "the proxy is still running an earlier warm-up")
                     : WarmupProgress.rejected(cache, e.getMessage());
         } catch (IOException | RuntimeException e) {
-            return WarmupProgress.due(cache) ? WarmupProgress.pending(cache, "the proxy did not answer: " + e.getMessage())
+            return WarmupProgress.due(cache)
+                    ? WarmupProgress.pending(cache, "the proxy did not answer: " + e.getMessage())
                     : previous;
         }
     }
@@ -59,8 +65,10 @@ public class WarmupDriver {
             return Optional.empty();
         }
         String key = warmup.getGoSumKey() == null ? Warmup.DEFAULT_GO_SUM_KEY : warmup.getGoSumKey();
-        ConfigMap map = cluster.configMaps().inNamespace(cache.getMetadata().getNamespace())
-                .withName(warmup.getGoSumConfigMap()).get();
+        ConfigMap map = cluster.configMaps()
+                .inNamespace(cache.getMetadata().getNamespace())
+                .withName(warmup.getGoSumConfigMap())
+                .get();
         if (map == null || map.getData() == null || !map.getData().containsKey(key)) {
             throw new MissingGoSum("ConfigMap " + warmup.getGoSumConfigMap() + " with key " + key
                     + " not found in namespace " + cache.getMetadata().getNamespace());

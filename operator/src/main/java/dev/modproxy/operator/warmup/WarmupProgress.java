@@ -13,13 +13,13 @@ public final class WarmupProgress {
 
     static final int SHOWN_FAILURES = 20;
 
-    private WarmupProgress() {
-    }
+    private WarmupProgress() {}
 
     public static boolean wanted(GoProxyCache cache) {
         Warmup warmup = cache.getSpec().getWarmup();
-        return warmup != null && ((warmup.getModules() != null && !warmup.getModules().isEmpty())
-                || warmup.getGoSumConfigMap() != null);
+        return warmup != null
+                && ((warmup.getModules() != null && !warmup.getModules().isEmpty())
+                        || warmup.getGoSumConfigMap() != null);
     }
 
     /** The spec's list has not been handed to the proxy since it last changed. */
@@ -47,7 +47,8 @@ public final class WarmupProgress {
         WarmupStatus status = new WarmupStatus();
         status.setSubmittedGeneration(generation(cache));
         status.setState(WarmupState.Rejected);
-        status.setMessage("The proxy refused spec.warmup: " + why + ". Fix the list; it is sent again when the spec changes.");
+        status.setMessage(
+                "The proxy refused spec.warmup: " + why + ". Fix the list; it is sent again when the spec changes.");
         return status;
     }
 
@@ -83,10 +84,13 @@ public final class WarmupProgress {
         status.setCompleted(answer.completed());
         status.setFailed(answer.failed());
         List<WarmupReport.Failure> failures = answer.failures() == null ? List.of() : answer.failures();
-        status.setFailures(failures.stream().limit(SHOWN_FAILURES)
-                .map(f -> f.module() + "@" + f.version() + " " + f.artifact() + ": " + f.reason()).toList());
+        status.setFailures(failures.stream()
+                .limit(SHOWN_FAILURES)
+                .map(f -> f.module() + "@" + f.version() + " " + f.artifact() + ": " + f.reason())
+                .toList());
         if (!failures.isEmpty()) {
-            status.setMessage(answer.failed() + " module version(s) could not be fetched; builds fetch them on demand.");
+            status.setMessage(
+                    answer.failed() + " module version(s) could not be fetched; builds fetch them on demand.");
         }
         return status;
     }

@@ -1,16 +1,14 @@
 package dev.modproxy.operator.webhook;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-
 import org.jboss.logging.Logger;
-
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * HTTP body in, HTTP answer out, for {@code POST /mutate-pods}. Never throws and never denies:
@@ -59,7 +57,8 @@ public final class AdmissionReviewHandler {
             }
             uid = review.uid();
             if (review.wrongType() != null) {
-                return allowedWithMessage(uid, "modproxy: cannot read " + review.wrongType() + ": wrong JSON type for that field");
+                return allowedWithMessage(
+                        uid, "modproxy: cannot read " + review.wrongType() + ": wrong JSON type for that field");
             }
             PodMutator.Mutation mutation;
             try {
@@ -121,7 +120,8 @@ public final class AdmissionReviewHandler {
 
     /** A warning the API server shows as it is: no control characters, at most {@link #WARNING_LENGTH} characters. */
     static String warning(String text) {
-        int[] clean = text.codePoints().map(c -> Character.isISOControl(c) ? ' ' : c).toArray();
+        int[] clean =
+                text.codePoints().map(c -> Character.isISOControl(c) ? ' ' : c).toArray();
         if (clean.length <= WARNING_LENGTH) {
             return new String(clean, 0, clean.length);
         }

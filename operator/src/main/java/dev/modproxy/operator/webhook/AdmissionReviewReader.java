@@ -1,21 +1,19 @@
 package dev.modproxy.operator.webhook;
 
-import java.io.IOException;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import dev.modproxy.operator.webhook.PodReview.AdmittedPod;
 import dev.modproxy.operator.webhook.PodReview.EnvEntry;
 import dev.modproxy.operator.webhook.PodReview.EnvSource;
 import dev.modproxy.operator.webhook.PodReview.PodContainer;
 import dev.modproxy.operator.webhook.PodReview.ResourceKind;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * Reads an AdmissionReview v1 body in one pass of a streaming parser into a {@link PodReview}, keeping
@@ -71,8 +69,10 @@ final class AdmissionReviewReader {
             JsonToken value = parser.nextToken();
             switch (field) {
                 case "kind" -> kind = looseText(value);
-                case "apiVersion" -> apiVersion = value.isScalarValue() || value == JsonToken.VALUE_NULL
-                        ? looseText(value) : parser.readValueAsTree().toString();
+                case "apiVersion" ->
+                    apiVersion = value.isScalarValue() || value == JsonToken.VALUE_NULL
+                            ? looseText(value)
+                            : parser.readValueAsTree().toString();
                 case "request" -> request = value == JsonToken.START_OBJECT ? request() : skipped(null);
                 default -> parser.skipChildren();
             }
@@ -99,7 +99,8 @@ final class AdmissionReviewReader {
     private void endOfDocument() throws IOException, NotAReview {
         JsonToken trailing = parser.nextToken();
         if (trailing != null) {
-            throw new NotAReview("malformed AdmissionReview: body is not JSON (more after the first value: " + trailing + ")");
+            throw new NotAReview(
+                    "malformed AdmissionReview: body is not JSON (more after the first value: " + trailing + ")");
         }
     }
 
@@ -129,12 +130,21 @@ final class AdmissionReviewReader {
                     notAPod = "request.object is not a Pod object";
                 }
             } else if (!"Pod".equals(objectKind) || objectApiVersion != null && !"v1".equals(objectApiVersion)) {
-                notAPod = objectKind == null ? "request.object is not a Pod object"
-                        : "Pod".equals(objectKind) ? "request.object is a Pod of apiVersion " + objectApiVersion + ", not v1"
-                        : "request.object is a " + objectKind + ", not a Pod";
+                notAPod = objectKind == null
+                        ? "request.object is not a Pod object"
+                        : "Pod".equals(objectKind)
+                                ? "request.object is a Pod of apiVersion " + objectApiVersion + ", not v1"
+                                : "request.object is a " + objectKind + ", not a Pod";
             }
-            return new PodReview(uid, operation, effective, subResource, namespace, notAPod == null ? object : null,
-                    notAPod, wrongType);
+            return new PodReview(
+                    uid,
+                    operation,
+                    effective,
+                    subResource,
+                    namespace,
+                    notAPod == null ? object : null,
+                    notAPod,
+                    wrongType);
         }
     }
 
@@ -163,8 +173,8 @@ final class AdmissionReviewReader {
         request.objectKind = null;
         request.objectApiVersion = null;
         if (value != JsonToken.START_OBJECT) {
-            request.notAnObject = value == JsonToken.VALUE_NULL ? "request.object is missing"
-                    : "request.object is not a Pod object";
+            request.notAnObject =
+                    value == JsonToken.VALUE_NULL ? "request.object is missing" : "request.object is not a Pod object";
             skipped(value == JsonToken.START_ARRAY ? "request.object" : null);
             return;
         }
@@ -206,7 +216,8 @@ final class AdmissionReviewReader {
                         String name = parser.currentName();
                         JsonToken inner = parser.nextToken();
                         switch (name) {
-                            case "initContainers" -> initContainers = containers(inner, "request.object.spec.initContainers");
+                            case "initContainers" ->
+                                initContainers = containers(inner, "request.object.spec.initContainers");
                             case "containers" -> containers = containers(inner, "request.object.spec.containers");
                             default -> parser.skipChildren();
                         }
@@ -281,8 +292,10 @@ final class AdmissionReviewReader {
                     case "value" -> text = text(inner, path + "[" + entries.size() + "].value");
                     case "valueFrom" -> {
                         fromSource = inner == JsonToken.START_OBJECT;
-                        skipped(inner == JsonToken.START_OBJECT || inner == JsonToken.VALUE_NULL ? null
-                                : path + "[" + entries.size() + "].valueFrom");
+                        skipped(
+                                inner == JsonToken.START_OBJECT || inner == JsonToken.VALUE_NULL
+                                        ? null
+                                        : path + "[" + entries.size() + "].valueFrom");
                     }
                     default -> parser.skipChildren();
                 }

@@ -15,19 +15,15 @@ import java.util.Optional;
  */
 public final class CacheSelection {
 
-    public sealed interface Outcome {
-    }
+    public sealed interface Outcome {}
 
     /** The pod did not ask for injection (or opted out). */
-    public record NotRequested(String reason) implements Outcome {
-    }
+    public record NotRequested(String reason) implements Outcome {}
 
-    public record Chosen(CacheTarget cache) implements Outcome {
-    }
+    public record Chosen(CacheTarget cache) implements Outcome {}
 
     /** The pod asked, but no cache matches: the pod stays unchanged and the user is told why. */
-    public record Unavailable(String warning) implements Outcome {
-    }
+    public record Unavailable(String warning) implements Outcome {}
 
     private final CacheDirectory directory;
 
@@ -41,8 +37,8 @@ public final class CacheSelection {
             return new NotRequested("pod label " + InjectionLabels.INJECT + "=false");
         }
         CacheDirectory.NamespaceInfo namespaceInfo = directory.namespace(namespace);
-        boolean namespaceEnabled = InjectionLabels.NAMESPACE_ENABLED
-                .equals(trimmed(namespaceInfo.labels().get(InjectionLabels.INJECT)));
+        boolean namespaceEnabled = InjectionLabels.NAMESPACE_ENABLED.equals(
+                trimmed(namespaceInfo.labels().get(InjectionLabels.INJECT)));
         if (label == null && !namespaceEnabled) {
             return new NotRequested("neither the pod nor namespace " + namespace + " opted in");
         }
@@ -65,15 +61,17 @@ public final class CacheSelection {
         if (ref.isEmpty()) {
             return new Unavailable(source + " value \"" + value + "\" is not a cache name or namespace/name");
         }
-        return directory.find(ref.get())
+        return directory
+                .find(ref.get())
                 .<Outcome>map(Chosen::new)
-                .orElseGet(() -> new Unavailable("GoProxyCache " + ref.get() + " (from " + source
-                        + ") does not exist; pod left unchanged"));
+                .orElseGet(() -> new Unavailable(
+                        "GoProxyCache " + ref.get() + " (from " + source + ") does not exist; pod left unchanged"));
     }
 
     private Outcome namespaceDefault(String namespace) {
         List<CacheTarget> caches = directory.inNamespace(namespace);
-        List<CacheTarget> marked = caches.stream().filter(CacheTarget::markedDefault).toList();
+        List<CacheTarget> marked =
+                caches.stream().filter(CacheTarget::markedDefault).toList();
         if (marked.size() == 1) {
             return new Chosen(marked.get(0));
         }
@@ -88,8 +86,8 @@ public final class CacheSelection {
             return new Unavailable("no GoProxyCache in namespace " + namespace + "; name one with annotation "
                     + InjectionLabels.CACHE + "; pod left unchanged");
         }
-        return new Unavailable(caches.size() + " GoProxyCaches in namespace " + namespace
-                + " and none annotated " + InjectionLabels.DEFAULT_CACHE + "=true; pod left unchanged");
+        return new Unavailable(caches.size() + " GoProxyCaches in namespace " + namespace + " and none annotated "
+                + InjectionLabels.DEFAULT_CACHE + "=true; pod left unchanged");
     }
 
     private static String trimmed(String value) {

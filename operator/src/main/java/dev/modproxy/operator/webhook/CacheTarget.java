@@ -12,8 +12,14 @@ import java.util.List;
  * @param ready the Ready condition is True
  * @param markedDefault annotated as its namespace's default cache
  */
-public record CacheTarget(CacheRef ref, String url, String fallback, List<String> privatePatterns,
-        List<String> noSumDbPatterns, boolean ready, boolean markedDefault) {
+public record CacheTarget(
+        CacheRef ref,
+        String url,
+        String fallback,
+        List<String> privatePatterns,
+        List<String> noSumDbPatterns,
+        boolean ready,
+        boolean markedDefault) {
 
     public CacheTarget {
         privatePatterns = privatePatterns == null ? List.of() : List.copyOf(privatePatterns);

@@ -1,5 +1,10 @@
 package dev.modproxy.operator.webhook;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.modproxy.operator.webhook.PodReview.EnvEntry;
+import dev.modproxy.operator.webhook.PodReview.PodContainer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -9,13 +14,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-import dev.modproxy.operator.webhook.PodReview.EnvEntry;
-import dev.modproxy.operator.webhook.PodReview.PodContainer;
 
 /**
  * The program a container runs and that program's arguments, as far as the pod spec shows them.
@@ -52,7 +50,8 @@ record ContainerCommand(String program, List<String> arguments, String script) {
         arguments.addAll(args);
         String program = command.get(0);
         // a Tekton sidecar with a script runs the script file itself, without the entrypoint
-        String script = program != null && program.startsWith(TEKTON_SCRIPTS) ? placedScript(initContainers, program)
+        String script = program != null && program.startsWith(TEKTON_SCRIPTS)
+                ? placedScript(initContainers, program)
                 : shellScript(program, arguments);
         return new ContainerCommand(program, Collections.unmodifiableList(arguments), script);
     }
@@ -62,7 +61,8 @@ record ContainerCommand(String program, List<String> arguments, String script) {
      * A step without a command has no {@code -entrypoint}: Tekton looked the image's ENTRYPOINT up in the
      * registry and passes it per platform in the env variable {@code TEKTON_PLATFORM_COMMANDS}.
      */
-    private static ContainerCommand tektonStep(PodContainer container, List<String> args, List<PodContainer> initContainers) {
+    private static ContainerCommand tektonStep(
+            PodContainer container, List<String> args, List<PodContainer> initContainers) {
         int separator = args.indexOf("--");
         if (separator < 0) {
             return new ContainerCommand(TEKTON_ENTRYPOINT, args, null);
@@ -78,11 +78,13 @@ record ContainerCommand(String program, List<String> arguments, String script) {
             Optional<List<String>> imageCommand = platformCommand(container);
             if (imageCommand.isPresent() && !imageCommand.get().isEmpty()) {
                 program = imageCommand.get().get(0);
-                arguments.addAll(imageCommand.get().subList(1, imageCommand.get().size()));
+                arguments.addAll(
+                        imageCommand.get().subList(1, imageCommand.get().size()));
             }
         }
         arguments.addAll(args.subList(separator + 1, args.size()));
-        String script = program != null && program.startsWith(TEKTON_SCRIPTS) ? placedScript(initContainers, program) : null;
+        String script =
+                program != null && program.startsWith(TEKTON_SCRIPTS) ? placedScript(initContainers, program) : null;
         if (script == null && program != null) {
             script = shellScript(program, arguments);
         }
@@ -91,9 +93,13 @@ record ContainerCommand(String program, List<String> arguments, String script) {
 
     /** The image's command when every platform of {@code TEKTON_PLATFORM_COMMANDS} has the same one. */
     private static Optional<List<String>> platformCommand(PodContainer container) {
-        String value = container.env().stream().filter(Objects::nonNull)
-                .filter(var -> "TEKTON_PLATFORM_COMMANDS".equals(var.name())).map(EnvEntry::value)
-                .filter(Objects::nonNull).findFirst().orElse(null);
+        String value = container.env().stream()
+                .filter(Objects::nonNull)
+                .filter(var -> "TEKTON_PLATFORM_COMMANDS".equals(var.name()))
+                .map(EnvEntry::value)
+                .filter(Objects::nonNull)
+                .findFirst()
+                .orElse(null);
         if (value == null) {
             return Optional.empty();
         }

@@ -1,11 +1,10 @@
 package dev.modproxy.operator.webhook;
 
+import dev.modproxy.contract.ChecksumExemptions;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /** The Go environment variables a build pod gets for one cache. */
 public final class GoEnvironment {
@@ -15,8 +14,7 @@ public final class GoEnvironment {
     public static final String GONOPROXY = "GONOPROXY";
     public static final String GONOSUMDB = "GONOSUMDB";
 
-    private GoEnvironment() {
-    }
+    private GoEnvironment() {}
 
     /**
      * Variables in the order they are added. When the cache is not serving, GOPROXY is the
@@ -35,8 +33,7 @@ public final class GoEnvironment {
             env.put(GONOPROXY, patterns);
         }
         // an explicit GONOSUMDB replaces the default taken from GOPRIVATE, so private patterns go in too
-        Set<String> noSumDb = new LinkedHashSet<>(cache.privatePatterns());
-        noSumDb.addAll(cache.noSumDbPatterns());
+        List<String> noSumDb = ChecksumExemptions.patterns(cache.privatePatterns(), cache.noSumDbPatterns());
         if (!noSumDb.isEmpty()) {
             env.put(GONOSUMDB, String.join(",", noSumDb));
         }

@@ -110,8 +110,8 @@ enum ImageBuilder {
 
     private static final String BUILD_ARG_OPT = "build-arg:";
     // buildctl's global flags that take a value as the next word (cmd/buildctl/main.go)
-    private static final Set<String> BUILDCTL_GLOBAL_VALUE_FLAGS = Set.of("addr", "log-format", "tlsservername",
-            "tlscacert", "tlscert", "tlskey", "tlsdir", "timeout");
+    private static final Set<String> BUILDCTL_GLOBAL_VALUE_FLAGS =
+            Set.of("addr", "log-format", "tlsservername", "tlscacert", "tlscert", "tlskey", "tlsdir", "timeout");
 
     private final String tool;
 

@@ -14,6 +14,5 @@ public final class InjectionLabels {
     /** Pod annotation the webhook writes: which cache and what it did. */
     public static final String INJECTED = "modproxy.dev/injected";
 
-    private InjectionLabels() {
-    }
+    private InjectionLabels() {}
 }

@@ -1,12 +1,11 @@
 package dev.modproxy.operator.webhook;
 
-import java.util.EnumMap;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
-
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * {@code modproxy_webhook_injections_total{outcome}} and {@code modproxy_webhook_review_seconds}
@@ -19,10 +18,12 @@ public final class InjectionMetrics {
 
     public InjectionMetrics(MeterRegistry registry) {
         for (InjectionOutcome outcome : InjectionOutcome.values()) {
-            injections.put(outcome, Counter.builder("modproxy.webhook.injections")
-                    .description("Pods seen by the admission webhook, by what it did")
-                    .tag("outcome", outcome.tag())
-                    .register(registry));
+            injections.put(
+                    outcome,
+                    Counter.builder("modproxy.webhook.injections")
+                            .description("Pods seen by the admission webhook, by what it did")
+                            .tag("outcome", outcome.tag())
+                            .register(registry));
         }
         latency = Timer.builder("modproxy.webhook.review")
                 .description("Time to handle one AdmissionReview")

@@ -1,11 +1,5 @@
 package dev.modproxy.operator.webhook;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Optional;
-
-import org.jboss.logging.Logger;
-
 import dev.modproxy.operator.api.v1alpha1.CacheCondition;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheSpec;
@@ -13,6 +7,10 @@ import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.jboss.logging.Logger;
 
 /**
  * Caches and namespaces as informers see them, so a review is answered from memory: the API
@@ -30,8 +28,8 @@ public final class KubernetesCacheDirectory implements CacheDirectory, AutoClose
         if (watchedNamespaces.isEmpty()) {
             caches.add(client.resources(GoProxyCache.class).inAnyNamespace().runnableInformer(0));
         } else {
-            watchedNamespaces.forEach(ns -> caches.add(client.resources(GoProxyCache.class).inNamespace(ns)
-                    .runnableInformer(0)));
+            watchedNamespaces.forEach(ns -> caches.add(
+                    client.resources(GoProxyCache.class).inNamespace(ns).runnableInformer(0)));
         }
         namespaces = client.namespaces().runnableInformer(0);
     }
@@ -49,14 +47,18 @@ public final class KubernetesCacheDirectory implements CacheDirectory, AutoClose
     @Override
     public Optional<CacheTarget> find(CacheRef ref) {
         String key = Cache.namespaceKeyFunc(ref.namespace(), ref.name());
-        return caches.stream().map(informer -> informer.getStore().getByKey(key))
-                .filter(found -> found != null).findFirst().map(KubernetesCacheDirectory::target);
+        return caches.stream()
+                .map(informer -> informer.getStore().getByKey(key))
+                .filter(found -> found != null)
+                .findFirst()
+                .map(KubernetesCacheDirectory::target);
     }
 
     @Override
     public List<CacheTarget> inNamespace(String namespace) {
         List<CacheTarget> found = new ArrayList<>();
-        caches.forEach(informer -> informer.getIndexer().byIndex(Cache.NAMESPACE_INDEX, namespace)
+        caches.forEach(informer -> informer.getIndexer()
+                .byIndex(Cache.NAMESPACE_INDEX, namespace)
                 .forEach(cache -> found.add(target(cache))));
         return found;
     }
@@ -67,29 +69,41 @@ public final class KubernetesCacheDirectory implements CacheDirectory, AutoClose
         if (namespace == null || namespace.getMetadata() == null) {
             return NamespaceInfo.UNKNOWN;
         }
-        return new NamespaceInfo(namespace.getMetadata().getLabels(), namespace.getMetadata().getAnnotations());
+        return new NamespaceInfo(
+                namespace.getMetadata().getLabels(), namespace.getMetadata().getAnnotations());
     }
 
     static CacheTarget target(GoProxyCache cache) {
         GoProxyCacheSpec spec = cache.getSpec() == null ? new GoProxyCacheSpec() : cache.getSpec();
-        String fallback = spec.getInjection() != null && spec.getInjection().getFallback() != null
-                && !spec.getInjection().getFallback().isBlank()
-                        ? spec.getInjection().getFallback()
-                        : spec.getUpstream();
+        String fallback = spec.getInjection() != null
+                        && spec.getInjection().getFallback() != null
+                        && !spec.getInjection().getFallback().isBlank()
+                ? spec.getInjection().getFallback()
+                : spec.getUpstream();
         boolean ready = cache.getStatus() != null
-                && cache.getStatus().condition(CacheCondition.READY).map(CacheCondition::isTrue).orElse(false);
+                && cache.getStatus()
+                        .condition(CacheCondition.READY)
+                        .map(CacheCondition::isTrue)
+                        .orElse(false);
         String url = cache.getStatus() == null ? null : cache.getStatus().getUrl();
         boolean markedDefault = cache.getMetadata().getAnnotations() != null
                 && "true".equals(cache.getMetadata().getAnnotations().get(InjectionLabels.DEFAULT_CACHE));
-        return new CacheTarget(new CacheRef(cache.getMetadata().getNamespace(), cache.getMetadata().getName()), url,
+        return new CacheTarget(
+                new CacheRef(
+                        cache.getMetadata().getNamespace(), cache.getMetadata().getName()),
+                url,
                 fallback == null || fallback.isBlank() ? GoProxyCacheSpec.DEFAULT_UPSTREAM : fallback,
-                spec.getPrivate(), spec.getNoSumDB(), ready, markedDefault);
+                spec.getPrivate(),
+                spec.getNoSumDB(),
+                ready,
+                markedDefault);
     }
 
     private static void report(String kind, Throwable failure) {
         if (failure != null) {
-            LOG.errorf("cannot watch %s objects; the webhook leaves pods unchanged until it can: %s", kind,
-                    failure.getMessage());
+            LOG.errorf(
+                    "cannot watch %s objects; the webhook leaves pods unchanged until it can: %s",
+                    kind, failure.getMessage());
         }
     }
 

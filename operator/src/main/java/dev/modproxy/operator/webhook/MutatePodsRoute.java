@@ -30,7 +30,9 @@ public final class MutatePodsRoute implements Handler<HttpServerRequest> {
         }
         String type = request.getHeader("Content-Type");
         if (type != null && !isJson(type)) {
-            request.response().setStatusCode(415).putHeader("Accept", "application/json")
+            request.response()
+                    .setStatusCode(415)
+                    .putHeader("Accept", "application/json")
                     .end("an AdmissionReview is sent as Content-Type: application/json, not " + type + "\n");
             return;
         }
@@ -52,7 +54,9 @@ public final class MutatePodsRoute implements Handler<HttpServerRequest> {
         });
         request.exceptionHandler(failure -> {
             if (!request.response().ended()) {
-                request.response().setStatusCode(400).end("cannot read the request body: " + failure.getMessage() + "\n");
+                request.response()
+                        .setStatusCode(400)
+                        .end("cannot read the request body: " + failure.getMessage() + "\n");
             }
         });
         // The review reads only informer caches and parses JSON in memory: it never blocks, so it
@@ -63,7 +67,9 @@ public final class MutatePodsRoute implements Handler<HttpServerRequest> {
                 return;
             }
             AdmissionReviewHandler.Reply reply = handler.handle(body.getBytes());
-            request.response().setStatusCode(reply.status()).putHeader("Content-Type", reply.contentType())
+            request.response()
+                    .setStatusCode(reply.status())
+                    .putHeader("Content-Type", reply.contentType())
                     .end(Buffer.buffer(reply.body()));
         });
     }

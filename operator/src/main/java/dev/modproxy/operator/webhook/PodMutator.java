@@ -1,5 +1,11 @@
 package dev.modproxy.operator.webhook;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.modproxy.operator.webhook.PodReview.AdmittedPod;
+import dev.modproxy.operator.webhook.PodReview.EnvEntry;
+import dev.modproxy.operator.webhook.PodReview.PodContainer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -7,14 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
-import dev.modproxy.operator.webhook.PodReview.AdmittedPod;
-import dev.modproxy.operator.webhook.PodReview.EnvEntry;
-import dev.modproxy.operator.webhook.PodReview.PodContainer;
 
 /** Turns one admission request into the patch that points the pod's Go builds at a cache. */
 public final class PodMutator {
@@ -63,7 +61,10 @@ public final class PodMutator {
             return Mutation.skipped(notRequested.reason());
         }
         if (chosen instanceof CacheSelection.Unavailable unavailable) {
-            return new Mutation(InjectionOutcome.SKIPPED, new JsonPatch(), List.of("modproxy: " + unavailable.warning()),
+            return new Mutation(
+                    InjectionOutcome.SKIPPED,
+                    new JsonPatch(),
+                    List.of("modproxy: " + unavailable.warning()),
                     unavailable.warning());
         }
         return inject(pod, ((CacheSelection.Chosen) chosen).cache());
@@ -86,11 +87,14 @@ public final class PodMutator {
                     + String.join(", ", findings.keptEnvFrom));
         }
         if (!findings.scriptedBuilds.isEmpty()) {
-            warnings.add("modproxy: pass --build-arg GOPROXY to the image build in " + String.join(", ", findings.scriptedBuilds)
-                    + " (docs/image-builds.md)");
+            warnings.add("modproxy: pass --build-arg GOPROXY to the image build in "
+                    + String.join(", ", findings.scriptedBuilds) + " (docs/image-builds.md)");
         }
         if (touched == 0) {
-            return new Mutation(InjectionOutcome.SKIPPED, patch, warnings,
+            return new Mutation(
+                    InjectionOutcome.SKIPPED,
+                    patch,
+                    warnings,
                     "every container sets " + String.join(", ", env.keySet()) + " or may take them from envFrom");
         }
         annotate(patch, pod, cache, outcome, findings);
@@ -104,8 +108,13 @@ public final class PodMutator {
         final List<String> scriptedBuilds = new ArrayList<>();
     }
 
-    private static int addMissing(JsonPatch patch, String listPath, List<PodContainer> containers, AdmittedPod pod,
-            Map<String, String> env, Findings findings) {
+    private static int addMissing(
+            JsonPatch patch,
+            String listPath,
+            List<PodContainer> containers,
+            AdmittedPod pod,
+            Map<String, String> env,
+            Findings findings) {
         int touched = 0;
         for (int i = 0; i < containers.size(); i++) {
             PodContainer container = containers.get(i);
@@ -137,7 +146,9 @@ public final class PodMutator {
                     leftToEnvFrom = true;
                     continue;
                 }
-                missing.add(JsonNodeFactory.instance.objectNode().put("name", variable.getKey())
+                missing.add(JsonNodeFactory.instance
+                        .objectNode()
+                        .put("name", variable.getKey())
                         .put("value", variable.getValue()));
                 ours.put(variable.getKey(), variable.getValue());
             }
@@ -169,15 +180,21 @@ public final class PodMutator {
      * ({@link ImageBuilder}) that does not pass them yet; names the container for a warning when a script
      * drives the build instead ({@link ScriptedImageBuild}).
      */
-    private static boolean addBuildArgs(JsonPatch patch, String containerPath, PodContainer container, AdmittedPod pod,
-            Map<String, String> ours, Findings findings) {
+    private static boolean addBuildArgs(
+            JsonPatch patch,
+            String containerPath,
+            PodContainer container,
+            AdmittedPod pod,
+            Map<String, String> ours,
+            Findings findings) {
         ContainerCommand command = ContainerCommand.of(container, pod.initContainers());
         Optional<ImageBuilder> builder = ImageBuilder.recognise(command, container.image());
         if (ScriptedImageBuild.needsBuildArgsByHand(command, container.image(), builder)) {
             findings.scriptedBuilds.add(container.name());
             return false;
         }
-        if (builder.isEmpty() || !builder.get().builds(command.arguments())
+        if (builder.isEmpty()
+                || !builder.get().builds(command.arguments())
                 || !builder.get().readsAppendedFlags(command.arguments())) {
             return false;
         }
@@ -190,7 +207,8 @@ public final class PodMutator {
         });
         // recorded while the build gets one of the webhook's values; stable when the webhook is called again
         boolean passesOurs = !flags.isEmpty()
-                || ours.entrySet().stream().anyMatch(variable -> variable.getValue().equals(passed.get(variable.getKey())));
+                || ours.entrySet().stream()
+                        .anyMatch(variable -> variable.getValue().equals(passed.get(variable.getKey())));
         if (passesOurs) {
             findings.buildArgs.add(container.name());
         }
@@ -219,8 +237,8 @@ public final class PodMutator {
         return false;
     }
 
-    private static void annotate(JsonPatch patch, AdmittedPod pod, CacheTarget cache, InjectionOutcome outcome,
-            Findings findings) {
+    private static void annotate(
+            JsonPatch patch, AdmittedPod pod, CacheTarget cache, InjectionOutcome outcome, Findings findings) {
         ObjectNode record = JsonNodeFactory.instance.objectNode();
         record.put("cache", cache.ref().toString());
         record.put("outcome", outcome.tag());
@@ -239,9 +257,12 @@ public final class PodMutator {
             metadata.set("annotations", JsonNodeFactory.instance.objectNode().put(InjectionLabels.INJECTED, value));
             patch.add("/metadata", metadata);
         } else if (annotations.isEmpty()) {
-            patch.add("/metadata/annotations", JsonNodeFactory.instance.objectNode().put(InjectionLabels.INJECTED, value));
+            patch.add(
+                    "/metadata/annotations",
+                    JsonNodeFactory.instance.objectNode().put(InjectionLabels.INJECTED, value));
         } else if (!value.equals(annotations.get(InjectionLabels.INJECTED))) {
-            patch.add("/metadata/annotations/" + JsonPatch.token(InjectionLabels.INJECTED),
+            patch.add(
+                    "/metadata/annotations/" + JsonPatch.token(InjectionLabels.INJECTED),
                     JsonNodeFactory.instance.textNode(value));
         }
     }

@@ -14,11 +14,17 @@ import java.util.Map;
  * @param wrongType the first field read that had the wrong JSON type, as a path
  *        ({@code request.object.spec.containers[0].env}); null when every field fit
  */
-public record PodReview(String uid, String operation, ResourceKind kind, String subResource, String namespace,
-        AdmittedPod pod, String notAPod, String wrongType) {
+public record PodReview(
+        String uid,
+        String operation,
+        ResourceKind kind,
+        String subResource,
+        String namespace,
+        AdmittedPod pod,
+        String notAPod,
+        String wrongType) {
 
-    public record ResourceKind(String group, String kind) {
-    }
+    public record ResourceKind(String group, String kind) {}
 
     /**
      * What the webhook reads of the Pod. Lists are never null (an absent list is empty) but may hold null
@@ -26,20 +32,26 @@ public record PodReview(String uid, String operation, ResourceKind kind, String 
      *
      * @param hasMetadata whether the object carries {@code metadata} at all (the patch must add it otherwise)
      */
-    public record AdmittedPod(boolean hasMetadata, String namespace, Map<String, String> labels,
-            Map<String, String> annotations, List<PodContainer> initContainers, List<PodContainer> containers) {
-    }
+    public record AdmittedPod(
+            boolean hasMetadata,
+            String namespace,
+            Map<String, String> labels,
+            Map<String, String> annotations,
+            List<PodContainer> initContainers,
+            List<PodContainer> containers) {}
 
     /** A container or init container: what it runs and the environment it sets. */
-    public record PodContainer(String name, String image, List<String> command, List<String> args, List<EnvEntry> env,
-            List<EnvSource> envFrom) {
-    }
+    public record PodContainer(
+            String name,
+            String image,
+            List<String> command,
+            List<String> args,
+            List<EnvEntry> env,
+            List<EnvSource> envFrom) {}
 
     /** One {@code env} entry; {@code fromSource} when it has a {@code valueFrom}. */
-    public record EnvEntry(String name, String value, boolean fromSource) {
-    }
+    public record EnvEntry(String name, String value, boolean fromSource) {}
 
     /** One {@code envFrom} source: only its prefix matters, the ConfigMap or Secret behind it is not readable here. */
-    public record EnvSource(String prefix) {
-    }
+    public record EnvSource(String prefix) {}
 }

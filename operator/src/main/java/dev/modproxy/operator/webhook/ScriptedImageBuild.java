@@ -21,29 +21,32 @@ import java.util.regex.Pattern;
  */
 final class ScriptedImageBuild {
 
-    private static final Set<String> BUILD_TOOLS = Set.of("buildah", "podman", "nerdctl", "docker", "buildctl",
-            "buildctl-daemonless.sh");
+    private static final Set<String> BUILD_TOOLS =
+            Set.of("buildah", "podman", "nerdctl", "docker", "buildctl", "buildctl-daemonless.sh");
     private static final Set<String> BUILD_SUBCOMMANDS = Set.of("build", "bud");
     private static final Pattern PASSES_GOPROXY = Pattern.compile("build-arg[\\s=:]+[\"']?GOPROXY\\b");
     private static final Set<String> IDLE = Set.of("sleep", "cat", "tail");
 
-    private ScriptedImageBuild() {
-    }
+    private ScriptedImageBuild() {}
 
     /** Whether the user has to pass the build arguments in the container's own script. */
     static boolean needsBuildArgsByHand(ContainerCommand command, String image, Optional<ImageBuilder> builder) {
         if (builder.isPresent()) {
-            return builder.get().builds(command.arguments()) && !builder.get().readsAppendedFlags(command.arguments())
+            return builder.get().builds(command.arguments())
+                    && !builder.get().readsAppendedFlags(command.arguments())
                     && !builder.get().buildArgs(command.arguments()).containsKey(GoEnvironment.GOPROXY);
         }
         if (command.script() != null) {
-            return runsAnImageBuild(command.script()) && !PASSES_GOPROXY.matcher(command.script()).find()
+            return runsAnImageBuild(command.script())
+                    && !PASSES_GOPROXY.matcher(command.script()).find()
                     && !namesGoproxy(command);
         }
         // a script the spec does not show (or Tekton's that could not be read) may run the build
         String program = ContainerCommand.basename(command.program());
-        boolean unreadTektonScript = command.program() != null && command.program().startsWith(ContainerCommand.TEKTON_SCRIPTS);
-        return isBuilderImage(image) && (IDLE.contains(program) || ContainerCommand.SHELLS.contains(program) || unreadTektonScript);
+        boolean unreadTektonScript =
+                command.program() != null && command.program().startsWith(ContainerCommand.TEKTON_SCRIPTS);
+        return isBuilderImage(image)
+                && (IDLE.contains(program) || ContainerCommand.SHELLS.contains(program) || unreadTektonScript);
     }
 
     /**
@@ -51,8 +54,9 @@ final class ScriptedImageBuild {
      * Tekton's catalog buildah task turns each of its {@code BUILD_ARGS} into {@code --build-arg=<word>}.
      */
     private static boolean namesGoproxy(ContainerCommand command) {
-        return command.arguments().stream().anyMatch(word -> word != null
-                && (word.equals(GoEnvironment.GOPROXY) || word.startsWith(GoEnvironment.GOPROXY + "=")));
+        return command.arguments().stream()
+                .anyMatch(word -> word != null
+                        && (word.equals(GoEnvironment.GOPROXY) || word.startsWith(GoEnvironment.GOPROXY + "=")));
     }
 
     /**
@@ -87,7 +91,9 @@ final class ScriptedImageBuild {
     static boolean isBuilderImage(String image) {
         String repository = ImageBuilder.repository(image);
         String last = repository.substring(repository.lastIndexOf('/') + 1);
-        return ImageBuilder.isKanikoImage(image) || repository.contains("buildah") || repository.contains("podman")
+        return ImageBuilder.isKanikoImage(image)
+                || repository.contains("buildah")
+                || repository.contains("podman")
                 || ("docker".equals(last) && !repository.contains("/") || repository.endsWith("library/docker"));
     }
 }

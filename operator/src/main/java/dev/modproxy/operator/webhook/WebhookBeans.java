@@ -1,20 +1,18 @@
 package dev.modproxy.operator.webhook;
 
-import java.time.Clock;
-import java.util.LinkedHashSet;
-import java.util.List;
-import java.util.Set;
-
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.inject.Disposes;
-import jakarta.enterprise.inject.Produces;
-
 import dev.modproxy.operator.webhook.tls.CertificateSource;
 import dev.modproxy.operator.webhook.tls.MountedCertificates;
 import dev.modproxy.operator.webhook.tls.OperatorManagedCertificates;
 import dev.modproxy.operator.webhook.tls.ServiceDnsNames;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Disposes;
+import jakarta.enterprise.inject.Produces;
+import java.time.Clock;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
 
 /** Wires the webhook's parts from {@link WebhookConfig}. */
 @ApplicationScoped
@@ -34,7 +32,8 @@ public class WebhookBeans {
         }
         return configured.stream()
                 .map(ns -> "JOSDK_WATCH_CURRENT".equals(ns) ? operatorNamespace(client, config) : ns)
-                .distinct().toList();
+                .distinct()
+                .toList();
     }
 
     void closeDirectory(@Disposes KubernetesCacheDirectory directory) {
@@ -43,8 +42,8 @@ public class WebhookBeans {
 
     @Produces
     @ApplicationScoped
-    AdmissionReviewHandler handler(KubernetesCacheDirectory directory, MeterRegistry registry, KubernetesClient client,
-            WebhookConfig config) {
+    AdmissionReviewHandler handler(
+            KubernetesCacheDirectory directory, MeterRegistry registry, KubernetesClient client, WebhookConfig config) {
         Set<String> excluded = new LinkedHashSet<>(Set.of("kube-system"));
         excluded.add(operatorNamespace(client, config));
         return new AdmissionReviewHandler(new PodMutator(directory, excluded), new InjectionMetrics(registry));
@@ -59,13 +58,12 @@ public class WebhookBeans {
         String namespace = operatorNamespace(client, config);
         List<String> names = new java.util.ArrayList<>(ServiceDnsNames.of(config.service(), namespace));
         config.extraNames().ifPresent(names::addAll);
-        return new OperatorManagedCertificates(client, namespace, config.secret(), config.config(), names,
-                Clock.systemUTC());
+        return new OperatorManagedCertificates(
+                client, namespace, config.secret(), config.config(), names, Clock.systemUTC());
     }
 
     static String operatorNamespace(KubernetesClient client, WebhookConfig config) {
         // outside a cluster (local runs) the kubeconfig's namespace stands in for the downward API value
-        return config.operatorNamespace()
-                .orElse(client.getNamespace() == null ? "default" : client.getNamespace());
+        return config.operatorNamespace().orElse(client.getNamespace() == null ? "default" : client.getNamespace());
     }
 }

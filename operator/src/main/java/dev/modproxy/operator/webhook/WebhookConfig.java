@@ -1,19 +1,19 @@
 package dev.modproxy.operator.webhook;
 
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-
-import io.smallrye.config.ConfigMapping;
-import io.smallrye.config.WithDefault;
 
 /** Settings of the admission webhook (keys {@code modproxy.webhook.*}, env {@code MODPROXY_WEBHOOK_*}). */
 @ConfigMapping(prefix = "modproxy.webhook")
 public interface WebhookConfig {
 
     enum CertMode {
-        OPERATOR, CERT_MANAGER
+        OPERATOR,
+        CERT_MANAGER
     }
 
     @WithDefault("true")

@@ -1,13 +1,5 @@
 package dev.modproxy.operator.webhook;
 
-import java.util.concurrent.atomic.AtomicLong;
-
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
-import jakarta.inject.Inject;
-
-import org.jboss.logging.Logger;
-
 import dev.modproxy.operator.webhook.tls.CertificateSource;
 import dev.modproxy.operator.webhook.tls.Pem;
 import dev.modproxy.operator.webhook.tls.WebhookCertificate;
@@ -21,6 +13,11 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.SSLOptions;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jboss.logging.Logger;
 
 /**
  * The HTTPS server of {@code POST /mutate-pods}: a Vert.x server of its own, because its
@@ -35,12 +32,16 @@ public class WebhookServer {
 
     @Inject
     Vertx vertx;
+
     @Inject
     WebhookConfig config;
+
     @Inject
     AdmissionReviewHandler handler;
+
     @Inject
     CertificateSource certificates;
+
     @Inject
     KubernetesCacheDirectory directory;
 
@@ -74,15 +75,18 @@ public class WebhookServer {
 
     /** Checks (and renews or reloads) the certificate now; the periodic check calls this too. */
     public Future<WebhookCertificate> refreshCertificate() {
-        Future<WebhookCertificate> refreshed = vertx.executeBlocking(certificates::current, false)
-                .compose(this::serve);
+        Future<WebhookCertificate> refreshed =
+                vertx.executeBlocking(certificates::current, false).compose(this::serve);
         refreshed.onComplete(result -> {
             if (result.failed()) {
-                LOG.warnf("webhook certificate not available, retrying in %s: %s", config.certRetryInterval(),
-                        result.cause().getMessage());
+                LOG.warnf(
+                        "webhook certificate not available, retrying in %s: %s",
+                        config.certRetryInterval(), result.cause().getMessage());
             }
-            schedule(result.succeeded() ? config.certCheckInterval().toMillis()
-                    : config.certRetryInterval().toMillis());
+            schedule(
+                    result.succeeded()
+                            ? config.certCheckInterval().toMillis()
+                            : config.certRetryInterval().toMillis());
         });
         return refreshed;
     }
@@ -114,14 +118,16 @@ public class WebhookServer {
     }
 
     private Future<HttpServer> listen(PemKeyCertOptions keyCert) {
-        HttpServer created = vertx.createHttpServer(new HttpServerOptions().setSsl(true).setKeyCertOptions(keyCert)
-                .setPort(config.port()));
+        HttpServer created = vertx.createHttpServer(
+                new HttpServerOptions().setSsl(true).setKeyCertOptions(keyCert).setPort(config.port()));
         created.requestHandler(new MutatePodsRoute(handler));
         Promise<HttpServer> listening = Promise.promise();
-        created.listen().onSuccess(bound -> {
-            server = bound;
-            listening.complete(bound);
-        }).onFailure(listening::fail);
+        created.listen()
+                .onSuccess(bound -> {
+                    server = bound;
+                    listening.complete(bound);
+                })
+                .onFailure(listening::fail);
         return listening.future();
     }
 }

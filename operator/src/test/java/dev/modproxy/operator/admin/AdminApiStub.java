@@ -1,5 +1,6 @@
 package dev.modproxy.operator.admin;
 
+import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -10,16 +11,13 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-import com.sun.net.httpserver.HttpServer;
-
 /**
  * A real HTTP server on a free loopback port standing in for a cache proxy's admin API: each path
  * answers what the test scripted, by method, and every POSTed body is kept.
  */
 public final class AdminApiStub implements AutoCloseable {
 
-    public record Answer(int status, String body) {
-    }
+    public record Answer(int status, String body) {}
 
     /** What one path answers to a request of the given method with the given body. */
     @FunctionalInterface
@@ -36,8 +34,8 @@ public final class AdminApiStub implements AutoCloseable {
 
     public static AdminApiStub start() {
         try {
-            AdminApiStub stub = new AdminApiStub(
-                    HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0));
+            AdminApiStub stub =
+                    new AdminApiStub(HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0));
             stub.server.start();
             return stub;
         } catch (IOException e) {

@@ -36,6 +36,7 @@ public class ClusterUnderTest implements QuarkusTestResourceLifecycleManager {
     public static final String SWITCH = "MODPROXY_TEST_CLUSTER";
     /** The CRD users apply, which CommittedCrdTest keeps equal to the generated one. */
     static final Path COMMITTED_CRD = Path.of("..", "crds", "goproxycaches.modproxy.dev-v1.yml");
+
     private static final String FIELD_MANAGER = "modproxy-operator-tests";
 
     private static volatile KubernetesMockServer server;
@@ -69,16 +70,29 @@ public class ClusterUnderTest implements QuarkusTestResourceLifecycleManager {
             return Map.of();
         }
         Map<ServerRequest, Queue<ServerResponse>> expectations = new HashMap<>();
-        server = new KubernetesMockServer(new io.fabric8.mockwebserver.Context(), new MockWebServer(), expectations,
-                new KubernetesMixedDispatcher(expectations), false);
+        server = new KubernetesMockServer(
+                new io.fabric8.mockwebserver.Context(),
+                new MockWebServer(),
+                expectations,
+                new KubernetesMixedDispatcher(expectations),
+                false);
         server.init();
         // the mock has no authorizer; answer leader election's access check as the generated ClusterRole grants
-        server.expect().post().withPath("/apis/authorization.k8s.io/v1/selfsubjectrulesreviews")
-                .andReturn(201, new SelfSubjectRulesReviewBuilder().withNewStatus()
-                        .addNewResourceRule().withApiGroups("coordination.k8s.io").withResources("leases")
-                        .withVerbs("get", "list", "watch", "create", "update", "patch").endResourceRule()
-                        .withIncomplete(false)
-                        .endStatus().build())
+        server.expect()
+                .post()
+                .withPath("/apis/authorization.k8s.io/v1/selfsubjectrulesreviews")
+                .andReturn(
+                        201,
+                        new SelfSubjectRulesReviewBuilder()
+                                .withNewStatus()
+                                .addNewResourceRule()
+                                .withApiGroups("coordination.k8s.io")
+                                .withResources("leases")
+                                .withVerbs("get", "list", "watch", "create", "update", "patch")
+                                .endResourceRule()
+                                .withIncomplete(false)
+                                .endStatus()
+                                .build())
                 .always();
         return Map.of(
                 "quarkus.kubernetes-client.api-server-url", server.url("/"),
@@ -106,30 +120,51 @@ public class ClusterUnderTest implements QuarkusTestResourceLifecycleManager {
     private static void applyCommittedCrd(KubernetesClient client) {
         CustomResourceDefinition crd;
         try (InputStream in = Files.newInputStream(COMMITTED_CRD)) {
-            crd = client.apiextensions().v1().customResourceDefinitions().load(in).item();
+            crd = client.apiextensions()
+                    .v1()
+                    .customResourceDefinitions()
+                    .load(in)
+                    .item();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + COMMITTED_CRD, e);
         }
         client.resource(crd).fieldManager(FIELD_MANAGER).forceConflicts().serverSideApply();
-        await("CRD " + crd.getMetadata().getName() + " Established").atMost(Duration.ofSeconds(60))
-                .until(() -> established(client.apiextensions().v1().customResourceDefinitions()
-                        .withName(crd.getMetadata().getName()).get()));
+        await("CRD " + crd.getMetadata().getName() + " Established")
+                .atMost(Duration.ofSeconds(60))
+                .until(() -> established(client.apiextensions()
+                        .v1()
+                        .customResourceDefinitions()
+                        .withName(crd.getMetadata().getName())
+                        .get()));
     }
 
     private static boolean established(CustomResourceDefinition crd) {
-        return crd != null && crd.getStatus() != null && crd.getStatus().getConditions().stream()
-                .anyMatch(c -> "Established".equals(c.getType()) && "True".equals(c.getStatus()));
+        return crd != null
+                && crd.getStatus() != null
+                && crd.getStatus().getConditions().stream()
+                        .anyMatch(c -> "Established".equals(c.getType()) && "True".equals(c.getStatus()));
     }
 
     /** Namespaces, webhook configurations and CRDs labelled with this run's id; waits until the namespaces are gone. */
     private static void deleteWhatThisRunMade(KubernetesClient client) {
         Map<String, String> labels = TestRun.labels();
-        client.admissionRegistration().v1().mutatingWebhookConfigurations().withLabels(labels).delete();
-        client.apiextensions().v1().customResourceDefinitions().withLabels(labels).delete();
+        client.admissionRegistration()
+                .v1()
+                .mutatingWebhookConfigurations()
+                .withLabels(labels)
+                .delete();
+        client.apiextensions()
+                .v1()
+                .customResourceDefinitions()
+                .withLabels(labels)
+                .delete();
         client.namespaces().withLabels(labels).delete();
         // the next test application's operator must not find caches in namespaces that are going away
-        await("this run's namespaces deleted").atMost(Duration.ofSeconds(120))
+        await("this run's namespaces deleted")
+                .atMost(Duration.ofSeconds(120))
                 .until(() -> client.namespaces().withLabels(labels).list().getItems().stream()
-                        .map(HasMetadata::getMetadata).toList().isEmpty());
+                        .map(HasMetadata::getMetadata)
+                        .toList()
+                        .isEmpty());
     }
 }

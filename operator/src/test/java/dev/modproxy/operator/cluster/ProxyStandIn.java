@@ -25,9 +25,11 @@ public class ProxyStandIn implements QuarkusTestResourceLifecycleManager {
                 // the contract's golden answers, which the proxy's tests check it writes exactly
                 .answer(AdminPaths.STATS, 200, AdminExamples.CACHE_STATS.json())
                 // accepts any list, then reports it finished with one failure, as the proxy does after a 404
-                .answer(WARMUP, (method, body) -> "POST".equals(method)
-                        ? new AdminApiStub.Answer(202, AdminExamples.WARMUP_RUNNING.json())
-                        : new AdminApiStub.Answer(200, AdminExamples.WARMUP_FINISHED.json()));
+                .answer(
+                        WARMUP,
+                        (method, body) -> "POST".equals(method)
+                                ? new AdminApiStub.Answer(202, AdminExamples.WARMUP_RUNNING.json())
+                                : new AdminApiStub.Answer(200, AdminExamples.WARMUP_FINISHED.json()));
         return Map.of("modproxy.operator.proxy-url-override", proxy.baseUrl());
     }
 

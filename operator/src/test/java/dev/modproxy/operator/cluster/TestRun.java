@@ -16,13 +16,16 @@ public final class TestRun {
     // a system property, not a static field: Quarkus loads test classes and profiles in more than one class loader
     private static final String PROPERTY = "modproxy.test.run";
 
-    private TestRun() {
-    }
+    private TestRun() {}
 
     /** Five base-36 characters, the same for the whole test JVM. */
     public static String id() {
-        return (String) System.getProperties().computeIfAbsent(PROPERTY,
-                key -> Long.toString(36L * 36 * 36 * 36 + ThreadLocalRandom.current().nextLong(35L * 36 * 36 * 36 * 36), 36));
+        return (String) System.getProperties()
+                .computeIfAbsent(
+                        PROPERTY,
+                        key -> Long.toString(
+                                36L * 36 * 36 * 36 + ThreadLocalRandom.current().nextLong(35L * 36 * 36 * 36 * 36),
+                                36));
     }
 
     /** {@code <prefix>-<id>}. */
@@ -36,6 +39,11 @@ public final class TestRun {
 
     /** A namespace of this run, to create. */
     public static Namespace namespace(String name) {
-        return new NamespaceBuilder().withNewMetadata().withName(name).withLabels(labels()).endMetadata().build();
+        return new NamespaceBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withLabels(labels())
+                .endMetadata()
+                .build();
     }
 }

@@ -17,11 +17,13 @@ class CacheVolumeClaimDependentTest {
 
     @Test
     void newVolumeHasTheRequestedSizeClassAndModes() {
-        PersistentVolumeClaim claim = CacheVolumeClaimDependent.desiredClaim(cache(spec -> {
-            spec.getStorage().setSize("50Gi");
-            spec.getStorage().setStorageClassName("fast");
-            spec.getStorage().setAccessModes(List.of("ReadWriteMany"));
-        }), Optional.empty());
+        PersistentVolumeClaim claim = CacheVolumeClaimDependent.desiredClaim(
+                cache(spec -> {
+                    spec.getStorage().setSize("50Gi");
+                    spec.getStorage().setStorageClassName("fast");
+                    spec.getStorage().setAccessModes(List.of("ReadWriteMany"));
+                }),
+                Optional.empty());
 
         assertThat(claim.getMetadata().getName()).isEqualTo("gpc-cache");
         assertThat(claim.getSpec().getResources().getRequests()).containsEntry("storage", new Quantity("50Gi"));
@@ -46,10 +48,11 @@ class CacheVolumeClaimDependentTest {
 
     @Test
     void volumeIsOwnedByTheCacheUnlessItIsRetained() {
-        GoProxyCache owned = cache(spec -> { });
+        GoProxyCache owned = cache(spec -> {});
         PersistentVolumeClaim ownedClaim = CacheVolumeClaimDependent.desiredClaim(owned, Optional.empty());
         dependent.addReferenceHandlingMetadata(ownedClaim, owned);
-        assertThat(ownedClaim.getMetadata().getOwnerReferences()).singleElement()
+        assertThat(ownedClaim.getMetadata().getOwnerReferences())
+                .singleElement()
                 .satisfies(ref -> assertThat(ref.getUid()).isEqualTo("uid-gpc"));
 
         GoProxyCache retained = cache(spec -> spec.getStorage().setRetainOnDelete(true));

@@ -1,16 +1,15 @@
 package dev.modproxy.operator.dependent;
 
-import dev.modproxy.operator.webhook.InjectionLabels;
-
 import static dev.modproxy.operator.CacheFixtures.cache;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import dev.modproxy.operator.api.v1alpha1.EgressProxy;
+import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import dev.modproxy.operator.api.v1alpha1.ObjectStorage;
 import dev.modproxy.operator.api.v1alpha1.ProxyTuning;
 import dev.modproxy.operator.api.v1alpha1.UpstreamCredentials;
 import dev.modproxy.operator.settings.ProxySettings;
+import dev.modproxy.operator.webhook.InjectionLabels;
 import io.fabric8.kubernetes.api.model.AffinityBuilder;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
@@ -37,7 +36,7 @@ class ProxyDeploymentDependentTest {
 
     @Test
     void proxyRunsAsNonRootOnAReadOnlyRootWithoutCapabilities() {
-        Deployment d = ProxyDeploymentDependent.desiredDeployment(cache(spec -> { }));
+        Deployment d = ProxyDeploymentDependent.desiredDeployment(cache(spec -> {}));
         PodSpec pod = d.getSpec().getTemplate().getSpec();
         Container proxy = pod.getContainers().get(0);
 
@@ -47,17 +46,23 @@ class ProxyDeploymentDependentTest {
         assertThat(proxy.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
         assertThat(proxy.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
         assertThat(proxy.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
-        assertThat(proxy.getVolumeMounts()).extracting(m -> m.getMountPath())
+        assertThat(proxy.getVolumeMounts())
+                .extracting(m -> m.getMountPath())
                 .containsExactlyInAnyOrder("/var/cache/modproxy", "/tmp");
         assertThat(pod.getVolumes()).anySatisfy(v -> assertThat(v.getEmptyDir()).isNotNull());
     }
 
     @Test
     void proxyListensOnNamedHttpPortWithHealthProbesAndSettingsFromTheConfigMap() {
-        Container proxy = ProxyDeploymentDependent.desiredDeployment(cache(spec -> { }))
-                .getSpec().getTemplate().getSpec().getContainers().get(0);
+        Container proxy = ProxyDeploymentDependent.desiredDeployment(cache(spec -> {}))
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getContainers()
+                .get(0);
 
-        assertThat(proxy.getPorts()).extracting(p -> p.getName() + "=" + p.getContainerPort())
+        assertThat(proxy.getPorts())
+                .extracting(p -> p.getName() + "=" + p.getContainerPort())
                 .containsExactly("http=8080", "management=9000");
         assertThat(proxy.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/q/health/live");
         assertThat(proxy.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/q/health/ready");
@@ -68,30 +73,34 @@ class ProxyDeploymentDependentTest {
         // holds liveness back for minutes, and the proxy opens its port before it counts the cache
         assertThat(proxy.getStartupProbe().getHttpGet().getPath()).isEqualTo("/q/health/live");
         assertThat(proxy.getStartupProbe().getHttpGet().getPort().getStrVal()).isEqualTo("management");
-        assertThat(proxy.getStartupProbe().getPeriodSeconds() * proxy.getStartupProbe().getFailureThreshold())
+        assertThat(proxy.getStartupProbe().getPeriodSeconds()
+                        * proxy.getStartupProbe().getFailureThreshold())
                 .isGreaterThanOrEqualTo(300);
         assertThat(proxy.getEnvFrom().get(0).getConfigMapRef().getName()).isEqualTo("gpc-config");
     }
 
     @Test
     void singleWriterVolumeRollsByRecreateAndSharedStorageRollsGradually() {
-        assertThat(strategy(cache(spec -> { }))).isEqualTo("Recreate");
+        assertThat(strategy(cache(spec -> {}))).isEqualTo("Recreate");
         assertThat(strategy(cache(spec -> spec.getStorage().setAccessModes(List.of("ReadWriteMany")))))
                 .isEqualTo("RollingUpdate");
         assertThat(strategy(cache(spec -> {
-            ObjectStorage bucket = new ObjectStorage();
-            bucket.setBucket("go-modules");
-            spec.setObjectStorage(bucket);
-        }))).isEqualTo("RollingUpdate");
+                    ObjectStorage bucket = new ObjectStorage();
+                    bucket.setBucket("go-modules");
+                    spec.setObjectStorage(bucket);
+                })))
+                .isEqualTo("RollingUpdate");
     }
 
     @Test
     void configHashFollowsTheProxySettingsOnly() {
-        String base = hash(cache(spec -> { }));
-        assertThat(hash(cache(spec -> { }))).isEqualTo(base);
+        String base = hash(cache(spec -> {}));
+        assertThat(hash(cache(spec -> {}))).isEqualTo(base);
         assertThat(hash(cache(spec -> spec.setUpstream("https://goproxy.cn")))).isNotEqualTo(base);
-        assertThat(hash(cache(spec -> spec.setPrivate(List.of("corp.example.com/*"))))).isNotEqualTo(base);
-        assertThat(hash(cache(spec -> spec.getPodAnnotations().put("team", "platform")))).isEqualTo(base);
+        assertThat(hash(cache(spec -> spec.setPrivate(List.of("corp.example.com/*")))))
+                .isNotEqualTo(base);
+        assertThat(hash(cache(spec -> spec.getPodAnnotations().put("team", "platform"))))
+                .isEqualTo(base);
         assertThat(hash(cache(spec -> spec.getStorage().setSize("50Gi")))).isEqualTo(base);
     }
 
@@ -99,7 +108,11 @@ class ProxyDeploymentDependentTest {
     void proxyPodsOptOutOfInjectionSoAnOptedInNamespaceNeverSendsThemToTheWebhook() {
         GoProxyCache cache = cache(spec -> spec.getPodLabels().put(InjectionLabels.INJECT, "true"));
 
-        assertThat(ProxyDeploymentDependent.desiredDeployment(cache).getSpec().getTemplate().getMetadata().getLabels())
+        assertThat(ProxyDeploymentDependent.desiredDeployment(cache)
+                        .getSpec()
+                        .getTemplate()
+                        .getMetadata()
+                        .getLabels())
                 .containsEntry(InjectionLabels.INJECT, "false");
     }
 
@@ -107,8 +120,14 @@ class ProxyDeploymentDependentTest {
     void schedulingAndPodMetadataComeFromTheSpecButCannotStealTheSelector() {
         GoProxyCache cache = cache(spec -> {
             spec.setNodeSelector(Map.of("pool", "builds"));
-            spec.setTolerations(List.of(new TolerationBuilder().withKey("dedicated").withOperator("Exists").build()));
-            spec.setAffinity(new AffinityBuilder().withNewNodeAffinity().endNodeAffinity().build());
+            spec.setTolerations(List.of(new TolerationBuilder()
+                    .withKey("dedicated")
+                    .withOperator("Exists")
+                    .build()));
+            spec.setAffinity(new AffinityBuilder()
+                    .withNewNodeAffinity()
+                    .endNodeAffinity()
+                    .build());
             spec.getPodLabels().put("team", "platform");
             spec.getPodLabels().put(CacheNames.INSTANCE_LABEL, "someone-else");
             spec.getPodAnnotations().put("prometheus.io/scrape", "true");
@@ -131,7 +150,7 @@ class ProxyDeploymentDependentTest {
 
     @Test
     void resourcesAndImageDefaultUnlessTheSpecSetsThem() throws IOException {
-        Container defaults = container(cache(spec -> { }));
+        Container defaults = container(cache(spec -> {}));
         assertThat(defaults.getResources().getRequests()).containsEntry("memory", new Quantity("256Mi"));
         // the operator-wide default, modproxy.operator.proxy-image: its test-profile value in this run, and
         // outside tests the project's own release matching the operator's
@@ -140,7 +159,9 @@ class ProxyDeploymentDependentTest {
                 .contains("modproxy.operator.proxy-image=ghcr.io/modproxy/proxy:${quarkus.application.version}");
 
         Container custom = container(cache(spec -> {
-            spec.setResources(new ResourceRequirementsBuilder().addToLimits("memory", new Quantity("4Gi")).build());
+            spec.setResources(new ResourceRequirementsBuilder()
+                    .addToLimits("memory", new Quantity("4Gi"))
+                    .build());
             spec.setImage("registry.corp.example.com/modproxy/proxy:1.2.3");
             spec.setImagePullPolicy("Always");
             spec.setReplicas(2);
@@ -151,24 +172,38 @@ class ProxyDeploymentDependentTest {
     }
 
     private static String strategy(GoProxyCache cache) {
-        return ProxyDeploymentDependent.desiredDeployment(cache).getSpec().getStrategy().getType();
+        return ProxyDeploymentDependent.desiredDeployment(cache)
+                .getSpec()
+                .getStrategy()
+                .getType();
     }
 
     private static String hash(GoProxyCache cache) {
-        return ProxyDeploymentDependent.desiredDeployment(cache).getSpec().getTemplate().getMetadata()
-                .getAnnotations().get(CacheNames.CONFIG_HASH_ANNOTATION);
+        return ProxyDeploymentDependent.desiredDeployment(cache)
+                .getSpec()
+                .getTemplate()
+                .getMetadata()
+                .getAnnotations()
+                .get(CacheNames.CONFIG_HASH_ANNOTATION);
     }
 
     private static Container container(GoProxyCache cache) {
-        return ProxyDeploymentDependent.desiredDeployment(cache).getSpec().getTemplate().getSpec().getContainers().get(0);
+        return ProxyDeploymentDependent.desiredDeployment(cache)
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getContainers()
+                .get(0);
     }
 
     @Test
     void bucketCredentialsComeFromTheNamedSecretUnderDefaultKeys() {
-        Deployment d = ProxyDeploymentDependent.desiredDeployment(cache(spec -> spec.setObjectStorage(bucket("minio-keys"))));
+        Deployment d =
+                ProxyDeploymentDependent.desiredDeployment(cache(spec -> spec.setObjectStorage(bucket("minio-keys"))));
         Container proxy = d.getSpec().getTemplate().getSpec().getContainers().get(0);
 
-        assertThat(proxy.getEnv()).extracting(EnvVar::getName)
+        assertThat(proxy.getEnv())
+                .extracting(EnvVar::getName)
                 .containsExactly("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY");
         assertThat(proxy.getEnv()).allSatisfy(env -> {
             assertThat(env.getValue()).isNull();
@@ -183,13 +218,20 @@ class ProxyDeploymentDependentTest {
             spec.setUpstreamCredentials(new dev.modproxy.operator.api.v1alpha1.UpstreamCredentials());
             spec.getUpstreamCredentials().setSecretName("artifactory-login");
         });
-        PodSpec pod = ProxyDeploymentDependent.desiredDeployment(cache).getSpec().getTemplate().getSpec();
+        PodSpec pod = ProxyDeploymentDependent.desiredDeployment(cache)
+                .getSpec()
+                .getTemplate()
+                .getSpec();
 
         io.fabric8.kubernetes.api.model.Volume volume = pod.getVolumes().stream()
-                .filter(v -> v.getName().equals("upstream-credentials")).findFirst().orElseThrow();
+                .filter(v -> v.getName().equals("upstream-credentials"))
+                .findFirst()
+                .orElseThrow();
         assertThat(volume.getSecret().getSecretName()).isEqualTo("artifactory-login");
-        assertThat(volume.getSecret().getItems()).singleElement()
-                .satisfies(item -> assertThat(item.getKey() + "->" + item.getPath()).isEqualTo("netrc->netrc"));
+        assertThat(volume.getSecret().getItems())
+                .singleElement()
+                .satisfies(item ->
+                        assertThat(item.getKey() + "->" + item.getPath()).isEqualTo("netrc->netrc"));
         assertThat(volume.getSecret().getDefaultMode()).isEqualTo(0440);
         assertThat(pod.getContainers().get(0).getVolumeMounts()).anySatisfy(mount -> {
             assertThat(mount.getName()).isEqualTo("upstream-credentials");
@@ -197,26 +239,38 @@ class ProxyDeploymentDependentTest {
             assertThat(mount.getReadOnly()).isTrue();
         });
         assertThat(pod.getContainers().get(0).getEnv()).isEmpty();
-        assertThat(dev.modproxy.operator.settings.ProxySettings.of(cache.getSpec()).env())
+        assertThat(dev.modproxy.operator.settings.ProxySettings.of(cache.getSpec())
+                        .env())
                 .containsEntry("MODPROXY_NETRC", "/etc/modproxy/upstream-credentials/netrc")
                 .allSatisfy((key, value) -> assertThat(value).doesNotContain("artifactory-login"));
-        assertThat(ProxyDeploymentDependent.desiredDeployment(cache(spec -> { })).getSpec().getTemplate().getSpec()
-                .getVolumes()).noneSatisfy(v -> assertThat(v.getName()).isEqualTo("upstream-credentials"));
+        assertThat(ProxyDeploymentDependent.desiredDeployment(cache(spec -> {}))
+                        .getSpec()
+                        .getTemplate()
+                        .getSpec()
+                        .getVolumes())
+                .noneSatisfy(v -> assertThat(v.getName()).isEqualTo("upstream-credentials"));
     }
 
     @Test
     void pullSecretsServiceAccountAndPriorityComeFromTheSpec() {
         PodSpec pod = ProxyDeploymentDependent.desiredDeployment(cache(spec -> {
-            spec.setImagePullSecrets(List.of(new io.fabric8.kubernetes.api.model.LocalObjectReference("registry-login")));
-            spec.setServiceAccountName("modproxy-s3-identity");
-            spec.setPriorityClassName("build-infrastructure");
-        })).getSpec().getTemplate().getSpec();
+                    spec.setImagePullSecrets(
+                            List.of(new io.fabric8.kubernetes.api.model.LocalObjectReference("registry-login")));
+                    spec.setServiceAccountName("modproxy-s3-identity");
+                    spec.setPriorityClassName("build-infrastructure");
+                }))
+                .getSpec()
+                .getTemplate()
+                .getSpec();
 
         assertThat(pod.getImagePullSecrets()).extracting(r -> r.getName()).containsExactly("registry-login");
         assertThat(pod.getServiceAccountName()).isEqualTo("modproxy-s3-identity");
         assertThat(pod.getPriorityClassName()).isEqualTo("build-infrastructure");
 
-        PodSpec plain = ProxyDeploymentDependent.desiredDeployment(cache(spec -> { })).getSpec().getTemplate().getSpec();
+        PodSpec plain = ProxyDeploymentDependent.desiredDeployment(cache(spec -> {}))
+                .getSpec()
+                .getTemplate()
+                .getSpec();
         assertThat(plain.getImagePullSecrets()).isNullOrEmpty();
         assertThat(plain.getServiceAccountName()).isNull();
         assertThat(plain.getPriorityClassName()).isNull();
@@ -228,42 +282,66 @@ class ProxyDeploymentDependentTest {
         bucket.setAccessKeyIdKey("access-key");
         bucket.setSecretAccessKeyKey("secret-key");
         Container proxy = ProxyDeploymentDependent.desiredDeployment(cache(spec -> spec.setObjectStorage(bucket)))
-                .getSpec().getTemplate().getSpec().getContainers().get(0);
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getContainers()
+                .get(0);
 
-        assertThat(proxy.getEnv()).extracting(env -> env.getName() + "=" + env.getValueFrom().getSecretKeyRef().getKey())
+        assertThat(proxy.getEnv())
+                .extracting(env -> env.getName() + "="
+                        + env.getValueFrom().getSecretKeyRef().getKey())
                 .containsExactly("AWS_ACCESS_KEY_ID=access-key", "AWS_SECRET_ACCESS_KEY=secret-key");
     }
 
     @Test
     void withObjectStorageEachPodStagesOnItsOwnBoundedEmptyDirInsteadOfTheClaim() {
         PodSpec pod = ProxyDeploymentDependent.desiredDeployment(cache(spec -> {
-            spec.setObjectStorage(bucket(null));
-            spec.setReplicas(3);
-        })).getSpec().getTemplate().getSpec();
+                    spec.setObjectStorage(bucket(null));
+                    spec.setReplicas(3);
+                }))
+                .getSpec()
+                .getTemplate()
+                .getSpec();
 
-        assertThat(pod.getVolumes()).filteredOn(v -> v.getName().equals("cache")).singleElement().satisfies(v -> {
-            assertThat(v.getPersistentVolumeClaim()).isNull();
-            assertThat(v.getEmptyDir().getSizeLimit()).isEqualTo(new Quantity("4Gi"));
-        });
-        assertThat(pod.getContainers().get(0).getEnv()).as("default credential chain").isEmpty();
+        assertThat(pod.getVolumes())
+                .filteredOn(v -> v.getName().equals("cache"))
+                .singleElement()
+                .satisfies(v -> {
+                    assertThat(v.getPersistentVolumeClaim()).isNull();
+                    assertThat(v.getEmptyDir().getSizeLimit()).isEqualTo(new Quantity("4Gi"));
+                });
+        assertThat(pod.getContainers().get(0).getEnv())
+                .as("default credential chain")
+                .isEmpty();
     }
 
     @Test
     void proxyPodsCarryNoServiceAccountTokenABoundedTmpAndATolerantReadinessProbe() {
-        PodSpec pod = ProxyDeploymentDependent.desiredDeployment(cache(spec -> { })).getSpec().getTemplate().getSpec();
+        PodSpec pod = ProxyDeploymentDependent.desiredDeployment(cache(spec -> {}))
+                .getSpec()
+                .getTemplate()
+                .getSpec();
 
         assertThat(pod.getAutomountServiceAccountToken()).isFalse();
-        assertThat(pod.getVolumes()).filteredOn(v -> v.getName().equals("tmp")).singleElement()
+        assertThat(pod.getVolumes())
+                .filteredOn(v -> v.getName().equals("tmp"))
+                .singleElement()
                 .satisfies(v -> assertThat(v.getEmptyDir().getSizeLimit()).isEqualTo(new Quantity("2Gi")));
-        assertThat(pod.getContainers().get(0).getReadinessProbe().getFailureThreshold()).isGreaterThan(1);
+        assertThat(pod.getContainers().get(0).getReadinessProbe().getFailureThreshold())
+                .isGreaterThan(1);
     }
 
     @Test
     void whereThePlatformAssignsIdsTheyAreLeftOutButRunAsNonRootStays() {
-        PodSpec fixed = ProxyDeploymentDependent.desiredDeployment(cache(spec -> { }), true, Optional.empty())
-                .getSpec().getTemplate().getSpec();
-        PodSpec assigned = ProxyDeploymentDependent.desiredDeployment(cache(spec -> { }), false, Optional.empty())
-                .getSpec().getTemplate().getSpec();
+        PodSpec fixed = ProxyDeploymentDependent.desiredDeployment(cache(spec -> {}), true, Optional.empty())
+                .getSpec()
+                .getTemplate()
+                .getSpec();
+        PodSpec assigned = ProxyDeploymentDependent.desiredDeployment(cache(spec -> {}), false, Optional.empty())
+                .getSpec()
+                .getTemplate()
+                .getSpec();
 
         assertThat(fixed.getSecurityContext().getRunAsUser()).isEqualTo(1001L);
         assertThat(fixed.getSecurityContext().getFsGroup()).isEqualTo(1001L);
@@ -271,7 +349,8 @@ class ProxyDeploymentDependentTest {
         assertThat(assigned.getSecurityContext().getRunAsGroup()).isNull();
         assertThat(assigned.getSecurityContext().getFsGroup()).isNull();
         assertThat(assigned.getSecurityContext().getRunAsNonRoot()).isTrue();
-        assertThat(assigned.getContainers().get(0).getSecurityContext().getRunAsNonRoot()).isTrue();
+        assertThat(assigned.getContainers().get(0).getSecurityContext().getRunAsNonRoot())
+                .isTrue();
     }
 
     @Test
@@ -281,22 +360,43 @@ class ProxyDeploymentDependentTest {
             spec.setHoldRollout(true);
         });
         // what an older operator made: another image and other settings
-        Deployment running = ProxyDeploymentDependent.desiredDeployment(cache(spec -> spec.setUpstream("https://old.example")));
-        running.getSpec().getTemplate().getSpec().getContainers().get(0).setImage("registry.example/modproxy/proxy:0.0.9");
+        Deployment running =
+                ProxyDeploymentDependent.desiredDeployment(cache(spec -> spec.setUpstream("https://old.example")));
+        running.getSpec()
+                .getTemplate()
+                .getSpec()
+                .getContainers()
+                .get(0)
+                .setImage("registry.example/modproxy/proxy:0.0.9");
 
         Deployment kept = ProxyDeploymentDependent.desiredDeployment(held, true, Optional.of(running));
 
         assertThat(kept.getSpec().getTemplate()).isEqualTo(running.getSpec().getTemplate());
-        assertThat(kept.getSpec().getReplicas()).as("scaling still follows the spec").isEqualTo(2);
+        assertThat(kept.getSpec().getReplicas())
+                .as("scaling still follows the spec")
+                .isEqualTo(2);
 
         held.getSpec().setHoldRollout(false);
         Deployment rolled = ProxyDeploymentDependent.desiredDeployment(held, true, Optional.of(running));
-        assertThat(rolled.getSpec().getTemplate().getSpec().getContainers().get(0).getImage()).isEqualTo(ProxyImage.defaultImage());
-        assertThat(rolled.getSpec().getTemplate()).isNotEqualTo(running.getSpec().getTemplate());
+        assertThat(rolled.getSpec()
+                        .getTemplate()
+                        .getSpec()
+                        .getContainers()
+                        .get(0)
+                        .getImage())
+                .isEqualTo(ProxyImage.defaultImage());
+        assertThat(rolled.getSpec().getTemplate())
+                .isNotEqualTo(running.getSpec().getTemplate());
         // a new cache has nothing to hold: it starts on the current image
         held.getSpec().setHoldRollout(true);
-        assertThat(ProxyDeploymentDependent.desiredDeployment(held, true, Optional.empty()).getSpec().getTemplate().getSpec()
-                .getContainers().get(0).getImage()).isEqualTo(ProxyImage.defaultImage());
+        assertThat(ProxyDeploymentDependent.desiredDeployment(held, true, Optional.empty())
+                        .getSpec()
+                        .getTemplate()
+                        .getSpec()
+                        .getContainers()
+                        .get(0)
+                        .getImage())
+                .isEqualTo(ProxyImage.defaultImage());
     }
 
     @Test
@@ -305,31 +405,52 @@ class ProxyDeploymentDependentTest {
             spec.setUpstream("https://goproxy.cn");
             spec.setHoldRollout(true);
         });
-        ConfigMap running = ProxyConfigMapDependent.desiredConfigMap(cache(spec -> spec.setUpstream("https://old.example")),
-                Optional.empty());
+        ConfigMap running = ProxyConfigMapDependent.desiredConfigMap(
+                cache(spec -> spec.setUpstream("https://old.example")), Optional.empty());
 
-        assertThat(ProxyConfigMapDependent.desiredConfigMap(held, Optional.of(running)).getData())
+        assertThat(ProxyConfigMapDependent.desiredConfigMap(held, Optional.of(running))
+                        .getData())
                 .containsEntry("MODPROXY_UPSTREAM", "https://old.example");
         held.getSpec().setHoldRollout(false);
-        assertThat(ProxyConfigMapDependent.desiredConfigMap(held, Optional.of(running)).getData())
+        assertThat(ProxyConfigMapDependent.desiredConfigMap(held, Optional.of(running))
+                        .getData())
                 .containsEntry("MODPROXY_UPSTREAM", "https://goproxy.cn");
     }
 
     @Test
     void extraEnvironmentReachesTheProxyAfterTheSecretBackedVariables() {
         Container proxy = ProxyDeploymentDependent.desiredDeployment(cache(spec -> {
-            spec.setObjectStorage(bucket("s3-keys"));
-            spec.setProxy(new ProxyTuning());
-            spec.getProxy().setEnv(List.of(
-                    new EnvVarBuilder().withName("QUARKUS_LOG_LEVEL").withValue("DEBUG").build(),
-                    new EnvVarBuilder().withName("MODPROXY_EXTRA_TOKEN").withNewValueFrom().withNewSecretKeyRef()
-                            .withName("tokens").withKey("extra").endSecretKeyRef().endValueFrom().build()));
-        })).getSpec().getTemplate().getSpec().getContainers().get(0);
+                    spec.setObjectStorage(bucket("s3-keys"));
+                    spec.setProxy(new ProxyTuning());
+                    spec.getProxy()
+                            .setEnv(List.of(
+                                    new EnvVarBuilder()
+                                            .withName("QUARKUS_LOG_LEVEL")
+                                            .withValue("DEBUG")
+                                            .build(),
+                                    new EnvVarBuilder()
+                                            .withName("MODPROXY_EXTRA_TOKEN")
+                                            .withNewValueFrom()
+                                            .withNewSecretKeyRef()
+                                            .withName("tokens")
+                                            .withKey("extra")
+                                            .endSecretKeyRef()
+                                            .endValueFrom()
+                                            .build()));
+                }))
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getContainers()
+                .get(0);
 
-        assertThat(proxy.getEnv()).extracting(EnvVar::getName).containsExactly(
-                "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "QUARKUS_LOG_LEVEL", "MODPROXY_EXTRA_TOKEN");
+        assertThat(proxy.getEnv())
+                .extracting(EnvVar::getName)
+                .containsExactly(
+                        "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "QUARKUS_LOG_LEVEL", "MODPROXY_EXTRA_TOKEN");
         assertThat(proxy.getEnv().get(2).getValue()).isEqualTo("DEBUG");
-        assertThat(proxy.getEnv().get(3).getValueFrom().getSecretKeyRef().getName()).isEqualTo("tokens");
+        assertThat(proxy.getEnv().get(3).getValueFrom().getSecretKeyRef().getName())
+                .isEqualTo("tokens");
     }
 
     /** spec.proxy.env is refused for exactly the variables the operator sets: none may be missing from the list. */
@@ -360,9 +481,16 @@ class ProxyDeploymentDependentTest {
             tuning.setJvmOptions("-Xss1m");
             spec.setProxy(tuning);
         });
-        Set<String> set = new TreeSet<>(ProxySettings.of(everything.getSpec()).env().keySet());
-        ProxyDeploymentDependent.desiredDeployment(everything).getSpec().getTemplate().getSpec().getContainers().get(0)
-                .getEnv().forEach(e -> set.add(e.getName()));
+        Set<String> set =
+                new TreeSet<>(ProxySettings.of(everything.getSpec()).env().keySet());
+        ProxyDeploymentDependent.desiredDeployment(everything)
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getContainers()
+                .get(0)
+                .getEnv()
+                .forEach(e -> set.add(e.getName()));
 
         assertThat(ProxySettings.OWNED_VARIABLES.keySet()).containsAll(set);
     }
@@ -370,12 +498,23 @@ class ProxyDeploymentDependentTest {
     @Test
     void securityContextOverridesReplaceOnlyTheFieldsTheyNameAndKeepTheHardenedRest() {
         PodSpec pod = ProxyDeploymentDependent.desiredDeployment(cache(spec -> {
-            spec.setPodSecurityContext(new PodSecurityContextBuilder().withRunAsUser(2000L).withFsGroup(3000L)
-                    .withSupplementalGroups(4000L).build());
-            spec.setSecurityContext(new SecurityContextBuilder()
-                    .withNewCapabilities().withAdd("NET_BIND_SERVICE").endCapabilities()
-                    .withNewSeLinuxOptions().withLevel("s0:c123,c456").endSeLinuxOptions().build());
-        })).getSpec().getTemplate().getSpec();
+                    spec.setPodSecurityContext(new PodSecurityContextBuilder()
+                            .withRunAsUser(2000L)
+                            .withFsGroup(3000L)
+                            .withSupplementalGroups(4000L)
+                            .build());
+                    spec.setSecurityContext(new SecurityContextBuilder()
+                            .withNewCapabilities()
+                            .withAdd("NET_BIND_SERVICE")
+                            .endCapabilities()
+                            .withNewSeLinuxOptions()
+                            .withLevel("s0:c123,c456")
+                            .endSeLinuxOptions()
+                            .build());
+                }))
+                .getSpec()
+                .getTemplate()
+                .getSpec();
         Container proxy = pod.getContainers().get(0);
 
         assertThat(pod.getSecurityContext().getRunAsUser()).isEqualTo(2000L);
@@ -386,7 +525,8 @@ class ProxyDeploymentDependentTest {
         assertThat(pod.getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
 
         assertThat(proxy.getSecurityContext().getCapabilities().getAdd()).containsExactly("NET_BIND_SERVICE");
-        assertThat(proxy.getSecurityContext().getCapabilities().getDrop()).as("merged within capabilities")
+        assertThat(proxy.getSecurityContext().getCapabilities().getDrop())
+                .as("merged within capabilities")
                 .containsExactly("ALL");
         assertThat(proxy.getSecurityContext().getSeLinuxOptions().getLevel()).isEqualTo("s0:c123,c456");
         assertThat(proxy.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
@@ -395,18 +535,35 @@ class ProxyDeploymentDependentTest {
 
     @Test
     void aSecurityContextDefaultGoesOnlyWhenTheSpecSaysSo() {
-        Container proxy = ProxyDeploymentDependent.desiredDeployment(cache(spec -> spec.setSecurityContext(
-                new SecurityContextBuilder().withReadOnlyRootFilesystem(false).build())))
-                .getSpec().getTemplate().getSpec().getContainers().get(0);
+        Container proxy = ProxyDeploymentDependent.desiredDeployment(
+                        cache(spec -> spec.setSecurityContext(new SecurityContextBuilder()
+                                .withReadOnlyRootFilesystem(false)
+                                .build())))
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getContainers()
+                .get(0);
 
         assertThat(proxy.getSecurityContext().getReadOnlyRootFilesystem()).isFalse();
         assertThat(proxy.getSecurityContext().getRunAsNonRoot()).isTrue();
         assertThat(proxy.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
         // a pod without overrides is exactly as hardened as before
-        assertThat(ProxyDeploymentDependent.desiredDeployment(cache(spec -> { })).getSpec().getTemplate().getSpec()
-                .getContainers().get(0).getSecurityContext()).isEqualTo(new SecurityContextBuilder()
-                .withAllowPrivilegeEscalation(false).withReadOnlyRootFilesystem(true).withRunAsNonRoot(true)
-                .withNewCapabilities().withDrop("ALL").endCapabilities().build());
+        assertThat(ProxyDeploymentDependent.desiredDeployment(cache(spec -> {}))
+                        .getSpec()
+                        .getTemplate()
+                        .getSpec()
+                        .getContainers()
+                        .get(0)
+                        .getSecurityContext())
+                .isEqualTo(new SecurityContextBuilder()
+                        .withAllowPrivilegeEscalation(false)
+                        .withReadOnlyRootFilesystem(true)
+                        .withRunAsNonRoot(true)
+                        .withNewCapabilities()
+                        .withDrop("ALL")
+                        .endCapabilities()
+                        .build());
     }
 
     private static ObjectStorage bucket(String secret) {

@@ -51,7 +51,8 @@ class SmallDependentsTest {
             assertThat(p.getPort()).isEqualTo(80);
             assertThat(p.getTargetPort().getStrVal()).isEqualTo("http");
         });
-        assertThat(CacheNames.url(cache)).isEqualTo("http://" + service.getMetadata().getName() + ".team-a.svc");
+        assertThat(CacheNames.url(cache))
+                .isEqualTo("http://" + service.getMetadata().getName() + ".team-a.svc");
     }
 
     @Test
@@ -70,7 +71,11 @@ class SmallDependentsTest {
         assertThat(management.getSpec().getType()).isEqualTo("ClusterIP");
         assertThat(management.getMetadata().getAnnotations()).isNullOrEmpty();
         // the default: in-cluster only, no annotations of ours
-        assertThat(new ProxyServiceDependent().desired(cache, null).getMetadata().getAnnotations()).isNullOrEmpty();
+        assertThat(new ProxyServiceDependent()
+                        .desired(cache, null)
+                        .getMetadata()
+                        .getAnnotations())
+                .isNullOrEmpty();
     }
 
     @Test
@@ -78,8 +83,12 @@ class SmallDependentsTest {
         Service builds = new ProxyServiceDependent().desired(cache, null);
         Service management = new ProxyManagementServiceDependent().desired(cache, null);
 
-        assertThat(builds.getSpec().getPorts()).extracting(p -> p.getTargetPort().getStrVal()).containsExactly("http");
-        assertThat(management.getMetadata().getName()).isEqualTo("builds-management").isNotEqualTo(builds.getMetadata().getName());
+        assertThat(builds.getSpec().getPorts())
+                .extracting(p -> p.getTargetPort().getStrVal())
+                .containsExactly("http");
+        assertThat(management.getMetadata().getName())
+                .isEqualTo("builds-management")
+                .isNotEqualTo(builds.getMetadata().getName());
         assertThat(management.getSpec().getSelector()).isEqualTo(CacheNames.selector(cache));
         assertThat(management.getSpec().getPorts()).singleElement().satisfies(p -> {
             assertThat(p.getName()).isEqualTo("management");
@@ -98,10 +107,15 @@ class SmallDependentsTest {
         assertThat(policy.getSpec().getIngress()).hasSize(2);
         var serving = policy.getSpec().getIngress().get(0);
         assertThat(serving.getPorts()).extracting(p -> p.getPort().getIntVal()).containsExactly(8080);
-        assertThat(serving.getFrom()).as("builds come from any namespace").singleElement()
-                .satisfies(peer -> assertThat(peer.getNamespaceSelector().getMatchLabels()).isNullOrEmpty());
+        assertThat(serving.getFrom())
+                .as("builds come from any namespace")
+                .singleElement()
+                .satisfies(peer ->
+                        assertThat(peer.getNamespaceSelector().getMatchLabels()).isNullOrEmpty());
         var management = policy.getSpec().getIngress().get(1);
-        assertThat(management.getPorts()).extracting(p -> p.getPort().getIntVal()).containsExactly(9000);
+        assertThat(management.getPorts())
+                .extracting(p -> p.getPort().getIntVal())
+                .containsExactly(9000);
         assertThat(management.getFrom()).hasSize(2);
         assertThat(management.getFrom().get(0).getNamespaceSelector().getMatchLabels())
                 .isEqualTo(java.util.Map.of("kubernetes.io/metadata.name", "modproxy-system"));
@@ -110,9 +124,16 @@ class SmallDependentsTest {
         assertThat(management.getFrom().get(1).getNamespaceSelector().getMatchLabels())
                 .isEqualTo(java.util.Map.of("kubernetes.io/metadata.name", "monitoring"));
 
-        GoProxyCache elsewhere = cache("team-a", "builds", spec -> spec.getNetworkPolicy().setPrometheusNamespace("observability"));
+        GoProxyCache elsewhere =
+                cache("team-a", "builds", spec -> spec.getNetworkPolicy().setPrometheusNamespace("observability"));
         assertThat(ProxyNetworkPolicyDependent.desiredPolicy(elsewhere, "modproxy-system", "monitoring")
-                .getSpec().getIngress().get(1).getFrom().get(1).getNamespaceSelector().getMatchLabels())
+                        .getSpec()
+                        .getIngress()
+                        .get(1)
+                        .getFrom()
+                        .get(1)
+                        .getNamespaceSelector()
+                        .getMatchLabels())
                 .containsEntry("kubernetes.io/metadata.name", "observability");
     }
 
@@ -136,23 +157,41 @@ class SmallDependentsTest {
         });
         // it selects the management Service, not the one build pods use
         var selector = monitor.getSpec().getSelector().getMatchLabels();
-        assertThat(new ProxyManagementServiceDependent().desired(cache, null).getMetadata().getLabels().entrySet())
+        assertThat(new ProxyManagementServiceDependent()
+                        .desired(cache, null)
+                        .getMetadata()
+                        .getLabels()
+                        .entrySet())
                 .containsAll(selector.entrySet());
-        assertThat(new ProxyServiceDependent().desired(cache, null).getMetadata().getLabels().entrySet())
+        assertThat(new ProxyServiceDependent()
+                        .desired(cache, null)
+                        .getMetadata()
+                        .getLabels()
+                        .entrySet())
                 .doesNotContainAnyElementsOf(selector.entrySet().stream()
-                        .filter(e -> e.getKey().equals(CacheNames.COMPONENT_LABEL)).toList());
+                        .filter(e -> e.getKey().equals(CacheNames.COMPONENT_LABEL))
+                        .toList());
     }
 
     @Test
     void optionalDependentsAreWantedOnlyWhenTheSpecAsks() {
         assertThat(new Conditions.SeveralReplicas().isMet(null, cache, null)).isFalse();
-        assertThat(new Conditions.SeveralReplicas().isMet(null, cache(spec -> spec.setReplicas(2)), null)).isTrue();
-        assertThat(new Conditions.ServiceMonitorWanted().isMet(null, cache, null)).isTrue();
-        assertThat(new Conditions.ServiceMonitorWanted().isMet(null, cache(spec -> { }), null)).isFalse();
+        assertThat(new Conditions.SeveralReplicas().isMet(null, cache(spec -> spec.setReplicas(2)), null))
+                .isTrue();
+        assertThat(new Conditions.ServiceMonitorWanted().isMet(null, cache, null))
+                .isTrue();
+        assertThat(new Conditions.ServiceMonitorWanted().isMet(null, cache(spec -> {}), null))
+                .isFalse();
         // the NetworkPolicy: off unless the spec or the operator's default turns it on
-        assertThat(Conditions.NetworkPolicyWanted.isWanted(cache(spec -> { }), false)).isFalse();
-        assertThat(Conditions.NetworkPolicyWanted.isWanted(cache(spec -> { }), true)).isTrue();
-        assertThat(Conditions.NetworkPolicyWanted.isWanted(cache(spec -> spec.getNetworkPolicy().setEnabled(true)), false)).isTrue();
-        assertThat(Conditions.NetworkPolicyWanted.isWanted(cache(spec -> spec.getNetworkPolicy().setEnabled(false)), true)).isFalse();
+        assertThat(Conditions.NetworkPolicyWanted.isWanted(cache(spec -> {}), false))
+                .isFalse();
+        assertThat(Conditions.NetworkPolicyWanted.isWanted(cache(spec -> {}), true))
+                .isTrue();
+        assertThat(Conditions.NetworkPolicyWanted.isWanted(
+                        cache(spec -> spec.getNetworkPolicy().setEnabled(true)), false))
+                .isTrue();
+        assertThat(Conditions.NetworkPolicyWanted.isWanted(
+                        cache(spec -> spec.getNetworkPolicy().setEnabled(false)), true))
+                .isFalse();
     }
 }

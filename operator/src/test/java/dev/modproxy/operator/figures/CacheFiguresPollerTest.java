@@ -57,7 +57,7 @@ class CacheFiguresPollerTest {
     }
 
     private static GoProxyCache withReady(String ready) {
-        GoProxyCache cache = cache(spec -> { });
+        GoProxyCache cache = cache(spec -> {});
         GoProxyCacheStatus status = new GoProxyCacheStatus();
         CacheCondition condition = new CacheCondition();
         condition.setType(CacheCondition.READY);
@@ -74,10 +74,11 @@ class CacheFiguresPollerTest {
         Set<ProxyReading> readings = poller.fetchResources(withReady(CacheCondition.FALSE));
 
         assertThat(readings).isEmpty();
-        assertThat(poller.fetchResources(cache(spec -> { }))).as("no status yet").isEmpty();
+        assertThat(poller.fetchResources(cache(spec -> {}))).as("no status yet").isEmpty();
         assertThat(asked).hasValue(0);
         assertThat(poller.fetchDelay(readings, withReady(CacheCondition.FALSE))).contains(Duration.ofSeconds(2));
-        assertThat(poller.fetchDelay(null, withReady(CacheCondition.TRUE))).as("before the first fetch")
+        assertThat(poller.fetchDelay(null, withReady(CacheCondition.TRUE)))
+                .as("before the first fetch")
                 .contains(Duration.ofSeconds(2));
     }
 
@@ -87,8 +88,9 @@ class CacheFiguresPollerTest {
 
         Set<ProxyReading> readings = poller.fetchResources(withReady(CacheCondition.TRUE));
 
-        assertThat(readings).containsExactly(new ProxyReading(
-                new CacheFiguresReport.Read((CacheStats) AdminExamples.CACHE_STATS.value()), null));
+        assertThat(readings)
+                .containsExactly(new ProxyReading(
+                        new CacheFiguresReport.Read((CacheStats) AdminExamples.CACHE_STATS.value()), null));
         assertThat(poller.fetchDelay(readings, withReady(CacheCondition.TRUE))).contains(CacheFiguresPoller.INTERVAL);
         assertThat(warmupAsked).as("no warm-up running").hasValue(0);
     }
@@ -111,9 +113,12 @@ class CacheFiguresPollerTest {
 
         Set<ProxyReading> readings = poller.fetchResources(cache);
 
-        assertThat(readings).singleElement().extracting(ProxyReading::warmup)
+        assertThat(readings)
+                .singleElement()
+                .extracting(ProxyReading::warmup)
                 .isEqualTo(new WarmupReading(4L, (WarmupReport) AdminExamples.WARMUP_FINISHED.value()));
-        assertThat(poller.fetchDelay(readings, cache)).as("a cache with spec.warmup is followed closely")
+        assertThat(poller.fetchDelay(readings, cache))
+                .as("a cache with spec.warmup is followed closely")
                 .contains(CacheFiguresPoller.WARMUP_INTERVAL);
     }
 

@@ -26,12 +26,13 @@ final class CapturedLog extends Handler implements AutoCloseable {
 
     /** The message as printed: JBoss records keep printf patterns and their arguments apart. */
     static String text(LogRecord record) {
-        return record instanceof org.jboss.logmanager.ExtLogRecord ext ? ext.getFormattedMessage() : record.getMessage();
+        return record instanceof org.jboss.logmanager.ExtLogRecord ext
+                ? ext.getFormattedMessage()
+                : record.getMessage();
     }
 
     @Override
-    public void flush() {
-    }
+    public void flush() {}
 
     @Override
     public void close() {

@@ -27,8 +27,10 @@ class CommittedCrdTest {
         assertThat(GENERATED).as("generated CRD").exists();
         assertThat(COMMITTED).as("committed CRD").exists();
         assertThat(content(COMMITTED))
-                .as("crds/%s is out of date with the API types in dev.modproxy.operator.api.v1alpha1. Refresh it with: "
-                        + "./mvnw -pl operator package -DskipTests && cp operator/target/kubernetes/%s crds/", FILE, FILE)
+                .as(
+                        "crds/%s is out of date with the API types in dev.modproxy.operator.api.v1alpha1. Refresh it with: "
+                                + "./mvnw -pl operator package -DskipTests && cp operator/target/kubernetes/%s crds/",
+                        FILE, FILE)
                 .isEqualTo(content(GENERATED));
     }
 

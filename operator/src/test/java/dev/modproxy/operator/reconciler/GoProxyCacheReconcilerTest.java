@@ -23,16 +23,16 @@ import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceQuota;
 import io.fabric8.kubernetes.api.model.ResourceQuotaBuilder;
-import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentConditionBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.openshift.api.model.monitoring.v1.ServiceMonitor;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -91,11 +91,13 @@ class GoProxyCacheReconcilerTest {
 
         Deployment deployment = awaitObject(Deployment.class, ns, "builds");
         assertThat(deployment.getSpec().getStrategy().getType()).isEqualTo("Recreate");
-        var container = deployment.getSpec().getTemplate().getSpec().getContainers().get(0);
+        var container =
+                deployment.getSpec().getTemplate().getSpec().getContainers().get(0);
         assertThat(container.getImage()).isEqualTo("ghcr.io/modproxy/proxy:test");
         assertThat(container.getEnvFrom().get(0).getConfigMapRef().getName()).isEqualTo("builds-config");
         assertThat(deployment.getSpec().getTemplate().getSpec().getVolumes())
-                .anySatisfy(v -> assertThat(v.getPersistentVolumeClaim().getClaimName()).isEqualTo("builds-cache"));
+                .anySatisfy(v ->
+                        assertThat(v.getPersistentVolumeClaim().getClaimName()).isEqualTo("builds-cache"));
 
         Service service = awaitObject(Service.class, ns, "builds");
         assertThat(service.getSpec().getPorts().get(0).getPort()).isEqualTo(80);
@@ -104,18 +106,27 @@ class GoProxyCacheReconcilerTest {
         // the admin API and metrics are reached through a Service of their own; the one builds use has port 80 only
         assertThat(service.getSpec().getPorts()).hasSize(1);
         Service management = awaitObject(Service.class, ns, "builds-management");
-        assertThat(management.getSpec().getPorts()).singleElement().satisfies(p -> assertThat(p.getPort()).isEqualTo(9000));
+        assertThat(management.getSpec().getPorts())
+                .singleElement()
+                .satisfies(p -> assertThat(p.getPort()).isEqualTo(9000));
         assertThat(management.getSpec().getSelector()).isEqualTo(CacheNames.selector(cache));
-        assertThat(get(NetworkPolicy.class, ns, "builds")).as("NetworkPolicy is off by default").isNull();
+        assertThat(get(NetworkPolicy.class, ns, "builds"))
+                .as("NetworkPolicy is off by default")
+                .isNull();
 
         for (HasMetadata owned : List.of(config, claim, deployment, service, management)) {
             assertThat(owned.getMetadata().getLabels())
                     .containsEntry("app.kubernetes.io/managed-by", "modproxy-operator")
                     .containsEntry("app.kubernetes.io/instance", "builds");
-            assertThat(owned.getMetadata().getOwnerReferences()).extracting(OwnerReference::getUid)
+            assertThat(owned.getMetadata().getOwnerReferences())
+                    .extracting(OwnerReference::getUid)
                     .containsExactly(fresh(cache).getMetadata().getUid());
         }
-        assertThat(client.resources(PodDisruptionBudget.class).inNamespace(ns).withName("builds").get()).isNull();
+        assertThat(client.resources(PodDisruptionBudget.class)
+                        .inNamespace(ns)
+                        .withName("builds")
+                        .get())
+                .isNull();
     }
 
     @Test
@@ -142,10 +153,18 @@ class GoProxyCacheReconcilerTest {
         Deployment deployment = awaitObject(Deployment.class, ns, "shared");
         assertThat(deployment.getSpec().getReplicas()).isEqualTo(3);
         assertThat(deployment.getSpec().getStrategy().getType()).isEqualTo("RollingUpdate");
-        assertThat(deployment.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv())
-                .extracting(e -> e.getName() + "<-" + e.getValueFrom().getSecretKeyRef().getName() + "/"
-                        + e.getValueFrom().getSecretKeyRef().getKey())
-                .containsExactly("AWS_ACCESS_KEY_ID<-minio-keys/AWS_ACCESS_KEY_ID",
+        assertThat(deployment
+                        .getSpec()
+                        .getTemplate()
+                        .getSpec()
+                        .getContainers()
+                        .get(0)
+                        .getEnv())
+                .extracting(e ->
+                        e.getName() + "<-" + e.getValueFrom().getSecretKeyRef().getName() + "/"
+                                + e.getValueFrom().getSecretKeyRef().getKey())
+                .containsExactly(
+                        "AWS_ACCESS_KEY_ID<-minio-keys/AWS_ACCESS_KEY_ID",
                         "AWS_SECRET_ACCESS_KEY<-minio-keys/AWS_SECRET_ACCESS_KEY");
         awaitObject(PodDisruptionBudget.class, ns, "shared");
         assertThat(get(PersistentVolumeClaim.class, ns, "shared-cache")).isNull();
@@ -154,9 +173,10 @@ class GoProxyCacheReconcilerTest {
     @Test
     void movingADiskCacheToObjectStorageDropsItsVolumeButKeepsTheDeployment() {
         String ns = namespace();
-        create(ns, "moving", spec -> { });
+        create(ns, "moving", spec -> {});
         awaitObject(PersistentVolumeClaim.class, ns, "moving-cache");
-        String deploymentUid = awaitObject(Deployment.class, ns, "moving").getMetadata().getUid();
+        String deploymentUid =
+                awaitObject(Deployment.class, ns, "moving").getMetadata().getUid();
 
         edit(ns, "moving", spec -> {
             ObjectStorage bucket = new ObjectStorage();
@@ -164,9 +184,15 @@ class GoProxyCacheReconcilerTest {
             spec.setObjectStorage(bucket);
         });
         await().atMost(PATIENCE).until(() -> get(PersistentVolumeClaim.class, ns, "moving-cache") == null);
-        await().atMost(PATIENCE).untilAsserted(() -> assertThat(get(Deployment.class, ns, "moving").getSpec()
-                .getTemplate().getSpec().getVolumes()).anySatisfy(v -> assertThat(v.getEmptyDir()).isNotNull()
-                        .satisfies(e -> assertThat(v.getName()).isEqualTo("cache"))));
+        await().atMost(PATIENCE)
+                .untilAsserted(() -> assertThat(get(Deployment.class, ns, "moving")
+                                .getSpec()
+                                .getTemplate()
+                                .getSpec()
+                                .getVolumes())
+                        .anySatisfy(v -> assertThat(v.getEmptyDir())
+                                .isNotNull()
+                                .satisfies(e -> assertThat(v.getName()).isEqualTo("cache"))));
         assertThat(get(Deployment.class, ns, "moving").getMetadata().getUid()).isEqualTo(deploymentUid);
     }
 
@@ -179,13 +205,20 @@ class GoProxyCacheReconcilerTest {
         await().atMost(PATIENCE).untilAsserted(() -> {
             GoProxyCache seen = fresh(ns, "ready");
             assertThat(condition(seen, CacheCondition.READY).getStatus()).isEqualTo("False");
-            assertThat(seen.getStatus().getObservedGeneration()).isEqualTo(seen.getMetadata().getGeneration());
+            assertThat(seen.getStatus().getObservedGeneration())
+                    .isEqualTo(seen.getMetadata().getGeneration());
         });
 
         // changed, not removed: without server-side apply (the test profile) a removed field is not taken back
         edit(ns, "ready", spec -> spec.setNodeSelector(Map.of("kubernetes.io/os", "linux")));
-        await().atMost(PATIENCE).until(() -> "linux".equals(get(Deployment.class, ns, "ready").getSpec().getTemplate()
-                .getSpec().getNodeSelector().get("kubernetes.io/os")));
+        await().atMost(PATIENCE)
+                .until(() -> "linux"
+                        .equals(get(Deployment.class, ns, "ready")
+                                .getSpec()
+                                .getTemplate()
+                                .getSpec()
+                                .getNodeSelector()
+                                .get("kubernetes.io/os")));
         markAvailable(ns, "ready");
 
         await().atMost(PATIENCE).untilAsserted(() -> {
@@ -200,7 +233,7 @@ class GoProxyCacheReconcilerTest {
     @Test
     void aReadyCacheShowsTheFiguresItsProxyReports() {
         String ns = namespace();
-        create(ns, "counted", spec -> { });
+        create(ns, "counted", spec -> {});
         markAvailable(ns, "counted");
         await().atMost(PATIENCE).untilAsserted(() -> {
             var figures = status(ns, "counted").getCache();
@@ -211,7 +244,8 @@ class GoProxyCacheReconcilerTest {
             assertThat(figures.getEvictions()).isEqualTo(12);
             assertThat(figures.getLastWarmup()).isEqualTo("2026-11-23T22:00:00Z");
         });
-        assertThat(condition(fresh(ns, "counted"), CacheCondition.READY).getMessage()).doesNotContain("not refreshed");
+        assertThat(condition(fresh(ns, "counted"), CacheCondition.READY).getMessage())
+                .doesNotContain("not refreshed");
     }
 
     @Test
@@ -219,8 +253,15 @@ class GoProxyCacheReconcilerTest {
         String ns = namespace();
         String goSum = "golang.org/x/text v0.14.0 h1:ScX5w1eTa3QqT8oi6+ziP7dTV1S2+ALU0bI+0zXKWiQ=\n"
                 + "golang.org/x/text v0.14.0/go.mod h1:18ZOQIKpY8NJVqYksKHtTdi31H5itFRjB5/qKTNYzSU=\n";
-        client.configMaps().inNamespace(ns).resource(new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
-                .withNewMetadata().withName("deps").endMetadata().addToData("go.sum", goSum).build()).create();
+        client.configMaps()
+                .inNamespace(ns)
+                .resource(new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
+                        .withNewMetadata()
+                        .withName("deps")
+                        .endMetadata()
+                        .addToData("go.sum", goSum)
+                        .build())
+                .create();
         create(ns, "warm", spec -> {
             spec.setWarmup(new Warmup());
             spec.getWarmup().setModules(List.of("example.com/gone@v1.0.0"));
@@ -234,7 +275,8 @@ class GoProxyCacheReconcilerTest {
             assertThat(warmup.getState()).isEqualTo(WarmupState.Finished);
             assertThat(warmup.getCompleted()).isEqualTo(3);
             assertThat(warmup.getFailures()).containsExactly("example.com/gone@v1.0.0 zip: not found upstream");
-            assertThat(warmup.getSubmittedGeneration()).isEqualTo(fresh(ns, "warm").getMetadata().getGeneration());
+            assertThat(warmup.getSubmittedGeneration())
+                    .isEqualTo(fresh(ns, "warm").getMetadata().getGeneration());
         });
         assertThat(ProxyStandIn.warmupPosts()).singleElement().isEqualTo("example.com/gone@v1.0.0\n" + goSum + "\n");
 
@@ -243,15 +285,19 @@ class GoProxyCacheReconcilerTest {
             Deployment d = get(Deployment.class, ns, "warm");
             d.getStatus().setReadyReplicas(2);
             client.resource(d).updateStatus();
-            await().atMost(PATIENCE).until(() -> Integer.valueOf(2).equals(fresh(ns, "warm").getStatus().getReadyReplicas()));
-            assertThat(ProxyStandIn.warmupPosts()).as("same generation is not warmed twice").hasSize(1);
+            await().atMost(PATIENCE)
+                    .until(() -> Integer.valueOf(2)
+                            .equals(fresh(ns, "warm").getStatus().getReadyReplicas()));
+            assertThat(ProxyStandIn.warmupPosts())
+                    .as("same generation is not warmed twice")
+                    .hasSize(1);
         }
     }
 
     @Test
     void upstreamChangeRollsThePodsButAPodAnnotationChangeKeepsTheConfigHash() {
         String ns = namespace();
-        create(ns, "roll", spec -> { });
+        create(ns, "roll", spec -> {});
         String firstHash = configHash(awaitObject(Deployment.class, ns, "roll"));
 
         edit(ns, "roll", spec -> spec.setUpstream("https://goproxy.cn,direct"));
@@ -261,8 +307,14 @@ class GoProxyCacheReconcilerTest {
         String secondHash = configHash(get(Deployment.class, ns, "roll"));
 
         edit(ns, "roll", spec -> spec.getPodAnnotations().put("team", "platform"));
-        await().atMost(PATIENCE).until(() -> "platform".equals(
-                get(Deployment.class, ns, "roll").getSpec().getTemplate().getMetadata().getAnnotations().get("team")));
+        await().atMost(PATIENCE)
+                .until(() -> "platform"
+                        .equals(get(Deployment.class, ns, "roll")
+                                .getSpec()
+                                .getTemplate()
+                                .getMetadata()
+                                .getAnnotations()
+                                .get("team")));
         assertThat(configHash(get(Deployment.class, ns, "roll"))).isEqualTo(secondHash);
     }
 
@@ -295,8 +347,8 @@ class GoProxyCacheReconcilerTest {
         edit(ns, "disk", spec -> spec.getStorage().setSize("20Gi"));
         await().atMost(PATIENCE).until(() -> claimSize(ns, "disk-cache").equals(new Quantity("20Gi")));
 
-        Optional<KubernetesClientException> rejected = editOrRejection(ns, "disk",
-                spec -> spec.getStorage().setSize("5Gi"));
+        Optional<KubernetesClientException> rejected =
+                editOrRejection(ns, "disk", spec -> spec.getStorage().setSize("5Gi"));
         if (rejected.isPresent()) {
             // a real API server enforces the CRD's CEL transition rule
             assertThat(rejected.get().getMessage()).contains("storage.size cannot shrink");
@@ -314,8 +366,8 @@ class GoProxyCacheReconcilerTest {
     @Test
     void invalidUpstreamIsReportedAsDegradedWhileOtherCachesKeepReconciling() {
         String ns = namespace();
-        Optional<KubernetesClientException> rejected = createOrRejection(ns, "broken",
-                spec -> spec.setUpstream("https://goproxy.cn,,ftp://mirror.example.com"));
+        Optional<KubernetesClientException> rejected = createOrRejection(
+                ns, "broken", spec -> spec.setUpstream("https://goproxy.cn,,ftp://mirror.example.com"));
         if (rejected.isPresent()) {
             // a real API server enforces the CRD's pattern before the operator sees the resource
             assertThat(rejected.get().getMessage()).contains("spec.upstream");
@@ -326,59 +378,88 @@ class GoProxyCacheReconcilerTest {
                 assertThat(degraded.getStatus()).isEqualTo("True");
                 assertThat(degraded.getReason()).isEqualTo("InvalidSpec");
                 // the go command skips the empty entry, and so does the proxy: the ftp:// one is the mistake
-                assertThat(degraded.getMessage()).contains("spec.upstream entry 3 \"ftp://mirror.example.com\" is not an http(s) URL");
+                assertThat(degraded.getMessage())
+                        .contains("spec.upstream entry 3 \"ftp://mirror.example.com\" is not an http(s) URL");
             });
             assertThat(get(Deployment.class, ns, "broken")).isNull();
         }
 
-        create(ns, "healthy", spec -> { });
+        create(ns, "healthy", spec -> {});
         awaitObject(Deployment.class, ns, "healthy");
 
         edit(ns, "broken", spec -> spec.setUpstream("https://goproxy.cn"));
         awaitObject(Deployment.class, ns, "broken");
-        await().atMost(PATIENCE).untilAsserted(() ->
-                assertThat(condition(fresh(ns, "broken"), CacheCondition.DEGRADED).getStatus()).isEqualTo("False"));
+        await().atMost(PATIENCE)
+                .untilAsserted(() -> assertThat(condition(fresh(ns, "broken"), CacheCondition.DEGRADED)
+                                .getStatus())
+                        .isEqualTo("False"));
     }
 
     @Test
     void quotaRefusalIsReportedAsDegradedAndTheOperatorRecoversOnceItIsLifted() {
         String ns = namespace();
-        client.resource(new ResourceQuotaBuilder().withNewMetadata().withName("storage").withNamespace(ns).endMetadata()
-                .withNewSpec().addToHard("requests.storage", new Quantity("1Gi")).endSpec().build()).create();
+        client.resource(new ResourceQuotaBuilder()
+                        .withNewMetadata()
+                        .withName("storage")
+                        .withNamespace(ns)
+                        .endMetadata()
+                        .withNewSpec()
+                        .addToHard("requests.storage", new Quantity("1Gi"))
+                        .endSpec()
+                        .build())
+                .create();
         String refusal = "persistentvolumeclaims \"quota-cache\" is forbidden: exceeded quota: storage, requested: "
                 + "requests.storage=10Gi, used: requests.storage=0, limited: requests.storage=1Gi";
         // the mock does not enforce quotas: it answers the first attempts as the API server would
-        ClusterUnderTest.mock().ifPresent(mock -> mock.expect().post()
-                .withPath("/api/v1/namespaces/" + ns + "/persistentvolumeclaims")
-                .andReturn(403, new StatusBuilder().withStatus("Failure").withCode(403).withReason("Forbidden")
-                        .withMessage(refusal).build())
-                .times(3));
+        ClusterUnderTest.mock()
+                .ifPresent(mock -> mock.expect()
+                        .post()
+                        .withPath("/api/v1/namespaces/" + ns + "/persistentvolumeclaims")
+                        .andReturn(
+                                403,
+                                new StatusBuilder()
+                                        .withStatus("Failure")
+                                        .withCode(403)
+                                        .withReason("Forbidden")
+                                        .withMessage(refusal)
+                                        .build())
+                        .times(3));
 
-        try (CapturedLog log = new CapturedLog(GoProxyCacheReconciler.class.getName(),
+        try (CapturedLog log = new CapturedLog(
+                GoProxyCacheReconciler.class.getName(),
                 "io.javaoperatorsdk.operator.processing.event.EventProcessor")) {
-            create(ns, "quota", spec -> { });
+            create(ns, "quota", spec -> {});
             await().atMost(PATIENCE).untilAsserted(() -> {
                 CacheCondition degraded = condition(fresh(ns, "quota"), CacheCondition.DEGRADED);
                 assertThat(degraded.getReason()).isEqualTo("QuotaExceeded");
                 assertThat(degraded.getMessage()).contains("exceeded quota").contains("raise the quota");
             });
             // an expected refusal, explained in status: one line in the operator's log, no stack trace
-            assertThat(log.records).isNotEmpty().allSatisfy(r -> assertThat(r.getThrown()).as(CapturedLog.text(r)).isNull());
-            assertThat(log.records).anySatisfy(r -> assertThat(CapturedLog.text(r)).contains("QuotaExceeded"));
+            assertThat(log.records)
+                    .isNotEmpty()
+                    .allSatisfy(r ->
+                            assertThat(r.getThrown()).as(CapturedLog.text(r)).isNull());
+            assertThat(log.records)
+                    .anySatisfy(r -> assertThat(CapturedLog.text(r)).contains("QuotaExceeded"));
         }
         assertThat(get(Deployment.class, ns, "quota")).isNull();
 
-        client.resources(ResourceQuota.class).inNamespace(ns).withName("storage").delete();
+        client.resources(ResourceQuota.class)
+                .inNamespace(ns)
+                .withName("storage")
+                .delete();
         awaitObject(PersistentVolumeClaim.class, ns, "quota-cache");
         awaitObject(Deployment.class, ns, "quota");
-        await().atMost(PATIENCE).untilAsserted(() ->
-                assertThat(condition(fresh(ns, "quota"), CacheCondition.DEGRADED).getStatus()).isEqualTo("False"));
+        await().atMost(PATIENCE)
+                .untilAsserted(() -> assertThat(condition(fresh(ns, "quota"), CacheCondition.DEGRADED)
+                                .getStatus())
+                        .isEqualTo("False"));
     }
 
     @Test
     void manualEditsToTheDeploymentAndConfigMapAreReverted() {
         String ns = namespace();
-        create(ns, "drift", spec -> { });
+        create(ns, "drift", spec -> {});
         awaitObject(Deployment.class, ns, "drift");
         awaitObject(ConfigMap.class, ns, "drift-config");
 
@@ -387,16 +468,20 @@ class GoProxyCacheReconcilerTest {
             d.getSpec().getTemplate().getSpec().getContainers().get(0).setImage("evil/proxy:1");
             return d;
         });
-        client.configMaps().inNamespace(ns).withName("drift-config")
-                .edit(c -> {
-                    c.getData().put("MODPROXY_UPSTREAM", "https://elsewhere.example.com");
-                    return c;
-                });
+        client.configMaps().inNamespace(ns).withName("drift-config").edit(c -> {
+            c.getData().put("MODPROXY_UPSTREAM", "https://elsewhere.example.com");
+            return c;
+        });
 
         await().atMost(PATIENCE).untilAsserted(() -> {
             Deployment d = get(Deployment.class, ns, "drift");
             assertThat(d.getSpec().getReplicas()).isEqualTo(1);
-            assertThat(d.getSpec().getTemplate().getSpec().getContainers().get(0).getImage())
+            assertThat(d.getSpec()
+                            .getTemplate()
+                            .getSpec()
+                            .getContainers()
+                            .get(0)
+                            .getImage())
                     .isEqualTo("ghcr.io/modproxy/proxy:test");
             assertThat(get(ConfigMap.class, ns, "drift-config").getData())
                     .containsEntry("MODPROXY_UPSTREAM", "https://proxy.golang.org");
@@ -406,20 +491,23 @@ class GoProxyCacheReconcilerTest {
     @Test
     void deletingTheCacheTakesItsObjectsButARetainedVolumeStaysAndIsAdoptedAgain() {
         String ns = namespace();
-        create(ns, "gone", spec -> { });
+        create(ns, "gone", spec -> {});
         create(ns, "kept", spec -> spec.getStorage().setRetainOnDelete(true));
         String goneUid = fresh(ns, "gone").getMetadata().getUid();
         assertOwnedBy(awaitObject(PersistentVolumeClaim.class, ns, "gone-cache"), goneUid);
         assertOwnedBy(awaitObject(Deployment.class, ns, "gone"), goneUid);
         PersistentVolumeClaim keptClaim = awaitObject(PersistentVolumeClaim.class, ns, "kept-cache");
         assertThat(keptClaim.getMetadata().getOwnerReferences()).isEmpty();
-        assertOwnedBy(awaitObject(Deployment.class, ns, "kept"), fresh(ns, "kept").getMetadata().getUid());
+        assertOwnedBy(
+                awaitObject(Deployment.class, ns, "kept"),
+                fresh(ns, "kept").getMetadata().getUid());
 
         client.resources(GoProxyCache.class).inNamespace(ns).withName("gone").delete();
         client.resources(GoProxyCache.class).inNamespace(ns).withName("kept").delete();
         if (ClusterUnderTest.isReal()) {
-            await().atMost(PATIENCE).until(() -> get(Deployment.class, ns, "gone") == null
-                    && get(PersistentVolumeClaim.class, ns, "gone-cache") == null);
+            await().atMost(PATIENCE)
+                    .until(() -> get(Deployment.class, ns, "gone") == null
+                            && get(PersistentVolumeClaim.class, ns, "gone-cache") == null);
         }
         await().atMost(PATIENCE).until(() -> fresh(ns, "kept") == null);
         assertThat(get(PersistentVolumeClaim.class, ns, "kept-cache")).isNotNull();
@@ -429,24 +517,29 @@ class GoProxyCacheReconcilerTest {
             spec.getStorage().setSize("10Gi");
         });
         awaitObject(Deployment.class, ns, "kept");
-        assertThat(get(PersistentVolumeClaim.class, ns, "kept-cache").getMetadata().getUid())
+        assertThat(get(PersistentVolumeClaim.class, ns, "kept-cache")
+                        .getMetadata()
+                        .getUid())
                 .isEqualTo(keptClaim.getMetadata().getUid());
     }
 
     @Test
     void switchingRetainOnDeleteOnAndOffMovesTheVolumesOwnerReference() {
         String ns = namespace();
-        create(ns, "toggle", spec -> { });
+        create(ns, "toggle", spec -> {});
         String uid = fresh(ns, "toggle").getMetadata().getUid();
         assertOwnedBy(awaitObject(PersistentVolumeClaim.class, ns, "toggle-cache"), uid);
 
         edit(ns, "toggle", spec -> spec.getStorage().setRetainOnDelete(true));
-        await().atMost(PATIENCE).until(() ->
-                get(PersistentVolumeClaim.class, ns, "toggle-cache").getMetadata().getOwnerReferences().isEmpty());
+        await().atMost(PATIENCE)
+                .until(() -> get(PersistentVolumeClaim.class, ns, "toggle-cache")
+                        .getMetadata()
+                        .getOwnerReferences()
+                        .isEmpty());
 
         edit(ns, "toggle", spec -> spec.getStorage().setRetainOnDelete(false));
-        await().atMost(PATIENCE).untilAsserted(() ->
-                assertOwnedBy(get(PersistentVolumeClaim.class, ns, "toggle-cache"), uid));
+        await().atMost(PATIENCE)
+                .untilAsserted(() -> assertOwnedBy(get(PersistentVolumeClaim.class, ns, "toggle-cache"), uid));
     }
 
     @Test
@@ -455,7 +548,7 @@ class GoProxyCacheReconcilerTest {
         String second = namespace();
         create(first, "shared-name", spec -> spec.setUpstream("https://goproxy.cn"));
         create(second, "shared-name", spec -> spec.setUpstream("https://mirrors.aliyun.com/goproxy/"));
-        create(second, "other", spec -> { });
+        create(second, "other", spec -> {});
 
         assertThat(awaitObject(ConfigMap.class, first, "shared-name-config").getData())
                 .containsEntry("MODPROXY_UPSTREAM", "https://goproxy.cn");
@@ -474,13 +567,20 @@ class GoProxyCacheReconcilerTest {
     void serviceMonitorIsMadeOnlyWhenAskedForAndItsCrdIsInstalled() {
         String ns = namespace();
         create(ns, "scraped", spec -> spec.getMetrics().getServiceMonitor().setEnabled(true));
-        create(ns, "unscraped", spec -> { });
+        create(ns, "unscraped", spec -> {});
         awaitObject(Deployment.class, ns, "scraped");
-        // a cluster running the Prometheus operator has the CRD already; elsewhere (the mock, the e2e cluster) it comes now
-        if (client.apiextensions().v1().customResourceDefinitions().withName("servicemonitors.monitoring.coreos.com")
-                .get() == null) {
-            await().atMost(PATIENCE).untilAsserted(() ->
-                    assertThat(condition(fresh(ns, "scraped"), CacheCondition.DEGRADED).getStatus()).isEqualTo("False"));
+        // a cluster running the Prometheus operator has the CRD already; elsewhere (the mock, the e2e cluster) it comes
+        // now
+        if (client.apiextensions()
+                        .v1()
+                        .customResourceDefinitions()
+                        .withName("servicemonitors.monitoring.coreos.com")
+                        .get()
+                == null) {
+            await().atMost(PATIENCE)
+                    .untilAsserted(() -> assertThat(condition(fresh(ns, "scraped"), CacheCondition.DEGRADED)
+                                    .getStatus())
+                            .isEqualTo("False"));
             assertThat(get(ServiceMonitor.class, ns, "scraped")).isNull();
             installServiceMonitorCrd();
             // any spec change makes the operator look at the cluster's CRDs again
@@ -490,15 +590,18 @@ class GoProxyCacheReconcilerTest {
 
         ServiceMonitor monitor = awaitObject(ServiceMonitor.class, ns, "scraped");
         assertThat(monitor.getSpec().getEndpoints().get(0).getPath()).isEqualTo("/q/metrics");
-        await().atMost(PATIENCE).until(() -> "https://goproxy.cn".equals(
-                get(ConfigMap.class, ns, "unscraped-config").getData().get("MODPROXY_UPSTREAM")));
+        await().atMost(PATIENCE)
+                .until(() -> "https://goproxy.cn"
+                        .equals(get(ConfigMap.class, ns, "unscraped-config")
+                                .getData()
+                                .get("MODPROXY_UPSTREAM")));
         assertThat(get(ServiceMonitor.class, ns, "unscraped")).isNull();
     }
 
     @Test
     void aHeldCacheKeepsItsPodsAndSettingsUntilReleased() {
         String ns = namespace();
-        create(ns, "held", spec -> { });
+        create(ns, "held", spec -> {});
         String firstHash = configHash(awaitObject(Deployment.class, ns, "held"));
         edit(ns, "held", spec -> spec.setHoldRollout(true));
 
@@ -507,15 +610,19 @@ class GoProxyCacheReconcilerTest {
             spec.setUpstream("https://goproxy.cn,direct");
             spec.setReplicas(1);
         });
-        await().atMost(PATIENCE).until(() -> fresh(ns, "held").getStatus() != null
-                && java.util.Objects.equals(fresh(ns, "held").getStatus().getObservedGeneration(),
-                        fresh(ns, "held").getMetadata().getGeneration()));
+        await().atMost(PATIENCE)
+                .until(() -> fresh(ns, "held").getStatus() != null
+                        && java.util.Objects.equals(
+                                fresh(ns, "held").getStatus().getObservedGeneration(),
+                                fresh(ns, "held").getMetadata().getGeneration()));
         assertThat(configHash(get(Deployment.class, ns, "held"))).isEqualTo(firstHash);
-        assertThat(get(ConfigMap.class, ns, "held-config").getData()).containsEntry("MODPROXY_UPSTREAM", "https://proxy.golang.org");
+        assertThat(get(ConfigMap.class, ns, "held-config").getData())
+                .containsEntry("MODPROXY_UPSTREAM", "https://proxy.golang.org");
 
         edit(ns, "held", spec -> spec.setHoldRollout(false));
         await().atMost(PATIENCE).until(() -> !firstHash.equals(configHash(get(Deployment.class, ns, "held"))));
-        assertThat(get(ConfigMap.class, ns, "held-config").getData()).containsEntry("MODPROXY_UPSTREAM", "https://goproxy.cn,direct");
+        assertThat(get(ConfigMap.class, ns, "held-config").getData())
+                .containsEntry("MODPROXY_UPSTREAM", "https://goproxy.cn,direct");
     }
 
     @Test
@@ -524,7 +631,8 @@ class GoProxyCacheReconcilerTest {
         create(ns, "fenced", spec -> spec.getNetworkPolicy().setEnabled(true));
 
         NetworkPolicy policy = awaitObject(NetworkPolicy.class, ns, "fenced");
-        assertThat(policy.getSpec().getIngress()).extracting(rule -> rule.getPorts().get(0).getPort().getIntVal())
+        assertThat(policy.getSpec().getIngress())
+                .extracting(rule -> rule.getPorts().get(0).getPort().getIntVal())
                 .containsExactly(8080, 9000);
         assertOwnedBy(policy, fresh(ns, "fenced").getMetadata().getUid());
 
@@ -533,18 +641,35 @@ class GoProxyCacheReconcilerTest {
     }
 
     private void installServiceMonitorCrd() {
-        client.apiextensions().v1().customResourceDefinitions().resource(new CustomResourceDefinitionBuilder()
-                .withNewMetadata().withName("servicemonitors.monitoring.coreos.com").withLabels(TestRun.labels()).endMetadata()
-                .withNewSpec()
-                .withGroup("monitoring.coreos.com")
-                .withScope("Namespaced")
-                .withNewNames().withKind("ServiceMonitor").withPlural("servicemonitors").endNames()
-                .addNewVersion().withName("v1").withServed(true).withStorage(true)
-                .withNewSchema().withNewOpenAPIV3Schema().withType("object")
-                .withXKubernetesPreserveUnknownFields(true).endOpenAPIV3Schema().endSchema()
-                .endVersion()
-                .endSpec()
-                .build()).create();
+        client.apiextensions()
+                .v1()
+                .customResourceDefinitions()
+                .resource(new CustomResourceDefinitionBuilder()
+                        .withNewMetadata()
+                        .withName("servicemonitors.monitoring.coreos.com")
+                        .withLabels(TestRun.labels())
+                        .endMetadata()
+                        .withNewSpec()
+                        .withGroup("monitoring.coreos.com")
+                        .withScope("Namespaced")
+                        .withNewNames()
+                        .withKind("ServiceMonitor")
+                        .withPlural("servicemonitors")
+                        .endNames()
+                        .addNewVersion()
+                        .withName("v1")
+                        .withServed(true)
+                        .withStorage(true)
+                        .withNewSchema()
+                        .withNewOpenAPIV3Schema()
+                        .withType("object")
+                        .withXKubernetesPreserveUnknownFields(true)
+                        .endOpenAPIV3Schema()
+                        .endSchema()
+                        .endVersion()
+                        .endSpec()
+                        .build())
+                .create();
     }
 
     private String namespace() {
@@ -556,43 +681,52 @@ class GoProxyCacheReconcilerTest {
 
     private GoProxyCache create(String ns, String name, Consumer<GoProxyCacheSpec> customize) {
         GoProxyCache cache = new GoProxyCache();
-        cache.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(ns).build());
+        cache.setMetadata(
+                new ObjectMetaBuilder().withName(name).withNamespace(ns).build());
         customize.accept(cache.getSpec());
         return client.resource(cache).create();
     }
 
-    private Optional<KubernetesClientException> createOrRejection(String ns, String name,
-            Consumer<GoProxyCacheSpec> customize) {
+    private Optional<KubernetesClientException> createOrRejection(
+            String ns, String name, Consumer<GoProxyCacheSpec> customize) {
         try {
             create(ns, name, customize);
             return Optional.empty();
         } catch (KubernetesClientException e) {
-            assertThat(e.getCode()).as("rejected as invalid: %s", e.getMessage()).isEqualTo(422);
+            assertThat(e.getCode())
+                    .as("rejected as invalid: %s", e.getMessage())
+                    .isEqualTo(422);
             return Optional.of(e);
         }
     }
 
-    private Optional<KubernetesClientException> editOrRejection(String ns, String name,
-            Consumer<GoProxyCacheSpec> change) {
+    private Optional<KubernetesClientException> editOrRejection(
+            String ns, String name, Consumer<GoProxyCacheSpec> change) {
         try {
             edit(ns, name, change);
             return Optional.empty();
         } catch (KubernetesClientException e) {
-            assertThat(e.getCode()).as("rejected as invalid: %s", e.getMessage()).isEqualTo(422);
+            assertThat(e.getCode())
+                    .as("rejected as invalid: %s", e.getMessage())
+                    .isEqualTo(422);
             return Optional.of(e);
         }
     }
 
     /** Edits like kubectl edit: on a conflict with the operator's status write, read again and retry. */
     private void edit(String ns, String name, Consumer<GoProxyCacheSpec> change) {
-        await().atMost(PATIENCE).ignoreExceptionsMatching(e -> e instanceof KubernetesClientException k
-                && k.getCode() == 409).until(() -> {
-            client.resources(GoProxyCache.class).inNamespace(ns).withName(name).edit(c -> {
-                change.accept(c.getSpec());
-                return c;
-            });
-            return true;
-        });
+        await().atMost(PATIENCE)
+                .ignoreExceptionsMatching(e -> e instanceof KubernetesClientException k && k.getCode() == 409)
+                .until(() -> {
+                    client.resources(GoProxyCache.class)
+                            .inNamespace(ns)
+                            .withName(name)
+                            .edit(c -> {
+                                change.accept(c.getSpec());
+                                return c;
+                            });
+                    return true;
+                });
     }
 
     private GoProxyCache fresh(GoProxyCache cache) {
@@ -600,7 +734,10 @@ class GoProxyCacheReconcilerTest {
     }
 
     private GoProxyCache fresh(String ns, String name) {
-        return client.resources(GoProxyCache.class).inNamespace(ns).withName(name).get();
+        return client.resources(GoProxyCache.class)
+                .inNamespace(ns)
+                .withName(name)
+                .get();
     }
 
     /** The cache's status; an assertion error (which the awaits retry) until the operator has written one. */
@@ -619,7 +756,9 @@ class GoProxyCacheReconcilerTest {
     }
 
     private static CacheCondition condition(GoProxyCache cache, String type) {
-        assertThat(cache.getStatus()).as("status of %s", cache.getMetadata().getName()).isNotNull();
+        assertThat(cache.getStatus())
+                .as("status of %s", cache.getMetadata().getName())
+                .isNotNull();
         Optional<CacheCondition> c = cache.getStatus().condition(type);
         assertThat(c).as("condition %s", type).isPresent();
         return c.get();
@@ -630,11 +769,17 @@ class GoProxyCacheReconcilerTest {
     }
 
     private Quantity claimSize(String ns, String name) {
-        return get(PersistentVolumeClaim.class, ns, name).getSpec().getResources().getRequests().get("storage");
+        return get(PersistentVolumeClaim.class, ns, name)
+                .getSpec()
+                .getResources()
+                .getRequests()
+                .get("storage");
     }
 
     private static void assertOwnedBy(HasMetadata owned, String uid) {
-        assertThat(owned.getMetadata().getOwnerReferences()).extracting(OwnerReference::getUid).containsExactly(uid);
+        assertThat(owned.getMetadata().getOwnerReferences())
+                .extracting(OwnerReference::getUid)
+                .containsExactly(uid);
         assertThat(owned.getMetadata().getOwnerReferences().get(0).getKind()).isEqualTo("GoProxyCache");
     }
 
@@ -650,8 +795,11 @@ class GoProxyCacheReconcilerTest {
                 .withUpdatedReplicas(d.getSpec().getReplicas())
                 .withReadyReplicas(d.getSpec().getReplicas())
                 .withAvailableReplicas(d.getSpec().getReplicas())
-                .withConditions(new DeploymentConditionBuilder().withType("Available").withStatus("True")
-                        .withReason("MinimumReplicasAvailable").build())
+                .withConditions(new DeploymentConditionBuilder()
+                        .withType("Available")
+                        .withStatus("True")
+                        .withReason("MinimumReplicasAvailable")
+                        .build())
                 .build());
         client.resource(d).updateStatus();
     }

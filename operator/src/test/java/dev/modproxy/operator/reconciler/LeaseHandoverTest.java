@@ -34,7 +34,9 @@ class LeaseHandoverTest {
         handover.onStopLeading();
 
         Lease lease = lease();
-        assertThat(lease.getSpec().getHolderIdentity()).as("holder after release").isNullOrEmpty();
+        assertThat(lease.getSpec().getHolderIdentity())
+                .as("holder after release")
+                .isNullOrEmpty();
         assertThat(lease.getSpec().getLeaseDurationSeconds()).isEqualTo(1);
         assertThat(exits).isEmpty();
     }
@@ -59,7 +61,8 @@ class LeaseHandoverTest {
 
         handover("operator-a", true).onStopLeading();
 
-        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(exits).containsExactly(1));
+        await().atMost(Duration.ofSeconds(5))
+                .untilAsserted(() -> assertThat(exits).containsExactly(1));
         assertThat(lease().getMetadata().getResourceVersion()).isEqualTo(version);
     }
 
@@ -76,7 +79,8 @@ class LeaseHandoverTest {
         CompletableFuture<Void> electorThread = CompletableFuture.runAsync(handover::onStopLeading);
 
         await().atMost(Duration.ofSeconds(5)).until(electorThread::isDone);
-        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(exits).containsExactly(1));
+        await().atMost(Duration.ofSeconds(5))
+                .untilAsserted(() -> assertThat(exits).containsExactly(1));
         shutdownHooksDone.countDown();
     }
 
@@ -112,10 +116,22 @@ class LeaseHandoverTest {
     }
 
     private void heldBy(String holder) {
-        client.leases().inNamespace(NAMESPACE).resource(new LeaseBuilder().withNewMetadata().withName(LEASE)
-                .withNamespace(NAMESPACE).endMetadata().withNewSpec().withHolderIdentity(holder)
-                .withLeaseDurationSeconds(15).withAcquireTime(ZonedDateTime.now()).withRenewTime(ZonedDateTime.now())
-                .withLeaseTransitions(0).endSpec().build()).create();
+        client.leases()
+                .inNamespace(NAMESPACE)
+                .resource(new LeaseBuilder()
+                        .withNewMetadata()
+                        .withName(LEASE)
+                        .withNamespace(NAMESPACE)
+                        .endMetadata()
+                        .withNewSpec()
+                        .withHolderIdentity(holder)
+                        .withLeaseDurationSeconds(15)
+                        .withAcquireTime(ZonedDateTime.now())
+                        .withRenewTime(ZonedDateTime.now())
+                        .withLeaseTransitions(0)
+                        .endSpec()
+                        .build())
+                .create();
     }
 
     private Lease lease() {

@@ -38,12 +38,14 @@ class OperatorMetricsTest {
         String ns = "metrics-" + System.nanoTime();
         client.namespaces().resource(TestRun.namespace(ns)).create();
         GoProxyCache cache = new GoProxyCache();
-        cache.setMetadata(new ObjectMetaBuilder().withName("counted").withNamespace(ns).build());
+        cache.setMetadata(
+                new ObjectMetaBuilder().withName("counted").withNamespace(ns).build());
         client.resource(cache).create();
 
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
             String body = get(metrics).body();
-            assertThat(body).contains("operator_sdk_reconciliations_success_total")
+            assertThat(body)
+                    .contains("operator_sdk_reconciliations_success_total")
                     .contains("goproxycache");
         });
         assertThat(get(ready).statusCode()).isEqualTo(200);
@@ -51,7 +53,7 @@ class OperatorMetricsTest {
     }
 
     private static HttpResponse<String> get(URI uri) throws Exception {
-        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(uri).build(),
-                HttpResponse.BodyHandlers.ofString());
+        return HttpClient.newHttpClient()
+                .send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
     }
 }

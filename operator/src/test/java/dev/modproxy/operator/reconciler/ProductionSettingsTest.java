@@ -50,17 +50,26 @@ class ProductionSettingsTest {
         createCache(WATCHED, "here");
 
         await().atMost(Duration.ofSeconds(30)).until(() -> deployment(WATCHED, "here") != null);
-        await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5))
+        await().during(Duration.ofSeconds(2))
+                .atMost(Duration.ofSeconds(5))
                 .until(() -> deployment(IGNORED, "elsewhere") == null);
-        assertThat(client.resources(GoProxyCache.class).inNamespace(IGNORED).withName("elsewhere").get().getStatus())
+        assertThat(client.resources(GoProxyCache.class)
+                        .inNamespace(IGNORED)
+                        .withName("elsewhere")
+                        .get()
+                        .getStatus())
                 .isNull();
     }
 
     @Test
     void runningOperatorHoldsTheLeaderLease() {
-        Lease lease = await().atMost(Duration.ofSeconds(30)).until(
-                () -> client.leases().inNamespace(WATCHED).withName("modproxy-operator-lease").get(),
-                l -> l != null && l.getSpec().getHolderIdentity() != null);
+        Lease lease = await().atMost(Duration.ofSeconds(30))
+                .until(
+                        () -> client.leases()
+                                .inNamespace(WATCHED)
+                                .withName("modproxy-operator-lease")
+                                .get(),
+                        l -> l != null && l.getSpec().getHolderIdentity() != null);
         assertThat(lease.getSpec().getHolderIdentity()).isNotBlank();
     }
 
@@ -76,7 +85,8 @@ class ProductionSettingsTest {
 
     private void createCache(String ns, String name) {
         GoProxyCache cache = new GoProxyCache();
-        cache.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(ns).build());
+        cache.setMetadata(
+                new ObjectMetaBuilder().withName(name).withNamespace(ns).build());
         client.resource(cache).create();
     }
 }

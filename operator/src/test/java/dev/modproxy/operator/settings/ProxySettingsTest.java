@@ -42,7 +42,8 @@ class ProxySettingsTest {
                 .containsEntry("HTTPS_PROXY", "http://proxy.corp.example.com:3128")
                 .containsEntry("NO_PROXY", ".corp.example.com,10.0.0.0/8")
                 .doesNotContainKey("HTTP_PROXY");
-        assertThat(ProxySettings.of(new GoProxyCacheSpec()).env()).doesNotContainKeys("HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY");
+        assertThat(ProxySettings.of(new GoProxyCacheSpec()).env())
+                .doesNotContainKeys("HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY");
     }
 
     @Test
@@ -57,18 +58,27 @@ class ProxySettingsTest {
         spec.getProxy().setMemoryCacheSize("128Mi");
 
         assertThat(ProxySettings.of(spec).env())
-                .containsEntry("MODPROXY_MUTABLE_TTL", "10m").containsEntry("MODPROXY_NEGATIVE_TTL", "30s")
-                .containsEntry("MODPROXY_CONNECT_TIMEOUT", "3s").containsEntry("MODPROXY_READ_TIMEOUT", "1m")
-                .containsEntry("MODPROXY_SUMDB_REQUIRED", "true").containsEntry("MODPROXY_MEMORY_CACHE_SIZE", "128Mi");
-        assertThat(ProxySettings.of(new GoProxyCacheSpec()).env()).doesNotContainKeys("MODPROXY_MUTABLE_TTL",
-                "MODPROXY_READ_TIMEOUT", "MODPROXY_SUMDB_REQUIRED", "MODPROXY_MEMORY_CACHE_SIZE");
+                .containsEntry("MODPROXY_MUTABLE_TTL", "10m")
+                .containsEntry("MODPROXY_NEGATIVE_TTL", "30s")
+                .containsEntry("MODPROXY_CONNECT_TIMEOUT", "3s")
+                .containsEntry("MODPROXY_READ_TIMEOUT", "1m")
+                .containsEntry("MODPROXY_SUMDB_REQUIRED", "true")
+                .containsEntry("MODPROXY_MEMORY_CACHE_SIZE", "128Mi");
+        assertThat(ProxySettings.of(new GoProxyCacheSpec()).env())
+                .doesNotContainKeys(
+                        "MODPROXY_MUTABLE_TTL",
+                        "MODPROXY_READ_TIMEOUT",
+                        "MODPROXY_SUMDB_REQUIRED",
+                        "MODPROXY_MEMORY_CACHE_SIZE");
     }
 
     @Test
     void hashIsStableAndFollowsEverySetting() {
         GoProxyCacheSpec a = new GoProxyCacheSpec();
         GoProxyCacheSpec b = new GoProxyCacheSpec();
-        assertThat(ProxySettings.of(a).hash()).isEqualTo(ProxySettings.of(b).hash()).hasSize(16);
+        assertThat(ProxySettings.of(a).hash())
+                .isEqualTo(ProxySettings.of(b).hash())
+                .hasSize(16);
         b.setSumdb("off");
         assertThat(ProxySettings.of(a).hash()).isNotEqualTo(ProxySettings.of(b).hash());
     }
@@ -110,8 +120,8 @@ class ProxySettingsTest {
 
     @Test
     void withoutObjectStorageTheProxyKeepsItsDiskDefault() {
-        assertThat(ProxySettings.of(new GoProxyCacheSpec()).env()).doesNotContainKeys("MODPROXY_STORAGE_TYPE",
-                "MODPROXY_S3_BUCKET");
+        assertThat(ProxySettings.of(new GoProxyCacheSpec()).env())
+                .doesNotContainKeys("MODPROXY_STORAGE_TYPE", "MODPROXY_S3_BUCKET");
     }
 
     @Test
@@ -130,12 +140,15 @@ class ProxySettingsTest {
         spec.setProxy(new ProxyTuning());
         spec.getProxy().setJvmOptions(" -XX:MaxRAMPercentage=70 -Xss512k ");
 
-        assertThat(ProxySettings.of(spec).env()).containsEntry("JAVA_TOOL_OPTIONS",
-                "-XX:+UseG1GC -XX:MaxRAMPercentage=12.5 -Djdk.nio.maxCachedBufferSize=262144 -Djava.io.tmpdir=/tmp"
-                        + " -XX:MaxRAMPercentage=70 -Xss512k");
+        assertThat(ProxySettings.of(spec).env())
+                .containsEntry(
+                        "JAVA_TOOL_OPTIONS",
+                        "-XX:+UseG1GC -XX:MaxRAMPercentage=12.5 -Djdk.nio.maxCachedBufferSize=262144 -Djava.io.tmpdir=/tmp"
+                                + " -XX:MaxRAMPercentage=70 -Xss512k");
         // without options the pod does not set the variable, so the image's own stays in force
         assertThat(ProxySettings.of(new GoProxyCacheSpec()).env()).doesNotContainKey("JAVA_TOOL_OPTIONS");
-        assertThat(ProxySettings.of(spec).hash()).isNotEqualTo(ProxySettings.of(new GoProxyCacheSpec()).hash());
+        assertThat(ProxySettings.of(spec).hash())
+                .isNotEqualTo(ProxySettings.of(new GoProxyCacheSpec()).hash());
     }
 
     /** The operator restates the images' options; both images must say the same, and only in JAVA_TOOL_OPTIONS. */
@@ -148,11 +161,13 @@ class ProxySettingsTest {
         // Jib's environment takes each image's options from its image-name-* profile
         assertThat(pom).contains("<JAVA_TOOL_OPTIONS>${modproxy.image.java-options}</JAVA_TOOL_OPTIONS>");
         Matcher proxyProfile = java.util.regex.Pattern.compile(
-                "<modproxy.image.name>proxy</modproxy.image.name>(?:\\s|<!--(?:[^-]|-(?!->))*-->)*"
-                        + "<modproxy.image.java-options>([^<]*)</modproxy.image.java-options>").matcher(pom);
+                        "<modproxy.image.name>proxy</modproxy.image.name>(?:\\s|<!--(?:[^-]|-(?!->))*-->)*"
+                                + "<modproxy.image.java-options>([^<]*)</modproxy.image.java-options>")
+                .matcher(pom);
         assertThat(proxyProfile.find()).isTrue();
         assertThat(proxyProfile.group(1)).isEqualTo(ProxySettings.IMAGE_JVM_OPTIONS);
-        Matcher entrypoint = java.util.regex.Pattern.compile("<entrypoint>([^<]*)</entrypoint>").matcher(pom);
+        Matcher entrypoint = java.util.regex.Pattern.compile("<entrypoint>([^<]*)</entrypoint>")
+                .matcher(pom);
         assertThat(entrypoint.find()).isTrue();
         // an option on the command line would beat the same option in JAVA_TOOL_OPTIONS
         assertThat(entrypoint.group(1)).isEqualTo("java,-jar,/deployments/quarkus-run.jar");

@@ -13,23 +13,26 @@ class SpecProblemsTest {
 
     @Test
     void defaultSpecHasNoProblems() {
-        assertThat(SpecProblems.of(cache(spec -> { }))).isEmpty();
+        assertThat(SpecProblems.of(cache(spec -> {}))).isEmpty();
     }
 
     @Test
     void severalReplicasNeedSharedStorage() {
-        assertThat(SpecProblems.of(cache(spec -> spec.setReplicas(2)))).singleElement()
+        assertThat(SpecProblems.of(cache(spec -> spec.setReplicas(2))))
+                .singleElement()
                 .satisfies(p -> assertThat(p).contains("ReadWriteMany").contains("objectStorage"));
         assertThat(SpecProblems.of(cache(spec -> {
-            spec.setReplicas(2);
-            spec.getStorage().setAccessModes(List.of("ReadWriteMany"));
-        }))).isEmpty();
+                    spec.setReplicas(2);
+                    spec.getStorage().setAccessModes(List.of("ReadWriteMany"));
+                })))
+                .isEmpty();
         assertThat(SpecProblems.of(cache(spec -> {
-            spec.setReplicas(2);
-            ObjectStorage bucket = new ObjectStorage();
-            bucket.setBucket("go-modules");
-            spec.setObjectStorage(bucket);
-        }))).isEmpty();
+                    spec.setReplicas(2);
+                    ObjectStorage bucket = new ObjectStorage();
+                    bucket.setBucket("go-modules");
+                    spec.setObjectStorage(bucket);
+                })))
+                .isEmpty();
     }
 
     @Test
@@ -53,36 +56,48 @@ class SpecProblemsTest {
 
     @Test
     void nameMustFitAServiceName() {
-        assertThat(SpecProblems.of(cache("ns", "go.proxy", spec -> { }))).singleElement()
+        assertThat(SpecProblems.of(cache("ns", "go.proxy", spec -> {})))
+                .singleElement()
                 .satisfies(p -> assertThat(p).contains("metadata.name \"go.proxy\""));
-        assertThat(SpecProblems.of(cache("ns", "a".repeat(57), spec -> { }))).hasSize(1);
-        assertThat(SpecProblems.of(cache("ns", "a".repeat(56), spec -> { }))).isEmpty();
+        assertThat(SpecProblems.of(cache("ns", "a".repeat(57), spec -> {}))).hasSize(1);
+        assertThat(SpecProblems.of(cache("ns", "a".repeat(56), spec -> {}))).isEmpty();
     }
 
     @Test
     void lowWatermarkMustBeBelowTheHighOne() {
         assertThat(SpecProblems.of(cache(spec -> {
-            spec.getStorage().setHighWatermark(70);
-            spec.getStorage().setLowWatermark(70);
-        }))).singleElement().asString().contains("lowWatermark (70%) must be below spec.storage.highWatermark (70%)");
-        assertThat(SpecProblems.of(cache(spec -> spec.getStorage().setHighWatermark(50)))).singleElement()
-                .asString().contains("lowWatermark (75%)");
+                    spec.getStorage().setHighWatermark(70);
+                    spec.getStorage().setLowWatermark(70);
+                })))
+                .singleElement()
+                .asString()
+                .contains("lowWatermark (70%) must be below spec.storage.highWatermark (70%)");
+        assertThat(SpecProblems.of(cache(spec -> spec.getStorage().setHighWatermark(50))))
+                .singleElement()
+                .asString()
+                .contains("lowWatermark (75%)");
     }
 
     @Test
     void watermarksArePercentages() {
-        assertThat(SpecProblems.of(cache(spec -> spec.getStorage().setHighWatermark(120)))).singleElement()
-                .asString().contains("spec.storage.highWatermark is 120; write a percentage from 1 to 100");
+        assertThat(SpecProblems.of(cache(spec -> spec.getStorage().setHighWatermark(120))))
+                .singleElement()
+                .asString()
+                .contains("spec.storage.highWatermark is 120; write a percentage from 1 to 100");
     }
 
     @Test
     void extraEnvironmentCannotSetWhatAFieldSets() {
         assertThat(SpecProblems.of(cache(spec -> {
-            spec.setProxy(new ProxyTuning());
-            spec.getProxy().setEnv(List.of(new EnvVar("MODPROXY_UPSTREAM", "https://goproxy.cn", null),
-                    new EnvVar("QUARKUS_HTTP_PORT", "8081", null), new EnvVar("QUARKUS_LOG_LEVEL", "DEBUG", null)));
-        }))).containsExactly(
-                "spec.proxy.env cannot set MODPROXY_UPSTREAM: set spec.upstream instead",
-                "spec.proxy.env cannot set QUARKUS_HTTP_PORT: the operator fixes it, its Service and probes depend on it");
+                    spec.setProxy(new ProxyTuning());
+                    spec.getProxy()
+                            .setEnv(List.of(
+                                    new EnvVar("MODPROXY_UPSTREAM", "https://goproxy.cn", null),
+                                    new EnvVar("QUARKUS_HTTP_PORT", "8081", null),
+                                    new EnvVar("QUARKUS_LOG_LEVEL", "DEBUG", null)));
+                })))
+                .containsExactly(
+                        "spec.proxy.env cannot set MODPROXY_UPSTREAM: set spec.upstream instead",
+                        "spec.proxy.env cannot set QUARKUS_HTTP_PORT: the operator fixes it, its Service and probes depend on it");
     }
 }

@@ -23,15 +23,17 @@ class CacheStatusCalculatorTest {
 
     private static final Instant T0 = Instant.parse("2026-01-01T10:00:00Z");
     private static final Instant T1 = Instant.parse("2026-01-01T10:05:00Z");
-    private final GoProxyCache cache = cache("team-a", "builds", spec -> { });
+    private final GoProxyCache cache = cache("team-a", "builds", spec -> {});
 
     @Test
     void readyOnlyWhenTheDeploymentIsAvailableWithAReadyPod() {
-        assertThat(condition(compute(seen(null, null)), CacheCondition.READY).getReason()).isEqualTo("DeploymentMissing");
+        assertThat(condition(compute(seen(null, null)), CacheCondition.READY).getReason())
+                .isEqualTo("DeploymentMissing");
 
         GoProxyCacheStatus starting = compute(seen(deployment(1, 0, false), service()));
         assertThat(condition(starting, CacheCondition.READY).getStatus()).isEqualTo("False");
-        assertThat(condition(starting, CacheCondition.READY).getMessage()).contains("app.kubernetes.io/instance=builds");
+        assertThat(condition(starting, CacheCondition.READY).getMessage())
+                .contains("app.kubernetes.io/instance=builds");
         assertThat(condition(starting, CacheCondition.PROGRESSING).getStatus()).isEqualTo("True");
 
         GoProxyCacheStatus available = compute(seen(deployment(1, 1, true), service()));
@@ -53,8 +55,12 @@ class CacheStatusCalculatorTest {
 
     @Test
     void specProblemsMakeItDegradedWithTheFix() {
-        Observation seen = new Observation(Optional.empty(), Optional.empty(), Optional.empty(),
-                List.of("spec.upstream entry 1 \"x\" is not an http(s) URL"), Optional.empty());
+        Observation seen = new Observation(
+                Optional.empty(),
+                Optional.empty(),
+                Optional.empty(),
+                List.of("spec.upstream entry 1 \"x\" is not an http(s) URL"),
+                Optional.empty());
         CacheCondition degraded = condition(CacheStatusCalculator.compute(cache, seen, T0), CacheCondition.DEGRADED);
         assertThat(degraded.getStatus()).isEqualTo("True");
         assertThat(degraded.getReason()).isEqualTo("InvalidSpec");
@@ -63,14 +69,24 @@ class CacheStatusCalculatorTest {
 
     @Test
     void applyFailuresAndStalledRolloutsAreDegraded() {
-        Observation failed = new Observation(Optional.empty(), Optional.empty(), Optional.empty(), List.of(),
+        Observation failed = new Observation(
+                Optional.empty(),
+                Optional.empty(),
+                Optional.empty(),
+                List.of(),
                 Optional.of(new Observation.Failure("QuotaExceeded", "quota")));
-        assertThat(condition(CacheStatusCalculator.compute(cache, failed, T0), CacheCondition.DEGRADED).getReason())
+        assertThat(condition(CacheStatusCalculator.compute(cache, failed, T0), CacheCondition.DEGRADED)
+                        .getReason())
                 .isEqualTo("QuotaExceeded");
 
         Deployment refused = deployment(1, 0, false);
-        refused.getStatus().getConditions().add(new DeploymentConditionBuilder().withType("ReplicaFailure")
-                .withStatus("True").withMessage("pods \"builds-x\" is forbidden: exceeded quota: compute").build());
+        refused.getStatus()
+                .getConditions()
+                .add(new DeploymentConditionBuilder()
+                        .withType("ReplicaFailure")
+                        .withStatus("True")
+                        .withMessage("pods \"builds-x\" is forbidden: exceeded quota: compute")
+                        .build());
         CacheCondition degraded = condition(compute(seen(refused, service())), CacheCondition.DEGRADED);
         assertThat(degraded.getReason()).isEqualTo("RolloutFailed");
         assertThat(degraded.getMessage()).contains("exceeded quota").contains("ResourceQuota");
@@ -78,9 +94,10 @@ class CacheStatusCalculatorTest {
 
     @Test
     void shrinkingBelowTheExistingVolumeIsReported() {
-        GoProxyCache shrunk = cache("team-a", "builds", spec -> spec.getStorage().setSize("5Gi"));
-        Observation seen = new Observation(Optional.empty(), Optional.of(claim("10Gi")), Optional.empty(), List.of(),
-                Optional.empty());
+        GoProxyCache shrunk =
+                cache("team-a", "builds", spec -> spec.getStorage().setSize("5Gi"));
+        Observation seen = new Observation(
+                Optional.empty(), Optional.of(claim("10Gi")), Optional.empty(), List.of(), Optional.empty());
         GoProxyCacheStatus status = CacheStatusCalculator.compute(shrunk, seen, T0);
         CacheCondition degraded = condition(status, CacheCondition.DEGRADED);
         assertThat(degraded.getReason()).isEqualTo("StorageShrinkRefused");
@@ -96,8 +113,10 @@ class CacheStatusCalculatorTest {
         assertThat(same).isEqualTo(first);
 
         GoProxyCacheStatus flipped = CacheStatusCalculator.compute(cache, seen(deployment(1, 1, true), service()), T1);
-        assertThat(condition(flipped, CacheCondition.READY).getLastTransitionTime()).isEqualTo("2026-01-01T10:05:00Z");
-        assertThat(condition(flipped, CacheCondition.DEGRADED).getLastTransitionTime()).isEqualTo("2026-01-01T10:00:00Z");
+        assertThat(condition(flipped, CacheCondition.READY).getLastTransitionTime())
+                .isEqualTo("2026-01-01T10:05:00Z");
+        assertThat(condition(flipped, CacheCondition.DEGRADED).getLastTransitionTime())
+                .isEqualTo("2026-01-01T10:00:00Z");
     }
 
     private GoProxyCacheStatus compute(Observation seen) {
@@ -105,8 +124,12 @@ class CacheStatusCalculatorTest {
     }
 
     private static Observation seen(Deployment deployment, Service service) {
-        return new Observation(Optional.ofNullable(deployment), Optional.empty(), Optional.ofNullable(service),
-                List.of(), Optional.empty());
+        return new Observation(
+                Optional.ofNullable(deployment),
+                Optional.empty(),
+                Optional.ofNullable(service),
+                List.of(),
+                Optional.empty());
     }
 
     private static CacheCondition condition(GoProxyCacheStatus status, String type) {
@@ -115,26 +138,44 @@ class CacheStatusCalculatorTest {
 
     private static Deployment deployment(int replicas, int ready, boolean available) {
         return new DeploymentBuilder()
-                .withNewMetadata().withName("builds").withGeneration(2L).endMetadata()
-                .withNewSpec().withReplicas(replicas).endSpec()
+                .withNewMetadata()
+                .withName("builds")
+                .withGeneration(2L)
+                .endMetadata()
+                .withNewSpec()
+                .withReplicas(replicas)
+                .endSpec()
                 .withNewStatus()
                 .withObservedGeneration(2L)
                 .withReplicas(replicas)
                 .withUpdatedReplicas(replicas)
                 .withReadyReplicas(ready)
-                .addNewCondition().withType("Available").withStatus(available ? "True" : "False").endCondition()
+                .addNewCondition()
+                .withType("Available")
+                .withStatus(available ? "True" : "False")
+                .endCondition()
                 .endStatus()
                 .build();
     }
 
     private static Service service() {
-        return new ServiceBuilder().withNewMetadata().withName("builds").endMetadata().build();
+        return new ServiceBuilder()
+                .withNewMetadata()
+                .withName("builds")
+                .endMetadata()
+                .build();
     }
 
     private static PersistentVolumeClaim claim(String size) {
         return new PersistentVolumeClaimBuilder()
-                .withNewSpec().withNewResources().addToRequests("storage", new Quantity(size)).endResources().endSpec()
-                .withNewStatus().addToCapacity("storage", new Quantity(size)).endStatus()
+                .withNewSpec()
+                .withNewResources()
+                .addToRequests("storage", new Quantity(size))
+                .endResources()
+                .endSpec()
+                .withNewStatus()
+                .addToCapacity("storage", new Quantity(size))
+                .endStatus()
                 .build();
     }
 }

@@ -13,23 +13,32 @@ class FailureExplainerTest {
 
     @Test
     void quotaRefusalSaysWhichQuotaAndHowToFix() {
-        var quota = api(403, "persistentvolumeclaims \"builds-cache\" is forbidden: exceeded quota: storage, "
-                + "requested: requests.storage=10Gi, used: requests.storage=95Gi, limited: requests.storage=100Gi");
+        var quota = api(
+                403,
+                "persistentvolumeclaims \"builds-cache\" is forbidden: exceeded quota: storage, "
+                        + "requested: requests.storage=10Gi, used: requests.storage=95Gi, limited: requests.storage=100Gi");
         var failure = FailureExplainer.explain(new OperatorException(new AggregatedOperatorException(
                 "workflow failed", Map.of("volume", new RuntimeException("wrapped", quota)))));
         assertThat(failure.reason()).isEqualTo("QuotaExceeded");
-        assertThat(failure.message()).contains("limited: requests.storage=100Gi").contains("raise the quota");
+        assertThat(failure.message())
+                .contains("limited: requests.storage=100Gi")
+                .contains("raise the quota");
     }
 
     @Test
     void permissionAndValidationErrorsAreTellApart() {
-        assertThat(FailureExplainer.explain(api(403, "servicemonitors is forbidden")).reason()).isEqualTo("Forbidden");
-        assertThat(FailureExplainer.explain(api(422, "spec.accessModes: Forbidden: field is immutable")).message())
+        assertThat(FailureExplainer.explain(api(403, "servicemonitors is forbidden"))
+                        .reason())
+                .isEqualTo("Forbidden");
+        assertThat(FailureExplainer.explain(api(422, "spec.accessModes: Forbidden: field is immutable"))
+                        .message())
                 .contains("field is immutable");
-        assertThat(FailureExplainer.explain(new IllegalStateException("boom")).reason()).isEqualTo("ReconcileFailed");
+        assertThat(FailureExplainer.explain(new IllegalStateException("boom")).reason())
+                .isEqualTo("ReconcileFailed");
     }
 
     private static KubernetesClientException api(int code, String message) {
-        return new KubernetesClientException(new StatusBuilder().withCode(code).withMessage(message).build());
+        return new KubernetesClientException(
+                new StatusBuilder().withCode(code).withMessage(message).build());
     }
 }

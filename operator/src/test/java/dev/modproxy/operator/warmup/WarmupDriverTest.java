@@ -54,8 +54,8 @@ class WarmupDriverTest {
 
     @Test
     void thePolledProgressOfThisListIsShown() {
-        WarmupStatus status = driver.step(running(), null, Optional.of(
-                new WarmupReading(4L, (WarmupReport) AdminExamples.WARMUP_FINISHED.value())));
+        WarmupStatus status = driver.step(running(), null, Optional.of(new WarmupReading(4L, (WarmupReport)
+                AdminExamples.WARMUP_FINISHED.value())));
 
         assertThat(status.getState()).isEqualTo(WarmupState.Finished);
         assertThat(status.getFailures()).containsExactly("example.com/gone@v1.0.0 zip: not found upstream");
@@ -65,10 +65,12 @@ class WarmupDriverTest {
     void anAnswerAboutAnEarlierListIsNotTakenForThisOne() {
         GoProxyCache cache = running();
 
-        WarmupStatus status = driver.step(cache, null, Optional.of(
-                new WarmupReading(3L, (WarmupReport) AdminExamples.WARMUP_FINISHED.value())));
+        WarmupStatus status = driver.step(
+                cache, null, Optional.of(new WarmupReading(3L, (WarmupReport) AdminExamples.WARMUP_FINISHED.value())));
 
         assertThat(status).isSameAs(cache.getStatus().getWarmup());
-        assertThat(driver.step(cache, null, Optional.empty())).as("nothing polled yet").isSameAs(cache.getStatus().getWarmup());
+        assertThat(driver.step(cache, null, Optional.empty()))
+                .as("nothing polled yet")
+                .isSameAs(cache.getStatus().getWarmup());
     }
 }

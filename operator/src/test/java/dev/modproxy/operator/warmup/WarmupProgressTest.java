@@ -23,7 +23,8 @@ class WarmupProgressTest {
         GoProxyCache cache = warming();
         assertThat(WarmupProgress.due(cache)).isTrue();
 
-        withStatus(cache, WarmupProgress.accepted(cache, new WarmupReport("running", 1, 0, 0, STARTED, null, List.of())));
+        withStatus(
+                cache, WarmupProgress.accepted(cache, new WarmupReport("running", 1, 0, 0, STARTED, null, List.of())));
         assertThat(WarmupProgress.due(cache)).isFalse();
         assertThat(WarmupProgress.running(cache)).isTrue();
 
@@ -33,8 +34,9 @@ class WarmupProgressTest {
 
     @Test
     void aCacheWithoutWarmupHasNothingDue() {
-        assertThat(WarmupProgress.due(cache(spec -> { }))).isFalse();
-        assertThat(WarmupProgress.due(cache(spec -> spec.setWarmup(new Warmup())))).isFalse();
+        assertThat(WarmupProgress.due(cache(spec -> {}))).isFalse();
+        assertThat(WarmupProgress.due(cache(spec -> spec.setWarmup(new Warmup()))))
+                .isFalse();
     }
 
     @Test
@@ -62,7 +64,8 @@ class WarmupProgressTest {
         List<WarmupReport.Failure> failures = IntStream.range(0, 30)
                 .mapToObj(i -> new WarmupReport.Failure("example.com/m" + i, "v1.0.0", "zip", 404, "not found"))
                 .toList();
-        WarmupStatus status = WarmupProgress.accepted(cache, new WarmupReport("finished", 30, 30, 30, STARTED, null, failures));
+        WarmupStatus status =
+                WarmupProgress.accepted(cache, new WarmupReport("finished", 30, 30, 30, STARTED, null, failures));
 
         assertThat(status.getFailures()).hasSize(20).first().isEqualTo("example.com/m0@v1.0.0 zip: not found");
         assertThat(status.getMessage()).startsWith("30 module version(s) could not be fetched");
@@ -71,9 +74,11 @@ class WarmupProgressTest {
     @Test
     void theProxysWordsBecomeOneCasingAndAForgottenWarmupSaysWhy() {
         GoProxyCache cache = warming();
-        assertThat(WarmupProgress.accepted(cache, new WarmupReport("running", 1, 0, 0, STARTED, null, List.of())).getState())
+        assertThat(WarmupProgress.accepted(cache, new WarmupReport("running", 1, 0, 0, STARTED, null, List.of()))
+                        .getState())
                 .isEqualTo(WarmupState.Running);
-        assertThat(WarmupProgress.accepted(cache, new WarmupReport("finished", 1, 1, 0, STARTED, null, List.of())).getState())
+        assertThat(WarmupProgress.accepted(cache, new WarmupReport("finished", 1, 1, 0, STARTED, null, List.of()))
+                        .getState())
                 .isEqualTo(WarmupState.Finished);
 
         WarmupStatus forgotten = WarmupProgress.accepted(cache, WarmupReport.idle());

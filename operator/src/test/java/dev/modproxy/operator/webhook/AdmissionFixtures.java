@@ -1,5 +1,10 @@
 package dev.modproxy.operator.webhook;
 
+import jakarta.json.Json;
+import jakarta.json.JsonArray;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonReader;
+import jakarta.json.JsonValue;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.StringReader;
@@ -9,17 +14,10 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import jakarta.json.Json;
-import jakarta.json.JsonArray;
-import jakarta.json.JsonObject;
-import jakarta.json.JsonReader;
-import jakarta.json.JsonValue;
-
 /** Reads the AdmissionReview fixtures and applies a webhook's answer the way the API server does. */
 final class AdmissionFixtures {
 
-    private AdmissionFixtures() {
-    }
+    private AdmissionFixtures() {}
 
     static byte[] review(String name) {
         try (InputStream in = AdmissionFixtures.class.getResourceAsStream("/admission/" + name)) {
@@ -67,22 +65,33 @@ final class AdmissionFixtures {
      */
     static JsonObject podToCreate(String name) {
         JsonObject pod = json(review(name)).getJsonObject("request").getJsonObject("object");
-        JsonObject metadata = Json.createObjectBuilder(pod.getJsonObject("metadata")).remove("ownerReferences").build();
-        return Json.createObjectBuilder(pod).add("metadata", metadata).remove("status").build();
+        JsonObject metadata = Json.createObjectBuilder(pod.getJsonObject("metadata"))
+                .remove("ownerReferences")
+                .build();
+        return Json.createObjectBuilder(pod)
+                .add("metadata", metadata)
+                .remove("status")
+                .build();
     }
 
     /** The same review again, carrying the already patched pod: what reinvocation sends. */
     static byte[] reinvocation(byte[] review, JsonObject patchedPod) {
         JsonObject original = json(review);
-        JsonObject request = Json.createObjectBuilder(original.getJsonObject("request")).add("object", patchedPod).build();
-        return Json.createObjectBuilder(original).add("request", request).build().toString()
+        JsonObject request = Json.createObjectBuilder(original.getJsonObject("request"))
+                .add("object", patchedPod)
+                .build();
+        return Json.createObjectBuilder(original)
+                .add("request", request)
+                .build()
+                .toString()
                 .getBytes(StandardCharsets.UTF_8);
     }
 
     /** Env of one (init) container, name to value; "valueFrom" entries show as "<valueFrom>". */
     static Map<String, String> env(JsonObject pod, String list, String container) {
         JsonObject found = pod.getJsonObject("spec").getJsonArray(list).getValuesAs(JsonObject.class).stream()
-                .filter(c -> container.equals(c.getString("name"))).findFirst()
+                .filter(c -> container.equals(c.getString("name")))
+                .findFirst()
                 .orElseThrow(() -> new AssertionError("no container " + container));
         Map<String, String> env = new LinkedHashMap<>();
         if (found.containsKey("env")) {

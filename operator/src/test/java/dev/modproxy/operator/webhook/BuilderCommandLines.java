@@ -1,17 +1,16 @@
 package dev.modproxy.operator.webhook;
 
+import jakarta.json.Json;
+import jakarta.json.JsonArray;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonReader;
+import jakarta.json.JsonString;
 import java.io.StringReader;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-
-import jakarta.json.Json;
-import jakarta.json.JsonArray;
-import jakarta.json.JsonObject;
-import jakarta.json.JsonReader;
-import jakarta.json.JsonString;
 
 /**
  * Reads an admitted container's command line the way the build tool would, written from the tools'
@@ -21,8 +20,7 @@ import jakarta.json.JsonString;
  */
 final class BuilderCommandLines {
 
-    private BuilderCommandLines() {
-    }
+    private BuilderCommandLines() {}
 
     /** What the builder process receives: Tekton's entrypoint passes it everything after its first "--". */
     static List<String> programArguments(JsonObject container) {
@@ -36,7 +34,8 @@ final class BuilderCommandLines {
             }
             if (!args.subList(0, separator).contains("-entrypoint")) {
                 // a step without command: the image's command, from TEKTON_PLATFORM_COMMANDS
-                received.addAll(platformCommand(container).subList(1, platformCommand(container).size()));
+                received.addAll(platformCommand(container)
+                        .subList(1, platformCommand(container).size()));
             }
             received.addAll(args.subList(separator + 1, args.size()));
             return received;
@@ -66,7 +65,11 @@ final class BuilderCommandLines {
     }
 
     static List<String> strings(JsonArray array) {
-        return array == null ? List.of() : array.getValuesAs(JsonString.class).stream().map(JsonString::getString).toList();
+        return array == null
+                ? List.of()
+                : array.getValuesAs(JsonString.class).stream()
+                        .map(JsonString::getString)
+                        .toList();
     }
 
     /** One parsed command line: flag name to its values in order, and the plain arguments. */
@@ -102,20 +105,69 @@ final class BuilderCommandLines {
      */
     static final class Kaniko {
 
-        static final Set<String> VALUE_FLAGS = Set.of("dockerfile", "context", "context-sub-path", "bucket", "destination",
-                "snapshot-mode", "custom-platform", "build-arg", "push-retry", "image-fs-extract-retry",
-                "image-download-retry", "kaniko-dir", "tar-path", "target", "cache-repo", "cache-dir", "digest-file",
-                "image-name-with-digest-file", "image-name-tag-with-digest-file", "oci-layout-path", "cache-ttl",
-                "insecure-registry", "skip-tls-verify-registry", "registry-certificate", "registry-client-cert",
-                "registry-mirror", "registry-map", "label", "git", "ignore-path", "compression", "compression-level",
-                "verbosity", "log-format", "snapshotMode", "customPlatform", "tarPath");
-        static final Set<String> BOOLEAN_FLAGS = Set.of("insecure", "skip-tls-verify", "insecure-pull",
-                "skip-tls-verify-pull", "single-snapshot", "reproducible", "no-push", "no-push-cache", "cache",
-                "compressed-caching", "cleanup", "ignore-var-run", "skip-unused-stages", "use-new-run",
-                "cache-copy-layers", "cache-run-layers", "force-build-metadata", "log-timestamp", "force",
-                "whitelist-var-run", "skip-default-registry-fallback", "skip-push-permission-check");
-        static final Map<Character, String> SHORTHANDS = Map.of('f', "dockerfile", 'c', "context", 'b', "bucket",
-                'd', "destination", 'v', "verbosity");
+        static final Set<String> VALUE_FLAGS = Set.of(
+                "dockerfile",
+                "context",
+                "context-sub-path",
+                "bucket",
+                "destination",
+                "snapshot-mode",
+                "custom-platform",
+                "build-arg",
+                "push-retry",
+                "image-fs-extract-retry",
+                "image-download-retry",
+                "kaniko-dir",
+                "tar-path",
+                "target",
+                "cache-repo",
+                "cache-dir",
+                "digest-file",
+                "image-name-with-digest-file",
+                "image-name-tag-with-digest-file",
+                "oci-layout-path",
+                "cache-ttl",
+                "insecure-registry",
+                "skip-tls-verify-registry",
+                "registry-certificate",
+                "registry-client-cert",
+                "registry-mirror",
+                "registry-map",
+                "label",
+                "git",
+                "ignore-path",
+                "compression",
+                "compression-level",
+                "verbosity",
+                "log-format",
+                "snapshotMode",
+                "customPlatform",
+                "tarPath");
+        static final Set<String> BOOLEAN_FLAGS = Set.of(
+                "insecure",
+                "skip-tls-verify",
+                "insecure-pull",
+                "skip-tls-verify-pull",
+                "single-snapshot",
+                "reproducible",
+                "no-push",
+                "no-push-cache",
+                "cache",
+                "compressed-caching",
+                "cleanup",
+                "ignore-var-run",
+                "skip-unused-stages",
+                "use-new-run",
+                "cache-copy-layers",
+                "cache-run-layers",
+                "force-build-metadata",
+                "log-timestamp",
+                "force",
+                "whitelist-var-run",
+                "skip-default-registry-fallback",
+                "skip-push-permission-check");
+        static final Map<Character, String> SHORTHANDS =
+                Map.of('f', "dockerfile", 'c', "context", 'b', "bucket", 'd', "destination", 'v', "verbosity");
 
         static Parsed parse(List<String> words) {
             Map<String, List<String>> flags = new LinkedHashMap<>();
@@ -177,12 +229,27 @@ final class BuilderCommandLines {
      */
     static final class Buildctl {
 
-        static final Set<String> GLOBAL_VALUE_FLAGS = Set.of("addr", "log-format", "tlsservername", "tlscacert",
-                "tlscert", "tlskey", "tlsdir", "timeout");
+        static final Set<String> GLOBAL_VALUE_FLAGS =
+                Set.of("addr", "log-format", "tlsservername", "tlscacert", "tlscert", "tlskey", "tlsdir", "timeout");
         static final Set<String> GLOBAL_BOOLEAN_FLAGS = Set.of("debug", "wait");
-        static final Set<String> BUILD_VALUE_FLAGS = Set.of("output", "o", "progress", "trace", "local", "frontend",
-                "opt", "export-cache", "import-cache", "secret", "allow", "ssh", "metadata-file", "source-policy-file",
-                "ref-file", "registry-auth-tlscontext", "oci-layout");
+        static final Set<String> BUILD_VALUE_FLAGS = Set.of(
+                "output",
+                "o",
+                "progress",
+                "trace",
+                "local",
+                "frontend",
+                "opt",
+                "export-cache",
+                "import-cache",
+                "secret",
+                "allow",
+                "ssh",
+                "metadata-file",
+                "source-policy-file",
+                "ref-file",
+                "registry-auth-tlscontext",
+                "oci-layout");
         static final Set<String> BUILD_BOOLEAN_FLAGS = Set.of("no-cache");
 
         record Invocation(Parsed global, String subcommand, Parsed build) {
@@ -208,7 +275,11 @@ final class BuilderCommandLines {
         }
 
         /** Go's flag package: returns the index of the first word that is not a flag. */
-        private static int flags(List<String> words, int from, Set<String> valueFlags, Set<String> booleanFlags,
+        private static int flags(
+                List<String> words,
+                int from,
+                Set<String> valueFlags,
+                Set<String> booleanFlags,
                 Map<String, List<String>> into) {
             int i = from;
             while (i < words.size()) {

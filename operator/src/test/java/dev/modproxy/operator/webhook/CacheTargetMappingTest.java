@@ -2,21 +2,23 @@ package dev.modproxy.operator.webhook;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.List;
-import java.util.Map;
-
-import org.junit.jupiter.api.Test;
-
 import dev.modproxy.operator.api.v1alpha1.CacheCondition;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheStatus;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
 
 class CacheTargetMappingTest {
 
     static GoProxyCache cache(String upstream, String fallback, String readyStatus, Map<String, String> annotations) {
         GoProxyCache cache = new GoProxyCache();
-        cache.setMetadata(new ObjectMetaBuilder().withNamespace("ci").withName("gomod").withAnnotations(annotations).build());
+        cache.setMetadata(new ObjectMetaBuilder()
+                .withNamespace("ci")
+                .withName("gomod")
+                .withAnnotations(annotations)
+                .build());
         cache.getSpec().setUpstream(upstream);
         cache.getSpec().getInjection().setFallback(fallback);
         cache.getSpec().setPrivate(List.of("git.corp.example.com/*"));
@@ -31,8 +33,8 @@ class CacheTargetMappingTest {
 
     @Test
     void injectionFallbackWinsOverTheUpstreamChain() {
-        CacheTarget target = KubernetesCacheDirectory.target(cache("https://goproxy.cn", "https://proxy.golang.org,direct",
-                CacheCondition.TRUE, Map.of()));
+        CacheTarget target = KubernetesCacheDirectory.target(
+                cache("https://goproxy.cn", "https://proxy.golang.org,direct", CacheCondition.TRUE, Map.of()));
 
         assertThat(target.fallback()).isEqualTo("https://proxy.golang.org,direct");
         assertThat(target.serving()).isTrue();
@@ -41,21 +43,36 @@ class CacheTargetMappingTest {
 
     @Test
     void withoutAFallbackTheUpstreamChainIsUsed() {
-        assertThat(KubernetesCacheDirectory.target(
-                cache("https://goproxy.cn|https://mirrors.aliyun.com/goproxy/,direct", null, CacheCondition.TRUE, Map.of()))
-                .fallback()).isEqualTo("https://goproxy.cn|https://mirrors.aliyun.com/goproxy/,direct");
+        assertThat(KubernetesCacheDirectory.target(cache(
+                                "https://goproxy.cn|https://mirrors.aliyun.com/goproxy/,direct",
+                                null,
+                                CacheCondition.TRUE,
+                                Map.of()))
+                        .fallback())
+                .isEqualTo("https://goproxy.cn|https://mirrors.aliyun.com/goproxy/,direct");
     }
 
     @Test
     void readyOnlyWhenTheReadyConditionIsTrue() {
-        assertThat(KubernetesCacheDirectory.target(cache("https://goproxy.cn", null, CacheCondition.FALSE, Map.of())).serving()).isFalse();
-        assertThat(KubernetesCacheDirectory.target(cache("https://goproxy.cn", null, null, Map.of())).serving()).isFalse();
+        assertThat(KubernetesCacheDirectory.target(cache("https://goproxy.cn", null, CacheCondition.FALSE, Map.of()))
+                        .serving())
+                .isFalse();
+        assertThat(KubernetesCacheDirectory.target(cache("https://goproxy.cn", null, null, Map.of()))
+                        .serving())
+                .isFalse();
     }
 
     @Test
     void defaultAnnotationMarksTheNamespaceDefault() {
-        assertThat(KubernetesCacheDirectory.target(cache("https://goproxy.cn", null, CacheCondition.TRUE,
-                Map.of("modproxy.dev/default", "true"))).markedDefault()).isTrue();
-        assertThat(KubernetesCacheDirectory.target(cache("https://goproxy.cn", null, CacheCondition.TRUE, Map.of())).markedDefault()).isFalse();
+        assertThat(KubernetesCacheDirectory.target(cache(
+                                "https://goproxy.cn",
+                                null,
+                                CacheCondition.TRUE,
+                                Map.of("modproxy.dev/default", "true")))
+                        .markedDefault())
+                .isTrue();
+        assertThat(KubernetesCacheDirectory.target(cache("https://goproxy.cn", null, CacheCondition.TRUE, Map.of()))
+                        .markedDefault())
+                .isFalse();
     }
 }

@@ -4,46 +4,60 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
 import java.util.Map;
-
 import org.junit.jupiter.api.Test;
 
 class GoEnvironmentTest {
 
     static CacheTarget cache(boolean ready, String fallback) {
-        return new CacheTarget(new CacheRef("ci", "gomod"), "http://gomod.ci.svc:8080", fallback, List.of(), List.of(),
-                ready, false);
+        return new CacheTarget(
+                new CacheRef("ci", "gomod"), "http://gomod.ci.svc:8080", fallback, List.of(), List.of(), ready, false);
     }
 
     @Test
     void cacheComesFirstAndAnyFailureOfItFallsThroughToTheChain() {
-        assertThat(GoEnvironment.forCache(cache(true, "https://proxy.golang.org")).get("GOPROXY")).isEqualTo("http://gomod.ci.svc:8080|https://proxy.golang.org");
+        assertThat(GoEnvironment.forCache(cache(true, "https://proxy.golang.org"))
+                        .get("GOPROXY"))
+                .isEqualTo("http://gomod.ci.svc:8080|https://proxy.golang.org");
     }
 
     @Test
     void separatorsInsideTheFallbackKeepTheirMeaning() {
-        assertThat(GoEnvironment.forCache(cache(true, " https://goproxy.cn , https://mirrors.aliyun.com/goproxy/|direct"))
-                        .get("GOPROXY")).isEqualTo("http://gomod.ci.svc:8080|https://goproxy.cn,https://mirrors.aliyun.com/goproxy/|direct");
+        assertThat(GoEnvironment.forCache(
+                                cache(true, " https://goproxy.cn , https://mirrors.aliyun.com/goproxy/|direct"))
+                        .get("GOPROXY"))
+                .isEqualTo("http://gomod.ci.svc:8080|https://goproxy.cn,https://mirrors.aliyun.com/goproxy/|direct");
     }
 
     @Test
     void theCacheItselfIsNotRepeatedInItsFallback() {
-        assertThat(GoEnvironment.forCache(cache(true, "http://gomod.ci.svc:8080/,direct")).get("GOPROXY")).isEqualTo("http://gomod.ci.svc:8080|direct");
+        assertThat(GoEnvironment.forCache(cache(true, "http://gomod.ci.svc:8080/,direct"))
+                        .get("GOPROXY"))
+                .isEqualTo("http://gomod.ci.svc:8080|direct");
     }
 
     @Test
     void emptyElementsAreDroppedAndAPipeNextToThemIsKept() {
-        assertThat(GoEnvironment.normalizeChain(",https://a.example,|https://b.example,,off,")).isEqualTo("https://a.example|https://b.example,off");
+        assertThat(GoEnvironment.normalizeChain(",https://a.example,|https://b.example,,off,"))
+                .isEqualTo("https://a.example|https://b.example,off");
     }
 
     @Test
     void notReadyCacheGivesTheFallbackAlone() {
-        assertThat(GoEnvironment.forCache(cache(false, "https://goproxy.cn,direct")).get("GOPROXY")).isEqualTo("https://goproxy.cn,direct");
+        assertThat(GoEnvironment.forCache(cache(false, "https://goproxy.cn,direct"))
+                        .get("GOPROXY"))
+                .isEqualTo("https://goproxy.cn,direct");
     }
 
     @Test
     void privatePatternsAreAlsoExemptFromTheChecksumDatabase() {
-        CacheTarget cache = new CacheTarget(new CacheRef("ci", "gomod"), "http://gomod.ci.svc:8080", "https://proxy.golang.org",
-                List.of("git.corp.example.com/*"), List.of("corp.example.com/*", "git.corp.example.com/*"), true, false);
+        CacheTarget cache = new CacheTarget(
+                new CacheRef("ci", "gomod"),
+                "http://gomod.ci.svc:8080",
+                "https://proxy.golang.org",
+                List.of("git.corp.example.com/*"),
+                List.of("corp.example.com/*", "git.corp.example.com/*"),
+                true,
+                false);
 
         Map<String, String> env = GoEnvironment.forCache(cache);
 

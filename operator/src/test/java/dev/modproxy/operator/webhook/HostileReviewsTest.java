@@ -4,16 +4,13 @@ import static dev.modproxy.operator.webhook.AdmissionFixtures.patch;
 import static dev.modproxy.operator.webhook.AdmissionFixtures.response;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import jakarta.json.JsonString;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-
-import jakarta.json.JsonString;
-
 import org.junit.jupiter.api.Test;
-
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 /** Reviews no API server sends on a good day: each gets a clear answer, never an exception. */
 class HostileReviewsTest {
@@ -21,12 +18,19 @@ class HostileReviewsTest {
     static final String LONG_NAMESPACE = "n".repeat(63);
 
     final InMemoryCacheDirectory directory = new InMemoryCacheDirectory()
-            .add(new CacheTarget(new CacheRef("ci", "gomod"), "http://gomod.ci.svc:8080", "https://goproxy.cn,direct",
-                    List.of(), List.of(), true, false))
+            .add(new CacheTarget(
+                    new CacheRef("ci", "gomod"),
+                    "http://gomod.ci.svc:8080",
+                    "https://goproxy.cn,direct",
+                    List.of(),
+                    List.of(),
+                    true,
+                    false))
             .namespace(LONG_NAMESPACE, Map.of("modproxy.dev/inject", "enabled"), Map.of())
             .namespace("team-a", Map.of("modproxy.dev/inject", "enabled"), Map.of());
     final AdmissionReviewHandler handler = new AdmissionReviewHandler(
-            new PodMutator(directory, Set.of("kube-system", "modproxy")), new InjectionMetrics(new SimpleMeterRegistry()));
+            new PodMutator(directory, Set.of("kube-system", "modproxy")),
+            new InjectionMetrics(new SimpleMeterRegistry()));
 
     AdmissionReviewHandler.Reply reply(String body) {
         return handler.handle(body.getBytes(StandardCharsets.UTF_8));
@@ -48,7 +52,8 @@ class HostileReviewsTest {
     List<String> warnings(AdmissionReviewHandler.Reply reply) {
         assertThat(reply.status()).as(() -> text(reply)).isEqualTo(200);
         return response(reply.body()).getJsonArray("warnings").getValuesAs(JsonString.class).stream()
-                .map(JsonString::getString).toList();
+                .map(JsonString::getString)
+                .toList();
     }
 
     @Test
@@ -59,9 +64,11 @@ class HostileReviewsTest {
         answers.put("  \n", "malformed AdmissionReview: empty body");
         answers.put("[]", "malformed AdmissionReview: body is not a JSON object");
         answers.put("null", "malformed AdmissionReview: body is not a JSON object");
-        answers.put(good.replace("admission.k8s.io/v1", "admission.k8s.io/v1beta1"),
+        answers.put(
+                good.replace("admission.k8s.io/v1", "admission.k8s.io/v1beta1"),
                 "unsupported AdmissionReview apiVersion \"admission.k8s.io/v1beta1\": this webhook speaks admission.k8s.io/v1 only");
-        answers.put(good.replace("\"kind\":\"AdmissionReview\"", "\"kind\":\"TokenReview\""),
+        answers.put(
+                good.replace("\"kind\":\"AdmissionReview\"", "\"kind\":\"TokenReview\""),
                 "expected kind AdmissionReview, apiVersion admission.k8s.io/v1");
 
         answers.forEach((body, message) -> {
@@ -79,7 +86,9 @@ class HostileReviewsTest {
         AdmissionReviewHandler.Reply reply = reply(good + "}{\"apiVersion\":1}");
 
         assertThat(reply.status()).isEqualTo(400);
-        assertThat(text(reply).startsWith("malformed AdmissionReview: body is not JSON (")).as(text(reply)).isTrue();
+        assertThat(text(reply).startsWith("malformed AdmissionReview: body is not JSON ("))
+                .as(text(reply))
+                .isTrue();
     }
 
     @Test
@@ -89,19 +98,25 @@ class HostileReviewsTest {
         AdmissionReviewHandler.Reply reply = handler.handle(body);
 
         assertThat(reply.status()).isEqualTo(400);
-        assertThat(text(reply).startsWith("malformed AdmissionReview: body is not JSON (Invalid UTF-8")).as(text(reply)).isTrue();
+        assertThat(text(reply).startsWith("malformed AdmissionReview: body is not JSON (Invalid UTF-8"))
+                .as(text(reply))
+                .isTrue();
     }
 
     @Test
     void utf16AndUtf32BodiesAreRefusedThoughTheParserCouldReadThem() {
         String good = review("ci", "{\"labels\":{\"modproxy.dev/inject\":\"true\"}}", ONE_CONTAINER);
         for (String charset : List.of("UTF-16", "UTF-16LE", "UTF-16BE", "UTF-32")) {
-            AdmissionReviewHandler.Reply reply = handler.handle(good.getBytes(java.nio.charset.Charset.forName(charset)));
+            AdmissionReviewHandler.Reply reply =
+                    handler.handle(good.getBytes(java.nio.charset.Charset.forName(charset)));
 
             assertThat(reply.status()).as(charset).isEqualTo(400);
             assertThat(text(reply)).as(charset).isEqualTo("malformed AdmissionReview: body is not UTF-8\n");
         }
-        assertThat(handler.handle(("\uFEFF" + good).getBytes(StandardCharsets.UTF_8)).status()).as("a UTF-8 byte order mark may be ignored (RFC 8259)").isEqualTo(200);
+        assertThat(handler.handle(("\uFEFF" + good).getBytes(StandardCharsets.UTF_8))
+                        .status())
+                .as("a UTF-8 byte order mark may be ignored (RFC 8259)")
+                .isEqualTo(200);
     }
 
     static String reviewWithObject(String object) {
@@ -119,34 +134,47 @@ class HostileReviewsTest {
 
     @Test
     void podObjectWithoutItsOwnApiVersionAndKindIsStillReadAsThePodTheRequestNames() {
-        byte[] review = reviewWithObject("{\"metadata\":{\"labels\":{\"modproxy.dev/inject\":\"true\"}},\"spec\":"
-                + ONE_CONTAINER + "}").getBytes(StandardCharsets.UTF_8);
+        byte[] review = reviewWithObject(
+                        "{\"metadata\":{\"labels\":{\"modproxy.dev/inject\":\"true\"}},\"spec\":" + ONE_CONTAINER + "}")
+                .getBytes(StandardCharsets.UTF_8);
 
         AdmissionReviewHandler.Reply reply = handler.handle(review);
 
-        assertThat(AdmissionFixtures.env(AdmissionFixtures.admittedPod(review, reply.body()), "containers", "go").get("GOPROXY")).isEqualTo("http://gomod.ci.svc:8080|https://goproxy.cn,direct");
+        assertThat(AdmissionFixtures.env(AdmissionFixtures.admittedPod(review, reply.body()), "containers", "go")
+                        .get("GOPROXY"))
+                .isEqualTo("http://gomod.ci.svc:8080|https://goproxy.cn,direct");
     }
 
     @Test
     void objectThatIsNotAPodOrAbsentIsAdmittedWithAMessageSayingSo() {
-        assertThat(statusMessage(reply(reviewWithObject(
-                "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"labels\":{\"modproxy.dev/inject\":\"true\"}}}")))).isEqualTo("modproxy: request.object is a ConfigMap, not a Pod");
+        assertThat(
+                        statusMessage(
+                                reply(
+                                        reviewWithObject(
+                                                "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"labels\":{\"modproxy.dev/inject\":\"true\"}}}"))))
+                .isEqualTo("modproxy: request.object is a ConfigMap, not a Pod");
         assertThat(statusMessage(reply(reviewWithObject("null")))).isEqualTo("modproxy: request.object is missing");
-        assertThat(statusMessage(reply(reviewWithObject("\"pod\"")))).isEqualTo("modproxy: request.object is not a Pod object");
+        assertThat(statusMessage(reply(reviewWithObject("\"pod\""))))
+                .isEqualTo("modproxy: request.object is not a Pod object");
     }
 
     @Test
     void kindIsTakenFromRequestKindWhenTheReviewCarriesOnlyThat() {
         byte[] review = reviewWithObject("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"labels\":"
-                + "{\"modproxy.dev/inject\":\"true\"}},\"spec\":" + ONE_CONTAINER + "}")
-                .replace("\"kind\":{\"group\"", "\"requestKind\":{\"group\"").getBytes(StandardCharsets.UTF_8);
-        byte[] deployment = reviewWithObject("{}").replace("\"kind\":\"Pod\"}", "\"kind\":\"Deployment\"}")
-                .replace("\"group\":\"\"", "\"group\":\"apps\"").getBytes(StandardCharsets.UTF_8);
+                        + "{\"modproxy.dev/inject\":\"true\"}},\"spec\":" + ONE_CONTAINER + "}")
+                .replace("\"kind\":{\"group\"", "\"requestKind\":{\"group\"")
+                .getBytes(StandardCharsets.UTF_8);
+        byte[] deployment = reviewWithObject("{}")
+                .replace("\"kind\":\"Pod\"}", "\"kind\":\"Deployment\"}")
+                .replace("\"group\":\"\"", "\"group\":\"apps\"")
+                .getBytes(StandardCharsets.UTF_8);
 
         AdmissionReviewHandler.Reply reply = handler.handle(review);
         AdmissionReviewHandler.Reply other = handler.handle(deployment);
 
-        assertThat(AdmissionFixtures.env(AdmissionFixtures.admittedPod(review, reply.body()), "containers", "go").get("GOPROXY")).isEqualTo("http://gomod.ci.svc:8080|https://goproxy.cn,direct");
+        assertThat(AdmissionFixtures.env(AdmissionFixtures.admittedPod(review, reply.body()), "containers", "go")
+                        .get("GOPROXY"))
+                .isEqualTo("http://gomod.ci.svc:8080|https://goproxy.cn,direct");
         assertThat(other.status()).isEqualTo(200);
         assertThat(patch(other.body()).isEmpty()).isTrue();
         assertThat(response(other.body()).getBoolean("allowed")).isTrue();
@@ -158,17 +186,23 @@ class HostileReviewsTest {
                 + "{\"labels\":{\"modproxy.dev/inject\":\"true\"}},\"spec\":{\"containers\":[{\"name\":\"go\","
                 + "\"env\":{\"GOPROXY\":\"off\"}}]}}")));
 
-        assertThat(message).isEqualTo("modproxy: cannot read request.object.spec.containers[0].env: wrong JSON type for that field");
+        assertThat(message)
+                .isEqualTo(
+                        "modproxy: cannot read request.object.spec.containers[0].env: wrong JSON type for that field");
     }
 
     @Test
     void aWrongTypeDeepInAContainerIsNamedByItsFullPath() {
-        String message = statusMessage(reply(reviewWithObject("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":"
-                + "{\"labels\":{\"modproxy.dev/inject\":\"true\"}},\"spec\":{\"initContainers\":[{\"name\":\"a\"}],"
-                + "\"containers\":[{\"name\":\"go\",\"env\":[{\"name\":\"A\",\"value\":\"1\"},{\"name\":\"B\",\"value\":[\"2\"]}]}]}}")));
+        String message = statusMessage(
+                reply(
+                        reviewWithObject(
+                                "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":"
+                                        + "{\"labels\":{\"modproxy.dev/inject\":\"true\"}},\"spec\":{\"initContainers\":[{\"name\":\"a\"}],"
+                                        + "\"containers\":[{\"name\":\"go\",\"env\":[{\"name\":\"A\",\"value\":\"1\"},{\"name\":\"B\",\"value\":[\"2\"]}]}]}}")));
 
-        assertEquals("modproxy: cannot read request.object.spec.containers[0].env[1].value: wrong JSON type for that field",
-                message);
+        assertThat(message)
+                .isEqualTo(
+                        "modproxy: cannot read request.object.spec.containers[0].env[1].value: wrong JSON type for that field");
     }
 
     @Test
@@ -184,23 +218,28 @@ class HostileReviewsTest {
 
         AdmissionReviewHandler.Reply reply = handler.handle(review);
 
-        assertEquals("u-9", response(reply.body()).getString("uid"));
-        assertEquals("http://gomod.ci.svc:8080|https://goproxy.cn,direct",
-                AdmissionFixtures.env(AdmissionFixtures.admittedPod(review, reply.body()), "containers", "go").get("GOPROXY"));
+        assertThat(response(reply.body()).getString("uid")).isEqualTo("u-9");
+        assertThat(AdmissionFixtures.env(AdmissionFixtures.admittedPod(review, reply.body()), "containers", "go")
+                        .get("GOPROXY"))
+                .isEqualTo("http://gomod.ci.svc:8080|https://goproxy.cn,direct");
     }
 
     @Test
     void nullContainersAndEnvEntriesAreSteppedOverNotAnError() {
         byte[] review = reviewWithObject("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"labels\":"
-                + "{\"modproxy.dev/inject\":\"true\"}},\"spec\":{\"containers\":[null,{\"name\":\"go\","
-                + "\"env\":[null,{\"name\":\"CGO_ENABLED\",\"value\":\"0\"}]}]}}").getBytes(StandardCharsets.UTF_8);
+                        + "{\"modproxy.dev/inject\":\"true\"}},\"spec\":{\"containers\":[null,{\"name\":\"go\","
+                        + "\"env\":[null,{\"name\":\"CGO_ENABLED\",\"value\":\"0\"}]}]}}")
+                .getBytes(StandardCharsets.UTF_8);
 
         AdmissionReviewHandler.Reply reply = handler.handle(review);
 
         assertThat(reply.status()).isEqualTo(200);
         assertThat(response(reply.body()).containsKey("status")).as(text(reply)).isFalse();
-        jakarta.json.JsonArray env = AdmissionFixtures.admittedPod(review, reply.body()).getJsonObject("spec")
-                .getJsonArray("containers").getJsonObject(1).getJsonArray("env");
+        jakarta.json.JsonArray env = AdmissionFixtures.admittedPod(review, reply.body())
+                .getJsonObject("spec")
+                .getJsonArray("containers")
+                .getJsonObject(1)
+                .getJsonArray("env");
         assertThat(env.getJsonObject(2).getString("name")).isEqualTo("GOPROXY");
     }
 
@@ -209,39 +248,59 @@ class HostileReviewsTest {
         String annotation = "{\"labels\":{\"modproxy.dev/inject\":\"true\"},\"annotations\":{\"modproxy.dev/cache\":\""
                 + "team\\u000a\\u001b[31m/" + "é".repeat(300) + "\"}}";
         List<String> hostile = warnings(reply(review("ci", annotation, ONE_CONTAINER)));
-        List<String> longNames = warnings(reply(review(LONG_NAMESPACE,
-                "{\"labels\":{\"modproxy.dev/inject\":\"" + "c".repeat(63) + "\"}}", ONE_CONTAINER)));
+        List<String> longNames = warnings(reply(review(
+                LONG_NAMESPACE, "{\"labels\":{\"modproxy.dev/inject\":\"" + "c".repeat(63) + "\"}}", ONE_CONTAINER)));
 
         for (String warning : List.of(hostile.get(0), longNames.get(0))) {
-            assertThat(warning.codePointCount(0, warning.length()) <= 120).as(warning).isTrue();
-            assertThat(warning.codePoints().noneMatch(Character::isISOControl)).as(warning).isTrue();
+            assertThat(warning.codePointCount(0, warning.length()) <= 120)
+                    .as(warning)
+                    .isTrue();
+            assertThat(warning.codePoints().noneMatch(Character::isISOControl))
+                    .as(warning)
+                    .isTrue();
             assertThat(warning.startsWith("modproxy: ")).as(warning).isTrue();
         }
-        assertThat(longNames.get(0).startsWith("modproxy: GoProxyCache " + LONG_NAMESPACE + "/ccc")).as(longNames.get(0)).isTrue();
+        assertThat(longNames.get(0).startsWith("modproxy: GoProxyCache " + LONG_NAMESPACE + "/ccc"))
+                .as(longNames.get(0))
+                .isTrue();
     }
 
     @Test
     void aNamespaceWithoutCachesIsExplainedInOneWholeWarning() {
         List<String> warnings = warnings(reply(review("team-a", "{}", ONE_CONTAINER)));
 
-        assertThat(warnings).isEqualTo(List.of("modproxy: no GoProxyCache in namespace team-a; name one with annotation modproxy.dev/cache; pod left unchanged"));
+        assertThat(warnings)
+                .isEqualTo(
+                        List.of(
+                                "modproxy: no GoProxyCache in namespace team-a; name one with annotation modproxy.dev/cache; pod left unchanged"));
         assertThat(warnings.get(0).length() <= 120).isTrue();
     }
 
     @Test
     void podWithoutMetadataInAnEnabledNamespaceGetsTheMetadataAdded() {
-        directory.add(new CacheTarget(new CacheRef(LONG_NAMESPACE, "gomod"), "http://gomod:8080", "https://proxy.golang.org",
-                List.of(), List.of(), true, false));
-        String body = "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\",\"request\":{\"uid\":\"u-2\","
-                + "\"kind\":{\"group\":\"\",\"version\":\"v1\",\"kind\":\"Pod\"},\"namespace\":\"" + LONG_NAMESPACE + "\","
-                + "\"operation\":\"CREATE\",\"object\":{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"spec\":" + ONE_CONTAINER + "}}}";
+        directory.add(new CacheTarget(
+                new CacheRef(LONG_NAMESPACE, "gomod"),
+                "http://gomod:8080",
+                "https://proxy.golang.org",
+                List.of(),
+                List.of(),
+                true,
+                false));
+        String body =
+                "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\",\"request\":{\"uid\":\"u-2\","
+                        + "\"kind\":{\"group\":\"\",\"version\":\"v1\",\"kind\":\"Pod\"},\"namespace\":\""
+                        + LONG_NAMESPACE + "\","
+                        + "\"operation\":\"CREATE\",\"object\":{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"spec\":"
+                        + ONE_CONTAINER + "}}}";
         byte[] review = body.getBytes(StandardCharsets.UTF_8);
 
         AdmissionReviewHandler.Reply reply = handler.handle(review);
 
         jakarta.json.JsonObject pod = AdmissionFixtures.admittedPod(review, reply.body());
-        assertThat(AdmissionFixtures.env(pod, "containers", "go").get("GOPROXY")).isEqualTo("http://gomod:8080|https://proxy.golang.org");
-        assertThat(pod.getJsonObject("metadata").getJsonObject("annotations").containsKey("modproxy.dev/injected")).isTrue();
+        assertThat(AdmissionFixtures.env(pod, "containers", "go").get("GOPROXY"))
+                .isEqualTo("http://gomod:8080|https://proxy.golang.org");
+        assertThat(pod.getJsonObject("metadata").getJsonObject("annotations").containsKey("modproxy.dev/injected"))
+                .isTrue();
         assertThat(patch(reply.body()).isEmpty()).isFalse();
     }
 }

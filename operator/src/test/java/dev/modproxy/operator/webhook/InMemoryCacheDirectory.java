@@ -29,7 +29,9 @@ final class InMemoryCacheDirectory implements CacheDirectory {
 
     @Override
     public List<CacheTarget> inNamespace(String namespace) {
-        return caches.stream().filter(c -> c.ref().namespace().equals(namespace)).toList();
+        return caches.stream()
+                .filter(c -> c.ref().namespace().equals(namespace))
+                .toList();
     }
 
     @Override

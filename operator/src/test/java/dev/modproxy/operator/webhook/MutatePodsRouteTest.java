@@ -2,6 +2,9 @@ package dev.modproxy.operator.webhook;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
 import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -11,14 +14,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpServer;
 
 /** The route on a real (plain HTTP) Vert.x server: what a client sees for bad methods, media types and sizes. */
 class MutatePodsRouteTest {
@@ -30,13 +28,23 @@ class MutatePodsRouteTest {
     @BeforeEach
     void start() throws Exception {
         InMemoryCacheDirectory directory = new InMemoryCacheDirectory()
-                .add(new CacheTarget(new CacheRef("ci", "gomod"), "http://gomod.ci.svc.cluster.local:8080",
-                        "https://goproxy.cn,direct", List.of(), List.of(), true, false))
+                .add(new CacheTarget(
+                        new CacheRef("ci", "gomod"),
+                        "http://gomod.ci.svc.cluster.local:8080",
+                        "https://goproxy.cn,direct",
+                        List.of(),
+                        List.of(),
+                        true,
+                        false))
                 .namespace("ci", Map.of(), Map.of());
-        AdmissionReviewHandler handler = new AdmissionReviewHandler(new PodMutator(directory, Set.of("kube-system")),
-                new InjectionMetrics(new SimpleMeterRegistry()));
-        server = vertx.createHttpServer().requestHandler(new MutatePodsRoute(handler)).listen(0)
-                .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        AdmissionReviewHandler handler = new AdmissionReviewHandler(
+                new PodMutator(directory, Set.of("kube-system")), new InjectionMetrics(new SimpleMeterRegistry()));
+        server = vertx.createHttpServer()
+                .requestHandler(new MutatePodsRoute(handler))
+                .listen(0)
+                .toCompletionStage()
+                .toCompletableFuture()
+                .get(10, TimeUnit.SECONDS);
     }
 
     @AfterEach
@@ -54,12 +62,15 @@ class MutatePodsRouteTest {
 
     @Test
     void aReviewPostedAsJsonIsAnswered() throws Exception {
-        HttpResponse<String> answer = send(to("/mutate-pods").header("Content-Type", "application/json; charset=utf-8")
+        HttpResponse<String> answer = send(to("/mutate-pods")
+                .header("Content-Type", "application/json; charset=utf-8")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(AdmissionFixtures.review("tekton-taskrun-pod.json"))));
 
         assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
         assertThat(answer.headers().firstValue("Content-Type").orElseThrow()).isEqualTo("application/json");
-        assertThat(answer.body().contains("\"patchType\":\"JSONPatch\"")).as(answer.body()).isTrue();
+        assertThat(answer.body().contains("\"patchType\":\"JSONPatch\""))
+                .as(answer.body())
+                .isTrue();
     }
 
     @Test
@@ -74,18 +85,22 @@ class MutatePodsRouteTest {
 
     @Test
     void aBodyThatIsNotJsonByItsContentTypeIsRefusedNamingTheTypeExpected() throws Exception {
-        HttpResponse<String> answer = send(to("/mutate-pods").header("Content-Type", "application/x-www-form-urlencoded")
+        HttpResponse<String> answer = send(to("/mutate-pods")
+                .header("Content-Type", "application/x-www-form-urlencoded")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(AdmissionFixtures.review("tekton-taskrun-pod.json"))));
 
         assertThat(answer.statusCode()).isEqualTo(415);
-        assertThat(answer.body()).isEqualTo("an AdmissionReview is sent as Content-Type: application/json, not application/x-www-form-urlencoded\n");
+        assertThat(answer.body())
+                .isEqualTo(
+                        "an AdmissionReview is sent as Content-Type: application/json, not application/x-www-form-urlencoded\n");
     }
 
     @Test
     void aChunkedBodyPastTheLimitIsRefusedWithoutBeingKept() throws Exception {
         byte[] huge = new byte[5 * 1024 * 1024];
         java.util.Arrays.fill(huge, (byte) ' ');
-        HttpResponse<String> answer = send(to("/mutate-pods").header("Content-Type", "application/json")
+        HttpResponse<String> answer = send(to("/mutate-pods")
+                .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(huge))));
 
         assertThat(answer.statusCode()).as(answer.body()).isEqualTo(413);

@@ -8,18 +8,15 @@ import static dev.modproxy.operator.webhook.AdmissionFixtures.response;
 import static dev.modproxy.operator.webhook.AdmissionFixtures.review;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import jakarta.json.Json;
+import jakarta.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-
-import jakarta.json.Json;
-import jakarta.json.JsonObject;
-
 import org.junit.jupiter.api.Test;
-
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 class PodMutationTest {
 
@@ -27,14 +24,38 @@ class PodMutationTest {
     static final String CI_GOPROXY = CI_CACHE_URL + "|https://goproxy.cn,direct";
 
     final InMemoryCacheDirectory directory = new InMemoryCacheDirectory()
-            .add(new CacheTarget(new CacheRef("ci", "gomod"), CI_CACHE_URL, "https://goproxy.cn,direct",
-                    List.of("git.corp.example.com/*"), List.of("corp.example.com/*"), true, false))
-            .add(new CacheTarget(new CacheRef("jenkins-agents", "gomod"), "http://gomod.jenkins-agents.svc:8080",
-                    "https://proxy.golang.org", List.of(), List.of(), true, false))
-            .add(new CacheTarget(new CacheRef("builds", "mirror"), "http://mirror.builds.svc:8080",
-                    "https://goproxy.cn|https://mirrors.aliyun.com/goproxy/,direct", List.of(), List.of(), false, false))
-            .add(new CacheTarget(new CacheRef("shared", "gomod"), "http://gomod.shared.svc:8080",
-                    "https://proxy.golang.org,direct", List.of(), List.of(), true, false))
+            .add(new CacheTarget(
+                    new CacheRef("ci", "gomod"),
+                    CI_CACHE_URL,
+                    "https://goproxy.cn,direct",
+                    List.of("git.corp.example.com/*"),
+                    List.of("corp.example.com/*"),
+                    true,
+                    false))
+            .add(new CacheTarget(
+                    new CacheRef("jenkins-agents", "gomod"),
+                    "http://gomod.jenkins-agents.svc:8080",
+                    "https://proxy.golang.org",
+                    List.of(),
+                    List.of(),
+                    true,
+                    false))
+            .add(new CacheTarget(
+                    new CacheRef("builds", "mirror"),
+                    "http://mirror.builds.svc:8080",
+                    "https://goproxy.cn|https://mirrors.aliyun.com/goproxy/,direct",
+                    List.of(),
+                    List.of(),
+                    false,
+                    false))
+            .add(new CacheTarget(
+                    new CacheRef("shared", "gomod"),
+                    "http://gomod.shared.svc:8080",
+                    "https://proxy.golang.org,direct",
+                    List.of(),
+                    List.of(),
+                    true,
+                    false))
             .namespace("web", Map.of(), Map.of())
             .namespace("ci", Map.of(), Map.of());
     final SimpleMeterRegistry registry = new SimpleMeterRegistry();
@@ -43,7 +64,9 @@ class PodMutationTest {
 
     byte[] handle(byte[] review) {
         AdmissionReviewHandler.Reply reply = handler.handle(review);
-        assertThat(reply.status()).as(() -> new String(reply.body(), StandardCharsets.UTF_8)).isEqualTo(200);
+        assertThat(reply.status())
+                .as(() -> new String(reply.body(), StandardCharsets.UTF_8))
+                .isEqualTo(200);
         return reply.body();
     }
 
@@ -53,8 +76,15 @@ class PodMutationTest {
         byte[] reply = handle(review);
         JsonObject pod = admittedPod(review, reply);
 
-        Map<String, String> injected = Map.of("GOPROXY", CI_GOPROXY, "GOPRIVATE", "git.corp.example.com/*",
-                "GONOPROXY", "git.corp.example.com/*", "GONOSUMDB", "git.corp.example.com/*,corp.example.com/*");
+        Map<String, String> injected = Map.of(
+                "GOPROXY",
+                CI_GOPROXY,
+                "GOPRIVATE",
+                "git.corp.example.com/*",
+                "GONOPROXY",
+                "git.corp.example.com/*",
+                "GONOSUMDB",
+                "git.corp.example.com/*,corp.example.com/*");
         assertThat(env(pod, "initContainers", "prepare")).isEqualTo(injected);
         assertThat(env(pod, "initContainers", "place-scripts")).isEqualTo(injected);
         assertThat(env(pod, "containers", "step-test")).isEqualTo(injected);
@@ -62,16 +92,26 @@ class PodMutationTest {
         build.put("GOFLAGS", "-mod=readonly");
         build.put("CGO_ENABLED", "0");
         build.put("HOME", "/tekton/home");
-        build.putAll(Map.of("GOPROXY", CI_GOPROXY, "GOPRIVATE", "git.corp.example.com/*",
-                "GONOPROXY", "git.corp.example.com/*", "GONOSUMDB", "git.corp.example.com/*,corp.example.com/*"));
+        build.putAll(Map.of(
+                "GOPROXY",
+                CI_GOPROXY,
+                "GOPRIVATE",
+                "git.corp.example.com/*",
+                "GONOPROXY",
+                "git.corp.example.com/*",
+                "GONOSUMDB",
+                "git.corp.example.com/*,corp.example.com/*"));
         assertThat(env(pod, "containers", "step-build")).isEqualTo(build);
 
         JsonObject annotations = pod.getJsonObject("metadata").getJsonObject("annotations");
-        assertThat(annotations.getString("modproxy.dev/injected")).isEqualTo("{\"cache\":\"ci/gomod\",\"outcome\":\"injected\"}");
+        assertThat(annotations.getString("modproxy.dev/injected"))
+                .isEqualTo("{\"cache\":\"ci/gomod\",\"outcome\":\"injected\"}");
         assertThat(annotations.getString("pipeline.tekton.dev/release")).isEqualTo("a3b2f5e");
-        assertThat(patch(reply).getValuesAs(JsonObject.class).stream().allMatch(op -> "add".equals(op.getString("op")))).isTrue();
+        assertThat(patch(reply).getValuesAs(JsonObject.class).stream().allMatch(op -> "add".equals(op.getString("op"))))
+                .isTrue();
         assertThat(patch(reply).getValuesAs(JsonObject.class).stream()
-                .anyMatch(op -> "/metadata/annotations/modproxy.dev~1injected".equals(op.getString("path")))).isTrue();
+                        .anyMatch(op -> "/metadata/annotations/modproxy.dev~1injected".equals(op.getString("path"))))
+                .isTrue();
         assertThat(response(reply).getString("uid")).isEqualTo("6f2b1c1e-8f0a-4a57-9d0c-1b7c2d9e4a11");
         assertThat(response(reply).getBoolean("allowed")).isTrue();
         assertThat(response(reply).getString("patchType")).isEqualTo("JSONPatch");
@@ -94,12 +134,20 @@ class PodMutationTest {
         JsonObject pod = admittedPod(review, handle(review));
 
         String goproxy = "http://gomod.jenkins-agents.svc:8080|https://proxy.golang.org";
-        assertThat(env(pod, "containers", "golang")).isEqualTo(Map.of("JENKINS_URL", "http://jenkins.jenkins.svc.cluster.local:8080/", "HOME", "/home/jenkins",
-                "GOPROXY", goproxy));
+        assertThat(env(pod, "containers", "golang"))
+                .isEqualTo(Map.of(
+                        "JENKINS_URL",
+                        "http://jenkins.jenkins.svc.cluster.local:8080/",
+                        "HOME",
+                        "/home/jenkins",
+                        "GOPROXY",
+                        goproxy));
         Map<String, String> jnlp = env(pod, "containers", "jnlp");
         assertThat(jnlp.get("GOPROXY")).isEqualTo(goproxy);
         assertThat(jnlp.get("JENKINS_TUNNEL")).isEqualTo("jenkins-agent.jenkins.svc.cluster.local:50000");
-        assertThat(jnlp.containsKey("GOPRIVATE")).as("the cache has no private patterns").isFalse();
+        assertThat(jnlp.containsKey("GOPRIVATE"))
+                .as("the cache has no private patterns")
+                .isFalse();
     }
 
     @Test
@@ -108,25 +156,44 @@ class PodMutationTest {
         JsonObject pod = admittedPod(review, handle(review));
 
         // the container also reads envFrom build-defaults, which may set GONOPROXY and GONOSUMDB
-        assertThat(env(pod, "containers", "build")).isEqualTo(Map.of("GOPROXY", "https://goproxy.io,direct", "GOPRIVATE", "<valueFrom>"));
+        assertThat(env(pod, "containers", "build"))
+                .isEqualTo(Map.of("GOPROXY", "https://goproxy.io,direct", "GOPRIVATE", "<valueFrom>"));
     }
 
     @Test
     void envFromWithAPrefixLeavesOnlyTheNamesThatPrefixCanMake() {
         JsonObject original = AdmissionFixtures.json(review("pod-sets-goproxy.json"));
         JsonObject pod = original.getJsonObject("request").getJsonObject("object");
-        JsonObject container = Json.createObjectBuilder(pod.getJsonObject("spec").getJsonArray("containers").getJsonObject(0))
+        JsonObject container = Json.createObjectBuilder(
+                        pod.getJsonObject("spec").getJsonArray("containers").getJsonObject(0))
                 .remove("env")
-                .add("envFrom", Json.createArrayBuilder().add(Json.createObjectBuilder().add("prefix", "GOP")
-                        .add("configMapRef", Json.createObjectBuilder().add("name", "go-settings")))).build();
-        JsonObject changed = Json.createObjectBuilder(pod).add("spec", Json.createObjectBuilder(pod.getJsonObject("spec"))
-                .add("containers", Json.createArrayBuilder().add(container))).build();
+                .add(
+                        "envFrom",
+                        Json.createArrayBuilder()
+                                .add(Json.createObjectBuilder()
+                                        .add("prefix", "GOP")
+                                        .add(
+                                                "configMapRef",
+                                                Json.createObjectBuilder().add("name", "go-settings"))))
+                .build();
+        JsonObject changed = Json.createObjectBuilder(pod)
+                .add(
+                        "spec",
+                        Json.createObjectBuilder(pod.getJsonObject("spec"))
+                                .add("containers", Json.createArrayBuilder().add(container)))
+                .build();
         byte[] review = reinvocation(review("pod-sets-goproxy.json"), changed);
 
         byte[] reply = handle(review);
 
-        assertThat(env(admittedPod(review, reply), "containers", "build")).isEqualTo(Map.of("GONOPROXY", "git.corp.example.com/*", "GONOSUMDB", "git.corp.example.com/*,corp.example.com/*"));
-        assertThat(response(reply).getJsonArray("warnings").getString(0)).isEqualTo("modproxy: envFrom may set the Go variables; left to it in container(s) build");
+        assertThat(env(admittedPod(review, reply), "containers", "build"))
+                .isEqualTo(Map.of(
+                        "GONOPROXY",
+                        "git.corp.example.com/*",
+                        "GONOSUMDB",
+                        "git.corp.example.com/*,corp.example.com/*"));
+        assertThat(response(reply).getJsonArray("warnings").getString(0))
+                .isEqualTo("modproxy: envFrom may set the Go variables; left to it in container(s) build");
     }
 
     @Test
@@ -135,13 +202,16 @@ class PodMutationTest {
         byte[] reply = handle(review);
         JsonObject pod = admittedPod(review, reply);
 
-        Map<String, String> fallback = Map.of("GOPROXY", "https://goproxy.cn|https://mirrors.aliyun.com/goproxy/,direct");
+        Map<String, String> fallback =
+                Map.of("GOPROXY", "https://goproxy.cn|https://mirrors.aliyun.com/goproxy/,direct");
         assertThat(env(pod, "initContainers", "go-mod-download")).isEqualTo(fallback);
         assertThat(env(pod, "containers", "vet")).isEqualTo(fallback);
-        assertThat(pod.getJsonObject("metadata").getJsonObject("annotations").getString("modproxy.dev/injected")).isEqualTo("{\"cache\":\"builds/mirror\",\"outcome\":\"fallback-only\"}");
-        assertThat(pod.getJsonObject("metadata").getJsonObject("annotations")
-                .getString("team.example.com/owner")).isEqualTo("platform");
-        assertThat(response(reply).getJsonArray("warnings").getString(0).contains("builds/mirror is not Ready")).isTrue();
+        assertThat(pod.getJsonObject("metadata").getJsonObject("annotations").getString("modproxy.dev/injected"))
+                .isEqualTo("{\"cache\":\"builds/mirror\",\"outcome\":\"fallback-only\"}");
+        assertThat(pod.getJsonObject("metadata").getJsonObject("annotations").getString("team.example.com/owner"))
+                .isEqualTo("platform");
+        assertThat(response(reply).getJsonArray("warnings").getString(0).contains("builds/mirror is not Ready"))
+                .isTrue();
     }
 
     @Test
@@ -156,17 +226,20 @@ class PodMutationTest {
 
     @Test
     void namespaceLabelOptsInItsPodsUsingTheNamespaceAnnotationsCache() {
-        directory.namespace("web", Map.of("modproxy.dev/inject", "enabled"), Map.of("modproxy.dev/cache", "shared/gomod"));
+        directory.namespace(
+                "web", Map.of("modproxy.dev/inject", "enabled"), Map.of("modproxy.dev/cache", "shared/gomod"));
         byte[] review = review("unlabeled-pod.json");
 
         JsonObject pod = admittedPod(review, handle(review));
 
-        assertThat(env(pod, "containers", "nginx")).isEqualTo(Map.of("GOPROXY", "http://gomod.shared.svc:8080|https://proxy.golang.org,direct"));
+        assertThat(env(pod, "containers", "nginx"))
+                .isEqualTo(Map.of("GOPROXY", "http://gomod.shared.svc:8080|https://proxy.golang.org,direct"));
     }
 
     @Test
     void podLabelFalseOptsOutOfAnEnabledNamespace() {
-        directory.namespace("web", Map.of("modproxy.dev/inject", "enabled"), Map.of("modproxy.dev/cache", "shared/gomod"));
+        directory.namespace(
+                "web", Map.of("modproxy.dev/inject", "enabled"), Map.of("modproxy.dev/cache", "shared/gomod"));
         byte[] reply = handle(withPodLabel(review("unlabeled-pod.json"), "false"));
 
         assertThat(patch(reply).isEmpty()).isTrue();
@@ -178,30 +251,55 @@ class PodMutationTest {
 
         assertThat(patch(reply).isEmpty()).isTrue();
         assertThat(response(reply).getBoolean("allowed")).isTrue();
-        assertThat(response(reply).getJsonArray("warnings").getString(0)).isEqualTo("modproxy: GoProxyCache ci/no-such-cache (from pod label modproxy.dev/inject) does not exist; "
-                + "pod left unchanged");
+        assertThat(response(reply).getJsonArray("warnings").getString(0))
+                .isEqualTo(
+                        "modproxy: GoProxyCache ci/no-such-cache (from pod label modproxy.dev/inject) does not exist; "
+                                + "pod left unchanged");
     }
 
     @Test
     void severalCachesInANamespaceNeedOneMarkedDefault() {
-        directory.add(new CacheTarget(new CacheRef("ci", "second"), "http://second.ci.svc:8080", "https://proxy.golang.org",
-                List.of(), List.of(), true, false));
+        directory.add(new CacheTarget(
+                new CacheRef("ci", "second"),
+                "http://second.ci.svc:8080",
+                "https://proxy.golang.org",
+                List.of(),
+                List.of(),
+                true,
+                false));
         byte[] review = review("tekton-taskrun-pod.json");
         byte[] ambiguous = handle(review);
         assertThat(patch(ambiguous).isEmpty()).isTrue();
-        assertThat(response(ambiguous).getJsonArray("warnings").getString(0).contains("none annotated modproxy.dev/default=true")).isTrue();
+        assertThat(response(ambiguous)
+                        .getJsonArray("warnings")
+                        .getString(0)
+                        .contains("none annotated modproxy.dev/default=true"))
+                .isTrue();
 
-        directory.add(new CacheTarget(new CacheRef("ci", "third"), "http://third.ci.svc:8080", "https://proxy.golang.org",
-                List.of(), List.of(), true, true));
+        directory.add(new CacheTarget(
+                new CacheRef("ci", "third"),
+                "http://third.ci.svc:8080",
+                "https://proxy.golang.org",
+                List.of(),
+                List.of(),
+                true,
+                true));
         JsonObject pod = admittedPod(review, handle(review));
-        assertThat(env(pod, "containers", "step-test").get("GOPROXY")).isEqualTo("http://third.ci.svc:8080|https://proxy.golang.org");
+        assertThat(env(pod, "containers", "step-test").get("GOPROXY"))
+                .isEqualTo("http://third.ci.svc:8080|https://proxy.golang.org");
     }
 
     @Test
     void operatorAndSystemNamespacesAreNeverMutated() {
         for (String namespace : List.of("kube-system", "modproxy")) {
-            directory.add(new CacheTarget(new CacheRef(namespace, "gomod"), "http://gomod." + namespace + ".svc:8080",
-                    "https://proxy.golang.org", List.of(), List.of(), true, false));
+            directory.add(new CacheTarget(
+                    new CacheRef(namespace, "gomod"),
+                    "http://gomod." + namespace + ".svc:8080",
+                    "https://proxy.golang.org",
+                    List.of(),
+                    List.of(),
+                    true,
+                    false));
             byte[] reply = handle(inNamespace(review("tekton-taskrun-pod.json"), namespace));
             assertThat(patch(reply).isEmpty()).as(namespace).isTrue();
         }
@@ -221,28 +319,42 @@ class PodMutationTest {
         AdmissionReviewHandler.Reply reply = handler.handle(review("malformed.json"));
 
         assertThat(reply.status()).isEqualTo(400);
-        assertThat(new String(reply.body(), StandardCharsets.UTF_8).startsWith("malformed AdmissionReview: body is not JSON")).isTrue();
-        assertThat(registry.get("modproxy.webhook.injections").tag("outcome", "error").counter().count()).isEqualTo(1.0);
+        assertThat(new String(reply.body(), StandardCharsets.UTF_8)
+                        .startsWith("malformed AdmissionReview: body is not JSON"))
+                .isTrue();
+        assertThat(registry.get("modproxy.webhook.injections")
+                        .tag("outcome", "error")
+                        .counter()
+                        .count())
+                .isEqualTo(1.0);
     }
 
     @Test
     void reviewWithoutRequestIsABadRequest() {
-        AdmissionReviewHandler.Reply reply = handler.handle(
-                "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\"}".getBytes(StandardCharsets.UTF_8));
+        AdmissionReviewHandler.Reply reply =
+                handler.handle("{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\"}"
+                        .getBytes(StandardCharsets.UTF_8));
 
         assertThat(reply.status()).isEqualTo(400);
-        assertThat(new String(reply.body(), StandardCharsets.UTF_8)).isEqualTo("malformed AdmissionReview: no request\n");
+        assertThat(new String(reply.body(), StandardCharsets.UTF_8))
+                .isEqualTo("malformed AdmissionReview: no request\n");
     }
 
     @Test
     void reviewWithAUidButNoObjectIsAllowedWithAStatusMessage() {
         JsonObject original = AdmissionFixtures.json(review("tekton-taskrun-pod.json"));
-        JsonObject request = Json.createObjectBuilder(original.getJsonObject("request")).remove("object").build();
-        byte[] reply = handle(Json.createObjectBuilder(original).add("request", request).build().toString()
+        JsonObject request = Json.createObjectBuilder(original.getJsonObject("request"))
+                .remove("object")
+                .build();
+        byte[] reply = handle(Json.createObjectBuilder(original)
+                .add("request", request)
+                .build()
+                .toString()
                 .getBytes(StandardCharsets.UTF_8));
 
         assertThat(response(reply).getBoolean("allowed")).isTrue();
-        assertThat(response(reply).getJsonObject("status").getString("message")).isEqualTo("modproxy: request.object is missing");
+        assertThat(response(reply).getJsonObject("status").getString("message"))
+                .isEqualTo("modproxy: request.object is missing");
         assertThat(patch(reply).isEmpty()).isTrue();
     }
 
@@ -252,9 +364,21 @@ class PodMutationTest {
         handle(review("pod-with-init-containers.json"));
         handle(review("unlabeled-pod.json"));
 
-        assertThat(registry.get("modproxy.webhook.injections").tag("outcome", "injected").counter().count()).isEqualTo(1.0);
-        assertThat(registry.get("modproxy.webhook.injections").tag("outcome", "fallback-only").counter().count()).isEqualTo(1.0);
-        assertThat(registry.get("modproxy.webhook.injections").tag("outcome", "skipped").counter().count()).isEqualTo(1.0);
+        assertThat(registry.get("modproxy.webhook.injections")
+                        .tag("outcome", "injected")
+                        .counter()
+                        .count())
+                .isEqualTo(1.0);
+        assertThat(registry.get("modproxy.webhook.injections")
+                        .tag("outcome", "fallback-only")
+                        .counter()
+                        .count())
+                .isEqualTo(1.0);
+        assertThat(registry.get("modproxy.webhook.injections")
+                        .tag("outcome", "skipped")
+                        .counter()
+                        .count())
+                .isEqualTo(1.0);
         assertThat(registry.get("modproxy.webhook.review").timer().count()).isEqualTo(3);
     }
 
@@ -262,15 +386,24 @@ class PodMutationTest {
         JsonObject original = AdmissionFixtures.json(review);
         JsonObject pod = original.getJsonObject("request").getJsonObject("object");
         JsonObject metadata = pod.getJsonObject("metadata");
-        JsonObject labels = Json.createObjectBuilder(metadata.getJsonObject("labels")).add("modproxy.dev/inject", value).build();
+        JsonObject labels = Json.createObjectBuilder(metadata.getJsonObject("labels"))
+                .add("modproxy.dev/inject", value)
+                .build();
         JsonObject newPod = Json.createObjectBuilder(pod)
-                .add("metadata", Json.createObjectBuilder(metadata).add("labels", labels)).build();
+                .add("metadata", Json.createObjectBuilder(metadata).add("labels", labels))
+                .build();
         return AdmissionFixtures.reinvocation(review, newPod);
     }
 
     static byte[] inNamespace(byte[] review, String namespace) {
         JsonObject original = AdmissionFixtures.json(review);
-        JsonObject request = Json.createObjectBuilder(original.getJsonObject("request")).add("namespace", namespace).build();
-        return Json.createObjectBuilder(original).add("request", request).build().toString().getBytes(StandardCharsets.UTF_8);
+        JsonObject request = Json.createObjectBuilder(original.getJsonObject("request"))
+                .add("namespace", namespace)
+                .build();
+        return Json.createObjectBuilder(original)
+                .add("request", request)
+                .build()
+                .toString()
+                .getBytes(StandardCharsets.UTF_8);
     }
 }

@@ -1,9 +1,8 @@
 package dev.modproxy.operator.webhook;
 
-import java.util.Map;
-
 import dev.modproxy.operator.cluster.TestRun;
 import io.quarkus.test.junit.QuarkusTestProfile;
+import java.util.Map;
 
 /**
  * Runs the application with the webhook on (it is off in other tests), in a namespace and with a

@@ -8,28 +8,10 @@ import static dev.modproxy.operator.webhook.AdmissionFixtures.review;
 import static dev.modproxy.operator.webhook.WebhookEnabledProfile.CONFIGURATION;
 import static dev.modproxy.operator.webhook.WebhookEnabledProfile.OPERATOR_NAMESPACE;
 import static dev.modproxy.operator.webhook.WebhookEnabledProfile.SERVICE_HOST;
-import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
-
-import java.nio.charset.StandardCharsets;
-import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.util.Base64;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-
-import jakarta.inject.Inject;
-import jakarta.json.Json;
-import jakarta.json.JsonObject;
-
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.awaitility.Awaitility.await;
 
 import dev.modproxy.operator.api.v1alpha1.CacheCondition;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
@@ -52,6 +34,21 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
+import jakarta.inject.Inject;
+import jakarta.json.Json;
+import jakarta.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 
 @QuarkusTest
 @TestProfile(WebhookEnabledProfile.class)
@@ -65,8 +62,10 @@ class WebhookOverHttpsTest {
 
     @Inject
     KubernetesClient client;
+
     @Inject
     WebhookServer server;
+
     @Inject
     Vertx vertx;
 
@@ -91,15 +90,28 @@ class WebhookOverHttpsTest {
         JsonObject review = AdmissionFixtures.json(review(fixture));
         JsonObject request = review.getJsonObject("request");
         JsonObject pod = request.getJsonObject("object");
-        JsonObject metadata = Json.createObjectBuilder(pod.getJsonObject("metadata")).add("namespace", namespace).build();
-        JsonObject moved = Json.createObjectBuilder(request).add("namespace", namespace)
-                .add("object", Json.createObjectBuilder(pod).add("metadata", metadata)).build();
-        return Json.createObjectBuilder(review).add("request", moved).build().toString().getBytes(StandardCharsets.UTF_8);
+        JsonObject metadata = Json.createObjectBuilder(pod.getJsonObject("metadata"))
+                .add("namespace", namespace)
+                .build();
+        JsonObject moved = Json.createObjectBuilder(request)
+                .add("namespace", namespace)
+                .add("object", Json.createObjectBuilder(pod).add("metadata", metadata))
+                .build();
+        return Json.createObjectBuilder(review)
+                .add("request", moved)
+                .build()
+                .toString()
+                .getBytes(StandardCharsets.UTF_8);
     }
 
     Secret secret() {
         return await().atMost(Duration.ofSeconds(60))
-                .until(() -> client.secrets().inNamespace(OPERATOR_NAMESPACE).withName(SECRET).get(), s -> s != null);
+                .until(
+                        () -> client.secrets()
+                                .inNamespace(OPERATOR_NAMESPACE)
+                                .withName(SECRET)
+                                .get(),
+                        s -> s != null);
     }
 
     WebhookClient.Answer post(String fixture) throws Exception {
@@ -112,14 +124,16 @@ class WebhookOverHttpsTest {
     }
 
     byte[] postUntil(byte[] review, java.util.function.Predicate<byte[]> expected) {
-        return await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+        return await().atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(100))
                 .until(() -> post(review).body(), expected);
     }
 
     void createCache(String namespace, String name, boolean ready, String url) {
         ensureNamespace(namespace);
         GoProxyCache cache = new GoProxyCache();
-        cache.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace).build());
+        cache.setMetadata(
+                new ObjectMetaBuilder().withName(name).withNamespace(namespace).build());
         GoProxyCacheSpec spec = new GoProxyCacheSpec();
         spec.setUpstream("https://goproxy.cn,direct");
         spec.setPrivate(List.of("git.corp.example.com/*"));
@@ -131,8 +145,11 @@ class WebhookOverHttpsTest {
     void setReady(GoProxyCache cache, boolean ready, String url) {
         GoProxyCacheStatus status = new GoProxyCacheStatus();
         status.setUrl(url);
-        status.setConditions(List.of(new CacheCondition(CacheCondition.READY, ready ? CacheCondition.TRUE : CacheCondition.FALSE,
-                ready ? "Serving" : "NoReadyReplicas", "test")));
+        status.setConditions(List.of(new CacheCondition(
+                CacheCondition.READY,
+                ready ? CacheCondition.TRUE : CacheCondition.FALSE,
+                ready ? "Serving" : "NoReadyReplicas",
+                "test")));
         cache.setStatus(status);
         client.resource(cache).updateStatus();
     }
@@ -143,32 +160,51 @@ class WebhookOverHttpsTest {
 
         assertThat(answer.status()).isEqualTo(200);
         assertThat(response(answer.body()).getBoolean("allowed")).isTrue();
-        List<String> served = answer.servedCertificate().getSubjectAlternativeNames().stream().map(san -> String.valueOf(san.get(1))).toList();
-        assertThat(served.containsAll(ServiceDnsNames.of("modproxy-webhook", OPERATOR_NAMESPACE))).as(served.toString()).isTrue();
+        List<String> served = answer.servedCertificate().getSubjectAlternativeNames().stream()
+                .map(san -> String.valueOf(san.get(1)))
+                .toList();
+        assertThat(served.containsAll(ServiceDnsNames.of("modproxy-webhook", OPERATOR_NAMESPACE)))
+                .as(served.toString())
+                .isTrue();
         // the same certificate does not pass for another host name, nor for a CA it does not chain to
-        ExecutionException wrongHost = catchThrowableOfType(ExecutionException.class,
-                () -> WebhookClient.post(vertx, server.port(), storedCa(), "webhook.example.com", review("unlabeled-pod.json")));
+        ExecutionException wrongHost = catchThrowableOfType(
+                ExecutionException.class,
+                () -> WebhookClient.post(
+                        vertx, server.port(), storedCa(), "webhook.example.com", review("unlabeled-pod.json")));
         assertThat(wrongHost).as("refused for another host name").isNotNull();
-        assertThat(causes(wrongHost).contains("No subject alternative DNS name matching webhook.example.com")).as(causes(wrongHost)).isTrue();
-        String strangerCa = new CertificateIssuer(Clock.systemUTC()).newAuthority(List.of("x")).caCertificatePem();
+        assertThat(causes(wrongHost).contains("No subject alternative DNS name matching webhook.example.com"))
+                .as(causes(wrongHost))
+                .isTrue();
+        String strangerCa = new CertificateIssuer(Clock.systemUTC())
+                .newAuthority(List.of("x"))
+                .caCertificatePem();
         assertThatExceptionOfType(ExecutionException.class)
-                .isThrownBy(() -> WebhookClient.post(vertx, server.port(), strangerCa, SERVICE_HOST, review("unlabeled-pod.json")));
+                .isThrownBy(() -> WebhookClient.post(
+                        vertx, server.port(), strangerCa, SERVICE_HOST, review("unlabeled-pod.json")));
     }
 
     @Test
     void onlyPostToMutatePodsIsServed() throws Exception {
         post("unlabeled-pod.json");
-        WebhookClient.Answer get = WebhookClient.send(vertx, server.port(), storedCa(), SERVICE_HOST, HttpMethod.GET,
-                WebhookServer.PATH, new byte[0]);
-        WebhookClient.Answer elsewhere = WebhookClient.send(vertx, server.port(), storedCa(), SERVICE_HOST,
-                HttpMethod.POST, "/validate", review("unlabeled-pod.json"));
-        WebhookClient.Answer malformed = WebhookClient.post(vertx, server.port(), storedCa(), SERVICE_HOST,
-                review("malformed.json"));
+        WebhookClient.Answer get = WebhookClient.send(
+                vertx, server.port(), storedCa(), SERVICE_HOST, HttpMethod.GET, WebhookServer.PATH, new byte[0]);
+        WebhookClient.Answer elsewhere = WebhookClient.send(
+                vertx,
+                server.port(),
+                storedCa(),
+                SERVICE_HOST,
+                HttpMethod.POST,
+                "/validate",
+                review("unlabeled-pod.json"));
+        WebhookClient.Answer malformed =
+                WebhookClient.post(vertx, server.port(), storedCa(), SERVICE_HOST, review("malformed.json"));
 
         assertThat(get.status()).isEqualTo(405);
         assertThat(elsewhere.status()).isEqualTo(404);
         assertThat(malformed.status()).isEqualTo(400);
-        assertThat(new String(malformed.body(), StandardCharsets.UTF_8).startsWith("malformed AdmissionReview: body is not JSON")).isTrue();
+        assertThat(new String(malformed.body(), StandardCharsets.UTF_8)
+                        .startsWith("malformed AdmissionReview: body is not JSON"))
+                .isTrue();
     }
 
     @Test
@@ -178,17 +214,33 @@ class WebhookOverHttpsTest {
 
         byte[] injected = postUntil(taskRunPod, body -> !patch(body).isEmpty());
         JsonObject pod = admittedPod(taskRunPod, injected);
-        assertThat(env(pod, "initContainers", "prepare")).isEqualTo(Map.of("GOPROXY", "http://gomod.ci.svc.cluster.local:8080|https://goproxy.cn,direct",
-                "GOPRIVATE", "git.corp.example.com/*", "GONOPROXY", "git.corp.example.com/*",
-                "GONOSUMDB", "git.corp.example.com/*"));
+        assertThat(env(pod, "initContainers", "prepare"))
+                .isEqualTo(Map.of(
+                        "GOPROXY",
+                        "http://gomod.ci.svc.cluster.local:8080|https://goproxy.cn,direct",
+                        "GOPRIVATE",
+                        "git.corp.example.com/*",
+                        "GONOPROXY",
+                        "git.corp.example.com/*",
+                        "GONOSUMDB",
+                        "git.corp.example.com/*"));
 
-        setReady(client.resources(GoProxyCache.class).inNamespace(CI).withName("gomod").get(), false,
+        setReady(
+                client.resources(GoProxyCache.class)
+                        .inNamespace(CI)
+                        .withName("gomod")
+                        .get(),
+                false,
                 "http://gomod.ci.svc.cluster.local:8080");
 
         byte[] fallback = postUntil(taskRunPod, body -> new String(body, StandardCharsets.UTF_8).contains("not Ready"));
         JsonObject fallbackPod = admittedPod(taskRunPod, fallback);
         assertThat(env(fallbackPod, "containers", "step-test").get("GOPROXY")).isEqualTo("https://goproxy.cn,direct");
-        assertThat(fallbackPod.getJsonObject("metadata").getJsonObject("annotations").getString("modproxy.dev/injected")).isEqualTo("{\"cache\":\"" + CI + "/gomod\",\"outcome\":\"fallback-only\"}");
+        assertThat(fallbackPod
+                        .getJsonObject("metadata")
+                        .getJsonObject("annotations")
+                        .getString("modproxy.dev/injected"))
+                .isEqualTo("{\"cache\":\"" + CI + "/gomod\",\"outcome\":\"fallback-only\"}");
     }
 
     @Test
@@ -196,34 +248,69 @@ class WebhookOverHttpsTest {
         byte[] body = post("jenkins-agent-pod.json").body();
 
         assertThat(patch(body).isEmpty()).isTrue();
-        assertThat(response(body).getJsonArray("warnings").getString(0)).isEqualTo("modproxy: GoProxyCache jenkins-agents/gomod (from pod label modproxy.dev/inject) does not exist; "
-                + "pod left unchanged");
+        assertThat(response(body).getJsonArray("warnings").getString(0))
+                .isEqualTo(
+                        "modproxy: GoProxyCache jenkins-agents/gomod (from pod label modproxy.dev/inject) does not exist; "
+                                + "pod left unchanged");
     }
 
     @Test
     void namespaceLabelOptsInUnlabeledPods() {
         createCache(WEB, "gomod", true, "http://gomod.web.svc.cluster.local:8080");
-        client.namespaces().withName(WEB).edit(ns -> new NamespaceBuilder(ns).editMetadata()
-                .addToLabels("modproxy.dev/inject", "enabled").endMetadata().build());
+        client.namespaces()
+                .withName(WEB)
+                .edit(ns -> new NamespaceBuilder(ns)
+                        .editMetadata()
+                        .addToLabels("modproxy.dev/inject", "enabled")
+                        .endMetadata()
+                        .build());
         byte[] unlabeledPod = reviewIn("unlabeled-pod.json", WEB);
 
         byte[] body = postUntil(unlabeledPod, reply -> !patch(reply).isEmpty());
 
-        assertThat(env(admittedPod(unlabeledPod, body), "containers", "nginx").get("GOPROXY")).isEqualTo("http://gomod.web.svc.cluster.local:8080|https://goproxy.cn,direct");
+        assertThat(env(admittedPod(unlabeledPod, body), "containers", "nginx").get("GOPROXY"))
+                .isEqualTo("http://gomod.web.svc.cluster.local:8080|https://goproxy.cn,direct");
     }
 
     @Test
     void caBundleOfEveryWebhookIsKeptCurrentAndCertificatesAreRotated() throws Exception {
-        client.admissionRegistration().v1().mutatingWebhookConfigurations().resource(new MutatingWebhookConfigurationBuilder()
-                .withNewMetadata().withName(CONFIGURATION).withLabels(TestRun.labels()).endMetadata()
-                // the chart's two entries: pods of labeled namespaces, labeled pods
-                .addNewWebhook().withName("namespace.pods.modproxy.dev").withAdmissionReviewVersions("v1").withSideEffects("None")
-                .withFailurePolicy("Ignore").withNewClientConfig().withNewService().withName("modproxy-webhook")
-                .withNamespace(OPERATOR_NAMESPACE).withPath(WebhookServer.PATH).endService().endClientConfig().endWebhook()
-                .addNewWebhook().withName("label.pods.modproxy.dev").withAdmissionReviewVersions("v1").withSideEffects("None")
-                .withFailurePolicy("Ignore").withNewClientConfig().withNewService().withName("modproxy-webhook")
-                .withNamespace(OPERATOR_NAMESPACE).withPath(WebhookServer.PATH).endService().endClientConfig().endWebhook()
-                .build()).createOr(existing -> existing.update());
+        client.admissionRegistration()
+                .v1()
+                .mutatingWebhookConfigurations()
+                .resource(new MutatingWebhookConfigurationBuilder()
+                        .withNewMetadata()
+                        .withName(CONFIGURATION)
+                        .withLabels(TestRun.labels())
+                        .endMetadata()
+                        // the chart's two entries: pods of labeled namespaces, labeled pods
+                        .addNewWebhook()
+                        .withName("namespace.pods.modproxy.dev")
+                        .withAdmissionReviewVersions("v1")
+                        .withSideEffects("None")
+                        .withFailurePolicy("Ignore")
+                        .withNewClientConfig()
+                        .withNewService()
+                        .withName("modproxy-webhook")
+                        .withNamespace(OPERATOR_NAMESPACE)
+                        .withPath(WebhookServer.PATH)
+                        .endService()
+                        .endClientConfig()
+                        .endWebhook()
+                        .addNewWebhook()
+                        .withName("label.pods.modproxy.dev")
+                        .withAdmissionReviewVersions("v1")
+                        .withSideEffects("None")
+                        .withFailurePolicy("Ignore")
+                        .withNewClientConfig()
+                        .withNewService()
+                        .withName("modproxy-webhook")
+                        .withNamespace(OPERATOR_NAMESPACE)
+                        .withPath(WebhookServer.PATH)
+                        .endService()
+                        .endClientConfig()
+                        .endWebhook()
+                        .build())
+                .createOr(existing -> existing.update());
 
         server.refreshCertificate().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
         String ca = storedCa();
@@ -231,22 +318,40 @@ class WebhookOverHttpsTest {
 
         // a serving certificate 25 days from expiry is replaced under the same CA, without a restart
         Secret stored = secret();
-        WebhookCertificate current = new WebhookCertificate(ca, decode(stored.getData().get("ca.key")),
-                decode(stored.getData().get("tls.crt")), decode(stored.getData().get("tls.key")));
-        WebhookCertificate expiring = new CertificateIssuer(Clock.fixed(Instant.now().minus(Duration.ofDays(340)),
-                ZoneOffset.UTC)).renewServing(current, ServiceDnsNames.of("modproxy-webhook", OPERATOR_NAMESPACE));
-        client.resource(new SecretBuilder(stored).addToData("tls.crt", base64(expiring.certificatePem()))
-                .addToData("tls.key", base64(expiring.keyPem())).build()).update();
+        WebhookCertificate current = new WebhookCertificate(
+                ca,
+                decode(stored.getData().get("ca.key")),
+                decode(stored.getData().get("tls.crt")),
+                decode(stored.getData().get("tls.key")));
+        WebhookCertificate expiring = new CertificateIssuer(
+                        Clock.fixed(Instant.now().minus(Duration.ofDays(340)), ZoneOffset.UTC))
+                .renewServing(current, ServiceDnsNames.of("modproxy-webhook", OPERATOR_NAMESPACE));
+        client.resource(new SecretBuilder(stored)
+                        .addToData("tls.crt", base64(expiring.certificatePem()))
+                        .addToData("tls.key", base64(expiring.keyPem()))
+                        .build())
+                .update();
         server.refreshCertificate().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
 
         assertThat(storedCa()).isEqualTo(ca);
-        WebhookCertificate renewed = new WebhookCertificate(ca, null, decode(secret().getData().get("tls.crt")), "x");
-        assertThat(renewed.certificate().getNotAfter().toInstant().isAfter(Instant.now().plus(Duration.ofDays(360)))).isTrue();
-        assertThat(post("unlabeled-pod.json").servedCertificate().getSerialNumber()).isEqualTo(renewed.certificate().getSerialNumber());
+        WebhookCertificate renewed =
+                new WebhookCertificate(ca, null, decode(secret().getData().get("tls.crt")), "x");
+        assertThat(renewed.certificate()
+                        .getNotAfter()
+                        .toInstant()
+                        .isAfter(Instant.now().plus(Duration.ofDays(360))))
+                .isTrue();
+        assertThat(post("unlabeled-pod.json").servedCertificate().getSerialNumber())
+                .isEqualTo(renewed.certificate().getSerialNumber());
 
         // a deleted Secret means a new CA, published to the API server before it is needed
         client.secrets().inNamespace(OPERATOR_NAMESPACE).withName(SECRET).delete();
-        await().atMost(Duration.ofSeconds(10)).until(() -> client.secrets().inNamespace(OPERATOR_NAMESPACE).withName(SECRET).get() == null);
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> client.secrets()
+                                .inNamespace(OPERATOR_NAMESPACE)
+                                .withName(SECRET)
+                                .get()
+                        == null);
         server.refreshCertificate().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
 
         String newCa = storedCa();
@@ -256,9 +361,14 @@ class WebhookOverHttpsTest {
     }
 
     List<String> caBundles() {
-        MutatingWebhookConfiguration configuration = client.admissionRegistration().v1().mutatingWebhookConfigurations()
-                .withName(CONFIGURATION).get();
-        return configuration.getWebhooks().stream().map(w -> w.getClientConfig().getCaBundle()).toList();
+        MutatingWebhookConfiguration configuration = client.admissionRegistration()
+                .v1()
+                .mutatingWebhookConfigurations()
+                .withName(CONFIGURATION)
+                .get();
+        return configuration.getWebhooks().stream()
+                .map(w -> w.getClientConfig().getCaBundle())
+                .toList();
     }
 
     static String causes(Throwable failure) {

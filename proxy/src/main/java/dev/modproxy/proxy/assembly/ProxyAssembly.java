@@ -13,6 +13,7 @@ import dev.modproxy.proxy.http.GoProxyRoutes;
 import dev.modproxy.proxy.http.RouteTable;
 import dev.modproxy.proxy.http.SumDbRoutes;
 import dev.modproxy.proxy.metrics.ProxyMetrics;
+import dev.modproxy.proxy.prefetch.Prefetcher;
 import dev.modproxy.proxy.protocol.ModulePathPatterns;
 import dev.modproxy.proxy.storage.LocalDiskStorage;
 import dev.modproxy.proxy.storage.PassThroughStorage;
@@ -24,7 +25,6 @@ import dev.modproxy.proxy.sumdb.SumDbArtifactVerifier;
 import dev.modproxy.proxy.sumdb.SumDbException;
 import dev.modproxy.proxy.upstream.UpstreamChain;
 import dev.modproxy.proxy.upstream.UpstreamCredentials;
-import dev.modproxy.proxy.prefetch.Prefetcher;
 import dev.modproxy.proxy.warmup.Warmer;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
@@ -75,7 +75,8 @@ public final class ProxyAssembly implements AutoCloseable {
         metrics.watch(storage);
         metrics.watch(chain);
         try {
-            memory = new MemoryCache(ByteSize.parse("MODPROXY_MEMORY_CACHE_SIZE", settings.memoryCacheSize()), settings.clock());
+            memory = new MemoryCache(
+                    ByteSize.parse("MODPROXY_MEMORY_CACHE_SIZE", settings.memoryCacheSize()), settings.clock());
         } catch (IllegalArgumentException e) {
             throw new BadSettingException(e.getMessage());
         }
@@ -85,23 +86,43 @@ public final class ProxyAssembly implements AutoCloseable {
         // Structure first, checksum last: a damaged or wrong artifact is refused as such, and only a
         // well-formed one is looked up in the checksum database (and counted there as verified,
         // mismatched or unverifiable).
-        verifiers = List.of(new AnswerChecks(),
-                new SumDbArtifactVerifier(checksumDatabase, registry, settings.sumdbRequired()));
+        verifiers = List.of(
+                new AnswerChecks(), new SumDbArtifactVerifier(checksumDatabase, registry, settings.sumdbRequired()));
         refresh = Executors.newFixedThreadPool(2, r -> {
             Thread t = new Thread(r, "modproxy-refresh");
             t.setDaemon(true);
             return t;
         });
         downloads = ModuleCache.downloadPool(settings.maxDownloads());
-        cache = new ModuleCache(storage, chain, verifiers, new CacheSettings(settings.mutableTtl(), settings.negativeTtl(),
-                settings.textDownloadDeadline(), settings.zipDownloadDeadline()),
-                metrics, privatePaths, refresh, memory, downloads);
+        cache = new ModuleCache(
+                storage,
+                chain,
+                verifiers,
+                new CacheSettings(
+                        settings.mutableTtl(),
+                        settings.negativeTtl(),
+                        settings.textDownloadDeadline(),
+                        settings.zipDownloadDeadline()),
+                metrics,
+                privatePaths,
+                refresh,
+                memory,
+                downloads);
         prefetcher = prefetcher(settings, chain, cache, metrics);
-        warmer = new Warmer(cache, settings.clock(), settings.readTimeout().multipliedBy(4), job -> metrics.warmupFinished(
-                new ProxyMetrics.WarmupSummary(job.finishedAt(), job.requested(), job.failedModules())));
+        warmer = new Warmer(
+                cache,
+                settings.clock(),
+                settings.readTimeout().multipliedBy(4),
+                job -> metrics.warmupFinished(
+                        new ProxyMetrics.WarmupSummary(job.finishedAt(), job.requested(), job.failedModules())));
         routes = new RouteTable(
-                new GoProxyRoutes(cache, metrics, settings.mutableTtl(), settings.negativeTtl(), settings.clientStallTimeout()),
-                new SumDbRoutes(checksumDatabase, settings.mutableTtl()), storage, chain, metrics, warmer);
+                new GoProxyRoutes(
+                        cache, metrics, settings.mutableTtl(), settings.negativeTtl(), settings.clientStallTimeout()),
+                new SumDbRoutes(checksumDatabase, settings.mutableTtl()),
+                storage,
+                chain,
+                metrics,
+                warmer);
     }
 
     /** The proxy as production runs it, storage included; {@link #close} closes everything. */
@@ -137,25 +158,40 @@ public final class ProxyAssembly implements AutoCloseable {
         long spillLimit = ByteSize.parse("MODPROXY_PASS_THROUGH_MAX_SIZE", settings.passThroughMaxSize());
         switch (type) {
             case "disk" -> {
-                Watermarks watermarks = Watermarks.parse(settings.highWatermark(), settings.lowWatermark(), settings.maxSize());
+                Watermarks watermarks =
+                        Watermarks.parse(settings.highWatermark(), settings.lowWatermark(), settings.maxSize());
                 LocalDiskStorage disk = new LocalDiskStorage(settings.storageRoot());
-                BoundedDiskStorage bounded = new BoundedDiskStorage(disk, BoundedDiskStorage.Settings.of(watermarks),
-                        VolumeSpace.of(disk.root()), settings.clock(), metrics::evicted);
+                BoundedDiskStorage bounded = new BoundedDiskStorage(
+                        disk,
+                        BoundedDiskStorage.Settings.of(watermarks),
+                        VolumeSpace.of(disk.root()),
+                        settings.clock(),
+                        metrics::evicted);
                 metrics.watchBound(bounded, BoundedDiskStorage::bound);
-                return new PassThroughStorage(bounded, settings.passThroughDir(), bounded::requestCheck, settings.clock(),
-                        spillLimit);
+                return new PassThroughStorage(
+                        bounded, settings.passThroughDir(), bounded::requestCheck, settings.clock(), spillLimit);
             }
             case "s3" -> {
                 ProxySettings.S3 s3 = settings.s3();
                 S3Storage.Settings bucketSettings = new S3Storage.Settings(
-                        Optional.ofNullable(s3.endpoint()).filter(e -> !e.isBlank()).map(URI::create),
-                        s3.bucket(), s3.prefix() == null ? "" : s3.prefix(), s3.region(), s3.pathStyle());
+                        Optional.ofNullable(s3.endpoint())
+                                .filter(e -> !e.isBlank())
+                                .map(URI::create),
+                        s3.bucket(),
+                        s3.prefix() == null ? "" : s3.prefix(),
+                        s3.region(),
+                        s3.pathStyle());
                 // staging stays on local disk: the bucket only ever sees complete objects
-                S3Storage bucket = new S3Storage(bucketSettings, DefaultCredentialsProvider.builder().build(),
+                S3Storage bucket = new S3Storage(
+                        bucketSettings,
+                        DefaultCredentialsProvider.builder().build(),
                         settings.storageRoot().resolve("s3-staging"));
-                return new PassThroughStorage(bucket, settings.passThroughDir(), () -> { }, settings.clock(), spillLimit);
+                return new PassThroughStorage(
+                        bucket, settings.passThroughDir(), () -> {}, settings.clock(), spillLimit);
             }
-            default -> throw new BadSettingException("MODPROXY_STORAGE_TYPE must be disk or s3, got '" + settings.storageType() + "'");
+            default ->
+                throw new BadSettingException(
+                        "MODPROXY_STORAGE_TYPE must be disk or s3, got '" + settings.storageType() + "'");
         }
     }
 
@@ -163,18 +199,25 @@ public final class ProxyAssembly implements AutoCloseable {
      * The prefetcher when MODPROXY_PREFETCH is on and the chain starts with an upstream (a chain that starts with
      * direct or off fetches nothing, so there is nothing to fetch ahead); null otherwise.
      */
-    private static Prefetcher prefetcher(ProxySettings settings, UpstreamChain chain, ModuleCache cache, ProxyMetrics metrics) {
+    private static Prefetcher prefetcher(
+            ProxySettings settings, UpstreamChain chain, ModuleCache cache, ProxyMetrics metrics) {
         ProxySettings.Prefetch p = settings.prefetch();
         if (!p.enabled() || !(chain.entries().get(0) instanceof UpstreamChain.Proxy)) {
             return null;
         }
         Prefetcher.Settings bounds;
         try {
-            bounds = new Prefetcher.Settings(p.concurrency(), ByteSize.parse("MODPROXY_PREFETCH_MAX_BYTES", p.maxBytesInFlight()),
-                    p.queueSize(), p.startWindow());
+            bounds = new Prefetcher.Settings(
+                    p.concurrency(),
+                    ByteSize.parse("MODPROXY_PREFETCH_MAX_BYTES", p.maxBytesInFlight()),
+                    p.queueSize(),
+                    p.startWindow());
         } catch (IllegalArgumentException e) {
-            throw new BadSettingException(e.getMessage().startsWith("MODPROXY_") ? e.getMessage()
-                    : "MODPROXY_PREFETCH_CONCURRENCY, MODPROXY_PREFETCH_QUEUE and MODPROXY_PREFETCH_MAX_BYTES: " + e.getMessage());
+            throw new BadSettingException(
+                    e.getMessage().startsWith("MODPROXY_")
+                            ? e.getMessage()
+                            : "MODPROXY_PREFETCH_CONCURRENCY, MODPROXY_PREFETCH_QUEUE and MODPROXY_PREFETCH_MAX_BYTES: "
+                                    + e.getMessage());
         }
         Prefetcher prefetcher = new Prefetcher(cache, bounds, metrics, settings.clock());
         cache.observe(prefetcher, p.useWindow());
@@ -184,21 +227,28 @@ public final class ProxyAssembly implements AutoCloseable {
     private static UpstreamChain upstreamChain(ProxySettings settings, ProxyMetrics metrics) {
         UpstreamCredentials credentials;
         try {
-            credentials = settings.netrc() == null ? UpstreamCredentials.none() : UpstreamCredentials.fromNetrc(settings.netrc());
+            credentials = settings.netrc() == null
+                    ? UpstreamCredentials.none()
+                    : UpstreamCredentials.fromNetrc(settings.netrc());
         } catch (IOException | IllegalArgumentException e) {
-            throw new BadSettingException("MODPROXY_NETRC (a netrc file: machine HOST login USER password SECRET): "
-                    + e.getMessage());
+            throw new BadSettingException(
+                    "MODPROXY_NETRC (a netrc file: machine HOST login USER password SECRET): " + e.getMessage());
         }
         try {
-            return UpstreamChain.parse(settings.upstream(), connection(settings), metrics, settings.egress(), credentials);
+            return UpstreamChain.parse(
+                    settings.upstream(), connection(settings), metrics, settings.egress(), credentials);
         } catch (IllegalArgumentException e) {
-            throw new BadSettingException("MODPROXY_UPSTREAM (GOPROXY syntax: http(s) URLs, direct or off, joined by ',' or '|'): "
-                    + e.getMessage());
+            throw new BadSettingException(
+                    "MODPROXY_UPSTREAM (GOPROXY syntax: http(s) URLs, direct or off, joined by ',' or '|'): "
+                            + e.getMessage());
         }
     }
 
     private static UpstreamChain.Settings connection(ProxySettings settings) {
-        return new UpstreamChain.Settings(settings.connectTimeout(), settings.readTimeout(), settings.breakerFailures(),
+        return new UpstreamChain.Settings(
+                settings.connectTimeout(),
+                settings.readTimeout(),
+                settings.breakerFailures(),
                 settings.breakerCoolDown());
     }
 
@@ -207,11 +257,18 @@ public final class ProxyAssembly implements AutoCloseable {
         try {
             setting = GoSumDbSetting.parse(settings.sumdb());
         } catch (SumDbException e) {
-            throw new BadSettingException("MODPROXY_SUMDB (GOSUMDB syntax: sum.golang.org, sum.golang.google.cn, name+key, "
-                    + "name+key https://url, or off): " + e.getMessage());
+            throw new BadSettingException(
+                    "MODPROXY_SUMDB (GOSUMDB syntax: sum.golang.org, sum.golang.google.cn, name+key, "
+                            + "name+key https://url, or off): " + e.getMessage());
         }
-        return new ChecksumDatabase(setting, ChecksumDatabase.exemptPatterns(settings.nosumdb(), settings.privatePatterns()),
-                storage, chain, connection(settings), settings.mutableTtl(), settings.egress());
+        return new ChecksumDatabase(
+                setting,
+                ChecksumDatabase.exemptPatterns(settings.nosumdb(), settings.privatePatterns()),
+                storage,
+                chain,
+                connection(settings),
+                settings.mutableTtl(),
+                settings.egress());
     }
 
     public ProxySettings settings() {
@@ -273,7 +330,8 @@ public final class ProxyAssembly implements AutoCloseable {
             try {
                 closeable.close();
             } catch (Exception e) {
-                throw new IllegalStateException("cannot close the storage " + storage.describe() + ": " + e.getMessage(), e);
+                throw new IllegalStateException(
+                        "cannot close the storage " + storage.describe() + ": " + e.getMessage(), e);
             }
         }
     }

@@ -42,17 +42,20 @@ public record ProxySettings(
         Clock clock) {
 
     /** MODPROXY_S3_*: the bucket when MODPROXY_STORAGE_TYPE=s3; endpoint and bucket may be null. */
-    public record S3(String endpoint, String bucket, String prefix, String region, boolean pathStyle) {
-    }
+    public record S3(String endpoint, String bucket, String prefix, String region, boolean pathStyle) {}
 
     /**
      * MODPROXY_PREFETCH*: whether the cache fetches what clients will ask next, and its bounds (prefetches
      * running at once, their bytes in flight, prefetches waiting, how long one may wait to start, how long a
      * prefetched artifact may stay unasked before it counts as wasted). maxBytesInFlight is still unparsed.
      */
-    public record Prefetch(boolean enabled, int concurrency, String maxBytesInFlight, int queueSize, Duration startWindow,
-            Duration useWindow) {
-    }
+    public record Prefetch(
+            boolean enabled,
+            int concurrency,
+            String maxBytesInFlight,
+            int queueSize,
+            Duration startWindow,
+            Duration useWindow) {}
 
     public ProxySettings {
         Objects.requireNonNull(upstream, "upstream");
@@ -105,7 +108,8 @@ public record ProxySettings(
         private Duration breakerCoolDown = Duration.ofSeconds(30);
         private Duration clientStallTimeout = Duration.ofSeconds(60);
         private String memoryCacheSize = "64Mi";
-        private Prefetch prefetch = new Prefetch(true, 16, "256Mi", 1000, Duration.ofSeconds(30), Duration.ofMinutes(10));
+        private Prefetch prefetch =
+                new Prefetch(true, 16, "256Mi", 1000, Duration.ofSeconds(30), Duration.ofMinutes(10));
         private Clock clock = Clock.systemUTC();
 
         private Builder(Path storageRoot) {
@@ -246,12 +250,35 @@ public record ProxySettings(
         }
 
         public ProxySettings build() {
-            return new ProxySettings(upstream, netrc, egress != null ? egress : EgressProxy.fromEnvironment(), storageType,
-                    storageRoot, highWatermark, lowWatermark, maxSize,
-                    passThroughDir != null ? passThroughDir : defaultPassThroughDir(), passThroughMaxSize, s3,
-                    privatePatterns == null ? "" : privatePatterns, sumdb, nosumdb == null ? "" : nosumdb, sumdbRequired,
-                    connectTimeout, readTimeout, mutableTtl, negativeTtl, textDownloadDeadline, zipDownloadDeadline,
-                    maxDownloads, breakerFailures, breakerCoolDown, clientStallTimeout, memoryCacheSize, prefetch, clock);
+            return new ProxySettings(
+                    upstream,
+                    netrc,
+                    egress != null ? egress : EgressProxy.fromEnvironment(),
+                    storageType,
+                    storageRoot,
+                    highWatermark,
+                    lowWatermark,
+                    maxSize,
+                    passThroughDir != null ? passThroughDir : defaultPassThroughDir(),
+                    passThroughMaxSize,
+                    s3,
+                    privatePatterns == null ? "" : privatePatterns,
+                    sumdb,
+                    nosumdb == null ? "" : nosumdb,
+                    sumdbRequired,
+                    connectTimeout,
+                    readTimeout,
+                    mutableTtl,
+                    negativeTtl,
+                    textDownloadDeadline,
+                    zipDownloadDeadline,
+                    maxDownloads,
+                    breakerFailures,
+                    breakerCoolDown,
+                    clientStallTimeout,
+                    memoryCacheSize,
+                    prefetch,
+                    clock);
         }
     }
 }

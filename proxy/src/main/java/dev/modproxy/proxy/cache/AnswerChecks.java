@@ -22,8 +22,8 @@ public final class AnswerChecks implements ArtifactVerifier {
                 if (!request.immutable()) {
                     checkOfThisMajor(request.module(), named); // a branch or commit resolves to some version
                 } else if (!named.equals(request.version().toString())) {
-                    throw new ArtifactRejectedException(".info for " + request.module() + "@" + request.version()
-                            + " names version " + named);
+                    throw new ArtifactRejectedException(
+                            ".info for " + request.module() + "@" + request.version() + " names version " + named);
                 }
             }
             case MOD -> checkGoMod(request.module(), request.version(), staged);
@@ -49,10 +49,12 @@ public final class AnswerChecks implements ArtifactVerifier {
      * and when it has a module directive it must name the requested path. A go.mod without one is
      * accepted: the go command tolerates it for old (+incompatible) versions.
      */
-    private static void checkGoMod(ModulePath module, ModuleVersion version, Path staged) throws ArtifactRejectedException {
+    private static void checkGoMod(ModulePath module, ModuleVersion version, Path staged)
+            throws ArtifactRejectedException {
         GoModSyntax syntax = new GoModSyntax();
         if (!TextAnswers.forEachLine(staged, ".mod", syntax::line)) {
-            // every .mod the go command itself writes has a module line; an empty 200 is a broken answer, kept forever if cached
+            // every .mod the go command itself writes has a module line; an empty 200 is a broken answer, kept forever
+            // if cached
             throw new ArtifactRejectedException(".mod of " + module + "@" + version + " is empty");
         }
         syntax.end();

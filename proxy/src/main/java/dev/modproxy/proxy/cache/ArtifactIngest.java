@@ -40,10 +40,11 @@ final class ArtifactIngest {
         /** @param contentLength the announced length, -1 when unknown; @param received the bytes read so far */
         void admit(long contentLength, long received);
 
-        DownloadGuard NONE = (contentLength, received) -> { };
+        DownloadGuard NONE = (contentLength, received) -> {};
     }
 
-    StoredObject store(ProxyRequest request, StorageKey key, UpstreamResponse response, ClientTee tee, DownloadGuard guard)
+    StoredObject store(
+            ProxyRequest request, StorageKey key, UpstreamResponse response, ClientTee tee, DownloadGuard guard)
             throws IOException {
         String contentType = response.contentType().toLowerCase(Locale.ROOT);
         if (contentType.startsWith("text/html") || contentType.startsWith("application/xhtml")) {
@@ -51,7 +52,8 @@ final class ArtifactIngest {
         }
         long limit = request.kind().maxBytes();
         if (response.contentLength() > limit) {
-            throw new UnusableAnswerException("announces " + response.contentLength() + " bytes, over the limit of " + limit);
+            throw new UnusableAnswerException(
+                    "announces " + response.contentLength() + " bytes, over the limit of " + limit);
         }
         guard.admit(response.contentLength(), 0);
         try (StorageWriter writer = local(() -> storage.openWriter(key))) {
@@ -65,7 +67,8 @@ final class ArtifactIngest {
             });
             check(request, writer.stagedFile());
             // the verified staged bytes are what gets published: keep those, not a re-read from storage
-            byte[] verified = memory.wants(request, copied) ? local(() -> Files.readAllBytes(writer.stagedFile())) : null;
+            byte[] verified =
+                    memory.wants(request, copied) ? local(() -> Files.readAllBytes(writer.stagedFile())) : null;
             long removals = memory.removalsSoFar();
             StoredObject stored = local(writer::commit);
             if (verified != null && verified.length == stored.size() && stored.inStorage()) {
@@ -75,8 +78,9 @@ final class ArtifactIngest {
         }
     }
 
-    private static long copy(InputStream in, StorageWriter writer, long limit, ClientTee tee, long contentLength,
-            DownloadGuard guard) throws IOException {
+    private static long copy(
+            InputStream in, StorageWriter writer, long limit, ClientTee tee, long contentLength, DownloadGuard guard)
+            throws IOException {
         OutputStream out = writer.output();
         byte[] buffer = new byte[CHUNK];
         long total = 0;

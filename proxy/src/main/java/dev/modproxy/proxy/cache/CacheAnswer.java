@@ -6,14 +6,11 @@ import dev.modproxy.proxy.storage.StoredObject;
 public sealed interface CacheAnswer {
 
     /** Send this stored object; {@code stale} when it is past its TTL and being refreshed. */
-    record Hit(StoredObject object, boolean stale) implements CacheAnswer {
-    }
+    record Hit(StoredObject object, boolean stale) implements CacheAnswer {}
 
     /** The response was already written through the {@link ClientStream}. */
-    record Streamed() implements CacheAnswer {
-    }
+    record Streamed() implements CacheAnswer {}
 
     /** Send this status with a one-line reason. */
-    record Refused(int status, String reason) implements CacheAnswer {
-    }
+    record Refused(int status, String reason) implements CacheAnswer {}
 }

@@ -22,11 +22,9 @@ public interface ClientDemand {
     /** No prefetcher. */
     ClientDemand NONE = new ClientDemand() {
         @Override
-        public void asked(ProxyRequest request, boolean cached) {
-        }
+        public void asked(ProxyRequest request, boolean cached) {}
 
         @Override
-        public void landed(ProxyRequest request, boolean byPrefetch) {
-        }
+        public void landed(ProxyRequest request, boolean byPrefetch) {}
     };
 }

@@ -16,8 +16,7 @@ import java.util.regex.Pattern;
 public record GoModRequirements(String goVersion, List<Requirement> requires) {
 
     /** One require line. */
-    public record Requirement(String path, String version) {
-    }
+    public record Requirement(String path, String version) {}
 
     private static final Pattern MAJOR_MINOR = Pattern.compile("v?([0-9]+)\\.([0-9]+).*");
 

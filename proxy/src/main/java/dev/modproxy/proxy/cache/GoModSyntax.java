@@ -17,12 +17,18 @@ final class GoModSyntax {
     /** Go versions the go command's go directive takes, strictly or after its lax fix-up ("1.21rc1", "v1.19"). */
     private static final Pattern GO_VERSION = Pattern.compile(
             "([1-9][0-9]*)\\.(0|[1-9][0-9]*)(\\.(0|[1-9][0-9]*))?([a-z]+[0-9]+)?|v?[1-9][0-9]*\\.(0|[1-9][0-9]*)[^0-9].*");
+
     private static final Pattern CHUNK_SIZE = Pattern.compile("[0-9a-fA-F]+|[0-9].*");
 
-    private enum Kind { WORD, STRING, LPAREN, RPAREN, PUNCT }
-
-    private record Token(Kind kind, String text) {
+    private enum Kind {
+        WORD,
+        STRING,
+        LPAREN,
+        RPAREN,
+        PUNCT
     }
+
+    private record Token(Kind kind, String text) {}
 
     private int number;
     private String blockVerb;
@@ -63,17 +69,22 @@ final class GoModSyntax {
             return;
         }
         Token last = line.get(line.size() - 1);
-        if (line.size() > 2 && last.kind() == Kind.RPAREN && line.get(line.size() - 2).kind() == Kind.LPAREN) {
+        if (line.size() > 2
+                && last.kind() == Kind.RPAREN
+                && line.get(line.size() - 2).kind() == Kind.LPAREN) {
             return; // "verb ( )": an empty block
         }
         if (last.kind() == Kind.LPAREN && line.size() > 1) {
-            // a block's lines belong to its verb; a block with several words before '(' is ignored, as the go command does
+            // a block's lines belong to its verb; a block with several words before '(' is ignored, as the go command
+            // does
             blockVerb = line.size() == 2 ? line.get(0).text() : "";
             blockStart = number;
             return;
         }
         String verb = line.get(0).text();
-        if (line.get(0).kind() == Kind.WORD && !known(verb) && CHUNK_SIZE.matcher(verb).matches()
+        if (line.get(0).kind() == Kind.WORD
+                && !known(verb)
+                && CHUNK_SIZE.matcher(verb).matches()
                 && (line.size() == 1 || Character.isDigit(verb.charAt(0)))) {
             throw reject("\"" + shorten(verb) + "\" is not a directive (HTTP chunk framing in the body?)");
         }
@@ -111,7 +122,8 @@ final class GoModSyntax {
 
     private static boolean known(String verb) {
         return switch (verb) {
-            case "module", "go", "toolchain", "godebug", "require", "exclude", "replace", "retract", "tool", "ignore" -> true;
+            case "module", "go", "toolchain", "godebug", "require", "exclude", "replace", "retract", "tool", "ignore" ->
+                true;
             default -> false;
         };
     }
@@ -123,7 +135,8 @@ final class GoModSyntax {
                 if (moduleSeen) {
                     throw reject("repeated module statement");
                 }
-                if (args.size() != 1 || args.get(0).kind() != Kind.WORD && args.get(0).kind() != Kind.STRING) {
+                if (args.size() != 1
+                        || args.get(0).kind() != Kind.WORD && args.get(0).kind() != Kind.STRING) {
                     throw reject("usage: module module/path");
                 }
                 moduleSeen = true;
@@ -219,8 +232,7 @@ final class GoModSyntax {
                     tokens.add(new Token(Kind.STRING, text.substring(start, i)));
                     continue;
                 }
-                default -> {
-                }
+                default -> {}
             }
             if (!isIdent(c)) {
                 throw reject(String.format("unexpected input character U+%04X", c));
@@ -248,8 +260,11 @@ final class GoModSyntax {
                     return false;
                 }
                 int type = Character.getType(c);
-                return type != Character.CONTROL && type != Character.FORMAT && type != Character.UNASSIGNED
-                        && type != Character.SURROGATE && type != Character.PRIVATE_USE;
+                return type != Character.CONTROL
+                        && type != Character.FORMAT
+                        && type != Character.UNASSIGNED
+                        && type != Character.SURROGATE
+                        && type != Character.PRIVATE_USE;
             }
         }
     }

@@ -22,11 +22,11 @@ public final class MemoryCache {
 
     /** How often a local storage is asked again, which also keeps the file's recency for disk eviction. */
     static final Duration RECHECK = Duration.ofMinutes(1);
+
     private static final long RECHECK_MILLIS = RECHECK.toMillis();
 
     /** The bytes of one artifact and when the storage last confirmed it holds them. */
-    record Entry(byte[] content, Instant lastModified, long confirmedAtMillis) {
-    }
+    record Entry(byte[] content, Instant lastModified, long confirmedAtMillis) {}
 
     private final long maxBytes;
     private final Clock clock;
@@ -40,16 +40,21 @@ public final class MemoryCache {
         }
         this.maxBytes = maxBytes;
         this.clock = clock;
-        this.entries = maxBytes == 0 ? null : Caffeine.newBuilder()
-                .maximumWeight(maxBytes)
-                .weigher((StorageKey key, Entry entry) -> entry.content().length + key.value().length())
-                .executor(Runnable::run) // evict on the caller's thread: no pool, and the bound holds when put returns
-                .build();
+        this.entries = maxBytes == 0
+                ? null
+                : Caffeine.newBuilder()
+                        .maximumWeight(maxBytes)
+                        .weigher((StorageKey key, Entry entry) ->
+                                entry.content().length + key.value().length())
+                        .executor(Runnable::run) // evict on the caller's thread: no pool, and the bound holds when put
+                        // returns
+                        .build();
     }
 
     /** Whether the answer to this request, of this many bytes, belongs in memory. */
     boolean wants(ProxyRequest request, long size) {
-        return entries != null && request.immutable()
+        return entries != null
+                && request.immutable()
                 && request.kind().keptInMemory()
                 && size <= Math.min(MAX_ENTRY_BYTES, maxBytes);
     }
@@ -88,7 +93,9 @@ public final class MemoryCache {
 
     /** Bytes held (content plus key lengths), at most the configured size. */
     public long bytes() {
-        return entries == null ? 0 : entries.policy().eviction().orElseThrow().weightedSize().orElse(0);
+        return entries == null
+                ? 0
+                : entries.policy().eviction().orElseThrow().weightedSize().orElse(0);
     }
 
     public long count() {

@@ -20,16 +20,16 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.RejectedExecutionException;
 import org.jboss.logging.Logger;
 
 /**
@@ -45,8 +45,7 @@ public final class ModuleCache {
     /** Kept past the negative TTL so a probe seen absent stays absent while every upstream fails. */
     private static final Duration ABSENT_KEPT_STALE = Duration.ofDays(1);
 
-    private record Absent(CacheAnswer.Refused answer, Instant at) {
-    }
+    private record Absent(CacheAnswer.Refused answer, Instant at) {}
 
     /**
      * One upstream fetch in flight, shared by every request for its key meanwhile. A prefetch's flight
@@ -109,6 +108,7 @@ public final class ModuleCache {
     private volatile ClientDemand demand = ClientDemand.NONE;
     /** Artifacts a prefetch stored that no client asked for yet; those still here after the use window were wasted. */
     private volatile Cache<StorageKey, RequestKind> unusedPrefetches;
+
     private final Cache<StorageKey, Absent> negative;
     private final Set<StorageKey> refreshing = ConcurrentHashMap.newKeySet();
     private final ArtifactIngest ingest;
@@ -123,11 +123,12 @@ public final class ModuleCache {
 
     /** A pool of at most max download threads (idle ones end after a minute) and an unbounded line. */
     public static ExecutorService downloadPool(int max) {
-        ThreadPoolExecutor pool = new ThreadPoolExecutor(max, max, 1, TimeUnit.MINUTES, new LinkedBlockingQueue<>(), r -> {
-            Thread t = new Thread(r, "modproxy-download");
-            t.setDaemon(true);
-            return t;
-        });
+        ThreadPoolExecutor pool =
+                new ThreadPoolExecutor(max, max, 1, TimeUnit.MINUTES, new LinkedBlockingQueue<>(), r -> {
+                    Thread t = new Thread(r, "modproxy-download");
+                    t.setDaemon(true);
+                    return t;
+                });
         pool.allowCoreThreadTimeOut(true);
         return pool;
     }
@@ -136,8 +137,16 @@ public final class ModuleCache {
      * @param downloads runs the cold fetches, apart from the threads that answer hits: however many slow
      *                  downloads are in flight, a cached answer never waits for a thread
      */
-    public ModuleCache(Storage storage, UpstreamChain chain, List<ArtifactVerifier> verifiers, CacheSettings settings,
-            ProxyMetrics metrics, ModulePathPatterns privatePaths, Executor background, MemoryCache memory, Executor downloads) {
+    public ModuleCache(
+            Storage storage,
+            UpstreamChain chain,
+            List<ArtifactVerifier> verifiers,
+            CacheSettings settings,
+            ProxyMetrics metrics,
+            ModulePathPatterns privatePaths,
+            Executor background,
+            MemoryCache memory,
+            Executor downloads) {
         this.downloads = downloads;
         this.storage = storage;
         this.memory = memory;
@@ -148,8 +157,12 @@ public final class ModuleCache {
         this.privatePaths = privatePaths;
         this.background = background;
         this.ingest = new ArtifactIngest(storage, verifiers, memory);
-        Duration keep = settings.negativeTtl().compareTo(ABSENT_KEPT_STALE) > 0 ? settings.negativeTtl() : ABSENT_KEPT_STALE;
-        this.negative = Caffeine.newBuilder().expireAfterWrite(keep).maximumSize(100_000).build();
+        Duration keep =
+                settings.negativeTtl().compareTo(ABSENT_KEPT_STALE) > 0 ? settings.negativeTtl() : ABSENT_KEPT_STALE;
+        this.negative = Caffeine.newBuilder()
+                .expireAfterWrite(keep)
+                .maximumSize(100_000)
+                .build();
     }
 
     /**
@@ -157,7 +170,9 @@ public final class ModuleCache {
      * asks for it within {@code useWindow}, as wasted when none does. Set once, by the assembly.
      */
     public void observe(ClientDemand prefetcher, Duration useWindow) {
-        unusedPrefetches = Caffeine.newBuilder().expireAfterWrite(useWindow).maximumSize(100_000)
+        unusedPrefetches = Caffeine.newBuilder()
+                .expireAfterWrite(useWindow)
+                .maximumSize(100_000)
                 .scheduler(Scheduler.systemScheduler())
                 .<StorageKey, RequestKind>removalListener((key, kind, cause) -> {
                     if (cause == RemovalCause.EXPIRED || cause == RemovalCause.SIZE) {
@@ -248,7 +263,8 @@ public final class ModuleCache {
      * Puts a small immutable artifact found in storage into memory and answers from there; anything
      * else is returned as found. A local file is read here, on the event loop, like the stat before it.
      */
-    private StoredObject keepInMemory(ProxyRequest request, StoredObject object, long removalsBefore, MemoryCache.Entry remembered) {
+    private StoredObject keepInMemory(
+            ProxyRequest request, StoredObject object, long removalsBefore, MemoryCache.Entry remembered) {
         if (!memory.wants(request, object.size())) {
             return object;
         }
@@ -282,7 +298,8 @@ public final class ModuleCache {
      */
     public CompletableFuture<CacheAnswer> answer(ProxyRequest request, ClientStream client) throws IOException {
         if (privatePaths.matches(request.module().path())) {
-            return CompletableFuture.completedFuture(new CacheAnswer.Refused(404,
+            return CompletableFuture.completedFuture(new CacheAnswer.Refused(
+                    404,
                     request.module() + " matches MODPROXY_PRIVATE (" + privatePaths + "): not fetched by this proxy"));
         }
         StorageKey key = new StorageKey(request.relativePath());
@@ -292,7 +309,8 @@ public final class ModuleCache {
             metrics.hit(request.kind());
             if (request.immutable()) {
                 servedFromCache(request, key);
-                return CompletableFuture.completedFuture(new CacheAnswer.Hit(keepInMemory(request, stored.get(), removals, null), false));
+                return CompletableFuture.completedFuture(
+                        new CacheAnswer.Hit(keepInMemory(request, stored.get(), removals, null), false));
             }
             boolean stale = !isFresh(stored.get());
             if (stale) {
@@ -301,7 +319,8 @@ public final class ModuleCache {
             return CompletableFuture.completedFuture(new CacheAnswer.Hit(stored.get(), stale));
         }
         Absent remembered = negative.getIfPresent(key);
-        if (remembered != null && Duration.between(remembered.at(), Instant.now()).compareTo(settings.negativeTtl()) < 0) {
+        if (remembered != null
+                && Duration.between(remembered.at(), Instant.now()).compareTo(settings.negativeTtl()) < 0) {
             metrics.hit(request.kind());
             return CompletableFuture.completedFuture(remembered.answer());
         }
@@ -335,8 +354,8 @@ public final class ModuleCache {
         }
     }
 
-    private CompletableFuture<CacheAnswer> fetchOnce(ProxyRequest request, StorageKey key, ClientStream client, boolean refresh)
-            throws IOException {
+    private CompletableFuture<CacheAnswer> fetchOnce(
+            ProxyRequest request, StorageKey key, ClientStream client, boolean refresh) throws IOException {
         Flight mine = new Flight(false);
         Flight running = inflight.putIfAbsent(key, mine);
         if (running != null) {
@@ -354,7 +373,8 @@ public final class ModuleCache {
             return running.outcome.thenApply(Outcome::forWaiter);
         }
         if (refresh) {
-            return CompletableFuture.completedFuture(lead(request, key, null, true, mine)); // already on a background thread
+            return CompletableFuture.completedFuture(
+                    lead(request, key, null, true, mine)); // already on a background thread
         }
         CompletableFuture<CacheAnswer> answer = new CompletableFuture<>();
         try {
@@ -383,8 +403,8 @@ public final class ModuleCache {
     }
 
     /** Fetches key for everyone waiting on mine. */
-    private CacheAnswer lead(ProxyRequest request, StorageKey key, ClientStream client, boolean refresh,
-            Flight mine) throws IOException {
+    private CacheAnswer lead(ProxyRequest request, StorageKey key, ClientStream client, boolean refresh, Flight mine)
+            throws IOException {
         Outcome outcome = null;
         try {
             Optional<StoredObject> landed = refresh ? Optional.empty() : storage.lookup(key);
@@ -517,8 +537,10 @@ public final class ModuleCache {
     private Outcome fetch(ProxyRequest request, StorageKey key, ClientStream client, ArtifactIngest.DownloadGuard guard)
             throws IOException {
         ClientTee tee = new ClientTee(request.kind().large() ? client : null, senders);
-        UpstreamResult<StoredObject> result = chain.fetch(request.relativePath(),
-                response -> ingest.store(request, key, response, tee, guard), () -> !tee.begun(),
+        UpstreamResult<StoredObject> result = chain.fetch(
+                request.relativePath(),
+                response -> ingest.store(request, key, response, tee, guard),
+                () -> !tee.begun(),
                 settings.deadline(request.kind()));
         if (result.found()) {
             boolean streamed = tee.finish(result.value().size());
@@ -535,7 +557,8 @@ public final class ModuleCache {
             Absent stale = negative.getIfPresent(key);
             if (stale != null && !tee.begun()) {
                 // the go command probes every path prefix; a 502 for one it saw absent before would stop its build
-                return new Outcome(null, false, stale.answer().status(), stale.answer().reason());
+                return new Outcome(
+                        null, false, stale.answer().status(), stale.answer().reason());
             }
         }
         return new Outcome(null, tee.begun(), result.status(), result.reason());

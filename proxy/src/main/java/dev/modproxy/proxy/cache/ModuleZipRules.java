@@ -28,8 +28,7 @@ final class ModuleZipRules {
     /** A module's go.mod is no larger in its zip than on its own. */
     private static final long MAX_GO_MOD_BYTES = RequestKind.MOD.maxBytes();
 
-    private ModuleZipRules() {
-    }
+    private ModuleZipRules() {}
 
     static void check(ModulePath module, ModuleVersion version, Path stagedFile) throws ArtifactRejectedException {
         String prefix = module.path() + "@" + version + "/";
@@ -46,18 +45,21 @@ final class ModuleZipRules {
                     String name = entry.getName();
                     checkName(name, prefix);
                     if (!seen.add(name.toLowerCase(Locale.ROOT))) {
-                        throw new ArtifactRejectedException("module zip has two files named " + name + " (ignoring case)");
+                        throw new ArtifactRejectedException(
+                                "module zip has two files named " + name + " (ignoring case)");
                     }
                     long size = entry.getSize();
                     if (size < 0) {
                         throw new ArtifactRejectedException("module zip entry " + name + " has no recorded size");
                     }
                     if (name.equals(prefix + "go.mod") && size > MAX_GO_MOD_BYTES) {
-                        throw new ArtifactRejectedException("go.mod in module zip larger than " + MAX_GO_MOD_BYTES + " bytes");
+                        throw new ArtifactRejectedException(
+                                "go.mod in module zip larger than " + MAX_GO_MOD_BYTES + " bytes");
                     }
                     total += size;
                     if (total > MAX_UNCOMPRESSED_BYTES) {
-                        throw new ArtifactRejectedException("module zip expands to more than " + MAX_UNCOMPRESSED_BYTES + " bytes");
+                        throw new ArtifactRejectedException(
+                                "module zip expands to more than " + MAX_UNCOMPRESSED_BYTES + " bytes");
                     }
                     checkContent(zip, entry);
                 }
@@ -77,13 +79,15 @@ final class ModuleZipRules {
             while ((n = in.read(buffer)) >= 0) {
                 read += n;
                 if (read > entry.getSize()) {
-                    throw new ArtifactRejectedException("module zip entry " + entry.getName() + " holds more than its recorded size");
+                    throw new ArtifactRejectedException(
+                            "module zip entry " + entry.getName() + " holds more than its recorded size");
                 }
                 crc.update(buffer, 0, n);
             }
         }
         if (read != entry.getSize() || crc.getValue() != entry.getCrc()) {
-            throw new ArtifactRejectedException("module zip entry " + entry.getName() + " is damaged: size or CRC-32 does not match");
+            throw new ArtifactRejectedException(
+                    "module zip entry " + entry.getName() + " is damaged: size or CRC-32 does not match");
         }
     }
 
@@ -92,7 +96,10 @@ final class ModuleZipRules {
             throw new ArtifactRejectedException("module zip file " + name + " is not under " + prefix);
         }
         String relative = name.substring(prefix.length());
-        if (relative.isEmpty() || relative.indexOf('\\') >= 0 || relative.indexOf('\0') >= 0 || relative.startsWith("/")) {
+        if (relative.isEmpty()
+                || relative.indexOf('\\') >= 0
+                || relative.indexOf('\0') >= 0
+                || relative.startsWith("/")) {
             throw new ArtifactRejectedException("module zip has an invalid file name " + name);
         }
         String[] segments = relative.split("/", -1);

@@ -40,8 +40,7 @@ final class TextAnswers {
         void line(String line) throws ArtifactRejectedException;
     }
 
-    private TextAnswers() {
-    }
+    private TextAnswers() {}
 
     /**
      * Decodes the file as UTF-8 and hands it to check one line at a time; binary content, NUL
@@ -49,7 +48,8 @@ final class TextAnswers {
      * text had anything but white space.
      */
     static boolean forEachLine(Path file, String what, LineCheck check) throws ArtifactRejectedException {
-        CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
+        CharsetDecoder utf8 = StandardCharsets.UTF_8
+                .newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);
         boolean content = false;
@@ -72,7 +72,8 @@ final class TextAnswers {
                         check.line(line.toString());
                         line.setLength(0);
                     } else if (line.length() == MAX_LINE_CHARS) {
-                        throw new ArtifactRejectedException(what + " has a line longer than " + MAX_LINE_CHARS + " characters");
+                        throw new ArtifactRejectedException(
+                                what + " has a line longer than " + MAX_LINE_CHARS + " characters");
                     } else {
                         line.append(c);
                     }
@@ -118,7 +119,8 @@ final class TextAnswers {
             }
             String first = stripped.split("[ \t]+", 2)[0];
             if (!ModuleVersion.isSemver(first)) {
-                throw new ArtifactRejectedException("version list line " + number[0] + " is not a version: " + shown(first));
+                throw new ArtifactRejectedException(
+                        "version list line " + number[0] + " is not a version: " + shown(first));
             }
         });
     }
@@ -149,7 +151,9 @@ final class TextAnswers {
     /** A piece of untrusted text for a message: quoted, short, control characters escaped. */
     private static String shown(String text) {
         StringBuilder out = new StringBuilder("\"");
-        text.codePoints().limit(40).forEach(c -> out.append(c < 0x20 || c == 0x7f ? String.format("\\x%02x", c) : Character.toString(c)));
+        text.codePoints()
+                .limit(40)
+                .forEach(c -> out.append(c < 0x20 || c == 0x7f ? String.format("\\x%02x", c) : Character.toString(c)));
         return out.append(text.length() > 40 ? "...\"" : "\"").toString();
     }
 

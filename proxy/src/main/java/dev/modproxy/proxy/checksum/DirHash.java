@@ -25,8 +25,7 @@ import java.util.zip.ZipFile;
  */
 public final class DirHash {
 
-    private DirHash() {
-    }
+    private DirHash() {}
 
     public static String ofZip(Path zip) throws IOException {
         // Go sorts names as UTF-8 bytes, which String's UTF-16 order does not match.

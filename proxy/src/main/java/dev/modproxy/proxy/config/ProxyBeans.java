@@ -43,8 +43,12 @@ public class ProxyBeans {
                 .maxSize(config.maxSize().orElse(null))
                 .passThroughDir(config.passThroughDir().orElse(null))
                 .passThroughMaxSize(config.passThroughMaxSize())
-                .s3(new ProxySettings.S3(s3.endpoint().orElse(null), s3.bucket().orElse(null), s3.prefix().orElse(""),
-                        s3.region(), s3.pathStyle()))
+                .s3(new ProxySettings.S3(
+                        s3.endpoint().orElse(null),
+                        s3.bucket().orElse(null),
+                        s3.prefix().orElse(""),
+                        s3.region(),
+                        s3.pathStyle()))
                 .privatePatterns(config.privatePatterns().orElse(""))
                 .sumdb(config.sumdb().orElse(GoSumDbSetting.DEFAULT))
                 .nosumdb(config.nosumdb().orElse(""))
@@ -58,8 +62,13 @@ public class ProxyBeans {
                 .breaker(config.breakerFailures(), config.breakerCoolDown())
                 .clientStallTimeout(config.clientStallTimeout())
                 .memoryCacheSize(config.memoryCacheSize())
-                .prefetch(new ProxySettings.Prefetch(config.prefetch(), config.prefetchConcurrency(), config.prefetchMaxBytes(),
-                        config.prefetchQueue(), config.prefetchStartWindow(), config.prefetchUseWindow()))
+                .prefetch(new ProxySettings.Prefetch(
+                        config.prefetch(),
+                        config.prefetchConcurrency(),
+                        config.prefetchMaxBytes(),
+                        config.prefetchQueue(),
+                        config.prefetchStartWindow(),
+                        config.prefetchUseWindow()))
                 .clock(Clock.systemUTC())
                 .build();
     }

@@ -29,14 +29,22 @@ public class ProxyStartup {
         SettingNames.unknownIn(System.getenv()).forEach(LOG::warn);
         var storage = proxy.storage();
         var usage = storage.usage();
-        String figures = storage.usageCounted() ? usage.entries() + " objects, " + usage.bytes() + " bytes"
+        String figures = storage.usageCounted()
+                ? usage.entries() + " objects, " + usage.bytes() + " bytes"
                 : "size accounting in the background";
         String privatePatterns = proxy.settings().privatePatterns();
         var prefetch = proxy.settings().prefetch();
-        LOG.infof("modproxy: upstream chain %s; storage %s (%s); private %s; prefetch %s",
-                proxy.chain(), storage.describe(), figures, privatePatterns.isBlank() ? "(none)" : privatePatterns,
-                proxy.prefetcher().isPresent() ? "on (" + prefetch.concurrency() + " at once, " + prefetch.maxBytesInFlight() + ")"
-                        : prefetch.enabled() ? "off (the upstream chain starts with direct or off)" : "off (MODPROXY_PREFETCH=false)");
+        LOG.infof(
+                "modproxy: upstream chain %s; storage %s (%s); private %s; prefetch %s",
+                proxy.chain(),
+                storage.describe(),
+                figures,
+                privatePatterns.isBlank() ? "(none)" : privatePatterns,
+                proxy.prefetcher().isPresent()
+                        ? "on (" + prefetch.concurrency() + " at once, " + prefetch.maxBytesInFlight() + ")"
+                        : prefetch.enabled()
+                                ? "off (the upstream chain starts with direct or off)"
+                                : "off (MODPROXY_PREFETCH=false)");
         logChecksumDatabase(proxy.checksumDatabase());
     }
 
@@ -46,8 +54,11 @@ public class ProxyStartup {
             LOG.warn("modproxy: MODPROXY_SUMDB=off: modules are cached without checksum database verification");
             return;
         }
-        LOG.infof("modproxy: checksum database %s at %s (through the upstreams first); serving /sumdb/%s/",
-                setting.name().orElseThrow(), setting.url().orElseThrow(), setting.name().orElseThrow());
+        LOG.infof(
+                "modproxy: checksum database %s at %s (through the upstreams first); serving /sumdb/%s/",
+                setting.name().orElseThrow(),
+                setting.url().orElseThrow(),
+                setting.name().orElseThrow());
         // a cut link must not delay start-up: the proxy serves meanwhile, and the warning follows
         Thread check = new Thread(() -> database.unreachableWarning().ifPresent(LOG::warn), "modproxy-sumdb-check");
         check.setDaemon(true);

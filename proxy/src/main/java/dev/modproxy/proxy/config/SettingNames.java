@@ -19,8 +19,7 @@ public final class SettingNames {
 
     private static final String PREFIX = "MODPROXY_";
 
-    private SettingNames() {
-    }
+    private SettingNames() {}
 
     /** Every environment variable {@link ProxyConfig} maps, e.g. MODPROXY_EVICTION_HIGH_WATERMARK. */
     public static Collection<String> known() {
@@ -33,8 +32,11 @@ public final class SettingNames {
     public static List<String> unknownIn(Map<String, String> environment) {
         Collection<String> known = known();
         List<String> warnings = new ArrayList<>();
-        environment.keySet().stream().filter(name -> name.startsWith(PREFIX)).filter(name -> !known.contains(name))
-                .sorted().forEach(name -> warnings.add("modproxy: " + name + " is not a setting of this proxy and is "
+        environment.keySet().stream()
+                .filter(name -> name.startsWith(PREFIX))
+                .filter(name -> !known.contains(name))
+                .sorted()
+                .forEach(name -> warnings.add("modproxy: " + name + " is not a setting of this proxy and is "
                         + "ignored; did you mean " + closest(name, known) + "?"));
         return warnings;
     }
@@ -57,12 +59,16 @@ public final class SettingNames {
 
     /** storageDir -> STORAGE_DIR, as SmallRye maps a property name to an environment variable. */
     private static String envName(String property) {
-        return property.replaceAll("([a-z0-9])([A-Z])", "$1_$2").replace('-', '_').replace('.', '_')
+        return property.replaceAll("([a-z0-9])([A-Z])", "$1_$2")
+                .replace('-', '_')
+                .replace('.', '_')
                 .toUpperCase(Locale.ROOT);
     }
 
     private static String closest(String name, Collection<String> known) {
-        return known.stream().min(Comparator.comparingInt(k -> distance(name, k))).orElseThrow();
+        return known.stream()
+                .min(Comparator.comparingInt(k -> distance(name, k)))
+                .orElseThrow();
     }
 
     /** Levenshtein distance: typos are a letter dropped, doubled or swapped. */

@@ -23,11 +23,17 @@ public class StorageReadinessCheck implements HealthCheck {
         try {
             storage.probeWritable();
             // ready while the size of a large cache is still being counted: serving does not need it
-            return HealthCheckResponse.named("storage").up().withData("root", storage.describe())
-                    .withData("usage", storage.usageCounted() ? "counted" : "counting").build();
+            return HealthCheckResponse.named("storage")
+                    .up()
+                    .withData("root", storage.describe())
+                    .withData("usage", storage.usageCounted() ? "counted" : "counting")
+                    .build();
         } catch (Exception e) {
-            return HealthCheckResponse.named("storage").down()
-                    .withData("root", storage.describe()).withData("error", String.valueOf(e.getMessage())).build();
+            return HealthCheckResponse.named("storage")
+                    .down()
+                    .withData("root", storage.describe())
+                    .withData("error", String.valueOf(e.getMessage()))
+                    .build();
         }
     }
 }

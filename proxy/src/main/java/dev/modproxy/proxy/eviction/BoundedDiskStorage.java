@@ -49,7 +49,8 @@ public final class BoundedDiskStorage extends ForwardingStorage implements AutoC
     private final ScheduledExecutorService checker;
     private final AtomicBoolean checkQueued = new AtomicBoolean();
 
-    public BoundedDiskStorage(LocalDiskStorage disk, Settings settings, VolumeSpace volume, Clock clock, LongConsumer evicted) {
+    public BoundedDiskStorage(
+            LocalDiskStorage disk, Settings settings, VolumeSpace volume, Clock clock, LongConsumer evicted) {
         super(disk);
         this.disk = disk;
         this.settings = settings;
@@ -96,7 +97,9 @@ public final class BoundedDiskStorage extends ForwardingStorage implements AutoC
         try {
             BasicFileAttributeView view = Files.getFileAttributeView(file, BasicFileAttributeView.class);
             long now = clock.millis();
-            if (!always && now - view.readAttributes().lastAccessTime().toMillis() < settings.touchInterval().toMillis()) {
+            if (!always
+                    && now - view.readAttributes().lastAccessTime().toMillis()
+                            < settings.touchInterval().toMillis()) {
                 return;
             }
             view.setTimes(null, FileTime.fromMillis(now), null);
@@ -190,8 +193,13 @@ public final class BoundedDiskStorage extends ForwardingStorage implements AutoC
             return 0;
         }
         LruEviction.Result result = eviction.free(disk.root(), toFree);
-        LOG.infof("evicted %d objects (%d bytes) from %s; %d bytes were to go%s", result.objects(), result.bytes(),
-                disk.describe(), toFree, result.bytes() < toFree ? " (the rest is in use or not ours)" : "");
+        LOG.infof(
+                "evicted %d objects (%d bytes) from %s; %d bytes were to go%s",
+                result.objects(),
+                result.bytes(),
+                disk.describe(),
+                toFree,
+                result.bytes() < toFree ? " (the rest is in use or not ours)" : "");
         return result.objects();
     }
 

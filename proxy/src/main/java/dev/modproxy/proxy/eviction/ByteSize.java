@@ -9,8 +9,7 @@ public final class ByteSize {
 
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*([kmgt]i?)?b?", Pattern.CASE_INSENSITIVE);
 
-    private ByteSize() {
-    }
+    private ByteSize() {}
 
     public static long parse(String text) {
         return parse("MODPROXY_MAX_SIZE", text);
@@ -20,7 +19,8 @@ public final class ByteSize {
     public static long parse(String setting, String text) {
         Matcher m = SIZE.matcher(text.trim());
         if (!m.matches()) {
-            throw new IllegalArgumentException(setting + " must be a byte count such as 1073741824, 512Mi or 10G, got '" + text + "'");
+            throw new IllegalArgumentException(
+                    setting + " must be a byte count such as 1073741824, 512Mi or 10G, got '" + text + "'");
         }
         long number = Long.parseLong(m.group(1));
         String unit = m.group(2) == null ? "" : m.group(2).toLowerCase(Locale.ROOT);

@@ -22,14 +22,12 @@ final class LruEviction {
 
     static final String SUMDB_PREFIX = "sumdb/";
 
-    record Result(int objects, long bytes) {
-    }
+    record Result(int objects, long bytes) {}
 
-    private record Candidate(StorageKey key, long size, long lastAccessMillis, boolean sumdb) {
-    }
+    private record Candidate(StorageKey key, long size, long lastAccessMillis, boolean sumdb) {}
 
-    private static final Comparator<Candidate> EVICTION_ORDER = Comparator.comparing(Candidate::sumdb)
-            .thenComparingLong(Candidate::lastAccessMillis);
+    private static final Comparator<Candidate> EVICTION_ORDER =
+            Comparator.comparing(Candidate::sumdb).thenComparingLong(Candidate::lastAccessMillis);
 
     private final LocalDiskStorage disk;
     private final ServingLeases leases;
@@ -85,9 +83,14 @@ final class LruEviction {
             @Override
             public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
                 if (attrs.isRegularFile()) {
-                    String relative = root.relativize(file).toString().replace(file.getFileSystem().getSeparator(), "/");
+                    String relative = root.relativize(file)
+                            .toString()
+                            .replace(file.getFileSystem().getSeparator(), "/");
                     try {
-                        found.add(new Candidate(new StorageKey(relative), attrs.size(), attrs.lastAccessTime().toMillis(),
+                        found.add(new Candidate(
+                                new StorageKey(relative),
+                                attrs.size(),
+                                attrs.lastAccessTime().toMillis(),
                                 relative.startsWith(SUMDB_PREFIX)));
                     } catch (IllegalArgumentException e) {
                         // a foreign file in the root: not ours to remove

@@ -11,8 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class ServingLeases {
 
-    private record Lease(int holders, long lastAcquiredMillis) {
-    }
+    private record Lease(int holders, long lastAcquiredMillis) {}
 
     private final ConcurrentHashMap<StorageKey, Lease> leases = new ConcurrentHashMap<>();
     private final Duration maxHold;
@@ -29,7 +28,8 @@ final class ServingLeases {
     }
 
     void release(StorageKey key) {
-        leases.computeIfPresent(key, (k, old) -> old.holders() <= 1 ? null : new Lease(old.holders() - 1, old.lastAcquiredMillis()));
+        leases.computeIfPresent(
+                key, (k, old) -> old.holders() <= 1 ? null : new Lease(old.holders() - 1, old.lastAcquiredMillis()));
     }
 
     /** Runs the deletion unless the key is leased, holding the key so no lookup can lease it meanwhile. */

@@ -10,8 +10,10 @@ public record Watermarks(double high, double low, OptionalLong maxSizeBytes) {
 
     public Watermarks {
         if (!(low > 0 && low < high && high <= 1)) {
-            throw new IllegalArgumentException("MODPROXY_EVICTION_LOW_WATERMARK and MODPROXY_EVICTION_HIGH_WATERMARK need "
-                    + "0% < low < high <= 100% (or fractions 0 < low < high <= 1), got high=" + percent(high) + " low=" + percent(low));
+            throw new IllegalArgumentException(
+                    "MODPROXY_EVICTION_LOW_WATERMARK and MODPROXY_EVICTION_HIGH_WATERMARK need "
+                            + "0% < low < high <= 100% (or fractions 0 < low < high <= 1), got high=" + percent(high)
+                            + " low=" + percent(low));
         }
         if (maxSizeBytes.isPresent() && maxSizeBytes.getAsLong() <= 0) {
             throw new IllegalArgumentException("MODPROXY_MAX_SIZE must be positive, got " + maxSizeBytes.getAsLong());
@@ -19,7 +21,9 @@ public record Watermarks(double high, double low, OptionalLong maxSizeBytes) {
     }
 
     public static Watermarks parse(String high, String low, String maxSize) {
-        return new Watermarks(fraction("MODPROXY_EVICTION_HIGH_WATERMARK", high), fraction("MODPROXY_EVICTION_LOW_WATERMARK", low),
+        return new Watermarks(
+                fraction("MODPROXY_EVICTION_HIGH_WATERMARK", high),
+                fraction("MODPROXY_EVICTION_LOW_WATERMARK", low),
                 maxSize == null || maxSize.isBlank() ? OptionalLong.empty() : OptionalLong.of(ByteSize.parse(maxSize)));
     }
 
@@ -33,7 +37,8 @@ public record Watermarks(double high, double low, OptionalLong maxSizeBytes) {
             double value = Double.parseDouble(t);
             return value > 1 ? value / 100 : value;
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " must be a fraction (0.9) or a percentage (90%), got '" + text + "'");
+            throw new IllegalArgumentException(
+                    name + " must be a fraction (0.9) or a percentage (90%), got '" + text + "'");
         }
     }
 
@@ -41,7 +46,9 @@ public record Watermarks(double high, double low, OptionalLong maxSizeBytes) {
     @Override
     public String toString() {
         String bounds = percent(high) + " (down to " + percent(low) + ") of the volume";
-        return maxSizeBytes.isEmpty() ? bounds : bounds + " or of MODPROXY_MAX_SIZE " + maxSizeBytes.getAsLong() + " bytes";
+        return maxSizeBytes.isEmpty()
+                ? bounds
+                : bounds + " or of MODPROXY_MAX_SIZE " + maxSizeBytes.getAsLong() + " bytes";
     }
 
     private static String percent(double fraction) {

@@ -32,9 +32,17 @@ final class AdminStatsRoute {
 
     CacheStats read() {
         StorageUsage usage = storage.usage();
-        return new CacheStats(usage.bytes(), usage.entries(), metrics.hits(), metrics.misses(), metrics.hitRatio(),
-                metrics.evictions(), metrics.lastWarmup().map(w -> new CacheStats.LastWarmup(w.finishedAt().toString(),
-                        w.requested(), w.failed())).orElse(null), upstreams());
+        return new CacheStats(
+                usage.bytes(),
+                usage.entries(),
+                metrics.hits(),
+                metrics.misses(),
+                metrics.hitRatio(),
+                metrics.evictions(),
+                metrics.lastWarmup()
+                        .map(w -> new CacheStats.LastWarmup(w.finishedAt().toString(), w.requested(), w.failed()))
+                        .orElse(null),
+                upstreams());
     }
 
     /** Each upstream with its circuit state (CLOSED, OPEN, HALF_OPEN): the operator reports upstream health. */
@@ -42,7 +50,8 @@ final class AdminStatsRoute {
         List<CacheStats.UpstreamHealth> list = new ArrayList<>();
         for (UpstreamChain.Entry entry : chain.entries()) {
             if (entry instanceof UpstreamChain.Proxy proxy) {
-                list.add(new CacheStats.UpstreamHealth(proxy.upstream().toString(),
+                list.add(new CacheStats.UpstreamHealth(
+                        proxy.upstream().toString(),
                         proxy.upstream().breaker().state().name()));
             }
         }
@@ -51,8 +60,10 @@ final class AdminStatsRoute {
 
     static JsonObject json(CacheStats stats) {
         JsonArray upstreams = new JsonArray();
-        stats.upstreams().forEach(u -> upstreams.add(new JsonObject().put(CacheStats.UpstreamHealth.URL, u.url())
-                .put(CacheStats.UpstreamHealth.CIRCUIT, u.circuit())));
+        stats.upstreams()
+                .forEach(u -> upstreams.add(new JsonObject()
+                        .put(CacheStats.UpstreamHealth.URL, u.url())
+                        .put(CacheStats.UpstreamHealth.CIRCUIT, u.circuit())));
         CacheStats.LastWarmup warmup = stats.lastWarmup();
         return new JsonObject()
                 .put(CacheStats.SIZE_BYTES, stats.sizeBytes())
@@ -61,15 +72,21 @@ final class AdminStatsRoute {
                 .put(CacheStats.MISSES, stats.misses())
                 .put(CacheStats.HIT_RATIO, stats.hitRatio())
                 .put(CacheStats.EVICTIONS, stats.evictions())
-                .put(CacheStats.LAST_WARMUP, warmup == null ? null : new JsonObject()
-                        .put(CacheStats.LastWarmup.FINISHED_AT, warmup.finishedAt())
-                        .put(CacheStats.LastWarmup.REQUESTED, warmup.requested())
-                        .put(CacheStats.LastWarmup.FAILED, warmup.failed()))
+                .put(
+                        CacheStats.LAST_WARMUP,
+                        warmup == null
+                                ? null
+                                : new JsonObject()
+                                        .put(CacheStats.LastWarmup.FINISHED_AT, warmup.finishedAt())
+                                        .put(CacheStats.LastWarmup.REQUESTED, warmup.requested())
+                                        .put(CacheStats.LastWarmup.FAILED, warmup.failed()))
                 .put(CacheStats.UPSTREAMS, upstreams);
     }
 
     private void stats(RoutingContext ctx) {
-        ctx.response().putHeader("Content-Type", "application/json").putHeader("Cache-Control", "no-store")
+        ctx.response()
+                .putHeader("Content-Type", "application/json")
+                .putHeader("Cache-Control", "no-store")
                 .end(json(read()).encode());
     }
 }

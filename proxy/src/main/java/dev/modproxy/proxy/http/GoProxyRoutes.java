@@ -1,5 +1,7 @@
 package dev.modproxy.proxy.http;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.modproxy.proxy.cache.CacheAnswer;
 import dev.modproxy.proxy.cache.ModuleCache;
 import dev.modproxy.proxy.metrics.ProxyMetrics;
@@ -8,8 +10,6 @@ import dev.modproxy.proxy.protocol.ProxyRequest;
 import dev.modproxy.proxy.protocol.RequestKind;
 import dev.modproxy.proxy.storage.StorageKey;
 import dev.modproxy.proxy.storage.StoredObject;
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
@@ -18,11 +18,11 @@ import io.vertx.ext.web.RoutingContext;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
-import java.util.Optional;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.jboss.logging.Logger;
 
@@ -37,7 +37,9 @@ public final class GoProxyRoutes {
     private static final String IMMUTABLE = "public, max-age=31536000, immutable";
     /** Header values encoded once: a hit then copies their bytes instead of validating and encoding strings. */
     private static final CharSequence IMMUTABLE_HEADER = HttpHeaders.createOptimized(IMMUTABLE);
+
     private static final Map<RequestKind, CharSequence> CONTENT_TYPES = new EnumMap<>(RequestKind.class);
+
     static {
         for (RequestKind kind : RequestKind.values()) {
             CONTENT_TYPES.put(kind, HttpHeaders.createOptimized(kind.contentType()));
@@ -47,11 +49,12 @@ public final class GoProxyRoutes {
     private static final int PARSED_PATHS = 4096;
 
     /** A request path that parsed into an immutable request, and the storage key it names. */
-    private record Parsed(ProxyRequest request, StorageKey key) {
-    }
+    private record Parsed(ProxyRequest request, StorageKey key) {}
 
-    private final Cache<String, Parsed> parsedPaths = Caffeine.newBuilder().maximumSize(PARSED_PATHS)
-            .executor(Runnable::run).build();
+    private final Cache<String, Parsed> parsedPaths = Caffeine.newBuilder()
+            .maximumSize(PARSED_PATHS)
+            .executor(Runnable::run)
+            .build();
     private final CharSequence mutableCacheControl;
 
     private final ModuleCache cache;
@@ -60,7 +63,8 @@ public final class GoProxyRoutes {
     private final Duration negativeTtl;
     private final Duration stallLimit;
 
-    public GoProxyRoutes(ModuleCache cache, ProxyMetrics metrics, Duration mutableTtl, Duration negativeTtl, Duration stallLimit) {
+    public GoProxyRoutes(
+            ModuleCache cache, ProxyMetrics metrics, Duration mutableTtl, Duration negativeTtl, Duration stallLimit) {
         this.cache = cache;
         this.metrics = metrics;
         this.mutableTtl = mutableTtl;
@@ -96,7 +100,8 @@ public final class GoProxyRoutes {
             }
         }
         try {
-            Optional<StoredObject> hit = parsed != null ? cache.cheapHit(request, parsed.key()) : cache.cheapHit(request);
+            Optional<StoredObject> hit =
+                    parsed != null ? cache.cheapHit(request, parsed.key()) : cache.cheapHit(request);
             if (hit.isPresent()) {
                 sendObject(ctx, request, hit.get());
                 return;
@@ -105,9 +110,14 @@ public final class GoProxyRoutes {
             LOG.debugf(e, "fast lookup of %s failed; trying the full path", path);
         }
         HttpServerResponse response = ctx.response();
-        ResponseStream stream = new ResponseStream(response, request.kind().contentType(), cacheControl(request), stallLimit,
+        ResponseStream stream = new ResponseStream(
+                response,
+                request.kind().contentType(),
+                cacheControl(request),
+                stallLimit,
                 n -> metrics.served(request.kind(), n));
-        ctx.vertx().<CompletableFuture<CacheAnswer>>executeBlocking(() -> cache.answer(request, stream), false)
+        ctx.vertx()
+                .<CompletableFuture<CacheAnswer>>executeBlocking(() -> cache.answer(request, stream), false)
                 .onComplete(ar -> {
                     if (ar.failed()) {
                         fail(ctx, stream, ar.cause());
@@ -136,7 +146,10 @@ public final class GoProxyRoutes {
         HttpServerResponse response = ctx.response();
         if (answer instanceof CacheAnswer.Refused refused) {
             boolean absent = refused.status() == 404 || refused.status() == 410;
-            refuse(response, refused.status(), refused.reason(),
+            refuse(
+                    response,
+                    refused.status(),
+                    refused.reason(),
                     absent ? "public, max-age=" + negativeTtl.toSeconds() : "no-store");
         } else if (answer instanceof CacheAnswer.Hit hit) {
             sendObject(ctx, request, hit.object());
@@ -153,7 +166,8 @@ public final class GoProxyRoutes {
         if (ctx.request().method() == HttpMethod.HEAD) {
             // a HEAD of a cached object tells its size, as the answer to a cold HEAD does
             withArtifactHeaders(response, request)
-                    .putHeader(HttpHeaders.CONTENT_LENGTH, String.valueOf(object.size())).end();
+                    .putHeader(HttpHeaders.CONTENT_LENGTH, String.valueOf(object.size()))
+                    .end();
             object.release();
             return;
         }
@@ -161,8 +175,10 @@ public final class GoProxyRoutes {
             // headers and body leave in one write: no file to open, no second send
             byte[] content = object.content().get();
             withArtifactHeaders(response, request)
-                    .putHeader(HttpHeaders.CONTENT_LENGTH, HttpHeaders.createOptimized(Integer.toString(content.length)))
-                    .end(Buffer.buffer(content)).onSuccess(v -> metrics.served(request.kind(), content.length));
+                    .putHeader(
+                            HttpHeaders.CONTENT_LENGTH, HttpHeaders.createOptimized(Integer.toString(content.length)))
+                    .end(Buffer.buffer(content))
+                    .onSuccess(v -> metrics.served(request.kind(), content.length));
             object.release();
             return;
         }
@@ -181,24 +197,31 @@ public final class GoProxyRoutes {
             });
             return;
         }
-        ResponseStream stream = new ResponseStream(response, request.kind().contentType(), cacheControl(request), stallLimit,
+        ResponseStream stream = new ResponseStream(
+                response,
+                request.kind().contentType(),
+                cacheControl(request),
+                stallLimit,
                 n -> metrics.served(request.kind(), n));
-        ctx.vertx().executeBlocking(() -> {
-            try (InputStream in = object.open()) {
-                stream.begin(object.size());
-                byte[] buffer = new byte[64 * 1024];
-                int n;
-                while ((n = in.read(buffer)) >= 0) {
-                    stream.write(Arrays.copyOf(buffer, n));
-                }
-                stream.end();
-            } catch (IOException e) {
-                stream.abort();
-            } finally {
-                object.release();
-            }
-            return null;
-        }, false);
+        ctx.vertx()
+                .executeBlocking(
+                        () -> {
+                            try (InputStream in = object.open()) {
+                                stream.begin(object.size());
+                                byte[] buffer = new byte[64 * 1024];
+                                int n;
+                                while ((n = in.read(buffer)) >= 0) {
+                                    stream.write(Arrays.copyOf(buffer, n));
+                                }
+                                stream.end();
+                            } catch (IOException e) {
+                                stream.abort();
+                            } finally {
+                                object.release();
+                            }
+                            return null;
+                        },
+                        false);
     }
 
     static void refuse(HttpServerResponse response, int status, String reason, String cacheControl) {

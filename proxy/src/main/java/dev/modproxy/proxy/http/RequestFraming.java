@@ -16,8 +16,7 @@ import io.vertx.ext.web.RoutingContext;
  */
 final class RequestFraming {
 
-    private RequestFraming() {
-    }
+    private RequestFraming() {}
 
     static void install(Router router) {
         router.route().order(Integer.MIN_VALUE).handler(RequestFraming::check);
@@ -33,12 +32,20 @@ final class RequestFraming {
         }
         String transferEncoding = request.getHeader(HttpHeaders.TRANSFER_ENCODING);
         if (transferEncoding != null && !transferEncoding.strip().equalsIgnoreCase("chunked")) {
-            refuseAndClose(ctx, 501, "Transfer-Encoding " + transferEncoding.replaceAll("\\p{Cntrl}", "?") + " is not supported");
+            refuseAndClose(
+                    ctx,
+                    501,
+                    "Transfer-Encoding " + transferEncoding.replaceAll("\\p{Cntrl}", "?") + " is not supported");
             return;
         }
-        boolean bodyless = request.method() == io.vertx.core.http.HttpMethod.GET || request.method() == io.vertx.core.http.HttpMethod.HEAD;
+        boolean bodyless = request.method() == io.vertx.core.http.HttpMethod.GET
+                || request.method() == io.vertx.core.http.HttpMethod.HEAD;
         if (transferEncoding != null && (bodyless || request.getHeader(HttpHeaders.CONTENT_LENGTH) != null)) {
-            refuseAndClose(ctx, 400, "a " + request.method() + " with Transfer-Encoding (and maybe Content-Length): its length is ambiguous");
+            refuseAndClose(
+                    ctx,
+                    400,
+                    "a " + request.method()
+                            + " with Transfer-Encoding (and maybe Content-Length): its length is ambiguous");
             return;
         }
         ctx.next();
@@ -46,7 +53,8 @@ final class RequestFraming {
 
     private static void refuseAndClose(RoutingContext ctx, int status, String reason) {
         RouteLabels.label(RouteLabels.OTHER);
-        ctx.response().setStatusCode(status)
+        ctx.response()
+                .setStatusCode(status)
                 .putHeader(HttpHeaders.CONNECTION, "close")
                 .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8")
                 .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")

@@ -25,7 +25,11 @@ final class ResponseStream implements ClientStream {
     private volatile boolean gone;
     private volatile CompletableFuture<Void> drained;
 
-    ResponseStream(HttpServerResponse response, String contentType, String cacheControl, Duration stallLimit,
+    ResponseStream(
+            HttpServerResponse response,
+            String contentType,
+            String cacheControl,
+            Duration stallLimit,
             LongConsumer sentBytes) {
         this.response = response;
         this.contentType = contentType;
@@ -53,9 +57,7 @@ final class ResponseStream implements ClientStream {
         if (gone) {
             throw new IOException("client closed the connection");
         }
-        response.setStatusCode(200)
-                .putHeader("Content-Type", contentType)
-                .putHeader("Cache-Control", cacheControl);
+        response.setStatusCode(200).putHeader("Content-Type", contentType).putHeader("Cache-Control", cacheControl);
         if (contentLength >= 0) {
             response.putHeader("Content-Length", Long.toString(contentLength));
         } else {

@@ -20,8 +20,7 @@ final class RouteLabels {
     static final String ZIP = "/{module}/@v/{version}.zip";
     static final String OTHER = "/{other}";
 
-    private RouteLabels() {
-    }
+    private RouteLabels() {}
 
     /** Labels the request being handled on the current (per-request) context. */
     static void label(String template) {

@@ -39,7 +39,12 @@ public final class RouteTable {
     private final WarmupRoute warmup;
 
     /** @param storage and chain: what {@code /admin/stats} reports on */
-    public RouteTable(GoProxyRoutes goProxy, SumDbRoutes sumDb, Storage storage, UpstreamChain chain, ProxyMetrics metrics,
+    public RouteTable(
+            GoProxyRoutes goProxy,
+            SumDbRoutes sumDb,
+            Storage storage,
+            UpstreamChain chain,
+            ProxyMetrics metrics,
             Warmer warmer) {
         this.goProxy = goProxy;
         this.sumDb = sumDb;
@@ -65,7 +70,8 @@ public final class RouteTable {
     /** The port the operator, Prometheus and the kubelet use; build pods are not given it. */
     public void installManagement(Router router) {
         stats.install(router); // GET /admin/stats
-        router.post("/admin/warmup").handler(WarmupRoute::refuseForms); // a form body: 415 before it is read, on a route of its own
+        router.post("/admin/warmup")
+                .handler(WarmupRoute::refuseForms); // a form body: 415 before it is read, on a route of its own
         router.post("/admin/warmup").handler(WarmupRoute.bodyHandler()).handler(warmup::start);
         router.get("/admin/warmup").handler(warmup::progress);
     }
@@ -73,7 +79,10 @@ public final class RouteTable {
     /** Never a module path (its first element has no dot); say where it went instead of a parse error. */
     private static void adminIsElsewhere(RoutingContext ctx) {
         RouteLabels.label(RouteLabels.OTHER);
-        GoProxyRoutes.refuse(ctx.response(), 404,
-                "the admin API is served on the management port (QUARKUS_MANAGEMENT_PORT, default 9000)", "no-store");
+        GoProxyRoutes.refuse(
+                ctx.response(),
+                404,
+                "the admin API is served on the management port (QUARKUS_MANAGEMENT_PORT, default 9000)",
+                "no-store");
     }
 }

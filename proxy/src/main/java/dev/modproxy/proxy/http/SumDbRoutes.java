@@ -32,18 +32,25 @@ public final class SumDbRoutes {
         String rest = ctx.request().path().substring("/sumdb/".length());
         String name = database.setting().name().orElse(null);
         if (database.cache().isEmpty() || !rest.startsWith(name + "/")) {
-            refuse(ctx.response(), 404, "modproxy serves only the checksum database "
-                    + (name == null ? "(none: MODPROXY_SUMDB=off)" : name));
+            refuse(
+                    ctx.response(),
+                    404,
+                    "modproxy serves only the checksum database "
+                            + (name == null ? "(none: MODPROXY_SUMDB=off)" : name));
             return;
         }
-        if (!"GET".equals(ctx.request().method().name()) && !"HEAD".equals(ctx.request().method().name())) {
+        if (!"GET".equals(ctx.request().method().name())
+                && !"HEAD".equals(ctx.request().method().name())) {
             ctx.response().putHeader("Allow", "GET, HEAD");
             refuse(ctx.response(), 405, "the checksum database protocol is read-only: use GET");
             return;
         }
         String path = rest.substring(name.length() + 1);
         if (path.equals("supported")) {
-            ctx.response().setStatusCode(200).putHeader("Cache-Control", "public, max-age=" + ttl.toSeconds()).end();
+            ctx.response()
+                    .setStatusCode(200)
+                    .putHeader("Cache-Control", "public, max-age=" + ttl.toSeconds())
+                    .end();
             return;
         }
         SumDbPath sumDbPath;
@@ -59,7 +66,9 @@ public final class SumDbRoutes {
             if (ar.succeeded()) {
                 response.setStatusCode(200)
                         .putHeader("Content-Type", sumDbPath.contentType())
-                        .putHeader("Cache-Control", sumDbPath.immutable() ? IMMUTABLE : "public, max-age=" + Math.min(ttl.toSeconds(), 60))
+                        .putHeader(
+                                "Cache-Control",
+                                sumDbPath.immutable() ? IMMUTABLE : "public, max-age=" + Math.min(ttl.toSeconds(), 60))
                         .end(Buffer.buffer(ar.result()));
             } else if (ar.cause() instanceof SumDbNotFoundException e) {
                 refuse(response, 404, e.getMessage());

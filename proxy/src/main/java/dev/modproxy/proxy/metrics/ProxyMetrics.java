@@ -40,26 +40,52 @@ public final class ProxyMetrics implements UpstreamListener {
         this.registry = registry;
         for (RequestKind kind : RequestKind.values()) {
             String tag = kind.tag();
-            hits.put(kind, Counter.builder("modproxy.cache.hits").tag("kind", tag)
-                    .description("Requests answered from the cache").register(registry));
-            misses.put(kind, Counter.builder("modproxy.cache.misses").tag("kind", tag)
-                    .description("Requests that needed an upstream").register(registry));
-            bytes.put(kind, Counter.builder("modproxy.served").baseUnit("bytes").tag("kind", tag)
-                    .description("Body bytes sent to clients").register(registry));
-            coalesced.put(kind, Counter.builder("modproxy.coalesced.waits").tag("kind", tag)
-                    .description("Requests that waited for another request's upstream fetch").register(registry));
+            hits.put(
+                    kind,
+                    Counter.builder("modproxy.cache.hits")
+                            .tag("kind", tag)
+                            .description("Requests answered from the cache")
+                            .register(registry));
+            misses.put(
+                    kind,
+                    Counter.builder("modproxy.cache.misses")
+                            .tag("kind", tag)
+                            .description("Requests that needed an upstream")
+                            .register(registry));
+            bytes.put(
+                    kind,
+                    Counter.builder("modproxy.served")
+                            .baseUnit("bytes")
+                            .tag("kind", tag)
+                            .description("Body bytes sent to clients")
+                            .register(registry));
+            coalesced.put(
+                    kind,
+                    Counter.builder("modproxy.coalesced.waits")
+                            .tag("kind", tag)
+                            .description("Requests that waited for another request's upstream fetch")
+                            .register(registry));
         }
         for (RequestKind kind : RequestKind.values()) {
             if (kind.versioned()) {
-                prefetchIssued.put(kind, Counter.builder("modproxy.prefetch.issued").tag("kind", kind.tag())
-                        .description("Prefetches sent upstream: artifacts fetched before a client asked").register(registry));
-                prefetchUsed.put(kind, Counter.builder("modproxy.prefetch.used").tag("kind", kind.tag())
-                        .description("Client requests answered by a prefetch: from what it stored, or by joining its fetch")
-                        .register(registry));
+                prefetchIssued.put(
+                        kind,
+                        Counter.builder("modproxy.prefetch.issued")
+                                .tag("kind", kind.tag())
+                                .description("Prefetches sent upstream: artifacts fetched before a client asked")
+                                .register(registry));
+                prefetchUsed.put(
+                        kind,
+                        Counter.builder("modproxy.prefetch.used")
+                                .tag("kind", kind.tag())
+                                .description(
+                                        "Client requests answered by a prefetch: from what it stored, or by joining its fetch")
+                                .register(registry));
             }
         }
         evictions = Counter.builder("modproxy.cache.evictions")
-                .description("Objects removed to stay under the size limit").register(registry);
+                .description("Objects removed to stay under the size limit")
+                .register(registry);
     }
 
     /** A prefetch of this kind went upstream. */
@@ -77,49 +103,75 @@ public final class ProxyMetrics implements UpstreamListener {
 
     /** A prefetch that went upstream for nothing: {@code unused} within the window, {@code failed}, or {@code cancelled}. */
     public void prefetchWasted(RequestKind kind, String reason) {
-        prefetchWasted.computeIfAbsent(kind.tag() + "/" + reason, k -> Counter.builder("modproxy.prefetch.wasted")
-                .tag("kind", kind.tag()).tag("reason", reason)
-                .description("Prefetches that went upstream for nothing").register(registry)).increment();
+        prefetchWasted
+                .computeIfAbsent(
+                        kind.tag() + "/" + reason,
+                        k -> Counter.builder("modproxy.prefetch.wasted")
+                                .tag("kind", kind.tag())
+                                .tag("reason", reason)
+                                .description("Prefetches that went upstream for nothing")
+                                .register(registry))
+                .increment();
     }
 
     /** A prefetch dropped before it started: {@code queue_full}, {@code expired} (not started in time), {@code budget}. */
     public void prefetchDropped(String reason) {
-        prefetchDropped.computeIfAbsent(reason, r -> Counter.builder("modproxy.prefetch.dropped").tag("reason", r)
-                .description("Prefetches dropped before they went upstream").register(registry)).increment();
+        prefetchDropped
+                .computeIfAbsent(
+                        reason,
+                        r -> Counter.builder("modproxy.prefetch.dropped")
+                                .tag("reason", r)
+                                .description("Prefetches dropped before they went upstream")
+                                .register(registry))
+                .increment();
     }
 
     /** Publishes what the prefetcher holds: prefetches running, their bytes, and prefetches waiting to start. */
-    public <T> void watchPrefetches(T prefetcher, java.util.function.ToDoubleFunction<T> running,
-            java.util.function.ToDoubleFunction<T> bytes, java.util.function.ToDoubleFunction<T> queued) {
+    public <T> void watchPrefetches(
+            T prefetcher,
+            java.util.function.ToDoubleFunction<T> running,
+            java.util.function.ToDoubleFunction<T> bytes,
+            java.util.function.ToDoubleFunction<T> queued) {
         Gauge.builder("modproxy.prefetch.in.flight", prefetcher, running)
-                .description("Prefetches fetching from an upstream now").register(registry);
-        Gauge.builder("modproxy.prefetch.in.flight.bytes", prefetcher, bytes).baseUnit("bytes")
-                .description("Bytes the running prefetches hold against MODPROXY_PREFETCH_MAX_BYTES").register(registry);
+                .description("Prefetches fetching from an upstream now")
+                .register(registry);
+        Gauge.builder("modproxy.prefetch.in.flight.bytes", prefetcher, bytes)
+                .baseUnit("bytes")
+                .description("Bytes the running prefetches hold against MODPROXY_PREFETCH_MAX_BYTES")
+                .register(registry);
         Gauge.builder("modproxy.prefetch.queued", prefetcher, queued)
-                .description("Prefetches waiting for a free slot").register(registry);
+                .description("Prefetches waiting for a free slot")
+                .register(registry);
     }
 
     /** Publishes the storage totals as gauges. */
     public void watch(Storage storage) {
-        Gauge.builder("modproxy.cache.size", storage, s -> s.usage().bytes()).baseUnit("bytes")
-                .description("Bytes stored in the cache").register(registry);
+        Gauge.builder("modproxy.cache.size", storage, s -> s.usage().bytes())
+                .baseUnit("bytes")
+                .description("Bytes stored in the cache")
+                .register(registry);
         Gauge.builder("modproxy.cache.entries", storage, s -> s.usage().entries())
-                .description("Objects stored in the cache").register(registry);
+                .description("Objects stored in the cache")
+                .register(registry);
     }
 
     /** Publishes the most the cache can hold (disk storage only: a bucket has no bound of its own). */
     public <T> void watchBound(T storage, ToDoubleFunction<T> bound) {
-        Gauge.builder("modproxy.cache.bound", storage, bound).baseUnit("bytes")
+        Gauge.builder("modproxy.cache.bound", storage, bound)
+                .baseUnit("bytes")
                 .description("The most the cache can hold: MODPROXY_MAX_SIZE or the volume, whichever is smaller")
                 .register(registry);
     }
 
     /** Publishes what the memory tier of small artifacts holds. */
     public <T> void watchMemory(T memory, ToDoubleFunction<T> bytes, ToDoubleFunction<T> entries) {
-        Gauge.builder("modproxy.memory.cache.size", memory, bytes).baseUnit("bytes")
-                .description("Bytes of small artifacts kept in memory").register(registry);
+        Gauge.builder("modproxy.memory.cache.size", memory, bytes)
+                .baseUnit("bytes")
+                .description("Bytes of small artifacts kept in memory")
+                .register(registry);
         Gauge.builder("modproxy.memory.cache.entries", memory, entries)
-                .description("Small artifacts kept in memory").register(registry);
+                .description("Small artifacts kept in memory")
+                .register(registry);
     }
 
     /** Publishes each upstream's circuit state: 0 closed, 1 open, 0.5 half-open (one trial request out). */
@@ -127,11 +179,14 @@ public final class ProxyMetrics implements UpstreamListener {
         for (UpstreamChain.Entry entry : chain.entries()) {
             if (entry instanceof UpstreamChain.Proxy proxy) {
                 Upstream upstream = proxy.upstream();
-                Gauge.builder("modproxy.upstream.circuit.open", upstream, u -> switch (u.breaker().state()) {
-                    case CLOSED -> 0.0;
-                    case HALF_OPEN -> 0.5;
-                    case OPEN -> 1.0;
-                }).tag("upstream", upstream.host()).description("Whether requests to this upstream are being skipped")
+                Gauge.builder("modproxy.upstream.circuit.open", upstream, u -> switch (u.breaker()
+                                .state()) {
+                            case CLOSED -> 0.0;
+                            case HALF_OPEN -> 0.5;
+                            case OPEN -> 1.0;
+                        })
+                        .tag("upstream", upstream.host())
+                        .description("Whether requests to this upstream are being skipped")
                         .register(registry);
             }
         }
@@ -170,15 +225,19 @@ public final class ProxyMetrics implements UpstreamListener {
     }
 
     /** The last finished warm-up, for /admin/stats. */
-    public record WarmupSummary(java.time.Instant finishedAt, int requested, int failed) {
-    }
+    public record WarmupSummary(java.time.Instant finishedAt, int requested, int failed) {}
 
     private volatile WarmupSummary lastWarmup;
 
     public void warmupFinished(WarmupSummary summary) {
         if (lastWarmup == null) {
-            Gauge.builder("modproxy.warmup.last.finished", this, m -> m.lastWarmup.finishedAt().getEpochSecond())
-                    .baseUnit("seconds").description("When the last warm-up finished (Unix time)").register(registry);
+            Gauge.builder(
+                            "modproxy.warmup.last.finished",
+                            this,
+                            m -> m.lastWarmup.finishedAt().getEpochSecond())
+                    .baseUnit("seconds")
+                    .description("When the last warm-up finished (Unix time)")
+                    .register(registry);
         }
         lastWarmup = summary;
     }
@@ -200,12 +259,19 @@ public final class ProxyMetrics implements UpstreamListener {
 
     @Override
     public void requestFinished(Upstream upstream, String outcome, long nanos) {
-        Timer.builder("modproxy.upstream.requests").tag("upstream", upstream.host()).tag("outcome", outcome)
-                .description("Requests sent to upstream proxies").register(registry)
+        Timer.builder("modproxy.upstream.requests")
+                .tag("upstream", upstream.host())
+                .tag("outcome", outcome)
+                .description("Requests sent to upstream proxies")
+                .register(registry)
                 .record(nanos, TimeUnit.NANOSECONDS);
         if (!outcome.equals("ok") && !outcome.equals("not_found")) {
-            Counter.builder("modproxy.upstream.errors").tag("upstream", upstream.host()).tag("outcome", outcome)
-                    .description("Upstream requests that failed or were skipped").register(registry).increment();
+            Counter.builder("modproxy.upstream.errors")
+                    .tag("upstream", upstream.host())
+                    .tag("outcome", outcome)
+                    .description("Upstream requests that failed or were skipped")
+                    .register(registry)
+                    .increment();
         }
     }
 }

@@ -76,6 +76,7 @@ public final class Prefetcher implements ClientDemand, AutoCloseable {
     private final Cache<String, Boolean> unprunedWalk = recent();
     /** go.mod files whose requirements were prefetched: true when all the way down (unpruned). */
     private final Cache<String, Boolean> expanded = recent();
+
     private final Set<String> queuedExpansions = ConcurrentHashMap.newKeySet();
 
     /** @param clock what a prefetch's wait for a free slot is measured with */
@@ -85,18 +86,30 @@ public final class Prefetcher implements ClientDemand, AutoCloseable {
         this.settings = settings;
         this.metrics = metrics;
         this.budget = new Budget(settings.maxBytesInFlight());
-        workers = new ThreadPoolExecutor(settings.concurrency(), settings.concurrency(), 1, TimeUnit.MINUTES,
-                new ArrayBlockingQueue<>(settings.queueSize()), r -> {
+        workers = new ThreadPoolExecutor(
+                settings.concurrency(),
+                settings.concurrency(),
+                1,
+                TimeUnit.MINUTES,
+                new ArrayBlockingQueue<>(settings.queueSize()),
+                r -> {
                     Thread t = new Thread(r, "modproxy-prefetch");
                     t.setDaemon(true);
                     return t;
                 });
         workers.allowCoreThreadTimeOut(true);
-        metrics.watchPrefetches(this, p -> p.running.get(), p -> p.budget.used.get(), p -> p.workers.getQueue().size());
+        metrics.watchPrefetches(
+                this,
+                p -> p.running.get(),
+                p -> p.budget.used.get(),
+                p -> p.workers.getQueue().size());
     }
 
     private static Cache<String, Boolean> recent() {
-        return Caffeine.newBuilder().expireAfterWrite(Duration.ofMinutes(10)).maximumSize(200_000).build();
+        return Caffeine.newBuilder()
+                .expireAfterWrite(Duration.ofMinutes(10))
+                .maximumSize(200_000)
+                .build();
     }
 
     @Override
@@ -115,14 +128,14 @@ public final class Prefetcher implements ClientDemand, AutoCloseable {
                     expandLater(request);
                 }
             }
-            default -> {
-            }
+            default -> {}
         }
     }
 
     @Override
     public void landed(ProxyRequest request, boolean byPrefetch) {
-        if (request.kind() == RequestKind.MOD && (!byPrefetch || unprunedWalk.getIfPresent(request.relativePath()) != null)) {
+        if (request.kind() == RequestKind.MOD
+                && (!byPrefetch || unprunedWalk.getIfPresent(request.relativePath()) != null)) {
             expandLater(request);
         }
     }
@@ -184,7 +197,8 @@ public final class Prefetcher implements ClientDemand, AutoCloseable {
         running.incrementAndGet();
         try {
             PrefetchResult result = cache.prefetch(request, budget);
-            if (result == PrefetchResult.CACHED && request.kind() == RequestKind.MOD
+            if (result == PrefetchResult.CACHED
+                    && request.kind() == RequestKind.MOD
                     && unprunedWalk.getIfPresent(request.relativePath()) != null) {
                 expand(request); // stored before: the walk goes on through it
             } else if (result == PrefetchResult.CANCELLED || result == PrefetchResult.FAILED) {
@@ -225,7 +239,8 @@ public final class Prefetcher implements ClientDemand, AutoCloseable {
             }
             if (walkAll) {
                 unprunedWalk.put(child.relativePath(), Boolean.TRUE);
-                if (hinted.getIfPresent(child.relativePath()) != null && !Boolean.TRUE.equals(expanded.getIfPresent(child.relativePath()))) {
+                if (hinted.getIfPresent(child.relativePath()) != null
+                        && !Boolean.TRUE.equals(expanded.getIfPresent(child.relativePath()))) {
                     expandLater(child); // hinted before as one level below a pruned go.mod: walk on from it now
                 }
             }

@@ -6,8 +6,7 @@ package dev.modproxy.proxy.protocol;
  */
 public final class CaseEncoding {
 
-    private CaseEncoding() {
-    }
+    private CaseEncoding() {}
 
     /** Encodes a path or version; the input must be ASCII without '!' (callers validate first). */
     public static String encode(String s) {
@@ -44,7 +43,8 @@ public final class CaseEncoding {
             } else if (c == '!') {
                 bang = true;
             } else if (c >= 'A' && c <= 'Z') {
-                throw new IllegalArgumentException("upper-case letter must be written as '!' + lower-case in " + quote(s));
+                throw new IllegalArgumentException(
+                        "upper-case letter must be written as '!' + lower-case in " + quote(s));
             } else {
                 out.append(c);
             }

@@ -15,9 +15,9 @@ public final class ModulePath {
     /** Longest encoded element: one directory name on disk. */
     public static final int MAX_ENCODED_ELEMENT = 200;
 
-    private static final Set<String> WINDOWS_RESERVED = Set.of("CON", "PRN", "AUX", "NUL",
-            "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8", "COM9",
-            "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9");
+    private static final Set<String> WINDOWS_RESERVED = Set.of(
+            "CON", "PRN", "AUX", "NUL", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8", "COM9", "LPT1",
+            "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9");
 
     private final String path;
     private final String encoded;
@@ -80,18 +80,20 @@ public final class ModulePath {
         }
         String first = elements[0];
         if (first.indexOf('.') < 0) {
-            throw new IllegalArgumentException("module path " + CaseEncoding.quote(path) + ": missing dot in first path element");
+            throw new IllegalArgumentException(
+                    "module path " + CaseEncoding.quote(path) + ": missing dot in first path element");
         }
         for (int i = 0; i < first.length(); i++) {
             char c = first.charAt(i);
             if (!(c == '-' || c == '.' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z'))) {
-                throw new IllegalArgumentException("module path " + CaseEncoding.quote(path)
-                        + ": invalid char '" + c + "' in first path element");
+                throw new IllegalArgumentException(
+                        "module path " + CaseEncoding.quote(path) + ": invalid char '" + c + "' in first path element");
             }
         }
         String major = splitPathMajor(path);
         if (major == null) {
-            throw new IllegalArgumentException("module path " + CaseEncoding.quote(path) + ": invalid major version suffix");
+            throw new IllegalArgumentException(
+                    "module path " + CaseEncoding.quote(path) + ": invalid major version suffix");
         }
         return major;
     }
@@ -113,10 +115,16 @@ public final class ModulePath {
         int upper = 0;
         for (int i = 0; i < element.length(); i++) {
             char c = element.charAt(i);
-            boolean ok = c == '-' || c == '.' || c == '_' || c == '~'
-                    || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+            boolean ok = c == '-'
+                    || c == '.'
+                    || c == '_'
+                    || c == '~'
+                    || (c >= '0' && c <= '9')
+                    || (c >= 'a' && c <= 'z')
+                    || (c >= 'A' && c <= 'Z');
             if (!ok) {
-                throw new IllegalArgumentException(where(path) + ": invalid char " + CaseEncoding.quote(String.valueOf(c)));
+                throw new IllegalArgumentException(
+                        where(path) + ": invalid char " + CaseEncoding.quote(String.valueOf(c)));
             }
             if (c >= 'A' && c <= 'Z') {
                 upper++;
@@ -125,16 +133,21 @@ public final class ModulePath {
         int dot = element.indexOf('.');
         String shortName = dot >= 0 ? element.substring(0, dot) : element;
         // every reserved name has 3 or 4 letters: skip the upper-casing for all other names
-        if ((shortName.length() == 3 || shortName.length() == 4) && WINDOWS_RESERVED.contains(shortName.toUpperCase(Locale.ROOT))) {
-            throw new IllegalArgumentException(where(path) + ": " + CaseEncoding.quote(shortName) + " is a reserved file name");
+        if ((shortName.length() == 3 || shortName.length() == 4)
+                && WINDOWS_RESERVED.contains(shortName.toUpperCase(Locale.ROOT))) {
+            throw new IllegalArgumentException(
+                    where(path) + ": " + CaseEncoding.quote(shortName) + " is a reserved file name");
         }
         int tilde = shortName.lastIndexOf('~');
-        if (tilde >= 0 && tilde < shortName.length() - 1 && shortName.substring(tilde + 1).chars().allMatch(c -> c >= '0' && c <= '9')) {
+        if (tilde >= 0
+                && tilde < shortName.length() - 1
+                && shortName.substring(tilde + 1).chars().allMatch(c -> c >= '0' && c <= '9')) {
             // the go command refuses these (they look like Windows 8.3 short names), so no module has one
             throw new IllegalArgumentException(where(path) + ": trailing tilde and digits in path element");
         }
         if (element.length() + upper > MAX_ENCODED_ELEMENT) { // the case encoding adds one '!' per upper-case letter
-            throw new IllegalArgumentException(where(path) + ": path element longer than " + MAX_ENCODED_ELEMENT + " characters");
+            throw new IllegalArgumentException(
+                    where(path) + ": path element longer than " + MAX_ENCODED_ELEMENT + " characters");
         }
     }
 

@@ -10,8 +10,7 @@ import java.util.regex.Pattern;
  */
 public final class ModulePathPatterns {
 
-    private record Glob(String source, int slashes, Pattern regex) {
-    }
+    private record Glob(String source, int slashes, Pattern regex) {}
 
     private final List<Glob> globs;
 
@@ -33,7 +32,8 @@ public final class ModulePathPatterns {
                     glob = glob.substring(0, glob.length() - 1);
                 }
                 if (!glob.isEmpty()) {
-                    globs.add(new Glob(glob, (int) glob.chars().filter(c -> c == '/').count(), Pattern.compile(toRegex(glob))));
+                    globs.add(new Glob(
+                            glob, (int) glob.chars().filter(c -> c == '/').count(), Pattern.compile(toRegex(glob))));
                 }
             }
         }
@@ -46,7 +46,8 @@ public final class ModulePathPatterns {
 
     /** True when some pattern matches a leading run of the path's elements. */
     public boolean matches(String modulePath) {
-        // indexed: asked on every cache hit, mostly with no patterns at all, and an iterator each time showed in profiles
+        // indexed: asked on every cache hit, mostly with no patterns at all, and an iterator each time showed in
+        // profiles
         for (int i = 0; i < globs.size(); i++) {
             Glob glob = globs.get(i);
             String prefix = leadingElements(modulePath, glob.slashes());
@@ -87,7 +88,8 @@ public final class ModulePathPatterns {
                 case '[' -> {
                     int end = glob.indexOf(']', i + 2);
                     if (end < 0) {
-                        throw new IllegalArgumentException("pattern " + CaseEncoding.quote(glob) + " has an unclosed '['");
+                        throw new IllegalArgumentException(
+                                "pattern " + CaseEncoding.quote(glob) + " has an unclosed '['");
                     }
                     String body = glob.substring(i + 1, end);
                     boolean negate = body.startsWith("^");

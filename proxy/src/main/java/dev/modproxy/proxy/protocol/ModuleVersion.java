@@ -73,7 +73,8 @@ public final class ModuleVersion {
         if (count > 3 || count < 3 && (parts.prerelease() != null || parts.build() != null)) {
             return false; // v1 and v1.2 are shorthands only without suffixes
         }
-        return parts.numbersValid() && (parts.prerelease() == null || identifiers(parts.prerelease(), true))
+        return parts.numbersValid()
+                && (parts.prerelease() == null || identifiers(parts.prerelease(), true))
                 && (parts.build() == null || identifiers(parts.build(), false));
     }
 
@@ -106,7 +107,8 @@ public final class ModuleVersion {
                         + module + " which has a major version suffix");
             }
             if (major.equals("v0") || major.equals("v1")) {
-                throw new IllegalArgumentException("version " + version + ": +incompatible is only for major versions v2 and above");
+                throw new IllegalArgumentException(
+                        "version " + version + ": +incompatible is only for major versions v2 and above");
             }
             return this;
         }
@@ -116,7 +118,8 @@ public final class ModuleVersion {
                     : pathMajor.substring(1);
             boolean oldPseudoForV1 = version.startsWith("v0.0.0-") && gopkgMajor.equals("v1");
             if (!major.equals(gopkgMajor) && !oldPseudoForV1) {
-                throw new IllegalArgumentException("version " + version + " invalid for " + module + ": should be " + gopkgMajor);
+                throw new IllegalArgumentException(
+                        "version " + version + " invalid for " + module + ": should be " + gopkgMajor);
             }
         } else if (pathMajor.isEmpty()) {
             if (!major.equals("v0") && !major.equals("v1")) {
@@ -124,8 +127,8 @@ public final class ModuleVersion {
                         + ": should be v0 or v1, not " + major + " (or use the /" + major + " module path)");
             }
         } else if (!major.equals(pathMajor.substring(1))) {
-            throw new IllegalArgumentException("version " + version + " invalid for " + module
-                    + ": should be " + pathMajor.substring(1) + ", not " + major);
+            throw new IllegalArgumentException("version " + version + " invalid for " + module + ": should be "
+                    + pathMajor.substring(1) + ", not " + major);
         }
         return this;
     }

@@ -1,10 +1,10 @@
 package dev.modproxy.proxy.protocol;
 
 import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.ByteBuffer;
 import java.util.regex.Pattern;
 
 /**
@@ -16,6 +16,7 @@ public record ProxyRequest(ModulePath module, RequestKind kind, ModuleVersion ve
 
     /** Longest raw URL path accepted before any parsing. */
     public static final int MAX_RAW_PATH = 1024;
+
     private static final int MAX_QUERY = 128;
     private static final Pattern BUILD_METADATA = Pattern.compile("v\\d+(\\.\\d+){0,2}(-[0-9A-Za-z.-]+)?\\+.*");
 
@@ -49,12 +50,17 @@ public record ProxyRequest(ModulePath module, RequestKind kind, ModuleVersion ve
             }
         }
         if (path.endsWith(RequestKind.LATEST.ending())) {
-            return new ProxyRequest(module(path.substring(0, path.length() - RequestKind.LATEST.ending().length())),
-                    RequestKind.LATEST, null, null);
+            return new ProxyRequest(
+                    module(path.substring(
+                            0, path.length() - RequestKind.LATEST.ending().length())),
+                    RequestKind.LATEST,
+                    null,
+                    null);
         }
         int at = path.indexOf("/@v/");
         if (at < 0) {
-            throw new InvalidRequestException(404, "not a GOPROXY endpoint: expected $module/@v/... or $module/@latest");
+            throw new InvalidRequestException(
+                    404, "not a GOPROXY endpoint: expected $module/@v/... or $module/@latest");
         }
         ModulePath module = module(path.substring(0, at));
         String file = path.substring(at + "/@v/".length());
@@ -63,8 +69,10 @@ public record ProxyRequest(ModulePath module, RequestKind kind, ModuleVersion ve
         }
         RequestKind kind = RequestKind.ofVersionFile(file);
         if (kind == null) {
-            throw new InvalidRequestException(404, "unknown GOPROXY file " + CaseEncoding.quote(file)
-                    + ": expected list, $version.info, $version.mod or $version.zip");
+            throw new InvalidRequestException(
+                    404,
+                    "unknown GOPROXY file " + CaseEncoding.quote(file)
+                            + ": expected list, $version.info, $version.mod or $version.zip");
         }
         String encodedVersion = file.substring(0, file.lastIndexOf('.'));
         String version;
@@ -75,7 +83,8 @@ public record ProxyRequest(ModulePath module, RequestKind kind, ModuleVersion ve
         }
         if (ModuleVersion.isCanonical(version)) {
             try {
-                return new ProxyRequest(module, kind, ModuleVersion.parse(version).checkBelongsTo(module), null);
+                return new ProxyRequest(
+                        module, kind, ModuleVersion.parse(version).checkBelongsTo(module), null);
             } catch (IllegalArgumentException e) {
                 if (kind != RequestKind.INFO) {
                     throw new InvalidRequestException(400, e.getMessage());
@@ -84,12 +93,16 @@ public record ProxyRequest(ModulePath module, RequestKind kind, ModuleVersion ve
             }
         }
         if (hasBuildMetadata(version)) {
-            throw new InvalidRequestException(400, "version " + CaseEncoding.quote(version)
-                    + " has build metadata: only +incompatible is part of a module version");
+            throw new InvalidRequestException(
+                    400,
+                    "version " + CaseEncoding.quote(version)
+                            + " has build metadata: only +incompatible is part of a module version");
         }
         if (kind != RequestKind.INFO) {
-            throw new InvalidRequestException(400, "version " + CaseEncoding.quote(version) + " is not canonical: "
-                    + kind.name().toLowerCase() + " files exist only for canonical versions like v1.2.3");
+            throw new InvalidRequestException(
+                    400,
+                    "version " + CaseEncoding.quote(version) + " is not canonical: "
+                            + kind.name().toLowerCase() + " files exist only for canonical versions like v1.2.3");
         }
         checkQuery(version);
         return new ProxyRequest(module, kind, null, version);
@@ -117,7 +130,8 @@ public record ProxyRequest(ModulePath module, RequestKind kind, ModuleVersion ve
             problem = "is longer than " + MAX_QUERY + " characters";
         } else if (query.charAt(0) == '.' || query.charAt(0) == '-' || query.endsWith(".")) {
             problem = "starts with '.' or '-' or ends with '.'";
-        } else if (!query.chars().allMatch(c -> c < 0x80 && (Character.isLetterOrDigit(c) || "-._~+".indexOf(c) >= 0))) {
+        } else if (!query.chars()
+                .allMatch(c -> c < 0x80 && (Character.isLetterOrDigit(c) || "-._~+".indexOf(c) >= 0))) {
             problem = "has characters other than letters, digits and -._~+";
         }
         if (problem != null) {
@@ -156,10 +170,12 @@ public record ProxyRequest(ModulePath module, RequestKind kind, ModuleVersion ve
             i += 2;
         }
         try {
-            return StandardCharsets.UTF_8.newDecoder()
+            return StandardCharsets.UTF_8
+                    .newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes.toByteArray())).toString();
+                    .decode(ByteBuffer.wrap(bytes.toByteArray()))
+                    .toString();
         } catch (CharacterCodingException e) {
             throw new InvalidRequestException(400, "request path is not valid UTF-8");
         }

@@ -53,6 +53,7 @@ public final class LocalDiskStorage implements Storage {
      * deletes themselves change the totals as usual. Guarded by publishLock; null once counted.
      */
     private Map<StorageKey, Long> sizeAtStartOfChanged = new HashMap<>();
+
     private final CompletableFuture<StorageUsage> counted = new CompletableFuture<>();
 
     public LocalDiskStorage(Path root) throws IOException {
@@ -96,7 +97,10 @@ public final class LocalDiskStorage implements Storage {
                 }
             });
         } catch (IOException | UncheckedIOException e) {
-            LOG.warnf(e, "counting the objects under %s failed; size figures count only what was written since start", root);
+            LOG.warnf(
+                    e,
+                    "counting the objects under %s failed; size figures count only what was written since start",
+                    root);
         }
         synchronized (publishLock) {
             sizeAtStartOfChanged = null;
@@ -107,8 +111,9 @@ public final class LocalDiskStorage implements Storage {
             }
         }
         StorageUsage usage = usage();
-        LOG.infof("storage %s accounted: %d objects, %d bytes, in %d ms", root, usage.entries(), usage.bytes(),
-                (System.nanoTime() - started) / 1_000_000);
+        LOG.infof(
+                "storage %s accounted: %d objects, %d bytes, in %d ms",
+                root, usage.entries(), usage.bytes(), (System.nanoTime() - started) / 1_000_000);
         counted.complete(usage);
     }
 
@@ -133,7 +138,8 @@ public final class LocalDiskStorage implements Storage {
             if (!attrs.isRegularFile()) {
                 return Optional.empty();
             }
-            return Optional.of(StoredObject.ofFile(key, file, attrs.size(), attrs.lastModifiedTime().toInstant()));
+            return Optional.of(StoredObject.ofFile(
+                    key, file, attrs.size(), attrs.lastModifiedTime().toInstant()));
         } catch (NoSuchFileException e) {
             return Optional.empty();
         }
@@ -189,8 +195,13 @@ public final class LocalDiskStorage implements Storage {
                         if (!attrs.isRegularFile()) {
                             return null;
                         }
-                        String relative = root.relativize(p).toString().replace(p.getFileSystem().getSeparator(), "/");
-                        return new StorageEntry(new StorageKey(relative), attrs.size(), attrs.lastModifiedTime().toInstant());
+                        String relative = root.relativize(p)
+                                .toString()
+                                .replace(p.getFileSystem().getSeparator(), "/");
+                        return new StorageEntry(
+                                new StorageKey(relative),
+                                attrs.size(),
+                                attrs.lastModifiedTime().toInstant());
                     } catch (NoSuchFileException e) {
                         return null;
                     } catch (IOException e) {
@@ -279,7 +290,8 @@ public final class LocalDiskStorage implements Storage {
             }
             syncDirectory(target.getParent());
             BasicFileAttributes attrs = Files.readAttributes(target, BasicFileAttributes.class);
-            return StoredObject.ofFile(key, target, attrs.size(), attrs.lastModifiedTime().toInstant());
+            return StoredObject.ofFile(
+                    key, target, attrs.size(), attrs.lastModifiedTime().toInstant());
         }
     }
 

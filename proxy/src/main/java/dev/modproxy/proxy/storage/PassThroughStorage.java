@@ -23,6 +23,7 @@ public final class PassThroughStorage extends ForwardingStorage implements AutoC
     private static final Logger LOG = Logger.getLogger(PassThroughStorage.class);
     /** Long enough for the requests that waited on a download to open its spill file. */
     static final Duration SPILL_LIFETIME = Duration.ofMinutes(2);
+
     public static final long DEFAULT_MAX_SPILL_BYTES = 1L << 30;
     private static final int PROBE_BYTES = 64 * 1024;
 
@@ -61,16 +62,22 @@ public final class PassThroughStorage extends ForwardingStorage implements AutoC
         } catch (IOException storageFull) {
             sweep(SPILL_LIFETIME);
             if (spillBytes.get() >= maxSpillBytes) {
-                throw new IOException("the cache storage cannot take writes (" + storageFull.getMessage()
-                        + ") and the pass-through directory " + spillDir + " is full (" + spillBytes.get() + " bytes)", storageFull);
+                throw new IOException(
+                        "the cache storage cannot take writes (" + storageFull.getMessage()
+                                + ") and the pass-through directory " + spillDir + " is full (" + spillBytes.get()
+                                + " bytes)",
+                        storageFull);
             }
             Path probe = null;
             try {
                 probe = Files.createTempFile(spillDir, "probe-", ".tmp");
                 Files.write(probe, new byte[PROBE_BYTES]);
             } catch (IOException spillFull) {
-                throw new IOException("the cache storage cannot take writes (" + storageFull.getMessage()
-                        + ") and neither can the pass-through directory " + spillDir + " (" + spillFull.getMessage() + ")", spillFull);
+                throw new IOException(
+                        "the cache storage cannot take writes (" + storageFull.getMessage()
+                                + ") and neither can the pass-through directory " + spillDir + " ("
+                                + spillFull.getMessage() + ")",
+                        spillFull);
             } finally {
                 if (probe != null) {
                     Files.deleteIfExists(probe);
@@ -168,12 +175,16 @@ public final class PassThroughStorage extends ForwardingStorage implements AutoC
 
         /** Moves what was staged so far into a spill file and writes there from now on. */
         void spill(IOException cause) throws IOException {
-            LOG.warnf("cannot store %s in %s (%s): serving it without caching", key, delegate.describe(), cause.getMessage());
+            LOG.warnf(
+                    "cannot store %s in %s (%s): serving it without caching",
+                    key, delegate.describe(), cause.getMessage());
             onWriteFailure.run();
             sweep(SPILL_LIFETIME);
             if (spillBytes.get() >= maxSpillBytes) {
-                throw new IOException("cannot store " + key + " (" + cause.getMessage() + ") and the pass-through directory "
-                        + spillDir + " is full", cause);
+                throw new IOException(
+                        "cannot store " + key + " (" + cause.getMessage() + ") and the pass-through directory "
+                                + spillDir + " is full",
+                        cause);
             }
             spillFile = Files.createTempFile(spillDir, "passthrough-", ".part");
             spillOut = Files.newOutputStream(spillFile);
@@ -225,7 +236,8 @@ public final class PassThroughStorage extends ForwardingStorage implements AutoC
             }
             spillOut.close();
             committed = true;
-            return StoredObject.ofFile(key, spillFile, Files.size(spillFile), clock.instant()).notInStorage();
+            return StoredObject.ofFile(key, spillFile, Files.size(spillFile), clock.instant())
+                    .notInStorage();
         }
 
         @Override

@@ -17,12 +17,12 @@ import java.util.function.Supplier;
 import java.util.stream.Stream;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.core.ResponseInputStream;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.core.sync.ResponseTransformer;
-import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
-import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -64,11 +64,19 @@ public final class S3Storage implements Storage, AutoCloseable {
     private final List<RemovalListener> removalListeners = new CopyOnWriteArrayList<>();
 
     public S3Storage(Settings settings, AwsCredentialsProvider credentials, Path stagingDir) throws IOException {
-        this(settings, credentials, stagingDir, ClientOverrideConfiguration.builder().build());
+        this(
+                settings,
+                credentials,
+                stagingDir,
+                ClientOverrideConfiguration.builder().build());
     }
 
     /** @param overrides e.g. an interceptor that counts the requests a test causes */
-    S3Storage(Settings settings, AwsCredentialsProvider credentials, Path stagingDir, ClientOverrideConfiguration overrides)
+    S3Storage(
+            Settings settings,
+            AwsCredentialsProvider credentials,
+            Path stagingDir,
+            ClientOverrideConfiguration overrides)
             throws IOException {
         this.settings = settings;
         var builder = S3Client.builder()
@@ -110,7 +118,8 @@ public final class S3Storage implements Storage, AutoCloseable {
     @Override
     public Optional<StoredObject> lookup(StorageKey key) throws IOException {
         String name = settings.objectName(key);
-        Optional<ResponseInputStream<GetObjectResponse>> found = unlessMissing(name,
+        Optional<ResponseInputStream<GetObjectResponse>> found = unlessMissing(
+                name,
                 () -> s3.getObject(r -> r.bucket(settings.bucket()).key(name), ResponseTransformer.toInputStream()));
         if (found.isEmpty()) {
             return Optional.empty();
@@ -161,7 +170,10 @@ public final class S3Storage implements Storage, AutoCloseable {
 
     /** The object's size, or -1 when absent; for bookkeeping, not for serving. */
     private long sizeOf(String name) throws IOException {
-        return unlessMissing(name, () -> s3.headObject(r -> r.bucket(settings.bucket()).key(name)).contentLength())
+        return unlessMissing(
+                        name,
+                        () -> s3.headObject(r -> r.bucket(settings.bucket()).key(name))
+                                .contentLength())
                 .orElse(-1L);
     }
 
@@ -230,8 +242,8 @@ public final class S3Storage implements Storage, AutoCloseable {
 
     private static StorageEntry entry(S3Object object, String listPrefix) {
         try {
-            return new StorageEntry(new StorageKey(object.key().substring(listPrefix.length())), object.size(),
-                    object.lastModified());
+            return new StorageEntry(
+                    new StorageKey(object.key().substring(listPrefix.length())), object.size(), object.lastModified());
         } catch (IllegalArgumentException e) {
             return null; // an object someone else put in the bucket: not ours to list
         }
@@ -280,7 +292,8 @@ public final class S3Storage implements Storage, AutoCloseable {
             String name = settings.objectName(key);
             long replaced = sizeOf(name);
             try {
-                s3.putObject(r -> r.bucket(settings.bucket()).key(name).contentLength(size), RequestBody.fromFile(staged));
+                s3.putObject(
+                        r -> r.bucket(settings.bucket()).key(name).contentLength(size), RequestBody.fromFile(staged));
             } catch (SdkException | UncheckedIOException e) {
                 throw failure("upload", name, e);
             }

@@ -18,7 +18,9 @@ public record StorageKey(String value) {
             }
             for (int i = 0; i < segment.length(); i++) {
                 char c = segment.charAt(i);
-                boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                boolean ok = (c >= 'a' && c <= 'z')
+                        || (c >= 'A' && c <= 'Z')
+                        || (c >= '0' && c <= '9')
                         || "-._~+!@".indexOf(c) >= 0;
                 if (!ok) {
                     throw new IllegalArgumentException("storage key has character " + (int) c + ": " + value);

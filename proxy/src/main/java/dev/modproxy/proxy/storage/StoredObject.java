@@ -31,8 +31,15 @@ public final class StoredObject {
     private final boolean inStorage;
     private final AtomicBoolean released = new AtomicBoolean();
 
-    private StoredObject(StorageKey key, long size, Instant lastModified, Path localFile, byte[] content, Opener opener,
-            Runnable onRelease, boolean inStorage) {
+    private StoredObject(
+            StorageKey key,
+            long size,
+            Instant lastModified,
+            Path localFile,
+            byte[] content,
+            Opener opener,
+            Runnable onRelease,
+            boolean inStorage) {
         this.key = key;
         this.size = size;
         this.lastModified = lastModified;
@@ -53,8 +60,8 @@ public final class StoredObject {
 
     /** An object whose bytes are at hand; the array is shared, never modify it. */
     public static StoredObject ofBytes(StorageKey key, byte[] content, Instant lastModified) {
-        return new StoredObject(key, content.length, lastModified, null, content, () -> new ByteArrayInputStream(content),
-                null, true);
+        return new StoredObject(
+                key, content.length, lastModified, null, content, () -> new ByteArrayInputStream(content), null, true);
     }
 
     public StorageKey key() {

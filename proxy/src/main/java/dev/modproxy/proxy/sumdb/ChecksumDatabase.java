@@ -10,8 +10,6 @@ import dev.modproxy.proxy.upstream.CircuitBreaker;
 import dev.modproxy.proxy.upstream.EgressProxy;
 import dev.modproxy.proxy.upstream.Upstream;
 import dev.modproxy.proxy.upstream.UpstreamChain;
-import org.jboss.logging.Logger;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.http.HttpClient;
@@ -20,6 +18,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import org.jboss.logging.Logger;
 
 /**
  * The checksum database MODPROXY_SUMDB names (default sum.golang.org), its cached answers, and
@@ -40,8 +39,14 @@ public final class ChecksumDatabase {
      * @param connection timeouts and circuit breaker for the database's own URL
      * @param egress     the way out to the database's own URL
      */
-    public ChecksumDatabase(GoSumDbSetting setting, ModulePathPatterns exempt, Storage storage, UpstreamChain chain,
-            UpstreamChain.Settings connection, Duration mutableTtl, EgressProxy egress) {
+    public ChecksumDatabase(
+            GoSumDbSetting setting,
+            ModulePathPatterns exempt,
+            Storage storage,
+            UpstreamChain chain,
+            UpstreamChain.Settings connection,
+            Duration mutableTtl,
+            EgressProxy egress) {
         this.setting = setting;
         this.exempt = exempt;
         if (setting.isOff()) {
@@ -49,14 +54,25 @@ public final class ChecksumDatabase {
             verifier = null;
             return;
         }
-        HttpClient client = HttpClient.newBuilder().connectTimeout(connection.connectTimeout()).proxy(egress)
-                .followRedirects(HttpClient.Redirect.NEVER).build(); // Upstream follows them, keeping credentials on the origin
-        Upstream database = new Upstream(setting.url().orElseThrow(), client, connection.readTimeout(),
+        HttpClient client = HttpClient.newBuilder()
+                .connectTimeout(connection.connectTimeout())
+                .proxy(egress)
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .build(); // Upstream follows them, keeping credentials on the origin
+        Upstream database = new Upstream(
+                setting.url().orElseThrow(),
+                client,
+                connection.readTimeout(),
                 new CircuitBreaker(connection.breakerThreshold(), connection.breakerCoolDown()));
         VerifierKey key = setting.key().orElseThrow();
         StorageKey verifiedTree = new StorageKey("sumdb/" + key.name() + "/verified-tree");
-        cache = new SumDbCache(key, new UpstreamSumDbFetcher(key, chain, database), storage, mutableTtl,
-                Clock.systemUTC(), provenSince(storage, new StorageKey("sumdb/" + key.name() + "/proven-since")),
+        cache = new SumDbCache(
+                key,
+                new UpstreamSumDbFetcher(key, chain, database),
+                storage,
+                mutableTtl,
+                Clock.systemUTC(),
+                provenSince(storage, new StorageKey("sumdb/" + key.name() + "/proven-since")),
                 (tree, note) -> save(storage, verifiedTree, note));
         verifier = cache.verifier();
         restore(storage, verifiedTree);
@@ -79,12 +95,15 @@ public final class ChecksumDatabase {
                 return stored.get().lastModified();
             }
             try (StorageWriter writer = storage.openWriter(marker)) {
-                writer.output().write("pieces of the checksum database stored since this file are proven\n".getBytes(StandardCharsets.UTF_8));
+                writer.output()
+                        .write("pieces of the checksum database stored since this file are proven\n"
+                                .getBytes(StandardCharsets.UTF_8));
                 StoredObject written = writer.commit();
                 return written.lastModified();
             }
         } catch (IOException e) {
-            LOG.warnf("cannot read or write %s (%s): every stored piece of the checksum database is proven again before use",
+            LOG.warnf(
+                    "cannot read or write %s (%s): every stored piece of the checksum database is proven again before use",
                     marker, e.getMessage());
             return Instant.MAX;
         }
@@ -105,8 +124,9 @@ public final class ChecksumDatabase {
             Optional<StoredObject> stored = storage.lookup(key);
             if (stored.isPresent()) {
                 try (InputStream in = stored.get().open()) {
-                    LOG.infof("checksum database %s: continuing from verified %s", setting.name().orElseThrow(),
-                            verifier.verifiedTree(in.readAllBytes()));
+                    LOG.infof(
+                            "checksum database %s: continuing from verified %s",
+                            setting.name().orElseThrow(), verifier.verifiedTree(in.readAllBytes()));
                 }
             }
         } catch (IOException | SumDbException e) {

@@ -10,7 +10,8 @@ public final class ChecksumMismatchException extends SumDbException {
     private final String expected;
     private final String actual;
 
-    public ChecksumMismatchException(String module, String version, RequestKind artifact, String expected, String actual) {
+    public ChecksumMismatchException(
+            String module, String version, RequestKind artifact, String expected, String actual) {
         super(module + "@" + version + artifact.suffix() + ": checksum mismatch: downloaded " + actual
                 + ", checksum database has " + expected);
         this.module = module;

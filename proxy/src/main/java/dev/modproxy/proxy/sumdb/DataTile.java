@@ -14,8 +14,7 @@ import java.util.List;
  */
 final class DataTile {
 
-    private DataTile() {
-    }
+    private DataTile() {}
 
     /** Throws unless data holds exactly tile.width() records whose hashes are recordHashes, in order. */
     static void check(byte[] data, Tile tile, byte[] recordHashes) throws SumDbException {

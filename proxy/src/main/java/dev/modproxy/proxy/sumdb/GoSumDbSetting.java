@@ -13,9 +13,11 @@ import java.util.regex.Pattern;
 public final class GoSumDbSetting {
 
     public static final String DEFAULT = "sum.golang.org";
-    public static final String SUM_GOLANG_ORG_KEY = "sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8";
+    public static final String SUM_GOLANG_ORG_KEY =
+            "sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8";
 
-    private static final Pattern DATABASE_NAME = Pattern.compile("[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*(/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)*");
+    private static final Pattern DATABASE_NAME =
+            Pattern.compile("[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*(/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)*");
 
     private final String text;
     private final VerifierKey key;
@@ -55,8 +57,10 @@ public final class GoSumDbSetting {
     private static URI parseUrl(String value, String text) throws SumDbException {
         try {
             URI url = new URI(value.endsWith("/") ? value.substring(0, value.length() - 1) : value);
-            if (!("https".equals(url.getScheme()) || "http".equals(url.getScheme())) || url.getHost() == null
-                    || url.getQuery() != null || url.getFragment() != null) {
+            if (!("https".equals(url.getScheme()) || "http".equals(url.getScheme()))
+                    || url.getHost() == null
+                    || url.getQuery() != null
+                    || url.getFragment() != null) {
                 throw new SumDbException("invalid GOSUMDB " + quote(text) + ": URL must be http(s)://host[/path]");
             }
             return url;

@@ -16,8 +16,7 @@ public final class SignedNote {
     private static final int MAX_SIGNATURES = 100;
     private static final String SIGNATURE_PREFIX = "\u2014 ";
 
-    private SignedNote() {
-    }
+    private SignedNote() {}
 
     /** Returns the note's text once a signature by key over it has been verified. */
     public static String verifiedText(byte[] note, VerifierKey key) throws SumDbException {
@@ -55,8 +54,7 @@ public final class SignedNote {
                 + String.format("%08x", key.keyHash()));
     }
 
-    private record Signed(String name, int keyHash, byte[] signature) {
-    }
+    private record Signed(String name, int keyHash, byte[] signature) {}
 
     private static Signed parseSignature(String line) throws SumDbException {
         if (!line.startsWith(SIGNATURE_PREFIX)) {
@@ -80,10 +78,12 @@ public final class SignedNote {
 
     private static String decode(byte[] note) throws SumDbException {
         try {
-            return StandardCharsets.UTF_8.newDecoder()
+            return StandardCharsets.UTF_8
+                    .newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(note)).toString();
+                    .decode(ByteBuffer.wrap(note))
+                    .toString();
         } catch (CharacterCodingException e) {
             throw new SumDbException("malformed note: not UTF-8");
         }

@@ -8,11 +8,10 @@ import dev.modproxy.proxy.protocol.ProxyRequest;
 import dev.modproxy.proxy.protocol.RequestKind;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import org.jboss.logging.Logger;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Optional;
+import org.jboss.logging.Logger;
 
 /**
  * Refuses a .mod or .zip whose h1: hash is not the one the checksum database proves for it,
@@ -40,7 +39,10 @@ public final class SumDbArtifactVerifier implements ArtifactVerifier {
     }
 
     private static Counter rejections(MeterRegistry registry, String reason, String description) {
-        return Counter.builder("modproxy.sumdb.rejections").tag("reason", reason).description(description).register(registry);
+        return Counter.builder("modproxy.sumdb.rejections")
+                .tag("reason", reason)
+                .description(description)
+                .register(registry);
     }
 
     @Override
@@ -59,13 +61,21 @@ public final class SumDbArtifactVerifier implements ArtifactVerifier {
             verifier.get().verify(module.path(), version.toString(), kind, stagedFile);
         } catch (ChecksumMismatchException e) {
             mismatches.increment();
-            LOG.warnf("SECURITY: refused %s@%s%s: downloaded %s, checksum database %s has %s", e.module(), e.version(),
-                    kind.suffix(), e.actual(), verifier.get().databaseName(), e.expected());
+            LOG.warnf(
+                    "SECURITY: refused %s@%s%s: downloaded %s, checksum database %s has %s",
+                    e.module(),
+                    e.version(),
+                    kind.suffix(),
+                    e.actual(),
+                    verifier.get().databaseName(),
+                    e.expected());
             throw new ArtifactRejectedException(e.getMessage(), e);
         } catch (SumDbUnreachableException e) {
             if (required) {
                 unverifiable.increment();
-                LOG.warnf("refused %s@%s%s (MODPROXY_SUMDB_REQUIRED): %s", module.path(), version, kind.suffix(), e.getMessage());
+                LOG.warnf(
+                        "refused %s@%s%s (MODPROXY_SUMDB_REQUIRED): %s",
+                        module.path(), version, kind.suffix(), e.getMessage());
                 throw new ArtifactRejectedException("cannot verify against checksum database: " + e.getMessage(), e);
             }
             acceptedUnverified.increment();
@@ -76,7 +86,8 @@ public final class SumDbArtifactVerifier implements ArtifactVerifier {
             throw new ArtifactRejectedException("cannot verify against checksum database: " + e.getMessage(), e);
         } catch (IOException e) {
             unverifiable.increment();
-            throw new ArtifactRejectedException(module.path() + "@" + version + kind.suffix() + ": unreadable: " + e.getMessage(), e);
+            throw new ArtifactRejectedException(
+                    module.path() + "@" + version + kind.suffix() + ": unreadable: " + e.getMessage(), e);
         }
     }
 }

@@ -4,8 +4,6 @@ import dev.modproxy.proxy.storage.Storage;
 import dev.modproxy.proxy.storage.StorageKey;
 import dev.modproxy.proxy.storage.StorageWriter;
 import dev.modproxy.proxy.storage.StoredObject;
-import org.jboss.logging.Logger;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.MessageDigest;
@@ -16,6 +14,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import org.jboss.logging.Logger;
 
 /**
  * The checksum database's answers kept in the proxy's storage under sumdb/&lt;name&gt;/: lookups
@@ -39,8 +38,14 @@ public final class SumDbCache implements SumDbFetcher, SumDbStore {
      * @param origin where pieces come from (upstream proxies, then the database)
      * @param provenSince pieces stored before this were kept unproven (by an older version): they are proven again before use
      */
-    public SumDbCache(VerifierKey key, SumDbFetcher origin, Storage storage, Duration mutableTtl, Clock clock,
-                      Instant provenSince, SumDbVerifier.LatestTreeListener latestTreeListener) {
+    public SumDbCache(
+            VerifierKey key,
+            SumDbFetcher origin,
+            Storage storage,
+            Duration mutableTtl,
+            Clock clock,
+            Instant provenSince,
+            SumDbVerifier.LatestTreeListener latestTreeListener) {
         this.key = key;
         this.storage = storage;
         this.mutableTtl = mutableTtl;
@@ -50,7 +55,7 @@ public final class SumDbCache implements SumDbFetcher, SumDbStore {
     }
 
     public SumDbCache(VerifierKey key, SumDbFetcher origin, Storage storage, Duration mutableTtl, Clock clock) {
-        this(key, origin, storage, mutableTtl, clock, Instant.EPOCH, (tree, note) -> { });
+        this(key, origin, storage, mutableTtl, clock, Instant.EPOCH, (tree, note) -> {});
     }
 
     /** The verifier that proves what this cache keeps; it asks this cache first for what was proven before. */
@@ -120,8 +125,11 @@ public final class SumDbCache implements SumDbFetcher, SumDbStore {
         StorageKey storageKey = storageKey(path);
         try {
             Optional<StoredObject> stored = storage.lookup(storageKey);
-            boolean same = stored.isPresent() && !path.equals("latest") && isProven(stored.get())
-                    && stored.get().size() == proven.length && MessageDigest.isEqual(read(stored.get()), proven);
+            boolean same = stored.isPresent()
+                    && !path.equals("latest")
+                    && isProven(stored.get())
+                    && stored.get().size() == proven.length
+                    && MessageDigest.isEqual(read(stored.get()), proven);
             stored.ifPresent(StoredObject::release);
             if (same) {
                 return;

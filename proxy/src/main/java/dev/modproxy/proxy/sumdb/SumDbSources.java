@@ -17,8 +17,7 @@ final class SumDbSources {
             + "(from China: MODPROXY_SUMDB=sum.golang.google.cn), or list private modules in GONOSUMDB "
             + "(MODPROXY_NOSUMDB) so they are not looked up";
 
-    private SumDbSources() {
-    }
+    private SumDbSources() {}
 
     /**
      * The first proven result. A source that answers and fails the proof is passed over, never
@@ -55,10 +54,13 @@ final class SumDbSources {
             failures.add(last.getMessage());
         }
         if (!answeredBadly) {
-            throw new SumDbUnreachableException("checksum database " + database + " unreachable for " + what + ": "
-                    + String.join("; ", failures) + ". " + WHAT_TO_SET, last);
+            throw new SumDbUnreachableException(
+                    "checksum database " + database + " unreachable for " + what + ": " + String.join("; ", failures)
+                            + ". " + WHAT_TO_SET,
+                    last);
         }
-        throw new SumDbException("checksum database " + database + ": no source proves " + what + ": "
-                + String.join("; ", failures), last);
+        throw new SumDbException(
+                "checksum database " + database + ": no source proves " + what + ": " + String.join("; ", failures),
+                last);
     }
 }

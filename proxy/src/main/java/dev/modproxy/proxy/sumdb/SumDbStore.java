@@ -21,11 +21,9 @@ public interface SumDbStore {
         }
 
         @Override
-        public void keep(String path, byte[] proven) {
-        }
+        public void keep(String path, byte[] proven) {}
 
         @Override
-        public void discard(String path) {
-        }
+        public void discard(String path) {}
     };
 }

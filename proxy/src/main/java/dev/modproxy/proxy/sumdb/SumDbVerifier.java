@@ -3,8 +3,6 @@ package dev.modproxy.proxy.sumdb;
 import dev.modproxy.proxy.checksum.DirHash;
 import dev.modproxy.proxy.protocol.CaseEncoding;
 import dev.modproxy.proxy.protocol.RequestKind;
-import org.jboss.logging.Logger;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
+import org.jboss.logging.Logger;
 
 /**
  * Checks module files against a checksum database the way the go command does: the record
@@ -47,7 +46,8 @@ public final class SumDbVerifier {
     private final TileSources tileSources = new TileSources() {
         @Override
         public <T> T firstProven(String what, Attempt<T> attempt) throws SumDbException {
-            return SumDbVerifier.this.firstProven(what, true, source -> attempt.from(tile -> source.fetch(tile.path())));
+            return SumDbVerifier.this.firstProven(
+                    what, true, source -> attempt.from(tile -> source.fetch(tile.path())));
         }
 
         @Override
@@ -69,7 +69,8 @@ public final class SumDbVerifier {
      * @param fetcher where unproven pieces come from, one source at a time ({@link SumDbFetcher#sources()})
      * @param store   asked first for pieces proven earlier, and given every piece once it is proven
      */
-    public SumDbVerifier(VerifierKey key, SumDbFetcher fetcher, SumDbStore store, LatestTreeListener latestTreeListener) {
+    public SumDbVerifier(
+            VerifierKey key, SumDbFetcher fetcher, SumDbStore store, LatestTreeListener latestTreeListener) {
         this.key = key;
         this.fetcher = fetcher;
         this.store = store;
@@ -81,7 +82,7 @@ public final class SumDbVerifier {
     }
 
     public SumDbVerifier(VerifierKey key, SumDbFetcher fetcher) {
-        this(key, fetcher, (tree, note) -> { });
+        this(key, fetcher, (tree, note) -> {});
     }
 
     public String databaseName() {
@@ -89,7 +90,8 @@ public final class SumDbVerifier {
     }
 
     /** Throws unless file's h1: hash is the one the database proves for module@version. */
-    public void verify(String module, String version, RequestKind artifact, Path file) throws SumDbException, IOException {
+    public void verify(String module, String version, RequestKind artifact, Path file)
+            throws SumDbException, IOException {
         String expected = provenHash(module, version, artifact);
         String actual = artifact == RequestKind.ZIP ? DirHash.ofZip(file) : DirHash.ofGoMod(file);
         if (!expected.equals(actual)) {
@@ -139,13 +141,14 @@ public final class SumDbVerifier {
     }
 
     private static void checkModuleVersion(String module, String version) throws SumDbException {
-        if (!MODULE_PATH.matcher(module).matches() || module.contains("..") || !VERSION.matcher(version).matches()) {
+        if (!MODULE_PATH.matcher(module).matches()
+                || module.contains("..")
+                || !VERSION.matcher(version).matches()) {
             throw new SumDbException("invalid module version " + module + "@" + version);
         }
     }
 
-    private record ProvenLookup(byte[] answer, LookupAnswer record) {
-    }
+    private record ProvenLookup(byte[] answer, LookupAnswer record) {}
 
     private ProvenLookup provenLookup(String module, String version) throws SumDbException {
         String modVer = module + "@" + version;
@@ -157,7 +160,8 @@ public final class SumDbVerifier {
                 return new ProvenLookup(answer, proveRecord(module, version, answer));
             });
         } catch (SumDbNotFoundException e) {
-            throw new SumDbNotFoundException(modVer + ": not found in checksum database " + key.name() + ": " + e.getMessage());
+            throw new SumDbNotFoundException(
+                    modVer + ": not found in checksum database " + key.name() + ": " + e.getMessage());
         } catch (SumDbUnreachableException e) {
             throw new SumDbUnreachableException(modVer + ": " + e.getMessage(), e);
         }
@@ -217,7 +221,8 @@ public final class SumDbVerifier {
         }
         int level = tile.isData() ? 0 : tile.level();
         long nodes = (tile.number() << TILE_HEIGHT) + tile.width();
-        if ((long) level * TILE_HEIGHT >= 62 || tile.number() > (Long.MAX_VALUE >> TILE_HEIGHT) - 1
+        if ((long) level * TILE_HEIGHT >= 62
+                || tile.number() > (Long.MAX_VALUE >> TILE_HEIGHT) - 1
                 || nodes > Long.MAX_VALUE >> (level * TILE_HEIGHT)) {
             throw new SumDbNotFoundException(tile.path() + " is beyond any tree the database could sign");
         }
@@ -242,7 +247,9 @@ public final class SumDbVerifier {
         boolean mayRefresh;
         synchronized (this) {
             current = latest;
-            mayRefresh = current == null || !latestRefreshed || System.nanoTime() - latestRefreshedAt >= LATEST_REFRESH_NANOS;
+            mayRefresh = current == null
+                    || !latestRefreshed
+                    || System.nanoTime() - latestRefreshedAt >= LATEST_REFRESH_NANOS;
         }
         if (current != null && current.size() >= size) {
             return current;
@@ -276,7 +283,8 @@ public final class SumDbVerifier {
                 throw new SumDbException("checksum database is inconsistent: " + older + " and " + newer);
             }
             if (older.size() > 0) {
-                TransparentLog.checkTree(TransparentLog.treeProof(older.size(), newer.size(), treeTiles(newer)), newer, older);
+                TransparentLog.checkTree(
+                        TransparentLog.treeProof(older.size(), newer.size(), treeTiles(newer)), newer, older);
             }
             if (newer == tree) {
                 latest = tree;
@@ -315,7 +323,9 @@ public final class SumDbVerifier {
                 throw e;
             } catch (SumDbException e) {
                 kept.discardAll();
-                LOG.warnf("dropped the kept %s of checksum database %s: it fails its proof: %s", what, key.name(), e.getMessage());
+                LOG.warnf(
+                        "dropped the kept %s of checksum database %s: it fails its proof: %s",
+                        what, key.name(), e.getMessage());
                 throw new SumDbNotFoundException("kept " + what + " failed its proof and was dropped");
             }
         });

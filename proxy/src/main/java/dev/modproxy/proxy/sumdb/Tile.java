@@ -13,7 +13,8 @@ public record Tile(int height, int level, long number, int width) {
 
     public Tile {
         if (height < 1 || height > MAX_HEIGHT || level < DATA_LEVEL || number < 0 || width < 1 || width > 1 << height) {
-            throw new IllegalArgumentException("invalid tile h=" + height + " l=" + level + " n=" + number + " w=" + width);
+            throw new IllegalArgumentException(
+                    "invalid tile h=" + height + " l=" + level + " n=" + number + " w=" + width);
         }
     }
 

@@ -30,8 +30,7 @@ public interface TileSources {
             }
 
             @Override
-            public void keep(Tile tile, byte[] proven) {
-            }
+            public void keep(Tile tile, byte[] proven) {}
         };
     }
 }

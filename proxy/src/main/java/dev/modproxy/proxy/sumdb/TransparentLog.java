@@ -9,8 +9,7 @@ import java.util.List;
  */
 public final class TransparentLog {
 
-    private TransparentLog() {
-    }
+    private TransparentLog() {}
 
     /** The hash of the tree of the first size records. */
     public static LogHash treeHash(long size, NodeReader nodes) throws SumDbException {
@@ -54,7 +53,8 @@ public final class TransparentLog {
         return proof;
     }
 
-    private static void auditPath(long index, long lo, long hi, NodeReader nodes, List<LogHash> proof) throws SumDbException {
+    private static void auditPath(long index, long lo, long hi, NodeReader nodes, List<LogHash> proof)
+            throws SumDbException {
         if (hi - lo == 1) {
             return;
         }
@@ -69,7 +69,8 @@ public final class TransparentLog {
     }
 
     /** Throws unless proof shows that the record with hash recordHash is record index of the tree. */
-    public static void checkRecord(List<LogHash> proof, TreeHead tree, long index, LogHash recordHash) throws SumDbException {
+    public static void checkRecord(List<LogHash> proof, TreeHead tree, long index, LogHash recordHash)
+            throws SumDbException {
         if (index < 0 || index >= tree.size()) {
             throw new SumDbException("record " + index + " is not in a tree of size " + tree.size());
         }
@@ -142,8 +143,9 @@ public final class TransparentLog {
     }
 
     /** Recomputes {old root, new root} for the range [lo, hi), old tree covering its first m leaves. */
-    private static LogHash[] consistentRoots(long m, long lo, long hi, boolean whole, LogHash oldRoot,
-                                             List<LogHash> proof, int[] end) throws SumDbException {
+    private static LogHash[] consistentRoots(
+            long m, long lo, long hi, boolean whole, LogHash oldRoot, List<LogHash> proof, int[] end)
+            throws SumDbException {
         if (lo + m == hi) {
             if (whole) {
                 return new LogHash[] {oldRoot, oldRoot};

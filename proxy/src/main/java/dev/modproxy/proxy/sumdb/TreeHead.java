@@ -1,6 +1,5 @@
 package dev.modproxy.proxy.sumdb;
 
-
 /** The size and root hash of the checksum database's log, as its signed note states them. */
 public record TreeHead(long size, LogHash hash) {
 

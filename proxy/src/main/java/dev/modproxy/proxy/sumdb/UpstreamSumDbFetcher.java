@@ -4,7 +4,6 @@ import dev.modproxy.proxy.upstream.UnusableAnswerException;
 import dev.modproxy.proxy.upstream.Upstream;
 import dev.modproxy.proxy.upstream.UpstreamChain;
 import dev.modproxy.proxy.upstream.UpstreamResponse;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -54,7 +53,8 @@ public final class UpstreamSumDbFetcher implements SumDbFetcher {
             path.checkAnswer(answer, key);
             return answer;
         } catch (SumDbException e) {
-            throw new SumDbException("unusable answer from " + source.host() + " for " + path.path() + ": " + e.getMessage(), e);
+            throw new SumDbException(
+                    "unusable answer from " + source.host() + " for " + path.path() + ": " + e.getMessage(), e);
         }
     }
 
@@ -72,12 +72,14 @@ public final class UpstreamSumDbFetcher implements SumDbFetcher {
                 throw new SumDbNotFoundException(upstream.host() + " answered " + response.status() + " for " + path);
             }
             if (!response.ok()) {
-                throw new SumDbUnreachableException(upstream.host() + " answered " + response.status() + " for " + path);
+                throw new SumDbUnreachableException(
+                        upstream.host() + " answered " + response.status() + " for " + path);
             }
             try (InputStream body = response.body()) {
                 byte[] data = body.readNBytes(MAX_ANSWER_BYTES + 1);
                 if (data.length > MAX_ANSWER_BYTES) {
-                    throw new SumDbException(upstream.host() + " sent more than " + MAX_ANSWER_BYTES + " bytes for " + path);
+                    throw new SumDbException(
+                            upstream.host() + " sent more than " + MAX_ANSWER_BYTES + " bytes for " + path);
                 }
                 return data;
             }

@@ -19,7 +19,8 @@ public final class VerifierKey {
     private static final byte ALG_ED25519 = 1;
     // DER prefix of an X.509 SubjectPublicKeyInfo for Ed25519; the raw key follows it.
     private static final byte[] ED25519_SPKI_PREFIX = {
-        0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00};
+        0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00
+    };
 
     private final String text;
     private final String name;
@@ -63,7 +64,8 @@ public final class VerifierKey {
     }
 
     static boolean isValidName(String name) {
-        return !name.isEmpty() && name.codePoints().noneMatch(c -> Character.isWhitespace(c) || Character.isSpaceChar(c) || c == '+')
+        return !name.isEmpty()
+                && name.codePoints().noneMatch(c -> Character.isWhitespace(c) || Character.isSpaceChar(c) || c == '+')
                 && StandardCharsets.UTF_8.newEncoder().canEncode(name);
     }
 

@@ -27,7 +27,8 @@ public final class EgressProxy extends ProxySelector {
     private final Optional<InetSocketAddress> httpProxy;
     private final List<String> noProxy;
 
-    private EgressProxy(Optional<InetSocketAddress> httpsProxy, Optional<InetSocketAddress> httpProxy, List<String> noProxy) {
+    private EgressProxy(
+            Optional<InetSocketAddress> httpsProxy, Optional<InetSocketAddress> httpProxy, List<String> noProxy) {
         this.httpsProxy = httpsProxy;
         this.httpProxy = httpProxy;
         this.noProxy = noProxy;
@@ -44,8 +45,10 @@ public final class EgressProxy extends ProxySelector {
                 noProxy.add(entry.strip().toLowerCase(Locale.ROOT));
             }
         }
-        return new EgressProxy(first(environment, "HTTPS_PROXY").map(EgressProxy::address),
-                first(environment, "HTTP_PROXY").map(EgressProxy::address), noProxy);
+        return new EgressProxy(
+                first(environment, "HTTPS_PROXY").map(EgressProxy::address),
+                first(environment, "HTTP_PROXY").map(EgressProxy::address),
+                noProxy);
     }
 
     /** Whether any proxy is configured, for the start-up log line. */
@@ -55,7 +58,8 @@ public final class EgressProxy extends ProxySelector {
 
     @Override
     public List<Proxy> select(URI uri) {
-        Optional<InetSocketAddress> proxy = "https".equalsIgnoreCase(uri.getScheme()) ? httpsProxy
+        Optional<InetSocketAddress> proxy = "https".equalsIgnoreCase(uri.getScheme())
+                ? httpsProxy
                 : "http".equalsIgnoreCase(uri.getScheme()) ? httpProxy : Optional.empty();
         if (proxy.isEmpty() || uri.getHost() == null || !useProxy(uri.getHost(), port(uri))) {
             return List.of(Proxy.NO_PROXY);
@@ -114,7 +118,8 @@ public final class EgressProxy extends ProxySelector {
             if (pattern.startsWith("*.")) {
                 pattern = pattern.substring(1);
             }
-            if (pattern.startsWith(".") ? host.endsWith(pattern)
+            if (pattern.startsWith(".")
+                    ? host.endsWith(pattern)
                     : host.equals(pattern) || host.endsWith("." + pattern)) {
                 return false;
             }
@@ -176,8 +181,12 @@ public final class EgressProxy extends ProxySelector {
         if (bits < 0 || bits > total) {
             return false;
         }
-        BigInteger mask = BigInteger.ONE.shiftLeft(total).subtract(BigInteger.ONE)
+        BigInteger mask = BigInteger.ONE
+                .shiftLeft(total)
+                .subtract(BigInteger.ONE)
                 .xor(BigInteger.ONE.shiftLeft(total - bits).subtract(BigInteger.ONE));
-        return new BigInteger(1, ip.getAddress()).and(mask).equals(new BigInteger(1, network.get().getAddress()).and(mask));
+        return new BigInteger(1, ip.getAddress())
+                .and(mask)
+                .equals(new BigInteger(1, network.get().getAddress()).and(mask));
     }
 }

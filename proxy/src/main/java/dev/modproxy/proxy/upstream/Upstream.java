@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.net.http.HttpClient;
@@ -50,8 +49,10 @@ public final class Upstream {
         String text = base.toString();
         this.base = URI.create(text.endsWith("/") ? text : text + "/");
         // credentials in the URL, as GOPROXY allows, travel as basic auth and never appear in logs or tags
-        this.authorization = base.getUserInfo() == null ? null : "Basic " + Base64.getEncoder()
-                .encodeToString(base.getUserInfo().getBytes(StandardCharsets.UTF_8));
+        this.authorization = base.getUserInfo() == null
+                ? null
+                : "Basic "
+                        + Base64.getEncoder().encodeToString(base.getUserInfo().getBytes(StandardCharsets.UTF_8));
         this.client = client;
         this.readTimeout = readTimeout;
         this.breaker = breaker;
@@ -102,15 +103,20 @@ public final class Upstream {
             }
             if (response.headers().firstValue("Content-Length").isPresent()
                     && response.headers().firstValue("Transfer-Encoding").isPresent()) {
-                // RFC 9112 6.3: a sign of request smuggling or response splitting; which framing holds the body is anyone's guess
+                // RFC 9112 6.3: a sign of request smuggling or response splitting; which framing holds the body is
+                // anyone's guess
                 body.close();
-                throw new UnusableAnswerException("answered with both Content-Length and Transfer-Encoding (RFC 9112 6.3)");
+                throw new UnusableAnswerException(
+                        "answered with both Content-Length and Transfer-Encoding (RFC 9112 6.3)");
             }
             String contentType = response.headers().firstValue("Content-Type").orElse("");
             long length = response.headers().firstValueAsLong("Content-Length").orElse(-1);
             InputStream in = body;
-            if (response.statusCode() == 200 && response.headers().firstValue("Content-Encoding")
-                    .filter(e -> e.equalsIgnoreCase("gzip")).isPresent()) {
+            if (response.statusCode() == 200
+                    && response.headers()
+                            .firstValue("Content-Encoding")
+                            .filter(e -> e.equalsIgnoreCase("gzip"))
+                            .isPresent()) {
                 // some mirrors gzip regardless of Accept-Encoding; the go command decodes that, so do we
                 in = new GzipBody(body);
                 length = -1;
@@ -129,8 +135,8 @@ public final class Upstream {
             throw new UpstreamTimeoutException(host() + " did not send a whole answer in time");
         }
         Duration wait = left < readTimeout.toNanos() ? Duration.ofNanos(left) : readTimeout;
-        HttpRequest.Builder request = HttpRequest.newBuilder(uri).GET().timeout(wait)
-                .header("User-Agent", "modproxy");
+        HttpRequest.Builder request =
+                HttpRequest.newBuilder(uri).GET().timeout(wait).header("User-Agent", "modproxy");
         // credentials go only to the configured origin, never to a host it redirects to (a CDN)
         if (authorization != null && sameOrigin(uri)) {
             request.header("Authorization", authorization);
@@ -145,8 +151,11 @@ public final class Upstream {
         } catch (HttpTimeoutException e) {
             throw new UpstreamTimeoutException(host() + " sent no answer within " + wait.toMillis() + " ms");
         } catch (ConnectException e) {
-            throw new IOException(unresolved(e) ? "cannot resolve host " + uri.getHost() + " (DNS)"
-                    : host() + " refused the connection", e);
+            throw new IOException(
+                    unresolved(e)
+                            ? "cannot resolve host " + uri.getHost() + " (DNS)"
+                            : host() + " refused the connection",
+                    e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while asking " + host(), e);
@@ -179,14 +188,16 @@ public final class Upstream {
         } catch (IllegalArgumentException e) {
             throw new IOException(host() + " redirected to a malformed location");
         }
-        boolean web = "https".equals(to.getScheme()) || "http".equals(to.getScheme()) && !"https".equals(from.getScheme());
+        boolean web =
+                "https".equals(to.getScheme()) || "http".equals(to.getScheme()) && !"https".equals(from.getScheme());
         if (!web || to.getHost() == null) {
             return null;
         }
         if (!to.getHost().equalsIgnoreCase(base.getHost()) && isInternal(to.getHost()) && !baseIsInternal()) {
             // a mirror (or whoever took it over) must not make the cache read cluster-internal services for it
-            throw new UnusableAnswerException("redirected to " + to.getHost() + ", an internal address (loopback, link-local"
-                    + " or private), while " + base.getHost() + " is not");
+            throw new UnusableAnswerException(
+                    "redirected to " + to.getHost() + ", an internal address (loopback, link-local"
+                            + " or private), while " + base.getHost() + " is not");
         }
         return to;
     }
@@ -213,8 +224,12 @@ public final class Upstream {
             byte[] raw = address.getAddress();
             boolean uniqueLocal = raw.length == 16 && (raw[0] & 0xfe) == 0xfc;
             boolean sharedCgnat = raw.length == 4 && (raw[0] & 0xff) == 100 && (raw[1] & 0xc0) == 64;
-            if (address.isLoopbackAddress() || address.isLinkLocalAddress() || address.isSiteLocalAddress()
-                    || address.isAnyLocalAddress() || uniqueLocal || sharedCgnat) {
+            if (address.isLoopbackAddress()
+                    || address.isLinkLocalAddress()
+                    || address.isSiteLocalAddress()
+                    || address.isAnyLocalAddress()
+                    || uniqueLocal
+                    || sharedCgnat) {
                 return true;
             }
         }
@@ -222,7 +237,8 @@ public final class Upstream {
     }
 
     private boolean sameOrigin(URI uri) {
-        return base.getScheme().equalsIgnoreCase(uri.getScheme()) && base.getHost().equalsIgnoreCase(uri.getHost())
+        return base.getScheme().equalsIgnoreCase(uri.getScheme())
+                && base.getHost().equalsIgnoreCase(uri.getHost())
                 && base.getPort() == uri.getPort();
     }
 

@@ -101,9 +101,11 @@ final class UpstreamBody extends InputStream implements Flow.Subscriber<List<Byt
             }
             if (next == null) {
                 close();
-                throw new UpstreamTimeoutException(idleNanos <= left
-                        ? source + " sent no data for " + Duration.ofNanos(idleNanos).toMillis() + " ms"
-                        : source + " did not send the whole answer in time (a slow drip)");
+                throw new UpstreamTimeoutException(
+                        idleNanos <= left
+                                ? source + " sent no data for "
+                                        + Duration.ofNanos(idleNanos).toMillis() + " ms"
+                                : source + " did not send the whole answer in time (a slow drip)");
             }
             if (next == END) {
                 finished = true;

@@ -28,14 +28,11 @@ public final class UpstreamChain {
         boolean fallThroughOnError();
     }
 
-    public record Proxy(Upstream upstream, boolean fallThroughOnError) implements Entry {
-    }
+    public record Proxy(Upstream upstream, boolean fallThroughOnError) implements Entry {}
 
-    public record Direct(boolean fallThroughOnError) implements Entry {
-    }
+    public record Direct(boolean fallThroughOnError) implements Entry {}
 
-    public record Off(boolean fallThroughOnError) implements Entry {
-    }
+    public record Off(boolean fallThroughOnError) implements Entry {}
 
     /** Consumes a 200 answer; throwing IOException lets the chain decide whether to try the next entry. */
     @FunctionalInterface
@@ -57,8 +54,8 @@ public final class UpstreamChain {
     }
 
     /** Settings shared by every upstream of a chain. */
-    public record Settings(Duration connectTimeout, Duration readTimeout, int breakerThreshold, Duration breakerCoolDown) {
-    }
+    public record Settings(
+            Duration connectTimeout, Duration readTimeout, int breakerThreshold, Duration breakerCoolDown) {}
 
     /**
      * Parses GOPROXY syntax by the go command's rule, which the operator checks specs against too
@@ -74,7 +71,11 @@ public final class UpstreamChain {
      * As {@link #parse(String, Settings, UpstreamListener)}, reaching the upstreams through {@code egress} and
      * answering their Basic challenges with {@code credentials}.
      */
-    public static UpstreamChain parse(String goproxy, Settings settings, UpstreamListener listener, EgressProxy egress,
+    public static UpstreamChain parse(
+            String goproxy,
+            Settings settings,
+            UpstreamListener listener,
+            EgressProxy egress,
             UpstreamCredentials credentials) {
         HttpClient.Builder builder = HttpClient.newBuilder()
                 .connectTimeout(settings.connectTimeout())
@@ -88,8 +89,12 @@ public final class UpstreamChain {
         List<Entry> entries = new ArrayList<>();
         for (GoProxyList.Entry entry : GoProxyList.parse(goproxy).entries()) {
             if (entry instanceof GoProxyList.Proxy proxy) {
-                entries.add(new Proxy(new Upstream(proxy.url(), client, settings.readTimeout(),
-                        new CircuitBreaker(settings.breakerThreshold(), settings.breakerCoolDown())),
+                entries.add(new Proxy(
+                        new Upstream(
+                                proxy.url(),
+                                client,
+                                settings.readTimeout(),
+                                new CircuitBreaker(settings.breakerThreshold(), settings.breakerCoolDown())),
                         proxy.fallThroughOnError()));
             } else if (entry instanceof GoProxyList.Direct) {
                 entries.add(new Direct(entry.fallThroughOnError()));
@@ -117,13 +122,14 @@ public final class UpstreamChain {
     }
 
     /** As above; each upstream gets at most {@code deadline} (null: no limit) for the whole answer, body included. */
-    public <T> UpstreamResult<T> fetch(String relativePath, BodyConsumer<T> consumer, BooleanSupplier mayTryNext,
-            Duration deadline) {
+    public <T> UpstreamResult<T> fetch(
+            String relativePath, BodyConsumer<T> consumer, BooleanSupplier mayTryNext, Duration deadline) {
         int bestRank = -1;
         UpstreamResult<T> best = UpstreamResult.refused(404, "no upstream has " + relativePath);
         for (Entry entry : entries) {
             if (entry instanceof Direct) {
-                return UpstreamResult.refused(404, "not cached here: MODPROXY_UPSTREAM says direct, fetch " + relativePath + " directly");
+                return UpstreamResult.refused(
+                        404, "not cached here: MODPROXY_UPSTREAM says direct, fetch " + relativePath + " directly");
             }
             if (entry instanceof Off) {
                 return UpstreamResult.refused(410, "module fetching disabled by MODPROXY_UPSTREAM=off");
@@ -145,7 +151,8 @@ public final class UpstreamChain {
         return best;
     }
 
-    private <T> UpstreamResult<T> ask(Upstream upstream, String relativePath, BodyConsumer<T> consumer, Duration deadline) {
+    private <T> UpstreamResult<T> ask(
+            Upstream upstream, String relativePath, BodyConsumer<T> consumer, Duration deadline) {
         if (!upstream.breaker().tryAcquire()) {
             listener.requestFinished(upstream, "circuit_open", 0);
             return UpstreamResult.refused(502, upstream.host() + " skipped: circuit open after repeated failures");
@@ -166,7 +173,8 @@ public final class UpstreamChain {
                 } else {
                     upstream.breaker().recordSuccess();
                 }
-                return UpstreamResult.refused(502, upstream.host() + " answered " + response.status() + " for " + relativePath);
+                return UpstreamResult.refused(
+                        502, upstream.host() + " answered " + response.status() + " for " + relativePath);
             }
             T value = consumer.consume(response);
             upstream.breaker().recordSuccess();
@@ -184,7 +192,8 @@ public final class UpstreamChain {
             upstream.breaker().recordFailure(relativePath);
             return UpstreamResult.refused(502, upstream.host() + " failed: " + describe(e));
         } catch (CancellationException e) {
-            upstream.breaker().recordNeither(); // we stopped it (a prefetch over its budget): says nothing about the upstream
+            upstream.breaker()
+                    .recordNeither(); // we stopped it (a prefetch over its budget): says nothing about the upstream
             outcome = "cancelled";
             throw e;
         } catch (RuntimeException e) {

@@ -41,7 +41,8 @@ public final class UpstreamCredentials extends Authenticator {
 
     static UpstreamCredentials parse(String netrc, String source) {
         Map<String, Login> machines = new TreeMap<>();
-        String[] tokens = netrc.strip().isEmpty() ? new String[0] : netrc.strip().split("\\s+");
+        String[] tokens =
+                netrc.strip().isEmpty() ? new String[0] : netrc.strip().split("\\s+");
         String machine = null;
         String login = null;
         String password = null;
@@ -85,7 +86,9 @@ public final class UpstreamCredentials extends Authenticator {
             return null;
         }
         Login login = machines.get(getRequestingHost().toLowerCase(Locale.ROOT));
-        return login == null ? null : new PasswordAuthentication(login.user(), login.password().toCharArray());
+        return login == null
+                ? null
+                : new PasswordAuthentication(login.user(), login.password().toCharArray());
     }
 
     /** The hosts with a login, for the start-up log line. */

@@ -6,5 +6,5 @@ public interface UpstreamListener {
     /** One request finished: outcome is ok, not_found, timeout, error, rejected or circuit_open. */
     void requestFinished(Upstream upstream, String outcome, long nanos);
 
-    UpstreamListener NONE = (upstream, outcome, nanos) -> { };
+    UpstreamListener NONE = (upstream, outcome, nanos) -> {};
 }

@@ -83,7 +83,8 @@ public final class Warmer implements AutoCloseable {
 
     private boolean fetch(WarmupJob job, WarmupTarget target, RequestKind kind) {
         String artifact = kind.tag();
-        String path = "/" + target.module().encoded() + "/@v/" + target.version().encoded() + kind.ending();
+        String path =
+                "/" + target.module().encoded() + "/@v/" + target.version().encoded() + kind.ending();
         try {
             CacheAnswer answer = cache.answer(ProxyRequest.parse(path), null)
                     .get(perArtifactTimeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -92,21 +93,35 @@ public final class Warmer implements AutoCloseable {
                 return true;
             }
             if (answer instanceof CacheAnswer.Refused refused) {
-                job.failed(new WarmupJob.Failure(target.module().path(), target.version().toString(), artifact,
-                        refused.status(), refused.reason()));
+                job.failed(new WarmupJob.Failure(
+                        target.module().path(),
+                        target.version().toString(),
+                        artifact,
+                        refused.status(),
+                        refused.reason()));
                 return false;
             }
             return true;
         } catch (InvalidRequestException e) {
-            job.failed(new WarmupJob.Failure(target.module().path(), target.version().toString(), artifact, e.status(), e.getMessage()));
+            job.failed(new WarmupJob.Failure(
+                    target.module().path(), target.version().toString(), artifact, e.status(), e.getMessage()));
         } catch (TimeoutException e) {
-            job.failed(new WarmupJob.Failure(target.module().path(), target.version().toString(), artifact, 504,
+            job.failed(new WarmupJob.Failure(
+                    target.module().path(),
+                    target.version().toString(),
+                    artifact,
+                    504,
                     "not fetched within " + perArtifactTimeout));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            job.failed(new WarmupJob.Failure(target.module().path(), target.version().toString(), artifact, 503, "interrupted"));
+            job.failed(new WarmupJob.Failure(
+                    target.module().path(), target.version().toString(), artifact, 503, "interrupted"));
         } catch (IOException | java.util.concurrent.ExecutionException | RuntimeException e) {
-            job.failed(new WarmupJob.Failure(target.module().path(), target.version().toString(), artifact, 502,
+            job.failed(new WarmupJob.Failure(
+                    target.module().path(),
+                    target.version().toString(),
+                    artifact,
+                    502,
                     String.valueOf(e.getMessage())));
         }
         return false;

@@ -12,8 +12,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class WarmupJob {
 
     /** One artifact that could not be cached, with the status a client would have seen. */
-    public record Failure(String module, String version, String artifact, int status, String reason) {
-    }
+    public record Failure(String module, String version, String artifact, int status, String reason) {}
 
     private final int requested;
     private final Instant startedAt;
@@ -51,16 +50,26 @@ public final class WarmupJob {
     }
 
     public int failedModules() {
-        return (int) failures.stream().map(f -> f.module() + "@" + f.version()).distinct().count();
+        return (int) failures.stream()
+                .map(f -> f.module() + "@" + f.version())
+                .distinct()
+                .count();
     }
 
     /** Where the warm-up stands, in the contract's shape. */
     public WarmupReport report() {
         Instant finished = finishedAt;
-        return new WarmupReport(finished == null ? WarmupReport.RUNNING : WarmupReport.FINISHED, requested,
-                completed.get(), failedModules(), startedAt.toString(), finished == null ? null : finished.toString(),
-                failures.stream().map(f -> new WarmupReport.Failure(f.module(), f.version(), f.artifact(), f.status(),
-                        f.reason())).toList());
+        return new WarmupReport(
+                finished == null ? WarmupReport.RUNNING : WarmupReport.FINISHED,
+                requested,
+                completed.get(),
+                failedModules(),
+                startedAt.toString(),
+                finished == null ? null : finished.toString(),
+                failures.stream()
+                        .map(f ->
+                                new WarmupReport.Failure(f.module(), f.version(), f.artifact(), f.status(), f.reason()))
+                        .toList());
     }
 
     public JsonObject toJson() {
@@ -69,9 +78,13 @@ public final class WarmupJob {
 
     static JsonObject json(WarmupReport report) {
         JsonArray list = new JsonArray();
-        report.failures().forEach(f -> list.add(new JsonObject().put(WarmupReport.Failure.MODULE, f.module())
-                .put(WarmupReport.Failure.VERSION, f.version()).put(WarmupReport.Failure.ARTIFACT, f.artifact())
-                .put(WarmupReport.Failure.STATUS, f.status()).put(WarmupReport.Failure.REASON, f.reason())));
+        report.failures()
+                .forEach(f -> list.add(new JsonObject()
+                        .put(WarmupReport.Failure.MODULE, f.module())
+                        .put(WarmupReport.Failure.VERSION, f.version())
+                        .put(WarmupReport.Failure.ARTIFACT, f.artifact())
+                        .put(WarmupReport.Failure.STATUS, f.status())
+                        .put(WarmupReport.Failure.REASON, f.reason())));
         return new JsonObject()
                 .put(WarmupReport.STATE, report.state())
                 .put(WarmupReport.REQUESTED, report.requested())

@@ -17,8 +17,7 @@ public final class WarmupList {
 
     public static final int MAX_TARGETS = 10_000;
 
-    private WarmupList() {
-    }
+    private WarmupList() {}
 
     public static List<WarmupTarget> parse(String text) {
         Map<String, WarmupTarget> targets = new LinkedHashMap<>();
@@ -77,9 +76,13 @@ public final class WarmupList {
         if (fields.length == 3 && fields[2].startsWith("h1:")) {
             String version = fields[1];
             boolean goModOnly = version.endsWith("/go.mod");
-            return target(fields[0], goModOnly ? version.substring(0, version.length() - "/go.mod".length()) : version, goModOnly);
+            return target(
+                    fields[0],
+                    goModOnly ? version.substring(0, version.length() - "/go.mod".length()) : version,
+                    goModOnly);
         }
-        throw new IllegalArgumentException("expected module@version or a go.sum line (module version h1:hash), got '" + line + "'");
+        throw new IllegalArgumentException(
+                "expected module@version or a go.sum line (module version h1:hash), got '" + line + "'");
     }
 
     private static String withoutComment(String line) {
@@ -100,7 +103,9 @@ public final class WarmupList {
 
     /** Where a go.mod line stands: only require directives name what a build downloads. */
     private enum GoModBlock {
-        NONE, REQUIRE, OTHER;
+        NONE,
+        REQUIRE,
+        OTHER;
 
         GoModBlock next(String line) {
             if (this != NONE) {
@@ -127,13 +132,16 @@ public final class WarmupList {
     private static WarmupTarget parseRequire(String requirement) {
         String[] fields = requirement.split("\\s+");
         if (fields.length != 2) {
-            throw new IllegalArgumentException("expected a go.mod requirement 'module version', got '" + requirement + "'");
+            throw new IllegalArgumentException(
+                    "expected a go.mod requirement 'module version', got '" + requirement + "'");
         }
         return target(unquote(fields[0]), unquote(fields[1]), false);
     }
 
     private static String unquote(String field) {
-        return field.length() >= 2 && field.startsWith("\"") && field.endsWith("\"") ? field.substring(1, field.length() - 1) : field;
+        return field.length() >= 2 && field.startsWith("\"") && field.endsWith("\"")
+                ? field.substring(1, field.length() - 1)
+                : field;
     }
 
     private static WarmupTarget target(String path, String version, boolean goModOnly) {

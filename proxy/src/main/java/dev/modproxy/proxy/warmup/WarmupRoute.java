@@ -33,10 +33,18 @@ public final class WarmupRoute {
      * is text or JSON, so say so instead.
      */
     public static void refuseForms(RoutingContext ctx) {
-        String type = Optional.ofNullable(ctx.request().getHeader("Content-Type")).orElse("").toLowerCase(java.util.Locale.ROOT);
+        String type = Optional.ofNullable(ctx.request().getHeader("Content-Type"))
+                .orElse("")
+                .toLowerCase(java.util.Locale.ROOT);
         if (type.startsWith("application/x-www-form-urlencoded") || type.startsWith("multipart/")) {
-            json(ctx, 415, new JsonObject().put("error", "send the warm-up list as text/plain or application/json"
-                    + " (with curl: --data-binary @go.sum -H 'Content-Type: text/plain')"));
+            json(
+                    ctx,
+                    415,
+                    new JsonObject()
+                            .put(
+                                    "error",
+                                    "send the warm-up list as text/plain or application/json"
+                                            + " (with curl: --data-binary @go.sum -H 'Content-Type: text/plain')"));
             return;
         }
         ctx.next();
@@ -68,7 +76,8 @@ public final class WarmupRoute {
         if (text == null || text.isBlank()) {
             throw new IllegalArgumentException("empty body: send module@version lines, go.sum text or JSON");
         }
-        String type = Optional.ofNullable(ctx.request().getHeader("Content-Type")).orElse("");
+        String type =
+                Optional.ofNullable(ctx.request().getHeader("Content-Type")).orElse("");
         if (!type.startsWith("application/json")) {
             return WarmupList.parse(text);
         }
@@ -80,11 +89,15 @@ public final class WarmupRoute {
         if (json.containsKey("goSum")) {
             return WarmupList.parse(json.getString("goSum"));
         }
-        throw new IllegalArgumentException("JSON body needs \"modules\" (a list of module@version) or \"goSum\" (go.sum text)");
+        throw new IllegalArgumentException(
+                "JSON body needs \"modules\" (a list of module@version) or \"goSum\" (go.sum text)");
     }
 
     private static void json(RoutingContext ctx, int status, JsonObject body) {
-        ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json")
-                .putHeader("Cache-Control", "no-store").end(body.encode());
+        ctx.response()
+                .setStatusCode(status)
+                .putHeader("Content-Type", "application/json")
+                .putHeader("Cache-Control", "no-store")
+                .end(body.encode());
     }
 }

@@ -11,13 +11,13 @@ import dev.modproxy.proxy.testing.RawUpstream;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -28,6 +28,7 @@ class AdversarialUpstreamTest {
 
     @TempDir
     Path dir;
+
     RawUpstream upstream;
     ProxyUnderTest proxy;
 
@@ -49,9 +50,13 @@ class AdversarialUpstreamTest {
 
     @Test
     void anAnswerWithBothContentLengthAndChunkedIsRefusedAndNotStored() throws Exception {
-        upstream.on("example.com/raw/@v/v1.0.0.mod", RawUpstream.chunked("text/plain", "module example.com/raw\n\ngo 1.21\n", true))
+        upstream.on(
+                        "example.com/raw/@v/v1.0.0.mod",
+                        RawUpstream.chunked("text/plain", "module example.com/raw\n\ngo 1.21\n", true))
                 .on("example.com/raw/@v/list", RawUpstream.chunked("text/plain", "v1.0.0\n", true))
-                .on("example.com/chunked/@v/v1.0.0.mod", RawUpstream.chunked("text/plain", "module example.com/chunked\n", false));
+                .on(
+                        "example.com/chunked/@v/v1.0.0.mod",
+                        RawUpstream.chunked("text/plain", "module example.com/chunked\n", false));
 
         HttpResponse<String> mod = proxy.getText("/example.com/raw/@v/v1.0.0.mod");
         HttpResponse<String> list = proxy.getText("/example.com/raw/@v/list");
@@ -68,20 +73,35 @@ class AdversarialUpstreamTest {
 
     @Test
     void textTheGoCommandWouldNotReadAsAGoModOrAVersionListIsRefused() throws Exception {
-        upstream.on("example.com/framed/@v/v1.0.0.mod",
-                        RawUpstream.answer(200, "text/plain", "1e\r\nmodule example.com/framed\n\ngo 1.21\n\r\n0\r\n\r\n"))
-                .on("example.com/quote/@v/v1.0.0.mod", RawUpstream.answer(200, "text/plain", "module \"example.com/quote\n"))
-                .on("example.com/framed/@v/list", RawUpstream.answer(200, "text/plain", "e\r\nv1.0.0\nv1.1.0\n\r\n0\r\n\r\n"))
+        upstream.on(
+                        "example.com/framed/@v/v1.0.0.mod",
+                        RawUpstream.answer(
+                                200, "text/plain", "1e\r\nmodule example.com/framed\n\ngo 1.21\n\r\n0\r\n\r\n"))
+                .on(
+                        "example.com/quote/@v/v1.0.0.mod",
+                        RawUpstream.answer(200, "text/plain", "module \"example.com/quote\n"))
+                .on(
+                        "example.com/framed/@v/list",
+                        RawUpstream.answer(200, "text/plain", "e\r\nv1.0.0\nv1.1.0\n\r\n0\r\n\r\n"))
                 .on("example.com/words/@v/list", RawUpstream.answer(200, "text/plain", "v1.0.0\nnot a version\n"))
-                .on("example.com/fine/@v/list", RawUpstream.answer(200, "text/plain", "v1.0.0\r\nv1.1.0-rc.1\nv2.0.0+incompatible\n\n"));
+                .on(
+                        "example.com/fine/@v/list",
+                        RawUpstream.answer(200, "text/plain", "v1.0.0\r\nv1.1.0-rc.1\nv2.0.0+incompatible\n\n"));
 
-        for (String path : new String[] {"example.com/framed/@v/v1.0.0.mod", "example.com/quote/@v/v1.0.0.mod",
-                "example.com/framed/@v/list", "example.com/words/@v/list"}) {
+        for (String path : new String[] {
+            "example.com/framed/@v/v1.0.0.mod",
+            "example.com/quote/@v/v1.0.0.mod",
+            "example.com/framed/@v/list",
+            "example.com/words/@v/list"
+        }) {
             HttpResponse<String> answer = proxy.getText("/" + path);
             assertEquals(502, answer.statusCode(), path + ": " + answer.body());
             assertFalse(stored(path), path);
         }
-        assertEquals(200, proxy.getText("/example.com/fine/@v/list").statusCode(), "CRLF, pre-releases and blank lines are fine");
+        assertEquals(
+                200,
+                proxy.getText("/example.com/fine/@v/list").statusCode(),
+                "CRLF, pre-releases and blank lines are fine");
     }
 
     @Test
@@ -89,15 +109,20 @@ class AdversarialUpstreamTest {
         byte[] mod = "module example.com/drip\n\ngo 1.21\n".getBytes(StandardCharsets.UTF_8);
         upstream.on("example.com/drip/@v/v1.0.0.mod", RawUpstream.drip("text/plain", mod, Duration.ofMillis(400)));
         proxy.close();
-        proxy = new ProxyUnderTest(upstream.url(), dir.resolve("cache"), ProxyUnderTest.options()
-                .readTimeout(Duration.ofSeconds(5)).downloadDeadlines(Duration.ofSeconds(2), Duration.ofMinutes(1)));
+        proxy = new ProxyUnderTest(
+                upstream.url(),
+                dir.resolve("cache"),
+                ProxyUnderTest.options()
+                        .readTimeout(Duration.ofSeconds(5))
+                        .downloadDeadlines(Duration.ofSeconds(2), Duration.ofMinutes(1)));
 
         long start = System.nanoTime();
         HttpResponse<String> answer = proxy.getText("/example.com/drip/@v/v1.0.0.mod");
         Duration took = Duration.ofNanos(System.nanoTime() - start);
 
         assertEquals(504, answer.statusCode(), answer.body());
-        assertTrue(took.compareTo(Duration.ofSeconds(6)) < 0, "cut at the 2 s deadline, not after the 14 s drip: " + took);
+        assertTrue(
+                took.compareTo(Duration.ofSeconds(6)) < 0, "cut at the 2 s deadline, not after the 14 s drip: " + took);
         assertFalse(stored("example.com/drip/@v/v1.0.0.mod"));
     }
 
@@ -111,19 +136,28 @@ class AdversarialUpstreamTest {
         int cold = 60;
         List<CompletableFuture<HttpResponse<String>>> hanging = new ArrayList<>();
         for (int i = 0; i < cold; i++) {
-            hanging.add(proxy.client().sendAsync(HttpRequest.newBuilder(URI.create(proxy.url() + "/example.com/slow" + i + "/@v/list"))
-                    .build(), HttpResponse.BodyHandlers.ofString()));
+            hanging.add(proxy.client()
+                    .sendAsync(
+                            HttpRequest.newBuilder(URI.create(proxy.url() + "/example.com/slow" + i + "/@v/list"))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString()));
         }
         // more cold downloads hang than a Vert.x worker pool has threads (20)
         await().atMost(Duration.ofSeconds(20)).until(() -> totalSlowHits() >= 20);
 
         for (String hit : List.of("/example.com/warm/@v/list", "/example.com/warm/@latest")) {
             long start = System.nanoTime();
-            HttpResponse<String> answer = proxy.client().send(HttpRequest.newBuilder(URI.create(proxy.url() + hit))
-                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> answer = proxy.client()
+                    .send(
+                            HttpRequest.newBuilder(URI.create(proxy.url() + hit))
+                                    .timeout(Duration.ofSeconds(10))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
             Duration took = Duration.ofNanos(System.nanoTime() - start);
             assertEquals(200, answer.statusCode());
-            assertTrue(took.compareTo(Duration.ofSeconds(2)) < 0, hit + " waited " + took + " behind " + cold + " cold downloads");
+            assertTrue(
+                    took.compareTo(Duration.ofSeconds(2)) < 0,
+                    hit + " waited " + took + " behind " + cold + " cold downloads");
         }
         hanging.forEach(f -> f.cancel(true));
     }

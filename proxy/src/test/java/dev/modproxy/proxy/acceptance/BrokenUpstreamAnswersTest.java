@@ -26,6 +26,7 @@ class BrokenUpstreamAnswersTest {
 
     @TempDir
     Path dir;
+
     @RegisterExtension
     final ProxyOnFakeUpstream env = ProxyOnFakeUpstream.publishing(u -> Modules.publish(u, MODULE, VERSION));
 
@@ -34,13 +35,19 @@ class BrokenUpstreamAnswersTest {
     }
 
     private boolean stored(String file) throws Exception {
-        return env.proxy().storage.lookup(new StorageKey(MODULE + "/@v/" + file)).isPresent();
+        return env.proxy()
+                .storage
+                .lookup(new StorageKey(MODULE + "/@v/" + file))
+                .isPresent();
     }
 
     @Test
     void infoWithATimeTheGoCommandCannotParseIsRefusedAndNotCached() throws Exception {
-        env.upstream().on(MODULE + "/@v/" + VERSION + ".info",
-                FakeUpstream.ok("application/json", "{\"Version\":\"" + VERSION + "\",\"Time\":\"yesterday\"}"));
+        env.upstream()
+                .on(
+                        MODULE + "/@v/" + VERSION + ".info",
+                        FakeUpstream.ok(
+                                "application/json", "{\"Version\":\"" + VERSION + "\",\"Time\":\"yesterday\"}"));
 
         GoClient.Result broken = download("first");
 
@@ -56,7 +63,10 @@ class BrokenUpstreamAnswersTest {
 
     @Test
     void zipWhoseDataDoesNotMatchItsCrcIsRefusedAndNotCached() throws Exception {
-        env.upstream().on(MODULE + "/@v/" + VERSION + ".zip", FakeUpstream.ok("application/zip", Modules.damagedZip(MODULE, VERSION)));
+        env.upstream()
+                .on(
+                        MODULE + "/@v/" + VERSION + ".zip",
+                        FakeUpstream.ok("application/zip", Modules.damagedZip(MODULE, VERSION)));
 
         GoClient.Result broken = download("first");
 

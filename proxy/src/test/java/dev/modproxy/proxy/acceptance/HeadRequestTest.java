@@ -14,11 +14,17 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class HeadRequestTest {
 
     @RegisterExtension
-    final ProxyOnFakeUpstream env = ProxyOnFakeUpstream.publishing(u -> Modules.publish(u, "example.com/head/lib", "v1.0.0"));
+    final ProxyOnFakeUpstream env =
+            ProxyOnFakeUpstream.publishing(u -> Modules.publish(u, "example.com/head/lib", "v1.0.0"));
 
     private HttpResponse<byte[]> head(String path) throws Exception {
-        return env.proxy().client().send(HttpRequest.newBuilder(URI.create(env.proxy().url() + path))
-                .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofByteArray());
+        return env.proxy()
+                .client()
+                .send(
+                        HttpRequest.newBuilder(URI.create(env.proxy().url() + path))
+                                .method("HEAD", HttpRequest.BodyPublishers.noBody())
+                                .build(),
+                        HttpResponse.BodyHandlers.ofByteArray());
     }
 
     @Test
@@ -29,7 +35,8 @@ class HeadRequestTest {
         HttpResponse<byte[]> cached = head(zip);
 
         assertEquals(200, cached.statusCode());
-        assertEquals("application/zip", cached.headers().firstValue("Content-Type").orElse(""));
+        assertEquals(
+                "application/zip", cached.headers().firstValue("Content-Type").orElse(""));
         assertEquals(size, cached.headers().firstValueAsLong("Content-Length").orElse(-1));
         assertEquals(0, cached.body().length);
         assertEquals(1, env.upstream().hits("example.com/head/lib/@v/v1.0.0.zip"), "HEAD was answered from the cache");

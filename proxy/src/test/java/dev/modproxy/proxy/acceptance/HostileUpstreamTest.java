@@ -1,11 +1,10 @@
 package dev.modproxy.proxy.acceptance;
 
-import dev.modproxy.proxy.testing.GoClient;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import dev.modproxy.proxy.testing.FakeUpstream;
+import dev.modproxy.proxy.testing.GoClient;
 import dev.modproxy.proxy.testing.Modules;
 import dev.modproxy.proxy.testing.ProxyUnderTest;
 import io.vertx.core.json.JsonObject;
@@ -31,6 +30,7 @@ class HostileUpstreamTest {
 
     @TempDir
     Path dir;
+
     FakeUpstream plain;
     FakeUpstream origin;
     FakeUpstream storageHost;
@@ -87,14 +87,16 @@ class HostileUpstreamTest {
     @Test
     void redirectLoopEndsInAnErrorThatPipeFallsThrough() throws Exception {
         origin.otherwise(exchange -> {
-            exchange.getResponseHeaders().set("Location", "/again" + exchange.getRequestURI().getRawPath());
+            exchange.getResponseHeaders()
+                    .set("Location", "/again" + exchange.getRequestURI().getRawPath());
             exchange.sendResponseHeaders(302, -1);
         });
         proxy = new ProxyUnderTest(origin.url(), dir.resolve("cache"));
 
         assertEquals(502, proxy.get("/" + ENCODED + "/@v/" + VERSION + ".info").statusCode());
         assertEquals(11, origin.totalHits(), "the first request and ten redirects, like the go command");
-        GoClient.Result through = go(proxy.url() + "|" + plain.url(), "client", "mod", "download", "-json", MODULE + "@" + VERSION);
+        GoClient.Result through =
+                go(proxy.url() + "|" + plain.url(), "client", "mod", "download", "-json", MODULE + "@" + VERSION);
         assertEquals(0, through.exitCode(), through.both());
     }
 
@@ -102,8 +104,12 @@ class HostileUpstreamTest {
     void gzipEncodedAnswersAreDecodedLikeTheGoCommandDoes() throws Exception {
         String base = ENCODED + "/@v/";
         origin.on(base + "list", gzipped("text/plain", (VERSION + "\n").getBytes(StandardCharsets.UTF_8)))
-                .on(base + VERSION + ".info", gzipped("application/json", Modules.info(VERSION).getBytes(StandardCharsets.UTF_8)))
-                .on(base + VERSION + ".mod", gzipped("text/plain", Modules.goMod(MODULE).getBytes(StandardCharsets.UTF_8)))
+                .on(
+                        base + VERSION + ".info",
+                        gzipped("application/json", Modules.info(VERSION).getBytes(StandardCharsets.UTF_8)))
+                .on(
+                        base + VERSION + ".mod",
+                        gzipped("text/plain", Modules.goMod(MODULE).getBytes(StandardCharsets.UTF_8)))
                 .on(base + VERSION + ".zip", gzipped("application/zip", Modules.zip(MODULE, VERSION)));
         proxy = new ProxyUnderTest(origin.url(), dir.resolve("cache"));
 
@@ -113,10 +119,17 @@ class HostileUpstreamTest {
 
         assertEquals(0, direct.exitCode(), direct.both());
         assertEquals(0, through.exitCode(), through.both());
-        assertEquals(new JsonObject(direct.output()).getString("Sum"), new JsonObject(through.output()).getString("Sum"));
-        assertEquals(new JsonObject(direct.output()).getString("GoModSum"), new JsonObject(through.output()).getString("GoModSum"));
+        assertEquals(
+                new JsonObject(direct.output()).getString("Sum"), new JsonObject(through.output()).getString("Sum"));
+        assertEquals(
+                new JsonObject(direct.output()).getString("GoModSum"),
+                new JsonObject(through.output()).getString("GoModSum"));
         assertEquals(MODULE + " " + VERSION, versions.output().strip(), versions.both());
-        assertNull(proxy.get("/" + base + VERSION + ".zip").headers().firstValue("Content-Encoding").orElse(null),
+        assertNull(
+                proxy.get("/" + base + VERSION + ".zip")
+                        .headers()
+                        .firstValue("Content-Encoding")
+                        .orElse(null),
                 "the cache serves the decoded zip");
     }
 

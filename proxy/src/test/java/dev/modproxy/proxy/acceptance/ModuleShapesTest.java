@@ -21,6 +21,7 @@ class ModuleShapesTest {
 
     @TempDir
     Path dir;
+
     FakeUpstream upstream;
     ProxyUnderTest proxy;
     GoClient go;
@@ -59,8 +60,12 @@ class ModuleShapesTest {
 
     @Test
     void gopkgInMajorSuffixUpperCasePreReleaseSlashMajorAndPseudoVersionsDownload() throws Exception {
-        String[] modules = {"gopkg.in/yaml.v3@v3.0.1", "example.com/Upper/Pre@v1.0.0-RC.1",
-                "example.com/shapes/v2@v2.1.0", "example.com/pseudo@v0.0.0-20240102030405-abcdefabcdef"};
+        String[] modules = {
+            "gopkg.in/yaml.v3@v3.0.1",
+            "example.com/Upper/Pre@v1.0.0-RC.1",
+            "example.com/shapes/v2@v2.1.0",
+            "example.com/pseudo@v0.0.0-20240102030405-abcdefabcdef"
+        };
 
         GoClient.Result result = go.download(modules);
 
@@ -69,13 +74,19 @@ class ModuleShapesTest {
             String version = module.substring(module.indexOf('@') + 1);
             assertTrue(result.output().contains("\"Version\": \"" + version + "\""), result.output());
         }
-        assertTrue(Files.isRegularFile(go.modCache().resolve("cache/download/example.com/!upper/!pre/@v/v1.0.0-!r!c.1.zip")));
+        assertTrue(Files.isRegularFile(
+                go.modCache().resolve("cache/download/example.com/!upper/!pre/@v/v1.0.0-!r!c.1.zip")));
     }
 
     @Test
     void latestQueriesResolveForUpperCaseAndSuffixedModules() throws Exception {
-        GoClient.Result result = go.run(Files.createDirectories(dir.resolve("w")), "list", "-m", "-json",
-                "example.com/Upper/Pre@latest", "gopkg.in/yaml.v3@latest");
+        GoClient.Result result = go.run(
+                Files.createDirectories(dir.resolve("w")),
+                "list",
+                "-m",
+                "-json",
+                "example.com/Upper/Pre@latest",
+                "gopkg.in/yaml.v3@latest");
 
         assertEquals(0, result.exitCode(), result.both());
         assertTrue(result.output().contains("v1.0.0-RC.1") && result.output().contains("v3.0.1"), result.output());

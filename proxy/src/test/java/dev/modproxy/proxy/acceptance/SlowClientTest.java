@@ -28,21 +28,29 @@ class SlowClientTest {
     void aSlowFirstClientOfAColdZipHoldsNeitherTheDownloadNorTheNextClient() throws Exception {
         byte[] zip = BigModule.zip("example.com/big", "v1.0.0", 8 << 20);
         try (FakeUpstream upstream = FakeUpstream.start();
-             ProxyUnderTest proxy = new ProxyUnderTest(upstream.url(), dir.resolve("cache"),
-                     ProxyUnderTest.options().stallLimit(Duration.ofSeconds(60)))) {
+                ProxyUnderTest proxy = new ProxyUnderTest(
+                        upstream.url(),
+                        dir.resolve("cache"),
+                        ProxyUnderTest.options().stallLimit(Duration.ofSeconds(60)))) {
             upstream.on(ZIP, FakeUpstream.ok("application/zip", zip));
             try (SlowClient first = new SlowClient(proxy.port(), "/" + ZIP)) {
                 assertEquals(200, first.status);
                 first.read(64 * 1024); // ...and then nothing for a while
 
                 long start = System.nanoTime();
-                HttpResponse<byte[]> second = proxy.client().send(HttpRequest.newBuilder(URI.create(proxy.url() + "/" + ZIP))
-                        .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofByteArray());
+                HttpResponse<byte[]> second = proxy.client()
+                        .send(
+                                HttpRequest.newBuilder(URI.create(proxy.url() + "/" + ZIP))
+                                        .timeout(Duration.ofSeconds(30))
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofByteArray());
                 Duration took = Duration.ofNanos(System.nanoTime() - start);
 
                 assertEquals(200, second.statusCode());
                 assertArrayEquals(zip, second.body());
-                assertTrue(took.compareTo(Duration.ofSeconds(10)) < 0, "the second client waited " + took + " for the first");
+                assertTrue(
+                        took.compareTo(Duration.ofSeconds(10)) < 0,
+                        "the second client waited " + took + " for the first");
                 assertEquals(1, upstream.hits(ZIP));
                 assertArrayEquals(zip, first.readRest(), "the first client still gets every byte, at its own pace");
             }

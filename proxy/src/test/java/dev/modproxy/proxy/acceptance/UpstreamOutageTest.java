@@ -1,12 +1,11 @@
 package dev.modproxy.proxy.acceptance;
 
-import dev.modproxy.proxy.testing.GoClient;
-
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.modproxy.proxy.testing.FakeUpstream;
+import dev.modproxy.proxy.testing.GoClient;
 import dev.modproxy.proxy.testing.Modules;
 import dev.modproxy.proxy.testing.ProxyOnFakeUpstream;
 import dev.modproxy.proxy.testing.ProxyUnderTest;
@@ -27,14 +26,16 @@ class UpstreamOutageTest {
 
     @TempDir
     Path dir;
+
     @RegisterExtension
     final ProxyOnFakeUpstream env = ProxyOnFakeUpstream.publishing(UpstreamOutageTest::publish)
             .with(ProxyUnderTest.options().negativeTtl(Duration.ofMillis(300)).mutableTtl(Duration.ofMillis(300)));
 
     private static void publish(FakeUpstream upstream) {
         Modules.publish(upstream, MODULE, VERSION);
-        byte[] zip = Modules.zipOf(MODULE + "@" + VERSION + "/", Map.of("go.mod", Modules.goMod(MODULE),
-                "pkg/pkg.go", "package pkg\n\nconst Answer = 42\n"));
+        byte[] zip = Modules.zipOf(
+                MODULE + "@" + VERSION + "/",
+                Map.of("go.mod", Modules.goMod(MODULE), "pkg/pkg.go", "package pkg\n\nconst Answer = 42\n"));
         upstream.on(MODULE + "/@v/" + VERSION + ".zip", FakeUpstream.ok("application/zip", zip));
     }
 
@@ -56,7 +57,10 @@ class UpstreamOutageTest {
             return env.upstream().hits(PACKAGE_PROBE) > before; // the negative answer expired: the proxy asked again
         });
 
-        assertEquals(404, env.proxy().get("/" + PACKAGE_PROBE).statusCode(), "the last known absence is served while the upstream fails");
+        assertEquals(
+                404,
+                env.proxy().get("/" + PACKAGE_PROBE).statusCode(),
+                "the last known absence is served while the upstream fails");
         Files.writeString(work.resolve("go.mod"), "module example.com/app\n\ngo 1.19\n");
         Files.deleteIfExists(work.resolve("go.sum"));
         GoClient.Result cold = go(env.proxy().url(), "second", "get", MODULE + "/pkg");

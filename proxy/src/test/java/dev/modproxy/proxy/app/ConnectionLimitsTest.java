@@ -33,7 +33,7 @@ class ConnectionLimitsTest {
     @Test
     void aConnectionThatSendsNothingIsClosedAfterTheIdleTimeout() throws Exception {
         try (HostileClient silent = new HostileClient(base.getPort());
-             HostileClient halfHeaders = new HostileClient(base.getPort())) {
+                HostileClient halfHeaders = new HostileClient(base.getPort())) {
             halfHeaders.send("GET /example.com/lib/@v/list HTTP/1.1\r\nHost: x\r\n");
             assertTrue(silent.closedWithin(Duration.ofSeconds(10)), "a silent connection is closed");
             assertTrue(halfHeaders.closedWithin(Duration.ofSeconds(10)), "headers that never end are cut");

@@ -31,12 +31,16 @@ class ProxyAppTest {
     private final HttpClient client = HttpClient.newHttpClient();
 
     private HttpResponse<String> get(String path) throws Exception {
-        return client.send(HttpRequest.newBuilder(URI.create(base.toString()).resolve(path)).build(),
+        return client.send(
+                HttpRequest.newBuilder(URI.create(base.toString()).resolve(path))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
     private HttpResponse<String> getManagement(String path) throws Exception {
-        return client.send(HttpRequest.newBuilder(URI.create(management.toString()).resolve(path)).build(),
+        return client.send(
+                HttpRequest.newBuilder(URI.create(management.toString()).resolve(path))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
@@ -49,8 +53,11 @@ class ProxyAppTest {
             assertEquals(404, onServingPort.statusCode(), path + ": " + onServingPort.body());
             assertEquals(200, getManagement(path).statusCode(), path);
         }
-        HttpResponse<String> warmup = client.send(HttpRequest.newBuilder(URI.create(base.toString()).resolve("/admin/warmup"))
-                .POST(HttpRequest.BodyPublishers.ofString("example.com/lib@v1.0.0\n")).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> warmup = client.send(
+                HttpRequest.newBuilder(URI.create(base.toString()).resolve("/admin/warmup"))
+                        .POST(HttpRequest.BodyPublishers.ofString("example.com/lib@v1.0.0\n"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertEquals(404, warmup.statusCode(), "a build pod cannot start a warm-up: " + warmup.body());
         assertTrue(get("/admin/stats").body().contains("management port"), "the refusal says where the admin API is");
     }
@@ -62,8 +69,11 @@ class ProxyAppTest {
 
         assertEquals(200, mod.statusCode());
         assertEquals("module example.com/lib\n\ngo 1.19\n", mod.body());
-        assertEquals("text/plain; charset=utf-8", mod.headers().firstValue("Content-Type").orElseThrow());
-        assertEquals("application/json", info.headers().firstValue("Content-Type").orElseThrow());
+        assertEquals(
+                "text/plain; charset=utf-8",
+                mod.headers().firstValue("Content-Type").orElseThrow());
+        assertEquals(
+                "application/json", info.headers().firstValue("Content-Type").orElseThrow());
     }
 
     @Test
@@ -102,7 +112,8 @@ class ProxyAppTest {
         assertTrue(metrics.contains("modproxy_cache_hits_total{kind=\"list\"}"), metrics);
         assertTrue(metrics.contains("modproxy_upstream_requests_seconds_count"), metrics);
         assertTrue(metrics.contains("modproxy_cache_size_bytes"), metrics);
-        assertTrue(metrics.lines().anyMatch(l -> l.matches("modproxy_cache_bound_bytes(\\{.*\\})? [0-9.E+]+")),
+        assertTrue(
+                metrics.lines().anyMatch(l -> l.matches("modproxy_cache_bound_bytes(\\{.*\\})? [0-9.E+]+")),
                 "the bound the dashboard draws the size against: " + metrics);
         assertTrue(stats.getLong("hits") >= 1, stats.encode());
         assertTrue(stats.getLong("misses") >= 1, stats.encode());
@@ -116,9 +127,13 @@ class ProxyAppTest {
     @Test
     void connectionsAreBoundedByDefault() {
         var config = org.eclipse.microprofile.config.ConfigProvider.getConfig();
-        assertEquals(java.time.Duration.ofSeconds(60), config.getValue("quarkus.http.idle-timeout", java.time.Duration.class),
+        assertEquals(
+                java.time.Duration.ofSeconds(60),
+                config.getValue("quarkus.http.idle-timeout", java.time.Duration.class),
                 "an idle client is dropped after a minute, not the default 30 minutes");
-        assertEquals(4_000, config.getValue("quarkus.http.limits.max-connections", Integer.class),
+        assertEquals(
+                4_000,
+                config.getValue("quarkus.http.limits.max-connections", Integer.class),
                 "connections are capped (per event loop) below a container's usual file descriptor limit");
     }
 
@@ -143,13 +158,26 @@ class ProxyAppTest {
         get("/sumdb/sum.example.org/lookup/example.com/bad@v1.0.0");
 
         String metrics = getManagement("/q/metrics").body();
-        java.util.List<String> requestSeries = metrics.lines().filter(l -> l.startsWith("http_server_requests_seconds_count")).toList();
-        assertTrue(requestSeries.stream().anyMatch(l -> l.contains("uri=\"/{module}/@v/list\"")), String.join("\n", requestSeries));
-        assertTrue(requestSeries.stream().anyMatch(l -> l.contains("uri=\"/{module}/@v/{version}.info\"")), String.join("\n", requestSeries));
-        assertTrue(requestSeries.stream().anyMatch(l -> l.contains("uri=\"/{module}/@v/{version}.mod\"") && l.contains("status=\"400\"")),
+        java.util.List<String> requestSeries = metrics.lines()
+                .filter(l -> l.startsWith("http_server_requests_seconds_count"))
+                .toList();
+        assertTrue(
+                requestSeries.stream().anyMatch(l -> l.contains("uri=\"/{module}/@v/list\"")),
                 String.join("\n", requestSeries));
-        assertTrue(requestSeries.stream().noneMatch(l -> l.contains("example.com") || l.contains("Example.com")
-                        || l.contains("/no/such") || l.contains("sum.example.org")),
+        assertTrue(
+                requestSeries.stream().anyMatch(l -> l.contains("uri=\"/{module}/@v/{version}.info\"")),
+                String.join("\n", requestSeries));
+        assertTrue(
+                requestSeries.stream()
+                        .anyMatch(
+                                l -> l.contains("uri=\"/{module}/@v/{version}.mod\"") && l.contains("status=\"400\"")),
+                String.join("\n", requestSeries));
+        assertTrue(
+                requestSeries.stream()
+                        .noneMatch(l -> l.contains("example.com")
+                                || l.contains("Example.com")
+                                || l.contains("/no/such")
+                                || l.contains("sum.example.org")),
                 "no series per raw path:\n" + String.join("\n", requestSeries));
     }
 }

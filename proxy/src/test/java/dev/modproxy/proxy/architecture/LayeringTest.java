@@ -26,7 +26,11 @@ class LayeringTest {
     @BeforeAll
     static void importMainClasses() throws URISyntaxException {
         // the compiled main classes alone: scanning the whole class path for the package takes far longer
-        Path classes = Path.of(ProxyAssembly.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        Path classes = Path.of(ProxyAssembly.class
+                .getProtectionDomain()
+                .getCodeSource()
+                .getLocation()
+                .toURI());
         main = new ClassFileImporter().importPath(classes);
     }
 
@@ -37,8 +41,11 @@ class LayeringTest {
     @Test
     void protocolStorageUpstreamAndChecksumAreLeaves() {
         for (String leaf : new String[] {"protocol", "storage", "upstream", "checksum"}) {
-            noClasses().that().resideInAPackage(pkg(leaf))
-                    .should().dependOnClassesThat(resideInAPackage(PROXY + "..").and(resideOutsideOfPackage(pkg(leaf))))
+            noClasses()
+                    .that()
+                    .resideInAPackage(pkg(leaf))
+                    .should()
+                    .dependOnClassesThat(resideInAPackage(PROXY + "..").and(resideOutsideOfPackage(pkg(leaf))))
                     .because(leaf + " is a building block: it knows none of the proxy's other parts")
                     .check(main);
         }
@@ -46,36 +53,60 @@ class LayeringTest {
 
     @Test
     void onlyTheQuarkusAdapterKnowsQuarkusCdiAndMicroProfile() {
-        noClasses().that().resideOutsideOfPackage(pkg("config"))
-                .should().dependOnClassesThat().resideInAnyPackage("io.quarkus..", "jakarta.inject..", "jakarta.enterprise..",
-                        "org.eclipse.microprofile..", "io.smallrye.config..")
+        noClasses()
+                .that()
+                .resideOutsideOfPackage(pkg("config"))
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(
+                        "io.quarkus..",
+                        "jakarta.inject..",
+                        "jakarta.enterprise..",
+                        "org.eclipse.microprofile..",
+                        "io.smallrye.config..")
                 .because("the proxy is plain Java built by assembly.ProxyAssembly; config adapts it to Quarkus")
                 .check(main);
     }
 
     @Test
     void nothingButQuarkusReachesTheAdapterAndOnlyTheAdapterReachesTheAssembly() {
-        noClasses().that().resideOutsideOfPackage(pkg("config"))
-                .should().dependOnClassesThat().resideInAPackage(pkg("config"))
+        noClasses()
+                .that()
+                .resideOutsideOfPackage(pkg("config"))
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage(pkg("config"))
                 .because("settings reach the parts as plain values (ProxySettings), never as ProxyConfig")
                 .check(main);
-        noClasses().that().resideOutsideOfPackages(pkg("config"), pkg("assembly"))
-                .should().dependOnClassesThat().resideInAPackage(pkg("assembly"))
+        noClasses()
+                .that()
+                .resideOutsideOfPackages(pkg("config"), pkg("assembly"))
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage(pkg("assembly"))
                 .because("parts are handed what they need; none of them looks the assembly up")
                 .check(main);
     }
 
     @Test
     void checksumDatabaseCodeDoesNotReadConfiguration() {
-        noClasses().that().resideInAPackage(pkg("sumdb"))
-                .should().dependOnClassesThat().resideInAnyPackage(pkg("config"), pkg("assembly"), pkg("http"))
+        noClasses()
+                .that()
+                .resideInAPackage(pkg("sumdb"))
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(pkg("config"), pkg("assembly"), pkg("http"))
                 .check(main);
     }
 
     @Test
     void onlyTheRouteLayerKnowsTheHttpServersRouting() {
-        noClasses().that().resideOutsideOfPackages(pkg("http"), pkg("warmup"), pkg("config"))
-                .should().dependOnClassesThat().resideInAnyPackage("io.vertx.ext.web..", "io.vertx.core.http..")
+        noClasses()
+                .that()
+                .resideOutsideOfPackages(pkg("http"), pkg("warmup"), pkg("config"))
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage("io.vertx.ext.web..", "io.vertx.core.http..")
                 .because("routes are registered in http.RouteTable; the cache answers requests, not HTTP exchanges")
                 .check(main);
     }

@@ -21,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class VerifierOrderTest {
 
-    private static final String SUM_GOLANG_ORG_KEY = "sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8";
+    private static final String SUM_GOLANG_ORG_KEY =
+            "sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8";
     private static final String MODULE = "example.com/order";
     private static final String ZIP = "/example.com/order/@v/v1.0.0.zip";
     private static final String MOD = "/example.com/order/@v/v1.0.0.mod";
@@ -36,18 +37,36 @@ class VerifierOrderTest {
             upstream.on(MOD.substring(1), FakeUpstream.ok("text/plain", Modules.goMod(MODULE)))
                     .on(ZIP.substring(1), FakeUpstream.ok("application/zip", Modules.damagedZip(MODULE, "v1.0.0")));
             String unreachableDatabase = SUM_GOLANG_ORG_KEY + " http://127.0.0.1:" + closedPort();
-            try (ProxyUnderTest proxy = new ProxyUnderTest(upstream.url(), dir.resolve("cache"),
-                    ProxyUnderTest.options().sumdb(unreachableDatabase, "", false).registry(registry))) {
-                assertEquals(200, proxy.get(MOD).statusCode(), "a sound go.mod is let in unverified while the database is out of reach");
-                assertEquals(1.0, registry.get("modproxy.sumdb.unverified").counter().count(),
+            try (ProxyUnderTest proxy = new ProxyUnderTest(
+                    upstream.url(),
+                    dir.resolve("cache"),
+                    ProxyUnderTest.options()
+                            .sumdb(unreachableDatabase, "", false)
+                            .registry(registry))) {
+                assertEquals(
+                        200,
+                        proxy.get(MOD).statusCode(),
+                        "a sound go.mod is let in unverified while the database is out of reach");
+                assertEquals(
+                        1.0,
+                        registry.get("modproxy.sumdb.unverified").counter().count(),
                         "the checksum verifier is in the chain and was asked about the go.mod");
 
                 fetchQuietly(proxy);
 
-                assertTrue(proxy.storage.lookup(new StorageKey(ZIP.substring(1))).isEmpty(), "the damaged zip is not stored");
-                assertEquals(1.0, registry.get("modproxy.sumdb.unverified").counter().count(),
+                assertTrue(
+                        proxy.storage.lookup(new StorageKey(ZIP.substring(1))).isEmpty(),
+                        "the damaged zip is not stored");
+                assertEquals(
+                        1.0,
+                        registry.get("modproxy.sumdb.unverified").counter().count(),
                         "the damaged zip never reached the checksum verifier, so it was not let in unverified");
-                assertEquals(0.0, registry.get("modproxy.sumdb.rejections").tag("reason", "unverifiable").counter().count(),
+                assertEquals(
+                        0.0,
+                        registry.get("modproxy.sumdb.rejections")
+                                .tag("reason", "unverifiable")
+                                .counter()
+                                .count(),
                         "nor counted as unverifiable");
             }
         }

@@ -36,6 +36,7 @@ class ArtifactValidationTest {
 
     @TempDir
     Path cacheDir;
+
     FakeUpstream upstream;
     ProxyUnderTest proxy;
 
@@ -110,7 +111,9 @@ class ArtifactValidationTest {
 
     @Test
     void infoThatIsNotExactlyOneJsonObjectIsRefused() throws Exception {
-        upstream.on("example.com/lib/@v/v1.0.0.info", ok("application/json", Modules.info("v1.0.0") + " {\"Version\":\"v9.0.0\"}"));
+        upstream.on(
+                "example.com/lib/@v/v1.0.0.info",
+                ok("application/json", Modules.info("v1.0.0") + " {\"Version\":\"v9.0.0\"}"));
         upstream.on("example.com/lib/@v/v1.0.1.info", ok("application/json", "[\"v1.0.1\"]"));
         upstream.on("example.com/lib/@v/v1.0.2.info", ok("application/json", "{\"Version\":\"v1.0.2\",\"Time\":12}"));
 
@@ -176,8 +179,13 @@ class ArtifactValidationTest {
 
     @Test
     void zipWithEscapingEntryIsRefused() throws Exception {
-        upstream.on(ZIP, ok("application/zip", Modules.zipOf("example.com/lib@v1.0.0/",
-                Map.of("go.mod", "module example.com/lib\n", "../../etc/passwd", "x"))));
+        upstream.on(
+                ZIP,
+                ok(
+                        "application/zip",
+                        Modules.zipOf(
+                                "example.com/lib@v1.0.0/",
+                                Map.of("go.mod", "module example.com/lib\n", "../../etc/passwd", "x"))));
 
         assertThrowsOrFails("/" + ZIP);
         assertFalse(stored(ZIP));
@@ -185,8 +193,9 @@ class ArtifactValidationTest {
 
     @Test
     void zipWithNamesEqualIgnoringCaseIsRefused() throws Exception {
-        upstream.on(ZIP, ok("application/zip", Modules.zipOf("example.com/lib@v1.0.0/",
-                Map.of("README", "a", "readme", "b"))));
+        upstream.on(
+                ZIP,
+                ok("application/zip", Modules.zipOf("example.com/lib@v1.0.0/", Map.of("README", "a", "readme", "b"))));
 
         assertThrowsOrFails("/" + ZIP);
         assertFalse(stored(ZIP));
@@ -213,8 +222,11 @@ class ArtifactValidationTest {
         assertArrayEquals(zip, cold.body());
         assertEquals(200, warm.statusCode());
         assertArrayEquals(zip, warm.body());
-        assertEquals("application/zip", warm.headers().firstValue("Content-Type").orElseThrow());
-        assertEquals(String.valueOf(zip.length), warm.headers().firstValue("Content-Length").orElseThrow());
+        assertEquals(
+                "application/zip", warm.headers().firstValue("Content-Type").orElseThrow());
+        assertEquals(
+                String.valueOf(zip.length),
+                warm.headers().firstValue("Content-Length").orElseThrow());
         assertTrue(warm.headers().firstValue("Cache-Control").orElseThrow().contains("immutable"));
         assertEquals(1, upstream.hits(ZIP));
         assertTrue(stored(ZIP));
@@ -239,8 +251,11 @@ class ArtifactValidationTest {
             out.write(zip, firstPart, zip.length - firstPart);
         });
 
-        HttpResponse<InputStream> response = proxy.client().send(
-                HttpRequest.newBuilder(URI.create(proxy.url() + "/" + ZIP)).build(), HttpResponse.BodyHandlers.ofInputStream());
+        HttpResponse<InputStream> response = proxy.client()
+                .send(
+                        HttpRequest.newBuilder(URI.create(proxy.url() + "/" + ZIP))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofInputStream());
         try (InputStream body = response.body()) {
             byte[] head = body.readNBytes(64 * 1024);
             assertEquals(64 * 1024, head.length, "bytes arrive before the upstream has finished");

@@ -29,6 +29,7 @@ class CacheFreshnessTest {
 
     @TempDir
     Path cacheDir;
+
     FakeUpstream upstream;
 
     @BeforeEach
@@ -66,7 +67,8 @@ class CacheFreshnessTest {
             assertEquals("v1.0.0\n", proxy.getText("/" + LIST).body());
             upstream.on(LIST, ok("text/plain", "v1.0.0\nv1.1.0\n"));
 
-            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
+            await().atMost(Duration.ofSeconds(10))
+                    .pollInterval(Duration.ofMillis(50))
                     .until(() -> proxy.getText("/" + LIST).body().equals("v1.0.0\nv1.1.0\n"));
         }
     }
@@ -94,7 +96,8 @@ class CacheFreshnessTest {
 
             assertEquals(404, proxy.getText("/" + LIST).statusCode(), "remembered 404");
             assertEquals(1, upstream.hits(LIST));
-            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
+            await().atMost(Duration.ofSeconds(10))
+                    .pollInterval(Duration.ofMillis(100))
                     .until(() -> proxy.getText("/" + LIST).statusCode() == 200);
             assertEquals(2, upstream.hits(LIST));
         }
@@ -113,8 +116,11 @@ class CacheFreshnessTest {
             });
             List<CompletableFuture<HttpResponse<byte[]>>> responses = new ArrayList<>();
             for (int i = 0; i < clients; i++) {
-                responses.add(proxy.client().sendAsync(HttpRequest.newBuilder(URI.create(proxy.url() + "/" + zipPath)).build(),
-                        HttpResponse.BodyHandlers.ofByteArray()));
+                responses.add(proxy.client()
+                        .sendAsync(
+                                HttpRequest.newBuilder(URI.create(proxy.url() + "/" + zipPath))
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofByteArray()));
             }
 
             for (CompletableFuture<HttpResponse<byte[]>> response : responses) {
@@ -131,8 +137,12 @@ class CacheFreshnessTest {
         Modules.publish(upstream, "corp.example.com/team/secret", "v1.0.0");
         var options = ProxyUnderTest.options().privatePatterns("*.corp.example.com,corp.example.com/team");
         try (ProxyUnderTest proxy = new ProxyUnderTest(upstream.url(), cacheDir, options)) {
-            for (String path : new String[] {"/corp.example.com/team/secret/@v/list", "/corp.example.com/team/@latest",
-                    "/corp.example.com/team/secret/@v/v1.0.0.zip", "/git.corp.example.com/x/@v/v1.0.0.mod"}) {
+            for (String path : new String[] {
+                "/corp.example.com/team/secret/@v/list",
+                "/corp.example.com/team/@latest",
+                "/corp.example.com/team/secret/@v/v1.0.0.zip",
+                "/git.corp.example.com/x/@v/v1.0.0.mod"
+            }) {
                 HttpResponse<String> response = proxy.getText(path);
                 assertEquals(404, response.statusCode(), path);
                 assertTrue(response.body().contains("MODPROXY_PRIVATE"), response.body());

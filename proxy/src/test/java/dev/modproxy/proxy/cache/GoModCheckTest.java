@@ -19,13 +19,14 @@ class GoModCheckTest {
     Path dir;
 
     @ParameterizedTest
-    @ValueSource(strings = {
-            "module example.com/a\n",
-            "// a comment\nmodule \"example.com/a\" // trailing\n\ngo 1.19\n",
-            "module `example.com/a`\n",
-            "module (\n\texample.com/a\n)\n",
-            "module\texample.com/a\r\n",
-    })
+    @ValueSource(
+            strings = {
+                "module example.com/a\n",
+                "// a comment\nmodule \"example.com/a\" // trailing\n\ngo 1.19\n",
+                "module `example.com/a`\n",
+                "module (\n\texample.com/a\n)\n",
+                "module\texample.com/a\r\n",
+            })
     void findsTheModuleDirectiveInItsSyntaxVariants(String gomod) {
         assertEquals("example.com/a", declaredModule(gomod));
     }
@@ -46,7 +47,9 @@ class GoModCheckTest {
     void binaryContentIsRejected() throws Exception {
         Path file = Files.write(dir.resolve("go.mod"), new byte[] {'m', 0, (byte) 0xff, 1});
 
-        assertThrows(ArtifactRejectedException.class, () -> new AnswerChecks().verify(ProxyRequest.parse("/example.com/a/@v/v1.0.0.mod"), file));
+        assertThrows(
+                ArtifactRejectedException.class,
+                () -> new AnswerChecks().verify(ProxyRequest.parse("/example.com/a/@v/v1.0.0.mod"), file));
     }
 
     private void verify(String gomod) throws Exception {
@@ -55,35 +58,37 @@ class GoModCheckTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {
-            "module example.com/a\n\ngo 1.22.1\n\ntoolchain go1.23.0\n\ngodebug (\n\tdefault=go1.21\n)\n",
-            "module example.com/a\r\n\r\ngo 1.21\r\n\r\nrequire (\r\n\texample.com/b v1.2.3 // indirect\r\n)\r\n",
-            "module example.com/a\n\nrequire \"example.com/b\" v0.0.0-20200101000000-abcdefabcdef\nrequire example.com/c v2.0.0+incompatible\n",
-            "module example.com/a\n\nreplace example.com/b => ../b\nexclude example.com/c v1.0.0\nretract [v1.0.0, v1.0.5] // broken\nretract v0.9.0\n",
-            "module example.com/a\n\ntool example.com/a/cmd/gen\nignore ./testdata\nfuturedirective with args\n",
-            "module example.com/a\ngo 1.21rc1\n",
-            "// only a comment\n",
-    })
+    @ValueSource(
+            strings = {
+                "module example.com/a\n\ngo 1.22.1\n\ntoolchain go1.23.0\n\ngodebug (\n\tdefault=go1.21\n)\n",
+                "module example.com/a\r\n\r\ngo 1.21\r\n\r\nrequire (\r\n\texample.com/b v1.2.3 // indirect\r\n)\r\n",
+                "module example.com/a\n\nrequire \"example.com/b\" v0.0.0-20200101000000-abcdefabcdef\nrequire example.com/c v2.0.0+incompatible\n",
+                "module example.com/a\n\nreplace example.com/b => ../b\nexclude example.com/c v1.0.0\nretract [v1.0.0, v1.0.5] // broken\nretract v0.9.0\n",
+                "module example.com/a\n\ntool example.com/a/cmd/gen\nignore ./testdata\nfuturedirective with args\n",
+                "module example.com/a\ngo 1.21rc1\n",
+                "// only a comment\n",
+            })
     void goModsTheGoCommandReadsAreAccepted(String gomod) throws Exception {
         verify(gomod);
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {
-            "1e\r\nmodule example.com/a\n\ngo 1.21\n\r\n0\r\n\r\n",
-            "module example.com/a\n\r\n0\r\n\r\n",
-            "ff\r\nmodule example.com/a\n",
-            "module \"example.com/a\n",
-            "module example.com/a\nmodule example.com/a\n",
-            "module example.com/a extra\n",
-            "module example.com/a\nrequire example.com/b\n",
-            "module example.com/a\nrequire example.com/b latest\n",
-            "module example.com/a\ngo one\n",
-            "module example.com/a\ngo 1.21\ngo 1.22\n",
-            "module example.com/a\nrequire (\n\texample.com/b v1.0.0\n",
-            "module example.com/a\n/* block comment */\n",
-            "module example.com/a\n\u000bgo 1.21\n",
-    })
+    @ValueSource(
+            strings = {
+                "1e\r\nmodule example.com/a\n\ngo 1.21\n\r\n0\r\n\r\n",
+                "module example.com/a\n\r\n0\r\n\r\n",
+                "ff\r\nmodule example.com/a\n",
+                "module \"example.com/a\n",
+                "module example.com/a\nmodule example.com/a\n",
+                "module example.com/a extra\n",
+                "module example.com/a\nrequire example.com/b\n",
+                "module example.com/a\nrequire example.com/b latest\n",
+                "module example.com/a\ngo one\n",
+                "module example.com/a\ngo 1.21\ngo 1.22\n",
+                "module example.com/a\nrequire (\n\texample.com/b v1.0.0\n",
+                "module example.com/a\n/* block comment */\n",
+                "module example.com/a\n\u000bgo 1.21\n",
+            })
     void textTheGoCommandCannotReadAsAGoModIsRejected(String gomod) {
         assertThrows(ArtifactRejectedException.class, () -> verify(gomod), gomod);
     }

@@ -29,9 +29,12 @@ class GoModRequirementsTest {
                 )
                 replace example.com/b => ../b
                 """);
-        assertEquals(List.of(new GoModRequirements.Requirement("example.com/b", "v1.0.0"),
-                new GoModRequirements.Requirement("example.com/c", "v1.2.3"),
-                new GoModRequirements.Requirement("example.com/D", "v0.0.0-20240101000000-abcdefabcdef")), r.requires());
+        assertEquals(
+                List.of(
+                        new GoModRequirements.Requirement("example.com/b", "v1.0.0"),
+                        new GoModRequirements.Requirement("example.com/c", "v1.2.3"),
+                        new GoModRequirements.Requirement("example.com/D", "v0.0.0-20240101000000-abcdefabcdef")),
+                r.requires());
     }
 
     @Test
@@ -46,8 +49,11 @@ class GoModRequirementsTest {
 
     @Test
     void textTheGoCommandCannotReadGivesNothing() {
-        assertTrue(GoModRequirements.read("module m\nrequire example.com/x latest\n".getBytes(StandardCharsets.UTF_8)).isEmpty());
-        assertTrue(GoModRequirements.read("module m\nrequire (\nexample.com/x v1.0.0\n".getBytes(StandardCharsets.UTF_8)).isEmpty(),
+        assertTrue(GoModRequirements.read("module m\nrequire example.com/x latest\n".getBytes(StandardCharsets.UTF_8))
+                .isEmpty());
+        assertTrue(
+                GoModRequirements.read("module m\nrequire (\nexample.com/x v1.0.0\n".getBytes(StandardCharsets.UTF_8))
+                        .isEmpty(),
                 "an unterminated block");
     }
 }

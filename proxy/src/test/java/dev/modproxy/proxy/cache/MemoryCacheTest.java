@@ -63,8 +63,8 @@ class MemoryCacheTest {
 
     @Test
     void aBadSizeNamesTheSetting() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> ByteSize.parse("MODPROXY_MEMORY_CACHE_SIZE", "lots"));
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class, () -> ByteSize.parse("MODPROXY_MEMORY_CACHE_SIZE", "lots"));
         assertTrue(e.getMessage().startsWith("MODPROXY_MEMORY_CACHE_SIZE must be a byte count"), e.getMessage());
     }
 

@@ -1,7 +1,8 @@
 package dev.modproxy.proxy.checksum;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -10,10 +11,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The Go reference hashes are checked end to end in SumDbVerifierTest; these pin the format. */
 class DirHashTest {
@@ -34,8 +33,10 @@ class DirHashTest {
 
     @Test
     void anyChangedByteChangesTheHash() throws IOException {
-        assertNotEquals(DirHash.ofZip(zip("m@v1.0.0/a.go", "package a\n")), DirHash.ofZip(zip("m@v1.0.0/a.go", "package b\n")));
-        assertNotEquals(DirHash.ofZip(zip("m@v1.0.0/a.go", "package a\n")), DirHash.ofZip(zip("m@v1.0.0/b.go", "package a\n")));
+        assertNotEquals(
+                DirHash.ofZip(zip("m@v1.0.0/a.go", "package a\n")), DirHash.ofZip(zip("m@v1.0.0/a.go", "package b\n")));
+        assertNotEquals(
+                DirHash.ofZip(zip("m@v1.0.0/a.go", "package a\n")), DirHash.ofZip(zip("m@v1.0.0/b.go", "package a\n")));
     }
 
     @Test
@@ -48,7 +49,8 @@ class DirHashTest {
 
     private Path zip(String name, String content) throws IOException {
         Path zip = Files.createTempFile(dir, "m", ".zip");
-        try (OutputStream out = Files.newOutputStream(zip); ZipOutputStream zipOut = new ZipOutputStream(out)) {
+        try (OutputStream out = Files.newOutputStream(zip);
+                ZipOutputStream zipOut = new ZipOutputStream(out)) {
             zipOut.putNextEntry(new ZipEntry(name));
             zipOut.write(content.getBytes(StandardCharsets.UTF_8));
         }

@@ -26,18 +26,27 @@ class BadSettingTest {
     private final ProxyBeans beans = new ProxyBeans();
 
     private ConfigurationException refused(Map<String, String> settings) {
-        Map<String, String> all = new HashMap<>(Map.of("modproxy.storage-dir", dir.resolve("cache").toString(),
-                "modproxy.pass-through-dir", dir.resolve("spill").toString(), "modproxy.sumdb", "off"));
+        Map<String, String> all = new HashMap<>(Map.of(
+                "modproxy.storage-dir",
+                dir.resolve("cache").toString(),
+                "modproxy.pass-through-dir",
+                dir.resolve("spill").toString(),
+                "modproxy.sumdb",
+                "off"));
         all.putAll(settings);
-        return assertThrows(ConfigurationException.class, () -> beans.assembly(Configs.of(all), new SimpleMeterRegistry()).close());
+        return assertThrows(
+                ConfigurationException.class,
+                () -> beans.assembly(Configs.of(all), new SimpleMeterRegistry()).close());
     }
 
     @Test
     void aWatermarkThatIsNotANumber() {
         ConfigurationException refused = refused(Map.of("modproxy.eviction.high-watermark", "abc"));
 
-        assertEquals("modproxy cannot start: MODPROXY_EVICTION_HIGH_WATERMARK must be a fraction (0.9) or a "
-                + "percentage (90%), got 'abc'", refused.getMessage());
+        assertEquals(
+                "modproxy cannot start: MODPROXY_EVICTION_HIGH_WATERMARK must be a fraction (0.9) or a "
+                        + "percentage (90%), got 'abc'",
+                refused.getMessage());
         assertNull(refused.getCause());
     }
 
@@ -45,9 +54,11 @@ class BadSettingTest {
     void anUpstreamThatIsNotAUrl() {
         ConfigurationException refused = refused(Map.of("modproxy.upstream", "ftp://goproxy.cn"));
 
-        assertEquals("modproxy cannot start: MODPROXY_UPSTREAM (GOPROXY syntax: http(s) URLs, direct or off, joined "
-                + "by ',' or '|'): entry 1 \"ftp://goproxy.cn\" is not an http(s) URL (modproxy fetches over HTTP only); use "
-                + "an http(s) URL such as https://goproxy.cn, or \"direct\" / \"off\"", refused.getMessage());
+        assertEquals(
+                "modproxy cannot start: MODPROXY_UPSTREAM (GOPROXY syntax: http(s) URLs, direct or off, joined "
+                        + "by ',' or '|'): entry 1 \"ftp://goproxy.cn\" is not an http(s) URL (modproxy fetches over HTTP only); use "
+                        + "an http(s) URL such as https://goproxy.cn, or \"direct\" / \"off\"",
+                refused.getMessage());
         assertNull(refused.getCause());
     }
 
@@ -55,14 +66,16 @@ class BadSettingTest {
     void anUnknownStorageType() {
         ConfigurationException refused = refused(Map.of("modproxy.storage-type", "nfs"));
 
-        assertEquals("modproxy cannot start: MODPROXY_STORAGE_TYPE must be disk or s3, got 'nfs'", refused.getMessage());
+        assertEquals(
+                "modproxy cannot start: MODPROXY_STORAGE_TYPE must be disk or s3, got 'nfs'", refused.getMessage());
     }
 
     @Test
     void malformedSumDbSettingStopsStartupWithOneLineNamingTheVariableAndWhatItTakes() {
         ConfigurationException refused = refused(Map.of("modproxy.sumdb", "sum.example.com+00000000+AAAA"));
 
-        assertTrue(refused.getMessage().contains("MODPROXY_SUMDB (GOSUMDB syntax: sum.golang.org"), refused.getMessage());
+        assertTrue(
+                refused.getMessage().contains("MODPROXY_SUMDB (GOSUMDB syntax: sum.golang.org"), refused.getMessage());
         assertTrue(refused.getMessage().contains("invalid GOSUMDB"), refused.getMessage());
         // Quarkus prints a configuration problem without a cause as its message alone
         assertNull(refused.getCause());

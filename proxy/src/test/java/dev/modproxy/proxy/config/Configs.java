@@ -9,12 +9,14 @@ import java.util.Map;
 /** {@link ProxyConfig} as the running proxy reads it (defaults, conversions), from the given modproxy.* keys. */
 final class Configs {
 
-    private Configs() {
-    }
+    private Configs() {}
 
     static ProxyConfig of(Map<String, String> keys) {
-        return new SmallRyeConfigBuilder().withMapping(ProxyConfig.class)
+        return new SmallRyeConfigBuilder()
+                .withMapping(ProxyConfig.class)
                 .withConverter(Duration.class, 200, new DurationConverter())
-                .withSources(new PropertiesConfigSource(keys, "test", 500)).build().getConfigMapping(ProxyConfig.class);
+                .withSources(new PropertiesConfigSource(keys, "test", 500))
+                .build()
+                .getConfigMapping(ProxyConfig.class);
     }
 }

@@ -39,8 +39,17 @@ class StorageFactoryTest {
             System.setProperty("aws.accessKeyId", credentials.accessKeyId());
             System.setProperty("aws.secretAccessKey", credentials.secretAccessKey());
             try {
-                Storage storage = create(Map.of("modproxy.storage-type", "s3", "modproxy.s3.endpoint", s3.endpoint().toString(),
-                        "modproxy.s3.bucket", "team-cache", "modproxy.s3.prefix", "ci", "modproxy.s3.path-style", "true"));
+                Storage storage = create(Map.of(
+                        "modproxy.storage-type",
+                        "s3",
+                        "modproxy.s3.endpoint",
+                        s3.endpoint().toString(),
+                        "modproxy.s3.bucket",
+                        "team-cache",
+                        "modproxy.s3.prefix",
+                        "ci",
+                        "modproxy.s3.path-style",
+                        "true"));
                 try (StorageWriter writer = storage.openWriter(new StorageKey("example.com/a/@v/v1.0.0.mod"))) {
                     writer.output().write("module example.com/a\n".getBytes(StandardCharsets.UTF_8));
                     writer.commit();
@@ -68,7 +77,8 @@ class StorageFactoryTest {
 
     @Test
     void badWatermarksAreNamedInTheError() {
-        var e = assertThrows(IllegalArgumentException.class, () -> create(Map.of("modproxy.eviction.low-watermark", "95%")));
+        var e = assertThrows(
+                IllegalArgumentException.class, () -> create(Map.of("modproxy.eviction.low-watermark", "95%")));
         assertTrue(e.getMessage().contains("0 < low < high"), e.getMessage());
     }
 
@@ -79,7 +89,10 @@ class StorageFactoryTest {
             writer.output().write("v1.0.0\n".getBytes(StandardCharsets.UTF_8));
             writer.commit();
         }
-        assertTrue(storage.describe().endsWith("(evicts above 90% (down to 75%) of the volume or of MODPROXY_MAX_SIZE 10485760 bytes)"),
+        assertTrue(
+                storage.describe()
+                        .endsWith(
+                                "(evicts above 90% (down to 75%) of the volume or of MODPROXY_MAX_SIZE 10485760 bytes)"),
                 storage.describe());
         assertEquals(1, storage.usage().entries());
         ((AutoCloseable) storage).close();

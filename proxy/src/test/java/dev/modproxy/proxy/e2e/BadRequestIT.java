@@ -24,6 +24,7 @@ class BadRequestIT {
 
     @TempDir
     static Path work;
+
     static UpstreamServer upstream;
     static ProxyProcess proxy;
 
@@ -50,22 +51,24 @@ class BadRequestIT {
     @Test
     void malformedModulePathsVersionsAndSuffixesAreClientErrors() throws Exception {
         List<String> malformed = List.of(
-                "/example.com/Upper/Mod/@v/list",           // upper case must be written !u
-                "/example.com/!!upper/@v/list",             // '!' must be followed by a lower-case letter
-                "/example.com/leaf/@v/v1.0.0.exe",          // no such artifact kind
-                "/example.com/leaf/@v/1.0.0.zip",           // zips exist only for canonical versions
+                "/example.com/Upper/Mod/@v/list", // upper case must be written !u
+                "/example.com/!!upper/@v/list", // '!' must be followed by a lower-case letter
+                "/example.com/leaf/@v/v1.0.0.exe", // no such artifact kind
+                "/example.com/leaf/@v/1.0.0.zip", // zips exist only for canonical versions
                 "/example.com/leaf/@v/v1.0.zip",
                 "/example.com/leaf/@v/",
-                "/-leaf.example.com/@v/list",               // a path element may not start with '-'
-                "/example.com/a%00b/@v/list",               // NUL byte
+                "/-leaf.example.com/@v/list", // a path element may not start with '-'
+                "/example.com/a%00b/@v/list", // NUL byte
                 "/example.com/%2e%2e/%2e%2e/secret.txt/@v/list",
                 "/example.com/../../secret.txt/@v/list",
                 "/example.com/leaf/@v/v1.0.0.info/../../../../secret.txt");
         for (String path : malformed) {
             HttpResponse<String> response = send(HttpRequest.newBuilder(URI.create(proxy.url() + path)));
-            assertTrue(response.statusCode() >= 400 && response.statusCode() < 500,
+            assertTrue(
+                    response.statusCode() >= 400 && response.statusCode() < 500,
                     path + " answered " + response.statusCode() + ": " + response.body());
-            assertTrue(!response.body().isBlank() && !response.body().contains("outside the cache root"),
+            assertTrue(
+                    !response.body().isBlank() && !response.body().contains("outside the cache root"),
                     path + " says why, and serves nothing else: " + response.body());
         }
         assertEquals(0, upstream.requestCounts().size(), "requests sent upstream: " + upstream.requestCounts());
@@ -80,7 +83,7 @@ class BadRequestIT {
     }
 
     private static HttpResponse<String> send(HttpRequest.Builder request) throws IOException, InterruptedException {
-        return HttpFetch.client().send(request.timeout(Duration.ofSeconds(30)).build(),
-                HttpResponse.BodyHandlers.ofString());
+        return HttpFetch.client()
+                .send(request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
     }
 }

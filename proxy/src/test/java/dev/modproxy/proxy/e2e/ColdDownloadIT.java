@@ -33,11 +33,13 @@ class ColdDownloadIT {
 
     @TempDir
     static Path fixtureDir;
+
     static ModuleFixtures fixtures;
     static String bigZip;
 
     @TempDir
     Path work;
+
     UpstreamServer upstream;
     ProxyProcess proxy;
 
@@ -76,7 +78,8 @@ class ColdDownloadIT {
                 .pollInterval(Duration.ofMillis(100))
                 .until(() -> received.get() >= firstMegabytes || download.isDone());
         // The upstream cannot finish before releaseStalled(): every byte so far was streamed, not replayed.
-        assertTrue(received.get() >= firstMegabytes && !download.isDone(),
+        assertTrue(
+                received.get() >= firstMegabytes && !download.isDone(),
                 "received " + received.get() + " bytes before the upstream finished; " + download);
 
         upstream.releaseStalled();
@@ -105,9 +108,12 @@ class ColdDownloadIT {
     }
 
     private JsonObject stats() throws IOException, InterruptedException {
-        HttpResponse<String> response = HttpFetch.client().send(
-                HttpRequest.newBuilder(proxy.managementUri("/admin/stats")).timeout(Duration.ofSeconds(10)).build(),
-                HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        HttpResponse<String> response = HttpFetch.client()
+                .send(
+                        HttpRequest.newBuilder(proxy.managementUri("/admin/stats"))
+                                .timeout(Duration.ofSeconds(10))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
         assertEquals(200, response.statusCode(), response.body());
         return new JsonObject(response.body());
     }
@@ -115,7 +121,9 @@ class ColdDownloadIT {
     // Reads the whole body, counting bytes as they arrive; the answer must be a 200.
     private String sha256Of(String path, AtomicLong received) {
         try {
-            HttpRequest request = HttpRequest.newBuilder(proxy.uri(path)).timeout(Duration.ofMinutes(3)).build();
+            HttpRequest request = HttpRequest.newBuilder(proxy.uri(path))
+                    .timeout(Duration.ofMinutes(3))
+                    .build();
             HttpResponse<InputStream> response =
                     HttpFetch.client().send(request, HttpResponse.BodyHandlers.ofInputStream());
             MessageDigest digest = MessageDigest.getInstance("SHA-256");

@@ -34,10 +34,12 @@ class CrashSafetyIT {
 
     @TempDir
     static Path fixtureDir;
+
     static ModuleFixtures fixtures;
 
     @TempDir
     Path work;
+
     private final List<AutoCloseable> started = new ArrayList<>();
 
     @BeforeAll
@@ -84,7 +86,9 @@ class CrashSafetyIT {
         for (String path : inFlightPaths) {
             // Two clients per artifact: the crash also hits coalesced waiters.
             for (int i = 0; i < 2; i++) {
-                HttpRequest request = HttpRequest.newBuilder(first.uri(path)).timeout(Duration.ofMinutes(3)).build();
+                HttpRequest request = HttpRequest.newBuilder(first.uri(path))
+                        .timeout(Duration.ofMinutes(3))
+                        .build();
                 clients.add(HttpFetch.client().sendAsync(request, HttpResponse.BodyHandlers.discarding()));
             }
         }
@@ -95,7 +99,8 @@ class CrashSafetyIT {
 
         first.kill();
         CompletableFuture.allOf(clients.toArray(CompletableFuture[]::new))
-                .handle((ok, failure) -> null).get(2, TimeUnit.MINUTES);
+                .handle((ok, failure) -> null)
+                .get(2, TimeUnit.MINUTES);
         upstream.stop();
 
         ProxyProcess second = track(ProxyProcess.start(upstream.url(), storage, work.resolve("proxy-2.log")));
@@ -108,7 +113,8 @@ class CrashSafetyIT {
                 assertEquals(expected(path), answer, "served after the crash with the upstream gone: " + path);
             }
             if (stalled.contains(path)) {
-                assertTrue(answer.status() >= 400 && answer.status() < 600,
+                assertTrue(
+                        answer.status() >= 400 && answer.status() < 600,
                         "half-downloaded " + path + " must not be served, got " + answer);
             }
         }

@@ -1,5 +1,6 @@
 package dev.modproxy.proxy.e2e;
 
+import dev.modproxy.proxy.testing.GoBinary;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -8,8 +9,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-
-import dev.modproxy.proxy.testing.GoBinary;
 
 /**
  * The real go command ({@link GoBinary}: the newest on the machine) as a GOPROXY client, with a private HOME, GOPATH,
@@ -73,8 +72,10 @@ final class GoCommand {
         Files.createDirectories(dir);
         Path out = Files.createTempFile(home, "go-out", ".txt");
         Path err = Files.createTempFile(home, "go-err", ".txt");
-        ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile())
-                .redirectOutput(out.toFile()).redirectError(err.toFile());
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .directory(dir.toFile())
+                .redirectOutput(out.toFile())
+                .redirectError(err.toFile());
         Map<String, String> env = builder.environment();
         GoBinary.isolate(env, home);
         env.put("GOPATH", home.resolve("gopath").toString());
@@ -91,16 +92,18 @@ final class GoCommand {
         } finally {
             process.destroyForcibly();
         }
-        return new Result(process.exitValue(),
-                Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
+        return new Result(
+                process.exitValue(),
+                Files.readString(out, StandardCharsets.UTF_8),
+                Files.readString(err, StandardCharsets.UTF_8));
     }
 
     /** Runs the command and fails the test, with the go command's output, when it does not succeed. */
     String runOk(Path dir, String... args) throws IOException, InterruptedException {
         Result result = run(dir, args);
         if (!result.ok()) {
-            throw new AssertionError("go " + String.join(" ", args) + " (GOPROXY=" + goproxy + ") failed: "
-                    + result.describe());
+            throw new AssertionError(
+                    "go " + String.join(" ", args) + " (GOPROXY=" + goproxy + ") failed: " + result.describe());
         }
         return result.stdout();
     }

@@ -27,10 +27,12 @@ class GoCommandEndToEndIT {
 
     @TempDir
     static Path fixtureDir;
+
     static ModuleFixtures fixtures;
 
     @TempDir
     Path work;
+
     UpstreamServer upstream;
     ProxyProcess proxy;
 
@@ -67,7 +69,9 @@ class GoCommandEndToEndIT {
                 JsonObject fromProxy = download(proxied, m);
                 assertEquals(ModuleZip.zipHash(m), fromUpstream.getString("Sum"), "fixture sanity: " + m.query());
                 assertEquals(fromUpstream.getString("Sum"), fromProxy.getString("Sum"), "zip hash of " + m.query());
-                assertEquals(fromUpstream.getString("GoModSum"), fromProxy.getString("GoModSum"),
+                assertEquals(
+                        fromUpstream.getString("GoModSum"),
+                        fromProxy.getString("GoModSum"),
                         "go.mod hash of " + m.query());
                 assertEquals(ModuleZip.goModHash(m), fromProxy.getString("GoModSum"), "go.mod hash of " + m.query());
             }
@@ -108,18 +112,24 @@ class GoCommandEndToEndIT {
         fixtures.copyMainModuleTo(app);
 
         for (String module : List.of("example.com/leaf", "example.com/Upper/Mod", "example.com/inc")) {
-            String viaProxy = proxied.runOk(app, "list", "-m", "-versions", module).trim();
+            String viaProxy =
+                    proxied.runOk(app, "list", "-m", "-versions", module).trim();
             assertEquals(direct.runOk(app, "list", "-m", "-versions", module).trim(), viaProxy, module);
         }
-        assertEquals("example.com/leaf v1.0.0 v1.1.0 v1.2.0 v1.3.0-rc.1",
-                proxied.runOk(app, "list", "-m", "-versions", "example.com/leaf").trim());
+        assertEquals(
+                "example.com/leaf v1.0.0 v1.1.0 v1.2.0 v1.3.0-rc.1",
+                proxied.runOk(app, "list", "-m", "-versions", "example.com/leaf")
+                        .trim());
 
         byte[] latest = fixtures.upstreamBytes("/example.com/leaf/@latest");
-        assertEquals(new HttpFetch.Answer(200, latest.length, HttpFetch.sha256Hex(latest)),
-                HttpFetch.get(proxy.uri("/example.com/leaf/@latest"), Duration.ofSeconds(60)), "the @latest endpoint");
+        assertEquals(
+                new HttpFetch.Answer(200, latest.length, HttpFetch.sha256Hex(latest)),
+                HttpFetch.get(proxy.uri("/example.com/leaf/@latest"), Duration.ofSeconds(60)),
+                "the @latest endpoint");
 
         proxied.runOk(app, "get", "example.com/leaf@latest");
-        assertTrue(Files.readString(app.resolve("go.mod")).contains("example.com/leaf v1.2.0"),
+        assertTrue(
+                Files.readString(app.resolve("go.mod")).contains("example.com/leaf v1.2.0"),
                 "@latest is the newest release, not the pre-release:\n" + Files.readString(app.resolve("go.mod")));
         assertTrue(buildAndRun(proxied, app).endsWith("with leaf v1.2.0"), "the build uses the upgraded leaf");
     }
@@ -138,8 +148,8 @@ class GoCommandEndToEndIT {
         for (Map.Entry<String, Integer> e : upstream.requestCounts().entrySet()) {
             String path = e.getKey();
             if (path.endsWith(".zip") || path.endsWith(".mod") || path.endsWith(".info")) {
-                assertTrue(e.getValue() <= 1,
-                        path + " fetched " + e.getValue() + " times: " + upstream.requestCounts());
+                assertTrue(
+                        e.getValue() <= 1, path + " fetched " + e.getValue() + " times: " + upstream.requestCounts());
             }
         }
     }

@@ -26,8 +26,7 @@ final class HttpFetch {
         }
     }
 
-    private HttpFetch() {
-    }
+    private HttpFetch() {}
 
     static HttpClient client() {
         return HTTP;

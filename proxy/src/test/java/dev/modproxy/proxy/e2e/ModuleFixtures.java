@@ -40,10 +40,14 @@ final class ModuleFixtures {
         f.defineShapedModules();
         for (int i = 0; i < fillerModules; i++) {
             String path = String.format("example.com/fill/m%02d", i);
-            f.fillers.add(new GeneratedModule(path, "v1.0.0", T0, Map.of(
-                    "go.mod", goMod(path, ""),
-                    "fill.go", text("package m%02d\n", i),
-                    "data.bin", randomBytes(256 * 1024, 1000 + i))));
+            f.fillers.add(new GeneratedModule(
+                    path,
+                    "v1.0.0",
+                    T0,
+                    Map.of(
+                            "go.mod", goMod(path, ""),
+                            "fill.go", text("package m%02d\n", i),
+                            "data.bin", randomBytes(256 * 1024, 1000 + i))));
         }
         f.writeProxyTree();
         f.writeMainModule();
@@ -54,20 +58,38 @@ final class ModuleFixtures {
         String[] leafVersions = {"v1.0.0", "v1.1.0", "v1.2.0", "v1.3.0-rc.1"};
         for (int i = 0; i < leafVersions.length; i++) {
             String v = leafVersions[i];
-            shaped.add(new GeneratedModule("example.com/leaf", v, T0.plusSeconds(86_400L * i), Map.of(
-                    "go.mod", goMod("example.com/leaf", ""),
-                    "leaf.go", text("package leaf\n\nfunc Version() string { return \"%s\" }\n", v))));
+            shaped.add(new GeneratedModule(
+                    "example.com/leaf",
+                    v,
+                    T0.plusSeconds(86_400L * i),
+                    Map.of(
+                            "go.mod", goMod("example.com/leaf", ""),
+                            "leaf.go", text("package leaf\n\nfunc Version() string { return \"%s\" }\n", v))));
         }
-        shaped.add(new GeneratedModule("example.com/lib/v2", "v2.1.0", T0, Map.of(
-                "go.mod", goMod("example.com/lib/v2", "require example.com/leaf v1.1.0\n"),
-                "lib.go", text("package lib\n\nimport \"example.com/leaf\"\n\n"
-                        + "func Describe() string { return \"lib v2.1.0 with leaf \" + leaf.Version() }\n"))));
-        shaped.add(new GeneratedModule("example.com/Upper/Mod", "v1.0.0", T0, Map.of(
-                "go.mod", goMod("example.com/Upper/Mod", ""),
-                "mod.go", text("package mod\n\nfunc Name() string { return \"Upper/Mod v1.0.0\" }\n"))));
+        shaped.add(
+                new GeneratedModule(
+                        "example.com/lib/v2",
+                        "v2.1.0",
+                        T0,
+                        Map.of(
+                                "go.mod", goMod("example.com/lib/v2", "require example.com/leaf v1.1.0\n"),
+                                "lib.go",
+                                        text(
+                                                "package lib\n\nimport \"example.com/leaf\"\n\n"
+                                                        + "func Describe() string { return \"lib v2.1.0 with leaf \" + leaf.Version() }\n"))));
+        shaped.add(new GeneratedModule(
+                "example.com/Upper/Mod",
+                "v1.0.0",
+                T0,
+                Map.of(
+                        "go.mod", goMod("example.com/Upper/Mod", ""),
+                        "mod.go", text("package mod\n\nfunc Name() string { return \"Upper/Mod v1.0.0\" }\n"))));
         // No go.mod: the go command accepts v2+ only as +incompatible, and the proxy synthesizes the .mod.
-        shaped.add(new GeneratedModule("example.com/inc", "v2.0.0+incompatible", T0, Map.of(
-                "inc.go", text("package inc\n\nfunc Name() string { return \"inc v2.0.0+incompatible\" }\n"))));
+        shaped.add(new GeneratedModule(
+                "example.com/inc",
+                "v2.0.0+incompatible",
+                T0,
+                Map.of("inc.go", text("package inc\n\nfunc Name() string { return \"inc v2.0.0+incompatible\" }\n"))));
         // One repository, two modules: example.com/a's zip must leave out b/, which is example.com/a/b.
         Map<String, byte[]> repoA = Map.of(
                 "go.mod", goMod("example.com/a", ""),
@@ -76,10 +98,14 @@ final class ModuleFixtures {
                 "b/b.go", text("package b\n\nfunc Name() string { return \"a/b v1.0.0\" }\n"));
         shaped.add(new GeneratedModule("example.com/a", "v1.0.0", T0, repoA));
         shaped.add(new GeneratedModule("example.com/a/b", "v1.0.0", T0, subtree(repoA, "b/")));
-        shaped.add(new GeneratedModule("example.com/big", "v1.0.0", T0, Map.of(
-                "go.mod", goMod("example.com/big", ""),
-                "big.go", text("package big\n\nfunc Name() string { return \"big v1.0.0\" }\n"),
-                "data.bin", randomBytes(BIG_DATA_BYTES, 42))));
+        shaped.add(new GeneratedModule(
+                "example.com/big",
+                "v1.0.0",
+                T0,
+                Map.of(
+                        "go.mod", goMod("example.com/big", ""),
+                        "big.go", text("package big\n\nfunc Name() string { return \"big v1.0.0\" }\n"),
+                        "data.bin", randomBytes(BIG_DATA_BYTES, 42))));
     }
 
     /** The GOPROXY tree to serve as an upstream: files named by their URL path. */
@@ -103,7 +129,9 @@ final class ModuleFixtures {
     }
 
     GeneratedModule version(String path, String version) {
-        return all().stream().filter(m -> m.path().equals(path) && m.version().equals(version)).findFirst()
+        return all().stream()
+                .filter(m -> m.path().equals(path) && m.version().equals(version))
+                .findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("no fixture " + path + "@" + version));
     }
 
@@ -130,7 +158,8 @@ final class ModuleFixtures {
 
     private void writeProxyTree() throws IOException {
         Map<String, List<GeneratedModule>> byPath = new LinkedHashMap<>();
-        all().forEach(m -> byPath.computeIfAbsent(m.path(), p -> new ArrayList<>()).add(m));
+        all().forEach(m ->
+                byPath.computeIfAbsent(m.path(), p -> new ArrayList<>()).add(m));
         for (Map.Entry<String, List<GeneratedModule>> e : byPath.entrySet()) {
             Path moduleDir = proxyTree().resolve(GeneratedModule.caseEncode(e.getKey()));
             Files.createDirectories(moduleDir.resolve("@v"));
@@ -156,18 +185,24 @@ final class ModuleFixtures {
         StringBuilder require = new StringBuilder("require (\n");
         for (GeneratedModule m : shaped) {
             if (!m.path().equals("example.com/leaf")) {
-                require.append('\t').append(m.path()).append(' ').append(m.version()).append('\n');
+                require.append('\t')
+                        .append(m.path())
+                        .append(' ')
+                        .append(m.version())
+                        .append('\n');
             }
         }
         require.append(")\n");
         Files.write(app.resolve("go.mod"), goMod("example.com/app", require.toString()));
-        Files.writeString(app.resolve("main.go"), "package main\n\n"
-                + "import (\n\t\"fmt\"\n\n"
-                + "\tmod \"example.com/Upper/Mod\"\n\t\"example.com/a\"\n\t\"example.com/a/b\"\n"
-                + "\t\"example.com/big\"\n\t\"example.com/inc\"\n\tlib \"example.com/lib/v2\"\n)\n\n"
-                + "func main() {\n"
-                + "\tfmt.Println(mod.Name() + \"|\" + a.Name() + \"|\" + b.Name() + \"|\" + big.Name() + \"|\" +"
-                + " inc.Name() + \"|\" + lib.Describe())\n}\n");
+        Files.writeString(
+                app.resolve("main.go"),
+                "package main\n\n"
+                        + "import (\n\t\"fmt\"\n\n"
+                        + "\tmod \"example.com/Upper/Mod\"\n\t\"example.com/a\"\n\t\"example.com/a/b\"\n"
+                        + "\t\"example.com/big\"\n\t\"example.com/inc\"\n\tlib \"example.com/lib/v2\"\n)\n\n"
+                        + "func main() {\n"
+                        + "\tfmt.Println(mod.Name() + \"|\" + a.Name() + \"|\" + b.Name() + \"|\" + big.Name() + \"|\" +"
+                        + " inc.Name() + \"|\" + lib.Describe())\n}\n");
     }
 
     private static Map<String, byte[]> subtree(Map<String, byte[]> files, String dir) {

@@ -24,8 +24,7 @@ final class ModuleZip {
 
     private static final long FIXED_TIME = 1_700_000_000_000L;
 
-    private ModuleZip() {
-    }
+    private ModuleZip() {}
 
     /** The files of {@code version} that belong in its zip, keyed by full entry name, sorted. */
     static Map<String, byte[]> entries(GeneratedModule version) {
@@ -40,7 +39,8 @@ final class ModuleZip {
     }
 
     static void write(GeneratedModule version, Path zip) throws IOException {
-        try (OutputStream file = Files.newOutputStream(zip); ZipOutputStream out = new ZipOutputStream(file)) {
+        try (OutputStream file = Files.newOutputStream(zip);
+                ZipOutputStream out = new ZipOutputStream(file)) {
             for (Map.Entry<String, byte[]> e : entries(version).entrySet()) {
                 ZipEntry entry = new ZipEntry(e.getKey());
                 entry.setTime(FIXED_TIME);
@@ -74,9 +74,13 @@ final class ModuleZip {
     // dirhash Hash1: SHA-256 over the sorted lines "<sha256 hex>  <name>\n".
     private static String hash1(Map<String, byte[]> files) {
         StringBuilder summary = new StringBuilder();
-        new TreeMap<>(files).forEach((name, content) ->
-                summary.append(HexFormat.of().formatHex(sha256(content))).append("  ").append(name).append('\n'));
-        return "h1:" + Base64.getEncoder().encodeToString(sha256(summary.toString().getBytes(StandardCharsets.UTF_8)));
+        new TreeMap<>(files)
+                .forEach((name, content) -> summary.append(HexFormat.of().formatHex(sha256(content)))
+                        .append("  ")
+                        .append(name)
+                        .append('\n'));
+        return "h1:"
+                + Base64.getEncoder().encodeToString(sha256(summary.toString().getBytes(StandardCharsets.UTF_8)));
     }
 
     static byte[] sha256(byte[] content) {

@@ -44,8 +44,8 @@ final class ProxyProcess implements AutoCloseable {
         }
         Path jar = Path.of(property);
         if (!Files.isRegularFile(jar)) {
-            throw new IllegalStateException("the packaged proxy is missing at " + jar
-                    + ": run ./mvnw -pl proxy package");
+            throw new IllegalStateException(
+                    "the packaged proxy is missing at " + jar + ": run ./mvnw -pl proxy package");
         }
         return jar;
     }
@@ -58,12 +58,14 @@ final class ProxyProcess implements AutoCloseable {
     }
 
     /** Starts the proxy with more of its documented settings (environment variables). */
-    static ProxyProcess start(String upstream, Path storage, Path log, Map<String, String> settings) throws IOException {
+    static ProxyProcess start(String upstream, Path storage, Path log, Map<String, String> settings)
+            throws IOException {
         return start(upstream, storage, log, List.of("-Xmx512m"), settings);
     }
 
     /** With these JVM options instead of the default heap, and these MODPROXY_ settings. */
-    static ProxyProcess start(String upstream, Path storage, Path log, List<String> jvmOptions, Map<String, String> settings)
+    static ProxyProcess start(
+            String upstream, Path storage, Path log, List<String> jvmOptions, Map<String, String> settings)
             throws IOException {
         // The free port can be taken by another build between probe and bind: then try another one.
         for (int attempt = 1; ; attempt++) {
@@ -82,8 +84,9 @@ final class ProxyProcess implements AutoCloseable {
         }
     }
 
-    private static ProxyProcess launch(String upstream, Path storage, Path log, List<String> jvmOptions,
-            Map<String, String> settings) throws IOException {
+    private static ProxyProcess launch(
+            String upstream, Path storage, Path log, List<String> jvmOptions, Map<String, String> settings)
+            throws IOException {
         int port = freePort();
         int managementPort = freePort();
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
@@ -154,7 +157,9 @@ final class ProxyProcess implements AutoCloseable {
     }
 
     private void awaitReady() {
-        HttpRequest ready = HttpRequest.newBuilder(managementUri("/q/health/ready")).timeout(Duration.ofSeconds(5)).build();
+        HttpRequest ready = HttpRequest.newBuilder(managementUri("/q/health/ready"))
+                .timeout(Duration.ofSeconds(5))
+                .build();
         await("proxy readiness at " + url())
                 .atMost(Duration.ofMinutes(2))
                 .pollInterval(Duration.ofMillis(250))
@@ -163,7 +168,10 @@ final class ProxyProcess implements AutoCloseable {
                     if (!process.isAlive()) {
                         throw new IllegalStateException("proxy exited with status " + process.exitValue());
                     }
-                    return HttpFetch.client().send(ready, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+                    return HttpFetch.client()
+                                    .send(ready, HttpResponse.BodyHandlers.discarding())
+                                    .statusCode()
+                            == 200;
                 });
     }
 

@@ -23,7 +23,8 @@ record RealCapture(Path dir, Path proxyTree, Path graph) {
                     + " e2e/capture/capture.sh before the integration tests (./mvnw -pl proxy verify); it needs"
                     + " the Go module proxy and sum.golang.org once per machine");
         }
-        Path dir = Path.of(Files.readString(Path.of(dirFile), StandardCharsets.UTF_8).trim());
+        Path dir = Path.of(
+                Files.readString(Path.of(dirFile), StandardCharsets.UTF_8).trim());
         if (!Files.isRegularFile(dir.resolve("complete"))) {
             throw new IllegalStateException("the capture at " + dir + " is incomplete: run e2e/capture/capture.sh");
         }
@@ -42,12 +43,16 @@ record RealCapture(Path dir, Path proxyTree, Path graph) {
     /** module@version of every module in the graph's build list but the graph itself. */
     List<String> modules() throws IOException {
         return Files.readAllLines(dir.resolve("modules.txt"), StandardCharsets.UTF_8).stream()
-                .map(String::trim).filter(line -> line.contains(" ")).map(line -> line.replace(' ', '@')).toList();
+                .map(String::trim)
+                .filter(line -> line.contains(" "))
+                .map(line -> line.replace(' ', '@'))
+                .toList();
     }
 
     /** The Go version of the captured toolchain, e.g. go1.27.3. */
     String toolchain() throws IOException {
-        return Files.readString(dir.resolve("toolchain"), StandardCharsets.UTF_8).trim();
+        return Files.readString(dir.resolve("toolchain"), StandardCharsets.UTF_8)
+                .trim();
     }
 
     /** The newest signed tree head of sum.golang.org the go command had verified. */

@@ -44,8 +44,10 @@ class RealModulesIT {
     /** sum.golang.org with its real key, its answers from the same loopback upstream (no network). */
     private static Map<String, String> realChecksumDatabase(UpstreamServer upstream) {
         return Map.of(
-                "MODPROXY_SUMDB", GoSumDbSetting.SUM_GOLANG_ORG_KEY + " " + upstream.url() + "/sumdb/sum.golang.org",
-                "MODPROXY_SUMDB_REQUIRED", "true");
+                "MODPROXY_SUMDB",
+                GoSumDbSetting.SUM_GOLANG_ORG_KEY + " " + upstream.url() + "/sumdb/sum.golang.org",
+                "MODPROXY_SUMDB_REQUIRED",
+                "true");
     }
 
     private GoCommand buildPod(String name, ProxyProcess proxy, Map<String, String> settings) throws IOException {
@@ -56,8 +58,11 @@ class RealModulesIT {
     @Test
     void realGraphDownloadsVerifiesAndBuildsThroughTheProxyWithTheSameGoSumAsTheCapture() throws Exception {
         try (UpstreamServer upstream = capture.serve();
-             ProxyProcess proxy = ProxyProcess.start(upstream.url(), dir.resolve("cache"), dir.resolve("proxy.log"),
-                     realChecksumDatabase(upstream))) {
+                ProxyProcess proxy = ProxyProcess.start(
+                        upstream.url(),
+                        dir.resolve("cache"),
+                        dir.resolve("proxy.log"),
+                        realChecksumDatabase(upstream))) {
             GoCommand go = buildPod("pod", proxy, Map.of());
             Path app = copyGraphWithoutGoSum(dir.resolve("app"));
 
@@ -66,7 +71,9 @@ class RealModulesIT {
             String verified = go.run(app, "mod", "verify").stdout();
             go.runOk(app, "build", "-o", "app.bin", ".");
 
-            assertEquals(capture.goSum(), Files.readString(app.resolve("go.sum")),
+            assertEquals(
+                    capture.goSum(),
+                    Files.readString(app.resolve("go.sum")),
                     "go.sum through modproxy equals the one the go command wrote against sum.golang.org");
             assertEquals("all modules verified", verified.trim());
             assertEquals(0, metric(proxy, "modproxy_sumdb_unverified_total"), "nothing accepted unverified");
@@ -83,8 +90,11 @@ class RealModulesIT {
         String zipPath = "/gopkg.in/inf.v0/@v/v0.9.1.zip";
         Path tampered = tamperedCopy(capture.proxyTree().resolve(zipPath.substring(1)), dir.resolve("tampered.zip"));
         try (UpstreamServer upstream = capture.serve();
-             ProxyProcess proxy = ProxyProcess.start(upstream.url(), dir.resolve("cache"), dir.resolve("proxy.log"),
-                     realChecksumDatabase(upstream))) {
+                ProxyProcess proxy = ProxyProcess.start(
+                        upstream.url(),
+                        dir.resolve("cache"),
+                        dir.resolve("proxy.log"),
+                        realChecksumDatabase(upstream))) {
             upstream.serve(zipPath, tampered);
             GoCommand go = buildPod("pod", proxy, Map.of());
 
@@ -96,7 +106,8 @@ class RealModulesIT {
             assertTrue(proxy.logTail().contains("SECURITY: refused gopkg.in/inf.v0@v0.9.1.zip"), proxy.logTail());
             double refusals = metric(proxy, "modproxy_sumdb_rejections_total");
             assertTrue(refusals >= 2, "both downloads refused: " + refusals);
-            assertEquals(refusals, upstream.requestCount(zipPath), "each refusal fetched the zip anew: none was cached");
+            assertEquals(
+                    refusals, upstream.requestCount(zipPath), "each refusal fetched the zip anew: none was cached");
             assertTrue(Files.notExists(go.moduleCache().resolve("gopkg.in/inf.v0@v0.9.1")), "nothing extracted");
         }
     }
@@ -107,11 +118,15 @@ class RealModulesIT {
         String toolchain = capture.toolchain();
         String zipPath = "/golang.org/toolchain/@v/v0.0.1-" + toolchain + ".linux-amd64.zip";
         Path module = Files.createDirectories(dir.resolve("module"));
-        Files.writeString(module.resolve("go.mod"),
+        Files.writeString(
+                module.resolve("go.mod"),
                 "module example.com/wants/newer/go\n\ngo 1.26\n\ntoolchain " + toolchain + "\n");
         try (UpstreamServer upstream = capture.serve();
-             ProxyProcess proxy = ProxyProcess.start(upstream.url(), dir.resolve("cache"), dir.resolve("proxy.log"),
-                     realChecksumDatabase(upstream))) {
+                ProxyProcess proxy = ProxyProcess.start(
+                        upstream.url(),
+                        dir.resolve("cache"),
+                        dir.resolve("proxy.log"),
+                        realChecksumDatabase(upstream))) {
             Map<String, String> auto = Map.of("GOTOOLCHAIN", "auto");
 
             String first = buildPod("pod1", proxy, auto).runOk(module, "version");
@@ -137,7 +152,7 @@ class RealModulesIT {
     private static Path tamperedCopy(Path real, Path target) throws IOException {
         boolean changed = false;
         try (ZipInputStream in = new ZipInputStream(Files.newInputStream(real));
-             ZipOutputStream out = new ZipOutputStream(Files.newOutputStream(target))) {
+                ZipOutputStream out = new ZipOutputStream(Files.newOutputStream(target))) {
             for (ZipEntry entry; (entry = in.getNextEntry()) != null; ) {
                 byte[] content = in.readAllBytes();
                 if (!changed && entry.getName().endsWith(".go") && content.length > 0) {
@@ -164,8 +179,12 @@ class RealModulesIT {
 
     /** The sum of a counter over all its tags, as the proxy's Prometheus endpoint shows it. */
     private static double metric(ProxyProcess proxy, String name) throws IOException, InterruptedException {
-        String body = HttpFetch.client().send(HttpRequest.newBuilder(proxy.managementUri("/q/metrics")).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
+        String body = HttpFetch.client()
+                .send(
+                        HttpRequest.newBuilder(proxy.managementUri("/q/metrics"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .body();
         Matcher m = Pattern.compile("(?m)^" + name + "(\\{[^}]*\\})? (\\S+)$").matcher(body);
         double sum = 0;
         while (m.find()) {

@@ -36,6 +36,7 @@ class TextAnswersMemoryIT {
 
     @TempDir
     Path work;
+
     private FakeUpstream upstream;
     private ProxyProcess proxy;
 
@@ -52,7 +53,11 @@ class TextAnswersMemoryIT {
     private static byte[] bigGoModTail() {
         StringBuilder out = new StringBuilder(SIZE + 100).append("\ngo 1.21\n\nrequire (\n");
         for (int i = 0; out.length() < SIZE - 64; i++) {
-            out.append("\texample.com/dep").append(i).append(" v1.0.").append(i % 1000).append('\n');
+            out.append("\texample.com/dep")
+                    .append(i)
+                    .append(" v1.0.")
+                    .append(i % 1000)
+                    .append('\n');
         }
         return out.append(")\n").toString().getBytes(StandardCharsets.UTF_8);
     }
@@ -96,11 +101,17 @@ class TextAnswersMemoryIT {
             lengths.add((long) LIST.length);
         }
         // a heap far smaller than the answers in flight (24 x 15 MiB), and direct memory bounded too
-        proxy = ProxyProcess.start(upstream.url(), work.resolve("storage"), work.resolve("proxy.log"),
-                List.of("-Xmx160m", "-XX:MaxDirectMemorySize=64m"), Map.of("MODPROXY_SUMDB", "off"));
+        proxy = ProxyProcess.start(
+                upstream.url(),
+                work.resolve("storage"),
+                work.resolve("proxy.log"),
+                List.of("-Xmx160m", "-XX:MaxDirectMemorySize=64m"),
+                Map.of("MODPROXY_SUMDB", "off"));
         Duration timeout = Duration.ofMinutes(3);
-        assertTrue(HttpFetch.get(proxy.uri("/example.com/small/@v/v1.0.0.info"), timeout).ok());
-        assertTrue(HttpFetch.get(proxy.uri("/example.com/small/@v/list"), timeout).ok());
+        assertTrue(HttpFetch.get(proxy.uri("/example.com/small/@v/v1.0.0.info"), timeout)
+                .ok());
+        assertTrue(
+                HttpFetch.get(proxy.uri("/example.com/small/@v/list"), timeout).ok());
 
         ExecutorService clients = Executors.newFixedThreadPool(cold.size() + 1);
         try {
@@ -109,8 +120,9 @@ class TextAnswersMemoryIT {
                 answers.add(clients.submit(() -> HttpFetch.get(proxy.uri(path), timeout)));
             }
             AtomicBoolean burstOver = new AtomicBoolean();
-            Future<List<Long>> hitMillis = clients.submit(() -> timedHits(List.of(
-                    proxy.uri("/example.com/small/@v/v1.0.0.info"), proxy.uri("/example.com/small/@v/list")), burstOver));
+            Future<List<Long>> hitMillis = clients.submit(() -> timedHits(
+                    List.of(proxy.uri("/example.com/small/@v/v1.0.0.info"), proxy.uri("/example.com/small/@v/list")),
+                    burstOver));
             List<String> failures = new ArrayList<>();
             for (int i = 0; i < cold.size(); i++) {
                 HttpFetch.Answer answer = answers.get(i).get();

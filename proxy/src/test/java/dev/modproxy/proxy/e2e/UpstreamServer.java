@@ -103,8 +103,11 @@ final class UpstreamServer implements AutoCloseable {
         try (exchange) {
             String urlPath = exchange.getRequestURI().getPath();
             requests.computeIfAbsent(urlPath, p -> new AtomicInteger()).incrementAndGet();
-            Path file = replaced.getOrDefault(urlPath, tree.resolve(urlPath.substring(1)).normalize());
-            if (!"GET".equals(exchange.getRequestMethod()) || !(file.startsWith(tree) || replaced.containsKey(urlPath)) || !Files.isRegularFile(file)) {
+            Path file = replaced.getOrDefault(
+                    urlPath, tree.resolve(urlPath.substring(1)).normalize());
+            if (!"GET".equals(exchange.getRequestMethod())
+                    || !(file.startsWith(tree) || replaced.containsKey(urlPath))
+                    || !Files.isRegularFile(file)) {
                 byte[] body = ("not found: " + urlPath + "\n").getBytes(StandardCharsets.UTF_8);
                 exchange.sendResponseHeaders(404, body.length);
                 exchange.getResponseBody().write(body);

@@ -26,6 +26,7 @@ class BoundedDiskStorageTest {
 
     @TempDir
     Path root;
+
     final MutableClock clock = new MutableClock(Instant.parse("2030-01-01T00:00:00Z"));
     final AtomicLong evicted = new AtomicLong();
     BoundedDiskStorage storage;
@@ -40,9 +41,13 @@ class BoundedDiskStorageTest {
     /** A 1000-byte cap: eviction starts above 900 bytes and stops at 750. */
     private BoundedDiskStorage open() throws IOException {
         Watermarks watermarks = new Watermarks(0.9, 0.75, OptionalLong.of(1000));
-        storage = new BoundedDiskStorage(new LocalDiskStorage(root),
-                new BoundedDiskStorage.Settings(watermarks, Duration.ofSeconds(1), Duration.ofMinutes(10), Duration.ofHours(1)),
-                VolumeSpace.unbounded(), clock, evicted::addAndGet);
+        storage = new BoundedDiskStorage(
+                new LocalDiskStorage(root),
+                new BoundedDiskStorage.Settings(
+                        watermarks, Duration.ofSeconds(1), Duration.ofMinutes(10), Duration.ofHours(1)),
+                VolumeSpace.unbounded(),
+                clock,
+                evicted::addAndGet);
         return storage;
     }
 

@@ -6,13 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.modproxy.proxy.metrics.ProxyMetrics;
 import dev.modproxy.proxy.storage.LocalDiskStorage;
 import dev.modproxy.proxy.storage.StorageKey;
 import dev.modproxy.proxy.testing.BigModule;
 import dev.modproxy.proxy.testing.FakeUpstream;
 import dev.modproxy.proxy.testing.ProxyUnderTest;
 import dev.modproxy.proxy.testing.SlowClient;
-import dev.modproxy.proxy.metrics.ProxyMetrics;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,6 +32,7 @@ class EvictionWhileServingTest {
 
     @TempDir
     Path root;
+
     FakeUpstream upstream;
     LocalDiskStorage disk;
     BoundedDiskStorage storage;
@@ -56,10 +57,22 @@ class EvictionWhileServingTest {
                 return volumeUsed.get();
             }
         };
-        proxy = new ProxyUnderTest(upstream.url(), root, ProxyUnderTest.options().readTimeout(Duration.ofSeconds(10))
-                .stallLimit(Duration.ofSeconds(30)).storage((settings, proxyMetrics) -> storage = new BoundedDiskStorage(disk,
-                        new BoundedDiskStorage.Settings(new Watermarks(0.9, 0.75, OptionalLong.empty()), Duration.ofMinutes(1),
-                                Duration.ofMinutes(10), Duration.ofHours(1)), volume, Clock.systemUTC(), proxyMetrics::evicted)));
+        proxy = new ProxyUnderTest(
+                upstream.url(),
+                root,
+                ProxyUnderTest.options()
+                        .readTimeout(Duration.ofSeconds(10))
+                        .stallLimit(Duration.ofSeconds(30))
+                        .storage((settings, proxyMetrics) -> storage = new BoundedDiskStorage(
+                                disk,
+                                new BoundedDiskStorage.Settings(
+                                        new Watermarks(0.9, 0.75, OptionalLong.empty()),
+                                        Duration.ofMinutes(1),
+                                        Duration.ofMinutes(10),
+                                        Duration.ofHours(1)),
+                                volume,
+                                Clock.systemUTC(),
+                                proxyMetrics::evicted)));
         metrics = proxy.metrics;
         assertArrayEquals(CONTENT, proxy.get("/" + ZIP).body(), "first download fills the cache");
     }

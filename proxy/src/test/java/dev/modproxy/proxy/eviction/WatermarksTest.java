@@ -29,8 +29,11 @@ class WatermarksTest {
     @Test
     void lowAboveHighIsRefusedWithTheVariableNames() {
         var e = assertThrows(IllegalArgumentException.class, () -> Watermarks.parse("70%", "80%", null));
-        assertTrue(e.getMessage().contains("MODPROXY_EVICTION_LOW_WATERMARK and MODPROXY_EVICTION_HIGH_WATERMARK need "
-                + "0% < low < high <= 100%"), e.getMessage());
+        assertTrue(
+                e.getMessage()
+                        .contains("MODPROXY_EVICTION_LOW_WATERMARK and MODPROXY_EVICTION_HIGH_WATERMARK need "
+                                + "0% < low < high <= 100%"),
+                e.getMessage());
         assertTrue(e.getMessage().endsWith("got high=70% low=80%"), e.getMessage());
         var notANumber = assertThrows(IllegalArgumentException.class, () -> Watermarks.parse("lots", "75%", null));
         assertTrue(notANumber.getMessage().contains("MODPROXY_EVICTION_HIGH_WATERMARK"), notANumber.getMessage());
@@ -38,8 +41,11 @@ class WatermarksTest {
 
     @Test
     void aLogLineReadsThemAsPercentagesNotAsARecord() {
-        assertEquals("90% (down to 75%) of the volume", Watermarks.parse("0.9", "75%", null).toString());
-        assertEquals("90% (down to 72.5%) of the volume or of MODPROXY_MAX_SIZE 1024 bytes",
+        assertEquals(
+                "90% (down to 75%) of the volume",
+                Watermarks.parse("0.9", "75%", null).toString());
+        assertEquals(
+                "90% (down to 72.5%) of the volume or of MODPROXY_MAX_SIZE 1024 bytes",
                 Watermarks.parse("90%", "72.5%", "1Ki").toString());
     }
 

@@ -23,19 +23,25 @@ class AdminStatsContractTest {
 
     @Test
     void figuresAreWrittenAsTheGoldenAnswer() {
-        assertEquals(golden(AdminExamples.CACHE_STATS),
-                AdminStatsRoute.json((CacheStats) AdminExamples.CACHE_STATS.value()).encode());
+        assertEquals(
+                golden(AdminExamples.CACHE_STATS),
+                AdminStatsRoute.json((CacheStats) AdminExamples.CACHE_STATS.value())
+                        .encode());
     }
 
     @Test
     void aNewCacheAnswersTheGoldenAnswerOfANewCache() throws Exception {
-        UpstreamChain chain = UpstreamChain.parse("proxy.golang.org", new UpstreamChain.Settings(Duration.ofSeconds(1),
-                Duration.ofSeconds(1), 3, Duration.ofSeconds(5)), UpstreamListener.NONE);
-        AdminStatsRoute route = new AdminStatsRoute(new LocalDiskStorage(root), chain,
-                new ProxyMetrics(new SimpleMeterRegistry()));
+        UpstreamChain chain = UpstreamChain.parse(
+                "proxy.golang.org",
+                new UpstreamChain.Settings(Duration.ofSeconds(1), Duration.ofSeconds(1), 3, Duration.ofSeconds(5)),
+                UpstreamListener.NONE);
+        AdminStatsRoute route =
+                new AdminStatsRoute(new LocalDiskStorage(root), chain, new ProxyMetrics(new SimpleMeterRegistry()));
 
         assertEquals(AdminExamples.CACHE_STATS_NEW.value(), route.read());
-        assertEquals(golden(AdminExamples.CACHE_STATS_NEW), AdminStatsRoute.json(route.read()).encode());
+        assertEquals(
+                golden(AdminExamples.CACHE_STATS_NEW),
+                AdminStatsRoute.json(route.read()).encode());
     }
 
     /** The file without its indentation; key order and number forms are kept. */

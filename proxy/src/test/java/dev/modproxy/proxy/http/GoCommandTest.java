@@ -25,6 +25,7 @@ class GoCommandTest {
 
     @TempDir
     Path dir;
+
     FakeUpstream upstream;
     ProxyUnderTest proxy;
 
@@ -32,7 +33,8 @@ class GoCommandTest {
     void start() throws Exception {
         upstream = FakeUpstream.start();
         Modules.publish(upstream, "example.com/BigCo/lib", "v1.2.0");
-        proxy = new ProxyUnderTest(upstream.url(), dir.resolve("cache"), ProxyUnderTest.options().privatePatterns("corp.example.com"));
+        proxy = new ProxyUnderTest(
+                upstream.url(), dir.resolve("cache"), ProxyUnderTest.options().privatePatterns("corp.example.com"));
     }
 
     @AfterEach
@@ -41,8 +43,7 @@ class GoCommandTest {
         upstream.close();
     }
 
-    private record Result(int exit, String out, String err) {
-    }
+    private record Result(int exit, String out, String err) {}
 
     private Result go(String goproxy, String gopath, String... args) throws IOException, InterruptedException {
         List<String> command = new java.util.ArrayList<>(List.of(GoBinary.path().toString()));
@@ -58,7 +59,8 @@ class GoCommandTest {
         env.put("GOSUMDB", "off");
         Process process = builder.start();
         assertTrue(process.waitFor(120, TimeUnit.SECONDS), "go finished in time");
-        return new Result(process.exitValue(),
+        return new Result(
+                process.exitValue(),
                 new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8),
                 new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
     }
@@ -91,7 +93,9 @@ class GoCommandTest {
     @Test
     void incompatibleMajorVersionResolvesThroughAnInfoQuery() throws Exception {
         Modules.publish(upstream, "example.com/old", "v2.0.0+incompatible");
-        upstream.on("example.com/old/@v/v2.0.0.info", FakeUpstream.ok("application/json", Modules.info("v2.0.0+incompatible")));
+        upstream.on(
+                "example.com/old/@v/v2.0.0.info",
+                FakeUpstream.ok("application/json", Modules.info("v2.0.0+incompatible")));
 
         Result result = go(proxy.url(), "gopath", "mod", "download", "-json", "example.com/old@v2.0.0");
 
@@ -106,7 +110,13 @@ class GoCommandTest {
         try (internal) {
             Modules.publish(internal, "corp.example.com/tool", "v0.1.0");
 
-            Result result = go(proxy.url() + "," + internal.url(), "gopath", "mod", "download", "-json", "corp.example.com/tool@v0.1.0");
+            Result result = go(
+                    proxy.url() + "," + internal.url(),
+                    "gopath",
+                    "mod",
+                    "download",
+                    "-json",
+                    "corp.example.com/tool@v0.1.0");
 
             assertEquals(0, result.exit(), result.err() + result.out());
             assertEquals(0, upstream.totalHits(), "the private path never reached the public upstream");
@@ -115,7 +125,8 @@ class GoCommandTest {
 
     @Test
     void goSeesAFailedDownloadWhenTheUpstreamSendsACorruptZip() throws Exception {
-        upstream.on("example.com/!big!co/lib/@v/v1.2.0.zip",
+        upstream.on(
+                "example.com/!big!co/lib/@v/v1.2.0.zip",
                 FakeUpstream.ok("application/zip", Modules.zip("example.com/other", "v1.2.0")));
 
         Result result = go(proxy.url(), "gopath", "mod", "download", "-json", "example.com/BigCo/lib@v1.2.0");

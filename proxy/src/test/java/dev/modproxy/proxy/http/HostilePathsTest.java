@@ -25,6 +25,7 @@ class HostilePathsTest {
 
     @TempDir
     static Path dir;
+
     static FakeUpstream upstream;
     static ProxyUnderTest proxy;
 
@@ -42,19 +43,20 @@ class HostilePathsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {
-            "/../secret.txt",
-            "/example.com/../../secret.txt/@v/list",
-            "/example.com/%2e%2e/%2e%2e/secret.txt/@v/list",
-            "/example.com%2F..%2F..%2Fsecret.txt/@v/list",
-            "/example.com/a/@v/..%2F..%2F..%2Fsecret.txt.info",
-            "/example.com/a%00/@v/list",
-            "/example.com/a/@v/v1.0.0.zip%00.mod",
-            "/.tmp/@v/list",
-            "/example.com/.tmp/@v/list",
-            "/example.com/a\\..\\..\\secret/@v/list",
-            "/example.com/a/@v/v1.0.0.mod/../../../secret.txt",
-    })
+    @ValueSource(
+            strings = {
+                "/../secret.txt",
+                "/example.com/../../secret.txt/@v/list",
+                "/example.com/%2e%2e/%2e%2e/secret.txt/@v/list",
+                "/example.com%2F..%2F..%2Fsecret.txt/@v/list",
+                "/example.com/a/@v/..%2F..%2F..%2Fsecret.txt.info",
+                "/example.com/a%00/@v/list",
+                "/example.com/a/@v/v1.0.0.zip%00.mod",
+                "/.tmp/@v/list",
+                "/example.com/.tmp/@v/list",
+                "/example.com/a\\..\\..\\secret/@v/list",
+                "/example.com/a/@v/v1.0.0.mod/../../../secret.txt",
+            })
     void hostilePathsGetAClientErrorAndNeverTouchTheFileSystem(String path) throws IOException {
         String response = rawGet(path);
 
@@ -64,7 +66,9 @@ class HostilePathsTest {
         assertTrue(!response.contains("outside the cache root"), response);
         assertEquals(0, upstream.totalHits(), "nothing was asked upstream");
         try (Stream<Path> files = Files.list(dir.resolve("cache"))) {
-            assertEquals(java.util.List.of(".tmp"), files.map(p -> p.getFileName().toString()).toList());
+            assertEquals(
+                    java.util.List.of(".tmp"),
+                    files.map(p -> p.getFileName().toString()).toList());
         }
     }
 
@@ -86,7 +90,8 @@ class HostilePathsTest {
 
     @Test
     void writesAreRefused() throws IOException {
-        String response = raw("PUT /example.com/a/@v/list HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        String response =
+                raw("PUT /example.com/a/@v/list HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
 
         assertTrue(response.startsWith("HTTP/1.1 405"), response);
     }

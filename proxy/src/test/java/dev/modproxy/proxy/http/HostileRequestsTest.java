@@ -16,7 +16,8 @@ class HostileRequestsTest {
     private static final Duration WAIT = Duration.ofSeconds(5);
 
     @RegisterExtension
-    final ProxyOnFakeUpstream env = ProxyOnFakeUpstream.publishing(u -> Modules.publish(u, "example.com/lib", "v1.0.0"));
+    final ProxyOnFakeUpstream env =
+            ProxyOnFakeUpstream.publishing(u -> Modules.publish(u, "example.com/lib", "v1.0.0"));
 
     private HostileClient client() throws Exception {
         return new HostileClient(env.proxy().port());
@@ -25,7 +26,8 @@ class HostileRequestsTest {
     @Test
     void anUnknownHttpVersionIsRefused() throws Exception {
         try (HostileClient client = client()) {
-            String status = client.send("GET /example.com/lib/@v/list HTTP/9.9\r\nHost: x\r\n\r\n").statusLine(WAIT);
+            String status = client.send("GET /example.com/lib/@v/list HTTP/9.9\r\nHost: x\r\n\r\n")
+                    .statusLine(WAIT);
             assertTrue(status == null || status.matches("HTTP/\\S+ (505|501|400) .*"), "answered " + status);
         }
     }
@@ -33,7 +35,8 @@ class HostileRequestsTest {
     @Test
     void anUnknownTransferEncodingIsRefused() throws Exception {
         try (HostileClient client = client()) {
-            String status = client.send("GET /example.com/lib/@v/list HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: xchunked\r\n\r\n")
+            String status = client.send(
+                            "GET /example.com/lib/@v/list HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: xchunked\r\n\r\n")
                     .statusLine(WAIT);
             assertTrue(status != null && status.matches("HTTP/1\\.1 (501|400) .*"), "answered " + status);
             assertTrue(client.closedWithin(WAIT), "and the connection is closed: its framing is unknown");
@@ -44,16 +47,22 @@ class HostileRequestsTest {
     void aRequestWithBothContentLengthAndTransferEncodingClosesTheConnection() throws Exception {
         try (HostileClient client = client()) {
             String status = client.send("GET /example.com/lib/@v/list HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
-                    + "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n").statusLine(WAIT);
+                            + "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n")
+                    .statusLine(WAIT);
             assertTrue(status == null || status.startsWith("HTTP/1.1 400 "), "answered " + status);
-            assertTrue(client.closedWithin(WAIT), "a request that may be smuggling another is not followed by more on that connection");
+            assertTrue(
+                    client.closedWithin(WAIT),
+                    "a request that may be smuggling another is not followed by more on that connection");
         }
     }
 
     @Test
     void wellFramedRequestsStillWork() throws Exception {
         try (HostileClient client = client()) {
-            assertEquals("HTTP/1.1 200 OK", client.send("GET /example.com/lib/@v/list HTTP/1.1\r\nHost: x\r\n\r\n").statusLine(WAIT));
+            assertEquals(
+                    "HTTP/1.1 200 OK",
+                    client.send("GET /example.com/lib/@v/list HTTP/1.1\r\nHost: x\r\n\r\n")
+                            .statusLine(WAIT));
         }
     }
 }

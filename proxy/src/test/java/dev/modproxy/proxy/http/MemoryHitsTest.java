@@ -16,7 +16,6 @@ import dev.modproxy.proxy.testing.GoClient;
 import dev.modproxy.proxy.testing.Modules;
 import dev.modproxy.proxy.testing.MutableClock;
 import dev.modproxy.proxy.testing.ProxyUnderTest;
-import dev.modproxy.proxy.testing.ProxyUnderTest;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -42,6 +41,7 @@ class MemoryHitsTest {
 
     @TempDir
     Path dir;
+
     FakeUpstream upstream;
 
     @BeforeEach
@@ -68,9 +68,11 @@ class MemoryHitsTest {
 
             assertEquals(0, result.exitCode(), result.both());
             Path downloaded = second.modCache().resolve("cache/download/example.com/!hot/lib/@v");
-            assertArrayEquals(Modules.info("v1.4.0").getBytes(StandardCharsets.UTF_8),
+            assertArrayEquals(
+                    Modules.info("v1.4.0").getBytes(StandardCharsets.UTF_8),
                     Files.readAllBytes(downloaded.resolve("v1.4.0.info")));
-            assertArrayEquals(Modules.goMod(MODULE).getBytes(StandardCharsets.UTF_8),
+            assertArrayEquals(
+                    Modules.goMod(MODULE).getBytes(StandardCharsets.UTF_8),
                     Files.readAllBytes(downloaded.resolve("v1.4.0.mod")));
             assertEquals(1, upstream.hits(INFO.substring(1)), "one upstream fetch of .info");
             assertEquals(1, upstream.hits(MOD.substring(1)), "one upstream fetch of .mod");
@@ -84,17 +86,29 @@ class MemoryHitsTest {
             proxy.get(MOD);
 
             HttpResponse<byte[]> hit = proxy.get(MOD);
-            HttpResponse<Void> head = proxy.client().send(HttpRequest.newBuilder(URI.create(proxy.url() + MOD))
-                    .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
+            HttpResponse<Void> head = proxy.client()
+                    .send(
+                            HttpRequest.newBuilder(URI.create(proxy.url() + MOD))
+                                    .method("HEAD", HttpRequest.BodyPublishers.noBody())
+                                    .build(),
+                            HttpResponse.BodyHandlers.discarding());
 
             byte[] expected = Modules.goMod(MODULE).getBytes(StandardCharsets.UTF_8);
             assertEquals(200, hit.statusCode());
             assertArrayEquals(expected, hit.body());
-            assertEquals(String.valueOf(expected.length), hit.headers().firstValue("Content-Length").orElseThrow());
-            assertEquals("text/plain; charset=utf-8", hit.headers().firstValue("Content-Type").orElseThrow());
-            assertEquals("public, max-age=31536000, immutable", hit.headers().firstValue("Cache-Control").orElseThrow());
+            assertEquals(
+                    String.valueOf(expected.length),
+                    hit.headers().firstValue("Content-Length").orElseThrow());
+            assertEquals(
+                    "text/plain; charset=utf-8",
+                    hit.headers().firstValue("Content-Type").orElseThrow());
+            assertEquals(
+                    "public, max-age=31536000, immutable",
+                    hit.headers().firstValue("Cache-Control").orElseThrow());
             assertEquals(200, head.statusCode());
-            assertEquals(String.valueOf(expected.length), head.headers().firstValue("Content-Length").orElseThrow());
+            assertEquals(
+                    String.valueOf(expected.length),
+                    head.headers().firstValue("Content-Length").orElseThrow());
         }
     }
 
@@ -143,11 +157,22 @@ class MemoryHitsTest {
         };
         LocalDiskStorage disk = new LocalDiskStorage(dir.resolve("cache"));
         BoundedDiskStorage[] built = new BoundedDiskStorage[1];
-        try (ProxyUnderTest proxy = new ProxyUnderTest(upstream.url(), dir.resolve("cache"), ProxyUnderTest.options()
-                .readTimeout(Duration.ofSeconds(10)).stallLimit(Duration.ofSeconds(30))
-                .storage((settings, metrics) -> built[0] = new BoundedDiskStorage(disk, new BoundedDiskStorage.Settings(
-                        new Watermarks(0.9, 0.75, OptionalLong.empty()), Duration.ofMinutes(1), Duration.ofMinutes(10),
-                        Duration.ofHours(1)), volume, Clock.systemUTC(), metrics::evicted)));
+        try (ProxyUnderTest proxy = new ProxyUnderTest(
+                        upstream.url(),
+                        dir.resolve("cache"),
+                        ProxyUnderTest.options()
+                                .readTimeout(Duration.ofSeconds(10))
+                                .stallLimit(Duration.ofSeconds(30))
+                                .storage((settings, metrics) -> built[0] = new BoundedDiskStorage(
+                                        disk,
+                                        new BoundedDiskStorage.Settings(
+                                                new Watermarks(0.9, 0.75, OptionalLong.empty()),
+                                                Duration.ofMinutes(1),
+                                                Duration.ofMinutes(10),
+                                                Duration.ofHours(1)),
+                                        volume,
+                                        Clock.systemUTC(),
+                                        metrics::evicted)));
                 BoundedDiskStorage bounded = built[0]) {
             proxy.get(INFO);
             proxy.get(MOD);
@@ -169,8 +194,8 @@ class MemoryHitsTest {
     void aFileRemovedByHandIsNoticedAtTheNextRecheckWhichAlsoKeepsItsRecency() throws Exception {
         MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
         Path root = dir.resolve("cache");
-        try (ProxyUnderTest proxy = new ProxyUnderTest(upstream.url(), root,
-                ProxyUnderTest.options().memoryCache(1 << 20, clock))) {
+        try (ProxyUnderTest proxy = new ProxyUnderTest(
+                upstream.url(), root, ProxyUnderTest.options().memoryCache(1 << 20, clock))) {
             proxy.get(MOD);
             Path file = root.resolve(MOD.substring(1));
             Files.delete(file);
@@ -181,7 +206,8 @@ class MemoryHitsTest {
 
             assertEquals(200, afterRecheck.statusCode());
             assertEquals(Modules.goMod(MODULE), afterRecheck.body());
-            assertEquals(2, upstream.hits(MOD.substring(1)), "the missing file was fetched again, not served from memory");
+            assertEquals(
+                    2, upstream.hits(MOD.substring(1)), "the missing file was fetched again, not served from memory");
             assertTrue(Files.exists(file));
         }
     }
@@ -192,8 +218,8 @@ class MemoryHitsTest {
         try (ProxyUnderTest proxy = new ProxyUnderTest(upstream.url(), root)) {
             proxy.get(INFO);
         }
-        try (ProxyUnderTest proxy = new ProxyUnderTest(upstream.url(), root,
-                ProxyUnderTest.options().privatePatterns("example.com/Hot"))) {
+        try (ProxyUnderTest proxy = new ProxyUnderTest(
+                upstream.url(), root, ProxyUnderTest.options().privatePatterns("example.com/Hot"))) {
             assertEquals(404, proxy.get(INFO).statusCode());
             assertEquals(404, proxy.get(INFO).statusCode());
             assertEquals(0, proxy.memory.count());
@@ -214,8 +240,13 @@ class MemoryHitsTest {
     @Test
     void anAnswerTheStorageCouldNotKeepIsNotKeptInMemory() throws Exception {
         LocalDiskStorage disk = new LocalDiskStorage(dir.resolve("cache"));
-        try (ProxyUnderTest proxy = ProxyUnderTest.onStorage(upstream.url(), new PassThroughStorage(
-                new FullDisk(disk, 0, FullDisk.FailAt.COMMIT), dir.resolve("spill"), () -> { }, Clock.systemUTC()))) {
+        try (ProxyUnderTest proxy = ProxyUnderTest.onStorage(
+                upstream.url(),
+                new PassThroughStorage(
+                        new FullDisk(disk, 0, FullDisk.FailAt.COMMIT),
+                        dir.resolve("spill"),
+                        () -> {},
+                        Clock.systemUTC()))) {
             HttpResponse<String> served = proxy.getText(INFO);
 
             assertEquals(200, served.statusCode());

@@ -34,7 +34,9 @@ class RouteLabelsTest {
     void checksumDatabasePathsHaveTheirRoutes() {
         assertEquals("/sumdb/{name}/supported", RouteLabels.sumDb("/sumdb/sum.golang.org/supported"));
         assertEquals("/sumdb/{name}/latest", RouteLabels.sumDb("/sumdb/sum.golang.org/latest"));
-        assertEquals("/sumdb/{name}/lookup/{module}", RouteLabels.sumDb("/sumdb/sum.golang.org/lookup/example.com/lib@v1.0.0"));
+        assertEquals(
+                "/sumdb/{name}/lookup/{module}",
+                RouteLabels.sumDb("/sumdb/sum.golang.org/lookup/example.com/lib@v1.0.0"));
         assertEquals("/sumdb/{name}/tile/{tile}", RouteLabels.sumDb("/sumdb/sum.golang.org/tile/8/0/001"));
         assertEquals("/{other}", RouteLabels.sumDb("/sumdb/sum.golang.org"));
         assertEquals("/{other}", RouteLabels.sumDb("/sumdb/sum.golang.org/other"));

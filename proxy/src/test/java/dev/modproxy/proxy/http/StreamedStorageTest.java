@@ -49,8 +49,8 @@ class StreamedStorageTest {
     @Test
     void cachedZipIsStreamedWhenThereIsNoLocalFile() throws Exception {
         try (FakeUpstream upstream = FakeUpstream.start();
-                ProxyUnderTest proxy = new ProxyUnderTest(upstream.url(), cacheDir,
-                        ProxyUnderTest.options().storageView(StreamOnly::new))) {
+                ProxyUnderTest proxy = new ProxyUnderTest(
+                        upstream.url(), cacheDir, ProxyUnderTest.options().storageView(StreamOnly::new))) {
             Modules.publish(upstream, "example.com/lib", "v1.0.0");
             byte[] zip = Modules.zip("example.com/lib", "v1.0.0");
             proxy.get("/example.com/lib/@v/v1.0.0.zip");
@@ -59,8 +59,11 @@ class StreamedStorageTest {
 
             assertEquals(200, warm.statusCode());
             assertArrayEquals(zip, warm.body());
-            assertEquals(String.valueOf(zip.length), warm.headers().firstValue("Content-Length").orElseThrow());
-            assertEquals("application/zip", warm.headers().firstValue("Content-Type").orElseThrow());
+            assertEquals(
+                    String.valueOf(zip.length),
+                    warm.headers().firstValue("Content-Length").orElseThrow());
+            assertEquals(
+                    "application/zip", warm.headers().firstValue("Content-Type").orElseThrow());
             assertEquals(1, upstream.hits("example.com/lib/@v/v1.0.0.zip"));
         }
     }

@@ -31,6 +31,7 @@ class PrefetchGoCommandTest {
 
     @TempDir
     Path dir;
+
     FakeUpstream upstream;
     ProxyUnderTest proxy;
     final SimpleMeterRegistry registry = new SimpleMeterRegistry();
@@ -46,8 +47,13 @@ class PrefetchGoCommandTest {
         publish("example.com/c", "1.16");
         publish("example.com/r", "1.21", "example.com/s");
         publish("example.com/s", "1.21");
-        proxy = new ProxyUnderTest(upstream.url(), dir.resolve("cache"), ProxyUnderTest.options().registry(registry)
-                .prefetch(new ProxySettings.Prefetch(true, 8, "256Mi", 1000, Duration.ofSeconds(30), Duration.ofMinutes(10))));
+        proxy = new ProxyUnderTest(
+                upstream.url(),
+                dir.resolve("cache"),
+                ProxyUnderTest.options()
+                        .registry(registry)
+                        .prefetch(new ProxySettings.Prefetch(
+                                true, 8, "256Mi", 1000, Duration.ofSeconds(30), Duration.ofMinutes(10))));
     }
 
     @AfterEach
@@ -65,7 +71,10 @@ class PrefetchGoCommandTest {
         files.put("go.mod", goMod.toString());
         String pkg = path.substring(path.lastIndexOf('/') + 1);
         files.put(pkg + ".go", "package " + pkg + "\n");
-        serve(path + "/@v/v1.0.0.info", "application/json", Modules.info("v1.0.0").getBytes(StandardCharsets.UTF_8));
+        serve(
+                path + "/@v/v1.0.0.info",
+                "application/json",
+                Modules.info("v1.0.0").getBytes(StandardCharsets.UTF_8));
         serve(path + "/@v/v1.0.0.mod", "text/plain", goMod.toString().getBytes(StandardCharsets.UTF_8));
         serve(path + "/@v/v1.0.0.zip", "application/zip", Modules.zipOf(path + "@v1.0.0/", files));
     }
@@ -79,16 +88,21 @@ class PrefetchGoCommandTest {
     }
 
     private double prefetchesUsed() {
-        return registry.find("modproxy.prefetch.used").counters().stream().mapToDouble(c -> c.count()).sum();
+        return registry.find("modproxy.prefetch.used").counters().stream()
+                .mapToDouble(c -> c.count())
+                .sum();
     }
 
     @Test
     void goModDownloadAllWorksWithPrefetchingAndUsesWhatWasPrefetched() throws Exception {
         Path work = Files.createDirectories(dir.resolve("work"));
-        Files.writeString(work.resolve("go.mod"), "module example.com/main\n\ngo 1.16\n\n"
-                + "require (\n\texample.com/a v1.0.0\n\texample.com/r v1.0.0\n)\n");
+        Files.writeString(
+                work.resolve("go.mod"),
+                "module example.com/main\n\ngo 1.16\n\n"
+                        + "require (\n\texample.com/a v1.0.0\n\texample.com/r v1.0.0\n)\n");
         ProcessBuilder builder = new ProcessBuilder(GoBinary.path().toString(), "mod", "download", "all")
-                .directory(work.toFile()).redirectErrorStream(true);
+                .directory(work.toFile())
+                .redirectErrorStream(true);
         Map<String, String> env = builder.environment();
         GoBinary.isolate(env, dir);
         env.put("GOPROXY", proxy.url());
@@ -111,7 +125,9 @@ class PrefetchGoCommandTest {
         }
         assertEquals(List.of(), missing, "every module of the graph downloaded: " + output);
         assertTrue(prefetchesUsed() >= 5, "the go command got prefetched artifacts: " + prefetchesUsed());
-        await().atMost(Duration.ofSeconds(20)).until(() -> proxy.assembly.prefetcher().orElseThrow().idle());
-        asked.forEach((path, n) -> assertEquals(1, n.get(), path + " was fetched from the upstream once, client or prefetch"));
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> proxy.assembly.prefetcher().orElseThrow().idle());
+        asked.forEach((path, n) ->
+                assertEquals(1, n.get(), path + " was fetched from the upstream once, client or prefetch"));
     }
 }

@@ -43,6 +43,7 @@ class PrefetchTest {
 
     @TempDir
     Path dir;
+
     FakeUpstream upstream;
     ProxyUnderTest proxy;
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
@@ -63,11 +64,14 @@ class PrefetchTest {
     }
 
     private static ProxySettings.Prefetch on(int concurrency, String maxBytes, int queue) {
-        return new ProxySettings.Prefetch(true, concurrency, maxBytes, queue, Duration.ofSeconds(30), Duration.ofMinutes(10));
+        return new ProxySettings.Prefetch(
+                true, concurrency, maxBytes, queue, Duration.ofSeconds(30), Duration.ofMinutes(10));
     }
 
     private void startProxy(ProxySettings.Prefetch prefetch) throws Exception {
-        proxy = new ProxyUnderTest(upstream.url(), dir.resolve("cache"),
+        proxy = new ProxyUnderTest(
+                upstream.url(),
+                dir.resolve("cache"),
                 ProxyUnderTest.options().prefetch(prefetch).registry(registry).privatePatterns("corp.example.com"));
     }
 
@@ -112,7 +116,8 @@ class PrefetchTest {
     }
 
     @Test
-    void belowAnUnprunedGoModTheWholeGraphIsFetchedBeforeTheClientAsksAndTheClientGetsItFromTheCache() throws Exception {
+    void belowAnUnprunedGoModTheWholeGraphIsFetchedBeforeTheClientAsksAndTheClientGetsItFromTheCache()
+            throws Exception {
         publish("example.com/a", "1.16", "example.com/b", "example.com/c", "corp.example.com/secret");
         publish("example.com/b", "1.21", "example.com/d");
         publish("example.com/c", "1.16");
@@ -122,13 +127,17 @@ class PrefetchTest {
         assertEquals(200, proxy.get("/" + mod("example.com/a")).statusCode());
 
         // a says go 1.16: the go command reads the go.mod of everything below it, b's requirements included
-        await().atMost(WAIT).until(() -> stored(mod("example.com/b")) && stored(mod("example.com/c")) && stored(mod("example.com/d")));
+        await().atMost(WAIT)
+                .until(() ->
+                        stored(mod("example.com/b")) && stored(mod("example.com/c")) && stored(mod("example.com/d")));
         await().atMost(WAIT).until(() -> stored(zip("example.com/a")) && stored(info("example.com/a")));
         awaitIdle();
         assertEquals(0, upstream.hits(mod("corp.example.com/secret")), "a private module is never asked upstream");
-        assertEquals(0, upstream.hits(zip("example.com/b")), "a go.mod read only to walk the graph does not bring its zip");
+        assertEquals(
+                0, upstream.hits(zip("example.com/b")), "a go.mod read only to walk the graph does not bring its zip");
 
-        for (String path : List.of(mod("example.com/b"), mod("example.com/c"), mod("example.com/d"), zip("example.com/a"))) {
+        for (String path :
+                List.of(mod("example.com/b"), mod("example.com/c"), mod("example.com/d"), zip("example.com/a"))) {
             assertEquals(200, proxy.get("/" + path).statusCode(), path);
             assertEquals(1, upstream.hits(path), path + " fetched once, by the prefetch");
         }
@@ -168,14 +177,15 @@ class PrefetchTest {
 
         assertTrue(proxy.assembly.prefetcher().isEmpty(), "no prefetcher runs");
         assertEquals(2, upstream.totalHits(), "the two requests the client made, nothing else");
-        assertEquals(0, count("modproxy.prefetch.issued", "kind", "zip") + count("modproxy.prefetch.issued", "kind", "mod"));
+        assertEquals(
+                0, count("modproxy.prefetch.issued", "kind", "zip") + count("modproxy.prefetch.issued", "kind", "mod"));
     }
 
     @Test
     void aChainThatStartsWithDirectOrOffHasNothingToPrefetch() throws Exception {
         for (String chain : List.of("direct", "off")) {
-            try (ProxyUnderTest direct = new ProxyUnderTest(chain, dir.resolve(chain),
-                    ProxyUnderTest.options().prefetch(on(4, "256Mi", 100)))) {
+            try (ProxyUnderTest direct = new ProxyUnderTest(
+                    chain, dir.resolve(chain), ProxyUnderTest.options().prefetch(on(4, "256Mi", 100)))) {
                 assertTrue(direct.assembly.prefetcher().isEmpty(), chain);
             }
         }
@@ -188,7 +198,8 @@ class PrefetchTest {
             deps.add("example.com/dep" + i);
         }
         publish("example.com/a", "1.16", deps.toArray(String[]::new));
-        upstream.on(info("example.com/a"), FakeUpstream.status(404, "gone")).on(zip("example.com/a"), FakeUpstream.status(404, "gone"));
+        upstream.on(info("example.com/a"), FakeUpstream.status(404, "gone"))
+                .on(zip("example.com/a"), FakeUpstream.status(404, "gone"));
         AtomicInteger now = new AtomicInteger();
         AtomicInteger most = new AtomicInteger();
         for (String dep : deps) {
@@ -200,8 +211,14 @@ class PrefetchTest {
                     Thread.currentThread().interrupt();
                 }
                 now.decrementAndGet();
-                FakeUpstream.ok("text/plain", "module " + exchange.getRequestURI().getPath().substring(1).split("/@v/")[0]
-                        + "\n\ngo 1.16\n").answer(exchange);
+                FakeUpstream.ok(
+                                "text/plain",
+                                "module "
+                                        + exchange.getRequestURI()
+                                                .getPath()
+                                                .substring(1)
+                                                .split("/@v/")[0] + "\n\ngo 1.16\n")
+                        .answer(exchange);
             });
         }
         publish("example.com/other", "1.21");
@@ -230,7 +247,8 @@ class PrefetchTest {
             deps.add("example.com/dep" + i);
         }
         publish("example.com/a", "1.16", deps.toArray(String[]::new));
-        upstream.on(info("example.com/a"), FakeUpstream.status(404, "gone")).on(zip("example.com/a"), FakeUpstream.status(404, "gone"));
+        upstream.on(info("example.com/a"), FakeUpstream.status(404, "gone"))
+                .on(zip("example.com/a"), FakeUpstream.status(404, "gone"));
         for (String dep : deps) {
             publish(dep, "1.21");
         }
@@ -248,7 +266,8 @@ class PrefetchTest {
     @Test
     void aPrefetchNotStartedWithinItsWindowIsDropped() throws Exception {
         publish("example.com/a", "1.16", "example.com/b", "example.com/c");
-        upstream.on(info("example.com/a"), FakeUpstream.status(404, "gone")).on(zip("example.com/a"), FakeUpstream.status(404, "gone"));
+        upstream.on(info("example.com/a"), FakeUpstream.status(404, "gone"))
+                .on(zip("example.com/a"), FakeUpstream.status(404, "gone"));
         upstream.on(mod("example.com/b"), exchange -> {
             try {
                 release.await(30, TimeUnit.SECONDS);
@@ -259,9 +278,14 @@ class PrefetchTest {
         });
         publish("example.com/c", "1.16");
         MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
-        proxy = new ProxyUnderTest(upstream.url(), dir.resolve("cache"), ProxyUnderTest.options().registry(registry)
-                .prefetch(new ProxySettings.Prefetch(true, 1, "256Mi", 100, Duration.ofSeconds(30), Duration.ofMinutes(10)))
-                .memoryCache(64 << 20, clock));
+        proxy = new ProxyUnderTest(
+                upstream.url(),
+                dir.resolve("cache"),
+                ProxyUnderTest.options()
+                        .registry(registry)
+                        .prefetch(new ProxySettings.Prefetch(
+                                true, 1, "256Mi", 100, Duration.ofSeconds(30), Duration.ofMinutes(10)))
+                        .memoryCache(64 << 20, clock));
 
         assertEquals(200, proxy.get("/" + mod("example.com/a")).statusCode());
         await().atMost(WAIT).until(() -> upstream.hits(mod("example.com/b")) == 1);
@@ -337,9 +361,12 @@ class PrefetchTest {
 
         assertEquals(200, proxy.get("/" + info("example.com/big")).statusCode());
         await().atMost(WAIT).until(() -> started.get() == 1);
-        CompletableFuture<HttpResponse<byte[]>> client = proxy.client().sendAsync(
-                java.net.http.HttpRequest.newBuilder(java.net.URI.create(proxy.url() + "/" + zip("example.com/big"))).build(),
-                HttpResponse.BodyHandlers.ofByteArray());
+        CompletableFuture<HttpResponse<byte[]>> client = proxy.client()
+                .sendAsync(
+                        java.net.http.HttpRequest.newBuilder(
+                                        java.net.URI.create(proxy.url() + "/" + zip("example.com/big")))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofByteArray());
         await().atMost(WAIT).until(() -> count("modproxy.prefetch.used", "kind", "zip") == 1);
         release.countDown();
 
@@ -360,9 +387,12 @@ class PrefetchTest {
         upstream.on(zip("example.com/big"), chunkedAfterRelease(big, started));
         startProxy(on(4, "256Mi", 100));
 
-        CompletableFuture<HttpResponse<byte[]>> client = proxy.client().sendAsync(
-                java.net.http.HttpRequest.newBuilder(java.net.URI.create(proxy.url() + "/" + zip("example.com/big"))).build(),
-                HttpResponse.BodyHandlers.ofByteArray());
+        CompletableFuture<HttpResponse<byte[]>> client = proxy.client()
+                .sendAsync(
+                        java.net.http.HttpRequest.newBuilder(
+                                        java.net.URI.create(proxy.url() + "/" + zip("example.com/big")))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofByteArray());
         await().atMost(WAIT).until(() -> started.get() == 1);
         assertEquals(200, proxy.get("/" + info("example.com/big")).statusCode()); // predicts the zip being fetched
         awaitIdle();
@@ -376,17 +406,25 @@ class PrefetchTest {
     @Test
     void aCorruptZipThatIsPrefetchedIsNeverStoredAndTheClientGetsTheUsualError() throws Exception {
         publish("example.com/bad", "1.21");
-        byte[] outside = Modules.zipOf("example.com/other@v1.0.0/", Map.of("go.mod", "module example.com/other\n",
-                "big.go", new String(bigZip("example.com/other"), StandardCharsets.ISO_8859_1)));
+        byte[] outside = Modules.zipOf(
+                "example.com/other@v1.0.0/",
+                Map.of(
+                        "go.mod",
+                        "module example.com/other\n",
+                        "big.go",
+                        new String(bigZip("example.com/other"), StandardCharsets.ISO_8859_1)));
         AtomicInteger started = new AtomicInteger();
         upstream.on(zip("example.com/bad"), chunkedAfterRelease(outside, started));
         startProxy(on(4, "256Mi", 100));
 
         assertEquals(200, proxy.get("/" + info("example.com/bad")).statusCode());
         await().atMost(WAIT).until(() -> started.get() == 1);
-        CompletableFuture<HttpResponse<String>> joined = proxy.client().sendAsync(
-                java.net.http.HttpRequest.newBuilder(java.net.URI.create(proxy.url() + "/" + zip("example.com/bad"))).build(),
-                HttpResponse.BodyHandlers.ofString());
+        CompletableFuture<HttpResponse<String>> joined = proxy.client()
+                .sendAsync(
+                        java.net.http.HttpRequest.newBuilder(
+                                        java.net.URI.create(proxy.url() + "/" + zip("example.com/bad")))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         await().atMost(WAIT).until(() -> count("modproxy.prefetch.used", "kind", "zip") == 1);
         release.countDown();
 
@@ -403,7 +441,9 @@ class PrefetchTest {
         } catch (java.io.IOException e) {
             // the stream was aborted: the go command falls through on it too
         }
-        assertTrue(upstream.hits(zip("example.com/bad")) >= 2, "the failed prefetch left no answer behind: the client's request went upstream");
+        assertTrue(
+                upstream.hits(zip("example.com/bad")) >= 2,
+                "the failed prefetch left no answer behind: the client's request went upstream");
         assertTrue(!stored(zip("example.com/bad")));
     }
 
@@ -415,10 +455,12 @@ class PrefetchTest {
         assertEquals(200, proxy.get("/" + info("example.com/a")).statusCode());
         await().atMost(WAIT).until(() -> stored(zip("example.com/a")) && stored(mod("example.com/a")));
 
-        await().atMost(WAIT).until(() -> count("modproxy.prefetch.wasted", "kind", "zip", "reason", "unused") == 1
-                && count("modproxy.prefetch.wasted", "kind", "mod", "reason", "unused") == 1);
+        await().atMost(WAIT)
+                .until(() -> count("modproxy.prefetch.wasted", "kind", "zip", "reason", "unused") == 1
+                        && count("modproxy.prefetch.wasted", "kind", "mod", "reason", "unused") == 1);
         assertEquals(0.0, count("modproxy.prefetch.used", "kind", "zip"));
         assertEquals(200, proxy.get("/" + zip("example.com/a")).statusCode());
-        assertEquals(0.0, count("modproxy.prefetch.used", "kind", "zip"), "asked after its window: not counted as used");
+        assertEquals(
+                0.0, count("modproxy.prefetch.used", "kind", "zip"), "asked after its window: not counted as used");
     }
 }

@@ -34,7 +34,8 @@ class ProxyRequestPropertyTest {
     @AfterContainer
     static void removeStorage() throws IOException {
         try (var files = Files.walk(root)) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            files.sorted(java.util.Comparator.reverseOrder())
+                    .forEach(p -> p.toFile().delete());
         }
     }
 
@@ -78,7 +79,8 @@ class ProxyRequestPropertyTest {
     }
 
     @Property
-    void everyParsedRequestHasAStorageKeyUnderTheRoot(@ForAll("modulePaths") String path, @ForAll("suffixes") String suffix) {
+    void everyParsedRequestHasAStorageKeyUnderTheRoot(
+            @ForAll("modulePaths") String path, @ForAll("suffixes") String suffix) {
         ProxyRequest request;
         try {
             request = ProxyRequest.parse("/" + path + suffix);
@@ -107,25 +109,72 @@ class ProxyRequestPropertyTest {
 
     @Provide
     Arbitrary<String> modulePaths() {
-        Arbitrary<String> host = Arbitraries.strings().withCharRange('a', 'z').ofMinLength(1).ofMaxLength(8)
+        Arbitrary<String> host = Arbitraries.strings()
+                .withCharRange('a', 'z')
+                .ofMinLength(1)
+                .ofMaxLength(8)
                 .map(s -> s + ".com");
-        Arbitrary<String> element = Arbitraries.strings().withCharRange('a', 'z').withCharRange('A', 'Z')
-                .withCharRange('0', '9').withChars('-', '_', '~', '.').ofMinLength(1).ofMaxLength(12);
+        Arbitrary<String> element = Arbitraries.strings()
+                .withCharRange('a', 'z')
+                .withCharRange('A', 'Z')
+                .withCharRange('0', '9')
+                .withChars('-', '_', '~', '.')
+                .ofMinLength(1)
+                .ofMaxLength(12);
         return Combinators.combine(host, element.list().ofMaxSize(4))
                 .as((h, rest) -> rest.isEmpty() ? h : h + "/" + String.join("/", rest));
     }
 
     @Provide
     Arbitrary<String> suffixes() {
-        return Arbitraries.of("/@v/list", "/@latest", "/@v/v1.2.3.info", "/@v/v0.0.0-20240101000000-abcdef123456.mod",
-                "/@v/v1.0.0-!r!c.1.zip", "/@v/main.info", "/@v/!main!branch.info");
+        return Arbitraries.of(
+                "/@v/list",
+                "/@latest",
+                "/@v/v1.2.3.info",
+                "/@v/v0.0.0-20240101000000-abcdef123456.mod",
+                "/@v/v1.0.0-!r!c.1.zip",
+                "/@v/main.info",
+                "/@v/!main!branch.info");
     }
 
     @Provide
     Arbitrary<String> hostilePaths() {
-        Arbitrary<String> piece = Arbitraries.of("..", ".", "/", "//", "%2F", "%2f", "%2e", "%2E%2E", "%00", "%5C", "\\",
-                "!", "!!", "%21", "@v", "@v/", "@latest", "list", ".info", ".zip", ".mod", "v1.0.0", "example.com",
-                "a", "A", "~", "%", "%zz", "\u0000", "\u00e9", "%C3%A9", ".tmp", "-", "+incompatible", "v2.0.0");
+        Arbitrary<String> piece = Arbitraries.of(
+                "..",
+                ".",
+                "/",
+                "//",
+                "%2F",
+                "%2f",
+                "%2e",
+                "%2E%2E",
+                "%00",
+                "%5C",
+                "\\",
+                "!",
+                "!!",
+                "%21",
+                "@v",
+                "@v/",
+                "@latest",
+                "list",
+                ".info",
+                ".zip",
+                ".mod",
+                "v1.0.0",
+                "example.com",
+                "a",
+                "A",
+                "~",
+                "%",
+                "%zz",
+                "\u0000",
+                "\u00e9",
+                "%C3%A9",
+                ".tmp",
+                "-",
+                "+incompatible",
+                "v2.0.0");
         return piece.list().ofMinSize(1).ofMaxSize(12).map(parts -> "/" + String.join("", parts));
     }
 }

@@ -14,11 +14,11 @@ class ProxyRequestTest {
 
     @ParameterizedTest
     @CsvSource({
-            "/example.com/a/@v/list, LIST",
-            "/example.com/a/@latest, LATEST",
-            "/example.com/a/@v/v1.0.0.info, INFO",
-            "/example.com/a/@v/v1.0.0.mod, MOD",
-            "/example.com/a/@v/v1.0.0.zip, ZIP",
+        "/example.com/a/@v/list, LIST",
+        "/example.com/a/@latest, LATEST",
+        "/example.com/a/@v/v1.0.0.info, INFO",
+        "/example.com/a/@v/v1.0.0.mod, MOD",
+        "/example.com/a/@v/v1.0.0.zip, ZIP",
     })
     void parsesEveryEndpoint(String path, RequestKind kind) throws Exception {
         ProxyRequest request = ProxyRequest.parse(path);
@@ -43,7 +43,8 @@ class ProxyRequestTest {
         assertFalse(info.immutable());
         assertNull(info.version());
         assertEquals("main", info.query());
-        InvalidRequestException e = assertThrows(InvalidRequestException.class, () -> ProxyRequest.parse("/example.com/a/@v/main.zip"));
+        InvalidRequestException e =
+                assertThrows(InvalidRequestException.class, () -> ProxyRequest.parse("/example.com/a/@v/main.zip"));
         assertEquals(400, e.status());
         assertTrue(e.getMessage().contains("not canonical"), e.getMessage());
     }
@@ -65,34 +66,36 @@ class ProxyRequestTest {
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = '|', value = {
-            "/example.com/a|404",
-            "/|404",
-            "/favicon.ico|404",
-            "/example.com/a/@v/v1.0.0.tar|404",
-            "/example.com/a/@v/|404",
-            "/example.com/../a/@v/list|400",
-            "/example.com/%2e%2e/a/@v/list|400",
-            "/example.com%2Fa/@v/list|400",
-            "/example.com/a%00/@v/list|400",
-            "/example.com/a%5c/@v/list|400",
-            "/example.com/a/@v/..%2F..%2Fetc.info|400",
-            "/example.com/a/@v/%2e%2e.info|400",
-            "/example.com/a/@v/.hidden.info|400",
-            "/example.com/A/@v/list|400",
-            "/example.com/a/@v/v2.0.0.mod|400",
-            "/example.com/a/@v/v1.0.mod|400",
-            "/example.com/a/@v/v1.0.0%zz.mod|400",
-            "/example.com/a/@v/v1.0.0%.mod|400",
-            "/example.com/%C3%A9/@v/list|400",
-            "//example.com/a/@v/list|400",
-            "/example.com/a/@v/v1.0.0+meta.info|400",
-            "/example.com/a/@v/v1.2.3-pre.1+build.5.info|400",
-            "/example.com/a/@v/v1.0.0%2Bmeta.info|400",
-            "/example.com/a/@v/v2.0.0+incompatible.meta.info|400",
-            "/example.com/a~1/@v/list|400",
-            "/example.com/prog~12.v2/@v/list|400",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "/example.com/a|404",
+                "/|404",
+                "/favicon.ico|404",
+                "/example.com/a/@v/v1.0.0.tar|404",
+                "/example.com/a/@v/|404",
+                "/example.com/../a/@v/list|400",
+                "/example.com/%2e%2e/a/@v/list|400",
+                "/example.com%2Fa/@v/list|400",
+                "/example.com/a%00/@v/list|400",
+                "/example.com/a%5c/@v/list|400",
+                "/example.com/a/@v/..%2F..%2Fetc.info|400",
+                "/example.com/a/@v/%2e%2e.info|400",
+                "/example.com/a/@v/.hidden.info|400",
+                "/example.com/A/@v/list|400",
+                "/example.com/a/@v/v2.0.0.mod|400",
+                "/example.com/a/@v/v1.0.mod|400",
+                "/example.com/a/@v/v1.0.0%zz.mod|400",
+                "/example.com/a/@v/v1.0.0%.mod|400",
+                "/example.com/%C3%A9/@v/list|400",
+                "//example.com/a/@v/list|400",
+                "/example.com/a/@v/v1.0.0+meta.info|400",
+                "/example.com/a/@v/v1.2.3-pre.1+build.5.info|400",
+                "/example.com/a/@v/v1.0.0%2Bmeta.info|400",
+                "/example.com/a/@v/v2.0.0+incompatible.meta.info|400",
+                "/example.com/a~1/@v/list|400",
+                "/example.com/prog~12.v2/@v/list|400",
+            })
     void rejectsHostilePathsWithAClientError(String path, int status) {
         InvalidRequestException e = assertThrows(InvalidRequestException.class, () -> ProxyRequest.parse(path));
         assertEquals(status, e.status(), e.getMessage());
@@ -101,7 +104,8 @@ class ProxyRequestTest {
 
     @Test
     void rejectsOverlongRequestPaths() {
-        InvalidRequestException e = assertThrows(InvalidRequestException.class,
+        InvalidRequestException e = assertThrows(
+                InvalidRequestException.class,
                 () -> ProxyRequest.parse("/example.com/" + "a/".repeat(600) + "@v/list"));
         assertEquals(414, e.status());
     }

@@ -36,7 +36,8 @@ class LocalDiskStorageTest {
             assertEquals(21, stored.size());
         }
         StoredObject found = storage.lookup(KEY).orElseThrow();
-        assertEquals("module example.com/a\n", Files.readString(found.localFile().orElseThrow()));
+        assertEquals(
+                "module example.com/a\n", Files.readString(found.localFile().orElseThrow()));
         assertEquals(new StorageUsage(21, 1), storage.usage());
     }
 
@@ -81,7 +82,8 @@ class LocalDiskStorageTest {
         assertEquals(new StorageUsage(10, 2), second.usage());
         assertTrue(second.usageCounted());
         try (Stream<StorageEntry> entries = second.entries()) {
-            assertEquals(List.of("example.com/a/@v/list", "example.com/a/@v/v1.0.0.mod"),
+            assertEquals(
+                    List.of("example.com/a/@v/list", "example.com/a/@v/v1.0.0.mod"),
                     entries.map(e -> e.key().value()).sorted().toList());
         }
     }
@@ -100,9 +102,17 @@ class LocalDiskStorageTest {
         assertEquals(1, heldBack.size());
         assertFalse(restarted.usageCounted());
         assertEquals(new StorageUsage(0, 0), restarted.usage());
-        assertEquals(5, restarted.lookup(new StorageKey("example.com/m7/@v/v1.0.0.mod")).orElseThrow().size());
+        assertEquals(
+                5,
+                restarted
+                        .lookup(new StorageKey("example.com/m7/@v/v1.0.0.mod"))
+                        .orElseThrow()
+                        .size());
         put(restarted, new StorageKey("example.com/new/@v/v1.0.0.mod"), "abc");
-        put(restarted, new StorageKey("example.com/m3/@v/v1.0.0.mod"), "1234567"); // replaced before the walk gets there
+        put(
+                restarted,
+                new StorageKey("example.com/m3/@v/v1.0.0.mod"),
+                "1234567"); // replaced before the walk gets there
         assertEquals(new StorageUsage(3 + 2, 1), restarted.usage());
 
         heldBack.get(0).run();
@@ -128,7 +138,8 @@ class LocalDiskStorageTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"../etc/passwd", "a/../../b", "/etc/passwd", ".tmp/x", "a//b", "a/./b", "a\\b", "a/b\u0000"})
+    @ValueSource(
+            strings = {"../etc/passwd", "a/../../b", "/etc/passwd", ".tmp/x", "a//b", "a/./b", "a\\b", "a/b\u0000"})
     void keysThatCouldEscapeTheRootAreRefused(String key) {
         assertThrows(IllegalArgumentException.class, () -> new StorageKey(key));
     }

@@ -29,10 +29,13 @@ class PassThroughStorageTest {
 
     @TempDir
     Path root;
+
     @TempDir
     Path spill;
+
     @TempDir
     Path goHome;
+
     FakeUpstream upstream;
     LocalDiskStorage disk;
     final AtomicInteger failures = new AtomicInteger();
@@ -51,8 +54,8 @@ class PassThroughStorageTest {
     }
 
     private ProxyUnderTest proxyOnFullDisk(long room, FullDisk.FailAt failAt) throws Exception {
-        Storage storage = new PassThroughStorage(new FullDisk(disk, room, failAt), spill, failures::incrementAndGet,
-                Clock.systemUTC());
+        Storage storage = new PassThroughStorage(
+                new FullDisk(disk, room, failAt), spill, failures::incrementAndGet, Clock.systemUTC());
         return ProxyUnderTest.onStorage(upstream.url(), storage);
     }
 
@@ -119,22 +122,28 @@ class PassThroughStorageTest {
 
     @Test
     void spillFilesAreBoundedInSizeAndAgeAndReadinessFailsWhenBothVolumesAreFull() throws Exception {
-        dev.modproxy.proxy.testing.MutableClock clock = new dev.modproxy.proxy.testing.MutableClock(java.time.Instant.now());
-        Storage storage = new PassThroughStorage(new FullDisk(disk, 0, FullDisk.FailAt.WRITE), spill, failures::incrementAndGet,
-                clock, 256 * 1024);
+        dev.modproxy.proxy.testing.MutableClock clock =
+                new dev.modproxy.proxy.testing.MutableClock(java.time.Instant.now());
+        Storage storage = new PassThroughStorage(
+                new FullDisk(disk, 0, FullDisk.FailAt.WRITE), spill, failures::incrementAndGet, clock, 256 * 1024);
         storage.probeWritable(); // the disk is full, but modules can still be served through the spill directory
 
-        org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
-                () -> store(storage, "example.com/huge/@v/v1.0.0.zip", 300 * 1024), "one spill larger than the bound");
+        org.junit.jupiter.api.Assertions.assertThrows(
+                java.io.IOException.class,
+                () -> store(storage, "example.com/huge/@v/v1.0.0.zip", 300 * 1024),
+                "one spill larger than the bound");
         store(storage, "example.com/a/@v/v1.0.0.zip", 128 * 1024);
         store(storage, "example.com/b/@v/v1.0.0.zip", 128 * 1024);
 
-        java.io.IOException down = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class, storage::probeWritable);
+        java.io.IOException down =
+                org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class, storage::probeWritable);
         assertTrue(down.getMessage().contains("pass-through directory"), down.getMessage());
 
         // spill files only outlive their answer by a little: then there is room again
         for (Path file : Files.list(spill).toList()) {
-            Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.from(clock.instant().minus(java.time.Duration.ofMinutes(3))));
+            Files.setLastModifiedTime(
+                    file,
+                    java.nio.file.attribute.FileTime.from(clock.instant().minus(java.time.Duration.ofMinutes(3))));
         }
         storage.probeWritable();
         try (Stream<Path> left = Files.list(spill)) {

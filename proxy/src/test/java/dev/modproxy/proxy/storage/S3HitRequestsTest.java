@@ -30,8 +30,10 @@ class S3HitRequestsTest {
 
     static S3Server server;
     static int buckets;
+
     @TempDir
     Path staging;
+
     final List<String> requests = new CopyOnWriteArrayList<>();
     S3Storage storage;
 
@@ -55,8 +57,13 @@ class S3HitRequestsTest {
                 requests.add(context.httpRequest().method().name());
             }
         };
-        storage = new S3Storage(new S3Storage.Settings(Optional.of(server.endpoint()), bucket, "cache", "us-east-1", true),
-                server.credentials(), staging, ClientOverrideConfiguration.builder().addExecutionInterceptor(counter).build());
+        storage = new S3Storage(
+                new S3Storage.Settings(Optional.of(server.endpoint()), bucket, "cache", "us-east-1", true),
+                server.credentials(),
+                staging,
+                ClientOverrideConfiguration.builder()
+                        .addExecutionInterceptor(counter)
+                        .build());
         requests.clear(); // the startup count lists the bucket
     }
 

@@ -11,8 +11,10 @@ class S3StorageContractTest extends StorageContract {
 
     static S3Server server;
     static int buckets;
+
     @TempDir
     Path staging;
+
     S3Storage storage;
 
     @BeforeAll

@@ -47,19 +47,22 @@ class SharedBucketTest {
                 S3Storage second = s3.storage("shared", "modproxy", work.resolve("b"));
                 ProxyUnderTest proxyA = ProxyUnderTest.onStorage(upstream.url(), first);
                 ProxyUnderTest proxyB = ProxyUnderTest.onStorage(upstream.url(), second)) {
-            GoClient.Result cold = new GoClient(work.resolve("go-a"), proxyA.url()).download("example.com/shared/lib@v1.4.0");
+            GoClient.Result cold =
+                    new GoClient(work.resolve("go-a"), proxyA.url()).download("example.com/shared/lib@v1.4.0");
             assertEquals(0, cold.exitCode(), cold.both());
             byte[] cachedZip = proxyA.get(zip).body();
             int upstreamHits = upstream.totalHits();
             upstream.close();
 
-            GoClient.Result warm = new GoClient(work.resolve("go-b"), proxyB.url()).download("example.com/shared/lib@v1.4.0");
+            GoClient.Result warm =
+                    new GoClient(work.resolve("go-b"), proxyB.url()).download("example.com/shared/lib@v1.4.0");
 
             assertEquals(0, warm.exitCode(), warm.both());
             assertTrue(Files.exists(work.resolve("go-b/gomodcache/example.com/shared/lib@v1.4.0/go.mod")));
             assertEquals(upstreamHits, upstream.totalHits(), "the second replica never asked the upstream");
             assertArrayEquals(cachedZip, proxyB.get(zip).body());
-            assertTrue(s3.objectNames("shared").contains("modproxy/example.com/shared/lib/@v/v1.4.0.zip"),
+            assertTrue(
+                    s3.objectNames("shared").contains("modproxy/example.com/shared/lib/@v/v1.4.0.zip"),
                     "objects live under the configured prefix");
         }
     }
@@ -71,11 +74,22 @@ class SharedBucketTest {
         Path staging = work.resolve("staging");
         try (StallingRelay relay = new StallingRelay(s3.endpoint(), 1 << 20)) {
             var credentials = s3.credentials().resolveCredentials();
-            Process uploader = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-cp", System.getProperty("java.class.path"), UploaderProcess.class.getName(),
-                    relay.uri().toString(), "crash", staging.toString(), Integer.toString(8 << 20),
-                    credentials.accessKeyId(), credentials.secretAccessKey(), key)
-                    .redirectErrorStream(true).redirectOutput(work.resolve("uploader.log").toFile()).start();
+            Process uploader = new ProcessBuilder(
+                            Path.of(System.getProperty("java.home"), "bin", "java")
+                                    .toString(),
+                            "-cp",
+                            System.getProperty("java.class.path"),
+                            UploaderProcess.class.getName(),
+                            relay.uri().toString(),
+                            "crash",
+                            staging.toString(),
+                            Integer.toString(8 << 20),
+                            credentials.accessKeyId(),
+                            credentials.secretAccessKey(),
+                            key)
+                    .redirectErrorStream(true)
+                    .redirectOutput(work.resolve("uploader.log").toFile())
+                    .start();
             try {
                 assertTrue(relay.stalled().await(60, TimeUnit.SECONDS), "upload reached the middle of its body");
             } finally {

@@ -97,7 +97,11 @@ abstract class StorageContract {
         put(storage, new StorageKey("sumdb/sum.golang.org/latest"), "note");
 
         try (Stream<StorageEntry> entries = storage.entries()) {
-            assertEquals(List.of("example.com/a/@v/list=7", "example.com/a/@v/v1.0.0.mod=3", "sumdb/sum.golang.org/latest=4"),
+            assertEquals(
+                    List.of(
+                            "example.com/a/@v/list=7",
+                            "example.com/a/@v/v1.0.0.mod=3",
+                            "sumdb/sum.golang.org/latest=4"),
                     entries.map(e -> e.key() + "=" + e.size()).sorted().toList());
         }
     }

@@ -15,8 +15,8 @@ public final class UploaderProcess {
         Path staging = Path.of(args[2]);
         int size = Integer.parseInt(args[3]);
         var credentials = StaticCredentialsProvider.create(AwsBasicCredentials.create(args[4], args[5]));
-        S3Storage storage = new S3Storage(new S3Storage.Settings(Optional.of(endpoint), bucket, "", "us-east-1", true),
-                credentials, staging);
+        S3Storage storage = new S3Storage(
+                new S3Storage.Settings(Optional.of(endpoint), bucket, "", "us-east-1", true), credentials, staging);
         try (StorageWriter writer = storage.openWriter(new StorageKey(args[6]))) {
             writer.output().write(new byte[size]);
             System.out.println("uploading");

@@ -1,19 +1,18 @@
 package dev.modproxy.proxy.sumdb;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.modproxy.proxy.storage.LocalDiskStorage;
 import dev.modproxy.proxy.upstream.EgressProxy;
 import dev.modproxy.proxy.upstream.UpstreamChain;
 import dev.modproxy.proxy.upstream.UpstreamListener;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
-import java.util.Map;
 import java.nio.file.Path;
 import java.time.Duration;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ChecksumDatabaseTest {
 
@@ -22,12 +21,18 @@ class ChecksumDatabaseTest {
 
     /** The database as MODPROXY_SUMDB, MODPROXY_NOSUMDB and MODPROXY_PRIVATE would give it. */
     private ChecksumDatabase database(String sumdb, String nosumdb, String privatePatterns) throws Exception {
-        UpstreamChain.Settings connection = new UpstreamChain.Settings(Duration.ofSeconds(1), Duration.ofSeconds(1), 5,
-                Duration.ofSeconds(1));
+        UpstreamChain.Settings connection =
+                new UpstreamChain.Settings(Duration.ofSeconds(1), Duration.ofSeconds(1), 5, Duration.ofSeconds(1));
         UpstreamChain chain = UpstreamChain.parse("https://goproxy.example", connection, UpstreamListener.NONE);
-        return new ChecksumDatabase(GoSumDbSetting.parse(sumdb == null ? GoSumDbSetting.DEFAULT : sumdb),
-                ChecksumDatabase.exemptPatterns(nosumdb == null ? "" : nosumdb, privatePatterns == null ? "" : privatePatterns),
-                new LocalDiskStorage(dir), chain, connection, Duration.ofSeconds(5), EgressProxy.of(Map.of()));
+        return new ChecksumDatabase(
+                GoSumDbSetting.parse(sumdb == null ? GoSumDbSetting.DEFAULT : sumdb),
+                ChecksumDatabase.exemptPatterns(
+                        nosumdb == null ? "" : nosumdb, privatePatterns == null ? "" : privatePatterns),
+                new LocalDiskStorage(dir),
+                chain,
+                connection,
+                Duration.ofSeconds(5),
+                EgressProxy.of(Map.of()));
     }
 
     @Test

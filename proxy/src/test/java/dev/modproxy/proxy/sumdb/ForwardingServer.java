@@ -1,7 +1,6 @@
 package dev.modproxy.proxy.sumdb;
 
 import com.sun.net.httpserver.HttpServer;
-
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -20,7 +19,8 @@ import java.util.function.BiFunction;
 public final class ForwardingServer implements AutoCloseable {
 
     private final HttpServer server;
-    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private final HttpClient client =
+            HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private final AtomicInteger forwarded = new AtomicInteger();
     private volatile boolean down;
     private final BiFunction<String, byte[], byte[]> rewrite;
@@ -43,7 +43,9 @@ public final class ForwardingServer implements AutoCloseable {
                 forwarded.incrementAndGet();
                 HttpResponse<byte[]> answer;
                 try {
-                    answer = client.send(HttpRequest.newBuilder(URI.create(target + path.substring(prefix.length()))).build(),
+                    answer = client.send(
+                            HttpRequest.newBuilder(URI.create(target + path.substring(prefix.length())))
+                                    .build(),
                             HttpResponse.BodyHandlers.ofByteArray());
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
@@ -51,7 +53,10 @@ public final class ForwardingServer implements AutoCloseable {
                     return;
                 }
                 byte[] body = answer.statusCode() == 200
-                        ? rewrite.apply(path.substring(prefix.length() + 1), answer.body().clone()) : answer.body();
+                        ? rewrite.apply(
+                                path.substring(prefix.length() + 1),
+                                answer.body().clone())
+                        : answer.body();
                 exchange.sendResponseHeaders(answer.statusCode(), body.length == 0 ? -1 : body.length);
                 try (OutputStream out = exchange.getResponseBody()) {
                     out.write(body);
@@ -69,7 +74,8 @@ public final class ForwardingServer implements AutoCloseable {
      * Forwards like {@link #forward} but answers 200s with {@code rewrite(path, body)}, the path
      * relative to the prefix ("latest", "lookup/...", "tile/..."): a lying mirror of the database.
      */
-    public static ForwardingServer lying(String prefix, URI target, BiFunction<String, byte[], byte[]> rewrite) throws IOException {
+    public static ForwardingServer lying(String prefix, URI target, BiFunction<String, byte[], byte[]> rewrite)
+            throws IOException {
         return new ForwardingServer(prefix, target, rewrite);
     }
 

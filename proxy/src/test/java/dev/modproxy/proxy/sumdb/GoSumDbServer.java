@@ -1,7 +1,6 @@
 package dev.modproxy.proxy.sumdb;
 
 import dev.modproxy.proxy.testing.GoBinary;
-
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -72,7 +71,8 @@ public final class GoSumDbServer implements AutoCloseable {
         Process process = new ProcessBuilder(command)
                 .redirectError(ProcessBuilder.Redirect.INHERIT)
                 .start();
-        BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        BufferedReader out =
+                new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         String vkey = null;
         URI url = null;
         for (String line; (vkey == null || url == null) && (line = out.readLine()) != null; ) {

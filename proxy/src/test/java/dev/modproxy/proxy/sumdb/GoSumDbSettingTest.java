@@ -1,13 +1,12 @@
 package dev.modproxy.proxy.sumdb;
 
-import org.junit.jupiter.api.Test;
-
-import java.net.URI;
-
 import static dev.modproxy.proxy.sumdb.Refusals.assertRefused;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import org.junit.jupiter.api.Test;
 
 class GoSumDbSettingTest {
 
@@ -18,7 +17,9 @@ class GoSumDbSettingTest {
         for (String setting : new String[] {null, "", "sum.golang.org", GoSumDbSetting.SUM_GOLANG_ORG_KEY}) {
             GoSumDbSetting parsed = GoSumDbSetting.parse(setting);
             assertEquals("sum.golang.org", parsed.name().orElseThrow());
-            assertEquals(GoSumDbSetting.SUM_GOLANG_ORG_KEY, parsed.key().orElseThrow().toString());
+            assertEquals(
+                    GoSumDbSetting.SUM_GOLANG_ORG_KEY,
+                    parsed.key().orElseThrow().toString());
             assertEquals(URI.create("https://sum.golang.org"), parsed.url().orElseThrow());
         }
     }
@@ -35,8 +36,11 @@ class GoSumDbSettingTest {
     void wellKnownNameWithAnotherUrlKeepsTheKey() throws SumDbException {
         GoSumDbSetting parsed = GoSumDbSetting.parse("sum.golang.org https://goproxy.example/sumdb/sum.golang.org/");
 
-        assertEquals(GoSumDbSetting.SUM_GOLANG_ORG_KEY, parsed.key().orElseThrow().toString());
-        assertEquals(URI.create("https://goproxy.example/sumdb/sum.golang.org"), parsed.url().orElseThrow());
+        assertEquals(
+                GoSumDbSetting.SUM_GOLANG_ORG_KEY, parsed.key().orElseThrow().toString());
+        assertEquals(
+                URI.create("https://goproxy.example/sumdb/sum.golang.org"),
+                parsed.url().orElseThrow());
     }
 
     @Test
@@ -45,7 +49,9 @@ class GoSumDbSettingTest {
 
         assertEquals("sum.test", parsed.name().orElseThrow());
         assertEquals(URI.create("http://127.0.0.1:9999"), parsed.url().orElseThrow());
-        assertEquals(URI.create("https://sum.test"), GoSumDbSetting.parse(TEST_KEY).url().orElseThrow());
+        assertEquals(
+                URI.create("https://sum.test"),
+                GoSumDbSetting.parse(TEST_KEY).url().orElseThrow());
     }
 
     @Test
@@ -59,9 +65,13 @@ class GoSumDbSettingTest {
     @Test
     void malformedSettingsAreRefusedWithTheReason() {
         assertRefused(SumDbException.class, () -> GoSumDbSetting.parse("sum.example.com"), "want name+hash+key");
-        assertRefused(SumDbException.class, () -> GoSumDbSetting.parse(TEST_KEY + " http://a http://b"), "at most one URL");
-        assertRefused(SumDbException.class, () -> GoSumDbSetting.parse(TEST_KEY + " ftp://host"), "URL must be http(s)");
-        assertRefused(SumDbException.class, () -> GoSumDbSetting.parse(TEST_KEY.replace("8bd400dc", "8bd400dd")),
+        assertRefused(
+                SumDbException.class, () -> GoSumDbSetting.parse(TEST_KEY + " http://a http://b"), "at most one URL");
+        assertRefused(
+                SumDbException.class, () -> GoSumDbSetting.parse(TEST_KEY + " ftp://host"), "URL must be http(s)");
+        assertRefused(
+                SumDbException.class,
+                () -> GoSumDbSetting.parse(TEST_KEY.replace("8bd400dc", "8bd400dd")),
                 "hash does not match the key");
     }
 }

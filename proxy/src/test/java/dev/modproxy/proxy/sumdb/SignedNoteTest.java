@@ -1,6 +1,7 @@
 package dev.modproxy.proxy.sumdb;
 
-import org.junit.jupiter.api.Test;
+import static dev.modproxy.proxy.sumdb.Refusals.assertRefused;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -10,9 +11,7 @@ import java.security.MessageDigest;
 import java.security.Signature;
 import java.util.Arrays;
 import java.util.Base64;
-
-import static dev.modproxy.proxy.sumdb.Refusals.assertRefused;
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import org.junit.jupiter.api.Test;
 
 class SignedNoteTest {
 
@@ -29,8 +28,11 @@ class SignedNoteTest {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             sha.update((name + "\n").getBytes(StandardCharsets.UTF_8));
             byte[] hash = Arrays.copyOf(sha.digest(algAndKey), 4);
-            return new Signer(name, pair,
-                    name + "+" + String.format("%08x", ByteBuffer.wrap(hash).getInt()) + "+" + Base64.getEncoder().encodeToString(algAndKey));
+            return new Signer(
+                    name,
+                    pair,
+                    name + "+" + String.format("%08x", ByteBuffer.wrap(hash).getInt()) + "+"
+                            + Base64.getEncoder().encodeToString(algAndKey));
         }
 
         String signatureLine(String text) throws Exception {
@@ -38,7 +40,10 @@ class SignedNoteTest {
             ed.initSign(pair.getPrivate());
             ed.update(text.getBytes(StandardCharsets.UTF_8));
             byte[] sig = ed.sign();
-            byte[] raw = ByteBuffer.allocate(4 + sig.length).putInt(VerifierKey.parse(vkey).keyHash()).put(sig).array();
+            byte[] raw = ByteBuffer.allocate(4 + sig.length)
+                    .putInt(VerifierKey.parse(vkey).keyHash())
+                    .put(sig)
+                    .array();
             return "\u2014 " + name + " " + Base64.getEncoder().encodeToString(raw) + "\n";
         }
     }
@@ -63,8 +68,14 @@ class SignedNoteTest {
         String changed = TEXT.replace("\n5\n", "\n6\n") + "\n" + db.signatureLine(TEXT);
         String foreign = TEXT + "\n" + other.signatureLine(TEXT);
 
-        assertRefused(SumDbException.class, () -> SignedNote.verifiedText(bytes(changed), key), "invalid signature by sum.test");
-        assertRefused(SumDbException.class, () -> SignedNote.verifiedText(bytes(foreign), key), "no signature by the checksum database key");
+        assertRefused(
+                SumDbException.class,
+                () -> SignedNote.verifiedText(bytes(changed), key),
+                "invalid signature by sum.test");
+        assertRefused(
+                SumDbException.class,
+                () -> SignedNote.verifiedText(bytes(foreign), key),
+                "no signature by the checksum database key");
     }
 
     @Test
@@ -74,10 +85,22 @@ class SignedNoteTest {
         String line = db.signatureLine(TEXT);
 
         assertRefused(SumDbException.class, () -> SignedNote.verifiedText(bytes(TEXT), key), "no signatures");
-        assertRefused(SumDbException.class, () -> SignedNote.verifiedText(bytes(TEXT + "\n" + line.trim()), key), "end with a newline");
-        assertRefused(SumDbException.class, () -> SignedNote.verifiedText(bytes(TEXT + "\n- sum.test AAAA\n"), key), "bad signature line");
-        assertRefused(SumDbException.class, () -> SignedNote.verifiedText(bytes(TEXT + "\n\u2014 sum.test !!!\n"), key), "not base64");
-        assertRefused(SumDbException.class, () -> SignedNote.verifiedText(bytes("a\u0007b\n\n" + line), key), "control character");
+        assertRefused(
+                SumDbException.class,
+                () -> SignedNote.verifiedText(bytes(TEXT + "\n" + line.trim()), key),
+                "end with a newline");
+        assertRefused(
+                SumDbException.class,
+                () -> SignedNote.verifiedText(bytes(TEXT + "\n- sum.test AAAA\n"), key),
+                "bad signature line");
+        assertRefused(
+                SumDbException.class,
+                () -> SignedNote.verifiedText(bytes(TEXT + "\n\u2014 sum.test !!!\n"), key),
+                "not base64");
+        assertRefused(
+                SumDbException.class,
+                () -> SignedNote.verifiedText(bytes("a\u0007b\n\n" + line), key),
+                "control character");
         byte[] notUtf8 = bytes(TEXT + "\n" + line);
         notUtf8[3] = (byte) 0xff;
         assertRefused(SumDbException.class, () -> SignedNote.verifiedText(notUtf8, key), "not UTF-8");
@@ -85,10 +108,14 @@ class SignedNoteTest {
 
     @Test
     void malformedTreeNotesAreRefused() {
-        assertRefused(SumDbException.class, () -> TreeHead.parse("go.sum database tree\n05\nfQyPp0bJDpI+yb6xI63ELmUpLWkGrFzxgoEn8onClKc=\n"), "size 05");
+        assertRefused(
+                SumDbException.class,
+                () -> TreeHead.parse("go.sum database tree\n05\nfQyPp0bJDpI+yb6xI63ELmUpLWkGrFzxgoEn8onClKc=\n"),
+                "size 05");
         assertRefused(SumDbException.class, () -> TreeHead.parse("go.sum database tree\n5\nAAAA\n"), "malformed hash");
         assertRefused(SumDbException.class, () -> TreeHead.parse("other tree\n5\n"), "does not start with");
-        assertRefused(SumDbException.class, () -> TreeHead.parse("go.sum database tree\n5\n"), "want size and hash lines");
+        assertRefused(
+                SumDbException.class, () -> TreeHead.parse("go.sum database tree\n5\n"), "want size and hash lines");
     }
 
     private static byte[] bytes(String text) {

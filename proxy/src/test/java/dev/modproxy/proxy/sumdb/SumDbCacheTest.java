@@ -1,5 +1,11 @@
 package dev.modproxy.proxy.sumdb;
 
+import static dev.modproxy.proxy.sumdb.Refusals.assertRefused;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.modproxy.proxy.protocol.RequestKind;
 import dev.modproxy.proxy.storage.LocalDiskStorage;
 import dev.modproxy.proxy.storage.StorageKey;
@@ -8,11 +14,6 @@ import dev.modproxy.proxy.upstream.CircuitBreaker;
 import dev.modproxy.proxy.upstream.Upstream;
 import dev.modproxy.proxy.upstream.UpstreamChain;
 import dev.modproxy.proxy.upstream.UpstreamListener;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
@@ -22,13 +23,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-
-import static dev.modproxy.proxy.sumdb.Refusals.assertRefused;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class SumDbCacheTest {
 
@@ -55,7 +53,8 @@ class SumDbCacheTest {
             lines.add("example.com/m" + i + " v1.0.0 h1:" + "A".repeat(43) + "= h1:" + "B".repeat(43) + "=");
         }
         records = Files.write(dir.resolve("records"), lines);
-        sumdb = GoSumDbServer.start(GoSumDbServer.Options.named(NAME).withRecords(records).withKeyFile(dir.resolve("key")));
+        sumdb = GoSumDbServer.start(
+                GoSumDbServer.Options.named(NAME).withRecords(records).withKeyFile(dir.resolve("key")));
         key = VerifierKey.parse(sumdb.verifierKey());
         // Plays goproxy.cn: serves the database below /sumdb/<name>/.
         upstreamProxy = ForwardingServer.forward("/sumdb/" + NAME, sumdb.url());
@@ -77,17 +76,22 @@ class SumDbCacheTest {
     }
 
     private SumDbCache cacheVia(String goproxy, String databaseUrl, LocalDiskStorage storage) {
-        UpstreamChain chain = UpstreamChain.parse(goproxy,
+        UpstreamChain chain = UpstreamChain.parse(
+                goproxy,
                 new UpstreamChain.Settings(Duration.ofSeconds(2), Duration.ofSeconds(5), 5, Duration.ofSeconds(30)),
                 UpstreamListener.NONE);
-        Upstream database = new Upstream(URI.create(databaseUrl), HttpClient.newHttpClient(), Duration.ofSeconds(5),
+        Upstream database = new Upstream(
+                URI.create(databaseUrl),
+                HttpClient.newHttpClient(),
+                Duration.ofSeconds(5),
                 new CircuitBreaker(5, Duration.ofSeconds(30)));
         return new SumDbCache(key, new UpstreamSumDbFetcher(key, chain, database), storage, TTL, clock);
     }
 
     @Test
     void answersComeThroughAnUpstreamProxyThatServesTheDatabase() throws Exception {
-        SumDbVerifier verifier = cacheVia(plainProxy.url() + "," + upstreamProxy.url()).verifier();
+        SumDbVerifier verifier =
+                cacheVia(plainProxy.url() + "," + upstreamProxy.url()).verifier();
 
         assertEquals("h1:" + "A".repeat(43) + "=", verifier.provenHash("example.com/m7", "v1.0.0", RequestKind.ZIP));
         assertTrue(upstreamProxy.forwarded() > 0);
@@ -111,9 +115,11 @@ class SumDbCacheTest {
             Files.writeString(file, "<html>Please log in to the Wi-Fi</html>");
         }
         try (StaticGoProxy captive = StaticGoProxy.serve(portal)) {
-            SumDbVerifier verifier = cacheVia(captive.url() + "," + upstreamProxy.url()).verifier();
+            SumDbVerifier verifier =
+                    cacheVia(captive.url() + "," + upstreamProxy.url()).verifier();
 
-            assertEquals("h1:" + "A".repeat(43) + "=", verifier.provenHash("example.com/m7", "v1.0.0", RequestKind.ZIP));
+            assertEquals(
+                    "h1:" + "A".repeat(43) + "=", verifier.provenHash("example.com/m7", "v1.0.0", RequestKind.ZIP));
             assertTrue(upstreamProxy.forwarded() > 0);
         }
     }
@@ -121,17 +127,25 @@ class SumDbCacheTest {
     @Test
     void lookupsAndTilesAreServedFromStorageOnceTheNetworkIsGone() throws Exception {
         cacheVia(upstreamProxy.url()).verifier().provenHash("example.com/m7", "v1.0.0", RequestKind.ZIP);
-        assertTrue(storage.lookup(new StorageKey("sumdb/" + NAME + "/tile/8/0/000")).isPresent(), "full tile stored");
-        assertTrue(storage.lookup(new StorageKey("sumdb/" + NAME + "/lookup/example.com/m7@v1.0.0")).isPresent());
+        assertTrue(
+                storage.lookup(new StorageKey("sumdb/" + NAME + "/tile/8/0/000"))
+                        .isPresent(),
+                "full tile stored");
+        assertTrue(storage.lookup(new StorageKey("sumdb/" + NAME + "/lookup/example.com/m7@v1.0.0"))
+                .isPresent());
 
         upstreamProxy.setDown(true);
         databaseUrl.setDown(true);
         clock.advance(Duration.ofDays(30));
         SumDbVerifier afterRestart = cacheVia(upstreamProxy.url()).verifier();
 
-        assertEquals("h1:" + "B".repeat(43) + "=", afterRestart.provenHash("example.com/m7", "v1.0.0", RequestKind.MOD));
-        assertRefused(SumDbException.class, () -> afterRestart.provenHash("example.com/m8", "v1.0.0", RequestKind.ZIP),
-                "example.com/m8@v1.0.0", "unreachable");
+        assertEquals(
+                "h1:" + "B".repeat(43) + "=", afterRestart.provenHash("example.com/m7", "v1.0.0", RequestKind.MOD));
+        assertRefused(
+                SumDbException.class,
+                () -> afterRestart.provenHash("example.com/m8", "v1.0.0", RequestKind.ZIP),
+                "example.com/m8@v1.0.0",
+                "unreachable");
     }
 
     @Test
@@ -156,21 +170,24 @@ class SumDbCacheTest {
         SumDbFetcher genuine = cacheVia(upstreamProxy.url());
         byte[] otherKeysLatest;
         try (GoSumDbServer impostor = GoSumDbServer.start(GoSumDbServer.Options.named(NAME))) {
-            otherKeysLatest = new HttpSumDbFetcher(impostor.url(), HttpClient.newHttpClient(), Duration.ofSeconds(5)).fetch("latest");
+            otherKeysLatest = new HttpSumDbFetcher(impostor.url(), HttpClient.newHttpClient(), Duration.ofSeconds(5))
+                    .fetch("latest");
         }
         SumDbFetcher hostile = path -> switch (path) {
             case "latest" -> otherKeysLatest;
             default -> genuine.fetch(path);
         };
         SumDbFetcher captivePortal = path -> path.equals("tile/8/0/000")
-                ? "<html>oops</html>".getBytes(StandardCharsets.UTF_8) : genuine.fetch(path);
+                ? "<html>oops</html>".getBytes(StandardCharsets.UTF_8)
+                : genuine.fetch(path);
         LocalDiskStorage otherStorage = new LocalDiskStorage(dir.resolve("other-cache"));
         SumDbCache cache = new SumDbCache(key, hostile, otherStorage, TTL, clock);
         SumDbCache portalCache = new SumDbCache(key, captivePortal, otherStorage, TTL, clock);
 
         assertRefused(SumDbException.class, () -> cache.fetch("latest"), "no signature by the checksum database key");
         assertNull(kept(otherStorage, "latest"));
-        assertRefused(SumDbException.class, () -> portalCache.fetch("tile/8/0/000"), "tile/8/0/000 has 17 bytes, want 8192");
+        assertRefused(
+                SumDbException.class, () -> portalCache.fetch("tile/8/0/000"), "tile/8/0/000 has 17 bytes, want 8192");
         assertNull(kept(otherStorage, "tile/8/0/000"));
         assertRefused(SumDbException.class, () -> cache.fetch("tile/8/0/1"), "malformed tile path");
     }
@@ -188,8 +205,8 @@ class SumDbCacheTest {
     void tilesWithOneBitFlippedArePassedOverForTheNextSourceAndNeverKept() throws Exception {
         String hashTile = "tile/8/0/000";
         String dataTile = "tile/8/data/000";
-        try (ForwardingServer liar = ForwardingServer.lying("/sumdb/" + NAME, sumdb.url(),
-                ForwardingServer.flippingOneBitOf(hashTile, dataTile))) {
+        try (ForwardingServer liar = ForwardingServer.lying(
+                "/sumdb/" + NAME, sumdb.url(), ForwardingServer.flippingOneBitOf(hashTile, dataTile))) {
             SumDbCache cache = cacheVia(liar.url());
 
             assertArrayEquals(genuine(hashTile), cache.fetch(hashTile), "the database's own tile is served");
@@ -197,22 +214,31 @@ class SumDbCacheTest {
             assertTrue(databaseUrl.forwarded() > 0, "the database was asked after the lying mirror");
             assertArrayEquals(genuine(hashTile), kept(storage, hashTile), "only the proven tile is kept");
             assertArrayEquals(genuine(dataTile), kept(storage, dataTile));
-            assertEquals("h1:" + "A".repeat(43) + "=", cache.verifier().provenHash("example.com/m7", "v1.0.0", RequestKind.ZIP));
+            assertEquals(
+                    "h1:" + "A".repeat(43) + "=",
+                    cache.verifier().provenHash("example.com/m7", "v1.0.0", RequestKind.ZIP));
         }
     }
 
     @Test
     void aTileNoSourceCanProveIsRefusedAndNothingIsKept() throws Exception {
         String hashTile = "tile/8/0/000";
-        try (ForwardingServer liar = ForwardingServer.lying("/sumdb/" + NAME, sumdb.url(), ForwardingServer.flippingOneBitOf(hashTile));
-             ForwardingServer lyingDatabase = ForwardingServer.lying("", sumdb.url(), ForwardingServer.flippingOneBitOf(hashTile))) {
+        try (ForwardingServer liar = ForwardingServer.lying(
+                        "/sumdb/" + NAME, sumdb.url(), ForwardingServer.flippingOneBitOf(hashTile));
+                ForwardingServer lyingDatabase =
+                        ForwardingServer.lying("", sumdb.url(), ForwardingServer.flippingOneBitOf(hashTile))) {
             SumDbCache cache = cacheVia(liar.url(), lyingDatabase.url(), storage);
 
-            assertRefused(SumDbException.class, () -> cache.fetch(hashTile), "tile/8/0/000 does not match its parent tile");
+            assertRefused(
+                    SumDbException.class, () -> cache.fetch(hashTile), "tile/8/0/000 does not match its parent tile");
             assertNull(kept(storage, hashTile));
-            assertRefused(SumDbException.class,
-                    () -> cache.verifier().provenHash("example.com/m7", "v1.0.0", RequestKind.ZIP), "does not match its parent tile");
-            assertNull(kept(storage, hashTile), "a module whose proof crosses the tile is refused, and the tile still not kept");
+            assertRefused(
+                    SumDbException.class,
+                    () -> cache.verifier().provenHash("example.com/m7", "v1.0.0", RequestKind.ZIP),
+                    "does not match its parent tile");
+            assertNull(
+                    kept(storage, hashTile),
+                    "a module whose proof crosses the tile is refused, and the tile still not kept");
             assertNull(kept(storage, "lookup/example.com/m7@v1.0.0"));
         }
     }
@@ -221,11 +247,14 @@ class SumDbCacheTest {
     void aLookupWithAGenuinelySignedTreeButARecordNotInTheLogIsPassedOverAndNeverKept() throws Exception {
         String forgedHash = "h1:" + "C".repeat(43) + "=";
         String lookup = "lookup/example.com/m7@v1.0.0";
-        try (GoSumDbServer forger = GoSumDbServer.start(GoSumDbServer.Options.named(NAME).withRecords(records)
-                .withKeyFile(dir.resolve("key")).forging("example.com/m7@v1.0.0", forgedHash));
-             ForwardingServer lyingMirror = ForwardingServer.forward("/sumdb/" + NAME, forger.url());
-             ForwardingServer lyingDatabase = ForwardingServer.forward("", forger.url())) {
-            byte[] forged = new HttpSumDbFetcher(forger.url(), HttpClient.newHttpClient(), Duration.ofSeconds(5)).fetch(lookup);
+        try (GoSumDbServer forger = GoSumDbServer.start(GoSumDbServer.Options.named(NAME)
+                        .withRecords(records)
+                        .withKeyFile(dir.resolve("key"))
+                        .forging("example.com/m7@v1.0.0", forgedHash));
+                ForwardingServer lyingMirror = ForwardingServer.forward("/sumdb/" + NAME, forger.url());
+                ForwardingServer lyingDatabase = ForwardingServer.forward("", forger.url())) {
+            byte[] forged =
+                    new HttpSumDbFetcher(forger.url(), HttpClient.newHttpClient(), Duration.ofSeconds(5)).fetch(lookup);
             assertTrue(new String(forged, StandardCharsets.UTF_8).contains(forgedHash), "the forger lies about m7");
             SignedNote.verifiedText(LookupAnswer.parse(forged).signedTree(), key); // ...under a genuine signature
 
@@ -237,8 +266,11 @@ class SumDbCacheTest {
             SumDbCache deceived = cacheVia(lyingMirror.url(), lyingDatabase.url(), other);
             assertRefused(SumDbException.class, () -> deceived.fetch(lookup), "inclusion proof fails");
             assertNull(kept(other, lookup));
-            assertRefused(SumDbException.class, () -> deceived.verifier().provenHash("example.com/m7", "v1.0.0", RequestKind.ZIP),
-                    "example.com/m7@v1.0.0", "inclusion proof fails");
+            assertRefused(
+                    SumDbException.class,
+                    () -> deceived.verifier().provenHash("example.com/m7", "v1.0.0", RequestKind.ZIP),
+                    "example.com/m7@v1.0.0",
+                    "inclusion proof fails");
         }
     }
 
@@ -252,17 +284,29 @@ class SumDbCacheTest {
             writer.output().write(poisoned);
             writer.commit();
         }
-        Instant upgradedAt = storage.lookup(storageKey).orElseThrow().lastModified().plusMillis(1);
-        UpstreamChain chain = UpstreamChain.parse(upstreamProxy.url(),
+        Instant upgradedAt =
+                storage.lookup(storageKey).orElseThrow().lastModified().plusMillis(1);
+        UpstreamChain chain = UpstreamChain.parse(
+                upstreamProxy.url(),
                 new UpstreamChain.Settings(Duration.ofSeconds(2), Duration.ofSeconds(5), 5, Duration.ofSeconds(30)),
                 UpstreamListener.NONE);
-        Upstream database = new Upstream(URI.create(databaseUrl.url()), HttpClient.newHttpClient(), Duration.ofSeconds(5),
+        Upstream database = new Upstream(
+                URI.create(databaseUrl.url()),
+                HttpClient.newHttpClient(),
+                Duration.ofSeconds(5),
                 new CircuitBreaker(5, Duration.ofSeconds(30)));
-        SumDbCache cache = new SumDbCache(key, new UpstreamSumDbFetcher(key, chain, database), storage, TTL, clock,
-                upgradedAt, (tree, note) -> { });
+        SumDbCache cache = new SumDbCache(
+                key,
+                new UpstreamSumDbFetcher(key, chain, database),
+                storage,
+                TTL,
+                clock,
+                upgradedAt,
+                (tree, note) -> {});
 
         assertArrayEquals(genuine(hashTile), cache.fetch(hashTile));
         assertArrayEquals(genuine(hashTile), kept(storage, hashTile), "the false tile was replaced by the proven one");
-        assertEquals("h1:" + "A".repeat(43) + "=", cache.verifier().provenHash("example.com/m7", "v1.0.0", RequestKind.ZIP));
+        assertEquals(
+                "h1:" + "A".repeat(43) + "=", cache.verifier().provenHash("example.com/m7", "v1.0.0", RequestKind.ZIP));
     }
 }

@@ -1,18 +1,19 @@
 package dev.modproxy.proxy.sumdb;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.sun.net.httpserver.HttpServer;
 import dev.modproxy.proxy.cache.ArtifactRejectedException;
+import dev.modproxy.proxy.protocol.ModulePathPatterns;
 import dev.modproxy.proxy.protocol.ProxyRequest;
 import dev.modproxy.proxy.storage.LocalDiskStorage;
-import dev.modproxy.proxy.protocol.ModulePathPatterns;
 import dev.modproxy.proxy.upstream.EgressProxy;
 import dev.modproxy.proxy.upstream.UpstreamChain;
 import dev.modproxy.proxy.upstream.UpstreamListener;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -22,11 +23,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
-
-import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * When no source of the checksum database answers at all, the module is cached unverified
@@ -35,7 +34,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class SumDbOutageTest {
 
-    private static final String SUM_GOLANG_ORG_KEY = "sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8";
+    private static final String SUM_GOLANG_ORG_KEY =
+            "sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8";
 
     @TempDir
     Path dir;
@@ -64,7 +64,8 @@ class SumDbOutageTest {
         ChecksumDatabase database = database(upstreamAnswering(404, "not found"), false);
 
         // the message is the body of the 502 a go command gets for /sumdb/<name>/lookup/...
-        SumDbUnreachableException e = assertThrows(SumDbUnreachableException.class,
+        SumDbUnreachableException e = assertThrows(
+                SumDbUnreachableException.class,
                 () -> database.cache().orElseThrow().answer(SumDbPath.parse("lookup/example.com/outage@v1.0.0")));
         assertTrue(e.getMessage().contains("MODPROXY_SUMDB=sum.golang.google.cn"), e.getMessage());
         assertTrue(e.getMessage().contains("GONOSUMDB"), e.getMessage());
@@ -72,7 +73,8 @@ class SumDbOutageTest {
 
     @Test
     void anUnreachableDatabaseIsAWarningThatSaysWhatToSet() throws Exception {
-        Optional<String> warning = database(upstreamAnswering(404, "not found"), false).unreachableWarning();
+        Optional<String> warning =
+                database(upstreamAnswering(404, "not found"), false).unreachableWarning();
 
         assertTrue(warning.isPresent());
         assertTrue(warning.get().contains("checksum database sum.golang.org unreachable"), warning.get());
@@ -83,29 +85,36 @@ class SumDbOutageTest {
     void unreachableDatabaseRefusesTheModuleWhenVerificationIsRequired() throws Exception {
         SumDbArtifactVerifier verifier = verifier(upstreamAnswering(404, "not found"), true, new SimpleMeterRegistry());
 
-        ArtifactRejectedException refused = assertThrows(ArtifactRejectedException.class,
-                () -> verifier.verify(modRequest(), goMod()));
+        ArtifactRejectedException refused =
+                assertThrows(ArtifactRejectedException.class, () -> verifier.verify(modRequest(), goMod()));
         assertTrue(refused.getMessage().contains("cannot verify against checksum database"), refused.getMessage());
     }
 
     @Test
     void anUpstreamAnsweringGarbageForTheDatabaseIsARefusalNotAnOutage() throws Exception {
-        SumDbArtifactVerifier verifier = verifier(upstreamAnswering(200, "<html>login</html>"), false, new SimpleMeterRegistry());
+        SumDbArtifactVerifier verifier =
+                verifier(upstreamAnswering(200, "<html>login</html>"), false, new SimpleMeterRegistry());
 
         assertThrows(ArtifactRejectedException.class, () -> verifier.verify(modRequest(), goMod()));
     }
 
-    private SumDbArtifactVerifier verifier(String upstreamUrl, boolean required, SimpleMeterRegistry registry) throws Exception {
+    private SumDbArtifactVerifier verifier(String upstreamUrl, boolean required, SimpleMeterRegistry registry)
+            throws Exception {
         return new SumDbArtifactVerifier(database(upstreamUrl, required), registry, required);
     }
 
     /** sum.golang.org's key at a closed port, behind one upstream proxy. */
     private ChecksumDatabase database(String upstreamUrl, boolean required) throws Exception {
-        UpstreamChain.Settings connection = new UpstreamChain.Settings(Duration.ofSeconds(2), Duration.ofSeconds(2), 5,
-                Duration.ofSeconds(30));
+        UpstreamChain.Settings connection =
+                new UpstreamChain.Settings(Duration.ofSeconds(2), Duration.ofSeconds(2), 5, Duration.ofSeconds(30));
         UpstreamChain chain = UpstreamChain.parse(upstreamUrl, connection, UpstreamListener.NONE);
-        return new ChecksumDatabase(GoSumDbSetting.parse(SUM_GOLANG_ORG_KEY + " http://127.0.0.1:" + closedPort()),
-                ModulePathPatterns.none(), new LocalDiskStorage(dir.resolve("cache")), chain, connection, Duration.ofSeconds(2),
+        return new ChecksumDatabase(
+                GoSumDbSetting.parse(SUM_GOLANG_ORG_KEY + " http://127.0.0.1:" + closedPort()),
+                ModulePathPatterns.none(),
+                new LocalDiskStorage(dir.resolve("cache")),
+                chain,
+                connection,
+                Duration.ofSeconds(2),
                 EgressProxy.of(Map.of()));
     }
 

@@ -1,12 +1,14 @@
 package dev.modproxy.proxy.sumdb;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.modproxy.proxy.testing.GoBinary;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.net.URI;
 import java.net.URL;
@@ -21,18 +23,16 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The real go command, with checksum verification on, downloading through the proxy. */
 @QuarkusTest
 @QuarkusTestResource(value = SumDbProxyResource.class, restrictToAnnotatedClass = true)
 class SumDbProxyEndToEndTest {
 
-    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     @TestHTTPResource("/")
     URL proxy;
@@ -41,8 +41,7 @@ class SumDbProxyEndToEndTest {
     @TestHTTPResource(value = "/", management = true)
     URL management;
 
-    private record GoRun(int exitCode, String output) {
-    }
+    private record GoRun(int exitCode, String output) {}
 
     /** Runs go mod download with GOSUMDB naming only the key, so the database is reached through the proxy. */
     private GoRun goModDownload(Path home, String moduleAtVersion) throws IOException, InterruptedException {
@@ -63,7 +62,9 @@ class SumDbProxyEndToEndTest {
     }
 
     private HttpResponse<String> get(String path) throws IOException, InterruptedException {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(proxy.toString().replaceAll("/$", "") + path)).build(),
+        return HTTP.send(
+                HttpRequest.newBuilder(URI.create(proxy.toString().replaceAll("/$", "") + path))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
@@ -72,10 +73,13 @@ class SumDbProxyEndToEndTest {
     }
 
     private double rejections(String reason) throws IOException, InterruptedException {
-        HttpResponse<String> metrics = HTTP.send(HttpRequest.newBuilder(URI.create(management.toString()).resolve("/q/metrics")).build(),
+        HttpResponse<String> metrics = HTTP.send(
+                HttpRequest.newBuilder(URI.create(management.toString()).resolve("/q/metrics"))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(200, metrics.statusCode(), "metrics answer on the management port");
-        Matcher m = Pattern.compile("(?m)^modproxy_sumdb_rejections_total\\{[^}]*reason=\"" + reason + "\"[^}]*\\} (\\S+)$")
+        Matcher m = Pattern.compile(
+                        "(?m)^modproxy_sumdb_rejections_total\\{[^}]*reason=\"" + reason + "\"[^}]*\\} (\\S+)$")
                 .matcher(metrics.body());
         return m.find() ? Double.parseDouble(m.group(1)) : 0;
     }
@@ -87,10 +91,12 @@ class SumDbProxyEndToEndTest {
         assertEquals(0, run.exitCode(), run.output());
         assertTrue(run.output().contains("\"Sum\": \"h1:"), run.output());
         String name = SumDbProxyResource.NAME;
-        assertTrue(Files.isRegularFile(stored("sumdb/" + name + "/lookup/example.com/hello@v1.0.0")),
+        assertTrue(
+                Files.isRegularFile(stored("sumdb/" + name + "/lookup/example.com/hello@v1.0.0")),
                 "the go command's lookup was answered and cached by the proxy");
         assertTrue(Files.isRegularFile(stored("example.com/hello/@v/v1.0.0.zip")), "verified zip is cached");
-        assertTrue(Files.readString(stored("sumdb/" + name + "/verified-tree")).startsWith("go.sum database tree\n"),
+        assertTrue(
+                Files.readString(stored("sumdb/" + name + "/verified-tree")).startsWith("go.sum database tree\n"),
                 "the newest verified tree head is kept for restarts");
 
         GoRun mixedCase = goModDownload(home, "example.com/Upper/lib@v0.2.0");
@@ -100,7 +106,9 @@ class SumDbProxyEndToEndTest {
 
     @Test
     void withTheCacheWarmVerifiedDownloadsNeedNoDatabase(@TempDir Path home) throws Exception {
-        assertEquals(0, goModDownload(home.resolve("warm"), "example.com/hello@v1.0.0").exitCode());
+        assertEquals(
+                0,
+                goModDownload(home.resolve("warm"), "example.com/hello@v1.0.0").exitCode());
 
         SumDbProxyResource.databaseLink.setDown(true);
         try {
@@ -137,8 +145,10 @@ class SumDbProxyEndToEndTest {
         double before = rejections("unverifiable");
         HttpResponse<String> unknown = get("/example.com/unknown/@v/v1.0.0.mod");
         assertEquals(502, unknown.statusCode());
-        assertTrue(unknown.body().contains("not found in checksum database " + SumDbProxyResource.NAME), unknown.body());
-        assertTrue(rejections("unverifiable") > before, "modproxy_sumdb_rejections_total{reason=unverifiable} counted it");
+        assertTrue(
+                unknown.body().contains("not found in checksum database " + SumDbProxyResource.NAME), unknown.body());
+        assertTrue(
+                rejections("unverifiable") > before, "modproxy_sumdb_rejections_total{reason=unverifiable} counted it");
         assertFalse(Files.exists(stored("example.com/unknown/@v/v1.0.0.mod")));
 
         HttpResponse<String> exempt = get("/example.com/unlisted/@v/v1.0.0.mod");
@@ -158,7 +168,12 @@ class SumDbProxyEndToEndTest {
         assertTrue(latest.body().startsWith("go.sum database tree\n"), latest.body());
 
         assertEquals(404, get("/sumdb/sum.golang.org/supported").statusCode());
-        for (String bad : List.of("/lookup/example.com/hello", "/lookup/../../etc/passwd@v1.0.0", "/tile/8/0/1", "/tile/8/0/x000/001", "/nonsense")) {
+        for (String bad : List.of(
+                "/lookup/example.com/hello",
+                "/lookup/../../etc/passwd@v1.0.0",
+                "/tile/8/0/1",
+                "/tile/8/0/x000/001",
+                "/nonsense")) {
             HttpResponse<String> refused = get(base + bad);
             assertEquals(400, refused.statusCode(), bad + ": " + refused.body());
         }

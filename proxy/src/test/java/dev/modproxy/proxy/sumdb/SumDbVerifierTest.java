@@ -1,11 +1,12 @@
 package dev.modproxy.proxy.sumdb;
 
+import static dev.modproxy.proxy.sumdb.Refusals.assertRefused;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.modproxy.proxy.checksum.DirHash;
 import dev.modproxy.proxy.protocol.RequestKind;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.http.HttpClient;
@@ -21,11 +22,9 @@ import java.util.Map;
 import java.util.function.UnaryOperator;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
-
-import static dev.modproxy.proxy.sumdb.Refusals.assertRefused;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class SumDbVerifierTest {
 
@@ -84,15 +83,18 @@ class SumDbVerifierTest {
             lines.add(fixedRecord(i));
         }
         lines.add("example.com/last v0.3.1-pre");
-        GoSumDbServer server = start(GoSumDbServer.Options.named(NAME).withRecords(records(lines)).withProxyDir(proxyDir));
+        GoSumDbServer server = start(
+                GoSumDbServer.Options.named(NAME).withRecords(records(lines)).withProxyDir(proxyDir));
         SumDbVerifier verifier = verifierFor(server);
 
         verifier.verify("example.com/First", "v1.0.0", RequestKind.ZIP, first);
         verifier.verify("example.com/First", "v1.0.0", RequestKind.MOD, first.resolveSibling("v1.0.0.mod"));
         verifier.verify("example.com/last", "v0.3.1-pre", RequestKind.ZIP, last);
         for (int i : new int[] {0, 1, 254, 255, 256, 300, 510, 511, 512, 599}) {
-            assertEquals(fakeHash("zip" + i), verifier.provenHash("example.com/filler" + i, "v1.0." + i, RequestKind.ZIP));
-            assertEquals(fakeHash("mod" + i), verifier.provenHash("example.com/filler" + i, "v1.0." + i, RequestKind.MOD));
+            assertEquals(
+                    fakeHash("zip" + i), verifier.provenHash("example.com/filler" + i, "v1.0." + i, RequestKind.ZIP));
+            assertEquals(
+                    fakeHash("mod" + i), verifier.provenHash("example.com/filler" + i, "v1.0." + i, RequestKind.MOD));
         }
         assertEquals(602L, verifier.latestTree().orElseThrow().size());
     }
@@ -101,11 +103,15 @@ class SumDbVerifierTest {
     void zipHashEqualsTheHashTheReferenceDatabaseComputes() throws Exception {
         Path proxyDir = dir.resolve("proxy");
         // Names whose UTF-8 order differs from UTF-16 order, nesting, and an empty file.
-        Path zip = ProxyDirModules.write(proxyDir, "example.com/names", "v2.0.0+incompatible", Map.of(
-                "z/\uFF5Eend.txt", "fullwidth tilde",
-                "z/\uD83D\uDE00.txt", "emoji",
-                "A/B/c.go", "package c\n",
-                "empty", ""));
+        Path zip = ProxyDirModules.write(
+                proxyDir,
+                "example.com/names",
+                "v2.0.0+incompatible",
+                Map.of(
+                        "z/\uFF5Eend.txt", "fullwidth tilde",
+                        "z/\uD83D\uDE00.txt", "emoji",
+                        "A/B/c.go", "package c\n",
+                        "empty", ""));
         GoSumDbServer server = start(GoSumDbServer.Options.named(NAME).withProxyDir(proxyDir));
 
         verifierFor(server).verify("example.com/names", "v2.0.0+incompatible", RequestKind.ZIP, zip);
@@ -120,16 +126,20 @@ class SumDbVerifierTest {
         String genuine = verifier.provenHash("example.com/victim", "v1.2.3", RequestKind.ZIP);
 
         Path tampered = dir.resolve("tampered.zip");
-        try (OutputStream out = Files.newOutputStream(tampered); ZipOutputStream zipOut = new ZipOutputStream(out)) {
+        try (OutputStream out = Files.newOutputStream(tampered);
+                ZipOutputStream zipOut = new ZipOutputStream(out)) {
             zipOut.putNextEntry(new ZipEntry("example.com/victim@v1.2.3/go.mod"));
             zipOut.write("module example.com/victim\n\ngo 1.19\n".getBytes(StandardCharsets.UTF_8));
             zipOut.putNextEntry(new ZipEntry("example.com/victim@v1.2.3/x.go"));
             zipOut.write("package x\n\nfunc init() { steal() }\n".getBytes(StandardCharsets.UTF_8));
         }
 
-        ChecksumMismatchException mismatch = assertRefused(ChecksumMismatchException.class,
+        ChecksumMismatchException mismatch = assertRefused(
+                ChecksumMismatchException.class,
                 () -> verifier.verify("example.com/victim", "v1.2.3", RequestKind.ZIP, tampered),
-                "example.com/victim@v1.2.3.zip", genuine, DirHash.ofZip(tampered));
+                "example.com/victim@v1.2.3.zip",
+                genuine,
+                DirHash.ofZip(tampered));
         assertEquals(genuine, mismatch.expected());
         verifier.verify("example.com/victim", "v1.2.3", RequestKind.ZIP, zip);
     }
@@ -146,9 +156,11 @@ class SumDbVerifierTest {
                 .withProxyDir(proxyDir)
                 .forging("example.com/victim@v1.2.3", evilHash));
 
-        SumDbException refused = assertRefused(SumDbException.class,
+        SumDbException refused = assertRefused(
+                SumDbException.class,
                 () -> verifierFor(server).verify("example.com/victim", "v1.2.3", RequestKind.ZIP, evilZip),
-                "example.com/victim@v1.2.3", "inclusion proof fails");
+                "example.com/victim@v1.2.3",
+                "inclusion proof fails");
         assertFalse(refused instanceof ChecksumMismatchException);
     }
 
@@ -158,7 +170,9 @@ class SumDbVerifierTest {
         GoSumDbServer impostor = start(GoSumDbServer.Options.named(NAME).withRecords(records(List.of(fixedRecord(1)))));
         SumDbVerifier verifier = new SumDbVerifier(VerifierKey.parse(trusted.verifierKey()), fetcherOf(impostor));
 
-        assertRefused(SumDbException.class, () -> verifier.provenHash("example.com/filler1", "v1.0.1", RequestKind.ZIP),
+        assertRefused(
+                SumDbException.class,
+                () -> verifier.provenHash("example.com/filler1", "v1.0.1", RequestKind.ZIP),
                 "no signature by the checksum database key " + NAME);
         assertFalse(verifier.latestTree().isPresent());
     }
@@ -168,9 +182,12 @@ class SumDbVerifierTest {
         Path keyFile = dir.resolve("key");
         Path proxyDir = dir.resolve("proxy");
         Path grown = ProxyDirModules.write(proxyDir, "example.com/new", "v1.0.0", Map.of("n.go", "package n\n"));
-        GoSumDbServer honest = start(GoSumDbServer.Options.named(NAME).withKeyFile(keyFile).withProxyDir(proxyDir)
+        GoSumDbServer honest = start(GoSumDbServer.Options.named(NAME)
+                .withKeyFile(keyFile)
+                .withProxyDir(proxyDir)
                 .withRecords(records(List.of(fixedRecord(1), fixedRecord(2), fixedRecord(3)))));
-        GoSumDbServer forked = start(GoSumDbServer.Options.named(NAME).withKeyFile(keyFile)
+        GoSumDbServer forked = start(GoSumDbServer.Options.named(NAME)
+                .withKeyFile(keyFile)
                 .withRecords(records(List.of(fixedRecord(1), fixedRecord(20), fixedRecord(3), fixedRecord(4)))));
         SwitchableFetcher fetcher = new SwitchableFetcher(fetcherOf(honest));
         SumDbVerifier verifier = new SumDbVerifier(VerifierKey.parse(honest.verifierKey()), fetcher);
@@ -182,7 +199,9 @@ class SumDbVerifierTest {
         assertEquals(4L, verifier.latestTree().orElseThrow().size());
 
         fetcher.target = fetcherOf(forked);
-        assertRefused(SumDbException.class, () -> verifier.provenHash("example.com/filler4", "v1.0.4", RequestKind.ZIP),
+        assertRefused(
+                SumDbException.class,
+                () -> verifier.provenHash("example.com/filler4", "v1.0.4", RequestKind.ZIP),
                 "checksum database is inconsistent");
         assertEquals(4L, verifier.latestTree().orElseThrow().size());
     }
@@ -190,9 +209,11 @@ class SumDbVerifierTest {
     @Test
     void aRestartedVerifierStillDetectsAForkFromTheTreeHeadItKept() throws Exception {
         Path keyFile = dir.resolve("key");
-        GoSumDbServer honest = start(GoSumDbServer.Options.named(NAME).withKeyFile(keyFile)
+        GoSumDbServer honest = start(GoSumDbServer.Options.named(NAME)
+                .withKeyFile(keyFile)
                 .withRecords(records(List.of(fixedRecord(1), fixedRecord(2), fixedRecord(3)))));
-        GoSumDbServer forked = start(GoSumDbServer.Options.named(NAME).withKeyFile(keyFile)
+        GoSumDbServer forked = start(GoSumDbServer.Options.named(NAME)
+                .withKeyFile(keyFile)
                 .withRecords(records(List.of(fixedRecord(1), fixedRecord(20), fixedRecord(3), fixedRecord(4)))));
         VerifierKey key = VerifierKey.parse(honest.verifierKey());
         List<byte[]> kept = new ArrayList<>();
@@ -203,27 +224,33 @@ class SumDbVerifierTest {
         SumDbVerifier restarted = new SumDbVerifier(key, fetcherOf(forked));
         assertEquals(3L, restarted.verifiedTree(kept.get(0)).size());
 
-        assertRefused(SumDbException.class, () -> restarted.provenHash("example.com/filler4", "v1.0.4", RequestKind.ZIP),
+        assertRefused(
+                SumDbException.class,
+                () -> restarted.provenHash("example.com/filler4", "v1.0.4", RequestKind.ZIP),
                 "checksum database is inconsistent");
     }
 
     @Test
     void recordAboutAnotherModuleIsRefused() throws Exception {
-        GoSumDbServer server = start(GoSumDbServer.Options.named(NAME)
-                .withRecords(records(List.of(fixedRecord(1), fixedRecord(2)))));
+        GoSumDbServer server =
+                start(GoSumDbServer.Options.named(NAME).withRecords(records(List.of(fixedRecord(1), fixedRecord(2)))));
         SumDbFetcher genuine = fetcherOf(server);
         SumDbFetcher swapping = path -> genuine.fetch(path.replace("filler2@v1.0.2", "filler1@v1.0.1"));
 
         SumDbVerifier verifier = new SumDbVerifier(VerifierKey.parse(server.verifierKey()), swapping);
-        assertRefused(SumDbException.class, () -> verifier.provenHash("example.com/filler2", "v1.0.2", RequestKind.ZIP),
-                "example.com/filler2@v1.0.2", "is not about");
+        assertRefused(
+                SumDbException.class,
+                () -> verifier.provenHash("example.com/filler2", "v1.0.2", RequestKind.ZIP),
+                "example.com/filler2@v1.0.2",
+                "is not about");
     }
 
     @Test
     void moduleTheDatabaseDoesNotKnowIsReportedAsNotFound() throws Exception {
         GoSumDbServer server = start(GoSumDbServer.Options.named(NAME).withRecords(records(List.of(fixedRecord(1)))));
 
-        assertRefused(SumDbNotFoundException.class,
+        assertRefused(
+                SumDbNotFoundException.class,
                 () -> verifierFor(server).provenHash("example.com/unknown", "v1.0.0", RequestKind.ZIP),
                 "example.com/unknown@v1.0.0: not found in checksum database " + NAME);
     }
@@ -238,25 +265,37 @@ class SumDbVerifierTest {
         VerifierKey key = VerifierKey.parse(server.verifierKey());
         SumDbFetcher genuine = fetcherOf(server);
 
-        assertHostileLookupRefused(key, genuine, path -> "garbage".getBytes(StandardCharsets.UTF_8), null,
-                "malformed lookup answer");
-        assertHostileLookupRefused(key, genuine, path -> "-5\nx\n\n".getBytes(StandardCharsets.UTF_8), null,
-                "record id \"-5\"");
-        assertHostileLookupRefused(key, genuine, null, body -> body.replaceFirst("^10\n", "9000\n"),
+        assertHostileLookupRefused(
+                key, genuine, path -> "garbage".getBytes(StandardCharsets.UTF_8), null, "malformed lookup answer");
+        assertHostileLookupRefused(
+                key, genuine, path -> "-5\nx\n\n".getBytes(StandardCharsets.UTF_8), null, "record id \"-5\"");
+        assertHostileLookupRefused(
+                key,
+                genuine,
+                null,
+                body -> body.replaceFirst("^10\n", "9000\n"),
                 "record 9000 is beyond the signed tree 300");
-        assertHostileLookupRefused(key, genuine, null, body -> body.replace("\n300\n", "\n301\n"),
-                "invalid signature by " + NAME);
-        assertHostileLookupRefused(key, genuine, null, body -> body.substring(0, body.indexOf("\u2014")),
-                "malformed note");
-        assertHostileLookupRefused(key, genuine, null, body -> body.replaceFirst(" v1.0.10 h1:", " v1.0.10 h1:AAAA"),
+        assertHostileLookupRefused(
+                key, genuine, null, body -> body.replace("\n300\n", "\n301\n"), "invalid signature by " + NAME);
+        assertHostileLookupRefused(
+                key, genuine, null, body -> body.substring(0, body.indexOf("\u2014")), "malformed note");
+        assertHostileLookupRefused(
+                key,
+                genuine,
+                null,
+                body -> body.replaceFirst(" v1.0.10 h1:", " v1.0.10 h1:AAAA"),
                 "inclusion proof fails");
         SumDbFetcher shortTiles = path -> {
             byte[] data = genuine.fetch(path);
             return path.startsWith("tile/") ? java.util.Arrays.copyOf(data, data.length - 1) : data;
         };
-        SumDbException truncated = assertRefused(SumDbException.class,
-                () -> new SumDbVerifier(key, shortTiles).provenHash("example.com/filler10", "v1.0.10", RequestKind.ZIP));
-        assertTrue(truncated.getMessage().matches(".*tile/8/\\d/\\d{3}(\\.p/\\d+)? has \\d+ bytes, want \\d+"), truncated.getMessage());
+        SumDbException truncated = assertRefused(
+                SumDbException.class,
+                () -> new SumDbVerifier(key, shortTiles)
+                        .provenHash("example.com/filler10", "v1.0.10", RequestKind.ZIP));
+        assertTrue(
+                truncated.getMessage().matches(".*tile/8/\\d/\\d{3}(\\.p/\\d+)? has \\d+ bytes, want \\d+"),
+                truncated.getMessage());
         SumDbFetcher flippedTiles = path -> {
             byte[] data = genuine.fetch(path);
             if (path.startsWith("tile/")) {
@@ -264,15 +303,23 @@ class SumDbVerifierTest {
             }
             return data;
         };
-        SumDbException flipped = assertRefused(SumDbException.class,
-                () -> new SumDbVerifier(key, flippedTiles).provenHash("example.com/filler10", "v1.0.10", RequestKind.ZIP),
+        SumDbException flipped = assertRefused(
+                SumDbException.class,
+                () -> new SumDbVerifier(key, flippedTiles)
+                        .provenHash("example.com/filler10", "v1.0.10", RequestKind.ZIP),
                 "example.com/filler10@v1.0.10");
-        assertTrue(flipped.getMessage().matches(".*(tiles do not hash to the signed tree 300|does not match its parent tile).*"),
+        assertTrue(
+                flipped.getMessage()
+                        .matches(".*(tiles do not hash to the signed tree 300|does not match its parent tile).*"),
                 flipped.getMessage());
     }
 
-    private static void assertHostileLookupRefused(VerifierKey key, SumDbFetcher genuine, SumDbFetcher lookupAnswer,
-                                      UnaryOperator<String> rewrite, String message) {
+    private static void assertHostileLookupRefused(
+            VerifierKey key,
+            SumDbFetcher genuine,
+            SumDbFetcher lookupAnswer,
+            UnaryOperator<String> rewrite,
+            String message) {
         SumDbFetcher hostile = path -> {
             if (!path.startsWith("lookup/")) {
                 return genuine.fetch(path);
@@ -280,11 +327,14 @@ class SumDbVerifierTest {
             if (lookupAnswer != null) {
                 return lookupAnswer.fetch(path);
             }
-            return rewrite.apply(new String(genuine.fetch(path), StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8);
+            return rewrite.apply(new String(genuine.fetch(path), StandardCharsets.UTF_8))
+                    .getBytes(StandardCharsets.UTF_8);
         };
-        assertRefused(SumDbException.class,
+        assertRefused(
+                SumDbException.class,
                 () -> new SumDbVerifier(key, hostile).provenHash("example.com/filler10", "v1.0.10", RequestKind.ZIP),
-                "example.com/filler10@v1.0.10", message);
+                "example.com/filler10@v1.0.10",
+                message);
     }
 
     private static final class SwitchableFetcher implements SumDbFetcher {

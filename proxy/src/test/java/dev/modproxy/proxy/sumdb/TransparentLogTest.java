@@ -1,17 +1,16 @@
 package dev.modproxy.proxy.sumdb;
 
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.constraints.IntRange;
-
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
-
 import static dev.modproxy.proxy.sumdb.Refusals.assertRefused;
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
 
 /** Hashes and proofs read from tiles agree with the tree hash of RFC 6962 computed from the leaves. */
 class TransparentLogTest {
@@ -53,9 +52,11 @@ class TransparentLogTest {
     }
 
     @Property(tries = 200)
-    void treeHashFromTilesEqualsTheDirectTreeHash(@ForAll @IntRange(min = 1, max = 700) int size,
-                                                  @ForAll @IntRange(min = 1, max = 8) int height,
-                                                  @ForAll int seed) throws SumDbException {
+    void treeHashFromTilesEqualsTheDirectTreeHash(
+            @ForAll @IntRange(min = 1, max = 700) int size,
+            @ForAll @IntRange(min = 1, max = 8) int height,
+            @ForAll int seed)
+            throws SumDbException {
         Log log = Log.of(size, seed);
         TreeHead head = log.head(size);
 
@@ -63,32 +64,44 @@ class TransparentLogTest {
     }
 
     @Property(tries = 200)
-    void everyRecordHasAnInclusionProofAndNoOtherRecordFitsIt(@ForAll @IntRange(min = 1, max = 600) int size,
-                                                              @ForAll @IntRange(min = 0, max = 599) int indexSeed,
-                                                              @ForAll @IntRange(min = 1, max = 8) int height) throws SumDbException {
+    void everyRecordHasAnInclusionProofAndNoOtherRecordFitsIt(
+            @ForAll @IntRange(min = 1, max = 600) int size,
+            @ForAll @IntRange(min = 0, max = 599) int indexSeed,
+            @ForAll @IntRange(min = 1, max = 8) int height)
+            throws SumDbException {
         int index = indexSeed % size;
         Log log = Log.of(size, size);
         TreeHead head = log.head(size);
         List<LogHash> proof = TransparentLog.recordProof(index, size, new TreeTiles(head, height, log.tiles(height)));
 
-        assertDoesNotThrow(() -> TransparentLog.checkRecord(proof, head, index, log.leaves().get(index)));
+        assertDoesNotThrow(() ->
+                TransparentLog.checkRecord(proof, head, index, log.leaves().get(index)));
         LogHash forged = LogHash.ofRecord("forged\n".getBytes(StandardCharsets.UTF_8));
-        assertRefused(SumDbException.class, () -> TransparentLog.checkRecord(proof, head, index, forged), "inclusion proof fails");
+        assertRefused(
+                SumDbException.class,
+                () -> TransparentLog.checkRecord(proof, head, index, forged),
+                "inclusion proof fails");
         if (size > 1) {
             int other = (index + 1) % size;
-            assertRefused(SumDbException.class, () -> TransparentLog.checkRecord(proof, head, other, log.leaves().get(index)));
+            assertRefused(
+                    SumDbException.class,
+                    () -> TransparentLog.checkRecord(
+                            proof, head, other, log.leaves().get(index)));
         }
     }
 
     @Property(tries = 200)
-    void everyPrefixOfTheLogIsProvenConsistentAndAForkIsNot(@ForAll @IntRange(min = 1, max = 600) int newSize,
-                                                            @ForAll @IntRange(min = 1, max = 600) int oldSeed,
-                                                            @ForAll @IntRange(min = 1, max = 8) int height) throws SumDbException {
+    void everyPrefixOfTheLogIsProvenConsistentAndAForkIsNot(
+            @ForAll @IntRange(min = 1, max = 600) int newSize,
+            @ForAll @IntRange(min = 1, max = 600) int oldSeed,
+            @ForAll @IntRange(min = 1, max = 8) int height)
+            throws SumDbException {
         int oldSize = 1 + (oldSeed - 1) % newSize;
         Log log = Log.of(newSize, 7);
         TreeHead newer = log.head(newSize);
         TreeHead older = log.head(oldSize);
-        List<LogHash> proof = TransparentLog.treeProof(oldSize, newSize, new TreeTiles(newer, height, log.tiles(height)));
+        List<LogHash> proof =
+                TransparentLog.treeProof(oldSize, newSize, new TreeTiles(newer, height, log.tiles(height)));
 
         assertDoesNotThrow(() -> TransparentLog.checkTree(proof, newer, older));
         TreeHead fork = Log.of(oldSize, 8).head(oldSize);
@@ -98,19 +111,25 @@ class TransparentLogTest {
     }
 
     @Property(tries = 100)
-    void aTileThatDoesNotBelongToTheSignedTreeIsRefused(@ForAll @IntRange(min = 2, max = 600) int size,
-                                                        @ForAll @IntRange(min = 1, max = 4) int height,
-                                                        @ForAll @IntRange(min = 0, max = 599) int indexSeed) {
+    void aTileThatDoesNotBelongToTheSignedTreeIsRefused(
+            @ForAll @IntRange(min = 2, max = 600) int size,
+            @ForAll @IntRange(min = 1, max = 4) int height,
+            @ForAll @IntRange(min = 0, max = 599) int indexSeed) {
         int index = indexSeed % size;
         Log log = Log.of(size, 1);
         Log other = Log.of(size, 2);
         TreeHead head = log.head(size);
-        TileSource mixed = tile -> (tile.number() % 2 == 0 ? other : log).tiles(height).read(tile);
+        TileSource mixed =
+                tile -> (tile.number() % 2 == 0 ? other : log).tiles(height).read(tile);
         TileSource wrong = other.tiles(height);
 
-        assertRefused(SumDbException.class, () -> new TreeTiles(head, height, wrong).node(0, index), "tiles do not hash");
-        SumDbException mixedRefusal = assertRefused(SumDbException.class, () -> new TreeTiles(head, height, mixed).node(0, index));
-        assertTrue(mixedRefusal.getMessage().contains("tiles do not hash")
-                || mixedRefusal.getMessage().contains("does not match its parent tile"), mixedRefusal.getMessage());
+        assertRefused(
+                SumDbException.class, () -> new TreeTiles(head, height, wrong).node(0, index), "tiles do not hash");
+        SumDbException mixedRefusal =
+                assertRefused(SumDbException.class, () -> new TreeTiles(head, height, mixed).node(0, index));
+        assertTrue(
+                mixedRefusal.getMessage().contains("tiles do not hash")
+                        || mixedRefusal.getMessage().contains("does not match its parent tile"),
+                mixedRefusal.getMessage());
     }
 }

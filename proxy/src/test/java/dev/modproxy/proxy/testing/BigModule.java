@@ -11,8 +11,7 @@ import java.util.zip.ZipOutputStream;
 /** A valid module zip large enough that serving it takes many socket buffers. */
 public final class BigModule {
 
-    private BigModule() {
-    }
+    private BigModule() {}
 
     public static byte[] zip(String path, String version, int payloadBytes) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(payloadBytes + 4096);

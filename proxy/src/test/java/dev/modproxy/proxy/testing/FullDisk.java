@@ -13,7 +13,10 @@ import java.nio.file.Path;
 /** Wraps a storage whose writes fail like a full disk: after {@code room} bytes, or at commit (fsync). */
 public final class FullDisk extends ForwardingStorage {
 
-    public enum FailAt { WRITE, COMMIT }
+    public enum FailAt {
+        WRITE,
+        COMMIT
+    }
 
     private final long room;
     private final FailAt failAt;

@@ -22,11 +22,9 @@ public final class GoBinary {
     private static final Pattern GO_VERSION = Pattern.compile("go(\\d+)\\.(\\d+)(?:\\.(\\d+))?");
     private static volatile Found found;
 
-    private record Found(Path path, String version) {
-    }
+    private record Found(Path path, String version) {}
 
-    private GoBinary() {
-    }
+    private GoBinary() {}
 
     /** The go command's path; fails with what to install when there is none. */
     public static Path path() {
@@ -81,11 +79,14 @@ public final class GoBinary {
             candidates.add(Path.of("/usr/local/go/bin/go"));
             candidates.add(Path.of("/usr/bin/go"));
         }
-        Optional<Found> newest = candidates.stream().distinct().filter(Files::isExecutable)
-                .map(GoBinary::probe).flatMap(Optional::stream)
+        Optional<Found> newest = candidates.stream()
+                .distinct()
+                .filter(Files::isExecutable)
+                .map(GoBinary::probe)
+                .flatMap(Optional::stream)
                 .max(Comparator.comparing(f -> versionKey(f.version())));
-        return newest.orElseThrow(() -> new IllegalStateException(
-                "the proxy's end-to-end tests need the go command (tried " + candidates
+        return newest.orElseThrow(
+                () -> new IllegalStateException("the proxy's end-to-end tests need the go command (tried " + candidates
                         + "): install Go, or set MODPROXY_TEST_GO to a go binary"));
     }
 
@@ -95,7 +96,9 @@ public final class GoBinary {
             builder.environment().put("GOTOOLCHAIN", "local");
             Process process = builder.start();
             String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-            if (!process.waitFor(30, TimeUnit.SECONDS) || process.exitValue() != 0 || !GO_VERSION.matcher(out).lookingAt()) {
+            if (!process.waitFor(30, TimeUnit.SECONDS)
+                    || process.exitValue() != 0
+                    || !GO_VERSION.matcher(out).lookingAt()) {
                 process.destroyForcibly();
                 return Optional.empty();
             }

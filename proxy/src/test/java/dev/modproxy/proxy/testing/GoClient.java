@@ -49,8 +49,10 @@ public final class GoClient {
         command.addAll(List.of(args));
         Path out = Files.createTempFile(home, "go-", ".out");
         Path err = Files.createTempFile(home, "go-", ".err");
-        ProcessBuilder builder = new ProcessBuilder(command).directory(workDir.toFile())
-                .redirectOutput(out.toFile()).redirectError(err.toFile());
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .directory(workDir.toFile())
+                .redirectOutput(out.toFile())
+                .redirectError(err.toFile());
         Map<String, String> env = builder.environment();
         GoBinary.isolate(env, home);
         env.put("GOPATH", home.resolve("gopath").toString());
@@ -63,7 +65,9 @@ public final class GoClient {
             process.destroyForcibly();
             throw new IOException("go " + String.join(" ", args) + " did not finish: " + Files.readString(err));
         }
-        return new Result(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+        return new Result(
+                process.exitValue(),
+                Files.readString(out, StandardCharsets.UTF_8),
                 Files.readString(err, StandardCharsets.UTF_8));
     }
 }

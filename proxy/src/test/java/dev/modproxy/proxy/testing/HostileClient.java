@@ -45,7 +45,9 @@ public final class HostileClient implements AutoCloseable {
                 return null; // reset
             }
             if (c < 0) {
-                return head.size() == 0 ? null : head.toString(StandardCharsets.ISO_8859_1).split("\r\n")[0];
+                return head.size() == 0
+                        ? null
+                        : head.toString(StandardCharsets.ISO_8859_1).split("\r\n")[0];
             }
             head.write(c);
             matched = c == end[matched] ? matched + 1 : (c == '\r' ? 1 : 0);

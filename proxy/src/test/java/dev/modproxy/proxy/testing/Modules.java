@@ -13,8 +13,7 @@ import java.util.zip.ZipOutputStream;
 /** Builds GOPROXY artifacts of generated modules. */
 public final class Modules {
 
-    private Modules() {
-    }
+    private Modules() {}
 
     public static String info(String version) {
         return "{\"Version\":\"" + version + "\",\"Time\":\"2024-01-02T03:04:05Z\"}";
@@ -29,7 +28,8 @@ public final class Modules {
         Map<String, String> files = new LinkedHashMap<>();
         files.put("go.mod", goMod(path));
         String pkg = path.substring(path.lastIndexOf('/') + 1).replaceAll("[^a-z]", "");
-        files.put(pkg + ".go", "package " + pkg + "\n\nfunc Hello() string { return \"hello from " + version + "\" }\n");
+        files.put(
+                pkg + ".go", "package " + pkg + "\n\nfunc Hello() string { return \"hello from " + version + "\" }\n");
         return zipOf(path + "@" + version + "/", files);
     }
 

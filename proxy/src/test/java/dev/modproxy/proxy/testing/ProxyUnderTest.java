@@ -112,7 +112,8 @@ public final class ProxyUnderTest implements AutoCloseable {
                     .upstream(upstreamSpec)
                     .passThroughDir(root.resolveSibling(root.getFileName() + "-passthrough"))
                     .sumdb("off")
-                    .prefetch(new ProxySettings.Prefetch(false, 16, "256Mi", 1000, Duration.ofSeconds(30), Duration.ofMinutes(10)))
+                    .prefetch(new ProxySettings.Prefetch(
+                            false, 16, "256Mi", 1000, Duration.ofSeconds(30), Duration.ofMinutes(10)))
                     .connectTimeout(Duration.ofSeconds(2))
                     .readTimeout(Duration.ofSeconds(5))
                     .clientStallTimeout(Duration.ofSeconds(10));
@@ -130,7 +131,8 @@ public final class ProxyUnderTest implements AutoCloseable {
     private final Storage production;
     private final Vertx vertx;
     private final HttpServer server;
-    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private final HttpClient client =
+            HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     public ProxyUnderTest(String upstreamSpec, Path root, Options options) throws Exception {
         this.root = root;
@@ -140,7 +142,9 @@ public final class ProxyUnderTest implements AutoCloseable {
             assembly = ProxyAssembly.assemble(settings, options.registry, options.storage);
         } else if (options.storageView != null) {
             Storage[] built = new Storage[1];
-            assembly = ProxyAssembly.assemble(settings, options.registry,
+            assembly = ProxyAssembly.assemble(
+                    settings,
+                    options.registry,
                     (s, m) -> options.storageView.apply(built[0] = ProxyAssembly.storage(s, m)));
             production = built[0];
         } else {
@@ -156,8 +160,12 @@ public final class ProxyUnderTest implements AutoCloseable {
         // one port here for brevity; the application puts the admin routes on the management port (ProxyAppTest)
         assembly.routes().installManagement(router);
         assembly.routes().installServing(router);
-        server = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1")
-                .toCompletionStage().toCompletableFuture().get();
+        server = vertx.createHttpServer()
+                .requestHandler(router)
+                .listen(0, "127.0.0.1")
+                .toCompletionStage()
+                .toCompletableFuture()
+                .get();
     }
 
     public ProxyUnderTest(String upstreamSpec, Path root) throws Exception {
@@ -166,8 +174,13 @@ public final class ProxyUnderTest implements AutoCloseable {
 
     /** The proxy over a storage the test built (a bucket, a disk made to fail), with the timeouts of a slow test machine. */
     public static ProxyUnderTest onStorage(String upstreamSpec, Storage storage) throws Exception {
-        return new ProxyUnderTest(upstreamSpec, Path.of(System.getProperty("java.io.tmpdir"), "modproxy-unused-root"),
-                options().readTimeout(Duration.ofSeconds(10)).stallLimit(Duration.ofSeconds(30)).storage((s, m) -> storage));
+        return new ProxyUnderTest(
+                upstreamSpec,
+                Path.of(System.getProperty("java.io.tmpdir"), "modproxy-unused-root"),
+                options()
+                        .readTimeout(Duration.ofSeconds(10))
+                        .stallLimit(Duration.ofSeconds(30))
+                        .storage((s, m) -> storage));
     }
 
     public static Options options() {
@@ -183,11 +196,13 @@ public final class ProxyUnderTest implements AutoCloseable {
     }
 
     public HttpResponse<byte[]> get(String path) throws IOException, InterruptedException {
-        return client.send(HttpRequest.newBuilder(URI.create(url() + path)).build(), HttpResponse.BodyHandlers.ofByteArray());
+        return client.send(
+                HttpRequest.newBuilder(URI.create(url() + path)).build(), HttpResponse.BodyHandlers.ofByteArray());
     }
 
     public HttpResponse<String> getText(String path) throws IOException, InterruptedException {
-        return client.send(HttpRequest.newBuilder(URI.create(url() + path)).build(), HttpResponse.BodyHandlers.ofString());
+        return client.send(
+                HttpRequest.newBuilder(URI.create(url() + path)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     public HttpClient client() {

@@ -13,7 +13,9 @@ class QuietExpectedLogTest {
 
     @Test
     void refusedUpstreamAnswersAndFullDisksAreNotPrintedButErrorsAre() {
-        for (String category : new String[] {"dev.modproxy.proxy.cache.ModuleCache", "dev.modproxy.proxy.storage.PassThroughStorage"}) {
+        for (String category :
+                new String[] {"dev.modproxy.proxy.cache.ModuleCache", "dev.modproxy.proxy.storage.PassThroughStorage"
+                }) {
             Logger logger = Logger.getLogger(category);
             assertFalse(logger.isLoggable(Level.WARNING), category + " warnings are the outcomes these tests provoke");
             assertTrue(logger.isLoggable(Level.SEVERE), category + " errors still print");
@@ -21,7 +23,8 @@ class QuietExpectedLogTest {
         Logger storage = Logger.getLogger("dev.modproxy.proxy.storage.LocalDiskStorage");
         assertFalse(storage.isLoggable(Level.INFO), "each storage's start-up count is not printed");
         assertTrue(storage.isLoggable(Level.WARNING), "a failed count still prints, with its stack trace");
-        assertTrue(Logger.getLogger("dev.modproxy.proxy.upstream.UpstreamClient").isLoggable(Level.WARNING),
+        assertTrue(
+                Logger.getLogger("dev.modproxy.proxy.upstream.UpstreamClient").isLoggable(Level.WARNING),
                 "other categories are untouched");
     }
 }

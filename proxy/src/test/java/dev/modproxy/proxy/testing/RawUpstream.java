@@ -176,7 +176,8 @@ public final class RawUpstream implements AutoCloseable {
     public static Answer drip(String contentType, byte[] body, Duration interval) {
         return (out, server) -> {
             out.write(("HTTP/1.1 200 OK\r\nContent-Type: " + contentType + "\r\nContent-Length: " + body.length
-                    + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                            + "\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.ISO_8859_1));
             out.flush();
             for (byte b : body) {
                 server.pause(interval);

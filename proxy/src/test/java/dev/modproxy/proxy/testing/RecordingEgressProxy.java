@@ -60,13 +60,16 @@ public final class RecordingEgressProxy implements AutoCloseable {
         OutputStream out = client.getOutputStream();
         String[] parts = requestLine.split(" ");
         if (parts[0].equals("CONNECT")) {
-            out.write("HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.write("HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
             return;
         }
         URI target = URI.create(parts[1]);
         try (Socket upstream = new Socket(InetAddress.getLoopbackAddress(), target.getPort())) {
-            String origin = parts[0] + " " + target.getRawPath() + " HTTP/1.1" + head.substring(head.indexOf("\r\n"))
-                    .replaceAll("(?im)^connection:.*\r\n", "").replaceFirst("\r\n\r\n$", "\r\nConnection: close\r\n\r\n");
+            String origin = parts[0] + " " + target.getRawPath() + " HTTP/1.1"
+                    + head.substring(head.indexOf("\r\n"))
+                            .replaceAll("(?im)^connection:.*\r\n", "")
+                            .replaceFirst("\r\n\r\n$", "\r\nConnection: close\r\n\r\n");
             upstream.getOutputStream().write(origin.getBytes(StandardCharsets.ISO_8859_1));
             upstream.getOutputStream().flush();
             upstream.getInputStream().transferTo(out);

@@ -19,11 +19,18 @@ public final class S3Server implements AutoCloseable {
     private final S3Client admin;
 
     public S3Server() throws Exception {
-        server = new S3ProxyJunitCore.Builder().withBlobStoreProvider("transient")
-                .withCredentials("modproxy-test", "modproxy-test-secret").build();
+        server = new S3ProxyJunitCore.Builder()
+                .withBlobStoreProvider("transient")
+                .withCredentials("modproxy-test", "modproxy-test-secret")
+                .build();
         server.beforeEach();
-        admin = S3Client.builder().httpClient(UrlConnectionHttpClient.create()).region(Region.US_EAST_1)
-                .endpointOverride(endpoint()).forcePathStyle(true).credentialsProvider(credentials()).build();
+        admin = S3Client.builder()
+                .httpClient(UrlConnectionHttpClient.create())
+                .region(Region.US_EAST_1)
+                .endpointOverride(endpoint())
+                .forcePathStyle(true)
+                .credentialsProvider(credentials())
+                .build();
     }
 
     public URI endpoint() {
@@ -31,7 +38,8 @@ public final class S3Server implements AutoCloseable {
     }
 
     public StaticCredentialsProvider credentials() {
-        return StaticCredentialsProvider.create(AwsBasicCredentials.create(server.getAccessKey(), server.getSecretKey()));
+        return StaticCredentialsProvider.create(
+                AwsBasicCredentials.create(server.getAccessKey(), server.getSecretKey()));
     }
 
     public void createBucket(String bucket) {
@@ -40,11 +48,16 @@ public final class S3Server implements AutoCloseable {
 
     /** Every object name in the bucket, as another client sees it. */
     public java.util.List<String> objectNames(String bucket) {
-        return admin.listObjectsV2Paginator(r -> r.bucket(bucket)).contents().stream().map(o -> o.key()).sorted().toList();
+        return admin.listObjectsV2Paginator(r -> r.bucket(bucket)).contents().stream()
+                .map(o -> o.key())
+                .sorted()
+                .toList();
     }
 
     public S3Storage storage(String bucket, String prefix, Path staging) throws IOException {
-        return new S3Storage(new S3Storage.Settings(Optional.of(endpoint()), bucket, prefix, "us-east-1", true), credentials(),
+        return new S3Storage(
+                new S3Storage.Settings(Optional.of(endpoint()), bucket, prefix, "us-east-1", true),
+                credentials(),
                 staging);
     }
 

@@ -22,8 +22,9 @@ public final class SlowClient implements AutoCloseable {
         socket.setReceiveBufferSize(16 * 1024); // keep the server's sender blocked on us
         socket.connect(new InetSocketAddress("127.0.0.1", port));
         socket.setSoTimeout(30_000);
-        socket.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
-                .getBytes(StandardCharsets.US_ASCII));
+        socket.getOutputStream()
+                .write(("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
         in = socket.getInputStream();
         String[] head = readHead().split("\r\n");
         status = Integer.parseInt(head[0].split(" ")[1]);

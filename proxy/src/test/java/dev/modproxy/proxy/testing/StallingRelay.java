@@ -56,7 +56,8 @@ public final class StallingRelay implements AutoCloseable {
 
     private void pump(Socket from, Socket to, boolean towardsServer) {
         byte[] buffer = new byte[8192];
-        try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
+        try (InputStream in = from.getInputStream();
+                OutputStream out = to.getOutputStream()) {
             int n;
             while ((n = in.read(buffer)) >= 0) {
                 if (towardsServer && forwarded.addAndGet(n) > stallAfter) {

@@ -71,6 +71,9 @@ class CircuitBreakerTest {
 
         breaker.recordFailure("example.com/a/@v/list");
         breaker.recordFailure("example.com/b/@v/list");
-        assertEquals(CircuitBreaker.State.OPEN, breaker.state(), "three distinct paths failing in a row: the upstream is down");
+        assertEquals(
+                CircuitBreaker.State.OPEN,
+                breaker.state(),
+                "three distinct paths failing in a row: the upstream is down");
     }
 }

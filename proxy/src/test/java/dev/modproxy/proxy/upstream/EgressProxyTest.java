@@ -17,20 +17,27 @@ import org.junit.jupiter.api.Test;
 /** Upstreams reached through a corporate egress proxy, with the go command's HTTPS_PROXY/HTTP_PROXY/NO_PROXY rules. */
 class EgressProxyTest {
 
-    private static final UpstreamChain.Settings SETTINGS = new UpstreamChain.Settings(Duration.ofSeconds(2),
-            Duration.ofSeconds(2), 5, Duration.ofSeconds(30));
+    private static final UpstreamChain.Settings SETTINGS =
+            new UpstreamChain.Settings(Duration.ofSeconds(2), Duration.ofSeconds(2), 5, Duration.ofSeconds(30));
     private static final String MOD = "example.com/lib/@v/v1.2.3.mod";
 
     @Test
     void plainHttpUpstreamsGoThroughHttpProxyWithTheNameUnresolvedHere() throws Exception {
-        try (FakeUpstream upstream = FakeUpstream.start(); RecordingEgressProxy egress = RecordingEgressProxy.start()) {
+        try (FakeUpstream upstream = FakeUpstream.start();
+                RecordingEgressProxy egress = RecordingEgressProxy.start()) {
             Modules.publish(upstream, "example.com/lib", "v1.2.3");
             int port = URI.create(upstream.url()).getPort();
-            // mirror.example resolves nowhere on this machine (tests read names from a hosts file): only the proxy can reach it
-            UpstreamChain chain = UpstreamChain.parse("http://mirror.example:" + port, SETTINGS, UpstreamListener.NONE,
-                    EgressProxy.of(Map.of("HTTP_PROXY", egress.url())), UpstreamCredentials.none());
+            // mirror.example resolves nowhere on this machine (tests read names from a hosts file): only the proxy can
+            // reach it
+            UpstreamChain chain = UpstreamChain.parse(
+                    "http://mirror.example:" + port,
+                    SETTINGS,
+                    UpstreamListener.NONE,
+                    EgressProxy.of(Map.of("HTTP_PROXY", egress.url())),
+                    UpstreamCredentials.none());
 
-            UpstreamResult<String> result = chain.fetch(MOD, response -> new String(response.body().readAllBytes()), () -> true);
+            UpstreamResult<String> result =
+                    chain.fetch(MOD, response -> new String(response.body().readAllBytes()), () -> true);
 
             assertEquals(200, result.status(), result.reason());
             assertTrue(result.value().startsWith("module example.com/lib"), result.value());
@@ -41,7 +48,10 @@ class EgressProxyTest {
     @Test
     void httpsUpstreamsAreTunnelledWithConnect() throws Exception {
         try (RecordingEgressProxy egress = RecordingEgressProxy.start()) {
-            UpstreamChain chain = UpstreamChain.parse("https://goproxy.cn", SETTINGS, UpstreamListener.NONE,
+            UpstreamChain chain = UpstreamChain.parse(
+                    "https://goproxy.cn",
+                    SETTINGS,
+                    UpstreamListener.NONE,
                     EgressProxy.of(Map.of("https_proxy", egress.url(), "HTTP_PROXY", "http://unused.example:1")),
                     UpstreamCredentials.none());
 
@@ -54,8 +64,11 @@ class EgressProxyTest {
 
     @Test
     void noProxyFollowsTheGoCommandsRules() {
-        EgressProxy egress = EgressProxy.of(Map.of("HTTPS_PROXY", "proxy.corp:3128",
-                "NO_PROXY", "corp.example.com, .internal, *.svc, 10.0.0.0/8, 192.168.1.7, athens.example:8443"));
+        EgressProxy egress = EgressProxy.of(Map.of(
+                "HTTPS_PROXY",
+                "proxy.corp:3128",
+                "NO_PROXY",
+                "corp.example.com, .internal, *.svc, 10.0.0.0/8, 192.168.1.7, athens.example:8443"));
 
         assertTrue(egress.useProxy("goproxy.cn", 443));
         assertFalse(egress.useProxy("corp.example.com", 443), "the domain itself");
@@ -72,13 +85,19 @@ class EgressProxyTest {
         assertFalse(egress.useProxy("localhost", 8080), "localhost never goes through the proxy");
         assertFalse(egress.useProxy("127.0.0.1", 8080), "nor loopback");
         assertFalse(egress.useProxy("[::1]", 8080));
-        assertFalse(EgressProxy.of(Map.of("HTTPS_PROXY", "p:1", "no_proxy", "*")).useProxy("goproxy.cn", 443));
+        assertFalse(
+                EgressProxy.of(Map.of("HTTPS_PROXY", "p:1", "no_proxy", "*")).useProxy("goproxy.cn", 443));
     }
 
     @Test
     void theSchemeChoosesTheProxyAndUpperCaseWins() {
-        EgressProxy egress = EgressProxy.of(Map.of("HTTPS_PROXY", "http://secure.corp:3128", "https_proxy", "http://lower:1",
-                "http_proxy", "plain.corp:8080"));
+        EgressProxy egress = EgressProxy.of(Map.of(
+                "HTTPS_PROXY",
+                "http://secure.corp:3128",
+                "https_proxy",
+                "http://lower:1",
+                "http_proxy",
+                "plain.corp:8080"));
 
         assertEquals("secure.corp:3128", address(egress.select(URI.create("https://goproxy.cn/x"))));
         assertEquals("plain.corp:8080", address(egress.select(URI.create("http://mirror.example/x"))));
@@ -89,7 +108,8 @@ class EgressProxyTest {
 
     private static String address(List<Proxy> proxies) {
         assertEquals(1, proxies.size());
-        java.net.InetSocketAddress a = (java.net.InetSocketAddress) proxies.get(0).address();
+        java.net.InetSocketAddress a =
+                (java.net.InetSocketAddress) proxies.get(0).address();
         return a.getHostString() + ":" + a.getPort();
     }
 }

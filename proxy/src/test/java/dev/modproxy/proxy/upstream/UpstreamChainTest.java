@@ -21,7 +21,8 @@ class UpstreamChainTest {
 
     @Test
     void separatorAfterAnEntryDecidesItsFallthrough() {
-        List<UpstreamChain.Entry> entries = parse("https://a.example|https://b.example,https://c.example").entries();
+        List<UpstreamChain.Entry> entries =
+                parse("https://a.example|https://b.example,https://c.example").entries();
 
         assertEquals(3, entries.size());
         assertTrue(entries.get(0).fallThroughOnError());
@@ -31,7 +32,8 @@ class UpstreamChainTest {
 
     @Test
     void entriesWithoutSchemeGetHttps() {
-        UpstreamChain.Proxy proxy = (UpstreamChain.Proxy) parse("goproxy.cn").entries().get(0);
+        UpstreamChain.Proxy proxy =
+                (UpstreamChain.Proxy) parse("goproxy.cn").entries().get(0);
 
         assertEquals("https://goproxy.cn/", proxy.upstream().base().toString());
         assertEquals("goproxy.cn", proxy.upstream().host());
@@ -39,7 +41,8 @@ class UpstreamChainTest {
 
     @Test
     void directAndOffEndTheList() {
-        List<UpstreamChain.Entry> entries = parse("https://a.example, direct, https://ignored.example").entries();
+        List<UpstreamChain.Entry> entries =
+                parse("https://a.example, direct, https://ignored.example").entries();
 
         assertEquals(2, entries.size());
         assertTrue(entries.get(1) instanceof UpstreamChain.Direct);
@@ -48,7 +51,8 @@ class UpstreamChainTest {
 
     @Test
     void blankEntriesAreSkipped() {
-        assertEquals(2, parse(" https://a.example ,, |https://b.example").entries().size());
+        assertEquals(
+                2, parse(" https://a.example ,, |https://b.example").entries().size());
     }
 
     @ParameterizedTest
@@ -59,7 +63,8 @@ class UpstreamChainTest {
 
     @Test
     void describesItselfInGoproxySyntax() {
-        assertEquals("https://a.example/|https://b.example:8443/mirror/,direct",
+        assertEquals(
+                "https://a.example/|https://b.example:8443/mirror/,direct",
                 parse("https://a.example|https://b.example:8443/mirror,direct").toString());
     }
 }

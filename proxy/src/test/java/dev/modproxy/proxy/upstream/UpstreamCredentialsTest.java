@@ -20,8 +20,8 @@ import org.junit.jupiter.api.Test;
 /** Logins for private upstreams from a netrc file: sent to the hosts it names, and never printed. */
 class UpstreamCredentialsTest {
 
-    private static final UpstreamChain.Settings SETTINGS = new UpstreamChain.Settings(Duration.ofSeconds(2),
-            Duration.ofSeconds(2), 5, Duration.ofSeconds(30));
+    private static final UpstreamChain.Settings SETTINGS =
+            new UpstreamChain.Settings(Duration.ofSeconds(2), Duration.ofSeconds(2), 5, Duration.ofSeconds(30));
     private static final String MOD = "corp.example.com/lib/@v/v1.0.0.mod";
     private static final String SECRET = "s3cret-token-value";
 
@@ -37,7 +37,8 @@ class UpstreamCredentialsTest {
     void aPrivateUpstreamGetsTheLoginTheNetrcNamesForItsHost() throws Exception {
         int port = privateUpstream();
         UpstreamCredentials netrc = UpstreamCredentials.parse(
-                "machine 127.0.0.1 login build password " + SECRET + "\nmachine other.example login x password y\n", "netrc");
+                "machine 127.0.0.1 login build password " + SECRET + "\nmachine other.example login x password y\n",
+                "netrc");
 
         UpstreamResult<String> result = chain("http://127.0.0.1:" + port, netrc)
                 .fetch(MOD, response -> new String(response.body().readAllBytes(), StandardCharsets.UTF_8), () -> true);
@@ -61,10 +62,12 @@ class UpstreamCredentialsTest {
     @Test
     void aHostTheNetrcDoesNotNameNeverGetsTheLogin() throws Exception {
         int port = privateUpstream();
-        UpstreamCredentials netrc = UpstreamCredentials.parse("machine 127.0.0.1 login build password " + SECRET, "netrc");
+        UpstreamCredentials netrc =
+                UpstreamCredentials.parse("machine 127.0.0.1 login build password " + SECRET, "netrc");
 
         // the same server under another name: 'localhost' is not in the file
-        UpstreamResult<String> result = chain("http://localhost:" + port, netrc).fetch(MOD, response -> "unexpected", () -> true);
+        UpstreamResult<String> result =
+                chain("http://localhost:" + port, netrc).fetch(MOD, response -> "unexpected", () -> true);
 
         assertEquals(502, result.status());
         assertTrue(authorizations.stream().noneMatch(a -> a != null), authorizations.toString());
@@ -74,7 +77,8 @@ class UpstreamCredentialsTest {
     void theCredentialsNeverPrintTheirPasswords() {
         UpstreamCredentials netrc = UpstreamCredentials.parse(
                 "machine artifactory.corp.example.com\n  login build\n  password " + SECRET + "\n"
-                        + "macdef init\ndefault login anonymous password guest\n", "/etc/modproxy/netrc");
+                        + "macdef init\ndefault login anonymous password guest\n",
+                "/etc/modproxy/netrc");
 
         assertEquals(java.util.Set.of("artifactory.corp.example.com"), netrc.hosts(), "default logins go to no host");
         assertFalse(netrc.toString().contains(SECRET), netrc.toString());
@@ -89,17 +93,18 @@ class UpstreamCredentialsTest {
     private int privateUpstream() throws IOException {
         HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/", exchange -> {
-            authorizations.add(exchange.getRequestHeaders().getFirst("Authorization"));
-            byte[] body = "module corp.example.com/lib\n".getBytes(StandardCharsets.UTF_8);
-            exchange.sendResponseHeaders(200, body.length);
-            exchange.getResponseBody().write(body);
-            exchange.close();
-        }).setAuthenticator(new BasicAuthenticator("private goproxy") {
-            @Override
-            public boolean checkCredentials(String user, String password) {
-                return user.equals("build") && password.equals(SECRET);
-            }
-        });
+                    authorizations.add(exchange.getRequestHeaders().getFirst("Authorization"));
+                    byte[] body = "module corp.example.com/lib\n".getBytes(StandardCharsets.UTF_8);
+                    exchange.sendResponseHeaders(200, body.length);
+                    exchange.getResponseBody().write(body);
+                    exchange.close();
+                })
+                .setAuthenticator(new BasicAuthenticator("private goproxy") {
+                    @Override
+                    public boolean checkCredentials(String user, String password) {
+                        return user.equals("build") && password.equals(SECRET);
+                    }
+                });
         server.start();
         servers.add(server);
         return server.getAddress().getPort();

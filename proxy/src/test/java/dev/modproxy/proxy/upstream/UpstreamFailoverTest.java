@@ -22,6 +22,7 @@ class UpstreamFailoverTest {
 
     @TempDir
     Path cacheDir;
+
     FakeUpstream first;
     FakeUpstream second;
 
@@ -169,9 +170,12 @@ class UpstreamFailoverTest {
 
             assertEquals(2, first.totalHits(), "requests that reached the failing upstream");
             assertEquals(4, second.totalHits());
-            var stats = new io.vertx.core.json.JsonObject(proxy.getText("/admin/stats").body());
-            assertEquals("OPEN", stats.getJsonArray("upstreams").getJsonObject(0).getString("circuit"));
-            assertEquals("CLOSED", stats.getJsonArray("upstreams").getJsonObject(1).getString("circuit"));
+            var stats = new io.vertx.core.json.JsonObject(
+                    proxy.getText("/admin/stats").body());
+            assertEquals(
+                    "OPEN", stats.getJsonArray("upstreams").getJsonObject(0).getString("circuit"));
+            assertEquals(
+                    "CLOSED", stats.getJsonArray("upstreams").getJsonObject(1).getString("circuit"));
         }
     }
 
@@ -182,13 +186,18 @@ class UpstreamFailoverTest {
         var options = ProxyUnderTest.options().breaker(5, Duration.ofMinutes(10));
         try (ProxyUnderTest proxy = new ProxyUnderTest(first.url(), cacheDir, options)) {
             for (int i = 0; i < 12; i++) {
-                assertEquals(502, proxy.getText("/example.com/broken" + i + "/@v/list").statusCode());
+                assertEquals(
+                        502,
+                        proxy.getText("/example.com/broken" + i + "/@v/list").statusCode());
             }
 
             HttpResponse<String> other = proxy.getText("/example.com/good/@v/list");
-            assertEquals(200, other.statusCode(), "another client's cold fetch still reaches the upstream: " + other.body());
-            var stats = new io.vertx.core.json.JsonObject(proxy.getText("/admin/stats").body());
-            assertEquals("CLOSED", stats.getJsonArray("upstreams").getJsonObject(0).getString("circuit"));
+            assertEquals(
+                    200, other.statusCode(), "another client's cold fetch still reaches the upstream: " + other.body());
+            var stats = new io.vertx.core.json.JsonObject(
+                    proxy.getText("/admin/stats").body());
+            assertEquals(
+                    "CLOSED", stats.getJsonArray("upstreams").getJsonObject(0).getString("circuit"));
         }
     }
 
@@ -201,7 +210,9 @@ class UpstreamFailoverTest {
             assertEquals(200, proxy.getText("/example.com/a/@v/list").statusCode());
             Modules.publish(first, "example.com/b", "v2.0.0");
 
-            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
+            org.awaitility.Awaitility.await()
+                    .atMost(Duration.ofSeconds(10))
+                    .pollInterval(Duration.ofMillis(100))
                     .until(() -> proxy.getText("/example.com/b/@v/list").body().equals("v2.0.0\n"));
         }
     }
@@ -210,13 +221,16 @@ class UpstreamFailoverTest {
     void credentialsInTheUpstreamUrlAreSentAsBasicAuthAndNotLogged() throws Exception {
         first.otherwise(exchange -> {
             String auth = exchange.getRequestHeaders().getFirst("Authorization");
-            boolean ok = ("Basic " + java.util.Base64.getEncoder().encodeToString("bot:s3cret".getBytes())).equals(auth);
+            boolean ok =
+                    ("Basic " + java.util.Base64.getEncoder().encodeToString("bot:s3cret".getBytes())).equals(auth);
             (ok ? ok("text/plain", Modules.goMod("example.com/lib")) : status(401, "who are you")).answer(exchange);
         });
         String withCredentials = first.url().replace("http://", "http://bot:s3cret@");
         try (ProxyUnderTest proxy = new ProxyUnderTest(withCredentials, cacheDir)) {
             assertEquals(200, proxy.getText("/" + MOD).statusCode());
-            assertTrue(!proxy.assembly.chain().toString().contains("s3cret"), proxy.assembly.chain().toString());
+            assertTrue(
+                    !proxy.assembly.chain().toString().contains("s3cret"),
+                    proxy.assembly.chain().toString());
         }
     }
 

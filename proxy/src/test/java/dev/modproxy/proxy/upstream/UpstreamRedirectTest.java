@@ -34,7 +34,11 @@ class UpstreamRedirectTest {
         internalService = FakeUpstream.start();
         internalService.otherwise(FakeUpstream.ok("text/plain", "v1.0.0\n"));
         mirror.on(LIST, exchange -> {
-            exchange.getResponseHeaders().set("Location", "http://localhost:" + URI.create(internalService.url()).getPort() + "/" + LIST);
+            exchange.getResponseHeaders()
+                    .set(
+                            "Location",
+                            "http://localhost:"
+                                    + URI.create(internalService.url()).getPort() + "/" + LIST);
             exchange.sendResponseHeaders(302, -1);
         });
     }
@@ -55,8 +59,13 @@ class UpstreamRedirectTest {
 
     /** An upstream at the mirror's URL whose host names resolve as given (the rest as DNS says). */
     private Upstream upstream(Map<String, InetAddress> dns) {
-        return new Upstream(URI.create(mirror.url()), HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build(),
-                Duration.ofSeconds(5), new CircuitBreaker(5, Duration.ofSeconds(30)),
+        return new Upstream(
+                URI.create(mirror.url()),
+                HttpClient.newBuilder()
+                        .followRedirects(HttpClient.Redirect.NEVER)
+                        .build(),
+                Duration.ofSeconds(5),
+                new CircuitBreaker(5, Duration.ofSeconds(30)),
                 host -> dns.containsKey(host) ? new InetAddress[] {dns.get(host)} : InetAddress.getAllByName(host));
     }
 
@@ -64,7 +73,8 @@ class UpstreamRedirectTest {
     void aPublicMirrorRedirectingIntoLoopbackIsRefused() {
         Upstream publicMirror = upstream(Map.of("127.0.0.1", PUBLIC));
 
-        UnusableAnswerException refused = assertThrows(UnusableAnswerException.class, () -> publicMirror.get(LIST).close());
+        UnusableAnswerException refused = assertThrows(
+                UnusableAnswerException.class, () -> publicMirror.get(LIST).close());
 
         assertTrue(refused.getMessage().contains("internal address"), refused.getMessage());
         assertEquals(0, internalService.totalHits(), "the internal service was never asked");
@@ -72,10 +82,16 @@ class UpstreamRedirectTest {
 
     @Test
     void aPublicMirrorRedirectingIntoPrivateOrLinkLocalRangesIsRefused() {
-        for (InetAddress internal : new InetAddress[] {address(10, 1, 2, 3), address(192, 168, 0, 1), address(172, 20, 0, 1),
-                address(169, 254, 169, 254), address(100, 64, 0, 1)}) {
+        for (InetAddress internal : new InetAddress[] {
+            address(10, 1, 2, 3),
+            address(192, 168, 0, 1),
+            address(172, 20, 0, 1),
+            address(169, 254, 169, 254),
+            address(100, 64, 0, 1)
+        }) {
             Upstream publicMirror = upstream(Map.of("127.0.0.1", PUBLIC, "localhost", internal));
-            assertThrows(UnusableAnswerException.class, () -> publicMirror.get(LIST).close(), internal.toString());
+            assertThrows(
+                    UnusableAnswerException.class, () -> publicMirror.get(LIST).close(), internal.toString());
         }
         assertEquals(0, internalService.totalHits());
     }

@@ -13,9 +13,11 @@ class WarmupListTest {
 
     @Test
     void readsModuleAtVersionLinesSkippingBlanksAndComments() {
-        List<WarmupTarget> targets = WarmupList.parse("// tools\ngithub.com/BurntSushi/toml@v1.3.2\n\n  golang.org/x/text@v0.14.0  \n");
+        List<WarmupTarget> targets =
+                WarmupList.parse("// tools\ngithub.com/BurntSushi/toml@v1.3.2\n\n  golang.org/x/text@v0.14.0  \n");
 
-        assertEquals(List.of("github.com/BurntSushi/toml@v1.3.2", "golang.org/x/text@v0.14.0"),
+        assertEquals(
+                List.of("github.com/BurntSushi/toml@v1.3.2", "golang.org/x/text@v0.14.0"),
                 targets.stream().map(WarmupTarget::toString).toList());
     }
 
@@ -29,7 +31,8 @@ class WarmupListTest {
 
         List<WarmupTarget> targets = WarmupList.parse(goSum);
 
-        assertEquals(List.of("github.com/google/uuid@v1.6.0", "golang.org/x/mod@v0.14.0 (go.mod)"),
+        assertEquals(
+                List.of("github.com/google/uuid@v1.6.0", "golang.org/x/mod@v0.14.0 (go.mod)"),
                 targets.stream().map(WarmupTarget::toString).toList());
     }
 
@@ -57,13 +60,15 @@ class WarmupListTest {
 
         List<WarmupTarget> targets = WarmupList.parse(goMod);
 
-        assertEquals(List.of("github.com/google/uuid@v1.6.0", "golang.org/x/mod@v0.14.0", "gopkg.in/yaml.v3@v3.0.1"),
+        assertEquals(
+                List.of("github.com/google/uuid@v1.6.0", "golang.org/x/mod@v0.14.0", "gopkg.in/yaml.v3@v3.0.1"),
                 targets.stream().map(WarmupTarget::toString).toList());
     }
 
     @Test
     void aMalformedGoModRequirementNamesItsLine() {
-        var e = assertThrows(IllegalArgumentException.class,
+        var e = assertThrows(
+                IllegalArgumentException.class,
                 () -> WarmupList.parse("module example.com/app\n\nrequire (\n\tgolang.org/x/mod\n)\n"));
         assertTrue(e.getMessage().startsWith("line 4: expected a go.mod requirement"), e.getMessage());
     }
@@ -75,8 +80,18 @@ class WarmupListTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"example.com/m", "example.com/m@", "@v1.0.0", "example.com/m@latest", "example.com/m v1.0.0",
-            "../etc@v1.0.0", "example.com/m@v1.0", "", "\n// only a comment\n"})
+    @ValueSource(
+            strings = {
+                "example.com/m",
+                "example.com/m@",
+                "@v1.0.0",
+                "example.com/m@latest",
+                "example.com/m v1.0.0",
+                "../etc@v1.0.0",
+                "example.com/m@v1.0",
+                "",
+                "\n// only a comment\n"
+            })
     void badLinesAreRefusedWithTheLineNumber(String text) {
         var e = assertThrows(IllegalArgumentException.class, () -> WarmupList.parse(text));
         assertTrue(e.getMessage().startsWith("line ") || e.getMessage().startsWith("no module"), e.getMessage());

@@ -23,8 +23,10 @@ class WarmupTest {
 
     @TempDir
     Path root;
+
     @TempDir
     Path goHome;
+
     FakeUpstream upstream;
     ProxyUnderTest proxy;
 
@@ -53,7 +55,8 @@ class WarmupTest {
         assertEquals(0, done.getInteger("failed"));
         upstream.close();
 
-        GoClient.Result build = new GoClient(goHome, proxy.url()).download("example.com/alpha@v1.0.0", "example.com/beta@v0.3.1");
+        GoClient.Result build =
+                new GoClient(goHome, proxy.url()).download("example.com/alpha@v1.0.0", "example.com/beta@v0.3.1");
         assertEquals(0, build.exitCode(), build.both());
 
         JsonObject stats = new JsonObject(proxy.getText("/admin/stats").body());
@@ -69,7 +72,10 @@ class WarmupTest {
                 example.com/alpha v1.0.0/go.mod h1:BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB=
                 example.com/beta v0.3.1/go.mod h1:CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC=
                 """;
-        assertEquals(202, post("application/json", new JsonObject().put("goSum", goSum).encode()).statusCode());
+        assertEquals(
+                202,
+                post("application/json", new JsonObject().put("goSum", goSum).encode())
+                        .statusCode());
 
         JsonObject done = awaitFinished();
 
@@ -121,19 +127,27 @@ class WarmupTest {
     }
 
     private JsonObject awaitFinished() {
-        return await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
-                .until(() -> new JsonObject(proxy.getText("/admin/warmup").body()), j -> "finished".equals(j.getString("state")));
+        return await().atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(50))
+                .until(
+                        () -> new JsonObject(proxy.getText("/admin/warmup").body()),
+                        j -> "finished".equals(j.getString("state")));
     }
 
     private HttpResponse<String> post(String contentType, String body) throws Exception {
-        return proxy.client().send(HttpRequest.newBuilder(URI.create(proxy.url() + "/admin/warmup"))
-                .header("Content-Type", contentType).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-                HttpResponse.BodyHandlers.ofString());
+        return proxy.client()
+                .send(
+                        HttpRequest.newBuilder(URI.create(proxy.url() + "/admin/warmup"))
+                                .header("Content-Type", contentType)
+                                .POST(HttpRequest.BodyPublishers.ofString(body))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
     }
 
     @Test
     void aFormEncodedBodyOfAnySizeIsRefusedWithAHint() throws Exception {
-        String lines = "example.com/alpha@v1.0.0\n".repeat(400); // over the 2 KiB (Quarkus) or 8 KiB (Vert.x) a form field may have
+        String lines = "example.com/alpha@v1.0.0\n"
+                .repeat(400); // over the 2 KiB (Quarkus) or 8 KiB (Vert.x) a form field may have
 
         HttpResponse<String> refused = post("application/x-www-form-urlencoded", lines);
 

@@ -34,8 +34,7 @@ public class CacheCondition {
     @JsonPropertyDescription("The metadata.generation this condition was computed for.")
     private Long observedGeneration;
 
-    public CacheCondition() {
-    }
+    public CacheCondition() {}
 
     public CacheCondition(String type, String status, String reason, String message) {
         this.type = type;
@@ -51,8 +50,11 @@ public class CacheCondition {
 
     /** Same meaning, ignoring when it was observed. */
     public boolean sameStateAs(CacheCondition other) {
-        return other != null && Objects.equals(type, other.type) && Objects.equals(status, other.status)
-                && Objects.equals(reason, other.reason) && Objects.equals(message, other.message);
+        return other != null
+                && Objects.equals(type, other.type)
+                && Objects.equals(status, other.status)
+                && Objects.equals(reason, other.reason)
+                && Objects.equals(message, other.message);
     }
 
     public String getType() {
@@ -105,7 +107,9 @@ public class CacheCondition {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof CacheCondition c && sameStateAs(c) && Objects.equals(lastTransitionTime, c.lastTransitionTime)
+        return o instanceof CacheCondition c
+                && sameStateAs(c)
+                && Objects.equals(lastTransitionTime, c.lastTransitionTime)
                 && Objects.equals(observedGeneration, c.observedGeneration);
     }
 

@@ -65,8 +65,11 @@ public class CacheFigures {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof CacheFigures f && Objects.equals(sizeUsed, f.sizeUsed) && Objects.equals(entries, f.entries)
-                && Objects.equals(hitRatio, f.hitRatio) && Objects.equals(evictions, f.evictions)
+        return o instanceof CacheFigures f
+                && Objects.equals(sizeUsed, f.sizeUsed)
+                && Objects.equals(entries, f.entries)
+                && Objects.equals(hitRatio, f.hitRatio)
+                && Objects.equals(evictions, f.evictions)
                 && Objects.equals(lastWarmup, f.lastWarmup);
     }
 

@@ -14,8 +14,9 @@ public class EgressProxy {
     /** A proxy URL without credentials: they would be readable in this resource and in the proxy's ConfigMap. */
     static final String PROXY_URL = "^(https?://)?[^\\s@/]+(:[0-9]+)?/?$";
 
-    @JsonPropertyDescription("Proxy for https upstreams, e.g. http://proxy.corp.example.com:3128 (the proxy pods get "
-            + "it as HTTPS_PROXY and tunnel with CONNECT). No user:password@: credentials do not belong in this resource.")
+    @JsonPropertyDescription(
+            "Proxy for https upstreams, e.g. http://proxy.corp.example.com:3128 (the proxy pods get "
+                    + "it as HTTPS_PROXY and tunnel with CONNECT). No user:password@: credentials do not belong in this resource.")
     @Pattern(PROXY_URL)
     private String httpsProxy;
 

@@ -16,17 +16,36 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @ShortNames("gpc")
 @JsonClassDescription("A Go module proxy cache for the build pods of a cluster: the operator runs a caching GOPROXY "
         + "server for it, and the admission webhook points opted-in build pods at it (pod label modproxy.dev/inject).")
-@AdditionalPrinterColumn(name = "Ready", jsonPath = ".status.conditions[?(@.type==\"Ready\")].status",
-        type = AdditionalPrinterColumn.Type.STRING, getDescription = "Whether the cache serves (the Ready condition).")
-@AdditionalPrinterColumn(name = "URL", jsonPath = ".status.url", type = AdditionalPrinterColumn.Type.STRING,
+@AdditionalPrinterColumn(
+        name = "Ready",
+        jsonPath = ".status.conditions[?(@.type==\"Ready\")].status",
+        type = AdditionalPrinterColumn.Type.STRING,
+        getDescription = "Whether the cache serves (the Ready condition).")
+@AdditionalPrinterColumn(
+        name = "URL",
+        jsonPath = ".status.url",
+        type = AdditionalPrinterColumn.Type.STRING,
         getDescription = "In-cluster URL build pods get as their first GOPROXY entry.")
-@AdditionalPrinterColumn(name = "Size", jsonPath = ".status.storageCapacity", type = AdditionalPrinterColumn.Type.STRING,
+@AdditionalPrinterColumn(
+        name = "Size",
+        jsonPath = ".status.storageCapacity",
+        type = AdditionalPrinterColumn.Type.STRING,
         getDescription = "Capacity of the cache volume.")
-@AdditionalPrinterColumn(name = "Used", jsonPath = ".status.cache.sizeUsed", type = AdditionalPrinterColumn.Type.STRING,
+@AdditionalPrinterColumn(
+        name = "Used",
+        jsonPath = ".status.cache.sizeUsed",
+        type = AdditionalPrinterColumn.Type.STRING,
         getDescription = "Bytes the cached modules take, as the proxy reports them.")
-@AdditionalPrinterColumn(name = "HitRatio", jsonPath = ".status.cache.hitRatio", type = AdditionalPrinterColumn.Type.STRING,
-        priority = 1, getDescription = "Share of requests answered from the cache since the proxy started.")
-@AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
+@AdditionalPrinterColumn(
+        name = "HitRatio",
+        jsonPath = ".status.cache.hitRatio",
+        type = AdditionalPrinterColumn.Type.STRING,
+        priority = 1,
+        getDescription = "Share of requests answered from the cache since the proxy started.")
+@AdditionalPrinterColumn(
+        name = "Age",
+        jsonPath = ".metadata.creationTimestamp",
+        type = AdditionalPrinterColumn.Type.DATE)
 public class GoProxyCache extends CustomResource<GoProxyCacheSpec, GoProxyCacheStatus> implements Namespaced {
 
     public static final String GROUP = "modproxy.dev";

@@ -1,10 +1,10 @@
 package dev.modproxy.operator.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonClassDescription;
-import dev.modproxy.contract.GoProxyList;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import dev.modproxy.contract.GoProxyList;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
@@ -26,9 +26,13 @@ import java.util.Map;
 @JsonClassDescription("What the platform team asks for: where modules come from (upstream, private), how they are "
         + "checked (sumdb, noSumDB), where they are kept (storage, objectStorage), how the proxy pods run, and what "
         + "build pods are given (injection).")
-@ValidationRule(value = "self.replicas <= 1 || has(self.objectStorage) || (has(self.storage.accessModes) && 'ReadWriteMany' in self.storage.accessModes)",
-        message = "replicas > 1 needs a shared cache: set storage.accessModes to [ReadWriteMany] or configure objectStorage",
-        fieldPath = ".replicas", reason = "FieldValueForbidden")
+@ValidationRule(
+        value =
+                "self.replicas <= 1 || has(self.objectStorage) || (has(self.storage.accessModes) && 'ReadWriteMany' in self.storage.accessModes)",
+        message =
+                "replicas > 1 needs a shared cache: set storage.accessModes to [ReadWriteMany] or configure objectStorage",
+        fieldPath = ".replicas",
+        reason = "FieldValueForbidden")
 public class GoProxyCacheSpec {
 
     public static final String DEFAULT_UPSTREAM = "https://proxy.golang.org";
@@ -63,8 +67,8 @@ public class GoProxyCacheSpec {
     @Size(max = 64)
     private List<String> privatePatterns = new ArrayList<>();
 
-    @JsonPropertyDescription("The proxy's freshness, timeout, checksum and memory settings; unset ones keep the "
-            + "proxy's defaults.")
+    @JsonPropertyDescription(
+            "The proxy's freshness, timeout, checksum and memory settings; unset ones keep the " + "proxy's defaults.")
     private ProxyTuning proxy;
 
     @JsonPropertyDescription("Logins for private upstreams (an internal Artifactory or Athens) from a Secret holding "
@@ -102,8 +106,9 @@ public class GoProxyCacheSpec {
     @Pattern("^(Always|IfNotPresent|Never)$")
     private String imagePullPolicy;
 
-    @JsonPropertyDescription("Secrets (in the cache's namespace) the kubelet uses to pull the image of the proxy pods from a "
-            + "private registry.")
+    @JsonPropertyDescription(
+            "Secrets (in the cache's namespace) the kubelet uses to pull the image of the proxy pods from a "
+                    + "private registry.")
     private List<LocalObjectReference> imagePullSecrets = new ArrayList<>();
 
     @JsonPropertyDescription("Service account of the proxy pods, e.g. one bound to a cloud workload identity that "
@@ -111,8 +116,8 @@ public class GoProxyCacheSpec {
     @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
     private String serviceAccountName;
 
-    @JsonPropertyDescription("PriorityClass of the proxy pods, so builds' cache outlives lower-priority pods under "
-            + "node pressure.")
+    @JsonPropertyDescription(
+            "PriorityClass of the proxy pods, so builds' cache outlives lower-priority pods under " + "node pressure.")
     @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
     private String priorityClassName;
 

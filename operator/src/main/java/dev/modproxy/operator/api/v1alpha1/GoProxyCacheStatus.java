@@ -54,7 +54,8 @@ public class GoProxyCacheStatus {
     }
 
     public Optional<CacheCondition> condition(String type) {
-        return conditions == null ? Optional.empty()
+        return conditions == null
+                ? Optional.empty()
                 : conditions.stream().filter(c -> type.equals(c.getType())).findFirst();
     }
 
@@ -100,10 +101,14 @@ public class GoProxyCacheStatus {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof GoProxyCacheStatus s && Objects.equals(observedGeneration, s.observedGeneration)
-                && Objects.equals(conditions, s.conditions) && Objects.equals(url, s.url)
-                && Objects.equals(readyReplicas, s.readyReplicas) && Objects.equals(storageCapacity, s.storageCapacity)
-                && Objects.equals(cache, s.cache) && Objects.equals(warmup, s.warmup);
+        return o instanceof GoProxyCacheStatus s
+                && Objects.equals(observedGeneration, s.observedGeneration)
+                && Objects.equals(conditions, s.conditions)
+                && Objects.equals(url, s.url)
+                && Objects.equals(readyReplicas, s.readyReplicas)
+                && Objects.equals(storageCapacity, s.storageCapacity)
+                && Objects.equals(cache, s.cache)
+                && Objects.equals(warmup, s.warmup);
     }
 
     @Override

@@ -14,8 +14,10 @@ import java.util.List;
 
 /** The PersistentVolumeClaim that holds cached modules. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@ValidationRule(value = "!has(self.highWatermark) || !has(self.lowWatermark) || self.lowWatermark < self.highWatermark",
-        message = "storage.lowWatermark must be below storage.highWatermark", fieldPath = ".lowWatermark",
+@ValidationRule(
+        value = "!has(self.highWatermark) || !has(self.lowWatermark) || self.lowWatermark < self.highWatermark",
+        message = "storage.lowWatermark must be below storage.highWatermark",
+        fieldPath = ".lowWatermark",
         reason = "FieldValueInvalid")
 public class Storage {
 
@@ -32,13 +34,17 @@ public class Storage {
             + "expands the volume when its storage class allows it, and a smaller value is refused.")
     @Default(DEFAULT_SIZE)
     @Pattern(QUANTITY)
-    @ValidationRule(value = "!isQuantity(self) || !isQuantity(oldSelf) || quantity(self).compareTo(quantity(oldSelf)) >= 0",
-            message = "storage.size cannot shrink; set it to at least its previous value", reason = "FieldValueForbidden")
+    @ValidationRule(
+            value = "!isQuantity(self) || !isQuantity(oldSelf) || quantity(self).compareTo(quantity(oldSelf)) >= 0",
+            message = "storage.size cannot shrink; set it to at least its previous value",
+            reason = "FieldValueForbidden")
     private String size = DEFAULT_SIZE;
 
     @JsonPropertyDescription("Storage class of the volume. When empty, the cluster's default class is used. "
             + "Fixed once the volume exists.")
-    @ValidationRule(value = "self == oldSelf", message = "storage.storageClassName cannot change once the volume exists")
+    @ValidationRule(
+            value = "self == oldSelf",
+            message = "storage.storageClassName cannot change once the volume exists")
     private String storageClassName;
 
     @JsonPropertyDescription("Access modes of the volume, e.g. [ReadWriteOnce] (one pod, rolled with the Recreate "
@@ -60,8 +66,8 @@ public class Storage {
     @Max(100)
     private Integer highWatermark;
 
-    @JsonPropertyDescription("Fill level, in percent (1-100, below highWatermark), eviction brings the volume "
-            + "back down to.")
+    @JsonPropertyDescription(
+            "Fill level, in percent (1-100, below highWatermark), eviction brings the volume " + "back down to.")
     @Default("75")
     @Min(1)
     @Max(100)

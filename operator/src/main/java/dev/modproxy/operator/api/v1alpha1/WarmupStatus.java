@@ -90,10 +90,14 @@ public class WarmupStatus {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof WarmupStatus w && Objects.equals(submittedGeneration, w.submittedGeneration)
-                && Objects.equals(state, w.state) && Objects.equals(requested, w.requested)
-                && Objects.equals(completed, w.completed) && Objects.equals(failed, w.failed)
-                && Objects.equals(failures, w.failures) && Objects.equals(message, w.message);
+        return o instanceof WarmupStatus w
+                && Objects.equals(submittedGeneration, w.submittedGeneration)
+                && Objects.equals(state, w.state)
+                && Objects.equals(requested, w.requested)
+                && Objects.equals(completed, w.completed)
+                && Objects.equals(failed, w.failed)
+                && Objects.equals(failures, w.failures)
+                && Objects.equals(message, w.message);
     }
 
     @Override

@@ -13,14 +13,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
 import java.util.List;
-
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
-import org.bouncycastle.util.IPAddress;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.cert.CertIOException;
@@ -30,6 +28,7 @@ import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.bouncycastle.util.IPAddress;
 
 /**
  * Creates the webhook's own CA and the serving certificates it signs. ECDSA P-256 keys: short
@@ -57,12 +56,18 @@ public final class CertificateIssuer {
         X500Name subject = new X500Name("CN=modproxy-webhook-ca");
         try {
             JcaX509ExtensionUtils extensions = new JcaX509ExtensionUtils();
-            X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(subject, serial(),
-                    Date.from(now.minus(BACKDATE)), Date.from(now.plus(AUTHORITY_VALIDITY)), subject,
-                    caKeys.getPublic())
+            X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(
+                            subject,
+                            serial(),
+                            Date.from(now.minus(BACKDATE)),
+                            Date.from(now.plus(AUTHORITY_VALIDITY)),
+                            subject,
+                            caKeys.getPublic())
                     .addExtension(Extension.basicConstraints, true, new BasicConstraints(0))
                     .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign))
-                    .addExtension(Extension.subjectKeyIdentifier, false,
+                    .addExtension(
+                            Extension.subjectKeyIdentifier,
+                            false,
                             extensions.createSubjectKeyIdentifier(caKeys.getPublic()));
             X509Certificate ca = sign(builder, caKeys.getPrivate());
             return issue(Pem.of(ca), Pem.of(caKeys.getPrivate()), ca, caKeys.getPrivate(), dnsNames);
@@ -73,12 +78,12 @@ public final class CertificateIssuer {
 
     /** A new serving certificate signed by the CA already in {@code current}. */
     public WebhookCertificate renewServing(WebhookCertificate current, List<String> dnsNames) {
-        return issue(current.caCertificatePem(), current.caKeyPem(), current.caCertificate(), current.caKey(),
-                dnsNames);
+        return issue(
+                current.caCertificatePem(), current.caKeyPem(), current.caCertificate(), current.caKey(), dnsNames);
     }
 
-    private WebhookCertificate issue(String caPem, String caKeyPem, X509Certificate ca, PrivateKey caKey,
-            List<String> dnsNames) {
+    private WebhookCertificate issue(
+            String caPem, String caKeyPem, X509Certificate ca, PrivateKey caKey, List<String> dnsNames) {
         KeyPair keys = newKeyPair();
         Instant now = clock.instant();
         // a serving certificate never outlives the CA that vouches for it
@@ -89,15 +94,22 @@ public final class CertificateIssuer {
                 .toArray(GeneralName[]::new);
         try {
             JcaX509ExtensionUtils extensions = new JcaX509ExtensionUtils();
-            X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(ca,
-                    serial(), Date.from(now.minus(BACKDATE)), Date.from(notAfter),
-                    new X500Name("CN=modproxy-webhook"), keys.getPublic())
+            X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(
+                            ca,
+                            serial(),
+                            Date.from(now.minus(BACKDATE)),
+                            Date.from(notAfter),
+                            new X500Name("CN=modproxy-webhook"),
+                            keys.getPublic())
                     .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
                     .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature))
-                    .addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth))
+                    .addExtension(
+                            Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth))
                     .addExtension(Extension.subjectAlternativeName, false, new GeneralNames(names))
                     .addExtension(Extension.authorityKeyIdentifier, false, extensions.createAuthorityKeyIdentifier(ca))
-                    .addExtension(Extension.subjectKeyIdentifier, false,
+                    .addExtension(
+                            Extension.subjectKeyIdentifier,
+                            false,
                             extensions.createSubjectKeyIdentifier(keys.getPublic()));
             X509Certificate serving = sign(builder, caKey);
             return new WebhookCertificate(caPem, caKeyPem, Pem.of(serving), Pem.of(keys.getPrivate()));

@@ -23,8 +23,8 @@ public final class MountedCertificates implements CertificateSource {
         String certificate = read("tls.crt");
         String key = read("tls.key");
         Path ca = directory.resolve("ca.crt");
-        WebhookCertificate loaded = new WebhookCertificate(Files.isReadable(ca) ? read("ca.crt") : null, null,
-                certificate, key);
+        WebhookCertificate loaded =
+                new WebhookCertificate(Files.isReadable(ca) ? read("ca.crt") : null, null, certificate, key);
         // parse now, so a half-written rotation is rejected before it reaches the server
         loaded.certificate();
         loaded.key();

@@ -1,20 +1,18 @@
 package dev.modproxy.operator.webhook.tls;
 
-import java.nio.charset.StandardCharsets;
-import java.time.Clock;
-import java.util.Base64;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-
-import org.jboss.logging.Logger;
-
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhook;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.jboss.logging.Logger;
 
 /**
  * Operator mode: keeps a CA and serving certificate in a Secret of the operator's namespace,
@@ -35,8 +33,13 @@ public final class OperatorManagedCertificates implements CertificateSource {
     private final Clock clock;
     private final CertificateIssuer issuer;
 
-    public OperatorManagedCertificates(KubernetesClient client, String namespace, String secretName,
-            String webhookConfigurationName, List<String> dnsNames, Clock clock) {
+    public OperatorManagedCertificates(
+            KubernetesClient client,
+            String namespace,
+            String secretName,
+            String webhookConfigurationName,
+            List<String> dnsNames,
+            Clock clock) {
         this.client = client;
         this.namespace = namespace;
         this.secretName = secretName;
@@ -56,7 +59,8 @@ public final class OperatorManagedCertificates implements CertificateSource {
     private WebhookCertificate ensureSecret() {
         KubernetesClientException lastConflict = null;
         for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
-            Secret stored = client.secrets().inNamespace(namespace).withName(secretName).get();
+            Secret stored =
+                    client.secrets().inNamespace(namespace).withName(secretName).get();
             WebhookCertificate existing = stored == null ? null : fromSecret(stored);
             RenewalPolicy.Decision decision = RenewalPolicy.evaluate(existing, dnsNames, clock.instant());
             if (decision.action() == RenewalPolicy.Action.KEEP) {
@@ -67,8 +71,9 @@ public final class OperatorManagedCertificates implements CertificateSource {
                     : issuer.newAuthority(dnsNames);
             try {
                 write(stored, renewed);
-                LOG.infof("Webhook certificate in Secret %s/%s renewed (%s): %s", namespace, secretName,
-                        decision.reason(), renewed);
+                LOG.infof(
+                        "Webhook certificate in Secret %s/%s renewed (%s): %s",
+                        namespace, secretName, decision.reason(), renewed);
                 return renewed;
             } catch (KubernetesClientException e) {
                 // another replica wrote first: read theirs on the next pass
@@ -88,28 +93,40 @@ public final class OperatorManagedCertificates implements CertificateSource {
         data.put("ca.crt", encode(certificate.caCertificatePem()));
         data.put(CA_KEY, encode(certificate.caKeyPem()));
         if (stored == null) {
-            client.secrets().inNamespace(namespace).resource(new SecretBuilder()
-                    .withNewMetadata().withName(secretName).withNamespace(namespace)
-                    .addToLabels("app.kubernetes.io/name", "modproxy")
-                    .addToLabels("app.kubernetes.io/component", "webhook")
-                    .addToLabels("app.kubernetes.io/managed-by", "modproxy-operator")
-                    .endMetadata()
-                    .withType("kubernetes.io/tls")
-                    .withData(data)
-                    .build()).create();
+            client.secrets()
+                    .inNamespace(namespace)
+                    .resource(new SecretBuilder()
+                            .withNewMetadata()
+                            .withName(secretName)
+                            .withNamespace(namespace)
+                            .addToLabels("app.kubernetes.io/name", "modproxy")
+                            .addToLabels("app.kubernetes.io/component", "webhook")
+                            .addToLabels("app.kubernetes.io/managed-by", "modproxy-operator")
+                            .endMetadata()
+                            .withType("kubernetes.io/tls")
+                            .withData(data)
+                            .build())
+                    .create();
         } else {
             // resourceVersion stays set: a concurrent writer makes this fail with 409 instead of being lost
-            Secret updated = new SecretBuilder(stored).withData(data).withStringData(null).build();
+            Secret updated = new SecretBuilder(stored)
+                    .withData(data)
+                    .withStringData(null)
+                    .build();
             client.secrets().inNamespace(namespace).resource(updated).update();
         }
     }
 
     private void publishCaBundle(String caPem) {
         String caBundle = encode(caPem);
-        MutatingWebhookConfiguration configuration = client.admissionRegistration().v1()
-                .mutatingWebhookConfigurations().withName(webhookConfigurationName).get();
+        MutatingWebhookConfiguration configuration = client.admissionRegistration()
+                .v1()
+                .mutatingWebhookConfigurations()
+                .withName(webhookConfigurationName)
+                .get();
         if (configuration == null) {
-            LOG.warnf("MutatingWebhookConfiguration %s not found: the API server cannot call the webhook until it exists",
+            LOG.warnf(
+                    "MutatingWebhookConfiguration %s not found: the API server cannot call the webhook until it exists",
                     webhookConfigurationName);
             return;
         }
@@ -119,7 +136,10 @@ public final class OperatorManagedCertificates implements CertificateSource {
         if (current) {
             return;
         }
-        client.admissionRegistration().v1().mutatingWebhookConfigurations().withName(webhookConfigurationName)
+        client.admissionRegistration()
+                .v1()
+                .mutatingWebhookConfigurations()
+                .withName(webhookConfigurationName)
                 .edit(found -> {
                     for (MutatingWebhook webhook : found.getWebhooks()) {
                         if (webhook.getClientConfig() != null) {
@@ -134,10 +154,14 @@ public final class OperatorManagedCertificates implements CertificateSource {
     private static WebhookCertificate fromSecret(Secret secret) {
         Map<String, String> data = secret.getData() == null ? Map.of() : secret.getData();
         try {
-            return new WebhookCertificate(decode(data.get("ca.crt")), decode(data.get(CA_KEY)),
-                    decode(data.get("tls.crt")), decode(data.get("tls.key")));
+            return new WebhookCertificate(
+                    decode(data.get("ca.crt")),
+                    decode(data.get(CA_KEY)),
+                    decode(data.get("tls.crt")),
+                    decode(data.get("tls.key")));
         } catch (RuntimeException e) {
-            LOG.warnf("Secret %s/%s does not hold usable webhook certificates; creating new ones",
+            LOG.warnf(
+                    "Secret %s/%s does not hold usable webhook certificates; creating new ones",
                     secret.getMetadata().getNamespace(), secret.getMetadata().getName());
             return null;
         }

@@ -7,7 +7,6 @@ import java.io.UncheckedIOException;
 import java.security.PrivateKey;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
-
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
@@ -20,8 +19,7 @@ import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 /** PEM text of certificates and private keys, as Kubernetes TLS Secrets and Vert.x expect it. */
 public final class Pem {
 
-    private Pem() {
-    }
+    private Pem() {}
 
     public static String of(X509Certificate certificate) {
         return write(certificate);

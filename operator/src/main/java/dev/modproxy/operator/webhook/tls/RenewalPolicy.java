@@ -20,14 +20,14 @@ public final class RenewalPolicy {
     public static final Duration AUTHORITY_MARGIN = Duration.ofDays(90);
 
     public enum Action {
-        KEEP, RENEW_SERVING, NEW_AUTHORITY
+        KEEP,
+        RENEW_SERVING,
+        NEW_AUTHORITY
     }
 
-    public record Decision(Action action, String reason) {
-    }
+    public record Decision(Action action, String reason) {}
 
-    private RenewalPolicy() {
-    }
+    private RenewalPolicy() {}
 
     public static Decision evaluate(WebhookCertificate stored, List<String> dnsNames, Instant now) {
         if (stored == null) {
@@ -41,7 +41,8 @@ public final class RenewalPolicy {
             return new Decision(Action.NEW_AUTHORITY, "stored CA is unusable: " + e.getMessage());
         }
         if (!ca.getNotAfter().toInstant().isAfter(now.plus(AUTHORITY_MARGIN))) {
-            return new Decision(Action.NEW_AUTHORITY, "CA expires " + ca.getNotAfter().toInstant());
+            return new Decision(
+                    Action.NEW_AUTHORITY, "CA expires " + ca.getNotAfter().toInstant());
         }
         X509Certificate serving;
         try {
@@ -54,7 +55,9 @@ public final class RenewalPolicy {
             return new Decision(Action.RENEW_SERVING, "serving certificate is not usable with the stored CA");
         }
         if (!serving.getNotAfter().toInstant().isAfter(now.plus(SERVING_MARGIN))) {
-            return new Decision(Action.RENEW_SERVING, "serving certificate expires " + serving.getNotAfter().toInstant());
+            return new Decision(
+                    Action.RENEW_SERVING,
+                    "serving certificate expires " + serving.getNotAfter().toInstant());
         }
         if (serving.getNotBefore().toInstant().isAfter(now)) {
             return new Decision(Action.RENEW_SERVING, "serving certificate is not valid yet");
@@ -73,7 +76,8 @@ public final class RenewalPolicy {
             if (certificate.getSubjectAlternativeNames() != null) {
                 for (List<?> entry : certificate.getSubjectAlternativeNames()) {
                     // 2: dNSName, 7: iPAddress (an IP literal among the names)
-                    if (Integer.valueOf(2).equals(entry.get(0)) || Integer.valueOf(7).equals(entry.get(0))) {
+                    if (Integer.valueOf(2).equals(entry.get(0))
+                            || Integer.valueOf(7).equals(entry.get(0))) {
                         names.add((String) entry.get(1));
                     }
                 }

@@ -5,8 +5,7 @@ import java.util.List;
 /** The names the API server may use to reach the webhook Service: all go into the certificate. */
 public final class ServiceDnsNames {
 
-    private ServiceDnsNames() {
-    }
+    private ServiceDnsNames() {}
 
     public static List<String> of(String service, String namespace) {
         return List.of(

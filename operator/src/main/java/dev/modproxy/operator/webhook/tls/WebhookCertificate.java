@@ -38,6 +38,7 @@ public record WebhookCertificate(String caCertificatePem, String caKeyPem, Strin
 
     @Override
     public String toString() {
-        return "WebhookCertificate[serving certificate expires " + certificate().getNotAfter().toInstant() + "]";
+        return "WebhookCertificate[serving certificate expires "
+                + certificate().getNotAfter().toInstant() + "]";
     }
 }

@@ -34,16 +34,22 @@ class CrdExplainsItselfTest {
 
     @Test
     void printerColumnsComeInTheDeclaredOrderWithNamesWithoutSpaces() {
-        List<String> names = StreamSupport.stream(version.get("additionalPrinterColumns").spliterator(), false)
-                .map(c -> c.get("name").asText()).toList();
+        List<String> names = StreamSupport.stream(
+                        version.get("additionalPrinterColumns").spliterator(), false)
+                .map(c -> c.get("name").asText())
+                .toList();
         assertThat(names).containsExactly("Ready", "URL", "Size", "Used", "HitRatio", "Age");
         assertThat(version.get("additionalPrinterColumns")).allSatisfy(column -> {
             assertThat(column.get("name").asText()).matches("[A-Za-z]+");
             if (!column.get("name").asText().equals("Age")) {
-                assertThat(column.path("description").asText()).as(column.toString()).isNotBlank();
+                assertThat(column.path("description").asText())
+                        .as(column.toString())
+                        .isNotBlank();
             }
         });
-        assertThat(version.at("/additionalPrinterColumns/4/priority").asInt()).as("HitRatio only with -o wide").isOne();
+        assertThat(version.at("/additionalPrinterColumns/4/priority").asInt())
+                .as("HitRatio only with -o wide")
+                .isOne();
     }
 
     @Test
@@ -57,15 +63,26 @@ class CrdExplainsItselfTest {
     void everyPropertyModproxyDefinesIsDescribedAndEveryKubernetesTypeSaysWhatItAppliesTo() {
         List<String> undescribed = new ArrayList<>();
         List<String> kubernetesTypes = new ArrayList<>();
-        walk("spec", schema.at("/properties/spec"), JSON.constructType(GoProxyCacheSpec.class), undescribed, kubernetesTypes);
-        walk("status", schema.at("/properties/status"), JSON.constructType(GoProxyCacheStatus.class), undescribed,
+        walk(
+                "spec",
+                schema.at("/properties/spec"),
+                JSON.constructType(GoProxyCacheSpec.class),
+                undescribed,
+                kubernetesTypes);
+        walk(
+                "status",
+                schema.at("/properties/status"),
+                JSON.constructType(GoProxyCacheStatus.class),
+                undescribed,
                 kubernetesTypes);
 
         assertThat(undescribed).as("properties without a description").isEmpty();
-        assertThat(kubernetesTypes).as("the walk reaches the Kubernetes types").contains("spec.affinity",
-                "spec.tolerations", "spec.resources");
+        assertThat(kubernetesTypes)
+                .as("the walk reaches the Kubernetes types")
+                .contains("spec.affinity", "spec.tolerations", "spec.resources");
         for (String path : kubernetesTypes) {
-            assertThat(property(path).path("description").asText()).as(path + " says what it applies to")
+            assertThat(property(path).path("description").asText())
+                    .as(path + " says what it applies to")
                     .containsPattern("proxy (pods|container)");
         }
     }
@@ -78,7 +95,8 @@ class CrdExplainsItselfTest {
         JsonNode condition = conditions.path("items");
         assertThat(texts(condition.path("required"))).contains("type", "status");
         assertThat(texts(condition.at("/properties/status/enum"))).containsExactly("True", "False", "Unknown");
-        assertThat(condition.at("/properties/lastTransitionTime/format").asText()).isEqualTo("date-time");
+        assertThat(condition.at("/properties/lastTransitionTime/format").asText())
+                .isEqualTo("date-time");
     }
 
     @Test
@@ -90,15 +108,16 @@ class CrdExplainsItselfTest {
 
     @Test
     void anEgressProxyWithCredentialsInItsUrlIsRefused() {
-        String pattern = schema.at("/properties/spec/properties/egressProxy/properties/httpsProxy/pattern").asText();
+        String pattern = schema.at("/properties/spec/properties/egressProxy/properties/httpsProxy/pattern")
+                .asText();
         assertThat("http://proxy.corp.example.com:3128").matches(pattern);
         assertThat("proxy.corp.example.com:3128").matches(pattern);
         assertThat("http://build:s3cret@proxy.corp.example.com:3128").doesNotMatch(pattern);
     }
 
     /** Checks every property of an API type and of the Kubernetes types in it. */
-    private static void walk(String path, JsonNode node, JavaType type, List<String> undescribed,
-            List<String> kubernetesTypes) {
+    private static void walk(
+            String path, JsonNode node, JavaType type, List<String> undescribed, List<String> kubernetesTypes) {
         Map<String, BeanPropertyDefinition> properties = new java.util.HashMap<>();
         JSON.getSerializationConfig().introspect(type).findProperties().forEach(p -> properties.put(p.getName(), p));
         node.path("properties").properties().forEach(entry -> {
@@ -147,6 +166,8 @@ class CrdExplainsItselfTest {
     }
 
     private static List<String> texts(JsonNode array) {
-        return StreamSupport.stream(array.spliterator(), false).map(JsonNode::asText).toList();
+        return StreamSupport.stream(array.spliterator(), false)
+                .map(JsonNode::asText)
+                .toList();
     }
 }

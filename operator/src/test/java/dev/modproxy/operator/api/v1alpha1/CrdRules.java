@@ -1,17 +1,8 @@
 package dev.modproxy.operator.api.v1alpha1;
 
-import java.io.IOException;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-
 import dev.cel.bundle.Cel;
 import dev.cel.bundle.CelFactory;
 import dev.cel.common.CelAbstractSyntaxTree;
@@ -27,6 +18,13 @@ import dev.cel.parser.CelStandardMacro;
 import dev.cel.runtime.CelEvaluationException;
 import dev.cel.runtime.CelFunctionBinding;
 import io.fabric8.kubernetes.api.model.Quantity;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * The {@code x-kubernetes-validations} rules of a CRD, evaluated as the API server evaluates them:
@@ -101,11 +99,12 @@ final class CrdRules {
             Cel cel = environment(celType(node));
             try {
                 CelAbstractSyntaxTree ast = cel.compile(expression).getAst();
-                rules.put(path + "\u0000" + expression,
+                rules.put(
+                        path + "\u0000" + expression,
                         new Rule(path, expression, rule.path("message").asText(expression), cel, ast));
             } catch (CelValidationException e) {
-                throw new IllegalStateException("rule at " + path + " does not compile: " + expression + "\n"
-                        + e.getMessage(), e);
+                throw new IllegalStateException(
+                        "rule at " + path + " does not compile: " + expression + "\n" + e.getMessage(), e);
             }
         }
         node.path("properties").fields().forEachRemaining(p -> compile(p.getValue(), path + "." + p.getKey()));
@@ -135,7 +134,8 @@ final class CrdRules {
             }
         }
         if (value instanceof Map<?, ?> object) {
-            Iterator<Map.Entry<String, JsonNode>> properties = node.path("properties").fields();
+            Iterator<Map.Entry<String, JsonNode>> properties =
+                    node.path("properties").fields();
             while (properties.hasNext()) {
                 Map.Entry<String, JsonNode> property = properties.next();
                 Object child = object.get(property.getKey());
@@ -158,18 +158,22 @@ final class CrdRules {
                 .addVar("self", self)
                 .addVar("oldSelf", self)
                 .addFunctionDeclarations(
-                        CelFunctionDecl.newFunctionDeclaration("isQuantity",
-                                CelOverloadDecl.newGlobalOverload("is_quantity_string", SimpleType.BOOL, SimpleType.STRING)),
-                        CelFunctionDecl.newFunctionDeclaration("quantity",
+                        CelFunctionDecl.newFunctionDeclaration(
+                                "isQuantity",
+                                CelOverloadDecl.newGlobalOverload(
+                                        "is_quantity_string", SimpleType.BOOL, SimpleType.STRING)),
+                        CelFunctionDecl.newFunctionDeclaration(
+                                "quantity",
                                 CelOverloadDecl.newGlobalOverload("quantity_string", QUANTITY, SimpleType.STRING)),
-                        CelFunctionDecl.newFunctionDeclaration("compareTo",
-                                CelOverloadDecl.newMemberOverload("quantity_compareTo_quantity", SimpleType.INT, QUANTITY,
-                                        QUANTITY)))
+                        CelFunctionDecl.newFunctionDeclaration(
+                                "compareTo",
+                                CelOverloadDecl.newMemberOverload(
+                                        "quantity_compareTo_quantity", SimpleType.INT, QUANTITY, QUANTITY)))
                 .addFunctionBindings(
                         CelFunctionBinding.from("is_quantity_string", String.class, CrdRules::isQuantity),
                         CelFunctionBinding.from("quantity_string", String.class, Quantity::new),
-                        CelFunctionBinding.from("quantity_compareTo_quantity", Quantity.class, Quantity.class,
-                                (a, b) -> (long) a.getNumericalAmount().compareTo(b.getNumericalAmount())))
+                        CelFunctionBinding.from("quantity_compareTo_quantity", Quantity.class, Quantity.class, (a, b) ->
+                                (long) a.getNumericalAmount().compareTo(b.getNumericalAmount())))
                 .build();
     }
 
@@ -234,7 +238,9 @@ final class CrdRules {
             return filled;
         }
         if (value instanceof List<?> list && node.has("items")) {
-            return list.stream().map(item -> withDefaults(node.get("items"), item)).toList();
+            return list.stream()
+                    .map(item -> withDefaults(node.get("items"), item))
+                    .toList();
         }
         return value;
     }

@@ -2,16 +2,14 @@ package dev.modproxy.operator.api.v1alpha1;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-
-import com.fasterxml.jackson.databind.JsonNode;
 
 /**
  * The CRD's CEL rules (crds/), type-checked and evaluated as a real API server would: what users
@@ -33,18 +31,27 @@ class CrdValidationRulesTest {
     @Test
     void everyRuleTypeChecksAgainstTheSchema() {
         // .spec.proxy: one rule for each variable spec.proxy.env cannot set
-        assertThat(rules.rules()).extracting(CrdRules.Rule::path).filteredOn(".spec.proxy"::equals)
+        assertThat(rules.rules())
+                .extracting(CrdRules.Rule::path)
+                .filteredOn(".spec.proxy"::equals)
                 .hasSize(dev.modproxy.operator.settings.ProxySettings.OWNED_VARIABLES.size());
-        assertThat(rules.rules().stream().map(CrdRules.Rule::path).distinct()).containsExactlyInAnyOrder(
-                ".spec", ".spec.proxy", ".spec.storage", ".spec.storage.accessModes", ".spec.storage.size",
-                ".spec.storage.storageClassName");
+        assertThat(rules.rules().stream().map(CrdRules.Rule::path).distinct())
+                .containsExactlyInAnyOrder(
+                        ".spec",
+                        ".spec.proxy",
+                        ".spec.storage",
+                        ".spec.storage.accessModes",
+                        ".spec.storage.size",
+                        ".spec.storage.storageClassName");
     }
 
     @Test
     void theShippedExamplesPassOnCreateAndOnReapply() throws IOException {
         List<Path> examples;
         try (Stream<Path> files = Files.list(Path.of("..", "examples"))) {
-            examples = files.filter(f -> f.getFileName().toString().startsWith("goproxycache-")).sorted().toList();
+            examples = files.filter(f -> f.getFileName().toString().startsWith("goproxycache-"))
+                    .sorted()
+                    .toList();
         }
         assertThat(examples).hasSizeGreaterThanOrEqualTo(3);
         for (Path example : examples) {
@@ -61,10 +68,15 @@ class CrdValidationRulesTest {
 
     @Test
     void severalReplicasNeedASharedVolumeOrObjectStorage() throws IOException {
-        assertThat(rules.onCreate(cache("{replicas: 3}"))).singleElement().asString().startsWith(REPLICAS);
-        assertThat(rules.onCreate(cache("{replicas: 3, storage: {accessModes: [ReadWriteMany]}}"))).isEmpty();
-        assertThat(rules.onCreate(cache(
-                "{replicas: 3, objectStorage: {bucket: go-modules, credentialsSecret: s3-keys}}"))).isEmpty();
+        assertThat(rules.onCreate(cache("{replicas: 3}")))
+                .singleElement()
+                .asString()
+                .startsWith(REPLICAS);
+        assertThat(rules.onCreate(cache("{replicas: 3, storage: {accessModes: [ReadWriteMany]}}")))
+                .isEmpty();
+        assertThat(rules.onCreate(
+                        cache("{replicas: 3, objectStorage: {bucket: go-modules, credentialsSecret: s3-keys}}")))
+                .isEmpty();
         assertThat(rules.onCreate(cache("{replicas: 1}"))).isEmpty();
     }
 
@@ -72,31 +84,43 @@ class CrdValidationRulesTest {
     void theLowWatermarkMustStayBelowTheHighOne() throws IOException {
         // the high watermark defaults to 90
         assertThat(rules.onCreate(cache("{storage: {lowWatermark: 95}}"))).containsExactly(WATERMARKS);
-        assertThat(rules.onCreate(cache("{storage: {lowWatermark: 60, highWatermark: 60}}"))).containsExactly(WATERMARKS);
-        assertThat(rules.onCreate(cache("{storage: {lowWatermark: 50, highWatermark: 60}}"))).isEmpty();
+        assertThat(rules.onCreate(cache("{storage: {lowWatermark: 60, highWatermark: 60}}")))
+                .containsExactly(WATERMARKS);
+        assertThat(rules.onCreate(cache("{storage: {lowWatermark: 50, highWatermark: 60}}")))
+                .isEmpty();
     }
 
     @Test
     void theVolumeMayGrowButNotShrink() throws IOException {
         assertThat(rules.onUpdate(cache("{storage: {size: 20Gi}}"), cache("{storage: {size: 10Gi}}")))
-                .singleElement().asString().startsWith(SHRINK);
+                .singleElement()
+                .asString()
+                .startsWith(SHRINK);
         assertThat(rules.onUpdate(cache("{storage: {size: 1Gi}}"), cache("{storage: {size: 1000Mi}}")))
-                .singleElement().asString().startsWith(SHRINK);
-        assertThat(rules.onUpdate(cache("{storage: {size: 1000Mi}}"), cache("{storage: {size: 1Gi}}"))).isEmpty();
-        assertThat(rules.onUpdate(cache("{storage: {size: 1Gi}}"), cache("{storage: {size: 1024Mi}}"))).isEmpty();
-        assertThat(rules.onUpdate(cache("{storage: {size: 10Gi}}"), cache("{storage: {size: 1Ti}}"))).isEmpty();
+                .singleElement()
+                .asString()
+                .startsWith(SHRINK);
+        assertThat(rules.onUpdate(cache("{storage: {size: 1000Mi}}"), cache("{storage: {size: 1Gi}}")))
+                .isEmpty();
+        assertThat(rules.onUpdate(cache("{storage: {size: 1Gi}}"), cache("{storage: {size: 1024Mi}}")))
+                .isEmpty();
+        assertThat(rules.onUpdate(cache("{storage: {size: 10Gi}}"), cache("{storage: {size: 1Ti}}")))
+                .isEmpty();
         // from the 10Gi default to an explicit smaller size
-        assertThat(rules.onUpdate(cache("{}"), cache("{storage: {size: 5Gi}}"))).singleElement().asString()
+        assertThat(rules.onUpdate(cache("{}"), cache("{storage: {size: 5Gi}}")))
+                .singleElement()
+                .asString()
                 .startsWith(SHRINK);
     }
 
     @Test
     void storageClassAndAccessModesAreFixedOnceTheVolumeExists() throws IOException {
-        assertThat(rules.onUpdate(cache("{storage: {storageClassName: fast}}"),
-                cache("{storage: {storageClassName: slow}}")))
+        assertThat(rules.onUpdate(
+                        cache("{storage: {storageClassName: fast}}"), cache("{storage: {storageClassName: slow}}")))
                 .containsExactly("storage.storageClassName cannot change once the volume exists");
-        assertThat(rules.onUpdate(cache("{storage: {storageClassName: fast}}"),
-                cache("{storage: {storageClassName: fast}}"))).isEmpty();
+        assertThat(rules.onUpdate(
+                        cache("{storage: {storageClassName: fast}}"), cache("{storage: {storageClassName: fast}}")))
+                .isEmpty();
         assertThat(rules.onUpdate(cache("{}"), cache("{storage: {accessModes: [ReadWriteMany]}}")))
                 .containsExactly("storage.accessModes cannot change once the volume exists");
         // on create any class and any modes are fine
@@ -107,11 +131,12 @@ class CrdValidationRulesTest {
     @Test
     void extraEnvironmentIsRefusedForWhatAFieldSetsNamingTheField() throws IOException {
         assertThat(rules.onCreate(cache("{proxy: {env: [{name: QUARKUS_LOG_LEVEL, value: DEBUG}, "
-                + "{name: MODPROXY_UPSTREAM, value: 'https://goproxy.cn'}]}}")))
+                        + "{name: MODPROXY_UPSTREAM, value: 'https://goproxy.cn'}]}}")))
                 .containsExactly("spec.proxy.env cannot set MODPROXY_UPSTREAM: set spec.upstream instead");
         assertThat(rules.onCreate(cache("{proxy: {env: [{name: JAVA_TOOL_OPTIONS, value: -Xss1m}]}}")))
                 .containsExactly("spec.proxy.env cannot set JAVA_TOOL_OPTIONS: set spec.proxy.jvmOptions instead");
-        assertThat(rules.onCreate(cache("{proxy: {env: [{name: QUARKUS_LOG_LEVEL, value: DEBUG}]}}"))).isEmpty();
+        assertThat(rules.onCreate(cache("{proxy: {env: [{name: QUARKUS_LOG_LEVEL, value: DEBUG}]}}")))
+                .isEmpty();
         assertThat(rules.onCreate(cache("{proxy: {mutableTtl: 1m}}"))).isEmpty();
     }
 

@@ -10,7 +10,6 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Set;
-
 import org.junit.jupiter.api.Test;
 
 class CertificateIssuerTest {
@@ -29,11 +28,21 @@ class CertificateIssuerTest {
         X509Certificate ca = issued.caCertificate();
         X509Certificate serving = issued.certificate();
         serving.verify(ca.getPublicKey());
-        assertThat(RenewalPolicy.dnsNamesOf(serving)).isEqualTo(Set.of("modproxy-webhook", "modproxy-webhook.modproxy-system", "modproxy-webhook.modproxy-system.svc",
-                "modproxy-webhook.modproxy-system.svc.cluster.local"));
-        assertThat(ca.getBasicConstraints()).as("a CA that may sign end-entity certificates only").isEqualTo(0);
-        assertThat(serving.getBasicConstraints()).as("serving certificate is not a CA").isEqualTo(-1);
-        assertThat(serving.getExtendedKeyUsage().contains("1.3.6.1.5.5.7.3.1")).as("serverAuth").isTrue();
+        assertThat(RenewalPolicy.dnsNamesOf(serving))
+                .isEqualTo(Set.of(
+                        "modproxy-webhook",
+                        "modproxy-webhook.modproxy-system",
+                        "modproxy-webhook.modproxy-system.svc",
+                        "modproxy-webhook.modproxy-system.svc.cluster.local"));
+        assertThat(ca.getBasicConstraints())
+                .as("a CA that may sign end-entity certificates only")
+                .isEqualTo(0);
+        assertThat(serving.getBasicConstraints())
+                .as("serving certificate is not a CA")
+                .isEqualTo(-1);
+        assertThat(serving.getExtendedKeyUsage().contains("1.3.6.1.5.5.7.3.1"))
+                .as("serverAuth")
+                .isTrue();
         assertThat(serving.getNotAfter().toInstant()).isEqualTo(NOW.plus(Duration.ofDays(365)));
         assertThat(ca.getNotAfter().toInstant()).isEqualTo(NOW.plus(CertificateIssuer.AUTHORITY_VALIDITY));
     }
@@ -45,17 +54,21 @@ class CertificateIssuerTest {
 
         WebhookCertificate issued = issuerAt(NOW).newAuthority(names);
 
-        assertThat(issued.certificate().getSubjectAlternativeNames().contains(List.of(7, "127.0.0.1"))).as("an iPAddress entry, which TLS clients match against an address (a dNSName would not do)").isTrue();
+        assertThat(issued.certificate().getSubjectAlternativeNames().contains(List.of(7, "127.0.0.1")))
+                .as("an iPAddress entry, which TLS clients match against an address (a dNSName would not do)")
+                .isTrue();
         assertThat(RenewalPolicy.evaluate(issued, names, NOW).action()).isEqualTo(RenewalPolicy.Action.KEEP);
     }
 
     @Test
     void servingCertificateNeverOutlivesItsCa() {
-        WebhookCertificate old = issuerAt(NOW.minus(Duration.ofDays(5 * 365 - 100))).newAuthority(NAMES);
+        WebhookCertificate old =
+                issuerAt(NOW.minus(Duration.ofDays(5 * 365 - 100))).newAuthority(NAMES);
 
         WebhookCertificate renewed = issuerAt(NOW).renewServing(old, NAMES);
 
-        assertThat(renewed.certificate().getNotAfter()).isEqualTo(old.caCertificate().getNotAfter());
+        assertThat(renewed.certificate().getNotAfter())
+                .isEqualTo(old.caCertificate().getNotAfter());
     }
 
     @Test
@@ -66,6 +79,7 @@ class CertificateIssuerTest {
         assertThat(Pem.privateKey(Pem.of(issued.key()))).isEqualTo(issued.key());
         assertThat(!issued.toString().contains("PRIVATE")).isTrue();
         assertThatExceptionOfType(InvalidCertificateException.class).isThrownBy(() -> Pem.certificate(issued.keyPem()));
-        assertThatExceptionOfType(InvalidCertificateException.class).isThrownBy(() -> Pem.privateKey("-----BEGIN PRIVATE KEY-----\nAAAA\n"));
+        assertThatExceptionOfType(InvalidCertificateException.class)
+                .isThrownBy(() -> Pem.privateKey("-----BEGIN PRIVATE KEY-----\nAAAA\n"));
     }
 }

@@ -9,7 +9,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.asn1.sec.ECPrivateKey;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
@@ -28,7 +27,8 @@ class MountedCertificatesTest {
         // SEC1 "EC PRIVATE KEY" with the curve named inside, as cert-manager writes ECDSA keys
         PrivateKeyInfo info = PrivateKeyInfo.getInstance(issued.key().getEncoded());
         ECPrivateKey inner = ECPrivateKey.getInstance(info.parsePrivateKey());
-        ECPrivateKey sec1Key = new ECPrivateKey(256, inner.getKey(), info.getPrivateKeyAlgorithm().getParameters());
+        ECPrivateKey sec1Key = new ECPrivateKey(
+                256, inner.getKey(), info.getPrivateKeyAlgorithm().getParameters());
         StringWriter sec1 = new StringWriter();
         try (JcaPEMWriter writer = new JcaPEMWriter(sec1)) {
             writer.writeObject(new PemObject("EC PRIVATE KEY", sec1Key.getEncoded()));
@@ -41,7 +41,8 @@ class MountedCertificatesTest {
         WebhookCertificate loaded = new MountedCertificates(mount).current();
 
         assertThat(loaded.certificate()).isEqualTo(issued.certificate());
-        assertThat(((java.security.interfaces.ECPrivateKey) loaded.key()).getS()).isEqualTo(((java.security.interfaces.ECPrivateKey) issued.key()).getS());
+        assertThat(((java.security.interfaces.ECPrivateKey) loaded.key()).getS())
+                .isEqualTo(((java.security.interfaces.ECPrivateKey) issued.key()).getS());
         assertThat(loaded.caCertificatePem()).isEqualTo(issued.caCertificatePem());
     }
 
@@ -49,9 +50,11 @@ class MountedCertificatesTest {
     void missingOrHalfWrittenFilesAreRejectedSoTheServedCertificateStays() throws Exception {
         WebhookCertificate issued = new CertificateIssuer(Clock.systemUTC()).newAuthority(NAMES);
         Files.writeString(mount.resolve("tls.crt"), issued.certificatePem());
-        assertThatExceptionOfType(UncheckedIOException.class).isThrownBy(() -> new MountedCertificates(mount).current());
+        assertThatExceptionOfType(UncheckedIOException.class)
+                .isThrownBy(() -> new MountedCertificates(mount).current());
 
         Files.writeString(mount.resolve("tls.key"), issued.keyPem().substring(0, 60));
-        assertThatExceptionOfType(InvalidCertificateException.class).isThrownBy(() -> new MountedCertificates(mount).current());
+        assertThatExceptionOfType(InvalidCertificateException.class)
+                .isThrownBy(() -> new MountedCertificates(mount).current());
     }
 }

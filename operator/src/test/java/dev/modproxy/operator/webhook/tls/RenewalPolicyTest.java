@@ -5,11 +5,9 @@ import static dev.modproxy.operator.webhook.tls.CertificateIssuerTest.NOW;
 import static dev.modproxy.operator.webhook.tls.CertificateIssuerTest.issuerAt;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Duration;
-
-import org.junit.jupiter.api.Test;
-
 import dev.modproxy.operator.webhook.tls.RenewalPolicy.Action;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
 
 class RenewalPolicyTest {
 
@@ -29,18 +27,22 @@ class RenewalPolicyTest {
 
     @Test
     void servingCertificateWithLessThanThirtyDaysLeftIsRenewedUnderTheSameCa() {
-        assertThat(decide(issuerAt(NOW.minus(Duration.ofDays(340))).newAuthority(NAMES))).isEqualTo(Action.RENEW_SERVING);
-        assertThat(decide(issuerAt(NOW.minus(Duration.ofDays(330))).newAuthority(NAMES))).isEqualTo(Action.KEEP);
+        assertThat(decide(issuerAt(NOW.minus(Duration.ofDays(340))).newAuthority(NAMES)))
+                .isEqualTo(Action.RENEW_SERVING);
+        assertThat(decide(issuerAt(NOW.minus(Duration.ofDays(330))).newAuthority(NAMES)))
+                .isEqualTo(Action.KEEP);
     }
 
     @Test
     void caCloseToExpiryIsReplaced() {
-        assertThat(decide(issuerAt(NOW.minus(Duration.ofDays(5 * 365 - 60))).newAuthority(NAMES))).isEqualTo(Action.NEW_AUTHORITY);
+        assertThat(decide(issuerAt(NOW.minus(Duration.ofDays(5 * 365 - 60))).newAuthority(NAMES)))
+                .isEqualTo(Action.NEW_AUTHORITY);
     }
 
     @Test
     void renamedServiceNeedsANewServingCertificate() {
-        WebhookCertificate forOtherService = issuerAt(NOW).newAuthority(ServiceDnsNames.of("old-webhook", "modproxy-system"));
+        WebhookCertificate forOtherService =
+                issuerAt(NOW).newAuthority(ServiceDnsNames.of("old-webhook", "modproxy-system"));
         assertThat(decide(forOtherService)).isEqualTo(Action.RENEW_SERVING);
     }
 
@@ -49,16 +51,19 @@ class RenewalPolicyTest {
         WebhookCertificate ours = issuerAt(NOW).newAuthority(NAMES);
         WebhookCertificate theirs = issuerAt(NOW).newAuthority(NAMES);
 
-        assertThat(decide(new WebhookCertificate(ours.caCertificatePem(), ours.caKeyPem(),
-                theirs.certificatePem(), theirs.keyPem()))).isEqualTo(Action.RENEW_SERVING);
-        assertThat(decide(new WebhookCertificate(ours.caCertificatePem(), ours.caKeyPem(),
-                ours.certificatePem(), theirs.keyPem()))).isEqualTo(Action.RENEW_SERVING);
+        assertThat(decide(new WebhookCertificate(
+                        ours.caCertificatePem(), ours.caKeyPem(), theirs.certificatePem(), theirs.keyPem())))
+                .isEqualTo(Action.RENEW_SERVING);
+        assertThat(decide(new WebhookCertificate(
+                        ours.caCertificatePem(), ours.caKeyPem(), ours.certificatePem(), theirs.keyPem())))
+                .isEqualTo(Action.RENEW_SERVING);
     }
 
     @Test
     void unreadableCaKeyMeansANewCa() {
         WebhookCertificate ours = issuerAt(NOW).newAuthority(NAMES);
-        assertThat(decide(new WebhookCertificate(ours.caCertificatePem(), "garbage",
-                ours.certificatePem(), ours.keyPem()))).isEqualTo(Action.NEW_AUTHORITY);
+        assertThat(decide(new WebhookCertificate(
+                        ours.caCertificatePem(), "garbage", ours.certificatePem(), ours.keyPem())))
+                .isEqualTo(Action.NEW_AUTHORITY);
     }
 }
