@@ -8,14 +8,23 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /** Hands a Ready cache's warm-up list to its proxy once per spec generation, then shows the progress the poller reads. */
 @ApplicationScoped
 public class WarmupDriver {
 
     private final ProxyAdmin proxy;
+
+    /**
+     * The warm-up status each cache (by UID) got when its list was handed over. The next reconciliation may still
+     * see the cache as it was before that status was written (the informer lags the patch), and must not hand the
+     * same generation's list over a second time.
+     */
+    private final Map<String, WarmupStatus> handedOver = new ConcurrentHashMap<>();
 
     public WarmupDriver(ProxyAdmin proxy) {
         this.proxy = proxy;
@@ -33,11 +42,20 @@ public class WarmupDriver {
         }
         try {
             if (WarmupProgress.due(cache)) {
+                WarmupStatus already = handedOver.get(cache.getMetadata().getUid());
+                if (already != null
+                        && Objects.equals(
+                                already.getSubmittedGeneration(),
+                                cache.getMetadata().getGeneration())) {
+                    return already;
+                }
                 Optional<String> goSum = goSum(cache, cluster);
-                return WarmupProgress.accepted(
+                WarmupStatus accepted = WarmupProgress.accepted(
                         cache,
                         proxy.startWarmup(
                                 cache, WarmupProgress.moduleList(cache.getSpec().getWarmup(), goSum)));
+                handedOver.put(cache.getMetadata().getUid(), accepted);
+                return accepted;
             }
             if (WarmupProgress.running(cache)) {
                 // an answer read for an earlier list says nothing about this one

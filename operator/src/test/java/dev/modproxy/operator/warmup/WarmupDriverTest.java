@@ -73,4 +73,43 @@ class WarmupDriverTest {
                 .as("nothing polled yet")
                 .isSameAs(cache.getStatus().getWarmup());
     }
+
+    @Test
+    void aReconciliationThatDoesNotYetSeeTheAcceptedStatusDoesNotHandTheListOverAgain() {
+        List<String> posts = new java.util.ArrayList<>();
+        WarmupDriver counting = new WarmupDriver(new ProxyAdmin() {
+            @Override
+            public CacheStats stats(GoProxyCache cache) {
+                throw new AssertionError("not asked by the driver");
+            }
+
+            @Override
+            public WarmupReport startWarmup(GoProxyCache cache, String moduleList) {
+                posts.add(moduleList);
+                return (WarmupReport) AdminExamples.WARMUP_RUNNING.value();
+            }
+
+            @Override
+            public WarmupReport warmup(GoProxyCache cache) {
+                throw new AssertionError("progress is read by the poller, not on the reconcile thread");
+            }
+        });
+        GoProxyCache stale = cache(spec -> {
+            spec.setWarmup(new Warmup());
+            spec.getWarmup().setModules(List.of("example.com/gone@v1.0.0"));
+        });
+        stale.getMetadata().setGeneration(5L);
+        stale.getMetadata().setUid("uid-5");
+
+        WarmupStatus first = counting.step(stale, null, Optional.empty());
+        WarmupStatus second = counting.step(stale, null, Optional.empty());
+
+        assertThat(posts).containsExactly("example.com/gone@v1.0.0\n");
+        assertThat(first.getSubmittedGeneration()).isEqualTo(5L);
+        assertThat(second).isSameAs(first);
+
+        stale.getMetadata().setGeneration(6L);
+        counting.step(stale, null, Optional.empty());
+        assertThat(posts).as("a new generation's list is handed over").hasSize(2);
+    }
 }
