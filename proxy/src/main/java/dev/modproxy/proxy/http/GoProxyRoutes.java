@@ -110,12 +110,7 @@ public final class GoProxyRoutes {
             LOG.debugf(e, "fast lookup of %s failed; trying the full path", path);
         }
         HttpServerResponse response = ctx.response();
-        ResponseStream stream = new ResponseStream(
-                response,
-                request.kind().contentType(),
-                cacheControl(request),
-                stallLimit,
-                n -> metrics.served(request.kind(), n));
+        ResponseStream stream = responseStream(response, request);
         ctx.vertx()
                 .<CompletableFuture<CacheAnswer>>executeBlocking(() -> cache.answer(request, stream), false)
                 .onComplete(ar -> {
@@ -197,12 +192,7 @@ public final class GoProxyRoutes {
             });
             return;
         }
-        ResponseStream stream = new ResponseStream(
-                response,
-                request.kind().contentType(),
-                cacheControl(request),
-                stallLimit,
-                n -> metrics.served(request.kind(), n));
+        ResponseStream stream = responseStream(response, request);
         ctx.vertx()
                 .executeBlocking(
                         () -> {
@@ -233,6 +223,16 @@ public final class GoProxyRoutes {
                 .putHeader("Content-Type", "text/plain; charset=utf-8")
                 .putHeader("Cache-Control", cacheControl)
                 .end(oneLine + "\n");
+    }
+
+    /** Streams an answer of the request's kind to the client, counted as served bytes of that kind. */
+    private ResponseStream responseStream(HttpServerResponse response, ProxyRequest request) {
+        return new ResponseStream(
+                response,
+                request.kind().contentType(),
+                cacheControl(request),
+                stallLimit,
+                n -> metrics.served(request.kind(), n));
     }
 
     private String cacheControl(ProxyRequest request) {
