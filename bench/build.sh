@@ -89,7 +89,7 @@ esac
 
 if [ -z "${JAR:-}" ]; then
   echo "== building modproxy's jar"
-  ./mvnw -B -q -o -pl proxy package -DskipTests
+  ./mvnw -B -q -o -pl proxy -am package -DskipTests
   JAR=proxy/target/quarkus-app/quarkus-run.jar
 fi
 (cd bench/peers/slowmirror && GOTOOLCHAIN=local go build -o "$work/slowmirror" .)
@@ -111,6 +111,7 @@ start_proxy() {
   proxy_pid=$!
   pids+=($proxy_pid)
   proxy_url="http://127.0.0.1:$port"
+  proxy_metrics="http://127.0.0.1:$management/q/metrics"
   wait_for "http://127.0.0.1:$management/q/health/ready" modproxy
 }
 
@@ -143,6 +144,9 @@ for run in $(seq 1 "$runs"); do
   cold_requests=$(upstream_requests)
   warm=$(download_all "$proxy_url")
   rss=$(awk '/^VmHWM:/ {printf "%.0f", $2 / 1024}' "/proc/$proxy_pid/status")
+  # what the prefetcher did over the cold and the warm download (issued, used, wasted by kind)
+  echo "   run $run: prefetch $(curl -fsS "$proxy_metrics" | awk '/^modproxy_prefetch_(issued|used|wasted)_total/ {
+      sub(/^modproxy_prefetch_/, ""); sub(/_total/, ""); printf "%s=%d ", $1, $2 }')"
   kill "$proxy_pid"; wait "$proxy_pid" 2>/dev/null || true
   echo "$run $direct $cold $warm $file $direct_requests $cold_requests $rss" >>"$results"
   echo "   run $run: direct ${direct}s, cold ${cold}s, warm ${warm}s, file ${file}s; upstream requests direct $direct_requests, cold $cold_requests; modproxy peak RSS ${rss} MB; load average $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -51,7 +51,7 @@ if [ -n "${JAR:-}" ]; then
   jar=$JAR
 else
   echo "== building the proxy jar"
-  ./mvnw -B -q -pl proxy package -DskipTests
+  ./mvnw -B -q -pl proxy -am package -DskipTests
   jar=proxy/target/quarkus-app/quarkus-run.jar
 fi
 

@@ -73,7 +73,7 @@ fi
 extra_tree="$extra/mod/cache/download"
 
 echo "== building modproxy's jar and the slow mirror"
-./mvnw -B -q -pl proxy package -DskipTests
+./mvnw -B -q -pl proxy -am package -DskipTests
 jar=proxy/target/quarkus-app/quarkus-run.jar
 (cd bench/peers/slowmirror && GOTOOLCHAIN=local go build -o "$work/slowmirror" .)
 

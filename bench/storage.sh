@@ -14,8 +14,8 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 wait_http() { for _ in $(seq 1 120); do curl -sf -o /dev/null "$1" && return 0; sleep 0.5; done; echo "no answer from $1" >&2; exit 1; }
 
 JAR=proxy/target/quarkus-app/quarkus-run.jar
-[ -f "$JAR" ] || ./mvnw -B -q -pl proxy package -DskipTests
-./mvnw -B -q -o -pl proxy dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$WORK/cp.txt" >/dev/null
+[ -f "$JAR" ] || ./mvnw -B -q -pl proxy -am package -DskipTests
+./mvnw -B -q -o -pl proxy -am test-compile dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$WORK/cp.txt" >/dev/null
 
 # Upstream: a static GOPROXY tree with one hot module and 60 cold ones of 1 MiB each.
 python3 - "$WORK/upstream" <<'PY'

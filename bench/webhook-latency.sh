@@ -14,7 +14,7 @@ fixture=operator/src/test/resources/admission/${4:-tekton-taskrun-pod.json}
 work=bench/target/webhook
 mkdir -p "$work/classes"
 
-./mvnw -B -q -pl operator compile dependency:build-classpath -Dmdep.outputFile="$PWD/$work/classpath.txt"
+./mvnw -B -q -pl operator -am compile dependency:build-classpath -Dmdep.outputFile="$PWD/$work/classpath.txt"
 cp="operator/target/classes:$(cat "$work/classpath.txt")"
 javac -d "$work/classes" -cp "$cp" bench/webhook/*.java
 
