@@ -34,31 +34,9 @@ for tool in java go curl awk; do
   command -v "$tool" >/dev/null || { echo "missing $tool" >&2; exit 2; }
 done
 
-work=$(mktemp -d /tmp/modproxy-build.XXXXXX)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  chmod -R u+w "$work" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-free_port() {
-  local port
-  while :; do
-    port=$((20000 + RANDOM % 40000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return; fi
-  done
-}
-wait_for() { # url what: polls for up to 120 s until the url answers 2xx
-  for _ in $(seq 1 600); do
-    curl -fsS -o /dev/null --max-time 5 "$1" 2>/dev/null && return 0
-    sleep 0.2
-  done
-  echo "$2 did not come up at $1" >&2
-  exit 1
-}
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+bench_work modproxy-build
 
 # A go command that sees nothing of this machine's Go settings; a fresh module and build cache.
 go_clean() { # home, then go arguments

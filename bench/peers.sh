@@ -24,33 +24,9 @@ done
 capture=$(e2e/capture/capture.sh | tail -1)
 peers=$(bench/peers/build.sh | tail -1)
 tree="$capture/proxy"
-work=$(mktemp -d /tmp/modproxy-peers.XXXXXX)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  chmod -R u+w "$work" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-free_port() {
-  local port
-  while :; do
-    port=$((20000 + RANDOM % 40000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return; fi
-  done
-}
-wait_for() { # url what: polls for up to 120 s until the server answers at all
-  local code
-  for _ in $(seq 1 600); do
-    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$1" 2>/dev/null) || true
-    [ "${code:-000}" != 000 ] && return 0
-    sleep 0.2
-  done
-  echo "$2 did not come up at $1" >&2
-  exit 1
-}
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+bench_work modproxy-peers
 
 # The capture holds only the .mod of the module versions in the graph whose code no build needs;
 # Athens fetches every module whole (its go command downloads the zip too) and answers 404 when
@@ -83,7 +59,7 @@ for delay in $DELAYS; do
   "$work/slowmirror" -addr "127.0.0.1:$port" -root "$tree:$extra_tree" -delay "$delay" >"$work/mirror-$delay.log" 2>&1 &
   pids+=($!)
   mirror[$delay]="http://127.0.0.1:$port"
-  wait_for "${mirror[$delay]}/_counts" "slow mirror ($delay)"
+  wait_for "${mirror[$delay]}/_counts" "slow mirror ($delay)" any
 done
 
 static_port=$(free_port)
@@ -116,7 +92,7 @@ CONF
 "$NGINX" -c "$work/nginx/nginx.conf" -p "$work/nginx" &
 nginx_pid=$!
 pids+=($nginx_pid)
-wait_for "http://127.0.0.1:$static_port/k8s.io/api/@v/v0.37.0.mod" nginx
+wait_for "http://127.0.0.1:$static_port/k8s.io/api/@v/v0.37.0.mod" nginx any
 
 # Starts one proxy in front of $2 with empty storage; sets $proxy_url and $proxy_pid.
 start_proxy() { # name upstream
@@ -147,7 +123,7 @@ start_proxy() { # name upstream
   pids+=($proxy_pid)
   proxy_url="http://127.0.0.1:$port"
   proxy_log="$dir/log"
-  wait_for "$proxy_url/" "$name"
+  wait_for "$proxy_url/" "$name" any
   curl -fsS -X DELETE "$upstream/_counts" >/dev/null
 }
 

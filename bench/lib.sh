@@ -1,0 +1,39 @@
+# Shell helpers shared by bench/build.sh and bench/peers.sh; sourced from the repository root.
+
+# bench_work PREFIX: a fresh $work directory under /tmp; at exit every process in $pids is stopped
+# and $work is removed (module caches are read-only, hence the chmod).
+bench_work() {
+  work=$(mktemp -d "/tmp/$1.XXXXXX")
+  pids=()
+  trap bench_cleanup EXIT
+}
+bench_cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  chmod -R u+w "$work" 2>/dev/null || true
+  rm -rf "$work"
+}
+
+free_port() {
+  local port
+  while :; do
+    port=$((20000 + RANDOM % 40000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return; fi
+  done
+}
+
+# wait_for URL WHAT [any]: polls for up to 120 s until the URL answers 2xx, or with "any" until the
+# server answers at all (a proxy that answers 404 for its root is up).
+wait_for() {
+  local code
+  for _ in $(seq 1 600); do
+    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$1" 2>/dev/null) || true
+    case "${3:-2xx}:${code:-000}" in
+      any:000 | 2xx:000) ;;
+      any:* | 2xx:2??) return 0 ;;
+    esac
+    sleep 0.2
+  done
+  echo "$2 did not come up at $1" >&2
+  exit 1
+}
