@@ -35,9 +35,12 @@ import org.jboss.logging.Logger;
  * <li>a client asks {@code X.info}: it downloads X next, so {@code X.zip} and {@code X.mod};
  * <li>a client asks {@code X.mod}: {@code X.info} (tiny; {@code go mod download} asks it), and {@code X.zip}
  * unless X's go.mod is only read to walk an unpruned graph (then many of those versions are never built);
- * <li>a go.mod a client got lists requirements: their {@code .mod}s. When that go.mod is unpruned (go 1.16 or
- * older, or reached through one), the go command reads every go.mod below it, so each prefetched one is read
- * in turn and its requirements prefetched too; below a pruned one it reads none, so only that one level.
+ * <li>a go.mod a client got lists requirements: their {@code .mod}s, when that go.mod is unpruned (go 1.16 or
+ * older, or reached through one): the go command reads every go.mod below it, so each prefetched one is read
+ * in turn and its requirements prefetched too. Below a pruned go.mod (go 1.17 or later) nothing: a client
+ * whose own module is pruned reads none of those go.mods (the ones it builds with are listed in its own
+ * go.mod, which it asks for in one wave anyway). On the captured real graph, one level below pruned go.mods
+ * was 222 upstream requests per cold build that no client read.
  * </ul>
  *
  * <p>Bounds: at most {@code concurrency} prefetches run at once on threads of their own (a client's fetch
@@ -74,7 +77,7 @@ public final class Prefetcher implements ClientDemand, AutoCloseable {
     private final Cache<String, Boolean> hinted = recent();
     /** go.mod files the go command reads because an unpruned go.mod requires them (directly or further up). */
     private final Cache<String, Boolean> unprunedWalk = recent();
-    /** go.mod files whose requirements were prefetched: true when all the way down (unpruned). */
+    /** go.mod files whose requirements were prefetched. */
     private final Cache<String, Boolean> expanded = recent();
 
     private final Set<String> queuedExpansions = ConcurrentHashMap.newKeySet();
@@ -157,7 +160,7 @@ public final class Prefetcher implements ClientDemand, AutoCloseable {
 
     private void expandLater(ProxyRequest goMod) {
         String key = goMod.relativePath();
-        if (Boolean.TRUE.equals(expanded.getIfPresent(key)) || !queuedExpansions.add(key)) {
+        if (expanded.getIfPresent(key) != null || !queuedExpansions.add(key)) {
             return;
         }
         if (!submit(() -> {
@@ -224,9 +227,10 @@ public final class Prefetcher implements ClientDemand, AutoCloseable {
         if (read.isEmpty()) {
             return;
         }
-        boolean walkAll = unprunedWalk.getIfPresent(key) != null || !read.get().pruned();
-        Boolean before = expanded.asMap().put(key, walkAll);
-        if (Boolean.TRUE.equals(before) || before != null && !walkAll) {
+        if (read.get().pruned() && unprunedWalk.getIfPresent(key) == null) {
+            return; // no client reads below a pruned go.mod unless an unpruned one above led it there
+        }
+        if (expanded.asMap().put(key, Boolean.TRUE) != null) {
             return;
         }
         for (GoModRequirements.Requirement requirement : read.get().requires()) {
@@ -237,12 +241,10 @@ public final class Prefetcher implements ClientDemand, AutoCloseable {
             } catch (InvalidRequestException | IllegalArgumentException e) {
                 continue; // not a version the go command would fetch a go.mod for
             }
-            if (walkAll) {
-                unprunedWalk.put(child.relativePath(), Boolean.TRUE);
-                if (hinted.getIfPresent(child.relativePath()) != null
-                        && !Boolean.TRUE.equals(expanded.getIfPresent(child.relativePath()))) {
-                    expandLater(child); // hinted before as one level below a pruned go.mod: walk on from it now
-                }
+            unprunedWalk.put(child.relativePath(), Boolean.TRUE);
+            if (hinted.getIfPresent(child.relativePath()) != null
+                    && expanded.getIfPresent(child.relativePath()) == null) {
+                expandLater(child); // fetched before for another reason (a client, its .info): walk on from it now
             }
             prefetch(child);
         }

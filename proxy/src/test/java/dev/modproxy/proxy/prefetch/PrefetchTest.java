@@ -147,23 +147,28 @@ class PrefetchTest {
     }
 
     @Test
-    void belowAPrunedGoModOnlyTheNextLevelIsFetched() throws Exception {
+    void belowAPrunedGoModNothingIsFetchedUntilAClientWalksThere() throws Exception {
         publish("example.com/a", "1.21", "example.com/b");
         publish("example.com/b", "1.16", "example.com/c");
         publish("example.com/c", "1.16");
         startProxy(on(4, "256Mi", 100));
 
         assertEquals(200, proxy.get("/" + mod("example.com/a")).statusCode());
-        await().atMost(WAIT).until(() -> stored(mod("example.com/b")));
+        await().atMost(WAIT).until(() -> stored(zip("example.com/a")));
         awaitIdle();
 
-        // with graph pruning the go command reads no go.mod below b until a client shows it walks there
+        // with graph pruning the go command reads no go.mod below a: the ones it builds with are in its own go.mod
+        assertEquals(0, upstream.hits(mod("example.com/b")));
         assertEquals(0, upstream.hits(mod("example.com/c")));
-        assertEquals(0, upstream.hits(zip("example.com/b")));
         assertEquals(1, upstream.hits(zip("example.com/a")), "a's zip: a client that reads a root's go.mod builds it");
+        assertEquals(0, count("modproxy.prefetch.issued", "kind", "mod"));
 
+        // a client that asks for b (go 1.16, unpruned) reads everything below it: from there the walk is prefetched
         assertEquals(200, proxy.get("/" + mod("example.com/b")).statusCode());
         await().atMost(WAIT).until(() -> stored(mod("example.com/c")));
+        awaitIdle();
+        assertEquals(200, proxy.get("/" + mod("example.com/c")).statusCode());
+        assertEquals(1, upstream.hits(mod("example.com/c")), "c's go.mod fetched once, by the prefetch");
     }
 
     @Test
