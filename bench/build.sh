@@ -5,6 +5,8 @@
 #   cold    GOPROXY = a modproxy with an empty cache in front of that upstream (a new one each run)
 #   warm    GOPROXY = the same modproxy again, every answer now cached
 #   file    GOPROXY = file:// of the same tree (no network, no delay: the floor)
+#   nginx   GOPROXY = nginx serving the same tree from disk (the floor for any HTTP GOPROXY: the same requests
+#           over loopback, answered by a static file server; skipped when nginx is not installed)
 # each with a fresh module cache and build cache, GOFLAGS=-mod=mod, GOSUMDB=off (the graph's go.sum
 # checks every module and go.mod; no checksum database is asked, by the client or by modproxy).
 # The modes take turns within each run, so load from elsewhere falls on all of them alike; the table
@@ -35,6 +37,7 @@ runs=${3:-3}
 MODULES=${MODULES:-300}
 PROXY_JAVA_OPTS=${PROXY_JAVA_OPTS--Xmx128m}
 LAYERS=${LAYERS:-10}
+NGINX=${NGINX:-/usr/sbin/nginx}
 for tool in java go curl awk; do
   command -v "$tool" >/dev/null || { echo "missing $tool" >&2; exit 2; }
 done
@@ -87,6 +90,39 @@ pids+=($!)
 mirror="http://127.0.0.1:$mirror_port"
 wait_for "$mirror/_counts" "slow mirror"
 
+# nginx over the same tree, no delay: what a warm cache could be at best over HTTP
+static=""
+if [ -x "$NGINX" ]; then
+  static_port=$(free_port)
+  mkdir -p "$work/nginx/logs"
+  cat >"$work/nginx/nginx.conf" <<CONF
+daemon off;
+user $(id -un);
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/logs/error.log warn;
+events { worker_connections 1024; }
+http {
+  types { application/zip zip; application/json info; text/plain mod; }
+  default_type text/plain;
+  sendfile on;
+  tcp_nopush on;
+  access_log off;
+  client_body_temp_path $work/nginx/body;
+  proxy_temp_path $work/nginx/proxy;
+  fastcgi_temp_path $work/nginx/fastcgi;
+  uwsgi_temp_path $work/nginx/uwsgi;
+  scgi_temp_path $work/nginx/scgi;
+  server { listen 127.0.0.1:$static_port; root $tree; }
+}
+CONF
+  "$NGINX" -c "$work/nginx/nginx.conf" -p "$work/nginx" &
+  pids+=($!)
+  static="http://127.0.0.1:$static_port"
+  wait_for "$static/" nginx any
+else
+  echo "== no nginx at $NGINX: the nginx column stays empty (apt-get install nginx)"
+fi
+
 # Starts a modproxy with an empty cache in front of the mirror; sets $proxy_url and $proxy_pid.
 start_proxy() {
   local port management dir
@@ -123,6 +159,8 @@ echo "== $graph_kind graph: $modules modules; upstream delay $delay; $runs runs;
 results="$work/results.txt"
 for run in $(seq 1 "$runs"); do
   file=$(download_all "file://$tree")
+  nginx=0
+  [ -z "$static" ] || nginx=$(download_all "$static")
   curl -fsS -X DELETE "$mirror/_counts"
   direct=$(download_all "$mirror")
   direct_requests=$(upstream_requests)
@@ -136,20 +174,20 @@ for run in $(seq 1 "$runs"); do
   echo "   run $run: prefetch $(curl -fsS "$proxy_metrics" | awk '/^modproxy_prefetch_(issued|used|wasted)_total/ {
       sub(/^modproxy_prefetch_/, ""); sub(/_total/, ""); printf "%s=%d ", $1, $2 }')"
   kill "$proxy_pid"; wait "$proxy_pid" 2>/dev/null || true
-  echo "$run $direct $cold $warm $file $direct_requests $cold_requests $rss" >>"$results"
-  echo "   run $run: direct ${direct}s, cold ${cold}s, warm ${warm}s, file ${file}s; upstream requests direct $direct_requests, cold $cold_requests; modproxy peak RSS ${rss} MB; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "$run $direct $cold $warm $file $direct_requests $cold_requests $rss $nginx" >>"$results"
+  echo "   run $run: direct ${direct}s, cold ${cold}s, warm ${warm}s, file ${file}s, nginx ${nginx}s; upstream requests direct $direct_requests, cold $cold_requests; modproxy peak RSS ${rss} MB; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 done
 
 median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2)}'; }
 col() { awk -v c="$1" '{print $c}' "$results" | median; }
-ratio() { awk -v a="$1" -v b="$2" '{print $a / $b}' "$results" | median; }
+ratio() { awk -v a="$1" -v b="$2" '{print ($b > 0 ? $a / $b : 0)}' "$results" | median; }
 echo
 echo "### go mod download all, $graph_kind graph ($modules modules), upstream delay $delay, median of $runs runs"
 echo
-echo "| direct s | cold s | warm s | file:// s | cold / direct | warm / file:// | warm / direct | upstream requests direct | upstream requests cold | modproxy peak RSS MB |"
-echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
-printf "| %.2f | %.2f | %.2f | %.2f | %.2fx | %.2fx | %.2fx | %d | %d | %d |\n" "$(col 2)" "$(col 3)" "$(col 4)" "$(col 5)" \
-  "$(ratio 3 2)" "$(ratio 4 5)" "$(ratio 4 2)" "$(col 6)" "$(col 7)" "$(col 8)"
+echo "| direct s | cold s | warm s | file:// s | nginx s | cold / direct | warm / file:// | warm / nginx | warm / direct | upstream requests direct | upstream requests cold | modproxy peak RSS MB |"
+echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+printf "| %.2f | %.2f | %.2f | %.2f | %.2f | %.2fx | %.2fx | %.2fx | %.2fx | %d | %d | %d |\n" "$(col 2)" "$(col 3)" "$(col 4)" "$(col 5)" \
+  "$(col 9)" "$(ratio 3 2)" "$(ratio 4 5)" "$(ratio 4 9)" "$(ratio 4 2)" "$(col 6)" "$(col 7)" "$(col 8)"
 echo
-echo "ratios are medians of each run's own ratio; raw (run direct cold warm file requests-direct requests-cold rss): $(tr '\n' ';' <"$results")"
+echo "ratios are medians of each run's own ratio; raw (run direct cold warm file requests-direct requests-cold rss nginx): $(tr '\n' ';' <"$results")"
 echo "client caches in $CLIENT_DIR ($(stat -f -c %T "$CLIENT_DIR")); go $(go env GOVERSION), $(java -version 2>&1 | head -1), proxy JVM options: ${PROXY_JAVA_OPTS:-none}, $(nproc) cores, load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
