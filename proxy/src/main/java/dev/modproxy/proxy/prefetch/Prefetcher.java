@@ -146,7 +146,8 @@ public final class Prefetcher implements ClientDemand, AutoCloseable {
 
     private void prefetch(ProxyRequest request) {
         String key = request.relativePath();
-        if (hinted.asMap().putIfAbsent(key, Boolean.TRUE) != null) {
+        // a warm build repeats its hints: answer those from a read before taking the write path
+        if (hinted.getIfPresent(key) != null || hinted.asMap().putIfAbsent(key, Boolean.TRUE) != null) {
             return;
         }
         long queuedAt = clock.millis();
@@ -157,7 +158,12 @@ public final class Prefetcher implements ClientDemand, AutoCloseable {
 
     private void expandLater(ProxyRequest goMod) {
         String key = goMod.relativePath();
-        if (Boolean.TRUE.equals(expanded.getIfPresent(key)) || !queuedExpansions.add(key)) {
+        Boolean done = expanded.getIfPresent(key);
+        // done all the way down, or one level down (a pruned go.mod) with no unpruned walk through it since:
+        // reading it again would change nothing (see expand), and every cache hit on it would cost a worker's turn
+        if (Boolean.TRUE.equals(done)
+                || done != null && unprunedWalk.getIfPresent(key) == null
+                || !queuedExpansions.add(key)) {
             return;
         }
         if (!submit(() -> {
@@ -261,6 +267,11 @@ public final class Prefetcher implements ClientDemand, AutoCloseable {
     /** Whether every prefetch and go.mod reading asked for so far has ended (or was dropped). */
     public boolean idle() {
         return submitted.get() == finished.get();
+    }
+
+    /** Prefetches and go.mod readings handed to the prefetch threads so far (dropped ones included). */
+    public long tasksSubmitted() {
+        return submitted.get();
     }
 
     /** Prefetches waiting to start. */
