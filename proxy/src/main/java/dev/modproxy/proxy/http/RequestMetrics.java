@@ -8,6 +8,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
@@ -24,6 +25,11 @@ final class RequestMetrics {
     private static final String TIMING = "modproxy.request.timing";
 
     private static final String QUARKUS = "/q/";
+
+    /** A client may send any token as a method: the ones HTTP defines are labelled by name, anything else as one. */
+    private static final Set<HttpMethod> KNOWN_METHODS = Set.copyOf(HttpMethod.values());
+
+    private static final String UNKNOWN_METHOD = "UNKNOWN";
 
     private final ProxyMetrics metrics;
     private final ConcurrentHashMap<Series, Timer> timers = new ConcurrentHashMap<>();
@@ -56,14 +62,14 @@ final class RequestMetrics {
     }
 
     Timer timer(String route, HttpMethod method, int status) {
-        Series series = new Series(route, method, status);
+        Series series = new Series(route, KNOWN_METHODS.contains(method) ? method.name() : UNKNOWN_METHOD, status);
         Timer timer = timers.get(series);
         return timer != null
                 ? timer
-                : timers.computeIfAbsent(series, s -> metrics.requestTimer(s.route, s.method.name(), s.status));
+                : timers.computeIfAbsent(series, s -> metrics.requestTimer(s.route, s.method, s.status));
     }
 
-    private record Series(String route, HttpMethod method, int status) {}
+    private record Series(String route, String method, int status) {}
 
     /** One request's start, the route its handler named, and what records it when its response has ended. */
     private final class Timing implements Handler<AsyncResult<Void>> {

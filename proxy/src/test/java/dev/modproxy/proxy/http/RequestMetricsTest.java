@@ -96,6 +96,28 @@ class RequestMetricsTest {
     }
 
     @Test
+    void aMethodHttpDoesNotDefineIsLabelledUnknownSoClientsCannotMakeSeriesAtWill() throws Exception {
+        try (ProxyUnderTest proxy = proxy()) {
+            for (String method : new String[] {"BREW", "WHEN"}) {
+                HttpResponse<Void> answer = proxy.client()
+                        .send(
+                                HttpRequest.newBuilder(URI.create(proxy.url() + "/example.com/lib/@v/v1.0.0.info"))
+                                        .method(method, HttpRequest.BodyPublishers.noBody())
+                                        .build(),
+                                HttpResponse.BodyHandlers.discarding());
+                assertEquals(405, answer.statusCode());
+            }
+
+            awaitCount(INFO_ROUTE, "UNKNOWN", 405, 2);
+            assertTrue(
+                    registry.getMeters().stream()
+                            .map(m -> m.getId().getTag("method"))
+                            .noneMatch(m -> "BREW".equals(m) || "WHEN".equals(m)),
+                    series());
+        }
+    }
+
+    @Test
     void theAdminApiIsLabelledByItsRouteAndQuarkusPathsAreNotTimed() throws Exception {
         try (ProxyUnderTest proxy = proxy()) {
             assertEquals(200, proxy.get("/admin/stats").statusCode());
