@@ -216,7 +216,11 @@ public final class ModuleCache {
     /** A client got this immutable artifact from the cache: a prefetch that stored it was of use. */
     private void servedFromCache(ProxyRequest request, StorageKey key) {
         Cache<StorageKey, RequestKind> unused = unusedPrefetches;
-        if (unused != null && unused.estimatedSize() > 0 && unused.asMap().remove(key) != null) {
+        // a read first: once any prefetch went unused, a remove on every hit would take the cache's write path
+        if (unused != null
+                && unused.estimatedSize() > 0
+                && unused.getIfPresent(key) != null
+                && unused.asMap().remove(key) != null) {
             metrics.prefetchUsed(request.kind());
         }
         demand.asked(request, true);

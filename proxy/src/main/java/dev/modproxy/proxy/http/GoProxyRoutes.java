@@ -75,7 +75,7 @@ public final class GoProxyRoutes {
 
     void handle(RoutingContext ctx) {
         String path = ctx.request().path();
-        RouteLabels.label(RouteLabels.goProxy(path));
+        RouteLabels.label(ctx, RouteLabels.goProxy(path));
         HttpMethod method = ctx.request().method();
         if (method != HttpMethod.GET && method != HttpMethod.HEAD) {
             ctx.response().putHeader("Allow", "GET, HEAD");

@@ -19,7 +19,8 @@ final class RequestFraming {
     private RequestFraming() {}
 
     static void install(Router router) {
-        router.route().order(Integer.MIN_VALUE).handler(RequestFraming::check);
+        // right after RequestMetrics: refusals are timed too
+        router.route().order(Integer.MIN_VALUE + 1).handler(RequestFraming::check);
     }
 
     private static void check(RoutingContext ctx) {
@@ -52,7 +53,7 @@ final class RequestFraming {
     }
 
     private static void refuseAndClose(RoutingContext ctx, int status, String reason) {
-        RouteLabels.label(RouteLabels.OTHER);
+        RouteLabels.label(ctx, RouteLabels.OTHER);
         ctx.response()
                 .setStatusCode(status)
                 .putHeader(HttpHeaders.CONNECTION, "close")

@@ -1,17 +1,13 @@
 package dev.modproxy.proxy.http;
 
-import io.vertx.core.Context;
-import io.vertx.core.Vertx;
+import io.vertx.ext.web.RoutingContext;
 
 /**
- * The {@code uri} label of the request metrics ({@code http_server_requests_seconds}): the route, never the
- * raw path (module paths are unbounded). Each handler names its route here, as Quarkus's own REST layer
- * does, so the metrics need no list of regular expressions tried against every request's path.
+ * The {@code uri} label of the request metrics ({@code http_server_requests_seconds}, {@link RequestMetrics}):
+ * the route, never the raw path (module paths are unbounded). Each handler names its route here, so the
+ * metrics need no list of regular expressions tried against every request's path.
  */
 final class RouteLabels {
-
-    /** Where Quarkus's HTTP metrics look for the route of the request being answered. */
-    private static final String TEMPLATE_KEY = "UrlPathTemplate";
 
     static final String LIST = "/{module}/@v/list";
     static final String LATEST = "/{module}/@latest";
@@ -22,12 +18,9 @@ final class RouteLabels {
 
     private RouteLabels() {}
 
-    /** Labels the request being handled on the current (per-request) context. */
-    static void label(String template) {
-        Context context = Vertx.currentContext();
-        if (context != null) {
-            context.putLocal(TEMPLATE_KEY, template);
-        }
+    /** Labels the request being handled. */
+    static void label(RoutingContext ctx, String template) {
+        RequestMetrics.label(ctx, template);
     }
 
     /** The GOPROXY route a path asks for, from its ending alone: refused paths are labelled by the route they tried. */

@@ -13,13 +13,15 @@ import io.vertx.ext.web.RoutingContext;
  *
  * <pre>
  * serving port (QUARKUS_HTTP_PORT, build pods)
- *   every request, first        RequestFraming     505/501/400 for framing the proxy would have to guess at
+ *   every request, first        RequestMetrics     times it (http_server_requests_seconds), /q/* excepted
+ *                               RequestFraming     505/501/400 for framing the proxy would have to guess at
  *   /sumdb/*                    SumDbRoutes        the checksum database MODPROXY_SUMDB names
  *   /admin/*                    404                naming the management port
  *   /q/*                        (Quarkus)          its own routes; health and metrics are on the management port
  *   anything else, last         GoProxyRoutes      $module/@v/list, $module/@v/$version.info|.mod|.zip, $module/@latest
  *
  * management port (QUARKUS_MANAGEMENT_PORT, the operator, Prometheus, the kubelet)
+ *   every request, first        RequestMetrics     times it, /q/* excepted; uri label: the route's path
  *   GET  /admin/stats           AdminStatsRoute    cache figures as JSON
  *   POST /admin/warmup          WarmupRoute        starts a warm-up
  *   GET  /admin/warmup          WarmupRoute        its progress
@@ -37,6 +39,7 @@ public final class RouteTable {
     private final SumDbRoutes sumDb;
     private final AdminStatsRoute stats;
     private final WarmupRoute warmup;
+    private final RequestMetrics requestMetrics;
 
     /** @param storage and chain: what {@code /admin/stats} reports on */
     public RouteTable(
@@ -50,10 +53,12 @@ public final class RouteTable {
         this.sumDb = sumDb;
         this.stats = new AdminStatsRoute(storage, chain, metrics);
         this.warmup = new WarmupRoute(warmer);
+        this.requestMetrics = new RequestMetrics(metrics);
     }
 
     /** The port build pods use. */
     public void installServing(Router router) {
+        requestMetrics.install(router);
         RequestFraming.install(router);
         router.route("/sumdb/*").handler(sumDb::handle);
         // prefix routes and a prefix test rather than regular expressions: each would take a matcher per request
@@ -69,6 +74,7 @@ public final class RouteTable {
 
     /** The port the operator, Prometheus and the kubelet use; build pods are not given it. */
     public void installManagement(Router router) {
+        requestMetrics.install(router);
         stats.install(router); // GET /admin/stats
         router.post("/admin/warmup")
                 .handler(WarmupRoute::refuseForms); // a form body: 415 before it is read, on a route of its own
@@ -78,7 +84,7 @@ public final class RouteTable {
 
     /** Never a module path (its first element has no dot); say where it went instead of a parse error. */
     private static void adminIsElsewhere(RoutingContext ctx) {
-        RouteLabels.label(RouteLabels.OTHER);
+        RouteLabels.label(ctx, RouteLabels.OTHER);
         GoProxyRoutes.refuse(
                 ctx.response(),
                 404,

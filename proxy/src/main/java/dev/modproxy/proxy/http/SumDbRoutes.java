@@ -28,7 +28,7 @@ public final class SumDbRoutes {
     }
 
     void handle(RoutingContext ctx) {
-        RouteLabels.label(RouteLabels.sumDb(ctx.request().path()));
+        RouteLabels.label(ctx, RouteLabels.sumDb(ctx.request().path()));
         String rest = ctx.request().path().substring("/sumdb/".length());
         String name = database.setting().name().orElse(null);
         if (database.cache().isEmpty() || !rest.startsWith(name + "/")) {

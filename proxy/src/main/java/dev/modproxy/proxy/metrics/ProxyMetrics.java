@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.http.Outcome;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -21,7 +22,8 @@ import java.util.function.ToDoubleFunction;
  * modproxy_upstream_errors_total{upstream,outcome}, modproxy_cache_evictions_total,
  * modproxy_cache_size_bytes, modproxy_cache_entries, modproxy_memory_cache_size_bytes,
  * modproxy_memory_cache_entries, modproxy_upstream_circuit_open{upstream}. Hits answered from memory
- * count in modproxy_cache_hits_total like any other hit.
+ * count in modproxy_cache_hits_total like any other hit. Requests on both ports are timed in
+ * http_server_requests_seconds{method,outcome,status,uri} (see {@link #requestTimer}).
  */
 public final class ProxyMetrics implements UpstreamListener {
 
@@ -190,6 +192,22 @@ public final class ProxyMetrics implements UpstreamListener {
                         .register(registry);
             }
         }
+    }
+
+    /**
+     * The timer of one series of {@code http_server_requests_seconds}: same name, tags and description as Quarkus's
+     * HTTP server metrics, which the proxy no longer runs (a meter lookup per request). The caller keeps it.
+     *
+     * @param uri the route, never a raw path
+     */
+    public Timer requestTimer(String uri, String method, int status) {
+        return Timer.builder("http.server.requests")
+                .description("HTTP server request processing time")
+                .tag("method", method)
+                .tag("outcome", Outcome.forStatus(status).name())
+                .tag("status", Integer.toString(status))
+                .tag("uri", uri)
+                .register(registry);
     }
 
     public void hit(RequestKind kind) {

@@ -77,7 +77,7 @@ public final class Prefetcher implements ClientDemand, AutoCloseable {
     private final Cache<String, Boolean> hinted = recent();
     /** go.mod files the go command reads because an unpruned go.mod requires them (directly or further up). */
     private final Cache<String, Boolean> unprunedWalk = recent();
-    /** go.mod files whose requirements were prefetched. */
+    /** go.mod files read for their requirements: true when those were prefetched, false when it is pruned. */
     private final Cache<String, Boolean> expanded = recent();
 
     private final Set<String> queuedExpansions = ConcurrentHashMap.newKeySet();
@@ -149,7 +149,8 @@ public final class Prefetcher implements ClientDemand, AutoCloseable {
 
     private void prefetch(ProxyRequest request) {
         String key = request.relativePath();
-        if (hinted.asMap().putIfAbsent(key, Boolean.TRUE) != null) {
+        // a warm build repeats its hints: answer those from a read before taking the write path
+        if (hinted.getIfPresent(key) != null || hinted.asMap().putIfAbsent(key, Boolean.TRUE) != null) {
             return;
         }
         long queuedAt = clock.millis();
@@ -160,7 +161,12 @@ public final class Prefetcher implements ClientDemand, AutoCloseable {
 
     private void expandLater(ProxyRequest goMod) {
         String key = goMod.relativePath();
-        if (expanded.getIfPresent(key) != null || !queuedExpansions.add(key)) {
+        Boolean done = expanded.getIfPresent(key);
+        // done (walked below), or read as pruned with no unpruned walk through it since: reading it again would
+        // change nothing (see expand), and every cache hit on it would cost a worker's turn
+        if (Boolean.TRUE.equals(done)
+                || done != null && unprunedWalk.getIfPresent(key) == null
+                || !queuedExpansions.add(key)) {
             return;
         }
         if (!submit(() -> {
@@ -228,9 +234,10 @@ public final class Prefetcher implements ClientDemand, AutoCloseable {
             return;
         }
         if (read.get().pruned() && unprunedWalk.getIfPresent(key) == null) {
-            return; // no client reads below a pruned go.mod unless an unpruned one above led it there
+            expanded.put(key, Boolean.FALSE); // read: no client reads below it unless an unpruned one leads there
+            return;
         }
-        if (expanded.asMap().put(key, Boolean.TRUE) != null) {
+        if (Boolean.TRUE.equals(expanded.asMap().put(key, Boolean.TRUE))) {
             return;
         }
         for (GoModRequirements.Requirement requirement : read.get().requires()) {
@@ -243,7 +250,7 @@ public final class Prefetcher implements ClientDemand, AutoCloseable {
             }
             unprunedWalk.put(child.relativePath(), Boolean.TRUE);
             if (hinted.getIfPresent(child.relativePath()) != null
-                    && expanded.getIfPresent(child.relativePath()) == null) {
+                    && !Boolean.TRUE.equals(expanded.getIfPresent(child.relativePath()))) {
                 expandLater(child); // fetched before for another reason (a client, its .info): walk on from it now
             }
             prefetch(child);
@@ -263,6 +270,11 @@ public final class Prefetcher implements ClientDemand, AutoCloseable {
     /** Whether every prefetch and go.mod reading asked for so far has ended (or was dropped). */
     public boolean idle() {
         return submitted.get() == finished.get();
+    }
+
+    /** Prefetches and go.mod readings handed to the prefetch threads so far (dropped ones included). */
+    public long tasksSubmitted() {
+        return submitted.get();
     }
 
     /** Prefetches waiting to start. */

@@ -10,10 +10,13 @@ public final class ModuleVersion {
 
     private final String version;
     private final String major;
+    /** Case-encoded once: every cache hit names its storage key and its prefetch hints with it. */
+    private final String encoded;
 
     private ModuleVersion(String version, String major) {
         this.version = version;
         this.major = major;
+        this.encoded = CaseEncoding.encode(version);
     }
 
     /** Parses a canonical version; anything else (v1.2, v1.2.3+meta, 1.2.3) is rejected with the reason. */
@@ -143,7 +146,7 @@ public final class ModuleVersion {
 
     /** The case-encoded form (canonical versions are lower-case except in pre-release tags). */
     public String encoded() {
-        return CaseEncoding.encode(version);
+        return encoded;
     }
 
     /** Why the string is not canonical, or null when it is. */

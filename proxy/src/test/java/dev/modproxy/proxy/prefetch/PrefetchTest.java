@@ -172,6 +172,30 @@ class PrefetchTest {
     }
 
     @Test
+    void aWarmBuildAskingForAPrunedGoModAgainAndAgainGivesThePrefetchThreadsNothingMoreToDo() throws Exception {
+        publish("example.com/a", "1.21", "example.com/b");
+        publish("example.com/b", "1.21");
+        startProxy(on(4, "256Mi", 100));
+        assertEquals(200, proxy.get("/" + mod("example.com/a")).statusCode());
+        assertEquals(200, proxy.get("/" + mod("example.com/a")).statusCode()); // a hit: its requirements are read
+        assertEquals(200, proxy.get("/" + info("example.com/a")).statusCode()); // hints .zip and .mod, once
+        await().atMost(WAIT).until(() -> stored(zip("example.com/a")));
+        awaitIdle();
+        long tasks = prefetcher().tasksSubmitted();
+
+        for (int i = 0; i < 200; i++) {
+            assertEquals(200, proxy.get("/" + mod("example.com/a")).statusCode());
+            assertEquals(200, proxy.get("/" + info("example.com/a")).statusCode());
+        }
+        awaitIdle();
+
+        // every hit used to queue a fresh reading of a's go.mod (a worker's turn each); nothing new is learned
+        assertEquals(tasks, prefetcher().tasksSubmitted(), "prefetch tasks submitted by 400 cache hits");
+        assertEquals(0, upstream.hits(mod("example.com/b")), "nothing below a pruned go.mod");
+        assertEquals(1, upstream.hits(mod("example.com/a")));
+    }
+
+    @Test
     void switchedOffTheProxyAsksTheUpstreamOnlyForWhatClientsAsk() throws Exception {
         publish("example.com/a", "1.16", "example.com/b");
         publish("example.com/b", "1.16");
