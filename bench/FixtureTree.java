@@ -16,7 +16,8 @@ import java.util.zip.ZipOutputStream;
 /**
  * Writes the benchmarks' static GOPROXY trees.
  *
- * <p>{@code java bench/FixtureTree.java OUTDIR}: example.com/bench/{small,large,cold} at v1.0.0, each with
+ * <p>{@code java bench/FixtureTree.java OUTDIR}: example.com/bench/{tiny,small,large,cold} at v1.0.0 (zips of
+ * about 16 KB, 1 MB, 20 MB and 20 MB: most real module zips are tens of kilobytes), each with
  * .info, .mod and a valid module zip whose size is dominated by incompressible, seeded random data
  * (bench/cache-hits.sh).
  *
@@ -37,6 +38,7 @@ public class FixtureTree {
             return;
         }
         Path tree = Path.of(args[0]);
+        large(tree, "example.com/bench/tiny", 16_000, 4);
         large(tree, "example.com/bench/small", 1_000_000, 1);
         large(tree, "example.com/bench/large", 20_000_000, 2);
         large(tree, "example.com/bench/cold", 20_000_000, 3);

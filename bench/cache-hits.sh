@@ -121,6 +121,7 @@ phase() { echo "$1" >"$work/phase"; }
 artifacts=(
   "info example.com/bench/small/@v/v1.0.0.info"
   "mod example.com/bench/small/@v/v1.0.0.mod"
+  "zip-16KB example.com/bench/tiny/@v/v1.0.0.zip"
   "zip-1MB example.com/bench/small/@v/v1.0.0.zip"
   "zip-20MB example.com/bench/large/@v/v1.0.0.zip"
 )
