@@ -24,8 +24,6 @@ final class RequestMetrics {
     /** Where the request's {@link Timing} waits for the handler that answers to name its route. */
     private static final String TIMING = "modproxy.request.timing";
 
-    private static final String QUARKUS = "/q/";
-
     /** A client may send any token as a method: the ones HTTP defines are labelled by name, anything else as one. */
     private static final Set<HttpMethod> KNOWN_METHODS = Set.copyOf(HttpMethod.values());
 
@@ -53,7 +51,7 @@ final class RequestMetrics {
 
     private void begin(RoutingContext ctx) {
         // one timing per request, also when one router serves both sets of routes (as in tests)
-        if (ctx.get(TIMING) == null && !ctx.request().path().startsWith(QUARKUS)) {
+        if (ctx.get(TIMING) == null && !ctx.request().path().startsWith(RouteTable.QUARKUS)) {
             Timing timing = new Timing(ctx, System.nanoTime());
             ctx.put(TIMING, timing);
             ctx.addEndHandler(timing);

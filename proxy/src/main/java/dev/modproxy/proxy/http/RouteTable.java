@@ -32,8 +32,8 @@ public final class RouteTable {
 
     /** After every route Quarkus and this table register by path: the GOPROXY paths are what is left. */
     private static final int LAST = Integer.MAX_VALUE - 100;
-    /** Quarkus's own paths, which stay Quarkus's to answer (a 404 on this port). */
-    private static final String QUARKUS = "/q/";
+    /** Quarkus's own paths, which stay Quarkus's to answer (a 404 on this port) and are not timed. */
+    static final String QUARKUS = "/q/";
 
     private final GoProxyRoutes goProxy;
     private final SumDbRoutes sumDb;
