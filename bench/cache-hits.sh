@@ -20,31 +20,9 @@ for tool in "$NGINX" wrk curl java sha256sum; do
   command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install nginx wrk curl)" >&2; exit 2; }
 done
 
-work=$(mktemp -d /tmp/modproxy-bench.XXXXXX)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-free_port() {
-  local port
-  while :; do
-    port=$((20000 + RANDOM % 40000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return; fi
-  done
-}
-
-wait_for() { # url, what: polls for up to 120 s
-  for _ in $(seq 1 600); do
-    curl -fsS -o /dev/null "$1" 2>/dev/null && return 0
-    sleep 0.2
-  done
-  echo "$2 did not come up at $1" >&2
-  exit 1
-}
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+bench_work modproxy-bench
 
 # JAR=path/to/quarkus-run.jar measures a jar built before (e.g. a before/after pair) instead of building one.
 if [ -n "${JAR:-}" ]; then

@@ -1,4 +1,4 @@
-# Shell helpers shared by bench/build.sh and bench/peers.sh; sourced from the repository root.
+# Shell helpers shared by the bench/*.sh scripts; sourced from the repository root.
 
 # bench_work PREFIX: a fresh $work directory under /tmp; at exit every process in $pids is stopped
 # and $work is removed (module caches are read-only, hence the chmod).

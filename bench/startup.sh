@@ -13,7 +13,8 @@ PID=""
 cleanup() { [ -z "$PID" ] || kill "$PID" 2>/dev/null || true; }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 
 # A GOPROXY tree of FILES small files: 1000 modules, each with .info/.mod of FILES/2000 versions.
 if [ ! -f "$TREE/.complete" ]; then
