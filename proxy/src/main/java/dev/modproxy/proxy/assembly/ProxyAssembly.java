@@ -27,6 +27,7 @@ import dev.modproxy.proxy.upstream.UpstreamChain;
 import dev.modproxy.proxy.upstream.UpstreamCredentials;
 import dev.modproxy.proxy.warmup.Warmer;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.util.internal.PlatformDependent;
 import java.io.IOException;
 import java.net.URI;
 import java.util.List;
@@ -76,7 +77,9 @@ public final class ProxyAssembly implements AutoCloseable {
         metrics.watch(chain);
         try {
             memory = new MemoryCache(
-                    ByteSize.parse("MODPROXY_MEMORY_CACHE_SIZE", settings.memoryCacheSize()), settings.clock());
+                    ByteSize.parse("MODPROXY_MEMORY_CACHE_SIZE", settings.memoryCacheSize()),
+                    PlatformDependent.maxDirectMemory(),
+                    settings.clock());
         } catch (IllegalArgumentException e) {
             throw new BadSettingException(e.getMessage());
         }
@@ -326,6 +329,7 @@ public final class ProxyAssembly implements AutoCloseable {
         }
         downloads.shutdownNow();
         refresh.shutdownNow();
+        memory.clear();
         if (ownsStorage && storage instanceof AutoCloseable closeable) {
             try {
                 closeable.close();

@@ -7,11 +7,11 @@ import dev.modproxy.proxy.storage.StorageWriter;
 import dev.modproxy.proxy.storage.StoredObject;
 import dev.modproxy.proxy.upstream.UnusableAnswerException;
 import dev.modproxy.proxy.upstream.UpstreamResponse;
+import io.netty.buffer.ByteBuf;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -67,14 +67,21 @@ final class ArtifactIngest {
             });
             check(request, writer.stagedFile());
             // the verified staged bytes are what gets published: keep those, not a re-read from storage
-            byte[] verified =
-                    memory.wants(request, copied) ? local(() -> Files.readAllBytes(writer.stagedFile())) : null;
-            long removals = memory.removalsSoFar();
-            StoredObject stored = local(writer::commit);
-            if (verified != null && verified.length == stored.size() && stored.inStorage()) {
-                memory.remember(key, verified, stored.lastModified(), removals);
+            ByteBuf verified =
+                    memory.wants(request, copied) ? local(() -> memory.read(writer.stagedFile(), copied)) : null;
+            try {
+                long removals = memory.removalsSoFar();
+                StoredObject stored = local(writer::commit);
+                if (verified != null && verified.readableBytes() == stored.size() && stored.inStorage()) {
+                    memory.keep(key, verified, stored.lastModified(), removals);
+                    verified = null; // the memory cache's now
+                }
+                return stored;
+            } finally {
+                if (verified != null) {
+                    verified.release();
+                }
             }
-            return stored;
         }
     }
 

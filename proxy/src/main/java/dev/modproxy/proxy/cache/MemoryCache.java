@@ -2,20 +2,41 @@ package dev.modproxy.proxy.cache;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.RemovalCause;
 import dev.modproxy.proxy.protocol.ProxyRequest;
 import dev.modproxy.proxy.storage.StorageKey;
+import dev.modproxy.proxy.storage.StoredObject;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.UnpooledByteBufAllocator;
+import io.netty.util.IllegalReferenceCountException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jboss.logging.Logger;
 
 /**
- * Small immutable artifacts ({@code .info} and {@code .mod} of canonical versions) kept in memory,
- * so a hit on them costs no file-system call and goes out in one write with its headers. Holds
- * only what the storage holds: filled after a verified artifact was stored or found in storage,
- * dropped when the storage deletes or evicts the key. Bounded by bytes (MODPROXY_MEMORY_CACHE_SIZE).
+ * Small immutable artifacts ({@code .info}, {@code .mod} and module zips of canonical versions, up to
+ * {@link #MAX_ENTRY_BYTES} each) kept in memory, so a hit on them costs no file-system call and goes
+ * out in one write with its headers. Holds only what the storage holds: filled after a verified
+ * artifact was stored or found in storage, dropped when the storage deletes or evicts the key.
+ * Bounded by bytes (MODPROXY_MEMORY_CACHE_SIZE).
+ *
+ * <p>The bytes live outside the Java heap: a hit hands the socket a view of them, with no copy and
+ * no garbage per request, and a full cache does not take the heap's room. Each entry's memory is
+ * freed when the entry leaves the cache and the last response still writing it is done (reference
+ * counts), so the cache's off-heap memory is its size plus what is being sent at that moment.
  */
 public final class MemoryCache {
+
+    private static final Logger LOG = Logger.getLogger(MemoryCache.class);
 
     /** Larger artifacts stay in storage: sendfile serves them well, and they would crowd out the small ones. */
     static final int MAX_ENTRY_BYTES = 64 * 1024;
@@ -25,18 +46,67 @@ public final class MemoryCache {
 
     private static final long RECHECK_MILLIS = RECHECK.toMillis();
 
-    /** The bytes of one artifact and when the storage last confirmed it holds them. */
-    record Entry(byte[] content, Instant lastModified, long confirmedAtMillis) {}
+    /** The bytes of one artifact (off the heap, owned by the cache) and when the storage last confirmed it holds them. */
+    record Entry(ByteBuf bytes, Instant lastModified, long confirmedAtMillis) {
+
+        int size() {
+            return bytes.readableBytes();
+        }
+
+        /**
+         * The entry as a stored object whose bytes stay valid until it is released; null when the
+         * entry left the cache (and its memory was freed) since it was looked up.
+         */
+        StoredObject hold(StorageKey key) {
+            ByteBuf view;
+            try {
+                view = bytes.retainedDuplicate();
+            } catch (IllegalReferenceCountException evicted) {
+                return null;
+            }
+            ByteBuffer content = view.nioBuffer().asReadOnlyBuffer();
+            return StoredObject.ofBytes(key, content, lastModified).withRelease(view::release);
+        }
+
+        /** A heap copy of the bytes; null when the entry left the cache since it was looked up. */
+        byte[] copy() {
+            ByteBuf view;
+            try {
+                view = bytes.retainedDuplicate();
+            } catch (IllegalReferenceCountException evicted) {
+                return null;
+            }
+            try {
+                return ByteBufUtil.getBytes(view);
+            } finally {
+                view.release();
+            }
+        }
+    }
 
     private final long maxBytes;
     private final Clock clock;
     private final Cache<StorageKey, Entry> entries;
     private final AtomicLong removals = new AtomicLong();
+    private final AtomicBoolean toldOutOfMemory = new AtomicBoolean();
 
-    /** @param maxBytes 0 disables the memory cache */
-    public MemoryCache(long maxBytes, Clock clock) {
+    /**
+     * @param maxBytes 0 disables the memory cache
+     * @param directMemoryLimit the JVM's limit on memory outside the heap (-XX:MaxDirectMemorySize, by
+     *     default -Xmx): the cache takes at most half of it, the rest is for network buffers
+     */
+    public MemoryCache(long maxBytes, long directMemoryLimit, Clock clock) {
         if (maxBytes < 0) {
             throw new IllegalArgumentException("MODPROXY_MEMORY_CACHE_SIZE must not be negative");
+        }
+        long allowed = directMemoryLimit / 2;
+        if (maxBytes > allowed) {
+            LOG.warnf(
+                    "MODPROXY_MEMORY_CACHE_SIZE is %d bytes, but the memory cache lives outside the heap and may take"
+                            + " at most half of the JVM's direct memory (%d bytes, -XX:MaxDirectMemorySize, which"
+                            + " defaults to -Xmx): using %d bytes. Raise -XX:MaxDirectMemorySize or -Xmx to use more.",
+                    maxBytes, directMemoryLimit, allowed);
+            maxBytes = allowed;
         }
         this.maxBytes = maxBytes;
         this.clock = clock;
@@ -45,7 +115,13 @@ public final class MemoryCache {
                 : Caffeine.newBuilder()
                         .maximumWeight(maxBytes)
                         .weigher((StorageKey key, Entry entry) ->
-                                entry.content().length + key.value().length())
+                                entry.size() + key.value().length())
+                        // every way out of the cache (evicted, replaced, invalidated) gives up the cache's reference
+                        .removalListener((StorageKey key, Entry entry, RemovalCause cause) -> {
+                            if (entry != null) {
+                                entry.bytes().release();
+                            }
+                        })
                         .executor(Runnable::run) // evict on the caller's thread: no pool, and the bound holds when put
                         // returns
                         .build();
@@ -72,12 +148,78 @@ public final class MemoryCache {
         return removals.get();
     }
 
-    void remember(StorageKey key, byte[] content, Instant lastModified, long removalsBefore) {
-        if (entries == null) {
+    /** A copy of the bytes in memory of the cache's kind, for {@link #keep}; null when there is none to give. */
+    ByteBuf copy(ByteBuffer content) {
+        ByteBuf bytes = allocate(content.remaining());
+        if (bytes != null) {
+            bytes.writeBytes(content.duplicate());
+        }
+        return bytes;
+    }
+
+    /**
+     * A file of {@code size} bytes read straight into memory of the cache's kind (no copy on the heap),
+     * for {@link #keep}; null when there is none to give or the file holds another number of bytes.
+     */
+    ByteBuf read(Path file, long size) throws IOException {
+        ByteBuf bytes = allocate(size);
+        if (bytes == null) {
+            return null;
+        }
+        try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
+            while (bytes.isWritable() && bytes.writeBytes(in, bytes.writerIndex(), bytes.writableBytes()) > 0) {
+                // until the buffer is full or the file ends
+            }
+            if (!bytes.isWritable() && in.size() == size) {
+                return bytes;
+            }
+        } catch (IOException | RuntimeException e) {
+            bytes.release();
+            throw e;
+        }
+        bytes.release();
+        return null;
+    }
+
+    /** Memory for one entry outside the heap, or null (nothing is kept) when the JVM has none to give. */
+    private ByteBuf allocate(long size) {
+        if (entries == null || size > Math.min(MAX_ENTRY_BYTES, maxBytes)) {
+            return null;
+        }
+        try {
+            return UnpooledByteBufAllocator.DEFAULT.directBuffer((int) size, (int) size);
+        } catch (OutOfMemoryError e) {
+            // the JVM's direct memory is taken by others (network buffers): serve from storage instead
+            if (toldOutOfMemory.compareAndSet(false, true)) {
+                LOG.warnf(
+                        "no direct memory left for the memory cache (%s); small artifacts are served from storage"
+                                + " until there is. Raise -XX:MaxDirectMemorySize or lower MODPROXY_MEMORY_CACHE_SIZE.",
+                        e.getMessage());
+            }
+            return null;
+        }
+    }
+
+    /**
+     * Keeps bytes from {@link #copy} or {@link #read} (the cache owns them from here on) as what the
+     * storage holds under the key since {@code removalsBefore} was taken.
+     */
+    void keep(StorageKey key, ByteBuf bytes, Instant lastModified, long removalsBefore) {
+        entries.put(key, new Entry(bytes, lastModified, clock.millis()));
+        // put first, then check: a removal either sees the entry or is seen here
+        if (removals.get() != removalsBefore) {
+            entries.invalidate(key);
+        }
+    }
+
+    /** The storage still holds the entry's bytes: it stays, due for its next recheck a {@link #RECHECK} from now. */
+    void confirm(StorageKey key, Entry entry, long removalsBefore) {
+        try {
+            entry.bytes().retain(); // the new entry's reference; the old one's goes when it is replaced
+        } catch (IllegalReferenceCountException evicted) {
             return;
         }
-        entries.put(key, new Entry(content, lastModified, clock.millis()));
-        // put first, then check: a removal either sees the entry or is seen here
+        entries.put(key, new Entry(entry.bytes(), entry.lastModified(), clock.millis()));
         if (removals.get() != removalsBefore) {
             entries.invalidate(key);
         }
@@ -88,6 +230,13 @@ public final class MemoryCache {
         removals.incrementAndGet();
         if (entries != null) {
             entries.invalidate(key);
+        }
+    }
+
+    /** Drops every entry and frees its memory (once responses still sending it are done): the proxy is stopping. */
+    public void clear() {
+        if (entries != null) {
+            entries.invalidateAll();
         }
     }
 

@@ -13,8 +13,10 @@ import dev.modproxy.proxy.storage.StorageKey;
 import dev.modproxy.proxy.storage.StoredObject;
 import dev.modproxy.proxy.upstream.UpstreamChain;
 import dev.modproxy.proxy.upstream.UpstreamResult;
+import io.netty.buffer.ByteBuf;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -190,8 +192,9 @@ public final class ModuleCache {
     public Optional<byte[]> storedContent(ProxyRequest request, long maxBytes) throws IOException {
         StorageKey key = new StorageKey(request.relativePath());
         MemoryCache.Entry remembered = memory.get(key);
-        if (remembered != null) {
-            return Optional.of(remembered.content());
+        byte[] copy = remembered == null ? null : remembered.copy();
+        if (copy != null) {
+            return Optional.of(copy);
         }
         Optional<StoredObject> stored = storage.lookup(key);
         if (stored.isEmpty()) {
@@ -201,9 +204,6 @@ public final class ModuleCache {
         try {
             if (object.size() > maxBytes) {
                 return Optional.empty();
-            }
-            if (object.content().isPresent()) {
-                return object.content();
             }
             try (InputStream in = object.open()) {
                 return Optional.of(in.readNBytes((int) maxBytes));
@@ -243,9 +243,13 @@ public final class ModuleCache {
         boolean local = storage.lookupIsLocal();
         MemoryCache.Entry remembered = memory.get(key);
         if (remembered != null && !(local && memory.dueForRecheck(remembered))) {
-            metrics.hit(request.kind());
-            servedFromCache(request, key);
-            return Optional.of(StoredObject.ofBytes(key, remembered.content(), remembered.lastModified()));
+            StoredObject held = remembered.hold(key);
+            if (held != null) {
+                metrics.hit(request.kind());
+                servedFromCache(request, key);
+                return Optional.of(held);
+            }
+            remembered = null; // left the cache since the lookup: ask the storage
         }
         if (!local) {
             return Optional.empty();
@@ -272,25 +276,42 @@ public final class ModuleCache {
         if (!memory.wants(request, object.size())) {
             return object;
         }
-        byte[] content;
-        if (remembered != null && remembered.content().length == object.size()) {
-            content = remembered.content(); // immutable: the bytes cannot have changed
-        } else if (object.content().isPresent()) {
-            content = object.content().get();
-        } else {
-            try (InputStream in = object.open()) {
-                content = in.readNBytes((int) object.size() + 1);
-            } catch (IOException e) {
-                LOG.debugf(e, "cannot read %s into memory; serving it from storage", object.key());
-                return object;
+        if (remembered != null && remembered.size() == object.size()) {
+            // immutable, so the bytes cannot have changed: only the confirmation is renewed
+            StoredObject held = remembered.hold(object.key());
+            if (held != null) {
+                memory.confirm(object.key(), remembered, removalsBefore);
+                object.release();
+                return held;
             }
         }
-        if (content.length != object.size()) {
+        ByteBuf bytes;
+        try {
+            if (object.localFile().isPresent()) {
+                bytes = memory.read(object.localFile().get(), object.size());
+            } else if (object.content().isPresent()) {
+                bytes = memory.copy(object.content().get());
+            } else {
+                try (InputStream in = object.open()) {
+                    byte[] content = in.readNBytes((int) object.size() + 1);
+                    bytes = content.length == object.size() ? memory.copy(ByteBuffer.wrap(content)) : null;
+                }
+            }
+        } catch (IOException e) {
+            LOG.debugf(e, "cannot read %s into memory; serving it from storage", object.key());
             return object;
         }
-        memory.remember(object.key(), content, object.lastModified(), removalsBefore);
+        if (bytes == null) {
+            return object;
+        }
+        memory.keep(object.key(), bytes, object.lastModified(), removalsBefore);
+        MemoryCache.Entry kept = memory.get(object.key());
+        StoredObject held = kept == null ? null : kept.hold(object.key());
+        if (held == null) {
+            return object; // not admitted (the cache keeps what is asked for more often), or gone already
+        }
         object.release();
-        return StoredObject.ofBytes(object.key(), content, object.lastModified());
+        return held;
     }
 
     /**

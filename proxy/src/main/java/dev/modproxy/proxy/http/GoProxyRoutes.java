@@ -10,6 +10,7 @@ import dev.modproxy.proxy.protocol.ProxyRequest;
 import dev.modproxy.proxy.protocol.RequestKind;
 import dev.modproxy.proxy.storage.StorageKey;
 import dev.modproxy.proxy.storage.StoredObject;
+import io.netty.buffer.Unpooled;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
@@ -17,6 +18,7 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -167,14 +169,19 @@ public final class GoProxyRoutes {
             return;
         }
         if (object.content().isPresent()) {
-            // headers and body leave in one write: no file to open, no second send
-            byte[] content = object.content().get();
+            // headers and body leave in one write, the body straight from the memory cache (no copy): no
+            // file to open, no second send; the bytes are held until the write is done
+            ByteBuffer content = object.content().get();
+            int length = content.remaining();
             withArtifactHeaders(response, request)
-                    .putHeader(
-                            HttpHeaders.CONTENT_LENGTH, HttpHeaders.createOptimized(Integer.toString(content.length)))
-                    .end(Buffer.buffer(content))
-                    .onSuccess(v -> metrics.served(request.kind(), content.length));
-            object.release();
+                    .putHeader(HttpHeaders.CONTENT_LENGTH, HttpHeaders.createOptimized(Integer.toString(length)))
+                    .end(Buffer.buffer(Unpooled.wrappedBuffer(content)))
+                    .onComplete(ar -> {
+                        object.release();
+                        if (ar.succeeded()) {
+                            metrics.served(request.kind(), length);
+                        }
+                    });
             return;
         }
         if (object.localFile().isPresent()) {

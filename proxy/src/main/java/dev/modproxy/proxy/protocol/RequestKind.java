@@ -41,8 +41,9 @@ public enum RequestKind {
      * {@code $module/@v/$version.zip}: the module's files. Immutable; canonical versions only. Large:
      * streamed to its first client while it is stored, with the longer download deadline. Checked: the
      * go command's zip rules (names under module@version/, sizes, CRC-32); then the checksum database.
+     * Kept in memory when small (most module zips are tens of kilobytes).
      */
-    ZIP(".zip", "application/zip", 500L << 20, false, true);
+    ZIP(".zip", "application/zip", 500L << 20, true, true);
 
     private final String ending;
     private final String contentType;

@@ -3,6 +3,7 @@ package dev.modproxy.proxy.storage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -25,7 +26,7 @@ public final class StoredObject {
     private final long size;
     private final Instant lastModified;
     private final Path localFile;
-    private final byte[] content;
+    private final ByteBuffer content;
     private final Opener opener;
     private final Runnable onRelease;
     private final boolean inStorage;
@@ -36,7 +37,7 @@ public final class StoredObject {
             long size,
             Instant lastModified,
             Path localFile,
-            byte[] content,
+            ByteBuffer content,
             Opener opener,
             Runnable onRelease,
             boolean inStorage) {
@@ -60,8 +61,29 @@ public final class StoredObject {
 
     /** An object whose bytes are at hand; the array is shared, never modify it. */
     public static StoredObject ofBytes(StorageKey key, byte[] content, Instant lastModified) {
+        return ofBytes(key, ByteBuffer.wrap(content).asReadOnlyBuffer(), lastModified);
+    }
+
+    /**
+     * An object whose bytes are at hand, on or off the heap (a read-only view; valid until the
+     * object is released when its owner says so, see {@link #withRelease}).
+     */
+    public static StoredObject ofBytes(StorageKey key, ByteBuffer content, Instant lastModified) {
         return new StoredObject(
-                key, content.length, lastModified, null, content, () -> new ByteArrayInputStream(content), null, true);
+                key,
+                content.remaining(),
+                lastModified,
+                null,
+                content,
+                () -> new ByteArrayInputStream(copyOf(content)),
+                null,
+                true);
+    }
+
+    private static byte[] copyOf(ByteBuffer content) {
+        byte[] copy = new byte[content.remaining()];
+        content.duplicate().get(copy);
+        return copy;
     }
 
     public StorageKey key() {
@@ -81,9 +103,9 @@ public final class StoredObject {
         return Optional.ofNullable(localFile);
     }
 
-    /** Present when the bytes are already in memory; shared, never modify it. */
-    public Optional<byte[]> content() {
-        return Optional.ofNullable(content);
+    /** Present when the bytes are already in memory: a fresh read-only view of them, each call. */
+    public Optional<ByteBuffer> content() {
+        return content == null ? Optional.empty() : Optional.of(content.duplicate());
     }
 
     public InputStream open() throws IOException {

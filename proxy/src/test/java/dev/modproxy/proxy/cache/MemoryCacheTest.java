@@ -10,14 +10,34 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.modproxy.proxy.eviction.ByteSize;
 import dev.modproxy.proxy.protocol.ProxyRequest;
 import dev.modproxy.proxy.storage.StorageKey;
+import dev.modproxy.proxy.storage.StoredObject;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class MemoryCacheTest {
 
+    /** The JVM's limit on direct memory the tests pretend to run with (the README's -Xmx128m). */
+    private static final long DIRECT_MEMORY = 128L << 20;
+
     private static ProxyRequest request(String path) throws Exception {
         return ProxyRequest.parse(path);
+    }
+
+    /** What the proxy does with bytes it stored: a copy off the heap, kept under the key. */
+    private static void remember(MemoryCache memory, StorageKey key, byte[] content, long removalsBefore) {
+        ByteBuf bytes = memory.copy(ByteBuffer.wrap(content));
+        if (bytes != null) { // null: the cache is off
+            memory.keep(key, bytes, Instant.EPOCH, removalsBefore);
+        }
     }
 
     private static StorageKey key(int i) {
@@ -26,11 +46,11 @@ class MemoryCacheTest {
 
     @Test
     void holdsNoMoreBytesThanItsSize() {
-        MemoryCache memory = new MemoryCache(10_000, Clock.systemUTC());
+        MemoryCache memory = new MemoryCache(10_000, DIRECT_MEMORY, Clock.systemUTC());
         byte[] content = new byte[500];
 
         for (int i = 0; i < 200; i++) {
-            memory.remember(key(i), content, Instant.EPOCH, memory.removalsSoFar());
+            remember(memory, key(i), content, memory.removalsSoFar());
             assertTrue(memory.bytes() <= 10_000, "over the bound after " + (i + 1) + " entries: " + memory.bytes());
         }
 
@@ -38,12 +58,15 @@ class MemoryCacheTest {
     }
 
     @Test
-    void keepsOnlySmallImmutableInfoAndModAnswers() throws Exception {
-        MemoryCache memory = new MemoryCache(64L << 20, Clock.systemUTC());
+    void keepsOnlySmallImmutableAnswers() throws Exception {
+        MemoryCache memory = new MemoryCache(64L << 20, DIRECT_MEMORY, Clock.systemUTC());
 
         assertTrue(memory.wants(request("/example.com/a/@v/v1.0.0.info"), 60));
         assertTrue(memory.wants(request("/example.com/a/@v/v1.0.0.mod"), 2_000));
-        assertFalse(memory.wants(request("/example.com/a/@v/v1.0.0.zip"), 2_000), "zips go out with sendfile");
+        assertTrue(memory.wants(request("/example.com/a/@v/v1.0.0.zip"), 16_000), "most module zips are small");
+        assertFalse(
+                memory.wants(request("/example.com/a/@v/v1.0.0.zip"), MemoryCache.MAX_ENTRY_BYTES + 1),
+                "larger zips go out with sendfile");
         assertFalse(memory.wants(request("/example.com/a/@v/master.info"), 60), "a branch query changes");
         assertFalse(memory.wants(request("/example.com/a/@v/list"), 60));
         assertFalse(memory.wants(request("/example.com/a/@latest"), 60));
@@ -52,9 +75,10 @@ class MemoryCacheTest {
 
     @Test
     void sizeZeroTurnsItOff() throws Exception {
-        MemoryCache memory = new MemoryCache(ByteSize.parse("MODPROXY_MEMORY_CACHE_SIZE", "0"), Clock.systemUTC());
+        MemoryCache memory =
+                new MemoryCache(ByteSize.parse("MODPROXY_MEMORY_CACHE_SIZE", "0"), DIRECT_MEMORY, Clock.systemUTC());
 
-        memory.remember(key(1), new byte[10], Instant.EPOCH, memory.removalsSoFar());
+        remember(memory, key(1), new byte[10], memory.removalsSoFar());
 
         assertFalse(memory.wants(request("/example.com/a/@v/v1.0.0.info"), 60));
         assertNull(memory.get(key(1)));
@@ -70,9 +94,9 @@ class MemoryCacheTest {
 
     @Test
     void forgetDropsTheEntry() {
-        MemoryCache memory = new MemoryCache(1 << 20, Clock.systemUTC());
-        memory.remember(key(1), new byte[] {1, 2, 3}, Instant.EPOCH, memory.removalsSoFar());
-        assertArrayEquals(new byte[] {1, 2, 3}, memory.get(key(1)).content());
+        MemoryCache memory = new MemoryCache(1 << 20, DIRECT_MEMORY, Clock.systemUTC());
+        remember(memory, key(1), new byte[] {1, 2, 3}, memory.removalsSoFar());
+        assertArrayEquals(new byte[] {1, 2, 3}, memory.get(key(1)).copy());
 
         memory.forget(key(1));
 
@@ -81,13 +105,98 @@ class MemoryCacheTest {
 
     @Test
     void bytesReadBeforeARemovalAreNotKept() {
-        MemoryCache memory = new MemoryCache(1 << 20, Clock.systemUTC());
+        MemoryCache memory = new MemoryCache(1 << 20, DIRECT_MEMORY, Clock.systemUTC());
         long before = memory.removalsSoFar();
         // the storage deletes the key after it was read but before it reaches memory
         memory.forget(key(1));
 
-        memory.remember(key(1), new byte[] {1}, Instant.EPOCH, before);
+        remember(memory, key(1), new byte[] {1}, before);
 
         assertNull(memory.get(key(1)));
+    }
+
+    @Test
+    void aHeldEntryStaysReadableAfterItLeavesTheCacheAndIsFreedWhenReleased() throws Exception {
+        MemoryCache memory = new MemoryCache(1 << 20, DIRECT_MEMORY, Clock.systemUTC());
+        remember(memory, key(1), new byte[] {7, 8, 9}, memory.removalsSoFar());
+        MemoryCache.Entry entry = memory.get(key(1));
+        StoredObject held = entry.hold(key(1));
+
+        memory.forget(key(1)); // evicted or deleted while a response is still sending it
+
+        assertNull(memory.get(key(1)));
+        assertArrayEquals(new byte[] {7, 8, 9}, held.open().readAllBytes(), "a response in flight keeps its bytes");
+        assertEquals(1, entry.bytes().refCnt(), "only the response holds the memory now");
+        held.release();
+        held.release(); // a second release is harmless
+        assertEquals(0, entry.bytes().refCnt(), "freed once the last response is done");
+        assertNull(entry.hold(key(1)), "a stale lookup finds nothing to serve, and reads no freed memory");
+        assertNull(entry.copy());
+    }
+
+    @Test
+    void everyWayOutOfTheCacheFreesTheMemory() {
+        MemoryCache memory = new MemoryCache(4_000, DIRECT_MEMORY, Clock.systemUTC());
+        remember(memory, key(1), new byte[1_000], memory.removalsSoFar());
+        MemoryCache.Entry first = memory.get(key(1));
+
+        remember(memory, key(1), new byte[1_000], memory.removalsSoFar()); // replaced
+        assertEquals(0, first.bytes().refCnt(), "the replaced entry's memory");
+
+        MemoryCache.Entry second = memory.get(key(1));
+        memory.confirm(key(1), second, memory.removalsSoFar()); // renewed: same bytes, new entry
+        assertEquals(1, second.bytes().refCnt(), "a confirmed entry keeps its one reference");
+
+        Map<Integer, MemoryCache.Entry> remembered = new HashMap<>();
+        remembered.put(1, second);
+        for (int i = 2; i < 12; i++) { // 11 entries of 1,000 bytes in 4,000: most are evicted by size
+            remember(memory, key(i), new byte[1_000], memory.removalsSoFar());
+            if (memory.get(key(i)) != null) { // else refused at once by the cache's admission policy
+                remembered.put(i, memory.get(key(i)));
+            }
+        }
+        int evicted = 0;
+        for (var e : remembered.entrySet()) {
+            boolean cached = memory.get(key(e.getKey())) == e.getValue();
+            evicted += cached ? 0 : 1;
+            assertEquals(cached ? 1 : 0, e.getValue().bytes().refCnt(), "entry " + e.getKey() + ", cached " + cached);
+        }
+        assertTrue(evicted >= 1, "evicted " + evicted + " of " + remembered.keySet());
+    }
+
+    @Test
+    void takesAtMostHalfOfTheJvmsDirectMemory() {
+        MemoryCache memory = new MemoryCache(64L << 20, 64L << 20, Clock.systemUTC());
+
+        assertEquals(32L << 20, memory.maxBytes(), "the rest is the network's");
+    }
+
+    @Test
+    void aFileIsReadWholeOrNotAtAll(@TempDir Path dir) throws Exception {
+        MemoryCache memory = new MemoryCache(1 << 20, DIRECT_MEMORY, Clock.systemUTC());
+        Path file = Files.write(dir.resolve("v1.0.0.zip"), new byte[] {1, 2, 3, 4});
+
+        ByteBuf whole = memory.read(file, 4);
+
+        assertArrayEquals(new byte[] {1, 2, 3, 4}, ByteBufUtil.getBytes(whole));
+        whole.release();
+        assertNull(memory.read(file, 3), "the file is longer than the storage said");
+        assertNull(memory.read(file, 5), "the file is shorter than the storage said");
+        assertNull(memory.read(file, MemoryCache.MAX_ENTRY_BYTES + 1), "too large for memory");
+    }
+
+    @Test
+    void clearingFreesEveryEntry() {
+        MemoryCache memory = new MemoryCache(1 << 20, DIRECT_MEMORY, Clock.systemUTC());
+        remember(memory, key(1), new byte[100], memory.removalsSoFar());
+        remember(memory, key(2), new byte[100], memory.removalsSoFar());
+        MemoryCache.Entry first = memory.get(key(1));
+        MemoryCache.Entry second = memory.get(key(2));
+
+        memory.clear();
+
+        assertEquals(0, memory.count());
+        assertEquals(0, first.bytes().refCnt());
+        assertEquals(0, second.bytes().refCnt());
     }
 }

@@ -25,7 +25,10 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HexFormat;
+import java.util.Map;
 import java.util.OptionalLong;
+import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -38,6 +41,7 @@ class MemoryHitsTest {
     private static final String MODULE = "example.com/Hot/lib";
     private static final String INFO = "/example.com/!hot/lib/@v/v1.4.0.info";
     private static final String MOD = "/example.com/!hot/lib/@v/v1.4.0.mod";
+    private static final String ZIP = "/example.com/!hot/lib/@v/v1.4.0.zip";
 
     @TempDir
     Path dir;
@@ -56,11 +60,13 @@ class MemoryHitsTest {
     }
 
     @Test
-    void theGoCommandGetsTheUpstreamBytesOfInfoAndModFromMemory() throws Exception {
+    void theGoCommandGetsTheUpstreamBytesOfInfoModAndZipFromMemory() throws Exception {
+        byte[] zip = Modules.zip(MODULE, "v1.4.0");
+        upstream.on(ZIP.substring(1), FakeUpstream.ok("application/zip", zip));
         try (ProxyUnderTest proxy = new ProxyUnderTest(upstream.url(), dir.resolve("cache"))) {
             GoClient first = new GoClient(dir.resolve("first"), proxy.url());
             assertEquals(0, first.download(MODULE + "@v1.4.0").exitCode());
-            assertEquals(2, proxy.memory.count(), ".info and .mod kept in memory once stored");
+            assertEquals(3, proxy.memory.count(), ".info, .mod and the small zip kept in memory once stored");
             long hitsBefore = proxy.metrics.hits();
 
             GoClient second = new GoClient(dir.resolve("second"), proxy.url());
@@ -74,6 +80,8 @@ class MemoryHitsTest {
             assertArrayEquals(
                     Modules.goMod(MODULE).getBytes(StandardCharsets.UTF_8),
                     Files.readAllBytes(downloaded.resolve("v1.4.0.mod")));
+            assertArrayEquals(Modules.zip(MODULE, "v1.4.0"), Files.readAllBytes(downloaded.resolve("v1.4.0.zip")));
+            assertEquals(1, upstream.hits(ZIP.substring(1)), "one upstream fetch of the zip");
             assertEquals(1, upstream.hits(INFO.substring(1)), "one upstream fetch of .info");
             assertEquals(1, upstream.hits(MOD.substring(1)), "one upstream fetch of .mod");
             assertTrue(proxy.metrics.hits() - hitsBefore >= 3, "memory hits count as cache hits");
@@ -109,6 +117,48 @@ class MemoryHitsTest {
             assertEquals(
                     String.valueOf(expected.length),
                     head.headers().firstValue("Content-Length").orElseThrow());
+        }
+    }
+
+    @Test
+    void aSmallZipComesFromMemoryAndALargeOneFromItsFile() throws Exception {
+        byte[] smallZip = Modules.zip(MODULE, "v1.4.0");
+        upstream.on(ZIP.substring(1), FakeUpstream.ok("application/zip", smallZip));
+        String large = "example.com/large";
+        // hex digits of random bytes: compressed in the zip to about half, still over 64 KiB
+        byte[] random = new byte[100_000];
+        new Random(7).nextBytes(random);
+        byte[] largeZip = Modules.zipOf(
+                large + "@v1.0.0/",
+                Map.of(
+                        "go.mod",
+                        "module " + large + "\n",
+                        "blob.txt",
+                        HexFormat.of().formatHex(random)));
+        assertTrue(largeZip.length > 64 * 1024, "fixture: " + largeZip.length + " bytes");
+        Modules.publish(upstream, large, "v1.0.0");
+        upstream.on(large + "/@v/v1.0.0.zip", FakeUpstream.ok("application/zip", largeZip));
+        try (ProxyUnderTest proxy = new ProxyUnderTest(upstream.url(), dir.resolve("cache"))) {
+            assertEquals(200, proxy.get(ZIP).statusCode());
+            assertEquals(200, proxy.get("/" + large + "/@v/v1.0.0.zip").statusCode());
+            long cached = proxy.memory.count();
+
+            for (int i = 0; i < 3; i++) { // hits, each answered whole, from memory and from the file
+                HttpResponse<byte[]> small = proxy.get(ZIP);
+                HttpResponse<byte[]> big = proxy.get("/" + large + "/@v/v1.0.0.zip");
+                assertArrayEquals(smallZip, small.body());
+                assertEquals(
+                        "application/zip",
+                        small.headers().firstValue("Content-Type").orElseThrow());
+                assertEquals(
+                        "public, max-age=31536000, immutable",
+                        small.headers().firstValue("Cache-Control").orElseThrow());
+                assertArrayEquals(largeZip, big.body());
+            }
+
+            assertEquals(1, cached, "the small zip only: a zip over 64 KiB stays on disk");
+            assertEquals(1, upstream.hits(ZIP.substring(1)));
+            assertEquals(1, upstream.hits(large + "/@v/v1.0.0.zip"));
         }
     }
 
