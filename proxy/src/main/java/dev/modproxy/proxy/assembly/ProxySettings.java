@@ -107,7 +107,7 @@ public record ProxySettings(
         private int breakerFailures = 5;
         private Duration breakerCoolDown = Duration.ofSeconds(30);
         private Duration clientStallTimeout = Duration.ofSeconds(60);
-        private String memoryCacheSize = "64Mi";
+        private String memoryCacheSize = "32Mi";
         private Prefetch prefetch =
                 new Prefetch(true, 16, "256Mi", 1000, Duration.ofSeconds(30), Duration.ofMinutes(10));
         private Clock clock = Clock.systemUTC();

@@ -93,10 +93,10 @@ public interface ProxyConfig {
     Optional<String> maxSize();
 
     /**
-     * Memory for small immutable artifacts (.info, .mod) answered without touching the storage
-     * (1048576, 64Mi, 1G); 0 turns it off.
+     * Memory outside the heap for small immutable artifacts (.info, .mod, zips up to 64 KiB) answered
+     * without touching the storage (1048576, 32Mi, 1G); at most half of the JVM's direct memory; 0 turns it off.
      */
-    @WithDefault("64Mi")
+    @WithDefault("32Mi")
     String memoryCacheSize();
 
     /**

@@ -38,8 +38,10 @@ public class ProxyTuning {
             + "caching it unverified (MODPROXY_SUMDB_REQUIRED, default false).")
     private Boolean sumdbRequired;
 
-    @JsonPropertyDescription("Memory for small immutable artifacts (.info, .mod) served without touching the storage, "
-            + "a quantity such as 64Mi; 0 turns it off (MODPROXY_MEMORY_CACHE_SIZE, default 64Mi).")
+    @JsonPropertyDescription(
+            "Memory outside the heap for small immutable artifacts (.info, .mod, zips up to 64 KiB) served "
+                    + "without touching the storage, a quantity such as 32Mi, at most half of the JVM's direct memory "
+                    + "(by default its heap size); 0 turns it off (MODPROXY_MEMORY_CACHE_SIZE, default 32Mi).")
     @Pattern(Storage.QUANTITY)
     private String memoryCacheSize;
 
