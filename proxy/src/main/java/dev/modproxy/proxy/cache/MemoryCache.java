@@ -58,10 +58,8 @@ public final class MemoryCache {
          * entry left the cache (and its memory was freed) since it was looked up.
          */
         StoredObject hold(StorageKey key) {
-            ByteBuf view;
-            try {
-                view = bytes.retainedDuplicate();
-            } catch (IllegalReferenceCountException evicted) {
+            ByteBuf view = retainedView();
+            if (view == null) {
                 return null;
             }
             ByteBuffer content = view.nioBuffer().asReadOnlyBuffer();
@@ -70,16 +68,23 @@ public final class MemoryCache {
 
         /** A heap copy of the bytes; null when the entry left the cache since it was looked up. */
         byte[] copy() {
-            ByteBuf view;
-            try {
-                view = bytes.retainedDuplicate();
-            } catch (IllegalReferenceCountException evicted) {
+            ByteBuf view = retainedView();
+            if (view == null) {
                 return null;
             }
             try {
                 return ByteBufUtil.getBytes(view);
             } finally {
                 view.release();
+            }
+        }
+
+        /** The bytes, valid until released; null when their memory was freed (the entry left the cache). */
+        private ByteBuf retainedView() {
+            try {
+                return bytes.retainedDuplicate();
+            } catch (IllegalReferenceCountException evicted) {
+                return null;
             }
         }
     }
