@@ -28,8 +28,10 @@ public final class SumDbRoutes {
     }
 
     void handle(RoutingContext ctx) {
-        RouteLabels.label(ctx, RouteLabels.sumDb(ctx.request().path()));
-        String rest = ctx.request().path().substring("/sumdb/".length());
+        String requested = ctx.request().path();
+        RouteLabels.label(ctx, RouteLabels.sumDb(requested));
+        // the route "/sumdb/*" also matches "/sumdb" itself, which names no database
+        String rest = requested.startsWith("/sumdb/") ? requested.substring("/sumdb/".length()) : "";
         String name = database.setting().name().orElse(null);
         if (database.cache().isEmpty() || !rest.startsWith(name + "/")) {
             refuse(

@@ -57,6 +57,21 @@ class HostileRequestsTest {
     }
 
     @Test
+    void dotSegmentsAndPrefixLookalikesAreRefusedWhateverTheyWouldNormalizeTo() throws Exception {
+        for (String path : new String[] {
+            "/sumdb/sum.golang.org/../../example.com/lib/@v/list", // normalizes to a module path
+            "/example.com/lib/@v/../@v/list",
+            "/sumdb",
+        }) {
+            try (HostileClient client = client()) {
+                String status = client.send("GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n")
+                        .statusLine(WAIT);
+                assertTrue(status != null && status.matches("HTTP/1\\.1 4\\d\\d .*"), path + " answered " + status);
+            }
+        }
+    }
+
+    @Test
     void wellFramedRequestsStillWork() throws Exception {
         try (HostileClient client = client()) {
             assertEquals(
