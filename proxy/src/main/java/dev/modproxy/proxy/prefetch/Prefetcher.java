@@ -73,14 +73,16 @@ public final class Prefetcher implements ClientDemand, AutoCloseable {
     private final AtomicLong submitted = new AtomicLong();
     private final AtomicLong finished = new AtomicLong();
     private final Budget budget;
+    // Keyed by the request (a canonical version's artifact, so no query), not by its path: every hit on a
+    // warm cache consults these, and a key should not cost a new path string each time.
     /** Artifacts hinted lately: each is looked at once, not at every request of a warm build. */
-    private final Cache<String, Boolean> hinted = recent();
+    private final Cache<ProxyRequest, Boolean> hinted = recent();
     /** go.mod files the go command reads because an unpruned go.mod requires them (directly or further up). */
-    private final Cache<String, Boolean> unprunedWalk = recent();
+    private final Cache<ProxyRequest, Boolean> unprunedWalk = recent();
     /** go.mod files read for their requirements: true when those were prefetched, false when it is pruned. */
-    private final Cache<String, Boolean> expanded = recent();
+    private final Cache<ProxyRequest, Boolean> expanded = recent();
 
-    private final Set<String> queuedExpansions = ConcurrentHashMap.newKeySet();
+    private final Set<ProxyRequest> queuedExpansions = ConcurrentHashMap.newKeySet();
 
     /** @param clock what a prefetch's wait for a free slot is measured with */
     public Prefetcher(ModuleCache cache, Settings settings, ProxyMetrics metrics, Clock clock) {
@@ -108,7 +110,7 @@ public final class Prefetcher implements ClientDemand, AutoCloseable {
                 p -> p.workers.getQueue().size());
     }
 
-    private static Cache<String, Boolean> recent() {
+    private static Cache<ProxyRequest, Boolean> recent() {
         return Caffeine.newBuilder()
                 .expireAfterWrite(Duration.ofMinutes(10))
                 .maximumSize(200_000)
@@ -124,7 +126,7 @@ public final class Prefetcher implements ClientDemand, AutoCloseable {
             }
             case MOD -> {
                 prefetch(sibling(request, RequestKind.INFO));
-                if (unprunedWalk.getIfPresent(request.relativePath()) == null) {
+                if (unprunedWalk.getIfPresent(request) == null) {
                     prefetch(sibling(request, RequestKind.ZIP));
                 }
                 if (cached) {
@@ -137,8 +139,7 @@ public final class Prefetcher implements ClientDemand, AutoCloseable {
 
     @Override
     public void landed(ProxyRequest request, boolean byPrefetch) {
-        if (request.kind() == RequestKind.MOD
-                && (!byPrefetch || unprunedWalk.getIfPresent(request.relativePath()) != null)) {
+        if (request.kind() == RequestKind.MOD && (!byPrefetch || unprunedWalk.getIfPresent(request) != null)) {
             expandLater(request);
         }
     }
@@ -148,32 +149,30 @@ public final class Prefetcher implements ClientDemand, AutoCloseable {
     }
 
     private void prefetch(ProxyRequest request) {
-        String key = request.relativePath();
         // a warm build repeats its hints: answer those from a read before taking the write path
-        if (hinted.getIfPresent(key) != null || hinted.asMap().putIfAbsent(key, Boolean.TRUE) != null) {
+        if (hinted.getIfPresent(request) != null || hinted.asMap().putIfAbsent(request, Boolean.TRUE) != null) {
             return;
         }
         long queuedAt = clock.millis();
         if (!submit(() -> fetch(request, queuedAt))) {
-            hinted.invalidate(key); // dropped: a later hint may try again
+            hinted.invalidate(request); // dropped: a later hint may try again
         }
     }
 
     private void expandLater(ProxyRequest goMod) {
-        String key = goMod.relativePath();
-        Boolean done = expanded.getIfPresent(key);
+        Boolean done = expanded.getIfPresent(goMod);
         // done (walked below), or read as pruned with no unpruned walk through it since: reading it again would
         // change nothing (see expand), and every cache hit on it would cost a worker's turn
         if (Boolean.TRUE.equals(done)
-                || done != null && unprunedWalk.getIfPresent(key) == null
-                || !queuedExpansions.add(key)) {
+                || done != null && unprunedWalk.getIfPresent(goMod) == null
+                || !queuedExpansions.add(goMod)) {
             return;
         }
         if (!submit(() -> {
-            queuedExpansions.remove(key);
+            queuedExpansions.remove(goMod);
             expand(goMod);
         })) {
-            queuedExpansions.remove(key);
+            queuedExpansions.remove(goMod);
         }
     }
 
@@ -200,7 +199,7 @@ public final class Prefetcher implements ClientDemand, AutoCloseable {
     private void fetch(ProxyRequest request, long queuedAt) {
         if (clock.millis() - queuedAt > settings.startWindow().toMillis()) {
             metrics.prefetchDropped("expired");
-            hinted.invalidate(request.relativePath()); // may be predicted again
+            hinted.invalidate(request); // may be predicted again
             return;
         }
         running.incrementAndGet();
@@ -208,10 +207,10 @@ public final class Prefetcher implements ClientDemand, AutoCloseable {
             PrefetchResult result = cache.prefetch(request, budget);
             if (result == PrefetchResult.CACHED
                     && request.kind() == RequestKind.MOD
-                    && unprunedWalk.getIfPresent(request.relativePath()) != null) {
+                    && unprunedWalk.getIfPresent(request) != null) {
                 expand(request); // stored before: the walk goes on through it
             } else if (result == PrefetchResult.CANCELLED || result == PrefetchResult.FAILED) {
-                hinted.invalidate(request.relativePath());
+                hinted.invalidate(request);
             }
         } catch (IOException | RuntimeException e) {
             LOG.debugf(e, "prefetch of %s failed", request.relativePath());
@@ -222,22 +221,21 @@ public final class Prefetcher implements ClientDemand, AutoCloseable {
 
     /** Prefetches the .mod of every requirement of a stored go.mod. */
     private void expand(ProxyRequest goMod) {
-        String key = goMod.relativePath();
         Optional<GoModRequirements> read;
         try {
             read = cache.storedContent(goMod, MAX_GO_MOD).flatMap(GoModRequirements::read);
         } catch (IOException | RuntimeException e) {
-            LOG.debugf(e, "cannot read %s for its requirements", key);
+            LOG.debugf(e, "cannot read %s for its requirements", goMod.relativePath());
             return;
         }
         if (read.isEmpty()) {
             return;
         }
-        if (read.get().pruned() && unprunedWalk.getIfPresent(key) == null) {
-            expanded.put(key, Boolean.FALSE); // read: no client reads below it unless an unpruned one leads there
+        if (read.get().pruned() && unprunedWalk.getIfPresent(goMod) == null) {
+            expanded.put(goMod, Boolean.FALSE); // read: no client reads below it unless an unpruned one leads there
             return;
         }
-        if (Boolean.TRUE.equals(expanded.asMap().put(key, Boolean.TRUE))) {
+        if (Boolean.TRUE.equals(expanded.asMap().put(goMod, Boolean.TRUE))) {
             return;
         }
         for (GoModRequirements.Requirement requirement : read.get().requires()) {
@@ -248,9 +246,8 @@ public final class Prefetcher implements ClientDemand, AutoCloseable {
             } catch (InvalidRequestException | IllegalArgumentException e) {
                 continue; // not a version the go command would fetch a go.mod for
             }
-            unprunedWalk.put(child.relativePath(), Boolean.TRUE);
-            if (hinted.getIfPresent(child.relativePath()) != null
-                    && !Boolean.TRUE.equals(expanded.getIfPresent(child.relativePath()))) {
+            unprunedWalk.put(child, Boolean.TRUE);
+            if (hinted.getIfPresent(child) != null && !Boolean.TRUE.equals(expanded.getIfPresent(child))) {
                 expandLater(child); // fetched before for another reason (a client, its .info): walk on from it now
             }
             prefetch(child);

@@ -60,6 +60,12 @@ class ProxyAppTest {
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(404, warmup.statusCode(), "a build pod cannot start a warm-up: " + warmup.body());
         assertTrue(get("/admin/stats").body().contains("management port"), "the refusal says where the admin API is");
+        for (String lookalike : List.of("/admin", "/%61dmin/stats", "/x/../admin/stats", "/admin/../q/metrics")) {
+            HttpResponse<String> refused = get(lookalike);
+            assertTrue(
+                    refused.statusCode() == 400 || refused.statusCode() == 404,
+                    lookalike + " on the serving port: " + refused.statusCode() + " " + refused.body());
+        }
     }
 
     @Test
