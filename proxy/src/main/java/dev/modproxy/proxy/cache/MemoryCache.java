@@ -134,10 +134,11 @@ public final class MemoryCache {
 
     /** Whether the answer to this request, of this many bytes, belongs in memory. */
     boolean wants(ProxyRequest request, long size) {
-        return entries != null
-                && request.immutable()
-                && request.kind().keptInMemory()
-                && size <= Math.min(MAX_ENTRY_BYTES, maxBytes);
+        return request.immutable() && request.kind().keptInMemory() && fits(size);
+    }
+
+    private boolean fits(long size) {
+        return entries != null && size <= Math.min(MAX_ENTRY_BYTES, maxBytes);
     }
 
     Entry get(StorageKey key) {
@@ -188,7 +189,7 @@ public final class MemoryCache {
 
     /** Memory for one entry outside the heap, or null (nothing is kept) when the JVM has none to give. */
     private ByteBuf allocate(long size) {
-        if (entries == null || size > Math.min(MAX_ENTRY_BYTES, maxBytes)) {
+        if (!fits(size)) {
             return null;
         }
         try {
@@ -224,10 +225,7 @@ public final class MemoryCache {
         } catch (IllegalReferenceCountException evicted) {
             return;
         }
-        entries.put(key, new Entry(entry.bytes(), entry.lastModified(), clock.millis()));
-        if (removals.get() != removalsBefore) {
-            entries.invalidate(key);
-        }
+        keep(key, entry.bytes(), entry.lastModified(), removalsBefore);
     }
 
     /** The storage no longer holds the key (a {@link dev.modproxy.proxy.storage.RemovalListener}). */
