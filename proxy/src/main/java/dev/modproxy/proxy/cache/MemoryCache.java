@@ -11,7 +11,6 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.util.IllegalReferenceCountException;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -46,8 +45,45 @@ public final class MemoryCache {
 
     private static final long RECHECK_MILLIS = RECHECK.toMillis();
 
-    /** The bytes of one artifact (off the heap, owned by the cache) and when the storage last confirmed it holds them. */
-    record Entry(ByteBuf bytes, Instant lastModified, long confirmedAtMillis) {
+    /**
+     * The bytes of one artifact (off the heap, owned by the cache) and when the storage last confirmed
+     * it holds them. A hit takes a reference to the bytes and gives it back when its response is
+     * written, through the one release action made here: a hit allocates nothing of its own.
+     */
+    static final class Entry {
+
+        private final ByteBuf bytes;
+        private final Instant lastModified;
+        private final long confirmedAtMillis;
+        private final Runnable release;
+
+        private Entry(ByteBuf bytes, Instant lastModified, long confirmedAtMillis, Runnable release) {
+            this.bytes = bytes;
+            this.lastModified = lastModified;
+            this.confirmedAtMillis = confirmedAtMillis;
+            this.release = release;
+        }
+
+        Entry(ByteBuf bytes, Instant lastModified, long confirmedAtMillis) {
+            this(bytes, lastModified, confirmedAtMillis, bytes::release);
+        }
+
+        /** The same bytes, confirmed again at that time. */
+        Entry confirmedAt(long millis) {
+            return new Entry(bytes, lastModified, millis, release);
+        }
+
+        ByteBuf bytes() {
+            return bytes;
+        }
+
+        Instant lastModified() {
+            return lastModified;
+        }
+
+        long confirmedAtMillis() {
+            return confirmedAtMillis;
+        }
 
         int size() {
             return bytes.readableBytes();
@@ -58,33 +94,28 @@ public final class MemoryCache {
          * entry left the cache (and its memory was freed) since it was looked up.
          */
         StoredObject hold(StorageKey key) {
-            ByteBuf view = retainedView();
-            if (view == null) {
-                return null;
-            }
-            ByteBuffer content = view.nioBuffer().asReadOnlyBuffer();
-            return StoredObject.ofBytes(key, content, lastModified).withRelease(view::release);
+            return retain() ? StoredObject.ofBytes(key, bytes, lastModified, release) : null;
         }
 
         /** A heap copy of the bytes; null when the entry left the cache since it was looked up. */
         byte[] copy() {
-            ByteBuf view = retainedView();
-            if (view == null) {
+            if (!retain()) {
                 return null;
             }
             try {
-                return ByteBufUtil.getBytes(view);
+                return ByteBufUtil.getBytes(bytes);
             } finally {
-                view.release();
+                bytes.release();
             }
         }
 
-        /** The bytes, valid until released; null when their memory was freed (the entry left the cache). */
-        private ByteBuf retainedView() {
+        /** Takes a reference to the bytes; false when their memory was freed (the entry left the cache). */
+        private boolean retain() {
             try {
-                return bytes.retainedDuplicate();
+                bytes.retain();
+                return true;
             } catch (IllegalReferenceCountException evicted) {
-                return null;
+                return false;
             }
         }
     }
@@ -155,10 +186,10 @@ public final class MemoryCache {
     }
 
     /** A copy of the bytes in memory of the cache's kind, for {@link #keep}; null when there is none to give. */
-    ByteBuf copy(ByteBuffer content) {
-        ByteBuf bytes = allocate(content.remaining());
+    ByteBuf copy(ByteBuf content) {
+        ByteBuf bytes = allocate(content.readableBytes());
         if (bytes != null) {
-            bytes.writeBytes(content.duplicate());
+            bytes.writeBytes(content, content.readerIndex(), content.readableBytes());
         }
         return bytes;
     }
@@ -211,7 +242,11 @@ public final class MemoryCache {
      * storage holds under the key since {@code removalsBefore} was taken.
      */
     void keep(StorageKey key, ByteBuf bytes, Instant lastModified, long removalsBefore) {
-        entries.put(key, new Entry(bytes, lastModified, clock.millis()));
+        put(key, new Entry(bytes, lastModified, clock.millis()), removalsBefore);
+    }
+
+    private void put(StorageKey key, Entry entry, long removalsBefore) {
+        entries.put(key, entry);
         // put first, then check: a removal either sees the entry or is seen here
         if (removals.get() != removalsBefore) {
             entries.invalidate(key);
@@ -225,7 +260,7 @@ public final class MemoryCache {
         } catch (IllegalReferenceCountException evicted) {
             return;
         }
-        keep(key, entry.bytes(), entry.lastModified(), removalsBefore);
+        put(key, entry.confirmedAt(clock.millis()), removalsBefore);
     }
 
     /** The storage no longer holds the key (a {@link dev.modproxy.proxy.storage.RemovalListener}). */

@@ -14,9 +14,9 @@ import dev.modproxy.proxy.storage.StoredObject;
 import dev.modproxy.proxy.upstream.UpstreamChain;
 import dev.modproxy.proxy.upstream.UpstreamResult;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -294,7 +294,7 @@ public final class ModuleCache {
             } else {
                 try (InputStream in = object.open()) {
                     byte[] content = in.readNBytes((int) object.size() + 1);
-                    bytes = content.length == object.size() ? memory.copy(ByteBuffer.wrap(content)) : null;
+                    bytes = content.length == object.size() ? memory.copy(Unpooled.wrappedBuffer(content)) : null;
                 }
             }
         } catch (IOException e) {

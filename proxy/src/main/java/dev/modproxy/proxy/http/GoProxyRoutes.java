@@ -10,7 +10,7 @@ import dev.modproxy.proxy.protocol.ProxyRequest;
 import dev.modproxy.proxy.protocol.RequestKind;
 import dev.modproxy.proxy.storage.StorageKey;
 import dev.modproxy.proxy.storage.StoredObject;
-import io.netty.buffer.Unpooled;
+import io.netty.buffer.ByteBuf;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
@@ -18,7 +18,6 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -77,7 +76,6 @@ public final class GoProxyRoutes {
 
     void handle(RoutingContext ctx) {
         String path = ctx.request().path();
-        RouteLabels.label(ctx, RouteLabels.goProxy(path));
         HttpMethod method = ctx.request().method();
         if (method != HttpMethod.GET && method != HttpMethod.HEAD) {
             ctx.response().putHeader("Allow", "GET, HEAD");
@@ -168,14 +166,14 @@ public final class GoProxyRoutes {
             object.release();
             return;
         }
-        if (object.content().isPresent()) {
+        Optional<ByteBuf> content = object.content();
+        if (content.isPresent()) {
             // headers and body leave in one write, the body straight from the memory cache (no copy): no
             // file to open, no second send; the bytes are held until the write is done
-            ByteBuffer content = object.content().get();
-            int length = content.remaining();
+            int length = content.get().readableBytes();
             withArtifactHeaders(response, request)
                     .putHeader(HttpHeaders.CONTENT_LENGTH, HttpHeaders.createOptimized(Integer.toString(length)))
-                    .end(Buffer.buffer(Unpooled.wrappedBuffer(content)))
+                    .end(Buffer.buffer(content.get()))
                     .onComplete(ar -> {
                         object.release();
                         if (ar.succeeded()) {

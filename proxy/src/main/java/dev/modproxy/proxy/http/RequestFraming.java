@@ -53,7 +53,6 @@ final class RequestFraming {
     }
 
     private static void refuseAndClose(RoutingContext ctx, int status, String reason) {
-        RouteLabels.label(ctx, RouteLabels.OTHER);
         ctx.response()
                 .setStatusCode(status)
                 .putHeader(HttpHeaders.CONNECTION, "close")

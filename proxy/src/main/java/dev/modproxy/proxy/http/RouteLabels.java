@@ -1,11 +1,10 @@
 package dev.modproxy.proxy.http;
 
-import io.vertx.ext.web.RoutingContext;
-
 /**
  * The {@code uri} label of the request metrics ({@code http_server_requests_seconds}, {@link RequestMetrics}):
- * the route, never the raw path (module paths are unbounded). Each handler names its route here, so the
- * metrics need no list of regular expressions tried against every request's path.
+ * the route, never the raw path (module paths are unbounded). {@link RouteTable} gives each route whose
+ * label depends on the path one of these functions, so the metrics need no list of regular expressions
+ * tried against every request's path.
  */
 final class RouteLabels {
 
@@ -17,11 +16,6 @@ final class RouteLabels {
     static final String OTHER = "/{other}";
 
     private RouteLabels() {}
-
-    /** Labels the request being handled. */
-    static void label(RoutingContext ctx, String template) {
-        RequestMetrics.label(ctx, template);
-    }
 
     /** The GOPROXY route a path asks for, from its ending alone: refused paths are labelled by the route they tried. */
     static String goProxy(String path) {

@@ -60,16 +60,18 @@ public final class RouteTable {
     public void installServing(Router router) {
         requestMetrics.install(router);
         RequestFraming.install(router);
-        router.route("/sumdb/*").handler(sumDb::handle);
+        requestMetrics.labelled(router.route("/sumdb/*").handler(sumDb::handle), RouteLabels::sumDb);
         // prefix routes and a prefix test rather than regular expressions: each would take a matcher per request
         router.route("/admin/*").handler(RouteTable::adminIsElsewhere);
-        router.route().order(LAST).handler(ctx -> {
-            if (ctx.request().path().startsWith(QUARKUS)) {
-                ctx.next();
-            } else {
-                goProxy.handle(ctx);
-            }
-        });
+        requestMetrics.labelled(
+                router.route().order(LAST).handler(ctx -> {
+                    if (ctx.request().path().startsWith(QUARKUS)) {
+                        ctx.next();
+                    } else {
+                        goProxy.handle(ctx);
+                    }
+                }),
+                RouteLabels::goProxy);
     }
 
     /** The port the operator, Prometheus and the kubelet use; build pods are not given it. */
@@ -84,7 +86,6 @@ public final class RouteTable {
 
     /** Never a module path (its first element has no dot); say where it went instead of a parse error. */
     private static void adminIsElsewhere(RoutingContext ctx) {
-        RouteLabels.label(ctx, RouteLabels.OTHER);
         GoProxyRoutes.refuse(
                 ctx.response(),
                 404,

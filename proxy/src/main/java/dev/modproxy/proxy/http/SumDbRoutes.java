@@ -29,7 +29,6 @@ public final class SumDbRoutes {
 
     void handle(RoutingContext ctx) {
         String requested = ctx.request().path();
-        RouteLabels.label(ctx, RouteLabels.sumDb(requested));
         // the route "/sumdb/*" also matches "/sumdb" itself, which names no database
         String rest = requested.startsWith("/sumdb/") ? requested.substring("/sumdb/".length()) : "";
         String name = database.setting().name().orElse(null);

@@ -1,18 +1,24 @@
 package dev.modproxy.proxy.storage;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A complete stored object: its size, when it was written, and either a local file (served with
  * sendfile), its bytes in memory (small objects), or an opener for a stream (remote storage).
+ *
+ * <p>Bytes in memory are a Netty buffer, the form the HTTP layer writes to the socket without a copy.
+ * A cache hit makes one of these per request, so it holds no more than the fields below.
  */
 public final class StoredObject {
 
@@ -26,18 +32,29 @@ public final class StoredObject {
     private final long size;
     private final Instant lastModified;
     private final Path localFile;
-    private final ByteBuffer content;
+    private final ByteBuf content;
     private final Opener opener;
     private final Runnable onRelease;
     private final boolean inStorage;
-    private final AtomicBoolean released = new AtomicBoolean();
+    /** 1 once released; a field rather than an AtomicBoolean, one object less per hit. */
+    private volatile int released;
+
+    private static final VarHandle RELEASED;
+
+    static {
+        try {
+            RELEASED = MethodHandles.lookup().findVarHandle(StoredObject.class, "released", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private StoredObject(
             StorageKey key,
             long size,
             Instant lastModified,
             Path localFile,
-            ByteBuffer content,
+            ByteBuf content,
             Opener opener,
             Runnable onRelease,
             boolean inStorage) {
@@ -61,29 +78,16 @@ public final class StoredObject {
 
     /** An object whose bytes are at hand; the array is shared, never modify it. */
     public static StoredObject ofBytes(StorageKey key, byte[] content, Instant lastModified) {
-        return ofBytes(key, ByteBuffer.wrap(content).asReadOnlyBuffer(), lastModified);
+        return ofBytes(key, Unpooled.wrappedBuffer(content), lastModified, null);
     }
 
     /**
-     * An object whose bytes are at hand, on or off the heap (a read-only view; valid until the
-     * object is released when its owner says so, see {@link #withRelease}).
+     * An object whose bytes are at hand, on or off the heap. The buffer is shared by everyone reading
+     * the object: read it by index or through {@code duplicate()}/{@code slice()}, never move its own
+     * indices. It stays valid until the object is released, which runs {@code onRelease} (may be null).
      */
-    public static StoredObject ofBytes(StorageKey key, ByteBuffer content, Instant lastModified) {
-        return new StoredObject(
-                key,
-                content.remaining(),
-                lastModified,
-                null,
-                content,
-                () -> new ByteArrayInputStream(copyOf(content)),
-                null,
-                true);
-    }
-
-    private static byte[] copyOf(ByteBuffer content) {
-        byte[] copy = new byte[content.remaining()];
-        content.duplicate().get(copy);
-        return copy;
+    public static StoredObject ofBytes(StorageKey key, ByteBuf content, Instant lastModified, Runnable onRelease) {
+        return new StoredObject(key, content.readableBytes(), lastModified, null, content, null, onRelease, true);
     }
 
     public StorageKey key() {
@@ -103,13 +107,14 @@ public final class StoredObject {
         return Optional.ofNullable(localFile);
     }
 
-    /** Present when the bytes are already in memory: a fresh read-only view of them, each call. */
-    public Optional<ByteBuffer> content() {
-        return content == null ? Optional.empty() : Optional.of(content.duplicate());
+    /** Present when the bytes are already in memory: the shared buffer (see {@link #ofBytes(StorageKey, ByteBuf, Instant, Runnable)}). */
+    public Optional<ByteBuf> content() {
+        return Optional.ofNullable(content);
     }
 
     public InputStream open() throws IOException {
-        return opener.open();
+        // bytes in memory are copied: the stream may be read after the object was released
+        return content != null ? new ByteArrayInputStream(ByteBufUtil.getBytes(content)) : opener.open();
     }
 
     /** False for an answer served without being stored (the storage could not take it). */
@@ -129,7 +134,7 @@ public final class StoredObject {
 
     /** Tells the storage this object is no longer being served; safe to call more than once. */
     public void release() {
-        if (onRelease != null && released.compareAndSet(false, true)) {
+        if (onRelease != null && RELEASED.compareAndSet(this, 0, 1)) {
             onRelease.run();
         }
     }

@@ -13,7 +13,7 @@ import dev.modproxy.proxy.storage.StorageKey;
 import dev.modproxy.proxy.storage.StoredObject;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
-import java.nio.ByteBuffer;
+import io.netty.buffer.Unpooled;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -34,7 +34,7 @@ class MemoryCacheTest {
 
     /** What the proxy does with bytes it stored: a copy off the heap, kept under the key. */
     private static void remember(MemoryCache memory, StorageKey key, byte[] content, long removalsBefore) {
-        ByteBuf bytes = memory.copy(ByteBuffer.wrap(content));
+        ByteBuf bytes = memory.copy(Unpooled.wrappedBuffer(content));
         if (bytes != null) { // null: the cache is off
             memory.keep(key, bytes, Instant.EPOCH, removalsBefore);
         }

@@ -118,6 +118,31 @@ class RequestMetricsTest {
     }
 
     @Test
+    void checksumDatabaseRequestsAreLabelledByTheirRouteNeverByTheModuleTheyName() throws Exception {
+        try (ProxyUnderTest proxy = proxy()) { // the checksum database is off here: each is a 404 naming it
+            assertEquals(404, proxy.get("/sumdb/sum.golang.org/supported").statusCode());
+            assertEquals(
+                    404,
+                    proxy.get("/sumdb/sum.golang.org/lookup/example.com/lib@v1.0.0")
+                            .statusCode());
+            assertEquals(
+                    404,
+                    proxy.get("/sumdb/sum.golang.org/lookup/example.com/other@v1.0.0")
+                            .statusCode());
+            assertEquals(404, proxy.get("/sumdb").statusCode());
+
+            awaitCount("/sumdb/{name}/supported", "GET", 404, 1);
+            awaitCount("/sumdb/{name}/lookup/{module}", "GET", 404, 2);
+            awaitCount(RouteLabels.OTHER, "GET", 404, 1);
+            assertTrue(
+                    registry.getMeters().stream()
+                            .map(m -> m.getId().getTag("uri"))
+                            .noneMatch(uri -> uri != null && uri.contains("example.com")),
+                    series());
+        }
+    }
+
+    @Test
     void theAdminApiIsLabelledByItsRouteAndQuarkusPathsAreNotTimed() throws Exception {
         try (ProxyUnderTest proxy = proxy()) {
             assertEquals(200, proxy.get("/admin/stats").statusCode());
