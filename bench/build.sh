@@ -24,7 +24,7 @@
 # after a quiet disk and 17 s after a deleted cache), which would time the disk instead of the proxy.
 # The proxy's own cache stays on disk under /tmp, as in production.
 # Env: PROXY_JAVA_OPTS (JVM options of modproxy; default -Xmx128m, the README's run command;
-#      PROXY_JAVA_OPTS= for none at all),
+#      PROXY_JAVA_OPTS= for none at all), PROXY_JAVA (the java that runs modproxy; default: java on PATH),
 #      JAR (default: build proxy/target/quarkus-app/quarkus-run.jar).
 # Everything listens on 127.0.0.1 only. Not part of ./mvnw verify; run it under the heavy lock:
 #   flock /tmp/modproxy-heavy.lock bench/build.sh synthetic 50ms 3
@@ -36,6 +36,7 @@ delay=${2:-50ms}
 runs=${3:-3}
 MODULES=${MODULES:-300}
 PROXY_JAVA_OPTS=${PROXY_JAVA_OPTS--Xmx128m}
+PROXY_JAVA=${PROXY_JAVA:-java}
 LAYERS=${LAYERS:-10}
 NGINX=${NGINX:-/usr/sbin/nginx}
 for tool in java go curl awk; do
@@ -131,7 +132,7 @@ start_proxy() {
   # shellcheck disable=SC2086
   MODPROXY_UPSTREAM="$mirror" MODPROXY_STORAGE_DIR="$dir/cache" MODPROXY_SUMDB=off \
     QUARKUS_HTTP_PORT=$port QUARKUS_HTTP_HOST=127.0.0.1 QUARKUS_MANAGEMENT_PORT=$management \
-    java $PROXY_JAVA_OPTS -jar "$JAR" >"$dir/log" 2>&1 &
+    "$PROXY_JAVA" $PROXY_JAVA_OPTS -jar "$JAR" >"$dir/log" 2>&1 &
   proxy_pid=$!
   pids+=($proxy_pid)
   proxy_url="http://127.0.0.1:$port"
@@ -190,4 +191,4 @@ printf "| %.2f | %.2f | %.2f | %.2f | %.2f | %.2fx | %.2fx | %.2fx | %.2fx | %d 
   "$(col 9)" "$(ratio 3 2)" "$(ratio 4 5)" "$(ratio 4 9)" "$(ratio 4 2)" "$(col 6)" "$(col 7)" "$(col 8)"
 echo
 echo "ratios are medians of each run's own ratio; raw (run direct cold warm file requests-direct requests-cold rss nginx): $(tr '\n' ';' <"$results")"
-echo "client caches in $CLIENT_DIR ($(stat -f -c %T "$CLIENT_DIR")); go $(go env GOVERSION), $(java -version 2>&1 | head -1), proxy JVM options: ${PROXY_JAVA_OPTS:-none}, $(nproc) cores, load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "client caches in $CLIENT_DIR ($(stat -f -c %T "$CLIENT_DIR")); go $(go env GOVERSION), $("$PROXY_JAVA" -version 2>&1 | head -1), proxy JVM options: ${PROXY_JAVA_OPTS:-none}, $(nproc) cores, load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
