@@ -48,7 +48,7 @@ public final class MemoryCache {
     /**
      * The bytes of one artifact (off the heap, owned by the cache) and when the storage last confirmed
      * it holds them. A hit takes a reference to the bytes and gives it back when its response is
-     * written, through the one release action made here: a hit allocates nothing of its own.
+     * written, through the one release action made here: a hit makes only its stored object.
      */
     static final class Entry {
 

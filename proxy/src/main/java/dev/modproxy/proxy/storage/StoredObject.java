@@ -18,7 +18,7 @@ import java.util.Optional;
  * sendfile), its bytes in memory (small objects), or an opener for a stream (remote storage).
  *
  * <p>Bytes in memory are a Netty buffer, the form the HTTP layer writes to the socket without a copy.
- * A cache hit makes one of these per request, so it holds no more than the fields below.
+ * A memory hit makes one of these per request: keep it small.
  */
 public final class StoredObject {
 
