@@ -95,29 +95,11 @@ wait_for "$mirror/_counts" "slow mirror"
 static=""
 if [ -x "$NGINX" ]; then
   static_port=$(free_port)
-  mkdir -p "$work/nginx/logs"
-  cat >"$work/nginx/nginx.conf" <<CONF
-daemon off;
-user $(id -un);
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/logs/error.log warn;
-events { worker_connections 1024; }
-http {
-  types { application/zip zip; application/json info; text/plain mod; }
-  default_type text/plain;
-  sendfile on;
-  tcp_nopush on;
-  access_log off;
-  client_body_temp_path $work/nginx/body;
-  proxy_temp_path $work/nginx/proxy;
-  fastcgi_temp_path $work/nginx/fastcgi;
-  uwsgi_temp_path $work/nginx/uwsgi;
-  scgi_temp_path $work/nginx/scgi;
-  server { listen 127.0.0.1:$static_port; root $tree; }
-}
-CONF
-  "$NGINX" -c "$work/nginx/nginx.conf" -p "$work/nginx" &
-  pids+=($!)
+  start_nginx "
+  server {
+    listen 127.0.0.1:$static_port;
+    root $tree;
+  }"
   static="http://127.0.0.1:$static_port"
   wait_for "$static/" nginx any
 else

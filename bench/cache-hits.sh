@@ -41,27 +41,9 @@ mirror_port=$(free_port)
 static_port=$(free_port)
 proxy_port=$(free_port)
 proxy_management_port=$(free_port)
-mkdir -p "$work/nginx/logs"
 # Two nginx servers over one tree: "mirror" is the proxy's upstream (logged, rate-limited like a remote
 # mirror, so cold fetches overlap); "static" is the baseline the proxy's cache hits are compared with.
-cat >"$work/nginx/nginx.conf" <<CONF
-daemon off;
-user root;
-worker_processes auto;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/logs/error.log warn;
-events { worker_connections 1024; }
-http {
-  types { application/zip zip; application/json info; text/plain mod; }
-  default_type text/plain;
-  sendfile on;
-  tcp_nopush on;
-  keepalive_requests 1000000;
-  client_body_temp_path $work/nginx/body;
-  proxy_temp_path $work/nginx/proxy;
-  fastcgi_temp_path $work/nginx/fastcgi;
-  uwsgi_temp_path $work/nginx/uwsgi;
-  scgi_temp_path $work/nginx/scgi;
+start_nginx "
   server {
     listen 127.0.0.1:$mirror_port;
     root $tree;
@@ -71,12 +53,7 @@ http {
   server {
     listen 127.0.0.1:$static_port;
     root $tree;
-    access_log off;
-  }
-}
-CONF
-"$NGINX" -c "$work/nginx/nginx.conf" -p "$work/nginx" &
-pids+=($!)
+  }"
 wait_for "http://127.0.0.1:$static_port/example.com/bench/small/@v/list" nginx
 
 # shellcheck disable=SC2086

@@ -37,3 +37,36 @@ wait_for() {
   echo "$2 did not come up at $1" >&2
   exit 1
 }
+
+# start_nginx SERVERS: nginx (NGINX, default /usr/sbin/nginx) in $work/nginx with the given server { }
+# blocks, tuned as a static file server would be for this load: a worker per core, sendfile, the
+# GOPROXY files' content types, no limit on requests per keep-alive connection, no access log unless a
+# server block names one. Its pid goes to $nginx_pid and $pids; its logs to $work/nginx/logs.
+start_nginx() {
+  mkdir -p "$work/nginx/logs"
+  cat >"$work/nginx/nginx.conf" <<CONF
+daemon off;
+user $(id -un);
+worker_processes auto;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/logs/error.log warn;
+events { worker_connections 1024; }
+http {
+  types { application/zip zip; application/json info; text/plain mod; }
+  default_type text/plain;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_requests 1000000;
+  access_log off;
+  client_body_temp_path $work/nginx/body;
+  proxy_temp_path $work/nginx/proxy;
+  fastcgi_temp_path $work/nginx/fastcgi;
+  uwsgi_temp_path $work/nginx/uwsgi;
+  scgi_temp_path $work/nginx/scgi;
+$1
+}
+CONF
+  "${NGINX:-/usr/sbin/nginx}" -c "$work/nginx/nginx.conf" -p "$work/nginx" &
+  nginx_pid=$!
+  pids+=("$nginx_pid")
+}

@@ -63,35 +63,11 @@ for delay in $DELAYS; do
 done
 
 static_port=$(free_port)
-mkdir -p "$work/nginx/logs"
-cat >"$work/nginx/nginx.conf" <<CONF
-daemon off;
-user root;
-worker_processes auto;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/logs/error.log warn;
-events { worker_connections 1024; }
-http {
-  types { application/zip zip; application/json info; text/plain mod; }
-  default_type text/plain;
-  sendfile on;
-  tcp_nopush on;
-  keepalive_requests 1000000;
-  access_log off;
-  client_body_temp_path $work/nginx/body;
-  proxy_temp_path $work/nginx/proxy;
-  fastcgi_temp_path $work/nginx/fastcgi;
-  uwsgi_temp_path $work/nginx/uwsgi;
-  scgi_temp_path $work/nginx/scgi;
+start_nginx "
   server {
     listen 127.0.0.1:$static_port;
     root $tree;
-  }
-}
-CONF
-"$NGINX" -c "$work/nginx/nginx.conf" -p "$work/nginx" &
-nginx_pid=$!
-pids+=($nginx_pid)
+  }"
 wait_for "http://127.0.0.1:$static_port/k8s.io/api/@v/v0.37.0.mod" nginx any
 
 # Starts one proxy in front of $2 with empty storage; sets $proxy_url and $proxy_pid.
