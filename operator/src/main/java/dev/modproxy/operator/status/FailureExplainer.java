@@ -6,12 +6,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /** Turns an exception from applying the owned objects into a Degraded reason and an actionable message. */
 public final class FailureExplainer {
 
     /** The reason of a failure that is not an API server's answer: its stack trace is worth logging. */
     public static final String UNEXPLAINED = "ReconcileFailed";
+
+    /** Refusals that stay until a person acts (raises the quota, grants the permission, fixes the field). */
+    private static final Set<String> AWAITING_A_FIX = Set.of("QuotaExceeded", "Forbidden", "Rejected");
 
     private FailureExplainer() {}
 
@@ -41,6 +45,11 @@ public final class FailureExplainer {
                 UNEXPLAINED,
                 "Applying the spec failed: " + describe(first)
                         + ". The operator retries with backoff; see its log for details.");
+    }
+
+    /** True when retrying soon cannot help: the API server refuses until a person changes something. */
+    public static boolean awaitsAFix(Observation.Failure failure) {
+        return AWAITING_A_FIX.contains(failure.reason());
     }
 
     private static Observation.Failure explainApi(KubernetesClientException e) {
