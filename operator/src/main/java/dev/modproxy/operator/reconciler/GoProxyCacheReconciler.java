@@ -158,6 +158,13 @@ public class GoProxyCacheReconciler implements Reconciler<GoProxyCache> {
     public ErrorStatusUpdateControl<GoProxyCache> updateErrorStatus(
             GoProxyCache cache, Context<GoProxyCache> context, Exception e) {
         Observation.Failure failure = FailureExplainer.explain(e);
+        if (FailureExplainer.NAMESPACE_TERMINATING.equals(failure.reason())) {
+            // nothing to repair or report: the namespace's deletion removes the cache, which ends its reconciling
+            LOG.infof(
+                    "GoProxyCache %s/%s left alone: %s",
+                    cache.getMetadata().getNamespace(), cache.getMetadata().getName(), failure.message());
+            return ErrorStatusUpdateControl.<GoProxyCache>noStatusUpdate().withNoRetry();
+        }
         if (FailureExplainer.UNEXPLAINED.equals(failure.reason())) {
             LOG.warnf(
                     e,

@@ -471,6 +471,60 @@ class GoProxyCacheReconcilerTest {
     }
 
     @Test
+    void aCacheWhoseNamespaceIsBeingDeletedIsLeftToGoWithOneQuietLine() {
+        String ns = namespace();
+        String terminating = "unable to create new content in namespace " + ns + " because it is being terminated";
+        Predicate<LogRecord> ours = r ->
+                CapturedLog.text(r).contains(ns + "/") || CapturedLog.text(r).contains("'" + ns + "'");
+        try (CapturedLog log = new CapturedLog(
+                GoProxyCacheReconciler.class.getName(),
+                "io.javaoperatorsdk.operator.processing.event.EventProcessor",
+                "io.javaoperatorsdk.operator.processing.event.ReconciliationDispatcher")) {
+            if (ClusterUnderTest.mock().isPresent()) {
+                // the mock has no namespace lifecycle: it answers every creation as the API server does meanwhile
+                for (String kind : List.of("configmaps", "persistentvolumeclaims", "services")) {
+                    ClusterUnderTest.mock()
+                            .get()
+                            .expect()
+                            .post()
+                            .withPath("/api/v1/namespaces/" + ns + "/" + kind)
+                            .andReturn(
+                                    403,
+                                    new StatusBuilder()
+                                            .withStatus("Failure")
+                                            .withCode(403)
+                                            .withReason("Forbidden")
+                                            .withMessage(kind + " is forbidden: " + terminating)
+                                            .build())
+                            .always();
+                }
+                create(ns, "leaving", spec -> {});
+                await().atMost(PATIENCE)
+                        .until(() -> log.records.stream()
+                                .filter(ours)
+                                .anyMatch(r -> CapturedLog.text(r).contains("being deleted")));
+                // no retries and no status: one line, and the cache says nothing about permissions it does not lack
+                await().during(Duration.ofSeconds(5))
+                        .atMost(Duration.ofSeconds(10))
+                        .untilAsserted(() -> assertThat(
+                                        log.records.stream().filter(ours).toList())
+                                .hasSize(1));
+                assertThat(fresh(ns, "leaving").getStatus()).isNull();
+            } else {
+                // the real thing: the operator races the namespace controller, which deletes the cache and its objects
+                create(ns, "leaving", spec -> {});
+                awaitObject(Deployment.class, ns, "leaving");
+                client.namespaces().withName(ns).delete();
+                await().atMost(PATIENCE).until(() -> fresh(ns, "leaving") == null);
+            }
+            assertThat(log.records.stream().filter(ours).toList()).allSatisfy(r -> {
+                assertThat(r.getThrown()).as(CapturedLog.text(r)).isNull();
+                assertThat(CapturedLog.text(r)).doesNotContain("Forbidden");
+            });
+        }
+    }
+
+    @Test
     void manualEditsToTheDeploymentAndConfigMapAreReverted() {
         String ns = namespace();
         create(ns, "drift", spec -> {});
