@@ -43,8 +43,12 @@ import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.quarkiverse.operatorsdk.annotations.RBACRule;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
@@ -95,6 +99,13 @@ public class GoProxyCacheReconciler implements Reconciler<GoProxyCache> {
     private final ProxyAdmin admin;
     private final WarmupDriver warmup;
     private final Duration recheckInterval;
+    /** UIDs of caches reported as going with their namespace; the oldest are forgotten, they are gone. */
+    private final Set<String> leftAlone = Collections.newSetFromMap(Collections.synchronizedMap(new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+            return size() > 1000;
+        }
+    }));
 
     public GoProxyCacheReconciler(
             ProxyAdmin admin,
@@ -159,10 +170,14 @@ public class GoProxyCacheReconciler implements Reconciler<GoProxyCache> {
             GoProxyCache cache, Context<GoProxyCache> context, Exception e) {
         Observation.Failure failure = FailureExplainer.explain(e);
         if (FailureExplainer.NAMESPACE_TERMINATING.equals(failure.reason())) {
-            // nothing to repair or report: the namespace's deletion removes the cache, which ends its reconciling
-            LOG.infof(
+            // nothing to repair or report: the namespace's deletion removes the cache, which ends its reconciling.
+            // Each owned object it deletes first brings one more attempt: only the first is worth a line.
+            LOG.logf(
+                    leftAlone.add(cache.getMetadata().getUid()) ? Logger.Level.INFO : Logger.Level.DEBUG,
                     "GoProxyCache %s/%s left alone: %s",
-                    cache.getMetadata().getNamespace(), cache.getMetadata().getName(), failure.message());
+                    cache.getMetadata().getNamespace(),
+                    cache.getMetadata().getName(),
+                    failure.message());
             return ErrorStatusUpdateControl.<GoProxyCache>noStatusUpdate().withNoRetry();
         }
         if (FailureExplainer.UNEXPLAINED.equals(failure.reason())) {
