@@ -35,6 +35,7 @@ import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.RetryInfo;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.Workflow;
 import io.javaoperatorsdk.operator.api.reconciler.dependent.Dependent;
@@ -42,8 +43,13 @@ import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.quarkiverse.operatorsdk.annotations.RBACRule;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /** Turns a GoProxyCache into its ConfigMap, volume, Deployment and Service, and reports how they are doing. */
@@ -92,10 +98,23 @@ public class GoProxyCacheReconciler implements Reconciler<GoProxyCache> {
     private final Clock clock = Clock.systemUTC();
     private final ProxyAdmin admin;
     private final WarmupDriver warmup;
+    private final Duration recheckInterval;
+    /** UIDs of caches reported as going with their namespace; the oldest are forgotten, they are gone. */
+    private final Set<String> leftAlone = Collections.newSetFromMap(Collections.synchronizedMap(new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+            return size() > 1000;
+        }
+    }));
 
-    public GoProxyCacheReconciler(ProxyAdmin admin, WarmupDriver warmup) {
+    public GoProxyCacheReconciler(
+            ProxyAdmin admin,
+            WarmupDriver warmup,
+            @ConfigProperty(name = "modproxy.operator.recheck-interval", defaultValue = "1M")
+                    Duration recheckInterval) {
         this.admin = admin;
         this.warmup = warmup;
+        this.recheckInterval = recheckInterval;
     }
 
     /** Besides the dependents' informers: the proxy's figures, read on a timer of their own (CacheFiguresPoller). */
@@ -150,6 +169,17 @@ public class GoProxyCacheReconciler implements Reconciler<GoProxyCache> {
     public ErrorStatusUpdateControl<GoProxyCache> updateErrorStatus(
             GoProxyCache cache, Context<GoProxyCache> context, Exception e) {
         Observation.Failure failure = FailureExplainer.explain(e);
+        if (FailureExplainer.NAMESPACE_TERMINATING.equals(failure.reason())) {
+            // nothing to repair or report: the namespace's deletion removes the cache, which ends its reconciling.
+            // Each owned object it deletes first brings one more attempt: only the first is worth a line.
+            LOG.logf(
+                    leftAlone.add(cache.getMetadata().getUid()) ? Logger.Level.INFO : Logger.Level.DEBUG,
+                    "GoProxyCache %s/%s left alone: %s",
+                    cache.getMetadata().getNamespace(),
+                    cache.getMetadata().getName(),
+                    failure.message());
+            return ErrorStatusUpdateControl.<GoProxyCache>noStatusUpdate().withNoRetry();
+        }
         if (FailureExplainer.UNEXPLAINED.equals(failure.reason())) {
             LOG.warnf(
                     e,
@@ -169,9 +199,18 @@ public class GoProxyCacheReconciler implements Reconciler<GoProxyCache> {
         GoProxyCacheStatus status = CacheStatusCalculator.compute(cache, seen, clock.instant());
         CacheFiguresReport.apply(status, previousFigures(cache), new CacheFiguresReport.NotAsked());
         status.setWarmup(previousWarmup(cache));
-        return statusPatch(cache, status)
+        ErrorStatusUpdateControl<GoProxyCache> control = statusPatch(cache, status)
                 .map(ErrorStatusUpdateControl::patchStatus)
                 .orElseGet(ErrorStatusUpdateControl::noStatusUpdate);
+        // JOSDK's own retries (6 attempts in about 18 s) end with the error logged again with its stack trace,
+        // and then nothing runs until an event or the 10-hour resync; a raised quota or a granted permission
+        // sends no event. So a refusal that waits for a person, and any failure once those retries are spent,
+        // is tried again at a steady pace instead.
+        boolean retriesSpent =
+                context.getRetryInfo().map(RetryInfo::isLastAttempt).orElse(true);
+        return FailureExplainer.awaitsAFix(failure) || retriesSpent
+                ? control.withNoRetry().rescheduleAfter(recheckInterval)
+                : control;
     }
 
     private static Observation observe(

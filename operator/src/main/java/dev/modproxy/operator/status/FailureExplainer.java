@@ -6,12 +6,19 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /** Turns an exception from applying the owned objects into a Degraded reason and an actionable message. */
 public final class FailureExplainer {
 
     /** The reason of a failure that is not an API server's answer: its stack trace is worth logging. */
     public static final String UNEXPLAINED = "ReconcileFailed";
+
+    /** The API server refuses new objects in a namespace being deleted: the cache is about to go with it. */
+    public static final String NAMESPACE_TERMINATING = "NamespaceTerminating";
+
+    /** Refusals that stay until a person acts (raises the quota, grants the permission, fixes the field). */
+    private static final Set<String> AWAITING_A_FIX = Set.of("QuotaExceeded", "Forbidden", "Rejected");
 
     private FailureExplainer() {}
 
@@ -43,10 +50,20 @@ public final class FailureExplainer {
                         + ". The operator retries with backoff; see its log for details.");
     }
 
+    /** True when retrying soon cannot help: the API server refuses until a person changes something. */
+    public static boolean awaitsAFix(Observation.Failure failure) {
+        return AWAITING_A_FIX.contains(failure.reason());
+    }
+
     private static Observation.Failure explainApi(KubernetesClientException e) {
         String message =
                 Optional.ofNullable(e.getStatus()).map(s -> s.getMessage()).orElse(e.getMessage());
         int code = e.getCode();
+        // the NamespaceLifecycle admission plugin's answer ("unable to create new content in namespace ...")
+        if (code == 403 && message != null && message.contains("because it is being terminated")) {
+            return new Observation.Failure(
+                    NAMESPACE_TERMINATING, "Its namespace is being deleted, and the cache with it: " + message);
+        }
         if (code == 403 && message != null && message.contains("exceeded quota")) {
             return new Observation.Failure(
                     "QuotaExceeded",

@@ -37,6 +37,16 @@ class FailureExplainerTest {
                 .isEqualTo("ReconcileFailed");
     }
 
+    @Test
+    void aNamespaceBeingDeletedIsNotTakenForMissingPermissions() {
+        var failure = FailureExplainer.explain(api(
+                403,
+                "configmaps \"builds-config\" is forbidden: unable to create new content in namespace ci because it "
+                        + "is being terminated"));
+        assertThat(failure.reason()).isEqualTo("NamespaceTerminating");
+        assertThat(failure.message()).contains("namespace is being deleted").doesNotContain("grant");
+    }
+
     private static KubernetesClientException api(int code, String message) {
         return new KubernetesClientException(
                 new StatusBuilder().withCode(code).withMessage(message).build());
