@@ -432,6 +432,12 @@ class OperatorIT {
         awaitReady(neighbour, "default");
         assertThat(Caches.conditionIs(Caches.get(admin, limited, "default"), "Ready", "True"))
                 .isFalse();
+        // left in place, the refused cache would be tried again for as long as the API server runs, and the
+        // operator tests that run on it later (OperatorTestsAgainstClusterIT) would log about it
+        admin.genericKubernetesResources(Caches.GOPROXYCACHE)
+                .inNamespace(limited)
+                .withName("default")
+                .delete();
     }
 
     @Test
