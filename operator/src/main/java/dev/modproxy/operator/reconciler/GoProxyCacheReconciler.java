@@ -206,8 +206,9 @@ public class GoProxyCacheReconciler implements Reconciler<GoProxyCache> {
         // and then nothing runs until an event or the 10-hour resync; a raised quota or a granted permission
         // sends no event. So a refusal that waits for a person, and any failure once those retries are spent,
         // is tried again at a steady pace instead.
+        // JOSDK gives retry information from the first retry on: a first failure has none, and is retried as usual
         boolean retriesSpent =
-                context.getRetryInfo().map(RetryInfo::isLastAttempt).orElse(true);
+                context.getRetryInfo().map(RetryInfo::isLastAttempt).orElse(false);
         return FailureExplainer.awaitsAFix(failure) || retriesSpent
                 ? control.withNoRetry().rescheduleAfter(recheckInterval)
                 : control;
