@@ -205,8 +205,8 @@ public class GoProxyCacheReconciler implements Reconciler<GoProxyCache> {
         // JOSDK's own retries (6 attempts in about 18 s) end with the error logged again with its stack trace,
         // and then nothing runs until an event or the 10-hour resync; a raised quota or a granted permission
         // sends no event. So a refusal that waits for a person, and any failure once those retries are spent,
-        // is tried again at a steady pace instead.
-        // JOSDK gives retry information from the first retry on: a first failure has none, and is retried as usual
+        // is tried again at a steady pace instead. (A first failure has no retry information yet: it is retried
+        // as usual.)
         boolean retriesSpent =
                 context.getRetryInfo().map(RetryInfo::isLastAttempt).orElse(false);
         return FailureExplainer.awaitsAFix(failure) || retriesSpent

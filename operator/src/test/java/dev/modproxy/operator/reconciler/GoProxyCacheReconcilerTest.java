@@ -24,6 +24,7 @@ import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceQuota;
 import io.fabric8.kubernetes.api.model.ResourceQuotaBuilder;
 import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.Status;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -420,14 +421,7 @@ class GoProxyCacheReconcilerTest {
                 .ifPresent(mock -> mock.expect()
                         .post()
                         .withPath("/api/v1/namespaces/" + ns + "/persistentvolumeclaims")
-                        .andReturn(
-                                403,
-                                new StatusBuilder()
-                                        .withStatus("Failure")
-                                        .withCode(403)
-                                        .withReason("Forbidden")
-                                        .withMessage(refusal)
-                                        .build())
+                        .andReturn(403, forbidden(refusal))
                         .times(refusals));
 
         try (CapturedLog log = new CapturedLog(
@@ -441,10 +435,7 @@ class GoProxyCacheReconcilerTest {
                 assertThat(degraded.getMessage()).contains("exceeded quota").contains("raise the quota");
             });
             assertThat(get(Deployment.class, ns, "quota")).isNull();
-            // Only this namespace's records: on a shared API server the operator also reconciles what other
-            // tests left behind, and logs about those.
-            Predicate<LogRecord> ours = r -> CapturedLog.text(r).contains(ns + "/")
-                    || CapturedLog.text(r).contains("'" + ns + "'");
+            Predicate<LogRecord> ours = about(ns);
             await("the operator still trying after " + refusals + " refusals")
                     .atMost(PATIENCE)
                     .until(() -> log.records.stream()
@@ -474,8 +465,7 @@ class GoProxyCacheReconcilerTest {
     void aCacheWhoseNamespaceIsBeingDeletedIsLeftToGoWithOneQuietLine() {
         String ns = namespace();
         String terminating = "unable to create new content in namespace " + ns + " because it is being terminated";
-        Predicate<LogRecord> ours = r ->
-                CapturedLog.text(r).contains(ns + "/") || CapturedLog.text(r).contains("'" + ns + "'");
+        Predicate<LogRecord> ours = about(ns);
         try (CapturedLog log = new CapturedLog(
                 GoProxyCacheReconciler.class.getName(),
                 "io.javaoperatorsdk.operator.processing.event.EventProcessor",
@@ -488,14 +478,7 @@ class GoProxyCacheReconcilerTest {
                             .expect()
                             .post()
                             .withPath("/api/v1/namespaces/" + ns + "/" + kind)
-                            .andReturn(
-                                    403,
-                                    new StatusBuilder()
-                                            .withStatus("Failure")
-                                            .withCode(403)
-                                            .withReason("Forbidden")
-                                            .withMessage(kind + " is forbidden: " + terminating)
-                                            .build())
+                            .andReturn(403, forbidden(kind + " is forbidden: " + terminating))
                             .always();
                 }
                 create(ns, "leaving", spec -> {});
@@ -528,6 +511,25 @@ class GoProxyCacheReconcilerTest {
                 assertThat(CapturedLog.text(r)).doesNotContain("Forbidden");
             });
         }
+    }
+
+    /** The API server's answer to a creation it refuses. */
+    private static Status forbidden(String message) {
+        return new StatusBuilder()
+                .withStatus("Failure")
+                .withCode(403)
+                .withReason("Forbidden")
+                .withMessage(message)
+                .build();
+    }
+
+    /**
+     * Log records about caches of this namespace ({@code ns/name}, or {@code 'ns'} in JOSDK's): on a shared API
+     * server the operator also reconciles what other tests left behind, and logs about those.
+     */
+    private static Predicate<LogRecord> about(String ns) {
+        return r ->
+                CapturedLog.text(r).contains(ns + "/") || CapturedLog.text(r).contains("'" + ns + "'");
     }
 
     @Test
