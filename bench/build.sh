@@ -3,7 +3,11 @@
 #   direct  GOPROXY = the upstream itself (bench/peers/slowmirror: a GOPROXY tree served after a
 #           fixed delay per request, like a mirror one round trip away)
 #   cold    GOPROXY = a modproxy with an empty cache in front of that upstream (a new one each run)
-#   warm    GOPROXY = the same modproxy again, every answer now cached
+#   warm    GOPROXY = the same modproxy again, every answer now cached (its first warm build)
+#   steady  the same modproxy once it has served WARM_BUILDS warm builds (default 12): the median of
+#           the last three. The first warm builds after a start pay for the JIT compiling the hit path
+#           (about 3.5 s of CPU over the first ten builds of the synthetic graph); a proxy that has served
+#           a few builds answers as fast as it ever will
 #   file    GOPROXY = file:// of the same tree (no network, no delay: the floor)
 #   nginx   GOPROXY = nginx serving the same tree from disk (the floor for any HTTP GOPROXY: the same requests
 #           over loopback, answered by a static file server; skipped when nginx is not installed)
@@ -25,7 +29,7 @@
 # The proxy's own cache stays on disk under /tmp, as in production.
 # Env: PROXY_JAVA_OPTS (JVM options of modproxy; default -Xmx128m, the README's run command;
 #      PROXY_JAVA_OPTS= for none at all), PROXY_JAVA (the java that runs modproxy; default: java on PATH),
-#      JAR (default: build proxy/target/quarkus-app/quarkus-run.jar).
+#      JAR (default: build proxy/target/quarkus-app/quarkus-run.jar), WARM_BUILDS (default 12, at least 3).
 # Everything listens on 127.0.0.1 only. Not part of ./mvnw verify; run it under the heavy lock:
 #   flock /tmp/modproxy-heavy.lock bench/build.sh synthetic 50ms 3
 set -euo pipefail
@@ -38,6 +42,8 @@ MODULES=${MODULES:-300}
 PROXY_JAVA_OPTS=${PROXY_JAVA_OPTS--Xmx128m}
 PROXY_JAVA=${PROXY_JAVA:-java}
 LAYERS=${LAYERS:-10}
+WARM_BUILDS=${WARM_BUILDS:-12}
+[ "$WARM_BUILDS" -ge 3 ] || { echo "WARM_BUILDS is at least 3, not $WARM_BUILDS" >&2; exit 2; }
 NGINX=${NGINX:-/usr/sbin/nginx}
 for tool in java go curl awk; do
   command -v "$tool" >/dev/null || { echo "missing $tool" >&2; exit 2; }
@@ -122,6 +128,8 @@ start_proxy() {
   wait_for "http://127.0.0.1:$management/q/health/ready" modproxy
 }
 
+median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2)}'; }
+
 upstream_requests() { curl -fsS "$mirror/_counts" | awk '{n += $1} END {print n + 0}'; }
 
 # go mod download all through $1 with a fresh module cache; prints the seconds it took.
@@ -152,25 +160,28 @@ for run in $(seq 1 "$runs"); do
   cold=$(download_all "$proxy_url")
   cold_requests=$(upstream_requests)
   warm=$(download_all "$proxy_url")
+  later=()
+  for _ in $(seq 2 "$WARM_BUILDS"); do later+=("$(download_all "$proxy_url")"); done
+  steady=$(printf '%s\n' "${later[@]: -3}" | median)
   rss=$(awk '/^VmHWM:/ {printf "%.0f", $2 / 1024}' "/proc/$proxy_pid/status")
   # what the prefetcher did over the cold and the warm download (issued, used, wasted by kind)
   echo "   run $run: prefetch $(curl -fsS "$proxy_metrics" | awk '/^modproxy_prefetch_(issued|used|wasted)_total/ {
       sub(/^modproxy_prefetch_/, ""); sub(/_total/, ""); printf "%s=%d ", $1, $2 }')"
   kill "$proxy_pid"; wait "$proxy_pid" 2>/dev/null || true
-  echo "$run $direct $cold $warm $file $direct_requests $cold_requests $rss $nginx" >>"$results"
-  echo "   run $run: direct ${direct}s, cold ${cold}s, warm ${warm}s, file ${file}s, nginx ${nginx}s; upstream requests direct $direct_requests, cold $cold_requests; modproxy peak RSS ${rss} MB; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "$run $direct $cold $warm $file $direct_requests $cold_requests $rss $nginx $steady" >>"$results"
+  echo "   run $run: direct ${direct}s, cold ${cold}s, warm ${warm}s, steady ${steady}s (warm builds: ${later[*]}), file ${file}s, nginx ${nginx}s; upstream requests direct $direct_requests, cold $cold_requests; modproxy peak RSS ${rss} MB; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 done
 
-median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2)}'; }
 col() { awk -v c="$1" '{print $c}' "$results" | median; }
 ratio() { awk -v a="$1" -v b="$2" '{print ($b > 0 ? $a / $b : 0)}' "$results" | median; }
 echo
 echo "### go mod download all, $graph_kind graph ($modules modules), upstream delay $delay, median of $runs runs"
 echo
-echo "| direct s | cold s | warm s | file:// s | nginx s | cold / direct | warm / file:// | warm / nginx | warm / direct | upstream requests direct | upstream requests cold | modproxy peak RSS MB |"
-echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
-printf "| %.2f | %.2f | %.2f | %.2f | %.2f | %.2fx | %.2fx | %.2fx | %.2fx | %d | %d | %d |\n" "$(col 2)" "$(col 3)" "$(col 4)" "$(col 5)" \
-  "$(col 9)" "$(ratio 3 2)" "$(ratio 4 5)" "$(ratio 4 9)" "$(ratio 4 2)" "$(col 6)" "$(col 7)" "$(col 8)"
+echo "| direct s | cold s | warm s | steady s | file:// s | nginx s | cold / direct | warm / file:// | warm / nginx | steady / file:// | steady / nginx | warm / direct | upstream requests direct | upstream requests cold | modproxy peak RSS MB |"
+echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+printf "| %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2fx | %.2fx | %.2fx | %.2fx | %.2fx | %.2fx | %.0f | %.0f | %.0f |\n" "$(col 2)" "$(col 3)" \
+  "$(col 4)" "$(col 10)" "$(col 5)" "$(col 9)" "$(ratio 3 2)" "$(ratio 4 5)" "$(ratio 4 9)" "$(ratio 10 5)" "$(ratio 10 9)" \
+  "$(ratio 4 2)" "$(col 6)" "$(col 7)" "$(col 8)"
 echo
-echo "ratios are medians of each run's own ratio; raw (run direct cold warm file requests-direct requests-cold rss nginx): $(tr '\n' ';' <"$results")"
+echo "ratios are medians of each run's own ratio; raw (run direct cold warm file requests-direct requests-cold rss nginx steady): $(tr '\n' ';' <"$results")"
 echo "client caches in $CLIENT_DIR ($(stat -f -c %T "$CLIENT_DIR")); go $(go env GOVERSION), $("$PROXY_JAVA" -version 2>&1 | head -1), proxy JVM options: ${PROXY_JAVA_OPTS:-none}, $(nproc) cores, load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
