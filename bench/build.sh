@@ -29,7 +29,9 @@
 # The proxy's own cache stays on disk under /tmp, as in production.
 # Env: PROXY_JAVA_OPTS (JVM options of modproxy; default -Xmx128m, the README's run command;
 #      PROXY_JAVA_OPTS= for none at all), PROXY_JAVA (the java that runs modproxy; default: java on PATH),
-#      JAR (default: build proxy/target/quarkus-app/quarkus-run.jar), WARM_BUILDS (default 12, at least 3).
+#      JAR (default: build proxy/target/quarkus-app/quarkus-run.jar), WARM_BUILDS (default 12, at least 3),
+#      CLIENT_GOMAXPROCS (the go command's GOMAXPROCS: how many requests it makes at once, as on a runner
+#      with that many cores; it keeps two idle connections per host, so more means new connections).
 # Everything listens on 127.0.0.1 only. Not part of ./mvnw verify; run it under the heavy lock:
 #   flock /tmp/modproxy-heavy.lock bench/build.sh synthetic 50ms 3
 set -euo pipefail
@@ -62,6 +64,7 @@ CLIENT_DIR=${CLIENT_DIR:-$work}
 go_clean() { # home, then go arguments
   local home=$1; shift
   env -i PATH="$PATH" HOME="$home" GOENV=off GOTOOLCHAIN=local GOSUMDB=off GOFLAGS="-mod=mod -modcacherw" \
+    ${CLIENT_GOMAXPROCS:+GOMAXPROCS=$CLIENT_GOMAXPROCS} \
     GOMODCACHE="$home/mod" GOCACHE="$home/cache" GOPROXY="$GOPROXY_FOR_RUN" timeout 600 go "$@"
 }
 
