@@ -6,8 +6,7 @@
 #   warm    GOPROXY = the same modproxy again, every answer now cached (its first warm build)
 #   steady  the same modproxy once it has served WARM_BUILDS warm builds (default 12): the median of
 #           the last three. The first warm builds after a start pay for the JIT compiling the hit path
-#           (about 3.5 s of CPU over the first ten builds of the synthetic graph); a proxy that has served
-#           a few builds answers as fast as it ever will
+#           (docs/benchmarks.md); a proxy that has served a dozen answers as fast as it ever will
 #   file    GOPROXY = file:// of the same tree (no network, no delay: the floor)
 #   nginx   GOPROXY = nginx serving the same tree from disk (the floor for any HTTP GOPROXY: the same requests
 #           over loopback, answered by a static file server; skipped when nginx is not installed)
@@ -163,16 +162,16 @@ for run in $(seq 1 "$runs"); do
   cold=$(download_all "$proxy_url")
   cold_requests=$(upstream_requests)
   warm=$(download_all "$proxy_url")
-  later=()
-  for _ in $(seq 2 "$WARM_BUILDS"); do later+=("$(download_all "$proxy_url")"); done
-  steady=$(printf '%s\n' "${later[@]: -3}" | median)
+  warms=("$warm")
+  for _ in $(seq 2 "$WARM_BUILDS"); do warms+=("$(download_all "$proxy_url")"); done
+  steady=$(printf '%s\n' "${warms[@]: -3}" | median)
   rss=$(awk '/^VmHWM:/ {printf "%.0f", $2 / 1024}' "/proc/$proxy_pid/status")
   # what the prefetcher did over the cold and the warm download (issued, used, wasted by kind)
   echo "   run $run: prefetch $(curl -fsS "$proxy_metrics" | awk '/^modproxy_prefetch_(issued|used|wasted)_total/ {
       sub(/^modproxy_prefetch_/, ""); sub(/_total/, ""); printf "%s=%d ", $1, $2 }')"
   kill "$proxy_pid"; wait "$proxy_pid" 2>/dev/null || true
   echo "$run $direct $cold $warm $file $direct_requests $cold_requests $rss $nginx $steady" >>"$results"
-  echo "   run $run: direct ${direct}s, cold ${cold}s, warm ${warm}s, steady ${steady}s (warm builds: ${later[*]}), file ${file}s, nginx ${nginx}s; upstream requests direct $direct_requests, cold $cold_requests; modproxy peak RSS ${rss} MB; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "   run $run: direct ${direct}s, cold ${cold}s, warm ${warm}s, steady ${steady}s (warm builds: ${warms[*]}), file ${file}s, nginx ${nginx}s; upstream requests direct $direct_requests, cold $cold_requests; modproxy peak RSS ${rss} MB; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 done
 
 col() { awk -v c="$1" '{print $c}' "$results" | median; }
