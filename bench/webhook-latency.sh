@@ -19,8 +19,9 @@ cp="operator/target/classes:$(cat "$work/classpath.txt")"
 javac -d "$work/classes" -cp "$cp" bench/webhook/*.java
 
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg), cores: $(nproc)"
-# As in the operator's pod: the image's G1 and MaxRAMPercentage=75 of the chart's 512 MiB limit.
-server_opts=${SERVER_JAVA_OPTS:--XX:+UseG1GC -XX:MaxRAM=512m -XX:MaxRAMPercentage=75}
+# As in the operator's pod: the image's options (pom.xml, modproxy.image.java-options of the operator's
+# profile: G1, MaxRAMPercentage=50) in the chart's 512 MiB limit.
+server_opts=${SERVER_JAVA_OPTS:--XX:+UseG1GC -XX:MaxRAM=512m -XX:MaxRAMPercentage=50}
 echo "server JVM: $server_opts"
 # shellcheck disable=SC2086
 java $server_opts -cp "$work/classes:$cp" HandlerCost "$fixture" 2>/dev/null
