@@ -130,8 +130,6 @@ start_proxy() {
   wait_for "http://127.0.0.1:$management/q/health/ready" modproxy
 }
 
-median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2)}'; }
-
 upstream_requests() { curl -fsS "$mirror/_counts" | awk '{n += $1} END {print n + 0}'; }
 
 # go mod download all through $1 with a fresh module cache; prints the seconds it took.

@@ -130,7 +130,6 @@ for round in $(seq 1 "$ROUNDS"); do
   echo "   round $round done, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 done
 
-median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2)}'; }
 pick() { awk -v n="$1" -v s="$2" -v c="$3" '$1 == n && $2 == s {print $c}' "$results"; }
 paired() { # median over rounds of proxy/nginx for column $2, each proxy run against the nginx run just before it
   awk -v n="$1" -v c="$2" '$1 == n && $2 == "nginx" {base = $c} $1 == n && $2 == "proxy" {print $c / base}' "$results" | median

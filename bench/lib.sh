@@ -14,6 +14,9 @@ bench_cleanup() {
   rm -rf "$work"
 }
 
+# median: the median of the numbers on stdin, one a line (the mean of the middle two for an even count).
+median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2)}'; }
+
 free_port() {
   local port
   while :; do
