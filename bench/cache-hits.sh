@@ -4,6 +4,7 @@
 # The proxy's resident memory (VmRSS) is sampled every half second throughout; the proxy runs as the
 # README runs it (`java -Xmx128m -jar`; PROXY_JAVA_OPTS replaces -Xmx128m); NMT=1 adds -XX:NativeMemoryTracking=summary
 # and prints the JVM's own account of its memory at the end (heap, threads, code, GC, direct buffers).
+# ONLY=<regex> limits the measuring to some artifacts (names: info, mod, zip-16KB, zip-1MB, zip-20MB).
 # Everything listens on 127.0.0.1 only and every load run is bounded in time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -80,6 +81,13 @@ artifacts=(
   "zip-1MB example.com/bench/small/@v/v1.0.0.zip"
   "zip-20MB example.com/bench/large/@v/v1.0.0.zip"
 )
+# ONLY=<regex> measures only the artifacts whose name matches (e.g. ONLY='zip-(1|20)MB')
+if [ -n "${ONLY:-}" ]; then
+  chosen=()
+  for a in "${artifacts[@]}"; do [[ ${a%% *} =~ ^($ONLY)$ ]] && chosen+=("$a"); done
+  [ ${#chosen[@]} -gt 0 ] || { echo "ONLY=$ONLY matches none of: ${artifacts[*]%% *}" >&2; exit 2; }
+  artifacts=("${chosen[@]}")
+fi
 
 phase warm-up
 echo "== warming the cache (and checking the proxy serves the upstream's bytes)"
