@@ -199,7 +199,7 @@ class OperatorDeploymentTest {
         assertEquals("Always", operator.getImagePullPolicy());
         assertEquals(new Quantity("250m"), operator.getResources().getRequests().get("cpu"));
         assertEquals(
-                new Quantity("384Mi"), operator.getResources().getRequests().get("memory"));
+                new Quantity("640Mi"), operator.getResources().getRequests().get("memory"));
         assertEquals(new Quantity("768Mi"), operator.getResources().getLimits().get("memory"));
     }
 

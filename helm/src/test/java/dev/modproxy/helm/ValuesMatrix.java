@@ -21,7 +21,7 @@ final class ValuesMatrix {
             "operator.image.tag", "0.1.0-rc1",
             "operator.image.pullPolicy", "Always",
             "operator.resources.requests.cpu", "250m",
-            "operator.resources.requests.memory", "384Mi",
+            "operator.resources.requests.memory", "640Mi",
             "operator.resources.limits.memory", "768Mi");
     static final Map<String, Object> EVERYTHING = Chart.values(
             "webhook.certMode", "cert-manager",

@@ -166,6 +166,15 @@ class ProxySettingsTest {
                 .matcher(pom);
         assertThat(proxyProfile.find()).isTrue();
         assertThat(proxyProfile.group(1)).isEqualTo(ProxySettings.IMAGE_JVM_OPTIONS);
+        // the operator's image: the same options whichever way it is built, the collector the webhook's tail needs
+        Matcher operatorProfile = java.util.regex.Pattern.compile(
+                        "<modproxy.image.name>operator</modproxy.image.name>(?:\\s|<!--(?:[^-]|-(?!->))*-->)*"
+                                + "<modproxy.image.java-options>([^<]*)</modproxy.image.java-options>")
+                .matcher(pom);
+        assertThat(operatorProfile.find()).isTrue();
+        assertThat(operatorProfile.group(1)).contains("-XX:+UseZGC");
+        assertThat(Files.readString(Path.of("Dockerfile")))
+                .contains("JAVA_TOOL_OPTIONS=\"" + operatorProfile.group(1) + "\"");
         Matcher entrypoint = java.util.regex.Pattern.compile("<entrypoint>([^<]*)</entrypoint>")
                 .matcher(pom);
         assertThat(entrypoint.find()).isTrue();
