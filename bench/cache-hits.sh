@@ -81,7 +81,6 @@ artifacts=(
   "zip-1MB example.com/bench/small/@v/v1.0.0.zip"
   "zip-20MB example.com/bench/large/@v/v1.0.0.zip"
 )
-# ONLY=<regex> measures only the artifacts whose name matches (e.g. ONLY='zip-(1|20)MB')
 if [ -n "${ONLY:-}" ]; then
   chosen=()
   for a in "${artifacts[@]}"; do [[ ${a%% *} =~ ^($ONLY)$ ]] && chosen+=("$a"); done
