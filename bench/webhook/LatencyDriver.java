@@ -5,7 +5,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.time.Instant;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -36,6 +38,8 @@ import io.vertx.core.net.PemTrustOptions;
  * <p>Every target is warmed up, then measured in rounds taken in turn; the table compares every
  * target with the first one, the baseline measured in the same run.
  * Args: caFile bodyFile rate warmupSeconds measureSeconds connections label=url...
+ * With {@code -DslowMs=N} it also lists the measured requests that took longer than N ms, with the
+ * wall-clock time each was due, to find a stall in a flight recording of the server.
  */
 public class LatencyDriver {
 
@@ -57,6 +61,11 @@ public class LatencyDriver {
 
     static final int ROUND_SECONDS = 10;
 
+    /** Measured requests slower than this (-DslowMs), listed after the table; 0 lists none. */
+    static final long SLOW_NANOS = Long.getLong("slowMs", 0) * 1_000_000;
+
+    static final ConcurrentLinkedQueue<String> SLOW = new ConcurrentLinkedQueue<>();
+
     public static void main(String[] args) throws Exception {
         String caFile = args[0];
         Buffer body = Buffer.buffer(Files.readAllBytes(Path.of(args[1])));
@@ -71,16 +80,31 @@ public class LatencyDriver {
         }
 
         Vertx vertx = Vertx.vertx();
-        HttpClient client = vertx.createHttpClient(new HttpClientOptions().setSsl(true).setVerifyHost(true)
-                .setTrustOptions(new PemTrustOptions().addCertPath(caFile)).setKeepAlive(true),
-                new PoolOptions().setHttp1MaxSize(connections).setMaxWaitQueueSize(-1));
+        HttpClientOptions options = new HttpClientOptions().setSsl(true).setVerifyHost(true)
+                .setTrustOptions(new PemTrustOptions().addCertPath(caFile)).setKeepAlive(true);
+        PoolOptions pool = new PoolOptions().setHttp1MaxSize(connections).setMaxWaitQueueSize(-1);
+        HttpClient client = vertx.createHttpClient(options, pool);
         // one event loop sends and receives; the sender thread only says when
         Context context = vertx.getOrCreateContext();
 
         for (Target target : targets) {
-            System.out.printf("warm-up %s: %ds at %d requests/s to %s:%d%s%n", target.label, warmup, rate,
+            System.out.printf("warm-up %s: %ds at %d requests/s to %s:%d%s, then 3 s twice on new connections%n", target.label, warmup, rate,
                     target.request.getHost(), target.request.getPort(), target.request.getURI());
-            run(context, client, target.request, body, rate, warmup, new Recorder(3), new ConcurrentHashMap<>());
+            run(context, client, target, body, rate, warmup, new Recorder(3), new ConcurrentHashMap<>(), false);
+        }
+        // New connections once the code is hot. The first TLS handshake after the JIT has compiled the
+        // read path for application data alone throws that code out: a flight recording of the server
+        // at such a stall (100 to 150 ms) showed some 130 deoptimizations in its TLS code on the event
+        // loop, and this driver is a JVM too. The code is compiled again with the handshake in it, so
+        // that happens once in a process's life, and an API server's client is not a JVM at all: here
+        // it happens twice, before measuring. Reconnections while measuring (idle connections close
+        // after the client's keep-alive timeout) still count.
+        for (int reconnect = 0; reconnect < 2; reconnect++) {
+            client.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            client = vertx.createHttpClient(options, pool);
+            for (Target target : targets) {
+                run(context, client, target, body, rate, 3, new Recorder(3), new ConcurrentHashMap<>(), false);
+            }
         }
         // Short rounds taken in turn, so that a noisy minute on a shared machine (another VM
         // taking the CPU) falls on every target alike instead of on whichever ran then.
@@ -91,12 +115,17 @@ public class LatencyDriver {
             for (Target target : targets) {
                 Recorder recorder = new Recorder(3);
                 long stolen = stolenMillis();
-                target.sent += run(context, client, target.request, body, rate, ROUND_SECONDS, recorder, target.failures);
+                target.sent += run(context, client, target, body, rate, ROUND_SECONDS, recorder, target.failures, true);
                 target.stolenMillis += stolenMillis() - stolen;
                 target.latencies.add(recorder.getIntervalHistogram());
             }
         }
         print(targets);
+        if (SLOW_NANOS > 0) {
+            System.out.printf("%d measured requests over %d ms%s%n", SLOW.size(), SLOW_NANOS / 1_000_000,
+                    SLOW.isEmpty() ? "" : " (the first 40):");
+            SLOW.stream().limit(40).forEach(System.out::println);
+        }
         System.exit(0);
     }
 
@@ -110,8 +139,9 @@ public class LatencyDriver {
         }
     }
 
-    static long run(Context context, HttpClient client, RequestOptions request, Buffer body, int rate, int seconds,
-            Recorder recorder, Map<String, AtomicLong> failures) throws InterruptedException {
+    static long run(Context context, HttpClient client, Target target, Buffer body, int rate, int seconds,
+            Recorder recorder, Map<String, AtomicLong> failures, boolean measured) throws InterruptedException {
+        RequestOptions request = target.request;
         long total = (long) rate * seconds;
         long periodNanos = 1_000_000_000L / rate;
         CountDownLatch done = new CountDownLatch((int) total);
@@ -125,7 +155,12 @@ public class LatencyDriver {
                     .compose(req -> req.send(body))
                     .compose(response -> response.body().map(b -> response.statusCode()))
                     .onComplete(result -> {
-                        recorder.recordValue(Math.max(0, System.nanoTime() - due));
+                        long latency = Math.max(0, System.nanoTime() - due);
+                        recorder.recordValue(latency);
+                        if (measured && SLOW_NANOS > 0 && latency > SLOW_NANOS) {
+                            Instant dueAt = Instant.now().minusNanos(latency);
+                            SLOW.add(String.format("%s due %s took %.1f ms", target.label, dueAt, latency / 1e6));
+                        }
                         String failure = result.failed() ? result.cause().getClass().getSimpleName()
                                 : result.result() != 200 ? "HTTP " + result.result() : null;
                         if (failure != null) {
