@@ -1,11 +1,11 @@
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.time.Instant;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
@@ -88,17 +88,18 @@ public class LatencyDriver {
         Context context = vertx.getOrCreateContext();
 
         for (Target target : targets) {
-            System.out.printf("warm-up %s: %ds at %d requests/s to %s:%d%s, then 3 s twice on new connections%n", target.label, warmup, rate,
-                    target.request.getHost(), target.request.getPort(), target.request.getURI());
+            System.out.printf("warm-up %s: %ds at %d requests/s to %s:%d%s, then 3 s twice on new connections%n",
+                    target.label, warmup, rate, target.request.getHost(), target.request.getPort(),
+                    target.request.getURI());
             run(context, client, target, body, rate, warmup, new Recorder(3), new ConcurrentHashMap<>(), false);
         }
         // New connections once the code is hot. The first TLS handshake after the JIT has compiled the
         // read path for application data alone throws that code out: a flight recording of the server
         // at such a stall (100 to 150 ms) showed some 130 deoptimizations in its TLS code on the event
-        // loop, and this driver is a JVM too. The code is compiled again with the handshake in it, so
-        // that happens once in a process's life, and an API server's client is not a JVM at all: here
-        // it happens twice, before measuring. Reconnections while measuring (idle connections close
-        // after the client's keep-alive timeout) still count.
+        // loop, and this driver is a JVM too. The code is then compiled again with the handshake in it
+        // (no stall of that size in fifteen runs since), and an API server's client is not a JVM at
+        // all: so it happens here, twice, before measuring. Reconnections while measuring (idle
+        // connections close after the client's keep-alive timeout) still count.
         for (int reconnect = 0; reconnect < 2; reconnect++) {
             client.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
             client = vertx.createHttpClient(options, pool);
