@@ -160,25 +160,27 @@ class ProxySettingsTest {
         String pom = Files.readString(Path.of("..", "pom.xml"));
         // Jib's environment takes each image's options from its image-name-* profile
         assertThat(pom).contains("<JAVA_TOOL_OPTIONS>${modproxy.image.java-options}</JAVA_TOOL_OPTIONS>");
-        Matcher proxyProfile = java.util.regex.Pattern.compile(
-                        "<modproxy.image.name>proxy</modproxy.image.name>(?:\\s|<!--(?:[^-]|-(?!->))*-->)*"
-                                + "<modproxy.image.java-options>([^<]*)</modproxy.image.java-options>")
-                .matcher(pom);
-        assertThat(proxyProfile.find()).isTrue();
-        assertThat(proxyProfile.group(1)).isEqualTo(ProxySettings.IMAGE_JVM_OPTIONS);
+        assertThat(imageJavaOptions(pom, "proxy")).isEqualTo(ProxySettings.IMAGE_JVM_OPTIONS);
         // the operator's image: the same options whichever way it is built, the collector the webhook's tail needs
-        Matcher operatorProfile = java.util.regex.Pattern.compile(
-                        "<modproxy.image.name>operator</modproxy.image.name>(?:\\s|<!--(?:[^-]|-(?!->))*-->)*"
-                                + "<modproxy.image.java-options>([^<]*)</modproxy.image.java-options>")
-                .matcher(pom);
-        assertThat(operatorProfile.find()).isTrue();
-        assertThat(operatorProfile.group(1)).contains("-XX:+UseZGC");
-        assertThat(Files.readString(Path.of("Dockerfile")))
-                .contains("JAVA_TOOL_OPTIONS=\"" + operatorProfile.group(1) + "\"");
+        String operatorOptions = imageJavaOptions(pom, "operator");
+        assertThat(operatorOptions).contains("-XX:+UseZGC");
+        assertThat(Files.readString(Path.of("Dockerfile"))).contains("JAVA_TOOL_OPTIONS=\"" + operatorOptions + "\"");
         Matcher entrypoint = java.util.regex.Pattern.compile("<entrypoint>([^<]*)</entrypoint>")
                 .matcher(pom);
         assertThat(entrypoint.find()).isTrue();
         // an option on the command line would beat the same option in JAVA_TOOL_OPTIONS
         assertThat(entrypoint.group(1)).isEqualTo("java,-jar,/deployments/quarkus-run.jar");
+    }
+
+    /** modproxy.image.java-options of the image-name-* profile that names this image (comments may come between). */
+    private static String imageJavaOptions(String pom, String image) {
+        Matcher profile = java.util.regex.Pattern.compile("<modproxy.image.name>" + image
+                        + "</modproxy.image.name>(?:\\s|<!--(?:[^-]|-(?!->))*-->)*"
+                        + "<modproxy.image.java-options>([^<]*)</modproxy.image.java-options>")
+                .matcher(pom);
+        assertThat(profile.find())
+                .as("image-name profile of " + image + " in pom.xml")
+                .isTrue();
+        return profile.group(1);
     }
 }
