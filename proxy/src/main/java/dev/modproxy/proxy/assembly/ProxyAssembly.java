@@ -83,7 +83,8 @@ public final class ProxyAssembly implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             throw new BadSettingException(e.getMessage());
         }
-        metrics.watchMemory(memory, MemoryCache::bytes, MemoryCache::count);
+        metrics.watchMemory(
+                memory, MemoryCache::bytes, MemoryCache::count, MemoryCache::mappedBytes, MemoryCache::mappedCount);
         privatePaths = ModulePathPatterns.parse(settings.privatePatterns());
         checksumDatabase = checksumDatabase(settings, storage, chain);
         // Structure first, checksum last: a damaged or wrong artifact is refused as such, and only a

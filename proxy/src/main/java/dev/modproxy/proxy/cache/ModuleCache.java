@@ -268,12 +268,15 @@ public final class ModuleCache {
     }
 
     /**
-     * Puts a small immutable artifact found in storage into memory and answers from there; anything
-     * else is returned as found. A local file is read here, on the event loop, like the stat before it.
+     * Puts a small immutable artifact found in storage into memory, or maps a mid-size zip's local
+     * file, and answers from there; anything else is returned as found. A small local file is read
+     * here, on the event loop, like the stat before it (mapping one reads nothing yet).
      */
     private StoredObject keepInMemory(
             ProxyRequest request, StoredObject object, long removalsBefore, MemoryCache.Entry remembered) {
-        if (!memory.wants(request, object.size())) {
+        boolean copied = memory.wants(request, object.size());
+        boolean mapped = !copied && object.localFile().isPresent() && memory.wantsMapped(request, object.size());
+        if (!copied && !mapped) {
             return object;
         }
         if (remembered != null && remembered.size() == object.size()) {
@@ -284,6 +287,16 @@ public final class ModuleCache {
                 object.release();
                 return held;
             }
+        }
+        if (mapped) {
+            try {
+                memory.keepMapped(
+                        object.key(), object.localFile().get(), object.size(), object.lastModified(), removalsBefore);
+            } catch (IOException e) {
+                LOG.debugf(e, "cannot map %s; serving it from storage", object.key());
+                return object;
+            }
+            return heldFromMemory(object);
         }
         ByteBuf bytes;
         try {
@@ -305,6 +318,11 @@ public final class ModuleCache {
             return object;
         }
         memory.keep(object.key(), bytes, object.lastModified(), removalsBefore);
+        return heldFromMemory(object);
+    }
+
+    /** The memory cache's entry for a stored object just kept there, in its place; the object itself when none was kept. */
+    private StoredObject heldFromMemory(StoredObject object) {
         MemoryCache.Entry kept = memory.get(object.key());
         StoredObject held = kept == null ? null : kept.hold(object.key());
         if (held == null) {

@@ -21,7 +21,8 @@ import java.util.function.ToDoubleFunction;
  * modproxy_coalesced_waits_total{kind}, modproxy_upstream_requests_seconds{upstream,outcome},
  * modproxy_upstream_errors_total{upstream,outcome}, modproxy_cache_evictions_total,
  * modproxy_cache_size_bytes, modproxy_cache_entries, modproxy_memory_cache_size_bytes,
- * modproxy_memory_cache_entries, modproxy_upstream_circuit_open{upstream}. Hits answered from memory
+ * modproxy_memory_cache_entries, modproxy_memory_mapped_size_bytes, modproxy_memory_mapped_entries,
+ * modproxy_upstream_circuit_open{upstream}. Hits answered from memory
  * count in modproxy_cache_hits_total like any other hit. Requests on both ports are timed in
  * http_server_requests_seconds{method,outcome,status,uri} (see {@link #requestTimer}).
  */
@@ -166,13 +167,25 @@ public final class ProxyMetrics implements UpstreamListener {
     }
 
     /** Publishes what the memory tier of small artifacts holds. */
-    public <T> void watchMemory(T memory, ToDoubleFunction<T> bytes, ToDoubleFunction<T> entries) {
+    public <T> void watchMemory(
+            T memory,
+            ToDoubleFunction<T> bytes,
+            ToDoubleFunction<T> entries,
+            ToDoubleFunction<T> mappedBytes,
+            ToDoubleFunction<T> mappedEntries) {
         Gauge.builder("modproxy.memory.cache.size", memory, bytes)
                 .baseUnit("bytes")
                 .description("Bytes of small artifacts kept in memory")
                 .register(registry);
         Gauge.builder("modproxy.memory.cache.entries", memory, entries)
                 .description("Small artifacts kept in memory")
+                .register(registry);
+        Gauge.builder("modproxy.memory.mapped.size", memory, mappedBytes)
+                .baseUnit("bytes")
+                .description("Bytes of mid-size zip files kept mapped (the kernel's file cache)")
+                .register(registry);
+        Gauge.builder("modproxy.memory.mapped.entries", memory, mappedEntries)
+                .description("Mid-size zip files kept mapped")
                 .register(registry);
     }
 

@@ -14,6 +14,8 @@ import dev.modproxy.proxy.storage.StoredObject;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
+import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -38,6 +40,27 @@ class MemoryCacheTest {
         if (bytes != null) { // null: the cache is off
             memory.keep(key, bytes, Instant.EPOCH, removalsBefore);
         }
+    }
+
+    /** Whether this process has the file mapped now, as the kernel lists its mappings. */
+    private static boolean mapped(Path file) throws IOException {
+        String name = file.toAbsolutePath().toString();
+        try (var lines = Files.lines(Path.of("/proc/self/maps"))) {
+            return lines.anyMatch(line -> line.contains(name));
+        }
+    }
+
+    /** A zip-sized file of {@code size} bytes whose content says where each byte is. */
+    private static Path file(Path dir, String name, int size) throws IOException {
+        byte[] content = new byte[size];
+        for (int i = 0; i < size; i++) {
+            content[i] = (byte) (i * 31 + i / 251);
+        }
+        return Files.write(dir.resolve(name), content);
+    }
+
+    private static StorageKey zipKey(int i) {
+        return new StorageKey("example.com/m" + i + "/@v/v1.0.0.zip");
     }
 
     private static StorageKey key(int i) {
@@ -71,6 +94,106 @@ class MemoryCacheTest {
         assertFalse(memory.wants(request("/example.com/a/@v/list"), 60));
         assertFalse(memory.wants(request("/example.com/a/@latest"), 60));
         assertFalse(memory.wants(request("/example.com/a/@v/v1.0.0.mod"), MemoryCache.MAX_ENTRY_BYTES + 1));
+    }
+
+    @Test
+    void keepsMidSizeZipsAsMappingsOfTheirFiles() throws Exception {
+        MemoryCache memory = new MemoryCache(64L << 20, DIRECT_MEMORY, Clock.systemUTC());
+        ProxyRequest zip = request("/example.com/a/@v/v1.0.0.zip");
+
+        assertFalse(memory.wantsMapped(zip, 16_000), "copied instead");
+        assertTrue(memory.wantsMapped(zip, MemoryCache.MAX_ENTRY_BYTES + 1));
+        assertTrue(memory.wantsMapped(zip, MemoryCache.MAX_MAPPED_BYTES));
+        assertFalse(memory.wantsMapped(zip, MemoryCache.MAX_MAPPED_BYTES + 1), "the largest go out with sendfile");
+        assertFalse(
+                memory.wantsMapped(request("/example.com/a/@v/v1.0.0.mod"), 100_000),
+                "only zips: a go.mod is read back as well as served");
+        assertFalse(memory.wantsMapped(request("/example.com/a/@v/v1.0.0.info"), 100_000));
+        MemoryCache small = new MemoryCache(10_000, DIRECT_MEMORY, Clock.systemUTC());
+        assertTrue(small.wantsMapped(zip, 20_000), "too large for a small memory cache's copies");
+        MemoryCache off = new MemoryCache(0, DIRECT_MEMORY, Clock.systemUTC());
+        assertFalse(off.wantsMapped(zip, 100_000), "size 0 turns mappings off too");
+    }
+
+    @Test
+    void aMappedZipIsReadFromItsFileAndUnmappedOnceTheLastResponseIsDone(@TempDir Path dir) throws Exception {
+        MemoryCache memory = new MemoryCache(1 << 20, DIRECT_MEMORY, Clock.systemUTC());
+        Path file = file(dir, "v1.0.0.zip", 200_000);
+        byte[] content = Files.readAllBytes(file);
+
+        memory.keepMapped(zipKey(1), file, content.length, Instant.EPOCH, memory.removalsSoFar());
+        MemoryCache.Entry entry = memory.get(zipKey(1));
+        StoredObject held = entry.hold(zipKey(1));
+
+        assertTrue(entry.mapped());
+        assertTrue(mapped(file), "the kernel lists the mapping");
+        assertEquals(0, memory.count(), "no copy in memory");
+        assertEquals(content.length + zipKey(1).value().length(), memory.mappedBytes());
+        assertEquals(1, memory.mappedCount());
+        assertArrayEquals(content, held.open().readAllBytes());
+
+        memory.forget(zipKey(1)); // evicted or deleted while a response is still sending it
+        Files.delete(file);
+
+        assertNull(memory.get(zipKey(1)));
+        assertEquals(0, memory.mappedBytes());
+        assertTrue(mapped(file), "a response in flight keeps the mapping");
+        assertArrayEquals(content, held.open().readAllBytes(), "and reads the bytes of the deleted file");
+        held.release();
+        assertFalse(mapped(file), "unmapped once the last response is done: the deleted file's space is free");
+        assertNull(entry.hold(zipKey(1)), "a stale lookup finds nothing to serve, and reads no unmapped memory");
+    }
+
+    @Test
+    void aFileOfAnotherSizeIsNotMapped(@TempDir Path dir) throws Exception {
+        MemoryCache memory = new MemoryCache(1 << 20, DIRECT_MEMORY, Clock.systemUTC());
+        Path file = file(dir, "v1.0.0.zip", 100_000);
+
+        memory.keepMapped(zipKey(1), file, 100_001, Instant.EPOCH, memory.removalsSoFar());
+        memory.keepMapped(zipKey(2), file, 99_999, Instant.EPOCH, memory.removalsSoFar());
+
+        assertNull(memory.get(zipKey(1)), "a mapping past the file's end could not be read");
+        assertNull(memory.get(zipKey(2)));
+        assertFalse(mapped(file));
+    }
+
+    @Test
+    void mappingsHaveABoundOfTheirOwnAndUnmapWhatTheyEvict(@TempDir Path dir) throws Exception {
+        MemoryCache memory = new MemoryCache(1 << 20, DIRECT_MEMORY, Clock.systemUTC());
+        remember(memory, key(1), new byte[1_000], memory.removalsSoFar());
+        long smallBytes = memory.bytes();
+        int size = (int) MemoryCache.MAX_MAPPED_BYTES;
+        int files = (int) (MemoryCache.MAPPED_LIMIT / size) + 4;
+        Path[] paths = new Path[files];
+
+        for (int i = 0; i < files; i++) {
+            paths[i] = dir.resolve("m" + i + ".zip");
+            try (RandomAccessFile sparse = new RandomAccessFile(paths[i].toFile(), "rw")) {
+                sparse.setLength(size); // no disk blocks: mapping reads nothing
+            }
+            memory.keepMapped(zipKey(i), paths[i], size, Instant.EPOCH, memory.removalsSoFar());
+            assertTrue(
+                    memory.mappedBytes() <= MemoryCache.MAPPED_LIMIT,
+                    "over the bound after " + (i + 1) + " files: " + memory.mappedBytes());
+        }
+
+        assertEquals(smallBytes, memory.bytes(), "mappings do not push small entries out");
+        assertEquals(1, memory.count());
+        int stillMapped = 0;
+        for (int i = 0; i < files; i++) {
+            boolean cached = memory.get(zipKey(i)) != null;
+            assertEquals(cached, mapped(paths[i]), "file " + i + " is mapped exactly while it is cached");
+            stillMapped += cached ? 1 : 0;
+        }
+        assertEquals(memory.mappedCount(), stillMapped);
+        assertTrue(stillMapped < files, "some were evicted (or refused) and unmapped");
+
+        memory.clear();
+
+        assertEquals(0, memory.mappedCount());
+        for (Path path : paths) {
+            assertFalse(mapped(path), path + " still mapped after clear");
+        }
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.modproxy.proxy.http;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.modproxy.proxy.eviction.BoundedDiskStorage;
@@ -16,6 +17,7 @@ import dev.modproxy.proxy.testing.GoClient;
 import dev.modproxy.proxy.testing.Modules;
 import dev.modproxy.proxy.testing.MutableClock;
 import dev.modproxy.proxy.testing.ProxyUnderTest;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -25,7 +27,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Random;
@@ -121,44 +123,78 @@ class MemoryHitsTest {
     }
 
     @Test
-    void aSmallZipComesFromMemoryAndALargeOneFromItsFile() throws Exception {
+    void aSmallZipComesFromMemoryAMidSizeOneFromAMappingAndALargeOneFromItsFile() throws Exception {
         byte[] smallZip = Modules.zip(MODULE, "v1.4.0");
         upstream.on(ZIP.substring(1), FakeUpstream.ok("application/zip", smallZip));
+        // random bytes do not compress: each zip is about as large as its file
+        String mid = "example.com/mid";
+        byte[] midZip = publishZipWithRandomFile(mid, 100_000);
         String large = "example.com/large";
-        // hex digits of random bytes: compressed in the zip to about half, still over 64 KiB
-        byte[] random = new byte[100_000];
-        new Random(7).nextBytes(random);
-        byte[] largeZip = Modules.zipOf(
-                large + "@v1.0.0/",
-                Map.of(
-                        "go.mod",
-                        "module " + large + "\n",
-                        "blob.txt",
-                        HexFormat.of().formatHex(random)));
-        assertTrue(largeZip.length > 64 * 1024, "fixture: " + largeZip.length + " bytes");
-        Modules.publish(upstream, large, "v1.0.0");
-        upstream.on(large + "/@v/v1.0.0.zip", FakeUpstream.ok("application/zip", largeZip));
-        try (ProxyUnderTest proxy = new ProxyUnderTest(upstream.url(), dir.resolve("cache"))) {
+        byte[] largeZip = publishZipWithRandomFile(large, (4 << 20) + 1_000);
+        assertTrue(midZip.length > 64 * 1024 && midZip.length < 4 << 20, "fixture: " + midZip.length + " bytes");
+        assertTrue(largeZip.length > 4 << 20, "fixture: " + largeZip.length + " bytes");
+        String midPath = "/" + mid + "/@v/v1.0.0.zip";
+        String largePath = "/" + large + "/@v/v1.0.0.zip";
+        Path cache = dir.resolve("cache");
+        try (ProxyUnderTest proxy = new ProxyUnderTest(upstream.url(), cache)) {
             assertEquals(200, proxy.get(ZIP).statusCode());
-            assertEquals(200, proxy.get("/" + large + "/@v/v1.0.0.zip").statusCode());
-            long cached = proxy.memory.count();
+            assertEquals(200, proxy.get(midPath).statusCode());
+            assertEquals(200, proxy.get(largePath).statusCode());
 
-            for (int i = 0; i < 3; i++) { // hits, each answered whole, from memory and from the file
+            for (int i = 0; i < 3; i++) { // hits, each answered whole, from memory, a mapping and the file
                 HttpResponse<byte[]> small = proxy.get(ZIP);
-                HttpResponse<byte[]> big = proxy.get("/" + large + "/@v/v1.0.0.zip");
+                HttpResponse<byte[]> middle = proxy.get(midPath);
+                HttpResponse<byte[]> big = proxy.get(largePath);
                 assertArrayEquals(smallZip, small.body());
-                assertEquals(
-                        "application/zip",
-                        small.headers().firstValue("Content-Type").orElseThrow());
-                assertEquals(
-                        "public, max-age=31536000, immutable",
-                        small.headers().firstValue("Cache-Control").orElseThrow());
+                assertArrayEquals(midZip, middle.body());
                 assertArrayEquals(largeZip, big.body());
+                for (HttpResponse<byte[]> hit : List.of(small, middle, big)) {
+                    assertEquals(
+                            "application/zip",
+                            hit.headers().firstValue("Content-Type").orElseThrow());
+                    assertEquals(
+                            "public, max-age=31536000, immutable",
+                            hit.headers().firstValue("Cache-Control").orElseThrow());
+                    assertEquals(
+                            String.valueOf(hit.body().length),
+                            hit.headers().firstValue("Content-Length").orElseThrow());
+                }
             }
 
-            assertEquals(1, cached, "the small zip only: a zip over 64 KiB stays on disk");
+            assertEquals(1, proxy.memory.count(), "the small zip only is copied into memory");
+            assertEquals(1, proxy.memory.mappedCount(), "the mid-size zip is mapped, the one over 4 MiB is not");
+            assertTrue(mapped(cache.resolve(midPath.substring(1))));
+            assertFalse(mapped(cache.resolve(largePath.substring(1))));
             assertEquals(1, upstream.hits(ZIP.substring(1)));
-            assertEquals(1, upstream.hits(large + "/@v/v1.0.0.zip"));
+            assertEquals(1, upstream.hits(midPath.substring(1)));
+            assertEquals(1, upstream.hits(largePath.substring(1)));
+
+            proxy.storage.delete(new StorageKey(midPath.substring(1)));
+
+            assertEquals(0, proxy.memory.mappedCount());
+            assertFalse(mapped(cache.resolve(midPath.substring(1))), "a deleted zip's file is unmapped");
+            assertArrayEquals(midZip, proxy.get(midPath).body());
+            assertEquals(2, upstream.hits(midPath.substring(1)), "fetched again, not served from the old mapping");
+        }
+    }
+
+    /** Publishes v1.0.0 of a module whose zip holds a go.mod and a file of random bytes; its zip. */
+    private byte[] publishZipWithRandomFile(String module, int randomBytes) throws Exception {
+        byte[] random = new byte[randomBytes];
+        new Random(module.hashCode()).nextBytes(random);
+        byte[] zip = Modules.zipOfBytes(
+                module + "@v1.0.0/",
+                Map.of("go.mod", ("module " + module + "\n").getBytes(StandardCharsets.UTF_8), "blob.bin", random));
+        Modules.publish(upstream, module, "v1.0.0");
+        upstream.on(module + "/@v/v1.0.0.zip", FakeUpstream.ok("application/zip", zip));
+        return zip;
+    }
+
+    /** Whether this process has the file mapped now, as the kernel lists its mappings. */
+    private static boolean mapped(Path file) throws IOException {
+        String name = file.toAbsolutePath().toString();
+        try (var lines = Files.lines(Path.of("/proc/self/maps"))) {
+            return lines.anyMatch(line -> line.contains(name));
         }
     }
 

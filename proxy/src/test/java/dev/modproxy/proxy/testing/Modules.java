@@ -34,11 +34,18 @@ public final class Modules {
     }
 
     public static byte[] zipOf(String prefix, Map<String, String> files) {
+        Map<String, byte[]> binary = new LinkedHashMap<>();
+        files.forEach((name, text) -> binary.put(name, text.getBytes(StandardCharsets.UTF_8)));
+        return zipOfBytes(prefix, binary);
+    }
+
+    /** {@link #zipOf} with files of any bytes. */
+    public static byte[] zipOfBytes(String prefix, Map<String, byte[]> files) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
-            for (Map.Entry<String, String> file : files.entrySet()) {
+            for (Map.Entry<String, byte[]> file : files.entrySet()) {
                 zip.putNextEntry(new ZipEntry(prefix + file.getKey()));
-                zip.write(file.getValue().getBytes(StandardCharsets.UTF_8));
+                zip.write(file.getValue());
                 zip.closeEntry();
             }
         } catch (IOException e) {
