@@ -49,12 +49,12 @@ public final class MemoryCache {
 
     private static final Logger LOG = Logger.getLogger(MemoryCache.class);
 
-    /** Larger artifacts stay in storage: sendfile serves them well, and they would crowd out the small ones. */
+    /** Larger artifacts would crowd out the small ones: zips up to {@link #MAX_MAPPED_BYTES} are mapped instead. */
     static final int MAX_ENTRY_BYTES = 64 * 1024;
 
     /**
-     * Larger zips stay with sendfile: written from a mapping, a 20 MB zip went out faster than nginx
-     * but some clients waited five times nginx's p99 while others' writes kept the event loop.
+     * Larger zips stay with sendfile: written from a mapping, a 20 MB zip went out faster than nginx,
+     * but some requests waited five times nginx's p99 (not explained yet; docs/benchmarks.md).
      */
     static final long MAX_MAPPED_BYTES = 4L << 20;
 
