@@ -94,7 +94,8 @@ public interface ProxyConfig {
 
     /**
      * Memory outside the heap for small immutable artifacts (.info, .mod, zips up to 64 KiB) answered
-     * without touching the storage (1048576, 32Mi, 1G); at most half of the JVM's direct memory; 0 turns it off.
+     * without touching the storage (1048576, 32Mi, 1G); at most half of the JVM's direct memory; 0 turns it off,
+     * and with it the mapping of zips up to 4 MiB from their files.
      */
     @WithDefault("32Mi")
     String memoryCacheSize();

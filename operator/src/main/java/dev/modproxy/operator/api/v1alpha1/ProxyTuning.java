@@ -41,7 +41,8 @@ public class ProxyTuning {
     @JsonPropertyDescription(
             "Memory outside the heap for small immutable artifacts (.info, .mod, zips up to 64 KiB) served "
                     + "without touching the storage, a quantity such as 32Mi, at most half of the JVM's direct memory "
-                    + "(by default its heap size); 0 turns it off (MODPROXY_MEMORY_CACHE_SIZE, default 32Mi).")
+                    + "(by default its heap size); 0 turns it off, and with it the mapping of zips up to 4 MiB from "
+                    + "their files (MODPROXY_MEMORY_CACHE_SIZE, default 32Mi).")
     @Pattern(Storage.QUANTITY)
     private String memoryCacheSize;
 
