@@ -166,7 +166,7 @@ public final class ProxyMetrics implements UpstreamListener {
                 .register(registry);
     }
 
-    /** Publishes what the memory tier of small artifacts holds. */
+    /** Publishes what the memory tier holds: copies of small artifacts, and mappings of mid-size zips. */
     public <T> void watchMemory(
             T memory,
             ToDoubleFunction<T> bytes,
