@@ -5,12 +5,16 @@
 # README runs it (`java -Xmx128m -jar`; PROXY_JAVA_OPTS replaces -Xmx128m); NMT=1 adds -XX:NativeMemoryTracking=summary
 # and prints the JVM's own account of its memory at the end (heap, threads, code, GC, direct buffers).
 # ONLY=<regex> limits the measuring to some artifacts (names: info, mod, zip-16KB, zip-1MB, zip-20MB).
+# CLIENT=go measures with bench/hitload (the Go standard library's HTTP client, a goroutine per
+# connection, as the go command reads) instead of wrk (one thread reading many connections); the
+# warm-ups and the cold-coalescing check use wrk either way.
 # Everything listens on 127.0.0.1 only and every load run is bounded in time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DURATION=${DURATION:-10s}
 THREADS=${THREADS:-2}
+CLIENT=${CLIENT:-wrk}
 CONNECTIONS=${CONNECTIONS:-32}
 ROUNDS=${ROUNDS:-3}
 NGINX=${NGINX:-/usr/sbin/nginx}
@@ -20,6 +24,11 @@ PROXY_JAVA_OPTS=${PROXY_JAVA_OPTS--Xmx128m}
 for tool in "$NGINX" wrk curl java sha256sum; do
   command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install nginx wrk curl)" >&2; exit 2; }
 done
+case $CLIENT in
+  wrk) ;;
+  go) command -v go >/dev/null || { echo "CLIENT=go needs the go command" >&2; exit 2; } ;;
+  *) echo "CLIENT must be wrk or go, not $CLIENT" >&2; exit 2 ;;
+esac
 
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
@@ -113,6 +122,10 @@ to_ms() { # wrk latency like 812.00us, 3.21ms, 1.02s
 }
 measure() { # url -> "req/s p99ms non2xx timeouts"
   local out rps p99 non2xx timeouts
+  if [ "$CLIENT" = go ]; then
+    "$work/hitload" -url "$1" -c "$CONNECTIONS" -d "$DURATION" -timeout 10s
+    return
+  fi
   out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --timeout 10s --latency "$1")
   rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
   p99=$(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")
@@ -123,7 +136,12 @@ measure() { # url -> "req/s p99ms non2xx timeouts"
 
 # Rounds alternate nginx and the proxy so that load from other work on the machine hits both alike;
 # the table shows medians over rounds, and ratios are medians of each round's proxy/nginx pair.
-echo "== measuring: $ROUNDS rounds of wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency, nginx then proxy, per artifact"
+if [ "$CLIENT" = go ]; then
+  (cd bench/hitload && go build -o "$work/hitload" .)
+  echo "== measuring: $ROUNDS rounds of bench/hitload -c $CONNECTIONS -d $DURATION, nginx then proxy, per artifact"
+else
+  echo "== measuring: $ROUNDS rounds of wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency, nginx then proxy, per artifact"
+fi
 results="$work/results.txt"
 for round in $(seq 1 "$ROUNDS"); do
   for a in "${artifacts[@]}"; do

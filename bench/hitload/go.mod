@@ -1,0 +1,3 @@
+module modproxy.dev/bench/hitload
+
+go 1.26
