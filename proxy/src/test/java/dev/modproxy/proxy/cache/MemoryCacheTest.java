@@ -11,6 +11,7 @@ import dev.modproxy.proxy.eviction.ByteSize;
 import dev.modproxy.proxy.protocol.ProxyRequest;
 import dev.modproxy.proxy.storage.StorageKey;
 import dev.modproxy.proxy.storage.StoredObject;
+import dev.modproxy.proxy.testing.Mappings;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
@@ -39,14 +40,6 @@ class MemoryCacheTest {
         ByteBuf bytes = memory.copy(Unpooled.wrappedBuffer(content));
         if (bytes != null) { // null: the cache is off
             memory.keep(key, bytes, Instant.EPOCH, removalsBefore);
-        }
-    }
-
-    /** Whether this process has the file mapped now, as the kernel lists its mappings. */
-    private static boolean mapped(Path file) throws IOException {
-        String name = file.toAbsolutePath().toString();
-        try (var lines = Files.lines(Path.of("/proc/self/maps"))) {
-            return lines.anyMatch(line -> line.contains(name));
         }
     }
 
@@ -126,7 +119,7 @@ class MemoryCacheTest {
         StoredObject held = entry.hold(zipKey(1));
 
         assertTrue(entry.mapped());
-        assertTrue(mapped(file), "the kernel lists the mapping");
+        assertTrue(Mappings.mapped(file), "the kernel lists the mapping");
         assertEquals(0, memory.count(), "no copy in memory");
         assertEquals(content.length + zipKey(1).value().length(), memory.mappedBytes());
         assertEquals(1, memory.mappedCount());
@@ -137,10 +130,10 @@ class MemoryCacheTest {
 
         assertNull(memory.get(zipKey(1)));
         assertEquals(0, memory.mappedBytes());
-        assertTrue(mapped(file), "a response in flight keeps the mapping");
+        assertTrue(Mappings.mapped(file), "a response in flight keeps the mapping");
         assertArrayEquals(content, held.open().readAllBytes(), "and reads the bytes of the deleted file");
         held.release();
-        assertFalse(mapped(file), "unmapped once the last response is done: the deleted file's space is free");
+        assertFalse(Mappings.mapped(file), "unmapped once the last response is done: the deleted file's space is free");
         assertNull(entry.hold(zipKey(1)), "a stale lookup finds nothing to serve, and reads no unmapped memory");
     }
 
@@ -154,7 +147,7 @@ class MemoryCacheTest {
 
         assertNull(memory.get(zipKey(1)), "a mapping past the file's end could not be read");
         assertNull(memory.get(zipKey(2)));
-        assertFalse(mapped(file));
+        assertFalse(Mappings.mapped(file));
     }
 
     @Test
@@ -182,7 +175,7 @@ class MemoryCacheTest {
         int stillMapped = 0;
         for (int i = 0; i < files; i++) {
             boolean cached = memory.get(zipKey(i)) != null;
-            assertEquals(cached, mapped(paths[i]), "file " + i + " is mapped exactly while it is cached");
+            assertEquals(cached, Mappings.mapped(paths[i]), "file " + i + " is mapped exactly while it is cached");
             stillMapped += cached ? 1 : 0;
         }
         assertEquals(memory.mappedCount(), stillMapped);
@@ -192,7 +185,7 @@ class MemoryCacheTest {
 
         assertEquals(0, memory.mappedCount());
         for (Path path : paths) {
-            assertFalse(mapped(path), path + " still mapped after clear");
+            assertFalse(Mappings.mapped(path), path + " still mapped after clear");
         }
     }
 

@@ -14,10 +14,10 @@ import dev.modproxy.proxy.storage.StorageKey;
 import dev.modproxy.proxy.testing.FakeUpstream;
 import dev.modproxy.proxy.testing.FullDisk;
 import dev.modproxy.proxy.testing.GoClient;
+import dev.modproxy.proxy.testing.Mappings;
 import dev.modproxy.proxy.testing.Modules;
 import dev.modproxy.proxy.testing.MutableClock;
 import dev.modproxy.proxy.testing.ProxyUnderTest;
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -163,8 +163,8 @@ class MemoryHitsTest {
 
             assertEquals(1, proxy.memory.count(), "the small zip only is copied into memory");
             assertEquals(1, proxy.memory.mappedCount(), "the mid-size zip is mapped, the one over 4 MiB is not");
-            assertTrue(mapped(cache.resolve(midPath.substring(1))));
-            assertFalse(mapped(cache.resolve(largePath.substring(1))));
+            assertTrue(Mappings.mapped(cache.resolve(midPath.substring(1))));
+            assertFalse(Mappings.mapped(cache.resolve(largePath.substring(1))));
             assertEquals(1, upstream.hits(ZIP.substring(1)));
             assertEquals(1, upstream.hits(midPath.substring(1)));
             assertEquals(1, upstream.hits(largePath.substring(1)));
@@ -172,7 +172,7 @@ class MemoryHitsTest {
             proxy.storage.delete(new StorageKey(midPath.substring(1)));
 
             assertEquals(0, proxy.memory.mappedCount());
-            assertFalse(mapped(cache.resolve(midPath.substring(1))), "a deleted zip's file is unmapped");
+            assertFalse(Mappings.mapped(cache.resolve(midPath.substring(1))), "a deleted zip's file is unmapped");
             assertArrayEquals(midZip, proxy.get(midPath).body());
             assertEquals(2, upstream.hits(midPath.substring(1)), "fetched again, not served from the old mapping");
         }
@@ -188,14 +188,6 @@ class MemoryHitsTest {
         Modules.publish(upstream, module, "v1.0.0");
         upstream.on(module + "/@v/v1.0.0.zip", FakeUpstream.ok("application/zip", zip));
         return zip;
-    }
-
-    /** Whether this process has the file mapped now, as the kernel lists its mappings. */
-    private static boolean mapped(Path file) throws IOException {
-        String name = file.toAbsolutePath().toString();
-        try (var lines = Files.lines(Path.of("/proc/self/maps"))) {
-            return lines.anyMatch(line -> line.contains(name));
-        }
     }
 
     @Test
