@@ -54,11 +54,12 @@ public final class MemoryCache {
 
     /**
      * Larger zips stay with sendfile: written from a mapping, a 20 MB zip went out faster than nginx,
-     * but some requests waited five times nginx's p99 (not explained yet; docs/benchmarks.md).
+     * but a client reading many connections on one thread (wrk) saw some requests wait up to eight
+     * times nginx's p99 (not explained yet; docs/benchmarks.md).
      */
     static final long MAX_MAPPED_BYTES = 4L << 20;
 
-    /** The most bytes of files mapped at a time; with the default 32 MiB of memory, under 256 MiB resident. */
+    /** The most bytes of files mapped at a time (their pages count in the process's resident size as file pages). */
     static final long MAPPED_LIMIT = 64L << 20;
 
     /** How often a local storage is asked again, which also keeps the file's recency for disk eviction. */
@@ -226,7 +227,6 @@ public final class MemoryCache {
                 && request.immutable()
                 && request.kind().large()
                 && !fits(size)
-                && size > 0
                 && size <= MAX_MAPPED_BYTES;
     }
 
@@ -361,9 +361,7 @@ public final class MemoryCache {
 
     /** Bytes held (content plus key lengths), at most the configured size. */
     public long bytes() {
-        return entries == null
-                ? 0
-                : entries.policy().eviction().orElseThrow().weightedSize().orElse(0);
+        return weight(entries);
     }
 
     public long count() {
@@ -372,13 +370,17 @@ public final class MemoryCache {
 
     /** Bytes of files kept mapped (sizes plus key lengths), at most {@link #MAPPED_LIMIT}. */
     public long mappedBytes() {
-        return mapped == null
-                ? 0
-                : mapped.policy().eviction().orElseThrow().weightedSize().orElse(0);
+        return weight(mapped);
     }
 
     public long mappedCount() {
         return mapped == null ? 0 : mapped.estimatedSize();
+    }
+
+    private static long weight(Cache<StorageKey, Entry> cache) {
+        return cache == null
+                ? 0
+                : cache.policy().eviction().orElseThrow().weightedSize().orElse(0);
     }
 
     public long maxBytes() {
