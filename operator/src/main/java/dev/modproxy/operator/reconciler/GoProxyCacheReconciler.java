@@ -181,6 +181,15 @@ public class GoProxyCacheReconciler implements Reconciler<GoProxyCache> {
                     failure.message());
             return ErrorStatusUpdateControl.<GoProxyCache>noStatusUpdate().withNoRetry();
         }
+        boolean retriesSpent =
+                context.getRetryInfo().map(RetryInfo::isLastAttempt).orElse(false);
+        if (FailureExplainer.CONFLICT.equals(failure.reason()) && !retriesSpent) {
+            // nothing is wrong with the cache: a Degraded=True here would only flicker in kubectl and in alerts
+            LOG.debugf(
+                    "GoProxyCache %s/%s: %s",
+                    cache.getMetadata().getNamespace(), cache.getMetadata().getName(), failure.message());
+            return ErrorStatusUpdateControl.noStatusUpdate();
+        }
         if (FailureExplainer.UNEXPLAINED.equals(failure.reason())) {
             LOG.warnf(
                     e,
@@ -214,8 +223,6 @@ public class GoProxyCacheReconciler implements Reconciler<GoProxyCache> {
         // sends no event. So a refusal that waits for a person, and any failure once those retries are spent,
         // is tried again at a steady pace instead. (A first failure has no retry information yet: it is retried
         // as usual.)
-        boolean retriesSpent =
-                context.getRetryInfo().map(RetryInfo::isLastAttempt).orElse(false);
         return FailureExplainer.awaitsAFix(failure) || retriesSpent
                 ? control.withNoRetry().rescheduleAfter(recheckInterval)
                 : control;

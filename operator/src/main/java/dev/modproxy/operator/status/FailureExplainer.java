@@ -17,6 +17,12 @@ public final class FailureExplainer {
     /** The API server refuses new objects in a namespace being deleted: the cache is about to go with it. */
     public static final String NAMESPACE_TERMINATING = "NamespaceTerminating";
 
+    /**
+     * Another writer changed an owned object between the operator's read and its write (409): routine on a
+     * busy cluster (the Deployment controller writes the same Deployment), and over at the next attempt.
+     */
+    public static final String CONFLICT = "Conflict";
+
     /** Refusals that stay until a person acts (raises the quota, grants the permission, fixes the field). */
     private static final Set<String> AWAITING_A_FIX = Set.of("QuotaExceeded", "Forbidden", "Rejected");
 
@@ -75,6 +81,12 @@ public final class FailureExplainer {
                     "Forbidden",
                     "The API server refused the operator: " + message
                             + ". Fix: grant the operator's service account this permission (see its ClusterRole).");
+        }
+        if (code == 409) {
+            return new Observation.Failure(
+                    CONFLICT,
+                    "Another writer changed an owned object at the same time: " + message
+                            + ". The operator reads it again and retries.");
         }
         if (code == 422 || code == 400) {
             return new Observation.Failure(

@@ -34,6 +34,9 @@ import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.Watch;
+import io.fabric8.kubernetes.client.Watcher;
+import io.fabric8.kubernetes.client.WatcherException;
 import io.fabric8.openshift.api.model.monitoring.v1.ServiceMonitor;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -45,6 +48,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.logging.LogRecord;
@@ -511,6 +515,49 @@ class GoProxyCacheReconcilerTest {
     }
 
     /** The API server's answer to a creation it refuses. */
+    @Test
+    void aConflictWithAnotherWriterIsRetriedWithoutReportingTheCacheDegraded() {
+        String ns = namespace();
+        // on a real API server the Deployment controller's status writes bring such conflicts by themselves; the mock
+        // answers the first creations of the ConfigMap as an API server does when another writer got there first
+        ClusterUnderTest.mock()
+                .ifPresent(mock -> mock.expect()
+                        .post()
+                        .withPath("/api/v1/namespaces/" + ns + "/configmaps")
+                        .andReturn(
+                                409,
+                                new StatusBuilder()
+                                        .withStatus("Failure")
+                                        .withCode(409)
+                                        .withReason("Conflict")
+                                        .withMessage(
+                                                "Operation cannot be fulfilled on configmaps \"contested-config\": "
+                                                        + "the object has been modified; please apply your changes to the latest "
+                                                        + "version and try again")
+                                        .build())
+                        .times(2));
+        List<String> degraded = new CopyOnWriteArrayList<>();
+        try (Watch watch = client.resources(GoProxyCache.class).inNamespace(ns).watch(new Watcher<>() {
+            @Override
+            public void eventReceived(Action action, GoProxyCache cache) {
+                Optional.ofNullable(cache.getStatus())
+                        .flatMap(s -> s.condition(CacheCondition.DEGRADED))
+                        .filter(c -> CacheCondition.TRUE.equals(c.getStatus()))
+                        .ifPresent(c -> degraded.add(c.getReason() + ": " + c.getMessage()));
+            }
+
+            @Override
+            public void onClose(WatcherException cause) {}
+        })) {
+            create(ns, "contested", spec -> {});
+            awaitObject(ConfigMap.class, ns, "contested-config");
+            awaitObject(Deployment.class, ns, "contested");
+            await().atMost(PATIENCE)
+                    .untilAsserted(() -> assertCondition(fresh(ns, "contested"), CacheCondition.DEGRADED, "False"));
+        }
+        assertThat(degraded).as("Degraded=True reported on the way").isEmpty();
+    }
+
     private static Status forbidden(String message) {
         return new StatusBuilder()
                 .withStatus("Failure")

@@ -47,6 +47,17 @@ class FailureExplainerTest {
         assertThat(failure.message()).contains("namespace is being deleted").doesNotContain("grant");
     }
 
+    @Test
+    void aConflictWithAnotherWriterIsToldApartFromARefusal() {
+        var failure = FailureExplainer.explain(api(
+                409,
+                "Operation cannot be fulfilled on deployments.apps \"builds\": the object has been modified; please "
+                        + "apply your changes to the latest version and try again"));
+        assertThat(failure.reason()).isEqualTo(FailureExplainer.CONFLICT);
+        assertThat(FailureExplainer.awaitsAFix(failure)).isFalse();
+        assertThat(failure.message()).contains("deployments.apps \"builds\"").contains("retries");
+    }
+
     private static KubernetesClientException api(int code, String message) {
         return new KubernetesClientException(
                 new StatusBuilder().withCode(code).withMessage(message).build());
