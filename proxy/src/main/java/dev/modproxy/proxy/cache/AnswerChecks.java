@@ -45,9 +45,10 @@ public final class AnswerChecks implements ArtifactVerifier {
     }
 
     /**
-     * A .mod must be non-empty text the go command can read as a dependency's go.mod ({@link GoModSyntax}),
-     * and when it has a module directive it must name the requested path. A go.mod without one is
-     * accepted: the go command tolerates it for old (+incompatible) versions.
+     * A .mod must be non-empty text the go command can read as a dependency's go.mod ({@link GoModSyntax}).
+     * The path its module directive names is not checked: a fork used through a replace directive keeps the
+     * original's path there, the go command accepts either the required or the replacement path, and only it
+     * knows which one the build asked for (go.dev/ref/mod#go-mod-file-replace).
      */
     private static void checkGoMod(ModulePath module, ModuleVersion version, Path staged)
             throws ArtifactRejectedException {
@@ -58,9 +59,5 @@ public final class AnswerChecks implements ArtifactVerifier {
             throw new ArtifactRejectedException(".mod of " + module + "@" + version + " is empty");
         }
         syntax.end();
-        String declared = syntax.declaredModule();
-        if (declared != null && !declared.equals(module.path())) {
-            throw new ArtifactRejectedException("go.mod of " + module + "@" + version + " declares module " + declared);
-        }
     }
 }

@@ -34,7 +34,6 @@ final class GoModSyntax {
     private String blockVerb;
     private int blockStart;
     private boolean goSeen;
-    private String declaredModule;
     private boolean moduleSeen;
     private String goVersion;
     /** null unless asked for: the check of a 16 MiB go.mod must stay in constant memory. */
@@ -105,11 +104,6 @@ final class GoModSyntax {
         }
     }
 
-    /** The path the module directive names, or null when there is none. */
-    String declaredModule() {
-        return declaredModule;
-    }
-
     /** The go directive's version as written, or null when there is none. */
     String goVersion() {
         return goVersion;
@@ -140,7 +134,6 @@ final class GoModSyntax {
                     throw reject("usage: module module/path");
                 }
                 moduleSeen = true;
-                declaredModule = unquote(args.get(0));
             }
             case "go" -> {
                 if (args.size() != 1 || !GO_VERSION.matcher(args.get(0).text()).matches()) {
