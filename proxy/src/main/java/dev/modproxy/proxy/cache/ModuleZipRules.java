@@ -8,9 +8,9 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Enumeration;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.Locale;
-import java.util.Set;
+import java.util.Map;
 import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
@@ -37,16 +37,25 @@ final class ModuleZipRules {
                 throw new ArtifactRejectedException("module zip larger than " + MAX_ZIP_BYTES + " bytes");
             }
             try (ZipFile zip = new ZipFile(stagedFile.toFile())) {
-                Set<String> seen = new HashSet<>();
+                // entry name without a trailing slash, ignoring case -> the entry's name as written
+                Map<String, String> seen = new HashMap<>();
                 long total = 0;
                 Enumeration<? extends ZipEntry> entries = zip.entries();
                 while (entries.hasMoreElements()) {
                     ZipEntry entry = entries.nextElement();
                     String name = entry.getName();
                     checkName(name, prefix);
-                    if (!seen.add(name.toLowerCase(Locale.ROOT))) {
+                    if (name.length() == prefix.length()) {
+                        continue; // the module root's own directory entry, which the go command skips
+                    }
+                    boolean directory = name.endsWith("/");
+                    String key = (directory ? name.substring(0, name.length() - 1) : name).toLowerCase(Locale.ROOT);
+                    String before = seen.putIfAbsent(key, name);
+                    if (before != null && !(directory && before.equals(name))) {
+                        // a directory may be listed twice, as the go command allows; a file, or a name that is both,
+                        // not
                         throw new ArtifactRejectedException(
-                                "module zip has two files named " + name + " (ignoring case)");
+                                "module zip has two entries named " + name + " (ignoring case)");
                     }
                     long size = entry.getSize();
                     if (size < 0) {
@@ -96,10 +105,10 @@ final class ModuleZipRules {
             throw new ArtifactRejectedException("module zip file " + name + " is not under " + prefix);
         }
         String relative = name.substring(prefix.length());
-        if (relative.isEmpty()
-                || relative.indexOf('\\') >= 0
-                || relative.indexOf('\0') >= 0
-                || relative.startsWith("/")) {
+        if (relative.isEmpty()) {
+            return; // the module root's directory
+        }
+        if (relative.indexOf('\\') >= 0 || relative.indexOf('\0') >= 0 || relative.startsWith("/")) {
             throw new ArtifactRejectedException("module zip has an invalid file name " + name);
         }
         String[] segments = relative.split("/", -1);

@@ -137,15 +137,28 @@ final class TextAnswers {
         } catch (DecodeException | ClassCastException e) {
             throw new ArtifactRejectedException(what + " is not a JSON object");
         }
-        Object version = json.getValue("Version");
+        Object version = field(json, "Version");
         if (!(version instanceof String s)) {
             throw new ArtifactRejectedException(what + " has no string Version field");
         }
-        Object time = json.getValue("Time");
+        Object time = field(json, "Time");
         if (time != null && !(time instanceof String t && isRfc3339(t))) {
             throw new ArtifactRejectedException(what + " has a Time that is not an RFC 3339 time: " + time);
         }
         return s;
+    }
+
+    /** A field as the go command's JSON decoding finds it: by its exact name, else by its name in any case. */
+    private static Object field(JsonObject json, String name) {
+        if (json.containsKey(name)) {
+            return json.getValue(name);
+        }
+        for (String key : json.fieldNames()) {
+            if (key.equalsIgnoreCase(name)) {
+                return json.getValue(key);
+            }
+        }
+        return null;
     }
 
     /** A piece of untrusted text for a message: quoted, short, control characters escaped. */

@@ -80,14 +80,15 @@ class ArtifactValidationTest {
     }
 
     @Test
-    void goModDeclaringAnotherModuleIsRefused() throws Exception {
+    void goModDeclaringAnotherModuleIsServedForTheGoCommandToJudge() throws Exception {
+        // a fork used through a replace directive names the original module; the go command accepts that
         upstream.on(MOD, ok("text/plain", Modules.goMod("example.com/other")));
 
         HttpResponse<String> response = proxy.getText("/" + MOD);
 
-        assertEquals(502, response.statusCode());
-        assertTrue(response.body().contains("declares module example.com/other"), response.body());
-        assertFalse(stored(MOD));
+        assertEquals(200, response.statusCode(), response.body());
+        assertEquals(Modules.goMod("example.com/other"), response.body());
+        assertTrue(stored(MOD));
     }
 
     @Test
@@ -121,6 +122,20 @@ class ArtifactValidationTest {
         assertEquals(502, proxy.getText("/example.com/lib/@v/v1.0.1.info").statusCode());
         assertEquals(502, proxy.getText("/example.com/lib/@v/v1.0.2.info").statusCode());
         assertFalse(stored("example.com/lib/@v/v1.0.0.info"));
+    }
+
+    @Test
+    void infoWithFieldNamesInAnotherCaseIsServed() throws Exception {
+        // the go command's JSON decoding matches field names in any case
+        String info = "{\"version\":\"v1.0.0\",\"time\":\"2024-01-02T03:04:05Z\"}";
+        upstream.on("example.com/lib/@v/v1.0.0.info", ok("application/json", info));
+        upstream.on("example.com/lib/@v/v1.0.1.info", ok("application/json", "{\"version\":\"v1.0.1\",\"time\":7}"));
+
+        HttpResponse<String> response = proxy.getText("/example.com/lib/@v/v1.0.0.info");
+
+        assertEquals(200, response.statusCode(), response.body());
+        assertEquals(info, response.body());
+        assertEquals(502, proxy.getText("/example.com/lib/@v/v1.0.1.info").statusCode(), "its Time is still checked");
     }
 
     @Test
@@ -196,6 +211,36 @@ class ArtifactValidationTest {
         upstream.on(
                 ZIP,
                 ok("application/zip", Modules.zipOf("example.com/lib@v1.0.0/", Map.of("README", "a", "readme", "b"))));
+
+        assertThrowsOrFails("/" + ZIP);
+        assertFalse(stored(ZIP));
+    }
+
+    @Test
+    void zipListingTheModuleRootAndSubdirectoriesIsServed() throws Exception {
+        // archivers that store directories write the root's own entry too; the go command skips it
+        Map<String, String> files = new java.util.LinkedHashMap<>();
+        files.put("", "");
+        files.put("go.mod", "module example.com/lib\n");
+        files.put("sub/", "");
+        files.put("sub/a.go", "package sub\n");
+        byte[] zip = Modules.zipOf("example.com/lib@v1.0.0/", files);
+        upstream.on(ZIP, ok("application/zip", zip));
+
+        HttpResponse<byte[]> response = proxy.get("/" + ZIP);
+
+        assertEquals(200, response.statusCode());
+        assertArrayEquals(zip, response.body());
+        assertTrue(stored(ZIP));
+    }
+
+    @Test
+    void zipWithANameThatIsBothAFileAndADirectoryIsRefused() throws Exception {
+        Map<String, String> files = new java.util.LinkedHashMap<>();
+        files.put("go.mod", "module example.com/lib\n");
+        files.put("doc", "a file");
+        files.put("doc/", "");
+        upstream.on(ZIP, ok("application/zip", Modules.zipOf("example.com/lib@v1.0.0/", files)));
 
         assertThrowsOrFails("/" + ZIP);
         assertFalse(stored(ZIP));
