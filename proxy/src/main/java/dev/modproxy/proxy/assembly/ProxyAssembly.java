@@ -122,7 +122,7 @@ public final class ProxyAssembly implements AutoCloseable {
         routes = new RouteTable(
                 new GoProxyRoutes(
                         cache, metrics, settings.mutableTtl(), settings.negativeTtl(), settings.clientStallTimeout()),
-                new SumDbRoutes(checksumDatabase, settings.mutableTtl()),
+                new SumDbRoutes(checksumDatabase, settings.mutableTtl(), privatePaths),
                 storage,
                 chain,
                 metrics,

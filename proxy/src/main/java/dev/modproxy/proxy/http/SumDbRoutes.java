@@ -1,5 +1,6 @@
 package dev.modproxy.proxy.http;
 
+import dev.modproxy.proxy.protocol.ModulePathPatterns;
 import dev.modproxy.proxy.sumdb.ChecksumDatabase;
 import dev.modproxy.proxy.sumdb.SumDbCache;
 import dev.modproxy.proxy.sumdb.SumDbException;
@@ -21,10 +22,13 @@ public final class SumDbRoutes {
 
     private final ChecksumDatabase database;
     private final Duration ttl;
+    private final ModulePathPatterns privatePaths;
 
-    public SumDbRoutes(ChecksumDatabase database, Duration mutableTtl) {
+    /** @param privatePaths modules whose names never leave the proxy, not even in a lookup (MODPROXY_PRIVATE) */
+    public SumDbRoutes(ChecksumDatabase database, Duration mutableTtl, ModulePathPatterns privatePaths) {
         this.database = database;
         this.ttl = mutableTtl;
+        this.privatePaths = privatePaths;
     }
 
     void handle(RoutingContext ctx) {
@@ -59,6 +63,16 @@ public final class SumDbRoutes {
             sumDbPath = SumDbPath.parse(path);
         } catch (SumDbException e) {
             refuse(ctx.response(), 400, e.getMessage());
+            return;
+        }
+        String module = sumDbPath.lookupModule();
+        if (module != null && privatePaths.matches(module)) {
+            // the go command asks only when GONOSUMDB/GOPRIVATE miss the module; the database would not know it anyway
+            refuse(
+                    ctx.response(),
+                    404,
+                    module + " matches MODPROXY_PRIVATE (" + privatePaths
+                            + "): not looked up in the checksum database; set GONOSUMDB or GOPRIVATE for it in the build");
             return;
         }
         SumDbCache cache = database.cache().orElseThrow();

@@ -1,5 +1,6 @@
 package dev.modproxy.proxy.sumdb;
 
+import dev.modproxy.proxy.protocol.CaseEncoding;
 import java.util.regex.Pattern;
 
 /**
@@ -46,6 +47,14 @@ public record SumDbPath(String path, boolean immutable, Tile tile) {
         } else if (tile.isData() && data.length == 0) {
             throw new SumDbException(path + " is empty");
         }
+    }
+
+    /** The module path a lookup asks about (decoded), or null for latest and tiles. */
+    public String lookupModule() {
+        if (!path.startsWith("lookup/")) {
+            return null;
+        }
+        return CaseEncoding.decode(path.substring("lookup/".length(), path.lastIndexOf('@')));
     }
 
     /** The Content-Type the database itself uses for this answer. */

@@ -157,6 +157,22 @@ class SumDbProxyEndToEndTest {
     }
 
     @Test
+    void aPrivateModuleIsNeverLookedUpInTheDatabase() throws Exception {
+        int before = SumDbProxyResource.databaseLink.forwarded();
+
+        HttpResponse<String> lookup =
+                get("/sumdb/" + SumDbProxyResource.NAME + "/lookup/example.com/secret/lib@v1.0.0");
+
+        assertEquals(404, lookup.statusCode());
+        assertTrue(
+                lookup.body().contains("matches MODPROXY_PRIVATE")
+                        && lookup.body().contains("GONOSUMDB"),
+                lookup.body());
+        assertEquals(before, SumDbProxyResource.databaseLink.forwarded(), "its name never left the proxy");
+        assertFalse(Files.exists(stored("sumdb/" + SumDbProxyResource.NAME + "/lookup/example.com/secret/lib@v1.0.0")));
+    }
+
+    @Test
     void sumdbEndpointsAnswerForTheConfiguredDatabaseOnly() throws Exception {
         String base = "/sumdb/" + SumDbProxyResource.NAME;
         HttpResponse<String> supported = get(base + "/supported");

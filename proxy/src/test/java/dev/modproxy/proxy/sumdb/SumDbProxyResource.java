@@ -56,6 +56,8 @@ public class SumDbProxyResource implements QuarkusTestResourceLifecycleManager {
                     sumdb.verifierKey() + " " + databaseLink.url(),
                     "modproxy.nosumdb",
                     "example.com/unlisted",
+                    "modproxy.private",
+                    "example.com/secret",
                     "modproxy.storage-dir",
                     storage.toString(),
                     "quarkus.http.test-port",
