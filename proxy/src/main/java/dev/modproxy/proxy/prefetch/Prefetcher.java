@@ -32,7 +32,9 @@ import org.jboss.logging.Logger;
  *
  * <p>What it predicts, from what the go command asks (go.dev/ref/mod#graph-pruning):
  * <ul>
- * <li>a client asks {@code X.info}: it downloads X next, so {@code X.zip} and {@code X.mod};
+ * <li>a client gets {@code X.info}: it downloads X next, so {@code X.zip} and {@code X.mod}; not before the
+ * {@code .info} is found, since the go command asks one for every prefix of a package's path, most of them
+ * no module;
  * <li>a client asks {@code X.mod}: {@code X.info} (tiny; {@code go mod download} asks it), and {@code X.zip}
  * unless X's go.mod is only read to walk an unpruned graph (then many of those versions are never built);
  * <li>a go.mod a client got lists requirements: their {@code .mod}s, when that go.mod is unpruned (go 1.16 or
@@ -121,8 +123,9 @@ public final class Prefetcher implements ClientDemand, AutoCloseable {
     public void asked(ProxyRequest request, boolean cached) {
         switch (request.kind()) {
             case INFO -> {
-                prefetch(sibling(request, RequestKind.ZIP));
-                prefetch(sibling(request, RequestKind.MOD));
+                if (cached) {
+                    predictDownload(request);
+                } // else when it lands: the go command probes every prefix of a package path with .info
             }
             case MOD -> {
                 prefetch(sibling(request, RequestKind.INFO));
@@ -139,9 +142,18 @@ public final class Prefetcher implements ClientDemand, AutoCloseable {
 
     @Override
     public void landed(ProxyRequest request, boolean byPrefetch) {
+        if (request.kind() == RequestKind.INFO && !byPrefetch) {
+            predictDownload(request);
+        }
         if (request.kind() == RequestKind.MOD && (!byPrefetch || unprunedWalk.getIfPresent(request) != null)) {
             expandLater(request);
         }
+    }
+
+    /** A client got X.info: it downloads X next. */
+    private void predictDownload(ProxyRequest info) {
+        prefetch(sibling(info, RequestKind.ZIP));
+        prefetch(sibling(info, RequestKind.MOD));
     }
 
     private static ProxyRequest sibling(ProxyRequest request, RequestKind kind) {

@@ -196,6 +196,24 @@ class PrefetchTest {
     }
 
     @Test
+    void aProbedPathThatIsNoModuleCostsOneUpstreamRequestAndAFoundInfoPredictsTheDownload() throws Exception {
+        publish("example.com/a", "1.21");
+        startProxy(on(4, "256Mi", 100));
+        String probe = "example.com/a/internal/@v/v1.0.0.info"; // the go command tries each prefix of a package path
+
+        assertEquals(404, proxy.get("/" + probe).statusCode());
+        assertEquals(200, proxy.get("/" + info("example.com/a")).statusCode());
+
+        await().atMost(WAIT).until(() -> stored(zip("example.com/a")) && stored(mod("example.com/a")));
+        awaitIdle();
+        assertEquals(1, upstream.hits(probe));
+        assertEquals(0, upstream.hits("example.com/a/internal/@v/v1.0.0.zip"), "nothing predicted from a 404");
+        assertEquals(0, upstream.hits("example.com/a/internal/@v/v1.0.0.mod"));
+        assertEquals(1, upstream.hits(zip("example.com/a")));
+        assertEquals(1.0, count("modproxy.prefetch.issued", "kind", "zip"));
+    }
+
+    @Test
     void switchedOffTheProxyAsksTheUpstreamOnlyForWhatClientsAsk() throws Exception {
         publish("example.com/a", "1.16", "example.com/b");
         publish("example.com/b", "1.16");
