@@ -411,6 +411,13 @@ public final class ModuleCache {
                     return running.outcome.thenCompose(done -> fetchAgain(request, key, client));
                 }
                 metrics.prefetchUsed(request.kind());
+                metrics.coalescedWait(request.kind());
+                return running.outcome.thenApply(outcome -> {
+                    if (outcome.stored() != null) {
+                        demand.landed(request, false); // the prefetch landed for this client, as its own fetch would
+                    }
+                    return outcome.forWaiter();
+                });
             }
             metrics.coalescedWait(request.kind());
             return running.outcome.thenApply(Outcome::forWaiter);

@@ -214,6 +214,44 @@ class PrefetchTest {
     }
 
     @Test
+    void aClientJoiningAPrefetchedInfoStillHasTheDownloadPredicted() throws Exception {
+        publish("example.com/a", "1.16", "example.com/b");
+        publish("example.com/b", "1.16");
+        AtomicInteger started = new AtomicInteger();
+        upstream.on(info("example.com/b"), exchange -> {
+            started.incrementAndGet();
+            try {
+                release.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            byte[] body = Modules.info("v1.0.0").getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", "application/json");
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+        });
+        startProxy(on(4, "256Mi", 100));
+
+        assertEquals(200, proxy.get("/" + mod("example.com/a")).statusCode());
+        await().atMost(WAIT).until(() -> stored(mod("example.com/b"))); // walked below a's unpruned go.mod
+        assertEquals(200, proxy.get("/" + mod("example.com/b")).statusCode()); // predicts b.info, not b's zip yet
+        await().atMost(WAIT).until(() -> started.get() == 1);
+        CompletableFuture<HttpResponse<String>> joined = proxy.client()
+                .sendAsync(
+                        java.net.http.HttpRequest.newBuilder(
+                                        java.net.URI.create(proxy.url() + "/" + info("example.com/b")))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+        await().atMost(WAIT).until(() -> count("modproxy.prefetch.used", "kind", "info") == 1);
+        release.countDown();
+
+        assertEquals(200, joined.get(30, TimeUnit.SECONDS).statusCode());
+        await().atMost(WAIT).until(() -> stored(zip("example.com/b")));
+        awaitIdle();
+        assertEquals(1, upstream.hits(zip("example.com/b")));
+    }
+
+    @Test
     void switchedOffTheProxyAsksTheUpstreamOnlyForWhatClientsAsk() throws Exception {
         publish("example.com/a", "1.16", "example.com/b");
         publish("example.com/b", "1.16");
