@@ -45,15 +45,11 @@ final class ModuleZipRules {
                     ZipEntry entry = entries.nextElement();
                     String name = entry.getName();
                     checkName(name, prefix);
-                    if (name.length() == prefix.length()) {
-                        continue; // the module root's own directory entry, which the go command skips
-                    }
                     boolean directory = name.endsWith("/");
                     String key = (directory ? name.substring(0, name.length() - 1) : name).toLowerCase(Locale.ROOT);
                     String before = seen.putIfAbsent(key, name);
                     if (before != null && !(directory && before.equals(name))) {
-                        // a directory may be listed twice, as the go command allows; a file, or a name that is both,
-                        // not
+                        // the go command allows a directory listed twice, not a file, nor a name that is both
                         throw new ArtifactRejectedException(
                                 "module zip has two entries named " + name + " (ignoring case)");
                     }
@@ -106,7 +102,7 @@ final class ModuleZipRules {
         }
         String relative = name.substring(prefix.length());
         if (relative.isEmpty()) {
-            return; // the module root's directory
+            return; // the module root's own directory entry, which the go command skips
         }
         if (relative.indexOf('\\') >= 0 || relative.indexOf('\0') >= 0 || relative.startsWith("/")) {
             throw new ArtifactRejectedException("module zip has an invalid file name " + name);
