@@ -69,11 +69,10 @@ public final class UpstreamSumDbFetcher implements SumDbFetcher {
                 upstream.breaker().recordSuccess();
             }
             if (response.notFound()) {
-                throw new SumDbNotFoundException(upstream.host() + " answered " + response.status() + " for " + path);
+                throw new SumDbNotFoundException(response.describe(path));
             }
             if (!response.ok()) {
-                throw new SumDbUnreachableException(
-                        upstream.host() + " answered " + response.status() + " for " + path);
+                throw new SumDbUnreachableException(response.describe(path));
             }
             try (InputStream body = response.body()) {
                 byte[] data = body.readNBytes(MAX_ANSWER_BYTES + 1);

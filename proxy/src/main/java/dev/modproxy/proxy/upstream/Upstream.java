@@ -25,6 +25,9 @@ public final class Upstream {
     /** Redirects followed per request, as many as the go command follows. */
     private static final int MAX_REDIRECTS = 10;
 
+    /** How long a refusal's body may take to arrive before it is given up and the refusal passed on without it. */
+    private static final Duration EXPLANATION_WAIT = Duration.ofSeconds(2);
+
     private final URI base;
     private final HttpClient client;
     private final Duration readTimeout;
@@ -121,11 +124,20 @@ public final class Upstream {
                 in = new GzipBody(body);
                 length = -1;
             }
-            UpstreamResponse answer = new UpstreamResponse(this, response.statusCode(), contentType, length, in);
-            if (!answer.ok()) {
-                answer.close();
+            if (response.statusCode() == 200) {
+                return new UpstreamResponse(this, 200, contentType, length, in, "");
             }
-            return answer;
+            String explanation;
+            try {
+                // the reason is a courtesy: a refusal must not wait on an upstream that stalls in its body
+                body.finishWithin(EXPLANATION_WAIT);
+                explanation = UpstreamExplanation.read(contentType, body);
+            } catch (IOException e) {
+                explanation = "";
+            } finally {
+                body.close();
+            }
+            return new UpstreamResponse(this, response.statusCode(), contentType, length, in, explanation);
         }
     }
 

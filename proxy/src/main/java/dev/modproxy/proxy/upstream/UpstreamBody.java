@@ -24,7 +24,7 @@ final class UpstreamBody extends InputStream implements Flow.Subscriber<List<Byt
 
     private final BlockingQueue<Object> queue = new LinkedBlockingQueue<>();
     private final long idleNanos;
-    private final long deadlineNanos;
+    private long deadlineNanos;
     private final String source;
     private volatile Flow.Subscription subscription;
     private volatile boolean closed;
@@ -36,6 +36,11 @@ final class UpstreamBody extends InputStream implements Flow.Subscriber<List<Byt
         this.idleNanos = idleTimeout.toNanos();
         this.deadlineNanos = deadlineNanos;
         this.source = source;
+    }
+
+    /** Brings the deadline forward to {@code within} from now, if that is sooner. */
+    void finishWithin(Duration within) {
+        deadlineNanos = Math.min(deadlineNanos, System.nanoTime() + within.toNanos());
     }
 
     @Override

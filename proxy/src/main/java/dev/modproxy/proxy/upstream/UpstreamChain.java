@@ -163,7 +163,7 @@ public final class UpstreamChain {
             if (response.notFound()) {
                 upstream.breaker().recordSuccess();
                 outcome = "not_found";
-                return UpstreamResult.refused(response.status(), upstream.host() + " has no " + relativePath);
+                return UpstreamResult.refused(response.status(), response.describe(relativePath));
             }
             if (!response.ok()) {
                 // an upstream that answers is up: a 500 for one module (a VCS error behind Athens) is that module's
@@ -173,8 +173,7 @@ public final class UpstreamChain {
                 } else {
                     upstream.breaker().recordSuccess();
                 }
-                return UpstreamResult.refused(
-                        502, upstream.host() + " answered " + response.status() + " for " + relativePath);
+                return UpstreamResult.refused(502, response.describe(relativePath));
             }
             T value = consumer.consume(response);
             upstream.breaker().recordSuccess();

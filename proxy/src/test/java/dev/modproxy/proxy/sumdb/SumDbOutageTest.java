@@ -61,12 +61,13 @@ class SumDbOutageTest {
 
     @Test
     void aLookupTheDatabaseCannotAnswerSaysWhatToSet() throws Exception {
-        ChecksumDatabase database = database(upstreamAnswering(404, "not found"), false);
+        ChecksumDatabase database = database(upstreamAnswering(404, "not found: the mirror keeps no lookups"), false);
 
         // the message is the body of the 502 a go command gets for /sumdb/<name>/lookup/...
         SumDbUnreachableException e = assertThrows(
                 SumDbUnreachableException.class,
                 () -> database.cache().orElseThrow().answer(SumDbPath.parse("lookup/example.com/outage@v1.0.0")));
+        assertTrue(e.getMessage().contains("not found: the mirror keeps no lookups"), "the proxy's own reason too");
         assertTrue(e.getMessage().contains("MODPROXY_SUMDB=sum.golang.google.cn"), e.getMessage());
         assertTrue(e.getMessage().contains("GONOSUMDB"), e.getMessage());
     }
@@ -122,6 +123,7 @@ class SumDbOutageTest {
         upstream = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         upstream.createContext("/", exchange -> {
             byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
             exchange.sendResponseHeaders(status, bytes.length);
             exchange.getResponseBody().write(bytes);
             exchange.close();

@@ -1,0 +1,160 @@
+package dev.modproxy.proxy.upstream;
+
+import static dev.modproxy.proxy.testing.FakeUpstream.status;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.modproxy.proxy.testing.FakeUpstream;
+import dev.modproxy.proxy.testing.ProxyUnderTest;
+import java.io.ByteArrayInputStream;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A refusal from upstream reaches the go command with the upstream's own reason, made safe. */
+class UpstreamExplanationTest {
+
+    private static final String INFO = "example.com/lib/@v/v9.9.9.info";
+
+    @TempDir
+    Path cacheDir;
+
+    FakeUpstream upstream;
+
+    @BeforeEach
+    void start() throws Exception {
+        upstream = FakeUpstream.start();
+    }
+
+    @AfterEach
+    void stop() {
+        upstream.close();
+    }
+
+    @Test
+    void theUpstreamsReasonForA404ReachesTheClient() throws Exception {
+        upstream.on(INFO, status(404, "not found: example.com/lib@v9.9.9: invalid version: unknown revision v9.9.9\n"));
+        try (ProxyUnderTest proxy = new ProxyUnderTest(upstream.url(), cacheDir)) {
+            HttpResponse<String> response = proxy.getText("/" + INFO);
+
+            assertEquals(404, response.statusCode());
+            assertTrue(response.body().contains("unknown revision v9.9.9"), response.body());
+            assertTrue(response.body().contains("127.0.0.1"), "names the upstream that said it: " + response.body());
+
+            HttpResponse<String> remembered = proxy.getText("/" + INFO);
+            assertEquals(404, remembered.statusCode());
+            assertEquals(response.body(), remembered.body(), "the remembered refusal keeps the reason");
+            assertEquals(1, upstream.hits(INFO));
+        }
+    }
+
+    @Test
+    void theUpstreamsReasonForA410AndAForbiddenAnswerReachesTheClient() throws Exception {
+        upstream.on(INFO, status(410, "gone: retracted by its author"));
+        upstream.on("example.com/secret/@v/list", status(403, "forbidden: example.com/secret is excluded here"));
+        try (ProxyUnderTest proxy = new ProxyUnderTest(upstream.url(), cacheDir)) {
+            HttpResponse<String> gone = proxy.getText("/" + INFO);
+            HttpResponse<String> forbidden = proxy.getText("/example.com/secret/@v/list");
+
+            assertEquals(410, gone.statusCode());
+            assertTrue(gone.body().contains("gone: retracted by its author"), gone.body());
+            assertEquals(502, forbidden.statusCode(), "any other refusal is the upstream's failure, as before");
+            assertTrue(forbidden.body().contains("answered 403"), forbidden.body());
+            assertTrue(forbidden.body().contains("example.com/secret is excluded here"), forbidden.body());
+        }
+    }
+
+    @Test
+    void anHtmlErrorPageIsNotPassedOn() throws Exception {
+        upstream.on(INFO, exchange -> {
+            byte[] page = "<html><body><h1>404 Not Found</h1></body></html>".getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", "text/html");
+            exchange.sendResponseHeaders(404, page.length);
+            exchange.getResponseBody().write(page);
+        });
+        try (ProxyUnderTest proxy = new ProxyUnderTest(upstream.url(), cacheDir)) {
+            HttpResponse<String> response = proxy.getText("/" + INFO);
+
+            assertEquals(404, response.statusCode());
+            assertFalse(response.body().contains("<"), response.body());
+            assertTrue(response.body().contains("answered 404 for " + INFO), response.body());
+        }
+    }
+
+    @Test
+    void aHostileReasonArrivesAsOneShortPrintableLine() throws Exception {
+        String hostile = "not found\r\nX-Injected: yes\n\u001b[31mred\u001b[0m \u202Eevil\u202C" + "x".repeat(5000);
+        upstream.on(INFO, status(404, hostile));
+        try (ProxyUnderTest proxy = new ProxyUnderTest(upstream.url(), cacheDir)) {
+            HttpResponse<String> response = proxy.getText("/" + INFO);
+
+            assertEquals(404, response.statusCode());
+            assertTrue(response.headers().firstValue("X-Injected").isEmpty());
+            String body = response.body();
+            assertEquals(body.length() - 1, body.indexOf('\n'), "one line: " + body);
+            assertTrue(body.contains("not found X-Injected: yes [31mred [0m evil"), body);
+            assertTrue(body.chars().noneMatch(c -> c == 0x1b || c == 0x202E || c == '\r'), body);
+            assertTrue(body.length() < 600, "bounded, was " + body.length());
+        }
+    }
+
+    @Test
+    void aRefusalWhoseBodyStallsIsPassedOnWithoutTheReason() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        upstream.on(INFO, exchange -> {
+            exchange.getResponseHeaders().set("Content-Type", "text/plain");
+            exchange.sendResponseHeaders(404, 100);
+            exchange.getResponseBody().write("not fo".getBytes(StandardCharsets.UTF_8));
+            exchange.getResponseBody().flush();
+            try {
+                release.await(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        // the read timeout is far longer than the client waits: only the refusal's own short wait can answer in time
+        var options = ProxyUnderTest.options().readTimeout(Duration.ofSeconds(60));
+        try (ProxyUnderTest proxy = new ProxyUnderTest(upstream.url(), cacheDir, options)) {
+            HttpResponse<String> response = proxy.client()
+                    .send(
+                            HttpRequest.newBuilder(URI.create(proxy.url() + "/" + INFO))
+                                    .timeout(Duration.ofSeconds(20))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
+
+            assertEquals(404, response.statusCode());
+            assertTrue(response.body().contains("answered 404 for " + INFO), response.body());
+        } finally {
+            release.countDown();
+        }
+    }
+
+    @Test
+    void cleaningKeepsTextAndDropsWhatATerminalOrALogWouldInterpret() throws Exception {
+        assertEquals("a b c", UpstreamExplanation.clean("  a\tb\r\n\u0000c \n"));
+        assertEquals("模块 not found", UpstreamExplanation.clean("模块 not found"));
+        assertEquals("bad", UpstreamExplanation.clean("b\u200Ba\uFFFDd"));
+        String longText = UpstreamExplanation.clean("y".repeat(2000));
+        assertEquals(UpstreamExplanation.MAX_CHARS + 3, longText.length());
+        assertTrue(longText.endsWith("..."));
+        assertEquals(
+                "",
+                UpstreamExplanation.read(
+                        "application/json", new ByteArrayInputStream("{\"a\":1}".getBytes(StandardCharsets.UTF_8))));
+        assertEquals(
+                "upstream says no",
+                UpstreamExplanation.read(
+                        "text/plain; charset=utf-8",
+                        new ByteArrayInputStream("upstream says no\n".getBytes(StandardCharsets.UTF_8))));
+    }
+}
