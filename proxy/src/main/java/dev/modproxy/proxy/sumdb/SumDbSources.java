@@ -19,6 +19,13 @@ final class SumDbSources {
 
     private SumDbSources() {}
 
+    /** A source that holds nothing for the path (the local store, before the piece is kept): no answer, no failure. */
+    static final class Miss extends SumDbException {
+        Miss(String path) {
+            super(path + " is not kept");
+        }
+    }
+
     /**
      * The first proven result. A source that answers and fails the proof is passed over, never
      * trusted. When none succeeds: the last source's (the database's own) 404 is a 404; nothing
@@ -40,6 +47,8 @@ final class SumDbSources {
         for (int i = 0; i < sources.size(); i++) {
             try {
                 return attempt.from(sources.get(i));
+            } catch (Miss e) {
+                continue; // says nothing about the database: not worth a word in the failure
             } catch (SumDbNotFoundException e) {
                 if (i == sources.size() - 1) {
                     throw e;

@@ -319,7 +319,7 @@ public final class SumDbVerifier {
             }
             try {
                 return attempt.from(kept);
-            } catch (SumDbNotFoundException | SumDbUnreachableException e) {
+            } catch (SumDbSources.Miss | SumDbNotFoundException | SumDbUnreachableException e) {
                 throw e;
             } catch (SumDbException e) {
                 kept.discardAll();
@@ -339,8 +339,8 @@ public final class SumDbVerifier {
         public byte[] fetch(String path) throws SumDbException {
             byte[] piece;
             try {
-                piece = store.read(path).orElseThrow(() -> new SumDbNotFoundException(path + " is not kept"));
-            } catch (SumDbNotFoundException e) {
+                piece = store.read(path).orElseThrow(() -> new SumDbSources.Miss(path));
+            } catch (SumDbSources.Miss e) {
                 throw e;
             } catch (SumDbException e) {
                 throw new SumDbNotFoundException(path + " cannot be read where it is kept: " + e.getMessage());
