@@ -100,13 +100,14 @@ public final class SumDbRoutes {
     }
 
     /**
-     * 200 while this proxy can serve the database: its latest tree head is fresh, fetched now, or kept from before.
-     * A go command takes every lookup and tile from the first proxy that says 200 here and never falls back, so
-     * when no source answers, 404 sends it to its next proxy or to the database itself.
+     * 200 while this proxy can serve the database: a source answers its latest tree head, or it has one kept or
+     * verified before. A go command takes every lookup and tile from the first proxy that says 200 here and never
+     * falls back, so a proxy that no source answers and that has proven nothing sends it, with a 404, to its next
+     * proxy or to the database itself.
      */
     private void supported(RoutingContext ctx, SumDbCache cache) {
         ctx.vertx().executeBlocking(() -> cache.answer(LATEST), false).onComplete(ar -> {
-            if (ar.succeeded()) {
+            if (ar.succeeded() || cache.verifier().latestTree().isPresent()) {
                 // as short-lived as the tree head it rests on
                 ctx.response()
                         .setStatusCode(200)

@@ -68,6 +68,36 @@ class SumDbSupportedTest {
         }
     }
 
+    @Test
+    void aProxyThatHasVerifiedATreeHeadKeepsServingTheDatabaseWhenItsLinkIsCut() throws Exception {
+        Path modules = dir.resolve("modules");
+        ProxyDirModules.write(modules, MODULE, "v1.0.0", Map.of("hello.go", "package hello\n"));
+        try (GoSumDbServer sumdb =
+                        GoSumDbServer.start(GoSumDbServer.Options.named(NAME).withProxyDir(modules));
+                ForwardingServer link = ForwardingServer.forward("", sumdb.url());
+                StaticGoProxy upstream = StaticGoProxy.serve(modules);
+                ProxyUnderTest proxy = new ProxyUnderTest(
+                        upstream.url(),
+                        dir.resolve("cache"),
+                        ProxyUnderTest.options().sumdb(sumdb.verifierKey() + " " + link.url(), "", false))) {
+            assertEquals(200, proxy.getText("/sumdb/" + NAME + "/supported").statusCode());
+            assertEquals(
+                    200,
+                    proxy.getText("/sumdb/" + NAME + "/lookup/" + MODULE + "@v1.0.0")
+                            .statusCode());
+
+            link.setDown(true);
+            // even with its kept tree head gone (evicted), what it proved before is still served
+            proxy.storage.delete(new StorageKey("sumdb/" + NAME + "/latest"));
+
+            assertEquals(200, proxy.getText("/sumdb/" + NAME + "/supported").statusCode());
+            assertEquals(
+                    200,
+                    proxy.getText("/sumdb/" + NAME + "/lookup/" + MODULE + "@v1.0.0")
+                            .statusCode());
+        }
+    }
+
     private record GoRun(int exitCode, String output) {}
 
     /** go mod download with GOSUMDB naming only the key: the database is reached through the proxies. */
