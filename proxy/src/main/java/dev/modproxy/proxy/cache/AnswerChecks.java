@@ -45,7 +45,8 @@ public final class AnswerChecks implements ArtifactVerifier {
     }
 
     /**
-     * A .mod must be non-empty text the go command can read as a dependency's go.mod ({@link GoModSyntax}).
+     * A .mod must be non-empty text the go command can read as a dependency's go.mod ({@link GoModSyntax}); like
+     * the go command, it takes bytes that are not UTF-8 (a comment in Latin-1) as U+FFFD.
      * The path its module directive names is not checked: a fork used through a replace directive keeps the
      * original's path there, the go command accepts either the required or the replacement path, and only it
      * knows which one the build asked for (go.dev/ref/mod#go-mod-file-replace).
@@ -53,7 +54,7 @@ public final class AnswerChecks implements ArtifactVerifier {
     private static void checkGoMod(ModulePath module, ModuleVersion version, Path staged)
             throws ArtifactRejectedException {
         GoModSyntax syntax = new GoModSyntax();
-        if (!TextAnswers.forEachLine(staged, ".mod", syntax::line)) {
+        if (!TextAnswers.forEachLineLenient(staged, ".mod", syntax::line)) {
             // every .mod the go command itself writes has a module line; an empty 200 is a broken answer, kept forever
             // if cached
             throw new ArtifactRejectedException(".mod of " + module + "@" + version + " is empty");

@@ -48,10 +48,21 @@ final class TextAnswers {
      * text had anything but white space.
      */
     static boolean forEachLine(Path file, String what, LineCheck check) throws ArtifactRejectedException {
-        CharsetDecoder utf8 = StandardCharsets.UTF_8
-                .newDecoder()
-                .onMalformedInput(CodingErrorAction.REPORT)
-                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        return forEachLine(file, what, CodingErrorAction.REPORT, check);
+    }
+
+    /**
+     * As {@link #forEachLine(Path, String, LineCheck)}, but bytes that are not UTF-8 become U+FFFD: how the
+     * go command reads a go.mod, whose comments may be in any encoding.
+     */
+    static boolean forEachLineLenient(Path file, String what, LineCheck check) throws ArtifactRejectedException {
+        return forEachLine(file, what, CodingErrorAction.REPLACE, check);
+    }
+
+    private static boolean forEachLine(Path file, String what, CodingErrorAction notUtf8, LineCheck check)
+            throws ArtifactRejectedException {
+        CharsetDecoder utf8 =
+                StandardCharsets.UTF_8.newDecoder().onMalformedInput(notUtf8).onUnmappableCharacter(notUtf8);
         boolean content = false;
         try (Reader in = new InputStreamReader(Files.newInputStream(file), utf8)) {
             char[] buffer = new char[8192];

@@ -19,6 +19,7 @@ import java.time.Duration;
 public final class SumDbRoutes {
 
     private static final String IMMUTABLE = "public, max-age=31536000, immutable";
+    private static final SumDbPath LATEST = latest();
 
     private final ChecksumDatabase database;
     private final Duration ttl;
@@ -29,6 +30,14 @@ public final class SumDbRoutes {
         this.database = database;
         this.ttl = mutableTtl;
         this.privatePaths = privatePaths;
+    }
+
+    private static SumDbPath latest() {
+        try {
+            return SumDbPath.parse("latest");
+        } catch (SumDbException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     void handle(RoutingContext ctx) {
@@ -51,11 +60,9 @@ public final class SumDbRoutes {
             return;
         }
         String path = rest.substring(name.length() + 1);
+        SumDbCache cache = database.cache().orElseThrow();
         if (path.equals("supported")) {
-            ctx.response()
-                    .setStatusCode(200)
-                    .putHeader("Cache-Control", "public, max-age=" + ttl.toSeconds())
-                    .end();
+            supported(ctx, cache);
             return;
         }
         SumDbPath sumDbPath;
@@ -75,7 +82,6 @@ public final class SumDbRoutes {
                             + "): not looked up in the checksum database; set GONOSUMDB or GOPRIVATE for it in the build");
             return;
         }
-        SumDbCache cache = database.cache().orElseThrow();
         ctx.vertx().executeBlocking(() -> cache.answer(sumDbPath), false).onComplete(ar -> {
             HttpServerResponse response = ctx.response();
             if (ar.succeeded()) {
@@ -89,6 +95,26 @@ public final class SumDbRoutes {
                 refuse(response, 404, e.getMessage());
             } else {
                 refuse(response, 502, ar.cause().getMessage());
+            }
+        });
+    }
+
+    /**
+     * 200 while this proxy can serve the database: a source answers its latest tree head, or it has one kept or
+     * verified before. A go command takes every lookup and tile from the first proxy that says 200 here and never
+     * falls back, so a proxy that no source answers and that has proven nothing sends it, with a 404, to its next
+     * proxy or to the database itself.
+     */
+    private void supported(RoutingContext ctx, SumDbCache cache) {
+        ctx.vertx().executeBlocking(() -> cache.answer(LATEST), false).onComplete(ar -> {
+            if (ar.succeeded() || cache.verifier().latestTree().isPresent()) {
+                // as short-lived as the tree head it rests on
+                ctx.response()
+                        .setStatusCode(200)
+                        .putHeader("Cache-Control", "public, max-age=" + Math.min(ttl.toSeconds(), 60))
+                        .end();
+            } else {
+                refuse(ctx.response(), 404, ar.cause().getMessage());
             }
         });
     }

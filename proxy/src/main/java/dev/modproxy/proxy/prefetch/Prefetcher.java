@@ -10,6 +10,7 @@ import dev.modproxy.proxy.cache.PrefetchResult;
 import dev.modproxy.proxy.metrics.ProxyMetrics;
 import dev.modproxy.proxy.protocol.CaseEncoding;
 import dev.modproxy.proxy.protocol.InvalidRequestException;
+import dev.modproxy.proxy.protocol.ModulePath;
 import dev.modproxy.proxy.protocol.ProxyRequest;
 import dev.modproxy.proxy.protocol.RequestKind;
 import java.io.IOException;
@@ -49,13 +50,19 @@ import org.jboss.logging.Logger;
  * never waits for one); at most {@code queueSize} wait, more are dropped; one not started within
  * {@code startWindow} is dropped (the client has asked for it itself by then); the bytes of running
  * prefetches stay under {@code maxBytesInFlight}: one that would go over is cancelled, unless a client joined
- * it. Mutable answers (list, @latest, queries), private modules and stored artifacts are never prefetched.
+ * it. Mutable answers (list, @latest, queries), private modules, stored artifacts and Go toolchains' zips are
+ * never prefetched.
  */
 public final class Prefetcher implements ClientDemand, AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(Prefetcher.class);
     /** Larger go.mod files are not read for requirements (the go command's own limit is 16 MiB; real ones are KiBs). */
     private static final long MAX_GO_MOD = 1 << 20;
+    /**
+     * Go toolchains as modules: the go command reads the .info and .mod of several of them to resolve go@ and
+     * toolchain@ queries (and go list -m -versions), and asks for a zip (60-100 MB) only to switch to it, first.
+     */
+    private static final ModulePath TOOLCHAIN = ModulePath.of("golang.org/toolchain");
 
     /** The bounds; see the class comment. */
     public record Settings(int concurrency, long maxBytesInFlight, int queueSize, Duration startWindow) {
@@ -161,6 +168,9 @@ public final class Prefetcher implements ClientDemand, AutoCloseable {
     }
 
     private void prefetch(ProxyRequest request) {
+        if (request.kind() == RequestKind.ZIP && request.module().equals(TOOLCHAIN)) {
+            return; // see TOOLCHAIN
+        }
         // a warm build repeats its hints: answer those from a read before taking the write path
         if (hinted.getIfPresent(request) != null || hinted.asMap().putIfAbsent(request, Boolean.TRUE) != null) {
             return;

@@ -3,6 +3,7 @@ package dev.modproxy.proxy.cache;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.modproxy.proxy.protocol.ProxyRequest;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -49,6 +50,17 @@ class GoModCheckTest {
         assertThrows(
                 ArtifactRejectedException.class,
                 () -> new AnswerChecks().verify(ProxyRequest.parse("/example.com/a/@v/v1.0.0.mod"), file));
+    }
+
+    @Test
+    void aGoModWithBytesThatAreNotUtf8InACommentIsAccepted() throws Exception {
+        // an author's name in Latin-1: the go command reads go.mod as bytes and never decodes a comment
+        byte[] latin1 =
+                "module example.com/a\n\n// Autor: Jos\u00e9 M\u00fcller\ngo 1.21\n\nrequire example.com/b v1.0.0\n"
+                        .getBytes(StandardCharsets.ISO_8859_1);
+        Path file = Files.write(dir.resolve("go.mod"), latin1);
+
+        new AnswerChecks().verify(ProxyRequest.parse("/example.com/a/@v/v1.0.0.mod"), file);
     }
 
     private void verify(String gomod) throws Exception {

@@ -252,6 +252,32 @@ class PrefetchTest {
     }
 
     @Test
+    void aToolchainsInfoAndGoModBringNoZip() throws Exception {
+        // go get go@1.25 and go list -m -versions golang.org/toolchain read the .info and .mod of toolchains they
+        // never switch to; a switch asks for the zip (60-100 MB) first and nothing else
+        String toolchain = "golang.org/toolchain/@v/v0.0.1-go1.25.5.linux-amd64";
+        upstream.on(
+                        toolchain + ".info",
+                        FakeUpstream.ok("application/json", Modules.info("v0.0.1-go1.25.5.linux-amd64")))
+                .on(toolchain + ".mod", FakeUpstream.ok("text/plain", "module golang.org/toolchain\n"))
+                .on(
+                        toolchain + ".zip",
+                        FakeUpstream.ok(
+                                "application/zip", Modules.zip("golang.org/toolchain", "v0.0.1-go1.25.5.linux-amd64")));
+        publish("example.com/a", "1.21");
+        startProxy(on(4, "256Mi", 100));
+
+        assertEquals(200, proxy.get("/" + toolchain + ".info").statusCode());
+        assertEquals(200, proxy.get("/" + toolchain + ".mod").statusCode());
+        assertEquals(200, proxy.get("/" + info("example.com/a")).statusCode());
+
+        await().atMost(WAIT).until(() -> stored(zip("example.com/a"))); // predicted after the toolchain's were
+        awaitIdle();
+        assertEquals(0, upstream.hits(toolchain + ".zip"));
+        assertEquals(1.0, count("modproxy.prefetch.issued", "kind", "zip"), "only the module's zip");
+    }
+
+    @Test
     void switchedOffTheProxyAsksTheUpstreamOnlyForWhatClientsAsk() throws Exception {
         publish("example.com/a", "1.16", "example.com/b");
         publish("example.com/b", "1.16");
