@@ -19,8 +19,11 @@ final class SumDbSources {
 
     private SumDbSources() {}
 
-    /** A source that holds nothing for the path (the local store, before the piece is kept): no answer, no failure. */
-    static final class Miss extends SumDbException {
+    /**
+     * A source that holds nothing for the path (the local store, before the piece is kept): no answer and no
+     * failure here; to a caller that falls back on another piece (a partial tile's full tile), not found.
+     */
+    static final class Miss extends SumDbNotFoundException {
         Miss(String path) {
             super(path + " is not kept");
         }

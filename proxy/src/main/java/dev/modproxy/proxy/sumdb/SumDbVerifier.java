@@ -319,7 +319,7 @@ public final class SumDbVerifier {
             }
             try {
                 return attempt.from(kept);
-            } catch (SumDbSources.Miss | SumDbNotFoundException | SumDbUnreachableException e) {
+            } catch (SumDbNotFoundException | SumDbUnreachableException e) {
                 throw e;
             } catch (SumDbException e) {
                 kept.discardAll();

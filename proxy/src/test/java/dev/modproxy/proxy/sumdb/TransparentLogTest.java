@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
@@ -108,6 +109,21 @@ class TransparentLogTest {
         if (oldSize < newSize) {
             assertRefused(SumDbException.class, () -> TransparentLog.checkTree(proof, newer, fork), "inconsistent");
         }
+    }
+
+    @Example
+    void aPartialTileNotKeptIsCutFromTheFullTileKeptSinceTheLogGrew() throws SumDbException {
+        int height = 2;
+        Log log = Log.of(16, 3);
+        TreeHead older = log.head(6); // its right edge: tiles 0/1 and 1/0 are partial, full in the grown log
+        TileSource keptFullTilesOnly = tile -> {
+            if (tile.isPartial()) {
+                throw new SumDbSources.Miss(tile.path());
+            }
+            return log.tiles(height).read(tile);
+        };
+
+        assertEquals(older.hash(), TransparentLog.treeHash(6, new TreeTiles(older, height, keptFullTilesOnly)));
     }
 
     @Property(tries = 100)
