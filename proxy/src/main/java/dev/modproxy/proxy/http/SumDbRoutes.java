@@ -100,23 +100,33 @@ public final class SumDbRoutes {
     }
 
     /**
-     * 200 while this proxy can serve the database: a source answers its latest tree head, or it has one kept or
-     * verified before. A go command takes every lookup and tile from the first proxy that says 200 here and never
-     * falls back, so a proxy that no source answers and that has proven nothing sends it, with a 404, to its next
-     * proxy or to the database itself.
+     * 200 while this proxy can serve the database: it has verified a tree head (now or before a restart), or a
+     * source answers one now. A go command takes every lookup and tile from the first proxy that says 200 here and
+     * never falls back, so a proxy that has proven nothing and that no source answers sends it, with a 404, to its
+     * next proxy or to the database itself. Both checks run off the event loop: the verifier's lock may be held by
+     * a proof that is waiting on the network.
      */
     private void supported(RoutingContext ctx, SumDbCache cache) {
-        ctx.vertx().executeBlocking(() -> cache.answer(LATEST), false).onComplete(ar -> {
-            if (ar.succeeded() || cache.verifier().latestTree().isPresent()) {
-                // as short-lived as the tree head it rests on
-                ctx.response()
-                        .setStatusCode(200)
-                        .putHeader("Cache-Control", "public, max-age=" + Math.min(ttl.toSeconds(), 60))
-                        .end();
-            } else {
-                refuse(ctx.response(), 404, ar.cause().getMessage());
-            }
-        });
+        ctx.vertx()
+                .<Void>executeBlocking(
+                        () -> {
+                            if (cache.verifier().latestTree().isEmpty()) {
+                                cache.answer(LATEST); // throws while no source answers
+                            }
+                            return null;
+                        },
+                        false)
+                .onComplete(ar -> {
+                    if (ar.succeeded()) {
+                        // as short-lived as the tree head it rests on
+                        ctx.response()
+                                .setStatusCode(200)
+                                .putHeader("Cache-Control", "public, max-age=" + Math.min(ttl.toSeconds(), 60))
+                                .end();
+                    } else {
+                        refuse(ctx.response(), 404, ar.cause().getMessage());
+                    }
+                });
     }
 
     private static void refuse(HttpServerResponse response, int status, String reason) {

@@ -127,13 +127,18 @@ public final class Upstream {
             if (response.statusCode() == 200) {
                 return new UpstreamResponse(this, 200, contentType, length, in, "");
             }
-            String explanation;
+            String explanation = "";
             try {
                 // the reason is a courtesy: a refusal must not wait on an upstream that stalls in its body
                 body.finishWithin(EXPLANATION_WAIT);
-                explanation = UpstreamExplanation.read(contentType, body);
+                if (response.headers()
+                        .firstValue("Content-Encoding")
+                        .filter(e -> !e.equalsIgnoreCase("identity"))
+                        .isEmpty()) { // compressed text would arrive as junk
+                    explanation = UpstreamExplanation.read(contentType, body);
+                }
             } catch (IOException e) {
-                explanation = "";
+                // the reason is lost, the refusal is not
             } finally {
                 body.close();
             }

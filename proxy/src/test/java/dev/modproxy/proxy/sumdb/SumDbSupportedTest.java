@@ -89,8 +89,13 @@ class SumDbSupportedTest {
             link.setDown(true);
             // even with its kept tree head gone (evicted), what it proved before is still served
             proxy.storage.delete(new StorageKey("sumdb/" + NAME + "/latest"));
+            int forwarded = link.forwarded();
 
             assertEquals(200, proxy.getText("/sumdb/" + NAME + "/supported").statusCode());
+            link.setDown(false);
+            assertEquals(200, proxy.getText("/sumdb/" + NAME + "/supported").statusCode());
+            assertEquals(forwarded, link.forwarded(), "a proxy with a verified tree head says so without asking");
+            link.setDown(true);
             assertEquals(
                     200,
                     proxy.getText("/sumdb/" + NAME + "/lookup/" + MODULE + "@v1.0.0")

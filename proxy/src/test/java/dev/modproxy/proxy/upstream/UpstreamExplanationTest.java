@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.modproxy.proxy.testing.FakeUpstream;
 import dev.modproxy.proxy.testing.ProxyUnderTest;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -16,6 +17,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -92,6 +94,26 @@ class UpstreamExplanationTest {
     }
 
     @Test
+    void aCompressedReasonIsLeftOut() throws Exception {
+        upstream.on(INFO, exchange -> {
+            ByteArrayOutputStream zipped = new ByteArrayOutputStream();
+            try (GZIPOutputStream gzip = new GZIPOutputStream(zipped)) {
+                gzip.write("not found: unknown revision v9.9.9".getBytes(StandardCharsets.UTF_8));
+            }
+            exchange.getResponseHeaders().set("Content-Type", "text/plain");
+            exchange.getResponseHeaders().set("Content-Encoding", "gzip");
+            exchange.sendResponseHeaders(404, zipped.size());
+            exchange.getResponseBody().write(zipped.toByteArray());
+        });
+        try (ProxyUnderTest proxy = new ProxyUnderTest(upstream.url(), cacheDir)) {
+            HttpResponse<String> response = proxy.getText("/" + INFO);
+
+            assertEquals(404, response.statusCode());
+            assertTrue(response.body().endsWith("answered 404 for " + INFO + "\n"), response.body());
+        }
+    }
+
+    @Test
     void aHostileReasonArrivesAsOneShortPrintableLine() throws Exception {
         String hostile = "not found\r\nX-Injected: yes\n\u001b[31mred\u001b[0m \u202Eevil\u202C" + "x".repeat(5000);
         upstream.on(INFO, status(404, hostile));
@@ -134,6 +156,7 @@ class UpstreamExplanationTest {
 
             assertEquals(404, response.statusCode());
             assertTrue(response.body().contains("answered 404 for " + INFO), response.body());
+            assertFalse(response.body().contains("not fo"), "no half a reason: " + response.body());
         } finally {
             release.countDown();
         }
