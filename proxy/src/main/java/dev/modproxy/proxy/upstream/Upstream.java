@@ -1,7 +1,6 @@
 package dev.modproxy.proxy.upstream;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.URI;
@@ -114,27 +113,19 @@ public final class Upstream {
             }
             String contentType = response.headers().firstValue("Content-Type").orElse("");
             long length = response.headers().firstValueAsLong("Content-Length").orElse(-1);
-            InputStream in = body;
-            if (response.statusCode() == 200
-                    && response.headers()
-                            .firstValue("Content-Encoding")
-                            .filter(e -> e.equalsIgnoreCase("gzip"))
-                            .isPresent()) {
-                // some mirrors gzip regardless of Accept-Encoding; the go command decodes that, so do we
-                in = new GzipBody(body);
-                length = -1;
-            }
+            String encoding = response.headers().firstValue("Content-Encoding").orElse("identity");
             if (response.statusCode() == 200) {
-                return new UpstreamResponse(this, 200, contentType, length, in, "");
+                if (encoding.equalsIgnoreCase("gzip")) {
+                    // some mirrors gzip regardless of Accept-Encoding; the go command decodes that, so do we
+                    return new UpstreamResponse(this, 200, contentType, -1, new GzipBody(body), "");
+                }
+                return new UpstreamResponse(this, 200, contentType, length, body, "");
             }
             String explanation = "";
             try {
                 // the reason is a courtesy: a refusal must not wait on an upstream that stalls in its body
                 body.finishWithin(EXPLANATION_WAIT);
-                if (response.headers()
-                        .firstValue("Content-Encoding")
-                        .filter(e -> !e.equalsIgnoreCase("identity"))
-                        .isEmpty()) { // compressed text would arrive as junk
+                if (encoding.equalsIgnoreCase("identity")) { // compressed text would arrive as junk
                     explanation = UpstreamExplanation.read(contentType, body);
                 }
             } catch (IOException e) {
@@ -142,7 +133,7 @@ public final class Upstream {
             } finally {
                 body.close();
             }
-            return new UpstreamResponse(this, response.statusCode(), contentType, length, in, explanation);
+            return new UpstreamResponse(this, response.statusCode(), contentType, length, body, explanation);
         }
     }
 
