@@ -19,7 +19,6 @@ import java.time.Duration;
 public final class SumDbRoutes {
 
     private static final String IMMUTABLE = "public, max-age=31536000, immutable";
-    private static final SumDbPath LATEST = latest();
 
     private final ChecksumDatabase database;
     private final Duration ttl;
@@ -30,14 +29,6 @@ public final class SumDbRoutes {
         this.database = database;
         this.ttl = mutableTtl;
         this.privatePaths = privatePaths;
-    }
-
-    private static SumDbPath latest() {
-        try {
-            return SumDbPath.parse("latest");
-        } catch (SumDbException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     void handle(RoutingContext ctx) {
@@ -111,7 +102,7 @@ public final class SumDbRoutes {
                 .<Void>executeBlocking(
                         () -> {
                             if (cache.verifier().latestTree().isEmpty()) {
-                                cache.answer(LATEST); // throws while no source answers
+                                cache.answer(SumDbPath.LATEST); // throws while no source answers
                             }
                             return null;
                         },

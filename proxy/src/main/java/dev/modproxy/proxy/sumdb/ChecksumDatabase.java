@@ -143,7 +143,7 @@ public final class ChecksumDatabase {
             return Optional.empty();
         }
         try {
-            cache.answer(SumDbPath.parse("latest"));
+            cache.answer(SumDbPath.LATEST);
             return Optional.empty();
         } catch (SumDbUnreachableException e) {
             return Optional.of("modproxy: " + e.getMessage());

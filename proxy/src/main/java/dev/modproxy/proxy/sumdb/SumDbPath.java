@@ -13,12 +13,15 @@ public record SumDbPath(String path, boolean immutable, Tile tile) {
             "lookup/[a-z0-9!~_-][a-z0-9!~_.-]*(/[a-z0-9!~_-][a-z0-9!~_.-]*)*@v[0-9]+\\.[0-9]+\\.[0-9]+(-[a-z0-9!.-]+)?(\\+incompatible)?");
     private static final int MAX_LENGTH = 500;
 
+    /** The database's latest signed tree head. */
+    public static final SumDbPath LATEST = new SumDbPath("latest", false, null);
+
     public static SumDbPath parse(String path) throws SumDbException {
         if (path.length() > MAX_LENGTH) {
             throw new SumDbException("checksum database path too long");
         }
-        if (path.equals("latest")) {
-            return new SumDbPath(path, false, null);
+        if (path.equals(LATEST.path())) {
+            return LATEST;
         }
         if (path.startsWith("lookup/")) {
             if (!LOOKUP.matcher(path).matches() || path.contains("..")) {
