@@ -13,6 +13,8 @@ import dev.modproxy.proxy.testing.ProxyUnderTest;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.OutputStream;
+import java.net.URI;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -109,6 +111,15 @@ class PrefetchTest {
     private double count(String name, String... tags) {
         Counter counter = registry.find(name).tags(tags).counter();
         return counter == null ? 0 : counter.count();
+    }
+
+    /** Asks the proxy for path without waiting for the answer. */
+    private <T> CompletableFuture<HttpResponse<T>> sendAsync(String path, HttpResponse.BodyHandler<T> body) {
+        return proxy.client()
+                .sendAsync(
+                        HttpRequest.newBuilder(URI.create(proxy.url() + "/" + path))
+                                .build(),
+                        body);
     }
 
     private boolean stored(String path) throws Exception {
@@ -236,12 +247,8 @@ class PrefetchTest {
         await().atMost(WAIT).until(() -> stored(mod("example.com/b"))); // walked below a's unpruned go.mod
         assertEquals(200, proxy.get("/" + mod("example.com/b")).statusCode()); // predicts b.info, not b's zip yet
         await().atMost(WAIT).until(() -> started.get() == 1);
-        CompletableFuture<HttpResponse<String>> joined = proxy.client()
-                .sendAsync(
-                        java.net.http.HttpRequest.newBuilder(
-                                        java.net.URI.create(proxy.url() + "/" + info("example.com/b")))
-                                .build(),
-                        HttpResponse.BodyHandlers.ofString());
+        CompletableFuture<HttpResponse<String>> joined =
+                sendAsync(info("example.com/b"), HttpResponse.BodyHandlers.ofString());
         await().atMost(WAIT).until(() -> count("modproxy.prefetch.used", "kind", "info") == 1);
         release.countDown();
 
@@ -472,12 +479,8 @@ class PrefetchTest {
 
         assertEquals(200, proxy.get("/" + info("example.com/big")).statusCode());
         await().atMost(WAIT).until(() -> started.get() == 1);
-        CompletableFuture<HttpResponse<byte[]>> client = proxy.client()
-                .sendAsync(
-                        java.net.http.HttpRequest.newBuilder(
-                                        java.net.URI.create(proxy.url() + "/" + zip("example.com/big")))
-                                .build(),
-                        HttpResponse.BodyHandlers.ofByteArray());
+        CompletableFuture<HttpResponse<byte[]>> client =
+                sendAsync(zip("example.com/big"), HttpResponse.BodyHandlers.ofByteArray());
         await().atMost(WAIT).until(() -> count("modproxy.prefetch.used", "kind", "zip") == 1);
         release.countDown();
 
@@ -498,12 +501,8 @@ class PrefetchTest {
         upstream.on(zip("example.com/big"), chunkedAfterRelease(big, started));
         startProxy(on(4, "256Mi", 100));
 
-        CompletableFuture<HttpResponse<byte[]>> client = proxy.client()
-                .sendAsync(
-                        java.net.http.HttpRequest.newBuilder(
-                                        java.net.URI.create(proxy.url() + "/" + zip("example.com/big")))
-                                .build(),
-                        HttpResponse.BodyHandlers.ofByteArray());
+        CompletableFuture<HttpResponse<byte[]>> client =
+                sendAsync(zip("example.com/big"), HttpResponse.BodyHandlers.ofByteArray());
         await().atMost(WAIT).until(() -> started.get() == 1);
         assertEquals(200, proxy.get("/" + info("example.com/big")).statusCode()); // predicts the zip being fetched
         awaitIdle();
@@ -530,12 +529,8 @@ class PrefetchTest {
 
         assertEquals(200, proxy.get("/" + info("example.com/bad")).statusCode());
         await().atMost(WAIT).until(() -> started.get() == 1);
-        CompletableFuture<HttpResponse<String>> joined = proxy.client()
-                .sendAsync(
-                        java.net.http.HttpRequest.newBuilder(
-                                        java.net.URI.create(proxy.url() + "/" + zip("example.com/bad")))
-                                .build(),
-                        HttpResponse.BodyHandlers.ofString());
+        CompletableFuture<HttpResponse<String>> joined =
+                sendAsync(zip("example.com/bad"), HttpResponse.BodyHandlers.ofString());
         await().atMost(WAIT).until(() -> count("modproxy.prefetch.used", "kind", "zip") == 1);
         release.countDown();
 
