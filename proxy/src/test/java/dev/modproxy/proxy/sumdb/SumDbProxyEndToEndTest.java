@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.modproxy.proxy.testing.GoBinary;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -15,12 +14,9 @@ import java.net.URL;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -41,24 +37,10 @@ class SumDbProxyEndToEndTest {
     @TestHTTPResource(value = "/", management = true)
     URL management;
 
-    private record GoRun(int exitCode, String output) {}
-
-    /** Runs go mod download with GOSUMDB naming only the key, so the database is reached through the proxy. */
-    private GoRun goModDownload(Path home, String moduleAtVersion) throws IOException, InterruptedException {
-        Files.createDirectories(home);
-        ProcessBuilder go = new ProcessBuilder(GoBinary.path().toString(), "mod", "download", "-json", moduleAtVersion)
-                .directory(home.toFile())
-                .redirectErrorStream(true);
-        Map<String, String> env = go.environment();
-        GoBinary.isolate(env, home);
-        env.put("GOPATH", home.resolve("gopath").toString());
-        env.put("GOCACHE", home.resolve("gocache").toString());
-        env.put("GOPROXY", proxy.toString().replaceAll("/$", ""));
-        env.put("GOSUMDB", SumDbProxyResource.sumdb.verifierKey());
-        Process process = go.start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(process.waitFor(2, TimeUnit.MINUTES), "go mod download finished");
-        return new GoRun(process.exitValue(), output);
+    /** Runs go mod download through the proxy, which reaches the database. */
+    private GoModDownload goModDownload(Path home, String moduleAtVersion) throws IOException, InterruptedException {
+        return GoModDownload.run(
+                home, moduleAtVersion, proxy.toString().replaceAll("/$", ""), SumDbProxyResource.sumdb.verifierKey());
     }
 
     private HttpResponse<String> get(String path) throws IOException, InterruptedException {
@@ -86,7 +68,7 @@ class SumDbProxyEndToEndTest {
 
     @Test
     void goCommandDownloadsThroughTheProxyWithChecksumVerificationOn(@TempDir Path home) throws Exception {
-        GoRun run = goModDownload(home, "example.com/hello@v1.0.0");
+        GoModDownload run = goModDownload(home, "example.com/hello@v1.0.0");
 
         assertEquals(0, run.exitCode(), run.output());
         assertTrue(run.output().contains("\"Sum\": \"h1:"), run.output());
@@ -99,7 +81,7 @@ class SumDbProxyEndToEndTest {
                 Files.readString(stored("sumdb/" + name + "/verified-tree")).startsWith("go.sum database tree\n"),
                 "the newest verified tree head is kept for restarts");
 
-        GoRun mixedCase = goModDownload(home, "example.com/Upper/lib@v0.2.0");
+        GoModDownload mixedCase = goModDownload(home, "example.com/Upper/lib@v0.2.0");
         assertEquals(0, mixedCase.exitCode(), mixedCase.output());
         assertTrue(Files.isRegularFile(stored("sumdb/" + name + "/lookup/example.com/!upper/lib@v0.2.0")));
     }
@@ -112,7 +94,7 @@ class SumDbProxyEndToEndTest {
 
         SumDbProxyResource.databaseLink.setDown(true);
         try {
-            GoRun cold = goModDownload(home.resolve("fresh-machine"), "example.com/hello@v1.0.0");
+            GoModDownload cold = goModDownload(home.resolve("fresh-machine"), "example.com/hello@v1.0.0");
             assertEquals(0, cold.exitCode(), cold.output());
             assertTrue(cold.output().contains("\"GoModSum\": \"h1:"), cold.output());
         } finally {
@@ -124,7 +106,7 @@ class SumDbProxyEndToEndTest {
     void tamperedUpstreamZipIsRefusedCountedAndNeverCached(@TempDir Path home) throws Exception {
         double before = rejections("mismatch");
 
-        GoRun run = goModDownload(home, "example.com/tampered@v1.0.0");
+        GoModDownload run = goModDownload(home, "example.com/tampered@v1.0.0");
 
         assertNotEquals(0, run.exitCode(), run.output());
         assertFalse(Files.exists(stored("example.com/tampered/@v/v1.0.0.zip")), "tampered zip must not be cached");

@@ -4,16 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.modproxy.proxy.storage.StorageKey;
-import dev.modproxy.proxy.testing.GoBinary;
 import dev.modproxy.proxy.testing.ProxyUnderTest;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -47,7 +43,8 @@ class SumDbSupportedTest {
                         upstream.url(),
                         dir.resolve("next"),
                         ProxyUnderTest.options().sumdb(sumdb.verifierKey() + " " + sumdb.url(), "", false))) {
-            GoRun run = goModDownload(cutOff.url() + "," + next.url(), sumdb.verifierKey());
+            GoModDownload run = GoModDownload.run(
+                    dir.resolve("home"), MODULE + "@v1.0.0", cutOff.url() + "," + next.url(), sumdb.verifierKey());
 
             assertEquals(0, run.exitCode(), run.output());
             assertTrue(run.output().contains("\"Sum\": \"h1:"), run.output());
@@ -101,27 +98,6 @@ class SumDbSupportedTest {
                     proxy.getText("/sumdb/" + NAME + "/lookup/" + MODULE + "@v1.0.0")
                             .statusCode());
         }
-    }
-
-    private record GoRun(int exitCode, String output) {}
-
-    /** go mod download with GOSUMDB naming only the key: the database is reached through the proxies. */
-    private GoRun goModDownload(String goproxy, String gosumdb) throws IOException, InterruptedException {
-        Path home = Files.createDirectories(dir.resolve("home"));
-        ProcessBuilder go = new ProcessBuilder(
-                        GoBinary.path().toString(), "mod", "download", "-json", MODULE + "@v1.0.0")
-                .directory(home.toFile())
-                .redirectErrorStream(true);
-        Map<String, String> env = go.environment();
-        GoBinary.isolate(env, home);
-        env.put("GOPATH", home.resolve("gopath").toString());
-        env.put("GOCACHE", home.resolve("gocache").toString());
-        env.put("GOPROXY", goproxy);
-        env.put("GOSUMDB", gosumdb);
-        Process process = go.start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(process.waitFor(2, TimeUnit.MINUTES), "go mod download finished");
-        return new GoRun(process.exitValue(), output);
     }
 
     private static int closedPort() throws IOException {
