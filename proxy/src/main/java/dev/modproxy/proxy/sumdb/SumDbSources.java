@@ -30,9 +30,19 @@ final class SumDbSources {
     }
 
     /**
+     * The database's own "no such piece", relayed by a proxy that serves the database: an answer, so when no
+     * later source proves the piece the request is a 404, not an outage.
+     */
+    static final class NotInDatabase extends SumDbNotFoundException {
+        NotInDatabase(String message) {
+            super(message);
+        }
+    }
+
+    /**
      * The first proven result. A source that answers and fails the proof is passed over, never
-     * trusted. When none succeeds: the last source's (the database's own) 404 is a 404; nothing
-     * but outages is an outage ({@link SumDbUnreachableException}); any wrong answer makes it a
+     * trusted. When none succeeds: the last source's (the database's own) 404 is a 404, and so is
+     * one relayed by a proxy that serves the database ({@link NotInDatabase}); nothing else but outages is an outage ({@link SumDbUnreachableException}); any wrong answer makes it a
      * refusal ({@link SumDbException}).
      */
     static <T> T firstProven(String database, String what, List<SumDbFetcher> sources, Attempt<T> attempt)
@@ -47,6 +57,7 @@ final class SumDbSources {
         List<String> failures = new ArrayList<>();
         boolean answeredBadly = false;
         SumDbException last = null;
+        NotInDatabase notInDatabase = null;
         for (int i = 0; i < sources.size(); i++) {
             try {
                 return attempt.from(sources.get(i));
@@ -56,6 +67,9 @@ final class SumDbSources {
                 if (i == sources.size() - 1) {
                     throw e;
                 }
+                if (e instanceof NotInDatabase relayed && notInDatabase == null) {
+                    notInDatabase = relayed;
+                }
                 last = e;
             } catch (SumDbUnreachableException e) {
                 last = e;
@@ -64,6 +78,9 @@ final class SumDbSources {
                 last = e;
             }
             failures.add(last.getMessage());
+        }
+        if (!answeredBadly && notInDatabase != null) {
+            throw notInDatabase;
         }
         if (!answeredBadly) {
             throw new SumDbUnreachableException(

@@ -1,11 +1,14 @@
 package dev.modproxy.proxy.sumdb;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.modproxy.proxy.upstream.UnusableAnswerException;
 import dev.modproxy.proxy.upstream.Upstream;
 import dev.modproxy.proxy.upstream.UpstreamChain;
 import dev.modproxy.proxy.upstream.UpstreamResponse;
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -15,10 +18,15 @@ import java.util.List;
  */
 public final class UpstreamSumDbFetcher implements SumDbFetcher {
 
+    /** How long a proxy's answer to /sumdb/&lt;name&gt;/supported is trusted. */
+    private static final Duration RELAY_MEMORY = Duration.ofMinutes(10);
+
     private final VerifierKey key;
     private final String name;
     private final List<Upstream> proxies;
     private final Upstream database;
+    private final Cache<Upstream, Boolean> relays =
+            Caffeine.newBuilder().expireAfterWrite(RELAY_MEMORY).build();
 
     public UpstreamSumDbFetcher(VerifierKey key, UpstreamChain chain, Upstream database) {
         this.key = key;
@@ -41,10 +49,37 @@ public final class UpstreamSumDbFetcher implements SumDbFetcher {
     public List<SumDbFetcher> sources() {
         List<SumDbFetcher> sources = new ArrayList<>();
         for (Upstream proxy : proxies) {
-            sources.add(path -> usable(get(proxy, "sumdb/" + name + "/" + path), SumDbPath.parse(path), proxy));
+            sources.add(path -> usable(fromProxy(proxy, path), SumDbPath.parse(path), proxy));
         }
         sources.add(path -> usable(get(database, path), SumDbPath.parse(path), database));
         return sources;
+    }
+
+    /**
+     * A proxy's answer for path. Its 404 for a lookup is the database's own "no such module version" when the proxy
+     * serves the database (proxy.golang.org relays sum.golang.org's 404): an answer, not an outage. A proxy that
+     * does not serve it answers 404 for everything below /sumdb/.
+     */
+    private byte[] fromProxy(Upstream proxy, String path) throws SumDbException {
+        try {
+            return get(proxy, "sumdb/" + name + "/" + path);
+        } catch (SumDbNotFoundException e) {
+            if (path.startsWith("lookup/") && relays(proxy)) {
+                throw new SumDbSources.NotInDatabase(e.getMessage() + " (it serves " + name + ")");
+            }
+            throw e;
+        }
+    }
+
+    /** Whether the proxy serves the database: its /sumdb/&lt;name&gt;/supported is 200, as the go command asks it. */
+    private boolean relays(Upstream proxy) {
+        return relays.get(proxy, p -> {
+            try (UpstreamResponse response = p.get("sumdb/" + name + "/supported")) {
+                return response.ok();
+            } catch (IOException e) {
+                return false;
+            }
+        });
     }
 
     /** A proxy that answers 200 with something else (an HTML page, another key's note) is skipped. */

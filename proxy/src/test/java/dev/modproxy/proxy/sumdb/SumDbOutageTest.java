@@ -85,6 +85,31 @@ class SumDbOutageTest {
     }
 
     @Test
+    void aLookupAProxyServingTheDatabaseAnswers404IsNotFoundNotAnOutage() throws Exception {
+        // proxy.golang.org relays sum.golang.org's 404 for a version the database does not have; the database's own
+        // URL is out of reach, as behind a gateway that lets only the proxy through
+        ChecksumDatabase database = database(upstreamServingTheDatabase(), false);
+
+        SumDbNotFoundException e = assertThrows(
+                SumDbNotFoundException.class,
+                () -> database.cache().orElseThrow().answer(SumDbPath.parse("lookup/example.com/outage@v1.0.0")));
+        assertTrue(e.getMessage().contains("unknown revision v1.0.0"), "the database's own reason: " + e.getMessage());
+        assertFalse(e.getMessage().contains("unreachable"), e.getMessage());
+    }
+
+    @Test
+    void aModuleTheDatabaseDoesNotHaveIsRefusedWhenOnlyAProxyServingTheDatabaseCanSaySo() throws Exception {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        SumDbArtifactVerifier verifier = verifier(upstreamServingTheDatabase(), false, registry);
+
+        ArtifactRejectedException refused =
+                assertThrows(ArtifactRejectedException.class, () -> verifier.verify(modRequest(), goMod()));
+
+        assertTrue(refused.getMessage().contains("not found in checksum database"), refused.getMessage());
+        assertEquals(0.0, registry.get("modproxy.sumdb.unverified").counter().count());
+    }
+
+    @Test
     void unreachableDatabaseRefusesTheModuleWhenVerificationIsRequired() throws Exception {
         SumDbArtifactVerifier verifier = verifier(upstreamAnswering(404, "not found"), true, new SimpleMeterRegistry());
 
@@ -127,6 +152,27 @@ class SumDbOutageTest {
             byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
             exchange.sendResponseHeaders(status, bytes.length);
+            exchange.getResponseBody().write(bytes);
+            exchange.close();
+        });
+        upstream.start();
+        return "http://127.0.0.1:" + upstream.getAddress().getPort();
+    }
+
+    /**
+     * An upstream proxy that serves sum.golang.org (its /sumdb/sum.golang.org/supported is 200) and relays the
+     * database's 404 for a version it does not have.
+     */
+    private String upstreamServingTheDatabase() throws IOException {
+        upstream = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        upstream.createContext("/", exchange -> {
+            boolean supported = exchange.getRequestURI().getPath().equals("/sumdb/sum.golang.org/supported");
+            byte[] bytes = (supported
+                            ? ""
+                            : "not found: example.com/outage@v1.0.0: invalid version: unknown revision v1.0.0")
+                    .getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+            exchange.sendResponseHeaders(supported ? 200 : 404, supported ? -1 : bytes.length);
             exchange.getResponseBody().write(bytes);
             exchange.close();
         });
