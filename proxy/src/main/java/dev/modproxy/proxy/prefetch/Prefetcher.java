@@ -36,8 +36,9 @@ import org.jboss.logging.Logger;
  * <li>a client gets {@code X.info}: it downloads X next, so {@code X.zip} and {@code X.mod}; not before the
  * {@code .info} is found, since the go command asks one for every prefix of a package's path, most of them
  * no module;
- * <li>a client asks {@code X.mod}: {@code X.info} (tiny; {@code go mod download} asks it), and {@code X.zip}
- * unless X's go.mod is only read to walk an unpruned graph (then many of those versions are never built);
+ * <li>a client gets {@code X.mod}: {@code X.info} (tiny; {@code go mod download} asks it), and {@code X.zip}
+ * unless X's go.mod is only read to walk an unpruned graph (then many of those versions are never built); not
+ * before the {@code .mod} is found, since a go.mod may require a version its module never had;
  * <li>a go.mod a client got lists requirements: their {@code .mod}s, when that go.mod is unpruned (go 1.16 or
  * older, or reached through one): the go command reads every go.mod below it, so each prefetched one is read
  * in turn and its requirements prefetched too. Below a pruned go.mod (go 1.17 or later) nothing: a client
@@ -135,13 +136,10 @@ public final class Prefetcher implements ClientDemand, AutoCloseable {
                 } // else when it lands: the go command probes every prefix of a package path with .info
             }
             case MOD -> {
-                prefetch(sibling(request, RequestKind.INFO));
-                if (unprunedWalk.getIfPresent(request) == null) {
-                    prefetch(sibling(request, RequestKind.ZIP));
-                }
                 if (cached) {
+                    predictRest(request);
                     expandLater(request);
-                }
+                } // else when it lands: a go.mod may require a version its module never had
             }
             default -> {}
         }
@@ -152,6 +150,9 @@ public final class Prefetcher implements ClientDemand, AutoCloseable {
         if (request.kind() == RequestKind.INFO && !byPrefetch) {
             predictDownload(request);
         }
+        if (request.kind() == RequestKind.MOD && !byPrefetch) {
+            predictRest(request);
+        }
         if (request.kind() == RequestKind.MOD && (!byPrefetch || unprunedWalk.getIfPresent(request) != null)) {
             expandLater(request);
         }
@@ -161,6 +162,14 @@ public final class Prefetcher implements ClientDemand, AutoCloseable {
     private void predictDownload(ProxyRequest info) {
         prefetch(sibling(info, RequestKind.ZIP));
         prefetch(sibling(info, RequestKind.MOD));
+    }
+
+    /** A client got X.mod: X.info, and X.zip unless X's go.mod is only read to walk an unpruned graph. */
+    private void predictRest(ProxyRequest goMod) {
+        prefetch(sibling(goMod, RequestKind.INFO));
+        if (unprunedWalk.getIfPresent(goMod) == null) {
+            prefetch(sibling(goMod, RequestKind.ZIP));
+        }
     }
 
     private static ProxyRequest sibling(ProxyRequest request, RequestKind kind) {

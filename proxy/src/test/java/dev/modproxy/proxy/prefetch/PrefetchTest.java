@@ -225,6 +225,25 @@ class PrefetchTest {
     }
 
     @Test
+    void aGoModOfAVersionThatDoesNotExistCostsOneUpstreamRequestAndAFoundOnePredictsTheRest() throws Exception {
+        publish("example.com/a", "1.21");
+        startProxy(on(4, "256Mi", 100));
+        // a go.mod that requires a version its module never had: the go command asks for the .mod, and only it
+        String missing = "example.com/a/@v/v1.9.9.mod";
+
+        assertEquals(404, proxy.get("/" + missing).statusCode());
+        assertEquals(200, proxy.get("/" + mod("example.com/a")).statusCode());
+
+        await().atMost(WAIT).until(() -> stored(zip("example.com/a")) && stored(info("example.com/a")));
+        awaitIdle();
+        assertEquals(1, upstream.hits(missing));
+        assertEquals(0, upstream.hits("example.com/a/@v/v1.9.9.info"), "nothing predicted from a 404");
+        assertEquals(0, upstream.hits("example.com/a/@v/v1.9.9.zip"));
+        assertEquals(1, upstream.hits(zip("example.com/a")));
+        assertEquals(1, upstream.hits(info("example.com/a")));
+    }
+
+    @Test
     void aClientJoiningAPrefetchedInfoStillHasTheDownloadPredicted() throws Exception {
         publish("example.com/a", "1.16", "example.com/b");
         publish("example.com/b", "1.16");
