@@ -4,12 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.modproxy.proxy.storage.StorageKey;
+import dev.modproxy.proxy.testing.ClosedPort;
 import dev.modproxy.proxy.testing.FakeUpstream;
 import dev.modproxy.proxy.testing.Modules;
 import dev.modproxy.proxy.testing.ProxyUnderTest;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,7 +36,7 @@ class VerifierOrderTest {
         try (FakeUpstream upstream = FakeUpstream.start()) {
             upstream.on(MOD.substring(1), FakeUpstream.ok("text/plain", Modules.goMod(MODULE)))
                     .on(ZIP.substring(1), FakeUpstream.ok("application/zip", Modules.damagedZip(MODULE, "v1.0.0")));
-            String unreachableDatabase = SUM_GOLANG_ORG_KEY + " http://127.0.0.1:" + closedPort();
+            String unreachableDatabase = SUM_GOLANG_ORG_KEY + " " + ClosedPort.url();
             try (ProxyUnderTest proxy = new ProxyUnderTest(
                     upstream.url(),
                     dir.resolve("cache"),
@@ -78,12 +78,6 @@ class VerifierOrderTest {
             proxy.get(ZIP);
         } catch (IOException e) {
             // the download was cut off: what the client of a refused cold zip sees
-        }
-    }
-
-    private static int closedPort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
         }
     }
 }

@@ -11,13 +11,13 @@ import dev.modproxy.proxy.cache.ArtifactRejectedException;
 import dev.modproxy.proxy.protocol.ModulePathPatterns;
 import dev.modproxy.proxy.protocol.ProxyRequest;
 import dev.modproxy.proxy.storage.LocalDiskStorage;
+import dev.modproxy.proxy.testing.ClosedPort;
 import dev.modproxy.proxy.upstream.EgressProxy;
 import dev.modproxy.proxy.upstream.UpstreamChain;
 import dev.modproxy.proxy.upstream.UpstreamListener;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -137,7 +137,7 @@ class SumDbOutageTest {
                 new UpstreamChain.Settings(Duration.ofSeconds(2), Duration.ofSeconds(2), 5, Duration.ofSeconds(30));
         UpstreamChain chain = UpstreamChain.parse(upstreamUrl, connection, UpstreamListener.NONE);
         return new ChecksumDatabase(
-                GoSumDbSetting.parse(SUM_GOLANG_ORG_KEY + " http://127.0.0.1:" + closedPort()),
+                GoSumDbSetting.parse(SUM_GOLANG_ORG_KEY + " " + ClosedPort.url()),
                 ModulePathPatterns.none(),
                 new LocalDiskStorage(dir.resolve("cache")),
                 chain,
@@ -178,12 +178,6 @@ class SumDbOutageTest {
         });
         upstream.start();
         return "http://127.0.0.1:" + upstream.getAddress().getPort();
-    }
-
-    private static int closedPort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 
     private Path goMod() throws IOException {

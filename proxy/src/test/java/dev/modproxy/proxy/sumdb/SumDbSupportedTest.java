@@ -4,9 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.modproxy.proxy.storage.StorageKey;
+import dev.modproxy.proxy.testing.ClosedPort;
 import dev.modproxy.proxy.testing.ProxyUnderTest;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.Map;
@@ -38,7 +37,7 @@ class SumDbSupportedTest {
                         dir.resolve("cut-off"),
                         ProxyUnderTest.options()
                                 // its upstream relays no database and the database's own address is closed
-                                .sumdb(sumdb.verifierKey() + " http://127.0.0.1:" + closedPort(), "", false));
+                                .sumdb(sumdb.verifierKey() + " " + ClosedPort.url(), "", false));
                 ProxyUnderTest next = new ProxyUnderTest(
                         upstream.url(),
                         dir.resolve("next"),
@@ -97,12 +96,6 @@ class SumDbSupportedTest {
                     200,
                     proxy.getText("/sumdb/" + NAME + "/lookup/" + MODULE + "@v1.0.0")
                             .statusCode());
-        }
-    }
-
-    private static int closedPort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
         }
     }
 }
