@@ -316,6 +316,41 @@ class OperatorIT {
                         .getImage()));
     }
 
+    /**
+     * Object storage (or a shared volume) rolls the pods gradually, a ReadWriteOnce volume by Recreate. The API server
+     * defaults a rolling update's bounds; under server-side apply they stayed when the cache moved back to a volume,
+     * and every apply of the Recreate Deployment was refused: the cache stayed Degraded on its old pods for good.
+     */
+    @Test
+    void aCacheMovedFromObjectStorageBackToAVolumeRollsByRecreate() {
+        String namespace = Namespaces.of("storage-switch");
+        Map<String, Object> onBucket = Caches.smallSpec();
+        onBucket.put("objectStorage", Map.of("bucket", "go-modules", "endpoint", "http://minio.example.com:9000"));
+        create(namespace, "default", onBucket);
+        awaitReady(namespace, "default");
+        assertThat(deployment(namespace, "default").getSpec().getStrategy().getType())
+                .isEqualTo("RollingUpdate");
+
+        GenericKubernetesResource onVolume = editSpec(namespace, "default", spec -> spec.remove("objectStorage"));
+
+        awaitObserved(namespace, "default", onVolume.getMetadata().getGeneration());
+        await("the Deployment rolls by Recreate on the volume claim, and the cache is not Degraded")
+                .atMost(READY_WITHIN)
+                .pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> {
+                    Deployment d = deployment(namespace, "default");
+                    assertThat(d.getSpec().getStrategy().getType()).isEqualTo("Recreate");
+                    assertThat(d.getSpec().getTemplate().getSpec().getVolumes())
+                            .anySatisfy(v -> assertThat(v.getPersistentVolumeClaim())
+                                    .isNotNull()
+                                    .satisfies(c -> assertThat(c.getClaimName()).isEqualTo("default-cache")));
+                    GenericKubernetesResource cache = Caches.get(admin, namespace, "default");
+                    assertThat(Caches.condition(cache, "Degraded"))
+                            .as("Degraded condition")
+                            .hasValueSatisfying(c -> assertThat(c).containsEntry("status", "False"));
+                });
+    }
+
     @Test
     void deletingACacheRemovesItsObjectsThroughTheGarbageCollectorAndRetainOnDeleteKeepsTheVolume() {
         String namespace = Namespaces.of("delete");

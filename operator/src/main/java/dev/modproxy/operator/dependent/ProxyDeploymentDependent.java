@@ -27,6 +27,8 @@ import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.api.model.apps.DeploymentStrategy;
+import io.fabric8.kubernetes.api.model.apps.DeploymentStrategyBuilder;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
@@ -101,9 +103,7 @@ public class ProxyDeploymentDependent extends CRUDKubernetesDependentResource<De
                 .withNewSelector()
                 .withMatchLabels(CacheNames.selector(cache))
                 .endSelector()
-                .withNewStrategy()
-                .withType(sharesStorage(spec) ? "RollingUpdate" : "Recreate")
-                .endStrategy()
+                .withStrategy(strategy(spec))
                 .withNewTemplate()
                 .withNewMetadata()
                 .withLabels(podLabels(cache))
@@ -112,6 +112,25 @@ public class ProxyDeploymentDependent extends CRUDKubernetesDependentResource<De
                 .withSpec(podSpec(cache, fixedUserIds))
                 .endTemplate()
                 .endSpec()
+                .build();
+    }
+
+    /**
+     * The bounds of a rolling update are named, at the API server's defaults, rather than left to its defaulting:
+     * then they are the operator's own fields under server-side apply, and dropping them is what removes them when
+     * the storage stops being shared. Defaulted, they belonged to no one, stayed, and the API server refused the
+     * Recreate Deployment ("spec.strategy.rollingUpdate: Forbidden") for as long as the cache existed.
+     */
+    static DeploymentStrategy strategy(GoProxyCacheSpec spec) {
+        if (!sharesStorage(spec)) {
+            return new DeploymentStrategyBuilder().withType("Recreate").build();
+        }
+        return new DeploymentStrategyBuilder()
+                .withType("RollingUpdate")
+                .withNewRollingUpdate()
+                .withMaxSurge(new IntOrString("25%"))
+                .withMaxUnavailable(new IntOrString("25%"))
+                .endRollingUpdate()
                 .build();
     }
 
