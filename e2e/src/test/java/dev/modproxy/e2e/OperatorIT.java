@@ -418,6 +418,14 @@ class OperatorIT {
         assertThat(malformedUpstream.succeeded()).isFalse();
         assertThat(malformedUpstream.stderr()).contains("spec.upstream");
 
+        // both were accepted, then reported Degraded; the access modes could not even be corrected afterwards
+        Commands.Result dottedName = apply(namespace, "go.proxy", "spec: {}\n");
+        assertThat(dottedName.succeeded()).isFalse();
+        assertThat(dottedName.stderr()).contains("metadata.name must fit the cache's Service name");
+        Commands.Result misspeltMode = apply(namespace, "modes", "spec:\n  storage: {accessModes: [ReadWriteMnay]}\n");
+        assertThat(misspeltMode.succeeded()).isFalse();
+        assertThat(misspeltMode.stderr()).contains("storage.accessModes takes ReadWriteOnce");
+
         assertThat(apply(namespace, "shrinking", "spec:\n  storage: {size: 2Gi}\n")
                         .succeeded())
                 .isTrue();
