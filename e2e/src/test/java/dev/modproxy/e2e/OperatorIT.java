@@ -351,6 +351,44 @@ class OperatorIT {
                 });
     }
 
+    /**
+     * A port changed by hand is another manager's list entry: server-side apply added the operator's port beside it,
+     * the API server refused two ports named http, and the cache stayed Degraded with the Service on the wrong port.
+     */
+    @Test
+    void aPortChangedByHandOnTheBuildsServiceIsPutBack() {
+        String namespace = Namespaces.of("service-drift");
+        create(namespace, "default", Caches.smallSpec());
+        awaitReady(namespace, "default");
+
+        Commands.Result edited = cluster.kubectl(
+                "-n",
+                namespace,
+                "patch",
+                "service/default",
+                "--type=merge",
+                "-p",
+                "{\"spec\":{\"ports\":[{\"name\":\"http\",\"port\":8080,\"targetPort\":\"http\"}]}}");
+        assertThat(edited.succeeded()).as(edited.toString()).isTrue();
+
+        await("the operator puts port 80 back, alone, and the cache is not Degraded")
+                .atMost(READY_WITHIN)
+                .pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> {
+                    assertThat(admin.services()
+                                    .inNamespace(namespace)
+                                    .withName("default")
+                                    .get()
+                                    .getSpec()
+                                    .getPorts())
+                            .extracting(io.fabric8.kubernetes.api.model.ServicePort::getPort)
+                            .containsExactly(80);
+                    assertThat(Caches.condition(Caches.get(admin, namespace, "default"), "Degraded"))
+                            .as("Degraded condition")
+                            .hasValueSatisfying(c -> assertThat(c).containsEntry("status", "False"));
+                });
+    }
+
     @Test
     void deletingACacheRemovesItsObjectsThroughTheGarbageCollectorAndRetainOnDeleteKeepsTheVolume() {
         String namespace = Namespaces.of("delete");
