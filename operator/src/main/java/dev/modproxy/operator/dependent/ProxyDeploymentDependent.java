@@ -29,6 +29,8 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStrategy;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStrategyBuilder;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
@@ -132,6 +134,34 @@ public class ProxyDeploymentDependent extends CRUDKubernetesDependentResource<De
                 .withMaxUnavailable(new IntOrString("25%"))
                 .endRollingUpdate()
                 .build();
+    }
+
+    /**
+     * Bounds the operator does not own stay under server-side apply: those an earlier operator left to the API
+     * server's defaulting (a cache that was already refused when the operator was upgraded) or that another writer
+     * holds. They are cleared with the switch to Recreate, in one JSON merge patch, before the apply.
+     */
+    @Override
+    public Deployment update(Deployment actual, Deployment desired, GoProxyCache cache, Context<GoProxyCache> context) {
+        if (boundsToClear(actual, desired)) {
+            context.getClient()
+                    .apps()
+                    .deployments()
+                    .inNamespace(actual.getMetadata().getNamespace())
+                    .withName(actual.getMetadata().getName())
+                    .patch(
+                            PatchContext.of(PatchType.JSON_MERGE),
+                            "{\"spec\":{\"strategy\":{\"type\":\"Recreate\",\"rollingUpdate\":null}}}");
+        }
+        return super.update(actual, desired, cache, context);
+    }
+
+    /** Whether the running Deployment still has a rolling update's bounds where the operator wants Recreate. */
+    static boolean boundsToClear(Deployment actual, Deployment desired) {
+        return "Recreate".equals(desired.getSpec().getStrategy().getType())
+                && actual.getSpec() != null
+                && actual.getSpec().getStrategy() != null
+                && actual.getSpec().getStrategy().getRollingUpdate() != null;
     }
 
     /** A ReadWriteOnce volume cannot be mounted by old and new pods at once, so those roll by Recreate. */

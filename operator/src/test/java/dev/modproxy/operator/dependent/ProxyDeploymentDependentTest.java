@@ -114,6 +114,26 @@ class ProxyDeploymentDependentTest {
                 .isNull();
     }
 
+    /** Seen on a real API server: a cache refused under the previous operator stayed refused after the upgrade. */
+    @Test
+    void boundsTheOperatorDoesNotOwnAreClearedOnlyOnTheWayToRecreate() {
+        GoProxyCache onVolume = cache(spec -> {});
+        GoProxyCache shared = cache(spec -> spec.getStorage().setAccessModes(List.of("ReadWriteMany")));
+        var leftByAnEarlierOperator = ProxyDeploymentDependent.desiredDeployment(onVolume);
+        leftByAnEarlierOperator.getSpec().setStrategy(ProxyDeploymentDependent.strategy(shared.getSpec()));
+
+        assertThat(ProxyDeploymentDependent.boundsToClear(
+                        leftByAnEarlierOperator, ProxyDeploymentDependent.desiredDeployment(onVolume)))
+                .isTrue();
+        assertThat(ProxyDeploymentDependent.boundsToClear(
+                        leftByAnEarlierOperator, ProxyDeploymentDependent.desiredDeployment(shared)))
+                .isFalse();
+        assertThat(ProxyDeploymentDependent.boundsToClear(
+                        ProxyDeploymentDependent.desiredDeployment(onVolume),
+                        ProxyDeploymentDependent.desiredDeployment(onVolume)))
+                .isFalse();
+    }
+
     @Test
     void configHashFollowsTheProxySettingsOnly() {
         String base = hash(cache(spec -> {}));
