@@ -316,6 +316,79 @@ class OperatorIT {
                         .getImage()));
     }
 
+    /**
+     * Object storage (or a shared volume) rolls the pods gradually, a ReadWriteOnce volume by Recreate. The API server
+     * defaults a rolling update's bounds; under server-side apply they stayed when the cache moved back to a volume,
+     * and every apply of the Recreate Deployment was refused: the cache stayed Degraded on its old pods for good.
+     */
+    @Test
+    void aCacheMovedFromObjectStorageBackToAVolumeRollsByRecreate() {
+        String namespace = Namespaces.of("storage-switch");
+        Map<String, Object> onBucket = Caches.smallSpec();
+        onBucket.put("objectStorage", Map.of("bucket", "go-modules", "endpoint", "http://minio.example.com:9000"));
+        create(namespace, "default", onBucket);
+        awaitReady(namespace, "default");
+        assertThat(deployment(namespace, "default").getSpec().getStrategy().getType())
+                .isEqualTo("RollingUpdate");
+
+        GenericKubernetesResource onVolume = editSpec(namespace, "default", spec -> spec.remove("objectStorage"));
+
+        awaitObserved(namespace, "default", onVolume.getMetadata().getGeneration());
+        await("the Deployment rolls by Recreate on the volume claim, and the cache is not Degraded")
+                .atMost(READY_WITHIN)
+                .pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> {
+                    Deployment d = deployment(namespace, "default");
+                    assertThat(d.getSpec().getStrategy().getType()).isEqualTo("Recreate");
+                    assertThat(d.getSpec().getTemplate().getSpec().getVolumes())
+                            .anySatisfy(v -> assertThat(v.getPersistentVolumeClaim())
+                                    .isNotNull()
+                                    .satisfies(c -> assertThat(c.getClaimName()).isEqualTo("default-cache")));
+                    GenericKubernetesResource cache = Caches.get(admin, namespace, "default");
+                    assertThat(Caches.condition(cache, "Degraded"))
+                            .as("Degraded condition")
+                            .hasValueSatisfying(c -> assertThat(c).containsEntry("status", "False"));
+                });
+    }
+
+    /**
+     * A port changed by hand is another manager's list entry: server-side apply added the operator's port beside it,
+     * the API server refused two ports named http, and the cache stayed Degraded with the Service on the wrong port.
+     */
+    @Test
+    void aPortChangedByHandOnTheBuildsServiceIsPutBack() {
+        String namespace = Namespaces.of("service-drift");
+        create(namespace, "default", Caches.smallSpec());
+        awaitReady(namespace, "default");
+
+        Commands.Result edited = cluster.kubectl(
+                "-n",
+                namespace,
+                "patch",
+                "service/default",
+                "--type=merge",
+                "-p",
+                "{\"spec\":{\"ports\":[{\"name\":\"http\",\"port\":8080,\"targetPort\":\"http\"}]}}");
+        assertThat(edited.succeeded()).as(edited.toString()).isTrue();
+
+        await("the operator puts port 80 back, alone, and the cache is not Degraded")
+                .atMost(READY_WITHIN)
+                .pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> {
+                    assertThat(admin.services()
+                                    .inNamespace(namespace)
+                                    .withName("default")
+                                    .get()
+                                    .getSpec()
+                                    .getPorts())
+                            .extracting(io.fabric8.kubernetes.api.model.ServicePort::getPort)
+                            .containsExactly(80);
+                    assertThat(Caches.condition(Caches.get(admin, namespace, "default"), "Degraded"))
+                            .as("Degraded condition")
+                            .hasValueSatisfying(c -> assertThat(c).containsEntry("status", "False"));
+                });
+    }
+
     @Test
     void deletingACacheRemovesItsObjectsThroughTheGarbageCollectorAndRetainOnDeleteKeepsTheVolume() {
         String namespace = Namespaces.of("delete");
@@ -382,6 +455,14 @@ class OperatorIT {
                 """);
         assertThat(malformedUpstream.succeeded()).isFalse();
         assertThat(malformedUpstream.stderr()).contains("spec.upstream");
+
+        // both were accepted, then reported Degraded; the access modes could not even be corrected afterwards
+        Commands.Result dottedName = apply(namespace, "go.proxy", "spec: {}\n");
+        assertThat(dottedName.succeeded()).isFalse();
+        assertThat(dottedName.stderr()).contains("metadata.name must fit the cache's Service name");
+        Commands.Result misspeltMode = apply(namespace, "modes", "spec:\n  storage: {accessModes: [ReadWriteMnay]}\n");
+        assertThat(misspeltMode.succeeded()).isFalse();
+        assertThat(misspeltMode.stderr()).contains("storage.accessModes takes ReadWriteOnce");
 
         assertThat(apply(namespace, "shrinking", "spec:\n  storage: {size: 2Gi}\n")
                         .succeeded())

@@ -10,10 +10,13 @@ import dev.modproxy.contract.admin.WarmupReport;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
+import java.net.ConnectException;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
@@ -91,7 +94,27 @@ public class HttpProxyAdmin implements ProxyAdmin {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while calling " + sent.uri(), e);
+        } catch (IOException e) {
+            throw new IOException(sent.uri() + " did not answer: " + reason(e), e);
         }
+    }
+
+    /**
+     * Why no answer came, for a status message. The JDK's client says nothing itself when the connection is refused
+     * or the name does not resolve: its exceptions there carry no message at all (the status read "null").
+     */
+    static String reason(IOException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof UnresolvedAddressException || t instanceof UnknownHostException) {
+                return "its host name does not resolve";
+            }
+            if (t.getMessage() != null && !t.getMessage().isBlank()) {
+                return t.getMessage();
+            }
+        }
+        return e instanceof ConnectException
+                ? "could not connect (refused or closed)"
+                : e.getClass().getSimpleName();
     }
 
     /** The proxy's own words ("bad warm-up list: line 3: ...") when it gave them. */

@@ -8,6 +8,7 @@ import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheSpec;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheStatus;
 import dev.modproxy.operator.settings.ProxySettings;
+import dev.modproxy.operator.settings.SpecProblems;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.crdv2.generator.CRDPostProcessor;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -57,6 +58,24 @@ public class CrdConventions implements CRDPostProcessor {
         conditionShape(status.getProperties().get("conditions"));
         KUBERNETES_TYPES.forEach((property, podPath) -> pointToKubectlExplain(property(spec, property), podPath));
         refuseOwnedVariables(spec.getProperties().get("proxy"));
+        refuseNamesNoServiceCanTake(root);
+    }
+
+    /**
+     * A rule on the object's root, the one place CEL sees metadata.name: a name the cache's Service cannot take
+     * (longer than {@link SpecProblems#MAX_NAME_LENGTH}, a dot, a leading digit) is refused at kubectl apply rather
+     * than accepted and reported Degraded, to be deleted and made again.
+     */
+    private static void refuseNamesNoServiceCanTake(JSONSchemaProps root) {
+        List<ValidationRule> rules = new ArrayList<>(
+                root.getXKubernetesValidations() == null ? List.of() : root.getXKubernetesValidations());
+        rules.add(new ValidationRuleBuilder()
+                .withRule("self.metadata.name.size() <= " + SpecProblems.MAX_NAME_LENGTH
+                        + " && self.metadata.name.matches('" + SpecProblems.NAME_PATTERN + "')")
+                .withMessage(SpecProblems.NAME_MESSAGE)
+                .withReason("FieldValueInvalid")
+                .build());
+        root.setXKubernetesValidations(rules);
     }
 
     /**

@@ -27,6 +27,10 @@ import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.api.model.apps.DeploymentStrategy;
+import io.fabric8.kubernetes.api.model.apps.DeploymentStrategyBuilder;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
@@ -101,9 +105,7 @@ public class ProxyDeploymentDependent extends CRUDKubernetesDependentResource<De
                 .withNewSelector()
                 .withMatchLabels(CacheNames.selector(cache))
                 .endSelector()
-                .withNewStrategy()
-                .withType(sharesStorage(spec) ? "RollingUpdate" : "Recreate")
-                .endStrategy()
+                .withStrategy(strategy(spec))
                 .withNewTemplate()
                 .withNewMetadata()
                 .withLabels(podLabels(cache))
@@ -113,6 +115,53 @@ public class ProxyDeploymentDependent extends CRUDKubernetesDependentResource<De
                 .endTemplate()
                 .endSpec()
                 .build();
+    }
+
+    /**
+     * The bounds of a rolling update are named, at the API server's defaults, rather than left to its defaulting:
+     * then they are the operator's own fields under server-side apply, and dropping them is what removes them when
+     * the storage stops being shared. Defaulted, they belonged to no one, stayed, and the API server refused the
+     * Recreate Deployment ("spec.strategy.rollingUpdate: Forbidden") for as long as the cache existed.
+     */
+    static DeploymentStrategy strategy(GoProxyCacheSpec spec) {
+        if (!sharesStorage(spec)) {
+            return new DeploymentStrategyBuilder().withType("Recreate").build();
+        }
+        return new DeploymentStrategyBuilder()
+                .withType("RollingUpdate")
+                .withNewRollingUpdate()
+                .withMaxSurge(new IntOrString("25%"))
+                .withMaxUnavailable(new IntOrString("25%"))
+                .endRollingUpdate()
+                .build();
+    }
+
+    /**
+     * Bounds the operator does not own stay under server-side apply: those an earlier operator left to the API
+     * server's defaulting (a cache that was already refused when the operator was upgraded) or that another writer
+     * holds. They are cleared with the switch to Recreate, in one JSON merge patch, before the apply.
+     */
+    @Override
+    public Deployment update(Deployment actual, Deployment desired, GoProxyCache cache, Context<GoProxyCache> context) {
+        if (boundsToClear(actual, desired)) {
+            context.getClient()
+                    .apps()
+                    .deployments()
+                    .inNamespace(actual.getMetadata().getNamespace())
+                    .withName(actual.getMetadata().getName())
+                    .patch(
+                            PatchContext.of(PatchType.JSON_MERGE),
+                            "{\"spec\":{\"strategy\":{\"type\":\"Recreate\",\"rollingUpdate\":null}}}");
+        }
+        return super.update(actual, desired, cache, context);
+    }
+
+    /** Whether the running Deployment still has a rolling update's bounds where the operator wants Recreate. */
+    static boolean boundsToClear(Deployment actual, Deployment desired) {
+        return "Recreate".equals(desired.getSpec().getStrategy().getType())
+                && actual.getSpec() != null
+                && actual.getSpec().getStrategy() != null
+                && actual.getSpec().getStrategy().getRollingUpdate() != null;
     }
 
     /** A ReadWriteOnce volume cannot be mounted by old and new pods at once, so those roll by Recreate. */

@@ -40,4 +40,10 @@ public class ProxyManagementServiceDependent extends CRUDKubernetesDependentReso
                 .endSpec()
                 .build();
     }
+
+    @Override
+    public Service update(Service actual, Service desired, GoProxyCache cache, Context<GoProxyCache> context) {
+        ServicePorts.putBack(actual, desired, context.getClient());
+        return super.update(actual, desired, cache, context);
+    }
 }

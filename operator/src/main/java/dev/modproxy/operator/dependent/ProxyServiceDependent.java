@@ -46,4 +46,10 @@ public class ProxyServiceDependent extends CRUDKubernetesDependentResource<Servi
                 .endSpec()
                 .build();
     }
+
+    @Override
+    public Service update(Service actual, Service desired, GoProxyCache cache, Context<GoProxyCache> context) {
+        ServicePorts.putBack(actual, desired, context.getClient());
+        return super.update(actual, desired, cache, context);
+    }
 }

@@ -17,7 +17,14 @@ public final class SpecProblems {
     /** Longest name whose derived object names ("-config", "-cache") still fit a 63-character DNS label. */
     public static final int MAX_NAME_LENGTH = 56;
 
-    private static final Pattern DNS_LABEL = Pattern.compile("^[a-z]([-a-z0-9]*[a-z0-9])?$");
+    /** A name the cache's Service (a DNS label) can take; the CRD refuses other names with this rule too. */
+    public static final String NAME_PATTERN = "^[a-z]([-a-z0-9]*[a-z0-9])?$";
+
+    public static final String NAME_MESSAGE = "metadata.name must fit the cache's Service name: at most "
+            + MAX_NAME_LENGTH + " lowercase letters, digits and '-', starting with a letter and ending with a letter "
+            + "or digit";
+
+    private static final Pattern DNS_LABEL = Pattern.compile(NAME_PATTERN);
     private static final Pattern SUMDB = Pattern.compile("^(off|[A-Za-z0-9.-]+(\\+\\S+)?( https?://\\S+)?)$");
     private static final Pattern STORAGE_SIZE = Pattern.compile(Storage.QUANTITY);
 
@@ -66,6 +73,9 @@ public final class SpecProblems {
         if (size == null || !STORAGE_SIZE.matcher(size).matches() || !isPositive(size)) {
             problems.add(
                     "spec.storage.size \"" + size + "\" is not a positive Kubernetes quantity; write e.g. \"10Gi\"");
+        }
+        if (storage.getAccessModes() != null && !Storage.ACCESS_MODES.containsAll(storage.getAccessModes())) {
+            problems.add("spec.storage.accessModes " + storage.getAccessModes() + ": " + Storage.ACCESS_MODES_MESSAGE);
         }
         watermarkProblems(storage, problems);
         if (spec.getReplicas() > 1 && !storage.isShared() && spec.getObjectStorage() == null) {

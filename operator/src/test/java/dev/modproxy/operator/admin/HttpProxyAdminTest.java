@@ -9,6 +9,8 @@ import dev.modproxy.contract.admin.AdminExamples;
 import dev.modproxy.contract.admin.CacheStats;
 import dev.modproxy.contract.admin.WarmupReport;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
@@ -76,6 +78,26 @@ class HttpProxyAdminTest {
         assertThatThrownBy(() -> admin.stats(cache(spec -> {})))
                 .isInstanceOf(IOException.class)
                 .hasMessageEndingWith("/admin/stats answered HTTP 503");
+    }
+
+    /** The reason ends up in the Ready condition's message ("Cache figures not refreshed: ..."). */
+    @Test
+    void aProxyThatRefusesTheConnectionIsAFailureNamingTheUrlAndWhy() throws IOException {
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closedPort = socket.getLocalPort();
+        }
+        HttpProxyAdmin admin = new HttpProxyAdmin(
+                new ObjectMapper(), new ProxyAdminAddress(Optional.of("http://127.0.0.1:" + closedPort)));
+
+        assertThatThrownBy(() -> admin.stats(cache(spec -> {})))
+                .isInstanceOf(IOException.class)
+                .hasMessage("http://127.0.0.1:" + closedPort + "/admin/stats did not answer: "
+                        + "could not connect (refused or closed)");
+        assertThatThrownBy(() -> admin.warmup(cache(spec -> {})))
+                .isInstanceOf(IOException.class)
+                .hasMessageStartingWith("http://127.0.0.1:" + closedPort + "/admin/warmup did not answer: ")
+                .hasMessageNotContaining("null");
     }
 
     @Test

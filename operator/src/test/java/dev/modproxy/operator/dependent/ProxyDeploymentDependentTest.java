@@ -92,6 +92,48 @@ class ProxyDeploymentDependentTest {
                 .isEqualTo("RollingUpdate");
     }
 
+    /**
+     * Under server-side apply only fields the operator names are its own: a rolling update's bounds left to the API
+     * server's defaulting would stay when the cache moves to a ReadWriteOnce volume, and the API server refuses a
+     * Recreate Deployment that has them (OperatorIT in e2e/ makes the whole switch on a real API server).
+     */
+    @Test
+    void gradualRollsNameTheirBoundsSoThatARecreateDeploymentCarriesNone() {
+        GoProxyCache shared = cache(spec -> spec.getStorage().setAccessModes(List.of("ReadWriteMany")));
+        var rolling = ProxyDeploymentDependent.desiredDeployment(shared)
+                .getSpec()
+                .getStrategy()
+                .getRollingUpdate();
+        assertThat(rolling).isNotNull();
+        assertThat(rolling.getMaxSurge().getStrVal()).isEqualTo("25%");
+        assertThat(rolling.getMaxUnavailable().getStrVal()).isEqualTo("25%");
+        assertThat(ProxyDeploymentDependent.desiredDeployment(cache(spec -> {}))
+                        .getSpec()
+                        .getStrategy()
+                        .getRollingUpdate())
+                .isNull();
+    }
+
+    /** Seen on a real API server: a cache refused under the previous operator stayed refused after the upgrade. */
+    @Test
+    void boundsTheOperatorDoesNotOwnAreClearedOnlyOnTheWayToRecreate() {
+        GoProxyCache onVolume = cache(spec -> {});
+        GoProxyCache shared = cache(spec -> spec.getStorage().setAccessModes(List.of("ReadWriteMany")));
+        var leftByAnEarlierOperator = ProxyDeploymentDependent.desiredDeployment(onVolume);
+        leftByAnEarlierOperator.getSpec().setStrategy(ProxyDeploymentDependent.strategy(shared.getSpec()));
+
+        assertThat(ProxyDeploymentDependent.boundsToClear(
+                        leftByAnEarlierOperator, ProxyDeploymentDependent.desiredDeployment(onVolume)))
+                .isTrue();
+        assertThat(ProxyDeploymentDependent.boundsToClear(
+                        leftByAnEarlierOperator, ProxyDeploymentDependent.desiredDeployment(shared)))
+                .isFalse();
+        assertThat(ProxyDeploymentDependent.boundsToClear(
+                        ProxyDeploymentDependent.desiredDeployment(onVolume),
+                        ProxyDeploymentDependent.desiredDeployment(onVolume)))
+                .isFalse();
+    }
+
     @Test
     void configHashFollowsTheProxySettingsOnly() {
         String base = hash(cache(spec -> {}));

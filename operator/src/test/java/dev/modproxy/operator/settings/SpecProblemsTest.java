@@ -64,6 +64,16 @@ class SpecProblemsTest {
     }
 
     @Test
+    void accessModesMustLetTheProxyWrite() {
+        assertThat(SpecProblems.of(cache(spec -> spec.getStorage().setAccessModes(List.of("ReadWriteMnay")))))
+                .singleElement()
+                .asString()
+                .startsWith("spec.storage.accessModes [ReadWriteMnay]: storage.accessModes takes ReadWriteOnce");
+        assertThat(SpecProblems.of(cache(spec -> spec.getStorage().setAccessModes(List.of("ReadWriteOncePod")))))
+                .isEmpty();
+    }
+
+    @Test
     void lowWatermarkMustBeBelowTheHighOne() {
         assertThat(SpecProblems.of(cache(spec -> {
                     spec.getStorage().setHighWatermark(70);

@@ -27,6 +27,12 @@ public class Storage {
     public static final String DEFAULT_SIZE = "10Gi";
     public static final String READ_WRITE_ONCE = "ReadWriteOnce";
     public static final String READ_WRITE_MANY = "ReadWriteMany";
+    public static final String READ_WRITE_ONCE_POD = "ReadWriteOncePod";
+    /** The access modes the proxy can write through. */
+    public static final List<String> ACCESS_MODES = List.of(READ_WRITE_ONCE, READ_WRITE_ONCE_POD, READ_WRITE_MANY);
+
+    public static final String ACCESS_MODES_MESSAGE =
+            "storage.accessModes takes ReadWriteOnce, ReadWriteOncePod or ReadWriteMany (the proxy writes to the volume)";
     /** A Kubernetes quantity such as 10Gi, 500M or 1e9. */
     public static final String QUANTITY = "^([0-9]+(\\.[0-9]+)?|\\.[0-9]+)(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E|[eE][0-9]+)?$";
 
@@ -52,6 +58,12 @@ public class Storage {
     @Default("[\"ReadWriteOnce\"]")
     @Size(min = 1, max = 4)
     @ValidationRule(value = "self == oldSelf", message = "storage.accessModes cannot change once the volume exists")
+    // refused here, not by the volume claim later: the rule above would keep a typo for the life of the cache
+    @ValidationRule(
+            value = "self.all(m, m in ['" + READ_WRITE_ONCE + "', '" + READ_WRITE_ONCE_POD + "', '" + READ_WRITE_MANY
+                    + "'])",
+            message = ACCESS_MODES_MESSAGE,
+            reason = "FieldValueInvalid")
     private List<String> accessModes = new ArrayList<>(List.of(READ_WRITE_ONCE));
 
     @JsonPropertyDescription("Keep the volume (and the cached modules) when the GoProxyCache is deleted. "

@@ -37,12 +37,27 @@ class CrdValidationRulesTest {
                 .hasSize(dev.modproxy.operator.settings.ProxySettings.OWNED_VARIABLES.size());
         assertThat(rules.rules().stream().map(CrdRules.Rule::path).distinct())
                 .containsExactlyInAnyOrder(
+                        "",
                         ".spec",
                         ".spec.proxy",
                         ".spec.storage",
                         ".spec.storage.accessModes",
                         ".spec.storage.size",
                         ".spec.storage.storageClassName");
+    }
+
+    /** The API server refuses the whole CRD over a reason it does not know (FieldValueNotSupported, say). */
+    @Test
+    void everyRuleGivesAReasonTheApiServerAccepts() throws IOException {
+        List<String> reasons = CrdRules.readYaml(CRD).findValues("x-kubernetes-validations").stream()
+                .flatMap(list -> java.util.stream.StreamSupport.stream(list.spliterator(), false))
+                .filter(rule -> rule.has("reason"))
+                .map(rule -> rule.get("reason").asText())
+                .toList();
+        assertThat(reasons)
+                .isNotEmpty()
+                .allSatisfy(reason -> assertThat(reason)
+                        .isIn("FieldValueDuplicate", "FieldValueForbidden", "FieldValueInvalid", "FieldValueRequired"));
     }
 
     @Test
@@ -129,6 +144,29 @@ class CrdValidationRulesTest {
     }
 
     @Test
+    void aNameTheCachesServiceCannotTakeIsRefused() throws IOException {
+        String refused = dev.modproxy.operator.settings.SpecProblems.NAME_MESSAGE;
+        assertThat(rules.onCreate(named("go.proxy"))).containsExactly(refused);
+        assertThat(rules.onCreate(named("1st-cache"))).containsExactly(refused);
+        assertThat(rules.onCreate(named("a".repeat(57)))).containsExactly(refused);
+        assertThat(rules.onCreate(named("a".repeat(56)))).isEmpty();
+        assertThat(rules.onCreate(named("builds-2"))).isEmpty();
+    }
+
+    @Test
+    void anAccessModeThroughWhichTheProxyCannotWriteIsRefusedOnCreate() throws IOException {
+        // a typo let through would stay: the access modes cannot change afterwards
+        assertThat(rules.onCreate(cache("{storage: {accessModes: [ReadWriteMnay]}}")))
+                .containsExactly(Storage.ACCESS_MODES_MESSAGE);
+        assertThat(rules.onCreate(cache("{storage: {accessModes: [ReadOnlyMany]}}")))
+                .containsExactly(Storage.ACCESS_MODES_MESSAGE);
+        assertThat(rules.onCreate(cache("{storage: {accessModes: [ReadWriteOncePod]}}")))
+                .isEmpty();
+        assertThat(rules.onCreate(cache("{storage: {accessModes: [ReadWriteOnce, ReadWriteMany]}}")))
+                .isEmpty();
+    }
+
+    @Test
     void extraEnvironmentIsRefusedForWhatAFieldSetsNamingTheField() throws IOException {
         assertThat(rules.onCreate(cache("{proxy: {env: [{name: QUARKUS_LOG_LEVEL, value: DEBUG}, "
                         + "{name: MODPROXY_UPSTREAM, value: 'https://goproxy.cn'}]}}")))
@@ -138,6 +176,15 @@ class CrdValidationRulesTest {
         assertThat(rules.onCreate(cache("{proxy: {env: [{name: QUARKUS_LOG_LEVEL, value: DEBUG}]}}")))
                 .isEmpty();
         assertThat(rules.onCreate(cache("{proxy: {mutableTtl: 1m}}"))).isEmpty();
+    }
+
+    private static JsonNode named(String name) throws IOException {
+        return CrdRules.readYaml("""
+                apiVersion: modproxy.dev/v1alpha1
+                kind: GoProxyCache
+                metadata: {name: "%s", namespace: ci}
+                spec: {}
+                """.formatted(name));
     }
 
     private static JsonNode cache(String spec) throws IOException {
