@@ -116,9 +116,6 @@ matchPolicy: Equivalent
 - apiGroups: ["monitoring.coreos.com"]
   resources: ["servicemonitors"]
   verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
-- apiGroups: ["", "events.k8s.io"]
-  resources: ["events"]
-  verbs: ["create", "patch"]
 {{- end -}}
 
 {{- define "modproxy.subjects" -}}

@@ -12,8 +12,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import org.awaitility.Awaitility;
 
 /**
@@ -23,6 +25,8 @@ import org.awaitility.Awaitility;
  * call. Its webhook is served on 127.0.0.1 with a certificate naming that address (an IP SAN).
  */
 public final class OperatorProcess implements AutoCloseable {
+
+    private static final Pattern RBAC_DENIAL = Pattern.compile("cannot [a-z]+ resource \"");
 
     private final String name;
     private final Process process;
@@ -156,6 +160,19 @@ public final class OperatorProcess implements AutoCloseable {
             return String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()));
         } catch (IOException e) {
             return "(no log: " + e.getMessage() + ")";
+        }
+    }
+
+    /**
+     * The lines of its log where the API server's authorizer refused it ({@code ... is forbidden: User
+     * "system:serviceaccount:..." cannot create resource "events" ...}): a permission the chart does not grant. A
+     * quota or a terminating namespace refuses with other words.
+     */
+    public List<String> rbacDenials() {
+        try (var lines = Files.lines(log)) {
+            return lines.filter(line -> RBAC_DENIAL.matcher(line).find()).toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
