@@ -34,8 +34,8 @@ public final class SpecProblems {
         List<String> problems = new ArrayList<>();
         String name = cache.getMetadata().getName();
         if (name.length() > MAX_NAME_LENGTH || !DNS_LABEL.matcher(name).matches()) {
-            problems.add("metadata.name \"" + name + "\" cannot name the cache's Service; recreate the GoProxyCache "
-                    + "with at most " + MAX_NAME_LENGTH + " lowercase letters, digits and '-', starting with a letter");
+            problems.add("metadata.name \"" + name + "\" cannot name the cache's Service (" + NAME_MESSAGE
+                    + "); recreate the GoProxyCache under such a name");
         }
         GoProxyCacheSpec spec = cache.getSpec();
         if (spec == null) {
