@@ -150,11 +150,13 @@ public final class Prefetcher implements ClientDemand, AutoCloseable {
         if (request.kind() == RequestKind.INFO && !byPrefetch) {
             predictDownload(request);
         }
-        if (request.kind() == RequestKind.MOD && !byPrefetch) {
-            predictRest(request);
-        }
-        if (request.kind() == RequestKind.MOD && (!byPrefetch || unprunedWalk.getIfPresent(request) != null)) {
-            expandLater(request);
+        if (request.kind() == RequestKind.MOD) {
+            if (!byPrefetch) {
+                predictRest(request);
+            }
+            if (!byPrefetch || unprunedWalk.getIfPresent(request) != null) {
+                expandLater(request);
+            }
         }
     }
 

@@ -42,7 +42,8 @@ final class SumDbSources {
     /**
      * The first proven result. A source that answers and fails the proof is passed over, never
      * trusted. When none succeeds: the last source's (the database's own) 404 is a 404, and so is
-     * one relayed by a proxy that serves the database ({@link NotInDatabase}); nothing else but outages is an outage ({@link SumDbUnreachableException}); any wrong answer makes it a
+     * one relayed by a proxy that serves the database ({@link NotInDatabase}); nothing else but
+     * outages is an outage ({@link SumDbUnreachableException}); any wrong answer makes it a
      * refusal ({@link SumDbException}).
      */
     static <T> T firstProven(String database, String what, List<SumDbFetcher> sources, Attempt<T> attempt)
