@@ -24,6 +24,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -146,17 +147,9 @@ class SumDbOutageTest {
                 EgressProxy.of(Map.of()));
     }
 
+    /** An upstream answering every path alike. */
     private String upstreamAnswering(int status, String body) throws IOException {
-        upstream = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        upstream.createContext("/", exchange -> {
-            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
-            exchange.sendResponseHeaders(status, bytes.length);
-            exchange.getResponseBody().write(bytes);
-            exchange.close();
-        });
-        upstream.start();
-        return "http://127.0.0.1:" + upstream.getAddress().getPort();
+        return upstream(path -> new Answer(status, body));
     }
 
     /**
@@ -164,15 +157,20 @@ class SumDbOutageTest {
      * database's 404 for a version it does not have.
      */
     private String upstreamServingTheDatabase() throws IOException {
+        return upstream(path -> path.equals("/sumdb/sum.golang.org/supported")
+                ? new Answer(200, "")
+                : new Answer(404, "not found: example.com/outage@v1.0.0: invalid version: unknown revision v1.0.0"));
+    }
+
+    private record Answer(int status, String body) {}
+
+    private String upstream(Function<String, Answer> answers) throws IOException {
         upstream = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         upstream.createContext("/", exchange -> {
-            boolean supported = exchange.getRequestURI().getPath().equals("/sumdb/sum.golang.org/supported");
-            byte[] bytes = (supported
-                            ? ""
-                            : "not found: example.com/outage@v1.0.0: invalid version: unknown revision v1.0.0")
-                    .getBytes(StandardCharsets.UTF_8);
+            Answer answer = answers.apply(exchange.getRequestURI().getPath());
+            byte[] bytes = answer.body().getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
-            exchange.sendResponseHeaders(supported ? 200 : 404, supported ? -1 : bytes.length);
+            exchange.sendResponseHeaders(answer.status(), bytes.length == 0 ? -1 : bytes.length);
             exchange.getResponseBody().write(bytes);
             exchange.close();
         });
