@@ -18,7 +18,6 @@ import dev.modproxy.operator.dependent.CacheNames;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceQuota;
@@ -126,9 +125,7 @@ class GoProxyCacheReconcilerTest {
             assertThat(owned.getMetadata().getLabels())
                     .containsEntry("app.kubernetes.io/managed-by", "modproxy-operator")
                     .containsEntry("app.kubernetes.io/instance", "builds");
-            assertThat(owned.getMetadata().getOwnerReferences())
-                    .extracting(OwnerReference::getUid)
-                    .containsExactly(fresh(cache).getMetadata().getUid());
+            assertOwnedBy(owned, fresh(cache).getMetadata().getUid());
         }
         assertThat(client.resources(PodDisruptionBudget.class)
                         .inNamespace(ns)
@@ -699,6 +696,41 @@ class GoProxyCacheReconcilerTest {
                 .untilAsserted(() -> assertOwnedBy(get(PersistentVolumeClaim.class, ns, "toggle-cache"), uid));
     }
 
+    /**
+     * An operator before controller references wrote the cache as a plain owner; the next reconciliation makes it
+     * the controller, with server-side apply (a real cluster) or without it (the mock).
+     */
+    @Test
+    void objectsWithAPlainOwnerReferenceAreMadeControlledByTheirCache() {
+        String ns = namespace();
+        create(ns, "older", spec -> spec.getNetworkPolicy().setEnabled(true));
+        String uid = fresh(ns, "older").getMetadata().getUid();
+        List<HasMetadata> made = List.of(
+                awaitObject(ConfigMap.class, ns, "older-config"),
+                awaitObject(PersistentVolumeClaim.class, ns, "older-cache"),
+                awaitObject(Deployment.class, ns, "older"),
+                awaitObject(Service.class, ns, "older"),
+                awaitObject(Service.class, ns, "older-management"),
+                awaitObject(NetworkPolicy.class, ns, "older"));
+
+        for (HasMetadata object : made) {
+            await().atMost(PATIENCE)
+                    .ignoreExceptionsMatching(GoProxyCacheReconcilerTest::isRetriedByAPerson)
+                    .untilAsserted(() -> client.resources(object.getClass())
+                            .inNamespace(ns)
+                            .withName(object.getMetadata().getName())
+                            .edit(o -> {
+                                o.getMetadata().getOwnerReferences().forEach(ref -> ref.setController(null));
+                                return o;
+                            }));
+        }
+        for (HasMetadata object : made) {
+            await().atMost(PATIENCE)
+                    .untilAsserted(() -> assertOwnedBy(
+                            get(object.getClass(), ns, object.getMetadata().getName()), uid));
+        }
+    }
+
     @Test
     void cachesInSeveralNamespacesEachGetTheirOwnObjectsAndUrl() {
         String first = namespace();
@@ -939,11 +971,18 @@ class GoProxyCacheReconcilerTest {
                 .get("storage");
     }
 
+    /** Owned by the cache alone, as its controller ("Controlled By" in kubectl describe). */
     private static void assertOwnedBy(HasMetadata owned, String uid) {
         assertThat(owned.getMetadata().getOwnerReferences())
-                .extracting(OwnerReference::getUid)
-                .containsExactly(uid);
-        assertThat(owned.getMetadata().getOwnerReferences().get(0).getKind()).isEqualTo("GoProxyCache");
+                .as(
+                        "owner references of %s %s",
+                        owned.getKind(), owned.getMetadata().getName())
+                .singleElement()
+                .satisfies(ref -> {
+                    assertThat(ref.getUid()).isEqualTo(uid);
+                    assertThat(ref.getKind()).isEqualTo("GoProxyCache");
+                    assertThat(ref.getController()).isTrue();
+                });
     }
 
     /** The mock has no Deployment controller, so the test plays it; a real cluster runs the pods itself. */
