@@ -171,7 +171,9 @@ class GoProxyCacheReconcilerTest {
                 .containsExactly(
                         "AWS_ACCESS_KEY_ID<-minio-keys/AWS_ACCESS_KEY_ID",
                         "AWS_SECRET_ACCESS_KEY<-minio-keys/AWS_SECRET_ACCESS_KEY");
-        awaitObject(PodDisruptionBudget.class, ns, "shared");
+        assertOwnedBy(
+                awaitObject(PodDisruptionBudget.class, ns, "shared"),
+                fresh(ns, "shared").getMetadata().getUid());
         assertThat(get(PersistentVolumeClaim.class, ns, "shared-cache")).isNull();
     }
 
@@ -777,6 +779,7 @@ class GoProxyCacheReconcilerTest {
 
         ServiceMonitor monitor = awaitObject(ServiceMonitor.class, ns, "scraped");
         assertThat(monitor.getSpec().getEndpoints().get(0).getPath()).isEqualTo("/q/metrics");
+        assertOwnedBy(monitor, fresh(ns, "scraped").getMetadata().getUid());
         await().atMost(PATIENCE)
                 .until(() -> "https://goproxy.cn"
                         .equals(get(ConfigMap.class, ns, "unscraped-config")
