@@ -552,6 +552,35 @@ class OperatorIT {
                 });
     }
 
+    /** A misspelt class leaves the claim Pending for ever; the operator (with the chart's RBAC) says why. */
+    @Test
+    void aMisspeltStorageClassIsNamedInTheStatus() {
+        String namespace = Namespaces.of("storage-class");
+        Map<String, Object> spec = Caches.smallSpec();
+        spec.put("storage", Map.of("size", "1Gi", "storageClassName", "kwok-locale"));
+        create(namespace, "default", spec);
+
+        await("Degraded=True StorageClassNotFound (operator log: " + operator.name() + ")")
+                .atMost(READY_WITHIN)
+                .untilAsserted(() -> assertThat(Caches.condition(Caches.get(admin, namespace, "default"), "Degraded"))
+                        .hasValueSatisfying(c -> assertThat(c)
+                                .containsEntry("status", "True")
+                                .containsEntry("reason", "StorageClassNotFound")
+                                .hasEntrySatisfying(
+                                        "message",
+                                        m -> assertThat((String) m)
+                                                .contains(
+                                                        "default-cache is Pending: StorageClass \"kwok-locale\" does not exist")
+                                                .contains("create it again"))));
+        assertThat(admin.persistentVolumeClaims()
+                        .inNamespace(namespace)
+                        .withName("default-cache")
+                        .get()
+                        .getStatus()
+                        .getPhase())
+                .isEqualTo("Pending");
+    }
+
     @Test
     void invalidSpecsAreRefusedByTheApiServerWithTheRulesMessage() {
         String namespace = Namespaces.of("invalid");

@@ -19,6 +19,7 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimStatusBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceQuota;
 import io.fabric8.kubernetes.api.model.ResourceQuotaBuilder;
@@ -733,6 +734,50 @@ class GoProxyCacheReconcilerTest {
         }
     }
 
+    /**
+     * A misspelt storage class leaves the claim Pending for ever, and the pods with it; the status names the class
+     * and the way out, which is the one that works: the class cannot change in place, the cache is made again.
+     */
+    @Test
+    void aClaimPendingOnAStorageClassThatDoesNotExistIsReportedAndACacheMadeAgainRecovers() {
+        String ns = namespace();
+        String misspelt = "no-such-class-" + TestRun.id();
+        create(ns, "typo", spec -> spec.getStorage().setStorageClassName(misspelt));
+        markPending(ns, "typo-cache");
+        await().atMost(PATIENCE).untilAsserted(() -> {
+            CacheCondition degraded = condition(fresh(ns, "typo"), CacheCondition.DEGRADED);
+            assertThat(degraded.getReason()).isEqualTo("StorageClassNotFound");
+            assertThat(degraded.getMessage())
+                    .contains("typo-cache is Pending: StorageClass \"" + misspelt + "\" does not exist")
+                    .contains("delete this GoProxyCache");
+        });
+        if (ClusterUnderTest.isReal()) {
+            assertThat(editOrRejection(ns, "typo", spec -> spec.getStorage().setStorageClassName(misspelt + "-2")))
+                    .as("a changed storage class")
+                    .hasValueSatisfying(
+                            e -> assertThat(e.getMessage()).contains("storage.storageClassName cannot change"));
+        }
+
+        client.resources(GoProxyCache.class).inNamespace(ns).withName("typo").delete();
+        if (ClusterUnderTest.isReal()) {
+            await().atMost(PATIENCE).until(() -> get(PersistentVolumeClaim.class, ns, "typo-cache") == null);
+        } else {
+            // the mock has no garbage collector: the test plays it
+            await().atMost(PATIENCE).until(() -> fresh(ns, "typo") == null);
+            client.resources(PersistentVolumeClaim.class)
+                    .inNamespace(ns)
+                    .withName("typo-cache")
+                    .delete();
+        }
+        create(ns, "typo", spec -> {});
+        assertThat(awaitObject(PersistentVolumeClaim.class, ns, "typo-cache")
+                        .getSpec()
+                        .getStorageClassName())
+                .isNotEqualTo(misspelt);
+        await().atMost(PATIENCE)
+                .untilAsserted(() -> assertCondition(fresh(ns, "typo"), CacheCondition.DEGRADED, "False"));
+    }
+
     @Test
     void cachesInSeveralNamespacesEachGetTheirOwnObjectsAndUrl() {
         String first = namespace();
@@ -986,6 +1031,17 @@ class GoProxyCacheReconcilerTest {
                     assertThat(ref.getKind()).isEqualTo("GoProxyCache");
                     assertThat(ref.getController()).isTrue();
                 });
+    }
+
+    /** A new claim is Pending until a volume binds it; the API server says so, the mock needs to be told. */
+    private void markPending(String ns, String name) {
+        if (ClusterUnderTest.isReal()) {
+            return;
+        }
+        PersistentVolumeClaim claim = awaitObject(PersistentVolumeClaim.class, ns, name);
+        claim.setStatus(
+                new PersistentVolumeClaimStatusBuilder().withPhase("Pending").build());
+        client.resource(claim).updateStatus();
     }
 
     /** The mock has no Deployment controller, so the test plays it; a real cluster runs the pods itself. */
