@@ -12,11 +12,11 @@ import java.util.List;
  * the Kubernetes API conventions, shown by {@code kubectl describe} as "Controlled By". {@code blockOwnerDeletion}
  * stays unset, as in the references of earlier operator versions.
  */
-public final class ControllerReference {
+final class ControllerReference {
 
     private ControllerReference() {}
 
-    public static OwnerReference of(GoProxyCache cache) {
+    static OwnerReference of(GoProxyCache cache) {
         return new OwnerReferenceBuilder()
                 .withApiVersion(cache.getApiVersion())
                 .withKind(cache.getKind())
@@ -27,7 +27,7 @@ public final class ControllerReference {
     }
 
     /** Whether {@code object} names {@code cache} as its controller. */
-    public static boolean controls(GoProxyCache cache, HasMetadata object) {
+    static boolean controls(GoProxyCache cache, HasMetadata object) {
         return references(object).stream()
                 .anyMatch(ref -> isOf(ref, cache) && Boolean.TRUE.equals(ref.getController()));
     }
