@@ -254,7 +254,7 @@ public class GoProxyCacheReconciler implements Reconciler<GoProxyCache> {
      * spec.storage.storageClassName, which nothing would ever report otherwise (the claim just stays Pending). Asked
      * only while the claim is Pending, one GET (the chart grants get on storageclasses, nothing more).
      */
-    static Optional<String> missingStorageClass(PersistentVolumeClaim claim, KubernetesClient client) {
+    private static Optional<String> missingStorageClass(PersistentVolumeClaim claim, KubernetesClient client) {
         String name = claim.getSpec() == null ? null : claim.getSpec().getStorageClassName();
         boolean pending =
                 claim.getStatus() != null && "Pending".equals(claim.getStatus().getPhase());

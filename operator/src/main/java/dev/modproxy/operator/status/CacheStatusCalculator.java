@@ -156,9 +156,10 @@ public final class CacheStatusCalculator {
         String claim = CacheNames.volumeClaim(cache);
         String message = "The volume claim " + claim + " is Pending: StorageClass \"" + storageClass
                 + "\" does not exist (kubectl get storageclass lists those that do), so no volume will bind and "
-                + "the proxy pods cannot start. spec.storage.storageClassName cannot change once set; fix: delete "
-                + "this GoProxyCache (nothing is cached yet) and create it again with the name of an existing "
-                + "StorageClass, or without storageClassName for the cluster's default.";
+                + "the proxy pods cannot start. If the name is right, create that StorageClass. If it is not: "
+                + "spec.storage.storageClassName cannot change once set, so delete this GoProxyCache (nothing is "
+                + "cached yet) and create it again with the name of an existing StorageClass, or without "
+                + "storageClassName for the cluster's default.";
         return cache.getSpec().getStorage() != null
                         && cache.getSpec().getStorage().isRetainOnDelete()
                 ? message + " Its claim is retained (storage.retainOnDelete), so delete it too first: kubectl -n "
