@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -12,6 +14,7 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -408,15 +411,49 @@ class OperatorIT {
                 });
     }
 
+    /**
+     * Every object the operator makes names its cache as its one controller (kubectl describe: "Controlled By"),
+     * the retained volume excepted, and the garbage collector follows those references.
+     */
     @Test
     void deletingACacheRemovesItsObjectsThroughTheGarbageCollectorAndRetainOnDeleteKeepsTheVolume() {
         String namespace = Namespaces.of("delete");
-        create(namespace, "default", Caches.smallSpec());
+        // two replicas on a shared volume and a NetworkPolicy: every kind of object but the ServiceMonitor
+        Map<String, Object> everything = Caches.smallSpec();
+        everything.put("replicas", 2);
+        everything.put("storage", Map.of("size", "1Gi", "accessModes", List.of("ReadWriteMany")));
+        everything.put("networkPolicy", Map.of("enabled", true));
+        create(namespace, "default", everything);
         Map<String, Object> keep = Caches.smallSpec();
         keep.put("storage", Map.of("size", "1Gi", "retainOnDelete", true));
         create(namespace, "kept", keep);
         awaitReady(namespace, "default");
         awaitReady(namespace, "kept");
+
+        String defaultUid =
+                Caches.get(admin, namespace, "default").getMetadata().getUid();
+        List<HasMetadata> made = madeFor(namespace, "default");
+        assertThat(made)
+                .extracting(HasMetadata::getKind)
+                .containsExactlyInAnyOrder(
+                        "ConfigMap",
+                        "PersistentVolumeClaim",
+                        "Deployment",
+                        "Service",
+                        "Service",
+                        "PodDisruptionBudget",
+                        "NetworkPolicy");
+        made.forEach(object -> assertControlledBy(object, "default", defaultUid));
+        String keptUid = Caches.get(admin, namespace, "kept").getMetadata().getUid();
+        madeFor(namespace, "kept").forEach(object -> {
+            if (object instanceof PersistentVolumeClaim) {
+                assertThat(object.getMetadata().getOwnerReferences())
+                        .as("owner references of the retained volume")
+                        .isEmpty();
+            } else {
+                assertControlledBy(object, "kept", keptUid);
+            }
+        });
 
         admin.genericKubernetesResources(Caches.GOPROXYCACHE)
                 .inNamespace(namespace)
@@ -447,13 +484,101 @@ class OperatorIT {
                                         .withName("default-cache")
                                         .get()
                                 == null
-                        && admin.pods().inNamespace(namespace).list().getItems().isEmpty());
+                        && admin.pods().inNamespace(namespace).list().getItems().isEmpty()
+                        && madeFor(namespace, "default").isEmpty());
         assertThat(admin.persistentVolumeClaims()
                         .inNamespace(namespace)
                         .withName("kept-cache")
                         .get())
                 .as("the volume of the cache with retainOnDelete")
                 .isNotNull();
+    }
+
+    /** What the operator made for a cache, by its labels: pods and ReplicaSets are the Deployment's. */
+    private List<HasMetadata> madeFor(String namespace, String cache) {
+        Map<String, String> labels =
+                Map.of("app.kubernetes.io/managed-by", "modproxy-operator", "app.kubernetes.io/instance", cache);
+        List<HasMetadata> made = new ArrayList<>();
+        made.addAll(admin.configMaps()
+                .inNamespace(namespace)
+                .withLabels(labels)
+                .list()
+                .getItems());
+        made.addAll(admin.persistentVolumeClaims()
+                .inNamespace(namespace)
+                .withLabels(labels)
+                .list()
+                .getItems());
+        made.addAll(admin.apps()
+                .deployments()
+                .inNamespace(namespace)
+                .withLabels(labels)
+                .list()
+                .getItems());
+        made.addAll(admin.services()
+                .inNamespace(namespace)
+                .withLabels(labels)
+                .list()
+                .getItems());
+        made.addAll(admin.policy()
+                .v1()
+                .podDisruptionBudget()
+                .inNamespace(namespace)
+                .withLabels(labels)
+                .list()
+                .getItems());
+        made.addAll(admin.network()
+                .v1()
+                .networkPolicies()
+                .inNamespace(namespace)
+                .withLabels(labels)
+                .list()
+                .getItems());
+        return made;
+    }
+
+    private static void assertControlledBy(HasMetadata object, String cache, String uid) {
+        assertThat(object.getMetadata().getOwnerReferences())
+                .as(
+                        "owner references of %s %s",
+                        object.getKind(), object.getMetadata().getName())
+                .singleElement()
+                .satisfies(ref -> {
+                    assertThat(ref.getController()).as("controller").isTrue();
+                    assertThat(ref.getApiVersion()).isEqualTo("modproxy.dev/v1alpha1");
+                    assertThat(ref.getKind()).isEqualTo("GoProxyCache");
+                    assertThat(ref.getName()).isEqualTo(cache);
+                    assertThat(ref.getUid()).isEqualTo(uid);
+                });
+    }
+
+    /** A misspelt class leaves the claim Pending for ever; the operator (with the chart's RBAC) says why. */
+    @Test
+    void aMisspeltStorageClassIsNamedInTheStatus() {
+        String namespace = Namespaces.of("storage-class");
+        Map<String, Object> spec = Caches.smallSpec();
+        spec.put("storage", Map.of("size", "1Gi", "storageClassName", "kwok-locale"));
+        create(namespace, "default", spec);
+
+        await("Degraded=True StorageClassNotFound (operator log: " + operator.name() + ")")
+                .atMost(READY_WITHIN)
+                .untilAsserted(() -> assertThat(Caches.condition(Caches.get(admin, namespace, "default"), "Degraded"))
+                        .hasValueSatisfying(c -> assertThat(c)
+                                .containsEntry("status", "True")
+                                .containsEntry("reason", "StorageClassNotFound")
+                                .hasEntrySatisfying(
+                                        "message",
+                                        m -> assertThat((String) m)
+                                                .contains(
+                                                        "default-cache is Pending: StorageClass \"kwok-locale\" does not exist")
+                                                .contains("create it again"))));
+        assertThat(admin.persistentVolumeClaims()
+                        .inNamespace(namespace)
+                        .withName("default-cache")
+                        .get()
+                        .getStatus()
+                        .getPhase())
+                .isEqualTo("Pending");
     }
 
     @Test

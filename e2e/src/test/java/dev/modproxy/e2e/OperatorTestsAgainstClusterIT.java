@@ -2,7 +2,12 @@ package dev.modproxy.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -10,6 +15,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import javax.xml.parsers.DocumentBuilderFactory;
@@ -39,12 +48,21 @@ class OperatorTestsAgainstClusterIT {
             "CommittedCrdTest",
             "WebhookOverHttpsTest");
 
+    /** The operator SDK applies as its controller's name; OperatorIT's production operator shows it too. */
+    private static final String OPERATOR_FIELD_MANAGER = "goproxycache";
+
     @Test
     void everyOperatorTestPassesAgainstTheRealApiServerAndNoneIsSkipped() throws Exception {
         ControlPlane cluster = ControlPlane.shared();
         deleteReports();
 
-        int exit = runOperatorTests(cluster.kubeconfig());
+        String run = runId();
+        int exit;
+        Set<String> deploymentWriters;
+        try (DeploymentWriters writers = new DeploymentWriters(cluster.admin(), run)) {
+            exit = runOperatorTests(cluster.kubeconfig(), run);
+            deploymentWriters = writers.seen();
+        }
 
         List<Suite> suites = reports();
         String summary = summary(suites) + "\nlog: " + LOG;
@@ -72,10 +90,81 @@ class OperatorTestsAgainstClusterIT {
         assertThat(crd.getMetadata().getManagedFields())
                 .extracting(f -> f.getManager())
                 .contains("modproxy-operator-tests");
+        // their operator applied server-side, as the production one does: the API server recorded the Deployments it
+        // made as applied by its field manager (without server-side apply they show only Updates, by the client's name)
+        assertThat(deploymentWriters)
+                .as("field managers of the Deployments in the namespaces of test run %s", run)
+                .contains(OPERATOR_FIELD_MANAGER + " Apply");
+    }
+
+    /** Five base-36 characters, as the operator tests' own TestRun makes them; they take it from modproxy.test.run. */
+    private static String runId() {
+        return Long.toString(36L * 36 * 36 * 36 + ThreadLocalRandom.current().nextLong(35L * 36 * 36 * 36 * 36), 36);
+    }
+
+    /**
+     * Who wrote the Deployments in the namespaces of one test run, and how ("manager operation"), as the API
+     * server records it in their managed fields; watched while the tests run, since they delete their namespaces.
+     */
+    private static final class DeploymentWriters implements AutoCloseable {
+
+        private final KubernetesClient client;
+        private final String run;
+        private final Set<String> seen = ConcurrentHashMap.newKeySet();
+        private final Map<String, Boolean> namespacesOfRun = new ConcurrentHashMap<>();
+        private final SharedIndexInformer<Deployment> informer;
+
+        DeploymentWriters(KubernetesClient client, String run) {
+            this.client = client;
+            this.run = run;
+            this.informer = client.apps()
+                    .deployments()
+                    .inAnyNamespace()
+                    .withLabel("app.kubernetes.io/managed-by", "modproxy-operator")
+                    .inform(new ResourceEventHandler<>() {
+                        @Override
+                        public void onAdd(Deployment deployment) {
+                            record(deployment);
+                        }
+
+                        @Override
+                        public void onUpdate(Deployment before, Deployment deployment) {
+                            record(deployment);
+                        }
+
+                        @Override
+                        public void onDelete(Deployment deployment, boolean finalStateUnknown) {}
+                    });
+        }
+
+        private void record(Deployment deployment) {
+            if (namespacesOfRun.computeIfAbsent(deployment.getMetadata().getNamespace(), this::ofRun)) {
+                deployment
+                        .getMetadata()
+                        .getManagedFields()
+                        .forEach(f -> seen.add(f.getManager() + " " + f.getOperation()));
+            }
+        }
+
+        private boolean ofRun(String namespace) {
+            Namespace ns = client.namespaces().withName(namespace).get();
+            return ns != null
+                    && ns.getMetadata().getLabels() != null
+                    && run.equals(ns.getMetadata().getLabels().get("modproxy.dev/test-run"));
+        }
+
+        Set<String> seen() {
+            return Set.copyOf(seen);
+        }
+
+        @Override
+        public void close() {
+            informer.close();
+        }
     }
 
     /** {@code mvnw -pl operator -am test} with MODPROXY_TEST_CLUSTER naming this cluster's kubeconfig. */
-    private static int runOperatorTests(Path kubeconfig) throws IOException, InterruptedException {
+    private static int runOperatorTests(Path kubeconfig, String run) throws IOException, InterruptedException {
         // offline, from the local repository of the build running this test, which resolved all of it already
         List<String> command = new ArrayList<>(List.of(
                 Repository.root().resolve("mvnw").toString(),
@@ -85,7 +174,8 @@ class OperatorTestsAgainstClusterIT {
                 "operator",
                 "-am",
                 "test",
-                "-Dsurefire.failIfNoSpecifiedTests=false"));
+                "-Dsurefire.failIfNoSpecifiedTests=false",
+                "-Dmodproxy.test.run=" + run));
         String repository = System.getProperty("modproxy.e2e.maven-repository");
         if (repository != null && !repository.isBlank()) {
             command.add("-Dmaven.repo.local=" + repository);

@@ -194,6 +194,21 @@ class OperatorDeploymentTest {
     }
 
     @Test
+    void storageClassesAreOnlyLookedUp() {
+        for (Map<String, Object> values : List.of(ValuesMatrix.DEFAULTS, ValuesMatrix.WATCHED_NAMESPACES)) {
+            Rendered rendered = Chart.render(values);
+            var storageClassRules = rendered.all(ClusterRole.class).stream()
+                    .flatMap(r -> r.getRules().stream())
+                    .filter(r -> r.getResources().contains("storageclasses"))
+                    .toList();
+            assertEquals(1, storageClassRules.size());
+            assertEquals(List.of("storage.k8s.io"), storageClassRules.get(0).getApiGroups());
+            assertEquals(List.of("storageclasses"), storageClassRules.get(0).getResources());
+            assertEquals(List.of("get"), storageClassRules.get(0).getVerbs());
+        }
+    }
+
+    @Test
     void customImageAndResourcesReachTheContainer() {
         Container operator = operator(Chart.render(ValuesMatrix.CUSTOM_IMAGE_AND_RESOURCES));
         assertEquals("registry.corp.example/platform/modproxy-operator:0.1.0-rc1", operator.getImage());

@@ -3,20 +3,15 @@ package dev.modproxy.operator.dependent;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import dev.modproxy.operator.api.v1alpha1.Storage;
 import dev.modproxy.operator.settings.StorageSize;
-import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.dependent.ReconcileResult;
-import io.javaoperatorsdk.operator.processing.dependent.Matcher.Result;
-import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.SecondaryToPrimaryMapper;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -26,7 +21,7 @@ import java.util.Set;
  * owner reference, so deleting the GoProxyCache leaves it (and the cached modules) in place.
  */
 @KubernetesDependent(informer = @Informer(labelSelector = CacheNames.MANAGED_BY_SELECTOR))
-public class CacheVolumeClaimDependent extends CRUDKubernetesDependentResource<PersistentVolumeClaim, GoProxyCache>
+public class CacheVolumeClaimDependent extends CacheOwnedDependent<PersistentVolumeClaim>
         implements SecondaryToPrimaryMapper<PersistentVolumeClaim> {
 
     static final String STORAGE = "storage";
@@ -68,22 +63,8 @@ public class CacheVolumeClaimDependent extends CRUDKubernetesDependentResource<P
     }
 
     @Override
-    protected void addReferenceHandlingMetadata(PersistentVolumeClaim desired, GoProxyCache cache) {
-        if (!retained(cache)) {
-            desired.addOwnerReference(cache);
-        }
-    }
-
-    @Override
-    public Result<PersistentVolumeClaim> match(
-            PersistentVolumeClaim actual,
-            PersistentVolumeClaim desired,
-            GoProxyCache cache,
-            Context<GoProxyCache> context) {
-        Result<PersistentVolumeClaim> result = super.match(actual, desired, cache, context);
-        boolean owned = actual.getMetadata().getOwnerReferences().stream()
-                .anyMatch(ref -> ref.getUid().equals(cache.getMetadata().getUid()));
-        return result.matched() && owned != retained(cache) ? result : Result.computed(false, desired);
+    protected boolean owned(GoProxyCache cache) {
+        return !retained(cache);
     }
 
     /** A bound claim's spec is immutable except its size, so only size, labels and ownership are written. */
@@ -96,15 +77,10 @@ public class CacheVolumeClaimDependent extends CRUDKubernetesDependentResource<P
         if (useSSA(context)) {
             return super.update(actual, desired, cache, context);
         }
-        List<OwnerReference> owners = new ArrayList<>(actual.getMetadata().getOwnerReferences());
-        owners.removeIf(ref -> ref.getUid().equals(cache.getMetadata().getUid()));
-        if (!retained(cache)) {
-            owners.addAll(desired.getMetadata().getOwnerReferences());
-        }
         PersistentVolumeClaim updated = new PersistentVolumeClaimBuilder(actual)
                 .editMetadata()
                 .addToLabels(desired.getMetadata().getLabels())
-                .withOwnerReferences(owners)
+                .withOwnerReferences(ControllerReference.wanted(cache, actual, owned(cache)))
                 .endMetadata()
                 .editSpec()
                 .editOrNewResources()

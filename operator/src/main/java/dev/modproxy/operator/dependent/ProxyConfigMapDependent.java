@@ -6,7 +6,6 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
-import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.util.Map;
@@ -14,7 +13,7 @@ import java.util.Optional;
 
 /** The proxy's settings, read by its pods as environment variables. */
 @KubernetesDependent(informer = @Informer(labelSelector = CacheNames.MANAGED_BY_SELECTOR))
-public class ProxyConfigMapDependent extends CRUDKubernetesDependentResource<ConfigMap, GoProxyCache> {
+public class ProxyConfigMapDependent extends CacheOwnedDependent<ConfigMap> {
 
     public ProxyConfigMapDependent() {
         super(ConfigMap.class);

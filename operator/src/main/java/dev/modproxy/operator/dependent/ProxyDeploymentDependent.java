@@ -33,7 +33,6 @@ import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
-import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.util.ArrayList;
@@ -45,7 +44,7 @@ import org.eclipse.microprofile.config.ConfigProvider;
 
 /** The proxy pods: hardened, probed, and rolled when (and only when) what they run changes. */
 @KubernetesDependent(informer = @Informer(labelSelector = CacheNames.MANAGED_BY_SELECTOR))
-public class ProxyDeploymentDependent extends CRUDKubernetesDependentResource<Deployment, GoProxyCache> {
+public class ProxyDeploymentDependent extends CacheOwnedDependent<Deployment> {
 
     static final String CONTAINER = "proxy";
     static final String CACHE_VOLUME = "cache";

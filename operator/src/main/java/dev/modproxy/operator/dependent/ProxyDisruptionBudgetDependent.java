@@ -6,12 +6,11 @@ import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
-import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 
 /** Keeps one proxy pod serving through node drains; only made when there is more than one. */
 @KubernetesDependent(informer = @Informer(labelSelector = CacheNames.MANAGED_BY_SELECTOR))
-public class ProxyDisruptionBudgetDependent extends CRUDKubernetesDependentResource<PodDisruptionBudget, GoProxyCache> {
+public class ProxyDisruptionBudgetDependent extends CacheOwnedDependent<PodDisruptionBudget> {
 
     public ProxyDisruptionBudgetDependent() {
         super(PodDisruptionBudget.class);

@@ -8,7 +8,6 @@ import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyBuilder;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
-import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 import java.util.Map;
 import org.eclipse.microprofile.config.Config;
@@ -19,7 +18,7 @@ import org.eclipse.microprofile.config.ConfigProvider;
  * pods and the Prometheus namespace reach the management port, so no build can start a warm-up.
  */
 @KubernetesDependent(informer = @Informer(labelSelector = CacheNames.MANAGED_BY_SELECTOR))
-public class ProxyNetworkPolicyDependent extends CRUDKubernetesDependentResource<NetworkPolicy, GoProxyCache> {
+public class ProxyNetworkPolicyDependent extends CacheOwnedDependent<NetworkPolicy> {
 
     static final String NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
     /** Where kube-prometheus-stack is usually installed; chart value proxy.networkPolicy.prometheusNamespace. */

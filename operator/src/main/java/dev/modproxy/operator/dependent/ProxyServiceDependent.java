@@ -8,13 +8,12 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
-import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 import java.util.LinkedHashMap;
 
 /** The stable in-cluster address build pods use: http://name.namespace.svc. */
 @KubernetesDependent(informer = @Informer(labelSelector = CacheNames.MANAGED_BY_SELECTOR))
-public class ProxyServiceDependent extends CRUDKubernetesDependentResource<Service, GoProxyCache> {
+public class ProxyServiceDependent extends CacheOwnedDependent<Service> {
 
     public ProxyServiceDependent() {
         super(Service.class);

@@ -7,12 +7,11 @@ import io.fabric8.openshift.api.model.monitoring.v1.ServiceMonitor;
 import io.fabric8.openshift.api.model.monitoring.v1.ServiceMonitorBuilder;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
-import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 
 /** Tells a prometheus-operator Prometheus to scrape the proxy's /q/metrics on the management port. */
 @KubernetesDependent(informer = @Informer(labelSelector = CacheNames.MANAGED_BY_SELECTOR))
-public class ServiceMonitorDependent extends CRUDKubernetesDependentResource<ServiceMonitor, GoProxyCache> {
+public class ServiceMonitorDependent extends CacheOwnedDependent<ServiceMonitor> {
 
     public ServiceMonitorDependent() {
         super(ServiceMonitor.class);

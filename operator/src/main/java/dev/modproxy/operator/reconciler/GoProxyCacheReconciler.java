@@ -30,6 +30,8 @@ import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
@@ -237,12 +239,42 @@ public class GoProxyCacheReconciler implements Reconciler<GoProxyCache> {
         Optional<Service> service = context.getSecondaryResources(Service.class).stream()
                 .filter(s -> CacheNames.service(cache).equals(s.getMetadata().getName()))
                 .findFirst();
+        Optional<PersistentVolumeClaim> claim = context.getSecondaryResource(PersistentVolumeClaim.class);
         return new Observation(
                 context.getSecondaryResource(Deployment.class),
-                context.getSecondaryResource(PersistentVolumeClaim.class),
+                claim,
                 service,
                 problems,
-                failure);
+                failure,
+                claim.flatMap(c -> missingStorageClass(c, context.getClient())));
+    }
+
+    /**
+     * The StorageClass a Pending claim names, when the cluster has none of that name: a misspelt
+     * spec.storage.storageClassName, which nothing would ever report otherwise (the claim just stays Pending). Asked
+     * only while the claim is Pending, one GET (the chart grants get on storageclasses, nothing more).
+     */
+    private static Optional<String> missingStorageClass(PersistentVolumeClaim claim, KubernetesClient client) {
+        String name = claim.getSpec() == null ? null : claim.getSpec().getStorageClassName();
+        boolean pending =
+                claim.getStatus() != null && "Pending".equals(claim.getStatus().getPhase());
+        if (!pending || name == null || name.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return client.storage().v1().storageClasses().withName(name).get() == null
+                    ? Optional.of(name)
+                    : Optional.empty();
+        } catch (KubernetesClientException e) {
+            // e.g. a cluster role without the permission: the status cannot name the cause, nothing worse
+            LOG.warnf(
+                    "Could not look up StorageClass %s named by the Pending claim %s/%s: %s",
+                    name,
+                    claim.getMetadata().getNamespace(),
+                    claim.getMetadata().getName(),
+                    e.getMessage());
+            return Optional.empty();
+        }
     }
 
     /**

@@ -132,12 +132,39 @@ public final class CacheStatusCalculator {
                             + existing.get() + "); volumes only grow. Set spec.storage.size to at least "
                             + existing.get() + ".");
         }
+        if (seen.missingStorageClass().isPresent()) {
+            return new CacheCondition(
+                    CacheCondition.DEGRADED,
+                    CacheCondition.TRUE,
+                    "StorageClassNotFound",
+                    storageClassNotFound(cache, seen.missingStorageClass().get()));
+        }
         Optional<String> stuck = seen.deployment().flatMap(CacheStatusCalculator::rolloutProblem);
         if (stuck.isPresent()) {
             return new CacheCondition(CacheCondition.DEGRADED, CacheCondition.TRUE, "RolloutFailed", stuck.get());
         }
         return new CacheCondition(
                 CacheCondition.DEGRADED, CacheCondition.FALSE, "AsExpected", "Nothing needs attention.");
+    }
+
+    /**
+     * The class cannot be changed on the claim (its spec is immutable) nor in the cache's spec (a CEL rule), but
+     * nothing was ever cached on a volume that never bound, so the cache is made again.
+     */
+    private static String storageClassNotFound(GoProxyCache cache, String storageClass) {
+        String namespace = cache.getMetadata().getNamespace();
+        String claim = CacheNames.volumeClaim(cache);
+        String message = "The volume claim " + claim + " is Pending: StorageClass \"" + storageClass
+                + "\" does not exist (kubectl get storageclass lists those that do), so no volume will bind and "
+                + "the proxy pods cannot start. If the name is right, create that StorageClass. If it is not: "
+                + "spec.storage.storageClassName cannot change once set, so delete this GoProxyCache (nothing is "
+                + "cached yet) and create it again with the name of an existing StorageClass, or without "
+                + "storageClassName for the cluster's default.";
+        return cache.getSpec().getStorage() != null
+                        && cache.getSpec().getStorage().isRetainOnDelete()
+                ? message + " Its claim is retained (storage.retainOnDelete), so delete it too first: kubectl -n "
+                        + namespace + " delete pvc " + claim + "."
+                : message;
     }
 
     /** Pod creation refused (quota, admission) or a rollout past its deadline, as the Deployment reports it. */

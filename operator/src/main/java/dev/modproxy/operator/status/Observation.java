@@ -7,15 +7,26 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * What one reconciliation saw: the owned objects as the cluster reports them, the spec's problems, and the
- * failure of the last attempt to apply it, if any.
+ * What one reconciliation saw: the owned objects as the cluster reports them, the spec's problems, the failure of
+ * the last attempt to apply it, if any, and the StorageClass a Pending volume claim names that the cluster does not
+ * have (no volume will ever bind it), if so.
  */
 public record Observation(
         Optional<Deployment> deployment,
         Optional<PersistentVolumeClaim> volumeClaim,
         Optional<Service> service,
         List<String> specProblems,
-        Optional<Failure> failure) {
+        Optional<Failure> failure,
+        Optional<String> missingStorageClass) {
+
+    public Observation(
+            Optional<Deployment> deployment,
+            Optional<PersistentVolumeClaim> volumeClaim,
+            Optional<Service> service,
+            List<String> specProblems,
+            Optional<Failure> failure) {
+        this(deployment, volumeClaim, service, specProblems, failure, Optional.empty());
+    }
 
     /** Why applying the spec failed, in words a user can act on. */
     public record Failure(String reason, String message) {}

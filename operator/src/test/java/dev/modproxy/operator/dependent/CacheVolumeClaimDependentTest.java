@@ -53,7 +53,10 @@ class CacheVolumeClaimDependentTest {
         dependent.addReferenceHandlingMetadata(ownedClaim, owned);
         assertThat(ownedClaim.getMetadata().getOwnerReferences())
                 .singleElement()
-                .satisfies(ref -> assertThat(ref.getUid()).isEqualTo("uid-gpc"));
+                .satisfies(ref -> {
+                    assertThat(ref.getUid()).isEqualTo("uid-gpc");
+                    assertThat(ref.getController()).isTrue();
+                });
 
         GoProxyCache retained = cache(spec -> spec.getStorage().setRetainOnDelete(true));
         PersistentVolumeClaim retainedClaim = CacheVolumeClaimDependent.desiredClaim(retained, Optional.empty());

@@ -18,8 +18,8 @@ import dev.modproxy.operator.dependent.CacheNames;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimStatusBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceQuota;
 import io.fabric8.kubernetes.api.model.ResourceQuotaBuilder;
@@ -126,9 +126,7 @@ class GoProxyCacheReconcilerTest {
             assertThat(owned.getMetadata().getLabels())
                     .containsEntry("app.kubernetes.io/managed-by", "modproxy-operator")
                     .containsEntry("app.kubernetes.io/instance", "builds");
-            assertThat(owned.getMetadata().getOwnerReferences())
-                    .extracting(OwnerReference::getUid)
-                    .containsExactly(fresh(cache).getMetadata().getUid());
+            assertOwnedBy(owned, fresh(cache).getMetadata().getUid());
         }
         assertThat(client.resources(PodDisruptionBudget.class)
                         .inNamespace(ns)
@@ -174,7 +172,9 @@ class GoProxyCacheReconcilerTest {
                 .containsExactly(
                         "AWS_ACCESS_KEY_ID<-minio-keys/AWS_ACCESS_KEY_ID",
                         "AWS_SECRET_ACCESS_KEY<-minio-keys/AWS_SECRET_ACCESS_KEY");
-        awaitObject(PodDisruptionBudget.class, ns, "shared");
+        assertOwnedBy(
+                awaitObject(PodDisruptionBudget.class, ns, "shared"),
+                fresh(ns, "shared").getMetadata().getUid());
         assertThat(get(PersistentVolumeClaim.class, ns, "shared-cache")).isNull();
     }
 
@@ -699,6 +699,85 @@ class GoProxyCacheReconcilerTest {
                 .untilAsserted(() -> assertOwnedBy(get(PersistentVolumeClaim.class, ns, "toggle-cache"), uid));
     }
 
+    /**
+     * An operator before controller references wrote the cache as a plain owner; the next reconciliation makes it
+     * the controller, with server-side apply (a real cluster) or without it (the mock).
+     */
+    @Test
+    void objectsWithAPlainOwnerReferenceAreMadeControlledByTheirCache() {
+        String ns = namespace();
+        create(ns, "older", spec -> spec.getNetworkPolicy().setEnabled(true));
+        String uid = fresh(ns, "older").getMetadata().getUid();
+        List<HasMetadata> made = List.of(
+                awaitObject(ConfigMap.class, ns, "older-config"),
+                awaitObject(PersistentVolumeClaim.class, ns, "older-cache"),
+                awaitObject(Deployment.class, ns, "older"),
+                awaitObject(Service.class, ns, "older"),
+                awaitObject(Service.class, ns, "older-management"),
+                awaitObject(NetworkPolicy.class, ns, "older"));
+
+        for (HasMetadata object : made) {
+            await().atMost(PATIENCE)
+                    .ignoreExceptionsMatching(GoProxyCacheReconcilerTest::isRetriedByAPerson)
+                    .untilAsserted(() -> client.resources(object.getClass())
+                            .inNamespace(ns)
+                            .withName(object.getMetadata().getName())
+                            .edit(o -> {
+                                o.getMetadata().getOwnerReferences().forEach(ref -> ref.setController(null));
+                                return o;
+                            }));
+        }
+        for (HasMetadata object : made) {
+            await().atMost(PATIENCE)
+                    .untilAsserted(() -> assertOwnedBy(
+                            get(object.getClass(), ns, object.getMetadata().getName()), uid));
+        }
+    }
+
+    /**
+     * A misspelt storage class leaves the claim Pending for ever, and the pods with it; the status names the class
+     * and the way out, which is the one that works: the class cannot change in place, the cache is made again.
+     */
+    @Test
+    void aClaimPendingOnAStorageClassThatDoesNotExistIsReportedAndACacheMadeAgainRecovers() {
+        String ns = namespace();
+        String misspelt = "no-such-class-" + TestRun.id();
+        create(ns, "typo", spec -> spec.getStorage().setStorageClassName(misspelt));
+        markPending(ns, "typo-cache");
+        await().atMost(PATIENCE).untilAsserted(() -> {
+            CacheCondition degraded = condition(fresh(ns, "typo"), CacheCondition.DEGRADED);
+            assertThat(degraded.getReason()).isEqualTo("StorageClassNotFound");
+            assertThat(degraded.getMessage())
+                    .contains("typo-cache is Pending: StorageClass \"" + misspelt + "\" does not exist")
+                    .contains("delete this GoProxyCache");
+        });
+        if (ClusterUnderTest.isReal()) {
+            assertThat(editOrRejection(ns, "typo", spec -> spec.getStorage().setStorageClassName(misspelt + "-2")))
+                    .as("a changed storage class")
+                    .hasValueSatisfying(
+                            e -> assertThat(e.getMessage()).contains("storage.storageClassName cannot change"));
+        }
+
+        client.resources(GoProxyCache.class).inNamespace(ns).withName("typo").delete();
+        if (ClusterUnderTest.isReal()) {
+            await().atMost(PATIENCE).until(() -> get(PersistentVolumeClaim.class, ns, "typo-cache") == null);
+        } else {
+            // the mock has no garbage collector: the test plays it
+            await().atMost(PATIENCE).until(() -> fresh(ns, "typo") == null);
+            client.resources(PersistentVolumeClaim.class)
+                    .inNamespace(ns)
+                    .withName("typo-cache")
+                    .delete();
+        }
+        create(ns, "typo", spec -> {});
+        assertThat(awaitObject(PersistentVolumeClaim.class, ns, "typo-cache")
+                        .getSpec()
+                        .getStorageClassName())
+                .isNotEqualTo(misspelt);
+        await().atMost(PATIENCE)
+                .untilAsserted(() -> assertCondition(fresh(ns, "typo"), CacheCondition.DEGRADED, "False"));
+    }
+
     @Test
     void cachesInSeveralNamespacesEachGetTheirOwnObjectsAndUrl() {
         String first = namespace();
@@ -745,6 +824,7 @@ class GoProxyCacheReconcilerTest {
 
         ServiceMonitor monitor = awaitObject(ServiceMonitor.class, ns, "scraped");
         assertThat(monitor.getSpec().getEndpoints().get(0).getPath()).isEqualTo("/q/metrics");
+        assertOwnedBy(monitor, fresh(ns, "scraped").getMetadata().getUid());
         await().atMost(PATIENCE)
                 .until(() -> "https://goproxy.cn"
                         .equals(get(ConfigMap.class, ns, "unscraped-config")
@@ -939,11 +1019,29 @@ class GoProxyCacheReconcilerTest {
                 .get("storage");
     }
 
+    /** Owned by the cache alone, as its controller ("Controlled By" in kubectl describe). */
     private static void assertOwnedBy(HasMetadata owned, String uid) {
         assertThat(owned.getMetadata().getOwnerReferences())
-                .extracting(OwnerReference::getUid)
-                .containsExactly(uid);
-        assertThat(owned.getMetadata().getOwnerReferences().get(0).getKind()).isEqualTo("GoProxyCache");
+                .as(
+                        "owner references of %s %s",
+                        owned.getKind(), owned.getMetadata().getName())
+                .singleElement()
+                .satisfies(ref -> {
+                    assertThat(ref.getUid()).isEqualTo(uid);
+                    assertThat(ref.getKind()).isEqualTo("GoProxyCache");
+                    assertThat(ref.getController()).isTrue();
+                });
+    }
+
+    /** A new claim is Pending until a volume binds it; the API server says so, the mock needs to be told. */
+    private void markPending(String ns, String name) {
+        if (ClusterUnderTest.isReal()) {
+            return;
+        }
+        PersistentVolumeClaim claim = awaitObject(PersistentVolumeClaim.class, ns, name);
+        claim.setStatus(
+                new PersistentVolumeClaimStatusBuilder().withPhase("Pending").build());
+        client.resource(claim).updateStatus();
     }
 
     /** The mock has no Deployment controller, so the test plays it; a real cluster runs the pods itself. */

@@ -106,6 +106,32 @@ class CacheStatusCalculatorTest {
     }
 
     @Test
+    void aClaimPendingOnAStorageClassThatDoesNotExistIsDegradedNamingTheClassAndTheFix() {
+        Observation seen = new Observation(
+                Optional.of(deployment(1, 0, false)),
+                Optional.of(claim("10Gi")),
+                Optional.of(service()),
+                List.of(),
+                Optional.empty(),
+                Optional.of("fast-sdd"));
+        CacheCondition degraded = condition(compute(seen), CacheCondition.DEGRADED);
+        assertThat(degraded.getStatus()).isEqualTo("True");
+        assertThat(degraded.getReason()).isEqualTo("StorageClassNotFound");
+        assertThat(degraded.getMessage())
+                .contains("builds-cache is Pending: StorageClass \"fast-sdd\" does not exist")
+                .contains("kubectl get storageclass")
+                .contains("delete this GoProxyCache")
+                .doesNotContain("delete pvc");
+        assertThat(condition(compute(seen), CacheCondition.READY).getReason()).isEqualTo("PodsNotReady");
+
+        GoProxyCache retaining =
+                cache("team-a", "builds", spec -> spec.getStorage().setRetainOnDelete(true));
+        assertThat(condition(CacheStatusCalculator.compute(retaining, seen, T0), CacheCondition.DEGRADED)
+                        .getMessage())
+                .endsWith("delete it too first: kubectl -n team-a delete pvc builds-cache.");
+    }
+
+    @Test
     void transitionTimeIsKeptWhileAConditionHoldsAndMovesWhenItFlips() {
         GoProxyCacheStatus first = compute(seen(deployment(1, 0, false), service()));
         cache.setStatus(first);

@@ -1,0 +1,128 @@
+package dev.modproxy.operator.dependent;
+
+import static dev.modproxy.operator.CacheFixtures.cache;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.openshift.api.model.monitoring.v1.ServiceMonitor;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** Every object a cache makes names it as its one controller, and an older object's plain reference is corrected. */
+class ControllerReferenceTest {
+
+    private final GoProxyCache cache = cache("team-a", "builds", spec -> {});
+
+    /** What an operator before controller references wrote: the cache as a plain owner. */
+    private final OwnerReference plainReference = new OwnerReferenceBuilder()
+            .withApiVersion("modproxy.dev/v1alpha1")
+            .withKind("GoProxyCache")
+            .withName("builds")
+            .withUid("uid-builds")
+            .build();
+
+    private final OwnerReference otherOwner = new OwnerReferenceBuilder()
+            .withApiVersion("v1")
+            .withKind("ConfigMap")
+            .withName("someone-elses")
+            .withUid("uid-other")
+            .build();
+
+    @Test
+    void everyObjectTheCacheMakesNamesItAsItsOneController() {
+        Map<CacheOwnedDependent<?>, HasMetadata> made = Map.of(
+                new ProxyConfigMapDependent(), new ConfigMap(),
+                new CacheVolumeClaimDependent(), new PersistentVolumeClaim(),
+                new ProxyDeploymentDependent(), new Deployment(),
+                new ProxyServiceDependent(), new Service(),
+                new ProxyManagementServiceDependent(), new Service(),
+                new ProxyDisruptionBudgetDependent(), new PodDisruptionBudget(),
+                new ProxyNetworkPolicyDependent(), new NetworkPolicy(),
+                new ServiceMonitorDependent(), new ServiceMonitor());
+
+        made.forEach((dependent, object) -> {
+            object.setMetadata(CacheNames.metadata(cache, "builds"));
+            reference(dependent, object);
+            assertThat(object.getMetadata().getOwnerReferences())
+                    .as(dependent.getClass().getSimpleName())
+                    .singleElement()
+                    .satisfies(ref -> {
+                        assertThat(ref.getController()).isTrue();
+                        assertThat(ref.getBlockOwnerDeletion()).isNull();
+                        assertThat(ref.getApiVersion()).isEqualTo("modproxy.dev/v1alpha1");
+                        assertThat(ref.getKind()).isEqualTo("GoProxyCache");
+                        assertThat(ref.getName()).isEqualTo("builds");
+                        assertThat(ref.getUid()).isEqualTo("uid-builds");
+                    });
+        });
+    }
+
+    @Test
+    void anObjectWithAPlainReferenceToTheCacheDoesNotMatchUntilItIsTheController() {
+        ProxyConfigMapDependent dependent = new ProxyConfigMapDependent();
+        assertThat(dependent.hasWantedReference(cache, configMapOwnedBy(plainReference)))
+                .isFalse();
+        assertThat(dependent.hasWantedReference(cache, configMapOwnedBy())).isFalse();
+        assertThat(dependent.hasWantedReference(cache, configMapOwnedBy(otherOwner, ControllerReference.of(cache))))
+                .isTrue();
+    }
+
+    @Test
+    void thePlainReferenceIsReplacedByTheControllerReferenceAndOtherOwnersStay() {
+        assertThat(ControllerReference.wanted(cache, configMapOwnedBy(otherOwner, plainReference), true))
+                .containsExactly(otherOwner, ControllerReference.of(cache));
+        assertThat(ControllerReference.wanted(cache, configMapOwnedBy(), true))
+                .containsExactly(ControllerReference.of(cache));
+    }
+
+    @Test
+    void aRetainedVolumeMatchesOnlyWithoutAnyReferenceToTheCache() {
+        GoProxyCache retaining =
+                cache("team-a", "builds", spec -> spec.getStorage().setRetainOnDelete(true));
+        CacheVolumeClaimDependent dependent = new CacheVolumeClaimDependent();
+        PersistentVolumeClaim claim = CacheVolumeClaimDependent.desiredClaim(retaining, Optional.empty());
+
+        assertThat(dependent.hasWantedReference(retaining, claim)).isTrue();
+        assertThat(dependent.hasWantedReference(retaining, claimOwnedBy(claim, plainReference)))
+                .isFalse();
+        assertThat(dependent.hasWantedReference(retaining, claimOwnedBy(claim, ControllerReference.of(cache))))
+                .isFalse();
+        assertThat(ControllerReference.wanted(retaining, claimOwnedBy(claim, otherOwner, plainReference), false))
+                .containsExactly(otherOwner);
+    }
+
+    @SuppressWarnings("unchecked")
+    private <R extends HasMetadata> void reference(CacheOwnedDependent<R> dependent, HasMetadata object) {
+        dependent.addReferenceHandlingMetadata((R) object, cache);
+    }
+
+    private static ConfigMap configMapOwnedBy(OwnerReference... owners) {
+        return new ConfigMapBuilder()
+                .withNewMetadata()
+                .withName("builds-config")
+                .withOwnerReferences(List.of(owners))
+                .endMetadata()
+                .build();
+    }
+
+    private static PersistentVolumeClaim claimOwnedBy(PersistentVolumeClaim claim, OwnerReference... owners) {
+        return new PersistentVolumeClaimBuilder(claim)
+                .editMetadata()
+                .withOwnerReferences(List.of(owners))
+                .endMetadata()
+                .build();
+    }
+}
