@@ -1,5 +1,6 @@
 package dev.modproxy.proxy.http;
 
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
@@ -53,12 +54,14 @@ final class RequestFraming {
     }
 
     private static void refuseAndClose(RoutingContext ctx, int status, String reason) {
+        Buffer body = Buffer.buffer(reason + "\n");
         ctx.response()
                 .setStatusCode(status)
                 .putHeader(HttpHeaders.CONNECTION, "close")
                 .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8")
                 .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
-                .end(reason + "\n")
+                .putHeader(HttpHeaders.CONTENT_LENGTH, Integer.toString(body.length()))
+                .end(body)
                 .onComplete(done -> ctx.request().connection().close());
     }
 }
