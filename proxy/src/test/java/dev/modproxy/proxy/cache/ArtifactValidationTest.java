@@ -246,6 +246,76 @@ class ArtifactValidationTest {
         assertFalse(stored(ZIP));
     }
 
+    @Test
+    void zipsTheGoCommandWouldRefuseToExtractAreRefusedAndNotStored() throws Exception {
+        // each with its reason in golang.org/x/mod/zip's checkZip, which the go command runs before it unzips
+        Map<String, byte[]> refused = new java.util.LinkedHashMap<>();
+        for (String name : new String[] {
+            "a*b.go",
+            "a\"b.go",
+            "a:b.go",
+            "a<b.go",
+            "a|b.go",
+            "a?b.go",
+            "a'b.go",
+            "a`b.go",
+            "a;b.go", // invalid char
+            "a\u0001b.go",
+            "a\u200bb.go", // a control character, a format character
+            "con.go",
+            "sub/AUX",
+            "lpt1", // Windows reserved names
+            "b.",
+            "sub./x.go", // trailing dot
+            "sub/go.mod",
+            "GO.MOD", // a go.mod only in the module root, spelled so
+        }) {
+            refused.put(name, "x\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        refused.put("LICENSE", new byte[(16 << 20) + 1]); // the go command's limit for a LICENSE
+        int minor = 0;
+        for (Map.Entry<String, byte[]> bad : refused.entrySet()) {
+            minor++;
+            String zip = "example.com/lib/@v/v1." + minor + ".0.zip";
+            Map<String, byte[]> files = new java.util.LinkedHashMap<>();
+            if (!bad.getKey().equals("GO.MOD")) {
+                files.put("go.mod", "module example.com/lib\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
+            files.put(bad.getKey(), bad.getValue());
+            upstream.on(zip, ok("application/zip", Modules.zipOfBytes("example.com/lib@v1." + minor + ".0/", files)));
+
+            assertThrowsOrFails("/" + zip);
+            assertFalse(stored(zip), bad.getKey() + " is refused and not stored");
+        }
+
+        Map<String, String> accepted = new java.util.LinkedHashMap<>();
+        accepted.put("go.mod", "module example.com/lib\n");
+        for (String name : new String[] {
+            "a b.go", "\u00fcn\u00efcode.go", "x!#$%&()+,-.=@[]^_{}~.txt", ".hidden/-dash.go", "console.go", "LICENSE",
+        }) {
+            accepted.put(name, "x\n");
+        }
+        String zip = "example.com/lib/@v/v2.0.0+incompatible.zip";
+        byte[] bytes = Modules.zipOf("example.com/lib@v2.0.0+incompatible/", accepted);
+        upstream.on(zip, ok("application/zip", bytes));
+        HttpResponse<byte[]> response = proxy.get("/" + zip);
+        assertEquals(200, response.statusCode(), new String(response.body(), java.nio.charset.StandardCharsets.UTF_8));
+        assertArrayEquals(bytes, response.body());
+        assertTrue(stored(zip), "names the go command accepts pass");
+    }
+
+    @Test
+    void aFileThatIsAlsoTheParentOfAnotherIsRefused() throws Exception {
+        Map<String, String> files = new java.util.LinkedHashMap<>();
+        files.put("go.mod", "module example.com/lib\n");
+        files.put("doc", "a file");
+        files.put("doc/a.txt", "and a directory, without an entry of its own");
+        upstream.on(ZIP, ok("application/zip", Modules.zipOf("example.com/lib@v1.0.0/", files)));
+
+        assertThrowsOrFails("/" + ZIP);
+        assertFalse(stored(ZIP));
+    }
+
     private void assertThrowsOrFails(String path) throws InterruptedException {
         try {
             HttpResponse<byte[]> response = proxy.get(path);
