@@ -8,8 +8,11 @@ import java.util.concurrent.Semaphore;
  */
 final class DirectoryBudget {
 
-    /** Checks of small zips (a few thousand files) run without counting: they take too little to matter. */
-    private static final long FREE = 1L << 20;
+    /**
+     * Checks of small zips (up to about 200 files, most modules) run without counting: even as many as the proxy runs
+     * downloads at once (MODPROXY_MAX_DOWNLOADS, 256) take 16 MiB.
+     */
+    private static final long FREE = 64L << 10;
 
     private final long bytes;
     private final Semaphore kibibytes;
