@@ -305,6 +305,48 @@ class ArtifactValidationTest {
     }
 
     @Test
+    void aSmallZipRefusedColdIsA502SayingWhyHoweverItsBytesArrivedAndALaterGoodAnswerIsServed() throws Exception {
+        byte[] noise = new byte[30 * 1024];
+        new Random(7).nextBytes(noise);
+        byte[] bad = Modules.zipOf(
+                "example.com/lib@v1.0.0/",
+                Map.of(
+                        "go.mod",
+                        "module example.com/lib\n",
+                        "a*b.go",
+                        java.util.Base64.getEncoder().encodeToString(noise)));
+        upstream.on(ZIP, exchange -> {
+            // in pieces of 1 KiB, each flushed: the proxy reads it in many small reads
+            exchange.getResponseHeaders().set("Content-Type", "application/zip");
+            exchange.sendResponseHeaders(200, bad.length);
+            OutputStream out = exchange.getResponseBody();
+            for (int at = 0; at < bad.length; at += 1024) {
+                out.write(bad, at, Math.min(1024, bad.length - at));
+                out.flush();
+            }
+            out.close();
+        });
+
+        HttpResponse<String> refused = proxy.getText("/" + ZIP);
+
+        assertEquals(502, refused.statusCode(), refused.body());
+        assertTrue(
+                refused.body().contains("a*b.go") && refused.body().contains("invalid char"),
+                "the client is told what is wrong: " + refused.body());
+        assertEquals(
+                refused.body().getBytes(java.nio.charset.StandardCharsets.UTF_8).length,
+                refused.headers().firstValueAsLong("Content-Length").orElse(-1));
+        assertFalse(stored(ZIP));
+
+        byte[] good = Modules.zip("example.com/lib", "v1.0.0");
+        upstream.on(ZIP, ok("application/zip", good));
+        HttpResponse<byte[]> served = proxy.get("/" + ZIP);
+        assertEquals(200, served.statusCode());
+        assertArrayEquals(good, served.body());
+        assertTrue(stored(ZIP));
+    }
+
+    @Test
     void aFileThatIsAlsoTheParentOfAnotherIsRefused() throws Exception {
         Map<String, String> files = new java.util.LinkedHashMap<>();
         files.put("go.mod", "module example.com/lib\n");
