@@ -139,6 +139,40 @@ class ArtifactValidationTest {
     }
 
     @Test
+    void infoIsReadAsTheGoCommandReadsItTheLastKeyOfAFieldInAnyCaseWinsAndNullChangesNothing() throws Exception {
+        // the go command would read v9.9.9, or the time "garbage", from each of these: refused, never cached
+        Map<String, String> refused = new java.util.LinkedHashMap<>();
+        refused.put("v1.0.1", "{\"Version\":\"v1.0.1\",\"VERSION\":\"v9.9.9\"}");
+        refused.put("v1.0.2", "{\"version\":\"v9.9.9\",\"x\":1,\"Version\":\"v1.0.2\",\"version\":\"v9.9.9\"}");
+        refused.put("v1.0.3", "{\"Version\":\"v1.0.3\",\"Time\":\"2024-01-01T00:00:00Z\",\"time\":\"garbage\"}");
+        refused.put("v1.0.4", "{\"Version\":\"v1.0.4\",\"version\":[\"v1.0.4\"]}");
+        for (Map.Entry<String, String> info : refused.entrySet()) {
+            String path = "example.com/lib/@v/" + info.getKey() + ".info";
+            upstream.on(path, ok("application/json", info.getValue()));
+
+            HttpResponse<String> response = proxy.getText("/" + path);
+
+            assertEquals(502, response.statusCode(), info.getValue() + " answered " + response.body());
+            assertFalse(stored(path), info.getValue());
+        }
+        // and these it reads as the version asked for
+        Map<String, String> served = new java.util.LinkedHashMap<>();
+        served.put("v1.1.0", "{\"VERSION\":\"v9.9.9\",\"Version\":\"v1.1.0\"}");
+        served.put(
+                "v1.1.1", "{\"Version\":\"v1.1.1\",\"version\":null,\"Time\":\"2024-01-01T00:00:00Z\",\"time\":null}");
+        served.put("v1.1.2", "{\"Version\":\"v1.1.2\",\"Origin\":{\"Version\":\"v9.9.9\",\"Time\":7}}");
+        for (Map.Entry<String, String> info : served.entrySet()) {
+            String path = "example.com/lib/@v/" + info.getKey() + ".info";
+            upstream.on(path, ok("application/json", info.getValue()));
+
+            HttpResponse<String> response = proxy.getText("/" + path);
+
+            assertEquals(200, response.statusCode(), info.getValue() + " answered " + response.body());
+            assertEquals(info.getValue(), response.body());
+        }
+    }
+
+    @Test
     void infoNamingAnotherVersionIsRefused() throws Exception {
         upstream.on("example.com/lib/@v/v1.0.0.info", ok("application/json", Modules.info("v1.0.1")));
 
