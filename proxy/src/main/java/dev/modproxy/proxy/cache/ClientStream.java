@@ -16,4 +16,10 @@ public interface ClientStream {
 
     /** Breaks the connection so the client sees a failed download instead of a short file. */
     void abort();
+
+    /**
+     * Takes back a {@link #begin} of which nothing has been written: the response is free again for a refusal with its
+     * reason. Called only when no chunk was written.
+     */
+    void retract();
 }

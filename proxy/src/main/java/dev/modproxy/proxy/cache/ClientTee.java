@@ -11,14 +11,19 @@ import org.jboss.logging.Logger;
 
 /**
  * Forwards a download to its first client while it is being staged, always holding back the last
- * chunk until the artifact is verified and stored: a client never receives a complete body that
- * the cache then rejects. The client reads at its own pace from the staged file, on a sender
+ * chunk (and at least 64 KiB) until the artifact is verified and stored: a client never receives a complete body
+ * that the cache then rejects, and one refused before any byte went out gets the refusal and its reason. The client reads at its own pace from the staged file, on a sender
  * thread of its own: the download goes on at the upstream's pace, however slowly the client reads.
  */
 final class ClientTee {
 
     private static final Logger LOG = Logger.getLogger(ClientTee.class);
     private static final int SLICE = 64 * 1024;
+    /**
+     * Bytes never sent before the artifact is verified, however the upstream's answer was cut into reads: a zip of up
+     * to this size (most module zips) reaches the client whole or not at all, and when refused, as a 502 saying why.
+     */
+    private static final int HELD_BACK = 64 * 1024;
 
     private final ClientStream client;
     private final Executor senders;
@@ -41,26 +46,27 @@ final class ClientTee {
     }
 
     /**
-     * The staged file now holds written bytes (flushed); the last chunkLength of them stay held
-     * back. Called on the download thread; never blocks on the client.
+     * The staged file now holds written bytes (flushed); the last chunkLength of them, and at least the last
+     * {@link #HELD_BACK}, stay held back. Called on the download thread; never blocks on the client.
      */
     void chunk(Path staged, long written, int chunkLength, long contentLength) {
         if (client == null) {
             return;
         }
+        long releasable = written - Math.max(chunkLength, HELD_BACK);
         if (!begun) {
             begun = true;
             sender = new Sender();
             try {
                 client.begin(contentLength);
-                sender.offer(staged, written - chunkLength);
+                sender.offer(staged, releasable);
                 senders.execute(sender);
             } catch (IOException | RejectedExecutionException e) {
                 sender.fail(); // the client went away; the download continues for the cache
             }
             return;
         }
-        sender.offer(staged, written - chunkLength);
+        sender.offer(staged, releasable);
     }
 
     /** The artifact is stored: release the last chunk and complete the response. */
@@ -72,10 +78,20 @@ final class ClientTee {
         return true;
     }
 
-    void abort() {
-        if (begun) {
-            sender.fail();
+    /**
+     * Ends a failed download's stream. When no byte has gone to the client yet (a small zip is held back whole until
+     * it is verified), the response is taken back and true returned: the client can be told why, as a 502 with the
+     * reason, instead of a broken connection. Otherwise the connection is broken.
+     */
+    boolean withdraw() {
+        if (!begun) {
+            return true;
         }
+        if (sender.withdraw()) {
+            client.retract();
+            return true;
+        }
+        return false;
     }
 
     /** Sends the staged bytes released so far, waiting for more, until finished or failed. */
@@ -87,6 +103,10 @@ final class ClientTee {
         private long available;
         private boolean finished;
         private boolean failed;
+        /** Bytes were handed to the client: the response can no longer be taken back. */
+        private boolean committed;
+        /** Taken back before any byte went out: the sender leaves the response alone. */
+        private boolean withdrawn;
 
         synchronized void offer(Path file, long releasable) {
             if (failed) {
@@ -122,6 +142,16 @@ final class ClientTee {
             notifyAll();
         }
 
+        synchronized boolean withdraw() {
+            if (committed) {
+                fail();
+                return false;
+            }
+            withdrawn = true;
+            fail();
+            return true;
+        }
+
         @Override
         public void run() {
             long sent = 0;
@@ -134,6 +164,9 @@ final class ClientTee {
                         while (!failed && !finished && available <= sent) {
                             wait();
                         }
+                        if (withdrawn) {
+                            return;
+                        }
                         if (failed || channel == null) {
                             failed = true;
                             client.abort();
@@ -142,6 +175,7 @@ final class ClientTee {
                         from = channel;
                         upTo = available;
                         done = finished;
+                        committed |= upTo > sent || done;
                     }
                     while (sent < upTo) {
                         ByteBuffer slice = ByteBuffer.allocate((int) Math.min(SLICE, upTo - sent));

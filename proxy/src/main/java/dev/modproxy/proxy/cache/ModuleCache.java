@@ -596,7 +596,7 @@ public final class ModuleCache {
             boolean streamed = tee.finish(result.value().size());
             return new Outcome(result.value(), streamed, 200, null);
         }
-        tee.abort();
+        boolean streamed = !tee.withdraw();
         if (result.notFound()) {
             negative.put(key, new Absent(new CacheAnswer.Refused(result.status(), result.reason()), Instant.now()));
             if (!request.immutable()) {
@@ -605,12 +605,12 @@ public final class ModuleCache {
         } else {
             LOG.warnf("fetch of %s failed with %d: %s", key, result.status(), result.reason());
             Absent stale = negative.getIfPresent(key);
-            if (stale != null && !tee.begun()) {
+            if (stale != null && !streamed) {
                 // the go command probes every path prefix; a 502 for one it saw absent before would stop its build
                 return new Outcome(
                         null, false, stale.answer().status(), stale.answer().reason());
             }
         }
-        return new Outcome(null, tee.begun(), result.status(), result.reason());
+        return new Outcome(null, streamed, result.status(), result.reason());
     }
 }

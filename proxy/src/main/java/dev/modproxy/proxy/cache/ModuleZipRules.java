@@ -1,5 +1,6 @@
 package dev.modproxy.proxy.cache;
 
+import dev.modproxy.proxy.protocol.CaseEncoding;
 import dev.modproxy.proxy.protocol.ModulePath;
 import dev.modproxy.proxy.protocol.ModuleVersion;
 import dev.modproxy.proxy.protocol.RequestKind;
@@ -11,6 +12,7 @@ import java.util.Enumeration;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
@@ -27,50 +29,89 @@ final class ModuleZipRules {
     private static final long MAX_UNCOMPRESSED_BYTES = 500L << 20;
     /** A module's go.mod is no larger in its zip than on its own. */
     private static final long MAX_GO_MOD_BYTES = RequestKind.MOD.maxBytes();
+    /** The go command's limit for a module's LICENSE, as for its go.mod. */
+    private static final long MAX_LICENSE_BYTES = 16L << 20;
+
+    private static final Set<String> WINDOWS_RESERVED = Set.of(
+            "CON", "PRN", "AUX", "NUL", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8", "COM9", "LPT1",
+            "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9");
 
     private ModuleZipRules() {}
 
+    /**
+     * Heap the zip checks running at once may take for the directories they read: a quarter of the heap. Reading a
+     * zip holds its whole central directory and a name per file; a 468 MB zip of three million empty files (a 230 MB
+     * directory) ran a 128 MiB heap out of memory.
+     */
+    private static final DirectoryBudget BUDGET =
+            new DirectoryBudget(Runtime.getRuntime().maxMemory() / 4);
+
     static void check(ModulePath module, ModuleVersion version, Path stagedFile) throws ArtifactRejectedException {
-        String prefix = module.path() + "@" + version + "/";
+        check(module, version, stagedFile, BUDGET);
+    }
+
+    static void check(ModulePath module, ModuleVersion version, Path stagedFile, DirectoryBudget budget)
+            throws ArtifactRejectedException {
         try {
             if (Files.size(stagedFile) > MAX_ZIP_BYTES) {
                 throw new ArtifactRejectedException("module zip larger than " + MAX_ZIP_BYTES + " bytes");
             }
-            try (ZipFile zip = new ZipFile(stagedFile.toFile())) {
-                // entry name without a trailing slash, ignoring case -> the entry's name as written
-                Map<String, String> seen = new HashMap<>();
-                long total = 0;
-                Enumeration<? extends ZipEntry> entries = zip.entries();
-                while (entries.hasMoreElements()) {
-                    ZipEntry entry = entries.nextElement();
-                    String name = entry.getName();
-                    checkName(name, prefix);
-                    boolean directory = name.endsWith("/");
-                    String key = (directory ? name.substring(0, name.length() - 1) : name).toLowerCase(Locale.ROOT);
-                    String before = seen.putIfAbsent(key, name);
-                    if (before != null && !(directory && before.equals(name))) {
-                        // the go command allows a directory listed twice, not a file, nor a name that is both
-                        throw new ArtifactRejectedException(
-                                "module zip has two entries named " + name + " (ignoring case)");
-                    }
-                    long size = entry.getSize();
-                    if (size < 0) {
-                        throw new ArtifactRejectedException("module zip entry " + name + " has no recorded size");
-                    }
-                    if (name.equals(prefix + "go.mod") && size > MAX_GO_MOD_BYTES) {
-                        throw new ArtifactRejectedException(
-                                "go.mod in module zip larger than " + MAX_GO_MOD_BYTES + " bytes");
-                    }
-                    total += size;
-                    if (total > MAX_UNCOMPRESSED_BYTES) {
-                        throw new ArtifactRejectedException(
-                                "module zip expands to more than " + MAX_UNCOMPRESSED_BYTES + " bytes");
-                    }
-                    checkContent(zip, entry);
-                }
+            long heap = ZipDirectory.read(stagedFile).heapToCheck();
+            budget.take(heap);
+            try {
+                checkEntries(module, version, stagedFile);
+            } finally {
+                budget.give(heap);
             }
         } catch (IOException | IllegalArgumentException e) {
             throw new ArtifactRejectedException("not a valid zip file: " + e.getMessage(), e);
+        }
+    }
+
+    private static void checkEntries(ModulePath module, ModuleVersion version, Path stagedFile)
+            throws ArtifactRejectedException, IOException {
+        String prefix = module.path() + "@" + version + "/";
+        try (ZipFile zip = new ZipFile(stagedFile.toFile())) {
+            // file or directory name, folded -> what it was, as the go command's collision check keeps them
+            Map<String, Seen> seen = new HashMap<>();
+            long total = 0;
+            Enumeration<? extends ZipEntry> entries = zip.entries();
+            while (entries.hasMoreElements()) {
+                ZipEntry entry = entries.nextElement();
+                String name = entry.getName();
+                String relative = checkName(name, prefix);
+                if (relative.isEmpty()) {
+                    continue; // the module root's own directory entry, which the go command skips
+                }
+                boolean directory = relative.endsWith("/");
+                String file = directory ? relative.substring(0, relative.length() - 1) : relative;
+                checkCollision(seen, name, file, directory);
+                long size = entry.getSize();
+                if (size < 0) {
+                    throw new ArtifactRejectedException("module zip entry " + name + " has no recorded size");
+                }
+                if (!directory && file.substring(file.lastIndexOf('/') + 1).equalsIgnoreCase("go.mod")) {
+                    if (!file.equals("go.mod")) {
+                        throw new ArtifactRejectedException("module zip file " + name
+                                + ": a go.mod must be named go.mod and lie in the module root directory"
+                                + " (the go command refuses the zip otherwise)");
+                    }
+                    if (size > MAX_GO_MOD_BYTES) {
+                        throw new ArtifactRejectedException(
+                                "go.mod in module zip larger than " + MAX_GO_MOD_BYTES + " bytes");
+                    }
+                }
+                if (!directory && file.equals("LICENSE") && size > MAX_LICENSE_BYTES) {
+                    throw new ArtifactRejectedException(
+                            "LICENSE in module zip larger than " + MAX_LICENSE_BYTES + " bytes");
+                }
+                total += size;
+                if (total > MAX_UNCOMPRESSED_BYTES) {
+                    throw new ArtifactRejectedException(
+                            "module zip expands to more than " + MAX_UNCOMPRESSED_BYTES + " bytes");
+                }
+                checkContent(zip, entry);
+            }
         }
     }
 
@@ -96,24 +137,110 @@ final class ModuleZipRules {
         }
     }
 
-    private static void checkName(String name, String prefix) throws ArtifactRejectedException {
+    /** A name already seen: the first spelling of it, and whether it was a directory. */
+    private record Seen(String name, boolean directory) {}
+
+    /**
+     * The go command's collision check: no two names equal ignoring case, no name that is both a file and a
+     * directory (a file's parent directories count as directories), a directory listed twice allowed.
+     */
+    private static void checkCollision(Map<String, Seen> seen, String entryName, String file, boolean directory)
+            throws ArtifactRejectedException {
+        String path = file;
+        boolean isDirectory = directory;
+        while (true) {
+            Seen before = seen.putIfAbsent(fold(path), new Seen(path, isDirectory));
+            if (before != null) {
+                if (!before.name().equals(path)) {
+                    throw new ArtifactRejectedException("module zip has two entries named " + before.name() + " and "
+                            + path + " (equal ignoring case): " + entryName);
+                }
+                if (before.directory() != isDirectory) {
+                    throw new ArtifactRejectedException(
+                            "module zip entry " + path + " is both a file and a directory: " + entryName);
+                }
+                if (!isDirectory) {
+                    throw new ArtifactRejectedException("module zip has two entries named " + entryName);
+                }
+                return; // a directory seen before: so were its parents
+            }
+            int slash = path.lastIndexOf('/');
+            if (slash < 0) {
+                return;
+            }
+            path = path.substring(0, slash);
+            isDirectory = true;
+        }
+    }
+
+    /** Simple case folding, one code point at a time, as the go command compares names. */
+    private static String fold(String name) {
+        StringBuilder folded = new StringBuilder(name.length());
+        name.codePoints().forEach(c -> folded.appendCodePoint(Character.toLowerCase(Character.toUpperCase(c))));
+        return folded.toString();
+    }
+
+    /**
+     * Checks a zip entry's name as the go command does before it extracts anything (golang.org/x/mod's
+     * module.CheckFilePath): under the prefix, a clean relative path whose elements are not empty, not all dots, do
+     * not end in a dot, are not Windows reserved names, and hold only letters, digits, spaces and
+     * {@code !#$%&()+,-.=@[]^_{}~}. A zip the go command would refuse must not be kept: every build would fail on it.
+     *
+     * @return the name below the prefix, with its trailing slash if it is a directory
+     */
+    private static String checkName(String name, String prefix) throws ArtifactRejectedException {
         if (!name.startsWith(prefix)) {
             throw new ArtifactRejectedException("module zip file " + name + " is not under " + prefix);
         }
         String relative = name.substring(prefix.length());
         if (relative.isEmpty()) {
-            return; // the module root's own directory entry, which the go command skips
+            return relative;
         }
-        if (relative.indexOf('\\') >= 0 || relative.indexOf('\0') >= 0 || relative.startsWith("/")) {
-            throw new ArtifactRejectedException("module zip has an invalid file name " + name);
+        String file = relative.endsWith("/") ? relative.substring(0, relative.length() - 1) : relative;
+        String problem = filePathProblem(file);
+        if (problem != null) {
+            throw new ArtifactRejectedException("module zip has an invalid file name " + CaseEncoding.quote(name) + ": "
+                    + problem + " (the go command refuses the zip)");
         }
-        String[] segments = relative.split("/", -1);
-        for (int i = 0; i < segments.length; i++) {
-            String s = segments[i];
-            boolean trailingDirSlash = i == segments.length - 1 && s.isEmpty();
-            if ((s.isEmpty() && !trailingDirSlash) || s.equals(".") || s.equals("..")) {
-                throw new ArtifactRejectedException("module zip has an invalid file name " + name);
+        return relative;
+    }
+
+    /** Why the go command refuses this path of a file in a module, or null when it accepts it. */
+    static String filePathProblem(String path) {
+        if (path.isEmpty() || path.startsWith("/") || path.endsWith("/") || path.contains("//")) {
+            return "empty path element";
+        }
+        for (String element : path.split("/", -1)) {
+            if (element.chars().allMatch(c -> c == '.')) {
+                return "invalid path element " + CaseEncoding.quote(element);
+            }
+            if (element.endsWith(".")) {
+                return "trailing dot in path element";
+            }
+            for (int i = 0; i < element.length(); ) {
+                int c = element.codePointAt(i);
+                if (!fileNameCharOk(c)) {
+                    return "invalid char " + CaseEncoding.quote(new String(Character.toChars(c)));
+                }
+                i += Character.charCount(c);
+            }
+            int dot = element.indexOf('.');
+            String shortName = dot >= 0 ? element.substring(0, dot) : element;
+            if (WINDOWS_RESERVED.contains(shortName.toUpperCase(Locale.ROOT))) {
+                return CaseEncoding.quote(shortName) + " disallowed as path element component on Windows";
             }
         }
+        return null;
+    }
+
+    /** The go command's fileNameOK: ASCII letters, digits, space and some punctuation; any other Unicode letter. */
+    private static boolean fileNameCharOk(int c) {
+        if (c < 0x80) {
+            return (c >= '0' && c <= '9')
+                    || (c >= 'a' && c <= 'z')
+                    || (c >= 'A' && c <= 'Z')
+                    || "!#$%&()+,-.=@[]^_{}~ ".indexOf(c) >= 0;
+        }
+        return Character.isLetter(c);
     }
 }

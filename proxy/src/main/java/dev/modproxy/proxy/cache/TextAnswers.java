@@ -1,5 +1,8 @@
 package dev.modproxy.proxy.cache;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import dev.modproxy.proxy.protocol.ModuleVersion;
 import dev.modproxy.proxy.protocol.RequestKind;
 import io.vertx.core.json.DecodeException;
@@ -23,6 +26,9 @@ import java.util.regex.Pattern;
  * once); .info and @latest are small JSON objects read whole.
  */
 final class TextAnswers {
+
+    /** Reads .info and @latest answers key by key, as the go command's JSON decoding sees them. */
+    private static final JsonFactory JSON = new JsonFactory();
 
     /** Go's time.RFC3339 as its JSON decoding accepts it: seconds required, fraction optional. */
     private static final Pattern RFC3339 =
@@ -142,34 +148,45 @@ final class TextAnswers {
      */
     static String jsonVersion(Path file, String what) throws ArtifactRejectedException {
         String text = readText(file, what);
-        JsonObject json;
         try {
-            json = new JsonObject(text);
+            new JsonObject(text); // one JSON object and nothing after it
         } catch (DecodeException | ClassCastException e) {
             throw new ArtifactRejectedException(what + " is not a JSON object");
         }
-        Object version = field(json, "Version");
-        if (!(version instanceof String s)) {
+        String version = null;
+        String time = null;
+        try (JsonParser json = JSON.createParser(text)) {
+            json.nextToken(); // the object's start
+            while (json.nextToken() == JsonToken.FIELD_NAME) {
+                // as the go command's JSON decoding reads a struct: a key names a field whatever its case, a later key
+                // for the same field overrides an earlier one, and null leaves the field as it was
+                String key = json.currentName();
+                JsonToken value = json.nextToken();
+                boolean isVersion = key.equalsIgnoreCase("Version");
+                boolean isTime = key.equalsIgnoreCase("Time");
+                if ((isVersion || isTime) && value != JsonToken.VALUE_NULL) {
+                    if (value != JsonToken.VALUE_STRING) {
+                        throw new ArtifactRejectedException(what + " has a " + (isVersion ? "Version" : "Time")
+                                + " that is not a string: " + shown(json.getText()));
+                    }
+                    if (isVersion) {
+                        version = json.getText();
+                    } else {
+                        time = json.getText();
+                    }
+                }
+                json.skipChildren();
+            }
+        } catch (IOException e) {
+            throw new ArtifactRejectedException(what + " is not a JSON object");
+        }
+        if (version == null) {
             throw new ArtifactRejectedException(what + " has no string Version field");
         }
-        Object time = field(json, "Time");
-        if (time != null && !(time instanceof String t && isRfc3339(t))) {
+        if (time != null && !isRfc3339(time)) {
             throw new ArtifactRejectedException(what + " has a Time that is not an RFC 3339 time: " + time);
         }
-        return s;
-    }
-
-    /** A field as the go command's JSON decoding finds it: by its exact name, else by its name in any case. */
-    private static Object field(JsonObject json, String name) {
-        if (json.containsKey(name)) {
-            return json.getValue(name);
-        }
-        for (String key : json.fieldNames()) {
-            if (key.equalsIgnoreCase(name)) {
-                return json.getValue(key);
-            }
-        }
-        return null;
+        return version;
     }
 
     /** A piece of untrusted text for a message: quoted, short, control characters escaped. */

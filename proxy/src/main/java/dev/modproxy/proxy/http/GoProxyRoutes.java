@@ -224,10 +224,13 @@ public final class GoProxyRoutes {
             return;
         }
         String oneLine = reason == null ? "" : reason.replace('\n', ' ').replace('\r', ' ');
+        Buffer body = Buffer.buffer(oneLine + "\n");
+        // set here, not left to Vert.x, which leaves it out of a HEAD: a HEAD gets the GET's headers without the body
         response.setStatusCode(status)
                 .putHeader("Content-Type", "text/plain; charset=utf-8")
                 .putHeader("Cache-Control", cacheControl)
-                .end(oneLine + "\n");
+                .putHeader(HttpHeaders.CONTENT_LENGTH, Integer.toString(body.length()))
+                .end(body);
     }
 
     /** Streams an answer of the request's kind to the client, counted as served bytes of that kind. */

@@ -1,5 +1,6 @@
 package dev.modproxy.proxy.http;
 
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
@@ -8,8 +9,9 @@ import io.vertx.ext.web.RoutingContext;
 
 /**
  * Refuses requests whose framing the proxy would have to guess at, before any route sees them:
- * an HTTP version other than 1.0, 1.1 or real HTTP/2 (505), a Transfer-Encoding other than
- * chunked (501, RFC 9112 6.1), and a body on a GET or HEAD (400): the GOPROXY protocol has none,
+ * an HTTP version other than 1.0, 1.1 or real HTTP/2 (505), a Transfer-Encoding other than chunked
+ * (501, RFC 9112 6.1), and a body on a GET or HEAD, chunked or with a Content-Length other than 0
+ * (400): the GOPROXY protocol has none,
  * and Content-Length together with Transfer-Encoding (RFC 9112 6.3, a sign of request smuggling)
  * reaches here as a chunked GET, the HTTP codec having dropped the Content-Length. The connection
  * is closed after each: what follows on it cannot be trusted to start a new request.
@@ -49,16 +51,24 @@ final class RequestFraming {
                             + " with Transfer-Encoding (and maybe Content-Length): its length is ambiguous");
             return;
         }
+        String contentLength = request.getHeader(HttpHeaders.CONTENT_LENGTH);
+        if (bodyless && contentLength != null && !contentLength.strip().equals("0")) {
+            // the body is never read: the connection is closed rather than what follows it taken for a request
+            refuseAndClose(ctx, 400, "a " + request.method() + " has no body in the GOPROXY protocol");
+            return;
+        }
         ctx.next();
     }
 
     private static void refuseAndClose(RoutingContext ctx, int status, String reason) {
+        Buffer body = Buffer.buffer(reason + "\n");
         ctx.response()
                 .setStatusCode(status)
                 .putHeader(HttpHeaders.CONNECTION, "close")
                 .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8")
                 .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
-                .end(reason + "\n")
+                .putHeader(HttpHeaders.CONTENT_LENGTH, Integer.toString(body.length()))
+                .end(body)
                 .onComplete(done -> ctx.request().connection().close());
     }
 }

@@ -101,6 +101,14 @@ final class ResponseStream implements ClientStream {
     }
 
     @Override
+    public void retract() {
+        if (!response.headWritten()) {
+            response.setChunked(false);
+            response.headers().remove("Content-Length");
+        }
+    }
+
+    @Override
     public void abort() {
         gone = true;
         response.reset();

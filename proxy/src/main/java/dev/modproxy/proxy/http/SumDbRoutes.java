@@ -113,6 +113,7 @@ public final class SumDbRoutes {
                         ctx.response()
                                 .setStatusCode(200)
                                 .putHeader("Cache-Control", "public, max-age=" + Math.min(ttl.toSeconds(), 60))
+                                .putHeader("Content-Length", "0") // a HEAD gets it too, as the GET does
                                 .end();
                     } else {
                         refuse(ctx.response(), 404, ar.cause().getMessage());

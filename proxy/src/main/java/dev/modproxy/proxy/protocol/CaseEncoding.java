@@ -55,7 +55,8 @@ public final class CaseEncoding {
         return out.toString();
     }
 
-    static String quote(String s) {
+    /** s in double quotes for a message: at most 120 characters, control, non-ASCII and quoting characters escaped. */
+    public static String quote(String s) {
         StringBuilder out = new StringBuilder("\"");
         int shown = Math.min(s.length(), 120);
         for (int i = 0; i < shown; i++) {

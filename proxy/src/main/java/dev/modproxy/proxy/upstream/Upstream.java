@@ -93,7 +93,10 @@ public final class Upstream {
             response.body().subscribe(body);
             URI next;
             try {
-                next = hops < MAX_REDIRECTS ? redirectTarget(uri, response) : null;
+                next = redirectTarget(uri, response);
+                if (next != null && hops == MAX_REDIRECTS) {
+                    throw new UnusableAnswerException("redirected more than " + MAX_REDIRECTS + " times");
+                }
             } catch (IOException e) {
                 body.close();
                 throw e;
@@ -180,7 +183,10 @@ public final class Upstream {
         return false;
     }
 
-    /** Where a 301/302/303/307/308 points, or null to take the answer as it is (no https-to-http downgrade). */
+    /**
+     * Where a 301/302/303/307/308 points, or null to take the answer as it is (no Location); a location that is not
+     * http(s), or http from https, is an unusable answer.
+     */
     private URI redirectTarget(URI from, HttpResponse<?> response) throws IOException {
         int status = response.statusCode();
         if (status != 301 && status != 302 && status != 303 && status != 307 && status != 308) {
@@ -199,7 +205,10 @@ public final class Upstream {
         boolean web =
                 "https".equals(to.getScheme()) || "http".equals(to.getScheme()) && !"https".equals(from.getScheme());
         if (!web || to.getHost() == null) {
-            return null;
+            // named by scheme and host only: a redirect's query may carry a signed token
+            throw new UnusableAnswerException("redirected to a " + to.getScheme() + ": location"
+                    + (to.getHost() == null ? "" : " on " + to.getHost())
+                    + ", which is not followed (only http and https, never from https to http)");
         }
         if (!to.getHost().equalsIgnoreCase(base.getHost()) && isInternal(to.getHost()) && !baseIsInternal()) {
             // a mirror (or whoever took it over) must not make the cache read cluster-internal services for it

@@ -139,6 +139,40 @@ class ArtifactValidationTest {
     }
 
     @Test
+    void infoIsReadAsTheGoCommandReadsItTheLastKeyOfAFieldInAnyCaseWinsAndNullChangesNothing() throws Exception {
+        // the go command would read v9.9.9, or the time "garbage", from each of these: refused, never cached
+        Map<String, String> refused = new java.util.LinkedHashMap<>();
+        refused.put("v1.0.1", "{\"Version\":\"v1.0.1\",\"VERSION\":\"v9.9.9\"}");
+        refused.put("v1.0.2", "{\"version\":\"v9.9.9\",\"x\":1,\"Version\":\"v1.0.2\",\"version\":\"v9.9.9\"}");
+        refused.put("v1.0.3", "{\"Version\":\"v1.0.3\",\"Time\":\"2024-01-01T00:00:00Z\",\"time\":\"garbage\"}");
+        refused.put("v1.0.4", "{\"Version\":\"v1.0.4\",\"version\":[\"v1.0.4\"]}");
+        for (Map.Entry<String, String> info : refused.entrySet()) {
+            String path = "example.com/lib/@v/" + info.getKey() + ".info";
+            upstream.on(path, ok("application/json", info.getValue()));
+
+            HttpResponse<String> response = proxy.getText("/" + path);
+
+            assertEquals(502, response.statusCode(), info.getValue() + " answered " + response.body());
+            assertFalse(stored(path), info.getValue());
+        }
+        // and these it reads as the version asked for
+        Map<String, String> served = new java.util.LinkedHashMap<>();
+        served.put("v1.1.0", "{\"VERSION\":\"v9.9.9\",\"Version\":\"v1.1.0\"}");
+        served.put(
+                "v1.1.1", "{\"Version\":\"v1.1.1\",\"version\":null,\"Time\":\"2024-01-01T00:00:00Z\",\"time\":null}");
+        served.put("v1.1.2", "{\"Version\":\"v1.1.2\",\"Origin\":{\"Version\":\"v9.9.9\",\"Time\":7}}");
+        for (Map.Entry<String, String> info : served.entrySet()) {
+            String path = "example.com/lib/@v/" + info.getKey() + ".info";
+            upstream.on(path, ok("application/json", info.getValue()));
+
+            HttpResponse<String> response = proxy.getText("/" + path);
+
+            assertEquals(200, response.statusCode(), info.getValue() + " answered " + response.body());
+            assertEquals(info.getValue(), response.body());
+        }
+    }
+
+    @Test
     void infoNamingAnotherVersionIsRefused() throws Exception {
         upstream.on("example.com/lib/@v/v1.0.0.info", ok("application/json", Modules.info("v1.0.1")));
 
@@ -240,6 +274,118 @@ class ArtifactValidationTest {
         files.put("go.mod", "module example.com/lib\n");
         files.put("doc", "a file");
         files.put("doc/", "");
+        upstream.on(ZIP, ok("application/zip", Modules.zipOf("example.com/lib@v1.0.0/", files)));
+
+        assertThrowsOrFails("/" + ZIP);
+        assertFalse(stored(ZIP));
+    }
+
+    @Test
+    void zipsTheGoCommandWouldRefuseToExtractAreRefusedAndNotStored() throws Exception {
+        // each with its reason in golang.org/x/mod/zip's checkZip, which the go command runs before it unzips
+        Map<String, byte[]> refused = new java.util.LinkedHashMap<>();
+        for (String name : new String[] {
+            "a*b.go",
+            "a\"b.go",
+            "a:b.go",
+            "a<b.go",
+            "a|b.go",
+            "a?b.go",
+            "a'b.go",
+            "a`b.go",
+            "a;b.go", // invalid char
+            "a\u0001b.go",
+            "a\u200bb.go", // a control character, a format character
+            "con.go",
+            "sub/AUX",
+            "lpt1", // Windows reserved names
+            "b.",
+            "sub./x.go", // trailing dot
+            "sub/go.mod",
+            "GO.MOD", // a go.mod only in the module root, spelled so
+        }) {
+            refused.put(name, "x\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        refused.put("LICENSE", new byte[(16 << 20) + 1]); // the go command's limit for a LICENSE
+        int minor = 0;
+        for (Map.Entry<String, byte[]> bad : refused.entrySet()) {
+            minor++;
+            String zip = "example.com/lib/@v/v1." + minor + ".0.zip";
+            Map<String, byte[]> files = new java.util.LinkedHashMap<>();
+            if (!bad.getKey().equals("GO.MOD")) {
+                files.put("go.mod", "module example.com/lib\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
+            files.put(bad.getKey(), bad.getValue());
+            upstream.on(zip, ok("application/zip", Modules.zipOfBytes("example.com/lib@v1." + minor + ".0/", files)));
+
+            assertThrowsOrFails("/" + zip);
+            assertFalse(stored(zip), bad.getKey() + " is refused and not stored");
+        }
+
+        Map<String, String> accepted = new java.util.LinkedHashMap<>();
+        accepted.put("go.mod", "module example.com/lib\n");
+        for (String name : new String[] {
+            "a b.go", "\u00fcn\u00efcode.go", "x!#$%&()+,-.=@[]^_{}~.txt", ".hidden/-dash.go", "console.go", "LICENSE",
+        }) {
+            accepted.put(name, "x\n");
+        }
+        String zip = "example.com/lib/@v/v2.0.0+incompatible.zip";
+        byte[] bytes = Modules.zipOf("example.com/lib@v2.0.0+incompatible/", accepted);
+        upstream.on(zip, ok("application/zip", bytes));
+        HttpResponse<byte[]> response = proxy.get("/" + zip);
+        assertEquals(200, response.statusCode(), new String(response.body(), java.nio.charset.StandardCharsets.UTF_8));
+        assertArrayEquals(bytes, response.body());
+        assertTrue(stored(zip), "names the go command accepts pass");
+    }
+
+    @Test
+    void aSmallZipRefusedColdIsA502SayingWhyHoweverItsBytesArrivedAndALaterGoodAnswerIsServed() throws Exception {
+        byte[] noise = new byte[30 * 1024];
+        new Random(7).nextBytes(noise);
+        byte[] bad = Modules.zipOf(
+                "example.com/lib@v1.0.0/",
+                Map.of(
+                        "go.mod",
+                        "module example.com/lib\n",
+                        "a*b.go",
+                        java.util.Base64.getEncoder().encodeToString(noise)));
+        upstream.on(ZIP, exchange -> {
+            // in pieces of 1 KiB, each flushed: the proxy reads it in many small reads
+            exchange.getResponseHeaders().set("Content-Type", "application/zip");
+            exchange.sendResponseHeaders(200, bad.length);
+            OutputStream out = exchange.getResponseBody();
+            for (int at = 0; at < bad.length; at += 1024) {
+                out.write(bad, at, Math.min(1024, bad.length - at));
+                out.flush();
+            }
+            out.close();
+        });
+
+        HttpResponse<String> refused = proxy.getText("/" + ZIP);
+
+        assertEquals(502, refused.statusCode(), refused.body());
+        assertTrue(
+                refused.body().contains("a*b.go") && refused.body().contains("invalid char"),
+                "the client is told what is wrong: " + refused.body());
+        assertEquals(
+                refused.body().getBytes(java.nio.charset.StandardCharsets.UTF_8).length,
+                refused.headers().firstValueAsLong("Content-Length").orElse(-1));
+        assertFalse(stored(ZIP));
+
+        byte[] good = Modules.zip("example.com/lib", "v1.0.0");
+        upstream.on(ZIP, ok("application/zip", good));
+        HttpResponse<byte[]> served = proxy.get("/" + ZIP);
+        assertEquals(200, served.statusCode());
+        assertArrayEquals(good, served.body());
+        assertTrue(stored(ZIP));
+    }
+
+    @Test
+    void aFileThatIsAlsoTheParentOfAnotherIsRefused() throws Exception {
+        Map<String, String> files = new java.util.LinkedHashMap<>();
+        files.put("go.mod", "module example.com/lib\n");
+        files.put("doc", "a file");
+        files.put("doc/a.txt", "and a directory, without an entry of its own");
         upstream.on(ZIP, ok("application/zip", Modules.zipOf("example.com/lib@v1.0.0/", files)));
 
         assertThrowsOrFails("/" + ZIP);

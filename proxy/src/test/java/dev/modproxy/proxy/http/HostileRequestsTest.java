@@ -57,6 +57,25 @@ class HostileRequestsTest {
     }
 
     @Test
+    void aGetWithABodyIsRefusedAndItsConnectionClosed() throws Exception {
+        try (HostileClient client = client()) {
+            // what follows the declared body would otherwise be read as the next request
+            String status = client.send("GET /example.com/lib/@v/list HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n"
+                            + "helloGET /example.com/lib/@v/list HTTP/1.1\r\nHost: x\r\n\r\n")
+                    .statusLine(WAIT);
+            assertEquals("HTTP/1.1 400 Bad Request", status);
+            assertTrue(client.closedWithin(WAIT), "nothing after it is read as a request");
+        }
+        try (HostileClient client = client()) {
+            assertEquals(
+                    "HTTP/1.1 200 OK",
+                    client.send("GET /example.com/lib/@v/list HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+                            .statusLine(WAIT),
+                    "an empty body is no body");
+        }
+    }
+
+    @Test
     void dotSegmentsAndPrefixLookalikesAreRefusedWhateverTheyWouldNormalizeTo() throws Exception {
         for (String path : new String[] {
             "/sumdb/sum.golang.org/../../example.com/lib/@v/list", // normalizes to a module path

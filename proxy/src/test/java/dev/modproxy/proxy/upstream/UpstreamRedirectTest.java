@@ -70,6 +70,37 @@ class UpstreamRedirectTest {
     }
 
     @Test
+    void aRedirectThatIsNotFollowedOrNeverEndsSaysSo() {
+        Upstream upstream = upstream(Map.of());
+        for (String location : new String[] {
+            "file:///etc/passwd", "ftp://127.0.0.1/x.zip", "data:application/zip;base64,UEsFBg==", "gopher://x.test/"
+        }) {
+            mirror.on(LIST, exchange -> {
+                exchange.getResponseHeaders().set("Location", location);
+                exchange.sendResponseHeaders(302, -1);
+            });
+
+            UnusableAnswerException refused = assertThrows(
+                    UnusableAnswerException.class, () -> upstream.get(LIST).close());
+
+            String scheme = location.substring(0, location.indexOf(':'));
+            assertTrue(
+                    refused.getMessage().contains("redirected to a " + scheme + ": location")
+                            && refused.getMessage().contains("not followed"),
+                    location + ": " + refused.getMessage());
+        }
+        FakeUpstream.Behaviour again = exchange -> {
+            exchange.getResponseHeaders()
+                    .set("Location", "/again" + exchange.getRequestURI().getRawPath());
+            exchange.sendResponseHeaders(302, -1);
+        };
+        mirror.on(LIST, again).otherwise(again);
+        UnusableAnswerException loop = assertThrows(
+                UnusableAnswerException.class, () -> upstream.get(LIST).close());
+        assertTrue(loop.getMessage().contains("more than 10 times"), loop.getMessage());
+    }
+
+    @Test
     void aPublicMirrorRedirectingIntoLoopbackIsRefused() {
         Upstream publicMirror = upstream(Map.of("127.0.0.1", PUBLIC));
 
