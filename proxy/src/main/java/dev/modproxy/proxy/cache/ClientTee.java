@@ -10,10 +10,11 @@ import java.util.concurrent.RejectedExecutionException;
 import org.jboss.logging.Logger;
 
 /**
- * Forwards a download to its first client while it is being staged, always holding back the last
- * chunk (and at least 64 KiB) until the artifact is verified and stored: a client never receives a complete body
- * that the cache then rejects, and one refused before any byte went out gets the refusal and its reason. The client reads at its own pace from the staged file, on a sender
- * thread of its own: the download goes on at the upstream's pace, however slowly the client reads.
+ * Forwards a download to its first client while it is being staged, always holding back the last chunk (and at
+ * least 64 KiB) until the artifact is verified and stored: a client never receives a complete body that the cache
+ * then rejects, and one refused before any byte went out gets the refusal and its reason. The client reads at its
+ * own pace from the staged file, on a sender thread of its own: the download goes on at the upstream's pace, however
+ * slowly the client reads.
  */
 final class ClientTee {
 
