@@ -22,7 +22,27 @@ final class RequestFraming {
 
     static void install(Router router) {
         // right after RequestMetrics: refusals are timed too
-        router.route().order(Integer.MIN_VALUE + 1).handler(RequestFraming::check);
+        router.route()
+                .order(Integer.MIN_VALUE + 1)
+                .handler(RequestFraming::check)
+                .failureHandler(RequestFraming::refused);
+    }
+
+    /**
+     * A request the router refused itself, before any handler ran (an HTTP/1.1 request without Host): one line of
+     * text like every other refusal, and no ERROR in the log per request, instead of the framework's JSON error page
+     * and log line. Other failures are left to the framework, which logs them.
+     */
+    private static void refused(RoutingContext ctx) {
+        int status = ctx.statusCode();
+        if (status < 400 || status > 499 || ctx.response().headWritten()) {
+            ctx.next();
+            return;
+        }
+        String reason = ctx.failure() == null || ctx.failure().getMessage() == null
+                ? "bad request"
+                : ctx.failure().getMessage().replaceAll("\\p{Cntrl}", "?");
+        refuseAndClose(ctx, status, reason);
     }
 
     private static void check(RoutingContext ctx) {

@@ -76,6 +76,27 @@ class HostileRequestsTest {
     }
 
     @Test
+    void anHttp11RequestWithoutHostIsRefusedInOneLineOfTextLikeEveryOtherRefusal() throws Exception {
+        try (HostileClient client = client()) {
+            // the router refuses it before any handler runs; the framework's answer would be a JSON error page
+            String response = client.send("GET /example.com/lib/@v/list HTTP/1.1\r\nConnection: close\r\n\r\n")
+                    .untilClosed(WAIT);
+            assertTrue(response.startsWith("HTTP/1.1 400 Bad Request\r\n"), response);
+            assertTrue(
+                    response.toLowerCase(java.util.Locale.ROOT)
+                            .contains("\r\ncontent-type: text/plain; charset=utf-8\r\n"),
+                    response);
+            assertTrue(response.endsWith("\r\n\r\nFor HTTP/1.x requests, the 'Host' header is required\n"), response);
+        }
+        try (HostileClient client = client()) {
+            assertEquals(
+                    "HTTP/1.0 200 OK",
+                    client.send("GET /example.com/lib/@v/list HTTP/1.0\r\n\r\n").statusLine(WAIT),
+                    "HTTP/1.0 needs no Host");
+        }
+    }
+
+    @Test
     void dotSegmentsAndPrefixLookalikesAreRefusedWhateverTheyWouldNormalizeTo() throws Exception {
         for (String path : new String[] {
             "/sumdb/sum.golang.org/../../example.com/lib/@v/list", // normalizes to a module path

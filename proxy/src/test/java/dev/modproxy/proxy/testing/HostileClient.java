@@ -55,6 +55,12 @@ public final class HostileClient implements AutoCloseable {
         return head.toString(StandardCharsets.ISO_8859_1).split("\r\n")[0];
     }
 
+    /** Everything the server sends until it closes the connection, which it must do within timeout. */
+    public String untilClosed(Duration timeout) throws IOException {
+        socket.setSoTimeout((int) timeout.toMillis());
+        return new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
+    }
+
     /** Whether the server closes the connection within timeout (reading and dropping whatever it still sends). */
     public boolean closedWithin(Duration timeout) throws IOException {
         socket.setSoTimeout((int) timeout.toMillis());
