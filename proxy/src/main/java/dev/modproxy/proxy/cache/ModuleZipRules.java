@@ -10,9 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Enumeration;
 import java.util.HashMap;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
@@ -31,10 +29,6 @@ final class ModuleZipRules {
     private static final long MAX_GO_MOD_BYTES = RequestKind.MOD.maxBytes();
     /** The go command's limit for a module's LICENSE, as for its go.mod. */
     private static final long MAX_LICENSE_BYTES = 16L << 20;
-
-    private static final Set<String> WINDOWS_RESERVED = Set.of(
-            "CON", "PRN", "AUX", "NUL", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8", "COM9", "LPT1",
-            "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9");
 
     private ModuleZipRules() {}
 
@@ -226,7 +220,7 @@ final class ModuleZipRules {
             }
             int dot = element.indexOf('.');
             String shortName = dot >= 0 ? element.substring(0, dot) : element;
-            if (WINDOWS_RESERVED.contains(shortName.toUpperCase(Locale.ROOT))) {
+            if (ModulePath.reservedOnWindows(shortName)) {
                 return CaseEncoding.quote(shortName) + " disallowed as path element component on Windows";
             }
         }

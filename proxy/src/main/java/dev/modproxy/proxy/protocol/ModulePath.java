@@ -132,9 +132,7 @@ public final class ModulePath {
         }
         int dot = element.indexOf('.');
         String shortName = dot >= 0 ? element.substring(0, dot) : element;
-        // every reserved name has 3 or 4 letters: skip the upper-casing for all other names
-        if ((shortName.length() == 3 || shortName.length() == 4)
-                && WINDOWS_RESERVED.contains(shortName.toUpperCase(Locale.ROOT))) {
+        if (reservedOnWindows(shortName)) {
             throw new IllegalArgumentException(
                     where(path) + ": " + CaseEncoding.quote(shortName) + " is a reserved file name");
         }
@@ -149,6 +147,17 @@ public final class ModulePath {
             throw new IllegalArgumentException(
                     where(path) + ": path element longer than " + MAX_ENCODED_ELEMENT + " characters");
         }
+    }
+
+    /**
+     * Whether a path element's name before its first dot is one Windows reserves ({@code CON}, {@code NUL},
+     * {@code COM1}, ...) in any case: the go command refuses such an element in module paths and in the file paths of
+     * module zips alike.
+     */
+    public static boolean reservedOnWindows(String shortName) {
+        // every reserved name has 3 or 4 letters: skip the upper-casing for all other names
+        return (shortName.length() == 3 || shortName.length() == 4)
+                && WINDOWS_RESERVED.contains(shortName.toUpperCase(Locale.ROOT));
     }
 
     private static String where(String path) {
