@@ -19,15 +19,6 @@ public record Observation(
         Optional<Failure> failure,
         Optional<String> missingStorageClass) {
 
-    public Observation(
-            Optional<Deployment> deployment,
-            Optional<PersistentVolumeClaim> volumeClaim,
-            Optional<Service> service,
-            List<String> specProblems,
-            Optional<Failure> failure) {
-        this(deployment, volumeClaim, service, specProblems, failure, Optional.empty());
-    }
-
     /** Why applying the spec failed, in words a user can act on. */
     public record Failure(String reason, String message) {}
 }

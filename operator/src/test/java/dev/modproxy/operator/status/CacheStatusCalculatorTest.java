@@ -60,6 +60,7 @@ class CacheStatusCalculatorTest {
                 Optional.empty(),
                 Optional.empty(),
                 List.of("spec.upstream entry 1 \"x\" is not an http(s) URL"),
+                Optional.empty(),
                 Optional.empty());
         CacheCondition degraded = condition(CacheStatusCalculator.compute(cache, seen, T0), CacheCondition.DEGRADED);
         assertThat(degraded.getStatus()).isEqualTo("True");
@@ -74,7 +75,8 @@ class CacheStatusCalculatorTest {
                 Optional.empty(),
                 Optional.empty(),
                 List.of(),
-                Optional.of(new Observation.Failure("QuotaExceeded", "quota")));
+                Optional.of(new Observation.Failure("QuotaExceeded", "quota")),
+                Optional.empty());
         assertThat(condition(CacheStatusCalculator.compute(cache, failed, T0), CacheCondition.DEGRADED)
                         .getReason())
                 .isEqualTo("QuotaExceeded");
@@ -97,7 +99,12 @@ class CacheStatusCalculatorTest {
         GoProxyCache shrunk =
                 cache("team-a", "builds", spec -> spec.getStorage().setSize("5Gi"));
         Observation seen = new Observation(
-                Optional.empty(), Optional.of(claim("10Gi")), Optional.empty(), List.of(), Optional.empty());
+                Optional.empty(),
+                Optional.of(claim("10Gi")),
+                Optional.empty(),
+                List.of(),
+                Optional.empty(),
+                Optional.empty());
         GoProxyCacheStatus status = CacheStatusCalculator.compute(shrunk, seen, T0);
         CacheCondition degraded = condition(status, CacheCondition.DEGRADED);
         assertThat(degraded.getReason()).isEqualTo("StorageShrinkRefused");
@@ -155,6 +162,7 @@ class CacheStatusCalculatorTest {
                 Optional.empty(),
                 Optional.ofNullable(service),
                 List.of(),
+                Optional.empty(),
                 Optional.empty());
     }
 
