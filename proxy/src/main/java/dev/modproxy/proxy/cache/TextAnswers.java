@@ -3,10 +3,9 @@ package dev.modproxy.proxy.cache;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import dev.modproxy.proxy.protocol.ModuleVersion;
 import dev.modproxy.proxy.protocol.RequestKind;
-import io.vertx.core.json.DecodeException;
-import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.Reader;
@@ -27,9 +26,6 @@ import java.util.regex.Pattern;
  */
 final class TextAnswers {
 
-    /** Reads .info and @latest answers key by key, as the go command's JSON decoding sees them. */
-    private static final JsonFactory JSON = new JsonFactory();
-
     /** Go's time.RFC3339 as its JSON decoding accepts it: seconds required, fraction optional. */
     private static final Pattern RFC3339 =
             Pattern.compile("\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})");
@@ -39,6 +35,20 @@ final class TextAnswers {
 
     /** The largest .info or @latest answer: one JSON object of a few hundred bytes (Version, Time, Origin). */
     private static final long MAX_JSON_BYTES = RequestKind.INFO.maxBytes();
+
+    /**
+     * Reads .info and @latest answers key by key, as the go command's JSON decoding sees them: strict JSON (no
+     * comments, single quotes, NaN or leading zeros, which Jackson refuses by default), nested at most as deep as
+     * encoding/json allows, and numbers and names of any length an answer of this size can hold, since the go
+     * command skips fields it does not know whatever they contain.
+     */
+    private static final JsonFactory JSON = JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder()
+                    .maxNestingDepth(10_000)
+                    .maxNumberLength((int) MAX_JSON_BYTES)
+                    .maxNameLength((int) MAX_JSON_BYTES)
+                    .build())
+            .build();
 
     /** Told each line of a text answer, without its newline. */
     @FunctionalInterface
@@ -148,15 +158,13 @@ final class TextAnswers {
      */
     static String jsonVersion(Path file, String what) throws ArtifactRejectedException {
         String text = readText(file, what);
-        try {
-            new JsonObject(text); // one JSON object and nothing after it
-        } catch (DecodeException | ClassCastException e) {
-            throw new ArtifactRejectedException(what + " is not a JSON object");
-        }
         String version = null;
         String time = null;
+        String wrongType = null; // encoding/json finishes the whole text before it reports a field of the wrong type
         try (JsonParser json = JSON.createParser(text)) {
-            json.nextToken(); // the object's start
+            if (json.nextToken() != JsonToken.START_OBJECT) {
+                throw new ArtifactRejectedException(what + " is not a JSON object");
+            }
             while (json.nextToken() == JsonToken.FIELD_NAME) {
                 // as the go command's JSON decoding reads a struct: a key names a field whatever its case, a later key
                 // for the same field overrides an earlier one, and null leaves the field as it was
@@ -166,10 +174,11 @@ final class TextAnswers {
                 boolean isTime = key.equalsIgnoreCase("Time");
                 if ((isVersion || isTime) && value != JsonToken.VALUE_NULL) {
                     if (value != JsonToken.VALUE_STRING) {
-                        throw new ArtifactRejectedException(what + " has a " + (isVersion ? "Version" : "Time")
-                                + " that is not a string: " + shown(json.getText()));
-                    }
-                    if (isVersion) {
+                        wrongType = wrongType != null
+                                ? wrongType
+                                : what + " has a " + (isVersion ? "Version" : "Time") + " that is not a string: "
+                                        + shown(json.getText());
+                    } else if (isVersion) {
                         version = json.getText();
                     } else {
                         time = json.getText();
@@ -177,8 +186,14 @@ final class TextAnswers {
                 }
                 json.skipChildren();
             }
+            if (json.nextToken() != null) { // only white space may follow the object, as for the go command
+                throw new ArtifactRejectedException(what + " has more after its JSON object");
+            }
         } catch (IOException e) {
             throw new ArtifactRejectedException(what + " is not a JSON object");
+        }
+        if (wrongType != null) {
+            throw new ArtifactRejectedException(wrongType);
         }
         if (version == null) {
             throw new ArtifactRejectedException(what + " has no string Version field");

@@ -173,6 +173,50 @@ class ArtifactValidationTest {
     }
 
     @Test
+    void infoIsStrictJsonAsTheGoCommandReadsItAndOnlyWhiteSpaceMayFollowIt() throws Exception {
+        // each of these the go command 1.26 refuses ("invalid character '/' after top-level value", "exceeded max
+        // depth", ...): cached, it would fail every later build that needs the version
+        Map<String, String> refused = new java.util.LinkedHashMap<>();
+        refused.put("v1.0.1", "{\"Version\":\"v1.0.1\"}/* x */");
+        refused.put("v1.0.2", "{\"Version\":\"v1.0.2\"} // x");
+        refused.put("v1.0.3", "{\"Version\":\"v1.0.3\"} {}");
+        refused.put("v1.0.4", "{\"Version\":\"v1.0.4\",}");
+        refused.put("v1.0.5", "{'Version':\"v1.0.5\"}");
+        refused.put("v1.0.6", "{\"Version\":\"v1.0.6\",\"x\":NaN}");
+        refused.put("v1.0.7", "{\"Version\":\"v1.0.7\",\"x\":01}");
+        refused.put("v1.0.8", "{\"Version\":\"v1.0.8\",\"x\":\"\\q\"}");
+        refused.put("v1.0.9", "\uFEFF{\"Version\":\"v1.0.9\"}");
+        refused.put("v1.0.10", "{\"Version\":\"v1.0.10\",\"x\":" + "[".repeat(10_000) + "]".repeat(10_000) + "}");
+        refused.put("v1.0.11", "{\"Version\":7,\"Version\":\"v1.0.11\"}");
+        for (Map.Entry<String, String> info : refused.entrySet()) {
+            String path = "example.com/lib/@v/" + info.getKey() + ".info";
+            upstream.on(path, ok("application/json", info.getValue()));
+
+            HttpResponse<String> response = proxy.getText("/" + path);
+
+            assertEquals(502, response.statusCode(), info.getKey() + " answered " + response.body());
+            assertFalse(stored(path), info.getKey());
+        }
+        // and these it reads as the version asked for: white space after the object, nesting as deep as its
+        // limit, a number or a name longer than any default limit, a key matching in Unicode case folding
+        Map<String, String> served = new java.util.LinkedHashMap<>();
+        served.put("v1.1.0", "{\"Version\":\"v1.1.0\"} \n\t\r\n");
+        served.put("v1.1.1", "{\"Version\":\"v1.1.1\",\"x\":" + "[".repeat(9_999) + "]".repeat(9_999) + "}");
+        served.put(
+                "v1.1.2", "{\"Version\":\"v1.1.2\",\"x\":" + "1".repeat(5_000) + ",\"" + "y".repeat(60_000) + "\":1}");
+        served.put("v1.1.3", "{\"Ver\\u017Fion\":\"v1.1.3\"}");
+        for (Map.Entry<String, String> info : served.entrySet()) {
+            String path = "example.com/lib/@v/" + info.getKey() + ".info";
+            upstream.on(path, ok("application/json", info.getValue()));
+
+            HttpResponse<String> response = proxy.getText("/" + path);
+
+            assertEquals(200, response.statusCode(), info.getKey() + " answered " + response.body());
+            assertEquals(info.getValue(), response.body());
+        }
+    }
+
+    @Test
     void infoNamingAnotherVersionIsRefused() throws Exception {
         upstream.on("example.com/lib/@v/v1.0.0.info", ok("application/json", Modules.info("v1.0.1")));
 
