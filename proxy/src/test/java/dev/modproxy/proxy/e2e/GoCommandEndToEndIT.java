@@ -92,6 +92,14 @@ class GoCommandEndToEndIT {
         assertEquals(ModuleFixtures.EXPECTED_PROGRAM_OUTPUT, buildAndRun(go, app));
         assertTrue(Files.isRegularFile(app.resolve("go.sum")), "the build records checksums in go.sum");
         assertEachImmutableArtifactFetchedAtMostOnce();
+        // a healthy start and build leave nothing in the log for an operator to chase, but the warning this
+        // test's own MODPROXY_SUMDB=off asks for (its modules are in no checksum database)
+        assertEquals(
+                List.of(),
+                proxy.warningsAndErrors().stream()
+                        .filter(line -> !line.contains("MODPROXY_SUMDB=off"))
+                        .toList(),
+                "WARN and ERROR lines of a healthy build");
         for (GeneratedModule dependency : buildDependencies()) {
             assertEquals(1, upstream.requestCount(dependency.protocolBase() + ".zip"), dependency.query() + " zip");
             assertEquals(1, upstream.requestCount(dependency.protocolBase() + ".mod"), dependency.query() + " mod");

@@ -131,6 +131,13 @@ final class ProxyProcess implements AutoCloseable {
         process.waitFor(30, TimeUnit.SECONDS);
     }
 
+    /** The lines of the proxy's output logged at WARN or ERROR. */
+    List<String> warningsAndErrors() throws IOException {
+        return Files.readAllLines(log, StandardCharsets.UTF_8).stream()
+                .filter(line -> line.contains(" WARN ") || line.contains(" ERROR "))
+                .toList();
+    }
+
     /** The last lines of the proxy's output, for failure messages. */
     String logTail() {
         try {
