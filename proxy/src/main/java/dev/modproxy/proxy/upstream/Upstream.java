@@ -158,19 +158,32 @@ public final class Upstream {
         try {
             return client.send(request.build(), HttpResponse.BodyHandlers.ofPublisher());
         } catch (HttpConnectTimeoutException e) {
-            throw new UpstreamTimeoutException(host() + " did not accept a connection in time");
+            throw new UpstreamTimeoutException(connectingTo(uri) + " did not accept a connection in time");
         } catch (HttpTimeoutException e) {
-            throw new UpstreamTimeoutException(host() + " sent no answer within " + wait.toMillis() + " ms");
+            throw new UpstreamTimeoutException(connectingTo(uri) + " sent no answer within " + wait.toMillis() + " ms");
         } catch (ConnectException e) {
             throw new IOException(
                     unresolved(e)
                             ? "cannot resolve host " + uri.getHost() + " (DNS)"
-                            : host() + " refused the connection",
+                            : connectingTo(uri) + " refused the connection",
                     e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while asking " + host(), e);
         }
+    }
+
+    /**
+     * Who was asked: the upstream, or the host one of its redirects named (scheme and host only, as in the other
+     * redirect messages: a redirect's path or query may carry a signed token), so a dead CDN is not taken for a dead
+     * mirror.
+     */
+    private String connectingTo(URI uri) {
+        if (sameOrigin(uri)) {
+            return host();
+        }
+        String target = uri.getScheme() + "://" + uri.getHost() + (uri.getPort() < 0 ? "" : ":" + uri.getPort());
+        return host() + " redirected to " + target + ", which";
     }
 
     /** The JDK reports a name that does not resolve as a ConnectException too; users need to tell them apart. */

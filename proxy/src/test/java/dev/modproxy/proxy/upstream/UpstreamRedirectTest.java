@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.modproxy.proxy.testing.ClosedPort;
 import dev.modproxy.proxy.testing.FakeUpstream;
 import java.net.InetAddress;
 import java.net.URI;
@@ -135,6 +136,25 @@ class UpstreamRedirectTest {
             assertEquals(200, answer.status());
             assertEquals("v1.0.0\n", new String(answer.body().readAllBytes()));
         }
+    }
+
+    @Test
+    void aRedirectTargetThatRefusesTheConnectionIsNamedNotTheUpstream() {
+        URI closed = URI.create(ClosedPort.url());
+        mirror.on(LIST, exchange -> {
+            exchange.getResponseHeaders()
+                    .set("Location", "http://user:secret@" + closed.getAuthority() + "/zips/" + LIST + "?token=signed");
+            exchange.sendResponseHeaders(302, -1);
+        });
+
+        java.io.IOException refused = assertThrows(
+                java.io.IOException.class, () -> upstream(Map.of()).get(LIST).close());
+
+        String mirrorHost = URI.create(mirror.url()).getAuthority();
+        assertEquals(
+                mirrorHost + " redirected to http://" + closed.getAuthority() + ", which refused the connection",
+                refused.getMessage());
+        assertEquals(1, mirror.hits(LIST), "the mirror itself answered");
     }
 
     @Test
