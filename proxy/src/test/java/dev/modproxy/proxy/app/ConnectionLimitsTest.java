@@ -8,12 +8,21 @@ import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URL;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
-/** Idle connections are closed, so idle clients cannot pile up and use up the server. */
+/**
+ * Idle connections, and request heads sent too slowly, are closed, so such clients cannot pile up and use up the
+ * server.
+ */
 @QuarkusTest
 @TestProfile(ConnectionLimitsTest.SmallLimits.class)
 @QuarkusTestResource(value = FakeUpstreamResource.class, restrictToAnnotatedClass = true)
@@ -37,6 +46,34 @@ class ConnectionLimitsTest {
             halfHeaders.send("GET /example.com/lib/@v/list HTTP/1.1\r\nHost: x\r\n");
             assertTrue(silent.closedWithin(Duration.ofSeconds(10)), "a silent connection is closed");
             assertTrue(halfHeaders.closedWithin(Duration.ofSeconds(10)), "headers that never end are cut");
+        }
+    }
+
+    @Test
+    void aRequestHeadDrippedFasterThanTheIdleTimeoutIsStillCutByIt() throws Exception {
+        // slowloris: the bytes of a head that never ends do not count as reading (Vert.x's idle check sits behind
+        // the HTTP parser), so the idle timeout is also the deadline for a request's line and headers
+        ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor();
+        AtomicInteger dripped = new AtomicInteger();
+        try (HostileClient slow = new HostileClient(base.getPort())) {
+            slow.send("GET /example.com/lib/@v/list HTTP/1.1\r\nHost: x\r\nX-Slow: ");
+            ticker.scheduleAtFixedRate(
+                    () -> {
+                        try {
+                            slow.send("a");
+                            dripped.incrementAndGet();
+                        } catch (IOException e) {
+                            throw new UncheckedIOException(e); // closed: ends the dripping
+                        }
+                    },
+                    200,
+                    200,
+                    TimeUnit.MILLISECONDS);
+
+            assertTrue(slow.closedWithin(Duration.ofSeconds(10)), "a head dripped a byte every 200 ms is cut");
+            assertTrue(dripped.get() >= 5, "bytes kept arriving well past the 2 s idle timeout: " + dripped.get());
+        } finally {
+            ticker.shutdownNow();
         }
     }
 }
