@@ -202,9 +202,12 @@ class PrefetchGoCommandTest {
         // the .mod and .info of the required versions come before any list (the go command loads the graph first):
         // those still predict their zips, as a build's would
         assertTrue(zips <= UPGRADABLE, "zip prefetches issued: " + zips);
+        Path downloaded = dir.resolve("lister/gopath/mod/cache/download/example.com/u0/@v");
         assertTrue(
-                asked.keySet().stream().anyMatch(path -> path.endsWith("/v1.2.0.mod")),
-                "the query read the upgrades' go.mods (their retractions): " + asked.keySet());
+                Files.isRegularFile(downloaded.resolve("v1.2.0.info"))
+                        && Files.isRegularFile(downloaded.resolve("v1.2.0.mod"))
+                        && !Files.exists(downloaded.resolve("v1.2.0.zip")),
+                "the query read the newest version's .info and go.mod (its retractions), not its zip");
 
         // go get M@latest: list, the newest version's .info and .mod, then the zip, which it asks for itself
         GoRun got = go(dir.resolve("getter"), work, "get", "example.com/u0@latest");
