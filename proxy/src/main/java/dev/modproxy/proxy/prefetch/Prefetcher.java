@@ -51,8 +51,8 @@ import org.jboss.logging.Logger;
  * {@link #QUERY_WINDOW} is choosing a version of it ({@code go list -m -u all}, {@code go get -u} dry runs,
  * Renovate-like tools, and the resolution of {@code go get M@latest}), and the {@code .info} and {@code .mod}
  * it reads next are of versions it mostly never downloads (go 1.26's {@code go list -m -u all} asks the list,
- * then the {@code .info} of the newest version and of a pseudo-version, then that version's {@code .mod} for
- * its retractions). Those predict no {@code .zip}, only each other (tiny); a zip the client then wants
+ * then the {@code .info} of the newest version (for some modules of a pseudo-version too), then that version's
+ * {@code .mod} for its retractions). Those predict no {@code .zip}, only each other (tiny); a zip the client then wants
  * ({@code go get M@latest} asks for it after the {@code .mod}) is fetched for it as any miss is. Before, every
  * available upgrade's zip was prefetched and never asked for. Other modules, and the versions a client asks for
  * outside the window (a build's, {@code go mod download}'s, an unpruned walk's), are predicted as above.
@@ -77,8 +77,8 @@ public final class Prefetcher implements ClientDemand, AutoCloseable {
     /**
      * How long after a client asked for a module's list or @latest its .info and .mod predict no zip. The go
      * command reads a version's .info right after the list it chose it from (within one command, parallel
-     * across modules, so milliseconds to seconds on a large graph), and the mark is renewed when a slow list
-     * arrives; short, so that a build of the same module a little later has its zips prefetched again.
+     * across modules, so milliseconds to seconds on a large graph), and the mark is renewed when a slow list or
+     * @latest arrives; short, so that a build of the same module a little later has its zips prefetched again.
      */
     static final Duration QUERY_WINDOW = Duration.ofSeconds(30);
 
@@ -118,7 +118,7 @@ public final class Prefetcher implements ClientDemand, AutoCloseable {
 
     private final Set<ProxyRequest> queuedExpansions = ConcurrentHashMap.newKeySet();
 
-    /** @param clock what a prefetch's wait for a free slot is measured with */
+    /** @param clock what a prefetch's wait for a free slot, and the query window, are measured with */
     public Prefetcher(ModuleCache cache, Settings settings, ProxyMetrics metrics, Clock clock) {
         this.clock = clock;
         this.cache = cache;
