@@ -277,21 +277,23 @@ class PrefetchTest {
         assertEquals(1, upstream.hits(zip("example.com/b")));
     }
 
-    /** Publishes path's version list: v1.0.0 and v1.1.0, with v1.1.0 a version like publish's. */
-    private void publishUpgrade(String path) {
+    /** Publishes path's version list: v1.0.0 and v1.1.0, with v1.1.0 a version like publish's; its zip. */
+    private byte[] publishUpgrade(String path) {
         String v = path + "/@v/v1.1.0";
+        byte[] zip = Modules.zip(path, "v1.1.0"); // once: a zip entry's time is the time it was written
         upstream.on(path + "/@v/list", FakeUpstream.ok("text/plain", "v1.0.0\nv1.1.0\n"))
                 .on(path + "/@latest", FakeUpstream.ok("application/json", Modules.info("v1.1.0")))
                 .on(v + ".info", FakeUpstream.ok("application/json", Modules.info("v1.1.0")))
                 .on(v + ".mod", FakeUpstream.ok("text/plain", "module " + path + "\n\ngo 1.21\n"))
-                .on(v + ".zip", FakeUpstream.ok("application/zip", Modules.zip(path, "v1.1.0")));
+                .on(v + ".zip", FakeUpstream.ok("application/zip", zip));
+        return zip;
     }
 
     @Test
     void anInfoOrGoModRightAfterTheModulesListOrLatestIsAQueryAndBringsNoZip() throws Exception {
         // go list -m -u all: list, then the newest version's .info and .mod; go get M@latest: @latest, .info, .mod
         publishUpgrade("example.com/a");
-        publishUpgrade("example.com/b");
+        byte[] zipOfB = publishUpgrade("example.com/b");
         publishUpgrade("example.com/c");
         startProxy(on(4, "256Mi", 100));
 
@@ -315,7 +317,7 @@ class PrefetchTest {
         // go get M@latest then asks for the zip itself: fetched for it as any miss
         HttpResponse<byte[]> got = proxy.get("/example.com/b/@v/v1.1.0.zip");
         assertEquals(200, got.statusCode());
-        assertTrue(Arrays.equals(Modules.zip("example.com/b", "v1.1.0"), got.body()));
+        assertTrue(Arrays.equals(zipOfB, got.body()));
         assertEquals(1, upstream.hits("example.com/b/@v/v1.1.0.zip"));
     }
 
