@@ -345,6 +345,10 @@ public final class ModuleCache {
                     404,
                     request.module() + " matches MODPROXY_PRIVATE (" + privatePaths + "): not fetched by this proxy"));
         }
+        boolean query = request.kind() == RequestKind.LIST || request.kind() == RequestKind.LATEST;
+        if (query) {
+            demand.queried(request);
+        }
         StorageKey key = new StorageKey(request.relativePath());
         long removals = memory.removalsSoFar();
         Optional<StoredObject> stored = storage.lookup(key);
@@ -371,7 +375,12 @@ public final class ModuleCache {
         if (request.immutable()) {
             demand.asked(request, false);
         }
-        return fetchOnce(request, key, client, false);
+        CompletableFuture<CacheAnswer> fetched = fetchOnce(request, key, client, false);
+        if (query) {
+            // the client reads what it asks next once the list is here, however long the upstream took
+            fetched.whenComplete((answer, failure) -> demand.queried(request));
+        }
+        return fetched;
     }
 
     private boolean isFresh(StoredObject object) {

@@ -47,6 +47,16 @@ import org.jboss.logging.Logger;
  * was 222 upstream requests per cold build that no client read.
  * </ul>
  *
+ * <p>Queries are not builds: a client that asked for a module's {@code @v/list} or {@code @latest} within
+ * {@link #QUERY_WINDOW} is choosing a version of it ({@code go list -m -u all}, {@code go get -u} dry runs,
+ * Renovate-like tools, and the resolution of {@code go get M@latest}), and the {@code .info} and {@code .mod}
+ * it reads next are of versions it mostly never downloads (go 1.26's {@code go list -m -u all} asks the list,
+ * then the {@code .info} of the newest version (for some modules of a pseudo-version too), then that version's
+ * {@code .mod} for its retractions). Those predict no {@code .zip}, only each other (tiny); a zip the client then wants
+ * ({@code go get M@latest} asks for it after the {@code .mod}) is fetched for it as any miss is. Before, every
+ * available upgrade's zip was prefetched and never asked for. Other modules, and the versions a client asks for
+ * outside the window (a build's, {@code go mod download}'s, an unpruned walk's), are predicted as above.
+ *
  * <p>Bounds: at most {@code concurrency} prefetches run at once on threads of their own (a client's fetch
  * never waits for one); at most {@code queueSize} wait, more are dropped; one not started within
  * {@code startWindow} is dropped (the client has asked for it itself by then); the bytes of running
@@ -64,6 +74,13 @@ public final class Prefetcher implements ClientDemand, AutoCloseable {
      * toolchain@ queries (and go list -m -versions), and asks for a zip (60-100 MB) only to switch to it, first.
      */
     private static final ModulePath TOOLCHAIN = ModulePath.of("golang.org/toolchain");
+    /**
+     * How long after a client asked for a module's list or @latest its .info and .mod predict no zip. The go
+     * command reads a version's .info right after the list it chose it from (within one command, parallel
+     * across modules, so milliseconds to seconds on a large graph), and the mark is renewed when a slow list or
+     * @latest arrives; short, so that a build of the same module a little later has its zips prefetched again.
+     */
+    static final Duration QUERY_WINDOW = Duration.ofSeconds(30);
 
     /** The bounds; see the class comment. */
     public record Settings(int concurrency, long maxBytesInFlight, int queueSize, Duration startWindow) {
@@ -92,9 +109,16 @@ public final class Prefetcher implements ClientDemand, AutoCloseable {
     /** go.mod files read for their requirements: true when those were prefetched, false when it is pruned. */
     private final Cache<ProxyRequest, Boolean> expanded = recent();
 
+    /**
+     * Modules whose list or @latest a client asked within {@link #QUERY_WINDOW}. Keyed by the request's own
+     * ModulePath (no new object); read only when a zip would be predicted that was not hinted lately, so the
+     * repeated hits of a warm build never consult it.
+     */
+    private final Cache<ModulePath, Boolean> queried;
+
     private final Set<ProxyRequest> queuedExpansions = ConcurrentHashMap.newKeySet();
 
-    /** @param clock what a prefetch's wait for a free slot is measured with */
+    /** @param clock what a prefetch's wait for a free slot, and the query window, are measured with */
     public Prefetcher(ModuleCache cache, Settings settings, ProxyMetrics metrics, Clock clock) {
         this.clock = clock;
         this.cache = cache;
@@ -113,6 +137,11 @@ public final class Prefetcher implements ClientDemand, AutoCloseable {
                     return t;
                 });
         workers.allowCoreThreadTimeOut(true);
+        queried = Caffeine.newBuilder()
+                .expireAfterWrite(QUERY_WINDOW)
+                .maximumSize(100_000)
+                .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis()))
+                .build();
         metrics.watchPrefetches(
                 this,
                 p -> p.running.get(),
@@ -143,6 +172,11 @@ public final class Prefetcher implements ClientDemand, AutoCloseable {
             }
             default -> {}
         }
+    }
+
+    @Override
+    public void queried(ProxyRequest request) {
+        queried.put(request.module(), Boolean.TRUE);
     }
 
     @Override
@@ -183,7 +217,13 @@ public final class Prefetcher implements ClientDemand, AutoCloseable {
             return; // see TOOLCHAIN
         }
         // a warm build repeats its hints: answer those from a read before taking the write path
-        if (hinted.getIfPresent(request) != null || hinted.asMap().putIfAbsent(request, Boolean.TRUE) != null) {
+        if (hinted.getIfPresent(request) != null) {
+            return;
+        }
+        if (request.kind() == RequestKind.ZIP && queried.getIfPresent(request.module()) != null) {
+            return; // a query's version (see the class comment); not hinted: a build's ask later predicts it again
+        }
+        if (hinted.asMap().putIfAbsent(request, Boolean.TRUE) != null) {
             return;
         }
         long queuedAt = clock.millis();

@@ -9,6 +9,7 @@ import dev.modproxy.proxy.testing.FakeUpstream;
 import dev.modproxy.proxy.testing.GoBinary;
 import dev.modproxy.proxy.testing.Modules;
 import dev.modproxy.proxy.testing.ProxyUnderTest;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -93,6 +94,34 @@ class PrefetchGoCommandTest {
                 .sum();
     }
 
+    /** What a go command printed (standard output and error together) and how it ended. */
+    private record GoRun(int exitCode, String output) {}
+
+    /** Runs the go command in {@code work} with its GOPATH, module cache and build cache under {@code home}. */
+    private GoRun go(Path home, Path work, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(GoBinary.path().toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder builder =
+                new ProcessBuilder(command).directory(work.toFile()).redirectErrorStream(true);
+        Map<String, String> env = builder.environment();
+        GoBinary.isolate(env, home);
+        env.put("GOPROXY", proxy.url());
+        env.put("GOPATH", home.resolve("gopath").toString());
+        env.put("GOMODCACHE", home.resolve("gopath").resolve("mod").toString());
+        env.put("GOCACHE", home.resolve("gocache").toString());
+        env.put("GOSUMDB", "off");
+        env.put("GOFLAGS", "-mod=mod -modcacherw");
+        Process process = builder.start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(process.waitFor(120, TimeUnit.SECONDS), "go finished in time");
+        return new GoRun(process.exitValue(), output);
+    }
+
+    private double prefetches(String counter, String kind) {
+        Counter found = registry.find(counter).tag("kind", kind).counter();
+        return found == null ? 0 : found.count();
+    }
+
     @Test
     void goModDownloadAllWorksWithPrefetchingAndUsesWhatWasPrefetched() throws Exception {
         Path work = Files.createDirectories(dir.resolve("work"));
@@ -100,21 +129,9 @@ class PrefetchGoCommandTest {
                 work.resolve("go.mod"),
                 "module example.com/main\n\ngo 1.16\n\n"
                         + "require (\n\texample.com/a v1.0.0\n\texample.com/r v1.0.0\n)\n");
-        ProcessBuilder builder = new ProcessBuilder(GoBinary.path().toString(), "mod", "download", "all")
-                .directory(work.toFile())
-                .redirectErrorStream(true);
-        Map<String, String> env = builder.environment();
-        GoBinary.isolate(env, dir);
-        env.put("GOPROXY", proxy.url());
-        env.put("GOPATH", dir.resolve("gopath").toString());
-        env.put("GOMODCACHE", dir.resolve("gopath").resolve("mod").toString());
-        env.put("GOCACHE", dir.resolve("gocache").toString());
-        env.put("GOSUMDB", "off");
-        env.put("GOFLAGS", "-mod=mod -modcacherw");
-        Process process = builder.start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(process.waitFor(120, TimeUnit.SECONDS), "go finished in time");
-        assertEquals(0, process.exitValue(), output);
+        GoRun run = go(dir, work, "mod", "download", "all");
+        String output = run.output();
+        assertEquals(0, run.exitCode(), output);
 
         List<String> missing = new ArrayList<>();
         for (String module : List.of("a", "b", "c", "r", "s")) {
@@ -129,5 +146,76 @@ class PrefetchGoCommandTest {
                 .until(() -> proxy.assembly.prefetcher().orElseThrow().idle());
         asked.forEach((path, n) ->
                 assertEquals(1, n.get(), path + " was fetched from the upstream once, client or prefetch"));
+        // no query here: zips are prefetched as ever, and each one prefetched is one the go command downloaded
+        double zips = prefetches("modproxy.prefetch.issued", "zip");
+        assertTrue(zips >= 1, "zips prefetched for a cold download: " + zips);
+        assertEquals(zips, prefetches("modproxy.prefetch.used", "zip"), "every prefetched zip was used");
+    }
+
+    /** Modules with upgrades: each at v1.0.0, v1.1.0 and v1.2.0, pruned, requiring nothing. */
+    private static final int UPGRADABLE = 8;
+
+    private void publishReleases(String path) {
+        StringBuilder list = new StringBuilder();
+        for (String version : List.of("v1.0.0", "v1.1.0", "v1.2.0")) {
+            String base = path + "/@v/" + version;
+            serve(base + ".info", "application/json", Modules.info(version).getBytes(StandardCharsets.UTF_8));
+            serve(base + ".mod", "text/plain", Modules.goMod(path).getBytes(StandardCharsets.UTF_8));
+            serve(base + ".zip", "application/zip", Modules.zip(path, version));
+            list.append(version).append('\n');
+        }
+        serve(path + "/@v/list", "text/plain", list.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void goListDashUAllPrefetchesNoZipOfAnUpgradeAndGoGetLatestStillDownloadsIt() throws Exception {
+        StringBuilder requires = new StringBuilder();
+        for (int i = 0; i < UPGRADABLE; i++) {
+            publishReleases("example.com/u" + i);
+            requires.append("\texample.com/u").append(i).append(" v1.0.0\n");
+        }
+        Path work = Files.createDirectories(dir.resolve("query"));
+        Files.writeString(
+                work.resolve("go.mod"), "module example.com/main\n\ngo 1.21\n\nrequire (\n" + requires + ")\n");
+
+        // a dependency-update job: which of my requirements have upgrades?
+        GoRun listed = go(dir.resolve("lister"), work, "list", "-m", "-u", "all");
+        assertEquals(0, listed.exitCode(), listed.output());
+        for (int i = 0; i < UPGRADABLE; i++) {
+            assertTrue(listed.output().contains("example.com/u" + i + " v1.0.0 [v1.2.0]"), listed.output());
+        }
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> proxy.assembly.prefetcher().orElseThrow().idle());
+        List<String> upgradeZips = asked.keySet().stream()
+                .filter(path -> path.endsWith(".zip") && !path.endsWith("/v1.0.0.zip"))
+                .sorted()
+                .toList();
+        double zips = prefetches("modproxy.prefetch.issued", "zip");
+        assertEquals(
+                List.of(),
+                upgradeZips,
+                "zips of versions the query only looked at; zip prefetches issued: " + zips
+                        + ", upstream zip requests: "
+                        + asked.keySet().stream()
+                                .filter(p -> p.endsWith(".zip"))
+                                .count());
+        // the .mod and .info of the required versions come before any list (the go command loads the graph first):
+        // those still predict their zips, as a build's would
+        assertTrue(zips <= UPGRADABLE, "zip prefetches issued: " + zips);
+        Path downloaded = dir.resolve("lister/gopath/mod/cache/download/example.com/u0/@v");
+        assertTrue(
+                Files.isRegularFile(downloaded.resolve("v1.2.0.info"))
+                        && Files.isRegularFile(downloaded.resolve("v1.2.0.mod"))
+                        && !Files.exists(downloaded.resolve("v1.2.0.zip")),
+                "the query read the newest version's .info and go.mod (its retractions), not its zip");
+
+        // go get M@latest: list, the newest version's .info and .mod, then the zip, which it asks for itself
+        GoRun got = go(dir.resolve("getter"), work, "get", "example.com/u0@latest");
+        assertEquals(0, got.exitCode(), got.output());
+        assertTrue(Files.readString(work.resolve("go.mod")).contains("example.com/u0 v1.2.0"), got.output());
+        assertTrue(
+                Files.isRegularFile(dir.resolve("getter/gopath/mod/cache/download/example.com/u0/@v/v1.2.0.zip")),
+                got.output());
+        assertEquals(1, asked.get("example.com/u0/@v/v1.2.0.zip").get(), "fetched once, for the go command");
     }
 }

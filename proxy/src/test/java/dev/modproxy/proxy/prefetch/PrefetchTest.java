@@ -277,6 +277,127 @@ class PrefetchTest {
         assertEquals(1, upstream.hits(zip("example.com/b")));
     }
 
+    /** Publishes path's version list: v1.0.0 and v1.1.0, with v1.1.0 a version like publish's; its zip. */
+    private byte[] publishUpgrade(String path) {
+        String v = path + "/@v/v1.1.0";
+        byte[] zip = Modules.zip(path, "v1.1.0"); // once: a zip entry's time is the time it was written
+        upstream.on(path + "/@v/list", FakeUpstream.ok("text/plain", "v1.0.0\nv1.1.0\n"))
+                .on(path + "/@latest", FakeUpstream.ok("application/json", Modules.info("v1.1.0")))
+                .on(v + ".info", FakeUpstream.ok("application/json", Modules.info("v1.1.0")))
+                .on(v + ".mod", FakeUpstream.ok("text/plain", "module " + path + "\n\ngo 1.21\n"))
+                .on(v + ".zip", FakeUpstream.ok("application/zip", zip));
+        return zip;
+    }
+
+    @Test
+    void anInfoOrGoModRightAfterTheModulesListOrLatestIsAQueryAndBringsNoZip() throws Exception {
+        // go list -m -u all: list, then the newest version's .info and .mod; go get M@latest: @latest, .info, .mod
+        publishUpgrade("example.com/a");
+        byte[] zipOfB = publishUpgrade("example.com/b");
+        publishUpgrade("example.com/c");
+        startProxy(on(4, "256Mi", 100));
+
+        assertEquals(200, proxy.get("/example.com/a/@v/list").statusCode());
+        assertEquals(200, proxy.get("/example.com/a/@v/v1.1.0.info").statusCode()); // fetched for the client
+        assertEquals(200, proxy.get("/example.com/b/@latest").statusCode());
+        assertEquals(200, proxy.get("/example.com/b/@v/v1.1.0.mod").statusCode());
+        assertEquals(200, proxy.get("/example.com/c/@v/list").statusCode());
+        assertEquals(200, proxy.get("/example.com/c/@v/v1.1.0.info").statusCode());
+        assertEquals(200, proxy.get("/example.com/c/@v/v1.1.0.info").statusCode()); // a cache hit: the asked path
+
+        // each still brings the other (tiny): the query reads both
+        await().atMost(WAIT)
+                .until(() -> stored("example.com/a/@v/v1.1.0.mod") && stored("example.com/b/@v/v1.1.0.info"));
+        awaitIdle();
+        for (String module : List.of("example.com/a", "example.com/b", "example.com/c")) {
+            assertEquals(0, upstream.hits(module + "/@v/v1.1.0.zip"), module + ": a query's version is not downloaded");
+        }
+        assertEquals(0.0, count("modproxy.prefetch.issued", "kind", "zip"));
+
+        // go get M@latest then asks for the zip itself: fetched for it as any miss
+        HttpResponse<byte[]> got = proxy.get("/example.com/b/@v/v1.1.0.zip");
+        assertEquals(200, got.statusCode());
+        assertTrue(Arrays.equals(zipOfB, got.body()));
+        assertEquals(1, upstream.hits("example.com/b/@v/v1.1.0.zip"));
+    }
+
+    @Test
+    void aQueryOfOneModuleLeavesTheDownloadsOfOthersPredicted() throws Exception {
+        publishUpgrade("example.com/a");
+        publish("example.com/b", "1.21");
+        startProxy(on(4, "256Mi", 100));
+
+        assertEquals(200, proxy.get("/example.com/a/@v/list").statusCode());
+        assertEquals(200, proxy.get("/" + info("example.com/b")).statusCode());
+
+        await().atMost(WAIT).until(() -> stored(zip("example.com/b")));
+        awaitIdle();
+        assertEquals(1.0, count("modproxy.prefetch.issued", "kind", "zip"));
+    }
+
+    @Test
+    void aBuildAfterTheQueryWindowHasItsZipsPrefetchedAgain() throws Exception {
+        publishUpgrade("example.com/a");
+        MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+        proxy = new ProxyUnderTest(
+                upstream.url(),
+                dir.resolve("cache"),
+                ProxyUnderTest.options()
+                        .registry(registry)
+                        .prefetch(on(4, "256Mi", 100))
+                        .memoryCache(64 << 20, clock));
+
+        assertEquals(200, proxy.get("/example.com/a/@v/list").statusCode());
+        assertEquals(200, proxy.get("/example.com/a/@v/v1.1.0.info").statusCode());
+        await().atMost(WAIT).until(() -> stored("example.com/a/@v/v1.1.0.mod"));
+        awaitIdle();
+        assertEquals(0, upstream.hits("example.com/a/@v/v1.1.0.zip"));
+
+        // a build that asks for the version once the query is over: its download is predicted as always
+        clock.advance(Prefetcher.QUERY_WINDOW.plusSeconds(1));
+        assertEquals(200, proxy.get("/example.com/a/@v/v1.1.0.info").statusCode());
+        await().atMost(WAIT).until(() -> stored("example.com/a/@v/v1.1.0.zip"));
+        awaitIdle();
+        assertEquals(1, upstream.hits("example.com/a/@v/v1.1.0.zip"));
+        assertEquals(1.0, count("modproxy.prefetch.issued", "kind", "zip"));
+    }
+
+    @Test
+    void aListThatTookLongerThanTheWindowUpstreamStillMarksTheQuery() throws Exception {
+        publishUpgrade("example.com/a");
+        AtomicInteger started = new AtomicInteger();
+        upstream.on("example.com/a/@v/list", exchange -> {
+            started.incrementAndGet();
+            try {
+                release.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            FakeUpstream.ok("text/plain", "v1.0.0\nv1.1.0\n").answer(exchange);
+        });
+        MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+        proxy = new ProxyUnderTest(
+                upstream.url(),
+                dir.resolve("cache"),
+                ProxyUnderTest.options()
+                        .registry(registry)
+                        .prefetch(on(4, "256Mi", 100))
+                        .memoryCache(64 << 20, clock));
+
+        CompletableFuture<HttpResponse<String>> list =
+                sendAsync("example.com/a/@v/list", HttpResponse.BodyHandlers.ofString());
+        await().atMost(WAIT).until(() -> started.get() == 1);
+        clock.advance(Prefetcher.QUERY_WINDOW.plusSeconds(5)); // longer than the window since the client asked
+        release.countDown();
+        assertEquals(200, list.get(30, TimeUnit.SECONDS).statusCode());
+
+        // the client reads the version it chose now, right after the list
+        assertEquals(200, proxy.get("/example.com/a/@v/v1.1.0.info").statusCode());
+        await().atMost(WAIT).until(() -> stored("example.com/a/@v/v1.1.0.mod"));
+        awaitIdle();
+        assertEquals(0, upstream.hits("example.com/a/@v/v1.1.0.zip"));
+    }
+
     @Test
     void aToolchainsInfoAndGoModBringNoZip() throws Exception {
         // go get go@1.25 and go list -m -versions golang.org/toolchain read the .info and .mod of toolchains they
