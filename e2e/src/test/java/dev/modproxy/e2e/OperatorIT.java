@@ -579,6 +579,16 @@ class OperatorIT {
                         .getStatus()
                         .getPhase())
                 .isEqualTo("Pending");
+
+        // the correction a user tries first: refused, without claiming a volume exists, saying what works instead
+        Commands.Result corrected =
+                apply(namespace, "default", "spec:\n  storage: {size: 1Gi, storageClassName: kwok-local}\n");
+        assertThat(corrected.succeeded()).as(corrected.toString()).isFalse();
+        assertThat(corrected.stderr())
+                .contains("storage.storageClassName cannot change: a volume claim's class is immutable")
+                .contains("Delete this GoProxyCache and create it again")
+                .contains("create that StorageClass")
+                .doesNotContain("once the volume exists");
     }
 
     @Test

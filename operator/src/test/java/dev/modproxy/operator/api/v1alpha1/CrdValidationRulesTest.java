@@ -132,7 +132,7 @@ class CrdValidationRulesTest {
     void storageClassAndAccessModesAreFixedOnceTheVolumeExists() throws IOException {
         assertThat(rules.onUpdate(
                         cache("{storage: {storageClassName: fast}}"), cache("{storage: {storageClassName: slow}}")))
-                .containsExactly("storage.storageClassName cannot change once the volume exists");
+                .containsExactly(Storage.STORAGE_CLASS_FIXED_MESSAGE);
         assertThat(rules.onUpdate(
                         cache("{storage: {storageClassName: fast}}"), cache("{storage: {storageClassName: fast}}")))
                 .isEmpty();
