@@ -8,10 +8,13 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReview;
+import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReviewBuilder;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,6 +22,7 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Order;
@@ -37,11 +41,20 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class OperatorIT {
 
     private static final Duration READY_WITHIN = Duration.ofSeconds(90);
+    private static final String SERVICE_MONITOR_CRD = "servicemonitors.monitoring.coreos.com";
+    private static final ResourceDefinitionContext SERVICE_MONITOR = new ResourceDefinitionContext.Builder()
+            .withGroup("monitoring.coreos.com")
+            .withVersion("v1")
+            .withKind("ServiceMonitor")
+            .withPlural("servicemonitors")
+            .withNamespaced(true)
+            .build();
 
     private ControlPlane cluster;
     private KubernetesClient admin;
     private ChartRelease chart;
     private OperatorProcess operator;
+    private boolean installedServiceMonitorCrd;
 
     @BeforeAll
     void installChartAndStartOperator() {
@@ -53,6 +66,8 @@ class OperatorIT {
         Commands.Result scaled =
                 cluster.kubectl("-n", ChartRelease.NAMESPACE, "scale", "deployment/modproxy-operator", "--replicas=0");
         assertThat(scaled.succeeded()).as(scaled.toString()).isTrue();
+        // before the operator starts, so it watches ServiceMonitors (as the chart's ServiceAccount) from the outset
+        installedServiceMonitorCrd = installServiceMonitorCrdUnlessPresent();
         operator =
                 OperatorProcess.start("operator-a", cluster, ChartRelease.NAMESPACE, chart.operatorToken(), Map.of());
     }
@@ -68,10 +83,58 @@ class OperatorIT {
                         .isEmpty();
             }
         } finally {
-            if (chart != null) {
-                chart.uninstall();
+            try {
+                if (chart != null) {
+                    chart.uninstall();
+                }
+            } finally {
+                // the operator module's tests that run here later (OperatorTestsAgainstClusterIT) start without it
+                if (installedServiceMonitorCrd) {
+                    admin.apiextensions()
+                            .v1()
+                            .customResourceDefinitions()
+                            .withName(SERVICE_MONITOR_CRD)
+                            .withTimeout(60, TimeUnit.SECONDS)
+                            .delete();
+                }
             }
         }
+    }
+
+    /**
+     * The Prometheus operator's CRD, as small as the API server takes it (no schema beyond an object), where the
+     * cluster has none: the e2e control plane. A cluster running the Prometheus operator keeps its own.
+     */
+    private boolean installServiceMonitorCrdUnlessPresent() {
+        if (admin.apiextensions()
+                        .v1()
+                        .customResourceDefinitions()
+                        .withName(SERVICE_MONITOR_CRD)
+                        .get()
+                != null) {
+            return false;
+        }
+        Commands.Result created = cluster.kubectlWithInput("""
+                apiVersion: apiextensions.k8s.io/v1
+                kind: CustomResourceDefinition
+                metadata:
+                  name: servicemonitors.monitoring.coreos.com
+                spec:
+                  group: monitoring.coreos.com
+                  scope: Namespaced
+                  names: {kind: ServiceMonitor, plural: servicemonitors, listKind: ServiceMonitorList, singular: servicemonitor}
+                  versions:
+                    - name: v1
+                      served: true
+                      storage: true
+                      schema:
+                        openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}
+                """, "create", "-f", "-");
+        assertThat(created.succeeded()).as(created.toString()).isTrue();
+        Commands.Result established =
+                cluster.kubectl("wait", "--for=condition=Established", "--timeout=60s", "crd/" + SERVICE_MONITOR_CRD);
+        assertThat(established.succeeded()).as(established.toString()).isTrue();
+        return true;
     }
 
     private GenericKubernetesResource create(String namespace, String name, Map<String, Object> spec) {
@@ -418,11 +481,12 @@ class OperatorIT {
     @Test
     void deletingACacheRemovesItsObjectsThroughTheGarbageCollectorAndRetainOnDeleteKeepsTheVolume() {
         String namespace = Namespaces.of("delete");
-        // two replicas on a shared volume and a NetworkPolicy: every kind of object but the ServiceMonitor
+        // two replicas on a shared volume, a NetworkPolicy and a ServiceMonitor: every kind of object a cache makes
         Map<String, Object> everything = Caches.smallSpec();
         everything.put("replicas", 2);
         everything.put("storage", Map.of("size", "1Gi", "accessModes", List.of("ReadWriteMany")));
         everything.put("networkPolicy", Map.of("enabled", true));
+        everything.put("metrics", Map.of("serviceMonitor", Map.of("enabled", true)));
         create(namespace, "default", everything);
         Map<String, Object> keep = Caches.smallSpec();
         keep.put("storage", Map.of("size", "1Gi", "retainOnDelete", true));
@@ -442,7 +506,8 @@ class OperatorIT {
                         "Service",
                         "Service",
                         "PodDisruptionBudget",
-                        "NetworkPolicy");
+                        "NetworkPolicy",
+                        "ServiceMonitor");
         made.forEach(object -> assertControlledBy(object, "default", defaultUid));
         String keptUid = Caches.get(admin, namespace, "kept").getMetadata().getUid();
         madeFor(namespace, "kept").forEach(object -> {
@@ -530,6 +595,11 @@ class OperatorIT {
         made.addAll(admin.network()
                 .v1()
                 .networkPolicies()
+                .inNamespace(namespace)
+                .withLabels(labels)
+                .list()
+                .getItems());
+        made.addAll(admin.genericKubernetesResources(SERVICE_MONITOR)
                 .inNamespace(namespace)
                 .withLabels(labels)
                 .list()
@@ -684,6 +754,32 @@ class OperatorIT {
                     .isInstanceOfSatisfying(
                             KubernetesClientException.class,
                             e -> assertThat(e.getCode()).isEqualTo(403));
+        }
+    }
+
+    /** What the ServiceMonitor dependent does, in any namespace, asked of the API server's RBAC as the operator. */
+    @Test
+    void theOperatorsServiceAccountMayManageServiceMonitorsInEveryNamespace() {
+        try (KubernetesClient asOperator = asOperator()) {
+            for (String verb : List.of("get", "list", "watch", "create", "patch", "update", "delete")) {
+                SelfSubjectAccessReview review = asOperator
+                        .authorization()
+                        .v1()
+                        .selfSubjectAccessReview()
+                        .create(new SelfSubjectAccessReviewBuilder()
+                                .withNewSpec()
+                                .withNewResourceAttributes()
+                                .withGroup("monitoring.coreos.com")
+                                .withResource("servicemonitors")
+                                .withVerb(verb)
+                                .withNamespace(verb.equals("list") || verb.equals("watch") ? "" : "team-any")
+                                .endResourceAttributes()
+                                .endSpec()
+                                .build());
+                assertThat(review.getStatus().getAllowed())
+                        .as("%s servicemonitors as the chart's ServiceAccount", verb)
+                        .isTrue();
+            }
         }
     }
 
