@@ -441,7 +441,7 @@ class OperatorIT {
      * the API server refused two ports named http, and the cache stayed Degraded with the Service on the wrong port.
      */
     @Test
-    void aPortChangedByHandOnTheBuildsServiceIsPutBack() {
+    void aPortChangedByHandOnEitherServiceIsPutBack() {
         String namespace = Namespaces.of("service-drift");
         create(namespace, "default", Caches.smallSpec());
         awaitReady(namespace, "default");
@@ -455,8 +455,17 @@ class OperatorIT {
                 "-p",
                 "{\"spec\":{\"ports\":[{\"name\":\"http\",\"port\":8080,\"targetPort\":\"http\"}]}}");
         assertThat(edited.succeeded()).as(edited.toString()).isTrue();
+        Commands.Result editedManagement = cluster.kubectl(
+                "-n",
+                namespace,
+                "patch",
+                "service/default-management",
+                "--type=merge",
+                "-p",
+                "{\"spec\":{\"ports\":[{\"name\":\"management\",\"port\":9090,\"targetPort\":\"management\"}]}}");
+        assertThat(editedManagement.succeeded()).as(editedManagement.toString()).isTrue();
 
-        await("the operator puts port 80 back, alone, and the cache is not Degraded")
+        await("the operator puts ports 80 and 9000 back, alone, and the cache is not Degraded")
                 .atMost(READY_WITHIN)
                 .pollInterval(Duration.ofMillis(500))
                 .untilAsserted(() -> {
@@ -468,6 +477,14 @@ class OperatorIT {
                                     .getPorts())
                             .extracting(io.fabric8.kubernetes.api.model.ServicePort::getPort)
                             .containsExactly(80);
+                    assertThat(admin.services()
+                                    .inNamespace(namespace)
+                                    .withName("default-management")
+                                    .get()
+                                    .getSpec()
+                                    .getPorts())
+                            .extracting(io.fabric8.kubernetes.api.model.ServicePort::getPort)
+                            .containsExactly(9000);
                     assertThat(Caches.condition(Caches.get(admin, namespace, "default"), "Degraded"))
                             .as("Degraded condition")
                             .hasValueSatisfying(c -> assertThat(c).containsEntry("status", "False"));
