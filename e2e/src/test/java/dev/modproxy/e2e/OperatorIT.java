@@ -704,6 +704,10 @@ class OperatorIT {
         Commands.Result misspeltMode = apply(namespace, "modes", "spec:\n  storage: {accessModes: [ReadWriteMnay]}\n");
         assertThat(misspeltMode.succeeded()).isFalse();
         assertThat(misspeltMode.stderr()).contains("storage.accessModes takes ReadWriteOnce");
+        // the schema's quantity pattern takes 0; no volume claim does
+        Commands.Result noSize = apply(namespace, "empty", "spec:\n  storage: {size: \"0\"}\n");
+        assertThat(noSize.succeeded()).isFalse();
+        assertThat(noSize.stderr()).contains("storage.size must be more than 0");
 
         assertThat(apply(namespace, "shrinking", "spec:\n  storage: {size: 2Gi}\n")
                         .succeeded())

@@ -33,6 +33,7 @@ public class Storage {
 
     public static final String ACCESS_MODES_MESSAGE =
             "storage.accessModes takes ReadWriteOnce, ReadWriteOncePod or ReadWriteMany (the proxy writes to the volume)";
+    public static final String POSITIVE_SIZE_MESSAGE = "storage.size must be more than 0, e.g. 10Gi";
     /** True whether the volume bound or its claim is Pending on a misspelt class (Degraded StorageClassNotFound). */
     public static final String STORAGE_CLASS_FIXED_MESSAGE = "storage.storageClassName cannot change: a volume "
             + "claim's class is immutable. Delete this GoProxyCache and create it again with the class you want "
@@ -45,6 +46,11 @@ public class Storage {
             + "expands the volume when its storage class allows it, and a smaller value is refused.")
     @Default(DEFAULT_SIZE)
     @Pattern(QUANTITY)
+    // the pattern admits 0, which no volume claim takes: the cache was accepted and then only reported Degraded
+    @ValidationRule(
+            value = "!isQuantity(self) || quantity(self).compareTo(quantity('0')) > 0",
+            message = POSITIVE_SIZE_MESSAGE,
+            reason = "FieldValueInvalid")
     @ValidationRule(
             value = "!isQuantity(self) || !isQuantity(oldSelf) || quantity(self).compareTo(quantity(oldSelf)) >= 0",
             message = "storage.size cannot shrink; set it to at least its previous value",
