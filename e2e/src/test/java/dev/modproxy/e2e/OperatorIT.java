@@ -678,6 +678,36 @@ class OperatorIT {
                 .doesNotContain("once the volume exists");
     }
 
+    /**
+     * The schema of Kubernetes' resource requirements takes any string (a CEL rule over its unbounded maps exceeds
+     * the API server's cost budget), and the API server answers a Deployment carrying one with a 500: the operator
+     * names the field instead of retrying what looks like an outage.
+     */
+    @Test
+    void aResourceThatIsNoQuantityIsNamedInTheStatus() {
+        String namespace = Namespaces.of("resources");
+        Map<String, Object> spec = Caches.smallSpec();
+        spec.put("resources", Map.of("requests", Map.of("cpu", "lots")));
+        create(namespace, "default", spec);
+
+        await("Degraded=True InvalidSpec (operator log: " + operator.name() + ")")
+                .atMost(READY_WITHIN)
+                .untilAsserted(() -> assertThat(Caches.condition(Caches.get(admin, namespace, "default"), "Degraded"))
+                        .hasValueSatisfying(c -> assertThat(c)
+                                .containsEntry("status", "True")
+                                .containsEntry("reason", "InvalidSpec")
+                                .hasEntrySatisfying(
+                                        "message",
+                                        m -> assertThat((String) m)
+                                                .contains("spec.resources.requests.cpu \"lots\" is not a Kubernetes "
+                                                        + "quantity"))));
+        // left in place, it would be reconciled again whenever the operator module's tests run here later
+        admin.genericKubernetesResources(Caches.GOPROXYCACHE)
+                .inNamespace(namespace)
+                .withName("default")
+                .delete();
+    }
+
     @Test
     void invalidSpecsAreRefusedByTheApiServerWithTheRulesMessage() {
         String namespace = Namespaces.of("invalid");
