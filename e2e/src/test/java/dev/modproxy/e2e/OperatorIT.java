@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReview;
 import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReviewBuilder;
+import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -834,9 +835,10 @@ class OperatorIT {
         }
     }
 
+    /** The ServiceAccount's token alone: an ambient kubeconfig ($KUBECONFIG, an admin's) must not add its certificate. */
     private KubernetesClient asOperator() {
         return new KubernetesClientBuilder()
-                .withConfig(new ConfigBuilder()
+                .withConfig(new ConfigBuilder(Config.empty())
                         .withMasterUrl(cluster.apiServerUrl())
                         .withCaCertData(Base64.getEncoder()
                                 .encodeToString(cluster.caCertificate().getBytes(StandardCharsets.US_ASCII)))
