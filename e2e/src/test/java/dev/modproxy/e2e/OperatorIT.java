@@ -735,6 +735,11 @@ class OperatorIT {
         Commands.Result misspeltMode = apply(namespace, "modes", "spec:\n  storage: {accessModes: [ReadWriteMnay]}\n");
         assertThat(misspeltMode.succeeded()).isFalse();
         assertThat(misspeltMode.stderr()).contains("storage.accessModes takes ReadWriteOnce");
+        // stored, it stopped the operator's informer: no cache in the cluster was reconciled any more
+        Commands.Result beyondAnInt =
+                apply(namespace, "many", "spec:\n  replicas: 2147483648\n  storage: {accessModes: [ReadWriteMany]}\n");
+        assertThat(beyondAnInt.succeeded()).isFalse();
+        assertThat(beyondAnInt.stderr()).contains("spec.replicas").contains("2147483647");
         // the schema's quantity pattern takes 0; no volume claim does
         Commands.Result noSize = apply(namespace, "empty", "spec:\n  storage: {size: \"0\"}\n");
         assertThat(noSize.succeeded()).isFalse();
