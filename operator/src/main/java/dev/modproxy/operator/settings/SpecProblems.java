@@ -28,6 +28,9 @@ public final class SpecProblems {
     private static final Pattern DNS_LABEL = Pattern.compile(NAME_PATTERN);
     private static final Pattern SUMDB = Pattern.compile("^(off|[A-Za-z0-9.-]+(\\+\\S+)?( https?://\\S+)?)$");
     private static final Pattern STORAGE_SIZE = Pattern.compile(Storage.QUANTITY);
+    /** Kubernetes' quantity grammar, unsigned: CPU takes the decimal suffixes below 1 too (100m). */
+    private static final Pattern RESOURCE_QUANTITY =
+            Pattern.compile("^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?[0-9]+)?$");
 
     private SpecProblems() {}
 
@@ -115,7 +118,7 @@ public final class SpecProblems {
         }
         quantities.forEach((resource, quantity) -> {
             String written = quantity == null ? null : quantity.toString();
-            if (written == null || !STORAGE_SIZE.matcher(written).matches() || !isQuantity(written)) {
+            if (written == null || !RESOURCE_QUANTITY.matcher(written).matches() || !isQuantity(written)) {
                 problems.add(field + "." + resource + " \"" + written + "\" is not a Kubernetes quantity of 0 or more; "
                         + "write e.g. \"100m\" or \"256Mi\"");
             }

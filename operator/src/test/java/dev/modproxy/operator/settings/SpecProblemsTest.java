@@ -73,6 +73,19 @@ class SpecProblemsTest {
     }
 
     @Test
+    void everyFormOfQuantityKubernetesTakesIsFine() {
+        for (String written :
+                List.of("100m", "500m", "1", "1.5", "0.5", ".5", "2Gi", "1e3", "1E-3", "250M", "10k", "0")) {
+            assertThat(SpecProblems.of(cache(
+                            spec -> spec.setResources(new io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder()
+                                    .addToRequests("cpu", new io.fabric8.kubernetes.api.model.Quantity(written))
+                                    .build()))))
+                    .as(written)
+                    .isEmpty();
+        }
+    }
+
+    @Test
     void nameMustFitAServiceName() {
         assertThat(SpecProblems.of(cache("ns", "go.proxy", spec -> {})))
                 .singleElement()
