@@ -690,6 +690,10 @@ class OperatorIT {
         Map<String, Object> spec = Caches.smallSpec();
         spec.put("resources", Map.of("requests", Map.of("cpu", "lots")));
         create(namespace, "default", spec);
+        Map<String, Object> fine = Caches.smallSpec();
+        fine.put("resources", Map.of("requests", Map.of("cpu", "100m", "memory", "256Mi"), "limits", Map.of("cpu", 2)));
+        create(namespace, "fine", fine);
+        awaitReady(namespace, "fine");
 
         await("Degraded=True InvalidSpec (operator log: " + operator.name() + ")")
                 .atMost(READY_WITHIN)
