@@ -8,10 +8,14 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReview;
+import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReviewBuilder;
+import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,6 +23,7 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Order;
@@ -37,11 +42,20 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class OperatorIT {
 
     private static final Duration READY_WITHIN = Duration.ofSeconds(90);
+    private static final String SERVICE_MONITOR_CRD = "servicemonitors.monitoring.coreos.com";
+    private static final ResourceDefinitionContext SERVICE_MONITOR = new ResourceDefinitionContext.Builder()
+            .withGroup("monitoring.coreos.com")
+            .withVersion("v1")
+            .withKind("ServiceMonitor")
+            .withPlural("servicemonitors")
+            .withNamespaced(true)
+            .build();
 
     private ControlPlane cluster;
     private KubernetesClient admin;
     private ChartRelease chart;
     private OperatorProcess operator;
+    private boolean installedServiceMonitorCrd;
 
     @BeforeAll
     void installChartAndStartOperator() {
@@ -53,6 +67,8 @@ class OperatorIT {
         Commands.Result scaled =
                 cluster.kubectl("-n", ChartRelease.NAMESPACE, "scale", "deployment/modproxy-operator", "--replicas=0");
         assertThat(scaled.succeeded()).as(scaled.toString()).isTrue();
+        // before the operator starts, so it watches ServiceMonitors (as the chart's ServiceAccount) from the outset
+        installedServiceMonitorCrd = installServiceMonitorCrdUnlessPresent();
         operator =
                 OperatorProcess.start("operator-a", cluster, ChartRelease.NAMESPACE, chart.operatorToken(), Map.of());
     }
@@ -68,10 +84,58 @@ class OperatorIT {
                         .isEmpty();
             }
         } finally {
-            if (chart != null) {
-                chart.uninstall();
+            try {
+                if (chart != null) {
+                    chart.uninstall();
+                }
+            } finally {
+                // the operator module's tests that run here later (OperatorTestsAgainstClusterIT) start without it
+                if (installedServiceMonitorCrd) {
+                    admin.apiextensions()
+                            .v1()
+                            .customResourceDefinitions()
+                            .withName(SERVICE_MONITOR_CRD)
+                            .withTimeout(60, TimeUnit.SECONDS)
+                            .delete();
+                }
             }
         }
+    }
+
+    /**
+     * The Prometheus operator's CRD, as small as the API server takes it (no schema beyond an object), where the
+     * cluster has none: the e2e control plane. A cluster running the Prometheus operator keeps its own.
+     */
+    private boolean installServiceMonitorCrdUnlessPresent() {
+        if (admin.apiextensions()
+                        .v1()
+                        .customResourceDefinitions()
+                        .withName(SERVICE_MONITOR_CRD)
+                        .get()
+                != null) {
+            return false;
+        }
+        Commands.Result created = cluster.kubectlWithInput("""
+                apiVersion: apiextensions.k8s.io/v1
+                kind: CustomResourceDefinition
+                metadata:
+                  name: servicemonitors.monitoring.coreos.com
+                spec:
+                  group: monitoring.coreos.com
+                  scope: Namespaced
+                  names: {kind: ServiceMonitor, plural: servicemonitors, listKind: ServiceMonitorList, singular: servicemonitor}
+                  versions:
+                    - name: v1
+                      served: true
+                      storage: true
+                      schema:
+                        openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}
+                """, "create", "-f", "-");
+        assertThat(created.succeeded()).as(created.toString()).isTrue();
+        Commands.Result established =
+                cluster.kubectl("wait", "--for=condition=Established", "--timeout=60s", "crd/" + SERVICE_MONITOR_CRD);
+        assertThat(established.succeeded()).as(established.toString()).isTrue();
+        return true;
     }
 
     private GenericKubernetesResource create(String namespace, String name, Map<String, Object> spec) {
@@ -378,7 +442,7 @@ class OperatorIT {
      * the API server refused two ports named http, and the cache stayed Degraded with the Service on the wrong port.
      */
     @Test
-    void aPortChangedByHandOnTheBuildsServiceIsPutBack() {
+    void aPortChangedByHandOnEitherServiceIsPutBack() {
         String namespace = Namespaces.of("service-drift");
         create(namespace, "default", Caches.smallSpec());
         awaitReady(namespace, "default");
@@ -392,8 +456,17 @@ class OperatorIT {
                 "-p",
                 "{\"spec\":{\"ports\":[{\"name\":\"http\",\"port\":8080,\"targetPort\":\"http\"}]}}");
         assertThat(edited.succeeded()).as(edited.toString()).isTrue();
+        Commands.Result editedManagement = cluster.kubectl(
+                "-n",
+                namespace,
+                "patch",
+                "service/default-management",
+                "--type=merge",
+                "-p",
+                "{\"spec\":{\"ports\":[{\"name\":\"management\",\"port\":9090,\"targetPort\":\"management\"}]}}");
+        assertThat(editedManagement.succeeded()).as(editedManagement.toString()).isTrue();
 
-        await("the operator puts port 80 back, alone, and the cache is not Degraded")
+        await("the operator puts ports 80 and 9000 back, alone, and the cache is not Degraded")
                 .atMost(READY_WITHIN)
                 .pollInterval(Duration.ofMillis(500))
                 .untilAsserted(() -> {
@@ -405,6 +478,14 @@ class OperatorIT {
                                     .getPorts())
                             .extracting(io.fabric8.kubernetes.api.model.ServicePort::getPort)
                             .containsExactly(80);
+                    assertThat(admin.services()
+                                    .inNamespace(namespace)
+                                    .withName("default-management")
+                                    .get()
+                                    .getSpec()
+                                    .getPorts())
+                            .extracting(io.fabric8.kubernetes.api.model.ServicePort::getPort)
+                            .containsExactly(9000);
                     assertThat(Caches.condition(Caches.get(admin, namespace, "default"), "Degraded"))
                             .as("Degraded condition")
                             .hasValueSatisfying(c -> assertThat(c).containsEntry("status", "False"));
@@ -418,11 +499,12 @@ class OperatorIT {
     @Test
     void deletingACacheRemovesItsObjectsThroughTheGarbageCollectorAndRetainOnDeleteKeepsTheVolume() {
         String namespace = Namespaces.of("delete");
-        // two replicas on a shared volume and a NetworkPolicy: every kind of object but the ServiceMonitor
+        // two replicas on a shared volume, a NetworkPolicy and a ServiceMonitor: every kind of object a cache makes
         Map<String, Object> everything = Caches.smallSpec();
         everything.put("replicas", 2);
         everything.put("storage", Map.of("size", "1Gi", "accessModes", List.of("ReadWriteMany")));
         everything.put("networkPolicy", Map.of("enabled", true));
+        everything.put("metrics", Map.of("serviceMonitor", Map.of("enabled", true)));
         create(namespace, "default", everything);
         Map<String, Object> keep = Caches.smallSpec();
         keep.put("storage", Map.of("size", "1Gi", "retainOnDelete", true));
@@ -442,7 +524,8 @@ class OperatorIT {
                         "Service",
                         "Service",
                         "PodDisruptionBudget",
-                        "NetworkPolicy");
+                        "NetworkPolicy",
+                        "ServiceMonitor");
         made.forEach(object -> assertControlledBy(object, "default", defaultUid));
         String keptUid = Caches.get(admin, namespace, "kept").getMetadata().getUid();
         madeFor(namespace, "kept").forEach(object -> {
@@ -534,6 +617,11 @@ class OperatorIT {
                 .withLabels(labels)
                 .list()
                 .getItems());
+        made.addAll(admin.genericKubernetesResources(SERVICE_MONITOR)
+                .inNamespace(namespace)
+                .withLabels(labels)
+                .list()
+                .getItems());
         return made;
     }
 
@@ -579,6 +667,50 @@ class OperatorIT {
                         .getStatus()
                         .getPhase())
                 .isEqualTo("Pending");
+
+        // the correction a user tries first: refused, without claiming a volume exists, saying what works instead
+        Commands.Result corrected =
+                apply(namespace, "default", "spec:\n  storage: {size: 1Gi, storageClassName: kwok-local}\n");
+        assertThat(corrected.succeeded()).as(corrected.toString()).isFalse();
+        assertThat(corrected.stderr())
+                .contains("storage.storageClassName cannot change: a volume claim's class is immutable")
+                .contains("Delete this GoProxyCache and create it again")
+                .contains("create that StorageClass")
+                .doesNotContain("once the volume exists");
+    }
+
+    /**
+     * The schema of Kubernetes' resource requirements takes any string (a CEL rule over its unbounded maps exceeds
+     * the API server's cost budget), and the API server answers a Deployment carrying one with a 500: the operator
+     * names the field instead of retrying what looks like an outage.
+     */
+    @Test
+    void aResourceThatIsNoQuantityIsNamedInTheStatus() {
+        String namespace = Namespaces.of("resources");
+        Map<String, Object> spec = Caches.smallSpec();
+        spec.put("resources", Map.of("requests", Map.of("cpu", "lots")));
+        create(namespace, "default", spec);
+        Map<String, Object> fine = Caches.smallSpec();
+        fine.put("resources", Map.of("requests", Map.of("cpu", "100m", "memory", "256Mi"), "limits", Map.of("cpu", 2)));
+        create(namespace, "fine", fine);
+        awaitReady(namespace, "fine");
+
+        await("Degraded=True InvalidSpec (operator log: " + operator.name() + ")")
+                .atMost(READY_WITHIN)
+                .untilAsserted(() -> assertThat(Caches.condition(Caches.get(admin, namespace, "default"), "Degraded"))
+                        .hasValueSatisfying(c -> assertThat(c)
+                                .containsEntry("status", "True")
+                                .containsEntry("reason", "InvalidSpec")
+                                .hasEntrySatisfying(
+                                        "message",
+                                        m -> assertThat((String) m)
+                                                .contains("spec.resources.requests.cpu \"lots\" is not a Kubernetes "
+                                                        + "quantity"))));
+        // left in place, it would be reconciled again whenever the operator module's tests run here later
+        admin.genericKubernetesResources(Caches.GOPROXYCACHE)
+                .inNamespace(namespace)
+                .withName("default")
+                .delete();
     }
 
     @Test
@@ -607,6 +739,15 @@ class OperatorIT {
         Commands.Result misspeltMode = apply(namespace, "modes", "spec:\n  storage: {accessModes: [ReadWriteMnay]}\n");
         assertThat(misspeltMode.succeeded()).isFalse();
         assertThat(misspeltMode.stderr()).contains("storage.accessModes takes ReadWriteOnce");
+        // stored, it stopped the operator's informer: no cache in the cluster was reconciled any more
+        Commands.Result beyondAnInt =
+                apply(namespace, "many", "spec:\n  replicas: 2147483648\n  storage: {accessModes: [ReadWriteMany]}\n");
+        assertThat(beyondAnInt.succeeded()).isFalse();
+        assertThat(beyondAnInt.stderr()).contains("spec.replicas").contains("2147483647");
+        // the schema's quantity pattern takes 0; no volume claim does
+        Commands.Result noSize = apply(namespace, "empty", "spec:\n  storage: {size: \"0\"}\n");
+        assertThat(noSize.succeeded()).isFalse();
+        assertThat(noSize.stderr()).contains("storage.size must be more than 0");
 
         assertThat(apply(namespace, "shrinking", "spec:\n  storage: {size: 2Gi}\n")
                         .succeeded())
@@ -677,9 +818,36 @@ class OperatorIT {
         }
     }
 
+    /** What the ServiceMonitor dependent does, in any namespace, asked of the API server's RBAC as the operator. */
+    @Test
+    void theOperatorsServiceAccountMayManageServiceMonitorsInEveryNamespace() {
+        try (KubernetesClient asOperator = asOperator()) {
+            for (String verb : List.of("get", "list", "watch", "create", "patch", "update", "delete")) {
+                SelfSubjectAccessReview review = asOperator
+                        .authorization()
+                        .v1()
+                        .selfSubjectAccessReview()
+                        .create(new SelfSubjectAccessReviewBuilder()
+                                .withNewSpec()
+                                .withNewResourceAttributes()
+                                .withGroup("monitoring.coreos.com")
+                                .withResource("servicemonitors")
+                                .withVerb(verb)
+                                .withNamespace(verb.equals("list") || verb.equals("watch") ? "" : "team-any")
+                                .endResourceAttributes()
+                                .endSpec()
+                                .build());
+                assertThat(review.getStatus().getAllowed())
+                        .as("%s servicemonitors as the chart's ServiceAccount", verb)
+                        .isTrue();
+            }
+        }
+    }
+
+    /** The ServiceAccount's token alone: an ambient kubeconfig ($KUBECONFIG, an admin's) must not add its certificate. */
     private KubernetesClient asOperator() {
         return new KubernetesClientBuilder()
-                .withConfig(new ConfigBuilder()
+                .withConfig(new ConfigBuilder(Config.empty())
                         .withMasterUrl(cluster.apiServerUrl())
                         .withCaCertData(Base64.getEncoder()
                                 .encodeToString(cluster.caCertificate().getBytes(StandardCharsets.US_ASCII)))

@@ -1,7 +1,9 @@
 package dev.modproxy.operator.api;
 
 import com.fasterxml.jackson.annotation.JsonClassDescription;
+import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.modproxy.operator.api.v1alpha1.CacheCondition;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
@@ -59,6 +61,41 @@ public class CrdConventions implements CRDPostProcessor {
         KUBERNETES_TYPES.forEach((property, podPath) -> pointToKubectlExplain(property(spec, property), podPath));
         refuseOwnedVariables(spec.getProperties().get("proxy"));
         refuseNamesNoServiceCanTake(root);
+        boundIntegersJavaReadsAsInt(root, MAPPER.constructType(GoProxyCache.class));
+    }
+
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    /**
+     * The generator writes {@code type: integer} with no bounds, so the API server stored replicas: 2147483648 (or
+     * an affinity weight as large), which no Java int holds: the operator's informer could not read it and stopped
+     * watching, and no cache in the cluster was reconciled any more. Each integer the operator reads into an int
+     * (its own fields and fabric8's) gets the int32 range, as Kubernetes' own int32 fields have.
+     */
+    private static void boundIntegersJavaReadsAsInt(JSONSchemaProps schema, JavaType type) {
+        if (schema == null || type == null) {
+            return;
+        }
+        Class<?> raw = type.getRawClass();
+        if ("integer".equals(schema.getType()) && (raw == int.class || raw == Integer.class)) {
+            schema.setFormat("int32");
+            schema.setMinimum(
+                    Math.max(Integer.MIN_VALUE, schema.getMinimum() == null ? Integer.MIN_VALUE : schema.getMinimum()));
+            schema.setMaximum(
+                    Math.min(Integer.MAX_VALUE, schema.getMaximum() == null ? Integer.MAX_VALUE : schema.getMaximum()));
+        } else if (type.isCollectionLikeType() && schema.getItems() != null) {
+            boundIntegersJavaReadsAsInt(schema.getItems().getSchema(), type.getContentType());
+        } else if (type.isMapLikeType() && schema.getAdditionalProperties() != null) {
+            boundIntegersJavaReadsAsInt(schema.getAdditionalProperties().getSchema(), type.getContentType());
+        } else if (schema.getProperties() != null) {
+            Map<String, JavaType> properties = new java.util.HashMap<>();
+            MAPPER.getDeserializationConfig()
+                    .introspect(type)
+                    .findProperties()
+                    .forEach(p -> properties.put(p.getName(), p.getPrimaryType()));
+            schema.getProperties()
+                    .forEach((name, property) -> boundIntegersJavaReadsAsInt(property, properties.get(name)));
+        }
     }
 
     /**

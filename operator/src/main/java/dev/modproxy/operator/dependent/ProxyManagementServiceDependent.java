@@ -13,11 +13,7 @@ import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDep
  * of its own, so the one whose URL build pods are given never exposes it.
  */
 @KubernetesDependent(informer = @Informer(labelSelector = CacheNames.MANAGED_BY_SELECTOR))
-public class ProxyManagementServiceDependent extends CacheOwnedDependent<Service> {
-
-    public ProxyManagementServiceDependent() {
-        super(Service.class);
-    }
+public class ProxyManagementServiceDependent extends CacheServiceDependent {
 
     @Override
     protected Service desired(GoProxyCache cache, Context<GoProxyCache> context) {
@@ -38,11 +34,5 @@ public class ProxyManagementServiceDependent extends CacheOwnedDependent<Service
                 .endPort()
                 .endSpec()
                 .build();
-    }
-
-    @Override
-    public Service update(Service actual, Service desired, GoProxyCache cache, Context<GoProxyCache> context) {
-        ServicePorts.putBack(actual, desired, context.getClient());
-        return super.update(actual, desired, cache, context);
     }
 }

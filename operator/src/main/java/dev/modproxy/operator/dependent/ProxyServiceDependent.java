@@ -13,11 +13,7 @@ import java.util.LinkedHashMap;
 
 /** The stable in-cluster address build pods use: http://name.namespace.svc. */
 @KubernetesDependent(informer = @Informer(labelSelector = CacheNames.MANAGED_BY_SELECTOR))
-public class ProxyServiceDependent extends CacheOwnedDependent<Service> {
-
-    public ProxyServiceDependent() {
-        super(Service.class);
-    }
+public class ProxyServiceDependent extends CacheServiceDependent {
 
     @Override
     protected Service desired(GoProxyCache cache, Context<GoProxyCache> context) {
@@ -44,11 +40,5 @@ public class ProxyServiceDependent extends CacheOwnedDependent<Service> {
                 .endPort()
                 .endSpec()
                 .build();
-    }
-
-    @Override
-    public Service update(Service actual, Service desired, GoProxyCache cache, Context<GoProxyCache> context) {
-        ServicePorts.putBack(actual, desired, context.getClient());
-        return super.update(actual, desired, cache, context);
     }
 }

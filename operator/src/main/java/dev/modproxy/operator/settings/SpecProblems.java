@@ -6,6 +6,7 @@ import dev.modproxy.operator.api.v1alpha1.Storage;
 import io.fabric8.kubernetes.api.model.Quantity;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
@@ -27,6 +28,9 @@ public final class SpecProblems {
     private static final Pattern DNS_LABEL = Pattern.compile(NAME_PATTERN);
     private static final Pattern SUMDB = Pattern.compile("^(off|[A-Za-z0-9.-]+(\\+\\S+)?( https?://\\S+)?)$");
     private static final Pattern STORAGE_SIZE = Pattern.compile(Storage.QUANTITY);
+    /** Kubernetes' quantity grammar, unsigned: CPU takes the decimal suffixes below 1 too (100m). */
+    private static final Pattern RESOURCE_QUANTITY =
+            Pattern.compile("^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?[0-9]+)?$");
 
     private SpecProblems() {}
 
@@ -54,6 +58,10 @@ public final class SpecProblems {
         patternProblems("spec.noSumDB", spec.getNoSumDB(), problems);
         patternProblems("spec.private", spec.getPrivate(), problems);
         storageProblems(spec, problems);
+        if (spec.getResources() != null) {
+            quantityProblems("spec.resources.requests", spec.getResources().getRequests(), problems);
+            quantityProblems("spec.resources.limits", spec.getResources().getLimits(), problems);
+        }
         if (spec.getProxy() != null && spec.getProxy().getEnv() != null) {
             spec.getProxy().getEnv().stream()
                     .map(e -> e.getName())
@@ -101,6 +109,28 @@ public final class SpecProblems {
     private static void percentProblem(String field, Integer percent, List<String> problems) {
         if (percent != null && (percent < 1 || percent > 100)) {
             problems.add(field + " is " + percent + "; write a percentage from 1 to 100");
+        }
+    }
+
+    private static void quantityProblems(String field, Map<String, Quantity> quantities, List<String> problems) {
+        if (quantities == null) {
+            return;
+        }
+        quantities.forEach((resource, quantity) -> {
+            String written = quantity == null ? null : quantity.toString();
+            if (written == null || !RESOURCE_QUANTITY.matcher(written).matches() || !isQuantity(written)) {
+                problems.add(field + "." + resource + " \"" + written + "\" is not a Kubernetes quantity of 0 or more; "
+                        + "write e.g. \"100m\" or \"256Mi\"");
+            }
+        });
+    }
+
+    private static boolean isQuantity(String written) {
+        try {
+            new Quantity(written).getNumericalAmount();
+            return true;
+        } catch (RuntimeException e) {
+            return false;
         }
     }
 

@@ -25,6 +25,8 @@ public final class AdmissionReviewHandler {
     private static final ObjectMapper PATCH_WRITER = new ObjectMapper();
     private static final JsonFactory JSON = PATCH_WRITER.getFactory();
 
+    static final String PLAIN_TEXT = "text/plain; charset=utf-8";
+
     private final PodMutator mutator;
     private final InjectionMetrics metrics;
 
@@ -37,7 +39,7 @@ public final class AdmissionReviewHandler {
     public record Reply(int status, String contentType, byte[] body) {
 
         static Reply badRequest(String message) {
-            return new Reply(400, "text/plain; charset=utf-8", (message + "\n").getBytes(StandardCharsets.UTF_8));
+            return new Reply(400, PLAIN_TEXT, (message + "\n").getBytes(StandardCharsets.UTF_8));
         }
     }
 

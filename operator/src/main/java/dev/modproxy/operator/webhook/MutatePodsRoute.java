@@ -21,19 +21,18 @@ public final class MutatePodsRoute implements Handler<HttpServerRequest> {
     @Override
     public void handle(HttpServerRequest request) {
         if (!PATH.equals(request.path())) {
-            request.response().setStatusCode(404).end("not found: the webhook serves POST " + PATH + "\n");
+            refuse(request, 404, "not found: the webhook serves POST " + PATH);
             return;
         }
         if (request.method() != HttpMethod.POST) {
-            request.response().setStatusCode(405).putHeader("Allow", "POST").end("use POST\n");
+            request.response().putHeader("Allow", "POST");
+            refuse(request, 405, "use POST");
             return;
         }
         String type = request.getHeader("Content-Type");
         if (type != null && !isJson(type)) {
-            request.response()
-                    .setStatusCode(415)
-                    .putHeader("Accept", "application/json")
-                    .end("an AdmissionReview is sent as Content-Type: application/json, not " + type + "\n");
+            request.response().putHeader("Accept", "application/json");
+            refuse(request, 415, "an AdmissionReview is sent as Content-Type: application/json, not " + type);
             return;
         }
         String length = request.getHeader("Content-Length");
@@ -54,9 +53,7 @@ public final class MutatePodsRoute implements Handler<HttpServerRequest> {
         });
         request.exceptionHandler(failure -> {
             if (!request.response().ended()) {
-                request.response()
-                        .setStatusCode(400)
-                        .end("cannot read the request body: " + failure.getMessage() + "\n");
+                refuse(request, 400, "cannot read the request body: " + failure.getMessage());
             }
         });
         // The review reads only informer caches and parses JSON in memory: it never blocks, so it
@@ -75,7 +72,15 @@ public final class MutatePodsRoute implements Handler<HttpServerRequest> {
     }
 
     private static void tooLarge(HttpServerRequest request) {
-        request.response().setStatusCode(413).end("AdmissionReview larger than " + MAX_BODY + " bytes\n");
+        refuse(request, 413, "AdmissionReview larger than " + MAX_BODY + " bytes");
+    }
+
+    /** One line of plain text, as the review's own refusals (400) are. */
+    private static void refuse(HttpServerRequest request, int status, String message) {
+        request.response()
+                .setStatusCode(status)
+                .putHeader("Content-Type", AdmissionReviewHandler.PLAIN_TEXT)
+                .end(message + "\n");
     }
 
     /** application/json with any parameters; the API server sends exactly that. */

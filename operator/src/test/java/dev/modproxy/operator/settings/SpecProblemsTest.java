@@ -55,6 +55,37 @@ class SpecProblemsTest {
     }
 
     @Test
+    void resourcesMustBeQuantities() {
+        List<String> problems = SpecProblems.of(
+                cache(spec -> spec.setResources(new io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder()
+                        .addToRequests("cpu", new io.fabric8.kubernetes.api.model.Quantity("lots"))
+                        .addToRequests("memory", new io.fabric8.kubernetes.api.model.Quantity("256Mi"))
+                        .addToLimits("memory", new io.fabric8.kubernetes.api.model.Quantity("-1Gi"))
+                        .addToLimits("cpu", new io.fabric8.kubernetes.api.model.Quantity("2"))
+                        .build())));
+
+        assertThat(problems)
+                .containsExactlyInAnyOrder(
+                        "spec.resources.requests.cpu \"lots\" is not a Kubernetes quantity of 0 or more; write e.g. "
+                                + "\"100m\" or \"256Mi\"",
+                        "spec.resources.limits.memory \"-1Gi\" is not a Kubernetes quantity of 0 or more; write e.g. "
+                                + "\"100m\" or \"256Mi\"");
+    }
+
+    @Test
+    void everyFormOfQuantityKubernetesTakesIsFine() {
+        for (String written :
+                List.of("100m", "500m", "1", "1.5", "0.5", ".5", "2Gi", "1e3", "1E-3", "250M", "10k", "0")) {
+            assertThat(SpecProblems.of(cache(
+                            spec -> spec.setResources(new io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder()
+                                    .addToRequests("cpu", new io.fabric8.kubernetes.api.model.Quantity(written))
+                                    .build()))))
+                    .as(written)
+                    .isEmpty();
+        }
+    }
+
+    @Test
     void nameMustFitAServiceName() {
         assertThat(SpecProblems.of(cache("ns", "go.proxy", spec -> {})))
                 .singleElement()

@@ -83,6 +83,29 @@ class MutatePodsRouteTest {
         assertThat(elsewhere.statusCode()).isEqualTo(404);
     }
 
+    /** curl and a browser show the reason as text; without a Content-Type they have to guess. */
+    @Test
+    void everyRefusalIsPlainText() throws Exception {
+        List<HttpResponse<String>> refusals = List.of(
+                send(to("/mutate-pods").GET()),
+                send(to("/mutate").POST(HttpRequest.BodyPublishers.ofString("{}"))),
+                send(to("/mutate-pods")
+                        .header("Content-Type", "text/plain")
+                        .POST(HttpRequest.BodyPublishers.ofString("{}"))),
+                send(to("/mutate-pods")
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[5 * 1024 * 1024]))),
+                send(to("/mutate-pods")
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString("[]"))));
+
+        assertThat(refusals).extracting(HttpResponse::statusCode).containsExactly(405, 404, 415, 413, 400);
+        assertThat(refusals)
+                .allSatisfy(answer -> assertThat(answer.headers().firstValue("Content-Type"))
+                        .as("Content-Type of the %d", answer.statusCode())
+                        .contains("text/plain; charset=utf-8"));
+    }
+
     @Test
     void aBodyThatIsNotJsonByItsContentTypeIsRefusedNamingTheTypeExpected() throws Exception {
         HttpResponse<String> answer = send(to("/mutate-pods")

@@ -33,6 +33,12 @@ public class Storage {
 
     public static final String ACCESS_MODES_MESSAGE =
             "storage.accessModes takes ReadWriteOnce, ReadWriteOncePod or ReadWriteMany (the proxy writes to the volume)";
+    public static final String POSITIVE_SIZE_MESSAGE = "storage.size must be more than 0, e.g. 10Gi";
+    /** True whether the volume bound or its claim is Pending on a misspelt class (Degraded StorageClassNotFound). */
+    public static final String STORAGE_CLASS_FIXED_MESSAGE = "storage.storageClassName cannot change: a volume "
+            + "claim's class is immutable. Delete this GoProxyCache and create it again with the class you want "
+            + "(delete its claim <name>-cache too if storage.retainOnDelete kept it), or, if the claim is Pending "
+            + "on a class that does not exist, create that StorageClass";
     /** A Kubernetes quantity such as 10Gi, 500M or 1e9. */
     public static final String QUANTITY = "^([0-9]+(\\.[0-9]+)?|\\.[0-9]+)(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E|[eE][0-9]+)?$";
 
@@ -40,6 +46,11 @@ public class Storage {
             + "expands the volume when its storage class allows it, and a smaller value is refused.")
     @Default(DEFAULT_SIZE)
     @Pattern(QUANTITY)
+    // the pattern admits 0, which no volume claim takes: the cache was accepted and then only reported Degraded
+    @ValidationRule(
+            value = "!isQuantity(self) || quantity(self).compareTo(quantity('0')) > 0",
+            message = POSITIVE_SIZE_MESSAGE,
+            reason = "FieldValueInvalid")
     @ValidationRule(
             value = "!isQuantity(self) || !isQuantity(oldSelf) || quantity(self).compareTo(quantity(oldSelf)) >= 0",
             message = "storage.size cannot shrink; set it to at least its previous value",
@@ -47,10 +58,8 @@ public class Storage {
     private String size = DEFAULT_SIZE;
 
     @JsonPropertyDescription("Storage class of the volume. When empty, the cluster's default class is used. "
-            + "Fixed once the volume exists.")
-    @ValidationRule(
-            value = "self == oldSelf",
-            message = "storage.storageClassName cannot change once the volume exists")
+            + "Fixed once the cache is created (a volume claim's class is immutable, even while it is Pending).")
+    @ValidationRule(value = "self == oldSelf", message = STORAGE_CLASS_FIXED_MESSAGE)
     private String storageClassName;
 
     @JsonPropertyDescription("Access modes of the volume, e.g. [ReadWriteOnce] (one pod, rolled with the Recreate "

@@ -129,10 +129,22 @@ class CrdValidationRulesTest {
     }
 
     @Test
+    void aVolumeOfNoSizeIsRefusedOnCreate() throws IOException {
+        assertThat(rules.onCreate(cache("{storage: {size: '0'}}"))).containsExactly(Storage.POSITIVE_SIZE_MESSAGE);
+        assertThat(rules.onCreate(cache("{storage: {size: 0Gi}}"))).containsExactly(Storage.POSITIVE_SIZE_MESSAGE);
+        assertThat(rules.onCreate(cache("{storage: {size: '0.0'}}"))).containsExactly(Storage.POSITIVE_SIZE_MESSAGE);
+        assertThat(rules.onCreate(cache("{storage: {size: 1Ki}}"))).isEmpty();
+        assertThat(rules.onCreate(cache("{storage: {size: '1e3'}}"))).isEmpty();
+        // an existing cache of no size (accepted before the rule) may grow out of it
+        assertThat(rules.onUpdate(cache("{storage: {size: '0'}}"), cache("{storage: {size: 1Gi}}")))
+                .isEmpty();
+    }
+
+    @Test
     void storageClassAndAccessModesAreFixedOnceTheVolumeExists() throws IOException {
         assertThat(rules.onUpdate(
                         cache("{storage: {storageClassName: fast}}"), cache("{storage: {storageClassName: slow}}")))
-                .containsExactly("storage.storageClassName cannot change once the volume exists");
+                .containsExactly(Storage.STORAGE_CLASS_FIXED_MESSAGE);
         assertThat(rules.onUpdate(
                         cache("{storage: {storageClassName: fast}}"), cache("{storage: {storageClassName: fast}}")))
                 .isEmpty();

@@ -1,11 +1,13 @@
 package dev.modproxy.operator.dependent;
 
+import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.api.model.ServicePortBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -14,23 +16,33 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * A port changed by hand on a cache's Service ({@code kubectl edit}: 80 becomes 8080) is another manager's list
- * entry, keyed by port and protocol. Server-side apply cannot take it away: it adds the operator's port beside it,
- * and the API server refuses two ports named {@code http}, on every reconciliation. So a Service whose ports are
- * not the operator's gets the operator's ports back first, in one JSON patch, and is applied as usual after that.
+ * A Service a GoProxyCache controls. A port changed by hand on it ({@code kubectl edit}: 80 becomes 8080) is another
+ * manager's list entry, keyed by port and protocol. Server-side apply cannot take it away: it adds the operator's
+ * port beside it, and the API server refuses two ports named {@code http}, on every reconciliation. So a Service
+ * whose ports are not the operator's gets the operator's ports back first, in one JSON patch, and is applied as
+ * usual after that.
  */
-final class ServicePorts {
+public abstract class CacheServiceDependent extends CacheOwnedDependent<Service> {
 
-    private ServicePorts() {}
+    protected CacheServiceDependent() {
+        super(Service.class);
+    }
+
+    @Override
+    public Service update(Service actual, Service desired, GoProxyCache cache, Context<GoProxyCache> context) {
+        putBack(actual, desired, context.getClient());
+        return super.update(actual, desired, cache, context);
+    }
 
     /** The ports to write back when {@code actual} has a port {@code desired} does not; empty when it has none. */
     static Optional<List<ServicePort>> putBack(Service actual, Service desired) {
-        Set<String> wanted =
-                desired.getSpec().getPorts().stream().map(ServicePorts::key).collect(Collectors.toSet());
+        Set<String> wanted = desired.getSpec().getPorts().stream()
+                .map(CacheServiceDependent::key)
+                .collect(Collectors.toSet());
         List<ServicePort> current = actual.getSpec() == null || actual.getSpec().getPorts() == null
                 ? List.of()
                 : actual.getSpec().getPorts();
-        if (current.stream().map(ServicePorts::key).allMatch(wanted::contains)) {
+        if (current.stream().map(CacheServiceDependent::key).allMatch(wanted::contains)) {
             return Optional.empty();
         }
         // a NodePort Service keeps the node port it was given for a port it still has
@@ -45,7 +57,7 @@ final class ServicePorts {
                 .toList());
     }
 
-    static void putBack(Service actual, Service desired, KubernetesClient client) {
+    private static void putBack(Service actual, Service desired, KubernetesClient client) {
         // a JSON merge patch replaces the whole list, where a strategic one would merge it by port again
         putBack(actual, desired)
                 .ifPresent(ports -> client.services()

@@ -11,19 +11,21 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** What a Service's ports become when someone changed them by hand (OperatorIT makes the edit on a real API server). */
-class ServicePortsTest {
+class CacheServiceDependentTest {
 
     private static final Service DESIRED = service(port(80, null));
 
     @Test
     void theOperatorsOwnPortsAreLeftToServerSideApply() {
-        assertThat(ServicePorts.putBack(service(port(80, null)), DESIRED)).isEmpty();
-        assertThat(ServicePorts.putBack(service(port(80, 31080)), DESIRED)).isEmpty();
+        assertThat(CacheServiceDependent.putBack(service(port(80, null)), DESIRED))
+                .isEmpty();
+        assertThat(CacheServiceDependent.putBack(service(port(80, 31080)), DESIRED))
+                .isEmpty();
     }
 
     @Test
     void aPortChangedByHandIsReplacedByTheOperatorsPort() {
-        assertThat(ServicePorts.putBack(service(port(8080, null)), DESIRED))
+        assertThat(CacheServiceDependent.putBack(service(port(8080, null)), DESIRED))
                 .hasValueSatisfying(ports -> assertThat(ports).singleElement().satisfies(p -> {
                     assertThat(p.getPort()).isEqualTo(80);
                     assertThat(p.getName()).isEqualTo("http");
@@ -33,7 +35,7 @@ class ServicePortsTest {
 
     @Test
     void aPortAddedByHandGoesAndTheKeptPortKeepsItsNodePort() {
-        assertThat(ServicePorts.putBack(service(port(80, 31080), port(443, 31443)), DESIRED))
+        assertThat(CacheServiceDependent.putBack(service(port(80, 31080), port(443, 31443)), DESIRED))
                 .hasValueSatisfying(ports -> assertThat(ports)
                         .extracting(ServicePort::getPort, ServicePort::getNodePort)
                         .containsExactly(org.assertj.core.groups.Tuple.tuple(80, 31080)));
