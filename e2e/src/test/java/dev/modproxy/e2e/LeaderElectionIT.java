@@ -94,6 +94,13 @@ class LeaderElectionIT {
                 .contains("Released the Lease " + ChartRelease.NAMESPACE + "/modproxy-operator-lease");
 
         aCacheCreatedNowTurnsReady(Namespaces.of("handover"));
+        // starting, leading, handing over and stopping are all healthy: nothing for a platform team to chase
+        assertThat(leader.warningsAndErrors())
+                .as("WARN and ERROR lines of %s", leader.name())
+                .isEmpty();
+        assertThat((leader == a ? b : a).warningsAndErrors())
+                .as("WARN and ERROR lines of %s", follower)
+                .isEmpty();
     }
 
     @Test

@@ -176,6 +176,16 @@ public final class OperatorProcess implements AutoCloseable {
         }
     }
 
+    /** The lines of its log at WARN or ERROR. */
+    public List<String> warningsAndErrors() {
+        try (var lines = Files.lines(log)) {
+            return lines.filter(line -> line.contains(" WARN ") || line.contains(" ERROR "))
+                    .toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** SIGTERM, as the kubelet stops a pod in a rolling update; returns at once (see {@link #awaitExit}). */
     public void terminate() {
         process.destroy();
