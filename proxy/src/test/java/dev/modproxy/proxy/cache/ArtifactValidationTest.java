@@ -146,30 +146,14 @@ class ArtifactValidationTest {
         refused.put("v1.0.2", "{\"version\":\"v9.9.9\",\"x\":1,\"Version\":\"v1.0.2\",\"version\":\"v9.9.9\"}");
         refused.put("v1.0.3", "{\"Version\":\"v1.0.3\",\"Time\":\"2024-01-01T00:00:00Z\",\"time\":\"garbage\"}");
         refused.put("v1.0.4", "{\"Version\":\"v1.0.4\",\"version\":[\"v1.0.4\"]}");
-        for (Map.Entry<String, String> info : refused.entrySet()) {
-            String path = "example.com/lib/@v/" + info.getKey() + ".info";
-            upstream.on(path, ok("application/json", info.getValue()));
-
-            HttpResponse<String> response = proxy.getText("/" + path);
-
-            assertEquals(502, response.statusCode(), info.getValue() + " answered " + response.body());
-            assertFalse(stored(path), info.getValue());
-        }
+        assertRefusedAndNotStored(refused);
         // and these it reads as the version asked for
         Map<String, String> served = new java.util.LinkedHashMap<>();
         served.put("v1.1.0", "{\"VERSION\":\"v9.9.9\",\"Version\":\"v1.1.0\"}");
         served.put(
                 "v1.1.1", "{\"Version\":\"v1.1.1\",\"version\":null,\"Time\":\"2024-01-01T00:00:00Z\",\"time\":null}");
         served.put("v1.1.2", "{\"Version\":\"v1.1.2\",\"Origin\":{\"Version\":\"v9.9.9\",\"Time\":7}}");
-        for (Map.Entry<String, String> info : served.entrySet()) {
-            String path = "example.com/lib/@v/" + info.getKey() + ".info";
-            upstream.on(path, ok("application/json", info.getValue()));
-
-            HttpResponse<String> response = proxy.getText("/" + path);
-
-            assertEquals(200, response.statusCode(), info.getValue() + " answered " + response.body());
-            assertEquals(info.getValue(), response.body());
-        }
+        assertServedAsTheyAre(served);
     }
 
     @Test
@@ -188,15 +172,7 @@ class ArtifactValidationTest {
         refused.put("v1.0.9", "\uFEFF{\"Version\":\"v1.0.9\"}");
         refused.put("v1.0.10", "{\"Version\":\"v1.0.10\",\"x\":" + "[".repeat(10_000) + "]".repeat(10_000) + "}");
         refused.put("v1.0.11", "{\"Version\":7,\"Version\":\"v1.0.11\"}");
-        for (Map.Entry<String, String> info : refused.entrySet()) {
-            String path = "example.com/lib/@v/" + info.getKey() + ".info";
-            upstream.on(path, ok("application/json", info.getValue()));
-
-            HttpResponse<String> response = proxy.getText("/" + path);
-
-            assertEquals(502, response.statusCode(), info.getKey() + " answered " + response.body());
-            assertFalse(stored(path), info.getKey());
-        }
+        assertRefusedAndNotStored(refused);
         // and these it reads as the version asked for: white space after the object, nesting as deep as its
         // limit, a number or a name longer than any default limit, a key matching in Unicode case folding
         Map<String, String> served = new java.util.LinkedHashMap<>();
@@ -205,7 +181,25 @@ class ArtifactValidationTest {
         served.put(
                 "v1.1.2", "{\"Version\":\"v1.1.2\",\"x\":" + "1".repeat(5_000) + ",\"" + "y".repeat(60_000) + "\":1}");
         served.put("v1.1.3", "{\"Ver\\u017Fion\":\"v1.1.3\"}");
-        for (Map.Entry<String, String> info : served.entrySet()) {
+        assertServedAsTheyAre(served);
+    }
+
+    /** Each .info (by version) answered upstream is a 502 to the client and is not cached. */
+    private void assertRefusedAndNotStored(Map<String, String> infos) throws Exception {
+        for (Map.Entry<String, String> info : infos.entrySet()) {
+            String path = "example.com/lib/@v/" + info.getKey() + ".info";
+            upstream.on(path, ok("application/json", info.getValue()));
+
+            HttpResponse<String> response = proxy.getText("/" + path);
+
+            assertEquals(502, response.statusCode(), info.getKey() + " answered " + response.body());
+            assertFalse(stored(path), info.getKey());
+        }
+    }
+
+    /** Each .info (by version) answered upstream reaches the client byte for byte. */
+    private void assertServedAsTheyAre(Map<String, String> infos) throws Exception {
+        for (Map.Entry<String, String> info : infos.entrySet()) {
             String path = "example.com/lib/@v/" + info.getKey() + ".info";
             upstream.on(path, ok("application/json", info.getValue()));
 

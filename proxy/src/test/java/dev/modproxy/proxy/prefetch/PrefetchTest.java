@@ -77,6 +77,16 @@ class PrefetchTest {
                 ProxyUnderTest.options().prefetch(prefetch).registry(registry).privatePatterns("corp.example.com"));
     }
 
+    /** A proxy whose prefetcher (start window, query window) runs on the returned clock. */
+    private MutableClock startProxyWithClock(ProxySettings.Prefetch prefetch) throws Exception {
+        MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+        proxy = new ProxyUnderTest(
+                upstream.url(),
+                dir.resolve("cache"),
+                ProxyUnderTest.options().registry(registry).prefetch(prefetch).memoryCache(64 << 20, clock));
+        return clock;
+    }
+
     private Prefetcher prefetcher() {
         return proxy.assembly.prefetcher().orElseThrow();
     }
@@ -338,14 +348,7 @@ class PrefetchTest {
     @Test
     void aBuildAfterTheQueryWindowHasItsZipsPrefetchedAgain() throws Exception {
         publishUpgrade("example.com/a");
-        MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
-        proxy = new ProxyUnderTest(
-                upstream.url(),
-                dir.resolve("cache"),
-                ProxyUnderTest.options()
-                        .registry(registry)
-                        .prefetch(on(4, "256Mi", 100))
-                        .memoryCache(64 << 20, clock));
+        MutableClock clock = startProxyWithClock(on(4, "256Mi", 100));
 
         assertEquals(200, proxy.get("/example.com/a/@v/list").statusCode());
         assertEquals(200, proxy.get("/example.com/a/@v/v1.1.0.info").statusCode());
@@ -375,14 +378,7 @@ class PrefetchTest {
             }
             FakeUpstream.ok("text/plain", "v1.0.0\nv1.1.0\n").answer(exchange);
         });
-        MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
-        proxy = new ProxyUnderTest(
-                upstream.url(),
-                dir.resolve("cache"),
-                ProxyUnderTest.options()
-                        .registry(registry)
-                        .prefetch(on(4, "256Mi", 100))
-                        .memoryCache(64 << 20, clock));
+        MutableClock clock = startProxyWithClock(on(4, "256Mi", 100));
 
         CompletableFuture<HttpResponse<String>> list =
                 sendAsync("example.com/a/@v/list", HttpResponse.BodyHandlers.ofString());
@@ -535,15 +531,7 @@ class PrefetchTest {
             FakeUpstream.ok("text/plain", "module example.com/b\n\ngo 1.16\n").answer(exchange);
         });
         publish("example.com/c", "1.16");
-        MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
-        proxy = new ProxyUnderTest(
-                upstream.url(),
-                dir.resolve("cache"),
-                ProxyUnderTest.options()
-                        .registry(registry)
-                        .prefetch(new ProxySettings.Prefetch(
-                                true, 1, "256Mi", 100, Duration.ofSeconds(30), Duration.ofMinutes(10)))
-                        .memoryCache(64 << 20, clock));
+        MutableClock clock = startProxyWithClock(on(1, "256Mi", 100));
 
         assertEquals(200, proxy.get("/" + mod("example.com/a")).statusCode());
         await().atMost(WAIT).until(() -> upstream.hits(mod("example.com/b")) == 1);
