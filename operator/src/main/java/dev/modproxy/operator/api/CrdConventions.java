@@ -23,6 +23,7 @@ import io.fabric8.kubernetes.api.model.apiextensions.v1.ValidationRuleBuilder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -88,7 +89,7 @@ public class CrdConventions implements CRDPostProcessor {
         } else if (type.isMapLikeType() && schema.getAdditionalProperties() != null) {
             boundIntegersJavaReadsAsInt(schema.getAdditionalProperties().getSchema(), type.getContentType());
         } else if (schema.getProperties() != null) {
-            Map<String, JavaType> properties = new java.util.HashMap<>();
+            Map<String, JavaType> properties = new HashMap<>();
             MAPPER.getDeserializationConfig()
                     .introspect(type)
                     .findProperties()
