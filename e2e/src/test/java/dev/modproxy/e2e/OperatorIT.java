@@ -154,6 +154,19 @@ class OperatorIT {
         return Caches.get(admin, namespace, name);
     }
 
+    /** Waits for Degraded=True with {@code reason} and a message containing each of {@code messageParts}. */
+    private void awaitDegraded(String namespace, String name, String reason, String... messageParts) {
+        await("GoProxyCache " + namespace + "/" + name + " Degraded=True " + reason + " (operator log: "
+                        + operator.name() + ")")
+                .atMost(READY_WITHIN)
+                .untilAsserted(() -> assertThat(Caches.condition(Caches.get(admin, namespace, name), "Degraded"))
+                        .hasValueSatisfying(c -> assertThat(c)
+                                .containsEntry("status", "True")
+                                .containsEntry("reason", reason)
+                                .hasEntrySatisfying(
+                                        "message", m -> assertThat((String) m).contains(messageParts))));
+    }
+
     @Test
     void aCacheBecomesItsObjectsAndTurnsReadyWithItsObservedGeneration() {
         String namespace = Namespaces.of("ready");
@@ -648,18 +661,12 @@ class OperatorIT {
         spec.put("storage", Map.of("size", "1Gi", "storageClassName", "kwok-locale"));
         create(namespace, "default", spec);
 
-        await("Degraded=True StorageClassNotFound (operator log: " + operator.name() + ")")
-                .atMost(READY_WITHIN)
-                .untilAsserted(() -> assertThat(Caches.condition(Caches.get(admin, namespace, "default"), "Degraded"))
-                        .hasValueSatisfying(c -> assertThat(c)
-                                .containsEntry("status", "True")
-                                .containsEntry("reason", "StorageClassNotFound")
-                                .hasEntrySatisfying(
-                                        "message",
-                                        m -> assertThat((String) m)
-                                                .contains(
-                                                        "default-cache is Pending: StorageClass \"kwok-locale\" does not exist")
-                                                .contains("create it again"))));
+        awaitDegraded(
+                namespace,
+                "default",
+                "StorageClassNotFound",
+                "default-cache is Pending: StorageClass \"kwok-locale\" does not exist",
+                "create it again");
         assertThat(admin.persistentVolumeClaims()
                         .inNamespace(namespace)
                         .withName("default-cache")
@@ -695,17 +702,11 @@ class OperatorIT {
         create(namespace, "fine", fine);
         awaitReady(namespace, "fine");
 
-        await("Degraded=True InvalidSpec (operator log: " + operator.name() + ")")
-                .atMost(READY_WITHIN)
-                .untilAsserted(() -> assertThat(Caches.condition(Caches.get(admin, namespace, "default"), "Degraded"))
-                        .hasValueSatisfying(c -> assertThat(c)
-                                .containsEntry("status", "True")
-                                .containsEntry("reason", "InvalidSpec")
-                                .hasEntrySatisfying(
-                                        "message",
-                                        m -> assertThat((String) m)
-                                                .contains("spec.resources.requests.cpu \"lots\" is not a Kubernetes "
-                                                        + "quantity"))));
+        awaitDegraded(
+                namespace,
+                "default",
+                "InvalidSpec",
+                "spec.resources.requests.cpu \"lots\" is not a Kubernetes quantity");
         // left in place, it would be reconciled again whenever the operator module's tests run here later
         admin.genericKubernetesResources(Caches.GOPROXYCACHE)
                 .inNamespace(namespace)

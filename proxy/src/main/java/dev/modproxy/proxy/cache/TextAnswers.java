@@ -174,10 +174,10 @@ final class TextAnswers {
                 boolean isTime = key.equalsIgnoreCase("Time");
                 if ((isVersion || isTime) && value != JsonToken.VALUE_NULL) {
                     if (value != JsonToken.VALUE_STRING) {
-                        wrongType = wrongType != null
-                                ? wrongType
-                                : what + " has a " + (isVersion ? "Version" : "Time") + " that is not a string: "
-                                        + shown(json.getText());
+                        if (wrongType == null) {
+                            wrongType = what + " has a " + (isVersion ? "Version" : "Time") + " that is not a string: "
+                                    + shown(json.getText());
+                        }
                     } else if (isVersion) {
                         version = json.getText();
                     } else {

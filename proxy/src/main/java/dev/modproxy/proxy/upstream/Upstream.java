@@ -174,9 +174,8 @@ public final class Upstream {
     }
 
     /**
-     * Who was asked: the upstream, or the host one of its redirects named (scheme and host only, as in the other
-     * redirect messages: a redirect's path or query may carry a signed token), so a dead CDN is not taken for a dead
-     * mirror.
+     * Who was asked: the upstream, or the host one of its redirects named (scheme, host and port only: a redirect's
+     * path or query may carry a signed token), so a dead CDN is not taken for a dead mirror.
      */
     private String connectingTo(URI uri) {
         if (sameOrigin(uri)) {
