@@ -517,13 +517,14 @@ public final class ModuleCache {
         }
         Budgeted guard = new Budgeted(mine, allowance);
         Outcome outcome = null;
-        metrics.prefetchIssued(request.kind());
         try {
             Optional<StoredObject> landed = storage.lookup(key);
             if (landed.isPresent()) {
                 outcome = new Outcome(landed.get(), false, 200, null); // a client's fetch finished a moment ago
                 return PrefetchResult.CACHED;
             }
+            // counted only now that it goes upstream: one the client's fetch beat is neither used nor wasted
+            metrics.prefetchIssued(request.kind());
             try {
                 outcome = fetch(request, key, null, guard);
             } catch (CancellationException e) {
