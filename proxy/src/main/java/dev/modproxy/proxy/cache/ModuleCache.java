@@ -58,6 +58,9 @@ public final class ModuleCache {
         final boolean prefetch;
         private boolean joined;
         private boolean cancelled;
+        private boolean issued;
+        private boolean used;
+        private boolean parked;
 
         Flight(boolean prefetch) {
             this.prefetch = prefetch;
@@ -83,6 +86,43 @@ public final class ModuleCache {
 
         synchronized boolean joined() {
             return joined;
+        }
+
+        /** What a client's having this prefetch's artifact means for the used count. */
+        enum Use {
+            /** the first use of a prefetch that went upstream: count it */
+            COUNT,
+            /** counted already, or counted when the prefetch goes upstream, or it never will */
+            NOTHING,
+            /** the prefetch stored it and left it among the unused: the use is theirs to record */
+            PARKED
+        }
+
+        // A prefetch's use is recorded under this lock, so a client served the instant the artifact is published
+        // is seen by exactly one of use() and park().
+
+        /** The prefetch goes upstream; true when a client joined it before, a use to count now. */
+        synchronized boolean issue() {
+            issued = true;
+            return used;
+        }
+
+        /** A client joined this prefetch, or was served what it stored before it was parked. */
+        synchronized Use use() {
+            if (parked) {
+                return Use.PARKED;
+            }
+            boolean first = !used;
+            used = true;
+            return first && issued ? Use.COUNT : Use.NOTHING;
+        }
+
+        /** The prefetch stored its artifact: runs {@code put} (to the unused) unless a client had it already. */
+        synchronized void park(Runnable put) {
+            if (!used) {
+                put.run();
+            }
+            parked = true;
         }
     }
 
@@ -215,15 +255,28 @@ public final class ModuleCache {
 
     /** A client got this immutable artifact from the cache: a prefetch that stored it was of use. */
     private void servedFromCache(ProxyRequest request, StorageKey key) {
+        // the prefetch that stored it may still be finishing: its flight, not the unused, records this use then
+        Flight landing = inflight.get(key);
+        prefetchUsed(request.kind(), key, landing != null && landing.prefetch ? landing : null);
+        demand.asked(request, true);
+    }
+
+    /** Counts a client's use of a prefetched artifact once, whether it joined the prefetch or came after it. */
+    private void prefetchUsed(RequestKind kind, StorageKey key, Flight prefetch) {
+        Flight.Use use = prefetch == null ? Flight.Use.PARKED : prefetch.use();
+        if (use == Flight.Use.COUNT) {
+            metrics.prefetchUsed(kind);
+            return;
+        }
         Cache<StorageKey, RequestKind> unused = unusedPrefetches;
         // a read first: once any prefetch went unused, a remove on every hit would take the cache's write path
-        if (unused != null
+        if (use == Flight.Use.PARKED
+                && unused != null
                 && unused.estimatedSize() > 0
                 && unused.getIfPresent(key) != null
                 && unused.asMap().remove(key) != null) {
-            metrics.prefetchUsed(request.kind());
+            metrics.prefetchUsed(kind);
         }
-        demand.asked(request, true);
     }
 
     /**
@@ -419,7 +472,7 @@ public final class ModuleCache {
                     // cancelled an instant ago: fetch it for this client once that flight is gone
                     return running.outcome.thenCompose(done -> fetchAgain(request, key, client));
                 }
-                metrics.prefetchUsed(request.kind());
+                prefetchUsed(request.kind(), key, running);
                 metrics.coalescedWait(request.kind());
                 return running.outcome.thenApply(outcome -> {
                     if (outcome.stored() != null) {
@@ -525,6 +578,9 @@ public final class ModuleCache {
             }
             // counted only now that it goes upstream: one the client's fetch beat is neither used nor wasted
             metrics.prefetchIssued(request.kind());
+            if (mine.issue()) {
+                metrics.prefetchUsed(request.kind()); // a client joined before it went upstream
+            }
             try {
                 outcome = fetch(request, key, null, guard);
             } catch (CancellationException e) {
@@ -537,8 +593,8 @@ public final class ModuleCache {
                 return PrefetchResult.FAILED;
             }
             Cache<StorageKey, RequestKind> unused = unusedPrefetches;
-            if (unused != null && !mine.joined()) {
-                unused.put(key, request.kind());
+            if (unused != null) {
+                mine.park(() -> unused.put(key, request.kind()));
             }
             demand.landed(request, true);
             return PrefetchResult.STORED;

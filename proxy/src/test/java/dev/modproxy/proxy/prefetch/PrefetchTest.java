@@ -5,13 +5,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.modproxy.proxy.assembly.ProxySettings;
+import dev.modproxy.proxy.storage.ForwardingStorage;
+import dev.modproxy.proxy.storage.Storage;
 import dev.modproxy.proxy.storage.StorageKey;
+import dev.modproxy.proxy.storage.StorageWriter;
+import dev.modproxy.proxy.storage.StoredObject;
 import dev.modproxy.proxy.testing.FakeUpstream;
 import dev.modproxy.proxy.testing.Modules;
 import dev.modproxy.proxy.testing.MutableClock;
 import dev.modproxy.proxy.testing.ProxyUnderTest;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
 import java.io.OutputStream;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -27,9 +32,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -696,5 +703,68 @@ class PrefetchTest {
         assertEquals(200, proxy.get("/" + zip("example.com/a")).statusCode());
         assertEquals(
                 0.0, count("modproxy.prefetch.used", "kind", "zip"), "asked after its window: not counted as used");
+    }
+
+    @Test
+    void aClientServedTheInstantAPrefetchPublishesCountsItUsedOnce() throws Exception {
+        publish("example.com/a", "1.21");
+        // the client's request is answered between the zip's publication and the end of the prefetch that stored it
+        List<Double> usedWhenServed = new CopyOnWriteArrayList<>();
+        UnaryOperator<Storage> servedOnPublish = storage -> new ForwardingStorage(storage) {
+            @Override
+            public StorageWriter openWriter(StorageKey key) throws IOException {
+                StorageWriter writer = delegate.openWriter(key);
+                if (!key.equals(new StorageKey(zip("example.com/a")))) {
+                    return writer;
+                }
+                return new StorageWriter() {
+                    @Override
+                    public OutputStream output() {
+                        return writer.output();
+                    }
+
+                    @Override
+                    public Path stagedFile() {
+                        return writer.stagedFile();
+                    }
+
+                    @Override
+                    public StoredObject commit() throws IOException {
+                        StoredObject published = writer.commit();
+                        try {
+                            assertEquals(
+                                    200, proxy.get("/" + zip("example.com/a")).statusCode());
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            throw new IOException(e);
+                        }
+                        usedWhenServed.add(count("modproxy.prefetch.used", "kind", "zip"));
+                        return published;
+                    }
+
+                    @Override
+                    public void close() throws IOException {
+                        writer.close();
+                    }
+                };
+            }
+        };
+        proxy = new ProxyUnderTest(
+                upstream.url(),
+                dir.resolve("cache"),
+                ProxyUnderTest.options()
+                        .registry(registry)
+                        .prefetch(on(4, "256Mi", 100))
+                        .storageView(servedOnPublish));
+
+        assertEquals(200, proxy.get("/" + info("example.com/a")).statusCode());
+        await().atMost(WAIT).until(() -> usedWhenServed.size() == 1);
+        awaitIdle();
+        assertEquals(List.of(1.0), usedWhenServed, "the client was served what the prefetch had just stored");
+
+        assertEquals(200, proxy.get("/" + zip("example.com/a")).statusCode());
+        assertEquals(1, upstream.hits(zip("example.com/a")));
+        assertEquals(1.0, count("modproxy.prefetch.issued", "kind", "zip"));
+        assertEquals(1.0, count("modproxy.prefetch.used", "kind", "zip"), "a second client is no second use");
     }
 }
