@@ -82,7 +82,7 @@ public final class ProxyMetrics implements UpstreamListener {
                         Counter.builder("modproxy.prefetch.used")
                                 .tag("kind", kind.tag())
                                 .description(
-                                        "Client requests answered by a prefetch: from what it stored, or by joining its fetch")
+                                        "Prefetches a client had, from what they stored or by joining their fetch; each once")
                                 .register(registry));
             }
         }
