@@ -1,6 +1,8 @@
 package dev.modproxy.proxy.sumdb;
 
 import dev.modproxy.proxy.protocol.CaseEncoding;
+import dev.modproxy.proxy.protocol.ModulePath;
+import dev.modproxy.proxy.protocol.ModuleVersion;
 import java.util.regex.Pattern;
 
 /**
@@ -27,6 +29,7 @@ public record SumDbPath(String path, boolean immutable, Tile tile) {
             if (!LOOKUP.matcher(path).matches() || path.contains("..")) {
                 throw new SumDbException("invalid module@version in " + path);
             }
+            checkModuleVersion(path);
             return new SumDbPath(path, true, null);
         }
         if (path.startsWith("tile/")) {
@@ -37,6 +40,17 @@ public record SumDbPath(String path, boolean immutable, Tile tile) {
             return new SumDbPath(path, !tile.isPartial(), tile);
         }
         throw new SumDbException("not a checksum database path: " + path);
+    }
+
+    /** The checks a GOPROXY path gets: a module path the go command accepts, with a canonical version of its major. */
+    private static void checkModuleVersion(String lookup) throws SumDbException {
+        int at = lookup.lastIndexOf('@');
+        try {
+            ModulePath module = ModulePath.fromEncoded(lookup.substring("lookup/".length(), at));
+            ModuleVersion.parse(CaseEncoding.decode(lookup.substring(at + 1))).checkBelongsTo(module);
+        } catch (IllegalArgumentException e) {
+            throw new SumDbException("invalid module@version in " + lookup + ": " + e.getMessage());
+        }
     }
 
     /** Refuses an answer that is malformed or not signed by the database's key. */
