@@ -29,11 +29,18 @@ final class RequestFraming {
     }
 
     /**
-     * A request the router refused itself, before any handler ran (an HTTP/1.1 request without Host): one line of
+     * A request the router refused itself, before any handler ran (an HTTP/1.1 request without Host, a request target
+     * that is not a path): one line of
      * text like every other refusal, and no ERROR in the log per request, instead of the framework's JSON error page
      * and log line. Other failures are left to the framework, which logs them.
      */
     private static void refused(RoutingContext ctx) {
+        String path = ctx.request().path();
+        if (path == null || !path.startsWith("/")) {
+            // "*" (OPTIONS, GET), host:port (CONNECT) or a relative path: the router answers 404 without a reason
+            refuseAndClose(ctx, 400, "the request target must be a path starting with '/'");
+            return;
+        }
         int status = ctx.statusCode();
         if (status < 400 || status > 499 || ctx.response().headWritten()) {
             ctx.next();

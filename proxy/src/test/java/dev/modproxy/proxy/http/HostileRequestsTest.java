@@ -97,6 +97,25 @@ class HostileRequestsTest {
     }
 
     @Test
+    void aRequestTargetThatIsNotAPathIsABadRequestWithItsReason() throws Exception {
+        for (String requestLine : new String[] {
+            "GET * HTTP/1.1",
+            "OPTIONS * HTTP/1.1",
+            "CONNECT example.com:443 HTTP/1.1",
+            "GET example.com/lib/@v/list HTTP/1.1",
+        }) {
+            try (HostileClient client = client()) {
+                String response = client.send(requestLine + "\r\nHost: x\r\nConnection: close\r\n\r\n")
+                        .untilClosed(WAIT);
+                assertTrue(response.startsWith("HTTP/1.1 400 Bad Request\r\n"), requestLine + " answered " + response);
+                assertTrue(
+                        response.endsWith("\r\n\r\nthe request target must be a path starting with '/'\n"),
+                        requestLine + " answered " + response);
+            }
+        }
+    }
+
+    @Test
     void dotSegmentsAndPrefixLookalikesAreRefusedWhateverTheyWouldNormalizeTo() throws Exception {
         for (String path : new String[] {
             "/sumdb/sum.golang.org/../../example.com/lib/@v/list", // normalizes to a module path
