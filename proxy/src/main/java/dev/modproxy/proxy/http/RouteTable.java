@@ -17,7 +17,7 @@ import io.vertx.ext.web.RoutingContext;
  *                               RequestFraming     505/501/400 for framing the proxy would have to guess at
  *   /sumdb/*                    SumDbRoutes        the checksum database MODPROXY_SUMDB names
  *   /admin/*                    404                naming the management port
- *   /q/*                        (Quarkus)          its own routes; health and metrics are on the management port
+ *   /q/*                        404                naming the management port, where health and metrics are
  *   anything else, last         GoProxyRoutes      $module/@v/list, $module/@v/$version.info|.mod|.zip, $module/@latest
  *
  * management port (QUARKUS_MANAGEMENT_PORT, the operator, Prometheus, the kubelet)
@@ -32,7 +32,7 @@ public final class RouteTable {
 
     /** After every route Quarkus and this table register by path: the GOPROXY paths are what is left. */
     private static final int LAST = Integer.MAX_VALUE - 100;
-    /** Quarkus's own paths, which stay Quarkus's to answer (a 404 on this port) and are not timed. */
+    /** Quarkus's own paths: health and metrics are on the management port; not timed. */
     static final String QUARKUS = "/q/";
 
     private final GoProxyRoutes goProxy;
@@ -66,7 +66,8 @@ public final class RouteTable {
         requestMetrics.labelled(
                 router.route().order(LAST).handler(ctx -> {
                     if (ctx.request().path().startsWith(QUARKUS)) {
-                        ctx.next();
+                        // Quarkus's page for them would be HTML; every other refusal here is one line of text
+                        quarkusIsElsewhere(ctx);
                     } else {
                         goProxy.handle(ctx);
                     }
@@ -82,6 +83,14 @@ public final class RouteTable {
                 .handler(WarmupRoute::refuseForms); // a form body: 415 before it is read, on a route of its own
         router.post("/admin/warmup").handler(WarmupRoute.bodyHandler()).handler(warmup::start);
         router.get("/admin/warmup").handler(warmup::progress);
+    }
+
+    private static void quarkusIsElsewhere(RoutingContext ctx) {
+        GoProxyRoutes.refuse(
+                ctx.response(),
+                404,
+                "health and metrics are served on the management port (QUARKUS_MANAGEMENT_PORT, default 9000)",
+                "no-store");
     }
 
     /** Never a module path (its first element has no dot); say where it went instead of a parse error. */

@@ -60,6 +60,18 @@ class ProxyAppTest {
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(404, warmup.statusCode(), "a build pod cannot start a warm-up: " + warmup.body());
         assertTrue(get("/admin/stats").body().contains("management port"), "the refusal says where the admin API is");
+        for (String path : List.of("/q/metrics", "/q/health/ready", "/q/dev-ui", "/q/")) {
+            HttpResponse<String> refused = get(path);
+            assertEquals(
+                    "text/plain; charset=utf-8",
+                    refused.headers().firstValue("Content-Type").orElse(""),
+                    path + ": " + refused.body());
+            assertTrue(
+                    refused.body().contains("management port")
+                            && refused.body().endsWith("\n")
+                            && refused.body().lines().count() == 1,
+                    path + ": one line saying where health and metrics are, not a page: " + refused.body());
+        }
         for (String lookalike : List.of("/admin", "/%61dmin/stats", "/x/../admin/stats", "/admin/../q/metrics")) {
             HttpResponse<String> refused = get(lookalike);
             assertTrue(
