@@ -128,6 +128,11 @@ public record ProxyRequest(ModulePath module, RequestKind kind, ModuleVersion ve
             problem = "is empty";
         } else if (query.length() > MAX_QUERY) {
             problem = "is longer than " + MAX_QUERY + " characters";
+        } else if (query.length()
+                        + query.chars().filter(c -> c >= 'A' && c <= 'Z').count()
+                > ModulePath.MAX_ENCODED_ELEMENT) {
+            // stored as its case-encoded file name ("!a" per upper-case letter), which must fit the file system's 255
+            problem = "is longer than " + ModulePath.MAX_ENCODED_ELEMENT + " characters case-encoded";
         } else if (query.charAt(0) == '.' || query.charAt(0) == '-' || query.endsWith(".")) {
             problem = "starts with '.' or '-' or ends with '.'";
         } else if (!query.chars()
