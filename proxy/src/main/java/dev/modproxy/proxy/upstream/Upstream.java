@@ -170,6 +170,11 @@ public final class Upstream {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while asking " + host(), e);
+        } catch (IllegalArgumentException e) {
+            // the JDK's client throws this for a Content-Length that is no number (or over Long.MAX_VALUE): the
+            // answer's fault, so the next '|' entry is tried, not a local fault that ends the request
+            throw new UnusableAnswerException("answered with headers the HTTP client cannot read ("
+                    + String.valueOf(e.getMessage()).replaceAll("\\p{Cntrl}", "?") + ")");
         }
     }
 

@@ -72,6 +72,38 @@ class AdversarialUpstreamTest {
     }
 
     @Test
+    void aContentLengthThatIsNoNumberIsAnUnusableAnswerThatPipeFallsThrough() throws Exception {
+        String tooBig = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 99999999999999999999\r\n\r\n"
+                + "module example.com/raw\n";
+        String notANumber =
+                "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: abc\r\n\r\nmodule example.com/raw\n";
+        upstream.on("example.com/raw/@v/v1.0.0.mod", RawUpstream.raw(tooBig))
+                .on("example.com/raw/@v/v1.1.0.mod", RawUpstream.raw(notANumber));
+
+        for (String version : List.of("v1.0.0", "v1.1.0")) {
+            HttpResponse<String> alone = proxy.getText("/example.com/raw/@v/" + version + ".mod");
+            assertEquals(502, alone.statusCode(), alone.body());
+            assertTrue(
+                    alone.body()
+                            .startsWith("unusable answer from "
+                                    + URI.create(upstream.url()).getAuthority()),
+                    alone.body());
+            assertFalse(stored("example.com/raw/@v/" + version + ".mod"));
+        }
+
+        try (RawUpstream next = RawUpstream.start();
+                ProxyUnderTest chained =
+                        new ProxyUnderTest(upstream.url() + "|" + next.url(), dir.resolve("chained"))) {
+            next.otherwise(RawUpstream.answer(200, "text/plain", "module example.com/raw\n"));
+            for (String version : List.of("v1.0.0", "v1.1.0")) {
+                HttpResponse<String> fellThrough = chained.getText("/example.com/raw/@v/" + version + ".mod");
+                assertEquals(200, fellThrough.statusCode(), version + ": " + fellThrough.body());
+                assertEquals("module example.com/raw\n", fellThrough.body());
+            }
+        }
+    }
+
+    @Test
     void textTheGoCommandWouldNotReadAsAGoModOrAVersionListIsRefused() throws Exception {
         upstream.on(
                         "example.com/framed/@v/v1.0.0.mod",
