@@ -155,8 +155,9 @@ public final class Upstream {
         if ("http".equals(uri.getScheme())) {
             request.version(HttpClient.Version.HTTP_1_1); // no h2c upgrade dance with plain-HTTP mirrors
         }
+        HttpRequest built = request.build(); // outside the try: a fault here is ours, not the answer's
         try {
-            return client.send(request.build(), HttpResponse.BodyHandlers.ofPublisher());
+            return client.send(built, HttpResponse.BodyHandlers.ofPublisher());
         } catch (HttpConnectTimeoutException e) {
             throw new UpstreamTimeoutException(connectingTo(uri) + " did not accept a connection in time");
         } catch (HttpTimeoutException e) {
