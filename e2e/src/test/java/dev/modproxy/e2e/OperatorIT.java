@@ -667,6 +667,8 @@ class OperatorIT {
                 "StorageClassNotFound",
                 "default-cache is Pending: StorageClass \"kwok-locale\" does not exist",
                 "create it again");
+        assertThat(Caches.condition(Caches.get(admin, namespace, "default"), "Ready"))
+                .hasValueSatisfying(c -> assertThat(c).containsEntry("reason", "VolumeClaimPending"));
         assertThat(admin.persistentVolumeClaims()
                         .inNamespace(namespace)
                         .withName("default-cache")
@@ -684,6 +686,46 @@ class OperatorIT {
                 .contains("Delete this GoProxyCache and create it again")
                 .contains("create that StorageClass")
                 .doesNotContain("once the volume exists");
+    }
+
+    /**
+     * A claim no volume satisfies (the pool holds 100Gi volumes and nothing provisions more) stays Pending like one
+     * whose provisioner is still at work: Ready says the pods wait for it and how to look, and nothing is Degraded.
+     */
+    @Test
+    void aClaimNoVolumeSatisfiesYetIsNamedInReadyWithoutDegraded() {
+        String namespace = Namespaces.of("claim-pending");
+        Map<String, Object> spec = Caches.smallSpec();
+        spec.put("storage", Map.of("size", "500Gi"));
+        create(namespace, "default", spec);
+
+        await("GoProxyCache " + namespace + "/default Ready=False VolumeClaimPending (operator log: " + operator.name()
+                        + ")")
+                .atMost(READY_WITHIN)
+                .untilAsserted(() -> assertThat(Caches.condition(Caches.get(admin, namespace, "default"), "Ready"))
+                        .hasValueSatisfying(c -> assertThat(c)
+                                .containsEntry("status", "False")
+                                .containsEntry("reason", "VolumeClaimPending")
+                                .hasEntrySatisfying(
+                                        "message",
+                                        m -> assertThat((String) m)
+                                                .contains("volume claim default-cache, which is Pending")
+                                                .contains("kubectl -n " + namespace + " describe pvc default-cache"))));
+        GenericKubernetesResource cache = Caches.get(admin, namespace, "default");
+        assertThat(Caches.condition(cache, "Degraded"))
+                .hasValueSatisfying(c -> assertThat(c).containsEntry("status", "False"));
+        assertThat(admin.persistentVolumeClaims()
+                        .inNamespace(namespace)
+                        .withName("default-cache")
+                        .get()
+                        .getStatus()
+                        .getPhase())
+                .isEqualTo("Pending");
+        // left in place, it would be reconciled again whenever the operator module's tests run here later
+        admin.genericKubernetesResources(Caches.GOPROXYCACHE)
+                .inNamespace(namespace)
+                .withName("default")
+                .delete();
     }
 
     /**

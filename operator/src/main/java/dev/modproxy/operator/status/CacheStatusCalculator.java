@@ -68,6 +68,17 @@ public final class CacheStatusCalculator {
                     "Available",
                     ready + " proxy pod(s) serve " + CacheNames.url(cache) + ".");
         }
+        Optional<String> pendingClaim = seen.volumeClaim()
+                .filter(c ->
+                        c.getStatus() != null && "Pending".equals(c.getStatus().getPhase()))
+                .map(c -> c.getMetadata().getName());
+        if (pendingClaim.isPresent()) {
+            return new CacheCondition(
+                    CacheCondition.READY,
+                    CacheCondition.FALSE,
+                    "VolumeClaimPending",
+                    claimPending(cache, pendingClaim.get()));
+        }
         return new CacheCondition(
                 CacheCondition.READY,
                 CacheCondition.FALSE,
@@ -75,6 +86,19 @@ public final class CacheStatusCalculator {
                 "No proxy pod is ready yet; see kubectl -n "
                         + cache.getMetadata().getNamespace() + " describe pods -l " + CacheNames.INSTANCE_LABEL + "="
                         + cache.getMetadata().getName() + ".");
+    }
+
+    /**
+     * A claim that waits for a volume (a provisioner at work, a size or access mode no volume offers, a class that
+     * binds on first consumer) keeps the pods from starting; not Degraded by itself, since it may resolve alone.
+     */
+    private static String claimPending(GoProxyCache cache, String claim) {
+        String namespace = cache.getMetadata().getNamespace();
+        return "No proxy pod is ready yet: they wait for the volume claim " + claim + ", which is Pending (no volume "
+                + "bound to it yet). Its events say why (a provisioner still at work, a size or access mode no "
+                + "volume offers): kubectl -n " + namespace + " describe pvc " + claim + ", or kubectl -n " + namespace
+                + " get events --field-selector involvedObject.kind=PersistentVolumeClaim,involvedObject.name="
+                + claim + ".";
     }
 
     private static CacheCondition progressing(GoProxyCache cache, Observation seen) {

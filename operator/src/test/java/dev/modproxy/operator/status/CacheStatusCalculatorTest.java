@@ -116,7 +116,7 @@ class CacheStatusCalculatorTest {
     void aClaimPendingOnAStorageClassThatDoesNotExistIsDegradedNamingTheClassAndTheFix() {
         Observation seen = new Observation(
                 Optional.of(deployment(1, 0, false)),
-                Optional.of(claim("10Gi")),
+                Optional.of(claim("10Gi", "Pending")),
                 Optional.of(service()),
                 List.of(),
                 Optional.empty(),
@@ -129,13 +129,45 @@ class CacheStatusCalculatorTest {
                 .contains("kubectl get storageclass")
                 .contains("delete this GoProxyCache")
                 .doesNotContain("delete pvc");
-        assertThat(condition(compute(seen), CacheCondition.READY).getReason()).isEqualTo("PodsNotReady");
+        assertThat(condition(compute(seen), CacheCondition.READY).getReason()).isEqualTo("VolumeClaimPending");
 
         GoProxyCache retaining =
                 cache("team-a", "builds", spec -> spec.getStorage().setRetainOnDelete(true));
         assertThat(condition(CacheStatusCalculator.compute(retaining, seen, T0), CacheCondition.DEGRADED)
                         .getMessage())
                 .endsWith("delete it too first: kubectl -n team-a delete pvc builds-cache.");
+    }
+
+    @Test
+    void podsWaitingForAPendingClaimSayReadyFalseNamingTheClaimAndHowToLookWithoutDegraded() {
+        Observation waiting = new Observation(
+                Optional.of(deployment(1, 0, false)),
+                Optional.of(claim("10Gi", "Pending")),
+                Optional.of(service()),
+                List.of(),
+                Optional.empty(),
+                Optional.empty());
+        GoProxyCacheStatus status = compute(waiting);
+        CacheCondition ready = condition(status, CacheCondition.READY);
+        assertThat(ready.getStatus()).isEqualTo("False");
+        assertThat(ready.getReason()).isEqualTo("VolumeClaimPending");
+        assertThat(ready.getMessage())
+                .contains("volume claim builds-cache, which is Pending")
+                .contains("kubectl -n team-a describe pvc builds-cache")
+                .contains("get events --field-selector involvedObject.kind=PersistentVolumeClaim,"
+                        + "involvedObject.name=builds-cache");
+        assertThat(condition(status, CacheCondition.DEGRADED).getStatus()).isEqualTo("False");
+        assertThat(condition(status, CacheCondition.DEGRADED).getReason()).isEqualTo("AsExpected");
+        assertThat(status.getStorageCapacity()).isNull();
+
+        Observation bound = new Observation(
+                Optional.of(deployment(1, 0, false)),
+                Optional.of(claim("10Gi", "Bound")),
+                Optional.of(service()),
+                List.of(),
+                Optional.empty(),
+                Optional.empty());
+        assertThat(condition(compute(bound), CacheCondition.READY).getReason()).isEqualTo("PodsNotReady");
     }
 
     @Test
@@ -201,14 +233,23 @@ class CacheStatusCalculatorTest {
     }
 
     private static PersistentVolumeClaim claim(String size) {
+        return claim(size, "Bound");
+    }
+
+    private static PersistentVolumeClaim claim(String size, String phase) {
         return new PersistentVolumeClaimBuilder()
+                .withNewMetadata()
+                .withName("builds-cache")
+                .withNamespace("team-a")
+                .endMetadata()
                 .withNewSpec()
                 .withNewResources()
                 .addToRequests("storage", new Quantity(size))
                 .endResources()
                 .endSpec()
                 .withNewStatus()
-                .addToCapacity("storage", new Quantity(size))
+                .withPhase(phase)
+                .addToCapacity("storage", "Bound".equals(phase) ? new Quantity(size) : null)
                 .endStatus()
                 .build();
     }
