@@ -2,9 +2,11 @@ package dev.modproxy.operator.dependent;
 
 import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.dependent.Matcher.Result;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
+import java.util.Map;
 
 /**
  * An object a GoProxyCache controls: it carries the cache's {@link ControllerReference}, so garbage collection
@@ -28,6 +30,50 @@ public abstract class CacheOwnedDependent<R extends HasMetadata>
         if (owned(cache)) {
             desired.getMetadata().setOwnerReferences(ControllerReference.wanted(cache, desired, true));
         }
+    }
+
+    /**
+     * The informers see only objects labelled {@code managed-by: modproxy-operator}, so a name taken by an object
+     * they miss is found only here, when creating it fails (409). The cache's own object whose label was removed by
+     * hand is applied again, which puts the label back; anyone else's is left alone and reported.
+     */
+    @Override
+    public R create(R desired, GoProxyCache cache, Context<GoProxyCache> context) {
+        try {
+            return super.create(desired, cache, context);
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 409) {
+                throw e;
+            }
+            R existing = context.getClient().resource(desired).get();
+            if (existing == null) {
+                throw e; // deleted in between: the next attempt creates it
+            }
+            if (!madeFor(cache, existing)) {
+                throw new NameTakenException(existing, cache);
+            }
+            // the operator SDK's create marks the object as new (resourceVersion "1"): the update must not
+            desired.getMetadata().setResourceVersion(null);
+            return update(existing, desired, cache, context);
+        }
+    }
+
+    /**
+     * Whether {@code existing} is this cache's: it names the cache as its controller, or, controlled by nothing
+     * (a retained volume claim), it carries the labels that select the cache's objects.
+     */
+    boolean madeFor(GoProxyCache cache, R existing) {
+        if (ControllerReference.controls(cache, existing)) {
+            return true;
+        }
+        boolean controlled = existing.getMetadata().getOwnerReferences() != null
+                && existing.getMetadata().getOwnerReferences().stream()
+                        .anyMatch(ref -> Boolean.TRUE.equals(ref.getController()));
+        Map<String, String> labels = existing.getMetadata().getLabels();
+        return !controlled
+                && labels != null
+                && CacheNames.APP.equals(labels.get(CacheNames.NAME_LABEL))
+                && cache.getMetadata().getName().equals(labels.get(CacheNames.INSTANCE_LABEL));
     }
 
     /** The operator SDK's matcher without server-side apply looks at no metadata but labels and annotations. */

@@ -61,6 +61,17 @@ public final class CacheStatusCalculator {
         }
         Deployment deployment = seen.deployment().get();
         int ready = readyReplicas(deployment);
+        if (ready >= 1
+                && conditionIs(deployment, "Available", "True")
+                && seen.service().isEmpty()) {
+            // the webhook gives build pods a cache only with status.url, which needs the Service
+            return new CacheCondition(
+                    CacheCondition.READY,
+                    CacheCondition.FALSE,
+                    "ServiceMissing",
+                    ready + " proxy pod(s) are ready, but the Service " + CacheNames.service(cache)
+                            + " that build pods reach them through is not the cache's yet; see Degraded.");
+        }
         if (ready >= 1 && conditionIs(deployment, "Available", "True")) {
             return new CacheCondition(
                     CacheCondition.READY,

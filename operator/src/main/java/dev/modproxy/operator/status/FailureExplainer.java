@@ -1,5 +1,6 @@
 package dev.modproxy.operator.status;
 
+import dev.modproxy.operator.dependent.NameTakenException;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.AggregatedOperatorException;
 import java.util.ArrayList;
@@ -23,8 +24,14 @@ public final class FailureExplainer {
      */
     public static final String CONFLICT = "Conflict";
 
-    /** Refusals that stay until a person acts (raises the quota, grants the permission, fixes the field). */
-    private static final Set<String> AWAITING_A_FIX = Set.of("QuotaExceeded", "Forbidden", "Rejected");
+    /** An object of a name the cache needs exists and is someone else's. */
+    public static final String NAME_IN_USE = "NameInUse";
+
+    /**
+     * Refusals that stay until a person acts (raises the quota, grants the permission, fixes the field, frees the
+     * name: the object in the way is not watched, so its deletion sends no event).
+     */
+    private static final Set<String> AWAITING_A_FIX = Set.of("QuotaExceeded", "Forbidden", "Rejected", NAME_IN_USE);
 
     private FailureExplainer() {}
 
@@ -41,6 +48,13 @@ public final class FailureExplainer {
         }
         if (causes.isEmpty()) {
             causes.add(error);
+        }
+        Optional<NameTakenException> taken = causes.stream()
+                .map(FailureExplainer::nameTaken)
+                .flatMap(Optional::stream)
+                .findFirst();
+        if (taken.isPresent()) {
+            return new Observation.Failure(NAME_IN_USE, taken.get().getMessage());
         }
         Optional<KubernetesClientException> api = causes.stream()
                 .map(FailureExplainer::apiCause)
@@ -98,6 +112,15 @@ public final class FailureExplainer {
         return new Observation.Failure(
                 "ApiError",
                 "The API server answered " + code + ": " + message + ". The operator retries with backoff.");
+    }
+
+    private static Optional<NameTakenException> nameTaken(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof NameTakenException n) {
+                return Optional.of(n);
+            }
+        }
+        return Optional.empty();
     }
 
     private static Optional<KubernetesClientException> apiCause(Throwable t) {

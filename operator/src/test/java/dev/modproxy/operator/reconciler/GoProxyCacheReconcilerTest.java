@@ -629,6 +629,103 @@ class GoProxyCacheReconcilerTest {
     }
 
     /**
+     * The informers see only objects labelled managed-by modproxy-operator: a label removed by hand (kubectl label
+     * ... app.kubernetes.io/managed-by-) made the Deployment and ConfigMap vanish for the operator, whose creates then
+     * failed (409) for good: Ready=False DeploymentMissing while the pods ran, Degraded=True "Conflict".
+     */
+    @Test
+    void anOwnedObjectWhoseManagedByLabelWasRemovedGetsItBack() {
+        String ns = namespace();
+        GoProxyCache cache = create(ns, "relabel", spec -> {});
+        awaitObject(ConfigMap.class, ns, "relabel-config");
+        awaitObject(Deployment.class, ns, "relabel");
+        markAvailable(ns, "relabel");
+        await().atMost(PATIENCE)
+                .untilAsserted(() -> assertCondition(fresh(ns, "relabel"), CacheCondition.READY, "True"));
+
+        for (Class<? extends HasMetadata> type : List.of(Deployment.class, ConfigMap.class)) {
+            String name = type == Deployment.class ? "relabel" : "relabel-config";
+            await().atMost(PATIENCE)
+                    .ignoreExceptionsMatching(GoProxyCacheReconcilerTest::isRetriedByAPerson)
+                    .until(() -> {
+                        client.resources(type).inNamespace(ns).withName(name).edit(o -> {
+                            o.getMetadata().getLabels().remove(CacheNames.MANAGED_BY_LABEL);
+                            return o;
+                        });
+                        return true;
+                    });
+        }
+
+        await().atMost(PATIENCE).untilAsserted(() -> {
+            for (HasMetadata owned :
+                    List.of(get(Deployment.class, ns, "relabel"), get(ConfigMap.class, ns, "relabel-config"))) {
+                assertThat(owned.getMetadata().getLabels())
+                        .as("labels of %s", owned.getMetadata().getName())
+                        .containsEntry(CacheNames.MANAGED_BY_LABEL, CacheNames.MANAGER);
+                assertOwnedBy(owned, fresh(cache).getMetadata().getUid());
+            }
+            assertCondition(fresh(ns, "relabel"), CacheCondition.DEGRADED, "False");
+        });
+        // the mock's update of the Deployment drops the status its controller (the test) wrote
+        markAvailable(ns, "relabel");
+        await().atMost(PATIENCE)
+                .untilAsserted(() -> assertCondition(fresh(ns, "relabel"), CacheCondition.READY, "True"));
+    }
+
+    /**
+     * A Service of the cache's name that another application made is neither taken over nor reported as a passing
+     * conflict ("Another writer changed an owned object at the same time", for ever): the cache names it, is not
+     * Ready (build pods get no URL of someone else's Service), and takes the name once it is free.
+     */
+    @Test
+    void aServiceOfTheCachesNameThatSomeoneElseMadeIsLeftAloneAndNamed() {
+        String ns = namespace();
+        client.services()
+                .inNamespace(ns)
+                .resource(new io.fabric8.kubernetes.api.model.ServiceBuilder()
+                        .withNewMetadata()
+                        .withName("athens")
+                        .withLabels(Map.of("app", "athens"))
+                        .endMetadata()
+                        .withNewSpec()
+                        .withSelector(Map.of("app", "athens"))
+                        .addNewPort()
+                        .withPort(3000)
+                        .endPort()
+                        .endSpec()
+                        .build())
+                .create();
+        create(ns, "athens", spec -> {});
+        markAvailable(ns, "athens");
+
+        await().atMost(PATIENCE).untilAsserted(() -> {
+            CacheCondition degraded = condition(fresh(ns, "athens"), CacheCondition.DEGRADED);
+            assertThat(degraded.getStatus()).isEqualTo("True");
+            assertThat(degraded.getReason()).isEqualTo("NameInUse");
+            assertThat(degraded.getMessage())
+                    .contains("The Service athens already exists and is not this cache's")
+                    .contains("delete or rename that Service");
+        });
+        GoProxyCache refused = fresh(ns, "athens");
+        assertCondition(refused, CacheCondition.READY, "False");
+        assertThat(refused.getStatus().getUrl()).isNull();
+        Service theirs = get(Service.class, ns, "athens");
+        assertThat(theirs.getSpec().getSelector()).isEqualTo(Map.of("app", "athens"));
+        assertThat(theirs.getMetadata().getLabels()).isEqualTo(Map.of("app", "athens"));
+        assertThat(theirs.getMetadata().getOwnerReferences()).isNullOrEmpty();
+
+        client.resource(theirs).delete();
+        await().atMost(PATIENCE).untilAsserted(() -> {
+            assertThat(get(Service.class, ns, "athens"))
+                    .isNotNull()
+                    .satisfies(s ->
+                            assertThat(s.getSpec().getSelector()).containsEntry(CacheNames.INSTANCE_LABEL, "athens"));
+            assertCondition(fresh(ns, "athens"), CacheCondition.DEGRADED, "False");
+            assertThat(fresh(ns, "athens").getStatus().getUrl()).isEqualTo("http://athens." + ns + ".svc");
+        });
+    }
+
+    /**
      * What a person at kubectl would simply try again: a conflict with the operator's own write (409), or a
      * kept-alive connection the API server had closed just as the request went out (the Vert.x client reports
      * it as a closed connection, and fabric8 retries only I/O exceptions).

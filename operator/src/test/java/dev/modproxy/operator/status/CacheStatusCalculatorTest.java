@@ -46,6 +46,16 @@ class CacheStatusCalculatorTest {
     }
 
     @Test
+    void readyPodsWithoutTheCachesServiceAreNotReadySinceBuildPodsGetNoUrl() {
+        GoProxyCacheStatus status = compute(seen(deployment(1, 1, true), null));
+        CacheCondition ready = condition(status, CacheCondition.READY);
+        assertThat(ready.getStatus()).isEqualTo("False");
+        assertThat(ready.getReason()).isEqualTo("ServiceMissing");
+        assertThat(ready.getMessage()).contains("the Service builds");
+        assertThat(status.getUrl()).isNull();
+    }
+
+    @Test
     void availableButStillRollingIsReadyAndProgressing() {
         GoProxyCacheStatus rolling = compute(seen(deployment(3, 1, true), service()));
         assertThat(condition(rolling, CacheCondition.READY).getStatus()).isEqualTo("True");

@@ -2,6 +2,9 @@ package dev.modproxy.operator.status;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.modproxy.operator.CacheFixtures;
+import dev.modproxy.operator.dependent.NameTakenException;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.AggregatedOperatorException;
@@ -45,6 +48,32 @@ class FailureExplainerTest {
                         + "is being terminated"));
         assertThat(failure.reason()).isEqualTo("NamespaceTerminating");
         assertThat(failure.message()).contains("namespace is being deleted").doesNotContain("grant");
+    }
+
+    @Test
+    void aNameTakenBySomeoneElsesObjectWaitsForAFixAndSaysWhoseItIs() {
+        var theirs = new ServiceBuilder()
+                .withNewMetadata()
+                .withName("builds-management")
+                .addNewOwnerReference()
+                .withKind("GoProxyCache")
+                .withName("builds")
+                .withController(true)
+                .endOwnerReference()
+                .endMetadata()
+                .build();
+        var failure = FailureExplainer.explain(new OperatorException(new AggregatedOperatorException(
+                "workflow failed",
+                Map.of(
+                        "service",
+                        new NameTakenException(
+                                theirs, CacheFixtures.cache("team-a", "builds-management", spec -> {}))))));
+        assertThat(failure.reason()).isEqualTo("NameInUse");
+        assertThat(FailureExplainer.awaitsAFix(failure)).isTrue();
+        assertThat(failure.message())
+                .contains("The Service builds-management already exists and is not this cache's")
+                .contains("controlled by GoProxyCache builds")
+                .contains("kubectl -n team-a get service builds-management -o yaml");
     }
 
     @Test
