@@ -22,10 +22,24 @@ public final class NameTakenException extends RuntimeException {
         String kind = Optional.ofNullable(existing.getKind())
                 .orElse(existing.getClass().getSimpleName());
         String name = existing.getMetadata().getName();
-        return "The " + kind + " " + name + " already exists and is not this cache's (" + origin(existing)
-                + "); the operator does not take over an object it did not make. Fix: delete or rename that " + kind
-                + " (kubectl -n " + cache.getMetadata().getNamespace() + " get " + kind.toLowerCase() + " " + name
-                + " -o yaml shows whose it is), or delete this GoProxyCache and create it under another name.";
+        String taken = "The " + kind + " " + name + " already exists and is not this cache's (" + origin(existing)
+                + "); the operator does not take over an object it did not make.";
+        if (controlledByAnotherCache(existing)) {
+            // deleting it would only have its cache make it again
+            return taken + " Fix: delete this GoProxyCache and create it under a name whose objects are free.";
+        }
+        return taken + " Fix: delete or rename that " + kind + " (kubectl -n "
+                + cache.getMetadata().getNamespace()
+                + " get " + kind.toLowerCase() + " " + name + " -o yaml shows whose it is), or delete this "
+                + "GoProxyCache and create it under another name.";
+    }
+
+    private static boolean controlledByAnotherCache(HasMetadata existing) {
+        return Optional.ofNullable(existing.getMetadata().getOwnerReferences()).orElse(List.of()).stream()
+                .anyMatch(ref -> Boolean.TRUE.equals(ref.getController())
+                        && "GoProxyCache".equals(ref.getKind())
+                        && ref.getApiVersion() != null
+                        && ref.getApiVersion().startsWith(GoProxyCache.GROUP + "/"));
     }
 
     private static String origin(HasMetadata existing) {

@@ -56,6 +56,7 @@ class FailureExplainerTest {
                 .withNewMetadata()
                 .withName("builds-management")
                 .addNewOwnerReference()
+                .withApiVersion("modproxy.dev/v1alpha1")
                 .withKind("GoProxyCache")
                 .withName("builds")
                 .withController(true)
@@ -73,7 +74,8 @@ class FailureExplainerTest {
         assertThat(failure.message())
                 .contains("The Service builds-management already exists and is not this cache's")
                 .contains("controlled by GoProxyCache builds")
-                .contains("kubectl -n team-a get service builds-management -o yaml");
+                .contains("delete this GoProxyCache and create it under a name whose objects are free")
+                .doesNotContain("rename that Service");
     }
 
     @Test
