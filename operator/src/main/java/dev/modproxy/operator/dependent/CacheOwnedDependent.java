@@ -49,6 +49,9 @@ public abstract class CacheOwnedDependent<R extends HasMetadata>
             if (existing == null) {
                 throw e; // deleted in between: the next attempt creates it
             }
+            if (ControllerReference.controlledByEarlier(cache, existing)) {
+                throw e; // a deleted cache of this name still has it: the garbage collector removes it in a moment
+            }
             if (!madeFor(cache, existing)) {
                 throw new NameTakenException(existing, cache);
             }

@@ -32,6 +32,15 @@ final class ControllerReference {
                 .anyMatch(ref -> isOf(ref, cache) && Boolean.TRUE.equals(ref.getController()));
     }
 
+    /** Whether {@code object}'s controller is a deleted GoProxyCache of {@code cache}'s name (another UID). */
+    static boolean controlledByEarlier(GoProxyCache cache, HasMetadata object) {
+        return references(object).stream()
+                .anyMatch(ref -> Boolean.TRUE.equals(ref.getController())
+                        && cache.getKind().equals(ref.getKind())
+                        && cache.getMetadata().getName().equals(ref.getName())
+                        && !isOf(ref, cache));
+    }
+
     /** Whether {@code object} names {@code cache} as an owner at all, controller or not. */
     static boolean referenced(GoProxyCache cache, HasMetadata object) {
         return references(object).stream().anyMatch(ref -> isOf(ref, cache));

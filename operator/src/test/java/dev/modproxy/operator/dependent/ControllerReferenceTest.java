@@ -104,6 +104,41 @@ class ControllerReferenceTest {
                 .containsExactly(otherOwner);
     }
 
+    /**
+     * A create refused because the name is taken (409) looks at what holds it: the cache's own object that lost its
+     * managed-by label, or an orphan of its earlier self with its labels, is taken back; another cache's object, or
+     * one without the cache's labels, is someone else's; one a deleted cache of this name controls is about to go.
+     */
+    @Test
+    void anObjectInTheWayIsTheCachesOnlyWhenItControlsItOrItIsAnUncontrolledObjectWithItsLabels() {
+        ProxyConfigMapDependent dependent = new ProxyConfigMapDependent();
+        ConfigMap unlabelledOwn = configMapOwnedBy(ControllerReference.of(cache));
+        assertThat(dependent.madeFor(cache, unlabelledOwn)).isTrue();
+
+        ConfigMap orphan = configMapOwnedBy();
+        orphan.getMetadata().setLabels(CacheNames.labels(cache));
+        assertThat(dependent.madeFor(cache, orphan)).isTrue();
+
+        assertThat(dependent.madeFor(cache, configMapOwnedBy()))
+                .as("someone else's, unlabelled")
+                .isFalse();
+        GoProxyCache other = cache("team-a", "builds-management", spec -> {});
+        ConfigMap anotherCaches = configMapOwnedBy(ControllerReference.of(cache));
+        anotherCaches.getMetadata().setLabels(CacheNames.labels(cache));
+        assertThat(dependent.madeFor(other, anotherCaches))
+                .as("another cache's")
+                .isFalse();
+        assertThat(ControllerReference.controlledByEarlier(other, anotherCaches))
+                .isFalse();
+
+        GoProxyCache recreated = cache("team-a", "builds", spec -> {});
+        recreated.getMetadata().setUid("uid-builds-2");
+        assertThat(ControllerReference.controlledByEarlier(recreated, anotherCaches))
+                .isTrue();
+        assertThat(ControllerReference.controlledByEarlier(cache, anotherCaches))
+                .isFalse();
+    }
+
     @SuppressWarnings("unchecked")
     private <R extends HasMetadata> void reference(CacheOwnedDependent<R> dependent, HasMetadata object) {
         dependent.addReferenceHandlingMetadata((R) object, cache);
