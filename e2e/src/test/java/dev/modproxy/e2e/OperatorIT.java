@@ -416,6 +416,97 @@ class OperatorIT {
     }
 
     /**
+     * kubectl scale, and a managed-by label removed by hand (the operator's informers see only labelled objects: the
+     * Deployment and ConfigMap vanished for it, and every create of them failed with 409, Ready=False
+     * DeploymentMissing while the pod ran), are put back with no new ReplicaSet; an operator restarted with all in
+     * place writes nothing, neither an owned object nor the cache's status.
+     */
+    @Test
+    void scaledAndUnlabelledByHandTheObjectsArePutBackWithoutARolloutAndARestartWritesNothing() {
+        String namespace = Namespaces.of("drift-scale");
+        create(namespace, "default", Caches.smallSpec());
+        awaitReady(namespace, "default");
+        awaitSettled(namespace);
+        List<String> replicaSets = replicaSets(namespace);
+
+        for (String[] edit : List.of(
+                new String[] {"scale", "deployment/default", "--replicas=3"},
+                new String[] {"label", "deployment/default", "app.kubernetes.io/managed-by-"},
+                new String[] {"label", "configmap/default-config", "app.kubernetes.io/managed-by-"})) {
+            List<String> args = new ArrayList<>(List.of("-n", namespace));
+            args.addAll(List.of(edit));
+            Commands.Result done = cluster.kubectl(args.toArray(String[]::new));
+            assertThat(done.succeeded()).as(done.toString()).isTrue();
+        }
+        await("the operator's replicas and labels back (operator log: " + operator.name() + ")")
+                .atMost(READY_WITHIN)
+                .untilAsserted(() -> {
+                    Deployment d = deployment(namespace, "default");
+                    assertThat(d.getSpec().getReplicas()).isEqualTo(1);
+                    assertThat(d.getMetadata().getLabels())
+                            .containsEntry("app.kubernetes.io/managed-by", "modproxy-operator");
+                    assertThat(admin.configMaps()
+                                    .inNamespace(namespace)
+                                    .withName("default-config")
+                                    .get()
+                                    .getMetadata()
+                                    .getLabels())
+                            .containsEntry("app.kubernetes.io/managed-by", "modproxy-operator");
+                    GenericKubernetesResource cache = Caches.get(admin, namespace, "default");
+                    assertThat(Caches.conditionIs(cache, "Ready", "True"))
+                            .as("Ready")
+                            .isTrue();
+                    assertThat(Caches.conditionIs(cache, "Degraded", "False"))
+                            .as("Degraded=False")
+                            .isTrue();
+                });
+        awaitSettled(namespace);
+        assertThat(replicaSets(namespace)).as("ReplicaSets").isEqualTo(replicaSets);
+
+        Map<String, String> versions = dependentVersions(namespace);
+        String cacheVersion =
+                Caches.get(admin, namespace, "default").getMetadata().getResourceVersion();
+        operator.close();
+        assertThat(operator.rbacDenials())
+                .as("RBAC denials of " + operator.name())
+                .isEmpty();
+        operator = OperatorProcess.start(
+                operator.name() + "-restarted", cluster, ChartRelease.NAMESPACE, chart.operatorToken(), Map.of());
+        await("the restarted operator reconciled the cache")
+                .atMost(READY_WITHIN)
+                .until(() -> operator.counter("operator_sdk_reconciliations_success_total", namespace) >= 1);
+        assertThat(dependentVersions(namespace))
+                .as("resourceVersions after the restart")
+                .isEqualTo(versions);
+        assertThat(Caches.get(admin, namespace, "default").getMetadata().getResourceVersion())
+                .as("the cache's resourceVersion (status) after the restart")
+                .isEqualTo(cacheVersion);
+        assertThat(replicaSets(namespace)).as("ReplicaSets after the restart").isEqualTo(replicaSets);
+    }
+
+    private void awaitSettled(String namespace) {
+        await("the Deployment settled")
+                .atMost(READY_WITHIN)
+                .pollDelay(Duration.ofSeconds(2))
+                .until(() -> {
+                    Deployment d = deployment(namespace, "default");
+                    return d.getStatus() != null
+                            && d.getMetadata()
+                                    .getGeneration()
+                                    .equals(d.getStatus().getObservedGeneration())
+                            && Integer.valueOf(1).equals(d.getStatus().getReplicas())
+                            && Integer.valueOf(1).equals(d.getStatus().getReadyReplicas());
+                });
+    }
+
+    private List<String> replicaSets(String namespace) {
+        return admin.apps().replicaSets().inNamespace(namespace).list().getItems().stream()
+                .map(rs -> rs.getMetadata().getName())
+                .sorted()
+                .toList();
+    }
+
+    /**
      * Object storage (or a shared volume) rolls the pods gradually, a ReadWriteOnce volume by Recreate. The API server
      * defaults a rolling update's bounds; under server-side apply they stayed when the cache moved back to a volume,
      * and every apply of the Recreate Deployment was refused: the cache stayed Degraded on its old pods for good.

@@ -121,6 +121,12 @@ public final class OperatorProcess implements AutoCloseable {
 
     /** The sum of a Prometheus counter over all its label sets, from /q/metrics. */
     public double counter(String metric) {
+        return metricLines(metric)
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+                .sum();
+    }
+
+    private java.util.stream.Stream<String> metricLines(String metric) {
         HttpClient http =
                 HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         try {
@@ -130,16 +136,22 @@ public final class OperatorProcess implements AutoCloseable {
                                     .build(),
                             HttpResponse.BodyHandlers.ofString())
                     .body();
-            return body.lines()
-                    .filter(line -> line.startsWith(metric + "{") || line.startsWith(metric + " "))
-                    .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
-                    .sum();
+            return body.lines().filter(line -> line.startsWith(metric + "{") || line.startsWith(metric + " "));
         } catch (IOException e) {
             throw new UncheckedIOException("metrics of operator " + name + " unreadable", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    /** A Prometheus counter summed over the label sets that name {@code namespace}, from /q/metrics. */
+    public double counter(String metric, String namespace) {
+        String label = "namespace=\"" + namespace + "\"";
+        return metricLines(metric)
+                .filter(line -> line.contains(label))
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+                .sum();
     }
 
     public int webhookPort() {

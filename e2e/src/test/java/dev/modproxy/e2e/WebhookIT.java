@@ -234,6 +234,65 @@ class WebhookIT {
                 .isEqualTo(before + 1);
     }
 
+    /**
+     * A Job's pod comes from the job controller with a generateName and (in the review's object) no namespace; its
+     * init container gets the cache, its container that names its own GOPROXY keeps it. A debug container added
+     * later (kubectl debug: an update of the pods/ephemeralcontainers subresource) is no CREATE of a pod: the API
+     * server does not ask the webhook, and the debug session is not held up.
+     */
+    @Test
+    @Order(3)
+    void aJobsPodGetsTheCacheInItsInitContainerKeepsAGoproxyItSetsAndKubectlDebugIsNotReviewed() {
+        String namespace = Namespaces.of("tekton");
+        Commands.Result job = cluster.kubectlWithInput("""
+                apiVersion: batch/v1
+                kind: Job
+                metadata: {name: go-build, namespace: %s}
+                spec:
+                  backoffLimit: 0
+                  template:
+                    metadata:
+                      labels: {modproxy.dev/inject: "true"}
+                    spec:
+                      restartPolicy: Never
+                      initContainers:
+                        - {name: fetch, image: "golang:1.26", command: [go, mod, download]}
+                      containers:
+                        - name: build
+                          image: "golang:1.26"
+                          command: [go, build, ./...]
+                          env:
+                            - {name: GOPROXY, value: "https://goproxy.corp.example.com"}
+                """.formatted(namespace), "apply", "-f", "-");
+        assertThat(job.succeeded()).as(job.toString()).isTrue();
+
+        Pod pod = await("the Job's pod")
+                .atMost(READY_WITHIN)
+                .until(
+                        () -> admin.pods()
+                                .inNamespace(namespace)
+                                .withLabel("job-name", "go-build")
+                                .list()
+                                .getItems(),
+                        pods -> !pods.isEmpty())
+                .get(0);
+        assertThat(env(container(pod, "fetch"), "GOPROXY")).startsWith("http://default." + namespace + ".svc");
+        assertThat(env(container(pod, "build"), "GOPROXY")).isEqualTo("https://goproxy.corp.example.com");
+
+        double before = reviews();
+        Commands.Result debug = cluster.kubectl(
+                "-n", namespace, "debug", "pod/" + pod.getMetadata().getName(), "--image=golang:1.26", "-c", "dbg");
+        assertThat(debug.succeeded()).as(debug.toString()).isTrue();
+        Pod debugged = admin.pods()
+                .inNamespace(namespace)
+                .withName(pod.getMetadata().getName())
+                .get();
+        assertThat(debugged.getSpec().getEphemeralContainers())
+                .singleElement()
+                .satisfies(c -> assertThat(c.getEnv()).isNullOrEmpty());
+        assertThat(reviews()).as("reviews after kubectl debug").isEqualTo(before);
+    }
+
     private static Container container(Pod pod, String name) {
         return allContainers(pod).stream()
                 .filter(c -> name.equals(c.getName()))
