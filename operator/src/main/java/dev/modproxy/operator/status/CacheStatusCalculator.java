@@ -79,10 +79,7 @@ public final class CacheStatusCalculator {
                     "Available",
                     ready + " proxy pod(s) serve " + CacheNames.url(cache) + ".");
         }
-        Optional<String> pendingClaim = seen.volumeClaim()
-                .filter(c ->
-                        c.getStatus() != null && "Pending".equals(c.getStatus().getPhase()))
-                .map(c -> c.getMetadata().getName());
+        Optional<String> pendingClaim = pendingClaim(seen);
         if (pendingClaim.isPresent()) {
             return new CacheCondition(
                     CacheCondition.READY,
@@ -97,6 +94,13 @@ public final class CacheStatusCalculator {
                 "No proxy pod is ready yet; see kubectl -n "
                         + cache.getMetadata().getNamespace() + " describe pods -l " + CacheNames.INSTANCE_LABEL + "="
                         + cache.getMetadata().getName() + ".");
+    }
+
+    private static Optional<String> pendingClaim(Observation seen) {
+        return seen.volumeClaim()
+                .filter(c ->
+                        c.getStatus() != null && "Pending".equals(c.getStatus().getPhase()))
+                .map(c -> c.getMetadata().getName());
     }
 
     /**
@@ -174,7 +178,7 @@ public final class CacheStatusCalculator {
                     "StorageClassNotFound",
                     storageClassNotFound(cache, seen.missingStorageClass().get()));
         }
-        Optional<String> stuck = seen.deployment().flatMap(CacheStatusCalculator::rolloutProblem);
+        Optional<String> stuck = seen.deployment().flatMap(d -> rolloutProblem(d, pendingClaim(seen)));
         if (stuck.isPresent()) {
             return new CacheCondition(CacheCondition.DEGRADED, CacheCondition.TRUE, "RolloutFailed", stuck.get());
         }
@@ -203,7 +207,7 @@ public final class CacheStatusCalculator {
     }
 
     /** Pod creation refused (quota, admission) or a rollout past its deadline, as the Deployment reports it. */
-    private static Optional<String> rolloutProblem(Deployment deployment) {
+    private static Optional<String> rolloutProblem(Deployment deployment, Optional<String> pendingClaim) {
         List<DeploymentCondition> conditions = deployment.getStatus() == null
                 ? List.of()
                 : Optional.ofNullable(deployment.getStatus().getConditions()).orElse(List.of());
@@ -215,8 +219,13 @@ public final class CacheStatusCalculator {
             if ("Progressing".equals(c.getType())
                     && "False".equals(c.getStatus())
                     && "ProgressDeadlineExceeded".equals(c.getReason())) {
-                return Optional.of("The rollout stalled: " + c.getMessage() + ". Fix: check the pods' events "
-                        + "(image pull, scheduling, probes) with kubectl describe pods.");
+                String stalled = "The rollout stalled: " + c.getMessage() + ". ";
+                return Optional.of(pendingClaim
+                        .map(claim -> stalled + "The pods still wait for the volume claim " + claim + ", which is "
+                                + "Pending: kubectl describe pvc " + claim + " shows why no volume binds (a "
+                                + "provisioner's error, a size or access mode no volume offers).")
+                        .orElse(stalled + "Fix: check the pods' events (image pull, scheduling, probes) with kubectl "
+                                + "describe pods."));
             }
         }
         return Optional.empty();

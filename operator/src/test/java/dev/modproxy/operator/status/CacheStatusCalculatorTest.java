@@ -181,6 +181,43 @@ class CacheStatusCalculatorTest {
     }
 
     @Test
+    void aRolloutPastItsDeadlineOnAPendingClaimIsDegradedNamingTheClaimNotImagePulls() {
+        Deployment stalled = deployment(1, 0, false);
+        stalled.getStatus()
+                .getConditions()
+                .add(new DeploymentConditionBuilder()
+                        .withType("Progressing")
+                        .withStatus("False")
+                        .withReason("ProgressDeadlineExceeded")
+                        .withMessage("ReplicaSet \"builds-5d9c\" has timed out progressing")
+                        .build());
+        Observation waiting = new Observation(
+                Optional.of(stalled),
+                Optional.of(claim("10Gi", "Pending")),
+                Optional.of(service()),
+                List.of(),
+                Optional.empty(),
+                Optional.empty());
+        CacheCondition degraded = condition(compute(waiting), CacheCondition.DEGRADED);
+        assertThat(degraded.getReason()).isEqualTo("RolloutFailed");
+        assertThat(degraded.getMessage())
+                .contains("has timed out progressing")
+                .contains("wait for the volume claim builds-cache, which is Pending")
+                .contains("kubectl describe pvc builds-cache")
+                .doesNotContain("image pull");
+
+        Observation bound = new Observation(
+                Optional.of(stalled),
+                Optional.of(claim("10Gi", "Bound")),
+                Optional.of(service()),
+                List.of(),
+                Optional.empty(),
+                Optional.empty());
+        assertThat(condition(compute(bound), CacheCondition.DEGRADED).getMessage())
+                .contains("image pull");
+    }
+
+    @Test
     void transitionTimeIsKeptWhileAConditionHoldsAndMovesWhenItFlips() {
         GoProxyCacheStatus first = compute(seen(deployment(1, 0, false), service()));
         cache.setStatus(first);
