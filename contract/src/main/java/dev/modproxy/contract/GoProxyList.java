@@ -162,9 +162,13 @@ public record GoProxyList(List<Entry> entries) {
         return characters.chars().anyMatch(c -> text.indexOf(c) >= 0);
     }
 
-    /** user:password@ in a URL is a login; an error message must not repeat it. */
+    /**
+     * user:password@ in a URL is a login, and a query or fragment may carry a token (?token=, #access_token=): an
+     * error message, which lands in logs and in a GoProxyCache's status, must not repeat either.
+     */
     static String redacted(String entry) {
-        return entry.replaceFirst("^([A-Za-z][A-Za-z0-9+.-]*://)?([^/@]*):[^/@]*@", "$1$2:xxxxx@");
+        return entry.replaceFirst("^([A-Za-z][A-Za-z0-9+.-]*://)?([^/@]*):[^/@]*@", "$1$2:xxxxx@")
+                .replaceFirst("([?#]).*$", "$1xxxxx");
     }
 
     /** The module proxies of the list, in order. */

@@ -93,7 +93,7 @@ class GoProxyListTest {
                 "file:///srv/goproxy; entry 1 \"file:///srv/goproxy\" is not an http(s) URL",
                 "ftp://mirror.example.com; entry 1 \"ftp://mirror.example.com\" is not an http(s) URL",
                 "https://; entry 1 \"https://\" is not a valid URL",
-                "https://goproxy.cn?x=1; entry 1 \"https://goproxy.cn?x=1\" has a query or fragment",
+                "https://goproxy.cn?x=1; entry 1 \"https://goproxy.cn?xxxxx\" has a query or fragment",
                 "https://goproxy.cn/#top; has a query or fragment",
                 "https://goproxy.cn,https://bad host; entry 2 \"https://bad host\" is not a valid URL"
             })
@@ -148,6 +148,17 @@ class GoProxyListTest {
         assertThatThrownBy(() -> GoProxyList.parse("ftp://ci:s3cret@mirror.example.com"))
                 .hasMessageContaining("\"ftp://ci:xxxxx@mirror.example.com\"")
                 .hasMessageNotContaining("s3cret");
+    }
+
+    @Test
+    void aTokenInAQueryOrFragmentIsNotRepeatedInTheMessage() {
+        assertThatThrownBy(() -> GoProxyList.parse("https://ci:s3cret@goproxy.corp/base?token=tok123,direct"))
+                .hasMessageContaining("\"https://ci:xxxxx@goproxy.corp/base?xxxxx\" has a query or fragment")
+                .hasMessageNotContaining("s3cret")
+                .hasMessageNotContaining("tok123");
+        assertThatThrownBy(() -> GoProxyList.parse("https://goproxy.corp/#access_token=tok123"))
+                .hasMessageContaining("\"https://goproxy.corp/#xxxxx\"")
+                .hasMessageNotContaining("tok123");
     }
 
     @Test
