@@ -1,5 +1,6 @@
 package dev.modproxy.operator.webhook;
 
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
@@ -45,10 +46,23 @@ final class AdmissionReviewReader {
         try (JsonParser parser = JSON.createParser(body)) {
             return new AdmissionReviewReader(parser).review();
         } catch (JsonProcessingException e) {
-            throw new NotAReview("malformed AdmissionReview: body is not JSON (" + e.getOriginalMessage() + ")");
+            throw new NotAReview("malformed AdmissionReview: body is not JSON (" + withoutText(e) + ")");
         } catch (IOException e) {
             throw new NotAReview("malformed AdmissionReview: unreadable body");
         }
+    }
+
+    /**
+     * The parser's reason and where, without the text it quotes: an unquoted value in a pod's env (a token) would come
+     * back whole in "Unrecognized token '...'" and reach the API server's error and log.
+     */
+    private static String withoutText(JsonProcessingException e) {
+        String reason = String.valueOf(e.getOriginalMessage())
+                .replaceFirst("^Unrecognized token '[^']*'", "Unrecognized token");
+        JsonLocation at = e.getLocation();
+        return at == null || at.getLineNr() < 0
+                ? reason
+                : reason + " at line " + at.getLineNr() + ", column " + at.getColumnNr();
     }
 
     private PodReview review() throws IOException, NotAReview {

@@ -92,6 +92,20 @@ class HostileReviewsTest {
     }
 
     @Test
+    void aMalformedReviewsAnswerSaysWhereWithoutRepeatingAPodsEnvValue() {
+        String env = "{\"containers\":[{\"name\":\"go\",\"image\":\"golang:1.22\","
+                + "\"env\":[{\"name\":\"NPM_TOKEN\",\"value\":npm_s3cretT0ken}]}]}";
+
+        AdmissionReviewHandler.Reply reply = reply(review("ci", "{}", env));
+
+        assertThat(reply.status()).isEqualTo(400);
+        assertThat(text(reply))
+                .doesNotContain("s3cret")
+                .startsWith("malformed AdmissionReview: body is not JSON (Unrecognized token: was expecting")
+                .contains(" at line 1, column ");
+    }
+
+    @Test
     void bytesThatAreNotUtf8AreABadRequest() {
         byte[] body = review("ci", "{\"labels\":{\"x\":\"é\"}}", ONE_CONTAINER).getBytes(StandardCharsets.ISO_8859_1);
 
