@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.client.informers.cache.Cache;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.regex.Pattern;
 import org.jboss.logging.Logger;
 
 /**
@@ -79,7 +80,7 @@ public final class KubernetesCacheDirectory implements CacheDirectory, AutoClose
                         && spec.getInjection().getFallback() != null
                         && !spec.getInjection().getFallback().isBlank()
                 ? spec.getInjection().getFallback()
-                : spec.getUpstream();
+                : withoutLogins(spec.getUpstream());
         boolean ready = cache.getStatus() != null
                 && cache.getStatus()
                         .condition(CacheCondition.READY)
@@ -98,6 +99,18 @@ public final class KubernetesCacheDirectory implements CacheDirectory, AutoClose
                 ready,
                 markedDefault);
     }
+
+    /**
+     * The cache's upstream chain for build pods, without user:password@ (or a token@): a login of the cache's own,
+     * in its namespace, must not reach every pod of every namespace that uses it. A pod with its own netrc still
+     * authenticates to the same host.
+     */
+    static String withoutLogins(String chain) {
+        return chain == null ? null : LOGIN.matcher(chain).replaceAll("$1");
+    }
+
+    /** The userinfo of an entry: after its start (and scheme), before any '/' and the entry's end. */
+    private static final Pattern LOGIN = Pattern.compile("((?:^|[,|])\\s*(?:[A-Za-z][A-Za-z0-9+.-]*://)?)[^/@,|\\s]*@");
 
     private static void report(String kind, Throwable failure) {
         if (failure != null) {

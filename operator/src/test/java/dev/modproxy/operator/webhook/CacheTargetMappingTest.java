@@ -53,6 +53,27 @@ class CacheTargetMappingTest {
     }
 
     @Test
+    void loginsOfTheUpstreamChainAreNotHandedToBuildPods() {
+        CacheTarget target = KubernetesCacheDirectory.target(cache(
+                "https://ci:s3cret@athens.corp/go|bot:tok3n@goproxy.corp , https://ghp_t0ken@mirror.corp/a@b,direct",
+                null,
+                CacheCondition.TRUE,
+                Map.of()));
+
+        assertThat(target.fallback())
+                .isEqualTo("https://athens.corp/go|goproxy.corp , https://mirror.corp/a@b,direct")
+                .doesNotContain("s3cret", "tok3n", "t0ken");
+    }
+
+    @Test
+    void anInjectionFallbackIsHandedToBuildPodsAsWritten() {
+        assertThat(KubernetesCacheDirectory.target(cache(
+                                "https://goproxy.cn", "https://ci:pods-own@athens.corp", CacheCondition.TRUE, Map.of()))
+                        .fallback())
+                .isEqualTo("https://ci:pods-own@athens.corp");
+    }
+
+    @Test
     void readyOnlyWhenTheReadyConditionIsTrue() {
         assertThat(KubernetesCacheDirectory.target(cache("https://goproxy.cn", null, CacheCondition.FALSE, Map.of()))
                         .serving())
