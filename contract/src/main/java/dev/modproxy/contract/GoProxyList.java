@@ -164,9 +164,10 @@ public record GoProxyList(List<Entry> entries) {
 
     /**
      * user:password@ in a URL is a login, and a query or fragment may carry a token (?token=, #access_token=): an
-     * error message, which lands in logs and in a GoProxyCache's status, must not repeat either.
+     * error message, which lands in logs and in a GoProxyCache's status, must not repeat either. For any URL a
+     * message or log line shows (an upstream, the checksum database, an egress proxy).
      */
-    static String redacted(String entry) {
+    public static String redacted(String entry) {
         return entry.replaceFirst("^([A-Za-z][A-Za-z0-9+.-]*://)?([^/@]*):[^/@]*@", "$1$2:xxxxx@")
                 .replaceFirst("([?#]).*$", "$1xxxxx");
     }

@@ -57,7 +57,7 @@ public class ProxyStartup {
         LOG.infof(
                 "modproxy: checksum database %s at %s (through the upstreams first); serving /sumdb/%s/",
                 setting.name().orElseThrow(),
-                setting.url().orElseThrow(),
+                setting.shownUrl().orElseThrow(),
                 setting.name().orElseThrow());
         // a cut link must not delay start-up: the proxy serves meanwhile, and the warning follows
         Thread check = new Thread(() -> database.unreachableWarning().ifPresent(LOG::warn), "modproxy-sumdb-check");

@@ -1,8 +1,10 @@
 package dev.modproxy.proxy.sumdb;
 
+import dev.modproxy.contract.GoProxyList;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Optional;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -18,6 +20,8 @@ public final class GoSumDbSetting {
 
     private static final Pattern DATABASE_NAME =
             Pattern.compile("[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*(/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)*");
+
+    private static final Pattern FIELD = Pattern.compile("\\S+");
 
     private final String text;
     private final VerifierKey key;
@@ -65,12 +69,17 @@ public final class GoSumDbSetting {
             }
             return url;
         } catch (URISyntaxException e) {
-            throw new SumDbException("invalid GOSUMDB " + quote(text) + ": bad URL " + value);
+            throw new SumDbException("invalid GOSUMDB " + quote(text) + ": bad URL " + GoProxyList.redacted(value));
         }
     }
 
     private static String quote(String text) {
-        return "\"" + text + "\"";
+        return "\"" + shown(text) + "\"";
+    }
+
+    /** The setting as messages and logs show it: a URL's password and query hidden, as in an upstream's. */
+    private static String shown(String text) {
+        return FIELD.matcher(text).replaceAll(field -> Matcher.quoteReplacement(GoProxyList.redacted(field.group())));
     }
 
     public boolean isOff() {
@@ -86,13 +95,18 @@ public final class GoSumDbSetting {
         return Optional.ofNullable(key);
     }
 
-    /** Where the database itself answers, without a trailing slash. */
+    /** The database's URL for logs: its password, if any, hidden. */
+    public Optional<String> shownUrl() {
+        return url().map(u -> GoProxyList.redacted(u.toString()));
+    }
+
+    /** Where the database itself answers, without a trailing slash; a login in it is sent as Basic auth. */
     public Optional<URI> url() {
         return Optional.ofNullable(url);
     }
 
     @Override
     public String toString() {
-        return text;
+        return shown(text);
     }
 }

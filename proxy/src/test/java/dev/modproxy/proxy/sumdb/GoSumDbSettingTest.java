@@ -25,6 +25,36 @@ class GoSumDbSettingTest {
     }
 
     @Test
+    void aLoginInTheDatabaseUrlIsSentButNeverShown() throws SumDbException {
+        GoSumDbSetting parsed = GoSumDbSetting.parse(TEST_KEY + " https://sd:s3cret@sum.corp.example/db");
+
+        assertEquals("sd:s3cret", parsed.url().orElseThrow().getUserInfo(), "the database is asked with the login");
+        assertEquals("https://sd:xxxxx@sum.corp.example/db", parsed.shownUrl().orElseThrow());
+        assertFalse(parsed.toString().contains("s3cret"), parsed::toString);
+    }
+
+    @Test
+    void aRefusedSettingIsNamedWithoutItsLoginOrQuery() {
+        SumDbException withQuery = assertRefused(
+                SumDbException.class,
+                () -> GoSumDbSetting.parse(TEST_KEY + " https://sum.corp.example/?token=tok3n"),
+                "https://sum.corp.example/?xxxxx",
+                "URL must be http(s)://host[/path]");
+        assertFalse(withQuery.getMessage().contains("tok3n"), withQuery::getMessage);
+        SumDbException unparsable = assertRefused(
+                SumDbException.class,
+                () -> GoSumDbSetting.parse(TEST_KEY + " https://sd:s3cret@sum.corp.example/a b"),
+                "https://sd:xxxxx@sum.corp.example/a",
+                "want a key and at most one URL");
+        assertFalse(unparsable.getMessage().contains("s3cret"), unparsable::getMessage);
+        SumDbException badUrl = assertRefused(
+                SumDbException.class,
+                () -> GoSumDbSetting.parse(TEST_KEY + " https://sd:s3cret@sum.corp.example/%zz"),
+                "bad URL https://sd:xxxxx@sum.corp.example/%zz");
+        assertFalse(badUrl.getMessage().contains("s3cret"), badUrl::getMessage);
+    }
+
+    @Test
     void chinaMirrorNameIsSumGolangOrgServedFromTheMirror() throws SumDbException {
         GoSumDbSetting parsed = GoSumDbSetting.parse("sum.golang.google.cn");
 
