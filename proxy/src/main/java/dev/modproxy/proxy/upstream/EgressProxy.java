@@ -1,5 +1,6 @@
 package dev.modproxy.proxy.upstream;
 
+import dev.modproxy.contract.GoProxyList;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.net.InetAddress;
@@ -8,6 +9,7 @@ import java.net.Proxy;
 import java.net.ProxySelector;
 import java.net.SocketAddress;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,10 +47,11 @@ public final class EgressProxy extends ProxySelector {
                 noProxy.add(entry.strip().toLowerCase(Locale.ROOT));
             }
         }
-        return new EgressProxy(
-                first(environment, "HTTPS_PROXY").map(EgressProxy::address),
-                first(environment, "HTTP_PROXY").map(EgressProxy::address),
-                noProxy);
+        return new EgressProxy(address(environment, "HTTPS_PROXY"), address(environment, "HTTP_PROXY"), noProxy);
+    }
+
+    private static Optional<InetSocketAddress> address(Map<String, String> environment, String upperCase) {
+        return firstSet(environment, upperCase).map(variable -> address(variable.getKey(), variable.getValue()));
     }
 
     /** Whether any proxy is configured, for the start-up log line. */
@@ -128,20 +131,35 @@ public final class EgressProxy extends ProxySelector {
     }
 
     private static Optional<String> first(Map<String, String> environment, String upperCase) {
+        return firstSet(environment, upperCase).map(Map.Entry::getValue);
+    }
+
+    /** The upper-case variable, else the lower-case one, with its name; its value stripped. */
+    private static Optional<Map.Entry<String, String>> firstSet(Map<String, String> environment, String upperCase) {
         for (String name : List.of(upperCase, upperCase.toLowerCase(Locale.ROOT))) {
             String value = environment.get(name);
             if (value != null && !value.isBlank()) {
-                return Optional.of(value.strip());
+                return Optional.of(Map.entry(name, value.strip()));
             }
         }
         return Optional.empty();
     }
 
-    /** "proxy.corp:3128" or "http://proxy.corp:3128"; as in Go, a missing scheme means http. */
-    private static InetSocketAddress address(String value) {
-        URI uri = URI.create(value.contains("://") ? value : "http://" + value);
+    /**
+     * "proxy.corp:3128" or "http://proxy.corp:3128"; as in Go, a missing scheme means http. A refusal names the
+     * variable and shows the value without its password: a proxy login often rides in these variables.
+     */
+    private static InetSocketAddress address(String name, String value) {
+        String shown = name + " \"" + GoProxyList.redacted(value) + "\"";
+        URI uri;
+        try {
+            uri = new URI(value.contains("://") ? value : "http://" + value);
+        } catch (URISyntaxException e) {
+            // the exception's own message repeats the whole value
+            throw new IllegalArgumentException(shown + " is not a URL (" + e.getReason() + ")");
+        }
         if (uri.getHost() == null) {
-            throw new IllegalArgumentException("egress proxy " + value + " has no host");
+            throw new IllegalArgumentException(shown + " has no host name");
         }
         int port = uri.getPort() > 0 ? uri.getPort() : "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
         return InetSocketAddress.createUnresolved(uri.getHost(), port);

@@ -2,6 +2,7 @@ package dev.modproxy.proxy.upstream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.modproxy.proxy.testing.FakeUpstream;
@@ -59,6 +60,24 @@ class EgressProxyTest {
 
             assertEquals(List.of("CONNECT goproxy.cn:443 HTTP/1.1"), egress.requestLines());
             assertEquals(502, result.status(), result.reason());
+        }
+    }
+
+    @Test
+    void anUnusableProxyUrlIsRefusedNamingItsVariableWithoutItsPassword() {
+        IllegalArgumentException noHost = assertThrows(
+                IllegalArgumentException.class,
+                () -> EgressProxy.of(Map.of("HTTPS_PROXY", "http://pu:s3cret@proxy_corp:3128")));
+        assertEquals("HTTPS_PROXY \"http://pu:xxxxx@proxy_corp:3128\" has no host name", noHost.getMessage());
+
+        IllegalArgumentException notAUrl = assertThrows(
+                IllegalArgumentException.class,
+                () -> EgressProxy.of(Map.of("http_proxy", "http://pu:s3 cret@proxy.corp:3128")));
+        assertTrue(
+                notAUrl.getMessage().startsWith("http_proxy \"http://pu:xxxxx@proxy.corp:3128\" is not a URL"),
+                notAUrl::getMessage);
+        for (Throwable e = notAUrl; e != null; e = e.getCause()) {
+            assertFalse(String.valueOf(e.getMessage()).contains("cret"), e::getMessage); // Quarkus prints every cause
         }
     }
 
