@@ -1,5 +1,6 @@
 package dev.modproxy.proxy.assembly;
 
+import dev.modproxy.contract.GoProxyList;
 import dev.modproxy.proxy.cache.AnswerChecks;
 import dev.modproxy.proxy.cache.ArtifactVerifier;
 import dev.modproxy.proxy.cache.CacheSettings;
@@ -30,6 +31,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.util.internal.PlatformDependent;
 import java.io.IOException;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -180,7 +182,7 @@ public final class ProxyAssembly implements AutoCloseable {
                 S3Storage.Settings bucketSettings = new S3Storage.Settings(
                         Optional.ofNullable(s3.endpoint())
                                 .filter(e -> !e.isBlank())
-                                .map(URI::create),
+                                .map(ProxyAssembly::s3Endpoint),
                         s3.bucket(),
                         s3.prefix() == null ? "" : s3.prefix(),
                         s3.region(),
@@ -196,6 +198,16 @@ public final class ProxyAssembly implements AutoCloseable {
             default ->
                 throw new BadSettingException(
                         "MODPROXY_STORAGE_TYPE must be disk or s3, got '" + settings.storageType() + "'");
+        }
+    }
+
+    /** The URI's own message repeats the whole value, a login included. */
+    private static URI s3Endpoint(String endpoint) {
+        try {
+            return new URI(endpoint);
+        } catch (URISyntaxException e) {
+            throw new BadSettingException("MODPROXY_S3_ENDPOINT \"" + GoProxyList.redacted(endpoint)
+                    + "\" is not a URL (" + e.getReason() + ")");
         }
     }
 

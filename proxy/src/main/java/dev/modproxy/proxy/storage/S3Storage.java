@@ -1,5 +1,6 @@
 package dev.modproxy.proxy.storage;
 
+import dev.modproxy.contract.GoProxyList;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -267,7 +268,10 @@ public final class S3Storage implements Storage, AutoCloseable {
     @Override
     public String describe() {
         return "s3://" + settings.bucket() + "/" + settings.prefix()
-                + settings.endpoint().map(u -> " at " + u).orElse("");
+                // a login written into the endpoint must not reach logs and the readiness check's data
+                + settings.endpoint()
+                        .map(u -> " at " + GoProxyList.redacted(u.toString()))
+                        .orElse("");
     }
 
     @Override

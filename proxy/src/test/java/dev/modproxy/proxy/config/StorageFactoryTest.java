@@ -1,6 +1,7 @@
 package dev.modproxy.proxy.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,6 +10,7 @@ import dev.modproxy.proxy.metrics.ProxyMetrics;
 import dev.modproxy.proxy.storage.Storage;
 import dev.modproxy.proxy.storage.StorageKey;
 import dev.modproxy.proxy.storage.StorageWriter;
+import dev.modproxy.proxy.testing.ClosedPort;
 import dev.modproxy.proxy.testing.S3Server;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
@@ -60,6 +62,41 @@ class StorageFactoryTest {
                 System.clearProperty("aws.accessKeyId");
                 System.clearProperty("aws.secretAccessKey");
             }
+        }
+    }
+
+    @Test
+    void anS3EndpointIsShownWithoutItsPassword() {
+        String endpoint = ClosedPort.url().replace("http://", "http://ak:s3cret@");
+        System.setProperty("aws.accessKeyId", "modproxy-test");
+        System.setProperty("aws.secretAccessKey", "modproxy-test-secret");
+        try {
+            var unreachable = assertThrows(
+                    java.io.IOException.class,
+                    () -> create(Map.of(
+                            "modproxy.storage-type", "s3",
+                            "modproxy.s3.endpoint", endpoint,
+                            "modproxy.s3.bucket", "team-cache")));
+            assertTrue(
+                    unreachable.getMessage().contains("in s3://team-cache/ at http://ak:xxxxx@"),
+                    unreachable::getMessage);
+            assertFalse(unreachable.getMessage().contains("s3cret"), unreachable::getMessage);
+
+            var notAUrl = assertThrows(
+                    IllegalArgumentException.class,
+                    () -> create(Map.of(
+                            "modproxy.storage-type", "s3",
+                            "modproxy.s3.endpoint", "http://ak:s3 cret@minio:9000",
+                            "modproxy.s3.bucket", "team-cache")));
+            assertTrue(
+                    notAUrl.getMessage().startsWith("MODPROXY_S3_ENDPOINT \"http://ak:xxxxx@minio:9000\" is not a URL"),
+                    notAUrl::getMessage);
+            for (Throwable e = notAUrl; e != null; e = e.getCause()) {
+                assertFalse(String.valueOf(e.getMessage()).contains("cret"), e::getMessage);
+            }
+        } finally {
+            System.clearProperty("aws.accessKeyId");
+            System.clearProperty("aws.secretAccessKey");
         }
     }
 
