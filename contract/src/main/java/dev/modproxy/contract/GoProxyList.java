@@ -163,12 +163,14 @@ public record GoProxyList(List<Entry> entries) {
     }
 
     /**
-     * user:password@ in a URL is a login, and a query or fragment may carry a token (?token=, #access_token=): an
-     * error message, which lands in logs and in a GoProxyCache's status, must not repeat either. For any URL a
-     * message or log line shows (an upstream, the checksum database, an egress proxy).
+     * user:password@ (or a token@) in a URL is a login, and a query or fragment may carry a token (?token=,
+     * #access_token=): an error message, which lands in logs and in a GoProxyCache's status, must not repeat either.
+     * For any URL a message or log line shows (an upstream, the checksum database, an egress proxy, a bucket).
      */
     public static String redacted(String entry) {
+        // user:password@ keeps the user, as the go command shows it; a lone token@ is the secret itself
         return entry.replaceFirst("^([A-Za-z][A-Za-z0-9+.-]*://)?([^/@]*):[^/@]*@", "$1$2:xxxxx@")
+                .replaceFirst("^([A-Za-z][A-Za-z0-9+.-]*://)?[^/@:]+@", "$1xxxxx@")
                 .replaceFirst("([?#]).*$", "$1xxxxx");
     }
 

@@ -151,6 +151,14 @@ class GoProxyListTest {
     }
 
     @Test
+    void aTokenWrittenAsTheWholeLoginIsNotRepeatedInTheMessage() {
+        // https://TOKEN@host: the token is the user name, with no password after it
+        assertThatThrownBy(() -> GoProxyList.parse("ftp://ghp_t0ken@mirror.example.com/a@b"))
+                .hasMessageContaining("\"ftp://xxxxx@mirror.example.com/a@b\"")
+                .hasMessageNotContaining("t0ken");
+    }
+
+    @Test
     void aTokenInAQueryOrFragmentIsNotRepeatedInTheMessage() {
         assertThatThrownBy(() -> GoProxyList.parse("https://ci:s3cret@goproxy.corp/base?token=tok123,direct"))
                 .hasMessageContaining("\"https://ci:xxxxx@goproxy.corp/base?xxxxx\" has a query or fragment")
