@@ -9,7 +9,8 @@ import io.fabric8.generator.annotation.Pattern;
 public class Injection {
 
     @JsonPropertyDescription("GOPROXY chain build pods fall back to after the cache (joined with '|', so a dead "
-            + "cache costs one fast error). When empty, the cache's own upstream chain is used. "
+            + "cache costs one fast error). When empty, the cache's own upstream chain is used, without the "
+            + "logins (user:password@) written into it. "
             + "Example: https://goproxy.cn,direct")
     @Pattern(GoProxyCacheSpec.GOPROXY_LIST)
     private String fallback;
