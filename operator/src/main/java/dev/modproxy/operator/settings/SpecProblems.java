@@ -52,7 +52,8 @@ public final class SpecProblems {
                     .ifPresent(problems::add);
         }
         if (spec.getSumdb() != null && !SUMDB.matcher(spec.getSumdb()).matches()) {
-            problems.add("spec.sumdb \"" + spec.getSumdb() + "\" is not GOSUMDB syntax; write \"sum.golang.org\", "
+            problems.add("spec.sumdb \"" + GoProxyList.shown(spec.getSumdb())
+                    + "\" is not GOSUMDB syntax; write \"sum.golang.org\", "
                     + "\"name+key\", \"name+key https://url\" or \"off\"");
         }
         patternProblems("spec.noSumDB", spec.getNoSumDB(), problems);

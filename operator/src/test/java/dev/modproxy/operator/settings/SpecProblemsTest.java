@@ -7,6 +7,7 @@ import dev.modproxy.operator.api.v1alpha1.ObjectStorage;
 import dev.modproxy.operator.api.v1alpha1.ProxyTuning;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import java.util.List;
+import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.Test;
 
 class SpecProblemsTest {
@@ -52,6 +53,17 @@ class SpecProblemsTest {
                 .contains("spec.noSumDB[0]")
                 .contains("spec.storage.size \"lots\"")
                 .contains("spec.injection.fallback entry 3 \"noproxy\" is neither a URL");
+    }
+
+    @Test
+    void aRefusedSumdbIsNamedWithoutTheLoginOrTokenOfItsUrl() {
+        List<String> problems = SpecProblems.of(
+                cache(spec -> spec.setSumdb("sum.corp+key https://ci:s3cret@sum.corp/?token=t0k extra")));
+        assertThat(problems)
+                .singleElement(InstanceOfAssertFactories.STRING)
+                .contains("spec.sumdb \"sum.corp+key https://ci:xxxxx@sum.corp/?xxxxx extra\" is not GOSUMDB syntax")
+                .doesNotContain("s3cret")
+                .doesNotContain("t0k");
     }
 
     @Test
