@@ -127,7 +127,7 @@ public record GoProxyList(List<Entry> entries) {
     }
 
     private static URI url(int position, String item) {
-        String where = "entry " + position + " \"" + redacted(item) + "\"";
+        String where = "entry " + position + " \"" + Redacted.url(item) + "\"";
         String url = item;
         // single words are the go command's keywords; ":/" or an absolute path means the writer gave a full URL
         if (containsAny(url, ".:/") && !url.contains(":/") && !url.startsWith("/")) {
@@ -160,18 +160,6 @@ public record GoProxyList(List<Entry> entries) {
 
     private static boolean containsAny(String text, String characters) {
         return characters.chars().anyMatch(c -> text.indexOf(c) >= 0);
-    }
-
-    /**
-     * user:password@ (or a token@) in a URL is a login, and a query or fragment may carry a token (?token=,
-     * #access_token=): an error message, which lands in logs and in a GoProxyCache's status, must not repeat either.
-     * For any URL a message or log line shows (an upstream, the checksum database, an egress proxy, a bucket).
-     */
-    public static String redacted(String entry) {
-        // user:password@ keeps the user, as the go command shows it; a lone token@ is the secret itself
-        return entry.replaceFirst("^([A-Za-z][A-Za-z0-9+.-]*://)?([^/@]*):[^/@]*@", "$1$2:xxxxx@")
-                .replaceFirst("^([A-Za-z][A-Za-z0-9+.-]*://)?[^/@:]+@", "$1xxxxx@")
-                .replaceFirst("([?#]).*$", "$1xxxxx");
     }
 
     /** The module proxies of the list, in order. */

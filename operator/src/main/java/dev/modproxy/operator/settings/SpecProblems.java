@@ -1,5 +1,6 @@
 package dev.modproxy.operator.settings;
 
+import dev.modproxy.contract.Redacted;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheSpec;
 import dev.modproxy.operator.api.v1alpha1.Storage;
@@ -52,7 +53,7 @@ public final class SpecProblems {
                     .ifPresent(problems::add);
         }
         if (spec.getSumdb() != null && !SUMDB.matcher(spec.getSumdb()).matches()) {
-            problems.add("spec.sumdb \"" + GoProxyList.shown(spec.getSumdb())
+            problems.add("spec.sumdb \"" + Redacted.words(spec.getSumdb())
                     + "\" is not GOSUMDB syntax; write \"sum.golang.org\", "
                     + "\"name+key\", \"name+key https://url\" or \"off\"");
         }

@@ -1,6 +1,6 @@
 package dev.modproxy.proxy.assembly;
 
-import dev.modproxy.contract.GoProxyList;
+import dev.modproxy.contract.Redacted;
 import dev.modproxy.proxy.cache.AnswerChecks;
 import dev.modproxy.proxy.cache.ArtifactVerifier;
 import dev.modproxy.proxy.cache.CacheSettings;
@@ -206,8 +206,8 @@ public final class ProxyAssembly implements AutoCloseable {
         try {
             return new URI(endpoint);
         } catch (URISyntaxException e) {
-            throw new BadSettingException("MODPROXY_S3_ENDPOINT \"" + GoProxyList.redacted(endpoint)
-                    + "\" is not a URL (" + e.getReason() + ")");
+            throw new BadSettingException(
+                    "MODPROXY_S3_ENDPOINT \"" + Redacted.url(endpoint) + "\" is not a URL (" + e.getReason() + ")");
         }
     }
 

@@ -1,6 +1,6 @@
 package dev.modproxy.proxy.storage;
 
-import dev.modproxy.contract.GoProxyList;
+import dev.modproxy.contract.Redacted;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -270,7 +270,7 @@ public final class S3Storage implements Storage, AutoCloseable {
         return "s3://" + settings.bucket() + "/" + settings.prefix()
                 // a login written into the endpoint must not reach logs and the readiness check's data
                 + settings.endpoint()
-                        .map(u -> " at " + GoProxyList.redacted(u.toString()))
+                        .map(u -> " at " + Redacted.url(u.toString()))
                         .orElse("");
     }
 

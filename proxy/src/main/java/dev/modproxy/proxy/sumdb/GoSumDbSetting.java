@@ -1,10 +1,9 @@
 package dev.modproxy.proxy.sumdb;
 
-import dev.modproxy.contract.GoProxyList;
+import dev.modproxy.contract.Redacted;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Optional;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -20,8 +19,6 @@ public final class GoSumDbSetting {
 
     private static final Pattern DATABASE_NAME =
             Pattern.compile("[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*(/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)*");
-
-    private static final Pattern FIELD = Pattern.compile("\\S+");
 
     private final String text;
     private final VerifierKey key;
@@ -69,17 +66,12 @@ public final class GoSumDbSetting {
             }
             return url;
         } catch (URISyntaxException e) {
-            throw new SumDbException("invalid GOSUMDB " + quote(text) + ": bad URL " + GoProxyList.redacted(value));
+            throw new SumDbException("invalid GOSUMDB " + quote(text) + ": bad URL " + Redacted.url(value));
         }
     }
 
     private static String quote(String text) {
-        return "\"" + shown(text) + "\"";
-    }
-
-    /** The setting as messages and logs show it: a URL's password and query hidden, as in an upstream's. */
-    private static String shown(String text) {
-        return FIELD.matcher(text).replaceAll(field -> Matcher.quoteReplacement(GoProxyList.redacted(field.group())));
+        return "\"" + Redacted.words(text) + "\"";
     }
 
     public boolean isOff() {
@@ -97,7 +89,7 @@ public final class GoSumDbSetting {
 
     /** The database's URL for logs: its password, if any, hidden. */
     public Optional<String> shownUrl() {
-        return url().map(u -> GoProxyList.redacted(u.toString()));
+        return url().map(u -> Redacted.url(u.toString()));
     }
 
     /** Where the database itself answers, without a trailing slash; a login in it is sent as Basic auth. */
@@ -107,6 +99,6 @@ public final class GoSumDbSetting {
 
     @Override
     public String toString() {
-        return shown(text);
+        return Redacted.words(text);
     }
 }

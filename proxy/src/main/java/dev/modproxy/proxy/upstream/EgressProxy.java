@@ -1,6 +1,6 @@
 package dev.modproxy.proxy.upstream;
 
-import dev.modproxy.contract.GoProxyList;
+import dev.modproxy.contract.Redacted;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.net.InetAddress;
@@ -150,7 +150,7 @@ public final class EgressProxy extends ProxySelector {
      * variable and shows the value without its password: a proxy login often rides in these variables.
      */
     private static InetSocketAddress address(String name, String value) {
-        String shown = name + " \"" + GoProxyList.redacted(value) + "\"";
+        String shown = name + " \"" + Redacted.url(value) + "\"";
         URI uri;
         try {
             uri = new URI(value.contains("://") ? value : "http://" + value);
