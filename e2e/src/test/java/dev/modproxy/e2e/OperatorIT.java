@@ -179,13 +179,7 @@ class OperatorIT {
                         .withName("default-config")
                         .get())
                 .isNotNull();
-        assertThat(admin.persistentVolumeClaims()
-                        .inNamespace(namespace)
-                        .withName("default-cache")
-                        .get()
-                        .getStatus()
-                        .getPhase())
-                .isEqualTo("Bound");
+        assertThat(cacheClaimPhase(namespace)).isEqualTo("Bound");
         assertThat(admin.services().inNamespace(namespace).withName("default").get())
                 .isNotNull();
         Deployment deployment = admin.apps()
@@ -484,6 +478,16 @@ class OperatorIT {
         assertThat(replicaSets(namespace)).as("ReplicaSets after the restart").isEqualTo(replicaSets);
     }
 
+    /** The phase of the volume claim of the cache "default" in namespace. */
+    private String cacheClaimPhase(String namespace) {
+        return admin.persistentVolumeClaims()
+                .inNamespace(namespace)
+                .withName("default-cache")
+                .get()
+                .getStatus()
+                .getPhase();
+    }
+
     private void awaitSettled(String namespace) {
         await("the Deployment settled")
                 .atMost(READY_WITHIN)
@@ -760,13 +764,7 @@ class OperatorIT {
                 "create it again");
         assertThat(Caches.condition(Caches.get(admin, namespace, "default"), "Ready"))
                 .hasValueSatisfying(c -> assertThat(c).containsEntry("reason", "VolumeClaimPending"));
-        assertThat(admin.persistentVolumeClaims()
-                        .inNamespace(namespace)
-                        .withName("default-cache")
-                        .get()
-                        .getStatus()
-                        .getPhase())
-                .isEqualTo("Pending");
+        assertThat(cacheClaimPhase(namespace)).isEqualTo("Pending");
 
         // the correction a user tries first: refused, without claiming a volume exists, saying what works instead
         Commands.Result corrected =
@@ -805,13 +803,7 @@ class OperatorIT {
         GenericKubernetesResource cache = Caches.get(admin, namespace, "default");
         assertThat(Caches.condition(cache, "Degraded"))
                 .hasValueSatisfying(c -> assertThat(c).containsEntry("status", "False"));
-        assertThat(admin.persistentVolumeClaims()
-                        .inNamespace(namespace)
-                        .withName("default-cache")
-                        .get()
-                        .getStatus()
-                        .getPhase())
-                .isEqualTo("Pending");
+        assertThat(cacheClaimPhase(namespace)).isEqualTo("Pending");
         // left in place, it would be reconciled again whenever the operator module's tests run here later
         admin.genericKubernetesResources(Caches.GOPROXYCACHE)
                 .inNamespace(namespace)

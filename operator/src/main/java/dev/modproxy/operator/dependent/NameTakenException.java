@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ManagedFieldsEntry;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -30,7 +31,7 @@ public final class NameTakenException extends RuntimeException {
         }
         return taken + " Fix: delete or rename that " + kind + " (kubectl -n "
                 + cache.getMetadata().getNamespace()
-                + " get " + kind.toLowerCase() + " " + name + " -o yaml shows whose it is), or delete this "
+                + " get " + kind.toLowerCase(Locale.ROOT) + " " + name + " -o yaml shows whose it is), or delete this "
                 + "GoProxyCache and create it under another name.";
     }
 

@@ -21,6 +21,9 @@ public final class KubernetesCacheDirectory implements CacheDirectory, AutoClose
 
     private static final Logger LOG = Logger.getLogger(KubernetesCacheDirectory.class);
 
+    /** The userinfo of an entry: after its start (and scheme), before any '/' and the entry's end. */
+    private static final Pattern LOGIN = Pattern.compile("((?:^|[,|])\\s*(?:[A-Za-z][A-Za-z0-9+.-]*://)?)[^/@,|\\s]*@");
+
     private final List<SharedIndexInformer<GoProxyCache>> caches = new ArrayList<>();
     private final SharedIndexInformer<Namespace> namespaces;
 
@@ -108,9 +111,6 @@ public final class KubernetesCacheDirectory implements CacheDirectory, AutoClose
     static String withoutLogins(String chain) {
         return chain == null ? null : LOGIN.matcher(chain).replaceAll("$1");
     }
-
-    /** The userinfo of an entry: after its start (and scheme), before any '/' and the entry's end. */
-    private static final Pattern LOGIN = Pattern.compile("((?:^|[,|])\\s*(?:[A-Za-z][A-Za-z0-9+.-]*://)?)[^/@,|\\s]*@");
 
     private static void report(String kind, Throwable failure) {
         if (failure != null) {
