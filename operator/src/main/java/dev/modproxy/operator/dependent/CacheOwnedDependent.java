@@ -69,11 +69,8 @@ public abstract class CacheOwnedDependent<R extends HasMetadata>
         if (ControllerReference.controls(cache, existing)) {
             return true;
         }
-        boolean controlled = existing.getMetadata().getOwnerReferences() != null
-                && existing.getMetadata().getOwnerReferences().stream()
-                        .anyMatch(ref -> Boolean.TRUE.equals(ref.getController()));
         Map<String, String> labels = existing.getMetadata().getLabels();
-        return !controlled
+        return ControllerReference.controller(existing).isEmpty()
                 && labels != null
                 && CacheNames.APP.equals(labels.get(CacheNames.NAME_LABEL))
                 && cache.getMetadata().getName().equals(labels.get(CacheNames.INSTANCE_LABEL));

@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The owner reference that makes a GoProxyCache the controller of an object it owns: the single controlling owner of
@@ -26,19 +27,25 @@ final class ControllerReference {
                 .build();
     }
 
+    /** The owner reference marked as {@code object}'s controller, if any (the conventions allow one). */
+    static Optional<OwnerReference> controller(HasMetadata object) {
+        return references(object).stream()
+                .filter(ref -> Boolean.TRUE.equals(ref.getController()))
+                .findFirst();
+    }
+
     /** Whether {@code object} names {@code cache} as its controller. */
     static boolean controls(GoProxyCache cache, HasMetadata object) {
-        return references(object).stream()
-                .anyMatch(ref -> isOf(ref, cache) && Boolean.TRUE.equals(ref.getController()));
+        return controller(object).filter(ref -> isOf(ref, cache)).isPresent();
     }
 
     /** Whether {@code object}'s controller is a deleted GoProxyCache of {@code cache}'s name (another UID). */
     static boolean controlledByEarlier(GoProxyCache cache, HasMetadata object) {
-        return references(object).stream()
-                .anyMatch(ref -> Boolean.TRUE.equals(ref.getController())
-                        && cache.getKind().equals(ref.getKind())
+        return controller(object)
+                .filter(ref -> cache.getKind().equals(ref.getKind())
                         && cache.getMetadata().getName().equals(ref.getName())
-                        && !isOf(ref, cache));
+                        && !isOf(ref, cache))
+                .isPresent();
     }
 
     /** Whether {@code object} names {@code cache} as an owner at all, controller or not. */

@@ -36,19 +36,15 @@ public final class NameTakenException extends RuntimeException {
     }
 
     private static boolean controlledByAnotherCache(HasMetadata existing) {
-        return Optional.ofNullable(existing.getMetadata().getOwnerReferences()).orElse(List.of()).stream()
-                .anyMatch(ref -> Boolean.TRUE.equals(ref.getController())
-                        && "GoProxyCache".equals(ref.getKind())
+        return ControllerReference.controller(existing)
+                .filter(ref -> "GoProxyCache".equals(ref.getKind())
                         && ref.getApiVersion() != null
-                        && ref.getApiVersion().startsWith(GoProxyCache.GROUP + "/"));
+                        && ref.getApiVersion().startsWith(GoProxyCache.GROUP + "/"))
+                .isPresent();
     }
 
     private static String origin(HasMetadata existing) {
-        List<OwnerReference> refs =
-                Optional.ofNullable(existing.getMetadata().getOwnerReferences()).orElse(List.of());
-        Optional<OwnerReference> controller = refs.stream()
-                .filter(ref -> Boolean.TRUE.equals(ref.getController()))
-                .findFirst();
+        Optional<OwnerReference> controller = ControllerReference.controller(existing);
         if (controller.isPresent()) {
             return "controlled by " + controller.get().getKind() + " "
                     + controller.get().getName();
