@@ -16,6 +16,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
 
 /** Status as a pure function of the cache and what was observed; only the clock comes from outside. */
 public final class CacheStatusCalculator {
@@ -29,8 +31,12 @@ public final class CacheStatusCalculator {
         GoProxyCacheStatus status = new GoProxyCacheStatus();
         status.setObservedGeneration(generation);
         status.setUrl(seen.service().map(s -> CacheNames.url(cache)).orElse(null));
+        status.setReplicas(
+                seen.deployment().map(CacheStatusCalculator::replicas).orElse(null));
         status.setReadyReplicas(
                 seen.deployment().map(CacheStatusCalculator::readyReplicas).orElse(null));
+        status.setSelector(
+                seen.deployment().map(CacheStatusCalculator::selector).orElse(null));
         status.setStorageCapacity(
                 seen.volumeClaim().map(CacheStatusCalculator::capacity).orElse(null));
 
@@ -236,6 +242,30 @@ public final class CacheStatusCalculator {
                 && deployment.getStatus().getConditions() != null
                 && deployment.getStatus().getConditions().stream()
                         .anyMatch(c -> type.equals(c.getType()) && value.equals(c.getStatus()));
+    }
+
+    /** Pods the Deployment has, ready or not: what the scale subresource reports as its status.replicas. */
+    private static int replicas(Deployment deployment) {
+        return deployment.getStatus() == null
+                ? 0
+                : orZero(deployment.getStatus().getReplicas());
+    }
+
+    /**
+     * The Deployment's selector in the query-param syntax a scale subresource reports (and a HorizontalPodAutoscaler
+     * reads): its labels sorted by key, as Kubernetes writes a label set. The operator selects by labels only, and a
+     * Deployment's selector never changes.
+     */
+    private static String selector(Deployment deployment) {
+        if (deployment.getSpec() == null
+                || deployment.getSpec().getSelector() == null
+                || deployment.getSpec().getSelector().getMatchLabels() == null) {
+            return null;
+        }
+        return new TreeMap<>(deployment.getSpec().getSelector().getMatchLabels())
+                .entrySet().stream()
+                        .map(label -> label.getKey() + "=" + label.getValue())
+                        .collect(Collectors.joining(","));
     }
 
     private static int readyReplicas(Deployment deployment) {

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.modproxy.operator.api.v1alpha1.CacheCondition;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheStatus;
+import dev.modproxy.operator.dependent.CacheNames;
+import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -43,6 +45,45 @@ class CacheStatusCalculatorTest {
         assertThat(available.getUrl()).isEqualTo("http://builds.team-a.svc");
         assertThat(available.getReadyReplicas()).isEqualTo(1);
         assertThat(available.getObservedGeneration()).isEqualTo(1L);
+    }
+
+    /**
+     * What the scale subresource reports, and a HorizontalPodAutoscaler reads: the pods the Deployment has (a pod
+     * surged in a roll-out counts, ready or not) and the Deployment's selector, sorted by key as Kubernetes writes it.
+     */
+    @Test
+    void theScaleStatusIsThePodsTheDeploymentHasAndItsSelector() {
+        Deployment surging = deployment(1, 1, true);
+        surging.getStatus().setReplicas(2);
+        surging.getSpec()
+                .setSelector(new LabelSelectorBuilder()
+                        .withMatchLabels(CacheNames.selector(cache))
+                        .build());
+
+        GoProxyCacheStatus status = compute(seen(surging, service()));
+
+        assertThat(status.getReplicas()).isEqualTo(2);
+        assertThat(status.getReadyReplicas()).isEqualTo(1);
+        assertThat(status.getSelector())
+                .isEqualTo("app.kubernetes.io/component=proxy,app.kubernetes.io/instance=builds,"
+                        + "app.kubernetes.io/name=modproxy");
+
+        Deployment settled = deployment(1, 1, true);
+        settled.getSpec().setSelector(surging.getSpec().getSelector());
+        assertThat(compute(seen(settled, service())))
+                .as("a status whose replicas changed is written")
+                .isNotEqualTo(status);
+        surging.getSpec().getSelector().getMatchLabels().put("app.kubernetes.io/instance", "other");
+        assertThat(compute(seen(surging, service())))
+                .as("a status whose selector changed is written")
+                .isNotEqualTo(status);
+
+        Deployment noPodsYet = deployment(1, 0, false);
+        noPodsYet.setStatus(null);
+        assertThat(compute(seen(noPodsYet, service())).getReplicas()).isZero();
+        GoProxyCacheStatus missing = compute(seen(null, null));
+        assertThat(missing.getReplicas()).isNull();
+        assertThat(missing.getSelector()).isNull();
     }
 
     @Test

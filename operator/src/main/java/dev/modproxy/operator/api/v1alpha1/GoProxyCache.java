@@ -22,6 +22,11 @@ import io.fabric8.kubernetes.model.annotation.Version;
         type = AdditionalPrinterColumn.Type.STRING,
         getDescription = "Whether the cache serves (the Ready condition).")
 @AdditionalPrinterColumn(
+        name = "Replicas",
+        jsonPath = ".status.replicas",
+        type = AdditionalPrinterColumn.Type.INTEGER,
+        getDescription = "Proxy pods the cache has (kubectl scale gpc/NAME --replicas=N sets how many it wants).")
+@AdditionalPrinterColumn(
         name = "URL",
         jsonPath = ".status.url",
         type = AdditionalPrinterColumn.Type.STRING,

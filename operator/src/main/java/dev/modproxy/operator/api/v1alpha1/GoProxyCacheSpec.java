@@ -16,6 +16,7 @@ import io.fabric8.kubernetes.api.model.PodSecurityContext;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.SecurityContext;
 import io.fabric8.kubernetes.api.model.Toleration;
+import io.fabric8.kubernetes.model.annotation.SpecReplicas;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -88,9 +89,11 @@ public class GoProxyCacheSpec {
     private ObjectStorage objectStorage;
 
     @JsonPropertyDescription("Number of proxy pods. More than 1 needs a ReadWriteMany volume or objectStorage; "
-            + "a PodDisruptionBudget keeps one pod up during node drains.")
+            + "a PodDisruptionBudget keeps one pod up during node drains. The scale subresource: kubectl scale "
+            + "gpc/NAME --replicas=N and a HorizontalPodAutoscaler whose scaleTargetRef is the GoProxyCache set it.")
     @Default("1")
     @Min(1)
+    @SpecReplicas
     private int replicas = 1;
 
     @JsonPropertyDescription("CPU and memory for each proxy container. When empty, the operator requests "

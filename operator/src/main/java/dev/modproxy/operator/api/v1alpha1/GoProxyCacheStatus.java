@@ -3,6 +3,8 @@ package dev.modproxy.operator.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonClassDescription;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.kubernetes.model.annotation.LabelSelector;
+import io.fabric8.kubernetes.model.annotation.StatusReplicas;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -24,8 +26,19 @@ public class GoProxyCacheStatus {
     @JsonPropertyDescription("In-cluster URL of the cache; build pods use it as the first GOPROXY entry.")
     private String url;
 
+    @JsonPropertyDescription("Proxy pods the Deployment has, ready or not (its status.replicas); the scale "
+            + "subresource's status.replicas.")
+    @StatusReplicas
+    private Integer replicas;
+
     @JsonPropertyDescription("Proxy pods that pass their readiness probe.")
     private Integer readyReplicas;
+
+    @JsonPropertyDescription("Label selector of the proxy pods, as the Deployment selects them, in the "
+            + "query-param syntax (name=value,...); the scale subresource's status.selector, which a "
+            + "HorizontalPodAutoscaler reads to find the pods it measures.")
+    @LabelSelector
+    private String selector;
 
     @JsonPropertyDescription("Capacity of the cache volume as reported by the cluster, e.g. 10Gi.")
     private String storageCapacity;
@@ -83,6 +96,22 @@ public class GoProxyCacheStatus {
         this.url = url;
     }
 
+    public Integer getReplicas() {
+        return replicas;
+    }
+
+    public void setReplicas(Integer replicas) {
+        this.replicas = replicas;
+    }
+
+    public String getSelector() {
+        return selector;
+    }
+
+    public void setSelector(String selector) {
+        this.selector = selector;
+    }
+
     public Integer getReadyReplicas() {
         return readyReplicas;
     }
@@ -105,7 +134,9 @@ public class GoProxyCacheStatus {
                 && Objects.equals(observedGeneration, s.observedGeneration)
                 && Objects.equals(conditions, s.conditions)
                 && Objects.equals(url, s.url)
+                && Objects.equals(replicas, s.replicas)
                 && Objects.equals(readyReplicas, s.readyReplicas)
+                && Objects.equals(selector, s.selector)
                 && Objects.equals(storageCapacity, s.storageCapacity)
                 && Objects.equals(cache, s.cache)
                 && Objects.equals(warmup, s.warmup);
@@ -113,6 +144,7 @@ public class GoProxyCacheStatus {
 
     @Override
     public int hashCode() {
-        return Objects.hash(observedGeneration, conditions, url, readyReplicas, storageCapacity, cache, warmup);
+        return Objects.hash(
+                observedGeneration, conditions, url, replicas, readyReplicas, selector, storageCapacity, cache, warmup);
     }
 }

@@ -38,7 +38,7 @@ class CrdExplainsItselfTest {
                         version.get("additionalPrinterColumns").spliterator(), false)
                 .map(c -> c.get("name").asText())
                 .toList();
-        assertThat(names).containsExactly("Ready", "URL", "Size", "Used", "HitRatio", "Age");
+        assertThat(names).containsExactly("Ready", "Replicas", "URL", "Size", "Used", "HitRatio", "Age");
         assertThat(version.get("additionalPrinterColumns")).allSatisfy(column -> {
             assertThat(column.get("name").asText()).matches("[A-Za-z]+");
             if (!column.get("name").asText().equals("Age")) {
@@ -47,9 +47,28 @@ class CrdExplainsItselfTest {
                         .isNotBlank();
             }
         });
-        assertThat(version.at("/additionalPrinterColumns/4/priority").asInt())
+        assertThat(version.at("/additionalPrinterColumns/5/priority").asInt())
                 .as("HitRatio only with -o wide")
                 .isOne();
+    }
+
+    /** kubectl scale gpc/NAME and a HorizontalPodAutoscaler reach spec.replicas and the status the operator writes. */
+    @Test
+    void theScaleSubresourceSetsSpecReplicasAndReadsTheStatusReplicasAndSelector() {
+        JsonNode scale = version.at("/subresources/scale");
+        assertThat(scale.path("specReplicasPath").asText()).isEqualTo(".spec.replicas");
+        assertThat(scale.path("statusReplicasPath").asText()).isEqualTo(".status.replicas");
+        assertThat(scale.path("labelSelectorPath").asText()).isEqualTo(".status.selector");
+        assertThat(schema.at("/properties/spec/properties/replicas/type").asText())
+                .isEqualTo("integer");
+        assertThat(schema.at("/properties/status/properties/replicas/type").asText())
+                .isEqualTo("integer");
+        assertThat(schema.at("/properties/status/properties/selector/type").asText())
+                .isEqualTo("string");
+        assertThat(version.has("subresources")
+                        && version.at("/subresources/status").isObject())
+                .as("the status subresource stays")
+                .isTrue();
     }
 
     @Test
