@@ -10,12 +10,14 @@ import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReview;
 import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReviewBuilder;
+import io.fabric8.kubernetes.api.model.autoscaling.v1.Scale;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,6 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Order;
@@ -476,6 +479,204 @@ class OperatorIT {
                 .as("the cache's resourceVersion (status) after the restart")
                 .isEqualTo(cacheVersion);
         assertThat(replicaSets(namespace)).as("ReplicaSets after the restart").isEqualTo(replicaSets);
+    }
+
+    /**
+     * The scale subresource: kubectl scale gpc (a PATCH of /scale) and fabric8's read-change-write of the Scale (a PUT,
+     * as a HorizontalPodAutoscaler writes it) set spec.replicas and the Deployment follows; reading /scale gives the
+     * pods the Deployment has and its selector. kube-controller-manager's HPA controller, pointed at the cache, gets
+     * its scale (AbleToScale), brings it within maxReplicas through /scale, and with the selector reaches the step
+     * that needs a metrics server, which this cluster has none of (ScalingActive=False FailedGetResourceMetric, where a
+     * cache with no status.selector stops at InvalidSelector).
+     */
+    @Test
+    void kubectlScaleAndAnAutoscalerTargetingTheCacheScaleItsDeployment() {
+        String namespace = Namespaces.of("scale");
+        Map<String, Object> spec = Caches.smallSpec();
+        spec.put("storage", Map.of("size", "1Gi", "accessModes", List.of("ReadWriteMany")));
+        create(namespace, "shared", spec);
+        awaitReady(namespace, "shared");
+        String selector = "app.kubernetes.io/component=proxy,app.kubernetes.io/instance=shared,"
+                + "app.kubernetes.io/name=modproxy";
+        assertThat(deployment(namespace, "shared").getSpec().getSelector().getMatchLabels())
+                .as("the Deployment's selector, which status.selector spells")
+                .isEqualTo(Map.of(
+                        "app.kubernetes.io/component", "proxy",
+                        "app.kubernetes.io/instance", "shared",
+                        "app.kubernetes.io/name", "modproxy"));
+        awaitScale(namespace, "shared", 1, selector);
+
+        Commands.Result scaled = cluster.kubectl("-n", namespace, "scale", "gpc/shared", "--replicas=3");
+        assertThat(scaled.succeeded()).as(scaled.toString()).isTrue();
+        assertThat(Caches.get(admin, namespace, "shared")
+                        .getAdditionalProperties()
+                        .get("spec"))
+                .asInstanceOf(InstanceOfAssertFactories.MAP)
+                .containsEntry("replicas", 3);
+        awaitScale(namespace, "shared", 3, selector);
+        assertThat(admin.pods()
+                        .inNamespace(namespace)
+                        .withLabelSelector(selector)
+                        .list()
+                        .getItems())
+                .as("pods status.selector selects")
+                .hasSize(3);
+
+        Scale read = admin.genericKubernetesResources(Caches.GOPROXYCACHE)
+                .inNamespace(namespace)
+                .withName("shared")
+                .scale();
+        read.getSpec().setReplicas(2);
+        admin.genericKubernetesResources(Caches.GOPROXYCACHE)
+                .inNamespace(namespace)
+                .withName("shared")
+                .scale(read);
+        awaitScale(namespace, "shared", 2, selector);
+
+        // above its maxReplicas: the controller scales the cache down through /scale, no metric needed for that
+        Commands.Result autoscaler = cluster.kubectlWithInput("""
+                apiVersion: autoscaling/v2
+                kind: HorizontalPodAutoscaler
+                metadata: {name: shared, namespace: %s}
+                spec:
+                  scaleTargetRef: {apiVersion: modproxy.dev/v1alpha1, kind: GoProxyCache, name: shared}
+                  minReplicas: 1
+                  maxReplicas: 1
+                  metrics:
+                    - type: Resource
+                      resource: {name: cpu, target: {type: Utilization, averageUtilization: 70}}
+                """.formatted(namespace), "apply", "-f", "-");
+        assertThat(autoscaler.succeeded()).as(autoscaler.toString()).isTrue();
+        await("the HorizontalPodAutoscaler scales the cache to its maxReplicas")
+                .atMost(READY_WITHIN)
+                .pollInterval(Duration.ofSeconds(1))
+                .untilAsserted(() -> {
+                    assertThat(autoscalerCondition(namespace, "shared", "AbleToScale"))
+                            .containsEntry("status", "True");
+                    assertThat(Caches.get(admin, namespace, "shared")
+                                    .getAdditionalProperties()
+                                    .get("spec"))
+                            .asInstanceOf(InstanceOfAssertFactories.MAP)
+                            .containsEntry("replicas", 1);
+                });
+        awaitScale(namespace, "shared", 1, selector);
+        await("the HorizontalPodAutoscaler reads the selector and asks for a metric")
+                .atMost(READY_WITHIN)
+                .pollInterval(Duration.ofSeconds(1))
+                .untilAsserted(() -> assertThat(autoscalerCondition(namespace, "shared", "ScalingActive"))
+                        .containsEntry("status", "False")
+                        .containsEntry("reason", "FailedGetResourceMetric"));
+        assertThat(autoscalerCondition(namespace, "shared", "AbleToScale")).containsEntry("status", "True");
+    }
+
+    /**
+     * The CRD's rule (replicas > 1 needs a shared cache) holds on /scale too: the API server refuses kubectl scale
+     * (PATCH), a write of the Scale (PUT) and a HorizontalPodAutoscaler's (AbleToScale=False FailedUpdateScale, its
+     * message the rule's), and the cache and its Deployment stay at one pod.
+     */
+    @Test
+    void scalingACacheOnAReadWriteOnceVolumePastOneIsRefusedOnTheScaleSubresource() {
+        String namespace = Namespaces.of("scale-rwo");
+        create(namespace, "default", Caches.smallSpec());
+        awaitReady(namespace, "default");
+        String selector = "app.kubernetes.io/component=proxy,app.kubernetes.io/instance=default,"
+                + "app.kubernetes.io/name=modproxy";
+        awaitScale(namespace, "default", 1, selector);
+
+        Commands.Result scaled = cluster.kubectl("-n", namespace, "scale", "gpc/default", "--replicas=2");
+        assertThat(scaled.succeeded()).as(scaled.toString()).isFalse();
+        assertThat(scaled.stderr()).contains("spec.replicas", "replicas > 1 needs a shared cache");
+
+        Scale read = admin.genericKubernetesResources(Caches.GOPROXYCACHE)
+                .inNamespace(namespace)
+                .withName("default")
+                .scale();
+        read.getSpec().setReplicas(2);
+        assertThatThrownBy(() -> admin.genericKubernetesResources(Caches.GOPROXYCACHE)
+                        .inNamespace(namespace)
+                        .withName("default")
+                        .scale(read))
+                .isInstanceOfSatisfying(
+                        KubernetesClientException.class,
+                        e -> assertThat(e.getCode()).isEqualTo(422))
+                .hasMessageContaining("replicas > 1 needs a shared cache");
+
+        Commands.Result autoscaler = cluster.kubectlWithInput("""
+                apiVersion: autoscaling/v2
+                kind: HorizontalPodAutoscaler
+                metadata: {name: default, namespace: %s}
+                spec:
+                  scaleTargetRef: {apiVersion: modproxy.dev/v1alpha1, kind: GoProxyCache, name: default}
+                  minReplicas: 2
+                  maxReplicas: 3
+                  metrics:
+                    - type: Resource
+                      resource: {name: cpu, target: {type: Utilization, averageUtilization: 70}}
+                """.formatted(namespace), "apply", "-f", "-");
+        assertThat(autoscaler.succeeded()).as(autoscaler.toString()).isTrue();
+        await("the HorizontalPodAutoscaler's scale-up refused")
+                .atMost(READY_WITHIN)
+                .pollInterval(Duration.ofSeconds(1))
+                .untilAsserted(() -> assertThat(autoscalerCondition(namespace, "default", "AbleToScale"))
+                        .containsEntry("status", "False")
+                        .containsEntry("reason", "FailedUpdateScale")
+                        .hasEntrySatisfying(
+                                "message", m -> assertThat((String) m).contains("replicas > 1 needs a shared cache")));
+
+        GenericKubernetesResource cache = Caches.get(admin, namespace, "default");
+        assertThat(cache.getAdditionalProperties().get("spec"))
+                .asInstanceOf(InstanceOfAssertFactories.MAP)
+                .containsEntry("replicas", 1);
+        assertThat(deployment(namespace, "default").getSpec().getReplicas()).isEqualTo(1);
+        assertThat(Caches.conditionIs(cache, "Degraded", "False"))
+                .as("Degraded=False")
+                .isTrue();
+    }
+
+    /** Waits until /scale reads {@code replicas} wanted and had (the Deployment's pods, all ready) and the selector. */
+    private void awaitScale(String namespace, String name, int replicas, String selector) {
+        await("/scale of " + namespace + "/" + name + " at " + replicas + " (operator log: " + operator.name() + ")")
+                .atMost(READY_WITHIN)
+                .pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> {
+                    Deployment d = deployment(namespace, name);
+                    assertThat(d.getSpec().getReplicas())
+                            .as("Deployment spec.replicas")
+                            .isEqualTo(replicas);
+                    assertThat(d.getStatus().getReplicas())
+                            .as("Deployment status.replicas")
+                            .isEqualTo(replicas);
+                    assertThat(d.getStatus().getReadyReplicas())
+                            .as("Deployment status.readyReplicas")
+                            .isEqualTo(replicas);
+                    Scale scale = admin.genericKubernetesResources(Caches.GOPROXYCACHE)
+                            .inNamespace(namespace)
+                            .withName(name)
+                            .scale();
+                    assertThat(scale.getSpec().getReplicas())
+                            .as("/scale spec.replicas")
+                            .isEqualTo(replicas);
+                    assertThat(scale.getStatus().getReplicas())
+                            .as("/scale status.replicas")
+                            .isEqualTo(replicas);
+                    assertThat(scale.getStatus().getSelector())
+                            .as("/scale status.selector")
+                            .isEqualTo(selector);
+                });
+    }
+
+    @SuppressWarnings("unchecked")
+    private Map<String, Object> autoscalerCondition(String namespace, String name, String type) {
+        Commands.Result got = cluster.kubectl(
+                "-n",
+                namespace,
+                "get",
+                "hpa",
+                name,
+                "-o",
+                "jsonpath={.status.conditions[?(@.type==\"" + type + "\")]}");
+        assertThat(got.succeeded()).as(got.toString()).isTrue();
+        return got.stdout().isBlank() ? Map.of() : Serialization.unmarshal(got.stdout(), Map.class);
     }
 
     /** The phase of the volume claim of the cache "default" in namespace. */
