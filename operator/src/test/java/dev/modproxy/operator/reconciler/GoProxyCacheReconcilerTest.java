@@ -235,7 +235,17 @@ class GoProxyCacheReconcilerTest {
             assertCondition(seen, CacheCondition.DEGRADED, "False");
             assertThat(seen.getStatus().getUrl()).isEqualTo("http://ready." + ns + ".svc");
             assertThat(seen.getStatus().getReadyReplicas()).isEqualTo(1);
+            // the scale subresource's status: the Deployment's pods and, spelt out, its selector
+            assertThat(seen.getStatus().getReplicas()).isEqualTo(1);
+            assertThat(seen.getStatus().getSelector())
+                    .isEqualTo("app.kubernetes.io/component=proxy,app.kubernetes.io/instance=ready,"
+                            + "app.kubernetes.io/name=modproxy");
         });
+        assertThat(get(Deployment.class, ns, "ready").getSpec().getSelector().getMatchLabels())
+                .isEqualTo(Map.of(
+                        "app.kubernetes.io/component", "proxy",
+                        "app.kubernetes.io/instance", "ready",
+                        "app.kubernetes.io/name", "modproxy"));
     }
 
     @Test
