@@ -93,6 +93,14 @@ public final class CacheStatusCalculator {
                     "VolumeClaimPending",
                     claimPending(cache, pendingClaim.get()));
         }
+        if (ready == 0 && conditionIs(deployment, "ReplicaFailure", "True")) {
+            // no pod exists to describe: what refused them is in Degraded (RolloutFailed)
+            return new CacheCondition(
+                    CacheCondition.READY,
+                    CacheCondition.FALSE,
+                    "PodsNotCreated",
+                    "No proxy pod could be created: the API server refuses them; Degraded says why and what to fix.");
+        }
         return new CacheCondition(
                 CacheCondition.READY,
                 CacheCondition.FALSE,
@@ -184,7 +192,7 @@ public final class CacheStatusCalculator {
                     "StorageClassNotFound",
                     storageClassNotFound(cache, seen.missingStorageClass().get()));
         }
-        Optional<String> stuck = seen.deployment().flatMap(d -> rolloutProblem(d, pendingClaim(seen)));
+        Optional<String> stuck = seen.deployment().flatMap(d -> rolloutProblem(cache, d, pendingClaim(seen)));
         if (stuck.isPresent()) {
             return new CacheCondition(CacheCondition.DEGRADED, CacheCondition.TRUE, "RolloutFailed", stuck.get());
         }
@@ -213,14 +221,14 @@ public final class CacheStatusCalculator {
     }
 
     /** Pod creation refused (quota, admission) or a rollout past its deadline, as the Deployment reports it. */
-    private static Optional<String> rolloutProblem(Deployment deployment, Optional<String> pendingClaim) {
+    private static Optional<String> rolloutProblem(
+            GoProxyCache cache, Deployment deployment, Optional<String> pendingClaim) {
         List<DeploymentCondition> conditions = deployment.getStatus() == null
                 ? List.of()
                 : Optional.ofNullable(deployment.getStatus().getConditions()).orElse(List.of());
         for (DeploymentCondition c : conditions) {
             if ("ReplicaFailure".equals(c.getType()) && "True".equals(c.getStatus())) {
-                return Optional.of("Proxy pods cannot be created: " + c.getMessage() + ". Fix: raise the namespace's "
-                        + "ResourceQuota/LimitRange or lower spec.resources.");
+                return Optional.of("Proxy pods cannot be created: " + c.getMessage() + ". " + podRefusalFix(cache, c));
             }
             if ("Progressing".equals(c.getType())
                     && "False".equals(c.getStatus())
@@ -235,6 +243,27 @@ public final class CacheStatusCalculator {
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * What to change for the refusal the Deployment reports: a ResourceQuota or LimitRange, the namespace's Pod
+     * Security level (the operator's own settings meet "restricted", so only spec overrides break it), or else
+     * whatever the ReplicaSet's events name (a missing spec.serviceAccountName, another admission webhook).
+     */
+    private static String podRefusalFix(GoProxyCache cache, DeploymentCondition refusal) {
+        String message = Optional.ofNullable(refusal.getMessage()).orElse("");
+        if (message.contains("violates PodSecurity")) {
+            return "Fix: the namespace's Pod Security level (its label pod-security.kubernetes.io/enforce) refuses "
+                    + "them; the operator's own settings meet the restricted level, so remove or change what "
+                    + "spec.podSecurityContext or spec.securityContext sets that the message names.";
+        }
+        if (message.contains("quota") || message.contains("usage per ")) {
+            return "Fix: raise the namespace's ResourceQuota/LimitRange or lower spec.resources.";
+        }
+        return "Fix: kubectl -n " + cache.getMetadata().getNamespace() + " describe replicaset -l "
+                + CacheNames.INSTANCE_LABEL + "=" + cache.getMetadata().getName()
+                + " shows what refused them (e.g. spec.serviceAccountName naming no ServiceAccount, an "
+                + "admission webhook).";
     }
 
     private static boolean conditionIs(Deployment deployment, String type, String value) {

@@ -145,6 +145,50 @@ class CacheStatusCalculatorTest {
         assertThat(degraded.getMessage()).contains("exceeded quota").contains("ResourceQuota");
     }
 
+    /** What the ReplicaSet controller reports when a restricted namespace refuses spec.securityContext's runAsUser: 0. */
+    @Test
+    void podsRefusedByPodSecurityAdmissionNameTheOverrideNotTheQuota() {
+        Deployment refused = refusedWith("pods \"builds-5d9c-x2k\" is forbidden: violates PodSecurity "
+                + "\"restricted:latest\": runAsUser=0 (container \"proxy\" must not set runAsUser=0)");
+        GoProxyCacheStatus status = compute(seen(refused, service()));
+
+        CacheCondition degraded = condition(status, CacheCondition.DEGRADED);
+        assertThat(degraded.getStatus()).isEqualTo("True");
+        assertThat(degraded.getReason()).isEqualTo("RolloutFailed");
+        assertThat(degraded.getMessage())
+                .contains("violates PodSecurity \"restricted:latest\": runAsUser=0")
+                .contains("pod-security.kubernetes.io/enforce")
+                .contains("spec.securityContext")
+                .doesNotContain("ResourceQuota");
+        CacheCondition ready = condition(status, CacheCondition.READY);
+        assertThat(ready.getReason()).isEqualTo("PodsNotCreated");
+        assertThat(ready.getMessage()).contains("Degraded").doesNotContain("describe pods");
+    }
+
+    @Test
+    void podsRefusedForAnotherReasonPointAtTheReplicaSetsEvents() {
+        Deployment refused = refusedWith("pods \"builds-5d9c-x2k\" is forbidden: error looking up service account "
+                + "team-a/builder: serviceaccount \"builder\" not found");
+        CacheCondition degraded = condition(compute(seen(refused, service())), CacheCondition.DEGRADED);
+        assertThat(degraded.getMessage())
+                .contains("serviceaccount \"builder\" not found")
+                .contains("kubectl -n team-a describe replicaset -l app.kubernetes.io/instance=builds")
+                .doesNotContain("ResourceQuota");
+    }
+
+    private static Deployment refusedWith(String message) {
+        Deployment refused = deployment(1, 0, false);
+        refused.getStatus()
+                .getConditions()
+                .add(new DeploymentConditionBuilder()
+                        .withType("ReplicaFailure")
+                        .withStatus("True")
+                        .withReason("FailedCreate")
+                        .withMessage(message)
+                        .build());
+        return refused;
+    }
+
     @Test
     void shrinkingBelowTheExistingVolumeIsReported() {
         GoProxyCache shrunk =
