@@ -85,6 +85,14 @@ public final class CacheStatusCalculator {
                     "Available",
                     ready + " proxy pod(s) serve " + CacheNames.url(cache) + ".");
         }
+        if (ready == 0 && conditionIs(deployment, "ReplicaFailure", "True")) {
+            // no pod exists to describe, nor to bind a WaitForFirstConsumer claim: Degraded (RolloutFailed) says why
+            return new CacheCondition(
+                    CacheCondition.READY,
+                    CacheCondition.FALSE,
+                    "PodsNotCreated",
+                    "No proxy pod could be created: the API server refuses them; Degraded says why and what to fix.");
+        }
         Optional<String> pendingClaim = pendingClaim(seen);
         if (pendingClaim.isPresent()) {
             return new CacheCondition(
@@ -92,14 +100,6 @@ public final class CacheStatusCalculator {
                     CacheCondition.FALSE,
                     "VolumeClaimPending",
                     claimPending(cache, pendingClaim.get()));
-        }
-        if (ready == 0 && conditionIs(deployment, "ReplicaFailure", "True")) {
-            // no pod exists to describe: what refused them is in Degraded (RolloutFailed)
-            return new CacheCondition(
-                    CacheCondition.READY,
-                    CacheCondition.FALSE,
-                    "PodsNotCreated",
-                    "No proxy pod could be created: the API server refuses them; Degraded says why and what to fix.");
         }
         return new CacheCondition(
                 CacheCondition.READY,

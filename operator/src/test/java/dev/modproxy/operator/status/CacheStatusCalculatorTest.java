@@ -165,6 +165,24 @@ class CacheStatusCalculatorTest {
         assertThat(ready.getMessage()).contains("Degraded").doesNotContain("describe pods");
     }
 
+    /** A WaitForFirstConsumer claim stays Pending while no pod exists: the refusal, not the claim, is the cause. */
+    @Test
+    void refusedPodsAreTheCauseEvenWhileTheirClaimWaitsForAConsumer() {
+        Deployment refused = refusedWith(
+                "pods \"builds-5d9c-x2k\" is forbidden: violates PodSecurity "
+                        + "\"restricted:latest\": privileged (container \"proxy\" must not set securityContext.privileged=true)");
+        Observation seen = new Observation(
+                Optional.of(refused),
+                Optional.of(claim("10Gi", "Pending")),
+                Optional.of(service()),
+                List.of(),
+                Optional.empty(),
+                Optional.empty());
+        GoProxyCacheStatus status = CacheStatusCalculator.compute(cache, seen, T0);
+        assertThat(condition(status, CacheCondition.READY).getReason()).isEqualTo("PodsNotCreated");
+        assertThat(condition(status, CacheCondition.DEGRADED).getMessage()).contains("violates PodSecurity");
+    }
+
     @Test
     void podsRefusedForAnotherReasonPointAtTheReplicaSetsEvents() {
         Deployment refused = refusedWith("pods \"builds-5d9c-x2k\" is forbidden: error looking up service account "
