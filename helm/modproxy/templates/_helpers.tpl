@@ -90,32 +90,47 @@ reinvocationPolicy: IfNeeded
 matchPolicy: Equivalent
 {{- end -}}
 
-{{/* What reconciling a GoProxyCache needs in a namespace it watches. */}}
+{{/*
+  What reconciling a GoProxyCache needs in a namespace it watches, and no more. The operator applies its objects
+  server-side (patch; create for a new one) but for ConfigMaps (create, update), writes only a cache's status (it
+  sets no finalizer) and never deletes what is always there (ConfigMap, Services, Deployment: the garbage
+  collector removes them with their cache). It deletes only what a spec change can remove: a claim given up for
+  object storage, the NetworkPolicy, the PodDisruptionBudget and the ServiceMonitor; a claim is resized with an
+  update.
+*/}}
 {{- define "modproxy.cacheRules" -}}
 - apiGroups: ["modproxy.dev"]
   resources: ["goproxycaches"]
-  verbs: ["get", "list", "watch", "patch", "update"]
+  verbs: ["get", "list", "watch"]
 - apiGroups: ["modproxy.dev"]
   resources: ["goproxycaches/status"]
   verbs: ["get", "patch", "update"]
+# owner references with blockOwnerDeletion need this where OwnerReferencesPermissionEnforcement is on
 - apiGroups: ["modproxy.dev"]
   resources: ["goproxycaches/finalizers"]
   verbs: ["patch", "update"]
+# the operator SDK writes ConfigMaps with create and update (it applies no ConfigMap server-side)
 - apiGroups: [""]
-  resources: ["configmaps", "services", "persistentvolumeclaims"]
+  resources: ["configmaps"]
+  verbs: ["get", "list", "watch", "create", "update", "patch"]
+- apiGroups: [""]
+  resources: ["services"]
+  verbs: ["get", "list", "watch", "create", "patch"]
+- apiGroups: [""]
+  resources: ["persistentvolumeclaims"]
   verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
 - apiGroups: ["apps"]
   resources: ["deployments"]
-  verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+  verbs: ["get", "list", "watch", "create", "patch"]
 - apiGroups: ["policy"]
   resources: ["poddisruptionbudgets"]
-  verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+  verbs: ["get", "list", "watch", "create", "patch", "delete"]
 - apiGroups: ["networking.k8s.io"]
   resources: ["networkpolicies"]
-  verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+  verbs: ["get", "list", "watch", "create", "patch", "delete"]
 - apiGroups: ["monitoring.coreos.com"]
   resources: ["servicemonitors"]
-  verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+  verbs: ["get", "list", "watch", "create", "patch", "delete"]
 {{- end -}}
 
 {{- define "modproxy.subjects" -}}

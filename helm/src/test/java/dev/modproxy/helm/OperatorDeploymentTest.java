@@ -181,6 +181,22 @@ class OperatorDeploymentTest {
                 .toList();
         assertTrue(verbsByResource.contains(Map.entry("goproxycaches/status", List.of("get", "patch", "update"))));
         assertTrue(verbsByResource.contains(Map.entry("goproxycaches/finalizers", List.of("patch", "update"))));
+        // it writes a cache's status only, applies its objects server-side and deletes only what a spec change removes
+        assertTrue(verbsByResource.contains(Map.entry("goproxycaches", List.of("get", "list", "watch"))));
+        assertTrue(verbsByResource.contains(
+                Map.entry("configmaps", List.of("get", "list", "watch", "create", "update", "patch"))));
+        for (String alwaysThere : List.of("services", "deployments")) {
+            assertTrue(
+                    verbsByResource.contains(
+                            Map.entry(alwaysThere, List.of("get", "list", "watch", "create", "patch"))),
+                    alwaysThere + ": no update or delete");
+        }
+        for (String removable : List.of("poddisruptionbudgets", "networkpolicies", "servicemonitors")) {
+            assertTrue(
+                    verbsByResource.contains(
+                            Map.entry(removable, List.of("get", "list", "watch", "create", "patch", "delete"))),
+                    removable + ": no update");
+        }
         assertFalse(
                 verbsByResource.stream().anyMatch(e -> e.getKey().equals("events")), "the operator records no Events");
         assertFalse(
