@@ -19,7 +19,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * dying), the other takes over once the Lease expires. Either way caches keep being reconciled.
  */
 @ExtendWith(ControlPlane.class)
-@Order(5)
+@Order(6)
 class LeaderElectionIT {
 
     /** JOSDK's default lease duration, which the operator keeps. */

@@ -33,7 +33,7 @@ import org.w3c.dom.Element;
  * of them must pass there, none skipped. Last: their operator watches every namespace.
  */
 @ExtendWith(ControlPlane.class)
-@Order(6)
+@Order(7)
 class OperatorTestsAgainstClusterIT {
 
     /** Where the operator's pom (profile real-cluster) writes the reports of a run against a cluster. */
