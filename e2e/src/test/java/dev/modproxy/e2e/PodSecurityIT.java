@@ -10,10 +10,12 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhook;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.authorization.v1.ResourceAttributesBuilder;
 import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReview;
 import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReviewBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -101,6 +103,8 @@ class PodSecurityIT {
         try {
             awaitOperatorPods(1);
             assertNoPodRefused(ChartRelease.NAMESPACE);
+            assertThat(podSecurityWarnings(ChartRelease.NAMESPACE, "modproxy-operator"))
+                    .doesNotContainIgnoringCase("PodSecurity");
             theWebhookConfigurationKeepsTheSystemAndItsOwnNamespaceOut();
             theOperatorsServiceAccountMayDoWhatItsCodeDoesAndNoMore();
 
@@ -119,6 +123,7 @@ class PodSecurityIT {
                     .pollInterval(Duration.ofMillis(500))
                     .until(() -> Caches.conditionIs(Caches.get(admin, team, "default"), "Ready", "True"));
             assertNoPodRefused(team);
+            assertThat(podSecurityWarnings(team, "default")).doesNotContainIgnoringCase("PodSecurity");
             Pod proxy = admin.pods().inNamespace(team).list().getItems().stream()
                     .filter(p -> "default".equals(p.getMetadata().getLabels().get("app.kubernetes.io/instance")))
                     .findFirst()
@@ -153,6 +158,10 @@ class PodSecurityIT {
                                         .containsEntry("status", "False")
                                         .containsEntry("reason", "PodsNotCreated"));
                     });
+            // the same check of the Deployment the override made: the API server's warning is there
+            assertThat(podSecurityWarnings(team, "escalating"))
+                    .contains("would violate PodSecurity \"restricted:latest\"")
+                    .contains("allowPrivilegeEscalation");
             operator.close();
             assertThat(operator.rbacDenials())
                     .as("requests of the operator (as the chart's tightened RBAC) the API server refused")
@@ -204,6 +213,30 @@ class PodSecurityIT {
                             && Integer.valueOf(replicas)
                                     .equals(deployment.getStatus().getReadyReplicas());
                 });
+    }
+
+    /**
+     * What the API server warns of a Deployment's pod template: the Deployment created again under another name with
+     * a server-side dry run ({@code kubectl create --dry-run=server}); kubectl prints the warnings on stderr. (The
+     * operator's client logs such warnings at debug level only, and helm-java does not return them.)
+     */
+    private String podSecurityWarnings(String namespace, String deployment) {
+        Deployment running = admin.apps()
+                .deployments()
+                .inNamespace(namespace)
+                .withName(deployment)
+                .get();
+        Deployment copy = new DeploymentBuilder()
+                .withNewMetadata()
+                .withName(deployment + "-psa-check")
+                .withNamespace(namespace)
+                .endMetadata()
+                .withSpec(running.getSpec())
+                .build();
+        Commands.Result dryRun =
+                cluster.kubectlWithInput(Serialization.asYaml(copy), "create", "--dry-run=server", "-f", "-");
+        assertThat(dryRun.succeeded()).as(dryRun.toString()).isTrue();
+        return dryRun.stderr();
     }
 
     /** No ReplicaSet in {@code namespace} had a pod refused (a PodSecurity refusal is a FailedCreate event). */
