@@ -33,9 +33,11 @@ import org.jboss.logging.Logger;
  *
  * <p>What it predicts, from what the go command asks (go.dev/ref/mod#graph-pruning):
  * <ul>
- * <li>a client gets {@code X.info}: it downloads X next, so {@code X.zip} and {@code X.mod}; not before the
- * {@code .info} is found, since the go command asks one for every prefix of a package's path, most of them
- * no module;
+ * <li>a client asks for {@code X.info}: {@code X.mod} at once, beside the {@code .info}'s own fetch, since
+ * {@code go mod download} and {@code go list -m} ask for every module's {@code .info} and then its {@code .mod},
+ * two round trips in a row that become one; {@code X.zip} only once the {@code .info} is found, since
+ * {@code go get path@version} asks one for every prefix of a package's path, most of them no module (each
+ * such prefix costs a small {@code .mod} 404 besides its {@code .info} 404, never a zip);
  * <li>a client gets {@code X.mod}: {@code X.info} (tiny; {@code go mod download} asks it), and {@code X.zip}
  * unless X's go.mod is only read to walk an unpruned graph (then many of those versions are never built); not
  * before the {@code .mod} is found, since a go.mod may require a version its module never had;
@@ -162,7 +164,11 @@ public final class Prefetcher implements ClientDemand, AutoCloseable {
             case INFO -> {
                 if (cached) {
                     predictDownload(request);
-                } // else when it lands: the go command probes every prefix of a package path with .info
+                } else {
+                    // its .mod is asked next: fetch it alongside; the zip waits until the .info is found, as
+                    // the go command probes every prefix of a package path with .info
+                    prefetch(sibling(request, RequestKind.MOD));
+                }
             }
             case MOD -> {
                 if (cached) {

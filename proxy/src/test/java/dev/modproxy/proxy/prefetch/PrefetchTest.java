@@ -224,7 +224,7 @@ class PrefetchTest {
     }
 
     @Test
-    void aProbedPathThatIsNoModuleCostsOneUpstreamRequestAndAFoundInfoPredictsTheDownload() throws Exception {
+    void aProbedPathThatIsNoModuleCostsASmallGoModAskAndNoZipAndAFoundInfoPredictsTheDownload() throws Exception {
         publish("example.com/a", "1.21");
         startProxy(on(4, "256Mi", 100));
         String probe = "example.com/a/internal/@v/v1.0.0.info"; // the go command tries each prefix of a package path
@@ -235,10 +235,52 @@ class PrefetchTest {
         await().atMost(WAIT).until(() -> stored(zip("example.com/a")) && stored(mod("example.com/a")));
         awaitIdle();
         assertEquals(1, upstream.hits(probe));
-        assertEquals(0, upstream.hits("example.com/a/internal/@v/v1.0.0.zip"), "nothing predicted from a 404");
-        assertEquals(0, upstream.hits("example.com/a/internal/@v/v1.0.0.mod"));
+        assertEquals(0, upstream.hits("example.com/a/internal/@v/v1.0.0.zip"), "no zip predicted from a 404");
+        assertEquals(1, upstream.hits("example.com/a/internal/@v/v1.0.0.mod"), "asked beside the .info");
         assertEquals(1, upstream.hits(zip("example.com/a")));
+        assertEquals(1, upstream.hits(mod("example.com/a")));
         assertEquals(1.0, count("modproxy.prefetch.issued", "kind", "zip"));
+    }
+
+    @Test
+    void aColdInfoHasItsGoModFetchedAlongsideSoTheGoModAskedNextIsNoSecondRoundTrip() throws Exception {
+        publish("example.com/a", "1.21");
+        // the upstream answers the .info only once the .mod was asked: a prefetch that waited for the .info to
+        // land would leave the client waiting until the upstream gives up on it
+        CountDownLatch goModAsked = new CountDownLatch(1);
+        upstream.on(mod("example.com/a"), exchange -> {
+            goModAsked.countDown();
+            byte[] body = "module example.com/a\n\ngo 1.21\n".getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", "text/plain");
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+        });
+        upstream.on(info("example.com/a"), exchange -> {
+            boolean alongside;
+            try {
+                alongside = goModAsked.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                alongside = false;
+            }
+            byte[] body =
+                    (alongside ? Modules.info("v1.0.0") : "the .mod was not asked").getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", "application/json");
+            exchange.sendResponseHeaders(alongside ? 200 : 504, body.length);
+            exchange.getResponseBody().write(body);
+        });
+        startProxy(on(4, "256Mi", 100));
+
+        assertEquals(
+                200,
+                proxy.get("/" + info("example.com/a")).statusCode(),
+                "the .info, answered once the .mod was asked");
+        await().atMost(WAIT).until(() -> stored(mod("example.com/a")) && stored(zip("example.com/a")));
+        assertEquals(200, proxy.get("/" + mod("example.com/a")).statusCode());
+        awaitIdle();
+        assertEquals(1, upstream.hits(mod("example.com/a")));
+        assertEquals(1.0, count("modproxy.prefetch.issued", "kind", "mod"));
+        assertEquals(1.0, count("modproxy.prefetch.used", "kind", "mod"));
     }
 
     @Test
