@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -150,6 +151,59 @@ class PrefetchGoCommandTest {
         double zips = prefetches("modproxy.prefetch.issued", "zip");
         assertTrue(zips >= 1, "zips prefetched for a cold download: " + zips);
         assertEquals(zips, prefetches("modproxy.prefetch.used", "zip"), "every prefetched zip was used");
+    }
+
+    @Test
+    void goModDownloadFindsEachGoModAskedBesideItsInfoSoAModuleCostsOneRoundTripNotTwo() throws Exception {
+        // The main module requires q, whose pruned go.mod requires p0..p5: the go command reads q's go.mod to
+        // load the graph, and for the download asks each p's .info and then its .mod, one after the other. The
+        // upstream answers a p's .info only once that p's .mod was asked too: a .mod asked only after its .info
+        // arrived would leave the .info unanswered until the upstream gives up (504, and the command fails).
+        List<String> modules = List.of("p0", "p1", "p2", "p3", "p4", "p5");
+        List<String> paths = new ArrayList<>();
+        for (String module : modules) {
+            String path = "example.com/" + module;
+            paths.add(path);
+            publish(path, "1.21");
+            CountDownLatch goModAsked = new CountDownLatch(1);
+            FakeUpstream.Behaviour goMod = FakeUpstream.ok("text/plain", "module " + path + "\n\ngo 1.21\n");
+            upstream.on(path + "/@v/v1.0.0.mod", exchange -> {
+                goModAsked.countDown();
+                goMod.answer(exchange);
+            });
+            FakeUpstream.Behaviour info = FakeUpstream.ok("application/json", Modules.info("v1.0.0"));
+            upstream.on(path + "/@v/v1.0.0.info", exchange -> {
+                boolean alongside;
+                try {
+                    alongside = goModAsked.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    alongside = false;
+                }
+                if (alongside) {
+                    info.answer(exchange);
+                } else {
+                    FakeUpstream.status(504, "the .mod of " + path + " was not asked")
+                            .answer(exchange);
+                }
+            });
+        }
+        publish("example.com/q", "1.21", paths.toArray(String[]::new));
+        Path work = Files.createDirectories(dir.resolve("pairs"));
+        Files.writeString(
+                work.resolve("go.mod"), "module example.com/main\n\ngo 1.21\n\nrequire example.com/q v1.0.0\n");
+
+        GoRun run = go(dir.resolve("pairs-home"), work, "mod", "download", "all");
+
+        assertEquals(0, run.exitCode(), run.output());
+        // each p's .mod came from a prefetch the client then used: the client asked for it after its .info
+        assertEquals(modules.size(), prefetches("modproxy.prefetch.issued", "mod"), "p .mods prefetched");
+        assertEquals(modules.size(), prefetches("modproxy.prefetch.used", "mod"), "p .mods prefetched and used");
+        for (String module : modules) {
+            Path download = dir.resolve("pairs-home/gopath/mod/cache/download/example.com/" + module + "/@v/");
+            assertTrue(Files.isRegularFile(download.resolve("v1.0.0.mod")), module + ".mod downloaded");
+            assertTrue(Files.isRegularFile(download.resolve("v1.0.0.zip")), module + ".zip downloaded");
+        }
     }
 
     /** Modules with upgrades: each at v1.0.0, v1.1.0 and v1.2.0, pruned, requiring nothing. */
