@@ -20,7 +20,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -165,28 +164,10 @@ class PrefetchGoCommandTest {
             String path = "example.com/" + module;
             paths.add(path);
             publish(path, "1.21");
-            CountDownLatch goModAsked = new CountDownLatch(1);
-            FakeUpstream.Behaviour goMod = FakeUpstream.ok("text/plain", "module " + path + "\n\ngo 1.21\n");
-            upstream.on(path + "/@v/v1.0.0.mod", exchange -> {
-                goModAsked.countDown();
-                goMod.answer(exchange);
-            });
-            FakeUpstream.Behaviour info = FakeUpstream.ok("application/json", Modules.info("v1.0.0"));
-            upstream.on(path + "/@v/v1.0.0.info", exchange -> {
-                boolean alongside;
-                try {
-                    alongside = goModAsked.await(10, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    alongside = false;
-                }
-                if (alongside) {
-                    info.answer(exchange);
-                } else {
-                    FakeUpstream.status(504, "the .mod of " + path + " was not asked")
-                            .answer(exchange);
-                }
-            });
+            upstream.on(
+                    path + "/@v/v1.0.0.info",
+                    upstream.onceAsked(
+                            path + "/@v/v1.0.0.mod", FakeUpstream.ok("application/json", Modules.info("v1.0.0"))));
         }
         publish("example.com/q", "1.21", paths.toArray(String[]::new));
         Path work = Files.createDirectories(dir.resolve("pairs"));

@@ -247,28 +247,9 @@ class PrefetchTest {
         publish("example.com/a", "1.21");
         // the upstream answers the .info only once the .mod was asked: a prefetch that waited for the .info to
         // land would leave the client waiting until the upstream gives up on it
-        CountDownLatch goModAsked = new CountDownLatch(1);
-        upstream.on(mod("example.com/a"), exchange -> {
-            goModAsked.countDown();
-            byte[] body = "module example.com/a\n\ngo 1.21\n".getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().set("Content-Type", "text/plain");
-            exchange.sendResponseHeaders(200, body.length);
-            exchange.getResponseBody().write(body);
-        });
-        upstream.on(info("example.com/a"), exchange -> {
-            boolean alongside;
-            try {
-                alongside = goModAsked.await(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                alongside = false;
-            }
-            byte[] body =
-                    (alongside ? Modules.info("v1.0.0") : "the .mod was not asked").getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().set("Content-Type", "application/json");
-            exchange.sendResponseHeaders(alongside ? 200 : 504, body.length);
-            exchange.getResponseBody().write(body);
-        });
+        upstream.on(
+                info("example.com/a"),
+                upstream.onceAsked(mod("example.com/a"), FakeUpstream.ok("application/json", Modules.info("v1.0.0"))));
         startProxy(on(4, "256Mi", 100));
 
         assertEquals(

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -37,6 +38,9 @@ public final class FakeUpstream implements AutoCloseable {
             String path = exchange.getRequestURI().getRawPath().substring(1);
             total.incrementAndGet();
             hits.computeIfAbsent(path, p -> new AtomicInteger()).incrementAndGet();
+            synchronized (hits) {
+                hits.notifyAll(); // see onceAsked
+            }
             try (exchange) {
                 behaviours.getOrDefault(path, fallback).answer(exchange);
             } catch (IOException e) {
@@ -104,6 +108,37 @@ public final class FakeUpstream implements AutoCloseable {
             out.flush();
             throw new IOException("dropping the connection on purpose");
         };
+    }
+
+    /**
+     * Answers as {@code answer} does once {@code other} has been asked for (within 10 s), else 504: shows that
+     * whoever asks for this path asks for the other one too, without waiting for this answer first.
+     */
+    public Behaviour onceAsked(String other, Behaviour answer) {
+        return exchange -> {
+            boolean asked;
+            try {
+                asked = awaitHit(other, Duration.ofSeconds(10));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                asked = false;
+            }
+            (asked ? answer : status(504, other + " was not asked")).answer(exchange);
+        };
+    }
+
+    private boolean awaitHit(String path, Duration wait) throws InterruptedException {
+        long deadline = System.nanoTime() + wait.toNanos();
+        synchronized (hits) {
+            while (hits(path) == 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                hits.wait(TimeUnit.NANOSECONDS.toMillis(left) + 1);
+            }
+            return true;
+        }
     }
 
     /** Accepts the request and never answers (until the server closes). */
