@@ -534,19 +534,7 @@ class OperatorIT {
         awaitScale(namespace, "shared", 2, selector);
 
         // above its maxReplicas: the controller scales the cache down through /scale, no metric needed for that
-        Commands.Result autoscaler = cluster.kubectlWithInput("""
-                apiVersion: autoscaling/v2
-                kind: HorizontalPodAutoscaler
-                metadata: {name: shared, namespace: %s}
-                spec:
-                  scaleTargetRef: {apiVersion: modproxy.dev/v1alpha1, kind: GoProxyCache, name: shared}
-                  minReplicas: 1
-                  maxReplicas: 1
-                  metrics:
-                    - type: Resource
-                      resource: {name: cpu, target: {type: Utilization, averageUtilization: 70}}
-                """.formatted(namespace), "apply", "-f", "-");
-        assertThat(autoscaler.succeeded()).as(autoscaler.toString()).isTrue();
+        applyAutoscaler(namespace, "shared", 1, 1);
         await("the HorizontalPodAutoscaler scales the cache to its maxReplicas")
                 .atMost(READY_WITHIN)
                 .pollInterval(Duration.ofSeconds(1))
@@ -601,19 +589,7 @@ class OperatorIT {
                         e -> assertThat(e.getCode()).isEqualTo(422))
                 .hasMessageContaining("replicas > 1 needs a shared cache");
 
-        Commands.Result autoscaler = cluster.kubectlWithInput("""
-                apiVersion: autoscaling/v2
-                kind: HorizontalPodAutoscaler
-                metadata: {name: default, namespace: %s}
-                spec:
-                  scaleTargetRef: {apiVersion: modproxy.dev/v1alpha1, kind: GoProxyCache, name: default}
-                  minReplicas: 2
-                  maxReplicas: 3
-                  metrics:
-                    - type: Resource
-                      resource: {name: cpu, target: {type: Utilization, averageUtilization: 70}}
-                """.formatted(namespace), "apply", "-f", "-");
-        assertThat(autoscaler.succeeded()).as(autoscaler.toString()).isTrue();
+        applyAutoscaler(namespace, "default", 2, 3);
         await("the HorizontalPodAutoscaler's scale-up refused")
                 .atMost(READY_WITHIN)
                 .pollInterval(Duration.ofSeconds(1))
@@ -663,6 +639,24 @@ class OperatorIT {
                             .as("/scale status.selector")
                             .isEqualTo(selector);
                 });
+    }
+
+    /** An autoscaling/v2 HorizontalPodAutoscaler aimed at the cache {@code name} (CPU; no metrics server runs here). */
+    private void applyAutoscaler(String namespace, String name, int minReplicas, int maxReplicas) {
+        Commands.Result applied = cluster.kubectlWithInput(
+                """
+                apiVersion: autoscaling/v2
+                kind: HorizontalPodAutoscaler
+                metadata: {name: %s, namespace: %s}
+                spec:
+                  scaleTargetRef: {apiVersion: modproxy.dev/v1alpha1, kind: GoProxyCache, name: %s}
+                  minReplicas: %d
+                  maxReplicas: %d
+                  metrics:
+                    - type: Resource
+                      resource: {name: cpu, target: {type: Utilization, averageUtilization: 70}}
+                """.formatted(name, namespace, name, minReplicas, maxReplicas), "apply", "-f", "-");
+        assertThat(applied.succeeded()).as(applied.toString()).isTrue();
     }
 
     @SuppressWarnings("unchecked")

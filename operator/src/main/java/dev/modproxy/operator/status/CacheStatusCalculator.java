@@ -105,9 +105,7 @@ public final class CacheStatusCalculator {
                 CacheCondition.READY,
                 CacheCondition.FALSE,
                 "PodsNotReady",
-                "No proxy pod is ready yet; see kubectl -n "
-                        + cache.getMetadata().getNamespace() + " describe pods -l " + CacheNames.INSTANCE_LABEL + "="
-                        + cache.getMetadata().getName() + ".");
+                "No proxy pod is ready yet; see " + describeCommand(cache, "pods") + ".");
     }
 
     private static Optional<String> pendingClaim(Observation seen) {
@@ -260,10 +258,15 @@ public final class CacheStatusCalculator {
         if (message.contains("quota") || message.contains("usage per ")) {
             return "Fix: raise the namespace's ResourceQuota/LimitRange or lower spec.resources.";
         }
-        return "Fix: kubectl -n " + cache.getMetadata().getNamespace() + " describe replicaset -l "
-                + CacheNames.INSTANCE_LABEL + "=" + cache.getMetadata().getName()
+        return "Fix: " + describeCommand(cache, "replicaset")
                 + " shows what refused them (e.g. spec.serviceAccountName naming no ServiceAccount, an "
                 + "admission webhook).";
+    }
+
+    /** The kubectl command that describes the cache's objects of one kind, selected by its instance label. */
+    private static String describeCommand(GoProxyCache cache, String kind) {
+        return "kubectl -n " + cache.getMetadata().getNamespace() + " describe " + kind + " -l "
+                + CacheNames.INSTANCE_LABEL + "=" + cache.getMetadata().getName();
     }
 
     private static boolean conditionIs(Deployment deployment, String type, String value) {
