@@ -16,6 +16,8 @@ import dev.modproxy.proxy.protocol.RequestKind;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -47,6 +49,16 @@ import org.jboss.logging.Logger;
  * whose own module is pruned reads none of those go.mods (the ones it builds with are listed in its own
  * go.mod, which it asks for in one wave anyway). On the captured real graph, one level below pruned go.mods
  * was 222 upstream requests per cold build that no client read.
+ * <li>a client walks a build list: {@code go mod download all} and {@code go list -m all} ask, after loading the
+ * graph, for every module of the build list its {@code .info} and then its {@code .mod}, in path order, one
+ * round trip per module. A pruned build list is the main module's requirements and their go.mods' requirements
+ * (go.dev/ref/mod#graph-pruning); the proxy saw those go.mods as the graph was loaded (a client read them
+ * before asking their {@code .info}). So a client asking for the {@code .info} of a version such a go.mod
+ * requires, whose go.mod it has not read, is walking the list: the {@code .info} and {@code .mod} of every
+ * requirement of that go.mod are prefetched then, once, in path order. A build ({@code go build},
+ * {@code go mod download}, {@code go mod tidy}) asks for no such {@code .info}, so this costs it nothing; on
+ * the captured real graph those go.mods' requirements were 136 of the 138 modules of the build list at the
+ * version it selected (5 others at versions it did not).
  * </ul>
  *
  * <p>Queries are not builds: a client that asked for a module's {@code @v/list} or {@code @latest} within
@@ -120,6 +132,16 @@ public final class Prefetcher implements ClientDemand, AutoCloseable {
 
     private final Set<ProxyRequest> queuedExpansions = ConcurrentHashMap.newKeySet();
 
+    /** go.mod files a client read before asking for their version's .info: to load its module graph. */
+    private final Cache<ProxyRequest, Boolean> graphReads = recent();
+    /**
+     * The requirements (as .info requests, in path order) of pruned go.mods read to load a graph, until a
+     * client walking its build list has them prefetched; removed then, so each list is prefetched once.
+     */
+    private final Cache<ProxyRequest, List<ProxyRequest>> buildListRequirements = recent();
+    /** For a version's .info, the pruned go.mods read to load a graph that require that version. */
+    private final Cache<ProxyRequest, Set<ProxyRequest>> requiredBy = recent();
+
     /** @param clock what a prefetch's wait for a free slot, and the query window, are measured with */
     public Prefetcher(ModuleCache cache, Settings settings, ProxyMetrics metrics, Clock clock) {
         this.clock = clock;
@@ -151,7 +173,7 @@ public final class Prefetcher implements ClientDemand, AutoCloseable {
                 p -> p.workers.getQueue().size());
     }
 
-    private static Cache<ProxyRequest, Boolean> recent() {
+    private static <V> Cache<ProxyRequest, V> recent() {
         return Caffeine.newBuilder()
                 .expireAfterWrite(Duration.ofMinutes(10))
                 .maximumSize(200_000)
@@ -162,6 +184,7 @@ public final class Prefetcher implements ClientDemand, AutoCloseable {
     public void asked(ProxyRequest request, boolean cached) {
         switch (request.kind()) {
             case INFO -> {
+                prefetchBuildListAround(request);
                 if (cached) {
                     predictDownload(request);
                 } else {
@@ -171,6 +194,10 @@ public final class Prefetcher implements ClientDemand, AutoCloseable {
                 }
             }
             case MOD -> {
+                // a go.mod asked with nothing predicting it (not its .info, not a walk): read to load a graph
+                if (hinted.getIfPresent(request) == null && graphReads.getIfPresent(request) == null) {
+                    graphReads.put(request, Boolean.TRUE);
+                }
                 if (cached) {
                     predictRest(request);
                     expandLater(request);
@@ -211,6 +238,29 @@ public final class Prefetcher implements ClientDemand, AutoCloseable {
         prefetch(sibling(goMod, RequestKind.INFO));
         if (unprunedWalk.getIfPresent(goMod) == null) {
             prefetch(sibling(goMod, RequestKind.ZIP));
+        }
+    }
+
+    /**
+     * A client asked for the .info of a version that a go.mod read to load a graph requires, and has not read
+     * that version's go.mod itself: it is walking the build list (see the class comment), and asks for every
+     * requirement of that go.mod next.
+     */
+    private void prefetchBuildListAround(ProxyRequest info) {
+        Set<ProxyRequest> goMods = requiredBy.getIfPresent(info);
+        if (goMods == null || graphReads.getIfPresent(sibling(info, RequestKind.MOD)) != null) {
+            return; // no such go.mod, or one the client loaded its graph from (a build asks for those .infos)
+        }
+        for (ProxyRequest goMod : goMods) {
+            List<ProxyRequest> requirements = buildListRequirements.asMap().remove(goMod);
+            if (requirements != null) {
+                for (ProxyRequest requirement : requirements) {
+                    if (!requirement.equals(info)) { // the client's own, with its .mod beside it (asked)
+                        prefetch(requirement);
+                        prefetch(sibling(requirement, RequestKind.MOD));
+                    }
+                }
+            }
         }
     }
 
@@ -312,24 +362,53 @@ public final class Prefetcher implements ClientDemand, AutoCloseable {
         }
         if (read.get().pruned() && unprunedWalk.getIfPresent(goMod) == null) {
             expanded.put(goMod, Boolean.FALSE); // read: no client reads below it unless an unpruned one leads there
+            if (graphReads.getIfPresent(goMod) != null) {
+                noteBuildListRequirements(goMod, read.get());
+            }
             return;
         }
         if (Boolean.TRUE.equals(expanded.asMap().put(goMod, Boolean.TRUE))) {
             return;
         }
         for (GoModRequirements.Requirement requirement : read.get().requires()) {
-            ProxyRequest child;
-            try {
-                child = ProxyRequest.parse("/" + CaseEncoding.encode(requirement.path()) + "/@v/"
-                        + CaseEncoding.encode(requirement.version()) + ".mod");
-            } catch (InvalidRequestException | IllegalArgumentException e) {
+            Optional<ProxyRequest> maybeChild = versionRequest(requirement, RequestKind.MOD);
+            if (maybeChild.isEmpty()) {
                 continue; // not a version the go command would fetch a go.mod for
             }
+            ProxyRequest child = maybeChild.get();
             unprunedWalk.put(child, Boolean.TRUE);
             if (hinted.getIfPresent(child) != null && !Boolean.TRUE.equals(expanded.getIfPresent(child))) {
                 expandLater(child); // fetched before for another reason (a client, its .info): walk on from it now
             }
             prefetch(child);
+        }
+    }
+
+    /** Keeps a pruned go.mod's requirements for a client that walks the build list it is part of. */
+    private void noteBuildListRequirements(ProxyRequest goMod, GoModRequirements read) {
+        List<ProxyRequest> infos = read.requires().stream()
+                .sorted(Comparator.comparing(GoModRequirements.Requirement::path)) // the go command's order
+                .map(requirement -> versionRequest(requirement, RequestKind.INFO))
+                .flatMap(Optional::stream)
+                .toList();
+        if (infos.isEmpty() || buildListRequirements.asMap().putIfAbsent(goMod, infos) != null) {
+            return;
+        }
+        for (ProxyRequest info : infos) {
+            requiredBy
+                    .asMap()
+                    .computeIfAbsent(info, k -> ConcurrentHashMap.newKeySet())
+                    .add(goMod);
+        }
+    }
+
+    /** The request for a required version's artifact; none for a version the go command would not fetch. */
+    private static Optional<ProxyRequest> versionRequest(GoModRequirements.Requirement requirement, RequestKind kind) {
+        try {
+            return Optional.of(ProxyRequest.parse("/" + CaseEncoding.encode(requirement.path()) + "/@v/"
+                    + CaseEncoding.encode(requirement.version()) + kind.suffix()));
+        } catch (InvalidRequestException | IllegalArgumentException e) {
+            return Optional.empty();
         }
     }
 

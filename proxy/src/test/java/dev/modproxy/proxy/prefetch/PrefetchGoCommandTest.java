@@ -99,6 +99,10 @@ class PrefetchGoCommandTest {
 
     /** Runs the go command in {@code work} with its GOPATH, module cache and build cache under {@code home}. */
     private GoRun go(Path home, Path work, String... args) throws Exception {
+        return go(Map.of(), home, work, args);
+    }
+
+    private GoRun go(Map<String, String> moreEnv, Path home, Path work, String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of(GoBinary.path().toString()));
         command.addAll(List.of(args));
         ProcessBuilder builder =
@@ -111,6 +115,7 @@ class PrefetchGoCommandTest {
         env.put("GOCACHE", home.resolve("gocache").toString());
         env.put("GOSUMDB", "off");
         env.put("GOFLAGS", "-mod=mod -modcacherw");
+        env.putAll(moreEnv);
         Process process = builder.start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(process.waitFor(120, TimeUnit.SECONDS), "go finished in time");
@@ -185,6 +190,77 @@ class PrefetchGoCommandTest {
             assertTrue(Files.isRegularFile(download.resolve("v1.0.0.mod")), module + ".mod downloaded");
             assertTrue(Files.isRegularFile(download.resolve("v1.0.0.zip")), module + ".zip downloaded");
         }
+    }
+
+    /** q (pruned) requires p0..p5, each pruned and requiring nothing; returns p0..p5's paths. */
+    private List<String> publishQRequiringSix() {
+        List<String> paths = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            paths.add("example.com/p" + i);
+            publish(paths.get(i), "1.21");
+        }
+        publish("example.com/q", "1.21", paths.toArray(String[]::new));
+        return paths;
+    }
+
+    @Test
+    void goListAllFindsTheBuildListPrefetchedOnceItAsksForTheFirstModuleBelowTheGraphsGoMods() throws Exception {
+        // The main module requires q, whose pruned go.mod requires p0..p5: the go command reads q's go.mod to load
+        // the graph, then asks each module's .info and .mod in path order, here one at a time (GOMAXPROCS=1).
+        // The upstream answers p0's .info only once p5's was asked: the proxy has to see, at p0, that the client
+        // walks q's requirements and fetch the rest ahead of it (else p0's .info is unanswered until the
+        // upstream gives up: 504, and go list fails).
+        List<String> paths = publishQRequiringSix();
+        upstream.on(
+                "example.com/p0/@v/v1.0.0.info",
+                upstream.onceAsked(
+                        "example.com/p5/@v/v1.0.0.info", FakeUpstream.ok("application/json", Modules.info("v1.0.0"))));
+        Path work = Files.createDirectories(dir.resolve("list"));
+        Files.writeString(
+                work.resolve("go.mod"), "module example.com/main\n\ngo 1.21\n\nrequire example.com/q v1.0.0\n");
+
+        GoRun run = go(Map.of("GOMAXPROCS", "1"), dir.resolve("list-home"), work, "list", "-m", "all");
+
+        assertEquals(0, run.exitCode(), run.output());
+        for (String path : paths) {
+            assertTrue(run.output().contains(path + " v1.0.0"), path + " listed: " + run.output());
+        }
+        // q's .info (predicted when its go.mod arrived) and p1..p5's came from prefetches the client then used;
+        // p0's it fetched itself
+        assertEquals(1 + paths.size() - 1, prefetches("modproxy.prefetch.used", "info"), ".infos prefetched, used");
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> proxy.assembly.prefetcher().orElseThrow().idle());
+        asked.forEach((path, n) ->
+                assertEquals(1, n.get(), path + " was fetched from the upstream once, client or prefetch"));
+    }
+
+    @Test
+    void aBuildAsksForNoModuleBelowTheGraphsGoModsAndNoneIsFetched() throws Exception {
+        List<String> paths = publishQRequiringSix();
+        Path work = Files.createDirectories(dir.resolve("build"));
+        Files.writeString(
+                work.resolve("go.mod"), "module example.com/main\n\ngo 1.21\n\nrequire example.com/q v1.0.0\n");
+        Files.writeString(work.resolve("main.go"), "package main\n\nimport _ \"example.com/q\"\n\nfunc main() {}\n");
+
+        GoRun build = go(
+                dir.resolve("build-home"),
+                work,
+                "build",
+                "-o",
+                dir.resolve("main").toString(),
+                ".");
+        GoRun download = go(dir.resolve("download-home"), work, "mod", "download");
+
+        assertEquals(0, build.exitCode(), build.output());
+        assertEquals(0, download.exitCode(), download.output());
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> proxy.assembly.prefetcher().orElseThrow().idle());
+        assertTrue(asked.containsKey("example.com/q/@v/v1.0.0.zip"), "q downloaded: " + asked.keySet());
+        List<String> below = asked.keySet().stream()
+                .filter(path -> paths.stream().anyMatch(p -> path.startsWith(p + "/")))
+                .sorted()
+                .toList();
+        assertEquals(List.of(), below, "fetched upstream for a build that never asks for them");
     }
 
     /** Modules with upgrades: each at v1.0.0, v1.1.0 and v1.2.0, pruned, requiring nothing. */

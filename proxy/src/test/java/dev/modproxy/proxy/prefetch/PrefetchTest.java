@@ -265,6 +265,67 @@ class PrefetchTest {
     }
 
     @Test
+    void aClientWalkingTheBuildListHasTheRestOfAGraphGoModsRequirementsPrefetchedAtTheFirstOfThem() throws Exception {
+        // go mod download all / go list -m all: load the graph (a's go.mod), then each module's .info and .mod
+        publish("example.com/a", "1.21", "example.com/b", "example.com/c", "example.com/d");
+        publish("example.com/b", "1.21", "example.com/e");
+        publish("example.com/c", "1.21");
+        publish("example.com/d", "1.21");
+        publish("example.com/e", "1.21");
+        startProxy(on(4, "256Mi", 100));
+
+        assertEquals(200, proxy.get("/" + mod("example.com/a")).statusCode());
+        assertEquals(200, proxy.get("/" + info("example.com/a")).statusCode());
+        awaitIdle();
+        assertEquals(0, upstream.hits(info("example.com/c")), "nothing below a's go.mod before a client walks there");
+
+        assertEquals(200, proxy.get("/" + info("example.com/b")).statusCode());
+
+        await().atMost(WAIT)
+                .until(() -> stored(info("example.com/c"))
+                        && stored(mod("example.com/c"))
+                        && stored(info("example.com/d"))
+                        && stored(mod("example.com/d")));
+        assertEquals(200, proxy.get("/" + mod("example.com/b")).statusCode());
+        for (String path :
+                List.of(info("example.com/c"), mod("example.com/c"), info("example.com/d"), mod("example.com/d"))) {
+            assertEquals(200, proxy.get("/" + path).statusCode(), path);
+        }
+        awaitIdle();
+        for (String path :
+                List.of(info("example.com/b"), mod("example.com/b"), info("example.com/c"), mod("example.com/c"))) {
+            assertEquals(1, upstream.hits(path), path + " fetched once");
+        }
+        assertEquals(3.0, count("modproxy.prefetch.used", "kind", "info"), "a's (its go.mod was got), c's, d's");
+        // b's go.mod was read after its .info (a module of the list, not one the graph was loaded from)
+        assertEquals(0, upstream.hits(info("example.com/e")), "nothing below a module of the list");
+        assertEquals(0, upstream.hits(mod("example.com/e")), "nothing below a module of the list");
+    }
+
+    @Test
+    void aBuildThatAsksForTheInfoOfModulesItLoadedItsGraphFromHasNothingBelowThemPrefetched() throws Exception {
+        // go build: the go.mods of the main module's requirements (a requires b, and the main module needs both),
+        // then their zips and .infos; c, required only by a, is never asked for
+        publish("example.com/a", "1.21", "example.com/b", "example.com/c");
+        publish("example.com/b", "1.21");
+        publish("example.com/c", "1.21");
+        startProxy(on(4, "256Mi", 100));
+
+        for (String module : List.of("example.com/a", "example.com/b")) {
+            assertEquals(200, proxy.get("/" + mod(module)).statusCode());
+        }
+        awaitIdle();
+        for (String module : List.of("example.com/a", "example.com/b")) {
+            assertEquals(200, proxy.get("/" + zip(module)).statusCode());
+            assertEquals(200, proxy.get("/" + info(module)).statusCode());
+        }
+        awaitIdle();
+
+        assertEquals(0, upstream.hits(info("example.com/c")), "b's .info is a build's: no walk of a's requirements");
+        assertEquals(0, upstream.hits(mod("example.com/c")));
+    }
+
+    @Test
     void aGoModOfAVersionThatDoesNotExistCostsOneUpstreamRequestAndAFoundOnePredictsTheRest() throws Exception {
         publish("example.com/a", "1.21");
         startProxy(on(4, "256Mi", 100));
