@@ -40,6 +40,10 @@ import org.jboss.logging.Logger;
  * two round trips in a row that become one; {@code X.zip} only once the {@code .info} is found, since
  * {@code go get path@version} asks one for every prefix of a package's path, most of them no module (each
  * such prefix costs a small {@code .mod} 404 besides its {@code .info} 404, never a zip);
+ * <li>a client asks for {@code X.zip} and it is not cached: {@code X.mod} and {@code X.info} at once, beside the
+ * zip's own fetch, since a build ({@code go build}, {@code go test}, {@code go mod download} without {@code all})
+ * asks for a module's zip first, then its {@code .mod}, and its {@code .info} last: three round trips that become
+ * one;
  * <li>a client gets {@code X.mod}: {@code X.info} (tiny; {@code go mod download} asks it), and {@code X.zip}
  * unless X's go.mod is only read to walk an unpruned graph (then many of those versions are never built); not
  * before the {@code .mod} is found, since a go.mod may require a version its module never had;
@@ -53,7 +57,7 @@ import org.jboss.logging.Logger;
  * graph, for every module of the build list its {@code .info} and then its {@code .mod}, in path order, one
  * round trip per module. A pruned build list is the main module's requirements and their go.mods' requirements
  * (go.dev/ref/mod#graph-pruning); the proxy saw those go.mods as the graph was loaded (a client read them
- * before asking their {@code .info}). So a client asking for the {@code .info} of a version such a go.mod
+ * without asking for their {@code .info} just before). So a client asking for the {@code .info} of a version such a go.mod
  * requires, whose go.mod it has not read, is walking the list: the {@code .info} and {@code .mod} of every
  * requirement of that go.mod are prefetched then, once, in path order. A build ({@code go build},
  * {@code go mod download}, {@code go mod tidy}) asks for no such {@code .info}, so this costs it nothing; on
@@ -95,6 +99,13 @@ public final class Prefetcher implements ClientDemand, AutoCloseable {
      * @latest arrives; short, so that a build of the same module a little later has its zips prefetched again.
      */
     static final Duration QUERY_WINDOW = Duration.ofSeconds(30);
+    /**
+     * How long after a client asked for a version's .info its .mod is taken as the second of a pair (the go
+     * command walking a build list asks for the .mod as soon as the .info arrives), not as read to load a graph.
+     * A build asks for its modules' .infos last, long after their go.mods; short, so that another command's
+     * .infos of the same versions do not hide a graph load for long.
+     */
+    static final Duration PAIR_WINDOW = Duration.ofSeconds(30);
 
     /** The bounds; see the class comment. */
     public record Settings(int concurrency, long maxBytesInFlight, int queueSize, Duration startWindow) {
@@ -132,8 +143,10 @@ public final class Prefetcher implements ClientDemand, AutoCloseable {
 
     private final Set<ProxyRequest> queuedExpansions = ConcurrentHashMap.newKeySet();
 
-    /** go.mod files a client read before asking for their version's .info: to load its module graph. */
+    /** go.mod files a client read without having asked for their version's .info just before: to load a graph. */
     private final Cache<ProxyRequest, Boolean> graphReads = recent();
+    /** .info files clients asked for within {@link #PAIR_WINDOW}. */
+    private final Cache<ProxyRequest, Boolean> infosAsked;
     /**
      * The requirements (as .info requests, in path order) of pruned go.mods read to load a graph, until a
      * client walking its build list has them prefetched; removed then, so each list is prefetched once.
@@ -166,6 +179,11 @@ public final class Prefetcher implements ClientDemand, AutoCloseable {
                 .maximumSize(100_000)
                 .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis()))
                 .build();
+        infosAsked = Caffeine.newBuilder()
+                .expireAfterWrite(PAIR_WINDOW)
+                .maximumSize(200_000)
+                .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis()))
+                .build();
         metrics.watchPrefetches(
                 this,
                 p -> p.running.get(),
@@ -185,6 +203,9 @@ public final class Prefetcher implements ClientDemand, AutoCloseable {
         switch (request.kind()) {
             case INFO -> {
                 prefetchBuildListAround(request);
+                if (infosAsked.getIfPresent(request) == null) {
+                    infosAsked.put(request, Boolean.TRUE);
+                }
                 if (cached) {
                     predictDownload(request);
                 } else {
@@ -194,14 +215,22 @@ public final class Prefetcher implements ClientDemand, AutoCloseable {
                 }
             }
             case MOD -> {
-                // a go.mod asked with nothing predicting it (not its .info, not a walk): read to load a graph
-                if (hinted.getIfPresent(request) == null && graphReads.getIfPresent(request) == null) {
+                // not right after its .info: read to load a graph (a build's, or go mod download all's first wave)
+                if (infosAsked.getIfPresent(sibling(request, RequestKind.INFO)) == null
+                        && graphReads.getIfPresent(request) == null) {
                     graphReads.put(request, Boolean.TRUE);
                 }
                 if (cached) {
                     predictRest(request);
                     expandLater(request);
                 } // else when it lands: a go.mod may require a version its module never had
+            }
+            case ZIP -> {
+                if (!cached) {
+                    // a build asks for a module's zip first, then its .mod, then its .info: fetch those alongside
+                    prefetch(sibling(request, RequestKind.MOD));
+                    prefetch(sibling(request, RequestKind.INFO));
+                }
             }
             default -> {}
         }
@@ -221,7 +250,13 @@ public final class Prefetcher implements ClientDemand, AutoCloseable {
             if (!byPrefetch) {
                 predictRest(request);
             }
-            if (!byPrefetch || unprunedWalk.getIfPresent(request) != null) {
+            if (!byPrefetch && graphReads.getIfPresent(request) != null) {
+                // read before the client has it: the next thing it asks may be a requirement's .info (see
+                // prefetchBuildListAround), and this runs on the fetch's thread, not the event loop
+                if (worthReading(request)) {
+                    expand(request);
+                }
+            } else if (!byPrefetch || unprunedWalk.getIfPresent(request) != null) {
                 expandLater(request);
             }
         }
@@ -288,13 +323,17 @@ public final class Prefetcher implements ClientDemand, AutoCloseable {
         }
     }
 
-    private void expandLater(ProxyRequest goMod) {
+    /**
+     * Not done (walked below), nor read as pruned with no unpruned walk through it since: reading it again would
+     * change nothing (see expand), and every cache hit on it would cost a worker's turn.
+     */
+    private boolean worthReading(ProxyRequest goMod) {
         Boolean done = expanded.getIfPresent(goMod);
-        // done (walked below), or read as pruned with no unpruned walk through it since: reading it again would
-        // change nothing (see expand), and every cache hit on it would cost a worker's turn
-        if (Boolean.TRUE.equals(done)
-                || done != null && unprunedWalk.getIfPresent(goMod) == null
-                || !queuedExpansions.add(goMod)) {
+        return !Boolean.TRUE.equals(done) && (done == null || unprunedWalk.getIfPresent(goMod) != null);
+    }
+
+    private void expandLater(ProxyRequest goMod) {
+        if (!worthReading(goMod) || !queuedExpansions.add(goMod)) {
             return;
         }
         if (!submit(() -> {

@@ -263,6 +263,40 @@ class PrefetchGoCommandTest {
         assertEquals(List.of(), below, "fetched upstream for a build that never asks for them");
     }
 
+    @Test
+    void goBuildFindsTheGoModItAsksAfterAZipFetchedBesideIt() throws Exception {
+        // go build asks for q's zip, then its .mod, then its .info. The upstream answers the zip only once the
+        // .mod was asked: a .mod asked only when the client asks for it would leave the zip unanswered until
+        // the upstream gives up (504, and the build fails).
+        publishQRequiringSix();
+        upstream.on(
+                "example.com/q/@v/v1.0.0.zip",
+                upstream.onceAsked(
+                        "example.com/q/@v/v1.0.0.mod",
+                        FakeUpstream.ok(
+                                "application/zip",
+                                Modules.zipOf(
+                                        "example.com/q@v1.0.0/",
+                                        Map.of(
+                                                "go.mod", "module example.com/q\n\ngo 1.21\n",
+                                                "q.go", "package q\n")))));
+        Path work = Files.createDirectories(dir.resolve("zipfirst"));
+        Files.writeString(
+                work.resolve("go.mod"), "module example.com/main\n\ngo 1.21\n\nrequire example.com/q v1.0.0\n");
+        Files.writeString(work.resolve("main.go"), "package main\n\nimport _ \"example.com/q\"\n\nfunc main() {}\n");
+
+        GoRun build = go(
+                dir.resolve("zipfirst-home"),
+                work,
+                "build",
+                "-o",
+                dir.resolve("main").toString(),
+                ".");
+
+        assertEquals(0, build.exitCode(), build.output());
+        assertEquals(1.0, prefetches("modproxy.prefetch.used", "mod"), "q's .mod prefetched beside its zip, used");
+    }
+
     /** Modules with upgrades: each at v1.0.0, v1.1.0 and v1.2.0, pruned, requiring nothing. */
     private static final int UPGRADABLE = 8;
 

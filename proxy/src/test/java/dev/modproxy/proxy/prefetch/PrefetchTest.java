@@ -326,6 +326,53 @@ class PrefetchTest {
     }
 
     @Test
+    void aColdZipHasItsGoModAndInfoFetchedAlongsideAsABuildAsksForThemNext() throws Exception {
+        publish("example.com/a", "1.21");
+        // the upstream answers the zip only once the .mod was asked: a build asks for the zip, then the .mod
+        upstream.on(
+                zip("example.com/a"),
+                upstream.onceAsked(
+                        mod("example.com/a"),
+                        FakeUpstream.ok("application/zip", Modules.zip("example.com/a", "v1.0.0"))));
+        startProxy(on(4, "256Mi", 100));
+
+        assertEquals(200, proxy.get("/" + zip("example.com/a")).statusCode(), "the zip, answered once .mod was asked");
+        await().atMost(WAIT).until(() -> stored(mod("example.com/a")) && stored(info("example.com/a")));
+        assertEquals(200, proxy.get("/" + mod("example.com/a")).statusCode());
+        assertEquals(200, proxy.get("/" + info("example.com/a")).statusCode());
+        awaitIdle();
+        for (String path : List.of(zip("example.com/a"), mod("example.com/a"), info("example.com/a"))) {
+            assertEquals(1, upstream.hits(path), path + " fetched once");
+        }
+        assertEquals(1.0, count("modproxy.prefetch.used", "kind", "mod"));
+        assertEquals(1.0, count("modproxy.prefetch.used", "kind", "info"));
+    }
+
+    @Test
+    void aBuildsGoModBroughtBesideItsZipStillCountsAsReadToLoadTheGraph() throws Exception {
+        // go build reads a (zip, .mod, .info); a client walking the build list then asks for c, which a requires
+        publish("example.com/a", "1.21", "example.com/b", "example.com/c", "example.com/d");
+        publish("example.com/b", "1.21");
+        publish("example.com/c", "1.21");
+        publish("example.com/d", "1.21");
+        startProxy(on(4, "256Mi", 100));
+        assertEquals(200, proxy.get("/" + zip("example.com/a")).statusCode());
+        await().atMost(WAIT).until(() -> stored(mod("example.com/a")));
+        assertEquals(200, proxy.get("/" + mod("example.com/a")).statusCode());
+        assertEquals(200, proxy.get("/" + info("example.com/a")).statusCode());
+        awaitIdle();
+        assertEquals(0, upstream.hits(info("example.com/b")), "a build asks for nothing below a");
+
+        assertEquals(200, proxy.get("/" + info("example.com/c")).statusCode());
+
+        await().atMost(WAIT)
+                .until(() -> stored(info("example.com/b"))
+                        && stored(mod("example.com/b"))
+                        && stored(info("example.com/d"))
+                        && stored(mod("example.com/d")));
+    }
+
+    @Test
     void aGoModOfAVersionThatDoesNotExistCostsOneUpstreamRequestAndAFoundOnePredictsTheRest() throws Exception {
         publish("example.com/a", "1.21");
         startProxy(on(4, "256Mi", 100));
@@ -592,7 +639,15 @@ class PrefetchTest {
             deps.add("example.com/dep" + i);
         }
         publish("example.com/a", "1.16", deps.toArray(String[]::new));
-        upstream.on(info("example.com/a"), FakeUpstream.status(404, "gone"))
+        // the one worker is kept busy by a's .info until released
+        upstream.on(info("example.com/a"), exchange -> {
+                    try {
+                        release.await(30, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    FakeUpstream.status(404, "gone").answer(exchange);
+                })
                 .on(zip("example.com/a"), FakeUpstream.status(404, "gone"));
         for (String dep : deps) {
             publish(dep, "1.21");
@@ -600,12 +655,14 @@ class PrefetchTest {
         startProxy(on(1, "256Mi", 3));
 
         assertEquals(200, proxy.get("/" + mod("example.com/a")).statusCode());
+        release.countDown();
         awaitIdle();
 
-        // one worker reads a's go.mod and queues its 6 requirements: 3 fit in the queue, 3 are dropped
-        assertEquals(3.0, count("modproxy.prefetch.dropped", "reason", "queue_full"));
-        assertEquals(3, deps.stream().filter(d -> upstream.hits(mod(d)) == 1).count());
-        assertEquals(3, deps.stream().filter(d -> upstream.hits(mod(d)) == 0).count());
+        // a's go.mod predicts its .info (the worker's) and zip (queued), and its 6 requirements meet a queue of 3
+        // with one place taken: 2 fit, 4 are dropped
+        assertEquals(4.0, count("modproxy.prefetch.dropped", "reason", "queue_full"));
+        assertEquals(2, deps.stream().filter(d -> upstream.hits(mod(d)) == 1).count());
+        assertEquals(4, deps.stream().filter(d -> upstream.hits(mod(d)) == 0).count());
     }
 
     @Test
