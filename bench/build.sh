@@ -30,7 +30,10 @@
 #      PROXY_JAVA_OPTS= for none at all), PROXY_JAVA (the java that runs modproxy; default: java on PATH),
 #      JAR (default: build proxy/target/quarkus-app/quarkus-run.jar), WARM_BUILDS (default 12, at least 3),
 #      CLIENT_GOMAXPROCS (the go command's GOMAXPROCS: how many requests it makes at once, as on a runner
-#      with that many cores; it keeps two idle connections per host, so more means new connections).
+#      with that many cores; it keeps two idle connections per host, so more means new connections),
+#      GO_COMMAND (default "mod download all"; "list -deps ./..." downloads what go build of the graph's
+#      program does, in the same order, without compiling it; "mod download" what a Dockerfile's
+#      dependency layer does).
 # Everything listens on 127.0.0.1 only. Not part of ./mvnw verify; run it under the heavy lock:
 #   flock /tmp/modproxy-heavy.lock bench/build.sh synthetic 50ms 3
 set -euo pipefail
@@ -44,6 +47,7 @@ PROXY_JAVA_OPTS=${PROXY_JAVA_OPTS--Xmx128m}
 PROXY_JAVA=${PROXY_JAVA:-java}
 LAYERS=${LAYERS:-10}
 WARM_BUILDS=${WARM_BUILDS:-12}
+GO_COMMAND=${GO_COMMAND:-mod download all}
 [ "$WARM_BUILDS" -ge 3 ] || { echo "WARM_BUILDS is at least 3, not $WARM_BUILDS" >&2; exit 2; }
 NGINX=${NGINX:-/usr/sbin/nginx}
 for tool in java go curl awk; do
@@ -132,13 +136,14 @@ start_proxy() {
 
 upstream_requests() { curl -fsS "$mirror/_counts" | awk '{n += $1} END {print n + 0}'; }
 
-# go mod download all through $1 with a fresh module cache; prints the seconds it took.
+# $GO_COMMAND through $1 with a fresh module cache; prints the seconds it took.
 download_all() {
   local home start end
   home=$(mktemp -d "$CLIENT_DIR/client.XXXXXX")
   start=$(date +%s.%N)
-  (cd "$graph" && GOPROXY_FOR_RUN="$1" go_clean "$home" mod download all) >"$home.log" 2>&1 \
-    || { echo "go mod download all through $1 failed:" >&2; tail -20 "$home.log" >&2; return 1; }
+  # shellcheck disable=SC2086
+  (cd "$graph" && GOPROXY_FOR_RUN="$1" go_clean "$home" $GO_COMMAND) >"$home.log" 2>&1 \
+    || { echo "go $GO_COMMAND through $1 failed:" >&2; tail -20 "$home.log" >&2; return 1; }
   end=$(date +%s.%N)
   chmod -R u+w "$home"; rm -rf "$home"
   awk -v s="$start" -v e="$end" 'BEGIN {printf "%.2f", e - s}'
@@ -175,7 +180,7 @@ done
 col() { awk -v c="$1" '{print $c}' "$results" | median; }
 ratio() { awk -v a="$1" -v b="$2" '{print ($b > 0 ? $a / $b : 0)}' "$results" | median; }
 echo
-echo "### go mod download all, $graph_kind graph ($modules modules), upstream delay $delay, median of $runs runs"
+echo "### go $GO_COMMAND, $graph_kind graph ($modules modules), upstream delay $delay, median of $runs runs"
 echo
 echo "| direct s | cold s | warm s | steady s | file:// s | nginx s | cold / direct | warm / file:// | warm / nginx | steady / file:// | steady / nginx | warm / direct | upstream requests direct | upstream requests cold | modproxy peak RSS MB |"
 echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
