@@ -11,6 +11,7 @@ import dev.modproxy.proxy.testing.Modules;
 import dev.modproxy.proxy.testing.ProxyUnderTest;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -175,9 +176,7 @@ class PrefetchGoCommandTest {
                             path + "/@v/v1.0.0.mod", FakeUpstream.ok("application/json", Modules.info("v1.0.0"))));
         }
         publish("example.com/q", "1.21", paths.toArray(String[]::new));
-        Path work = Files.createDirectories(dir.resolve("pairs"));
-        Files.writeString(
-                work.resolve("go.mod"), "module example.com/main\n\ngo 1.21\n\nrequire example.com/q v1.0.0\n");
+        Path work = mainModuleRequiringQ("pairs");
 
         GoRun run = go(dir.resolve("pairs-home"), work, "mod", "download", "all");
 
@@ -203,6 +202,20 @@ class PrefetchGoCommandTest {
         return paths;
     }
 
+    /** A main module (go 1.21) in dir/name requiring q v1.0.0, with a program importing q. */
+    private Path mainModuleRequiringQ(String name) throws IOException {
+        Path work = Files.createDirectories(dir.resolve(name));
+        Files.writeString(
+                work.resolve("go.mod"), "module example.com/main\n\ngo 1.21\n\nrequire example.com/q v1.0.0\n");
+        Files.writeString(work.resolve("main.go"), "package main\n\nimport _ \"example.com/q\"\n\nfunc main() {}\n");
+        return work;
+    }
+
+    /** go build of the main module in work, with its caches under home. */
+    private GoRun build(Path home, Path work) throws Exception {
+        return go(home, work, "build", "-o", dir.resolve("main").toString(), ".");
+    }
+
     @Test
     void goListAllFindsTheBuildListPrefetchedOnceItAsksForTheFirstModuleBelowTheGraphsGoMods() throws Exception {
         // The main module requires q, whose pruned go.mod requires p0..p5: the go command reads q's go.mod to load
@@ -215,9 +228,7 @@ class PrefetchGoCommandTest {
                 "example.com/p0/@v/v1.0.0.info",
                 upstream.onceAsked(
                         "example.com/p5/@v/v1.0.0.info", FakeUpstream.ok("application/json", Modules.info("v1.0.0"))));
-        Path work = Files.createDirectories(dir.resolve("list"));
-        Files.writeString(
-                work.resolve("go.mod"), "module example.com/main\n\ngo 1.21\n\nrequire example.com/q v1.0.0\n");
+        Path work = mainModuleRequiringQ("list");
 
         GoRun run = go(Map.of("GOMAXPROCS", "1"), dir.resolve("list-home"), work, "list", "-m", "all");
 
@@ -237,18 +248,9 @@ class PrefetchGoCommandTest {
     @Test
     void aBuildAsksForNoModuleBelowTheGraphsGoModsAndNoneIsFetched() throws Exception {
         List<String> paths = publishQRequiringSix();
-        Path work = Files.createDirectories(dir.resolve("build"));
-        Files.writeString(
-                work.resolve("go.mod"), "module example.com/main\n\ngo 1.21\n\nrequire example.com/q v1.0.0\n");
-        Files.writeString(work.resolve("main.go"), "package main\n\nimport _ \"example.com/q\"\n\nfunc main() {}\n");
+        Path work = mainModuleRequiringQ("build");
 
-        GoRun build = go(
-                dir.resolve("build-home"),
-                work,
-                "build",
-                "-o",
-                dir.resolve("main").toString(),
-                ".");
+        GoRun build = build(dir.resolve("build-home"), work);
         GoRun download = go(dir.resolve("download-home"), work, "mod", "download");
 
         assertEquals(0, build.exitCode(), build.output());
@@ -280,18 +282,9 @@ class PrefetchGoCommandTest {
                                         Map.of(
                                                 "go.mod", "module example.com/q\n\ngo 1.21\n",
                                                 "q.go", "package q\n")))));
-        Path work = Files.createDirectories(dir.resolve("zipfirst"));
-        Files.writeString(
-                work.resolve("go.mod"), "module example.com/main\n\ngo 1.21\n\nrequire example.com/q v1.0.0\n");
-        Files.writeString(work.resolve("main.go"), "package main\n\nimport _ \"example.com/q\"\n\nfunc main() {}\n");
+        Path work = mainModuleRequiringQ("zipfirst");
 
-        GoRun build = go(
-                dir.resolve("zipfirst-home"),
-                work,
-                "build",
-                "-o",
-                dir.resolve("main").toString(),
-                ".");
+        GoRun build = build(dir.resolve("zipfirst-home"), work);
 
         assertEquals(0, build.exitCode(), build.output());
         assertEquals(1.0, prefetches("modproxy.prefetch.used", "mod"), "q's .mod prefetched beside its zip, used");
