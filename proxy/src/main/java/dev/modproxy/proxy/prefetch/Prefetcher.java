@@ -41,9 +41,8 @@ import org.jboss.logging.Logger;
  * {@code go get path@version} asks one for every prefix of a package's path, most of them no module (each
  * such prefix costs a small {@code .mod} 404 besides its {@code .info} 404, never a zip);
  * <li>a client asks for {@code X.zip} and it is not cached: {@code X.mod} and {@code X.info} at once, beside the
- * zip's own fetch, since a build ({@code go build}, {@code go test}, {@code go mod download} without {@code all})
- * asks for a module's zip first, then its {@code .mod}, and its {@code .info} last: three round trips that become
- * one;
+ * zip's own fetch, since a build ({@code go build}, {@code go test}, {@code go vet}) asks for a module's zip first,
+ * then its {@code .mod}, and its {@code .info} last: three round trips that become one;
  * <li>a client gets {@code X.mod}: {@code X.info} (tiny; {@code go mod download} asks it), and {@code X.zip}
  * unless X's go.mod is only read to walk an unpruned graph (then many of those versions are never built); not
  * before the {@code .mod} is found, since a go.mod may require a version its module never had;
@@ -57,12 +56,12 @@ import org.jboss.logging.Logger;
  * graph, for every module of the build list its {@code .info} and then its {@code .mod}, in path order, one
  * round trip per module. A pruned build list is the main module's requirements and their go.mods' requirements
  * (go.dev/ref/mod#graph-pruning); the proxy saw those go.mods as the graph was loaded (a client read them
- * without asking for their {@code .info} just before). So a client asking for the {@code .info} of a version such a go.mod
- * requires, whose go.mod it has not read, is walking the list: the {@code .info} and {@code .mod} of every
- * requirement of that go.mod are prefetched then, once, in path order. A build ({@code go build},
- * {@code go mod download}, {@code go mod tidy}) asks for no such {@code .info}, so this costs it nothing; on
- * the captured real graph those go.mods' requirements were 136 of the 138 modules of the build list at the
- * version it selected (5 others at versions it did not).
+ * without having asked for their {@code .info} within {@link #PAIR_WINDOW}). So a client asking for the
+ * {@code .info} of a version such a go.mod requires, whose go.mod it has not read, is walking the list: the
+ * {@code .info} and {@code .mod} of every requirement of that go.mod are prefetched then, once, in path order.
+ * A build ({@code go build}, {@code go mod download}, {@code go mod tidy}) asks for no such {@code .info}, so
+ * this costs it nothing; on the captured real graph those go.mods' requirements were 136 of the 138 modules of
+ * the build list at the version it selected (5 others at versions it did not).
  * </ul>
  *
  * <p>Queries are not builds: a client that asked for a module's {@code @v/list} or {@code @latest} within
