@@ -6,11 +6,20 @@ import dev.modproxy.proxy.protocol.ModuleVersion;
 import dev.modproxy.proxy.protocol.RequestKind;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Enumeration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
@@ -30,7 +39,31 @@ final class ModuleZipRules {
     /** The go command's limit for a module's LICENSE, as for its go.mod. */
     private static final long MAX_LICENSE_BYTES = 16L << 20;
 
+    /**
+     * Inflates the shares of a zip's entries beyond the caller's own. Inflating every entry is most of a large zip's
+     * check, and its first client waits for the check before it gets its last bytes: the benchmark graph's 69 MB zip
+     * is 496 MB in 18,327 files, 0.85 to 0.98 s on one core. Each check inflates on the calling thread and on up to
+     * one thread per further core.
+     */
+    private static final int SHARES = Runtime.getRuntime().availableProcessors();
+
+    private static final ExecutorService INFLATERS = inflaters();
+
     private ModuleZipRules() {}
+
+    private static ExecutorService inflaters() {
+        if (SHARES < 2) {
+            return null;
+        }
+        ThreadPoolExecutor pool =
+                new ThreadPoolExecutor(SHARES - 1, SHARES - 1, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+                    Thread t = new Thread(r, "modproxy-zip-check");
+                    t.setDaemon(true);
+                    return t;
+                });
+        pool.allowCoreThreadTimeOut(true);
+        return pool;
+    }
 
     /**
      * Heap the zip checks running at once may take for the directories they read: a quarter of the heap. Reading a
@@ -104,16 +137,58 @@ final class ModuleZipRules {
                     throw new ArtifactRejectedException(
                             "module zip expands to more than " + MAX_UNCOMPRESSED_BYTES + " bytes");
                 }
-                checkContent(zip, entry);
+            }
+            checkContents(zip, prefix);
+        }
+    }
+
+    /** Every entry's data against its recorded size and CRC-32 (but the module root's own directory entry). */
+    private static void checkContents(ZipFile zip, String prefix) throws ArtifactRejectedException, IOException {
+        List<Future<Void>> others = new ArrayList<>();
+        for (int share = 1; share < SHARES; share++) {
+            int mine = share;
+            others.add(INFLATERS.submit(() -> {
+                checkShare(zip, prefix, mine);
+                return null;
+            }));
+        }
+        try {
+            checkShare(zip, prefix, 0);
+            for (Future<Void> other : others) {
+                other.get();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while checking a module zip");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof ArtifactRejectedException rejected) {
+                throw rejected;
+            }
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+        } finally {
+            others.forEach(other -> other.cancel(true)); // the zip closes when this returns
+        }
+    }
+
+    /** Checks every SHARES-th entry, from the share-th on. */
+    private static void checkShare(ZipFile zip, String prefix, int share)
+            throws ArtifactRejectedException, IOException {
+        byte[] buffer = new byte[64 * 1024];
+        int index = 0;
+        Enumeration<? extends ZipEntry> entries = zip.entries();
+        while (entries.hasMoreElements()) {
+            ZipEntry entry = entries.nextElement();
+            if (index++ % SHARES == share && !entry.getName().equals(prefix)) {
+                checkContent(zip, entry, buffer);
             }
         }
     }
 
     /** The directory alone says nothing about the data: damaged bytes would be cached forever and fail every unzip. */
-    private static void checkContent(ZipFile zip, ZipEntry entry) throws IOException, ArtifactRejectedException {
+    private static void checkContent(ZipFile zip, ZipEntry entry, byte[] buffer)
+            throws IOException, ArtifactRejectedException {
         CRC32 crc = new CRC32();
         long read = 0;
-        byte[] buffer = new byte[64 * 1024];
         try (InputStream in = zip.getInputStream(entry)) {
             int n;
             while ((n = in.read(buffer)) >= 0) {

@@ -1,0 +1,76 @@
+package dev.modproxy.proxy.cache;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.modproxy.proxy.protocol.ModulePath;
+import dev.modproxy.proxy.protocol.ModuleVersion;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.zip.CRC32;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The entries' data is checked on several threads at once: damage is found wherever it lies. */
+class ModuleZipRulesTest {
+
+    private static final ModulePath MODULE = ModulePath.of("example.com/many");
+    private static final ModuleVersion VERSION = ModuleVersion.parse("v1.0.0");
+    /** More files than this machine's cores, so that every thread has some. */
+    private static final int FILES = 2 * Runtime.getRuntime().availableProcessors() + 3;
+
+    @TempDir
+    Path dir;
+
+    /** A module zip of FILES stored files; the one at damaged (-1: none) has its data changed after its CRC-32. */
+    private Path zip(int damaged) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
+            for (int i = 0; i < FILES; i++) {
+                byte[] data =
+                        ("package many\n\nconst F" + i + " = \"file " + i + "\"\n").getBytes(StandardCharsets.UTF_8);
+                ZipEntry entry = new ZipEntry("example.com/many@v1.0.0/f" + i + ".go");
+                entry.setMethod(ZipEntry.STORED); // stored, so the data can be changed in place below
+                entry.setSize(data.length);
+                entry.setCompressedSize(data.length);
+                CRC32 crc = new CRC32();
+                crc.update(data);
+                entry.setCrc(crc.getValue());
+                zip.putNextEntry(entry);
+                zip.write(data);
+                zip.closeEntry();
+            }
+        }
+        String text = new String(bytes.toByteArray(), StandardCharsets.ISO_8859_1);
+        if (damaged >= 0) {
+            text = text.replace("\"file " + damaged + "\"", "\"FILE " + damaged + "\"");
+        }
+        Path file = dir.resolve("zip-" + damaged + ".zip");
+        Files.write(file, text.getBytes(StandardCharsets.ISO_8859_1));
+        return file;
+    }
+
+    @Test
+    void aZipWhoseEveryEntryMatchesItsCrcPasses() throws IOException {
+        Path whole = zip(-1);
+        assertDoesNotThrow(() -> ModuleZipRules.check(MODULE, VERSION, whole));
+    }
+
+    @Test
+    void aDamagedEntryIsFoundWhicheverThreadChecksIt() throws IOException {
+        for (int damaged = 0; damaged < FILES; damaged++) {
+            Path file = zip(damaged);
+            ArtifactRejectedException rejected =
+                    assertThrows(ArtifactRejectedException.class, () -> ModuleZipRules.check(MODULE, VERSION, file));
+            assertTrue(
+                    rejected.getMessage().contains("f" + damaged + ".go is damaged"),
+                    "entry " + damaged + ": " + rejected.getMessage());
+        }
+    }
+}
