@@ -42,10 +42,13 @@ final class ModuleZipRules {
     /**
      * Inflates the shares of a zip's entries beyond the caller's own. Inflating every entry is most of a large zip's
      * check, and its first client waits for the check before it gets its last bytes: the benchmark graph's 69 MB zip
-     * is 496 MB in 18,327 files, 0.85 to 0.98 s on one core. Each check inflates on the calling thread and on up to
-     * one thread per further core.
+     * is 496 MB in 18,327 files, 0.85 to 0.98 s on one core. A check of a zip of {@link #SHARED_FROM} or more
+     * inflates on the calling thread and on up to one thread per further core; most module zips are far smaller,
+     * and checked on the calling thread alone.
      */
     private static final int SHARES = Runtime.getRuntime().availableProcessors();
+
+    private static final long SHARED_FROM = 1 << 20;
 
     private static final ExecutorService INFLATERS = inflaters();
 
@@ -138,22 +141,23 @@ final class ModuleZipRules {
                             "module zip expands to more than " + MAX_UNCOMPRESSED_BYTES + " bytes");
                 }
             }
-            checkContents(zip, prefix);
+            checkContents(zip, prefix, Files.size(stagedFile) < SHARED_FROM ? 1 : SHARES);
         }
     }
 
     /** Every entry's data against its recorded size and CRC-32 (but the module root's own directory entry). */
-    private static void checkContents(ZipFile zip, String prefix) throws ArtifactRejectedException, IOException {
+    private static void checkContents(ZipFile zip, String prefix, int shares)
+            throws ArtifactRejectedException, IOException {
         List<Future<Void>> others = new ArrayList<>();
-        for (int share = 1; share < SHARES; share++) {
+        for (int share = 1; share < shares; share++) {
             int mine = share;
             others.add(INFLATERS.submit(() -> {
-                checkShare(zip, prefix, mine);
+                checkShare(zip, prefix, mine, shares);
                 return null;
             }));
         }
         try {
-            checkShare(zip, prefix, 0);
+            checkShare(zip, prefix, 0, shares);
             for (Future<Void> other : others) {
                 other.get();
             }
@@ -170,15 +174,15 @@ final class ModuleZipRules {
         }
     }
 
-    /** Checks every SHARES-th entry, from the share-th on. */
-    private static void checkShare(ZipFile zip, String prefix, int share)
+    /** Checks every shares-th entry, from the share-th on. */
+    private static void checkShare(ZipFile zip, String prefix, int share, int shares)
             throws ArtifactRejectedException, IOException {
         byte[] buffer = new byte[64 * 1024];
         int index = 0;
         Enumeration<? extends ZipEntry> entries = zip.entries();
         while (entries.hasMoreElements()) {
             ZipEntry entry = entries.nextElement();
-            if (index++ % SHARES == share && !entry.getName().equals(prefix)) {
+            if (index++ % shares == share && !entry.getName().equals(prefix)) {
                 checkContent(zip, entry, buffer);
             }
         }

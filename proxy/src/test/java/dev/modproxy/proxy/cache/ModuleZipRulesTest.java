@@ -28,13 +28,17 @@ class ModuleZipRulesTest {
     @TempDir
     Path dir;
 
-    /** A module zip of FILES stored files; the one at damaged (-1: none) has its data changed after its CRC-32. */
+    /**
+     * A module zip of FILES stored files, over 1 MiB (so checked on several threads); the one at damaged (-1: none)
+     * has its data changed after its CRC-32.
+     */
     private Path zip(int damaged) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
             for (int i = 0; i < FILES; i++) {
-                byte[] data =
-                        ("package many\n\nconst F" + i + " = \"file " + i + "\"\n").getBytes(StandardCharsets.UTF_8);
+                byte[] data = ("package many\n\nconst F" + i + " = \"file " + i + "\"\n"
+                                + "// padding\n".repeat(20_000))
+                        .getBytes(StandardCharsets.UTF_8);
                 ZipEntry entry = new ZipEntry("example.com/many@v1.0.0/f" + i + ".go");
                 entry.setMethod(ZipEntry.STORED); // stored, so the data can be changed in place below
                 entry.setSize(data.length);
@@ -53,6 +57,7 @@ class ModuleZipRulesTest {
         }
         Path file = dir.resolve("zip-" + damaged + ".zip");
         Files.write(file, text.getBytes(StandardCharsets.ISO_8859_1));
+        assertTrue(Files.size(file) > 1 << 20, "large enough to be checked on several threads");
         return file;
     }
 
