@@ -6,14 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.modproxy.proxy.protocol.ModulePath;
 import dev.modproxy.proxy.protocol.ModuleVersion;
-import java.io.ByteArrayOutputStream;
+import dev.modproxy.proxy.testing.Modules;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.zip.CRC32;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipOutputStream;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,25 +32,13 @@ class ModuleZipRulesTest {
      * has its data changed after its CRC-32.
      */
     private Path zip(int damaged) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
-            for (int i = 0; i < FILES; i++) {
-                byte[] data = ("package many\n\nconst F" + i + " = \"file " + i + "\"\n"
-                                + "// padding\n".repeat(20_000))
-                        .getBytes(StandardCharsets.UTF_8);
-                ZipEntry entry = new ZipEntry("example.com/many@v1.0.0/f" + i + ".go");
-                entry.setMethod(ZipEntry.STORED); // stored, so the data can be changed in place below
-                entry.setSize(data.length);
-                entry.setCompressedSize(data.length);
-                CRC32 crc = new CRC32();
-                crc.update(data);
-                entry.setCrc(crc.getValue());
-                zip.putNextEntry(entry);
-                zip.write(data);
-                zip.closeEntry();
-            }
+        Map<String, String> files = new LinkedHashMap<>();
+        for (int i = 0; i < FILES; i++) {
+            files.put(
+                    "f" + i + ".go",
+                    "package many\n\nconst F" + i + " = \"file " + i + "\"\n" + "// padding\n".repeat(20_000));
         }
-        String text = new String(bytes.toByteArray(), StandardCharsets.ISO_8859_1);
+        String text = new String(Modules.storedZipOf("example.com/many@v1.0.0/", files), StandardCharsets.ISO_8859_1);
         if (damaged >= 0) {
             text = text.replace("\"file " + damaged + "\"", "\"FILE " + damaged + "\"");
         }

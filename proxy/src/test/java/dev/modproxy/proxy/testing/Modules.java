@@ -64,17 +64,14 @@ public final class Modules {
                 .on(base + "/@v/" + version + ".zip", FakeUpstream.ok("application/zip", zip(path, version)));
     }
 
-    /** A module zip with a well-formed directory over data that changed after its CRC-32 was recorded. */
-    public static byte[] damagedZip(String path, String version) {
-        Map<String, String> files = new LinkedHashMap<>();
-        files.put("go.mod", goMod(path));
-        files.put("lib.go", "package lib\n\nconst Greeting = \"hello\"\n");
+    /** {@link #zipOf} with every entry stored, not deflated: its bytes are in the zip as they are (to damage them). */
+    public static byte[] storedZipOf(String prefix, Map<String, String> files) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
             for (Map.Entry<String, String> file : files.entrySet()) {
                 byte[] data = file.getValue().getBytes(StandardCharsets.UTF_8);
-                ZipEntry entry = new ZipEntry(path + "@" + version + "/" + file.getKey());
-                entry.setMethod(ZipEntry.STORED); // stored, so the text below is the data itself
+                ZipEntry entry = new ZipEntry(prefix + file.getKey());
+                entry.setMethod(ZipEntry.STORED);
                 entry.setSize(data.length);
                 entry.setCompressedSize(data.length);
                 CRC32 crc = new CRC32();
@@ -87,7 +84,15 @@ public final class Modules {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        String text = new String(bytes.toByteArray(), StandardCharsets.ISO_8859_1);
+        return bytes.toByteArray();
+    }
+
+    /** A module zip with a well-formed directory over data that changed after its CRC-32 was recorded. */
+    public static byte[] damagedZip(String path, String version) {
+        Map<String, String> files = new LinkedHashMap<>();
+        files.put("go.mod", goMod(path));
+        files.put("lib.go", "package lib\n\nconst Greeting = \"hello\"\n");
+        String text = new String(storedZipOf(path + "@" + version + "/", files), StandardCharsets.ISO_8859_1);
         return text.replace("\"hello\"", "\"HELLO\"").getBytes(StandardCharsets.ISO_8859_1);
     }
 }
