@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The build a user waits for: `go mod download all` of a module graph, timed four ways in one run,
+# The build a user waits for: `go mod download all` of a module graph (or GO_COMMAND), timed four ways in one run,
 #   direct  GOPROXY = the upstream itself (bench/peers/slowmirror: a GOPROXY tree served after a
 #           fixed delay per request, like a mirror one round trip away)
 #   cold    GOPROXY = a modproxy with an empty cache in front of that upstream (a new one each run)
