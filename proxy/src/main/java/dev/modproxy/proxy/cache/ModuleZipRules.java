@@ -40,16 +40,16 @@ final class ModuleZipRules {
     private static final long MAX_LICENSE_BYTES = 16L << 20;
 
     /**
-     * Inflates the shares of a zip's entries beyond the caller's own. Inflating every entry is most of a large zip's
-     * check, and its first client waits for the check before it gets its last bytes: the benchmark graph's 69 MB zip
-     * is 496 MB in 18,327 files, 0.85 to 0.98 s on one core. A check of a zip of {@link #SHARED_FROM} or more
-     * inflates on the calling thread and on up to one thread per further core; most module zips are far smaller,
-     * and checked on the calling thread alone.
+     * Inflating every entry is most of a large zip's check, and its first client waits for the check before it gets
+     * its last bytes: the benchmark graph's 69 MB zip is 496 MB in 18,327 files, 0.85 to 0.98 s on one core. So a
+     * zip of {@link #SHARED_FROM} or more is checked in this many shares, one on the calling thread and the others
+     * on {@link #INFLATERS}; most module zips are far smaller, and checked on the calling thread alone.
      */
     private static final int SHARES = Runtime.getRuntime().availableProcessors();
 
     private static final long SHARED_FROM = 1 << 20;
 
+    /** Checks the shares of large zips beyond their callers' own: a thread per further core. */
     private static final ExecutorService INFLATERS = inflaters();
 
     private ModuleZipRules() {}
