@@ -4,10 +4,12 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfig;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElector;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectorBuilder;
 import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import java.util.function.IntConsumer;
+import java.util.logging.Level;
 import org.jboss.logging.Logger;
 
 /**
@@ -20,6 +22,14 @@ import org.jboss.logging.Logger;
 final class LeaseHandover {
 
     private static final Logger LOG = Logger.getLogger(LeaseHandover.class);
+    /**
+     * fabric8's elector. The shutdown interrupts the renewal it may have in flight, and it logs that as a WARN
+     * ("Exception occurred while acquiring lock ... retrying", caused by an InterruptedIOException) although nothing
+     * is wrong: from then on only its errors are logged; {@link #release} reports its own failures. Held here so the
+     * level set on it stays with it.
+     */
+    private static final java.util.logging.Logger ELECTOR_LOG =
+            java.util.logging.Logger.getLogger(LeaderElector.class.getName());
 
     private final KubernetesClient client;
     private final String namespace;
@@ -59,6 +69,7 @@ final class LeaseHandover {
     /** Called as the application starts shutting down, before the operator stops and gives up leadership. */
     void shuttingDown() {
         shuttingDown = true;
+        ELECTOR_LOG.setLevel(Level.SEVERE);
     }
 
     /** fabric8 calls this after this replica led: on shutdown once event processing has stopped, or when the Lease was lost. */

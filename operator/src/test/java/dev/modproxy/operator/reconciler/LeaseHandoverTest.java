@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElector;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import java.time.Duration;
 import java.time.ZonedDateTime;
@@ -13,6 +14,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.logging.Level;
 import org.junit.jupiter.api.Test;
 
 /** A replica that stops leading: on shutdown it frees the Lease for the next one; having lost it, it exits. */
@@ -39,6 +41,22 @@ class LeaseHandoverTest {
                 .isNullOrEmpty();
         assertThat(lease.getSpec().getLeaseDurationSeconds()).isEqualTo(1);
         assertThat(exits).isEmpty();
+    }
+
+    @Test
+    void shuttingDownQuietsTheElectorsWarningAboutTheRenewalTheShutdownInterruptsButNotItsErrors() {
+        java.util.logging.Logger elector = java.util.logging.Logger.getLogger(LeaderElector.class.getName());
+        elector.setLevel(null); // as in a running replica (another test's shutdown may have set it)
+        try {
+            handover("operator-a", true).shuttingDown();
+
+            assertThat(elector.isLoggable(Level.WARNING))
+                    .as("'Exception occurred while acquiring lock ... retrying' from an interrupted renewal")
+                    .isFalse();
+            assertThat(elector.isLoggable(Level.SEVERE)).isTrue();
+        } finally {
+            elector.setLevel(null); // other tests' replicas are running ones
+        }
     }
 
     @Test
