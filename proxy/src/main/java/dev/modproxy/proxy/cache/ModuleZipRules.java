@@ -83,13 +83,14 @@ final class ModuleZipRules {
     static void check(ModulePath module, ModuleVersion version, Path stagedFile, DirectoryBudget budget)
             throws ArtifactRejectedException {
         try {
-            if (Files.size(stagedFile) > MAX_ZIP_BYTES) {
+            long size = Files.size(stagedFile);
+            if (size > MAX_ZIP_BYTES) {
                 throw new ArtifactRejectedException("module zip larger than " + MAX_ZIP_BYTES + " bytes");
             }
             long heap = ZipDirectory.read(stagedFile).heapToCheck();
             budget.take(heap);
             try {
-                checkEntries(module, version, stagedFile);
+                checkEntries(module, version, stagedFile, size < SHARED_FROM ? 1 : SHARES);
             } finally {
                 budget.give(heap);
             }
@@ -98,7 +99,8 @@ final class ModuleZipRules {
         }
     }
 
-    private static void checkEntries(ModulePath module, ModuleVersion version, Path stagedFile)
+    /** Names and sizes of every entry, then (in shares, when more than one) their data. */
+    private static void checkEntries(ModulePath module, ModuleVersion version, Path stagedFile, int shares)
             throws ArtifactRejectedException, IOException {
         String prefix = module.path() + "@" + version + "/";
         try (ZipFile zip = new ZipFile(stagedFile.toFile())) {
@@ -141,7 +143,7 @@ final class ModuleZipRules {
                             "module zip expands to more than " + MAX_UNCOMPRESSED_BYTES + " bytes");
                 }
             }
-            checkContents(zip, prefix, Files.size(stagedFile) < SHARED_FROM ? 1 : SHARES);
+            checkContents(zip, prefix, shares);
         }
     }
 
