@@ -33,7 +33,9 @@
 #      with that many cores; it keeps two idle connections per host, so more means new connections),
 #      GO_COMMAND (default "mod download all"; "list -deps ./..." downloads what go build of the graph's
 #      program does, in the same order, without compiling it; "mod download" what a Dockerfile's
-#      dependency layer does).
+#      dependency layer does), SUMDB (off, the default; on: real graph only, modproxy verifies every .mod and zip
+#      against sum.golang.org as in its default configuration, the capture's log served by the mirror, and a run
+#      fails if anything was cached unverified or refused; the go command still checks against go.sum alone).
 # Everything listens on 127.0.0.1 only. Not part of ./mvnw verify; run it under the heavy lock:
 #   flock /tmp/modproxy-heavy.lock bench/build.sh synthetic 50ms 3
 set -euo pipefail
@@ -48,6 +50,7 @@ PROXY_JAVA=${PROXY_JAVA:-java}
 LAYERS=${LAYERS:-10}
 WARM_BUILDS=${WARM_BUILDS:-12}
 GO_COMMAND=${GO_COMMAND:-mod download all}
+SUMDB=${SUMDB:-off}
 [ "$WARM_BUILDS" -ge 3 ] || { echo "WARM_BUILDS is at least 3, not $WARM_BUILDS" >&2; exit 2; }
 NGINX=${NGINX:-/usr/sbin/nginx}
 for tool in java go curl awk; do
@@ -87,9 +90,21 @@ case "$graph_kind" in
     capture=$(e2e/capture/capture.sh | tail -1)
     tree="$capture/proxy"
     cp e2e/capture/graph/go.mod e2e/capture/graph/go.sum e2e/capture/graph/main.go "$graph/"
+    # the capture holds the lookups and tiles the go command read; the mirror also serves the tree head it verified
+    mkdir -p "$work/sumdb-head/sumdb/sum.golang.org"
+    cp "$capture/sumdb/sum.golang.org/latest" "$work/sumdb-head/sumdb/sum.golang.org/latest"
+    tree="$tree:$work/sumdb-head"
     ;;
   *) echo "graph is synthetic or real, not $graph_kind" >&2; exit 2 ;;
 esac
+case "$SUMDB" in
+  off) proxy_sumdb=off ;;
+  on)
+    [ "$graph_kind" = real ] || { echo "SUMDB=on needs the real graph: the synthetic one is in no checksum log" >&2; exit 2; }
+    ;;
+  *) echo "SUMDB is off or on, not $SUMDB" >&2; exit 2 ;;
+esac
+tree_dir=${tree%%:*} # file:// and nginx serve the modules alone
 
 if [ -z "${JAR:-}" ]; then
   echo "== building modproxy's jar"
@@ -102,6 +117,7 @@ mirror_port=$(free_port)
 pids+=($!)
 mirror="http://127.0.0.1:$mirror_port"
 wait_for "$mirror/_counts" "slow mirror"
+[ "$SUMDB" = off ] || proxy_sumdb="sum.golang.org $mirror/sumdb/sum.golang.org"
 
 # nginx over the same tree, no delay: what a warm cache could be at best over HTTP
 static=""
@@ -110,7 +126,7 @@ if [ -x "$NGINX" ]; then
   start_nginx "
   server {
     listen 127.0.0.1:$static_port;
-    root $tree;
+    root $tree_dir;
   }"
   static="http://127.0.0.1:$static_port"
   wait_for "$static/" nginx any
@@ -124,7 +140,8 @@ start_proxy() {
   port=$(free_port); management=$(free_port)
   dir=$(mktemp -d "$work/proxy.XXXXXX")
   # shellcheck disable=SC2086
-  MODPROXY_UPSTREAM="$mirror" MODPROXY_STORAGE_DIR="$dir/cache" MODPROXY_SUMDB=off \
+  MODPROXY_UPSTREAM="$mirror" MODPROXY_STORAGE_DIR="$dir/cache" MODPROXY_SUMDB="$proxy_sumdb" \
+    MODPROXY_SUMDB_REQUIRED=true \
     QUARKUS_HTTP_PORT=$port QUARKUS_HTTP_HOST=127.0.0.1 QUARKUS_MANAGEMENT_PORT=$management \
     "$PROXY_JAVA" $PROXY_JAVA_OPTS -jar "$JAR" >"$dir/log" 2>&1 &
   proxy_pid=$!
@@ -149,12 +166,12 @@ download_all() {
   awk -v s="$start" -v e="$end" 'BEGIN {printf "%.2f", e - s}'
 }
 
-modules=$(cd "$graph" && GOPROXY_FOR_RUN="file://$tree" go_clean "$CLIENT_DIR/list-home" list -m all | tail -n +2 | wc -l)
+modules=$(cd "$graph" && GOPROXY_FOR_RUN="file://$tree_dir" go_clean "$CLIENT_DIR/list-home" list -m all | tail -n +2 | wc -l)
 chmod -R u+w "$CLIENT_DIR/list-home"; rm -rf "$CLIENT_DIR/list-home"
 echo "== $graph_kind graph: $modules modules; upstream delay $delay; $runs runs; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 results="$work/results.txt"
 for run in $(seq 1 "$runs"); do
-  file=$(download_all "file://$tree")
+  file=$(download_all "file://$tree_dir")
   nginx=0
   [ -z "$static" ] || nginx=$(download_all "$static")
   curl -fsS -X DELETE "$mirror/_counts"
@@ -164,6 +181,10 @@ for run in $(seq 1 "$runs"); do
   curl -fsS -X DELETE "$mirror/_counts"
   cold=$(download_all "$proxy_url")
   cold_requests=$(upstream_requests)
+  if [ "$SUMDB" = on ]; then # every module verified against the log: none unverified, none refused
+    verified=$(curl -fsS "$proxy_metrics" | awk '/^modproxy_sumdb_(unverified|rejections)_total/ {n += $2} END {print n + 0}')
+    [ "$verified" = 0 ] || { echo "modproxy cached $verified artifacts unverified or refused them" >&2; exit 1; }
+  fi
   warm=$(download_all "$proxy_url")
   warms=("$warm")
   for _ in $(seq 2 "$WARM_BUILDS"); do warms+=("$(download_all "$proxy_url")"); done
@@ -189,4 +210,4 @@ printf "| %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2fx | %.2fx | %.2fx | %.2f
   "$(ratio 4 2)" "$(col 6)" "$(col 7)" "$(col 8)"
 echo
 echo "ratios are medians of each run's own ratio; raw (run direct cold warm file requests-direct requests-cold rss nginx steady): $(tr '\n' ';' <"$results")"
-echo "client caches in $CLIENT_DIR ($(stat -f -c %T "$CLIENT_DIR")); go $(go env GOVERSION), $("$PROXY_JAVA" -version 2>&1 | head -1), proxy JVM options: ${PROXY_JAVA_OPTS:-none}, $(nproc) cores, load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "modproxy's checksum database: $SUMDB; client caches in $CLIENT_DIR ($(stat -f -c %T "$CLIENT_DIR")); go $(go env GOVERSION), $("$PROXY_JAVA" -version 2>&1 | head -1), proxy JVM options: ${PROXY_JAVA_OPTS:-none}, $(nproc) cores, load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -13,7 +13,8 @@ import java.nio.file.Path;
 public final class AnswerChecks implements ArtifactVerifier {
 
     @Override
-    public void verify(ProxyRequest request, Path staged) throws ArtifactRejectedException {
+    public void verify(ProxyRequest request, StagedAnswer answer) throws ArtifactRejectedException {
+        Path staged = answer.file();
         switch (request.kind()) {
             case LIST -> TextAnswers.checkVersionList(staged);
             case LATEST -> checkOfThisMajor(request.module(), TextAnswers.jsonVersion(staged, "@latest"));
@@ -27,7 +28,7 @@ public final class AnswerChecks implements ArtifactVerifier {
                 }
             }
             case MOD -> checkGoMod(request.module(), request.version(), staged);
-            case ZIP -> ModuleZipRules.check(request.module(), request.version(), staged);
+            case ZIP -> ModuleZipRules.check(request.module(), request.version(), answer);
         }
     }
 

@@ -126,9 +126,14 @@ final class ArtifactIngest {
 
     /** Runs the verifiers in the assembly's order: the first that refuses the answer keeps it out. */
     private void check(ProxyRequest request, Path staged) throws UnusableAnswerException {
+        boolean zipHashWanted = false;
+        for (ArtifactVerifier verifier : verifiers) {
+            zipHashWanted |= verifier.wantsZipHash(request);
+        }
+        StagedAnswer answer = new StagedAnswer(staged, zipHashWanted);
         try {
             for (ArtifactVerifier verifier : verifiers) {
-                verifier.verify(request, staged);
+                verifier.verify(request, answer);
             }
         } catch (ArtifactRejectedException e) {
             throw new UnusableAnswerException(e.getMessage());

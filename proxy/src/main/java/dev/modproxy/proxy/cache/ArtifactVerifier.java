@@ -1,7 +1,6 @@
 package dev.modproxy.proxy.cache;
 
 import dev.modproxy.proxy.protocol.ProxyRequest;
-import java.nio.file.Path;
 
 /**
  * Checks an upstream's answer after it has been downloaded into staging and before it becomes a
@@ -10,5 +9,10 @@ import java.nio.file.Path;
  */
 public interface ArtifactVerifier {
 
-    void verify(ProxyRequest request, Path stagedFile) throws ArtifactRejectedException;
+    void verify(ProxyRequest request, StagedAnswer staged) throws ArtifactRejectedException;
+
+    /** Whether {@link #verify} will ask for the zip's hash ({@link StagedAnswer#zipHash()}) for this request. */
+    default boolean wantsZipHash(ProxyRequest request) {
+        return false;
+    }
 }

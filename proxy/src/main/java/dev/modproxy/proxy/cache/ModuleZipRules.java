@@ -1,5 +1,6 @@
 package dev.modproxy.proxy.cache;
 
+import dev.modproxy.proxy.checksum.DirHash;
 import dev.modproxy.proxy.protocol.CaseEncoding;
 import dev.modproxy.proxy.protocol.ModulePath;
 import dev.modproxy.proxy.protocol.ModuleVersion;
@@ -9,6 +10,7 @@ import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Enumeration;
 import java.util.HashMap;
@@ -28,7 +30,8 @@ import java.util.zip.ZipFile;
  * A module zip must be what the go command will accept: every file under
  * {@code <path>@<version>/}, no '..' or absolute names, no two names equal ignoring case, at most
  * 500 MiB compressed and uncompressed, go.mod at most 16 MiB, and every entry's data matching its
- * recorded size and CRC-32.
+ * recorded size and CRC-32. When a later verifier wants the zip's {@code h1:} hash, the same pass over the data
+ * works it out ({@link StagedAnswer}).
  */
 final class ModuleZipRules {
 
@@ -76,21 +79,26 @@ final class ModuleZipRules {
     private static final DirectoryBudget BUDGET =
             new DirectoryBudget(Runtime.getRuntime().maxMemory() / 4);
 
-    static void check(ModulePath module, ModuleVersion version, Path stagedFile) throws ArtifactRejectedException {
-        check(module, version, stagedFile, BUDGET);
+    static void check(ModulePath module, ModuleVersion version, StagedAnswer staged) throws ArtifactRejectedException {
+        check(module, version, staged, BUDGET);
     }
 
-    static void check(ModulePath module, ModuleVersion version, Path stagedFile, DirectoryBudget budget)
+    static void check(ModulePath module, ModuleVersion version, StagedAnswer staged, DirectoryBudget budget)
             throws ArtifactRejectedException {
+        Path stagedFile = staged.file();
         try {
             long size = Files.size(stagedFile);
             if (size > MAX_ZIP_BYTES) {
                 throw new ArtifactRejectedException("module zip larger than " + MAX_ZIP_BYTES + " bytes");
             }
-            long heap = ZipDirectory.read(stagedFile).heapToCheck();
+            boolean hash = staged.zipHashWanted();
+            long heap = ZipDirectory.read(stagedFile).heapToCheck(hash);
             budget.take(heap);
             try {
-                checkEntries(module, version, stagedFile, size < SHARED_FROM ? 1 : SHARES);
+                String h1 = checkEntries(module, version, stagedFile, size < SHARED_FROM ? 1 : SHARES, hash);
+                if (h1 != null) {
+                    staged.zipHashIs(h1);
+                }
             } finally {
                 budget.give(heap);
             }
@@ -99,8 +107,13 @@ final class ModuleZipRules {
         }
     }
 
-    /** Names and sizes of every entry, then (in shares, when more than one) their data. */
-    private static void checkEntries(ModulePath module, ModuleVersion version, Path stagedFile, int shares)
+    /**
+     * Names and sizes of every entry, then (in shares, when more than one) their data.
+     *
+     * @return the zip's h1: hash when asked to work it out, else null
+     */
+    private static String checkEntries(
+            ModulePath module, ModuleVersion version, Path stagedFile, int shares, boolean hash)
             throws ArtifactRejectedException, IOException {
         String prefix = module.path() + "@" + version + "/";
         try (ZipFile zip = new ZipFile(stagedFile.toFile())) {
@@ -143,26 +156,36 @@ final class ModuleZipRules {
                             "module zip expands to more than " + MAX_UNCOMPRESSED_BYTES + " bytes");
                 }
             }
-            checkContents(zip, prefix, shares);
+            return checkContents(zip, prefix, shares, hash);
         }
     }
 
-    /** Every entry's data against its recorded size and CRC-32 (but the module root's own directory entry). */
-    private static void checkContents(ZipFile zip, String prefix, int shares)
+    /**
+     * Every entry's data against its recorded size and CRC-32 (but the module root's own directory entry), and when
+     * asked the SHA-256 of every entry's data, of which the zip's h1: hash is made.
+     *
+     * @return the h1: hash when asked, else null
+     */
+    private static String checkContents(ZipFile zip, String prefix, int shares, boolean hash)
             throws ArtifactRejectedException, IOException {
-        List<Future<Void>> others = new ArrayList<>();
+        List<Future<Map<String, byte[]>>> others = new ArrayList<>();
         for (int share = 1; share < shares; share++) {
             int mine = share;
-            others.add(INFLATERS.submit(() -> {
-                checkShare(zip, prefix, mine, shares);
-                return null;
-            }));
+            others.add(INFLATERS.submit(() -> checkShare(zip, prefix, mine, shares, hash)));
         }
         try {
-            checkShare(zip, prefix, 0, shares);
-            for (Future<Void> other : others) {
-                other.get();
+            Map<String, byte[]> digests = checkShare(zip, prefix, 0, shares, hash);
+            for (Future<Map<String, byte[]>> other : others) {
+                Map<String, byte[]> theirs = other.get();
+                if (digests != null) {
+                    for (Map.Entry<String, byte[]> file : theirs.entrySet()) {
+                        if (digests.put(file.getKey(), file.getValue()) != null) {
+                            throw new ArtifactRejectedException("module zip has two entries named " + file.getKey());
+                        }
+                    }
+                }
             }
+            return digests == null ? null : DirHash.ofDigests(digests);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while checking a module zip");
@@ -176,22 +199,43 @@ final class ModuleZipRules {
         }
     }
 
-    /** Checks every shares-th entry, from the share-th on. */
-    private static void checkShare(ZipFile zip, String prefix, int share, int shares)
+    /**
+     * Checks every shares-th entry, from the share-th on.
+     *
+     * @return when hashing, the SHA-256 of each of those entries' data by name (the module root's directory entry
+     *     included, as the h1: hash takes every entry), else null
+     */
+    private static Map<String, byte[]> checkShare(ZipFile zip, String prefix, int share, int shares, boolean hash)
             throws ArtifactRejectedException, IOException {
         byte[] buffer = new byte[64 * 1024];
+        Map<String, byte[]> digests = hash ? new HashMap<>() : null;
         int index = 0;
         Enumeration<? extends ZipEntry> entries = zip.entries();
         while (entries.hasMoreElements()) {
             ZipEntry entry = entries.nextElement();
-            if (index++ % shares == share && !entry.getName().equals(prefix)) {
-                checkContent(zip, entry, buffer);
+            if (index++ % shares != share) {
+                continue;
+            }
+            boolean root = entry.getName().equals(prefix);
+            if (root && !hash) {
+                continue;
+            }
+            MessageDigest digest = hash ? DirHash.fileDigest() : null;
+            checkContent(zip, entry, buffer, !root, digest);
+            if (hash && digests.put(entry.getName(), digest.digest()) != null) {
+                throw new ArtifactRejectedException("module zip has two entries named " + entry.getName());
             }
         }
+        return digests;
     }
 
-    /** The directory alone says nothing about the data: damaged bytes would be cached forever and fail every unzip. */
-    private static void checkContent(ZipFile zip, ZipEntry entry, byte[] buffer)
+    /**
+     * The directory alone says nothing about the data: damaged bytes would be cached forever and fail every unzip.
+     *
+     * @param checkCrc compare the data with the entry's recorded size and CRC-32
+     * @param digest   given the data too, when not null
+     */
+    private static void checkContent(ZipFile zip, ZipEntry entry, byte[] buffer, boolean checkCrc, MessageDigest digest)
             throws IOException, ArtifactRejectedException {
         CRC32 crc = new CRC32();
         long read = 0;
@@ -199,14 +243,19 @@ final class ModuleZipRules {
             int n;
             while ((n = in.read(buffer)) >= 0) {
                 read += n;
-                if (read > entry.getSize()) {
+                if (checkCrc && read > entry.getSize()) {
                     throw new ArtifactRejectedException(
                             "module zip entry " + entry.getName() + " holds more than its recorded size");
                 }
-                crc.update(buffer, 0, n);
+                if (checkCrc) {
+                    crc.update(buffer, 0, n);
+                }
+                if (digest != null) {
+                    digest.update(buffer, 0, n);
+                }
             }
         }
-        if (read != entry.getSize() || crc.getValue() != entry.getCrc()) {
+        if (checkCrc && (read != entry.getSize() || crc.getValue() != entry.getCrc())) {
             throw new ArtifactRejectedException(
                     "module zip entry " + entry.getName() + " is damaged: size or CRC-32 does not match");
         }

@@ -27,9 +27,15 @@ record ZipDirectory(long entries, long bytes) {
     /** Heap a checked entry takes besides its directory record: its name twice, a map node, the reader's index. */
     private static final long HEAP_PER_ENTRY = 256;
 
-    /** The heap a check of this zip takes while it reads the directory: the directory, and a name per entry. */
-    long heapToCheck() {
-        return bytes + entries * HEAP_PER_ENTRY;
+    /** Heap an entry's SHA-256 takes while the zip's h1: hash is made: the digest, its name in UTF-8, map nodes. */
+    private static final long HEAP_PER_DIGEST = 192;
+
+    /**
+     * The heap a check of this zip takes while it reads the directory: the directory, and a name per entry; and a
+     * digest per entry when the check also makes the zip's hash.
+     */
+    long heapToCheck(boolean hashing) {
+        return bytes + entries * (HEAP_PER_ENTRY + (hashing ? HEAP_PER_DIGEST : 0));
     }
 
     /**

@@ -10,6 +10,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.Enumeration;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.TreeMap;
@@ -28,15 +29,13 @@ public final class DirHash {
     private DirHash() {}
 
     public static String ofZip(Path zip) throws IOException {
-        // Go sorts names as UTF-8 bytes, which String's UTF-16 order does not match.
-        Map<byte[], byte[]> files = new TreeMap<>(Arrays::compareUnsigned);
+        Map<String, byte[]> files = new HashMap<>();
         try (ZipFile zipFile = new ZipFile(zip.toFile(), StandardCharsets.UTF_8)) {
             Enumeration<? extends ZipEntry> entries = zipFile.entries();
             while (entries.hasMoreElements()) {
                 ZipEntry entry = entries.nextElement();
-                byte[] name = entry.getName().getBytes(StandardCharsets.UTF_8);
                 try (InputStream in = zipFile.getInputStream(entry)) {
-                    if (files.put(name, digest(in)) != null) {
+                    if (files.put(entry.getName(), digest(in)) != null) {
                         throw new ZipException("duplicate file " + entry.getName() + " in module zip");
                     }
                 }
@@ -44,6 +43,17 @@ public final class DirHash {
         } catch (IllegalArgumentException e) {
             throw new ZipException("file name in module zip is not UTF-8");
         }
+        return ofDigests(files);
+    }
+
+    /**
+     * The hash of files given by their names and the SHA-256 ({@link #fileDigest()}) of their contents, for a caller
+     * that has read every file already.
+     */
+    public static String ofDigests(Map<String, byte[]> sha256ByName) throws ZipException {
+        // Go sorts names as UTF-8 bytes, which String's UTF-16 order does not match.
+        Map<byte[], byte[]> files = new TreeMap<>(Arrays::compareUnsigned);
+        sha256ByName.forEach((name, digest) -> files.put(name.getBytes(StandardCharsets.UTF_8), digest));
         return h1(files);
     }
 
@@ -54,12 +64,10 @@ public final class DirHash {
     }
 
     public static String ofGoMod(InputStream goMod) throws IOException {
-        Map<byte[], byte[]> files = new TreeMap<>(Arrays::compareUnsigned);
-        files.put("go.mod".getBytes(StandardCharsets.UTF_8), digest(goMod));
-        return h1(files);
+        return ofDigests(Map.of("go.mod", digest(goMod)));
     }
 
-    private static String h1(Map<byte[], byte[]> files) throws IOException {
+    private static String h1(Map<byte[], byte[]> files) throws ZipException {
         MessageDigest summary = sha256();
         HexFormat hex = HexFormat.of();
         for (Map.Entry<byte[], byte[]> file : files.entrySet()) {
@@ -77,12 +85,17 @@ public final class DirHash {
     }
 
     private static byte[] digest(InputStream in) throws IOException {
-        MessageDigest sha = sha256();
+        MessageDigest sha = fileDigest();
         byte[] buffer = new byte[64 * 1024];
         for (int n; (n = in.read(buffer)) > 0; ) {
             sha.update(buffer, 0, n);
         }
         return sha.digest();
+    }
+
+    /** The digest the hash takes of each file's content: SHA-256. */
+    public static MessageDigest fileDigest() {
+        return sha256();
     }
 
     private static MessageDigest sha256() {

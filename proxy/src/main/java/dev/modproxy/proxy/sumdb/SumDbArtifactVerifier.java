@@ -2,6 +2,8 @@ package dev.modproxy.proxy.sumdb;
 
 import dev.modproxy.proxy.cache.ArtifactRejectedException;
 import dev.modproxy.proxy.cache.ArtifactVerifier;
+import dev.modproxy.proxy.cache.StagedAnswer;
+import dev.modproxy.proxy.checksum.DirHash;
 import dev.modproxy.proxy.protocol.ModulePath;
 import dev.modproxy.proxy.protocol.ModuleVersion;
 import dev.modproxy.proxy.protocol.ProxyRequest;
@@ -9,7 +11,6 @@ import dev.modproxy.proxy.protocol.RequestKind;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.Optional;
 import org.jboss.logging.Logger;
 
@@ -46,7 +47,13 @@ public final class SumDbArtifactVerifier implements ArtifactVerifier {
     }
 
     @Override
-    public void verify(ProxyRequest request, Path stagedFile) throws ArtifactRejectedException {
+    public boolean wantsZipHash(ProxyRequest request) {
+        return request.kind() == RequestKind.ZIP
+                && database.verifierFor(request.module().path()).isPresent();
+    }
+
+    @Override
+    public void verify(ProxyRequest request, StagedAnswer staged) throws ArtifactRejectedException {
         RequestKind kind = request.kind();
         if (!kind.checksummed()) {
             return;
@@ -58,7 +65,8 @@ public final class SumDbArtifactVerifier implements ArtifactVerifier {
             return;
         }
         try {
-            verifier.get().verify(module.path(), version.toString(), kind, stagedFile);
+            String actual = kind == RequestKind.ZIP ? staged.zipHash() : DirHash.ofGoMod(staged.file());
+            verifier.get().verify(module.path(), version.toString(), kind, actual);
         } catch (ChecksumMismatchException e) {
             mismatches.increment();
             LOG.warnf(

@@ -92,8 +92,12 @@ public final class SumDbVerifier {
     /** Throws unless file's h1: hash is the one the database proves for module@version. */
     public void verify(String module, String version, RequestKind artifact, Path file)
             throws SumDbException, IOException {
+        verify(module, version, artifact, artifact == RequestKind.ZIP ? DirHash.ofZip(file) : DirHash.ofGoMod(file));
+    }
+
+    /** Throws unless actual, an artifact's h1: hash, is the one the database proves for module@version. */
+    public void verify(String module, String version, RequestKind artifact, String actual) throws SumDbException {
         String expected = provenHash(module, version, artifact);
-        String actual = artifact == RequestKind.ZIP ? DirHash.ofZip(file) : DirHash.ofGoMod(file);
         if (!expected.equals(actual)) {
             throw new ChecksumMismatchException(module, version, artifact, expected, actual);
         }

@@ -512,7 +512,9 @@ class ArtifactValidationTest {
         AnswerChecks verifier = new AnswerChecks();
         ArtifactRejectedException e = assertThrows(ArtifactRejectedException.class, () -> {
             Path notZip = Files.writeString(cacheDir.resolve("x.zip"), "not a zip");
-            verifier.verify(dev.modproxy.proxy.protocol.ProxyRequest.parse("/example.com/lib/@v/v1.0.0.zip"), notZip);
+            verifier.verify(
+                    dev.modproxy.proxy.protocol.ProxyRequest.parse("/example.com/lib/@v/v1.0.0.zip"),
+                    new StagedAnswer(notZip, false));
         });
         assertTrue(e.getMessage().contains("not a valid zip"), e.getMessage());
     }

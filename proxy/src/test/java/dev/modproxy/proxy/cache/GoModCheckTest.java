@@ -40,7 +40,10 @@ class GoModCheckTest {
     void goModWithoutModuleLineIsAccepted() throws Exception {
         Path file = Files.writeString(dir.resolve("go.mod"), "go 1.12\n");
 
-        new AnswerChecks().verify(ProxyRequest.parse("/example.com/old/@v/v2.0.0+incompatible.mod"), file);
+        new AnswerChecks()
+                .verify(
+                        ProxyRequest.parse("/example.com/old/@v/v2.0.0+incompatible.mod"),
+                        new StagedAnswer(file, false));
     }
 
     @Test
@@ -49,7 +52,8 @@ class GoModCheckTest {
 
         assertThrows(
                 ArtifactRejectedException.class,
-                () -> new AnswerChecks().verify(ProxyRequest.parse("/example.com/a/@v/v1.0.0.mod"), file));
+                () -> new AnswerChecks()
+                        .verify(ProxyRequest.parse("/example.com/a/@v/v1.0.0.mod"), new StagedAnswer(file, false)));
     }
 
     @Test
@@ -60,12 +64,12 @@ class GoModCheckTest {
                         .getBytes(StandardCharsets.ISO_8859_1);
         Path file = Files.write(dir.resolve("go.mod"), latin1);
 
-        new AnswerChecks().verify(ProxyRequest.parse("/example.com/a/@v/v1.0.0.mod"), file);
+        new AnswerChecks().verify(ProxyRequest.parse("/example.com/a/@v/v1.0.0.mod"), new StagedAnswer(file, false));
     }
 
     private void verify(String gomod) throws Exception {
         Path file = Files.writeString(dir.resolve("go.mod"), gomod);
-        new AnswerChecks().verify(ProxyRequest.parse("/example.com/a/@v/v1.0.0.mod"), file);
+        new AnswerChecks().verify(ProxyRequest.parse("/example.com/a/@v/v1.0.0.mod"), new StagedAnswer(file, false));
     }
 
     @ParameterizedTest

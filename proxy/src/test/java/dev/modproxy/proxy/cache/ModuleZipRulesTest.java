@@ -1,9 +1,11 @@
 package dev.modproxy.proxy.cache;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.modproxy.proxy.checksum.DirHash;
 import dev.modproxy.proxy.protocol.ModulePath;
 import dev.modproxy.proxy.protocol.ModuleVersion;
 import dev.modproxy.proxy.testing.Modules;
@@ -12,7 +14,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -51,18 +56,72 @@ class ModuleZipRulesTest {
     @Test
     void aZipWhoseEveryEntryMatchesItsCrcPasses() throws IOException {
         Path whole = zip(-1);
-        assertDoesNotThrow(() -> ModuleZipRules.check(MODULE, VERSION, whole));
+        assertDoesNotThrow(() -> ModuleZipRules.check(MODULE, VERSION, new StagedAnswer(whole, false)));
     }
 
     @Test
     void aDamagedEntryIsFoundWhicheverThreadChecksIt() throws IOException {
         for (int damaged = 0; damaged < FILES; damaged++) {
             Path file = zip(damaged);
-            ArtifactRejectedException rejected =
-                    assertThrows(ArtifactRejectedException.class, () -> ModuleZipRules.check(MODULE, VERSION, file));
+            ArtifactRejectedException rejected = assertThrows(
+                    ArtifactRejectedException.class,
+                    () -> ModuleZipRules.check(MODULE, VERSION, new StagedAnswer(file, false)));
             assertTrue(
                     rejected.getMessage().contains("f" + damaged + ".go is damaged"),
                     "entry " + damaged + ": " + rejected.getMessage());
         }
+    }
+
+    /**
+     * A zip under 1 MiB (checked on the calling thread alone) that also lists the module root's own directory, an
+     * entry the h1: hash takes like any other.
+     */
+    private Path smallZipWithItsRootDirectory() throws IOException {
+        Path file = dir.resolve("small.zip");
+        try (ZipOutputStream out = new ZipOutputStream(Files.newOutputStream(file))) {
+            out.putNextEntry(new ZipEntry("example.com/many@v1.0.0/"));
+            out.closeEntry();
+            out.putNextEntry(new ZipEntry("example.com/many@v1.0.0/go.mod"));
+            out.write("module example.com/many\n".getBytes(StandardCharsets.UTF_8));
+            out.closeEntry();
+            out.putNextEntry(new ZipEntry("example.com/many@v1.0.0/many.go"));
+            out.write("package many\n".getBytes(StandardCharsets.UTF_8));
+            out.closeEntry();
+        }
+        return file;
+    }
+
+    @Test
+    void whenAVerifierWantsTheZipsHashTheCheckWorksItOutInItsOwnPass() throws Exception {
+        for (Path file : List.of(zip(-1), smallZipWithItsRootDirectory())) {
+            String expected = DirHash.ofZip(file);
+            StagedAnswer staged = new StagedAnswer(file, true);
+
+            ModuleZipRules.check(MODULE, VERSION, staged);
+            Files.delete(file); // nothing left to read: the hash can only come from the check's own pass
+
+            assertEquals(expected, staged.zipHash(), file.getFileName().toString());
+        }
+    }
+
+    @Test
+    void whenNoVerifierWantsTheZipsHashTheCheckDoesNotPayForIt() throws Exception {
+        Path file = zip(-1);
+        StagedAnswer staged = new StagedAnswer(file, false);
+
+        ModuleZipRules.check(MODULE, VERSION, staged);
+        Files.delete(file);
+
+        // not worked out by the check, so asked of a file that is gone
+        assertThrows(IOException.class, staged::zipHash);
+    }
+
+    @Test
+    void aDamagedEntryIsFoundWhileHashingToo() throws IOException {
+        Path file = zip(FILES - 1);
+        ArtifactRejectedException rejected = assertThrows(
+                ArtifactRejectedException.class,
+                () -> ModuleZipRules.check(MODULE, VERSION, new StagedAnswer(file, true)));
+        assertTrue(rejected.getMessage().contains("is damaged"), rejected.getMessage());
     }
 }

@@ -56,7 +56,8 @@ class ZipDirectoryTest {
         // over 65,535 entries the JDK writes a ZIP64 end record; the plain one then says 0xffff
         ZipDirectory many = ZipDirectory.read(zipOfEmptyFiles(70_000));
         assertEquals(70_001, many.entries());
-        assertTrue(many.heapToCheck() > many.bytes() + 70_000L * 100, "a name per entry counts too");
+        assertTrue(many.heapToCheck(false) > many.bytes() + 70_000L * 100, "a name per entry counts too");
+        assertTrue(many.heapToCheck(true) > many.heapToCheck(false), "and a digest per entry when hashing");
     }
 
     @Test
@@ -65,13 +66,14 @@ class ZipDirectoryTest {
 
         ArtifactRejectedException refused = assertThrows(
                 ArtifactRejectedException.class,
-                () -> ModuleZipRules.check(MODULE, VERSION, zip, new DirectoryBudget(4L << 20)));
+                () -> ModuleZipRules.check(
+                        MODULE, VERSION, new StagedAnswer(zip, false), new DirectoryBudget(4L << 20)));
 
         assertTrue(refused.getMessage().contains("heap"), refused.getMessage());
         // the same zip passes where the budget has room for it, and gives the room back
         DirectoryBudget roomy = new DirectoryBudget(64L << 20);
-        ModuleZipRules.check(MODULE, VERSION, zip, roomy);
-        ModuleZipRules.check(MODULE, VERSION, zip, roomy);
+        ModuleZipRules.check(MODULE, VERSION, new StagedAnswer(zip, false), roomy);
+        ModuleZipRules.check(MODULE, VERSION, new StagedAnswer(zip, false), roomy);
     }
 
     @Test
@@ -85,7 +87,8 @@ class ZipDirectoryTest {
 
         ArtifactRejectedException refused = assertThrows(
                 ArtifactRejectedException.class,
-                () -> ModuleZipRules.check(MODULE, VERSION, zip, new DirectoryBudget(64L << 20)));
+                () -> ModuleZipRules.check(
+                        MODULE, VERSION, new StagedAnswer(zip, false), new DirectoryBudget(64L << 20)));
         assertTrue(refused.getMessage().contains("claims 65520 entries"), refused.getMessage());
     }
 }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.modproxy.proxy.cache.ArtifactRejectedException;
+import dev.modproxy.proxy.cache.StagedAnswer;
 import dev.modproxy.proxy.protocol.ModulePathPatterns;
 import dev.modproxy.proxy.protocol.ProxyRequest;
 import dev.modproxy.proxy.storage.LocalDiskStorage;
@@ -127,6 +128,22 @@ class SumDbOutageTest {
         assertThrows(ArtifactRejectedException.class, () -> verifier.verify(modRequest(), goMod()));
     }
 
+    @Test
+    void onlyTheZipOfAModuleTheDatabaseCoversWantsTheZipsHash() throws Exception {
+        // the zip check then works the hash out in the pass that inflates every file for its CRC-32
+        SumDbArtifactVerifier verifier = new SumDbArtifactVerifier(
+                database(upstreamAnswering(404, "not found"), false, ModulePathPatterns.parse("example.com/private")),
+                new SimpleMeterRegistry(),
+                false);
+
+        assertTrue(verifier.wantsZipHash(ProxyRequest.parse("/example.com/outage/@v/v1.0.0.zip")));
+        assertFalse(verifier.wantsZipHash(modRequest()), "a go.mod is hashed as it is");
+        assertFalse(verifier.wantsZipHash(ProxyRequest.parse("/example.com/outage/@v/v1.0.0.info")));
+        assertFalse(
+                verifier.wantsZipHash(ProxyRequest.parse("/example.com/private/@v/v1.0.0.zip")),
+                "a module exempt from the database is never hashed");
+    }
+
     private SumDbArtifactVerifier verifier(String upstreamUrl, boolean required, SimpleMeterRegistry registry)
             throws Exception {
         return new SumDbArtifactVerifier(database(upstreamUrl, required), registry, required);
@@ -134,12 +151,17 @@ class SumDbOutageTest {
 
     /** sum.golang.org's key at a closed port, behind one upstream proxy. */
     private ChecksumDatabase database(String upstreamUrl, boolean required) throws Exception {
+        return database(upstreamUrl, required, ModulePathPatterns.none());
+    }
+
+    private ChecksumDatabase database(String upstreamUrl, boolean required, ModulePathPatterns exempt)
+            throws Exception {
         UpstreamChain.Settings connection =
                 new UpstreamChain.Settings(Duration.ofSeconds(2), Duration.ofSeconds(2), 5, Duration.ofSeconds(30));
         UpstreamChain chain = UpstreamChain.parse(upstreamUrl, connection, UpstreamListener.NONE);
         return new ChecksumDatabase(
                 GoSumDbSetting.parse(SUM_GOLANG_ORG_KEY + " " + ClosedPort.url()),
-                ModulePathPatterns.none(),
+                exempt,
                 new LocalDiskStorage(dir.resolve("cache")),
                 chain,
                 connection,
@@ -178,8 +200,8 @@ class SumDbOutageTest {
         return "http://127.0.0.1:" + upstream.getAddress().getPort();
     }
 
-    private Path goMod() throws IOException {
-        return Files.writeString(dir.resolve("go.mod"), "module example.com/outage\n");
+    private StagedAnswer goMod() throws IOException {
+        return new StagedAnswer(Files.writeString(dir.resolve("go.mod"), "module example.com/outage\n"), false);
     }
 
     private static ProxyRequest modRequest() throws Exception {

@@ -1,0 +1,45 @@
+package dev.modproxy.proxy.cache;
+
+import dev.modproxy.proxy.checksum.DirHash;
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * An upstream answer in staging, as the verifiers see it: its file, and the zip's {@code h1:} hash once a check has
+ * worked it out. The hash means inflating every file of the zip, and so does the zip check's CRC-32 comparison: when
+ * a later verifier will want the hash, the zip check computes it in the same pass, and a large zip is inflated once
+ * instead of twice.
+ */
+public final class StagedAnswer {
+
+    private final Path file;
+    private final boolean zipHashWanted;
+    private String zipHash;
+
+    /** @param zipHashWanted a verifier will ask for {@link #zipHash()} */
+    public StagedAnswer(Path file, boolean zipHashWanted) {
+        this.file = file;
+        this.zipHashWanted = zipHashWanted;
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    boolean zipHashWanted() {
+        return zipHashWanted;
+    }
+
+    /** Told by the check that read every file of the zip. */
+    void zipHashIs(String h1) {
+        this.zipHash = h1;
+    }
+
+    /** The go command's {@code h1:} hash of the staged zip, worked out here if no check has done so. */
+    public String zipHash() throws IOException {
+        if (zipHash == null) {
+            zipHash = DirHash.ofZip(file);
+        }
+        return zipHash;
+    }
+}
