@@ -43,6 +43,13 @@ final class ArtifactIngest {
         DownloadGuard NONE = (contentLength, received) -> {};
     }
 
+    /** Lets the verifiers start what they can do before the answer's bytes arrive. */
+    void fetchStarts(ProxyRequest request) {
+        for (ArtifactVerifier verifier : verifiers) {
+            verifier.fetchStarts(request);
+        }
+    }
+
     StoredObject store(
             ProxyRequest request, StorageKey key, UpstreamResponse response, ClientTee tee, DownloadGuard guard)
             throws IOException {

@@ -11,6 +11,12 @@ public interface ArtifactVerifier {
 
     void verify(ProxyRequest request, StagedAnswer staged) throws ArtifactRejectedException;
 
+    /**
+     * Told as the answer is asked of the upstreams, so that work which does not need its bytes (asking a checksum
+     * database) runs beside the download instead of after it.
+     */
+    default void fetchStarts(ProxyRequest request) {}
+
     /** Whether {@link #verify} will ask for the zip's hash ({@link StagedAnswer#zipHash()}) for this request. */
     default boolean wantsZipHash(ProxyRequest request) {
         return false;

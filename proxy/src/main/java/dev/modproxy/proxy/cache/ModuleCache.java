@@ -653,6 +653,7 @@ public final class ModuleCache {
     private Outcome fetch(ProxyRequest request, StorageKey key, ClientStream client, ArtifactIngest.DownloadGuard guard)
             throws IOException {
         ClientTee tee = new ClientTee(request.kind().large() ? client : null, senders);
+        ingest.fetchStarts(request);
         UpstreamResult<StoredObject> result = chain.fetch(
                 request.relativePath(),
                 response -> ingest.store(request, key, response, tee, guard),

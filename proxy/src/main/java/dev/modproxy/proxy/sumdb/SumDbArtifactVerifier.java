@@ -12,6 +12,11 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
 /**
@@ -21,6 +26,12 @@ import org.jboss.logging.Logger;
 public final class SumDbArtifactVerifier implements ArtifactVerifier {
 
     private static final Logger LOG = Logger.getLogger(SumDbArtifactVerifier.class);
+
+    /**
+     * Proves records ahead of downloads ({@link #fetchStarts}): as many at once as a build asks modules at once; a
+     * download that finds them all busy is proven after it, by {@link #verify}.
+     */
+    private static final ExecutorService PROVERS = provers();
 
     private final ChecksumDatabase database;
     private final Counter mismatches;
@@ -39,11 +50,50 @@ public final class SumDbArtifactVerifier implements ArtifactVerifier {
         this.unverifiable = rejections(registry, "unverifiable", "Downloads the checksum database could not vouch for");
     }
 
+    private static ExecutorService provers() {
+        ThreadPoolExecutor pool =
+                new ThreadPoolExecutor(8, 8, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(256), r -> {
+                    Thread t = new Thread(r, "modproxy-sumdb-prover");
+                    t.setDaemon(true);
+                    return t;
+                });
+        pool.allowCoreThreadTimeOut(true);
+        return pool;
+    }
+
     private static Counter rejections(MeterRegistry registry, String reason, String description) {
         return Counter.builder("modproxy.sumdb.rejections")
                 .tag("reason", reason)
                 .description(description)
                 .register(registry);
+    }
+
+    /**
+     * Proves the database's record of the module version while its file downloads: the lookup and the tiles proving
+     * it are round trips of their own, which {@link #verify} would otherwise make after the download. verify joins a
+     * proof still under way ({@link SumDbVerifier} asks once for callers at once) and reports any failure itself.
+     */
+    @Override
+    public void fetchStarts(ProxyRequest request) {
+        RequestKind kind = request.kind();
+        if (!kind.checksummed()) {
+            return;
+        }
+        database.verifierFor(request.module().path()).ifPresent(verifier -> {
+            String module = request.module().path();
+            String version = request.version().toString();
+            try {
+                PROVERS.execute(() -> {
+                    try {
+                        verifier.provenHash(module, version, kind);
+                    } catch (SumDbException | RuntimeException e) {
+                        LOG.debugf("proving %s@%s ahead of its download failed: %s", module, version, e.getMessage());
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                // every prover busy: verify proves it after the download, as it always could
+            }
+        });
     }
 
     @Override

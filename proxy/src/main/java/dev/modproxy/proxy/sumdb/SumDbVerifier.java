@@ -9,10 +9,21 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.jboss.logging.Logger;
 
@@ -37,10 +48,17 @@ public final class SumDbVerifier {
     /** A request for a tile beyond the verified tree asks the database for a newer tree at most this often. */
     private static final long LATEST_REFRESH_NANOS = Duration.ofSeconds(5).toNanos();
 
+    /** Reads the tiles of proofs ahead, each proof's all at once; a tile they cannot take is read by its proof. */
+    private static final ExecutorService TILE_READERS = tileReaders();
+
     private final VerifierKey key;
     private final SumDbFetcher fetcher;
     private final SumDbStore store;
     private final Map<String, LookupAnswer> provenRecords = lru(10_000);
+    private final Map<String, CompletableFuture<ProvenLookup>> lookupsInFlight = new ConcurrentHashMap<>();
+    /** Tiles read ahead for the proofs under way ({@link #readTilesAhead}), by path. */
+    private final Map<String, CompletableFuture<byte[]>> tileReads = new ConcurrentHashMap<>();
+
     private final Map<Tile, byte[]> provenFullTiles = lru(1_024);
     private final LatestTreeListener latestTreeListener;
     private final TileSources tileSources = new TileSources() {
@@ -154,7 +172,46 @@ public final class SumDbVerifier {
 
     private record ProvenLookup(byte[] answer, LookupAnswer record) {}
 
+    /**
+     * The proven lookup of module@version, asked of the sources once however many callers want it at once: a cold
+     * zip and the go.mod it brings are verified side by side, and each would otherwise fetch the lookup and every
+     * tile of its proof.
+     */
     private ProvenLookup provenLookup(String module, String version) throws SumDbException {
+        String modVer = module + "@" + version;
+        CompletableFuture<ProvenLookup> mine = new CompletableFuture<>();
+        CompletableFuture<ProvenLookup> theirs = lookupsInFlight.putIfAbsent(modVer, mine);
+        if (theirs != null) {
+            return joined(theirs, modVer);
+        }
+        try {
+            ProvenLookup proven = lookUp(module, version);
+            mine.complete(proven);
+            return proven;
+        } catch (SumDbException | RuntimeException e) {
+            mine.completeExceptionally(e);
+            throw e;
+        } finally {
+            lookupsInFlight.remove(modVer, mine);
+        }
+    }
+
+    /** Another caller's lookup: its result, or its failure as it failed. */
+    private static ProvenLookup joined(CompletableFuture<ProvenLookup> lookup, String modVer) throws SumDbException {
+        try {
+            return lookup.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SumDbUnreachableException(modVer + ": interrupted while the checksum database was asked", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof SumDbException failure) {
+                throw failure;
+            }
+            throw e.getCause() instanceof RuntimeException failure ? failure : new IllegalStateException(e.getCause());
+        }
+    }
+
+    private ProvenLookup lookUp(String module, String version) throws SumDbException {
         String modVer = module + "@" + version;
         String path = "lookup/" + escape(module) + "@" + escape(version);
         ProvenLookup proven;
@@ -177,8 +234,10 @@ public final class SumDbVerifier {
     /** The record of a lookup answer, once it is proven to be in the signed tree the answer names. */
     private LookupAnswer proveRecord(String module, String version, byte[] answer) throws SumDbException {
         String modVer = module + "@" + version;
+        Map<String, CompletableFuture<byte[]>> readAhead = Map.of();
         try {
             LookupAnswer record = LookupAnswer.parse(answer);
+            readAhead = readTilesAhead(record);
             TreeHead tree = verifiedTree(record.signedTree());
             if (record.recordId() >= tree.size()) {
                 throw new SumDbException("record " + record.recordId() + " is beyond the signed " + tree);
@@ -196,7 +255,89 @@ public final class SumDbVerifier {
         } catch (SumDbException e) {
             // a tile missing while proving is a failed proof of this answer, not "no such module"
             throw new SumDbException(modVer + ": checksum database " + key.name() + ": " + e.getMessage(), e);
+        } finally {
+            readAhead.forEach(tileReads::remove);
         }
+    }
+
+    /**
+     * Starts fetching, all at once, the tiles that proving record will read from the first remote source (the first
+     * upstream proxy, or the database), which the proof then takes as that source's answers ({@link #firstProven}).
+     * Read one after the other, a proof is a round trip per tile: the right edge of its tree, a tile per level, and
+     * the same again for the tree's consistency with the latest one. Nothing read ahead is trusted more than any
+     * fetch: the proof checks it as it would have checked the source's answer.
+     *
+     * @return the reads this call started, by path, to be forgotten once the proof is done
+     */
+    private Map<String, CompletableFuture<byte[]>> readTilesAhead(LookupAnswer record) {
+        Map<String, CompletableFuture<byte[]>> started = new HashMap<>();
+        try {
+            TreeHead recordTree = TreeHead.parse(SignedNote.verifiedText(record.signedTree(), key));
+            Set<Tile> tiles = new LinkedHashSet<>();
+            if (record.recordId() < recordTree.size()) {
+                tiles.addAll(treeTiles(recordTree)
+                        .tilesToFetch(
+                                nodes -> TransparentLog.recordProof(record.recordId(), recordTree.size(), nodes)));
+            }
+            TreeHead current = latestTree().orElse(null);
+            if (current != null
+                    && current.size() != recordTree.size()
+                    && Math.min(current.size(), recordTree.size()) > 0) {
+                TreeHead older = current.size() < recordTree.size() ? current : recordTree;
+                TreeHead newer = older == current ? recordTree : current;
+                tiles.addAll(treeTiles(newer)
+                        .tilesToFetch(nodes -> TransparentLog.treeProof(older.size(), newer.size(), nodes)));
+            }
+            SumDbFetcher first = fetcher.sources().get(0);
+            for (Tile tile : tiles) {
+                String path = tile.path();
+                if (store.read(path).isPresent()) {
+                    continue;
+                }
+                CompletableFuture<byte[]> read = new CompletableFuture<>();
+                if (tileReads.putIfAbsent(path, read) != null) {
+                    continue; // read ahead for another proof
+                }
+                try {
+                    TILE_READERS.execute(() -> {
+                        try {
+                            read.complete(first.fetch(path));
+                        } catch (SumDbException | RuntimeException e) {
+                            read.completeExceptionally(e);
+                        }
+                    });
+                    started.put(path, read);
+                } catch (RejectedExecutionException e) {
+                    tileReads.remove(path, read); // the proof fetches it itself
+                }
+            }
+        } catch (SumDbException e) {
+            // a note or record that fails is the proof's to report; it reads nothing ahead
+        }
+        return started;
+    }
+
+    /** The first remote source, answering from the tiles read ahead for proofs under way when it has them. */
+    private SumDbFetcher readingAhead(SumDbFetcher first) {
+        return path -> {
+            CompletableFuture<byte[]> read = tileReads.get(path);
+            if (read == null) {
+                return first.fetch(path);
+            }
+            try {
+                return read.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new SumDbUnreachableException(path + ": interrupted while it was read", e);
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof SumDbException failure) {
+                    throw failure;
+                }
+                throw e.getCause() instanceof RuntimeException failure
+                        ? failure
+                        : new IllegalStateException(e.getCause());
+            }
+        };
     }
 
     /** A signed tree head from the first source whose head is signed and consistent with the latest verified one. */
@@ -316,7 +457,9 @@ public final class SumDbVerifier {
         if (kept != null) {
             sources.add(kept);
         }
-        sources.addAll(fetcher.sources());
+        List<SumDbFetcher> remote = fetcher.sources();
+        sources.add(readingAhead(remote.get(0)));
+        sources.addAll(remote.subList(1, remote.size()));
         return SumDbSources.firstProven(key.name(), what, sources, source -> {
             if (source != kept) {
                 return attempt.from(source);
@@ -369,6 +512,17 @@ public final class SumDbVerifier {
             }
         }
         return out.toString();
+    }
+
+    private static ExecutorService tileReaders() {
+        ThreadPoolExecutor pool =
+                new ThreadPoolExecutor(16, 16, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(1024), r -> {
+                    Thread t = new Thread(r, "modproxy-sumdb-tile-reader");
+                    t.setDaemon(true);
+                    return t;
+                });
+        pool.allowCoreThreadTimeOut(true);
+        return pool;
     }
 
     private static <K, V> Map<K, V> lru(int capacity) {

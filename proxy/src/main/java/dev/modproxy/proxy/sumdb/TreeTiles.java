@@ -3,8 +3,10 @@ package dev.modproxy.proxy.sumdb;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The nodes of one signed tree, read from hash tiles. Every tile is proven before use: the
@@ -56,6 +58,42 @@ public final class TreeTiles implements NodeReader {
         return subtree(data, offset, 1 << below);
     }
 
+    /** Steps of a proof, run against a tree's nodes. */
+    @FunctionalInterface
+    public interface ProofSteps {
+        void run(NodeReader nodes) throws SumDbException;
+    }
+
+    /**
+     * The tiles a proof over this tree will fetch: those holding the nodes it reads, the parent tiles that prove each
+     * full one, and the whole right edge when any of them lies on it; not those proven already. Which nodes a proof
+     * reads depends on sizes and indexes alone, so the steps run here against zero hashes, and the tiles they will
+     * want can be fetched all at once instead of one round trip after the other.
+     */
+    public Set<Tile> tilesToFetch(ProofSteps steps) throws SumDbException {
+        Set<Tile> tiles = new LinkedHashSet<>();
+        LogHash zero = LogHash.of(new byte[LogHash.SIZE], 0);
+        steps.run((level, index) -> {
+            if (level < 0 || level > 62 || index < 0 || index > (tree.size() >> level) - 1) {
+                throw new SumDbException("node " + level + "/" + index + " is not in the signed " + tree);
+            }
+            need(tileAt(level / height, (index << (level % height)) >> height), tiles);
+            return zero;
+        });
+        return tiles;
+    }
+
+    private void need(Tile tile, Set<Tile> tiles) {
+        if (proven.containsKey(tile) || provenFullTiles.containsKey(tile) || !tiles.add(tile)) {
+            return;
+        }
+        if (tile.isPartial()) {
+            tiles.addAll(edgeTiles());
+        } else {
+            need(tileAt(tile.level() + 1, tile.number() >> height), tiles);
+        }
+    }
+
     /** The tile with this level and number as large as the tree makes it. */
     private Tile tileAt(int level, long number) {
         long rowLength = tree.size() >> (level * height);
@@ -91,8 +129,8 @@ public final class TreeTiles implements NodeReader {
         return data;
     }
 
-    /** Fetches the partial tile of every level and checks that they hash to the signed root. */
-    private void proveRightEdge() throws SumDbException {
+    /** The partial tile of every level whose row does not end on a full tile, from the top level down. */
+    private List<Tile> edgeTiles() {
         List<Tile> edgeTiles = new ArrayList<>();
         int top = 0;
         while ((tree.size() >> ((top + 1) * height)) > 0) {
@@ -105,6 +143,12 @@ public final class TreeTiles implements NodeReader {
                 edgeTiles.add(new Tile(height, level, rowLength >> height, width));
             }
         }
+        return edgeTiles;
+    }
+
+    /** Fetches the partial tile of every level and checks that they hash to the signed root. */
+    private void proveRightEdge() throws SumDbException {
+        List<Tile> edgeTiles = edgeTiles();
         // the edge proves only as a whole, so its tiles come from one source at a time
         Map<Tile, byte[]> edge = sources.firstProven("the right edge of the signed " + tree, source -> {
             Map<Tile, byte[]> candidate = new HashMap<>();

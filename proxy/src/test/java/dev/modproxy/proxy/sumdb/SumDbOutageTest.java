@@ -1,5 +1,6 @@
 package dev.modproxy.proxy.sumdb;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -25,6 +26,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -126,6 +129,30 @@ class SumDbOutageTest {
                 verifier(upstreamAnswering(200, "<html>login</html>"), false, new SimpleMeterRegistry());
 
         assertThrows(ArtifactRejectedException.class, () -> verifier.verify(modRequest(), goMod()));
+    }
+
+    @Test
+    void theDatabaseIsAskedAsTheDownloadStartsNotAfterIt() throws Exception {
+        Set<String> asked = ConcurrentHashMap.newKeySet();
+        String upstreamUrl = upstream(path -> {
+            asked.add(path);
+            return new Answer(404, "not found");
+        });
+        SumDbArtifactVerifier verifier = new SumDbArtifactVerifier(
+                database(upstreamUrl, false, ModulePathPatterns.parse("example.com/private")),
+                new SimpleMeterRegistry(),
+                false);
+
+        verifier.fetchStarts(ProxyRequest.parse("/example.com/private/@v/v1.0.0.zip"));
+        verifier.fetchStarts(ProxyRequest.parse("/example.com/outage/@v/list"));
+        verifier.fetchStarts(ProxyRequest.parse("/example.com/outage/@v/v1.0.0.zip"));
+
+        // no verify() called: the lookup is under way while the zip downloads
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> asked.contains("/sumdb/sum.golang.org/lookup/example.com/outage@v1.0.0"));
+        assertTrue(
+                asked.stream().noneMatch(path -> path.contains("private") || path.endsWith("/list")),
+                "an exempt module or a list is never looked up: " + asked);
     }
 
     @Test

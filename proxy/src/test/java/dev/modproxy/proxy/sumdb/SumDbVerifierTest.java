@@ -1,6 +1,7 @@
 package dev.modproxy.proxy.sumdb;
 
 import static dev.modproxy.proxy.sumdb.Refusals.assertRefused;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -19,6 +20,12 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
@@ -97,6 +104,86 @@ class SumDbVerifierTest {
                     fakeHash("mod" + i), verifier.provenHash("example.com/filler" + i, "v1.0." + i, RequestKind.MOD));
         }
         assertEquals(602L, verifier.latestTree().orElseThrow().size());
+    }
+
+    /** A log of 602 records: the first record's proof reads a full tile, its parent and the right edge's tiles. */
+    private GoSumDbServer logOf602Records() throws Exception {
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < 602; i++) {
+            lines.add(fixedRecord(i));
+        }
+        return start(GoSumDbServer.Options.named(NAME).withRecords(records(lines)));
+    }
+
+    @Test
+    void aProofFetchesItsTilesAllAtOnceAndEachOnce() throws Exception {
+        GoSumDbServer server = logOf602Records();
+        HttpSumDbFetcher database = fetcherOf(server);
+        Map<String, Integer> fetched = new ConcurrentHashMap<>();
+        // a tile fetch waits (5 s at most) until a second one is under way: read one after the other, none ever is
+        CountDownLatch twoAtOnce = new CountDownLatch(2);
+        AtomicBoolean overlapped = new AtomicBoolean(true);
+        SumDbVerifier verifier = new SumDbVerifier(VerifierKey.parse(server.verifierKey()), path -> {
+            fetched.merge(path, 1, Integer::sum);
+            if (path.startsWith("tile/")) {
+                twoAtOnce.countDown();
+                try {
+                    if (!twoAtOnce.await(5, TimeUnit.SECONDS)) {
+                        overlapped.set(false);
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return database.fetch(path);
+        });
+
+        assertEquals(fakeHash("zip0"), verifier.provenHash("example.com/filler0", "v1.0.0", RequestKind.ZIP));
+
+        assertTrue(overlapped.get(), "the proof's tiles were fetched one after the other: " + fetched.keySet());
+        assertTrue(
+                fetched.keySet().stream()
+                                .filter(path -> path.startsWith("tile/"))
+                                .count()
+                        >= 3,
+                fetched.toString());
+        fetched.forEach((path, times) -> assertEquals(1, times, path + " fetched " + times + " times"));
+    }
+
+    @Test
+    void callersProvingTheSameModuleAtOnceShareOneLookup() throws Exception {
+        GoSumDbServer server = logOf602Records();
+        HttpSumDbFetcher database = fetcherOf(server);
+        AtomicInteger lookups = new AtomicInteger();
+        CountDownLatch answer = new CountDownLatch(1);
+        SumDbVerifier verifier = new SumDbVerifier(VerifierKey.parse(server.verifierKey()), path -> {
+            if (path.startsWith("lookup/")) {
+                lookups.incrementAndGet();
+                try {
+                    answer.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return database.fetch(path);
+        });
+        // the zip and its go.mod, verified side by side
+        FutureTask<String> zip =
+                new FutureTask<>(() -> verifier.provenHash("example.com/filler7", "v1.0.7", RequestKind.ZIP));
+        FutureTask<String> mod =
+                new FutureTask<>(() -> verifier.provenHash("example.com/filler7", "v1.0.7", RequestKind.MOD));
+        new Thread(zip, "zip-verifier").start();
+        await().atMost(Duration.ofSeconds(10)).until(() -> lookups.get() == 1);
+        Thread modCaller = new Thread(mod, "mod-verifier");
+        modCaller.start();
+        // the second caller waits: on the first one's lookup (WAITING), or in a lookup of its own
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> lookups.get() == 2 || modCaller.getState() == Thread.State.WAITING);
+        answer.countDown();
+
+        assertEquals(fakeHash("zip7"), zip.get(10, TimeUnit.SECONDS));
+        assertEquals(fakeHash("mod7"), mod.get(10, TimeUnit.SECONDS));
+        assertEquals(1, lookups.get(), "one lookup for both");
     }
 
     @Test

@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
@@ -88,6 +90,41 @@ class TransparentLogTest {
                     SumDbException.class,
                     () -> TransparentLog.checkRecord(
                             proof, head, other, log.leaves().get(index)));
+        }
+    }
+
+    /** The tiles a proof reads from its source, each as often as it reads it. */
+    private static List<Tile> tilesRead(TileSource source, TreeTiles.ProofSteps steps, TreeHead head, int height)
+            throws SumDbException {
+        List<Tile> read = new ArrayList<>();
+        steps.run(new TreeTiles(head, height, tile -> {
+            read.add(tile);
+            return source.read(tile);
+        }));
+        return read;
+    }
+
+    @Property(tries = 300)
+    void theTilesToFetchForAProofAreTheTilesItReads(
+            @ForAll @IntRange(min = 1, max = 700) int size,
+            @ForAll @IntRange(min = 0, max = 699) int seed,
+            @ForAll @IntRange(min = 1, max = 8) int height)
+            throws SumDbException {
+        // what is read ahead for a record's proof and a tree's consistency proof is what the proofs then read
+        Log log = Log.of(size, size);
+        TreeHead head = log.head(size);
+        int index = seed % size;
+        int oldSize = 1 + seed % size;
+        List<TreeTiles.ProofSteps> proofs = List.of(
+                nodes -> TransparentLog.recordProof(index, size, nodes),
+                nodes -> TransparentLog.treeProof(oldSize, size, nodes));
+        for (TreeTiles.ProofSteps proof : proofs) {
+            List<Tile> read = tilesRead(log.tiles(height), proof, head, height);
+
+            Set<Tile> toFetch = new TreeTiles(head, height, log.tiles(height)).tilesToFetch(proof);
+
+            assertEquals(new HashSet<>(read), toFetch, "size " + size + ", index " + index + ", old size " + oldSize);
+            assertEquals(read.size(), toFetch.size(), "a proof reads no tile twice: " + read);
         }
     }
 
