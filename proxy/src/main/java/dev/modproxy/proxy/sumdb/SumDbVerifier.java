@@ -261,8 +261,9 @@ public final class SumDbVerifier {
     }
 
     /**
-     * Starts fetching, all at once, the tiles that proving record will read from the first remote source (the first
-     * upstream proxy, or the database), which the proof then takes as that source's answers ({@link #firstProven}).
+     * Starts fetching, all at once, the tiles that proving record will read and the store does not keep from the
+     * first remote source (the first upstream proxy, or the database), which the proof then takes as that source's
+     * answers ({@link #firstProven}).
      * Read one after the other, a proof is a round trip per tile: the right edge of its tree, a tile per level, and
      * the same again for the tree's consistency with the latest one. Nothing read ahead is trusted more than any
      * fetch: the proof checks it as it would have checked the source's answer.
@@ -291,9 +292,6 @@ public final class SumDbVerifier {
             SumDbFetcher first = fetcher.sources().get(0);
             for (Tile tile : tiles) {
                 String path = tile.path();
-                if (store.read(path).isPresent()) {
-                    continue;
-                }
                 CompletableFuture<byte[]> read = new CompletableFuture<>();
                 if (tileReads.putIfAbsent(path, read) != null) {
                     continue; // read ahead for another proof
@@ -301,7 +299,8 @@ public final class SumDbVerifier {
                 try {
                     TILE_READERS.execute(() -> {
                         try {
-                            read.complete(first.fetch(path));
+                            // a kept tile is read from the store before any source: nothing to fetch (null)
+                            read.complete(store.read(path).isPresent() ? null : first.fetch(path));
                         } catch (SumDbException | RuntimeException e) {
                             read.completeExceptionally(e);
                         }
@@ -325,7 +324,8 @@ public final class SumDbVerifier {
                 return first.fetch(path);
             }
             try {
-                return read.get();
+                byte[] data = read.get();
+                return data != null ? data : first.fetch(path);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new SumDbUnreachableException(path + ": interrupted while it was read", e);

@@ -149,6 +149,19 @@ class SumDbCacheTest {
     }
 
     @Test
+    void tilesTheStoreKeepsAreNotReadAheadFromTheNetworkAgain() throws Exception {
+        cacheVia(upstreamProxy.url()).verifier().provenHash("example.com/m7", "v1.0.0", RequestKind.ZIP);
+        int before = upstreamProxy.forwarded();
+        SumDbVerifier afterRestart = cacheVia(upstreamProxy.url()).verifier();
+
+        // m8 is in the tiles that proved m7, and in the same signed tree: only its lookup is new
+        assertEquals(
+                "h1:" + "A".repeat(43) + "=", afterRestart.provenHash("example.com/m8", "v1.0.0", RequestKind.ZIP));
+
+        assertEquals(1, upstreamProxy.forwarded() - before, "the lookup alone");
+    }
+
+    @Test
     void latestIsRefreshedAfterItsTtlAndServedStaleWhileTheDatabaseFails() throws Exception {
         SumDbCache cache = cacheVia(upstreamProxy.url());
         byte[] first = cache.fetch("latest");
