@@ -232,7 +232,8 @@ final class ModuleZipRules {
     /**
      * The directory alone says nothing about the data: damaged bytes would be cached forever and fail every unzip.
      *
-     * @param checkCrc compare the data with the entry's recorded size and CRC-32
+     * @param checkCrc compare the data with the entry's CRC-32 and that its size is the recorded one (no entry may
+     *                 hold more than its recorded size: that bounds what inflating it takes)
      * @param digest   given the data too, when not null
      */
     private static void checkContent(ZipFile zip, ZipEntry entry, byte[] buffer, boolean checkCrc, MessageDigest digest)
@@ -243,7 +244,7 @@ final class ModuleZipRules {
             int n;
             while ((n = in.read(buffer)) >= 0) {
                 read += n;
-                if (checkCrc && read > entry.getSize()) {
+                if (read > entry.getSize()) { // the root directory's entry too: it is inflated for the hash
                     throw new ArtifactRejectedException(
                             "module zip entry " + entry.getName() + " holds more than its recorded size");
                 }

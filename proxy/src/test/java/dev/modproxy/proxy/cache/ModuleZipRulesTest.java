@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -123,5 +124,41 @@ class ModuleZipRulesTest {
                 ArtifactRejectedException.class,
                 () -> ModuleZipRules.check(MODULE, VERSION, new StagedAnswer(file, true)));
         assertTrue(rejected.getMessage().contains("is damaged"), rejected.getMessage());
+    }
+
+    @Test
+    void noEntryInflatedForTheHashMayHoldMoreThanItsRecordedSize() throws Exception {
+        // the module root's own directory entry is not CRC-checked, but it is inflated for the h1: hash: a zip that
+        // records 0 bytes for it and holds 1 MiB of zeros there (any amount, as a bomb) is refused once past 0
+        Path file = dir.resolve("root-bomb.zip");
+        String root = "example.com/many@v1.0.0/";
+        try (ZipOutputStream out = new ZipOutputStream(Files.newOutputStream(file))) {
+            out.putNextEntry(new ZipEntry(root));
+            out.write(new byte[1 << 20]);
+            out.closeEntry();
+            out.putNextEntry(new ZipEntry(root + "go.mod"));
+            out.write("module example.com/many\n".getBytes(StandardCharsets.UTF_8));
+            out.closeEntry();
+        }
+        byte[] bytes = Files.readAllBytes(file);
+        byte[] name = root.getBytes(StandardCharsets.UTF_8);
+        boolean patched = false;
+        for (int at = 0; at + 46 + name.length <= bytes.length && !patched; at++) {
+            boolean directoryHeader =
+                    bytes[at] == 0x50 && bytes[at + 1] == 0x4b && bytes[at + 2] == 0x01 && bytes[at + 3] == 0x02;
+            if (directoryHeader
+                    && Arrays.equals(Arrays.copyOfRange(bytes, at + 46, at + 46 + name.length), name)
+                    && bytes[at + 28] == name.length) {
+                Arrays.fill(bytes, at + 24, at + 28, (byte) 0); // its uncompressed size, as the directory records it
+                patched = true;
+            }
+        }
+        assertTrue(patched, "the root entry's directory record");
+        Files.write(file, bytes);
+
+        ArtifactRejectedException rejected = assertThrows(
+                ArtifactRejectedException.class,
+                () -> ModuleZipRules.check(MODULE, VERSION, new StagedAnswer(file, true)));
+        assertTrue(rejected.getMessage().contains("holds more than its recorded size"), rejected.getMessage());
     }
 }
