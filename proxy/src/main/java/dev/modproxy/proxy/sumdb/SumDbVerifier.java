@@ -182,7 +182,7 @@ public final class SumDbVerifier {
         CompletableFuture<ProvenLookup> mine = new CompletableFuture<>();
         CompletableFuture<ProvenLookup> theirs = lookupsInFlight.putIfAbsent(modVer, mine);
         if (theirs != null) {
-            return joined(theirs, modVer);
+            return awaited(theirs, modVer);
         }
         try {
             ProvenLookup proven = lookUp(module, version);
@@ -196,13 +196,13 @@ public final class SumDbVerifier {
         }
     }
 
-    /** Another caller's lookup: its result, or its failure as it failed. */
-    private static ProvenLookup joined(CompletableFuture<ProvenLookup> lookup, String modVer) throws SumDbException {
+    /** Another thread's lookup or tile read of what: its result, or its failure as it failed. */
+    private static <T> T awaited(CompletableFuture<T> work, String what) throws SumDbException {
         try {
-            return lookup.get();
+            return work.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new SumDbUnreachableException(modVer + ": interrupted while the checksum database was asked", e);
+            throw new SumDbUnreachableException(what + ": interrupted while the checksum database was asked", e);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof SumDbException failure) {
                 throw failure;
@@ -323,20 +323,8 @@ public final class SumDbVerifier {
             if (read == null) {
                 return first.fetch(path);
             }
-            try {
-                byte[] data = read.get();
-                return data != null ? data : first.fetch(path);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new SumDbUnreachableException(path + ": interrupted while it was read", e);
-            } catch (ExecutionException e) {
-                if (e.getCause() instanceof SumDbException failure) {
-                    throw failure;
-                }
-                throw e.getCause() instanceof RuntimeException failure
-                        ? failure
-                        : new IllegalStateException(e.getCause());
-            }
+            byte[] data = awaited(read, path);
+            return data != null ? data : first.fetch(path);
         };
     }
 

@@ -47,15 +47,19 @@ public final class TreeTiles implements NodeReader {
 
     @Override
     public LogHash node(int level, long index) throws SumDbException {
+        byte[] data = proven(tileHolding(level, index));
+        int below = level % height;
+        long first = index << below;
+        int offset = (int) (first & ((1L << height) - 1));
+        return subtree(data, offset, 1 << below);
+    }
+
+    /** The tile that holds the node at level and index (as the hashes of the level-th level below it). */
+    private Tile tileHolding(int level, long index) throws SumDbException {
         if (level < 0 || level > 62 || index < 0 || index > (tree.size() >> level) - 1) {
             throw new SumDbException("node " + level + "/" + index + " is not in the signed " + tree);
         }
-        int tileLevel = level / height;
-        int below = level % height;
-        long first = index << below;
-        byte[] data = proven(tileAt(tileLevel, first >> height));
-        int offset = (int) (first & ((1L << height) - 1));
-        return subtree(data, offset, 1 << below);
+        return tileAt(level / height, (index << (level % height)) >> height);
     }
 
     /** Steps of a proof, run against a tree's nodes. */
@@ -74,10 +78,7 @@ public final class TreeTiles implements NodeReader {
         Set<Tile> tiles = new LinkedHashSet<>();
         LogHash zero = LogHash.of(new byte[LogHash.SIZE], 0);
         steps.run((level, index) -> {
-            if (level < 0 || level > 62 || index < 0 || index > (tree.size() >> level) - 1) {
-                throw new SumDbException("node " + level + "/" + index + " is not in the signed " + tree);
-            }
-            need(tileAt(level / height, (index << (level % height)) >> height), tiles);
+            need(tileHolding(level, index), tiles);
             return zero;
         });
         return tiles;
