@@ -1,10 +1,7 @@
 package dev.modproxy.proxy.sumdb;
 
-import dev.modproxy.proxy.checksum.DirHash;
 import dev.modproxy.proxy.protocol.CaseEncoding;
 import dev.modproxy.proxy.protocol.RequestKind;
-import java.io.IOException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -105,12 +102,6 @@ public final class SumDbVerifier {
 
     public String databaseName() {
         return key.name();
-    }
-
-    /** Throws unless file's h1: hash is the one the database proves for module@version. */
-    public void verify(String module, String version, RequestKind artifact, Path file)
-            throws SumDbException, IOException {
-        verify(module, version, artifact, artifact == RequestKind.ZIP ? DirHash.ofZip(file) : DirHash.ofGoMod(file));
     }
 
     /** Throws unless actual, an artifact's h1: hash, is the one the database proves for module@version. */

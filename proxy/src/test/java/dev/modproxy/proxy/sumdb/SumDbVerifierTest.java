@@ -60,6 +60,12 @@ class SumDbVerifierTest {
         return new SumDbVerifier(VerifierKey.parse(server.verifierKey()), fetcherOf(server));
     }
 
+    /** Verifies a downloaded file as the proxy does: its h1: hash against the database's record. */
+    private static void verifyFile(SumDbVerifier verifier, String module, String version, RequestKind kind, Path file)
+            throws SumDbException, IOException {
+        verifier.verify(module, version, kind, kind == RequestKind.ZIP ? DirHash.ofZip(file) : DirHash.ofGoMod(file));
+    }
+
     private static HttpSumDbFetcher fetcherOf(GoSumDbServer server) {
         return new HttpSumDbFetcher(server.url(), HTTP, Duration.ofSeconds(10));
     }
@@ -94,9 +100,9 @@ class SumDbVerifierTest {
                 GoSumDbServer.Options.named(NAME).withRecords(records(lines)).withProxyDir(proxyDir));
         SumDbVerifier verifier = verifierFor(server);
 
-        verifier.verify("example.com/First", "v1.0.0", RequestKind.ZIP, first);
-        verifier.verify("example.com/First", "v1.0.0", RequestKind.MOD, first.resolveSibling("v1.0.0.mod"));
-        verifier.verify("example.com/last", "v0.3.1-pre", RequestKind.ZIP, last);
+        verifyFile(verifier, "example.com/First", "v1.0.0", RequestKind.ZIP, first);
+        verifyFile(verifier, "example.com/First", "v1.0.0", RequestKind.MOD, first.resolveSibling("v1.0.0.mod"));
+        verifyFile(verifier, "example.com/last", "v0.3.1-pre", RequestKind.ZIP, last);
         for (int i : new int[] {0, 1, 254, 255, 256, 300, 510, 511, 512, 599}) {
             assertEquals(
                     fakeHash("zip" + i), verifier.provenHash("example.com/filler" + i, "v1.0." + i, RequestKind.ZIP));
@@ -201,7 +207,7 @@ class SumDbVerifierTest {
                         "empty", ""));
         GoSumDbServer server = start(GoSumDbServer.Options.named(NAME).withProxyDir(proxyDir));
 
-        verifierFor(server).verify("example.com/names", "v2.0.0+incompatible", RequestKind.ZIP, zip);
+        verifyFile(verifierFor(server), "example.com/names", "v2.0.0+incompatible", RequestKind.ZIP, zip);
     }
 
     @Test
@@ -223,12 +229,12 @@ class SumDbVerifierTest {
 
         ChecksumMismatchException mismatch = assertRefused(
                 ChecksumMismatchException.class,
-                () -> verifier.verify("example.com/victim", "v1.2.3", RequestKind.ZIP, tampered),
+                () -> verifyFile(verifier, "example.com/victim", "v1.2.3", RequestKind.ZIP, tampered),
                 "example.com/victim@v1.2.3.zip",
                 genuine,
                 DirHash.ofZip(tampered));
         assertEquals(genuine, mismatch.expected());
-        verifier.verify("example.com/victim", "v1.2.3", RequestKind.ZIP, zip);
+        verifyFile(verifier, "example.com/victim", "v1.2.3", RequestKind.ZIP, zip);
     }
 
     @Test
@@ -245,7 +251,7 @@ class SumDbVerifierTest {
 
         SumDbException refused = assertRefused(
                 SumDbException.class,
-                () -> verifierFor(server).verify("example.com/victim", "v1.2.3", RequestKind.ZIP, evilZip),
+                () -> verifyFile(verifierFor(server), "example.com/victim", "v1.2.3", RequestKind.ZIP, evilZip),
                 "example.com/victim@v1.2.3",
                 "inclusion proof fails");
         assertFalse(refused instanceof ChecksumMismatchException);
@@ -282,7 +288,7 @@ class SumDbVerifierTest {
         verifier.provenHash("example.com/filler2", "v1.0.2", RequestKind.ZIP);
         assertEquals(3L, verifier.latestTree().orElseThrow().size());
         // Looking up a module the log does not have yet makes it grow: an honest extension.
-        verifier.verify("example.com/new", "v1.0.0", RequestKind.ZIP, grown);
+        verifyFile(verifier, "example.com/new", "v1.0.0", RequestKind.ZIP, grown);
         assertEquals(4L, verifier.latestTree().orElseThrow().size());
 
         fetcher.target = fetcherOf(forked);
