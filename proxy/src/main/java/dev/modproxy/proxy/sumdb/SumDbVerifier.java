@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -45,7 +46,13 @@ public final class SumDbVerifier {
     /** A request for a tile beyond the verified tree asks the database for a newer tree at most this often. */
     private static final long LATEST_REFRESH_NANOS = Duration.ofSeconds(5).toNanos();
 
-    /** Reads the tiles of proofs ahead, each proof's all at once; a tile they cannot take is read by its proof. */
+    /**
+     * Reads the tiles of proofs ahead, each proof's all at once; a tile they cannot take is read by its proof. A proof
+     * reads up to a dozen tiles and eight run at once ({@link SumDbArtifactVerifier}): with fewer readers than the
+     * tiles wanted at once, the rest wait a round trip for a reader, which is the wait reading ahead is for.
+     */
+    private static final int TILE_READER_THREADS = 64;
+
     private static final ExecutorService TILE_READERS = tileReaders();
 
     private final VerifierKey key;
@@ -266,10 +273,13 @@ public final class SumDbVerifier {
         try {
             TreeHead recordTree = TreeHead.parse(SignedNote.verifiedText(record.signedTree(), key));
             Set<Tile> tiles = new LinkedHashSet<>();
+            Set<Tile> wholeEdges = new HashSet<>();
             if (record.recordId() < recordTree.size()) {
-                tiles.addAll(treeTiles(recordTree)
-                        .tilesToFetch(
-                                nodes -> TransparentLog.recordProof(record.recordId(), recordTree.size(), nodes)));
+                tilesOfProof(
+                        tiles,
+                        wholeEdges,
+                        recordTree,
+                        nodes -> TransparentLog.recordProof(record.recordId(), recordTree.size(), nodes));
             }
             TreeHead current = latestTree().orElse(null);
             if (current != null
@@ -277,12 +287,13 @@ public final class SumDbVerifier {
                     && Math.min(current.size(), recordTree.size()) > 0) {
                 TreeHead older = current.size() < recordTree.size() ? current : recordTree;
                 TreeHead newer = older == current ? recordTree : current;
-                tiles.addAll(treeTiles(newer)
-                        .tilesToFetch(nodes -> TransparentLog.treeProof(older.size(), newer.size(), nodes)));
+                tilesOfProof(
+                        tiles, wholeEdges, newer, nodes -> TransparentLog.treeProof(older.size(), newer.size(), nodes));
             }
             SumDbFetcher first = fetcher.sources().get(0);
             for (Tile tile : tiles) {
                 String path = tile.path();
+                boolean evenIfKept = wholeEdges.contains(tile);
                 CompletableFuture<byte[]> read = new CompletableFuture<>();
                 if (tileReads.putIfAbsent(path, read) != null) {
                     continue; // read ahead for another proof
@@ -291,7 +302,7 @@ public final class SumDbVerifier {
                     TILE_READERS.execute(() -> {
                         try {
                             // a kept tile is read from the store before any source: nothing to fetch (null)
-                            read.complete(store.read(path).isPresent() ? null : first.fetch(path));
+                            read.complete(!evenIfKept && store.read(path).isPresent() ? null : first.fetch(path));
                         } catch (SumDbException | RuntimeException e) {
                             read.completeExceptionally(e);
                         }
@@ -305,6 +316,25 @@ public final class SumDbVerifier {
             // a note or record that fails is the proof's to report; it reads nothing ahead
         }
         return started;
+    }
+
+    /**
+     * Adds the tiles a proof over tree will read to tiles, and its right edge to wholeEdges when the store lacks any
+     * tile of that edge. The edge proves only as a whole, from one source: with part of it kept and part not, the
+     * store cannot prove it, and the source that can must give all of it, kept tiles too (a tree the size of
+     * sum.golang.org's shares its top partial tiles with the trees signed around it, so this is the common case).
+     */
+    private void tilesOfProof(Set<Tile> tiles, Set<Tile> wholeEdges, TreeHead tree, TreeTiles.ProofSteps steps)
+            throws SumDbException {
+        Set<Tile> proofTiles = treeTiles(tree).tilesToFetch(steps);
+        List<Tile> edge = proofTiles.stream().filter(Tile::isPartial).toList();
+        for (Tile tile : edge) {
+            if (store.read(tile.path()).isEmpty()) {
+                wholeEdges.addAll(edge);
+                break;
+            }
+        }
+        tiles.addAll(proofTiles);
     }
 
     /** The first remote source, answering from the tiles read ahead for proofs under way when it has them. */
@@ -494,8 +524,8 @@ public final class SumDbVerifier {
     }
 
     private static ExecutorService tileReaders() {
-        ThreadPoolExecutor pool =
-                new ThreadPoolExecutor(16, 16, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(1024), r -> {
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(
+                TILE_READER_THREADS, TILE_READER_THREADS, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(1024), r -> {
                     Thread t = new Thread(r, "modproxy-sumdb-tile-reader");
                     t.setDaemon(true);
                     return t;

@@ -20,7 +20,10 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
@@ -153,6 +156,63 @@ class SumDbVerifierTest {
                                 .count()
                         >= 3,
                 fetched.toString());
+        fetched.forEach((path, times) -> assertEquals(1, times, path + " fetched " + times + " times"));
+    }
+
+    @Test
+    void aRightEdgeKeptInPartIsReadAheadWholeNotTileByTileByTheProof() throws Exception {
+        // 300 records, then a module the log learns on its first lookup: trees of 300 and 301 records, whose right
+        // edges share the partial tile of level 1 (1/000.p/1) and differ at level 0 (0/001.p/44, 0/001.p/45)
+        Path proxyDir = dir.resolve("proxy");
+        Path grown = ProxyDirModules.write(proxyDir, "example.com/new", "v1.0.0", Map.of("n.go", "package n\n"));
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            lines.add(fixedRecord(i));
+        }
+        GoSumDbServer server = start(
+                GoSumDbServer.Options.named(NAME).withRecords(records(lines)).withProxyDir(proxyDir));
+        HttpSumDbFetcher database = fetcherOf(server);
+        Map<String, byte[]> kept = new ConcurrentHashMap<>();
+        SumDbStore store = new SumDbStore() {
+            @Override
+            public Optional<byte[]> read(String path) {
+                return Optional.ofNullable(kept.get(path));
+            }
+
+            @Override
+            public void keep(String path, byte[] proven) {
+                kept.put(path, proven);
+            }
+
+            @Override
+            public void discard(String path) {
+                kept.remove(path);
+            }
+        };
+        Thread caller = Thread.currentThread();
+        List<String> fetchedByTheProof = new CopyOnWriteArrayList<>();
+        Map<String, Integer> fetched = new ConcurrentHashMap<>();
+        SumDbVerifier verifier = new SumDbVerifier(
+                VerifierKey.parse(server.verifierKey()),
+                path -> {
+                    fetched.merge(path, 1, Integer::sum);
+                    if (path.startsWith("tile/") && Thread.currentThread() == caller) {
+                        fetchedByTheProof.add(path); // a round trip after the tiles read ahead, not beside them
+                    }
+                    return database.fetch(path);
+                },
+                store,
+                (tree, note) -> {});
+        verifier.provenHash("example.com/filler7", "v1.0.7", RequestKind.ZIP);
+        assertTrue(kept.containsKey("tile/8/1/000.p/1"), kept.keySet().toString());
+        fetched.clear();
+
+        verifyFile(verifier, "example.com/new", "v1.0.0", RequestKind.ZIP, grown);
+
+        assertEquals(301L, verifier.latestTree().orElseThrow().size());
+        assertEquals(List.of(), fetchedByTheProof, "tiles the proof fetched itself, one round trip after another");
+        assertEquals(
+                Set.of("lookup/example.com/new@v1.0.0", "tile/8/0/001.p/45", "tile/8/1/000.p/1"), fetched.keySet());
         fetched.forEach((path, times) -> assertEquals(1, times, path + " fetched " + times + " times"));
     }
 
