@@ -109,7 +109,7 @@ public record ProxySettings(
         private Duration clientStallTimeout = Duration.ofSeconds(60);
         private String memoryCacheSize = "32Mi";
         private Prefetch prefetch =
-                new Prefetch(true, 16, "256Mi", 1000, Duration.ofSeconds(30), Duration.ofMinutes(10));
+                new Prefetch(true, 32, "256Mi", 1000, Duration.ofSeconds(30), Duration.ofMinutes(10));
         private Clock clock = Clock.systemUTC();
 
         private Builder(Path storageRoot) {
