@@ -33,9 +33,13 @@
 #      with that many cores; it keeps two idle connections per host, so more means new connections),
 #      GO_COMMAND (default "mod download all"; "list -deps ./..." downloads what go build of the graph's
 #      program does, in the same order, without compiling it; "mod download" what a Dockerfile's
-#      dependency layer does), SUMDB (off, the default; on: real graph only, modproxy verifies every .mod and zip
-#      against sum.golang.org as in its default configuration, the capture's log served by the mirror, and a run
-#      fails if anything was cached unverified or refused; the go command still checks against go.sum alone).
+#      dependency layer does), SUMDB (off, the default; on: modproxy verifies every .mod and zip against a checksum
+#      database as in its default configuration, and a run fails if anything was cached unverified or refused; the
+#      go command still checks against go.sum alone. Real graph: sum.golang.org's log as the capture recorded it,
+#      served by the mirror. Synthetic graph: a real checksum database (proxy/src/test/go/sumdbserver, started empty
+#      for each run) that logs each module version on its first lookup, as sum.golang.org logged it when a proxy
+#      first fetched it; its tree grows with every new module, so each lookup answers in a tree modproxy has not
+#      seen yet, as sum.golang.org's does; the mirror serves it under /sumdb/ behind the same delay).
 # Everything listens on 127.0.0.1 only. Not part of ./mvnw verify; run it under the heavy lock:
 #   flock /tmp/modproxy-heavy.lock bench/build.sh synthetic 50ms 3
 set -euo pipefail
@@ -99,11 +103,30 @@ case "$graph_kind" in
 esac
 case "$SUMDB" in
   off) proxy_sumdb=off ;;
-  on)
-    [ "$graph_kind" = real ] || { echo "SUMDB=on needs the real graph: the synthetic one is in no checksum log" >&2; exit 2; }
-    ;;
+  on) ;;
   *) echo "SUMDB is off or on, not $SUMDB" >&2; exit 2 ;;
 esac
+# the synthetic graph's checksum database: built here, started empty for each run (start_sumdb)
+mirror_forward=()
+if [ "$SUMDB" = on ] && [ "$graph_kind" = synthetic ]; then
+  (cd proxy/src/test/go/sumdbserver \
+    && env GOTOOLCHAIN=local GOPATH=/usr/share/gocode GO111MODULE=off GOFLAGS= go build -o "$work/sumdbserver" .)
+  sumdb_port=$(free_port)
+  mirror_forward=(-forward "/sumdb/sum.bench.test=http://127.0.0.1:$sumdb_port")
+  mkfifo "$work/sumdb.in"
+  exec 4<>"$work/sumdb.in" # the database serves until its stdin closes: this keeps it open
+fi
+# A new, empty checksum database on $sumdb_port that learns the modules of $tree_dir as they are looked up; the same
+# key every run (so $sumdb_vkey stays).
+start_sumdb() {
+  if [ -n "${sumdb_pid:-}" ]; then kill "$sumdb_pid"; wait "$sumdb_pid" 2>/dev/null || true; fi
+  "$work/sumdbserver" -name sum.bench.test -key "$work/sumdb.key" -proxydir "$tree_dir" -addr "127.0.0.1:$sumdb_port" \
+    <"$work/sumdb.in" >"$work/sumdb.out" 2>"$work/sumdb.log" &
+  sumdb_pid=$!
+  pids+=("$sumdb_pid")
+  wait_for "http://127.0.0.1:$sumdb_port/latest" "checksum database"
+  sumdb_vkey=$(awk '/^vkey / {print $2}' "$work/sumdb.out")
+}
 tree_dir=${tree%%:*} # file:// and nginx serve the modules alone
 
 if [ -z "${JAR:-}" ]; then
@@ -113,11 +136,11 @@ if [ -z "${JAR:-}" ]; then
 fi
 (cd bench/peers/slowmirror && GOTOOLCHAIN=local go build -o "$work/slowmirror" .)
 mirror_port=$(free_port)
-"$work/slowmirror" -addr "127.0.0.1:$mirror_port" -root "$tree" -delay "$delay" >"$work/mirror.log" 2>&1 &
+"$work/slowmirror" -addr "127.0.0.1:$mirror_port" -root "$tree" -delay "$delay" "${mirror_forward[@]}" >"$work/mirror.log" 2>&1 &
 pids+=($!)
 mirror="http://127.0.0.1:$mirror_port"
 wait_for "$mirror/_counts" "slow mirror"
-[ "$SUMDB" = off ] || proxy_sumdb="sum.golang.org $mirror/sumdb/sum.golang.org"
+if [ "$SUMDB" = on ] && [ "$graph_kind" = real ]; then proxy_sumdb="sum.golang.org $mirror/sumdb/sum.golang.org"; fi
 
 # nginx over the same tree, no delay: what a warm cache could be at best over HTTP
 static=""
@@ -177,6 +200,10 @@ for run in $(seq 1 "$runs"); do
   curl -fsS -X DELETE "$mirror/_counts"
   direct=$(download_all "$mirror")
   direct_requests=$(upstream_requests)
+  if [ "$SUMDB" = on ] && [ "$graph_kind" = synthetic ]; then
+    start_sumdb
+    proxy_sumdb="$sumdb_vkey $mirror/sumdb/sum.bench.test"
+  fi
   start_proxy
   curl -fsS -X DELETE "$mirror/_counts"
   cold=$(download_all "$proxy_url")

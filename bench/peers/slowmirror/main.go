@@ -1,5 +1,7 @@
 // Command slowmirror serves a GOPROXY tree (a go command's cache/download) from disk after a fixed
 // delay per request, like a remote mirror one round trip away, and counts the requests per path.
+// With -forward, requests under a path prefix go to another server after the same delay: a checksum
+// database served below /sumdb/<name>/ by the same mirror, as goproxy.cn and proxy.golang.org serve one.
 // It is the one upstream every proxy in bench/peers.sh sits in front of.
 package main
 
@@ -8,6 +10,8 @@ import (
 	"fmt"
 	"log"
 	"net/http"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -20,7 +24,20 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:0", "listen address (loopback)")
 	roots := flag.String("root", "", "GOPROXY trees to serve, separated by ':' (the first that has a file answers)")
 	delay := flag.Duration("delay", 50*time.Millisecond, "delay before each answer")
+	forward := flag.String("forward", "", "prefix=URL: requests under the path prefix go to URL, prefix removed")
 	flag.Parse()
+
+	var forwardPrefix string
+	var forwardTo http.Handler
+	if *forward != "" {
+		prefix, target, ok := strings.Cut(*forward, "=")
+		to, err := url.Parse(target)
+		if !ok || err != nil || to.Host == "" {
+			log.Fatalf("-forward wants prefix=URL, not %q", *forward)
+		}
+		forwardPrefix = prefix
+		forwardTo = http.StripPrefix(prefix, httputil.NewSingleHostReverseProxy(to))
+	}
 
 	var mu sync.Mutex
 	counts := map[string]int{}
@@ -47,6 +64,10 @@ func main() {
 		counts[r.URL.Path]++
 		mu.Unlock()
 		time.Sleep(*delay)
+		if forwardTo != nil && strings.HasPrefix(r.URL.Path, forwardPrefix+"/") {
+			forwardTo.ServeHTTP(w, r)
+			return
+		}
 		for _, root := range strings.Split(*roots, ":") {
 			file := filepath.Join(root, filepath.FromSlash(r.URL.Path))
 			if info, err := os.Stat(file); err == nil && !info.IsDir() {

@@ -34,6 +34,7 @@ func main() {
 	records := flag.String("records", "", "file of '<module> <version> <zip h1> <go.mod h1>' lines")
 	proxyDir := flag.String("proxydir", "", "GOPROXY directory whose modules are hashed on lookup")
 	forge := flag.String("forge", "", "'<module>@<version>=<h1>': answer lookups with a forged zip hash")
+	addr := flag.String("addr", "127.0.0.1:0", "listen address (bench/build.sh restarts a database on one port)")
 	flag.Parse()
 
 	skey, vkey := signerKey(*keyFile, *name)
@@ -63,7 +64,7 @@ func main() {
 	for _, p := range sumdb.ServerPaths {
 		mux.Handle(p, srv)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		log.Fatal(err)
 	}
