@@ -53,7 +53,14 @@ class OperatorMetricsTest {
     }
 
     private static HttpResponse<String> get(URI uri) throws Exception {
-        return HttpClient.newHttpClient()
-                .send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
+        // HTTP/1.1: the JDK client's HTTP/2 default asks the plain management port for an h2c upgrade
+        return HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .build()
+                .send(
+                        HttpRequest.newBuilder(uri)
+                                .timeout(Duration.ofMinutes(1))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
     }
 }

@@ -10,6 +10,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -22,7 +23,10 @@ import org.junit.jupiter.api.Test;
 class MutatePodsRouteTest {
 
     final Vertx vertx = Vertx.vertx();
-    final HttpClient client = HttpClient.newHttpClient();
+    /** HTTP/1.1: the JDK client's HTTP/2 default asks a plain server for an h2c upgrade, which is not what is tested. */
+    final HttpClient client =
+            HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
     HttpServer server;
 
     @BeforeEach
@@ -57,7 +61,8 @@ class MutatePodsRouteTest {
     }
 
     HttpRequest.Builder to(String path) {
-        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.actualPort() + path));
+        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.actualPort() + path))
+                .timeout(Duration.ofMinutes(1));
     }
 
     @Test

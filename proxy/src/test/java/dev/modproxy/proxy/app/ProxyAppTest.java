@@ -13,6 +13,7 @@ import java.net.URL;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -28,11 +29,20 @@ class ProxyAppTest {
     @TestHTTPResource(value = "/", management = true)
     URL management;
 
-    private final HttpClient client = HttpClient.newHttpClient();
+    /**
+     * HTTP/1.1, as the go command speaks to a GOPROXY over plain HTTP. The JDK client's default, HTTP/2, asks a plain
+     * HTTP server to upgrade the connection to h2c on its first request; one such request to the management port was
+     * never answered in a CI run and hung the build. A request that is not answered within a minute fails.
+     */
+    private final HttpClient client =
+            HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+    private static final Duration TIMEOUT = Duration.ofMinutes(1);
 
     private HttpResponse<String> get(String path) throws Exception {
         return client.send(
                 HttpRequest.newBuilder(URI.create(base.toString()).resolve(path))
+                        .timeout(TIMEOUT)
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
@@ -40,6 +50,7 @@ class ProxyAppTest {
     private HttpResponse<String> getManagement(String path) throws Exception {
         return client.send(
                 HttpRequest.newBuilder(URI.create(management.toString()).resolve(path))
+                        .timeout(TIMEOUT)
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
@@ -55,6 +66,7 @@ class ProxyAppTest {
         }
         HttpResponse<String> warmup = client.send(
                 HttpRequest.newBuilder(URI.create(base.toString()).resolve("/admin/warmup"))
+                        .timeout(TIMEOUT)
                         .POST(HttpRequest.BodyPublishers.ofString("example.com/lib@v1.0.0\n"))
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
