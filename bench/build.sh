@@ -39,7 +39,8 @@
 #      served by the mirror. Synthetic graph: a real checksum database (proxy/src/test/go/sumdbserver, started empty
 #      for each run) that logs each module version on its first lookup, as sum.golang.org logged it when a proxy
 #      first fetched it; its tree grows with every new module, so each lookup answers in a tree modproxy has not
-#      seen yet, as sum.golang.org's does; the mirror serves it under /sumdb/ behind the same delay).
+#      seen yet, as sum.golang.org's does; the mirror serves it under /sumdb/ behind the same delay),
+#      RATE (bytes a second the mirror sends each answer at, as over a link that narrow; default: as fast as loopback).
 # Everything listens on 127.0.0.1 only. Not part of ./mvnw verify; run it under the heavy lock:
 #   flock /tmp/modproxy-heavy.lock bench/build.sh synthetic 50ms 3
 set -euo pipefail
@@ -136,7 +137,8 @@ if [ -z "${JAR:-}" ]; then
 fi
 (cd bench/peers/slowmirror && GOTOOLCHAIN=local go build -o "$work/slowmirror" .)
 mirror_port=$(free_port)
-"$work/slowmirror" -addr "127.0.0.1:$mirror_port" -root "$tree" -delay "$delay" "${mirror_forward[@]}" >"$work/mirror.log" 2>&1 &
+"$work/slowmirror" -addr "127.0.0.1:$mirror_port" -root "$tree" -delay "$delay" -rate "${RATE:-0}" "${mirror_forward[@]}" \
+  >"$work/mirror.log" 2>&1 &
 pids+=($!)
 mirror="http://127.0.0.1:$mirror_port"
 wait_for "$mirror/_counts" "slow mirror"

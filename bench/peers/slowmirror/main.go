@@ -25,6 +25,7 @@ func main() {
 	roots := flag.String("root", "", "GOPROXY trees to serve, separated by ':' (the first that has a file answers)")
 	delay := flag.Duration("delay", 50*time.Millisecond, "delay before each answer")
 	forward := flag.String("forward", "", "prefix=URL: requests under the path prefix go to URL, prefix removed")
+	rate := flag.Int64("rate", 0, "bytes per second each answer is sent at, like a link that narrow (0: as fast as it goes)")
 	flag.Parse()
 
 	var forwardPrefix string
@@ -64,6 +65,9 @@ func main() {
 		counts[r.URL.Path]++
 		mu.Unlock()
 		time.Sleep(*delay)
+		if *rate > 0 {
+			w = &throttled{ResponseWriter: w, rate: *rate, start: time.Now()}
+		}
 		if forwardTo != nil && strings.HasPrefix(r.URL.Path, forwardPrefix+"/") {
 			forwardTo.ServeHTTP(w, r)
 			return
@@ -78,4 +82,32 @@ func main() {
 		http.NotFound(w, r) // no directory listings: a GOPROXY answers 404
 	})
 	log.Fatal(http.ListenAndServe(*addr, mux))
+}
+
+// throttled sends an answer no faster than rate bytes a second.
+type throttled struct {
+	http.ResponseWriter
+	rate  int64
+	start time.Time
+	sent  int64
+}
+
+func (t *throttled) Write(p []byte) (int, error) {
+	written := 0
+	for len(p) > 0 {
+		n := len(p)
+		if n > 16<<10 {
+			n = 16 << 10
+		}
+		m, err := t.ResponseWriter.Write(p[:n])
+		written += m
+		t.sent += int64(m)
+		if err != nil {
+			return written, err
+		}
+		p = p[n:]
+		due := t.start.Add(time.Duration(t.sent * int64(time.Second) / t.rate))
+		time.Sleep(time.Until(due))
+	}
+	return written, nil
 }

@@ -1,6 +1,7 @@
 package dev.modproxy.proxy.cache;
 
 import dev.modproxy.proxy.protocol.ProxyRequest;
+import dev.modproxy.proxy.protocol.RequestKind;
 import dev.modproxy.proxy.storage.Storage;
 import dev.modproxy.proxy.storage.StorageKey;
 import dev.modproxy.proxy.storage.StorageWriter;
@@ -12,9 +13,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * Turns one upstream 200 answer into a stored object: size limits, staging, checks, atomic
@@ -63,8 +64,20 @@ final class ArtifactIngest {
                     "announces " + response.contentLength() + " bytes, over the limit of " + limit);
         }
         guard.admit(response.contentLength(), 0);
+        boolean zipHashWanted = wantsZipHash(request);
         try (StorageWriter writer = local(() -> storage.openWriter(key))) {
-            long copied = copy(response.body(), writer, limit, tee, response.contentLength(), guard);
+            // a large zip that arrives slowly is inflated as it arrives: the check after the download has little left
+            EarlyZipCheck early =
+                    request.kind() == RequestKind.ZIP && response.contentLength() >= ModuleZipRules.SHARED_FROM
+                            ? new EarlyZipCheck(zipHashWanted, ModuleZipRules.MAX_UNCOMPRESSED_BYTES)
+                            : null;
+            long copied;
+            Map<Long, EarlyZipCheck.Inflated> inflatedEarly;
+            try {
+                copied = copy(response.body(), writer, limit, tee, response.contentLength(), guard, early);
+            } finally {
+                inflatedEarly = early == null ? Map.of() : early.end();
+            }
             if (response.contentLength() >= 0 && copied != response.contentLength()) {
                 throw new IOException("body truncated: got " + copied + " of " + response.contentLength() + " bytes");
             }
@@ -72,7 +85,7 @@ final class ArtifactIngest {
                 writer.output().flush(); // verifiers read the staged file, not the stream
                 return null;
             });
-            check(request, writer.stagedFile());
+            check(request, new StagedAnswer(writer.stagedFile(), zipHashWanted, inflatedEarly));
             // the verified staged bytes are what gets published: keep those, not a re-read from storage
             ByteBuf verified =
                     memory.wants(request, copied) ? local(() -> memory.read(writer.stagedFile(), copied)) : null;
@@ -93,7 +106,13 @@ final class ArtifactIngest {
     }
 
     private static long copy(
-            InputStream in, StorageWriter writer, long limit, ClientTee tee, long contentLength, DownloadGuard guard)
+            InputStream in,
+            StorageWriter writer,
+            long limit,
+            ClientTee tee,
+            long contentLength,
+            DownloadGuard guard,
+            EarlyZipCheck early)
             throws IOException {
         OutputStream out = writer.output();
         byte[] buffer = new byte[CHUNK];
@@ -108,12 +127,15 @@ final class ArtifactIngest {
             int length = n;
             local(() -> {
                 out.write(buffer, 0, length);
-                if (tee.streaming()) {
-                    out.flush(); // the client reads the staged file: the bytes must be in it
+                if (tee.streaming() || early != null) {
+                    out.flush(); // the client and the early check read the staged file: the bytes must be in it
                 }
                 return null;
             });
             tee.chunk(writer.stagedFile(), total, n, contentLength);
+            if (early != null) {
+                early.arrived(writer.stagedFile(), total);
+            }
         }
         return total;
     }
@@ -131,13 +153,16 @@ final class ArtifactIngest {
         }
     }
 
-    /** Runs the verifiers in the assembly's order: the first that refuses the answer keeps it out. */
-    private void check(ProxyRequest request, Path staged) throws UnusableAnswerException {
-        boolean zipHashWanted = false;
+    private boolean wantsZipHash(ProxyRequest request) {
+        boolean wanted = false;
         for (ArtifactVerifier verifier : verifiers) {
-            zipHashWanted |= verifier.wantsZipHash(request);
+            wanted |= verifier.wantsZipHash(request);
         }
-        StagedAnswer answer = new StagedAnswer(staged, zipHashWanted);
+        return wanted;
+    }
+
+    /** Runs the verifiers in the assembly's order: the first that refuses the answer keeps it out. */
+    private void check(ProxyRequest request, StagedAnswer answer) throws UnusableAnswerException {
         try {
             for (ArtifactVerifier verifier : verifiers) {
                 verifier.verify(request, answer);

@@ -36,7 +36,7 @@ import java.util.zip.ZipFile;
 final class ModuleZipRules {
 
     private static final long MAX_ZIP_BYTES = RequestKind.ZIP.maxBytes();
-    private static final long MAX_UNCOMPRESSED_BYTES = 500L << 20;
+    static final long MAX_UNCOMPRESSED_BYTES = 500L << 20;
     /** A module's go.mod is no larger in its zip than on its own. */
     private static final long MAX_GO_MOD_BYTES = RequestKind.MOD.maxBytes();
     /** The go command's limit for a module's LICENSE, as for its go.mod. */
@@ -50,7 +50,7 @@ final class ModuleZipRules {
      */
     private static final int SHARES = Runtime.getRuntime().availableProcessors();
 
-    private static final long SHARED_FROM = 1 << 20;
+    static final long SHARED_FROM = 1 << 20;
 
     /** Checks the shares of large zips beyond their callers' own: a thread per further core. */
     private static final ExecutorService INFLATERS = inflaters();
@@ -92,10 +92,16 @@ final class ModuleZipRules {
                 throw new ArtifactRejectedException("module zip larger than " + MAX_ZIP_BYTES + " bytes");
             }
             boolean hash = staged.zipHashWanted();
-            long heap = ZipDirectory.read(stagedFile).heapToCheck(hash);
+            ZipDirectory directory = ZipDirectory.read(stagedFile);
+            long heap = directory.heapToCheck(hash);
             budget.take(heap);
             try {
-                String h1 = checkEntries(module, version, stagedFile, size < SHARED_FROM ? 1 : SHARES, hash);
+                // the early pass stops at MAX_ENTRIES: a zip of far more files is not worth the directory's offsets
+                InflatedEarly early =
+                        staged.inflatedEarly().isEmpty() || directory.entries() > 2L * EarlyZipCheck.MAX_ENTRIES
+                                ? InflatedEarly.NONE
+                                : new InflatedEarly(directory.localHeaderOffsets(stagedFile), staged.inflatedEarly());
+                String h1 = checkEntries(module, version, stagedFile, size < SHARED_FROM ? 1 : SHARES, hash, early);
                 if (h1 != null) {
                     staged.zipHashIs(h1);
                 }
@@ -113,7 +119,7 @@ final class ModuleZipRules {
      * @return the zip's h1: hash when asked to work it out, else null
      */
     private static String checkEntries(
-            ModulePath module, ModuleVersion version, Path stagedFile, int shares, boolean hash)
+            ModulePath module, ModuleVersion version, Path stagedFile, int shares, boolean hash, InflatedEarly early)
             throws ArtifactRejectedException, IOException {
         String prefix = module.path() + "@" + version + "/";
         try (ZipFile zip = new ZipFile(stagedFile.toFile())) {
@@ -156,7 +162,7 @@ final class ModuleZipRules {
                             "module zip expands to more than " + MAX_UNCOMPRESSED_BYTES + " bytes");
                 }
             }
-            return checkContents(zip, prefix, shares, hash);
+            return checkContents(zip, prefix, shares, hash, early);
         }
     }
 
@@ -166,15 +172,15 @@ final class ModuleZipRules {
      *
      * @return the h1: hash when asked, else null
      */
-    private static String checkContents(ZipFile zip, String prefix, int shares, boolean hash)
+    private static String checkContents(ZipFile zip, String prefix, int shares, boolean hash, InflatedEarly early)
             throws ArtifactRejectedException, IOException {
         List<Future<Map<String, byte[]>>> others = new ArrayList<>();
         for (int share = 1; share < shares; share++) {
             int mine = share;
-            others.add(INFLATERS.submit(() -> checkShare(zip, prefix, mine, shares, hash)));
+            others.add(INFLATERS.submit(() -> checkShare(zip, prefix, mine, shares, hash, early)));
         }
         try {
-            Map<String, byte[]> digests = checkShare(zip, prefix, 0, shares, hash);
+            Map<String, byte[]> digests = checkShare(zip, prefix, 0, shares, hash, early);
             for (Future<Map<String, byte[]>> other : others) {
                 Map<String, byte[]> theirs = other.get();
                 if (digests != null) {
@@ -205,7 +211,8 @@ final class ModuleZipRules {
      * @return when hashing, the SHA-256 of each of those entries' data by name (the module root's directory entry
      *     included, as the h1: hash takes every entry), else null
      */
-    private static Map<String, byte[]> checkShare(ZipFile zip, String prefix, int share, int shares, boolean hash)
+    private static Map<String, byte[]> checkShare(
+            ZipFile zip, String prefix, int share, int shares, boolean hash, InflatedEarly early)
             throws ArtifactRejectedException, IOException {
         byte[] buffer = new byte[64 * 1024];
         Map<String, byte[]> digests = hash ? new HashMap<>() : null;
@@ -213,16 +220,24 @@ final class ModuleZipRules {
         Enumeration<? extends ZipEntry> entries = zip.entries();
         while (entries.hasMoreElements()) {
             ZipEntry entry = entries.nextElement();
-            if (index++ % shares != share) {
+            int at = index++;
+            if (at % shares != share) {
                 continue;
             }
             boolean root = entry.getName().equals(prefix);
             if (root && !hash) {
                 continue;
             }
-            MessageDigest digest = hash ? DirHash.fileDigest() : null;
-            checkContent(zip, entry, buffer, !root, digest);
-            if (hash && digests.put(entry.getName(), digest.digest()) != null) {
+            EarlyZipCheck.Inflated inflated = early.matching(at, entry, hash);
+            byte[] sha256;
+            if (inflated != null) {
+                sha256 = inflated.digest(); // the same bytes, inflated as they arrived: size and CRC-32 as recorded
+            } else {
+                MessageDigest digest = hash ? DirHash.fileDigest() : null;
+                checkContent(zip, entry, buffer, !root, digest);
+                sha256 = hash ? digest.digest() : null;
+            }
+            if (hash && digests.put(entry.getName(), sha256) != null) {
                 throw new ArtifactRejectedException("module zip has two entries named " + entry.getName());
             }
         }
@@ -259,6 +274,34 @@ final class ModuleZipRules {
         if (checkCrc && (read != entry.getSize() || crc.getValue() != entry.getCrc())) {
             throw new ArtifactRejectedException(
                     "module zip entry " + entry.getName() + " is damaged: size or CRC-32 does not match");
+        }
+    }
+
+    /**
+     * What {@link EarlyZipCheck} inflated while the zip arrived, and where the central directory places each entry's
+     * local header (null when it does not say plainly: then nothing early is taken).
+     */
+    private record InflatedEarly(long[] offsets, Map<Long, EarlyZipCheck.Inflated> byOffset) {
+
+        static final InflatedEarly NONE = new InflatedEarly(null, Map.of());
+
+        /**
+         * The early result for the index-th entry of the directory, when the entry's local header is where that result
+         * was read and the directory records the same method, compressed size, CRC-32 and size as it found (and it has
+         * the hash when asked): then its data are the bytes the check would inflate, already inflated and matching.
+         */
+        EarlyZipCheck.Inflated matching(int index, ZipEntry entry, boolean hash) {
+            if (offsets == null || index >= offsets.length) {
+                return null;
+            }
+            EarlyZipCheck.Inflated inflated = byOffset.get(offsets[index]);
+            boolean same = inflated != null
+                    && inflated.method() == entry.getMethod()
+                    && inflated.compressedSize() == entry.getCompressedSize()
+                    && inflated.crc() == entry.getCrc()
+                    && inflated.size() == entry.getSize()
+                    && (!hash || inflated.digest() != null);
+            return same ? inflated : null;
         }
     }
 

@@ -3,6 +3,7 @@ package dev.modproxy.proxy.cache;
 import dev.modproxy.proxy.checksum.DirHash;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Map;
 
 /**
  * An upstream answer in staging, as the verifiers see it: its file, and the zip's {@code h1:} hash once a check has
@@ -14,12 +15,19 @@ public final class StagedAnswer {
 
     private final Path file;
     private final boolean zipHashWanted;
+    private final Map<Long, EarlyZipCheck.Inflated> inflatedEarly;
     private String zipHash;
 
     /** @param zipHashWanted a verifier will ask for {@link #zipHash()} */
     public StagedAnswer(Path file, boolean zipHashWanted) {
+        this(file, zipHashWanted, Map.of());
+    }
+
+    /** @param inflatedEarly the zip's entries inflated while it arrived ({@link EarlyZipCheck}), by local header */
+    StagedAnswer(Path file, boolean zipHashWanted, Map<Long, EarlyZipCheck.Inflated> inflatedEarly) {
         this.file = file;
         this.zipHashWanted = zipHashWanted;
+        this.inflatedEarly = inflatedEarly;
     }
 
     public Path file() {
@@ -28,6 +36,10 @@ public final class StagedAnswer {
 
     boolean zipHashWanted() {
         return zipHashWanted;
+    }
+
+    Map<Long, EarlyZipCheck.Inflated> inflatedEarly() {
+        return inflatedEarly;
     }
 
     /** Told by the check that read every file of the zip. */

@@ -1,8 +1,11 @@
 package dev.modproxy.proxy.cache;
 
+import java.io.BufferedInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -12,7 +15,7 @@ import java.nio.file.StandardOpenOption;
  * bytes it takes. Read from the file's last 64 KiB before anything reads the directory itself, so that a zip of
  * millions of empty files is refused for its size before its directory is loaded.
  */
-record ZipDirectory(long entries, long bytes) {
+record ZipDirectory(long entries, long bytes, long position, long offset) {
 
     private static final int END = 0x06054b50;
     private static final int END_LENGTH = 22;
@@ -29,6 +32,43 @@ record ZipDirectory(long entries, long bytes) {
 
     /** Heap an entry's SHA-256 takes while the zip's h1: hash is made: the digest, its name in UTF-8, map nodes. */
     private static final long HEAP_PER_DIGEST = 192;
+
+    /**
+     * Where each entry's local header is, in the directory's order (the order java.util.zip.ZipFile lists them in),
+     * or null when that is not plain to see: bytes before the first entry (so offsets would be shifted), ZIP64
+     * offsets, a directory that does not parse. The check takes what {@link EarlyZipCheck} inflated only by these.
+     */
+    long[] localHeaderOffsets(Path zip) throws IOException {
+        if (position != offset || entries > Integer.MAX_VALUE) {
+            return null;
+        }
+        long[] offsets = new long[(int) entries];
+        try (FileChannel file = FileChannel.open(zip, StandardOpenOption.READ)) {
+            InputStream in = new BufferedInputStream(Channels.newInputStream(file.position(position)), 64 * 1024);
+            byte[] header = new byte[CEN_LENGTH];
+            ByteBuffer fields = ByteBuffer.wrap(header).order(ByteOrder.LITTLE_ENDIAN);
+            long read = 0;
+            for (int i = 0; i < offsets.length; i++) { // EOFException: shorter than its end record says
+                if (in.readNBytes(header, 0, CEN_LENGTH) != CEN_LENGTH || fields.getInt(0) != CEN) {
+                    return null;
+                }
+                long local = fields.getInt(42) & 0xffffffffL;
+                if (local == 0xffffffffL) {
+                    return null; // in a ZIP64 extra field
+                }
+                offsets[i] = local;
+                long skip = (fields.getShort(28) & 0xffff)
+                        + (fields.getShort(30) & 0xffff)
+                        + (fields.getShort(32) & 0xffff);
+                in.skipNBytes(skip);
+                read += CEN_LENGTH + skip;
+                if (read > bytes) {
+                    return null;
+                }
+            }
+        }
+        return offsets;
+    }
 
     /**
      * The heap a check of this zip takes while it reads the directory: the directory, and a name per entry; and a
@@ -68,6 +108,7 @@ record ZipDirectory(long entries, long bytes) {
                         continue;
                     }
                 }
+                long directoryEnd = endPosition;
                 if (endPosition >= LOCATOR_LENGTH) {
                     ByteBuffer locator = readFully(file, endPosition - LOCATOR_LENGTH, LOCATOR_LENGTH);
                     long end64 = locator.getInt(0) == LOCATOR ? locator.getLong(8) : -1;
@@ -82,6 +123,8 @@ record ZipDirectory(long entries, long bytes) {
                                 && (offset64 == offset || offset == 0xffffffffL)) {
                             entries = entries64;
                             bytes = bytes64;
+                            offset = offset64;
+                            directoryEnd = end64;
                         }
                     }
                 }
@@ -92,7 +135,7 @@ record ZipDirectory(long entries, long bytes) {
                     throw new IOException("zip end record claims " + entries + " entries in a central directory of "
                             + bytes + " bytes");
                 }
-                return new ZipDirectory(entries, bytes);
+                return new ZipDirectory(entries, bytes, directoryEnd - bytes, offset);
             }
             throw new IOException("zip END header not found");
         }

@@ -17,8 +17,12 @@ import java.io.OutputStream;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CountDownLatch;
@@ -54,6 +58,52 @@ class ArtifactValidationTest {
 
     private boolean stored(String path) throws IOException {
         return proxy.storage.lookup(new StorageKey(path)).isPresent();
+    }
+
+    /** A module zip of 1.3 MB of hardly compressible files (deflated), so that it is checked as it arrives. */
+    private static byte[] largeZip(int damaged) {
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        Random random = new Random(11);
+        for (int i = 0; i < 20; i++) {
+            byte[] data = new byte[64 * 1024];
+            random.nextBytes(data);
+            files.put("f" + i + ".bin", data);
+        }
+        byte[] zip = Modules.zipOfBytes("example.com/lib@v1.0.0/", files);
+        if (damaged >= 0) {
+            // a byte of the damaged file's data changed after the zip was written: its CRC-32 no longer matches
+            byte[] name = ("example.com/lib@v1.0.0/f" + damaged + ".bin").getBytes(StandardCharsets.UTF_8);
+            for (int at = 0; ; at++) {
+                if (Arrays.equals(zip, at, at + name.length, name, 0, name.length)) {
+                    zip[at + name.length + 5_000] ^= 0x01;
+                    break;
+                }
+            }
+        }
+        return zip;
+    }
+
+    @Test
+    void aLargeZipArrivingSlowlyIsCheckedAsItArrivesAndStoredWholeOrNotAtAll() throws Exception {
+        byte[] whole = largeZip(-1);
+        assertTrue(whole.length > 1 << 20, "large enough to be inflated as it arrives");
+        upstream.on(ZIP, FakeUpstream.slowly("application/zip", whole, Duration.ofMillis(800)));
+
+        HttpResponse<byte[]> answer = proxy.get("/" + ZIP);
+
+        assertEquals(200, answer.statusCode());
+        assertArrayEquals(whole, answer.body());
+        assertTrue(stored(ZIP));
+    }
+
+    @Test
+    void aLargeZipArrivingSlowlyWithADamagedEntryIsNotStored() throws Exception {
+        byte[] damaged = largeZip(13);
+        upstream.on(ZIP, FakeUpstream.slowly("application/zip", damaged, Duration.ofMillis(800)));
+
+        // its first 1.2 MB went out as they arrived; the last 64 KiB are withheld and the response broken off
+        assertThrows(IOException.class, () -> proxy.get("/" + ZIP));
+        assertFalse(stored(ZIP));
     }
 
     @Test

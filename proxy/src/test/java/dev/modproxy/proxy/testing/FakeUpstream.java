@@ -14,6 +14,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 /** A real HTTP server playing a GOPROXY upstream, with per-path behaviour and request counts. */
 public final class FakeUpstream implements AutoCloseable {
@@ -95,6 +96,21 @@ public final class FakeUpstream implements AutoCloseable {
             exchange.getResponseHeaders().set("Content-Type", "text/plain");
             exchange.sendResponseHeaders(status, bytes.length);
             exchange.getResponseBody().write(bytes);
+        };
+    }
+
+    /** The whole body, in pieces of 64 KiB spread over about took: a link slower than the proxy's checks. */
+    public static Behaviour slowly(String contentType, byte[] body, Duration took) {
+        return exchange -> {
+            exchange.getResponseHeaders().set("Content-Type", contentType);
+            exchange.sendResponseHeaders(200, body.length);
+            OutputStream out = exchange.getResponseBody();
+            int pieces = (body.length + 65535) / 65536;
+            for (int at = 0; at < body.length; at += 65536) {
+                out.write(body, at, Math.min(65536, body.length - at));
+                out.flush();
+                LockSupport.parkNanos(took.toNanos() / pieces); // the link's pace, not a wait for anything
+            }
         };
     }
 
