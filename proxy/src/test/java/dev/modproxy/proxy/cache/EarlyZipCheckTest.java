@@ -88,15 +88,19 @@ class EarlyZipCheckTest {
         return new EarlyZipCheck(true, ModuleZipRules.MAX_UNCOMPRESSED_BYTES, Duration.ZERO);
     }
 
-    @Test
-    void everyEntryInflatedAsTheZipArrivesIsTakenByTheCheck() throws Exception {
-        byte[] zip = zip();
-        Path staged = dir.resolve("staged.zip");
+    /** The whole zip arrives in staged, and the pass has inflated every entry before the download ends. */
+    private Map<Long, EarlyZipCheck.Inflated> arrivedAndInflatedWhole(byte[] zip, Path staged) throws IOException {
         EarlyZipCheck pass = startOn(staged);
         arrive(zip, 0, zip.length, staged, pass);
         // behind a slow link the pass keeps up with the download; here it may be behind when the last byte is written
         await().atMost(Duration.ofSeconds(30)).until(() -> pass.inflatedSoFar() == FILES + 1);
-        Map<Long, EarlyZipCheck.Inflated> inflated = pass.end();
+        return pass.end();
+    }
+
+    @Test
+    void everyEntryInflatedAsTheZipArrivesIsTakenByTheCheck() throws Exception {
+        Path staged = dir.resolve("staged.zip");
+        Map<Long, EarlyZipCheck.Inflated> inflated = arrivedAndInflatedWhole(zip(), staged);
 
         assertEquals(FILES + 1, inflated.size(), "every entry, the stored one too");
         StagedAnswer answer = new StagedAnswer(staged, true, inflated);
@@ -116,12 +120,8 @@ class EarlyZipCheckTest {
 
     @Test
     void aResultIsTakenOnlyWhereTheCentralDirectoryAgreesWithIt() throws Exception {
-        byte[] zip = zip();
         Path staged = dir.resolve("staged.zip");
-        EarlyZipCheck pass = startOn(staged);
-        arrive(zip, 0, zip.length, staged, pass);
-        await().atMost(Duration.ofSeconds(30)).until(() -> pass.inflatedSoFar() == FILES + 1);
-        Map<Long, EarlyZipCheck.Inflated> inflated = pass.end();
+        Map<Long, EarlyZipCheck.Inflated> inflated = arrivedAndInflatedWhole(zip(), staged);
         // the directory claims another CRC-32 for f5.go than its data has: the check inflates it and refuses the zip
         changeTheDirectorysCrcOf(staged, "f5.go");
 
