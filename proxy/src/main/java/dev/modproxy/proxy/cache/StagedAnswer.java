@@ -9,7 +9,7 @@ import java.util.Map;
  * An upstream answer in staging, as the verifiers see it: its file, and the zip's {@code h1:} hash once a check has
  * worked it out. The hash means inflating every file of the zip, and so does the zip check's CRC-32 comparison: when
  * a later verifier will want the hash, the zip check computes it in the same pass, and a large zip is inflated once
- * instead of twice.
+ * instead of twice. A zip that arrived slowly also carries what was inflated of it as it arrived ({@link EarlyZipCheck}).
  */
 public final class StagedAnswer {
 
