@@ -6,10 +6,13 @@ import java.util.Set;
 import java.util.function.LongSupplier;
 
 /**
- * Skips an upstream after {@code threshold} consecutive failures on as many distinct paths; after
+ * Skips an upstream after {@code threshold} consecutive failures on as many distinct modules; after
  * {@code coolDown} one trial request is let through (half-open) and its outcome closes or re-opens
- * the breaker. Distinct paths: one client asking again and again for a path the upstream cannot
- * serve says nothing about the upstream, and must not make it skipped for everyone.
+ * the breaker. Distinct modules: one module the upstream cannot serve in time (a large repository
+ * fetched for the first time, a dead VCS host behind it) fails on every path a build and the
+ * prefetcher ask of it (its list, {@code @latest}, each version's files, the checksum database's
+ * lookups of it) and says nothing about the upstream; it must not make the upstream skipped for
+ * everyone.
  */
 public final class CircuitBreaker {
 
@@ -23,7 +26,7 @@ public final class CircuitBreaker {
     private final long coolDownNanos;
     private final LongSupplier nanoTime;
     private State state = State.CLOSED;
-    private final Set<String> failingPaths = new HashSet<>();
+    private final Set<String> failingModules = new HashSet<>();
     private long openedAt;
     private long anonymousFailures;
 
@@ -58,7 +61,7 @@ public final class CircuitBreaker {
 
     public synchronized void recordSuccess() {
         state = State.CLOSED;
-        failingPaths.clear();
+        failingModules.clear();
     }
 
     /** A failure that says the upstream is down (refused or timed-out connection, 503), for a path of unknown name. */
@@ -66,15 +69,36 @@ public final class CircuitBreaker {
         recordFailure("\0" + anonymousFailures++);
     }
 
-    /** A failure that says the upstream is down, while asking it for path. */
+    /** A failure that says the upstream is down, while asking it for path (counted as the module it names). */
     public synchronized void recordFailure(String path) {
-        if (failingPaths.size() < threshold) {
-            failingPaths.add(path);
+        if (failingModules.size() < threshold) {
+            failingModules.add(moduleOf(path));
         }
-        if (state == State.HALF_OPEN || failingPaths.size() >= threshold) {
+        if (state == State.HALF_OPEN || failingModules.size() >= threshold) {
             state = State.OPEN;
             openedAt = nanoTime.getAsLong();
         }
+    }
+
+    /**
+     * The module a path asks about: the part before {@code /@v/} or {@code /@latest} of a GOPROXY path, the part
+     * before the version of a checksum database lookup ({@code sumdb/lookup/<module>@<version>}); any other path
+     * (a tile, the tree head) stands for itself.
+     */
+    static String moduleOf(String path) {
+        int files = path.indexOf("/@v/");
+        if (files >= 0) {
+            return path.substring(0, files);
+        }
+        if (path.endsWith("/@latest")) {
+            return path.substring(0, path.length() - "/@latest".length());
+        }
+        int lookup = path.indexOf("lookup/");
+        int version = path.lastIndexOf('@');
+        if (lookup >= 0 && version > lookup) {
+            return path.substring(0, version);
+        }
+        return path;
     }
 
     /** The request ended for a reason that says nothing about the upstream (e.g. local disk full). */

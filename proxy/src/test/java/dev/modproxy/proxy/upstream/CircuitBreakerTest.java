@@ -74,6 +74,40 @@ class CircuitBreakerTest {
         assertEquals(
                 CircuitBreaker.State.OPEN,
                 breaker.state(),
-                "three distinct paths failing in a row: the upstream is down");
+                "three distinct modules failing in a row: the upstream is down");
+    }
+
+    @Test
+    void failuresOnEveryPathOfOneModuleNeverOpenIt() {
+        for (String path : new String[] {
+            "example.com/slow/@v/list",
+            "example.com/slow/@latest",
+            "example.com/slow/@v/v1.0.0.info",
+            "example.com/slow/@v/v1.0.0.mod",
+            "example.com/slow/@v/v1.0.0.zip",
+            "example.com/slow/@v/v1.0.1.zip",
+            "sumdb/lookup/example.com/slow@v1.0.0",
+            "sumdb/lookup/example.com/slow@v1.0.1"
+        }) {
+            breaker.recordFailure(path);
+        }
+        assertEquals(
+                CircuitBreaker.State.CLOSED,
+                breaker.state(),
+                "a build and the prefetcher asking one slow module everything say nothing about the upstream");
+
+        breaker.recordFailure("example.com/a/@v/v1.0.0.mod");
+        breaker.recordFailure("sumdb/tile/8/0/001");
+        assertEquals(CircuitBreaker.State.OPEN, breaker.state(), "three modules (or tiles) failing in a row");
+    }
+
+    @Test
+    void aPathCountsAsTheModuleItAsksAbout() {
+        assertEquals("example.com/a", CircuitBreaker.moduleOf("example.com/a/@v/v1.0.0.zip"));
+        assertEquals("example.com/a", CircuitBreaker.moduleOf("example.com/a/@latest"));
+        assertEquals("example.com/a/v2", CircuitBreaker.moduleOf("example.com/a/v2/@v/list"));
+        assertEquals("sumdb/lookup/example.com/a", CircuitBreaker.moduleOf("sumdb/lookup/example.com/a@v1.0.0"));
+        assertEquals("sumdb/tile/8/1/000.p/4", CircuitBreaker.moduleOf("sumdb/tile/8/1/000.p/4"));
+        assertEquals("sumdb/latest", CircuitBreaker.moduleOf("sumdb/latest"));
     }
 }

@@ -202,6 +202,28 @@ class UpstreamFailoverTest {
     }
 
     @Test
+    void oneModuleTimingOutOnEveryPathNeverSkipsTheUpstreamForOthers() throws Exception {
+        first.otherwise(first.hang()); // a repository the upstream cannot fetch in time
+        Modules.publish(first, "example.com/good", "v1.0.0");
+        var options =
+                ProxyUnderTest.options().readTimeout(Duration.ofMillis(500)).breaker(3, Duration.ofMinutes(10));
+        try (ProxyUnderTest proxy = new ProxyUnderTest(first.url(), cacheDir, options)) {
+            for (String path : new String[] {
+                "@v/list", "@latest", "@v/v1.0.0.info", "@v/v1.0.0.mod", "@v/v1.0.0.zip", "@v/v1.1.0.zip"
+            }) {
+                assertEquals(504, proxy.getText("/example.com/slow/" + path).statusCode(), path);
+            }
+
+            HttpResponse<String> other = proxy.getText("/example.com/good/@v/list");
+            assertEquals(200, other.statusCode(), "another module still reaches the upstream: " + other.body());
+            var stats = new io.vertx.core.json.JsonObject(
+                    proxy.getText("/admin/stats").body());
+            assertEquals(
+                    "CLOSED", stats.getJsonArray("upstreams").getJsonObject(0).getString("circuit"));
+        }
+    }
+
+    @Test
     void halfOpenCircuitTriesTheUpstreamAgainAfterCoolDown() throws Exception {
         first.otherwise(status(503, "down"));
         var options = ProxyUnderTest.options().breaker(1, Duration.ofMillis(200));
