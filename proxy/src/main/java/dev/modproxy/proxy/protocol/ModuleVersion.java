@@ -149,13 +149,13 @@ public final class ModuleVersion {
         return encoded;
     }
 
-    /** Why the string is not canonical, or null when it is. */
-    private static String canonicalProblem(String v) {
+    /** Why the string is not canonical, or null when it is; it reads after "version v ". */
+    static String canonicalProblem(String v) {
         if (v == null || v.length() < 2 || v.charAt(0) != 'v') {
             return "must start with 'v'";
         }
         if (v.length() > 128) {
-            return "is too long";
+            return "is longer than 128 characters";
         }
         Parts parts = Parts.of(v);
         if (parts.build() != null && !INCOMPATIBLE.equals("+" + parts.build())) {

@@ -101,7 +101,7 @@ public record ProxyRequest(ModulePath module, RequestKind kind, ModuleVersion ve
         if (kind != RequestKind.INFO) {
             throw new InvalidRequestException(
                     400,
-                    "version " + CaseEncoding.quote(version) + " is not canonical: "
+                    "version " + CaseEncoding.quote(version) + " " + ModuleVersion.canonicalProblem(version) + ": "
                             + kind.name().toLowerCase() + " files exist only for canonical versions like v1.2.3");
         }
         checkQuery(version);

@@ -46,7 +46,25 @@ class ProxyRequestTest {
         InvalidRequestException e =
                 assertThrows(InvalidRequestException.class, () -> ProxyRequest.parse("/example.com/a/@v/main.zip"));
         assertEquals(400, e.status());
-        assertTrue(e.getMessage().contains("not canonical"), e.getMessage());
+        assertEquals(
+                "version \"main\" must start with 'v': zip files exist only for canonical versions like v1.2.3",
+                e.getMessage());
+    }
+
+    @Test
+    void aFileOfAVersionTooLongSaysSoRatherThanThatItIsNotCanonical() {
+        String version = "v1.0.0-" + "a".repeat(240);
+        InvalidRequestException e = assertThrows(
+                InvalidRequestException.class, () -> ProxyRequest.parse("/example.com/a/@v/" + version + ".zip"));
+        assertEquals(400, e.status());
+        assertTrue(e.getMessage().contains(" is longer than 128 characters: zip files exist only for"), e.getMessage());
+        InvalidRequestException partial =
+                assertThrows(InvalidRequestException.class, () -> ProxyRequest.parse("/example.com/a/@v/v1.2.mod"));
+        assertTrue(
+                partial.getMessage()
+                        .endsWith("\"v1.2\" is not canonical: needs major.minor.patch: mod files exist only"
+                                + " for canonical versions like v1.2.3"),
+                partial.getMessage());
     }
 
     @Test
