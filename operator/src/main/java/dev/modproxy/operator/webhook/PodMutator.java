@@ -134,7 +134,10 @@ public final class PodMutator {
             // the variables this container's Go commands get from the webhook: its image build should get the same
             Map<String, String> ours = new LinkedHashMap<>();
             boolean leftToEnvFrom = false;
-            for (Map.Entry<String, String> variable : env.entrySet()) {
+            boolean ownGoPrivate = present.containsKey(GoEnvironment.GOPRIVATE)
+                    || mayComeFromEnvFrom(container, GoEnvironment.GOPRIVATE);
+            for (Map.Entry<String, String> entry : env.entrySet()) {
+                Map.Entry<String, String> variable = ownGoPrivate ? keepingOwnGoPrivate(entry) : entry;
                 EnvEntry own = present.get(variable.getKey());
                 if (own != null) {
                     if (!own.fromSource() && variable.getValue().equals(own.value())) {
@@ -228,6 +231,22 @@ public final class PodMutator {
      * The webhook cannot read the ConfigMaps and Secrets behind envFrom, and an added env entry
      * would win over them: a source whose prefix could yield the name may set it, so it is left alone.
      */
+    /**
+     * The go command derives GONOPROXY and GONOSUMDB from GOPRIVATE only while they are unset; once the webhook sets
+     * them for the cache's patterns, a GOPRIVATE the container sets itself (in env, maybe through envFrom) would
+     * exempt its paths from nothing, and its private modules would go to the cache's fallback and the checksum
+     * database. So they end with a reference to the container's own GOPRIVATE, which the kubelet expands when the
+     * container starts (dependent environment variables; in args too, for the build arguments). A reference that
+     * envFrom leaves undefined stays as written and, as a pattern, matches no module path.
+     */
+    private static Map.Entry<String, String> keepingOwnGoPrivate(Map.Entry<String, String> variable) {
+        String name = variable.getKey();
+        if (name.equals(GoEnvironment.GONOPROXY) || name.equals(GoEnvironment.GONOSUMDB)) {
+            return Map.entry(name, variable.getValue() + ",$(" + GoEnvironment.GOPRIVATE + ")");
+        }
+        return variable;
+    }
+
     private static boolean mayComeFromEnvFrom(PodContainer container, String name) {
         for (PodReview.EnvSource source : container.envFrom()) {
             if (source != null && (source.prefix() == null || name.startsWith(source.prefix()))) {

@@ -187,13 +187,59 @@ class PodMutationTest {
         byte[] reply = handle(review);
 
         assertThat(env(admittedPod(review, reply), "containers", "build"))
+                .as("the envFrom may set GOPRIVATE: the kubelet puts it at the end of the cache's patterns")
                 .isEqualTo(Map.of(
                         "GONOPROXY",
-                        "git.corp.example.com/*",
+                        "git.corp.example.com/*,$(GOPRIVATE)",
                         "GONOSUMDB",
-                        "git.corp.example.com/*,corp.example.com/*"));
+                        "git.corp.example.com/*,corp.example.com/*,$(GOPRIVATE)"));
         assertThat(response(reply).getJsonArray("warnings").getString(0))
                 .isEqualTo("modproxy: envFrom may set the Go variables; left to it in container(s) build");
+    }
+
+    @Test
+    void aGoPrivateTheContainerSetsStillExemptsItsPathsFromTheProxyAndTheChecksumDatabase() {
+        for (JsonObject own : List.of(
+                Json.createObjectBuilder()
+                        .add("name", "GOPRIVATE")
+                        .add("value", "git.team.example.com/*")
+                        .build(),
+                Json.createObjectBuilder()
+                        .add("name", "GOPRIVATE")
+                        .add(
+                                "valueFrom",
+                                Json.createObjectBuilder()
+                                        .add(
+                                                "configMapKeyRef",
+                                                Json.createObjectBuilder()
+                                                        .add("name", "go")
+                                                        .add("key", "private")))
+                        .build())) {
+            JsonObject original = AdmissionFixtures.json(review("pod-sets-goproxy.json"));
+            JsonObject pod = original.getJsonObject("request").getJsonObject("object");
+            JsonObject container = Json.createObjectBuilder(
+                            pod.getJsonObject("spec").getJsonArray("containers").getJsonObject(0))
+                    .remove("envFrom")
+                    .add("env", Json.createArrayBuilder().add(own))
+                    .build();
+            JsonObject changed = Json.createObjectBuilder(pod)
+                    .add(
+                            "spec",
+                            Json.createObjectBuilder(pod.getJsonObject("spec"))
+                                    .add("containers", Json.createArrayBuilder().add(container)))
+                    .build();
+            byte[] review = reinvocation(review("pod-sets-goproxy.json"), changed);
+
+            Map<String, String> env = env(admittedPod(review, handle(review)), "containers", "build");
+
+            assertThat(env)
+                    .as("GONOPROXY and GONOSUMDB set explicitly would no longer be derived from the container's "
+                            + "GOPRIVATE, so they refer to it, and the kubelet expands the reference")
+                    .containsEntry("GOPRIVATE", own.containsKey("value") ? "git.team.example.com/*" : "<valueFrom>")
+                    .containsEntry("GONOPROXY", "git.corp.example.com/*,$(GOPRIVATE)")
+                    .containsEntry("GONOSUMDB", "git.corp.example.com/*,corp.example.com/*,$(GOPRIVATE)")
+                    .containsKey("GOPROXY");
+        }
     }
 
     @Test
