@@ -30,11 +30,15 @@ class ArchitectureTest {
         "org.eclipse.microprofile.."
     };
 
-    /** The webhook's adapters: the informer-backed directory, the Secret-backed certificates, the HTTP server. */
+    /**
+     * The webhook's adapters: the informer-backed directory, the Secret-backed certificates, the HTTP server, its
+     * readiness check.
+     */
     private static final Set<String> WEBHOOK_ADAPTERS = Set.of(
             "KubernetesCacheDirectory",
             "WebhookBeans",
             "WebhookServer",
+            "WebhookReadiness",
             "MutatePodsRoute",
             "OperatorManagedCertificates");
 

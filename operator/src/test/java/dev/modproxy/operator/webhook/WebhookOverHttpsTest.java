@@ -30,6 +30,7 @@ import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookC
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfigurationBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.vertx.core.Vertx;
@@ -37,6 +38,10 @@ import io.vertx.core.http.HttpMethod;
 import jakarta.inject.Inject;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -68,6 +73,9 @@ class WebhookOverHttpsTest {
 
     @Inject
     Vertx vertx;
+
+    @TestHTTPResource("/q/health/ready")
+    URI ready;
 
     String storedCa() {
         return decode(secret().getData().get("ca.crt"));
@@ -152,6 +160,34 @@ class WebhookOverHttpsTest {
                 "test")));
         cache.setStatus(status);
         client.resource(cache).updateStatus();
+    }
+
+    @Test
+    void theOperatorIsReadyOnceItsWebhookListensWithTheCachesListed() {
+        await().atMost(Duration.ofSeconds(60)).until(() -> server.port() > 0);
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+            HttpResponse<String> health = HttpClient.newBuilder()
+                    .version(HttpClient.Version.HTTP_1_1)
+                    .build()
+                    .send(
+                            HttpRequest.newBuilder(ready)
+                                    .timeout(Duration.ofMinutes(1))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
+            // this profile runs no controllers, so the operator SDK's own check may be DOWN: read the webhook's
+            JsonObject check = Json.createReader(new java.io.StringReader(health.body()))
+                    .readObject()
+                    .getJsonArray("checks")
+                    .getValuesAs(JsonObject.class)
+                    .stream()
+                    .filter(c -> c.getString("name").equals(WebhookReadiness.NAME))
+                    .findFirst()
+                    .orElseThrow(() -> new AssertionError("no webhook check in " + health.body()));
+            assertThat(check.getString("status")).as(health.body()).isEqualTo("UP");
+            assertThat(check.getJsonObject("data").getBoolean("listening")).isTrue();
+            assertThat(check.getJsonObject("data").getBoolean("cachesAndNamespacesListed"))
+                    .isTrue();
+        });
     }
 
     @Test
