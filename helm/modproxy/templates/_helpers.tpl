@@ -20,7 +20,8 @@
 modproxy-operator-lease
 {{- end -}}
 
-{{- define "modproxy.leaderElection" -}}
+{{/* Several operator replicas (one leads through the Lease, all serve the webhook): worth a disruption budget. */}}
+{{- define "modproxy.severalReplicas" -}}
 {{- if gt (int .Values.operator.replicas) 1 }}true{{ end -}}
 {{- end -}}
 

@@ -50,13 +50,6 @@ class ChartLifecycleIT {
                 .withName("modproxy-operator")
                 .get();
         assertThat(operator.getSpec().getReplicas()).isEqualTo(2);
-        assertThat(operator.getSpec()
-                        .getTemplate()
-                        .getSpec()
-                        .getContainers()
-                        .get(0)
-                        .getEnv())
-                .anySatisfy(env -> assertThat(env.getName()).isEqualTo("QUARKUS_OPERATOR_SDK_LEADER_ELECTION_ENABLED"));
         await("two operator replicas available").atMost(Duration.ofSeconds(60)).until(() -> readyReplicas(admin) == 2);
 
         chart.uninstall();

@@ -63,7 +63,6 @@ public final class OperatorProcess implements AutoCloseable {
             env.put("QUARKUS_KUBERNETES_CLIENT_CA_CERT_FILE", ca.toString());
             env.put("QUARKUS_KUBERNETES_CLIENT_NAMESPACE", namespace);
             env.put("MODPROXY_OPERATOR_NAMESPACE", namespace);
-            env.put("QUARKUS_OPERATOR_SDK_LEADER_ELECTION_ENABLED", "true");
             env.put("QUARKUS_HTTP_PORT", Integer.toString(httpPort));
             env.put("QUARKUS_HTTP_HOST", "127.0.0.1");
             env.put("MODPROXY_WEBHOOK_PORT", Integer.toString(webhookPort));
