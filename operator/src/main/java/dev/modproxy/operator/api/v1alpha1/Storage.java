@@ -19,6 +19,13 @@ import java.util.List;
         message = "storage.lowWatermark must be below storage.highWatermark",
         fieldPath = ".lowWatermark",
         reason = "FieldValueInvalid")
+// the field's own rule runs only when the old and the new object both set it: adding or removing a class is
+// refused here, or the volume claim's update would fail and the cache would stay Degraded
+@ValidationRule(
+        value = "has(self.storageClassName) == has(oldSelf.storageClassName)",
+        message = Storage.STORAGE_CLASS_FIXED_MESSAGE,
+        fieldPath = ".storageClassName",
+        reason = "FieldValueForbidden")
 public class Storage {
 
     public static final int DEFAULT_HIGH_WATERMARK = 90;

@@ -148,6 +148,15 @@ class CrdValidationRulesTest {
         assertThat(rules.onUpdate(
                         cache("{storage: {storageClassName: fast}}"), cache("{storage: {storageClassName: fast}}")))
                 .isEmpty();
+        assertThat(rules.onUpdate(cache("{}"), cache("{storage: {storageClassName: fast}}")))
+                .as("a class added to a cache created without one")
+                .containsExactly(Storage.STORAGE_CLASS_FIXED_MESSAGE);
+        assertThat(rules.onUpdate(cache("{storage: {storageClassName: fast}}"), cache("{storage: {size: 20Gi}}")))
+                .as("a class removed")
+                .containsExactly(Storage.STORAGE_CLASS_FIXED_MESSAGE);
+        assertThat(rules.onUpdate(cache("{}"), cache("{storage: {size: 20Gi}}")))
+                .as("no class before or after")
+                .isEmpty();
         assertThat(rules.onUpdate(cache("{}"), cache("{storage: {accessModes: [ReadWriteMany]}}")))
                 .containsExactly("storage.accessModes cannot change once the volume exists");
         // on create any class and any modes are fine
