@@ -130,6 +130,14 @@ public final class CacheStatusCalculator {
 
     private static CacheCondition progressing(GoProxyCache cache, Observation seen) {
         if (seen.deployment().isEmpty()) {
+            if (!seen.specProblems().isEmpty() || seen.failure().isPresent()) {
+                // nothing is under way: kubectl wait --for=condition=Progressing=False must not wait for it
+                return new CacheCondition(
+                        CacheCondition.PROGRESSING,
+                        CacheCondition.FALSE,
+                        seen.specProblems().isEmpty() ? seen.failure().get().reason() : "InvalidSpec",
+                        "The proxy Deployment is not created until what the Degraded condition names is fixed.");
+            }
             return new CacheCondition(
                     CacheCondition.PROGRESSING, CacheCondition.TRUE, "Creating", "Creating the proxy Deployment.");
         }
@@ -143,6 +151,14 @@ public final class CacheStatusCalculator {
                 && orZero(ds.getUpdatedReplicas()) >= wanted
                 && orZero(ds.getReadyReplicas()) >= wanted
                 && orZero(ds.getReplicas()) <= wanted;
+        if (rolledOut && CacheNames.rolloutHeld(cache)) {
+            return new CacheCondition(
+                    CacheCondition.PROGRESSING,
+                    CacheCondition.FALSE,
+                    "RolloutHeld",
+                    "All " + wanted + " proxy pod(s) run the Deployment's pod template; spec.holdRollout keeps new "
+                            + "settings and images from it until it is set to false.");
+        }
         if (rolledOut) {
             return new CacheCondition(
                     CacheCondition.PROGRESSING,

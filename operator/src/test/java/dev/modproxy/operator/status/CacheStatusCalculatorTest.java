@@ -105,6 +105,22 @@ class CacheStatusCalculatorTest {
     }
 
     @Test
+    void aHeldRolloutSaysSoRatherThanThatThePodsRunTheCurrentSettings() {
+        GoProxyCache held = cache("team-a", "builds", spec -> spec.setHoldRollout(true));
+        Observation rolledOut = seen(deployment(1, 1, true), service());
+
+        CacheCondition progressing =
+                condition(CacheStatusCalculator.compute(held, rolledOut, T0), CacheCondition.PROGRESSING);
+
+        assertThat(progressing.getStatus()).isEqualTo("False");
+        assertThat(progressing.getReason()).isEqualTo("RolloutHeld");
+        assertThat(progressing.getMessage()).contains("spec.holdRollout");
+        assertThat(condition(compute(rolledOut), CacheCondition.PROGRESSING).getReason())
+                .as("the same Deployment, nothing held")
+                .isEqualTo("RolledOut");
+    }
+
+    @Test
     void specProblemsMakeItDegradedWithTheFix() {
         Observation seen = new Observation(
                 Optional.empty(),
@@ -113,10 +129,16 @@ class CacheStatusCalculatorTest {
                 List.of("spec.upstream entry 1 \"x\" is not an http(s) URL"),
                 Optional.empty(),
                 Optional.empty());
-        CacheCondition degraded = condition(CacheStatusCalculator.compute(cache, seen, T0), CacheCondition.DEGRADED);
+        GoProxyCacheStatus status = CacheStatusCalculator.compute(cache, seen, T0);
+        CacheCondition degraded = condition(status, CacheCondition.DEGRADED);
         assertThat(degraded.getStatus()).isEqualTo("True");
         assertThat(degraded.getReason()).isEqualTo("InvalidSpec");
         assertThat(degraded.getMessage()).contains("spec.upstream entry 1");
+        CacheCondition progressing = condition(status, CacheCondition.PROGRESSING);
+        assertThat(progressing.getStatus())
+                .as("no Deployment is being created while the spec is wrong")
+                .isEqualTo("False");
+        assertThat(progressing.getReason()).isEqualTo("InvalidSpec");
     }
 
     @Test
