@@ -92,7 +92,8 @@ public class CacheVolumeClaimDependent extends CacheOwnedDependent<PersistentVol
     }
 
     /**
-     * Object storage holds the modules itself, so the claim goes (unless retained). Done here rather than by a
+     * Object storage holds the modules itself, so the claim goes (unless retained, or while the rollout is held: the
+     * held pod template still mounts it, and a pod restarting meanwhile could not start). Done here rather than by a
      * workflow precondition, which would also remove the Deployment that waits for this claim.
      */
     @Override
@@ -100,7 +101,9 @@ public class CacheVolumeClaimDependent extends CacheOwnedDependent<PersistentVol
         if (cache.getSpec().getObjectStorage() == null) {
             return super.reconcile(cache, context);
         }
-        if (!retained(cache) && getSecondaryResource(cache, context).isPresent()) {
+        if (!retained(cache)
+                && !CacheNames.rolloutHeld(cache)
+                && getSecondaryResource(cache, context).isPresent()) {
             delete(cache, context);
         }
         return ReconcileResult.noOperation(null);

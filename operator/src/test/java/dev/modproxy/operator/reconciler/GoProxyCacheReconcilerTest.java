@@ -968,6 +968,31 @@ class GoProxyCacheReconcilerTest {
     }
 
     @Test
+    void aHeldCacheMovingToObjectStorageKeepsTheClaimItsPodsMountUntilReleased() {
+        String ns = namespace();
+        create(ns, "heldmove", spec -> {});
+        awaitObject(PersistentVolumeClaim.class, ns, "heldmove-cache");
+        edit(ns, "heldmove", spec -> {
+            spec.setHoldRollout(true);
+            ObjectStorage bucket = new ObjectStorage();
+            bucket.setBucket("go-modules");
+            spec.setObjectStorage(bucket);
+        });
+        await().atMost(PATIENCE)
+                .until(() -> fresh(ns, "heldmove").getStatus() != null
+                        && java.util.Objects.equals(
+                                fresh(ns, "heldmove").getStatus().getObservedGeneration(),
+                                fresh(ns, "heldmove").getMetadata().getGeneration()));
+        // the claim of a cache that is not held goes within a reconciliation or two (the test above)
+        await().during(Duration.ofSeconds(5))
+                .atMost(PATIENCE)
+                .until(() -> get(PersistentVolumeClaim.class, ns, "heldmove-cache") != null);
+
+        edit(ns, "heldmove", spec -> spec.setHoldRollout(false));
+        await().atMost(PATIENCE).until(() -> get(PersistentVolumeClaim.class, ns, "heldmove-cache") == null);
+    }
+
+    @Test
     void networkPolicyFollowsTheSpecSwitch() {
         String ns = namespace();
         create(ns, "fenced", spec -> spec.getNetworkPolicy().setEnabled(true));
