@@ -11,11 +11,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
+import jakarta.json.JsonObjectBuilder;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 
 class PodMutationTest {
@@ -162,10 +164,7 @@ class PodMutationTest {
 
     @Test
     void envFromWithAPrefixLeavesOnlyTheNamesThatPrefixCanMake() {
-        JsonObject original = AdmissionFixtures.json(review("pod-sets-goproxy.json"));
-        JsonObject pod = original.getJsonObject("request").getJsonObject("object");
-        JsonObject container = Json.createObjectBuilder(
-                        pod.getJsonObject("spec").getJsonArray("containers").getJsonObject(0))
+        byte[] review = withBuildContainer(container -> container
                 .remove("env")
                 .add(
                         "envFrom",
@@ -174,15 +173,7 @@ class PodMutationTest {
                                         .add("prefix", "GOP")
                                         .add(
                                                 "configMapRef",
-                                                Json.createObjectBuilder().add("name", "go-settings"))))
-                .build();
-        JsonObject changed = Json.createObjectBuilder(pod)
-                .add(
-                        "spec",
-                        Json.createObjectBuilder(pod.getJsonObject("spec"))
-                                .add("containers", Json.createArrayBuilder().add(container)))
-                .build();
-        byte[] review = reinvocation(review("pod-sets-goproxy.json"), changed);
+                                                Json.createObjectBuilder().add("name", "go-settings")))));
 
         byte[] reply = handle(review);
 
@@ -215,20 +206,9 @@ class PodMutationTest {
                                                         .add("name", "go")
                                                         .add("key", "private")))
                         .build())) {
-            JsonObject original = AdmissionFixtures.json(review("pod-sets-goproxy.json"));
-            JsonObject pod = original.getJsonObject("request").getJsonObject("object");
-            JsonObject container = Json.createObjectBuilder(
-                            pod.getJsonObject("spec").getJsonArray("containers").getJsonObject(0))
+            byte[] review = withBuildContainer(container -> container
                     .remove("envFrom")
-                    .add("env", Json.createArrayBuilder().add(own))
-                    .build();
-            JsonObject changed = Json.createObjectBuilder(pod)
-                    .add(
-                            "spec",
-                            Json.createObjectBuilder(pod.getJsonObject("spec"))
-                                    .add("containers", Json.createArrayBuilder().add(container)))
-                    .build();
-            byte[] review = reinvocation(review("pod-sets-goproxy.json"), changed);
+                    .add("env", Json.createArrayBuilder().add(own)));
 
             Map<String, String> env = env(admittedPod(review, handle(review)), "containers", "build");
 
@@ -451,5 +431,22 @@ class PodMutationTest {
                 .build()
                 .toString()
                 .getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** pod-sets-goproxy.json with its one container ("build") changed by edit. */
+    private static byte[] withBuildContainer(UnaryOperator<JsonObjectBuilder> edit) {
+        JsonObject pod = AdmissionFixtures.json(review("pod-sets-goproxy.json"))
+                .getJsonObject("request")
+                .getJsonObject("object");
+        JsonObject container = edit.apply(Json.createObjectBuilder(
+                        pod.getJsonObject("spec").getJsonArray("containers").getJsonObject(0)))
+                .build();
+        JsonObject changed = Json.createObjectBuilder(pod)
+                .add(
+                        "spec",
+                        Json.createObjectBuilder(pod.getJsonObject("spec"))
+                                .add("containers", Json.createArrayBuilder().add(container)))
+                .build();
+        return reinvocation(review("pod-sets-goproxy.json"), changed);
     }
 }
