@@ -228,10 +228,6 @@ public final class PodMutator {
     }
 
     /**
-     * The webhook cannot read the ConfigMaps and Secrets behind envFrom, and an added env entry
-     * would win over them: a source whose prefix could yield the name may set it, so it is left alone.
-     */
-    /**
      * The go command derives GONOPROXY and GONOSUMDB from GOPRIVATE only while they are unset; once the webhook sets
      * them for the cache's patterns, a GOPRIVATE the container sets itself (in env, maybe through envFrom) would
      * exempt its paths from nothing, and its private modules would go to the cache's fallback and the checksum
@@ -247,6 +243,10 @@ public final class PodMutator {
         return variable;
     }
 
+    /**
+     * The webhook cannot read the ConfigMaps and Secrets behind envFrom, and an added env entry
+     * would win over them: a source whose prefix could yield the name may set it, so it is left alone.
+     */
     private static boolean mayComeFromEnvFrom(PodContainer container, String name) {
         for (PodReview.EnvSource source : container.envFrom()) {
             if (source != null && (source.prefix() == null || name.startsWith(source.prefix()))) {
