@@ -45,7 +45,6 @@ final class EarlyZipCheck implements Runnable {
     /** What the pass learnt of one entry, inflated whole. */
     record Inflated(int method, long compressedSize, long crc, long size, byte[] digest) {}
 
-    private static final int LOC = 0x04034b50;
     private static final int LOC_LENGTH = 30;
     private static final int DESCRIPTOR = 0x08074b50;
     private static final int ZIP64_EXTRA = 0x0001;
@@ -203,7 +202,7 @@ final class EarlyZipCheck implements Runnable {
         int entries = 0;
         while (entries < MAX_ENTRIES) {
             header.clear();
-            if (!readFully(header, position) || header.getInt(0) != LOC) {
+            if (!readFully(header, position) || header.getInt(0) != ZipDirectory.LOC) {
                 return; // the download ended, or this is the central directory (or not a zip this pass follows)
             }
             int flags = header.getShort(6) & 0xffff;

@@ -26,7 +26,8 @@ record ZipDirectory(long entries, long bytes, long position, long offset) {
     private static final int MAX_COMMENT = 0xffff;
     private static final int CEN = 0x02014b50;
     private static final int CEN_LENGTH = 46;
-    private static final int LOC = 0x04034b50;
+    /** A local file header's signature (also what EarlyZipCheck follows the zip by). */
+    static final int LOC = 0x04034b50;
     /** Heap a checked entry takes besides its directory record: its name twice, a map node, the reader's index. */
     private static final long HEAP_PER_ENTRY = 256;
 
