@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.modproxy.proxy.checksum.DirHash;
 import dev.modproxy.proxy.protocol.ModulePath;
 import dev.modproxy.proxy.protocol.ModuleVersion;
+import dev.modproxy.proxy.testing.Modules;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -22,7 +23,6 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Random;
-import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.Test;
@@ -56,16 +56,7 @@ class EarlyZipCheckTest {
                 out.write(text.toString().getBytes(StandardCharsets.UTF_8));
                 out.closeEntry();
             }
-            byte[] stored = "module example.com/early\n".getBytes(StandardCharsets.UTF_8);
-            ZipEntry goMod = new ZipEntry(PREFIX + "go.mod");
-            goMod.setMethod(ZipEntry.STORED);
-            goMod.setSize(stored.length);
-            CRC32 crc = new CRC32();
-            crc.update(stored);
-            goMod.setCrc(crc.getValue());
-            out.putNextEntry(goMod);
-            out.write(stored);
-            out.closeEntry();
+            Modules.putStored(out, PREFIX + "go.mod", "module example.com/early\n".getBytes(StandardCharsets.UTF_8));
         }
         return bytes.toByteArray();
     }

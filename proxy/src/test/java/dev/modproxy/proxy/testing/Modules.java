@@ -69,22 +69,26 @@ public final class Modules {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
             for (Map.Entry<String, String> file : files.entrySet()) {
-                byte[] data = file.getValue().getBytes(StandardCharsets.UTF_8);
-                ZipEntry entry = new ZipEntry(prefix + file.getKey());
-                entry.setMethod(ZipEntry.STORED);
-                entry.setSize(data.length);
-                entry.setCompressedSize(data.length);
-                CRC32 crc = new CRC32();
-                crc.update(data);
-                entry.setCrc(crc.getValue());
-                zip.putNextEntry(entry);
-                zip.write(data);
-                zip.closeEntry();
+                putStored(zip, prefix + file.getKey(), file.getValue().getBytes(StandardCharsets.UTF_8));
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         return bytes.toByteArray();
+    }
+
+    /** Adds an entry whose data are stored as they are, not deflated (its size and CRC-32 up front, as STORED needs). */
+    public static void putStored(ZipOutputStream zip, String name, byte[] data) throws IOException {
+        ZipEntry entry = new ZipEntry(name);
+        entry.setMethod(ZipEntry.STORED);
+        entry.setSize(data.length);
+        entry.setCompressedSize(data.length);
+        CRC32 crc = new CRC32();
+        crc.update(data);
+        entry.setCrc(crc.getValue());
+        zip.putNextEntry(entry);
+        zip.write(data);
+        zip.closeEntry();
     }
 
     /** A module zip with a well-formed directory over data that changed after its CRC-32 was recorded. */
