@@ -202,6 +202,42 @@ class OperatorIT {
         assertThat(Caches.status(cache, "url")).isEqualTo("http://default." + namespace + ".svc");
     }
 
+    /**
+     * status.conditions has metav1.Condition's schema, as tools written for Kubernetes' own conditions expect: what
+     * the operator writes passes it on the API server, and a condition written by hand without a reason, or with a
+     * sentence for one, is refused with the field named.
+     */
+    @Test
+    void theOperatorsConditionsHaveEveryFieldOfAKubernetesConditionAndIncompleteOnesAreRefused() {
+        String namespace = Namespaces.of("conditions");
+        create(namespace, "default", Caches.smallSpec());
+        GenericKubernetesResource cache = awaitReady(namespace, "default");
+        for (String type : List.of("Ready", "Progressing", "Degraded")) {
+            assertThat(Caches.condition(cache, type))
+                    .as(type)
+                    .hasValueSatisfying(c -> assertThat(c)
+                            .containsKeys("type", "status", "reason", "message", "lastTransitionTime")
+                            .containsEntry("observedGeneration", 1));
+        }
+
+        Commands.Result noReason = patchStatus(namespace, "default", """
+                {"status": {"conditions": [
+                  {"type": "Ready", "status": "True", "message": "", "lastTransitionTime": "2026-01-01T00:00:00Z"}]}}""");
+        assertThat(noReason.succeeded()).as(noReason.toString()).isFalse();
+        assertThat(noReason.stderr()).contains("status.conditions[0].reason").contains("Required value");
+        Commands.Result sentence = patchStatus(namespace, "default", """
+                {"status": {"conditions": [{"type": "Ready", "status": "True", "reason": "All good",
+                  "message": "", "lastTransitionTime": "2026-01-01T00:00:00Z"}]}}""");
+        assertThat(sentence.succeeded()).as(sentence.toString()).isFalse();
+        assertThat(sentence.stderr()).contains("status.conditions[0].reason").contains("should match");
+    }
+
+    private Commands.Result patchStatus(String namespace, String name, String mergePatch) {
+        return cluster.kubectl(
+                "-n", namespace, "patch", "goproxycache", name, "--subresource=status", "--type=merge", "-p",
+                mergePatch);
+    }
+
     @Test
     void kubectlGetGpcShowsThePrinterColumns() {
         String namespace = Namespaces.of("columns");

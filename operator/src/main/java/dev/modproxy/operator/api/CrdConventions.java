@@ -32,7 +32,7 @@ import java.util.Map;
  * through {@code quarkus.operator-sdk.crd.post-processor}): printer columns in the order they are
  * declared on {@link GoProxyCache} (the generator sorts them by name), descriptions of the kind, spec and
  * status (their fields belong to fabric8's {@code CustomResource}), and the Kubernetes condition shape of
- * {@code status.conditions} (a list keyed by type, a closed status, an RFC 3339 time).
+ * {@code status.conditions} (metav1.Condition's: a list keyed by type, every field required, its bounds).
  */
 public class CrdConventions implements CRDPostProcessor {
 
@@ -182,15 +182,23 @@ public class CrdConventions implements CRDPostProcessor {
         conditions.setXKubernetesListType("map");
         conditions.setXKubernetesListMapKeys(List.of("type"));
         JSONSchemaProps condition = conditions.getItems().getSchema();
-        condition.setRequired(List.of("status", "type"));
-        condition
-                .getProperties()
-                .get("status")
+        // every field metav1.Condition requires; the operator writes them all on every status update
+        condition.setRequired(List.of("lastTransitionTime", "message", "reason", "status", "type"));
+        Map<String, JSONSchemaProps> field = condition.getProperties();
+        field.get("type").setPattern(CacheCondition.TYPE_PATTERN);
+        field.get("type").setMaxLength((long) CacheCondition.TYPE_MAX_LENGTH);
+        field.get("status")
                 .setEnum(List.<JsonNode>of(
                         TextNode.valueOf(CacheCondition.TRUE),
                         TextNode.valueOf(CacheCondition.FALSE),
                         TextNode.valueOf(CacheCondition.UNKNOWN)));
-        condition.getProperties().get("lastTransitionTime").setFormat("date-time");
+        field.get("reason").setPattern(CacheCondition.REASON_PATTERN);
+        field.get("reason").setMinLength(1L);
+        field.get("reason").setMaxLength((long) CacheCondition.REASON_MAX_LENGTH);
+        field.get("message").setMaxLength((long) CacheCondition.MESSAGE_MAX_LENGTH);
+        field.get("lastTransitionTime").setFormat("date-time");
+        field.get("observedGeneration").setFormat("int64");
+        field.get("observedGeneration").setMinimum(0.0);
     }
 
     private static String description(Class<?> type) {

@@ -167,6 +167,30 @@ class CacheStatusCalculatorTest {
         assertThat(degraded.getMessage()).contains("exceeded quota").contains("ResourceQuota");
     }
 
+    /**
+     * A refusal the API server words at length (40,000 characters here, with four-byte characters where the cut
+     * falls) would make it refuse the whole status update over the message's 32,768 bound, leaving every condition
+     * stale. The middle goes: what is wrong and how to fix it stay.
+     */
+    @Test
+    void aMessageLongerThanTheApiServerStoresLosesItsMiddleNotItsFix() {
+        String refusal = "pods \"builds-x\" is forbidden: " + "\uD83D\uDE00".repeat(20_000);
+        CacheCondition degraded = condition(compute(seen(refusedWith(refusal), service())), CacheCondition.DEGRADED);
+
+        String message = degraded.getMessage();
+        assertThat(message.codePointCount(0, message.length())).isLessThanOrEqualTo(CacheCondition.MESSAGE_MAX_LENGTH);
+        assertThat(message)
+                .hasSizeGreaterThan(CacheCondition.MESSAGE_MAX_LENGTH - 100)
+                .startsWith("Proxy pods cannot be created: pods \"builds-x\" is forbidden")
+                .contains(" [... 40", " characters in all, the middle left out ...] ")
+                .endsWith(
+                        ". Fix: kubectl -n team-a describe replicaset -l app.kubernetes.io/instance=builds shows what "
+                                + "refused them (e.g. spec.serviceAccountName naming no ServiceAccount, an admission webhook).");
+        assertThat(message.codePoints().filter(c -> Character.getType(c) == Character.SURROGATE))
+                .as("no half of a four-byte character left on either side of the cut")
+                .isEmpty();
+    }
+
     /** What the ReplicaSet controller reports when a restricted namespace refuses spec.securityContext's runAsUser: 0. */
     @Test
     void podsRefusedByPodSecurityAdmissionNameTheOverrideNotTheQuota() {
@@ -370,8 +394,16 @@ class CacheStatusCalculatorTest {
                 Optional.empty());
     }
 
+    /** A condition of the status, checked on the way against what the CRD schema requires of every condition. */
     private static CacheCondition condition(GoProxyCacheStatus status, String type) {
-        return status.condition(type).orElseThrow();
+        CacheCondition condition = status.condition(type).orElseThrow();
+        assertThat(condition.getType()).matches(CacheCondition.TYPE_PATTERN);
+        assertThat(condition.getReason())
+                .matches(CacheCondition.REASON_PATTERN)
+                .hasSizeLessThanOrEqualTo(CacheCondition.REASON_MAX_LENGTH);
+        assertThat(condition.getMessage()).isNotBlank().hasSizeLessThanOrEqualTo(CacheCondition.MESSAGE_MAX_LENGTH);
+        assertThat(condition.getLastTransitionTime()).isNotNull();
+        return condition;
     }
 
     private static Deployment deployment(int replicas, int ready, boolean available) {

@@ -16,6 +16,17 @@ public class CacheCondition {
     public static final String FALSE = "False";
     public static final String UNKNOWN = "Unknown";
 
+    /*
+     * metav1.Condition's bounds, which the CRD schema sets (CrdConventions), so tools written for Kubernetes'
+     * own conditions read these the same way.
+     */
+    public static final String TYPE_PATTERN =
+            "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$";
+    public static final int TYPE_MAX_LENGTH = 316;
+    public static final String REASON_PATTERN = "^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$";
+    public static final int REASON_MAX_LENGTH = 1024;
+    public static final int MESSAGE_MAX_LENGTH = 32768;
+
     @JsonPropertyDescription("Ready, Progressing or Degraded.")
     private String type;
 
@@ -40,7 +51,28 @@ public class CacheCondition {
         this.type = type;
         this.status = status;
         this.reason = reason;
-        this.message = message;
+        this.message = fitting(message);
+    }
+
+    /**
+     * The message, shortened to what the API server stores: a longer one (a refusal quoted in full, say) would make
+     * it refuse the whole status update, and every condition would go stale. The middle goes, so that what is wrong
+     * (the start) and how to fix it (the end) both stay.
+     */
+    static String fitting(String message) {
+        if (message == null || message.length() <= MESSAGE_MAX_LENGTH) {
+            return message;
+        }
+        String gap = " [... " + message.length() + " characters in all, the middle left out ...] ";
+        int head = (MESSAGE_MAX_LENGTH - gap.length()) / 2;
+        int tail = message.length() - (MESSAGE_MAX_LENGTH - gap.length() - head);
+        if (Character.isHighSurrogate(message.charAt(head - 1))) {
+            head--;
+        }
+        if (Character.isLowSurrogate(message.charAt(tail))) {
+            tail++;
+        }
+        return message.substring(0, head) + gap + message.substring(tail);
     }
 
     @JsonIgnore
@@ -86,7 +118,7 @@ public class CacheCondition {
     }
 
     public void setMessage(String message) {
-        this.message = message;
+        this.message = fitting(message);
     }
 
     public String getLastTransitionTime() {

@@ -112,10 +112,27 @@ class CrdExplainsItselfTest {
         assertThat(conditions.path("x-kubernetes-list-type").asText()).isEqualTo("map");
         assertThat(texts(conditions.path("x-kubernetes-list-map-keys"))).containsExactly("type");
         JsonNode condition = conditions.path("items");
-        assertThat(texts(condition.path("required"))).contains("type", "status");
+        // metav1.Condition's: every field but observedGeneration required, with its bounds
+        assertThat(texts(condition.path("required")))
+                .containsExactlyInAnyOrder("type", "status", "reason", "message", "lastTransitionTime");
         assertThat(texts(condition.at("/properties/status/enum"))).containsExactly("True", "False", "Unknown");
         assertThat(condition.at("/properties/lastTransitionTime/format").asText())
                 .isEqualTo("date-time");
+        assertThat(condition.at("/properties/type/maxLength").asInt()).isEqualTo(316);
+        assertThat(condition.at("/properties/reason/maxLength").asInt()).isEqualTo(1024);
+        assertThat(condition.at("/properties/reason/minLength").asInt()).isEqualTo(1);
+        assertThat(condition.at("/properties/message/maxLength").asInt()).isEqualTo(32768);
+        assertThat(condition.at("/properties/observedGeneration/minimum").asInt())
+                .isZero();
+        java.util.regex.Pattern reason = java.util.regex.Pattern.compile(
+                condition.at("/properties/reason/pattern").asText());
+        assertThat(reason.matcher("RolloutFailed").matches()).isTrue();
+        assertThat(reason.matcher("Rollout failed").matches()).isFalse();
+        java.util.regex.Pattern type = java.util.regex.Pattern.compile(
+                condition.at("/properties/type/pattern").asText());
+        assertThat(type.matcher("Ready").matches()).isTrue();
+        assertThat(type.matcher("modproxy.dev/Warm").matches()).isTrue();
+        assertThat(type.matcher("Not ready").matches()).isFalse();
     }
 
     @Test
