@@ -56,6 +56,14 @@ public interface WebhookConfig {
     @WithDefault("1h")
     Duration certCheckInterval();
 
+    /**
+     * How long a connection may carry nothing before the webhook closes it. Longer than the API server keeps an idle
+     * connection to a webhook (90 s), so it is the API server that closes its own; a client that opens connections
+     * and sends nothing gives them up.
+     */
+    @WithDefault("2m")
+    Duration idleTimeout();
+
     /** Delay before retrying a failed certificate check. */
     @WithDefault("15s")
     Duration certRetryInterval();

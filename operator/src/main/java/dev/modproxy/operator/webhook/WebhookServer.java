@@ -16,6 +16,7 @@ import io.vertx.core.net.SSLOptions;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jboss.logging.Logger;
 
@@ -118,8 +119,12 @@ public class WebhookServer {
     }
 
     private Future<HttpServer> listen(PemKeyCertOptions keyCert) {
-        HttpServer created = vertx.createHttpServer(
-                new HttpServerOptions().setSsl(true).setKeyCertOptions(keyCert).setPort(config.port()));
+        HttpServer created = vertx.createHttpServer(new HttpServerOptions()
+                .setSsl(true)
+                .setKeyCertOptions(keyCert)
+                .setPort(config.port())
+                .setIdleTimeout((int) config.idleTimeout().toMillis())
+                .setIdleTimeoutUnit(TimeUnit.MILLISECONDS));
         created.requestHandler(new MutatePodsRoute(handler));
         Promise<HttpServer> listening = Promise.promise();
         created.listen()

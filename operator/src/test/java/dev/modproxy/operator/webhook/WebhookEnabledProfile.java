@@ -2,6 +2,7 @@ package dev.modproxy.operator.webhook;
 
 import dev.modproxy.operator.cluster.TestRun;
 import io.quarkus.test.junit.QuarkusTestProfile;
+import java.time.Duration;
 import java.util.Map;
 
 /**
@@ -14,14 +15,22 @@ public class WebhookEnabledProfile implements QuarkusTestProfile {
     static final String OPERATOR_NAMESPACE = TestRun.name("modproxy-system");
     static final String CONFIGURATION = TestRun.name("modproxy");
     static final String SERVICE_HOST = "modproxy-webhook." + OPERATOR_NAMESPACE + ".svc";
+    static final Duration IDLE_TIMEOUT = Duration.ofSeconds(3);
 
     @Override
     public Map<String, String> getConfigOverrides() {
         return Map.of(
-                "modproxy.webhook.enabled", "true",
-                "modproxy.webhook.operator-namespace", OPERATOR_NAMESPACE,
-                "modproxy.webhook.config", CONFIGURATION,
-                "modproxy.webhook.cert-retry-interval", "200ms",
-                "quarkus.operator-sdk.start-operator", "false");
+                "modproxy.webhook.enabled",
+                "true",
+                "modproxy.webhook.operator-namespace",
+                OPERATOR_NAMESPACE,
+                "modproxy.webhook.config",
+                CONFIGURATION,
+                "modproxy.webhook.cert-retry-interval",
+                "200ms",
+                "modproxy.webhook.idle-timeout",
+                IDLE_TIMEOUT.toMillis() + "ms",
+                "quarkus.operator-sdk.start-operator",
+                "false");
     }
 }

@@ -10,6 +10,7 @@ import static dev.modproxy.operator.webhook.WebhookEnabledProfile.OPERATOR_NAMES
 import static dev.modproxy.operator.webhook.WebhookEnabledProfile.SERVICE_HOST;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.awaitility.Awaitility.await;
 
@@ -38,11 +39,16 @@ import io.vertx.core.http.HttpMethod;
 import jakarta.inject.Inject;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -52,6 +58,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -241,6 +250,44 @@ class WebhookOverHttpsTest {
         assertThat(new String(malformed.body(), StandardCharsets.UTF_8)
                         .startsWith("malformed AdmissionReview: body is not JSON"))
                 .isTrue();
+    }
+
+    /**
+     * A client that completes the handshake and then sends nothing (any pod can reach the webhook's Service) gives the
+     * connection up after the idle timeout instead of holding it, and its memory, for as long as it likes.
+     */
+    @Test
+    void aConnectionThatSendsNothingIsClosedAfterTheIdleTimeout() throws Exception {
+        post("unlabeled-pod.json");
+        KeyStore trusted = KeyStore.getInstance(KeyStore.getDefaultType());
+        trusted.load(null, null);
+        trusted.setCertificateEntry(
+                "ca",
+                CertificateFactory.getInstance("X.509")
+                        .generateCertificate(new ByteArrayInputStream(storedCa().getBytes(StandardCharsets.US_ASCII))));
+        TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        trust.init(trusted);
+        SSLContext tls = SSLContext.getInstance("TLS");
+        tls.init(null, trust.getTrustManagers(), null);
+
+        try (SSLSocket idle = (SSLSocket) tls.getSocketFactory().createSocket("127.0.0.1", server.port())) {
+            idle.startHandshake();
+            idle.setSoTimeout(
+                    (int) WebhookEnabledProfile.IDLE_TIMEOUT.multipliedBy(5).toMillis());
+            long start = System.nanoTime();
+            Throwable ended = catchThrowable(
+                    () -> assertThat(idle.getInputStream().read()).isEqualTo(-1));
+            Duration open = Duration.ofNanos(System.nanoTime() - start);
+
+            // the end of the stream, or a reset the TLS layer reports: either way not the read's own timeout
+            if (ended != null) {
+                assertThat(ended)
+                        .as("closed by the server")
+                        .isInstanceOf(IOException.class)
+                        .isNotInstanceOf(SocketTimeoutException.class);
+            }
+            assertThat(open).isGreaterThanOrEqualTo(WebhookEnabledProfile.IDLE_TIMEOUT.minusMillis(500));
+        }
     }
 
     @Test

@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,10 +19,17 @@ import org.jboss.logging.Logger;
  * Operator mode: keeps a CA and serving certificate in a Secret of the operator's namespace,
  * renews them before expiry, and writes the CA into the caBundle of every webhook of the
  * MutatingWebhookConfiguration. Several operator replicas converge on whatever the Secret holds.
+ *
+ * <p>A CA renewed before it expires stays in the caBundle beside the new one until it does: the other
+ * replicas serve certificates it signed until their next check (hourly), and the API server must
+ * still trust them meanwhile.
  */
 public final class OperatorManagedCertificates implements CertificateSource {
 
     static final String CA_KEY = "ca.key";
+    /** The CA before the last renewal, trusted until it expires. */
+    static final String PREVIOUS_CA = "previous-ca.crt";
+
     private static final Logger LOG = Logger.getLogger(OperatorManagedCertificates.class);
     private static final int ATTEMPTS = 3;
 
@@ -51,29 +59,55 @@ public final class OperatorManagedCertificates implements CertificateSource {
 
     @Override
     public WebhookCertificate current() {
-        WebhookCertificate certificate = ensureSecret();
-        publishCaBundle(certificate.caCertificatePem());
-        return certificate;
+        Stored stored = ensureSecret();
+        publishCaBundle(stored.caBundle(clock.instant()));
+        return stored.certificate();
     }
 
-    private WebhookCertificate ensureSecret() {
+    /** What the Secret holds: the certificates to serve, and the CA they replaced (PEM, or null). */
+    private record Stored(WebhookCertificate certificate, String previousCaPem) {
+
+        /** The current CA, then the previous one while it is valid. */
+        String caBundle(Instant now) {
+            if (previousCaPem == null) {
+                return certificate.caCertificatePem();
+            }
+            try {
+                if (Pem.certificate(previousCaPem).getNotAfter().toInstant().isAfter(now)) {
+                    String current = certificate.caCertificatePem();
+                    return (current.endsWith("\n") ? current : current + "\n") + previousCaPem;
+                }
+            } catch (InvalidCertificateException e) {
+                LOG.warnf(
+                        "The previous webhook CA in the Secret is unusable (%s); only the current CA is trusted",
+                        e.getMessage());
+            }
+            return certificate.caCertificatePem();
+        }
+    }
+
+    private Stored ensureSecret() {
         KubernetesClientException lastConflict = null;
         for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
             Secret stored =
                     client.secrets().inNamespace(namespace).withName(secretName).get();
             WebhookCertificate existing = stored == null ? null : fromSecret(stored);
+            String previousCa = stored == null ? null : optional(stored, PREVIOUS_CA);
             RenewalPolicy.Decision decision = RenewalPolicy.evaluate(existing, dnsNames, clock.instant());
+            Stored renewed = switch (decision.action()) {
+                case KEEP -> new Stored(existing, previousCa);
+                case RENEW_SERVING -> new Stored(issuer.renewServing(existing, dnsNames), previousCa);
+                case RENEW_AUTHORITY -> new Stored(issuer.newAuthority(dnsNames), existing.caCertificatePem());
+                case NEW_AUTHORITY -> new Stored(issuer.newAuthority(dnsNames), null);
+            };
             if (decision.action() == RenewalPolicy.Action.KEEP) {
-                return existing;
+                return renewed;
             }
-            WebhookCertificate renewed = decision.action() == RenewalPolicy.Action.RENEW_SERVING
-                    ? issuer.renewServing(existing, dnsNames)
-                    : issuer.newAuthority(dnsNames);
             try {
                 write(stored, renewed);
                 LOG.infof(
                         "Webhook certificate in Secret %s/%s renewed (%s): %s",
-                        namespace, secretName, decision.reason(), renewed);
+                        namespace, secretName, decision.reason(), renewed.certificate());
                 return renewed;
             } catch (KubernetesClientException e) {
                 // another replica wrote first: read theirs on the next pass
@@ -86,12 +120,16 @@ public final class OperatorManagedCertificates implements CertificateSource {
         throw lastConflict;
     }
 
-    private void write(Secret stored, WebhookCertificate certificate) {
+    private void write(Secret stored, Stored renewed) {
+        WebhookCertificate certificate = renewed.certificate();
         Map<String, String> data = new LinkedHashMap<>();
         data.put("tls.crt", encode(certificate.certificatePem()));
         data.put("tls.key", encode(certificate.keyPem()));
         data.put("ca.crt", encode(certificate.caCertificatePem()));
         data.put(CA_KEY, encode(certificate.caKeyPem()));
+        if (renewed.previousCaPem() != null) {
+            data.put(PREVIOUS_CA, encode(renewed.previousCaPem()));
+        }
         if (stored == null) {
             client.secrets()
                     .inNamespace(namespace)
@@ -117,8 +155,8 @@ public final class OperatorManagedCertificates implements CertificateSource {
         }
     }
 
-    private void publishCaBundle(String caPem) {
-        String caBundle = encode(caPem);
+    private void publishCaBundle(String caPems) {
+        String caBundle = encode(caPems);
         MutatingWebhookConfiguration configuration = client.admissionRegistration()
                 .v1()
                 .mutatingWebhookConfigurations()
@@ -163,6 +201,16 @@ public final class OperatorManagedCertificates implements CertificateSource {
             LOG.warnf(
                     "Secret %s/%s does not hold usable webhook certificates; creating new ones",
                     secret.getMetadata().getNamespace(), secret.getMetadata().getName());
+            return null;
+        }
+    }
+
+    /** A key the Secret may lack, or hold as something that is not base64: null then. */
+    private static String optional(Secret secret, String key) {
+        String value = secret.getData() == null ? null : secret.getData().get(key);
+        try {
+            return value == null ? null : decode(value);
+        } catch (IllegalArgumentException e) {
             return null;
         }
     }

@@ -22,6 +22,9 @@ public final class RenewalPolicy {
     public enum Action {
         KEEP,
         RENEW_SERVING,
+        /** The CA is close to expiry but still valid: a new one, with the old one trusted until it expires. */
+        RENEW_AUTHORITY,
+        /** Nothing usable is stored: a new CA, trusted alone. */
         NEW_AUTHORITY
     }
 
@@ -42,7 +45,8 @@ public final class RenewalPolicy {
         }
         if (!ca.getNotAfter().toInstant().isAfter(now.plus(AUTHORITY_MARGIN))) {
             return new Decision(
-                    Action.NEW_AUTHORITY, "CA expires " + ca.getNotAfter().toInstant());
+                    ca.getNotAfter().toInstant().isAfter(now) ? Action.RENEW_AUTHORITY : Action.NEW_AUTHORITY,
+                    "CA expires " + ca.getNotAfter().toInstant());
         }
         X509Certificate serving;
         try {

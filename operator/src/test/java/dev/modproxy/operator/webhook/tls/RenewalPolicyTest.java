@@ -34,8 +34,11 @@ class RenewalPolicyTest {
     }
 
     @Test
-    void caCloseToExpiryIsReplaced() {
+    void caCloseToExpiryIsReplacedAndStaysTrustedOnlyWhileItIsValid() {
         assertThat(decide(issuerAt(NOW.minus(Duration.ofDays(5 * 365 - 60))).newAuthority(NAMES)))
+                .isEqualTo(Action.RENEW_AUTHORITY);
+        assertThat(decide(issuerAt(NOW.minus(Duration.ofDays(5 * 365 + 2))).newAuthority(NAMES)))
+                .as("expired: nothing it signed can still be served")
                 .isEqualTo(Action.NEW_AUTHORITY);
     }
 

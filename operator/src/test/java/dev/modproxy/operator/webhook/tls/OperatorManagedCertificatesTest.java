@@ -1,0 +1,199 @@
+package dev.modproxy.operator.webhook.tls;
+
+import static dev.modproxy.operator.webhook.tls.CertificateIssuerTest.NAMES;
+import static dev.modproxy.operator.webhook.tls.CertificateIssuerTest.NOW;
+import static dev.modproxy.operator.webhook.tls.CertificateIssuerTest.issuerAt;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfigurationBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Base64;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Secret and the caBundle as several operator replicas see them through a CA renewal: the replica that
+ * renews serves the new CA's certificate at once, the others keep serving the old CA's until their next hourly
+ * check, so the API server must trust both until the old CA expires.
+ */
+@EnableKubernetesMockClient(crud = true)
+class OperatorManagedCertificatesTest {
+
+    static final String NAMESPACE = "modproxy-system";
+    static final String SECRET = "modproxy-webhook-tls";
+    static final String CONFIGURATION = "modproxy";
+
+    KubernetesClient client;
+
+    @BeforeEach
+    void webhookConfigurationWithTwoEntries() {
+        client.admissionRegistration()
+                .v1()
+                .mutatingWebhookConfigurations()
+                .resource(new MutatingWebhookConfigurationBuilder()
+                        .withNewMetadata()
+                        .withName(CONFIGURATION)
+                        .endMetadata()
+                        .addNewWebhook()
+                        .withName("namespace.pods.modproxy.dev")
+                        .withNewClientConfig()
+                        .withNewService()
+                        .withName("modproxy-webhook")
+                        .withNamespace(NAMESPACE)
+                        .endService()
+                        .endClientConfig()
+                        .endWebhook()
+                        .addNewWebhook()
+                        .withName("label.pods.modproxy.dev")
+                        .withNewClientConfig()
+                        .withNewService()
+                        .withName("modproxy-webhook")
+                        .withNamespace(NAMESPACE)
+                        .endService()
+                        .endClientConfig()
+                        .endWebhook()
+                        .build())
+                .create();
+    }
+
+    @Test
+    void aCaRenewedBeforeItExpiresStaysTrustedBesideTheNewOneUntilItDoes() throws Exception {
+        // a CA 60 days from expiry, and a serving certificate it signed, as another replica still serves it
+        WebhookCertificate old =
+                issuerAt(NOW.minus(Duration.ofDays(5 * 365 - 60))).newAuthority(NAMES);
+        store(old);
+        Instant oldCaExpires = old.caCertificate().getNotAfter().toInstant();
+
+        WebhookCertificate renewed = at(NOW).current();
+
+        assertThat(renewed.caCertificatePem()).isNotEqualTo(old.caCertificatePem());
+        assertThat(caBundles())
+                .as("the new CA first, the old one beside it")
+                .allSatisfy(bundle -> assertThat(bundle).containsExactly(renewed.caCertificate(), old.caCertificate()));
+        assertThat(trusted(old.certificate()))
+                .as("the other replicas' certificates pass")
+                .isTrue();
+        assertThat(trusted(renewed.certificate())).isTrue();
+
+        // a serving certificate renewed meanwhile (here: one that no longer matches its key) keeps the old CA trusted
+        Secret secret = secret();
+        client.resource(new SecretBuilder(secret)
+                        .addToData(
+                                "tls.key",
+                                base64(issuerAt(NOW).newAuthority(NAMES).keyPem()))
+                        .build())
+                .update();
+        WebhookCertificate reissued = at(NOW.plus(Duration.ofDays(1))).current();
+        assertThat(reissued.certificatePem()).isNotEqualTo(renewed.certificatePem());
+        assertThat(reissued.caCertificatePem()).isEqualTo(renewed.caCertificatePem());
+        assertThat(caBundles())
+                .allSatisfy(bundle -> assertThat(bundle).containsExactly(renewed.caCertificate(), old.caCertificate()));
+
+        // once the old CA has expired, nothing it signed can be served: it leaves the caBundle
+        at(oldCaExpires.plus(Duration.ofHours(1))).current();
+        assertThat(caBundles()).allSatisfy(bundle -> assertThat(bundle).containsExactly(renewed.caCertificate()));
+        assertThat(trusted(old.certificate())).isFalse();
+    }
+
+    /** Deleting the Secret is how a CA thought compromised is replaced: the old one must not stay trusted. */
+    @Test
+    void aCaMadeBecauseNothingUsableWasStoredIsTrustedAlone() throws Exception {
+        WebhookCertificate first = at(NOW).current();
+        assertThat(caBundles()).allSatisfy(bundle -> assertThat(bundle).containsExactly(first.caCertificate()));
+
+        client.secrets().inNamespace(NAMESPACE).withName(SECRET).delete();
+        WebhookCertificate second = at(NOW.plus(Duration.ofDays(1))).current();
+
+        assertThat(second.caCertificatePem()).isNotEqualTo(first.caCertificatePem());
+        assertThat(caBundles()).allSatisfy(bundle -> assertThat(bundle).containsExactly(second.caCertificate()));
+        assertThat(secret().getData()).doesNotContainKey(OperatorManagedCertificates.PREVIOUS_CA);
+    }
+
+    /** A previous CA that is not a certificate (a hand edit) is left out, and the current one still published. */
+    @Test
+    void anUnreadablePreviousCaIsLeftOutOfTheBundle() throws Exception {
+        WebhookCertificate current = at(NOW).current();
+        client.resource(new SecretBuilder(secret())
+                        .addToData(OperatorManagedCertificates.PREVIOUS_CA, base64("not a certificate"))
+                        .build())
+                .update();
+
+        assertThat(at(NOW.plus(Duration.ofHours(1))).current().caCertificatePem())
+                .isEqualTo(current.caCertificatePem());
+        assertThat(caBundles()).allSatisfy(bundle -> assertThat(bundle).containsExactly(current.caCertificate()));
+    }
+
+    private OperatorManagedCertificates at(Instant now) {
+        return new OperatorManagedCertificates(
+                client, NAMESPACE, SECRET, CONFIGURATION, NAMES, Clock.fixed(now, ZoneOffset.UTC));
+    }
+
+    private void store(WebhookCertificate certificate) {
+        client.secrets()
+                .inNamespace(NAMESPACE)
+                .resource(new SecretBuilder()
+                        .withNewMetadata()
+                        .withName(SECRET)
+                        .withNamespace(NAMESPACE)
+                        .endMetadata()
+                        .withType("kubernetes.io/tls")
+                        .addToData("tls.crt", base64(certificate.certificatePem()))
+                        .addToData("tls.key", base64(certificate.keyPem()))
+                        .addToData("ca.crt", base64(certificate.caCertificatePem()))
+                        .addToData(OperatorManagedCertificates.CA_KEY, base64(certificate.caKeyPem()))
+                        .build())
+                .create();
+    }
+
+    private Secret secret() {
+        return client.secrets().inNamespace(NAMESPACE).withName(SECRET).get();
+    }
+
+    /** Each webhook's caBundle, as the certificates the API server reads from it. */
+    private List<List<X509Certificate>> caBundles() throws Exception {
+        CertificateFactory x509 = CertificateFactory.getInstance("X.509");
+        List<List<X509Certificate>> bundles = new java.util.ArrayList<>();
+        for (var webhook : client.admissionRegistration()
+                .v1()
+                .mutatingWebhookConfigurations()
+                .withName(CONFIGURATION)
+                .get()
+                .getWebhooks()) {
+            byte[] pem = Base64.getDecoder().decode(webhook.getClientConfig().getCaBundle());
+            bundles.add(x509.generateCertificates(new ByteArrayInputStream(pem)).stream()
+                    .map(X509Certificate.class::cast)
+                    .toList());
+        }
+        assertThat(bundles).hasSize(2);
+        return bundles;
+    }
+
+    /** Whether a certificate chains to one of the CAs of the first webhook's caBundle. */
+    private boolean trusted(X509Certificate serving) throws Exception {
+        for (X509Certificate ca : caBundles().get(0)) {
+            try {
+                serving.verify(ca.getPublicKey());
+                return true;
+            } catch (java.security.GeneralSecurityException e) {
+                // signed by another CA of the bundle, or by none
+            }
+        }
+        return false;
+    }
+
+    private static String base64(String text) {
+        return Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.US_ASCII));
+    }
+}
