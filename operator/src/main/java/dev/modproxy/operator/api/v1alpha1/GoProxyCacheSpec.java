@@ -130,7 +130,7 @@ public class GoProxyCacheSpec {
 
     @JsonPropertyDescription("Pod securityContext of the proxy pods, merged field by field over the operator's "
             + "hardened defaults: runAsNonRoot true, runAsUser/runAsGroup/fsGroup 1001 (left to the platform where "
-            + "the chart sets proxy.fixedUserIds=false, e.g. OpenShift), seccompProfile RuntimeDefault. A default "
+            + "the chart sets fixedUserIds=false, e.g. OpenShift), seccompProfile RuntimeDefault. A default "
             + "stays unless a field here overrides it.")
     private PodSecurityContext podSecurityContext;
 
