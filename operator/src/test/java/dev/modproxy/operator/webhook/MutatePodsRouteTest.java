@@ -1,6 +1,7 @@
 package dev.modproxy.operator.webhook;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
@@ -28,6 +29,7 @@ class MutatePodsRouteTest {
             HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     HttpServer server;
+    AdmissionReviewHandler handler;
 
     @BeforeEach
     void start() throws Exception {
@@ -41,7 +43,7 @@ class MutatePodsRouteTest {
                         true,
                         false))
                 .namespace("ci", Map.of(), Map.of());
-        AdmissionReviewHandler handler = new AdmissionReviewHandler(
+        handler = new AdmissionReviewHandler(
                 new PodMutator(directory, Set.of("kube-system")), new InjectionMetrics(new SimpleMeterRegistry()));
         server = vertx.createHttpServer()
                 .requestHandler(new MutatePodsRoute(handler))
@@ -133,5 +135,50 @@ class MutatePodsRouteTest {
 
         assertThat(answer.statusCode()).as(answer.body()).isEqualTo(413);
         assertThat(answer.body()).isEqualTo("AdmissionReview larger than 4194304 bytes\n");
+    }
+
+    /**
+     * A client that opens reviews and never finishes them (any pod can reach the webhook's Service) holds at most
+     * the bound of unanswered bodies; past it the webhook answers 503 instead of reading more into memory, and a
+     * client that goes away gives its share back.
+     */
+    @Test
+    void unansweredBodiesAreBoundedTogetherAndAClientThatLeavesGivesItsShareBack() throws Exception {
+        HttpServer bounded = vertx.createHttpServer()
+                .requestHandler(new MutatePodsRoute(handler, 64 * 1024))
+                .listen(0)
+                .toCompletionStage()
+                .toCompletableFuture()
+                .get(10, TimeUnit.SECONDS);
+        byte[] review = AdmissionFixtures.review("tekton-taskrun-pod.json");
+        byte[] padded = new byte[40 * 1024];
+        java.util.Arrays.fill(padded, (byte) ' ');
+        System.arraycopy(review, 0, padded, 0, review.length);
+        HttpRequest.Builder post = HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + bounded.actualPort() + "/mutate-pods"))
+                .timeout(Duration.ofMinutes(1))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(padded));
+        assertThat(send(post).statusCode())
+                .as("alone, a 40 KiB review is answered")
+                .isEqualTo(200);
+
+        try (java.net.Socket holder = new java.net.Socket("127.0.0.1", bounded.actualPort())) {
+            java.io.OutputStream out = holder.getOutputStream();
+            out.write(("POST /mutate-pods HTTP/1.1\r\nHost: webhook\r\nContent-Type: application/json\r\n"
+                            + "Content-Length: 1000000\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            out.write(new byte[40 * 1024]);
+            out.flush();
+
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                HttpResponse<String> refused = send(post);
+                assertThat(refused.statusCode()).isEqualTo(503);
+                assertThat(refused.body())
+                        .isEqualTo("the webhook already holds 65536 bytes of unanswered reviews; retry\n");
+            });
+        }
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(send(post).statusCode()).isEqualTo(200));
     }
 }
