@@ -94,7 +94,8 @@ matchPolicy: Equivalent
 {{/*
   What reconciling a GoProxyCache needs in a namespace it watches, and no more. The operator applies its objects
   server-side (patch; create for a new one) but for ConfigMaps (create, update), writes only a cache's status (it
-  sets no finalizer) and never deletes what is always there (ConfigMap, Services, Deployment: the garbage
+  sets no finalizer, and its owner references leave blockOwnerDeletion unset, so it needs no
+  goproxycaches/finalizers either) and never deletes what is always there (ConfigMap, Services, Deployment: the garbage
   collector removes them with their cache). It deletes only what a spec change can remove: a claim given up for
   object storage, the NetworkPolicy, the PodDisruptionBudget and the ServiceMonitor; a claim is resized with an
   update.
@@ -106,10 +107,6 @@ matchPolicy: Equivalent
 - apiGroups: ["modproxy.dev"]
   resources: ["goproxycaches/status"]
   verbs: ["get", "patch", "update"]
-# owner references with blockOwnerDeletion need this where OwnerReferencesPermissionEnforcement is on
-- apiGroups: ["modproxy.dev"]
-  resources: ["goproxycaches/finalizers"]
-  verbs: ["patch", "update"]
 # the operator SDK writes ConfigMaps with create and update (it applies no ConfigMap server-side)
 - apiGroups: [""]
   resources: ["configmaps"]

@@ -313,6 +313,7 @@ class PodSecurityIT {
             {"modproxy.dev", "goproxycaches", "", "patch", team},
             {"modproxy.dev", "goproxycaches", "", "update", team},
             {"modproxy.dev", "goproxycaches", "", "delete", team},
+            {"modproxy.dev", "goproxycaches", "finalizers", "update", team},
             // no pods, no Secrets outside its own webhook certificate, no Events, no RBAC
             {"", "pods", "", "create", team},
             {"", "pods", "", "list", team},
