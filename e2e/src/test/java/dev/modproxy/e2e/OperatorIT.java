@@ -234,7 +234,14 @@ class OperatorIT {
 
     private Commands.Result patchStatus(String namespace, String name, String mergePatch) {
         return cluster.kubectl(
-                "-n", namespace, "patch", "goproxycache", name, "--subresource=status", "--type=merge", "-p",
+                "-n",
+                namespace,
+                "patch",
+                "goproxycache",
+                name,
+                "--subresource=status",
+                "--type=merge",
+                "-p",
                 mergePatch);
     }
 

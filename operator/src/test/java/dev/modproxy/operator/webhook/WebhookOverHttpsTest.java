@@ -162,11 +162,15 @@ class WebhookOverHttpsTest {
     void setReady(GoProxyCache cache, boolean ready, String url) {
         GoProxyCacheStatus status = new GoProxyCacheStatus();
         status.setUrl(url);
-        status.setConditions(List.of(new CacheCondition(
+        CacheCondition condition = new CacheCondition(
                 CacheCondition.READY,
                 ready ? CacheCondition.TRUE : CacheCondition.FALSE,
                 ready ? "Serving" : "NoReadyReplicas",
-                "test")));
+                "test");
+        // every field the CRD requires of a condition: a real API server refuses the status without one
+        condition.setLastTransitionTime(
+                Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
+        status.setConditions(List.of(condition));
         cache.setStatus(status);
         client.resource(cache).updateStatus();
     }
