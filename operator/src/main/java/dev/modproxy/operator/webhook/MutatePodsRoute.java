@@ -1,9 +1,12 @@
 package dev.modproxy.operator.webhook;
 
+import io.vertx.core.Future;
 import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** HTTP side of {@code POST /mutate-pods}: checks path, method, media type and size, then runs the review. */
@@ -18,18 +21,28 @@ public final class MutatePodsRoute implements Handler<HttpServerRequest> {
      * would otherwise run the operator out of memory (any pod can reach the webhook's Service).
      */
     static final long BODIES_IN_FLIGHT = 32L * 1024 * 1024;
+    /*
+     * How long a body may take to arrive: the longest an API server waits for a webhook (timeoutSeconds is at most
+     * 30). A client that sends a byte now and then keeps its connection past the idle timeout, but not its share of
+     * BODIES_IN_FLIGHT past this.
+     */
+    static final Duration BODY_DEADLINE = Duration.ofSeconds(30);
 
     private final AdmissionReviewHandler handler;
+    private final Vertx vertx;
     private final long inFlightBound;
+    private final Duration bodyDeadline;
     private final AtomicLong inFlight = new AtomicLong();
 
-    public MutatePodsRoute(AdmissionReviewHandler handler) {
-        this(handler, BODIES_IN_FLIGHT);
+    public MutatePodsRoute(AdmissionReviewHandler handler, Vertx vertx) {
+        this(handler, vertx, BODIES_IN_FLIGHT, BODY_DEADLINE);
     }
 
-    MutatePodsRoute(AdmissionReviewHandler handler, long inFlightBound) {
+    MutatePodsRoute(AdmissionReviewHandler handler, Vertx vertx, long inFlightBound, Duration bodyDeadline) {
         this.handler = handler;
+        this.vertx = vertx;
         this.inFlightBound = inFlightBound;
+        this.bodyDeadline = bodyDeadline;
     }
 
     @Override
@@ -54,34 +67,17 @@ public final class MutatePodsRoute implements Handler<HttpServerRequest> {
             tooLarge(request);
             return;
         }
-        // a chunked body carries no Content-Length: count while reading, keep nothing past the limit
-        Buffer body = Buffer.buffer();
-        boolean[] overLimit = {false};
-        boolean[] busy = {false};
-        long[] held = {0}; // what this request holds of inFlight; touched on its connection's event loop only
-        Runnable release = () -> {
-            inFlight.addAndGet(-held[0]);
-            held[0] = 0;
-        };
-        request.handler(chunk -> {
-            if (!overLimit[0] && body.length() + chunk.length() > MAX_BODY) {
-                overLimit[0] = true;
-            }
-            if (overLimit[0] || busy[0]) {
-                return;
-            }
-            if (inFlight.addAndGet(chunk.length()) > inFlightBound) {
-                inFlight.addAndGet(-chunk.length());
-                busy[0] = true;
-                release.run();
-                return;
-            }
-            held[0] += chunk.length();
-            body.appendBuffer(chunk);
+        Arriving body = new Arriving();
+        long deadline = vertx.setTimer(bodyDeadline.toMillis(), late -> {
+            body.drop(408);
+            refuse(request, 408, "the AdmissionReview did not arrive within " + bodyDeadline.toSeconds() + " s")
+                    .onComplete(sent -> request.connection().close());
         });
+        request.handler(body::take);
         // also how a client gone before its body ended gives its share back (the connection closed)
         request.exceptionHandler(failure -> {
-            release.run();
+            vertx.cancelTimer(deadline);
+            body.drop(400);
             if (!request.response().ended()) {
                 refuse(request, 400, "cannot read the request body: " + failure.getMessage());
             }
@@ -89,25 +85,64 @@ public final class MutatePodsRoute implements Handler<HttpServerRequest> {
         // The review reads only informer caches and parses JSON in memory: it never blocks, so it
         // runs on the event loop; a hop to a worker thread only added latency under load.
         request.endHandler(done -> {
-            try {
-                if (overLimit[0]) {
-                    tooLarge(request);
-                } else if (busy[0]) {
-                    refuse(
-                            request,
-                            503,
-                            "the webhook already holds " + inFlightBound + " bytes of unanswered reviews; retry");
-                } else {
-                    AdmissionReviewHandler.Reply reply = handler.handle(body.getBytes());
+            vertx.cancelTimer(deadline);
+            if (request.response().ended()) {
+                return;
+            }
+            switch (body.outcome) {
+                case 0 -> {
+                    AdmissionReviewHandler.Reply reply = handler.handle(body.bytes.getBytes());
+                    body.drop(200);
                     request.response()
                             .setStatusCode(reply.status())
                             .putHeader("Content-Type", reply.contentType())
                             .end(Buffer.buffer(reply.body()));
                 }
-            } finally {
-                release.run();
+                case 413 -> tooLarge(request);
+                default ->
+                    refuse(
+                            request,
+                            503,
+                            "the webhook already holds " + inFlightBound + " bytes of unanswered reviews; retry");
             }
         });
+    }
+
+    /**
+     * One request's body while it arrives, and its share of {@link #inFlight}; touched on its connection's event loop
+     * only. A chunked body carries no Content-Length: it is counted while read, and nothing is kept past a limit.
+     */
+    private final class Arriving {
+
+        private Buffer bytes = Buffer.buffer();
+        private long held;
+        /** 0 while the body may still be answered; else why it will not be (413, 503, 408, 400), or 200 once it was. */
+        private int outcome;
+
+        void take(Buffer chunk) {
+            if (outcome != 0) {
+                return;
+            }
+            if (bytes.length() + chunk.length() > MAX_BODY) {
+                drop(413);
+            } else if (inFlight.addAndGet(chunk.length()) > inFlightBound) {
+                inFlight.addAndGet(-chunk.length());
+                drop(503);
+            } else {
+                held += chunk.length();
+                bytes.appendBuffer(chunk);
+            }
+        }
+
+        /** Keeps no more of the body, and gives its share back; the first reason stays. */
+        void drop(int status) {
+            if (outcome == 0) {
+                outcome = status;
+            }
+            inFlight.addAndGet(-held);
+            held = 0;
+            bytes = null;
+        }
     }
 
     private static void tooLarge(HttpServerRequest request) {
@@ -115,8 +150,8 @@ public final class MutatePodsRoute implements Handler<HttpServerRequest> {
     }
 
     /** One line of plain text, as the review's own refusals (400) are. */
-    private static void refuse(HttpServerRequest request, int status, String message) {
-        request.response()
+    private static Future<Void> refuse(HttpServerRequest request, int status, String message) {
+        return request.response()
                 .setStatusCode(status)
                 .putHeader("Content-Type", AdmissionReviewHandler.PLAIN_TEXT)
                 .end(message + "\n");

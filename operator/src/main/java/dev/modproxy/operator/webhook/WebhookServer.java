@@ -125,7 +125,7 @@ public class WebhookServer {
                 .setPort(config.port())
                 .setIdleTimeout((int) config.idleTimeout().toMillis())
                 .setIdleTimeoutUnit(TimeUnit.MILLISECONDS));
-        created.requestHandler(new MutatePodsRoute(handler));
+        created.requestHandler(new MutatePodsRoute(handler, vertx));
         Promise<HttpServer> listening = Promise.promise();
         created.listen()
                 .onSuccess(bound -> {

@@ -7,10 +7,13 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import java.io.ByteArrayInputStream;
+import java.io.OutputStream;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -46,7 +49,7 @@ class MutatePodsRouteTest {
         handler = new AdmissionReviewHandler(
                 new PodMutator(directory, Set.of("kube-system")), new InjectionMetrics(new SimpleMeterRegistry()));
         server = vertx.createHttpServer()
-                .requestHandler(new MutatePodsRoute(handler))
+                .requestHandler(new MutatePodsRoute(handler, vertx))
                 .listen(0)
                 .toCompletionStage()
                 .toCompletableFuture()
@@ -139,46 +142,76 @@ class MutatePodsRouteTest {
 
     /**
      * A client that opens reviews and never finishes them (any pod can reach the webhook's Service) holds at most
-     * the bound of unanswered bodies; past it the webhook answers 503 instead of reading more into memory, and a
-     * client that goes away gives its share back.
+     * the bound of unanswered bodies; past it the webhook answers 503 instead of reading more into memory. A client
+     * that goes away gives its share back, and one that sends too slowly loses it at the deadline.
      */
     @Test
-    void unansweredBodiesAreBoundedTogetherAndAClientThatLeavesGivesItsShareBack() throws Exception {
-        HttpServer bounded = vertx.createHttpServer()
-                .requestHandler(new MutatePodsRoute(handler, 64 * 1024))
+    void unansweredBodiesAreBoundedTogetherAndGivenBackWhenTheClientLeavesOrIsTooSlow() throws Exception {
+        // a deadline no step here comes near: only the client leaving can give its share back
+        int patient = boundedServer(Duration.ofMinutes(10));
+        assertThat(send(post(patient)).statusCode())
+                .as("alone, a 40 KiB review is answered")
+                .isEqualTo(200);
+        try (Socket leaving = startedBody(patient, 40 * 1024)) {
+            awaitBusy(post(patient));
+        }
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(
+                        () -> assertThat(send(post(patient)).statusCode()).isEqualTo(200));
+
+        int hurried = boundedServer(Duration.ofSeconds(3));
+        try (Socket slow = startedBody(hurried, 40 * 1024)) {
+            awaitBusy(post(hurried));
+            await().atMost(Duration.ofSeconds(10))
+                    .untilAsserted(
+                            () -> assertThat(send(post(hurried)).statusCode()).isEqualTo(200));
+            slow.setSoTimeout(10_000);
+            String answer = new String(slow.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+            assertThat(answer).startsWith("HTTP/1.1 408 ").endsWith("the AdmissionReview did not arrive within 3 s\n");
+        }
+    }
+
+    /** A server whose route holds at most 64 KiB of unanswered bodies; its port. */
+    private int boundedServer(Duration bodyDeadline) throws Exception {
+        return vertx.createHttpServer()
+                .requestHandler(new MutatePodsRoute(handler, vertx, 64 * 1024, bodyDeadline))
                 .listen(0)
                 .toCompletionStage()
                 .toCompletableFuture()
-                .get(10, TimeUnit.SECONDS);
+                .get(10, TimeUnit.SECONDS)
+                .actualPort();
+    }
+
+    /** A 40 KiB review: the fixture, padded with spaces. */
+    private static HttpRequest.Builder post(int port) {
         byte[] review = AdmissionFixtures.review("tekton-taskrun-pod.json");
         byte[] padded = new byte[40 * 1024];
         java.util.Arrays.fill(padded, (byte) ' ');
         System.arraycopy(review, 0, padded, 0, review.length);
-        HttpRequest.Builder post = HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + bounded.actualPort() + "/mutate-pods"))
+        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/mutate-pods"))
                 .timeout(Duration.ofMinutes(1))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(padded));
-        assertThat(send(post).statusCode())
-                .as("alone, a 40 KiB review is answered")
-                .isEqualTo(200);
+    }
 
-        try (java.net.Socket holder = new java.net.Socket("127.0.0.1", bounded.actualPort())) {
-            java.io.OutputStream out = holder.getOutputStream();
-            out.write(("POST /mutate-pods HTTP/1.1\r\nHost: webhook\r\nContent-Type: application/json\r\n"
-                            + "Content-Length: 1000000\r\n\r\n")
-                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-            out.write(new byte[40 * 1024]);
-            out.flush();
+    /** A raw connection that sends its headers and the first {@code bytes} of a larger body, then nothing. */
+    private static Socket startedBody(int port, int bytes) throws Exception {
+        Socket socket = new Socket("127.0.0.1", port);
+        OutputStream out = socket.getOutputStream();
+        out.write(("POST /mutate-pods HTTP/1.1\r\nHost: webhook\r\nContent-Type: application/json\r\n"
+                        + "Content-Length: 1000000\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+        out.write(new byte[bytes]);
+        out.flush();
+        return socket;
+    }
 
-            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-                HttpResponse<String> refused = send(post);
-                assertThat(refused.statusCode()).isEqualTo(503);
-                assertThat(refused.body())
-                        .isEqualTo("the webhook already holds 65536 bytes of unanswered reviews; retry\n");
-            });
-        }
-        await().atMost(Duration.ofSeconds(10))
-                .untilAsserted(() -> assertThat(send(post).statusCode()).isEqualTo(200));
+    private void awaitBusy(HttpRequest.Builder post) {
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            HttpResponse<String> refused = send(post);
+            assertThat(refused.statusCode()).isEqualTo(503);
+            assertThat(refused.body())
+                    .isEqualTo("the webhook already holds 65536 bytes of unanswered reviews; retry\n");
+        });
     }
 }
