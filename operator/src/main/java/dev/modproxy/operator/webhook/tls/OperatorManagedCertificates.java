@@ -59,13 +59,28 @@ public final class OperatorManagedCertificates implements CertificateSource {
 
     @Override
     public WebhookCertificate current() {
-        Stored stored = ensureSecret();
-        publishCaBundle(stored.caBundle(clock.instant()));
-        return stored.certificate();
+        for (int attempt = 1; ; attempt++) {
+            Stored stored = ensureSecret();
+            publishCaBundle(stored.caBundle(clock.instant()));
+            // another replica may have renewed between this one's read and its publishing, which then put back the
+            // CA before theirs: publish again from what the Secret holds now
+            if (attempt == ATTEMPTS || stored.resourceVersion().equals(secretVersion())) {
+                return stored.certificate();
+            }
+        }
     }
 
-    /** What the Secret holds: the certificates to serve, and the CA they replaced (PEM, or null). */
-    private record Stored(WebhookCertificate certificate, String previousCaPem) {
+    private String secretVersion() {
+        Secret stored =
+                client.secrets().inNamespace(namespace).withName(secretName).get();
+        return stored == null ? "" : stored.getMetadata().getResourceVersion();
+    }
+
+    /**
+     * What the Secret holds: the certificates to serve, the CA they replaced (PEM, or null), and the Secret's
+     * resourceVersion.
+     */
+    private record Stored(WebhookCertificate certificate, String previousCaPem, String resourceVersion) {
 
         /** The current CA, then the previous one while it is valid. */
         String caBundle(Instant now) {
@@ -94,21 +109,23 @@ public final class OperatorManagedCertificates implements CertificateSource {
             WebhookCertificate existing = stored == null ? null : fromSecret(stored);
             String previousCa = stored == null ? null : optional(stored, PREVIOUS_CA);
             RenewalPolicy.Decision decision = RenewalPolicy.evaluate(existing, dnsNames, clock.instant());
-            Stored renewed = switch (decision.action()) {
-                case KEEP -> new Stored(existing, previousCa);
-                case RENEW_SERVING -> new Stored(issuer.renewServing(existing, dnsNames), previousCa);
-                case RENEW_AUTHORITY -> new Stored(issuer.newAuthority(dnsNames), existing.caCertificatePem());
-                case NEW_AUTHORITY -> new Stored(issuer.newAuthority(dnsNames), null);
-            };
             if (decision.action() == RenewalPolicy.Action.KEEP) {
-                return renewed;
+                return new Stored(existing, previousCa, stored.getMetadata().getResourceVersion());
             }
+            WebhookCertificate renewed = decision.action() == RenewalPolicy.Action.RENEW_SERVING
+                    ? issuer.renewServing(existing, dnsNames)
+                    : issuer.newAuthority(dnsNames);
+            String kept = switch (decision.action()) {
+                case RENEW_SERVING -> previousCa;
+                case RENEW_AUTHORITY -> existing.caCertificatePem();
+                default -> null;
+            };
             try {
-                write(stored, renewed);
+                String version = write(stored, renewed, kept);
                 LOG.infof(
                         "Webhook certificate in Secret %s/%s renewed (%s): %s",
-                        namespace, secretName, decision.reason(), renewed.certificate());
-                return renewed;
+                        namespace, secretName, decision.reason(), renewed);
+                return new Stored(renewed, kept, version);
             } catch (KubernetesClientException e) {
                 // another replica wrote first: read theirs on the next pass
                 if (e.getCode() != 409) {
@@ -120,18 +137,19 @@ public final class OperatorManagedCertificates implements CertificateSource {
         throw lastConflict;
     }
 
-    private void write(Secret stored, Stored renewed) {
-        WebhookCertificate certificate = renewed.certificate();
+    /** Writes the Secret; its new resourceVersion. */
+    private String write(Secret stored, WebhookCertificate certificate, String previousCaPem) {
         Map<String, String> data = new LinkedHashMap<>();
         data.put("tls.crt", encode(certificate.certificatePem()));
         data.put("tls.key", encode(certificate.keyPem()));
         data.put("ca.crt", encode(certificate.caCertificatePem()));
         data.put(CA_KEY, encode(certificate.caKeyPem()));
-        if (renewed.previousCaPem() != null) {
-            data.put(PREVIOUS_CA, encode(renewed.previousCaPem()));
+        if (previousCaPem != null) {
+            data.put(PREVIOUS_CA, encode(previousCaPem));
         }
+        Secret written;
         if (stored == null) {
-            client.secrets()
+            written = client.secrets()
                     .inNamespace(namespace)
                     .resource(new SecretBuilder()
                             .withNewMetadata()
@@ -151,8 +169,9 @@ public final class OperatorManagedCertificates implements CertificateSource {
                     .withData(data)
                     .withStringData(null)
                     .build();
-            client.secrets().inNamespace(namespace).resource(updated).update();
+            written = client.secrets().inNamespace(namespace).resource(updated).update();
         }
+        return written.getMetadata().getResourceVersion();
     }
 
     private void publishCaBundle(String caPems) {

@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfigurationBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.CertificateFactory;
@@ -36,6 +37,7 @@ class OperatorManagedCertificatesTest {
     static final String CONFIGURATION = "modproxy";
 
     KubernetesClient client;
+    KubernetesMockServer server;
 
     @BeforeEach
     void webhookConfigurationWithTwoEntries() {
@@ -119,6 +121,28 @@ class OperatorManagedCertificatesTest {
         assertThat(second.caCertificatePem()).isNotEqualTo(first.caCertificatePem());
         assertThat(caBundles()).allSatisfy(bundle -> assertThat(bundle).containsExactly(second.caCertificate()));
         assertThat(secret().getData()).doesNotContainKey(OperatorManagedCertificates.PREVIOUS_CA);
+    }
+
+    /**
+     * Two replicas at once: this one read the Secret just before the other replaced the CA, and publishes after the
+     * other did. It must not put back the CA it read: it checks the Secret again and publishes what it holds now.
+     */
+    @Test
+    void aReplicaThatReadTheSecretJustBeforeAnotherReplacedTheCaPublishesTheNewOne() throws Exception {
+        at(NOW).current();
+        Secret stale = secret();
+        client.secrets().inNamespace(NAMESPACE).withName(SECRET).delete();
+        WebhookCertificate theirs = at(NOW).current();
+        server.expect()
+                .get()
+                .withPath("/api/v1/namespaces/" + NAMESPACE + "/secrets/" + SECRET)
+                .andReturn(200, stale)
+                .once();
+
+        WebhookCertificate served = at(NOW.plus(Duration.ofHours(1))).current();
+
+        assertThat(caBundles()).allSatisfy(bundle -> assertThat(bundle).containsExactly(theirs.caCertificate()));
+        assertThat(served.caCertificatePem()).isEqualTo(theirs.caCertificatePem());
     }
 
     /** A previous CA that is not a certificate (a hand edit) is left out, and the current one still published. */
