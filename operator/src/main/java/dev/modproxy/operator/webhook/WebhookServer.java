@@ -123,7 +123,8 @@ public class WebhookServer {
                 .setSsl(true)
                 .setKeyCertOptions(keyCert)
                 .setPort(config.port())
-                .setIdleTimeout((int) Math.min(Integer.MAX_VALUE, config.idleTimeout().toMillis()))
+                .setIdleTimeout(
+                        (int) Math.min(Integer.MAX_VALUE, config.idleTimeout().toMillis()))
                 .setIdleTimeoutUnit(TimeUnit.MILLISECONDS));
         created.requestHandler(new MutatePodsRoute(handler, vertx));
         Promise<HttpServer> listening = Promise.promise();
