@@ -18,7 +18,11 @@ class RedactedTest {
                 "https://goproxy.corp/#access_token=t0k; https://goproxy.corp/#xxxxx",
                 "http://pu:pw@proxy.corp:3128; http://pu:xxxxx@proxy.corp:3128",
                 "http://minio:9000/a@b; http://minio:9000/a@b",
-                "direct; direct"
+                "direct; direct",
+                // a password with '/' or '@' pasted without percent-encoding: masked whole all the same
+                "http://user:hunter2/x@127.0.0.1:18901; http://user:xxxxx@127.0.0.1:18901",
+                "http://user:hun@ter2@127.0.0.1:18901/go; http://user:xxxxx@127.0.0.1:18901/go",
+                "http://athens:3000/go@v1; http://athens:3000/go@v1"
             })
     void aUrlKeepsWhereItPointsAndLosesItsLoginAndQuery(String url, String shown) {
         assertThat(Redacted.url(url)).isEqualTo(shown);

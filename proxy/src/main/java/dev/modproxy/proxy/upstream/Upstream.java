@@ -32,6 +32,8 @@ public final class Upstream {
     private final Duration readTimeout;
     private final CircuitBreaker breaker;
     private final String authorization;
+    /** What this upstream's login is sent or written as, masked in the reasons it gives. */
+    private final List<String> secrets;
 
     /** Finds the addresses of a host name (the system resolver; tests give their own). */
     @FunctionalInterface
@@ -51,13 +53,24 @@ public final class Upstream {
         String text = base.toString();
         this.base = URI.create(text.endsWith("/") ? text : text + "/");
         // credentials in the URL, as GOPROXY allows, travel as basic auth and never appear in logs or tags
-        this.authorization = base.getUserInfo() == null
-                ? null
-                : "Basic "
-                        + Base64.getEncoder().encodeToString(base.getUserInfo().getBytes(StandardCharsets.UTF_8));
+        String login = base.getUserInfo();
+        String token =
+                login == null ? null : Base64.getEncoder().encodeToString(login.getBytes(StandardCharsets.UTF_8));
+        this.authorization = token == null ? null : "Basic " + token;
+        this.secrets = login == null ? List.of() : secretsOf(login, token);
         this.client = client;
         this.readTimeout = readTimeout;
         this.breaker = breaker;
+    }
+
+    /** The base64 token, the login, and its password alone: longest first, so none is masked only in part. */
+    private static List<String> secretsOf(String login, String token) {
+        int colon = login.indexOf(':');
+        String password = colon < 0 ? "" : login.substring(colon + 1);
+        return java.util.stream.Stream.of(token, login, password)
+                .filter(secret -> !secret.isEmpty())
+                .sorted(java.util.Comparator.comparingInt(String::length).reversed())
+                .toList();
     }
 
     /** The base URL without credentials. */
@@ -129,7 +142,7 @@ public final class Upstream {
                 // the reason is a courtesy: a refusal must not wait on an upstream that stalls in its body
                 body.finishWithin(EXPLANATION_WAIT);
                 if (encoding.equalsIgnoreCase("identity")) { // compressed text would arrive as junk
-                    explanation = UpstreamExplanation.read(contentType, body);
+                    explanation = UpstreamExplanation.read(contentType, body, secrets);
                 }
             } catch (IOException e) {
                 // the reason is lost, the refusal is not

@@ -3,7 +3,9 @@ package dev.modproxy.proxy.upstream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Locale;
+import java.util.regex.Pattern;
 
 /**
  * The reason an upstream gives with a refusal ("not found: unknown revision v1.2.3"), made safe to
@@ -22,13 +24,25 @@ final class UpstreamExplanation {
 
     private UpstreamExplanation() {}
 
-    /** The cleaned reason in a body of {@code contentType}, or "" when it is not plain text or says nothing. */
-    static String read(String contentType, InputStream body) throws IOException {
+    /** An Authorization value echoed back ("Basic dXNlcjpwdw==", "Bearer t0ken"), whoever's it is. */
+    private static final Pattern CREDENTIALS =
+            Pattern.compile("(?i)\\b(basic|bearer|token)(\\s+|=|:\\s*)[A-Za-z0-9+/=._~-]{4,}");
+
+    /**
+     * The cleaned reason in a body of {@code contentType}, or "" when it is not plain text or says nothing. An
+     * upstream may echo the request it refused, its Authorization header or URL included: {@code secrets} (what this
+     * upstream's login is sent as) and anything shaped like a credential are masked before the text goes anywhere.
+     */
+    static String read(String contentType, InputStream body, List<String> secrets) throws IOException {
         if (!contentType.toLowerCase(Locale.ROOT).startsWith("text/plain")) {
             return ""; // an HTML error page is markup, not a reason
         }
         byte[] bytes = body.readNBytes(MAX_BYTES);
-        return clean(new String(bytes, StandardCharsets.UTF_8)); // malformed input becomes U+FFFD, dropped by clean
+        String text = new String(bytes, StandardCharsets.UTF_8); // malformed input becomes U+FFFD, dropped by clean
+        for (String secret : secrets) {
+            text = text.replace(secret, "xxxxx");
+        }
+        return clean(CREDENTIALS.matcher(text).replaceAll("$1$2xxxxx"));
     }
 
     /** One line of at most {@link #MAX_CHARS} printable characters; runs of whitespace and control become one space. */

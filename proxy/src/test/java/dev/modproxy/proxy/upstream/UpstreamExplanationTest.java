@@ -173,11 +173,44 @@ class UpstreamExplanationTest {
         assertEquals(
                 "",
                 UpstreamExplanation.read(
-                        "application/json", new ByteArrayInputStream("{\"a\":1}".getBytes(StandardCharsets.UTF_8))));
+                        "application/json",
+                        new ByteArrayInputStream("{\"a\":1}".getBytes(StandardCharsets.UTF_8)),
+                        java.util.List.of()));
         assertEquals(
                 "upstream says no",
                 UpstreamExplanation.read(
                         "text/plain; charset=utf-8",
-                        new ByteArrayInputStream("upstream says no\n".getBytes(StandardCharsets.UTF_8))));
+                        new ByteArrayInputStream("upstream says no\n".getBytes(StandardCharsets.UTF_8)),
+                        java.util.List.of()));
+    }
+
+    /**
+     * An upstream that echoes the request it refused, its Authorization header and the login in its URL included:
+     * the reason reaches the client, the password does not, in any of the forms it travels in.
+     */
+    @Test
+    void anUpstreamEchoingTheLoginItWasSentDoesNotPassItOn() throws Exception {
+        String token = java.util.Base64.getEncoder().encodeToString("ci:hunter2".getBytes(StandardCharsets.UTF_8));
+        upstream.on(INFO, exchange -> {
+            byte[] echo = ("internal error serving " + INFO + " for "
+                            + exchange.getRequestHeaders().getFirst("Authorization")
+                            + " (ci:hunter2 via http://ci:hunter2@mirror/; raw token " + token
+                            + "; another client's Bearer ghp_0ther7oken)\n")
+                    .getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", "text/plain");
+            exchange.sendResponseHeaders(500, echo.length);
+            exchange.getResponseBody().write(echo);
+        });
+        String withLogin = upstream.url().replace("http://", "http://ci:hunter2@");
+        try (ProxyUnderTest proxy = new ProxyUnderTest(withLogin, cacheDir)) {
+            HttpResponse<String> response = proxy.getText("/" + INFO);
+
+            assertEquals(502, response.statusCode());
+            assertTrue(response.body().contains("internal error serving"), response.body());
+            assertTrue(response.body().contains("Basic xxxxx"), response.body());
+            assertFalse(response.body().contains("hunter2"), response.body());
+            assertFalse(response.body().contains(token), response.body());
+            assertFalse(response.body().contains("0ther7oken"), response.body());
+        }
     }
 }
