@@ -44,6 +44,11 @@ public final class ModuleCache {
 
     private static final Logger LOG = Logger.getLogger(ModuleCache.class);
 
+    /**
+     * What the absent answers kept may take, keys and reasons counted by their characters: entries are about
+     * 0.1 to 2 KB, and a count alone let clients asking for long paths that do not exist fill the heap.
+     */
+    static final long ABSENT_BYTES = 4L << 20;
     /** Kept past the negative TTL so a probe seen absent stays absent while every upstream fails. */
     private static final Duration ABSENT_KEPT_STALE = Duration.ofDays(1);
 
@@ -203,8 +208,16 @@ public final class ModuleCache {
                 settings.negativeTtl().compareTo(ABSENT_KEPT_STALE) > 0 ? settings.negativeTtl() : ABSENT_KEPT_STALE;
         this.negative = Caffeine.newBuilder()
                 .expireAfterWrite(keep)
-                .maximumSize(100_000)
+                .maximumWeight(ABSENT_BYTES)
+                .<StorageKey, Absent>weigher((key, absent) ->
+                        EntryWeight.of(key.value(), absent.answer().reason()))
                 .build();
+    }
+
+    /** The weight of the absent answers kept, as {@link #ABSENT_BYTES} bounds it. */
+    long absentWeight() {
+        negative.cleanUp();
+        return negative.policy().eviction().orElseThrow().weightedSize().orElseThrow();
     }
 
     /**

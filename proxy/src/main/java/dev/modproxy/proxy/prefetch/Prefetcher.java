@@ -4,6 +4,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.modproxy.proxy.cache.ByteAllowance;
 import dev.modproxy.proxy.cache.ClientDemand;
+import dev.modproxy.proxy.cache.EntryWeight;
 import dev.modproxy.proxy.cache.GoModRequirements;
 import dev.modproxy.proxy.cache.ModuleCache;
 import dev.modproxy.proxy.cache.PrefetchResult;
@@ -105,6 +106,8 @@ public final class Prefetcher implements ClientDemand, AutoCloseable {
      * .infos of the same versions do not hide a graph load for long.
      */
     static final Duration PAIR_WINDOW = Duration.ofSeconds(30);
+    /** What each of the two windows above may keep, in {@link EntryWeight}s: tens of thousands of requests. */
+    static final long SEEN_BYTES = 4L << 20;
 
     /** The bounds; see the class comment. */
     public record Settings(int concurrency, long maxBytesInFlight, int queueSize, Duration startWindow) {
@@ -173,14 +176,17 @@ public final class Prefetcher implements ClientDemand, AutoCloseable {
                     return t;
                 });
         workers.allowCoreThreadTimeOut(true);
+        // what clients ask for, so bounded in bytes: a client asking for long paths cannot fill the heap through them
         queried = Caffeine.newBuilder()
                 .expireAfterWrite(QUERY_WINDOW)
-                .maximumSize(100_000)
+                .maximumWeight(SEEN_BYTES)
+                .<ModulePath, Boolean>weigher((module, seen) -> EntryWeight.of(module.path()))
                 .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis()))
                 .build();
         infosAsked = Caffeine.newBuilder()
                 .expireAfterWrite(PAIR_WINDOW)
-                .maximumSize(200_000)
+                .maximumWeight(SEEN_BYTES)
+                .<ProxyRequest, Boolean>weigher((request, seen) -> EntryWeight.of(request.relativePath()))
                 .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis()))
                 .build();
         metrics.watchPrefetches(
