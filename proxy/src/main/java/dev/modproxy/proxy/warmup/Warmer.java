@@ -111,7 +111,7 @@ public final class Warmer implements AutoCloseable {
                     target.version().toString(),
                     artifact,
                     504,
-                    "not fetched within " + perArtifactTimeout));
+                    "not fetched within " + perArtifactTimeout.toSeconds() + " s"));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             job.failed(new WarmupJob.Failure(

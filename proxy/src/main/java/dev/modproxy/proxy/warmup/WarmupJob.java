@@ -4,8 +4,11 @@ import dev.modproxy.contract.admin.WarmupReport;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** Progress of one warm-up, readable while it runs. */
@@ -16,8 +19,13 @@ public final class WarmupJob {
 
     private final int requested;
     private final Instant startedAt;
+    /** Failures listed in the report; the count covers them all. */
+    static final int LISTED_FAILURES = 100;
+
     private final AtomicInteger completed = new AtomicInteger();
-    private final List<Failure> failures = new CopyOnWriteArrayList<>();
+    // a list of thousands of missing modules fails thousands of times: keep the first few, count the rest
+    private final List<Failure> failures = Collections.synchronizedList(new ArrayList<>());
+    private final Set<String> failedModules = ConcurrentHashMap.newKeySet();
     private volatile Instant finishedAt;
 
     WarmupJob(int requested, Instant startedAt) {
@@ -30,7 +38,12 @@ public final class WarmupJob {
     }
 
     void failed(Failure failure) {
-        failures.add(failure);
+        failedModules.add(failure.module() + "@" + failure.version());
+        synchronized (failures) {
+            if (failures.size() < LISTED_FAILURES) {
+                failures.add(failure);
+            }
+        }
     }
 
     void finish(Instant at) {
@@ -50,10 +63,7 @@ public final class WarmupJob {
     }
 
     public int failedModules() {
-        return (int) failures.stream()
-                .map(f -> f.module() + "@" + f.version())
-                .distinct()
-                .count();
+        return failedModules.size();
     }
 
     /** Where the warm-up stands, in the contract's shape. */
@@ -66,10 +76,16 @@ public final class WarmupJob {
                 failedModules(),
                 startedAt.toString(),
                 finished == null ? null : finished.toString(),
-                failures.stream()
+                listedFailures().stream()
                         .map(f ->
                                 new WarmupReport.Failure(f.module(), f.version(), f.artifact(), f.status(), f.reason()))
                         .toList());
+    }
+
+    private List<Failure> listedFailures() {
+        synchronized (failures) {
+            return List.copyOf(failures);
+        }
     }
 
     public JsonObject toJson() {

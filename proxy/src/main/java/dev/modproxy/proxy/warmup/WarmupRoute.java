@@ -56,11 +56,16 @@ public final class WarmupRoute {
     }
 
     public void start(RoutingContext ctx) {
+        if (ctx.body().length() > MAX_BODY) {
+            // the management router may read larger bodies before this route's own limit applies
+            json(ctx, 413, new JsonObject().put("error", "a warm-up list is at most " + MAX_BODY + " bytes"));
+            return;
+        }
         List<WarmupTarget> targets;
         try {
             targets = targets(ctx);
-        } catch (IllegalArgumentException | DecodeException | ClassCastException e) {
-            json(ctx, 400, new JsonObject().put("error", "bad warm-up list: " + e.getMessage()));
+        } catch (IllegalArgumentException e) {
+            json(ctx, 400, new JsonObject().put("error", "bad warm-up list: " + shortened(e.getMessage())));
             return;
         }
         Optional<WarmupJob> job = warmer.start(targets);
@@ -73,24 +78,54 @@ public final class WarmupRoute {
 
     private static List<WarmupTarget> targets(RoutingContext ctx) {
         String text = ctx.body().asString();
+        if (text != null && text.startsWith("\uFEFF")) {
+            text = text.substring(1); // a byte order mark, as some editors save go.sum
+        }
         if (text == null || text.isBlank()) {
             throw new IllegalArgumentException("empty body: send module@version lines, go.sum text or JSON");
         }
-        String type =
-                Optional.ofNullable(ctx.request().getHeader("Content-Type")).orElse("");
+        String type = Optional.ofNullable(ctx.request().getHeader("Content-Type"))
+                .orElse("")
+                .toLowerCase(java.util.Locale.ROOT);
         if (!type.startsWith("application/json")) {
             return WarmupList.parse(text);
         }
-        JsonObject json = new JsonObject(text);
-        if (json.containsKey("modules")) {
-            JsonArray modules = json.getJsonArray("modules");
-            return WarmupList.parse(modules.stream().map(m -> (String) m).toList());
+        JsonObject json;
+        try {
+            json = new JsonObject(text);
+        } catch (DecodeException | ClassCastException e) {
+            throw new IllegalArgumentException("the body is not a JSON object; " + JSON_SHAPE);
         }
-        if (json.containsKey("goSum")) {
-            return WarmupList.parse(json.getString("goSum"));
+        if (json.getValue("modules") != null) {
+            if (!(json.getValue("modules") instanceof JsonArray modules)) {
+                throw new IllegalArgumentException("\"modules\" must be a list of \"module@version\" strings");
+            }
+            List<String> entries = new java.util.ArrayList<>();
+            for (int i = 0; i < modules.size(); i++) {
+                if (!(modules.getValue(i) instanceof String entry)) {
+                    throw new IllegalArgumentException("\"modules\" entry " + (i + 1) + " is not a string");
+                }
+                entries.add(entry);
+            }
+            return WarmupList.parse(entries);
         }
-        throw new IllegalArgumentException(
-                "JSON body needs \"modules\" (a list of module@version) or \"goSum\" (go.sum text)");
+        if (json.getValue("goSum") != null) {
+            if (!(json.getValue("goSum") instanceof String goSum)) {
+                throw new IllegalArgumentException("\"goSum\" must be the text of a go.sum, as one string");
+            }
+            return WarmupList.parse(goSum);
+        }
+        throw new IllegalArgumentException("the JSON body names no list; " + JSON_SHAPE);
+    }
+
+    private static final String JSON_SHAPE =
+            "send {\"modules\": [\"module@version\", ...]} or {\"goSum\": \"<go.sum text>\"}";
+
+    /** A refusal quotes what it refuses; a line of megabytes is cut, so the answer stays a line. */
+    static String shortened(String message) {
+        return message.length() <= 300
+                ? message
+                : message.substring(0, 300) + "... (" + message.length() + " characters)";
     }
 
     private static void json(RoutingContext ctx, int status, JsonObject body) {

@@ -2,6 +2,7 @@ package dev.modproxy.proxy.warmup;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.modproxy.proxy.testing.FakeUpstream;
@@ -14,6 +15,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -123,6 +125,73 @@ class WarmupTest {
         assertEquals(400, wrongShape.statusCode());
         assertTrue(wrongShape.body().contains("\\\"modules\\\""), wrongShape.body());
         assertEquals("idle", new JsonObject(proxy.getText("/admin/warmup").body()).getString("state"));
+        assertEquals(0, upstream.totalHits());
+    }
+
+    /** JSON of the wrong shape is told what shape to send, never a Java class name or a 500. */
+    @Test
+    void jsonOfTheWrongShapeIsToldTheShapeToSend() throws Exception {
+        Map<String, String> refusals = new java.util.LinkedHashMap<>();
+        refusals.put("{\"modules\": null, \"goSum\": null}", "names no list");
+        refusals.put("{\"modules\": \"example.com/alpha@v1.0.0\"}", "\"modules\" must be a list");
+        refusals.put("{\"modules\": [\"example.com/alpha@v1.0.0\", 1]}", "\"modules\" entry 2 is not a string");
+        refusals.put("{\"goSum\": {\"a\": 1}}", "\"goSum\" must be the text of a go.sum");
+        refusals.put("[\"example.com/alpha@v1.0.0\"]", "not a JSON object");
+        refusals.put("{\"modules\": [", "not a JSON object");
+        for (Map.Entry<String, String> refusal : refusals.entrySet()) {
+            HttpResponse<String> answer = post("application/json", refusal.getKey());
+
+            assertEquals(400, answer.statusCode(), refusal.getKey());
+            String error = new JsonObject(answer.body()).getString("error");
+            assertTrue(error.contains(refusal.getValue()), refusal.getKey() + " -> " + error);
+            assertFalse(error.contains("java.") || error.contains("Exception"), error);
+        }
+        assertEquals(0, upstream.totalHits());
+    }
+
+    @Test
+    void aBadLineOfMegabytesIsQuotedInPart() throws Exception {
+        HttpResponse<String> answer = post("text/plain", "x".repeat(3 << 20));
+
+        assertEquals(400, answer.statusCode());
+        assertTrue(
+                answer.body().length() < 1000, "an answer of " + answer.body().length() + " characters");
+        assertTrue(answer.body().contains("line 1"), answer.body());
+    }
+
+    /** Media types are case-insensitive, and some editors save a go.sum with a byte order mark. */
+    @Test
+    void jsonInAnyCaseAndAGoSumWithAByteOrderMarkAreRead() throws Exception {
+        assertEquals(
+                202,
+                post("Application/JSON", "{\"modules\": [\"example.com/alpha@v1.0.0\"]}")
+                        .statusCode());
+        awaitFinished();
+        String goSum = "\uFEFFexample.com/beta v0.3.1 h1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n";
+
+        HttpResponse<String> answer = post("text/plain", goSum);
+
+        assertEquals(202, answer.statusCode(), answer.body());
+        assertEquals(0, awaitFinished().getInteger("failed"));
+    }
+
+    /** A list of thousands of missing modules fails thousands of times: all are counted, the first are listed. */
+    @Test
+    void everyFailureIsCountedAndTheFirstHundredListed() throws Exception {
+        proxy.close();
+        // private paths are refused without asking upstream, so 150 failures take no upstream round trips
+        proxy = new ProxyUnderTest(
+                upstream.url(), root, ProxyUnderTest.options().privatePatterns("corp.example.com"));
+        StringBuilder missing = new StringBuilder();
+        for (int i = 0; i < 150; i++) {
+            missing.append("corp.example.com/missing").append(i).append("@v1.0.0\n");
+        }
+        assertEquals(202, post("text/plain", missing.toString()).statusCode());
+
+        JsonObject done = awaitFinished();
+
+        assertEquals(150, done.getInteger("failed"));
+        assertEquals(WarmupJob.LISTED_FAILURES, done.getJsonArray("failures").size());
         assertEquals(0, upstream.totalHits());
     }
 
