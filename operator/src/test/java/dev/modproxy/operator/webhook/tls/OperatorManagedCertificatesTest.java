@@ -7,6 +7,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhook;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookBuilder;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfigurationBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
@@ -48,26 +50,22 @@ class OperatorManagedCertificatesTest {
                         .withNewMetadata()
                         .withName(CONFIGURATION)
                         .endMetadata()
-                        .addNewWebhook()
-                        .withName("namespace.pods.modproxy.dev")
-                        .withNewClientConfig()
-                        .withNewService()
-                        .withName("modproxy-webhook")
-                        .withNamespace(NAMESPACE)
-                        .endService()
-                        .endClientConfig()
-                        .endWebhook()
-                        .addNewWebhook()
-                        .withName("label.pods.modproxy.dev")
-                        .withNewClientConfig()
-                        .withNewService()
-                        .withName("modproxy-webhook")
-                        .withNamespace(NAMESPACE)
-                        .endService()
-                        .endClientConfig()
-                        .endWebhook()
+                        .withWebhooks(entry("namespace.pods.modproxy.dev"), entry("label.pods.modproxy.dev"))
                         .build())
                 .create();
+    }
+
+    /** An entry calling the webhook's Service, as the chart's two do. */
+    private static MutatingWebhook entry(String name) {
+        return new MutatingWebhookBuilder()
+                .withName(name)
+                .withNewClientConfig()
+                .withNewService()
+                .withName("modproxy-webhook")
+                .withNamespace(NAMESPACE)
+                .endService()
+                .endClientConfig()
+                .build();
     }
 
     @Test
