@@ -1,5 +1,6 @@
 package dev.modproxy.proxy.http;
 
+import dev.modproxy.contract.admin.AdminPaths;
 import dev.modproxy.proxy.metrics.ProxyMetrics;
 import dev.modproxy.proxy.storage.Storage;
 import dev.modproxy.proxy.upstream.UpstreamChain;
@@ -79,10 +80,24 @@ public final class RouteTable {
     public void installManagement(Router router) {
         requestMetrics.install(router);
         stats.install(router); // GET /admin/stats
-        router.post("/admin/warmup")
+        router.post(AdminPaths.WARMUP)
                 .handler(WarmupRoute::refuseForms); // a form body: 415 before it is read, on a route of its own
-        router.post("/admin/warmup").handler(WarmupRoute.bodyHandler()).handler(warmup::start);
-        router.get("/admin/warmup").handler(warmup::progress);
+        router.post(AdminPaths.WARMUP).handler(WarmupRoute.bodyHandler()).handler(warmup::start);
+        router.get(AdminPaths.WARMUP).handler(warmup::progress);
+        // what is left on these paths: one line of text naming what is served, as the serving port's refusals are
+        router.route(AdminPaths.STATS).handler(ctx -> methodNotAllowed(ctx, "GET"));
+        router.route(AdminPaths.WARMUP).handler(ctx -> methodNotAllowed(ctx, "GET, POST"));
+        router.route("/admin/*")
+                .handler(ctx -> GoProxyRoutes.refuse(
+                        ctx.response(),
+                        404,
+                        "the admin API serves GET " + AdminPaths.STATS + " and GET or POST " + AdminPaths.WARMUP,
+                        "no-store"));
+    }
+
+    private static void methodNotAllowed(RoutingContext ctx, String allowed) {
+        ctx.response().putHeader("Allow", allowed);
+        GoProxyRoutes.refuse(ctx.response(), 405, ctx.request().path() + " takes " + allowed, "no-store");
     }
 
     private static void quarkusIsElsewhere(RoutingContext ctx) {

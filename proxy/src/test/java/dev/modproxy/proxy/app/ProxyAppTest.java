@@ -92,6 +92,46 @@ class ProxyAppTest {
         }
     }
 
+    /** The admin API's own refusals are one line of text, and a 405 says which methods a path takes. */
+    @Test
+    void theManagementPortSaysWhatItsAdminPathsTake() throws Exception {
+        HttpResponse<String> delete = client.send(
+                HttpRequest.newBuilder(URI.create(management.toString()).resolve("/admin/stats"))
+                        .timeout(TIMEOUT)
+                        .method("DELETE", HttpRequest.BodyPublishers.noBody())
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> put = client.send(
+                HttpRequest.newBuilder(URI.create(management.toString()).resolve("/admin/warmup"))
+                        .timeout(TIMEOUT)
+                        .PUT(HttpRequest.BodyPublishers.ofString("x"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> elsewhere = getManagement("/admin/foo");
+
+        assertEquals(405, delete.statusCode());
+        assertEquals("GET", delete.headers().firstValue("Allow").orElse(""));
+        assertEquals("/admin/stats takes GET\n", delete.body());
+        assertEquals(405, put.statusCode());
+        assertEquals("GET, POST", put.headers().firstValue("Allow").orElse(""));
+        assertEquals(404, elsewhere.statusCode());
+        assertEquals(
+                "text/plain; charset=utf-8",
+                elsewhere.headers().firstValue("Content-Type").orElse(""));
+        assertTrue(elsewhere.body().contains("GET /admin/stats"), elsewhere.body());
+
+        // the management server reads up to its own limit (10 MiB) before the route sees the body
+        HttpResponse<String> large = client.send(
+                HttpRequest.newBuilder(URI.create(management.toString()).resolve("/admin/warmup"))
+                        .timeout(TIMEOUT)
+                        .header("Content-Type", "text/plain")
+                        .POST(HttpRequest.BodyPublishers.ofString("example.com/lib@v1.0.0\n".repeat(250_000)))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(413, large.statusCode(), large.body());
+        assertTrue(large.body().contains("at most 4194304 bytes"), large.body());
+    }
+
     @Test
     void servesModulesFromTheConfiguredUpstream() throws Exception {
         HttpResponse<String> mod = get("/example.com/lib/@v/v1.0.0.mod");
