@@ -91,8 +91,12 @@ public final class MutatePodsRoute implements Handler<HttpServerRequest> {
             }
             switch (body.outcome) {
                 case 0 -> {
-                    AdmissionReviewHandler.Reply reply = handler.handle(body.bytes.getBytes());
-                    body.drop(200);
+                    AdmissionReviewHandler.Reply reply;
+                    try {
+                        reply = handler.handle(body.bytes.getBytes());
+                    } finally {
+                        body.drop(200); // whatever the review did, its bytes are no longer held
+                    }
                     request.response()
                             .setStatusCode(reply.status())
                             .putHeader("Content-Type", reply.contentType())
