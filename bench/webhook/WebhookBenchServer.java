@@ -64,8 +64,8 @@ public class WebhookBenchServer {
             System.out.println(line);
         }));
         AdmissionReviewHandler.Reply canned = handler.handle(Files.readAllBytes(Path.of(args[1])));
-        MutatePodsRoute webhook = new MutatePodsRoute(handler);
         Vertx vertx = Vertx.vertx();
+        MutatePodsRoute webhook = new MutatePodsRoute(handler, vertx);
         HttpServer server = vertx.createHttpServer(new HttpServerOptions().setSsl(true).setPort(0)
                         .setKeyCertOptions(new PemKeyCertOptions()
                                 .setCertValue(Buffer.buffer(certificate.certificatePem()))
