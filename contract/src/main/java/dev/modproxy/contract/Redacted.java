@@ -25,7 +25,7 @@ public final class Redacted {
         Matcher scheme = SCHEME.matcher(url);
         int start = scheme.lookingAt() ? scheme.end() : 0;
         int end = firstOf(url, "?#", start);
-        int hostEnd = firstOf(url, "/", start) < end ? firstOf(url, "/", start) : end;
+        int hostEnd = Math.min(firstOf(url, "/", start), end);
         int at = url.lastIndexOf('@', hostEnd - 1);
         if (at < start) {
             int colon = url.indexOf(':', start);

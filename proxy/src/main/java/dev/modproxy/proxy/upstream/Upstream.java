@@ -15,8 +15,10 @@ import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Flow;
+import java.util.stream.Stream;
 
 /** One GOPROXY base URL with its own circuit breaker. */
 public final class Upstream {
@@ -67,9 +69,9 @@ public final class Upstream {
     private static List<String> secretsOf(String login, String token) {
         int colon = login.indexOf(':');
         String password = colon < 0 ? "" : login.substring(colon + 1);
-        return java.util.stream.Stream.of(token, login, password)
+        return Stream.of(token, login, password)
                 .filter(secret -> !secret.isEmpty())
-                .sorted(java.util.Comparator.comparingInt(String::length).reversed())
+                .sorted(Comparator.comparingInt(String::length).reversed())
                 .toList();
     }
 

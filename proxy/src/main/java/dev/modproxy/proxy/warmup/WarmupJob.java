@@ -5,7 +5,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -24,7 +23,7 @@ public final class WarmupJob {
 
     private final AtomicInteger completed = new AtomicInteger();
     // a list of thousands of missing modules fails thousands of times: keep the first few, count the rest
-    private final List<Failure> failures = Collections.synchronizedList(new ArrayList<>());
+    private final List<Failure> failures = new ArrayList<>(); // guarded by itself
     private final Set<String> failedModules = ConcurrentHashMap.newKeySet();
     private volatile Instant finishedAt;
 

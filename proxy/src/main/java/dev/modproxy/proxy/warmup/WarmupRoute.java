@@ -5,7 +5,9 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -16,6 +18,8 @@ import java.util.Optional;
 public final class WarmupRoute {
 
     static final long MAX_BODY = 4L << 20;
+    private static final String JSON_SHAPE =
+            "send {\"modules\": [\"module@version\", ...]} or {\"goSum\": \"<go.sum text>\"}";
 
     private final Warmer warmer;
 
@@ -35,7 +39,7 @@ public final class WarmupRoute {
     public static void refuseForms(RoutingContext ctx) {
         String type = Optional.ofNullable(ctx.request().getHeader("Content-Type"))
                 .orElse("")
-                .toLowerCase(java.util.Locale.ROOT);
+                .toLowerCase(Locale.ROOT);
         if (type.startsWith("application/x-www-form-urlencoded") || type.startsWith("multipart/")) {
             json(
                     ctx,
@@ -86,7 +90,7 @@ public final class WarmupRoute {
         }
         String type = Optional.ofNullable(ctx.request().getHeader("Content-Type"))
                 .orElse("")
-                .toLowerCase(java.util.Locale.ROOT);
+                .toLowerCase(Locale.ROOT);
         if (!type.startsWith("application/json")) {
             return WarmupList.parse(text);
         }
@@ -100,7 +104,7 @@ public final class WarmupRoute {
             if (!(json.getValue("modules") instanceof JsonArray modules)) {
                 throw new IllegalArgumentException("\"modules\" must be a list of \"module@version\" strings");
             }
-            List<String> entries = new java.util.ArrayList<>();
+            List<String> entries = new ArrayList<>();
             for (int i = 0; i < modules.size(); i++) {
                 if (!(modules.getValue(i) instanceof String entry)) {
                     throw new IllegalArgumentException("\"modules\" entry " + (i + 1) + " is not a string");
@@ -117,9 +121,6 @@ public final class WarmupRoute {
         }
         throw new IllegalArgumentException("the JSON body names no list; " + JSON_SHAPE);
     }
-
-    private static final String JSON_SHAPE =
-            "send {\"modules\": [\"module@version\", ...]} or {\"goSum\": \"<go.sum text>\"}";
 
     /** A refusal quotes what it refuses; a line of megabytes is cut, so the answer stays a line. */
     static String shortened(String message) {
