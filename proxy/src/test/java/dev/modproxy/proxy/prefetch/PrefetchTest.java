@@ -275,6 +275,8 @@ class PrefetchTest {
         startProxy(on(4, "256Mi", 100));
 
         assertEquals(200, proxy.get("/" + mod("example.com/a")).statusCode());
+        // the .mod brings its .info; asked before that prefetch is even queued, the client would fetch it itself
+        await().atMost(WAIT).until(() -> stored(info("example.com/a")));
         assertEquals(200, proxy.get("/" + info("example.com/a")).statusCode());
         awaitIdle();
         assertEquals(0, upstream.hits(info("example.com/c")), "nothing below a's go.mod before a client walks there");
