@@ -16,11 +16,11 @@ public final class WarmupJob {
     /** One artifact that could not be cached, with the status a client would have seen. */
     public record Failure(String module, String version, String artifact, int status, String reason) {}
 
-    private final int requested;
-    private final Instant startedAt;
     /** Failures listed in the report; the count covers them all. */
     static final int LISTED_FAILURES = 100;
 
+    private final int requested;
+    private final Instant startedAt;
     private final AtomicInteger completed = new AtomicInteger();
     // a list of thousands of missing modules fails thousands of times: keep the first few, count the rest
     private final List<Failure> failures = new ArrayList<>(); // guarded by itself

@@ -37,9 +37,7 @@ public final class WarmupRoute {
      * is text or JSON, so say so instead.
      */
     public static void refuseForms(RoutingContext ctx) {
-        String type = Optional.ofNullable(ctx.request().getHeader("Content-Type"))
-                .orElse("")
-                .toLowerCase(Locale.ROOT);
+        String type = mediaType(ctx);
         if (type.startsWith("application/x-www-form-urlencoded") || type.startsWith("multipart/")) {
             json(
                     ctx,
@@ -88,10 +86,7 @@ public final class WarmupRoute {
         if (text == null || text.isBlank()) {
             throw new IllegalArgumentException("empty body: send module@version lines, go.sum text or JSON");
         }
-        String type = Optional.ofNullable(ctx.request().getHeader("Content-Type"))
-                .orElse("")
-                .toLowerCase(Locale.ROOT);
-        if (!type.startsWith("application/json")) {
+        if (!mediaType(ctx).startsWith("application/json")) {
             return WarmupList.parse(text);
         }
         JsonObject json;
@@ -120,6 +115,13 @@ public final class WarmupRoute {
             return WarmupList.parse(goSum);
         }
         throw new IllegalArgumentException("the JSON body names no list; " + JSON_SHAPE);
+    }
+
+    /** The request's Content-Type in lower case (media types are case-insensitive), or "". */
+    private static String mediaType(RoutingContext ctx) {
+        return Optional.ofNullable(ctx.request().getHeader("Content-Type"))
+                .orElse("")
+                .toLowerCase(Locale.ROOT);
     }
 
     /** A refusal quotes what it refuses; a line of megabytes is cut, so the answer stays a line. */
