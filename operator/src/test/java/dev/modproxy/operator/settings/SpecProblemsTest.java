@@ -102,8 +102,8 @@ class SpecProblemsTest {
         assertThat(SpecProblems.of(cache("ns", "go.proxy", spec -> {})))
                 .singleElement()
                 .satisfies(p -> assertThat(p).contains("metadata.name \"go.proxy\""));
-        assertThat(SpecProblems.of(cache("ns", "a".repeat(57), spec -> {}))).hasSize(1);
-        assertThat(SpecProblems.of(cache("ns", "a".repeat(56), spec -> {}))).isEmpty();
+        assertThat(SpecProblems.of(cache("ns", "a".repeat(53), spec -> {}))).hasSize(1);
+        assertThat(SpecProblems.of(cache("ns", "a".repeat(52), spec -> {}))).isEmpty();
     }
 
     @Test

@@ -169,8 +169,8 @@ class CrdValidationRulesTest {
         String refused = dev.modproxy.operator.settings.SpecProblems.NAME_MESSAGE;
         assertThat(rules.onCreate(named("go.proxy"))).containsExactly(refused);
         assertThat(rules.onCreate(named("1st-cache"))).containsExactly(refused);
-        assertThat(rules.onCreate(named("a".repeat(57)))).containsExactly(refused);
-        assertThat(rules.onCreate(named("a".repeat(56)))).isEmpty();
+        assertThat(rules.onCreate(named("a".repeat(53)))).containsExactly(refused);
+        assertThat(rules.onCreate(named("a".repeat(52)))).isEmpty();
         assertThat(rules.onCreate(named("builds-2"))).isEmpty();
     }
 
