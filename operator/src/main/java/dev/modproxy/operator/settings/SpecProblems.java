@@ -51,6 +51,7 @@ public final class SpecProblems {
             return problems;
         }
         GoProxyList.problem("spec.upstream", spec.getUpstream()).ifPresent(problems::add);
+        GoProxyList.login("spec.upstream", spec.getUpstream()).ifPresent(problems::add);
         if (spec.getInjection() != null && spec.getInjection().getFallback() != null) {
             GoProxyList.problem("spec.injection.fallback", spec.getInjection().getFallback())
                     .ifPresent(problems::add);

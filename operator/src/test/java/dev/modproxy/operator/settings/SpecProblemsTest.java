@@ -67,6 +67,21 @@ class SpecProblemsTest {
     }
 
     @Test
+    void anUpstreamLoginIsRefusedNamingItsHostButNotTheLogin() {
+        List<String> problems =
+                SpecProblems.of(cache(spec -> spec.setUpstream("https://goproxy.cn|https://ci:s3cret@athens.corp/go")));
+        assertThat(problems)
+                .singleElement(InstanceOfAssertFactories.STRING)
+                .contains("spec.upstream carries a login for athens.corp")
+                .contains("spec.upstreamCredentials.secretName")
+                .doesNotContain("s3cret")
+                .doesNotContain("ci:");
+        // an '@' in a path is no login
+        assertThat(SpecProblems.of(cache(spec -> spec.setUpstream("https://mirror.corp/a@b,direct"))))
+                .isEmpty();
+    }
+
+    @Test
     void resourcesMustBeQuantities() {
         List<String> problems = SpecProblems.of(
                 cache(spec -> spec.setResources(new io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder()

@@ -40,6 +40,7 @@ class CrdValidationRulesTest {
                         "",
                         ".spec",
                         ".spec.proxy",
+                        ".spec.upstream",
                         ".spec.storage",
                         ".spec.storage.accessModes",
                         ".spec.storage.size",
@@ -162,6 +163,22 @@ class CrdValidationRulesTest {
         // on create any class and any modes are fine
         assertThat(rules.onCreate(cache("{storage: {storageClassName: fast, accessModes: [ReadWriteMany]}}")))
                 .isEmpty();
+    }
+
+    @Test
+    void anUpstreamWithALoginIsRefusedAndAnAtInItsPathIsNot() throws IOException {
+        String refused = GoProxyCacheSpec.UPSTREAM_LOGIN_MESSAGE;
+        assertThat(rules.onCreate(cache("{upstream: 'https://ci:s3cret@athens.corp/go'}")))
+                .containsExactly(refused);
+        assertThat(rules.onCreate(cache("{upstream: 'https://goproxy.cn|bot:t0k@goproxy.corp,direct'}")))
+                .containsExactly(refused);
+        assertThat(rules.onCreate(cache("{upstream: 'https://goproxy.cn , https://ghp_t0ken@mirror.corp'}")))
+                .containsExactly(refused);
+        assertThat(rules.onCreate(cache("{upstream: \"https://goproxy.cn,\\thttps://bot:t0k@goproxy.corp\"}")))
+                .containsExactly(refused);
+        assertThat(rules.onCreate(cache("{upstream: 'https://mirror.corp/a@b|https://goproxy.cn,direct'}")))
+                .isEmpty();
+        assertThat(rules.onCreate(cache("{upstream: 'goproxy.cn,direct'}"))).isEmpty();
     }
 
     @Test
