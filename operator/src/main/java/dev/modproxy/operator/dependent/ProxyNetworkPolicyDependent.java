@@ -2,19 +2,24 @@ package dev.modproxy.operator.dependent;
 
 import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import dev.modproxy.operator.api.v1alpha1.NetworkPolicySettings;
+import dev.modproxy.operator.api.v1alpha1.ServiceSettings;
 import dev.modproxy.operator.settings.ProxySettings;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyBuilder;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeerBuilder;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
+import java.util.List;
 import java.util.Map;
 import org.eclipse.microprofile.config.Config;
 import org.eclipse.microprofile.config.ConfigProvider;
 
 /**
- * Optional: any pod may reach the GOPROXY port (builds come from any namespace); only the operator's
+ * Optional: any pod may reach the GOPROXY port (builds come from any namespace; anyone, when the cache's Service is a
+ * NodePort or LoadBalancer for builds outside the cluster); only the operator's
  * pods and the Prometheus namespace reach the management port, so no build can start a warm-up.
  */
 @KubernetesDependent(informer = @Informer(labelSelector = CacheNames.MANAGED_BY_SELECTOR))
@@ -51,6 +56,10 @@ public class ProxyNetworkPolicyDependent extends CacheOwnedDependent<NetworkPoli
         String operator = operatorNamespace == null || operatorNamespace.isBlank()
                 ? cache.getMetadata().getNamespace()
                 : operatorNamespace;
+        NetworkPolicyPeer anyPod = new NetworkPolicyPeerBuilder()
+                .withNewNamespaceSelector()
+                .endNamespaceSelector()
+                .build();
         return new NetworkPolicyBuilder()
                 .withMetadata(CacheNames.metadata(cache, CacheNames.networkPolicy(cache)))
                 .withNewSpec()
@@ -63,10 +72,9 @@ public class ProxyNetworkPolicyDependent extends CacheOwnedDependent<NetworkPoli
                 .withProtocol("TCP")
                 .withPort(new IntOrString(ProxySettings.HTTP_PORT))
                 .endPort()
-                .addNewFrom()
-                .withNewNamespaceSelector()
-                .endNamespaceSelector()
-                .endFrom()
+                // a NodePort or LoadBalancer Service serves builds outside the cluster (VMs), whose traffic
+                // arrives from node or outside addresses, which no pod selector matches: no "from" at all then
+                .withFrom(reachedFromOutside(cache) ? List.of() : List.of(anyPod))
                 .endIngress()
                 .addNewIngress()
                 .addNewPort()
@@ -89,5 +97,11 @@ public class ProxyNetworkPolicyDependent extends CacheOwnedDependent<NetworkPoli
                 .endIngress()
                 .endSpec()
                 .build();
+    }
+
+    private static boolean reachedFromOutside(GoProxyCache cache) {
+        ServiceSettings service = cache.getSpec().getService();
+        String type = service == null ? null : service.getType();
+        return "NodePort".equals(type) || "LoadBalancer".equals(type);
     }
 }

@@ -16,8 +16,11 @@ import java.util.regex.Pattern;
  */
 public final class SpecProblems {
 
-    /** Longest name whose derived object names ("-config", "-cache") still fit a 63-character DNS label. */
-    public static final int MAX_NAME_LENGTH = 56;
+    /**
+     * Longest name whose derived object names still fit a 63-character DNS label: the longest is the management
+     * Service's, "-management" (CacheNamesTest checks every name CacheNames derives).
+     */
+    public static final int MAX_NAME_LENGTH = 52;
 
     /** A name the cache's Service (a DNS label) can take; the CRD refuses other names with this rule too. */
     public static final String NAME_PATTERN = "^[a-z]([-a-z0-9]*[a-z0-9])?$";
@@ -48,6 +51,7 @@ public final class SpecProblems {
             return problems;
         }
         GoProxyList.problem("spec.upstream", spec.getUpstream()).ifPresent(problems::add);
+        GoProxyList.login("spec.upstream", spec.getUpstream()).ifPresent(problems::add);
         if (spec.getInjection() != null && spec.getInjection().getFallback() != null) {
             GoProxyList.problem("spec.injection.fallback", spec.getInjection().getFallback())
                     .ifPresent(problems::add);

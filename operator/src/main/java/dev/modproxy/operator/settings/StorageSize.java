@@ -8,10 +8,14 @@ public final class StorageSize {
 
     private StorageSize() {}
 
-    /** The larger of the requested and the existing size; a volume is never asked to shrink. */
+    /**
+     * The larger of the requested and the existing size; a volume is never asked to shrink. An existing size equal
+     * to the requested one is asked for as the API server wrote it ("1536Mi" for "1.5Gi"), so that applying the
+     * claim again changes nothing.
+     */
     public static Quantity toRequest(String requested, Optional<Quantity> existing) {
         Quantity wanted = new Quantity(requested);
-        return existing.filter(e -> isSmaller(wanted, e)).orElse(wanted);
+        return existing.filter(e -> !isSmaller(e, wanted)).orElse(wanted);
     }
 
     /** True when {@code requested} is smaller than the volume that already exists. */

@@ -40,10 +40,24 @@ class CacheVolumeClaimDependentTest {
         GoProxyCache shrink = cache(spec -> spec.getStorage().setSize("5Gi"));
         assertThat(size(CacheVolumeClaimDependent.desiredClaim(shrink, Optional.of(new Quantity("10Gi")))))
                 .isEqualTo(new Quantity("10Gi"));
+    }
 
+    @Test
+    void aSizeTheApiServerWritesOtherwiseIsAskedForAsItHoldsIt() {
+        // The API server stores a quantity in its canonical form ("1.5Gi" becomes "1536Mi"); asking for the
+        // spec's spelling of the same size again would rewrite the claim on every reconciliation.
         GoProxyCache sameInOtherUnits = cache(spec -> spec.getStorage().setSize("10240Mi"));
-        assertThat(size(CacheVolumeClaimDependent.desiredClaim(sameInOtherUnits, Optional.of(new Quantity("10Gi")))))
-                .isEqualTo(new Quantity("10240Mi"));
+        assertThat(size(CacheVolumeClaimDependent.desiredClaim(sameInOtherUnits, Optional.of(new Quantity("10Gi"))))
+                        .toString())
+                .isEqualTo("10Gi");
+        GoProxyCache fraction = cache(spec -> spec.getStorage().setSize("1.5Gi"));
+        assertThat(size(CacheVolumeClaimDependent.desiredClaim(fraction, Optional.of(new Quantity("1536Mi"))))
+                        .toString())
+                .isEqualTo("1536Mi");
+        // a new claim asks for what the spec says
+        assertThat(size(CacheVolumeClaimDependent.desiredClaim(fraction, Optional.empty()))
+                        .toString())
+                .isEqualTo("1.5Gi");
     }
 
     @Test

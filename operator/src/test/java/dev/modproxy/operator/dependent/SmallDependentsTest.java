@@ -99,6 +99,25 @@ class SmallDependentsTest {
     }
 
     @Test
+    void networkPolicyOpensTheGoproxyPortToEveryoneWhenTheServiceServesOutsideTheCluster() {
+        for (String type : List.of("NodePort", "LoadBalancer")) {
+            GoProxyCache exposed =
+                    cache("team-a", "builds", spec -> spec.getService().setType(type));
+            NetworkPolicy policy = ProxyNetworkPolicyDependent.desiredPolicy(exposed, "modproxy-system", "monitoring");
+            var serving = policy.getSpec().getIngress().get(0);
+            assertThat(serving.getPorts())
+                    .extracting(p -> p.getPort().getIntVal())
+                    .containsExactly(8080);
+            assertThat(serving.getFrom())
+                    .as("%s: builds on VMs arrive from node or outside addresses", type)
+                    .isNullOrEmpty();
+            assertThat(policy.getSpec().getIngress().get(1).getFrom())
+                    .as("the management port stays closed to them")
+                    .hasSize(2);
+        }
+    }
+
+    @Test
     void networkPolicyLetsOnlyTheOperatorAndPrometheusReachTheManagementPort() {
         NetworkPolicy policy = ProxyNetworkPolicyDependent.desiredPolicy(cache, "modproxy-system", "monitoring");
 

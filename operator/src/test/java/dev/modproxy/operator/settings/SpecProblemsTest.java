@@ -67,6 +67,21 @@ class SpecProblemsTest {
     }
 
     @Test
+    void anUpstreamLoginIsRefusedNamingItsHostButNotTheLogin() {
+        List<String> problems =
+                SpecProblems.of(cache(spec -> spec.setUpstream("https://goproxy.cn|https://ci:s3cret@athens.corp/go")));
+        assertThat(problems)
+                .singleElement(InstanceOfAssertFactories.STRING)
+                .contains("spec.upstream carries a login for athens.corp")
+                .contains("spec.upstreamCredentials.secretName")
+                .doesNotContain("s3cret")
+                .doesNotContain("ci:");
+        // an '@' in a path is no login
+        assertThat(SpecProblems.of(cache(spec -> spec.setUpstream("https://mirror.corp/a@b,direct"))))
+                .isEmpty();
+    }
+
+    @Test
     void resourcesMustBeQuantities() {
         List<String> problems = SpecProblems.of(
                 cache(spec -> spec.setResources(new io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder()
@@ -102,8 +117,8 @@ class SpecProblemsTest {
         assertThat(SpecProblems.of(cache("ns", "go.proxy", spec -> {})))
                 .singleElement()
                 .satisfies(p -> assertThat(p).contains("metadata.name \"go.proxy\""));
-        assertThat(SpecProblems.of(cache("ns", "a".repeat(57), spec -> {}))).hasSize(1);
-        assertThat(SpecProblems.of(cache("ns", "a".repeat(56), spec -> {}))).isEmpty();
+        assertThat(SpecProblems.of(cache("ns", "a".repeat(53), spec -> {}))).hasSize(1);
+        assertThat(SpecProblems.of(cache("ns", "a".repeat(52), spec -> {}))).isEmpty();
     }
 
     @Test

@@ -40,6 +40,16 @@ public class GoProxyCacheSpec {
     public static final String DEFAULT_SUMDB = "sum.golang.org";
     /** A GOPROXY list as the go command and the proxy read it (the contract's first check; SpecProblems the rest). */
     public static final String GOPROXY_LIST = GoProxyList.PATTERN;
+    /**
+     * An entry whose authority carries a login ({@code https://user:password@host}): the part of an entry before its
+     * first '/' holds an '@'. Refused: the operator would copy it into the proxy's ConfigMap, which more people may
+     * read than the namespace's Secrets; spec.upstreamCredentials takes logins from a Secret.
+     */
+    public static final String UPSTREAM_LOGIN = "(^|[,|])[ \\t]*([A-Za-z][A-Za-z0-9+.-]*://)?[^/,| \\t]*@";
+
+    public static final String UPSTREAM_LOGIN_MESSAGE = "spec.upstream must not carry a login (user:password@): it "
+            + "would be readable in the GoProxyCache and its ConfigMap; put it in a netrc Secret named by "
+            + "spec.upstreamCredentials.secretName";
 
     @JsonPropertyDescription("Where the cache fetches modules it does not hold, in GOPROXY syntax: http(s) URLs "
             + "separated by ',' (try the next on 404/410) or '|' (try the next on any error). 'direct' makes the "
@@ -48,6 +58,10 @@ public class GoProxyCacheSpec {
             + "Example: https://goproxy.cn|https://mirrors.aliyun.com/goproxy/,direct")
     @Default(DEFAULT_UPSTREAM)
     @Pattern(GOPROXY_LIST)
+    @ValidationRule(
+            value = "!self.matches('" + UPSTREAM_LOGIN + "')",
+            message = UPSTREAM_LOGIN_MESSAGE,
+            reason = "FieldValueForbidden")
     private String upstream = DEFAULT_UPSTREAM;
 
     @JsonPropertyDescription("Checksum database the cache verifies downloaded modules against and serves under "

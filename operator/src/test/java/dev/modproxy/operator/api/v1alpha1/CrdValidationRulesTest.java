@@ -40,6 +40,7 @@ class CrdValidationRulesTest {
                         "",
                         ".spec",
                         ".spec.proxy",
+                        ".spec.upstream",
                         ".spec.storage",
                         ".spec.storage.accessModes",
                         ".spec.storage.size",
@@ -165,12 +166,28 @@ class CrdValidationRulesTest {
     }
 
     @Test
+    void anUpstreamWithALoginIsRefusedAndAnAtInItsPathIsNot() throws IOException {
+        String refused = GoProxyCacheSpec.UPSTREAM_LOGIN_MESSAGE;
+        assertThat(rules.onCreate(cache("{upstream: 'https://ci:s3cret@athens.corp/go'}")))
+                .containsExactly(refused);
+        assertThat(rules.onCreate(cache("{upstream: 'https://goproxy.cn|bot:t0k@goproxy.corp,direct'}")))
+                .containsExactly(refused);
+        assertThat(rules.onCreate(cache("{upstream: 'https://goproxy.cn , https://ghp_t0ken@mirror.corp'}")))
+                .containsExactly(refused);
+        assertThat(rules.onCreate(cache("{upstream: \"https://goproxy.cn,\\thttps://bot:t0k@goproxy.corp\"}")))
+                .containsExactly(refused);
+        assertThat(rules.onCreate(cache("{upstream: 'https://mirror.corp/a@b|https://goproxy.cn,direct'}")))
+                .isEmpty();
+        assertThat(rules.onCreate(cache("{upstream: 'goproxy.cn,direct'}"))).isEmpty();
+    }
+
+    @Test
     void aNameTheCachesServiceCannotTakeIsRefused() throws IOException {
         String refused = dev.modproxy.operator.settings.SpecProblems.NAME_MESSAGE;
         assertThat(rules.onCreate(named("go.proxy"))).containsExactly(refused);
         assertThat(rules.onCreate(named("1st-cache"))).containsExactly(refused);
-        assertThat(rules.onCreate(named("a".repeat(57)))).containsExactly(refused);
-        assertThat(rules.onCreate(named("a".repeat(56)))).isEmpty();
+        assertThat(rules.onCreate(named("a".repeat(53)))).containsExactly(refused);
+        assertThat(rules.onCreate(named("a".repeat(52)))).isEmpty();
         assertThat(rules.onCreate(named("builds-2"))).isEmpty();
     }
 
