@@ -40,7 +40,9 @@ if [ -z "${CLIENT_DIR:-}" ] && [ "$(stat -f -c %T /dev/shm 2>/dev/null)" = tmpfs
   trap 'bench_cleanup; chmod -R u+w "$CLIENT_DIR" 2>/dev/null; rm -rf "$CLIENT_DIR"' EXIT
 fi
 CLIENT_DIR=${CLIENT_DIR:-$work}
-project=$(cd "$PROJECT" && pwd)
+# a copy: the go command adds to go.sum what it downloads beyond the build (go mod download all)
+project="$work/project"
+cp -r "$PROJECT" "$project"
 
 if [ -z "${JAR:-}" ]; then
   echo "== building modproxy's jar"
@@ -53,6 +55,7 @@ fi
 download_all() {
   local home start end
   home=$(mktemp -d "$CLIENT_DIR/client.XXXXXX")
+  cp "$PROJECT/go.sum" "$project/go.sum" # each download starts from the project's own go.sum
   start=$(date +%s.%N)
   # shellcheck disable=SC2086
   (cd "$project" && env -i PATH="$PATH" HOME="$home" GOENV=off GOTOOLCHAIN=local GOFLAGS="-mod=mod -modcacherw" \
@@ -80,10 +83,10 @@ start_proxy() {
 }
 metric_sum() { curl -fsS "$proxy_metrics" | awk -v m="$1" '$1 ~ m {n += $2} END {printf "%d", n}'; }
 
-# the module versions whose zips go.sum lists: what `go mod download all` fetches
+# the module versions whose zips the project's go.sum lists (its build; go mod download all fetches more)
 modules=$(awk '$2 !~ /\/go\.mod$/' "$project/go.sum" | wc -l)
 connect=$(curl -sS -o /dev/null -w '%{time_connect} %{time_appconnect} %{time_total}' "$UPSTREAM/golang.org/x/mod/@v/list")
-echo "== $PROJECT ($modules module zips in its go.sum), go $GO_COMMAND, upstream $UPSTREAM (TCP connect, TLS done, answer: $connect s); $runs runs; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "== $PROJECT (its go.sum lists $modules zips), go $GO_COMMAND, upstream $UPSTREAM (TCP connect, TLS done, answer: $connect s); $runs runs; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 results="$work/results.txt"
 for run in $(seq 1 "$runs"); do
   direct=$(download_all "$UPSTREAM")
