@@ -76,7 +76,8 @@ public final class PodMutator {
         if (outcome == InjectionOutcome.FALLBACK_ONLY) {
             warnings.add("modproxy: GoProxyCache " + cache.ref() + " is not Ready; GOPROXY set to its fallback chain");
         }
-        Map<String, String> env = GoEnvironment.forCache(cache);
+        // spelled for env values and args, which the kubelet expands: the cache's text arrives as written
+        Map<String, String> env = VariableReferences.literal(GoEnvironment.forCache(cache));
         JsonPatch patch = new JsonPatch();
         Findings findings = new Findings();
         int touched = 0;
@@ -205,6 +206,7 @@ public final class PodMutator {
         ArrayNode flags = JsonNodeFactory.instance.arrayNode();
         ours.forEach((name, value) -> {
             if (!passed.containsKey(name)) {
+                // the env's spelling: the kubelet expands args as it does env values
                 flags.add(builder.get().flag(name, value));
             }
         });
@@ -238,7 +240,7 @@ public final class PodMutator {
     private static Map.Entry<String, String> keepingOwnGoPrivate(Map.Entry<String, String> variable) {
         String name = variable.getKey();
         if (name.equals(GoEnvironment.GONOPROXY) || name.equals(GoEnvironment.GONOSUMDB)) {
-            return Map.entry(name, variable.getValue() + ",$(" + GoEnvironment.GOPRIVATE + ")");
+            return Map.entry(name, variable.getValue() + "," + VariableReferences.to(GoEnvironment.GOPRIVATE));
         }
         return variable;
     }
