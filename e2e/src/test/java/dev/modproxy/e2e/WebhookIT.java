@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.StringJoiner;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -369,6 +370,38 @@ class WebhookIT {
         Pod agentPod = Serialization.unmarshal(agent.stdout(), Pod.class);
         assertThat(env(container(agentPod, "kaniko"), "GOPROXY")).startsWith("http://gomod." + jenkins + ".svc");
         assertThat(args(container(agentPod, "kaniko"))).containsExactly("9999999");
+    }
+
+    /** The kubelet expands $(NAME) in env values; the API server stores the cache's text with each $ doubled. */
+    @Test
+    @Order(4)
+    void aReferenceInACachesFallbackIsStoredEscapedSoThePodGetsTheText() {
+        String namespace = Namespaces.of("dollar");
+        Namespaces.ensure(admin, namespace);
+        Map<String, Object> spec = Caches.smallSpec();
+        spec.put("injection", Map.of("fallback", "https://collector.example.com/$(GITHUB_TOKEN)"));
+        admin.genericKubernetesResources(Caches.GOPROXYCACHE)
+                .inNamespace(namespace)
+                .resource(Caches.cache(namespace, "gomod", spec))
+                .create();
+
+        // Ready or not: the fallback ends GOPROXY either way
+        String goproxy = await("a pod given the new cache")
+                .atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofSeconds(1))
+                .until(
+                        () -> env(
+                                create(plainPod(
+                                                namespace,
+                                                "build-" + System.nanoTime(),
+                                                Map.of("modproxy.dev/inject", "true")))
+                                        .getSpec()
+                                        .getContainers()
+                                        .get(0),
+                                "GOPROXY"),
+                        Objects::nonNull);
+
+        assertThat(goproxy).endsWith("https://collector.example.com/$$(GITHUB_TOKEN)");
     }
 
     @Test

@@ -85,6 +85,9 @@ public final class AdmissionReviewHandler {
         // written before the answer's generator opens: two at once on a thread cannot share its recycled buffers
         byte[] patch = mutation.patch().isEmpty() ? null : writePatch(mutation.patch());
         return review(uid, patch == null ? 0 : patch.length * 4 / 3, json -> {
+            if (mutation.statusMessage() != null) {
+                writeStatus(json, "modproxy: " + mutation.statusMessage());
+            }
             if (!mutation.warnings().isEmpty()) {
                 json.writeArrayFieldStart("warnings");
                 List<String> warnings = mutation.warnings();
@@ -132,12 +135,14 @@ public final class AdmissionReviewHandler {
 
     private Reply allowedWithMessage(String uid, String message) {
         LOG.warnf("review %s admitted unchanged: %s", uid, message);
-        return review(uid, message.length(), json -> {
-            json.writeObjectFieldStart("status");
-            json.writeNumberField("code", 200);
-            json.writeStringField("message", message);
-            json.writeEndObject();
-        });
+        return review(uid, message.length(), json -> writeStatus(json, message));
+    }
+
+    private static void writeStatus(JsonGenerator json, String message) throws IOException {
+        json.writeObjectFieldStart("status");
+        json.writeNumberField("code", 200);
+        json.writeStringField("message", message);
+        json.writeEndObject();
     }
 
     private interface ResponseFields {

@@ -25,21 +25,37 @@ public final class PodMutator {
         this.excludedNamespaces = Set.copyOf(excludedNamespaces);
     }
 
-    /** The result for one pod; {@code patch} is empty unless something was added. */
-    public record Mutation(InjectionOutcome outcome, JsonPatch patch, List<String> warnings, String reason) {
+    /**
+     * The result for one pod; {@code patch} is empty unless something was added.
+     *
+     * @param statusMessage for the answer's {@code status.message}: why a review the webhook cannot act on was
+     *        left alone; null for a pod it looked at
+     */
+    public record Mutation(
+            InjectionOutcome outcome, JsonPatch patch, List<String> warnings, String reason, String statusMessage) {
+
+        Mutation(InjectionOutcome outcome, JsonPatch patch, List<String> warnings, String reason) {
+            this(outcome, patch, warnings, reason, null);
+        }
 
         static Mutation skipped(String reason) {
             return new Mutation(InjectionOutcome.SKIPPED, new JsonPatch(), List.of(), reason);
         }
+
+        /** Not a pod: skipped like the pods that did not opt in, but the answer says why. */
+        static Mutation notAPod(String reason) {
+            return new Mutation(InjectionOutcome.SKIPPED, new JsonPatch(), List.of(), reason, reason);
+        }
     }
 
     public Mutation mutate(PodReview request) {
-        if (!"CREATE".equals(request.operation())) {
-            return Mutation.skipped("operation " + request.operation() + " is not CREATE");
-        }
+        // before the operation: whatever is done to an object that is not a Pod, the answer says it is not one
         PodReview.ResourceKind kind = request.kind();
         if (kind == null || !"Pod".equals(kind.kind()) || !isBlank(kind.group())) {
-            return Mutation.skipped("object is not a Pod");
+            return Mutation.notAPod(notAPod(kind));
+        }
+        if (!"CREATE".equals(request.operation())) {
+            return Mutation.skipped("operation " + request.operation() + " is not CREATE");
         }
         if (!isBlank(request.subResource())) {
             return Mutation.skipped("subresource " + request.subResource());
@@ -76,7 +92,8 @@ public final class PodMutator {
         if (outcome == InjectionOutcome.FALLBACK_ONLY) {
             warnings.add("modproxy: GoProxyCache " + cache.ref() + " is not Ready; GOPROXY set to its fallback chain");
         }
-        Map<String, String> env = GoEnvironment.forCache(cache);
+        // spelled for env values and args, which the kubelet expands: the cache's text arrives as written
+        Map<String, String> env = VariableReferences.literal(GoEnvironment.forCache(cache));
         JsonPatch patch = new JsonPatch();
         Findings findings = new Findings();
         int touched = 0;
@@ -205,6 +222,7 @@ public final class PodMutator {
         ArrayNode flags = JsonNodeFactory.instance.arrayNode();
         ours.forEach((name, value) -> {
             if (!passed.containsKey(name)) {
+                // the env's spelling: the kubelet expands args as it does env values
                 flags.add(builder.get().flag(name, value));
             }
         });
@@ -238,7 +256,7 @@ public final class PodMutator {
     private static Map.Entry<String, String> keepingOwnGoPrivate(Map.Entry<String, String> variable) {
         String name = variable.getKey();
         if (name.equals(GoEnvironment.GONOPROXY) || name.equals(GoEnvironment.GONOSUMDB)) {
-            return Map.entry(name, variable.getValue() + ",$(" + GoEnvironment.GOPRIVATE + ")");
+            return Map.entry(name, variable.getValue() + "," + VariableReferences.to(GoEnvironment.GOPRIVATE));
         }
         return variable;
     }
@@ -284,6 +302,14 @@ public final class PodMutator {
                     "/metadata/annotations/" + JsonPatch.token(InjectionLabels.INJECTED),
                     JsonNodeFactory.instance.textNode(value));
         }
+    }
+
+    private static String notAPod(PodReview.ResourceKind kind) {
+        if (kind == null || isBlank(kind.kind())) {
+            return "request.kind is missing";
+        }
+        String named = isBlank(kind.group()) ? kind.kind() : kind.group() + "/" + kind.kind();
+        return "request.kind is " + named + ", not a Pod";
     }
 
     private static boolean isBlank(String value) {

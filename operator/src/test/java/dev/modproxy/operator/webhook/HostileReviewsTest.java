@@ -143,6 +143,7 @@ class HostileReviewsTest {
         assertThat(reply.status()).as(() -> text(reply)).isEqualTo(200);
         assertThat(response(reply.body()).getBoolean("allowed")).isTrue();
         assertThat(response(reply.body()).containsKey("patch")).isFalse();
+        assertThat(response(reply.body()).containsKey("status")).as(text(reply)).isTrue();
         return response(reply.body()).getJsonObject("status").getString("message");
     }
 
@@ -192,6 +193,33 @@ class HostileReviewsTest {
         assertThat(other.status()).isEqualTo(200);
         assertThat(patch(other.body()).isEmpty()).isTrue();
         assertThat(response(other.body()).getBoolean("allowed")).isTrue();
+    }
+
+    @Test
+    void aReviewOfAnotherKindIsAdmittedWithTheReasonInItsStatusWhateverItsOperation() {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        AdmissionReviewHandler counted = new AdmissionReviewHandler(
+                new PodMutator(directory, Set.of("kube-system", "modproxy")), new InjectionMetrics(registry));
+        String deployment = reviewWithObject("{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":"
+                        + "{\"labels\":{\"modproxy.dev/inject\":\"true\"}},\"spec\":{}}")
+                .replace("\"kind\":\"Pod\"}", "\"kind\":\"Deployment\"}")
+                .replace("\"group\":\"\"", "\"group\":\"apps\"");
+
+        for (String review : List.of(deployment, deployment.replace("\"CREATE\"", "\"UPDATE\""))) {
+            AdmissionReviewHandler.Reply reply = counted.handle(review.getBytes(StandardCharsets.UTF_8));
+
+            assertThat(statusMessage(reply)).isEqualTo("modproxy: request.kind is apps/Deployment, not a Pod");
+            assertThat(response(reply.body()).containsKey("warnings")).isFalse();
+        }
+        assertThat(statusMessage(reply(reviewWithObject("{}")
+                        .replace("\"kind\":{\"group\":\"\",\"version\":\"v1\"," + "\"kind\":\"Pod\"},", ""))))
+                .isEqualTo("modproxy: request.kind is missing");
+        assertThat(registry.get("modproxy.webhook.injections")
+                        .tag("outcome", "skipped")
+                        .counter()
+                        .count())
+                .as("left alone like a pod that did not opt in, not counted as an error")
+                .isEqualTo(2.0);
     }
 
     @Test
