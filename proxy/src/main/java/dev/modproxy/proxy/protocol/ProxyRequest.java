@@ -18,6 +18,9 @@ public record ProxyRequest(ModulePath module, RequestKind kind, ModuleVersion ve
     public static final int MAX_RAW_PATH = 1024;
 
     private static final int MAX_QUERY = 128;
+    /** Besides letters and digits, what the go command allows in a file name element (golang.org/x/mod's fileNameOK). */
+    private static final String GO_FILE_NAME_PUNCTUATION = "!#$%&()+,-.=@[]^_{}~ ";
+
     private static final Pattern BUILD_METADATA = Pattern.compile("v\\d+(\\.\\d+){0,2}(-[0-9A-Za-z.-]+)?\\+.*");
 
     /** Canonical relative path (no leading slash): the same string names the upstream URL and the storage key. */
@@ -121,26 +124,43 @@ public record ProxyRequest(ModulePath module, RequestKind kind, ModuleVersion ve
         }
     }
 
-    /** A revision query such as a branch name or commit hash: one file name element, plain characters. */
+    /**
+     * A revision query such as a branch name or commit hash: one file name element, plain characters. The go command
+     * also sends queries this proxy does not pass on (a branch "fix#1" or "feat(x)", or one of more than 128
+     * characters): those are not found here (404), so a go command goes on to its next GOPROXY entry, as it does only
+     * on 404 or 410; a query no go command sends (a control character, a path separator) is a 400.
+     */
     private static void checkQuery(String query) throws InvalidRequestException {
         String problem = null;
         if (query.isEmpty()) {
             problem = "is empty";
-        } else if (query.length() > MAX_QUERY) {
-            problem = "is longer than " + MAX_QUERY + " characters";
+        } else if (query.charAt(0) == '.' || query.charAt(0) == '-' || query.endsWith(".")) {
+            problem = "starts with '.' or '-' or ends with '.'";
+        } else if (!query.chars()
+                .allMatch(c -> Character.isLetterOrDigit(c) || GO_FILE_NAME_PUNCTUATION.indexOf(c) >= 0)) {
+            problem = "has characters that cannot name a file in a module cache";
+        }
+        if (problem != null) {
+            throw new InvalidRequestException(400, "version query " + CaseEncoding.quote(query) + " " + problem);
+        }
+        String unsupported = null;
+        if (query.length() > MAX_QUERY) {
+            unsupported = "is longer than " + MAX_QUERY + " characters";
         } else if (query.length()
                         + query.chars().filter(c -> c >= 'A' && c <= 'Z').count()
                 > ModulePath.MAX_ENCODED_ELEMENT) {
             // stored as its case-encoded file name ("!a" per upper-case letter), which must fit the file system's 255
-            problem = "is longer than " + ModulePath.MAX_ENCODED_ELEMENT + " characters case-encoded";
-        } else if (query.charAt(0) == '.' || query.charAt(0) == '-' || query.endsWith(".")) {
-            problem = "starts with '.' or '-' or ends with '.'";
+            unsupported = "is longer than " + ModulePath.MAX_ENCODED_ELEMENT + " characters case-encoded";
         } else if (!query.chars()
                 .allMatch(c -> c < 0x80 && (Character.isLetterOrDigit(c) || "-._~+".indexOf(c) >= 0))) {
-            problem = "has characters other than letters, digits and -._~+";
+            unsupported = "has characters other than letters, digits and -._~+";
         }
-        if (problem != null) {
-            throw new InvalidRequestException(400, "version query " + CaseEncoding.quote(query) + " " + problem);
+        if (unsupported != null) {
+            throw new InvalidRequestException(
+                    404,
+                    "version query " + CaseEncoding.quote(query) + " " + unsupported
+                            + ": modproxy does not pass such queries upstream; the next GOPROXY entry (direct) may "
+                            + "resolve it");
         }
     }
 

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class ProxyRequestTest {
 
@@ -118,6 +119,34 @@ class ProxyRequestTest {
         InvalidRequestException e = assertThrows(InvalidRequestException.class, () -> ProxyRequest.parse(path));
         assertEquals(status, e.status(), e.getMessage());
         assertFalse(e.getMessage().contains("\n"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(
+            strings = {
+                "/example.com/a/@v/fix%231.info",
+                "/example.com/a/@v/feat(x).info",
+                "/example.com/a/@v/a,b.info",
+                "/example.com/a/@v/x=1.info",
+                "/example.com/a/@v/foo@bar.info",
+                "/example.com/a/@v/%7Bx%7D.info",
+                "/example.com/a/@v/a%20b.info",
+            })
+    void aBranchTheGoCommandMaySendButThisProxyDoesNotPassOnIsNotFoundSoTheNextEntryIsTried(String path) {
+        // the go command moves on to its next GOPROXY entry (direct) on 404 or 410 only; a 400 would end the chain
+        InvalidRequestException e = assertThrows(InvalidRequestException.class, () -> ProxyRequest.parse(path));
+        assertEquals(404, e.status(), e.getMessage());
+        assertTrue(e.getMessage().contains("the next GOPROXY entry"), e.getMessage());
+        InvalidRequestException longer = assertThrows(
+                InvalidRequestException.class,
+                () -> ProxyRequest.parse("/example.com/a/@v/" + "b".repeat(130) + ".info"));
+        assertEquals(404, longer.status(), longer.getMessage());
+        // what no go command sends stays a client error
+        for (String hostile : new String[] {"a%01b", "a%3Ab", "a*b", "a%22b", "a%3Cb"}) {
+            InvalidRequestException refused = assertThrows(
+                    InvalidRequestException.class, () -> ProxyRequest.parse("/example.com/a/@v/" + hostile + ".info"));
+            assertEquals(400, refused.status(), hostile + ": " + refused.getMessage());
+        }
     }
 
     @Test
