@@ -1,6 +1,8 @@
 package dev.modproxy.proxy.http;
 
+import dev.modproxy.proxy.protocol.InvalidRequestException;
 import dev.modproxy.proxy.protocol.ModulePathPatterns;
+import dev.modproxy.proxy.protocol.ProxyRequest;
 import dev.modproxy.proxy.sumdb.ChecksumDatabase;
 import dev.modproxy.proxy.sumdb.SumDbCache;
 import dev.modproxy.proxy.sumdb.SumDbException;
@@ -32,7 +34,14 @@ public final class SumDbRoutes {
     }
 
     void handle(RoutingContext ctx) {
-        String requested = ctx.request().path();
+        String requested;
+        try {
+            // as on the GOPROXY paths: a client may send '!' as %21 and '+' as %2B; an escaped '/' is refused
+            requested = ProxyRequest.percentDecode(ctx.request().path());
+        } catch (InvalidRequestException e) {
+            refuse(ctx.response(), e.status(), e.getMessage());
+            return;
+        }
         // the route "/sumdb/*" also matches "/sumdb" itself, which names no database
         String rest = requested.startsWith("/sumdb/") ? requested.substring("/sumdb/".length()) : "";
         String name = database.setting().name().orElse(null);
@@ -78,6 +87,8 @@ public final class SumDbRoutes {
             if (ar.succeeded()) {
                 response.setStatusCode(200)
                         .putHeader("Content-Type", sumDbPath.contentType())
+                        // a HEAD gets it too, as the GET does
+                        .putHeader("Content-Length", Integer.toString(ar.result().length))
                         .putHeader(
                                 "Cache-Control",
                                 sumDbPath.immutable() ? IMMUTABLE : "public, max-age=" + Math.min(ttl.toSeconds(), 60))

@@ -165,7 +165,7 @@ public record ProxyRequest(ModulePath module, RequestKind kind, ModuleVersion ve
     }
 
     /** Decodes %XX escapes (the go command sends '!' as %21); an escaped '/' or NUL is refused, never decoded. */
-    static String percentDecode(String raw) throws InvalidRequestException {
+    public static String percentDecode(String raw) throws InvalidRequestException {
         if (raw.indexOf('%') < 0) {
             return raw;
         }

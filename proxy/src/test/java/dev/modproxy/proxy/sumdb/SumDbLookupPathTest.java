@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.modproxy.proxy.testing.ProxyUnderTest;
+import java.net.URI;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.List;
@@ -62,6 +64,48 @@ class SumDbLookupPathTest {
                 assertEquals(1, answer.body().lines().count(), answer.body());
             }
             assertEquals(forwarded, link.forwarded(), "no hostile lookup was sent to the database");
+        }
+    }
+
+    @Test
+    void aLookupWithPercentEscapesIsTheSameLookupAndAHeadTellsTheLengthOfTheGet() throws Exception {
+        String module = "example.com/Upper";
+        Path modules = dir.resolve("modules");
+        ProxyDirModules.write(modules, module, "v1.0.0", Map.of("hello.go", "package hello\n"));
+        try (GoSumDbServer sumdb =
+                        GoSumDbServer.start(GoSumDbServer.Options.named(NAME).withProxyDir(modules));
+                StaticGoProxy upstream = StaticGoProxy.serve(modules);
+                ProxyUnderTest proxy = new ProxyUnderTest(
+                        upstream.url(),
+                        dir.resolve("cache"),
+                        ProxyUnderTest.options().sumdb(sumdb.verifierKey() + " " + sumdb.url(), "", false))) {
+            HttpResponse<String> plain = proxy.getText("/sumdb/" + NAME + "/lookup/example.com/!upper@v1.0.0");
+            assertEquals(200, plain.statusCode(), plain.body());
+            // '!' sent as %21, as a client that escapes what is not a URL's unreserved character does
+            HttpResponse<String> escaped = proxy.getText("/sumdb/" + NAME + "/lookup/example.com/%21upper@v1.0.0");
+            assertEquals(200, escaped.statusCode(), escaped.body());
+            assertEquals(plain.body(), escaped.body());
+            assertEquals(
+                    400,
+                    proxy.getText("/sumdb/" + NAME + "/lookup/example.com%2Fupper@v1.0.0")
+                            .statusCode(),
+                    "an escaped '/' is refused, never decoded");
+
+            for (String path : List.of("latest", "lookup/example.com/!upper@v1.0.0", "tile/8/0/000.p/1")) {
+                HttpResponse<byte[]> get = proxy.get("/sumdb/" + NAME + "/" + path);
+                HttpResponse<byte[]> head = proxy.client()
+                        .send(
+                                HttpRequest.newBuilder(URI.create(proxy.url() + "/sumdb/" + NAME + "/" + path))
+                                        .method("HEAD", HttpRequest.BodyPublishers.noBody())
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofByteArray());
+                assertEquals(200, get.statusCode(), path);
+                assertEquals(200, head.statusCode(), path);
+                assertEquals(
+                        get.body().length,
+                        head.headers().firstValueAsLong("Content-Length").orElse(-1),
+                        "HEAD " + path + " tells the length of the GET's body");
+            }
         }
     }
 }
