@@ -175,7 +175,12 @@ public final class ProxyAssembly implements AutoCloseable {
                         metrics::evicted);
                 metrics.watchBound(bounded, BoundedDiskStorage::bound);
                 return new PassThroughStorage(
-                        bounded, settings.passThroughDir(), bounded::requestCheck, settings.clock(), spillLimit);
+                        bounded,
+                        settings.passThroughDir(),
+                        bounded::requestCheck,
+                        metrics::storageReadFailed,
+                        settings.clock(),
+                        spillLimit);
             }
             case "s3" -> {
                 ProxySettings.S3 s3 = settings.s3();
@@ -193,7 +198,12 @@ public final class ProxyAssembly implements AutoCloseable {
                         DefaultCredentialsProvider.builder().build(),
                         settings.storageRoot().resolve("s3-staging"));
                 return new PassThroughStorage(
-                        bucket, settings.passThroughDir(), () -> {}, settings.clock(), spillLimit);
+                        bucket,
+                        settings.passThroughDir(),
+                        () -> {},
+                        metrics::storageReadFailed,
+                        settings.clock(),
+                        spillLimit);
             }
             default ->
                 throw new BadSettingException(

@@ -680,7 +680,12 @@ public final class ModuleCache {
         if (result.notFound()) {
             negative.put(key, new Absent(new CacheAnswer.Refused(result.status(), result.reason()), Instant.now()));
             if (!request.immutable()) {
-                storage.delete(key); // the module is gone upstream: stop serving the old answer
+                try {
+                    storage.delete(key); // the module is gone upstream: stop serving the old answer
+                } catch (IOException e) {
+                    // an unreachable bucket: the client still gets the upstream's 404, not a 502
+                    LOG.debugf("cannot drop %s from storage: %s", key, e.getMessage());
+                }
             }
         } else {
             LOG.warnf("fetch of %s failed with %d: %s", key, result.status(), result.reason());

@@ -34,6 +34,7 @@ public final class ProxyMetrics implements UpstreamListener {
     private final Map<RequestKind, Counter> bytes = new EnumMap<>(RequestKind.class);
     private final Map<RequestKind, Counter> coalesced = new EnumMap<>(RequestKind.class);
     private final Counter evictions;
+    private final Counter storageReadFailures;
     private final Map<RequestKind, Counter> prefetchIssued = new EnumMap<>(RequestKind.class);
     private final Map<RequestKind, Counter> prefetchUsed = new EnumMap<>(RequestKind.class);
     private final Map<String, Counter> prefetchWasted = new java.util.concurrent.ConcurrentHashMap<>();
@@ -88,6 +89,9 @@ public final class ProxyMetrics implements UpstreamListener {
         }
         evictions = Counter.builder("modproxy.cache.evictions")
                 .description("Objects removed to stay under the size limit")
+                .register(registry);
+        storageReadFailures = Counter.builder("modproxy.storage.read.failures")
+                .description("Storage lookups that failed (not a miss): answered from the upstream, not cached")
                 .register(registry);
     }
 
@@ -241,6 +245,11 @@ public final class ProxyMetrics implements UpstreamListener {
 
     public void evicted(long count) {
         evictions.increment(count);
+    }
+
+    /** A storage lookup failed (bucket unreachable, disk error) and was answered as a miss. */
+    public void storageReadFailed() {
+        storageReadFailures.increment();
     }
 
     public long hits() {

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jboss.logging.Logger;
 
@@ -17,6 +18,10 @@ import org.jboss.logging.Logger;
  * published under the key, so no partial or unverified object is ever stored. Spill files are
  * bounded in total size and kept only for a short while; when both the storage and the spill
  * directory are full, {@link #probeWritable} fails (readiness goes down).
+ *
+ * <p>A lookup the storage cannot answer (bucket unreachable, disk error) is a miss: the module is
+ * fetched from the upstream and, as the storage cannot take it either, served from a spill file.
+ * Such failures are counted and logged at most once per {@link #READ_FAILURE_LOG_INTERVAL}.
  */
 public final class PassThroughStorage extends ForwardingStorage implements AutoCloseable {
 
@@ -26,12 +31,17 @@ public final class PassThroughStorage extends ForwardingStorage implements AutoC
 
     public static final long DEFAULT_MAX_SPILL_BYTES = 1L << 30;
     private static final int PROBE_BYTES = 64 * 1024;
+    /** A storage that cannot be read fails every request: one warning per interval, not one per request. */
+    static final Duration READ_FAILURE_LOG_INTERVAL = Duration.ofMinutes(1);
 
     private final Path spillDir;
     private final long maxSpillBytes;
     private final AtomicLong spillBytes = new AtomicLong();
     private final Runnable onWriteFailure;
+    private final Runnable onReadFailure;
     private final Clock clock;
+    private final AtomicLong lastReadWarning = new AtomicLong(Long.MIN_VALUE);
+    private final AtomicLong readFailuresSinceWarning = new AtomicLong();
 
     /**
      * @param spillDir where pass-through bodies wait to be served; best on another volume (e.g. /tmp)
@@ -44,14 +54,63 @@ public final class PassThroughStorage extends ForwardingStorage implements AutoC
     /** @param maxSpillBytes the most the spill files may hold together; a spill past it fails the download */
     public PassThroughStorage(Storage storage, Path spillDir, Runnable onWriteFailure, Clock clock, long maxSpillBytes)
             throws IOException {
+        this(storage, spillDir, onWriteFailure, () -> {}, clock, maxSpillBytes);
+    }
+
+    /** @param onReadFailure told once per lookup the storage could not answer, e.g. to count it */
+    public PassThroughStorage(
+            Storage storage,
+            Path spillDir,
+            Runnable onWriteFailure,
+            Runnable onReadFailure,
+            Clock clock,
+            long maxSpillBytes)
+            throws IOException {
         super(storage);
         this.spillDir = spillDir;
         this.maxSpillBytes = maxSpillBytes;
         this.onWriteFailure = onWriteFailure;
+        this.onReadFailure = onReadFailure;
         this.clock = clock;
         Files.createDirectories(spillDir);
         sweep(Duration.ZERO);
         spillBytes.set(0);
+    }
+
+    /**
+     * A lookup the storage cannot answer is a miss: the upstream serves the module and, when the storage
+     * cannot take it either, it goes out through a spill file. Failing the request instead would stop every
+     * build that needs anything not already in memory while the bucket is unreachable.
+     */
+    @Override
+    public Optional<StoredObject> lookup(StorageKey key) throws IOException {
+        try {
+            return delegate.lookup(key);
+        } catch (IOException e) {
+            readFailed(key, e);
+            return Optional.empty();
+        }
+    }
+
+    private void readFailed(StorageKey key, IOException e) {
+        onReadFailure.run();
+        long failures = readFailuresSinceWarning.incrementAndGet();
+        long now = clock.millis();
+        long last = lastReadWarning.get();
+        if ((last == Long.MIN_VALUE || now - last >= READ_FAILURE_LOG_INTERVAL.toMillis())
+                && lastReadWarning.compareAndSet(last, now)) {
+            readFailuresSinceWarning.addAndGet(-failures);
+            LOG.warnf(
+                    "cannot read from %s (%s): serving from the upstream without caching (%d failed lookup%s since"
+                            + " the last such warning; next warning in %d s at the earliest)",
+                    delegate.describe(),
+                    e.getMessage(),
+                    failures,
+                    failures == 1 ? "" : "s",
+                    READ_FAILURE_LOG_INTERVAL.toSeconds());
+        } else {
+            LOG.debugf("cannot look up %s: %s", key, e.getMessage());
+        }
     }
 
     /** Up while either the storage or the spill directory can take a module. */

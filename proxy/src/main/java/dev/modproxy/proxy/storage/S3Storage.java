@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
@@ -16,6 +17,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
+import org.jboss.logging.Logger;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
@@ -54,10 +56,26 @@ public final class S3Storage implements Storage, AutoCloseable {
         }
     }
 
+    /**
+     * One attempt of a lookup, head, list page or delete: the SDK's own defaults (30 s socket timeout,
+     * 4 attempts, no overall limit) let a hung bucket hold a request for about two minutes, past the
+     * clients' 60 s idle timeout, so they were cut without a status.
+     */
+    static final Duration ATTEMPT_TIMEOUT = Duration.ofSeconds(10);
+    /** All attempts of one such call together: well under the client-facing 60 s. */
+    static final Duration CALL_TIMEOUT = Duration.ofSeconds(25);
+    /** An upload gets this much plus {@link #UPLOAD_SECONDS_PER_MIB} per MiB of its size, per attempt. */
+    static final Duration UPLOAD_BASE_TIMEOUT = Duration.ofSeconds(30);
+    /** 1 MiB/s to the bucket at worst: a 500 MiB zip may take 8.5 minutes per attempt. */
+    static final long UPLOAD_SECONDS_PER_MIB = 1;
+
     /** Bodies up to this size are read in the lookup itself: no open connection is handed out. */
     static final int READ_AT_ONCE = 64 * 1024;
 
+    private static final Logger LOG = Logger.getLogger(S3Storage.class);
+
     private final S3Client s3;
+    private volatile boolean counted;
     private final Settings settings;
     private final Path staging;
     private final AtomicLong bytes = new AtomicLong();
@@ -80,8 +98,15 @@ public final class S3Storage implements Storage, AutoCloseable {
             ClientOverrideConfiguration overrides)
             throws IOException {
         this.settings = settings;
+        var timeouts = overrides.toBuilder();
+        if (overrides.apiCallAttemptTimeout().isEmpty()) {
+            timeouts.apiCallAttemptTimeout(ATTEMPT_TIMEOUT);
+        }
+        if (overrides.apiCallTimeout().isEmpty()) {
+            timeouts.apiCallTimeout(CALL_TIMEOUT);
+        }
         var builder = S3Client.builder()
-                .overrideConfiguration(overrides)
+                .overrideConfiguration(timeouts.build())
                 .httpClient(UrlConnectionHttpClient.create())
                 .region(Region.of(settings.region()))
                 .credentialsProvider(credentials)
@@ -98,7 +123,49 @@ public final class S3Storage implements Storage, AutoCloseable {
                 Files.deleteIfExists(p);
             }
         }
-        refreshUsage();
+        // counted after the ports open, as on local disk: a bucket of a million objects takes minutes to list,
+        // and an unreachable one must not stop the proxy from serving through the pass-through
+        Thread counter = new Thread(this::countInBackground, "modproxy-size-accounting");
+        counter.setDaemon(true);
+        counter.start();
+    }
+
+    private void countInBackground() {
+        long start = System.nanoTime();
+        long b = 0;
+        long n = 0;
+        try (Stream<StorageEntry> all = entries()) {
+            for (StorageEntry e : (Iterable<StorageEntry>) all::iterator) {
+                b += e.size();
+                n++;
+            }
+            // added, not set: this replica's writes during the listing are counted already (an object written
+            // while it was listed may count twice; the figures follow this replica only, see the README)
+            bytes.addAndGet(b);
+            entries.addAndGet(n);
+            LOG.infof(
+                    "storage %s accounted: %d objects, %d bytes, in %d ms",
+                    describe(), n, b, (System.nanoTime() - start) / 1_000_000);
+        } catch (IOException | RuntimeException e) {
+            LOG.errorf(
+                    "cannot list %s (%s): check MODPROXY_S3_ENDPOINT, MODPROXY_S3_BUCKET, MODPROXY_S3_REGION and the"
+                            + " bucket's credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY); modules are served"
+                            + " from the upstream without caching while the bucket cannot be read",
+                    describe(), oneLine(e));
+        } finally {
+            counted = true;
+        }
+    }
+
+    private static String oneLine(Exception e) {
+        String message = String.valueOf(e.getMessage());
+        int end = message.indexOf('\n');
+        return end < 0 ? message : message.substring(0, end);
+    }
+
+    @Override
+    public boolean usageCounted() {
+        return counted;
     }
 
     /** Recounts the bucket: other replicas write to it too, so local counting alone drifts. */
@@ -279,6 +346,11 @@ public final class S3Storage implements Storage, AutoCloseable {
         s3.close();
     }
 
+    /** Long enough for a large zip over a slow link; a hung bucket still fails the upload in bounded time. */
+    static Duration uploadAttemptTimeout(long size) {
+        return UPLOAD_BASE_TIMEOUT.plusSeconds(UPLOAD_SECONDS_PER_MIB * (size >> 20));
+    }
+
     private IOException failure(String action, String name, Exception e) {
         return new IOException("cannot " + action + " " + name + " in " + describe() + ": " + e.getMessage(), e);
     }
@@ -296,8 +368,14 @@ public final class S3Storage implements Storage, AutoCloseable {
             String name = settings.objectName(key);
             long replaced = sizeOf(name);
             try {
+                Duration attempt = uploadAttemptTimeout(size);
                 s3.putObject(
-                        r -> r.bucket(settings.bucket()).key(name).contentLength(size), RequestBody.fromFile(staged));
+                        r -> r.bucket(settings.bucket())
+                                .key(name)
+                                .contentLength(size)
+                                .overrideConfiguration(
+                                        o -> o.apiCallAttemptTimeout(attempt).apiCallTimeout(attempt.multipliedBy(2))),
+                        RequestBody.fromFile(staged));
             } catch (SdkException | UncheckedIOException e) {
                 throw failure("upload", name, e);
             }
