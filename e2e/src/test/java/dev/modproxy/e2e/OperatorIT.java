@@ -257,7 +257,7 @@ class OperatorIT {
         List<String> header =
                 List.of(get.stdout().lines().findFirst().orElseThrow().trim().split("\\s{2,}"));
         // the CRD's printer columns in their order (HitRatio has priority 1: only with -o wide)
-        assertThat(header).containsExactly("NAME", "READY", "REPLICAS", "URL", "SIZE", "USED", "AGE");
+        assertThat(header).containsExactly("NAME", "READY", "DEGRADED", "REPLICAS", "URL", "SIZE", "USED", "AGE");
         assertThat(get.stdout())
                 .contains("http://default." + namespace + ".svc")
                 .contains("True");

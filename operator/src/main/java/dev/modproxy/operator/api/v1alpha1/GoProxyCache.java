@@ -22,6 +22,12 @@ import io.fabric8.kubernetes.model.annotation.Version;
         type = AdditionalPrinterColumn.Type.STRING,
         getDescription = "Whether the cache serves (the Ready condition).")
 @AdditionalPrinterColumn(
+        name = "Degraded",
+        jsonPath = ".status.conditions[?(@.type==\"Degraded\")].status",
+        type = AdditionalPrinterColumn.Type.STRING,
+        getDescription = "Whether something needs attention though the cache may still serve (the Degraded "
+                + "condition: its reason and message say what and how to fix it).")
+@AdditionalPrinterColumn(
         name = "Replicas",
         jsonPath = ".status.replicas",
         type = AdditionalPrinterColumn.Type.INTEGER,

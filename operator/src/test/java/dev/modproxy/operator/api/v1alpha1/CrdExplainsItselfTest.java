@@ -38,7 +38,7 @@ class CrdExplainsItselfTest {
                         version.get("additionalPrinterColumns").spliterator(), false)
                 .map(c -> c.get("name").asText())
                 .toList();
-        assertThat(names).containsExactly("Ready", "Replicas", "URL", "Size", "Used", "HitRatio", "Age");
+        assertThat(names).containsExactly("Ready", "Degraded", "Replicas", "URL", "Size", "Used", "HitRatio", "Age");
         assertThat(version.get("additionalPrinterColumns")).allSatisfy(column -> {
             assertThat(column.get("name").asText()).matches("[A-Za-z]+");
             if (!column.get("name").asText().equals("Age")) {
@@ -47,7 +47,7 @@ class CrdExplainsItselfTest {
                         .isNotBlank();
             }
         });
-        assertThat(version.at("/additionalPrinterColumns/5/priority").asInt())
+        assertThat(version.at("/additionalPrinterColumns/6/priority").asInt())
                 .as("HitRatio only with -o wide")
                 .isOne();
     }
