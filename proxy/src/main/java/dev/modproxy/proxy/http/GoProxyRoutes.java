@@ -20,11 +20,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
 import org.jboss.logging.Logger;
 
 /**
@@ -38,6 +38,9 @@ public final class GoProxyRoutes {
     private static final String IMMUTABLE = "public, max-age=31536000, immutable";
     /** Header values encoded once: a hit then copies their bytes instead of validating and encoding strings. */
     private static final CharSequence IMMUTABLE_HEADER = HttpHeaders.createOptimized(IMMUTABLE);
+
+    /** Bytes read from a storage stream at a time. */
+    private static final int CHUNK = 64 * 1024;
 
     private static final Map<RequestKind, CharSequence> CONTENT_TYPES = new EnumMap<>(RequestKind.class);
 
@@ -63,6 +66,8 @@ public final class GoProxyRoutes {
     private final Duration mutableTtl;
     private final Duration negativeTtl;
     private final Duration stallLimit;
+    /** Bytes written to streamed responses and not yet on their sockets, summed (modproxy_response_buffered_bytes). */
+    private final AtomicLong streamed = new AtomicLong();
 
     public GoProxyRoutes(
             ModuleCache cache, ProxyMetrics metrics, Duration mutableTtl, Duration negativeTtl, Duration stallLimit) {
@@ -72,6 +77,7 @@ public final class GoProxyRoutes {
         this.negativeTtl = negativeTtl;
         this.stallLimit = stallLimit;
         this.mutableCacheControl = HttpHeaders.createOptimized("public, max-age=" + mutableTtl.toSeconds());
+        metrics.watchResponseBuffers(streamed);
     }
 
     void handle(RoutingContext ctx) {
@@ -198,25 +204,62 @@ public final class GoProxyRoutes {
             return;
         }
         ResponseStream stream = responseStream(response, request);
-        ctx.vertx()
-                .executeBlocking(
-                        () -> {
-                            try (InputStream in = object.open()) {
-                                stream.begin(object.size());
-                                byte[] buffer = new byte[64 * 1024];
-                                int n;
-                                while ((n = in.read(buffer)) >= 0) {
-                                    stream.write(Arrays.copyOf(buffer, n));
-                                }
-                                stream.end();
-                            } catch (IOException e) {
-                                stream.abort();
-                            } finally {
-                                object.release();
-                            }
-                            return null;
-                        },
-                        false);
+        ctx.vertx().executeBlocking(() -> copy(ctx, object, stream), false);
+    }
+
+    /**
+     * Copies a stored object's stream (remote storage) to the response, on a worker thread. The stream's bytes are
+     * counted against the object's size: a stream that fails or ends early (a connection to the bucket cut) resets
+     * the client's connection at once, so the go command sees a failed download instead of waiting for bytes that
+     * will not come. Whatever goes wrong, even an Error, the response is closed and the object released.
+     */
+    private Void copy(RoutingContext ctx, StoredObject object, ResponseStream stream) {
+        long size = object.size();
+        long copied = 0;
+        try (InputStream in = object.open()) {
+            stream.begin(size);
+            while (true) {
+                // a fresh array per chunk: the response owns it until written, and at most a window of them are
+                byte[] chunk = in.readNBytes((int) Math.min(CHUNK, Math.max(1, size - copied)));
+                if (chunk.length == 0) {
+                    break;
+                }
+                copied += chunk.length;
+                if (copied > size) {
+                    break;
+                }
+                stream.write(chunk);
+            }
+            if (copied != size) {
+                metrics.storageReadFailed();
+                LOG.warnf(
+                        "%s: the storage's stream gave %d bytes of an object of %d; connection reset",
+                        ctx.request().path(), copied, size);
+                stream.abort();
+            } else {
+                stream.end();
+            }
+        } catch (Throwable e) { // an Error too: the response must not stay open
+            if (stream.gone()) {
+                LOG.debugf(
+                        "%s: client went away after %d of %d bytes",
+                        ctx.request().path(), copied, size);
+                stream.abort();
+            } else {
+                metrics.storageReadFailed();
+                LOG.warnf(
+                        "%s: reading from storage failed after %d of %d bytes (%s); %s",
+                        ctx.request().path(), copied, size, e, stream.started() ? "connection reset" : "answered 503");
+                if (stream.started()) {
+                    stream.abort();
+                } else {
+                    refuse(ctx.response(), 503, "cache storage read failed; retry", "no-store");
+                }
+            }
+        } finally {
+            object.release();
+        }
+        return null;
     }
 
     static void refuse(HttpServerResponse response, int status, String reason, String cacheControl) {
@@ -240,7 +283,8 @@ public final class GoProxyRoutes {
                 request.kind().contentType(),
                 cacheControl(request),
                 stallLimit,
-                n -> metrics.served(request.kind(), n));
+                n -> metrics.served(request.kind(), n),
+                streamed);
     }
 
     private String cacheControl(ProxyRequest request) {

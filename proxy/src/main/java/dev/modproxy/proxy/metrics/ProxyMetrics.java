@@ -13,6 +13,7 @@ import io.micrometer.core.instrument.binder.http.Outcome;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -22,7 +23,7 @@ import java.util.function.ToDoubleFunction;
  * modproxy_upstream_errors_total{upstream,outcome}, modproxy_cache_evictions_total,
  * modproxy_cache_size_bytes, modproxy_cache_entries, modproxy_memory_cache_size_bytes,
  * modproxy_memory_cache_entries, modproxy_memory_mapped_size_bytes, modproxy_memory_mapped_entries,
- * modproxy_upstream_circuit_open{upstream}. Hits answered from memory
+ * modproxy_upstream_circuit_open{upstream}, modproxy_response_buffered_bytes, modproxy_storage_read_failures_total. Hits answered from memory
  * count in modproxy_cache_hits_total like any other hit. Requests on both ports are timed in
  * http_server_requests_seconds{method,outcome,status,uri} (see {@link #requestTimer}).
  */
@@ -91,7 +92,8 @@ public final class ProxyMetrics implements UpstreamListener {
                 .description("Objects removed to stay under the size limit")
                 .register(registry);
         storageReadFailures = Counter.builder("modproxy.storage.read.failures")
-                .description("Storage lookups that failed (not a miss): answered from the upstream, not cached")
+                .description("Storage reads that failed: lookups (answered from the upstream, not cached) and hits "
+                        + "whose stream failed or ended early (the client's connection was reset)")
                 .register(registry);
     }
 
@@ -148,6 +150,14 @@ public final class ProxyMetrics implements UpstreamListener {
                 .register(registry);
         Gauge.builder("modproxy.prefetch.queued", prefetcher, queued)
                 .description("Prefetches waiting for a free slot")
+                .register(registry);
+    }
+
+    /** Publishes the bytes that responses streamed by a worker thread have written and not yet put on a socket. */
+    public void watchResponseBuffers(AtomicLong outstanding) {
+        Gauge.builder("modproxy.response.buffered", outstanding, AtomicLong::get)
+                .baseUnit("bytes")
+                .description("Bytes written to streamed responses and not yet on their sockets")
                 .register(registry);
     }
 
@@ -247,7 +257,10 @@ public final class ProxyMetrics implements UpstreamListener {
         evictions.increment(count);
     }
 
-    /** A storage lookup failed (bucket unreachable, disk error) and was answered as a miss. */
+    /**
+     * A storage read failed: a lookup (bucket unreachable, disk error), answered as a miss, or a hit streamed from
+     * storage cut short (its stream failed or ended before the object's size).
+     */
     public void storageReadFailed() {
         storageReadFailures.increment();
     }

@@ -9,6 +9,7 @@ import dev.modproxy.proxy.storage.Storage;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import java.io.IOException;
 import java.net.URI;
@@ -35,6 +36,7 @@ public final class ProxyUnderTest implements AutoCloseable {
         private UnaryOperator<Storage> storageView;
         private ProxyAssembly.StorageLayers storage;
         private SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        private int sendBufferSize = -1;
 
         private Options set(UnaryOperator<ProxySettings.Builder> setting) {
             settings.add(setting);
@@ -94,6 +96,15 @@ public final class ProxyUnderTest implements AutoCloseable {
         /** A storage the test builds (and closes) instead of the production layers over the cache root. */
         public Options storage(ProxyAssembly.StorageLayers layers) {
             storage = layers;
+            return this;
+        }
+
+        /**
+         * The server sockets' send buffer (SO_SNDBUF), so that what a client does not read stays in the proxy rather
+         * than in the kernel (which may otherwise take up to net.ipv4.tcp_wmem's 4 MiB per connection).
+         */
+        public Options sendBufferSize(int bytes) {
+            sendBufferSize = bytes;
             return this;
         }
 
@@ -160,7 +171,7 @@ public final class ProxyUnderTest implements AutoCloseable {
         // one port here for brevity; the application puts the admin routes on the management port (ProxyAppTest)
         assembly.routes().installManagement(router);
         assembly.routes().installServing(router);
-        server = vertx.createHttpServer()
+        server = vertx.createHttpServer(new HttpServerOptions().setSendBufferSize(options.sendBufferSize))
                 .requestHandler(router)
                 .listen(0, "127.0.0.1")
                 .toCompletionStage()

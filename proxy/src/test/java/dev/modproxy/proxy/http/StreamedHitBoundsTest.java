@@ -1,0 +1,233 @@
+package dev.modproxy.proxy.http;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.modproxy.proxy.storage.ForwardingStorage;
+import dev.modproxy.proxy.storage.Storage;
+import dev.modproxy.proxy.storage.StorageKey;
+import dev.modproxy.proxy.storage.StoredObject;
+import dev.modproxy.proxy.testing.ProxyUnderTest;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A hit streamed from storage (S3: no local file) holds a bounded number of bytes per response, however fast the
+ * storage and however slow the clients; a stream that ends early breaks the connection at once.
+ */
+class StreamedHitBoundsTest {
+
+    private static final String PATH = "/example.com/big/@v/v1.0.0.zip";
+    private static final StorageKey KEY = new StorageKey("example.com/big/@v/v1.0.0.zip");
+
+    /** The bytes a response may have written and not yet on its socket (ResponseStream's window). */
+    private static final int WINDOW = 256 * 1024;
+
+    private static final int SEND_BUFFER = 64 * 1024;
+    private static final int RECEIVE_BUFFER = 16 * 1024;
+
+    @TempDir
+    Path cacheDir;
+
+    /** Serves one object from memory as a stream (as fast as a storage can be), counting the bytes taken from it. */
+    private static final class FastStream extends ForwardingStorage {
+        final byte[] content;
+        final long cutAt;
+        final AtomicLong taken = new AtomicLong();
+
+        FastStream(Storage disk, byte[] content, long cutAt) {
+            super(disk);
+            this.content = content;
+            this.cutAt = cutAt;
+        }
+
+        @Override
+        public Optional<StoredObject> lookup(StorageKey key) throws IOException {
+            if (!key.equals(KEY)) {
+                return delegate.lookup(key);
+            }
+            return Optional.of(StoredObject.ofStream(key, content.length, Instant.now(), () -> new InputStream() {
+                final ByteArrayInputStream in =
+                        new ByteArrayInputStream(content, 0, (int) Math.min(cutAt, content.length));
+
+                @Override
+                public int read() throws IOException {
+                    byte[] one = new byte[1];
+                    return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+                }
+
+                @Override
+                public int read(byte[] b, int off, int len) {
+                    int n = in.read(b, off, len);
+                    if (n > 0) {
+                        taken.addAndGet(n);
+                    }
+                    return n;
+                }
+            }));
+        }
+
+        @Override
+        public boolean lookupIsLocal() {
+            return false;
+        }
+    }
+
+    /** A raw HTTP/1.1 client with a small receive buffer, so what it does not read stays in the proxy. */
+    private static final class SlowClient implements AutoCloseable {
+        final Socket socket = new Socket();
+        final InputStream in;
+        final long contentLength;
+
+        SlowClient(int port) throws IOException {
+            socket.setReceiveBufferSize(RECEIVE_BUFFER);
+            socket.setSoTimeout(10_000);
+            socket.connect(new java.net.InetSocketAddress("127.0.0.1", port));
+            socket.getOutputStream()
+                    .write(("GET " + PATH + " HTTP/1.1\r\nHost: proxy\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            in = socket.getInputStream();
+            String head = readHead(in);
+            assertTrue(head.startsWith("HTTP/1.1 200"), head);
+            long length = -1;
+            for (String line : head.split("\r\n")) {
+                if (line.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
+                    length = Long.parseLong(line.substring(15).trim());
+                }
+            }
+            contentLength = length;
+        }
+
+        /** Reads the body until the connection ends (or the object is whole): what arrived. */
+        byte[] readBody() throws IOException {
+            ByteArrayOutputStream body = new ByteArrayOutputStream();
+            byte[] buffer = new byte[64 * 1024];
+            try {
+                while (body.size() < contentLength) {
+                    int n = in.read(buffer);
+                    if (n < 0) {
+                        break;
+                    }
+                    body.write(buffer, 0, n);
+                }
+            } catch (java.net.SocketException reset) {
+                // a reset connection: what arrived before it is the answer
+            }
+            return body.toByteArray();
+        }
+
+        private static String readHead(InputStream in) throws IOException {
+            StringBuilder head = new StringBuilder();
+            while (!head.toString().endsWith("\r\n\r\n")) {
+                int c = in.read();
+                if (c < 0) {
+                    throw new IOException("connection ended in the head: " + head);
+                }
+                head.append((char) c);
+            }
+            return head.toString();
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
+    }
+
+    private static byte[] content(int size) {
+        byte[] content = new byte[size];
+        new Random(42).nextBytes(content);
+        return content;
+    }
+
+    @Test
+    void slowClientsOfAFastStorageHoldABoundedNumberOfBytesEach() throws Exception {
+        byte[] content = content(16 * 1024 * 1024);
+        FastStream[] storage = new FastStream[1];
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        int clients = 6;
+        try (ProxyUnderTest proxy = new ProxyUnderTest(
+                "http://127.0.0.1:9",
+                cacheDir,
+                ProxyUnderTest.options()
+                        .registry(registry)
+                        .sendBufferSize(SEND_BUFFER)
+                        .storageView(disk -> storage[0] = new FastStream(disk, content, Long.MAX_VALUE)))) {
+            List<SlowClient> slow = new ArrayList<>();
+            try {
+                for (int i = 0; i < clients; i++) {
+                    slow.add(new SlowClient(proxy.port()));
+                }
+                Thread.sleep(2000); // nobody reads: what the proxy took from the storage is in its heap or the kernel's
+                long taken = storage[0].taken.get();
+                System.out.printf("no client reading: %d bytes taken from storage for %d clients%n", taken, clients);
+                // per client: its window, the chunk being read, and the socket buffers (Linux doubles SO_SNDBUF)
+                long perClient = WINDOW + 64 * 1024 + 2 * SEND_BUFFER + RECEIVE_BUFFER;
+                assertTrue(
+                        taken <= clients * perClient,
+                        "the proxy took " + taken + " bytes for " + clients + " clients that read nothing");
+                double buffered =
+                        registry.get("modproxy.response.buffered").gauge().value();
+                assertTrue(buffered <= clients * WINDOW, buffered + " bytes buffered");
+
+                ExecutorService readers = Executors.newFixedThreadPool(clients);
+                try {
+                    List<Future<byte[]>> bodies = new ArrayList<>();
+                    for (SlowClient client : slow) {
+                        bodies.add(readers.submit(client::readBody));
+                    }
+                    for (Future<byte[]> body : bodies) {
+                        assertArrayEquals(content, body.get(60, TimeUnit.SECONDS));
+                    }
+                } finally {
+                    readers.shutdownNow();
+                }
+            } finally {
+                for (SlowClient client : slow) {
+                    client.close();
+                }
+            }
+        }
+    }
+
+    @Test
+    void aStorageStreamThatEndsEarlyBreaksTheConnectionAtOnce() throws Exception {
+        byte[] content = content(4 * 1024 * 1024);
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        try (ProxyUnderTest proxy = new ProxyUnderTest(
+                "http://127.0.0.1:9",
+                cacheDir,
+                ProxyUnderTest.options()
+                        .registry(registry)
+                        .storageView(disk -> new FastStream(disk, content, 1024 * 1024)))) {
+            try (SlowClient client = new SlowClient(proxy.port())) {
+                long started = System.nanoTime();
+                byte[] body = client.readBody();
+                long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+
+                assertEquals(content.length, client.contentLength);
+                assertEquals(1024 * 1024, body.length, "the bytes the storage gave, then the end");
+                assertTrue(millis < 5000, "the connection ended after " + millis + " ms");
+            }
+            assertEquals(1.0, registry.counter("modproxy.storage.read.failures").count());
+        }
+    }
+}
