@@ -246,7 +246,22 @@ public class GoProxyCacheReconciler implements Reconciler<GoProxyCache> {
                 service,
                 problems,
                 failure,
-                claim.flatMap(c -> missingStorageClass(c, context.getClient())));
+                claim.flatMap(c -> missingStorageClass(c, context.getClient())),
+                deploymentApplied(context));
+    }
+
+    /**
+     * Whether this reconciliation's workflow reconciled the Deployment without an error: created it, updated it, or
+     * found it as the spec wants it. Not when the workflow did not run (an invalid spec), nor when the Deployment
+     * was skipped because a dependent it waits for failed, nor when its own write failed. The workflow keeps its
+     * result in the context even when it then throws, so updateErrorStatus reads it too.
+     */
+    private static boolean deploymentApplied(Context<GoProxyCache> context) {
+        return context.managedWorkflowAndDependentResourceContext()
+                .getWorkflowReconcileResult()
+                .map(result ->
+                        result.getReconciledDependents().stream().anyMatch(ProxyDeploymentDependent.class::isInstance))
+                .orElse(false);
     }
 
     /**

@@ -23,6 +23,7 @@ import io.fabric8.kubernetes.api.model.PersistentVolumeClaimStatusBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceQuota;
 import io.fabric8.kubernetes.api.model.ResourceQuotaBuilder;
+import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.Status;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
@@ -334,6 +335,85 @@ class GoProxyCacheReconcilerTest {
                                 .getAnnotations()
                                 .get("team")));
         assertThat(configHash(get(Deployment.class, ns, "roll"))).isEqualTo(secondHash);
+    }
+
+    /**
+     * A spec the Deployment did not get is not "rolled out", whatever the Deployment's status says of the earlier
+     * one it runs: an invalid spec is not applied at all, and a Deployment whose update the API server refuses (here
+     * an admission webhook, played by the mock) keeps its pod template while the ConfigMap beside it already holds
+     * the new settings, which only a restarted pod would read.
+     */
+    @Test
+    void aSpecTheDeploymentDidNotGetIsNotReportedAsRolledOut() {
+        String ns = namespace();
+        create(ns, "stale", spec -> {});
+        markAvailable(ns, "stale");
+        await().atMost(PATIENCE)
+                .untilAsserted(() -> assertThat(condition(fresh(ns, "stale"), CacheCondition.PROGRESSING)
+                                .getReason())
+                        .isEqualTo("RolledOut"));
+        String hash = configHash(get(Deployment.class, ns, "stale"));
+
+        edit(ns, "stale", spec -> {
+            spec.setUpstream("https://goproxy.cn,direct");
+            spec.setResources(new ResourceRequirementsBuilder()
+                    .addToRequests("cpu", new Quantity("lots"))
+                    .build());
+        });
+        await().atMost(PATIENCE).untilAsserted(() -> {
+            GoProxyCache seen = fresh(ns, "stale");
+            assertThat(seen.getStatus().getObservedGeneration())
+                    .isEqualTo(seen.getMetadata().getGeneration());
+            assertThat(condition(seen, CacheCondition.DEGRADED).getReason()).isEqualTo("InvalidSpec");
+            CacheCondition progressing = condition(seen, CacheCondition.PROGRESSING);
+            assertThat(progressing.getStatus()).isEqualTo("False");
+            assertThat(progressing.getReason()).isEqualTo("InvalidSpec");
+            assertThat(progressing.getMessage()).contains("was not updated to the current spec");
+        });
+        assertThat(configHash(get(Deployment.class, ns, "stale"))).isEqualTo(hash);
+
+        String denied = "admission webhook \"pinned.policy.example.com\" denied the request: images must be pinned";
+        ClusterUnderTest.mock()
+                .ifPresent(mock -> mock.expect()
+                        .put()
+                        .withPath("/apis/apps/v1/namespaces/" + ns + "/deployments/stale")
+                        .andReturn(
+                                400,
+                                new StatusBuilder()
+                                        .withStatus("Failure")
+                                        .withCode(400)
+                                        .withReason("BadRequest")
+                                        .withMessage(denied)
+                                        .build())
+                        .always());
+        edit(
+                ns,
+                "stale",
+                spec -> spec.setResources(new ResourceRequirementsBuilder()
+                        .addToRequests("cpu", new Quantity("100m"))
+                        .build()));
+        if (ClusterUnderTest.mock().isPresent()) {
+            await().atMost(PATIENCE).untilAsserted(() -> {
+                GoProxyCache seen = fresh(ns, "stale");
+                assertThat(seen.getStatus().getObservedGeneration())
+                        .isEqualTo(seen.getMetadata().getGeneration());
+                assertThat(condition(seen, CacheCondition.DEGRADED).getMessage())
+                        .contains(denied);
+                CacheCondition progressing = condition(seen, CacheCondition.PROGRESSING);
+                assertThat(progressing.getStatus()).isEqualTo("False");
+                assertThat(progressing.getReason()).isEqualTo("Rejected");
+                assertThat(progressing.getMessage()).contains("was not updated to the current spec");
+            });
+            assertThat(get(ConfigMap.class, ns, "stale-config").getData())
+                    .containsEntry("MODPROXY_UPSTREAM", "https://goproxy.cn,direct");
+            assertThat(configHash(get(Deployment.class, ns, "stale"))).isEqualTo(hash);
+        } else {
+            await().atMost(PATIENCE).until(() -> !hash.equals(configHash(get(Deployment.class, ns, "stale"))));
+            await().atMost(PATIENCE)
+                    .untilAsserted(() -> assertThat(condition(fresh(ns, "stale"), CacheCondition.PROGRESSING)
+                                    .getReason())
+                            .isEqualTo("RolledOut"));
+        }
     }
 
     @Test
