@@ -18,6 +18,7 @@ import dev.modproxy.operator.dependent.ProxyNetworkPolicyDependent;
 import dev.modproxy.operator.dependent.ProxyServiceDependent;
 import dev.modproxy.operator.dependent.ServiceMonitorCrdPresent;
 import dev.modproxy.operator.dependent.ServiceMonitorDependent;
+import dev.modproxy.operator.dependent.VolumeClaimRefusedException;
 import dev.modproxy.operator.figures.CacheFiguresPoller;
 import dev.modproxy.operator.figures.ProxyReading;
 import dev.modproxy.operator.settings.SpecProblems;
@@ -66,6 +67,8 @@ import org.jboss.logging.Logger;
         dependents = {
             @Dependent(name = "config", type = ProxyConfigMapDependent.class),
             @Dependent(name = "volume", type = CacheVolumeClaimDependent.class),
+            // on the volume for its existence only: a claim whose update is refused (it cannot grow) fails no
+            // dependent, and is reported once the rest is applied (CacheVolumeClaimDependent.reconcile)
             @Dependent(
                     name = "deployment",
                     type = ProxyDeploymentDependent.class,
@@ -132,6 +135,11 @@ public class GoProxyCacheReconciler implements Reconciler<GoProxyCache> {
         if (problems.isEmpty()) {
             // an error here propagates to updateErrorStatus, which reports it and lets JOSDK retry
             context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
+            // a claim that exists but could not be updated did not hold the rest back: it is reported the same way
+            Optional<VolumeClaimRefusedException> refused = CacheVolumeClaimDependent.refusedUpdate(context);
+            if (refused.isPresent()) {
+                throw refused.get();
+            }
         } else {
             LOG.infof(
                     "GoProxyCache %s/%s has an invalid spec: %s",

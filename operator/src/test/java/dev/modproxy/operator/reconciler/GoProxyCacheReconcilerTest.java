@@ -552,6 +552,68 @@ class GoProxyCacheReconcilerTest {
                 .untilAsserted(() -> assertCondition(fresh(ns, "quota"), CacheCondition.DEGRADED, "False"));
     }
 
+    /**
+     * A claim that exists but cannot grow (here a quota on requests.storage; a StorageClass without
+     * allowVolumeExpansion is refused the same way) mounts as it is: it must not keep every other setting from the
+     * Deployment. The operator once left the Deployment as it was while the ConfigMap got the new upstream, and said
+     * "RolledOut"; and spec.storage.size cannot go back to end it (a CEL rule).
+     */
+    @Test
+    void aClaimThatCannotGrowKeepsItsSizeAndEveryOtherSettingStillRollsOut() {
+        String ns = namespace();
+        client.resource(new ResourceQuotaBuilder()
+                        .withNewMetadata()
+                        .withName("storage")
+                        .withNamespace(ns)
+                        .endMetadata()
+                        .withNewSpec()
+                        .addToHard("requests.storage", new Quantity("3Gi"))
+                        .endSpec()
+                        .build())
+                .create();
+        create(ns, "grow", spec -> spec.getStorage().setSize("1Gi"));
+        awaitObject(PersistentVolumeClaim.class, ns, "grow-cache");
+        markAvailable(ns, "grow");
+        await().atMost(PATIENCE)
+                .untilAsserted(() -> assertCondition(fresh(ns, "grow"), CacheCondition.DEGRADED, "False"));
+        String hash = configHash(get(Deployment.class, ns, "grow"));
+
+        // the mock enforces no quota: it answers the claim's update as the API server does
+        ClusterUnderTest.mock()
+                .ifPresent(mock -> mock.expect()
+                        .put()
+                        .withPath("/api/v1/namespaces/" + ns + "/persistentvolumeclaims/grow-cache")
+                        .andReturn(
+                                403,
+                                forbidden(
+                                        "persistentvolumeclaims \"grow-cache\" is forbidden: exceeded quota: storage, "
+                                                + "requested: requests.storage=4Gi, used: requests.storage=1Gi, limited: "
+                                                + "requests.storage=3Gi"))
+                        .always());
+        edit(ns, "grow", spec -> spec.getStorage().setSize("5Gi"));
+        await().atMost(PATIENCE).untilAsserted(() -> {
+            CacheCondition degraded = condition(fresh(ns, "grow"), CacheCondition.DEGRADED);
+            assertThat(degraded.getReason()).isEqualTo("QuotaExceeded");
+            assertThat(degraded.getMessage()).contains("exceeded quota");
+        });
+
+        edit(ns, "grow", spec -> spec.setUpstream("https://goproxy.cn,direct"));
+        await("the new upstream rolled out though the claim cannot grow")
+                .atMost(PATIENCE)
+                .until(() -> !hash.equals(configHash(get(Deployment.class, ns, "grow"))));
+        assertThat(get(ConfigMap.class, ns, "grow-config").getData())
+                .containsEntry("MODPROXY_UPSTREAM", "https://goproxy.cn,direct");
+        markAvailable(ns, "grow");
+        await().atMost(PATIENCE).untilAsserted(() -> {
+            GoProxyCache seen = fresh(ns, "grow");
+            assertThat(seen.getStatus().getObservedGeneration())
+                    .isEqualTo(seen.getMetadata().getGeneration());
+            assertThat(condition(seen, CacheCondition.PROGRESSING).getReason()).isEqualTo("RolledOut");
+            assertThat(condition(seen, CacheCondition.DEGRADED).getReason()).isEqualTo("QuotaExceeded");
+        });
+        assertThat(claimSize(ns, "grow-cache")).isEqualTo(new Quantity("1Gi"));
+    }
+
     @Test
     void aCacheWhoseNamespaceIsBeingDeletedIsLeftToGoWithOneQuietLine() {
         String ns = namespace();
