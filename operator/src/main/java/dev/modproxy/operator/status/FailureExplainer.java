@@ -1,6 +1,8 @@
 package dev.modproxy.operator.status;
 
 import dev.modproxy.operator.dependent.NameTakenException;
+import dev.modproxy.operator.dependent.VolumeClaimRefusedException;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.AggregatedOperatorException;
 import java.util.ArrayList;
@@ -27,11 +29,15 @@ public final class FailureExplainer {
     /** An object of a name the cache needs exists and is someone else's. */
     public static final String NAME_IN_USE = "NameInUse";
 
+    /** The volume claim cannot grow: its StorageClass does not allow expansion, or no volume is bound to it yet. */
+    public static final String VOLUME_EXPANSION_REFUSED = "VolumeExpansionRefused";
+
     /**
      * Refusals that stay until a person acts (raises the quota, grants the permission, fixes the field, frees the
      * name: the object in the way is not watched, so its deletion sends no event).
      */
-    private static final Set<String> AWAITING_A_FIX = Set.of("QuotaExceeded", "Forbidden", "Rejected", NAME_IN_USE);
+    private static final Set<String> AWAITING_A_FIX =
+            Set.of("QuotaExceeded", "Forbidden", "Rejected", NAME_IN_USE, VOLUME_EXPANSION_REFUSED);
 
     private FailureExplainer() {}
 
@@ -55,6 +61,13 @@ public final class FailureExplainer {
                 .findFirst();
         if (taken.isPresent()) {
             return new Observation.Failure(NAME_IN_USE, taken.get().getMessage());
+        }
+        Optional<VolumeClaimRefusedException> claimRefused = causes.stream()
+                .map(c -> cause(c, VolumeClaimRefusedException.class))
+                .flatMap(Optional::stream)
+                .findFirst();
+        if (claimRefused.isPresent()) {
+            return explainClaimRefusal(claimRefused.get());
         }
         Optional<KubernetesClientException> api = causes.stream()
                 .map(FailureExplainer::apiCause)
@@ -85,10 +98,22 @@ public final class FailureExplainer {
                     NAMESPACE_TERMINATING, "Its namespace is being deleted, and the cache with it: " + message);
         }
         if (code == 403 && message != null && message.contains("exceeded quota")) {
+            // only pods take CPU and memory quota, and the Deployment's pods are refused to the ReplicaSet, not here
+            // (Degraded RolloutFailed): this is the claim's storage, or a count of objects
+            if (refused(e, message).filter("persistentvolumeclaims"::equals).isPresent()) {
+                return new Observation.Failure(
+                        "QuotaExceeded",
+                        "The namespace's ResourceQuota refused the cache's volume claim: " + message
+                                + ". The proxy Deployment is not made or updated until the claim exists. Fix: raise the quota (kubectl "
+                                + "describe resourcequota in the cache's namespace shows what it allows and what is "
+                                + "used). spec.storage.size cannot be lowered (it only grows): for a smaller volume, "
+                                + "delete this GoProxyCache and create it again with a size the quota allows.");
+            }
             return new Observation.Failure(
                     "QuotaExceeded",
                     "The namespace's ResourceQuota refused an object: " + message
-                            + ". Fix: raise the quota or lower spec.resources / spec.storage.size.");
+                            + ". Fix: raise the quota (kubectl describe resourcequota in the cache's namespace shows "
+                            + "what it allows and what is used).");
         }
         if (code == 403) {
             return new Observation.Failure(
@@ -112,6 +137,92 @@ public final class FailureExplainer {
         return new Observation.Failure(
                 "ApiError",
                 "The API server answered " + code + ": " + message + ". The operator retries with backoff.");
+    }
+
+    /**
+     * An update of the cache's existing claim the API server refused. The claim mounts as it is, so the rest of the
+     * cache was applied; what matters is why it could not grow, and that spec.storage.size cannot go back (a CEL
+     * rule: it only grows), so "lower the size" is no way out.
+     */
+    private static Observation.Failure explainClaimRefusal(VolumeClaimRefusedException refused) {
+        KubernetesClientException e = refused.answer();
+        String message = answer(e);
+        if (!refused.growth()) {
+            return explainApi(e);
+        }
+        String claim = refused.claim();
+        String from = refused.size().map(Quantity::toString).orElse("its size");
+        String to = refused.wanted().map(Quantity::toString).orElse("spec.storage.size");
+        String runsOn = " The proxy goes on with the " + from + " volume, and the cache's other settings are applied. "
+                + "spec.storage.size cannot go back to " + from + " (it only grows).";
+        String recreate = refused.retained()
+                ? " The claim is retained (spec.storage.retainOnDelete): a GoProxyCache made again under this name "
+                        + "adopts it as it is, so give it storage.size " + from + " to keep the cached modules, or "
+                        + "delete the claim too (kubectl -n " + refused.namespace() + " delete pvc " + claim
+                        + ") for a new, empty volume."
+                : " The cached modules go with the old volume.";
+        if (e.getCode() == 403 && message.contains("exceeded quota")) {
+            return new Observation.Failure(
+                    "QuotaExceeded",
+                    "The namespace's ResourceQuota refuses to grow the volume claim " + claim + " from " + from
+                            + " to " + to + ": " + message + "." + runsOn
+                            + " Fix: raise the quota (kubectl -n " + refused.namespace()
+                            + " describe resourcequota shows what it allows and what is used); the operator grows the "
+                            + "claim once it fits. Otherwise the only way back is to delete this GoProxyCache and "
+                            + "create it again with a size the quota allows." + recreate);
+        }
+        if (e.getCode() == 403 && message.contains("resize")) {
+            // the PersistentVolumeClaimResize admission plugin: the claim's class lacks allowVolumeExpansion: true
+            String storageClass =
+                    refused.storageClass().map(c -> "StorageClass " + c).orElse("the claim's StorageClass");
+            return new Observation.Failure(
+                    VOLUME_EXPANSION_REFUSED,
+                    "The volume claim " + claim + " cannot grow from " + from + " to " + to + ": " + storageClass
+                            + " does not allow volume expansion (the API server: " + message + ")." + runsOn
+                            + " Fix: if the class's provisioner can expand volumes, a cluster administrator can set "
+                            + "allowVolumeExpansion: true on " + storageClass + ", and the operator then grows the "
+                            + "claim. Otherwise a larger volume is a new one: delete this GoProxyCache and create it "
+                            + "again with the size it needs (storage.storageClassName may name a class that allows "
+                            + "expansion, for growing later)." + recreate);
+        }
+        if (e.getCode() == 422 && !refused.bound()) {
+            return new Observation.Failure(
+                    VOLUME_EXPANSION_REFUSED,
+                    "The volume claim " + claim + " cannot grow from " + from + " to " + to + " while it is Pending: "
+                            + "Kubernetes resizes a claim only once a volume is bound to it. The proxy Deployment is "
+                            + "applied with the claim as it is; the operator grows it once it is bound. kubectl -n "
+                            + refused.namespace() + " describe pvc " + claim + " shows why it waits.");
+        }
+        return explainApi(e);
+    }
+
+    /** The resource the API server names in its refusal ("persistentvolumeclaims"), from its details or message. */
+    private static Optional<String> refused(KubernetesClientException e, String message) {
+        Optional<String> kind = Optional.ofNullable(e.getStatus())
+                .map(s -> s.getDetails())
+                .map(d -> d.getKind())
+                .filter(k -> !k.isEmpty());
+        if (kind.isPresent()) {
+            return kind;
+        }
+        int space = message.indexOf(' ');
+        return space > 0 ? Optional.of(message.substring(0, space)) : Optional.empty();
+    }
+
+    private static String answer(KubernetesClientException e) {
+        return Optional.ofNullable(e.getStatus())
+                .map(s -> s.getMessage())
+                .or(() -> Optional.ofNullable(e.getMessage()))
+                .orElse("");
+    }
+
+    private static <T extends Throwable> Optional<T> cause(Throwable t, Class<T> type) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (type.isInstance(c)) {
+                return Optional.of(type.cast(c));
+            }
+        }
+        return Optional.empty();
     }
 
     private static Optional<NameTakenException> nameTaken(Throwable t) {

@@ -594,7 +594,10 @@ class GoProxyCacheReconcilerTest {
         await().atMost(PATIENCE).untilAsserted(() -> {
             CacheCondition degraded = condition(fresh(ns, "grow"), CacheCondition.DEGRADED);
             assertThat(degraded.getReason()).isEqualTo("QuotaExceeded");
-            assertThat(degraded.getMessage()).contains("exceeded quota");
+            assertThat(degraded.getMessage())
+                    .contains("refuses to grow the volume claim grow-cache from 1Gi to 5Gi")
+                    .contains("raise the quota")
+                    .doesNotContain("lower spec.storage.size");
         });
 
         edit(ns, "grow", spec -> spec.setUpstream("https://goproxy.cn,direct"));

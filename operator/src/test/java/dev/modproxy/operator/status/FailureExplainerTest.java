@@ -3,13 +3,19 @@ package dev.modproxy.operator.status;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.modproxy.operator.CacheFixtures;
+import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
+import dev.modproxy.operator.api.v1alpha1.GoProxyCacheSpec;
 import dev.modproxy.operator.dependent.NameTakenException;
+import dev.modproxy.operator.dependent.VolumeClaimRefusedException;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.AggregatedOperatorException;
 import io.javaoperatorsdk.operator.OperatorException;
 import java.util.Map;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
 class FailureExplainerTest {
@@ -25,7 +31,91 @@ class FailureExplainerTest {
         assertThat(failure.reason()).isEqualTo("QuotaExceeded");
         assertThat(failure.message())
                 .contains("limited: requests.storage=100Gi")
-                .contains("raise the quota");
+                .contains("raise the quota")
+                // a CEL rule refuses a smaller spec.storage.size, and spec.resources is for pods, not claims
+                .doesNotContain("or lower")
+                .doesNotContain("spec.resources")
+                .contains("spec.storage.size cannot be lowered");
+    }
+
+    /**
+     * The probe's first cluster: a StorageClass with allowVolumeExpansion: false, a cache grown from 1Gi to 5Gi.
+     * Not a missing permission, and the size cannot go back either.
+     */
+    @Test
+    void aClaimWhoseClassCannotExpandSaysSoAndWhatWorksNotThatAPermissionIsMissing() {
+        var refusal = claimRefused(
+                cache(spec -> spec.getStorage().setSize("5Gi")),
+                "1Gi",
+                api(
+                        403,
+                        "persistentvolumeclaims \"builds-cache\" is forbidden: only dynamically provisioned pvc can be "
+                                + "resized and the storageclass that provisions the pvc must support resize"));
+
+        var failure = FailureExplainer.explain(refusal);
+
+        assertThat(failure.reason()).isEqualTo("VolumeExpansionRefused");
+        assertThat(FailureExplainer.awaitsAFix(failure)).isTrue();
+        assertThat(failure.message())
+                .startsWith("The volume claim builds-cache cannot grow from 1Gi to 5Gi: StorageClass slow does not "
+                        + "allow volume expansion")
+                .contains("the cache's other settings are applied")
+                .contains("spec.storage.size cannot go back to 1Gi")
+                .contains("allowVolumeExpansion: true on StorageClass slow")
+                .contains("delete this GoProxyCache and create it again with the size it needs")
+                .doesNotContain("grant")
+                .doesNotContain("permission");
+    }
+
+    /** The probe's second cluster: a ResourceQuota of requests.storage=3Gi, a cache grown from 1Gi to 5Gi. */
+    @Test
+    void aQuotaThatRefusesTheClaimsGrowthDoesNotAdviseTheSmallerSizeTheCrdRefuses() {
+        var quota = api(
+                403,
+                "persistentvolumeclaims \"builds-cache\" is forbidden: exceeded quota: storage, requested: "
+                        + "requests.storage=4Gi, used: requests.storage=1Gi, limited: requests.storage=3Gi");
+
+        var failure = FailureExplainer.explain(
+                claimRefused(cache(spec -> spec.getStorage().setSize("5Gi")), "1Gi", quota));
+
+        assertThat(failure.reason()).isEqualTo("QuotaExceeded");
+        assertThat(failure.message())
+                .startsWith("The namespace's ResourceQuota refuses to grow the volume claim builds-cache from 1Gi to "
+                        + "5Gi: persistentvolumeclaims")
+                .contains("limited: requests.storage=3Gi")
+                .contains("raise the quota (kubectl -n team-a describe resourcequota")
+                .contains("spec.storage.size cannot go back to 1Gi")
+                .contains("delete this GoProxyCache and create it again with a size the quota allows")
+                .doesNotContain("lower spec.storage.size");
+
+        var retained = FailureExplainer.explain(claimRefused(
+                cache(spec -> {
+                    spec.getStorage().setSize("5Gi");
+                    spec.getStorage().setRetainOnDelete(true);
+                }),
+                "1Gi",
+                quota));
+        assertThat(retained.message())
+                .contains("adopts it as it is, so give it storage.size 1Gi to keep the cached modules")
+                .contains("kubectl -n team-a delete pvc builds-cache");
+    }
+
+    @Test
+    void aClaimStillPendingCannotGrowYet() {
+        var failure = FailureExplainer.explain(claimRefused(
+                cache(spec -> spec.getStorage().setSize("5Gi")),
+                "1Gi",
+                "Pending",
+                api(
+                        422,
+                        "PersistentVolumeClaim \"builds-cache\" is invalid: spec: Forbidden: spec is immutable after "
+                                + "creation except resources.requests and volumeAttributesClassName for bound claims\n"
+                                + "  core.PersistentVolumeClaimSpec{\n  \t... // 2 identical fields\n")));
+        assertThat(failure.reason()).isEqualTo("VolumeExpansionRefused");
+        assertThat(failure.message())
+                .contains("cannot grow from 1Gi to 5Gi while it is Pending")
+                .contains("describe pvc builds-cache")
+                .doesNotContain("core.PersistentVolumeClaimSpec");
     }
 
     @Test
@@ -87,6 +177,45 @@ class FailureExplainerTest {
         assertThat(failure.reason()).isEqualTo(FailureExplainer.CONFLICT);
         assertThat(FailureExplainer.awaitsAFix(failure)).isFalse();
         assertThat(failure.message()).contains("deployments.apps \"builds\"").contains("retries");
+    }
+
+    private static GoProxyCache cache(Consumer<GoProxyCacheSpec> customize) {
+        return CacheFixtures.cache("team-a", "builds", customize);
+    }
+
+    private static VolumeClaimRefusedException claimRefused(
+            GoProxyCache cache, String size, KubernetesClientException answer) {
+        return claimRefused(cache, size, "Bound", answer);
+    }
+
+    /** The claim of {@code size} the operator tried to grow to the cache's spec.storage.size, and the answer. */
+    private static VolumeClaimRefusedException claimRefused(
+            GoProxyCache cache, String size, String phase, KubernetesClientException answer) {
+        var actual = new PersistentVolumeClaimBuilder()
+                .withNewMetadata()
+                .withName("builds-cache")
+                .withNamespace("team-a")
+                .endMetadata()
+                .withNewSpec()
+                .withStorageClassName("slow")
+                .withAccessModes("ReadWriteOnce")
+                .withNewResources()
+                .addToRequests("storage", new Quantity(size))
+                .endResources()
+                .endSpec()
+                .withNewStatus()
+                .withPhase(phase)
+                .endStatus()
+                .build();
+        var desired = new PersistentVolumeClaimBuilder(actual)
+                .editSpec()
+                .editResources()
+                .addToRequests(
+                        "storage", new Quantity(cache.getSpec().getStorage().getSize()))
+                .endResources()
+                .endSpec()
+                .build();
+        return new VolumeClaimRefusedException(actual, desired, cache, answer);
     }
 
     private static KubernetesClientException api(int code, String message) {
