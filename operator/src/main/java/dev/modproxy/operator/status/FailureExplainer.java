@@ -1,6 +1,7 @@
 package dev.modproxy.operator.status;
 
 import dev.modproxy.operator.dependent.NameTakenException;
+import dev.modproxy.operator.dependent.OwnerReferenceRefusedException;
 import dev.modproxy.operator.dependent.VolumeClaimRefusedException;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -29,6 +30,12 @@ public final class FailureExplainer {
     /** An object of a name the cache needs exists and is someone else's. */
     public static final String NAME_IN_USE = "NameInUse";
 
+    /**
+     * An object of the cache's exists without the cache's owner reference, and the API server does not let the
+     * operator put it there (it may not delete the object): deleting the object lets the operator make it again.
+     */
+    public static final String OWNER_REFERENCE_REFUSED = "OwnerReferenceRefused";
+
     /** The volume claim cannot grow: its StorageClass does not allow expansion, or no volume is bound to it yet. */
     public static final String VOLUME_EXPANSION_REFUSED = "VolumeExpansionRefused";
 
@@ -36,8 +43,8 @@ public final class FailureExplainer {
      * Refusals that stay until a person acts (raises the quota, grants the permission, fixes the field, frees the
      * name: the object in the way is not watched, so its deletion sends no event).
      */
-    private static final Set<String> AWAITING_A_FIX =
-            Set.of("QuotaExceeded", "Forbidden", "Rejected", NAME_IN_USE, VOLUME_EXPANSION_REFUSED);
+    private static final Set<String> AWAITING_A_FIX = Set.of(
+            "QuotaExceeded", "Forbidden", "Rejected", NAME_IN_USE, VOLUME_EXPANSION_REFUSED, OWNER_REFERENCE_REFUSED);
 
     private FailureExplainer() {}
 
@@ -61,6 +68,14 @@ public final class FailureExplainer {
                 .findFirst();
         if (taken.isPresent()) {
             return new Observation.Failure(NAME_IN_USE, taken.get().getMessage());
+        }
+        Optional<OwnerReferenceRefusedException> unowned = causes.stream()
+                .map(c -> cause(c, OwnerReferenceRefusedException.class))
+                .flatMap(Optional::stream)
+                .findFirst();
+        if (unowned.isPresent()) {
+            return new Observation.Failure(
+                    OWNER_REFERENCE_REFUSED, unowned.get().getMessage());
         }
         Optional<VolumeClaimRefusedException> claimRefused = causes.stream()
                 .map(c -> cause(c, VolumeClaimRefusedException.class))
@@ -114,6 +129,18 @@ public final class FailureExplainer {
                     "The namespace's ResourceQuota refused an object: " + message
                             + ". Fix: raise the quota (kubectl describe resourcequota in the cache's namespace shows "
                             + "what it allows and what is used).");
+        }
+        if (code == 403 && message != null && message.contains("cannot set an ownerRef")) {
+            // the OwnerReferencesPermissionEnforcement plugin: an object the operator may not delete lacks the
+            // cache's owner reference (OwnerReferenceRefusedException words it where the object is known)
+            return new Observation.Failure(
+                    OWNER_REFERENCE_REFUSED,
+                    "The API server does not let the operator make the cache the owner of an object that exists "
+                            + "without the cache's owner reference: " + message + ". Changing an existing object's "
+                            + "owner references needs permission to delete it, which the operator lacks for it. Fix: "
+                            + "delete the object the message names (in the cache's namespace); the operator makes it "
+                            + "again, owned by the cache. If it is someone else's, delete this GoProxyCache and "
+                            + "create it under another name instead.");
         }
         if (code == 403) {
             return new Observation.Failure(

@@ -832,6 +832,65 @@ class GoProxyCacheReconcilerTest {
      * conflict ("Another writer changed an owned object at the same time", for ever): the cache names it, is not
      * Ready (build pods get no URL of someone else's Service), and takes the name once it is free.
      */
+    /**
+     * An owned object whose owner reference someone removed: the operator puts it back, unless the cluster lets only
+     * those who may delete an object change its owner references (OwnerReferencesPermissionEnforcement, played by
+     * the mock; the chart grants no delete on ConfigMaps). Then the status names the object and the deletion that
+     * lets the operator make it again, not a permission to grant.
+     */
+    @Test
+    void anObjectWhoseOwnerReferenceWasRemovedIsTakenBackOrNamedForDeletion() {
+        String ns = namespace();
+        create(ns, "refs", spec -> {});
+        String uid = fresh(ns, "refs").getMetadata().getUid();
+        assertOwnedBy(awaitObject(ConfigMap.class, ns, "refs-config"), uid);
+
+        ClusterUnderTest.mock()
+                .ifPresent(mock -> mock.expect()
+                        .put()
+                        .withPath("/api/v1/namespaces/" + ns + "/configmaps/refs-config")
+                        .andReturn(
+                                403,
+                                forbidden("configmaps \"refs-config\" is forbidden: cannot set an ownerRef on a "
+                                        + "resource you can't delete: , <nil>"))
+                        .always());
+        await().atMost(PATIENCE)
+                .ignoreExceptionsMatching(GoProxyCacheReconcilerTest::isRetriedByAPerson)
+                .untilAsserted(() -> client.configMaps()
+                        .inNamespace(ns)
+                        .withName("refs-config")
+                        .edit(c -> {
+                            c.getMetadata().setOwnerReferences(List.of());
+                            return c;
+                        }));
+        // without its owner reference the ConfigMap's events no longer reach the cache: its next reconciliation
+        edit(ns, "refs", spec -> spec.setUpstream("https://goproxy.cn,direct"));
+
+        if (ClusterUnderTest.mock().isEmpty()) {
+            // the tests' own identity may delete ConfigMaps: the reference is simply put back
+            await().atMost(PATIENCE).untilAsserted(() -> assertOwnedBy(get(ConfigMap.class, ns, "refs-config"), uid));
+            return;
+        }
+        await().atMost(PATIENCE).untilAsserted(() -> {
+            CacheCondition degraded = condition(fresh(ns, "refs"), CacheCondition.DEGRADED);
+            assertThat(degraded.getReason()).isEqualTo("OwnerReferenceRefused");
+            assertThat(degraded.getMessage())
+                    .startsWith("The ConfigMap refs-config carries this cache's labels but no owner reference")
+                    .contains("kubectl -n " + ns + " delete configmap refs-config")
+                    .doesNotContain("grant");
+        });
+
+        // the operator tries again by itself: the deleted ConfigMap, without the reference, sends the cache no event
+        client.configMaps().inNamespace(ns).withName("refs-config").delete();
+        await().atMost(PATIENCE).untilAsserted(() -> {
+            ConfigMap remade = get(ConfigMap.class, ns, "refs-config");
+            assertThat(remade).as("ConfigMap made again").isNotNull();
+            assertOwnedBy(remade, uid);
+        });
+        await().atMost(PATIENCE)
+                .untilAsserted(() -> assertCondition(fresh(ns, "refs"), CacheCondition.DEGRADED, "False"));
+    }
+
     @Test
     void aServiceOfTheCachesNameThatSomeoneElseMadeIsLeftAloneAndNamed() {
         String ns = namespace();

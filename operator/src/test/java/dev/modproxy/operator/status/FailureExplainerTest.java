@@ -6,11 +6,13 @@ import dev.modproxy.operator.CacheFixtures;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheSpec;
 import dev.modproxy.operator.dependent.NameTakenException;
+import dev.modproxy.operator.dependent.OwnerReferenceRefusedException;
 import dev.modproxy.operator.dependent.VolumeClaimRefusedException;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.AggregatedOperatorException;
 import io.javaoperatorsdk.operator.OperatorException;
@@ -177,6 +179,61 @@ class FailureExplainerTest {
         assertThat(failure.reason()).isEqualTo(FailureExplainer.CONFLICT);
         assertThat(FailureExplainer.awaitsAFix(failure)).isFalse();
         assertThat(failure.message()).contains("deployments.apps \"builds\"").contains("retries");
+    }
+
+    /**
+     * On a cluster that enforces OwnerReferencesPermissionEnforcement (OpenShift does) only a client that may delete
+     * an object may change its owner references, and the operator may not delete its Deployments: when someone
+     * removed the Deployment's owner reference, no permission is missing that the operator should be granted.
+     */
+    @Test
+    void anObjectThatLostItsOwnerReferenceIsNamedWithTheDeletionThatLetsTheOperatorMakeItAgain() {
+        var cache = cache(spec -> {});
+        var orphan = new DeploymentBuilder()
+                .withNewMetadata()
+                .withName("builds")
+                .withNamespace("team-a")
+                .addToLabels("app.kubernetes.io/instance", "builds")
+                .endMetadata()
+                .build();
+        var refusal = api(
+                403,
+                "deployments.apps \"builds\" is forbidden: cannot set an ownerRef on a resource you can't delete: , "
+                        + "<nil>");
+
+        var failure = FailureExplainer.explain(new OperatorException(new AggregatedOperatorException(
+                "workflow failed", Map.of("deployment", new OwnerReferenceRefusedException(orphan, cache, refusal)))));
+
+        assertThat(failure.reason()).isEqualTo("OwnerReferenceRefused");
+        assertThat(FailureExplainer.awaitsAFix(failure)).isTrue();
+        assertThat(failure.message())
+                .startsWith("The Deployment builds carries this cache's labels but no owner reference: someone "
+                        + "removed it")
+                .contains("cannot set an ownerRef on a resource you can't delete")
+                .contains("Fix: delete it (kubectl -n team-a delete deployment builds); the operator makes it again")
+                .contains("pods go with it")
+                .doesNotContain("grant");
+
+        var plain = new DeploymentBuilder(orphan)
+                .editMetadata()
+                .addNewOwnerReference()
+                .withApiVersion("modproxy.dev/v1alpha1")
+                .withKind("GoProxyCache")
+                .withName("builds")
+                .withUid("uid-builds")
+                .endOwnerReference()
+                .endMetadata()
+                .build();
+        assertThat(new OwnerReferenceRefusedException(plain, cache, refusal).getMessage())
+                .contains("names this cache as an owner but not as its controller");
+
+        // where no dependent said which object it was: the API server's answer names it
+        var bare = FailureExplainer.explain(refusal);
+        assertThat(bare.reason()).isEqualTo("OwnerReferenceRefused");
+        assertThat(bare.message())
+                .contains("deployments.apps \"builds\"")
+                .contains("delete the object the message names")
+                .doesNotContain("grant");
     }
 
     private static GoProxyCache cache(Consumer<GoProxyCacheSpec> customize) {
