@@ -73,7 +73,9 @@ public class CacheVolumeClaimDependent extends CacheOwnedDependent<PersistentVol
 
     /**
      * A bound claim's spec is immutable except its size, so only size, labels and ownership are written. A refusal
-     * is a {@link VolumeClaimRefusedException}: the claim exists, and the pods can mount it as it is.
+     * is a {@link VolumeClaimRefusedException}: the claim exists, and the pods can mount it as it is. A claim whose
+     * access modes or class differ from the spec's (a retained one, adopted by a cache of other settings) is not
+     * written at all: a {@link VolumeClaimMismatchException}.
      */
     @Override
     public PersistentVolumeClaim update(
@@ -81,6 +83,11 @@ public class CacheVolumeClaimDependent extends CacheOwnedDependent<PersistentVol
             PersistentVolumeClaim desired,
             GoProxyCache cache,
             Context<GoProxyCache> context) {
+        Optional<VolumeClaimMismatchException> mismatch = VolumeClaimMismatchException.of(actual, desired, cache);
+        if (mismatch.isPresent()) {
+            // not a refusal to absorb: the pods could not mount this claim as the spec lays them out
+            throw mismatch.get();
+        }
         try {
             if (useSSA(context)) {
                 return super.update(actual, desired, cache, context);

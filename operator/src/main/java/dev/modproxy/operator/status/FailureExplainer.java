@@ -2,6 +2,7 @@ package dev.modproxy.operator.status;
 
 import dev.modproxy.operator.dependent.NameTakenException;
 import dev.modproxy.operator.dependent.OwnerReferenceRefusedException;
+import dev.modproxy.operator.dependent.VolumeClaimMismatchException;
 import dev.modproxy.operator.dependent.VolumeClaimRefusedException;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -36,6 +37,9 @@ public final class FailureExplainer {
      */
     public static final String OWNER_REFERENCE_REFUSED = "OwnerReferenceRefused";
 
+    /** The existing volume claim has access modes or a class other than the spec's: a retained claim, adopted. */
+    public static final String VOLUME_CLAIM_MISMATCH = "VolumeClaimMismatch";
+
     /** The volume claim cannot grow: its StorageClass does not allow expansion, or no volume is bound to it yet. */
     public static final String VOLUME_EXPANSION_REFUSED = "VolumeExpansionRefused";
 
@@ -44,7 +48,13 @@ public final class FailureExplainer {
      * name: the object in the way is not watched, so its deletion sends no event).
      */
     private static final Set<String> AWAITING_A_FIX = Set.of(
-            "QuotaExceeded", "Forbidden", "Rejected", NAME_IN_USE, VOLUME_EXPANSION_REFUSED, OWNER_REFERENCE_REFUSED);
+            "QuotaExceeded",
+            "Forbidden",
+            "Rejected",
+            NAME_IN_USE,
+            VOLUME_EXPANSION_REFUSED,
+            VOLUME_CLAIM_MISMATCH,
+            OWNER_REFERENCE_REFUSED);
 
     private FailureExplainer() {}
 
@@ -68,6 +78,13 @@ public final class FailureExplainer {
                 .findFirst();
         if (taken.isPresent()) {
             return new Observation.Failure(NAME_IN_USE, taken.get().getMessage());
+        }
+        Optional<VolumeClaimMismatchException> mismatch = causes.stream()
+                .map(c -> cause(c, VolumeClaimMismatchException.class))
+                .flatMap(Optional::stream)
+                .findFirst();
+        if (mismatch.isPresent()) {
+            return new Observation.Failure(VOLUME_CLAIM_MISMATCH, mismatch.get().getMessage());
         }
         Optional<OwnerReferenceRefusedException> unowned = causes.stream()
                 .map(c -> cause(c, OwnerReferenceRefusedException.class))
@@ -157,9 +174,7 @@ public final class FailureExplainer {
         if (code == 422 || code == 400) {
             return new Observation.Failure(
                     "Rejected",
-                    "The API server rejected an owned object: " + message
-                            + ". Fix the spec field it names; immutable fields (storage class, access modes) need a new "
-                            + "GoProxyCache.");
+                    "The API server rejected an owned object: " + message + ". Fix the spec field it names.");
         }
         return new Observation.Failure(
                 "ApiError",

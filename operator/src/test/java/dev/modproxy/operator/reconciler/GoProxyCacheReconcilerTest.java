@@ -991,6 +991,61 @@ class GoProxyCacheReconcilerTest {
                 .isEqualTo(keptClaim.getMetadata().getUid());
     }
 
+    /**
+     * A retained ReadWriteOnce claim, adopted by a cache made again with ReadWriteMany and two replicas: the claim's
+     * access modes cannot change, and a new GoProxyCache would adopt it again, so the status says to delete the
+     * claim (or use its settings), without the API server's diff; no Deployment is laid out on a claim its pods
+     * could not all mount. Deleting the claim, as it says, ends it.
+     */
+    @Test
+    void aRetainedClaimAdoptedWithOtherAccessModesIsNamedAndDeletingItRecovers() {
+        String ns = namespace();
+        create(ns, "kept", spec -> spec.getStorage().setRetainOnDelete(true));
+        awaitObject(Deployment.class, ns, "kept");
+        String claimUid = awaitObject(PersistentVolumeClaim.class, ns, "kept-cache")
+                .getMetadata()
+                .getUid();
+        client.resources(GoProxyCache.class).inNamespace(ns).withName("kept").delete();
+        await().atMost(PATIENCE).until(() -> fresh(ns, "kept") == null);
+        if (ClusterUnderTest.isReal()) {
+            await().atMost(PATIENCE).until(() -> get(Deployment.class, ns, "kept") == null);
+        } else {
+            // the mock has no garbage collector: the test plays it
+            client.apps().deployments().inNamespace(ns).withName("kept").delete();
+        }
+
+        create(ns, "kept", spec -> {
+            spec.getStorage().setRetainOnDelete(true);
+            spec.getStorage().setAccessModes(List.of("ReadWriteMany"));
+            spec.setReplicas(2);
+        });
+        await().atMost(PATIENCE).untilAsserted(() -> {
+            CacheCondition degraded = condition(fresh(ns, "kept"), CacheCondition.DEGRADED);
+            assertThat(degraded.getReason()).isEqualTo("VolumeClaimMismatch");
+            assertThat(degraded.getMessage())
+                    .startsWith("The volume claim kept-cache exists with access modes [ReadWriteOnce], but "
+                            + "spec.storage asks for [ReadWriteMany].")
+                    .contains("kubectl -n " + ns + " delete pvc kept-cache")
+                    .doesNotContain("PersistentVolumeClaimSpec")
+                    .doesNotContain("need a new GoProxyCache");
+        });
+        assertThat(get(Deployment.class, ns, "kept")).isNull();
+        assertThat(get(PersistentVolumeClaim.class, ns, "kept-cache")
+                        .getMetadata()
+                        .getUid())
+                .isEqualTo(claimUid);
+
+        client.persistentVolumeClaims().inNamespace(ns).withName("kept-cache").delete();
+        await().atMost(PATIENCE)
+                .untilAsserted(() -> assertThat(get(PersistentVolumeClaim.class, ns, "kept-cache"))
+                        .isNotNull()
+                        .satisfies(c -> assertThat(c.getSpec().getAccessModes()).containsExactly("ReadWriteMany")));
+        assertThat(awaitObject(Deployment.class, ns, "kept").getSpec().getReplicas())
+                .isEqualTo(2);
+        await().atMost(PATIENCE)
+                .untilAsserted(() -> assertCondition(fresh(ns, "kept"), CacheCondition.DEGRADED, "False"));
+    }
+
     @Test
     void switchingRetainOnDeleteOnAndOffMovesTheVolumesOwnerReference() {
         String ns = namespace();
