@@ -209,11 +209,14 @@ public class GoProxyCacheReconciler implements Reconciler<GoProxyCache> {
         } else {
             // the API server's answer, explained in status: the trace would only bury it
             LOG.warnf(
-                    "Reconciling GoProxyCache %s/%s failed: %s: %s",
+                    "Reconciling GoProxyCache %s/%s failed: %s: %s%s",
                     cache.getMetadata().getNamespace(),
                     cache.getMetadata().getName(),
                     failure.reason(),
-                    failure.message());
+                    failure.message(),
+                    FailureExplainer.omittedDetail(e)
+                            .map(answer -> " The API server's whole answer: " + answer)
+                            .orElse(""));
         }
         Observation seen = observe(cache, context, SpecProblems.of(cache), Optional.of(failure));
         GoProxyCacheStatus status = CacheStatusCalculator.compute(cache, seen, clock.instant());

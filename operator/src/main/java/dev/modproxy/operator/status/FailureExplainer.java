@@ -120,9 +120,30 @@ public final class FailureExplainer {
         return AWAITING_A_FIX.contains(failure.reason());
     }
 
+    /**
+     * The API server's whole answer, when a condition shows only its first line: an invalid object's answer goes on
+     * with a diff of Go structs, unreadable in kubectl and no help to the person, but worth the operator's log.
+     */
+    public static Optional<String> omittedDetail(Exception error) {
+        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof AggregatedOperatorException aggregated) {
+                return aggregated.getAggregatedExceptions().values().stream()
+                        .map(FailureExplainer::omittedDetail)
+                        .flatMap(Optional::stream)
+                        .findFirst();
+            }
+            if (t instanceof KubernetesClientException k) {
+                String answer = answer(k);
+                return answer.contains("\n") ? Optional.of(answer) : Optional.empty();
+            }
+        }
+        return Optional.empty();
+    }
+
     private static Observation.Failure explainApi(KubernetesClientException e) {
-        String message =
+        String answer =
                 Optional.ofNullable(e.getStatus()).map(s -> s.getMessage()).orElse(e.getMessage());
+        String message = answer == null ? null : firstLine(answer);
         int code = e.getCode();
         // the NamespaceLifecycle admission plugin's answer ("unable to create new content in namespace ...")
         if (code == 403 && message != null && message.contains("because it is being terminated")) {
@@ -188,7 +209,7 @@ public final class FailureExplainer {
      */
     private static Observation.Failure explainClaimRefusal(VolumeClaimRefusedException refused) {
         KubernetesClientException e = refused.answer();
-        String message = answer(e);
+        String message = firstLine(answer(e));
         if (!refused.growth()) {
             return explainApi(e);
         }
@@ -249,6 +270,14 @@ public final class FailureExplainer {
         }
         int space = message.indexOf(' ');
         return space > 0 ? Optional.of(message.substring(0, space)) : Optional.empty();
+    }
+
+    /** The first line of an answer that goes on with a diff of the object, and a word on where the rest is. */
+    private static String firstLine(String answer) {
+        int end = answer.indexOf('\n');
+        return end < 0
+                ? answer
+                : answer.substring(0, end).strip() + " (the rest of the API server's answer is in the operator's log)";
     }
 
     private static String answer(KubernetesClientException e) {

@@ -238,6 +238,26 @@ class FailureExplainerTest {
                 .doesNotContain("grant");
     }
 
+    /** The API server follows an invalid object's first line with a diff of Go structs: kept for the log only. */
+    @Test
+    void anAnswerWithADiffOfTheObjectShowsItsFirstLineAndLogsTheRest() {
+        String diff = "Service \"builds\" is invalid: spec.clusterIPs[0]: Invalid value: []string{\"10.0.0.9\"}: "
+                + "may not change once set\n  core.ServiceSpec{\n  \t... // 2 identical fields\n  }\n";
+        var refused = new OperatorException(new AggregatedOperatorException(
+                "workflow failed", Map.of("service", new RuntimeException("wrapped", api(422, diff)))));
+
+        var failure = FailureExplainer.explain(refused);
+
+        assertThat(failure.reason()).isEqualTo("Rejected");
+        assertThat(failure.message())
+                .contains("may not change once set (the rest of the API server's answer is in the operator's log)")
+                .doesNotContain("core.ServiceSpec")
+                .doesNotContain("\n");
+        assertThat(FailureExplainer.omittedDetail(refused)).contains(diff);
+        assertThat(FailureExplainer.omittedDetail(api(403, "servicemonitors is forbidden")))
+                .isEmpty();
+    }
+
     private static GoProxyCache cache(Consumer<GoProxyCacheSpec> customize) {
         return CacheFixtures.cache("team-a", "builds", customize);
     }
