@@ -73,7 +73,7 @@ public final class FailureExplainer {
             causes.add(error);
         }
         Optional<NameTakenException> taken = causes.stream()
-                .map(FailureExplainer::nameTaken)
+                .map(c -> cause(c, NameTakenException.class))
                 .flatMap(Optional::stream)
                 .findFirst();
         if (taken.isPresent()) {
@@ -102,7 +102,7 @@ public final class FailureExplainer {
             return explainClaimRefusal(claimRefused.get());
         }
         Optional<KubernetesClientException> api = causes.stream()
-                .map(FailureExplainer::apiCause)
+                .map(c -> cause(c, KubernetesClientException.class))
                 .flatMap(Optional::stream)
                 .findFirst();
         if (api.isPresent()) {
@@ -157,10 +157,11 @@ public final class FailureExplainer {
                 return new Observation.Failure(
                         "QuotaExceeded",
                         "The namespace's ResourceQuota refused the cache's volume claim: " + message
-                                + ". The proxy Deployment is not made or updated until the claim exists. Fix: raise the quota (kubectl "
-                                + "describe resourcequota in the cache's namespace shows what it allows and what is "
-                                + "used). spec.storage.size cannot be lowered (it only grows): for a smaller volume, "
-                                + "delete this GoProxyCache and create it again with a size the quota allows.");
+                                + ". The proxy Deployment is not made or updated until the claim exists. Fix: raise "
+                                + "the quota (kubectl describe resourcequota in the cache's namespace shows what it "
+                                + "allows and what is used). spec.storage.size cannot be lowered (it only grows): for a "
+                                + "smaller volume, delete this GoProxyCache and create it again with a size the quota "
+                                + "allows.");
             }
             return new Observation.Failure(
                     "QuotaExceeded",
@@ -234,7 +235,7 @@ public final class FailureExplainer {
                             + "claim once it fits. Otherwise the only way back is to delete this GoProxyCache and "
                             + "create it again with a size the quota allows." + recreate);
         }
-        if (e.getCode() == 403 && message.contains("resize")) {
+        if (e.getCode() == 403 && message.contains("must support resize")) {
             // the PersistentVolumeClaimResize admission plugin: the claim's class lacks allowVolumeExpansion: true
             String storageClass =
                     refused.storageClass().map(c -> "StorageClass " + c).orElse("the claim's StorageClass");
@@ -291,24 +292,6 @@ public final class FailureExplainer {
         for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
             if (type.isInstance(c)) {
                 return Optional.of(type.cast(c));
-            }
-        }
-        return Optional.empty();
-    }
-
-    private static Optional<NameTakenException> nameTaken(Throwable t) {
-        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
-            if (c instanceof NameTakenException n) {
-                return Optional.of(n);
-            }
-        }
-        return Optional.empty();
-    }
-
-    private static Optional<KubernetesClientException> apiCause(Throwable t) {
-        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
-            if (c instanceof KubernetesClientException k) {
-                return Optional.of(k);
             }
         }
         return Optional.empty();
