@@ -6,11 +6,14 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.PersistentVolumeBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReview;
 import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReviewBuilder;
 import io.fabric8.kubernetes.api.model.autoscaling.v1.Scale;
+import io.fabric8.kubernetes.api.model.storage.StorageClassBuilder;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -1166,6 +1169,236 @@ class OperatorIT {
         // operator tests that run on it later (OperatorTestsAgainstClusterIT) would log about it
         admin.genericKubernetesResources(Caches.GOPROXYCACHE)
                 .inNamespace(limited)
+                .withName("default")
+                .delete();
+    }
+
+    /**
+     * A StorageClass with allowVolumeExpansion: false (and one volume of it, nothing provisions here): the API server
+     * refuses the claim's growth. The refusal says so, not that a permission is missing; the claim keeps its size and
+     * a new upstream still rolls out, where once the Deployment stayed as it was while Progressing said "RolledOut".
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void aClaimWhoseClassCannotExpandKeepsItsSizeAndANewUpstreamStillRollsOut() {
+        String namespace = Namespaces.of("no-expansion");
+        String storageClass = namespace;
+        admin.storage()
+                .v1()
+                .storageClasses()
+                .resource(new StorageClassBuilder()
+                        .withNewMetadata()
+                        .withName(storageClass)
+                        .endMetadata()
+                        .withProvisioner("kubernetes.io/no-provisioner")
+                        .withVolumeBindingMode("Immediate")
+                        .withAllowVolumeExpansion(false)
+                        .build())
+                .create();
+        admin.persistentVolumes()
+                .resource(new PersistentVolumeBuilder()
+                        .withNewMetadata()
+                        .withName(storageClass)
+                        .endMetadata()
+                        .withNewSpec()
+                        .addToCapacity("storage", new Quantity("1Gi"))
+                        .withAccessModes("ReadWriteOnce")
+                        .withPersistentVolumeReclaimPolicy("Retain")
+                        .withStorageClassName(storageClass)
+                        .withNewHostPath()
+                        .withPath("/tmp/" + storageClass)
+                        .endHostPath()
+                        .endSpec()
+                        .build())
+                .create();
+        try {
+            Map<String, Object> spec = Caches.smallSpec();
+            spec.put("storage", new LinkedHashMap<>(Map.of("size", "1Gi", "storageClassName", storageClass)));
+            create(namespace, "default", spec);
+            awaitReady(namespace, "default");
+
+            editSpec(namespace, "default", s -> ((Map<String, Object>) s.get("storage")).put("size", "5Gi"));
+            awaitDegraded(
+                    namespace,
+                    "default",
+                    "VolumeExpansionRefused",
+                    "default-cache cannot grow from 1Gi to 5Gi: StorageClass " + storageClass
+                            + " does not allow volume expansion",
+                    "allowVolumeExpansion: true");
+            assertThat((String) Caches.condition(Caches.get(admin, namespace, "default"), "Degraded")
+                            .orElseThrow()
+                            .get("message"))
+                    .doesNotContain("grant");
+
+            assertANewUpstreamRollsOutThoughTheClaimCannotGrow(namespace, "VolumeExpansionRefused");
+        } finally {
+            admin.genericKubernetesResources(Caches.GOPROXYCACHE)
+                    .inNamespace(namespace)
+                    .withName("default")
+                    .delete();
+            admin.persistentVolumes().withName(storageClass).delete();
+            admin.storage().v1().storageClasses().withName(storageClass).delete();
+        }
+    }
+
+    /** The probe's second cluster: a ResourceQuota of requests.storage=3Gi, a cache grown from 1Gi to 5Gi. */
+    @Test
+    @SuppressWarnings("unchecked")
+    void aQuotaThatRefusesTheClaimsGrowthKeepsItsSizeAndANewUpstreamStillRollsOut() {
+        String namespace = Namespaces.of("quota-growth");
+        Namespaces.ensure(admin, namespace);
+        admin.resourceQuotas()
+                .inNamespace(namespace)
+                .resource(new io.fabric8.kubernetes.api.model.ResourceQuotaBuilder()
+                        .withNewMetadata()
+                        .withName("storage")
+                        .endMetadata()
+                        .withNewSpec()
+                        .addToHard("requests.storage", new Quantity("3Gi"))
+                        .endSpec()
+                        .build())
+                .create();
+        create(namespace, "default", Caches.smallSpec());
+        awaitReady(namespace, "default");
+
+        editSpec(namespace, "default", s -> ((Map<String, Object>) s.get("storage")).put("size", "5Gi"));
+        awaitDegraded(
+                namespace,
+                "default",
+                "QuotaExceeded",
+                "refuses to grow the volume claim default-cache from 1Gi to 5Gi",
+                "raise the quota",
+                "spec.storage.size cannot go back to 1Gi");
+        assertThat((String) Caches.condition(Caches.get(admin, namespace, "default"), "Degraded")
+                        .orElseThrow()
+                        .get("message"))
+                .doesNotContain("lower spec.storage.size");
+
+        assertANewUpstreamRollsOutThoughTheClaimCannotGrow(namespace, "QuotaExceeded");
+        admin.genericKubernetesResources(Caches.GOPROXYCACHE)
+                .inNamespace(namespace)
+                .withName("default")
+                .delete();
+    }
+
+    private void assertANewUpstreamRollsOutThoughTheClaimCannotGrow(String namespace, String degradedReason) {
+        String hash = configHash(deployment(namespace, "default"));
+        GenericKubernetesResource changed =
+                editSpec(namespace, "default", s -> s.put("upstream", "https://goproxy.cn,direct"));
+        await("the new upstream rolled out though the claim cannot grow")
+                .atMost(READY_WITHIN)
+                .until(() -> !hash.equals(configHash(deployment(namespace, "default"))));
+        awaitObserved(namespace, "default", changed.getMetadata().getGeneration());
+        await("Progressing RolledOut once the pods run the new settings")
+                .atMost(READY_WITHIN)
+                .untilAsserted(
+                        () -> assertThat(Caches.condition(Caches.get(admin, namespace, "default"), "Progressing"))
+                                .hasValueSatisfying(c -> assertThat(c).containsEntry("reason", "RolledOut")));
+        assertThat(Caches.condition(Caches.get(admin, namespace, "default"), "Degraded"))
+                .hasValueSatisfying(c -> assertThat(c).containsEntry("reason", degradedReason));
+        assertThat(admin.persistentVolumeClaims()
+                        .inNamespace(namespace)
+                        .withName("default-cache")
+                        .get()
+                        .getSpec()
+                        .getResources()
+                        .getRequests()
+                        .get("storage"))
+                .isEqualTo(new Quantity("1Gi"));
+    }
+
+    /**
+     * This control plane enforces OwnerReferencesPermissionEnforcement (as OpenShift does), and the chart grants no
+     * delete on ConfigMaps: a ConfigMap whose owner reference someone removed cannot be taken back. The status names
+     * it and the deletion that has the operator make it again, not a permission to grant.
+     */
+    @Test
+    void aConfigMapWhoseOwnerReferenceWasRemovedIsNamedAndMadeAgainOnceDeleted() {
+        String namespace = Namespaces.of("owner-ref");
+        create(namespace, "default", Caches.smallSpec());
+        awaitReady(namespace, "default");
+        String uid = Caches.get(admin, namespace, "default").getMetadata().getUid();
+        admin.configMaps().inNamespace(namespace).withName("default-config").edit(c -> {
+            c.getMetadata().setOwnerReferences(List.of());
+            return c;
+        });
+        // its events no longer reach the cache without the reference: a change of the cache reconciles it
+        editSpec(namespace, "default", s -> s.put("upstream", "https://goproxy.cn,direct"));
+
+        awaitDegraded(
+                namespace,
+                "default",
+                "OwnerReferenceRefused",
+                "The ConfigMap default-config carries this cache's labels but no owner reference",
+                "kubectl -n " + namespace + " delete configmap default-config");
+
+        admin.configMaps().inNamespace(namespace).withName("default-config").delete();
+        await("the ConfigMap made again, controlled by the cache")
+                .atMost(READY_WITHIN)
+                .untilAsserted(() -> {
+                    var remade = admin.configMaps()
+                            .inNamespace(namespace)
+                            .withName("default-config")
+                            .get();
+                    assertThat(remade).isNotNull();
+                    assertControlledBy(remade, "default", uid);
+                });
+        await("Degraded=False")
+                .atMost(READY_WITHIN)
+                .until(() -> Caches.conditionIs(Caches.get(admin, namespace, "default"), "Degraded", "False"));
+    }
+
+    /**
+     * A claim kept by retainOnDelete, adopted by a cache made again with ReadWriteMany and two replicas: the status
+     * says to delete the claim (a new cache would adopt it too), without the API server's diff of Go structs.
+     */
+    @Test
+    void aRetainedClaimAdoptedWithOtherAccessModesSaysToDeleteItAndThenRecovers() {
+        String namespace = Namespaces.of("readopt");
+        Map<String, Object> kept = Caches.smallSpec();
+        kept.put("storage", Map.of("size", "1Gi", "retainOnDelete", true));
+        create(namespace, "default", kept);
+        awaitReady(namespace, "default");
+        admin.genericKubernetesResources(Caches.GOPROXYCACHE)
+                .inNamespace(namespace)
+                .withName("default")
+                .delete();
+        await("the cache's Deployment gone")
+                .atMost(READY_WITHIN)
+                .until(() ->
+                        Caches.get(admin, namespace, "default") == null && deployment(namespace, "default") == null);
+
+        Map<String, Object> shared = Caches.smallSpec();
+        shared.put("replicas", 2);
+        shared.put("storage", Map.of("size", "1Gi", "retainOnDelete", true, "accessModes", List.of("ReadWriteMany")));
+        create(namespace, "default", shared);
+        awaitDegraded(
+                namespace,
+                "default",
+                "VolumeClaimMismatch",
+                "default-cache exists with access modes [ReadWriteOnce], but spec.storage asks for [ReadWriteMany]",
+                "kubectl -n " + namespace + " delete pvc default-cache");
+        assertThat((String) Caches.condition(Caches.get(admin, namespace, "default"), "Degraded")
+                        .orElseThrow()
+                        .get("message"))
+                .doesNotContain("PersistentVolumeClaimSpec")
+                .doesNotContain("\n");
+        assertThat(deployment(namespace, "default")).isNull();
+
+        admin.persistentVolumeClaims()
+                .inNamespace(namespace)
+                .withName("default-cache")
+                .delete();
+        awaitReady(namespace, "default");
+        assertThat(admin.persistentVolumeClaims()
+                        .inNamespace(namespace)
+                        .withName("default-cache")
+                        .get()
+                        .getSpec()
+                        .getAccessModes())
+                .containsExactly("ReadWriteMany");
+        admin.genericKubernetesResources(Caches.GOPROXYCACHE)
+                .inNamespace(namespace)
                 .withName("default")
                 .delete();
     }

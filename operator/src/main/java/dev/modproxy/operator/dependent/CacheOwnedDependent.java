@@ -91,15 +91,24 @@ public abstract class CacheOwnedDependent<R extends HasMetadata>
 
     /**
      * Without server-side apply the operator SDK writes the desired spec, labels and annotations onto the object as
-     * it is, keeping its owner references; so the wanted ones go onto a copy of it first.
+     * it is, keeping its owner references; so the wanted ones go onto a copy of it first. A cluster that lets only
+     * those who may delete an object change its owner references refuses this for an object without the cache's
+     * reference: an {@link OwnerReferenceRefusedException}, which says to delete it.
      */
     @Override
     public R update(R actual, R desired, GoProxyCache cache, Context<GoProxyCache> context) {
-        if (useSSA(context)) {
-            return super.update(actual, desired, cache, context);
+        try {
+            if (useSSA(context)) {
+                return super.update(actual, desired, cache, context);
+            }
+            R referenced = context.getClient().getKubernetesSerialization().clone(actual);
+            referenced.getMetadata().setOwnerReferences(ControllerReference.wanted(cache, actual, owned(cache)));
+            return super.update(referenced, desired, cache, context);
+        } catch (KubernetesClientException e) {
+            if (OwnerReferenceRefusedException.isRefusal(e)) {
+                throw new OwnerReferenceRefusedException(actual, cache, e);
+            }
+            throw e;
         }
-        R referenced = context.getClient().getKubernetesSerialization().clone(actual);
-        referenced.getMetadata().setOwnerReferences(ControllerReference.wanted(cache, actual, owned(cache)));
-        return super.update(referenced, desired, cache, context);
     }
 }

@@ -6,6 +6,7 @@ import dev.modproxy.operator.settings.StorageSize;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.dependent.ReconcileResult;
@@ -25,6 +26,9 @@ public class CacheVolumeClaimDependent extends CacheOwnedDependent<PersistentVol
         implements SecondaryToPrimaryMapper<PersistentVolumeClaim> {
 
     static final String STORAGE = "storage";
+
+    /** Where {@link #reconcile} keeps a refused update of the claim in the workflow's context. */
+    private static final String REFUSED_UPDATE = CacheVolumeClaimDependent.class.getName() + ".refusedUpdate";
 
     public CacheVolumeClaimDependent() {
         super(PersistentVolumeClaim.class);
@@ -67,28 +71,51 @@ public class CacheVolumeClaimDependent extends CacheOwnedDependent<PersistentVol
         return !retained(cache);
     }
 
-    /** A bound claim's spec is immutable except its size, so only size, labels and ownership are written. */
+    /**
+     * A bound claim's spec is immutable except its size, so only size, labels and ownership are written. A refusal
+     * is a {@link VolumeClaimRefusedException}: the claim exists, and the pods can mount it as it is. A claim whose
+     * access modes or class differ from the spec's (a retained one, adopted by a cache of other settings) is not
+     * written at all: a {@link VolumeClaimMismatchException}.
+     */
     @Override
     public PersistentVolumeClaim update(
             PersistentVolumeClaim actual,
             PersistentVolumeClaim desired,
             GoProxyCache cache,
             Context<GoProxyCache> context) {
-        if (useSSA(context)) {
-            return super.update(actual, desired, cache, context);
+        Optional<VolumeClaimMismatchException> mismatch = VolumeClaimMismatchException.of(actual, desired, cache);
+        if (mismatch.isPresent()) {
+            // not a refusal to absorb: the pods could not mount this claim as the spec lays them out
+            throw mismatch.get();
         }
-        PersistentVolumeClaim updated = new PersistentVolumeClaimBuilder(actual)
-                .editMetadata()
-                .addToLabels(desired.getMetadata().getLabels())
-                .withOwnerReferences(ControllerReference.wanted(cache, actual, owned(cache)))
-                .endMetadata()
-                .editSpec()
-                .editOrNewResources()
-                .addToRequests(STORAGE, requested(desired))
-                .endResources()
-                .endSpec()
-                .build();
-        return context.getClient().resource(updated).update();
+        try {
+            if (useSSA(context)) {
+                return super.update(actual, desired, cache, context);
+            }
+            PersistentVolumeClaim updated = new PersistentVolumeClaimBuilder(actual)
+                    .editMetadata()
+                    .addToLabels(desired.getMetadata().getLabels())
+                    .withOwnerReferences(ControllerReference.wanted(cache, actual, owned(cache)))
+                    .endMetadata()
+                    .editSpec()
+                    .editOrNewResources()
+                    .addToRequests(STORAGE, requested(desired))
+                    .endResources()
+                    .endSpec()
+                    .build();
+            return context.getClient().resource(updated).update();
+        } catch (KubernetesClientException e) {
+            throw new VolumeClaimRefusedException(actual, desired, cache, e);
+        }
+    }
+
+    /**
+     * The refused update of an existing claim, kept by {@link #reconcile} for the reconciler to report once the
+     * workflow has run.
+     */
+    public static Optional<VolumeClaimRefusedException> refusedUpdate(Context<GoProxyCache> context) {
+        return context.managedWorkflowAndDependentResourceContext()
+                .get(REFUSED_UPDATE, VolumeClaimRefusedException.class);
     }
 
     /**
@@ -99,7 +126,16 @@ public class CacheVolumeClaimDependent extends CacheOwnedDependent<PersistentVol
     @Override
     public ReconcileResult<PersistentVolumeClaim> reconcile(GoProxyCache cache, Context<GoProxyCache> context) {
         if (cache.getSpec().getObjectStorage() == null) {
-            return super.reconcile(cache, context);
+            try {
+                return super.reconcile(cache, context);
+            } catch (VolumeClaimRefusedException refused) {
+                // The Deployment waits for this dependent only so that it is not made before its claim exists. A
+                // claim that exists but cannot grow (or be relabelled) still mounts as it is: failing here would
+                // leave the Deployment, and with it every other setting, as it was, with nothing rolled out.
+                context.managedWorkflowAndDependentResourceContext().put(REFUSED_UPDATE, refused);
+                return ReconcileResult.noOperation(
+                        getSecondaryResource(cache, context).orElse(null));
+            }
         }
         if (!retained(cache)
                 && !CacheNames.rolloutHeld(cache)

@@ -4,6 +4,7 @@ import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ManagedFieldsEntry;
 import io.fabric8.kubernetes.api.model.OwnerReference;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -14,6 +15,9 @@ import java.util.Optional;
  * the management Service of a cache whose name is this one's plus "-management"): the operator leaves it alone.
  */
 public final class NameTakenException extends RuntimeException {
+
+    /** After every RFC 3339 time the API server writes: an entry without one sorts last. */
+    private static final String UNKNOWN_TIME = "~";
 
     public NameTakenException(HasMetadata existing, GoProxyCache cache) {
         super(message(existing, cache));
@@ -55,11 +59,49 @@ public final class NameTakenException extends RuntimeException {
         if (managedBy != null) {
             return "managed by " + managedBy;
         }
-        return Optional.ofNullable(existing.getMetadata().getManagedFields()).orElse(List.of()).stream()
-                .map(ManagedFieldsEntry::getManager)
-                .filter(manager -> manager != null && !manager.isEmpty())
-                .findFirst()
+        return maker(Optional.ofNullable(existing.getMetadata().getManagedFields())
+                        .orElse(List.of()))
                 .map(manager -> "written by " + manager)
                 .orElse("made by someone else");
+    }
+
+    /**
+     * The field manager that most likely made the object: the API server lists managers sorted by operation, time
+     * and name, so the first is often a controller's later write of the same second ("kube-controller-manager"
+     * binding a claim someone made with kubectl, or writing its status). The one that made it wrote the object itself
+     * (no subresource such as status) with an Update (a creation is recorded as one) or an Apply; of those, the
+     * earliest, and at the same second the one that owns the most fields (the maker wrote the whole spec, a binding
+     * two fields). Failing that, the first manager named.
+     */
+    static Optional<String> maker(List<ManagedFieldsEntry> entries) {
+        List<ManagedFieldsEntry> named = entries.stream()
+                .filter(e -> e.getManager() != null && !e.getManager().isEmpty())
+                .toList();
+        Comparator<ManagedFieldsEntry> earliestThenLargest = Comparator.comparing((ManagedFieldsEntry e) ->
+                        Optional.ofNullable(e.getTime()).orElse(UNKNOWN_TIME))
+                .thenComparing(
+                        Comparator.comparingInt(NameTakenException::fieldCount).reversed());
+        return named.stream()
+                .filter(e -> e.getSubresource() == null || e.getSubresource().isEmpty())
+                .filter(e -> "Update".equals(e.getOperation()) || "Apply".equals(e.getOperation()))
+                .min(earliestThenLargest)
+                .or(() -> named.stream().findFirst())
+                .map(ManagedFieldsEntry::getManager);
+    }
+
+    /** How many fields an entry owns, counted through its nested field set. */
+    private static int fieldCount(ManagedFieldsEntry entry) {
+        return entry.getFieldsV1() == null ? 0 : count(entry.getFieldsV1().getAdditionalProperties());
+    }
+
+    private static int count(Object fields) {
+        if (!(fields instanceof Map<?, ?> map)) {
+            return 0;
+        }
+        int n = 0;
+        for (Object nested : map.values()) {
+            n += 1 + count(nested);
+        }
+        return n;
     }
 }

@@ -18,6 +18,7 @@ import dev.modproxy.operator.dependent.ProxyNetworkPolicyDependent;
 import dev.modproxy.operator.dependent.ProxyServiceDependent;
 import dev.modproxy.operator.dependent.ServiceMonitorCrdPresent;
 import dev.modproxy.operator.dependent.ServiceMonitorDependent;
+import dev.modproxy.operator.dependent.VolumeClaimRefusedException;
 import dev.modproxy.operator.figures.CacheFiguresPoller;
 import dev.modproxy.operator.figures.ProxyReading;
 import dev.modproxy.operator.settings.SpecProblems;
@@ -66,6 +67,8 @@ import org.jboss.logging.Logger;
         dependents = {
             @Dependent(name = "config", type = ProxyConfigMapDependent.class),
             @Dependent(name = "volume", type = CacheVolumeClaimDependent.class),
+            // on the volume for its existence only: a claim whose update is refused (it cannot grow) fails no
+            // dependent, and is reported once the rest is applied (CacheVolumeClaimDependent.reconcile)
             @Dependent(
                     name = "deployment",
                     type = ProxyDeploymentDependent.class,
@@ -132,6 +135,11 @@ public class GoProxyCacheReconciler implements Reconciler<GoProxyCache> {
         if (problems.isEmpty()) {
             // an error here propagates to updateErrorStatus, which reports it and lets JOSDK retry
             context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
+            // a claim that exists but could not be updated did not hold the rest back: it is reported the same way
+            Optional<VolumeClaimRefusedException> refused = CacheVolumeClaimDependent.refusedUpdate(context);
+            if (refused.isPresent()) {
+                throw refused.get();
+            }
         } else {
             LOG.infof(
                     "GoProxyCache %s/%s has an invalid spec: %s",
@@ -201,11 +209,14 @@ public class GoProxyCacheReconciler implements Reconciler<GoProxyCache> {
         } else {
             // the API server's answer, explained in status: the trace would only bury it
             LOG.warnf(
-                    "Reconciling GoProxyCache %s/%s failed: %s: %s",
+                    "Reconciling GoProxyCache %s/%s failed: %s: %s%s",
                     cache.getMetadata().getNamespace(),
                     cache.getMetadata().getName(),
                     failure.reason(),
-                    failure.message());
+                    failure.message(),
+                    FailureExplainer.omittedDetail(e)
+                            .map(answer -> " The API server's whole answer: " + answer)
+                            .orElse(""));
         }
         Observation seen = observe(cache, context, SpecProblems.of(cache), Optional.of(failure));
         GoProxyCacheStatus status = CacheStatusCalculator.compute(cache, seen, clock.instant());
@@ -246,7 +257,22 @@ public class GoProxyCacheReconciler implements Reconciler<GoProxyCache> {
                 service,
                 problems,
                 failure,
-                claim.flatMap(c -> missingStorageClass(c, context.getClient())));
+                claim.flatMap(c -> missingStorageClass(c, context.getClient())),
+                deploymentApplied(context));
+    }
+
+    /**
+     * Whether this reconciliation's workflow reconciled the Deployment without an error: created it, updated it, or
+     * found it as the spec wants it. Not when the workflow did not run (an invalid spec), nor when the Deployment
+     * was skipped because a dependent it waits for failed, nor when its own write failed. The workflow keeps its
+     * result in the context even when it then throws, so updateErrorStatus reads it too.
+     */
+    private static boolean deploymentApplied(Context<GoProxyCache> context) {
+        return context.managedWorkflowAndDependentResourceContext()
+                .getWorkflowReconcileResult()
+                .map(result ->
+                        result.getReconciledDependents().stream().anyMatch(ProxyDeploymentDependent.class::isInstance))
+                .orElse(false);
     }
 
     /**

@@ -141,6 +141,18 @@ public final class CacheStatusCalculator {
             return new CacheCondition(
                     CacheCondition.PROGRESSING, CacheCondition.TRUE, "Creating", "Creating the proxy Deployment.");
         }
+        if (!seen.deploymentApplied()
+                && (!seen.specProblems().isEmpty() || seen.failure().isPresent())) {
+            // the Deployment's own status describes the rollout of an earlier spec: "rolled out" would be false
+            return new CacheCondition(
+                    CacheCondition.PROGRESSING,
+                    CacheCondition.FALSE,
+                    seen.specProblems().isEmpty() ? seen.failure().get().reason() : "InvalidSpec",
+                    "The proxy Deployment was not updated to the current spec: "
+                            + (seen.specProblems().isEmpty() ? "applying it failed" : "the spec is invalid")
+                            + ", see Degraded. Nothing rolls out until that is fixed, so the proxy pods may run "
+                            + "earlier settings.");
+        }
         Deployment deployment = seen.deployment().get();
         DeploymentStatus ds = Optional.ofNullable(deployment.getStatus()).orElseGet(DeploymentStatus::new);
         int wanted = Optional.ofNullable(deployment.getSpec().getReplicas()).orElse(1);

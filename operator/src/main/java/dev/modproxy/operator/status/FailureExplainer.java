@@ -1,6 +1,10 @@
 package dev.modproxy.operator.status;
 
 import dev.modproxy.operator.dependent.NameTakenException;
+import dev.modproxy.operator.dependent.OwnerReferenceRefusedException;
+import dev.modproxy.operator.dependent.VolumeClaimMismatchException;
+import dev.modproxy.operator.dependent.VolumeClaimRefusedException;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.AggregatedOperatorException;
 import java.util.ArrayList;
@@ -28,10 +32,29 @@ public final class FailureExplainer {
     public static final String NAME_IN_USE = "NameInUse";
 
     /**
+     * An object of the cache's exists without the cache's owner reference, and the API server does not let the
+     * operator put it there (it may not delete the object): deleting the object lets the operator make it again.
+     */
+    public static final String OWNER_REFERENCE_REFUSED = "OwnerReferenceRefused";
+
+    /** The existing volume claim has access modes or a class other than the spec's: a retained claim, adopted. */
+    public static final String VOLUME_CLAIM_MISMATCH = "VolumeClaimMismatch";
+
+    /** The volume claim cannot grow: its StorageClass does not allow expansion, or no volume is bound to it yet. */
+    public static final String VOLUME_EXPANSION_REFUSED = "VolumeExpansionRefused";
+
+    /**
      * Refusals that stay until a person acts (raises the quota, grants the permission, fixes the field, frees the
      * name: the object in the way is not watched, so its deletion sends no event).
      */
-    private static final Set<String> AWAITING_A_FIX = Set.of("QuotaExceeded", "Forbidden", "Rejected", NAME_IN_USE);
+    private static final Set<String> AWAITING_A_FIX = Set.of(
+            "QuotaExceeded",
+            "Forbidden",
+            "Rejected",
+            NAME_IN_USE,
+            VOLUME_EXPANSION_REFUSED,
+            VOLUME_CLAIM_MISMATCH,
+            OWNER_REFERENCE_REFUSED);
 
     private FailureExplainer() {}
 
@@ -50,14 +73,36 @@ public final class FailureExplainer {
             causes.add(error);
         }
         Optional<NameTakenException> taken = causes.stream()
-                .map(FailureExplainer::nameTaken)
+                .map(c -> cause(c, NameTakenException.class))
                 .flatMap(Optional::stream)
                 .findFirst();
         if (taken.isPresent()) {
             return new Observation.Failure(NAME_IN_USE, taken.get().getMessage());
         }
+        Optional<VolumeClaimMismatchException> mismatch = causes.stream()
+                .map(c -> cause(c, VolumeClaimMismatchException.class))
+                .flatMap(Optional::stream)
+                .findFirst();
+        if (mismatch.isPresent()) {
+            return new Observation.Failure(VOLUME_CLAIM_MISMATCH, mismatch.get().getMessage());
+        }
+        Optional<OwnerReferenceRefusedException> unowned = causes.stream()
+                .map(c -> cause(c, OwnerReferenceRefusedException.class))
+                .flatMap(Optional::stream)
+                .findFirst();
+        if (unowned.isPresent()) {
+            return new Observation.Failure(
+                    OWNER_REFERENCE_REFUSED, unowned.get().getMessage());
+        }
+        Optional<VolumeClaimRefusedException> claimRefused = causes.stream()
+                .map(c -> cause(c, VolumeClaimRefusedException.class))
+                .flatMap(Optional::stream)
+                .findFirst();
+        if (claimRefused.isPresent()) {
+            return explainClaimRefusal(claimRefused.get());
+        }
         Optional<KubernetesClientException> api = causes.stream()
-                .map(FailureExplainer::apiCause)
+                .map(c -> cause(c, KubernetesClientException.class))
                 .flatMap(Optional::stream)
                 .findFirst();
         if (api.isPresent()) {
@@ -75,9 +120,30 @@ public final class FailureExplainer {
         return AWAITING_A_FIX.contains(failure.reason());
     }
 
+    /**
+     * The API server's whole answer, when a condition shows only its first line: an invalid object's answer goes on
+     * with a diff of Go structs, unreadable in kubectl and no help to the person, but worth the operator's log.
+     */
+    public static Optional<String> omittedDetail(Exception error) {
+        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof AggregatedOperatorException aggregated) {
+                return aggregated.getAggregatedExceptions().values().stream()
+                        .map(FailureExplainer::omittedDetail)
+                        .flatMap(Optional::stream)
+                        .findFirst();
+            }
+            if (t instanceof KubernetesClientException k) {
+                String answer = answer(k);
+                return answer.contains("\n") ? Optional.of(answer) : Optional.empty();
+            }
+        }
+        return Optional.empty();
+    }
+
     private static Observation.Failure explainApi(KubernetesClientException e) {
-        String message =
+        String answer =
                 Optional.ofNullable(e.getStatus()).map(s -> s.getMessage()).orElse(e.getMessage());
+        String message = answer == null ? null : firstLine(answer);
         int code = e.getCode();
         // the NamespaceLifecycle admission plugin's answer ("unable to create new content in namespace ...")
         if (code == 403 && message != null && message.contains("because it is being terminated")) {
@@ -85,10 +151,35 @@ public final class FailureExplainer {
                     NAMESPACE_TERMINATING, "Its namespace is being deleted, and the cache with it: " + message);
         }
         if (code == 403 && message != null && message.contains("exceeded quota")) {
+            // only pods take CPU and memory quota, and the Deployment's pods are refused to the ReplicaSet, not here
+            // (Degraded RolloutFailed): this is the claim's storage, or a count of objects
+            if (refused(e, message).filter("persistentvolumeclaims"::equals).isPresent()) {
+                return new Observation.Failure(
+                        "QuotaExceeded",
+                        "The namespace's ResourceQuota refused the cache's volume claim: " + message
+                                + ". The proxy Deployment is not made or updated until the claim exists. Fix: raise "
+                                + "the quota (kubectl describe resourcequota in the cache's namespace shows what it "
+                                + "allows and what is used). spec.storage.size cannot be lowered (it only grows): for a "
+                                + "smaller volume, delete this GoProxyCache and create it again with a size the quota "
+                                + "allows.");
+            }
             return new Observation.Failure(
                     "QuotaExceeded",
                     "The namespace's ResourceQuota refused an object: " + message
-                            + ". Fix: raise the quota or lower spec.resources / spec.storage.size.");
+                            + ". Fix: raise the quota (kubectl describe resourcequota in the cache's namespace shows "
+                            + "what it allows and what is used).");
+        }
+        if (code == 403 && message != null && message.contains("cannot set an ownerRef")) {
+            // the OwnerReferencesPermissionEnforcement plugin: an object the operator may not delete lacks the
+            // cache's owner reference (OwnerReferenceRefusedException words it where the object is known)
+            return new Observation.Failure(
+                    OWNER_REFERENCE_REFUSED,
+                    "The API server does not let the operator make the cache the owner of an object that exists "
+                            + "without the cache's owner reference: " + message + ". Changing an existing object's "
+                            + "owner references needs permission to delete it, which the operator lacks for it. Fix: "
+                            + "delete the object the message names (in the cache's namespace); the operator makes it "
+                            + "again, owned by the cache. If it is someone else's, delete this GoProxyCache and "
+                            + "create it under another name instead.");
         }
         if (code == 403) {
             return new Observation.Failure(
@@ -105,28 +196,102 @@ public final class FailureExplainer {
         if (code == 422 || code == 400) {
             return new Observation.Failure(
                     "Rejected",
-                    "The API server rejected an owned object: " + message
-                            + ". Fix the spec field it names; immutable fields (storage class, access modes) need a new "
-                            + "GoProxyCache.");
+                    "The API server rejected an owned object: " + message + ". Fix the spec field it names.");
         }
         return new Observation.Failure(
                 "ApiError",
                 "The API server answered " + code + ": " + message + ". The operator retries with backoff.");
     }
 
-    private static Optional<NameTakenException> nameTaken(Throwable t) {
-        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
-            if (c instanceof NameTakenException n) {
-                return Optional.of(n);
-            }
+    /**
+     * An update of the cache's existing claim the API server refused. The claim mounts as it is, so the rest of the
+     * cache was applied; what matters is why it could not grow, and that spec.storage.size cannot go back (a CEL
+     * rule: it only grows), so "lower the size" is no way out.
+     */
+    private static Observation.Failure explainClaimRefusal(VolumeClaimRefusedException refused) {
+        KubernetesClientException e = refused.answer();
+        String message = firstLine(answer(e));
+        if (!refused.growth()) {
+            return explainApi(e);
         }
-        return Optional.empty();
+        String claim = refused.claim();
+        String from = refused.size().map(Quantity::toString).orElse("its size");
+        String to = refused.wanted().map(Quantity::toString).orElse("spec.storage.size");
+        String runsOn = " The proxy goes on with the " + from + " volume, and the cache's other settings are applied. "
+                + "spec.storage.size cannot go back to " + from + " (it only grows).";
+        String recreate = refused.retained()
+                ? " The claim is retained (spec.storage.retainOnDelete): a GoProxyCache made again under this name "
+                        + "adopts it as it is, so give it storage.size " + from + " to keep the cached modules, or "
+                        + "delete the claim too (kubectl -n " + refused.namespace() + " delete pvc " + claim
+                        + ") for a new, empty volume."
+                : " The cached modules go with the old volume.";
+        if (e.getCode() == 403 && message.contains("exceeded quota")) {
+            return new Observation.Failure(
+                    "QuotaExceeded",
+                    "The namespace's ResourceQuota refuses to grow the volume claim " + claim + " from " + from
+                            + " to " + to + ": " + message + "." + runsOn
+                            + " Fix: raise the quota (kubectl -n " + refused.namespace()
+                            + " describe resourcequota shows what it allows and what is used); the operator grows the "
+                            + "claim once it fits. Otherwise the only way back is to delete this GoProxyCache and "
+                            + "create it again with a size the quota allows." + recreate);
+        }
+        if (e.getCode() == 403 && message.contains("must support resize")) {
+            // the PersistentVolumeClaimResize admission plugin: the claim's class lacks allowVolumeExpansion: true
+            String storageClass =
+                    refused.storageClass().map(c -> "StorageClass " + c).orElse("the claim's StorageClass");
+            return new Observation.Failure(
+                    VOLUME_EXPANSION_REFUSED,
+                    "The volume claim " + claim + " cannot grow from " + from + " to " + to + ": " + storageClass
+                            + " does not allow volume expansion (the API server: " + message + ")." + runsOn
+                            + " Fix: if the class's provisioner can expand volumes, a cluster administrator can set "
+                            + "allowVolumeExpansion: true on " + storageClass + ", and the operator then grows the "
+                            + "claim. Otherwise a larger volume is a new one: delete this GoProxyCache and create it "
+                            + "again with the size it needs (storage.storageClassName may name a class that allows "
+                            + "expansion, for growing later)." + recreate);
+        }
+        if (e.getCode() == 422 && !refused.bound()) {
+            return new Observation.Failure(
+                    VOLUME_EXPANSION_REFUSED,
+                    "The volume claim " + claim + " cannot grow from " + from + " to " + to + " while it is Pending: "
+                            + "Kubernetes resizes a claim only once a volume is bound to it. The proxy Deployment is "
+                            + "applied with the claim as it is; the operator grows it once it is bound. kubectl -n "
+                            + refused.namespace() + " describe pvc " + claim + " shows why it waits.");
+        }
+        return explainApi(e);
     }
 
-    private static Optional<KubernetesClientException> apiCause(Throwable t) {
+    /** The resource the API server names in its refusal ("persistentvolumeclaims"), from its details or message. */
+    private static Optional<String> refused(KubernetesClientException e, String message) {
+        Optional<String> kind = Optional.ofNullable(e.getStatus())
+                .map(s -> s.getDetails())
+                .map(d -> d.getKind())
+                .filter(k -> !k.isEmpty());
+        if (kind.isPresent()) {
+            return kind;
+        }
+        int space = message.indexOf(' ');
+        return space > 0 ? Optional.of(message.substring(0, space)) : Optional.empty();
+    }
+
+    /** The first line of an answer that goes on with a diff of the object, and a word on where the rest is. */
+    private static String firstLine(String answer) {
+        int end = answer.indexOf('\n');
+        return end < 0
+                ? answer
+                : answer.substring(0, end).strip() + " (the rest of the API server's answer is in the operator's log)";
+    }
+
+    private static String answer(KubernetesClientException e) {
+        return Optional.ofNullable(e.getStatus())
+                .map(s -> s.getMessage())
+                .or(() -> Optional.ofNullable(e.getMessage()))
+                .orElse("");
+    }
+
+    private static <T extends Throwable> Optional<T> cause(Throwable t, Class<T> type) {
         for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
-            if (c instanceof KubernetesClientException k) {
-                return Optional.of(k);
+            if (type.isInstance(c)) {
+                return Optional.of(type.cast(c));
             }
         }
         return Optional.empty();

@@ -8,8 +8,11 @@ import java.util.Optional;
 
 /**
  * What one reconciliation saw: the owned objects as the cluster reports them, the spec's problems, the failure of
- * the last attempt to apply it, if any, and the StorageClass a Pending volume claim names that the cluster does not
- * have (no volume will ever bind it), if so.
+ * the last attempt to apply it, if any, the StorageClass a Pending volume claim names that the cluster does not
+ * have (no volume will ever bind it), if so, and whether this reconciliation applied the Deployment (created it,
+ * updated it, or found it as the spec wants it). An invalid spec is not applied at all, and a failed dependent the
+ * Deployment waits for (the volume claim's creation) keeps it from being applied: the Deployment then seen is one
+ * made from an earlier spec, whatever its own status says about its rollout.
  */
 public record Observation(
         Optional<Deployment> deployment,
@@ -17,7 +20,8 @@ public record Observation(
         Optional<Service> service,
         List<String> specProblems,
         Optional<Failure> failure,
-        Optional<String> missingStorageClass) {
+        Optional<String> missingStorageClass,
+        boolean deploymentApplied) {
 
     /** Why applying the spec failed, in words a user can act on. */
     public record Failure(String reason, String message) {}

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.util.List;
@@ -83,6 +84,58 @@ class CacheVolumeClaimDependentTest {
         GoProxyCache cache = cache("team-a", "builds", spec -> spec.getStorage().setRetainOnDelete(true));
         PersistentVolumeClaim claim = CacheVolumeClaimDependent.desiredClaim(cache, Optional.empty());
         assertThat(dependent.toPrimaryResourceIDs(claim)).containsExactly(new ResourceID("builds", "team-a"));
+    }
+
+    /**
+     * A claim kept by retainOnDelete, adopted by a new cache of the same name that asks for other access modes: the
+     * API server would refuse the update with a diff of Go structs, and advice to make a new GoProxyCache would not
+     * help, since a new one adopts the same claim. The message says what differs and what works.
+     */
+    @Test
+    void aRetainedClaimWithOtherAccessModesIsNamedWithTheWaysOut() {
+        GoProxyCache shared = cache("team-a", "kept", spec -> {
+            spec.getStorage().setRetainOnDelete(true);
+            spec.getStorage().setAccessModes(List.of("ReadWriteMany"));
+            spec.setReplicas(2);
+        });
+        PersistentVolumeClaim retained = new PersistentVolumeClaimBuilder(CacheVolumeClaimDependent.desiredClaim(
+                        cache("team-a", "kept", spec -> spec.getStorage().setRetainOnDelete(true)), Optional.empty()))
+                .editSpec()
+                .withStorageClassName("standard")
+                .endSpec()
+                .build();
+
+        Optional<VolumeClaimMismatchException> mismatch = VolumeClaimMismatchException.of(
+                retained, CacheVolumeClaimDependent.desiredClaim(shared, Optional.empty()), shared);
+
+        assertThat(mismatch).isPresent();
+        assertThat(mismatch.get().getMessage())
+                .startsWith("The volume claim kept-cache exists with access modes [ReadWriteOnce], but spec.storage "
+                        + "asks for [ReadWriteMany].")
+                .contains("any GoProxyCache of this name adopts it")
+                .contains("Fix: delete the claim (kubectl -n team-a delete pvc kept-cache;")
+                .contains("storage.accessModes [ReadWriteOnce] and replicas: 1")
+                .doesNotContain("\n")
+                .doesNotContain("StorageClass");
+
+        GoProxyCache sameModes =
+                cache("team-a", "kept", spec -> spec.getStorage().setRetainOnDelete(true));
+        assertThat(VolumeClaimMismatchException.of(
+                        retained, CacheVolumeClaimDependent.desiredClaim(sameModes, Optional.empty()), sameModes))
+                .as("no class in the spec: the one the cluster gave the claim is fine")
+                .isEmpty();
+        GoProxyCache otherClass = cache("team-a", "kept", spec -> {
+            spec.getStorage().setRetainOnDelete(true);
+            spec.getStorage().setStorageClassName("fast");
+        });
+        assertThat(VolumeClaimMismatchException.of(
+                                retained,
+                                CacheVolumeClaimDependent.desiredClaim(otherClass, Optional.empty()),
+                                otherClass)
+                        .map(RuntimeException::getMessage))
+                .hasValueSatisfying(m -> assertThat(m)
+                        .contains("exists with StorageClass standard, but spec.storage asks for StorageClass fast")
+                        .contains("storage.storageClassName standard"));
     }
 
     private static Quantity size(PersistentVolumeClaim claim) {

@@ -23,6 +23,7 @@ import io.fabric8.kubernetes.api.model.PersistentVolumeClaimStatusBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceQuota;
 import io.fabric8.kubernetes.api.model.ResourceQuotaBuilder;
+import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.Status;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
@@ -336,6 +337,85 @@ class GoProxyCacheReconcilerTest {
         assertThat(configHash(get(Deployment.class, ns, "roll"))).isEqualTo(secondHash);
     }
 
+    /**
+     * A spec the Deployment did not get is not "rolled out", whatever the Deployment's status says of the earlier
+     * one it runs: an invalid spec is not applied at all, and a Deployment whose update the API server refuses (here
+     * an admission webhook, played by the mock) keeps its pod template while the ConfigMap beside it already holds
+     * the new settings, which only a restarted pod would read.
+     */
+    @Test
+    void aSpecTheDeploymentDidNotGetIsNotReportedAsRolledOut() {
+        String ns = namespace();
+        create(ns, "stale", spec -> {});
+        markAvailable(ns, "stale");
+        await().atMost(PATIENCE)
+                .untilAsserted(() -> assertThat(condition(fresh(ns, "stale"), CacheCondition.PROGRESSING)
+                                .getReason())
+                        .isEqualTo("RolledOut"));
+        String hash = configHash(get(Deployment.class, ns, "stale"));
+
+        edit(ns, "stale", spec -> {
+            spec.setUpstream("https://goproxy.cn,direct");
+            spec.setResources(new ResourceRequirementsBuilder()
+                    .addToRequests("cpu", new Quantity("lots"))
+                    .build());
+        });
+        await().atMost(PATIENCE).untilAsserted(() -> {
+            GoProxyCache seen = fresh(ns, "stale");
+            assertThat(seen.getStatus().getObservedGeneration())
+                    .isEqualTo(seen.getMetadata().getGeneration());
+            assertThat(condition(seen, CacheCondition.DEGRADED).getReason()).isEqualTo("InvalidSpec");
+            CacheCondition progressing = condition(seen, CacheCondition.PROGRESSING);
+            assertThat(progressing.getStatus()).isEqualTo("False");
+            assertThat(progressing.getReason()).isEqualTo("InvalidSpec");
+            assertThat(progressing.getMessage()).contains("was not updated to the current spec");
+        });
+        assertThat(configHash(get(Deployment.class, ns, "stale"))).isEqualTo(hash);
+
+        String denied = "admission webhook \"pinned.policy.example.com\" denied the request: images must be pinned";
+        ClusterUnderTest.mock()
+                .ifPresent(mock -> mock.expect()
+                        .put()
+                        .withPath("/apis/apps/v1/namespaces/" + ns + "/deployments/stale")
+                        .andReturn(
+                                400,
+                                new StatusBuilder()
+                                        .withStatus("Failure")
+                                        .withCode(400)
+                                        .withReason("BadRequest")
+                                        .withMessage(denied)
+                                        .build())
+                        .always());
+        edit(
+                ns,
+                "stale",
+                spec -> spec.setResources(new ResourceRequirementsBuilder()
+                        .addToRequests("cpu", new Quantity("100m"))
+                        .build()));
+        if (ClusterUnderTest.mock().isPresent()) {
+            await().atMost(PATIENCE).untilAsserted(() -> {
+                GoProxyCache seen = fresh(ns, "stale");
+                assertThat(seen.getStatus().getObservedGeneration())
+                        .isEqualTo(seen.getMetadata().getGeneration());
+                assertThat(condition(seen, CacheCondition.DEGRADED).getMessage())
+                        .contains(denied);
+                CacheCondition progressing = condition(seen, CacheCondition.PROGRESSING);
+                assertThat(progressing.getStatus()).isEqualTo("False");
+                assertThat(progressing.getReason()).isEqualTo("Rejected");
+                assertThat(progressing.getMessage()).contains("was not updated to the current spec");
+            });
+            assertThat(get(ConfigMap.class, ns, "stale-config").getData())
+                    .containsEntry("MODPROXY_UPSTREAM", "https://goproxy.cn,direct");
+            assertThat(configHash(get(Deployment.class, ns, "stale"))).isEqualTo(hash);
+        } else {
+            await().atMost(PATIENCE).until(() -> !hash.equals(configHash(get(Deployment.class, ns, "stale"))));
+            await().atMost(PATIENCE)
+                    .untilAsserted(() -> assertThat(condition(fresh(ns, "stale"), CacheCondition.PROGRESSING)
+                                    .getReason())
+                            .isEqualTo("RolledOut"));
+        }
+    }
+
     @Test
     void moreReplicasOnASharedVolumeRollOneByOneBehindADisruptionBudget() {
         String ns = namespace();
@@ -470,6 +550,71 @@ class GoProxyCacheReconcilerTest {
         awaitObject(Deployment.class, ns, "quota");
         await().atMost(PATIENCE)
                 .untilAsserted(() -> assertCondition(fresh(ns, "quota"), CacheCondition.DEGRADED, "False"));
+    }
+
+    /**
+     * A claim that exists but cannot grow (here a quota on requests.storage; a StorageClass without
+     * allowVolumeExpansion is refused the same way) mounts as it is: it must not keep every other setting from the
+     * Deployment. The operator once left the Deployment as it was while the ConfigMap got the new upstream, and said
+     * "RolledOut"; and spec.storage.size cannot go back to end it (a CEL rule).
+     */
+    @Test
+    void aClaimThatCannotGrowKeepsItsSizeAndEveryOtherSettingStillRollsOut() {
+        String ns = namespace();
+        client.resource(new ResourceQuotaBuilder()
+                        .withNewMetadata()
+                        .withName("storage")
+                        .withNamespace(ns)
+                        .endMetadata()
+                        .withNewSpec()
+                        .addToHard("requests.storage", new Quantity("3Gi"))
+                        .endSpec()
+                        .build())
+                .create();
+        create(ns, "grow", spec -> spec.getStorage().setSize("1Gi"));
+        awaitObject(PersistentVolumeClaim.class, ns, "grow-cache");
+        markAvailable(ns, "grow");
+        await().atMost(PATIENCE)
+                .untilAsserted(() -> assertCondition(fresh(ns, "grow"), CacheCondition.DEGRADED, "False"));
+        String hash = configHash(get(Deployment.class, ns, "grow"));
+
+        // the mock enforces no quota: it answers the claim's update as the API server does
+        ClusterUnderTest.mock()
+                .ifPresent(mock -> mock.expect()
+                        .put()
+                        .withPath("/api/v1/namespaces/" + ns + "/persistentvolumeclaims/grow-cache")
+                        .andReturn(
+                                403,
+                                forbidden(
+                                        "persistentvolumeclaims \"grow-cache\" is forbidden: exceeded quota: storage, "
+                                                + "requested: requests.storage=4Gi, used: requests.storage=1Gi, limited: "
+                                                + "requests.storage=3Gi"))
+                        .always());
+        edit(ns, "grow", spec -> spec.getStorage().setSize("5Gi"));
+        await().atMost(PATIENCE).untilAsserted(() -> {
+            CacheCondition degraded = condition(fresh(ns, "grow"), CacheCondition.DEGRADED);
+            assertThat(degraded.getReason()).isEqualTo("QuotaExceeded");
+            assertThat(degraded.getMessage())
+                    .contains("refuses to grow the volume claim grow-cache from 1Gi to 5Gi")
+                    .contains("raise the quota")
+                    .doesNotContain("lower spec.storage.size");
+        });
+
+        edit(ns, "grow", spec -> spec.setUpstream("https://goproxy.cn,direct"));
+        await("the new upstream rolled out though the claim cannot grow")
+                .atMost(PATIENCE)
+                .until(() -> !hash.equals(configHash(get(Deployment.class, ns, "grow"))));
+        assertThat(get(ConfigMap.class, ns, "grow-config").getData())
+                .containsEntry("MODPROXY_UPSTREAM", "https://goproxy.cn,direct");
+        markAvailable(ns, "grow");
+        await().atMost(PATIENCE).untilAsserted(() -> {
+            GoProxyCache seen = fresh(ns, "grow");
+            assertThat(seen.getStatus().getObservedGeneration())
+                    .isEqualTo(seen.getMetadata().getGeneration());
+            assertThat(condition(seen, CacheCondition.PROGRESSING).getReason()).isEqualTo("RolledOut");
+            assertThat(condition(seen, CacheCondition.DEGRADED).getReason()).isEqualTo("QuotaExceeded");
+        });
+        assertThat(claimSize(ns, "grow-cache")).isEqualTo(new Quantity("1Gi"));
     }
 
     @Test
@@ -687,6 +832,65 @@ class GoProxyCacheReconcilerTest {
      * conflict ("Another writer changed an owned object at the same time", for ever): the cache names it, is not
      * Ready (build pods get no URL of someone else's Service), and takes the name once it is free.
      */
+    /**
+     * An owned object whose owner reference someone removed: the operator puts it back, unless the cluster lets only
+     * those who may delete an object change its owner references (OwnerReferencesPermissionEnforcement, played by
+     * the mock; the chart grants no delete on ConfigMaps). Then the status names the object and the deletion that
+     * lets the operator make it again, not a permission to grant.
+     */
+    @Test
+    void anObjectWhoseOwnerReferenceWasRemovedIsTakenBackOrNamedForDeletion() {
+        String ns = namespace();
+        create(ns, "refs", spec -> {});
+        String uid = fresh(ns, "refs").getMetadata().getUid();
+        assertOwnedBy(awaitObject(ConfigMap.class, ns, "refs-config"), uid);
+
+        ClusterUnderTest.mock()
+                .ifPresent(mock -> mock.expect()
+                        .put()
+                        .withPath("/api/v1/namespaces/" + ns + "/configmaps/refs-config")
+                        .andReturn(
+                                403,
+                                forbidden("configmaps \"refs-config\" is forbidden: cannot set an ownerRef on a "
+                                        + "resource you can't delete: , <nil>"))
+                        .always());
+        await().atMost(PATIENCE)
+                .ignoreExceptionsMatching(GoProxyCacheReconcilerTest::isRetriedByAPerson)
+                .untilAsserted(() -> client.configMaps()
+                        .inNamespace(ns)
+                        .withName("refs-config")
+                        .edit(c -> {
+                            c.getMetadata().setOwnerReferences(List.of());
+                            return c;
+                        }));
+        // without its owner reference the ConfigMap's events no longer reach the cache: its next reconciliation
+        edit(ns, "refs", spec -> spec.setUpstream("https://goproxy.cn,direct"));
+
+        if (ClusterUnderTest.mock().isEmpty()) {
+            // the tests' own identity may delete ConfigMaps: the reference is simply put back
+            await().atMost(PATIENCE).untilAsserted(() -> assertOwnedBy(get(ConfigMap.class, ns, "refs-config"), uid));
+            return;
+        }
+        await().atMost(PATIENCE).untilAsserted(() -> {
+            CacheCondition degraded = condition(fresh(ns, "refs"), CacheCondition.DEGRADED);
+            assertThat(degraded.getReason()).isEqualTo("OwnerReferenceRefused");
+            assertThat(degraded.getMessage())
+                    .startsWith("The ConfigMap refs-config carries this cache's labels but no owner reference")
+                    .contains("kubectl -n " + ns + " delete configmap refs-config")
+                    .doesNotContain("grant");
+        });
+
+        // the operator tries again by itself: the deleted ConfigMap, without the reference, sends the cache no event
+        client.configMaps().inNamespace(ns).withName("refs-config").delete();
+        await().atMost(PATIENCE).untilAsserted(() -> {
+            ConfigMap remade = get(ConfigMap.class, ns, "refs-config");
+            assertThat(remade).as("ConfigMap made again").isNotNull();
+            assertOwnedBy(remade, uid);
+        });
+        await().atMost(PATIENCE)
+                .untilAsserted(() -> assertCondition(fresh(ns, "refs"), CacheCondition.DEGRADED, "False"));
+    }
+
     @Test
     void aServiceOfTheCachesNameThatSomeoneElseMadeIsLeftAloneAndNamed() {
         String ns = namespace();
@@ -785,6 +989,61 @@ class GoProxyCacheReconcilerTest {
                         .getMetadata()
                         .getUid())
                 .isEqualTo(keptClaim.getMetadata().getUid());
+    }
+
+    /**
+     * A retained ReadWriteOnce claim, adopted by a cache made again with ReadWriteMany and two replicas: the claim's
+     * access modes cannot change, and a new GoProxyCache would adopt it again, so the status says to delete the
+     * claim (or use its settings), without the API server's diff; no Deployment is laid out on a claim its pods
+     * could not all mount. Deleting the claim, as it says, ends it.
+     */
+    @Test
+    void aRetainedClaimAdoptedWithOtherAccessModesIsNamedAndDeletingItRecovers() {
+        String ns = namespace();
+        create(ns, "kept", spec -> spec.getStorage().setRetainOnDelete(true));
+        awaitObject(Deployment.class, ns, "kept");
+        String claimUid = awaitObject(PersistentVolumeClaim.class, ns, "kept-cache")
+                .getMetadata()
+                .getUid();
+        client.resources(GoProxyCache.class).inNamespace(ns).withName("kept").delete();
+        await().atMost(PATIENCE).until(() -> fresh(ns, "kept") == null);
+        if (ClusterUnderTest.isReal()) {
+            await().atMost(PATIENCE).until(() -> get(Deployment.class, ns, "kept") == null);
+        } else {
+            // the mock has no garbage collector: the test plays it
+            client.apps().deployments().inNamespace(ns).withName("kept").delete();
+        }
+
+        create(ns, "kept", spec -> {
+            spec.getStorage().setRetainOnDelete(true);
+            spec.getStorage().setAccessModes(List.of("ReadWriteMany"));
+            spec.setReplicas(2);
+        });
+        await().atMost(PATIENCE).untilAsserted(() -> {
+            CacheCondition degraded = condition(fresh(ns, "kept"), CacheCondition.DEGRADED);
+            assertThat(degraded.getReason()).isEqualTo("VolumeClaimMismatch");
+            assertThat(degraded.getMessage())
+                    .startsWith("The volume claim kept-cache exists with access modes [ReadWriteOnce], but "
+                            + "spec.storage asks for [ReadWriteMany].")
+                    .contains("kubectl -n " + ns + " delete pvc kept-cache")
+                    .doesNotContain("PersistentVolumeClaimSpec")
+                    .doesNotContain("need a new GoProxyCache");
+        });
+        assertThat(get(Deployment.class, ns, "kept")).isNull();
+        assertThat(get(PersistentVolumeClaim.class, ns, "kept-cache")
+                        .getMetadata()
+                        .getUid())
+                .isEqualTo(claimUid);
+
+        client.persistentVolumeClaims().inNamespace(ns).withName("kept-cache").delete();
+        await().atMost(PATIENCE)
+                .untilAsserted(() -> assertThat(get(PersistentVolumeClaim.class, ns, "kept-cache"))
+                        .isNotNull()
+                        .satisfies(c -> assertThat(c.getSpec().getAccessModes()).containsExactly("ReadWriteMany")));
+        assertThat(awaitObject(Deployment.class, ns, "kept").getSpec().getReplicas())
+                .isEqualTo(2);
+        await().atMost(PATIENCE)
+                .untilAsserted(() -> assertCondition(fresh(ns, "kept"), CacheCondition.DEGRADED, "False"));
     }
 
     @Test

@@ -120,6 +120,59 @@ class CacheStatusCalculatorTest {
                 .isEqualTo("RolledOut");
     }
 
+    /**
+     * A Deployment rolled out to an earlier spec, which this reconciliation did not update (a refused write, a
+     * failed dependent it waits for, an invalid spec): its own status says "rolled out", the cache must not.
+     */
+    @Test
+    void aDeploymentNotUpdatedToTheCurrentSpecIsNotReportedAsRunningItsSettings() {
+        Deployment earlier = deployment(1, 1, true);
+        Observation refused = new Observation(
+                Optional.of(earlier),
+                Optional.empty(),
+                Optional.of(service()),
+                List.of(),
+                Optional.of(new Observation.Failure("Rejected", "The API server rejected an owned object: ...")),
+                Optional.empty(),
+                false);
+
+        CacheCondition progressing = condition(compute(refused), CacheCondition.PROGRESSING);
+        assertThat(progressing.getStatus()).isEqualTo("False");
+        assertThat(progressing.getReason()).isEqualTo("Rejected");
+        assertThat(progressing.getMessage())
+                .contains("was not updated to the current spec")
+                .contains("see Degraded")
+                .doesNotContain("run the current settings");
+        assertThat(condition(compute(refused), CacheCondition.READY).getStatus())
+                .as("its pods still serve")
+                .isEqualTo("True");
+
+        Observation invalid = new Observation(
+                Optional.of(earlier),
+                Optional.empty(),
+                Optional.of(service()),
+                List.of("spec.resources.requests.cpu \"lots\" is not a Kubernetes quantity"),
+                Optional.empty(),
+                Optional.empty(),
+                false);
+        CacheCondition notApplied = condition(compute(invalid), CacheCondition.PROGRESSING);
+        assertThat(notApplied.getReason()).isEqualTo("InvalidSpec");
+        assertThat(notApplied.getMessage()).contains("the spec is invalid");
+
+        Observation failedElsewhere = new Observation(
+                Optional.of(earlier),
+                Optional.empty(),
+                Optional.of(service()),
+                List.of(),
+                Optional.of(new Observation.Failure("NameInUse", "The Service builds-management already exists")),
+                Optional.empty(),
+                true);
+        assertThat(condition(compute(failedElsewhere), CacheCondition.PROGRESSING)
+                        .getReason())
+                .as("a failure of another object, the Deployment applied")
+                .isEqualTo("RolledOut");
+    }
+
     @Test
     void specProblemsMakeItDegradedWithTheFix() {
         Observation seen = new Observation(
@@ -128,7 +181,8 @@ class CacheStatusCalculatorTest {
                 Optional.empty(),
                 List.of("spec.upstream entry 1 \"x\" is not an http(s) URL"),
                 Optional.empty(),
-                Optional.empty());
+                Optional.empty(),
+                false);
         GoProxyCacheStatus status = CacheStatusCalculator.compute(cache, seen, T0);
         CacheCondition degraded = condition(status, CacheCondition.DEGRADED);
         assertThat(degraded.getStatus()).isEqualTo("True");
@@ -149,7 +203,8 @@ class CacheStatusCalculatorTest {
                 Optional.empty(),
                 List.of(),
                 Optional.of(new Observation.Failure("QuotaExceeded", "quota")),
-                Optional.empty());
+                Optional.empty(),
+                false);
         assertThat(condition(CacheStatusCalculator.compute(cache, failed, T0), CacheCondition.DEGRADED)
                         .getReason())
                 .isEqualTo("QuotaExceeded");
@@ -223,7 +278,8 @@ class CacheStatusCalculatorTest {
                 Optional.of(service()),
                 List.of(),
                 Optional.empty(),
-                Optional.empty());
+                Optional.empty(),
+                true);
         GoProxyCacheStatus status = CacheStatusCalculator.compute(cache, seen, T0);
         assertThat(condition(status, CacheCondition.READY).getReason()).isEqualTo("PodsNotCreated");
         assertThat(condition(status, CacheCondition.DEGRADED).getMessage()).contains("violates PodSecurity");
@@ -263,7 +319,8 @@ class CacheStatusCalculatorTest {
                 Optional.empty(),
                 List.of(),
                 Optional.empty(),
-                Optional.empty());
+                Optional.empty(),
+                true);
         GoProxyCacheStatus status = CacheStatusCalculator.compute(shrunk, seen, T0);
         CacheCondition degraded = condition(status, CacheCondition.DEGRADED);
         assertThat(degraded.getReason()).isEqualTo("StorageShrinkRefused");
@@ -279,7 +336,8 @@ class CacheStatusCalculatorTest {
                 Optional.of(service()),
                 List.of(),
                 Optional.empty(),
-                Optional.of("fast-sdd"));
+                Optional.of("fast-sdd"),
+                true);
         CacheCondition degraded = condition(compute(seen), CacheCondition.DEGRADED);
         assertThat(degraded.getStatus()).isEqualTo("True");
         assertThat(degraded.getReason()).isEqualTo("StorageClassNotFound");
@@ -305,7 +363,8 @@ class CacheStatusCalculatorTest {
                 Optional.of(service()),
                 List.of(),
                 Optional.empty(),
-                Optional.empty());
+                Optional.empty(),
+                true);
         GoProxyCacheStatus status = compute(waiting);
         CacheCondition ready = condition(status, CacheCondition.READY);
         assertThat(ready.getStatus()).isEqualTo("False");
@@ -325,7 +384,8 @@ class CacheStatusCalculatorTest {
                 Optional.of(service()),
                 List.of(),
                 Optional.empty(),
-                Optional.empty());
+                Optional.empty(),
+                true);
         assertThat(condition(compute(bound), CacheCondition.READY).getReason()).isEqualTo("PodsNotReady");
     }
 
@@ -346,7 +406,8 @@ class CacheStatusCalculatorTest {
                 Optional.of(service()),
                 List.of(),
                 Optional.empty(),
-                Optional.empty());
+                Optional.empty(),
+                true);
         CacheCondition degraded = condition(compute(waiting), CacheCondition.DEGRADED);
         assertThat(degraded.getReason()).isEqualTo("RolloutFailed");
         assertThat(degraded.getMessage())
@@ -361,7 +422,8 @@ class CacheStatusCalculatorTest {
                 Optional.of(service()),
                 List.of(),
                 Optional.empty(),
-                Optional.empty());
+                Optional.empty(),
+                true);
         assertThat(condition(compute(bound), CacheCondition.DEGRADED).getMessage())
                 .contains("image pull");
     }
@@ -391,7 +453,8 @@ class CacheStatusCalculatorTest {
                 Optional.ofNullable(service),
                 List.of(),
                 Optional.empty(),
-                Optional.empty());
+                Optional.empty(),
+                true);
     }
 
     /** A condition of the status, checked on the way against what the CRD schema requires of every condition. */
