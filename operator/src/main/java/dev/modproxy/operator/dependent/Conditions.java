@@ -51,10 +51,14 @@ public final class Conditions {
                 DependentResource<HasMetadata, GoProxyCache> dependent,
                 GoProxyCache cache,
                 Context<GoProxyCache> context) {
-            Metrics metrics = cache.getSpec().getMetrics();
-            return metrics != null
-                    && metrics.getServiceMonitor() != null
-                    && metrics.getServiceMonitor().isEnabled();
+            return serviceMonitorWanted(cache);
         }
+    }
+
+    public static boolean serviceMonitorWanted(GoProxyCache cache) {
+        Metrics metrics = cache.getSpec().getMetrics();
+        return metrics != null
+                && metrics.getServiceMonitor() != null
+                && metrics.getServiceMonitor().isEnabled();
     }
 }

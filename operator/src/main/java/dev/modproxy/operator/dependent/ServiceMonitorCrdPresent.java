@@ -13,9 +13,16 @@ import org.eclipse.microprofile.config.ConfigProvider;
 public class ServiceMonitorCrdPresent extends CRDPresentActivationCondition<ServiceMonitor, GoProxyCache> {
 
     static final String INTERVAL_KEY = "modproxy.operator.crd-check-interval";
+    private static final Duration MIN_RECHECK = Duration.ofSeconds(2);
 
     public ServiceMonitorCrdPresent() {
         super(Integer.MAX_VALUE, checkInterval());
+    }
+
+    /** When a cache waiting for the CRD is looked at again: the check's interval, and never a busy loop. */
+    public static Duration recheckAfter() {
+        Duration interval = checkInterval();
+        return interval.compareTo(MIN_RECHECK) < 0 ? MIN_RECHECK : interval;
     }
 
     private static Duration checkInterval() {

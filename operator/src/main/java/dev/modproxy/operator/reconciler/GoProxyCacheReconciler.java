@@ -102,6 +102,10 @@ public class GoProxyCacheReconciler implements Reconciler<GoProxyCache> {
     static final Duration WARMUP_INTERVAL = Duration.ofSeconds(10);
 
     private final Clock clock = Clock.systemUTC();
+    /** Whether the monitoring.coreos.com CRD is there, from the same cached check that activates the dependent. */
+    private final ServiceMonitorCrdPresent monitorCrd = new ServiceMonitorCrdPresent();
+
+    private final ServiceMonitorDependent monitorType = new ServiceMonitorDependent();
     private final ProxyAdmin admin;
     private final WarmupDriver warmup;
     private final Duration recheckInterval;
@@ -165,7 +169,15 @@ public class GoProxyCacheReconciler implements Reconciler<GoProxyCache> {
         UpdateControl<GoProxyCache> control = UpdateControl.noUpdate();
         // figures and a running warm-up's progress come through the poller; a list not handed over yet is retried
         boolean pending = status.getWarmup() != null && status.getWarmup().getState() == WarmupState.Pending;
-        return ready && pending ? control.rescheduleAfter(WARMUP_INTERVAL) : control;
+        if (ready && pending) {
+            return control.rescheduleAfter(WARMUP_INTERVAL);
+        }
+        // A ServiceMonitor asked for before its CRD is installed: nothing else wakes a cache that has settled, so look
+        // again after the CRD check's interval, and the ServiceMonitor is made once the CRD is there.
+        if (Conditions.serviceMonitorWanted(cache) && !monitorCrd.isMet(monitorType, cache, context)) {
+            return control.rescheduleAfter(ServiceMonitorCrdPresent.recheckAfter());
+        }
+        return control;
     }
 
     private static WarmupStatus previousWarmup(GoProxyCache cache) {
