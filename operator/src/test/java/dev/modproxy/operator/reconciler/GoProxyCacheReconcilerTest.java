@@ -494,16 +494,7 @@ class GoProxyCacheReconcilerTest {
     @Test
     void quotaRefusalIsReportedAsDegradedAndTheOperatorRecoversOnceItIsLifted() {
         String ns = namespace();
-        client.resource(new ResourceQuotaBuilder()
-                        .withNewMetadata()
-                        .withName("storage")
-                        .withNamespace(ns)
-                        .endMetadata()
-                        .withNewSpec()
-                        .addToHard("requests.storage", new Quantity("1Gi"))
-                        .endSpec()
-                        .build())
-                .create();
+        storageQuota(ns, "1Gi");
         String refusal = "persistentvolumeclaims \"quota-cache\" is forbidden: exceeded quota: storage, requested: "
                 + "requests.storage=10Gi, used: requests.storage=0, limited: requests.storage=1Gi";
         // more refusals than JOSDK's own retries (6 attempts in about 18 s): a quota outlasts them, and a quota
@@ -561,16 +552,7 @@ class GoProxyCacheReconcilerTest {
     @Test
     void aClaimThatCannotGrowKeepsItsSizeAndEveryOtherSettingStillRollsOut() {
         String ns = namespace();
-        client.resource(new ResourceQuotaBuilder()
-                        .withNewMetadata()
-                        .withName("storage")
-                        .withNamespace(ns)
-                        .endMetadata()
-                        .withNewSpec()
-                        .addToHard("requests.storage", new Quantity("3Gi"))
-                        .endSpec()
-                        .build())
-                .create();
+        storageQuota(ns, "3Gi");
         create(ns, "grow", spec -> spec.getStorage().setSize("1Gi"));
         awaitObject(PersistentVolumeClaim.class, ns, "grow-cache");
         markAvailable(ns, "grow");
@@ -1453,5 +1435,19 @@ class GoProxyCacheReconcilerTest {
                         .build())
                 .build());
         client.resource(d).updateStatus();
+    }
+
+    /** A ResourceQuota "storage" on the namespace's volume claims' requests. */
+    private void storageQuota(String ns, String requests) {
+        client.resource(new ResourceQuotaBuilder()
+                        .withNewMetadata()
+                        .withName("storage")
+                        .withNamespace(ns)
+                        .endMetadata()
+                        .withNewSpec()
+                        .addToHard("requests.storage", new Quantity(requests))
+                        .endSpec()
+                        .build())
+                .create();
     }
 }

@@ -132,20 +132,15 @@ public final class S3Storage implements Storage, AutoCloseable {
 
     private void countInBackground() {
         long start = System.nanoTime();
-        long b = 0;
-        long n = 0;
-        try (Stream<StorageEntry> all = entries()) {
-            for (StorageEntry e : (Iterable<StorageEntry>) all::iterator) {
-                b += e.size();
-                n++;
-            }
+        try {
+            Tally listed = tally();
             // added, not set: this replica's writes during the listing are counted already (an object written
             // while it was listed may count twice; the figures follow this replica only, see the README)
-            bytes.addAndGet(b);
-            entries.addAndGet(n);
+            bytes.addAndGet(listed.bytes());
+            entries.addAndGet(listed.objects());
             LOG.infof(
                     "storage %s accounted: %d objects, %d bytes, in %d ms",
-                    describe(), n, b, (System.nanoTime() - start) / 1_000_000);
+                    describe(), listed.objects(), listed.bytes(), (System.nanoTime() - start) / 1_000_000);
         } catch (IOException | RuntimeException e) {
             LOG.errorf(
                     "cannot list %s (%s): check MODPROXY_S3_ENDPOINT, MODPROXY_S3_BUCKET, MODPROXY_S3_REGION and the"
@@ -170,6 +165,15 @@ public final class S3Storage implements Storage, AutoCloseable {
 
     /** Recounts the bucket: other replicas write to it too, so local counting alone drifts. */
     public void refreshUsage() throws IOException {
+        Tally listed = tally();
+        bytes.set(listed.bytes());
+        entries.set(listed.objects());
+    }
+
+    private record Tally(long objects, long bytes) {}
+
+    /** Lists the bucket under the prefix and adds up what is there. */
+    private Tally tally() throws IOException {
         long b = 0;
         long n = 0;
         try (Stream<StorageEntry> all = entries()) {
@@ -178,8 +182,7 @@ public final class S3Storage implements Storage, AutoCloseable {
                 n++;
             }
         }
-        bytes.set(b);
-        entries.set(n);
+        return new Tally(n, b);
     }
 
     /** A hit is one GetObject, not HeadObject then GetObject: a missing key is its 404. */
