@@ -1,5 +1,6 @@
 package dev.modproxy.proxy.http;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -17,6 +18,7 @@ import java.io.InputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -176,7 +178,17 @@ class StreamedHitBoundsTest {
                 for (int i = 0; i < clients; i++) {
                     slow.add(new SlowClient(proxy.port()));
                 }
-                Thread.sleep(2000); // nobody reads: what the proxy took from the storage is in its heap or the kernel's
+                // nobody reads: once the proxy stops taking from the storage, what it took is in its heap or the
+                // kernel's (unbounded, it would only stop with every client's whole object taken)
+                long[] last = {-1};
+                await().atMost(Duration.ofSeconds(60))
+                        .pollInterval(Duration.ofMillis(500))
+                        .until(() -> {
+                            long now = storage[0].taken.get();
+                            boolean settled = now > 0 && now == last[0];
+                            last[0] = now;
+                            return settled;
+                        });
                 long taken = storage[0].taken.get();
                 System.out.printf("no client reading: %d bytes taken from storage for %d clients%n", taken, clients);
                 // per client: its window, the chunk being read, and the socket buffers (Linux doubles SO_SNDBUF)

@@ -1,5 +1,6 @@
 package dev.modproxy.proxy.storage;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,6 +11,7 @@ import dev.modproxy.proxy.testing.ProxyUnderTest;
 import dev.modproxy.proxy.testing.S3Server;
 import java.io.InputStream;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
@@ -64,9 +66,8 @@ class S3HitRequestsTest {
                 ClientOverrideConfiguration.builder()
                         .addExecutionInterceptor(counter)
                         .build());
-        while (!storage.usageCounted()) {
-            Thread.sleep(10); // the startup count lists the bucket in the background
-        }
+        // the startup count lists the bucket in the background: its requests must not land in the log below
+        await().atMost(Duration.ofSeconds(30)).until(storage::usageCounted);
         requests.clear();
     }
 
