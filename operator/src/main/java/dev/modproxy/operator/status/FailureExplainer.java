@@ -9,7 +9,6 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.AggregatedOperatorException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -59,52 +58,25 @@ public final class FailureExplainer {
     private FailureExplainer() {}
 
     public static Observation.Failure explain(Exception error) {
-        List<Throwable> causes = new ArrayList<>();
-        // the workflow's per-dependent errors arrive wrapped in an OperatorException
-        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof AggregatedOperatorException aggregated) {
-                for (Map.Entry<String, Exception> e :
-                        aggregated.getAggregatedExceptions().entrySet()) {
-                    causes.add(e.getValue());
-                }
-            }
-        }
-        if (causes.isEmpty()) {
-            causes.add(error);
-        }
-        Optional<NameTakenException> taken = causes.stream()
-                .map(c -> cause(c, NameTakenException.class))
-                .flatMap(Optional::stream)
-                .findFirst();
+        List<Throwable> causes = causes(error);
+        Optional<NameTakenException> taken = firstCause(causes, NameTakenException.class);
         if (taken.isPresent()) {
             return new Observation.Failure(NAME_IN_USE, taken.get().getMessage());
         }
-        Optional<VolumeClaimMismatchException> mismatch = causes.stream()
-                .map(c -> cause(c, VolumeClaimMismatchException.class))
-                .flatMap(Optional::stream)
-                .findFirst();
+        Optional<VolumeClaimMismatchException> mismatch = firstCause(causes, VolumeClaimMismatchException.class);
         if (mismatch.isPresent()) {
             return new Observation.Failure(VOLUME_CLAIM_MISMATCH, mismatch.get().getMessage());
         }
-        Optional<OwnerReferenceRefusedException> unowned = causes.stream()
-                .map(c -> cause(c, OwnerReferenceRefusedException.class))
-                .flatMap(Optional::stream)
-                .findFirst();
+        Optional<OwnerReferenceRefusedException> unowned = firstCause(causes, OwnerReferenceRefusedException.class);
         if (unowned.isPresent()) {
             return new Observation.Failure(
                     OWNER_REFERENCE_REFUSED, unowned.get().getMessage());
         }
-        Optional<VolumeClaimRefusedException> claimRefused = causes.stream()
-                .map(c -> cause(c, VolumeClaimRefusedException.class))
-                .flatMap(Optional::stream)
-                .findFirst();
+        Optional<VolumeClaimRefusedException> claimRefused = firstCause(causes, VolumeClaimRefusedException.class);
         if (claimRefused.isPresent()) {
             return explainClaimRefusal(claimRefused.get());
         }
-        Optional<KubernetesClientException> api = causes.stream()
-                .map(c -> cause(c, KubernetesClientException.class))
-                .flatMap(Optional::stream)
-                .findFirst();
+        Optional<KubernetesClientException> api = firstCause(causes, KubernetesClientException.class);
         if (api.isPresent()) {
             return explainApi(api.get());
         }
@@ -125,32 +97,45 @@ public final class FailureExplainer {
      * with a diff of Go structs, unreadable in kubectl and no help to the person, but worth the operator's log.
      */
     public static Optional<String> omittedDetail(Exception error) {
+        return firstCause(causes(error), KubernetesClientException.class)
+                .map(FailureExplainer::answer)
+                .filter(answer -> answer.contains("\n"));
+    }
+
+    /**
+     * What went wrong, one entry per failed dependent: the workflow's per-dependent errors arrive wrapped in an
+     * OperatorException; any other error stands alone.
+     */
+    private static List<Throwable> causes(Exception error) {
+        List<Throwable> causes = new ArrayList<>();
         for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof AggregatedOperatorException aggregated) {
-                return aggregated.getAggregatedExceptions().values().stream()
-                        .map(FailureExplainer::omittedDetail)
-                        .flatMap(Optional::stream)
-                        .findFirst();
-            }
-            if (t instanceof KubernetesClientException k) {
-                String answer = answer(k);
-                return answer.contains("\n") ? Optional.of(answer) : Optional.empty();
+                causes.addAll(aggregated.getAggregatedExceptions().values());
             }
         }
-        return Optional.empty();
+        if (causes.isEmpty()) {
+            causes.add(error);
+        }
+        return causes;
+    }
+
+    /** The first of {@code causes} that is, or was caused by, a {@code type}. */
+    private static <T extends Throwable> Optional<T> firstCause(List<Throwable> causes, Class<T> type) {
+        return causes.stream()
+                .map(c -> cause(c, type))
+                .flatMap(Optional::stream)
+                .findFirst();
     }
 
     private static Observation.Failure explainApi(KubernetesClientException e) {
-        String answer =
-                Optional.ofNullable(e.getStatus()).map(s -> s.getMessage()).orElse(e.getMessage());
-        String message = answer == null ? null : firstLine(answer);
+        String message = firstLine(answer(e));
         int code = e.getCode();
         // the NamespaceLifecycle admission plugin's answer ("unable to create new content in namespace ...")
-        if (code == 403 && message != null && message.contains("because it is being terminated")) {
+        if (code == 403 && message.contains("because it is being terminated")) {
             return new Observation.Failure(
                     NAMESPACE_TERMINATING, "Its namespace is being deleted, and the cache with it: " + message);
         }
-        if (code == 403 && message != null && message.contains("exceeded quota")) {
+        if (code == 403 && message.contains("exceeded quota")) {
             // only pods take CPU and memory quota, and the Deployment's pods are refused to the ReplicaSet, not here
             // (Degraded RolloutFailed): this is the claim's storage, or a count of objects
             if (refused(e, message).filter("persistentvolumeclaims"::equals).isPresent()) {
@@ -169,7 +154,7 @@ public final class FailureExplainer {
                             + ". Fix: raise the quota (kubectl describe resourcequota in the cache's namespace shows "
                             + "what it allows and what is used).");
         }
-        if (code == 403 && message != null && message.contains("cannot set an ownerRef")) {
+        if (code == 403 && message.contains("cannot set an ownerRef")) {
             // the OwnerReferencesPermissionEnforcement plugin: an object the operator may not delete lacks the
             // cache's owner reference (OwnerReferenceRefusedException words it where the object is known)
             return new Observation.Failure(
