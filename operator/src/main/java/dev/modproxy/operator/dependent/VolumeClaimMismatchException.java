@@ -2,6 +2,7 @@ package dev.modproxy.operator.dependent;
 
 import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -50,26 +51,23 @@ public final class VolumeClaimMismatchException extends RuntimeException {
             boolean classDiffers) {
         String claim = actual.getMetadata().getName();
         String namespace = cache.getMetadata().getNamespace();
-        StringBuilder m = new StringBuilder("The volume claim ").append(claim).append(" exists with ");
+        // what differs, as the claim has it and as the spec wants it
+        List<String> has = new ArrayList<>();
+        List<String> wants = new ArrayList<>();
         if (modesDiffer) {
-            m.append("access modes ").append(modes);
-        }
-        if (modesDiffer && classDiffers) {
-            m.append(" and ");
+            has.add("access modes " + modes);
+            wants.add(wantedModes.toString());
         }
         if (classDiffers) {
-            m.append("StorageClass ").append(storageClass == null ? "(none)" : storageClass);
+            has.add("StorageClass " + (storageClass == null ? "(none)" : storageClass));
+            wants.add("StorageClass " + wantedClass);
         }
-        m.append(", but spec.storage asks for ");
-        if (modesDiffer) {
-            m.append(wantedModes);
-        }
-        if (modesDiffer && classDiffers) {
-            m.append(" and ");
-        }
-        if (classDiffers) {
-            m.append("StorageClass ").append(wantedClass);
-        }
+        StringBuilder m = new StringBuilder("The volume claim ")
+                .append(claim)
+                .append(" exists with ")
+                .append(String.join(" and ", has))
+                .append(", but spec.storage asks for ")
+                .append(String.join(" and ", wants));
         m.append(". A claim's access modes and class cannot change, so the proxy Deployment is not applied on it.");
         boolean adopted = !ControllerReference.referenced(cache, actual);
         if (adopted) {
@@ -85,21 +83,20 @@ public final class VolumeClaimMismatchException extends RuntimeException {
         if (adopted) {
             m.append(" To keep those modules instead, delete this GoProxyCache and create it again with the claim's ")
                     .append("settings:");
+            List<String> settings = new ArrayList<>();
             if (modesDiffer) {
-                m.append(" storage.accessModes ").append(modes);
-                if (!modes.contains("ReadWriteMany") && cache.getSpec().getReplicas() > 1) {
-                    m.append(" and replicas: 1 (several replicas need ReadWriteMany)");
-                }
-            }
-            if (modesDiffer && classDiffers) {
-                m.append(",");
+                settings.add(" storage.accessModes " + modes
+                        + (!modes.contains("ReadWriteMany") && cache.getSpec().getReplicas() > 1
+                                ? " and replicas: 1 (several replicas need ReadWriteMany)"
+                                : ""));
             }
             if (classDiffers) {
-                m.append(
+                settings.add(
                         storageClass == null
                                 ? " no storage.storageClassName"
                                 : " storage.storageClassName " + storageClass);
             }
+            m.append(String.join(",", settings));
             m.append(".");
         }
         return m.toString();
