@@ -49,6 +49,16 @@ class CacheTextIsNotExpandedTest {
             new PodMutator(directory, Set.of("kube-system", "modproxy")),
             new InjectionMetrics(new SimpleMeterRegistry()));
 
+    /** A Kaniko step with a GOPRIVATE and a secret of its own. */
+    private static JsonObject kaniko() {
+        return Json.createObjectBuilder()
+                .add("name", "kaniko")
+                .add("image", "gcr.io/kaniko-project/executor:v1.23.2")
+                .add("args", Json.createArrayBuilder().add("--destination=registry.example.com/app:1"))
+                .add("env", ownGoPrivateAndToken())
+                .build();
+    }
+
     byte[] handle(byte[] review) {
         AdmissionReviewHandler.Reply reply = handler.handle(review);
         assertThat(reply.status())
@@ -121,12 +131,7 @@ class CacheTextIsNotExpandedTest {
 
     @Test
     void kanikoAndBuildkitGetTheCachesTextEscapedInTheirBuildArguments() {
-        JsonObject kaniko = Json.createObjectBuilder()
-                .add("name", "kaniko")
-                .add("image", "gcr.io/kaniko-project/executor:v1.23.2")
-                .add("args", Json.createArrayBuilder().add("--destination=registry.example.com/app:1"))
-                .add("env", ownGoPrivateAndToken())
-                .build();
+        JsonObject kaniko = kaniko();
         JsonObject buildkit = Json.createObjectBuilder()
                 .add("name", "buildkit")
                 .add("image", "moby/buildkit:v0.16.0-rootless")
@@ -168,12 +173,7 @@ class CacheTextIsNotExpandedTest {
 
     @Test
     void reinvocationRecognisesTheEscapedValuesAsItsOwnAndAddsNothing() {
-        JsonObject kaniko = Json.createObjectBuilder()
-                .add("name", "kaniko")
-                .add("image", "gcr.io/kaniko-project/executor:v1.23.2")
-                .add("args", Json.createArrayBuilder().add("--destination=registry.example.com/app:1"))
-                .add("env", ownGoPrivateAndToken())
-                .build();
+        JsonObject kaniko = kaniko();
         byte[] review = reviewOf(pod(goContainer("build", false), kaniko));
         JsonObject once = admittedPod(review, handle(review));
 
