@@ -123,7 +123,7 @@ public final class ProxyMetrics implements UpstreamListener {
                 .increment();
     }
 
-    /** A prefetch dropped before it started: {@code queue_full}, {@code expired} (not started in time), {@code budget}. */
+    /** A prefetch dropped before it started: {@code queue_full}, {@code expired} (not started in time). */
     public void prefetchDropped(String reason) {
         prefetchDropped
                 .computeIfAbsent(
