@@ -32,11 +32,14 @@ import io.netty.util.internal.PlatformDependent;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import org.jboss.logging.Logger;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 
 /**
@@ -45,6 +48,8 @@ import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
  * both call it, so a test runs the production wiring. Plain Java: no CDI, no Quarkus.
  */
 public final class ProxyAssembly implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(ProxyAssembly.class);
 
     /** Builds the storage the cache sits on; {@link ProxyAssembly#storage} is the production one. */
     @FunctionalInterface
@@ -192,6 +197,7 @@ public final class ProxyAssembly implements AutoCloseable {
                         s3.prefix() == null ? "" : s3.prefix(),
                         s3.region(),
                         s3.pathStyle());
+                warnOfDiskBounds(settings);
                 // staging stays on local disk: the bucket only ever sees complete objects
                 S3Storage bucket = new S3Storage(
                         bucketSettings,
@@ -211,14 +217,53 @@ public final class ProxyAssembly implements AutoCloseable {
         }
     }
 
-    /** The URI's own message repeats the whole value, a login included. */
+    /**
+     * The settings that bound the cache on disk, when set with a bucket: nothing evicts from a bucket, and they used
+     * to be ignored without a word.
+     */
+    private static void warnOfDiskBounds(ProxySettings settings) {
+        ProxySettings defaults = ProxySettings.defaults(settings.storageRoot())
+                .egress(settings.egress())
+                .build();
+        List<String> ignored = new ArrayList<>();
+        if (settings.maxSize() != null && !settings.maxSize().isBlank()) {
+            ignored.add("MODPROXY_MAX_SIZE");
+        }
+        if (!Objects.equals(settings.highWatermark(), defaults.highWatermark())) {
+            ignored.add("MODPROXY_EVICTION_HIGH_WATERMARK");
+        }
+        if (!Objects.equals(settings.lowWatermark(), defaults.lowWatermark())) {
+            ignored.add("MODPROXY_EVICTION_LOW_WATERMARK");
+        }
+        if (!ignored.isEmpty()) {
+            LOG.warnf(
+                    "modproxy: %s ignored with MODPROXY_STORAGE_TYPE=s3: the proxy never evicts from a bucket;"
+                            + " bound its size with the bucket's lifecycle rules (e.g. expire objects under"
+                            + " MODPROXY_S3_PREFIX some days after they were written: the proxy fetches an expired"
+                            + " module again)",
+                    String.join(", ", ignored));
+        }
+    }
+
+    /**
+     * The URI's own message repeats the whole value, a login included. Without a scheme, "minio:9000" parses as the
+     * URI of scheme "minio", which the S3 client then refused with a stack trace: it needs http:// or https://.
+     */
     private static URI s3Endpoint(String endpoint) {
+        URI uri;
         try {
-            return new URI(endpoint);
+            uri = new URI(endpoint);
         } catch (URISyntaxException e) {
             throw new BadSettingException(
                     "MODPROXY_S3_ENDPOINT \"" + Redacted.url(endpoint) + "\" is not a URL (" + e.getReason() + ")");
         }
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (!(scheme.equals("http") || scheme.equals("https")) || uri.getHost() == null) {
+            throw new BadSettingException("MODPROXY_S3_ENDPOINT \"" + Redacted.url(endpoint)
+                    + "\" is not an http:// or https:// URL with a host: write it with its scheme, e.g."
+                    + " http://minio:9000 (or unset it for AWS S3 itself)");
+        }
+        return uri;
     }
 
     /**

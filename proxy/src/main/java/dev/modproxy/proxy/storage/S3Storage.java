@@ -9,7 +9,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -72,6 +75,9 @@ public final class S3Storage implements Storage, AutoCloseable {
     /** Bodies up to this size are read in the lookup itself: no open connection is handed out. */
     static final int READ_AT_ONCE = 64 * 1024;
 
+    /** Object names whose size this replica last saw ({@link #knownSizes}); a cold build touches far fewer at once. */
+    static final int KNOWN_SIZES = 4096;
+
     private static final Logger LOG = Logger.getLogger(S3Storage.class);
 
     private final S3Client s3;
@@ -80,6 +86,20 @@ public final class S3Storage implements Storage, AutoCloseable {
     private final Path staging;
     private final AtomicLong bytes = new AtomicLong();
     private final AtomicLong entries = new AtomicLong();
+    /**
+     * The size of each object this replica last looked up or wrote, -1 when the lookup found none: an upload takes
+     * the size it replaces from here rather than from a HeadObject of its own. Almost every upload follows a lookup
+     * of the same key (the cache's miss, the checksum database's comparison), and with the bucket 100 ms away that
+     * HEAD was a round trip per stored object. The sizes are for the counts alone (never for serving), which
+     * already follow this replica only: another replica's write since is missed, as it would be anyway.
+     */
+    private final Map<String, Long> knownSizes = Collections.synchronizedMap(new LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
+            return size() > KNOWN_SIZES;
+        }
+    });
+
     private final List<RemovalListener> removalListeners = new CopyOnWriteArrayList<>();
 
     public S3Storage(Settings settings, AwsCredentialsProvider credentials, Path stagingDir) throws IOException {
@@ -193,12 +213,14 @@ public final class S3Storage implements Storage, AutoCloseable {
                 name,
                 () -> s3.getObject(r -> r.bucket(settings.bucket()).key(name), ResponseTransformer.toInputStream()));
         if (found.isEmpty()) {
+            knownSizes.put(name, -1L);
             return Optional.empty();
         }
         ResponseInputStream<GetObjectResponse> body = found.get();
         GetObjectResponse head = body.response();
         Instant modified = head.lastModified() == null ? Instant.EPOCH : head.lastModified();
         long size = head.contentLength();
+        knownSizes.put(name, size);
         if (size <= READ_AT_ONCE) {
             try (body) {
                 byte[] content = body.readNBytes((int) size + 1);
@@ -279,6 +301,8 @@ public final class S3Storage implements Storage, AutoCloseable {
     @Override
     public boolean delete(StorageKey key) throws IOException {
         String name = settings.objectName(key);
+        // asked, not taken from knownSizes: another replica may have written the object since this one saw it absent
+        knownSizes.remove(name);
         long size = sizeOf(name);
         if (size < 0) {
             return false;
@@ -369,7 +393,11 @@ public final class S3Storage implements Storage, AutoCloseable {
         @Override
         StoredObject publish(Path staged, long size) throws IOException {
             String name = settings.objectName(key);
-            long replaced = sizeOf(name);
+            // a PUT replaces whatever is there, as a rename does on disk: the only question is what the counts lose
+            Long known = knownSizes.get(name);
+            long replaced = known != null ? known : sizeOf(name);
+            // an answer served right after it is stored is read from the staged file, not fetched back
+            byte[] small = size <= READ_AT_ONCE ? Files.readAllBytes(staged) : null;
             try {
                 Duration attempt = uploadAttemptTimeout(size);
                 s3.putObject(
@@ -387,11 +415,15 @@ public final class S3Storage implements Storage, AutoCloseable {
             } catch (IOException e) {
                 // uploaded all the same; the staging directory is emptied at the next start
             }
+            knownSizes.put(name, size);
             if (replaced < 0) {
                 entries.incrementAndGet();
             }
             bytes.addAndGet(size - Math.max(0, replaced));
-            return StoredObject.ofStream(key, size, Instant.now(), () -> open(name));
+            Instant now = Instant.now();
+            return small != null
+                    ? StoredObject.ofBytes(key, small, now)
+                    : StoredObject.ofStream(key, size, now, () -> open(name));
         }
     }
 }

@@ -33,6 +33,8 @@ public final class SumDbCache implements SumDbFetcher, SumDbStore {
     private final Clock clock;
     private final Instant provenSince;
     private final ConcurrentHashMap<String, CompletableFuture<byte[]>> inflight = new ConcurrentHashMap<>();
+    /** What a remote storage holds, as last seen; {@link StoredPieces#NONE} when the storage is a local disk. */
+    private final StoredPieces seen;
 
     /**
      * @param origin where pieces come from (upstream proxies, then the database)
@@ -52,6 +54,11 @@ public final class SumDbCache implements SumDbFetcher, SumDbStore {
         this.clock = clock;
         this.provenSince = provenSince;
         this.verifier = new SumDbVerifier(key, origin, this, latestTreeListener);
+        // a disk read is a file read the page cache already holds; a bucket read is a round trip
+        this.seen = storage.lookupIsLocal() ? StoredPieces.NONE : new StoredPieces(clock);
+        if (seen != StoredPieces.NONE) {
+            storage.addRemovalListener(seen::forget);
+        }
     }
 
     public SumDbCache(VerifierKey key, SumDbFetcher origin, Storage storage, Duration mutableTtl, Clock clock) {
@@ -70,9 +77,13 @@ public final class SumDbCache implements SumDbFetcher, SumDbStore {
 
     public byte[] answer(SumDbPath path) throws SumDbException {
         StorageKey storageKey = storageKey(path.path());
-        Optional<StoredObject> stored = lookup(storageKey);
+        StoredPieces.Piece known = seen(path.path()).present(storageKey);
+        if (known != null && (path.immutable() || isFresh(known.storedAt()))) {
+            return known.bytes();
+        }
+        Optional<StoredObject> stored = lookup(path.path());
         if (stored.isPresent() && (path.immutable() ? isProven(stored.get()) : isFresh(stored.get()))) {
-            return read(stored.get());
+            return readKept(path.path(), stored.get());
         }
         stored.ifPresent(StoredObject::release);
         // One proof per path however many requests wait for it.
@@ -87,7 +98,7 @@ public final class SumDbCache implements SumDbFetcher, SumDbStore {
             return fresh;
         } catch (SumDbException e) {
             // the proof may have dropped the stored piece as false: only a piece still kept is served stale
-            Optional<StoredObject> still = e instanceof SumDbNotFoundException ? Optional.empty() : lookup(storageKey);
+            Optional<StoredObject> still = e instanceof SumDbNotFoundException ? Optional.empty() : lookup(path.path());
             if (still.isPresent()) {
                 LOG.warnf("serving stale %s: %s", storageKey, e.getMessage());
                 byte[] stale = read(still.get());
@@ -106,7 +117,11 @@ public final class SumDbCache implements SumDbFetcher, SumDbStore {
     }
 
     private boolean isFresh(StoredObject object) {
-        return object.lastModified().plus(mutableTtl).isAfter(clock.instant());
+        return isFresh(object.lastModified());
+    }
+
+    private boolean isFresh(Instant storedAt) {
+        return storedAt.plus(mutableTtl).isAfter(clock.instant());
     }
 
     private boolean isProven(StoredObject object) {
@@ -115,16 +130,32 @@ public final class SumDbCache implements SumDbFetcher, SumDbStore {
 
     @Override
     public Optional<byte[]> read(String path) throws SumDbException {
-        Optional<StoredObject> stored = lookup(storageKey(path));
-        return stored.isEmpty() ? Optional.empty() : Optional.of(read(stored.get()));
+        StorageKey storageKey = storageKey(path);
+        StoredPieces pieces = seen(path);
+        StoredPieces.Piece known = pieces.present(storageKey);
+        if (known != null) {
+            return Optional.of(known.bytes());
+        }
+        if (pieces.knownAbsent(storageKey)) {
+            return Optional.empty();
+        }
+        Optional<StoredObject> stored = lookup(path);
+        return stored.isEmpty() ? Optional.empty() : Optional.of(readKept(path, stored.get()));
     }
 
     /** Writes a proven piece unless the same bytes are already kept (and were kept as proven). */
     @Override
     public void keep(String path, byte[] proven) {
         StorageKey storageKey = storageKey(path);
+        StoredPieces pieces = seen(path);
+        StoredPieces.Piece known = pieces.present(storageKey);
+        if (known != null && MessageDigest.isEqual(known.bytes(), proven)) {
+            return;
+        }
         try {
-            Optional<StoredObject> stored = storage.lookup(storageKey);
+            Optional<StoredObject> stored = pieces.knownAbsent(storageKey)
+                    ? Optional.empty() // the proof began with this miss: no need to ask again
+                    : storage.lookup(storageKey);
             boolean same = stored.isPresent()
                     && !path.equals("latest")
                     && isProven(stored.get())
@@ -132,6 +163,7 @@ public final class SumDbCache implements SumDbFetcher, SumDbStore {
                     && MessageDigest.isEqual(read(stored.get()), proven);
             stored.ifPresent(StoredObject::release);
             if (same) {
+                pieces.present(storageKey, proven, stored.get().lastModified());
                 return;
             }
         } catch (IOException | SumDbException e) {
@@ -139,7 +171,7 @@ public final class SumDbCache implements SumDbFetcher, SumDbStore {
         }
         try (StorageWriter writer = storage.openWriter(storageKey)) {
             writer.output().write(proven);
-            writer.commit();
+            pieces.present(storageKey, proven, writer.commit().lastModified());
         } catch (IOException e) {
             // Still a proven answer: serve it, and try to store it again next time.
             LOG.warnf("cannot store %s: %s", storageKey, e.getMessage());
@@ -148,6 +180,7 @@ public final class SumDbCache implements SumDbFetcher, SumDbStore {
 
     @Override
     public void discard(String path) {
+        seen(path).forget(storageKey(path));
         try {
             storage.delete(storageKey(path));
         } catch (IOException e) {
@@ -155,12 +188,35 @@ public final class SumDbCache implements SumDbFetcher, SumDbStore {
         }
     }
 
-    private Optional<StoredObject> lookup(StorageKey storageKey) throws SumDbException {
+    private Optional<StoredObject> lookup(String path) throws SumDbException {
+        StorageKey storageKey = storageKey(path);
         try {
-            return storage.lookup(storageKey);
+            Optional<StoredObject> stored = storage.lookup(storageKey);
+            if (stored.isEmpty()) {
+                seen(path).absent(storageKey);
+            }
+            return stored;
         } catch (IOException e) {
             throw new SumDbException("cannot read " + storageKey + " from the cache: " + e.getMessage(), e);
         }
+    }
+
+    /** Reads a kept piece, and remembers it when it was kept as proven. */
+    private byte[] readKept(String path, StoredObject object) throws SumDbException {
+        boolean proven = isProven(object);
+        byte[] bytes = read(object);
+        if (proven) {
+            seen(path).present(object.key(), bytes, object.lastModified());
+        }
+        return bytes;
+    }
+
+    /**
+     * What the storage is known to hold under path; nothing for a local disk, and nothing of the latest tree head,
+     * which is rewritten at every refresh, by every replica.
+     */
+    private StoredPieces seen(String path) {
+        return path.equals(SumDbPath.LATEST.path()) ? StoredPieces.NONE : seen;
     }
 
     private static byte[] read(StoredObject object) throws SumDbException {

@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Handler;
+import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import org.awaitility.Awaitility;
@@ -128,6 +129,71 @@ class StorageFactoryTest {
             System.clearProperty("aws.accessKeyId");
             System.clearProperty("aws.secretAccessKey");
         }
+    }
+
+    @Test
+    void anS3EndpointWithoutItsSchemeIsNamedWithAnExample() {
+        for (String endpoint : List.of("minio:9000", "minio.storage.svc", "ftp://minio:9000")) {
+            var e = assertThrows(
+                    IllegalArgumentException.class,
+                    () -> create(Map.of(
+                            "modproxy.storage-type", "s3",
+                            "modproxy.s3.endpoint", endpoint,
+                            "modproxy.s3.bucket", "team-cache")));
+            assertEquals(
+                    "MODPROXY_S3_ENDPOINT \"" + endpoint + "\" is not an http:// or https:// URL with a host: write it"
+                            + " with its scheme, e.g. http://minio:9000 (or unset it for AWS S3 itself)",
+                    e.getMessage());
+        }
+    }
+
+    @Test
+    void diskBoundsSetWithS3AreNamedInOneWarning() throws Exception {
+        List<String> warnings = new CopyOnWriteArrayList<>();
+        Handler capture = new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                if (record.getLevel().intValue() >= Level.WARNING.intValue()) {
+                    Object[] parameters = record.getParameters() == null ? new Object[0] : record.getParameters();
+                    warnings.add(String.format(record.getMessage(), parameters));
+                }
+            }
+
+            @Override
+            public void flush() {}
+
+            @Override
+            public void close() {}
+        };
+        Logger assemblyLog = Logger.getLogger(ProxyAssembly.class.getName());
+        assemblyLog.addHandler(capture);
+        System.setProperty("aws.accessKeyId", "modproxy-test");
+        System.setProperty("aws.secretAccessKey", "modproxy-test-secret");
+        try {
+            var s3 = Map.of(
+                    "modproxy.storage-type", "s3",
+                    "modproxy.s3.endpoint", ClosedPort.url(),
+                    "modproxy.s3.bucket", "team-cache");
+            ((AutoCloseable) create(s3)).close();
+            assertEquals(List.of(), warnings, "nothing to warn of with the defaults");
+
+            Map<String, String> bounded = new HashMap<>(s3);
+            bounded.put("modproxy.max-size", "10Gi");
+            bounded.put("modproxy.eviction.high-watermark", "80%");
+            bounded.put("modproxy.eviction.low-watermark", "60%");
+            ((AutoCloseable) create(bounded)).close();
+        } finally {
+            assemblyLog.removeHandler(capture);
+            System.clearProperty("aws.accessKeyId");
+            System.clearProperty("aws.secretAccessKey");
+        }
+        assertEquals(1, warnings.size(), warnings::toString);
+        assertTrue(
+                warnings.get(0)
+                        .startsWith("modproxy: MODPROXY_MAX_SIZE, MODPROXY_EVICTION_HIGH_WATERMARK,"
+                                + " MODPROXY_EVICTION_LOW_WATERMARK ignored with MODPROXY_STORAGE_TYPE=s3"),
+                warnings::toString);
+        assertTrue(warnings.get(0).contains("the bucket's lifecycle rules"), warnings::toString);
     }
 
     @Test

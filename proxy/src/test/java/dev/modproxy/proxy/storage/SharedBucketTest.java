@@ -1,5 +1,6 @@
 package dev.modproxy.proxy.storage;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -11,8 +12,10 @@ import dev.modproxy.proxy.testing.Modules;
 import dev.modproxy.proxy.testing.ProxyUnderTest;
 import dev.modproxy.proxy.testing.S3Server;
 import dev.modproxy.proxy.testing.StallingRelay;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -64,6 +67,35 @@ class SharedBucketTest {
             assertTrue(
                     s3.objectNames("shared").contains("modproxy/example.com/shared/lib/@v/v1.4.0.zip"),
                     "objects live under the configured prefix");
+        }
+    }
+
+    @Test
+    void eachProxyCountsTheObjectsUnderItsOwnPrefixOnly() throws Exception {
+        s3.createBucket("counted");
+        try (S3Storage teamA = s3.storage("counted", "team-a", work.resolve("a"));
+                S3Storage teamAb = s3.storage("counted", "team-ab", work.resolve("ab"))) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> teamA.usageCounted() && teamAb.usageCounted());
+            put(teamA, "example.com/a/@v/v1.0.0.mod", "module example.com/a\n");
+            put(teamAb, "example.com/b/@v/v1.0.0.mod", "module example.com/b\n");
+            put(teamAb, "example.com/b/@v/v1.0.0.info", "{}");
+        }
+        // a third proxy's objects, and a stranger's beside them, in the same bucket
+        try (S3Storage other = s3.storage("counted", "", work.resolve("other"))) {
+            put(other, "team-a-old/example.com/c/@v/v1.0.0.mod", "module example.com/c\n");
+            put(other, "example.com/d/@v/v1.0.0.mod", "module example.com/d\n");
+        }
+
+        try (S3Storage restarted = s3.storage("counted", "team-a", work.resolve("a"))) {
+            await().atMost(Duration.ofSeconds(30)).until(restarted::usageCounted);
+            assertEquals(new StorageUsage("module example.com/a\n".length(), 1), restarted.usage());
+        }
+    }
+
+    private static void put(S3Storage storage, String key, String content) throws Exception {
+        try (StorageWriter writer = storage.openWriter(new StorageKey(key))) {
+            writer.output().write(content.getBytes(StandardCharsets.UTF_8));
+            writer.commit();
         }
     }
 
