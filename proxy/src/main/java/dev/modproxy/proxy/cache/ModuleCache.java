@@ -434,7 +434,7 @@ public final class ModuleCache {
         Absent remembered = negative.getIfPresent(key);
         if (remembered != null
                 && Duration.between(remembered.at(), Instant.now()).compareTo(settings.negativeTtl()) < 0) {
-            metrics.hit(request.kind());
+            metrics.negativeHit(request.kind()); // not a hit: a hit is an artifact served from the cache
             return CompletableFuture.completedFuture(remembered.answer());
         }
         metrics.miss(request.kind());

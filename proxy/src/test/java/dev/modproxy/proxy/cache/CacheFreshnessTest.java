@@ -10,6 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.modproxy.proxy.testing.FakeUpstream;
 import dev.modproxy.proxy.testing.Modules;
 import dev.modproxy.proxy.testing.ProxyUnderTest;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -100,6 +102,35 @@ class CacheFreshnessTest {
                     .pollInterval(Duration.ofMillis(100))
                     .until(() -> proxy.getText("/" + LIST).statusCode() == 200);
             assertEquals(2, upstream.hits(LIST));
+        }
+    }
+
+    @Test
+    void aRememberedNotFoundIsANegativeHitNotAHit() throws Exception {
+        Modules.publish(upstream, "example.com/lib", "v1.0.0");
+        String info = "/example.com/lib/@v/v1.0.0.info";
+        String gone = "/example.com/gone/@v/list";
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        try (ProxyUnderTest proxy = new ProxyUnderTest(
+                upstream.url(), cacheDir, ProxyUnderTest.options().registry(registry))) {
+            assertEquals(200, proxy.getText(info).statusCode());
+            assertEquals(200, proxy.getText(info).statusCode());
+            assertEquals(404, proxy.getText(gone).statusCode());
+            assertEquals(404, proxy.getText(gone).statusCode());
+            assertEquals(404, proxy.getText(gone).statusCode());
+
+            JsonObject stats = new JsonObject(proxy.getText("/admin/stats").body());
+            assertEquals(1, stats.getLong("hits"), "only the .info served from the cache: " + stats.encode());
+            assertEquals(2, stats.getLong("misses"), stats.encode());
+            assertEquals(2, stats.getLong("negativeHits"), "the 404 answered twice from memory: " + stats.encode());
+            assertEquals(1.0 / 3, stats.getDouble("hitRatio"), 1e-9, stats.encode());
+            assertEquals(
+                    0.0, registry.counter("modproxy.cache.hits", "kind", "list").count());
+            assertEquals(
+                    2.0,
+                    registry.counter("modproxy.cache.negative.hits", "kind", "list")
+                            .count());
+            assertEquals(1, upstream.hits(gone.substring(1)));
         }
     }
 
