@@ -7,7 +7,7 @@ import java.util.Objects;
  * The JSON object of {@code GET /admin/stats}; field names are the component names, also given as constants for
  * writers that build JSON by hand. {@code lastWarmup} is null until a warm-up has finished. {@code hits} are requests
  * answered with an artifact from the cache, {@code misses} requests that needed an upstream, {@code negativeHits}
- * requests answered with a refusal the cache remembered (a 404 or 410), which count in neither; {@code hitRatio} is
+ * requests answered with a refusal the cache remembered (a 404, 410 or 403), which count in neither; {@code hitRatio} is
  * hits over hits plus misses. A proxy older than {@code negativeHits} leaves it out (read as 0).
  */
 public record CacheStats(

@@ -24,7 +24,7 @@ import java.util.function.ToDoubleFunction;
  * modproxy_cache_size_bytes, modproxy_cache_entries, modproxy_memory_cache_size_bytes,
  * modproxy_memory_cache_entries, modproxy_memory_mapped_size_bytes, modproxy_memory_mapped_entries,
  * modproxy_upstream_circuit_open{upstream}, modproxy_response_buffered_bytes, modproxy_storage_read_failures_total. Hits answered from memory
- * count in modproxy_cache_hits_total like any other hit; a remembered 404 or 410 is a negative hit, not a
+ * count in modproxy_cache_hits_total like any other hit; a remembered 404, 410 or 403 is a negative hit, not a
  * hit, so the hit ratio is the share of artifacts served from the cache. Requests on both ports are timed in
  * http_server_requests_seconds{method,outcome,status,uri} (see {@link #requestTimer}).
  */
@@ -65,7 +65,7 @@ public final class ProxyMetrics implements UpstreamListener {
                     kind,
                     Counter.builder("modproxy.cache.negative.hits")
                             .tag("kind", tag)
-                            .description("Requests answered with a 404 or 410 the cache remembered")
+                            .description("Requests answered with a 404, 410 or 403 the cache remembered")
                             .register(registry));
             bytes.put(
                     kind,
@@ -255,7 +255,7 @@ public final class ProxyMetrics implements UpstreamListener {
         misses.get(kind).increment();
     }
 
-    /** A request answered with a 404 or 410 remembered from the upstream chain: neither a hit nor a miss. */
+    /** A request answered with a 404, 410 or 403 remembered from the upstream chain: neither a hit nor a miss. */
     public void negativeHit(RequestKind kind) {
         negativeHits.get(kind).increment();
     }
