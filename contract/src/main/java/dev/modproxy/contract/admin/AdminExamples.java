@@ -19,6 +19,7 @@ public enum AdminExamples {
                     1200,
                     930,
                     70,
+                    45,
                     0.93,
                     12,
                     new CacheStats.LastWarmup("2026-11-23T22:00:00Z", 40, 1),
@@ -29,6 +30,7 @@ public enum AdminExamples {
     CACHE_STATS_NEW(
             "cache-stats-new.json",
             new CacheStats(
+                    0,
                     0,
                     0,
                     0,

@@ -5,13 +5,17 @@ import java.util.Objects;
 
 /**
  * The JSON object of {@code GET /admin/stats}; field names are the component names, also given as constants for
- * writers that build JSON by hand. {@code lastWarmup} is null until a warm-up has finished.
+ * writers that build JSON by hand. {@code lastWarmup} is null until a warm-up has finished. {@code hits} are requests
+ * answered with an artifact from the cache, {@code misses} requests that needed an upstream, {@code negativeHits}
+ * requests answered with a refusal the cache remembered (a 404, 410 or 403), which count in neither; {@code hitRatio} is
+ * hits over hits plus misses. A proxy older than {@code negativeHits} leaves it out (read as 0).
  */
 public record CacheStats(
         long sizeBytes,
         long entries,
         long hits,
         long misses,
+        long negativeHits,
         double hitRatio,
         long evictions,
         LastWarmup lastWarmup,
@@ -21,6 +25,7 @@ public record CacheStats(
     public static final String ENTRIES = "entries";
     public static final String HITS = "hits";
     public static final String MISSES = "misses";
+    public static final String NEGATIVE_HITS = "negativeHits";
     public static final String HIT_RATIO = "hitRatio";
     public static final String EVICTIONS = "evictions";
     public static final String LAST_WARMUP = "lastWarmup";

@@ -66,6 +66,7 @@ class HttpProxyAdminTest {
                         3,
                         1,
                         1,
+                        0, // a proxy from before negativeHits leaves it out
                         0.5,
                         0,
                         null,

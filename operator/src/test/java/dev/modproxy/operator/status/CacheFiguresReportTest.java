@@ -18,6 +18,7 @@ class CacheFiguresReportTest {
                 1200,
                 0,
                 0,
+                0,
                 0.9349,
                 12,
                 new CacheStats.LastWarmup("2026-11-23T22:00:00Z", 40, 1),
@@ -35,7 +36,7 @@ class CacheFiguresReportTest {
 
     @Test
     void aFailedReadKeepsThePreviousFiguresAndReadyButSaysWhy() {
-        CacheFigures previous = CacheFiguresReport.figures(new CacheStats(1024, 1, 0, 0, 1.0, 0, null, List.of()));
+        CacheFigures previous = CacheFiguresReport.figures(new CacheStats(1024, 1, 0, 0, 0, 1.0, 0, null, List.of()));
 
         GoProxyCacheStatus status = CacheFiguresReport.apply(
                 readyStatus(),
@@ -52,7 +53,7 @@ class CacheFiguresReportTest {
 
     @Test
     void aCacheThatIsNotAskedKeepsItsFiguresAndMessage() {
-        CacheFigures previous = CacheFiguresReport.figures(new CacheStats(0, 0, 0, 0, 0, 0, null, List.of()));
+        CacheFigures previous = CacheFiguresReport.figures(new CacheStats(0, 0, 0, 0, 0, 0, 0, null, List.of()));
         GoProxyCacheStatus status =
                 CacheFiguresReport.apply(readyStatus(), previous, new CacheFiguresReport.NotAsked());
         assertThat(status.getCache()).isEqualTo(previous);

@@ -37,8 +37,9 @@ import org.jboss.logging.Logger;
 /**
  * Answers GOPROXY requests from storage, fetching from the upstream chain on a miss. Immutable
  * artifacts are kept forever once verified; mutable answers are fresh for a TTL, then served stale
- * while a background refresh runs; 404/410 answers are remembered briefly. One upstream fetch per
- * key runs at a time: later requests for the same key wait for it instead of fetching again.
+ * while a background refresh runs; 404/410 answers, and an upstream's 403, are remembered briefly.
+ * One upstream fetch per key runs at a time: later requests for the same key wait for it instead of
+ * fetching again.
  */
 public final class ModuleCache {
 
@@ -434,7 +435,7 @@ public final class ModuleCache {
         Absent remembered = negative.getIfPresent(key);
         if (remembered != null
                 && Duration.between(remembered.at(), Instant.now()).compareTo(settings.negativeTtl()) < 0) {
-            metrics.hit(request.kind());
+            metrics.negativeHit(request.kind()); // not a hit: a hit is an artifact served from the cache
             return CompletableFuture.completedFuture(remembered.answer());
         }
         metrics.miss(request.kind());
@@ -677,9 +678,13 @@ public final class ModuleCache {
             return new Outcome(result.value(), streamed, 200, null);
         }
         boolean streamed = !tee.withdraw();
-        if (result.notFound()) {
+        if (result.notFound() || result.forbidden()) {
+            // asked again at once, the chain would say the same; a 403 too, a module the upstream blocks by policy
             negative.put(key, new Absent(new CacheAnswer.Refused(result.status(), result.reason()), Instant.now()));
-            if (!request.immutable()) {
+            if (result.forbidden()) {
+                LOG.warnf("fetch of %s refused: %s", key, result.reason());
+            } else if (!request.immutable()) {
+                // not on a 403, which may be about the cache's access (a login the upstream dropped), not the module
                 try {
                     storage.delete(key); // the module is gone upstream: stop serving the old answer
                 } catch (IOException e) {
@@ -687,14 +692,14 @@ public final class ModuleCache {
                     LOG.debugf("cannot drop %s from storage: %s", key, e.getMessage());
                 }
             }
-        } else {
-            LOG.warnf("fetch of %s failed with %d: %s", key, result.status(), result.reason());
-            Absent stale = negative.getIfPresent(key);
-            if (stale != null && !streamed) {
-                // the go command probes every path prefix; a 502 for one it saw absent before would stop its build
-                return new Outcome(
-                        null, false, stale.answer().status(), stale.answer().reason());
-            }
+            return new Outcome(null, streamed, result.status(), result.reason());
+        }
+        LOG.warnf("fetch of %s failed with %d: %s", key, result.status(), result.reason());
+        Absent stale = negative.getIfPresent(key);
+        if (stale != null && !streamed) {
+            // the go command probes every path prefix; a 502 for one it saw absent before would stop its build
+            return new Outcome(
+                    null, false, stale.answer().status(), stale.answer().reason());
         }
         return new Outcome(null, streamed, result.status(), result.reason());
     }

@@ -54,7 +54,7 @@ public interface ProxyConfig {
     @WithDefault("5m")
     Duration mutableTtl();
 
-    /** How long a 404/410 from the whole chain is remembered. */
+    /** How long a 404/410 from the whole chain, or the 403 it stopped on, is remembered. */
     @WithDefault("1m")
     Duration negativeTtl();
 

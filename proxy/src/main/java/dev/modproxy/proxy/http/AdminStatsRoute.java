@@ -37,6 +37,7 @@ final class AdminStatsRoute {
                 usage.entries(),
                 metrics.hits(),
                 metrics.misses(),
+                metrics.negativeHits(),
                 metrics.hitRatio(),
                 metrics.evictions(),
                 metrics.lastWarmup()
@@ -70,6 +71,7 @@ final class AdminStatsRoute {
                 .put(CacheStats.ENTRIES, stats.entries())
                 .put(CacheStats.HITS, stats.hits())
                 .put(CacheStats.MISSES, stats.misses())
+                .put(CacheStats.NEGATIVE_HITS, stats.negativeHits())
                 .put(CacheStats.HIT_RATIO, stats.hitRatio())
                 .put(CacheStats.EVICTIONS, stats.evictions())
                 .put(

@@ -38,6 +38,12 @@ public final class GoProxyRoutes {
     private static final String IMMUTABLE = "public, max-age=31536000, immutable";
     /** Header values encoded once: a hit then copies their bytes instead of validating and encoding strings. */
     private static final CharSequence IMMUTABLE_HEADER = HttpHeaders.createOptimized(IMMUTABLE);
+    /**
+     * A mutable answer past its TTL (served while it is refreshed, or while every upstream fails) is stale already
+     * (RFC 9111 4.2): a cache or client after this one must ask again instead of keeping it for another TTL. Not
+     * no-cache: one that cannot reach this proxy may still use it, as this proxy uses it while it cannot reach its own.
+     */
+    private static final CharSequence STALE_HEADER = HttpHeaders.createOptimized("public, max-age=0");
 
     /** Bytes read from a storage stream at a time. */
     private static final int CHUNK = 64 * 1024;
@@ -63,7 +69,6 @@ public final class GoProxyRoutes {
 
     private final ModuleCache cache;
     private final ProxyMetrics metrics;
-    private final Duration mutableTtl;
     private final Duration negativeTtl;
     private final Duration stallLimit;
     /** Bytes written to streamed responses and not yet on their sockets, summed (modproxy_response_buffered_bytes). */
@@ -73,7 +78,6 @@ public final class GoProxyRoutes {
             ModuleCache cache, ProxyMetrics metrics, Duration mutableTtl, Duration negativeTtl, Duration stallLimit) {
         this.cache = cache;
         this.metrics = metrics;
-        this.mutableTtl = mutableTtl;
         this.negativeTtl = negativeTtl;
         this.stallLimit = stallLimit;
         this.mutableCacheControl = HttpHeaders.createOptimized("public, max-age=" + mutableTtl.toSeconds());
@@ -109,14 +113,14 @@ public final class GoProxyRoutes {
             Optional<StoredObject> hit =
                     parsed != null ? cache.cheapHit(request, parsed.key()) : cache.cheapHit(request);
             if (hit.isPresent()) {
-                sendObject(ctx, request, hit.get());
+                sendObject(ctx, request, hit.get(), false); // immutable: never stale
                 return;
             }
         } catch (IOException e) {
             LOG.debugf(e, "fast lookup of %s failed; trying the full path", path);
         }
         HttpServerResponse response = ctx.response();
-        ResponseStream stream = responseStream(response, request);
+        ResponseStream stream = responseStream(response, request, false); // a fetch's own answer: fresh
         ctx.vertx()
                 .<CompletableFuture<CacheAnswer>>executeBlocking(() -> cache.answer(request, stream), false)
                 .onComplete(ar -> {
@@ -153,20 +157,21 @@ public final class GoProxyRoutes {
                     refused.reason(),
                     absent ? "public, max-age=" + negativeTtl.toSeconds() : "no-store");
         } else if (answer instanceof CacheAnswer.Hit hit) {
-            sendObject(ctx, request, hit.object());
+            sendObject(ctx, request, hit.object(), hit.stale());
         }
     }
 
-    private HttpServerResponse withArtifactHeaders(HttpServerResponse response, ProxyRequest request) {
+    private HttpServerResponse withArtifactHeaders(HttpServerResponse response, ProxyRequest request, boolean stale) {
         return response.putHeader(HttpHeaders.CONTENT_TYPE, CONTENT_TYPES.get(request.kind()))
-                .putHeader(HttpHeaders.CACHE_CONTROL, request.immutable() ? IMMUTABLE_HEADER : mutableCacheControl);
+                .putHeader(HttpHeaders.CACHE_CONTROL, cacheControl(request, stale));
     }
 
-    private void sendObject(RoutingContext ctx, ProxyRequest request, StoredObject object) {
+    /** @param stale a mutable answer past its TTL ({@link CacheAnswer.Hit#stale()}) */
+    private void sendObject(RoutingContext ctx, ProxyRequest request, StoredObject object, boolean stale) {
         HttpServerResponse response = ctx.response();
         if (ctx.request().method() == HttpMethod.HEAD) {
             // a HEAD of a cached object tells its size, as the answer to a cold HEAD does
-            withArtifactHeaders(response, request)
+            withArtifactHeaders(response, request, stale)
                     .putHeader(HttpHeaders.CONTENT_LENGTH, String.valueOf(object.size()))
                     .end();
             object.release();
@@ -177,7 +182,7 @@ public final class GoProxyRoutes {
             // headers and body leave in one write, the body straight from the memory cache (no copy): no
             // file to open, no second send; the bytes are held until the write is done
             int length = content.get().readableBytes();
-            withArtifactHeaders(response, request)
+            withArtifactHeaders(response, request, stale)
                     .putHeader(HttpHeaders.CONTENT_LENGTH, HttpHeaders.createOptimized(Integer.toString(length)))
                     .end(Buffer.buffer(content.get()))
                     .onComplete(ar -> {
@@ -190,7 +195,7 @@ public final class GoProxyRoutes {
         }
         if (object.localFile().isPresent()) {
             Path file = object.localFile().get();
-            withArtifactHeaders(response, request);
+            withArtifactHeaders(response, request, stale);
             response.sendFile(file.toString(), 0, object.size()).onComplete(ar -> {
                 object.release();
                 if (ar.succeeded()) {
@@ -203,7 +208,7 @@ public final class GoProxyRoutes {
             });
             return;
         }
-        ResponseStream stream = responseStream(response, request);
+        ResponseStream stream = responseStream(response, request, stale);
         ctx.vertx().executeBlocking(() -> copy(ctx, object, stream), false);
     }
 
@@ -277,17 +282,20 @@ public final class GoProxyRoutes {
     }
 
     /** Streams an answer of the request's kind to the client, counted as served bytes of that kind. */
-    private ResponseStream responseStream(HttpServerResponse response, ProxyRequest request) {
+    private ResponseStream responseStream(HttpServerResponse response, ProxyRequest request, boolean stale) {
         return new ResponseStream(
                 response,
                 request.kind().contentType(),
-                cacheControl(request),
+                cacheControl(request, stale).toString(),
                 stallLimit,
                 n -> metrics.served(request.kind(), n),
                 streamed);
     }
 
-    private String cacheControl(ProxyRequest request) {
-        return request.immutable() ? IMMUTABLE : "public, max-age=" + mutableTtl.toSeconds();
+    private CharSequence cacheControl(ProxyRequest request, boolean stale) {
+        if (request.immutable()) {
+            return IMMUTABLE_HEADER;
+        }
+        return stale ? STALE_HEADER : mutableCacheControl;
     }
 }

@@ -18,13 +18,14 @@ import java.util.function.ToDoubleFunction;
 
 /**
  * The proxy's Micrometer meters. Prometheus names: modproxy_cache_hits_total{kind},
- * modproxy_cache_misses_total{kind}, modproxy_served_bytes_total{kind},
+ * modproxy_cache_misses_total{kind}, modproxy_cache_negative_hits_total{kind}, modproxy_served_bytes_total{kind},
  * modproxy_coalesced_waits_total{kind}, modproxy_upstream_requests_seconds{upstream,outcome},
  * modproxy_upstream_errors_total{upstream,outcome}, modproxy_cache_evictions_total,
  * modproxy_cache_size_bytes, modproxy_cache_entries, modproxy_memory_cache_size_bytes,
  * modproxy_memory_cache_entries, modproxy_memory_mapped_size_bytes, modproxy_memory_mapped_entries,
  * modproxy_upstream_circuit_open{upstream}, modproxy_response_buffered_bytes, modproxy_storage_read_failures_total. Hits answered from memory
- * count in modproxy_cache_hits_total like any other hit. Requests on both ports are timed in
+ * count in modproxy_cache_hits_total like any other hit; a remembered 404, 410 or 403 is a negative hit, not a
+ * hit, so the hit ratio is the share of artifacts served from the cache. Requests on both ports are timed in
  * http_server_requests_seconds{method,outcome,status,uri} (see {@link #requestTimer}).
  */
 public final class ProxyMetrics implements UpstreamListener {
@@ -32,6 +33,7 @@ public final class ProxyMetrics implements UpstreamListener {
     private final MeterRegistry registry;
     private final Map<RequestKind, Counter> hits = new EnumMap<>(RequestKind.class);
     private final Map<RequestKind, Counter> misses = new EnumMap<>(RequestKind.class);
+    private final Map<RequestKind, Counter> negativeHits = new EnumMap<>(RequestKind.class);
     private final Map<RequestKind, Counter> bytes = new EnumMap<>(RequestKind.class);
     private final Map<RequestKind, Counter> coalesced = new EnumMap<>(RequestKind.class);
     private final Counter evictions;
@@ -49,13 +51,21 @@ public final class ProxyMetrics implements UpstreamListener {
                     kind,
                     Counter.builder("modproxy.cache.hits")
                             .tag("kind", tag)
-                            .description("Requests answered from the cache")
+                            .description("Requests answered with an artifact from the cache")
                             .register(registry));
             misses.put(
                     kind,
                     Counter.builder("modproxy.cache.misses")
                             .tag("kind", tag)
                             .description("Requests that needed an upstream")
+                            .register(registry));
+            // a name of its own, not a tag on the hits: every query of the hits (the dashboard's hit ratio)
+            // then counts artifacts served without being changed
+            negativeHits.put(
+                    kind,
+                    Counter.builder("modproxy.cache.negative.hits")
+                            .tag("kind", tag)
+                            .description("Requests answered with a 404, 410 or 403 the cache remembered")
                             .register(registry));
             bytes.put(
                     kind,
@@ -245,6 +255,11 @@ public final class ProxyMetrics implements UpstreamListener {
         misses.get(kind).increment();
     }
 
+    /** A request answered with a 404, 410 or 403 remembered from the upstream chain: neither a hit nor a miss. */
+    public void negativeHit(RequestKind kind) {
+        negativeHits.get(kind).increment();
+    }
+
     public void served(RequestKind kind, long count) {
         bytes.get(kind).increment(count);
     }
@@ -273,6 +288,10 @@ public final class ProxyMetrics implements UpstreamListener {
         return (long) misses.values().stream().mapToDouble(Counter::count).sum();
     }
 
+    public long negativeHits() {
+        return (long) negativeHits.values().stream().mapToDouble(Counter::count).sum();
+    }
+
     public long coalescedWaits() {
         return (long) coalesced.values().stream().mapToDouble(Counter::count).sum();
     }
@@ -299,7 +318,7 @@ public final class ProxyMetrics implements UpstreamListener {
         return java.util.Optional.ofNullable(lastWarmup);
     }
 
-    /** Share of requests answered from the cache; 0 before the first request. */
+    /** Share of hits among hits and misses (negative hits left out); 0 before the first of them. */
     public double hitRatio() {
         long hits = hits();
         long total = hits + misses();

@@ -17,9 +17,10 @@ import java.util.function.BooleanSupplier;
  * so it answers 404 (direct) or 410 (off) and the client falls through to its own next entry.
  *
  * <p>Client status mapping: every upstream said 404/410 -> that status; the chain stopped on an
- * error -> 504 for timeouts, 502 otherwise (5xx, refused connection, unusable body, open breaker).
- * Clients configured with {@code GOPROXY=cache|...} fall through on both; {@code cache,...}
- * clients fall through only on the 404/410.
+ * upstream's 403 -> 403 (a proxy that gates modules by policy answers so, and the go command stops
+ * there after ','); the chain stopped on an error -> 504 for timeouts, 502 otherwise (5xx, 401,
+ * refused connection, unusable body, open breaker). Clients configured with {@code GOPROXY=cache|...}
+ * fall through on all of them; {@code cache,...} clients fall through only on the 404/410.
  */
 public final class UpstreamChain {
 
@@ -173,7 +174,10 @@ public final class UpstreamChain {
                 } else {
                     upstream.breaker().recordSuccess();
                 }
-                return UpstreamResult.refused(502, response.describe(relativePath));
+                // a 403 is the upstream's answer about this module, passed on so the go command stops as it would
+                // there; any other refusal (a 401 included: the cache's login, not the client's) is a bad gateway
+                int status = response.status() == 403 ? 403 : 502;
+                return UpstreamResult.refused(status, response.describe(relativePath));
             }
             T value = consumer.consume(response);
             upstream.breaker().recordSuccess();

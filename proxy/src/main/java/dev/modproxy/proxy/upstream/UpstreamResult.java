@@ -22,4 +22,13 @@ public record UpstreamResult<T>(T value, int status, String reason) {
     public boolean notFound() {
         return status == 404 || status == 410;
     }
+
+    /**
+     * 403: an upstream refuses this path to the cache (an allow-list, a policy), and the chain stopped there. Passed
+     * on as it is and remembered as briefly as a 404, but never made one: a client's {@code ,direct} would then fetch
+     * what the upstream blocks.
+     */
+    public boolean forbidden() {
+        return status == 403;
+    }
 }

@@ -10,6 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.modproxy.proxy.testing.FakeUpstream;
 import dev.modproxy.proxy.testing.Modules;
 import dev.modproxy.proxy.testing.ProxyUnderTest;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -18,6 +20,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -73,6 +76,74 @@ class CacheFreshnessTest {
         }
     }
 
+    /** A list, an @latest and a branch query: every kind of mutable answer. */
+    private static final List<String> MUTABLE =
+            List.of("/" + LIST, "/example.com/lib/@latest", "/example.com/lib/@v/main.info");
+
+    @Test
+    void aFreshMutableAnswerMayBeKeptForTheTtl() throws Exception {
+        Modules.publish(upstream, "example.com/lib", "v1.0.0");
+        upstream.on("example.com/lib/@v/main.info", ok("application/json", Modules.info("v1.0.0")));
+        var options = ProxyUnderTest.options().mutableTtl(Duration.ofMinutes(5));
+        try (ProxyUnderTest proxy = new ProxyUnderTest(upstream.url(), cacheDir, options)) {
+            for (String path : MUTABLE) {
+                assertEquals("public, max-age=300", cacheControl(proxy.getText(path)), path + " fetched");
+                assertEquals("public, max-age=300", cacheControl(proxy.getText(path)), path + " from the cache");
+                assertEquals("public, max-age=300", cacheControl(head(proxy, path)), path + " HEAD");
+                assertEquals(1, upstream.hits(path.substring(1)), path);
+            }
+        }
+    }
+
+    @Test
+    void aStaleMutableAnswerSaysItIsStale() throws Exception {
+        Modules.publish(upstream, "example.com/lib", "v1.0.0");
+        upstream.on("example.com/lib/@v/main.info", ok("application/json", Modules.info("v1.0.0")));
+        var options = ProxyUnderTest.options().mutableTtl(Duration.ofSeconds(1));
+        try (ProxyUnderTest proxy = new ProxyUnderTest(upstream.url(), cacheDir, options)) {
+            for (String path : MUTABLE) {
+                assertEquals("public, max-age=1", cacheControl(proxy.getText(path)), path + " fetched");
+                upstream.on(path.substring(1), status(500, "down"));
+            }
+
+            for (String path : MUTABLE) {
+                // once the proxy has tried to refresh it, the answer is past its TTL and stays so
+                AtomicReference<HttpResponse<String>> served = new AtomicReference<>();
+                await().atMost(Duration.ofSeconds(10))
+                        .pollInterval(Duration.ofMillis(100))
+                        .until(() -> {
+                            served.set(proxy.getText(path));
+                            return upstream.hits(path.substring(1)) >= 2;
+                        });
+                assertEquals(200, served.get().statusCode(), path);
+                assertEquals("public, max-age=0", cacheControl(served.get()), path + " served stale");
+                assertEquals("public, max-age=0", cacheControl(head(proxy, path)), path + " HEAD, stale");
+            }
+
+            upstream.on(LIST, ok("text/plain", "v1.0.0\nv1.1.0\n"));
+            await().atMost(Duration.ofSeconds(10))
+                    .pollInterval(Duration.ofMillis(100))
+                    .until(() -> {
+                        HttpResponse<String> list = proxy.getText("/" + LIST);
+                        return list.body().equals("v1.0.0\nv1.1.0\n")
+                                && cacheControl(list).equals("public, max-age=1");
+                    });
+        }
+    }
+
+    private static String cacheControl(HttpResponse<?> response) {
+        return response.headers().firstValue("Cache-Control").orElse("(none)");
+    }
+
+    private static HttpResponse<Void> head(ProxyUnderTest proxy, String path) throws Exception {
+        return proxy.client()
+                .send(
+                        HttpRequest.newBuilder(URI.create(proxy.url() + path))
+                                .method("HEAD", HttpRequest.BodyPublishers.noBody())
+                                .build(),
+                        HttpResponse.BodyHandlers.discarding());
+    }
+
     @Test
     void freshListIsNotFetchedAgain() throws Exception {
         upstream.on(LIST, ok("text/plain", "v1.0.0\n"));
@@ -100,6 +171,35 @@ class CacheFreshnessTest {
                     .pollInterval(Duration.ofMillis(100))
                     .until(() -> proxy.getText("/" + LIST).statusCode() == 200);
             assertEquals(2, upstream.hits(LIST));
+        }
+    }
+
+    @Test
+    void aRememberedNotFoundIsANegativeHitNotAHit() throws Exception {
+        Modules.publish(upstream, "example.com/lib", "v1.0.0");
+        String info = "/example.com/lib/@v/v1.0.0.info";
+        String gone = "/example.com/gone/@v/list";
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        try (ProxyUnderTest proxy = new ProxyUnderTest(
+                upstream.url(), cacheDir, ProxyUnderTest.options().registry(registry))) {
+            assertEquals(200, proxy.getText(info).statusCode());
+            assertEquals(200, proxy.getText(info).statusCode());
+            assertEquals(404, proxy.getText(gone).statusCode());
+            assertEquals(404, proxy.getText(gone).statusCode());
+            assertEquals(404, proxy.getText(gone).statusCode());
+
+            JsonObject stats = new JsonObject(proxy.getText("/admin/stats").body());
+            assertEquals(1, stats.getLong("hits"), "only the .info served from the cache: " + stats.encode());
+            assertEquals(2, stats.getLong("misses"), stats.encode());
+            assertEquals(2, stats.getLong("negativeHits"), "the 404 answered twice from memory: " + stats.encode());
+            assertEquals(1.0 / 3, stats.getDouble("hitRatio"), 1e-9, stats.encode());
+            assertEquals(
+                    0.0, registry.counter("modproxy.cache.hits", "kind", "list").count());
+            assertEquals(
+                    2.0,
+                    registry.counter("modproxy.cache.negative.hits", "kind", "list")
+                            .count());
+            assertEquals(1, upstream.hits(gone.substring(1)));
         }
     }
 

@@ -124,6 +124,39 @@ class GoCommandTest {
     }
 
     @Test
+    void aModuleTheUpstreamForbidsIsNotFetchedFromTheEntryAfterTheCacheWithAComma() throws Exception {
+        // stands for direct: what the go command would fetch if the cache's answer let it fall through
+        FakeUpstream next = FakeUpstream.start();
+        try (next) {
+            Modules.publish(next, "example.com/blocked", "v1.0.0");
+            upstream.otherwise(FakeUpstream.status(403, "example.com/blocked is not on the allow-list"));
+
+            Result comma = go(
+                    proxy.url() + "," + next.url(),
+                    "gopath1",
+                    "mod",
+                    "download",
+                    "-json",
+                    "example.com/blocked@v1.0.0");
+
+            assertTrue(comma.exit() != 0, comma.out());
+            assertTrue(comma.out().contains("403 Forbidden"), comma.out() + comma.err());
+            assertTrue(comma.out().contains("not on the allow-list"), "the upstream's reason: " + comma.out());
+            assertEquals(0, next.totalHits(), "the block held: nothing was asked of the next entry");
+
+            Result pipe = go(
+                    proxy.url() + "|" + next.url(),
+                    "gopath2",
+                    "mod",
+                    "download",
+                    "-json",
+                    "example.com/blocked@v1.0.0");
+
+            assertEquals(0, pipe.exit(), "'|' falls through on any error, by the client's choice: " + pipe.out());
+        }
+    }
+
+    @Test
     void goSeesAFailedDownloadWhenTheUpstreamSendsACorruptZip() throws Exception {
         upstream.on(
                 "example.com/!big!co/lib/@v/v1.2.0.zip",

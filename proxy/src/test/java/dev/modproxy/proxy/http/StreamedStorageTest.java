@@ -1,5 +1,6 @@
 package dev.modproxy.proxy.http;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -13,7 +14,9 @@ import dev.modproxy.proxy.testing.ProxyUnderTest;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -65,6 +68,40 @@ class StreamedStorageTest {
             assertEquals(
                     "application/zip", warm.headers().firstValue("Content-Type").orElseThrow());
             assertEquals(1, upstream.hits("example.com/lib/@v/v1.0.0.zip"));
+        }
+    }
+
+    @Test
+    void aStaleListStreamedFromStorageSaysItIsStale() throws Exception {
+        String list = "example.com/lib/@v/list";
+        try (FakeUpstream upstream = FakeUpstream.start();
+                ProxyUnderTest proxy = new ProxyUnderTest(
+                        upstream.url(),
+                        cacheDir,
+                        ProxyUnderTest.options().storageView(StreamOnly::new).mutableTtl(Duration.ofSeconds(1)))) {
+            upstream.on(list, FakeUpstream.ok("text/plain", "v1.0.0\n"));
+            assertEquals(
+                    "public, max-age=1",
+                    proxy.getText("/" + list)
+                            .headers()
+                            .firstValue("Cache-Control")
+                            .orElseThrow());
+            upstream.on(list, FakeUpstream.status(500, "down"));
+
+            // once the proxy has tried to refresh it, the list is past its TTL and stays so
+            AtomicReference<HttpResponse<String>> served = new AtomicReference<>();
+            await().atMost(Duration.ofSeconds(10))
+                    .pollInterval(Duration.ofMillis(100))
+                    .until(() -> {
+                        served.set(proxy.getText("/" + list));
+                        return upstream.hits(list) >= 2;
+                    });
+
+            assertEquals(200, served.get().statusCode());
+            assertEquals("v1.0.0\n", served.get().body());
+            assertEquals(
+                    "public, max-age=0",
+                    served.get().headers().firstValue("Cache-Control").orElseThrow());
         }
     }
 }

@@ -70,7 +70,7 @@ class UpstreamExplanationTest {
 
             assertEquals(410, gone.statusCode());
             assertTrue(gone.body().contains("gone: retracted by its author"), gone.body());
-            assertEquals(502, forbidden.statusCode(), "any other refusal is the upstream's failure, as before");
+            assertEquals(403, forbidden.statusCode(), "an upstream's 403 is passed on");
             assertTrue(forbidden.body().contains("answered 403"), forbidden.body());
             assertTrue(forbidden.body().contains("example.com/secret is excluded here"), forbidden.body());
         }

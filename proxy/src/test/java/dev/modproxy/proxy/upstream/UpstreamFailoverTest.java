@@ -2,6 +2,7 @@ package dev.modproxy.proxy.upstream;
 
 import static dev.modproxy.proxy.testing.FakeUpstream.ok;
 import static dev.modproxy.proxy.testing.FakeUpstream.status;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -70,6 +71,41 @@ class UpstreamFailoverTest {
             assertEquals(502, response.statusCode());
             assertTrue(response.body().contains("answered 500"), response.body());
             assertEquals(0, second.totalHits());
+        }
+    }
+
+    @Test
+    void forbiddenStopsAtCommaIsPassedOnAndIsRememberedForTheNegativeTtl() throws Exception {
+        first.otherwise(status(403, "forbidden: example.com/lib is not on the allow-list"));
+        var options = ProxyUnderTest.options().negativeTtl(Duration.ofMillis(500));
+        try (ProxyUnderTest proxy = new ProxyUnderTest(first.url() + "," + second.url(), cacheDir, options)) {
+            HttpResponse<String> response = proxy.getText("/" + MOD);
+            HttpResponse<String> again = proxy.getText("/" + MOD);
+
+            assertEquals(403, response.statusCode(), "never a 404: a client's ,direct would fetch what is blocked");
+            assertTrue(response.body().contains("answered 403"), response.body());
+            assertTrue(response.body().contains("not on the allow-list"), response.body());
+            assertEquals(
+                    "no-store", response.headers().firstValue("Cache-Control").orElseThrow());
+            assertEquals(0, second.totalHits(), "',' falls through on 404 and 410 only");
+            assertEquals(403, again.statusCode());
+            assertEquals(response.body(), again.body());
+            assertEquals(1, first.hits(MOD), "remembered: the second request did not go upstream");
+            assertEquals(1, proxy.metrics.negativeHits());
+            await().atMost(Duration.ofSeconds(10))
+                    .pollInterval(Duration.ofMillis(100))
+                    .until(() -> proxy.getText("/" + MOD).statusCode() == 403 && first.hits(MOD) == 2);
+        }
+    }
+
+    @Test
+    void forbiddenFallsThroughPipe() throws Exception {
+        first.otherwise(status(403, "forbidden"));
+        try (ProxyUnderTest proxy = new ProxyUnderTest(first.url() + "|" + second.url(), cacheDir)) {
+            HttpResponse<String> response = proxy.getText("/" + MOD);
+
+            assertEquals(200, response.statusCode());
+            assertTrue(response.body().startsWith("module example.com/lib"), response.body());
         }
     }
 
