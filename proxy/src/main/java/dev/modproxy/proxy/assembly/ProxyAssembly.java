@@ -16,6 +16,7 @@ import dev.modproxy.proxy.http.SumDbRoutes;
 import dev.modproxy.proxy.metrics.ProxyMetrics;
 import dev.modproxy.proxy.prefetch.Prefetcher;
 import dev.modproxy.proxy.protocol.ModulePathPatterns;
+import dev.modproxy.proxy.storage.CircuitBreakingStorage;
 import dev.modproxy.proxy.storage.LocalDiskStorage;
 import dev.modproxy.proxy.storage.PassThroughStorage;
 import dev.modproxy.proxy.storage.S3Storage;
@@ -152,7 +153,7 @@ public final class ProxyAssembly implements AutoCloseable {
 
     /**
      * The production storage named by MODPROXY_STORAGE_TYPE: local disk kept between watermarks, or a
-     * bucket; either behind a pass-through that serves a module the store cannot take.
+     * bucket behind a circuit breaker; either behind a pass-through that serves a module the store cannot take.
      */
     public static Storage storage(ProxySettings settings, ProxyMetrics metrics) throws IOException {
         try {
@@ -203,18 +204,31 @@ public final class ProxyAssembly implements AutoCloseable {
                         bucketSettings,
                         DefaultCredentialsProvider.builder().build(),
                         settings.storageRoot().resolve("s3-staging"));
-                return new PassThroughStorage(
-                        bucket,
-                        settings.passThroughDir(),
-                        () -> {},
-                        metrics::storageReadFailed,
-                        settings.clock(),
-                        spillLimit);
+                return bucketLayers(bucket, settings, metrics);
             }
             default ->
                 throw new BadSettingException(
                         "MODPROXY_STORAGE_TYPE must be disk or s3, got '" + settings.storageType() + "'");
         }
+    }
+
+    /**
+     * The layers over a bucket: a circuit breaker, so that a hung bucket stops costing every miss its timeouts,
+     * behind a pass-through that serves what the bucket cannot take or answer. Tests put them over a bucket or a
+     * storage of their own.
+     */
+    public static Storage bucketLayers(Storage bucket, ProxySettings settings, ProxyMetrics metrics)
+            throws IOException {
+        CircuitBreakingStorage breaker =
+                new CircuitBreakingStorage(bucket, metrics::storageCallSkipped, settings.clock());
+        metrics.watchCircuit(breaker);
+        return new PassThroughStorage(
+                breaker,
+                settings.passThroughDir(),
+                () -> {},
+                metrics::storageReadFailed,
+                settings.clock(),
+                ByteSize.parse("MODPROXY_PASS_THROUGH_MAX_SIZE", settings.passThroughMaxSize()));
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.modproxy.proxy.metrics;
 
 import dev.modproxy.proxy.protocol.RequestKind;
+import dev.modproxy.proxy.storage.CircuitBreakingStorage;
 import dev.modproxy.proxy.storage.Storage;
 import dev.modproxy.proxy.upstream.Upstream;
 import dev.modproxy.proxy.upstream.UpstreamChain;
@@ -23,7 +24,8 @@ import java.util.function.ToDoubleFunction;
  * modproxy_upstream_errors_total{upstream,outcome}, modproxy_cache_evictions_total,
  * modproxy_cache_size_bytes, modproxy_cache_entries, modproxy_memory_cache_size_bytes,
  * modproxy_memory_cache_entries, modproxy_memory_mapped_size_bytes, modproxy_memory_mapped_entries,
- * modproxy_upstream_circuit_open{upstream}, modproxy_response_buffered_bytes, modproxy_storage_read_failures_total. Hits answered from memory
+ * modproxy_upstream_circuit_open{upstream}, modproxy_response_buffered_bytes, modproxy_storage_read_failures_total,
+ * modproxy_storage_circuit_open, modproxy_storage_calls_skipped_total. Hits answered from memory
  * count in modproxy_cache_hits_total like any other hit; a remembered 404, 410 or 403 is a negative hit, not a
  * hit, so the hit ratio is the share of artifacts served from the cache. Requests on both ports are timed in
  * http_server_requests_seconds{method,outcome,status,uri} (see {@link #requestTimer}).
@@ -38,6 +40,7 @@ public final class ProxyMetrics implements UpstreamListener {
     private final Map<RequestKind, Counter> coalesced = new EnumMap<>(RequestKind.class);
     private final Counter evictions;
     private final Counter storageReadFailures;
+    private final Counter storageCallsSkipped;
     private final Map<RequestKind, Counter> prefetchIssued = new EnumMap<>(RequestKind.class);
     private final Map<RequestKind, Counter> prefetchUsed = new EnumMap<>(RequestKind.class);
     private final Map<String, Counter> prefetchWasted = new java.util.concurrent.ConcurrentHashMap<>();
@@ -104,6 +107,10 @@ public final class ProxyMetrics implements UpstreamListener {
         storageReadFailures = Counter.builder("modproxy.storage.read.failures")
                 .description("Storage reads that failed: lookups (answered from the upstream, not cached) and hits "
                         + "whose stream failed or ended early (the client's connection was reset)")
+                .register(registry);
+        storageCallsSkipped = Counter.builder("modproxy.storage.calls.skipped")
+                .description("Storage calls not made because its circuit was open: lookups (answered from the "
+                        + "upstream), uploads (served without caching), deletions and write probes")
                 .register(registry);
     }
 
@@ -213,6 +220,17 @@ public final class ProxyMetrics implements UpstreamListener {
                 .register(registry);
     }
 
+    /** Publishes the storage's circuit state, as an upstream's: 0 closed, 1 open, 0.5 half-open (one trial call out). */
+    public void watchCircuit(CircuitBreakingStorage storage) {
+        Gauge.builder("modproxy.storage.circuit.open", storage, s -> switch (s.state()) {
+                    case CLOSED -> 0.0;
+                    case HALF_OPEN -> 0.5;
+                    case OPEN -> 1.0;
+                })
+                .description("Whether calls to the storage are being skipped")
+                .register(registry);
+    }
+
     /** Publishes each upstream's circuit state: 0 closed, 1 open, 0.5 half-open (one trial request out). */
     public void watch(UpstreamChain chain) {
         for (UpstreamChain.Entry entry : chain.entries()) {
@@ -278,6 +296,11 @@ public final class ProxyMetrics implements UpstreamListener {
      */
     public void storageReadFailed() {
         storageReadFailures.increment();
+    }
+
+    /** A storage call was not made: its circuit is open. */
+    public void storageCallSkipped() {
+        storageCallsSkipped.increment();
     }
 
     public long hits() {

@@ -6,9 +6,10 @@ import java.util.stream.Stream;
 
 /**
  * A storage that adds one behaviour to another and passes everything else through: subclasses
- * override what they change, so a new {@link Storage} method is forwarded in one place.
+ * override what they change, so a new {@link Storage} method is forwarded in one place. Closing it
+ * closes the storage it wraps (a bucket's client).
  */
-public abstract class ForwardingStorage implements Storage {
+public abstract class ForwardingStorage implements Storage, AutoCloseable {
 
     protected final Storage delegate;
 
@@ -64,5 +65,12 @@ public abstract class ForwardingStorage implements Storage {
     @Override
     public String describe() {
         return delegate.describe();
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (delegate instanceof AutoCloseable closeable) {
+            closeable.close();
+        }
     }
 }

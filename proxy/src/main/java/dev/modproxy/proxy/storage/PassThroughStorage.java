@@ -21,9 +21,12 @@ import org.jboss.logging.Logger;
  *
  * <p>A lookup the storage cannot answer (bucket unreachable, disk error) is a miss: the module is
  * fetched from the upstream and, as the storage cannot take it either, served from a spill file.
- * Such failures are counted and logged at most once per {@link #READ_FAILURE_LOG_INTERVAL}.
+ * Such failures are counted and logged at most once per {@link #READ_FAILURE_LOG_INTERVAL}. A call a
+ * {@link CircuitBreakingStorage} below refuses ({@link CircuitBreakingStorage.Skipped}) is handled the
+ * same way but neither counted nor logged here: the breaker counts its skipped calls and logs when it
+ * opens and closes.
  */
-public final class PassThroughStorage extends ForwardingStorage implements AutoCloseable {
+public final class PassThroughStorage extends ForwardingStorage {
 
     private static final Logger LOG = Logger.getLogger(PassThroughStorage.class);
     /** Long enough for the requests that waited on a download to open its spill file. */
@@ -86,6 +89,8 @@ public final class PassThroughStorage extends ForwardingStorage implements AutoC
     public Optional<StoredObject> lookup(StorageKey key) throws IOException {
         try {
             return delegate.lookup(key);
+        } catch (CircuitBreakingStorage.Skipped e) {
+            return Optional.empty();
         } catch (IOException e) {
             readFailed(key, e);
             return Optional.empty();
@@ -153,13 +158,6 @@ public final class PassThroughStorage extends ForwardingStorage implements AutoC
             SpillingWriter writer = new SpillingWriter(key, null);
             writer.spill(e);
             return writer;
-        }
-    }
-
-    @Override
-    public void close() throws Exception {
-        if (delegate instanceof AutoCloseable closeable) {
-            closeable.close();
         }
     }
 
@@ -234,10 +232,14 @@ public final class PassThroughStorage extends ForwardingStorage implements AutoC
 
         /** Moves what was staged so far into a spill file and writes there from now on. */
         void spill(IOException cause) throws IOException {
-            LOG.warnf(
-                    "cannot store %s in %s (%s): serving it without caching",
-                    key, delegate.describe(), cause.getMessage());
-            onWriteFailure.run();
+            if (cause instanceof CircuitBreakingStorage.Skipped) {
+                LOG.debugf("not storing %s: %s", key, cause.getMessage());
+            } else {
+                LOG.warnf(
+                        "cannot store %s in %s (%s): serving it without caching",
+                        key, delegate.describe(), cause.getMessage());
+                onWriteFailure.run();
+            }
             sweep(SPILL_LIFETIME);
             if (spillBytes.get() >= maxSpillBytes) {
                 throw new IOException(

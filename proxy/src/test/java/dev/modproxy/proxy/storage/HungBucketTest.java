@@ -1,9 +1,16 @@
 package dev.modproxy.proxy.storage;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.modproxy.proxy.assembly.ProxyAssembly;
+import dev.modproxy.proxy.testing.FakeUpstream;
+import dev.modproxy.proxy.testing.Modules;
+import dev.modproxy.proxy.testing.MutableClock;
+import dev.modproxy.proxy.testing.ProxyUnderTest;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -11,6 +18,7 @@ import java.net.Socket;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -18,6 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 
 /** A bucket endpoint that accepts connections and never answers: calls fail in bounded time, start-up does not wait. */
 class HungBucketTest {
@@ -27,24 +36,11 @@ class HungBucketTest {
 
     @Test
     void aLookupOnAHungBucketFailsWellBeforeTheClientsIdleTimeout() throws Exception {
-        List<Socket> held = new CopyOnWriteArrayList<>();
-        try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            Thread acceptor = new Thread(() -> {
-                try {
-                    while (true) {
-                        held.add(silent.accept()); // read nothing, answer nothing
-                    }
-                } catch (IOException closed) {
-                    // test over
-                }
-            });
-            acceptor.setDaemon(true);
-            acceptor.start();
-            URI endpoint = URI.create("http://127.0.0.1:" + silent.getLocalPort());
+        try (SilentEndpoint silent = new SilentEndpoint()) {
             S3Storage storage = assertTimeoutPreemptively(
                     Duration.ofSeconds(5),
                     () -> new S3Storage(
-                            new S3Storage.Settings(Optional.of(endpoint), "hung", "p", "us-east-1", true),
+                            settings(silent.uri()),
                             StaticCredentialsProvider.create(AwsBasicCredentials.create("k", "s")),
                             staging),
                     "start-up does not wait for the bucket's listing");
@@ -57,10 +53,88 @@ class HungBucketTest {
                                 () -> storage.lookup(new StorageKey("example.com/a/@v/v1.0.0.info"))));
                 long took = (System.nanoTime() - start) / 1_000_000;
                 assertTrue(took < 40_000, "failed after " + took + " ms, past what a client waits");
-            } finally {
-                for (Socket s : held) {
-                    s.close();
+            }
+        }
+    }
+
+    @Test
+    void onceTheCircuitOpensMissesAreAnsweredFromTheUpstreamWithoutWaitingForTheBucket() throws Exception {
+        Duration callTimeout = Duration.ofSeconds(2); // 25 s in production
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        try (SilentEndpoint silent = new SilentEndpoint();
+                FakeUpstream upstream = FakeUpstream.start();
+                S3Storage bucket = new S3Storage(
+                        settings(silent.uri()),
+                        StaticCredentialsProvider.create(AwsBasicCredentials.create("k", "s")),
+                        staging.resolve("s3"),
+                        ClientOverrideConfiguration.builder()
+                                .apiCallAttemptTimeout(Duration.ofSeconds(1))
+                                .apiCallTimeout(callTimeout)
+                                .build())) {
+            for (int i = 1; i <= 5; i++) {
+                Modules.publish(upstream, "example.com/m" + i, "v1.0.0");
+            }
+            upstream.otherwise(FakeUpstream.status(404, "not found"));
+            try (ProxyUnderTest proxy = new ProxyUnderTest(
+                    upstream.url(),
+                    staging.resolve("root"),
+                    ProxyUnderTest.options()
+                            // still: the test is over before a trial call could go to the bucket
+                            .clock(new MutableClock(Instant.parse("2026-01-01T00:00:00Z")))
+                            .registry(registry)
+                            .storage((s, m) -> ProxyAssembly.bucketLayers(bucket, s, m)))) {
+                long[] took = new long[5];
+                for (int i = 0; i < took.length; i++) {
+                    took[i] = StorageCircuitThroughProxyTest.millisToGetInfo(proxy, "example.com/m" + (i + 1));
                 }
+
+                assertTrue(took[0] >= callTimeout.toMillis(), "the first miss waits for the bucket: " + took[0]);
+                for (int i = 2; i < took.length; i++) {
+                    assertTrue(
+                            took[i] < callTimeout.toMillis(),
+                            "miss " + (i + 1) + " is answered from the upstream at once: " + took[i] + " ms");
+                }
+                assertEquals(
+                        1.0,
+                        registry.get("modproxy.storage.circuit.open").gauge().value());
+                assertTrue(
+                        registry.get("modproxy.storage.calls.skipped").counter().count() >= 6);
+            }
+        }
+    }
+
+    private static S3Storage.Settings settings(URI endpoint) {
+        return new S3Storage.Settings(Optional.of(endpoint), "hung", "p", "us-east-1", true);
+    }
+
+    /** Accepts every connection and holds it: reads nothing, answers nothing. */
+    private static final class SilentEndpoint implements AutoCloseable {
+        private final ServerSocket listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        private final List<Socket> held = new CopyOnWriteArrayList<>();
+
+        SilentEndpoint() throws IOException {
+            Thread acceptor = new Thread(() -> {
+                try {
+                    while (true) {
+                        held.add(listener.accept());
+                    }
+                } catch (IOException closed) {
+                    // test over
+                }
+            });
+            acceptor.setDaemon(true);
+            acceptor.start();
+        }
+
+        URI uri() {
+            return URI.create("http://127.0.0.1:" + listener.getLocalPort());
+        }
+
+        @Override
+        public void close() throws IOException {
+            listener.close();
+            for (Socket s : held) {
+                s.close();
             }
         }
     }

@@ -48,6 +48,11 @@ public final class ProxyUnderTest implements AutoCloseable {
             return set(b -> b.memoryCacheSize(String.valueOf(bytes)).clock(clock));
         }
 
+        /** The clock of TTLs, rechecks, access times and the storage's circuit breaker. */
+        public Options clock(Clock clock) {
+            return set(b -> b.clock(clock));
+        }
+
         public Options readTimeout(Duration d) {
             return set(b -> b.readTimeout(d));
         }

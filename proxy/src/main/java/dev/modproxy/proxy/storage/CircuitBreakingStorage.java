@@ -1,0 +1,232 @@
+package dev.modproxy.proxy.storage;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+import org.jboss.logging.Logger;
+
+/**
+ * Stops calling a storage that keeps failing. A hung bucket costs every call its whole timeout (a miss pays
+ * for its lookups and then its upload), so after {@link #FAILURES_TO_OPEN} calls in a row fail, lookups,
+ * uploads, deletions and the write probe are refused at once with {@link Skipped} for {@link #COOL_DOWN}:
+ * {@link PassThroughStorage} answers a refused lookup as a miss and serves the module from the upstream
+ * without caching it. After the cool-down one call goes through as a trial (half-open): its success
+ * closes the circuit, its failure opens it for another cool-down.
+ *
+ * <p>Opening a writer stages bytes locally and proves nothing about the storage; it is refused while
+ * the circuit is open, and its commit (the upload) is the call that counts.
+ */
+public final class CircuitBreakingStorage extends ForwardingStorage {
+
+    private static final Logger LOG = Logger.getLogger(CircuitBreakingStorage.class);
+
+    /**
+     * A miss makes up to three calls (two lookups, then the upload), so a hung bucket opens the circuit within
+     * the first miss, which waits as long as before, and no later one waits. More would make more clients each
+     * wait up to a call's timeout (25 s on S3); fewer would let one object's failure (a read cut short) skip the
+     * bucket for everyone. A call that succeeds in between resets the count, so a bucket that refuses only
+     * uploads (read-only credentials) still serves its hits.
+     */
+    static final int FAILURES_TO_OPEN = 3;
+
+    /**
+     * As an upstream's default (MODPROXY_BREAKER_COOL_DOWN): a bucket that is back is used again within half a
+     * minute, and one that is still hung costs one request (the trial) one call's timeout per cool-down.
+     */
+    static final Duration COOL_DOWN = Duration.ofSeconds(30);
+
+    public enum State {
+        CLOSED,
+        OPEN,
+        HALF_OPEN
+    }
+
+    /** A call that was not made because the circuit is open: the storage is neither asked nor blamed. */
+    public static final class Skipped extends IOException {
+        Skipped(String message) {
+            super(message);
+        }
+    }
+
+    private final Runnable onSkip;
+    private final Clock clock;
+    private State state = State.CLOSED;
+    private int failuresInARow;
+    private long openedAt;
+    private long skippedWhileOpen;
+
+    /**
+     * @param onSkip told once per call refused while the circuit is open, e.g. to count it
+     * @param clock when the cool-down ends
+     */
+    public CircuitBreakingStorage(Storage storage, Runnable onSkip, Clock clock) {
+        super(storage);
+        this.onSkip = onSkip;
+        this.clock = clock;
+    }
+
+    public synchronized State state() {
+        return state;
+    }
+
+    @Override
+    public Optional<StoredObject> lookup(StorageKey key) throws IOException {
+        return call("look up " + key, () -> delegate.lookup(key));
+    }
+
+    @Override
+    public StorageWriter openWriter(StorageKey key) throws IOException {
+        refuseWhileOpen("store " + key);
+        return new Writer(key, delegate.openWriter(key));
+    }
+
+    @Override
+    public boolean delete(StorageKey key) throws IOException {
+        return call("delete " + key, () -> delegate.delete(key));
+    }
+
+    /** Refused while open, so that the readiness check answers at once (from the pass-through directory). */
+    @Override
+    public void probeWritable() throws IOException {
+        call("probe", () -> {
+            delegate.probeWritable();
+            return null;
+        });
+    }
+
+    @FunctionalInterface
+    private interface StorageCall<T> {
+        T run() throws IOException;
+    }
+
+    private <T> T call(String what, StorageCall<T> call) throws IOException {
+        acquire(what);
+        T result;
+        try {
+            result = call.run();
+        } catch (Throwable e) {
+            failed(e);
+            throw e;
+        }
+        succeeded();
+        return result;
+    }
+
+    /** Lets a call through while closed, and one trial once the cool-down is over; refuses every other. */
+    private void acquire(String what) throws Skipped {
+        synchronized (this) {
+            if (state == State.CLOSED) {
+                return;
+            }
+            if (state == State.OPEN && coolDownOver()) {
+                state = State.HALF_OPEN;
+                return;
+            }
+        }
+        throw skip(what);
+    }
+
+    /** Refuses while the circuit is open; takes no trial, as the call it guards does not reach the storage. */
+    private void refuseWhileOpen(String what) throws Skipped {
+        synchronized (this) {
+            if (state == State.CLOSED || (state == State.OPEN && coolDownOver())) {
+                return;
+            }
+        }
+        throw skip(what);
+    }
+
+    /** A clock set back counts as the cool-down being over: it must not keep the storage skipped for hours. */
+    private boolean coolDownOver() {
+        long elapsed = clock.millis() - openedAt;
+        return elapsed >= COOL_DOWN.toMillis() || elapsed < 0;
+    }
+
+    private Skipped skip(String what) {
+        synchronized (this) {
+            skippedWhileOpen++;
+        }
+        onSkip.run();
+        return new Skipped("skipped: cannot " + what + " now, " + delegate.describe() + " failed " + FAILURES_TO_OPEN
+                + " calls in a row (circuit open)");
+    }
+
+    private void succeeded() {
+        long skipped;
+        synchronized (this) {
+            failuresInARow = 0;
+            if (state == State.CLOSED) {
+                return;
+            }
+            state = State.CLOSED;
+            skipped = skippedWhileOpen;
+            skippedWhileOpen = 0;
+        }
+        LOG.infof(
+                "storage %s answers again: circuit closed, using it again (%d call%s skipped while it was open)",
+                delegate.describe(), skipped, skipped == 1 ? "" : "s");
+    }
+
+    private void failed(Throwable cause) {
+        synchronized (this) {
+            failuresInARow++;
+            if (state == State.HALF_OPEN) {
+                state = State.OPEN;
+                openedAt = clock.millis();
+                LOG.debugf(
+                        "storage %s still fails (%s): skipped for another %d s",
+                        delegate.describe(), firstLine(cause), COOL_DOWN.toSeconds());
+                return;
+            }
+            if (state != State.CLOSED || failuresInARow < FAILURES_TO_OPEN) {
+                return;
+            }
+            state = State.OPEN;
+            openedAt = clock.millis();
+        }
+        LOG.warnf(
+                "storage %s failed %d calls in a row (the last: %s): circuit open, not calling it for %d s; lookups"
+                        + " are misses and modules are served from the upstream without caching",
+                delegate.describe(), FAILURES_TO_OPEN, firstLine(cause), COOL_DOWN.toSeconds());
+    }
+
+    private static String firstLine(Throwable e) {
+        String message = String.valueOf(e.getMessage());
+        int end = message.indexOf('\n');
+        return end < 0 ? message : message.substring(0, end);
+    }
+
+    /** Stages as the storage's own writer does; its commit (the upload) is a call like a lookup. */
+    private final class Writer implements StorageWriter {
+        private final StorageKey key;
+        private final StorageWriter target;
+
+        Writer(StorageKey key, StorageWriter target) {
+            this.key = key;
+            this.target = target;
+        }
+
+        @Override
+        public OutputStream output() {
+            return target.output();
+        }
+
+        @Override
+        public Path stagedFile() {
+            return target.stagedFile();
+        }
+
+        @Override
+        public StoredObject commit() throws IOException {
+            return call("store " + key, target::commit);
+        }
+
+        @Override
+        public void close() throws IOException {
+            target.close();
+        }
+    }
+}

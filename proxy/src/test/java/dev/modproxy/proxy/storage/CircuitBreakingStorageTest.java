@@ -1,0 +1,208 @@
+package dev.modproxy.proxy.storage;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.modproxy.proxy.testing.MutableClock;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CircuitBreakingStorageTest {
+
+    private static final StorageKey MOD = new StorageKey("example.com/a/@v/v1.0.0.mod");
+
+    @TempDir
+    Path root;
+
+    private final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+    private final AtomicInteger skipped = new AtomicInteger();
+    private final List<String> logged = new CopyOnWriteArrayList<>();
+    private final Handler capture = new Handler() {
+        @Override
+        public void publish(LogRecord record) {
+            logged.add(record.getMessage() + " " + Arrays.toString(record.getParameters()));
+        }
+
+        @Override
+        public void flush() {}
+
+        @Override
+        public void close() {}
+    };
+    private final Logger log = Logger.getLogger(CircuitBreakingStorage.class.getName());
+    private HangingStorage bucket;
+    private CircuitBreakingStorage breaker;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        log.addHandler(capture);
+        bucket = new HangingStorage(new LocalDiskStorage(root));
+        breaker = new CircuitBreakingStorage(bucket, skipped::incrementAndGet, clock);
+    }
+
+    @AfterEach
+    void tearDown() {
+        log.removeHandler(capture);
+    }
+
+    @Test
+    void threeFailedCallsInARowOpenItAndLaterCallsAreRefusedWithoutReachingTheStorage() {
+        hang();
+        for (int i = 0; i < CircuitBreakingStorage.FAILURES_TO_OPEN; i++) {
+            IOException failed = assertThrows(IOException.class, () -> breaker.lookup(MOD));
+            assertFalse(failed instanceof CircuitBreakingStorage.Skipped, "the storage was asked and failed");
+        }
+
+        assertEquals(CircuitBreakingStorage.State.OPEN, breaker.state());
+        assertThrows(CircuitBreakingStorage.Skipped.class, () -> breaker.lookup(MOD));
+        assertThrows(CircuitBreakingStorage.Skipped.class, () -> breaker.openWriter(MOD));
+        assertThrows(CircuitBreakingStorage.Skipped.class, () -> breaker.delete(MOD));
+        assertThrows(CircuitBreakingStorage.Skipped.class, breaker::probeWritable);
+        assertEquals(CircuitBreakingStorage.FAILURES_TO_OPEN, bucket.calls.get(), "no call reached the storage");
+        assertEquals(4, skipped.get());
+        assertEquals(1, logged.size(), "one line when it opens: " + logged);
+        assertTrue(logged.get(0).contains("circuit open"), logged::toString);
+        assertTrue(logged.get(0).contains(root.toString()), "names the storage: " + logged);
+    }
+
+    @Test
+    void aCallThatSucceedsBetweenFailuresKeepsItClosed() throws Exception {
+        for (int round = 0; round < 3; round++) {
+            hang();
+            for (int i = 0; i < CircuitBreakingStorage.FAILURES_TO_OPEN - 1; i++) {
+                assertThrows(IOException.class, () -> breaker.lookup(MOD));
+            }
+            bucket.recover();
+            assertEquals(Optional.empty(), breaker.lookup(MOD));
+        }
+
+        assertEquals(CircuitBreakingStorage.State.CLOSED, breaker.state());
+        assertEquals(0, skipped.get());
+    }
+
+    @Test
+    void afterTheCoolDownOneTrialGoesThroughAndItsSuccessClosesTheCircuit() throws Exception {
+        put(breaker, MOD, "module example.com/a\n");
+        hang();
+        openOn(breaker);
+        clock.advance(CircuitBreakingStorage.COOL_DOWN.minusSeconds(1));
+        assertThrows(CircuitBreakingStorage.Skipped.class, () -> breaker.lookup(MOD), "still cooling down");
+
+        clock.advance(Duration.ofSeconds(1));
+        bucket.hang(Duration.ofMinutes(1)); // the trial waits until the bucket recovers
+        CompletableFuture<Optional<StoredObject>> trial = CompletableFuture.supplyAsync(() -> {
+            try {
+                return breaker.lookup(MOD);
+            } catch (IOException e) {
+                throw new RuntimeException(e);
+            }
+        });
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> bucket.waiting.get() == 1);
+        assertEquals(CircuitBreakingStorage.State.HALF_OPEN, breaker.state());
+        assertThrows(
+                CircuitBreakingStorage.Skipped.class, () -> breaker.lookup(MOD), "one trial at a time, others skip");
+        bucket.recover();
+
+        assertTrue(trial.get().isPresent(), "the trial's answer reaches its caller");
+        assertEquals(CircuitBreakingStorage.State.CLOSED, breaker.state());
+        int calls = bucket.calls.get();
+        assertTrue(breaker.lookup(MOD).isPresent());
+        assertEquals(calls + 1, bucket.calls.get(), "the storage is used again");
+        assertEquals(2, logged.size(), "one line when it opens, one when it closes: " + logged);
+        assertTrue(logged.get(1).contains("circuit closed"), logged::toString);
+    }
+
+    @Test
+    void aFailedTrialOpensItForAnotherCoolDown() throws Exception {
+        hang();
+        openOn(breaker);
+        clock.advance(CircuitBreakingStorage.COOL_DOWN);
+
+        IOException trial = assertThrows(IOException.class, () -> breaker.lookup(MOD));
+        assertFalse(trial instanceof CircuitBreakingStorage.Skipped, "the trial reached the storage");
+        assertEquals(CircuitBreakingStorage.State.OPEN, breaker.state());
+        assertThrows(CircuitBreakingStorage.Skipped.class, () -> breaker.lookup(MOD));
+
+        clock.advance(CircuitBreakingStorage.COOL_DOWN);
+        bucket.recover();
+        assertEquals(Optional.empty(), breaker.lookup(MOD));
+        assertEquals(CircuitBreakingStorage.State.CLOSED, breaker.state());
+        assertEquals(2, logged.size(), "a failed trial adds no line: " + logged);
+    }
+
+    @Test
+    void anUploadIsACallAndOpeningAWriterIsNot() throws Exception {
+        hang();
+        assertThrows(IOException.class, () -> breaker.lookup(MOD));
+        try (StorageWriter writer = breaker.openWriter(MOD)) {
+            writer.output().write("module example.com/a\n".getBytes(StandardCharsets.UTF_8));
+            assertThrows(IOException.class, writer::commit);
+            assertTrue(Files.exists(writer.stagedFile()), "an upload that failed leaves its staged bytes to serve");
+        }
+        assertEquals(CircuitBreakingStorage.State.CLOSED, breaker.state());
+        assertThrows(IOException.class, () -> breaker.lookup(MOD));
+
+        assertEquals(
+                CircuitBreakingStorage.State.OPEN,
+                breaker.state(),
+                "a lookup, an upload and a lookup failed in a row; staging locally between them proves nothing");
+    }
+
+    @Test
+    void aWriterIsRefusedAtOnceWhileOpenAndItsCommitIsTheTrialAfterTheCoolDown() throws Exception {
+        hang();
+        openOn(breaker);
+        assertThrows(CircuitBreakingStorage.Skipped.class, () -> breaker.openWriter(MOD));
+
+        clock.advance(CircuitBreakingStorage.COOL_DOWN);
+        bucket.recover();
+        try (StorageWriter writer = breaker.openWriter(MOD)) {
+            assertEquals(CircuitBreakingStorage.State.OPEN, breaker.state(), "opening a writer is not the trial");
+            writer.output().write("module example.com/a\n".getBytes(StandardCharsets.UTF_8));
+            writer.commit();
+        }
+
+        assertEquals(CircuitBreakingStorage.State.CLOSED, breaker.state());
+        assertTrue(breaker.lookup(MOD).isPresent(), "the storage got the entry");
+    }
+
+    /** What the breaker does with a failure does not depend on how long it took: here a hung call fails at once. */
+    private void hang() {
+        bucket.hang(Duration.ZERO);
+    }
+
+    /** Three different calls fail: any call counts. */
+    private static void openOn(CircuitBreakingStorage breaker) {
+        assertThrows(IOException.class, () -> breaker.probeWritable());
+        assertThrows(IOException.class, () -> breaker.lookup(MOD));
+        assertThrows(IOException.class, () -> breaker.delete(MOD));
+        assertEquals(CircuitBreakingStorage.State.OPEN, breaker.state());
+    }
+
+    private static void put(Storage storage, StorageKey key, String content) throws IOException {
+        try (StorageWriter writer = storage.openWriter(key)) {
+            writer.output().write(content.getBytes(StandardCharsets.UTF_8));
+            writer.commit();
+        }
+    }
+}
