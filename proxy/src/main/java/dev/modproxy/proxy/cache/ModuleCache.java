@@ -52,6 +52,8 @@ public final class ModuleCache {
     static final long ABSENT_BYTES = 4L << 20;
     /** Kept past the negative TTL so a probe seen absent stays absent while every upstream fails. */
     private static final Duration ABSENT_KEPT_STALE = Duration.ofDays(1);
+    /** Longer than a fetch waits between its lookup and leading its flight (a queue for a download thread). */
+    private static final Duration LANDED_KEPT = Duration.ofMinutes(5);
 
     private record Absent(CacheAnswer.Refused answer, Instant at) {}
 
@@ -158,6 +160,17 @@ public final class ModuleCache {
     private volatile Cache<StorageKey, RequestKind> unusedPrefetches;
 
     private final Cache<StorageKey, Absent> negative;
+    /**
+     * Keys this proxy's own fetches stored lately. A fetch that found its key missing and then becomes the
+     * single flight's leader asks the storage again only if one of them landed it meanwhile: with a bucket,
+     * that second lookup was a round trip per cold artifact, nearly always a second 404. (Another replica
+     * landing it in that instant costs one redundant upstream fetch of the same verified bytes.)
+     */
+    private final Cache<StorageKey, Boolean> landedHere = Caffeine.newBuilder()
+            .expireAfterWrite(LANDED_KEPT)
+            .maximumSize(100_000)
+            .build();
+
     private final Set<StorageKey> refreshing = ConcurrentHashMap.newKeySet();
     private final ArtifactIngest ingest;
     private final MemoryCache memory;
@@ -528,17 +541,37 @@ public final class ModuleCache {
         }
     }
 
+    /**
+     * What the storage holds for a key found missing a moment ago, now that this fetch leads its flight: a
+     * flight that ended in between may have stored it. A local disk is asked again (a file lookup); a bucket
+     * only when one of this proxy's own fetches stored the key lately ({@link #landedHere}).
+     */
+    private Optional<StoredObject> landedSinceLookup(StorageKey key) throws IOException {
+        if (storage.lookupIsLocal() || landedHere.getIfPresent(key) != null) {
+            return storage.lookup(key);
+        }
+        return Optional.empty();
+    }
+
+    /** Records a fetch that stored its key, before its flight ends (see {@link #landedSinceLookup}). */
+    private void landed(StorageKey key, Outcome outcome) {
+        if (outcome.stored() != null && !storage.lookupIsLocal()) {
+            landedHere.put(key, Boolean.TRUE);
+        }
+    }
+
     /** Fetches key for everyone waiting on mine. */
     private CacheAnswer lead(ProxyRequest request, StorageKey key, ClientStream client, boolean refresh, Flight mine)
             throws IOException {
         Outcome outcome = null;
         try {
-            Optional<StoredObject> landed = refresh ? Optional.empty() : storage.lookup(key);
+            Optional<StoredObject> landed = refresh ? Optional.empty() : landedSinceLookup(key);
             if (landed.isPresent() && (request.immutable() || isFresh(landed.get()))) {
                 outcome = new Outcome(landed.get(), false, 200, null); // a fetch finished between lookup and now
             } else {
                 landed.ifPresent(StoredObject::release);
                 outcome = fetch(request, key, client, ArtifactIngest.DownloadGuard.NONE);
+                landed(key, outcome);
                 if (outcome.stored() != null && request.immutable()) {
                     demand.landed(request, false);
                 }
@@ -585,7 +618,7 @@ public final class ModuleCache {
         Budgeted guard = new Budgeted(mine, allowance);
         Outcome outcome = null;
         try {
-            Optional<StoredObject> landed = storage.lookup(key);
+            Optional<StoredObject> landed = landedSinceLookup(key);
             if (landed.isPresent()) {
                 outcome = new Outcome(landed.get(), false, 200, null); // a client's fetch finished a moment ago
                 return PrefetchResult.CACHED;
@@ -597,6 +630,7 @@ public final class ModuleCache {
             }
             try {
                 outcome = fetch(request, key, null, guard);
+                landed(key, outcome);
             } catch (CancellationException e) {
                 outcome = new Outcome(null, false, 503, "prefetch of " + key + " cancelled: " + e.getMessage());
                 metrics.prefetchWasted(request.kind(), "cancelled");

@@ -62,7 +62,7 @@ class S3ColdModuleRequestsTest {
     }
 
     @Test
-    void aColdModuleStoresEachPieceWithOnePutAndReadsNoPieceTwice() throws Exception {
+    void aColdModuleLooksEachPieceUpOnceAndStoresItWithOnePut() throws Exception {
         server.createBucket("cold");
         Path modules = dir.resolve("modules");
         for (int i = 0; i < MODULES; i++) {
@@ -108,6 +108,10 @@ class S3ColdModuleRequestsTest {
                     String name = "example.com/m" + i + "/@v/v1.0.0" + suffix;
                     List<String> put = filter(cold, r -> r.equals("PUT " + name));
                     assertEquals(1, put.size(), name + ": " + cold);
+                    assertEquals(
+                            List.of("GET " + name),
+                            filter(cold.subList(0, cold.indexOf("PUT " + name)), r -> r.equals("GET " + name)),
+                            name + " is looked up once, as the miss, not again by the fetch that leads: " + cold);
                     assertTrue(
                             cold.subList(cold.indexOf("PUT " + name), cold.size()).stream()
                                     .noneMatch(r -> r.equals("GET " + name)),
