@@ -398,10 +398,11 @@ class GoProxyCacheReconcilerTest {
                 assertThat(seen.getStatus().getObservedGeneration())
                         .isEqualTo(seen.getMetadata().getGeneration());
                 assertThat(condition(seen, CacheCondition.DEGRADED).getMessage())
-                        .contains(denied);
+                        .contains("admission webhook \"pinned.policy.example.com\" refused")
+                        .contains("images must be pinned");
                 CacheCondition progressing = condition(seen, CacheCondition.PROGRESSING);
                 assertThat(progressing.getStatus()).isEqualTo("False");
-                assertThat(progressing.getReason()).isEqualTo("Rejected");
+                assertThat(progressing.getReason()).isEqualTo("AdmissionDenied");
                 assertThat(progressing.getMessage()).contains("was not updated to the current spec");
             });
             assertThat(get(ConfigMap.class, ns, "stale-config").getData())
