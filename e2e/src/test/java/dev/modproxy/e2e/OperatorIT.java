@@ -1118,6 +1118,10 @@ class OperatorIT {
         Commands.Result noSize = apply(namespace, "empty", "spec:\n  storage: {size: \"0\"}\n");
         assertThat(noSize.succeeded()).isFalse();
         assertThat(noSize.stderr()).contains("storage.size must be more than 0");
+        // the API server cut the claim's 100Ei down to 9223372036854775807 bytes, and nothing said so
+        Commands.Result beyondAnInt64 = apply(namespace, "huge", "spec:\n  storage: {size: 100Ei}\n");
+        assertThat(beyondAnInt64.succeeded()).isFalse();
+        assertThat(beyondAnInt64.stderr()).contains("storage.size must be less than 9223372036854775807 bytes");
 
         assertThat(apply(namespace, "shrinking", "spec:\n  storage: {size: 2Gi}\n")
                         .succeeded())

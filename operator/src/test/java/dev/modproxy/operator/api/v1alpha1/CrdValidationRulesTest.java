@@ -142,6 +142,19 @@ class CrdValidationRulesTest {
                 .isEmpty();
     }
 
+    /** The API server's quantity() cuts what is beyond an int64 down to the cap, as it does the claim's request. */
+    @Test
+    void aVolumeLargerThanKubernetesCountsIsRefusedOnCreate() throws IOException {
+        for (String beyond : List.of("100Ei", "8Ei", "'9223372036854775807'", "'1e30'")) {
+            assertThat(rules.onCreate(cache("{storage: {size: " + beyond + "}}")))
+                    .as(beyond)
+                    .containsExactly(Storage.SIZE_BEYOND_THE_CAP_MESSAGE);
+        }
+        assertThat(rules.onCreate(cache("{storage: {size: 7Ei}}"))).isEmpty();
+        assertThat(rules.onCreate(cache("{storage: {size: '9223372036854775806'}}")))
+                .isEmpty();
+    }
+
     @Test
     void storageClassAndAccessModesAreFixedOnceTheVolumeExists() throws IOException {
         assertThat(rules.onUpdate(
