@@ -1097,7 +1097,10 @@ class OperatorIT {
                   upstream: "ftp://mirror.example.com"
                 """);
         assertThat(malformedUpstream.succeeded()).isFalse();
-        assertThat(malformedUpstream.stderr()).contains("spec.upstream");
+        // said in words: the schema's pattern was printed whole, some 500 characters of regex
+        assertThat(malformedUpstream.stderr())
+                .contains("spec.upstream must be a GOPROXY list: entries separated by ',' or '|'")
+                .doesNotContain("[^\\s,|]");
 
         // both were accepted, then reported Degraded; the access modes could not even be corrected afterwards
         Commands.Result dottedName = apply(namespace, "go.proxy", "spec: {}\n");
@@ -1115,6 +1118,10 @@ class OperatorIT {
         Commands.Result noSize = apply(namespace, "empty", "spec:\n  storage: {size: \"0\"}\n");
         assertThat(noSize.succeeded()).isFalse();
         assertThat(noSize.stderr()).contains("storage.size must be more than 0");
+        // the API server cut the claim's 100Ei down to 9223372036854775807 bytes, and nothing said so
+        Commands.Result beyondAnInt64 = apply(namespace, "huge", "spec:\n  storage: {size: 100Ei}\n");
+        assertThat(beyondAnInt64.succeeded()).isFalse();
+        assertThat(beyondAnInt64.stderr()).contains("storage.size must be less than 9223372036854775807 bytes");
 
         assertThat(apply(namespace, "shrinking", "spec:\n  storage: {size: 2Gi}\n")
                         .succeeded())
@@ -1122,6 +1129,11 @@ class OperatorIT {
         Commands.Result shrink = apply(namespace, "shrinking", "spec:\n  storage: {size: 1Gi}\n");
         assertThat(shrink.succeeded()).isFalse();
         assertThat(shrink.stderr()).contains("storage.size cannot shrink");
+        // made without a spec, a cache holds the defaults "spec: {}" gets: its 10Gi is there for the rule to compare
+        assertThat(apply(namespace, "specless", "").succeeded()).isTrue();
+        Commands.Result specShrunk = apply(namespace, "specless", "spec:\n  storage: {size: 5Gi}\n");
+        assertThat(specShrunk.succeeded()).isFalse();
+        assertThat(specShrunk.stderr()).contains("storage.size cannot shrink");
     }
 
     private Commands.Result apply(String namespace, String name, String specYaml) {

@@ -5,6 +5,9 @@ import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import org.eclipse.microprofile.config.ConfigProvider;
 
 /** The one place that names the objects made for a cache and labels them. */
 public final class CacheNames {
@@ -14,6 +17,12 @@ public final class CacheNames {
     public static final String MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
     public static final String PART_OF_LABEL = "app.kubernetes.io/part-of";
     public static final String COMPONENT_LABEL = "app.kubernetes.io/component";
+    public static final String VERSION_LABEL = "app.kubernetes.io/version";
+    /** The operator's release: the build's, as Quarkus records it (the Maven project's version). */
+    static final String VERSION_CONFIG_KEY = "quarkus.application.version";
+    /** What Kubernetes takes as a label value. */
+    private static final Pattern LABEL_VALUE = Pattern.compile("[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?");
+
     public static final String APP = "modproxy";
     public static final String MANAGER = "modproxy-operator";
     public static final String COMPONENT = "proxy";
@@ -80,7 +89,7 @@ public final class CacheNames {
     public static Map<String, String> managementLabels(GoProxyCache cache) {
         Map<String, String> labels = labels(cache);
         labels.put(COMPONENT_LABEL, MANAGEMENT_COMPONENT);
-        return labels;
+        return withOperatorVersion(labels);
     }
 
     /**
@@ -100,6 +109,7 @@ public final class CacheNames {
         return labels;
     }
 
+    /** The standard labels of the cache, as its pods carry them too. */
     public static Map<String, String> labels(GoProxyCache cache) {
         Map<String, String> labels = selector(cache);
         labels.put(MANAGED_BY_LABEL, MANAGER);
@@ -107,12 +117,48 @@ public final class CacheNames {
         return labels;
     }
 
-    /** Metadata of an owned object: name, the cache's namespace and the standard labels. */
+    /**
+     * Metadata of an owned object: name, the cache's namespace, the standard labels and the version of the operator
+     * that wrote it.
+     */
     public static ObjectMeta metadata(GoProxyCache cache, String name) {
         return new ObjectMetaBuilder()
                 .withName(name)
                 .withNamespace(cache.getMetadata().getNamespace())
-                .withLabels(labels(cache))
+                .withLabels(withOperatorVersion(labels(cache)))
                 .build();
+    }
+
+    /**
+     * {@code labels} and the operator's version, for an owned object's own metadata only. It changes with every
+     * operator upgrade, so it is in no selector (a Deployment's cannot change, and a Service's would lose the pods)
+     * and not in the pod template: there it would roll the pods of every cache at each upgrade, those pinned to an
+     * image by spec.image included.
+     */
+    private static Map<String, String> withOperatorVersion(Map<String, String> labels) {
+        operatorVersion().ifPresent(version -> labels.put(VERSION_LABEL, version));
+        return labels;
+    }
+
+    /** The operator's release as a label value; empty where there is none to read (a unit test's classes). */
+    static Optional<String> operatorVersion() {
+        Optional<String> configured;
+        try {
+            configured = ConfigProvider.getConfig().getOptionalValue(VERSION_CONFIG_KEY, String.class);
+        } catch (IllegalStateException noConfig) {
+            configured = Optional.empty();
+        }
+        return configured
+                .or(() -> Optional.ofNullable(CacheNames.class.getPackage().getImplementationVersion()))
+                .flatMap(CacheNames::asLabelValue);
+    }
+
+    /**
+     * A version as a label value: semver's build metadata (1.2.3+build.5) has a '+', which no label value may
+     * have, written '_' as Helm charts do; a version that is still no label value (over 63 characters) is left out.
+     */
+    static Optional<String> asLabelValue(String version) {
+        String value = version.replace('+', '_');
+        return LABEL_VALUE.matcher(value).matches() ? Optional.of(value) : Optional.empty();
     }
 }

@@ -5,6 +5,7 @@ import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheSpec;
 import dev.modproxy.operator.api.v1alpha1.Storage;
 import io.fabric8.kubernetes.api.model.Quantity;
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -87,6 +88,10 @@ public final class SpecProblems {
         if (size == null || !STORAGE_SIZE.matcher(size).matches() || !isPositive(size)) {
             problems.add(
                     "spec.storage.size \"" + size + "\" is not a positive Kubernetes quantity; write e.g. \"10Gi\"");
+        } else if (!isBelowTheCap(size)) {
+            problems.add("spec.storage.size \"" + size + "\" is more than a volume claim can ask for: Kubernetes "
+                    + "would cut it down to " + Storage.QUANTITY_CAP + " bytes (8Ei) without a word; write a smaller "
+                    + "size, e.g. \"10Gi\"");
         }
         if (storage.getAccessModes() != null && !Storage.ACCESS_MODES.containsAll(storage.getAccessModes())) {
             problems.add("spec.storage.accessModes " + storage.getAccessModes() + ": " + Storage.ACCESS_MODES_MESSAGE);
@@ -138,6 +143,11 @@ public final class SpecProblems {
         } catch (RuntimeException e) {
             return false;
         }
+    }
+
+    /** A size the claim keeps as written: the CRD's rule refuses the same sizes. */
+    private static boolean isBelowTheCap(String size) {
+        return new Quantity(size).getNumericalAmount().compareTo(new BigDecimal(Storage.QUANTITY_CAP)) < 0;
     }
 
     private static boolean isPositive(String size) {

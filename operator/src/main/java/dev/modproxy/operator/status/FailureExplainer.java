@@ -11,6 +11,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** Turns an exception from applying the owned objects into a Degraded reason and an actionable message. */
 public final class FailureExplainer {
@@ -43,6 +45,23 @@ public final class FailureExplainer {
     public static final String VOLUME_EXPANSION_REFUSED = "VolumeExpansionRefused";
 
     /**
+     * An admission webhook (Kyverno, Gatekeeper, ...) or a ValidatingAdmissionPolicy of the cluster's refused an owned
+     * object: a policy, not a permission the operator lacks.
+     */
+    public static final String ADMISSION_DENIED = "AdmissionDenied";
+
+    /**
+     * The API server's words for a webhook's denial ({@code admission webhook "name" denied the request: why}, or
+     * {@code ... without explanation}) and for a ValidatingAdmissionPolicy's ({@code ValidatingAdmissionPolicy 'name'
+     * with binding 'binding' denied request: why}); the code is the webhook's or the policy's choice (403, 400, 422).
+     */
+    private static final Pattern ADMISSION_DENIAL = Pattern.compile(
+            "admission webhook (?<webhook>\"[^\"]*\") denied the request(?::\\s*(?<webhookSays>.*))?"
+                    + "|(?<policy>ValidatingAdmissionPolicy '[^']*'(?: with binding '[^']*')?) denied request:"
+                    + "\\s*(?<policySays>.*)",
+            Pattern.DOTALL);
+
+    /**
      * Refusals that stay until a person acts (raises the quota, grants the permission, fixes the field, frees the
      * name: the object in the way is not watched, so its deletion sends no event).
      */
@@ -50,6 +69,7 @@ public final class FailureExplainer {
             "QuotaExceeded",
             "Forbidden",
             "Rejected",
+            ADMISSION_DENIED,
             NAME_IN_USE,
             VOLUME_EXPANSION_REFUSED,
             VOLUME_CLAIM_MISMATCH,
@@ -128,6 +148,10 @@ public final class FailureExplainer {
     }
 
     private static Observation.Failure explainApi(KubernetesClientException e) {
+        Matcher denial = ADMISSION_DENIAL.matcher(answer(e));
+        if (denial.find()) {
+            return explainAdmissionDenial(denial, e);
+        }
         String message = firstLine(answer(e));
         int code = e.getCode();
         // the NamespaceLifecycle admission plugin's answer ("unable to create new content in namespace ...")
@@ -186,6 +210,35 @@ public final class FailureExplainer {
         return new Observation.Failure(
                 "ApiError",
                 "The API server answered " + code + ": " + message + ". The operator retries with backoff.");
+    }
+
+    /**
+     * A policy of the cluster's refused an owned object. Its answer may come as a 403, which reads as a missing
+     * permission, or as a 400 or 422, which reads as a bad field: neither is what to fix. What the policy says often
+     * begins with an empty line (Kyverno's list of failed rules does), so its first line with words is shown.
+     */
+    private static Observation.Failure explainAdmissionDenial(Matcher denial, KubernetesClientException e) {
+        String refuser = denial.group("webhook") != null
+                ? "The cluster's admission webhook " + denial.group("webhook")
+                : "The cluster's " + denial.group("policy");
+        String says = Optional.ofNullable(denial.group("webhookSays"))
+                .or(() -> Optional.ofNullable(denial.group("policySays")))
+                .map(String::strip)
+                .filter(s -> !s.isEmpty())
+                .map(FailureExplainer::firstLine)
+                .orElse("it gave no reason");
+        // a policy's answer names the object in its details; a webhook's carries what the webhook chose to
+        String object = Optional.ofNullable(e.getStatus())
+                .map(s -> s.getDetails())
+                .filter(d -> d.getKind() != null && d.getName() != null)
+                .map(d -> "the cache's " + d.getKind() + " " + d.getName())
+                .orElse("an object of the cache");
+        return new Observation.Failure(
+                ADMISSION_DENIED,
+                refuser + " refused " + object + ": " + says + ". This is the cluster's policy, not a "
+                        + "permission the operator lacks. Fix: change the spec so that the object meets the policy, or "
+                        + "ask the cluster's administrators to exempt the cache's namespace or objects from it; the "
+                        + "operator tries again by itself.");
     }
 
     /**

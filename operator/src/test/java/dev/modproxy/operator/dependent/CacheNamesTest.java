@@ -37,4 +37,12 @@ class CacheNamesTest {
         // and the limit is tight: one character more and the longest of them would not fit
         assertThat(names.values().stream().mapToInt(String::length).max()).hasValue(63);
     }
+
+    @Test
+    void theOperatorsVersionIsWrittenAsALabelValue() {
+        assertThat(CacheNames.asLabelValue("0.1.0-SNAPSHOT")).contains("0.1.0-SNAPSHOT");
+        assertThat(CacheNames.asLabelValue("1.2.3+build.5")).contains("1.2.3_build.5");
+        assertThat(CacheNames.asLabelValue("1." + "0".repeat(62))).isEmpty();
+        assertThat(CacheNames.asLabelValue("")).isEmpty();
+    }
 }

@@ -53,6 +53,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.logging.LogRecord;
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -123,12 +124,20 @@ class GoProxyCacheReconcilerTest {
                 .as("NetworkPolicy is off by default")
                 .isNull();
 
+        String operatorVersion = ConfigProvider.getConfig().getValue("quarkus.application.version", String.class);
+        assertThat(operatorVersion).isNotBlank();
         for (HasMetadata owned : List.of(config, claim, deployment, service, management)) {
             assertThat(owned.getMetadata().getLabels())
                     .containsEntry("app.kubernetes.io/managed-by", "modproxy-operator")
-                    .containsEntry("app.kubernetes.io/instance", "builds");
+                    .containsEntry("app.kubernetes.io/instance", "builds")
+                    .containsEntry("app.kubernetes.io/version", operatorVersion);
             assertOwnedBy(owned, fresh(cache).getMetadata().getUid());
         }
+        // it changes at every operator upgrade: a selector cannot follow (a Deployment's is immutable), and in the
+        // pod template it would roll every cache's pods, those pinned to an image too
+        assertThat(deployment.getSpec().getSelector().getMatchLabels()).isEqualTo(CacheNames.selector(cache));
+        assertThat(deployment.getSpec().getTemplate().getMetadata().getLabels())
+                .doesNotContainKey("app.kubernetes.io/version");
         assertThat(client.resources(PodDisruptionBudget.class)
                         .inNamespace(ns)
                         .withName("builds")
@@ -398,10 +407,11 @@ class GoProxyCacheReconcilerTest {
                 assertThat(seen.getStatus().getObservedGeneration())
                         .isEqualTo(seen.getMetadata().getGeneration());
                 assertThat(condition(seen, CacheCondition.DEGRADED).getMessage())
-                        .contains(denied);
+                        .contains("admission webhook \"pinned.policy.example.com\" refused")
+                        .contains("images must be pinned");
                 CacheCondition progressing = condition(seen, CacheCondition.PROGRESSING);
                 assertThat(progressing.getStatus()).isEqualTo("False");
-                assertThat(progressing.getReason()).isEqualTo("Rejected");
+                assertThat(progressing.getReason()).isEqualTo("AdmissionDenied");
                 assertThat(progressing.getMessage()).contains("was not updated to the current spec");
             });
             assertThat(get(ConfigMap.class, ns, "stale-config").getData())

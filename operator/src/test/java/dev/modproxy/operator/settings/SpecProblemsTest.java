@@ -55,6 +55,26 @@ class SpecProblemsTest {
                 .contains("spec.injection.fallback entry 3 \"noproxy\" is neither a URL");
     }
 
+    /**
+     * The probe's 100Ei: Kubernetes cut the volume claim down to 9223372036854775807 bytes and nothing said so.
+     * Where the CRD's rule does not run (an older CRD, the operator's tests' mock API server), the spec is refused.
+     */
+    @Test
+    void aSizeBeyondWhatKubernetesCountsIsRefusedNotCutDown() {
+        for (String beyond : List.of("100Ei", "8Ei", "9223372036854775807", "1e30", "10000P")) {
+            assertThat(SpecProblems.of(cache(spec -> spec.getStorage().setSize(beyond))))
+                    .as(beyond)
+                    .singleElement(InstanceOfAssertFactories.STRING)
+                    .startsWith("spec.storage.size \"" + beyond + "\" is more than a volume claim can ask for")
+                    .contains("9223372036854775807 bytes (8Ei) without a word");
+        }
+        for (String fits : List.of("7Ei", "9223372036854775806", "1e18", "10Gi")) {
+            assertThat(SpecProblems.of(cache(spec -> spec.getStorage().setSize(fits))))
+                    .as(fits)
+                    .isEmpty();
+        }
+    }
+
     @Test
     void aRefusedSumdbIsNamedWithoutTheLoginOrTokenOfItsUrl() {
         List<String> problems = SpecProblems.of(

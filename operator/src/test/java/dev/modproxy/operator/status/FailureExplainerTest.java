@@ -238,6 +238,67 @@ class FailureExplainerTest {
                 .doesNotContain("grant");
     }
 
+    /**
+     * The probe's policy webhook refused the Deployment with a 403: "grant the operator's service account" sent the
+     * person to RBAC, where nothing is missing. Gatekeeper answers 403, Kyverno 400 with its rules after an empty line.
+     */
+    @Test
+    void aPolicyWebhooksDenialNamesTheWebhookAndWhatItSaidNotAPermission() {
+        var gatekeeper = FailureExplainer.explain(new OperatorException(new AggregatedOperatorException(
+                "workflow failed",
+                Map.of(
+                        "deployment",
+                        new RuntimeException(
+                                "wrapped",
+                                api(
+                                        403,
+                                        "admission webhook \"validation.gatekeeper.sh\" denied the request: "
+                                                + "[require-owner] every Deployment needs an owner label"))))));
+        assertThat(gatekeeper.reason()).isEqualTo("AdmissionDenied");
+        assertThat(FailureExplainer.awaitsAFix(gatekeeper)).isTrue();
+        assertThat(gatekeeper.message())
+                .startsWith("The cluster's admission webhook \"validation.gatekeeper.sh\" refused an object of the "
+                        + "cache: [require-owner] every Deployment needs an owner label.")
+                .contains("not a permission the operator lacks")
+                .doesNotContain("grant");
+
+        var kyverno = FailureExplainer.explain(api(
+                400,
+                "admission webhook \"validate.kyverno.svc-fail\" denied the request: \n\nresource "
+                        + "Deployment/team-a/builds was blocked due to the following policies \n\nrequire-labels:\n  "
+                        + "check-team: 'validation error: label team is required'\n"));
+        assertThat(kyverno.reason()).isEqualTo("AdmissionDenied");
+        assertThat(kyverno.message())
+                .startsWith("The cluster's admission webhook \"validate.kyverno.svc-fail\" refused an object of the "
+                        + "cache: resource Deployment/team-a/builds was blocked due to the following policies (the rest "
+                        + "of the API server's answer is in the operator's log)")
+                .doesNotContain("\n")
+                .doesNotContain("Fix the spec field it names");
+
+        var silent = FailureExplainer.explain(
+                api(400, "admission webhook \"deny-all.example.com\" denied the request without explanation"));
+        assertThat(silent.message())
+                .startsWith("The cluster's admission webhook \"deny-all.example.com\" refused an object of the cache: "
+                        + "it gave no reason.");
+
+        // a ValidatingAdmissionPolicy answers 403 or, with reason Invalid, 422: neither a permission nor a spec field
+        var policy = FailureExplainer.explain(new KubernetesClientException(new StatusBuilder()
+                .withCode(422)
+                .withMessage("configmaps \"builds-config\" is forbidden: ValidatingAdmissionPolicy 'require-team' with "
+                        + "binding 'require-team-everywhere' denied request: every object needs a team label")
+                .withNewDetails()
+                .withKind("configmaps")
+                .withName("builds-config")
+                .endDetails()
+                .build()));
+        assertThat(policy.reason()).isEqualTo("AdmissionDenied");
+        assertThat(policy.message())
+                .startsWith("The cluster's ValidatingAdmissionPolicy 'require-team' with binding "
+                        + "'require-team-everywhere' refused the cache's configmaps builds-config: every object needs a "
+                        + "team label.")
+                .doesNotContain("Fix the spec field it names");
+    }
+
     /** The API server follows an invalid object's first line with a diff of Go structs: kept for the log only. */
     @Test
     void anAnswerWithADiffOfTheObjectShowsItsFirstLineAndLogsTheRest() {

@@ -38,8 +38,26 @@ public class GoProxyCacheSpec {
 
     public static final String DEFAULT_UPSTREAM = "https://proxy.golang.org";
     public static final String DEFAULT_SUMDB = "sum.golang.org";
-    /** A GOPROXY list as the go command and the proxy read it (the contract's first check; SpecProblems the rest). */
-    public static final String GOPROXY_LIST = GoProxyList.PATTERN;
+    /**
+     * A GOPROXY list as the go command and the proxy read it (the contract's first check; SpecProblems the rest), as
+     * a CEL rule rather than the schema's pattern: the API server refuses a value that breaks a pattern by printing
+     * the pattern, some 500 characters of regex, where a rule prints its message. A raw string (r'...'), so the
+     * regex's backslashes reach RE2 as written.
+     */
+    public static final String GOPROXY_LIST_RULE = "self.matches(r'" + GoProxyList.PATTERN + "')";
+
+    /** What {@link #GOPROXY_LIST_RULE} accepts, in words, after the field's name. */
+    public static final String GOPROXY_LIST_WORDS = " must be a GOPROXY list: entries separated by ',' or '|', each an "
+            + "http(s) URL, a host name (https:// is implied), direct or off, without spaces inside an entry; e.g. "
+            + "https://goproxy.cn|https://proxy.golang.org,direct";
+
+    public static final String UPSTREAM_LIST_MESSAGE = "spec.upstream" + GOPROXY_LIST_WORDS;
+
+    /**
+     * The longest GOPROXY list taken. The API server prices a rule by the longest value it may see, and a regex
+     * rule by its length too: without a bound, a rule as long as this list's is refused as too expensive.
+     */
+    public static final long GOPROXY_LIST_MAX_LENGTH = 4096;
     /**
      * An entry whose authority carries a login ({@code https://user:password@host}): the part of an entry before its
      * first '/' holds an '@'. Refused: the operator would copy it into the proxy's ConfigMap, which more people may
@@ -57,7 +75,8 @@ public class GoProxyCacheSpec {
             + "reads it: an entry without a scheme (goproxy.cn) gets https://, and empty entries are skipped. "
             + "Example: https://goproxy.cn|https://mirrors.aliyun.com/goproxy/,direct")
     @Default(DEFAULT_UPSTREAM)
-    @Pattern(GOPROXY_LIST)
+    @Size(max = GOPROXY_LIST_MAX_LENGTH)
+    @ValidationRule(value = GOPROXY_LIST_RULE, message = UPSTREAM_LIST_MESSAGE, reason = "FieldValueInvalid")
     @ValidationRule(
             value = "!self.matches('" + UPSTREAM_LOGIN + "')",
             message = UPSTREAM_LOGIN_MESSAGE,

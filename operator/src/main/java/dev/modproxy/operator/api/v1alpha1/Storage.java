@@ -41,6 +41,15 @@ public class Storage {
     public static final String ACCESS_MODES_MESSAGE =
             "storage.accessModes takes ReadWriteOnce, ReadWriteOncePod or ReadWriteMany (the proxy writes to the volume)";
     public static final String POSITIVE_SIZE_MESSAGE = "storage.size must be more than 0, e.g. 10Gi";
+    /**
+     * The most bytes Kubernetes counts in a quantity (an int64): it cuts a larger size down to this without a word,
+     * so a volume claim would ask for less than the spec says. CEL's quantity() cuts it the same way, so the rule
+     * refuses this size itself, and through the cut everything above it.
+     */
+    public static final String QUANTITY_CAP = "9223372036854775807";
+
+    public static final String SIZE_BEYOND_THE_CAP_MESSAGE = "storage.size must be less than " + QUANTITY_CAP
+            + " bytes (8Ei): Kubernetes cuts a larger volume claim down to that size without a word";
     /** True whether the volume bound or its claim is Pending on a misspelt class (Degraded StorageClassNotFound). */
     public static final String STORAGE_CLASS_FIXED_MESSAGE = "storage.storageClassName cannot change: a volume "
             + "claim's class is immutable. Delete this GoProxyCache and create it again with the class you want "
@@ -57,6 +66,10 @@ public class Storage {
     @ValidationRule(
             value = "!isQuantity(self) || quantity(self).compareTo(quantity('0')) > 0",
             message = POSITIVE_SIZE_MESSAGE,
+            reason = "FieldValueInvalid")
+    @ValidationRule(
+            value = "!isQuantity(self) || quantity(self).compareTo(quantity('" + QUANTITY_CAP + "')) < 0",
+            message = SIZE_BEYOND_THE_CAP_MESSAGE,
             reason = "FieldValueInvalid")
     @ValidationRule(
             value = "!isQuantity(self) || !isQuantity(oldSelf) || quantity(self).compareTo(quantity(oldSelf)) >= 0",

@@ -41,6 +41,7 @@ class CrdValidationRulesTest {
                         ".spec",
                         ".spec.proxy",
                         ".spec.upstream",
+                        ".spec.injection.fallback",
                         ".spec.storage",
                         ".spec.storage.accessModes",
                         ".spec.storage.size",
@@ -80,6 +81,27 @@ class CrdValidationRulesTest {
     @Test
     void aBareCacheGetsTheDefaultsAndPasses() throws IOException {
         assertThat(rules.onCreate(cache("{}"))).isEmpty();
+    }
+
+    /**
+     * The probe's cache created without a spec: the operator made its 10Gi volume from the defaults, but the API server
+     * held no spec, so the shrink and class rules had no old value to compare and let 5Gi and a class through.
+     */
+    @Test
+    void aCacheCreatedWithoutASpecGetsTheDefaultsTheTransitionRulesCompare() throws IOException {
+        JsonNode specless = CrdRules.readYaml("""
+                apiVersion: modproxy.dev/v1alpha1
+                kind: GoProxyCache
+                metadata: {name: gomod, namespace: ci}
+                """);
+        assertThat(rules.onCreate(specless)).isEmpty();
+        assertThat(rules.onUpdate(specless, cache("{storage: {size: 5Gi}}")))
+                .singleElement()
+                .asString()
+                .startsWith(SHRINK);
+        assertThat(rules.onUpdate(specless, cache("{storage: {storageClassName: fast}}")))
+                .containsExactly(Storage.STORAGE_CLASS_FIXED_MESSAGE);
+        assertThat(rules.onUpdate(specless, cache("{storage: {size: 20Gi}}"))).isEmpty();
     }
 
     @Test
@@ -141,6 +163,19 @@ class CrdValidationRulesTest {
                 .isEmpty();
     }
 
+    /** The API server's quantity() cuts what is beyond an int64 down to the cap, as it does the claim's request. */
+    @Test
+    void aVolumeLargerThanKubernetesCountsIsRefusedOnCreate() throws IOException {
+        for (String beyond : List.of("100Ei", "8Ei", "'9223372036854775807'", "'1e30'")) {
+            assertThat(rules.onCreate(cache("{storage: {size: " + beyond + "}}")))
+                    .as(beyond)
+                    .containsExactly(Storage.SIZE_BEYOND_THE_CAP_MESSAGE);
+        }
+        assertThat(rules.onCreate(cache("{storage: {size: 7Ei}}"))).isEmpty();
+        assertThat(rules.onCreate(cache("{storage: {size: '9223372036854775806'}}")))
+                .isEmpty();
+    }
+
     @Test
     void storageClassAndAccessModesAreFixedOnceTheVolumeExists() throws IOException {
         assertThat(rules.onUpdate(
@@ -170,8 +205,9 @@ class CrdValidationRulesTest {
         String refused = GoProxyCacheSpec.UPSTREAM_LOGIN_MESSAGE;
         assertThat(rules.onCreate(cache("{upstream: 'https://ci:s3cret@athens.corp/go'}")))
                 .containsExactly(refused);
+        // without a scheme, a login is no entry the list rule takes either (the schema's pattern refused it as well)
         assertThat(rules.onCreate(cache("{upstream: 'https://goproxy.cn|bot:t0k@goproxy.corp,direct'}")))
-                .containsExactly(refused);
+                .containsExactlyInAnyOrder(GoProxyCacheSpec.UPSTREAM_LIST_MESSAGE, refused);
         assertThat(rules.onCreate(cache("{upstream: 'https://goproxy.cn , https://ghp_t0ken@mirror.corp'}")))
                 .containsExactly(refused);
         assertThat(rules.onCreate(cache("{upstream: \"https://goproxy.cn,\\thttps://bot:t0k@goproxy.corp\"}")))
@@ -179,6 +215,57 @@ class CrdValidationRulesTest {
         assertThat(rules.onCreate(cache("{upstream: 'https://mirror.corp/a@b|https://goproxy.cn,direct'}")))
                 .isEmpty();
         assertThat(rules.onCreate(cache("{upstream: 'goproxy.cn,direct'}"))).isEmpty();
+    }
+
+    /**
+     * The probe's kubectl apply of "ftp://mirror.example.com" printed the schema's pattern, some 500 characters of
+     * regex. The same lists are refused by a rule whose message says in words what is taken, and nothing else.
+     */
+    @Test
+    void anUpstreamThatIsNoGoproxyListIsRefusedInWordsNotWithTheRegex() throws IOException {
+        for (String refused : List.of(
+                "ftp://mirror.example.com",
+                "",
+                " , | ",
+                "noproxy",
+                "/srv/goproxy",
+                "https://",
+                "https://goproxy.cn,https://bad host")) {
+            assertThat(rules.onCreate(cache("{upstream: '" + refused + "'}")))
+                    .as(refused)
+                    .containsExactly(GoProxyCacheSpec.UPSTREAM_LIST_MESSAGE);
+            assertThat(rules.onCreate(cache("{injection: {fallback: '" + refused + "'}}")))
+                    .as(refused)
+                    .containsExactly(Injection.FALLBACK_LIST_MESSAGE);
+        }
+        for (String taken : List.of(
+                "goproxy.cn",
+                "athens:3000",
+                "corp/goproxy",
+                " https://a.example ,, |https://b.example|",
+                "https://goproxy.cn|https://mirrors.aliyun.com/goproxy/,direct",
+                "http://athens.corp.svc:3000,off",
+                "direct")) {
+            assertThat(rules.onCreate(cache("{upstream: '" + taken + "', injection: {fallback: '" + taken + "'}}")))
+                    .as(taken)
+                    .isEmpty();
+        }
+        // a tab between entries, as the pattern took it: the rule's raw string hands RE2 the regex's \t unchanged
+        assertThat(rules.onCreate(cache("{upstream: \"https://goproxy.cn,\\tdirect\"}")))
+                .isEmpty();
+
+        assertThat(GoProxyCacheSpec.UPSTREAM_LIST_MESSAGE)
+                .hasSizeLessThan(250)
+                .contains("http(s) URL")
+                .doesNotContain("[^");
+        JsonNode spec = CrdRules.readYaml(CRD).at("/spec/versions/0/schema/openAPIV3Schema/properties/spec");
+        for (JsonNode list :
+                List.of(spec.at("/properties/upstream"), spec.at("/properties/injection/properties/fallback"))) {
+            // the API server would print a pattern whole again, beside the rule's message
+            assertThat(list.has("pattern")).isFalse();
+            // unbounded, the rule's estimated cost (string length times regex length) is over the API server's limit
+            assertThat(list.path("maxLength").asLong()).isEqualTo(GoProxyCacheSpec.GOPROXY_LIST_MAX_LENGTH);
+        }
     }
 
     @Test
