@@ -14,7 +14,9 @@ public class CacheFigures {
     @JsonPropertyDescription("Cached objects (.info, .mod, .zip files and checksum database tiles).")
     private Long entries;
 
-    @JsonPropertyDescription("Share of requests answered from the cache since the proxy started, e.g. \"0.93\".")
+    @JsonPropertyDescription(
+            "Requests answered from the cache over those answered from it or fetched, since the proxy started; "
+                    + "answers remembered as absent count as neither. E.g. \"0.93\".")
     private String hitRatio;
 
     @JsonPropertyDescription("Objects removed to keep the cache under its high watermark since the proxy started.")

@@ -20,8 +20,8 @@ public class ProxyTuning {
     @Pattern(DURATION)
     private String mutableTtl;
 
-    @JsonPropertyDescription(
-            "How long a 404/410 from the whole upstream chain is remembered (MODPROXY_NEGATIVE_TTL, " + "default 1m).")
+    @JsonPropertyDescription("How long a 404/410 from the whole upstream chain, or an upstream's 403, is remembered "
+            + "(MODPROXY_NEGATIVE_TTL, default 1m).")
     @Pattern(DURATION)
     private String negativeTtl;
 
