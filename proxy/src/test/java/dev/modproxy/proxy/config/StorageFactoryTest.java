@@ -11,21 +11,16 @@ import dev.modproxy.proxy.storage.S3Storage;
 import dev.modproxy.proxy.storage.Storage;
 import dev.modproxy.proxy.storage.StorageKey;
 import dev.modproxy.proxy.storage.StorageWriter;
+import dev.modproxy.proxy.testing.CapturedLog;
 import dev.modproxy.proxy.testing.ClosedPort;
 import dev.modproxy.proxy.testing.S3Server;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
-import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -82,22 +77,9 @@ class StorageFactoryTest {
         System.setProperty("aws.secretAccessKey", "modproxy-test-secret");
         try {
             // an unreachable bucket no longer stops the start: the background count logs why, naming the endpoint
-            List<String> logged = new CopyOnWriteArrayList<>();
-            Handler capture = new Handler() {
-                @Override
-                public void publish(LogRecord record) {
-                    logged.add(record.getMessage() + " " + Arrays.toString(record.getParameters()));
-                }
-
-                @Override
-                public void flush() {}
-
-                @Override
-                public void close() {}
-            };
-            Logger s3Log = Logger.getLogger(S3Storage.class.getName());
-            s3Log.addHandler(capture);
-            try {
+            List<String> logged;
+            try (CapturedLog s3Log = CapturedLog.of(S3Storage.class)) {
+                logged = s3Log.lines();
                 create(Map.of(
                         "modproxy.storage-type", "s3",
                         "modproxy.s3.endpoint", endpoint,
@@ -105,8 +87,6 @@ class StorageFactoryTest {
                 Awaitility.await()
                         .atMost(Duration.ofSeconds(60))
                         .until(() -> logged.stream().anyMatch(line -> line.contains("cannot list")));
-            } finally {
-                s3Log.removeHandler(capture);
             }
             assertTrue(
                     logged.stream().anyMatch(line -> line.contains("s3://team-cache/ at http://ak:xxxxx@")),
@@ -149,24 +129,8 @@ class StorageFactoryTest {
 
     @Test
     void diskBoundsSetWithS3AreNamedInOneWarning() throws Exception {
-        List<String> warnings = new CopyOnWriteArrayList<>();
-        Handler capture = new Handler() {
-            @Override
-            public void publish(LogRecord record) {
-                if (record.getLevel().intValue() >= Level.WARNING.intValue()) {
-                    Object[] parameters = record.getParameters() == null ? new Object[0] : record.getParameters();
-                    warnings.add(String.format(record.getMessage(), parameters));
-                }
-            }
-
-            @Override
-            public void flush() {}
-
-            @Override
-            public void close() {}
-        };
-        Logger assemblyLog = Logger.getLogger(ProxyAssembly.class.getName());
-        assemblyLog.addHandler(capture);
+        CapturedLog assemblyLog = CapturedLog.of(ProxyAssembly.class);
+        List<String> warnings = assemblyLog.warnings();
         System.setProperty("aws.accessKeyId", "modproxy-test");
         System.setProperty("aws.secretAccessKey", "modproxy-test-secret");
         try {
@@ -183,7 +147,7 @@ class StorageFactoryTest {
             bounded.put("modproxy.eviction.low-watermark", "60%");
             ((AutoCloseable) create(bounded)).close();
         } finally {
-            assemblyLog.removeHandler(capture);
+            assemblyLog.close();
             System.clearProperty("aws.accessKeyId");
             System.clearProperty("aws.secretAccessKey");
         }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.modproxy.proxy.testing.CapturedLog;
 import dev.modproxy.proxy.testing.MutableClock;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -12,15 +13,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Arrays;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -36,33 +31,20 @@ class CircuitBreakingStorageTest {
 
     private final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
     private final AtomicInteger skipped = new AtomicInteger();
-    private final List<String> logged = new CopyOnWriteArrayList<>();
-    private final Handler capture = new Handler() {
-        @Override
-        public void publish(LogRecord record) {
-            logged.add(record.getMessage() + " " + Arrays.toString(record.getParameters()));
-        }
-
-        @Override
-        public void flush() {}
-
-        @Override
-        public void close() {}
-    };
-    private final Logger log = Logger.getLogger(CircuitBreakingStorage.class.getName());
+    private CapturedLog log;
     private HangingStorage bucket;
     private CircuitBreakingStorage breaker;
 
     @BeforeEach
     void setUp() throws IOException {
-        log.addHandler(capture);
+        log = CapturedLog.of(CircuitBreakingStorage.class);
         bucket = new HangingStorage(new LocalDiskStorage(root));
         breaker = new CircuitBreakingStorage(bucket, skipped::incrementAndGet, clock);
     }
 
     @AfterEach
     void tearDown() {
-        log.removeHandler(capture);
+        log.close();
     }
 
     @Test
@@ -80,9 +62,9 @@ class CircuitBreakingStorageTest {
         assertThrows(CircuitBreakingStorage.Skipped.class, breaker::probeWritable);
         assertEquals(CircuitBreakingStorage.FAILURES_TO_OPEN, bucket.calls.get(), "no call reached the storage");
         assertEquals(4, skipped.get());
-        assertEquals(1, logged.size(), "one line when it opens: " + logged);
-        assertTrue(logged.get(0).contains("circuit open"), logged::toString);
-        assertTrue(logged.get(0).contains(root.toString()), "names the storage: " + logged);
+        assertEquals(1, log.lines().size(), "one line when it opens: " + log.lines());
+        assertTrue(log.lines().get(0).contains("circuit open"), log.lines()::toString);
+        assertTrue(log.lines().get(0).contains(root.toString()), "names the storage: " + log.lines());
     }
 
     @Test
@@ -128,8 +110,8 @@ class CircuitBreakingStorageTest {
         int calls = bucket.calls.get();
         assertTrue(breaker.lookup(MOD).isPresent());
         assertEquals(calls + 1, bucket.calls.get(), "the storage is used again");
-        assertEquals(2, logged.size(), "one line when it opens, one when it closes: " + logged);
-        assertTrue(logged.get(1).contains("circuit closed"), logged::toString);
+        assertEquals(2, log.lines().size(), "one line when it opens, one when it closes: " + log.lines());
+        assertTrue(log.lines().get(1).contains("circuit closed"), log.lines()::toString);
     }
 
     @Test
@@ -147,7 +129,7 @@ class CircuitBreakingStorageTest {
         bucket.recover();
         assertEquals(Optional.empty(), breaker.lookup(MOD));
         assertEquals(CircuitBreakingStorage.State.CLOSED, breaker.state());
-        assertEquals(2, logged.size(), "a failed trial adds no line: " + logged);
+        assertEquals(2, log.lines().size(), "a failed trial adds no line: " + log.lines());
     }
 
     @Test
