@@ -412,6 +412,7 @@ public final class ProxyAssembly implements AutoCloseable {
         downloads.shutdownNow();
         refresh.shutdownNow();
         memory.clear();
+        checksumDatabase.close(); // its last write goes to the storage: before the storage closes
         if (ownsStorage && storage instanceof AutoCloseable closeable) {
             try {
                 closeable.close();

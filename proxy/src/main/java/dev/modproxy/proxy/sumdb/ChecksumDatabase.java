@@ -24,7 +24,7 @@ import org.jboss.logging.Logger;
  * The checksum database MODPROXY_SUMDB names (default sum.golang.org), its cached answers, and
  * the verifier that checks ingested modules against it, unless it is "off".
  */
-public final class ChecksumDatabase {
+public final class ChecksumDatabase implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(ChecksumDatabase.class);
 
@@ -32,6 +32,7 @@ public final class ChecksumDatabase {
     private final ModulePathPatterns exempt;
     private final SumDbCache cache;
     private final SumDbVerifier verifier;
+    private final VerifiedTreeWriter verifiedTreeWriter;
 
     /**
      * @param exempt     modules not checked (MODPROXY_NOSUMDB and MODPROXY_PRIVATE: {@link #exemptPatterns})
@@ -52,6 +53,7 @@ public final class ChecksumDatabase {
         if (setting.isOff()) {
             cache = null;
             verifier = null;
+            verifiedTreeWriter = null;
             return;
         }
         HttpClient client = HttpClient.newBuilder()
@@ -66,6 +68,7 @@ public final class ChecksumDatabase {
                 new CircuitBreaker(connection.breakerThreshold(), connection.breakerCoolDown()));
         VerifierKey key = setting.key().orElseThrow();
         StorageKey verifiedTree = new StorageKey("sumdb/" + key.name() + "/verified-tree");
+        verifiedTreeWriter = new VerifiedTreeWriter(storage, verifiedTree);
         cache = new SumDbCache(
                 key,
                 new UpstreamSumDbFetcher(key, chain, database),
@@ -73,7 +76,7 @@ public final class ChecksumDatabase {
                 mutableTtl,
                 Clock.systemUTC(),
                 provenSince(storage, new StorageKey("sumdb/" + key.name() + "/proven-since")),
-                (tree, note) -> save(storage, verifiedTree, note));
+                verifiedTreeWriter);
         verifier = cache.verifier();
         restore(storage, verifiedTree);
     }
@@ -109,16 +112,6 @@ public final class ChecksumDatabase {
         }
     }
 
-    /** Keeps the newest verified tree head so that a restarted proxy still detects a forked log. */
-    private static void save(Storage storage, StorageKey key, byte[] signedNote) {
-        try (StorageWriter writer = storage.openWriter(key)) {
-            writer.output().write(signedNote);
-            writer.commit();
-        } catch (IOException e) {
-            LOG.warnf("cannot keep the verified tree head in %s: %s", key, e.getMessage());
-        }
-    }
-
     private void restore(Storage storage, StorageKey key) {
         try {
             Optional<StoredObject> stored = storage.lookup(key);
@@ -150,6 +143,14 @@ public final class ChecksumDatabase {
         } catch (SumDbException e) {
             return Optional.of("modproxy: checksum database " + setting.name().orElseThrow() + " answered badly: "
                     + e.getMessage());
+        }
+    }
+
+    /** Writes the newest verified tree head if its write is still to come. */
+    @Override
+    public void close() {
+        if (verifiedTreeWriter != null) {
+            verifiedTreeWriter.close();
         }
     }
 

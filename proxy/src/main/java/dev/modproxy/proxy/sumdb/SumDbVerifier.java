@@ -81,7 +81,10 @@ public final class SumDbVerifier {
     private long latestRefreshedAt;
     private boolean latestRefreshed;
 
-    /** Told each time a newer tree head is verified, so it can be kept across restarts. */
+    /**
+     * Told each time a newer tree head is verified, so it can be kept across restarts. Told under the verifier's
+     * lock, which every proof that sees a newer tree takes: it must not wait for storage ({@link VerifiedTreeWriter}).
+     */
     @FunctionalInterface
     public interface LatestTreeListener {
         void latestTreeVerified(TreeHead tree, byte[] signedNote);

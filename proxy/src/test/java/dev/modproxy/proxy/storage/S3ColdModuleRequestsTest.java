@@ -123,7 +123,11 @@ class S3ColdModuleRequestsTest {
             assertTrue(sumdbGets.values().stream().allMatch(n -> n == 1), "each piece read once: " + sumdbGets);
             List<String> sumdbPuts = filter(cold, r -> r.startsWith("PUT sumdb/") && !r.endsWith("/verified-tree"));
             assertEquals(sumdbPuts.size(), Set.copyOf(sumdbPuts).size(), "each piece stored once: " + sumdbPuts);
-            assertEquals(List.of(), lookups, "records proven for the modules are answered from memory");
+            // the newest verified tree is written in the background, and may still be on its way
+            assertEquals(
+                    List.of(),
+                    filter(lookups, r -> !r.endsWith("/verified-tree")),
+                    "records proven for the modules are answered from memory");
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.modproxy.proxy.sumdb;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -16,6 +17,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -77,8 +79,11 @@ class SumDbProxyEndToEndTest {
                 Files.isRegularFile(stored("sumdb/" + name + "/lookup/example.com/hello@v1.0.0")),
                 "the go command's lookup was answered and cached by the proxy");
         assertTrue(Files.isRegularFile(stored("example.com/hello/@v/v1.0.0.zip")), "verified zip is cached");
+        Path verifiedTree = stored("sumdb/" + name + "/verified-tree");
+        // written in the background, off the verifier's lock
+        await().atMost(Duration.ofSeconds(10)).until(() -> Files.isRegularFile(verifiedTree));
         assertTrue(
-                Files.readString(stored("sumdb/" + name + "/verified-tree")).startsWith("go.sum database tree\n"),
+                Files.readString(verifiedTree).startsWith("go.sum database tree\n"),
                 "the newest verified tree head is kept for restarts");
 
         GoModDownload mixedCase = goModDownload(home, "example.com/Upper/lib@v0.2.0");
