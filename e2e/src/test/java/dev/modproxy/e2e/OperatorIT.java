@@ -1129,11 +1129,6 @@ class OperatorIT {
         Commands.Result shrink = apply(namespace, "shrinking", "spec:\n  storage: {size: 1Gi}\n");
         assertThat(shrink.succeeded()).isFalse();
         assertThat(shrink.stderr()).contains("storage.size cannot shrink");
-        // made without a spec, a cache holds the defaults "spec: {}" gets: its 10Gi is there for the rule to compare
-        assertThat(apply(namespace, "specless", "").succeeded()).isTrue();
-        Commands.Result specShrunk = apply(namespace, "specless", "spec:\n  storage: {size: 5Gi}\n");
-        assertThat(specShrunk.succeeded()).isFalse();
-        assertThat(specShrunk.stderr()).contains("storage.size cannot shrink");
     }
 
     private Commands.Result apply(String namespace, String name, String specYaml) {

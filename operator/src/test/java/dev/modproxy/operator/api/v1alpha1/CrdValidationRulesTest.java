@@ -83,27 +83,6 @@ class CrdValidationRulesTest {
         assertThat(rules.onCreate(cache("{}"))).isEmpty();
     }
 
-    /**
-     * The probe's cache created without a spec: the operator made its 10Gi volume from the defaults, but the API server
-     * held no spec, so the shrink and class rules had no old value to compare and let 5Gi and a class through.
-     */
-    @Test
-    void aCacheCreatedWithoutASpecGetsTheDefaultsTheTransitionRulesCompare() throws IOException {
-        JsonNode specless = CrdRules.readYaml("""
-                apiVersion: modproxy.dev/v1alpha1
-                kind: GoProxyCache
-                metadata: {name: gomod, namespace: ci}
-                """);
-        assertThat(rules.onCreate(specless)).isEmpty();
-        assertThat(rules.onUpdate(specless, cache("{storage: {size: 5Gi}}")))
-                .singleElement()
-                .asString()
-                .startsWith(SHRINK);
-        assertThat(rules.onUpdate(specless, cache("{storage: {storageClassName: fast}}")))
-                .containsExactly(Storage.STORAGE_CLASS_FIXED_MESSAGE);
-        assertThat(rules.onUpdate(specless, cache("{storage: {size: 20Gi}}"))).isEmpty();
-    }
-
     @Test
     void severalReplicasNeedASharedVolumeOrObjectStorage() throws IOException {
         assertThat(rules.onCreate(cache("{replicas: 3}")))
