@@ -55,7 +55,15 @@ public final class ModuleCache {
     /** Longer than a fetch waits between its lookup and leading its flight (a queue for a download thread). */
     private static final Duration LANDED_KEPT = Duration.ofMinutes(5);
 
-    private record Absent(CacheAnswer.Refused answer, Instant at) {}
+    private record Absent(CacheAnswer.Refused answer, Instant at) {
+        /**
+         * A 404 or 410 stands in for the upstreams' answer while they fail, past the negative TTL; a 403 does not:
+         * it is the upstream's policy of the moment, which may allow the module by now.
+         */
+        boolean standsInWhileUpstreamsFail() {
+            return answer.status() == 404 || answer.status() == 410;
+        }
+    }
 
     /**
      * One upstream fetch in flight, shared by every request for its key meanwhile. A prefetch's flight
@@ -446,8 +454,7 @@ public final class ModuleCache {
             return CompletableFuture.completedFuture(new CacheAnswer.Hit(stored.get(), stale));
         }
         Absent remembered = negative.getIfPresent(key);
-        if (remembered != null
-                && Duration.between(remembered.at(), Instant.now()).compareTo(settings.negativeTtl()) < 0) {
+        if (remembered != null && isFresh(remembered)) {
             metrics.negativeHit(request.kind()); // not a hit: a hit is an artifact served from the cache
             return CompletableFuture.completedFuture(remembered.answer());
         }
@@ -461,6 +468,10 @@ public final class ModuleCache {
             fetched.whenComplete((answer, failure) -> demand.queried(request));
         }
         return fetched;
+    }
+
+    private boolean isFresh(Absent absent) {
+        return Duration.between(absent.at(), Instant.now()).compareTo(settings.negativeTtl()) < 0;
     }
 
     private boolean isFresh(StoredObject object) {
@@ -608,7 +619,8 @@ public final class ModuleCache {
             stored.get().release();
             return PrefetchResult.CACHED;
         }
-        if (negative.getIfPresent(key) != null) {
+        Absent absent = negative.getIfPresent(key);
+        if (absent != null && (isFresh(absent) || absent.standsInWhileUpstreamsFail())) {
             return PrefetchResult.SKIPPED; // absent, or failing with an absent answer kept stale
         }
         Flight mine = new Flight(true);
@@ -730,7 +742,7 @@ public final class ModuleCache {
         }
         LOG.warnf("fetch of %s failed with %d: %s", key, result.status(), result.reason());
         Absent stale = negative.getIfPresent(key);
-        if (stale != null && !streamed) {
+        if (stale != null && stale.standsInWhileUpstreamsFail() && !streamed) {
             // the go command probes every path prefix; a 502 for one it saw absent before would stop its build
             return new Outcome(
                     null, false, stale.answer().status(), stale.answer().reason());

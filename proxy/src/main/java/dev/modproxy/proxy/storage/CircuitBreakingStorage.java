@@ -24,13 +24,14 @@ public final class CircuitBreakingStorage extends ForwardingStorage {
     private static final Logger LOG = Logger.getLogger(CircuitBreakingStorage.class);
 
     /**
-     * A miss makes up to three calls (two lookups, then the upload), so a hung bucket opens the circuit within
-     * the first miss, which waits as long as before, and no later one waits. More would make more clients each
-     * wait up to a call's timeout (25 s on S3); fewer would let one object's failure (a read cut short) skip the
-     * bucket for everyone. A call that succeeds in between resets the count, so a bucket that refuses only
-     * uploads (read-only credentials) still serves its hits.
+     * A miss makes two calls (its lookup, then the upload), so a hung bucket opens the circuit within the first
+     * miss, which waits as long as before, and no later one waits. More would make more clients each wait up to a
+     * call's timeout (25 s on S3); fewer would let one object's failure (a read cut short) skip the bucket for
+     * everyone. A call that succeeds in between resets the count, and a call the bucket answered with a refusal
+     * ({@link StorageRefusedException}: access denied, no such bucket) counts as an answer, so a bucket that
+     * refuses only uploads (read-only credentials) still serves its hits.
      */
-    static final int FAILURES_TO_OPEN = 3;
+    static final int FAILURES_TO_OPEN = 2;
 
     /**
      * As an upstream's default (MODPROXY_BREAKER_COOL_DOWN): a bucket that is back is used again within half a
@@ -107,6 +108,9 @@ public final class CircuitBreakingStorage extends ForwardingStorage {
         T result;
         try {
             result = call.run();
+        } catch (StorageRefusedException e) {
+            succeeded(); // it answered: up, whatever it thought of this call
+            throw e;
         } catch (Throwable e) {
             failed(e);
             throw e;

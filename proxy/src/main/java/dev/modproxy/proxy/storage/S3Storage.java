@@ -27,6 +27,7 @@ import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.exception.SdkServiceException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.core.sync.ResponseTransformer;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
@@ -379,7 +380,20 @@ public final class S3Storage implements Storage, AutoCloseable {
     }
 
     private IOException failure(String action, String name, Exception e) {
-        return new IOException("cannot " + action + " " + name + " in " + describe() + ": " + e.getMessage(), e);
+        String message = "cannot " + action + " " + name + " in " + describe() + ": " + e.getMessage();
+        return refusal(e) ? new StorageRefusedException(message, e) : new IOException(message, e);
+    }
+
+    /**
+     * The bucket answered with a 4xx (access denied, no such bucket): it is up, and the call's failure says nothing
+     * about the next one's. A timeout (408) and throttling (429) are the bucket struggling, as 5xx and no answer are.
+     */
+    private static boolean refusal(Exception e) {
+        return e instanceof SdkServiceException service
+                && service.statusCode() >= 400
+                && service.statusCode() < 500
+                && service.statusCode() != 408
+                && service.statusCode() != 429;
     }
 
     private final class Writer extends StagedWriter {

@@ -25,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 class CircuitBreakingStorageTest {
 
     private static final StorageKey MOD = new StorageKey("example.com/a/@v/v1.0.0.mod");
+    private static final StorageKey ZIP = new StorageKey("example.com/a/@v/v1.0.0.zip");
 
     @TempDir
     Path root;
@@ -135,19 +136,34 @@ class CircuitBreakingStorageTest {
     @Test
     void anUploadIsACallAndOpeningAWriterIsNot() throws Exception {
         hang();
-        assertThrows(IOException.class, () -> breaker.lookup(MOD));
         try (StorageWriter writer = breaker.openWriter(MOD)) {
             writer.output().write("module example.com/a\n".getBytes(StandardCharsets.UTF_8));
             assertThrows(IOException.class, writer::commit);
             assertTrue(Files.exists(writer.stagedFile()), "an upload that failed leaves its staged bytes to serve");
         }
         assertEquals(CircuitBreakingStorage.State.CLOSED, breaker.state());
+        try (StorageWriter writer = breaker.openWriter(MOD)) {
+            assertEquals(CircuitBreakingStorage.State.CLOSED, breaker.state(), "staging locally proves nothing");
+        }
         assertThrows(IOException.class, () -> breaker.lookup(MOD));
 
         assertEquals(
                 CircuitBreakingStorage.State.OPEN,
                 breaker.state(),
-                "a lookup, an upload and a lookup failed in a row; staging locally between them proves nothing");
+                "an upload and a lookup failed in a row (a miss against a hung bucket)");
+    }
+
+    @Test
+    void aBucketThatRefusesEveryUploadStillServesItsHits() throws Exception {
+        put(breaker, MOD, "module example.com/a\n");
+        bucket.refuseUploads();
+        for (int i = 0; i < 5 * CircuitBreakingStorage.FAILURES_TO_OPEN; i++) {
+            assertThrows(StorageRefusedException.class, () -> put(breaker, ZIP, "zip"));
+        }
+
+        assertEquals(CircuitBreakingStorage.State.CLOSED, breaker.state(), "a refusal is an answer: the bucket is up");
+        assertTrue(breaker.lookup(MOD).isPresent(), "its hits are still served");
+        assertEquals(0, skipped.get());
     }
 
     @Test
@@ -173,10 +189,9 @@ class CircuitBreakingStorageTest {
         bucket.hang(Duration.ZERO);
     }
 
-    /** Three different calls fail: any call counts. */
+    /** Two different calls fail: any call counts. */
     private static void openOn(CircuitBreakingStorage breaker) {
         assertThrows(IOException.class, () -> breaker.probeWritable());
-        assertThrows(IOException.class, () -> breaker.lookup(MOD));
         assertThrows(IOException.class, () -> breaker.delete(MOD));
         assertEquals(CircuitBreakingStorage.State.OPEN, breaker.state());
     }

@@ -12,13 +12,16 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A storage that can be made to hang as a bucket that accepts connections and never answers does: while hung,
  * each lookup, upload (commit), deletion and write probe waits for the given timeout (the S3 client's) and
- * then fails. A call still waiting when the storage recovers goes through.
+ * then fails. A call still waiting when the storage recovers goes through. It can also refuse every upload at
+ * once, as a bucket answers credentials that may only read.
  */
 final class HangingStorage extends ForwardingStorage {
 
     private record Hang(CountDownLatch released, Duration timeout) {}
 
     private volatile Hang hung;
+    /** Uploads answered at once with a refusal, as a bucket does to credentials that may only read. */
+    private volatile boolean refusingUploads;
     /** Calls that reached this storage: lookups, commits, deletions and probes. */
     final AtomicInteger calls = new AtomicInteger();
     /** Calls waiting on the hung storage now. */
@@ -31,6 +34,10 @@ final class HangingStorage extends ForwardingStorage {
     /** @param timeout how long each call waits before it fails; zero fails it at once */
     void hang(Duration timeout) {
         hung = new Hang(new CountDownLatch(1), timeout);
+    }
+
+    void refuseUploads() {
+        refusingUploads = true;
     }
 
     void recover() {
@@ -83,6 +90,9 @@ final class HangingStorage extends ForwardingStorage {
             @Override
             public StoredObject commit() throws IOException {
                 await();
+                if (refusingUploads) {
+                    throw new StorageRefusedException("cannot upload " + key + ": Access Denied (403)", null);
+                }
                 return staged.commit();
             }
 

@@ -89,7 +89,7 @@ class HungBucketTest {
                 }
 
                 assertTrue(took[0] >= callTimeout.toMillis(), "the first miss waits for the bucket: " + took[0]);
-                for (int i = 2; i < took.length; i++) {
+                for (int i = 1; i < took.length; i++) {
                     assertTrue(
                             took[i] < callTimeout.toMillis(),
                             "miss " + (i + 1) + " is answered from the upstream at once: " + took[i] + " ms");

@@ -99,6 +99,24 @@ class UpstreamFailoverTest {
     }
 
     @Test
+    void aForbiddenAnswerPastItsTtlDoesNotStandInForAFailingUpstream() throws Exception {
+        first.otherwise(status(403, "forbidden: example.com/lib is not on the allow-list"));
+        var options = ProxyUnderTest.options().negativeTtl(Duration.ofMillis(200));
+        try (ProxyUnderTest proxy = new ProxyUnderTest(first.url(), cacheDir, options)) {
+            assertEquals(403, proxy.getText("/" + MOD).statusCode());
+            first.otherwise(status(500, "the upstream is down"));
+
+            // past the TTL the upstream is asked again; its failure is the answer, not the policy it had before
+            await().atMost(Duration.ofSeconds(10))
+                    .pollInterval(Duration.ofMillis(100))
+                    .until(() -> proxy.getText("/" + MOD).statusCode() == 502);
+            HttpResponse<String> failing = proxy.getText("/" + MOD);
+            assertEquals(502, failing.statusCode());
+            assertTrue(failing.body().contains("500"), failing.body());
+        }
+    }
+
+    @Test
     void forbiddenFallsThroughPipe() throws Exception {
         first.otherwise(status(403, "forbidden"));
         try (ProxyUnderTest proxy = new ProxyUnderTest(first.url() + "|" + second.url(), cacheDir)) {

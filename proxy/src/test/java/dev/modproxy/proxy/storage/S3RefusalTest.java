@@ -1,0 +1,55 @@
+package dev.modproxy.proxy.storage;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.modproxy.proxy.testing.S3Server;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A bucket that answers "no" is up: its refusals are told apart from a bucket that does not answer. */
+class S3RefusalTest {
+
+    static S3Server server;
+
+    @TempDir
+    Path staging;
+
+    @BeforeAll
+    static void startServer() throws Exception {
+        server = new S3Server();
+    }
+
+    @AfterAll
+    static void stopServer() {
+        server.close();
+    }
+
+    @Test
+    void aBucketsRefusalIsAnAnswerAndKeepsTheCircuitClosed() throws Exception {
+        AtomicInteger skipped = new AtomicInteger();
+        // never created: every call gets the bucket's own 404 NoSuchBucket at once
+        try (S3Storage bucket = server.storage("never-created", "cache", staging)) {
+            CircuitBreakingStorage breaker =
+                    new CircuitBreakingStorage(bucket, skipped::incrementAndGet, Clock.systemUTC());
+            StorageKey key = new StorageKey("example.com/a/@v/v1.0.0.mod");
+            for (int i = 0; i < 3 * CircuitBreakingStorage.FAILURES_TO_OPEN; i++) {
+                try (StorageWriter writer = breaker.openWriter(key)) {
+                    writer.output().write("module example.com/a\n".getBytes(StandardCharsets.UTF_8));
+                    StorageRefusedException refused = assertThrows(StorageRefusedException.class, writer::commit);
+                    assertTrue(refused.getMessage().contains("never-created"), refused.getMessage());
+                }
+            }
+
+            assertEquals(CircuitBreakingStorage.State.CLOSED, breaker.state());
+            assertEquals(0, skipped.get(), "every call went to the bucket");
+        }
+    }
+}
