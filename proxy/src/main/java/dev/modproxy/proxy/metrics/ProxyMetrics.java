@@ -360,7 +360,8 @@ public final class ProxyMetrics implements UpstreamListener {
                 .description("Requests sent to upstream proxies")
                 .register(registry)
                 .record(nanos, TimeUnit.NANOSECONDS);
-        if (!outcome.equals("ok") && !outcome.equals("not_found")) {
+        // an upstream that says a module does not exist, or is not allowed, answered: neither is its failure
+        if (!outcome.equals("ok") && !outcome.equals("not_found") && !outcome.equals("forbidden")) {
             Counter.builder("modproxy.upstream.errors")
                     .tag("upstream", upstream.host())
                     .tag("outcome", outcome)

@@ -176,8 +176,11 @@ public final class UpstreamChain {
                 }
                 // a 403 is the upstream's answer about this module, passed on so the go command stops as it would
                 // there; any other refusal (a 401 included: the cache's login, not the client's) is a bad gateway
-                int status = response.status() == 403 ? 403 : 502;
-                return UpstreamResult.refused(status, response.describe(relativePath));
+                if (response.status() == 403) {
+                    outcome = "forbidden";
+                    return UpstreamResult.refused(403, response.describe(relativePath));
+                }
+                return UpstreamResult.refused(502, response.describe(relativePath));
             }
             T value = consumer.consume(response);
             upstream.breaker().recordSuccess();

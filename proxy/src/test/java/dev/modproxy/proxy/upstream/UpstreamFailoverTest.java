@@ -9,9 +9,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.modproxy.proxy.testing.FakeUpstream;
 import dev.modproxy.proxy.testing.Modules;
 import dev.modproxy.proxy.testing.ProxyUnderTest;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -77,7 +79,9 @@ class UpstreamFailoverTest {
     @Test
     void forbiddenStopsAtCommaIsPassedOnAndIsRememberedForTheNegativeTtl() throws Exception {
         first.otherwise(status(403, "forbidden: example.com/lib is not on the allow-list"));
-        var options = ProxyUnderTest.options().negativeTtl(Duration.ofMillis(500));
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        var options =
+                ProxyUnderTest.options().negativeTtl(Duration.ofMillis(500)).registry(registry);
         try (ProxyUnderTest proxy = new ProxyUnderTest(first.url() + "," + second.url(), cacheDir, options)) {
             HttpResponse<String> response = proxy.getText("/" + MOD);
             HttpResponse<String> again = proxy.getText("/" + MOD);
@@ -92,6 +96,19 @@ class UpstreamFailoverTest {
             assertEquals(response.body(), again.body());
             assertEquals(1, first.hits(MOD), "remembered: the second request did not go upstream");
             assertEquals(1, proxy.metrics.negativeHits());
+            assertEquals(
+                    1,
+                    registry.get("modproxy.upstream.requests")
+                            .tag("outcome", "forbidden")
+                            .timer()
+                            .count(),
+                    "the upstream's answer, counted as such");
+            assertEquals(
+                    List.of(),
+                    registry.find("modproxy.upstream.errors").counters().stream()
+                            .map(c -> c.getId().getTag("outcome"))
+                            .toList(),
+                    "an upstream that answers 403 did not fail");
             await().atMost(Duration.ofSeconds(10))
                     .pollInterval(Duration.ofMillis(100))
                     .until(() -> proxy.getText("/" + MOD).statusCode() == 403 && first.hits(MOD) == 2);
