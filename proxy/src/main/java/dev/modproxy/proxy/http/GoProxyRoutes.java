@@ -20,6 +20,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Optional;
@@ -65,6 +66,7 @@ public final class GoProxyRoutes {
             .maximumSize(PARSED_PATHS)
             .executor(Runnable::run)
             .build();
+    private final Duration mutableTtl;
     private final CharSequence mutableCacheControl;
 
     private final ModuleCache cache;
@@ -80,6 +82,7 @@ public final class GoProxyRoutes {
         this.metrics = metrics;
         this.negativeTtl = negativeTtl;
         this.stallLimit = stallLimit;
+        this.mutableTtl = mutableTtl;
         this.mutableCacheControl = HttpHeaders.createOptimized("public, max-age=" + mutableTtl.toSeconds());
         metrics.watchResponseBuffers(streamed);
     }
@@ -120,7 +123,7 @@ public final class GoProxyRoutes {
             LOG.debugf(e, "fast lookup of %s failed; trying the full path", path);
         }
         HttpServerResponse response = ctx.response();
-        ResponseStream stream = responseStream(response, request, false); // a fetch's own answer: fresh
+        ResponseStream stream = responseStream(response, request, cacheControl(request, null, false)); // fresh
         ctx.vertx()
                 .<CompletableFuture<CacheAnswer>>executeBlocking(() -> cache.answer(request, stream), false)
                 .onComplete(ar -> {
@@ -161,17 +164,19 @@ public final class GoProxyRoutes {
         }
     }
 
-    private HttpServerResponse withArtifactHeaders(HttpServerResponse response, ProxyRequest request, boolean stale) {
+    private HttpServerResponse withArtifactHeaders(
+            HttpServerResponse response, ProxyRequest request, CharSequence cacheControl) {
         return response.putHeader(HttpHeaders.CONTENT_TYPE, CONTENT_TYPES.get(request.kind()))
-                .putHeader(HttpHeaders.CACHE_CONTROL, cacheControl(request, stale));
+                .putHeader(HttpHeaders.CACHE_CONTROL, cacheControl);
     }
 
     /** @param stale a mutable answer past its TTL ({@link CacheAnswer.Hit#stale()}) */
     private void sendObject(RoutingContext ctx, ProxyRequest request, StoredObject object, boolean stale) {
         HttpServerResponse response = ctx.response();
+        CharSequence cacheControl = cacheControl(request, object, stale);
         if (ctx.request().method() == HttpMethod.HEAD) {
             // a HEAD of a cached object tells its size, as the answer to a cold HEAD does
-            withArtifactHeaders(response, request, stale)
+            withArtifactHeaders(response, request, cacheControl)
                     .putHeader(HttpHeaders.CONTENT_LENGTH, String.valueOf(object.size()))
                     .end();
             object.release();
@@ -182,7 +187,7 @@ public final class GoProxyRoutes {
             // headers and body leave in one write, the body straight from the memory cache (no copy): no
             // file to open, no second send; the bytes are held until the write is done
             int length = content.get().readableBytes();
-            withArtifactHeaders(response, request, stale)
+            withArtifactHeaders(response, request, cacheControl)
                     .putHeader(HttpHeaders.CONTENT_LENGTH, HttpHeaders.createOptimized(Integer.toString(length)))
                     .end(Buffer.buffer(content.get()))
                     .onComplete(ar -> {
@@ -195,7 +200,7 @@ public final class GoProxyRoutes {
         }
         if (object.localFile().isPresent()) {
             Path file = object.localFile().get();
-            withArtifactHeaders(response, request, stale);
+            withArtifactHeaders(response, request, cacheControl);
             response.sendFile(file.toString(), 0, object.size()).onComplete(ar -> {
                 object.release();
                 if (ar.succeeded()) {
@@ -208,7 +213,7 @@ public final class GoProxyRoutes {
             });
             return;
         }
-        ResponseStream stream = responseStream(response, request, stale);
+        ResponseStream stream = responseStream(response, request, cacheControl);
         ctx.vertx().executeBlocking(() -> copy(ctx, object, stream), false);
     }
 
@@ -282,20 +287,36 @@ public final class GoProxyRoutes {
     }
 
     /** Streams an answer of the request's kind to the client, counted as served bytes of that kind. */
-    private ResponseStream responseStream(HttpServerResponse response, ProxyRequest request, boolean stale) {
+    private ResponseStream responseStream(
+            HttpServerResponse response, ProxyRequest request, CharSequence cacheControl) {
         return new ResponseStream(
                 response,
                 request.kind().contentType(),
-                cacheControl(request, stale).toString(),
+                cacheControl.toString(),
                 stallLimit,
                 n -> metrics.served(request.kind(), n),
                 streamed);
     }
 
-    private CharSequence cacheControl(ProxyRequest request, boolean stale) {
+    /**
+     * A mutable answer may be kept for what is left of its TTL: a list stored four minutes ago is fresh for one more
+     * minute, not another five, in a cache after the proxy.
+     *
+     * @param stored the stored answer, or null for one just fetched
+     */
+    private CharSequence cacheControl(ProxyRequest request, StoredObject stored, boolean stale) {
         if (request.immutable()) {
             return IMMUTABLE_HEADER;
         }
-        return stale ? STALE_HEADER : mutableCacheControl;
+        if (stale) {
+            return STALE_HEADER;
+        }
+        if (stored == null) {
+            return mutableCacheControl;
+        }
+        long ageMillis = Math.max(
+                0, Duration.between(stored.lastModified(), Instant.now()).toMillis());
+        long leftSeconds = Math.max(0, (mutableTtl.toMillis() - ageMillis + 999) / 1000);
+        return leftSeconds >= mutableTtl.toSeconds() ? mutableCacheControl : "public, max-age=" + leftSeconds;
     }
 }

@@ -15,8 +15,11 @@ import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -92,6 +95,28 @@ class CacheFreshnessTest {
                 assertEquals("public, max-age=300", cacheControl(head(proxy, path)), path + " HEAD");
                 assertEquals(1, upstream.hits(path.substring(1)), path);
             }
+        }
+    }
+
+    @Test
+    void aMutableAnswerStoredEarlierMayBeKeptForWhatIsLeftOfItsTtl() throws Exception {
+        Modules.publish(upstream, "example.com/lib", "v1.0.0");
+        var options = ProxyUnderTest.options().mutableTtl(Duration.ofMinutes(5));
+        try (ProxyUnderTest proxy = new ProxyUnderTest(upstream.url(), cacheDir, options)) {
+            assertEquals("public, max-age=300", cacheControl(proxy.getText("/" + LIST)), "fetched");
+            Path stored;
+            try (var files = Files.walk(cacheDir)) {
+                stored = files.filter(f -> f.endsWith(Path.of("@v", "list")))
+                        .findFirst()
+                        .orElseThrow();
+            }
+            Files.setLastModifiedTime(stored, FileTime.from(Instant.now().minus(Duration.ofSeconds(100))));
+
+            HttpResponse<String> later = proxy.getText("/" + LIST);
+            long maxAge = Long.parseLong(cacheControl(later).substring("public, max-age=".length()));
+            assertTrue(maxAge > 190 && maxAge <= 200, "stored 100 s ago, fresh for 200 s more: " + cacheControl(later));
+            assertEquals(cacheControl(later), cacheControl(head(proxy, "/" + LIST)), "HEAD");
+            assertEquals(1, upstream.hits(LIST), "still fresh: not asked again");
         }
     }
 
