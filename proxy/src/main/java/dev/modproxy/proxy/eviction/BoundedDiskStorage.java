@@ -1,12 +1,12 @@
 package dev.modproxy.proxy.eviction;
 
 import dev.modproxy.proxy.storage.ForwardingStorage;
+import dev.modproxy.proxy.storage.ForwardingStorageWriter;
 import dev.modproxy.proxy.storage.LocalDiskStorage;
 import dev.modproxy.proxy.storage.StorageKey;
 import dev.modproxy.proxy.storage.StorageWriter;
 import dev.modproxy.proxy.storage.StoredObject;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -113,17 +113,7 @@ public final class BoundedDiskStorage extends ForwardingStorage implements AutoC
     @Override
     public StorageWriter openWriter(StorageKey key) throws IOException {
         StorageWriter inner = disk.openWriter(key);
-        return new StorageWriter() {
-            @Override
-            public OutputStream output() {
-                return inner.output();
-            }
-
-            @Override
-            public Path stagedFile() {
-                return inner.stagedFile();
-            }
-
+        return new ForwardingStorageWriter(inner) {
             @Override
             public StoredObject commit() throws IOException {
                 // Dated before it is published (a rename keeps the time): an eviction running meanwhile
@@ -132,11 +122,6 @@ public final class BoundedDiskStorage extends ForwardingStorage implements AutoC
                 StoredObject stored = inner.commit();
                 requestCheck();
                 return stored;
-            }
-
-            @Override
-            public void close() throws IOException {
-                inner.close();
             }
         };
     }

@@ -1,8 +1,6 @@
 package dev.modproxy.proxy.storage;
 
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
@@ -204,33 +202,17 @@ public final class CircuitBreakingStorage extends ForwardingStorage {
     }
 
     /** Stages as the storage's own writer does; its commit (the upload) is a call like a lookup. */
-    private final class Writer implements StorageWriter {
+    private final class Writer extends ForwardingStorageWriter {
         private final StorageKey key;
-        private final StorageWriter target;
 
         Writer(StorageKey key, StorageWriter target) {
+            super(target);
             this.key = key;
-            this.target = target;
-        }
-
-        @Override
-        public OutputStream output() {
-            return target.output();
-        }
-
-        @Override
-        public Path stagedFile() {
-            return target.stagedFile();
         }
 
         @Override
         public StoredObject commit() throws IOException {
-            return call("store " + key, target::commit);
-        }
-
-        @Override
-        public void close() throws IOException {
-            target.close();
+            return call("store " + key, delegate::commit);
         }
     }
 }

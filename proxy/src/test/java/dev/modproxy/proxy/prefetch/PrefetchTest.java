@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.modproxy.proxy.assembly.ProxySettings;
 import dev.modproxy.proxy.storage.ForwardingStorage;
+import dev.modproxy.proxy.storage.ForwardingStorageWriter;
 import dev.modproxy.proxy.storage.Storage;
 import dev.modproxy.proxy.storage.StorageKey;
 import dev.modproxy.proxy.storage.StorageWriter;
@@ -860,17 +861,7 @@ class PrefetchTest {
                 if (!key.equals(new StorageKey(zip("example.com/a")))) {
                     return writer;
                 }
-                return new StorageWriter() {
-                    @Override
-                    public OutputStream output() {
-                        return writer.output();
-                    }
-
-                    @Override
-                    public Path stagedFile() {
-                        return writer.stagedFile();
-                    }
-
+                return new ForwardingStorageWriter(writer) {
                     @Override
                     public StoredObject commit() throws IOException {
                         StoredObject published = writer.commit();
@@ -883,11 +874,6 @@ class PrefetchTest {
                         }
                         usedWhenServed.add(count("modproxy.prefetch.used", "kind", "zip"));
                         return published;
-                    }
-
-                    @Override
-                    public void close() throws IOException {
-                        writer.close();
                     }
                 };
             }

@@ -1,8 +1,6 @@
 package dev.modproxy.proxy.storage;
 
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
@@ -76,17 +74,7 @@ final class HangingStorage extends ForwardingStorage {
     @Override
     public StorageWriter openWriter(StorageKey key) throws IOException {
         StorageWriter staged = delegate.openWriter(key);
-        return new StorageWriter() {
-            @Override
-            public OutputStream output() {
-                return staged.output();
-            }
-
-            @Override
-            public Path stagedFile() {
-                return staged.stagedFile();
-            }
-
+        return new ForwardingStorageWriter(staged) {
             @Override
             public StoredObject commit() throws IOException {
                 await();
@@ -94,11 +82,6 @@ final class HangingStorage extends ForwardingStorage {
                     throw new StorageRefusedException("cannot upload " + key + ": Access Denied (403)", null);
                 }
                 return staged.commit();
-            }
-
-            @Override
-            public void close() throws IOException {
-                staged.close();
             }
         };
     }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.modproxy.proxy.protocol.ModulePathPatterns;
 import dev.modproxy.proxy.protocol.RequestKind;
 import dev.modproxy.proxy.storage.ForwardingStorage;
+import dev.modproxy.proxy.storage.ForwardingStorageWriter;
 import dev.modproxy.proxy.storage.LocalDiskStorage;
 import dev.modproxy.proxy.storage.Storage;
 import dev.modproxy.proxy.storage.StorageKey;
@@ -18,7 +19,6 @@ import dev.modproxy.proxy.upstream.UpstreamListener;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -181,17 +181,7 @@ class VerifiedTreeWriterTest {
             if (!key.equals(VERIFIED_TREE)) {
                 return writer;
             }
-            return new StorageWriter() {
-                @Override
-                public OutputStream output() {
-                    return writer.output();
-                }
-
-                @Override
-                public Path stagedFile() {
-                    return writer.stagedFile();
-                }
-
+            return new ForwardingStorageWriter(writer) {
                 @Override
                 public StoredObject commit() throws IOException {
                     held.incrementAndGet();
@@ -208,11 +198,6 @@ class VerifiedTreeWriterTest {
                     StoredObject stored = writer.commit();
                     committed.add(content);
                     return stored;
-                }
-
-                @Override
-                public void close() throws IOException {
-                    writer.close();
                 }
             };
         }

@@ -1,6 +1,7 @@
 package dev.modproxy.proxy.testing;
 
 import dev.modproxy.proxy.storage.ForwardingStorage;
+import dev.modproxy.proxy.storage.ForwardingStorageWriter;
 import dev.modproxy.proxy.storage.Storage;
 import dev.modproxy.proxy.storage.StorageKey;
 import dev.modproxy.proxy.storage.StorageWriter;
@@ -8,7 +9,6 @@ import dev.modproxy.proxy.storage.StoredObject;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.file.Path;
 
 /** Wraps a storage whose writes fail like a full disk: after {@code room} bytes, or at commit (fsync). */
 public final class FullDisk extends ForwardingStorage {
@@ -58,15 +58,10 @@ public final class FullDisk extends ForwardingStorage {
                 written += len;
             }
         };
-        return new StorageWriter() {
+        return new ForwardingStorageWriter(inner) {
             @Override
             public OutputStream output() {
                 return limited;
-            }
-
-            @Override
-            public Path stagedFile() {
-                return inner.stagedFile();
             }
 
             @Override
@@ -76,11 +71,6 @@ public final class FullDisk extends ForwardingStorage {
                     throw noSpace();
                 }
                 return inner.commit();
-            }
-
-            @Override
-            public void close() throws IOException {
-                inner.close();
             }
         };
     }
