@@ -1,5 +1,7 @@
 package dev.modproxy.proxy.storage;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.modproxy.contract.Redacted;
 import java.io.IOException;
 import java.io.InputStream;
@@ -9,10 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -94,12 +93,8 @@ public final class S3Storage implements Storage, AutoCloseable {
      * HEAD was a round trip per stored object. The sizes are for the counts alone (never for serving), which
      * already follow this replica only: another replica's write since is missed, as it would be anyway.
      */
-    private final Map<String, Long> knownSizes = Collections.synchronizedMap(new LinkedHashMap<>(64, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
-            return size() > KNOWN_SIZES;
-        }
-    });
+    private final Cache<String, Long> knownSizes =
+            Caffeine.newBuilder().maximumSize(KNOWN_SIZES).build();
 
     private final List<RemovalListener> removalListeners = new CopyOnWriteArrayList<>();
 
@@ -303,7 +298,7 @@ public final class S3Storage implements Storage, AutoCloseable {
     public boolean delete(StorageKey key) throws IOException {
         String name = settings.objectName(key);
         // asked, not taken from knownSizes: another replica may have written the object since this one saw it absent
-        knownSizes.remove(name);
+        knownSizes.invalidate(name);
         long size = sizeOf(name);
         if (size < 0) {
             return false;
@@ -408,7 +403,7 @@ public final class S3Storage implements Storage, AutoCloseable {
         StoredObject publish(Path staged, long size) throws IOException {
             String name = settings.objectName(key);
             // a PUT replaces whatever is there, as a rename does on disk: the only question is what the counts lose
-            Long known = knownSizes.get(name);
+            Long known = knownSizes.getIfPresent(name);
             long replaced = known != null ? known : sizeOf(name);
             // an answer served right after it is stored is read from the staged file, not fetched back
             byte[] small = size <= READ_AT_ONCE ? Files.readAllBytes(staged) : null;
