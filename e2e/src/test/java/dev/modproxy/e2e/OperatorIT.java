@@ -1131,6 +1131,45 @@ class OperatorIT {
         assertThat(shrink.stderr()).contains("storage.size cannot shrink");
     }
 
+    /**
+     * A cache created without a spec ran on the operator's defaults while the API server held none, so the rules that
+     * compare with the old object had nothing to compare: 5Gi below the 10Gi volume, or a class, was accepted and the
+     * volume claim's update failed. The API server now stores the defaults "spec: {}" gets.
+     */
+    @Test
+    void aCacheCreatedWithoutASpecHoldsItsDefaultsAndTheTransitionRulesCompareThem() {
+        String namespace = Namespaces.of("specless");
+        Namespaces.ensure(admin, namespace);
+        Commands.Result created = cluster.kubectlWithInput("""
+                apiVersion: modproxy.dev/v1alpha1
+                kind: GoProxyCache
+                metadata:
+                  name: specless
+                  namespace: %s
+                """.formatted(namespace), "create", "-f", "-");
+        assertThat(created.succeeded()).as(created.toString()).isTrue();
+
+        assertThat(Caches.get(admin, namespace, "specless").getAdditionalProperties())
+                .extractingByKey("spec", InstanceOfAssertFactories.map(String.class, Object.class))
+                .containsEntry("replicas", 1)
+                .containsEntry("upstream", "https://proxy.golang.org")
+                .extractingByKey("storage", InstanceOfAssertFactories.map(String.class, Object.class))
+                .containsEntry("size", "10Gi")
+                .containsEntry("accessModes", List.of("ReadWriteOnce"))
+                .doesNotContainKey("storageClassName");
+        Commands.Result shrunk = apply(namespace, "specless", "spec:\n  storage: {size: 5Gi}\n");
+        assertThat(shrunk.succeeded()).isFalse();
+        assertThat(shrunk.stderr()).contains("storage.size cannot shrink");
+        Commands.Result classAdded = apply(namespace, "specless", "spec:\n  storage: {storageClassName: fast}\n");
+        assertThat(classAdded.succeeded()).isFalse();
+        assertThat(classAdded.stderr()).contains("storage.storageClassName cannot change");
+        // left in place, it would be reconciled again whenever the operator module's tests run here later
+        admin.genericKubernetesResources(Caches.GOPROXYCACHE)
+                .inNamespace(namespace)
+                .withName("specless")
+                .delete();
+    }
+
     private Commands.Result apply(String namespace, String name, String specYaml) {
         return cluster.kubectlWithInput("""
                 apiVersion: modproxy.dev/v1alpha1

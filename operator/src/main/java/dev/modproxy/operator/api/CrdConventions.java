@@ -56,6 +56,7 @@ public class CrdConventions implements CRDPostProcessor {
         root.setDescription(description(GoProxyCache.class));
         JSONSchemaProps spec = root.getProperties().get("spec");
         spec.setDescription(description(GoProxyCacheSpec.class));
+        defaultTheSpec(spec);
         JSONSchemaProps status = root.getProperties().get("status");
         status.setDescription(description(GoProxyCacheStatus.class));
         conditionShape(status.getProperties().get("conditions"));
@@ -97,6 +98,19 @@ public class CrdConventions implements CRDPostProcessor {
             schema.getProperties()
                     .forEach((name, property) -> boundIntegersJavaReadsAsInt(property, properties.get(name)));
         }
+    }
+
+    /**
+     * A cache created without a spec ran on the operator's defaults (fabric8 makes an empty spec of a missing one)
+     * while the API server held no spec, so the transition rules, which run only where the old object has the field,
+     * had nothing to compare: a later storage.size below the 10Gi volume, or a storageClassName, was accepted, and the
+     * volume claim's update then failed. Defaulted to {}, the spec is filled with the same defaults as "spec: {}" (on
+     * create, and on every read of a cache stored without one), so the rules see what the operator applied. The API
+     * server checks this {} against the spec's rules before it takes the CRD, without the nested defaults, so every
+     * rule on the spec reads its fields through has().
+     */
+    private static void defaultTheSpec(JSONSchemaProps spec) {
+        spec.setDefault(MAPPER.createObjectNode());
     }
 
     /**

@@ -27,9 +27,11 @@ import java.util.Map;
 @JsonClassDescription("What the platform team asks for: where modules come from (upstream, private), how they are "
         + "checked (sumdb, noSumDB), where they are kept (storage, objectStorage), how the proxy pods run, and what "
         + "build pods are given (injection).")
+// has() on every field it reads: the API server checks spec's default ({}) against this rule as it stands, without
+// the nested defaults (replicas 1, storage's access modes), and refuses the whole CRD if the rule fails or errs
 @ValidationRule(
-        value =
-                "self.replicas <= 1 || has(self.objectStorage) || (has(self.storage.accessModes) && 'ReadWriteMany' in self.storage.accessModes)",
+        value = "!has(self.replicas) || self.replicas <= 1 || has(self.objectStorage) || (has(self.storage)"
+                + " && has(self.storage.accessModes) && 'ReadWriteMany' in self.storage.accessModes)",
         message =
                 "replicas > 1 needs a shared cache: set storage.accessModes to [ReadWriteMany] or configure objectStorage",
         fieldPath = ".replicas",

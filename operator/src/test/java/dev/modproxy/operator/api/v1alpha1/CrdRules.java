@@ -33,7 +33,8 @@ import java.util.Map;
  *
  * <p>Like the API server: {@code self} is typed from the schema, schema defaults are applied
  * before validation, a rule runs only where its value is present, and a
- * transition rule (one that reads {@code oldSelf}) only on update where the old value is present.
+ * transition rule (one that reads {@code oldSelf}) only on update where the old value is present;
+ * {@link #onDefaults()} checks the schema's defaults as the API server does when it is given the CRD.
  * Of Kubernetes' CEL libraries only the quantity functions the CRD uses are provided. Unlike the
  * API server, objects are typed as maps, so a field of the wrong type in a rule is caught when the
  * rule runs rather than when it compiles.
@@ -91,6 +92,31 @@ final class CrdRules {
         List<String> broken = new ArrayList<>();
         check(schema, withDefaults(schema, toValue(updated)), withDefaults(schema, toValue(old)), "", broken);
         return broken;
+    }
+
+    /**
+     * The messages of the rules a schema default breaks, checked as the API server checks them before it takes the
+     * CRD: each default as it is written, without the defaults of the fields inside it, as both the new and the old
+     * value, then as a new value alone. A rule that fails or errs here makes the API server refuse the whole CRD.
+     */
+    List<String> onDefaults() {
+        List<String> broken = new ArrayList<>();
+        checkDefaults(schema, "", broken);
+        return broken;
+    }
+
+    private void checkDefaults(JsonNode node, String path, List<String> broken) {
+        if (node.has("default")) {
+            Object value = toValue(node.get("default"));
+            check(node, value, value, path, broken);
+            check(node, value, null, path, broken);
+        }
+        node.path("properties")
+                .fields()
+                .forEachRemaining(p -> checkDefaults(p.getValue(), path + "." + p.getKey(), broken));
+        if (node.has("items")) {
+            checkDefaults(node.get("items"), path + "[]", broken);
+        }
     }
 
     private void compile(JsonNode node, String path) {

@@ -83,6 +83,42 @@ class CrdValidationRulesTest {
         assertThat(rules.onCreate(cache("{}"))).isEmpty();
     }
 
+    /**
+     * The API server checks each default against the rules before it takes the CRD, as written, without the defaults
+     * inside it: spec's {} has no replicas, and a rule reading self.replicas unguarded made it refuse the whole CRD
+     * ("no such key: replicas"), which no test here could show while only whole caches were checked.
+     */
+    @Test
+    void everyDefaultPassesTheRulesWithoutTheDefaultsInsideIt() throws IOException {
+        assertThat(CrdRules.readYaml(CRD).at("/spec/versions/0/schema/openAPIV3Schema/properties/spec/default"))
+                .as("spec's default")
+                .hasToString("{}");
+        assertThat(rules.onDefaults()).isEmpty();
+    }
+
+    /**
+     * The probe's cache created without a spec: the operator made its 10Gi volume from the defaults, but the API server
+     * held no spec, so the shrink and class rules had no old value to compare and let 5Gi and a class through.
+     */
+    @Test
+    void aCacheCreatedWithoutASpecGetsTheDefaultsTheTransitionRulesCompare() throws IOException {
+        JsonNode specless = CrdRules.readYaml("""
+                apiVersion: modproxy.dev/v1alpha1
+                kind: GoProxyCache
+                metadata: {name: gomod, namespace: ci}
+                """);
+        assertThat(rules.onCreate(specless)).isEmpty();
+        assertThat(rules.onUpdate(specless, cache("{storage: {size: 5Gi}}")))
+                .singleElement()
+                .asString()
+                .startsWith(SHRINK);
+        assertThat(rules.onUpdate(specless, cache("{storage: {storageClassName: fast}}")))
+                .containsExactly(Storage.STORAGE_CLASS_FIXED_MESSAGE);
+        assertThat(rules.onUpdate(specless, cache("{storage: {accessModes: [ReadWriteMany]}}")))
+                .containsExactly("storage.accessModes cannot change once the volume exists");
+        assertThat(rules.onUpdate(specless, cache("{storage: {size: 20Gi}}"))).isEmpty();
+    }
+
     @Test
     void severalReplicasNeedASharedVolumeOrObjectStorage() throws IOException {
         assertThat(rules.onCreate(cache("{replicas: 3}")))
