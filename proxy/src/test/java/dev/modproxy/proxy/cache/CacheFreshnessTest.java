@@ -200,6 +200,48 @@ class CacheFreshnessTest {
     }
 
     @Test
+    void aRememberedNotFoundMayBeKeptForWhatIsLeftOfTheNegativeTtl() throws Exception {
+        var options = ProxyUnderTest.options().negativeTtl(Duration.ofSeconds(5));
+        try (ProxyUnderTest proxy = new ProxyUnderTest(upstream.url(), cacheDir, options)) {
+            assertEquals("public, max-age=5", cacheControl(proxy.getText("/" + LIST)), "told by the upstream");
+
+            AtomicReference<HttpResponse<String>> remembered = new AtomicReference<>();
+            await().atMost(Duration.ofSeconds(10))
+                    .pollInterval(Duration.ofMillis(100))
+                    .until(() -> {
+                        remembered.set(proxy.getText("/" + LIST));
+                        return !cacheControl(remembered.get()).equals("public, max-age=5");
+                    });
+            assertEquals(404, remembered.get().statusCode());
+            long maxAge = Long.parseLong(cacheControl(remembered.get()).substring("public, max-age=".length()));
+            assertTrue(maxAge >= 1 && maxAge < 5, "remembered a second or more: " + cacheControl(remembered.get()));
+            assertEquals(1, upstream.hits(LIST), "still remembered: not asked again");
+        }
+    }
+
+    @Test
+    void aNotFoundStandingInWhileTheUpstreamFailsSaysItIsStale() throws Exception {
+        var options = ProxyUnderTest.options().negativeTtl(Duration.ofSeconds(1));
+        try (ProxyUnderTest proxy = new ProxyUnderTest(upstream.url(), cacheDir, options)) {
+            assertEquals("public, max-age=1", cacheControl(proxy.getText("/" + LIST)), "told by the upstream");
+            upstream.on(LIST, status(500, "down"));
+
+            // once the negative TTL is over, the proxy asks again, fails, and serves the 404 it remembers
+            AtomicReference<HttpResponse<String>> served = new AtomicReference<>();
+            await().atMost(Duration.ofSeconds(10))
+                    .pollInterval(Duration.ofMillis(100))
+                    .until(() -> {
+                        served.set(proxy.getText("/" + LIST));
+                        return upstream.hits(LIST) >= 2;
+                    });
+            assertEquals(404, served.get().statusCode(), served.get().body());
+            assertEquals("public, max-age=0", cacheControl(served.get()), "past its TTL");
+            assertEquals(404, head(proxy, "/" + LIST).statusCode(), "HEAD");
+            assertEquals("public, max-age=0", cacheControl(head(proxy, "/" + LIST)), "HEAD, past its TTL");
+        }
+    }
+
+    @Test
     void aRememberedNotFoundIsANegativeHitNotAHit() throws Exception {
         Modules.publish(upstream, "example.com/lib", "v1.0.0");
         String info = "/example.com/lib/@v/v1.0.0.info";
