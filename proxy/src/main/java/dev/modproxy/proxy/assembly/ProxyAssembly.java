@@ -236,17 +236,14 @@ public final class ProxyAssembly implements AutoCloseable {
      * to be ignored without a word.
      */
     private static void warnOfDiskBounds(ProxySettings settings) {
-        ProxySettings defaults = ProxySettings.defaults(settings.storageRoot())
-                .egress(settings.egress())
-                .build();
         List<String> ignored = new ArrayList<>();
         if (settings.maxSize() != null && !settings.maxSize().isBlank()) {
             ignored.add("MODPROXY_MAX_SIZE");
         }
-        if (!Objects.equals(settings.highWatermark(), defaults.highWatermark())) {
+        if (!Objects.equals(settings.highWatermark(), ProxySettings.DEFAULT_HIGH_WATERMARK)) {
             ignored.add("MODPROXY_EVICTION_HIGH_WATERMARK");
         }
-        if (!Objects.equals(settings.lowWatermark(), defaults.lowWatermark())) {
+        if (!Objects.equals(settings.lowWatermark(), ProxySettings.DEFAULT_LOW_WATERMARK)) {
             ignored.add("MODPROXY_EVICTION_LOW_WATERMARK");
         }
         if (!ignored.isEmpty()) {

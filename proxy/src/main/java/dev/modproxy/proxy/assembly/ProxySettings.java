@@ -57,6 +57,11 @@ public record ProxySettings(
             Duration startWindow,
             Duration useWindow) {}
 
+    /** MODPROXY_EVICTION_HIGH_WATERMARK when unset: eviction starts when the volume is this full. */
+    public static final String DEFAULT_HIGH_WATERMARK = "90%";
+    /** MODPROXY_EVICTION_LOW_WATERMARK when unset: eviction stops at this fill level. */
+    public static final String DEFAULT_LOW_WATERMARK = "75%";
+
     public ProxySettings {
         Objects.requireNonNull(upstream, "upstream");
         Objects.requireNonNull(storageRoot, "storageRoot");
@@ -87,8 +92,8 @@ public record ProxySettings(
         private EgressProxy egress;
         private String storageType = "disk";
         private Path storageRoot;
-        private String highWatermark = "90%";
-        private String lowWatermark = "75%";
+        private String highWatermark = DEFAULT_HIGH_WATERMARK;
+        private String lowWatermark = DEFAULT_LOW_WATERMARK;
         private String maxSize;
         private Path passThroughDir;
         private String passThroughMaxSize = "1Gi";

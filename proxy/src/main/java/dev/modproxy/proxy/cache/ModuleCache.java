@@ -55,7 +55,7 @@ public final class ModuleCache {
     /** Longer than a fetch waits between its lookup and leading its flight (a queue for a download thread). */
     private static final Duration LANDED_KEPT = Duration.ofMinutes(5);
 
-    private record Absent(CacheAnswer.Refused answer, Instant at) {
+    private record Absent(CacheAnswer.Refused answer) {
         /**
          * A 404 or 410 stands in for the upstreams' answer while they fail, past the negative TTL; a 403 does not:
          * it is the upstream's policy of the moment, which may allow the module by now.
@@ -142,17 +142,21 @@ public final class ModuleCache {
         }
     }
 
-    /** How one fetch ended, shared with every request that waited for it. */
-    private record Outcome(StoredObject stored, boolean streamed, int status, String reason) {
+    /** How one fetch ended, shared with every request that waited for it: what it stored, or its refusal. */
+    private record Outcome(StoredObject stored, boolean streamed, CacheAnswer.Refused refused) {
+        static Outcome refused(int status, String reason) {
+            return new Outcome(null, false, new CacheAnswer.Refused(status, reason));
+        }
+
         CacheAnswer forLeader() {
             if (streamed) {
                 return new CacheAnswer.Streamed();
             }
-            return stored != null ? new CacheAnswer.Hit(stored, false) : new CacheAnswer.Refused(status, reason);
+            return forWaiter();
         }
 
         CacheAnswer forWaiter() {
-            return stored != null ? new CacheAnswer.Hit(stored, false) : new CacheAnswer.Refused(status, reason);
+            return stored != null ? new CacheAnswer.Hit(stored, false) : refused;
         }
     }
 
@@ -471,7 +475,7 @@ public final class ModuleCache {
     }
 
     private boolean isFresh(Absent absent) {
-        return Duration.between(absent.at(), Instant.now()).compareTo(settings.negativeTtl()) < 0;
+        return Duration.between(absent.answer().since(), Instant.now()).compareTo(settings.negativeTtl()) < 0;
     }
 
     private boolean isFresh(StoredObject object) {
@@ -536,7 +540,7 @@ public final class ModuleCache {
                 }
             });
         } catch (RejectedExecutionException e) {
-            Outcome refused = new Outcome(null, false, 503, "shutting down");
+            Outcome refused = Outcome.refused(503, "shutting down");
             mine.outcome.complete(refused);
             inflight.remove(key, mine);
             return CompletableFuture.completedFuture(refused.forLeader());
@@ -578,7 +582,7 @@ public final class ModuleCache {
         try {
             Optional<StoredObject> landed = refresh ? Optional.empty() : landedSinceLookup(key);
             if (landed.isPresent() && (request.immutable() || isFresh(landed.get()))) {
-                outcome = new Outcome(landed.get(), false, 200, null); // a fetch finished between lookup and now
+                outcome = new Outcome(landed.get(), false, null); // a fetch finished between lookup and now
             } else {
                 landed.ifPresent(StoredObject::release);
                 outcome = fetch(request, key, client, ArtifactIngest.DownloadGuard.NONE);
@@ -589,7 +593,7 @@ public final class ModuleCache {
             }
             return outcome.forLeader();
         } catch (RuntimeException | IOException e) {
-            outcome = new Outcome(null, false, 502, "internal error while fetching " + key + ": " + e.getMessage());
+            outcome = Outcome.refused(502, "internal error while fetching " + key + ": " + e.getMessage());
             throw e;
         } finally {
             mine.outcome.complete(outcome);
@@ -632,7 +636,7 @@ public final class ModuleCache {
         try {
             Optional<StoredObject> landed = landedSinceLookup(key);
             if (landed.isPresent()) {
-                outcome = new Outcome(landed.get(), false, 200, null); // a client's fetch finished a moment ago
+                outcome = new Outcome(landed.get(), false, null); // a client's fetch finished a moment ago
                 return PrefetchResult.CACHED;
             }
             // counted only now that it goes upstream: one the client's fetch beat is neither used nor wasted
@@ -644,7 +648,7 @@ public final class ModuleCache {
                 outcome = fetch(request, key, null, guard);
                 landed(key, outcome);
             } catch (CancellationException e) {
-                outcome = new Outcome(null, false, 503, "prefetch of " + key + " cancelled: " + e.getMessage());
+                outcome = Outcome.refused(503, "prefetch of " + key + " cancelled: " + e.getMessage());
                 metrics.prefetchWasted(request.kind(), "cancelled");
                 return PrefetchResult.CANCELLED;
             }
@@ -659,7 +663,7 @@ public final class ModuleCache {
             demand.landed(request, true);
             return PrefetchResult.STORED;
         } catch (RuntimeException | IOException e) {
-            outcome = new Outcome(null, false, 502, "internal error while fetching " + key + ": " + e.getMessage());
+            outcome = Outcome.refused(502, "internal error while fetching " + key + ": " + e.getMessage());
             metrics.prefetchWasted(request.kind(), "failed");
             throw e;
         } finally {
@@ -721,12 +725,13 @@ public final class ModuleCache {
                 settings.deadline(request.kind()));
         if (result.found()) {
             boolean streamed = tee.finish(result.value().size());
-            return new Outcome(result.value(), streamed, 200, null);
+            return new Outcome(result.value(), streamed, null);
         }
         boolean streamed = !tee.withdraw();
         if (result.notFound() || result.forbidden()) {
             // asked again at once, the chain would say the same; a 403 too, a module the upstream blocks by policy
-            negative.put(key, new Absent(new CacheAnswer.Refused(result.status(), result.reason()), Instant.now()));
+            CacheAnswer.Refused refused = new CacheAnswer.Refused(result.status(), result.reason());
+            negative.put(key, new Absent(refused));
             if (result.forbidden()) {
                 LOG.warnf("fetch of %s refused: %s", key, result.reason());
             } else if (!request.immutable()) {
@@ -738,15 +743,15 @@ public final class ModuleCache {
                     LOG.debugf("cannot drop %s from storage: %s", key, e.getMessage());
                 }
             }
-            return new Outcome(null, streamed, result.status(), result.reason());
+            return new Outcome(null, streamed, refused);
         }
         LOG.warnf("fetch of %s failed with %d: %s", key, result.status(), result.reason());
         Absent stale = negative.getIfPresent(key);
         if (stale != null && stale.standsInWhileUpstreamsFail() && !streamed) {
-            // the go command probes every path prefix; a 502 for one it saw absent before would stop its build
-            return new Outcome(
-                    null, false, stale.answer().status(), stale.answer().reason());
+            // the go command probes every path prefix; a 502 for one it saw absent before would stop its build.
+            // Served as old as it is: past its TTL, a cache after this one must not keep it for another.
+            return new Outcome(null, false, stale.answer());
         }
-        return new Outcome(null, streamed, result.status(), result.reason());
+        return new Outcome(null, streamed, new CacheAnswer.Refused(result.status(), result.reason()));
     }
 }

@@ -160,11 +160,11 @@ public interface ProxyConfig {
 
     interface Eviction {
         /** Eviction starts when the volume (or MODPROXY_MAX_SIZE) is this full: a fraction (0.9) or percentage (90%). */
-        @WithDefault("90%")
+        @WithDefault(ProxySettings.DEFAULT_HIGH_WATERMARK)
         String highWatermark();
 
         /** Eviction stops at this fill level. */
-        @WithDefault("75%")
+        @WithDefault(ProxySettings.DEFAULT_LOW_WATERMARK)
         String lowWatermark();
     }
 

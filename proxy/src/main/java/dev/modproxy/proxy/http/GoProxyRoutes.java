@@ -72,6 +72,7 @@ public final class GoProxyRoutes {
     private final ModuleCache cache;
     private final ProxyMetrics metrics;
     private final Duration negativeTtl;
+    private final CharSequence negativeCacheControl;
     private final Duration stallLimit;
     /** Bytes written to streamed responses and not yet on their sockets, summed (modproxy_response_buffered_bytes). */
     private final AtomicLong streamed = new AtomicLong();
@@ -81,6 +82,7 @@ public final class GoProxyRoutes {
         this.cache = cache;
         this.metrics = metrics;
         this.negativeTtl = negativeTtl;
+        this.negativeCacheControl = HttpHeaders.createOptimized("public, max-age=" + negativeTtl.toSeconds());
         this.stallLimit = stallLimit;
         this.mutableTtl = mutableTtl;
         this.mutableCacheControl = HttpHeaders.createOptimized("public, max-age=" + mutableTtl.toSeconds());
@@ -158,7 +160,10 @@ public final class GoProxyRoutes {
                     response,
                     refused.status(),
                     refused.reason(),
-                    absent ? "public, max-age=" + negativeTtl.toSeconds() : "no-store");
+                    absent
+                            ? freshFor(refused.since(), negativeTtl, negativeCacheControl)
+                                    .toString()
+                            : "no-store");
         } else if (answer instanceof CacheAnswer.Hit hit) {
             sendObject(ctx, request, hit.object(), hit.stale());
         }
@@ -298,12 +303,7 @@ public final class GoProxyRoutes {
                 streamed);
     }
 
-    /**
-     * A mutable answer may be kept for what is left of its TTL: a list stored four minutes ago is fresh for one more
-     * minute, not another five, in a cache after the proxy.
-     *
-     * @param stored the stored answer, or null for one just fetched
-     */
+    /** @param stored the stored answer, or null for one just fetched */
     private CharSequence cacheControl(ProxyRequest request, StoredObject stored, boolean stale) {
         if (request.immutable()) {
             return IMMUTABLE_HEADER;
@@ -311,12 +311,19 @@ public final class GoProxyRoutes {
         if (stale) {
             return STALE_HEADER;
         }
-        if (stored == null) {
-            return mutableCacheControl;
-        }
-        long ageMillis = Math.max(
-                0, Duration.between(stored.lastModified(), Instant.now()).toMillis());
-        long leftSeconds = Math.max(0, (mutableTtl.toMillis() - ageMillis + 999) / 1000);
-        return leftSeconds >= mutableTtl.toSeconds() ? mutableCacheControl : "public, max-age=" + leftSeconds;
+        return stored == null ? mutableCacheControl : freshFor(stored.lastModified(), mutableTtl, mutableCacheControl);
+    }
+
+    /**
+     * A mutable answer, or a remembered absence, may be kept for what is left of its TTL: a list stored four minutes
+     * ago is fresh for one more minute, not another five, in a cache after the proxy; one past its TTL (a 404 that
+     * stands in while every upstream fails) for none.
+     *
+     * @param whole the header for the whole TTL, which an answer just stored or told gets
+     */
+    private static CharSequence freshFor(Instant since, Duration ttl, CharSequence whole) {
+        long ageMillis = Math.max(0, Duration.between(since, Instant.now()).toMillis());
+        long leftSeconds = Math.max(0, (ttl.toMillis() - ageMillis + 999) / 1000);
+        return leftSeconds >= ttl.toSeconds() ? whole : "public, max-age=" + leftSeconds;
     }
 }

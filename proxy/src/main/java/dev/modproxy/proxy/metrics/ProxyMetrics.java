@@ -1,6 +1,7 @@
 package dev.modproxy.proxy.metrics;
 
 import dev.modproxy.proxy.protocol.RequestKind;
+import dev.modproxy.proxy.resilience.CircuitState;
 import dev.modproxy.proxy.storage.CircuitBreakingStorage;
 import dev.modproxy.proxy.storage.Storage;
 import dev.modproxy.proxy.upstream.Upstream;
@@ -222,13 +223,18 @@ public final class ProxyMetrics implements UpstreamListener {
 
     /** Publishes the storage's circuit state, as an upstream's: 0 closed, 1 open, 0.5 half-open (one trial call out). */
     public void watchCircuit(CircuitBreakingStorage storage) {
-        Gauge.builder("modproxy.storage.circuit.open", storage, s -> switch (s.state()) {
-                    case CLOSED -> 0.0;
-                    case HALF_OPEN -> 0.5;
-                    case OPEN -> 1.0;
-                })
+        Gauge.builder("modproxy.storage.circuit.open", storage, s -> circuitOpen(s.state()))
                 .description("Whether calls to the storage are being skipped")
                 .register(registry);
+    }
+
+    /** A circuit's state as its gauge reads: 0 closed, 1 open, 0.5 half-open (one trial call out). */
+    private static double circuitOpen(CircuitState state) {
+        return switch (state) {
+            case CLOSED -> 0.0;
+            case HALF_OPEN -> 0.5;
+            case OPEN -> 1.0;
+        };
     }
 
     /** Publishes each upstream's circuit state: 0 closed, 1 open, 0.5 half-open (one trial request out). */
@@ -236,12 +242,10 @@ public final class ProxyMetrics implements UpstreamListener {
         for (UpstreamChain.Entry entry : chain.entries()) {
             if (entry instanceof UpstreamChain.Proxy proxy) {
                 Upstream upstream = proxy.upstream();
-                Gauge.builder("modproxy.upstream.circuit.open", upstream, u -> switch (u.breaker()
-                                .state()) {
-                            case CLOSED -> 0.0;
-                            case HALF_OPEN -> 0.5;
-                            case OPEN -> 1.0;
-                        })
+                Gauge.builder(
+                                "modproxy.upstream.circuit.open",
+                                upstream,
+                                u -> circuitOpen(u.breaker().state()))
                         .tag("upstream", upstream.host())
                         .description("Whether requests to this upstream are being skipped")
                         .register(registry);

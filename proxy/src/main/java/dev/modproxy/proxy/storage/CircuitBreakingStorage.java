@@ -1,9 +1,12 @@
 package dev.modproxy.proxy.storage;
 
+import dev.modproxy.proxy.resilience.Circuit;
+import dev.modproxy.proxy.resilience.CircuitState;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
 /**
@@ -12,7 +15,7 @@ import org.jboss.logging.Logger;
  * uploads, deletions and the write probe are refused at once with {@link Skipped} for {@link #COOL_DOWN}:
  * {@link PassThroughStorage} answers a refused lookup as a miss and serves the module from the upstream
  * without caching it. After the cool-down one call goes through as a trial (half-open): its success
- * closes the circuit, its failure opens it for another cool-down.
+ * closes the circuit, its failure opens it for another cool-down ({@link Circuit}).
  *
  * <p>Opening a writer stages bytes locally and proves nothing about the storage; it is refused while
  * the circuit is open, and its commit (the upload) is the call that counts.
@@ -37,12 +40,6 @@ public final class CircuitBreakingStorage extends ForwardingStorage {
      */
     static final Duration COOL_DOWN = Duration.ofSeconds(30);
 
-    public enum State {
-        CLOSED,
-        OPEN,
-        HALF_OPEN
-    }
-
     /** A call that was not made because the circuit is open: the storage is neither asked nor blamed. */
     public static final class Skipped extends IOException {
         Skipped(String message) {
@@ -51,10 +48,8 @@ public final class CircuitBreakingStorage extends ForwardingStorage {
     }
 
     private final Runnable onSkip;
-    private final Clock clock;
-    private State state = State.CLOSED;
+    private final Circuit circuit;
     private int failuresInARow;
-    private long openedAt;
     private long skippedWhileOpen;
 
     /**
@@ -64,11 +59,11 @@ public final class CircuitBreakingStorage extends ForwardingStorage {
     public CircuitBreakingStorage(Storage storage, Runnable onSkip, Clock clock) {
         super(storage);
         this.onSkip = onSkip;
-        this.clock = clock;
+        this.circuit = new Circuit(COOL_DOWN, () -> TimeUnit.MILLISECONDS.toNanos(clock.millis()));
     }
 
-    public synchronized State state() {
-        return state;
+    public CircuitState state() {
+        return circuit.state();
     }
 
     @Override
@@ -119,32 +114,16 @@ public final class CircuitBreakingStorage extends ForwardingStorage {
 
     /** Lets a call through while closed, and one trial once the cool-down is over; refuses every other. */
     private void acquire(String what) throws Skipped {
-        synchronized (this) {
-            if (state == State.CLOSED) {
-                return;
-            }
-            if (state == State.OPEN && coolDownOver()) {
-                state = State.HALF_OPEN;
-                return;
-            }
+        if (!circuit.tryAcquire()) {
+            throw skip(what);
         }
-        throw skip(what);
     }
 
     /** Refuses while the circuit is open; takes no trial, as the call it guards does not reach the storage. */
     private void refuseWhileOpen(String what) throws Skipped {
-        synchronized (this) {
-            if (state == State.CLOSED || (state == State.OPEN && coolDownOver())) {
-                return;
-            }
+        if (!circuit.admitsWithoutTrial()) {
+            throw skip(what);
         }
-        throw skip(what);
-    }
-
-    /** A clock set back counts as the cool-down being over: it must not keep the storage skipped for hours. */
-    private boolean coolDownOver() {
-        long elapsed = clock.millis() - openedAt;
-        return elapsed >= COOL_DOWN.toMillis() || elapsed < 0;
     }
 
     private Skipped skip(String what) {
@@ -160,10 +139,9 @@ public final class CircuitBreakingStorage extends ForwardingStorage {
         long skipped;
         synchronized (this) {
             failuresInARow = 0;
-            if (state == State.CLOSED) {
+            if (circuit.succeeded() == CircuitState.CLOSED) {
                 return;
             }
-            state = State.CLOSED;
             skipped = skippedWhileOpen;
             skippedWhileOpen = 0;
         }
@@ -174,20 +152,18 @@ public final class CircuitBreakingStorage extends ForwardingStorage {
 
     private void failed(Throwable cause) {
         synchronized (this) {
-            failuresInARow++;
-            if (state == State.HALF_OPEN) {
-                state = State.OPEN;
-                openedAt = clock.millis();
+            // the count is reset only as the circuit closes, so it reaches FAILURES_TO_OPEN once, while closed: the
+            // later failures of the same run (calls out when it opened) do not start the cool-down again
+            boolean opens = ++failuresInARow == FAILURES_TO_OPEN;
+            if (circuit.failed(opens) == CircuitState.HALF_OPEN) {
                 LOG.debugf(
                         "storage %s still fails (%s): skipped for another %d s",
                         delegate.describe(), firstLine(cause), COOL_DOWN.toSeconds());
                 return;
             }
-            if (state != State.CLOSED || failuresInARow < FAILURES_TO_OPEN) {
+            if (!opens) {
                 return;
             }
-            state = State.OPEN;
-            openedAt = clock.millis();
         }
         LOG.warnf(
                 "storage %s failed %d calls in a row (the last: %s): circuit open, not calling it for %d s; lookups"

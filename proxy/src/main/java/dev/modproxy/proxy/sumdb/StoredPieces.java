@@ -1,11 +1,13 @@
 package dev.modproxy.proxy.sumdb;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.modproxy.proxy.cache.EntryWeight;
 import dev.modproxy.proxy.storage.StorageKey;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
+import java.util.concurrent.TimeUnit;
 
 /**
  * What a remote storage (a bucket) holds of the checksum database, as this proxy last saw it: the proven pieces it
@@ -18,89 +20,67 @@ import java.util.LinkedHashMap;
  */
 final class StoredPieces {
 
-    /** Heap for the pieces' bytes: a thousand hash tiles, or a few hundred data tiles. */
+    /** Heap for the pieces and their keys ({@link EntryWeight}): a thousand hash tiles, or a few hundred data tiles. */
     static final long MAX_BYTES = 8L << 20;
-    /** Paths remembered at all, most of them misses of a few bytes each. */
-    static final int MAX_PIECES = 16_384;
+    /** Heap for the paths found missing, counted by their characters: some sixteen thousand of them. */
+    static final long MAX_ABSENT_BYTES = 2L << 20;
     /**
      * A miss is believed this long: through one proof, which otherwise asks again for each tile it lacks. A piece
      * another replica stores meanwhile is found after it; until then this one fetches it from the database.
      */
     static final Duration ABSENCE = Duration.ofSeconds(10);
 
-    /** Remembers nothing: every question goes to the storage. */
+    /** Remembers nothing (caches bounded at zero drop what they are given): every question goes to the storage. */
     static final StoredPieces NONE = new StoredPieces(Clock.systemUTC(), 0, 0);
 
     /** A kept piece and when the storage took it (its freshness, for the pieces that have one). */
     record Piece(byte[] bytes, Instant storedAt) {}
 
-    /** bytes null: found missing at storedAt. */
-    private final LinkedHashMap<StorageKey, Piece> pieces = new LinkedHashMap<>(64, 0.75f, true);
-
-    private final Clock clock;
-    private final long maxBytes;
-    private final int maxPieces;
-    private long bytes;
+    private final Cache<StorageKey, Piece> present;
+    private final Cache<StorageKey, Boolean> absent;
 
     StoredPieces(Clock clock) {
-        this(clock, MAX_BYTES, MAX_PIECES);
+        this(clock, MAX_BYTES, MAX_ABSENT_BYTES);
     }
 
-    private StoredPieces(Clock clock, long maxBytes, int maxPieces) {
-        this.clock = clock;
-        this.maxBytes = maxBytes;
-        this.maxPieces = maxPieces;
+    StoredPieces(Clock clock, long maxBytes, long maxAbsentBytes) {
+        // evictions on the caller's thread: no pool, and the bounds hold when a put returns
+        this.present = Caffeine.newBuilder()
+                .maximumWeight(maxBytes)
+                .<StorageKey, Piece>weigher((key, piece) -> EntryWeight.of(key.value()) + piece.bytes().length)
+                .executor(Runnable::run)
+                .build();
+        this.absent = Caffeine.newBuilder()
+                .maximumWeight(maxAbsentBytes)
+                .<StorageKey, Boolean>weigher((key, missing) -> EntryWeight.of(key.value()))
+                .expireAfterWrite(ABSENCE)
+                .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis()))
+                .executor(Runnable::run)
+                .build();
     }
 
     /** The piece the storage holds under key, as last read or written; null when not known to be there. */
-    synchronized Piece present(StorageKey key) {
-        Piece piece = pieces.get(key);
-        return piece == null || piece.bytes() == null ? null : piece;
+    Piece present(StorageKey key) {
+        return present.getIfPresent(key);
     }
 
     /** Whether the storage was found without key within {@link #ABSENCE}. */
-    synchronized boolean knownAbsent(StorageKey key) {
-        Piece piece = pieces.get(key);
-        if (piece == null || piece.bytes() != null) {
-            return false;
-        }
-        if (piece.storedAt().plus(ABSENCE).isAfter(clock.instant())) {
-            return true;
-        }
-        pieces.remove(key);
-        return false;
+    boolean knownAbsent(StorageKey key) {
+        return absent.getIfPresent(key) != null;
     }
 
-    synchronized void present(StorageKey key, byte[] content, Instant storedAt) {
-        put(key, new Piece(content, storedAt));
+    void present(StorageKey key, byte[] content, Instant storedAt) {
+        present.put(key, new Piece(content, storedAt));
+        absent.invalidate(key);
     }
 
-    synchronized void absent(StorageKey key) {
-        put(key, new Piece(null, clock.instant()));
+    void absent(StorageKey key) {
+        absent.put(key, Boolean.TRUE);
+        present.invalidate(key);
     }
 
-    synchronized void forget(StorageKey key) {
-        drop(pieces.remove(key));
-    }
-
-    private void put(StorageKey key, Piece piece) {
-        drop(pieces.put(key, piece));
-        bytes += weight(piece);
-        Iterator<Piece> eldest = pieces.values().iterator();
-        while ((bytes > maxBytes || pieces.size() > maxPieces) && eldest.hasNext()) {
-            Piece dropped = eldest.next();
-            eldest.remove();
-            drop(dropped);
-        }
-    }
-
-    private void drop(Piece piece) {
-        if (piece != null) {
-            bytes -= weight(piece);
-        }
-    }
-
-    private static long weight(Piece piece) {
-        return piece.bytes() == null ? 0 : piece.bytes().length;
+    void forget(StorageKey key) {
+        present.invalidate(key);
+        absent.invalidate(key);
     }
 }

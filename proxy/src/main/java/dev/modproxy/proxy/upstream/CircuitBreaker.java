@@ -1,5 +1,7 @@
 package dev.modproxy.proxy.upstream;
 
+import dev.modproxy.proxy.resilience.Circuit;
+import dev.modproxy.proxy.resilience.CircuitState;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
@@ -8,7 +10,7 @@ import java.util.function.LongSupplier;
 /**
  * Skips an upstream after {@code threshold} consecutive failures on as many distinct modules; after
  * {@code coolDown} one trial request is let through (half-open) and its outcome closes or re-opens
- * the breaker. Distinct modules: one module the upstream cannot serve in time (a large repository
+ * the breaker ({@link Circuit}). Distinct modules: one module the upstream cannot serve in time (a large repository
  * fetched for the first time, a dead VCS host behind it) fails on every path a build and the
  * prefetcher ask of it (its list, {@code @latest}, each version's files, the checksum database's
  * lookups of it) and says nothing about the upstream; it must not make the upstream skipped for
@@ -16,18 +18,9 @@ import java.util.function.LongSupplier;
  */
 public final class CircuitBreaker {
 
-    public enum State {
-        CLOSED,
-        OPEN,
-        HALF_OPEN
-    }
-
     private final int threshold;
-    private final long coolDownNanos;
-    private final LongSupplier nanoTime;
-    private State state = State.CLOSED;
+    private final Circuit circuit;
     private final Set<String> failingModules = new HashSet<>();
-    private long openedAt;
     private long anonymousFailures;
 
     public CircuitBreaker(int threshold, Duration coolDown) {
@@ -39,28 +32,16 @@ public final class CircuitBreaker {
             throw new IllegalArgumentException("circuit breaker threshold must be at least 1");
         }
         this.threshold = threshold;
-        this.coolDownNanos = coolDown.toNanos();
-        this.nanoTime = nanoTime;
+        this.circuit = new Circuit(coolDown, nanoTime);
     }
 
     /** Whether a request may go out now; every permitted request must report success or failure. */
-    public synchronized boolean tryAcquire() {
-        switch (state) {
-            case CLOSED:
-                return true;
-            case OPEN:
-                if (nanoTime.getAsLong() - openedAt >= coolDownNanos) {
-                    state = State.HALF_OPEN;
-                    return true;
-                }
-                return false;
-            default:
-                return false; // a trial request is already out
-        }
+    public boolean tryAcquire() {
+        return circuit.tryAcquire();
     }
 
     public synchronized void recordSuccess() {
-        state = State.CLOSED;
+        circuit.succeeded();
         failingModules.clear();
     }
 
@@ -69,15 +50,15 @@ public final class CircuitBreaker {
         recordFailure("\0" + anonymousFailures++);
     }
 
-    /** A failure that says the upstream is down, while asking it for path (counted as the module it names). */
+    /**
+     * A failure that says the upstream is down, while asking it for path (counted as the module it names). Once as
+     * many modules failed as the threshold, each failure (of a request out when it opened) starts the cool-down again.
+     */
     public synchronized void recordFailure(String path) {
         if (failingModules.size() < threshold) {
             failingModules.add(moduleOf(path));
         }
-        if (state == State.HALF_OPEN || failingModules.size() >= threshold) {
-            state = State.OPEN;
-            openedAt = nanoTime.getAsLong();
-        }
+        circuit.failed(failingModules.size() >= threshold);
     }
 
     /**
@@ -102,13 +83,11 @@ public final class CircuitBreaker {
     }
 
     /** The request ended for a reason that says nothing about the upstream (e.g. local disk full). */
-    public synchronized void recordNeither() {
-        if (state == State.HALF_OPEN) {
-            state = State.OPEN; // cool-down already elapsed: the next request becomes the trial
-        }
+    public void recordNeither() {
+        circuit.abandoned();
     }
 
-    public synchronized State state() {
-        return state;
+    public CircuitState state() {
+        return circuit.state();
     }
 }

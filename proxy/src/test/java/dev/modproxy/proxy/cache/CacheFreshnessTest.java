@@ -23,7 +23,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -133,15 +132,9 @@ class CacheFreshnessTest {
 
             for (String path : MUTABLE) {
                 // once the proxy has tried to refresh it, the answer is past its TTL and stays so
-                AtomicReference<HttpResponse<String>> served = new AtomicReference<>();
-                await().atMost(Duration.ofSeconds(10))
-                        .pollInterval(Duration.ofMillis(100))
-                        .until(() -> {
-                            served.set(proxy.getText(path));
-                            return upstream.hits(path.substring(1)) >= 2;
-                        });
-                assertEquals(200, served.get().statusCode(), path);
-                assertEquals("public, max-age=0", cacheControl(served.get()), path + " served stale");
+                HttpResponse<String> served = proxy.getTextUntil(path, r -> upstream.hits(path.substring(1)) >= 2);
+                assertEquals(200, served.statusCode(), path);
+                assertEquals("public, max-age=0", cacheControl(served), path + " served stale");
                 assertEquals("public, max-age=0", cacheControl(head(proxy, path)), path + " HEAD, stale");
             }
 
@@ -196,6 +189,37 @@ class CacheFreshnessTest {
                     .pollInterval(Duration.ofMillis(100))
                     .until(() -> proxy.getText("/" + LIST).statusCode() == 200);
             assertEquals(2, upstream.hits(LIST));
+        }
+    }
+
+    @Test
+    void aRememberedNotFoundMayBeKeptForWhatIsLeftOfTheNegativeTtl() throws Exception {
+        var options = ProxyUnderTest.options().negativeTtl(Duration.ofSeconds(5));
+        try (ProxyUnderTest proxy = new ProxyUnderTest(upstream.url(), cacheDir, options)) {
+            assertEquals("public, max-age=5", cacheControl(proxy.getText("/" + LIST)), "told by the upstream");
+
+            HttpResponse<String> remembered =
+                    proxy.getTextUntil("/" + LIST, r -> !cacheControl(r).equals("public, max-age=5"));
+            assertEquals(404, remembered.statusCode());
+            long maxAge = Long.parseLong(cacheControl(remembered).substring("public, max-age=".length()));
+            assertTrue(maxAge >= 1 && maxAge < 5, "remembered a second or more: " + cacheControl(remembered));
+            assertEquals(1, upstream.hits(LIST), "still remembered: not asked again");
+        }
+    }
+
+    @Test
+    void aNotFoundStandingInWhileTheUpstreamFailsSaysItIsStale() throws Exception {
+        var options = ProxyUnderTest.options().negativeTtl(Duration.ofSeconds(1));
+        try (ProxyUnderTest proxy = new ProxyUnderTest(upstream.url(), cacheDir, options)) {
+            assertEquals("public, max-age=1", cacheControl(proxy.getText("/" + LIST)), "told by the upstream");
+            upstream.on(LIST, status(500, "down"));
+
+            // once the negative TTL is over, the proxy asks again, fails, and serves the 404 it remembers
+            HttpResponse<String> served = proxy.getTextUntil("/" + LIST, r -> upstream.hits(LIST) >= 2);
+            assertEquals(404, served.statusCode(), served.body());
+            assertEquals("public, max-age=0", cacheControl(served), "past its TTL");
+            assertEquals(404, head(proxy, "/" + LIST).statusCode(), "HEAD");
+            assertEquals("public, max-age=0", cacheControl(head(proxy, "/" + LIST)), "HEAD, past its TTL");
         }
     }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.modproxy.proxy.resilience.CircuitState;
 import dev.modproxy.proxy.testing.CapturedLog;
 import dev.modproxy.proxy.testing.MutableClock;
 import java.io.IOException;
@@ -56,7 +57,7 @@ class CircuitBreakingStorageTest {
             assertFalse(failed instanceof CircuitBreakingStorage.Skipped, "the storage was asked and failed");
         }
 
-        assertEquals(CircuitBreakingStorage.State.OPEN, breaker.state());
+        assertEquals(CircuitState.OPEN, breaker.state());
         assertThrows(CircuitBreakingStorage.Skipped.class, () -> breaker.lookup(MOD));
         assertThrows(CircuitBreakingStorage.Skipped.class, () -> breaker.openWriter(MOD));
         assertThrows(CircuitBreakingStorage.Skipped.class, () -> breaker.delete(MOD));
@@ -79,7 +80,7 @@ class CircuitBreakingStorageTest {
             assertEquals(Optional.empty(), breaker.lookup(MOD));
         }
 
-        assertEquals(CircuitBreakingStorage.State.CLOSED, breaker.state());
+        assertEquals(CircuitState.CLOSED, breaker.state());
         assertEquals(0, skipped.get());
     }
 
@@ -101,13 +102,13 @@ class CircuitBreakingStorageTest {
             }
         });
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> bucket.waiting.get() == 1);
-        assertEquals(CircuitBreakingStorage.State.HALF_OPEN, breaker.state());
+        assertEquals(CircuitState.HALF_OPEN, breaker.state());
         assertThrows(
                 CircuitBreakingStorage.Skipped.class, () -> breaker.lookup(MOD), "one trial at a time, others skip");
         bucket.recover();
 
         assertTrue(trial.get().isPresent(), "the trial's answer reaches its caller");
-        assertEquals(CircuitBreakingStorage.State.CLOSED, breaker.state());
+        assertEquals(CircuitState.CLOSED, breaker.state());
         int calls = bucket.calls.get();
         assertTrue(breaker.lookup(MOD).isPresent());
         assertEquals(calls + 1, bucket.calls.get(), "the storage is used again");
@@ -123,13 +124,13 @@ class CircuitBreakingStorageTest {
 
         IOException trial = assertThrows(IOException.class, () -> breaker.lookup(MOD));
         assertFalse(trial instanceof CircuitBreakingStorage.Skipped, "the trial reached the storage");
-        assertEquals(CircuitBreakingStorage.State.OPEN, breaker.state());
+        assertEquals(CircuitState.OPEN, breaker.state());
         assertThrows(CircuitBreakingStorage.Skipped.class, () -> breaker.lookup(MOD));
 
         clock.advance(CircuitBreakingStorage.COOL_DOWN);
         bucket.recover();
         assertEquals(Optional.empty(), breaker.lookup(MOD));
-        assertEquals(CircuitBreakingStorage.State.CLOSED, breaker.state());
+        assertEquals(CircuitState.CLOSED, breaker.state());
         assertEquals(2, log.lines().size(), "a failed trial adds no line: " + log.lines());
     }
 
@@ -141,14 +142,14 @@ class CircuitBreakingStorageTest {
             assertThrows(IOException.class, writer::commit);
             assertTrue(Files.exists(writer.stagedFile()), "an upload that failed leaves its staged bytes to serve");
         }
-        assertEquals(CircuitBreakingStorage.State.CLOSED, breaker.state());
+        assertEquals(CircuitState.CLOSED, breaker.state());
         try (StorageWriter writer = breaker.openWriter(MOD)) {
-            assertEquals(CircuitBreakingStorage.State.CLOSED, breaker.state(), "staging locally proves nothing");
+            assertEquals(CircuitState.CLOSED, breaker.state(), "staging locally proves nothing");
         }
         assertThrows(IOException.class, () -> breaker.lookup(MOD));
 
         assertEquals(
-                CircuitBreakingStorage.State.OPEN,
+                CircuitState.OPEN,
                 breaker.state(),
                 "an upload and a lookup failed in a row (a miss against a hung bucket)");
     }
@@ -161,7 +162,7 @@ class CircuitBreakingStorageTest {
             assertThrows(StorageRefusedException.class, () -> put(breaker, ZIP, "zip"));
         }
 
-        assertEquals(CircuitBreakingStorage.State.CLOSED, breaker.state(), "a refusal is an answer: the bucket is up");
+        assertEquals(CircuitState.CLOSED, breaker.state(), "a refusal is an answer: the bucket is up");
         assertTrue(breaker.lookup(MOD).isPresent(), "its hits are still served");
         assertEquals(0, skipped.get());
     }
@@ -175,12 +176,12 @@ class CircuitBreakingStorageTest {
         clock.advance(CircuitBreakingStorage.COOL_DOWN);
         bucket.recover();
         try (StorageWriter writer = breaker.openWriter(MOD)) {
-            assertEquals(CircuitBreakingStorage.State.OPEN, breaker.state(), "opening a writer is not the trial");
+            assertEquals(CircuitState.OPEN, breaker.state(), "opening a writer is not the trial");
             writer.output().write("module example.com/a\n".getBytes(StandardCharsets.UTF_8));
             writer.commit();
         }
 
-        assertEquals(CircuitBreakingStorage.State.CLOSED, breaker.state());
+        assertEquals(CircuitState.CLOSED, breaker.state());
         assertTrue(breaker.lookup(MOD).isPresent(), "the storage got the entry");
     }
 
@@ -193,7 +194,7 @@ class CircuitBreakingStorageTest {
     private static void openOn(CircuitBreakingStorage breaker) {
         assertThrows(IOException.class, () -> breaker.probeWritable());
         assertThrows(IOException.class, () -> breaker.delete(MOD));
-        assertEquals(CircuitBreakingStorage.State.OPEN, breaker.state());
+        assertEquals(CircuitState.OPEN, breaker.state());
     }
 
     private static void put(Storage storage, StorageKey key, String content) throws IOException {

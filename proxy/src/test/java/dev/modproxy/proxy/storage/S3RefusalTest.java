@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.modproxy.proxy.resilience.CircuitState;
 import dev.modproxy.proxy.testing.S3Server;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -48,7 +49,7 @@ class S3RefusalTest {
                 }
             }
 
-            assertEquals(CircuitBreakingStorage.State.CLOSED, breaker.state());
+            assertEquals(CircuitState.CLOSED, breaker.state());
             assertEquals(0, skipped.get(), "every call went to the bucket");
         }
     }

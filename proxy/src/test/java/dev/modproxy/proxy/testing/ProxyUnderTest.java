@@ -1,5 +1,7 @@
 package dev.modproxy.proxy.testing;
 
+import static org.awaitility.Awaitility.await;
+
 import dev.modproxy.proxy.assembly.ProxyAssembly;
 import dev.modproxy.proxy.assembly.ProxySettings;
 import dev.modproxy.proxy.cache.MemoryCache;
@@ -21,6 +23,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 
 /**
@@ -219,6 +223,21 @@ public final class ProxyUnderTest implements AutoCloseable {
     public HttpResponse<String> getText(String path) throws IOException, InterruptedException {
         return client.send(
                 HttpRequest.newBuilder(URI.create(url() + path)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /**
+     * Asks for path every 100 ms, for up to 10 s, until {@code done} holds (the upstream was asked again, say), and
+     * returns the last answer.
+     */
+    public HttpResponse<String> getTextUntil(String path, Predicate<HttpResponse<String>> done) {
+        AtomicReference<HttpResponse<String>> last = new AtomicReference<>();
+        await().atMost(Duration.ofSeconds(10))
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> {
+                    last.set(getText(path));
+                    return done.test(last.get());
+                });
+        return last.get();
     }
 
     public HttpClient client() {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.modproxy.proxy.resilience.CircuitState;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -20,7 +21,7 @@ class CircuitBreakerTest {
         assertTrue(breaker.tryAcquire());
         breaker.recordFailure();
 
-        assertEquals(CircuitBreaker.State.OPEN, breaker.state());
+        assertEquals(CircuitState.OPEN, breaker.state());
         assertFalse(breaker.tryAcquire());
     }
 
@@ -31,7 +32,7 @@ class CircuitBreakerTest {
         breaker.recordSuccess();
         breaker.recordFailure();
 
-        assertEquals(CircuitBreaker.State.CLOSED, breaker.state());
+        assertEquals(CircuitState.CLOSED, breaker.state());
     }
 
     @Test
@@ -67,14 +68,12 @@ class CircuitBreakerTest {
         for (int i = 0; i < 20; i++) {
             breaker.recordFailure("example.com/slow/@v/v1.0.0.zip");
         }
-        assertEquals(CircuitBreaker.State.CLOSED, breaker.state());
+        assertEquals(CircuitState.CLOSED, breaker.state());
 
         breaker.recordFailure("example.com/a/@v/list");
         breaker.recordFailure("example.com/b/@v/list");
         assertEquals(
-                CircuitBreaker.State.OPEN,
-                breaker.state(),
-                "three distinct modules failing in a row: the upstream is down");
+                CircuitState.OPEN, breaker.state(), "three distinct modules failing in a row: the upstream is down");
     }
 
     @Test
@@ -92,13 +91,13 @@ class CircuitBreakerTest {
             breaker.recordFailure(path);
         }
         assertEquals(
-                CircuitBreaker.State.CLOSED,
+                CircuitState.CLOSED,
                 breaker.state(),
                 "a build and the prefetcher asking one slow module everything say nothing about the upstream");
 
         breaker.recordFailure("example.com/a/@v/v1.0.0.mod");
         breaker.recordFailure("sumdb/tile/8/0/001");
-        assertEquals(CircuitBreaker.State.OPEN, breaker.state(), "three modules (or tiles) failing in a row");
+        assertEquals(CircuitState.OPEN, breaker.state(), "three modules (or tiles) failing in a row");
     }
 
     @Test
