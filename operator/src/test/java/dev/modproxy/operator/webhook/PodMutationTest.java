@@ -532,6 +532,36 @@ class PodMutationTest {
         assertThat(registry.get("modproxy.webhook.review").timer().count()).isEqualTo(3);
     }
 
+    @Test
+    void dryRunsAreCountedApartFromThePodsCreated() {
+        JsonObject original = AdmissionFixtures.json(review("tekton-taskrun-pod.json"));
+        byte[] dryRun = Json.createObjectBuilder(original)
+                .add(
+                        "request",
+                        Json.createObjectBuilder(original.getJsonObject("request"))
+                                .add("dryRun", true))
+                .build()
+                .toString()
+                .getBytes(StandardCharsets.UTF_8);
+
+        handle(dryRun);
+        handle(dryRun);
+        handle(review("tekton-taskrun-pod.json"));
+
+        assertThat(registry.get("modproxy.webhook.injections")
+                        .tag("outcome", "injected")
+                        .counter()
+                        .count())
+                .as("kubectl create --dry-run=server creates no pod")
+                .isEqualTo(1.0);
+        assertThat(registry.get("modproxy.webhook.dry.runs")
+                        .tag("outcome", "injected")
+                        .counter()
+                        .count())
+                .isEqualTo(2.0);
+        assertThat(registry.get("modproxy.webhook.review").timer().count()).isEqualTo(3);
+    }
+
     static byte[] withPodLabel(byte[] review, String value) {
         JsonObject original = AdmissionFixtures.json(review);
         JsonObject pod = original.getJsonObject("request").getJsonObject("object");
