@@ -47,6 +47,7 @@ public final class AdmissionReviewHandler {
         long started = System.nanoTime();
         InjectionOutcome outcome = InjectionOutcome.ERROR;
         String uid = "";
+        boolean dryRun = false;
         try {
             if (looksLikeUtf16Or32(body)) {
                 return Reply.badRequest("malformed AdmissionReview: body is not UTF-8");
@@ -58,6 +59,7 @@ public final class AdmissionReviewHandler {
                 return Reply.badRequest(e.getMessage());
             }
             uid = review.uid();
+            dryRun = review.dryRun();
             if (review.wrongType() != null) {
                 return allowedWithMessage(
                         uid, "modproxy: cannot read " + review.wrongType() + ": wrong JSON type for that field");
@@ -77,7 +79,7 @@ public final class AdmissionReviewHandler {
             String message = "modproxy webhook error: " + e.getClass().getSimpleName();
             return uid.isEmpty() ? Reply.badRequest(message) : allowedWithMessage(uid, message);
         } finally {
-            metrics.record(outcome, System.nanoTime() - started);
+            metrics.record(outcome, dryRun, System.nanoTime() - started);
         }
     }
 

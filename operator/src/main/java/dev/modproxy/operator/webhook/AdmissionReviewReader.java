@@ -126,6 +126,7 @@ final class AdmissionReviewReader {
         ResourceKind requestKind;
         String subResource;
         String namespace;
+        boolean dryRun;
         boolean objectIsJsonObject;
         // why there is no Pod when request.object is not a JSON object
         String notAnObject = "request.object is missing";
@@ -156,6 +157,7 @@ final class AdmissionReviewReader {
                     effective,
                     subResource,
                     namespace,
+                    dryRun,
                     notAPod == null ? object : null,
                     notAPod,
                     wrongType);
@@ -174,6 +176,7 @@ final class AdmissionReviewReader {
                 case "requestKind" -> request.requestKind = kind(value, "request.requestKind");
                 case "subResource" -> request.subResource = text(value, "request.subResource");
                 case "namespace" -> request.namespace = text(value, "request.namespace");
+                case "dryRun" -> request.dryRun = "true".equals(text(value, "request.dryRun"));
                 case "object" -> object(value, request);
                 default -> parser.skipChildren();
             }

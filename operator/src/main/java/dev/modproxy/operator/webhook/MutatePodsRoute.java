@@ -83,7 +83,8 @@ public final class MutatePodsRoute implements Handler<HttpServerRequest> {
             }
         });
         // The review reads only informer caches and parses JSON in memory: it never blocks, so it
-        // runs on the event loop; a hop to a worker thread only added latency under load.
+        // runs on the event loop (the webhook's own, WebhookServer); a hop to a worker thread only added latency
+        // under load.
         request.endHandler(done -> {
             vertx.cancelTimer(deadline);
             if (request.response().ended()) {

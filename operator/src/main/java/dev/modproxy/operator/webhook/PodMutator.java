@@ -8,11 +8,14 @@ import dev.modproxy.operator.webhook.PodReview.EnvEntry;
 import dev.modproxy.operator.webhook.PodReview.PodContainer;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 
 /** Turns one admission request into the patch that points the pod's Go builds at a cache. */
 public final class PodMutator {
@@ -99,6 +102,12 @@ public final class PodMutator {
         int touched = 0;
         touched += addMissing(patch, "/spec/initContainers", pod.initContainers(), pod, env, findings);
         touched += addMissing(patch, "/spec/containers", pod.containers(), pod, env, findings);
+        if (!findings.unseenExemptions.isEmpty()) {
+            // the variables come from valueFrom or envFrom, which the webhook cannot read (docs/injection.md)
+            warnings.add("modproxy: private modules may reach the fallback: add " + cache.ref() + "'s spec.private to "
+                    + String.join(", ", findings.unseenExemptionNames) + " in "
+                    + String.join(", ", findings.unseenExemptions));
+        }
         if (!findings.keptEnvFrom.isEmpty()) {
             warnings.add("modproxy: envFrom may set the Go variables; left to it in container(s) "
                     + String.join(", ", findings.keptEnvFrom));
@@ -123,6 +132,10 @@ public final class PodMutator {
         final List<String> keptEnvFrom = new ArrayList<>();
         final List<String> buildArgs = new ArrayList<>();
         final List<String> scriptedBuilds = new ArrayList<>();
+        /** Containers whose GONOPROXY or GONOSUMDB (the names) come from a source the webhook cannot read. */
+        final Set<String> unseenExemptions = new LinkedHashSet<>();
+
+        final Set<String> unseenExemptionNames = new TreeSet<>();
     }
 
     private static int addMissing(
@@ -139,31 +152,57 @@ public final class PodMutator {
                 continue;
             }
             List<EnvEntry> existing = container.env();
-            // by name only: a value, a valueFrom or an empty value all mean the container decided
-            Map<String, EnvEntry> present = new HashMap<>();
-            for (EnvEntry var : existing) {
+            String containerPath = listPath + "/" + i;
+            // by name only: a value, a valueFrom or an empty value all mean the container decided, but for
+            // GONOPROXY and GONOSUMDB, which must still exempt the cache's private patterns (coveringCachePatterns)
+            Map<String, Integer> present = new HashMap<>();
+            for (int index = 0; index < existing.size(); index++) {
                 // of two entries with one name, the container sees the later one
-                if (var != null) {
-                    present.put(var.name(), var);
+                if (existing.get(index) != null) {
+                    present.put(existing.get(index).name(), index);
                 }
             }
             ArrayNode missing = JsonNodeFactory.instance.arrayNode();
             // the variables this container's Go commands get from the webhook: its image build should get the same
             Map<String, String> ours = new LinkedHashMap<>();
             boolean leftToEnvFrom = false;
+            boolean changed = false;
             boolean ownGoPrivate = present.containsKey(GoEnvironment.GOPRIVATE)
                     || mayComeFromEnvFrom(container, GoEnvironment.GOPRIVATE);
             for (Map.Entry<String, String> entry : env.entrySet()) {
                 Map.Entry<String, String> variable = ownGoPrivate ? keepingOwnGoPrivate(entry) : entry;
-                EnvEntry own = present.get(variable.getKey());
-                if (own != null) {
-                    if (!own.fromSource() && variable.getValue().equals(own.value())) {
-                        ours.put(variable.getKey(), variable.getValue());
+                String name = variable.getKey();
+                // the cache's fallback is only asked through the webhook's GOPROXY, the first variable of env
+                boolean mustExemptCachePatterns =
+                        (name.equals(GoEnvironment.GONOPROXY) || name.equals(GoEnvironment.GONOSUMDB))
+                                && ours.containsKey(GoEnvironment.GOPROXY);
+                Integer ownIndex = present.get(name);
+                if (ownIndex != null) {
+                    EnvEntry own = existing.get(ownIndex);
+                    String value = own.value();
+                    if (mustExemptCachePatterns && !own.fromSource()) {
+                        value = coveringCachePatterns(value, entry.getValue(), variable.getValue());
+                        if (!value.equals(own.value())) {
+                            patch.add(
+                                    containerPath + "/env/" + ownIndex + "/value",
+                                    JsonNodeFactory.instance.textNode(value));
+                            changed = true;
+                        }
+                    } else if (mustExemptCachePatterns) {
+                        findings.unseenExemptions.add(container.name());
+                        findings.unseenExemptionNames.add(name);
+                    }
+                    if (!own.fromSource() && variable.getValue().equals(value)) {
+                        ours.put(name, variable.getValue());
                     }
                     continue;
                 }
-                if (mayComeFromEnvFrom(container, variable.getKey())) {
+                if (mayComeFromEnvFrom(container, name)) {
                     leftToEnvFrom = true;
+                    if (mustExemptCachePatterns) {
+                        findings.unseenExemptions.add(container.name());
+                        findings.unseenExemptionNames.add(name);
+                    }
                     continue;
                 }
                 missing.add(JsonNodeFactory.instance
@@ -175,8 +214,6 @@ public final class PodMutator {
             if (leftToEnvFrom) {
                 findings.keptEnvFrom.add(container.name());
             }
-            String containerPath = listPath + "/" + i;
-            boolean changed = false;
             if (!missing.isEmpty()) {
                 String envPath = containerPath + "/env";
                 if (existing.isEmpty()) {
@@ -259,6 +296,34 @@ public final class PodMutator {
             return Map.entry(name, variable.getValue() + "," + VariableReferences.to(GoEnvironment.GOPRIVATE));
         }
         return variable;
+    }
+
+    /**
+     * The container's own GONOPROXY or GONOSUMDB, made to exempt the cache's patterns too. The go command reads them
+     * in preference to GOPRIVATE: a container that sets {@code GONOPROXY=other.corp/*} would otherwise have the
+     * cache's private modules asked of the cache and then of its public fallback. The patterns the value lacks are
+     * appended as the webhook writes them ({@link VariableReferences#literal}), so a second call finds them all and
+     * changes nothing. An empty value is unset to the go command (derived from GOPRIVATE): it becomes the webhook's.
+     *
+     * @param cachePatterns the cache's patterns for the variable, comma-separated
+     * @param ours what the webhook sets when the container does not ({@code cachePatterns}, maybe with a reference
+     *        to the container's GOPRIVATE)
+     */
+    private static String coveringCachePatterns(String own, String cachePatterns, String ours) {
+        if (own == null || own.isBlank()) {
+            return ours;
+        }
+        Set<String> listed = new HashSet<>();
+        for (String pattern : own.split(",")) {
+            listed.add(pattern.strip());
+        }
+        StringBuilder covering = new StringBuilder(own);
+        for (String pattern : cachePatterns.split(",")) {
+            if (!listed.contains(pattern)) {
+                covering.append(',').append(pattern);
+            }
+        }
+        return covering.toString();
     }
 
     /**

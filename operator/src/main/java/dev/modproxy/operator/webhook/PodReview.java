@@ -9,6 +9,7 @@ import java.util.Map;
  *
  * @param kind {@code request.kind}, or {@code request.requestKind} when the review carries only that; null
  *        when neither
+ * @param dryRun {@code request.dryRun}: nothing will be stored ({@code kubectl create --dry-run=server})
  * @param pod the Pod in {@code request.object}; null when the object is absent or not a Pod
  * @param notAPod why {@code pod} is null ("request.object is missing", "request.object is a ConfigMap, not a Pod")
  * @param wrongType the first field read that had the wrong JSON type, as a path
@@ -20,6 +21,7 @@ public record PodReview(
         ResourceKind kind,
         String subResource,
         String namespace,
+        boolean dryRun,
         AdmittedPod pod,
         String notAPod,
         String wrongType) {

@@ -8,6 +8,7 @@ import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -24,6 +25,11 @@ import org.jboss.logging.Logger;
  * The HTTPS server of {@code POST /mutate-pods}: a Vert.x server of its own, because its
  * certificate changes at run time and {@link HttpServer#updateSSLOptions} swaps it without a
  * restart. Started once certificates exist; checked again every {@code cert-check-interval}.
+ *
+ * <p>It runs on an event loop of its own ({@link #reviews}), not on the application's Vert.x: the Kubernetes client
+ * shares that one and reads its answers on its event loops, Jackson and all (the informers' first lists, their watch
+ * events). At start-up, with the classes still to load, that held an event loop for 2.4 s, and a review waiting behind
+ * it passed the API server's 3 s timeout: the pod was created without GOPROXY.
  */
 @ApplicationScoped
 public class WebhookServer {
@@ -46,6 +52,9 @@ public class WebhookServer {
     @Inject
     KubernetesCacheDirectory directory;
 
+    /** The server's and its route's Vert.x: one event loop, shared with nothing but the reviews. */
+    private volatile Vertx reviews;
+
     private volatile HttpServer server;
     private volatile WebhookCertificate serving;
     private final AtomicLong timer = new AtomicLong(-1);
@@ -55,6 +64,9 @@ public class WebhookServer {
         if (!config.enabled()) {
             return;
         }
+        // the review never blocks (MutatePodsRoute), so one event loop serves it; no blocking work is sent here
+        reviews = Vertx.vertx(
+                new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(1).setInternalBlockingPoolSize(1));
         directory.start();
         refreshCertificate();
     }
@@ -62,9 +74,10 @@ public class WebhookServer {
     void onStop(@Observes ShutdownEvent event) {
         stopped = true;
         vertx.cancelTimer(timer.get());
-        HttpServer running = server;
-        if (running != null) {
-            running.close();
+        Vertx own = reviews;
+        if (own != null) {
+            // closes the server too
+            own.close();
         }
     }
 
@@ -119,14 +132,15 @@ public class WebhookServer {
     }
 
     private Future<HttpServer> listen(PemKeyCertOptions keyCert) {
-        HttpServer created = vertx.createHttpServer(new HttpServerOptions()
+        HttpServer created = reviews.createHttpServer(new HttpServerOptions()
                 .setSsl(true)
                 .setKeyCertOptions(keyCert)
                 .setPort(config.port())
                 .setIdleTimeout(
                         (int) Math.min(Integer.MAX_VALUE, config.idleTimeout().toMillis()))
                 .setIdleTimeoutUnit(TimeUnit.MILLISECONDS));
-        created.requestHandler(new MutatePodsRoute(handler, vertx));
+        // the route's timers must fire on the event loop its requests run on
+        created.requestHandler(new MutatePodsRoute(handler, reviews));
         Promise<HttpServer> listening = Promise.promise();
         created.listen()
                 .onSuccess(bound -> {

@@ -223,6 +223,130 @@ class PodMutationTest {
     }
 
     @Test
+    void aGoNoProxyTheContainerSetsStillExemptsTheCachesPrivatePathsFromTheFallback() {
+        byte[] review = withBuildContainer(container -> container
+                .remove("envFrom")
+                .add(
+                        "env",
+                        Json.createArrayBuilder()
+                                .add(plain("GONOPROXY", "other.corp/*"))
+                                .add(plain("GONOSUMDB", "other.corp/*"))));
+
+        byte[] reply = handle(review);
+        JsonObject pod = admittedPod(review, reply);
+
+        assertThat(env(pod, "containers", "build"))
+                .as("the go command reads GONOPROXY and GONOSUMDB before GOPRIVATE: they must name the cache's "
+                        + "private paths too, or a miss of the cache goes on to its public fallback")
+                .isEqualTo(Map.of(
+                        "GONOPROXY", "other.corp/*,git.corp.example.com/*",
+                        "GONOSUMDB", "other.corp/*,git.corp.example.com/*,corp.example.com/*",
+                        "GOPROXY", CI_GOPROXY,
+                        "GOPRIVATE", "git.corp.example.com/*"));
+        assertThat(response(reply).containsKey("warnings")).isFalse();
+        assertThat(patch(handle(reinvocation(review, pod))))
+                .as("called again, the webhook finds the patterns it appended")
+                .isEmpty();
+    }
+
+    @Test
+    void aGoNoProxyThatListsTheCachesPatternsAlreadyIsKeptAsWritten() {
+        byte[] review = withBuildContainer(container -> container
+                .remove("envFrom")
+                .add(
+                        "env",
+                        Json.createArrayBuilder()
+                                .add(plain("GONOPROXY", "git.corp.example.com/*, other.corp/*"))
+                                .add(plain("GONOSUMDB", "*"))));
+
+        Map<String, String> env = env(admittedPod(review, handle(review)), "containers", "build");
+
+        assertThat(env)
+                .containsEntry("GONOPROXY", "git.corp.example.com/*, other.corp/*")
+                .as("a wider pattern is not recognised as covering the cache's: appending them changes nothing")
+                .containsEntry("GONOSUMDB", "*,git.corp.example.com/*,corp.example.com/*");
+    }
+
+    @Test
+    void aContainerWithAGoProxyOfItsOwnKeepsItsGoNoProxy() {
+        byte[] review = withBuildContainer(container -> container
+                .remove("envFrom")
+                .add(
+                        "env",
+                        Json.createArrayBuilder()
+                                .add(plain("GOPROXY", "https://goproxy.corp.example.com"))
+                                .add(plain("GONOPROXY", "none"))));
+
+        byte[] reply = handle(review);
+
+        assertThat(env(admittedPod(review, reply), "containers", "build"))
+                .as("the cache's fallback is not asked: private modules may go to the container's own proxy")
+                .containsEntry("GONOPROXY", "none");
+        assertThat(response(reply).containsKey("warnings")).isFalse();
+    }
+
+    @Test
+    void anEmptyGoNoProxyIsUnsetToTheGoCommandSoItGetsTheWebhooksValue() {
+        byte[] review = withBuildContainer(container -> container
+                .remove("envFrom")
+                .add(
+                        "env",
+                        Json.createArrayBuilder()
+                                .add(plain("GOPRIVATE", "git.team.example.com/*"))
+                                .add(plain("GONOPROXY", ""))));
+
+        JsonObject pod = admittedPod(review, handle(review));
+
+        assertThat(env(pod, "containers", "build"))
+                .as("empty, GONOPROXY would be derived from the container's GOPRIVATE alone")
+                .containsEntry("GONOPROXY", "git.corp.example.com/*,$(GOPRIVATE)")
+                .containsEntry("GONOSUMDB", "git.corp.example.com/*,corp.example.com/*,$(GOPRIVATE)");
+        assertThat(patch(handle(reinvocation(review, pod)))).isEmpty();
+    }
+
+    @Test
+    void aGoNoProxyTheWebhookCannotReadIsLeftWithAWarningSayingWhatToAdd() {
+        byte[] review = withBuildContainer(container -> container
+                .remove("envFrom")
+                .add(
+                        "env",
+                        Json.createArrayBuilder()
+                                .add(Json.createObjectBuilder()
+                                        .add("name", "GONOPROXY")
+                                        .add(
+                                                "valueFrom",
+                                                Json.createObjectBuilder()
+                                                        .add(
+                                                                "configMapKeyRef",
+                                                                Json.createObjectBuilder()
+                                                                        .add("name", "go")
+                                                                        .add("key", "noproxy")))))
+                .add(
+                        "envFrom",
+                        Json.createArrayBuilder()
+                                .add(Json.createObjectBuilder()
+                                        .add("prefix", "GONOSUM")
+                                        .add(
+                                                "configMapRef",
+                                                Json.createObjectBuilder().add("name", "go-settings")))));
+
+        byte[] reply = handle(review);
+
+        assertThat(env(admittedPod(review, reply), "containers", "build"))
+                .isEqualTo(Map.of(
+                        "GONOPROXY", "<valueFrom>", "GOPROXY", CI_GOPROXY, "GOPRIVATE", "git.corp.example.com/*"));
+        assertThat(response(reply).getJsonArray("warnings").getValuesAs(jakarta.json.JsonString::getString))
+                .containsExactly(
+                        "modproxy: private modules may reach the fallback: add ci/gomod's spec.private to GONOPROXY,"
+                                + " GONOSUMDB in build",
+                        "modproxy: envFrom may set the Go variables; left to it in container(s) build");
+    }
+
+    private static JsonObject plain(String name, String value) {
+        return Json.createObjectBuilder().add("name", name).add("value", value).build();
+    }
+
+    @Test
     void cacheThatIsNotReadyGivesTheFallbackChainAloneToInitAndMainContainers() {
         byte[] review = review("pod-with-init-containers.json");
         byte[] reply = handle(review);
@@ -405,6 +529,36 @@ class PodMutationTest {
                         .counter()
                         .count())
                 .isEqualTo(1.0);
+        assertThat(registry.get("modproxy.webhook.review").timer().count()).isEqualTo(3);
+    }
+
+    @Test
+    void dryRunsAreCountedApartFromThePodsCreated() {
+        JsonObject original = AdmissionFixtures.json(review("tekton-taskrun-pod.json"));
+        byte[] dryRun = Json.createObjectBuilder(original)
+                .add(
+                        "request",
+                        Json.createObjectBuilder(original.getJsonObject("request"))
+                                .add("dryRun", true))
+                .build()
+                .toString()
+                .getBytes(StandardCharsets.UTF_8);
+
+        handle(dryRun);
+        handle(dryRun);
+        handle(review("tekton-taskrun-pod.json"));
+
+        assertThat(registry.get("modproxy.webhook.injections")
+                        .tag("outcome", "injected")
+                        .counter()
+                        .count())
+                .as("kubectl create --dry-run=server creates no pod")
+                .isEqualTo(1.0);
+        assertThat(registry.get("modproxy.webhook.dry.runs")
+                        .tag("outcome", "injected")
+                        .counter()
+                        .count())
+                .isEqualTo(2.0);
         assertThat(registry.get("modproxy.webhook.review").timer().count()).isEqualTo(3);
     }
 

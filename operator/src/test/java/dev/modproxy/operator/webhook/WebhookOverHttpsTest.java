@@ -30,12 +30,15 @@ import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfigurationBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.netty.channel.EventLoopGroup;
+import io.netty.util.concurrent.EventExecutor;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.impl.VertxInternal;
 import jakarta.inject.Inject;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
@@ -56,6 +59,7 @@ import java.time.ZoneOffset;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
@@ -260,19 +264,73 @@ class WebhookOverHttpsTest {
      * A client that completes the handshake and then sends nothing (any pod can reach the webhook's Service) gives the
      * connection up after the idle timeout instead of holding it, and its memory, for as long as it likes.
      */
+    /**
+     * The Kubernetes client reads its answers on the application's Vert.x event loops, and at start-up its first lists
+     * held one for seconds; a review must not wait behind it (the API server gives up after 3 s and admits the pod
+     * without GOPROXY). Here every one of those event loops is held while a review is sent.
+     */
     @Test
-    void aConnectionThatSendsNothingIsClosedAfterTheIdleTimeout() throws Exception {
+    void aReviewIsAnsweredWhileTheApplicationsEventLoopsAreBusy() throws Exception {
         post("unlabeled-pod.json");
+        SSLContext tls = trusting(storedCa());
+        EventLoopGroup loops = ((VertxInternal) vertx).getEventLoopGroup();
+        List<EventExecutor> held = new java.util.ArrayList<>();
+        loops.forEach(held::add);
+        CountDownLatch holding = new CountDownLatch(held.size());
+        CountDownLatch release = new CountDownLatch(1);
+        try {
+            for (EventExecutor loop : held) {
+                loop.execute(() -> {
+                    holding.countDown();
+                    try {
+                        release.await(30, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                });
+            }
+            assertThat(holding.await(10, TimeUnit.SECONDS)).isTrue();
+
+            String answer = postOverSocket(tls, review("unlabeled-pod.json"), Duration.ofSeconds(2));
+
+            assertThat(answer).startsWith("HTTP/1.1 200").contains("\"allowed\":true");
+        } finally {
+            release.countDown();
+        }
+    }
+
+    static SSLContext trusting(String caPem) throws Exception {
         KeyStore trusted = KeyStore.getInstance(KeyStore.getDefaultType());
         trusted.load(null, null);
         trusted.setCertificateEntry(
                 "ca",
                 CertificateFactory.getInstance("X.509")
-                        .generateCertificate(new ByteArrayInputStream(storedCa().getBytes(StandardCharsets.US_ASCII))));
+                        .generateCertificate(new ByteArrayInputStream(caPem.getBytes(StandardCharsets.US_ASCII))));
         TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
         trust.init(trusted);
         SSLContext tls = SSLContext.getInstance("TLS");
         tls.init(null, trust.getTrustManagers(), null);
+        return tls;
+    }
+
+    /** The whole HTTP/1.1 answer to one POST of {@code review}, over a connection of its own, within {@code limit}. */
+    String postOverSocket(SSLContext tls, byte[] review, Duration limit) throws IOException {
+        try (SSLSocket socket = (SSLSocket) tls.getSocketFactory().createSocket("127.0.0.1", server.port())) {
+            socket.setSoTimeout((int) limit.toMillis());
+            String head = "POST " + WebhookServer.PATH + " HTTP/1.1\r\nHost: " + SERVICE_HOST
+                    + "\r\nContent-Type: application/json\r\nContent-Length: " + review.length
+                    + "\r\nConnection: close\r\n\r\n";
+            socket.getOutputStream().write(head.getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().write(review);
+            socket.getOutputStream().flush();
+            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    @Test
+    void aConnectionThatSendsNothingIsClosedAfterTheIdleTimeout() throws Exception {
+        post("unlabeled-pod.json");
+        SSLContext tls = trusting(storedCa());
 
         try (SSLSocket idle = (SSLSocket) tls.getSocketFactory().createSocket("127.0.0.1", server.port())) {
             idle.startHandshake();
