@@ -1,14 +1,18 @@
 package dev.modproxy.helm;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,6 +39,139 @@ class ValuesSchemaTest {
         IllegalStateException error = assertThrows(IllegalStateException.class, () -> Chart.template(values));
         assertTrue(error.getMessage().contains("schema"), error.getMessage());
         assertTrue(error.getMessage().contains(where), error.getMessage());
+    }
+
+    /**
+     * Values a looser schema let through although they render a manifest that breaks: the API server
+     * refuses it, the kubelet cannot pull the image, or the Deployment's selector misses its pods.
+     */
+    static Stream<Arguments> valuesThatRenderBrokenManifests() {
+        return Stream.of(
+                // a tag in the repository rendered ghcr.io/modproxy/operator:1.2:0.1.0
+                Arguments.of(
+                        Chart.values("operator.image.repository", "ghcr.io/modproxy/operator:1.2"),
+                        "/operator/image/repository",
+                        "ghcr.io/modproxy/operator:1.2"),
+                Arguments.of(
+                        Chart.values("proxy.image.repository", "modproxy/proxy@sha256:" + "a".repeat(64)),
+                        "/proxy/image/repository",
+                        "modproxy/proxy@sha256:"),
+                Arguments.of(
+                        Chart.values("operator.priorityClassName", "Bad Name"),
+                        "/operator/priorityClassName",
+                        "Bad Name"),
+                Arguments.of(
+                        Chart.values("operator.podLabels.app\\.kubernetes\\.io/name", "other"),
+                        "/operator/podLabels",
+                        "app.kubernetes.io/name"),
+                Arguments.of(
+                        Chart.values("operator.podLabels.modproxy\\.dev/inject", "yes"),
+                        "/operator/podLabels",
+                        "modproxy.dev/inject"),
+                Arguments.of(
+                        Chart.values("operator.extraEnv[0].name", "GOMAXPROCS", "operator.extraEnv[0].value", 2),
+                        "/operator/extraEnv/0/value",
+                        "got number, want string"),
+                Arguments.of(
+                        Chart.values("operator.extraEnv[0].name", "GOMAXPROCS", "operator.extraEnv[0].valeu", "2"),
+                        "/operator/extraEnv/0",
+                        "valeu"),
+                Arguments.of(
+                        Chart.values("operator.imagePullSecrets[0].name", "Ghcr Pull"),
+                        "/operator/imagePullSecrets/0/name",
+                        "Ghcr Pull"));
+    }
+
+    @ParameterizedTest(name = "{1}: {2}")
+    @MethodSource("valuesThatRenderBrokenManifests")
+    void templateRefusesAValueThatWouldRenderABrokenManifest(
+            Map<String, Object> values, String where, String offending) {
+        IllegalStateException error = assertThrows(IllegalStateException.class, () -> Chart.template(values));
+        assertTrue(error.getMessage().contains("schema"), error.getMessage());
+        assertTrue(error.getMessage().contains(where), error.getMessage());
+        assertTrue(error.getMessage().contains(offending), error.getMessage());
+    }
+
+    @Test
+    void anEmptyPullSecretNameIsRefused() {
+        // refused before the names had a pattern too (minLength); --set drops an empty value, so it comes in a file
+        IllegalStateException error = assertThrows(
+                IllegalStateException.class,
+                () -> Chart.templateWithValuesFile("operator:\n  imagePullSecrets:\n    - name: \"\"\n"));
+        assertTrue(error.getMessage().contains("/operator/imagePullSecrets/0/name"), error.getMessage());
+    }
+
+    static PodSpec pod(Rendered rendered) {
+        return rendered.one(Deployment.class).getSpec().getTemplate().getSpec();
+    }
+
+    /** Values next to the refused ones that are right, each with where it lands in the rendered chart. */
+    static Stream<Arguments> valuesTheTighterSchemaStillTakes() {
+        return Stream.of(
+                // a ':' before the last '/' is a registry's port, not a tag
+                Arguments.of(
+                        Chart.values("operator.image.repository", "localhost:5000/modproxy/operator"),
+                        (Function<Rendered, Object>)
+                                r -> OperatorDeploymentTest.operator(r).getImage(),
+                        "localhost:5000/modproxy/operator:0.1.0"),
+                Arguments.of(
+                        Chart.values("operator.priorityClassName", "system-cluster-critical"),
+                        (Function<Rendered, Object>) r -> pod(r).getPriorityClassName(),
+                        "system-cluster-critical"),
+                Arguments.of(
+                        Chart.values(
+                                "operator.podLabels.team", "platform", "operator.podLabels.example\\.com/tier", ""),
+                        (Function<Rendered, Object>) r -> {
+                            var template = r.one(Deployment.class).getSpec().getTemplate();
+                            var selector = r.one(Deployment.class)
+                                    .getSpec()
+                                    .getSelector()
+                                    .getMatchLabels();
+                            assertTrue(
+                                    template.getMetadata()
+                                            .getLabels()
+                                            .entrySet()
+                                            .containsAll(selector.entrySet()),
+                                    "the selector misses its pods: "
+                                            + template.getMetadata().getLabels());
+                            return template.getMetadata().getLabels().get("team") + ","
+                                    + template.getMetadata().getLabels().get("example.com/tier");
+                        },
+                        "platform,"),
+                Arguments.of(
+                        Chart.values(
+                                "operator.extraEnv[0].name",
+                                "JAVA_TOOL_OPTIONS",
+                                "operator.extraEnv[0].value",
+                                "-XX:+UseZGC"),
+                        (Function<Rendered, Object>)
+                                r -> OperatorDeploymentTest.env(OperatorDeploymentTest.operator(r), "JAVA_TOOL_OPTIONS")
+                                        .orElseThrow(),
+                        "-XX:+UseZGC"),
+                Arguments.of(
+                        Chart.values(
+                                "operator.extraEnv[0].name", "NODE_NAME",
+                                "operator.extraEnv[0].valueFrom.fieldRef.fieldPath", "spec.nodeName"),
+                        (Function<Rendered, Object>) r -> OperatorDeploymentTest.operator(r).getEnv().stream()
+                                .filter(e -> e.getName().equals("NODE_NAME"))
+                                .findFirst()
+                                .orElseThrow()
+                                .getValueFrom()
+                                .getFieldRef()
+                                .getFieldPath(),
+                        "spec.nodeName"),
+                Arguments.of(
+                        Chart.values("operator.imagePullSecrets[0].name", "ghcr-pull.v2"),
+                        (Function<Rendered, Object>)
+                                r -> pod(r).getImagePullSecrets().get(0).getName(),
+                        "ghcr-pull.v2"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("valuesTheTighterSchemaStillTakes")
+    void aRightValueStillRendersWhereItBelongs(
+            Map<String, Object> values, Function<Rendered, Object> rendered, Object expected) {
+        assertEquals(expected, rendered.apply(Chart.render(values)));
     }
 
     @Test
