@@ -6,7 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -56,6 +60,9 @@ class ValuesSchemaTest {
                         Chart.values("proxy.image.repository", "modproxy/proxy@sha256:" + "a".repeat(64)),
                         "/proxy/image/repository",
                         "modproxy/proxy@sha256:"),
+                Arguments.of(Chart.values("operator.image.tag", "1.2/rc"), "/operator/image/tag", "1.2/rc"),
+                Arguments.of(Chart.values("proxy.image.tag", "-rc1"), "/proxy/image/tag", "-rc1"),
+                Arguments.of(Chart.values("image.registry", "ghcr.io@mirror"), "/image/registry", "ghcr.io@mirror"),
                 Arguments.of(
                         Chart.values("operator.priorityClassName", "Bad Name"),
                         "/operator/priorityClassName",
@@ -69,6 +76,23 @@ class ValuesSchemaTest {
                         "/operator/podLabels",
                         "modproxy.dev/inject"),
                 Arguments.of(
+                        Chart.values("operator.podLabels.team", "platform team"),
+                        "/operator/podLabels/team",
+                        "platform team"),
+                Arguments.of(Chart.values("operator.nodeSelector.Bad Key", "x"), "/operator/nodeSelector", "Bad Key"),
+                Arguments.of(
+                        Chart.values("operator.podAnnotations.example\\.com/", "x"),
+                        "/operator/podAnnotations",
+                        "example.com/"),
+                Arguments.of(
+                        Chart.values("grafana.dashboard.labels.team", "folder/modproxy"),
+                        "/grafana/dashboard/labels/team",
+                        "folder/modproxy"),
+                Arguments.of(
+                        Chart.values("serviceAccount.annotations.iam gke io", "x"),
+                        "/serviceAccount/annotations",
+                        "iam gke io"),
+                Arguments.of(
                         Chart.values("operator.extraEnv[0].name", "GOMAXPROCS", "operator.extraEnv[0].value", 2),
                         "/operator/extraEnv/0/value",
                         "got number, want string"),
@@ -79,7 +103,27 @@ class ValuesSchemaTest {
                 Arguments.of(
                         Chart.values("operator.imagePullSecrets[0].name", "Ghcr Pull"),
                         "/operator/imagePullSecrets/0/name",
-                        "Ghcr Pull"));
+                        "Ghcr Pull"),
+                Arguments.of(
+                        Chart.values("operator.resources.limits.memory", -512),
+                        "/operator/resources/limits/memory",
+                        "-512"),
+                Arguments.of(
+                        Chart.values(
+                                "webhook.certMode", "cert-manager", "webhook.certManager.issuerRef.name", "corp CA"),
+                        "/webhook/certManager/issuerRef/name",
+                        "corp CA"),
+                Arguments.of(
+                        Chart.values(
+                                "webhook.certMode", "cert-manager",
+                                "webhook.certManager.issuerRef.name", "corp-ca",
+                                "webhook.certManager.issuerRef.group", "cert-manager.io/v1"),
+                        "/webhook/certManager/issuerRef/group",
+                        "cert-manager.io/v1"),
+                Arguments.of(
+                        Chart.values("grafana.dashboard.annotations.grafana folder", "modproxy"),
+                        "/grafana/dashboard/annotations",
+                        "grafana folder"));
     }
 
     @ParameterizedTest(name = "{1}: {2}")
@@ -115,6 +159,15 @@ class ValuesSchemaTest {
                                 r -> OperatorDeploymentTest.operator(r).getImage(),
                         "localhost:5000/modproxy/operator:0.1.0"),
                 Arguments.of(
+                        Chart.values(
+                                "image.registry", "registry.corp.example:5000/mirror",
+                                "proxy.image.repository", "modproxy/go-proxy",
+                                "proxy.image.tag", "0.1.0_rc.1"),
+                        (Function<Rendered, Object>) r -> OperatorDeploymentTest.env(
+                                        OperatorDeploymentTest.operator(r), "MODPROXY_OPERATOR_PROXY_IMAGE")
+                                .orElseThrow(),
+                        "registry.corp.example:5000/mirror/modproxy/go-proxy:0.1.0_rc.1"),
+                Arguments.of(
                         Chart.values("operator.priorityClassName", "system-cluster-critical"),
                         (Function<Rendered, Object>) r -> pod(r).getPriorityClassName(),
                         "system-cluster-critical"),
@@ -138,6 +191,18 @@ class ValuesSchemaTest {
                                     + template.getMetadata().getLabels().get("example.com/tier");
                         },
                         "platform,"),
+                Arguments.of(
+                        Chart.values("operator.nodeSelector.kubernetes\\.io/os", "linux"),
+                        (Function<Rendered, Object>) r -> pod(r).getNodeSelector(),
+                        Map.of("kubernetes.io/os", "linux")),
+                Arguments.of(
+                        Chart.values("operator.podAnnotations.example\\.com/owner", "Platform team <p@example.com>"),
+                        (Function<Rendered, Object>) r -> r.one(Deployment.class)
+                                .getSpec()
+                                .getTemplate()
+                                .getMetadata()
+                                .getAnnotations(),
+                        Map.of("example.com/owner", "Platform team <p@example.com>")),
                 Arguments.of(
                         Chart.values(
                                 "operator.extraEnv[0].name",
@@ -164,7 +229,42 @@ class ValuesSchemaTest {
                         Chart.values("operator.imagePullSecrets[0].name", "ghcr-pull.v2"),
                         (Function<Rendered, Object>)
                                 r -> pod(r).getImagePullSecrets().get(0).getName(),
-                        "ghcr-pull.v2"));
+                        "ghcr-pull.v2"),
+                Arguments.of(
+                        Chart.values("operator.resources.limits.memory", 536870912),
+                        (Function<Rendered, Object>) r -> OperatorDeploymentTest.operator(r)
+                                .getResources()
+                                .getLimits()
+                                .get("memory"),
+                        new Quantity("536870912")),
+                Arguments.of(
+                        Chart.values(
+                                "webhook.certMode", "cert-manager",
+                                "webhook.certManager.issuerRef.name", "corp-ca.v1",
+                                "webhook.certManager.issuerRef.kind", "ClusterIssuer",
+                                "webhook.certManager.issuerRef.group", "cas-issuer.jetstack.io"),
+                        (Function<Rendered, Object>) r -> ((GenericKubernetesResource)
+                                        r.ofKind("Certificate").get(0))
+                                .get("spec", "issuerRef"),
+                        Map.of("name", "corp-ca.v1", "kind", "ClusterIssuer", "group", "cas-issuer.jetstack.io")),
+                Arguments.of(
+                        Chart.values(
+                                "serviceAccount.annotations.iam\\.gke\\.io/gcp-service-account",
+                                "modproxy@project.iam.gserviceaccount.com"),
+                        (Function<Rendered, Object>)
+                                r -> r.one(ServiceAccount.class).getMetadata().getAnnotations(),
+                        Map.of("iam.gke.io/gcp-service-account", "modproxy@project.iam.gserviceaccount.com")),
+                Arguments.of(
+                        Chart.values(
+                                "grafana.dashboard.enabled", true,
+                                "grafana.dashboard.labels.team", "platform",
+                                "grafana.dashboard.annotations.grafana_folder", "Go modules"),
+                        (Function<Rendered, Object>) r -> {
+                            var configMap = r.one(ConfigMap.class).getMetadata();
+                            return configMap.getLabels().get("team") + ","
+                                    + configMap.getAnnotations().get("grafana_folder");
+                        },
+                        "platform,Go modules"));
     }
 
     @ParameterizedTest(name = "{0}")
