@@ -91,6 +91,26 @@ final class Chart {
         return command.call();
     }
 
+    /** `helm template ... -f values.yaml`, for values --set cannot give (it drops an empty string). */
+    static String templateWithValuesFile(String valuesYaml) {
+        try {
+            Path file = Files.createTempFile("modproxy-values-", ".yaml");
+            try {
+                Files.writeString(file, valuesYaml);
+                return new Helm(renderable())
+                        .template()
+                        .withName(RELEASE)
+                        .withNamespace(NAMESPACE)
+                        .withValuesFile(file)
+                        .call();
+            } finally {
+                Files.delete(file);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     static Rendered render(Map<String, ?> values) {
         return new Rendered(parse(template(values)));
     }
