@@ -106,7 +106,8 @@ matchPolicy: Equivalent
   verbs: ["get", "list", "watch"]
 - apiGroups: ["modproxy.dev"]
   resources: ["goproxycaches/status"]
-  verbs: ["get", "patch", "update"]
+  # written by a patch (server-side apply), never replaced
+  verbs: ["get", "patch"]
 # the operator SDK writes ConfigMaps with create and update (it applies no ConfigMap server-side)
 - apiGroups: [""]
   resources: ["configmaps"]

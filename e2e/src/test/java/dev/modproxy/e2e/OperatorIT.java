@@ -459,6 +459,126 @@ class OperatorIT {
     }
 
     /**
+     * What a hostile probe did to the owned Deployment's pod template as field managers other than the operator's
+     * (kubectl set env, strategic merge patches): fields server-side apply alone left in place, among them one that
+     * made every later apply invalid (privileged beside the operator's allowPrivilegeEscalation: false, which kept
+     * the cache Degraded with host networking until the Deployment was deleted). Each is taken back, the status
+     * names the field manager and its fields, and the annotation of kubectl rollout restart stays.
+     */
+    @Test
+    void podTemplateEditsByAnotherFieldManagerAreTakenBackAndNamedButARestartStays() {
+        String namespace = Namespaces.of("drift-template");
+        create(namespace, "default", Caches.smallSpec());
+        awaitReady(namespace, "default");
+        awaitSettled(namespace);
+        kubectlIn(namespace, "rollout", "restart", "deployment/default");
+        String restartedAt = await("kubectl rollout restart's annotation")
+                .atMost(READY_WITHIN)
+                .until(
+                        () -> podTemplateAnnotations(namespace).get("kubectl.kubernetes.io/restartedAt"),
+                        r -> r != null);
+        awaitSettled(namespace);
+
+        kubectlIn(
+                namespace,
+                "set",
+                "env",
+                "deployment/default",
+                "MODPROXY_UPSTREAM=https://evil.example",
+                "MODPROXY_SUMDB=off");
+        awaitTakenBack(namespace, "field manager kubectl-set: spec.template.spec.containers[name=proxy].env");
+        kubectlIn(
+                namespace,
+                "patch",
+                "deployment/default",
+                "--type=strategic",
+                "-p",
+                "{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"sidecar\",\"image\":\"evil/miner\"}]}}}}");
+        awaitTakenBack(namespace, "field manager kubectl-patch: spec.template.spec.containers[name=sidecar]");
+        kubectlIn(
+                namespace,
+                "patch",
+                "deployment/default",
+                "--type=strategic",
+                "-p",
+                "{\"spec\":{\"template\":{\"spec\":{\"hostNetwork\":true,\"automountServiceAccountToken\":true,"
+                        + "\"containers\":[{\"name\":\"proxy\",\"securityContext\":{\"privileged\":true,"
+                        + "\"allowPrivilegeEscalation\":true,\"readOnlyRootFilesystem\":false}}]}}}}");
+        awaitTakenBack(
+                namespace,
+                "field manager kubectl-patch: ",
+                "spec.template.spec.hostNetwork",
+                "spec.template.spec.containers[name=proxy].securityContext.privileged",
+                "securityContext.allowPrivilegeEscalation");
+
+        await("the operator's pod template rolled out, the restart's annotation kept (operator log: " + operator.name()
+                        + ")")
+                .atMost(READY_WITHIN)
+                .untilAsserted(() -> {
+                    Deployment d = deployment(namespace, "default");
+                    var pod = d.getSpec().getTemplate().getSpec();
+                    assertThat(pod.getContainers()).extracting(c -> c.getName()).containsExactly("proxy");
+                    var proxy = pod.getContainers().get(0);
+                    assertThat(proxy.getEnv()).as("env").isNullOrEmpty();
+                    assertThat(proxy.getSecurityContext().getPrivileged()).isNull();
+                    assertThat(proxy.getSecurityContext().getAllowPrivilegeEscalation())
+                            .isFalse();
+                    assertThat(proxy.getSecurityContext().getReadOnlyRootFilesystem())
+                            .isTrue();
+                    assertThat(proxy.getPorts())
+                            .allSatisfy(p -> assertThat(p.getHostPort()).isNull());
+                    assertThat(pod.getHostNetwork()).isNull();
+                    assertThat(pod.getAutomountServiceAccountToken()).isFalse();
+                    assertThat(d.getSpec().getTemplate().getMetadata().getAnnotations())
+                            .containsEntry("kubectl.kubernetes.io/restartedAt", restartedAt);
+                    GenericKubernetesResource cache = Caches.get(admin, namespace, "default");
+                    assertThat(Caches.condition(cache, "Progressing"))
+                            .hasValueSatisfying(c -> assertThat(c)
+                                    .containsEntry("status", "False")
+                                    .containsEntry("reason", "PodTemplateTakenBack"));
+                    assertThat(Caches.conditionIs(cache, "Degraded", "False"))
+                            .as("Degraded=False")
+                            .isTrue();
+                    assertThat(Caches.conditionIs(cache, "Ready", "True"))
+                            .as("Ready")
+                            .isTrue();
+                });
+        awaitSettled(namespace);
+        assertThat(operator.warningsAndErrors())
+                .as("the operator's log names what it took back")
+                .anySatisfy(line -> assertThat(line)
+                        .contains("Took back the proxy pod template of Deployment " + namespace + "/default")
+                        .contains("kubectl-patch"));
+    }
+
+    private void kubectlIn(String namespace, String... args) {
+        List<String> all = new ArrayList<>(List.of("-n", namespace));
+        all.addAll(List.of(args));
+        Commands.Result done = cluster.kubectl(all.toArray(String[]::new));
+        assertThat(done.succeeded()).as(done.toString()).isTrue();
+    }
+
+    private Map<String, String> podTemplateAnnotations(String namespace) {
+        return deployment(namespace, "default")
+                .getSpec()
+                .getTemplate()
+                .getMetadata()
+                .getAnnotations();
+    }
+
+    /** Waits for Progressing to say the pod template was taken back, naming each of {@code named}. */
+    private void awaitTakenBack(String namespace, String... named) {
+        await("Progressing PodTemplateTakenBack naming " + List.of(named) + " (operator log: " + operator.name() + ")")
+                .atMost(READY_WITHIN)
+                .untilAsserted(() -> assertThat(
+                                Caches.condition(Caches.get(admin, namespace, "default"), "Progressing"))
+                        .hasValueSatisfying(c -> assertThat(c)
+                                .containsEntry("reason", "PodTemplateTakenBack")
+                                .hasEntrySatisfying(
+                                        "message", m -> assertThat((String) m).contains(named))));
+    }
+
+    /**
      * kubectl scale, and a managed-by label removed by hand (the operator's informers see only labelled objects: the
      * Deployment and ConfigMap vanished for it, and every create of them failed with 409, Ready=False
      * DeploymentMissing while the pod ran), are put back with no new ReplicaSet; an operator restarted with all in

@@ -181,7 +181,7 @@ class OperatorDeploymentTest {
         var verbsByResource = caches.getRules().stream()
                 .flatMap(r -> r.getResources().stream().map(res -> Map.entry(res, r.getVerbs())))
                 .toList();
-        assertTrue(verbsByResource.contains(Map.entry("goproxycaches/status", List.of("get", "patch", "update"))));
+        assertTrue(verbsByResource.contains(Map.entry("goproxycaches/status", List.of("get", "patch"))));
         // no finalizer and no blockOwnerDeletion (which OwnerReferencesPermissionEnforcement checks against it)
         assertTrue(verbsByResource.stream().noneMatch(rule -> rule.getKey().equals("goproxycaches/finalizers")));
         // it writes a cache's status only, applies its objects server-side and deletes only what a spec change removes

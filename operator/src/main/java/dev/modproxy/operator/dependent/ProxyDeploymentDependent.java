@@ -33,6 +33,7 @@ import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.processing.dependent.Matcher.Result;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.util.ArrayList;
@@ -41,6 +42,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.eclipse.microprofile.config.ConfigProvider;
+import org.jboss.logging.Logger;
 
 /** The proxy pods: hardened, probed, and rolled when (and only when) what they run changes. */
 @KubernetesDependent(informer = @Informer(labelSelector = CacheNames.MANAGED_BY_SELECTOR))
@@ -58,6 +60,9 @@ public class ProxyDeploymentDependent extends CacheOwnedDependent<Deployment> {
     static final String TMP_LIMIT = "2Gi";
     /** Chart value proxy.fixedUserIds: false where the platform assigns uid and fsGroup (OpenShift restricted SCC). */
     static final String FIXED_USER_IDS_KEY = "modproxy.operator.proxy-fixed-user-ids";
+
+    private static final String TAKEN_BACK = ProxyDeploymentDependent.class.getName() + ".takenBack";
+    private static final Logger LOG = Logger.getLogger(ProxyDeploymentDependent.class);
 
     public ProxyDeploymentDependent() {
         super(Deployment.class);
@@ -142,6 +147,9 @@ public class ProxyDeploymentDependent extends CacheOwnedDependent<Deployment> {
      */
     @Override
     public Deployment update(Deployment actual, Deployment desired, GoProxyCache cache, Context<GoProxyCache> context) {
+        if (useSSA(context)) {
+            takeBackPodTemplate(actual, desired, cache, context);
+        }
         if (boundsToClear(actual, desired)) {
             context.getClient()
                     .apps()
@@ -153,6 +161,75 @@ public class ProxyDeploymentDependent extends CacheOwnedDependent<Deployment> {
                             "{\"spec\":{\"strategy\":{\"type\":\"Recreate\",\"rollingUpdate\":null}}}");
         }
         return super.update(actual, desired, cache, context);
+    }
+
+    /**
+     * Fields other managers added to the pod template stay under server-side apply, so the Deployment is not as the
+     * spec wants it while any are there, though every field the operator applies is.
+     */
+    @Override
+    public Result<Deployment> match(
+            Deployment actual, Deployment desired, GoProxyCache cache, Context<GoProxyCache> context) {
+        Result<Deployment> result = super.match(actual, desired, cache, context);
+        if (!result.matched() || !useSSA(context)) {
+            return result;
+        }
+        return drift(actual, desired, context).removed().isEmpty() ? result : Result.computed(false, desired);
+    }
+
+    /**
+     * Takes the pod template back from other managers before the apply: one JSON patch removes what they added and
+     * puts the operator's values back where they changed them, so that no template in between rolls out and a field
+     * that makes the operator's own values invalid ({@code privileged}) is gone before they are applied. Read afresh,
+     * since the patch names list items by index and holds the resourceVersion read (a 409 if it changed meanwhile).
+     * Patched with the {@code patch} verb the operator already has for the apply.
+     */
+    private void takeBackPodTemplate(
+            Deployment cached, Deployment desired, GoProxyCache cache, Context<GoProxyCache> context) {
+        if (drift(cached, desired, context).isEmpty()) {
+            return;
+        }
+        var deployments = context.getClient()
+                .apps()
+                .deployments()
+                .inNamespace(cached.getMetadata().getNamespace())
+                .withName(cached.getMetadata().getName());
+        Deployment actual = deployments.get();
+        if (actual == null) {
+            return;
+        }
+        PodTemplateDrift drift = drift(actual, desired, context);
+        if (drift.isEmpty()) {
+            return;
+        }
+        if (!drift.removed().isEmpty()) {
+            deployments.patch(
+                    new PatchContext.Builder()
+                            .withPatchType(PatchType.JSON)
+                            .withFieldManager(fieldManager(context))
+                            .build(),
+                    drift.jsonPatch(actual.getMetadata().getResourceVersion()));
+        }
+        LOG.warnf(
+                "Took back the proxy pod template of Deployment %s/%s (GoProxyCache %s) from %s",
+                actual.getMetadata().getNamespace(),
+                actual.getMetadata().getName(),
+                cache.getMetadata().getName(),
+                drift.describe());
+        context.managedWorkflowAndDependentResourceContext().put(TAKEN_BACK, drift);
+    }
+
+    /** What this reconciliation took back from other managers' edits of the pod template, for the status. */
+    public static Optional<PodTemplateDrift> takenBack(Context<GoProxyCache> context) {
+        return context.managedWorkflowAndDependentResourceContext().get(TAKEN_BACK, PodTemplateDrift.class);
+    }
+
+    private static PodTemplateDrift drift(Deployment actual, Deployment desired, Context<GoProxyCache> context) {
+        return PodTemplateDrift.of(actual, desired, fieldManager(context));
+    }
+
+    private static String fieldManager(Context<GoProxyCache> context) {
+        return context.getControllerConfiguration().fieldManager();
     }
 
     /** Whether the running Deployment still has a rolling update's bounds where the operator wants Recreate. */

@@ -270,7 +270,8 @@ public class GoProxyCacheReconciler implements Reconciler<GoProxyCache> {
                 problems,
                 failure,
                 claim.flatMap(c -> missingStorageClass(c, context.getClient())),
-                deploymentApplied(context));
+                deploymentApplied(context),
+                ProxyDeploymentDependent.takenBack(context));
     }
 
     /**

@@ -4,6 +4,7 @@ import dev.modproxy.operator.api.v1alpha1.CacheCondition;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheStatus;
 import dev.modproxy.operator.dependent.CacheNames;
+import dev.modproxy.operator.dependent.PodTemplateDrift;
 import dev.modproxy.operator.settings.StorageSize;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -21,6 +22,14 @@ import java.util.stream.Collectors;
 
 /** Status as a pure function of the cache and what was observed; only the clock comes from outside. */
 public final class CacheStatusCalculator {
+
+    /**
+     * Progressing's reason once the operator took the Deployment's pod template back from another field manager's
+     * edit (kubectl set env, kubectl patch): True while the pods roll back to the operator's template.
+     */
+    public static final String POD_TEMPLATE_TAKEN_BACK = "PodTemplateTakenBack";
+
+    private static final String TAKEN_BACK_FROM = " Taken back from edits of the pod template by ";
 
     private CacheStatusCalculator() {}
 
@@ -171,19 +180,46 @@ public final class CacheStatusCalculator {
                     "All " + wanted + " proxy pod(s) run the Deployment's pod template; spec.holdRollout keeps new "
                             + "settings and images from it until it is set to false.");
         }
-        if (rolledOut) {
+        String counts = orZero(ds.getUpdatedReplicas()) + " of " + wanted + " proxy pod(s) updated, "
+                + orZero(ds.getReadyReplicas()) + " ready.";
+        String done = "All " + wanted + " proxy pod(s) run the current settings.";
+        Optional<String> takenBack = podTemplateTakenBack(cache, seen);
+        if (takenBack.isPresent()) {
+            // the Deployment seen was read before this reconciliation took its template back: it rolls out now
+            boolean rolling = seen.podTemplateTakenBack().isPresent() || !rolledOut;
             return new CacheCondition(
                     CacheCondition.PROGRESSING,
-                    CacheCondition.FALSE,
-                    "RolledOut",
-                    "All " + wanted + " proxy pod(s) run the current settings.");
+                    rolling ? CacheCondition.TRUE : CacheCondition.FALSE,
+                    POD_TEMPLATE_TAKEN_BACK,
+                    (seen.podTemplateTakenBack().isPresent()
+                                    ? "The proxy pods roll out the operator's pod template again."
+                                    : rolledOut ? done : counts)
+                            + TAKEN_BACK_FROM + takenBack.get() + ".");
         }
-        return new CacheCondition(
-                CacheCondition.PROGRESSING,
-                CacheCondition.TRUE,
-                "RollingOut",
-                orZero(ds.getUpdatedReplicas()) + " of " + wanted + " proxy pod(s) updated, "
-                        + orZero(ds.getReadyReplicas()) + " ready.");
+        if (rolledOut) {
+            return new CacheCondition(CacheCondition.PROGRESSING, CacheCondition.FALSE, "RolledOut", done);
+        }
+        return new CacheCondition(CacheCondition.PROGRESSING, CacheCondition.TRUE, "RollingOut", counts);
+    }
+
+    /**
+     * What was taken back of others' edits of the pod template: in this reconciliation, or in an earlier one of the
+     * same spec, as the Progressing condition then said; a new spec generation leaves it behind.
+     */
+    private static Optional<String> podTemplateTakenBack(GoProxyCache cache, Observation seen) {
+        if (seen.podTemplateTakenBack().isPresent()) {
+            return seen.podTemplateTakenBack().map(PodTemplateDrift::describe);
+        }
+        long generation =
+                Optional.ofNullable(cache.getMetadata().getGeneration()).orElse(0L);
+        return Optional.ofNullable(cache.getStatus())
+                .flatMap(s -> s.condition(CacheCondition.PROGRESSING))
+                .filter(c -> POD_TEMPLATE_TAKEN_BACK.equals(c.getReason())
+                        && Objects.equals(c.getObservedGeneration(), generation)
+                        && c.getMessage() != null
+                        && c.getMessage().contains(TAKEN_BACK_FROM))
+                .map(c -> c.getMessage().substring(c.getMessage().indexOf(TAKEN_BACK_FROM) + TAKEN_BACK_FROM.length()))
+                .map(m -> m.endsWith(".") ? m.substring(0, m.length() - 1) : m);
     }
 
     private static CacheCondition degraded(GoProxyCache cache, Observation seen) {

@@ -1,5 +1,6 @@
 package dev.modproxy.operator.status;
 
+import dev.modproxy.operator.dependent.PodTemplateDrift;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -12,7 +13,8 @@ import java.util.Optional;
  * have (no volume will ever bind it), if so, and whether this reconciliation applied the Deployment (created it,
  * updated it, or found it as the spec wants it). An invalid spec is not applied at all, and a failed dependent the
  * Deployment waits for (the volume claim's creation) keeps it from being applied: the Deployment then seen is one
- * made from an earlier spec, whatever its own status says about its rollout.
+ * made from an earlier spec, whatever its own status says about its rollout. {@code podTemplateTakenBack}: what this
+ * reconciliation took back of other field managers' edits of the Deployment's pod template, if anything.
  */
 public record Observation(
         Optional<Deployment> deployment,
@@ -21,7 +23,8 @@ public record Observation(
         List<String> specProblems,
         Optional<Failure> failure,
         Optional<String> missingStorageClass,
-        boolean deploymentApplied) {
+        boolean deploymentApplied,
+        Optional<PodTemplateDrift> podTemplateTakenBack) {
 
     /** Why applying the spec failed, in words a user can act on. */
     public record Failure(String reason, String message) {}

@@ -7,6 +7,7 @@ import dev.modproxy.operator.api.v1alpha1.CacheCondition;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheStatus;
 import dev.modproxy.operator.dependent.CacheNames;
+import dev.modproxy.operator.dependent.PodTemplateDrift;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
@@ -134,7 +135,8 @@ class CacheStatusCalculatorTest {
                 List.of(),
                 Optional.of(new Observation.Failure("Rejected", "The API server rejected an owned object: ...")),
                 Optional.empty(),
-                false);
+                false,
+                Optional.empty());
 
         CacheCondition progressing = condition(compute(refused), CacheCondition.PROGRESSING);
         assertThat(progressing.getStatus()).isEqualTo("False");
@@ -154,7 +156,8 @@ class CacheStatusCalculatorTest {
                 List.of("spec.resources.requests.cpu \"lots\" is not a Kubernetes quantity"),
                 Optional.empty(),
                 Optional.empty(),
-                false);
+                false,
+                Optional.empty());
         CacheCondition notApplied = condition(compute(invalid), CacheCondition.PROGRESSING);
         assertThat(notApplied.getReason()).isEqualTo("InvalidSpec");
         assertThat(notApplied.getMessage()).contains("the spec is invalid");
@@ -166,7 +169,8 @@ class CacheStatusCalculatorTest {
                 List.of(),
                 Optional.of(new Observation.Failure("NameInUse", "The Service builds-management already exists")),
                 Optional.empty(),
-                true);
+                true,
+                Optional.empty());
         assertThat(condition(compute(failedElsewhere), CacheCondition.PROGRESSING)
                         .getReason())
                 .as("a failure of another object, the Deployment applied")
@@ -182,7 +186,8 @@ class CacheStatusCalculatorTest {
                 List.of("spec.upstream entry 1 \"x\" is not an http(s) URL"),
                 Optional.empty(),
                 Optional.empty(),
-                false);
+                false,
+                Optional.empty());
         GoProxyCacheStatus status = CacheStatusCalculator.compute(cache, seen, T0);
         CacheCondition degraded = condition(status, CacheCondition.DEGRADED);
         assertThat(degraded.getStatus()).isEqualTo("True");
@@ -204,7 +209,8 @@ class CacheStatusCalculatorTest {
                 List.of(),
                 Optional.of(new Observation.Failure("QuotaExceeded", "quota")),
                 Optional.empty(),
-                false);
+                false,
+                Optional.empty());
         assertThat(condition(CacheStatusCalculator.compute(cache, failed, T0), CacheCondition.DEGRADED)
                         .getReason())
                 .isEqualTo("QuotaExceeded");
@@ -279,7 +285,8 @@ class CacheStatusCalculatorTest {
                 List.of(),
                 Optional.empty(),
                 Optional.empty(),
-                true);
+                true,
+                Optional.empty());
         GoProxyCacheStatus status = CacheStatusCalculator.compute(cache, seen, T0);
         assertThat(condition(status, CacheCondition.READY).getReason()).isEqualTo("PodsNotCreated");
         assertThat(condition(status, CacheCondition.DEGRADED).getMessage()).contains("violates PodSecurity");
@@ -320,7 +327,8 @@ class CacheStatusCalculatorTest {
                 List.of(),
                 Optional.empty(),
                 Optional.empty(),
-                true);
+                true,
+                Optional.empty());
         GoProxyCacheStatus status = CacheStatusCalculator.compute(shrunk, seen, T0);
         CacheCondition degraded = condition(status, CacheCondition.DEGRADED);
         assertThat(degraded.getReason()).isEqualTo("StorageShrinkRefused");
@@ -337,7 +345,8 @@ class CacheStatusCalculatorTest {
                 List.of(),
                 Optional.empty(),
                 Optional.of("fast-sdd"),
-                true);
+                true,
+                Optional.empty());
         CacheCondition degraded = condition(compute(seen), CacheCondition.DEGRADED);
         assertThat(degraded.getStatus()).isEqualTo("True");
         assertThat(degraded.getReason()).isEqualTo("StorageClassNotFound");
@@ -364,7 +373,8 @@ class CacheStatusCalculatorTest {
                 List.of(),
                 Optional.empty(),
                 Optional.empty(),
-                true);
+                true,
+                Optional.empty());
         GoProxyCacheStatus status = compute(waiting);
         CacheCondition ready = condition(status, CacheCondition.READY);
         assertThat(ready.getStatus()).isEqualTo("False");
@@ -385,7 +395,8 @@ class CacheStatusCalculatorTest {
                 List.of(),
                 Optional.empty(),
                 Optional.empty(),
-                true);
+                true,
+                Optional.empty());
         assertThat(condition(compute(bound), CacheCondition.READY).getReason()).isEqualTo("PodsNotReady");
     }
 
@@ -407,7 +418,8 @@ class CacheStatusCalculatorTest {
                 List.of(),
                 Optional.empty(),
                 Optional.empty(),
-                true);
+                true,
+                Optional.empty());
         CacheCondition degraded = condition(compute(waiting), CacheCondition.DEGRADED);
         assertThat(degraded.getReason()).isEqualTo("RolloutFailed");
         assertThat(degraded.getMessage())
@@ -423,7 +435,8 @@ class CacheStatusCalculatorTest {
                 List.of(),
                 Optional.empty(),
                 Optional.empty(),
-                true);
+                true,
+                Optional.empty());
         assertThat(condition(compute(bound), CacheCondition.DEGRADED).getMessage())
                 .contains("image pull");
     }
@@ -442,6 +455,69 @@ class CacheStatusCalculatorTest {
                 .isEqualTo("2026-01-01T10:00:00Z");
     }
 
+    /**
+     * Another field manager's edit of the pod template, taken back: Progressing names the manager and the fields
+     * while the pods roll back and once they have, until the spec changes.
+     */
+    @Test
+    void aPodTemplateTakenBackFromAnotherManagerIsNamedUntilTheSpecChanges() {
+        PodTemplateDrift drift = new PodTemplateDrift(
+                List.of(new PodTemplateDrift.Field(
+                        "kubectl-set", "spec.template.spec.containers[name=proxy].env", "/spec/x", null)),
+                List.of());
+        Observation takingBack = new Observation(
+                Optional.of(deployment(1, 1, true)),
+                Optional.empty(),
+                Optional.of(service()),
+                List.of(),
+                Optional.empty(),
+                Optional.empty(),
+                true,
+                Optional.of(drift));
+
+        GoProxyCacheStatus taken = compute(takingBack);
+        CacheCondition progressing = condition(taken, CacheCondition.PROGRESSING);
+        assertThat(progressing.getStatus())
+                .as("the Deployment seen is from before the take-back: its pods roll now")
+                .isEqualTo("True");
+        assertThat(progressing.getReason()).isEqualTo(CacheStatusCalculator.POD_TEMPLATE_TAKEN_BACK);
+        assertThat(progressing.getMessage())
+                .contains("field manager kubectl-set: spec.template.spec.containers[name=proxy].env");
+        assertThat(condition(taken, CacheCondition.DEGRADED).getStatus()).isEqualTo("False");
+
+        cache.setStatus(taken);
+        Deployment rolling = deployment(1, 0, false);
+        rolling.getStatus().setUpdatedReplicas(0);
+        CacheCondition stillRolling = condition(
+                CacheStatusCalculator.compute(cache, seen(rolling, service()), T1), CacheCondition.PROGRESSING);
+        assertThat(stillRolling.getStatus()).isEqualTo("True");
+        assertThat(stillRolling.getReason()).isEqualTo(CacheStatusCalculator.POD_TEMPLATE_TAKEN_BACK);
+        assertThat(stillRolling.getMessage())
+                .startsWith("0 of 1 proxy pod(s) updated")
+                .contains("kubectl-set");
+
+        GoProxyCacheStatus rolledBack =
+                CacheStatusCalculator.compute(cache, seen(deployment(1, 1, true), service()), T1);
+        CacheCondition done = condition(rolledBack, CacheCondition.PROGRESSING);
+        assertThat(done.getStatus()).isEqualTo("False");
+        assertThat(done.getReason()).isEqualTo(CacheStatusCalculator.POD_TEMPLATE_TAKEN_BACK);
+        assertThat(done.getMessage())
+                .isEqualTo("All 1 proxy pod(s) run the current settings. Taken back from edits of the pod template by "
+                        + "field manager kubectl-set: spec.template.spec.containers[name=proxy].env.");
+        cache.setStatus(rolledBack);
+        assertThat(CacheStatusCalculator.compute(cache, seen(deployment(1, 1, true), service()), T1))
+                .as("a later reconciliation of the same spec (an operator restart) writes nothing new")
+                .isEqualTo(rolledBack);
+
+        cache.getMetadata().setGeneration(2L);
+        assertThat(condition(
+                                CacheStatusCalculator.compute(cache, seen(deployment(1, 1, true), service()), T1),
+                                CacheCondition.PROGRESSING)
+                        .getReason())
+                .as("a new spec")
+                .isEqualTo("RolledOut");
+    }
+
     private GoProxyCacheStatus compute(Observation seen) {
         return CacheStatusCalculator.compute(cache, seen, T0);
     }
@@ -454,7 +530,8 @@ class CacheStatusCalculatorTest {
                 List.of(),
                 Optional.empty(),
                 Optional.empty(),
-                true);
+                true,
+                Optional.empty());
     }
 
     /** A condition of the status, checked on the way against what the CRD schema requires of every condition. */
