@@ -23,12 +23,17 @@ import java.util.stream.Collectors;
  * every later apply invalid ({@code privileged} beside the operator's {@code allowPrivilegeEscalation: false}). Those
  * fields are {@link #removed}; fields of the operator's that another writer set to other values are {@link #changed}
  * (the forced apply takes them back by itself). Annotations only others set on the pod template are left: {@code
- * kubectl rollout restart} restarts the pods through one.
+ * kubectl rollout restart} restarts the pods through one, and tools that roll pods on a change do the same. The
+ * exception is the annotations that loosen a container's confinement (the legacy AppArmor and seccomp ones, which
+ * the kubelet still honours): those are taken back like any other field.
  */
 public record PodTemplateDrift(List<Field> removed, List<Field> changed) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String TEMPLATE_ANNOTATIONS = "spec.template.metadata.annotations";
+    /** Pod annotations that set a container's AppArmor or seccomp profile (e.g. to {@code unconfined}). */
+    private static final List<String> CONFINEMENT_ANNOTATIONS =
+            List.of("container.apparmor.security.beta.kubernetes.io/", "seccomp.security.alpha.kubernetes.io/");
     /** Fields named in a status message; the rest are counted. */
     private static final int NAMED_FIELDS = 8;
 
@@ -161,7 +166,7 @@ public record PodTemplateDrift(List<Field> removed, List<Field> changed) {
                 String childPath = path + found.name();
                 Optional<Step> inDesired = Step.resolve(child.getKey(), desired);
                 if (inDesired.isEmpty()) {
-                    if (!path.equals(TEMPLATE_ANNOTATIONS)) {
+                    if (!path.equals(TEMPLATE_ANNOTATIONS) || loosensConfinement(child.getKey())) {
                         removed.add(new Field(manager, childPath, childPointer, null));
                     }
                 } else if (hasFields(child.getValue())
@@ -172,6 +177,11 @@ public record PodTemplateDrift(List<Field> removed, List<Field> changed) {
                             manager, childPath, childPointer, inDesired.get().node()));
                 }
             }
+        }
+
+        private static boolean loosensConfinement(String annotationKey) {
+            String name = annotationKey.substring(2); // f:<annotation>
+            return CONFINEMENT_ANNOTATIONS.stream().anyMatch(name::startsWith);
         }
 
         private static boolean hasFields(JsonNode owned) {

@@ -168,6 +168,36 @@ class PodTemplateDriftTest {
                 .isTrue();
     }
 
+    /** An annotation may roll pods, but one that unconfines a container is a security setting like any other. */
+    @Test
+    void anotherManagersAnnotationThatUnconfinesTheProxyIsTakenBackWhileARestartStays() {
+        Deployment unconfined = new DeploymentBuilder(desired)
+                .editSpec()
+                .editTemplate()
+                .editMetadata()
+                .addToAnnotations("kubectl.kubernetes.io/restartedAt", "2026-12-05")
+                .addToAnnotations("container.apparmor.security.beta.kubernetes.io/proxy", "unconfined")
+                .endMetadata()
+                .endTemplate()
+                .endSpec()
+                .editMetadata()
+                .withManagedFields(entry(OPERATORS_APPLY), entry(ROLLOUT_RESTART), entry("""
+                                {"manager":"kubectl-annotate","operation":"Update","fieldsV1":{"f:spec":{
+                                 "f:template":{"f:metadata":{"f:annotations":{
+                                 "f:container.apparmor.security.beta.kubernetes.io/proxy":{}}}}}}}
+                                """))
+                .endMetadata()
+                .build();
+
+        PodTemplateDrift drift = PodTemplateDrift.of(unconfined, desired, OPERATOR);
+
+        assertThat(drift.changed()).isEmpty();
+        assertThat(drift.removed())
+                .extracting(f -> f.manager() + " " + f.path())
+                .containsExactly("kubectl-annotate spec.template.metadata.annotations"
+                        + ".container.apparmor.security.beta.kubernetes.io/proxy");
+    }
+
     @Test
     void anOperatorsFieldAnotherManagerChangedIsReportedAndLeftToTheApply() {
         Deployment imageSet = new DeploymentBuilder(desired)
