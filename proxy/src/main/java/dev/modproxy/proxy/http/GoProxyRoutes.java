@@ -11,6 +11,7 @@ import dev.modproxy.proxy.protocol.RequestKind;
 import dev.modproxy.proxy.storage.StorageKey;
 import dev.modproxy.proxy.storage.StoredObject;
 import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
@@ -45,6 +46,8 @@ public final class GoProxyRoutes {
      * no-cache: one that cannot reach this proxy may still use it, as this proxy uses it while it cannot reach its own.
      */
     private static final CharSequence STALE_HEADER = HttpHeaders.createOptimized("public, max-age=0");
+
+    private static final CharSequence BYTES = HttpHeaders.createOptimized("bytes");
 
     /** Bytes read from a storage stream at a time. */
     private static final int CHUNK = 64 * 1024;
@@ -175,10 +178,28 @@ public final class GoProxyRoutes {
                 .putHeader(HttpHeaders.CACHE_CONTROL, cacheControl);
     }
 
+    /**
+     * The part of a cached immutable artifact a GET's {@code Range} asks for (a resumed download, a cache in front of
+     * this one), or null for the whole. Lists and {@code @latest} change, so they are always sent whole; so is an
+     * answer to a Range with {@code If-Range}: this proxy sends no validator (ETag, Last-Modified) that one could
+     * match, and RFC 9110 13.1.5 then has the whole artifact sent.
+     */
+    private static ByteRange requestedRange(RoutingContext ctx, ProxyRequest request, long size) {
+        if (!request.immutable()
+                || ctx.request().method() != HttpMethod.GET
+                || ctx.request().headers().contains(HttpHeaderNames.IF_RANGE)) {
+            return null;
+        }
+        return ByteRange.of(ctx.request().getHeader(HttpHeaderNames.RANGE), size);
+    }
+
     /** @param stale a mutable answer past its TTL ({@link CacheAnswer.Hit#stale()}) */
     private void sendObject(RoutingContext ctx, ProxyRequest request, StoredObject object, boolean stale) {
         HttpServerResponse response = ctx.response();
         CharSequence cacheControl = cacheControl(request, object, stale);
+        if (request.immutable()) {
+            response.putHeader(HttpHeaders.ACCEPT_RANGES, BYTES);
+        }
         if (ctx.request().method() == HttpMethod.HEAD) {
             // a HEAD of a cached object tells its size, as the answer to a cold HEAD does
             withArtifactHeaders(response, request, cacheControl)
@@ -187,14 +208,31 @@ public final class GoProxyRoutes {
             object.release();
             return;
         }
+        ByteRange range = requestedRange(ctx, request, object.size());
+        if (range != null && !range.satisfiable()) {
+            response.putHeader(HttpHeaders.CONTENT_RANGE, range.contentRange(object.size()));
+            refuse(
+                    response,
+                    416,
+                    "range not satisfiable: " + request.relativePath() + " is " + object.size() + " bytes",
+                    "no-store");
+            object.release();
+            return;
+        }
+        long first = range == null ? 0 : range.first();
+        long length = range == null ? object.size() : range.length();
+        if (range != null) {
+            response.setStatusCode(206).putHeader(HttpHeaders.CONTENT_RANGE, range.contentRange(object.size()));
+        }
         Optional<ByteBuf> content = object.content();
         if (content.isPresent()) {
             // headers and body leave in one write, the body straight from the memory cache (no copy): no
             // file to open, no second send; the bytes are held until the write is done
-            int length = content.get().readableBytes();
+            ByteBuf whole = content.get();
+            ByteBuf body = range == null ? whole : whole.slice(whole.readerIndex() + (int) first, (int) length);
             withArtifactHeaders(response, request, cacheControl)
-                    .putHeader(HttpHeaders.CONTENT_LENGTH, HttpHeaders.createOptimized(Integer.toString(length)))
-                    .end(Buffer.buffer(content.get()))
+                    .putHeader(HttpHeaders.CONTENT_LENGTH, HttpHeaders.createOptimized(Long.toString(length)))
+                    .end(Buffer.buffer(body))
                     .onComplete(ar -> {
                         object.release();
                         if (ar.succeeded()) {
@@ -206,10 +244,10 @@ public final class GoProxyRoutes {
         if (object.localFile().isPresent()) {
             Path file = object.localFile().get();
             withArtifactHeaders(response, request, cacheControl);
-            response.sendFile(file.toString(), 0, object.size()).onComplete(ar -> {
+            response.sendFile(file.toString(), first, length).onComplete(ar -> {
                 object.release();
                 if (ar.succeeded()) {
-                    metrics.served(request.kind(), object.size());
+                    metrics.served(request.kind(), length);
                 } else if (!response.headWritten()) {
                     refuse(response, 503, "cached file vanished while being served; retry", "no-store");
                 } else {
@@ -219,37 +257,40 @@ public final class GoProxyRoutes {
             return;
         }
         ResponseStream stream = responseStream(response, request, cacheControl);
-        ctx.vertx().executeBlocking(() -> copy(ctx, object, stream), false);
+        if (range != null) {
+            stream.part(range, object.size());
+        }
+        ctx.vertx().executeBlocking(() -> copy(ctx, object, first, length, stream), false);
     }
 
     /**
-     * Copies a stored object's stream (remote storage) to the response, on a worker thread. The stream's bytes are
-     * counted against the object's size: a stream that fails or ends early (a connection to the bucket cut) resets
-     * the client's connection at once, so the go command sees a failed download instead of waiting for bytes that
-     * will not come. Whatever goes wrong, even an Error, the response is closed and the object released.
+     * Copies a stored object's stream (remote storage), or the {@code length} bytes of it from {@code first} on (a
+     * range), to the response, on a worker thread. The stream's bytes are counted against what is due: a stream that
+     * fails, ends early (a connection to the bucket cut) or runs on past the object's size resets the client's
+     * connection at once, so the go command sees a failed download instead of waiting for bytes that will not come.
+     * Whatever goes wrong, even an Error, the response is closed and the object released.
      */
-    private Void copy(RoutingContext ctx, StoredObject object, ResponseStream stream) {
+    private Void copy(RoutingContext ctx, StoredObject object, long first, long length, ResponseStream stream) {
         long size = object.size();
         long copied = 0;
-        try (InputStream in = object.open()) {
-            stream.begin(size);
-            while (true) {
+        try (InputStream in = object.open(first)) {
+            stream.begin(length);
+            while (copied < length) {
                 // a fresh array per chunk: the response owns it until written, and at most a window of them are
-                byte[] chunk = in.readNBytes((int) Math.min(CHUNK, Math.max(1, size - copied)));
+                byte[] chunk = in.readNBytes((int) Math.min(CHUNK, length - copied));
                 if (chunk.length == 0) {
                     break;
                 }
                 copied += chunk.length;
-                if (copied > size) {
-                    break;
-                }
                 stream.write(chunk);
             }
-            if (copied != size) {
+            // a stream that goes on past the object's end is not the object stored
+            boolean overlong = copied == length && first + length == size && in.read() >= 0;
+            if (copied != length || overlong) {
                 metrics.storageReadFailed();
                 LOG.warnf(
-                        "%s: the storage's stream gave %d bytes of an object of %d; connection reset",
-                        ctx.request().path(), copied, size);
+                        "%s: the storage's stream gave %s%d bytes of %d due (object of %d); connection reset",
+                        ctx.request().path(), overlong ? "more than " : "", copied, length, size);
                 stream.abort();
             } else {
                 stream.end();
@@ -258,13 +299,17 @@ public final class GoProxyRoutes {
             if (stream.gone()) {
                 LOG.debugf(
                         "%s: client went away after %d of %d bytes",
-                        ctx.request().path(), copied, size);
+                        ctx.request().path(), copied, length);
                 stream.abort();
             } else {
                 metrics.storageReadFailed();
                 LOG.warnf(
                         "%s: reading from storage failed after %d of %d bytes (%s); %s",
-                        ctx.request().path(), copied, size, e, stream.started() ? "connection reset" : "answered 503");
+                        ctx.request().path(),
+                        copied,
+                        length,
+                        e,
+                        stream.started() ? "connection reset" : "answered 503");
                 if (stream.started()) {
                     stream.abort();
                 } else {
@@ -280,6 +325,10 @@ public final class GoProxyRoutes {
     static void refuse(HttpServerResponse response, int status, String reason, String cacheControl) {
         if (response.headWritten() || response.ended()) {
             return;
+        }
+        if (status != 416) {
+            // a part begun as a 206 whose storage then failed: the refusal is about no range
+            response.headers().remove(HttpHeaders.CONTENT_RANGE);
         }
         String oneLine = reason == null ? "" : reason.replace('\n', ' ').replace('\r', ' ');
         Buffer body = Buffer.buffer(oneLine + "\n");

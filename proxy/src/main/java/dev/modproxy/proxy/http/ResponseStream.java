@@ -3,6 +3,7 @@ package dev.modproxy.proxy.http;
 import dev.modproxy.proxy.cache.ClientStream;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import java.io.IOException;
 import java.time.Duration;
@@ -29,6 +30,8 @@ final class ResponseStream implements ClientStream {
     private final Duration stallLimit;
     private final LongConsumer sentBytes;
     private volatile boolean gone;
+    /** 206 and its Content-Range when a part of the artifact is sent ({@link #part}), else null: 200. */
+    private volatile String contentRange;
     /** Bytes handed to the response whose write has not completed yet; guarded by this. */
     private long inFlight;
     /** The same, summed over every response stream of the proxy (a gauge). */
@@ -65,12 +68,23 @@ final class ResponseStream implements ClientStream {
         return response.headWritten();
     }
 
+    /** Makes the answer a 206 of that range of an artifact of size bytes; before {@link #begin}. */
+    ResponseStream part(ByteRange range, long size) {
+        contentRange = range.contentRange(size);
+        return this;
+    }
+
     @Override
     public void begin(long contentLength) throws IOException {
         if (gone) {
             throw new IOException("client closed the connection");
         }
-        response.setStatusCode(200).putHeader("Content-Type", contentType).putHeader("Cache-Control", cacheControl);
+        response.setStatusCode(contentRange == null ? 200 : 206)
+                .putHeader("Content-Type", contentType)
+                .putHeader("Cache-Control", cacheControl);
+        if (contentRange != null) {
+            response.putHeader(HttpHeaders.CONTENT_RANGE, contentRange);
+        }
         if (contentLength >= 0) {
             response.putHeader("Content-Length", Long.toString(contentLength));
         } else {

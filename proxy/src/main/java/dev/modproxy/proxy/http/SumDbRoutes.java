@@ -6,6 +6,7 @@ import dev.modproxy.proxy.protocol.ProxyRequest;
 import dev.modproxy.proxy.sumdb.ChecksumDatabase;
 import dev.modproxy.proxy.sumdb.SumDbCache;
 import dev.modproxy.proxy.sumdb.SumDbException;
+import dev.modproxy.proxy.sumdb.SumDbForbiddenException;
 import dev.modproxy.proxy.sumdb.SumDbNotFoundException;
 import dev.modproxy.proxy.sumdb.SumDbPath;
 import io.vertx.core.buffer.Buffer;
@@ -95,6 +96,9 @@ public final class SumDbRoutes {
                         .end(Buffer.buffer(ar.result()));
             } else if (ar.cause() instanceof SumDbNotFoundException e) {
                 refuse(response, 404, e.getMessage());
+            } else if (ar.cause() instanceof SumDbForbiddenException e) {
+                // as on the GOPROXY paths: the go command stops at a 403, as it would at the source that said it
+                refuse(response, 403, e.getMessage());
             } else {
                 refuse(response, 502, ar.cause().getMessage());
             }

@@ -55,18 +55,42 @@ public final class CaseEncoding {
         return out.toString();
     }
 
-    /** s in double quotes for a message: at most 120 characters, control, non-ASCII and quoting characters escaped. */
+    /**
+     * s in double quotes for a message: at most 120 characters; control, invisible (formatting, bidirectional
+     * overrides, spaces other than ' ') and quoting characters escaped. Printable non-ASCII stays as it is, as Go's
+     * %q keeps it, so a path with "ö" reads as the client wrote it.
+     */
     public static String quote(String s) {
         StringBuilder out = new StringBuilder("\"");
         int shown = Math.min(s.length(), 120);
-        for (int i = 0; i < shown; i++) {
-            char c = s.charAt(i);
-            if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
-                out.append(String.format("\\u%04x", (int) c));
+        int i = 0;
+        while (i < shown) {
+            int c = s.codePointAt(i);
+            int width = Character.charCount(c);
+            if (c < 0x20 || c == 0x7f || c == '"' || c == '\\' || c >= 0x80 && !printable(c)) {
+                for (int j = i; j < i + width; j++) {
+                    out.append(String.format("\\u%04x", (int) s.charAt(j)));
+                }
             } else {
-                out.append(c);
+                out.appendCodePoint(c);
             }
+            i += width;
         }
-        return out.append(s.length() > shown ? "...\"" : "\"").toString();
+        return out.append(s.length() > i ? "...\"" : "\"").toString();
+    }
+
+    /** What Go's unicode.IsPrint calls printable, above ASCII: letters, marks, numbers, punctuation and symbols. */
+    private static boolean printable(int c) {
+        return switch (Character.getType(c)) {
+            case Character.CONTROL,
+                    Character.FORMAT,
+                    Character.SURROGATE,
+                    Character.PRIVATE_USE,
+                    Character.UNASSIGNED,
+                    Character.LINE_SEPARATOR,
+                    Character.PARAGRAPH_SEPARATOR,
+                    Character.SPACE_SEPARATOR -> false;
+            default -> true;
+        };
     }
 }

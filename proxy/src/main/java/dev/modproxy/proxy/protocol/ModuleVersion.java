@@ -8,6 +8,12 @@ public final class ModuleVersion {
 
     private static final String INCOMPATIBLE = "+incompatible";
 
+    /**
+     * The longest version the proxy serves or caches, canonical or not: its cache names files by version
+     * ({@code $version.zip}, case-encoded), which must stay within the file system's 255 bytes a name.
+     */
+    public static final int MAX_LENGTH = 128;
+
     private final String version;
     private final String major;
     /** Case-encoded once: every cache hit names its storage key and its prefetch hints with it. */
@@ -154,8 +160,8 @@ public final class ModuleVersion {
         if (v == null || v.length() < 2 || v.charAt(0) != 'v') {
             return "must start with 'v'";
         }
-        if (v.length() > 128) {
-            return "is longer than 128 characters";
+        if (v.length() > MAX_LENGTH) {
+            return "is longer than " + MAX_LENGTH + " characters";
         }
         Parts parts = Parts.of(v);
         if (parts.build() != null && !INCOMPATIBLE.equals("+" + parts.build())) {

@@ -17,7 +17,6 @@ public record ProxyRequest(ModulePath module, RequestKind kind, ModuleVersion ve
     /** Longest raw URL path accepted before any parsing. */
     public static final int MAX_RAW_PATH = 1024;
 
-    private static final int MAX_QUERY = 128;
     /** Besides letters and digits, what the go command allows in a file name element (golang.org/x/mod's fileNameOK). */
     private static final String GO_FILE_NAME_PUNCTUATION = "!#$%&()+,-.=@[]^_{}~ ";
 
@@ -84,6 +83,14 @@ public record ProxyRequest(ModulePath module, RequestKind kind, ModuleVersion ve
         } catch (IllegalArgumentException e) {
             throw new InvalidRequestException(400, "invalid version: " + e.getMessage());
         }
+        if (version.length() > ModuleVersion.MAX_LENGTH) {
+            // one answer for .info, .mod and .zip, canonical or not: the bound is the proxy's, not the protocol's
+            throw new InvalidRequestException(
+                    404,
+                    "version " + CaseEncoding.quote(version) + " is longer than " + ModuleVersion.MAX_LENGTH
+                            + " characters, the most modproxy caches (its cache names files by version): the next "
+                            + "GOPROXY entry (direct) may resolve it");
+        }
         if (ModuleVersion.isCanonical(version)) {
             try {
                 return new ProxyRequest(
@@ -126,8 +133,8 @@ public record ProxyRequest(ModulePath module, RequestKind kind, ModuleVersion ve
 
     /**
      * A revision query such as a branch name or commit hash: one file name element, plain characters. The go command
-     * also sends queries this proxy does not pass on (a branch "fix#1" or "feat(x)", or one of more than 128
-     * characters): those are not found here (404), so a go command goes on to its next GOPROXY entry, as it does only
+     * also sends queries this proxy does not pass on (a branch "fix#1" or "feat(x)", or one too long once
+     * case-encoded): those are not found here (404), so a go command goes on to its next GOPROXY entry, as it does only
      * on 404 or 410; a query no go command sends (a control character, a path separator) is a 400.
      */
     private static void checkQuery(String query) throws InvalidRequestException {
@@ -144,11 +151,7 @@ public record ProxyRequest(ModulePath module, RequestKind kind, ModuleVersion ve
             throw new InvalidRequestException(400, "version query " + CaseEncoding.quote(query) + " " + problem);
         }
         String unsupported = null;
-        if (query.length() > MAX_QUERY) {
-            unsupported = "is longer than " + MAX_QUERY + " characters";
-        } else if (query.length()
-                        + query.chars().filter(c -> c >= 'A' && c <= 'Z').count()
-                > ModulePath.MAX_ENCODED_ELEMENT) {
+        if (query.length() + query.chars().filter(c -> c >= 'A' && c <= 'Z').count() > ModulePath.MAX_ENCODED_ELEMENT) {
             // stored as its case-encoded file name ("!a" per upper-case letter), which must fit the file system's 255
             unsupported = "is longer than " + ModulePath.MAX_ENCODED_ELEMENT + " characters case-encoded";
         } else if (!query.chars()
@@ -164,17 +167,21 @@ public record ProxyRequest(ModulePath module, RequestKind kind, ModuleVersion ve
         }
     }
 
-    /** Decodes %XX escapes (the go command sends '!' as %21); an escaped '/' or NUL is refused, never decoded. */
+    /**
+     * Decodes %XX escapes (the go command sends '!' as %21) and the UTF-8 they and any raw bytes spell; an escaped '/'
+     * or NUL is refused, never decoded. The HTTP codec hands over the request line one char per byte (ISO-8859-1), so
+     * a client's unescaped "ö" arrives as the two chars of its UTF-8 bytes and is decoded here with the escapes.
+     */
     public static String percentDecode(String raw) throws InvalidRequestException {
-        if (raw.indexOf('%') < 0) {
+        if (plainAscii(raw)) {
             return raw;
         }
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(raw.length());
         for (int i = 0; i < raw.length(); i++) {
             char c = raw.charAt(i);
             if (c != '%') {
-                if (c >= 0x80) {
-                    throw new InvalidRequestException(400, "non-ASCII character in request path");
+                if (c > 0xff) {
+                    throw new InvalidRequestException(400, "request path is not valid UTF-8");
                 }
                 bytes.write(c);
                 continue;
@@ -204,5 +211,16 @@ public record ProxyRequest(ModulePath module, RequestKind kind, ModuleVersion ve
         } catch (CharacterCodingException e) {
             throw new InvalidRequestException(400, "request path is not valid UTF-8");
         }
+    }
+
+    /** No escape and no byte above ASCII: the path is its own decoding (every request for a well-formed path). */
+    private static boolean plainAscii(String raw) {
+        for (int i = 0; i < raw.length(); i++) {
+            char c = raw.charAt(i);
+            if (c == '%' || c >= 0x80) {
+                return false;
+            }
+        }
+        return true;
     }
 }

@@ -245,7 +245,14 @@ public final class S3Storage implements Storage, AutoCloseable {
         @Override
         public InputStream open() throws IOException {
             InputStream first = unread.getAndSet(null);
-            return first != null ? first : S3Storage.this.open(name);
+            return first != null ? first : S3Storage.this.open(name, 0);
+        }
+
+        /** A range past the start: a ranged GetObject, rather than the lookup's body read and thrown away up to it. */
+        @Override
+        public InputStream open(long offset) throws IOException {
+            discard();
+            return S3Storage.this.open(name, offset);
         }
 
         /** Nobody read it: drop the connection rather than download the rest. */
@@ -280,9 +287,12 @@ public final class S3Storage implements Storage, AutoCloseable {
         }
     }
 
-    private InputStream open(String name) throws IOException {
+    /** The object's bytes from offset on. */
+    private InputStream open(String name, long offset) throws IOException {
         try {
-            return s3.getObject(r -> r.bucket(settings.bucket()).key(name), ResponseTransformer.toInputStream());
+            return s3.getObject(
+                    r -> r.bucket(settings.bucket()).key(name).range(offset == 0 ? null : "bytes=" + offset + "-"),
+                    ResponseTransformer.toInputStream());
         } catch (SdkException e) {
             throw failure("read", name, e);
         }
@@ -432,7 +442,7 @@ public final class S3Storage implements Storage, AutoCloseable {
             Instant now = Instant.now();
             return small != null
                     ? StoredObject.ofBytes(key, small, now)
-                    : StoredObject.ofStream(key, size, now, () -> open(name));
+                    : StoredObject.ofStream(key, size, now, () -> open(name, 0));
         }
     }
 }

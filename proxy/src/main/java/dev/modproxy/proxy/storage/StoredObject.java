@@ -26,6 +26,18 @@ public final class StoredObject {
     @FunctionalInterface
     public interface Opener {
         InputStream open() throws IOException;
+
+        /** The content from offset on (a range request); a store that can ask for only those bytes overrides it. */
+        default InputStream open(long offset) throws IOException {
+            InputStream in = open();
+            try {
+                in.skipNBytes(offset);
+            } catch (IOException e) {
+                in.close();
+                throw e;
+            }
+            return in;
+        }
     }
 
     private final StorageKey key;
@@ -113,8 +125,17 @@ public final class StoredObject {
     }
 
     public InputStream open() throws IOException {
-        // bytes in memory are copied: the stream may be read after the object was released
-        return content != null ? new ByteArrayInputStream(ByteBufUtil.getBytes(content)) : opener.open();
+        return open(0);
+    }
+
+    /** The content from offset on, for a range request: a file seeks, a remote store asks for only those bytes. */
+    public InputStream open(long offset) throws IOException {
+        if (content != null) {
+            // bytes in memory are copied: the stream may be read after the object was released
+            return new ByteArrayInputStream(
+                    ByteBufUtil.getBytes(content, content.readerIndex() + (int) offset, (int) (size - offset)));
+        }
+        return offset == 0 ? opener.open() : opener.open(offset);
     }
 
     /** False for an answer served without being stored (the storage could not take it). */

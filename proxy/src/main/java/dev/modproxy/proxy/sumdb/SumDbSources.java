@@ -42,7 +42,8 @@ final class SumDbSources {
     /**
      * The first proven result. A source that answers and fails the proof is passed over, never
      * trusted. When none succeeds: the last source's (the database's own) 404 is a 404, and so is
-     * one relayed by a proxy that serves the database ({@link NotInDatabase}); nothing else but
+     * one relayed by a proxy that serves the database ({@link NotInDatabase}); a source's 403 with
+     * nothing else but outages is that 403 ({@link SumDbForbiddenException}); nothing else but
      * outages is an outage ({@link SumDbUnreachableException}); any wrong answer makes it a
      * refusal ({@link SumDbException}).
      */
@@ -51,6 +52,8 @@ final class SumDbSources {
         if (sources.size() == 1) {
             try {
                 return attempt.from(sources.get(0));
+            } catch (SumDbForbiddenException e) {
+                throw e; // the source's own reason: there is nothing to set about a refusal
             } catch (SumDbUnreachableException e) {
                 throw new SumDbUnreachableException(e.getMessage() + ". " + WHAT_TO_SET, e);
             }
@@ -59,6 +62,7 @@ final class SumDbSources {
         boolean answeredBadly = false;
         SumDbException last = null;
         NotInDatabase notInDatabase = null;
+        boolean forbidden = false;
         for (int i = 0; i < sources.size(); i++) {
             try {
                 return attempt.from(sources.get(i));
@@ -72,6 +76,9 @@ final class SumDbSources {
                     notInDatabase = relayed;
                 }
                 last = e;
+            } catch (SumDbForbiddenException e) {
+                forbidden = true;
+                last = e;
             } catch (SumDbUnreachableException e) {
                 last = e;
             } catch (SumDbException e) {
@@ -82,6 +89,11 @@ final class SumDbSources {
         }
         if (!answeredBadly && notInDatabase != null) {
             throw notInDatabase;
+        }
+        if (!answeredBadly && forbidden) {
+            throw new SumDbForbiddenException(
+                    "checksum database " + database + " refused for " + what + ": " + String.join("; ", failures),
+                    last);
         }
         if (!answeredBadly) {
             throw new SumDbUnreachableException(

@@ -106,6 +106,9 @@ public final class UpstreamSumDbFetcher implements SumDbFetcher {
             if (response.notFound()) {
                 throw new SumDbNotFoundException(response.describe(path));
             }
+            if (response.status() == 403) {
+                throw new SumDbForbiddenException(response.describe(path));
+            }
             if (!response.ok()) {
                 throw new SumDbUnreachableException(response.describe(path));
             }

@@ -54,6 +54,30 @@ class HostilePathsTest {
         assertEquals(asked, upstream.totalHits(), "nothing was asked upstream");
     }
 
+    @Test
+    void aPathWithUnescapedUtf8IsNamedInTheRefusalAsTheClientWroteIt() throws IOException {
+        // curl sends "ö" as its two UTF-8 bytes, unescaped
+        String path = new String(
+                "/github.com/göögle/uuid/@v/list".getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1);
+        String response = new String(rawGet(path).getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8);
+
+        assertTrue(response.startsWith("HTTP/1.1 400 "), response);
+        assertTrue(response.contains("\"github.com/göögle/uuid\""), response);
+        assertEquals(0, upstream.totalHits(), "nothing was asked upstream");
+    }
+
+    @Test
+    void aCanonicalVersionTooLongToCacheGetsTheSameAnswerForInfoModAndZip() throws IOException {
+        String version = "v1.0.0-" + "a".repeat(130);
+        for (String ending : java.util.List.of(".info", ".mod", ".zip")) {
+            String response = rawGet("/example.com/a/@v/" + version + ending);
+
+            assertTrue(response.startsWith("HTTP/1.1 404 "), ending + ": " + response);
+            assertTrue(response.contains("is longer than 128 characters, the most modproxy caches"), response);
+        }
+        assertEquals(0, upstream.totalHits(), "nothing was asked upstream");
+    }
+
     @ParameterizedTest
     @ValueSource(
             strings = {

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -53,12 +55,21 @@ class ProxyRequestTest {
     }
 
     @Test
-    void aFileOfAVersionTooLongSaysSoRatherThanThatItIsNotCanonical() {
+    void aCanonicalVersionTooLongToCacheIsTheSameNotFoundForInfoModAndZipAndSaysWhy() {
         String version = "v1.0.0-" + "a".repeat(240);
-        InvalidRequestException e = assertThrows(
-                InvalidRequestException.class, () -> ProxyRequest.parse("/example.com/a/@v/" + version + ".zip"));
-        assertEquals(400, e.status());
-        assertTrue(e.getMessage().contains(" is longer than 128 characters: zip files exist only for"), e.getMessage());
+        for (String ending : List.of(".info", ".mod", ".zip")) {
+            InvalidRequestException e = assertThrows(
+                    InvalidRequestException.class, () -> ProxyRequest.parse("/example.com/a/@v/" + version + ending));
+
+            // not found here, so a go command goes on to its next GOPROXY entry; never "not canonical"
+            assertEquals(404, e.status(), ending);
+            assertTrue(
+                    e.getMessage()
+                            .contains(" is longer than 128 characters, the most modproxy caches (its cache names files"
+                                    + " by version): the next GOPROXY entry (direct) may resolve it"),
+                    e.getMessage());
+            assertFalse(e.getMessage().contains("canonical"), e.getMessage());
+        }
         InvalidRequestException partial =
                 assertThrows(InvalidRequestException.class, () -> ProxyRequest.parse("/example.com/a/@v/v1.2.mod"));
         assertTrue(
@@ -66,6 +77,20 @@ class ProxyRequestTest {
                         .endsWith("\"v1.2\" is not canonical: needs major.minor.patch: mod files exist only"
                                 + " for canonical versions like v1.2.3"),
                 partial.getMessage());
+    }
+
+    @Test
+    void aPathWithRawUtf8BytesIsDecodedAsUtf8AndQuotedAsTheClientWroteIt() {
+        // the HTTP codec hands over each byte of the request line as one char: "ö" arrives as its two UTF-8 bytes
+        String raw = new String(
+                "/github.com/göögle/uuid/@v/list".getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1);
+        InvalidRequestException e = assertThrows(InvalidRequestException.class, () -> ProxyRequest.parse(raw));
+
+        assertEquals(400, e.status());
+        assertTrue(e.getMessage().contains("\"github.com/göögle/uuid\""), e.getMessage());
+        InvalidRequestException escaped = assertThrows(
+                InvalidRequestException.class, () -> ProxyRequest.parse("/github.com/g%C3%B6%C3%B6gle/uuid/@v/list"));
+        assertEquals(e.getMessage(), escaped.getMessage(), "the same path, escaped or not");
     }
 
     @Test
