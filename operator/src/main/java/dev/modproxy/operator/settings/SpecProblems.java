@@ -1,6 +1,7 @@
 package dev.modproxy.operator.settings;
 
 import dev.modproxy.contract.ByteSize;
+import dev.modproxy.contract.ProxyDuration;
 import dev.modproxy.contract.Redacted;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheSpec;
@@ -9,7 +10,6 @@ import dev.modproxy.operator.api.v1alpha1.Storage;
 import dev.modproxy.operator.dependent.CacheNames;
 import dev.modproxy.operator.webhook.InjectionLabels;
 import io.fabric8.kubernetes.api.model.Quantity;
-import io.quarkus.runtime.configuration.DurationConverter;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -89,8 +89,8 @@ public final class SpecProblems {
 
     /**
      * The proxy's own settings, read as the proxy reads them, so that a value it would stop at start with is reported
-     * here instead of a crash loop under a Ready status: durations by Quarkus's DurationConverter, the converter of
-     * the proxy's Duration settings (both run the same Quarkus), sizes by the contract's ByteSize.
+     * here instead of a crash loop under a Ready status: durations by the contract's ProxyDuration (Quarkus's rule,
+     * which the proxy's Duration settings are read by), sizes by the contract's ByteSize.
      */
     private static void tuningProblems(ProxyTuning tuning, List<String> problems) {
         if (tuning == null) {
@@ -117,7 +117,7 @@ public final class SpecProblems {
         }
         Duration duration;
         try {
-            duration = DurationConverter.parseDuration(written);
+            duration = ProxyDuration.parse(written);
         } catch (RuntimeException e) {
             problems.add(field + " \"" + written + "\" is not a duration the proxy reads; write a whole number with "
                     + "ms, s, m, h or d (\"30s\", \"5m\") or an ISO-8601 duration (\"PT30S\", \"P1DT12H\")");
