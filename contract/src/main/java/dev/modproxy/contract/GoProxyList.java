@@ -1,10 +1,13 @@
 package dev.modproxy.contract;
 
+import java.net.IDN;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -146,6 +149,17 @@ public record GoProxyList(List<Entry> entries) {
         if (!scheme.equalsIgnoreCase("http") && !scheme.equalsIgnoreCase("https")) {
             throw new InvalidException(where + " is not an http(s) URL (modproxy fetches over HTTP only)" + HINT);
         }
+        String authority = uri.getRawAuthority() == null ? "" : uri.getRawAuthority();
+        Matcher port = PORT.matcher(authority);
+        if (uri.getPort() > MAX_PORT || (uri.getHost() == null && port.find())) {
+            // java.net.URI takes any digits as a port, and reads one too long for an int as no host at all
+            throw new InvalidException(where + " has port " + (uri.getPort() > MAX_PORT ? uri.getPort() : port.group(1))
+                    + ", above " + MAX_PORT + HINT);
+        }
+        if (uri.getHost() == null && authority.chars().anyMatch(c -> c > 0x7f)) {
+            throw new InvalidException(where + " has a host name outside ASCII; write it in punycode, as DNS holds it"
+                    + punycode(authority) + HINT);
+        }
         if (uri.getHost() == null || uri.getHost().isEmpty()) {
             throw new InvalidException(where + " has no host name" + HINT);
         }
@@ -154,6 +168,34 @@ public record GoProxyList(List<Entry> entries) {
                     where + " has a query or fragment, which a module proxy URL cannot carry" + HINT);
         }
         return uri;
+    }
+
+    /** The highest TCP port. */
+    public static final int MAX_PORT = 65535;
+
+    private static final Pattern PORT = Pattern.compile(":([0-9]+)$");
+
+    /**
+     * An entry whose authority ends in a port above {@link #MAX_PORT} (leading zeros aside), as a regular expression
+     * RE2 and java.util.regex read alike, for the CRD: the authority is what follows the scheme up to the first '/'
+     * (an IPv6 address's colons are inside its brackets). The proxy's HTTP client would refuse every fetch from it.
+     */
+    public static final String PORT_ABOVE_RANGE =
+            "(^|[,|])[ \\t]*([A-Za-z][A-Za-z0-9+.-]*://)?[^/,| \\t]*:0*([1-9][0-9]{5,}"
+                    + "|6553[6-9]|655[4-9][0-9]|65[6-9][0-9]{2}|6[6-9][0-9]{3}|[7-9][0-9]{4})([/,| \\t]|$)";
+
+    /**
+     * The go command sends a host name written in Unicode as its IDNA (punycode) form; this proxy's HTTP client takes
+     * the punycode form only. Said rather than converted, so that the host is spelt one way wherever it is named: the
+     * list, a netrc's machine lines, NO_PROXY.
+     */
+    private static String punycode(String authority) {
+        String host = authority.substring(authority.lastIndexOf('@') + 1).replaceFirst(":[0-9]*$", "");
+        try {
+            return " (" + IDN.toASCII(host) + ")";
+        } catch (IllegalArgumentException e) {
+            return " (xn--...)";
+        }
     }
 
     private static final String HINT = "; use an http(s) URL such as https://goproxy.cn, or \"direct\" / \"off\"";

@@ -68,8 +68,13 @@ public enum ProxySetting {
         return Stream.of(values()).filter(s -> s.env().equals(name)).findFirst();
     }
 
-    /** MicroProfile Config's rule: every character but letters and digits becomes '_', then upper case. */
-    static String environmentName(String key) {
+    /**
+     * MicroProfile Config's rule: every character but letters and digits becomes '_', then upper case. SmallRye
+     * Config's environment source gives a property the value of every variable whose name this rule maps to the same
+     * text as the property's ({@code modproxy.upstream}, {@code modproxy_upstream} and {@code MODPROXY_UPSTREAM} all
+     * set modproxy.upstream), so a name must be read through it before it is compared with a setting's.
+     */
+    public static String environmentName(String key) {
         return key.replaceAll("[^A-Za-z0-9]", "_").toUpperCase(Locale.ROOT);
     }
 }

@@ -7,6 +7,7 @@ import dev.modproxy.contract.GoProxyList.Direct;
 import dev.modproxy.contract.GoProxyList.Off;
 import dev.modproxy.contract.GoProxyList.Proxy;
 import java.net.URI;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -102,6 +103,51 @@ class GoProxyListTest {
                 .isInstanceOf(GoProxyList.InvalidException.class)
                 .hasMessageContaining(expected)
                 .hasMessageEndingWith("use an http(s) URL such as https://goproxy.cn, or \"direct\" / \"off\"");
+    }
+
+    /** Accepted before, then every fetch answered 502 "port out of range:99999". */
+    @ParameterizedTest
+    @CsvSource(
+            delimiter = ';',
+            value = {
+                "http://[::1]:99999; entry 1 \"http://[::1]:99999\" has port 99999, above 65535",
+                "https://a.example,athens:65536/go; entry 2 \"athens:65536/go\" has port 65536, above 65535",
+                "https://a.example:99999999999|direct; entry 1 \"https://a.example:99999999999\" has port "
+                        + "99999999999, above 65535"
+            })
+    void aPortAboveTheTcpRangeIsRefused(String list, String expected) {
+        assertThatThrownBy(() -> GoProxyList.parse(list))
+                .isInstanceOf(GoProxyList.InvalidException.class)
+                .hasMessageStartingWith(expected);
+        assertThat(Pattern.compile(GoProxyList.PORT_ABOVE_RANGE).matcher(list).find())
+                .isTrue();
+    }
+
+    @ParameterizedTest
+    @ValueSource(
+            strings = {
+                "http://[::1]:65535",
+                "athens:3000",
+                "https://a.example:000080/go",
+                "https://a.example/v:99999",
+                "https://a.example,https://b.example:443|direct"
+            })
+    void aPortInTheTcpRangeIsTaken(String list) {
+        GoProxyList.parse(list);
+        assertThat(Pattern.compile(GoProxyList.PORT_ABOVE_RANGE).matcher(list).find())
+                .isFalse();
+    }
+
+    /** The message said "has no host name"; the punycode form is the one this proxy's HTTP client can use. */
+    @Test
+    void aHostNameOutsideAsciiIsAskedForInPunycode() {
+        assertThatThrownBy(() -> GoProxyList.parse("https://ñ.example/go"))
+                .isInstanceOf(GoProxyList.InvalidException.class)
+                .hasMessageStartingWith("entry 1 \"https://ñ.example/go\" has a host name outside ASCII; write it in "
+                        + "punycode, as DNS holds it (xn--ida.example)");
+        assertThat(GoProxyList.parse("https://xn--ida.example/go").proxies())
+                .extracting(p -> p.url().getHost())
+                .containsExactly("xn--ida.example");
     }
 
     @ParameterizedTest

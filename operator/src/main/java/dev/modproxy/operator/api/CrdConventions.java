@@ -9,6 +9,7 @@ import dev.modproxy.operator.api.v1alpha1.CacheCondition;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheSpec;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheStatus;
+import dev.modproxy.operator.api.v1alpha1.ProxyTuning;
 import dev.modproxy.operator.settings.ProxySettings;
 import dev.modproxy.operator.settings.SpecProblems;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
@@ -62,6 +63,8 @@ public class CrdConventions implements CRDPostProcessor {
         conditionShape(status.getProperties().get("conditions"));
         KUBERNETES_TYPES.forEach((property, podPath) -> pointToKubectlExplain(property(spec, property), podPath));
         refuseOwnedVariables(spec.getProperties().get("proxy"));
+        refuseReservedPodLabels(spec.getProperties().get("podLabels"));
+        patternListsAreSets(spec);
         refuseNamesNoServiceCanTake(root);
         boundIntegersJavaReadsAsInt(root, MAPPER.constructType(GoProxyCache.class));
     }
@@ -157,7 +160,8 @@ public class CrdConventions implements CRDPostProcessor {
 
     /**
      * One rule per variable the operator sets, so the API server refuses it in spec.proxy.env with the field to
-     * use instead. Generated from {@link ProxySettings#OWNED_VARIABLES}: an annotation could not follow that list.
+     * use instead, under any name the proxy reads as it (modproxy.upstream, modproxy_upstream:
+     * {@link ProxySettings#ownedVariable}). Generated from {@link ProxySettings#OWNED_VARIABLES}: an annotation could not follow that list.
      */
     private static void refuseOwnedVariables(JSONSchemaProps proxy) {
         List<ValidationRule> rules = new ArrayList<>(
@@ -165,12 +169,48 @@ public class CrdConventions implements CRDPostProcessor {
         ProxySettings.OWNED_VARIABLES
                 .keySet()
                 .forEach(name -> rules.add(new ValidationRuleBuilder()
-                        .withRule("!has(self.env) || !self.env.exists(e, e.name == '" + name + "')")
+                        .withRule("!has(self.env) || !self.env.exists(e, e.name.matches('"
+                                + ProxySettings.ownedVariablePattern(name) + "'))")
                         .withMessage(ProxySettings.ownedVariableMessage(name))
                         .withFieldPath(".env")
                         .withReason("FieldValueForbidden")
                         .build()));
         proxy.setXKubernetesValidations(rules);
+        // the API server prices each rule by the longest name it may see: unbounded, these are over its limit
+        proxy.getProperties()
+                .get("env")
+                .getItems()
+                .getSchema()
+                .getProperties()
+                .get("name")
+                .setMaxLength(ProxyTuning.ENV_NAME_MAX_LENGTH);
+    }
+
+    /**
+     * One rule per label the operator puts on the proxy pods itself ({@link SpecProblems#RESERVED_POD_LABELS}), which
+     * spec.podLabels could only seem to set: the operator's value replaced it without a word. A key lookup, so the
+     * rule's cost does not grow with the map.
+     */
+    private static void refuseReservedPodLabels(JSONSchemaProps podLabels) {
+        List<ValidationRule> rules = new ArrayList<>(
+                podLabels.getXKubernetesValidations() == null ? List.of() : podLabels.getXKubernetesValidations());
+        SpecProblems.RESERVED_POD_LABELS.forEach(label -> rules.add(new ValidationRuleBuilder()
+                .withRule("!('" + label + "' in self)")
+                .withMessage(SpecProblems.reservedPodLabelMessage(label))
+                .withReason("FieldValueForbidden")
+                .build()));
+        podLabels.setXKubernetesValidations(rules);
+    }
+
+    /**
+     * spec.private and spec.noSumDB are sets of patterns (the proxy joins them with ','; a repeated one means
+     * nothing): as sets, two field managers' server-side applies merge their items instead of conflicting over the
+     * whole list. The API server refuses a repeated item in a set.
+     */
+    private static void patternListsAreSets(JSONSchemaProps spec) {
+        for (String list : List.of("private", "noSumDB")) {
+            spec.getProperties().get(list).setXKubernetesListType("set");
+        }
     }
 
     private static void pointToKubectlExplain(JSONSchemaProps property, String podPath) {

@@ -13,8 +13,12 @@ import java.util.Collections;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /** The proxy's environment as rendered from a spec: the ConfigMap's data and the hash that rolls pods. */
 public final class ProxySettings {
@@ -43,6 +47,13 @@ public final class ProxySettings {
     private static final String NO_FIELD = "";
 
     public static final Map<String, String> OWNED_VARIABLES = owned();
+
+    private static final Map<String, Pattern> OWNED_VARIABLE_PATTERNS = OWNED_VARIABLES.keySet().stream()
+            .collect(Collectors.toMap(
+                    owned -> owned,
+                    owned -> Pattern.compile(ownedVariablePattern(owned)),
+                    (a, b) -> a,
+                    LinkedHashMap::new));
 
     private final Map<String, String> env;
 
@@ -114,12 +125,62 @@ public final class ProxySettings {
         return Collections.unmodifiableMap(owned);
     }
 
-    /** What a user reads when spec.proxy.env names a variable the operator sets. */
-    public static String ownedVariableMessage(String name) {
-        String field = OWNED_VARIABLES.get(name);
+    /**
+     * The variable of {@link #OWNED_VARIABLES} that a variable called {@code name} would set, if any. The proxy's
+     * configuration (SmallRye Config's environment source) gives a setting the value of every variable whose name
+     * maps to the setting's by {@link ProxySetting#environmentName} ({@code modproxy.upstream},
+     * {@code modproxy_upstream}), and prefers those to the upper-case one the operator sets; it reads
+     * {@code _PROD_MODPROXY_UPSTREAM} or {@code %prod.modproxy.upstream} for the profile the proxy runs in before
+     * either; and EgressProxy reads a lower-case https_proxy too. So a name is compared mapped, after any profile
+     * prefix, by {@link #ownedVariablePattern}, the CRD's rule on spec.proxy.env.
+     */
+    public static Optional<String> ownedVariable(String name) {
+        if (name == null) {
+            return Optional.empty();
+        }
+        return OWNED_VARIABLE_PATTERNS.entrySet().stream()
+                .filter(owned -> owned.getValue().matcher(name).matches())
+                .map(Map.Entry::getKey)
+                .findFirst();
+    }
+
+    /**
+     * The names {@link #ownedVariable} reads as {@code owned}, as a regular expression RE2 (the CRD's) and
+     * java.util.regex read alike: those whose {@link ProxySetting#environmentName} is {@code owned} (letters in either
+     * case, any character but a letter or digit where {@code owned} has '_'), after an optional profile prefix (a
+     * first character that is no letter or digit, then up to one that is none either).
+     */
+    public static String ownedVariablePattern(String owned) {
+        StringBuilder pattern = new StringBuilder("^([^A-Za-z0-9](.*[^A-Za-z0-9])?)?");
+        for (char c : owned.toCharArray()) {
+            pattern.append(
+                    Character.isLetter(c)
+                            ? "[" + Character.toUpperCase(c) + Character.toLowerCase(c) + "]"
+                            : Character.isDigit(c) ? String.valueOf(c) : "[^A-Za-z0-9]");
+        }
+        return pattern.append('$').toString();
+    }
+
+    /** What a user reads when spec.proxy.env names a variable the operator sets, as {@code written}. */
+    public static String ownedVariableMessage(String owned, String written) {
+        return ownedVariableMessage(owned, written.equals(owned) ? owned : written + " (read as " + owned + ")", "");
+    }
+
+    /** The CRD's message for any name {@link #ownedVariablePattern} takes for {@code owned}. */
+    public static String ownedVariableMessage(String owned) {
+        String spelling = owned.toLowerCase(Locale.ROOT);
+        return ownedVariableMessage(
+                owned,
+                owned,
+                " nor a name the proxy reads as it (" + spelling + ", " + spelling.replace('_', '.') + ")");
+    }
+
+    private static String ownedVariableMessage(String owned, String name, String alsoRefused) {
+        String field = OWNED_VARIABLES.get(owned);
         return NO_FIELD.equals(field)
-                ? "spec.proxy.env cannot set " + name + ": the operator fixes it, its Service and probes depend on it"
-                : "spec.proxy.env cannot set " + name + ": set " + field + " instead";
+                ? "spec.proxy.env cannot set " + name + alsoRefused
+                        + ": the operator fixes it, its Service and probes depend on it"
+                : "spec.proxy.env cannot set " + name + alsoRefused + ": set " + field + " instead";
     }
 
     /** Bucket coordinates only: the credentials reach the pods from their Secret, never through this map. */

@@ -1,11 +1,17 @@
 package dev.modproxy.operator.settings;
 
+import dev.modproxy.contract.ByteSize;
+import dev.modproxy.contract.ProxyDuration;
 import dev.modproxy.contract.Redacted;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheSpec;
+import dev.modproxy.operator.api.v1alpha1.ProxyTuning;
 import dev.modproxy.operator.api.v1alpha1.Storage;
+import dev.modproxy.operator.dependent.CacheNames;
+import dev.modproxy.operator.webhook.InjectionLabels;
 import io.fabric8.kubernetes.api.model.Quantity;
 import java.math.BigDecimal;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -69,14 +75,86 @@ public final class SpecProblems {
             quantityProblems("spec.resources.requests", spec.getResources().getRequests(), problems);
             quantityProblems("spec.resources.limits", spec.getResources().getLimits(), problems);
         }
+        tuningProblems(spec.getProxy(), problems);
+        podLabelProblems(spec.getPodLabels(), problems);
         if (spec.getProxy() != null && spec.getProxy().getEnv() != null) {
             spec.getProxy().getEnv().stream()
                     .map(e -> e.getName())
-                    .filter(ProxySettings.OWNED_VARIABLES::containsKey)
                     .distinct()
-                    .forEach(variable -> problems.add(ProxySettings.ownedVariableMessage(variable)));
+                    .forEach(variable -> ProxySettings.ownedVariable(variable)
+                            .ifPresent(owned -> problems.add(ProxySettings.ownedVariableMessage(owned, variable))));
         }
         return problems;
+    }
+
+    /**
+     * The proxy's own settings, read as the proxy reads them, so that a value it would stop at start with is reported
+     * here instead of a crash loop under a Ready status: durations by the contract's ProxyDuration (Quarkus's rule,
+     * which the proxy's Duration settings are read by), sizes by the contract's ByteSize.
+     */
+    private static void tuningProblems(ProxyTuning tuning, List<String> problems) {
+        if (tuning == null) {
+            return;
+        }
+        durationProblem("spec.proxy.mutableTtl", tuning.getMutableTtl(), false, problems);
+        durationProblem("spec.proxy.negativeTtl", tuning.getNegativeTtl(), false, problems);
+        // the JDK's HTTP client refuses a zero timeout: at start for the connection's, at every fetch for the read's
+        durationProblem("spec.proxy.connectTimeout", tuning.getConnectTimeout(), true, problems);
+        durationProblem("spec.proxy.readTimeout", tuning.getReadTimeout(), true, problems);
+        String size = tuning.getMemoryCacheSize();
+        if (size != null && !size.isBlank()) {
+            try {
+                ByteSize.parse("spec.proxy.memoryCacheSize", size);
+            } catch (IllegalArgumentException e) {
+                problems.add(e.getMessage() + " (0 turns the memory cache off)");
+            }
+        }
+    }
+
+    private static void durationProblem(String field, String written, boolean positive, List<String> problems) {
+        if (written == null || written.isBlank()) {
+            return;
+        }
+        Duration duration;
+        try {
+            duration = ProxyDuration.parse(written);
+        } catch (RuntimeException e) {
+            problems.add(field + " \"" + written + "\" is not a duration the proxy reads; write a whole number with "
+                    + "ms, s, m, h or d (\"30s\", \"5m\") or an ISO-8601 duration (\"PT30S\", \"P1DT12H\")");
+            return;
+        }
+        if (duration.isNegative() || (positive && duration.isZero())) {
+            problems.add(field + " \"" + written + "\" " + (positive ? "must be more than 0" : "must not be negative")
+                    + "; write e.g. \"5s\"");
+        }
+    }
+
+    /**
+     * Labels the operator puts on the proxy pods itself, over any of spec.podLabels: the Deployment's selector (which
+     * the Service and the PodDisruptionBudget share), the labels naming the operator and the app, and the one that
+     * keeps the webhook from injecting into the proxy's own pods. The CRD refuses them in spec.podLabels too.
+     */
+    public static final List<String> RESERVED_POD_LABELS = List.of(
+            CacheNames.NAME_LABEL,
+            CacheNames.INSTANCE_LABEL,
+            CacheNames.COMPONENT_LABEL,
+            CacheNames.MANAGED_BY_LABEL,
+            CacheNames.PART_OF_LABEL,
+            InjectionLabels.INJECT);
+
+    /** What a user reads when spec.podLabels sets a label of {@link #RESERVED_POD_LABELS}. */
+    public static String reservedPodLabelMessage(String label) {
+        return "spec.podLabels cannot set " + label + ": the operator sets it on the proxy pods itself (their "
+                + "Deployment, Service and the injection webhook rely on it); remove it from spec.podLabels";
+    }
+
+    private static void podLabelProblems(Map<String, String> podLabels, List<String> problems) {
+        if (podLabels == null) {
+            return;
+        }
+        RESERVED_POD_LABELS.stream()
+                .filter(podLabels::containsKey)
+                .forEach(label -> problems.add(reservedPodLabelMessage(label)));
     }
 
     private static void storageProblems(GoProxyCacheSpec spec, List<String> problems) {

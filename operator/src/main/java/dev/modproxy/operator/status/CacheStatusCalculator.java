@@ -69,10 +69,7 @@ public final class CacheStatusCalculator {
     private static CacheCondition ready(GoProxyCache cache, Observation seen) {
         if (seen.deployment().isEmpty()) {
             return new CacheCondition(
-                    CacheCondition.READY,
-                    CacheCondition.FALSE,
-                    "DeploymentMissing",
-                    "The proxy Deployment does not exist yet; the operator creates it once the spec is valid.");
+                    CacheCondition.READY, CacheCondition.FALSE, "DeploymentMissing", deploymentMissing(seen));
         }
         Deployment deployment = seen.deployment().get();
         int ready = readyReplicas(deployment);
@@ -115,6 +112,19 @@ public final class CacheStatusCalculator {
                 CacheCondition.FALSE,
                 "PodsNotReady",
                 "No proxy pod is ready yet; see " + describeCommand(cache, "pods") + ".");
+    }
+
+    /** What keeps the Deployment from being created, as Degraded reports it: the spec, or the failure of applying it. */
+    private static String deploymentMissing(Observation seen) {
+        if (!seen.specProblems().isEmpty()) {
+            return "The proxy Deployment does not exist: the operator creates it once the spec is valid; Degraded "
+                    + "(InvalidSpec) says what to fix.";
+        }
+        if (seen.failure().isPresent()) {
+            return "The proxy Deployment does not exist: applying the spec failed ("
+                    + seen.failure().get().reason() + "); Degraded says why and what to fix.";
+        }
+        return "The proxy Deployment does not exist yet; the operator is creating it.";
     }
 
     private static Optional<String> pendingClaim(Observation seen) {

@@ -188,4 +188,139 @@ class SpecProblemsTest {
                         "spec.proxy.env cannot set MODPROXY_UPSTREAM: set spec.upstream instead",
                         "spec.proxy.env cannot set QUARKUS_HTTP_PORT: the operator fixes it, its Service and probes depend on it");
     }
+
+    /**
+     * The probe's bypass: the proxy's configuration reads modproxy.upstream, modproxy_upstream and a prod-profile
+     * name before MODPROXY_UPSTREAM, so these replaced the spec's upstream and turned checksums off while the status
+     * and the ConfigMap showed the spec's values.
+     */
+    @Test
+    void extraEnvironmentCannotSetWhatAFieldSetsUnderAnotherSpelling() {
+        assertThat(SpecProblems.of(withEnv(
+                        "modproxy.upstream",
+                        "modproxy_upstream",
+                        "Modproxy-Sumdb",
+                        "quarkus.http.port",
+                        "_PROD_MODPROXY_NOSUMDB",
+                        "%prod.modproxy.private",
+                        "https_proxy",
+                        "java.tool.options")))
+                .containsExactly(
+                        "spec.proxy.env cannot set modproxy.upstream (read as MODPROXY_UPSTREAM): set spec.upstream "
+                                + "instead",
+                        "spec.proxy.env cannot set modproxy_upstream (read as MODPROXY_UPSTREAM): set spec.upstream "
+                                + "instead",
+                        "spec.proxy.env cannot set Modproxy-Sumdb (read as MODPROXY_SUMDB): set spec.sumdb instead",
+                        "spec.proxy.env cannot set quarkus.http.port (read as QUARKUS_HTTP_PORT): the operator fixes "
+                                + "it, its Service and probes depend on it",
+                        "spec.proxy.env cannot set _PROD_MODPROXY_NOSUMDB (read as MODPROXY_NOSUMDB): set "
+                                + "spec.noSumDB instead",
+                        "spec.proxy.env cannot set %prod.modproxy.private (read as MODPROXY_PRIVATE): set spec.private "
+                                + "instead",
+                        "spec.proxy.env cannot set https_proxy (read as HTTPS_PROXY): set spec.egressProxy.httpsProxy "
+                                + "instead",
+                        "spec.proxy.env cannot set java.tool.options (read as JAVA_TOOL_OPTIONS): set "
+                                + "spec.proxy.jvmOptions instead");
+    }
+
+    /** Settings without a field, and names that only contain an owned one, stay the user's. */
+    @Test
+    void extraEnvironmentMaySetWhatNoFieldSets() {
+        assertThat(SpecProblems.of(withEnv(
+                        "MODPROXY_MAX_DOWNLOADS",
+                        "modproxy.prefetch",
+                        "QUARKUS_HTTP_LIMITS_MAX_BODY_SIZE",
+                        "MODPROXY_UPSTREAMS",
+                        "XMODPROXY_UPSTREAM",
+                        "CORP_HTTPS_PROXY")))
+                .isEmpty();
+    }
+
+    /** What ProxySettings.ownedVariable reads a name as is what MicroProfile's mapping of it says. */
+    @Test
+    void aNameIsOwnedWhenItsEnvironmentMappingIsAnOwnedVariable() {
+        for (String owned : ProxySettings.OWNED_VARIABLES.keySet()) {
+            String dotted = owned.toLowerCase(java.util.Locale.ROOT).replace('_', '.');
+            assertThat(dev.modproxy.contract.ProxySetting.environmentName(dotted))
+                    .isEqualTo(owned);
+            assertThat(ProxySettings.ownedVariable(dotted)).as(dotted).contains(owned);
+            assertThat(ProxySettings.ownedVariable(owned)).as(owned).contains(owned);
+            assertThat(ProxySettings.ownedVariable(owned + "_")).as(owned + "_").isEmpty();
+        }
+    }
+
+    /** Values the schema took and the proxy stopped at start with, under a Ready status. */
+    @Test
+    void tuningIsReadAsTheProxyReadsIt() {
+        assertThat(SpecProblems.of(cache(spec -> {
+                    spec.setProxy(new ProxyTuning());
+                    spec.getProxy().setMemoryCacheSize("0.5Gi");
+                    spec.getProxy().setMutableTtl("PXQ");
+                    spec.getProxy().setNegativeTtl("P.");
+                    spec.getProxy().setConnectTimeout("0ms");
+                    spec.getProxy().setReadTimeout("PT0S");
+                })))
+                .containsExactly(
+                        "spec.proxy.mutableTtl \"PXQ\" is not a duration the proxy reads; write a whole number with ms, "
+                                + "s, m, h or d (\"30s\", \"5m\") or an ISO-8601 duration (\"PT30S\", \"P1DT12H\")",
+                        "spec.proxy.negativeTtl \"P.\" is not a duration the proxy reads; write a whole number with ms, "
+                                + "s, m, h or d (\"30s\", \"5m\") or an ISO-8601 duration (\"PT30S\", \"P1DT12H\")",
+                        "spec.proxy.connectTimeout \"0ms\" must be more than 0; write e.g. \"5s\"",
+                        "spec.proxy.readTimeout \"PT0S\" must be more than 0; write e.g. \"5s\"",
+                        "spec.proxy.memoryCacheSize must be a byte count such as 1073741824, 512Mi or 10G, got '0.5Gi' "
+                                + "(0 turns the memory cache off)");
+        for (String size : List.of("1e6", "1E", "1.5", "1Ei")) {
+            assertThat(SpecProblems.of(cache(spec -> {
+                        spec.setProxy(new ProxyTuning());
+                        spec.getProxy().setMemoryCacheSize(size);
+                    })))
+                    .as(size)
+                    .singleElement()
+                    .asString()
+                    .startsWith("spec.proxy.memoryCacheSize must be a byte count");
+        }
+        assertThat(SpecProblems.of(cache(spec -> {
+                    spec.setProxy(new ProxyTuning());
+                    spec.getProxy().setMemoryCacheSize("0");
+                    spec.getProxy().setMutableTtl("P1DT12H");
+                    spec.getProxy().setNegativeTtl("0s");
+                    spec.getProxy().setConnectTimeout("500ms");
+                    spec.getProxy().setReadTimeout("2m");
+                })))
+                .isEmpty();
+    }
+
+    @Test
+    void anUpstreamPortAboveTheTcpRangeIsRefused() {
+        assertThat(SpecProblems.of(cache(spec -> spec.setUpstream("http://[::1]:99999"))))
+                .singleElement()
+                .asString()
+                .startsWith("spec.upstream entry 1 \"http://[::1]:99999\" has port 99999, above 65535");
+    }
+
+    /** The operator's own labels replaced these without a word. */
+    @Test
+    void podLabelsCannotSetTheOperatorsOwnLabels() {
+        assertThat(SpecProblems.of(cache(spec -> spec.setPodLabels(new java.util.LinkedHashMap<>(java.util.Map.of(
+                        "app.kubernetes.io/instance", "other",
+                        "modproxy.dev/inject", "enabled",
+                        "team", "builds"))))))
+                .containsExactlyInAnyOrder(
+                        SpecProblems.reservedPodLabelMessage("app.kubernetes.io/instance"),
+                        SpecProblems.reservedPodLabelMessage("modproxy.dev/inject"));
+        assertThat(SpecProblems.reservedPodLabelMessage("modproxy.dev/inject"))
+                .startsWith("spec.podLabels cannot set modproxy.dev/inject: the operator sets it");
+        assertThat(SpecProblems.of(cache(spec -> spec.setPodLabels(java.util.Map.of("team", "builds")))))
+                .isEmpty();
+    }
+
+    private static dev.modproxy.operator.api.v1alpha1.GoProxyCache withEnv(String... names) {
+        return cache(spec -> {
+            spec.setProxy(new ProxyTuning());
+            spec.getProxy()
+                    .setEnv(java.util.Arrays.stream(names)
+                            .map(name -> new EnvVar(name, "x", null))
+                            .toList());
+        });
+    }
 }

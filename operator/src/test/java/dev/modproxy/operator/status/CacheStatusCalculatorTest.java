@@ -200,6 +200,43 @@ class CacheStatusCalculatorTest {
         assertThat(progressing.getReason()).isEqualTo("InvalidSpec");
     }
 
+    /**
+     * The probe's spec was valid and an unrelated Service held the Deployment's way (NameInUse), but Ready said the
+     * Deployment would come "once the spec is valid".
+     */
+    @Test
+    void readySaysWhatKeepsTheDeploymentFromBeingCreated() {
+        Observation nameInUse = new Observation(
+                Optional.empty(),
+                Optional.empty(),
+                Optional.empty(),
+                List.of(),
+                Optional.of(new Observation.Failure("NameInUse", "The Service builds already exists")),
+                Optional.empty(),
+                false);
+        CacheCondition ready = condition(compute(nameInUse), CacheCondition.READY);
+        assertThat(ready.getReason()).isEqualTo("DeploymentMissing");
+        assertThat(ready.getMessage())
+                .isEqualTo("The proxy Deployment does not exist: applying the spec failed (NameInUse); Degraded says "
+                        + "why and what to fix.")
+                .doesNotContain("once the spec is valid");
+
+        Observation invalid = new Observation(
+                Optional.empty(),
+                Optional.empty(),
+                Optional.empty(),
+                List.of("spec.proxy.mutableTtl \"PXQ\" is not a duration the proxy reads"),
+                Optional.empty(),
+                Optional.empty(),
+                false);
+        assertThat(condition(compute(invalid), CacheCondition.READY).getMessage())
+                .contains("once the spec is valid")
+                .contains("InvalidSpec");
+
+        assertThat(condition(compute(seen(null, null)), CacheCondition.READY).getMessage())
+                .isEqualTo("The proxy Deployment does not exist yet; the operator is creating it.");
+    }
+
     @Test
     void applyFailuresAndStalledRolloutsAreDegraded() {
         Observation failed = new Observation(

@@ -1,5 +1,6 @@
 package dev.modproxy.proxy.assembly;
 
+import dev.modproxy.contract.ByteSize;
 import dev.modproxy.contract.Redacted;
 import dev.modproxy.proxy.cache.AnswerChecks;
 import dev.modproxy.proxy.cache.ArtifactVerifier;
@@ -7,7 +8,6 @@ import dev.modproxy.proxy.cache.CacheSettings;
 import dev.modproxy.proxy.cache.MemoryCache;
 import dev.modproxy.proxy.cache.ModuleCache;
 import dev.modproxy.proxy.eviction.BoundedDiskStorage;
-import dev.modproxy.proxy.eviction.ByteSize;
 import dev.modproxy.proxy.eviction.VolumeSpace;
 import dev.modproxy.proxy.eviction.Watermarks;
 import dev.modproxy.proxy.http.GoProxyRoutes;
@@ -33,6 +33,7 @@ import io.netty.util.internal.PlatformDependent;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -316,6 +317,9 @@ public final class ProxyAssembly implements AutoCloseable {
             throw new BadSettingException(
                     "MODPROXY_NETRC (a netrc file: machine HOST login USER password SECRET): " + e.getMessage());
         }
+        // the JDK's HTTP client refuses a timeout of 0 ("Invalid duration: PT0S"): said here, where it is known which
+        requirePositive("MODPROXY_CONNECT_TIMEOUT", settings.connectTimeout());
+        requirePositive("MODPROXY_READ_TIMEOUT", settings.readTimeout());
         try {
             return UpstreamChain.parse(
                     settings.upstream(), connection(settings), metrics, settings.egress(), credentials);
@@ -323,6 +327,13 @@ public final class ProxyAssembly implements AutoCloseable {
             throw new BadSettingException(
                     "MODPROXY_UPSTREAM (GOPROXY syntax: http(s) URLs, direct or off, joined by ',' or '|'): "
                             + e.getMessage());
+        }
+    }
+
+    private static void requirePositive(String setting, Duration timeout) {
+        if (timeout.isZero() || timeout.isNegative()) {
+            throw new BadSettingException(
+                    setting + " must be more than 0 (a duration such as 5s or PT5S), got " + timeout);
         }
     }
 

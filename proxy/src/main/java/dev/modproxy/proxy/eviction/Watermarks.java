@@ -1,5 +1,6 @@
 package dev.modproxy.proxy.eviction;
 
+import dev.modproxy.contract.ByteSize;
 import java.util.OptionalLong;
 
 /**

@@ -62,6 +62,39 @@ class BadSettingTest {
         assertNull(refused.getCause());
     }
 
+    /** The JDK's HTTP client refused it with "Invalid duration: PT0S", which was reported as MODPROXY_UPSTREAM's. */
+    @Test
+    void aConnectTimeoutOfZeroIsNamedAsSuch() {
+        ConfigurationException refused = refused(Map.of("modproxy.connect-timeout", "0ms"));
+
+        assertEquals(
+                "modproxy cannot start: MODPROXY_CONNECT_TIMEOUT must be more than 0 (a duration such as 5s or PT5S), "
+                        + "got PT0S",
+                refused.getMessage());
+        assertNull(refused.getCause());
+    }
+
+    /** Before, a start, then every fetch refused by the JDK's HTTP client. */
+    @Test
+    void aReadTimeoutOfZeroIsNamedAsSuch() {
+        ConfigurationException refused = refused(Map.of("modproxy.read-timeout", "0s"));
+
+        assertEquals(
+                "modproxy cannot start: MODPROXY_READ_TIMEOUT must be more than 0 (a duration such as 5s or PT5S), "
+                        + "got PT0S",
+                refused.getMessage());
+    }
+
+    @Test
+    void aMemoryCacheSizeTooLargeToCountIsNamedAsSuch() {
+        ConfigurationException refused = refused(Map.of("modproxy.memory-cache-size", "99999999999T"));
+
+        assertEquals(
+                "modproxy cannot start: MODPROXY_MEMORY_CACHE_SIZE is more bytes than the proxy can count (at most "
+                        + "8 EiB), got '99999999999T'",
+                refused.getMessage());
+    }
+
     @Test
     void anUnknownStorageType() {
         ConfigurationException refused = refused(Map.of("modproxy.storage-type", "nfs"));

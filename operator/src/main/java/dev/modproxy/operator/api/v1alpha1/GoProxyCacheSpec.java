@@ -55,6 +55,13 @@ public class GoProxyCacheSpec {
 
     public static final String UPSTREAM_LIST_MESSAGE = "spec.upstream" + GOPROXY_LIST_WORDS;
 
+    /** Refuses an entry whose port no TCP connection can have (the contract's {@link GoProxyList#PORT_ABOVE_RANGE}). */
+    public static final String GOPROXY_PORT_RULE = "!self.matches('" + GoProxyList.PORT_ABOVE_RANGE + "')";
+
+    /** What {@link #GOPROXY_PORT_RULE} refuses, in words, after the field's name. */
+    public static final String GOPROXY_PORT_WORDS =
+            " has an entry with a port above " + GoProxyList.MAX_PORT + ", which no connection can use";
+
     /**
      * The longest GOPROXY list taken. The API server prices a rule by the longest value it may see, and a regex
      * rule by its length too: without a bound, a rule as long as this list's is refused as too expensive.
@@ -79,6 +86,10 @@ public class GoProxyCacheSpec {
     @Default(DEFAULT_UPSTREAM)
     @Size(max = GOPROXY_LIST_MAX_LENGTH)
     @ValidationRule(value = GOPROXY_LIST_RULE, message = UPSTREAM_LIST_MESSAGE, reason = "FieldValueInvalid")
+    @ValidationRule(
+            value = GOPROXY_PORT_RULE,
+            message = "spec.upstream" + GOPROXY_PORT_WORDS,
+            reason = "FieldValueInvalid")
     @ValidationRule(
             value = "!self.matches('" + UPSTREAM_LOGIN + "')",
             message = UPSTREAM_LOGIN_MESSAGE,

@@ -20,6 +20,10 @@ public class Injection {
             value = GoProxyCacheSpec.GOPROXY_LIST_RULE,
             message = FALLBACK_LIST_MESSAGE,
             reason = "FieldValueInvalid")
+    @ValidationRule(
+            value = GoProxyCacheSpec.GOPROXY_PORT_RULE,
+            message = "spec.injection.fallback" + GoProxyCacheSpec.GOPROXY_PORT_WORDS,
+            reason = "FieldValueInvalid")
     private String fallback;
 
     public String getFallback() {

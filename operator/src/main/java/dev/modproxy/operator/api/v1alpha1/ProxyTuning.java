@@ -2,8 +2,10 @@ package dev.modproxy.operator.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import dev.modproxy.contract.ByteSize;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,26 +14,72 @@ import java.util.List;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class ProxyTuning {
 
-    /** A duration as the proxy reads it: 30s, 5m, 1h (or an ISO-8601 PT30S). */
-    static final String DURATION = "^([0-9]+(ms|s|m|h|d)|P[0-9A-Z.]+)$";
+    /** Seconds of an ISO-8601 duration, with up to nine decimals, as java.time.Duration reads them. */
+    private static final String ISO_SECONDS = "[0-9]+([.,][0-9]{0,9})?S";
+    /** The time part of an ISO-8601 duration: T and at least one of hours, minutes, seconds, in that order. */
+    private static final String ISO_TIME =
+            "T([0-9]+H([0-9]+M)?(" + ISO_SECONDS + ")?|[0-9]+M(" + ISO_SECONDS + ")?|" + ISO_SECONDS + ")";
+
+    /**
+     * A duration the proxy reads (Quarkus's DurationConverter; SpecProblems reads it by the same rule, ProxyDuration): a whole number with
+     * ms, s, m, h or d (30s, 5m), or an ISO-8601 duration java.time.Duration parses (PT30S, P1DT12H), unsigned. The
+     * earlier pattern took P and any capitals (PXQ), which stopped the proxy at start.
+     */
+    public static final String DURATION = "^([0-9]+(ms|s|m|h|d)|P([0-9]+D(" + ISO_TIME + ")?|" + ISO_TIME + "))$";
+
+    /**
+     * {@link #DURATION} as a CEL rule rather than the schema's pattern, whose refusal would print its 300 characters;
+     * a raw string, so the regex reaches RE2 as written.
+     */
+    static final String DURATION_RULE = "self.matches(r'" + DURATION + "')";
+
+    /** What {@link #DURATION_RULE} takes, in words, after the field's name. */
+    static final String DURATION_WORDS =
+            " must be a duration: a whole number with ms, s, m, h or d (500ms, 30s, 5m), or "
+                    + "an ISO-8601 duration (PT30S, P1DT12H)";
+
+    /** The longest duration taken: the API server prices a rule by the longest value it may see. */
+    static final long DURATION_MAX_LENGTH = 64;
+
+    /**
+     * The longest name spec.proxy.env takes. The API server prices the CRD's rules on those names by the longest
+     * name it may see, and refuses rules it cannot bound.
+     */
+    public static final long ENV_NAME_MAX_LENGTH = 256;
 
     @JsonPropertyDescription("How long list, @latest and branch/commit .info answers are fresh before the proxy asks "
             + "the upstream again (MODPROXY_MUTABLE_TTL, default 5m).")
-    @Pattern(DURATION)
+    @Size(max = DURATION_MAX_LENGTH)
+    @ValidationRule(
+            value = DURATION_RULE,
+            message = "spec.proxy.mutableTtl" + DURATION_WORDS,
+            reason = "FieldValueInvalid")
     private String mutableTtl;
 
     @JsonPropertyDescription("How long a 404/410 from the whole upstream chain, or an upstream's 403, is remembered "
             + "(MODPROXY_NEGATIVE_TTL, default 1m).")
-    @Pattern(DURATION)
+    @Size(max = DURATION_MAX_LENGTH)
+    @ValidationRule(
+            value = DURATION_RULE,
+            message = "spec.proxy.negativeTtl" + DURATION_WORDS,
+            reason = "FieldValueInvalid")
     private String negativeTtl;
 
-    @JsonPropertyDescription("Time to connect to an upstream (MODPROXY_CONNECT_TIMEOUT, default 5s).")
-    @Pattern(DURATION)
+    @JsonPropertyDescription("Time to connect to an upstream, more than 0 (MODPROXY_CONNECT_TIMEOUT, default 5s).")
+    @Size(max = DURATION_MAX_LENGTH)
+    @ValidationRule(
+            value = DURATION_RULE,
+            message = "spec.proxy.connectTimeout" + DURATION_WORDS,
+            reason = "FieldValueInvalid")
     private String connectTimeout;
 
     @JsonPropertyDescription("Longest wait for an upstream's response headers and for each gap between body bytes "
-            + "(MODPROXY_READ_TIMEOUT, default 30s).")
-    @Pattern(DURATION)
+            + "(MODPROXY_READ_TIMEOUT, default 30s), more than 0.")
+    @Size(max = DURATION_MAX_LENGTH)
+    @ValidationRule(
+            value = DURATION_RULE,
+            message = "spec.proxy.readTimeout" + DURATION_WORDS,
+            reason = "FieldValueInvalid")
     private String readTimeout;
 
     @JsonPropertyDescription("Refuse a module when no source of the checksum database answers at all, instead of "
@@ -42,8 +90,9 @@ public class ProxyTuning {
             "Memory outside the heap for small immutable artifacts (.info, .mod, zips up to 64 KiB) served "
                     + "without touching the storage, a quantity such as 32Mi, at most half of the JVM's direct memory "
                     + "(by default its heap size); 0 turns it off, and with it the mapping of zips up to 4 MiB from "
-                    + "their files (MODPROXY_MEMORY_CACHE_SIZE, default 32Mi).")
-    @Pattern(Storage.QUANTITY)
+                    + "their files (MODPROXY_MEMORY_CACHE_SIZE, default 32Mi). A whole number of bytes with an "
+                    + "optional K, M, G or T, decimal or binary (Ki, Mi, Gi, Ti): no fractions, exponents or E/P.")
+    @Pattern(ByteSize.PATTERN)
     private String memoryCacheSize;
 
     @JsonPropertyDescription("Extra JVM options for the proxy container, e.g. '-XX:MaxRAMPercentage=70 -Xss512k'. "
@@ -56,7 +105,8 @@ public class ProxyTuning {
     @JsonPropertyDescription("Extra environment variables of the proxy container, for proxy settings without a field "
             + "here (e.g. QUARKUS_LOG_LEVEL); a value may come from a Secret or ConfigMap (valueFrom). A variable "
             + "that a field sets is refused with the name of that field (MODPROXY_UPSTREAM: spec.upstream, "
-            + "JAVA_TOOL_OPTIONS: spec.proxy.jvmOptions, ...).")
+            + "JAVA_TOOL_OPTIONS: spec.proxy.jvmOptions, ...), under any spelling the proxy reads as it too "
+            + "(modproxy.upstream, modproxy_upstream).")
     @Size(max = 64)
     private List<EnvVar> env = new ArrayList<>();
 

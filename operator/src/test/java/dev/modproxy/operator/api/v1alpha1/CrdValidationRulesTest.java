@@ -3,10 +3,13 @@ package dev.modproxy.operator.api.v1alpha1;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.modproxy.operator.settings.ProxySettings;
+import dev.modproxy.operator.settings.SpecProblems;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -40,6 +43,11 @@ class CrdValidationRulesTest {
                         "",
                         ".spec",
                         ".spec.proxy",
+                        ".spec.proxy.mutableTtl",
+                        ".spec.proxy.negativeTtl",
+                        ".spec.proxy.connectTimeout",
+                        ".spec.proxy.readTimeout",
+                        ".spec.podLabels",
                         ".spec.upstream",
                         ".spec.injection.fallback",
                         ".spec.storage",
@@ -310,12 +318,109 @@ class CrdValidationRulesTest {
     void extraEnvironmentIsRefusedForWhatAFieldSetsNamingTheField() throws IOException {
         assertThat(rules.onCreate(cache("{proxy: {env: [{name: QUARKUS_LOG_LEVEL, value: DEBUG}, "
                         + "{name: MODPROXY_UPSTREAM, value: 'https://goproxy.cn'}]}}")))
-                .containsExactly("spec.proxy.env cannot set MODPROXY_UPSTREAM: set spec.upstream instead");
+                .containsExactly("spec.proxy.env cannot set MODPROXY_UPSTREAM nor a name the proxy reads as it "
+                        + "(modproxy_upstream, modproxy.upstream): set spec.upstream instead");
         assertThat(rules.onCreate(cache("{proxy: {env: [{name: JAVA_TOOL_OPTIONS, value: -Xss1m}]}}")))
-                .containsExactly("spec.proxy.env cannot set JAVA_TOOL_OPTIONS: set spec.proxy.jvmOptions instead");
+                .containsExactly("spec.proxy.env cannot set JAVA_TOOL_OPTIONS nor a name the proxy reads as it "
+                        + "(java_tool_options, java.tool.options): set spec.proxy.jvmOptions instead");
         assertThat(rules.onCreate(cache("{proxy: {env: [{name: QUARKUS_LOG_LEVEL, value: DEBUG}]}}")))
                 .isEmpty();
         assertThat(rules.onCreate(cache("{proxy: {mutableTtl: 1m}}"))).isEmpty();
+    }
+
+    /**
+     * The probe's bypass: modproxy.upstream, modproxy_upstream and quarkus.http.port were taken, and the proxy's
+     * configuration read them before the upper-case variables the operator set.
+     */
+    @Test
+    void extraEnvironmentIsRefusedUnderEverySpellingTheProxyReads() throws IOException {
+        assertThat(rules.onCreate(cache("{proxy: {env: [{name: modproxy.upstream, value: 'http://attacker.example'}, "
+                        + "{name: modproxy.sumdb, value: 'off'}, {name: quarkus.http.port, value: '9999'}]}}")))
+                .containsExactly(
+                        ProxySettings.ownedVariableMessage("MODPROXY_UPSTREAM"),
+                        ProxySettings.ownedVariableMessage("MODPROXY_SUMDB"),
+                        ProxySettings.ownedVariableMessage("QUARKUS_HTTP_PORT"));
+        assertThat(ProxySettings.ownedVariableMessage("MODPROXY_UPSTREAM"))
+                .isEqualTo("spec.proxy.env cannot set MODPROXY_UPSTREAM nor a name the proxy reads as it "
+                        + "(modproxy_upstream, modproxy.upstream): set spec.upstream instead");
+        // the CRD's rules and SpecProblems read every name alike
+        for (String name : List.of(
+                "modproxy_upstream",
+                "Modproxy-Sumdb",
+                "_PROD_MODPROXY_UPSTREAM",
+                "%prod.modproxy.upstream",
+                "https_proxy",
+                "java.tool.options",
+                "MODPROXY_UPSTREAMS",
+                "XMODPROXY_UPSTREAM",
+                "MODPROXY_MAX_DOWNLOADS",
+                "CORP_HTTPS_PROXY",
+                "QUARKUS_LOG_LEVEL")) {
+            List<String> expected = ProxySettings.ownedVariable(name).map(ProxySettings::ownedVariableMessage).stream()
+                    .toList();
+            assertThat(rules.onCreate(cache("{proxy: {env: [{name: '" + name + "', value: x}]}}")))
+                    .as(name)
+                    .isEqualTo(expected);
+        }
+        assertThat(ProxySettings.ownedVariable("modproxy.prefetch")).isEmpty();
+    }
+
+    /** Taken before, then every fetch was a 502 "port out of range:99999". */
+    @Test
+    void anUpstreamPortAboveTheTcpRangeIsRefused() throws IOException {
+        assertThat(rules.onCreate(cache("{upstream: 'http://[::1]:99999'}")))
+                .containsExactly("spec.upstream" + GoProxyCacheSpec.GOPROXY_PORT_WORDS);
+        assertThat(rules.onCreate(cache("{injection: {fallback: 'https://goproxy.cn,athens:65536'}}")))
+                .containsExactly("spec.injection.fallback" + GoProxyCacheSpec.GOPROXY_PORT_WORDS);
+        assertThat(rules.onCreate(cache("{upstream: 'http://[::1]:65535|https://a.example/v:99999,direct'}")))
+                .isEmpty();
+    }
+
+    /** The operator's own labels replaced these without a word. */
+    @Test
+    void podLabelsTheOperatorSetsItselfAreRefused() throws IOException {
+        assertThat(rules.onCreate(cache("{podLabels: {app.kubernetes.io/instance: other, team: builds, "
+                        + "modproxy.dev/inject: enabled}}")))
+                .containsExactly(
+                        SpecProblems.reservedPodLabelMessage("app.kubernetes.io/instance"),
+                        SpecProblems.reservedPodLabelMessage("modproxy.dev/inject"));
+        assertThat(rules.onCreate(cache("{podLabels: {team: builds, app.kubernetes.io/version: v2}}")))
+                .isEmpty();
+    }
+
+    /** The schema took these and the proxy stopped at start with them, while the status said Ready. */
+    @Test
+    void durationsAndSizesAreWhatTheProxyReads() throws IOException {
+        JsonNode proxy = CrdRules.readYaml(CRD)
+                .at("/spec/versions/0/schema/openAPIV3Schema/properties/spec/properties/proxy/properties");
+        for (String duration : List.of("mutableTtl", "negativeTtl", "connectTimeout", "readTimeout")) {
+            for (String refused : List.of("PXQ", "P.", "P", "PT", "P1DT", "PT1.5M", "5", "-5s", "1h30m", "5S")) {
+                assertThat(rules.onCreate(cache("{proxy: {" + duration + ": '" + refused + "'}}")))
+                        .as(duration + ": " + refused)
+                        .containsExactly("spec.proxy." + duration + ProxyTuning.DURATION_WORDS);
+            }
+            for (String taken :
+                    List.of("0ms", "500ms", "30s", "5m", "1h", "7d", "PT30S", "PT1.5S", "P1DT12H", "PT1H30M", "P2D")) {
+                assertThat(rules.onCreate(cache("{proxy: {" + duration + ": '" + taken + "'}}")))
+                        .as(duration + ": " + taken)
+                        .isEmpty();
+            }
+            // the rule prints its message, not a regex of 300 characters
+            assertThat(proxy.at("/" + duration).has("pattern")).isFalse();
+        }
+        Pattern size = Pattern.compile(proxy.at("/memoryCacheSize/pattern").asText());
+        assertThat(List.of("0.5Gi", "1e6", "1E", "1.5", "1Ei", "1Pi", "-1", ".5M"))
+                .noneMatch(written -> size.matcher(written).matches());
+        assertThat(List.of("0", "1048576", "32Mi", "1G", "2GB", "4ki"))
+                .allMatch(written -> size.matcher(written).matches());
+    }
+
+    /** Two field managers' server-side applies merge set items; an atomic list made them conflict. */
+    @Test
+    void patternListsAreSets() throws IOException {
+        JsonNode spec = CrdRules.readYaml(CRD).at("/spec/versions/0/schema/openAPIV3Schema/properties/spec/properties");
+        assertThat(spec.at("/private/x-kubernetes-list-type").asText()).isEqualTo("set");
+        assertThat(spec.at("/noSumDB/x-kubernetes-list-type").asText()).isEqualTo("set");
     }
 
     private static JsonNode named(String name) throws IOException {
