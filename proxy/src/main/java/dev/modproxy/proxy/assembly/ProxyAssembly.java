@@ -293,6 +293,7 @@ public final class ProxyAssembly implements AutoCloseable {
             bounds = new Prefetcher.Settings(
                     p.concurrency(),
                     ByteSize.parse("MODPROXY_PREFETCH_MAX_BYTES", p.maxBytesInFlight()),
+                    ByteSize.parse("MODPROXY_PREFETCH_MAX_ZIP_SIZE", p.maxZipSize()),
                     p.queueSize(),
                     p.startWindow());
         } catch (IllegalArgumentException e) {

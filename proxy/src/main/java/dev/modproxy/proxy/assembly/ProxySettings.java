@@ -46,13 +46,15 @@ public record ProxySettings(
 
     /**
      * MODPROXY_PREFETCH*: whether the cache fetches what clients will ask next, and its bounds (prefetches
-     * running at once, their bytes in flight, prefetches waiting, how long one may wait to start, how long a
-     * prefetched artifact may stay unasked before it counts as wasted). maxBytesInFlight is still unparsed.
+     * running at once, their bytes in flight, the largest zip one may fetch, prefetches waiting, how long one may
+     * wait to start, how long a prefetched artifact may stay unasked before it counts as wasted). maxBytesInFlight
+     * and maxZipSize are still unparsed.
      */
     public record Prefetch(
             boolean enabled,
             int concurrency,
             String maxBytesInFlight,
+            String maxZipSize,
             int queueSize,
             Duration startWindow,
             Duration useWindow) {}
@@ -114,7 +116,7 @@ public record ProxySettings(
         private Duration clientStallTimeout = Duration.ofSeconds(60);
         private String memoryCacheSize = "32Mi";
         private Prefetch prefetch =
-                new Prefetch(true, 32, "256Mi", 1000, Duration.ofSeconds(30), Duration.ofMinutes(10));
+                new Prefetch(true, 32, "256Mi", "16Mi", 1000, Duration.ofSeconds(30), Duration.ofMinutes(10));
         private Clock clock = Clock.systemUTC();
 
         private Builder(Path storageRoot) {

@@ -605,9 +605,11 @@ public final class ModuleCache {
      * Fetches an immutable artifact no client asked for yet, on the calling thread, through the same
      * single flight, chain and verifiers as a client's fetch. Nothing is fetched when it is stored, private,
      * remembered absent, or being fetched already. A client that asks meanwhile joins this fetch; the fetch
-     * is cancelled when it would take more than {@code allowance} has, unless a client joined it.
+     * is cancelled when it would take more than {@code allowance} has, or when the answer is larger than
+     * {@code largest} bytes (before its body is read when the upstream announces its length), unless a client
+     * joined it.
      */
-    public PrefetchResult prefetch(ProxyRequest request, ByteAllowance allowance) throws IOException {
+    public PrefetchResult prefetch(ProxyRequest request, ByteAllowance allowance, long largest) throws IOException {
         if (!request.immutable() || privatePaths.matches(request.module().path())) {
             return PrefetchResult.SKIPPED;
         }
@@ -631,7 +633,7 @@ public final class ModuleCache {
         if (inflight.putIfAbsent(key, mine) != null) {
             return PrefetchResult.IN_FLIGHT;
         }
-        Budgeted guard = new Budgeted(mine, allowance);
+        Budgeted guard = new Budgeted(mine, allowance, largest);
         Outcome outcome = null;
         try {
             Optional<StoredObject> landed = landedSinceLookup(key);
@@ -649,6 +651,10 @@ public final class ModuleCache {
                 landed(key, outcome);
             } catch (CancellationException e) {
                 outcome = Outcome.refused(503, "prefetch of " + key + " cancelled: " + e.getMessage());
+                if (guard.tooLarge()) {
+                    metrics.prefetchWasted(request.kind(), "too_large");
+                    return PrefetchResult.TOO_LARGE;
+                }
                 metrics.prefetchWasted(request.kind(), "cancelled");
                 return PrefetchResult.CANCELLED;
             }
@@ -676,15 +682,22 @@ public final class ModuleCache {
         }
     }
 
-    /** Holds a prefetch's bytes against the allowance as they arrive (all of them at once when announced). */
+    /**
+     * Holds a prefetch's bytes against the allowance as they arrive (all of them at once when announced), and stops
+     * one whose answer is larger than {@code largest}: at the headers when they announce it, else once that many
+     * bytes arrived.
+     */
     private static final class Budgeted implements ArtifactIngest.DownloadGuard {
         private final Flight flight;
         private final ByteAllowance allowance;
+        private final long largest;
         private long reserved;
+        private boolean tooLarge;
 
-        Budgeted(Flight flight, ByteAllowance allowance) {
+        Budgeted(Flight flight, ByteAllowance allowance, long largest) {
             this.flight = flight;
             this.allowance = allowance;
+            this.largest = largest;
         }
 
         @Override
@@ -694,6 +707,14 @@ public final class ModuleCache {
                 return;
             }
             long wanted = Math.max(contentLength, received);
+            if (wanted > largest) {
+                if (flight.cancel()) {
+                    tooLarge = true;
+                    throw new CancellationException("over the " + largest + " bytes a prefetch may fetch");
+                }
+                releaseAll(); // joined in between
+                return;
+            }
             if (wanted <= reserved) {
                 return;
             }
@@ -704,6 +725,11 @@ public final class ModuleCache {
             } else {
                 releaseAll(); // joined in between
             }
+        }
+
+        /** Whether it stopped the download for being larger than {@code largest}, not for the allowance. */
+        boolean tooLarge() {
+            return tooLarge;
         }
 
         void releaseAll() {

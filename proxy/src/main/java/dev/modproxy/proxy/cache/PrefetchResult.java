@@ -13,5 +13,7 @@ public enum PrefetchResult {
     /** The upstreams did not have it, or gave an answer the verifiers refused: nothing stored. */
     FAILED,
     /** Stopped before it finished because it would exceed the byte allowance: nothing stored. */
-    CANCELLED
+    CANCELLED,
+    /** Stopped because the answer is larger than a prefetch may fetch: nothing stored. */
+    TOO_LARGE
 }

@@ -66,6 +66,7 @@ public class ProxyBeans {
                         config.prefetch(),
                         config.prefetchConcurrency(),
                         config.prefetchMaxBytes(),
+                        config.prefetchMaxZipSize(),
                         config.prefetchQueue(),
                         config.prefetchStartWindow(),
                         config.prefetchUseWindow()))

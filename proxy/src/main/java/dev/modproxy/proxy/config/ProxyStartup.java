@@ -41,7 +41,8 @@ public class ProxyStartup {
                 figures,
                 privatePatterns.isBlank() ? "(none)" : privatePatterns,
                 proxy.prefetcher().isPresent()
-                        ? "on (" + prefetch.concurrency() + " at once, " + prefetch.maxBytesInFlight() + ")"
+                        ? "on (" + prefetch.concurrency() + " at once, " + prefetch.maxBytesInFlight() + ", zips up to "
+                                + prefetch.maxZipSize() + ")"
                         : prefetch.enabled()
                                 ? "off (the upstream chain starts with direct or off)"
                                 : "off (MODPROXY_PREFETCH=false)");

@@ -128,7 +128,10 @@ public final class ProxyMetrics implements UpstreamListener {
         }
     }
 
-    /** A prefetch that went upstream for nothing: {@code unused} within the window, {@code failed}, or {@code cancelled}. */
+    /**
+     * A prefetch that went upstream for nothing: {@code unused} within the window, {@code failed}, {@code cancelled}
+     * (over the byte budget), or {@code too_large} (a zip over MODPROXY_PREFETCH_MAX_ZIP_SIZE).
+     */
     public void prefetchWasted(RequestKind kind, String reason) {
         prefetchWasted
                 .computeIfAbsent(

@@ -55,7 +55,7 @@ class PrefetchGoCommandTest {
                 ProxyUnderTest.options()
                         .registry(registry)
                         .prefetch(new ProxySettings.Prefetch(
-                                true, 8, "256Mi", 1000, Duration.ofSeconds(30), Duration.ofMinutes(10))));
+                                true, 8, "256Mi", "16Mi", 1000, Duration.ofSeconds(30), Duration.ofMinutes(10))));
     }
 
     @AfterEach

@@ -37,6 +37,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -74,8 +75,12 @@ class PrefetchTest {
     }
 
     private static ProxySettings.Prefetch on(int concurrency, String maxBytes, int queue) {
+        return onWithZipsUpTo(concurrency, maxBytes, "16Mi", queue);
+    }
+
+    private static ProxySettings.Prefetch onWithZipsUpTo(int concurrency, String maxBytes, String maxZip, int queue) {
         return new ProxySettings.Prefetch(
-                true, concurrency, maxBytes, queue, Duration.ofSeconds(30), Duration.ofMinutes(10));
+                true, concurrency, maxBytes, maxZip, queue, Duration.ofSeconds(30), Duration.ofMinutes(10));
     }
 
     private void startProxy(ProxySettings.Prefetch prefetch) throws Exception {
@@ -565,7 +570,8 @@ class PrefetchTest {
     void switchedOffTheProxyAsksTheUpstreamOnlyForWhatClientsAsk() throws Exception {
         publish("example.com/a", "1.16", "example.com/b");
         publish("example.com/b", "1.16");
-        startProxy(new ProxySettings.Prefetch(false, 4, "256Mi", 100, Duration.ofSeconds(30), Duration.ofMinutes(10)));
+        startProxy(new ProxySettings.Prefetch(
+                false, 4, "256Mi", "16Mi", 100, Duration.ofSeconds(30), Duration.ofMinutes(10)));
 
         assertEquals(200, proxy.get("/" + info("example.com/a")).statusCode());
         assertEquals(200, proxy.get("/" + mod("example.com/a")).statusCode());
@@ -748,6 +754,154 @@ class PrefetchTest {
         assertTrue(Arrays.equals(big, got.body()));
     }
 
+    /** A valid module zip of about {@code size} bytes that does not compress. */
+    private static byte[] zipOfAbout(String path, int size) {
+        byte[] noise = new byte[size];
+        new Random(7).nextBytes(noise);
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        files.put("go.mod", ("module " + path + "\n\ngo 1.21\n").getBytes(StandardCharsets.UTF_8));
+        files.put("testdata/noise.bin", noise);
+        return Modules.zipOfBytes(path + "@v1.0.0/", files);
+    }
+
+    /**
+     * Sends the zip in 64 KiB writes, announcing its length or not (chunked), and counts the bytes the connection
+     * took; {@code ended} once the answer is over, sent whole or cut off by the proxy.
+     */
+    private static FakeUpstream.Behaviour countingBytesSent(
+            byte[] body, boolean announced, AtomicLong sent, CountDownLatch ended) {
+        return exchange -> {
+            try {
+                exchange.getResponseHeaders().set("Content-Type", "application/zip");
+                exchange.sendResponseHeaders(200, announced ? body.length : 0);
+                OutputStream out = exchange.getResponseBody();
+                for (int at = 0; at < body.length; at += 65536) {
+                    int n = Math.min(65536, body.length - at);
+                    out.write(body, at, n);
+                    out.flush();
+                    sent.addAndGet(n);
+                }
+            } finally {
+                ended.countDown();
+            }
+        };
+    }
+
+    /**
+     * What a go list -m, gopls or Renovate-like read of go.mods costs the upstream link: each .mod a client gets
+     * predicts its version's zip. A zip over the bound is not stored, nor read to its end; a small one is prefetched
+     * as before; asked again, the go.mod does not send the large zip's prefetch upstream again.
+     */
+    private void aZipOverTheBoundAskedOnlyThroughItsGoModIsNeitherReadNorStored(boolean announced) throws Exception {
+        byte[] large = zipOfAbout("example.com/large", 24 << 20);
+        AtomicLong sent = new AtomicLong();
+        CountDownLatch ended = new CountDownLatch(1);
+        publish("example.com/large", "1.21");
+        publish("example.com/small", "1.21");
+        upstream.on(zip("example.com/large"), countingBytesSent(large, announced, sent, ended));
+        startProxy(onWithZipsUpTo(4, "256Mi", "1Mi", 100));
+
+        assertEquals(200, proxy.get("/" + mod("example.com/large")).statusCode());
+        assertEquals(200, proxy.get("/" + mod("example.com/small")).statusCode());
+        await().atMost(WAIT).until(() -> stored(zip("example.com/small")));
+        assertTrue(ended.await(WAIT.toSeconds(), TimeUnit.SECONDS), "the upstream's answer ended");
+        awaitIdle();
+
+        assertTrue(!stored(zip("example.com/large")), "a zip over the bound is not stored");
+        assertTrue(
+                sent.get() < large.length / 2,
+                "the proxy hung up instead of reading the zip to its end: the upstream sent " + sent.get() + " of "
+                        + large.length + " bytes");
+        assertEquals(1.0, count("modproxy.prefetch.wasted", "kind", "zip", "reason", "too_large"));
+        assertEquals(0.0, count("modproxy.prefetch.wasted", "kind", "zip", "reason", "cancelled"));
+        assertEquals(0, prefetcher().bytesInFlight(), "its bytes are back in the budget");
+
+        // asked again (an IDE reloading, a tool polling), the go.mod does not bring the large zip again
+        assertEquals(200, proxy.get("/" + mod("example.com/large")).statusCode());
+        awaitIdle();
+        assertEquals(1, upstream.hits(zip("example.com/large")));
+
+        // a client that wants it gets it whole, fetched for it, verified and stored
+        HttpResponse<byte[]> got = proxy.get("/" + zip("example.com/large"));
+        assertEquals(200, got.statusCode());
+        assertTrue(Arrays.equals(large, got.body()));
+        assertTrue(stored(zip("example.com/large")));
+    }
+
+    @Test
+    void aZipPrefetchWhoseAnnouncedLengthIsOverTheBoundStopsAtTheHeaders() throws Exception {
+        aZipOverTheBoundAskedOnlyThroughItsGoModIsNeitherReadNorStored(true);
+    }
+
+    @Test
+    void aZipPrefetchWithoutALengthStopsOnceItPassesTheBound() throws Exception {
+        aZipOverTheBoundAskedOnlyThroughItsGoModIsNeitherReadNorStored(false);
+    }
+
+    /** Waits for the test's release before it answers, then sends the zip with its length. */
+    private FakeUpstream.Behaviour announcedAfterRelease(byte[] body, AtomicInteger started) {
+        return exchange -> {
+            started.incrementAndGet();
+            try {
+                release.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            FakeUpstream.ok("application/zip", body).answer(exchange);
+        };
+    }
+
+    /** A client asks for the zip while its prefetch is on the wire: the bound no longer applies, it gets it whole. */
+    private void aClientJoiningAZipPrefetchOverTheBoundGetsItWhole(FakeUpstream.Behaviour answer, AtomicInteger started)
+            throws Exception {
+        byte[] big = bigZip("example.com/big");
+        publish("example.com/big", "1.21");
+        upstream.on(zip("example.com/big"), answer);
+        startProxy(onWithZipsUpTo(4, "256Mi", "4096", 100)); // less than the zip: alone, this prefetch would stop
+
+        assertEquals(200, proxy.get("/" + mod("example.com/big")).statusCode());
+        await().atMost(WAIT).until(() -> started.get() == 1);
+        CompletableFuture<HttpResponse<byte[]>> client =
+                sendAsync(zip("example.com/big"), HttpResponse.BodyHandlers.ofByteArray());
+        await().atMost(WAIT).until(() -> count("modproxy.prefetch.used", "kind", "zip") == 1);
+        release.countDown();
+
+        HttpResponse<byte[]> got = client.get(30, TimeUnit.SECONDS);
+        assertEquals(200, got.statusCode());
+        assertTrue(Arrays.equals(big, got.body()));
+        assertEquals(1, upstream.hits(zip("example.com/big")), "the client joined the prefetch's download");
+        awaitIdle();
+        assertEquals(0.0, count("modproxy.prefetch.wasted", "kind", "zip", "reason", "too_large"));
+        assertTrue(stored(zip("example.com/big")), "verified and stored for the client");
+    }
+
+    @Test
+    void aClientJoiningAZipPrefetchWhoseLengthIsAnnouncedOverTheBoundGetsItWhole() throws Exception {
+        AtomicInteger started = new AtomicInteger();
+        aClientJoiningAZipPrefetchOverTheBoundGetsItWhole(
+                announcedAfterRelease(bigZip("example.com/big"), started), started);
+    }
+
+    @Test
+    void aClientJoiningAZipPrefetchWithoutALengthThatPassesTheBoundGetsItWhole() throws Exception {
+        AtomicInteger started = new AtomicInteger();
+        aClientJoiningAZipPrefetchOverTheBoundGetsItWhole(
+                chunkedAfterRelease(bigZip("example.com/big"), started), started);
+    }
+
+    @Test
+    void aZipBoundOfZeroPrefetchesNoZipAndStillTheGoMods() throws Exception {
+        publish("example.com/a", "1.21");
+        startProxy(onWithZipsUpTo(4, "256Mi", "0", 100));
+
+        assertEquals(200, proxy.get("/" + info("example.com/a")).statusCode());
+        await().atMost(WAIT).until(() -> stored(mod("example.com/a")));
+        awaitIdle();
+
+        assertEquals(0, upstream.hits(zip("example.com/a")));
+        assertEquals(0.0, count("modproxy.prefetch.issued", "kind", "zip"));
+    }
+
     @Test
     void aClientJoinsAPrefetchInFlightAndItIsNotCancelledUnderIt() throws Exception {
         byte[] big = bigZip("example.com/big");
@@ -835,7 +989,8 @@ class PrefetchTest {
     @Test
     void aPrefetchedArtifactNobodyAsksForWithinTheUseWindowCountsAsWasted() throws Exception {
         publish("example.com/a", "1.21");
-        startProxy(new ProxySettings.Prefetch(true, 4, "256Mi", 100, Duration.ofSeconds(30), Duration.ofMillis(50)));
+        startProxy(new ProxySettings.Prefetch(
+                true, 4, "256Mi", "16Mi", 100, Duration.ofSeconds(30), Duration.ofMillis(50)));
 
         assertEquals(200, proxy.get("/" + info("example.com/a")).statusCode());
         await().atMost(WAIT).until(() -> stored(zip("example.com/a")) && stored(mod("example.com/a")));

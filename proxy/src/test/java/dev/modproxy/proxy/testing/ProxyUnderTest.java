@@ -133,7 +133,7 @@ public final class ProxyUnderTest implements AutoCloseable {
                     .passThroughDir(root.resolveSibling(root.getFileName() + "-passthrough"))
                     .sumdb("off")
                     .prefetch(new ProxySettings.Prefetch(
-                            false, 16, "256Mi", 1000, Duration.ofSeconds(30), Duration.ofMinutes(10)))
+                            false, 16, "256Mi", "16Mi", 1000, Duration.ofSeconds(30), Duration.ofMinutes(10)))
                     .connectTimeout(Duration.ofSeconds(2))
                     .readTimeout(Duration.ofSeconds(5))
                     .clientStallTimeout(Duration.ofSeconds(10));
