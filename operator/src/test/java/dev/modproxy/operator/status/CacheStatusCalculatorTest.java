@@ -213,7 +213,8 @@ class CacheStatusCalculatorTest {
                 List.of(),
                 Optional.of(new Observation.Failure("NameInUse", "The Service builds already exists")),
                 Optional.empty(),
-                false);
+                false,
+                Optional.empty());
         CacheCondition ready = condition(compute(nameInUse), CacheCondition.READY);
         assertThat(ready.getReason()).isEqualTo("DeploymentMissing");
         assertThat(ready.getMessage())
@@ -228,7 +229,8 @@ class CacheStatusCalculatorTest {
                 List.of("spec.proxy.mutableTtl \"PXQ\" is not a duration the proxy reads"),
                 Optional.empty(),
                 Optional.empty(),
-                false);
+                false,
+                Optional.empty());
         assertThat(condition(compute(invalid), CacheCondition.READY).getMessage())
                 .contains("once the spec is valid")
                 .contains("InvalidSpec");
