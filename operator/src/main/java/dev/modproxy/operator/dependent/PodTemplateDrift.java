@@ -63,7 +63,9 @@ public record PodTemplateDrift(List<Field> removed, List<Field> changed) {
         List<Field> removed = new ArrayList<>();
         List<Field> changed = new ArrayList<>();
         for (ManagedFieldsEntry entry : entries) {
-            boolean ours = fieldManager.equals(entry.getManager()) && "Apply".equals(entry.getOperation());
+            // the operator's apply, and its own take-back patch (an Update under the same name), which comes to own
+            // what the API server defaults in place of a removed field: reading that as another's would loop
+            boolean ours = fieldManager.equals(entry.getManager());
             boolean ofSubresource =
                     entry.getSubresource() != null && !entry.getSubresource().isEmpty();
             if (ours || ofSubresource || entry.getFieldsV1() == null) {

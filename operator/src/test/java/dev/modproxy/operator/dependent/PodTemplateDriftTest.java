@@ -168,6 +168,31 @@ class PodTemplateDriftTest {
                 .isTrue();
     }
 
+    /**
+     * After a take-back, the API server defaults what was removed (dnsPolicy) and records it under the operator's own
+     * patch, an Update: that is the operator's, not a field to remove again at every resync.
+     */
+    @Test
+    void whatTheOperatorsOwnTakeBackPatchCameToHoldIsNoDrift() {
+        Deployment defaulted = new DeploymentBuilder(desired)
+                .editSpec()
+                .editTemplate()
+                .editSpec()
+                .withDnsPolicy("ClusterFirst")
+                .endSpec()
+                .endTemplate()
+                .endSpec()
+                .editMetadata()
+                .withManagedFields(entry(OPERATORS_APPLY), entry("""
+                                {"manager":"goproxycache","operation":"Update","fieldsV1":{"f:spec":{"f:template":{
+                                 "f:spec":{"f:dnsPolicy":{}}}}}}
+                                """))
+                .endMetadata()
+                .build();
+
+        assertThat(PodTemplateDrift.of(defaulted, desired, OPERATOR).isEmpty()).isTrue();
+    }
+
     /** An annotation may roll pods, but one that unconfines a container is a security setting like any other. */
     @Test
     void anotherManagersAnnotationThatUnconfinesTheProxyIsTakenBackWhileARestartStays() {
