@@ -151,7 +151,7 @@ public record GoProxyList(List<Entry> entries) {
         }
         String authority = uri.getRawAuthority() == null ? "" : uri.getRawAuthority();
         Matcher port = PORT.matcher(authority);
-        if (uri.getPort() > MAX_PORT || (uri.getHost() == null && port.find())) {
+        if (uri.getPort() > MAX_PORT || (uri.getHost() == null && port.find() && aboveRange(port.group(1)))) {
             // java.net.URI takes any digits as a port, and reads one too long for an int as no host at all
             throw new InvalidException(where + " has port " + (uri.getPort() > MAX_PORT ? uri.getPort() : port.group(1))
                     + ", above " + MAX_PORT + HINT);
@@ -172,6 +172,12 @@ public record GoProxyList(List<Entry> entries) {
 
     /** The highest TCP port. */
     public static final int MAX_PORT = 65535;
+
+    /** Digits of any length, leading zeros aside: too long for an int is above the range too. */
+    private static boolean aboveRange(String digits) {
+        String significant = digits.replaceFirst("^0+(?=.)", "");
+        return significant.length() > 5 || Integer.parseInt(significant) > MAX_PORT;
+    }
 
     private static final Pattern PORT = Pattern.compile(":([0-9]+)$");
 

@@ -123,6 +123,14 @@ class GoProxyListTest {
                 .isTrue();
     }
 
+    /** java.net.URI reads no host in a name with an underscore; the port in range is not what is wrong with it. */
+    @Test
+    void aHostNameTheUriCannotReadIsNotBlamedOnItsPort() {
+        assertThatThrownBy(() -> GoProxyList.parse("https://go_proxy.internal:8080"))
+                .isInstanceOf(GoProxyList.InvalidException.class)
+                .hasMessageStartingWith("entry 1 \"https://go_proxy.internal:8080\" has no host name");
+    }
+
     @ParameterizedTest
     @ValueSource(
             strings = {
