@@ -232,6 +232,25 @@ public final class S3Storage implements Storage, AutoCloseable {
         return Optional.of(StoredObject.ofStream(key, size, modified, opener).withRelease(opener::discard));
     }
 
+    /** An object this proxy just uploaded: each open is a new GetObject, ranged for a range request. */
+    private final class Reopened implements StoredObject.Opener {
+        private final String name;
+
+        Reopened(String name) {
+            this.name = name;
+        }
+
+        @Override
+        public InputStream open() throws IOException {
+            return open(0);
+        }
+
+        @Override
+        public InputStream open(long offset) throws IOException {
+            return S3Storage.this.open(name, offset);
+        }
+    }
+
     /** Hands out the lookup's own body once; any later open (another waiter) starts a new GetObject. */
     private final class FirstBody implements StoredObject.Opener {
         private final AtomicReference<ResponseInputStream<GetObjectResponse>> unread;
@@ -442,7 +461,7 @@ public final class S3Storage implements Storage, AutoCloseable {
             Instant now = Instant.now();
             return small != null
                     ? StoredObject.ofBytes(key, small, now)
-                    : StoredObject.ofStream(key, size, now, () -> open(name, 0));
+                    : StoredObject.ofStream(key, size, now, new Reopened(name));
         }
     }
 }
