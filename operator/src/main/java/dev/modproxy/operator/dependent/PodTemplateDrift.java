@@ -27,7 +27,7 @@ import java.util.stream.Collectors;
  * exception is the annotations that loosen a container's confinement (the legacy AppArmor and seccomp ones, which
  * the kubelet still honours): those are taken back like any other field.
  */
-public record PodTemplateDrift(List<Field> removed, List<Field> changed) {
+public record PodTemplateDrift(List<Field> removed, List<Field> changed, JsonNode desiredPodSpec) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String TEMPLATE_ANNOTATIONS = "spec.template.metadata.annotations";
@@ -43,7 +43,8 @@ public record PodTemplateDrift(List<Field> removed, List<Field> changed) {
      */
     public record Field(String manager, String path, String pointer, JsonNode wanted) {}
 
-    public static final PodTemplateDrift NONE = new PodTemplateDrift(List.of(), List.of());
+    public static final PodTemplateDrift NONE = new PodTemplateDrift(List.of(), List.of(), null);
+    private static final String POD_SPEC = "/spec/template/spec";
 
     public boolean isEmpty() {
         return removed.isEmpty() && changed.isEmpty();
@@ -82,13 +83,19 @@ public record PodTemplateDrift(List<Field> removed, List<Field> changed) {
                             "/spec/template",
                             "spec.template");
         }
-        return new PodTemplateDrift(List.copyOf(removed), List.copyOf(changed));
+        return new PodTemplateDrift(
+                List.copyOf(removed),
+                List.copyOf(changed),
+                desiredJson.path("spec").path("template").path("spec").deepCopy());
     }
 
     /**
      * A JSON patch (RFC 6902) that removes the {@link #removed} fields and sets the {@link #changed} ones to the
      * operator's values, in one write, so that no pod template in between is rolled out; it holds the resourceVersion
-     * read, so the API server refuses it (409) if the Deployment changed since.
+     * read, so the API server refuses it (409) if the Deployment changed since. When anything in the pod spec is to
+     * go, the whole pod spec is replaced by the operator's: removing only the other manager's field fails where it
+     * had swapped one of the operator's for another of a kind that allows one (a probe's {@code httpGet} for {@code
+     * exec}, the cache volume's claim for a {@code hostPath}), leaving a probe with no handler or a defaulted volume.
      */
     public String jsonPatch(String resourceVersion) {
         ArrayNode ops = JSON.createArrayNode();
@@ -96,14 +103,24 @@ public record PodTemplateDrift(List<Field> removed, List<Field> changed) {
                 .put("op", "replace")
                 .put("path", "/metadata/resourceVersion")
                 .put("value", resourceVersion);
-        for (Field field : changed) {
-            ops.addObject().put("op", "replace").put("path", field.pointer()).set("value", field.wanted());
+        boolean podSpecReplaced =
+                removed.stream().anyMatch(field -> field.pointer().startsWith(POD_SPEC + "/"));
+        if (podSpecReplaced) {
+            ops.addObject().put("op", "replace").put("path", POD_SPEC).set("value", desiredPodSpec);
         }
-        // from the last list index to the first, so that each removal leaves the others' indexes as they were
+        for (Field field : changed) {
+            if (!(podSpecReplaced && field.pointer().startsWith(POD_SPEC + "/"))) {
+                ops.addObject()
+                        .put("op", "replace")
+                        .put("path", field.pointer())
+                        .set("value", field.wanted());
+            }
+        }
+        // what is left is in the template's labels and annotations: map keys, no list indexes to keep in order
         removed.stream()
                 .map(Field::pointer)
+                .filter(pointer -> !(podSpecReplaced && pointer.startsWith(POD_SPEC + "/")))
                 .distinct()
-                .sorted(PodTemplateDrift::laterFirst)
                 .forEach(pointer -> ops.addObject().put("op", "remove").put("path", pointer));
         try {
             return JSON.writeValueAsString(ops);
@@ -133,20 +150,6 @@ public record PodTemplateDrift(List<Field> removed, List<Field> changed) {
     private static String named(List<String> paths) {
         String named = String.join(", ", paths.subList(0, Math.min(paths.size(), NAMED_FIELDS)));
         return paths.size() > NAMED_FIELDS ? named + " and " + (paths.size() - NAMED_FIELDS) + " more" : named;
-    }
-
-    private static int laterFirst(String a, String b) {
-        String[] left = a.split("/");
-        String[] right = b.split("/");
-        for (int i = 0; i < Math.min(left.length, right.length); i++) {
-            int order = left[i].matches("\\d+") && right[i].matches("\\d+")
-                    ? Integer.compare(Integer.parseInt(left[i]), Integer.parseInt(right[i]))
-                    : left[i].compareTo(right[i]);
-            if (order != 0) {
-                return -order;
-            }
-        }
-        return -Integer.compare(left.length, right.length);
     }
 
     /** Follows one manager's field set ({@code f:name}, {@code k:{keys}}, {@code v:value}) through both objects. */

@@ -93,11 +93,11 @@ class PodTemplateDriftTest {
                 .isEqualTo("41");
         ObjectNode expected = (ObjectNode) JSON.valueToTree(desired).at("/spec/template");
         ((ObjectNode) expected.at("/metadata/annotations")).put("kubectl.kubernetes.io/restartedAt", "2026-12-05");
-        assertThat(patched.at("/spec/template")).isEqualTo(expected);
+        assertThat(reparsed(patched.at("/spec/template"))).isEqualTo(reparsed(expected));
     }
 
     @Test
-    void listItemsAreRemovedFromTheLastSoThatEachIndexStillNamesItsItem() throws Exception {
+    void listItemsOthersAddedGoWhileTheOperatorsStay() throws Exception {
         Deployment edited = new DeploymentBuilder(desired)
                 .editSpec()
                 .editTemplate()
@@ -135,8 +135,8 @@ class PodTemplateDriftTest {
                 .containsExactlyInAnyOrder(
                         "/spec/template/spec/containers/0/env/1", "/spec/template/spec/containers/0/env/2");
         JsonNode patched = JsonPatch.apply(JSON.readTree(drift.jsonPatch("7")), JSON.valueToTree(edited));
-        assertThat(patched.at("/spec/template"))
-                .isEqualTo(JSON.valueToTree(wanted).at("/spec/template"));
+        assertThat(reparsed(patched.at("/spec/template")))
+                .isEqualTo(reparsed(JSON.valueToTree(wanted).at("/spec/template")));
     }
 
     /** What every resync sees: nothing to write, so the Deployment is not rewritten. */
@@ -191,6 +191,47 @@ class PodTemplateDriftTest {
                 .build();
 
         assertThat(PodTemplateDrift.of(defaulted, desired, OPERATOR).isEmpty()).isTrue();
+    }
+
+    /**
+     * kubectl edit swapped the liveness probe's httpGet for an exec: removing the exec alone would leave a probe with
+     * no handler, which the API server refuses, and the apply would then add httpGet beside the exec.
+     */
+    @Test
+    void aSwappedProbeHandlerComesBackAsTheOperatorsProbe() throws Exception {
+        Deployment swapped = new DeploymentBuilder(desired)
+                .editSpec()
+                .editTemplate()
+                .editSpec()
+                .editFirstContainer()
+                .editLivenessProbe()
+                .withHttpGet(null)
+                .withNewExec()
+                .withCommand("true")
+                .endExec()
+                .endLivenessProbe()
+                .endContainer()
+                .endSpec()
+                .endTemplate()
+                .endSpec()
+                .editMetadata()
+                .withResourceVersion("8")
+                .withManagedFields(entry(OPERATORS_APPLY), entry("""
+                                {"manager":"kubectl-edit","operation":"Update","fieldsV1":{"f:spec":{"f:template":{
+                                 "f:spec":{"f:containers":{"k:{\\"name\\":\\"proxy\\"}":{"f:livenessProbe":{
+                                 "f:exec":{".":{},"f:command":{}}}}}}}}}}
+                                """))
+                .endMetadata()
+                .build();
+
+        PodTemplateDrift drift = PodTemplateDrift.of(swapped, desired, OPERATOR);
+
+        assertThat(drift.removed())
+                .extracting(PodTemplateDrift.Field::path)
+                .containsExactly("spec.template.spec.containers[name=proxy].livenessProbe.exec");
+        JsonNode patched = JsonPatch.apply(JSON.readTree(drift.jsonPatch("9")), JSON.valueToTree(swapped));
+        assertThat(reparsed(patched.at("/spec/template")))
+                .isEqualTo(reparsed(JSON.valueToTree(desired).at("/spec/template")));
     }
 
     /** An annotation may roll pods, but one that unconfines a container is a security setting like any other. */
@@ -304,6 +345,11 @@ class PodTemplateDriftTest {
                         entry(CONTROLLER_STATUS))
                 .endMetadata()
                 .build();
+    }
+
+    /** As the API server reads the patch: JSON text, whatever node types the tree was built with. */
+    private static JsonNode reparsed(JsonNode node) throws JsonProcessingException {
+        return JSON.readTree(node.toString());
     }
 
     private static ManagedFieldsEntry entry(String json) {

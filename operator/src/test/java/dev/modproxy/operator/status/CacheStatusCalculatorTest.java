@@ -503,7 +503,8 @@ class CacheStatusCalculatorTest {
         PodTemplateDrift drift = new PodTemplateDrift(
                 List.of(new PodTemplateDrift.Field(
                         "kubectl-set", "spec.template.spec.containers[name=proxy].env", "/spec/x", null)),
-                List.of());
+                List.of(),
+                null);
         Observation takingBack = new Observation(
                 Optional.of(deployment(1, 1, true)),
                 Optional.empty(),
