@@ -510,6 +510,17 @@ class OperatorIT {
                 "spec.template.spec.hostNetwork",
                 "spec.template.spec.containers[name=proxy].securityContext.privileged",
                 "securityContext.allowPrivilegeEscalation");
+        // kubectl edit's way of swapping a one-of: the liveness probe's httpGet for an exec
+        kubectlIn(
+                namespace,
+                "patch",
+                "deployment/default",
+                "--type=json",
+                "-p",
+                "[{\"op\":\"remove\",\"path\":\"/spec/template/spec/containers/0/livenessProbe/httpGet\"},"
+                        + "{\"op\":\"add\",\"path\":\"/spec/template/spec/containers/0/livenessProbe/exec\","
+                        + "\"value\":{\"command\":[\"true\"]}}]");
+        awaitTakenBack(namespace, "field manager kubectl-patch: ", "livenessProbe.exec");
 
         await("the operator's pod template rolled out, the restart's annotation kept (operator log: " + operator.name()
                         + ")")
@@ -529,6 +540,12 @@ class OperatorIT {
                             .allSatisfy(p -> assertThat(p.getHostPort()).isNull());
                     assertThat(pod.getHostNetwork()).isNull();
                     assertThat(pod.getAutomountServiceAccountToken()).isFalse();
+                    assertThat(proxy.getLivenessProbe().getExec())
+                            .as("liveness exec")
+                            .isNull();
+                    assertThat(proxy.getLivenessProbe().getHttpGet())
+                            .as("liveness httpGet")
+                            .isNotNull();
                     assertThat(d.getSpec().getTemplate().getMetadata().getAnnotations())
                             .containsEntry("kubectl.kubernetes.io/restartedAt", restartedAt);
                     GenericKubernetesResource cache = Caches.get(admin, namespace, "default");
