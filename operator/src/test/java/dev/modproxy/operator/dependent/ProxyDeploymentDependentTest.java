@@ -9,6 +9,7 @@ import dev.modproxy.operator.api.v1alpha1.ObjectStorage;
 import dev.modproxy.operator.api.v1alpha1.ProxyTuning;
 import dev.modproxy.operator.api.v1alpha1.UpstreamCredentials;
 import dev.modproxy.operator.settings.ProxySettings;
+import dev.modproxy.operator.settings.SpecProblems;
 import dev.modproxy.operator.webhook.InjectionLabels;
 import io.fabric8.kubernetes.api.model.AffinityBuilder;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -33,6 +34,25 @@ import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 
 class ProxyDeploymentDependentTest {
+
+    /**
+     * SpecProblems and the CRD refuse spec.podLabels that set these labels, because the Deployment sets them over the
+     * spec's: the two lists must stay one.
+     */
+    @Test
+    void theLabelsThePodsGetOverTheSpecsAreTheReservedOnes() {
+        Map<String, String> podLabels = ProxyDeploymentDependent.desiredDeployment(
+                        cache(spec -> spec.setPodLabels(Map.of("team", "builds"))))
+                .getSpec()
+                .getTemplate()
+                .getMetadata()
+                .getLabels();
+
+        assertThat(podLabels).containsEntry("team", "builds");
+        assertThat(podLabels.keySet())
+                .filteredOn(label -> !label.equals("team"))
+                .containsExactlyInAnyOrderElementsOf(SpecProblems.RESERVED_POD_LABELS);
+    }
 
     @Test
     void proxyRunsAsNonRootOnAReadOnlyRootWithoutCapabilities() {
