@@ -2,19 +2,24 @@ package dev.modproxy.proxy.http;
 
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.util.List;
 
 /**
  * Refuses requests whose framing the proxy would have to guess at, before any route sees them:
- * an HTTP version other than 1.0, 1.1 or real HTTP/2 (505), a Transfer-Encoding other than chunked
- * (501, RFC 9112 6.1), and a body on a GET or HEAD, chunked or with a Content-Length other than 0
- * (400): the GOPROXY protocol has none,
- * and Content-Length together with Transfer-Encoding (RFC 9112 6.3, a sign of request smuggling)
- * reaches here as a chunked GET, the HTTP codec having dropped the Content-Length. The connection
- * is closed after each: what follows on it cannot be trusted to start a new request.
+ * an HTTP version other than 1.0, 1.1 or real HTTP/2 (505); more than one Host (400, RFC 9112 3.2:
+ * two servers in a chain may each take a different one for the target); a Transfer-Encoding other
+ * than chunked (501, RFC 9112 6.1); any request with a Transfer-Encoding (400), because no route
+ * takes a body and Content-Length together with Transfer-Encoding (RFC 9112 6.3, a sign of request
+ * smuggling) reaches here as a chunked request alone, the HTTP codec having dropped the
+ * Content-Length; and a GET or HEAD with a Content-Length other than 0 (400): the GOPROXY protocol
+ * has no bodies. An HTTP/1 connection is closed after each: what follows on it cannot be trusted to
+ * start a new request.
  */
 final class RequestFraming {
 
@@ -60,24 +65,28 @@ final class RequestFraming {
             refuseAndClose(ctx, 505, "HTTP version not supported: use HTTP/1.1");
             return;
         }
-        String transferEncoding = request.getHeader(HttpHeaders.TRANSFER_ENCODING);
-        if (transferEncoding != null && !transferEncoding.strip().equalsIgnoreCase("chunked")) {
-            refuseAndClose(
-                    ctx,
-                    501,
-                    "Transfer-Encoding " + transferEncoding.replaceAll("\\p{Cntrl}", "?") + " is not supported");
+        if (http1 && request.headers().getAll(HttpHeaders.HOST).size() > 1) {
+            refuseAndClose(ctx, 400, "more than one Host header");
             return;
         }
-        boolean bodyless = request.method() == io.vertx.core.http.HttpMethod.GET
-                || request.method() == io.vertx.core.http.HttpMethod.HEAD;
-        if (transferEncoding != null && (bodyless || request.getHeader(HttpHeaders.CONTENT_LENGTH) != null)) {
+        List<String> transferEncodings = request.headers().getAll(HttpHeaders.TRANSFER_ENCODING);
+        if (!transferEncodings.isEmpty()) {
+            String named = String.join(", ", transferEncodings).replaceAll("\\p{Cntrl}", "?");
+            boolean chunked =
+                    transferEncodings.stream().allMatch(value -> value.strip().equalsIgnoreCase("chunked"));
+            // No route takes a body, and the HTTP codec drops a Content-Length it finds beside a chunked
+            // Transfer-Encoding, so whether this request was smuggling another is unknowable here (RFC 9112 6.3):
+            // any method with a Transfer-Encoding is refused and its connection closed.
             refuseAndClose(
                     ctx,
-                    400,
-                    "a " + request.method()
-                            + " with Transfer-Encoding (and maybe Content-Length): its length is ambiguous");
+                    chunked ? 400 : 501,
+                    chunked
+                            ? "a " + request.method() + " with Transfer-Encoding " + named
+                                    + ": no request here has a body, and its length may be ambiguous"
+                            : "Transfer-Encoding " + named + " is not supported");
             return;
         }
+        boolean bodyless = request.method() == HttpMethod.GET || request.method() == HttpMethod.HEAD;
         String contentLength = request.getHeader(HttpHeaders.CONTENT_LENGTH);
         if (bodyless && contentLength != null && !contentLength.strip().equals("0")) {
             // the body is never read: the connection is closed rather than what follows it taken for a request
@@ -89,12 +98,18 @@ final class RequestFraming {
 
     private static void refuseAndClose(RoutingContext ctx, int status, String reason) {
         Buffer body = Buffer.buffer(reason + "\n");
-        ctx.response()
+        HttpServerResponse response = ctx.response()
                 .setStatusCode(status)
-                .putHeader(HttpHeaders.CONNECTION, "close")
                 .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8")
                 .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
-                .putHeader(HttpHeaders.CONTENT_LENGTH, Integer.toString(body.length()))
+                .putHeader(HttpHeaders.CONTENT_LENGTH, Integer.toString(body.length()));
+        if (ctx.request().version() == HttpVersion.HTTP_2) {
+            // HTTP/2 frames every stream apart, so nothing on the connection is in doubt; a Connection field
+            // would make the answer malformed (RFC 9113 8.2.2) and closing would end the other streams with it
+            response.end(body);
+            return;
+        }
+        response.putHeader(HttpHeaders.CONNECTION, "close")
                 .end(body)
                 .onComplete(done -> ctx.request().connection().close());
     }

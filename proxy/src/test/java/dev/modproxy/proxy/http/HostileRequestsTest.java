@@ -6,6 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.modproxy.proxy.testing.HostileClient;
 import dev.modproxy.proxy.testing.Modules;
 import dev.modproxy.proxy.testing.ProxyOnFakeUpstream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -57,6 +63,51 @@ class HostileRequestsTest {
     }
 
     @Test
+    void anyMethodWithContentLengthAndTransferEncodingIsRefusedAndNothingSmuggledIsAnswered() throws Exception {
+        // a front end framing by Content-Length sees one POST; the chunked reading ends its body at "0" and would
+        // take the GET after it for a second request
+        String smuggled = "0\r\n\r\nGET /example.com/lib/@v/v1.0.0.mod HTTP/1.1\r\nHost: x\r\n\r\n";
+        try (HostileClient client = client()) {
+            String response = client.send("POST /example.com/lib/@v/list HTTP/1.1\r\nHost: x\r\nContent-Length: "
+                            + smuggled.length() + "\r\nTransfer-Encoding: chunked\r\n\r\n" + smuggled)
+                    .untilClosed(WAIT);
+            assertTrue(response.startsWith("HTTP/1.1 400 Bad Request\r\n"), response);
+            assertEquals(1, response.split("HTTP/1\\.1 ", -1).length - 1, "one answer, nothing smuggled: " + response);
+        }
+    }
+
+    @Test
+    void aTransferEncodingNamedTwiceIsReadWhole() throws Exception {
+        try (HostileClient client = client()) {
+            String response = client.send("GET /example.com/lib/@v/list HTTP/1.1\r\nHost: x\r\n"
+                            + "Transfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\n\r\n0\r\n\r\n")
+                    .untilClosed(WAIT);
+            assertTrue(response.startsWith("HTTP/1.1 501 Not Implemented\r\n"), response);
+            assertTrue(response.endsWith("Transfer-Encoding chunked, identity is not supported\n"), response);
+        }
+    }
+
+    @Test
+    void aRefusalOverHttp2IsAWellFormedAnswerAndTheConnectionServesOn() throws Exception {
+        HttpClient http2 =
+                HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
+        URI list = URI.create("http://127.0.0.1:" + env.proxy().port() + "/example.com/lib/@v/list");
+        // the first request upgrades the connection (h2c); the next ones are streams on it
+        HttpResponse<String> upgraded = http2.send(HttpRequest.newBuilder(list).build(), BodyHandlers.ofString());
+        assertEquals(HttpClient.Version.HTTP_2, upgraded.version());
+        HttpResponse<String> refused = http2.send(
+                HttpRequest.newBuilder(list)
+                        .method("GET", BodyPublishers.ofString("hello"))
+                        .build(),
+                BodyHandlers.ofString());
+        assertEquals(400, refused.statusCode());
+        assertEquals("a GET has no body in the GOPROXY protocol\n", refused.body());
+        HttpResponse<String> after = http2.send(HttpRequest.newBuilder(list).build(), BodyHandlers.ofString());
+        assertEquals(200, after.statusCode());
+        assertEquals(HttpClient.Version.HTTP_2, after.version());
+    }
+
+    @Test
     void aGetWithABodyIsRefusedAndItsConnectionClosed() throws Exception {
         try (HostileClient client = client()) {
             // what follows the declared body would otherwise be read as the next request
@@ -93,6 +144,18 @@ class HostileRequestsTest {
                     "HTTP/1.0 200 OK",
                     client.send("GET /example.com/lib/@v/list HTTP/1.0\r\n\r\n").statusLine(WAIT),
                     "HTTP/1.0 needs no Host");
+        }
+    }
+
+    @Test
+    void aRequestWithTwoHostHeadersIsRefusedAndItsConnectionClosed() throws Exception {
+        try (HostileClient client = client()) {
+            // RFC 9112 3.2: a front proxy and this server might each take a different one as the target
+            String response = client.send(
+                            "GET /example.com/lib/@v/list HTTP/1.1\r\nHost: a.example\r\n" + "Host: b.example\r\n\r\n")
+                    .untilClosed(WAIT);
+            assertTrue(response.startsWith("HTTP/1.1 400 Bad Request\r\n"), response);
+            assertTrue(response.endsWith("\r\n\r\nmore than one Host header\n"), response);
         }
     }
 
