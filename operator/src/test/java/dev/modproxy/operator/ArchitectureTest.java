@@ -40,7 +40,8 @@ class ArchitectureTest {
             "WebhookServer",
             "WebhookReadiness",
             "MutatePodsRoute",
-            "OperatorManagedCertificates");
+            "OperatorManagedCertificates",
+            "WebhookWarmup");
 
     @ArchTest
     static final ArchRule theApiKnowsNothingThatUsesIt = noClasses()

@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
 import java.time.Clock;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -40,8 +41,12 @@ public class WebhookBeans {
         directory.close();
     }
 
+    /**
+     * Made with the webhook's server at start, not on the first review (as a proxied bean was): that review no longer
+     * waits for it, and {@code modproxy_webhook_*} are there, at 0, before any pod is seen.
+     */
     @Produces
-    @ApplicationScoped
+    @Singleton
     AdmissionReviewHandler handler(
             KubernetesCacheDirectory directory, MeterRegistry registry, KubernetesClient client, WebhookConfig config) {
         Set<String> excluded = new LinkedHashSet<>(Set.of("kube-system"));

@@ -68,6 +68,18 @@ public interface WebhookConfig {
     @WithDefault("15s")
     Duration certRetryInterval();
 
+    /**
+     * Reviews of a made-up pod the webhook answers itself over new HTTPS connections once it listens, before the
+     * operator is Ready, so that the first pods after a start do not wait while the JIT compiles the review path and
+     * the TLS handshake ({@link WebhookWarmup}); 0 turns the warm-up off.
+     */
+    @WithDefault("300")
+    int warmupReviews();
+
+    /** The longest the warm-up may hold readiness back: it stops there, however many reviews are left. */
+    @WithDefault("5s")
+    Duration warmupTimeLimit();
+
     /** Namespaces whose GoProxyCaches the webhook sees; empty means all (as the reconciler). */
     Optional<List<String>> watchedNamespaces();
 }

@@ -10,9 +10,10 @@ import org.eclipse.microprofile.health.Readiness;
 
 /**
  * The operator pod is Ready only once its webhook answers as a settled replica does: listening with its certificate,
- * and with the caches and namespaces listed. Before that a review would find no cache and no opted-in namespace and
- * let the pod through without GOPROXY (the webhook fails open); while a new replica is not Ready, its Service sends
- * the API server's reviews to the replicas that are.
+ * with the caches and namespaces listed, and warmed up. Before the lists a review would find no cache and no opted-in
+ * namespace and let the pod through without GOPROXY (the webhook fails open); before the warm-up ({@link WebhookWarmup})
+ * the first reviews wait while the JIT compiles their path. While a new replica is not Ready, its Service sends the API
+ * server's reviews to the replicas that are.
  */
 @Readiness
 @Singleton
@@ -23,16 +24,18 @@ public class WebhookReadiness implements HealthCheck {
     private final boolean enabled;
     private final IntSupplier port;
     private final BooleanSupplier listed;
+    private final BooleanSupplier warmedUp;
 
     @Inject
     WebhookReadiness(WebhookConfig config, WebhookServer server, KubernetesCacheDirectory directory) {
-        this(config.enabled(), server::port, directory::synced);
+        this(config.enabled(), server::port, directory::synced, server::warmedUp);
     }
 
-    WebhookReadiness(boolean enabled, IntSupplier port, BooleanSupplier listed) {
+    WebhookReadiness(boolean enabled, IntSupplier port, BooleanSupplier listed, BooleanSupplier warmedUp) {
         this.enabled = enabled;
         this.port = port;
         this.listed = listed;
+        this.warmedUp = warmedUp;
     }
 
     @Override
@@ -45,10 +48,12 @@ public class WebhookReadiness implements HealthCheck {
         }
         boolean listening = port.getAsInt() > 0;
         boolean cachesListed = listed.getAsBoolean();
+        boolean warm = warmedUp.getAsBoolean();
         return HealthCheckResponse.named(NAME)
-                .status(listening && cachesListed)
+                .status(listening && cachesListed && warm)
                 .withData("listening", listening)
                 .withData("cachesAndNamespacesListed", cachesListed)
+                .withData("warmedUp", warm)
                 .build();
     }
 }

@@ -56,6 +56,7 @@ public class WebhookServer {
     private volatile Vertx reviews;
 
     private volatile HttpServer server;
+    private volatile WebhookWarmup warmup;
     private volatile WebhookCertificate serving;
     private final AtomicLong timer = new AtomicLong(-1);
     private volatile boolean stopped;
@@ -67,6 +68,7 @@ public class WebhookServer {
         // the review never blocks (MutatePodsRoute), so one event loop serves it; no blocking work is sent here
         reviews = Vertx.vertx(
                 new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(1).setInternalBlockingPoolSize(1));
+        warmup = new WebhookWarmup(config.warmupReviews(), config.warmupTimeLimit());
         directory.start();
         refreshCertificate();
     }
@@ -85,6 +87,18 @@ public class WebhookServer {
     public int port() {
         HttpServer running = server;
         return running == null ? -1 : running.actualPort();
+    }
+
+    /** True once the reviews of {@link WebhookWarmup} have run (or it is off), whatever became of them. */
+    public boolean warmedUp() {
+        WebhookWarmup started = warmup;
+        return started != null && started.done();
+    }
+
+    /** How many reviews the warm-up has had answered with a patch. */
+    int warmupReviewsAnswered() {
+        WebhookWarmup started = warmup;
+        return started == null ? 0 : started.answered();
     }
 
     /** Checks (and renews or reloads) the certificate now; the periodic check calls this too. */
@@ -132,13 +146,14 @@ public class WebhookServer {
     }
 
     private Future<HttpServer> listen(PemKeyCertOptions keyCert) {
-        HttpServer created = reviews.createHttpServer(new HttpServerOptions()
+        HttpServerOptions options = new HttpServerOptions()
                 .setSsl(true)
                 .setKeyCertOptions(keyCert)
                 .setPort(config.port())
                 .setIdleTimeout(
                         (int) Math.min(Integer.MAX_VALUE, config.idleTimeout().toMillis()))
-                .setIdleTimeoutUnit(TimeUnit.MILLISECONDS));
+                .setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
+        HttpServer created = reviews.createHttpServer(options);
         // the route's timers must fire on the event loop its requests run on
         created.requestHandler(new MutatePodsRoute(handler, reviews));
         Promise<HttpServer> listening = Promise.promise();
@@ -146,6 +161,8 @@ public class WebhookServer {
                 .onSuccess(bound -> {
                     server = bound;
                     listening.complete(bound);
+                    // once, on the first listen: a renewed certificate reuses the server
+                    warmup.run(reviews, options);
                 })
                 .onFailure(listening::fail);
         return listening.future();

@@ -180,7 +180,7 @@ class WebhookOverHttpsTest {
     }
 
     @Test
-    void theOperatorIsReadyOnceItsWebhookListensWithTheCachesListed() {
+    void theOperatorIsReadyOnceItsWebhookListensWithTheCachesListedAndIsWarmedUp() {
         await().atMost(Duration.ofSeconds(60)).until(() -> server.port() > 0);
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
             HttpResponse<String> health = HttpClient.newBuilder()
@@ -204,6 +204,7 @@ class WebhookOverHttpsTest {
             assertThat(check.getJsonObject("data").getBoolean("listening")).isTrue();
             assertThat(check.getJsonObject("data").getBoolean("cachesAndNamespacesListed"))
                     .isTrue();
+            assertThat(check.getJsonObject("data").getBoolean("warmedUp")).isTrue();
         });
     }
 

@@ -20,7 +20,7 @@ class WebhookReadinessTest {
         KubernetesCacheDirectory directory = new KubernetesCacheDirectory(client, List.of());
         try {
             int[] port = {-1};
-            WebhookReadiness readiness = new WebhookReadiness(true, () -> port[0], directory::synced);
+            WebhookReadiness readiness = new WebhookReadiness(true, () -> port[0], directory::synced, () -> true);
 
             HealthCheckResponse starting = readiness.call();
             assertThat(starting.getStatus()).isEqualTo(HealthCheckResponse.Status.DOWN);
@@ -45,7 +45,7 @@ class WebhookReadinessTest {
 
     @Test
     void aDisabledWebhookNeverHoldsTheOperatorBack() {
-        WebhookReadiness readiness = new WebhookReadiness(false, () -> -1, () -> false);
+        WebhookReadiness readiness = new WebhookReadiness(false, () -> -1, () -> false, () -> false);
 
         assertThat(readiness.call().getStatus()).isEqualTo(HealthCheckResponse.Status.UP);
     }
