@@ -123,7 +123,7 @@ public final class Upstream {
         long deadlineNanos = deadline == null ? Long.MAX_VALUE : System.nanoTime() + deadline.toNanos();
         for (int hops = 0; ; hops++) {
             HttpResponse<Flow.Publisher<List<ByteBuffer>>> response = send(uri, deadlineNanos);
-            UpstreamBody body = new UpstreamBody(readTimeout, host(), deadlineNanos);
+            UpstreamBody body = new UpstreamBody(readTimeout, connectingTo(uri), deadlineNanos);
             response.body().subscribe(body);
             URI next;
             try {
@@ -206,6 +206,12 @@ public final class Upstream {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while asking " + host(), e);
+        } catch (IOException e) {
+            if (sameOrigin(uri)) {
+                throw e;
+            }
+            // a redirect target that cuts its answer is not the upstream failing (its message says only what broke)
+            throw new IOException(connectingTo(uri) + " did not answer: " + e.getMessage(), e);
         } catch (IllegalArgumentException e) {
             // the JDK's client throws this for a Content-Length that is no number (or over Long.MAX_VALUE): the
             // answer's fault, so the next '|' entry is tried, not a local fault that ends the request
@@ -216,7 +222,8 @@ public final class Upstream {
 
     /**
      * Who was asked: the upstream, or the host one of its redirects named (scheme, host and port only: a redirect's
-     * path or query may carry a signed token), so a dead CDN is not taken for a dead mirror.
+     * path or query may carry a signed token), so a dead or broken CDN is not taken for a dead mirror. Followed by a
+     * verb: "refused the connection", "sent no data".
      */
     private String connectingTo(URI uri) {
         if (sameOrigin(uri)) {
