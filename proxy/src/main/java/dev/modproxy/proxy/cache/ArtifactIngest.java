@@ -74,7 +74,15 @@ final class ArtifactIngest {
             long copied;
             Map<Long, EarlyZipCheck.Inflated> inflatedEarly;
             try {
-                copied = copy(response.body(), writer, limit, tee, response.contentLength(), guard, early);
+                copied = copy(
+                        response.body(),
+                        writer,
+                        limit,
+                        tee,
+                        response.contentLength(),
+                        guard,
+                        early,
+                        request.kind() == RequestKind.ZIP);
             } finally {
                 inflatedEarly = early == null ? Map.of() : early.end();
             }
@@ -112,13 +120,22 @@ final class ArtifactIngest {
             ClientTee tee,
             long contentLength,
             DownloadGuard guard,
-            EarlyZipCheck early)
+            EarlyZipCheck early,
+            boolean zip)
             throws IOException {
         OutputStream out = writer.output();
         byte[] buffer = new byte[CHUNK];
+        // a zip's first bytes, checked before the client gets any (the tee holds back far more than these)
+        byte[] start = zip ? new byte[ModuleZipRules.START_LENGTH] : null;
         long total = 0;
         int n;
         while ((n = in.read(buffer)) >= 0) {
+            if (start != null && total < start.length) {
+                System.arraycopy(buffer, 0, start, (int) total, (int) Math.min(n, start.length - total));
+                if (total + n >= start.length) {
+                    checkZipStart(start);
+                }
+            }
             total += n;
             guard.admit(contentLength, total);
             if (total > limit) {
@@ -138,6 +155,14 @@ final class ArtifactIngest {
             }
         }
         return total;
+    }
+
+    private static void checkZipStart(byte[] start) throws UnusableAnswerException {
+        try {
+            ModuleZipRules.checkStart(start);
+        } catch (ArtifactRejectedException e) {
+            throw new UnusableAnswerException(e.getMessage());
+        }
     }
 
     private interface LocalIo<T> {

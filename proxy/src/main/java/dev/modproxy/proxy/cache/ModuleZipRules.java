@@ -79,6 +79,28 @@ final class ModuleZipRules {
     private static final DirectoryBudget BUDGET =
             new DirectoryBudget(Runtime.getRuntime().maxMemory() / 4);
 
+    /** How many of a zip's first bytes {@link #checkStart} reads. */
+    static final int START_LENGTH = 4;
+
+    /**
+     * A module zip starts with its first entry's local header, or is an empty archive, which is its end record alone
+     * (the go command writes them so, nothing before). Read from the first bytes of a download, before any byte of it
+     * goes to a client: an answer that is no zip at all is refused then, with its reason, not after 500 MiB of it.
+     *
+     * @param start the first {@link #START_LENGTH} bytes
+     */
+    static void checkStart(byte[] start) throws ArtifactRejectedException {
+        int signature = (start[0] & 0xff) | (start[1] & 0xff) << 8 | (start[2] & 0xff) << 16 | (start[3] & 0xff) << 24;
+        if (signature != ZipDirectory.LOC && signature != ZipDirectory.END) {
+            StringBuilder hex = new StringBuilder();
+            for (byte b : start) {
+                hex.append(hex.length() == 0 ? "" : " ").append(String.format("%02x", b & 0xff));
+            }
+            throw new ArtifactRejectedException("not a zip file: it starts with the bytes " + hex
+                    + ", not a local file header (50 4b 03 04) or an empty archive's end record (50 4b 05 06)");
+        }
+    }
+
     static void check(ModulePath module, ModuleVersion version, StagedAnswer staged) throws ArtifactRejectedException {
         check(module, version, staged, BUDGET);
     }

@@ -17,7 +17,9 @@ import java.nio.file.StandardOpenOption;
  */
 record ZipDirectory(long entries, long bytes, long position, long offset) {
 
-    private static final int END = 0x06054b50;
+    /** The end record's signature: all an empty archive holds. */
+    static final int END = 0x06054b50;
+
     private static final int END_LENGTH = 22;
     private static final int LOCATOR = 0x07064b50;
     private static final int LOCATOR_LENGTH = 20;

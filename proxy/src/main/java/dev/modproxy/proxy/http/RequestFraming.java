@@ -34,21 +34,41 @@ final class RequestFraming {
     }
 
     /**
-     * A request the router refused itself, before any handler ran (an HTTP/1.1 request without Host, a request target
-     * that is not a path): one line of
-     * text like every other refusal, and no ERROR in the log per request, instead of the framework's JSON error page
-     * and log line. Other failures are left to the framework, which logs them.
+     * A request the router refused itself, before any handler ran (an HTTP/1.1 request without Host or with one that
+     * is no host, a request target that is not a path): one line of text like every other refusal, and no ERROR in
+     * the log per request, instead of the framework's JSON error page and log line. {@code OPTIONS *}, which the
+     * router takes for a target that is not a path, is answered with the methods served. Other failures are left to
+     * the framework, which logs them.
      */
     private static void refused(RoutingContext ctx) {
-        String path = ctx.request().path();
+        HttpServerRequest request = ctx.request();
+        String path = request.path();
+        if (request.method() == HttpMethod.OPTIONS && "*".equals(request.uri())) {
+            // the asterisk form asks about the server as a whole (RFC 9110 9.3.7): a valid request, answered
+            ctx.response()
+                    .setStatusCode(204)
+                    .putHeader(HttpHeaders.ALLOW, "GET, HEAD")
+                    .end();
+            return;
+        }
         if (path == null || !path.startsWith("/")) {
-            // "*" (OPTIONS, GET), host:port (CONNECT) or a relative path: the router answers 404 without a reason
+            // "*" (GET), host:port (CONNECT) or a relative path: the router answers 404 without a reason
             refuseAndClose(ctx, 400, "the request target must be a path starting with '/'");
             return;
         }
         int status = ctx.statusCode();
         if (status < 400 || status > 499 || ctx.response().headWritten()) {
             ctx.next();
+            return;
+        }
+        String host = request.getHeader(HttpHeaders.HOST);
+        if (host != null && request.authority() == null) {
+            // the router says the Host header is missing when it cannot read it
+            refuseAndClose(
+                    ctx,
+                    400,
+                    "the Host header is not a host name or address with an optional port: '"
+                            + host.replaceAll("\\p{Cntrl}", "?") + "'");
             return;
         }
         String reason = ctx.failure() == null || ctx.failure().getMessage() == null

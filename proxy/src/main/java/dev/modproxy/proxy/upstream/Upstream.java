@@ -31,6 +31,9 @@ public final class Upstream {
 
     private final URI base;
     private final HttpClient client;
+    /** For the requests that carry the URL's login: a client whose authenticator would drop it has none. */
+    private final HttpClient loginClient;
+
     private final Duration readTimeout;
     private final CircuitBreaker breaker;
     private final String authorization;
@@ -51,6 +54,21 @@ public final class Upstream {
     }
 
     public Upstream(URI base, HttpClient client, Duration readTimeout, CircuitBreaker breaker, HostResolver resolver) {
+        this(base, client, client, readTimeout, breaker, resolver);
+    }
+
+    /**
+     * @param client for every request but those to its own origin when the URL carries a login
+     * @param loginClient for those: the JDK's client never sends a request's own Authorization header when it has an
+     *     authenticator (a netrc), so this one must have none
+     */
+    Upstream(
+            URI base,
+            HttpClient client,
+            HttpClient loginClient,
+            Duration readTimeout,
+            CircuitBreaker breaker,
+            HostResolver resolver) {
         this.resolver = resolver;
         String text = base.toString();
         this.base = URI.create(text.endsWith("/") ? text : text + "/");
@@ -61,6 +79,7 @@ public final class Upstream {
         this.authorization = token == null ? null : "Basic " + token;
         this.secrets = login == null ? List.of() : secretsOf(login, token);
         this.client = client;
+        this.loginClient = loginClient;
         this.readTimeout = readTimeout;
         this.breaker = breaker;
     }
@@ -104,7 +123,7 @@ public final class Upstream {
         long deadlineNanos = deadline == null ? Long.MAX_VALUE : System.nanoTime() + deadline.toNanos();
         for (int hops = 0; ; hops++) {
             HttpResponse<Flow.Publisher<List<ByteBuffer>>> response = send(uri, deadlineNanos);
-            UpstreamBody body = new UpstreamBody(readTimeout, host(), deadlineNanos);
+            UpstreamBody body = new UpstreamBody(readTimeout, connectingTo(uri), deadlineNanos);
             response.body().subscribe(body);
             URI next;
             try {
@@ -164,7 +183,8 @@ public final class Upstream {
         HttpRequest.Builder request =
                 HttpRequest.newBuilder(uri).GET().timeout(wait).header("User-Agent", "modproxy");
         // credentials go only to the configured origin, never to a host it redirects to (a CDN)
-        if (authorization != null && sameOrigin(uri)) {
+        boolean login = authorization != null && sameOrigin(uri);
+        if (login) {
             request.header("Authorization", authorization);
         }
         if ("http".equals(uri.getScheme())) {
@@ -172,7 +192,7 @@ public final class Upstream {
         }
         HttpRequest built = request.build(); // outside the try: a fault here is ours, not the answer's
         try {
-            return client.send(built, HttpResponse.BodyHandlers.ofPublisher());
+            return (login ? loginClient : client).send(built, HttpResponse.BodyHandlers.ofPublisher());
         } catch (HttpConnectTimeoutException e) {
             throw new UpstreamTimeoutException(connectingTo(uri) + " did not accept a connection in time");
         } catch (HttpTimeoutException e) {
@@ -186,6 +206,12 @@ public final class Upstream {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while asking " + host(), e);
+        } catch (IOException e) {
+            if (sameOrigin(uri)) {
+                throw e;
+            }
+            // a redirect target that cuts its answer is not the upstream failing (its message says only what broke)
+            throw new IOException(connectingTo(uri) + " did not answer: " + e.getMessage(), e);
         } catch (IllegalArgumentException e) {
             // the JDK's client throws this for a Content-Length that is no number (or over Long.MAX_VALUE): the
             // answer's fault, so the next '|' entry is tried, not a local fault that ends the request
@@ -196,7 +222,8 @@ public final class Upstream {
 
     /**
      * Who was asked: the upstream, or the host one of its redirects named (scheme, host and port only: a redirect's
-     * path or query may carry a signed token), so a dead CDN is not taken for a dead mirror.
+     * path or query may carry a signed token), so a dead or broken CDN is not taken for a dead mirror. Followed by a
+     * verb: "refused the connection", "sent no data".
      */
     private String connectingTo(URI uri) {
         if (sameOrigin(uri)) {

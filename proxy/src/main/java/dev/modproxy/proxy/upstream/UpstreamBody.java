@@ -32,6 +32,7 @@ final class UpstreamBody extends InputStream implements Flow.Subscriber<List<Byt
     private ByteBuffer current;
     private boolean finished;
 
+    /** @param source who answers, followed by a verb in the reasons: a host, or "host redirected to url, which" */
     UpstreamBody(Duration idleTimeout, String source, long deadlineNanos) {
         this.idleNanos = idleTimeout.toNanos();
         this.deadlineNanos = deadlineNanos;
@@ -90,7 +91,7 @@ final class UpstreamBody extends InputStream implements Flow.Subscriber<List<Byt
                 return -1;
             }
             if (closed) {
-                throw new IOException("body of " + source + " already closed");
+                throw new IOException("the answer was read after it was closed");
             }
             long left = deadlineNanos - System.nanoTime();
             if (left <= 0) {
@@ -102,7 +103,7 @@ final class UpstreamBody extends InputStream implements Flow.Subscriber<List<Byt
                 next = queue.poll(Math.min(idleNanos, left), TimeUnit.NANOSECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new InterruptedIOException("interrupted reading " + source);
+                throw new InterruptedIOException(source + " was answering when the read was interrupted");
             }
             if (next == null) {
                 close();
@@ -117,7 +118,7 @@ final class UpstreamBody extends InputStream implements Flow.Subscriber<List<Byt
                 return -1;
             }
             if (next instanceof Throwable t) {
-                throw new IOException("reading " + source + ": " + t.getMessage(), t);
+                throw new IOException(source + " broke off its answer: " + t.getMessage(), t);
             }
             pending = ((List<ByteBuffer>) next).iterator();
             subscription.request(1);

@@ -2,6 +2,7 @@ package dev.modproxy.proxy.upstream;
 
 import dev.modproxy.contract.GoProxyList;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -82,20 +83,31 @@ public final class UpstreamChain {
                 .connectTimeout(settings.connectTimeout())
                 .proxy(egress)
                 .followRedirects(HttpClient.Redirect.NEVER); // Upstream follows them, keeping credentials on the origin
+        List<GoProxyList.Entry> parsed = GoProxyList.parse(goproxy).entries();
+        HttpClient withoutNetrc = null;
         if (!credentials.hosts().isEmpty()) {
+            // The JDK's client drops a request's own Authorization header whenever it has an authenticator: an
+            // upstream whose URL carries a login sends it to its own origin through a client without one, and the
+            // netrc answers for every other host (other upstreams, the hosts they redirect to).
+            boolean urlLogins = parsed.stream()
+                    .anyMatch(entry -> entry instanceof GoProxyList.Proxy proxy
+                            && proxy.url().getRawUserInfo() != null);
+            withoutNetrc = urlLogins ? builder.build() : null;
             // with an authenticator the JDK turns a 401 it cannot answer into an IOException: only when needed
             builder.authenticator(credentials);
         }
         HttpClient client = builder.build();
         List<Entry> entries = new ArrayList<>();
-        for (GoProxyList.Entry entry : GoProxyList.parse(goproxy).entries()) {
+        for (GoProxyList.Entry entry : parsed) {
             if (entry instanceof GoProxyList.Proxy proxy) {
                 entries.add(new Proxy(
                         new Upstream(
                                 proxy.url(),
                                 client,
+                                withoutNetrc == null ? client : withoutNetrc,
                                 settings.readTimeout(),
-                                new CircuitBreaker(settings.breakerThreshold(), settings.breakerCoolDown())),
+                                new CircuitBreaker(settings.breakerThreshold(), settings.breakerCoolDown()),
+                                InetAddress::getAllByName),
                         proxy.fallThroughOnError()));
             } else if (entry instanceof GoProxyList.Direct) {
                 entries.add(new Direct(entry.fallThroughOnError()));

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.modproxy.proxy.storage.StorageKey;
 import dev.modproxy.proxy.testing.ProxyUnderTest;
 import dev.modproxy.proxy.testing.RawUpstream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -16,8 +17,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -134,6 +138,62 @@ class AdversarialUpstreamTest {
                 200,
                 proxy.getText("/example.com/fine/@v/list").statusCode(),
                 "CRLF, pre-releases and blank lines are fine");
+    }
+
+    @Test
+    void aColdZipThatIsNoZipIsRefusedWithItsReasonBeforeAnyByteGoesToTheClient() throws Exception {
+        byte[] text = new byte[1 << 20];
+        Arrays.fill(text, (byte) 'v');
+        byte[] noise = new byte[1 << 20];
+        new Random(1).nextBytes(noise);
+        upstream.on("example.com/text/@v/v1.0.0.zip", binary("", text))
+                .on("example.com/noise/@v/v1.0.0.zip", binary("Content-Encoding: gzip\r\n", gzip(noise, 0)));
+
+        for (String module : List.of("example.com/text", "example.com/noise")) {
+            HttpResponse<String> answer = proxy.getText("/" + module + "/@v/v1.0.0.zip");
+
+            assertEquals(502, answer.statusCode(), module + ": " + answer.body());
+            assertTrue(answer.body().contains("not a zip file: it starts with the bytes "), answer.body());
+            assertFalse(stored(module + "/@v/v1.0.0.zip"));
+        }
+    }
+
+    @Test
+    void aGzipEncodedZipThatInflatesAHundredfoldIsRefusedWithItsReason() throws Exception {
+        // a zip's signature, then 64 MiB of nothing: gzip takes it to 64 KiB (all NULs, it would be no zip from the
+        // start)
+        upstream.on(
+                "example.com/bomb/@v/v1.0.0.zip",
+                binary("Content-Encoding: gzip\r\n", gzip(new byte[] {'P', 'K', 3, 4}, (64 << 20) - 4)));
+
+        HttpResponse<String> answer = proxy.getText("/example.com/bomb/@v/v1.0.0.zip");
+
+        assertEquals(502, answer.statusCode(), answer.body());
+        assertTrue(answer.body().contains("(a decompression bomb)"), answer.body());
+        assertFalse(stored("example.com/bomb/@v/v1.0.0.zip"));
+    }
+
+    /** A 200 application/zip of these bytes, with Content-Length and the extra header lines given. */
+    private static RawUpstream.Answer binary(String headers, byte[] body) {
+        return (out, server) -> {
+            out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/zip\r\n" + headers + "Content-Length: "
+                            + body.length + "\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            out.write(body);
+        };
+    }
+
+    /** start, then that many zeros, gzipped. */
+    private static byte[] gzip(byte[] start, int zeros) throws IOException {
+        ByteArrayOutputStream encoded = new ByteArrayOutputStream();
+        try (GZIPOutputStream out = new GZIPOutputStream(encoded)) {
+            out.write(start);
+            byte[] nothing = new byte[1 << 20];
+            for (int left = zeros; left > 0; left -= nothing.length) {
+                out.write(nothing, 0, Math.min(left, nothing.length));
+            }
+        }
+        return encoded.toByteArray();
     }
 
     @Test

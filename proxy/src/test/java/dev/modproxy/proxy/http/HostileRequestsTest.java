@@ -13,6 +13,7 @@ import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.time.Duration;
+import java.util.Locale;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -162,10 +163,7 @@ class HostileRequestsTest {
     @Test
     void aRequestTargetThatIsNotAPathIsABadRequestWithItsReason() throws Exception {
         for (String requestLine : new String[] {
-            "GET * HTTP/1.1",
-            "OPTIONS * HTTP/1.1",
-            "CONNECT example.com:443 HTTP/1.1",
-            "GET example.com/lib/@v/list HTTP/1.1",
+            "GET * HTTP/1.1", "CONNECT example.com:443 HTTP/1.1", "GET example.com/lib/@v/list HTTP/1.1",
         }) {
             try (HostileClient client = client()) {
                 String response = client.send(requestLine + "\r\nHost: x\r\nConnection: close\r\n\r\n")
@@ -174,6 +172,42 @@ class HostileRequestsTest {
                 assertTrue(
                         response.endsWith("\r\n\r\nthe request target must be a path starting with '/'\n"),
                         requestLine + " answered " + response);
+            }
+        }
+    }
+
+    @Test
+    void optionsForTheWholeServerSaysWhichMethodsItTakes() throws Exception {
+        try (HostileClient client = client()) {
+            // RFC 9112 3.2.4: the asterisk form is valid for OPTIONS
+            String response =
+                    client.send("OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n").statusLine(WAIT);
+            assertEquals("HTTP/1.1 204 No Content", response);
+            assertEquals(
+                    "HTTP/1.1 200 OK",
+                    client.send("GET /example.com/lib/@v/list HTTP/1.1\r\nHost: x\r\n\r\n")
+                            .statusLine(WAIT),
+                    "the connection serves on");
+        }
+        try (HostileClient client = client()) {
+            String response = client.send("OPTIONS * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                    .untilClosed(WAIT);
+            assertTrue(response.toLowerCase(Locale.ROOT).contains("\r\nallow: get, head\r\n"), response);
+        }
+    }
+
+    @Test
+    void aHostHeaderThatIsNoHostIsRefusedAsSuch() throws Exception {
+        for (String host : new String[] {"a b", "a/b"}) {
+            try (HostileClient client = client()) {
+                String response = client.send("GET /example.com/lib/@v/list HTTP/1.1\r\nHost: " + host
+                                + "\r\nConnection: close\r\n\r\n")
+                        .untilClosed(WAIT);
+                assertTrue(response.startsWith("HTTP/1.1 400 Bad Request\r\n"), host + " answered " + response);
+                assertTrue(
+                        response.endsWith("\r\n\r\nthe Host header is not a host name or address with an optional"
+                                + " port: '" + host + "'\n"),
+                        host + " answered " + response);
             }
         }
     }

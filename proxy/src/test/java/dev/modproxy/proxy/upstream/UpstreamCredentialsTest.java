@@ -5,12 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.BasicAuthenticator;
+import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -74,6 +76,46 @@ class UpstreamCredentialsTest {
     }
 
     @Test
+    void aLoginInTheUpstreamUrlIsSentWithItsFirstRequestWhenANetrcNamesOtherHosts() throws Exception {
+        int port = privateUpstream();
+        UpstreamCredentials netrc = UpstreamCredentials.parse("machine other.example login x password y", "netrc");
+        UpstreamChain chain = chain("http://build:" + SECRET + "@127.0.0.1:" + port, netrc);
+
+        UpstreamResult<String> result = chain.fetch(
+                MOD, response -> new String(response.body().readAllBytes(), StandardCharsets.UTF_8), () -> true);
+
+        assertEquals(200, result.status(), result.reason());
+        assertEquals(List.of(basic("build", SECRET)), authorizations, "sent with the first request, unasked");
+        assertFalse(chain.toString().contains(SECRET), chain.toString());
+    }
+
+    @Test
+    void theUrlsLoginWinsForItsOwnHostAndTheNetrcAnswersForTheOthers() throws Exception {
+        int withUrlLogin = privateUpstream();
+        int withNetrcLogin = privateUpstream();
+        UpstreamCredentials netrc = UpstreamCredentials.parse(
+                "machine 127.0.0.1 login build password wrong\nmachine localhost login build password " + SECRET,
+                "netrc");
+        UpstreamChain chain = chain(
+                "http://build:" + SECRET + "@127.0.0.1:" + withUrlLogin + "|http://localhost:" + withNetrcLogin, netrc);
+
+        UpstreamResult<String> first = chain.fetch(MOD, response -> "from the first", () -> true);
+        servers.get(0).stop(0); // the next fetch falls through to the upstream the netrc has a login for
+        UpstreamResult<String> second = chain.fetch(MOD, response -> "from the second", () -> true);
+
+        assertEquals(200, first.status(), first.reason());
+        assertEquals("from the first", first.value());
+        assertEquals(200, second.status(), second.reason());
+        assertEquals("from the second", second.value());
+        assertEquals(basic("build", SECRET), authorizations.get(0), "the URL's login, not the netrc's for its host");
+        assertEquals(basic("build", SECRET), authorizations.get(authorizations.size() - 1), "the netrc's login");
+    }
+
+    private static String basic(String user, String password) {
+        return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
     void theCredentialsNeverPrintTheirPasswords() {
         UpstreamCredentials netrc = UpstreamCredentials.parse(
                 "machine artifactory.corp.example.com\n  login build\n  password " + SECRET + "\n"
@@ -93,13 +135,19 @@ class UpstreamCredentialsTest {
     private int privateUpstream() throws IOException {
         HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/", exchange -> {
-                    authorizations.add(exchange.getRequestHeaders().getFirst("Authorization"));
                     byte[] body = "module corp.example.com/lib\n".getBytes(StandardCharsets.UTF_8);
                     exchange.sendResponseHeaders(200, body.length);
                     exchange.getResponseBody().write(body);
                     exchange.close();
                 })
                 .setAuthenticator(new BasicAuthenticator("private goproxy") {
+                    @Override
+                    public Result authenticate(HttpExchange exchange) {
+                        // every request's, the ones refused with 401 too
+                        authorizations.add(exchange.getRequestHeaders().getFirst("Authorization"));
+                        return super.authenticate(exchange);
+                    }
+
                     @Override
                     public boolean checkCredentials(String user, String password) {
                         return user.equals("build") && password.equals(SECRET);

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.modproxy.proxy.testing.ClosedPort;
 import dev.modproxy.proxy.testing.FakeUpstream;
+import dev.modproxy.proxy.testing.RawUpstream;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
@@ -155,6 +157,36 @@ class UpstreamRedirectTest {
                 mirrorHost + " redirected to http://" + closed.getAuthority() + ", which refused the connection",
                 refused.getMessage());
         assertEquals(1, mirror.hits(LIST), "the mirror itself answered");
+    }
+
+    @Test
+    void aRedirectTargetThatCutsItsAnswerIsNamedNotTheUpstream() throws Exception {
+        String mirrorHost = URI.create(mirror.url()).getAuthority();
+        try (RawUpstream target = RawUpstream.start()) {
+            target.on("no-head/" + LIST, (out, server) -> {}) // reads the request, closes without a byte
+                    .on(
+                            "cut-body/" + LIST,
+                            RawUpstream.raw("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 100\r\n\r\n"
+                                    + "v1.0.0\n"));
+            String targetUrl = "http://localhost:" + target.port();
+
+            for (String cut : new String[] {"no-head", "cut-body"}) {
+                mirror.on(LIST, exchange -> {
+                    exchange.getResponseHeaders().set("Location", targetUrl + "/" + cut + "/" + LIST);
+                    exchange.sendResponseHeaders(302, -1);
+                });
+
+                IOException failed = assertThrows(IOException.class, () -> {
+                    try (UpstreamResponse answer = upstream(Map.of()).get(LIST)) {
+                        answer.body().readAllBytes();
+                    }
+                });
+
+                assertTrue(
+                        failed.getMessage().startsWith(mirrorHost + " redirected to " + targetUrl + ", which "),
+                        cut + ": " + failed.getMessage());
+            }
+        }
     }
 
     @Test
