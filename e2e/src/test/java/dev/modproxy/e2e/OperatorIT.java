@@ -1243,6 +1243,12 @@ class OperatorIT {
         Commands.Result dottedName = apply(namespace, "go.proxy", "spec: {}\n");
         assertThat(dottedName.succeeded()).isFalse();
         assertThat(dottedName.stderr()).contains("metadata.name must fit the cache's Service name");
+        // reported at field path <nil> before the rule named it
+        Commands.Result longName = apply(namespace, "a".repeat(53), "spec: {}\n");
+        assertThat(longName.succeeded()).isFalse();
+        assertThat(longName.stderr())
+                .contains("metadata.name: Invalid value: metadata.name must fit the cache's Service name")
+                .doesNotContain("<nil>");
         Commands.Result misspeltMode = apply(namespace, "modes", "spec:\n  storage: {accessModes: [ReadWriteMnay]}\n");
         assertThat(misspeltMode.succeeded()).isFalse();
         assertThat(misspeltMode.stderr()).contains("storage.accessModes takes ReadWriteOnce");
@@ -1266,6 +1272,97 @@ class OperatorIT {
         Commands.Result shrink = apply(namespace, "shrinking", "spec:\n  storage: {size: 1Gi}\n");
         assertThat(shrink.succeeded()).isFalse();
         assertThat(shrink.stderr()).contains("storage.size cannot shrink");
+    }
+
+    /**
+     * The probe's pod-template values, each taken and then holding the cache's Deployment back (Degraded Rejected,
+     * quoting the Deployment's field), or, a pull secret no Secret can be named, reported as nothing to attend to:
+     * refused at admission naming the cache's field and the rule. The CRD's rules over maps and lists are within the
+     * API server's cost limit only because the chart's CRD, installed here, bounds them.
+     */
+    @Test
+    void podTemplateValuesTheDeploymentCannotCarryAreRefusedNamingTheCachesField() {
+        String namespace = Namespaces.of("pod-template");
+        Namespaces.ensure(admin, namespace);
+        Map<String, List<String>> refused = new LinkedHashMap<>();
+        refused.put(
+                "  podLabels: {team: \"\u00f1\"}\n",
+                List.of("spec.podLabels[team]: Invalid value: \"\u00f1\": spec.podLabels values must each be empty "
+                        + "or at most 63 letters"));
+        refused.put(
+                "  podLabels: {\"bad key!\": x}\n",
+                List.of("spec.podLabels: Invalid value: spec.podLabels keys must each be label keys: an optional "
+                        + "prefix"));
+        refused.put(
+                "  nodeSelector: {k: \"bad value!\"}\n",
+                List.of("spec.nodeSelector[k]: Invalid value: \"bad value!\": spec.nodeSelector values must each"));
+        refused.put(
+                "  podAnnotations: {\"bad key!\": x}\n",
+                List.of("spec.podAnnotations: Invalid value: spec.podAnnotations keys must each be annotation keys"));
+        refused.put(
+                "  service: {annotations: {\"bad key!\": x}}\n",
+                List.of("spec.service.annotations: Invalid value: spec.service.annotations keys must each be "
+                        + "annotation keys"));
+        refused.put(
+                "  tolerations: [{key: k, operator: Bogus}]\n",
+                List.of("spec.tolerations[0].operator: Unsupported value: \"Bogus\"", "\"Exists\", \"Equal\""));
+        refused.put(
+                "  tolerations: [{key: k, operator: Equal, value: v, effect: NoRun}]\n",
+                List.of("spec.tolerations[0].effect: Unsupported value: \"NoRun\"", "\"PreferNoSchedule\""));
+        refused.put(
+                "  imagePullSecrets: [{name: Bad_Name}]\n",
+                List.of("spec.imagePullSecrets[0].name: Invalid value: \"Bad_Name\": spec.imagePullSecrets names "
+                        + "must each be the name of a Secret"));
+        // the ReplicaSet made 433 pods in 20 s of a billion
+        refused.put(
+                "  replicas: 1000000000\n  storage: {accessModes: [ReadWriteMany]}\n",
+                List.of("spec.replicas: Invalid value: 1000000000", "less than or equal to 100"));
+        // the schema's pattern was printed alone: '^[^\\n\\r]*$'
+        refused.put(
+                "  proxy: {jvmOptions: \"-Xss1m\\n-Xmx1g\"}\n",
+                List.of("spec.proxy.jvmOptions: Invalid value: ", "must be one line, without line breaks"));
+        refused.forEach((spec, said) -> {
+            Commands.Result applied = apply(namespace, "refused", "spec:\n" + spec);
+            assertThat(applied.succeeded()).as(spec).isFalse();
+            assertThat(applied.stderr()).as(spec).contains(said);
+        });
+
+        String prefix253 = "a".repeat(100) + "." + "b".repeat(100) + "." + "c".repeat(51);
+        // a server-side dry run: stored, the cache would be reconciled into 100 (kwok) pods
+        Commands.Result taken = cluster.kubectlWithInput(
+                """
+                apiVersion: modproxy.dev/v1alpha1
+                kind: GoProxyCache
+                metadata: {name: taken, namespace: %s}
+                spec:
+                  podLabels: {"%s/%s": "%s", example.com/team: "", tier: v1.2_3}
+                  nodeSelector: {kubernetes.io/os: linux}
+                  podAnnotations: {example.com/note: "any thing!"}
+                  service: {annotations: {service.beta.kubernetes.io/aws-load-balancer-internal: "true"}}
+                  tolerations: [{operator: Exists}, {key: k, operator: "", value: v, effect: ""}, {key: k, value: v, effect: NoExecute, tolerationSeconds: 5}]
+                  imagePullSecrets: [{name: registry.login-1}]
+                  replicas: 100
+                  storage: {accessModes: [ReadWriteMany]}
+                  proxy: {jvmOptions: "-XX:MaxRAMPercentage=70 -Xss512k"}
+                """.formatted(namespace, prefix253, "n".repeat(63), "v".repeat(63)),
+                "apply",
+                "--dry-run=server",
+                "-f",
+                "-");
+        assertThat(taken.succeeded()).as(taken.toString()).isTrue();
+
+        // a cache cannot be scaled to none; the refusal says how to stop one instead
+        assertThat(apply(namespace, "scaled", "spec: {}\n").succeeded()).isTrue();
+        Commands.Result none = cluster.kubectl("-n", namespace, "scale", "gpc/scaled", "--replicas=0");
+        assertThat(none.succeeded()).as(none.toString()).isFalse();
+        assertThat(none.stderr())
+                .contains("spec.replicas: Invalid value: 0: spec.replicas must be at least 1")
+                .contains("To stop a cache, delete the GoProxyCache")
+                .doesNotContain("should be greater than or equal to 1");
+        admin.genericKubernetesResources(Caches.GOPROXYCACHE)
+                .inNamespace(namespace)
+                .withName("scaled")
+                .delete();
     }
 
     /**

@@ -19,6 +19,7 @@ import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceColumnDefi
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionVersion;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.JSONSchemaProps;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.JSONSchemaPropsBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.ValidationRule;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.ValidationRuleBuilder;
 import java.util.ArrayList;
@@ -64,6 +65,7 @@ public class CrdConventions implements CRDPostProcessor {
         KUBERNETES_TYPES.forEach((property, podPath) -> pointToKubectlExplain(property(spec, property), podPath));
         refuseOwnedVariables(spec.getProperties().get("proxy"));
         refuseReservedPodLabels(spec.getProperties().get("podLabels"));
+        checkWhatThePodTemplateTakes(spec);
         patternListsAreSets(spec);
         refuseNamesNoServiceCanTake(root);
         boundIntegersJavaReadsAsInt(root, MAPPER.constructType(GoProxyCache.class));
@@ -119,15 +121,29 @@ public class CrdConventions implements CRDPostProcessor {
     /**
      * A rule on the object's root, the one place CEL sees metadata.name: a name the cache's Service cannot take
      * (longer than {@link SpecProblems#MAX_NAME_LENGTH}, a dot, a leading digit) is refused at kubectl apply rather
-     * than accepted and reported Degraded, to be deleted and made again.
+     * than accepted and reported Degraded, to be deleted and made again. Its refusal names metadata.name (it said
+     * {@code <nil>}): a rule's fieldPath must be a property the schema declares, so the root declares metadata.name
+     * (a CRD's schema may declare metadata's name and generateName, nothing else of it).
      */
     private static void refuseNamesNoServiceCanTake(JSONSchemaProps root) {
+        root.getProperties()
+                .put(
+                        "metadata",
+                        new JSONSchemaPropsBuilder()
+                                .withType("object")
+                                .addToProperties(
+                                        "name",
+                                        new JSONSchemaPropsBuilder()
+                                                .withType("string")
+                                                .build())
+                                .build());
         List<ValidationRule> rules = new ArrayList<>(
                 root.getXKubernetesValidations() == null ? List.of() : root.getXKubernetesValidations());
         rules.add(new ValidationRuleBuilder()
                 .withRule("self.metadata.name.size() <= " + SpecProblems.MAX_NAME_LENGTH
                         + " && self.metadata.name.matches('" + SpecProblems.NAME_PATTERN + "')")
                 .withMessage(SpecProblems.NAME_MESSAGE)
+                .withFieldPath(".metadata.name")
                 .withReason("FieldValueInvalid")
                 .build());
         root.setXKubernetesValidations(rules);
@@ -200,6 +216,71 @@ public class CrdConventions implements CRDPostProcessor {
                 .withReason("FieldValueForbidden")
                 .build()));
         podLabels.setXKubernetesValidations(rules);
+    }
+
+    /**
+     * The fields the operator passes on into the Deployment's pod template and the Service as they are, checked as
+     * Kubernetes checks them there ({@link KubernetesSyntax}): taken by the CRD, a value the Deployment could not
+     * carry held the cache's Deployment back, under a message naming the Deployment's field. Value rules sit on the
+     * map's values, so a refusal names the key (spec.podLabels[team]); key rules on the map, which alone sees them.
+     * Each map and list is bounded: the API server prices a rule by the most entries and characters it may see.
+     */
+    private static void checkWhatThePodTemplateTakes(JSONSchemaProps spec) {
+        for (String labels : List.of("podLabels", "nodeSelector")) {
+            JSONSchemaProps map = property(spec, labels);
+            checkKeys(map, "spec." + labels, "label keys");
+            JSONSchemaProps value = map.getAdditionalProperties().getSchema();
+            value.setMaxLength((long) KubernetesSyntax.LABEL_VALUE_MAX_LENGTH);
+            addRule(
+                    value,
+                    new ValidationRuleBuilder()
+                            .withRule("self.matches(r'" + KubernetesSyntax.LABEL_VALUE + "')")
+                            .withMessage(
+                                    "spec." + labels + " values must each be " + KubernetesSyntax.LABEL_VALUE_WORDS)
+                            .withReason("FieldValueInvalid")
+                            .build());
+        }
+        for (String annotations : List.of("podAnnotations", "service.annotations")) {
+            checkKeys(property(spec, annotations), "spec." + annotations, "annotation keys, as label keys are");
+        }
+        JSONSchemaProps pullSecrets = property(spec, "imagePullSecrets");
+        pullSecrets.setMaxItems((long) KubernetesSyntax.MAX_ENTRIES);
+        JSONSchemaProps secretName =
+                pullSecrets.getItems().getSchema().getProperties().get("name");
+        secretName.setMaxLength((long) KubernetesSyntax.DNS_SUBDOMAIN_MAX_LENGTH);
+        addRule(
+                secretName,
+                new ValidationRuleBuilder()
+                        .withRule("self.matches(r'" + KubernetesSyntax.DNS_SUBDOMAIN + "')")
+                        .withMessage("spec.imagePullSecrets names must each be " + KubernetesSyntax.SECRET_NAME_WORDS)
+                        .withReason("FieldValueInvalid")
+                        .build());
+        Map<String, JSONSchemaProps> toleration =
+                property(spec, "tolerations").getItems().getSchema().getProperties();
+        toleration.get("operator").setEnum(texts(KubernetesSyntax.TOLERATION_OPERATORS));
+        toleration.get("effect").setEnum(texts(KubernetesSyntax.TOLERATION_EFFECTS));
+    }
+
+    private static void checkKeys(JSONSchemaProps map, String field, String what) {
+        map.setMaxProperties((long) KubernetesSyntax.MAX_ENTRIES);
+        addRule(
+                map,
+                new ValidationRuleBuilder()
+                        .withRule("self.all(k, " + KubernetesSyntax.labelKeyRule("k") + ")")
+                        .withMessage(field + " keys must each be " + what + ": " + KubernetesSyntax.LABEL_KEY_WORDS)
+                        .withReason("FieldValueInvalid")
+                        .build());
+    }
+
+    private static void addRule(JSONSchemaProps property, ValidationRule rule) {
+        List<ValidationRule> rules = new ArrayList<>(
+                property.getXKubernetesValidations() == null ? List.of() : property.getXKubernetesValidations());
+        rules.add(rule);
+        property.setXKubernetesValidations(rules);
+    }
+
+    private static List<JsonNode> texts(List<String> values) {
+        return values.stream().<JsonNode>map(TextNode::valueOf).toList();
     }
 
     /**

@@ -3,13 +3,16 @@ package dev.modproxy.operator.settings;
 import dev.modproxy.contract.ByteSize;
 import dev.modproxy.contract.ProxyDuration;
 import dev.modproxy.contract.Redacted;
+import dev.modproxy.operator.api.KubernetesSyntax;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheSpec;
 import dev.modproxy.operator.api.v1alpha1.ProxyTuning;
 import dev.modproxy.operator.api.v1alpha1.Storage;
 import dev.modproxy.operator.dependent.CacheNames;
 import dev.modproxy.operator.webhook.InjectionLabels;
+import io.fabric8.kubernetes.api.model.LocalObjectReference;
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.Toleration;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -77,6 +80,7 @@ public final class SpecProblems {
         }
         tuningProblems(spec.getProxy(), problems);
         podLabelProblems(spec.getPodLabels(), problems);
+        podTemplateProblems(spec, problems);
         if (spec.getProxy() != null && spec.getProxy().getEnv() != null) {
             spec.getProxy().getEnv().stream()
                     .map(e -> e.getName())
@@ -155,6 +159,77 @@ public final class SpecProblems {
         RESERVED_POD_LABELS.stream()
                 .filter(podLabels::containsKey)
                 .forEach(label -> problems.add(reservedPodLabelMessage(label)));
+    }
+
+    /**
+     * What the operator passes on into the pod template and the Service as it is, checked by the rules the CRD checks
+     * them by ({@link KubernetesSyntax}), for a cache stored before it did: the Deployment's refusal named the
+     * Deployment's field (spec.template.labels), not the cache's.
+     */
+    private static void podTemplateProblems(GoProxyCacheSpec spec, List<String> problems) {
+        labelProblems("spec.podLabels", spec.getPodLabels(), problems);
+        labelProblems("spec.nodeSelector", spec.getNodeSelector(), problems);
+        keyProblems("spec.podAnnotations", spec.getPodAnnotations(), ANNOTATION_KEY, problems);
+        if (spec.getService() != null) {
+            keyProblems("spec.service.annotations", spec.getService().getAnnotations(), ANNOTATION_KEY, problems);
+        }
+        List<LocalObjectReference> pullSecrets = spec.getImagePullSecrets();
+        for (int i = 0; pullSecrets != null && i < pullSecrets.size(); i++) {
+            String name = pullSecrets.get(i) == null ? null : pullSecrets.get(i).getName();
+            if (!KubernetesSyntax.isSecretName(name)) {
+                problems.add("spec.imagePullSecrets[" + i + "].name \"" + name + "\" must be "
+                        + KubernetesSyntax.SECRET_NAME_WORDS);
+            }
+        }
+        List<Toleration> tolerations = spec.getTolerations();
+        for (int i = 0; tolerations != null && i < tolerations.size(); i++) {
+            Toleration toleration = tolerations.get(i);
+            if (toleration == null) {
+                continue;
+            }
+            oneOf(
+                    "spec.tolerations[" + i + "].operator",
+                    toleration.getOperator(),
+                    KubernetesSyntax.TOLERATION_OPERATORS,
+                    problems);
+            oneOf(
+                    "spec.tolerations[" + i + "].effect",
+                    toleration.getEffect(),
+                    KubernetesSyntax.TOLERATION_EFFECTS,
+                    problems);
+        }
+    }
+
+    private static void labelProblems(String field, Map<String, String> labels, List<String> problems) {
+        keyProblems(field, labels, "a label key", problems);
+        if (labels != null) {
+            labels.forEach((key, value) -> {
+                if (!KubernetesSyntax.isLabelValue(value)) {
+                    problems.add(field + "[" + key + "] \"" + value + "\" must be a label value: "
+                            + KubernetesSyntax.LABEL_VALUE_WORDS);
+                }
+            });
+        }
+    }
+
+    private static final String ANNOTATION_KEY = "an annotation key, as a label key is";
+
+    private static void keyProblems(String field, Map<String, String> map, String what, List<String> problems) {
+        if (map == null) {
+            return;
+        }
+        map.keySet().stream()
+                .filter(key -> !KubernetesSyntax.isLabelKey(key))
+                .forEach(key -> problems.add(
+                        field + " key \"" + key + "\" must be " + what + ": " + KubernetesSyntax.LABEL_KEY_WORDS));
+    }
+
+    /** An unset value (null) is Kubernetes' default; an empty one is among {@code taken} where Kubernetes takes it. */
+    private static void oneOf(String field, String value, List<String> taken, List<String> problems) {
+        if (value != null && !taken.contains(value)) {
+            problems.add(field + " \"" + value + "\" must be one of "
+                    + String.join(", ", taken.stream().filter(t -> !t.isEmpty()).toList()) + " (or unset)");
+        }
     }
 
     private static void storageProblems(GoProxyCacheSpec spec, List<String> problems) {

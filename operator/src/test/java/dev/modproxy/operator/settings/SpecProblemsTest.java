@@ -3,10 +3,15 @@ package dev.modproxy.operator.settings;
 import static dev.modproxy.operator.CacheFixtures.cache;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.modproxy.operator.api.KubernetesSyntax;
 import dev.modproxy.operator.api.v1alpha1.ObjectStorage;
 import dev.modproxy.operator.api.v1alpha1.ProxyTuning;
 import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.LocalObjectReference;
+import io.fabric8.kubernetes.api.model.TolerationBuilder;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.Test;
 
@@ -311,6 +316,70 @@ class SpecProblemsTest {
         assertThat(SpecProblems.reservedPodLabelMessage("modproxy.dev/inject"))
                 .startsWith("spec.podLabels cannot set modproxy.dev/inject: the operator sets it");
         assertThat(SpecProblems.of(cache(spec -> spec.setPodLabels(java.util.Map.of("team", "builds")))))
+                .isEmpty();
+    }
+
+    /**
+     * A cache stored before the CRD refused these: its Deployment was refused, the message quoting the Deployment's
+     * field (spec.template.labels), and a pull secret no Secret can be named was reported as nothing to attend to.
+     */
+    @Test
+    void whatThePodTemplateCannotCarryIsNamedByTheCachesField() {
+        List<String> problems = SpecProblems.of(cache(spec -> {
+            spec.setPodLabels(new LinkedHashMap<>(Map.of("team", "\u00f1", "bad key!", "x")));
+            spec.setNodeSelector(Map.of("k", "bad value!"));
+            spec.setPodAnnotations(Map.of("bad key!", "any value!"));
+            spec.getService().setAnnotations(Map.of("a/b/c", "x"));
+            spec.setTolerations(List.of(
+                    new TolerationBuilder().withKey("k").withOperator("Bogus").build(),
+                    new TolerationBuilder()
+                            .withKey("k")
+                            .withOperator("Equal")
+                            .withValue("v")
+                            .withEffect("NoRun")
+                            .build()));
+            spec.setImagePullSecrets(
+                    List.of(new LocalObjectReference("registry-login"), new LocalObjectReference("Bad_Name")));
+        }));
+        assertThat(problems)
+                .containsExactlyInAnyOrder(
+                        "spec.podLabels key \"bad key!\" must be a label key: " + KubernetesSyntax.LABEL_KEY_WORDS,
+                        "spec.podLabels[team] \"\u00f1\" must be a label value: " + KubernetesSyntax.LABEL_VALUE_WORDS,
+                        "spec.nodeSelector[k] \"bad value!\" must be a label value: "
+                                + KubernetesSyntax.LABEL_VALUE_WORDS,
+                        "spec.podAnnotations key \"bad key!\" must be an annotation key, as a label key is: "
+                                + KubernetesSyntax.LABEL_KEY_WORDS,
+                        "spec.service.annotations key \"a/b/c\" must be an annotation key, as a label key is: "
+                                + KubernetesSyntax.LABEL_KEY_WORDS,
+                        "spec.tolerations[0].operator \"Bogus\" must be one of Exists, Equal (or unset)",
+                        "spec.tolerations[1].effect \"NoRun\" must be one of NoSchedule, PreferNoSchedule, NoExecute "
+                                + "(or unset)",
+                        "spec.imagePullSecrets[1].name \"Bad_Name\" must be " + KubernetesSyntax.SECRET_NAME_WORDS);
+    }
+
+    @Test
+    void whatThePodTemplateTakesIsNoProblem() {
+        assertThat(SpecProblems.of(cache(spec -> {
+                    spec.setPodLabels(Map.of("example.com/team", "", "tier", "v1.2_3"));
+                    spec.setNodeSelector(Map.of("kubernetes.io/os", "linux"));
+                    spec.setPodAnnotations(Map.of("example.com/note", "any thing!"));
+                    spec.getService()
+                            .setAnnotations(Map.of("service.beta.kubernetes.io/aws-load-balancer-internal", "true"));
+                    spec.setTolerations(List.of(
+                            new TolerationBuilder().withOperator("Exists").build(),
+                            new TolerationBuilder()
+                                    .withKey("k")
+                                    .withOperator("")
+                                    .withValue("v")
+                                    .withEffect("")
+                                    .build(),
+                            new TolerationBuilder()
+                                    .withKey("k")
+                                    .withValue("v")
+                                    .withEffect("NoExecute")
+                                    .build()));
+                    spec.setImagePullSecrets(List.of(new LocalObjectReference("registry.login-1")));
+                })))
                 .isEmpty();
     }
 

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import dev.modproxy.contract.GoProxyList;
 import io.fabric8.generator.annotation.Default;
-import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
@@ -78,6 +78,18 @@ public class GoProxyCacheSpec {
             + "would be readable in the GoProxyCache and its ConfigMap; put it in a netrc Secret named by "
             + "spec.upstreamCredentials.secretName";
 
+    /** The most proxy pods a cache asks for: a bound on a mistyped count, far above what a cache's builds need. */
+    public static final int MAX_REPLICAS = 100;
+
+    /**
+     * Why a cache has at least one pod, and how to stop one instead: the schema's minimum said only "should be
+     * greater than or equal to 1" to kubectl scale --replicas=0.
+     */
+    public static final String REPLICAS_MINIMUM_MESSAGE = "spec.replicas must be at least 1: a cache always runs a "
+            + "proxy pod for the build pods pointed at it. To stop a cache, delete the GoProxyCache (set "
+            + "spec.storage.retainOnDelete to true first to keep its volume and cached modules for a cache made "
+            + "again under the same name)";
+
     @JsonPropertyDescription("Where the cache fetches modules it does not hold, in GOPROXY syntax: http(s) URLs "
             + "separated by ',' (try the next on 404/410) or '|' (try the next on any error). 'direct' makes the "
             + "proxy answer 404 so clients fetch from the origin themselves; 'off' stops the chain. As the go command "
@@ -134,11 +146,15 @@ public class GoProxyCacheSpec {
             + "Lets replicas > 1 share one cache without a ReadWriteMany volume.")
     private ObjectStorage objectStorage;
 
-    @JsonPropertyDescription("Number of proxy pods. More than 1 needs a ReadWriteMany volume or objectStorage; "
-            + "a PodDisruptionBudget keeps one pod up during node drains. The scale subresource: kubectl scale "
-            + "gpc/NAME --replicas=N and a HorizontalPodAutoscaler whose scaleTargetRef is the GoProxyCache set it.")
+    @JsonPropertyDescription("Number of proxy pods, from 1 to " + MAX_REPLICAS + ". More than 1 needs a "
+            + "ReadWriteMany volume or objectStorage; a PodDisruptionBudget keeps one pod up during node drains. At "
+            + "most " + MAX_REPLICAS + " so that a mistyped count (1000000000) cannot have the ReplicaSet fill the "
+            + "cluster with pods. At least 1: a cache always runs a proxy pod for the build pods pointed at it; to "
+            + "stop one, delete it. The scale subresource: kubectl scale gpc/NAME --replicas=N and a "
+            + "HorizontalPodAutoscaler whose scaleTargetRef is the GoProxyCache set it.")
     @Default("1")
-    @Min(1)
+    @ValidationRule(value = "self >= 1", message = REPLICAS_MINIMUM_MESSAGE, reason = "FieldValueInvalid")
+    @Max(MAX_REPLICAS)
     @SpecReplicas
     private int replicas = 1;
 

@@ -47,6 +47,16 @@ public class ProxyTuning {
      */
     public static final long ENV_NAME_MAX_LENGTH = 256;
 
+    /**
+     * The JVM options on one line, said in words: the schema's pattern refused a line break by printing its regex,
+     * '^[^\n\r]*$', alone.
+     */
+    public static final String JVM_OPTIONS_ONE_LINE_MESSAGE = "spec.proxy.jvmOptions must be one line, without line "
+            + "breaks: JVM options separated by spaces, e.g. '-XX:MaxRAMPercentage=70 -Xss512k'";
+
+    /** The longest jvmOptions taken: the API server prices the rule by the longest value it may see. */
+    static final long JVM_OPTIONS_MAX_LENGTH = 4096;
+
     @JsonPropertyDescription("How long list, @latest and branch/commit .info answers are fresh before the proxy asks "
             + "the upstream again (MODPROXY_MUTABLE_TTL, default 5m).")
     @Size(max = DURATION_MAX_LENGTH)
@@ -99,7 +109,11 @@ public class ProxyTuning {
             + "They are appended to the image's own JAVA_TOOL_OPTIONS (-XX:+UseG1GC -XX:MaxRAMPercentage=12.5 "
             + "-Djdk.nio.maxCachedBufferSize=262144 -Djava.io.tmpdir=/tmp), so those stay unless an option here "
             + "overrides them (the last one wins). When empty, the image's options alone.")
-    @Pattern("^[^\\n\\r]*$")
+    @Size(max = JVM_OPTIONS_MAX_LENGTH)
+    @ValidationRule(
+            value = "!self.contains('\\n') && !self.contains('\\r')",
+            message = JVM_OPTIONS_ONE_LINE_MESSAGE,
+            reason = "FieldValueInvalid")
     private String jvmOptions;
 
     @JsonPropertyDescription("Extra environment variables of the proxy container, for proxy settings without a field "

@@ -137,6 +137,9 @@ final class CrdRules {
         if (node.has("items")) {
             compile(node.get("items"), path + "[]");
         }
+        if (node.path("additionalProperties").isObject()) {
+            compile(node.get("additionalProperties"), path + "{}");
+        }
     }
 
     private void check(JsonNode node, Object value, Object old, String path, List<String> broken) {
@@ -159,7 +162,13 @@ final class CrdRules {
                 broken.add(path + ": rule " + compiled.expression() + " failed: " + e.getMessage());
             }
         }
-        if (value instanceof Map<?, ?> object) {
+        if (value instanceof Map<?, ?> object
+                && node.path("additionalProperties").isObject()) {
+            // a map's values have no old counterpart here; no rule on one compares with oldSelf
+            for (Object entry : object.values()) {
+                check(node.get("additionalProperties"), entry, null, path + "{}", broken);
+            }
+        } else if (value instanceof Map<?, ?> object) {
             Iterator<Map.Entry<String, JsonNode>> properties =
                     node.path("properties").fields();
             while (properties.hasNext()) {

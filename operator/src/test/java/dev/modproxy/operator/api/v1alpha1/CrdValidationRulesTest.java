@@ -3,6 +3,7 @@ package dev.modproxy.operator.api.v1alpha1;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.modproxy.operator.api.KubernetesSyntax;
 import dev.modproxy.operator.settings.ProxySettings;
 import dev.modproxy.operator.settings.SpecProblems;
 import java.io.IOException;
@@ -48,6 +49,14 @@ class CrdValidationRulesTest {
                         ".spec.proxy.connectTimeout",
                         ".spec.proxy.readTimeout",
                         ".spec.podLabels",
+                        ".spec.podLabels{}",
+                        ".spec.nodeSelector",
+                        ".spec.nodeSelector{}",
+                        ".spec.podAnnotations",
+                        ".spec.service.annotations",
+                        ".spec.imagePullSecrets[].name",
+                        ".spec.proxy.jvmOptions",
+                        ".spec.replicas",
                         ".spec.upstream",
                         ".spec.injection.fallback",
                         ".spec.storage",
@@ -291,6 +300,19 @@ class CrdValidationRulesTest {
         }
     }
 
+    /** The API server reported the refusal at field path {@code <nil>}: the rule now names metadata.name. */
+    @Test
+    void theNameRuleNamesMetadataName() throws IOException {
+        JsonNode root = CrdRules.readYaml(CRD).at("/spec/versions/0/schema/openAPIV3Schema");
+        assertThat(root.path("x-kubernetes-validations"))
+                .filteredOn(rule -> rule.path("message").asText().equals(SpecProblems.NAME_MESSAGE))
+                .singleElement()
+                .satisfies(rule -> assertThat(rule.path("fieldPath").asText()).isEqualTo(".metadata.name"));
+        // the API server takes a fieldPath only to a property the schema declares
+        assertThat(root.at("/properties/metadata/properties/name/type").asText())
+                .isEqualTo("string");
+    }
+
     @Test
     void aNameTheCachesServiceCannotTakeIsRefused() throws IOException {
         String refused = dev.modproxy.operator.settings.SpecProblems.NAME_MESSAGE;
@@ -386,6 +408,142 @@ class CrdValidationRulesTest {
                         SpecProblems.reservedPodLabelMessage("modproxy.dev/inject"));
         assertThat(rules.onCreate(cache("{podLabels: {team: builds, app.kubernetes.io/version: v2}}")))
                 .isEmpty();
+    }
+
+    /**
+     * The probe's pod-template values: taken by the CRD, each held the cache's Deployment back (Degraded Rejected,
+     * quoting the Deployment's spec.template field), or, for the pull secret, was reported as nothing to attend to.
+     */
+    @Test
+    void whatThePodTemplateCannotCarryIsRefusedNamingTheCachesField() throws IOException {
+        String labelKeys = "spec.podLabels keys must each be label keys: " + KubernetesSyntax.LABEL_KEY_WORDS;
+        String labelValues = "spec.podLabels values must each be " + KubernetesSyntax.LABEL_VALUE_WORDS;
+        assertThat(rules.onCreate(cache("{podLabels: {team: \"\u00f1\"}}"))).containsExactly(labelValues);
+        assertThat(rules.onCreate(cache("{podLabels: {'bad key!': x}}"))).containsExactly(labelKeys);
+        assertThat(rules.onCreate(cache("{podLabels: {team: 'a b', '-team': x}}")))
+                .containsExactlyInAnyOrder(labelKeys, labelValues);
+        assertThat(rules.onCreate(cache("{nodeSelector: {k: 'bad value!'}}")))
+                .containsExactly("spec.nodeSelector values must each be " + KubernetesSyntax.LABEL_VALUE_WORDS);
+        assertThat(rules.onCreate(cache("{nodeSelector: {'a/b/c': x}}")))
+                .containsExactly("spec.nodeSelector keys must each be label keys: " + KubernetesSyntax.LABEL_KEY_WORDS);
+        String annotationKeys =
+                " keys must each be annotation keys, as label keys are: " + KubernetesSyntax.LABEL_KEY_WORDS;
+        assertThat(rules.onCreate(cache("{podAnnotations: {'bad key!': x}}")))
+                .containsExactly("spec.podAnnotations" + annotationKeys);
+        assertThat(rules.onCreate(cache("{service: {annotations: {'bad key!': x}}}")))
+                .containsExactly("spec.service.annotations" + annotationKeys);
+        assertThat(rules.onCreate(cache("{imagePullSecrets: [{name: registry-login}, {name: Bad_Name}]}")))
+                .containsExactly("spec.imagePullSecrets names must each be " + KubernetesSyntax.SECRET_NAME_WORDS);
+
+        // a prefix is a DNS subdomain of at most 253 characters, the name after it at most 63
+        String prefix253 = "a".repeat(100) + "." + "b".repeat(100) + "." + "c".repeat(51);
+        assertThat(rules.onCreate(cache("{podLabels: {'" + prefix253 + "a/team': x}}")))
+                .containsExactly(labelKeys);
+        assertThat(rules.onCreate(cache("{podLabels: {'" + "n".repeat(64) + "': x}}")))
+                .containsExactly(labelKeys);
+        // an annotation's value is any string
+        assertThat(rules.onCreate(cache("{podLabels: {'" + prefix253 + "/" + "n".repeat(63) + "': '"
+                        + "v".repeat(63) + "', example.com/team: '', app.kubernetes.io/version: v1.2_3}, "
+                        + "nodeSelector: {kubernetes.io/os: linux}, podAnnotations: {example.com/note: 'any thing!'}, "
+                        + "service: {annotations: {service.beta.kubernetes.io/aws-load-balancer-internal: 'true'}}, "
+                        + "imagePullSecrets: [{name: registry.login-1}]}")))
+                .isEmpty();
+
+        JsonNode spec = CrdRules.readYaml(CRD).at("/spec/versions/0/schema/openAPIV3Schema/properties/spec/properties");
+        // the schema's own checks, which the API server words itself (Unsupported value ... supported values: ...)
+        assertThat(spec.at("/tolerations/items/properties/operator/enum"))
+                .extracting(JsonNode::asText)
+                .containsExactly("Exists", "Equal", "");
+        assertThat(spec.at("/tolerations/items/properties/effect/enum"))
+                .extracting(JsonNode::asText)
+                .containsExactly("NoSchedule", "PreferNoSchedule", "NoExecute", "");
+        assertThat(spec.at("/podLabels/additionalProperties/maxLength").asInt()).isEqualTo(63);
+        assertThat(spec.at("/nodeSelector/additionalProperties/maxLength").asInt())
+                .isEqualTo(63);
+        assertThat(spec.at("/imagePullSecrets/items/properties/name/maxLength").asInt())
+                .isEqualTo(253);
+        // the API server prices each rule by the most entries it may see: unbounded, they are over its limit
+        for (JsonNode bounded : List.of(
+                spec.at("/podLabels/maxProperties"),
+                spec.at("/nodeSelector/maxProperties"),
+                spec.at("/podAnnotations/maxProperties"),
+                spec.at("/service/properties/annotations/maxProperties"),
+                spec.at("/imagePullSecrets/maxItems"))) {
+            assertThat(bounded.asInt()).isEqualTo(KubernetesSyntax.MAX_ENTRIES);
+        }
+    }
+
+    /** The CRD's rules and SpecProblems read every key and value alike: one pattern, two uses. */
+    @Test
+    void theCrdAndSpecProblemsTakeTheSameLabelKeysAndValues() throws IOException {
+        String prefix253 = "a".repeat(100) + "." + "b".repeat(100) + "." + "c".repeat(51);
+        for (String key : List.of(
+                "team",
+                "example.com/team",
+                "a_b.c-d",
+                prefix253 + "/t",
+                prefix253 + "a/t",
+                "n".repeat(63),
+                "n".repeat(64),
+                "bad key!",
+                "-team",
+                "team-",
+                "Example.com/team",
+                "a/b/c",
+                "/team",
+                "example.com/",
+                "\u00f1")) {
+            assertThat(rules.onCreate(cache("{nodeSelector: {'" + key + "': x}}"))
+                            .isEmpty())
+                    .as(key)
+                    .isEqualTo(KubernetesSyntax.isLabelKey(key));
+        }
+        for (String value : List.of("", "x", "v1.2_3-b", "v".repeat(63), "-x", "x.", "a b", "\u00f1")) {
+            assertThat(rules.onCreate(cache("{nodeSelector: {k: '" + value + "'}}"))
+                            .isEmpty())
+                    .as(value)
+                    .isEqualTo(KubernetesSyntax.isLabelValue(value));
+        }
+        for (String name : List.of("registry-login", "a.b", "Bad_Name", "-a", "a..b", "a.")) {
+            assertThat(rules.onCreate(cache("{imagePullSecrets: [{name: '" + name + "'}]}"))
+                            .isEmpty())
+                    .as(name)
+                    .isEqualTo(KubernetesSyntax.isSecretName(name));
+        }
+    }
+
+    /**
+     * kubectl scale --replicas=0 was refused with only "should be greater than or equal to 1"; a count of a billion
+     * was taken, and the ReplicaSet made pods until stopped.
+     */
+    @Test
+    void replicasRunFromOneToAHundredAndNoneSaysHowToStopACache() throws IOException {
+        assertThat(rules.onCreate(cache("{replicas: 0}"))).containsExactly(GoProxyCacheSpec.REPLICAS_MINIMUM_MESSAGE);
+        assertThat(GoProxyCacheSpec.REPLICAS_MINIMUM_MESSAGE).contains("delete the GoProxyCache");
+        JsonNode replicas = CrdRules.readYaml(CRD)
+                .at("/spec/versions/0/schema/openAPIV3Schema/properties/spec/properties/replicas");
+        assertThat(replicas.path("maximum").asInt())
+                .isEqualTo(GoProxyCacheSpec.MAX_REPLICAS)
+                .isEqualTo(100);
+        // the rule says what the schema's minimum said without a word of why
+        assertThat(replicas.path("minimum").asDouble()).isLessThan(1);
+        assertThat(replicas.path("description").asText()).contains("At most 100 so that", "to stop one, delete it");
+    }
+
+    /** Refused by a pattern, which the API server printed alone: '^[^\n\r]*$'. */
+    @Test
+    void jvmOptionsWithALineBreakAreRefusedInWords() throws IOException {
+        assertThat(rules.onCreate(cache("{proxy: {jvmOptions: \"-Xss1m\\n-Xmx1g\"}}")))
+                .containsExactly(ProxyTuning.JVM_OPTIONS_ONE_LINE_MESSAGE);
+        assertThat(rules.onCreate(cache("{proxy: {jvmOptions: \"-Xss1m\\r\"}}")))
+                .containsExactly(ProxyTuning.JVM_OPTIONS_ONE_LINE_MESSAGE);
+        assertThat(rules.onCreate(cache("{proxy: {jvmOptions: '-XX:MaxRAMPercentage=70 -Xss512k'}}")))
+                .isEmpty();
+        assertThat(CrdRules.readYaml(CRD)
+                        .at("/spec/versions/0/schema/openAPIV3Schema/properties/spec/properties/proxy/properties/"
+                                + "jvmOptions")
+                        .has("pattern"))
+                .isFalse();
     }
 
     /** The schema took these and the proxy stopped at start with them, while the status said Ready. */
