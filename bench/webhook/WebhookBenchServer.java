@@ -101,6 +101,11 @@ public class WebhookBenchServer {
             }
 
             @Override
+            public boolean watches(String namespace) {
+                return true;
+            }
+
+            @Override
             public NamespaceInfo namespace(String name) {
                 return NamespaceInfo.UNKNOWN;
             }

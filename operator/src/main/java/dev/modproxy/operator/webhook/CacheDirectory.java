@@ -11,6 +11,12 @@ public interface CacheDirectory {
 
     List<CacheTarget> inNamespace(String namespace);
 
+    /**
+     * Whether the operator watches GoProxyCaches in {@code namespace} (chart value {@code watchNamespaces}): a cache
+     * elsewhere exists for the API server but is never found here.
+     */
+    boolean watches(String namespace);
+
     /** Labels and annotations of a namespace; empty when it is unknown. */
     NamespaceInfo namespace(String name);
 

@@ -8,7 +8,8 @@ import java.util.Optional;
  * Decides whether a pod asked for a cache, and which one.
  *
  * <p>Opt-in: pod label {@code modproxy.dev/inject} ("true" or a cache name), or namespace label
- * {@code modproxy.dev/inject=enabled}; the pod label "false" always opts out. The cache, first
+ * {@code modproxy.dev/inject=enabled}; the pod label "false" always opts out. Only caches in namespaces the
+ * operator watches can be chosen. The cache, first
  * match wins: a cache name in the pod label; the {@code modproxy.dev/cache} annotation of the pod,
  * then of its namespace ("name" or "namespace/name"); the GoProxyCache of the pod's namespace
  * annotated {@code modproxy.dev/default: "true"}; the only GoProxyCache of the pod's namespace.
@@ -61,6 +62,9 @@ public final class CacheSelection {
         if (ref.isEmpty()) {
             return new Unavailable(source + " value \"" + value + "\" is not a cache name or namespace/name");
         }
+        if (!directory.watches(ref.get().namespace())) {
+            return unwatched(ref.get().namespace());
+        }
         return directory
                 .find(ref.get())
                 .<Outcome>map(Chosen::new)
@@ -69,6 +73,9 @@ public final class CacheSelection {
     }
 
     private Outcome namespaceDefault(String namespace) {
+        if (!directory.watches(namespace)) {
+            return unwatched(namespace);
+        }
         List<CacheTarget> caches = directory.inNamespace(namespace);
         List<CacheTarget> marked =
                 caches.stream().filter(CacheTarget::markedDefault).toList();
@@ -88,6 +95,12 @@ public final class CacheSelection {
         }
         return new Unavailable(caches.size() + " GoProxyCaches in namespace " + namespace + " and none annotated "
                 + InjectionLabels.DEFAULT_CACHE + "=true; pod left unchanged");
+    }
+
+    /** The operator cannot see the caches there, so "none there" or "does not exist" would be untrue. */
+    private static Unavailable unwatched(String namespace) {
+        return new Unavailable("the operator does not watch namespace " + namespace
+                + ": add it to watchNamespaces; pod left unchanged");
     }
 
     private static String trimmed(String value) {

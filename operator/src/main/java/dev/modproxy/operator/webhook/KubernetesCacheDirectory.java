@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.client.informers.cache.Cache;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Pattern;
 import org.jboss.logging.Logger;
 
@@ -26,9 +27,12 @@ public final class KubernetesCacheDirectory implements CacheDirectory, AutoClose
 
     private final List<SharedIndexInformer<GoProxyCache>> caches = new ArrayList<>();
     private final SharedIndexInformer<Namespace> namespaces;
+    /** Empty: every namespace. */
+    private final Set<String> watchedNamespaces;
 
     /** @param watchedNamespaces the operator's namespaces; empty means all */
     public KubernetesCacheDirectory(KubernetesClient client, List<String> watchedNamespaces) {
+        this.watchedNamespaces = Set.copyOf(watchedNamespaces);
         if (watchedNamespaces.isEmpty()) {
             caches.add(client.resources(GoProxyCache.class).inAnyNamespace().runnableInformer(0));
         } else {
@@ -65,6 +69,11 @@ public final class KubernetesCacheDirectory implements CacheDirectory, AutoClose
                 .byIndex(Cache.NAMESPACE_INDEX, namespace)
                 .forEach(cache -> found.add(target(cache))));
         return found;
+    }
+
+    @Override
+    public boolean watches(String namespace) {
+        return watchedNamespaces.isEmpty() || watchedNamespaces.contains(namespace);
     }
 
     @Override

@@ -63,6 +63,11 @@ final class WebhookWarmup {
         }
 
         @Override
+        public boolean watches(String namespace) {
+            return true;
+        }
+
+        @Override
         public NamespaceInfo namespace(String name) {
             return NAMESPACE.equals(name)
                     ? new NamespaceInfo(Map.of(InjectionLabels.INJECT, InjectionLabels.NAMESPACE_ENABLED), Map.of())

@@ -1,0 +1,93 @@
+package dev.modproxy.operator.webhook;
+
+import static dev.modproxy.operator.webhook.AdmissionFixtures.admittedPod;
+import static dev.modproxy.operator.webhook.AdmissionFixtures.env;
+import static dev.modproxy.operator.webhook.AdmissionFixtures.patch;
+import static dev.modproxy.operator.webhook.AdmissionFixtures.response;
+import static dev.modproxy.operator.webhook.HostileReviewsTest.ONE_CONTAINER;
+import static dev.modproxy.operator.webhook.HostileReviewsTest.review;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonString;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** Pods that asked for a cache and would not get what they expect from it: the warning says why and what to do. */
+class InjectionWarningsTest {
+
+    static final String LABELLED_TRUE = "{\"labels\":{\"modproxy.dev/inject\":\"true\"}}";
+
+    final InMemoryCacheDirectory directory = new InMemoryCacheDirectory()
+            .add(cache("ci", "default", "https://goproxy.cn,direct", true))
+            .add(cache("other", "w", "https://proxy.golang.org", true));
+    final AdmissionReviewHandler handler = new AdmissionReviewHandler(
+            new PodMutator(directory, Set.of("kube-system", "modproxy")),
+            new InjectionMetrics(new SimpleMeterRegistry()));
+
+    static CacheTarget cache(String namespace, String name, String fallback, boolean ready) {
+        return new CacheTarget(
+                new CacheRef(namespace, name),
+                "http://" + name + "." + namespace + ".svc",
+                fallback,
+                List.of(),
+                List.of(),
+                ready,
+                false);
+    }
+
+    byte[] handle(String review) {
+        AdmissionReviewHandler.Reply reply = handler.handle(review.getBytes(StandardCharsets.UTF_8));
+        assertThat(reply.status())
+                .as(() -> new String(reply.body(), StandardCharsets.UTF_8))
+                .isEqualTo(200);
+        return reply.body();
+    }
+
+    static List<String> warnings(byte[] reply) {
+        JsonObject response = response(reply);
+        if (!response.containsKey("warnings")) {
+            return List.of();
+        }
+        return response.getJsonArray("warnings").getValuesAs(JsonString.class).stream()
+                .map(JsonString::getString)
+                .toList();
+    }
+
+    @Test
+    void aPodInANamespaceTheOperatorDoesNotWatchIsToldSoThoughACacheExistsThere() {
+        directory.watching("ci");
+
+        byte[] byLabel = handle(review("other", LABELLED_TRUE, ONE_CONTAINER));
+        byte[] byAnnotation = handle(review(
+                "ci",
+                "{\"labels\":{\"modproxy.dev/inject\":\"true\"},\"annotations\":{\"modproxy.dev/cache\":\"other/w\"}}",
+                ONE_CONTAINER));
+
+        for (byte[] reply : List.of(byLabel, byAnnotation)) {
+            assertThat(patch(reply)).isEmpty();
+            assertThat(warnings(reply))
+                    .containsExactly("modproxy: the operator does not watch namespace other: add it to "
+                            + "watchNamespaces; pod left unchanged");
+        }
+    }
+
+    @Test
+    void aPodOfAnUnwatchedNamespaceStillGetsACacheItNamesInAWatchedOne() {
+        directory.watching("ci");
+
+        String review = review(
+                "other",
+                "{\"labels\":{\"modproxy.dev/inject\":\"true\"},\"annotations\":{\"modproxy.dev/cache\":\"ci/default\"}}",
+                ONE_CONTAINER);
+
+        byte[] reply = handle(review);
+
+        assertThat(warnings(reply)).isEmpty();
+        assertThat(env(admittedPod(review.getBytes(StandardCharsets.UTF_8), reply), "containers", "go"))
+                .containsEntry("GOPROXY", "http://default.ci.svc|https://goproxy.cn,direct");
+    }
+}
