@@ -16,6 +16,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -441,6 +442,52 @@ class WebhookIT {
         Duration took = Duration.ofNanos(System.nanoTime() - started);
 
         assertThat(took).isLessThan(Duration.ofSeconds(3));
+        assertThat(env(pod.getSpec().getContainers().get(0), "GOPROXY")).isNull();
+    }
+
+    /**
+     * With watchNamespaces set the webhook sees the caches of those namespaces only: a pod of another namespace that
+     * holds a GoProxyCache is told the namespace is not watched, not that it has no cache.
+     */
+    @Test
+    @Order(7)
+    void withWatchNamespacesAPodOfAnUnwatchedNamespaceIsToldSoThoughItHoldsACache() {
+        String watched = Namespaces.of("tekton");
+        String unwatched = Namespaces.of("unwatched");
+        operator.close();
+        Namespaces.ensure(admin, unwatched);
+        admin.genericKubernetesResources(Caches.GOPROXYCACHE)
+                .inNamespace(unwatched)
+                .resource(Caches.cache(unwatched, "w", Caches.smallSpec()))
+                .create();
+        Map<String, String> watching = new HashMap<>(operatorEnv);
+        watching.put("QUARKUS_OPERATOR_SDK_CONTROLLERS_GOPROXYCACHE_NAMESPACES", watched);
+        operator = OperatorProcess.start(
+                "operator-webhook-watching", cluster, ChartRelease.NAMESPACE, chart.operatorToken(), watching);
+
+        // until the webhook answers: the API server admits pods unchanged while it cannot reach it
+        Commands.Result created = await("a warning from the webhook")
+                .atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofSeconds(1))
+                .until(
+                        () -> cluster.kubectlWithInput(
+                                Serialization.asJson(plainPod(
+                                        unwatched,
+                                        "build-" + System.nanoTime(),
+                                        Map.of("modproxy.dev/inject", "true"))),
+                                "create",
+                                "-f",
+                                "-",
+                                "-o",
+                                "json"),
+                        result -> result.stderr().contains("Warning: modproxy:"));
+
+        assertThat(created.succeeded()).as(created.toString()).isTrue();
+        assertThat(created.stderr())
+                .contains("Warning: modproxy: the operator does not watch namespace " + unwatched
+                        + ": add it to watchNamespaces; pod left unchanged")
+                .doesNotContain("no GoProxyCache");
+        Pod pod = Serialization.unmarshal(created.stdout(), Pod.class);
         assertThat(env(pod.getSpec().getContainers().get(0), "GOPROXY")).isNull();
     }
 
