@@ -8,8 +8,8 @@ import java.util.Optional;
  * Decides whether a pod asked for a cache, and which one.
  *
  * <p>Opt-in: pod label {@code modproxy.dev/inject} ("true" or a cache name), or namespace label
- * {@code modproxy.dev/inject=enabled}; the pod label "false" always opts out. Only caches in namespaces the
- * operator watches can be chosen. The cache, first
+ * {@code modproxy.dev/inject=enabled}; the pod label "false" always opts out, an empty one is a mistake that is
+ * warned of. Only caches in namespaces the operator watches can be chosen. The cache, first
  * match wins: a cache name in the pod label; the {@code modproxy.dev/cache} annotation of the pod,
  * then of its namespace ("name" or "namespace/name"); the GoProxyCache of the pod's namespace
  * annotated {@code modproxy.dev/default: "true"}; the only GoProxyCache of the pod's namespace.
@@ -33,9 +33,15 @@ public final class CacheSelection {
     }
 
     public Outcome select(String namespace, Map<String, String> podLabels, Map<String, String> podAnnotations) {
-        String label = trimmed(podLabels.get(InjectionLabels.INJECT));
+        String written = podLabels.get(InjectionLabels.INJECT);
+        String label = trimmed(written);
         if ("false".equalsIgnoreCase(label)) {
             return new NotRequested("pod label " + InjectionLabels.INJECT + "=false");
+        }
+        if (written != null && label == null) {
+            // what a template's empty value gives: the API server sends it (the label exists), but it names nothing
+            return new Unavailable("pod label " + InjectionLabels.INJECT
+                    + " is empty: write \"true\", a GoProxyCache name or \"false\"; pod left unchanged");
         }
         CacheDirectory.NamespaceInfo namespaceInfo = directory.namespace(namespace);
         boolean namespaceEnabled = InjectionLabels.NAMESPACE_ENABLED.equals(

@@ -13,6 +13,7 @@ import jakarta.json.JsonObject;
 import jakarta.json.JsonString;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -89,5 +90,17 @@ class InjectionWarningsTest {
         assertThat(warnings(reply)).isEmpty();
         assertThat(env(admittedPod(review.getBytes(StandardCharsets.UTF_8), reply), "containers", "go"))
                 .containsEntry("GOPROXY", "http://default.ci.svc|https://goproxy.cn,direct");
+    }
+
+    @Test
+    void anEmptyInjectLabelIsAMistakeTheWarningExplainsInAnOptedInNamespaceToo() {
+        directory.namespace("ci", Map.of("modproxy.dev/inject", "enabled"), Map.of());
+
+        byte[] reply = handle(review("ci", "{\"labels\":{\"modproxy.dev/inject\":\"\"}}", ONE_CONTAINER));
+
+        assertThat(patch(reply)).isEmpty();
+        assertThat(warnings(reply))
+                .containsExactly("modproxy: pod label modproxy.dev/inject is empty: write \"true\", a GoProxyCache "
+                        + "name or \"false\"; pod left unchanged");
     }
 }
