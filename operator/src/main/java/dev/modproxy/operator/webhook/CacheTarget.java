@@ -1,12 +1,14 @@
 package dev.modproxy.operator.webhook;
 
+import dev.modproxy.operator.settings.GoProxyList;
 import java.util.List;
 
 /**
  * What the webhook needs to know about one GoProxyCache.
  *
  * @param url the cache's in-cluster URL (status.url); blank until the operator has published it
- * @param fallback GOPROXY chain build pods use after the cache, or when it is not Ready
+ * @param fallback GOPROXY chain build pods use after the cache, or when it is not Ready (unless refused,
+ *        {@link #fallbackRefused()})
  * @param privatePatterns GOPRIVATE patterns (spec.private)
  * @param noSumDbPatterns GONOSUMDB patterns (spec.noSumDB)
  * @param ready the Ready condition is True
@@ -24,6 +26,16 @@ public record CacheTarget(
     public CacheTarget {
         privatePatterns = privatePatterns == null ? List.of() : List.copyOf(privatePatterns);
         noSumDbPatterns = noSumDbPatterns == null ? List.of() : List.copyOf(noSumDbPatterns);
+    }
+
+    /**
+     * The operator's own GOPROXY-list rule refuses the chain, so the cache is Degraded InvalidSpec and its proxy runs
+     * earlier settings: build pods are not handed a value the operator itself refused.
+     */
+    public boolean fallbackRefused() {
+        return fallback != null
+                && !fallback.isBlank()
+                && GoProxyList.problem("fallback", fallback).isPresent();
     }
 
     /** Ready and reachable: a cache without a URL yet cannot be put in front of anything. */

@@ -18,11 +18,12 @@ public final class GoEnvironment {
 
     /**
      * Variables in the order they are added. When the cache is not serving, GOPROXY is the
-     * fallback chain alone, so builds keep working without it.
+     * fallback chain alone, so builds keep working without it. A refused fallback chain is left out:
+     * GOPROXY is then the cache alone, or unset.
      */
     public static Map<String, String> forCache(CacheTarget cache) {
         Map<String, String> env = new LinkedHashMap<>();
-        String fallback = normalizeChain(cache.fallback());
+        String fallback = cache.fallbackRefused() ? "" : normalizeChain(cache.fallback());
         String proxy = cache.serving() ? behindCache(cache.url().trim(), fallback) : fallback;
         if (!proxy.isEmpty()) {
             env.put(GOPROXY, proxy);

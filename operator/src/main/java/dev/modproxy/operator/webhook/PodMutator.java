@@ -45,6 +45,11 @@ public final class PodMutator {
             return new Mutation(InjectionOutcome.SKIPPED, new JsonPatch(), List.of(), reason);
         }
 
+        /** The pod asked for a cache but is left as it is; the user is told why. */
+        static Mutation leftUnchanged(String warning) {
+            return new Mutation(InjectionOutcome.SKIPPED, new JsonPatch(), List.of("modproxy: " + warning), warning);
+        }
+
         /** Not a pod: skipped like the pods that did not opt in, but the answer says why. */
         static Mutation notAPod(String reason) {
             return new Mutation(InjectionOutcome.SKIPPED, new JsonPatch(), List.of(), reason, reason);
@@ -80,11 +85,7 @@ public final class PodMutator {
             return Mutation.skipped(notRequested.reason());
         }
         if (chosen instanceof CacheSelection.Unavailable unavailable) {
-            return new Mutation(
-                    InjectionOutcome.SKIPPED,
-                    new JsonPatch(),
-                    List.of("modproxy: " + unavailable.warning()),
-                    unavailable.warning());
+            return Mutation.leftUnchanged(unavailable.warning());
         }
         return inject(pod, ((CacheSelection.Chosen) chosen).cache());
     }
@@ -92,7 +93,15 @@ public final class PodMutator {
     private Mutation inject(AdmittedPod pod, CacheTarget cache) {
         InjectionOutcome outcome = cache.serving() ? InjectionOutcome.INJECTED : InjectionOutcome.FALLBACK_ONLY;
         List<String> warnings = new ArrayList<>();
-        if (outcome == InjectionOutcome.FALLBACK_ONLY) {
+        if (cache.fallbackRefused()) {
+            if (outcome == InjectionOutcome.FALLBACK_ONLY) {
+                // neither the cache nor its chain to hand over: the pod's own settings are all it has
+                return Mutation.leftUnchanged("GoProxyCache " + cache.ref()
+                        + " is not Ready, its fallback refused (Degraded InvalidSpec); pod left unchanged");
+            }
+            warnings.add("modproxy: GoProxyCache " + cache.ref()
+                    + ": fallback chain refused (Degraded InvalidSpec); GOPROXY is the cache alone");
+        } else if (outcome == InjectionOutcome.FALLBACK_ONLY) {
             warnings.add("modproxy: GoProxyCache " + cache.ref() + " is not Ready; GOPROXY set to its fallback chain");
         }
         // spelled for env values and args, which the kubelet expands: the cache's text arrives as written

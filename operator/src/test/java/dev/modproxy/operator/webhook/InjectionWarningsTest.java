@@ -103,4 +103,30 @@ class InjectionWarningsTest {
                 .containsExactly("modproxy: pod label modproxy.dev/inject is empty: write \"true\", a GoProxyCache "
                         + "name or \"false\"; pod left unchanged");
     }
+
+    @Test
+    void aFallbackChainTheOperatorRefusesIsLeftOutOfGoproxyAndNamedInAWarning() {
+        directory.add(cache("probe", "default", "https://\u00f1.example", true));
+        String review = review("probe", LABELLED_TRUE, ONE_CONTAINER);
+
+        byte[] reply = handle(review);
+
+        assertThat(env(admittedPod(review.getBytes(StandardCharsets.UTF_8), reply), "containers", "go"))
+                .isEqualTo(Map.of("GOPROXY", "http://default.probe.svc"));
+        assertThat(warnings(reply))
+                .containsExactly("modproxy: GoProxyCache probe/default: fallback chain refused (Degraded InvalidSpec); "
+                        + "GOPROXY is the cache alone");
+    }
+
+    @Test
+    void aCacheThatIsNotReadyWithARefusedFallbackChainLeavesThePodUnchanged() {
+        directory.add(cache("probe", "default", "https://\u00f1.example", false));
+
+        byte[] reply = handle(review("probe", LABELLED_TRUE, ONE_CONTAINER));
+
+        assertThat(patch(reply)).isEmpty();
+        assertThat(warnings(reply))
+                .containsExactly("modproxy: GoProxyCache probe/default is not Ready, its fallback refused (Degraded "
+                        + "InvalidSpec); pod left unchanged");
+    }
 }
