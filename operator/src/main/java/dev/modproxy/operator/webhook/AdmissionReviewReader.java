@@ -201,6 +201,8 @@ final class AdmissionReviewReader {
         Map<String, String> annotations = Map.of();
         List<PodContainer> initContainers = List.of();
         List<PodContainer> containers = List.of();
+        boolean hostNetwork = false;
+        String dnsPolicy = null;
         while (parser.nextToken() == JsonToken.FIELD_NAME) {
             String field = parser.currentName();
             JsonToken token = parser.nextToken();
@@ -236,6 +238,9 @@ final class AdmissionReviewReader {
                             case "initContainers" ->
                                 initContainers = containers(inner, "request.object.spec.initContainers");
                             case "containers" -> containers = containers(inner, "request.object.spec.containers");
+                            case "hostNetwork" ->
+                                hostNetwork = "true".equals(text(inner, "request.object.spec.hostNetwork"));
+                            case "dnsPolicy" -> dnsPolicy = text(inner, "request.object.spec.dnsPolicy");
                             default -> parser.skipChildren();
                         }
                     }
@@ -243,7 +248,8 @@ final class AdmissionReviewReader {
                 default -> parser.skipChildren();
             }
         }
-        request.object = new AdmittedPod(hasMetadata, namespace, labels, annotations, initContainers, containers);
+        request.object = new AdmittedPod(
+                hasMetadata, namespace, labels, annotations, initContainers, containers, hostNetwork, dnsPolicy);
     }
 
     private List<PodContainer> containers(JsonToken value, String path) throws IOException {

@@ -104,6 +104,10 @@ public final class PodMutator {
         } else if (outcome == InjectionOutcome.FALLBACK_ONLY) {
             warnings.add("modproxy: GoProxyCache " + cache.ref() + " is not Ready; GOPROXY set to its fallback chain");
         }
+        if (outcome == InjectionOutcome.INJECTED && pod.hostNetwork() && !resolvesClusterNames(pod.dnsPolicy())) {
+            warnings.add("modproxy: hostNetwork pod: set dnsPolicy: ClusterFirstWithHostNet to reach the cache; "
+                    + "NetworkPolicy: docs/injection.md");
+        }
         // spelled for env values and args, which the kubelet expands: the cache's text arrives as written
         Map<String, String> env = VariableReferences.literal(GoEnvironment.forCache(cache));
         JsonPatch patch = new JsonPatch();
@@ -376,6 +380,14 @@ public final class PodMutator {
                     "/metadata/annotations/" + JsonPatch.token(InjectionLabels.INJECTED),
                     JsonNodeFactory.instance.textNode(value));
         }
+    }
+
+    /**
+     * A host-network pod resolves the cache's Service name only with ClusterFirstWithHostNet, or with DNS of its own
+     * (None and a dnsConfig); ClusterFirst, the default, means the node's resolver for it.
+     */
+    private static boolean resolvesClusterNames(String dnsPolicy) {
+        return "ClusterFirstWithHostNet".equals(dnsPolicy) || "None".equals(dnsPolicy);
     }
 
     private static String notAPod(PodReview.ResourceKind kind) {

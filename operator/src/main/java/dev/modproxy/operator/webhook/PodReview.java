@@ -33,6 +33,8 @@ public record PodReview(
      * entries, as a hand-written review may.
      *
      * @param hasMetadata whether the object carries {@code metadata} at all (the patch must add it otherwise)
+     * @param hostNetwork {@code spec.hostNetwork}
+     * @param dnsPolicy {@code spec.dnsPolicy}; null when absent (the API server's default is ClusterFirst)
      */
     public record AdmittedPod(
             boolean hasMetadata,
@@ -40,7 +42,9 @@ public record PodReview(
             Map<String, String> labels,
             Map<String, String> annotations,
             List<PodContainer> initContainers,
-            List<PodContainer> containers) {}
+            List<PodContainer> containers,
+            boolean hostNetwork,
+            String dnsPolicy) {}
 
     /** A container or init container: what it runs and the environment it sets. */
     public record PodContainer(

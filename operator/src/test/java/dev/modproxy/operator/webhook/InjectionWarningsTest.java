@@ -129,4 +129,22 @@ class InjectionWarningsTest {
                 .containsExactly("modproxy: GoProxyCache probe/default is not Ready, its fallback refused (Degraded "
                         + "InvalidSpec); pod left unchanged");
     }
+
+    @Test
+    void aHostNetworkPodIsToldItCannotResolveTheCacheWithoutClusterFirstWithHostNet() {
+        String hostNetwork = "{\"hostNetwork\":true,\"dnsPolicy\":\"ClusterFirst\"," + ONE_CONTAINER.substring(1);
+        String resolving =
+                "{\"hostNetwork\":true,\"dnsPolicy\":\"ClusterFirstWithHostNet\"," + ONE_CONTAINER.substring(1);
+
+        byte[] told = handle(review("ci", LABELLED_TRUE, hostNetwork));
+        byte[] resolves = handle(review("ci", LABELLED_TRUE, resolving));
+
+        assertThat(warnings(told))
+                .containsExactly("modproxy: hostNetwork pod: set dnsPolicy: ClusterFirstWithHostNet to reach the "
+                        + "cache; NetworkPolicy: docs/injection.md");
+        assertThat(patch(told))
+                .as("the pod still gets the cache and its fallback")
+                .isNotEmpty();
+        assertThat(warnings(resolves)).isEmpty();
+    }
 }
