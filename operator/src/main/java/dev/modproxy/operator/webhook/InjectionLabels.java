@@ -11,7 +11,10 @@ public final class InjectionLabels {
     public static final String CACHE = "modproxy.dev/cache";
     /** GoProxyCache annotation "true": the default cache of its namespace when it holds several. */
     public static final String DEFAULT_CACHE = "modproxy.dev/default";
-    /** Pod annotation the webhook writes: which cache and what it did. */
+    /**
+     * Pod annotation the webhook writes: which cache and what it did. The webhook's own record, so a value the pod
+     * carries already is replaced.
+     */
     public static final String INJECTED = "modproxy.dev/injected";
 
     private InjectionLabels() {}

@@ -376,6 +376,7 @@ public final class PodMutator {
                     "/metadata/annotations",
                     JsonNodeFactory.instance.objectNode().put(InjectionLabels.INJECTED, value));
         } else if (!value.equals(annotations.get(InjectionLabels.INJECTED))) {
+            // the webhook's own record: "add" of a member the pod has replaces it (RFC 6902, 4.1), a user's value too
             patch.add(
                     "/metadata/annotations/" + JsonPatch.token(InjectionLabels.INJECTED),
                     JsonNodeFactory.instance.textNode(value));

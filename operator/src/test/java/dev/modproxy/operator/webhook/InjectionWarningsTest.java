@@ -147,4 +147,32 @@ class InjectionWarningsTest {
                 .isNotEmpty();
         assertThat(warnings(resolves)).isEmpty();
     }
+
+    @Test
+    void theInjectedAnnotationIsTheWebhooksRecordAndReplacesAValueThePodCarries() {
+        String own = review(
+                "ci",
+                "{\"labels\":{\"modproxy.dev/inject\":\"true\"},\"annotations\":{\"modproxy.dev/injected\":\"mine\","
+                        + "\"team\":\"a\"}}",
+                ONE_CONTAINER);
+        String emptyMap =
+                review("ci", "{\"labels\":{\"modproxy.dev/inject\":\"true\"},\"annotations\":{}}", ONE_CONTAINER);
+        String noMap = review("ci", LABELLED_TRUE, ONE_CONTAINER);
+        String record = "{\"cache\":\"ci/default\",\"outcome\":\"injected\"}";
+
+        JsonObject replaced =
+                admittedPod(own.getBytes(StandardCharsets.UTF_8), handle(own)).getJsonObject("metadata");
+
+        assertThat(replaced.getJsonObject("annotations").getString("modproxy.dev/injected"))
+                .isEqualTo(record);
+        assertThat(replaced.getJsonObject("annotations").getString("team")).isEqualTo("a");
+        for (String review : List.of(emptyMap, noMap)) {
+            // Parsson applies the patch as the API server does: an "add" below a missing map would throw
+            JsonObject metadata = admittedPod(review.getBytes(StandardCharsets.UTF_8), handle(review))
+                    .getJsonObject("metadata");
+            assertThat(metadata.getJsonObject("annotations")).containsOnlyKeys("modproxy.dev/injected");
+            assertThat(metadata.getJsonObject("annotations").getString("modproxy.dev/injected"))
+                    .isEqualTo(record);
+        }
+    }
 }
