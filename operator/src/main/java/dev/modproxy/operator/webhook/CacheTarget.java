@@ -13,6 +13,9 @@ import java.util.List;
  * @param noSumDbPatterns GONOSUMDB patterns (spec.noSumDB)
  * @param ready the Ready condition is True
  * @param markedDefault annotated as its namespace's default cache
+ * @param fallbackRefused the operator's own GOPROXY-list rule refuses {@code fallback}, so the cache is Degraded
+ *        InvalidSpec and its proxy runs earlier settings: build pods are not handed a value the operator itself
+ *        refused. Worked out once here, since a review asks for it more than once.
  */
 public record CacheTarget(
         CacheRef ref,
@@ -21,18 +24,26 @@ public record CacheTarget(
         List<String> privatePatterns,
         List<String> noSumDbPatterns,
         boolean ready,
-        boolean markedDefault) {
+        boolean markedDefault,
+        boolean fallbackRefused) {
+
+    public CacheTarget(
+            CacheRef ref,
+            String url,
+            String fallback,
+            List<String> privatePatterns,
+            List<String> noSumDbPatterns,
+            boolean ready,
+            boolean markedDefault) {
+        this(ref, url, fallback, privatePatterns, noSumDbPatterns, ready, markedDefault, refused(fallback));
+    }
 
     public CacheTarget {
         privatePatterns = privatePatterns == null ? List.of() : List.copyOf(privatePatterns);
         noSumDbPatterns = noSumDbPatterns == null ? List.of() : List.copyOf(noSumDbPatterns);
     }
 
-    /**
-     * The operator's own GOPROXY-list rule refuses the chain, so the cache is Degraded InvalidSpec and its proxy runs
-     * earlier settings: build pods are not handed a value the operator itself refused.
-     */
-    public boolean fallbackRefused() {
+    private static boolean refused(String fallback) {
         return fallback != null
                 && !fallback.isBlank()
                 && GoProxyList.problem("fallback", fallback).isPresent();
