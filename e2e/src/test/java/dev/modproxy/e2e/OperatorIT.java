@@ -1505,7 +1505,7 @@ class OperatorIT {
             c.getMetadata().setOwnerReferences(List.of());
             return c;
         });
-        // its events no longer reach the cache without the reference: a change of the cache reconciles it
+        // a change of the cache reconciles it at once, whether or not the ConfigMap's own event did
         editSpec(namespace, "default", s -> s.put("upstream", "https://goproxy.cn,direct"));
 
         awaitDegraded(
@@ -1529,6 +1529,80 @@ class OperatorIT {
         await("Degraded=False")
                 .atMost(READY_WITHIN)
                 .until(() -> Caches.conditionIs(Caches.get(admin, namespace, "default"), "Degraded", "False"));
+    }
+
+    /**
+     * {@code kubectl delete gpc --cascade=orphan} leaves the Deployment serving without an owner reference, and the
+     * cache made again cannot take it (this control plane enforces OwnerReferencesPermissionEnforcement). The status
+     * says what is true, Ready (it serves) and Degraded=True OwnerReferenceRefused, and says it again after an operator
+     * restart: the informers once found the Deployment by owner reference only, so the restarted operator reported it
+     * missing (Ready=False DeploymentMissing) while it served 1/1, and the webhook gave build pods the fallback only.
+     */
+    @Test
+    void aDeploymentOrphanedByItsCacheIsReadyButNotTheCachesBeforeAndAfterAnOperatorRestart() {
+        String namespace = Namespaces.of("orph");
+        create(namespace, "o", Caches.smallSpec());
+        awaitReady(namespace, "o");
+        Commands.Result orphaned = cluster.kubectl("-n", namespace, "delete", "gpc", "o", "--cascade=orphan");
+        assertThat(orphaned.succeeded()).as(orphaned.toString()).isTrue();
+        await("the garbage collector took the owner reference off the Deployment")
+                .atMost(READY_WITHIN)
+                .until(() -> deployment(namespace, "o").getMetadata().getOwnerReferences() == null
+                        || deployment(namespace, "o")
+                                .getMetadata()
+                                .getOwnerReferences()
+                                .isEmpty());
+        create(namespace, "o", Caches.smallSpec());
+
+        awaitDegraded(namespace, "o", "OwnerReferenceRefused", "carries this cache's labels but no owner reference");
+        assertServingButNotTheCaches(namespace, "before the restart");
+
+        operator.close();
+        assertThat(operator.rbacDenials())
+                .as("RBAC denials of " + operator.name())
+                .isEmpty();
+        operator = OperatorProcess.start(
+                operator.name() + "-restarted", cluster, ChartRelease.NAMESPACE, chart.operatorToken(), Map.of());
+        // the refusal, which waits for a person, ends the reconciliation without a retry (counted as a success; a
+        // failure if it were retried), and either is counted after the status was written
+        await("the restarted operator reconciled the cache (operator log: " + operator.name() + ")")
+                .atMost(READY_WITHIN)
+                .until(() -> operator.counter("operator_sdk_reconciliations_success_total", namespace)
+                                + operator.counter("operator_sdk_reconciliations_failed_total", namespace)
+                        >= 1);
+        assertServingButNotTheCaches(namespace, "after the restart");
+
+        // left in place, the refused cache would be tried again every minute while later tests run here
+        admin.genericKubernetesResources(Caches.GOPROXYCACHE)
+                .inNamespace(namespace)
+                .withName("o")
+                .delete();
+    }
+
+    private void assertServingButNotTheCaches(String namespace, String when) {
+        assertThat(deployment(namespace, "o").getStatus().getReadyReplicas())
+                .as("the orphaned Deployment's ready pods " + when)
+                .isEqualTo(1);
+        GenericKubernetesResource cache = Caches.get(admin, namespace, "o");
+        assertThat(Caches.condition(cache, "Ready"))
+                .as("Ready " + when)
+                .hasValueSatisfying(
+                        c -> assertThat(c).containsEntry("status", "True").containsEntry("reason", "Available"));
+        assertThat(Caches.condition(cache, "Degraded"))
+                .as("Degraded " + when)
+                .hasValueSatisfying(c -> assertThat(c)
+                        .containsEntry("status", "True")
+                        .containsEntry("reason", "OwnerReferenceRefused")
+                        .hasEntrySatisfying(
+                                "message",
+                                m -> assertThat((String) m).contains("kubectl -n " + namespace + " delete ")));
+        assertThat(Caches.status(cache, "url")).as("status.url " + when).isEqualTo("http://o." + namespace + ".svc");
+        for (String type : List.of("Ready", "Progressing", "Degraded")) {
+            assertThat(Caches.condition(cache, type))
+                    .as(type + " " + when)
+                    .hasValueSatisfying(
+                            c -> assertThat((String) c.get("message")).doesNotContain("does not exist"));
+        }
     }
 
     /**
