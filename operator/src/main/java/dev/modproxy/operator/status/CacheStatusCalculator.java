@@ -4,6 +4,7 @@ import dev.modproxy.operator.api.v1alpha1.CacheCondition;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheStatus;
 import dev.modproxy.operator.dependent.CacheNames;
+import dev.modproxy.operator.dependent.Conditions;
 import dev.modproxy.operator.dependent.PodTemplateDrift;
 import dev.modproxy.operator.settings.StorageSize;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
@@ -28,6 +29,12 @@ public final class CacheStatusCalculator {
      * edit (kubectl set env, kubectl patch): True while the pods roll back to the operator's template.
      */
     public static final String POD_TEMPLATE_TAKEN_BACK = "PodTemplateTakenBack";
+
+    /**
+     * Degraded's reason (False) when a ServiceMonitor is asked for where the cluster has no ServiceMonitor CRD: the
+     * proxy serves, and nothing else needs attention, but the spec's ServiceMonitor is not made.
+     */
+    public static final String SERVICE_MONITOR_CRD_MISSING = "ServiceMonitorCRDMissing";
 
     private static final String TAKEN_BACK_FROM = " Taken back from edits of the pod template by ";
 
@@ -267,6 +274,19 @@ public final class CacheStatusCalculator {
         Optional<String> stuck = seen.deployment().flatMap(d -> rolloutProblem(cache, d, pendingClaim(seen)));
         if (stuck.isPresent()) {
             return new CacheCondition(CacheCondition.DEGRADED, CacheCondition.TRUE, "RolloutFailed", stuck.get());
+        }
+        if (Conditions.serviceMonitorWanted(cache) && seen.serviceMonitorCrdMissing()) {
+            // not Degraded: the proxy serves as asked, and the ServiceMonitor follows the CRD by itself
+            return new CacheCondition(
+                    CacheCondition.DEGRADED,
+                    CacheCondition.FALSE,
+                    SERVICE_MONITOR_CRD_MISSING,
+                    "The proxy serves as asked, but spec.metrics.serviceMonitor.enabled asks for a ServiceMonitor "
+                            + "and this cluster has no ServiceMonitor CRD (monitoring.coreos.com/v1, which the "
+                            + "Prometheus operator installs): none is made, so no Prometheus operator scrapes the "
+                            + "proxy's metrics. The operator makes it once the CRD is installed (it looks every "
+                            + "minute by default, no restart needed); where no Prometheus operator will run, set "
+                            + "spec.metrics.serviceMonitor.enabled to false.");
         }
         return new CacheCondition(
                 CacheCondition.DEGRADED, CacheCondition.FALSE, "AsExpected", "Nothing needs attention.");
