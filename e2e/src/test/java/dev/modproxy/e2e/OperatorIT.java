@@ -1142,6 +1142,8 @@ class OperatorIT {
                 "create it again");
         assertThat(Caches.condition(Caches.get(admin, namespace, "default"), "Ready"))
                 .hasValueSatisfying(c -> assertThat(c).containsEntry("reason", "VolumeClaimPending"));
+        // nothing can progress until the class exists: not Progressing=True RollingOut for ever
+        assertStuck(namespace, "default", "StorageClassNotFound");
         assertThat(cacheClaimPhase(namespace)).isEqualTo("Pending");
 
         // the correction a user tries first: refused, without claiming a volume exists, saying what works instead
@@ -1354,6 +1356,49 @@ class OperatorIT {
                 .inNamespace(limited)
                 .withName("default")
                 .delete();
+    }
+
+    /**
+     * A ResourceQuota of pods=0 refuses every proxy pod: Degraded=True RolloutFailed quoting the refusal, and
+     * Progressing=False RolloutStuck, where it once stayed True (RollingOut) as long as the quota did.
+     */
+    @Test
+    void aQuotaOfNoPodsIsDegradedAndTheRolloutStuckNotProgressing() {
+        String namespace = Namespaces.of("no-pods");
+        Namespaces.ensure(admin, namespace);
+        admin.resourceQuotas()
+                .inNamespace(namespace)
+                .resource(new io.fabric8.kubernetes.api.model.ResourceQuotaBuilder()
+                        .withNewMetadata()
+                        .withName("no-pods")
+                        .endMetadata()
+                        .withNewSpec()
+                        .addToHard("pods", new Quantity("0"))
+                        .endSpec()
+                        .build())
+                .create();
+        create(namespace, "default", Caches.smallSpec());
+
+        awaitDegraded(namespace, "default", "RolloutFailed", "exceeded quota", "ResourceQuota");
+        assertStuck(namespace, "default", "RolloutFailed");
+        // left in place, the refused cache would be tried again for as long as the API server runs
+        admin.genericKubernetesResources(Caches.GOPROXYCACHE)
+                .inNamespace(namespace)
+                .withName("default")
+                .delete();
+    }
+
+    /** Progressing=False RolloutStuck naming the Degraded reason that stops the rollout, as the operator reports. */
+    private void assertStuck(String namespace, String name, String cause) {
+        await("GoProxyCache " + namespace + "/" + name + " Progressing=False RolloutStuck (operator log: "
+                        + operator.name() + ")")
+                .atMost(READY_WITHIN)
+                .untilAsserted(() -> assertThat(Caches.condition(Caches.get(admin, namespace, name), "Progressing"))
+                        .hasValueSatisfying(c -> assertThat(c)
+                                .containsEntry("status", "False")
+                                .containsEntry("reason", "RolloutStuck")
+                                .hasEntrySatisfying(
+                                        "message", m -> assertThat((String) m).contains("(" + cause + ")"))));
     }
 
     /**

@@ -495,6 +495,54 @@ class CacheStatusCalculatorTest {
     }
 
     /**
+     * A rollout that cannot go on until someone acts (a StorageClass that does not exist, pods a quota refuses, a
+     * Deployment past its progress deadline) is not in progress: Progressing=False naming the cause, as the
+     * Deployment's own ProgressDeadlineExceeded, where it once stayed True (RollingOut) for ever beside Degraded.
+     */
+    @Test
+    void aRolloutThatCannotGoOnIsProgressingFalseRolloutStuckNamingWhatDegradedReports() {
+        Observation missingClass = new Observation(
+                Optional.of(deployment(1, 0, false)),
+                Optional.of(claim("10Gi", "Pending")),
+                Optional.of(service()),
+                List.of(),
+                Optional.empty(),
+                Optional.of("does-not-exist"),
+                true,
+                Optional.empty(),
+                false);
+        Deployment stalled = deployment(1, 0, false);
+        stalled.getStatus()
+                .getConditions()
+                .add(new DeploymentConditionBuilder()
+                        .withType("Progressing")
+                        .withStatus("False")
+                        .withReason("ProgressDeadlineExceeded")
+                        .withMessage("ReplicaSet \"builds-5d9c\" has timed out progressing")
+                        .build());
+        Deployment refused = refusedWith("pods \"builds-5d9c-x2k\" is forbidden: exceeded quota: pods, requested: "
+                + "pods=1, used: pods=0, limited: pods=0");
+
+        for (Observation stuck : List.of(missingClass, seen(stalled, service()), seen(refused, service()))) {
+            GoProxyCacheStatus status = compute(stuck);
+            CacheCondition degraded = condition(status, CacheCondition.DEGRADED);
+            assertThat(degraded.getStatus()).isEqualTo("True");
+            CacheCondition progressing = condition(status, CacheCondition.PROGRESSING);
+            assertThat(progressing.getStatus()).as(degraded.getReason()).isEqualTo("False");
+            assertThat(progressing.getReason()).isEqualTo(CacheStatusCalculator.ROLLOUT_STUCK);
+            assertThat(progressing.getMessage())
+                    .contains("1 of 1 proxy pod(s) updated, 0 ready")
+                    .contains("(" + degraded.getReason() + ")")
+                    .contains("Degraded");
+        }
+
+        CacheCondition underWay =
+                condition(compute(seen(deployment(1, 0, false), service())), CacheCondition.PROGRESSING);
+        assertThat(underWay.getStatus()).isEqualTo("True");
+        assertThat(underWay.getReason()).isEqualTo("RollingOut");
+    }
+
+    /**
      * spec.metrics.serviceMonitor.enabled where the cluster has no ServiceMonitor CRD makes nothing: Degraded stays
      * False (the proxy serves) but says so, where it said "Nothing needs attention"; a True reason still comes first.
      */
