@@ -1142,6 +1142,8 @@ class OperatorIT {
                 "create it again");
         assertThat(Caches.condition(Caches.get(admin, namespace, "default"), "Ready"))
                 .hasValueSatisfying(c -> assertThat(c).containsEntry("reason", "VolumeClaimPending"));
+        // nothing can progress until the class exists: not Progressing=True RollingOut for ever
+        assertStuck(namespace, "default", "StorageClassNotFound");
         assertThat(cacheClaimPhase(namespace)).isEqualTo("Pending");
 
         // the correction a user tries first: refused, without claiming a volume exists, saying what works instead
@@ -1454,6 +1456,49 @@ class OperatorIT {
     }
 
     /**
+     * A ResourceQuota of pods=0 refuses every proxy pod: Degraded=True RolloutFailed quoting the refusal, and
+     * Progressing=False RolloutStuck, where it once stayed True (RollingOut) as long as the quota did.
+     */
+    @Test
+    void aQuotaOfNoPodsIsDegradedAndTheRolloutStuckNotProgressing() {
+        String namespace = Namespaces.of("no-pods");
+        Namespaces.ensure(admin, namespace);
+        admin.resourceQuotas()
+                .inNamespace(namespace)
+                .resource(new io.fabric8.kubernetes.api.model.ResourceQuotaBuilder()
+                        .withNewMetadata()
+                        .withName("no-pods")
+                        .endMetadata()
+                        .withNewSpec()
+                        .addToHard("pods", new Quantity("0"))
+                        .endSpec()
+                        .build())
+                .create();
+        create(namespace, "default", Caches.smallSpec());
+
+        awaitDegraded(namespace, "default", "RolloutFailed", "exceeded quota", "ResourceQuota");
+        assertStuck(namespace, "default", "RolloutFailed");
+        // left in place, the refused cache would be tried again for as long as the API server runs
+        admin.genericKubernetesResources(Caches.GOPROXYCACHE)
+                .inNamespace(namespace)
+                .withName("default")
+                .delete();
+    }
+
+    /** Progressing=False RolloutStuck naming the Degraded reason that stops the rollout, as the operator reports. */
+    private void assertStuck(String namespace, String name, String cause) {
+        await("GoProxyCache " + namespace + "/" + name + " Progressing=False RolloutStuck (operator log: "
+                        + operator.name() + ")")
+                .atMost(READY_WITHIN)
+                .untilAsserted(() -> assertThat(Caches.condition(Caches.get(admin, namespace, name), "Progressing"))
+                        .hasValueSatisfying(c -> assertThat(c)
+                                .containsEntry("status", "False")
+                                .containsEntry("reason", "RolloutStuck")
+                                .hasEntrySatisfying(
+                                        "message", m -> assertThat((String) m).contains("(" + cause + ")"))));
+    }
+
+    /**
      * A StorageClass with allowVolumeExpansion: false (and one volume of it, nothing provisions here): the API server
      * refuses the claim's growth. The refusal says so, not that a permission is missing; the claim keeps its size and
      * a new upstream still rolls out, where once the Deployment stayed as it was while Progressing said "RolledOut".
@@ -1602,7 +1647,7 @@ class OperatorIT {
             c.getMetadata().setOwnerReferences(List.of());
             return c;
         });
-        // its events no longer reach the cache without the reference: a change of the cache reconciles it
+        // a change of the cache reconciles it at once, whether or not the ConfigMap's own event did
         editSpec(namespace, "default", s -> s.put("upstream", "https://goproxy.cn,direct"));
 
         awaitDegraded(
@@ -1626,6 +1671,80 @@ class OperatorIT {
         await("Degraded=False")
                 .atMost(READY_WITHIN)
                 .until(() -> Caches.conditionIs(Caches.get(admin, namespace, "default"), "Degraded", "False"));
+    }
+
+    /**
+     * {@code kubectl delete gpc --cascade=orphan} leaves the Deployment serving without an owner reference, and the
+     * cache made again cannot take it (this control plane enforces OwnerReferencesPermissionEnforcement). The status
+     * says what is true, Ready (it serves) and Degraded=True OwnerReferenceRefused, and says it again after an operator
+     * restart: the informers once found the Deployment by owner reference only, so the restarted operator reported it
+     * missing (Ready=False DeploymentMissing) while it served 1/1, and the webhook gave build pods the fallback only.
+     */
+    @Test
+    void aDeploymentOrphanedByItsCacheIsReadyButNotTheCachesBeforeAndAfterAnOperatorRestart() {
+        String namespace = Namespaces.of("orph");
+        create(namespace, "o", Caches.smallSpec());
+        awaitReady(namespace, "o");
+        Commands.Result orphaned = cluster.kubectl("-n", namespace, "delete", "gpc", "o", "--cascade=orphan");
+        assertThat(orphaned.succeeded()).as(orphaned.toString()).isTrue();
+        await("the garbage collector took the owner reference off the Deployment")
+                .atMost(READY_WITHIN)
+                .until(() -> deployment(namespace, "o").getMetadata().getOwnerReferences() == null
+                        || deployment(namespace, "o")
+                                .getMetadata()
+                                .getOwnerReferences()
+                                .isEmpty());
+        create(namespace, "o", Caches.smallSpec());
+
+        awaitDegraded(namespace, "o", "OwnerReferenceRefused", "carries this cache's labels but no owner reference");
+        assertServingButNotTheCaches(namespace, "before the restart");
+
+        operator.close();
+        assertThat(operator.rbacDenials())
+                .as("RBAC denials of " + operator.name())
+                .isEmpty();
+        operator = OperatorProcess.start(
+                operator.name() + "-restarted", cluster, ChartRelease.NAMESPACE, chart.operatorToken(), Map.of());
+        // the refusal, which waits for a person, ends the reconciliation without a retry (counted as a success; a
+        // failure if it were retried), and either is counted after the status was written
+        await("the restarted operator reconciled the cache (operator log: " + operator.name() + ")")
+                .atMost(READY_WITHIN)
+                .until(() -> operator.counter("operator_sdk_reconciliations_success_total", namespace)
+                                + operator.counter("operator_sdk_reconciliations_failed_total", namespace)
+                        >= 1);
+        assertServingButNotTheCaches(namespace, "after the restart");
+
+        // left in place, the refused cache would be tried again every minute while later tests run here
+        admin.genericKubernetesResources(Caches.GOPROXYCACHE)
+                .inNamespace(namespace)
+                .withName("o")
+                .delete();
+    }
+
+    private void assertServingButNotTheCaches(String namespace, String when) {
+        assertThat(deployment(namespace, "o").getStatus().getReadyReplicas())
+                .as("the orphaned Deployment's ready pods " + when)
+                .isEqualTo(1);
+        GenericKubernetesResource cache = Caches.get(admin, namespace, "o");
+        assertThat(Caches.condition(cache, "Ready"))
+                .as("Ready " + when)
+                .hasValueSatisfying(
+                        c -> assertThat(c).containsEntry("status", "True").containsEntry("reason", "Available"));
+        assertThat(Caches.condition(cache, "Degraded"))
+                .as("Degraded " + when)
+                .hasValueSatisfying(c -> assertThat(c)
+                        .containsEntry("status", "True")
+                        .containsEntry("reason", "OwnerReferenceRefused")
+                        .hasEntrySatisfying(
+                                "message",
+                                m -> assertThat((String) m).contains("kubectl -n " + namespace + " delete ")));
+        assertThat(Caches.status(cache, "url")).as("status.url " + when).isEqualTo("http://o." + namespace + ".svc");
+        for (String type : List.of("Ready", "Progressing", "Degraded")) {
+            assertThat(Caches.condition(cache, type))
+                    .as(type + " " + when)
+                    .hasValueSatisfying(
+                            c -> assertThat((String) c.get("message")).doesNotContain("does not exist"));
+        }
     }
 
     /**

@@ -4,9 +4,16 @@ import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.processing.dependent.Matcher.Result;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.SecondaryToPrimaryMapper;
+import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * An object a GoProxyCache controls: it carries the cache's {@link ControllerReference}, so garbage collection
@@ -74,6 +81,36 @@ public abstract class CacheOwnedDependent<R extends HasMetadata>
                 && labels != null
                 && CacheNames.APP.equals(labels.get(CacheNames.NAME_LABEL))
                 && cache.getMetadata().getName().equals(labels.get(CacheNames.INSTANCE_LABEL));
+    }
+
+    /**
+     * The informers find a cache's objects, and send their events to it, by {@link #cachesOf}: by owner reference
+     * alone, an object without one (left by {@code kubectl delete --cascade=orphan}, its reference removed by hand,
+     * a retained volume claim) was the cache's only while the informer's index still held the reference it once had,
+     * so the status said "does not exist" about a serving Deployment once the operator restarted.
+     */
+    @Override
+    protected Optional<SecondaryToPrimaryMapper<R>> getSecondaryToPrimaryMapper(
+            EventSourceContext<GoProxyCache> context) {
+        return Optional.of(CacheOwnedDependent::cachesOf);
+    }
+
+    /**
+     * The caches an object is of: those its owner references name, or, when nothing controls it, the cache its
+     * labels name, as {@link #madeFor} takes it: labels never give a cache an object someone else controls.
+     */
+    static Set<ResourceID> cachesOf(HasMetadata object) {
+        Set<ResourceID> caches = new HashSet<>(Mappers.<HasMetadata>fromOwnerReferences(GoProxyCache.class, false)
+                .toPrimaryResourceIDs(object));
+        Map<String, String> labels = object.getMetadata().getLabels();
+        if (ControllerReference.controller(object).isEmpty()
+                && labels != null
+                && CacheNames.APP.equals(labels.get(CacheNames.NAME_LABEL))
+                && labels.get(CacheNames.INSTANCE_LABEL) != null) {
+            caches.add(new ResourceID(
+                    labels.get(CacheNames.INSTANCE_LABEL), object.getMetadata().getNamespace()));
+        }
+        return caches;
     }
 
     /** The operator SDK's matcher without server-side apply looks at no metadata but labels and annotations. */

@@ -12,18 +12,15 @@ import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.dependent.ReconcileResult;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
-import io.javaoperatorsdk.operator.processing.event.source.SecondaryToPrimaryMapper;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * The volume holding cached modules. It only grows, and when the cache asks to retain it, it carries no
  * owner reference, so deleting the GoProxyCache leaves it (and the cached modules) in place.
  */
 @KubernetesDependent(informer = @Informer(labelSelector = CacheNames.MANAGED_BY_SELECTOR))
-public class CacheVolumeClaimDependent extends CacheOwnedDependent<PersistentVolumeClaim>
-        implements SecondaryToPrimaryMapper<PersistentVolumeClaim> {
+public class CacheVolumeClaimDependent extends CacheOwnedDependent<PersistentVolumeClaim> {
 
     static final String STORAGE = "storage";
 
@@ -148,16 +145,5 @@ public class CacheVolumeClaimDependent extends CacheOwnedDependent<PersistentVol
     @Override
     protected ResourceID targetSecondaryResourceID(GoProxyCache cache, Context<GoProxyCache> context) {
         return new ResourceID(CacheNames.volumeClaim(cache), cache.getMetadata().getNamespace());
-    }
-
-    /** Found by label, since a retained claim has no owner reference to follow. */
-    @Override
-    public Set<ResourceID> toPrimaryResourceIDs(PersistentVolumeClaim claim) {
-        String instance = claim.getMetadata().getLabels() == null
-                ? null
-                : claim.getMetadata().getLabels().get(CacheNames.INSTANCE_LABEL);
-        return instance == null
-                ? Set.of()
-                : Set.of(new ResourceID(instance, claim.getMetadata().getNamespace()));
     }
 }

@@ -174,7 +174,7 @@ public class GoProxyCacheReconciler implements Reconciler<GoProxyCache> {
         }
         // A ServiceMonitor asked for before its CRD is installed: nothing else wakes a cache that has settled, so look
         // again after the CRD check's interval, and the ServiceMonitor is made once the CRD is there.
-        if (Conditions.serviceMonitorWanted(cache) && !monitorCrd.isMet(monitorType, cache, context)) {
+        if (serviceMonitorCrdMissing(cache, context)) {
             return control.rescheduleAfter(ServiceMonitorCrdPresent.recheckAfter());
         }
         return control;
@@ -253,7 +253,12 @@ public class GoProxyCacheReconciler implements Reconciler<GoProxyCache> {
                 : control;
     }
 
-    private static Observation observe(
+    /** A ServiceMonitor asked for where the cluster has no CRD for it, by the check that activates the dependent. */
+    private boolean serviceMonitorCrdMissing(GoProxyCache cache, Context<GoProxyCache> context) {
+        return Conditions.serviceMonitorWanted(cache) && !monitorCrd.isMet(monitorType, cache, context);
+    }
+
+    private Observation observe(
             GoProxyCache cache,
             Context<GoProxyCache> context,
             List<String> problems,
@@ -271,7 +276,8 @@ public class GoProxyCacheReconciler implements Reconciler<GoProxyCache> {
                 failure,
                 claim.flatMap(c -> missingStorageClass(c, context.getClient())),
                 deploymentApplied(context),
-                ProxyDeploymentDependent.takenBack(context));
+                ProxyDeploymentDependent.takenBack(context),
+                serviceMonitorCrdMissing(cache, context));
     }
 
     /**

@@ -4,6 +4,7 @@ import dev.modproxy.operator.api.v1alpha1.CacheCondition;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheStatus;
 import dev.modproxy.operator.dependent.CacheNames;
+import dev.modproxy.operator.dependent.Conditions;
 import dev.modproxy.operator.dependent.PodTemplateDrift;
 import dev.modproxy.operator.settings.StorageSize;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
@@ -28,6 +29,18 @@ public final class CacheStatusCalculator {
      * edit (kubectl set env, kubectl patch): True while the pods roll back to the operator's template.
      */
     public static final String POD_TEMPLATE_TAKEN_BACK = "PodTemplateTakenBack";
+
+    /**
+     * Progressing's reason while the rollout cannot go on until someone acts (what Degraded names: a missing
+     * StorageClass, refused pods, a rollout past its deadline): False, as no progress is under way.
+     */
+    public static final String ROLLOUT_STUCK = "RolloutStuck";
+
+    /**
+     * Degraded's reason (False) when a ServiceMonitor is asked for where the cluster has no ServiceMonitor CRD: the
+     * proxy serves, and nothing else needs attention, but the spec's ServiceMonitor is not made.
+     */
+    public static final String SERVICE_MONITOR_CRD_MISSING = "ServiceMonitorCRDMissing";
 
     private static final String TAKEN_BACK_FROM = " Taken back from edits of the pod template by ";
 
@@ -192,6 +205,16 @@ public final class CacheStatusCalculator {
         }
         String counts = orZero(ds.getUpdatedReplicas()) + " of " + wanted + " proxy pod(s) updated, "
                 + orZero(ds.getReadyReplicas()) + " ready.";
+        Optional<CacheCondition> blocker = rolloutBlocker(cache, seen);
+        if (!rolledOut && blocker.isPresent()) {
+            // as the Deployment's own Progressing=False ProgressDeadlineExceeded: kubectl wait must not wait for it
+            return new CacheCondition(
+                    CacheCondition.PROGRESSING,
+                    CacheCondition.FALSE,
+                    ROLLOUT_STUCK,
+                    "The rollout is stuck: " + counts + " It cannot go on until what stops it ("
+                            + blocker.get().getReason() + ") is fixed; the Degraded condition says how.");
+        }
         String done = "All " + wanted + " proxy pod(s) run the current settings.";
         Optional<String> takenBack = podTemplateTakenBack(cache, seen);
         if (takenBack.isPresent()) {
@@ -257,19 +280,42 @@ public final class CacheStatusCalculator {
                             + existing.get() + "); volumes only grow. Set spec.storage.size to at least "
                             + existing.get() + ".");
         }
-        if (seen.missingStorageClass().isPresent()) {
+        Optional<CacheCondition> blocker = rolloutBlocker(cache, seen);
+        if (blocker.isPresent()) {
+            return blocker.get();
+        }
+        if (Conditions.serviceMonitorWanted(cache) && seen.serviceMonitorCrdMissing()) {
+            // not Degraded: the proxy serves as asked, and the ServiceMonitor follows the CRD by itself
             return new CacheCondition(
                     CacheCondition.DEGRADED,
-                    CacheCondition.TRUE,
-                    "StorageClassNotFound",
-                    storageClassNotFound(cache, seen.missingStorageClass().get()));
-        }
-        Optional<String> stuck = seen.deployment().flatMap(d -> rolloutProblem(cache, d, pendingClaim(seen)));
-        if (stuck.isPresent()) {
-            return new CacheCondition(CacheCondition.DEGRADED, CacheCondition.TRUE, "RolloutFailed", stuck.get());
+                    CacheCondition.FALSE,
+                    SERVICE_MONITOR_CRD_MISSING,
+                    "The proxy serves as asked, but spec.metrics.serviceMonitor.enabled asks for a ServiceMonitor "
+                            + "and this cluster has no ServiceMonitor CRD (monitoring.coreos.com/v1, which the "
+                            + "Prometheus operator installs): none is made, so no Prometheus operator scrapes the "
+                            + "proxy's metrics. The operator makes it once the CRD is installed (it looks every "
+                            + "minute by default, no restart needed); where no Prometheus operator will run, set "
+                            + "spec.metrics.serviceMonitor.enabled to false.");
         }
         return new CacheCondition(
                 CacheCondition.DEGRADED, CacheCondition.FALSE, "AsExpected", "Nothing needs attention.");
+    }
+
+    /**
+     * What keeps the rollout from going on until someone acts, as a Degraded condition: a StorageClass that does not
+     * exist (the claim never binds), pods the API server refuses, or a rollout past its progress deadline.
+     */
+    private static Optional<CacheCondition> rolloutBlocker(GoProxyCache cache, Observation seen) {
+        if (seen.missingStorageClass().isPresent()) {
+            return Optional.of(new CacheCondition(
+                    CacheCondition.DEGRADED,
+                    CacheCondition.TRUE,
+                    "StorageClassNotFound",
+                    storageClassNotFound(cache, seen.missingStorageClass().get())));
+        }
+        return seen.deployment()
+                .flatMap(d -> rolloutProblem(cache, d, pendingClaim(seen)))
+                .map(stuck -> new CacheCondition(CacheCondition.DEGRADED, CacheCondition.TRUE, "RolloutFailed", stuck));
     }
 
     /**

@@ -15,6 +15,8 @@ import java.util.Optional;
  * Deployment waits for (the volume claim's creation) keeps it from being applied: the Deployment then seen is one
  * made from an earlier spec, whatever its own status says about its rollout. {@code podTemplateTakenBack}: what this
  * reconciliation took back of other field managers' edits of the Deployment's pod template, if anything.
+ * {@code serviceMonitorCrdMissing}: the cluster has no ServiceMonitor CRD (looked up only when the spec asks for a
+ * ServiceMonitor).
  */
 public record Observation(
         Optional<Deployment> deployment,
@@ -24,7 +26,8 @@ public record Observation(
         Optional<Failure> failure,
         Optional<String> missingStorageClass,
         boolean deploymentApplied,
-        Optional<PodTemplateDrift> podTemplateTakenBack) {
+        Optional<PodTemplateDrift> podTemplateTakenBack,
+        boolean serviceMonitorCrdMissing) {
 
     /** Why applying the spec failed, in words a user can act on. */
     public record Failure(String reason, String message) {}

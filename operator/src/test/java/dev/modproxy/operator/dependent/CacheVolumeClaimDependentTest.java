@@ -83,7 +83,7 @@ class CacheVolumeClaimDependentTest {
     void volumeEventsReachTheCacheThroughItsInstanceLabel() {
         GoProxyCache cache = cache("team-a", "builds", spec -> spec.getStorage().setRetainOnDelete(true));
         PersistentVolumeClaim claim = CacheVolumeClaimDependent.desiredClaim(cache, Optional.empty());
-        assertThat(dependent.toPrimaryResourceIDs(claim)).containsExactly(new ResourceID("builds", "team-a"));
+        assertThat(CacheOwnedDependent.cachesOf(claim)).containsExactly(new ResourceID("builds", "team-a"));
     }
 
     /**

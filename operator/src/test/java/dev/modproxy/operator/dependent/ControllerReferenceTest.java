@@ -16,6 +16,7 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.openshift.api.model.monitoring.v1.ServiceMonitor;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -137,6 +138,39 @@ class ControllerReferenceTest {
                 .isTrue();
         assertThat(ControllerReference.controlledByEarlier(cache, anotherCaches))
                 .isFalse();
+    }
+
+    /**
+     * The informers give an object to the cache its owner references name, or, when nothing controls it, to the one
+     * its labels name: a Deployment orphaned by kubectl delete --cascade=orphan is the cache's made again after an
+     * operator restart too, where by owner reference alone it was "missing" then; another controller's never is.
+     */
+    @Test
+    void anObjectIsTheCachesItsOwnerReferencesNameOrUncontrolledItsLabels() {
+        ResourceID builds = new ResourceID("builds", "team-a");
+        Deployment controlled = ProxyDeploymentDependent.desiredDeployment(cache);
+        reference(new ProxyDeploymentDependent(), controlled);
+        assertThat(CacheOwnedDependent.cachesOf(controlled)).containsExactly(builds);
+
+        Deployment orphan = ProxyDeploymentDependent.desiredDeployment(cache);
+        assertThat(orphan.getMetadata().getOwnerReferences()).isEmpty();
+        assertThat(CacheOwnedDependent.cachesOf(orphan)).containsExactly(builds);
+
+        Deployment plainlyOwned = ProxyDeploymentDependent.desiredDeployment(cache);
+        plainlyOwned.getMetadata().setOwnerReferences(List.of(plainReference));
+        assertThat(CacheOwnedDependent.cachesOf(plainlyOwned)).containsExactly(builds);
+
+        Deployment someoneElses = ProxyDeploymentDependent.desiredDeployment(cache);
+        someoneElses
+                .getMetadata()
+                .setOwnerReferences(List.of(new OwnerReferenceBuilder(otherOwner)
+                        .withController(true)
+                        .build()));
+        assertThat(CacheOwnedDependent.cachesOf(someoneElses)).isEmpty();
+
+        ConfigMap unlabelled = configMapOwnedBy();
+        unlabelled.getMetadata().setNamespace("team-a");
+        assertThat(CacheOwnedDependent.cachesOf(unlabelled)).isEmpty();
     }
 
     @SuppressWarnings("unchecked")

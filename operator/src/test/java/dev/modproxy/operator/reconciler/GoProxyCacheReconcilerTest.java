@@ -15,6 +15,7 @@ import dev.modproxy.operator.cluster.ClusterUnderTest;
 import dev.modproxy.operator.cluster.ProxyStandIn;
 import dev.modproxy.operator.cluster.TestRun;
 import dev.modproxy.operator.dependent.CacheNames;
+import dev.modproxy.operator.status.CacheStatusCalculator;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -1171,8 +1172,13 @@ class GoProxyCacheReconcilerTest {
                         .withName("servicemonitors.monitoring.coreos.com")
                         .get()
                 == null) {
-            await().atMost(PATIENCE)
-                    .untilAsserted(() -> assertCondition(fresh(ns, "scraped"), CacheCondition.DEGRADED, "False"));
+            // the proxy serves, so not Degraded, but the ServiceMonitor asked for is not made, and the status says so
+            await().atMost(PATIENCE).untilAsserted(() -> {
+                assertCondition(fresh(ns, "scraped"), CacheCondition.DEGRADED, "False");
+                assertThat(condition(fresh(ns, "scraped"), CacheCondition.DEGRADED)
+                                .getReason())
+                        .isEqualTo(CacheStatusCalculator.SERVICE_MONITOR_CRD_MISSING);
+            });
             assertThat(get(ServiceMonitor.class, ns, "scraped")).isNull();
             installServiceMonitorCrd();
             // nothing else changes: the cache waiting for the CRD is looked at again by itself
@@ -1182,6 +1188,10 @@ class GoProxyCacheReconcilerTest {
         edit(ns, "unscraped", spec -> spec.setUpstream("https://goproxy.cn"));
         assertThat(monitor.getSpec().getEndpoints().get(0).getPath()).isEqualTo("/q/metrics");
         assertOwnedBy(monitor, fresh(ns, "scraped").getMetadata().getUid());
+        await().atMost(PATIENCE)
+                .untilAsserted(() -> assertThat(condition(fresh(ns, "scraped"), CacheCondition.DEGRADED)
+                                .getReason())
+                        .isEqualTo("AsExpected"));
         await().atMost(PATIENCE)
                 .until(() -> "https://goproxy.cn"
                         .equals(get(ConfigMap.class, ns, "unscraped-config")

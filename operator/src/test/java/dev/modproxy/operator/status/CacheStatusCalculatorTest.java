@@ -136,7 +136,8 @@ class CacheStatusCalculatorTest {
                 Optional.of(new Observation.Failure("Rejected", "The API server rejected an owned object: ...")),
                 Optional.empty(),
                 false,
-                Optional.empty());
+                Optional.empty(),
+                false);
 
         CacheCondition progressing = condition(compute(refused), CacheCondition.PROGRESSING);
         assertThat(progressing.getStatus()).isEqualTo("False");
@@ -157,7 +158,8 @@ class CacheStatusCalculatorTest {
                 Optional.empty(),
                 Optional.empty(),
                 false,
-                Optional.empty());
+                Optional.empty(),
+                false);
         CacheCondition notApplied = condition(compute(invalid), CacheCondition.PROGRESSING);
         assertThat(notApplied.getReason()).isEqualTo("InvalidSpec");
         assertThat(notApplied.getMessage()).contains("the spec is invalid");
@@ -170,7 +172,8 @@ class CacheStatusCalculatorTest {
                 Optional.of(new Observation.Failure("NameInUse", "The Service builds-management already exists")),
                 Optional.empty(),
                 true,
-                Optional.empty());
+                Optional.empty(),
+                false);
         assertThat(condition(compute(failedElsewhere), CacheCondition.PROGRESSING)
                         .getReason())
                 .as("a failure of another object, the Deployment applied")
@@ -187,7 +190,8 @@ class CacheStatusCalculatorTest {
                 Optional.empty(),
                 Optional.empty(),
                 false,
-                Optional.empty());
+                Optional.empty(),
+                false);
         GoProxyCacheStatus status = CacheStatusCalculator.compute(cache, seen, T0);
         CacheCondition degraded = condition(status, CacheCondition.DEGRADED);
         assertThat(degraded.getStatus()).isEqualTo("True");
@@ -214,7 +218,8 @@ class CacheStatusCalculatorTest {
                 Optional.of(new Observation.Failure("NameInUse", "The Service builds already exists")),
                 Optional.empty(),
                 false,
-                Optional.empty());
+                Optional.empty(),
+                false);
         CacheCondition ready = condition(compute(nameInUse), CacheCondition.READY);
         assertThat(ready.getReason()).isEqualTo("DeploymentMissing");
         assertThat(ready.getMessage())
@@ -230,7 +235,8 @@ class CacheStatusCalculatorTest {
                 Optional.empty(),
                 Optional.empty(),
                 false,
-                Optional.empty());
+                Optional.empty(),
+                false);
         assertThat(condition(compute(invalid), CacheCondition.READY).getMessage())
                 .contains("once the spec is valid")
                 .contains("InvalidSpec");
@@ -249,7 +255,8 @@ class CacheStatusCalculatorTest {
                 Optional.of(new Observation.Failure("QuotaExceeded", "quota")),
                 Optional.empty(),
                 false,
-                Optional.empty());
+                Optional.empty(),
+                false);
         assertThat(condition(CacheStatusCalculator.compute(cache, failed, T0), CacheCondition.DEGRADED)
                         .getReason())
                 .isEqualTo("QuotaExceeded");
@@ -325,7 +332,8 @@ class CacheStatusCalculatorTest {
                 Optional.empty(),
                 Optional.empty(),
                 true,
-                Optional.empty());
+                Optional.empty(),
+                false);
         GoProxyCacheStatus status = CacheStatusCalculator.compute(cache, seen, T0);
         assertThat(condition(status, CacheCondition.READY).getReason()).isEqualTo("PodsNotCreated");
         assertThat(condition(status, CacheCondition.DEGRADED).getMessage()).contains("violates PodSecurity");
@@ -367,7 +375,8 @@ class CacheStatusCalculatorTest {
                 Optional.empty(),
                 Optional.empty(),
                 true,
-                Optional.empty());
+                Optional.empty(),
+                false);
         GoProxyCacheStatus status = CacheStatusCalculator.compute(shrunk, seen, T0);
         CacheCondition degraded = condition(status, CacheCondition.DEGRADED);
         assertThat(degraded.getReason()).isEqualTo("StorageShrinkRefused");
@@ -385,7 +394,8 @@ class CacheStatusCalculatorTest {
                 Optional.empty(),
                 Optional.of("fast-sdd"),
                 true,
-                Optional.empty());
+                Optional.empty(),
+                false);
         CacheCondition degraded = condition(compute(seen), CacheCondition.DEGRADED);
         assertThat(degraded.getStatus()).isEqualTo("True");
         assertThat(degraded.getReason()).isEqualTo("StorageClassNotFound");
@@ -413,7 +423,8 @@ class CacheStatusCalculatorTest {
                 Optional.empty(),
                 Optional.empty(),
                 true,
-                Optional.empty());
+                Optional.empty(),
+                false);
         GoProxyCacheStatus status = compute(waiting);
         CacheCondition ready = condition(status, CacheCondition.READY);
         assertThat(ready.getStatus()).isEqualTo("False");
@@ -435,7 +446,8 @@ class CacheStatusCalculatorTest {
                 Optional.empty(),
                 Optional.empty(),
                 true,
-                Optional.empty());
+                Optional.empty(),
+                false);
         assertThat(condition(compute(bound), CacheCondition.READY).getReason()).isEqualTo("PodsNotReady");
     }
 
@@ -458,7 +470,8 @@ class CacheStatusCalculatorTest {
                 Optional.empty(),
                 Optional.empty(),
                 true,
-                Optional.empty());
+                Optional.empty(),
+                false);
         CacheCondition degraded = condition(compute(waiting), CacheCondition.DEGRADED);
         assertThat(degraded.getReason()).isEqualTo("RolloutFailed");
         assertThat(degraded.getMessage())
@@ -475,9 +488,113 @@ class CacheStatusCalculatorTest {
                 Optional.empty(),
                 Optional.empty(),
                 true,
-                Optional.empty());
+                Optional.empty(),
+                false);
         assertThat(condition(compute(bound), CacheCondition.DEGRADED).getMessage())
                 .contains("image pull");
+    }
+
+    /**
+     * A rollout that cannot go on until someone acts (a StorageClass that does not exist, pods a quota refuses, a
+     * Deployment past its progress deadline) is not in progress: Progressing=False naming the cause, as the
+     * Deployment's own ProgressDeadlineExceeded, where it once stayed True (RollingOut) for ever beside Degraded.
+     */
+    @Test
+    void aRolloutThatCannotGoOnIsProgressingFalseRolloutStuckNamingWhatDegradedReports() {
+        Observation missingClass = new Observation(
+                Optional.of(deployment(1, 0, false)),
+                Optional.of(claim("10Gi", "Pending")),
+                Optional.of(service()),
+                List.of(),
+                Optional.empty(),
+                Optional.of("does-not-exist"),
+                true,
+                Optional.empty(),
+                false);
+        Deployment stalled = deployment(1, 0, false);
+        stalled.getStatus()
+                .getConditions()
+                .add(new DeploymentConditionBuilder()
+                        .withType("Progressing")
+                        .withStatus("False")
+                        .withReason("ProgressDeadlineExceeded")
+                        .withMessage("ReplicaSet \"builds-5d9c\" has timed out progressing")
+                        .build());
+        Deployment refused = refusedWith("pods \"builds-5d9c-x2k\" is forbidden: exceeded quota: pods, requested: "
+                + "pods=1, used: pods=0, limited: pods=0");
+
+        for (Observation stuck : List.of(missingClass, seen(stalled, service()), seen(refused, service()))) {
+            GoProxyCacheStatus status = compute(stuck);
+            CacheCondition degraded = condition(status, CacheCondition.DEGRADED);
+            assertThat(degraded.getStatus()).isEqualTo("True");
+            CacheCondition progressing = condition(status, CacheCondition.PROGRESSING);
+            assertThat(progressing.getStatus()).as(degraded.getReason()).isEqualTo("False");
+            assertThat(progressing.getReason()).isEqualTo(CacheStatusCalculator.ROLLOUT_STUCK);
+            assertThat(progressing.getMessage())
+                    .contains("1 of 1 proxy pod(s) updated, 0 ready")
+                    .contains("(" + degraded.getReason() + ")")
+                    .contains("Degraded");
+        }
+
+        CacheCondition underWay =
+                condition(compute(seen(deployment(1, 0, false), service())), CacheCondition.PROGRESSING);
+        assertThat(underWay.getStatus()).isEqualTo("True");
+        assertThat(underWay.getReason()).isEqualTo("RollingOut");
+    }
+
+    /**
+     * spec.metrics.serviceMonitor.enabled where the cluster has no ServiceMonitor CRD makes nothing: Degraded stays
+     * False (the proxy serves) but says so, where it said "Nothing needs attention"; a True reason still comes first.
+     */
+    @Test
+    void aServiceMonitorAskedForWhereItsCrdIsMissingIsNamedInDegradedFalse() {
+        GoProxyCache scraped = cache(
+                "team-a",
+                "builds",
+                spec -> spec.getMetrics().getServiceMonitor().setEnabled(true));
+        Observation noCrd = new Observation(
+                Optional.of(deployment(1, 1, true)),
+                Optional.empty(),
+                Optional.of(service()),
+                List.of(),
+                Optional.empty(),
+                Optional.empty(),
+                true,
+                Optional.empty(),
+                true);
+        CacheCondition degraded = condition(CacheStatusCalculator.compute(scraped, noCrd, T0), CacheCondition.DEGRADED);
+        assertThat(degraded.getStatus()).isEqualTo("False");
+        assertThat(degraded.getReason()).isEqualTo(CacheStatusCalculator.SERVICE_MONITOR_CRD_MISSING);
+        assertThat(degraded.getMessage())
+                .contains("spec.metrics.serviceMonitor.enabled")
+                .contains("no ServiceMonitor CRD (monitoring.coreos.com/v1")
+                .doesNotContain("Nothing needs attention");
+        assertThat(condition(CacheStatusCalculator.compute(scraped, noCrd, T0), CacheCondition.READY)
+                        .getStatus())
+                .isEqualTo("True");
+
+        assertThat(condition(compute(noCrd), CacheCondition.DEGRADED).getReason())
+                .as("no ServiceMonitor asked for")
+                .isEqualTo("AsExpected");
+        assertThat(condition(
+                                CacheStatusCalculator.compute(scraped, seen(deployment(1, 1, true), service()), T0),
+                                CacheCondition.DEGRADED)
+                        .getReason())
+                .as("the CRD installed")
+                .isEqualTo("AsExpected");
+        Observation noCrdAndNoClass = new Observation(
+                Optional.of(deployment(1, 0, false)),
+                Optional.of(claim("10Gi", "Pending")),
+                Optional.of(service()),
+                List.of(),
+                Optional.empty(),
+                Optional.of("does-not-exist"),
+                true,
+                Optional.empty(),
+                true);
+        assertThat(condition(CacheStatusCalculator.compute(scraped, noCrdAndNoClass, T0), CacheCondition.DEGRADED)
+                        .getReason())
+                .isEqualTo("StorageClassNotFound");
     }
 
     @Test
@@ -513,7 +630,8 @@ class CacheStatusCalculatorTest {
                 Optional.empty(),
                 Optional.empty(),
                 true,
-                Optional.of(drift));
+                Optional.of(drift),
+                false);
 
         GoProxyCacheStatus taken = compute(takingBack);
         CacheCondition progressing = condition(taken, CacheCondition.PROGRESSING);
@@ -571,7 +689,8 @@ class CacheStatusCalculatorTest {
                 Optional.empty(),
                 Optional.empty(),
                 true,
-                Optional.empty());
+                Optional.empty(),
+                false);
     }
 
     /** A condition of the status, checked on the way against what the CRD schema requires of every condition. */
