@@ -79,26 +79,42 @@ final class ModuleZipRules {
     private static final DirectoryBudget BUDGET =
             new DirectoryBudget(Runtime.getRuntime().maxMemory() / 4);
 
-    /** How many of a zip's first bytes {@link #checkStart} reads. */
-    static final int START_LENGTH = 4;
+    /** How many of a zip's first bytes {@link #checkStart} reads: a local file header's fixed part. */
+    static final int START_LENGTH = 30;
 
     /**
      * A module zip starts with its first entry's local header, or is an empty archive, which is its end record alone
-     * (the go command writes them so, nothing before). Read from the first bytes of a download, before any byte of it
-     * goes to a client: an answer that is no zip at all is refused then, with its reason, not after 500 MiB of it.
+     * (the go command writes them so, nothing before), and every entry of it has a name ({@code module@version/...}).
+     * Read from the first bytes of a download, before any byte of it goes to a client: an answer that is no zip at
+     * all, or a zip signature followed by nothing (a gzip-encoded body of zeros inflates to 500 MiB of it), is refused
+     * then, with its reason, not after 500 MiB of it. An empty archive is shorter than these bytes and is checked
+     * whole once it has arrived.
      *
      * @param start the first {@link #START_LENGTH} bytes
      */
     static void checkStart(byte[] start) throws ArtifactRejectedException {
-        int signature = (start[0] & 0xff) | (start[1] & 0xff) << 8 | (start[2] & 0xff) << 16 | (start[3] & 0xff) << 24;
+        int signature = littleEndian(start, 0, 4);
         if (signature != ZipDirectory.LOC && signature != ZipDirectory.END) {
             StringBuilder hex = new StringBuilder();
-            for (byte b : start) {
-                hex.append(hex.length() == 0 ? "" : " ").append(String.format("%02x", b & 0xff));
+            for (int i = 0; i < 4; i++) {
+                hex.append(i == 0 ? "" : " ").append(String.format("%02x", start[i] & 0xff));
             }
             throw new ArtifactRejectedException("not a zip file: it starts with the bytes " + hex
                     + ", not a local file header (50 4b 03 04) or an empty archive's end record (50 4b 05 06)");
         }
+        // offset 26 of a local header: the entry's name length
+        if (signature == ZipDirectory.LOC && littleEndian(start, 26, 2) == 0) {
+            throw new ArtifactRejectedException(
+                    "not a module zip: its first entry has no name (every file of a module zip is module@version/...)");
+        }
+    }
+
+    private static int littleEndian(byte[] bytes, int offset, int length) {
+        int value = 0;
+        for (int i = length - 1; i >= 0; i--) {
+            value = value << 8 | (bytes[offset + i] & 0xff);
+        }
+        return value;
     }
 
     static void check(ModulePath module, ModuleVersion version, StagedAnswer staged) throws ArtifactRejectedException {
