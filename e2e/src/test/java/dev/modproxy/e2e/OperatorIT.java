@@ -1339,10 +1339,10 @@ class OperatorIT {
                 spec:
                   podLabels: {"%s/%s": "%s", example.com/team: "", tier: v1.2_3}
                   nodeSelector: {kubernetes.io/os: linux}
-                  podAnnotations: {example.com/note: "any thing!"}
+                  podAnnotations: {example.com/note: "any thing!", Example.com/Note: x}
                   service: {annotations: {service.beta.kubernetes.io/aws-load-balancer-internal: "true"}}
                   tolerations: [{operator: Exists}, {key: k, operator: "", value: v, effect: ""}, {key: k, value: v, effect: NoExecute, tolerationSeconds: 5}]
-                  imagePullSecrets: [{name: registry.login-1}]
+                  imagePullSecrets: [{name: registry.login-1}, {}]
                   replicas: 100
                   storage: {accessModes: [ReadWriteMany]}
                   proxy: {jvmOptions: "-XX:MaxRAMPercentage=70 -Xss512k"}

@@ -228,7 +228,10 @@ public class CrdConventions implements CRDPostProcessor {
     private static void checkWhatThePodTemplateTakes(JSONSchemaProps spec) {
         for (String labels : List.of("podLabels", "nodeSelector")) {
             JSONSchemaProps map = property(spec, labels);
-            checkKeys(map, "spec." + labels, "label keys");
+            checkKeys(
+                    map,
+                    KubernetesSyntax.labelKeyRule("k"),
+                    "spec." + labels + " keys must each be label keys: " + KubernetesSyntax.LABEL_KEY_WORDS);
             JSONSchemaProps value = map.getAdditionalProperties().getSchema();
             value.setMaxLength((long) KubernetesSyntax.LABEL_VALUE_MAX_LENGTH);
             addRule(
@@ -241,7 +244,11 @@ public class CrdConventions implements CRDPostProcessor {
                             .build());
         }
         for (String annotations : List.of("podAnnotations", "service.annotations")) {
-            checkKeys(property(spec, annotations), "spec." + annotations, "annotation keys, as label keys are");
+            checkKeys(
+                    property(spec, annotations),
+                    KubernetesSyntax.annotationKeyRule("k"),
+                    "spec." + annotations + " keys must each be annotation keys, "
+                            + KubernetesSyntax.ANNOTATION_KEY_WORDS);
         }
         JSONSchemaProps pullSecrets = property(spec, "imagePullSecrets");
         pullSecrets.setMaxItems((long) KubernetesSyntax.MAX_ENTRIES);
@@ -261,13 +268,14 @@ public class CrdConventions implements CRDPostProcessor {
         toleration.get("effect").setEnum(texts(KubernetesSyntax.TOLERATION_EFFECTS));
     }
 
-    private static void checkKeys(JSONSchemaProps map, String field, String what) {
+    /** @param keyRule a CEL expression on the key {@code k} */
+    private static void checkKeys(JSONSchemaProps map, String keyRule, String message) {
         map.setMaxProperties((long) KubernetesSyntax.MAX_ENTRIES);
         addRule(
                 map,
                 new ValidationRuleBuilder()
-                        .withRule("self.all(k, " + KubernetesSyntax.labelKeyRule("k") + ")")
-                        .withMessage(field + " keys must each be " + what + ": " + KubernetesSyntax.LABEL_KEY_WORDS)
+                        .withRule("self.all(k, " + keyRule + ")")
+                        .withMessage(message)
                         .withReason("FieldValueInvalid")
                         .build());
     }

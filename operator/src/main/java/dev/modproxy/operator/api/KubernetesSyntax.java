@@ -7,7 +7,8 @@ import java.util.regex.Pattern;
  * Kubernetes' own rules for what a cache passes on into its Deployment's pod template and its Service (label keys and
  * values, annotation keys, Secret names, toleration operators and effects), written once: the CRD refuses a value
  * that breaks one at admission ({@link CrdConventions}), and SpecProblems reports a cache stored before the CRD did.
- * Left to the Deployment, the API server refused it there, quoting the Deployment's field rather than the cache's.
+ * Left to the Deployment, the API server refused most of them there, quoting the Deployment's field rather than the
+ * cache's; a pull secret's name it takes as it is, and the kubelet then fails to pull with it.
  * Each pattern reads alike in RE2 (the CRD's CEL, as a raw string) and java.util.regex.
  */
 public final class KubernetesSyntax {
@@ -50,6 +51,10 @@ public final class KubernetesSyntax {
             + "letters, digits, '-', '_' and '.', starting and ending with a letter or digit, e.g. team or "
             + "example.com/team";
 
+    /** What an annotation key is, in words, after "must be". */
+    public static final String ANNOTATION_KEY_WORDS =
+            "what a label key is once its letters are lowercased: " + LABEL_KEY_WORDS;
+
     /** What a label value is, in words, after "must be". */
     public static final String LABEL_VALUE_WORDS = "empty or at most " + LABEL_VALUE_MAX_LENGTH + " letters, digits, "
             + "'-', '_' and '.', starting and ending with a letter or digit";
@@ -69,6 +74,25 @@ public final class KubernetesSyntax {
     /** {@link #isLabelKey} as a CEL expression on the string {@code variable}. */
     public static String labelKeyRule(String variable) {
         return variable + ".matches(r'" + LABEL_KEY + "') && " + variable + ".matches(r'" + KEY_PREFIX_LENGTH + "')";
+    }
+
+    /**
+     * {@link #isAnnotationKey} as a CEL expression on the string {@code variable}: Kubernetes checks an annotation key
+     * as a label key once its ASCII letters are lowercased (ValidateAnnotations), so {@code Example.com/Team} is one.
+     */
+    public static String annotationKeyRule(String variable) {
+        return labelKeyRule(variable + ".lowerAscii()");
+    }
+
+    public static boolean isAnnotationKey(String key) {
+        return key != null && isLabelKey(lowerAscii(key));
+    }
+
+    /** CEL's lowerAscii: only A to Z change (String.toLowerCase would also turn the Kelvin sign into a k). */
+    private static String lowerAscii(String text) {
+        StringBuilder lowered = new StringBuilder(text.length());
+        text.chars().forEach(c -> lowered.append((char) (c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c)));
+        return lowered.toString();
     }
 
     public static boolean isLabelKey(String key) {

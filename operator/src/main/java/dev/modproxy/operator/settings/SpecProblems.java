@@ -169,14 +169,15 @@ public final class SpecProblems {
     private static void podTemplateProblems(GoProxyCacheSpec spec, List<String> problems) {
         labelProblems("spec.podLabels", spec.getPodLabels(), problems);
         labelProblems("spec.nodeSelector", spec.getNodeSelector(), problems);
-        keyProblems("spec.podAnnotations", spec.getPodAnnotations(), ANNOTATION_KEY, problems);
+        annotationKeyProblems("spec.podAnnotations", spec.getPodAnnotations(), problems);
         if (spec.getService() != null) {
-            keyProblems("spec.service.annotations", spec.getService().getAnnotations(), ANNOTATION_KEY, problems);
+            annotationKeyProblems("spec.service.annotations", spec.getService().getAnnotations(), problems);
         }
         List<LocalObjectReference> pullSecrets = spec.getImagePullSecrets();
         for (int i = 0; pullSecrets != null && i < pullSecrets.size(); i++) {
             String name = pullSecrets.get(i) == null ? null : pullSecrets.get(i).getName();
-            if (!KubernetesSyntax.isSecretName(name)) {
+            // no name at all is no name to check, for the CRD's rule on the name as for this
+            if (name != null && !KubernetesSyntax.isSecretName(name)) {
                 problems.add("spec.imagePullSecrets[" + i + "].name \"" + name + "\" must be "
                         + KubernetesSyntax.SECRET_NAME_WORDS);
             }
@@ -201,7 +202,12 @@ public final class SpecProblems {
     }
 
     private static void labelProblems(String field, Map<String, String> labels, List<String> problems) {
-        keyProblems(field, labels, "a label key", problems);
+        if (labels != null) {
+            labels.keySet().stream()
+                    .filter(key -> !KubernetesSyntax.isLabelKey(key))
+                    .forEach(key -> problems.add(
+                            field + " key \"" + key + "\" must be a label key: " + KubernetesSyntax.LABEL_KEY_WORDS));
+        }
         if (labels != null) {
             labels.forEach((key, value) -> {
                 if (!KubernetesSyntax.isLabelValue(value)) {
@@ -212,16 +218,13 @@ public final class SpecProblems {
         }
     }
 
-    private static final String ANNOTATION_KEY = "an annotation key, as a label key is";
-
-    private static void keyProblems(String field, Map<String, String> map, String what, List<String> problems) {
-        if (map == null) {
-            return;
+    private static void annotationKeyProblems(String field, Map<String, String> annotations, List<String> problems) {
+        if (annotations != null) {
+            annotations.keySet().stream()
+                    .filter(key -> !KubernetesSyntax.isAnnotationKey(key))
+                    .forEach(key -> problems.add(field + " key \"" + key + "\" must be an annotation key, "
+                            + KubernetesSyntax.ANNOTATION_KEY_WORDS));
         }
-        map.keySet().stream()
-                .filter(key -> !KubernetesSyntax.isLabelKey(key))
-                .forEach(key -> problems.add(
-                        field + " key \"" + key + "\" must be " + what + ": " + KubernetesSyntax.LABEL_KEY_WORDS));
     }
 
     /** An unset value (null) is Kubernetes' default; an empty one is among {@code taken} where Kubernetes takes it. */

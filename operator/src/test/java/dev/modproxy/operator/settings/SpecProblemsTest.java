@@ -347,10 +347,10 @@ class SpecProblemsTest {
                         "spec.podLabels[team] \"\u00f1\" must be a label value: " + KubernetesSyntax.LABEL_VALUE_WORDS,
                         "spec.nodeSelector[k] \"bad value!\" must be a label value: "
                                 + KubernetesSyntax.LABEL_VALUE_WORDS,
-                        "spec.podAnnotations key \"bad key!\" must be an annotation key, as a label key is: "
-                                + KubernetesSyntax.LABEL_KEY_WORDS,
-                        "spec.service.annotations key \"a/b/c\" must be an annotation key, as a label key is: "
-                                + KubernetesSyntax.LABEL_KEY_WORDS,
+                        "spec.podAnnotations key \"bad key!\" must be an annotation key, "
+                                + KubernetesSyntax.ANNOTATION_KEY_WORDS,
+                        "spec.service.annotations key \"a/b/c\" must be an annotation key, "
+                                + KubernetesSyntax.ANNOTATION_KEY_WORDS,
                         "spec.tolerations[0].operator \"Bogus\" must be one of Exists, Equal (or unset)",
                         "spec.tolerations[1].effect \"NoRun\" must be one of NoSchedule, PreferNoSchedule, NoExecute "
                                 + "(or unset)",
@@ -362,7 +362,9 @@ class SpecProblemsTest {
         assertThat(SpecProblems.of(cache(spec -> {
                     spec.setPodLabels(Map.of("example.com/team", "", "tier", "v1.2_3"));
                     spec.setNodeSelector(Map.of("kubernetes.io/os", "linux"));
-                    spec.setPodAnnotations(Map.of("example.com/note", "any thing!"));
+                    // Kubernetes lowercases an annotation key before checking it; a pull secret without a name is
+                    // none the CRD's rule checks either
+                    spec.setPodAnnotations(Map.of("example.com/note", "any thing!", "Example.com/Note", "x"));
                     spec.getService()
                             .setAnnotations(Map.of("service.beta.kubernetes.io/aws-load-balancer-internal", "true"));
                     spec.setTolerations(List.of(
@@ -378,7 +380,8 @@ class SpecProblemsTest {
                                     .withValue("v")
                                     .withEffect("NoExecute")
                                     .build()));
-                    spec.setImagePullSecrets(List.of(new LocalObjectReference("registry.login-1")));
+                    spec.setImagePullSecrets(
+                            List.of(new LocalObjectReference("registry.login-1"), new LocalObjectReference()));
                 })))
                 .isEmpty();
     }

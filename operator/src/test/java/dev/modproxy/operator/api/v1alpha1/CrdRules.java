@@ -14,6 +14,7 @@ import dev.cel.common.types.ListType;
 import dev.cel.common.types.MapType;
 import dev.cel.common.types.OpaqueType;
 import dev.cel.common.types.SimpleType;
+import dev.cel.extensions.CelExtensions;
 import dev.cel.parser.CelStandardMacro;
 import dev.cel.runtime.CelEvaluationException;
 import dev.cel.runtime.CelFunctionBinding;
@@ -190,6 +191,9 @@ final class CrdRules {
     private static Cel environment(CelType self) {
         return CelFactory.standardCelBuilder()
                 .setStandardMacros(CelStandardMacro.STANDARD_MACROS)
+                // Kubernetes' CEL has the strings extension (lowerAscii and the rest)
+                .addCompilerLibraries(CelExtensions.strings())
+                .addRuntimeLibraries(CelExtensions.strings())
                 .addVar("self", self)
                 .addVar("oldSelf", self)
                 .addFunctionDeclarations(

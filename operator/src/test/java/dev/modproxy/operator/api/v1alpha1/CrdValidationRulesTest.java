@@ -426,8 +426,7 @@ class CrdValidationRulesTest {
                 .containsExactly("spec.nodeSelector values must each be " + KubernetesSyntax.LABEL_VALUE_WORDS);
         assertThat(rules.onCreate(cache("{nodeSelector: {'a/b/c': x}}")))
                 .containsExactly("spec.nodeSelector keys must each be label keys: " + KubernetesSyntax.LABEL_KEY_WORDS);
-        String annotationKeys =
-                " keys must each be annotation keys, as label keys are: " + KubernetesSyntax.LABEL_KEY_WORDS;
+        String annotationKeys = " keys must each be annotation keys, " + KubernetesSyntax.ANNOTATION_KEY_WORDS;
         assertThat(rules.onCreate(cache("{podAnnotations: {'bad key!': x}}")))
                 .containsExactly("spec.podAnnotations" + annotationKeys);
         assertThat(rules.onCreate(cache("{service: {annotations: {'bad key!': x}}}")))
@@ -504,6 +503,18 @@ class CrdValidationRulesTest {
                     .as(value)
                     .isEqualTo(KubernetesSyntax.isLabelValue(value));
         }
+        for (String key :
+                List.of("Example.com/Team", "example.com/Team", "Team", "EXAMPLE.COM/x", "bad key!", "\u212Aey")) {
+            // Kubernetes lowercases an annotation key's letters before checking it as a label key
+            assertThat(rules.onCreate(cache("{podAnnotations: {'" + key + "': x}}"))
+                            .isEmpty())
+                    .as(key)
+                    .isEqualTo(KubernetesSyntax.isAnnotationKey(key));
+        }
+        assertThat(KubernetesSyntax.isAnnotationKey("Example.com/Team")).isTrue();
+        assertThat(KubernetesSyntax.isLabelKey("Example.com/Team")).isFalse();
+        assertThat(KubernetesSyntax.isAnnotationKey("\u212Aey")).isFalse();
+        assertThat(rules.onCreate(cache("{imagePullSecrets: [{}]}"))).isEmpty();
         for (String name : List.of("registry-login", "a.b", "Bad_Name", "-a", "a..b", "a.")) {
             assertThat(rules.onCreate(cache("{imagePullSecrets: [{name: '" + name + "'}]}"))
                             .isEmpty())
