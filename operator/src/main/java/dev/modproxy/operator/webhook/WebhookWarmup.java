@@ -4,7 +4,6 @@ import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
@@ -107,7 +106,7 @@ final class WebhookWarmup {
     private final int reviews;
     private final Duration timeLimit;
     private volatile boolean done;
-    /** Written on the client's event loop only, while it runs. */
+    /** Written on the webhook's event loop only, while it runs. */
     private volatile int answered;
 
     private volatile int connections;
@@ -157,16 +156,15 @@ final class WebhookWarmup {
         // a registry that keeps nothing: the handler's metrics are the users' count of real reviews
         AdmissionReviewHandler handler = new AdmissionReviewHandler(
                 new PodMutator(DIRECTORY, Set.of()), new InjectionMetrics(new CompositeMeterRegistry()));
-        Vertx client = Vertx.vertx(
-                new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(1).setInternalBlockingPoolSize(1));
+        // the client shares the webhook's event loop: a Vert.x of its own, made from that event loop, was a warning in
+        // the operator's log at every start ("You're already on a Vert.x context")
         Promise<Integer> warmed = Promise.promise();
         vertx.createHttpServer(
                         new HttpServerOptions(serving).setHost("127.0.0.1").setPort(0))
                 .requestHandler(new MutatePodsRoute(handler, vertx))
                 .listen()
-                .compose(server -> connection(client, server.actualPort()).eventually(() -> server.close()))
+                .compose(server -> connection(vertx, server.actualPort()).eventually(() -> server.close()))
                 .onComplete(result -> {
-                    client.close();
                     long ended = System.nanoTime();
                     long millis = (ended - started) / 1_000_000;
                     // a review still waiting at the time limit is cut off by the limit, not a failure

@@ -6,6 +6,7 @@ import dev.modproxy.operator.webhook.tls.CertificateIssuer;
 import dev.modproxy.operator.webhook.tls.Pem;
 import dev.modproxy.operator.webhook.tls.WebhookCertificate;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerOptions;
@@ -13,7 +14,12 @@ import io.vertx.core.net.PemKeyCertOptions;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -64,6 +70,41 @@ class WebhookWarmupTest {
         HealthCheckResponse warmedUp = readiness.call();
         assertThat(warmedUp.getStatus()).isEqualTo(HealthCheckResponse.Status.UP);
         assertThat(warmedUp.getData().orElseThrow()).containsEntry("warmedUp", true);
+    }
+
+    /**
+     * The server starts the warm-up from the webhook's event loop. A Vert.x made there for the client logged "You're
+     * already on a Vert.x context" at every start, a warning in every operator's log.
+     */
+    @Test
+    void aWarmupStartedOnTheWebhooksEventLoopLogsNoWarning() throws Exception {
+        List<LogRecord> warnings = new CopyOnWriteArrayList<>();
+        Handler capture = new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                if (record.getLevel().intValue() >= Level.WARNING.intValue()) {
+                    warnings.add(record);
+                }
+            }
+
+            @Override
+            public void flush() {}
+
+            @Override
+            public void close() {}
+        };
+        Logger vertxLog = Logger.getLogger("io.vertx.core.impl.VertxImpl");
+        vertxLog.addHandler(capture);
+        try {
+            WebhookWarmup warmup = new WebhookWarmup(8, Duration.ofMinutes(1));
+            Promise<Integer> ran = Promise.promise();
+            vertx.runOnContext(started -> warmup.run(vertx, serving()).onComplete(ran));
+
+            assertThat(await(ran.future())).isEqualTo(8);
+        } finally {
+            vertxLog.removeHandler(capture);
+        }
+        assertThat(warnings).extracting(LogRecord::getMessage).isEmpty();
     }
 
     @Test
