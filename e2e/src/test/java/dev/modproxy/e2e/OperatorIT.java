@@ -162,12 +162,18 @@ class OperatorIT {
 
     /** Waits for Degraded=True with {@code reason} and a message containing each of {@code messageParts}. */
     private void awaitDegraded(String namespace, String name, String reason, String... messageParts) {
-        await("GoProxyCache " + namespace + "/" + name + " Degraded=True " + reason + " (operator log: "
+        awaitDegradedCondition(namespace, name, "True", reason, messageParts);
+    }
+
+    /** Waits for Degraded={@code status} with {@code reason} and a message containing each of {@code messageParts}. */
+    private void awaitDegradedCondition(
+            String namespace, String name, String status, String reason, String... messageParts) {
+        await("GoProxyCache " + namespace + "/" + name + " Degraded=" + status + " " + reason + " (operator log: "
                         + operator.name() + ")")
                 .atMost(READY_WITHIN)
                 .untilAsserted(() -> assertThat(Caches.condition(Caches.get(admin, namespace, name), "Degraded"))
                         .hasValueSatisfying(c -> assertThat(c)
-                                .containsEntry("status", "True")
+                                .containsEntry("status", status)
                                 .containsEntry("reason", reason)
                                 .hasEntrySatisfying(
                                         "message", m -> assertThat((String) m).contains(messageParts))));
@@ -1124,6 +1130,39 @@ class OperatorIT {
                     assertThat(ref.getName()).isEqualTo(cache);
                     assertThat(ref.getUid()).isEqualTo(uid);
                 });
+    }
+
+    /**
+     * Two caches of a namespace annotated modproxy.dev/default=true leave the webhook without a default there: each
+     * says so, naming the other, as soon as the second is annotated, and both clear as soon as one no longer is,
+     * though an annotation moves no generation and the other cache did not change.
+     */
+    @Test
+    void twoCachesAnnotatedDefaultInOneNamespaceEachSayItAndClearOnceOneIsNoLonger() {
+        String namespace = Namespaces.of("defaults");
+        create(namespace, "first", Caches.smallSpec());
+        create(namespace, "second", Caches.smallSpec());
+        kubectlIn(namespace, "annotate", "goproxycache", "first", "modproxy.dev/default=true");
+        // settled, so that no rollout's event wakes them any more: only the annotations below can
+        awaitReady(namespace, "first");
+        awaitReady(namespace, "second");
+        awaitDegradedCondition(namespace, "first", "False", "AsExpected", "Nothing needs attention");
+        awaitDegradedCondition(namespace, "second", "False", "AsExpected", "Nothing needs attention");
+
+        kubectlIn(namespace, "annotate", "goproxycache", "second", "modproxy.dev/default=true");
+
+        awaitDegraded(
+                namespace,
+                "first",
+                "SeveralDefaultCaches",
+                "This cache and GoProxyCache second is annotated modproxy.dev/default=true in namespace " + namespace,
+                "kubectl -n " + namespace + " annotate goproxycache second modproxy.dev/default-");
+        awaitDegraded(namespace, "second", "SeveralDefaultCaches", "This cache and GoProxyCache first is annotated");
+
+        kubectlIn(namespace, "annotate", "goproxycache", "first", "modproxy.dev/default-");
+
+        awaitDegradedCondition(namespace, "first", "False", "AsExpected", "Nothing needs attention");
+        awaitDegradedCondition(namespace, "second", "False", "AsExpected", "Nothing needs attention");
     }
 
     /** A misspelt class leaves the claim Pending for ever; the operator (with the chart's RBAC) says why. */

@@ -80,6 +80,15 @@ class ValuesSchemaTest {
                         "/operator/podLabels/team",
                         "platform team"),
                 Arguments.of(Chart.values("operator.nodeSelector.Bad Key", "x"), "/operator/nodeSelector", "Bad Key"),
+                // a prefix is a DNS subdomain, at most 253 characters, as Kubernetes and the operator's CRD check it
+                Arguments.of(
+                        Chart.values("operator.nodeSelector." + "a".repeat(254) + "/zone", "x"),
+                        "/operator/nodeSelector",
+                        "a".repeat(254) + "/zone"),
+                Arguments.of(
+                        Chart.values("serviceAccount.annotations." + "a".repeat(254) + "/role", "x"),
+                        "/serviceAccount/annotations",
+                        "a".repeat(254) + "/role"),
                 Arguments.of(
                         Chart.values("operator.podAnnotations.example\\.com/", "x"),
                         "/operator/podAnnotations",
@@ -195,6 +204,10 @@ class ValuesSchemaTest {
                         Chart.values("operator.nodeSelector.kubernetes\\.io/os", "linux"),
                         (Function<Rendered, Object>) r -> pod(r).getNodeSelector(),
                         Map.of("kubernetes.io/os", "linux")),
+                Arguments.of(
+                        Chart.values("operator.nodeSelector." + "a".repeat(253) + "/zone", "x"),
+                        (Function<Rendered, Object>) r -> pod(r).getNodeSelector(),
+                        Map.of("a".repeat(253) + "/zone", "x")),
                 Arguments.of(
                         Chart.values("operator.podAnnotations.example\\.com/owner", "Platform team <p@example.com>"),
                         (Function<Rendered, Object>) r -> r.one(Deployment.class)

@@ -137,16 +137,15 @@ public class CrdConventions implements CRDPostProcessor {
                                                 .withType("string")
                                                 .build())
                                 .build());
-        List<ValidationRule> rules = new ArrayList<>(
-                root.getXKubernetesValidations() == null ? List.of() : root.getXKubernetesValidations());
-        rules.add(new ValidationRuleBuilder()
-                .withRule("self.metadata.name.size() <= " + SpecProblems.MAX_NAME_LENGTH
-                        + " && self.metadata.name.matches('" + SpecProblems.NAME_PATTERN + "')")
-                .withMessage(SpecProblems.NAME_MESSAGE)
-                .withFieldPath(".metadata.name")
-                .withReason("FieldValueInvalid")
-                .build());
-        root.setXKubernetesValidations(rules);
+        addRule(
+                root,
+                new ValidationRuleBuilder()
+                        .withRule("self.metadata.name.size() <= " + SpecProblems.MAX_NAME_LENGTH
+                                + " && self.metadata.name.matches('" + SpecProblems.NAME_PATTERN + "')")
+                        .withMessage(SpecProblems.NAME_MESSAGE)
+                        .withFieldPath(".metadata.name")
+                        .withReason("FieldValueInvalid")
+                        .build());
     }
 
     /**
@@ -180,18 +179,17 @@ public class CrdConventions implements CRDPostProcessor {
      * {@link ProxySettings#ownedVariable}). Generated from {@link ProxySettings#OWNED_VARIABLES}: an annotation could not follow that list.
      */
     private static void refuseOwnedVariables(JSONSchemaProps proxy) {
-        List<ValidationRule> rules = new ArrayList<>(
-                proxy.getXKubernetesValidations() == null ? List.of() : proxy.getXKubernetesValidations());
         ProxySettings.OWNED_VARIABLES
                 .keySet()
-                .forEach(name -> rules.add(new ValidationRuleBuilder()
-                        .withRule("!has(self.env) || !self.env.exists(e, e.name.matches('"
-                                + ProxySettings.ownedVariablePattern(name) + "'))")
-                        .withMessage(ProxySettings.ownedVariableMessage(name))
-                        .withFieldPath(".env")
-                        .withReason("FieldValueForbidden")
-                        .build()));
-        proxy.setXKubernetesValidations(rules);
+                .forEach(name -> addRule(
+                        proxy,
+                        new ValidationRuleBuilder()
+                                .withRule("!has(self.env) || !self.env.exists(e, e.name.matches('"
+                                        + ProxySettings.ownedVariablePattern(name) + "'))")
+                                .withMessage(ProxySettings.ownedVariableMessage(name))
+                                .withFieldPath(".env")
+                                .withReason("FieldValueForbidden")
+                                .build()));
         // the API server prices each rule by the longest name it may see: unbounded, these are over its limit
         proxy.getProperties()
                 .get("env")
@@ -208,14 +206,13 @@ public class CrdConventions implements CRDPostProcessor {
      * rule's cost does not grow with the map.
      */
     private static void refuseReservedPodLabels(JSONSchemaProps podLabels) {
-        List<ValidationRule> rules = new ArrayList<>(
-                podLabels.getXKubernetesValidations() == null ? List.of() : podLabels.getXKubernetesValidations());
-        SpecProblems.RESERVED_POD_LABELS.forEach(label -> rules.add(new ValidationRuleBuilder()
-                .withRule("!('" + label + "' in self)")
-                .withMessage(SpecProblems.reservedPodLabelMessage(label))
-                .withReason("FieldValueForbidden")
-                .build()));
-        podLabels.setXKubernetesValidations(rules);
+        SpecProblems.RESERVED_POD_LABELS.forEach(label -> addRule(
+                podLabels,
+                new ValidationRuleBuilder()
+                        .withRule("!('" + label + "' in self)")
+                        .withMessage(SpecProblems.reservedPodLabelMessage(label))
+                        .withReason("FieldValueForbidden")
+                        .build()));
     }
 
     /**
@@ -280,6 +277,7 @@ public class CrdConventions implements CRDPostProcessor {
                         .build());
     }
 
+    /** After the rules the property has already: its annotations' and the conventions' applied before. */
     private static void addRule(JSONSchemaProps property, ValidationRule rule) {
         List<ValidationRule> rules = new ArrayList<>(
                 property.getXKubernetesValidations() == null ? List.of() : property.getXKubernetesValidations());

@@ -1,12 +1,12 @@
 package dev.modproxy.operator.dependent;
 
+import dev.modproxy.operator.api.KubernetesSyntax;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Pattern;
 import org.eclipse.microprofile.config.ConfigProvider;
 
 /** The one place that names the objects made for a cache and labels them. */
@@ -20,8 +20,6 @@ public final class CacheNames {
     public static final String VERSION_LABEL = "app.kubernetes.io/version";
     /** The operator's release: the build's, as Quarkus records it (the Maven project's version). */
     static final String VERSION_CONFIG_KEY = "quarkus.application.version";
-    /** What Kubernetes takes as a label value. */
-    private static final Pattern LABEL_VALUE = Pattern.compile("[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?");
 
     public static final String APP = "modproxy";
     public static final String MANAGER = "modproxy-operator";
@@ -155,10 +153,11 @@ public final class CacheNames {
 
     /**
      * A version as a label value: semver's build metadata (1.2.3+build.5) has a '+', which no label value may
-     * have, written '_' as Helm charts do; a version that is still no label value (over 63 characters) is left out.
+     * have, written '_' as Helm charts do; a version that is still no label value (over 63 characters) is left out,
+     * and so is an empty one, a label value that names no version.
      */
     static Optional<String> asLabelValue(String version) {
         String value = version.replace('+', '_');
-        return LABEL_VALUE.matcher(value).matches() ? Optional.of(value) : Optional.empty();
+        return !value.isEmpty() && KubernetesSyntax.isLabelValue(value) ? Optional.of(value) : Optional.empty();
     }
 }

@@ -127,10 +127,13 @@ public class GoProxyCacheReconciler implements Reconciler<GoProxyCache> {
         this.recheckInterval = recheckInterval;
     }
 
-    /** Besides the dependents' informers: the proxy's figures, read on a timer of their own (CacheFiguresPoller). */
+    /**
+     * Besides the dependents' informers: the proxy's figures, read on a timer of their own (CacheFiguresPoller), and
+     * the caches annotated default, whose peers report when there are several (NamespaceDefaults).
+     */
     @Override
     public List<EventSource<?, GoProxyCache>> prepareEventSources(EventSourceContext<GoProxyCache> context) {
-        return List.of(CacheFiguresPoller.eventSource(context, admin));
+        return List.of(CacheFiguresPoller.eventSource(context, admin), NamespaceDefaults.eventSource(context));
     }
 
     @Override
@@ -277,7 +280,8 @@ public class GoProxyCacheReconciler implements Reconciler<GoProxyCache> {
                 claim.flatMap(c -> missingStorageClass(c, context.getClient())),
                 deploymentApplied(context),
                 ProxyDeploymentDependent.takenBack(context),
-                serviceMonitorCrdMissing(cache, context));
+                serviceMonitorCrdMissing(cache, context),
+                NamespaceDefaults.othersMarkedDefault(cache, context));
     }
 
     /**

@@ -7,6 +7,7 @@ import dev.modproxy.operator.dependent.CacheNames;
 import dev.modproxy.operator.dependent.Conditions;
 import dev.modproxy.operator.dependent.PodTemplateDrift;
 import dev.modproxy.operator.settings.StorageSize;
+import dev.modproxy.operator.webhook.InjectionLabels;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -41,6 +42,12 @@ public final class CacheStatusCalculator {
      * proxy serves, and nothing else needs attention, but the spec's ServiceMonitor is not made.
      */
     public static final String SERVICE_MONITOR_CRD_MISSING = "ServiceMonitorCRDMissing";
+
+    /**
+     * Degraded's reason (True) when other caches of the namespace are annotated modproxy.dev/default=true as this one
+     * is: the webhook then has no default cache there, and leaves the pods that name none unchanged.
+     */
+    public static final String SEVERAL_DEFAULT_CACHES = "SeveralDefaultCaches";
 
     private static final String TAKEN_BACK_FROM = " Taken back from edits of the pod template by ";
 
@@ -284,6 +291,14 @@ public final class CacheStatusCalculator {
         if (blocker.isPresent()) {
             return blocker.get();
         }
+        if (!seen.otherDefaultCaches().isEmpty()) {
+            // True though the proxy serves: the namespace's pods that rely on its default cache get none
+            return new CacheCondition(
+                    CacheCondition.DEGRADED,
+                    CacheCondition.TRUE,
+                    SEVERAL_DEFAULT_CACHES,
+                    severalDefaultCaches(cache, seen.otherDefaultCaches()));
+        }
         if (Conditions.serviceMonitorWanted(cache) && seen.serviceMonitorCrdMissing()) {
             // not Degraded: the proxy serves as asked, and the ServiceMonitor follows the CRD by itself
             return new CacheCondition(
@@ -299,6 +314,25 @@ public final class CacheStatusCalculator {
         }
         return new CacheCondition(
                 CacheCondition.DEGRADED, CacheCondition.FALSE, "AsExpected", "Nothing needs attention.");
+    }
+
+    /**
+     * The webhook's warning, where a platform team sees it: a pod that names no cache is left unchanged, and the
+     * warning reaches only whoever created it (a pipeline's log).
+     */
+    private static String severalDefaultCaches(GoProxyCache cache, List<String> others) {
+        String namespace = cache.getMetadata().getNamespace();
+        String annotation = InjectionLabels.DEFAULT_CACHE + "=true";
+        String whichOthers = others.size() == 1
+                ? "GoProxyCache " + others.get(0) + " is"
+                : "GoProxyCaches " + String.join(", ", others) + " are";
+        return "This cache and " + whichOthers + " annotated " + annotation + " in namespace " + namespace
+                + ", so the namespace has no default cache: the webhook leaves its build pods that name no cache "
+                + "(label " + InjectionLabels.INJECT + "=true, or the namespace's " + InjectionLabels.INJECT + "="
+                + InjectionLabels.NAMESPACE_ENABLED + ", without a " + InjectionLabels.CACHE + " annotation) "
+                + "unchanged, with a warning; pods that name a cache still get it. Keep the annotation on one cache "
+                + "and remove it from the others; to keep this one: kubectl -n " + namespace
+                + " annotate goproxycache " + String.join(" ", others) + " " + InjectionLabels.DEFAULT_CACHE + "-";
     }
 
     /**

@@ -16,7 +16,8 @@ import java.util.Optional;
  * made from an earlier spec, whatever its own status says about its rollout. {@code podTemplateTakenBack}: what this
  * reconciliation took back of other field managers' edits of the Deployment's pod template, if anything.
  * {@code serviceMonitorCrdMissing}: the cluster has no ServiceMonitor CRD (looked up only when the spec asks for a
- * ServiceMonitor).
+ * ServiceMonitor). {@code otherDefaultCaches}: the names of the other caches of the namespace annotated
+ * modproxy.dev/default=true, when this one is too (none otherwise).
  */
 public record Observation(
         Optional<Deployment> deployment,
@@ -27,7 +28,8 @@ public record Observation(
         Optional<String> missingStorageClass,
         boolean deploymentApplied,
         Optional<PodTemplateDrift> podTemplateTakenBack,
-        boolean serviceMonitorCrdMissing) {
+        boolean serviceMonitorCrdMissing,
+        List<String> otherDefaultCaches) {
 
     /** Why applying the spec failed, in words a user can act on. */
     public record Failure(String reason, String message) {}

@@ -1,5 +1,7 @@
 package dev.modproxy.operator.webhook;
 
+import io.fabric8.kubernetes.api.model.HasMetadata;
+
 /** The labels and annotations through which users steer injection, and the one the webhook writes. */
 public final class InjectionLabels {
 
@@ -18,4 +20,10 @@ public final class InjectionLabels {
     public static final String INJECTED = "modproxy.dev/injected";
 
     private InjectionLabels() {}
+
+    /** Whether a GoProxyCache is annotated {@link #DEFAULT_CACHE} "true": the value exactly, as users are told. */
+    public static boolean markedDefault(HasMetadata cache) {
+        return cache.getMetadata().getAnnotations() != null
+                && "true".equals(cache.getMetadata().getAnnotations().get(DEFAULT_CACHE));
+    }
 }

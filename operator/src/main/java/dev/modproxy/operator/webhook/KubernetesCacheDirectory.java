@@ -99,8 +99,6 @@ public final class KubernetesCacheDirectory implements CacheDirectory, AutoClose
                         .map(CacheCondition::isTrue)
                         .orElse(false);
         String url = cache.getStatus() == null ? null : cache.getStatus().getUrl();
-        boolean markedDefault = cache.getMetadata().getAnnotations() != null
-                && "true".equals(cache.getMetadata().getAnnotations().get(InjectionLabels.DEFAULT_CACHE));
         return new CacheTarget(
                 new CacheRef(
                         cache.getMetadata().getNamespace(), cache.getMetadata().getName()),
@@ -109,7 +107,7 @@ public final class KubernetesCacheDirectory implements CacheDirectory, AutoClose
                 spec.getPrivate(),
                 spec.getNoSumDB(),
                 ready,
-                markedDefault);
+                InjectionLabels.markedDefault(cache));
     }
 
     /**

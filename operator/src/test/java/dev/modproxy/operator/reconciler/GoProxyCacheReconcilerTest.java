@@ -46,6 +46,7 @@ import io.vertx.core.http.HttpClosedException;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -1200,6 +1201,46 @@ class GoProxyCacheReconcilerTest {
         assertThat(get(ServiceMonitor.class, ns, "unscraped")).isNull();
     }
 
+    /**
+     * Two caches of a namespace annotated modproxy.dev/default=true leave the webhook without a default there: each
+     * says so, naming the other, and each notices when the other gains or loses the annotation, though an
+     * annotation makes no new generation and the cache that notices did not change at all.
+     */
+    @Test
+    void cachesAnnotatedDefaultBesideEachOtherSayItAndNoticeWhenEitherChanges() {
+        String ns = namespace();
+        create(ns, "first", spec -> {});
+        create(ns, "second", spec -> {});
+        markDefault(ns, "first", true);
+        awaitDegradedReason(ns, "first", "AsExpected");
+        awaitDegradedReason(ns, "second", "AsExpected");
+
+        markDefault(ns, "second", true);
+
+        awaitDegradedReason(ns, "first", CacheStatusCalculator.SEVERAL_DEFAULT_CACHES);
+        awaitDegradedReason(ns, "second", CacheStatusCalculator.SEVERAL_DEFAULT_CACHES);
+        CacheCondition first = condition(fresh(ns, "first"), CacheCondition.DEGRADED);
+        assertThat(first.getStatus()).isEqualTo("True");
+        assertThat(first.getMessage())
+                .contains("This cache and GoProxyCache second is annotated modproxy.dev/default=true")
+                .contains("kubectl -n " + ns + " annotate goproxycache second modproxy.dev/default-");
+        assertThat(condition(fresh(ns, "second"), CacheCondition.DEGRADED).getMessage())
+                .contains("This cache and GoProxyCache first is annotated");
+
+        markDefault(ns, "first", false);
+
+        awaitDegradedReason(ns, "first", "AsExpected");
+        awaitDegradedReason(ns, "second", "AsExpected");
+    }
+
+    private void awaitDegradedReason(String ns, String name, String reason) {
+        await().atMost(PATIENCE)
+                .untilAsserted(() -> assertThat(condition(fresh(ns, name), CacheCondition.DEGRADED)
+                                .getReason())
+                        .as("Degraded of %s", name)
+                        .isEqualTo(reason));
+    }
+
     @Test
     void aHeldCacheKeepsItsPodsAndSettingsUntilReleased() {
         String ns = namespace();
@@ -1340,8 +1381,26 @@ class GoProxyCacheReconcilerTest {
         }
     }
 
-    /** Edits like kubectl edit: on a conflict with the operator's status write, or a dropped connection, read again and retry. */
     private void edit(String ns, String name, Consumer<GoProxyCacheSpec> change) {
+        editCache(ns, name, c -> change.accept(c.getSpec()));
+    }
+
+    /** As kubectl annotate gpc NAME modproxy.dev/default=true, or modproxy.dev/default- when {@code marked} is false. */
+    private void markDefault(String ns, String name, boolean marked) {
+        editCache(ns, name, c -> {
+            Map<String, String> annotations = new HashMap<>(
+                    Optional.ofNullable(c.getMetadata().getAnnotations()).orElse(Map.of()));
+            if (marked) {
+                annotations.put("modproxy.dev/default", "true");
+            } else {
+                annotations.remove("modproxy.dev/default");
+            }
+            c.getMetadata().setAnnotations(annotations);
+        });
+    }
+
+    /** Edits like kubectl edit: on a conflict with the operator's status write, or a dropped connection, read again and retry. */
+    private void editCache(String ns, String name, Consumer<GoProxyCache> change) {
         await().atMost(PATIENCE)
                 .ignoreExceptionsMatching(GoProxyCacheReconcilerTest::isRetriedByAPerson)
                 .until(() -> {
@@ -1349,7 +1408,7 @@ class GoProxyCacheReconcilerTest {
                             .inNamespace(ns)
                             .withName(name)
                             .edit(c -> {
-                                change.accept(c.getSpec());
+                                change.accept(c);
                                 return c;
                             });
                     return true;

@@ -137,7 +137,8 @@ class CacheStatusCalculatorTest {
                 Optional.empty(),
                 false,
                 Optional.empty(),
-                false);
+                false,
+                List.of());
 
         CacheCondition progressing = condition(compute(refused), CacheCondition.PROGRESSING);
         assertThat(progressing.getStatus()).isEqualTo("False");
@@ -159,7 +160,8 @@ class CacheStatusCalculatorTest {
                 Optional.empty(),
                 false,
                 Optional.empty(),
-                false);
+                false,
+                List.of());
         CacheCondition notApplied = condition(compute(invalid), CacheCondition.PROGRESSING);
         assertThat(notApplied.getReason()).isEqualTo("InvalidSpec");
         assertThat(notApplied.getMessage()).contains("the spec is invalid");
@@ -173,7 +175,8 @@ class CacheStatusCalculatorTest {
                 Optional.empty(),
                 true,
                 Optional.empty(),
-                false);
+                false,
+                List.of());
         assertThat(condition(compute(failedElsewhere), CacheCondition.PROGRESSING)
                         .getReason())
                 .as("a failure of another object, the Deployment applied")
@@ -191,7 +194,8 @@ class CacheStatusCalculatorTest {
                 Optional.empty(),
                 false,
                 Optional.empty(),
-                false);
+                false,
+                List.of());
         GoProxyCacheStatus status = CacheStatusCalculator.compute(cache, seen, T0);
         CacheCondition degraded = condition(status, CacheCondition.DEGRADED);
         assertThat(degraded.getStatus()).isEqualTo("True");
@@ -219,7 +223,8 @@ class CacheStatusCalculatorTest {
                 Optional.empty(),
                 false,
                 Optional.empty(),
-                false);
+                false,
+                List.of());
         CacheCondition ready = condition(compute(nameInUse), CacheCondition.READY);
         assertThat(ready.getReason()).isEqualTo("DeploymentMissing");
         assertThat(ready.getMessage())
@@ -236,7 +241,8 @@ class CacheStatusCalculatorTest {
                 Optional.empty(),
                 false,
                 Optional.empty(),
-                false);
+                false,
+                List.of());
         assertThat(condition(compute(invalid), CacheCondition.READY).getMessage())
                 .contains("once the spec is valid")
                 .contains("InvalidSpec");
@@ -256,7 +262,8 @@ class CacheStatusCalculatorTest {
                 Optional.empty(),
                 false,
                 Optional.empty(),
-                false);
+                false,
+                List.of());
         assertThat(condition(CacheStatusCalculator.compute(cache, failed, T0), CacheCondition.DEGRADED)
                         .getReason())
                 .isEqualTo("QuotaExceeded");
@@ -333,7 +340,8 @@ class CacheStatusCalculatorTest {
                 Optional.empty(),
                 true,
                 Optional.empty(),
-                false);
+                false,
+                List.of());
         GoProxyCacheStatus status = CacheStatusCalculator.compute(cache, seen, T0);
         assertThat(condition(status, CacheCondition.READY).getReason()).isEqualTo("PodsNotCreated");
         assertThat(condition(status, CacheCondition.DEGRADED).getMessage()).contains("violates PodSecurity");
@@ -376,7 +384,8 @@ class CacheStatusCalculatorTest {
                 Optional.empty(),
                 true,
                 Optional.empty(),
-                false);
+                false,
+                List.of());
         GoProxyCacheStatus status = CacheStatusCalculator.compute(shrunk, seen, T0);
         CacheCondition degraded = condition(status, CacheCondition.DEGRADED);
         assertThat(degraded.getReason()).isEqualTo("StorageShrinkRefused");
@@ -395,7 +404,8 @@ class CacheStatusCalculatorTest {
                 Optional.of("fast-sdd"),
                 true,
                 Optional.empty(),
-                false);
+                false,
+                List.of());
         CacheCondition degraded = condition(compute(seen), CacheCondition.DEGRADED);
         assertThat(degraded.getStatus()).isEqualTo("True");
         assertThat(degraded.getReason()).isEqualTo("StorageClassNotFound");
@@ -424,7 +434,8 @@ class CacheStatusCalculatorTest {
                 Optional.empty(),
                 true,
                 Optional.empty(),
-                false);
+                false,
+                List.of());
         GoProxyCacheStatus status = compute(waiting);
         CacheCondition ready = condition(status, CacheCondition.READY);
         assertThat(ready.getStatus()).isEqualTo("False");
@@ -447,7 +458,8 @@ class CacheStatusCalculatorTest {
                 Optional.empty(),
                 true,
                 Optional.empty(),
-                false);
+                false,
+                List.of());
         assertThat(condition(compute(bound), CacheCondition.READY).getReason()).isEqualTo("PodsNotReady");
     }
 
@@ -471,7 +483,8 @@ class CacheStatusCalculatorTest {
                 Optional.empty(),
                 true,
                 Optional.empty(),
-                false);
+                false,
+                List.of());
         CacheCondition degraded = condition(compute(waiting), CacheCondition.DEGRADED);
         assertThat(degraded.getReason()).isEqualTo("RolloutFailed");
         assertThat(degraded.getMessage())
@@ -489,7 +502,8 @@ class CacheStatusCalculatorTest {
                 Optional.empty(),
                 true,
                 Optional.empty(),
-                false);
+                false,
+                List.of());
         assertThat(condition(compute(bound), CacheCondition.DEGRADED).getMessage())
                 .contains("image pull");
     }
@@ -510,7 +524,8 @@ class CacheStatusCalculatorTest {
                 Optional.of("does-not-exist"),
                 true,
                 Optional.empty(),
-                false);
+                false,
+                List.of());
         Deployment stalled = deployment(1, 0, false);
         stalled.getStatus()
                 .getConditions()
@@ -561,7 +576,8 @@ class CacheStatusCalculatorTest {
                 Optional.empty(),
                 true,
                 Optional.empty(),
-                true);
+                true,
+                List.of());
         CacheCondition degraded = condition(CacheStatusCalculator.compute(scraped, noCrd, T0), CacheCondition.DEGRADED);
         assertThat(degraded.getStatus()).isEqualTo("False");
         assertThat(degraded.getReason()).isEqualTo(CacheStatusCalculator.SERVICE_MONITOR_CRD_MISSING);
@@ -591,10 +607,69 @@ class CacheStatusCalculatorTest {
                 Optional.of("does-not-exist"),
                 true,
                 Optional.empty(),
-                true);
+                true,
+                List.of());
         assertThat(condition(CacheStatusCalculator.compute(scraped, noCrdAndNoClass, T0), CacheCondition.DEGRADED)
                         .getReason())
                 .isEqualTo("StorageClassNotFound");
+    }
+
+    /**
+     * Two caches of a namespace annotated modproxy.dev/default=true leave the webhook without a default there: each
+     * says so in Degraded=True, naming the others and how to keep one, where it said "Nothing needs attention"; the
+     * proxy still serves the pods that name it, so Ready stays True. A problem of the cache's own comes first.
+     */
+    @Test
+    void aCacheAnnotatedDefaultBesideOthersIsDegradedNamingThemAndHowToKeepOne() {
+        Observation beside = severalDefaults(deployment(1, 1, true), List.of("mirror"));
+
+        GoProxyCacheStatus status = compute(beside);
+
+        CacheCondition degraded = condition(status, CacheCondition.DEGRADED);
+        assertThat(degraded.getStatus()).isEqualTo("True");
+        assertThat(degraded.getReason()).isEqualTo(CacheStatusCalculator.SEVERAL_DEFAULT_CACHES);
+        assertThat(degraded.getMessage())
+                .contains("This cache and GoProxyCache mirror is annotated modproxy.dev/default=true in namespace "
+                        + "team-a, so the namespace has no default cache")
+                .contains("label modproxy.dev/inject=true")
+                .contains("pods that name a cache still get it")
+                .endsWith("to keep this one: kubectl -n team-a annotate goproxycache mirror modproxy.dev/default-");
+        assertThat(condition(status, CacheCondition.READY).getStatus()).isEqualTo("True");
+
+        assertThat(condition(
+                                compute(severalDefaults(deployment(1, 1, true), List.of("mirror", "proxy"))),
+                                CacheCondition.DEGRADED)
+                        .getMessage())
+                .contains("This cache and GoProxyCaches mirror, proxy are annotated")
+                .endsWith("annotate goproxycache mirror proxy modproxy.dev/default-");
+        Deployment refused = deployment(1, 0, false);
+        refused.getStatus()
+                .setConditions(List.of(new DeploymentConditionBuilder()
+                        .withType("ReplicaFailure")
+                        .withStatus("True")
+                        .withMessage("pods \"builds-1\" is forbidden: exceeded quota")
+                        .build()));
+        assertThat(condition(compute(severalDefaults(refused, List.of("mirror"))), CacheCondition.DEGRADED)
+                        .getReason())
+                .isEqualTo("RolloutFailed");
+        assertThat(condition(compute(seen(deployment(1, 1, true), service())), CacheCondition.DEGRADED)
+                        .getReason())
+                .as("the only cache annotated default")
+                .isEqualTo("AsExpected");
+    }
+
+    private static Observation severalDefaults(Deployment deployment, List<String> otherDefaultCaches) {
+        return new Observation(
+                Optional.of(deployment),
+                Optional.empty(),
+                Optional.of(service()),
+                List.of(),
+                Optional.empty(),
+                Optional.empty(),
+                true,
+                Optional.empty(),
+                false,
+                otherDefaultCaches);
     }
 
     @Test
@@ -631,7 +706,8 @@ class CacheStatusCalculatorTest {
                 Optional.empty(),
                 true,
                 Optional.of(drift),
-                false);
+                false,
+                List.of());
 
         GoProxyCacheStatus taken = compute(takingBack);
         CacheCondition progressing = condition(taken, CacheCondition.PROGRESSING);
@@ -690,7 +766,8 @@ class CacheStatusCalculatorTest {
                 Optional.empty(),
                 true,
                 Optional.empty(),
-                false);
+                false,
+                List.of());
     }
 
     /** A condition of the status, checked on the way against what the CRD schema requires of every condition. */
