@@ -9,12 +9,14 @@ import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Refuses requests whose framing the proxy would have to guess at, before any route sees them:
  * an HTTP version other than 1.0, 1.1 or real HTTP/2 (505); more than one Host (400, RFC 9112 3.2:
  * two servers in a chain may each take a different one for the target); a Transfer-Encoding other
- * than chunked (501, RFC 9112 6.1); any request with a Transfer-Encoding (400), because no route
+ * than chunked (501, RFC 9112 6.1); a method this server does not know (501, RFC 9110 15.6.2: a known one
+ * that a path does not take is that route's 405); any request with a Transfer-Encoding (400), because no route
  * takes a body and Content-Length together with Transfer-Encoding (RFC 9112 6.3, a sign of request
  * smuggling) reaches here as a chunked request alone, the HTTP codec having dropped the
  * Content-Length; and a GET or HEAD with a Content-Length other than 0 (400): the GOPROXY protocol
@@ -22,6 +24,13 @@ import java.util.List;
  * start a new request.
  */
 final class RequestFraming {
+
+    /**
+     * The methods of RFC 9110 section 9 and PATCH (RFC 5789), case-sensitive (9.1): a route that does not take one
+     * answers 405 with Allow; any other method, "get" included, is one this server does not implement.
+     */
+    private static final Set<String> KNOWN_METHODS =
+            Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH");
 
     private RequestFraming() {}
 
@@ -77,12 +86,25 @@ final class RequestFraming {
         refuseAndClose(ctx, status, reason);
     }
 
+    /** Whether HTTP defines this method; what a route does not take is its 405. */
+    static boolean knownMethod(HttpMethod method) {
+        return KNOWN_METHODS.contains(method.name());
+    }
+
     private static void check(RoutingContext ctx) {
         HttpServerRequest request = ctx.request();
         HttpVersion version = request.version();
         boolean http1 = version == HttpVersion.HTTP_1_0 || version == HttpVersion.HTTP_1_1;
         if (!http1 && !(version == HttpVersion.HTTP_2 && request.streamId() >= 0)) {
             refuseAndClose(ctx, 505, "HTTP version not supported: use HTTP/1.1");
+            return;
+        }
+        if (!knownMethod(request.method())) {
+            refuseAndClose(
+                    ctx,
+                    501,
+                    "method " + request.method().name().replaceAll("\\p{Cntrl}", "?")
+                            + " is not implemented: the GOPROXY protocol takes GET and HEAD");
             return;
         }
         if (http1 && request.headers().getAll(HttpHeaders.HOST).size() > 1) {
