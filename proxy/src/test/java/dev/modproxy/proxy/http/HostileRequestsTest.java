@@ -3,11 +3,13 @@ package dev.modproxy.proxy.http;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.modproxy.proxy.testing.CapturedLog;
 import dev.modproxy.proxy.testing.ClosedPort;
 import dev.modproxy.proxy.testing.HostileClient;
 import dev.modproxy.proxy.testing.Modules;
 import dev.modproxy.proxy.testing.ProxyOnFakeUpstream;
 import dev.modproxy.proxy.testing.ProxyUnderTest;
+import io.vertx.ext.web.RoutingContext;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -15,6 +17,7 @@ import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -23,7 +26,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Request framing the proxy must not guess at: unknown HTTP versions, unknown or conflicting body framing, methods it
- * does not know.
+ * does not know, request targets that are no URI.
  */
 class HostileRequestsTest {
 
@@ -98,6 +101,42 @@ class HostileRequestsTest {
         }
         String other = answer("GET /sumdb/sum.golang.org/latest");
         assertTrue(other.startsWith("HTTP/1.1 404 Not Found\r\n"), "a GET of another database is still: " + other);
+    }
+
+    @Test
+    void aRequestTargetThatIsNoUriIsRefusedSayingWhyBeforeAnyRouteSeesIt() throws Exception {
+        Map<String, String> reasons = new LinkedHashMap<>();
+        reasons.put(
+                "/example.com\\lib/@v/list", "backslash at index 12 of the request target: paths are separated by '/'");
+        reasons.put(
+                "/sumdb/sum.golang.org/lookup/example.com\\lib@v1.0.0",
+                "backslash at index 40 of the request target: paths are separated by '/'");
+        reasons.put("/example.com/l\0ib/@v/list", "control character 0x00 at index 14 of the request target");
+        reasons.put(
+                "/example.com/lib/@v/list%",
+                "malformed percent escape at index 24 of the request target: '%' must be followed by two hex digits");
+        reasons.put(
+                "/example.com/%zz/@v/list",
+                "malformed percent escape at index 13 of the request target: '%' must be followed by two hex digits");
+        reasons.put(
+                "/example.com/lib/@v/%2",
+                "malformed percent escape at index 20 of the request target: '%' must be followed by two hex digits");
+        reasons.put(
+                "/admin/stats%zz",
+                "malformed percent escape at index 12 of the request target: '%' must be followed by two hex digits");
+        reasons.put(
+                "/example.com/lib/@v/list?x=%zz",
+                "malformed percent escape at index 27 of the request target: '%' must be followed by two hex digits");
+        reasons.put("/example.com/{lib}/@v/list", "Illegal character in path at index 13 of the request target");
+        // the router cannot even match a bad escape against its routes' paths: it would log an ERROR per request
+        try (CapturedLog router = CapturedLog.of(RoutingContext.class)) {
+            for (Map.Entry<String, String> target : reasons.entrySet()) {
+                String response = answer("GET " + target.getKey());
+                assertTrue(response.startsWith("HTTP/1.1 400 Bad Request\r\n"), target.getKey() + ": " + response);
+                assertTrue(response.endsWith("\r\n\r\n" + target.getValue() + "\n"), target.getKey() + ": " + response);
+            }
+            assertEquals(List.of(), router.warnings());
+        }
     }
 
     @Test
