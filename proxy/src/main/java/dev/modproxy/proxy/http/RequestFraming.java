@@ -8,13 +8,19 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Refuses requests whose framing the proxy would have to guess at, before any route sees them:
  * an HTTP version other than 1.0, 1.1 or real HTTP/2 (505); more than one Host (400, RFC 9112 3.2:
  * two servers in a chain may each take a different one for the target); a Transfer-Encoding other
- * than chunked (501, RFC 9112 6.1); any request with a Transfer-Encoding (400), because no route
+ * than chunked (501, RFC 9112 6.1); a method this server does not know (501, RFC 9110 15.6.2: a known one
+ * that a path does not take is that route's 405); a request target that is no URI (400: a backslash, a control
+ * character, a '%' not followed by two hex digits, which no route should see and the router cannot even match);
+ * any request with a Transfer-Encoding (400), because no route
  * takes a body and Content-Length together with Transfer-Encoding (RFC 9112 6.3, a sign of request
  * smuggling) reaches here as a chunked request alone, the HTTP codec having dropped the
  * Content-Length; and a GET or HEAD with a Content-Length other than 0 (400): the GOPROXY protocol
@@ -22,6 +28,13 @@ import java.util.List;
  * start a new request.
  */
 final class RequestFraming {
+
+    /**
+     * The methods of RFC 9110 section 9 and PATCH (RFC 5789), case-sensitive (9.1): a route that does not take one
+     * answers 405 with Allow; any other method, "get" included, is one this server does not implement.
+     */
+    private static final Set<String> KNOWN_METHODS =
+            Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH");
 
     private RequestFraming() {}
 
@@ -77,12 +90,30 @@ final class RequestFraming {
         refuseAndClose(ctx, status, reason);
     }
 
+    /** Whether HTTP defines this method; what a route does not take is its 405. */
+    static boolean knownMethod(HttpMethod method) {
+        return KNOWN_METHODS.contains(method.name());
+    }
+
     private static void check(RoutingContext ctx) {
         HttpServerRequest request = ctx.request();
         HttpVersion version = request.version();
         boolean http1 = version == HttpVersion.HTTP_1_0 || version == HttpVersion.HTTP_1_1;
         if (!http1 && !(version == HttpVersion.HTTP_2 && request.streamId() >= 0)) {
             refuseAndClose(ctx, 505, "HTTP version not supported: use HTTP/1.1");
+            return;
+        }
+        if (!knownMethod(request.method())) {
+            refuseAndClose(
+                    ctx,
+                    501,
+                    "method " + request.method().name().replaceAll("\\p{Cntrl}", "?")
+                            + " is not implemented: the GOPROXY protocol takes GET and HEAD");
+            return;
+        }
+        String targetProblem = targetProblem(request.uri());
+        if (targetProblem != null) {
+            refuseAndClose(ctx, 400, targetProblem);
             return;
         }
         if (http1 && request.headers().getAll(HttpHeaders.HOST).size() > 1) {
@@ -114,6 +145,36 @@ final class RequestFraming {
             return;
         }
         ctx.next();
+    }
+
+    /**
+     * Why a request target is no URI, or null. Quarkus's own check of this ({@code java.net.URI}) answers a bare 400
+     * and is switched off ({@code ProxyMain}) so that this one says why; it refuses at least what that one did.
+     */
+    private static String targetProblem(String target) {
+        try {
+            new URI(target);
+            return null;
+        } catch (URISyntaxException e) {
+            for (int i = 0; i < target.length(); i++) {
+                char c = target.charAt(i);
+                if (c == '\\') {
+                    return "backslash at index " + i + " of the request target: paths are separated by '/'";
+                }
+                if (c < 0x20 || c == 0x7f) {
+                    return String.format("control character 0x%02x at index %d of the request target", (int) c, i);
+                }
+                if (c == '%'
+                        && (i + 2 >= target.length()
+                                || Character.digit(target.charAt(i + 1), 16) < 0
+                                || Character.digit(target.charAt(i + 2), 16) < 0)) {
+                    return "malformed percent escape at index " + i
+                            + " of the request target: '%' must be followed by two hex digits";
+                }
+            }
+            // e.g. "Illegal character in path", without the input, which the client has
+            return e.getReason() + " at index " + e.getIndex() + " of the request target";
+        }
     }
 
     private static void refuseAndClose(RoutingContext ctx, int status, String reason) {

@@ -26,9 +26,6 @@ import java.util.function.UnaryOperator;
  */
 final class RequestMetrics {
 
-    /** A client may send any token as a method: the ones HTTP defines are labelled by name, anything else as one. */
-    private static final Set<HttpMethod> KNOWN_METHODS = Set.copyOf(HttpMethod.values());
-
     private static final String UNKNOWN_METHOD = "UNKNOWN";
 
     private final ProxyMetrics metrics;
@@ -63,7 +60,8 @@ final class RequestMetrics {
     }
 
     Timer timer(String route, HttpMethod method, int status) {
-        Series series = new Series(route, KNOWN_METHODS.contains(method) ? method.name() : UNKNOWN_METHOD, status);
+        // a client may send any token as a method: the ones HTTP defines are labelled by name, anything else as one
+        Series series = new Series(route, RequestFraming.knownMethod(method) ? method.name() : UNKNOWN_METHOD, status);
         Timer timer = timers.get(series);
         return timer != null
                 ? timer

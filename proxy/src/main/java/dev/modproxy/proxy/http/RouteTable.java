@@ -15,7 +15,8 @@ import io.vertx.ext.web.RoutingContext;
  * <pre>
  * serving port (QUARKUS_HTTP_PORT, build pods)
  *   every request, first        RequestMetrics     times it (http_server_requests_seconds), /q/* excepted
- *                               RequestFraming     505/501/400 for framing the proxy would have to guess at
+ *                               RequestFraming     505/501/400 for framing the proxy would have to guess at,
+ *                                                  501 for a method HTTP does not define, 400 for a target that is no URI
  *   /sumdb/*                    SumDbRoutes        the checksum database MODPROXY_SUMDB names
  *   /admin/*                    404                naming the management port
  *   /q/*                        404                naming the management port, where health and metrics are

@@ -10,6 +10,7 @@ import dev.modproxy.proxy.sumdb.SumDbForbiddenException;
 import dev.modproxy.proxy.sumdb.SumDbNotFoundException;
 import dev.modproxy.proxy.sumdb.SumDbPath;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Duration;
@@ -35,6 +36,13 @@ public final class SumDbRoutes {
     }
 
     void handle(RoutingContext ctx) {
+        HttpMethod method = ctx.request().method();
+        if (method != HttpMethod.GET && method != HttpMethod.HEAD) {
+            // no path under /sumdb/ takes another, whichever database is named and whether the relay is on
+            ctx.response().putHeader("Allow", "GET, HEAD");
+            refuse(ctx.response(), 405, "the checksum database protocol is read-only: use GET");
+            return;
+        }
         String requested;
         try {
             // as on the GOPROXY paths: a client may send '!' as %21 and '+' as %2B; an escaped '/' is refused
@@ -52,12 +60,6 @@ public final class SumDbRoutes {
                     404,
                     "modproxy serves only the checksum database "
                             + (name == null ? "(none: MODPROXY_SUMDB=off)" : name));
-            return;
-        }
-        if (!"GET".equals(ctx.request().method().name())
-                && !"HEAD".equals(ctx.request().method().name())) {
-            ctx.response().putHeader("Allow", "GET, HEAD");
-            refuse(ctx.response(), 405, "the checksum database protocol is read-only: use GET");
             return;
         }
         String path = rest.substring(name.length() + 1);

@@ -112,6 +112,11 @@ final class ProxyProcess implements AutoCloseable {
         return "http://127.0.0.1:" + port;
     }
 
+    /** The serving port, for clients that send what an HTTP client library would not. */
+    int port() {
+        return port;
+    }
+
     URI uri(String urlPath) {
         return URI.create(url() + urlPath);
     }

@@ -3,9 +3,13 @@ package dev.modproxy.proxy.http;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.modproxy.proxy.testing.CapturedLog;
+import dev.modproxy.proxy.testing.ClosedPort;
 import dev.modproxy.proxy.testing.HostileClient;
 import dev.modproxy.proxy.testing.Modules;
 import dev.modproxy.proxy.testing.ProxyOnFakeUpstream;
+import dev.modproxy.proxy.testing.ProxyUnderTest;
+import io.vertx.ext.web.RoutingContext;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -13,14 +17,22 @@ import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** Request framing the proxy must not guess at: unknown HTTP versions, unknown or conflicting body framing. */
+/**
+ * Request framing the proxy must not guess at: unknown HTTP versions, unknown or conflicting body framing, methods it
+ * does not know, request targets that are no URI.
+ */
 class HostileRequestsTest {
 
     private static final Duration WAIT = Duration.ofSeconds(5);
+    /** A verifier key of a database named sum.test (Go's sumdb test key). */
+    private static final String SUMDB_KEY = "sum.test+8bd400dc+ATQMefWcGAeJ26aJN3ItgqINdKg39Rr1AFhkrPZQMolv";
 
     @RegisterExtension
     final ProxyOnFakeUpstream env =
@@ -28,6 +40,103 @@ class HostileRequestsTest {
 
     private HostileClient client() throws Exception {
         return new HostileClient(env.proxy().port());
+    }
+
+    /** The whole answer to one request on a connection of its own, which the proxy closes. */
+    private String answer(String requestLine) throws Exception {
+        try (HostileClient client = client()) {
+            return client.send(requestLine + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                    .untilClosed(WAIT);
+        }
+    }
+
+    @Test
+    void aMethodThisServerDoesNotKnowIsNotImplementedWhateverThePath() throws Exception {
+        // RFC 9110 9.1: methods are case-sensitive, so "get" is not GET
+        for (String method : List.of("FOO", "get", "Head", "BREW")) {
+            for (String path : List.of("/example.com/lib/@v/list", "/sumdb/sum.golang.org/latest", "/admin/stats")) {
+                String response = answer(method + " " + path);
+                assertTrue(
+                        response.startsWith("HTTP/1.1 501 Not Implemented\r\n"), method + " " + path + ": " + response);
+                assertTrue(
+                        response.endsWith("\r\n\r\nmethod " + method
+                                + " is not implemented: the GOPROXY protocol takes GET and HEAD\n"),
+                        method + " " + path + ": " + response);
+            }
+        }
+    }
+
+    @Test
+    void aKnownMethodThatNoPathTakesIsNotAllowedWithTheMethodsThatAre() throws Exception {
+        for (String method : List.of("POST", "PUT", "DELETE", "PATCH", "TRACE", "OPTIONS")) {
+            Map<String, String> reasons = Map.of(
+                    "/example.com/lib/@v/list", "the GOPROXY protocol is read-only: use GET\n",
+                    // the checksum database relay is off here: the path still takes GET alone
+                    "/sumdb/sum.golang.org/latest", "the checksum database protocol is read-only: use GET\n",
+                    "/sumdb/other.example/lookup/example.com/lib@v1.0.0",
+                            "the checksum database protocol is read-only: use GET\n");
+            for (Map.Entry<String, String> path : reasons.entrySet()) {
+                String response = answer(method + " " + path.getKey());
+                assertTrue(
+                        response.startsWith("HTTP/1.1 405 Method Not Allowed\r\n"),
+                        method + " " + path.getKey() + ": " + response);
+                assertTrue(response.toLowerCase(Locale.ROOT).contains("\r\nallow: get, head\r\n"), response);
+                assertTrue(
+                        response.endsWith("\r\n\r\n" + path.getValue()),
+                        method + " " + path.getKey() + ": " + response);
+            }
+        }
+    }
+
+    @Test
+    void aWriteToTheChecksumDatabaseIsNotAllowedWhenTheRelayIsOnToo() throws Exception {
+        env.restart(ProxyUnderTest.options().sumdb(SUMDB_KEY + " " + ClosedPort.url(), "", false));
+        for (String path : List.of("/sumdb/sum.test/latest", "/sumdb/sum.golang.org/latest", "/sumdb")) {
+            String response = answer("POST " + path);
+            assertTrue(response.startsWith("HTTP/1.1 405 Method Not Allowed\r\n"), path + ": " + response);
+            assertTrue(response.toLowerCase(Locale.ROOT).contains("\r\nallow: get, head\r\n"), response);
+            assertTrue(
+                    response.endsWith("\r\n\r\nthe checksum database protocol is read-only: use GET\n"),
+                    path + ": " + response);
+        }
+        String other = answer("GET /sumdb/sum.golang.org/latest");
+        assertTrue(other.startsWith("HTTP/1.1 404 Not Found\r\n"), "a GET of another database is still: " + other);
+    }
+
+    @Test
+    void aRequestTargetThatIsNoUriIsRefusedSayingWhyBeforeAnyRouteSeesIt() throws Exception {
+        Map<String, String> reasons = new LinkedHashMap<>();
+        reasons.put(
+                "/example.com\\lib/@v/list", "backslash at index 12 of the request target: paths are separated by '/'");
+        reasons.put(
+                "/sumdb/sum.golang.org/lookup/example.com\\lib@v1.0.0",
+                "backslash at index 40 of the request target: paths are separated by '/'");
+        reasons.put("/example.com/l\0ib/@v/list", "control character 0x00 at index 14 of the request target");
+        reasons.put(
+                "/example.com/lib/@v/list%",
+                "malformed percent escape at index 24 of the request target: '%' must be followed by two hex digits");
+        reasons.put(
+                "/example.com/%zz/@v/list",
+                "malformed percent escape at index 13 of the request target: '%' must be followed by two hex digits");
+        reasons.put(
+                "/example.com/lib/@v/%2",
+                "malformed percent escape at index 20 of the request target: '%' must be followed by two hex digits");
+        reasons.put(
+                "/admin/stats%zz",
+                "malformed percent escape at index 12 of the request target: '%' must be followed by two hex digits");
+        reasons.put(
+                "/example.com/lib/@v/list?x=%zz",
+                "malformed percent escape at index 27 of the request target: '%' must be followed by two hex digits");
+        reasons.put("/example.com/{lib}/@v/list", "Illegal character in path at index 13 of the request target");
+        // the router cannot even match a bad escape against its routes' paths: it would log an ERROR per request
+        try (CapturedLog router = CapturedLog.of(RoutingContext.class)) {
+            for (Map.Entry<String, String> target : reasons.entrySet()) {
+                String response = answer("GET " + target.getKey());
+                assertTrue(response.startsWith("HTTP/1.1 400 Bad Request\r\n"), target.getKey() + ": " + response);
+                assertTrue(response.endsWith("\r\n\r\n" + target.getValue() + "\n"), target.getKey() + ": " + response);
+            }
+            assertEquals(List.of(), router.warnings());
+        }
     }
 
     @Test

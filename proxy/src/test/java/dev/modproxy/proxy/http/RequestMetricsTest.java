@@ -105,10 +105,11 @@ class RequestMetricsTest {
                                         .method(method, HttpRequest.BodyPublishers.noBody())
                                         .build(),
                                 HttpResponse.BodyHandlers.discarding());
-                assertEquals(405, answer.statusCode());
+                assertEquals(501, answer.statusCode());
             }
 
-            awaitCount(INFO_ROUTE, "UNKNOWN", 405, 2);
+            // refused before any route: labelled as no route
+            awaitCount(RouteLabels.OTHER, "UNKNOWN", 501, 2);
             assertTrue(
                     registry.getMeters().stream()
                             .map(m -> m.getId().getTag("method"))
