@@ -57,7 +57,15 @@ final class RequestFraming {
         HttpServerRequest request = ctx.request();
         String path = request.path();
         if (request.method() == HttpMethod.OPTIONS && "*".equals(request.uri())) {
-            // the asterisk form asks about the server as a whole (RFC 9110 9.3.7): a valid request, answered
+            // the asterisk form asks about the server as a whole (RFC 9110 9.3.7): a valid request, answered once
+            // its framing is, since the router failed it before check() could see it
+            if (refusedFraming(ctx)) {
+                return;
+            }
+            if (request.version() == HttpVersion.HTTP_1_1 && request.getHeader(HttpHeaders.HOST) == null) {
+                refuseAndClose(ctx, 400, "For HTTP/1.x requests, the 'Host' header is required");
+                return;
+            }
             ctx.response()
                     .setStatusCode(204)
                     .putHeader(HttpHeaders.ALLOW, "GET, HEAD")
@@ -96,12 +104,19 @@ final class RequestFraming {
     }
 
     private static void check(RoutingContext ctx) {
+        if (!refusedFraming(ctx)) {
+            ctx.next();
+        }
+    }
+
+    /** Refuses the request (and closes an HTTP/1 connection) if its framing is one the class comment lists. */
+    private static boolean refusedFraming(RoutingContext ctx) {
         HttpServerRequest request = ctx.request();
         HttpVersion version = request.version();
         boolean http1 = version == HttpVersion.HTTP_1_0 || version == HttpVersion.HTTP_1_1;
         if (!http1 && !(version == HttpVersion.HTTP_2 && request.streamId() >= 0)) {
             refuseAndClose(ctx, 505, "HTTP version not supported: use HTTP/1.1");
-            return;
+            return true;
         }
         if (!knownMethod(request.method())) {
             refuseAndClose(
@@ -109,16 +124,16 @@ final class RequestFraming {
                     501,
                     "method " + request.method().name().replaceAll("\\p{Cntrl}", "?")
                             + " is not implemented: the GOPROXY protocol takes GET and HEAD");
-            return;
+            return true;
         }
         String targetProblem = targetProblem(request.uri());
         if (targetProblem != null) {
             refuseAndClose(ctx, 400, targetProblem);
-            return;
+            return true;
         }
         if (http1 && request.headers().getAll(HttpHeaders.HOST).size() > 1) {
             refuseAndClose(ctx, 400, "more than one Host header");
-            return;
+            return true;
         }
         List<String> transferEncodings = request.headers().getAll(HttpHeaders.TRANSFER_ENCODING);
         if (!transferEncodings.isEmpty()) {
@@ -135,16 +150,16 @@ final class RequestFraming {
                             ? "a " + request.method() + " with Transfer-Encoding " + named
                                     + ": no request here has a body, and its length may be ambiguous"
                             : "Transfer-Encoding " + named + " is not supported");
-            return;
+            return true;
         }
         boolean bodyless = request.method() == HttpMethod.GET || request.method() == HttpMethod.HEAD;
         String contentLength = request.getHeader(HttpHeaders.CONTENT_LENGTH);
         if (bodyless && contentLength != null && !contentLength.strip().equals("0")) {
             // the body is never read: the connection is closed rather than what follows it taken for a request
             refuseAndClose(ctx, 400, "a " + request.method() + " has no body in the GOPROXY protocol");
-            return;
+            return true;
         }
-        ctx.next();
+        return false;
     }
 
     /**
@@ -190,8 +205,9 @@ final class RequestFraming {
             response.end(body);
             return;
         }
-        response.putHeader(HttpHeaders.CONNECTION, "close")
-                .end(body)
-                .onComplete(done -> ctx.request().connection().close());
+        // closed in the same turn of the event loop: once the answer has ended, the server would otherwise take
+        // the next request already read on the connection (one smuggled behind this) to its route
+        response.putHeader(HttpHeaders.CONNECTION, "close").end(body);
+        ctx.request().connection().close();
     }
 }

@@ -305,6 +305,45 @@ class HostileRequestsTest {
         }
     }
 
+    /** The router fails the asterisk form before any handler runs: its framing is checked all the same. */
+    @Test
+    void optionsForTheWholeServerIsFramedAsEveryOtherRequest() throws Exception {
+        String smuggled = "0\r\n\r\nGET /example.com/lib/@v/v1.0.0.mod HTTP/1.1\r\nHost: x\r\n\r\n";
+        try (HostileClient client = client()) {
+            String response = client.send("OPTIONS * HTTP/1.1\r\nHost: x\r\nContent-Length: " + smuggled.length()
+                            + "\r\nTransfer-Encoding: chunked\r\n\r\n" + smuggled)
+                    .untilClosed(WAIT);
+            assertTrue(response.startsWith("HTTP/1.1 400 Bad Request\r\n"), response);
+            assertEquals(1, response.split("HTTP/1\\.1 ", -1).length - 1, "one answer, nothing smuggled: " + response);
+        }
+        for (String headers : new String[] {"Host: a\r\nHost: b\r\n", ""}) {
+            try (HostileClient client = client()) {
+                String response =
+                        client.send("OPTIONS * HTTP/1.1\r\n" + headers + "\r\n").untilClosed(WAIT);
+                assertTrue(response.startsWith("HTTP/1.1 400 Bad Request\r\n"), headers + ": " + response);
+            }
+        }
+    }
+
+    /**
+     * The answer to a refused request ends before the connection closes; a request smuggled behind it that a route
+     * answers at once (a POST is a 405 on the event loop) must not be taken in between.
+     */
+    @Test
+    void aSmuggledRequestThatARouteWouldAnswerAtOnceGetsNoAnswer() throws Exception {
+        String smuggled = "0\r\n\r\nPOST /example.com/lib/@v/list HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n";
+        for (int attempt = 0; attempt < 5; attempt++) {
+            try (HostileClient client = client()) {
+                String response = client.send("POST /example.com/lib/@v/list HTTP/1.1\r\nHost: x\r\nContent-Length: "
+                                + smuggled.length() + "\r\nTransfer-Encoding: chunked\r\n\r\n" + smuggled)
+                        .untilClosed(WAIT);
+                assertTrue(response.startsWith("HTTP/1.1 400 Bad Request\r\n"), response);
+                assertEquals(
+                        1, response.split("HTTP/1\\.1 ", -1).length - 1, "one answer, nothing smuggled: " + response);
+            }
+        }
+    }
+
     @Test
     void aHostHeaderThatIsNoHostIsRefusedAsSuch() throws Exception {
         for (String host : new String[] {"a b", "a/b"}) {
