@@ -196,6 +196,9 @@ final class WebhookWarmup {
         connections++;
         // the warm-up's own server on loopback, and nothing secret in what is sent: it is the handshake that counts
         HttpClient http = client.createHttpClient(new HttpClientOptions()
+                // the time limit bounds the connect too (Vert.x's own default is 60 s)
+                .setConnectTimeout((int)
+                        Math.max(1, Math.min(Integer.MAX_VALUE, (deadline - System.nanoTime()) / 1_000_000)))
                 .setSsl(true)
                 .setTrustAll(true)
                 .setVerifyHost(false)
