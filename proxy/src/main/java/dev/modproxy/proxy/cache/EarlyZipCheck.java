@@ -45,7 +45,7 @@ final class EarlyZipCheck implements Runnable {
     /** What the pass learnt of one entry, inflated whole. */
     record Inflated(int method, long compressedSize, long crc, long size, byte[] digest) {}
 
-    private static final int LOC_LENGTH = 30;
+    static final int LOC_LENGTH = 30;
     private static final int DESCRIPTOR = 0x08074b50;
     private static final int ZIP64_EXTRA = 0x0001;
     private static final int STORED = 0;

@@ -8,12 +8,15 @@ import dev.modproxy.proxy.protocol.RequestKind;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Enumeration;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -80,7 +83,7 @@ final class ModuleZipRules {
             new DirectoryBudget(Runtime.getRuntime().maxMemory() / 4);
 
     /** How many of a zip's first bytes {@link #checkStart} reads: a local file header's fixed part. */
-    static final int START_LENGTH = 30;
+    static final int START_LENGTH = EarlyZipCheck.LOC_LENGTH;
 
     /**
      * A module zip starts with its first entry's local header, or is an empty archive, which is its end record alone
@@ -93,28 +96,19 @@ final class ModuleZipRules {
      * @param start the first {@link #START_LENGTH} bytes
      */
     static void checkStart(byte[] start) throws ArtifactRejectedException {
-        int signature = littleEndian(start, 0, 4);
+        // read as EarlyZipCheck reads every local header after it
+        ByteBuffer header = ByteBuffer.wrap(start).order(ByteOrder.LITTLE_ENDIAN);
+        int signature = header.getInt(0);
         if (signature != ZipDirectory.LOC && signature != ZipDirectory.END) {
-            StringBuilder hex = new StringBuilder();
-            for (int i = 0; i < 4; i++) {
-                hex.append(i == 0 ? "" : " ").append(String.format("%02x", start[i] & 0xff));
-            }
-            throw new ArtifactRejectedException("not a zip file: it starts with the bytes " + hex
+            throw new ArtifactRejectedException("not a zip file: it starts with the bytes "
+                    + HexFormat.ofDelimiter(" ").formatHex(start, 0, 4)
                     + ", not a local file header (50 4b 03 04) or an empty archive's end record (50 4b 05 06)");
         }
         // offset 26 of a local header: the entry's name length
-        if (signature == ZipDirectory.LOC && littleEndian(start, 26, 2) == 0) {
+        if (signature == ZipDirectory.LOC && (header.getShort(26) & 0xffff) == 0) {
             throw new ArtifactRejectedException(
                     "not a module zip: its first entry has no name (every file of a module zip is module@version/...)");
         }
-    }
-
-    private static int littleEndian(byte[] bytes, int offset, int length) {
-        int value = 0;
-        for (int i = length - 1; i >= 0; i--) {
-            value = value << 8 | (bytes[offset + i] & 0xff);
-        }
-        return value;
     }
 
     static void check(ModulePath module, ModuleVersion version, StagedAnswer staged) throws ArtifactRejectedException {
