@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
 /**
@@ -202,29 +203,40 @@ public final class SpecProblems {
     }
 
     private static void labelProblems(String field, Map<String, String> labels, List<String> problems) {
-        if (labels != null) {
-            labels.keySet().stream()
-                    .filter(key -> !KubernetesSyntax.isLabelKey(key))
-                    .forEach(key -> problems.add(
-                            field + " key \"" + key + "\" must be a label key: " + KubernetesSyntax.LABEL_KEY_WORDS));
+        if (labels == null) {
+            return;
         }
-        if (labels != null) {
-            labels.forEach((key, value) -> {
-                if (!KubernetesSyntax.isLabelValue(value)) {
-                    problems.add(field + "[" + key + "] \"" + value + "\" must be a label value: "
-                            + KubernetesSyntax.LABEL_VALUE_WORDS);
-                }
-            });
-        }
+        keyProblems(
+                field,
+                labels,
+                KubernetesSyntax::isLabelKey,
+                "a label key: " + KubernetesSyntax.LABEL_KEY_WORDS,
+                problems);
+        labels.forEach((key, value) -> {
+            if (!KubernetesSyntax.isLabelValue(value)) {
+                problems.add(field + "[" + key + "] \"" + value + "\" must be a label value: "
+                        + KubernetesSyntax.LABEL_VALUE_WORDS);
+            }
+        });
     }
 
     private static void annotationKeyProblems(String field, Map<String, String> annotations, List<String> problems) {
         if (annotations != null) {
-            annotations.keySet().stream()
-                    .filter(key -> !KubernetesSyntax.isAnnotationKey(key))
-                    .forEach(key -> problems.add(field + " key \"" + key + "\" must be an annotation key, "
-                            + KubernetesSyntax.ANNOTATION_KEY_WORDS));
+            keyProblems(
+                    field,
+                    annotations,
+                    KubernetesSyntax::isAnnotationKey,
+                    "an annotation key, " + KubernetesSyntax.ANNOTATION_KEY_WORDS,
+                    problems);
         }
+    }
+
+    /** Each key of {@code map} that breaks {@code rule}, said as "must be {@code ruleWords}". */
+    private static void keyProblems(
+            String field, Map<String, String> map, Predicate<String> rule, String ruleWords, List<String> problems) {
+        map.keySet().stream()
+                .filter(rule.negate())
+                .forEach(key -> problems.add(field + " key \"" + key + "\" must be " + ruleWords));
     }
 
     /** An unset value (null) is Kubernetes' default; an empty one is among {@code taken} where Kubernetes takes it. */

@@ -69,10 +69,12 @@ public final class CacheStatusCalculator {
         status.setStorageCapacity(
                 seen.volumeClaim().map(CacheStatusCalculator::capacity).orElse(null));
 
+        // one answer for both conditions that speak of it: Progressing says the rollout stopped, Degraded says why
+        Optional<CacheCondition> rolloutBlocker = rolloutBlocker(cache, seen);
         List<CacheCondition> conditions = new ArrayList<>();
         conditions.add(ready(cache, seen));
-        conditions.add(progressing(cache, seen));
-        conditions.add(degraded(cache, seen));
+        conditions.add(progressing(cache, seen, rolloutBlocker));
+        conditions.add(degraded(cache, seen, rolloutBlocker));
         String timestamp = now.truncatedTo(ChronoUnit.SECONDS).toString();
         for (CacheCondition c : conditions) {
             c.setObservedGeneration(generation);
@@ -167,7 +169,7 @@ public final class CacheStatusCalculator {
                 + claim + ".";
     }
 
-    private static CacheCondition progressing(GoProxyCache cache, Observation seen) {
+    private static CacheCondition progressing(GoProxyCache cache, Observation seen, Optional<CacheCondition> blocker) {
         if (seen.deployment().isEmpty()) {
             if (!seen.specProblems().isEmpty() || seen.failure().isPresent()) {
                 // nothing is under way: kubectl wait --for=condition=Progressing=False must not wait for it
@@ -212,7 +214,6 @@ public final class CacheStatusCalculator {
         }
         String counts = orZero(ds.getUpdatedReplicas()) + " of " + wanted + " proxy pod(s) updated, "
                 + orZero(ds.getReadyReplicas()) + " ready.";
-        Optional<CacheCondition> blocker = rolloutBlocker(cache, seen);
         if (!rolledOut && blocker.isPresent()) {
             // as the Deployment's own Progressing=False ProgressDeadlineExceeded: kubectl wait must not wait for it
             return new CacheCondition(
@@ -262,7 +263,7 @@ public final class CacheStatusCalculator {
                 .map(m -> m.endsWith(".") ? m.substring(0, m.length() - 1) : m);
     }
 
-    private static CacheCondition degraded(GoProxyCache cache, Observation seen) {
+    private static CacheCondition degraded(GoProxyCache cache, Observation seen, Optional<CacheCondition> blocker) {
         if (!seen.specProblems().isEmpty()) {
             return new CacheCondition(
                     CacheCondition.DEGRADED,
@@ -287,7 +288,6 @@ public final class CacheStatusCalculator {
                             + existing.get() + "); volumes only grow. Set spec.storage.size to at least "
                             + existing.get() + ".");
         }
-        Optional<CacheCondition> blocker = rolloutBlocker(cache, seen);
         if (blocker.isPresent()) {
             return blocker.get();
         }
