@@ -1,6 +1,7 @@
 package dev.modproxy.proxy.http;
 
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
@@ -10,8 +11,10 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.util.Collections;
 import java.util.List;
 import java.util.Set;
+import java.util.WeakHashMap;
 
 /**
  * Refuses requests whose framing the proxy would have to guess at, before any route sees them:
@@ -37,6 +40,15 @@ final class RequestFraming {
             Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH");
 
     private RequestFraming() {}
+
+    /**
+     * The HTTP/1 connections closed after a refusal, by event loop (a connection is served on one only, so no lock is
+     * taken on the path every request goes), held weakly: a request read behind the refused one can reach the router
+     * after the connection has closed (the decoder hands on what it buffered as the channel goes inactive), so the
+     * mark must outlive the close, and is dropped with the connection.
+     */
+    private static final ThreadLocal<Set<HttpConnection>> REFUSED_CONNECTIONS =
+            ThreadLocal.withInitial(() -> Collections.newSetFromMap(new WeakHashMap<>()));
 
     static void install(Router router) {
         // right after RequestMetrics: refusals are timed too
@@ -104,6 +116,12 @@ final class RequestFraming {
     }
 
     private static void check(RoutingContext ctx) {
+        Set<HttpConnection> refused = REFUSED_CONNECTIONS.get();
+        if (!refused.isEmpty() && refused.contains(ctx.request().connection())) {
+            // read behind a refused request on a connection now closing: its framing was never to be trusted, and
+            // a route would still do its work (a module fetched and stored) though no answer goes out
+            return;
+        }
         if (!refusedFraming(ctx)) {
             ctx.next();
         }
@@ -205,9 +223,11 @@ final class RequestFraming {
             response.end(body);
             return;
         }
-        // closed in the same turn of the event loop: once the answer has ended, the server would otherwise take
-        // the next request already read on the connection (one smuggled behind this) to its route
+        // once the answer has ended, the server takes the next request already read on the connection (one smuggled
+        // behind this) to the router, even after the close: check() drops it
+        HttpConnection connection = ctx.request().connection();
+        REFUSED_CONNECTIONS.get().add(connection);
         response.putHeader(HttpHeaders.CONNECTION, "close").end(body);
-        ctx.request().connection().close();
+        connection.close();
     }
 }

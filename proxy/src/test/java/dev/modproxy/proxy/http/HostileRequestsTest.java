@@ -176,9 +176,8 @@ class HostileRequestsTest {
     void anyMethodWithContentLengthAndTransferEncodingIsRefusedAndNothingSmuggledIsAnswered() throws Exception {
         // a front end framing by Content-Length sees one POST; the chunked reading ends its body at "0" and would
         // take the GET after it for a second request
-        // a path refused at once (capitals must be case-encoded): a smuggled request that is let through reaches its
-        // route as the refusal ends, even though its answer never goes out, and one that fetched a module would
-        // still be writing to the cache as the test's directory is deleted
+        // a path a route refuses at once (capitals must be case-encoded), so that a smuggled request let through
+        // would be answered here; one that is never routed is aModuleRequestSmuggledBehindARefusedOneIsNeverFetched
         String smuggled = "0\r\n\r\nGET /Example.com/lib/@v/list HTTP/1.1\r\nHost: x\r\n\r\n";
         try (HostileClient client = client()) {
             String response = client.send("POST /example.com/lib/@v/list HTTP/1.1\r\nHost: x\r\nContent-Length: "
@@ -311,9 +310,8 @@ class HostileRequestsTest {
     /** The router fails the asterisk form before any handler runs: its framing is checked all the same. */
     @Test
     void optionsForTheWholeServerIsFramedAsEveryOtherRequest() throws Exception {
-        // a path refused at once (capitals must be case-encoded): a smuggled request that is let through reaches its
-        // route as the refusal ends, even though its answer never goes out, and one that fetched a module would
-        // still be writing to the cache as the test's directory is deleted
+        // a path a route refuses at once (capitals must be case-encoded), so that a smuggled request let through
+        // would be answered here; one that is never routed is aModuleRequestSmuggledBehindARefusedOneIsNeverFetched
         String smuggled = "0\r\n\r\nGET /Example.com/lib/@v/list HTTP/1.1\r\nHost: x\r\n\r\n";
         try (HostileClient client = client()) {
             String response = client.send("OPTIONS * HTTP/1.1\r\nHost: x\r\nContent-Length: " + smuggled.length()
@@ -348,6 +346,25 @@ class HostileRequestsTest {
                         1, response.split("HTTP/1\\.1 ", -1).length - 1, "one answer, nothing smuggled: " + response);
             }
         }
+    }
+
+    /**
+     * A request smuggled behind a refused one never reaches its route: a module fetch would still go upstream and
+     * into the cache though its answer is never sent.
+     */
+    @Test
+    void aModuleRequestSmuggledBehindARefusedOneIsNeverFetched() throws Exception {
+        String smuggled = "0\r\n\r\nGET /example.com/lib/@v/v1.0.0.info HTTP/1.1\r\nHost: x\r\n\r\n";
+        try (HostileClient client = client()) {
+            String response = client.send("POST /example.com/lib/@v/list HTTP/1.1\r\nHost: x\r\nContent-Length: "
+                            + smuggled.length() + "\r\nTransfer-Encoding: chunked\r\n\r\n" + smuggled)
+                    .untilClosed(WAIT);
+            assertTrue(response.startsWith("HTTP/1.1 400 Bad Request\r\n"), response);
+        }
+        // asked for on a connection of its own after the refusal, so fetched after the smuggled request would be
+        assertTrue(answer("GET /example.com/lib/@v/v1.0.0.mod").startsWith("HTTP/1.1 200 "));
+        assertEquals(1, env.upstream().hits("example.com/lib/@v/v1.0.0.mod"));
+        assertEquals(0, env.upstream().hits("example.com/lib/@v/v1.0.0.info"), "the smuggled request was fetched");
     }
 
     @Test
