@@ -1155,9 +1155,9 @@ class OperatorIT {
                 namespace,
                 "first",
                 "SeveralDefaultCaches",
-                "This cache and GoProxyCache second is annotated modproxy.dev/default=true in namespace " + namespace,
+                "This cache and GoProxyCache second are annotated modproxy.dev/default=true in namespace " + namespace,
                 "kubectl -n " + namespace + " annotate goproxycache second modproxy.dev/default-");
-        awaitDegraded(namespace, "second", "SeveralDefaultCaches", "This cache and GoProxyCache first is annotated");
+        awaitDegraded(namespace, "second", "SeveralDefaultCaches", "This cache and GoProxyCache first are annotated");
 
         kubectlIn(namespace, "annotate", "goproxycache", "first", "modproxy.dev/default-");
 

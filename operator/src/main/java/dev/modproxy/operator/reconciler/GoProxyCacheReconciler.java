@@ -206,6 +206,13 @@ public class GoProxyCacheReconciler implements Reconciler<GoProxyCache> {
                     failure.message());
             return ErrorStatusUpdateControl.<GoProxyCache>noStatusUpdate().withNoRetry();
         }
+        if (FailureExplainer.CACHE_DELETED.equals(failure.reason())) {
+            // deleted by someone while this reconciliation ran: nothing failed that anyone needs to hear of
+            LOG.debugf(
+                    "GoProxyCache %s/%s: %s",
+                    cache.getMetadata().getNamespace(), cache.getMetadata().getName(), failure.message());
+            return ErrorStatusUpdateControl.<GoProxyCache>noStatusUpdate().withNoRetry();
+        }
         boolean retriesSpent =
                 context.getRetryInfo().map(RetryInfo::isLastAttempt).orElse(false);
         if (FailureExplainer.CONFLICT.equals(failure.reason()) && !retriesSpent) {
@@ -240,6 +247,13 @@ public class GoProxyCacheReconciler implements Reconciler<GoProxyCache> {
         try {
             writeStatus(cache, status, context);
         } catch (RuntimeException unreported) {
+            if (FailureExplainer.cacheDeleted(unreported)) {
+                // deleted since the failure: its status went with it
+                LOG.debugf(
+                        "GoProxyCache %s/%s was deleted before its failure could be reported",
+                        cache.getMetadata().getNamespace(), cache.getMetadata().getName());
+                return ErrorStatusUpdateControl.<GoProxyCache>noStatusUpdate().withNoRetry();
+            }
             // the API server is the likely cause of both failures; the retry below reports it once it answers
             LOG.warnf(
                     "Could not report the failure in the status of GoProxyCache %s/%s: %s",

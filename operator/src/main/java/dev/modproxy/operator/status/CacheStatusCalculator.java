@@ -269,8 +269,10 @@ public final class CacheStatusCalculator {
                     CacheCondition.DEGRADED,
                     CacheCondition.TRUE,
                     "InvalidSpec",
-                    "The spec cannot be applied; the running proxy keeps its previous settings. Fix: "
-                            + String.join("; ", seen.specProblems()) + ".");
+                    (seen.deployment().isPresent()
+                                    ? "The spec cannot be applied; the running proxy keeps its previous settings. "
+                                    : "The spec cannot be applied, so no proxy runs for this cache yet. ")
+                            + "Fix: " + String.join("; ", seen.specProblems()) + ".");
         }
         if (seen.failure().isPresent()) {
             Observation.Failure failure = seen.failure().get();
@@ -323,10 +325,9 @@ public final class CacheStatusCalculator {
     private static String severalDefaultCaches(GoProxyCache cache, List<String> others) {
         String namespace = cache.getMetadata().getNamespace();
         String annotation = InjectionLabels.DEFAULT_CACHE + "=true";
-        String whichOthers = others.size() == 1
-                ? "GoProxyCache " + others.get(0) + " is"
-                : "GoProxyCaches " + String.join(", ", others) + " are";
-        return "This cache and " + whichOthers + " annotated " + annotation + " in namespace " + namespace
+        String whichOthers =
+                others.size() == 1 ? "GoProxyCache " + others.get(0) : "GoProxyCaches " + String.join(", ", others);
+        return "This cache and " + whichOthers + " are annotated " + annotation + " in namespace " + namespace
                 + ", so the namespace has no default cache: the webhook leaves its build pods that name no cache "
                 + "(label " + InjectionLabels.INJECT + "=true, or the namespace's " + InjectionLabels.INJECT + "="
                 + InjectionLabels.NAMESPACE_ENABLED + ", without a " + InjectionLabels.CACHE + " annotation) "

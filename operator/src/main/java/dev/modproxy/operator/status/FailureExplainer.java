@@ -1,9 +1,11 @@
 package dev.modproxy.operator.status;
 
+import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import dev.modproxy.operator.dependent.NameTakenException;
 import dev.modproxy.operator.dependent.OwnerReferenceRefusedException;
 import dev.modproxy.operator.dependent.VolumeClaimMismatchException;
 import dev.modproxy.operator.dependent.VolumeClaimRefusedException;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.AggregatedOperatorException;
@@ -22,6 +24,12 @@ public final class FailureExplainer {
 
     /** The API server refuses new objects in a namespace being deleted: the cache is about to go with it. */
     public static final String NAMESPACE_TERMINATING = "NamespaceTerminating";
+
+    /**
+     * The GoProxyCache itself is gone (404): deleted while it was reconciled. Its owned objects go with it by garbage
+     * collection, and there is no status left to write.
+     */
+    public static final String CACHE_DELETED = "CacheDeleted";
 
     /**
      * Another writer changed an owned object between the operator's read and its write (409): routine on a
@@ -107,6 +115,11 @@ public final class FailureExplainer {
                         + ". The operator retries with backoff; see its log for details.");
     }
 
+    /** Whether {@code error} is the API server saying the GoProxyCache it was about no longer exists. */
+    public static boolean cacheDeleted(Exception error) {
+        return CACHE_DELETED.equals(explain(error).reason());
+    }
+
     /** True when retrying soon cannot help: the API server refuses until a person changes something. */
     public static boolean awaitsAFix(Observation.Failure failure) {
         return AWAITING_A_FIX.contains(failure.reason());
@@ -147,6 +160,16 @@ public final class FailureExplainer {
                 .findFirst();
     }
 
+    /** The answer's details name a GoProxyCache (kind "goproxycaches" of group modproxy.dev): not an owned object. */
+    private static boolean isAboutACache(KubernetesClientException e) {
+        return e.getStatus() != null
+                && e.getStatus().getDetails() != null
+                && HasMetadata.getPlural(GoProxyCache.class)
+                        .equals(e.getStatus().getDetails().getKind())
+                && HasMetadata.getGroup(GoProxyCache.class)
+                        .equals(e.getStatus().getDetails().getGroup());
+    }
+
     private static Observation.Failure explainApi(KubernetesClientException e) {
         Matcher denial = ADMISSION_DENIAL.matcher(answer(e));
         if (denial.find()) {
@@ -154,6 +177,9 @@ public final class FailureExplainer {
         }
         String message = firstLine(answer(e));
         int code = e.getCode();
+        if (code == 404 && isAboutACache(e)) {
+            return new Observation.Failure(CACHE_DELETED, "The GoProxyCache was deleted while reconciled: " + message);
+        }
         // the NamespaceLifecycle admission plugin's answer ("unable to create new content in namespace ...")
         if (code == 403 && message.contains("because it is being terminated")) {
             return new Observation.Failure(

@@ -1222,10 +1222,10 @@ class GoProxyCacheReconcilerTest {
         CacheCondition first = condition(fresh(ns, "first"), CacheCondition.DEGRADED);
         assertThat(first.getStatus()).isEqualTo("True");
         assertThat(first.getMessage())
-                .contains("This cache and GoProxyCache second is annotated modproxy.dev/default=true")
+                .contains("This cache and GoProxyCache second are annotated modproxy.dev/default=true")
                 .contains("kubectl -n " + ns + " annotate goproxycache second modproxy.dev/default-");
         assertThat(condition(fresh(ns, "second"), CacheCondition.DEGRADED).getMessage())
-                .contains("This cache and GoProxyCache first is annotated");
+                .contains("This cache and GoProxyCache first are annotated");
 
         markDefault(ns, "first", false);
 

@@ -164,6 +164,8 @@ class CacheStatusCalculatorTest {
                 List.of());
         CacheCondition notApplied = condition(compute(invalid), CacheCondition.PROGRESSING);
         assertThat(notApplied.getReason()).isEqualTo("InvalidSpec");
+        assertThat(condition(compute(invalid), CacheCondition.DEGRADED).getMessage())
+                .contains("the running proxy keeps its previous settings");
         assertThat(notApplied.getMessage()).contains("the spec is invalid");
 
         Observation failedElsewhere = new Observation(
@@ -200,7 +202,11 @@ class CacheStatusCalculatorTest {
         CacheCondition degraded = condition(status, CacheCondition.DEGRADED);
         assertThat(degraded.getStatus()).isEqualTo("True");
         assertThat(degraded.getReason()).isEqualTo("InvalidSpec");
-        assertThat(degraded.getMessage()).contains("spec.upstream entry 1");
+        assertThat(degraded.getMessage())
+                .contains("spec.upstream entry 1")
+                .as("no Deployment was ever made: no running proxy keeps anything")
+                .contains("no proxy runs for this cache yet")
+                .doesNotContain("running proxy keeps");
         CacheCondition progressing = condition(status, CacheCondition.PROGRESSING);
         assertThat(progressing.getStatus())
                 .as("no Deployment is being created while the spec is wrong")
@@ -629,7 +635,7 @@ class CacheStatusCalculatorTest {
         assertThat(degraded.getStatus()).isEqualTo("True");
         assertThat(degraded.getReason()).isEqualTo(CacheStatusCalculator.SEVERAL_DEFAULT_CACHES);
         assertThat(degraded.getMessage())
-                .contains("This cache and GoProxyCache mirror is annotated modproxy.dev/default=true in namespace "
+                .contains("This cache and GoProxyCache mirror are annotated modproxy.dev/default=true in namespace "
                         + "team-a, so the namespace has no default cache")
                 .contains("label modproxy.dev/inject=true")
                 .contains("pods that name a cache still get it")

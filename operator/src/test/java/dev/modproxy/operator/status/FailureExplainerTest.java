@@ -134,6 +134,32 @@ class FailureExplainerTest {
                 .isEqualTo("ReconcileFailed");
     }
 
+    /** Only the cache's own 404 is its deletion: an owned object that is not found is an API error as any other. */
+    @Test
+    void aCacheDeletedWhileReconciledIsToldApartFromAMissingOwnedObject() {
+        var gone = new KubernetesClientException(new StatusBuilder()
+                .withCode(404)
+                .withMessage("goproxycaches.modproxy.dev \"b\" not found")
+                .withNewDetails()
+                .withGroup("modproxy.dev")
+                .withKind("goproxycaches")
+                .withName("b")
+                .endDetails()
+                .build());
+        assertThat(FailureExplainer.explain(gone).reason()).isEqualTo(FailureExplainer.CACHE_DELETED);
+        assertThat(FailureExplainer.cacheDeleted(gone)).isTrue();
+        var ownedMissing = new KubernetesClientException(new StatusBuilder()
+                .withCode(404)
+                .withMessage("services \"b\" not found")
+                .withNewDetails()
+                .withKind("services")
+                .withName("b")
+                .endDetails()
+                .build());
+        assertThat(FailureExplainer.explain(ownedMissing).reason()).isEqualTo("ApiError");
+        assertThat(FailureExplainer.cacheDeleted(ownedMissing)).isFalse();
+    }
+
     @Test
     void aNamespaceBeingDeletedIsNotTakenForMissingPermissions() {
         var failure = FailureExplainer.explain(api(
