@@ -86,14 +86,28 @@ public final class LocalDiskStorage implements Storage {
 
     private void countExisting() {
         long started = System.nanoTime();
-        try (Stream<StorageEntry> all = entries()) {
-            all.forEach(e -> {
-                synchronized (publishLock) {
-                    long atStart = sizeAtStartOfChanged.getOrDefault(e.key(), e.size());
-                    if (atStart >= 0) {
-                        bytes.addAndGet(atStart);
-                        entries.incrementAndGet();
+        try {
+            Files.walkFileTree(root, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+                    return dir.equals(staging) ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                    if (attrs.isRegularFile()) {
+                        keyOf(file).ifPresent(key -> countAtStart(key, attrs.size()));
                     }
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFileFailed(Path file, IOException exc) {
+                    if (!(exc instanceof NoSuchFileException)) { // one removed while we walked is no news
+                        // the rest is still counted: a partial count is low, a count given up is wrong for good
+                        LOG.warnf("cannot read %s (%s): what it holds is neither counted nor evicted", file, exc);
+                    }
+                    return FileVisitResult.CONTINUE;
                 }
             });
         } catch (IOException | UncheckedIOException e) {
@@ -115,6 +129,27 @@ public final class LocalDiskStorage implements Storage {
                 "storage %s accounted: %d objects, %d bytes, in %d ms",
                 root, usage.entries(), usage.bytes(), (System.nanoTime() - started) / 1_000_000);
         counted.complete(usage);
+    }
+
+    private void countAtStart(StorageKey key, long size) {
+        synchronized (publishLock) {
+            long atStart = sizeAtStartOfChanged.getOrDefault(key, size);
+            if (atStart >= 0) {
+                bytes.addAndGet(atStart);
+                entries.incrementAndGet();
+            }
+        }
+    }
+
+    /** The key of a file under the root; empty for a foreign file dropped into it, not ours to count. */
+    private Optional<StorageKey> keyOf(Path file) {
+        String relative =
+                root.relativize(file).toString().replace(file.getFileSystem().getSeparator(), "/");
+        try {
+            return Optional.of(new StorageKey(relative));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
     }
 
     public Path root() {
