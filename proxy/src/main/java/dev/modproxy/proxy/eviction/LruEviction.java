@@ -91,7 +91,11 @@ final class LruEviction {
         try {
             return leases.deleteIfIdle(key, () -> {
                 try {
-                    return disk.delete(key);
+                    if (!disk.delete(key)) {
+                        return false;
+                    }
+                    disk.removeEmptyDirectoriesAbove(key); // a directory takes space eviction would not free
+                    return true;
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }

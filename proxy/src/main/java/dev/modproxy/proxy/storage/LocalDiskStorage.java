@@ -156,6 +156,23 @@ public final class LocalDiskStorage implements Storage {
         return root;
     }
 
+    /**
+     * Removes the directories above key that are now empty, up to the root: each takes space eviction would
+     * not free otherwise. Under the lock a write creates its directory and moves its file into it with, so no
+     * write finds its directory gone.
+     */
+    public void removeEmptyDirectoriesAbove(StorageKey key) throws IOException {
+        synchronized (publishLock) {
+            for (Path dir = fileFor(key).getParent(); !dir.equals(root); dir = dir.getParent()) {
+                try {
+                    Files.delete(dir);
+                } catch (java.nio.file.DirectoryNotEmptyException | NoSuchFileException e) {
+                    return;
+                }
+            }
+        }
+    }
+
     /** The file for a key; refuses anything that would resolve outside the root or into staging. */
     public Path fileFor(StorageKey key) {
         Path file = root.resolve(key.value()).normalize();
@@ -300,8 +317,9 @@ public final class LocalDiskStorage implements Storage {
 
         @Override
         StoredObject publish(Path staged, long size) throws IOException {
-            Files.createDirectories(target.getParent());
             synchronized (publishLock) {
+                // in the lock: eviction removes emptied directories under it (removeEmptyDirectoriesAbove)
+                Files.createDirectories(target.getParent());
                 long replaced = -1;
                 try {
                     replaced = Files.size(target);

@@ -140,6 +140,27 @@ class BoundedDiskStorageTest {
     }
 
     @Test
+    void evictionRemovesTheDirectoriesItEmptied() throws IOException {
+        open();
+        StorageKey other = new StorageKey("example.com/m0/@v/v2.0.0.zip");
+        for (int i = 0; i < 9; i++) {
+            put(module(i), 100);
+        }
+        try (StorageWriter writer = storage.openWriter(other)) {
+            writer.output().write(new byte[100]);
+            put(module(9), 100);
+            await().atMost(Duration.ofSeconds(10)).until(() -> storage.usage().bytes() <= 750);
+            assertEquals(List.of(0, 1, 2), missing(10));
+            assertFalse(Files.exists(root.resolve("example.com/m1")), "m1 held only what was evicted");
+            assertFalse(Files.exists(root.resolve("example.com/m0")));
+            assertTrue(Files.isDirectory(root.resolve("example.com")), "it still holds m3 and on");
+
+            writer.commit().release(); // its directory went meanwhile: made again
+        }
+        assertTrue(stored(other));
+    }
+
+    @Test
     void leastRecentlyUsedGoFirstDownToTheLowWatermark() throws IOException {
         open();
         for (int i = 0; i < 9; i++) {
