@@ -523,6 +523,7 @@ public final class ModuleCache {
                     return outcome.forWaiter();
                 });
             }
+            running.join(); // the leader leaves what it stores to be released by its waiters' answers
             metrics.coalescedWait(request.kind());
             return running.outcome.thenApply(Outcome::forWaiter);
         }
@@ -598,6 +599,11 @@ public final class ModuleCache {
         } finally {
             mine.outcome.complete(outcome);
             inflight.remove(key, mine);
+            if (outcome != null && outcome.stored() != null && (refresh || outcome.streamed()) && !mine.joined()) {
+                // no answer will serve it from storage (a refresh, or a zip its client had from staging):
+                // release it here, or the storage keeps it leased against eviction
+                outcome.stored().release();
+            }
         }
     }
 

@@ -14,6 +14,7 @@ import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.FileTime;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -27,7 +28,10 @@ import org.jboss.logging.Logger;
  * the least recently used objects once the volume or the size cap passes the high mark, down to
  * the low mark. Objects being served are skipped; sumdb answers go last. While the disk is still
  * counting what it held at start, only the volume's watermark applies; the size cap is checked
- * once the count is done.
+ * once the count is done. A fresh object is leased from its commit until its writer releases it, so
+ * it reaches its first client. When the volume is over its mark with data that is not the cache's,
+ * so that even an empty cache would leave it there, nothing is evicted for it (that would empty the
+ * cache for nothing) and a warning says so, at most once a minute.
  */
 public final class BoundedDiskStorage extends ForwardingStorage implements AutoCloseable {
 
@@ -48,6 +52,10 @@ public final class BoundedDiskStorage extends ForwardingStorage implements AutoC
     private final LruEviction eviction;
     private final ScheduledExecutorService checker;
     private final AtomicBoolean checkQueued = new AtomicBoolean();
+    /** When the volume-full warning may be logged again; guarded by this. */
+    private long nextVolumeWarningMillis = Long.MIN_VALUE;
+
+    private static final Duration VOLUME_WARNING_INTERVAL = Duration.ofMinutes(1);
 
     public BoundedDiskStorage(
             LocalDiskStorage disk, Settings settings, VolumeSpace volume, Clock clock, LongConsumer evicted) {
@@ -86,7 +94,24 @@ public final class BoundedDiskStorage extends ForwardingStorage implements AutoC
             return found;
         }
         touch(disk.fileFor(key), false);
-        return Optional.of(found.get().withRelease(() -> leases.release(key)));
+        return Optional.of(found.get().withRelease(() -> release(key)));
+    }
+
+    private void release(StorageKey key) {
+        if (leases.release(key)) {
+            // the last reader of an object too large to keep: removed on the eviction thread, not the reader's
+            try {
+                checker.execute(() -> {
+                    try {
+                        eviction.removeDoomed(key);
+                    } catch (IOException | RuntimeException e) {
+                        LOG.warnf(e, "removing %s, too large to keep in %s, failed", key, disk.describe());
+                    }
+                });
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // shutting down: the next start's checks remove it
+            }
+        }
     }
 
     /**
@@ -119,9 +144,18 @@ public final class BoundedDiskStorage extends ForwardingStorage implements AutoC
                 // Dated before it is published (a rename keeps the time): an eviction running meanwhile
                 // must never see the new object with an older use than the objects it displaces.
                 touch(inner.stagedFile(), true);
-                StoredObject stored = inner.commit();
+                // leased before it is published: the check this commit asks for must not remove it before
+                // the writer has served it (a nearly full volume evicted fresh answers, and the client got a 503)
+                leases.acquire(key);
+                StoredObject stored;
+                try {
+                    stored = inner.commit();
+                } catch (IOException | RuntimeException e) {
+                    leases.release(key);
+                    throw e;
+                }
                 requestCheck();
-                return stored;
+                return stored.withRelease(() -> release(key));
             }
         };
     }
@@ -173,11 +207,28 @@ public final class BoundedDiskStorage extends ForwardingStorage implements AutoC
         // Until the existing objects are counted the size cap cannot be judged (the count is low), so only
         // the volume's own figures, which the file system knows at once, can start an eviction.
         long cacheBytes = disk.usageCounted() ? disk.usage().bytes() : 0;
-        long toFree = settings.watermarks().bytesToFree(cacheBytes, volume.capacity(), volume.used());
-        if (toFree <= 0) {
+        Watermarks watermarks = settings.watermarks();
+        long capacity = volume.capacity();
+        long used = volume.used();
+        long forCap = watermarks.bytesToFree(cacheBytes, 0, 0);
+        long forVolume = watermarks.bytesToFree(0, capacity, used);
+        if (forCap <= 0 && forVolume <= 0) {
             return 0;
         }
-        LruEviction.Result result = eviction.free(disk.root(), toFree);
+        List<LruEviction.Candidate> candidates = eviction.candidates(disk.root());
+        long ours = candidates.stream().mapToLong(LruEviction.Candidate::size).sum();
+        if (forVolume > 0 && used - ours > watermarks.high() * capacity) {
+            // even with the cache empty the volume would stay over its mark: evicting would gain nothing
+            warnVolumeFull(capacity, used, ours);
+            forVolume = 0;
+        }
+        long toFree = Math.max(forCap, forVolume);
+        long largestKept = largestKept(capacity);
+        boolean tooLarge = candidates.stream().anyMatch(c -> c.size() > largestKept);
+        if (toFree <= 0 && !tooLarge) {
+            return 0;
+        }
+        LruEviction.Result result = eviction.free(candidates, toFree, largestKept);
         LOG.infof(
                 "evicted %d objects (%d bytes) from %s; %d bytes were to go%s",
                 result.objects(),
@@ -186,6 +237,33 @@ public final class BoundedDiskStorage extends ForwardingStorage implements AutoC
                 toFree,
                 result.bytes() < toFree ? " (the rest is in use or not ours)" : "");
         return result.objects();
+    }
+
+    /** The largest object worth keeping: one above the high mark of the bound would start an eviction alone. */
+    private long largestKept(long capacity) {
+        Watermarks watermarks = settings.watermarks();
+        long largest = Long.MAX_VALUE;
+        if (watermarks.maxSizeBytes().isPresent()) {
+            largest = (long) (watermarks.high() * watermarks.maxSizeBytes().getAsLong());
+        }
+        if (capacity > 0) {
+            largest = Math.min(largest, (long) (watermarks.high() * capacity));
+        }
+        return largest;
+    }
+
+    private void warnVolumeFull(long capacity, long used, long ours) {
+        long now = clock.millis();
+        if (now < nextVolumeWarningMillis) {
+            return;
+        }
+        nextVolumeWarningMillis = now + VOLUME_WARNING_INTERVAL.toMillis();
+        LOG.warnf(
+                "the volume holding %s is %d%% full (%d of %d bytes) and only %d bytes of that are cached objects: "
+                        + "eviction cannot make room, so it removes nothing; answers that do not fit are served "
+                        + "without being kept. Free the volume or give the cache its own (next warning in %d s "
+                        + "at the earliest)",
+                disk.describe(), used * 100 / capacity, used, capacity, ours, VOLUME_WARNING_INTERVAL.toSeconds());
     }
 
     @Override

@@ -17,6 +17,8 @@ import java.util.function.LongConsumer;
 /**
  * One eviction pass: lists the stored files with their access times, then removes the least
  * recently used first, module artifacts before sumdb answers, skipping objects being served.
+ * An object too large to keep at all goes before any of them (at its last release if it is being
+ * served): the others would be removed in its place for nothing, as it would still be over the bound.
  */
 final class LruEviction {
 
@@ -24,7 +26,7 @@ final class LruEviction {
 
     record Result(int objects, long bytes) {}
 
-    private record Candidate(StorageKey key, long size, long lastAccessMillis, boolean sumdb) {}
+    record Candidate(StorageKey key, long size, long lastAccessMillis, boolean sumdb) {}
 
     private static final Comparator<Candidate> EVICTION_ORDER =
             Comparator.comparing(Candidate::sumdb).thenComparingLong(Candidate::lastAccessMillis);
@@ -39,16 +41,35 @@ final class LruEviction {
         this.evicted = evicted;
     }
 
-    Result free(Path root, long bytesToFree) throws IOException {
-        List<Candidate> candidates = scan(root);
-        candidates.sort(EVICTION_ORDER);
+    /** What the cache holds, in no particular order. */
+    List<Candidate> candidates(Path root) throws IOException {
+        return scan(root);
+    }
+
+    /**
+     * Removes objects until bytesToFree are gone: first every object larger than largestKept (one being served
+     * is doomed: it goes at its last release, and counts as freed), then the rest in eviction order.
+     */
+    Result free(List<Candidate> candidates, long bytesToFree, long largestKept) throws IOException {
+        List<Candidate> ordered = new ArrayList<>(candidates);
+        ordered.sort(EVICTION_ORDER);
         int objects = 0;
         long bytes = 0;
-        for (Candidate c : candidates) {
+        for (Candidate c : ordered) {
+            if (c.size() > largestKept) {
+                if (deleteUnlessServed(c.key())) {
+                    objects++;
+                    bytes += c.size();
+                } else if (leases.doomIfLeased(c.key())) {
+                    bytes += c.size(); // freed once its last reader is done
+                }
+            }
+        }
+        for (Candidate c : ordered) {
             if (bytes >= bytesToFree) {
                 break;
             }
-            if (deleteUnlessServed(c.key())) {
+            if (c.size() <= largestKept && deleteUnlessServed(c.key())) {
                 objects++;
                 bytes += c.size();
             }
@@ -57,11 +78,24 @@ final class LruEviction {
         return new Result(objects, bytes);
     }
 
+    /** Removes a doomed object once its last reader released it, unless it was leased again meanwhile. */
+    boolean removeDoomed(StorageKey key) throws IOException {
+        boolean removed = deleteUnlessServed(key);
+        if (removed) {
+            evicted.accept(1);
+        }
+        return removed;
+    }
+
     private boolean deleteUnlessServed(StorageKey key) throws IOException {
         try {
             return leases.deleteIfIdle(key, () -> {
                 try {
-                    return disk.delete(key);
+                    if (!disk.delete(key)) {
+                        return false;
+                    }
+                    disk.removeEmptyDirectoriesAbove(key); // a directory takes space eviction would not free
+                    return true;
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }

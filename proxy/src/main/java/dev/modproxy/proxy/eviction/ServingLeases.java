@@ -8,10 +8,12 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Objects handed out for serving and not yet released. Eviction skips them. A lease nobody
  * releases (a reader that does not report back) stops protecting its object after {@code maxHold}.
+ * An object eviction wanted gone while it was leased (one too large to keep) is marked doomed: its
+ * last release says so, and it goes then.
  */
 final class ServingLeases {
 
-    private record Lease(int holders, long lastAcquiredMillis) {}
+    private record Lease(int holders, long lastAcquiredMillis, boolean doomed) {}
 
     private final ConcurrentHashMap<StorageKey, Lease> leases = new ConcurrentHashMap<>();
     private final Duration maxHold;
@@ -24,12 +26,26 @@ final class ServingLeases {
 
     void acquire(StorageKey key) {
         long now = clock.millis();
-        leases.merge(key, new Lease(1, now), (old, one) -> new Lease(old.holders() + 1, now));
+        leases.merge(key, new Lease(1, now, false), (old, one) -> new Lease(old.holders() + 1, now, old.doomed()));
     }
 
-    void release(StorageKey key) {
-        leases.computeIfPresent(
-                key, (k, old) -> old.holders() <= 1 ? null : new Lease(old.holders() - 1, old.lastAcquiredMillis()));
+    /** Ends one hold; true when it was the last on a doomed object, which the caller should now remove. */
+    boolean release(StorageKey key) {
+        boolean[] lastOfDoomed = {false};
+        leases.computeIfPresent(key, (k, old) -> {
+            if (old.holders() <= 1) {
+                lastOfDoomed[0] = old.doomed();
+                return null;
+            }
+            return new Lease(old.holders() - 1, old.lastAcquiredMillis(), old.doomed());
+        });
+        return lastOfDoomed[0];
+    }
+
+    /** Marks a leased object for removal at its last release; false when it is not leased (remove it now). */
+    boolean doomIfLeased(StorageKey key) {
+        return leases.computeIfPresent(key, (k, old) -> new Lease(old.holders(), old.lastAcquiredMillis(), true))
+                != null;
     }
 
     /** Runs the deletion unless the key is leased, holding the key so no lookup can lease it meanwhile. */

@@ -86,14 +86,28 @@ public final class LocalDiskStorage implements Storage {
 
     private void countExisting() {
         long started = System.nanoTime();
-        try (Stream<StorageEntry> all = entries()) {
-            all.forEach(e -> {
-                synchronized (publishLock) {
-                    long atStart = sizeAtStartOfChanged.getOrDefault(e.key(), e.size());
-                    if (atStart >= 0) {
-                        bytes.addAndGet(atStart);
-                        entries.incrementAndGet();
+        try {
+            Files.walkFileTree(root, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+                    return dir.equals(staging) ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                    if (attrs.isRegularFile()) {
+                        keyOf(file).ifPresent(key -> countAtStart(key, attrs.size()));
                     }
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFileFailed(Path file, IOException exc) {
+                    if (!(exc instanceof NoSuchFileException)) { // one removed while we walked is no news
+                        // the rest is still counted: a partial count is low, a count given up is wrong for good
+                        LOG.warnf("cannot read %s (%s): what it holds is neither counted nor evicted", file, exc);
+                    }
+                    return FileVisitResult.CONTINUE;
                 }
             });
         } catch (IOException | UncheckedIOException e) {
@@ -117,8 +131,46 @@ public final class LocalDiskStorage implements Storage {
         counted.complete(usage);
     }
 
+    private void countAtStart(StorageKey key, long size) {
+        synchronized (publishLock) {
+            long atStart = sizeAtStartOfChanged.getOrDefault(key, size);
+            if (atStart >= 0) {
+                bytes.addAndGet(atStart);
+                entries.incrementAndGet();
+            }
+        }
+    }
+
+    /** The key of a file under the root; empty for a foreign file dropped into it, not ours to count. */
+    private Optional<StorageKey> keyOf(Path file) {
+        String relative =
+                root.relativize(file).toString().replace(file.getFileSystem().getSeparator(), "/");
+        try {
+            return Optional.of(new StorageKey(relative));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
     public Path root() {
         return root;
+    }
+
+    /**
+     * Removes the directories above key that are now empty, up to the root: each takes space eviction would
+     * not free otherwise. Under the lock a write creates its directory and moves its file into it with, so no
+     * write finds its directory gone.
+     */
+    public void removeEmptyDirectoriesAbove(StorageKey key) throws IOException {
+        synchronized (publishLock) {
+            for (Path dir = fileFor(key).getParent(); !dir.equals(root); dir = dir.getParent()) {
+                try {
+                    Files.delete(dir);
+                } catch (java.nio.file.DirectoryNotEmptyException | NoSuchFileException e) {
+                    return;
+                }
+            }
+        }
     }
 
     /** The file for a key; refuses anything that would resolve outside the root or into staging. */
@@ -265,8 +317,9 @@ public final class LocalDiskStorage implements Storage {
 
         @Override
         StoredObject publish(Path staged, long size) throws IOException {
-            Files.createDirectories(target.getParent());
             synchronized (publishLock) {
+                // in the lock: eviction removes emptied directories under it (removeEmptyDirectoriesAbove)
+                Files.createDirectories(target.getParent());
                 long replaced = -1;
                 try {
                     replaced = Files.size(target);

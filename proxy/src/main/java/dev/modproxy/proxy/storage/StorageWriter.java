@@ -16,7 +16,10 @@ public interface StorageWriter extends Closeable {
     /** The staged file, complete once the output has been flushed: verifiers read it before commit. */
     Path stagedFile();
 
-    /** Flushes, syncs and publishes the staged bytes atomically under the key. */
+    /**
+     * Flushes, syncs and publishes the staged bytes atomically under the key. Release the object returned once it
+     * has been served (or at once if it will not be): a storage that evicts keeps it until then.
+     */
     StoredObject commit() throws IOException;
 
     /** Discards the staged bytes unless committed. */

@@ -102,6 +102,7 @@ public final class ChecksumDatabase implements AutoCloseable {
                         .write("pieces of the checksum database stored since this file are proven\n"
                                 .getBytes(StandardCharsets.UTF_8));
                 StoredObject written = writer.commit();
+                written.release();
                 return written.lastModified();
             }
         } catch (IOException e) {

@@ -171,7 +171,9 @@ public final class SumDbCache implements SumDbFetcher, SumDbStore {
         }
         try (StorageWriter writer = storage.openWriter(storageKey)) {
             writer.output().write(proven);
-            pieces.present(storageKey, proven, writer.commit().lastModified());
+            StoredObject stored = writer.commit();
+            stored.release(); // served from memory, not from this object
+            pieces.present(storageKey, proven, stored.lastModified());
         } catch (IOException e) {
             // Still a proven answer: serve it, and try to store it again next time.
             LOG.warnf("cannot store %s: %s", storageKey, e.getMessage());

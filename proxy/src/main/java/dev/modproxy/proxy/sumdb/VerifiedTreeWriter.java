@@ -99,7 +99,7 @@ final class VerifiedTreeWriter implements SumDbVerifier.LatestTreeListener, Auto
     private void write(byte[] signedNote) {
         try (StorageWriter out = storage.openWriter(key)) {
             out.output().write(signedNote);
-            out.commit();
+            out.commit().release();
         } catch (IOException | RuntimeException e) {
             // the next newer tree is written in its place; until then a restart continues from the one stored before
             LOG.warnf("cannot keep the verified tree head in %s: %s", key, e.getMessage());

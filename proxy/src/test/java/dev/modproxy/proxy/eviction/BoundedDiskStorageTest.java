@@ -11,6 +11,7 @@ import dev.modproxy.proxy.storage.StorageWriter;
 import dev.modproxy.proxy.storage.StoredObject;
 import dev.modproxy.proxy.testing.MutableClock;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -40,15 +41,123 @@ class BoundedDiskStorageTest {
 
     /** A 1000-byte cap: eviction starts above 900 bytes and stops at 750. */
     private BoundedDiskStorage open() throws IOException {
-        Watermarks watermarks = new Watermarks(0.9, 0.75, OptionalLong.of(1000));
+        return open(new Watermarks(0.9, 0.75, OptionalLong.of(1000)), VolumeSpace.unbounded());
+    }
+
+    private BoundedDiskStorage open(Watermarks watermarks, VolumeSpace volume) throws IOException {
+        LocalDiskStorage disk = new LocalDiskStorage(root);
+        disk.counted().join(); // the cap is judged only once the count is done
         storage = new BoundedDiskStorage(
-                new LocalDiskStorage(root),
+                disk,
                 new BoundedDiskStorage.Settings(
                         watermarks, Duration.ofSeconds(1), Duration.ofMinutes(10), Duration.ofHours(1)),
-                VolumeSpace.unbounded(),
+                volume,
                 clock,
                 evicted::addAndGet);
         return storage;
+    }
+
+    /** A volume of 10,000 bytes holding the cache and {@code foreign} bytes that are not the cache's. */
+    private VolumeSpace volumeWith(long foreign) {
+        return new VolumeSpace() {
+            @Override
+            public long capacity() {
+                return 10_000;
+            }
+
+            @Override
+            public long used() {
+                return foreign + storage.usage().bytes();
+            }
+        };
+    }
+
+    @Test
+    void aVolumeFullOfWhatIsNotOursEvictsNothing() throws IOException {
+        open(new Watermarks(0.9, 0.75, OptionalLong.empty()), volumeWith(9_500));
+        for (int i = 0; i < 3; i++) {
+            put(module(i), 100);
+        }
+
+        assertEquals(0, storage.evictIfNeeded(), "even an empty cache would leave the volume over 90%");
+        assertEquals(List.of(), missing(3));
+        assertEquals(0, evicted.get());
+    }
+
+    @Test
+    void aVolumeOurObjectsFillIsStillEvicted() throws IOException {
+        open(new Watermarks(0.9, 0.75, OptionalLong.empty()), volumeWith(7_000));
+        for (int i = 0; i < 21; i++) {
+            put(module(i), 100);
+        }
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> storage.usage().bytes() <= 500);
+        assertEquals(
+                IntStream.range(0, 16).boxed().toList(), missing(21), "9,100 bytes used, down to 7,500, oldest first");
+    }
+
+    @Test
+    void aFreshObjectStaysUntilItsWriterReleasesIt() throws IOException {
+        open(new Watermarks(0.9, 0.1, OptionalLong.of(1000)), VolumeSpace.unbounded());
+        for (int i = 0; i < 8; i++) {
+            put(module(i), 100);
+        }
+        clock.advance(Duration.ofMinutes(1));
+        StoredObject fresh;
+        try (StorageWriter writer = storage.openWriter(module(8))) {
+            writer.output().write(new byte[150]);
+            fresh = writer.commit();
+        }
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> storage.usage().bytes() <= 150);
+        assertTrue(stored(module(8)), "evicting down to 100 bytes must not take what its writer has yet to serve");
+        assertTrue(Files.exists(fresh.localFile().orElseThrow()));
+        fresh.release();
+        assertEquals(List.of(0, 1, 2, 3, 4, 5, 6, 7), missing(8));
+    }
+
+    @Test
+    void anObjectTooLargeToKeepGoesAloneOnceServed() throws IOException {
+        open();
+        for (int i = 0; i < 5; i++) {
+            put(module(i), 100);
+        }
+        clock.advance(Duration.ofMinutes(1));
+        StoredObject large;
+        try (StorageWriter writer = storage.openWriter(module(5))) {
+            writer.output().write(new byte[950]); // over the 900 bytes the cap keeps
+            large = writer.commit();
+        }
+        assertEquals(0, storage.evictIfNeeded(), "it is being served, and nothing else goes in its place");
+        assertEquals(List.of(), missing(6));
+
+        large.release();
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> !stored(module(5)));
+        assertEquals(List.of(5), missing(6), "the others stay");
+        assertEquals(500, storage.usage().bytes());
+        assertEquals(1, evicted.get());
+    }
+
+    @Test
+    void evictionRemovesTheDirectoriesItEmptied() throws IOException {
+        open();
+        StorageKey other = new StorageKey("example.com/m0/@v/v2.0.0.zip");
+        for (int i = 0; i < 9; i++) {
+            put(module(i), 100);
+        }
+        try (StorageWriter writer = storage.openWriter(other)) {
+            writer.output().write(new byte[100]);
+            put(module(9), 100);
+            await().atMost(Duration.ofSeconds(10)).until(() -> storage.usage().bytes() <= 750);
+            assertEquals(List.of(0, 1, 2), missing(10));
+            assertFalse(Files.exists(root.resolve("example.com/m1")), "m1 held only what was evicted");
+            assertFalse(Files.exists(root.resolve("example.com/m0")));
+            assertTrue(Files.isDirectory(root.resolve("example.com")), "it still holds m3 and on");
+
+            writer.commit().release(); // its directory went meanwhile: made again
+        }
+        assertTrue(stored(other));
     }
 
     @Test
@@ -147,7 +256,7 @@ class BoundedDiskStorageTest {
         clock.advance(Duration.ofMinutes(1));
         try (StorageWriter writer = storage.openWriter(key)) {
             writer.output().write(new byte[size]);
-            writer.commit();
+            writer.commit().release();
         }
     }
 
@@ -168,6 +277,6 @@ class BoundedDiskStorageTest {
 
     /** Looks at the file itself: a lookup would count as a use and change the order under test. */
     private boolean stored(StorageKey key) {
-        return java.nio.file.Files.exists(root.resolve(key.value()));
+        return Files.exists(root.resolve(key.value()));
     }
 }

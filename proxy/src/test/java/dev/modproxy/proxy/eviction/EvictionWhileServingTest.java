@@ -27,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class EvictionWhileServingTest {
 
+    private static final long MIB = 1 << 20;
     private static final String ZIP = "example.com/big/@v/v1.0.0.zip";
     private static final byte[] CONTENT = BigModule.zip("example.com/big", "v1.0.0", 24 << 20);
 
@@ -38,7 +39,10 @@ class EvictionWhileServingTest {
     BoundedDiskStorage storage;
     ProxyMetrics metrics;
     ProxyUnderTest proxy;
-    /** A pretend volume whose fill level the test sets: capacity 100 bytes, eviction above 90. */
+    /**
+     * A pretend volume whose fill level the test sets: capacity 100 MiB, eviction above 90 MiB (the 24 MiB zip is
+     * not too large to keep: the lease, not its size, is what keeps it).
+     */
     final AtomicLong volumeUsed = new AtomicLong();
 
     @BeforeEach
@@ -49,7 +53,7 @@ class EvictionWhileServingTest {
         VolumeSpace volume = new VolumeSpace() {
             @Override
             public long capacity() {
-                return 100;
+                return MIB * 100;
             }
 
             @Override
@@ -89,7 +93,7 @@ class EvictionWhileServingTest {
         Path file = disk.fileFor(new StorageKey(ZIP));
         try (SlowClient client = new SlowClient(proxy.port(), "/" + ZIP)) {
             client.read(64 * 1024);
-            volumeUsed.set(95);
+            volumeUsed.set(MIB * 95);
 
             assertEquals(0, storage.evictIfNeeded(), "the only object is being served");
             assertTrue(Files.exists(file));
@@ -119,7 +123,7 @@ class EvictionWhileServingTest {
 
     @Test
     void evictionCountsShowInTheMetric() throws IOException {
-        volumeUsed.set(95);
+        volumeUsed.set(MIB * 95);
         assertEquals(1, storage.evictIfNeeded());
         assertEquals(1, metrics.evictions());
     }

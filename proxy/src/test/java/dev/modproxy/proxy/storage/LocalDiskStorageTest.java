@@ -155,4 +155,16 @@ class LocalDiskStorageTest {
             writer.commit();
         }
     }
+
+    @Test
+    void sizeFiguresNeverGoNegative() throws IOException {
+        Files.createDirectories(root.resolve("example.com/a/@v"));
+        Files.write(root.resolve(KEY.value()), new byte[100]);
+        // the count of what was there at start never runs: removals subtract what it did not add
+        LocalDiskStorage storage = new LocalDiskStorage(root, task -> {});
+
+        assertTrue(storage.delete(KEY));
+
+        assertEquals(new StorageUsage(0, 0), storage.usage());
+    }
 }
