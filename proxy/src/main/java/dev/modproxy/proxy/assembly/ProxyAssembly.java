@@ -33,6 +33,8 @@ import io.netty.util.internal.PlatformDependent;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -173,7 +175,7 @@ public final class ProxyAssembly implements AutoCloseable {
             case "disk" -> {
                 Watermarks watermarks =
                         Watermarks.parse(settings.highWatermark(), settings.lowWatermark(), settings.maxSize());
-                LocalDiskStorage disk = new LocalDiskStorage(settings.storageRoot());
+                LocalDiskStorage disk = localDisk(settings.storageRoot());
                 BoundedDiskStorage bounded = new BoundedDiskStorage(
                         disk,
                         BoundedDiskStorage.Settings.of(watermarks),
@@ -210,6 +212,19 @@ public final class ProxyAssembly implements AutoCloseable {
             default ->
                 throw new BadSettingException(
                         "MODPROXY_STORAGE_TYPE must be disk or s3, got '" + settings.storageType() + "'");
+        }
+    }
+
+    /** The cache root as a setting: a root the proxy cannot make or write in stops it with one line naming it. */
+    private static LocalDiskStorage localDisk(Path root) {
+        try {
+            return new LocalDiskStorage(root);
+        } catch (IOException e) {
+            String cause = e instanceof FileAlreadyExistsException
+                    ? e.getMessage() + " is a file, not a directory"
+                    : e.getMessage();
+            throw new BadSettingException("MODPROXY_STORAGE_DIR must be a directory the proxy can create and write in"
+                    + " (it stages downloads in its .tmp/), got " + root + " (" + cause + ")");
         }
     }
 

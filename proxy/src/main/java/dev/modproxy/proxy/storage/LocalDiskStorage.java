@@ -3,15 +3,21 @@ package dev.modproxy.proxy.storage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,9 +30,18 @@ import java.util.stream.Stream;
 import org.jboss.logging.Logger;
 
 /**
- * Objects as plain files under a root directory, laid out like a GOPROXY file tree. Writes go to
- * {@code root/.tmp}, are fsynced, then renamed into place; {@code .tmp} is emptied at startup so
- * leftovers of a crash are never served.
+ * Objects as plain files under a root directory, laid out like a GOPROXY file tree. Writes are staged
+ * in a directory of this process's own under {@code root/.tmp}, fsynced, then renamed into place.
+ * Several processes may share the root (replicas on one ReadWriteMany volume): each holds a lock on
+ * its staging directory while it runs, and at start-up removes only the staging directories whose
+ * lock it can take (their owner is gone) and, where the file system has no locks, what was not
+ * touched for {@link #ABANDONED_STAGING_AGE}. Leftovers of a crash are never served either way.
+ *
+ * <p>Nothing is read or written through a symbolic link: a link, or anything but a regular file,
+ * where an object should be is an {@link UnusableEntryException}, as is a file this process cannot
+ * read; the directories a write makes or uses must be real directories under the root. An empty
+ * {@code .info}, {@code .mod} or {@code .zip} is a miss (none of them is ever empty), so the
+ * object is fetched again and replaces it.
  *
  * <p>The size and count of what the root holds are counted on a background thread, so a cache of
  * a million files does not hold the server's start (and its probes) for the length of the walk.
@@ -39,10 +54,26 @@ import org.jboss.logging.Logger;
 public final class LocalDiskStorage implements Storage {
 
     static final String STAGING_DIR = ".tmp";
+    /** Held, locked, in each process's staging directory while the process runs. */
+    static final String OWNER_LOCK = "owner.lock";
+    /**
+     * A staging directory or file whose owner cannot be told by its lock (a file system without locks, or a
+     * file staged by a version that wrote straight into .tmp) is removed only once untouched this long: a
+     * download writes at least every read timeout, and the longest one allowed (MODPROXY_ZIP_DOWNLOAD_DEADLINE's
+     * default) lasts 15 minutes.
+     */
+    static final Duration ABANDONED_STAGING_AGE = Duration.ofHours(1);
+
     private static final Logger LOG = Logger.getLogger(LocalDiskStorage.class);
 
     private final Path root;
+    /** root/.tmp: every process's staging directories; no key resolves under it. */
     private final Path staging;
+    /** This process's own directory under staging. */
+    private final Path ownStaging;
+    /** Locks ownStaging for as long as this process runs; null where the file system has no locks. */
+    private final FileLock ownerLock;
+
     private final AtomicLong bytes = new AtomicLong();
     private final AtomicLong entries = new AtomicLong();
     private final Object publishLock = new Object();
@@ -69,9 +100,82 @@ public final class LocalDiskStorage implements Storage {
         this.root = root.toAbsolutePath().normalize();
         this.staging = this.root.resolve(STAGING_DIR);
         Files.createDirectories(this.root);
-        deleteTree(staging);
         Files.createDirectories(staging);
+        this.ownStaging = Files.createTempDirectory(staging, "p-");
+        this.ownerLock = lockOwnStaging(ownStaging);
+        removeAbandonedStaging();
         counting.execute(this::countExisting);
+    }
+
+    private static FileLock lockOwnStaging(Path dir) throws IOException {
+        FileChannel channel =
+                FileChannel.open(dir.resolve(OWNER_LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        try {
+            FileLock lock = channel.tryLock();
+            if (lock != null) {
+                return lock; // released when the process ends, however it ends
+            }
+        } catch (IOException e) {
+            LOG.debugf("cannot lock %s (%s): other processes on this root tell it is in use by its age", dir, e);
+        }
+        channel.close();
+        return null;
+    }
+
+    /**
+     * Removes what processes that are gone left staged: directories whose lock can be taken, and, where locks
+     * tell nothing, what is older than {@link #ABANDONED_STAGING_AGE}. Another process's download is never
+     * touched: its directory is locked, or it was written to lately.
+     */
+    private void removeAbandonedStaging() throws IOException {
+        long cutoff = System.currentTimeMillis() - ABANDONED_STAGING_AGE.toMillis();
+        try (DirectoryStream<Path> children = Files.newDirectoryStream(staging)) {
+            for (Path child : children) {
+                if (child.equals(ownStaging)) {
+                    continue;
+                }
+                try {
+                    if (!Files.isDirectory(child, LinkOption.NOFOLLOW_LINKS)) {
+                        if (lastTouched(child) < cutoff) {
+                            Files.deleteIfExists(child); // staged straight into .tmp by an older version
+                        }
+                    } else if (ownerIsGone(child, cutoff)) {
+                        deleteTree(child);
+                    }
+                } catch (IOException e) {
+                    // another process starting at the same time removed it first, or it is not ours to remove
+                    LOG.debugf("leaving %s in staging: %s", child, e);
+                }
+            }
+        }
+    }
+
+    private static boolean ownerIsGone(Path dir, long cutoff) throws IOException {
+        try (FileChannel channel = FileChannel.open(dir.resolve(OWNER_LOCK), StandardOpenOption.WRITE)) {
+            try (FileLock lock = channel.tryLock()) {
+                return lock != null;
+            } catch (OverlappingFileLockException e) {
+                return false; // held by another storage in this same process
+            } catch (IOException e) {
+                return newestIn(dir) < cutoff; // no locks on this file system
+            }
+        } catch (NoSuchFileException e) {
+            return newestIn(dir) < cutoff; // being made, or left by a process that had no lock
+        }
+    }
+
+    private static long newestIn(Path dir) throws IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
+            long newest = Long.MIN_VALUE;
+            for (Path file : (Iterable<Path>) files::iterator) {
+                newest = Math.max(newest, lastTouched(file));
+            }
+            return newest;
+        }
+    }
+
+    private static long lastTouched(Path file) throws IOException {
+        return Files.getLastModifiedTime(file, LinkOption.NOFOLLOW_LINKS).toMillis();
     }
 
     /** Completes with the usage once every existing object has been counted. */
@@ -182,19 +286,38 @@ public final class LocalDiskStorage implements Storage {
         return file;
     }
 
+    /**
+     * The object under the key, or empty. A link, a directory or anything else that is not a regular file where
+     * the object should be, or a file this process cannot read, is an {@link UnusableEntryException}: the
+     * caller answers it as a miss, and the write that follows replaces an unreadable file but not the others.
+     */
     @Override
     public Optional<StoredObject> lookup(StorageKey key) throws IOException {
         Path file = fileFor(key);
+        BasicFileAttributes attrs;
         try {
-            BasicFileAttributes attrs = Files.readAttributes(file, BasicFileAttributes.class);
-            if (!attrs.isRegularFile()) {
-                return Optional.empty();
-            }
-            return Optional.of(StoredObject.ofFile(
-                    key, file, attrs.size(), attrs.lastModifiedTime().toInstant()));
+            // one lstat, as the stat it replaces: a link is seen, never followed
+            attrs = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         } catch (NoSuchFileException e) {
             return Optional.empty();
         }
+        if (!attrs.isRegularFile()) {
+            throw new UnusableEntryException(file, attrs);
+        }
+        if (attrs.size() == 0 && neverEmpty(key)) {
+            return Optional.empty(); // damaged: fetched again, and the fresh copy replaces it
+        }
+        if (!Files.isReadable(file)) {
+            throw new UnusableEntryException(file, "cannot be read by this process");
+        }
+        return Optional.of(StoredObject.ofFile(
+                key, file, attrs.size(), attrs.lastModifiedTime().toInstant()));
+    }
+
+    /** An .info is JSON, a .mod names its module, a .zip has at least its end record: none is ever empty. */
+    private static boolean neverEmpty(StorageKey key) {
+        String name = key.value();
+        return name.endsWith(".zip") || name.endsWith(".info") || name.endsWith(".mod");
     }
 
     @Override
@@ -205,7 +328,7 @@ public final class LocalDiskStorage implements Storage {
     @Override
     public StorageWriter openWriter(StorageKey key) throws IOException {
         Path target = fileFor(key);
-        Path staged = Files.createTempFile(staging, "put-", ".part");
+        Path staged = Files.createTempFile(ownStaging, "put-", ".part");
         return new Writer(key, target, staged);
     }
 
@@ -215,7 +338,8 @@ public final class LocalDiskStorage implements Storage {
         synchronized (publishLock) {
             long size;
             try {
-                size = Files.size(file);
+                size = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+                        .size();
             } catch (NoSuchFileException e) {
                 return false;
             }
@@ -243,7 +367,9 @@ public final class LocalDiskStorage implements Storage {
                 .filter(p -> !p.startsWith(staging))
                 .map(p -> {
                     try {
-                        BasicFileAttributes attrs = Files.readAttributes(p, BasicFileAttributes.class);
+                        // a link is not an object: its target is not ours to list, count or evict
+                        BasicFileAttributes attrs =
+                                Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
                         if (!attrs.isRegularFile()) {
                             return null;
                         }
@@ -273,7 +399,7 @@ public final class LocalDiskStorage implements Storage {
     @Override
     public void probeWritable() throws IOException {
         // an empty file takes only an inode: a full disk would still pass
-        Path probe = Files.createTempFile(staging, "probe-", ".tmp");
+        Path probe = Files.createTempFile(ownStaging, "probe-", ".tmp");
         try {
             Files.write(probe, new byte[64 * 1024]);
         } finally {
@@ -287,9 +413,6 @@ public final class LocalDiskStorage implements Storage {
     }
 
     private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
         Files.walkFileTree(dir, new SimpleFileVisitor<>() {
             @Override
             public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
@@ -319,10 +442,16 @@ public final class LocalDiskStorage implements Storage {
         StoredObject publish(Path staged, long size) throws IOException {
             synchronized (publishLock) {
                 // in the lock: eviction removes emptied directories under it (removeEmptyDirectoriesAbove)
-                Files.createDirectories(target.getParent());
+                createRealDirectories(target.getParent());
                 long replaced = -1;
                 try {
-                    replaced = Files.size(target);
+                    BasicFileAttributes old =
+                            Files.readAttributes(target, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                    if (!old.isRegularFile()) {
+                        // a link or a directory is not replaced: someone put it there, the object goes uncached
+                        throw new UnusableEntryException(target, old);
+                    }
+                    replaced = old.size();
                 } catch (NoSuchFileException e) {
                     // first version of this object
                 }
@@ -342,9 +471,35 @@ public final class LocalDiskStorage implements Storage {
                 }
             }
             syncDirectory(target.getParent());
-            BasicFileAttributes attrs = Files.readAttributes(target, BasicFileAttributes.class);
+            BasicFileAttributes attrs =
+                    Files.readAttributes(target, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
             return StoredObject.ofFile(
                     key, target, attrs.size(), attrs.lastModifiedTime().toInstant());
+        }
+    }
+
+    /**
+     * Makes the directories from the root down to dir, each a real directory: {@link Files#createDirectories}
+     * follows a link, and a write would land wherever it points.
+     */
+    private void createRealDirectories(Path dir) throws IOException {
+        Path current = root;
+        for (Path name : root.relativize(dir)) {
+            current = current.resolve(name);
+            try {
+                Files.createDirectory(current);
+                continue;
+            } catch (FileAlreadyExistsException e) {
+                // made before, or by another process just now: it must be a directory, not a link to one
+            }
+            BasicFileAttributes attrs =
+                    Files.readAttributes(current, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            if (attrs.isSymbolicLink()) {
+                throw new UnusableEntryException(current, attrs);
+            }
+            if (!attrs.isDirectory()) {
+                throw new UnusableEntryException(current, "is a file where a directory should be");
+            }
         }
     }
 

@@ -99,6 +99,14 @@ public final class PassThroughStorage extends ForwardingStorage {
 
     private void readFailed(StorageKey key, IOException e) {
         onReadFailure.run();
+        unusable(key, e);
+    }
+
+    /**
+     * Logs a lookup, or a write of an {@link UnusableEntryException} (a link or a directory where an object
+     * should be), at most once per {@link #READ_FAILURE_LOG_INTERVAL}: they fail every request for the key.
+     */
+    private void unusable(StorageKey key, IOException e) {
         long failures = readFailuresSinceWarning.incrementAndGet();
         long now = clock.millis();
         long last = lastReadWarning.get();
@@ -106,15 +114,17 @@ public final class PassThroughStorage extends ForwardingStorage {
                 && lastReadWarning.compareAndSet(last, now)) {
             readFailuresSinceWarning.addAndGet(-failures);
             LOG.warnf(
-                    "cannot read from %s (%s): serving from the upstream without caching (%d failed lookup%s since"
-                            + " the last such warning; next warning in %d s at the earliest)",
+                    "cannot read from %s (%s): serving from the upstream%s (%d such failure%s since the last warning;"
+                            + " next warning in %d s at the earliest)",
                     delegate.describe(),
                     e.getMessage(),
+                    // a file that cannot be read is replaced by the fresh copy when the directory takes it
+                    e instanceof UnusableEntryException ? "" : " without caching",
                     failures,
                     failures == 1 ? "" : "s",
                     READ_FAILURE_LOG_INTERVAL.toSeconds());
         } else {
-            LOG.debugf("cannot look up %s: %s", key, e.getMessage());
+            LOG.debugf("cannot use %s: %s", key, e.getMessage());
         }
     }
 
@@ -234,6 +244,9 @@ public final class PassThroughStorage extends ForwardingStorage {
         void spill(IOException cause) throws IOException {
             if (cause instanceof CircuitBreakingStorage.Skipped) {
                 LOG.debugf("not storing %s: %s", key, cause.getMessage());
+            } else if (cause instanceof UnusableEntryException) {
+                // a link or a directory in the object's place: the storage is fine, nothing to evict
+                unusable(key, cause);
             } else {
                 LOG.warnf(
                         "cannot store %s in %s (%s): serving it without caching",

@@ -11,6 +11,7 @@ import dev.modproxy.proxy.storage.StorageKey;
 import dev.modproxy.proxy.testing.FakeUpstream;
 import dev.modproxy.proxy.testing.Modules;
 import dev.modproxy.proxy.testing.ProxyUnderTest;
+import dev.modproxy.proxy.testing.Staging;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -23,11 +24,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -301,9 +302,7 @@ class ArtifactValidationTest {
 
         assertFalse(complete, "client must not receive a complete-looking zip, status " + status);
         assertFalse(stored(ZIP));
-        try (Stream<Path> staging = Files.list(cacheDir.resolve(".tmp"))) {
-            assertEquals(0, staging.count(), "staging files are removed");
-        }
+        assertEquals(List.of(), Staging.stagedFiles(cacheDir), "staging files are removed");
     }
 
     @Test

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.quarkus.runtime.configuration.ConfigurationException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -113,5 +114,20 @@ class BadSettingTest {
         // Quarkus prints a configuration problem without a cause as its message alone
         assertNull(refused.getCause());
         assertFalse(refused.getMessage().contains("\n"));
+    }
+
+    /** It was a 47-line stack trace of a FileAlreadyExistsException that never named the variable. */
+    @Test
+    void aFileWhereTheStorageDirShouldBeIsNamedAsSuch() throws Exception {
+        Path file = Files.writeString(dir.resolve("cache"), "not a directory");
+
+        ConfigurationException refused = refused(Map.of());
+
+        assertEquals(
+                "modproxy cannot start: MODPROXY_STORAGE_DIR must be a directory the proxy can create and write in"
+                        + " (it stages downloads in its .tmp/), got " + file + " (" + file
+                        + " is a file, not a directory)",
+                refused.getMessage());
+        assertNull(refused.getCause());
     }
 }

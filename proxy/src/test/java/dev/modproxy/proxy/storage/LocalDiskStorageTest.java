@@ -5,10 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.modproxy.proxy.testing.Staging;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -50,24 +53,122 @@ class LocalDiskStorageTest {
 
         assertTrue(storage.lookup(KEY).isEmpty());
         assertEquals(new StorageUsage(0, 0), storage.usage());
-        try (Stream<Path> staged = Files.list(root.resolve(".tmp"))) {
-            assertEquals(0, staged.count());
-        }
+        assertEquals(List.of(), Staging.stagedFiles(root));
     }
 
     @Test
     void crashLeftoversInStagingAreRemovedAtStartupAndNeverListed() throws IOException {
-        Files.createDirectories(root.resolve(".tmp"));
-        Files.writeString(root.resolve(".tmp/put-123.part"), "half a zip");
+        // a process that is gone: its lock is free
+        Path gone = Files.createDirectories(root.resolve(".tmp/p-123"));
+        Files.writeString(gone.resolve(LocalDiskStorage.OWNER_LOCK), "");
+        Files.writeString(gone.resolve("put-1.part"), "half a zip");
+        // staged straight into .tmp by an older version: removed once untouched for long enough
+        Path old = Files.writeString(root.resolve(".tmp/put-123.part"), "half a zip");
+        Files.setLastModifiedTime(
+                old,
+                FileTime.from(Instant.now()
+                        .minus(LocalDiskStorage.ABANDONED_STAGING_AGE)
+                        .minusSeconds(60)));
 
         LocalDiskStorage storage = new LocalDiskStorage(root);
 
-        try (Stream<Path> staged = Files.list(root.resolve(".tmp"))) {
-            assertEquals(0, staged.count());
-        }
+        assertEquals(List.of(), Staging.stagedFiles(root));
+        assertFalse(Files.exists(gone));
         try (Stream<StorageEntry> entries = storage.entries()) {
             assertEquals(0, entries.count());
         }
+    }
+
+    /**
+     * Replicas on one ReadWriteMany volume: a replica starting (a rolling update) deleted another's unfinished
+     * download, which then failed as an unusable answer from the upstream.
+     */
+    @Test
+    void aStartingProcessLeavesTheDownloadsOfARunningOneAlone() throws IOException {
+        LocalDiskStorage running = new LocalDiskStorage(root);
+        // staged by an older version that is still running: written to just now
+        Path olderVersionsDownload = Files.writeString(root.resolve(".tmp/put-7.part"), "half a zip");
+        try (StorageWriter writer = running.openWriter(KEY)) {
+            writer.output().write("module example.com/a\n".getBytes(StandardCharsets.UTF_8));
+            writer.output().flush();
+
+            LocalDiskStorage starting = new LocalDiskStorage(root);
+            starting.probeWritable();
+
+            assertTrue(Files.exists(writer.stagedFile()), "the running process's staged file is left");
+            writer.commit();
+            assertEquals(21, starting.lookup(KEY).orElseThrow().size());
+        }
+        assertTrue(Files.exists(olderVersionsDownload));
+    }
+
+    /** Planted by someone with access to the volume: served as the module's go.mod, and the go command took it. */
+    @Test
+    void aLinkWhereAnObjectShouldBeIsNeitherReadNorWrittenThrough(@TempDir Path outside) throws IOException {
+        Path secret = Files.writeString(outside.resolve("passwd"), "root:x:0:0\n");
+        Path file = root.resolve(KEY.value());
+        Files.createDirectories(file.getParent());
+        Files.createSymbolicLink(file, secret);
+        LocalDiskStorage storage = new LocalDiskStorage(root);
+
+        UnusableEntryException refused = assertThrows(UnusableEntryException.class, () -> storage.lookup(KEY));
+        assertTrue(refused.getMessage().contains("symbolic link"), refused.getMessage());
+        assertThrows(UnusableEntryException.class, () -> put(storage, KEY, "module example.com/a\n"));
+        assertEquals(secret, Files.readSymbolicLink(file), "the link is not replaced");
+        assertEquals("root:x:0:0\n", Files.readString(secret));
+        try (Stream<StorageEntry> entries = storage.entries()) {
+            assertEquals(0, entries.count(), "a link is no object");
+        }
+        assertEquals(List.of(), Staging.stagedFiles(root));
+    }
+
+    /** A module's directory linked out of the root: its .info, .mod and .zip were written where the link led. */
+    @Test
+    void aWriteDoesNotFollowALinkedDirectoryOutOfTheRoot(@TempDir Path outside) throws IOException {
+        Files.createDirectories(root.resolve("example.com"));
+        Files.createSymbolicLink(root.resolve("example.com/a"), outside);
+        LocalDiskStorage storage = new LocalDiskStorage(root);
+
+        assertThrows(UnusableEntryException.class, () -> put(storage, KEY, "module example.com/a\n"));
+
+        try (Stream<Path> written = Files.list(outside)) {
+            assertEquals(List.of(), written.toList());
+        }
+        assertEquals(new StorageUsage(0, 0), storage.usage());
+    }
+
+    @Test
+    void aDirectoryWhereAnObjectShouldBeIsUnusableAndLeftAsItIs() throws IOException {
+        Files.createDirectories(root.resolve(KEY.value()));
+        LocalDiskStorage storage = new LocalDiskStorage(root);
+
+        UnusableEntryException refused = assertThrows(UnusableEntryException.class, () -> storage.lookup(KEY));
+        assertTrue(refused.getMessage().contains("is a directory"), refused.getMessage());
+        assertThrows(UnusableEntryException.class, () -> put(storage, KEY, "module example.com/a\n"));
+        assertTrue(Files.isDirectory(root.resolve(KEY.value())));
+    }
+
+    /** An empty .info, .mod or .zip is never what the upstream sent: a miss, so a fetch replaces it. */
+    @ParameterizedTest
+    @ValueSource(
+            strings = {"example.com/a/@v/v1.0.0.info", "example.com/a/@v/v1.0.0.mod", "example.com/a/@v/v1.0.0.zip"})
+    void anEmptyArtifactIsAMissAndItsFetchReplacesIt(String name) throws IOException {
+        StorageKey key = new StorageKey(name);
+        LocalDiskStorage storage = new LocalDiskStorage(root);
+        put(storage, key, "");
+
+        assertTrue(storage.lookup(key).isEmpty());
+        put(storage, key, "fetched again");
+        assertEquals(13, storage.lookup(key).orElseThrow().size());
+    }
+
+    @Test
+    void anEmptyListIsAnObject() throws IOException {
+        StorageKey list = new StorageKey("example.com/a/@v/list");
+        LocalDiskStorage storage = new LocalDiskStorage(root);
+        put(storage, list, "");
+
+        assertEquals(0, storage.lookup(list).orElseThrow().size());
     }
 
     @Test

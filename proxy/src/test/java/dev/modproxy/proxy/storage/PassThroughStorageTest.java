@@ -6,16 +6,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.modproxy.proxy.testing.BigModule;
+import dev.modproxy.proxy.testing.CapturedLog;
 import dev.modproxy.proxy.testing.FakeUpstream;
 import dev.modproxy.proxy.testing.FullDisk;
 import dev.modproxy.proxy.testing.GoClient;
 import dev.modproxy.proxy.testing.Modules;
 import dev.modproxy.proxy.testing.ProxyUnderTest;
+import dev.modproxy.proxy.testing.Staging;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Level;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -107,14 +111,49 @@ class PassThroughStorageTest {
         }
     }
 
+    /**
+     * A link where a .mod should be (to a passwd file) was served as the module's go.mod; a directory where an .info
+     * should be was fetched and served uncached with a warning at every request, each a failed write that asked
+     * for room to be made.
+     */
+    @Test
+    void aLinkOrADirectoryWhereAnObjectShouldBeIsAMissServedFromTheUpstreamAndLoggedOnce(@TempDir Path outside)
+            throws Exception {
+        Path secret = Files.writeString(outside.resolve("passwd"), "root:x:0:0\n");
+        Path mod = root.resolve("example.com/hello/@v/v1.2.0.mod");
+        Files.createDirectories(mod.getParent());
+        Files.createSymbolicLink(mod, secret);
+        Path info = Files.createDirectories(root.resolve("example.com/hello/@v/v1.2.0.info"));
+        Storage storage = new PassThroughStorage(disk, spill, failures::incrementAndGet, Clock.systemUTC());
+
+        try (CapturedLog log = CapturedLog.of(PassThroughStorage.class, Level.WARNING);
+                ProxyUnderTest proxy = ProxyUnderTest.onStorage(upstream.url(), storage)) {
+            for (int i = 0; i < 2; i++) {
+                assertEquals(
+                        Modules.goMod("example.com/hello"),
+                        proxy.getText("/example.com/hello/@v/v1.2.0.mod").body());
+                assertEquals(
+                        Modules.info("v1.2.0"),
+                        proxy.getText("/example.com/hello/@v/v1.2.0.info").body());
+            }
+
+            assertEquals(1, log.warnings().size(), log.warnings().toString());
+            assertTrue(
+                    log.warnings().get(0).contains("symbolic link"),
+                    log.warnings().get(0));
+        }
+        assertEquals(0, failures.get(), "the disk is fine: nothing to evict");
+        assertEquals(secret, Files.readSymbolicLink(mod), "not cached over the link");
+        assertTrue(Files.isDirectory(info));
+        assertEquals("root:x:0:0\n", Files.readString(secret));
+    }
+
     /** No object under the root and nothing left in staging: a later restart finds a clean cache. */
     private void assertNothingStored() throws Exception {
         try (Stream<StorageEntry> entries = disk.entries()) {
             assertEquals(0, entries.count());
         }
-        try (Stream<Path> staged = Files.list(root.resolve(".tmp"))) {
-            assertEquals(0, staged.count());
-        }
+        assertEquals(List.of(), Staging.stagedFiles(root));
         assertEquals(0, disk.usage().entries());
     }
 

@@ -16,6 +16,10 @@ import java.util.logging.Logger;
 public final class CapturedLog extends Handler implements AutoCloseable {
 
     private final Logger logger;
+    /** The logger's level before a test lowered it, put back on close. */
+    private Level levelBefore;
+
+    private boolean levelLowered;
     private final List<String> lines = new CopyOnWriteArrayList<>();
     private final List<String> warnings = new CopyOnWriteArrayList<>();
 
@@ -27,6 +31,18 @@ public final class CapturedLog extends Handler implements AutoCloseable {
     public static CapturedLog of(Class<?> source) {
         CapturedLog log = new CapturedLog(Logger.getLogger(source.getName()));
         log.logger.addHandler(log);
+        return log;
+    }
+
+    /**
+     * Starts listening to what {@code source} logs at {@code level} or above, though the tests' configuration
+     * quiets it (application.properties' {@code %test} categories), until closed.
+     */
+    public static CapturedLog of(Class<?> source, Level level) {
+        CapturedLog log = of(source);
+        log.levelBefore = log.logger.getLevel();
+        log.levelLowered = true;
+        log.logger.setLevel(level);
         return log;
     }
 
@@ -68,5 +84,8 @@ public final class CapturedLog extends Handler implements AutoCloseable {
     @Override
     public void close() {
         logger.removeHandler(this);
+        if (levelLowered) {
+            logger.setLevel(levelBefore);
+        }
     }
 }

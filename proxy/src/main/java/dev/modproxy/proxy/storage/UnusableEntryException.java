@@ -1,0 +1,25 @@
+package dev.modproxy.proxy.storage;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+
+/**
+ * What stands where an object should be cannot be used: a symbolic link, a directory or another non-regular file,
+ * or a file this process cannot read. Damage or a planted file, not a failing storage: {@link PassThroughStorage}
+ * answers it as a miss and serves the module from the upstream, logging it at most once a minute.
+ */
+public final class UnusableEntryException extends IOException {
+
+    UnusableEntryException(Path path, String why) {
+        super(path + " " + why);
+    }
+
+    UnusableEntryException(Path path, BasicFileAttributes found) {
+        this(
+                path,
+                found.isSymbolicLink()
+                        ? "is a symbolic link, which the cache does not follow"
+                        : found.isDirectory() ? "is a directory, not a file" : "is not a regular file");
+    }
+}
