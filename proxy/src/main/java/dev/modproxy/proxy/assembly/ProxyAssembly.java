@@ -35,7 +35,6 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -81,23 +80,28 @@ public final class ProxyAssembly implements AutoCloseable {
             throws IOException {
         this.settings = settings;
         this.ownsStorage = ownsStorage;
+        // every setting is read before anything is built: a bad one stops start-up before the storage is touched
+        privatePaths = privatePaths(settings);
+        ModulePathPatterns sumDbExempt = sumDbExempt(settings);
+        GoSumDbSetting sumDbSetting = sumDbSetting(settings);
+        long memoryBytes = byteSize("MODPROXY_MEMORY_CACHE_SIZE", settings.memoryCacheSize());
+        Prefetcher.Settings prefetchBounds = prefetchBounds(settings.prefetch());
         metrics = new ProxyMetrics(registry);
         chain = upstreamChain(settings, metrics);
         storage = layers.build(settings, metrics);
         metrics.watch(storage);
         metrics.watch(chain);
-        try {
-            memory = new MemoryCache(
-                    ByteSize.parse("MODPROXY_MEMORY_CACHE_SIZE", settings.memoryCacheSize()),
-                    PlatformDependent.maxDirectMemory(),
-                    settings.clock());
-        } catch (IllegalArgumentException e) {
-            throw new BadSettingException(e.getMessage());
-        }
+        memory = new MemoryCache(memoryBytes, PlatformDependent.maxDirectMemory(), settings.clock());
         metrics.watchMemory(
                 memory, MemoryCache::bytes, MemoryCache::count, MemoryCache::mappedBytes, MemoryCache::mappedCount);
-        privatePaths = ModulePathPatterns.parse(settings.privatePatterns());
-        checksumDatabase = checksumDatabase(settings, storage, chain);
+        checksumDatabase = new ChecksumDatabase(
+                sumDbSetting,
+                sumDbExempt,
+                storage,
+                chain,
+                connection(settings),
+                settings.mutableTtl(),
+                settings.egress());
         // Structure first, checksum last: a damaged or wrong artifact is refused as such, and only a
         // well-formed one is looked up in the checksum database (and counted there as verified,
         // mismatched or unverifiable).
@@ -123,7 +127,7 @@ public final class ProxyAssembly implements AutoCloseable {
                 refresh,
                 memory,
                 downloads);
-        prefetcher = prefetcher(settings, chain, cache, metrics);
+        prefetcher = prefetcher(settings, prefetchBounds, chain, cache, metrics);
         warmer = new Warmer(
                 cache,
                 settings.clock(),
@@ -298,29 +302,63 @@ public final class ProxyAssembly implements AutoCloseable {
      * direct or off fetches nothing, so there is nothing to fetch ahead); null otherwise.
      */
     private static Prefetcher prefetcher(
-            ProxySettings settings, UpstreamChain chain, ModuleCache cache, ProxyMetrics metrics) {
-        ProxySettings.Prefetch p = settings.prefetch();
-        if (!p.enabled() || !(chain.entries().get(0) instanceof UpstreamChain.Proxy)) {
+            ProxySettings settings,
+            Prefetcher.Settings bounds,
+            UpstreamChain chain,
+            ModuleCache cache,
+            ProxyMetrics metrics) {
+        if (bounds == null || !(chain.entries().get(0) instanceof UpstreamChain.Proxy)) {
             return null;
         }
-        Prefetcher.Settings bounds;
-        try {
-            bounds = new Prefetcher.Settings(
-                    p.concurrency(),
-                    ByteSize.parse("MODPROXY_PREFETCH_MAX_BYTES", p.maxBytesInFlight()),
-                    ByteSize.parse("MODPROXY_PREFETCH_MAX_ZIP_SIZE", p.maxZipSize()),
-                    p.queueSize(),
-                    p.startWindow());
-        } catch (IllegalArgumentException e) {
-            throw new BadSettingException(
-                    e.getMessage().startsWith("MODPROXY_")
-                            ? e.getMessage()
-                            : "MODPROXY_PREFETCH_CONCURRENCY, MODPROXY_PREFETCH_QUEUE and MODPROXY_PREFETCH_MAX_BYTES: "
-                                    + e.getMessage());
-        }
         Prefetcher prefetcher = new Prefetcher(cache, bounds, metrics, settings.clock());
-        cache.observe(prefetcher, p.useWindow());
+        cache.observe(prefetcher, settings.prefetch().useWindow());
         return prefetcher;
+    }
+
+    /** The prefetcher's bounds when MODPROXY_PREFETCH is on, null when it is off; its counts are checked as read. */
+    private static Prefetcher.Settings prefetchBounds(ProxySettings.Prefetch p) {
+        if (!p.enabled()) {
+            return null;
+        }
+        long maxBytesInFlight = byteSize("MODPROXY_PREFETCH_MAX_BYTES", p.maxBytesInFlight());
+        if (maxBytesInFlight < 1) {
+            throw new BadSettingException("MODPROXY_PREFETCH_MAX_BYTES must be more than 0 (a byte count such as"
+                    + " 256Mi), got '" + p.maxBytesInFlight() + "'");
+        }
+        return new Prefetcher.Settings(
+                p.concurrency(),
+                maxBytesInFlight,
+                byteSize("MODPROXY_PREFETCH_MAX_ZIP_SIZE", p.maxZipSize()),
+                p.queueSize(),
+                p.startWindow());
+    }
+
+    /** ByteSize's message names the setting and what it takes. */
+    private static long byteSize(String setting, String text) {
+        try {
+            return ByteSize.parse(setting, text);
+        } catch (IllegalArgumentException e) {
+            throw new BadSettingException(e.getMessage());
+        }
+    }
+
+    private static ModulePathPatterns privatePaths(ProxySettings settings) {
+        try {
+            return ModulePathPatterns.parse(settings.privatePatterns());
+        } catch (IllegalArgumentException e) {
+            throw new BadSettingException("MODPROXY_PRIVATE (GOPRIVATE-style comma-separated globs such as"
+                    + " corp.example.com,*.corp.example.com,github.com/acme): " + e.getMessage());
+        }
+    }
+
+    /** Read after MODPROXY_PRIVATE, which it includes: a glob refused here is one of MODPROXY_NOSUMDB's. */
+    private static ModulePathPatterns sumDbExempt(ProxySettings settings) {
+        try {
+            return ChecksumDatabase.exemptPatterns(settings.nosumdb(), settings.privatePatterns());
+        } catch (IllegalArgumentException e) {
+            throw new BadSettingException("MODPROXY_NOSUMDB (GONOSUMDB-style comma-separated globs such as"
+                    + " corp.example.com,*.corp.example.com,github.com/acme): " + e.getMessage());
+        }
     }
 
     private static UpstreamChain upstreamChain(ProxySettings settings, ProxyMetrics metrics) {
@@ -333,9 +371,6 @@ public final class ProxyAssembly implements AutoCloseable {
             throw new BadSettingException(
                     "MODPROXY_NETRC (a netrc file: machine HOST login USER password SECRET): " + e.getMessage());
         }
-        // the JDK's HTTP client refuses a timeout of 0 ("Invalid duration: PT0S"): said here, where it is known which
-        requirePositive("MODPROXY_CONNECT_TIMEOUT", settings.connectTimeout());
-        requirePositive("MODPROXY_READ_TIMEOUT", settings.readTimeout());
         try {
             return UpstreamChain.parse(
                     settings.upstream(), connection(settings), metrics, settings.egress(), credentials);
@@ -343,13 +378,6 @@ public final class ProxyAssembly implements AutoCloseable {
             throw new BadSettingException(
                     "MODPROXY_UPSTREAM (GOPROXY syntax: http(s) URLs, direct or off, joined by ',' or '|'): "
                             + e.getMessage());
-        }
-    }
-
-    private static void requirePositive(String setting, Duration timeout) {
-        if (timeout.isZero() || timeout.isNegative()) {
-            throw new BadSettingException(
-                    setting + " must be more than 0 (a duration such as 5s or PT5S), got " + timeout);
         }
     }
 
@@ -361,23 +389,14 @@ public final class ProxyAssembly implements AutoCloseable {
                 settings.breakerCoolDown());
     }
 
-    private static ChecksumDatabase checksumDatabase(ProxySettings settings, Storage storage, UpstreamChain chain) {
-        GoSumDbSetting setting;
+    private static GoSumDbSetting sumDbSetting(ProxySettings settings) {
         try {
-            setting = GoSumDbSetting.parse(settings.sumdb());
+            return GoSumDbSetting.parse(settings.sumdb());
         } catch (SumDbException e) {
             throw new BadSettingException(
                     "MODPROXY_SUMDB (GOSUMDB syntax: sum.golang.org, sum.golang.google.cn, name+key, "
                             + "name+key https://url, or off): " + e.getMessage());
         }
-        return new ChecksumDatabase(
-                setting,
-                ChecksumDatabase.exemptPatterns(settings.nosumdb(), settings.privatePatterns()),
-                storage,
-                chain,
-                connection(settings),
-                settings.mutableTtl(),
-                settings.egress());
     }
 
     public ProxySettings settings() {

@@ -48,28 +48,34 @@ public class ProxyBeans {
                         s3.bucket().orElse(null),
                         s3.prefix().orElse(""),
                         s3.region(),
-                        s3.pathStyle()))
+                        SettingValues.flag("MODPROXY_S3_PATH_STYLE", s3.pathStyle())))
                 .privatePatterns(config.privatePatterns().orElse(""))
                 .sumdb(config.sumdb().orElse(GoSumDbSetting.DEFAULT))
                 .nosumdb(config.nosumdb().orElse(""))
-                .sumdbRequired(config.sumdbRequired())
-                .connectTimeout(config.connectTimeout())
-                .readTimeout(config.readTimeout())
-                .mutableTtl(config.mutableTtl())
-                .negativeTtl(config.negativeTtl())
-                .downloadDeadlines(config.textDownloadDeadline(), config.zipDownloadDeadline())
-                .maxDownloads(config.maxDownloads())
-                .breaker(config.breakerFailures(), config.breakerCoolDown())
-                .clientStallTimeout(config.clientStallTimeout())
+                .sumdbRequired(SettingValues.flag("MODPROXY_SUMDB_REQUIRED", config.sumdbRequired()))
+                .connectTimeout(SettingValues.positiveDuration("MODPROXY_CONNECT_TIMEOUT", config.connectTimeout()))
+                .readTimeout(SettingValues.positiveDuration("MODPROXY_READ_TIMEOUT", config.readTimeout()))
+                .mutableTtl(SettingValues.duration("MODPROXY_MUTABLE_TTL", config.mutableTtl()))
+                .negativeTtl(SettingValues.duration("MODPROXY_NEGATIVE_TTL", config.negativeTtl()))
+                .downloadDeadlines(
+                        SettingValues.positiveDuration(
+                                "MODPROXY_TEXT_DOWNLOAD_DEADLINE", config.textDownloadDeadline()),
+                        SettingValues.positiveDuration("MODPROXY_ZIP_DOWNLOAD_DEADLINE", config.zipDownloadDeadline()))
+                .maxDownloads(SettingValues.count("MODPROXY_MAX_DOWNLOADS", config.maxDownloads()))
+                .breaker(
+                        SettingValues.count("MODPROXY_BREAKER_FAILURES", config.breakerFailures()),
+                        SettingValues.duration("MODPROXY_BREAKER_COOL_DOWN", config.breakerCoolDown()))
+                .clientStallTimeout(
+                        SettingValues.positiveDuration("MODPROXY_CLIENT_STALL_TIMEOUT", config.clientStallTimeout()))
                 .memoryCacheSize(config.memoryCacheSize())
                 .prefetch(new ProxySettings.Prefetch(
-                        config.prefetch(),
-                        config.prefetchConcurrency(),
+                        SettingValues.flag("MODPROXY_PREFETCH", config.prefetch()),
+                        SettingValues.count("MODPROXY_PREFETCH_CONCURRENCY", config.prefetchConcurrency()),
                         config.prefetchMaxBytes(),
                         config.prefetchMaxZipSize(),
-                        config.prefetchQueue(),
-                        config.prefetchStartWindow(),
-                        config.prefetchUseWindow()))
+                        SettingValues.count("MODPROXY_PREFETCH_QUEUE", config.prefetchQueue()),
+                        SettingValues.positiveDuration("MODPROXY_PREFETCH_START_WINDOW", config.prefetchStartWindow()),
+                        SettingValues.positiveDuration("MODPROXY_PREFETCH_USE_WINDOW", config.prefetchUseWindow())))
                 .clock(Clock.systemUTC())
                 .build();
     }

@@ -5,10 +5,12 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Optional;
 
-/** Proxy settings; every key is also an environment variable (modproxy.read-timeout = MODPROXY_READ_TIMEOUT). */
+/**
+ * Proxy settings; every key is also an environment variable (modproxy.read-timeout = MODPROXY_READ_TIMEOUT). Durations,
+ * numbers and switches are text, read by {@link SettingValues}, so that a bad one is refused naming its variable.
+ */
 @ConfigMapping(prefix = "modproxy")
 public interface ProxyConfig {
 
@@ -40,47 +42,47 @@ public interface ProxyConfig {
      * Off by default: builds still verify it themselves, and a cut link must not stop them.
      */
     @WithDefault("false")
-    boolean sumdbRequired();
+    String sumdbRequired();
 
     /** Time to establish a connection to an upstream. */
     @WithDefault("5s")
-    Duration connectTimeout();
+    String connectTimeout();
 
     /** Longest wait for an upstream's response headers and for each gap between body bytes. */
     @WithDefault("30s")
-    Duration readTimeout();
+    String readTimeout();
 
     /** How long list, @latest and branch/commit .info answers are fresh. */
     @WithDefault("5m")
-    Duration mutableTtl();
+    String mutableTtl();
 
     /** How long a 404/410 from the whole chain, or the 403 it stopped on, is remembered. */
     @WithDefault("1m")
-    Duration negativeTtl();
+    String negativeTtl();
 
     /** The longest one upstream may take to send a whole .info, .mod, list or @latest answer. */
     @WithDefault("1m")
-    Duration textDownloadDeadline();
+    String textDownloadDeadline();
 
     /** The longest one upstream may take to send a whole .zip. */
     @WithDefault("15m")
-    Duration zipDownloadDeadline();
+    String zipDownloadDeadline();
 
     /** Cold downloads running at once; more wait in line. Hits never wait for these threads. */
     @WithDefault("256")
-    int maxDownloads();
+    String maxDownloads();
 
     /** Consecutive failures after which an upstream is skipped. */
     @WithDefault("5")
-    int breakerFailures();
+    String breakerFailures();
 
     /** How long a failing upstream is skipped before one trial request. */
     @WithDefault("30s")
-    Duration breakerCoolDown();
+    String breakerCoolDown();
 
     /** Longest a client may stall a download before it is disconnected. */
     @WithDefault("60s")
-    Duration clientStallTimeout();
+    String clientStallTimeout();
 
     /** Where cached objects live: {@code disk} (MODPROXY_STORAGE_DIR) or {@code s3} (MODPROXY_S3_*). */
     @WithDefault("disk")
@@ -105,7 +107,7 @@ public interface ProxyConfig {
      * zip of a version whose .info or .mod it served), so a cold build waits one round trip less per wave.
      */
     @WithDefault("true")
-    boolean prefetch();
+    String prefetch();
 
     /**
      * Prefetches running at once, on threads of their own. Each holds its thread for a round trip to the upstream,
@@ -113,7 +115,7 @@ public interface ProxyConfig {
      * fetched ahead at once: a cold walk of a deep graph 150 ms away took 29 s at 16, 17 s at 32 (docs/benchmarks.md).
      */
     @WithDefault("32")
-    int prefetchConcurrency();
+    String prefetchConcurrency();
 
     /** The most the running prefetches may download at once (1048576, 256Mi, 1G); one that would go over is cancelled. */
     @WithDefault("256Mi")
@@ -130,15 +132,15 @@ public interface ProxyConfig {
 
     /** Prefetches waiting for a free slot; more are dropped. */
     @WithDefault("1000")
-    int prefetchQueue();
+    String prefetchQueue();
 
     /** A prefetch not started within this long is dropped: the client has asked for it itself by then. */
     @WithDefault("30s")
-    Duration prefetchStartWindow();
+    String prefetchStartWindow();
 
     /** A prefetched artifact no client asks for within this long counts as wasted (modproxy_prefetch_wasted_total). */
     @WithDefault("10m")
-    Duration prefetchUseWindow();
+    String prefetchUseWindow();
 
     /** Where a module goes when the storage cannot take it (disk full): served from there, not cached. */
     Optional<Path> passThroughDir();
@@ -164,7 +166,7 @@ public interface ProxyConfig {
 
         /** bucket in the path (MinIO, Ceph RGW) rather than in the host name (AWS, OSS). */
         @WithDefault("true")
-        boolean pathStyle();
+        String pathStyle();
     }
 
     interface Eviction {

@@ -14,6 +14,8 @@ import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * A setting the proxy cannot use ends start-up with one line naming it and what it takes: Quarkus prints a
@@ -38,6 +40,65 @@ class BadSettingTest {
         return assertThrows(
                 ConfigurationException.class,
                 () -> beans.assembly(Configs.of(all), new SimpleMeterRegistry()).close());
+    }
+
+    /**
+     * Every MODPROXY_* setting that can be malformed, with a malformed value and what its one line must say. Before,
+     * a duration, number or switch got the configuration library's SRCFG00039 naming modproxy.mutable-ttl, or was
+     * read as false ("maybe"); a bad glob, a zero count or a negative duration a stack trace or nothing; a breaker
+     * count was blamed on MODPROXY_UPSTREAM.
+     */
+    @ParameterizedTest(name = "{0}={1}")
+    @CsvSource(delimiter = '|', quoteCharacter = '`', textBlock = """
+            modproxy.upstream                        | ftp://x | MODPROXY_UPSTREAM (GOPROXY syntax
+            modproxy.netrc                           | /nonexistent/netrc | MODPROXY_NETRC (a netrc file
+            modproxy.private                         | [bad    | MODPROXY_PRIVATE (GOPRIVATE-style comma-separated globs such as corp.example.com,*.corp.example.com,github.com/acme): pattern "[bad" has an unclosed '['
+            modproxy.nosumdb                         | [bad    | MODPROXY_NOSUMDB (GONOSUMDB-style comma-separated globs
+            modproxy.sumdb                           | a+b+c   | MODPROXY_SUMDB (GOSUMDB syntax
+            modproxy.sumdb-required                  | maybe   | MODPROXY_SUMDB_REQUIRED must be true or false, got 'maybe'
+            modproxy.connect-timeout                 | soon    | MODPROXY_CONNECT_TIMEOUT must be a duration such as 500ms, 30s, 5m, 1h or PT30S, got 'soon'
+            modproxy.read-timeout                    | -1s     | MODPROXY_READ_TIMEOUT must be a duration such as 500ms, 30s, 5m, 1h or PT30S, got '-1s'
+            modproxy.mutable-ttl                     | banana  | MODPROXY_MUTABLE_TTL must be a duration such as 500ms, 30s, 5m, 1h or PT30S, got 'banana'
+            modproxy.negative-ttl                    | -1s     | MODPROXY_NEGATIVE_TTL must be a duration such as 500ms, 30s, 5m, 1h or PT30S, got '-1s'
+            modproxy.text-download-deadline          | 0s      | MODPROXY_TEXT_DOWNLOAD_DEADLINE must be more than 0
+            modproxy.zip-download-deadline           | 1.5m    | MODPROXY_ZIP_DOWNLOAD_DEADLINE must be a duration
+            modproxy.max-downloads                   | 0       | MODPROXY_MAX_DOWNLOADS must be a whole number of 1 or more, got '0'
+            modproxy.breaker-failures                | -1      | MODPROXY_BREAKER_FAILURES must be a whole number of 1 or more, got '-1'
+            modproxy.breaker-cool-down               | later   | MODPROXY_BREAKER_COOL_DOWN must be a duration
+            modproxy.client-stall-timeout            | 0       | MODPROXY_CLIENT_STALL_TIMEOUT must be more than 0
+            modproxy.storage-type                    | nfs     | MODPROXY_STORAGE_TYPE must be disk or s3, got 'nfs'
+            modproxy.eviction.high-watermark         | abc     | MODPROXY_EVICTION_HIGH_WATERMARK must be a fraction
+            modproxy.eviction.low-watermark          | abc     | MODPROXY_EVICTION_LOW_WATERMARK must be a fraction
+            modproxy.max-size                        | big     | MODPROXY_MAX_SIZE must be a byte count such as 1073741824, 512Mi or 10G, got 'big'
+            modproxy.memory-cache-size               | 1.5G    | MODPROXY_MEMORY_CACHE_SIZE must be a byte count
+            modproxy.prefetch                        | sometimes | MODPROXY_PREFETCH must be true or false, got 'sometimes'
+            modproxy.prefetch-concurrency            | many    | MODPROXY_PREFETCH_CONCURRENCY must be a whole number of 1 or more, got 'many'
+            modproxy.prefetch-max-bytes              | 0       | MODPROXY_PREFETCH_MAX_BYTES must be more than 0
+            modproxy.prefetch-max-zip-size           | -1      | MODPROXY_PREFETCH_MAX_ZIP_SIZE must be a byte count
+            modproxy.prefetch-queue                  | 0       | MODPROXY_PREFETCH_QUEUE must be a whole number of 1 or more, got '0'
+            modproxy.prefetch-start-window           | 0s      | MODPROXY_PREFETCH_START_WINDOW must be more than 0
+            modproxy.prefetch-use-window             | 10x     | MODPROXY_PREFETCH_USE_WINDOW must be a duration
+            modproxy.pass-through-max-size           | lots    | MODPROXY_PASS_THROUGH_MAX_SIZE must be a byte count
+            modproxy.s3.path-style                   | sure    | MODPROXY_S3_PATH_STYLE must be true or false, got 'sure'
+            """)
+    void everySettingIsRefusedInOneLineNamingItsVariable(String key, String value, String start) {
+        ConfigurationException refused = refused(Map.of(key, value));
+
+        assertTrue(
+                refused.getMessage().startsWith("modproxy cannot start: " + start),
+                key + "=" + value + " gave: " + refused.getMessage());
+        assertFalse(refused.getMessage().contains("\n"), refused.getMessage());
+        assertNull(refused.getCause());
+    }
+
+    @Test
+    void anS3EndpointWithoutAScheme() {
+        ConfigurationException refused = refused(
+                Map.of("modproxy.storage-type", "s3", "modproxy.s3.bucket", "b", "modproxy.s3.endpoint", "minio:9000"));
+
+        assertTrue(
+                refused.getMessage().startsWith("modproxy cannot start: MODPROXY_S3_ENDPOINT \"minio:9000\" is not"),
+                refused.getMessage());
     }
 
     @Test
@@ -69,8 +130,8 @@ class BadSettingTest {
         ConfigurationException refused = refused(Map.of("modproxy.connect-timeout", "0ms"));
 
         assertEquals(
-                "modproxy cannot start: MODPROXY_CONNECT_TIMEOUT must be more than 0 (a duration such as 5s or PT5S), "
-                        + "got PT0S",
+                "modproxy cannot start: MODPROXY_CONNECT_TIMEOUT must be more than 0 (a duration such as 500ms, 30s, "
+                        + "5m, 1h or PT30S), got '0ms'",
                 refused.getMessage());
         assertNull(refused.getCause());
     }
@@ -81,8 +142,8 @@ class BadSettingTest {
         ConfigurationException refused = refused(Map.of("modproxy.read-timeout", "0s"));
 
         assertEquals(
-                "modproxy cannot start: MODPROXY_READ_TIMEOUT must be more than 0 (a duration such as 5s or PT5S), "
-                        + "got PT0S",
+                "modproxy cannot start: MODPROXY_READ_TIMEOUT must be more than 0 (a duration such as 500ms, 30s, "
+                        + "5m, 1h or PT30S), got '0s'",
                 refused.getMessage());
     }
 

@@ -84,6 +84,24 @@ final class ProxyProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * Starts the proxy with settings it is expected to refuse and waits for it to exit; its output is in {@code log}.
+     * The upstream is a closed port: a start that is not refused fetches nothing.
+     */
+    static int exitStatusOfRefusedStart(Path storage, Path log, Map<String, String> settings)
+            throws IOException, InterruptedException {
+        ProxyProcess proxy = launch("http://127.0.0.1:1", storage, log, List.of("-Xmx128m"), settings);
+        try {
+            if (!proxy.process.waitFor(60, TimeUnit.SECONDS)) {
+                throw new AssertionError(
+                        "the proxy started instead of refusing " + settings + "; its log:\n" + proxy.logTail());
+            }
+            return proxy.process.exitValue();
+        } finally {
+            proxy.close();
+        }
+    }
+
     private static ProxyProcess launch(
             String upstream, Path storage, Path log, List<String> jvmOptions, Map<String, String> settings)
             throws IOException {
