@@ -16,7 +16,7 @@ public final class AnswerChecks implements ArtifactVerifier {
     public void verify(ProxyRequest request, StagedAnswer answer) throws ArtifactRejectedException {
         Path staged = answer.file();
         switch (request.kind()) {
-            case LIST -> TextAnswers.checkVersionList(staged);
+            case LIST -> TextAnswers.filterVersionList(staged);
             case LATEST -> checkOfThisMajor(request.module(), TextAnswers.jsonVersion(staged, "@latest"));
             case INFO -> {
                 String named = TextAnswers.jsonVersion(staged, ".info");

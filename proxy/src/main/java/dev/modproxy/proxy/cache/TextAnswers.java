@@ -9,12 +9,16 @@ import dev.modproxy.proxy.protocol.RequestKind;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.Reader;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.regex.Pattern;
@@ -132,24 +136,113 @@ final class TextAnswers {
     }
 
     /**
-     * A version list as the go command reads it: every line that is not blank starts with a
-     * semantic version (the go command would skip other lines; here they mean a broken answer,
-     * such as HTTP chunk framing stored as text).
+     * Keeps the lines of a version list that name a version and drops the rest, as the go command reads a list
+     * (modfetch's proxyRepo.Versions): a line names a version when its first field (fields split at white space, as
+     * Go's strings.Fields splits them) is a semantic version; a branch name, a comment, a line that is not UTF-8 or
+     * blank names none and is skipped. The staged file is rewritten to the lines kept, so what is stored and served
+     * is the list the go command would have read; a list with nothing to drop is left byte for byte as it came.
+     * Refused: a list whose lines are not blank yet none names a version (an error message or a page answered
+     * with 200: stored, it would hide every version for the mutable TTL), besides what {@link #forEachLineLenient}
+     * refuses (an HTML page, NUL bytes: a binary body).
      */
-    static void checkVersionList(Path file) throws ArtifactRejectedException {
-        int[] number = {0};
-        forEachLine(file, "version list", line -> {
-            number[0]++;
-            String stripped = line.strip();
-            if (stripped.isEmpty()) {
+    static void filterVersionList(Path file) throws ArtifactRejectedException {
+        VersionLines scan = new VersionLines(null);
+        forEachLineLenient(file, "version list", scan);
+        if (scan.versions == 0 && scan.firstOther != null) {
+            throw new ArtifactRejectedException(
+                    "version list names no version on any line: line " + scan.firstOtherLine + " is "
+                            + shown(scan.firstOther) + (scan.others > 1 ? ", and " + (scan.others - 1) + " more" : ""));
+        }
+        if (scan.firstOther == null) {
+            return;
+        }
+        Path kept = null;
+        try {
+            kept = Files.createTempFile(file.getParent(), "list-", ".kept");
+            try (Writer out = Files.newBufferedWriter(kept, StandardCharsets.UTF_8)) {
+                forEachLineLenient(file, "version list", new VersionLines(out));
+            }
+            // into the staged file itself, not renamed over it: its writer publishes the file it opened
+            try (FileChannel staged =
+                            FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+                    FileChannel in = FileChannel.open(kept, StandardOpenOption.READ)) {
+                for (long at = 0, size = in.size(); at < size; ) {
+                    at += in.transferTo(at, size - at, staged);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(
+                    "cache storage failed: cannot rewrite the version list: " + e.getMessage(), e);
+        } finally {
+            if (kept != null) {
+                try {
+                    Files.deleteIfExists(kept);
+                } catch (IOException e) {
+                    // a leftover in the staging directory, which the storage empties at its next start
+                }
+            }
+        }
+    }
+
+    /** Counts a list's lines that name a version and those that name none; writes the first kind to out, if given. */
+    private static final class VersionLines implements LineCheck {
+        private final Writer out;
+        private int number;
+        private int versions;
+        private int others;
+        private String firstOther;
+        private int firstOtherLine;
+
+        VersionLines(Writer out) {
+            this.out = out;
+        }
+
+        @Override
+        public void line(String line) {
+            number++;
+            String first = firstField(line);
+            if (first == null) {
                 return;
             }
-            String first = stripped.split("[ \t]+", 2)[0];
             if (!ModuleVersion.isSemver(first)) {
-                throw new ArtifactRejectedException(
-                        "version list line " + number[0] + " is not a version: " + shown(first));
+                if (others++ == 0) {
+                    firstOther = line.strip();
+                    firstOtherLine = number;
+                }
+                return;
             }
-        });
+            versions++;
+            if (out != null) {
+                try {
+                    out.write(line);
+                    out.write('\n');
+                } catch (IOException e) {
+                    throw new UncheckedIOException(
+                            "cache storage failed: cannot rewrite the version list: " + e.getMessage(), e);
+                }
+            }
+        }
+    }
+
+    /** The first field of a line as Go's strings.Fields splits it (at unicode.IsSpace), or null when it has none. */
+    private static String firstField(String line) {
+        int start = 0;
+        while (start < line.length() && isGoSpace(line.charAt(start))) {
+            start++;
+        }
+        if (start == line.length()) {
+            return null;
+        }
+        int end = start;
+        while (end < line.length() && !isGoSpace(line.charAt(end))) {
+            end++;
+        }
+        return line.substring(start, end);
+    }
+
+    /** Go's unicode.IsSpace: ASCII white space, U+0085, and the Unicode space, line and paragraph separators. */
+    private static boolean isGoSpace(char c) {
+        return c == ' ' || (c >= '\t' && c <= '\r') || c == 0x85 || Character.isSpaceChar(c);
     }
 
     /**

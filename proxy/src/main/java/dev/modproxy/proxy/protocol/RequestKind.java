@@ -13,7 +13,7 @@ public enum RequestKind {
 
     /**
      * {@code $module/@v/list}: the known versions, one a line. Mutable: fresh for MODPROXY_MUTABLE_TTL,
-     * then served stale while it is refreshed. Checked: every line that is not blank starts with a version.
+     * then served stale while it is refreshed. Filtered: the lines that name no version are dropped.
      */
     LIST("/@v/list", "text/plain; charset=utf-8", 16L << 20, false, false),
 

@@ -162,6 +162,66 @@ class ArtifactValidationTest {
     }
 
     @Test
+    void aVersionListKeepsItsVersionsAndIsStoredWithoutTheLinesTheGoCommandSkips() throws Exception {
+        byte[] list = concat(
+                "v1.0.0\nmaster\n1.2.0\n# comment\n".getBytes(StandardCharsets.UTF_8),
+                new byte[] {(byte) 0xff, (byte) 0xfe, 'v', '2', '\n'},
+                "\nv1.1.0 2024-01-05T00:00:00Z\n\u00a0v1.2.0-rc.1\u00a0x\n".getBytes(StandardCharsets.UTF_8));
+        upstream.on("example.com/lib/@v/list", ok("text/plain", list));
+        String kept = "v1.0.0\nv1.1.0 2024-01-05T00:00:00Z\n\u00a0v1.2.0-rc.1\u00a0x\n";
+
+        HttpResponse<String> first = proxy.getText("/example.com/lib/@v/list");
+        HttpResponse<String> again = proxy.getText("/example.com/lib/@v/list");
+
+        assertEquals(200, first.statusCode(), first.body());
+        assertEquals(kept, first.body());
+        assertEquals(kept, again.body());
+        assertEquals(1, upstream.hits("example.com/lib/@v/list"), "the second answer came from the cache");
+        try (InputStream storedList = proxy.storage
+                .lookup(new StorageKey("example.com/lib/@v/list"))
+                .orElseThrow()
+                .open()) {
+            assertEquals(kept, new String(storedList.readAllBytes(), StandardCharsets.UTF_8));
+        }
+        try (Stream<Path> staging = Files.list(cacheDir.resolve(".tmp"))) {
+            assertEquals(0, staging.count(), "the filtered copy is gone from the staging directory");
+        }
+    }
+
+    @Test
+    void aVersionListWhoseLinesNameNoVersionIsRefusedAndOneOfBlankLinesIsEmpty() throws Exception {
+        upstream.on("example.com/lib/@v/list", ok("text/plain", "not found: example.com/lib\nmaster\n"));
+        upstream.on("example.com/blank/@v/list", ok("text/plain", "\n \n"));
+
+        HttpResponse<String> words = proxy.getText("/example.com/lib/@v/list");
+        HttpResponse<String> blank = proxy.getText("/example.com/blank/@v/list");
+
+        assertEquals(502, words.statusCode());
+        assertTrue(
+                words.body()
+                        .contains(
+                                "version list names no version on any line: line 1 is \"not found: example.com/lib\", and 1 more"),
+                words.body());
+        assertFalse(stored("example.com/lib/@v/list"));
+        assertEquals(200, blank.statusCode(), blank.body());
+        assertEquals("\n \n", blank.body(), "a list with nothing to drop is served as it came");
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        int length = 0;
+        for (byte[] part : parts) {
+            length += part.length;
+        }
+        byte[] all = new byte[length];
+        int at = 0;
+        for (byte[] part : parts) {
+            System.arraycopy(part, 0, all, at, part.length);
+            at += part.length;
+        }
+        return all;
+    }
+
+    @Test
     void infoThatIsNotExactlyOneJsonObjectIsRefused() throws Exception {
         upstream.on(
                 "example.com/lib/@v/v1.0.0.info",

@@ -91,6 +91,26 @@ class GoCommandTest {
     }
 
     @Test
+    void aVersionListWithLinesThatAreNoVersionsWorksAsItDoesDirect() throws Exception {
+        Modules.publish(upstream, "example.com/lists", "v1.0.0");
+        Modules.publish(upstream, "example.com/lists", "v1.1.0");
+        // a branch, a version without its v, a comment and bytes that are not UTF-8: the go command skips those lines
+        byte[] list = "v1.0.0\nmaster\n1.2.0\n# comment\n\u00ff\u00fe\nv1.1.0\n".getBytes(StandardCharsets.ISO_8859_1);
+        upstream.on("example.com/lists/@v/list", FakeUpstream.ok("text/plain", list));
+
+        Result direct = go(upstream.url(), "gopath-direct", "list", "-m", "-versions", "example.com/lists");
+        Result versions = go(proxy.url(), "gopath", "list", "-m", "-versions", "example.com/lists");
+        Result latest = go(proxy.url(), "gopath", "list", "-m", "example.com/lists@latest");
+
+        assertEquals(0, direct.exit(), direct.err());
+        assertEquals("example.com/lists v1.0.0 v1.1.0", direct.out().strip(), "the go command's own reading");
+        assertEquals(0, versions.exit(), versions.err());
+        assertEquals(direct.out(), versions.out());
+        assertEquals(0, latest.exit(), latest.err());
+        assertEquals("example.com/lists v1.1.0", latest.out().strip());
+    }
+
+    @Test
     void incompatibleMajorVersionResolvesThroughAnInfoQuery() throws Exception {
         Modules.publish(upstream, "example.com/old", "v2.0.0+incompatible");
         upstream.on(
