@@ -55,7 +55,7 @@ public final class AnswerChecks implements ArtifactVerifier {
     private static void checkGoMod(ModulePath module, ModuleVersion version, Path staged)
             throws ArtifactRejectedException {
         GoModSyntax syntax = new GoModSyntax();
-        if (!TextAnswers.forEachLineLenient(staged, ".mod", syntax::line)) {
+        if (!TextAnswers.forEachLineLenient(staged, ".mod", syntax)) {
             // every .mod the go command itself writes has a module line; an empty 200 is a broken answer, kept forever
             // if cached
             throw new ArtifactRejectedException(".mod of " + module + "@" + version + " is empty");

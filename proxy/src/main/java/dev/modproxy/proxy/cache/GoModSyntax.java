@@ -10,9 +10,10 @@ import java.util.regex.Pattern;
  * ParseLax): its tokens, line blocks, and the directives it keeps for dependencies (module, go,
  * require). Unknown directives are allowed, as the go command ignores them, except a line that is
  * a bare hexadecimal number or starts with a digit: HTTP chunk framing, never a go.mod directive.
- * Fed one line at a time, so a large go.mod is checked in constant memory.
+ * Fed one line at a time, so a large go.mod is checked in constant memory; a line longer than
+ * {@link TextAnswers#MAX_LINE_CHARS} is judged by its start when its comment has begun there.
  */
-final class GoModSyntax {
+final class GoModSyntax implements TextAnswers.LineCheck {
 
     /** Go versions the go command's go directive takes, strictly or after its lax fix-up ("1.21rc1", "v1.19"). */
     private static final Pattern GO_VERSION = Pattern.compile(
@@ -50,7 +51,8 @@ final class GoModSyntax {
     }
 
     /** Checks the next line (without its newline). */
-    void line(String text) throws ArtifactRejectedException {
+    @Override
+    public void line(String text) throws ArtifactRejectedException {
         number++;
         List<Token> line = lex(text);
         if (line.isEmpty()) {
@@ -94,6 +96,53 @@ final class GoModSyntax {
             goSeen = true;
         }
         directive(verb, line.subList(1, line.size()));
+    }
+
+    /**
+     * Checks a line of which only the start is given: the go command reads go.mod lines of any length, and a
+     * comment's text matters to it no more than to this check, so a line whose // comment begins in the start is
+     * checked up to the comment. A longer line with no comment begun would hold more than 64 KiB of tokens (a go.mod
+     * the go command writes has no such line): refused, not held whole.
+     */
+    @Override
+    public boolean longLine(String start) throws ArtifactRejectedException {
+        int comment = commentStart(start);
+        if (comment < 0) {
+            number++;
+            throw reject("line longer than " + TextAnswers.MAX_LINE_CHARS
+                    + " characters without a // comment begun in them");
+        }
+        line(start.substring(0, comment));
+        return true;
+    }
+
+    /**
+     * Where the text's // comment begins as {@link #lex} reads it (outside a quoted string; a word ends at "//"), or
+     * -1 when it has none or ends inside a string.
+     */
+    private static int commentStart(String text) {
+        int i = 0;
+        boolean inWord = false;
+        while (i < text.length()) {
+            if (text.startsWith("//", i)) {
+                return i;
+            }
+            int c = text.codePointAt(i);
+            if (!inWord && (c == '"' || c == '`')) {
+                int end = i + 1;
+                while (end < text.length() && text.charAt(end) != c) {
+                    end += c == '"' && text.charAt(end) == '\\' ? 2 : 1;
+                }
+                if (end >= text.length()) {
+                    return -1;
+                }
+                i = end + 1;
+                continue;
+            }
+            inWord = isIdent(c); // a quote inside a word is part of it, as for the lexer
+            i += Character.charCount(c);
+        }
+        return -1;
     }
 
     /** Checks that the text ended where a go.mod may end. */

@@ -26,7 +26,8 @@ import java.util.regex.Pattern;
 /**
  * Reading text answers (.info, .mod, list, @latest) for checks in bounded memory, whatever their
  * size: .mod and list are read line by line (a legal go.mod may be 16 MiB, and many may arrive at
- * once); .info and @latest are small JSON objects read whole.
+ * once), a line's first {@link #MAX_LINE_CHARS} characters at most; .info and @latest are small JSON
+ * objects read whole.
  */
 final class TextAnswers {
 
@@ -34,7 +35,12 @@ final class TextAnswers {
     private static final Pattern RFC3339 =
             Pattern.compile("\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})");
 
-    /** The longest line checked: go.mod and list lines are far shorter; a longer one is not a GOPROXY answer. */
+    /**
+     * The most of a line held for a check. The go command reads lines of any length, but what it reads of a go.mod
+     * or list line is short (a directive, a path, a version, a time); what makes a line longer is a comment or fields
+     * it ignores, which the checks judge by this start ({@link LineCheck#longLine}). Holding whole lines instead
+     * would hold up to the answer's whole size (16 MiB) per check, for each of many answers checked at once.
+     */
     static final int MAX_LINE_CHARS = 64 * 1024;
 
     /** The largest .info or @latest answer: one JSON object of a few hundred bytes (Version, Time, Origin). */
@@ -58,14 +64,24 @@ final class TextAnswers {
     @FunctionalInterface
     interface LineCheck {
         void line(String line) throws ArtifactRejectedException;
+
+        /**
+         * Told, instead of {@link #line}, the first {@link #MAX_LINE_CHARS} characters of a longer line: whether they
+         * settle the line, so that the rest is skipped unread (a go.mod comment has begun by then); false refuses the
+         * answer.
+         */
+        default boolean longLine(String start) throws ArtifactRejectedException {
+            return false;
+        }
     }
 
     private TextAnswers() {}
 
     /**
      * Decodes the file as UTF-8 and hands it to check one line at a time; binary content, NUL
-     * bytes, HTML pages and lines over {@link #MAX_LINE_CHARS} are rejected. Returns whether the
-     * text had anything but white space.
+     * bytes and HTML pages are rejected, and so is a line over {@link #MAX_LINE_CHARS} unless the
+     * check can judge it by its start ({@link LineCheck#longLine}). Returns whether the text had
+     * anything but white space.
      */
     static boolean forEachLine(Path file, String what, LineCheck check) throws ArtifactRejectedException {
         return forEachLine(file, what, CodingErrorAction.REPORT, check);
@@ -87,6 +103,7 @@ final class TextAnswers {
         try (Reader in = new InputStreamReader(Files.newInputStream(file), utf8)) {
             char[] buffer = new char[8192];
             StringBuilder line = new StringBuilder();
+            boolean skipping = false; // the rest of a long line its check has judged by its start
             for (int n; (n = in.read(buffer)) >= 0; ) {
                 for (int i = 0; i < n; i++) {
                     char c = buffer[i];
@@ -100,17 +117,26 @@ final class TextAnswers {
                         }
                     }
                     if (c == '\n') {
-                        check.line(line.toString());
+                        if (!skipping) {
+                            check.line(line.toString());
+                        }
                         line.setLength(0);
+                        skipping = false;
+                    } else if (skipping) {
+                        continue;
                     } else if (line.length() == MAX_LINE_CHARS) {
-                        throw new ArtifactRejectedException(
-                                what + " has a line longer than " + MAX_LINE_CHARS + " characters");
+                        if (!check.longLine(line.toString())) {
+                            throw new ArtifactRejectedException(
+                                    what + " has a line longer than " + MAX_LINE_CHARS + " characters");
+                        }
+                        line.setLength(0);
+                        skipping = true;
                     } else {
                         line.append(c);
                     }
                 }
             }
-            if (!line.isEmpty()) {
+            if (!line.isEmpty() && !skipping) {
                 check.line(line.toString());
             }
         } catch (CharacterCodingException e) {
@@ -140,7 +166,8 @@ final class TextAnswers {
      * (modfetch's proxyRepo.Versions): a line names a version when its first field (fields split at white space, as
      * Go's strings.Fields splits them) is a semantic version; a branch name, a comment, a line that is not UTF-8 or
      * blank names none and is skipped. The staged file is rewritten to the lines kept, so what is stored and served
-     * is the list the go command would have read; a list with nothing to drop is left byte for byte as it came.
+     * is the list the go command would have read; a list with nothing to drop is left byte for byte as it came. A
+     * line longer than {@link #MAX_LINE_CHARS} keeps the fields complete in its start.
      * Refused: a list whose lines are not blank yet none names a version (an error message or a page answered
      * with 200: stored, it would hide every version for the mutable TTL), besides what {@link #forEachLineLenient}
      * refuses (an HTML page, NUL bytes: a binary body).
@@ -153,7 +180,7 @@ final class TextAnswers {
                     "version list names no version on any line: line " + scan.firstOtherLine + " is "
                             + shown(scan.firstOther) + (scan.others > 1 ? ", and " + (scan.others - 1) + " more" : ""));
         }
-        if (scan.firstOther == null) {
+        if (scan.firstOther == null && !scan.cut) {
             return;
         }
         Path kept = null;
@@ -192,9 +219,24 @@ final class TextAnswers {
         private int others;
         private String firstOther;
         private int firstOtherLine;
+        /** Whether a line longer than {@link #MAX_LINE_CHARS} was cut to its complete fields. */
+        private boolean cut;
 
         VersionLines(Writer out) {
             this.out = out;
+        }
+
+        /** The fields complete in the start: the go command reads a version and a time, never 64 KiB of fields. */
+        @Override
+        public boolean longLine(String start) {
+            int end = start.length();
+            while (end > 0 && !isGoSpace(start.charAt(end - 1))) {
+                end--; // the last field may go on past the start: not kept
+            }
+            // a first field longer than the start is no version (ModuleVersion.isSemver takes 256 characters at most)
+            line(end > 0 ? start.substring(0, end) : start);
+            cut = true;
+            return true;
         }
 
         @Override

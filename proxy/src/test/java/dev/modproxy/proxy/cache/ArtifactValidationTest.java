@@ -189,6 +189,19 @@ class ArtifactValidationTest {
     }
 
     @Test
+    void aVersionListLineLongerThanTheCheckHoldsKeepsItsCompleteFields() throws Exception {
+        String tail = "y".repeat(70 * 1024);
+        upstream.on(
+                "example.com/lib/@v/list",
+                ok("text/plain", "v1.0.0 2024-01-05T00:00:00Z " + tail + "\nv1.1.0\n" + tail + "\n"));
+
+        HttpResponse<String> list = proxy.getText("/example.com/lib/@v/list");
+
+        assertEquals(200, list.statusCode(), list.body());
+        assertEquals("v1.0.0 2024-01-05T00:00:00Z \nv1.1.0\n", list.body());
+    }
+
+    @Test
     void aVersionListWhoseLinesNameNoVersionIsRefusedAndOneOfBlankLinesIsEmpty() throws Exception {
         upstream.on("example.com/lib/@v/list", ok("text/plain", "not found: example.com/lib\nmaster\n"));
         upstream.on("example.com/blank/@v/list", ok("text/plain", "\n \n"));

@@ -1,5 +1,6 @@
 package dev.modproxy.proxy.cache;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.modproxy.proxy.protocol.ProxyRequest;
@@ -65,6 +66,35 @@ class GoModCheckTest {
         Path file = Files.write(dir.resolve("go.mod"), latin1);
 
         new AnswerChecks().verify(ProxyRequest.parse("/example.com/a/@v/v1.0.0.mod"), new StagedAnswer(file, false));
+    }
+
+    @Test
+    void aLineLongerThanTheCheckHoldsIsAcceptedWhenItsCommentBeginsInIt() throws Exception {
+        String long80k = "x".repeat(80 * 1024);
+        // the go command reads a go.mod line of any length; a comment's text does not matter to it
+        verify("module example.com/a\n\n// " + long80k + "\ngo 1.21\n");
+        verify("module example.com/a // " + long80k + "\r\ngo 1.21\n");
+        verify("module example.com/a\nrequire example.com/b v1.0.0 //" + long80k);
+        verify("module example.com/a\nretract \"a // b\" // " + long80k + "\n");
+    }
+
+    @Test
+    void aLineLongerThanTheCheckHoldsWithoutACommentIsRejectedAndOneWithAnErrorBeforeItsCommentToo() {
+        String long80k = "x".repeat(80 * 1024);
+        ArtifactRejectedException words = assertThrows(
+                ArtifactRejectedException.class, () -> verify("module example.com/a\nunknown " + long80k + "\n"));
+        assertEquals(
+                "not a go.mod the go command can read (line 2): line longer than 65536 characters without a // comment"
+                        + " begun in them",
+                words.getMessage());
+        assertThrows(
+                ArtifactRejectedException.class,
+                () -> verify("module example.com/a\nretract \"// not a comment " + long80k + "\n"),
+                "a // inside a string begins no comment");
+        assertThrows(
+                ArtifactRejectedException.class,
+                () -> verify("module example.com/a\ngo 1.21 1.22 // " + long80k + "\n"),
+                "what comes before the comment is checked as in any line");
     }
 
     private void verify(String gomod) throws Exception {

@@ -111,6 +111,28 @@ class GoCommandTest {
     }
 
     @Test
+    void aGoModWithACommentLineLongerThan64KiBIsDownloadedAsItIsDirect() throws Exception {
+        String goMod = "module example.com/m8\n\n// " + "x".repeat(70 * 1024) + "\n\ngo 1.21\n";
+        Modules.publish(upstream, "example.com/m8", "v1.0.0");
+        upstream.on("example.com/m8/@v/v1.0.0.mod", FakeUpstream.ok("text/plain", goMod))
+                .on(
+                        "example.com/m8/@v/v1.0.0.zip",
+                        FakeUpstream.ok(
+                                "application/zip",
+                                Modules.zipOf(
+                                        "example.com/m8@v1.0.0/", Map.of("go.mod", goMod, "m8.go", "package m8\n"))));
+
+        Result direct = go(upstream.url(), "gopath-direct", "mod", "download", "-json", "example.com/m8@v1.0.0");
+        Result proxied = go(proxy.url(), "gopath", "mod", "download", "-json", "example.com/m8@v1.0.0");
+
+        assertEquals(0, direct.exit(), direct.err() + direct.out());
+        assertEquals(0, proxied.exit(), proxied.err() + proxied.out());
+        JsonObject download = new JsonObject(proxied.out());
+        assertEquals(goMod, Files.readString(Path.of(download.getString("GoMod"))));
+        assertEquals(new JsonObject(direct.out()).getString("GoModSum"), download.getString("GoModSum"));
+    }
+
+    @Test
     void incompatibleMajorVersionResolvesThroughAnInfoQuery() throws Exception {
         Modules.publish(upstream, "example.com/old", "v2.0.0+incompatible");
         upstream.on(
