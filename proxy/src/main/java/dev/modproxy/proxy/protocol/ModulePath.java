@@ -10,10 +10,25 @@ import java.util.Set;
  */
 public final class ModulePath {
 
-    /** Longest encoded path accepted: keeps storage file names well inside file system limits. */
+    /**
+     * Longest case-encoded path this proxy caches; the go command has no such bound. The cache stores a module's
+     * files under its encoded path, so the longest key is this, "/@v/" and a version file name of up to 254
+     * characters ({@link ModuleVersion#MAX_LENGTH}): 658 characters, well within an S3 key's 1,024 bytes and a
+     * local path's 4,096 under the storage directory.
+     */
     public static final int MAX_ENCODED_LENGTH = 400;
-    /** Longest encoded element: one directory name on disk. */
+    /** Longest encoded element: one directory name on disk, within the file system's 255 bytes a name. */
     public static final int MAX_ENCODED_ELEMENT = 200;
+
+    /**
+     * A path over {@link #MAX_ENCODED_LENGTH} or with an element over {@link #MAX_ENCODED_ELEMENT}: a bound of this
+     * proxy's storage, not a path the go command refuses.
+     */
+    public static final class TooLongException extends IllegalArgumentException {
+        TooLongException(String message) {
+            super(message);
+        }
+    }
 
     private static final Set<String> WINDOWS_RESERVED = Set.of(
             "CON", "PRN", "AUX", "NUL", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8", "COM9", "LPT1",
@@ -39,9 +54,7 @@ public final class ModulePath {
 
     /** Validates a case-encoded path as it appears in a GOPROXY URL. */
     public static ModulePath fromEncoded(String encoded) {
-        if (encoded.length() > MAX_ENCODED_LENGTH) {
-            throw new IllegalArgumentException("module path longer than " + MAX_ENCODED_LENGTH + " characters");
-        }
+        checkEncodedLength(encoded);
         return of(CaseEncoding.decode(encoded));
     }
 
@@ -144,8 +157,8 @@ public final class ModulePath {
             throw new IllegalArgumentException(where(path) + ": trailing tilde and digits in path element");
         }
         if (element.length() + upper > MAX_ENCODED_ELEMENT) { // the case encoding adds one '!' per upper-case letter
-            throw new IllegalArgumentException(
-                    where(path) + ": path element longer than " + MAX_ENCODED_ELEMENT + " characters");
+            throw new TooLongException(
+                    where(path) + ": path element longer than " + MAX_ENCODED_ELEMENT + " characters case-encoded");
         }
     }
 
@@ -166,7 +179,7 @@ public final class ModulePath {
 
     private static void checkEncodedLength(String encoded) {
         if (encoded.length() > MAX_ENCODED_LENGTH) {
-            throw new IllegalArgumentException("module path longer than " + MAX_ENCODED_LENGTH + " characters");
+            throw new TooLongException("module path longer than " + MAX_ENCODED_LENGTH + " characters");
         }
     }
 

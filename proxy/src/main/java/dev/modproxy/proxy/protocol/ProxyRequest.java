@@ -126,6 +126,13 @@ public record ProxyRequest(ModulePath module, RequestKind kind, ModuleVersion ve
     private static ModulePath module(String encoded) throws InvalidRequestException {
         try {
             return ModulePath.fromEncoded(encoded);
+        } catch (ModulePath.TooLongException e) {
+            // as for a version too long to cache: the go command takes the path, and its next GOPROXY entry may serve
+            // it
+            throw new InvalidRequestException(
+                    404,
+                    e.getMessage() + ", the most modproxy caches (its cache names files by module path): the next "
+                            + "GOPROXY entry (direct) may serve it");
         } catch (IllegalArgumentException e) {
             throw new InvalidRequestException(400, "invalid module path: " + e.getMessage());
         }

@@ -133,6 +133,34 @@ class GoCommandTest {
     }
 
     @Test
+    void aModulePathTooLongForTheCacheFallsThroughToTheNextProxy() throws Exception {
+        String longPath = "example.com/" + "x".repeat(150) + "/" + "x".repeat(150) + "/" + "x".repeat(100);
+        Modules.publish(upstream, longPath, "v1.0.0");
+
+        Result result =
+                go(proxy.url() + "," + upstream.url(), "gopath", "mod", "download", "-json", longPath + "@v1.0.0");
+
+        assertEquals(0, result.exit(), result.err() + result.out());
+        assertEquals("v1.0.0", new JsonObject(result.out()).getString("Version"));
+        assertEquals(1, upstream.hits(longPath + "/@v/v1.0.0.zip"), "by the go command from its next entry only");
+    }
+
+    @Test
+    void aLatestVersionTooLongForTheCacheResolvesOnlyThroughTheNextProxy() throws Exception {
+        // 129 characters: one more than ModuleVersion.MAX_LENGTH, a bound of this proxy's, not the go command's
+        String longVersion = "v1.0.0-" + "b".repeat(122);
+        Modules.publish(upstream, "example.com/longver", longVersion);
+
+        Result alone = go(proxy.url(), "gopath1", "list", "-m", "example.com/longver@latest");
+        Result chained = go(proxy.url() + "," + upstream.url(), "gopath2", "list", "-m", "example.com/longver@latest");
+
+        assertEquals(1, alone.exit(), alone.out());
+        assertTrue(alone.err().contains("is longer than 128 characters"), alone.err());
+        assertEquals(0, chained.exit(), chained.err());
+        assertEquals("example.com/longver " + longVersion, chained.out().strip());
+    }
+
+    @Test
     void incompatibleMajorVersionResolvesThroughAnInfoQuery() throws Exception {
         Modules.publish(upstream, "example.com/old", "v2.0.0+incompatible");
         upstream.on(

@@ -55,6 +55,30 @@ class ProxyRequestTest {
     }
 
     @Test
+    void aModulePathTooLongToCacheIsNotFoundSoTheNextEntryIsTriedAndSaysWhy() {
+        String longPath = "example.com/" + "x".repeat(150) + "/" + "x".repeat(150) + "/" + "x".repeat(100);
+        for (String ending : List.of("/@v/list", "/@latest", "/@v/v1.0.0.info", "/@v/v1.0.0.mod", "/@v/v1.0.0.zip")) {
+            InvalidRequestException e =
+                    assertThrows(InvalidRequestException.class, () -> ProxyRequest.parse("/" + longPath + ending));
+
+            // the go command takes a path of any length: a 400 would end a GOPROXY=modproxy,direct chain here
+            assertEquals(404, e.status(), ending);
+            assertEquals(
+                    "module path longer than 400 characters, the most modproxy caches (its cache names files by module"
+                            + " path): the next GOPROXY entry (direct) may serve it",
+                    e.getMessage());
+        }
+        // 150 upper-case letters are 300 characters case-encoded: one directory name too long
+        InvalidRequestException element = assertThrows(
+                InvalidRequestException.class,
+                () -> ProxyRequest.parse("/example.com/" + "!a".repeat(150) + "/@v/list"));
+        assertEquals(404, element.status(), element.getMessage());
+        assertTrue(
+                element.getMessage().contains("path element longer than 200 characters case-encoded"),
+                element.getMessage());
+    }
+
+    @Test
     void aCanonicalVersionTooLongToCacheIsTheSameNotFoundForInfoModAndZipAndSaysWhy() {
         String version = "v1.0.0-" + "a".repeat(240);
         for (String ending : List.of(".info", ".mod", ".zip")) {
