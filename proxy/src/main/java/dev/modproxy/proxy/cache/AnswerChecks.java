@@ -23,8 +23,8 @@ public final class AnswerChecks implements ArtifactVerifier {
                 if (!request.immutable()) {
                     checkOfThisMajor(request.module(), named); // a branch or commit resolves to some version
                 } else if (!named.equals(request.version().toString())) {
-                    throw new ArtifactRejectedException(
-                            ".info for " + request.module() + "@" + request.version() + " names version " + named);
+                    throw new ArtifactRejectedException(".info for " + request.module() + "@" + request.version()
+                            + " names version " + TextAnswers.shown(named));
                 }
             }
             case MOD -> checkGoMod(request.module(), request.version(), staged);
@@ -35,7 +35,7 @@ public final class AnswerChecks implements ArtifactVerifier {
     /** @latest and revision .info must name a canonical version the go command can use for this path. */
     private static void checkOfThisMajor(ModulePath module, String version) throws ArtifactRejectedException {
         if (!ModuleVersion.isCanonical(version)) {
-            throw new ArtifactRejectedException("answer names non-canonical version " + version);
+            throw new ArtifactRejectedException("answer names non-canonical version " + TextAnswers.shown(version));
         }
         try {
             ModuleVersion.parse(version).checkBelongsTo(module);

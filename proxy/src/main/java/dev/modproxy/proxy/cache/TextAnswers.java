@@ -334,13 +334,13 @@ final class TextAnswers {
             throw new ArtifactRejectedException(what + " has no string Version field");
         }
         if (time != null && !isRfc3339(time)) {
-            throw new ArtifactRejectedException(what + " has a Time that is not an RFC 3339 time: " + time);
+            throw new ArtifactRejectedException(what + " has a Time that is not an RFC 3339 time: " + shown(time));
         }
         return version;
     }
 
     /** A piece of untrusted text for a message: quoted, short, control characters escaped. */
-    private static String shown(String text) {
+    static String shown(String text) {
         StringBuilder out = new StringBuilder("\"");
         text.codePoints()
                 .limit(40)

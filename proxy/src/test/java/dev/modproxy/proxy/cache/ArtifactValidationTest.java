@@ -263,6 +263,23 @@ class ArtifactValidationTest {
     }
 
     @Test
+    void theValuesARefusalNamesAreQuotedEvenWhenEmpty() throws Exception {
+        upstream.on("example.com/lib/@v/v1.0.0.info", ok("application/json", "{\"Version\":\"v1.0.0\",\"Time\":\"\"}"))
+                .on("example.com/lib/@v/v1.0.1.info", ok("application/json", "{\"Version\":\"\"}"))
+                .on("example.com/lib/@latest", ok("application/json", "{\"Version\":\"\"}"));
+
+        HttpResponse<String> time = proxy.getText("/example.com/lib/@v/v1.0.0.info");
+        HttpResponse<String> version = proxy.getText("/example.com/lib/@v/v1.0.1.info");
+        HttpResponse<String> latest = proxy.getText("/example.com/lib/@latest");
+
+        assertEquals(502, time.statusCode());
+        assertTrue(time.body().strip().endsWith(".info has a Time that is not an RFC 3339 time: \"\""), time.body());
+        assertTrue(
+                version.body().strip().endsWith(".info for example.com/lib@v1.0.1 names version \"\""), version.body());
+        assertTrue(latest.body().strip().endsWith("answer names non-canonical version \"\""), latest.body());
+    }
+
+    @Test
     void infoIsReadAsTheGoCommandReadsItTheLastKeyOfAFieldInAnyCaseWinsAndNullChangesNothing() throws Exception {
         // the go command would read v9.9.9, or the time "garbage", from each of these: refused, never cached
         Map<String, String> refused = new java.util.LinkedHashMap<>();
