@@ -85,17 +85,23 @@ public final class SumDbRoutes {
                             + "): not looked up in the checksum database; set GONOSUMDB or GOPRIVATE for it in the build");
             return;
         }
-        ctx.vertx().executeBlocking(() -> cache.answer(sumDbPath), false).onComplete(ar -> {
+        ctx.vertx().executeBlocking(() -> cache.serve(sumDbPath), false).onComplete(ar -> {
             HttpServerResponse response = ctx.response();
             if (ar.succeeded()) {
+                byte[] bytes = ar.result().bytes();
                 response.setStatusCode(200)
                         .putHeader("Content-Type", sumDbPath.contentType())
                         // a HEAD gets it too, as the GET does
-                        .putHeader("Content-Length", Integer.toString(ar.result().length))
+                        .putHeader("Content-Length", Integer.toString(bytes.length))
+                        // a mutable piece (latest, a partial tile): what is left of the TTL for which this proxy keeps
+                        // serving it, as for a list; none once stale
                         .putHeader(
                                 "Cache-Control",
-                                sumDbPath.immutable() ? IMMUTABLE : "public, max-age=" + Math.min(ttl.toSeconds(), 60))
-                        .end(Buffer.buffer(ar.result()));
+                                sumDbPath.immutable()
+                                        ? IMMUTABLE
+                                        : "public, max-age="
+                                                + ar.result().freshFor().toSeconds())
+                        .end(Buffer.buffer(bytes));
             } else if (ar.cause() instanceof SumDbNotFoundException e) {
                 refuse(response, 404, e.getMessage());
             } else if (ar.cause() instanceof SumDbForbiddenException e) {

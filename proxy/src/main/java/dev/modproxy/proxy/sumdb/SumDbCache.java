@@ -10,6 +10,7 @@ import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -32,7 +33,7 @@ public final class SumDbCache implements SumDbFetcher, SumDbStore {
     private final Duration mutableTtl;
     private final Clock clock;
     private final Instant provenSince;
-    private final ConcurrentHashMap<String, CompletableFuture<byte[]>> inflight = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, CompletableFuture<Served>> inflight = new ConcurrentHashMap<>();
     /** What a remote storage holds, as last seen; {@link StoredPieces#NONE} when the storage is a local disk. */
     private final StoredPieces seen;
 
@@ -76,24 +77,62 @@ public final class SumDbCache implements SumDbFetcher, SumDbStore {
     }
 
     public byte[] answer(SumDbPath path) throws SumDbException {
+        return serve(path).bytes();
+    }
+
+    /**
+     * A piece as served: its bytes, and how long it stays fresh here (a mutable piece: what is left of its TTL, none
+     * once stale; an immutable one never changes). The latest tree head is the newer of the one kept and the one the
+     * verifier verified since, by way of a lookup whose record names a newer tree: both are notes the database signed,
+     * and a go command that saw the newer tree through a lookup is best served a latest no older.
+     */
+    public Served serve(SumDbPath path) throws SumDbException {
+        Served kept = kept(path);
+        if (!path.equals(SumDbPath.LATEST)) {
+            return kept;
+        }
+        SumDbVerifier.SignedTree verified = verifier.latestSignedTree().orElse(null);
+        if (verified == null || Arrays.equals(verified.note(), kept.bytes())) {
+            return kept;
+        }
+        long keptSize;
+        try {
+            keptSize =
+                    TreeHead.parse(SignedNote.verifiedText(kept.bytes(), key)).size();
+        } catch (SumDbException e) {
+            keptSize = -1; // a stale head kept by an older version and not proven since: the verified one is
+        }
+        return verified.tree().size() > keptSize ? new Served(verified.note(), kept.freshFor()) : kept;
+    }
+
+    /** A piece's bytes as served, and how long this cache serves them before it asks its sources again. */
+    public record Served(byte[] bytes, Duration freshFor) {}
+
+    private Served served(byte[] bytes, Instant storedAt) {
+        Duration left = Duration.between(clock.instant(), storedAt.plus(mutableTtl));
+        return new Served(bytes, left.isNegative() ? Duration.ZERO : left);
+    }
+
+    private Served kept(SumDbPath path) throws SumDbException {
         StorageKey storageKey = storageKey(path.path());
         StoredPieces.Piece known = seen(path.path()).present(storageKey);
         if (known != null && (path.immutable() || isFresh(known.storedAt()))) {
-            return known.bytes();
+            return served(known.bytes(), known.storedAt());
         }
         Optional<StoredObject> stored = lookup(path.path());
         if (stored.isPresent() && (path.immutable() ? isProven(stored.get()) : isFresh(stored.get()))) {
-            return readKept(path.path(), stored.get());
+            Instant storedAt = stored.get().lastModified();
+            return served(readKept(path.path(), stored.get()), storedAt);
         }
         stored.ifPresent(StoredObject::release);
         // One proof per path however many requests wait for it.
-        CompletableFuture<byte[]> mine = new CompletableFuture<>();
-        CompletableFuture<byte[]> running = inflight.putIfAbsent(path.path(), mine);
+        CompletableFuture<Served> mine = new CompletableFuture<>();
+        CompletableFuture<Served> running = inflight.putIfAbsent(path.path(), mine);
         if (running != null) {
             return join(running);
         }
         try {
-            byte[] fresh = verifier.proven(path);
+            Served fresh = served(verifier.proven(path), clock.instant());
             mine.complete(fresh);
             return fresh;
         } catch (SumDbException e) {
@@ -101,7 +140,7 @@ public final class SumDbCache implements SumDbFetcher, SumDbStore {
             Optional<StoredObject> still = e instanceof SumDbNotFoundException ? Optional.empty() : lookup(path.path());
             if (still.isPresent()) {
                 LOG.warnf("serving stale %s: %s", storageKey, e.getMessage());
-                byte[] stale = read(still.get());
+                Served stale = new Served(read(still.get()), Duration.ZERO);
                 mine.complete(stale);
                 return stale;
             }
@@ -231,7 +270,7 @@ public final class SumDbCache implements SumDbFetcher, SumDbStore {
         }
     }
 
-    private static byte[] join(CompletableFuture<byte[]> running) throws SumDbException {
+    private static Served join(CompletableFuture<Served> running) throws SumDbException {
         try {
             return running.join();
         } catch (CompletionException e) {

@@ -78,6 +78,9 @@ public final class SumDbVerifier {
         }
     };
     private TreeHead latest;
+    /** The database's signed note of {@link #latest}. */
+    private byte[] latestNote;
+
     private long latestRefreshedAt;
     private boolean latestRefreshed;
 
@@ -430,6 +433,7 @@ public final class SumDbVerifier {
         synchronized (this) {
             if (latest == null) {
                 latest = tree;
+                latestNote = signedNote;
                 latestTreeListener.latestTreeVerified(tree, signedNote);
                 return tree;
             }
@@ -447,6 +451,7 @@ public final class SumDbVerifier {
             }
             if (newer == tree) {
                 latest = tree;
+                latestNote = signedNote;
                 latestTreeListener.latestTreeVerified(tree, signedNote);
             }
             return tree;
@@ -455,6 +460,14 @@ public final class SumDbVerifier {
 
     public synchronized Optional<TreeHead> latestTree() {
         return Optional.ofNullable(latest);
+    }
+
+    /** A tree head and the note in which the database signed it. */
+    public record SignedTree(TreeHead tree, byte[] note) {}
+
+    /** The latest verified tree with its signed note, whichever proof verified it (a tree head, a lookup's record). */
+    public synchronized Optional<SignedTree> latestSignedTree() {
+        return latest == null ? Optional.empty() : Optional.of(new SignedTree(latest, latestNote));
     }
 
     private TreeTiles treeTiles(TreeHead tree) {

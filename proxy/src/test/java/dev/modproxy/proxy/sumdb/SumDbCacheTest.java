@@ -23,6 +23,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -176,6 +177,44 @@ class SumDbCacheTest {
         databaseUrl.setDown(true);
         clock.advance(TTL.multipliedBy(2));
         assertArrayEquals(first, cache.fetch("latest"), "stale latest while the database is unreachable");
+    }
+
+    @Test
+    void latestIsTheNewerOfTheKeptTreeHeadAndOneALookupVerifiedSinceFreshForWhatIsLeftOfItsTtl() throws Exception {
+        Path modules = Files.createDirectories(dir.resolve("modules"));
+        ProxyDirModules.write(modules, "example.com/added", "v1.0.0", Map.of("a.go", "package a\n"));
+        // the same database, key and records, which adds a record when a module in modules is looked up
+        try (GoSumDbServer growing = GoSumDbServer.start(GoSumDbServer.Options.named(NAME)
+                        .withRecords(records)
+                        .withKeyFile(dir.resolve("key"))
+                        .withProxyDir(modules));
+                ForwardingServer growingProxy = ForwardingServer.forward("/sumdb/" + NAME, growing.url());
+                ForwardingServer growingUrl = ForwardingServer.forward("", growing.url())) {
+            SumDbCache cache = cacheVia(growingProxy.url(), growingUrl.url(), storage);
+            byte[] kept = cache.fetch("latest");
+            cache.fetch("lookup/example.com/added@v1.0.0"); // its record's tree is one larger, and verified
+            int asked = growingProxy.forwarded();
+            clock.advance(Duration.ofSeconds(10));
+
+            SumDbCache.Served latest = cache.serve(SumDbPath.LATEST);
+
+            assertEquals(300, TreeHead.parse(SignedNote.verifiedText(kept, key)).size());
+            assertEquals(
+                    301,
+                    TreeHead.parse(SignedNote.verifiedText(latest.bytes(), key)).size());
+            assertEquals(asked, growingProxy.forwarded(), "served from what the proxy verified, not asked again");
+            Instant keptAt = storage.lookup(new StorageKey("sumdb/" + NAME + "/latest"))
+                    .orElseThrow()
+                    .lastModified();
+            assertEquals(
+                    Duration.between(clock.instant(), keptAt.plus(TTL)),
+                    latest.freshFor(),
+                    "as long as the kept head stays fresh");
+            clock.advance(TTL);
+            growingProxy.setDown(true);
+            growingUrl.setDown(true);
+            assertEquals(Duration.ZERO, cache.serve(SumDbPath.LATEST).freshFor(), "stale: asked again next time");
+        }
     }
 
     @Test
