@@ -205,7 +205,7 @@ final class TextAnswers {
                 try {
                     Files.deleteIfExists(kept);
                 } catch (IOException e) {
-                    // a leftover in the staging directory, which the storage empties at its next start
+                    // a leftover in the staging directory, removed with it as the storage removes staging
                 }
             }
         }
