@@ -222,10 +222,11 @@ class MemoryHitsTest {
     @Test
     void anEvictedKeyIsDroppedFromMemory() throws Exception {
         AtomicLong volumeUsed = new AtomicLong();
+        AtomicLong volumeCapacity = new AtomicLong(100);
         VolumeSpace volume = new VolumeSpace() {
             @Override
             public long capacity() {
-                return 100;
+                return volumeCapacity.get();
             }
 
             @Override
@@ -244,7 +245,8 @@ class MemoryHitsTest {
                                 .storage((settings, metrics) -> built[0] = new BoundedDiskStorage(
                                         disk,
                                         new BoundedDiskStorage.Settings(
-                                                new Watermarks(0.9, 0.75, OptionalLong.empty()),
+                                                // down to 1%: both objects must go
+                                                new Watermarks(0.9, 0.01, OptionalLong.empty()),
                                                 Duration.ofMinutes(1),
                                                 Duration.ofMinutes(10),
                                                 Duration.ofHours(1)),
@@ -256,7 +258,9 @@ class MemoryHitsTest {
             proxy.get(MOD);
             assertEquals(2, proxy.memory.count());
 
-            volumeUsed.set(1_000_000); // far over the high mark: everything not being served goes
+            // a full volume of cached objects only (a volume full of what is not ours is no reason to evict ours)
+            volumeCapacity.set(disk.usage().bytes());
+            volumeUsed.set(disk.usage().bytes());
             int evicted = bounded.evictIfNeeded();
 
             assertEquals(2, evicted, "memory does not keep the files busy");
