@@ -308,7 +308,7 @@ public final class LocalDiskStorage implements Storage {
             return Optional.empty(); // damaged: fetched again, and the fresh copy replaces it
         }
         if (!Files.isReadable(file)) {
-            throw new UnusableEntryException(file, "cannot be read by this process");
+            throw new UnusableEntryException(file, "cannot be read by this process", true);
         }
         return Optional.of(StoredObject.ofFile(
                 key, file, attrs.size(), attrs.lastModifiedTime().toInstant()));
@@ -498,7 +498,7 @@ public final class LocalDiskStorage implements Storage {
                 throw new UnusableEntryException(current, attrs);
             }
             if (!attrs.isDirectory()) {
-                throw new UnusableEntryException(current, "is a file where a directory should be");
+                throw new UnusableEntryException(current, "is a file where a directory should be", false);
             }
         }
     }

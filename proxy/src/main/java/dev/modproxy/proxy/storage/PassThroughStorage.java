@@ -43,8 +43,10 @@ public final class PassThroughStorage extends ForwardingStorage {
     private final Runnable onWriteFailure;
     private final Runnable onReadFailure;
     private final Clock clock;
-    private final AtomicLong lastReadWarning = new AtomicLong(Long.MIN_VALUE);
-    private final AtomicLong readFailuresSinceWarning = new AtomicLong();
+    /** Apart, so that a planted link, which fails its key's every request, does not hide a storage gone down. */
+    private final WarningPace readFailureWarnings = new WarningPace();
+
+    private final WarningPace unusableEntryWarnings = new WarningPace();
 
     /**
      * @param spillDir where pass-through bodies wait to be served; best on another volume (e.g. /tmp)
@@ -107,24 +109,48 @@ public final class PassThroughStorage extends ForwardingStorage {
      * should be), at most once per {@link #READ_FAILURE_LOG_INTERVAL}: they fail every request for the key.
      */
     private void unusable(StorageKey key, IOException e) {
-        long failures = readFailuresSinceWarning.incrementAndGet();
-        long now = clock.millis();
-        long last = lastReadWarning.get();
-        if ((last == Long.MIN_VALUE || now - last >= READ_FAILURE_LOG_INTERVAL.toMillis())
-                && lastReadWarning.compareAndSet(last, now)) {
-            readFailuresSinceWarning.addAndGet(-failures);
+        String outcome;
+        WarningPace pace;
+        if (e instanceof UnusableEntryException unusable) {
+            pace = unusableEntryWarnings;
+            outcome = unusable.replacedByAFetch()
+                    ? "serving from the upstream, and caching the fresh copy in its place"
+                    : "serving from the upstream without caching until it is removed";
+        } else {
+            pace = readFailureWarnings;
+            outcome = "serving from the upstream without caching";
+        }
+        long failures = pace.due(clock.millis());
+        if (failures > 0) {
             LOG.warnf(
-                    "cannot read from %s (%s): serving from the upstream%s (%d such failure%s since the last warning;"
-                            + " next warning in %d s at the earliest)",
+                    "cannot read from %s (%s): %s (%d such failure%s since the last warning; next warning in %d s at"
+                            + " the earliest)",
                     delegate.describe(),
                     e.getMessage(),
-                    // a file that cannot be read is replaced by the fresh copy when the directory takes it
-                    e instanceof UnusableEntryException ? "" : " without caching",
+                    outcome,
                     failures,
                     failures == 1 ? "" : "s",
                     READ_FAILURE_LOG_INTERVAL.toSeconds());
         } else {
             LOG.debugf("cannot use %s: %s", key, e.getMessage());
+        }
+    }
+
+    /** One warning per {@link #READ_FAILURE_LOG_INTERVAL}, counting the failures in between. */
+    private static final class WarningPace {
+        private final AtomicLong lastWarning = new AtomicLong(Long.MIN_VALUE);
+        private final AtomicLong failuresSinceWarning = new AtomicLong();
+
+        /** Counts a failure; returns how many to report now, or 0 while the last warning is recent. */
+        long due(long now) {
+            long failures = failuresSinceWarning.incrementAndGet();
+            long last = lastWarning.get();
+            if ((last == Long.MIN_VALUE || now - last >= READ_FAILURE_LOG_INTERVAL.toMillis())
+                    && lastWarning.compareAndSet(last, now)) {
+                failuresSinceWarning.addAndGet(-failures);
+                return failures;
+            }
+            return 0;
         }
     }
 
@@ -263,10 +289,13 @@ public final class PassThroughStorage extends ForwardingStorage {
             spillFile = Files.createTempFile(spillDir, "passthrough-", ".part");
             spillOut = Files.newOutputStream(spillFile);
             if (target != null) {
-                if (written > 0) {
-                    reserve(written);
-                    try (InputStream staged = Files.newInputStream(target.stagedFile())) {
-                        copyExactly(staged, spillOut, written);
+                // what was written, or less: a check may have rewritten the complete staged file shorter before its
+                // commit failed (a version list loses the lines the go command skips)
+                long staged = written > 0 ? Math.min(written, Files.size(target.stagedFile())) : 0;
+                if (staged > 0) {
+                    reserve(staged);
+                    try (InputStream in = Files.newInputStream(target.stagedFile())) {
+                        copyExactly(in, spillOut, staged);
                     }
                 }
                 closeQuietly(target);

@@ -11,8 +11,12 @@ import java.nio.file.attribute.BasicFileAttributes;
  */
 public final class UnusableEntryException extends IOException {
 
-    UnusableEntryException(Path path, String why) {
+    private final boolean replacedByAFetch;
+
+    /** @param replacedByAFetch whether the fresh copy a fetch stores takes its place (a file it cannot read) */
+    UnusableEntryException(Path path, String why, boolean replacedByAFetch) {
         super(path + " " + why);
+        this.replacedByAFetch = replacedByAFetch;
     }
 
     UnusableEntryException(Path path, BasicFileAttributes found) {
@@ -20,6 +24,12 @@ public final class UnusableEntryException extends IOException {
                 path,
                 found.isSymbolicLink()
                         ? "is a symbolic link, which the cache does not follow"
-                        : found.isDirectory() ? "is a directory, not a file" : "is not a regular file");
+                        : found.isDirectory() ? "is a directory, not a file" : "is not a regular file",
+                false);
+    }
+
+    /** Whether a fetch's fresh copy replaces it; a link or a directory stays, and the key goes uncached. */
+    public boolean replacedByAFetch() {
+        return replacedByAFetch;
     }
 }

@@ -13,11 +13,13 @@ import dev.modproxy.proxy.testing.GoClient;
 import dev.modproxy.proxy.testing.Modules;
 import dev.modproxy.proxy.testing.ProxyUnderTest;
 import dev.modproxy.proxy.testing.Staging;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
 import java.util.stream.Stream;
@@ -85,6 +87,45 @@ class PassThroughStorageTest {
         }
     }
 
+    /** A list loses the lines the go command skips before it is stored; a failed store serves what is left. */
+    @Test
+    void aFilteredVersionListIsServedWhenTheDiskRefusesToKeepIt() throws Exception {
+        upstream.on("example.com/hello/@v/list", FakeUpstream.ok("text/plain", "v1.2.0\nmaster\nv1.1.0\n"));
+        try (ProxyUnderTest proxy = proxyOnFullDisk(300 * 1024, FullDisk.FailAt.COMMIT)) {
+            var list = proxy.getText("/example.com/hello/@v/list");
+
+            assertEquals(200, list.statusCode(), list.body());
+            assertEquals("v1.2.0\nv1.1.0\n", list.body());
+            assertNothingStored();
+        }
+    }
+
+    /** A planted link fails its key's every request; its warnings must not hide a storage that stops answering. */
+    @Test
+    void aStorageThatFailsIsWarnedOfEvenJustAfterAPlantedLink() throws Exception {
+        StorageKey planted = new StorageKey("example.com/hello/@v/v1.2.0.mod");
+        Storage failing = new ForwardingStorage(disk) {
+            @Override
+            public Optional<StoredObject> lookup(StorageKey key) throws IOException {
+                if (key.equals(planted)) {
+                    throw new UnusableEntryException(root.resolve(key.value()), "is a symbolic link", false);
+                }
+                throw new IOException("bucket unreachable");
+            }
+        };
+        Storage storage = new PassThroughStorage(failing, spill, failures::incrementAndGet, Clock.systemUTC());
+        try (CapturedLog log = CapturedLog.of(PassThroughStorage.class, Level.WARNING)) {
+            assertTrue(storage.lookup(planted).isEmpty());
+            assertTrue(storage.lookup(new StorageKey("example.com/hello/@v/v1.2.0.info"))
+                    .isEmpty());
+
+            assertEquals(2, log.warnings().size(), log.warnings().toString());
+            assertTrue(
+                    log.warnings().get(1).contains("bucket unreachable"),
+                    log.warnings().get(1));
+        }
+    }
+
     @Test
     void theGoCommandDownloadsAModuleThroughAFullCache() throws Exception {
         try (ProxyUnderTest proxy = proxyOnFullDisk(0, FullDisk.FailAt.WRITE)) {
@@ -140,6 +181,9 @@ class PassThroughStorageTest {
             assertEquals(1, log.warnings().size(), log.warnings().toString());
             assertTrue(
                     log.warnings().get(0).contains("symbolic link"),
+                    log.warnings().get(0));
+            assertTrue(
+                    log.warnings().get(0).contains("without caching until it is removed"),
                     log.warnings().get(0));
         }
         assertEquals(0, failures.get(), "the disk is fine: nothing to evict");
