@@ -5,10 +5,11 @@ import java.time.format.DateTimeParseException;
 import java.util.regex.Pattern;
 
 /**
- * Durations as the proxy reads its Duration settings (Quarkus's DurationConverter, which the operator may not call:
- * its settings know no framework): a whole number of seconds, a number with ms, s, m, h or d, several of h, m, s in a
- * row, or ISO-8601 as java.time.Duration parses it. The proxy's DurationRuleTest checks this reads every sample as
- * Quarkus does, so the operator refuses what would stop the proxy at start.
+ * Durations as the proxy reads its duration settings (through {@link SettingValueRule}) and the operator checks them:
+ * Quarkus's DurationConverter rule, written out because the operator's settings know no framework: a whole number of
+ * seconds, a number with ms, s, m, h or d, several of h, m, s in a row, or ISO-8601 as java.time.Duration parses it.
+ * The proxy's DurationRuleTest checks this reads every sample as Quarkus does, so a duration means the same in a
+ * quarkus.* setting and a modproxy.* one.
  */
 public final class ProxyDuration {
 

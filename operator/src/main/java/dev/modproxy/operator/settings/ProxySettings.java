@@ -1,6 +1,7 @@
 package dev.modproxy.operator.settings;
 
 import dev.modproxy.contract.ProxySetting;
+import dev.modproxy.contract.SettingValueRule;
 import dev.modproxy.operator.api.v1alpha1.EgressProxy;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheSpec;
 import dev.modproxy.operator.api.v1alpha1.ObjectStorage;
@@ -9,6 +10,7 @@ import dev.modproxy.operator.api.v1alpha1.Storage;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -17,6 +19,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
@@ -48,12 +51,11 @@ public final class ProxySettings {
 
     public static final Map<String, String> OWNED_VARIABLES = owned();
 
-    private static final Map<String, Pattern> OWNED_VARIABLE_PATTERNS = OWNED_VARIABLES.keySet().stream()
-            .collect(Collectors.toMap(
-                    owned -> owned,
-                    owned -> Pattern.compile(ownedVariablePattern(owned)),
-                    (a, b) -> a,
-                    LinkedHashMap::new));
+    private static final Map<String, Pattern> OWNED_VARIABLE_PATTERNS = namePatterns(OWNED_VARIABLES.keySet());
+
+    /** Every MODPROXY_* variable the proxy reads, each with the names the proxy reads as it. */
+    private static final Map<String, Pattern> SETTING_VARIABLE_PATTERNS =
+            namePatterns(new TreeSet<>(SettingValueRule.variables()));
 
     private final Map<String, String> env;
 
@@ -135,13 +137,35 @@ public final class ProxySettings {
      * prefix, by {@link #ownedVariablePattern}, the CRD's rule on spec.proxy.env.
      */
     public static Optional<String> ownedVariable(String name) {
+        return readAs(name, OWNED_VARIABLE_PATTERNS);
+    }
+
+    /**
+     * The MODPROXY_* setting of the proxy (one {@link SettingValueRule} rules) that a variable called {@code name}
+     * would set, if any, with names compared as {@link #ownedVariable} compares them: {@code modproxy.prefetch} sets
+     * MODPROXY_PREFETCH.
+     */
+    public static Optional<String> settingVariable(String name) {
+        return readAs(name, SETTING_VARIABLE_PATTERNS);
+    }
+
+    private static Optional<String> readAs(String name, Map<String, Pattern> patterns) {
         if (name == null) {
             return Optional.empty();
         }
-        return OWNED_VARIABLE_PATTERNS.entrySet().stream()
-                .filter(owned -> owned.getValue().matcher(name).matches())
+        return patterns.entrySet().stream()
+                .filter(variable -> variable.getValue().matcher(name).matches())
                 .map(Map.Entry::getKey)
                 .findFirst();
+    }
+
+    private static Map<String, Pattern> namePatterns(Collection<String> variables) {
+        return variables.stream()
+                .collect(Collectors.toMap(
+                        variable -> variable,
+                        variable -> Pattern.compile(ownedVariablePattern(variable)),
+                        (a, b) -> a,
+                        LinkedHashMap::new));
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.modproxy.operator.settings;
 import dev.modproxy.contract.ByteSize;
 import dev.modproxy.contract.ProxyDuration;
 import dev.modproxy.contract.Redacted;
+import dev.modproxy.contract.SettingValueRule;
 import dev.modproxy.operator.api.KubernetesSyntax;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheSpec;
@@ -10,6 +11,7 @@ import dev.modproxy.operator.api.v1alpha1.ProxyTuning;
 import dev.modproxy.operator.api.v1alpha1.Storage;
 import dev.modproxy.operator.dependent.CacheNames;
 import dev.modproxy.operator.webhook.InjectionLabels;
+import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.LocalObjectReference;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Toleration;
@@ -83,13 +85,38 @@ public final class SpecProblems {
         podLabelProblems(spec.getPodLabels(), problems);
         podTemplateProblems(spec, problems);
         if (spec.getProxy() != null && spec.getProxy().getEnv() != null) {
-            spec.getProxy().getEnv().stream()
-                    .map(e -> e.getName())
-                    .distinct()
-                    .forEach(variable -> ProxySettings.ownedVariable(variable)
-                            .ifPresent(owned -> problems.add(ProxySettings.ownedVariableMessage(owned, variable))));
+            envProblems(spec.getProxy().getEnv(), problems);
         }
         return problems;
+    }
+
+    /**
+     * A variable a field sets is refused whatever its value; the value of another of the proxy's settings is read by
+     * the contract's rule for it, so that one the proxy would stop at start with is said here, not in a crash loop.
+     */
+    private static void envProblems(List<EnvVar> env, List<String> problems) {
+        env.stream()
+                .map(e -> e.getName())
+                .distinct()
+                .forEach(variable -> ProxySettings.ownedVariable(variable)
+                        .ifPresent(owned -> problems.add(ProxySettings.ownedVariableMessage(owned, variable))));
+        for (int i = 0; i < env.size(); i++) {
+            EnvVar variable = env.get(i);
+            // a value from a Secret or ConfigMap is unknown here; an empty one the configuration library takes for
+            // no value at all, before any rule of ours is asked
+            if (variable == null
+                    || variable.getValueFrom() != null
+                    || variable.getValue() == null
+                    || variable.getValue().isEmpty()
+                    || ProxySettings.ownedVariable(variable.getName()).isPresent()) {
+                continue;
+            }
+            String field = "spec.proxy.env[" + i + "] (" + variable.getName() + "): ";
+            ProxySettings.settingVariable(variable.getName())
+                    .flatMap(setting ->
+                            SettingValueRule.of(setting).orElseThrow().problem(setting, variable.getValue()))
+                    .ifPresent(problem -> problems.add(field + problem));
+        }
     }
 
     /**

@@ -8,6 +8,7 @@ import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheSpec;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheStatus;
 import dev.modproxy.operator.api.v1alpha1.ObjectStorage;
+import dev.modproxy.operator.api.v1alpha1.ProxyTuning;
 import dev.modproxy.operator.api.v1alpha1.Warmup;
 import dev.modproxy.operator.api.v1alpha1.WarmupState;
 import dev.modproxy.operator.api.v1alpha1.WarmupStatus;
@@ -17,6 +18,7 @@ import dev.modproxy.operator.cluster.TestRun;
 import dev.modproxy.operator.dependent.CacheNames;
 import dev.modproxy.operator.status.CacheStatusCalculator;
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
@@ -501,6 +503,33 @@ class GoProxyCacheReconcilerTest {
         awaitObject(Deployment.class, ns, "broken");
         await().atMost(PATIENCE)
                 .untilAsserted(() -> assertCondition(fresh(ns, "broken"), CacheCondition.DEGRADED, "False"));
+    }
+
+    /**
+     * The CRD takes any value in spec.proxy.env; MODPROXY_PREFETCH=maybe stopped every proxy pod at start, a crash
+     * loop under a status that did not say why. It is an invalid spec, and no Deployment is made until it is fixed.
+     */
+    @Test
+    void aProxySettingInEnvThatTheProxyCannotUseIsAnInvalidSpec() {
+        String ns = namespace();
+        create(ns, "maybe", spec -> {
+            spec.setProxy(new ProxyTuning());
+            spec.getProxy().setEnv(List.of(new EnvVar("MODPROXY_PREFETCH", "maybe", null)));
+        });
+        await().atMost(PATIENCE).untilAsserted(() -> {
+            CacheCondition degraded = condition(fresh(ns, "maybe"), CacheCondition.DEGRADED);
+            assertThat(degraded.getStatus()).isEqualTo("True");
+            assertThat(degraded.getReason()).isEqualTo("InvalidSpec");
+            assertThat(degraded.getMessage())
+                    .contains("spec.proxy.env[0] (MODPROXY_PREFETCH): MODPROXY_PREFETCH must be true or false, got "
+                            + "'maybe'");
+        });
+        assertThat(get(Deployment.class, ns, "maybe")).isNull();
+
+        edit(ns, "maybe", spec -> spec.getProxy().setEnv(List.of(new EnvVar("MODPROXY_PREFETCH", "off", null))));
+        awaitObject(Deployment.class, ns, "maybe");
+        await().atMost(PATIENCE)
+                .untilAsserted(() -> assertCondition(fresh(ns, "maybe"), CacheCondition.DEGRADED, "False"));
     }
 
     @Test

@@ -7,6 +7,7 @@ import dev.modproxy.operator.api.KubernetesSyntax;
 import dev.modproxy.operator.api.v1alpha1.ObjectStorage;
 import dev.modproxy.operator.api.v1alpha1.ProxyTuning;
 import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.EnvVarSourceBuilder;
 import io.fabric8.kubernetes.api.model.LocalObjectReference;
 import io.fabric8.kubernetes.api.model.TolerationBuilder;
 import java.util.LinkedHashMap;
@@ -232,13 +233,54 @@ class SpecProblemsTest {
     @Test
     void extraEnvironmentMaySetWhatNoFieldSets() {
         assertThat(SpecProblems.of(withEnv(
-                        "MODPROXY_MAX_DOWNLOADS",
-                        "modproxy.prefetch",
-                        "QUARKUS_HTTP_LIMITS_MAX_BODY_SIZE",
-                        "MODPROXY_UPSTREAMS",
-                        "XMODPROXY_UPSTREAM",
-                        "CORP_HTTPS_PROXY")))
+                        new EnvVar("MODPROXY_MAX_DOWNLOADS", "64", null),
+                        new EnvVar("modproxy.prefetch", "false", null),
+                        new EnvVar("QUARKUS_HTTP_LIMITS_MAX_BODY_SIZE", "x", null),
+                        new EnvVar("MODPROXY_UPSTREAMS", "x", null),
+                        new EnvVar("XMODPROXY_UPSTREAM", "x", null),
+                        new EnvVar("CORP_HTTPS_PROXY", "x", null))))
                 .isEmpty();
+    }
+
+    /**
+     * The proxy stops at start with a value it cannot use (MODPROXY_PREFETCH=maybe was read as false before): said
+     * here by the contract's rule, with the entry, instead of proxy pods crash-looping under a status that does not
+     * say why. A name is read as the proxy's configuration reads it.
+     */
+    @Test
+    void extraEnvironmentValuesOfProxySettingsAreReadByTheProxysRules() {
+        assertThat(SpecProblems.of(withEnv(
+                        new EnvVar("MODPROXY_PREFETCH", "maybe", null),
+                        new EnvVar("QUARKUS_LOG_LEVEL", "loud", null),
+                        new EnvVar("modproxy.max-downloads", "0", null),
+                        new EnvVar("MODPROXY_CLIENT_STALL_TIMEOUT", "0s", null),
+                        new EnvVar("MODPROXY_PREFETCH_USE_WINDOW", "1.5m", null),
+                        new EnvVar("MODPROXY_PASS_THROUGH_MAX_SIZE", "lots", null),
+                        new EnvVar("MODPROXY_PASS_THROUGH_DIR", "any path", null))))
+                .containsExactly(
+                        "spec.proxy.env[0] (MODPROXY_PREFETCH): MODPROXY_PREFETCH must be true or false, got 'maybe'",
+                        "spec.proxy.env[2] (modproxy.max-downloads): MODPROXY_MAX_DOWNLOADS must be a whole number of "
+                                + "1 or more, got '0'",
+                        "spec.proxy.env[3] (MODPROXY_CLIENT_STALL_TIMEOUT): MODPROXY_CLIENT_STALL_TIMEOUT must be more "
+                                + "than 0 (a duration such as 500ms, 30s, 5m, 1h or PT30S), got '0s'",
+                        "spec.proxy.env[4] (MODPROXY_PREFETCH_USE_WINDOW): MODPROXY_PREFETCH_USE_WINDOW must be a "
+                                + "duration such as 500ms, 30s, 5m, 1h or PT30S, got '1.5m'",
+                        "spec.proxy.env[5] (MODPROXY_PASS_THROUGH_MAX_SIZE): MODPROXY_PASS_THROUGH_MAX_SIZE must be a "
+                                + "byte count such as 1073741824, 512Mi or 10G, got 'lots'");
+    }
+
+    /** A value from a Secret is not known to the operator; a variable a field sets is refused for its name alone. */
+    @Test
+    void extraEnvironmentValuesAreReadOnlyWhereWrittenAndNotOwned() {
+        assertThat(SpecProblems.of(withEnv(
+                        new EnvVar(
+                                "MODPROXY_PREFETCH",
+                                null,
+                                new EnvVarSourceBuilder()
+                                        .withNewSecretKeyRef("prefetch", "tuning", false)
+                                        .build()),
+                        new EnvVar("MODPROXY_MUTABLE_TTL", "banana", null))))
+                .containsExactly("spec.proxy.env cannot set MODPROXY_MUTABLE_TTL: set spec.proxy.mutableTtl instead");
     }
 
     /** What ProxySettings.ownedVariable reads a name as is what MicroProfile's mapping of it says. */
@@ -387,12 +429,15 @@ class SpecProblemsTest {
     }
 
     private static dev.modproxy.operator.api.v1alpha1.GoProxyCache withEnv(String... names) {
+        return withEnv(java.util.Arrays.stream(names)
+                .map(name -> new EnvVar(name, "x", null))
+                .toArray(EnvVar[]::new));
+    }
+
+    private static dev.modproxy.operator.api.v1alpha1.GoProxyCache withEnv(EnvVar... variables) {
         return cache(spec -> {
             spec.setProxy(new ProxyTuning());
-            spec.getProxy()
-                    .setEnv(java.util.Arrays.stream(names)
-                            .map(name -> new EnvVar(name, "x", null))
-                            .toList());
+            spec.getProxy().setEnv(List.of(variables));
         });
     }
 }

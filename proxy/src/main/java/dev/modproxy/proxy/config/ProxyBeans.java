@@ -53,20 +53,19 @@ public class ProxyBeans {
                 .sumdb(config.sumdb().orElse(GoSumDbSetting.DEFAULT))
                 .nosumdb(config.nosumdb().orElse(""))
                 .sumdbRequired(SettingValues.flag("MODPROXY_SUMDB_REQUIRED", config.sumdbRequired()))
-                .connectTimeout(SettingValues.positiveDuration("MODPROXY_CONNECT_TIMEOUT", config.connectTimeout()))
-                .readTimeout(SettingValues.positiveDuration("MODPROXY_READ_TIMEOUT", config.readTimeout()))
+                .connectTimeout(SettingValues.duration("MODPROXY_CONNECT_TIMEOUT", config.connectTimeout()))
+                .readTimeout(SettingValues.duration("MODPROXY_READ_TIMEOUT", config.readTimeout()))
                 .mutableTtl(SettingValues.duration("MODPROXY_MUTABLE_TTL", config.mutableTtl()))
                 .negativeTtl(SettingValues.duration("MODPROXY_NEGATIVE_TTL", config.negativeTtl()))
                 .downloadDeadlines(
-                        SettingValues.positiveDuration(
-                                "MODPROXY_TEXT_DOWNLOAD_DEADLINE", config.textDownloadDeadline()),
-                        SettingValues.positiveDuration("MODPROXY_ZIP_DOWNLOAD_DEADLINE", config.zipDownloadDeadline()))
+                        SettingValues.duration("MODPROXY_TEXT_DOWNLOAD_DEADLINE", config.textDownloadDeadline()),
+                        SettingValues.duration("MODPROXY_ZIP_DOWNLOAD_DEADLINE", config.zipDownloadDeadline()))
                 .maxDownloads(SettingValues.count("MODPROXY_MAX_DOWNLOADS", config.maxDownloads()))
                 .breaker(
                         SettingValues.count("MODPROXY_BREAKER_FAILURES", config.breakerFailures()),
                         SettingValues.duration("MODPROXY_BREAKER_COOL_DOWN", config.breakerCoolDown()))
                 .clientStallTimeout(
-                        SettingValues.positiveDuration("MODPROXY_CLIENT_STALL_TIMEOUT", config.clientStallTimeout()))
+                        SettingValues.duration("MODPROXY_CLIENT_STALL_TIMEOUT", config.clientStallTimeout()))
                 .memoryCacheSize(config.memoryCacheSize())
                 .prefetch(new ProxySettings.Prefetch(
                         SettingValues.flag("MODPROXY_PREFETCH", config.prefetch()),
@@ -74,8 +73,8 @@ public class ProxyBeans {
                         config.prefetchMaxBytes(),
                         config.prefetchMaxZipSize(),
                         SettingValues.count("MODPROXY_PREFETCH_QUEUE", config.prefetchQueue()),
-                        SettingValues.positiveDuration("MODPROXY_PREFETCH_START_WINDOW", config.prefetchStartWindow()),
-                        SettingValues.positiveDuration("MODPROXY_PREFETCH_USE_WINDOW", config.prefetchUseWindow())))
+                        SettingValues.duration("MODPROXY_PREFETCH_START_WINDOW", config.prefetchStartWindow()),
+                        SettingValues.duration("MODPROXY_PREFETCH_USE_WINDOW", config.prefetchUseWindow())))
                 .clock(Clock.systemUTC())
                 .build();
     }

@@ -4,9 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.modproxy.contract.ProxySetting;
+import dev.modproxy.contract.SettingValueRule;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 
 class SettingNamesTest {
@@ -43,6 +45,21 @@ class SettingNamesTest {
                 written.stream()
                         .filter(name -> !SettingNames.known().contains(name))
                         .toList());
+    }
+
+    /**
+     * The operator checks spec.proxy.env by the contract's rules: a variable read here without one would be passed on
+     * unchecked, and one ruled there that is read no more would be checked for nothing.
+     */
+    @Test
+    void everyVariableThisProxyReadsHasAValueRuleInTheContract() {
+        TreeSet<String> unruled = new TreeSet<>(SettingNames.known());
+        unruled.removeAll(SettingValueRule.variables());
+        TreeSet<String> unread = new TreeSet<>(SettingValueRule.variables());
+        unread.removeAll(SettingNames.known());
+
+        assertEquals(new TreeSet<>(), unruled, "read by ProxyConfig, no rule in the contract's SettingValueRule");
+        assertEquals(new TreeSet<>(), unread, "ruled in the contract's SettingValueRule, not read by ProxyConfig");
     }
 
     @Test

@@ -21,7 +21,7 @@ public class ProxyTuning {
             "T([0-9]+H([0-9]+M)?(" + ISO_SECONDS + ")?|[0-9]+M(" + ISO_SECONDS + ")?|" + ISO_SECONDS + ")";
 
     /**
-     * A duration the proxy reads (Quarkus's DurationConverter; SpecProblems reads it by the same rule, ProxyDuration): a whole number with
+     * A duration the proxy reads (the contract's ProxyDuration, Quarkus's rule; SpecProblems reads it by the same): a whole number with
      * ms, s, m, h or d (30s, 5m), or an ISO-8601 duration java.time.Duration parses (PT30S, P1DT12H), unsigned. The
      * earlier pattern took P and any capitals (PXQ), which stopped the proxy at start.
      */

@@ -1,0 +1,152 @@
+package dev.modproxy.contract;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * What the proxy takes as the value of each MODPROXY_* variable it reads, and the one line it stops at start with for
+ * any other value. The proxy reads its durations, counts and switches through these rules; the operator checks the
+ * values a user passes in spec.proxy.env by them, so a value the operator takes is one the proxy starts with.
+ */
+public enum SettingValueRule {
+    /** A duration of 0 or more, as {@link ProxyDuration} reads it. */
+    DURATION,
+    /**
+     * A duration of more than 0: the bound of a wait, which at 0 would fail every wait (the JDK's HTTP client refuses
+     * a timeout of 0 outright, "Invalid duration: PT0S").
+     */
+    POSITIVE_DURATION,
+    /** A whole number of 1 or more: threads, a queue's length, a count of failures. */
+    COUNT,
+    /** true or false; the configuration library's other spellings (1/0, yes/no, y/n, on/off) are kept. */
+    SWITCH,
+    /** A byte count, as {@link ByteSize} reads it. */
+    SIZE,
+    /**
+     * Text the proxy reads by a syntax of its own (a GOPROXY list, globs, GOSUMDB, a path, a URL, a watermark) or
+     * takes as written: no rule here. The operator writes each of these from a field it checks, or not at all.
+     */
+    TEXT;
+
+    private static final String DURATION_SYNTAX = "a duration such as 500ms, 30s, 5m, 1h or PT30S";
+
+    /** Every variable of the proxy's ProxyConfig; its SettingValueRulesTest fails when one is missing here. */
+    private static final Map<String, SettingValueRule> RULES = Map.ofEntries(
+            Map.entry("MODPROXY_UPSTREAM", TEXT),
+            Map.entry("MODPROXY_NETRC", TEXT),
+            Map.entry("MODPROXY_STORAGE_DIR", TEXT),
+            Map.entry("MODPROXY_PRIVATE", TEXT),
+            Map.entry("MODPROXY_SUMDB", TEXT),
+            Map.entry("MODPROXY_NOSUMDB", TEXT),
+            Map.entry("MODPROXY_SUMDB_REQUIRED", SWITCH),
+            Map.entry("MODPROXY_CONNECT_TIMEOUT", POSITIVE_DURATION),
+            Map.entry("MODPROXY_READ_TIMEOUT", POSITIVE_DURATION),
+            Map.entry("MODPROXY_MUTABLE_TTL", DURATION),
+            Map.entry("MODPROXY_NEGATIVE_TTL", DURATION),
+            Map.entry("MODPROXY_TEXT_DOWNLOAD_DEADLINE", POSITIVE_DURATION),
+            Map.entry("MODPROXY_ZIP_DOWNLOAD_DEADLINE", POSITIVE_DURATION),
+            Map.entry("MODPROXY_MAX_DOWNLOADS", COUNT),
+            Map.entry("MODPROXY_BREAKER_FAILURES", COUNT),
+            Map.entry("MODPROXY_BREAKER_COOL_DOWN", DURATION),
+            Map.entry("MODPROXY_CLIENT_STALL_TIMEOUT", POSITIVE_DURATION),
+            Map.entry("MODPROXY_STORAGE_TYPE", TEXT),
+            Map.entry("MODPROXY_EVICTION_HIGH_WATERMARK", TEXT),
+            Map.entry("MODPROXY_EVICTION_LOW_WATERMARK", TEXT),
+            Map.entry("MODPROXY_MAX_SIZE", SIZE),
+            Map.entry("MODPROXY_MEMORY_CACHE_SIZE", SIZE),
+            Map.entry("MODPROXY_PREFETCH", SWITCH),
+            Map.entry("MODPROXY_PREFETCH_CONCURRENCY", COUNT),
+            Map.entry("MODPROXY_PREFETCH_MAX_BYTES", SIZE),
+            Map.entry("MODPROXY_PREFETCH_MAX_ZIP_SIZE", SIZE),
+            Map.entry("MODPROXY_PREFETCH_QUEUE", COUNT),
+            Map.entry("MODPROXY_PREFETCH_START_WINDOW", POSITIVE_DURATION),
+            Map.entry("MODPROXY_PREFETCH_USE_WINDOW", POSITIVE_DURATION),
+            Map.entry("MODPROXY_PASS_THROUGH_DIR", TEXT),
+            Map.entry("MODPROXY_PASS_THROUGH_MAX_SIZE", SIZE),
+            Map.entry("MODPROXY_S3_ENDPOINT", TEXT),
+            Map.entry("MODPROXY_S3_BUCKET", TEXT),
+            Map.entry("MODPROXY_S3_PREFIX", TEXT),
+            Map.entry("MODPROXY_S3_REGION", TEXT),
+            Map.entry("MODPROXY_S3_PATH_STYLE", SWITCH));
+
+    /** The rule of {@code variable}, e.g. MODPROXY_PREFETCH; empty for a name that is no setting of the proxy. */
+    public static Optional<SettingValueRule> of(String variable) {
+        return Optional.ofNullable(RULES.get(variable));
+    }
+
+    /** Every MODPROXY_* variable the proxy reads. */
+    public static Set<String> variables() {
+        return RULES.keySet();
+    }
+
+    /** The one line the proxy stops at start with for {@code text} as the value of {@code variable}, if any. */
+    public Optional<String> problem(String variable, String text) {
+        try {
+            switch (this) {
+                case DURATION, POSITIVE_DURATION -> duration(variable, text);
+                case COUNT -> count(variable, text);
+                case SWITCH -> switchedOn(variable, text);
+                case SIZE -> ByteSize.parse(variable, text);
+                case TEXT -> {}
+            }
+            return Optional.empty();
+        } catch (IllegalArgumentException e) {
+            return Optional.of(e.getMessage());
+        }
+    }
+
+    /** @throws IllegalArgumentException with the one line, for a value this rule refuses */
+    public Duration duration(String variable, String text) {
+        expect(variable, DURATION, POSITIVE_DURATION);
+        Duration duration;
+        try {
+            duration = ProxyDuration.parse(text);
+        } catch (IllegalArgumentException e) {
+            duration = null;
+        }
+        if (duration == null || duration.isNegative()) {
+            throw new IllegalArgumentException(variable + " must be " + DURATION_SYNTAX + ", got '" + text + "'");
+        }
+        if (this == POSITIVE_DURATION && duration.isZero()) {
+            throw new IllegalArgumentException(
+                    variable + " must be more than 0 (" + DURATION_SYNTAX + "), got '" + text + "'");
+        }
+        return duration;
+    }
+
+    /** @throws IllegalArgumentException with the one line, for a value this rule refuses */
+    public int count(String variable, String text) {
+        expect(variable, COUNT);
+        int count;
+        try {
+            count = Integer.parseInt(text.trim());
+        } catch (NumberFormatException e) {
+            count = 0;
+        }
+        if (count < 1) {
+            throw new IllegalArgumentException(variable + " must be a whole number of 1 or more, got '" + text + "'");
+        }
+        return count;
+    }
+
+    /** @throws IllegalArgumentException with the one line, for a value this rule refuses */
+    public boolean switchedOn(String variable, String text) {
+        expect(variable, SWITCH);
+        return switch (text.trim().toLowerCase(Locale.ROOT)) {
+            case "true", "1", "yes", "y", "on" -> true;
+            case "false", "0", "no", "n", "off" -> false;
+            default -> throw new IllegalArgumentException(variable + " must be true or false, got '" + text + "'");
+        };
+    }
+
+    /** A reader of another kind than the variable's rule is the caller's mistake, not the value's. */
+    private void expect(String variable, SettingValueRule... kinds) {
+        if (!List.of(kinds).contains(this)) {
+            throw new IllegalStateException(variable + " is read as " + this + ", not as " + List.of(kinds));
+        }
+    }
+}
