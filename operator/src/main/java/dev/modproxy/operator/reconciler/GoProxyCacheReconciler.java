@@ -51,6 +51,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -207,11 +208,14 @@ public class GoProxyCacheReconciler implements Reconciler<GoProxyCache> {
             return ErrorStatusUpdateControl.<GoProxyCache>noStatusUpdate().withNoRetry();
         }
         if (FailureExplainer.CACHE_DELETED.equals(failure.reason())) {
-            // deleted by someone while this reconciliation ran: nothing failed that anyone needs to hear of
-            LOG.debugf(
-                    "GoProxyCache %s/%s: %s",
-                    cache.getMetadata().getNamespace(), cache.getMetadata().getName(), failure.message());
-            return ErrorStatusUpdateControl.<GoProxyCache>noStatusUpdate().withNoRetry();
+            if (!stillExists(cache, context.getClient())) {
+                // deleted by someone while this reconciliation ran: nothing failed that anyone needs to hear of
+                LOG.debugf(
+                        "GoProxyCache %s/%s: %s",
+                        cache.getMetadata().getNamespace(), cache.getMetadata().getName(), failure.message());
+                return ErrorStatusUpdateControl.<GoProxyCache>noStatusUpdate().withNoRetry();
+            }
+            failure = FailureExplainer.notFoundThoughPresent(e);
         }
         boolean retriesSpent =
                 context.getRetryInfo().map(RetryInfo::isLastAttempt).orElse(false);
@@ -247,7 +251,7 @@ public class GoProxyCacheReconciler implements Reconciler<GoProxyCache> {
         try {
             writeStatus(cache, status, context);
         } catch (RuntimeException unreported) {
-            if (FailureExplainer.cacheDeleted(unreported)) {
+            if (FailureExplainer.cacheDeleted(unreported) && !stillExists(cache, context.getClient())) {
                 // deleted since the failure: its status went with it
                 LOG.debugf(
                         "GoProxyCache %s/%s was deleted before its failure could be reported",
@@ -268,6 +272,24 @@ public class GoProxyCacheReconciler implements Reconciler<GoProxyCache> {
         return FailureExplainer.awaitsAFix(failure) || retriesSpent
                 ? control.withNoRetry().rescheduleAfter(recheckInterval)
                 : control;
+    }
+
+    /**
+     * Whether the cache the API server answered 404 for is still there (the same object, by uid): then the 404 is not
+     * its deletion but, e.g., a CRD without the status subresource, which must not pass in silence.
+     */
+    private static boolean stillExists(GoProxyCache cache, KubernetesClient client) {
+        try {
+            GoProxyCache now = client.resources(GoProxyCache.class)
+                    .inNamespace(cache.getMetadata().getNamespace())
+                    .withName(cache.getMetadata().getName())
+                    .get();
+            return now != null
+                    && Objects.equals(
+                            now.getMetadata().getUid(), cache.getMetadata().getUid());
+        } catch (KubernetesClientException e) {
+            return true; // cannot tell: reported as the failure it was, and retried
+        }
     }
 
     /** A ServiceMonitor asked for where the cluster has no CRD for it, by the check that activates the dependent. */

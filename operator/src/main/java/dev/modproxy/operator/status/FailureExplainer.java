@@ -120,6 +120,22 @@ public final class FailureExplainer {
         return CACHE_DELETED.equals(explain(error).reason());
     }
 
+    /**
+     * A {@link #CACHE_DELETED} failure whose cache is still there: an API error, with its likely cause (a CRD without
+     * the status subresource answers 404 to every status write).
+     */
+    public static Observation.Failure notFoundThoughPresent(Exception error) {
+        String answer = firstCause(causes(error), KubernetesClientException.class)
+                .map(e -> firstLine(answer(e)))
+                .orElseGet(error::getMessage);
+        return new Observation.Failure(
+                "ApiError",
+                "The API server answered 404 (" + answer + ") though the GoProxyCache exists. Fix: check that the "
+                        + "cluster's CRD goproxycaches.modproxy.dev has the status subresource (kubectl get crd "
+                        + "goproxycaches.modproxy.dev -o jsonpath='{.spec.versions[*].subresources}'); if not, apply "
+                        + "crds/goproxycaches.modproxy.dev-v1.yml of this release.");
+    }
+
     /** True when retrying soon cannot help: the API server refuses until a person changes something. */
     public static boolean awaitsAFix(Observation.Failure failure) {
         return AWAITING_A_FIX.contains(failure.reason());

@@ -692,6 +692,63 @@ class GoProxyCacheReconcilerTest {
         }
     }
 
+    /**
+     * A 404 about the cache is its deletion only when it is gone: a cluster whose CRD lacks the status subresource
+     * answers 404 to every status write of a cache that exists, and that must be said, not passed over as a
+     * deletion.
+     */
+    @Test
+    void aNotFoundAboutACacheThatStillExistsIsReportedWithItsLikelyCause() {
+        String ns = namespace();
+        try (CapturedLog log = new CapturedLog(GoProxyCacheReconciler.class.getName())) {
+            if (ClusterUnderTest.mock().isPresent()) {
+                ClusterUnderTest.mock()
+                        .get()
+                        .expect()
+                        .patch()
+                        // the test profile writes status with a JSON patch (the mock has no server-side apply)
+                        .withPath("/apis/modproxy.dev/v1alpha1/namespaces/" + ns + "/goproxycaches/nostatus/status")
+                        .andReturn(
+                                404,
+                                new StatusBuilder()
+                                        .withStatus("Failure")
+                                        .withCode(404)
+                                        .withReason("NotFound")
+                                        .withMessage("the server could not find the requested resource")
+                                        .withNewDetails()
+                                        .withGroup("modproxy.dev")
+                                        .withKind("goproxycaches")
+                                        .withName("nostatus")
+                                        .endDetails()
+                                        .build())
+                        .always();
+                create(ns, "nostatus", spec -> {});
+                await().atMost(PATIENCE)
+                        .untilAsserted(() -> assertThat(log.records.stream()
+                                        .filter(about(ns))
+                                        .map(CapturedLog::text)
+                                        .toList())
+                                .anySatisfy(line -> assertThat(line)
+                                        .contains("though the GoProxyCache exists")
+                                        .contains("status subresource")));
+            } else {
+                // the real thing: a cache deleted as it is reconciled brings no warning at all
+                create(ns, "nostatus", spec -> {});
+                client.resources(GoProxyCache.class)
+                        .inNamespace(ns)
+                        .withName("nostatus")
+                        .delete();
+                await().atMost(PATIENCE).until(() -> fresh(ns, "nostatus") == null);
+                assertThat(log.records.stream()
+                                .filter(about(ns))
+                                .filter(r -> r.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue())
+                                .map(CapturedLog::text)
+                                .toList())
+                        .isEmpty();
+            }
+        }
+    }
+
     /** The API server's answer to a creation it refuses. */
     @Test
     void aConflictWithAnotherWriterIsRetriedWithoutReportingTheCacheDegraded() {
