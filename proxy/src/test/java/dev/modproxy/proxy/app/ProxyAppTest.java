@@ -151,7 +151,7 @@ class ProxyAppTest {
         HttpResponse<String> response = get("/example.com/lib/@v/v1.9.9.info");
 
         assertEquals(502, response.statusCode());
-        assertTrue(response.body().contains("names version v1.0.0"), response.body());
+        assertTrue(response.body().contains("names version \"v1.0.0\""), response.body());
     }
 
     @Test
