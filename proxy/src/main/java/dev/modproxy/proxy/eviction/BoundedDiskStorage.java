@@ -55,6 +55,19 @@ public final class BoundedDiskStorage extends ForwardingStorage implements AutoC
     private final AtomicBoolean checkQueued = new AtomicBoolean();
     /** When the volume-full warning may be logged again; guarded by this. */
     private long nextVolumeWarningMillis = Long.MIN_VALUE;
+    /** The last walk's finding that the volume is full of what is not the cache's, while it stands; guarded by this. */
+    private NotOurs volumeFullOfNotOurs;
+
+    /**
+     * The volume was over its mark with {@code used} bytes, too few of them the cache's to evict. It stands until
+     * {@code untilMillis}, the next periodic check, or until used drops: until then the cache's own writes, each of
+     * which asks for a check, change nothing (they only add to what is ours) and need no walk of the whole tree.
+     */
+    private record NotOurs(long used, long untilMillis) {
+        boolean stands(long usedNow, long nowMillis) {
+            return usedNow >= used && nowMillis < untilMillis;
+        }
+    }
 
     private static final Duration VOLUME_WARNING_INTERVAL = Duration.ofMinutes(1);
 
@@ -214,6 +227,10 @@ public final class BoundedDiskStorage extends ForwardingStorage implements AutoC
         long forCap = watermarks.bytesToFree(cacheBytes, 0, 0);
         long forVolume = watermarks.bytesToFree(0, capacity, used);
         if (forCap <= 0 && forVolume <= 0) {
+            volumeFullOfNotOurs = null;
+            return 0;
+        }
+        if (forCap <= 0 && volumeFullOfNotOurs != null && volumeFullOfNotOurs.stands(used, clock.millis())) {
             return 0;
         }
         OptionalLong blockSize = volume.blockSize();
@@ -225,7 +242,11 @@ public final class BoundedDiskStorage extends ForwardingStorage implements AutoC
         if (forVolume > 0 && blockSize.isPresent() && used - held.occupied() > watermarks.high() * capacity) {
             // even with the cache empty the volume would stay over its mark: evicting would gain nothing
             warnVolumeFull(capacity, used, held.occupied());
+            volumeFullOfNotOurs =
+                    new NotOurs(used, clock.millis() + settings.checkEvery().toMillis());
             forVolume = 0;
+        } else {
+            volumeFullOfNotOurs = null;
         }
         long largestKept = largestKept(capacity);
         boolean tooLarge = held.candidates().stream().anyMatch(c -> c.size() > largestKept);

@@ -69,6 +69,10 @@ class BoundedDiskStorageTest {
      * (a 100-byte object takes 4 KiB, an empty file none).
      */
     private VolumeSpace blockVolume(long capacityBlocks, long foreignBlocks) {
+        return blockVolume(capacityBlocks, new AtomicLong(foreignBlocks));
+    }
+
+    private VolumeSpace blockVolume(long capacityBlocks, AtomicLong foreignBlocks) {
         return new VolumeSpace() {
             @Override
             public long capacity() {
@@ -77,7 +81,7 @@ class BoundedDiskStorageTest {
 
             @Override
             public long used() throws IOException {
-                long[] blocks = {foreignBlocks};
+                long[] blocks = {foreignBlocks.get()};
                 Files.walkFileTree(root, new SimpleFileVisitor<>() {
                     @Override
                     public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
@@ -166,6 +170,39 @@ class BoundedDiskStorageTest {
                 IntStream.range(0, 5).boxed().toList(),
                 missing(5, BoundedDiskStorageTest::version),
                 "192 blocks used and only 100 not the cache's: make room");
+    }
+
+    @Test
+    void aVolumeFoundFullOfWhatIsNotOursIsWalkedAgainAtTheNextPeriodicCheck() throws IOException {
+        AtomicLong foreign = new AtomicLong(185);
+        open(new Watermarks(0.9, 0.85, OptionalLong.empty()), blockVolume(200, foreign));
+        put(version(0), 100);
+        put(version(1), 100);
+        assertEquals(0, storage.evictIfNeeded(), "193 of 200 blocks used, 185 not the cache's");
+
+        for (int i = 2; i < 42; i++) {
+            put(version(i), 100); // each write asks for a check
+            foreign.decrementAndGet(); // as another program frees a block: the volume's use stays at 193 blocks
+        }
+        assertEquals(List.of(), missing(42, BoundedDiskStorageTest::version), "no check walked the cache again");
+        assertEquals(0, storage.evictIfNeeded());
+
+        clock.advance(Duration.ofHours(1)); // the periodic check is due
+        assertEquals(23, storage.evictIfNeeded(), "145 blocks not the cache's now: 23 go, down to 170");
+        assertEquals(IntStream.range(0, 23).boxed().toList(), missing(42, BoundedDiskStorageTest::version));
+    }
+
+    @Test
+    void aVolumeFoundFullOfWhatIsNotOursIsWalkedAgainOnceItsUseDrops() throws IOException {
+        AtomicLong foreign = new AtomicLong(185);
+        open(new Watermarks(0.9, 0.85, OptionalLong.empty()), blockVolume(200, foreign));
+        put(version(0), 100);
+        put(version(1), 100);
+        assertEquals(0, storage.evictIfNeeded(), "193 of 200 blocks used, 185 not the cache's");
+
+        foreign.set(178);
+
+        assertEquals(2, storage.evictIfNeeded(), "186 blocks used, 178 not the cache's: what is ours goes");
     }
 
     @Test
