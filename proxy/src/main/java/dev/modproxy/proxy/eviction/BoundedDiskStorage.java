@@ -160,7 +160,7 @@ public final class BoundedDiskStorage extends ForwardingStorage implements AutoC
                 touch(inner.stagedFile(), true);
                 // leased before it is published: the check this commit asks for must not remove it before
                 // the writer has served it (a nearly full volume evicted fresh answers, and the client got a 503)
-                leases.acquire(key);
+                leases.acquireNew(key);
                 StoredObject stored;
                 try {
                     stored = inner.commit();

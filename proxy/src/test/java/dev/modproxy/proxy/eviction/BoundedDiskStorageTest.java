@@ -249,6 +249,58 @@ class BoundedDiskStorageTest {
     }
 
     @Test
+    void aListThatFitsAgainIsKeptThoughTheOneItReplacedWasTooLarge() throws IOException {
+        AtomicLong checks = new AtomicLong();
+        open(new Watermarks(0.9, 0.75, OptionalLong.of(1000)), new VolumeSpace() {
+            @Override
+            public long capacity() {
+                return 0; // no volume to fill: only the 1000-byte cap bounds the cache
+            }
+
+            @Override
+            public long used() {
+                checks.incrementAndGet(); // read once per check: tells the test a check has run
+                return 0;
+            }
+
+            @Override
+            public OptionalLong blockSize() {
+                return OptionalLong.empty();
+            }
+        });
+        StorageKey list = new StorageKey("example.com/m/@v/list");
+        StoredObject large = commit(list, 950); // over the 900 bytes the cap keeps: doomed while served
+        assertEquals(0, storage.evictIfNeeded());
+        StoredObject fits = commit(list, 100);
+
+        large.release();
+        fits.release();
+        awaitEvictionThread(checks); // a removal the last release asked for has run by then
+
+        assertTrue(stored(list), "the list that fits stays");
+        assertEquals(0, evicted.get());
+    }
+
+    private StoredObject commit(StorageKey key, int size) throws IOException {
+        try (StorageWriter writer = storage.openWriter(key)) {
+            writer.output().write(new byte[size]);
+            return writer.commit();
+        }
+    }
+
+    /**
+     * Waits until the eviction thread has run what was queued on it before this call. A check asked for may share
+     * the turn of one queued earlier, or the count may be of one already running, so two in a row are waited for.
+     */
+    private void awaitEvictionThread(AtomicLong checks) {
+        for (int i = 0; i < 2; i++) {
+            long before = checks.get();
+            storage.requestCheck();
+            await().atMost(Duration.ofSeconds(10)).until(() -> checks.get() > before);
+        }
+    }
+
+    @Test
     void evictionRemovesTheDirectoriesItEmptied() throws IOException {
         open();
         StorageKey other = new StorageKey("example.com/m0/@v/v2.0.0.zip");
