@@ -34,6 +34,9 @@ class BoundedDiskStorageTest {
 
     final MutableClock clock = new MutableClock(Instant.parse("2030-01-01T00:00:00Z"));
     final AtomicLong evicted = new AtomicLong();
+    /** Checks run so far on a volume of the test's own (each reads the volume's use once). */
+    final AtomicLong checks = new AtomicLong();
+
     BoundedDiskStorage storage;
 
     @AfterEach
@@ -81,6 +84,7 @@ class BoundedDiskStorageTest {
 
             @Override
             public long used() throws IOException {
+                checks.incrementAndGet();
                 long[] blocks = {foreignBlocks.get()};
                 Files.walkFileTree(root, new SimpleFileVisitor<>() {
                     @Override
@@ -176,33 +180,44 @@ class BoundedDiskStorageTest {
     void aVolumeFoundFullOfWhatIsNotOursIsWalkedAgainAtTheNextPeriodicCheck() throws IOException {
         AtomicLong foreign = new AtomicLong(185);
         open(new Watermarks(0.9, 0.85, OptionalLong.empty()), blockVolume(200, foreign));
+        awaitEvictionThread(); // the check at start found 185 of 188 blocks not the cache's
         put(version(0), 100);
         put(version(1), 100);
-        assertEquals(0, storage.evictIfNeeded(), "193 of 200 blocks used, 185 not the cache's");
+        storage.evictIfNeeded();
+        assertEquals(List.of(), missing(2, BoundedDiskStorageTest::version), "193 blocks used, 185 not the cache's");
 
         for (int i = 2; i < 42; i++) {
             put(version(i), 100); // each write asks for a check
             foreign.decrementAndGet(); // as another program frees a block: the volume's use stays at 193 blocks
         }
+        storage.evictIfNeeded();
         assertEquals(List.of(), missing(42, BoundedDiskStorageTest::version), "no check walked the cache again");
-        assertEquals(0, storage.evictIfNeeded());
 
         clock.advance(Duration.ofHours(1)); // the periodic check is due
-        assertEquals(23, storage.evictIfNeeded(), "145 blocks not the cache's now: 23 go, down to 170");
-        assertEquals(IntStream.range(0, 23).boxed().toList(), missing(42, BoundedDiskStorageTest::version));
+        storage.evictIfNeeded();
+        assertEquals(
+                IntStream.range(0, 23).boxed().toList(),
+                missing(42, BoundedDiskStorageTest::version),
+                "145 blocks not the cache's now: 23 go, down to 170");
     }
 
     @Test
     void aVolumeFoundFullOfWhatIsNotOursIsWalkedAgainOnceItsUseDrops() throws IOException {
         AtomicLong foreign = new AtomicLong(185);
         open(new Watermarks(0.9, 0.85, OptionalLong.empty()), blockVolume(200, foreign));
+        awaitEvictionThread(); // the check at start found 185 of 188 blocks not the cache's
         put(version(0), 100);
         put(version(1), 100);
-        assertEquals(0, storage.evictIfNeeded(), "193 of 200 blocks used, 185 not the cache's");
+        storage.evictIfNeeded();
+        assertEquals(List.of(), missing(2, BoundedDiskStorageTest::version), "193 blocks used, 185 not the cache's");
 
         foreign.set(178);
+        storage.evictIfNeeded();
 
-        assertEquals(2, storage.evictIfNeeded(), "186 blocks used, 178 not the cache's: what is ours goes");
+        assertEquals(
+                List.of(0, 1),
+                missing(2, BoundedDiskStorageTest::version),
+                "186 blocks used, 178 not the cache's: what is ours goes");
     }
 
     @Test
@@ -250,7 +265,6 @@ class BoundedDiskStorageTest {
 
     @Test
     void aListThatFitsAgainIsKeptThoughTheOneItReplacedWasTooLarge() throws IOException {
-        AtomicLong checks = new AtomicLong();
         open(new Watermarks(0.9, 0.75, OptionalLong.of(1000)), new VolumeSpace() {
             @Override
             public long capacity() {
@@ -259,7 +273,7 @@ class BoundedDiskStorageTest {
 
             @Override
             public long used() {
-                checks.incrementAndGet(); // read once per check: tells the test a check has run
+                checks.incrementAndGet();
                 return 0;
             }
 
@@ -275,7 +289,7 @@ class BoundedDiskStorageTest {
 
         large.release();
         fits.release();
-        awaitEvictionThread(checks); // a removal the last release asked for has run by then
+        awaitEvictionThread(); // a removal the last release asked for has run by then
 
         assertTrue(stored(list), "the list that fits stays");
         assertEquals(0, evicted.get());
@@ -292,7 +306,7 @@ class BoundedDiskStorageTest {
      * Waits until the eviction thread has run what was queued on it before this call. A check asked for may share
      * the turn of one queued earlier, or the count may be of one already running, so two in a row are waited for.
      */
-    private void awaitEvictionThread(AtomicLong checks) {
+    private void awaitEvictionThread() {
         for (int i = 0; i < 2; i++) {
             long before = checks.get();
             storage.requestCheck();
