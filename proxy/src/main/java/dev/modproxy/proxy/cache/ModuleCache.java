@@ -576,6 +576,16 @@ public final class ModuleCache {
         }
     }
 
+    /**
+     * Releases what a fetch stored when a failure after it (recording the demand) replaces its outcome with a
+     * refusal: no answer will serve it, and the storage would keep it leased against eviction.
+     */
+    private static void releaseStored(Outcome outcome) {
+        if (outcome != null && outcome.stored() != null) {
+            outcome.stored().release();
+        }
+    }
+
     /** Fetches key for everyone waiting on mine. */
     private CacheAnswer lead(ProxyRequest request, StorageKey key, ClientStream client, boolean refresh, Flight mine)
             throws IOException {
@@ -594,6 +604,7 @@ public final class ModuleCache {
             }
             return outcome.forLeader();
         } catch (RuntimeException | IOException e) {
+            releaseStored(outcome);
             outcome = Outcome.refused(502, "internal error while fetching " + key + ": " + e.getMessage());
             throw e;
         } finally {
@@ -675,6 +686,7 @@ public final class ModuleCache {
             demand.landed(request, true);
             return PrefetchResult.STORED;
         } catch (RuntimeException | IOException e) {
+            releaseStored(outcome);
             outcome = Outcome.refused(502, "internal error while fetching " + key + ": " + e.getMessage());
             metrics.prefetchWasted(request.kind(), "failed");
             throw e;

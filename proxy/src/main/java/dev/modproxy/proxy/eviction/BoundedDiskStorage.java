@@ -14,8 +14,8 @@ import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.FileTime;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -29,9 +29,10 @@ import org.jboss.logging.Logger;
  * the low mark. Objects being served are skipped; sumdb answers go last. While the disk is still
  * counting what it held at start, only the volume's watermark applies; the size cap is checked
  * once the count is done. A fresh object is leased from its commit until its writer releases it, so
- * it reaches its first client. When the volume is over its mark with data that is not the cache's,
- * so that even an empty cache would leave it there, nothing is evicted for it (that would empty the
- * cache for nothing) and a warning says so, at most once a minute.
+ * it reaches its first client. When the volume is over its mark with data that is not the cache's
+ * (what the cache's files take is estimated in the volume's blocks), so that even an empty cache
+ * would leave it there, nothing is evicted for it (that would empty the cache for nothing) and a
+ * warning says so, at most once a minute.
  */
 public final class BoundedDiskStorage extends ForwardingStorage implements AutoCloseable {
 
@@ -54,6 +55,19 @@ public final class BoundedDiskStorage extends ForwardingStorage implements AutoC
     private final AtomicBoolean checkQueued = new AtomicBoolean();
     /** When the volume-full warning may be logged again; guarded by this. */
     private long nextVolumeWarningMillis = Long.MIN_VALUE;
+    /** The last walk's finding that the volume is full of what is not the cache's, while it stands; guarded by this. */
+    private NotOurs volumeFullOfNotOurs;
+
+    /**
+     * The volume was over its mark with {@code used} bytes, too few of them the cache's to evict. It stands until
+     * {@code untilMillis}, the next periodic check, or until used drops: until then the cache's own writes, each of
+     * which asks for a check, change nothing (they only add to what is ours) and need no walk of the whole tree.
+     */
+    private record NotOurs(long used, long untilMillis) {
+        boolean stands(long usedNow, long nowMillis) {
+            return usedNow >= used && nowMillis < untilMillis;
+        }
+    }
 
     private static final Duration VOLUME_WARNING_INTERVAL = Duration.ofMinutes(1);
 
@@ -146,7 +160,7 @@ public final class BoundedDiskStorage extends ForwardingStorage implements AutoC
                 touch(inner.stagedFile(), true);
                 // leased before it is published: the check this commit asks for must not remove it before
                 // the writer has served it (a nearly full volume evicted fresh answers, and the client got a 503)
-                leases.acquire(key);
+                leases.acquireNew(key);
                 StoredObject stored;
                 try {
                     stored = inner.commit();
@@ -167,7 +181,7 @@ public final class BoundedDiskStorage extends ForwardingStorage implements AutoC
     public double bound() {
         try {
             long capacity = volume.capacity();
-            java.util.OptionalLong cap = settings.watermarks().maxSizeBytes();
+            OptionalLong cap = settings.watermarks().maxSizeBytes();
             if (cap.isPresent() && (capacity <= 0 || cap.getAsLong() < capacity)) {
                 return cap.getAsLong();
             }
@@ -213,29 +227,43 @@ public final class BoundedDiskStorage extends ForwardingStorage implements AutoC
         long forCap = watermarks.bytesToFree(cacheBytes, 0, 0);
         long forVolume = watermarks.bytesToFree(0, capacity, used);
         if (forCap <= 0 && forVolume <= 0) {
+            volumeFullOfNotOurs = null;
             return 0;
         }
-        List<LruEviction.Candidate> candidates = eviction.candidates(disk.root());
-        long ours = candidates.stream().mapToLong(LruEviction.Candidate::size).sum();
-        if (forVolume > 0 && used - ours > watermarks.high() * capacity) {
+        if (forCap <= 0 && volumeFullOfNotOurs != null && volumeFullOfNotOurs.stands(used, clock.millis())) {
+            return 0;
+        }
+        OptionalLong blockSize = volume.blockSize();
+        LruEviction.Holdings held = eviction.scan(disk.root(), blockSize.orElse(1));
+        // The volume counts blocks, so what the cache occupies is estimated in blocks: by file lengths, a volume of
+        // small .info and .mod files (60 bytes each, 4 KiB each on ext4) looked full of data not the cache's and
+        // was never evicted. When the file system does not say its block size, that is not judged at all: a wrong
+        // eviction costs refetches, a wrong refusal a full disk.
+        if (forVolume > 0 && blockSize.isPresent() && used - held.occupied() > watermarks.high() * capacity) {
             // even with the cache empty the volume would stay over its mark: evicting would gain nothing
-            warnVolumeFull(capacity, used, ours);
+            warnVolumeFull(capacity, used, held.occupied());
+            volumeFullOfNotOurs =
+                    new NotOurs(used, clock.millis() + settings.checkEvery().toMillis());
             forVolume = 0;
+        } else {
+            volumeFullOfNotOurs = null;
         }
-        long toFree = Math.max(forCap, forVolume);
         long largestKept = largestKept(capacity);
-        boolean tooLarge = candidates.stream().anyMatch(c -> c.size() > largestKept);
-        if (toFree <= 0 && !tooLarge) {
+        boolean tooLarge = held.candidates().stream().anyMatch(c -> c.size() > largestKept);
+        if (forCap <= 0 && forVolume <= 0 && !tooLarge) {
             return 0;
         }
-        LruEviction.Result result = eviction.free(candidates, toFree, largestKept);
+        LruEviction.Result result = eviction.free(held, forCap, forVolume, largestKept);
         LOG.infof(
-                "evicted %d objects (%d bytes) from %s; %d bytes were to go%s",
+                "evicted %d objects (%d bytes, %d on the volume) from %s; %d bytes of the cache and %d of the volume "
+                        + "were to go%s",
                 result.objects(),
                 result.bytes(),
+                result.occupied(),
                 disk.describe(),
-                toFree,
-                result.bytes() < toFree ? " (the rest is in use or not ours)" : "");
+                Math.max(forCap, 0),
+                Math.max(forVolume, 0),
+                result.bytes() < forCap || result.occupied() < forVolume ? " (the rest is in use or not ours)" : "");
         return result.objects();
     }
 
@@ -252,18 +280,18 @@ public final class BoundedDiskStorage extends ForwardingStorage implements AutoC
         return largest;
     }
 
-    private void warnVolumeFull(long capacity, long used, long ours) {
+    private void warnVolumeFull(long capacity, long used, long occupied) {
         long now = clock.millis();
         if (now < nextVolumeWarningMillis) {
             return;
         }
         nextVolumeWarningMillis = now + VOLUME_WARNING_INTERVAL.toMillis();
         LOG.warnf(
-                "the volume holding %s is %d%% full (%d of %d bytes) and only %d bytes of that are cached objects: "
+                "the volume holding %s is %d%% full (%d of %d bytes) and the cache takes about %d bytes of that: "
                         + "eviction cannot make room, so it removes nothing; answers that do not fit are served "
                         + "without being kept. Free the volume or give the cache its own (next warning in %d s "
                         + "at the earliest)",
-                disk.describe(), used * 100 / capacity, used, capacity, ours, VOLUME_WARNING_INTERVAL.toSeconds());
+                disk.describe(), used * 100 / capacity, used, capacity, occupied, VOLUME_WARNING_INTERVAL.toSeconds());
     }
 
     @Override

@@ -24,9 +24,21 @@ final class LruEviction {
 
     static final String SUMDB_PREFIX = "sumdb/";
 
-    record Result(int objects, long bytes) {}
+    /** What a pass removed: bytes as the cache counts them, occupied as the volume does (see {@link Candidate}). */
+    record Result(int objects, long bytes, long occupied) {}
 
-    record Candidate(StorageKey key, long size, long lastAccessMillis, boolean sumdb) {}
+    /**
+     * A stored object: size is its length, occupied what it takes on the volume (its length in whole blocks; a
+     * file of 60 bytes takes 4 KiB on ext4). The cap counts sizes, the volume's figures count blocks.
+     */
+    record Candidate(StorageKey key, long size, long occupied, long lastAccessMillis, boolean sumdb) {}
+
+    /**
+     * What a walk of the root found: the objects eviction may remove, and an estimate of all the volume gives the
+     * cache (the objects, the directories, every process's staging), which errs high: what it leaves out of the
+     * volume's used bytes is taken for data that is not the cache's, and that stops eviction.
+     */
+    record Holdings(List<Candidate> candidates, long occupied, long blockSize) {}
 
     private static final Comparator<Candidate> EVICTION_ORDER =
             Comparator.comparing(Candidate::sumdb).thenComparingLong(Candidate::lastAccessMillis);
@@ -41,41 +53,49 @@ final class LruEviction {
         this.evicted = evicted;
     }
 
-    /** What the cache holds, in no particular order. */
-    List<Candidate> candidates(Path root) throws IOException {
-        return scan(root);
+    /**
+     * What the cache holds, in no particular order, with what it occupies on a volume that allocates in blocks of
+     * blockSize bytes (1: count lengths).
+     */
+    Holdings scan(Path root, long blockSize) throws IOException {
+        return new Walk(root, blockSize).run();
     }
 
     /**
-     * Removes objects until bytesToFree are gone: first every object larger than largestKept (one being served
+     * Removes objects until sizesToFree bytes of the cache's sizes and occupiedToFree bytes of the volume are gone
+     * (a directory emptied on the way counts a block): first every object larger than largestKept (one being served
      * is doomed: it goes at its last release, and counts as freed), then the rest in eviction order.
      */
-    Result free(List<Candidate> candidates, long bytesToFree, long largestKept) throws IOException {
-        List<Candidate> ordered = new ArrayList<>(candidates);
+    Result free(Holdings held, long sizesToFree, long occupiedToFree, long largestKept) throws IOException {
+        List<Candidate> ordered = new ArrayList<>(held.candidates());
         ordered.sort(EVICTION_ORDER);
         int objects = 0;
         long bytes = 0;
+        long occupied = 0;
         for (Candidate c : ordered) {
             if (c.size() > largestKept) {
                 if (deleteUnlessServed(c.key())) {
                     objects++;
                     bytes += c.size();
+                    occupied += c.occupied() + directoriesGoneAbove(c.key()) * held.blockSize();
                 } else if (leases.doomIfLeased(c.key())) {
                     bytes += c.size(); // freed once its last reader is done
+                    occupied += c.occupied();
                 }
             }
         }
         for (Candidate c : ordered) {
-            if (bytes >= bytesToFree) {
+            if (bytes >= sizesToFree && occupied >= occupiedToFree) {
                 break;
             }
             if (c.size() <= largestKept && deleteUnlessServed(c.key())) {
                 objects++;
                 bytes += c.size();
+                occupied += c.occupied() + directoriesGoneAbove(c.key()) * held.blockSize();
             }
         }
         evicted.accept(objects);
-        return new Result(objects, bytes);
+        return new Result(objects, bytes, occupied);
     }
 
     /** Removes a doomed object once its last reader released it, unless it was leased again meanwhile. */
@@ -85,6 +105,17 @@ final class LruEviction {
             evicted.accept(1);
         }
         return removed;
+    }
+
+    /** How many of the directories above a removed key went with it (emptied, so removed). */
+    private int directoriesGoneAbove(StorageKey key) {
+        int gone = 0;
+        for (Path dir = disk.fileFor(key).getParent();
+                !dir.equals(disk.root()) && Files.notExists(dir);
+                dir = dir.getParent()) {
+            gone++;
+        }
+        return gone;
     }
 
     private boolean deleteUnlessServed(StorageKey key) throws IOException {
@@ -105,39 +136,76 @@ final class LruEviction {
         }
     }
 
-    private static List<Candidate> scan(Path root) throws IOException {
-        Path staging = root.resolve(".tmp");
-        List<Candidate> found = new ArrayList<>();
-        Files.walkFileTree(root, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
-                return dir.equals(staging) ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
-            }
+    /** One walk of the root: the objects outside staging are candidates; everything the cache made counts as occupied. */
+    private static final class Walk extends SimpleFileVisitor<Path> {
+        private final Path root;
+        private final Path staging;
+        private final long blockSize;
+        private final List<Candidate> found = new ArrayList<>();
+        private long occupied;
+        private int stagingDepth;
 
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-                if (attrs.isRegularFile()) {
-                    String relative = root.relativize(file)
-                            .toString()
-                            .replace(file.getFileSystem().getSeparator(), "/");
-                    try {
-                        found.add(new Candidate(
-                                new StorageKey(relative),
-                                attrs.size(),
-                                attrs.lastAccessTime().toMillis(),
-                                relative.startsWith(SUMDB_PREFIX)));
-                    } catch (IllegalArgumentException e) {
-                        // a foreign file in the root: not ours to remove
-                    }
-                }
+        Walk(Path root, long blockSize) {
+            this.root = root;
+            this.staging = root.resolve(".tmp");
+            this.blockSize = blockSize;
+        }
+
+        Holdings run() throws IOException {
+            Files.walkFileTree(root, this);
+            return new Holdings(found, occupied, blockSize);
+        }
+
+        /** At least one block each: an empty directory or file still takes one on most file systems. */
+        private long blocks(long length) {
+            return Math.max(1, (length + blockSize - 1) / blockSize) * blockSize;
+        }
+
+        @Override
+        public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+            occupied += blocks(attrs.size());
+            if (stagingDepth > 0 || dir.equals(staging)) {
+                stagingDepth++; // other processes' downloads in flight: the cache's, though not to evict
+            }
+            return FileVisitResult.CONTINUE;
+        }
+
+        @Override
+        public FileVisitResult postVisitDirectory(Path dir, IOException exc) {
+            if (stagingDepth > 0) {
+                stagingDepth--;
+            }
+            return FileVisitResult.CONTINUE;
+        }
+
+        @Override
+        public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+            if (!attrs.isRegularFile()) {
                 return FileVisitResult.CONTINUE;
             }
-
-            @Override
-            public FileVisitResult visitFileFailed(Path file, IOException exc) {
-                return FileVisitResult.CONTINUE; // removed while we walked
+            if (stagingDepth > 0) {
+                occupied += blocks(attrs.size());
+                return FileVisitResult.CONTINUE;
             }
-        });
-        return found;
+            String relative = root.relativize(file)
+                    .toString()
+                    .replace(file.getFileSystem().getSeparator(), "/");
+            StorageKey key;
+            try {
+                key = new StorageKey(relative);
+            } catch (IllegalArgumentException e) {
+                return FileVisitResult.CONTINUE; // a foreign file in the root: not ours to remove, nor to count
+            }
+            long size = blocks(attrs.size());
+            occupied += size;
+            found.add(new Candidate(
+                    key, attrs.size(), size, attrs.lastAccessTime().toMillis(), relative.startsWith(SUMDB_PREFIX)));
+            return FileVisitResult.CONTINUE;
+        }
+
+        @Override
+        public FileVisitResult visitFileFailed(Path file, IOException exc) {
+            return FileVisitResult.CONTINUE; // removed while we walked
+        }
     }
 }

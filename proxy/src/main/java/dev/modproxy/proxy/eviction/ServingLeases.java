@@ -24,9 +24,25 @@ final class ServingLeases {
         this.clock = clock;
     }
 
+    /** A hold on the object under key as it is: one doomed stays doomed. */
     void acquire(StorageKey key) {
+        hold(key, true);
+    }
+
+    /**
+     * A hold on a new object a commit publishes under key. The doom of the object it replaces is not its own (a
+     * mutable list that was once too large fits now): the check the commit asks for judges it afresh.
+     */
+    void acquireNew(StorageKey key) {
+        hold(key, false);
+    }
+
+    private void hold(StorageKey key, boolean keepDoomed) {
         long now = clock.millis();
-        leases.merge(key, new Lease(1, now, false), (old, one) -> new Lease(old.holders() + 1, now, old.doomed()));
+        leases.merge(
+                key,
+                new Lease(1, now, false),
+                (old, one) -> new Lease(old.holders() + 1, now, keepDoomed && old.doomed()));
     }
 
     /** Ends one hold; true when it was the last on a doomed object, which the caller should now remove. */

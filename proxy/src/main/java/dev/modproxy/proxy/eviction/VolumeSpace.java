@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.OptionalLong;
 
 /** How full the file system holding the cache is, in the sense of df's Use%. */
 public interface VolumeSpace {
@@ -12,6 +13,12 @@ public interface VolumeSpace {
     long capacity() throws IOException;
 
     long used() throws IOException;
+
+    /**
+     * The block the file system allocates files in (used counts whole blocks: a 60-byte file takes 4 KiB on
+     * ext4), or empty when it does not say.
+     */
+    OptionalLong blockSize() throws IOException;
 
     static VolumeSpace of(Path dir) throws IOException {
         FileStore store = Files.getFileStore(dir);
@@ -24,6 +31,16 @@ public interface VolumeSpace {
             @Override
             public long used() throws IOException {
                 return store.getTotalSpace() - store.getUnallocatedSpace();
+            }
+
+            @Override
+            public OptionalLong blockSize() throws IOException {
+                try {
+                    long size = store.getBlockSize();
+                    return size > 0 ? OptionalLong.of(size) : OptionalLong.empty();
+                } catch (UnsupportedOperationException e) {
+                    return OptionalLong.empty();
+                }
             }
         };
     }
@@ -39,6 +56,11 @@ public interface VolumeSpace {
             @Override
             public long used() {
                 return 0;
+            }
+
+            @Override
+            public OptionalLong blockSize() {
+                return OptionalLong.empty();
             }
         };
     }

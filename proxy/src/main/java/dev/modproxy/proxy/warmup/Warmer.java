@@ -10,6 +10,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -85,9 +86,10 @@ public final class Warmer implements AutoCloseable {
         String artifact = kind.tag();
         String path =
                 "/" + target.module().encoded() + "/@v/" + target.version().encoded() + kind.ending();
+        CompletableFuture<CacheAnswer> pending = null;
         try {
-            CacheAnswer answer = cache.answer(ProxyRequest.parse(path), null)
-                    .get(perArtifactTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            pending = cache.answer(ProxyRequest.parse(path), null);
+            CacheAnswer answer = pending.get(perArtifactTimeout.toMillis(), TimeUnit.MILLISECONDS);
             if (answer instanceof CacheAnswer.Hit hit) {
                 hit.object().release();
                 return true;
@@ -106,6 +108,7 @@ public final class Warmer implements AutoCloseable {
             job.failed(new WarmupJob.Failure(
                     target.module().path(), target.version().toString(), artifact, e.status(), e.getMessage()));
         } catch (TimeoutException e) {
+            releaseWhenAnswered(pending);
             job.failed(new WarmupJob.Failure(
                     target.module().path(),
                     target.version().toString(),
@@ -113,6 +116,7 @@ public final class Warmer implements AutoCloseable {
                     504,
                     "not fetched within " + perArtifactTimeout.toSeconds() + " s"));
         } catch (InterruptedException e) {
+            releaseWhenAnswered(pending);
             Thread.currentThread().interrupt();
             job.failed(new WarmupJob.Failure(
                     target.module().path(), target.version().toString(), artifact, 503, "interrupted"));
@@ -125,6 +129,18 @@ public final class Warmer implements AutoCloseable {
                     String.valueOf(e.getMessage())));
         }
         return false;
+    }
+
+    /**
+     * An answer given up on still comes, and a hit holds its object against eviction until released: released
+     * then, or the fetch's fresh object stays leased for the lease's maximum (10 minutes).
+     */
+    private static void releaseWhenAnswered(CompletableFuture<CacheAnswer> pending) {
+        pending.thenAccept(answer -> {
+            if (answer instanceof CacheAnswer.Hit hit) {
+                hit.object().release();
+            }
+        });
     }
 
     @Override

@@ -11,13 +11,17 @@ import dev.modproxy.proxy.storage.StorageWriter;
 import dev.modproxy.proxy.storage.StoredObject;
 import dev.modproxy.proxy.testing.MutableClock;
 import java.io.IOException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntFunction;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -30,6 +34,9 @@ class BoundedDiskStorageTest {
 
     final MutableClock clock = new MutableClock(Instant.parse("2030-01-01T00:00:00Z"));
     final AtomicLong evicted = new AtomicLong();
+    /** Checks run so far on a volume of the test's own (each reads the volume's use once). */
+    final AtomicLong checks = new AtomicLong();
+
     BoundedDiskStorage storage;
 
     @AfterEach
@@ -57,43 +64,160 @@ class BoundedDiskStorageTest {
         return storage;
     }
 
-    /** A volume of 10,000 bytes holding the cache and {@code foreign} bytes that are not the cache's. */
-    private VolumeSpace volumeWith(long foreign) {
+    static final long BLOCK = 4096;
+
+    /**
+     * A volume of {@code capacityBlocks} blocks of 4 KiB holding {@code foreignBlocks} that are not the cache's and
+     * the cache's root, counted as ext4 counts it: a directory takes a block, a file its length in whole blocks
+     * (a 100-byte object takes 4 KiB, an empty file none).
+     */
+    private VolumeSpace blockVolume(long capacityBlocks, long foreignBlocks) {
+        return blockVolume(capacityBlocks, new AtomicLong(foreignBlocks));
+    }
+
+    private VolumeSpace blockVolume(long capacityBlocks, AtomicLong foreignBlocks) {
         return new VolumeSpace() {
             @Override
             public long capacity() {
-                return 10_000;
+                return capacityBlocks * BLOCK;
             }
 
             @Override
-            public long used() {
-                return foreign + storage.usage().bytes();
+            public long used() throws IOException {
+                checks.incrementAndGet();
+                long[] blocks = {foreignBlocks.get()};
+                Files.walkFileTree(root, new SimpleFileVisitor<>() {
+                    @Override
+                    public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+                        blocks[0]++;
+                        return FileVisitResult.CONTINUE;
+                    }
+
+                    @Override
+                    public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                        blocks[0] += (attrs.size() + BLOCK - 1) / BLOCK;
+                        return FileVisitResult.CONTINUE;
+                    }
+
+                    @Override
+                    public FileVisitResult visitFileFailed(Path file, IOException exc) {
+                        return FileVisitResult.CONTINUE; // moved or removed meanwhile
+                    }
+                });
+                return blocks[0] * BLOCK;
+            }
+
+            @Override
+            public OptionalLong blockSize() {
+                return OptionalLong.of(BLOCK);
             }
         };
     }
 
     @Test
     void aVolumeFullOfWhatIsNotOursEvictsNothing() throws IOException {
-        open(new Watermarks(0.9, 0.75, OptionalLong.empty()), volumeWith(9_500));
+        open(new Watermarks(0.9, 0.75, OptionalLong.empty()), blockVolume(200, 185));
         for (int i = 0; i < 3; i++) {
             put(module(i), 100);
         }
 
-        assertEquals(0, storage.evictIfNeeded(), "even an empty cache would leave the volume over 90%");
+        assertEquals(0, storage.evictIfNeeded(), "even an empty cache would leave the volume over 180 blocks");
         assertEquals(List.of(), missing(3));
         assertEquals(0, evicted.get());
     }
 
     @Test
     void aVolumeOurObjectsFillIsStillEvicted() throws IOException {
-        open(new Watermarks(0.9, 0.75, OptionalLong.empty()), volumeWith(7_000));
-        for (int i = 0; i < 21; i++) {
+        // 56 foreign blocks, 4 of the cache's directories, 3 blocks a module (its directory, @v, the object): the
+        // 11th module takes the volume to 93 blocks, over 90, and eviction frees 18 of them, down to 75
+        open(new Watermarks(0.9, 0.75, OptionalLong.empty()), blockVolume(100, 56));
+        for (int i = 0; i < 11; i++) {
             put(module(i), 100);
         }
 
         await().atMost(Duration.ofSeconds(10)).until(() -> storage.usage().bytes() <= 500);
+        assertEquals(IntStream.range(0, 6).boxed().toList(), missing(11), "oldest first, 3 blocks each");
+    }
+
+    /**
+     * 25 versions of 100 bytes are 2,500 bytes but 25 blocks, 100 KiB: judged by their lengths, the volume looked
+     * full of what is not the cache's and nothing was evicted; counted by lengths, every object went.
+     */
+    @Test
+    void aVolumeOfSmallObjectsIsJudgedAndFreedByTheBlocksTheyTake() throws IOException {
+        // 60 foreign blocks and 6 of the cache's directories: the 25th version takes the volume to 91 blocks
+        open(new Watermarks(0.9, 0.75, OptionalLong.empty()), blockVolume(100, 60));
+        for (int i = 0; i < 25; i++) {
+            put(version(i), 100);
+        }
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> storage.usage().bytes() <= 900);
         assertEquals(
-                IntStream.range(0, 16).boxed().toList(), missing(21), "9,100 bytes used, down to 7,500, oldest first");
+                IntStream.range(0, 16).boxed().toList(),
+                missing(25, BoundedDiskStorageTest::version),
+                "16 blocks freed, down to 75");
+    }
+
+    @Test
+    void anotherProcesssDownloadInFlightIsTheCachesNotForeign() throws IOException {
+        open(new Watermarks(0.9, 0.75, OptionalLong.empty()), blockVolume(200, 100));
+        for (int i = 0; i < 5; i++) {
+            put(version(i), 100);
+        }
+        Path download = root.resolve(".tmp/p-other/download");
+        Files.createDirectories(download.getParent());
+        Files.write(download, new byte[80 * (int) BLOCK]); // lands in the cache, evictable, once complete
+
+        storage.evictIfNeeded(); // unless the check the last write asked for came after the download
+
+        assertEquals(
+                IntStream.range(0, 5).boxed().toList(),
+                missing(5, BoundedDiskStorageTest::version),
+                "192 blocks used and only 100 not the cache's: make room");
+    }
+
+    @Test
+    void aVolumeFoundFullOfWhatIsNotOursIsWalkedAgainAtTheNextPeriodicCheck() throws IOException {
+        AtomicLong foreign = new AtomicLong(185);
+        open(new Watermarks(0.9, 0.85, OptionalLong.empty()), blockVolume(200, foreign));
+        awaitEvictionThread(); // the check at start found 185 of 188 blocks not the cache's
+        put(version(0), 100);
+        put(version(1), 100);
+        storage.evictIfNeeded();
+        assertEquals(List.of(), missing(2, BoundedDiskStorageTest::version), "193 blocks used, 185 not the cache's");
+
+        for (int i = 2; i < 42; i++) {
+            put(version(i), 100); // each write asks for a check
+            foreign.decrementAndGet(); // as another program frees a block: the volume's use stays at 193 blocks
+        }
+        storage.evictIfNeeded();
+        assertEquals(List.of(), missing(42, BoundedDiskStorageTest::version), "no check walked the cache again");
+
+        clock.advance(Duration.ofHours(1)); // the periodic check is due
+        storage.evictIfNeeded();
+        assertEquals(
+                IntStream.range(0, 23).boxed().toList(),
+                missing(42, BoundedDiskStorageTest::version),
+                "145 blocks not the cache's now: 23 go, down to 170");
+    }
+
+    @Test
+    void aVolumeFoundFullOfWhatIsNotOursIsWalkedAgainOnceItsUseDrops() throws IOException {
+        AtomicLong foreign = new AtomicLong(185);
+        open(new Watermarks(0.9, 0.85, OptionalLong.empty()), blockVolume(200, foreign));
+        awaitEvictionThread(); // the check at start found 185 of 188 blocks not the cache's
+        put(version(0), 100);
+        put(version(1), 100);
+        storage.evictIfNeeded();
+        assertEquals(List.of(), missing(2, BoundedDiskStorageTest::version), "193 blocks used, 185 not the cache's");
+
+        foreign.set(178);
+        storage.evictIfNeeded();
+
+        assertEquals(
+                List.of(0, 1),
+                missing(2, BoundedDiskStorageTest::version),
+                "186 blocks used, 178 not the cache's: what is ours goes");
     }
 
     @Test
@@ -137,6 +261,57 @@ class BoundedDiskStorageTest {
         assertEquals(List.of(5), missing(6), "the others stay");
         assertEquals(500, storage.usage().bytes());
         assertEquals(1, evicted.get());
+    }
+
+    @Test
+    void aListThatFitsAgainIsKeptThoughTheOneItReplacedWasTooLarge() throws IOException {
+        open(new Watermarks(0.9, 0.75, OptionalLong.of(1000)), new VolumeSpace() {
+            @Override
+            public long capacity() {
+                return 0; // no volume to fill: only the 1000-byte cap bounds the cache
+            }
+
+            @Override
+            public long used() {
+                checks.incrementAndGet();
+                return 0;
+            }
+
+            @Override
+            public OptionalLong blockSize() {
+                return OptionalLong.empty();
+            }
+        });
+        StorageKey list = new StorageKey("example.com/m/@v/list");
+        StoredObject large = commit(list, 950); // over the 900 bytes the cap keeps: doomed while served
+        assertEquals(0, storage.evictIfNeeded());
+        StoredObject fits = commit(list, 100);
+
+        large.release();
+        fits.release();
+        awaitEvictionThread(); // a removal the last release asked for has run by then
+
+        assertTrue(stored(list), "the list that fits stays");
+        assertEquals(0, evicted.get());
+    }
+
+    private StoredObject commit(StorageKey key, int size) throws IOException {
+        try (StorageWriter writer = storage.openWriter(key)) {
+            writer.output().write(new byte[size]);
+            return writer.commit();
+        }
+    }
+
+    /**
+     * Waits until the eviction thread has run what was queued on it before this call. A check asked for may share
+     * the turn of one queued earlier, or the count may be of one already running, so two in a row are waited for.
+     */
+    private void awaitEvictionThread() {
+        for (int i = 0; i < 2; i++) {
+            long before = checks.get();
+            storage.requestCheck();
+            await().atMost(Duration.ofSeconds(10)).until(() -> checks.get() > before);
+        }
     }
 
     @Test
@@ -252,6 +427,11 @@ class BoundedDiskStorageTest {
         return new StorageKey("example.com/m" + i + "/@v/v1.0.0.zip");
     }
 
+    /** Versions of one module: each takes a block, and its directories stay for the others. */
+    private static StorageKey version(int i) {
+        return new StorageKey("example.com/m/@v/v1.0." + i + ".info");
+    }
+
     private void put(StorageKey key, int size) throws IOException {
         clock.advance(Duration.ofMinutes(1));
         try (StorageWriter writer = storage.openWriter(key)) {
@@ -265,10 +445,14 @@ class BoundedDiskStorageTest {
         storage.lookup(key).orElseThrow().release();
     }
 
-    private List<Integer> missing(int count) throws IOException {
+    private List<Integer> missing(int count) {
+        return missing(count, BoundedDiskStorageTest::module);
+    }
+
+    private List<Integer> missing(int count, IntFunction<StorageKey> keys) {
         List<Integer> gone = new java.util.ArrayList<>();
         for (int i : IntStream.range(0, count).toArray()) {
-            if (!stored(module(i))) {
+            if (!stored(keys.apply(i))) {
                 gone.add(i);
             }
         }

@@ -60,6 +60,11 @@ class EvictionWhileServingTest {
             public long used() {
                 return volumeUsed.get();
             }
+
+            @Override
+            public OptionalLong blockSize() {
+                return OptionalLong.empty(); // used is set by the test, in no unit of the disk's
+            }
         };
         proxy = new ProxyUnderTest(
                 upstream.url(),

@@ -235,6 +235,11 @@ class MemoryHitsTest {
             public long used() {
                 return volumeUsed.get();
             }
+
+            @Override
+            public OptionalLong blockSize() {
+                return OptionalLong.empty(); // used is set by the test, in no unit of the disk's
+            }
         };
         LocalDiskStorage disk = new LocalDiskStorage(dir.resolve("cache"));
         BoundedDiskStorage[] built = new BoundedDiskStorage[1];
