@@ -42,11 +42,15 @@ import org.jboss.logging.Logger;
  * are local to one node (nfs {@code nolock}, cifs {@code nobrl}) a live process's staging cannot be
  * told from an abandoned one, and a process starting removes the other nodes' downloads in progress.
  *
- * <p>Nothing is read or written through a symbolic link: a link, or anything but a regular file,
- * where an object should be is an {@link UnusableEntryException}, as is a file this process cannot
- * read; the directories a write makes or uses must be real directories under the root. An empty
- * {@code .info}, {@code .mod} or {@code .zip} is a miss (none of them is ever empty), so the
- * object is fetched again and replaces it.
+ * <p>Links: a write or a delete never goes through one (the directories a write makes or uses must
+ * be real directories under the root, a delete refuses an object whose directory is really outside
+ * it, and staging clean-up removes a link, never what it points to). A lookup checks the object
+ * itself: a link, or anything but a regular file, where an object should be is an
+ * {@link UnusableEntryException}, as is a file this process cannot read. A lookup does not check the
+ * directories above the object (that would cost each hit a check per path element): an object under
+ * a directory someone replaced with a link is read where the link leads. An empty {@code .info},
+ * {@code .mod} or {@code .zip} is a miss (none of them is ever empty), so the object is fetched
+ * again and replaces it.
  *
  * <p>The size and count of what the root holds are counted on a background thread, so a cache of
  * a million files does not hold the server's start (and its probes) for the length of the walk.
@@ -449,12 +453,24 @@ public final class LocalDiskStorage implements Storage {
         return new Writer(key, target, staged);
     }
 
+    /**
+     * Deletes the object under the key. Refused (an {@link UnusableEntryException}) when a directory above it is
+     * a link out of the root: the delete would remove a file elsewhere. Unlike a lookup, which checks only the
+     * object itself, this checks every directory above it; deletes are rare.
+     */
     @Override
     public boolean delete(StorageKey key) throws IOException {
         Path file = fileFor(key);
         synchronized (publishLock) {
             long size;
             try {
+                Path realDirectory = file.getParent().toRealPath();
+                if (!realDirectory.startsWith(realRoot) || realDirectory.startsWith(realRoot.resolve(STAGING_DIR))) {
+                    throw new UnusableEntryException(
+                            file,
+                            "is under a directory linked to " + realDirectory + ", which the cache does not follow",
+                            false);
+                }
                 size = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
                         .size();
             } catch (NoSuchFileException e) {
@@ -559,23 +575,15 @@ public final class LocalDiskStorage implements Storage {
         StoredObject publish(Path staged, long size) throws IOException {
             synchronized (publishLock) {
                 // in the lock: eviction removes emptied directories under it (removeEmptyDirectoriesAbove)
-                createRealDirectories(target.getParent());
-                long replaced = -1;
+                long replaced;
                 try {
-                    BasicFileAttributes old =
-                            Files.readAttributes(target, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-                    if (!old.isRegularFile()) {
-                        // a link or a directory is not replaced: someone put it there, the object goes uncached
-                        throw new UnusableEntryException(target, old);
-                    }
-                    replaced = old.size();
+                    replaced = moveIntoPlace(staged);
                 } catch (NoSuchFileException e) {
-                    // first version of this object
-                }
-                try {
-                    Files.move(staged, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                } catch (AtomicMoveNotSupportedException e) {
-                    throw new IOException("storage root must be one file system: " + root, e);
+                    if (Files.isDirectory(target.getParent(), LinkOption.NOFOLLOW_LINKS)) {
+                        throw e; // the staged file is gone, not the directory
+                    }
+                    // another replica's eviction, under a lock of its own, removed a directory we had just made
+                    replaced = moveIntoPlace(staged);
                 }
                 if (sizeAtStartOfChanged != null) {
                     sizeAtStartOfChanged.putIfAbsent(key, replaced);
@@ -592,6 +600,29 @@ public final class LocalDiskStorage implements Storage {
                     Files.readAttributes(target, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
             return StoredObject.ofFile(
                     key, target, attrs.size(), attrs.lastModifiedTime().toInstant());
+        }
+
+        /** Makes the target's directories and renames the staged file over it: the size it replaced, or -1. */
+        private long moveIntoPlace(Path staged) throws IOException {
+            createRealDirectories(target.getParent());
+            long replaced = -1;
+            try {
+                BasicFileAttributes old =
+                        Files.readAttributes(target, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                if (!old.isRegularFile()) {
+                    // a link or a directory is not replaced: someone put it there, the object goes uncached
+                    throw new UnusableEntryException(target, old);
+                }
+                replaced = old.size();
+            } catch (NoSuchFileException e) {
+                // first version of this object
+            }
+            try {
+                Files.move(staged, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                throw new IOException("storage root must be one file system: " + root, e);
+            }
+            return replaced;
         }
     }
 

@@ -353,6 +353,20 @@ class LocalDiskStorageTest {
         assertTrue(onlyStagingDirectory().getFileName().toString().startsWith("p-"));
     }
 
+    /** A module's directory linked out of the root: a mutable key's 404 deleted the list where the link led. */
+    @Test
+    void aDeleteDoesNotGoThroughALinkedDirectory(@TempDir Path outside) throws IOException {
+        Path list =
+                Files.writeString(Files.createDirectories(outside.resolve("@v")).resolve("list"), "v1.0.0\n");
+        Files.createDirectories(root.resolve("example.com"));
+        Files.createSymbolicLink(root.resolve("example.com/a"), outside);
+        LocalDiskStorage storage = new LocalDiskStorage(root);
+
+        assertThrows(UnusableEntryException.class, () -> storage.delete(new StorageKey("example.com/a/@v/list")));
+
+        assertEquals("v1.0.0\n", Files.readString(list));
+    }
+
     /** The one p- directory under .tmp: the staging of the one storage made on root. */
     private Path onlyStagingDirectory() throws IOException {
         try (Stream<Path> staging = Files.list(root.resolve(".tmp"))) {
