@@ -22,7 +22,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
@@ -36,12 +38,19 @@ import org.jboss.logging.Logger;
  * its staging directory while it runs, and at start-up removes only the staging directories whose
  * lock it can take (their owner is gone) and, where the file system has no locks, what was not
  * touched for {@link #ABANDONED_STAGING_AGE}. Leftovers of a crash are never served either way.
+ * A process whose staging directory someone removed makes it again at its next write. Where locks
+ * are local to one node (nfs {@code nolock}, cifs {@code nobrl}) a live process's staging cannot be
+ * told from an abandoned one, and a process starting removes the other nodes' downloads in progress.
  *
- * <p>Nothing is read or written through a symbolic link: a link, or anything but a regular file,
- * where an object should be is an {@link UnusableEntryException}, as is a file this process cannot
- * read; the directories a write makes or uses must be real directories under the root. An empty
- * {@code .info}, {@code .mod} or {@code .zip} is a miss (none of them is ever empty), so the
- * object is fetched again and replaces it.
+ * <p>Links: a write or a delete never goes through one (the directories a write makes or uses must
+ * be real directories under the root, a delete refuses an object whose directory is really outside
+ * it, and staging clean-up removes a link, never what it points to). A lookup checks the object
+ * itself: a link, or anything but a regular file, where an object should be is an
+ * {@link UnusableEntryException}, as is a file this process cannot read. A lookup does not check the
+ * directories above the object (that would cost each hit a check per path element): an object under
+ * a directory someone replaced with a link is read where the link leads. An empty {@code .info},
+ * {@code .mod} or {@code .zip} is a miss (none of them is ever empty), so the object is fetched
+ * again and replaces it.
  *
  * <p>The size and count of what the root holds are counted on a background thread, so a cache of
  * a million files does not hold the server's start (and its probes) for the length of the walk.
@@ -56,6 +65,13 @@ public final class LocalDiskStorage implements Storage {
     static final String STAGING_DIR = ".tmp";
     /** Held, locked, in each process's staging directory while the process runs. */
     static final String OWNER_LOCK = "owner.lock";
+    /** A running process's staging directory: p-<random>, its owner.lock locked before it got this name. */
+    static final String OWN_STAGING_PREFIX = "p-";
+    /**
+     * A staging directory being made, named so while its owner.lock is not yet locked: a process starting then
+     * would take that lock and remove a live process's directory, so clean-up judges these by their age only.
+     */
+    static final String STAGING_BEING_MADE_PREFIX = "n-";
     /**
      * A staging directory or file whose owner cannot be told by its lock (a file system without locks, or a
      * file staged by a version that wrote straight into .tmp) is removed only once untouched this long: a
@@ -66,13 +82,27 @@ public final class LocalDiskStorage implements Storage {
 
     private static final Logger LOG = Logger.getLogger(LocalDiskStorage.class);
 
+    /**
+     * The staging directories of the storages this process made, by their real paths. Clean-up never probes their
+     * locks: closing the channel of a probe releases every lock this process holds on that file (fcntl locks are
+     * per process), and another process could then remove a live storage's staging.
+     */
+    private static final Set<Path> STAGING_OF_THIS_PROCESS = ConcurrentHashMap.newKeySet();
+
     private final Path root;
+    /** The root with its links resolved, to tell where a directory above an object really is. */
+    private final Path realRoot;
     /** root/.tmp: every process's staging directories; no key resolves under it. */
     private final Path staging;
-    /** This process's own directory under staging. */
+    /** This process's own directory under staging; made again under the same name when someone removed it. */
     private final Path ownStaging;
-    /** Locks ownStaging for as long as this process runs; null where the file system has no locks. */
-    private final FileLock ownerLock;
+    /**
+     * Locks ownStaging for as long as this process runs; null where the file system has no locks. Replaced
+     * when ownStaging is made again.
+     */
+    private FileLock ownerLock;
+    /** Held while ownStaging is made again; guards ownerLock. */
+    private final Object ownStagingLock = new Object();
 
     private final AtomicLong bytes = new AtomicLong();
     private final AtomicLong entries = new AtomicLong();
@@ -100,16 +130,65 @@ public final class LocalDiskStorage implements Storage {
         this.root = root.toAbsolutePath().normalize();
         this.staging = this.root.resolve(STAGING_DIR);
         Files.createDirectories(this.root);
-        Files.createDirectories(staging);
-        this.ownStaging = Files.createTempDirectory(staging, "p-");
-        this.ownerLock = lockOwnStaging(ownStaging);
+        this.realRoot = this.root.toRealPath();
+        makeStagingARealDirectory();
+        Path beingMade = Files.createTempDirectory(staging, STAGING_BEING_MADE_PREFIX);
+        String random = beingMade.getFileName().toString().substring(STAGING_BEING_MADE_PREFIX.length());
+        this.ownStaging = staging.resolve(OWN_STAGING_PREFIX + random);
+        STAGING_OF_THIS_PROCESS.add(realRoot.resolve(STAGING_DIR).resolve(ownStaging.getFileName()));
+        synchronized (ownStagingLock) {
+            this.ownerLock = lockAndName(beingMade, ownStaging);
+        }
         removeAbandonedStaging();
         counting.execute(this::countExisting);
     }
 
+    /**
+     * Makes root/.tmp a real directory. A link there is removed, never its target: clean-up would otherwise
+     * delete old files wherever it points; a file there is removed too.
+     */
+    private void makeStagingARealDirectory() throws IOException {
+        try {
+            Files.createDirectory(staging);
+            return;
+        } catch (FileAlreadyExistsException e) {
+            // the usual case: made by an earlier start or another process
+        }
+        BasicFileAttributes found = Files.readAttributes(staging, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        if (found.isDirectory()) {
+            return;
+        }
+        LOG.warnf(
+                "%s is %s, not a directory: removed (what a link points to is left alone), and a directory made there",
+                staging, found.isSymbolicLink() ? "a symbolic link" : "a file");
+        Files.delete(staging); // on a link, removes the link itself
+        try {
+            Files.createDirectory(staging);
+        } catch (FileAlreadyExistsException e) {
+            // another process starting made it just now; it checks it as we did
+        }
+    }
+
+    /**
+     * Locks owner.lock in a directory still named as being made, then gives it its name: a process starting in
+     * between never finds a p- directory whose lock nobody holds yet.
+     */
+    private static FileLock lockAndName(Path beingMade, Path name) throws IOException {
+        FileLock lock = lockOwnStaging(beingMade);
+        try {
+            Files.move(beingMade, name, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            if (lock != null) {
+                lock.channel().close();
+            }
+            throw e;
+        }
+        return lock;
+    }
+
     private static FileLock lockOwnStaging(Path dir) throws IOException {
         FileChannel channel =
-                FileChannel.open(dir.resolve(OWNER_LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                FileChannel.open(dir.resolve(OWNER_LOCK), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         try {
             FileLock lock = channel.tryLock();
             if (lock != null) {
@@ -123,21 +202,52 @@ public final class LocalDiskStorage implements Storage {
     }
 
     /**
+     * Makes this process's staging directory again, under its name and locked, when it is gone: another replica
+     * removed it (on a file system whose locks are local to one node, it cannot tell ours is live) or an older
+     * version's start-up emptied .tmp. Without this, every write would fail until the process restarts.
+     */
+    private void remakeOwnStaging() throws IOException {
+        synchronized (ownStagingLock) {
+            if (Files.isDirectory(ownStaging, LinkOption.NOFOLLOW_LINKS)) {
+                return; // another thread made it again first
+            }
+            LOG.warnf("%s was removed by something else than this process; made again", ownStaging);
+            if (ownerLock != null) {
+                ownerLock.channel().close(); // a lock on a file removed with its directory
+            }
+            makeStagingARealDirectory();
+            ownerLock = lockAndName(Files.createTempDirectory(staging, STAGING_BEING_MADE_PREFIX), ownStaging);
+        }
+    }
+
+    /** A new empty file in this process's staging directory, which is made again first if someone removed it. */
+    private Path newStagedFile(String prefix, String suffix) throws IOException {
+        try {
+            return Files.createTempFile(ownStaging, prefix, suffix);
+        } catch (NoSuchFileException e) {
+            remakeOwnStaging();
+            return Files.createTempFile(ownStaging, prefix, suffix);
+        }
+    }
+
+    /**
      * Removes what processes that are gone left staged: directories whose lock can be taken, and, where locks
      * tell nothing, what is older than {@link #ABANDONED_STAGING_AGE}. Another process's download is never
-     * touched: its directory is locked, or it was written to lately.
+     * touched: its directory is locked, or it was written to lately. Nothing is followed through a link: a
+     * link here is removed itself, and the walks below neither follow nor delete through one.
      */
     private void removeAbandonedStaging() throws IOException {
         long cutoff = System.currentTimeMillis() - ABANDONED_STAGING_AGE.toMillis();
+        Path realStaging = realRoot.resolve(STAGING_DIR); // a real directory: makeStagingARealDirectory
         try (DirectoryStream<Path> children = Files.newDirectoryStream(staging)) {
             for (Path child : children) {
-                if (child.equals(ownStaging)) {
-                    continue;
+                if (STAGING_OF_THIS_PROCESS.contains(realStaging.resolve(child.getFileName()))) {
+                    continue; // ours, or a live storage's in this process: see STAGING_OF_THIS_PROCESS
                 }
                 try {
                     if (!Files.isDirectory(child, LinkOption.NOFOLLOW_LINKS)) {
                         if (lastTouched(child) < cutoff) {
-                            Files.deleteIfExists(child); // staged straight into .tmp by an older version
+                            Files.deleteIfExists(child); // staged straight into .tmp by an older version, or a link
                         }
                     } else if (ownerIsGone(child, cutoff)) {
                         deleteTree(child);
@@ -150,17 +260,28 @@ public final class LocalDiskStorage implements Storage {
         }
     }
 
+    /**
+     * Whether the process that staged in dir is gone: its lock can be taken, or, where there are no locks or it
+     * has none (still being made, or made by a process that could not lock), nothing in it was touched for
+     * {@link #ABANDONED_STAGING_AGE}. On a mount whose locks are local to one node (nfs nolock, cifs nobrl) the
+     * lock of a process on another node can always be taken, so a live one's directory is removed: that process
+     * makes it again at its next write, but the download it was staging fails.
+     */
     private static boolean ownerIsGone(Path dir, long cutoff) throws IOException {
-        try (FileChannel channel = FileChannel.open(dir.resolve(OWNER_LOCK), StandardOpenOption.WRITE)) {
+        if (!dir.getFileName().toString().startsWith(OWN_STAGING_PREFIX)) {
+            return newestIn(dir) < cutoff; // being made: its lock may not be taken yet
+        }
+        try (FileChannel channel =
+                FileChannel.open(dir.resolve(OWNER_LOCK), StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
             try (FileLock lock = channel.tryLock()) {
                 return lock != null;
             } catch (OverlappingFileLockException e) {
-                return false; // held by another storage in this same process
+                return false; // held by this process (STAGING_OF_THIS_PROCESS keeps us from probing our own)
             } catch (IOException e) {
                 return newestIn(dir) < cutoff; // no locks on this file system
             }
         } catch (NoSuchFileException e) {
-            return newestIn(dir) < cutoff; // being made, or left by a process that had no lock
+            return newestIn(dir) < cutoff; // left by a process that had no lock
         }
     }
 
@@ -328,16 +449,28 @@ public final class LocalDiskStorage implements Storage {
     @Override
     public StorageWriter openWriter(StorageKey key) throws IOException {
         Path target = fileFor(key);
-        Path staged = Files.createTempFile(ownStaging, "put-", ".part");
+        Path staged = newStagedFile("put-", ".part");
         return new Writer(key, target, staged);
     }
 
+    /**
+     * Deletes the object under the key. Refused (an {@link UnusableEntryException}) when a directory above it is
+     * a link out of the root: the delete would remove a file elsewhere. Unlike a lookup, which checks only the
+     * object itself, this checks every directory above it; deletes are rare.
+     */
     @Override
     public boolean delete(StorageKey key) throws IOException {
         Path file = fileFor(key);
         synchronized (publishLock) {
             long size;
             try {
+                Path realDirectory = file.getParent().toRealPath();
+                if (!realDirectory.startsWith(realRoot) || realDirectory.startsWith(realRoot.resolve(STAGING_DIR))) {
+                    throw new UnusableEntryException(
+                            file,
+                            "is under a directory linked to " + realDirectory + ", which the cache does not follow",
+                            false);
+                }
                 size = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
                         .size();
             } catch (NoSuchFileException e) {
@@ -399,7 +532,7 @@ public final class LocalDiskStorage implements Storage {
     @Override
     public void probeWritable() throws IOException {
         // an empty file takes only an inode: a full disk would still pass
-        Path probe = Files.createTempFile(ownStaging, "probe-", ".tmp");
+        Path probe = newStagedFile("probe-", ".tmp");
         try {
             Files.write(probe, new byte[64 * 1024]);
         } finally {
@@ -442,23 +575,15 @@ public final class LocalDiskStorage implements Storage {
         StoredObject publish(Path staged, long size) throws IOException {
             synchronized (publishLock) {
                 // in the lock: eviction removes emptied directories under it (removeEmptyDirectoriesAbove)
-                createRealDirectories(target.getParent());
-                long replaced = -1;
+                long replaced;
                 try {
-                    BasicFileAttributes old =
-                            Files.readAttributes(target, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-                    if (!old.isRegularFile()) {
-                        // a link or a directory is not replaced: someone put it there, the object goes uncached
-                        throw new UnusableEntryException(target, old);
-                    }
-                    replaced = old.size();
+                    replaced = moveIntoPlace(staged);
                 } catch (NoSuchFileException e) {
-                    // first version of this object
-                }
-                try {
-                    Files.move(staged, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                } catch (AtomicMoveNotSupportedException e) {
-                    throw new IOException("storage root must be one file system: " + root, e);
+                    if (Files.isDirectory(target.getParent(), LinkOption.NOFOLLOW_LINKS)) {
+                        throw e; // the staged file is gone, not the directory
+                    }
+                    // another replica's eviction, under a lock of its own, removed a directory we had just made
+                    replaced = moveIntoPlace(staged);
                 }
                 if (sizeAtStartOfChanged != null) {
                     sizeAtStartOfChanged.putIfAbsent(key, replaced);
@@ -475,6 +600,29 @@ public final class LocalDiskStorage implements Storage {
                     Files.readAttributes(target, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
             return StoredObject.ofFile(
                     key, target, attrs.size(), attrs.lastModifiedTime().toInstant());
+        }
+
+        /** Makes the target's directories and renames the staged file over it: the size it replaced, or -1. */
+        private long moveIntoPlace(Path staged) throws IOException {
+            createRealDirectories(target.getParent());
+            long replaced = -1;
+            try {
+                BasicFileAttributes old =
+                        Files.readAttributes(target, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                if (!old.isRegularFile()) {
+                    // a link or a directory is not replaced: someone put it there, the object goes uncached
+                    throw new UnusableEntryException(target, old);
+                }
+                replaced = old.size();
+            } catch (NoSuchFileException e) {
+                // first version of this object
+            }
+            try {
+                Files.move(staged, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                throw new IOException("storage root must be one file system: " + root, e);
+            }
+            return replaced;
         }
     }
 

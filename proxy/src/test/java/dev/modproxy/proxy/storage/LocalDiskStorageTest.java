@@ -9,10 +9,14 @@ import dev.modproxy.proxy.testing.Staging;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -248,6 +252,137 @@ class LocalDiskStorageTest {
     @Test
     void writableProbeSucceedsOnAWritableRoot() throws IOException {
         new LocalDiskStorage(root).probeWritable();
+    }
+
+    /**
+     * A .tmp linked elsewhere: start-up removed every file there older than an hour and every directory without an
+     * owner.lock, wherever the link led.
+     */
+    @Test
+    void aLinkInPlaceOfTheStagingDirectoryIsReplacedAndWhatItPointsToIsLeftAlone(@TempDir Path outside)
+            throws IOException {
+        FileTime twoHoursAgo = FileTime.from(Instant.now().minus(Duration.ofHours(2)));
+        Path notes = Files.writeString(outside.resolve("notes.txt"), "precious");
+        Path oldDirectory = Files.createDirectories(outside.resolve("olddir"));
+        Path kept = Files.writeString(oldDirectory.resolve("keep.txt"), "precious");
+        for (Path old : List.of(notes, kept, oldDirectory)) {
+            Files.setLastModifiedTime(old, twoHoursAgo);
+        }
+        Files.createSymbolicLink(root.resolve(".tmp"), outside);
+
+        LocalDiskStorage storage = new LocalDiskStorage(root);
+
+        assertEquals("precious", Files.readString(notes));
+        assertEquals("precious", Files.readString(kept));
+        try (Stream<Path> there = Files.list(outside)) {
+            assertEquals(
+                    List.of("notes.txt", "olddir"),
+                    there.map(p -> p.getFileName().toString()).sorted().toList());
+        }
+        assertTrue(Files.isDirectory(root.resolve(".tmp"), LinkOption.NOFOLLOW_LINKS), "a real directory in its place");
+        put(storage, KEY, "module example.com/a\n");
+        assertEquals(21, storage.lookup(KEY).orElseThrow().size());
+    }
+
+    /**
+     * Another replica's clean-up (on a file system whose locks are local to one node), or an older version's start-up
+     * emptying .tmp, removed this process's staging directory: every write and the readiness probe failed until it
+     * restarted.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"own staging directory", "whole .tmp"})
+    void aStagingDirectoryRemovedBySomeoneElseIsMadeAgainAtTheNextWrite(String removed) throws IOException {
+        LocalDiskStorage storage = new LocalDiskStorage(root);
+        Path own = onlyStagingDirectory();
+        deleteTree(removed.equals("whole .tmp") ? root.resolve(".tmp") : own);
+
+        storage.probeWritable();
+        put(storage, KEY, "module example.com/a\n");
+
+        assertEquals(21, storage.lookup(KEY).orElseThrow().size());
+        assertTrue(Files.exists(own.resolve(LocalDiskStorage.OWNER_LOCK)), "made again under its name, with its lock");
+        assertEquals(List.of(), Staging.stagedFiles(root));
+    }
+
+    /**
+     * Two storages on one root in this process (tests, a dev-mode reload): the second's probe of the first's lock
+     * released it (closing any channel on a file drops this process's fcntl locks on it), and the next process to
+     * start removed the first's staging. The starting process is a real one: locks do not tell within one.
+     */
+    @Test
+    void aSecondStorageInThisProcessLeavesTheFirstsStagingLocked() throws Exception {
+        new LocalDiskStorage(root);
+        Path first = onlyStagingDirectory();
+        new LocalDiskStorage(root);
+
+        Process starting = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        DiskStorageStartingProcess.class.getName(),
+                        root.toString())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        assertTrue(starting.waitFor(60, TimeUnit.SECONDS), "the starting process ended");
+        assertEquals(0, starting.exitValue());
+
+        assertTrue(Files.exists(first.resolve(LocalDiskStorage.OWNER_LOCK)), "the first storage's staging is left");
+    }
+
+    /**
+     * A process starting while another has made its staging directory but not yet locked it took that lock and
+     * removed the directory. A directory is now locked before it gets its p- name; one still being made is
+     * judged by its age alone.
+     */
+    @Test
+    void aStagingDirectoryBeingMadeIsLeftAloneUntilItIsOld() throws IOException {
+        Path beingMade = Files.createDirectories(root.resolve(".tmp/n-123"));
+        Files.writeString(beingMade.resolve(LocalDiskStorage.OWNER_LOCK), "");
+        Path abandoned = Files.createDirectories(root.resolve(".tmp/n-456"));
+        Path abandonedLock = Files.writeString(abandoned.resolve(LocalDiskStorage.OWNER_LOCK), "");
+        FileTime old = FileTime.from(
+                Instant.now().minus(LocalDiskStorage.ABANDONED_STAGING_AGE).minusSeconds(60));
+        Files.setLastModifiedTime(abandonedLock, old);
+        Files.setLastModifiedTime(abandoned, old);
+
+        new LocalDiskStorage(root);
+
+        assertTrue(Files.exists(beingMade.resolve(LocalDiskStorage.OWNER_LOCK)));
+        assertFalse(Files.exists(abandoned));
+        assertTrue(onlyStagingDirectory().getFileName().toString().startsWith("p-"));
+    }
+
+    /** A module's directory linked out of the root: a mutable key's 404 deleted the list where the link led. */
+    @Test
+    void aDeleteDoesNotGoThroughALinkedDirectory(@TempDir Path outside) throws IOException {
+        Path list =
+                Files.writeString(Files.createDirectories(outside.resolve("@v")).resolve("list"), "v1.0.0\n");
+        Files.createDirectories(root.resolve("example.com"));
+        Files.createSymbolicLink(root.resolve("example.com/a"), outside);
+        LocalDiskStorage storage = new LocalDiskStorage(root);
+
+        assertThrows(UnusableEntryException.class, () -> storage.delete(new StorageKey("example.com/a/@v/list")));
+
+        assertEquals("v1.0.0\n", Files.readString(list));
+    }
+
+    /** The one p- directory under .tmp: the staging of the one storage made on root. */
+    private Path onlyStagingDirectory() throws IOException {
+        try (Stream<Path> staging = Files.list(root.resolve(".tmp"))) {
+            List<Path> own = staging.filter(p -> p.getFileName().toString().startsWith("p-"))
+                    .toList();
+            assertEquals(1, own.size(), own.toString());
+            return own.get(0);
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (Stream<Path> all = Files.walk(dir)) {
+            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
     }
 
     private static void put(Storage storage, StorageKey key, String content) throws IOException {
