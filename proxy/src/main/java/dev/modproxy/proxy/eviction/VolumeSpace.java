@@ -20,6 +20,21 @@ public interface VolumeSpace {
      */
     OptionalLong blockSize() throws IOException;
 
+    /**
+     * The largest block size taken for the unit files are allocated in. Local file systems report theirs (ext4 and
+     * XFS 4 KiB, at most 64 KiB); a network file system reports something else (NFS its transfer size, often 1 MiB;
+     * CephFS its object size, 4 MiB), and counting each small file as that much would make eviction stop long before
+     * it has freed what it must.
+     */
+    long MAX_ALLOCATION_UNIT = 64 * 1024;
+
+    /** The reported block size when it can be the allocation unit; else empty (lengths are counted). */
+    static OptionalLong allocationUnit(long reportedBlockSize) {
+        return reportedBlockSize > 0 && reportedBlockSize <= MAX_ALLOCATION_UNIT
+                ? OptionalLong.of(reportedBlockSize)
+                : OptionalLong.empty();
+    }
+
     static VolumeSpace of(Path dir) throws IOException {
         FileStore store = Files.getFileStore(dir);
         return new VolumeSpace() {
@@ -36,8 +51,7 @@ public interface VolumeSpace {
             @Override
             public OptionalLong blockSize() throws IOException {
                 try {
-                    long size = store.getBlockSize();
-                    return size > 0 ? OptionalLong.of(size) : OptionalLong.empty();
+                    return allocationUnit(store.getBlockSize());
                 } catch (UnsupportedOperationException e) {
                     return OptionalLong.empty();
                 }

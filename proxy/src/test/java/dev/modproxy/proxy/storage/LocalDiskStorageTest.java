@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.modproxy.proxy.testing.Staging;
 import java.io.IOException;
+import java.lang.ref.Reference;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -311,9 +312,9 @@ class LocalDiskStorageTest {
      */
     @Test
     void aSecondStorageInThisProcessLeavesTheFirstsStagingLocked() throws Exception {
-        new LocalDiskStorage(root);
+        LocalDiskStorage firstStorage = new LocalDiskStorage(root);
         Path first = onlyStagingDirectory();
-        new LocalDiskStorage(root);
+        LocalDiskStorage secondStorage = new LocalDiskStorage(root);
 
         Process starting = new ProcessBuilder(
                         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -328,6 +329,9 @@ class LocalDiskStorageTest {
         assertEquals(0, starting.exitValue());
 
         assertTrue(Files.exists(first.resolve(LocalDiskStorage.OWNER_LOCK)), "the first storage's staging is left");
+        // held to here: a storage collected early closes its lock's channel, which would release the lock
+        Reference.reachabilityFence(firstStorage);
+        Reference.reachabilityFence(secondStorage);
     }
 
     /**
