@@ -117,7 +117,7 @@ public final class BoundedDiskStorage extends ForwardingStorage implements AutoC
             try {
                 checker.execute(() -> {
                     try {
-                        eviction.removeDoomed(key);
+                        eviction.removeDoomed(key, largestKept(volume.capacity()));
                     } catch (IOException | RuntimeException e) {
                         LOG.warnf(e, "removing %s, too large to keep in %s, failed", key, disk.describe());
                     }

@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -13,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.function.LongConsumer;
+import java.util.function.Predicate;
 
 /**
  * One eviction pass: lists the stored files with their access times, then removes the least
@@ -31,7 +34,14 @@ final class LruEviction {
      * A stored object: size is its length, occupied what it takes on the volume (its length in whole blocks; a
      * file of 60 bytes takes 4 KiB on ext4). The cap counts sizes, the volume's figures count blocks.
      */
-    record Candidate(StorageKey key, long size, long occupied, long lastAccessMillis, boolean sumdb) {}
+    /** @param fileKey the file the walk saw (its inode), to tell it from one written under its key since */
+    record Candidate(StorageKey key, long size, long occupied, long lastAccessMillis, boolean sumdb, Object fileKey) {
+
+        /** Whether the file now under the key is the one the walk saw: a commit since has put another there. */
+        boolean isStill(BasicFileAttributes now) {
+            return fileKey != null ? fileKey.equals(now.fileKey()) : now.size() == size;
+        }
+    }
 
     /**
      * What a walk of the root found: the objects eviction may remove, and an estimate of all the volume gives the
@@ -74,11 +84,11 @@ final class LruEviction {
         long occupied = 0;
         for (Candidate c : ordered) {
             if (c.size() > largestKept) {
-                if (deleteUnlessServed(c.key())) {
+                if (deleteUnlessServed(c.key(), c::isStill)) {
                     objects++;
                     bytes += c.size();
                     occupied += c.occupied() + directoriesGoneAbove(c.key()) * held.blockSize();
-                } else if (leases.doomIfLeased(c.key())) {
+                } else if (stillLargerThan(c.key(), largestKept) && leases.doomIfLeased(c.key())) {
                     bytes += c.size(); // freed once its last reader is done
                     occupied += c.occupied();
                 }
@@ -88,7 +98,7 @@ final class LruEviction {
             if (bytes >= sizesToFree && occupied >= occupiedToFree) {
                 break;
             }
-            if (c.size() <= largestKept && deleteUnlessServed(c.key())) {
+            if (c.size() <= largestKept && deleteUnlessServed(c.key(), c::isStill)) {
                 objects++;
                 bytes += c.size();
                 occupied += c.occupied() + directoriesGoneAbove(c.key()) * held.blockSize();
@@ -98,13 +108,30 @@ final class LruEviction {
         return new Result(objects, bytes, occupied);
     }
 
-    /** Removes a doomed object once its last reader released it, unless it was leased again meanwhile. */
-    boolean removeDoomed(StorageKey key) throws IOException {
-        boolean removed = deleteUnlessServed(key);
+    /**
+     * Removes a doomed object once its last reader released it, unless it was leased again meanwhile or what is under
+     * its key now fits (a commit that replaced it as a walk doomed it).
+     */
+    boolean removeDoomed(StorageKey key, long largestKept) throws IOException {
+        boolean removed = deleteUnlessServed(key, now -> now.size() > largestKept);
         if (removed) {
             evicted.accept(1);
         }
         return removed;
+    }
+
+    /**
+     * Whether the object now under key is larger than largestKept: the walk's size may be of an object replaced since
+     * (a refreshed list that fits), which a doom would remove at its writer's release.
+     */
+    private boolean stillLargerThan(StorageKey key, long largestKept) {
+        try {
+            return Files.readAttributes(disk.fileFor(key), BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+                            .size()
+                    > largestKept;
+        } catch (IOException gone) {
+            return false;
+        }
     }
 
     /** How many of the directories above a removed key went with it (emptied, so removed). */
@@ -118,11 +145,22 @@ final class LruEviction {
         return gone;
     }
 
-    private boolean deleteUnlessServed(StorageKey key) throws IOException {
+    /**
+     * Deletes key's object unless it is leased, or what is under the key now is not what the caller judged (a walk's
+     * candidate replaced by a commit since): checked while the key is held, so no commit or lookup comes between.
+     */
+    private boolean deleteUnlessServed(StorageKey key, Predicate<BasicFileAttributes> stillMeant) throws IOException {
         try {
             return leases.deleteIfIdle(key, () -> {
                 try {
-                    if (!disk.delete(key)) {
+                    BasicFileAttributes now;
+                    try {
+                        now = Files.readAttributes(
+                                disk.fileFor(key), BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                    } catch (NoSuchFileException gone) {
+                        return false;
+                    }
+                    if (!stillMeant.test(now) || !disk.delete(key)) {
                         return false;
                     }
                     disk.removeEmptyDirectoriesAbove(key); // a directory takes space eviction would not free
@@ -199,7 +237,12 @@ final class LruEviction {
             long size = blocks(attrs.size());
             occupied += size;
             found.add(new Candidate(
-                    key, attrs.size(), size, attrs.lastAccessTime().toMillis(), relative.startsWith(SUMDB_PREFIX)));
+                    key,
+                    attrs.size(),
+                    size,
+                    attrs.lastAccessTime().toMillis(),
+                    relative.startsWith(SUMDB_PREFIX),
+                    attrs.fileKey()));
             return FileVisitResult.CONTINUE;
         }
 
