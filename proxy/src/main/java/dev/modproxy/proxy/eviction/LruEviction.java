@@ -14,6 +14,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.LongConsumer;
 import java.util.function.Predicate;
 
@@ -68,7 +69,7 @@ final class LruEviction {
      * blockSize bytes (1: count lengths).
      */
     Holdings scan(Path root, long blockSize) throws IOException {
-        return new Walk(root, blockSize).run();
+        return new Walk(root, blockSize, disk).run();
     }
 
     /**
@@ -179,14 +180,16 @@ final class LruEviction {
         private final Path root;
         private final Path staging;
         private final long blockSize;
+        private final LocalDiskStorage disk;
         private final List<Candidate> found = new ArrayList<>();
         private long occupied;
         private int stagingDepth;
 
-        Walk(Path root, long blockSize) {
+        Walk(Path root, long blockSize, LocalDiskStorage disk) {
             this.root = root;
             this.staging = root.resolve(".tmp");
             this.blockSize = blockSize;
+            this.disk = disk;
         }
 
         Holdings run() throws IOException {
@@ -225,15 +228,11 @@ final class LruEviction {
                 occupied += blocks(attrs.size());
                 return FileVisitResult.CONTINUE;
             }
-            String relative = root.relativize(file)
-                    .toString()
-                    .replace(file.getFileSystem().getSeparator(), "/");
-            StorageKey key;
-            try {
-                key = new StorageKey(relative);
-            } catch (IllegalArgumentException e) {
+            Optional<StorageKey> ours = disk.keyOf(file);
+            if (ours.isEmpty()) {
                 return FileVisitResult.CONTINUE; // a foreign file in the root: not ours to remove, nor to count
             }
+            StorageKey key = ours.get();
             long size = blocks(attrs.size());
             occupied += size;
             found.add(new Candidate(
@@ -241,7 +240,7 @@ final class LruEviction {
                     attrs.size(),
                     size,
                     attrs.lastAccessTime().toMillis(),
-                    relative.startsWith(SUMDB_PREFIX),
+                    key.value().startsWith(SUMDB_PREFIX),
                     attrs.fileKey()));
             return FileVisitResult.CONTINUE;
         }

@@ -366,8 +366,11 @@ public final class LocalDiskStorage implements Storage {
         }
     }
 
-    /** The key of a file under the root; empty for a foreign file dropped into it, not ours to count. */
-    private Optional<StorageKey> keyOf(Path file) {
+    /**
+     * The key of a file under the root, as its path names it; empty for a foreign file dropped into the root, not
+     * ours to list, count or evict.
+     */
+    public Optional<StorageKey> keyOf(Path file) {
         String relative =
                 root.relativize(file).toString().replace(file.getFileSystem().getSeparator(), "/");
         try {
@@ -506,19 +509,15 @@ public final class LocalDiskStorage implements Storage {
                         if (!attrs.isRegularFile()) {
                             return null;
                         }
-                        String relative = root.relativize(p)
-                                .toString()
-                                .replace(p.getFileSystem().getSeparator(), "/");
-                        return new StorageEntry(
-                                new StorageKey(relative),
-                                attrs.size(),
-                                attrs.lastModifiedTime().toInstant());
+                        return keyOf(p).map(key -> new StorageEntry(
+                                        key,
+                                        attrs.size(),
+                                        attrs.lastModifiedTime().toInstant()))
+                                .orElse(null);
                     } catch (NoSuchFileException e) {
                         return null;
                     } catch (IOException e) {
                         throw new UncheckedIOException(e);
-                    } catch (IllegalArgumentException e) {
-                        return null; // a foreign file dropped into the root: not ours to list
                     }
                 })
                 .filter(e -> e != null);
