@@ -10,6 +10,7 @@ import dev.modproxy.proxy.storage.StorageKey;
 import dev.modproxy.proxy.storage.StorageWriter;
 import dev.modproxy.proxy.storage.StoredObject;
 import dev.modproxy.proxy.testing.MutableClock;
+import dev.modproxy.proxy.testing.SettableVolume;
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -265,23 +266,11 @@ class BoundedDiskStorageTest {
 
     @Test
     void aListThatFitsAgainIsKeptThoughTheOneItReplacedWasTooLarge() throws IOException {
-        open(new Watermarks(0.9, 0.75, OptionalLong.of(1000)), new VolumeSpace() {
-            @Override
-            public long capacity() {
-                return 0; // no volume to fill: only the 1000-byte cap bounds the cache
-            }
-
-            @Override
-            public long used() {
-                checks.incrementAndGet();
-                return 0;
-            }
-
-            @Override
-            public OptionalLong blockSize() {
-                return OptionalLong.empty();
-            }
-        });
+        // no volume to fill: only the 1000-byte cap bounds the cache
+        open(new Watermarks(0.9, 0.75, OptionalLong.of(1000)), SettableVolume.of(0, () -> {
+            checks.incrementAndGet();
+            return 0;
+        }));
         StorageKey list = new StorageKey("example.com/m/@v/list");
         StoredObject large = commit(list, 950); // over the 900 bytes the cap keeps: doomed while served
         assertEquals(0, storage.evictIfNeeded());

@@ -12,6 +12,7 @@ import dev.modproxy.proxy.storage.StorageKey;
 import dev.modproxy.proxy.testing.BigModule;
 import dev.modproxy.proxy.testing.FakeUpstream;
 import dev.modproxy.proxy.testing.ProxyUnderTest;
+import dev.modproxy.proxy.testing.SettableVolume;
 import dev.modproxy.proxy.testing.SlowClient;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -50,22 +51,7 @@ class EvictionWhileServingTest {
         upstream = FakeUpstream.start();
         upstream.on(ZIP, FakeUpstream.ok("application/zip", CONTENT));
         disk = new LocalDiskStorage(root);
-        VolumeSpace volume = new VolumeSpace() {
-            @Override
-            public long capacity() {
-                return MIB * 100;
-            }
-
-            @Override
-            public long used() {
-                return volumeUsed.get();
-            }
-
-            @Override
-            public OptionalLong blockSize() {
-                return OptionalLong.empty(); // used is set by the test, in no unit of the disk's
-            }
-        };
+        VolumeSpace volume = SettableVolume.of(MIB * 100, volumeUsed::get);
         proxy = new ProxyUnderTest(
                 upstream.url(),
                 root,

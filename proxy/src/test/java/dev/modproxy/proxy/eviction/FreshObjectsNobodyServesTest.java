@@ -12,6 +12,7 @@ import dev.modproxy.proxy.testing.BigModule;
 import dev.modproxy.proxy.testing.FakeUpstream;
 import dev.modproxy.proxy.testing.Modules;
 import dev.modproxy.proxy.testing.ProxyUnderTest;
+import dev.modproxy.proxy.testing.SettableVolume;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -59,22 +60,7 @@ class FreshObjectsNobodyServesTest {
                         BigModule.zip("example.com/slow", "v1.0.0", (int) MIB),
                         Duration.ofSeconds(6)));
         LocalDiskStorage disk = new LocalDiskStorage(root);
-        VolumeSpace volume = new VolumeSpace() {
-            @Override
-            public long capacity() {
-                return MIB * 100;
-            }
-
-            @Override
-            public long used() {
-                return volumeUsed.get();
-            }
-
-            @Override
-            public OptionalLong blockSize() {
-                return OptionalLong.empty(); // used is set by the test, in no unit of the disk's
-            }
-        };
+        VolumeSpace volume = SettableVolume.of(MIB * 100, volumeUsed::get);
         proxy = new ProxyUnderTest(
                 upstream.url(),
                 root,

@@ -19,6 +19,7 @@ import dev.modproxy.proxy.testing.Mappings;
 import dev.modproxy.proxy.testing.Modules;
 import dev.modproxy.proxy.testing.MutableClock;
 import dev.modproxy.proxy.testing.ProxyUnderTest;
+import dev.modproxy.proxy.testing.SettableVolume;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -225,22 +226,7 @@ class MemoryHitsTest {
     void anEvictedKeyIsDroppedFromMemory() throws Exception {
         AtomicLong volumeUsed = new AtomicLong();
         AtomicLong volumeCapacity = new AtomicLong(100);
-        VolumeSpace volume = new VolumeSpace() {
-            @Override
-            public long capacity() {
-                return volumeCapacity.get();
-            }
-
-            @Override
-            public long used() {
-                return volumeUsed.get();
-            }
-
-            @Override
-            public OptionalLong blockSize() {
-                return OptionalLong.empty(); // used is set by the test, in no unit of the disk's
-            }
-        };
+        VolumeSpace volume = new SettableVolume(volumeCapacity::get, volumeUsed::get);
         LocalDiskStorage disk = new LocalDiskStorage(dir.resolve("cache"));
         BoundedDiskStorage[] built = new BoundedDiskStorage[1];
         try (ProxyUnderTest proxy = new ProxyUnderTest(
