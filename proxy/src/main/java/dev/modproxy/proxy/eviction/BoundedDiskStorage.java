@@ -6,6 +6,7 @@ import dev.modproxy.proxy.storage.LocalDiskStorage;
 import dev.modproxy.proxy.storage.StorageKey;
 import dev.modproxy.proxy.storage.StorageWriter;
 import dev.modproxy.proxy.storage.StoredObject;
+import dev.modproxy.proxy.storage.WarningPace;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -32,7 +33,7 @@ import org.jboss.logging.Logger;
  * it reaches its first client. When the volume is over its mark with data that is not the cache's
  * (what the cache's files take is estimated in the volume's blocks), so that even an empty cache
  * would leave it there, nothing is evicted for it (that would empty the cache for nothing) and a
- * warning says so, at most once a minute.
+ * warning says so, at most once a minute, with how many checks found it so since the last.
  */
 public final class BoundedDiskStorage extends ForwardingStorage implements AutoCloseable {
 
@@ -53,8 +54,7 @@ public final class BoundedDiskStorage extends ForwardingStorage implements AutoC
     private final LruEviction eviction;
     private final ScheduledExecutorService checker;
     private final AtomicBoolean checkQueued = new AtomicBoolean();
-    /** When the volume-full warning may be logged again; guarded by this. */
-    private long nextVolumeWarningMillis = Long.MIN_VALUE;
+    private final WarningPace volumeFullWarnings;
     /** The last walk's finding that the volume is full of what is not the cache's, while it stands; guarded by this. */
     private NotOurs volumeFullOfNotOurs;
 
@@ -79,6 +79,7 @@ public final class BoundedDiskStorage extends ForwardingStorage implements AutoC
         this.volume = volume;
         this.clock = clock;
         this.leases = new ServingLeases(settings.maxLease(), clock);
+        this.volumeFullWarnings = new WarningPace(VOLUME_WARNING_INTERVAL, clock);
         // evictions go through the disk's delete, so removal listeners added here hear of them too
         this.eviction = new LruEviction(disk, leases, evicted);
         ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
@@ -281,17 +282,20 @@ public final class BoundedDiskStorage extends ForwardingStorage implements AutoC
     }
 
     private void warnVolumeFull(long capacity, long used, long occupied) {
-        long now = clock.millis();
-        if (now < nextVolumeWarningMillis) {
+        long findings = volumeFullWarnings.due();
+        if (findings == 0) {
             return;
         }
-        nextVolumeWarningMillis = now + VOLUME_WARNING_INTERVAL.toMillis();
         LOG.warnf(
                 "the volume holding %s is %d%% full (%d of %d bytes) and the cache takes about %d bytes of that: "
                         + "eviction cannot make room, so it removes nothing; answers that do not fit are served "
-                        + "without being kept. Free the volume or give the cache its own (next warning in %d s "
-                        + "at the earliest)",
-                disk.describe(), used * 100 / capacity, used, capacity, occupied, VOLUME_WARNING_INTERVAL.toSeconds());
+                        + "without being kept. Free the volume or give the cache its own (%s)",
+                disk.describe(),
+                used * 100 / capacity,
+                used,
+                capacity,
+                occupied,
+                volumeFullWarnings.since(findings, "such finding"));
     }
 
     @Override

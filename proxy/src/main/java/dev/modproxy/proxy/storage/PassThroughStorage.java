@@ -44,9 +44,9 @@ public final class PassThroughStorage extends ForwardingStorage {
     private final Runnable onReadFailure;
     private final Clock clock;
     /** Apart, so that a planted link, which fails its key's every request, does not hide a storage gone down. */
-    private final WarningPace readFailureWarnings = new WarningPace();
+    private final WarningPace readFailureWarnings;
 
-    private final WarningPace unusableEntryWarnings = new WarningPace();
+    private final WarningPace unusableEntryWarnings;
 
     /**
      * @param spillDir where pass-through bodies wait to be served; best on another volume (e.g. /tmp)
@@ -77,6 +77,8 @@ public final class PassThroughStorage extends ForwardingStorage {
         this.onWriteFailure = onWriteFailure;
         this.onReadFailure = onReadFailure;
         this.clock = clock;
+        this.readFailureWarnings = new WarningPace(READ_FAILURE_LOG_INTERVAL, clock);
+        this.unusableEntryWarnings = new WarningPace(READ_FAILURE_LOG_INTERVAL, clock);
         Files.createDirectories(spillDir);
         sweep(Duration.ZERO);
         spillBytes.set(0);
@@ -120,37 +122,13 @@ public final class PassThroughStorage extends ForwardingStorage {
             pace = readFailureWarnings;
             outcome = "serving from the upstream without caching";
         }
-        long failures = pace.due(clock.millis());
+        long failures = pace.due();
         if (failures > 0) {
             LOG.warnf(
-                    "cannot read from %s (%s): %s (%d such failure%s since the last warning; next warning in %d s at"
-                            + " the earliest)",
-                    delegate.describe(),
-                    e.getMessage(),
-                    outcome,
-                    failures,
-                    failures == 1 ? "" : "s",
-                    READ_FAILURE_LOG_INTERVAL.toSeconds());
+                    "cannot read from %s (%s): %s (%s)",
+                    delegate.describe(), e.getMessage(), outcome, pace.since(failures, "such failure"));
         } else {
             LOG.debugf("cannot use %s: %s", key, e.getMessage());
-        }
-    }
-
-    /** One warning per {@link #READ_FAILURE_LOG_INTERVAL}, counting the failures in between. */
-    private static final class WarningPace {
-        private final AtomicLong lastWarning = new AtomicLong(Long.MIN_VALUE);
-        private final AtomicLong failuresSinceWarning = new AtomicLong();
-
-        /** Counts a failure; returns how many to report now, or 0 while the last warning is recent. */
-        long due(long now) {
-            long failures = failuresSinceWarning.incrementAndGet();
-            long last = lastWarning.get();
-            if ((last == Long.MIN_VALUE || now - last >= READ_FAILURE_LOG_INTERVAL.toMillis())
-                    && lastWarning.compareAndSet(last, now)) {
-                failuresSinceWarning.addAndGet(-failures);
-                return failures;
-            }
-            return 0;
         }
     }
 
