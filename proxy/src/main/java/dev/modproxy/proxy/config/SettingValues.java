@@ -17,26 +17,27 @@ final class SettingValues {
 
     /** A duration of 0 or more, or of more than 0 where the variable's rule says so. */
     static Duration duration(String variable, String text) {
-        try {
-            return rule(variable).duration(variable, text);
-        } catch (IllegalArgumentException e) {
-            throw new BadSettingException(e.getMessage());
-        }
+        return read(variable, text, SettingValueRule::duration);
     }
 
     /** A whole number of 1 or more. */
     static int count(String variable, String text) {
-        try {
-            return rule(variable).count(variable, text);
-        } catch (IllegalArgumentException e) {
-            throw new BadSettingException(e.getMessage());
-        }
+        return read(variable, text, SettingValueRule::count);
     }
 
     /** true or false, or another spelling the configuration library takes. */
     static boolean flag(String variable, String text) {
+        return read(variable, text, SettingValueRule::switchedOn);
+    }
+
+    /** One of the rule's readings, which refuses a value with IllegalArgumentException and the proxy's own line. */
+    private interface Reading<T> {
+        T read(SettingValueRule rule, String variable, String text);
+    }
+
+    private static <T> T read(String variable, String text, Reading<T> reading) {
         try {
-            return rule(variable).switchedOn(variable, text);
+            return reading.read(rule(variable), variable, text);
         } catch (IllegalArgumentException e) {
             throw new BadSettingException(e.getMessage());
         }
