@@ -102,8 +102,7 @@ public final class SpecProblems {
                         .ifPresent(owned -> problems.add(ProxySettings.ownedVariableMessage(owned, variable))));
         for (int i = 0; i < env.size(); i++) {
             EnvVar variable = env.get(i);
-            // a value from a Secret or ConfigMap is unknown here; an empty one the configuration library takes for
-            // no value at all, before any rule of ours is asked
+            // a value from a Secret or ConfigMap is unknown here; an empty one the proxy takes as unset (its default)
             if (variable == null
                     || variable.getValueFrom() != null
                     || variable.getValue() == null

@@ -87,7 +87,7 @@ public record ProxySettings(
         return Path.of(System.getProperty("java.io.tmpdir"), "modproxy-passthrough");
     }
 
-    /** Starts from the production defaults (those of {@code ProxyConfig}); each method sets one setting. */
+    /** Starts from the production defaults, what a MODPROXY_* variable unset or empty means; each method sets one. */
     public static final class Builder {
         private String upstream = "https://proxy.golang.org";
         private Path netrc;

@@ -2,7 +2,6 @@ package dev.modproxy.proxy.config;
 
 import dev.modproxy.proxy.assembly.ProxySettings;
 import io.smallrye.config.ConfigMapping;
-import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -10,13 +9,15 @@ import java.util.Optional;
 /**
  * Proxy settings; every key is also an environment variable (modproxy.read-timeout = MODPROXY_READ_TIMEOUT). Durations,
  * numbers and switches are text, read by {@link SettingValues}, so that a bad one is refused naming its variable.
+ * Each is optional here: unset or set to the empty string (a Kubernetes env entry with value ""), it takes its default
+ * from {@link ProxySettings#defaults}, where the configuration library refused an empty value of a setting with a
+ * default (SRCFG00040).
  */
 @ConfigMapping(prefix = "modproxy")
 public interface ProxyConfig {
 
     /** GOPROXY syntax: ',' falls through on 404/410, '|' on any error; direct/off end the list. */
-    @WithDefault("https://proxy.golang.org")
-    String upstream();
+    Optional<String> upstream();
 
     /**
      * A netrc file ("machine HOST login USER password SECRET") with logins for private upstreams, mounted from a
@@ -41,52 +42,40 @@ public interface ProxyConfig {
      * Whether a module is refused when no source of the checksum database answers at all.
      * Off by default: builds still verify it themselves, and a cut link must not stop them.
      */
-    @WithDefault("false")
-    String sumdbRequired();
+    Optional<String> sumdbRequired();
 
     /** Time to establish a connection to an upstream. */
-    @WithDefault("5s")
-    String connectTimeout();
+    Optional<String> connectTimeout();
 
     /** Longest wait for an upstream's response headers and for each gap between body bytes. */
-    @WithDefault("30s")
-    String readTimeout();
+    Optional<String> readTimeout();
 
     /** How long list, @latest and branch/commit .info answers are fresh. */
-    @WithDefault("5m")
-    String mutableTtl();
+    Optional<String> mutableTtl();
 
     /** How long a 404/410 from the whole chain, or the 403 it stopped on, is remembered. */
-    @WithDefault("1m")
-    String negativeTtl();
+    Optional<String> negativeTtl();
 
     /** The longest one upstream may take to send a whole .info, .mod, list or @latest answer. */
-    @WithDefault("1m")
-    String textDownloadDeadline();
+    Optional<String> textDownloadDeadline();
 
     /** The longest one upstream may take to send a whole .zip. */
-    @WithDefault("15m")
-    String zipDownloadDeadline();
+    Optional<String> zipDownloadDeadline();
 
     /** Cold downloads running at once; more wait in line. Hits never wait for these threads. */
-    @WithDefault("256")
-    String maxDownloads();
+    Optional<String> maxDownloads();
 
     /** Consecutive failures after which an upstream is skipped. */
-    @WithDefault("5")
-    String breakerFailures();
+    Optional<String> breakerFailures();
 
     /** How long a failing upstream is skipped before one trial request. */
-    @WithDefault("30s")
-    String breakerCoolDown();
+    Optional<String> breakerCoolDown();
 
     /** Longest a client may stall a download before it is disconnected. */
-    @WithDefault("60s")
-    String clientStallTimeout();
+    Optional<String> clientStallTimeout();
 
     /** Where cached objects live: {@code disk} (MODPROXY_STORAGE_DIR) or {@code s3} (MODPROXY_S3_*). */
-    @WithDefault("disk")
-    String storageType();
+    Optional<String> storageType();
 
     /** LRU eviction bounds of the disk cache. */
     Eviction eviction();
@@ -99,27 +88,23 @@ public interface ProxyConfig {
      * without touching the storage (1048576, 32Mi, 1G); at most half of the JVM's direct memory; 0 turns it off,
      * and with it the mapping of zips up to 4 MiB from their files.
      */
-    @WithDefault("32Mi")
-    String memoryCacheSize();
+    Optional<String> memoryCacheSize();
 
     /**
      * Whether the cache fetches what a go command will ask next (the requirements of a go.mod it served, the
      * zip of a version whose .info or .mod it served), so a cold build waits one round trip less per wave.
      */
-    @WithDefault("true")
-    String prefetch();
+    Optional<String> prefetch();
 
     /**
      * Prefetches running at once, on threads of their own. Each holds its thread for a round trip to the upstream,
      * and with the checksum database on for the proof's second one, so this bounds how many modules of a wave are
      * fetched ahead at once: a cold walk of a deep graph 150 ms away took 29 s at 16, 17 s at 32 (docs/benchmarks.md).
      */
-    @WithDefault("32")
-    String prefetchConcurrency();
+    Optional<String> prefetchConcurrency();
 
     /** The most the running prefetches may download at once (1048576, 256Mi, 1G); one that would go over is cancelled. */
-    @WithDefault("256Mi")
-    String prefetchMaxBytes();
+    Optional<String> prefetchMaxBytes();
 
     /**
      * The largest zip a prefetch may fetch (1048576, 16Mi, 1G): one whose answer is larger is cancelled (before its
@@ -127,27 +112,22 @@ public interface ProxyConfig {
      * that reads only .info and .mod files (go list -m, gopls, Renovate-like tools) brings each version's zip, so this
      * caps what such a read may cost the upstream link; on the real benchmark graph 16Mi leaves out one zip of 138.
      */
-    @WithDefault("16Mi")
-    String prefetchMaxZipSize();
+    Optional<String> prefetchMaxZipSize();
 
     /** Prefetches waiting for a free slot; more are dropped. */
-    @WithDefault("1000")
-    String prefetchQueue();
+    Optional<String> prefetchQueue();
 
     /** A prefetch not started within this long is dropped: the client has asked for it itself by then. */
-    @WithDefault("30s")
-    String prefetchStartWindow();
+    Optional<String> prefetchStartWindow();
 
     /** A prefetched artifact no client asks for within this long counts as wasted (modproxy_prefetch_wasted_total). */
-    @WithDefault("10m")
-    String prefetchUseWindow();
+    Optional<String> prefetchUseWindow();
 
     /** Where a module goes when the storage cannot take it (disk full): served from there, not cached. */
     Optional<Path> passThroughDir();
 
     /** The most the pass-through files may hold together (1073741824, 512Mi, 1G). */
-    @WithDefault("1Gi")
-    String passThroughMaxSize();
+    Optional<String> passThroughMaxSize();
 
     /** The bucket when MODPROXY_STORAGE_TYPE=s3; credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY. */
     S3 s3();
@@ -161,22 +141,18 @@ public interface ProxyConfig {
         /** Key prefix inside the bucket, so several caches can share one. */
         Optional<String> prefix();
 
-        @WithDefault("us-east-1")
-        String region();
+        Optional<String> region();
 
         /** bucket in the path (MinIO, Ceph RGW) rather than in the host name (AWS, OSS). */
-        @WithDefault("true")
-        String pathStyle();
+        Optional<String> pathStyle();
     }
 
     interface Eviction {
         /** Eviction starts when the volume (or MODPROXY_MAX_SIZE) is this full: a fraction (0.9) or percentage (90%). */
-        @WithDefault(ProxySettings.DEFAULT_HIGH_WATERMARK)
-        String highWatermark();
+        Optional<String> highWatermark();
 
         /** Eviction stops at this fill level. */
-        @WithDefault(ProxySettings.DEFAULT_LOW_WATERMARK)
-        String lowWatermark();
+        Optional<String> lowWatermark();
     }
 
     /** The storage root with the default applied. */

@@ -157,6 +157,16 @@ class BadSettingTest {
                 refused.getMessage());
     }
 
+    /** An empty value is an unset one; a bucket has no default to fall back on, so that is said in one line. */
+    @Test
+    void anEmptyBucketForS3StorageIsNamedAsMissing() {
+        ConfigurationException refused = refused(Map.of("modproxy.storage-type", "s3", "modproxy.s3.bucket", ""));
+
+        assertEquals(
+                "modproxy cannot start: MODPROXY_S3_BUCKET is required when MODPROXY_STORAGE_TYPE=s3",
+                refused.getMessage());
+    }
+
     @Test
     void anUnknownStorageType() {
         ConfigurationException refused = refused(Map.of("modproxy.storage-type", "nfs"));

@@ -1,6 +1,7 @@
 package dev.modproxy.proxy.config;
 
 import io.quarkus.runtime.configuration.DurationConverter;
+import io.smallrye.config.EnvConfigSource;
 import io.smallrye.config.PropertiesConfigSource;
 import io.smallrye.config.SmallRyeConfigBuilder;
 import java.time.Duration;
@@ -16,6 +17,16 @@ final class Configs {
                 .withMapping(ProxyConfig.class)
                 .withConverter(Duration.class, 200, new DurationConverter())
                 .withSources(new PropertiesConfigSource(keys, "test", 500))
+                .build()
+                .getConfigMapping(ProxyConfig.class);
+    }
+
+    /** {@link ProxyConfig} from MODPROXY_* environment variables, read as the running proxy reads its environment. */
+    static ProxyConfig ofEnvironment(Map<String, String> variables) {
+        return new SmallRyeConfigBuilder()
+                .withMapping(ProxyConfig.class)
+                .withConverter(Duration.class, 200, new DurationConverter())
+                .withSources(new EnvConfigSource(variables, 300))
                 .build()
                 .getConfigMapping(ProxyConfig.class);
     }

@@ -7,6 +7,7 @@ import dev.modproxy.contract.ProxyDuration;
 import dev.modproxy.proxy.assembly.BadSettingException;
 import io.quarkus.runtime.configuration.DurationConverter;
 import java.time.Duration;
+import java.util.Optional;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -27,7 +28,10 @@ class DurationRuleTest {
     void theProxyReadsWhatQuarkusReadsAlike(String text) {
         Duration quarkus = DurationConverter.parseDuration(text);
         assertEquals(quarkus, ProxyDuration.parse(text), text);
-        assertEquals(quarkus, SettingValues.duration("MODPROXY_MUTABLE_TTL", text), text);
+        assertEquals(
+                quarkus,
+                SettingValues.duration("MODPROXY_MUTABLE_TTL", Optional.of(text), Duration.ofMinutes(5)),
+                text);
     }
 
     @ParameterizedTest
@@ -35,6 +39,9 @@ class DurationRuleTest {
     void theProxyRefusesWhatQuarkusRefuses(String text) {
         assertThrows(RuntimeException.class, () -> DurationConverter.parseDuration(text), text);
         assertThrows(IllegalArgumentException.class, () -> ProxyDuration.parse(text), text);
-        assertThrows(BadSettingException.class, () -> SettingValues.duration("MODPROXY_MUTABLE_TTL", text), text);
+        assertThrows(
+                BadSettingException.class,
+                () -> SettingValues.duration("MODPROXY_MUTABLE_TTL", Optional.of(text), Duration.ofMinutes(5)),
+                text);
     }
 }
