@@ -26,6 +26,8 @@ public enum SettingValueRule {
     SWITCH,
     /** A byte count, as {@link ByteSize} reads it. */
     SIZE,
+    /** A byte count of more than 0: a bound that at 0 would refuse everything it bounds (every prefetch). */
+    POSITIVE_SIZE,
     /**
      * Text the proxy reads by a syntax of its own (a GOPROXY list, globs, GOSUMDB, a path, a URL, a watermark) or
      * takes as written: no rule here. The operator writes each of these from a field it checks, or not at all.
@@ -60,7 +62,7 @@ public enum SettingValueRule {
             Map.entry("MODPROXY_MEMORY_CACHE_SIZE", SIZE),
             Map.entry("MODPROXY_PREFETCH", SWITCH),
             Map.entry("MODPROXY_PREFETCH_CONCURRENCY", COUNT),
-            Map.entry("MODPROXY_PREFETCH_MAX_BYTES", SIZE),
+            Map.entry("MODPROXY_PREFETCH_MAX_BYTES", POSITIVE_SIZE),
             Map.entry("MODPROXY_PREFETCH_MAX_ZIP_SIZE", SIZE),
             Map.entry("MODPROXY_PREFETCH_QUEUE", COUNT),
             Map.entry("MODPROXY_PREFETCH_START_WINDOW", POSITIVE_DURATION),
@@ -90,7 +92,7 @@ public enum SettingValueRule {
                 case DURATION, POSITIVE_DURATION -> duration(variable, text);
                 case COUNT -> count(variable, text);
                 case SWITCH -> switchedOn(variable, text);
-                case SIZE -> ByteSize.parse(variable, text);
+                case SIZE, POSITIVE_SIZE -> bytes(variable, text);
                 case TEXT -> {}
             }
             return Optional.empty();
@@ -141,6 +143,17 @@ public enum SettingValueRule {
             case "false", "0", "no", "n", "off" -> false;
             default -> throw new IllegalArgumentException(variable + " must be true or false, got '" + text + "'");
         };
+    }
+
+    /** @throws IllegalArgumentException with the one line, for a value this rule refuses */
+    public long bytes(String variable, String text) {
+        expect(variable, SIZE, POSITIVE_SIZE);
+        long bytes = ByteSize.parse(variable, text);
+        if (this == POSITIVE_SIZE && bytes == 0) {
+            throw new IllegalArgumentException(
+                    variable + " must be more than 0 (a byte count such as 256Mi), got '" + text + "'");
+        }
+        return bytes;
     }
 
     /** A reader of another kind than the variable's rule is the caller's mistake, not the value's. */

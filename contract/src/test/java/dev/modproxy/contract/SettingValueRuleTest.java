@@ -22,6 +22,8 @@ class SettingValueRuleTest {
             MODPROXY_MAX_DOWNLOADS          | 0      | MODPROXY_MAX_DOWNLOADS must be a whole number of 1 or more, got '0'
             MODPROXY_PREFETCH_CONCURRENCY   | many   | MODPROXY_PREFETCH_CONCURRENCY must be a whole number of 1 or more, got 'many'
             MODPROXY_PASS_THROUGH_MAX_SIZE  | lots   | MODPROXY_PASS_THROUGH_MAX_SIZE must be a byte count such as 1073741824, 512Mi or 10G, got 'lots'
+            MODPROXY_PREFETCH_MAX_BYTES     | 0      | MODPROXY_PREFETCH_MAX_BYTES must be more than 0 (a byte count such as 256Mi), got '0'
+            MODPROXY_PREFETCH_MAX_BYTES     | 1.5G   | MODPROXY_PREFETCH_MAX_BYTES must be a byte count such as 1073741824, 512Mi or 10G, got '1.5G'
             """)
     void aValueTheProxyCannotUseIsItsOneLine(String variable, String value, String line) {
         assertThat(SettingValueRule.of(variable).orElseThrow().problem(variable, value))
@@ -36,6 +38,7 @@ class SettingValueRuleTest {
             MODPROXY_CLIENT_STALL_TIMEOUT   | PT1.5S
             MODPROXY_MAX_DOWNLOADS          | 1
             MODPROXY_PREFETCH_MAX_ZIP_SIZE  | 0
+            MODPROXY_PREFETCH_MAX_BYTES     | 1
             MODPROXY_PASS_THROUGH_MAX_SIZE  | 2Gi
             MODPROXY_PASS_THROUGH_DIR       | anything at all
             """)
@@ -51,6 +54,8 @@ class SettingValueRuleTest {
         assertThat(SettingValueRule.COUNT.count("MODPROXY_PREFETCH_QUEUE", " 64 "))
                 .isEqualTo(64);
         assertThat(SettingValueRule.SWITCH.switchedOn("MODPROXY_PREFETCH", "n")).isFalse();
+        assertThat(SettingValueRule.POSITIVE_SIZE.bytes("MODPROXY_PREFETCH_MAX_BYTES", "256Mi"))
+                .isEqualTo(256L << 20);
     }
 
     /** A reader of another kind is the caller's mistake: it would otherwise pass a count off as a duration. */

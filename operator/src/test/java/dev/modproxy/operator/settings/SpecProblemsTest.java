@@ -269,6 +269,24 @@ class SpecProblemsTest {
                                 + "byte count such as 1073741824, 512Mi or 10G, got 'lots'");
     }
 
+    /**
+     * The proxy refuses MODPROXY_PREFETCH_MAX_BYTES=0 (no prefetch could ever start), whether prefetch is on or off:
+     * the operator let it through as a byte count like any other and the proxy pods crash-looped.
+     */
+    @Test
+    void prefetchMaxBytesOfZeroIsRefusedAsTheProxyRefusesIt() {
+        assertThat(SpecProblems.of(withEnv(
+                        new EnvVar("MODPROXY_PREFETCH_MAX_BYTES", "0Mi", null),
+                        new EnvVar("MODPROXY_PREFETCH_MAX_ZIP_SIZE", "0", null))))
+                .containsExactly("spec.proxy.env[0] (MODPROXY_PREFETCH_MAX_BYTES): MODPROXY_PREFETCH_MAX_BYTES must be "
+                        + "more than 0 (a byte count such as 256Mi), got '0Mi'");
+        assertThat(SpecProblems.of(withEnv(
+                        new EnvVar("MODPROXY_PREFETCH", "false", null),
+                        new EnvVar("MODPROXY_PREFETCH_MAX_BYTES", "0", null))))
+                .containsExactly("spec.proxy.env[1] (MODPROXY_PREFETCH_MAX_BYTES): MODPROXY_PREFETCH_MAX_BYTES must be "
+                        + "more than 0 (a byte count such as 256Mi), got '0'");
+    }
+
     /** A value from a Secret is not known to the operator; a variable a field sets is refused for its name alone. */
     @Test
     void extraEnvironmentValuesAreReadOnlyWhereWrittenAndNotOwned() {

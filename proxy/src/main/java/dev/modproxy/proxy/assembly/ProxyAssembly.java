@@ -2,6 +2,7 @@ package dev.modproxy.proxy.assembly;
 
 import dev.modproxy.contract.ByteSize;
 import dev.modproxy.contract.Redacted;
+import dev.modproxy.contract.SettingValueRule;
 import dev.modproxy.proxy.cache.AnswerChecks;
 import dev.modproxy.proxy.cache.ArtifactVerifier;
 import dev.modproxy.proxy.cache.CacheSettings;
@@ -315,28 +316,23 @@ public final class ProxyAssembly implements AutoCloseable {
         return prefetcher;
     }
 
-    /** The prefetcher's bounds when MODPROXY_PREFETCH is on, null when it is off; its counts are checked as read. */
+    /**
+     * The prefetcher's bounds when MODPROXY_PREFETCH is on, null when it is off. Its byte counts are read either way,
+     * as the operator checks them (by the contract's rule of each variable, which knows nothing of the other's value).
+     */
     private static Prefetcher.Settings prefetchBounds(ProxySettings.Prefetch p) {
+        long maxBytesInFlight = byteSize("MODPROXY_PREFETCH_MAX_BYTES", p.maxBytesInFlight());
+        long maxZipSize = byteSize("MODPROXY_PREFETCH_MAX_ZIP_SIZE", p.maxZipSize());
         if (!p.enabled()) {
             return null;
         }
-        long maxBytesInFlight = byteSize("MODPROXY_PREFETCH_MAX_BYTES", p.maxBytesInFlight());
-        if (maxBytesInFlight < 1) {
-            throw new BadSettingException("MODPROXY_PREFETCH_MAX_BYTES must be more than 0 (a byte count such as"
-                    + " 256Mi), got '" + p.maxBytesInFlight() + "'");
-        }
-        return new Prefetcher.Settings(
-                p.concurrency(),
-                maxBytesInFlight,
-                byteSize("MODPROXY_PREFETCH_MAX_ZIP_SIZE", p.maxZipSize()),
-                p.queueSize(),
-                p.startWindow());
+        return new Prefetcher.Settings(p.concurrency(), maxBytesInFlight, maxZipSize, p.queueSize(), p.startWindow());
     }
 
-    /** ByteSize's message names the setting and what it takes. */
+    /** A byte count read by the contract's rule of its variable, whose message names it and what it takes. */
     private static long byteSize(String setting, String text) {
         try {
-            return ByteSize.parse(setting, text);
+            return SettingValueRule.of(setting).orElseThrow().bytes(setting, text);
         } catch (IllegalArgumentException e) {
             throw new BadSettingException(e.getMessage());
         }

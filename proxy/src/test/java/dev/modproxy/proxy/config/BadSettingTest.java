@@ -167,6 +167,18 @@ class BadSettingTest {
                 refused.getMessage());
     }
 
+    /** Read as the operator reads it, by its rule alone: no prefetch could start under it, on or off. */
+    @Test
+    void aPrefetchMaxBytesOfZeroIsRefusedWithPrefetchOffToo() {
+        ConfigurationException refused =
+                refused(Map.of("modproxy.prefetch", "false", "modproxy.prefetch-max-bytes", "0"));
+
+        assertEquals(
+                "modproxy cannot start: MODPROXY_PREFETCH_MAX_BYTES must be more than 0 (a byte count such as 256Mi), "
+                        + "got '0'",
+                refused.getMessage());
+    }
+
     @Test
     void anUnknownStorageType() {
         ConfigurationException refused = refused(Map.of("modproxy.storage-type", "nfs"));
