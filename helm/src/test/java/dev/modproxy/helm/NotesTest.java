@@ -1,5 +1,6 @@
 package dev.modproxy.helm;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.marcnuri.helm.Helm;
@@ -40,5 +41,23 @@ class NotesTest {
                 "watchNamespaces[0]", "ci", "watchNamespaces[1]", "builds", "webhook.certMode", "cert-manager"));
         assertTrue(notes.contains("(one of: ci, builds)"), notes);
         assertTrue(notes.contains("cert-manager must be installed"), notes);
+    }
+
+    /**
+     * With watchNamespaces set, the commands use a namespace the operator watches: they used ci whatever the values,
+     * and a cache made there by copying them was never reconciled. The release's own namespace, which the webhook
+     * never sees, is passed over.
+     */
+    @Test
+    void notesCommandsUseANamespaceTheOperatorWatches() {
+        String notes = notes(Chart.values(
+                "watchNamespaces[0]", Chart.NAMESPACE, "watchNamespaces[1]", "team-a", "watchNamespaces[2]", "team-b"));
+        assertTrue(notes.contains("kubectl create namespace team-a\n"), notes);
+        assertTrue(notes.contains("kubectl apply -n team-a -f -"), notes);
+        assertTrue(notes.contains("kubectl -n team-a get gpc"), notes);
+        assertTrue(notes.contains("modproxy.dev/cache: team-a/default"), notes);
+        assertTrue(notes.contains("kubectl label namespace team-a modproxy.dev/inject=enabled"), notes);
+        assertTrue(notes.contains("kubectl -n team-a run gocheck"), notes);
+        assertFalse(notes.contains(" ci"), notes);
     }
 }
