@@ -252,7 +252,7 @@ class BuildPodReviewsTest {
             }
             containers.add(Json.createObjectBuilder()
                     .add("name", "step-" + c)
-                    .add("image", "golang:1.22")
+                    .add("image", "golang:1.26")
                     .add("env", env));
         }
         byte[] review = reviewOf(Json.createObjectBuilder()
@@ -301,7 +301,7 @@ class BuildPodReviewsTest {
                                         Json.createArrayBuilder()
                                                 .add(Json.createObjectBuilder()
                                                         .add("name", "go")
-                                                        .add("image", "golang:1.22"))))
+                                                        .add("image", "golang:1.26"))))
                 .build());
 
         JsonObject pod = admittedPod(review, handle(review));

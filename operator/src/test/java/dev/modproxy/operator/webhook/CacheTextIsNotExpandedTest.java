@@ -199,7 +199,7 @@ class CacheTextIsNotExpandedTest {
     static JsonObject goContainer(String name, boolean ownGoPrivate) {
         return Json.createObjectBuilder()
                 .add("name", name)
-                .add("image", "golang:1.22")
+                .add("image", "golang:1.26")
                 .add("command", Json.createArrayBuilder().add("go").add("build").add("./..."))
                 .add("env", ownGoPrivate ? ownGoPrivateAndToken() : tokenOnly())
                 .build();

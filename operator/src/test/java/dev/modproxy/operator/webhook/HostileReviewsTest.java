@@ -47,7 +47,7 @@ class HostileReviewsTest {
                 + ",\"spec\":" + spec + "}}}";
     }
 
-    static final String ONE_CONTAINER = "{\"containers\":[{\"name\":\"go\",\"image\":\"golang:1.22\"}]}";
+    static final String ONE_CONTAINER = "{\"containers\":[{\"name\":\"go\",\"image\":\"golang:1.26\"}]}";
 
     List<String> warnings(AdmissionReviewHandler.Reply reply) {
         assertThat(reply.status()).as(() -> text(reply)).isEqualTo(200);
@@ -93,7 +93,7 @@ class HostileReviewsTest {
 
     @Test
     void aMalformedReviewsAnswerSaysWhereWithoutRepeatingAPodsEnvValue() {
-        String env = "{\"containers\":[{\"name\":\"go\",\"image\":\"golang:1.22\","
+        String env = "{\"containers\":[{\"name\":\"go\",\"image\":\"golang:1.26\","
                 + "\"env\":[{\"name\":\"NPM_TOKEN\",\"value\":npm_s3cretT0ken}]}]}";
 
         AdmissionReviewHandler.Reply reply = reply(review("ci", "{}", env));
@@ -250,7 +250,7 @@ class HostileReviewsTest {
     @Test
     void fieldsAreReadInWhateverOrderTheyComeAndUnknownOnesAreSkipped() {
         String body = "{\"request\":{\"object\":{\"spec\":{\"containers\":[{\"resources\":{\"limits\":{\"cpu\":2}},"
-                + "\"name\":\"go\",\"image\":\"golang:1.22\"}],\"volumes\":[{\"name\":\"v\",\"emptyDir\":{}}]},"
+                + "\"name\":\"go\",\"image\":\"golang:1.26\"}],\"volumes\":[{\"name\":\"v\",\"emptyDir\":{}}]},"
                 + "\"status\":{\"phase\":\"Pending\"},\"metadata\":{\"managedFields\":[{\"fieldsV1\":{\"f:spec\":{}}}],"
                 + "\"labels\":{\"modproxy.dev/inject\":\"true\"}},\"kind\":\"Pod\",\"apiVersion\":\"v1\"},"
                 + "\"userInfo\":{\"username\":\"system:serviceaccount:ci:runner\",\"groups\":[\"a\",\"b\"]},"

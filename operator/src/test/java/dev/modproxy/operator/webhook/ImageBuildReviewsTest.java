@@ -401,7 +401,7 @@ class ImageBuildReviewsTest {
                 .build();
         JsonObject golang = Json.createObjectBuilder()
                 .add("name", "go")
-                .add("image", "golang:1.22")
+                .add("image", "golang:1.26")
                 .add("command", Json.createArrayBuilder().add("go"))
                 .add("args", Json.createArrayBuilder().add("build").add("./..."))
                 .build();

@@ -33,7 +33,7 @@ class ImageBuilderRecognitionTest {
                 "moby/buildkit:v0.16.0; /usr/bin/buildctl; --addr tcp://buildkitd:1234 build; BUILDKIT",
                 "moby/buildkit:v0.16.0; -; --addr tcp://0.0.0.0:1234; -",
                 "quay.io/buildah/stable:v1; buildah; bud -t a .; -",
-                "golang:1.22; go; build ./...; -",
+                "golang:1.26; go; build ./...; -",
             })
     void recognisesBuildersByTheProgramAndKanikoAlsoByItsImage(
             String image, String command, String args, String expected) {
@@ -118,7 +118,7 @@ class ImageBuilderRecognitionTest {
         "docker:27-cli, sleep, true",
         "gcr.io/kaniko-project/executor:debug, /busybox/cat, true",
         "docker:27-dind, -, false",
-        "golang:1.22, sleep, false",
+        "golang:1.26, sleep, false",
     })
     void builderImagesThatIdleAreBuildsDrivenFromOutside(String image, String command, boolean warned) {
         PodContainer container = new PodContainer(
