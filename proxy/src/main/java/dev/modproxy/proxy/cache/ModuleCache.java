@@ -577,8 +577,8 @@ public final class ModuleCache {
     }
 
     /**
-     * Releases what a fetch stored when a failure after it (recording the demand) replaces its outcome with a
-     * refusal: no answer will serve it, and the storage would keep it leased against eviction.
+     * Releases what a fetch stored, if anything, when no answer will serve it (a failure after it replaced its outcome
+     * with a refusal, nobody joined a refresh or a prefetch): the storage would keep it leased against eviction.
      */
     private static void releaseStored(Outcome outcome) {
         if (outcome != null && outcome.stored() != null) {
@@ -610,10 +610,8 @@ public final class ModuleCache {
         } finally {
             mine.outcome.complete(outcome);
             inflight.remove(key, mine);
-            if (outcome != null && outcome.stored() != null && (refresh || outcome.streamed()) && !mine.joined()) {
-                // no answer will serve it from storage (a refresh, or a zip its client had from staging):
-                // release it here, or the storage keeps it leased against eviction
-                outcome.stored().release();
+            if ((refresh || (outcome != null && outcome.streamed())) && !mine.joined()) {
+                releaseStored(outcome); // a refresh, or a zip its client had from staging: no answer serves it
             }
         }
     }
@@ -694,8 +692,8 @@ public final class ModuleCache {
             guard.releaseAll();
             mine.outcome.complete(outcome);
             inflight.remove(key, mine);
-            if (outcome != null && outcome.stored() != null && !mine.joined()) {
-                outcome.stored().release(); // nobody to serve it to
+            if (!mine.joined()) {
+                releaseStored(outcome); // nobody to serve it to
             }
         }
     }
