@@ -61,7 +61,7 @@ final class ArtifactIngest {
         long limit = request.kind().maxBytes();
         if (response.contentLength() > limit) {
             throw new UnusableAnswerException(
-                    "announces " + response.contentLength() + " bytes, over the limit of " + limit);
+                    "announces " + response.contentLength() + " bytes, over the limit of " + limit, true);
         }
         guard.admit(response.contentLength(), 0);
         boolean zipHashWanted = wantsZipHash(request);
@@ -139,7 +139,7 @@ final class ArtifactIngest {
             total += n;
             guard.admit(contentLength, total);
             if (total > limit) {
-                throw new UnusableAnswerException("body exceeds the limit of " + limit + " bytes");
+                throw new UnusableAnswerException("body exceeds the limit of " + limit + " bytes", true);
             }
             int length = n;
             local(() -> {
@@ -161,8 +161,16 @@ final class ArtifactIngest {
         try {
             ModuleZipRules.checkStart(start);
         } catch (ArtifactRejectedException e) {
-            throw new UnusableAnswerException(e.getMessage());
+            throw refusal(e);
         }
+    }
+
+    /**
+     * A verifier's refusal as the chain takes it: one of the content is remembered by the cache and answered again
+     * without a download; a check that could not be made is not.
+     */
+    private static UnusableAnswerException refusal(ArtifactRejectedException e) {
+        return new UnusableAnswerException(e.getMessage(), !(e instanceof CheckNotMadeException));
     }
 
     private interface LocalIo<T> {
@@ -193,7 +201,7 @@ final class ArtifactIngest {
                 verifier.verify(request, answer);
             }
         } catch (ArtifactRejectedException e) {
-            throw new UnusableAnswerException(e.getMessage());
+            throw refusal(e);
         }
     }
 }

@@ -5,7 +5,9 @@ import dev.modproxy.proxy.protocol.ProxyRequest;
 /**
  * Checks an upstream's answer after it has been downloaded into staging and before it becomes a
  * cache entry. The assembly lists the verifiers and their order; a rejection means nothing is
- * stored and the client gets a 502 (or an aborted download).
+ * stored and the client gets a 502 (or an aborted download). A rejection of the content
+ * ({@link ArtifactRejectedException}) is answered again for the negative TTL without a download; a check that
+ * could not be made ({@link CheckNotMadeException}) is tried again at the next request.
  */
 public interface ArtifactVerifier {
 

@@ -5,7 +5,8 @@ import java.time.Duration;
 
 /**
  * @param mutableTtl how long list, @latest and non-canonical .info answers count as fresh
- * @param negativeTtl how long a 404/410 from the whole upstream chain, or the 403 it stopped on, is remembered
+ * @param negativeTtl how long a 404/410 from the whole upstream chain, the 403 it stopped on, or the refusal of an
+ *     answer's content, is remembered
  * @param textDeadline the longest one upstream may take to send a whole .info, .mod, list or @latest
  * @param zipDeadline the longest one upstream may take to send a whole .zip
  */

@@ -36,7 +36,7 @@ final class DirectoryBudget {
             kibibytes.acquire(permits(heap));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new ArtifactRejectedException("interrupted while waiting to check the module zip");
+            throw new CheckNotMadeException("interrupted while waiting to check the module zip");
         }
     }
 

@@ -2,6 +2,7 @@ package dev.modproxy.proxy.cache;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import com.github.benmanes.caffeine.cache.Scheduler;
 import dev.modproxy.proxy.metrics.ProxyMetrics;
@@ -37,7 +38,8 @@ import org.jboss.logging.Logger;
 /**
  * Answers GOPROXY requests from storage, fetching from the upstream chain on a miss. Immutable
  * artifacts are kept forever once verified; mutable answers are fresh for a TTL, then served stale
- * while a background refresh runs; 404/410 answers, and an upstream's 403, are remembered briefly.
+ * while a background refresh runs; 404/410 answers, an upstream's 403, and the refusal of an answer's content are
+ * remembered briefly.
  * One upstream fetch per key runs at a time: later requests for the same key wait for it instead of
  * fetching again.
  */
@@ -46,8 +48,9 @@ public final class ModuleCache {
     private static final Logger LOG = Logger.getLogger(ModuleCache.class);
 
     /**
-     * What the absent answers kept may take, keys and reasons counted by their characters: entries are about
-     * 0.1 to 2 KB, and a count alone let clients asking for long paths that do not exist fill the heap.
+     * What the negative answers kept (absent ones and refusals) may take, keys and reasons counted by their
+     * characters: entries are about 0.1 to 2 KB, and a count alone let clients asking for long paths that do not
+     * exist fill the heap.
      */
     static final long ABSENT_BYTES = 4L << 20;
     /** Kept past the negative TTL so a probe seen absent stays absent while every upstream fails. */
@@ -55,10 +58,16 @@ public final class ModuleCache {
     /** Longer than a fetch waits between its lookup and leading its flight (a queue for a download thread). */
     private static final Duration LANDED_KEPT = Duration.ofMinutes(5);
 
-    private record Absent(CacheAnswer.Refused answer) {
+    /**
+     * An answer given in place of an artifact and remembered for the negative TTL: a 404/410 from the whole chain,
+     * the 403 it stopped on, or the refusal of an answer's content (a zip that breaks the rules, a hash the checksum
+     * database contradicts), which the upstream would send again and the proxy would download again to refuse.
+     */
+    private record NegativeAnswer(CacheAnswer.Refused answer) {
         /**
-         * A 404 or 410 stands in for the upstreams' answer while they fail, past the negative TTL; a 403 does not:
-         * it is the upstream's policy of the moment, which may allow the module by now.
+         * A 404 or 410 stands in for the upstreams' answer while they fail, past the negative TTL; a 403 or a refusal
+         * does not: the upstream's policy of the moment may allow the module by now, and it may have mended the
+         * answer it sent.
          */
         boolean standsInWhileUpstreamsFail() {
             return answer.status() == 404 || answer.status() == 410;
@@ -171,7 +180,7 @@ public final class ModuleCache {
     /** Artifacts a prefetch stored that no client asked for yet; those still here after the use window were wasted. */
     private volatile Cache<StorageKey, RequestKind> unusedPrefetches;
 
-    private final Cache<StorageKey, Absent> negative;
+    private final Cache<StorageKey, NegativeAnswer> negative;
     /**
      * Keys this proxy's own fetches stored lately. A fetch that found its key missing and then becomes the
      * single flight's leader asks the storage again only if one of them landed it meanwhile: with a bucket,
@@ -230,17 +239,19 @@ public final class ModuleCache {
         this.privatePaths = privatePaths;
         this.background = background;
         this.ingest = new ArtifactIngest(storage, verifiers, memory);
-        Duration keep =
+        Duration keptStale =
                 settings.negativeTtl().compareTo(ABSENT_KEPT_STALE) > 0 ? settings.negativeTtl() : ABSENT_KEPT_STALE;
         this.negative = Caffeine.newBuilder()
-                .expireAfterWrite(keep)
+                // one that cannot stand in is of no use past the TTL: it leaves the byte bound to those that can
+                .expireAfter(Expiry.<StorageKey, NegativeAnswer>writing((key, remembered) ->
+                        remembered.standsInWhileUpstreamsFail() ? keptStale : settings.negativeTtl()))
                 .maximumWeight(ABSENT_BYTES)
-                .<StorageKey, Absent>weigher((key, absent) ->
-                        EntryWeight.of(key.value(), absent.answer().reason()))
+                .<StorageKey, NegativeAnswer>weigher((key, remembered) ->
+                        EntryWeight.of(key.value(), remembered.answer().reason()))
                 .build();
     }
 
-    /** The weight of the absent answers kept, as {@link #ABSENT_BYTES} bounds it. */
+    /** The weight of the negative answers kept, as {@link #ABSENT_BYTES} bounds it. */
     long absentWeight() {
         negative.cleanUp();
         return negative.policy().eviction().orElseThrow().weightedSize().orElseThrow();
@@ -457,9 +468,11 @@ public final class ModuleCache {
             }
             return CompletableFuture.completedFuture(new CacheAnswer.Hit(stored.get(), stale));
         }
-        Absent remembered = negative.getIfPresent(key);
+        NegativeAnswer remembered = negative.getIfPresent(key);
         if (remembered != null && isFresh(remembered)) {
-            metrics.negativeHit(request.kind()); // not a hit: a hit is an artifact served from the cache
+            // not a hit: a hit is an artifact served from the cache. A refusal is answered as it was first given,
+            // status and reason, without the download it would take to refuse it again
+            metrics.negativeHit(request.kind());
             return CompletableFuture.completedFuture(remembered.answer());
         }
         metrics.miss(request.kind());
@@ -474,8 +487,8 @@ public final class ModuleCache {
         return fetched;
     }
 
-    private boolean isFresh(Absent absent) {
-        return Duration.between(absent.answer().since(), Instant.now()).compareTo(settings.negativeTtl()) < 0;
+    private boolean isFresh(NegativeAnswer remembered) {
+        return Duration.between(remembered.answer().since(), Instant.now()).compareTo(settings.negativeTtl()) < 0;
     }
 
     private boolean isFresh(StoredObject object) {
@@ -577,8 +590,8 @@ public final class ModuleCache {
     }
 
     /**
-     * Releases what a fetch stored when a failure after it (recording the demand) replaces its outcome with a
-     * refusal: no answer will serve it, and the storage would keep it leased against eviction.
+     * Releases what a fetch stored, if anything, when no answer will serve it (a failure after it replaced its outcome
+     * with a refusal, nobody joined a refresh or a prefetch): the storage would keep it leased against eviction.
      */
     private static void releaseStored(Outcome outcome) {
         if (outcome != null && outcome.stored() != null) {
@@ -610,10 +623,8 @@ public final class ModuleCache {
         } finally {
             mine.outcome.complete(outcome);
             inflight.remove(key, mine);
-            if (outcome != null && outcome.stored() != null && (refresh || outcome.streamed()) && !mine.joined()) {
-                // no answer will serve it from storage (a refresh, or a zip its client had from staging):
-                // release it here, or the storage keeps it leased against eviction
-                outcome.stored().release();
+            if ((refresh || (outcome != null && outcome.streamed())) && !mine.joined()) {
+                releaseStored(outcome); // a refresh, or a zip its client had from staging: no answer serves it
             }
         }
     }
@@ -621,7 +632,7 @@ public final class ModuleCache {
     /**
      * Fetches an immutable artifact no client asked for yet, on the calling thread, through the same
      * single flight, chain and verifiers as a client's fetch. Nothing is fetched when it is stored, private,
-     * remembered absent, or being fetched already. A client that asks meanwhile joins this fetch; the fetch
+     * remembered absent or refused, or being fetched already. A client that asks meanwhile joins this fetch; the fetch
      * is cancelled when it would take more than {@code allowance} has, or when the answer is larger than
      * {@code largest} bytes (before its body is read when the upstream announces its length), unless a client
      * joined it.
@@ -642,9 +653,9 @@ public final class ModuleCache {
             stored.get().release();
             return PrefetchResult.CACHED;
         }
-        Absent absent = negative.getIfPresent(key);
-        if (absent != null && (isFresh(absent) || absent.standsInWhileUpstreamsFail())) {
-            return PrefetchResult.SKIPPED; // absent, or failing with an absent answer kept stale
+        NegativeAnswer remembered = negative.getIfPresent(key);
+        if (remembered != null && (isFresh(remembered) || remembered.standsInWhileUpstreamsFail())) {
+            return PrefetchResult.SKIPPED; // absent or refused, or failing with an absent answer kept stale
         }
         Flight mine = new Flight(true);
         if (inflight.putIfAbsent(key, mine) != null) {
@@ -694,8 +705,8 @@ public final class ModuleCache {
             guard.releaseAll();
             mine.outcome.complete(outcome);
             inflight.remove(key, mine);
-            if (outcome != null && outcome.stored() != null && !mine.joined()) {
-                outcome.stored().release(); // nobody to serve it to
+            if (!mine.joined()) {
+                releaseStored(outcome); // nobody to serve it to
             }
         }
     }
@@ -768,14 +779,22 @@ public final class ModuleCache {
                 () -> !tee.begun(),
                 settings.deadline(request.kind()));
         if (result.found()) {
+            negative.invalidate(key); // a refusal remembered before must not outlive the answer that mends it
             boolean streamed = tee.finish(result.value().size());
             return new Outcome(result.value(), streamed, null);
         }
         boolean streamed = !tee.withdraw();
+        if (result.contentRefused()) {
+            // the upstream would send the same bytes again, and each refusal cost a whole download and its checks:
+            // later requests get this answer, as its waiters do, until the negative TTL is over
+            CacheAnswer.Refused refused = new CacheAnswer.Refused(result.status(), result.reason());
+            negative.put(key, new NegativeAnswer(refused));
+            return new Outcome(null, streamed, refused);
+        }
         if (result.notFound() || result.forbidden()) {
             // asked again at once, the chain would say the same; a 403 too, a module the upstream blocks by policy
             CacheAnswer.Refused refused = new CacheAnswer.Refused(result.status(), result.reason());
-            negative.put(key, new Absent(refused));
+            negative.put(key, new NegativeAnswer(refused));
             if (result.forbidden()) {
                 LOG.warnf("fetch of %s refused: %s", key, result.reason());
             } else if (!request.immutable()) {
@@ -790,7 +809,7 @@ public final class ModuleCache {
             return new Outcome(null, streamed, refused);
         }
         LOG.warnf("fetch of %s failed with %d: %s", key, result.status(), result.reason());
-        Absent stale = negative.getIfPresent(key);
+        NegativeAnswer stale = negative.getIfPresent(key);
         if (stale != null && stale.standsInWhileUpstreamsFail() && !streamed) {
             // the go command probes every path prefix; a 502 for one it saw absent before would stop its build.
             // Served as old as it is: past its TTL, a cache after this one must not keep it for another.

@@ -140,6 +140,8 @@ final class ModuleZipRules {
             } finally {
                 budget.give(heap);
             }
+        } catch (InterruptedIOException e) {
+            throw new CheckNotMadeException(e.getMessage(), e); // stopped, not judged: says nothing of the zip
         } catch (IOException | IllegalArgumentException e) {
             throw new ArtifactRejectedException("not a valid zip file: " + e.getMessage(), e);
         }

@@ -4,7 +4,7 @@ package dev.modproxy.proxy.cache;
 public enum PrefetchResult {
     /** Already stored: nothing fetched. */
     CACHED,
-    /** Private, or remembered absent from every upstream: nothing fetched. */
+    /** Private, or remembered absent from every upstream or refused for its content: nothing fetched. */
     SKIPPED,
     /** A client (or another prefetch) is fetching it already: nothing fetched, that fetch is the one. */
     IN_FLIGHT,

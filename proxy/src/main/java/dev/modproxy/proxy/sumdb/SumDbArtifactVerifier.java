@@ -2,6 +2,7 @@ package dev.modproxy.proxy.sumdb;
 
 import dev.modproxy.proxy.cache.ArtifactRejectedException;
 import dev.modproxy.proxy.cache.ArtifactVerifier;
+import dev.modproxy.proxy.cache.CheckNotMadeException;
 import dev.modproxy.proxy.cache.StagedAnswer;
 import dev.modproxy.proxy.checksum.DirHash;
 import dev.modproxy.proxy.protocol.ModulePath;
@@ -134,17 +135,23 @@ public final class SumDbArtifactVerifier implements ArtifactVerifier {
                 LOG.warnf(
                         "refused %s@%s%s (MODPROXY_SUMDB_REQUIRED): %s",
                         module.path(), version, kind.suffix(), e.getMessage());
-                throw new ArtifactRejectedException("cannot verify against checksum database: " + e.getMessage(), e);
+                throw new CheckNotMadeException("cannot verify against checksum database: " + e.getMessage(), e);
             }
             acceptedUnverified.increment();
             LOG.warnf("cached %s@%s%s unverified: %s", module.path(), version, kind.suffix(), e.getMessage());
-        } catch (SumDbException e) {
+        } catch (SumDbNotFoundException e) {
+            // the database has no record of this version: refused, as a mismatch is, for what it is
             unverifiable.increment();
             LOG.warnf("refused %s@%s%s: %s", module.path(), version, kind.suffix(), e.getMessage());
             throw new ArtifactRejectedException("cannot verify against checksum database: " + e.getMessage(), e);
+        } catch (SumDbException e) {
+            // an answer that failed its proof or signature is about the source that sent it, not the module
+            unverifiable.increment();
+            LOG.warnf("refused %s@%s%s: %s", module.path(), version, kind.suffix(), e.getMessage());
+            throw new CheckNotMadeException("cannot verify against checksum database: " + e.getMessage(), e);
         } catch (IOException e) {
             unverifiable.increment();
-            throw new ArtifactRejectedException(
+            throw new CheckNotMadeException(
                     module.path() + "@" + version + kind.suffix() + ": unreadable: " + e.getMessage(), e);
         }
     }

@@ -139,6 +139,9 @@ public final class UpstreamChain {
             String relativePath, BodyConsumer<T> consumer, BooleanSupplier mayTryNext, Duration deadline) {
         int bestRank = -1;
         UpstreamResult<T> best = UpstreamResult.refused(404, "no upstream has " + relativePath);
+        // a refused content is the chain's answer only when no upstream failed otherwise: one that timed out or
+        // answered 5xx might have had a good answer, and is asked again at the next request
+        boolean failedOtherwise = false;
         for (Entry entry : entries) {
             if (entry instanceof Direct) {
                 return UpstreamResult.refused(
@@ -152,6 +155,7 @@ public final class UpstreamChain {
             if (result.found()) {
                 return result;
             }
+            failedOtherwise |= !result.notFound() && !result.contentRefused();
             int rank = result.notFound() ? RANK_NOT_FOUND : RANK_ERROR;
             if (rank >= bestRank) {
                 bestRank = rank;
@@ -161,7 +165,7 @@ public final class UpstreamChain {
                 break;
             }
         }
-        return best;
+        return best.contentRefused() && failedOtherwise ? UpstreamResult.refused(best.status(), best.reason()) : best;
     }
 
     private <T> UpstreamResult<T> ask(
@@ -201,7 +205,10 @@ public final class UpstreamChain {
         } catch (UnusableAnswerException e) {
             upstream.breaker().recordSuccess();
             outcome = "rejected";
-            return UpstreamResult.refused(502, "unusable answer from " + upstream.host() + ": " + e.getMessage());
+            String reason = "unusable answer from " + upstream.host() + ": " + e.getMessage();
+            return e.contentRefused()
+                    ? UpstreamResult.contentRefused(502, reason)
+                    : UpstreamResult.refused(502, reason);
         } catch (UpstreamTimeoutException e) {
             upstream.breaker().recordFailure(relativePath);
             outcome = "timeout";

@@ -3,15 +3,23 @@ package dev.modproxy.proxy.upstream;
 /**
  * What the chain produced: a value from the first upstream that answered usably, or the status
  * and one-line reason to give the client.
+ *
+ * @param contentRefused the refusal is of an answer's content ({@link UnusableAnswerException#contentRefused()}),
+ *     and no upstream asked failed otherwise: asked again, the chain would say the same
  */
-public record UpstreamResult<T>(T value, int status, String reason) {
+public record UpstreamResult<T>(T value, int status, String reason, boolean contentRefused) {
 
     public static <T> UpstreamResult<T> found(T value) {
-        return new UpstreamResult<>(value, 200, null);
+        return new UpstreamResult<>(value, 200, null, false);
     }
 
     public static <T> UpstreamResult<T> refused(int status, String reason) {
-        return new UpstreamResult<>(null, status, reason);
+        return new UpstreamResult<>(null, status, reason, false);
+    }
+
+    /** An answer that arrived whole and was refused for its content. */
+    public static <T> UpstreamResult<T> contentRefused(int status, String reason) {
+        return new UpstreamResult<>(null, status, reason, true);
     }
 
     public boolean found() {

@@ -10,14 +10,16 @@ import dev.modproxy.proxy.testing.FakeUpstream;
 import dev.modproxy.proxy.testing.GoClient;
 import dev.modproxy.proxy.testing.Modules;
 import dev.modproxy.proxy.testing.ProxyOnFakeUpstream;
+import dev.modproxy.proxy.testing.ProxyUnderTest;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Upstream answers the go command would refuse are never cached: once the upstream is repaired,
- * the same go command through the same proxy succeeds.
+ * Upstream answers the go command would refuse are never cached: once the upstream is repaired and the refusal's
+ * negative TTL is over, the same go command through the same proxy succeeds.
  */
 class BrokenUpstreamAnswersTest {
 
@@ -28,10 +30,16 @@ class BrokenUpstreamAnswersTest {
     Path dir;
 
     @RegisterExtension
-    final ProxyOnFakeUpstream env = ProxyOnFakeUpstream.publishing(u -> Modules.publish(u, MODULE, VERSION));
+    final ProxyOnFakeUpstream env = ProxyOnFakeUpstream.publishing(u -> Modules.publish(u, MODULE, VERSION))
+            .with(ProxyUnderTest.options().negativeTtl(Duration.ofSeconds(1)));
 
     private GoClient.Result download(String home) throws Exception {
         return new GoClient(dir.resolve(home), env.proxy().url()).download(MODULE + "@" + VERSION);
+    }
+
+    /** Waits out the refusal the proxy remembers for the negative TTL: the repaired file is fetched after it. */
+    private void awaitRepaired(String file) {
+        env.proxy().getTextUntil("/" + MODULE + "/@v/" + file, answer -> answer.statusCode() == 200);
     }
 
     private boolean stored(String file) throws Exception {
@@ -56,6 +64,7 @@ class BrokenUpstreamAnswersTest {
         assertFalse(stored(VERSION + ".info"));
 
         Modules.publish(env.upstream(), MODULE, VERSION);
+        awaitRepaired(VERSION + ".info");
         GoClient.Result repaired = download("second");
         assertEquals(0, repaired.exitCode(), repaired.both());
         assertTrue(repaired.output().contains("\"Version\": \"" + VERSION + "\""), repaired.output());
@@ -74,6 +83,7 @@ class BrokenUpstreamAnswersTest {
         assertFalse(stored(VERSION + ".zip"));
 
         Modules.publish(env.upstream(), MODULE, VERSION);
+        awaitRepaired(VERSION + ".zip");
         GoClient.Result repaired = download("second");
         assertEquals(0, repaired.exitCode(), repaired.both());
         assertTrue(repaired.output().contains("\"Zip\""), repaired.output());

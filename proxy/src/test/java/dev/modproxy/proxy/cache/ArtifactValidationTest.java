@@ -515,6 +515,9 @@ class ArtifactValidationTest {
 
     @Test
     void aSmallZipRefusedColdIsA502SayingWhyHoweverItsBytesArrivedAndALaterGoodAnswerIsServed() throws Exception {
+        proxy.close();
+        proxy = new ProxyUnderTest(
+                upstream.url(), cacheDir, ProxyUnderTest.options().negativeTtl(Duration.ofSeconds(1)));
         byte[] noise = new byte[30 * 1024];
         new Random(7).nextBytes(noise);
         byte[] bad = Modules.zipOf(
@@ -549,6 +552,7 @@ class ArtifactValidationTest {
 
         byte[] good = Modules.zip("example.com/lib", "v1.0.0");
         upstream.on(ZIP, ok("application/zip", good));
+        proxy.getTextUntil("/" + ZIP, r -> r.statusCode() == 200); // the refusal is remembered for the negative TTL
         HttpResponse<byte[]> served = proxy.get("/" + ZIP);
         assertEquals(200, served.statusCode());
         assertArrayEquals(good, served.body());
