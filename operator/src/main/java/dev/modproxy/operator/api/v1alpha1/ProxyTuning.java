@@ -66,7 +66,8 @@ public class ProxyTuning {
             reason = "FieldValueInvalid")
     private String mutableTtl;
 
-    @JsonPropertyDescription("How long a 404/410 from the whole upstream chain, or an upstream's 403, is remembered "
+    @JsonPropertyDescription("How long a 404/410 from the whole upstream chain, an upstream's 403, or a refusal of "
+            + "what an answer holds (a checksum the database contradicts, a broken zip) is remembered "
             + "(MODPROXY_NEGATIVE_TTL, default 1m).")
     @Size(max = DURATION_MAX_LENGTH)
     @ValidationRule(
