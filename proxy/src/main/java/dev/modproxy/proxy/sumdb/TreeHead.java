@@ -5,6 +5,13 @@ public record TreeHead(long size, LogHash hash) {
 
     private static final String HEADER = "go.sum database tree\n";
 
+    /**
+     * The largest log whose tiles of height {@value SumDbVerifier#TILE_HEIGHT} this proxy addresses: seven levels of
+     * them, 2^56 records. sum.golang.org holds under 2^29; a database that signs a larger tree is hostile, and its
+     * head is refused before any proof reads its tiles.
+     */
+    public static final long MAX_SIZE = (1L << 56) - 1;
+
     /** Parses note text "go.sum database tree\n&lt;size&gt;\n&lt;base64 hash&gt;\n"; later lines are ignored. */
     public static TreeHead parse(String text) throws SumDbException {
         if (!text.startsWith(HEADER)) {
@@ -22,6 +29,10 @@ public record TreeHead(long size, LogHash hash) {
         }
         if (size < 0 || !Long.toString(size).equals(lines[0])) {
             throw new SumDbException("malformed tree note: size " + lines[0]);
+        }
+        if (size > MAX_SIZE) {
+            throw new SumDbException("tree note names " + size + " records, more than the " + MAX_SIZE
+                    + " (2^56 - 1) whose tiles this proxy can address: refused");
         }
         return new TreeHead(size, LogHash.fromBase64(lines[1]));
     }

@@ -134,7 +134,8 @@ public final class TreeTiles implements NodeReader {
     private List<Tile> edgeTiles() {
         List<Tile> edgeTiles = new ArrayList<>();
         int top = 0;
-        while ((tree.size() >> ((top + 1) * height)) > 0) {
+        // a shift by 64 or more is taken modulo 64 in Java (x >> 64 == x): stop at the last level a long can have
+        while ((top + 1) * height < Long.SIZE && (tree.size() >> ((top + 1) * height)) > 0) {
             top++;
         }
         for (int level = top; level >= 0; level--) {

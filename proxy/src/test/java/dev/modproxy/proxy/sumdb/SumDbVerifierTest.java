@@ -4,6 +4,7 @@ import static dev.modproxy.proxy.sumdb.Refusals.assertRefused;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.modproxy.proxy.checksum.DirHash;
@@ -250,6 +251,25 @@ class SumDbVerifierTest {
         assertEquals(fakeHash("zip7"), zip.get(10, TimeUnit.SECONDS));
         assertEquals(fakeHash("mod7"), mod.get(10, TimeUnit.SECONDS));
         assertEquals(1, lookups.get(), "one lookup for both");
+    }
+
+    @Test
+    void aTreeHeadLargerThanTheTilesCanAddressIsRefusedAtOnce() throws Exception {
+        NoteSigner db = NoteSigner.create(NAME);
+        LogHash root = LogHash.ofRecord("a root".getBytes(StandardCharsets.UTF_8));
+        SumDbVerifier verifier = new SumDbVerifier(VerifierKey.parse(db.vkey()), path -> {
+            throw new SumDbNotFoundException(path + ": no tiles here");
+        });
+        verifier.verifiedTree(db.treeNote(3, root)); // the first tree is taken on its signature alone
+
+        assertTimeoutPreemptively(
+                Duration.ofSeconds(10),
+                () -> assertRefused(
+                        SumDbException.class,
+                        () -> verifier.verifiedTree(db.treeNote(1L << 60, root)),
+                        "1152921504606846976 records",
+                        "2^56"));
+        assertEquals(3L, verifier.latestTree().orElseThrow().size());
     }
 
     @Test
