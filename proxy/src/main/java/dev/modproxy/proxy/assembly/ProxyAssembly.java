@@ -102,7 +102,8 @@ public final class ProxyAssembly implements AutoCloseable {
                 chain,
                 connection(settings),
                 settings.mutableTtl(),
-                settings.egress());
+                settings.egress(),
+                settings.textDownloadDeadline());
         // Structure first, checksum last: a damaged or wrong artifact is refused as such, and only a
         // well-formed one is looked up in the checksum database (and counted there as verified,
         // mismatched or unverifiable).

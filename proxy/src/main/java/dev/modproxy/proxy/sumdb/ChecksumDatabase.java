@@ -39,6 +39,7 @@ public final class ChecksumDatabase implements AutoCloseable {
      * @param chain      its upstream proxies are asked for the database's answers before the database itself
      * @param connection timeouts and circuit breaker for the database's own URL
      * @param egress     the way out to the database's own URL
+     * @param answerDeadline the longest one source may take to send a whole answer (MODPROXY_TEXT_DOWNLOAD_DEADLINE)
      */
     public ChecksumDatabase(
             GoSumDbSetting setting,
@@ -47,7 +48,8 @@ public final class ChecksumDatabase implements AutoCloseable {
             UpstreamChain chain,
             UpstreamChain.Settings connection,
             Duration mutableTtl,
-            EgressProxy egress) {
+            EgressProxy egress,
+            Duration answerDeadline) {
         this.setting = setting;
         this.exempt = exempt;
         if (setting.isOff()) {
@@ -71,7 +73,7 @@ public final class ChecksumDatabase implements AutoCloseable {
         verifiedTreeWriter = new VerifiedTreeWriter(storage, verifiedTree);
         cache = new SumDbCache(
                 key,
-                new UpstreamSumDbFetcher(key, chain, database),
+                new UpstreamSumDbFetcher(key, chain, database, answerDeadline),
                 storage,
                 mutableTtl,
                 Clock.systemUTC(),

@@ -25,10 +25,18 @@ public final class UpstreamSumDbFetcher implements SumDbFetcher {
     private final String name;
     private final List<Upstream> proxies;
     private final Upstream database;
+    /** The longest one source may take to send a whole answer, however steadily it drips bytes. */
+    private final Duration answerDeadline;
+
     private final Cache<Upstream, Boolean> relays =
             Caffeine.newBuilder().expireAfterWrite(RELAY_MEMORY).build();
 
-    public UpstreamSumDbFetcher(VerifierKey key, UpstreamChain chain, Upstream database) {
+    /**
+     * @param answerDeadline the longest one source may take to send a whole answer (MODPROXY_TEXT_DOWNLOAD_DEADLINE):
+     *                       the read timeout bounds only each gap between bytes, and a lookup or tile that drips
+     *                       would hold its proof, and every caller waiting for it, for as long as the source likes
+     */
+    public UpstreamSumDbFetcher(VerifierKey key, UpstreamChain chain, Upstream database, Duration answerDeadline) {
         this.key = key;
         this.name = key.name();
         this.proxies = chain.entries().stream()
@@ -36,6 +44,7 @@ public final class UpstreamSumDbFetcher implements SumDbFetcher {
                 .map(entry -> ((UpstreamChain.Proxy) entry).upstream())
                 .toList();
         this.database = database;
+        this.answerDeadline = answerDeadline;
     }
 
     @Override
@@ -74,7 +83,7 @@ public final class UpstreamSumDbFetcher implements SumDbFetcher {
     /** Whether the proxy serves the database: its /sumdb/&lt;name&gt;/supported is 200, as the go command asks it. */
     private boolean relays(Upstream proxy) {
         return relays.get(proxy, p -> {
-            try (UpstreamResponse response = p.get("sumdb/" + name + "/supported")) {
+            try (UpstreamResponse response = p.get("sumdb/" + name + "/supported", answerDeadline)) {
                 return response.ok();
             } catch (IOException e) {
                 return false;
@@ -93,11 +102,11 @@ public final class UpstreamSumDbFetcher implements SumDbFetcher {
         }
     }
 
-    private static byte[] get(Upstream upstream, String path) throws SumDbException {
+    private byte[] get(Upstream upstream, String path) throws SumDbException {
         if (!upstream.breaker().tryAcquire()) {
             throw new SumDbUnreachableException(upstream.host() + " skipped: circuit open");
         }
-        try (UpstreamResponse response = upstream.get(path)) {
+        try (UpstreamResponse response = upstream.get(path, answerDeadline)) {
             if (response.status() == 503) {
                 upstream.breaker().recordFailure("sumdb/" + path);
             } else {

@@ -32,7 +32,8 @@ class ChecksumDatabaseTest {
                 chain,
                 connection,
                 Duration.ofSeconds(5),
-                EgressProxy.of(Map.of()));
+                EgressProxy.of(Map.of()),
+                Duration.ofMinutes(1));
     }
 
     @Test

@@ -86,7 +86,8 @@ class SumDbCacheTest {
                 HttpClient.newHttpClient(),
                 Duration.ofSeconds(5),
                 new CircuitBreaker(5, Duration.ofSeconds(30)));
-        return new SumDbCache(key, new UpstreamSumDbFetcher(key, chain, database), storage, TTL, clock);
+        return new SumDbCache(
+                key, new UpstreamSumDbFetcher(key, chain, database, Duration.ofMinutes(1)), storage, TTL, clock);
     }
 
     @Test
@@ -349,7 +350,7 @@ class SumDbCacheTest {
                 new CircuitBreaker(5, Duration.ofSeconds(30)));
         SumDbCache cache = new SumDbCache(
                 key,
-                new UpstreamSumDbFetcher(key, chain, database),
+                new UpstreamSumDbFetcher(key, chain, database, Duration.ofMinutes(1)),
                 storage,
                 TTL,
                 clock,

@@ -193,7 +193,8 @@ class SumDbOutageTest {
                 chain,
                 connection,
                 Duration.ofSeconds(2),
-                EgressProxy.of(Map.of()));
+                EgressProxy.of(Map.of()),
+                Duration.ofMinutes(1));
     }
 
     /** An upstream answering every path alike. */

@@ -129,7 +129,8 @@ class VerifiedTreeWriterTest {
                 UpstreamChain.parse("direct", connection, UpstreamListener.NONE),
                 connection,
                 Duration.ofMinutes(1),
-                EgressProxy.of(Map.of()));
+                EgressProxy.of(Map.of()),
+                Duration.ofMinutes(1));
     }
 
     /** The size of each tree written, in the order written. */
