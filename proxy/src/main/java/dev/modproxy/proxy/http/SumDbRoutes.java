@@ -117,8 +117,7 @@ public final class SumDbRoutes {
      * 200 while this proxy can serve the database: it has verified a tree head (now or before a restart), or a
      * source answers one now. A go command takes every lookup and tile from the first proxy that says 200 here and
      * never falls back, so a proxy that has proven nothing and that no source answers sends it, with a 404, to its
-     * next proxy or to the database itself. Both checks run off the event loop: the verifier's lock may be held by
-     * a proof that is waiting on the network.
+     * next proxy or to the database itself. Both checks run off the event loop: the second asks the database.
      */
     private void supported(RoutingContext ctx, SumDbCache cache) {
         ctx.vertx()

@@ -427,35 +427,58 @@ public final class SumDbVerifier {
         return current;
     }
 
-    /** Verifies a signed tree head and that it and the latest verified tree are one history. */
+    /**
+     * Verifies a signed tree head and that it and the latest verified tree are one history, and makes it the latest
+     * when it is newer. The proof reads tiles over the network, so it runs outside the lock, against the latest tree
+     * as it was; the lock is taken again only to advance the latest tree if it is still that one, and when another
+     * proof advanced it meanwhile this one is checked again against the newer latest (it only ever grows). Holding
+     * the lock across the proof made one slow tile stall every verification and every answer of the database.
+     */
     public TreeHead verifiedTree(byte[] signedNote) throws SumDbException {
         TreeHead tree = TreeHead.parse(SignedNote.verifiedText(signedNote, key));
-        synchronized (this) {
-            if (latest == null) {
-                latest = tree;
-                latestNote = signedNote;
-                latestTreeListener.latestTreeVerified(tree, signedNote);
+        while (true) {
+            TreeHead current;
+            synchronized (this) {
+                if (latest == null) {
+                    advanceLatest(tree, signedNote);
+                    return tree;
+                }
+                if (latest.equals(tree)) {
+                    return tree;
+                }
+                current = latest;
+            }
+            checkOneHistory(current, tree);
+            synchronized (this) {
+                if (!latest.equals(current)) {
+                    continue; // another proof advanced it meanwhile: prove this tree against the newer one
+                }
+                if (tree.size() > current.size()) {
+                    advanceLatest(tree, signedNote);
+                }
                 return tree;
             }
-            if (latest.equals(tree)) {
-                return tree;
-            }
-            TreeHead older = tree.size() < latest.size() ? tree : latest;
-            TreeHead newer = older == tree ? latest : tree;
-            if (older.size() == newer.size()) {
-                throw new SumDbException("checksum database is inconsistent: " + older + " and " + newer);
-            }
-            if (older.size() > 0) {
-                TransparentLog.checkTree(
-                        TransparentLog.treeProof(older.size(), newer.size(), treeTiles(newer)), newer, older);
-            }
-            if (newer == tree) {
-                latest = tree;
-                latestNote = signedNote;
-                latestTreeListener.latestTreeVerified(tree, signedNote);
-            }
-            return tree;
         }
+    }
+
+    /** Throws unless the two trees are one history: the smaller one a prefix of the larger, proven with tiles. */
+    private void checkOneHistory(TreeHead verified, TreeHead tree) throws SumDbException {
+        TreeHead older = tree.size() < verified.size() ? tree : verified;
+        TreeHead newer = older == tree ? verified : tree;
+        if (older.size() == newer.size()) {
+            throw new SumDbException("checksum database is inconsistent: " + older + " and " + newer);
+        }
+        if (older.size() > 0) {
+            TransparentLog.checkTree(
+                    TransparentLog.treeProof(older.size(), newer.size(), treeTiles(newer)), newer, older);
+        }
+    }
+
+    /** Under the lock: tree is the newest verified tree, and the listener keeps it across restarts. */
+    private void advanceLatest(TreeHead tree, byte[] signedNote) {
+        latest = tree;
+        latestNote = signedNote;
+        latestTreeListener.latestTreeVerified(tree, signedNote);
     }
 
     public synchronized Optional<TreeHead> latestTree() {

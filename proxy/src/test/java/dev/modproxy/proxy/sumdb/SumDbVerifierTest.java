@@ -253,6 +253,103 @@ class SumDbVerifierTest {
         assertEquals(1, lookups.get(), "one lookup for both");
     }
 
+    /** A log of 300 records that grows by a record at each lookup of one of modules (in the proxy directory). */
+    private GoSumDbServer logOf300RecordsThatLearns(String... modules) throws Exception {
+        Path proxyDir = dir.resolve("proxy");
+        for (String module : modules) {
+            ProxyDirModules.write(proxyDir, module, "v1.0.0", Map.of("a.go", "package a\n"));
+        }
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            lines.add(fixedRecord(i));
+        }
+        return start(
+                GoSumDbServer.Options.named(NAME).withRecords(records(lines)).withProxyDir(proxyDir));
+    }
+
+    /** The database, except that a fetch of path waits (30 s at most) for release, having counted down asked. */
+    private static SumDbFetcher hangingOn(
+            String path, SumDbFetcher database, CountDownLatch asked, CountDownLatch release) {
+        return fetched -> {
+            if (fetched.equals(path)) {
+                asked.countDown();
+                try {
+                    release.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return database.fetch(fetched);
+        };
+    }
+
+    private static <T> FutureTask<T> started(String name, java.util.concurrent.Callable<T> work) {
+        FutureTask<T> task = new FutureTask<>(work);
+        new Thread(task, name).start();
+        return task;
+    }
+
+    @Test
+    void aTileThatHangsWhileANewerTreeIsProvenDoesNotHoldUpTheProofOfAnotherModule() throws Exception {
+        GoSumDbServer server = logOf300RecordsThatLearns("example.com/new");
+        HttpSumDbFetcher database = fetcherOf(server);
+        String lookup = "lookup/example.com/filler9@v1.0.9";
+        byte[] inTreeOf300 = database.fetch(lookup);
+        database.fetch("lookup/example.com/new@v1.0.0"); // the log learns it: 301 records
+        byte[] treeOf301 = database.fetch("latest");
+        CountDownLatch hanging = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        // the right edge of the tree of 301 records, which only proving that tree reads
+        SumDbFetcher hangingEdge = hangingOn("tile/8/0/001.p/45", database, hanging, release);
+        SumDbVerifier verifier = new SumDbVerifier(
+                VerifierKey.parse(server.verifierKey()),
+                path -> path.equals(lookup) ? inTreeOf300 : hangingEdge.fetch(path));
+        verifier.verifiedTree(LookupAnswer.parse(inTreeOf300).signedTree());
+
+        FutureTask<TreeHead> newer = started("newer-tree", () -> verifier.verifiedTree(treeOf301));
+        assertTrue(hanging.await(10, TimeUnit.SECONDS), "the newer tree's proof asked for its edge");
+        try {
+            FutureTask<String> other = started(
+                    "other-module", () -> verifier.provenHash("example.com/filler9", "v1.0.9", RequestKind.ZIP));
+            assertEquals(fakeHash("zip9"), other.get(10, TimeUnit.SECONDS), "proven while the tile hangs");
+            assertFalse(newer.isDone());
+            assertEquals(300L, verifier.latestTree().orElseThrow().size());
+        } finally {
+            release.countDown();
+        }
+        assertEquals(301L, newer.get(10, TimeUnit.SECONDS).size());
+        assertEquals(301L, verifier.latestTree().orElseThrow().size());
+    }
+
+    @Test
+    void aNewerTreeVerifiedDuringTheSlowProofOfAnOlderOneStaysTheLatest() throws Exception {
+        GoSumDbServer server = logOf300RecordsThatLearns("example.com/new", "example.com/newer");
+        HttpSumDbFetcher database = fetcherOf(server);
+        byte[] treeOf300 = database.fetch("latest");
+        database.fetch("lookup/example.com/new@v1.0.0");
+        byte[] treeOf301 = database.fetch("latest");
+        database.fetch("lookup/example.com/newer@v1.0.0");
+        byte[] treeOf302 = database.fetch("latest");
+        CountDownLatch hanging = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        SumDbVerifier verifier = new SumDbVerifier(
+                VerifierKey.parse(server.verifierKey()), hangingOn("tile/8/0/001.p/45", database, hanging, release));
+        verifier.verifiedTree(treeOf300);
+
+        FutureTask<TreeHead> slow = started("tree-301", () -> verifier.verifiedTree(treeOf301));
+        assertTrue(hanging.await(10, TimeUnit.SECONDS), "the tree of 301 is being proven");
+        try {
+            FutureTask<TreeHead> fast = started("tree-302", () -> verifier.verifiedTree(treeOf302));
+            assertEquals(302L, fast.get(10, TimeUnit.SECONDS).size());
+        } finally {
+            release.countDown();
+        }
+
+        // proven against the tree of 300, then again against the tree of 302 that had become the latest
+        assertEquals(301L, slow.get(10, TimeUnit.SECONDS).size());
+        assertEquals(302L, verifier.latestTree().orElseThrow().size(), "not rolled back to 301");
+    }
+
     @Test
     void aTreeHeadLargerThanTheTilesCanAddressIsRefusedAtOnce() throws Exception {
         NoteSigner db = NoteSigner.create(NAME);
