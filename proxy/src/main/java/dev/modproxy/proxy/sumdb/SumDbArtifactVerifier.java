@@ -22,7 +22,8 @@ import org.jboss.logging.Logger;
 
 /**
  * Refuses a .mod or .zip whose h1: hash is not the one the checksum database proves for it,
- * before it becomes a cache entry. Counted in modproxy_sumdb_rejections_total{reason}.
+ * before it becomes a cache entry. Counted in modproxy_sumdb_rejections_total{reason}: mismatch, unverifiable, or
+ * fork (the database signed two histories).
  */
 public final class SumDbArtifactVerifier implements ArtifactVerifier {
 
@@ -37,6 +38,7 @@ public final class SumDbArtifactVerifier implements ArtifactVerifier {
     private final ChecksumDatabase database;
     private final Counter mismatches;
     private final Counter unverifiable;
+    private final Counter forks;
     private final Counter acceptedUnverified;
     private final boolean required;
 
@@ -49,6 +51,8 @@ public final class SumDbArtifactVerifier implements ArtifactVerifier {
                 .register(registry);
         this.mismatches = rejections(registry, "mismatch", "Downloads whose hash differs from the checksum database's");
         this.unverifiable = rejections(registry, "unverifiable", "Downloads the checksum database could not vouch for");
+        this.forks = rejections(
+                registry, "fork", "Downloads refused because the checksum database signed two histories (a fork)");
     }
 
     private static ExecutorService provers() {
@@ -145,8 +149,9 @@ public final class SumDbArtifactVerifier implements ArtifactVerifier {
             LOG.warnf("refused %s@%s%s: %s", module.path(), version, kind.suffix(), e.getMessage());
             throw new ArtifactRejectedException("cannot verify against checksum database: " + e.getMessage(), e);
         } catch (SumDbException e) {
-            // an answer that failed its proof or signature is about the source that sent it, not the module
-            unverifiable.increment();
+            // an answer that failed its proof or signature is about the source that sent it, not the module; a fork
+            // was said where it was found, with both notes (a SECURITY line), and this is what it cost
+            (SumDbForkException.in(e).isPresent() ? forks : unverifiable).increment();
             LOG.warnf("refused %s@%s%s: %s", module.path(), version, kind.suffix(), e.getMessage());
             throw new CheckNotMadeException("cannot verify against checksum database: " + e.getMessage(), e);
         } catch (IOException e) {

@@ -62,6 +62,7 @@ final class SumDbSources {
         boolean answeredBadly = false;
         SumDbException last = null;
         NotInDatabase notInDatabase = null;
+        SumDbForkException fork = null;
         boolean forbidden = false;
         for (int i = 0; i < sources.size(); i++) {
             try {
@@ -84,6 +85,9 @@ final class SumDbSources {
             } catch (SumDbException e) {
                 answeredBadly = true;
                 last = e;
+                if (fork == null) {
+                    fork = SumDbForkException.in(e).orElse(null);
+                }
             }
             failures.add(last.getMessage());
         }
@@ -103,6 +107,6 @@ final class SumDbSources {
         }
         throw new SumDbException(
                 "checksum database " + database + ": no source proves " + what + ": " + String.join("; ", failures),
-                last);
+                fork != null ? fork : last); // a fork is the failure to count and report, whichever source showed it
     }
 }

@@ -438,6 +438,7 @@ public final class SumDbVerifier {
         TreeHead tree = TreeHead.parse(SignedNote.verifiedText(signedNote, key));
         while (true) {
             TreeHead current;
+            byte[] currentNote;
             synchronized (this) {
                 if (latest == null) {
                     advanceLatest(tree, signedNote);
@@ -447,8 +448,9 @@ public final class SumDbVerifier {
                     return tree;
                 }
                 current = latest;
+                currentNote = latestNote;
             }
-            checkOneHistory(current, tree);
+            checkOneHistory(current, currentNote, tree, signedNote);
             synchronized (this) {
                 if (!latest.equals(current)) {
                     continue; // another proof advanced it meanwhile: prove this tree against the newer one
@@ -461,17 +463,38 @@ public final class SumDbVerifier {
         }
     }
 
-    /** Throws unless the two trees are one history: the smaller one a prefix of the larger, proven with tiles. */
-    private void checkOneHistory(TreeHead verified, TreeHead tree) throws SumDbException {
+    /**
+     * Throws unless the tree of signedNote and the verified one are one history: the smaller a prefix of the larger,
+     * proven with the larger one's tiles. When they are not, the database signed a fork: that is said once, as the
+     * go command says it, with both notes as the evidence, and counted apart from an outage.
+     */
+    private void checkOneHistory(TreeHead verified, byte[] verifiedNote, TreeHead tree, byte[] signedNote)
+            throws SumDbException {
         TreeHead older = tree.size() < verified.size() ? tree : verified;
         TreeHead newer = older == tree ? verified : tree;
+        SumDbForkException fork;
         if (older.size() == newer.size()) {
-            throw new SumDbException("checksum database is inconsistent: " + older + " and " + newer);
+            fork = new SumDbForkException(
+                    "checksum database is inconsistent: " + older + " and " + newer, verifiedNote, signedNote);
+        } else if (older.size() == 0) {
+            return;
+        } else {
+            // a tile that fails or cannot be had is that source's failure, thrown as it is; the proof from proven
+            // tiles failing is the fork
+            List<LogHash> proof = TransparentLog.treeProof(older.size(), newer.size(), treeTiles(newer));
+            try {
+                TransparentLog.checkTree(proof, newer, older);
+                return;
+            } catch (SumDbException e) {
+                fork = new SumDbForkException(e.getMessage(), verifiedNote, signedNote);
+            }
         }
-        if (older.size() > 0) {
-            TransparentLog.checkTree(
-                    TransparentLog.treeProof(older.size(), newer.size(), treeTiles(newer)), newer, older);
-        }
+        LOG.warnf(
+                "SECURITY: checksum database %s misbehaved: it signed %s, which is not one history with %s verified"
+                        + " before (go.sum database server misbehavior detected, as the go command says); refused it."
+                        + " Verified note: %s Refused note: %s",
+                key.name(), tree, verified, fork.verifiedNote(), fork.refusedNote());
+        throw fork;
     }
 
     /** Under the lock: tree is the newest verified tree, and the listener keeps it across restarts. */
