@@ -170,7 +170,10 @@ final class ArtifactIngest {
      * without a download; a check that could not be made is not.
      */
     private static UnusableAnswerException refusal(ArtifactRejectedException e) {
-        return new UnusableAnswerException(e.getMessage(), !(e instanceof CheckNotMadeException));
+        return new UnusableAnswerException(
+                e.getMessage(),
+                !(e instanceof CheckNotMadeException),
+                e.voucher().orElse(null));
     }
 
     private interface LocalIo<T> {

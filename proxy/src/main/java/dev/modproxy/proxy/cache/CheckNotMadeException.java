@@ -15,4 +15,13 @@ public class CheckNotMadeException extends ArtifactRejectedException {
     public CheckNotMadeException(String reason, Throwable cause) {
         super(reason, cause);
     }
+
+    private CheckNotMadeException(String reason, Throwable cause, String voucher) {
+        super(reason, cause, voucher);
+    }
+
+    /** The check could not be made because voucher (the checksum database, named) failed: out of reach, no proof. */
+    public static CheckNotMadeException unvouched(String voucher, String reason, Throwable cause) {
+        return new CheckNotMadeException(reason, cause, voucher);
+    }
 }

@@ -107,6 +107,11 @@ public final class SumDbArtifactVerifier implements ArtifactVerifier {
                 && database.verifierFor(request.module().path()).isPresent();
     }
 
+    /** Names the database in a refusal it caused: the upstream's bytes may be right, so the upstream is not blamed. */
+    private static String voucher(SumDbVerifier verifier) {
+        return "checksum database " + verifier.databaseName();
+    }
+
     @Override
     public void verify(ProxyRequest request, StagedAnswer staged) throws ArtifactRejectedException {
         RequestKind kind = request.kind();
@@ -139,7 +144,7 @@ public final class SumDbArtifactVerifier implements ArtifactVerifier {
                 LOG.warnf(
                         "refused %s@%s%s (MODPROXY_SUMDB_REQUIRED): %s",
                         module.path(), version, kind.suffix(), e.getMessage());
-                throw new CheckNotMadeException("cannot verify against checksum database: " + e.getMessage(), e);
+                throw CheckNotMadeException.unvouched(voucher(verifier.get()), e.getMessage(), e);
             }
             acceptedUnverified.increment();
             LOG.warnf("cached %s@%s%s unverified: %s", module.path(), version, kind.suffix(), e.getMessage());
@@ -147,13 +152,13 @@ public final class SumDbArtifactVerifier implements ArtifactVerifier {
             // the database has no record of this version: refused, as a mismatch is, for what it is
             unverifiable.increment();
             LOG.warnf("refused %s@%s%s: %s", module.path(), version, kind.suffix(), e.getMessage());
-            throw new ArtifactRejectedException("cannot verify against checksum database: " + e.getMessage(), e);
+            throw ArtifactRejectedException.unvouched(voucher(verifier.get()), e.getMessage(), e);
         } catch (SumDbException e) {
             // an answer that failed its proof or signature is about the source that sent it, not the module; a fork
             // was said where it was found, with both notes (a SECURITY line), and this is what it cost
             (SumDbForkException.in(e).isPresent() ? forks : unverifiable).increment();
             LOG.warnf("refused %s@%s%s: %s", module.path(), version, kind.suffix(), e.getMessage());
-            throw new CheckNotMadeException("cannot verify against checksum database: " + e.getMessage(), e);
+            throw CheckNotMadeException.unvouched(voucher(verifier.get()), e.getMessage(), e);
         } catch (IOException e) {
             unverifiable.increment();
             throw new CheckNotMadeException(

@@ -205,7 +205,7 @@ public final class UpstreamChain {
         } catch (UnusableAnswerException e) {
             upstream.breaker().recordSuccess();
             outcome = "rejected";
-            String reason = "unusable answer from " + upstream.host() + ": " + e.getMessage();
+            String reason = e.describe(upstream.host());
             return e.contentRefused()
                     ? UpstreamResult.contentRefused(502, reason)
                     : UpstreamResult.refused(502, reason);

@@ -120,7 +120,11 @@ class SumDbOutageTest {
 
         ArtifactRejectedException refused =
                 assertThrows(ArtifactRejectedException.class, () -> verifier.verify(modRequest(), goMod()));
-        assertTrue(refused.getMessage().contains("cannot verify against checksum database"), refused.getMessage());
+        assertEquals(
+                Optional.of("checksum database sum.golang.org"),
+                refused.voucher(),
+                "the database failed, not the module");
+        assertTrue(refused.getMessage().contains("unreachable"), refused.getMessage());
     }
 
     @Test

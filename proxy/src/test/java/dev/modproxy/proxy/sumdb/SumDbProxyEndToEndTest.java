@@ -134,6 +134,13 @@ class SumDbProxyEndToEndTest {
         assertEquals(502, unknown.statusCode());
         assertTrue(
                 unknown.body().contains("not found in checksum database " + SumDbProxyResource.NAME), unknown.body());
+        // the database could not vouch for the upstream's go.mod, which may be right: the database is named for it
+        assertTrue(
+                unknown.body()
+                        .startsWith("checksum database " + SumDbProxyResource.NAME
+                                + " could not vouch for the answer from "),
+                unknown.body());
+        assertFalse(unknown.body().contains("unusable answer"), unknown.body());
         assertTrue(
                 rejections("unverifiable") > before, "modproxy_sumdb_rejections_total{reason=unverifiable} counted it");
         assertFalse(Files.exists(stored("example.com/unknown/@v/v1.0.0.mod")));
