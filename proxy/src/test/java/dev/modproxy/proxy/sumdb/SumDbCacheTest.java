@@ -181,6 +181,25 @@ class SumDbCacheTest {
     }
 
     @Test
+    void aLatestTreeHeadNoSourceProvesLeavesTheProvenOneKeptServedStale() throws Exception {
+        byte[] proven = cacheVia(upstreamProxy.url()).fetch("latest");
+        clock.advance(TTL.multipliedBy(2));
+        // every source now answers a head signed by another key: none proves it
+        try (GoSumDbServer impostor = GoSumDbServer.start(GoSumDbServer.Options.named(NAME));
+                ForwardingServer impostorProxy = ForwardingServer.forward("/sumdb/" + NAME, impostor.url());
+                ForwardingServer impostorUrl = ForwardingServer.forward("", impostor.url())) {
+            SumDbCache cache = cacheVia(impostorProxy.url(), impostorUrl.url(), storage);
+
+            SumDbCache.Served latest = cache.serve(SumDbPath.LATEST);
+
+            assertTrue(impostorUrl.forwarded() > 0, "the database itself was asked too");
+            assertArrayEquals(proven, latest.bytes(), "the proven head, not the unproven one");
+            assertEquals(Duration.ZERO, latest.freshFor(), "stale: asked again next time");
+            assertArrayEquals(proven, kept(storage, "latest"), "the unproven head is never kept");
+        }
+    }
+
+    @Test
     void latestIsTheNewerOfTheKeptTreeHeadAndOneALookupVerifiedSinceFreshForWhatIsLeftOfItsTtl() throws Exception {
         Path modules = Files.createDirectories(dir.resolve("modules"));
         ProxyDirModules.write(modules, "example.com/added", "v1.0.0", Map.of("a.go", "package a\n"));
