@@ -45,6 +45,10 @@ import io.javaoperatorsdk.operator.api.reconciler.Workflow;
 import io.javaoperatorsdk.operator.api.reconciler.dependent.Dependent;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.quarkiverse.operatorsdk.annotations.RBACRule;
+import io.quarkus.runtime.ShutdownEvent;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.event.Observes;
+import jakarta.interceptor.Interceptor;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Collections;
@@ -54,6 +58,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.logging.Level;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
@@ -102,7 +107,17 @@ public class GoProxyCacheReconciler implements Reconciler<GoProxyCache> {
     /** How soon a warm-up list the proxy did not take yet is offered again. */
     static final Duration WARMUP_INTERVAL = Duration.ofSeconds(10);
 
+    /**
+     * JOSDK's workflow executor, which logs each reconciliation a shutdown interrupts as an ERROR with its stack trace
+     * ("Thread interrupted for primary"); {@link #updateErrorStatus} says it at DEBUG instead. Held so that the level
+     * set on it stays with it.
+     */
+    private static final java.util.logging.Logger WORKFLOW_LOG = java.util.logging.Logger.getLogger(
+            "io.javaoperatorsdk.operator.processing.dependent.workflow.WorkflowReconcileExecutor");
+
     private final Clock clock = Clock.systemUTC();
+    /** Set as the operator starts shutting down, before JOSDK stops and interrupts the reconciliations running. */
+    private volatile boolean shuttingDown;
     /** Whether the monitoring.coreos.com CRD is there, from the same cached check that activates the dependent. */
     private final ServiceMonitorCrdPresent monitorCrd = new ServiceMonitorCrdPresent();
 
@@ -192,9 +207,25 @@ public class GoProxyCacheReconciler implements Reconciler<GoProxyCache> {
         return cache.getStatus() == null ? null : cache.getStatus().getCache();
     }
 
+    // before quarkus-operator-sdk's own observer (default priority) stops the operator and its reconciliations
+    void onShutdown(@Observes @Priority(Interceptor.Priority.PLATFORM_BEFORE) ShutdownEvent event) {
+        shuttingDown = true;
+        WORKFLOW_LOG.setLevel(Level.OFF);
+    }
+
     @Override
     public ErrorStatusUpdateControl<GoProxyCache> updateErrorStatus(
             GoProxyCache cache, Context<GoProxyCache> context, Exception e) {
+        if (shuttingDown) {
+            // cut short by the operator's own exit (a rolling update, a lost Lease): nothing to report, and the client
+            // may be closed already; the next leader reconciles the cache again from the start
+            LOG.debugf(
+                    e,
+                    "Reconciling GoProxyCache %s/%s was interrupted by the operator's shutdown",
+                    cache.getMetadata().getNamespace(),
+                    cache.getMetadata().getName());
+            return ErrorStatusUpdateControl.<GoProxyCache>noStatusUpdate().withNoRetry();
+        }
         Observation.Failure failure = FailureExplainer.explain(e);
         if (FailureExplainer.NAMESPACE_TERMINATING.equals(failure.reason())) {
             // nothing to repair or report: the namespace's deletion removes the cache, which ends its reconciling.
@@ -258,10 +289,14 @@ public class GoProxyCacheReconciler implements Reconciler<GoProxyCache> {
                         cache.getMetadata().getNamespace(), cache.getMetadata().getName());
                 return ErrorStatusUpdateControl.<GoProxyCache>noStatusUpdate().withNoRetry();
             }
-            // the API server is the likely cause of both failures; the retry below reports it once it answers
-            LOG.warnf(
+            // the API server is the likely cause of both failures; the retry below reports it once it answers. A
+            // shutdown begun meanwhile closes the client and leaves the report to the next leader.
+            LOG.logf(
+                    shuttingDown ? Logger.Level.DEBUG : Logger.Level.WARN,
                     "Could not report the failure in the status of GoProxyCache %s/%s: %s",
-                    cache.getMetadata().getNamespace(), cache.getMetadata().getName(), unreported.getMessage());
+                    cache.getMetadata().getNamespace(),
+                    cache.getMetadata().getName(),
+                    unreported.getMessage());
         }
         ErrorStatusUpdateControl<GoProxyCache> control = ErrorStatusUpdateControl.noStatusUpdate();
         // JOSDK's own retries (6 attempts in about 18 s) end with the error logged again with its stack trace,

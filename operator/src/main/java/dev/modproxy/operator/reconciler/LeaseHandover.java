@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfig
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElector;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectorBuilder;
 import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
+import io.javaoperatorsdk.operator.LeaderElectionManager;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import java.util.function.IntConsumer;
 import java.util.logging.Level;
@@ -30,6 +31,13 @@ final class LeaseHandover {
      */
     private static final java.util.logging.Logger ELECTOR_LOG =
             java.util.logging.Logger.getLogger(LeaderElector.class.getName());
+    /**
+     * JOSDK's, which follows this class's callback with "Stopped leading, configured not to exit" at INFO: untrue of a
+     * replica that shuts down or exits, as each does here (it is off so that this class exits instead). Quieted
+     * before it says so; its warnings stay.
+     */
+    private static final java.util.logging.Logger JOSDK_ELECTION_LOG =
+            java.util.logging.Logger.getLogger(LeaderElectionManager.class.getName());
 
     private final KubernetesClient client;
     private final String namespace;
@@ -75,11 +83,18 @@ final class LeaseHandover {
     /** fabric8 calls this after this replica led: on shutdown once event processing has stopped, or when the Lease was lost. */
     void onStopLeading() {
         if (shuttingDown) {
+            JOSDK_ELECTION_LOG.setLevel(Level.WARNING);
             release();
         } else if (exitOnLostLease) {
+            JOSDK_ELECTION_LOG.setLevel(Level.WARNING);
+            // the one line this exit is meant to leave: the reconciliations it interrupts are logged at DEBUG
             LOG.infof(
-                    "Lost the Lease %s/%s as %s; exiting so that this replica restarts clean",
-                    namespace, leaseName, identity);
+                    "Lost the Lease %s/%s as %s (not renewed within %d s: the API server did not answer, or another "
+                            + "replica holds it); exiting: the pod restarts and leads again once it holds the Lease",
+                    namespace,
+                    leaseName,
+                    identity,
+                    LeaderElectionConfiguration.RENEW_DEADLINE_DEFAULT_VALUE.toSeconds());
             // not on this thread: it holds the elector's lock, which the shutdown this starts waits for
             Thread exiting = new Thread(() -> exit.accept(1), "modproxy-lost-lease-exit");
             exiting.start();

@@ -49,6 +49,12 @@ public final class CacheStatusCalculator {
      */
     public static final String SEVERAL_DEFAULT_CACHES = "SeveralDefaultCaches";
 
+    /**
+     * The Deployment controller's reason on its own Progressing condition once its newest ReplicaSet's pods were all
+     * available: it keeps it when they turn unready later, and replaces it when a new rollout starts.
+     */
+    private static final String NEW_REPLICA_SET_AVAILABLE = "NewReplicaSetAvailable";
+
     private static final String TAKEN_BACK_FROM = " Taken back from edits of the pod template by ";
 
     private CacheStatusCalculator() {}
@@ -199,11 +205,16 @@ public final class CacheStatusCalculator {
         int wanted = Optional.ofNullable(deployment.getSpec().getReplicas()).orElse(1);
         long generation =
                 Optional.ofNullable(deployment.getMetadata().getGeneration()).orElse(0L);
+        // A rollout is in flight until the Deployment controller has seen the latest template, every pod it has is
+        // of that template, and its new pods became available once. Pods that turn unready later (a node gone
+        // NotReady, a failing probe) are no rollout: Ready=False PodsNotReady reports them, and the controller
+        // keeps its Progressing=True NewReplicaSetAvailable. Readiness stands in only until it has judged.
         boolean rolledOut = ds.getObservedGeneration() != null
                 && ds.getObservedGeneration() >= generation
                 && orZero(ds.getUpdatedReplicas()) >= wanted
-                && orZero(ds.getReadyReplicas()) >= wanted
-                && orZero(ds.getReplicas()) <= wanted;
+                && orZero(ds.getReplicas()) <= wanted
+                && (orZero(ds.getReadyReplicas()) >= wanted
+                        || conditionHasReason(deployment, "Progressing", NEW_REPLICA_SET_AVAILABLE));
         if (rolledOut && CacheNames.rolloutHeld(cache)) {
             return new CacheCondition(
                     CacheCondition.PROGRESSING,
@@ -422,6 +433,13 @@ public final class CacheStatusCalculator {
     private static String describeCommand(GoProxyCache cache, String kind) {
         return "kubectl -n " + cache.getMetadata().getNamespace() + " describe " + kind + " -l "
                 + CacheNames.INSTANCE_LABEL + "=" + cache.getMetadata().getName();
+    }
+
+    private static boolean conditionHasReason(Deployment deployment, String type, String reason) {
+        return deployment.getStatus() != null
+                && deployment.getStatus().getConditions() != null
+                && deployment.getStatus().getConditions().stream()
+                        .anyMatch(c -> type.equals(c.getType()) && reason.equals(c.getReason()));
     }
 
     private static boolean conditionIs(Deployment deployment, String type, String value) {

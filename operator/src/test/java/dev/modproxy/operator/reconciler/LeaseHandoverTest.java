@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElector;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.javaoperatorsdk.operator.LeaderElectionManager;
 import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.util.List;
@@ -56,6 +57,51 @@ class LeaseHandoverTest {
             assertThat(elector.isLoggable(Level.SEVERE)).isTrue();
         } finally {
             elector.setLevel(null); // other tests' replicas are running ones
+        }
+    }
+
+    /**
+     * JOSDK follows the handover with "Stopped leading, configured not to exit" (its own exit is off so that the
+     * handover exits instead): untrue of a replica that exits or shuts down. A lost Lease leaves one INFO line that
+     * says why the replica exits and that its pod restarts.
+     */
+    @Test
+    void aReplicaThatStopsLeadingToExitOrShutDownSaysWhyOnceAndJosdkDoesNotSayItStays() {
+        heldBy("operator-b");
+        java.util.logging.Logger josdk = java.util.logging.Logger.getLogger(LeaderElectionManager.class.getName());
+        try (CapturedLog log = new CapturedLog(LeaseHandover.class.getName())) {
+            josdk.setLevel(null); // as in a running replica (another test's handover may have set it)
+            handover("operator-a", true).onStopLeading();
+
+            await().atMost(Duration.ofSeconds(5))
+                    .untilAsserted(() -> assertThat(exits).containsExactly(1));
+            assertThat(josdk.isLoggable(Level.INFO))
+                    .as("JOSDK's 'configured not to exit'")
+                    .isFalse();
+            assertThat(josdk.isLoggable(Level.WARNING)).isTrue();
+            assertThat(log.records).singleElement().satisfies(line -> {
+                assertThat(line.getLevel()).isEqualTo(Level.INFO);
+                assertThat(CapturedLog.text(line))
+                        .contains("Lost the Lease " + NAMESPACE + "/" + LEASE + " as operator-a")
+                        .contains("not renewed within 10 s")
+                        .contains("the pod restarts");
+            });
+
+            josdk.setLevel(null);
+            LeaseHandover shuttingDown = handover("operator-a", true);
+            shuttingDown.shuttingDown();
+            shuttingDown.onStopLeading();
+            assertThat(josdk.isLoggable(Level.INFO))
+                    .as("JOSDK's 'configured not to exit'")
+                    .isFalse();
+
+            josdk.setLevel(null);
+            handover("operator-a", false).onStopLeading();
+            assertThat(josdk.isLoggable(Level.INFO))
+                    .as("a replica configured to stay alive does not exit: JOSDK says so truly")
+                    .isTrue();
+        } finally {
+            josdk.setLevel(null); // other tests' replicas are running ones
         }
     }
 

@@ -105,6 +105,62 @@ class CacheStatusCalculatorTest {
         assertThat(condition(rolling, CacheCondition.PROGRESSING).getMessage()).contains("1 ready");
     }
 
+    /**
+     * Pods that turn unready after their rollout finished (their nodes went NotReady in an API server outage) are no
+     * rollout: the Deployment still says Progressing=True NewReplicaSetAvailable of its current generation, and the
+     * cache says Ready=False PodsNotReady, not "RollingOut" (100 caches once looked like 100 rollouts).
+     */
+    @Test
+    void podsThatTurnUnreadyAfterTheirRolloutAreNotReportedAsARollout() {
+        Deployment unready = withProgressing(deployment(1, 0, false), "NewReplicaSetAvailable");
+
+        GoProxyCacheStatus status = compute(seen(unready, service()));
+
+        CacheCondition progressing = condition(status, CacheCondition.PROGRESSING);
+        assertThat(progressing.getStatus()).isEqualTo("False");
+        assertThat(progressing.getReason()).isEqualTo("RolledOut");
+        CacheCondition ready = condition(status, CacheCondition.READY);
+        assertThat(ready.getStatus()).isEqualTo("False");
+        assertThat(ready.getReason()).isEqualTo("PodsNotReady");
+    }
+
+    /**
+     * A rollout whose new pods are not ready yet is in flight: the Deployment controller replaced its
+     * NewReplicaSetAvailable when it created the new ReplicaSet, or has not seen the new template yet.
+     */
+    @Test
+    void aRolloutWhoseNewPodsAreNotReadyYetIsStillRollingOut() {
+        Deployment newPodsStarting = withProgressing(deployment(1, 0, false), "NewReplicaSetCreated");
+        Deployment templateNotSeenYet = withProgressing(deployment(1, 1, true), "NewReplicaSetAvailable");
+        templateNotSeenYet.getMetadata().setGeneration(3L);
+        Deployment oldPodStillThere = withProgressing(deployment(1, 1, true), "NewReplicaSetAvailable");
+        oldPodStillThere.getStatus().setReplicas(2);
+
+        for (Deployment rolling : List.of(newPodsStarting, templateNotSeenYet, oldPodStillThere)) {
+            CacheCondition progressing = condition(compute(seen(rolling, service())), CacheCondition.PROGRESSING);
+            assertThat(progressing.getStatus())
+                    .as(rolling.getStatus().toString())
+                    .isEqualTo("True");
+            assertThat(progressing.getReason()).isEqualTo("RollingOut");
+        }
+        assertThat(condition(compute(seen(newPodsStarting, service())), CacheCondition.PROGRESSING)
+                        .getMessage())
+                .isEqualTo("1 of 1 proxy pod(s) updated, 0 ready.");
+    }
+
+    /** The Deployment controller's own Progressing=True condition, with the reason it gives. */
+    private static Deployment withProgressing(Deployment deployment, String reason) {
+        deployment
+                .getStatus()
+                .getConditions()
+                .add(new DeploymentConditionBuilder()
+                        .withType("Progressing")
+                        .withStatus("True")
+                        .withReason(reason)
+                        .build());
+        return deployment;
+    }
+
     @Test
     void aHeldRolloutSaysSoRatherThanThatThePodsRunTheCurrentSettings() {
         GoProxyCache held = cache("team-a", "builds", spec -> spec.setHoldRollout(true));
