@@ -212,6 +212,53 @@ class OperatorIT {
     }
 
     /**
+     * A proxy pod that stops being ready after its rollout (its node NotReady in an API server outage, a failing probe)
+     * is no rollout: the cache says Ready=False PodsNotReady and stays Progressing=False RolledOut, as the Deployment
+     * controller keeps its own Progressing reason NewReplicaSetAvailable. It once said RollingOut, so an outage made
+     * every cache look like a rollout.
+     */
+    @Test
+    void aProxyPodThatTurnsUnreadyWithoutARolloutIsNotReportedAsRollingOut() {
+        String namespace = Namespaces.of("unready");
+        create(namespace, "default", Caches.smallSpec());
+        awaitReady(namespace, "default");
+        String pod = admin.pods()
+                .inNamespace(namespace)
+                .list()
+                .getItems()
+                .get(0)
+                .getMetadata()
+                .getName();
+
+        // what the kubelet reports when the readiness probe fails (kwok sets Ready only while a pod is Pending)
+        Commands.Result unready = cluster.kubectl(
+                "-n", namespace, "patch", "pod", pod, "--subresource=status", "--type=strategic", "-p", """
+                {"status": {"conditions": [{"type": "Ready", "status": "False", "reason": "ProbeFailed"},
+                  {"type": "ContainersReady", "status": "False", "reason": "ProbeFailed"}]}}""");
+        assertThat(unready.succeeded()).as(unready.toString()).isTrue();
+
+        await("Ready=False PodsNotReady (operator log: " + operator.name() + ")")
+                .atMost(READY_WITHIN)
+                .pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> assertThat(Caches.condition(Caches.get(admin, namespace, "default"), "Ready"))
+                        .hasValueSatisfying(c -> assertThat(c)
+                                .containsEntry("status", "False")
+                                .containsEntry("reason", "PodsNotReady")));
+        Deployment deployment = admin.apps()
+                .deployments()
+                .inNamespace(namespace)
+                .withName("default")
+                .get();
+        assertThat(deployment.getStatus().getConditions())
+                .as("the Deployment controller's own view")
+                .anySatisfy(c ->
+                        assertThat(c.getType() + "/" + c.getReason()).isEqualTo("Progressing/NewReplicaSetAvailable"));
+        assertThat(Caches.condition(Caches.get(admin, namespace, "default"), "Progressing"))
+                .hasValueSatisfying(
+                        c -> assertThat(c).containsEntry("status", "False").containsEntry("reason", "RolledOut"));
+    }
+
+    /**
      * status.conditions has metav1.Condition's schema, as tools written for Kubernetes' own conditions expect: what
      * the operator writes passes it on the API server, and a condition written by hand without a reason, or with a
      * sentence for one, is refused with the field named.

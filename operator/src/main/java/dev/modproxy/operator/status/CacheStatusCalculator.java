@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 
@@ -54,6 +55,9 @@ public final class CacheStatusCalculator {
      * available: it keeps it when they turn unready later, and replaces it when a new rollout starts.
      */
     private static final String NEW_REPLICA_SET_AVAILABLE = "NewReplicaSetAvailable";
+
+    /** Progressing=False reasons that say every pod ran the Deployment's template when they were written. */
+    private static final Set<String> ROLLED_OUT_REASONS = Set.of("RolledOut", "RolloutHeld", POD_TEMPLATE_TAKEN_BACK);
 
     private static final String TAKEN_BACK_FROM = " Taken back from edits of the pod template by ";
 
@@ -205,16 +209,19 @@ public final class CacheStatusCalculator {
         int wanted = Optional.ofNullable(deployment.getSpec().getReplicas()).orElse(1);
         long generation =
                 Optional.ofNullable(deployment.getMetadata().getGeneration()).orElse(0L);
-        // A rollout is in flight until the Deployment controller has seen the latest template, every pod it has is
-        // of that template, and its new pods became available once. Pods that turn unready later (a node gone
-        // NotReady, a failing probe) are no rollout: Ready=False PodsNotReady reports them, and the controller
-        // keeps its Progressing=True NewReplicaSetAvailable. Readiness stands in only until it has judged.
+        // A rollout is in flight until the Deployment controller has seen the latest template and every pod it has
+        // is of that template and ready. Pods that turn unready after the cache rolled out at this spec (a node gone
+        // NotReady, a failing probe) are no rollout: Ready=False PodsNotReady reports them, and the controller keeps
+        // its Progressing=True NewReplicaSetAvailable. It keeps that reason through a scale-up too, so the reason
+        // alone cannot tell them apart; a scale-up changes the cache's spec (spec.replicas, or its scale
+        // subresource), whose generation the earlier RolledOut no longer names.
         boolean rolledOut = ds.getObservedGeneration() != null
                 && ds.getObservedGeneration() >= generation
                 && orZero(ds.getUpdatedReplicas()) >= wanted
                 && orZero(ds.getReplicas()) <= wanted
                 && (orZero(ds.getReadyReplicas()) >= wanted
-                        || conditionHasReason(deployment, "Progressing", NEW_REPLICA_SET_AVAILABLE));
+                        || (rolledOutAtThisSpec(cache)
+                                && conditionIsTrueFor(deployment, "Progressing", NEW_REPLICA_SET_AVAILABLE)));
         if (rolledOut && CacheNames.rolloutHeld(cache)) {
             return new CacheCondition(
                     CacheCondition.PROGRESSING,
@@ -252,6 +259,18 @@ public final class CacheStatusCalculator {
             return new CacheCondition(CacheCondition.PROGRESSING, CacheCondition.FALSE, "RolledOut", done);
         }
         return new CacheCondition(CacheCondition.PROGRESSING, CacheCondition.TRUE, "RollingOut", counts);
+    }
+
+    /** Whether Progressing said the pods all ran this generation of the spec, as of the last status written. */
+    private static boolean rolledOutAtThisSpec(GoProxyCache cache) {
+        long generation =
+                Optional.ofNullable(cache.getMetadata().getGeneration()).orElse(0L);
+        return Optional.ofNullable(cache.getStatus())
+                .flatMap(s -> s.condition(CacheCondition.PROGRESSING))
+                .filter(c -> CacheCondition.FALSE.equals(c.getStatus())
+                        && ROLLED_OUT_REASONS.contains(c.getReason())
+                        && Objects.equals(c.getObservedGeneration(), generation))
+                .isPresent();
     }
 
     /**
@@ -435,11 +454,13 @@ public final class CacheStatusCalculator {
                 + CacheNames.INSTANCE_LABEL + "=" + cache.getMetadata().getName();
     }
 
-    private static boolean conditionHasReason(Deployment deployment, String type, String reason) {
+    private static boolean conditionIsTrueFor(Deployment deployment, String type, String reason) {
         return deployment.getStatus() != null
                 && deployment.getStatus().getConditions() != null
                 && deployment.getStatus().getConditions().stream()
-                        .anyMatch(c -> type.equals(c.getType()) && reason.equals(c.getReason()));
+                        .anyMatch(c -> type.equals(c.getType())
+                                && "True".equals(c.getStatus())
+                                && reason.equals(c.getReason()));
     }
 
     private static boolean conditionIs(Deployment deployment, String type, String value) {

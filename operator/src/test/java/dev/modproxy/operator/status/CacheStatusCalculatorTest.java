@@ -112,6 +112,9 @@ class CacheStatusCalculatorTest {
      */
     @Test
     void podsThatTurnUnreadyAfterTheirRolloutAreNotReportedAsARollout() {
+        cache.setStatus(compute(seen(withProgressing(deployment(1, 1, true), "NewReplicaSetAvailable"), service())));
+        assertThat(condition(cache.getStatus(), CacheCondition.PROGRESSING).getReason())
+                .isEqualTo("RolledOut");
         Deployment unready = withProgressing(deployment(1, 0, false), "NewReplicaSetAvailable");
 
         GoProxyCacheStatus status = compute(seen(unready, service()));
@@ -146,6 +149,35 @@ class CacheStatusCalculatorTest {
         assertThat(condition(compute(seen(newPodsStarting, service())), CacheCondition.PROGRESSING)
                         .getMessage())
                 .isEqualTo("1 of 1 proxy pod(s) updated, 0 ready.");
+    }
+
+    /**
+     * The Deployment controller keeps Progressing=True NewReplicaSetAvailable through a scale-up (it estimates no
+     * progress while every pod is of the new ReplicaSet): the new pods are rolling out until ready, and a cache seen
+     * for the first time with pods not ready is not taken for rolled out either.
+     */
+    @Test
+    void aScaleUpWhoseNewPodsAreNotReadyYetIsRollingOut() {
+        cache.setStatus(compute(seen(withProgressing(deployment(1, 1, true), "NewReplicaSetAvailable"), service())));
+        cache.getMetadata().setGeneration(cache.getMetadata().getGeneration() + 1); // spec.replicas: 3
+        Deployment scaledUp = withProgressing(deployment(3, 1, true), "NewReplicaSetAvailable");
+        scaledUp.getMetadata().setGeneration(3L);
+        scaledUp.getStatus().setObservedGeneration(3L);
+
+        CacheCondition progressing = condition(compute(seen(scaledUp, service())), CacheCondition.PROGRESSING);
+
+        assertThat(progressing.getStatus()).as(progressing.getMessage()).isEqualTo("True");
+        assertThat(progressing.getReason()).isEqualTo("RollingOut");
+        assertThat(progressing.getMessage()).isEqualTo("3 of 3 proxy pod(s) updated, 1 ready.");
+
+        cache.setStatus(null);
+        assertThat(condition(
+                                compute(seen(
+                                        withProgressing(deployment(1, 0, false), "NewReplicaSetAvailable"), service())),
+                                CacheCondition.PROGRESSING)
+                        .getReason())
+                .as("no earlier status says the pods ran this spec")
+                .isEqualTo("RollingOut");
     }
 
     /** The Deployment controller's own Progressing=True condition, with the reason it gives. */
