@@ -46,6 +46,7 @@ import io.javaoperatorsdk.operator.api.reconciler.dependent.Dependent;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.quarkiverse.operatorsdk.annotations.RBACRule;
 import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.event.Observes;
 import jakarta.interceptor.Interceptor;
@@ -59,6 +60,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.logging.Level;
+import java.util.stream.Stream;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
@@ -108,12 +110,15 @@ public class GoProxyCacheReconciler implements Reconciler<GoProxyCache> {
     static final Duration WARMUP_INTERVAL = Duration.ofSeconds(10);
 
     /**
-     * JOSDK's workflow executor, which logs each reconciliation a shutdown interrupts as an ERROR with its stack trace
-     * ("Thread interrupted for primary"); {@link #updateErrorStatus} says it at DEBUG instead. Held so that the level
-     * set on it stays with it.
+     * JOSDK's workflow executors, which log each reconciliation or cleanup a shutdown interrupts as an ERROR with its
+     * stack trace ("Thread interrupted for primary"); {@link #updateErrorStatus} says it at DEBUG instead. Held so
+     * that the level set on them stays with them.
      */
-    private static final java.util.logging.Logger WORKFLOW_LOG = java.util.logging.Logger.getLogger(
-            "io.javaoperatorsdk.operator.processing.dependent.workflow.WorkflowReconcileExecutor");
+    private static final List<java.util.logging.Logger> WORKFLOW_LOGS = Stream.of(
+                    "WorkflowReconcileExecutor", "WorkflowCleanupExecutor")
+            .map(name -> java.util.logging.Logger.getLogger(
+                    "io.javaoperatorsdk.operator.processing.dependent.workflow." + name))
+            .toList();
 
     private final Clock clock = Clock.systemUTC();
     /** Set as the operator starts shutting down, before JOSDK stops and interrupts the reconciliations running. */
@@ -210,7 +215,12 @@ public class GoProxyCacheReconciler implements Reconciler<GoProxyCache> {
     // before quarkus-operator-sdk's own observer (default priority) stops the operator and its reconciliations
     void onShutdown(@Observes @Priority(Interceptor.Priority.PLATFORM_BEFORE) ShutdownEvent event) {
         shuttingDown = true;
-        WORKFLOW_LOG.setLevel(Level.OFF);
+        WORKFLOW_LOGS.forEach(log -> log.setLevel(Level.OFF));
+    }
+
+    // an operator started again in the same JVM (tests do) hears its workflows' errors as a first one does
+    void onStart(@Observes StartupEvent event) {
+        WORKFLOW_LOGS.forEach(log -> log.setLevel(null));
     }
 
     @Override

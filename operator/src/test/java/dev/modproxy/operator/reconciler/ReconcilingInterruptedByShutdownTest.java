@@ -21,6 +21,8 @@ class ReconcilingInterruptedByShutdownTest {
 
     private static final String WORKFLOW_EXECUTOR =
             "io.javaoperatorsdk.operator.processing.dependent.workflow.WorkflowReconcileExecutor";
+    private static final String CLEANUP_EXECUTOR =
+            "io.javaoperatorsdk.operator.processing.dependent.workflow.WorkflowCleanupExecutor";
 
     @Test
     void aReconciliationTheShutdownInterruptsIsNeitherReportedNorRetriedNorLoggedAsAFailure() {
@@ -48,8 +50,19 @@ class ReconcilingInterruptedByShutdownTest {
             assertThat(workflowExecutor.isLoggable(Level.SEVERE))
                     .as("JOSDK's 'Thread interrupted for primary' ERROR with its stack trace")
                     .isFalse();
+            assertThat(Logger.getLogger(CLEANUP_EXECUTOR).isLoggable(Level.SEVERE))
+                    .as("the same of a cleanup (a cache's deletion) the shutdown interrupts")
+                    .isFalse();
+
+            new GoProxyCacheReconciler(null, null, Duration.ofMinutes(1)).onStart(null);
+            assertThat(workflowExecutor.isLoggable(Level.SEVERE))
+                    .as("an operator started again in this JVM logs its workflows' errors")
+                    .isTrue();
+            assertThat(Logger.getLogger(CLEANUP_EXECUTOR).isLoggable(Level.SEVERE))
+                    .isTrue();
         } finally {
             workflowExecutor.setLevel(null); // other tests' operators are running ones
+            Logger.getLogger(CLEANUP_EXECUTOR).setLevel(null);
         }
     }
 }
