@@ -59,5 +59,18 @@ class NotesTest {
         assertTrue(notes.contains("kubectl label namespace team-a modproxy.dev/inject=enabled"), notes);
         assertTrue(notes.contains("kubectl -n team-a run gocheck"), notes);
         assertFalse(notes.contains(" ci"), notes);
+        assertFalse(notes.contains("WARNING"), notes);
+    }
+
+    /**
+     * Watching only the release's namespace, whose pods the webhook never sees, injects into no build pod: the notes
+     * say so and use that namespace, the only one where a cache is reconciled, not ci.
+     */
+    @Test
+    void notesWarnWhenOnlyTheReleaseNamespaceIsWatched() {
+        String notes = notes(Chart.values("watchNamespaces[0]", Chart.NAMESPACE));
+        assertTrue(notes.contains("WARNING: watchNamespaces names only " + Chart.NAMESPACE), notes);
+        assertTrue(notes.contains("kubectl apply -n " + Chart.NAMESPACE + " -f -"), notes);
+        assertFalse(notes.contains(" ci"), notes);
     }
 }
