@@ -12,6 +12,7 @@ import dev.modproxy.proxy.assembly.ProxySettings;
 import dev.modproxy.proxy.storage.StorageKey;
 import dev.modproxy.proxy.sumdb.GoSumDbServer;
 import dev.modproxy.proxy.sumdb.ProxyDirModules;
+import dev.modproxy.proxy.testing.CapturedLog;
 import dev.modproxy.proxy.testing.ClosedPort;
 import dev.modproxy.proxy.testing.FakeUpstream;
 import dev.modproxy.proxy.testing.Modules;
@@ -28,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -163,6 +165,25 @@ class RememberedRefusalTest {
             assertEquals(200, served.statusCode());
             assertArrayEquals(mended, served.body());
             assertEquals(3, upstream.hits(ZIP), "served from the cache");
+        }
+    }
+
+    @Test
+    void aRememberedRefusalIsLoggedOnceNotAtEveryRequestItAnswers() throws Exception {
+        upstream.on(ZIP, ok("application/zip", Modules.zip("example.com/evil", "v1.0.0")));
+        try (CapturedLog log = CapturedLog.of(ModuleCache.class, Level.WARNING);
+                ProxyUnderTest proxy = new ProxyUnderTest(upstream.url(), dir.resolve("cache"))) {
+            for (int i = 0; i < 3; i++) {
+                assertEquals(502, proxy.getText("/" + ZIP).statusCode());
+            }
+
+            List<String> said = log.warnings().stream()
+                    .filter(line -> line.contains("v1.0.0.zip"))
+                    .toList();
+            assertEquals(1, said.size(), "warnings: " + log.warnings());
+            assertTrue(said.get(0).contains("not under example.com/lib@v1.0.0/"), said.get(0));
+            assertTrue(said.get(0).contains("MODPROXY_NEGATIVE_TTL"), said.get(0));
+            assertEquals(2, proxy.metrics.negativeHits(), "the two later requests were answered from memory");
         }
     }
 
