@@ -5,6 +5,7 @@ import dev.modproxy.proxy.protocol.CaseEncoding;
 import dev.modproxy.proxy.protocol.ModulePath;
 import dev.modproxy.proxy.protocol.ModuleVersion;
 import dev.modproxy.proxy.protocol.RequestKind;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -27,6 +28,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
+import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
 
 /**
@@ -142,9 +144,22 @@ final class ModuleZipRules {
             }
         } catch (InterruptedIOException e) {
             throw new CheckNotMadeException(e.getMessage(), e); // stopped, not judged: says nothing of the zip
-        } catch (IOException | IllegalArgumentException e) {
+        } catch (ZipException | EOFException | IllegalArgumentException e) {
+            // what the bytes get wrong, as the zip reader and ZipDirectory say it: a directory or header that does not
+            // parse, compressed data that ends early, a name that is not UTF-8
             throw new ArtifactRejectedException("not a valid zip file: " + e.getMessage(), e);
+        } catch (IOException e) {
+            // the staged file could not be read (gone, too many open files, a disk error, a channel closed by an
+            // interrupt): nothing was learnt of the zip, and it is not remembered as refused
+            throw new CheckNotMadeException("cannot read staged zip: " + describe(e), e);
         }
+    }
+
+    private static String describe(IOException e) {
+        String message = e.getMessage();
+        return message == null || message.isBlank()
+                ? e.getClass().getSimpleName()
+                : e.getClass().getSimpleName() + ": " + message;
     }
 
     /**
@@ -232,6 +247,9 @@ final class ModuleZipRules {
         } catch (ExecutionException e) {
             if (e.getCause() instanceof ArtifactRejectedException rejected) {
                 throw rejected;
+            }
+            if (e.getCause() instanceof IllegalArgumentException badName) {
+                throw badName; // a name the reader cannot decode: the zip's fault, as on the calling thread
             }
             throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
         } finally {
