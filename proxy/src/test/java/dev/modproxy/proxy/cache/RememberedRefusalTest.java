@@ -232,6 +232,42 @@ class RememberedRefusalTest {
     }
 
     @Test
+    void aRefusalWhileAnUpstreamAfterAPipeWasLeftUnaskedIsAskedAgainAtTheNextRequest() throws Exception {
+        // GOPROXY=first|second: the first's zip streams to the client and breaks the rules, so the second is not asked
+        // for this client; a fetch without one (a prefetch) would ask it, and it has the good zip
+        try (FakeUpstream second = FakeUpstream.start()) {
+            upstream.on(ZIP, ok("application/zip", Modules.zip("example.com/evil", "v1.0.0")));
+            second.on(ZIP, ok("application/zip", Modules.zip(MODULE, "v1.0.0")));
+            try (ProxyUnderTest proxy = new ProxyUnderTest(upstream.url() + "|" + second.url(), dir.resolve("cache"))) {
+                HttpResponse<String> first = proxy.getText("/" + ZIP);
+                assertTrue(first.body().contains("not under example.com/lib@v1.0.0/"), first.body());
+                assertEquals(0, second.hits(ZIP), "left unasked once the client's download had begun");
+
+                assertSameRefusal(first, proxy.getText("/" + ZIP));
+                assertEquals(2, upstream.hits(ZIP), "asked again: not the whole chain's answer");
+                assertEquals(0, proxy.metrics.negativeHits());
+            }
+        }
+    }
+
+    @Test
+    void aRefusalBeforeACommaIsTheChainsAnswerAndRemembered() throws Exception {
+        // GOPROXY=first,second: the go command stops at the first's refusal too, so the second is never asked
+        try (FakeUpstream second = FakeUpstream.start()) {
+            upstream.on(ZIP, ok("application/zip", Modules.zip("example.com/evil", "v1.0.0")));
+            second.on(ZIP, ok("application/zip", Modules.zip(MODULE, "v1.0.0")));
+            try (ProxyUnderTest proxy = new ProxyUnderTest(upstream.url() + "," + second.url(), dir.resolve("cache"))) {
+                HttpResponse<String> first = proxy.getText("/" + ZIP);
+
+                assertSameRefusal(first, proxy.getText("/" + ZIP));
+                assertEquals(1, upstream.hits(ZIP), "remembered");
+                assertEquals(0, second.hits(ZIP));
+                assertEquals(1, proxy.metrics.negativeHits());
+            }
+        }
+    }
+
+    @Test
     void aDatabaseOutOfReachWhileVerificationIsRequiredIsAskedAgainAtTheNextRequest() throws Exception {
         upstream.on(ZIP, ok("application/zip", Modules.zip(MODULE, "v1.0.0")));
         var options = ProxyUnderTest.options()
