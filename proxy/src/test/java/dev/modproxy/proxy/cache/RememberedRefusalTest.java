@@ -268,6 +268,31 @@ class RememberedRefusalTest {
     }
 
     @Test
+    void aPageInTheAnswersPlaceIsNotRememberedWhateverItsContentType() throws Exception {
+        // a captive portal or a filtering proxy answers 200 with its page, not always labelled text/html; gone once
+        // the network is, it must not stand for the version for the TTL
+        String mod = MODULE + "/@v/v1.0.0.mod";
+        String shortZip = "example.com/short/@v/v1.0.0.zip";
+        upstream.on(ZIP, ok("application/octet-stream", "<html><body>Sign in to the network</body></html>"))
+                .on(shortZip, ok("text/plain", "Forbidden\n"))
+                .on(mod, ok("text/plain", "\n<html><body>Sign in to the network</body></html>"));
+        try (ProxyUnderTest proxy = new ProxyUnderTest(upstream.url(), dir.resolve("cache"))) {
+            for (String path : List.of(ZIP, shortZip, mod)) {
+                HttpResponse<String> first = proxy.getText("/" + path);
+                HttpResponse<String> again = proxy.getText("/" + path);
+
+                assertEquals(502, first.statusCode(), path + ": " + first.body());
+                assertTrue(
+                        first.body().contains("not a zip file") || first.body().contains("HTML/XML page"),
+                        path + ": " + first.body());
+                assertEquals(502, again.statusCode(), path + ": " + again.body());
+                assertEquals(2, upstream.hits(path), path + " asked again");
+            }
+            assertEquals(0, proxy.metrics.negativeHits());
+        }
+    }
+
+    @Test
     void aDatabaseOutOfReachWhileVerificationIsRequiredIsAskedAgainAtTheNextRequest() throws Exception {
         upstream.on(ZIP, ok("application/zip", Modules.zip(MODULE, "v1.0.0")));
         var options = ProxyUnderTest.options()
