@@ -167,12 +167,12 @@ final class ArtifactIngest {
 
     /**
      * A verifier's refusal as the chain takes it: one of the content is remembered by the cache and answered again
-     * without a download; a check that could not be made is not.
+     * without a download; a check that could not be made is not, nor a page in the answer's place.
      */
     private static UnusableAnswerException refusal(ArtifactRejectedException e) {
         return new UnusableAnswerException(
                 e.getMessage(),
-                !(e instanceof CheckNotMadeException),
+                !(e instanceof CheckNotMadeException || e instanceof NotAnAnswerException),
                 e.voucher().orElse(null));
     }
 

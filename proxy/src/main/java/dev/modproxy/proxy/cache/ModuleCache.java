@@ -789,6 +789,10 @@ public final class ModuleCache {
             // later requests get this answer, as its waiters do, until the negative TTL is over
             CacheAnswer.Refused refused = new CacheAnswer.Refused(result.status(), result.reason());
             negative.put(key, new NegativeAnswer(refused));
+            // said once per remembered refusal: the requests it answers meanwhile are negative hits, not logged
+            LOG.warnf(
+                    "fetch of %s refused with %d, answered so without a download for MODPROXY_NEGATIVE_TTL: %s",
+                    key, result.status(), result.reason());
             return new Outcome(null, streamed, refused);
         }
         if (result.notFound() || result.forbidden()) {

@@ -5,6 +5,7 @@ import dev.modproxy.proxy.protocol.CaseEncoding;
 import dev.modproxy.proxy.protocol.ModulePath;
 import dev.modproxy.proxy.protocol.ModuleVersion;
 import dev.modproxy.proxy.protocol.RequestKind;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -27,6 +28,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
+import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
 
 /**
@@ -91,7 +93,8 @@ final class ModuleZipRules {
      * Read from the first bytes of a download, before any byte of it goes to a client: an answer that is no zip at
      * all, or a zip signature followed by nothing (a gzip-encoded body of zeros inflates to 500 MiB of it), is refused
      * then, with its reason, not after 500 MiB of it. An empty archive is shorter than these bytes and is checked
-     * whole once it has arrived.
+     * whole once it has arrived. An answer that is no zip at all is most likely a page put in its place, not the
+     * upstream's zip ({@link NotAnAnswerException}: not remembered).
      *
      * @param start the first {@link #START_LENGTH} bytes
      */
@@ -99,16 +102,38 @@ final class ModuleZipRules {
         // read as EarlyZipCheck reads every local header after it
         ByteBuffer header = ByteBuffer.wrap(start).order(ByteOrder.LITTLE_ENDIAN);
         int signature = header.getInt(0);
-        if (signature != ZipDirectory.LOC && signature != ZipDirectory.END) {
-            throw new ArtifactRejectedException("not a zip file: it starts with the bytes "
-                    + HexFormat.ofDelimiter(" ").formatHex(start, 0, 4)
-                    + ", not a local file header (50 4b 03 04) or an empty archive's end record (50 4b 05 06)");
-        }
+        checkSignature(signature, start);
         // offset 26 of a local header: the entry's name length
         if (signature == ZipDirectory.LOC && (header.getShort(26) & 0xffff) == 0) {
             throw new ArtifactRejectedException(
                     "not a module zip: its first entry has no name (every file of a module zip is module@version/...)");
         }
+    }
+
+    private static void checkSignature(int signature, byte[] start) throws NotAnAnswerException {
+        if (signature != ZipDirectory.LOC && signature != ZipDirectory.END) {
+            throw new NotAnAnswerException("not a zip file: "
+                    + (start.length < 4
+                            ? "it is " + start.length + " bytes long"
+                            : "it starts with the bytes "
+                                    + HexFormat.ofDelimiter(" ").formatHex(start, 0, 4))
+                    + ", not a local file header (50 4b 03 04) or an empty archive's end record (50 4b 05 06)");
+        }
+    }
+
+    /**
+     * The staged zip's signature, as {@link #checkStart} reads it from a download's first bytes: for an answer shorter
+     * than those (an empty archive, or a short message that is no zip).
+     */
+    private static void checkSignature(Path stagedFile) throws IOException, ArtifactRejectedException {
+        byte[] start;
+        try (InputStream in = Files.newInputStream(stagedFile)) {
+            start = in.readNBytes(4);
+        }
+        int signature = start.length < 4
+                ? 0
+                : ByteBuffer.wrap(start).order(ByteOrder.LITTLE_ENDIAN).getInt(0);
+        checkSignature(signature, start);
     }
 
     static void check(ModulePath module, ModuleVersion version, StagedAnswer staged) throws ArtifactRejectedException {
@@ -123,6 +148,7 @@ final class ModuleZipRules {
             if (size > MAX_ZIP_BYTES) {
                 throw new ArtifactRejectedException("module zip larger than " + MAX_ZIP_BYTES + " bytes");
             }
+            checkSignature(stagedFile);
             boolean hash = staged.zipHashWanted();
             ZipDirectory directory = ZipDirectory.read(stagedFile);
             long heap = directory.heapToCheck(hash);
@@ -142,9 +168,22 @@ final class ModuleZipRules {
             }
         } catch (InterruptedIOException e) {
             throw new CheckNotMadeException(e.getMessage(), e); // stopped, not judged: says nothing of the zip
-        } catch (IOException | IllegalArgumentException e) {
+        } catch (ZipException | EOFException | IllegalArgumentException e) {
+            // what the bytes get wrong, as the zip reader and ZipDirectory say it: a directory or header that does not
+            // parse, compressed data that ends early, a name that is not UTF-8
             throw new ArtifactRejectedException("not a valid zip file: " + e.getMessage(), e);
+        } catch (IOException e) {
+            // the staged file could not be read (gone, too many open files, a disk error, a channel closed by an
+            // interrupt): nothing was learnt of the zip, and it is not remembered as refused
+            throw new CheckNotMadeException("cannot read staged zip: " + describe(e), e);
         }
+    }
+
+    private static String describe(IOException e) {
+        String message = e.getMessage();
+        return message == null || message.isBlank()
+                ? e.getClass().getSimpleName()
+                : e.getClass().getSimpleName() + ": " + message;
     }
 
     /**
@@ -232,6 +271,9 @@ final class ModuleZipRules {
         } catch (ExecutionException e) {
             if (e.getCause() instanceof ArtifactRejectedException rejected) {
                 throw rejected;
+            }
+            if (e.getCause() instanceof IllegalArgumentException badName) {
+                throw badName; // a name the reader cannot decode: the zip's fault, as on the calling thread
             }
             throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
         } finally {

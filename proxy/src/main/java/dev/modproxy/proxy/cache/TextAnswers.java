@@ -113,7 +113,7 @@ final class TextAnswers {
                     if (!content && !Character.isWhitespace(c)) {
                         content = true;
                         if (c == '<') {
-                            throw new ArtifactRejectedException(what + " is an HTML/XML page, not a GOPROXY answer");
+                            throw new NotAnAnswerException(what + " is an HTML/XML page, not a GOPROXY answer");
                         }
                     }
                     if (c == '\n') {

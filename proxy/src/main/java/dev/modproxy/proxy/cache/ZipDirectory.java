@@ -1,6 +1,7 @@
 package dev.modproxy.proxy.cache;
 
 import java.io.BufferedInputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -9,11 +10,13 @@ import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.zip.ZipException;
 
 /**
  * What a zip's end record says of its central directory (ZIP64 included): how many entries it lists and how many
  * bytes it takes. Read from the file's last 64 KiB before anything reads the directory itself, so that a zip of
- * millions of empty files is refused for its size before its directory is loaded.
+ * millions of empty files is refused for its size before its directory is loaded. What the bytes get wrong is a
+ * {@link ZipException}, as java.util.zip's reader says it; any other IOException is the file's reading failing.
  */
 record ZipDirectory(long entries, long bytes, long position, long offset) {
 
@@ -51,7 +54,7 @@ record ZipDirectory(long entries, long bytes, long position, long offset) {
             byte[] header = new byte[CEN_LENGTH];
             ByteBuffer fields = ByteBuffer.wrap(header).order(ByteOrder.LITTLE_ENDIAN);
             long read = 0;
-            for (int i = 0; i < offsets.length; i++) { // EOFException: shorter than its end record says
+            for (int i = 0; i < offsets.length; i++) {
                 if (in.readNBytes(header, 0, CEN_LENGTH) != CEN_LENGTH || fields.getInt(0) != CEN) {
                     return null;
                 }
@@ -63,7 +66,11 @@ record ZipDirectory(long entries, long bytes, long position, long offset) {
                 long skip = (fields.getShort(28) & 0xffff)
                         + (fields.getShort(30) & 0xffff)
                         + (fields.getShort(32) & 0xffff);
-                in.skipNBytes(skip);
+                try {
+                    in.skipNBytes(skip);
+                } catch (EOFException e) {
+                    return null; // shorter than its end record says: the check's own reading judges it
+                }
                 read += CEN_LENGTH + skip;
                 if (read > bytes) {
                     return null;
@@ -132,15 +139,15 @@ record ZipDirectory(long entries, long bytes, long position, long offset) {
                     }
                 }
                 if (bytes < 0 || bytes > size) {
-                    throw new IOException("zip end record names a central directory larger than the file");
+                    throw new ZipException("zip end record names a central directory larger than the file");
                 }
                 if (entries < 0 || entries > bytes / CEN_LENGTH) {
-                    throw new IOException("zip end record claims " + entries + " entries in a central directory of "
+                    throw new ZipException("zip end record claims " + entries + " entries in a central directory of "
                             + bytes + " bytes");
                 }
                 return new ZipDirectory(entries, bytes, directoryEnd - bytes, offset);
             }
-            throw new IOException("zip END header not found");
+            throw new ZipException("zip END header not found");
         }
     }
 
@@ -155,7 +162,7 @@ record ZipDirectory(long entries, long bytes, long position, long offset) {
         ByteBuffer buffer = ByteBuffer.allocate(length).order(ByteOrder.LITTLE_ENDIAN);
         while (buffer.hasRemaining()) {
             if (file.read(buffer, position + buffer.position()) < 0) {
-                throw new IOException("zip shorter than its end record says");
+                throw new ZipException("zip shorter than its end record says");
             }
         }
         return buffer.flip();

@@ -53,7 +53,11 @@ public interface ProxyConfig {
     /** How long list, @latest and branch/commit .info answers are fresh. */
     Optional<String> mutableTtl();
 
-    /** How long a 404/410 from the whole chain, or the 403 it stopped on, is remembered. */
+    /**
+     * How long a 404/410 from the whole chain, the 403 it stopped on, or the refusal of an answer's content (a hash the
+     * checksum database contradicts or does not have, a zip that breaks the module zip rules, a .mod, .info or list
+     * that fails its checks, an answer over its size limit) is remembered.
+     */
     Optional<String> negativeTtl();
 
     /** The longest one upstream may take to send a whole .info, .mod, list or @latest answer. */

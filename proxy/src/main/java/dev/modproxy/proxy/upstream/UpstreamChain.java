@@ -140,9 +140,11 @@ public final class UpstreamChain {
         int bestRank = -1;
         UpstreamResult<T> best = UpstreamResult.refused(404, "no upstream has " + relativePath);
         // a refused content is the chain's answer only when no upstream failed otherwise: one that timed out or
-        // answered 5xx might have had a good answer, and is asked again at the next request
+        // answered 5xx might have had a good answer, and is asked again at the next request. So might an entry after
+        // '|' left unasked because a client's download had begun: a fetch without a client (a prefetch) asks it
         boolean failedOtherwise = false;
-        for (Entry entry : entries) {
+        for (int i = 0; i < entries.size(); i++) {
+            Entry entry = entries.get(i);
             if (entry instanceof Direct) {
                 return UpstreamResult.refused(
                         404, "not cached here: MODPROXY_UPSTREAM says direct, fetch " + relativePath + " directly");
@@ -161,7 +163,11 @@ public final class UpstreamChain {
                 bestRank = rank;
                 best = result;
             }
-            if (!result.notFound() && (!entry.fallThroughOnError() || !mayTryNext.getAsBoolean())) {
+            if (!result.notFound() && !entry.fallThroughOnError()) {
+                break; // after ',' the go command stops here too: this is the chain's answer
+            }
+            if (!result.notFound() && !mayTryNext.getAsBoolean()) {
+                failedOtherwise |= i + 1 < entries.size();
                 break;
             }
         }

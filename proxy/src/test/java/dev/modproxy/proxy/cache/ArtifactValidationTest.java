@@ -657,6 +657,8 @@ class ArtifactValidationTest {
                     dev.modproxy.proxy.protocol.ProxyRequest.parse("/example.com/lib/@v/v1.0.0.zip"),
                     new StagedAnswer(notZip, false));
         });
-        assertTrue(e.getMessage().contains("not a valid zip"), e.getMessage());
+        // no zip at all, as checkStart says of a download's first bytes: a page in its place, not remembered
+        assertTrue(e.getMessage().startsWith("not a zip file: it starts with the bytes 6e 6f 74 20"), e.getMessage());
+        assertTrue(e instanceof NotAnAnswerException, e.getClass().getName());
     }
 }

@@ -2,6 +2,7 @@ package dev.modproxy.proxy.cache;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -160,5 +161,50 @@ class ModuleZipRulesTest {
                 ArtifactRejectedException.class,
                 () -> ModuleZipRules.check(MODULE, VERSION, new StagedAnswer(file, true)));
         assertTrue(rejected.getMessage().contains("holds more than its recorded size"), rejected.getMessage());
+    }
+
+    /**
+     * A staged zip the proxy cannot read (gone, too many open files, a disk error) says nothing of the zip: a check not
+     * made, which the cache does not remember as the upstream's answer.
+     */
+    @Test
+    void aStagedZipThatCannotBeReadIsACheckNotMadeNotARefusalOfTheZip() {
+        StagedAnswer gone = new StagedAnswer(dir.resolve("staged-and-gone.zip"), false);
+
+        CheckNotMadeException notMade =
+                assertThrows(CheckNotMadeException.class, () -> ModuleZipRules.check(MODULE, VERSION, gone));
+        assertTrue(notMade.getMessage().startsWith("cannot read staged zip: "), notMade.getMessage());
+    }
+
+    /** What the bytes get wrong is still a refusal of the zip, remembered: a check that was made. */
+    @Test
+    void bytesThatAreNoValidZipAreARefusalOfTheZipNotACheckNotMade() throws IOException {
+        byte[] whole = Files.readAllBytes(smallZipWithItsRootDirectory());
+        byte[] inflatesBadly = whole.clone();
+        int data = indexOf(inflatesBadly, "many.go".getBytes(StandardCharsets.UTF_8)) + "many.go".length();
+        Arrays.fill(inflatesBadly, data, data + 8, (byte) 0xff); // many.go's deflated data, past its local header
+        Map<String, byte[]> broken = new LinkedHashMap<>();
+        broken.put("not a zip at all", "<html>sign in to the network</html>".getBytes(StandardCharsets.UTF_8));
+        broken.put("cut short before its end record", Arrays.copyOf(whole, whole.length - 10));
+        broken.put("an entry whose data does not inflate", inflatesBadly);
+        for (Map.Entry<String, byte[]> zip : broken.entrySet()) {
+            Path file = dir.resolve("broken.zip");
+            Files.write(file, zip.getValue());
+
+            ArtifactRejectedException rejected = assertThrows(
+                    ArtifactRejectedException.class,
+                    () -> ModuleZipRules.check(MODULE, VERSION, new StagedAnswer(file, true)),
+                    zip.getKey());
+            assertFalse(rejected instanceof CheckNotMadeException, zip.getKey() + ": " + rejected.getMessage());
+        }
+    }
+
+    private static int indexOf(byte[] bytes, byte[] part) {
+        for (int at = 0; at + part.length <= bytes.length; at++) {
+            if (Arrays.equals(Arrays.copyOfRange(bytes, at, at + part.length), part)) {
+                return at;
+            }
+        }
+        throw new AssertionError("not found");
     }
 }

@@ -12,6 +12,7 @@ import dev.modproxy.proxy.assembly.ProxySettings;
 import dev.modproxy.proxy.storage.StorageKey;
 import dev.modproxy.proxy.sumdb.GoSumDbServer;
 import dev.modproxy.proxy.sumdb.ProxyDirModules;
+import dev.modproxy.proxy.testing.CapturedLog;
 import dev.modproxy.proxy.testing.ClosedPort;
 import dev.modproxy.proxy.testing.FakeUpstream;
 import dev.modproxy.proxy.testing.Modules;
@@ -28,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -167,6 +169,25 @@ class RememberedRefusalTest {
     }
 
     @Test
+    void aRememberedRefusalIsLoggedOnceNotAtEveryRequestItAnswers() throws Exception {
+        upstream.on(ZIP, ok("application/zip", Modules.zip("example.com/evil", "v1.0.0")));
+        try (CapturedLog log = CapturedLog.of(ModuleCache.class, Level.WARNING);
+                ProxyUnderTest proxy = new ProxyUnderTest(upstream.url(), dir.resolve("cache"))) {
+            for (int i = 0; i < 3; i++) {
+                assertEquals(502, proxy.getText("/" + ZIP).statusCode());
+            }
+
+            List<String> said = log.warnings().stream()
+                    .filter(line -> line.contains("v1.0.0.zip"))
+                    .toList();
+            assertEquals(1, said.size(), "warnings: " + log.warnings());
+            assertTrue(said.get(0).contains("not under example.com/lib@v1.0.0/"), said.get(0));
+            assertTrue(said.get(0).contains("MODPROXY_NEGATIVE_TTL"), said.get(0));
+            assertEquals(2, proxy.metrics.negativeHits(), "the two later requests were answered from memory");
+        }
+    }
+
+    @Test
     void aFailureThatSaysNothingOfTheContentIsAskedAgainAtTheNextRequest() throws Exception {
         String mod = MODULE + "/@v/v1.0.0.mod";
         upstream.on(ZIP, status(503, "upstream busy"));
@@ -207,6 +228,67 @@ class RememberedRefusalTest {
                 assertEquals(2, second.hits(ZIP));
                 assertEquals(0, proxy.metrics.negativeHits());
             }
+        }
+    }
+
+    @Test
+    void aRefusalWhileAnUpstreamAfterAPipeWasLeftUnaskedIsAskedAgainAtTheNextRequest() throws Exception {
+        // GOPROXY=first|second: the first's zip streams to the client and breaks the rules, so the second is not asked
+        // for this client; a fetch without one (a prefetch) would ask it, and it has the good zip
+        try (FakeUpstream second = FakeUpstream.start()) {
+            upstream.on(ZIP, ok("application/zip", Modules.zip("example.com/evil", "v1.0.0")));
+            second.on(ZIP, ok("application/zip", Modules.zip(MODULE, "v1.0.0")));
+            try (ProxyUnderTest proxy = new ProxyUnderTest(upstream.url() + "|" + second.url(), dir.resolve("cache"))) {
+                HttpResponse<String> first = proxy.getText("/" + ZIP);
+                assertTrue(first.body().contains("not under example.com/lib@v1.0.0/"), first.body());
+                assertEquals(0, second.hits(ZIP), "left unasked once the client's download had begun");
+
+                assertSameRefusal(first, proxy.getText("/" + ZIP));
+                assertEquals(2, upstream.hits(ZIP), "asked again: not the whole chain's answer");
+                assertEquals(0, proxy.metrics.negativeHits());
+            }
+        }
+    }
+
+    @Test
+    void aRefusalBeforeACommaIsTheChainsAnswerAndRemembered() throws Exception {
+        // GOPROXY=first,second: the go command stops at the first's refusal too, so the second is never asked
+        try (FakeUpstream second = FakeUpstream.start()) {
+            upstream.on(ZIP, ok("application/zip", Modules.zip("example.com/evil", "v1.0.0")));
+            second.on(ZIP, ok("application/zip", Modules.zip(MODULE, "v1.0.0")));
+            try (ProxyUnderTest proxy = new ProxyUnderTest(upstream.url() + "," + second.url(), dir.resolve("cache"))) {
+                HttpResponse<String> first = proxy.getText("/" + ZIP);
+
+                assertSameRefusal(first, proxy.getText("/" + ZIP));
+                assertEquals(1, upstream.hits(ZIP), "remembered");
+                assertEquals(0, second.hits(ZIP));
+                assertEquals(1, proxy.metrics.negativeHits());
+            }
+        }
+    }
+
+    @Test
+    void aPageInTheAnswersPlaceIsNotRememberedWhateverItsContentType() throws Exception {
+        // a captive portal or a filtering proxy answers 200 with its page, not always labelled text/html; gone once
+        // the network is, it must not stand for the version for the TTL
+        String mod = MODULE + "/@v/v1.0.0.mod";
+        String shortZip = "example.com/short/@v/v1.0.0.zip";
+        upstream.on(ZIP, ok("application/octet-stream", "<html><body>Sign in to the network</body></html>"))
+                .on(shortZip, ok("text/plain", "Forbidden\n"))
+                .on(mod, ok("text/plain", "\n<html><body>Sign in to the network</body></html>"));
+        try (ProxyUnderTest proxy = new ProxyUnderTest(upstream.url(), dir.resolve("cache"))) {
+            for (String path : List.of(ZIP, shortZip, mod)) {
+                HttpResponse<String> first = proxy.getText("/" + path);
+                HttpResponse<String> again = proxy.getText("/" + path);
+
+                assertEquals(502, first.statusCode(), path + ": " + first.body());
+                assertTrue(
+                        first.body().contains("not a zip file") || first.body().contains("HTML/XML page"),
+                        path + ": " + first.body());
+                assertEquals(502, again.statusCode(), path + ": " + again.body());
+                assertEquals(2, upstream.hits(path), path + " asked again");
+            }
+            assertEquals(0, proxy.metrics.negativeHits());
         }
     }
 
