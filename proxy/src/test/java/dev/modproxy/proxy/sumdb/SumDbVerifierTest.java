@@ -619,4 +619,68 @@ class SumDbVerifierTest {
             return target.fetch(path);
         }
     }
+
+    /** Records 0 to 299 of one log, and the same with record 50, in the first full tile, changed: a fork. */
+    private static List<List<String>> honestAndForked300() throws Exception {
+        List<String> honest = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            honest.add(fixedRecord(i));
+        }
+        List<String> forked = new ArrayList<>(honest);
+        forked.set(50, fixedRecord(1050));
+        return List.of(honest, forked);
+    }
+
+    /**
+     * A forked tree's full tiles hash to its own signed root: proven against it, they went into the tiles shared by
+     * every proof, and the honest tree that came next was refused as a fork.
+     */
+    @Test
+    void aForkedTreesTilesDoNotPoisonTheProofOfTheHonestTreeThatComesNext() throws Exception {
+        Path keyFile = dir.resolve("key");
+        List<String> honest = honestAndForked300().get(0);
+        List<String> forked = honestAndForked300().get(1);
+        GoSumDbServer honest100 = start(
+                GoSumDbServer.Options.named(NAME).withKeyFile(keyFile).withRecords(records(honest.subList(0, 100))));
+        GoSumDbServer honest300 =
+                start(GoSumDbServer.Options.named(NAME).withKeyFile(keyFile).withRecords(records(honest)));
+        GoSumDbServer forked300 =
+                start(GoSumDbServer.Options.named(NAME).withKeyFile(keyFile).withRecords(records(forked)));
+        SwitchableFetcher source = new SwitchableFetcher(fetcherOf(honest100));
+        SumDbVerifier verifier = new SumDbVerifier(VerifierKey.parse(honest100.verifierKey()), source);
+        verifier.verifiedTree(fetcherOf(honest100).fetch("latest"));
+
+        source.target = fetcherOf(forked300);
+        assertRefused(
+                SumDbForkException.class,
+                () -> verifier.verifiedTree(fetcherOf(forked300).fetch("latest")),
+                "tree 300");
+        assertEquals(100L, verifier.latestTree().orElseThrow().size());
+
+        source.target = fetcherOf(honest300);
+        assertEquals(
+                300L,
+                verifier.verifiedTree(fetcherOf(honest300).fetch("latest")).size(),
+                "the honest tree of 300 extends the verified tree of 100");
+        assertEquals(fakeHash("zip50"), verifier.provenHash("example.com/filler50", "v1.0.50", RequestKind.ZIP));
+    }
+
+    /** The control of the test above: without the fork in between, the same trees are one history. */
+    @Test
+    void theHonestTreeOf300ExtendsTheTreeOf100() throws Exception {
+        Path keyFile = dir.resolve("key");
+        List<String> honest = honestAndForked300().get(0);
+        GoSumDbServer honest100 = start(
+                GoSumDbServer.Options.named(NAME).withKeyFile(keyFile).withRecords(records(honest.subList(0, 100))));
+        GoSumDbServer honest300 =
+                start(GoSumDbServer.Options.named(NAME).withKeyFile(keyFile).withRecords(records(honest)));
+        SwitchableFetcher source = new SwitchableFetcher(fetcherOf(honest100));
+        SumDbVerifier verifier = new SumDbVerifier(VerifierKey.parse(honest100.verifierKey()), source);
+        verifier.verifiedTree(fetcherOf(honest100).fetch("latest"));
+
+        source.target = fetcherOf(honest300);
+        assertEquals(
+                300L,
+                verifier.verifiedTree(fetcherOf(honest300).fetch("latest")).size());
+    }
 }
