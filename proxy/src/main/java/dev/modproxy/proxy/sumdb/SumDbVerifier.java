@@ -433,7 +433,7 @@ public final class SumDbVerifier {
      * Verifies a signed tree head and that it and the latest verified tree are one history, and makes it the latest
      * when it is newer. The proof reads tiles over the network, so it runs outside the lock, against the latest tree
      * as it was; the lock is taken again only to advance the latest tree if it is still that one, and when another
-     * proof advanced it meanwhile this one is checked again against the newer latest (it only ever grows). Holding
+     * proof advanced it meanwhile a newer tree is checked again against the newer latest (it only ever grows). Holding
      * the lock across the proof made one slow tile stall every verification and every answer of the database.
      */
     public TreeHead verifiedTree(byte[] signedNote) throws SumDbException {
@@ -454,11 +454,10 @@ public final class SumDbVerifier {
             }
             UnverifiedTreeTiles newerTiles = checkOneHistory(current, currentNote, tree, signedNote);
             if (tree.size() < current.size()) {
-                synchronized (this) {
-                    if (!latest.equals(current)) {
-                        continue; // another proof advanced it meanwhile: prove this tree against the newer one
-                    }
-                }
+                // A prefix of a verified tree is a prefix of every tree verified after it: each later latest was
+                // proven to extend the one before (the latest only advances so), and a prefix of a prefix is a
+                // prefix. The go command stops here for an older tree too; proving it again against a latest that
+                // moved meanwhile fetched tiles again, could fail in an outage, and could go on while it moved.
                 return tree;
             }
             boolean advanced = false;

@@ -350,6 +350,50 @@ class SumDbVerifierTest {
         assertEquals(302L, verifier.latestTree().orElseThrow().size(), "not rolled back to 301");
     }
 
+    /**
+     * An older tree proven a prefix of the latest is a prefix of every later latest (each was proven to extend the
+     * one before): it is not proven again when the latest moved during its proof, which fetched the newer tree's
+     * tiles again and failed when they could no longer be had.
+     */
+    @Test
+    void anOlderTreeProvenAPrefixIsNotProvenAgainWhenTheLatestMovedMeanwhile() throws Exception {
+        GoSumDbServer server = logOf300RecordsThatLearns("example.com/new", "example.com/newer", "example.com/newest");
+        HttpSumDbFetcher database = fetcherOf(server);
+        byte[] treeOf300 = database.fetch("latest");
+        database.fetch("lookup/example.com/new@v1.0.0");
+        database.fetch("lookup/example.com/newer@v1.0.0");
+        byte[] treeOf302 = database.fetch("latest");
+        database.fetch("lookup/example.com/newest@v1.0.0");
+        byte[] treeOf303 = database.fetch("latest");
+        CountDownLatch hanging = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicBoolean down = new AtomicBoolean();
+        List<String> askedWhileDown = new CopyOnWriteArrayList<>();
+        // the right edge of the tree of 302, which only the proof of the tree of 300 against it reads
+        SumDbFetcher hangingEdge = hangingOn("tile/8/0/001.p/46", database, hanging, release);
+        SumDbVerifier verifier = new SumDbVerifier(VerifierKey.parse(server.verifierKey()), path -> {
+            if (down.get() && !path.equals("tile/8/0/001.p/46")) {
+                askedWhileDown.add(path);
+                throw new SumDbUnreachableException(path + ": the database is down");
+            }
+            return hangingEdge.fetch(path);
+        });
+        verifier.verifiedTree(treeOf302);
+
+        FutureTask<TreeHead> slow = started("tree-300", () -> verifier.verifiedTree(treeOf300));
+        assertTrue(hanging.await(10, TimeUnit.SECONDS), "the tree of 300 is being proven against the tree of 302");
+        try {
+            assertEquals(303L, verifier.verifiedTree(treeOf303).size());
+        } finally {
+            down.set(true);
+            release.countDown();
+        }
+
+        assertEquals(300L, slow.get(10, TimeUnit.SECONDS).size(), "a prefix of 302, so of 303");
+        assertEquals(List.of(), askedWhileDown, "nothing fetched to prove it again");
+        assertEquals(303L, verifier.latestTree().orElseThrow().size());
+    }
+
     @Test
     void aTreeHeadLargerThanTheTilesCanAddressIsRefusedAtOnce() throws Exception {
         NoteSigner db = NoteSigner.create(NAME);
