@@ -65,6 +65,8 @@ public final class SumDbVerifier {
 
     /** Full tiles proven for verified trees: tiles of the one history, the same in every tree that holds them. */
     private final Map<Tile, byte[]> provenFullTiles = lru(1_024);
+    /** The notes of forked tree heads already said in a SECURITY line, to say each one once. */
+    private final Map<String, Boolean> forksSaid = lru(1_024);
 
     private final LatestTreeListener latestTreeListener;
     private final TileSources tileSources = new TileSources() {
@@ -478,8 +480,8 @@ public final class SumDbVerifier {
 
     /**
      * Throws unless the tree of signedNote and the verified one are one history: the smaller a prefix of the larger,
-     * proven with the larger one's tiles. When they are not, the database signed a fork: that is said as the
-     * go command says it, with both notes as the evidence, and counted apart from an outage.
+     * proven with the larger one's tiles. When they are not, the database signed a fork: that is said once for each
+     * refused note, as the go command says it, with both notes as the evidence, and counted apart from an outage.
      *
      * @return when tree is the larger, its tiles that the proof read, to be kept and shared once it is the latest
      *     ({@link UnverifiedTreeTiles#adopt}); none when it is the smaller (the verified tree's tiles proved it)
@@ -507,11 +509,15 @@ public final class SumDbVerifier {
                 fork = new SumDbForkException(e.getMessage(), verifiedNote, signedNote);
             }
         }
-        LOG.warnf(
-                "SECURITY: checksum database %s misbehaved: it signed %s, which is not one history with %s verified"
-                        + " before (go.sum database server misbehavior detected, as the go command says); refused it."
-                        + " Verified note: %s Refused note: %s",
-                key.name(), tree, verified, fork.verifiedNote(), fork.refusedNote());
+        if (forksSaid.put(fork.refusedNote(), Boolean.TRUE) == null) {
+            LOG.warnf(
+                    "SECURITY: checksum database %s misbehaved: it signed %s, which is not one history with %s"
+                            + " verified before (go.sum database server misbehavior detected, as the go command"
+                            + " says); refused it. Verified note: %s Refused note: %s",
+                    key.name(), tree, verified, fork.verifiedNote(), fork.refusedNote());
+        } else {
+            LOG.debugf("checksum database %s: refused %s again, the fork said before", key.name(), tree);
+        }
         throw fork;
     }
 

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.modproxy.proxy.checksum.DirHash;
 import dev.modproxy.proxy.protocol.RequestKind;
+import dev.modproxy.proxy.testing.CapturedLog;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.http.HttpClient;
@@ -31,6 +32,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
+import java.util.logging.Level;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.AfterEach;
@@ -392,6 +394,48 @@ class SumDbVerifierTest {
         assertEquals(300L, slow.get(10, TimeUnit.SECONDS).size(), "a prefix of 302, so of 303");
         assertEquals(List.of(), askedWhileDown, "nothing fetched to prove it again");
         assertEquals(303L, verifier.latestTree().orElseThrow().size());
+    }
+
+    /** A forked head is said once in a SECURITY line, however often it is shown; each showing is still refused. */
+    @Test
+    void aForkedTreeHeadShownAgainIsRefusedAgainAndSaidOnce() throws Exception {
+        Path keyFile = dir.resolve("key");
+        List<String> honest = honestAndForked300().get(0);
+        List<String> forked = honestAndForked300().get(1);
+        GoSumDbServer honest100 = start(
+                GoSumDbServer.Options.named(NAME).withKeyFile(keyFile).withRecords(records(honest.subList(0, 100))));
+        GoSumDbServer forked300 =
+                start(GoSumDbServer.Options.named(NAME).withKeyFile(keyFile).withRecords(records(forked)));
+        GoSumDbServer forked299 = start(
+                GoSumDbServer.Options.named(NAME).withKeyFile(keyFile).withRecords(records(forked.subList(0, 299))));
+        SwitchableFetcher source = new SwitchableFetcher(fetcherOf(forked300));
+        SumDbVerifier verifier = new SumDbVerifier(VerifierKey.parse(honest100.verifierKey()), source);
+        verifier.verifiedTree(fetcherOf(honest100).fetch("latest"));
+        byte[] forkedNote = fetcherOf(forked300).fetch("latest");
+
+        try (CapturedLog log = CapturedLog.of(SumDbVerifier.class, Level.WARNING)) {
+            for (int i = 0; i < 3; i++) {
+                assertRefused(SumDbForkException.class, () -> verifier.verifiedTree(forkedNote), "tree 300");
+            }
+            assertEquals(1, security(log).size(), "said once: " + log.warnings());
+
+            source.target = fetcherOf(forked299);
+            assertRefused(
+                    SumDbForkException.class,
+                    () -> verifier.verifiedTree(fetcherOf(forked299).fetch("latest")),
+                    "tree 299");
+            assertEquals(2, security(log).size(), "another forked head is said too: " + log.warnings());
+            assertTrue(
+                    security(log).get(1).contains("go.sum database tree\\n299\\n"),
+                    log.warnings().toString());
+        }
+        assertEquals(100L, verifier.latestTree().orElseThrow().size());
+    }
+
+    private static List<String> security(CapturedLog log) {
+        return log.warnings().stream()
+                .filter(line -> line.startsWith("SECURITY:"))
+                .toList();
     }
 
     @Test
