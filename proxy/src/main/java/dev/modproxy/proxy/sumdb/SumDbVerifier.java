@@ -63,7 +63,11 @@ public final class SumDbVerifier {
     /** Tiles read ahead for the proofs under way ({@link #readTilesAhead}), by path. */
     private final Map<String, CompletableFuture<byte[]>> tileReads = new ConcurrentHashMap<>();
 
+    /** Full tiles proven for verified trees: tiles of the one history, the same in every tree that holds them. */
     private final Map<Tile, byte[]> provenFullTiles = lru(1_024);
+    /** The notes of forked tree heads already said in a SECURITY line, to say each one once. */
+    private final Map<String, Boolean> forksSaid = lru(1_024);
+
     private final LatestTreeListener latestTreeListener;
     private final TileSources tileSources = new TileSources() {
         @Override
@@ -431,7 +435,7 @@ public final class SumDbVerifier {
      * Verifies a signed tree head and that it and the latest verified tree are one history, and makes it the latest
      * when it is newer. The proof reads tiles over the network, so it runs outside the lock, against the latest tree
      * as it was; the lock is taken again only to advance the latest tree if it is still that one, and when another
-     * proof advanced it meanwhile this one is checked again against the newer latest (it only ever grows). Holding
+     * proof advanced it meanwhile a newer tree is checked again against the newer latest (it only ever grows). Holding
      * the lock across the proof made one slow tile stall every verification and every answer of the database.
      */
     public TreeHead verifiedTree(byte[] signedNote) throws SumDbException {
@@ -450,51 +454,130 @@ public final class SumDbVerifier {
                 current = latest;
                 currentNote = latestNote;
             }
-            checkOneHistory(current, currentNote, tree, signedNote);
-            synchronized (this) {
-                if (!latest.equals(current)) {
-                    continue; // another proof advanced it meanwhile: prove this tree against the newer one
-                }
-                if (tree.size() > current.size()) {
-                    advanceLatest(tree, signedNote);
-                }
+            UnverifiedTreeTiles newerTiles = checkOneHistory(current, currentNote, tree, signedNote);
+            if (tree.size() < current.size()) {
+                // A prefix of a verified tree is a prefix of every tree verified after it: each later latest was
+                // proven to extend the one before (the latest only advances so), and a prefix of a prefix is a
+                // prefix. The go command stops here for an older tree too; proving it again against a latest that
+                // moved meanwhile fetched tiles again, could fail in an outage, and could go on while it moved.
                 return tree;
             }
+            boolean advanced = false;
+            synchronized (this) {
+                if (latest.equals(current)) {
+                    advanceLatest(tree, signedNote);
+                    advanced = true;
+                }
+            }
+            if (advanced) {
+                newerTiles.adopt(); // outside the lock: keeping them writes to storage
+                return tree;
+            }
+            // another proof advanced it meanwhile: prove this tree against the newer one. Its tiles are dropped:
+            // it extends the tree it was proven against, but it and the newer latest may not be one history
         }
     }
 
     /**
      * Throws unless the tree of signedNote and the verified one are one history: the smaller a prefix of the larger,
-     * proven with the larger one's tiles. When they are not, the database signed a fork: that is said once, as the
-     * go command says it, with both notes as the evidence, and counted apart from an outage.
+     * proven with the larger one's tiles. When they are not, the database signed a fork: that is said once for each
+     * refused note, as the go command says it, with both notes as the evidence, and counted apart from an outage.
+     *
+     * @return when tree is the larger, its tiles that the proof read, to be kept and shared once it is the latest
+     *     ({@link UnverifiedTreeTiles#adopt}); none when it is the smaller (the verified tree's tiles proved it)
      */
-    private void checkOneHistory(TreeHead verified, byte[] verifiedNote, TreeHead tree, byte[] signedNote)
-            throws SumDbException {
+    private UnverifiedTreeTiles checkOneHistory(
+            TreeHead verified, byte[] verifiedNote, TreeHead tree, byte[] signedNote) throws SumDbException {
         TreeHead older = tree.size() < verified.size() ? tree : verified;
         TreeHead newer = older == tree ? verified : tree;
+        UnverifiedTreeTiles newerTiles = newer == tree ? new UnverifiedTreeTiles(tree) : null;
         SumDbForkException fork;
         if (older.size() == newer.size()) {
             fork = new SumDbForkException(
                     "checksum database is inconsistent: " + older + " and " + newer, verifiedNote, signedNote);
         } else if (older.size() == 0) {
-            return;
+            return newerTiles;
         } else {
             // a tile that fails or cannot be had is that source's failure, thrown as it is; the proof from proven
             // tiles failing is the fork
-            List<LogHash> proof = TransparentLog.treeProof(older.size(), newer.size(), treeTiles(newer));
+            NodeReader nodes = newerTiles != null ? newerTiles.nodes() : treeTiles(newer);
+            List<LogHash> proof = TransparentLog.treeProof(older.size(), newer.size(), nodes);
             try {
                 TransparentLog.checkTree(proof, newer, older);
-                return;
+                return newerTiles;
             } catch (SumDbException e) {
                 fork = new SumDbForkException(e.getMessage(), verifiedNote, signedNote);
             }
         }
-        LOG.warnf(
-                "SECURITY: checksum database %s misbehaved: it signed %s, which is not one history with %s verified"
-                        + " before (go.sum database server misbehavior detected, as the go command says); refused it."
-                        + " Verified note: %s Refused note: %s",
-                key.name(), tree, verified, fork.verifiedNote(), fork.refusedNote());
+        if (forksSaid.put(fork.refusedNote(), Boolean.TRUE) == null) {
+            LOG.warnf(
+                    "SECURITY: checksum database %s misbehaved: it signed %s, which is not one history with %s"
+                            + " verified before (go.sum database server misbehavior detected, as the go command"
+                            + " says); refused it. Verified note: %s Refused note: %s",
+                    key.name(), tree, verified, fork.verifiedNote(), fork.refusedNote());
+        } else {
+            LOG.debugf("checksum database %s: refused %s again, the fork said before", key.name(), tree);
+        }
         throw fork;
+    }
+
+    /**
+     * The tiles of a tree head not verified yet, proven against its own signed root. They serve to prove whether it
+     * and the verified tree are one history, a proof that holds only when both roots come out of it, wherever its
+     * nodes were read; until the tree is verified they stand in for no one else's. A forked tree's tiles hash to its
+     * signed root as well: shared with the other proofs, they made the honest tree's proof fail as a fork, and kept,
+     * they were served to go commands as immutable tiles. So its tiles stay here (full tiles proven for verified
+     * trees are read through, being the same in any tree of their history), a tile kept that fails here is not
+     * dropped (the tree is in doubt, not the tile), and they are kept and shared once the tree is the latest.
+     */
+    private final class UnverifiedTreeTiles implements TileSources {
+        /** Every tile proven here, full and partial, in the order proven. */
+        private final Map<Tile, byte[]> provenHere = new LinkedHashMap<>();
+
+        private final TreeTiles tiles;
+
+        UnverifiedTreeTiles(TreeHead tree) {
+            // what TreeTiles asks of the full tiles proven before (get, containsKey) is read here and then in the
+            // shared map; what it adds (put) stays here
+            Map<Tile, byte[]> fullTiles = new HashMap<>() {
+                @Override
+                public byte[] get(Object tile) {
+                    byte[] mine = super.get(tile);
+                    return mine != null ? mine : provenFullTiles.get(tile);
+                }
+
+                @Override
+                public boolean containsKey(Object tile) {
+                    return super.containsKey(tile) || provenFullTiles.containsKey(tile);
+                }
+            };
+            this.tiles = new TreeTiles(tree, TILE_HEIGHT, this, fullTiles);
+        }
+
+        NodeReader nodes() {
+            return tiles;
+        }
+
+        @Override
+        public <T> T firstProven(String what, Attempt<T> attempt) throws SumDbException {
+            return SumDbVerifier.this.firstProven(
+                    what, true, false, source -> attempt.from(tile -> source.fetch(tile.path())));
+        }
+
+        @Override
+        public void keep(Tile tile, byte[] proven) {
+            provenHere.put(tile, proven);
+        }
+
+        /** Once the tree is the latest verified one: its tiles are tiles of the one history, kept and shared. */
+        void adopt() {
+            provenHere.forEach((tile, data) -> {
+                store.keep(tile.path(), data);
+                if (!tile.isPartial()) {
+                    provenFullTiles.put(tile, data);
+                }
+            });
+        }
     }
 
     /** Under the lock: tree is the newest verified tree, and the listener keeps it across restarts. */
@@ -525,6 +608,15 @@ public final class SumDbVerifier {
      * is one; a kept piece that fails is dropped), then from each source of the fetcher.
      */
     private <T> T firstProven(String what, boolean storeFirst, SumDbSources.Attempt<T> attempt) throws SumDbException {
+        return firstProven(what, storeFirst, true, attempt);
+    }
+
+    /**
+     * @param dropFailedKept whether a kept piece that fails is dropped: not when the proof is against a tree not
+     *     verified yet, which may be the one at fault ({@link UnverifiedTreeTiles})
+     */
+    private <T> T firstProven(String what, boolean storeFirst, boolean dropFailedKept, SumDbSources.Attempt<T> attempt)
+            throws SumDbException {
         List<SumDbFetcher> sources = new ArrayList<>();
         KeptPieces kept = storeFirst && store != SumDbStore.NONE ? new KeptPieces() : null;
         if (kept != null) {
@@ -542,6 +634,10 @@ public final class SumDbVerifier {
             } catch (SumDbNotFoundException | SumDbUnreachableException e) {
                 throw e;
             } catch (SumDbException e) {
+                if (!dropFailedKept) {
+                    LOG.debugf("the kept %s does not prove a tree not verified yet: %s", what, e.getMessage());
+                    throw new SumDbSources.Miss(what); // passed over for the sources, and kept
+                }
                 kept.discardAll();
                 LOG.warnf(
                         "dropped the kept %s of checksum database %s: it fails its proof: %s",

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.modproxy.proxy.protocol.RequestKind;
 import dev.modproxy.proxy.storage.LocalDiskStorage;
 import dev.modproxy.proxy.storage.StorageKey;
+import dev.modproxy.proxy.testing.CapturedLog;
 import dev.modproxy.proxy.testing.MutableClock;
 import dev.modproxy.proxy.upstream.CircuitBreaker;
 import dev.modproxy.proxy.upstream.Upstream;
@@ -24,6 +25,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.logging.Level;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -380,5 +383,75 @@ class SumDbCacheTest {
         assertArrayEquals(genuine(hashTile), kept(storage, hashTile), "the false tile was replaced by the proven one");
         assertEquals(
                 "h1:" + "A".repeat(43) + "=", cache.verifier().provenHash("example.com/m7", "v1.0.0", RequestKind.ZIP));
+    }
+
+    /** A log under this test's key: the first records of the database's, with record 50 changed when forked. */
+    private GoSumDbServer startedLog(int size, boolean forked) throws Exception {
+        List<String> lines = new ArrayList<>(Files.readAllLines(records).subList(0, size));
+        if (forked) {
+            lines.set(50, "example.com/forked v1.0.0 h1:" + "C".repeat(43) + "= h1:" + "D".repeat(43) + "=");
+        }
+        return GoSumDbServer.start(GoSumDbServer.Options.named(NAME)
+                .withRecords(Files.write(Files.createTempFile(dir, "records", ".txt"), lines))
+                .withKeyFile(dir.resolve("key")));
+    }
+
+    private static HttpSumDbFetcher fetcherOf(GoSumDbServer server) {
+        return new HttpSumDbFetcher(server.url(), HttpClient.newHttpClient(), Duration.ofSeconds(5));
+    }
+
+    /**
+     * A forked tree's tiles hash to its signed root, but it is refused: none of them is kept, or served as the
+     * tile a go command asks for (a full tile is kept and served as immutable), and the honest tree after it is
+     * verified and its tiles served.
+     */
+    @Test
+    void theTilesOfARefusedForkedTreeAreNeverKeptOrServed() throws Exception {
+        try (GoSumDbServer honest100 = startedLog(100, false);
+                GoSumDbServer forked300 = startedLog(300, true)) {
+            AtomicReference<SumDbFetcher> origin = new AtomicReference<>(fetcherOf(forked300));
+            SumDbCache cache = new SumDbCache(key, path -> origin.get().fetch(path), storage, TTL, clock);
+            cache.verifier().verifiedTree(fetcherOf(honest100).fetch("latest"));
+
+            SumDbException refused = assertRefused(SumDbException.class, () -> cache.fetch("latest"), "tree 300");
+            assertTrue(SumDbForkException.in(refused).isPresent(), refused.toString());
+            for (String tile : List.of("tile/8/0/000", "tile/8/1/000.p/1", "tile/8/0/001.p/44", "latest")) {
+                assertNull(kept(storage, tile), tile + " of the forked tree kept");
+            }
+            assertRefused(SumDbNotFoundException.class, () -> cache.fetch("tile/8/0/000"), "tree 100");
+
+            origin.set(fetcherOf(sumdb));
+            assertArrayEquals(genuine("latest"), cache.fetch("latest"), "the honest tree of 300 extends 100");
+            assertArrayEquals(genuine("tile/8/0/000"), cache.fetch("tile/8/0/000"));
+            assertArrayEquals(genuine("tile/8/0/000"), kept(storage, "tile/8/0/000"));
+            assertArrayEquals(genuine("tile/8/1/000.p/1"), kept(storage, "tile/8/1/000.p/1"));
+        }
+    }
+
+    /**
+     * A proof against a tree not verified yet that fails with a kept tile fails for the tree, which may be the one at
+     * fault, not for the tile: the honest tile kept stays kept (it was dropped, and a warning said it failed).
+     */
+    @Test
+    void aKeptTileThatAForkedTreeDisagreesWithStaysKept() throws Exception {
+        StorageKey storageKey = new StorageKey("sumdb/" + NAME + "/tile/8/0/000");
+        try (var writer = storage.openWriter(storageKey)) {
+            writer.output().write(genuine("tile/8/0/000")); // proven and kept before a restart
+            writer.commit().release();
+        }
+        try (GoSumDbServer honest100 = startedLog(100, false);
+                GoSumDbServer forked300 = startedLog(300, true);
+                CapturedLog log = CapturedLog.of(SumDbVerifier.class, Level.WARNING)) {
+            SumDbCache cache = new SumDbCache(key, fetcherOf(forked300), storage, TTL, clock);
+            cache.verifier().verifiedTree(fetcherOf(honest100).fetch("latest"));
+
+            SumDbException refused = assertRefused(SumDbException.class, () -> cache.fetch("latest"), "tree 300");
+            assertTrue(SumDbForkException.in(refused).isPresent(), refused.toString());
+            assertArrayEquals(genuine("tile/8/0/000"), kept(storage, "tile/8/0/000"));
+            assertArrayEquals(genuine("tile/8/0/000"), cache.fetch("tile/8/0/000"));
+            assertTrue(
+                    log.warnings().stream().noneMatch(line -> line.contains("dropped the kept")),
+                    log.warnings().toString());
+        }
     }
 }

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.modproxy.proxy.checksum.DirHash;
 import dev.modproxy.proxy.protocol.RequestKind;
+import dev.modproxy.proxy.testing.CapturedLog;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.http.HttpClient;
@@ -31,6 +32,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
+import java.util.logging.Level;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.AfterEach;
@@ -350,6 +352,92 @@ class SumDbVerifierTest {
         assertEquals(302L, verifier.latestTree().orElseThrow().size(), "not rolled back to 301");
     }
 
+    /**
+     * An older tree proven a prefix of the latest is a prefix of every later latest (each was proven to extend the
+     * one before): it is not proven again when the latest moved during its proof, which fetched the newer tree's
+     * tiles again and failed when they could no longer be had.
+     */
+    @Test
+    void anOlderTreeProvenAPrefixIsNotProvenAgainWhenTheLatestMovedMeanwhile() throws Exception {
+        GoSumDbServer server = logOf300RecordsThatLearns("example.com/new", "example.com/newer", "example.com/newest");
+        HttpSumDbFetcher database = fetcherOf(server);
+        byte[] treeOf300 = database.fetch("latest");
+        database.fetch("lookup/example.com/new@v1.0.0");
+        database.fetch("lookup/example.com/newer@v1.0.0");
+        byte[] treeOf302 = database.fetch("latest");
+        database.fetch("lookup/example.com/newest@v1.0.0");
+        byte[] treeOf303 = database.fetch("latest");
+        CountDownLatch hanging = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicBoolean down = new AtomicBoolean();
+        List<String> askedWhileDown = new CopyOnWriteArrayList<>();
+        // the right edge of the tree of 302, which only the proof of the tree of 300 against it reads
+        SumDbFetcher hangingEdge = hangingOn("tile/8/0/001.p/46", database, hanging, release);
+        SumDbVerifier verifier = new SumDbVerifier(VerifierKey.parse(server.verifierKey()), path -> {
+            if (down.get() && !path.equals("tile/8/0/001.p/46")) {
+                askedWhileDown.add(path);
+                throw new SumDbUnreachableException(path + ": the database is down");
+            }
+            return hangingEdge.fetch(path);
+        });
+        verifier.verifiedTree(treeOf302);
+
+        FutureTask<TreeHead> slow = started("tree-300", () -> verifier.verifiedTree(treeOf300));
+        assertTrue(hanging.await(10, TimeUnit.SECONDS), "the tree of 300 is being proven against the tree of 302");
+        try {
+            assertEquals(303L, verifier.verifiedTree(treeOf303).size());
+        } finally {
+            down.set(true);
+            release.countDown();
+        }
+
+        assertEquals(300L, slow.get(10, TimeUnit.SECONDS).size(), "a prefix of 302, so of 303");
+        assertEquals(List.of(), askedWhileDown, "nothing fetched to prove it again");
+        assertEquals(303L, verifier.latestTree().orElseThrow().size());
+    }
+
+    /** A forked head is said once in a SECURITY line, however often it is shown; each showing is still refused. */
+    @Test
+    void aForkedTreeHeadShownAgainIsRefusedAgainAndSaidOnce() throws Exception {
+        Path keyFile = dir.resolve("key");
+        List<String> honest = honestAndForked300().get(0);
+        List<String> forked = honestAndForked300().get(1);
+        GoSumDbServer honest100 = start(
+                GoSumDbServer.Options.named(NAME).withKeyFile(keyFile).withRecords(records(honest.subList(0, 100))));
+        GoSumDbServer forked300 =
+                start(GoSumDbServer.Options.named(NAME).withKeyFile(keyFile).withRecords(records(forked)));
+        GoSumDbServer forked299 = start(
+                GoSumDbServer.Options.named(NAME).withKeyFile(keyFile).withRecords(records(forked.subList(0, 299))));
+        SwitchableFetcher source = new SwitchableFetcher(fetcherOf(forked300));
+        SumDbVerifier verifier = new SumDbVerifier(VerifierKey.parse(honest100.verifierKey()), source);
+        verifier.verifiedTree(fetcherOf(honest100).fetch("latest"));
+        byte[] forkedNote = fetcherOf(forked300).fetch("latest");
+
+        try (CapturedLog log = CapturedLog.of(SumDbVerifier.class, Level.WARNING)) {
+            for (int i = 0; i < 3; i++) {
+                assertRefused(SumDbForkException.class, () -> verifier.verifiedTree(forkedNote), "tree 300");
+            }
+            assertEquals(1, security(log).size(), "said once: " + log.warnings());
+
+            source.target = fetcherOf(forked299);
+            assertRefused(
+                    SumDbForkException.class,
+                    () -> verifier.verifiedTree(fetcherOf(forked299).fetch("latest")),
+                    "tree 299");
+            assertEquals(2, security(log).size(), "another forked head is said too: " + log.warnings());
+            assertTrue(
+                    security(log).get(1).contains("go.sum database tree\\n299\\n"),
+                    log.warnings().toString());
+        }
+        assertEquals(100L, verifier.latestTree().orElseThrow().size());
+    }
+
+    private static List<String> security(CapturedLog log) {
+        return log.warnings().stream()
+                .filter(line -> line.startsWith("SECURITY:"))
+                .toList();
+    }
+
     @Test
     void aTreeHeadLargerThanTheTilesCanAddressIsRefusedAtOnce() throws Exception {
         NoteSigner db = NoteSigner.create(NAME);
@@ -618,5 +706,69 @@ class SumDbVerifierTest {
         public byte[] fetch(String path) throws SumDbException {
             return target.fetch(path);
         }
+    }
+
+    /** Records 0 to 299 of one log, and the same with record 50, in the first full tile, changed: a fork. */
+    private static List<List<String>> honestAndForked300() throws Exception {
+        List<String> honest = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            honest.add(fixedRecord(i));
+        }
+        List<String> forked = new ArrayList<>(honest);
+        forked.set(50, fixedRecord(1050));
+        return List.of(honest, forked);
+    }
+
+    /**
+     * A forked tree's full tiles hash to its own signed root: proven against it, they went into the tiles shared by
+     * every proof, and the honest tree that came next was refused as a fork.
+     */
+    @Test
+    void aForkedTreesTilesDoNotPoisonTheProofOfTheHonestTreeThatComesNext() throws Exception {
+        Path keyFile = dir.resolve("key");
+        List<String> honest = honestAndForked300().get(0);
+        List<String> forked = honestAndForked300().get(1);
+        GoSumDbServer honest100 = start(
+                GoSumDbServer.Options.named(NAME).withKeyFile(keyFile).withRecords(records(honest.subList(0, 100))));
+        GoSumDbServer honest300 =
+                start(GoSumDbServer.Options.named(NAME).withKeyFile(keyFile).withRecords(records(honest)));
+        GoSumDbServer forked300 =
+                start(GoSumDbServer.Options.named(NAME).withKeyFile(keyFile).withRecords(records(forked)));
+        SwitchableFetcher source = new SwitchableFetcher(fetcherOf(honest100));
+        SumDbVerifier verifier = new SumDbVerifier(VerifierKey.parse(honest100.verifierKey()), source);
+        verifier.verifiedTree(fetcherOf(honest100).fetch("latest"));
+
+        source.target = fetcherOf(forked300);
+        assertRefused(
+                SumDbForkException.class,
+                () -> verifier.verifiedTree(fetcherOf(forked300).fetch("latest")),
+                "tree 300");
+        assertEquals(100L, verifier.latestTree().orElseThrow().size());
+
+        source.target = fetcherOf(honest300);
+        assertEquals(
+                300L,
+                verifier.verifiedTree(fetcherOf(honest300).fetch("latest")).size(),
+                "the honest tree of 300 extends the verified tree of 100");
+        assertEquals(fakeHash("zip50"), verifier.provenHash("example.com/filler50", "v1.0.50", RequestKind.ZIP));
+    }
+
+    /** The control of the test above: without the fork in between, the same trees are one history. */
+    @Test
+    void theHonestTreeOf300ExtendsTheTreeOf100() throws Exception {
+        Path keyFile = dir.resolve("key");
+        List<String> honest = honestAndForked300().get(0);
+        GoSumDbServer honest100 = start(
+                GoSumDbServer.Options.named(NAME).withKeyFile(keyFile).withRecords(records(honest.subList(0, 100))));
+        GoSumDbServer honest300 =
+                start(GoSumDbServer.Options.named(NAME).withKeyFile(keyFile).withRecords(records(honest)));
+        SwitchableFetcher source = new SwitchableFetcher(fetcherOf(honest100));
+        SumDbVerifier verifier = new SumDbVerifier(VerifierKey.parse(honest100.verifierKey()), source);
+        verifier.verifiedTree(fetcherOf(honest100).fetch("latest"));
+
+        source.target = fetcherOf(honest300);
+        assertEquals(
+                300L,
+                verifier.verifiedTree(fetcherOf(honest300).fetch("latest")).size());
     }
 }
