@@ -15,7 +15,8 @@
 #   Ready, default 30), AFTER (seconds sampled after the burst, default 20), PARALLEL (kubectl clients creating
 #   the burst's pods at once, default 8), BUILD=0 (reuse operator/target/quarkus-app as it is),
 #   MODPROXY_CLUSTER_PORT_BASE (default: six free ports from a random base in 20000-50000, never cluster.sh's
-#   16443, which CI may be using).
+#   16443, which CI may be using), KEEP_SAMPLES=PREFIX (each run's samples, "second phase PSS RSS" a line,
+#   copied to PREFIX-<run>.txt; they go with the script's work directory otherwise).
 # Needs: jq, curl, openssl, jcmd; the control plane binaries (e2e/cluster/cluster.sh build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
