@@ -20,8 +20,8 @@ javac -d "$work/classes" -cp "$cp" bench/webhook/*.java
 
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg), cores: $(nproc)"
 # As in the operator's pod: the image's options (pom.xml, modproxy.image.java-options of the operator's
-# profile: ZGC, MaxRAMPercentage=50) in the chart's 512 MiB limit.
-server_opts=${SERVER_JAVA_OPTS:--XX:+UseZGC -XX:MaxRAM=512m -XX:MaxRAMPercentage=50}
+# profile: ZGC, MaxRAMPercentage=35) in the chart's 512 MiB limit.
+server_opts=${SERVER_JAVA_OPTS:--XX:+UseZGC -XX:MaxRAM=512m -XX:MaxRAMPercentage=35}
 echo "server JVM: $server_opts"
 # shellcheck disable=SC2086
 java $server_opts -cp "$work/classes:$cp" HandlerCost "$fixture" 2>/dev/null

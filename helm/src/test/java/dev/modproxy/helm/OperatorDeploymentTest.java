@@ -12,9 +12,13 @@ import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 class OperatorDeploymentTest {
@@ -349,5 +353,39 @@ class OperatorDeploymentTest {
         assertEquals(
                 Optional.of("registry.corp.example.cn/mirror/modproxy/proxy:0.1.0@" + proxyDigest),
                 env(operator(mirrored), "MODPROXY_OPERATOR_PROXY_IMAGE"));
+    }
+
+    /**
+     * What the operator keeps beside its heap (metaspace, code, threads, malloc): 210 to 222 MiB with 100 caches and
+     * a burst of 200 pods, whatever the heap (docs/benchmarks.md, "The operator's memory with 100 caches").
+     */
+    private static final double BESIDE_THE_HEAP_MIB = 222;
+
+    /**
+     * Room left under the limit at that peak. With half the limit for the heap it was 40 to 44 MiB, and an earlier
+     * probe with repeated bursts came within 22 MiB of the kernel's OOM kill.
+     */
+    private static final double HEADROOM_MIB = 64;
+
+    private static final Pattern MAX_RAM_PERCENTAGE =
+            Pattern.compile("JAVA_TOOL_OPTIONS=\"[^\"]*-XX:MaxRAMPercentage=([0-9.]+)");
+
+    @Test
+    void theDefaultLimitHoldsTheImagesHeapAndWhatLivesBesideIt() throws IOException {
+        Quantity limit = operator(Chart.render()).getResources().getLimits().get("memory");
+        double limitMib = Quantity.getAmountInBytes(limit).doubleValue() / (1024 * 1024);
+        // ZGC commits all the heap it may take: the image's share of the limit (ProxySettingsTest keeps pom.xml's
+        // image options equal to the Dockerfile's)
+        String dockerfile = Files.readString(Chart.repositoryRoot().resolve("operator/Dockerfile"));
+        Matcher percentage = MAX_RAM_PERCENTAGE.matcher(dockerfile);
+        assertTrue(percentage.find(), "JAVA_TOOL_OPTIONS of operator/Dockerfile sets no -XX:MaxRAMPercentage");
+        double heapMib = limitMib * Double.parseDouble(percentage.group(1)) / 100;
+
+        double headroom = limitMib - heapMib - BESIDE_THE_HEAP_MIB;
+        assertTrue(
+                headroom >= HEADROOM_MIB,
+                ("a %.0f MiB limit less a %.0f MiB heap and %.0f MiB beside it leaves %.0f MiB, under %.0f;"
+                                + " measure with bench/operator-memory.sh")
+                        .formatted(limitMib, heapMib, BESIDE_THE_HEAP_MIB, headroom, HEADROOM_MIB));
     }
 }
