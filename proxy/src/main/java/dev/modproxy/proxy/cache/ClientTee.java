@@ -37,10 +37,6 @@ final class ClientTee {
         this.senders = senders;
     }
 
-    boolean begun() {
-        return begun;
-    }
-
     /** Whether a client follows the staged file (then every chunk must be flushed to it). */
     boolean streaming() {
         return client != null;
@@ -82,7 +78,8 @@ final class ClientTee {
     /**
      * Ends a failed download's stream. When no byte has gone to the client yet (a small zip is held back whole until
      * it is verified), the response is taken back and true returned: the client can be told why, as a 502 with the
-     * reason, instead of a broken connection. Otherwise the connection is broken.
+     * reason, instead of a broken connection, or be sent the next upstream's answer, which begins the stream anew.
+     * Otherwise the connection is broken. Called on the download thread.
      */
     boolean withdraw() {
         if (!begun) {
@@ -90,6 +87,8 @@ final class ClientTee {
         }
         if (sender.withdraw()) {
             client.retract();
+            begun = false; // the withdrawn sender sends nothing more; another answer gets a sender of its own
+            sender = null;
             return true;
         }
         return false;

@@ -776,7 +776,7 @@ public final class ModuleCache {
         UpstreamResult<StoredObject> result = chain.fetch(
                 request.relativePath(),
                 response -> ingest.store(request, key, response, tee, guard),
-                () -> !tee.begun(),
+                tee::withdraw, // a refused zip none of which reached the client leaves the chain free to go on
                 settings.deadline(request.kind()));
         if (result.found()) {
             negative.invalidate(key); // a refusal remembered before must not outlive the answer that mends it

@@ -128,7 +128,7 @@ public final class UpstreamChain {
     /**
      * Asks each entry in turn for {@code relativePath} until one gives a usable 200 answer.
      * {@code mayTryNext} is consulted before moving on after a body failure: once bytes have
-     * reached a client, another upstream can no longer be spliced in.
+     * reached a client, another upstream can no longer be spliced in (before, it takes back the response begun).
      */
     public <T> UpstreamResult<T> fetch(String relativePath, BodyConsumer<T> consumer, BooleanSupplier mayTryNext) {
         return fetch(relativePath, consumer, mayTryNext, null);
@@ -141,7 +141,7 @@ public final class UpstreamChain {
         UpstreamResult<T> best = UpstreamResult.refused(404, "no upstream has " + relativePath);
         // a refused content is the chain's answer only when no upstream failed otherwise: one that timed out or
         // answered 5xx might have had a good answer, and is asked again at the next request. So might an entry after
-        // '|' left unasked because a client's download had begun: a fetch without a client (a prefetch) asks it
+        // '|' left unasked because bytes of the download had reached a client: a fetch without one (a prefetch) asks it
         boolean failedOtherwise = false;
         for (int i = 0; i < entries.size(); i++) {
             Entry entry = entries.get(i);
