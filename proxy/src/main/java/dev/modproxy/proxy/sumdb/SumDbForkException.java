@@ -40,8 +40,21 @@ public final class SumDbForkException extends SumDbException {
         return oneLine(refusedNote);
     }
 
-    /** A note that passed its signature check holds no control characters but its newlines. */
+    /**
+     * Its signed text holds no control character but newlines; the signature lines of other keys are not signed and
+     * may hold any but spaces: every control character is escaped.
+     */
     private static String oneLine(byte[] note) {
-        return new String(note, StandardCharsets.UTF_8).replace("\n", "\\n");
+        StringBuilder out = new StringBuilder(note.length);
+        new String(note, StandardCharsets.UTF_8).chars().forEach(c -> {
+            if (c == '\n') {
+                out.append("\\n");
+            } else if (c < 0x20 || c == 0x7f) {
+                out.append(String.format("\\u%04x", c));
+            } else {
+                out.append((char) c);
+            }
+        });
+        return out.toString();
     }
 }

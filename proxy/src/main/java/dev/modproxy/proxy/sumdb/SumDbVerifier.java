@@ -66,7 +66,7 @@ public final class SumDbVerifier {
     /** Full tiles proven for verified trees: tiles of the one history, the same in every tree that holds them. */
     private final Map<Tile, byte[]> provenFullTiles = lru(1_024);
     /** The notes of forked tree heads already said in a SECURITY line, to say each one once. */
-    private final Map<String, Boolean> forksSaid = lru(1_024);
+    private final Map<TreeHead, Boolean> forksSaid = lru(1_024);
 
     private final LatestTreeListener latestTreeListener;
     private final TileSources tileSources = new TileSources() {
@@ -440,6 +440,7 @@ public final class SumDbVerifier {
      */
     public TreeHead verifiedTree(byte[] signedNote) throws SumDbException {
         TreeHead tree = TreeHead.parse(SignedNote.verifiedText(signedNote, key));
+        UnverifiedTreeTiles ownTiles = null; // proven against tree's own root: good for every round
         while (true) {
             TreeHead current;
             byte[] currentNote;
@@ -454,7 +455,10 @@ public final class SumDbVerifier {
                 current = latest;
                 currentNote = latestNote;
             }
-            UnverifiedTreeTiles newerTiles = checkOneHistory(current, currentNote, tree, signedNote);
+            if (ownTiles == null && tree.size() > current.size()) {
+                ownTiles = new UnverifiedTreeTiles(tree);
+            }
+            UnverifiedTreeTiles newerTiles = checkOneHistory(current, currentNote, tree, signedNote, ownTiles);
             if (tree.size() < current.size()) {
                 // A prefix of a verified tree is a prefix of every tree verified after it: each later latest was
                 // proven to extend the one before (the latest only advances so), and a prefix of a prefix is a
@@ -487,10 +491,11 @@ public final class SumDbVerifier {
      *     ({@link UnverifiedTreeTiles#adopt}); none when it is the smaller (the verified tree's tiles proved it)
      */
     private UnverifiedTreeTiles checkOneHistory(
-            TreeHead verified, byte[] verifiedNote, TreeHead tree, byte[] signedNote) throws SumDbException {
+            TreeHead verified, byte[] verifiedNote, TreeHead tree, byte[] signedNote, UnverifiedTreeTiles ownTiles)
+            throws SumDbException {
         TreeHead older = tree.size() < verified.size() ? tree : verified;
         TreeHead newer = older == tree ? verified : tree;
-        UnverifiedTreeTiles newerTiles = newer == tree ? new UnverifiedTreeTiles(tree) : null;
+        UnverifiedTreeTiles newerTiles = newer == tree ? ownTiles : null;
         SumDbForkException fork;
         if (older.size() == newer.size()) {
             fork = new SumDbForkException(
@@ -509,7 +514,7 @@ public final class SumDbVerifier {
                 fork = new SumDbForkException(e.getMessage(), verifiedNote, signedNote);
             }
         }
-        if (forksSaid.put(fork.refusedNote(), Boolean.TRUE) == null) {
+        if (forksSaid.put(tree, Boolean.TRUE) == null) {
             LOG.warnf(
                     "SECURITY: checksum database %s misbehaved: it signed %s, which is not one history with %s"
                             + " verified before (go.sum database server misbehavior detected, as the go command"

@@ -432,6 +432,108 @@ class SumDbVerifierTest {
         assertEquals(100L, verifier.latestTree().orElseThrow().size());
     }
 
+    /**
+     * A forked head is said once whatever else its note carries: signatures by other keys are not signed, so anyone
+     * holding one forked note (the SECURITY line prints it) could show the same head with another such line each
+     * time; keyed on the whole note, each was a SECURITY line of its own and an entry of up to 1 MiB remembered.
+     */
+    @Test
+    void theSameForkedHeadWithOtherUnsignedSignatureLinesIsSaidOnce() throws Exception {
+        Path keyFile = dir.resolve("key");
+        List<String> honest = honestAndForked300().get(0);
+        List<String> forked = honestAndForked300().get(1);
+        GoSumDbServer honest100 = start(
+                GoSumDbServer.Options.named(NAME).withKeyFile(keyFile).withRecords(records(honest.subList(0, 100))));
+        GoSumDbServer forked300 =
+                start(GoSumDbServer.Options.named(NAME).withKeyFile(keyFile).withRecords(records(forked)));
+        SumDbVerifier verifier = new SumDbVerifier(VerifierKey.parse(honest100.verifierKey()), fetcherOf(forked300));
+        verifier.verifiedTree(fetcherOf(honest100).fetch("latest"));
+        byte[] forkedNote = fetcherOf(forked300).fetch("latest");
+
+        try (CapturedLog log = CapturedLog.of(SumDbVerifier.class, Level.WARNING)) {
+            for (int i = 0; i < 3; i++) {
+                String extra = "\u2014 other" + i + " "
+                        + Base64.getEncoder().encodeToString(new byte[] {0, 0, 0, 1, (byte) i}) + "\n";
+                byte[] note = (new String(forkedNote, StandardCharsets.UTF_8) + extra).getBytes(StandardCharsets.UTF_8);
+                assertRefused(SumDbForkException.class, () -> verifier.verifiedTree(note), "tree 300");
+            }
+            assertEquals(1, security(log).size(), "one forked head, said once: " + log.warnings());
+        }
+    }
+
+    /**
+     * A note that passed its signature check holds no control character but newlines in its signed text only; a
+     * signature line's key name may hold any character but spaces and '+' (ESC, NUL, BEL), unsigned: the SECURITY
+     * line escapes them all, so a hostile note cannot write terminal escapes into the log.
+     */
+    @Test
+    void theSecurityLineHoldsNoControlCharacterOfAnUnsignedSignatureLine() throws Exception {
+        Path keyFile = dir.resolve("key");
+        List<String> honest = honestAndForked300().get(0);
+        List<String> forked = honestAndForked300().get(1);
+        GoSumDbServer honest100 = start(
+                GoSumDbServer.Options.named(NAME).withKeyFile(keyFile).withRecords(records(honest.subList(0, 100))));
+        GoSumDbServer forked300 =
+                start(GoSumDbServer.Options.named(NAME).withKeyFile(keyFile).withRecords(records(forked)));
+        SumDbVerifier verifier = new SumDbVerifier(VerifierKey.parse(honest100.verifierKey()), fetcherOf(forked300));
+        verifier.verifiedTree(fetcherOf(honest100).fetch("latest"));
+        String extra =
+                "\u2014 x\u001b[2J\u0007 " + Base64.getEncoder().encodeToString(new byte[] {0, 0, 0, 1, 2}) + "\n";
+        byte[] note = (new String(fetcherOf(forked300).fetch("latest"), StandardCharsets.UTF_8) + extra)
+                .getBytes(StandardCharsets.UTF_8);
+
+        try (CapturedLog log = CapturedLog.of(SumDbVerifier.class, Level.WARNING)) {
+            assertRefused(SumDbForkException.class, () -> verifier.verifiedTree(note), "tree 300");
+            assertEquals(1, security(log).size(), log.warnings().toString());
+            assertTrue(
+                    security(log).get(0).chars().noneMatch(c -> c < 0x20 || c == 0x7f),
+                    "no terminal escape in the log: " + security(log).get(0));
+        }
+    }
+
+    /**
+     * A newer tree whose proof ends after another proof advanced the latest is proven again against the new latest
+     * with the tiles of its own tree it proved in the first round (against its own signed root: good whatever the
+     * latest); they were dropped and fetched again, so an outage in between refused an honest tree.
+     */
+    @Test
+    void aNewerTreeIsNotFetchedAgainWhenTheLatestMovedDuringItsProof() throws Exception {
+        GoSumDbServer server = logOf300RecordsThatLearns("example.com/new", "example.com/newer");
+        HttpSumDbFetcher database = fetcherOf(server);
+        byte[] treeOf300 = database.fetch("latest");
+        database.fetch("lookup/example.com/new@v1.0.0");
+        byte[] treeOf301 = database.fetch("latest");
+        database.fetch("lookup/example.com/newer@v1.0.0");
+        byte[] treeOf302 = database.fetch("latest");
+        CountDownLatch hanging = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicBoolean down = new AtomicBoolean();
+        List<String> askedWhileDown = new CopyOnWriteArrayList<>();
+        // the right edge of the tree of 302, which only its own proof reads
+        SumDbFetcher hangingEdge = hangingOn("tile/8/0/001.p/46", database, hanging, release);
+        SumDbVerifier verifier = new SumDbVerifier(VerifierKey.parse(server.verifierKey()), path -> {
+            if (down.get()) {
+                askedWhileDown.add(path);
+                throw new SumDbUnreachableException(path + ": the database is down");
+            }
+            return hangingEdge.fetch(path);
+        });
+        verifier.verifiedTree(treeOf300);
+
+        FutureTask<TreeHead> slow = started("tree-302", () -> verifier.verifiedTree(treeOf302));
+        assertTrue(hanging.await(10, TimeUnit.SECONDS), "the tree of 302 is being proven against the tree of 300");
+        try {
+            assertEquals(301L, verifier.verifiedTree(treeOf301).size());
+        } finally {
+            down.set(true);
+            release.countDown();
+        }
+
+        assertEquals(302L, slow.get(10, TimeUnit.SECONDS).size(), "its tiles, proven against its root, stand");
+        assertEquals(List.of(), askedWhileDown, "nothing of the tree of 302 fetched again");
+        assertEquals(302L, verifier.latestTree().orElseThrow().size());
+    }
+
     private static List<String> security(CapturedLog log) {
         return log.warnings().stream()
                 .filter(line -> line.startsWith("SECURITY:"))
