@@ -175,15 +175,8 @@ final class ModuleZipRules {
         } catch (IOException e) {
             // the staged file could not be read (gone, too many open files, a disk error, a channel closed by an
             // interrupt): nothing was learnt of the zip, and it is not remembered as refused
-            throw new CheckNotMadeException("cannot read staged zip: " + describe(e), e);
+            throw CheckNotMadeException.unreadableStaged("zip", e);
         }
-    }
-
-    private static String describe(IOException e) {
-        String message = e.getMessage();
-        return message == null || message.isBlank()
-                ? e.getClass().getSimpleName()
-                : e.getClass().getSimpleName() + ": " + message;
     }
 
     /**

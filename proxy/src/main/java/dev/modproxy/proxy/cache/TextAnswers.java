@@ -142,7 +142,7 @@ final class TextAnswers {
         } catch (CharacterCodingException e) {
             throw new ArtifactRejectedException(what + " is not UTF-8 text");
         } catch (IOException e) {
-            throw new CheckNotMadeException("cannot read staged " + what + ": " + e.getMessage(), e);
+            throw CheckNotMadeException.unreadableStaged(what, e);
         }
         return content;
     }
@@ -155,7 +155,7 @@ final class TextAnswers {
                 throw new ArtifactRejectedException(what + " is larger than " + MAX_JSON_BYTES + " bytes");
             }
         } catch (IOException e) {
-            throw new CheckNotMadeException("cannot read staged " + what + ": " + e.getMessage(), e);
+            throw CheckNotMadeException.unreadableStaged(what, e);
         }
         forEachLine(file, what, line -> text.append(line).append('\n'));
         return text.toString();

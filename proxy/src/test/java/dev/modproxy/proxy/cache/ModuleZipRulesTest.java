@@ -173,7 +173,10 @@ class ModuleZipRulesTest {
 
         CheckNotMadeException notMade =
                 assertThrows(CheckNotMadeException.class, () -> ModuleZipRules.check(MODULE, VERSION, gone));
-        assertTrue(notMade.getMessage().startsWith("cannot read staged zip: "), notMade.getMessage());
+        assertTrue(
+                notMade.getMessage().startsWith("cannot read the staged zip (NoSuchFileException"),
+                notMade.getMessage());
+        assertFalse(notMade.getMessage().contains(dir.toString()), "the client is not told the cache's paths");
     }
 
     /** What the bytes get wrong is still a refusal of the zip, remembered: a check that was made. */
