@@ -210,17 +210,17 @@ public final class CacheStatusCalculator {
         long generation =
                 Optional.ofNullable(deployment.getMetadata().getGeneration()).orElse(0L);
         // A rollout is in flight until the Deployment controller has seen the latest template and every pod it has
-        // is of that template and ready. Pods that turn unready after the cache rolled out at this spec (a node gone
-        // NotReady, a failing probe) are no rollout: Ready=False PodsNotReady reports them, and the controller keeps
-        // its Progressing=True NewReplicaSetAvailable. It keeps that reason through a scale-up too, so the reason
-        // alone cannot tell them apart; a scale-up changes the cache's spec (spec.replicas, or its scale
-        // subresource), whose generation the earlier RolledOut no longer names.
+        // is of that template and ready. Pods that turn unready after the cache rolled out with as many pods (a node
+        // gone NotReady, a failing probe) are no rollout: Ready=False PodsNotReady reports them, and the controller
+        // keeps its Progressing=True NewReplicaSetAvailable. It keeps that reason through a scale-up too, so the
+        // reason alone cannot tell them apart; the pod count the status last said can (a template change replaces
+        // the reason).
         boolean rolledOut = ds.getObservedGeneration() != null
                 && ds.getObservedGeneration() >= generation
                 && orZero(ds.getUpdatedReplicas()) >= wanted
                 && orZero(ds.getReplicas()) <= wanted
                 && (orZero(ds.getReadyReplicas()) >= wanted
-                        || (rolledOutAtThisSpec(cache)
+                        || (rolledOutWith(cache, wanted)
                                 && conditionIsTrueFor(deployment, "Progressing", NEW_REPLICA_SET_AVAILABLE)));
         if (rolledOut && CacheNames.rolloutHeld(cache)) {
             return new CacheCondition(
@@ -261,15 +261,16 @@ public final class CacheStatusCalculator {
         return new CacheCondition(CacheCondition.PROGRESSING, CacheCondition.TRUE, "RollingOut", counts);
     }
 
-    /** Whether Progressing said the pods all ran this generation of the spec, as of the last status written. */
-    private static boolean rolledOutAtThisSpec(GoProxyCache cache) {
-        long generation =
-                Optional.ofNullable(cache.getMetadata().getGeneration()).orElse(0L);
+    /**
+     * Whether the last status written said the pods all ran the Deployment's template, with as many pods as are
+     * wanted now: an edit of the cache that leaves the Deployment alone (holdRollout, a Service field) keeps it so,
+     * a scale-up does not.
+     */
+    private static boolean rolledOutWith(GoProxyCache cache, int wanted) {
         return Optional.ofNullable(cache.getStatus())
+                .filter(s -> Objects.equals(s.getReplicas(), wanted))
                 .flatMap(s -> s.condition(CacheCondition.PROGRESSING))
-                .filter(c -> CacheCondition.FALSE.equals(c.getStatus())
-                        && ROLLED_OUT_REASONS.contains(c.getReason())
-                        && Objects.equals(c.getObservedGeneration(), generation))
+                .filter(c -> CacheCondition.FALSE.equals(c.getStatus()) && ROLLED_OUT_REASONS.contains(c.getReason()))
                 .isPresent();
     }
 

@@ -153,8 +153,9 @@ class CacheStatusCalculatorTest {
 
     /**
      * The Deployment controller keeps Progressing=True NewReplicaSetAvailable through a scale-up (it estimates no
-     * progress while every pod is of the new ReplicaSet): the new pods are rolling out until ready, and a cache seen
-     * for the first time with pods not ready is not taken for rolled out either.
+     * progress while every pod is of the new ReplicaSet): the new pods are rolling out until ready (the status said
+     * RolledOut with one pod, three are wanted), and a cache seen for the first time with pods not ready is not taken
+     * for rolled out either.
      */
     @Test
     void aScaleUpWhoseNewPodsAreNotReadyYetIsRollingOut() {
@@ -178,6 +179,26 @@ class CacheStatusCalculatorTest {
                         .getReason())
                 .as("no earlier status says the pods ran this spec")
                 .isEqualTo("RollingOut");
+    }
+
+    /**
+     * An edit of the cache that leaves the Deployment alone (holdRollout, a Service or volume field) while a pod is
+     * unready is no rollout either: nothing rolls, the Deployment keeps its pods and NewReplicaSetAvailable. Keyed on
+     * the cache's spec generation, it said Progressing=True RollingOut.
+     */
+    @Test
+    void anEditOfTheCacheWhileAPodIsUnreadyIsNoRollout() {
+        cache.setStatus(compute(seen(withProgressing(deployment(3, 3, true), "NewReplicaSetAvailable"), service())));
+        assertThat(condition(cache.getStatus(), CacheCondition.PROGRESSING).getReason())
+                .isEqualTo("RolledOut");
+        cache.getSpec().setHoldRollout(true);
+        cache.getMetadata().setGeneration(cache.getMetadata().getGeneration() + 1); // the Deployment is not touched
+        Deployment onePodUnready = withProgressing(deployment(3, 2, true), "NewReplicaSetAvailable");
+
+        CacheCondition progressing = condition(compute(seen(onePodUnready, service())), CacheCondition.PROGRESSING);
+
+        assertThat(progressing.getStatus()).as(progressing.getMessage()).isEqualTo("False");
+        assertThat(progressing.getReason()).isEqualTo("RolloutHeld");
     }
 
     /** The Deployment controller's own Progressing=True condition, with the reason it gives. */
