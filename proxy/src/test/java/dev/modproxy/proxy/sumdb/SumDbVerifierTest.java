@@ -367,33 +367,48 @@ class SumDbVerifierTest {
         byte[] treeOf302 = database.fetch("latest");
         database.fetch("lookup/example.com/newest@v1.0.0");
         byte[] treeOf303 = database.fetch("latest");
+        // the right edge of the tree of 302, which only the proof of the tree of 300 against it reads
+        ProofWhileTheLatestMoves proof = proveWhileTheLatestMoves(server, database, treeOf302, treeOf300, treeOf303);
+
+        assertEquals(300L, proof.slow().size(), "a prefix of 302, so of 303");
+        assertEquals(List.of(), proof.askedWhileDown(), "nothing fetched to prove it again");
+        assertEquals(303L, proof.verifier().latestTree().orElseThrow().size());
+    }
+
+    /** What {@link #proveWhileTheLatestMoves} saw. */
+    private record ProofWhileTheLatestMoves(TreeHead slow, List<String> askedWhileDown, SumDbVerifier verifier) {}
+
+    /**
+     * Verifies first, then proves slow while meanwhile is verified, slow's proof hanging on the right edge of the tree
+     * of 302 (tile/8/0/001.p/46) until then; after that the database is down for every other tile, and what slow's
+     * proof still asks of it is recorded.
+     */
+    private ProofWhileTheLatestMoves proveWhileTheLatestMoves(
+            GoSumDbServer server, SumDbFetcher database, byte[] first, byte[] slow, byte[] meanwhile) throws Exception {
+        String edge = "tile/8/0/001.p/46";
         CountDownLatch hanging = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         AtomicBoolean down = new AtomicBoolean();
         List<String> askedWhileDown = new CopyOnWriteArrayList<>();
-        // the right edge of the tree of 302, which only the proof of the tree of 300 against it reads
-        SumDbFetcher hangingEdge = hangingOn("tile/8/0/001.p/46", database, hanging, release);
+        SumDbFetcher hangingEdge = hangingOn(edge, database, hanging, release);
         SumDbVerifier verifier = new SumDbVerifier(VerifierKey.parse(server.verifierKey()), path -> {
-            if (down.get() && !path.equals("tile/8/0/001.p/46")) {
+            if (down.get() && !path.equals(edge)) {
                 askedWhileDown.add(path);
                 throw new SumDbUnreachableException(path + ": the database is down");
             }
             return hangingEdge.fetch(path);
         });
-        verifier.verifiedTree(treeOf302);
+        verifier.verifiedTree(first);
 
-        FutureTask<TreeHead> slow = started("tree-300", () -> verifier.verifiedTree(treeOf300));
-        assertTrue(hanging.await(10, TimeUnit.SECONDS), "the tree of 300 is being proven against the tree of 302");
+        FutureTask<TreeHead> slowProof = started("slow-tree", () -> verifier.verifiedTree(slow));
+        assertTrue(hanging.await(10, TimeUnit.SECONDS), "the slow tree's proof reads the edge");
         try {
-            assertEquals(303L, verifier.verifiedTree(treeOf303).size());
+            verifier.verifiedTree(meanwhile);
         } finally {
             down.set(true);
             release.countDown();
         }
-
-        assertEquals(300L, slow.get(10, TimeUnit.SECONDS).size(), "a prefix of 302, so of 303");
-        assertEquals(List.of(), askedWhileDown, "nothing fetched to prove it again");
-        assertEquals(303L, verifier.latestTree().orElseThrow().size());
+        return new ProofWhileTheLatestMoves(slowProof.get(10, TimeUnit.SECONDS), askedWhileDown, verifier);
     }
 
     /** A forked head is said once in a SECURITY line, however often it is shown; each showing is still refused. */
@@ -505,33 +520,12 @@ class SumDbVerifierTest {
         byte[] treeOf301 = database.fetch("latest");
         database.fetch("lookup/example.com/newer@v1.0.0");
         byte[] treeOf302 = database.fetch("latest");
-        CountDownLatch hanging = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        AtomicBoolean down = new AtomicBoolean();
-        List<String> askedWhileDown = new CopyOnWriteArrayList<>();
         // the right edge of the tree of 302, which only its own proof reads
-        SumDbFetcher hangingEdge = hangingOn("tile/8/0/001.p/46", database, hanging, release);
-        SumDbVerifier verifier = new SumDbVerifier(VerifierKey.parse(server.verifierKey()), path -> {
-            if (down.get()) {
-                askedWhileDown.add(path);
-                throw new SumDbUnreachableException(path + ": the database is down");
-            }
-            return hangingEdge.fetch(path);
-        });
-        verifier.verifiedTree(treeOf300);
+        ProofWhileTheLatestMoves proof = proveWhileTheLatestMoves(server, database, treeOf300, treeOf302, treeOf301);
 
-        FutureTask<TreeHead> slow = started("tree-302", () -> verifier.verifiedTree(treeOf302));
-        assertTrue(hanging.await(10, TimeUnit.SECONDS), "the tree of 302 is being proven against the tree of 300");
-        try {
-            assertEquals(301L, verifier.verifiedTree(treeOf301).size());
-        } finally {
-            down.set(true);
-            release.countDown();
-        }
-
-        assertEquals(302L, slow.get(10, TimeUnit.SECONDS).size(), "its tiles, proven against its root, stand");
-        assertEquals(List.of(), askedWhileDown, "nothing of the tree of 302 fetched again");
-        assertEquals(302L, verifier.latestTree().orElseThrow().size());
+        assertEquals(302L, proof.slow().size(), "its tiles, proven against its root, stand");
+        assertEquals(List.of(), proof.askedWhileDown(), "nothing of the tree of 302 fetched again");
+        assertEquals(302L, proof.verifier().latestTree().orElseThrow().size());
     }
 
     private static List<String> security(CapturedLog log) {
