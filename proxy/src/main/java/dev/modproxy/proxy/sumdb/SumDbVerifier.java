@@ -65,7 +65,7 @@ public final class SumDbVerifier {
 
     /** Full tiles proven for verified trees: tiles of the one history, the same in every tree that holds them. */
     private final Map<Tile, byte[]> provenFullTiles = lru(1_024);
-    /** The notes of forked tree heads already said in a SECURITY line, to say each one once. */
+    /** The forked tree heads already said in a SECURITY line, to say each one once whatever its note carries. */
     private final Map<TreeHead, Boolean> forksSaid = lru(1_024);
 
     private final LatestTreeListener latestTreeListener;
@@ -458,7 +458,7 @@ public final class SumDbVerifier {
             if (ownTiles == null && tree.size() > current.size()) {
                 ownTiles = new UnverifiedTreeTiles(tree);
             }
-            UnverifiedTreeTiles newerTiles = checkOneHistory(current, currentNote, tree, signedNote, ownTiles);
+            checkOneHistory(current, currentNote, tree, signedNote, ownTiles);
             if (tree.size() < current.size()) {
                 // A prefix of a verified tree is a prefix of every tree verified after it: each later latest was
                 // proven to extend the one before (the latest only advances so), and a prefix of a prefix is a
@@ -474,42 +474,43 @@ public final class SumDbVerifier {
                 }
             }
             if (advanced) {
-                newerTiles.adopt(); // outside the lock: keeping them writes to storage
+                ownTiles.adopt(); // outside the lock: keeping them writes to storage
                 return tree;
             }
-            // another proof advanced it meanwhile: prove this tree against the newer one. Its tiles are dropped:
-            // it extends the tree it was proven against, but it and the newer latest may not be one history
+            // another proof advanced it meanwhile: prove this tree against the newer one, with the tiles of its own
+            // it proved already (they hash to its own root whichever tree is the latest); it extends the tree it was
+            // proven against, but it and the newer latest may not be one history
         }
     }
 
     /**
      * Throws unless the tree of signedNote and the verified one are one history: the smaller a prefix of the larger,
      * proven with the larger one's tiles. When they are not, the database signed a fork: that is said once for each
-     * refused note, as the go command says it, with both notes as the evidence, and counted apart from an outage.
+     * refused tree head, as the go command says it, with both notes as the evidence, and counted apart from an outage.
      *
-     * @return when tree is the larger, its tiles that the proof read, to be kept and shared once it is the latest
-     *     ({@link UnverifiedTreeTiles#adopt}); none when it is the smaller (the verified tree's tiles proved it)
+     * @param ownTiles when tree is the larger, its own tiles, which the proof reads and which are kept and shared
+     *     only once it is the latest ({@link UnverifiedTreeTiles#adopt}); unused when it is the smaller (the verified
+     *     tree's tiles prove it)
      */
-    private UnverifiedTreeTiles checkOneHistory(
+    private void checkOneHistory(
             TreeHead verified, byte[] verifiedNote, TreeHead tree, byte[] signedNote, UnverifiedTreeTiles ownTiles)
             throws SumDbException {
         TreeHead older = tree.size() < verified.size() ? tree : verified;
         TreeHead newer = older == tree ? verified : tree;
-        UnverifiedTreeTiles newerTiles = newer == tree ? ownTiles : null;
         SumDbForkException fork;
         if (older.size() == newer.size()) {
             fork = new SumDbForkException(
                     "checksum database is inconsistent: " + older + " and " + newer, verifiedNote, signedNote);
         } else if (older.size() == 0) {
-            return newerTiles;
+            return;
         } else {
             // a tile that fails or cannot be had is that source's failure, thrown as it is; the proof from proven
             // tiles failing is the fork
-            NodeReader nodes = newerTiles != null ? newerTiles.nodes() : treeTiles(newer);
+            NodeReader nodes = newer == tree ? ownTiles.nodes() : treeTiles(newer);
             List<LogHash> proof = TransparentLog.treeProof(older.size(), newer.size(), nodes);
             try {
                 TransparentLog.checkTree(proof, newer, older);
-                return newerTiles;
+                return;
             } catch (SumDbException e) {
                 fork = new SumDbForkException(e.getMessage(), verifiedNote, signedNote);
             }
