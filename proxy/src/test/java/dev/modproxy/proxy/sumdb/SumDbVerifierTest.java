@@ -454,23 +454,12 @@ class SumDbVerifierTest {
      */
     @Test
     void theSameForkedHeadWithOtherUnsignedSignatureLinesIsSaidOnce() throws Exception {
-        Path keyFile = dir.resolve("key");
-        List<String> honest = honestAndForked300().get(0);
-        List<String> forked = honestAndForked300().get(1);
-        GoSumDbServer honest100 = start(
-                GoSumDbServer.Options.named(NAME).withKeyFile(keyFile).withRecords(records(honest.subList(0, 100))));
-        GoSumDbServer forked300 =
-                start(GoSumDbServer.Options.named(NAME).withKeyFile(keyFile).withRecords(records(forked)));
-        SumDbVerifier verifier = new SumDbVerifier(VerifierKey.parse(honest100.verifierKey()), fetcherOf(forked300));
-        verifier.verifiedTree(fetcherOf(honest100).fetch("latest"));
-        byte[] forkedNote = fetcherOf(forked300).fetch("latest");
+        Forked forked = honestTreeOf100VerifiedAndAForkOf300();
 
         try (CapturedLog log = CapturedLog.of(SumDbVerifier.class, Level.WARNING)) {
             for (int i = 0; i < 3; i++) {
-                String extra = "\u2014 other" + i + " "
-                        + Base64.getEncoder().encodeToString(new byte[] {0, 0, 0, 1, (byte) i}) + "\n";
-                byte[] note = (new String(forkedNote, StandardCharsets.UTF_8) + extra).getBytes(StandardCharsets.UTF_8);
-                assertRefused(SumDbForkException.class, () -> verifier.verifiedTree(note), "tree 300");
+                byte[] note = withSignatureLine(forked.note(), "other" + i, (byte) i);
+                assertRefused(SumDbForkException.class, () -> forked.verifier().verifiedTree(note), "tree 300");
             }
             assertEquals(1, security(log).size(), "one forked head, said once: " + log.warnings());
         }
@@ -483,6 +472,22 @@ class SumDbVerifierTest {
      */
     @Test
     void theSecurityLineHoldsNoControlCharacterOfAnUnsignedSignatureLine() throws Exception {
+        Forked forked = honestTreeOf100VerifiedAndAForkOf300();
+        byte[] note = withSignatureLine(forked.note(), "x\u001b[2J\u0007", (byte) 2);
+
+        try (CapturedLog log = CapturedLog.of(SumDbVerifier.class, Level.WARNING)) {
+            assertRefused(SumDbForkException.class, () -> forked.verifier().verifiedTree(note), "tree 300");
+            assertEquals(1, security(log).size(), log.warnings().toString());
+            assertTrue(
+                    security(log).get(0).chars().noneMatch(c -> c < 0x20 || c == 0x7f),
+                    "no terminal escape in the log: " + security(log).get(0));
+        }
+    }
+
+    /** A verifier that verified the honest tree of 100, and the signed note of a forked tree of 300 (same key). */
+    private record Forked(SumDbVerifier verifier, byte[] note) {}
+
+    private Forked honestTreeOf100VerifiedAndAForkOf300() throws Exception {
         Path keyFile = dir.resolve("key");
         List<String> honest = honestAndForked300().get(0);
         List<String> forked = honestAndForked300().get(1);
@@ -492,18 +497,14 @@ class SumDbVerifierTest {
                 start(GoSumDbServer.Options.named(NAME).withKeyFile(keyFile).withRecords(records(forked)));
         SumDbVerifier verifier = new SumDbVerifier(VerifierKey.parse(honest100.verifierKey()), fetcherOf(forked300));
         verifier.verifiedTree(fetcherOf(honest100).fetch("latest"));
-        String extra =
-                "\u2014 x\u001b[2J\u0007 " + Base64.getEncoder().encodeToString(new byte[] {0, 0, 0, 1, 2}) + "\n";
-        byte[] note = (new String(fetcherOf(forked300).fetch("latest"), StandardCharsets.UTF_8) + extra)
-                .getBytes(StandardCharsets.UTF_8);
+        return new Forked(verifier, fetcherOf(forked300).fetch("latest"));
+    }
 
-        try (CapturedLog log = CapturedLog.of(SumDbVerifier.class, Level.WARNING)) {
-            assertRefused(SumDbForkException.class, () -> verifier.verifiedTree(note), "tree 300");
-            assertEquals(1, security(log).size(), log.warnings().toString());
-            assertTrue(
-                    security(log).get(0).chars().noneMatch(c -> c < 0x20 || c == 0x7f),
-                    "no terminal escape in the log: " + security(log).get(0));
-        }
+    /** note with one more signature line, by a key named keyName: unsigned, as every other key's line is. */
+    private static byte[] withSignatureLine(byte[] note, String keyName, byte keyId) {
+        String line =
+                "\u2014 " + keyName + " " + Base64.getEncoder().encodeToString(new byte[] {0, 0, 0, 1, keyId}) + "\n";
+        return (new String(note, StandardCharsets.UTF_8) + line).getBytes(StandardCharsets.UTF_8);
     }
 
     /**
