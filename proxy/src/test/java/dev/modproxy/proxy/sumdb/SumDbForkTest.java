@@ -6,15 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.modproxy.proxy.cache.ArtifactRejectedException;
 import dev.modproxy.proxy.cache.StagedAnswer;
-import dev.modproxy.proxy.protocol.ModulePathPatterns;
 import dev.modproxy.proxy.protocol.ProxyRequest;
 import dev.modproxy.proxy.storage.LocalDiskStorage;
 import dev.modproxy.proxy.storage.StorageKey;
 import dev.modproxy.proxy.storage.StorageWriter;
 import dev.modproxy.proxy.testing.CapturedLog;
-import dev.modproxy.proxy.upstream.EgressProxy;
-import dev.modproxy.proxy.upstream.UpstreamChain;
-import dev.modproxy.proxy.upstream.UpstreamListener;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
@@ -25,7 +21,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.Map;
 import java.util.logging.Level;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -69,7 +64,8 @@ class SumDbForkTest {
             writer.commit().release();
         }
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        SumDbArtifactVerifier verifier = new SumDbArtifactVerifier(database(forked, storage), registry, false);
+        SumDbArtifactVerifier verifier =
+                new SumDbArtifactVerifier(VerifiedTreeWriterTest.database(forked, storage), registry, false);
         Path goMod = Files.writeString(dir.resolve("go.mod"), "module example.com/filler4\n");
 
         try (CapturedLog proofs = CapturedLog.of(SumDbVerifier.class, Level.WARNING);
@@ -109,21 +105,6 @@ class SumDbForkTest {
         GoSumDbServer server = GoSumDbServer.start(options);
         closing.add(server);
         return server;
-    }
-
-    /** The database at its own URL, its newest verified tree restored from storage, as after a restart. */
-    private static ChecksumDatabase database(GoSumDbServer server, LocalDiskStorage storage) throws Exception {
-        UpstreamChain.Settings connection =
-                new UpstreamChain.Settings(Duration.ofSeconds(2), Duration.ofSeconds(5), 5, Duration.ofSeconds(30));
-        return new ChecksumDatabase(
-                GoSumDbSetting.parse(server.verifierKey() + " " + server.url()),
-                ModulePathPatterns.none(),
-                storage,
-                UpstreamChain.parse("direct", connection, UpstreamListener.NONE),
-                connection,
-                Duration.ofMinutes(1),
-                EgressProxy.of(Map.of()),
-                Duration.ofMinutes(1));
     }
 
     private Path records(String name, int... numbers) throws Exception {

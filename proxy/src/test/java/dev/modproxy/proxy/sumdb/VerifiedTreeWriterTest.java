@@ -119,7 +119,11 @@ class VerifiedTreeWriterTest {
         assertEquals(9L, treeSize(storage.stored(VERIFIED_TREE)));
     }
 
-    private static ChecksumDatabase database(GoSumDbServer server, Storage storage) throws Exception {
+    /**
+     * The database of server at its own URL, no upstream proxy, its newest verified tree kept in (and restored from)
+     * storage, as after a restart; SumDbForkTest builds its databases so too.
+     */
+    static ChecksumDatabase database(GoSumDbServer server, Storage storage) throws Exception {
         UpstreamChain.Settings connection =
                 new UpstreamChain.Settings(Duration.ofSeconds(2), Duration.ofSeconds(5), 5, Duration.ofSeconds(30));
         return new ChecksumDatabase(
