@@ -65,8 +65,12 @@ public final class SumDbVerifier {
 
     /** Full tiles proven for verified trees: tiles of the one history, the same in every tree that holds them. */
     private final Map<Tile, byte[]> provenFullTiles = lru(1_024);
-    /** The forked tree heads already said in a SECURITY line, to say each one once whatever its note carries. */
-    private final Map<TreeHead, Boolean> forksSaid = lru(1_024);
+    /**
+     * Tree heads found not to be one history with a verified tree: each is said once in a SECURITY line whatever its
+     * note carries, and refused at once when shown again, without its proof's tiles fetched again. A fork stays one:
+     * every later verified tree extends the one it contradicted, so it contradicts them all.
+     */
+    private final Map<TreeHead, Boolean> forks = lru(1_024);
 
     private final LatestTreeListener latestTreeListener;
     private final TileSources tileSources = new TileSources() {
@@ -376,6 +380,21 @@ public final class SumDbVerifier {
         return note;
     }
 
+    /** Refuses a tree head proven forked before, with the latest verified tree as the evidence it contradicts. */
+    private void refuseKnownFork(TreeHead tree, byte[] signedNote) throws SumDbForkException {
+        byte[] latestVerifiedNote;
+        TreeHead latestVerified;
+        synchronized (this) {
+            latestVerified = latest;
+            latestVerifiedNote = latestNote;
+        }
+        LOG.debugf("checksum database %s: refused %s again, the fork said before", key.name(), tree);
+        throw new SumDbForkException(
+                "checksum database signed " + tree + ", found before not to be one history with " + latestVerified,
+                latestVerifiedNote,
+                signedNote);
+    }
+
     /**
      * A hash tile is the prefix of the same tile of a verified tree that covers it (tiles of one
      * log never change, they only grow), proven there; a data tile must hash to the proven
@@ -440,6 +459,9 @@ public final class SumDbVerifier {
      */
     public TreeHead verifiedTree(byte[] signedNote) throws SumDbException {
         TreeHead tree = TreeHead.parse(SignedNote.verifiedText(signedNote, key));
+        if (forks.containsKey(tree)) {
+            refuseKnownFork(tree, signedNote);
+        }
         UnverifiedTreeTiles ownTiles = null; // proven against tree's own root: good for every round
         while (true) {
             TreeHead current;
@@ -515,7 +537,7 @@ public final class SumDbVerifier {
                 fork = new SumDbForkException(e.getMessage(), verifiedNote, signedNote);
             }
         }
-        if (forksSaid.put(tree, Boolean.TRUE) == null) {
+        if (forks.put(tree, Boolean.TRUE) == null) {
             LOG.warnf(
                     "SECURITY: checksum database %s misbehaved: it signed %s, which is not one history with %s"
                             + " verified before (go.sum database server misbehavior detected, as the go command"

@@ -4,6 +4,7 @@ import static dev.modproxy.proxy.sumdb.Refusals.assertRefused;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -445,6 +446,50 @@ class SumDbVerifierTest {
                     log.warnings().toString());
         }
         assertEquals(100L, verifier.latestTree().orElseThrow().size());
+    }
+
+    /**
+     * A forked head shown again is refused at once: proving it again fetched its tiles each time, so a database or
+     * mirror showing it to every check made each one cost the upstream a proof. The fork stays one with every later
+     * verified tree, which extends the one it contradicted; the refusal names that latest tree as the evidence.
+     */
+    @Test
+    void aForkedTreeHeadShownAgainIsRefusedWithoutItsProofFetchedAgain() throws Exception {
+        Path keyFile = dir.resolve("key");
+        List<String> honest = honestAndForked300().get(0);
+        List<String> forked = honestAndForked300().get(1);
+        GoSumDbServer honest100 = start(
+                GoSumDbServer.Options.named(NAME).withKeyFile(keyFile).withRecords(records(honest.subList(0, 100))));
+        GoSumDbServer honest200 = start(
+                GoSumDbServer.Options.named(NAME).withKeyFile(keyFile).withRecords(records(honest.subList(0, 200))));
+        GoSumDbServer forked300 =
+                start(GoSumDbServer.Options.named(NAME).withKeyFile(keyFile).withRecords(records(forked)));
+        List<String> asked = new CopyOnWriteArrayList<>();
+        SwitchableFetcher source = new SwitchableFetcher(fetcherOf(forked300));
+        SumDbVerifier verifier = new SumDbVerifier(VerifierKey.parse(honest100.verifierKey()), path -> {
+            asked.add(path);
+            return source.fetch(path);
+        });
+        verifier.verifiedTree(fetcherOf(honest100).fetch("latest"));
+        byte[] forkedNote = fetcherOf(forked300).fetch("latest");
+        assertRefused(SumDbForkException.class, () -> verifier.verifiedTree(forkedNote), "tree 300");
+        assertFalse(asked.isEmpty(), "the first showing is proven, from tiles");
+
+        asked.clear();
+        for (int i = 0; i < 3; i++) {
+            assertRefused(SumDbForkException.class, () -> verifier.verifiedTree(forkedNote), "tree 300");
+        }
+        assertEquals(List.of(), asked, "a fork found before is refused without a fetch");
+
+        // the latest moves on along the honest history: the fork is still refused, with the new latest as evidence
+        source.target = fetcherOf(honest200);
+        verifier.verifiedTree(fetcherOf(honest200).fetch("latest"));
+        asked.clear();
+        SumDbForkException again = assertThrows(SumDbForkException.class, () -> verifier.verifiedTree(forkedNote));
+        assertEquals(List.of(), asked);
+        assertTrue(again.verifiedNote().contains("go.sum database tree\\n200\\n"), again.verifiedNote());
+        assertTrue(again.refusedNote().contains("go.sum database tree\\n300\\n"), again.refusedNote());
+        assertEquals(200L, verifier.latestTree().orElseThrow().size());
     }
 
     /**
