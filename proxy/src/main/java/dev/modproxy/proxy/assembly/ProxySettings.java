@@ -77,9 +77,20 @@ public record ProxySettings(
 
     /** $XDG_CACHE_HOME/modproxy, else ~/.cache/modproxy: MODPROXY_STORAGE_DIR when unset. */
     public static Path defaultStorageRoot() {
-        String xdg = System.getenv("XDG_CACHE_HOME");
-        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
-        return base.resolve("modproxy");
+        return defaultStorageRoot(
+                System.getenv("XDG_CACHE_HOME"), System.getenv("HOME"), System.getProperty("user.home"));
+    }
+
+    /**
+     * ~ is $HOME, as the shell and the go command (os.UserCacheDir) read it: the JVM's user.home comes from the passwd
+     * entry and ignores $HOME, so it is only the fallback for a process without one.
+     */
+    static Path defaultStorageRoot(String xdgCacheHome, String home, String userHome) {
+        if (xdgCacheHome != null && !xdgCacheHome.isBlank()) {
+            return Path.of(xdgCacheHome, "modproxy");
+        }
+        String base = home != null && !home.isBlank() ? home : userHome;
+        return Path.of(base, ".cache", "modproxy");
     }
 
     /** MODPROXY_PASS_THROUGH_DIR when unset. */
