@@ -410,10 +410,17 @@ final class ModuleZipRules {
         }
     }
 
-    /** Simple case folding, one code point at a time, as the go command compares names. */
+    /**
+     * Simple case folding, one code point at a time, as the go command compares names (unicode.SimpleFold). Java's
+     * upper and lower case mappings agree with it but for the Turkish dotted capital I (U+0130) and dotless i
+     * (U+0131): Java maps them to ASCII i and I, while simple case folding leaves each on its own, so to the go
+     * command i.go, ı.go and İ.go are three files.
+     */
     private static String fold(String name) {
         StringBuilder folded = new StringBuilder(name.length());
-        name.codePoints().forEach(c -> folded.appendCodePoint(Character.toLowerCase(Character.toUpperCase(c))));
+        name.codePoints()
+                .forEach(c -> folded.appendCodePoint(
+                        c == '\u0130' || c == '\u0131' ? c : Character.toLowerCase(Character.toUpperCase(c))));
         return folded.toString();
     }
 

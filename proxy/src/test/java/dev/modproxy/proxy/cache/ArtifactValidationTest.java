@@ -426,6 +426,46 @@ class ArtifactValidationTest {
     }
 
     @Test
+    void namesEqualOnlyUnderTurkishCasingAreNoCollisionAsTheGoCommandFoldsThem() throws Exception {
+        // the go command folds by Unicode simple case folding (unicode.SimpleFold), in which dotless i and dotted
+        // capital I fold to themselves alone: i.go, ı.go and İ.go are three files to it, and it extracts the zip
+        Map<String, String> turkish = new LinkedHashMap<>();
+        turkish.put("go.mod", "module example.com/lib\n");
+        turkish.put("i.go", "package lib\n");
+        turkish.put("\u0131.go", "package lib\n");
+        turkish.put("\u0130.go", "package lib\n");
+        byte[] zip = Modules.zipOf("example.com/lib@v1.0.0/", turkish);
+        upstream.on(ZIP, ok("application/zip", zip));
+
+        HttpResponse<byte[]> response = proxy.get("/" + ZIP);
+
+        assertEquals(200, response.statusCode(), new String(response.body(), StandardCharsets.UTF_8));
+        assertArrayEquals(zip, response.body());
+        assertTrue(stored(ZIP));
+
+        // what the go command does fold together stays a collision: I and i, and the Kelvin sign K with k
+        for (Map.Entry<String, String> pair :
+                Map.of("I.go", "i.go", "\u212a.go", "k.go").entrySet()) {
+            String other =
+                    pair.getKey().startsWith("I") ? "example.com/lib/@v/v1.1.0.zip" : "example.com/lib/@v/v1.2.0.zip";
+            String prefix = other.replace("/@v/", "@").replace(".zip", "/");
+            Map<String, String> files = new LinkedHashMap<>();
+            files.put("go.mod", "module example.com/lib\n");
+            files.put(pair.getKey(), "package lib\n");
+            files.put(pair.getValue(), "package lib\n");
+            upstream.on(other, ok("application/zip", Modules.zipOf(prefix, files)));
+
+            HttpResponse<byte[]> refused = proxy.get("/" + other);
+
+            assertEquals(502, refused.statusCode(), pair.toString());
+            assertTrue(
+                    new String(refused.body(), StandardCharsets.UTF_8).contains("equal ignoring case"),
+                    new String(refused.body(), StandardCharsets.UTF_8));
+            assertFalse(stored(other), pair + " is refused and not stored");
+        }
+    }
+
+    @Test
     void zipListingTheModuleRootAndSubdirectoriesIsServed() throws Exception {
         // archivers that store directories write the root's own entry too; the go command skips it
         Map<String, String> files = new java.util.LinkedHashMap<>();
