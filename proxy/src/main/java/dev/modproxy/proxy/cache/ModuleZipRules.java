@@ -414,14 +414,19 @@ final class ModuleZipRules {
      * Simple case folding, one code point at a time, as the go command compares names (unicode.SimpleFold). Java's
      * upper and lower case mappings agree with it but for the Turkish dotted capital I (U+0130) and dotless i
      * (U+0131): Java maps them to ASCII i and I, while simple case folding leaves each on its own, so to the go
-     * command i.go, ı.go and İ.go are three files.
+     * command i.go, ı.go and İ.go are three files. Letters newer than this Java's Unicode fold by the go command's.
      */
     private static String fold(String name) {
         StringBuilder folded = new StringBuilder(name.length());
-        name.codePoints()
-                .forEach(c -> folded.appendCodePoint(
-                        c == '\u0130' || c == '\u0131' ? c : Character.toLowerCase(Character.toUpperCase(c))));
+        name.codePoints().forEach(c -> folded.appendCodePoint(foldOne(c)));
         return folded.toString();
+    }
+
+    private static int foldOne(int c) {
+        if (c == '\u0130' || c == '\u0131') {
+            return c;
+        }
+        return Character.isDefined(c) ? Character.toLowerCase(Character.toUpperCase(c)) : NewerUnicodeLetters.fold(c);
     }
 
     /**
@@ -477,7 +482,10 @@ final class ModuleZipRules {
         return null;
     }
 
-    /** The go command's fileNameOK: ASCII letters, digits, space and some punctuation; any other Unicode letter. */
+    /**
+     * The go command's fileNameOK: ASCII letters, digits, space and some punctuation; any other Unicode letter, of the
+     * go command's Unicode (15.0), which knows letters this Java may not.
+     */
     private static boolean fileNameCharOk(int c) {
         if (c < 0x80) {
             return (c >= '0' && c <= '9')
@@ -485,6 +493,6 @@ final class ModuleZipRules {
                     || (c >= 'A' && c <= 'Z')
                     || "!#$%&()+,-.=@[]^_{}~ ".indexOf(c) >= 0;
         }
-        return Character.isLetter(c);
+        return Character.isLetter(c) || (!Character.isDefined(c) && NewerUnicodeLetters.contains(c));
     }
 }

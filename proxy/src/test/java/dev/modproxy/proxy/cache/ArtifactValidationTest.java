@@ -466,6 +466,49 @@ class ArtifactValidationTest {
     }
 
     @Test
+    void lettersOfTheGoCommandsUnicodeNewerThanJava17sAreFileNamesItTakesAndFoldsAsItDoes() throws Exception {
+        // Unicode 14.0 and 15.0 letters (an Arabic letter, a CJK ideograph, one of CJK extension H), which the go
+        // command (Unicode 15.0) takes as letters and Java 17's Character (Unicode 13.0) did not know
+        Map<String, String> newer = new LinkedHashMap<>();
+        newer.put("go.mod", "module example.com/lib\n");
+        newer.put("\u0870.go", "package lib\n");
+        newer.put("\u9ffd.go", "package lib\n");
+        newer.put(new String(Character.toChars(0x31350)) + ".go", "package lib\n");
+        byte[] zip = Modules.zipOf("example.com/lib@v1.0.0/", newer);
+        upstream.on(ZIP, ok("application/zip", zip));
+
+        HttpResponse<byte[]> response = proxy.get("/" + ZIP);
+
+        assertEquals(200, response.statusCode(), new String(response.body(), StandardCharsets.UTF_8));
+        assertArrayEquals(zip, response.body());
+        assertTrue(stored(ZIP));
+
+        // a case pair of Unicode 14.0 (Glagolitic capital and small letter caudate chrivi) is one name to the go
+        // command; a symbol of Unicode 14.0 (melting face) is no letter, and the go command refuses it
+        String[][] refused = {
+            {"\u2c2f.go", "\u2c5f.go", "equal ignoring case"},
+            {new String(Character.toChars(0x1FAE0)) + ".go", "b.go", "invalid char"},
+        };
+        int minor = 0;
+        for (String[] bad : refused) {
+            minor++;
+            String other = "example.com/lib/@v/v1." + minor + ".0.zip";
+            Map<String, String> files = new LinkedHashMap<>();
+            files.put("go.mod", "module example.com/lib\n");
+            files.put(bad[0], "package lib\n");
+            files.put(bad[1], "package lib\n");
+            upstream.on(other, ok("application/zip", Modules.zipOf("example.com/lib@v1." + minor + ".0/", files)));
+
+            HttpResponse<byte[]> answer = proxy.get("/" + other);
+
+            String reason = new String(answer.body(), StandardCharsets.UTF_8);
+            assertEquals(502, answer.statusCode(), bad[0] + ": " + reason);
+            assertTrue(reason.contains(bad[2]), reason);
+            assertFalse(stored(other), bad[0] + " is refused and not stored");
+        }
+    }
+
+    @Test
     void zipListingTheModuleRootAndSubdirectoriesIsServed() throws Exception {
         // archivers that store directories write the root's own entry too; the go command skips it
         Map<String, String> files = new java.util.LinkedHashMap<>();
