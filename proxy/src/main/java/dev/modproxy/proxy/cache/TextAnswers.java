@@ -21,6 +21,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
+import java.util.List;
 import java.util.regex.Pattern;
 
 /**
@@ -307,6 +308,13 @@ final class TextAnswers {
                 JsonToken value = json.nextToken();
                 boolean isVersion = key.equalsIgnoreCase("Version");
                 boolean isTime = key.equalsIgnoreCase("Time");
+                if (key.equalsIgnoreCase("Origin") && value != JsonToken.VALUE_NULL) {
+                    String problem = originProblem(json, value, what);
+                    if (problem != null && wrongType == null) {
+                        wrongType = problem;
+                    }
+                    continue; // originProblem read the whole value
+                }
                 if ((isVersion || isTime) && value != JsonToken.VALUE_NULL) {
                     if (value != JsonToken.VALUE_STRING) {
                         if (wrongType == null) {
@@ -337,6 +345,40 @@ final class TextAnswers {
             throw new ArtifactRejectedException(what + " has a Time that is not an RFC 3339 time: " + shown(time));
         }
         return version;
+    }
+
+    /** The string fields of the go command's Origin (modfetch/codehost.Origin), which a JSON string or null fills. */
+    private static final List<String> ORIGIN_FIELDS =
+            List.of("VCS", "URL", "Subdir", "Hash", "TagPrefix", "TagSum", "Ref", "RepoSum");
+
+    /**
+     * Reads the value of an answer's "Origin" (past it when this returns) and says what the go command could not decode
+     * in it, or null: an Origin that is not an object, or one of its string fields given another JSON type. The go
+     * command refuses the whole answer then ("invalid response from proxy"); fields it does not know are skipped, as
+     * it skips them.
+     */
+    private static String originProblem(JsonParser json, JsonToken value, String what) throws IOException {
+        if (value != JsonToken.START_OBJECT) {
+            String text = value == JsonToken.START_ARRAY ? "[...]" : json.getText();
+            json.skipChildren();
+            return what + " has an Origin that is not a JSON object: " + shown(text);
+        }
+        String problem = null;
+        while (json.nextToken() == JsonToken.FIELD_NAME) {
+            String key = json.currentName();
+            JsonToken field = json.nextToken();
+            if (problem == null
+                    && field != JsonToken.VALUE_STRING
+                    && field != JsonToken.VALUE_NULL
+                    && ORIGIN_FIELDS.stream().anyMatch(key::equalsIgnoreCase)) {
+                String text = field == JsonToken.START_OBJECT
+                        ? "{...}"
+                        : field == JsonToken.START_ARRAY ? "[...]" : json.getText();
+                problem = what + " has an Origin." + key + " that is not a string: " + shown(text);
+            }
+            json.skipChildren();
+        }
+        return problem;
     }
 
     /** A piece of untrusted text for a message: quoted, short, control characters escaped. */

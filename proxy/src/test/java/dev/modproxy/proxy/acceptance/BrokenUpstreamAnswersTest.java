@@ -11,8 +11,11 @@ import dev.modproxy.proxy.testing.GoClient;
 import dev.modproxy.proxy.testing.Modules;
 import dev.modproxy.proxy.testing.ProxyOnFakeUpstream;
 import dev.modproxy.proxy.testing.ProxyUnderTest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -68,6 +71,71 @@ class BrokenUpstreamAnswersTest {
         GoClient.Result repaired = download("second");
         assertEquals(0, repaired.exitCode(), repaired.both());
         assertTrue(repaired.output().contains("\"Version\": \"" + VERSION + "\""), repaired.output());
+    }
+
+    @Test
+    void infoWithAnOriginTheGoCommandCannotDecodeIsRefusedAndNotCached() throws Exception {
+        env.upstream()
+                .on(
+                        MODULE + "/@v/" + VERSION + ".info",
+                        FakeUpstream.ok(
+                                "application/json",
+                                "{\"Version\":\"" + VERSION
+                                        + "\",\"Time\":\"2024-01-02T03:04:05Z\",\"Origin\":\"git\"}"));
+
+        GoClient.Result broken = download("first");
+
+        // kept, it would be served as immutable for good: "invalid response from proxy" to every go command
+        assertNotEquals(0, broken.exitCode(), broken.both());
+        assertTrue(broken.both().contains("502 Bad Gateway"), broken.both());
+        assertTrue(broken.both().contains(".info has an Origin that is not a JSON object"), broken.both());
+        assertFalse(stored(VERSION + ".info"));
+
+        Modules.publish(env.upstream(), MODULE, VERSION);
+        awaitRepaired(VERSION + ".info");
+        GoClient.Result repaired = download("second");
+        assertEquals(0, repaired.exitCode(), repaired.both());
+        assertTrue(repaired.output().contains("\"Version\": \"" + VERSION + "\""), repaired.output());
+    }
+
+    @Test
+    void originFieldsAreTakenOrRefusedAsTheGoCommandDecodesThem() throws Exception {
+        // as json.Unmarshal into the go command's modfetch.RevInfo: Origin an object of string fields (VCS, URL,
+        // Subdir, Hash, TagPrefix, TagSum, Ref, RepoSum; any case), or null; a field it does not know is skipped
+        Map<String, Boolean> origins = new LinkedHashMap<>();
+        origins.put("\"git\"", false);
+        origins.put("[]", false);
+        origins.put("{\"VCS\":1}", false);
+        origins.put("{\"hash\":{\"a\":1}}", false);
+        origins.put("{\"RepoSum\":[\"r1:x\"]}", false);
+        origins.put("{\"Ref\":\"refs/tags/v1.0.0\",\"Ref\":2}", false);
+        origins.put("null", true);
+        origins.put("{\"Hash\":null}", true);
+        origins.put(
+                "{\"VCS\":\"git\",\"URL\":\"https://x\",\"Subdir\":\"\",\"Hash\":\"abc\",\"TagPrefix\":\"\","
+                        + "\"TagSum\":\"t1:x\",\"Ref\":\"refs/tags/v1.0.0\",\"RepoSum\":\"r1:y\"}",
+                true);
+        origins.put("{\"vcs\":\"git\",\"Future\":{\"a\":[1]},\"Other\":5}", true);
+        int minor = 0;
+        for (Map.Entry<String, Boolean> origin : origins.entrySet()) {
+            minor++;
+            String version = "v1." + minor + ".0";
+            String info = "{\"Version\":\"" + version + "\",\"Time\":\"2024-01-02T03:04:05Z\",\"Origin\":"
+                    + origin.getKey() + "}";
+            env.upstream().on(MODULE + "/@v/" + version + ".info", FakeUpstream.ok("application/json", info));
+
+            HttpResponse<String> answer = env.proxy().getText("/" + MODULE + "/@v/" + version + ".info");
+
+            if (origin.getValue()) {
+                assertEquals(200, answer.statusCode(), origin.getKey() + ": " + answer.body());
+                assertEquals(info, answer.body());
+                assertTrue(stored(version + ".info"), origin.getKey());
+            } else {
+                assertEquals(502, answer.statusCode(), origin.getKey() + ": " + answer.body());
+                assertTrue(answer.body().contains("Origin"), answer.body());
+                assertFalse(stored(version + ".info"), origin.getKey());
+            }
+        }
     }
 
     @Test
