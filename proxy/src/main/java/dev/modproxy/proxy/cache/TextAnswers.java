@@ -148,7 +148,11 @@ final class TextAnswers {
         return content;
     }
 
-    /** A small answer (at most {@link #MAX_JSON_BYTES}) as UTF-8 text; binary content, NUL bytes and HTML pages are rejected. */
+    /**
+     * A small answer (at most {@link #MAX_JSON_BYTES}) as UTF-8 text; binary content, NUL bytes and HTML pages are
+     * rejected. Bytes that are not UTF-8 read as U+FFFD, as the go command's JSON decoding reads them inside a string
+     * (a Latin-1 branch name in an Origin's Ref); anywhere else the JSON parser then refuses them, as it does.
+     */
     static String readText(Path file, String what) throws ArtifactRejectedException {
         StringBuilder text = new StringBuilder();
         try {
@@ -158,7 +162,7 @@ final class TextAnswers {
         } catch (IOException e) {
             throw CheckNotMadeException.unreadableStaged(what, e);
         }
-        forEachLine(file, what, line -> text.append(line).append('\n'));
+        forEachLineLenient(file, what, line -> text.append(line).append('\n'));
         return text.toString();
     }
 

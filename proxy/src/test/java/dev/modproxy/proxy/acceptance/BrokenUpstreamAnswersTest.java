@@ -1,5 +1,6 @@
 package dev.modproxy.proxy.acceptance;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -12,6 +13,7 @@ import dev.modproxy.proxy.testing.Modules;
 import dev.modproxy.proxy.testing.ProxyOnFakeUpstream;
 import dev.modproxy.proxy.testing.ProxyUnderTest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -136,6 +138,28 @@ class BrokenUpstreamAnswersTest {
                 assertFalse(stored(version + ".info"), origin.getKey());
             }
         }
+    }
+
+    @Test
+    void bytesThatAreNotUtf8AreTakenInsideAJsonStringAndRefusedOutsideAsTheGoCommandReadsThem() throws Exception {
+        // encoding/json reads a byte that is not UTF-8 inside a string as U+FFFD, and refuses it anywhere else
+        byte[] latin1Ref = ("{\"Version\":\"v1.1.0\",\"Time\":\"2024-01-02T03:04:05Z\","
+                        + "\"Origin\":{\"VCS\":\"git\",\"Ref\":\"refs/heads/caf\u00e9\"}}")
+                .getBytes(StandardCharsets.ISO_8859_1);
+        byte[] latin1Outside = "{\"Version\":\"v1.2.0\",\"Time\":\"2024-01-02T03:04:05Z\"}\u00e9"
+                .getBytes(StandardCharsets.ISO_8859_1);
+        env.upstream()
+                .on(MODULE + "/@v/v1.1.0.info", FakeUpstream.ok("application/json", latin1Ref))
+                .on(MODULE + "/@v/v1.2.0.info", FakeUpstream.ok("application/json", latin1Outside));
+
+        HttpResponse<byte[]> taken = env.proxy().get("/" + MODULE + "/@v/v1.1.0.info");
+        HttpResponse<byte[]> refused = env.proxy().get("/" + MODULE + "/@v/v1.2.0.info");
+
+        assertEquals(200, taken.statusCode(), new String(taken.body(), StandardCharsets.UTF_8));
+        assertArrayEquals(latin1Ref, taken.body(), "served as the upstream sent it");
+        assertTrue(stored("v1.1.0.info"));
+        assertEquals(502, refused.statusCode());
+        assertFalse(stored("v1.2.0.info"));
     }
 
     @Test
