@@ -9,6 +9,7 @@ import dev.modproxy.operator.api.v1alpha1.GoProxyCacheStatus;
 import dev.modproxy.operator.dependent.CacheNames;
 import dev.modproxy.operator.dependent.PodTemplateDrift;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
+import io.fabric8.kubernetes.api.model.ManagedFieldsEntryBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -19,6 +20,7 @@ import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentConditionBuilder;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -670,6 +672,75 @@ class CacheStatusCalculatorTest {
                 condition(compute(seen(deployment(1, 0, false), service())), CacheCondition.PROGRESSING);
         assertThat(underWay.getStatus()).isEqualTo("True");
         assertThat(underWay.getReason()).isEqualTo("RollingOut");
+    }
+
+    /**
+     * A Deployment paused by hand ({@code kubectl rollout pause}) rolls out nothing: new settings, a new image and a
+     * pod template taken back stay in the template, not the pods. The cache once said Progressing=True RollingOut
+     * "0 of 1 proxy pod(s) updated" for as long as it stayed paused, with Degraded=False "Nothing needs attention".
+     * The operator does not own spec.paused and does not take it back; it says who paused it and how to resume.
+     */
+    @Test
+    void aDeploymentPausedByHandIsDegradedNamingWhoPausedItAndTheRolloutStuck() {
+        Deployment paused = deployment(1, 1, true);
+        paused.getSpec().setPaused(true);
+        paused.getStatus().setUpdatedReplicas(0);
+        paused.getMetadata()
+                .setManagedFields(List.of(
+                        new ManagedFieldsEntryBuilder()
+                                .withManager("goproxycache")
+                                .withOperation("Apply")
+                                .withFieldsType("FieldsV1")
+                                .withNewFieldsV1()
+                                .addToAdditionalProperties("f:spec", Map.of("f:replicas", Map.of()))
+                                .endFieldsV1()
+                                .build(),
+                        new ManagedFieldsEntryBuilder()
+                                .withManager("kubectl-rollout")
+                                .withOperation("Update")
+                                .withFieldsType("FieldsV1")
+                                .withNewFieldsV1()
+                                .addToAdditionalProperties("f:spec", Map.of("f:paused", Map.of()))
+                                .endFieldsV1()
+                                .build()));
+
+        GoProxyCacheStatus status = compute(seen(paused, service()));
+
+        CacheCondition degraded = condition(status, CacheCondition.DEGRADED);
+        assertThat(degraded.getStatus()).isEqualTo("True");
+        assertThat(degraded.getReason()).isEqualTo("DeploymentPaused");
+        assertThat(degraded.getMessage())
+                .contains("The proxy Deployment builds is paused")
+                .contains("kubectl-rollout")
+                .contains("kubectl -n team-a rollout resume deployment/builds")
+                .contains("spec.holdRollout");
+        CacheCondition progressing = condition(status, CacheCondition.PROGRESSING);
+        assertThat(progressing.getStatus()).isEqualTo("False");
+        assertThat(progressing.getReason()).isEqualTo(CacheStatusCalculator.ROLLOUT_STUCK);
+        assertThat(progressing.getMessage())
+                .contains("0 of 1 proxy pod(s) updated")
+                .contains("(DeploymentPaused)");
+        assertThat(condition(status, CacheCondition.READY).getStatus())
+                .as("its pods still serve")
+                .isEqualTo("True");
+
+        Deployment pausedAfterItsRollout = deployment(1, 1, true);
+        pausedAfterItsRollout.getSpec().setPaused(true);
+        GoProxyCacheStatus nothingWaiting = compute(seen(pausedAfterItsRollout, service()));
+        assertThat(condition(nothingWaiting, CacheCondition.PROGRESSING).getReason())
+                .isEqualTo("RolledOut");
+        CacheCondition stillDegraded = condition(nothingWaiting, CacheCondition.DEGRADED);
+        assertThat(stillDegraded.getReason()).isEqualTo("DeploymentPaused");
+        assertThat(stillDegraded.getMessage())
+                .as("no manager recorded: said without one")
+                .contains("The proxy Deployment builds is paused (spec.paused)")
+                .contains("the next change");
+
+        Deployment resumed = deployment(1, 1, true);
+        resumed.getSpec().setPaused(false);
+        assertThat(condition(compute(seen(resumed, service())), CacheCondition.DEGRADED)
+                        .getReason())
+                .isEqualTo("AsExpected");
     }
 
     /**
