@@ -47,6 +47,12 @@ public final class CacheStatusCalculator {
     public static final String DEPLOYMENT_PAUSED = "DeploymentPaused";
 
     /**
+     * Degraded's reason (True) while the cache's volume claim is being deleted (kubectl delete pvc): it goes with the
+     * last pod that mounts it, and no new pod can start on it meanwhile.
+     */
+    public static final String VOLUME_CLAIM_DELETING = "VolumeClaimDeleting";
+
+    /**
      * Degraded's reason (False) when a ServiceMonitor is asked for where the cluster has no ServiceMonitor CRD: the
      * proxy serves, and nothing else needs attention, but the spec's ServiceMonitor is not made.
      */
@@ -377,10 +383,19 @@ public final class CacheStatusCalculator {
 
     /**
      * What keeps the rollout from going on until someone acts, as a Degraded condition: a StorageClass that does not
-     * exist (the claim never binds), pods the API server refuses, a rollout past its progress deadline, or a
-     * Deployment paused by hand.
+     * exist (the claim never binds), a claim being deleted, pods the API server refuses, a rollout past its progress
+     * deadline, or a Deployment paused by hand.
      */
     private static Optional<CacheCondition> rolloutBlocker(GoProxyCache cache, Observation seen) {
+        Optional<PersistentVolumeClaim> deleting =
+                seen.volumeClaim().filter(claim -> claim.getMetadata().getDeletionTimestamp() != null);
+        if (deleting.isPresent()) {
+            return Optional.of(new CacheCondition(
+                    CacheCondition.DEGRADED,
+                    CacheCondition.TRUE,
+                    VOLUME_CLAIM_DELETING,
+                    volumeClaimDeleting(cache, deleting.get())));
+        }
         if (seen.missingStorageClass().isPresent()) {
             return Optional.of(new CacheCondition(
                     CacheCondition.DEGRADED,
@@ -429,6 +444,24 @@ public final class CacheStatusCalculator {
                 + " The operator leaves spec.paused to whoever set it. Fix: kubectl -n "
                 + cache.getMetadata().getNamespace() + " rollout resume deployment/" + name
                 + ". To keep a cache's pods as they are on purpose, set spec.holdRollout to true instead.";
+    }
+
+    /**
+     * Kubernetes keeps a claim that is deleted while pods mount it (its pvc-protection finalizer) and lets no new pod
+     * mount it: a rolling update's new pod waits for it while the old pods keep it. Nothing takes a deletion back;
+     * once the last pod stops, the claim goes with what is cached on it and the operator makes a new, empty one.
+     */
+    private static String volumeClaimDeleting(GoProxyCache cache, PersistentVolumeClaim claim) {
+        String namespace = cache.getMetadata().getNamespace();
+        return "The volume claim " + claim.getMetadata().getName() + " is being deleted (since "
+                + claim.getMetadata().getDeletionTimestamp() + "): Kubernetes keeps it while proxy pods use it, "
+                + "then deletes it with the modules cached on it, and no deletion can be taken back. Until then no "
+                + "new proxy pod can start on it (a rollout's new pod, or one replacing a lost pod, waits: "
+                + "persistentvolumeclaim is being deleted). Fix: delete the proxy pods (kubectl -n " + namespace
+                + " delete pods -l " + CacheNames.INSTANCE_LABEL + "="
+                + cache.getMetadata().getName()
+                + "): the claim goes with them, the operator makes a new, empty one, and the new pods start on it; "
+                + "the cache fills again from its upstreams.";
     }
 
     /**

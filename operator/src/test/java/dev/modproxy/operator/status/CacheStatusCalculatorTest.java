@@ -510,6 +510,65 @@ class CacheStatusCalculatorTest {
         assertThat(status.getStorageCapacity()).isEqualTo("10Gi");
     }
 
+    /**
+     * A volume claim deleted by hand ({@code kubectl delete pvc}) stays, Terminating, while proxy pods use it, and no
+     * new pod may mount it: a rolling update of a cache with several pods waits on it for ever (its new pod Pending,
+     * "persistentvolumeclaim is being deleted", the old ones keeping the claim), and the claim goes with the modules
+     * cached on it once the last pod stops. The cache once said Progressing=True RollingOut and Degraded=False
+     * "Nothing needs attention" throughout.
+     */
+    @Test
+    void aVolumeClaimBeingDeletedIsDegradedSayingTheModulesGoAndHowToLetTheRolloutOn() {
+        PersistentVolumeClaim deleting = claim("10Gi");
+        deleting.getMetadata().setDeletionTimestamp("2026-01-01T09:58:00Z");
+        deleting.getMetadata().setFinalizers(List.of("kubernetes.io/pvc-protection"));
+        Deployment rolling = deployment(2, 2, true);
+        rolling.getStatus().setUpdatedReplicas(1);
+        rolling.getStatus().setReplicas(3);
+        Observation seen = new Observation(
+                Optional.of(rolling),
+                Optional.of(deleting),
+                Optional.of(service()),
+                List.of(),
+                Optional.empty(),
+                Optional.empty(),
+                true,
+                Optional.empty(),
+                false,
+                List.of());
+
+        GoProxyCacheStatus status = compute(seen);
+
+        CacheCondition degraded = condition(status, CacheCondition.DEGRADED);
+        assertThat(degraded.getStatus()).isEqualTo("True");
+        assertThat(degraded.getReason()).isEqualTo("VolumeClaimDeleting");
+        assertThat(degraded.getMessage())
+                .contains("The volume claim builds-cache is being deleted (since 2026-01-01T09:58:00Z)")
+                .contains("modules cached on it")
+                .contains("kubectl -n team-a delete pods -l app.kubernetes.io/instance=builds");
+        CacheCondition progressing = condition(status, CacheCondition.PROGRESSING);
+        assertThat(progressing.getStatus()).isEqualTo("False");
+        assertThat(progressing.getReason()).isEqualTo(CacheStatusCalculator.ROLLOUT_STUCK);
+        assertThat(progressing.getMessage()).contains("(VolumeClaimDeleting)");
+        assertThat(condition(status, CacheCondition.READY).getStatus())
+                .as("its pods still serve")
+                .isEqualTo("True");
+
+        Observation kept = new Observation(
+                Optional.of(deployment(1, 1, true)),
+                Optional.of(claim("10Gi")),
+                Optional.of(service()),
+                List.of(),
+                Optional.empty(),
+                Optional.empty(),
+                true,
+                Optional.empty(),
+                false,
+                List.of());
+        assertThat(condition(compute(kept), CacheCondition.DEGRADED).getReason())
+                .isEqualTo("AsExpected");
+    }
+
     @Test
     void aClaimPendingOnAStorageClassThatDoesNotExistIsDegradedNamingTheClassAndTheFix() {
         Observation seen = new Observation(
