@@ -387,8 +387,10 @@ public final class CacheStatusCalculator {
      * deadline, or a Deployment paused by hand.
      */
     private static Optional<CacheCondition> rolloutBlocker(GoProxyCache cache, Observation seen) {
-        Optional<PersistentVolumeClaim> deleting =
-                seen.volumeClaim().filter(claim -> claim.getMetadata().getDeletionTimestamp() != null);
+        // on a move to object storage the operator deletes the claim itself, and the new pods do not mount it
+        Optional<PersistentVolumeClaim> deleting = seen.volumeClaim()
+                .filter(claim -> claim.getMetadata().getDeletionTimestamp() != null)
+                .filter(claim -> cache.getSpec().getObjectStorage() == null);
         if (deleting.isPresent()) {
             return Optional.of(new CacheCondition(
                     CacheCondition.DEGRADED,

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.modproxy.operator.api.v1alpha1.CacheCondition;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheStatus;
+import dev.modproxy.operator.api.v1alpha1.ObjectStorage;
 import dev.modproxy.operator.dependent.CacheNames;
 import dev.modproxy.operator.dependent.PodTemplateDrift;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
@@ -566,6 +567,16 @@ class CacheStatusCalculatorTest {
                 false,
                 List.of());
         assertThat(condition(compute(kept), CacheCondition.DEGRADED).getReason())
+                .isEqualTo("AsExpected");
+
+        GoProxyCache movedToObjectStorage = cache("team-a", "builds", spec -> {
+            ObjectStorage bucket = new ObjectStorage();
+            bucket.setBucket("modules");
+            spec.setObjectStorage(bucket);
+        });
+        assertThat(condition(CacheStatusCalculator.compute(movedToObjectStorage, seen, T0), CacheCondition.DEGRADED)
+                        .getReason())
+                .as("the operator deletes the claim itself on a move to object storage, whose pods do not mount it")
                 .isEqualTo("AsExpected");
     }
 
