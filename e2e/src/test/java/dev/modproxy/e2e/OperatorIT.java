@@ -1571,6 +1571,94 @@ class OperatorIT {
                 .delete();
     }
 
+    /**
+     * {@code kubectl rollout pause} of the proxy Deployment: a new upstream stays in its template, not in the pods.
+     * Degraded=True DeploymentPaused naming kubectl-rollout and the resume command, Progressing=False RolloutStuck;
+     * the operator leaves spec.paused alone, and once resumed the change rolls out. The cache once said
+     * Progressing=True RollingOut and "Nothing needs attention" for as long as it stayed paused.
+     */
+    @Test
+    void aDeploymentPausedByHandIsDegradedUntilResumedAndTheOperatorLeavesItPaused() {
+        String namespace = Namespaces.of("paused");
+        create(namespace, "default", Caches.smallSpec());
+        awaitReady(namespace, "default");
+        kubectlIn(namespace, "rollout", "pause", "deployment/default");
+
+        editSpec(namespace, "default", spec -> spec.put("upstream", "https://goproxy.cn"));
+
+        awaitDegraded(
+                namespace,
+                "default",
+                "DeploymentPaused",
+                "kubectl-rollout",
+                "kubectl -n " + namespace + " rollout resume deployment/default");
+        assertStuck(namespace, "default", "DeploymentPaused");
+        assertThat(deployment(namespace, "default").getSpec().getPaused())
+                .as("spec.paused is the other manager's")
+                .isTrue();
+
+        kubectlIn(namespace, "rollout", "resume", "deployment/default");
+
+        await("GoProxyCache " + namespace + "/default rolled out after the resume")
+                .atMost(READY_WITHIN)
+                .until(() -> Caches.conditionIs(Caches.get(admin, namespace, "default"), "Degraded", "False")
+                        && Caches.condition(Caches.get(admin, namespace, "default"), "Progressing")
+                                .map(c -> "RolledOut".equals(c.get("reason")))
+                                .orElse(false));
+    }
+
+    /**
+     * {@code kubectl delete pvc} of a cache with two pods on a ReadWriteMany claim: the claim stays Terminating while
+     * the pods mount it, and a new upstream's rolling update waits for ever (its new pod Pending, "persistentvolumeclaim
+     * is being deleted"). Degraded=True VolumeClaimDeleting says so and how to let it go; Progressing=False
+     * RolloutStuck. Deleting the pods, as it says, ends it: a new claim is made, bound, and the cache rolls out.
+     */
+    @Test
+    void aClaimDeletedWhilePodsMountItIsDegradedAndDeletingThePodsAsItSaysEndsIt() {
+        String namespace = Namespaces.of("claim-deleted");
+        Map<String, Object> spec = Caches.smallSpec();
+        spec.put("replicas", 2);
+        spec.put("storage", Map.of("size", "1Gi", "accessModes", List.of("ReadWriteMany")));
+        create(namespace, "default", spec);
+        awaitReady(namespace, "default");
+        String before = admin.persistentVolumeClaims()
+                .inNamespace(namespace)
+                .withName("default-cache")
+                .get()
+                .getMetadata()
+                .getUid();
+        kubectlIn(namespace, "delete", "pvc", "default-cache", "--wait=false");
+
+        editSpec(namespace, "default", s -> s.put("upstream", "https://goproxy.cn"));
+
+        awaitDegraded(
+                namespace,
+                "default",
+                "VolumeClaimDeleting",
+                "default-cache is being deleted",
+                "kubectl -n " + namespace + " delete pods -l app.kubernetes.io/instance=default");
+        assertStuck(namespace, "default", "VolumeClaimDeleting");
+
+        kubectlIn(namespace, "delete", "pods", "-l", "app.kubernetes.io/instance=default", "--wait=false");
+
+        await("GoProxyCache " + namespace + "/default on a new claim, rolled out")
+                .atMost(READY_WITHIN)
+                .until(() -> {
+                    PersistentVolumeClaim claim = admin.persistentVolumeClaims()
+                            .inNamespace(namespace)
+                            .withName("default-cache")
+                            .get();
+                    GenericKubernetesResource cache = Caches.get(admin, namespace, "default");
+                    return claim != null
+                            && !before.equals(claim.getMetadata().getUid())
+                            && Caches.conditionIs(cache, "Ready", "True")
+                            && Caches.conditionIs(cache, "Degraded", "False")
+                            && Caches.condition(cache, "Progressing")
+                                    .map(c -> "RolledOut".equals(c.get("reason")))
+                                    .orElse(false);
+                });
+    }
+
     /** Progressing=False RolloutStuck naming the Degraded reason that stops the rollout, as the operator reports. */
     private void assertStuck(String namespace, String name, String cause) {
         await("GoProxyCache " + namespace + "/" + name + " Progressing=False RolloutStuck (operator log: "

@@ -17,6 +17,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -37,6 +38,19 @@ public final class CacheStatusCalculator {
      * StorageClass, refused pods, a rollout past its deadline): False, as no progress is under way.
      */
     public static final String ROLLOUT_STUCK = "RolloutStuck";
+
+    /**
+     * Degraded's reason (True) while the proxy Deployment is paused ({@code kubectl rollout pause}): nothing the
+     * operator writes to its pod template reaches the pods. The operator does not own {@code spec.paused} and leaves
+     * it to whoever set it; spec.holdRollout is the cache's own way to hold its pods.
+     */
+    public static final String DEPLOYMENT_PAUSED = "DeploymentPaused";
+
+    /**
+     * Degraded's reason (True) while the cache's volume claim is being deleted (kubectl delete pvc): it goes with the
+     * last pod that mounts it, and no new pod can start on it meanwhile.
+     */
+    public static final String VOLUME_CLAIM_DELETING = "VolumeClaimDeleting";
 
     /**
      * Degraded's reason (False) when a ServiceMonitor is asked for where the cluster has no ServiceMonitor CRD: the
@@ -369,9 +383,21 @@ public final class CacheStatusCalculator {
 
     /**
      * What keeps the rollout from going on until someone acts, as a Degraded condition: a StorageClass that does not
-     * exist (the claim never binds), pods the API server refuses, or a rollout past its progress deadline.
+     * exist (the claim never binds), a claim being deleted, pods the API server refuses, a rollout past its progress
+     * deadline, or a Deployment paused by hand.
      */
     private static Optional<CacheCondition> rolloutBlocker(GoProxyCache cache, Observation seen) {
+        // on a move to object storage the operator deletes the claim itself, and the new pods do not mount it
+        Optional<PersistentVolumeClaim> deleting = seen.volumeClaim()
+                .filter(claim -> claim.getMetadata().getDeletionTimestamp() != null)
+                .filter(claim -> cache.getSpec().getObjectStorage() == null);
+        if (deleting.isPresent()) {
+            return Optional.of(new CacheCondition(
+                    CacheCondition.DEGRADED,
+                    CacheCondition.TRUE,
+                    VOLUME_CLAIM_DELETING,
+                    volumeClaimDeleting(cache, deleting.get())));
+        }
         if (seen.missingStorageClass().isPresent()) {
             return Optional.of(new CacheCondition(
                     CacheCondition.DEGRADED,
@@ -379,9 +405,65 @@ public final class CacheStatusCalculator {
                     "StorageClassNotFound",
                     storageClassNotFound(cache, seen.missingStorageClass().get())));
         }
-        return seen.deployment()
+        Optional<CacheCondition> failed = seen.deployment()
                 .flatMap(d -> rolloutProblem(cache, d, pendingClaim(seen)))
                 .map(stuck -> new CacheCondition(CacheCondition.DEGRADED, CacheCondition.TRUE, "RolloutFailed", stuck));
+        if (failed.isPresent()) {
+            return failed;
+        }
+        return seen.deployment()
+                .filter(d ->
+                        d.getSpec() != null && Boolean.TRUE.equals(d.getSpec().getPaused()))
+                .map(d -> new CacheCondition(
+                        CacheCondition.DEGRADED, CacheCondition.TRUE, DEPLOYMENT_PAUSED, deploymentPaused(cache, d)));
+    }
+
+    /**
+     * Who paused the Deployment (the field manager holding {@code spec.paused}, kubectl-rollout for {@code kubectl
+     * rollout pause}), and how to resume it. Paused, it still replaces lost pods, but rolls out no new template.
+     */
+    private static String deploymentPaused(GoProxyCache cache, Deployment deployment) {
+        String name = deployment.getMetadata().getName();
+        String pausedBy = Optional.ofNullable(deployment.getMetadata().getManagedFields()).orElse(List.of()).stream()
+                .filter(entry -> entry.getFieldsV1() != null
+                        && entry.getFieldsV1().getAdditionalProperties().get("f:spec") instanceof Map<?, ?> spec
+                        && spec.containsKey("f:paused"))
+                .map(entry -> entry.getManager() == null ? "(unnamed)" : entry.getManager())
+                .findFirst()
+                .map(manager -> "spec.paused, set by " + manager)
+                .orElse("spec.paused");
+        DeploymentStatus ds = Optional.ofNullable(deployment.getStatus()).orElseGet(DeploymentStatus::new);
+        int wanted = Optional.ofNullable(deployment.getSpec().getReplicas()).orElse(1);
+        boolean waiting = orZero(ds.getUpdatedReplicas()) < wanted
+                || (ds.getObservedGeneration() != null
+                        && deployment.getMetadata().getGeneration() != null
+                        && ds.getObservedGeneration() < deployment.getMetadata().getGeneration());
+        return "The proxy Deployment " + name + " is paused (" + pausedBy + "): "
+                + (waiting
+                        ? "the current settings do not reach the proxy pods, which keep earlier ones."
+                        : "its pods run the current settings, but the next change (of this spec, or the proxy "
+                                + "image an operator upgrade brings) will not reach them.")
+                + " The operator leaves spec.paused to whoever set it. Fix: kubectl -n "
+                + cache.getMetadata().getNamespace() + " rollout resume deployment/" + name
+                + ". To keep a cache's pods as they are on purpose, set spec.holdRollout to true instead.";
+    }
+
+    /**
+     * Kubernetes keeps a claim that is deleted while pods mount it (its pvc-protection finalizer) and lets no new pod
+     * mount it: a rolling update's new pod waits for it while the old pods keep it. Nothing takes a deletion back;
+     * once the last pod stops, the claim goes with what is cached on it and the operator makes a new, empty one.
+     */
+    private static String volumeClaimDeleting(GoProxyCache cache, PersistentVolumeClaim claim) {
+        String namespace = cache.getMetadata().getNamespace();
+        return "The volume claim " + claim.getMetadata().getName() + " is being deleted (since "
+                + claim.getMetadata().getDeletionTimestamp() + "): Kubernetes keeps it while proxy pods use it, "
+                + "then deletes it with the modules cached on it, and no deletion can be taken back. Until then no "
+                + "new proxy pod can start on it (a rollout's new pod, or one replacing a lost pod, waits: "
+                + "persistentvolumeclaim is being deleted). Fix: delete the proxy pods (kubectl -n " + namespace
+                + " delete pods -l " + CacheNames.INSTANCE_LABEL + "="
+                + cache.getMetadata().getName()
+                + "): the claim goes with them, the operator makes a new, empty one, and the new pods start on it; "
+                + "the cache fills again from its upstreams.";
     }
 
     /**

@@ -6,9 +6,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.modproxy.operator.api.v1alpha1.CacheCondition;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheStatus;
+import dev.modproxy.operator.api.v1alpha1.ObjectStorage;
 import dev.modproxy.operator.dependent.CacheNames;
 import dev.modproxy.operator.dependent.PodTemplateDrift;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
+import io.fabric8.kubernetes.api.model.ManagedFieldsEntryBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -19,6 +21,7 @@ import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentConditionBuilder;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -508,6 +511,75 @@ class CacheStatusCalculatorTest {
         assertThat(status.getStorageCapacity()).isEqualTo("10Gi");
     }
 
+    /**
+     * A volume claim deleted by hand ({@code kubectl delete pvc}) stays, Terminating, while proxy pods use it, and no
+     * new pod may mount it: a rolling update of a cache with several pods waits on it for ever (its new pod Pending,
+     * "persistentvolumeclaim is being deleted", the old ones keeping the claim), and the claim goes with the modules
+     * cached on it once the last pod stops. The cache once said Progressing=True RollingOut and Degraded=False
+     * "Nothing needs attention" throughout.
+     */
+    @Test
+    void aVolumeClaimBeingDeletedIsDegradedSayingTheModulesGoAndHowToLetTheRolloutOn() {
+        PersistentVolumeClaim deleting = claim("10Gi");
+        deleting.getMetadata().setDeletionTimestamp("2026-01-01T09:58:00Z");
+        deleting.getMetadata().setFinalizers(List.of("kubernetes.io/pvc-protection"));
+        Deployment rolling = deployment(2, 2, true);
+        rolling.getStatus().setUpdatedReplicas(1);
+        rolling.getStatus().setReplicas(3);
+        Observation seen = new Observation(
+                Optional.of(rolling),
+                Optional.of(deleting),
+                Optional.of(service()),
+                List.of(),
+                Optional.empty(),
+                Optional.empty(),
+                true,
+                Optional.empty(),
+                false,
+                List.of());
+
+        GoProxyCacheStatus status = compute(seen);
+
+        CacheCondition degraded = condition(status, CacheCondition.DEGRADED);
+        assertThat(degraded.getStatus()).isEqualTo("True");
+        assertThat(degraded.getReason()).isEqualTo("VolumeClaimDeleting");
+        assertThat(degraded.getMessage())
+                .contains("The volume claim builds-cache is being deleted (since 2026-01-01T09:58:00Z)")
+                .contains("modules cached on it")
+                .contains("kubectl -n team-a delete pods -l app.kubernetes.io/instance=builds");
+        CacheCondition progressing = condition(status, CacheCondition.PROGRESSING);
+        assertThat(progressing.getStatus()).isEqualTo("False");
+        assertThat(progressing.getReason()).isEqualTo(CacheStatusCalculator.ROLLOUT_STUCK);
+        assertThat(progressing.getMessage()).contains("(VolumeClaimDeleting)");
+        assertThat(condition(status, CacheCondition.READY).getStatus())
+                .as("its pods still serve")
+                .isEqualTo("True");
+
+        Observation kept = new Observation(
+                Optional.of(deployment(1, 1, true)),
+                Optional.of(claim("10Gi")),
+                Optional.of(service()),
+                List.of(),
+                Optional.empty(),
+                Optional.empty(),
+                true,
+                Optional.empty(),
+                false,
+                List.of());
+        assertThat(condition(compute(kept), CacheCondition.DEGRADED).getReason())
+                .isEqualTo("AsExpected");
+
+        GoProxyCache movedToObjectStorage = cache("team-a", "builds", spec -> {
+            ObjectStorage bucket = new ObjectStorage();
+            bucket.setBucket("modules");
+            spec.setObjectStorage(bucket);
+        });
+        assertThat(condition(CacheStatusCalculator.compute(movedToObjectStorage, seen, T0), CacheCondition.DEGRADED)
+                        .getReason())
+                .as("the operator deletes the claim itself on a move to object storage, whose pods do not mount it")
+                .isEqualTo("AsExpected");
+    }
+
     @Test
     void aClaimPendingOnAStorageClassThatDoesNotExistIsDegradedNamingTheClassAndTheFix() {
         Observation seen = new Observation(
@@ -670,6 +742,75 @@ class CacheStatusCalculatorTest {
                 condition(compute(seen(deployment(1, 0, false), service())), CacheCondition.PROGRESSING);
         assertThat(underWay.getStatus()).isEqualTo("True");
         assertThat(underWay.getReason()).isEqualTo("RollingOut");
+    }
+
+    /**
+     * A Deployment paused by hand ({@code kubectl rollout pause}) rolls out nothing: new settings, a new image and a
+     * pod template taken back stay in the template, not the pods. The cache once said Progressing=True RollingOut
+     * "0 of 1 proxy pod(s) updated" for as long as it stayed paused, with Degraded=False "Nothing needs attention".
+     * The operator does not own spec.paused and does not take it back; it says who paused it and how to resume.
+     */
+    @Test
+    void aDeploymentPausedByHandIsDegradedNamingWhoPausedItAndTheRolloutStuck() {
+        Deployment paused = deployment(1, 1, true);
+        paused.getSpec().setPaused(true);
+        paused.getStatus().setUpdatedReplicas(0);
+        paused.getMetadata()
+                .setManagedFields(List.of(
+                        new ManagedFieldsEntryBuilder()
+                                .withManager("goproxycache")
+                                .withOperation("Apply")
+                                .withFieldsType("FieldsV1")
+                                .withNewFieldsV1()
+                                .addToAdditionalProperties("f:spec", Map.of("f:replicas", Map.of()))
+                                .endFieldsV1()
+                                .build(),
+                        new ManagedFieldsEntryBuilder()
+                                .withManager("kubectl-rollout")
+                                .withOperation("Update")
+                                .withFieldsType("FieldsV1")
+                                .withNewFieldsV1()
+                                .addToAdditionalProperties("f:spec", Map.of("f:paused", Map.of()))
+                                .endFieldsV1()
+                                .build()));
+
+        GoProxyCacheStatus status = compute(seen(paused, service()));
+
+        CacheCondition degraded = condition(status, CacheCondition.DEGRADED);
+        assertThat(degraded.getStatus()).isEqualTo("True");
+        assertThat(degraded.getReason()).isEqualTo("DeploymentPaused");
+        assertThat(degraded.getMessage())
+                .contains("The proxy Deployment builds is paused")
+                .contains("kubectl-rollout")
+                .contains("kubectl -n team-a rollout resume deployment/builds")
+                .contains("spec.holdRollout");
+        CacheCondition progressing = condition(status, CacheCondition.PROGRESSING);
+        assertThat(progressing.getStatus()).isEqualTo("False");
+        assertThat(progressing.getReason()).isEqualTo(CacheStatusCalculator.ROLLOUT_STUCK);
+        assertThat(progressing.getMessage())
+                .contains("0 of 1 proxy pod(s) updated")
+                .contains("(DeploymentPaused)");
+        assertThat(condition(status, CacheCondition.READY).getStatus())
+                .as("its pods still serve")
+                .isEqualTo("True");
+
+        Deployment pausedAfterItsRollout = deployment(1, 1, true);
+        pausedAfterItsRollout.getSpec().setPaused(true);
+        GoProxyCacheStatus nothingWaiting = compute(seen(pausedAfterItsRollout, service()));
+        assertThat(condition(nothingWaiting, CacheCondition.PROGRESSING).getReason())
+                .isEqualTo("RolledOut");
+        CacheCondition stillDegraded = condition(nothingWaiting, CacheCondition.DEGRADED);
+        assertThat(stillDegraded.getReason()).isEqualTo("DeploymentPaused");
+        assertThat(stillDegraded.getMessage())
+                .as("no manager recorded: said without one")
+                .contains("The proxy Deployment builds is paused (spec.paused)")
+                .contains("the next change");
+
+        Deployment resumed = deployment(1, 1, true);
+        resumed.getSpec().setPaused(false);
+        assertThat(condition(compute(seen(resumed, service())), CacheCondition.DEGRADED)
+                        .getReason())
+                .isEqualTo("AsExpected");
     }
 
     /**
