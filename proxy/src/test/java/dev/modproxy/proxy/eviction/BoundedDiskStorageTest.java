@@ -398,6 +398,93 @@ class BoundedDiskStorageTest {
         assertFalse(stored(module(0)), "released, so it went first");
     }
 
+    /** A walk keeps at most its bound of candidates: when more must go, the next walks find the next oldest. */
+    @Test
+    void moreToGoThanAWalkKeepsIsFreedByWalkingAgain() throws IOException {
+        LocalDiskStorage disk = new LocalDiskStorage(root);
+        disk.counted().join();
+        storage = new BoundedDiskStorage(
+                disk,
+                new BoundedDiskStorage.Settings(
+                        new Watermarks(0.9, 0.3, OptionalLong.of(1000)),
+                        Duration.ofSeconds(1),
+                        Duration.ofMinutes(10),
+                        Duration.ofHours(1)),
+                VolumeSpace.unbounded(),
+                clock,
+                evicted::addAndGet,
+                3);
+        StoredObject served = null;
+        for (int i = 0; i < 9; i++) {
+            put(module(i), 100);
+            if (i == 0) { // the oldest, in use: each walk finds it again
+                served = storage.lookup(module(0)).orElseThrow();
+            }
+        }
+        int walksBefore = storage.walks();
+
+        put(module(9), 100); // 1000 bytes, over 900: down to 300, seven to go, three at most per walk
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> storage.usage().bytes() <= 300);
+        assertEquals(List.of(1, 2, 3, 4, 5, 6, 7), missing(10), "module 0 is served: the next seven go");
+        assertEquals(4, storage.walks() - walksBefore, "module 0 and the next two oldest each walk: 2, 2, 2 and 1 go");
+        served.release();
+    }
+
+    /**
+     * Over the mark with every object in use, each write's check walked the whole tree again (a million files each
+     * time) to find the same nothing. The next walk waits for the release of one of the objects it found in use, or
+     * for the next periodic check.
+     */
+    @Test
+    void aCheckThatCouldFreeNothingIsNotWalkedAgainAtEachWrite() throws IOException {
+        open();
+        for (int i = 0; i < 9; i++) {
+            put(module(i), 100);
+        }
+        List<StoredObject> served = new java.util.ArrayList<>();
+        for (int i = 0; i < 9; i++) {
+            clock.advance(Duration.ofMinutes(1));
+            served.add(storage.lookup(module(i)).orElseThrow()); // module 0 the least recently used
+        }
+        StoredObject fresh = commit(module(9), 100); // 1000 bytes: over the 900 mark, everything in use
+        assertEquals(0, storage.evictIfNeeded());
+        int walks = storage.walks();
+
+        put(module(10), 100);
+        assertEquals(0, storage.evictIfNeeded(), "a write's check finds the last walk's finding standing");
+        assertEquals(walks, storage.walks(), "and does not walk");
+
+        served.get(0).release();
+        assertEquals(
+                2,
+                storage.evictIfNeeded(),
+                "1100 bytes down to 750: module 0, released, and module 10, the only other not in use");
+        assertTrue(storage.walks() > walks, "module 0 was found in use: its release ends the finding");
+        assertEquals(List.of(0, 10), missing(11));
+        served.subList(1, 9).forEach(StoredObject::release);
+        fresh.release();
+    }
+
+    /** With everything in use, a walk finding nothing to remove is walked again at the next periodic check. */
+    @Test
+    void aCheckThatCouldFreeNothingIsWalkedAgainAtTheNextPeriodicCheck() throws IOException {
+        open();
+        List<StoredObject> served = new java.util.ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            served.add(commit(module(i), 100)); // 1000 bytes, all being served
+        }
+        assertEquals(0, storage.evictIfNeeded());
+        int walks = storage.walks();
+        assertEquals(0, storage.evictIfNeeded());
+        assertEquals(walks, storage.walks());
+
+        clock.advance(Duration.ofHours(1));
+        assertEquals(3, storage.evictIfNeeded(), "their leases past their 10 minutes, 1000 bytes down to 750");
+        assertEquals(walks + 1, storage.walks(), "the periodic check walks again");
+        served.forEach(StoredObject::release);
+    }
+
     @Test
     void writesStageOutsideWhatEvictionSees() throws IOException {
         open();
