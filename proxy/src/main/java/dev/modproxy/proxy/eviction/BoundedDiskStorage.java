@@ -234,12 +234,20 @@ public final class BoundedDiskStorage extends ForwardingStorage implements AutoC
         }
     }
 
+    /**
+     * Runs a check on the eviction thread. Nothing it throws may escape: a periodic task that throws is never run
+     * again, and the cache would then go unchecked, without a word, but for the checks writes ask for. An Error (an
+     * OutOfMemoryError) is logged at ERROR and the next check still runs.
+     */
     private void queuedCheck() {
         checkQueued.set(false);
         try {
             evictIfNeeded();
         } catch (IOException | RuntimeException e) {
             LOG.warnf(e, "eviction check of %s failed", disk.describe());
+        } catch (Error e) {
+            LOG.errorf(e, "eviction check of %s failed; the next check runs all the same", disk.describe());
+        }
     }
 
     /** Checks the watermarks now and evicts if needed; returns the number of objects removed. */

@@ -539,4 +539,33 @@ class BoundedDiskStorageTest {
     private boolean stored(StorageKey key) {
         return Files.exists(root.resolve(key.value()));
     }
+
+    /**
+     * A check that ends in an Error (the walk's list of a million candidates takes about 180 MB, more than the default
+     * 128 MiB heap: OutOfMemoryError) is not caught by the periodic check, and a periodic task that throws is never run
+     * again: the cache then goes unchecked, without a word, but for the checks writes ask for.
+     */
+    @Test
+    void aCheckEndingInAnErrorDoesNotStopThePeriodicChecks() throws IOException {
+        AtomicLong calls = new AtomicLong();
+        LocalDiskStorage disk = new LocalDiskStorage(root);
+        disk.counted().join();
+        storage = new BoundedDiskStorage(
+                disk,
+                new BoundedDiskStorage.Settings(
+                        new Watermarks(0.9, 0.75, OptionalLong.empty()),
+                        Duration.ofSeconds(1),
+                        Duration.ofMinutes(10),
+                        Duration.ofMillis(20)),
+                SettableVolume.of(1000, () -> {
+                    if (calls.incrementAndGet() == 1) {
+                        throw new OutOfMemoryError("Java heap space (as the walk of a large cache ran out of it)");
+                    }
+                    return 0;
+                }),
+                clock,
+                evicted::addAndGet);
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> calls.get() >= 3);
+    }
 }
