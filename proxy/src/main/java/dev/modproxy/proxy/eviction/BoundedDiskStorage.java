@@ -118,24 +118,24 @@ public final class BoundedDiskStorage extends ForwardingStorage implements AutoC
 
     @Override
     public Optional<StoredObject> lookup(StorageKey key) throws IOException {
-        leases.acquire(key); // before the lookup: eviction cannot slip in between finding and serving
+        long lease = leases.acquire(key); // before the lookup: eviction cannot slip in between finding and serving
         Optional<StoredObject> found;
         try {
             found = disk.lookup(key);
         } catch (IOException | RuntimeException e) {
-            leases.release(key);
+            leases.release(key, lease);
             throw e;
         }
         if (found.isEmpty()) {
-            leases.release(key);
+            leases.release(key, lease);
             return found;
         }
         touch(disk.fileFor(key), false);
-        return Optional.of(found.get().withRelease(() -> release(key)));
+        return Optional.of(found.get().withRelease(() -> release(key, lease)));
     }
 
-    private void release(StorageKey key) {
-        boolean lastOfDoomed = leases.release(key);
+    private void release(StorageKey key, long lease) {
+        boolean lastOfDoomed = leases.release(key, lease);
         if (fruitlessUntilMillis != 0 && fruitlessFoundInUse.contains(key)) {
             fruitlessUntilMillis = 0; // what the last walk could not remove may go now
         }
@@ -187,16 +187,16 @@ public final class BoundedDiskStorage extends ForwardingStorage implements AutoC
                 touch(inner.stagedFile(), true);
                 // leased before it is published: the check this commit asks for must not remove it before
                 // the writer has served it (a nearly full volume evicted fresh answers, and the client got a 503)
-                leases.acquireNew(key);
+                long lease = leases.acquireNew(key);
                 StoredObject stored;
                 try {
                     stored = inner.commit();
                 } catch (IOException | RuntimeException e) {
-                    leases.release(key);
+                    leases.release(key, lease);
                     throw e;
                 }
                 requestCheck();
-                return stored.withRelease(() -> release(key));
+                return stored.withRelease(() -> release(key, lease));
             }
         };
     }

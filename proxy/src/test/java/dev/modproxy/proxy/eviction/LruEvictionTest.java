@@ -35,11 +35,11 @@ class LruEvictionTest {
         LruEviction eviction = new LruEviction(disk, leases, evicted -> {});
         LruEviction.Holdings held = eviction.scan(root, 1);
 
-        leases.acquireNew(list); // as a commit takes its lease, then publishes
+        long lease = leases.acquireNew(list); // as a commit takes its lease, then publishes
         write(disk, list, 100);
         eviction.free(held, 0, 0, 900);
 
-        assertFalse(leases.release(list), "the list that fits is not removed at its writer's release");
+        assertFalse(leases.release(list, lease), "the list that fits is not removed at its writer's release");
         assertEquals(100, Files.size(root.resolve("example.com/m/@v/list")));
     }
 
