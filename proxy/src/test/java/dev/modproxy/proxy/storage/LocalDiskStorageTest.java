@@ -282,6 +282,25 @@ class LocalDiskStorageTest {
         return new StorageKey("example.com/m" + i + "/@v/v1.0.0.mod");
     }
 
+    /**
+     * A staged file is made, then opened: when the opening fails (here: a directory in its place; on a volume, one
+     * gone read-only or out of file descriptors), the file made was left behind until the next start's clean-up.
+     */
+    @Test
+    void aStagedFileThatCannotBeOpenedIsNotLeftBehind() throws IOException {
+        Path staged = root.resolve("put-1.part");
+        Files.createDirectory(staged);
+
+        assertThrows(IOException.class, () -> new StagedWriter(staged, true) {
+            @Override
+            StoredObject publish(Path stagedFile, long size) {
+                throw new AssertionError("never opened, never published");
+            }
+        });
+
+        assertFalse(Files.exists(staged));
+    }
+
     @Test
     void replacingAndDeletingKeepTheTotalsRight() throws IOException {
         LocalDiskStorage storage = new LocalDiskStorage(root);
