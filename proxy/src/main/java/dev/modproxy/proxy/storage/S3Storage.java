@@ -179,13 +179,6 @@ public final class S3Storage implements Storage, AutoCloseable {
         return counted;
     }
 
-    /** Recounts the bucket: other replicas write to it too, so local counting alone drifts. */
-    public void refreshUsage() throws IOException {
-        Tally listed = tally();
-        bytes.set(listed.bytes());
-        entries.set(listed.objects());
-    }
-
     private record Tally(long objects, long bytes) {}
 
     /** Lists the bucket under the prefix and adds up what is there. */
