@@ -57,6 +57,17 @@ public final class BoundedDiskStorage extends ForwardingStorage implements AutoC
     private final WarningPace volumeFullWarnings;
     /** The last walk's finding that the volume is full of what is not the cache's, while it stands; guarded by this. */
     private NotOurs volumeFullOfNotOurs;
+    /**
+     * Until when the last walk's finding that nothing could be removed (all it needed was in use) stands: until the
+     * next periodic check, or until one of those objects is released, writes asking for checks do not walk the whole
+     * tree again. Written under this; released by readers.
+     */
+    private volatile long fruitlessUntilMillis;
+    /** The objects the fruitless walk found in use, whose release ends its finding. */
+    private volatile java.util.Set<StorageKey> fruitlessFoundInUse = java.util.Set.of();
+
+    /** Walks one check may take to find what is to go (each keeps at most LruEviction.MAX_CANDIDATES). */
+    static final int MAX_PASSES = 20;
 
     /**
      * The volume was over its mark with {@code used} bytes, too few of them the cache's to evict. It stands until
@@ -73,6 +84,17 @@ public final class BoundedDiskStorage extends ForwardingStorage implements AutoC
 
     public BoundedDiskStorage(
             LocalDiskStorage disk, Settings settings, VolumeSpace volume, Clock clock, LongConsumer evicted) {
+        this(disk, settings, volume, clock, evicted, LruEviction.MAX_CANDIDATES);
+    }
+
+    /** @param maxCandidates the most objects one walk keeps as candidates (tests lower it) */
+    BoundedDiskStorage(
+            LocalDiskStorage disk,
+            Settings settings,
+            VolumeSpace volume,
+            Clock clock,
+            LongConsumer evicted,
+            int maxCandidates) {
         super(disk);
         this.disk = disk;
         this.settings = settings;
@@ -81,7 +103,7 @@ public final class BoundedDiskStorage extends ForwardingStorage implements AutoC
         this.leases = new ServingLeases(settings.maxLease(), clock);
         this.volumeFullWarnings = new WarningPace(VOLUME_WARNING_INTERVAL, clock);
         // evictions go through the disk's delete, so removal listeners added here hear of them too
-        this.eviction = new LruEviction(disk, leases, evicted);
+        this.eviction = new LruEviction(disk, leases, evicted, maxCandidates);
         ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "modproxy-eviction");
             t.setDaemon(true);
@@ -96,24 +118,28 @@ public final class BoundedDiskStorage extends ForwardingStorage implements AutoC
 
     @Override
     public Optional<StoredObject> lookup(StorageKey key) throws IOException {
-        leases.acquire(key); // before the lookup: eviction cannot slip in between finding and serving
+        long lease = leases.acquire(key); // before the lookup: eviction cannot slip in between finding and serving
         Optional<StoredObject> found;
         try {
             found = disk.lookup(key);
         } catch (IOException | RuntimeException e) {
-            leases.release(key);
+            leases.release(key, lease);
             throw e;
         }
         if (found.isEmpty()) {
-            leases.release(key);
+            leases.release(key, lease);
             return found;
         }
         touch(disk.fileFor(key), false);
-        return Optional.of(found.get().withRelease(() -> release(key)));
+        return Optional.of(found.get().withRelease(() -> release(key, lease)));
     }
 
-    private void release(StorageKey key) {
-        if (leases.release(key)) {
+    private void release(StorageKey key, long lease) {
+        boolean lastOfDoomed = leases.release(key, lease);
+        if (fruitlessUntilMillis != 0 && fruitlessFoundInUse.contains(key)) {
+            fruitlessUntilMillis = 0; // what the last walk could not remove may go now
+        }
+        if (lastOfDoomed) {
             // the last reader of an object too large to keep: removed on the eviction thread, not the reader's
             try {
                 checker.execute(() -> {
@@ -161,16 +187,16 @@ public final class BoundedDiskStorage extends ForwardingStorage implements AutoC
                 touch(inner.stagedFile(), true);
                 // leased before it is published: the check this commit asks for must not remove it before
                 // the writer has served it (a nearly full volume evicted fresh answers, and the client got a 503)
-                leases.acquireNew(key);
+                long lease = leases.acquireNew(key);
                 StoredObject stored;
                 try {
                     stored = inner.commit();
                 } catch (IOException | RuntimeException e) {
-                    leases.release(key);
+                    leases.release(key, lease);
                     throw e;
                 }
                 requestCheck();
-                return stored.withRelease(() -> release(key));
+                return stored.withRelease(() -> release(key, lease));
             }
         };
     }
@@ -208,12 +234,19 @@ public final class BoundedDiskStorage extends ForwardingStorage implements AutoC
         }
     }
 
+    /**
+     * Runs a check on the eviction thread. Nothing it throws may escape: a periodic task that throws is never run
+     * again, and the cache would then go unchecked, without a word, but for the checks writes ask for. An Error (an
+     * OutOfMemoryError) is logged at ERROR and the next check still runs.
+     */
     private void queuedCheck() {
         checkQueued.set(false);
         try {
             evictIfNeeded();
         } catch (IOException | RuntimeException e) {
             LOG.warnf(e, "eviction check of %s failed", disk.describe());
+        } catch (Error e) {
+            LOG.errorf(e, "eviction check of %s failed; the next check runs all the same", disk.describe());
         }
     }
 
@@ -234,8 +267,15 @@ public final class BoundedDiskStorage extends ForwardingStorage implements AutoC
         if (forCap <= 0 && volumeFullOfNotOurs != null && volumeFullOfNotOurs.stands(used, clock.millis())) {
             return 0;
         }
+        if (fruitlessUntilMillis > clock.millis()) {
+            return 0; // the last walk could free nothing: the writes asking since need no walk of the whole tree
+        }
+        fruitlessUntilMillis = 0;
+        fruitlessFoundInUse = java.util.Set.of();
         OptionalLong blockSize = volume.blockSize();
-        LruEviction.Holdings held = eviction.scan(disk.root(), blockSize.orElse(1));
+        long largestKept = largestKept(capacity);
+        LruEviction.Holdings held =
+                eviction.scan(disk.root(), blockSize.orElse(1), forCap, Math.max(forVolume, 0), largestKept);
         // The volume counts blocks, so what the cache occupies is estimated in blocks: by file lengths, a volume of
         // small .info and .mod files (60 bytes each, 4 KiB each on ext4) looked full of data not the cache's and
         // was never evicted. When the file system does not say its block size, that is not judged at all: a wrong
@@ -249,23 +289,55 @@ public final class BoundedDiskStorage extends ForwardingStorage implements AutoC
         } else {
             volumeFullOfNotOurs = null;
         }
-        long largestKept = largestKept(capacity);
-        boolean tooLarge = held.candidates().stream().anyMatch(c -> c.size() > largestKept);
-        if (forCap <= 0 && forVolume <= 0 && !tooLarge) {
+        if (forCap <= 0 && forVolume <= 0 && !held.anyLargerThan(largestKept)) {
             return 0;
         }
-        LruEviction.Result result = eviction.free(held, forCap, forVolume, largestKept);
+        // A walk keeps only the oldest objects it needs, at most LruEviction.MAX_CANDIDATES: when more must go (or
+        // some it kept are being served), the next walk finds the next ones.
+        int objects = 0;
+        long bytes = 0;
+        long occupied = 0;
+        long skippedBytes = 0;
+        long skippedOccupied = 0;
+        for (int pass = 1; ; pass++) {
+            LruEviction.Result result = eviction.free(held, forCap - bytes, forVolume - occupied, largestKept);
+            objects += result.objects();
+            bytes += result.bytes();
+            occupied += result.occupied();
+            boolean done = bytes >= forCap && occupied >= forVolume;
+            // in use: the next walk finds them again among the oldest, and looks past them
+            boolean moreInUse = result.skippedBytes() > skippedBytes || result.skippedOccupied() > skippedOccupied;
+            skippedBytes = result.skippedBytes();
+            skippedOccupied = result.skippedOccupied();
+            if (done || !held.partial() || (result.objects() == 0 && !moreInUse) || pass >= MAX_PASSES) {
+                break;
+            }
+            held = eviction.scan(
+                    disk.root(),
+                    blockSize.orElse(1),
+                    forCap - bytes + 2 * skippedBytes,
+                    Math.max(forVolume - occupied, 0) + 2 * skippedOccupied,
+                    largestKept);
+        }
+        if (objects == 0 && bytes == 0) {
+            // all it could remove is being served (or it went meanwhile): walking again at each write would find
+            // the same, so the next walk waits for the next periodic check or the release of one of them
+            fruitlessFoundInUse = held.candidates().stream()
+                    .map(LruEviction.Candidate::key)
+                    .collect(java.util.stream.Collectors.toUnmodifiableSet());
+            fruitlessUntilMillis = clock.millis() + settings.checkEvery().toMillis();
+        }
         LOG.infof(
                 "evicted %d objects (%d bytes, %d on the volume) from %s; %d bytes of the cache and %d of the volume "
                         + "were to go%s",
-                result.objects(),
-                result.bytes(),
-                result.occupied(),
+                objects,
+                bytes,
+                occupied,
                 disk.describe(),
                 Math.max(forCap, 0),
                 Math.max(forVolume, 0),
-                result.bytes() < forCap || result.occupied() < forVolume ? " (the rest is in use or not ours)" : "");
-        return result.objects();
+                bytes < forCap || occupied < forVolume ? " (the rest is in use or not ours)" : "");
+        return objects;
     }
 
     /** The largest object worth keeping: one above the high mark of the bound would start an eviction alone. */
@@ -296,6 +368,11 @@ public final class BoundedDiskStorage extends ForwardingStorage implements AutoC
                 capacity,
                 occupied,
                 volumeFullWarnings.since(findings, "such finding"));
+    }
+
+    /** Walks of the tree so far (tests count them). */
+    int walks() {
+        return eviction.walks();
     }
 
     @Override

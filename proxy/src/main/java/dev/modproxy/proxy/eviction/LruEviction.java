@@ -15,21 +15,32 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.PriorityQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongConsumer;
 import java.util.function.Predicate;
 
 /**
- * One eviction pass: lists the stored files with their access times, then removes the least
- * recently used first, module artifacts before sumdb answers, skipping objects being served.
+ * One eviction pass: walks the stored files with their access times, keeping only the least recently
+ * used ones a pass needs (enough of them to free what is to go, at most {@link #MAX_CANDIDATES}), then
+ * removes them oldest first, module artifacts before sumdb answers, skipping objects being served.
  * An object too large to keep at all goes before any of them (at its last release if it is being
  * served): the others would be removed in its place for nothing, as it would still be over the bound.
+ * A walk of a million files thus holds a few candidates in memory, not a million: the list of all of
+ * them took about 170 MiB, more than the default heap.
  */
 final class LruEviction {
 
     static final String SUMDB_PREFIX = "sumdb/";
 
     /** What a pass removed: bytes as the cache counts them, occupied as the volume does (see {@link Candidate}). */
-    record Result(int objects, long bytes, long occupied) {}
+    record Result(int objects, long bytes, long occupied, long skippedBytes, long skippedOccupied) {}
+
+    /**
+     * The most candidates one walk keeps (about 200 bytes each: some 10 MB): when more are needed, as when a lower
+     * cap takes half of a large cache, eviction walks again for the next ones.
+     */
+    static final int MAX_CANDIDATES = 50_000;
 
     /**
      * A stored object: size is its length, occupied what it takes on the volume (its length in whole blocks; a
@@ -45,11 +56,17 @@ final class LruEviction {
     }
 
     /**
-     * What a walk of the root found: the objects eviction may remove, and an estimate of all the volume gives the
-     * cache (the objects, the directories, every process's staging), which errs high: what it leaves out of the
-     * volume's used bytes is taken for data that is not the cache's, and that stops eviction.
+     * What a walk of the root found: the objects eviction may remove (the oldest it needs, and those too large to
+     * keep), and an estimate of all the volume gives the cache (the objects, the directories, every process's
+     * staging), which errs high: what it leaves out of the volume's used bytes is taken for data that is not the
+     * cache's, and that stops eviction. partial: the walk left out objects it saw (newer than those kept).
      */
-    record Holdings(List<Candidate> candidates, long occupied, long blockSize) {}
+    record Holdings(List<Candidate> candidates, long occupied, long blockSize, boolean partial) {
+
+        boolean anyLargerThan(long largestKept) {
+            return candidates.stream().anyMatch(c -> c.size() > largestKept);
+        }
+    }
 
     private static final Comparator<Candidate> EVICTION_ORDER =
             Comparator.comparing(Candidate::sumdb).thenComparingLong(Candidate::lastAccessMillis);
@@ -57,19 +74,42 @@ final class LruEviction {
     private final LocalDiskStorage disk;
     private final ServingLeases leases;
     private final LongConsumer evicted;
+    private final int maxCandidates;
+    /** Walks so far (tests count them). */
+    private final AtomicInteger walks = new AtomicInteger();
 
     LruEviction(LocalDiskStorage disk, ServingLeases leases, LongConsumer evicted) {
+        this(disk, leases, evicted, MAX_CANDIDATES);
+    }
+
+    LruEviction(LocalDiskStorage disk, ServingLeases leases, LongConsumer evicted, int maxCandidates) {
         this.disk = disk;
         this.leases = leases;
         this.evicted = evicted;
+        this.maxCandidates = maxCandidates;
     }
 
     /**
      * What the cache holds, in no particular order, with what it occupies on a volume that allocates in blocks of
-     * blockSize bytes (1: count lengths).
+     * blockSize bytes (1: count lengths): every object (up to the bound of candidates).
      */
     Holdings scan(Path root, long blockSize) throws IOException {
-        return new Walk(root, blockSize, disk).run();
+        return scan(root, blockSize, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE);
+    }
+
+    /**
+     * A walk keeping as candidates every object larger than largestKept and, of the others, only the first in
+     * eviction order whose sizes reach sizesToFree and whose blocks reach occupiedToFree (at most the bound of
+     * candidates): the walk's memory grows with what is to go, not with what the cache holds.
+     */
+    Holdings scan(Path root, long blockSize, long sizesToFree, long occupiedToFree, long largestKept)
+            throws IOException {
+        walks.incrementAndGet();
+        return new Walk(root, blockSize, disk, sizesToFree, occupiedToFree, largestKept, maxCandidates).run();
+    }
+
+    int walks() {
+        return walks.get();
     }
 
     /**
@@ -83,6 +123,8 @@ final class LruEviction {
         int objects = 0;
         long bytes = 0;
         long occupied = 0;
+        long skippedBytes = 0;
+        long skippedOccupied = 0;
         for (Candidate c : ordered) {
             if (c.size() > largestKept) {
                 if (deleteUnlessServed(c.key(), c::isStill)) {
@@ -99,14 +141,20 @@ final class LruEviction {
             if (bytes >= sizesToFree && occupied >= occupiedToFree) {
                 break;
             }
-            if (c.size() <= largestKept && deleteUnlessServed(c.key(), c::isStill)) {
+            if (c.size() > largestKept) {
+                continue;
+            }
+            if (deleteUnlessServed(c.key(), c::isStill)) {
                 objects++;
                 bytes += c.size();
                 occupied += c.occupied() + directoriesGoneAbove(c.key()) * held.blockSize();
+            } else {
+                skippedBytes += c.size(); // a walk again finds it among the oldest: it must look past it
+                skippedOccupied += c.occupied();
             }
         }
         evicted.accept(objects);
-        return new Result(objects, bytes, occupied);
+        return new Result(objects, bytes, occupied, skippedBytes, skippedOccupied);
     }
 
     /**
@@ -175,26 +223,79 @@ final class LruEviction {
         }
     }
 
-    /** One walk of the root: the objects outside staging are candidates; everything the cache made counts as occupied. */
+    /**
+     * One walk of the root: the objects outside staging are candidates (the oldest needed, those too large to keep);
+     * everything the cache made counts as occupied.
+     */
     private static final class Walk extends SimpleFileVisitor<Path> {
         private final Path root;
         private final Path staging;
         private final long blockSize;
         private final LocalDiskStorage disk;
-        private final List<Candidate> found = new ArrayList<>();
+        private final long sizesToFree;
+        private final long occupiedToFree;
+        private final long largestKept;
+        private final int maxCandidates;
+        /** The oldest seen, the newest of them at the head: the one to drop when the rest suffice. */
+        private final PriorityQueue<Candidate> oldest = new PriorityQueue<>(EVICTION_ORDER.reversed());
+
+        private long oldestSizes;
+        private long oldestOccupied;
+        private final List<Candidate> tooLarge = new ArrayList<>();
+        private boolean partial;
         private long occupied;
         private int stagingDepth;
 
-        Walk(Path root, long blockSize, LocalDiskStorage disk) {
+        Walk(
+                Path root,
+                long blockSize,
+                LocalDiskStorage disk,
+                long sizesToFree,
+                long occupiedToFree,
+                long largestKept,
+                int maxCandidates) {
             this.root = root;
             this.staging = root.resolve(".tmp");
             this.blockSize = blockSize;
             this.disk = disk;
+            this.sizesToFree = sizesToFree;
+            this.occupiedToFree = occupiedToFree;
+            this.largestKept = largestKept;
+            this.maxCandidates = maxCandidates;
         }
 
         Holdings run() throws IOException {
             Files.walkFileTree(root, this);
-            return new Holdings(found, occupied, blockSize);
+            List<Candidate> found = new ArrayList<>(tooLarge.size() + oldest.size());
+            found.addAll(tooLarge);
+            found.addAll(oldest);
+            return new Holdings(found, occupied, blockSize, partial);
+        }
+
+        private void keep(Candidate c) {
+            if (c.size() > largestKept) {
+                if (tooLarge.size() < maxCandidates) {
+                    tooLarge.add(c);
+                } else {
+                    partial = true; // the next check finds it
+                }
+                return;
+            }
+            oldest.add(c);
+            oldestSizes += c.size();
+            oldestOccupied += c.occupied();
+            while (!oldest.isEmpty()) {
+                Candidate newest = oldest.peek();
+                boolean restSuffice = oldestSizes - newest.size() >= sizesToFree
+                        && oldestOccupied - newest.occupied() >= occupiedToFree;
+                if (!restSuffice && oldest.size() <= maxCandidates) {
+                    break;
+                }
+                oldest.poll();
+                oldestSizes -= newest.size();
+                oldestOccupied -= newest.occupied();
+                partial = true;
+            }
         }
 
         /** At least one block each: an empty directory or file still takes one on most file systems. */
@@ -235,7 +336,7 @@ final class LruEviction {
             StorageKey key = ours.get();
             long size = blocks(attrs.size());
             occupied += size;
-            found.add(new Candidate(
+            keep(new Candidate(
                     key,
                     attrs.size(),
                     size,

@@ -18,7 +18,9 @@ import org.jboss.logging.Logger;
  * closes the circuit, its failure opens it for another cool-down ({@link Circuit}).
  *
  * <p>Opening a writer stages bytes locally and proves nothing about the storage; it is refused while
- * the circuit is open, and its commit (the upload) is the call that counts.
+ * the circuit is open, and its commit (the upload) is the call that counts. A call that fails on this
+ * machine's own staging directory ({@link LocalStagingException}: the write probe on a read-only or full
+ * local volume) counts neither way: it used to open the circuit, and the bucket's hits went to the upstream.
  */
 public final class CircuitBreakingStorage extends ForwardingStorage {
 
@@ -103,6 +105,9 @@ public final class CircuitBreakingStorage extends ForwardingStorage {
             result = call.run();
         } catch (StorageRefusedException e) {
             succeeded(); // it answered: up, whatever it thought of this call
+            throw e;
+        } catch (LocalStagingException e) {
+            circuit.abandoned(); // this machine's disk failed, not the storage: a trial proves nothing either way
             throw e;
         } catch (Throwable e) {
             failed(e);

@@ -18,7 +18,10 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -55,10 +58,10 @@ import org.jboss.logging.Logger;
  * <p>The size and count of what the root holds are counted on a background thread, so a cache of
  * a million files does not hold the server's start (and its probes) for the length of the walk.
  * Until that walk ends, {@link #usage()} is what was counted so far plus the changes since start.
- * Objects written or replaced during the walk end up counted once at their new size. One case is
- * not exact: an object deleted during the walk before the walk reached it is subtracted but was
- * never added (the total is low by its size); eviction, the one thing that deletes in bulk, only
- * acts on the volume's own figures until the count is done.
+ * Objects written, replaced or deleted during the walk end up counted once at their new size (or
+ * not at all): the walk goes in the order of names, so a change tells whether the walk has passed
+ * its object, and the size at start of an object deleted before the walk reached it (eviction acts
+ * on the volume's own figures while the count runs, and may delete in bulk) is added at its end.
  */
 public final class LocalDiskStorage implements Storage {
 
@@ -114,6 +117,16 @@ public final class LocalDiskStorage implements Storage {
      * deletes themselves change the totals as usual. Guarded by publishLock; null once counted.
      */
     private Map<StorageKey, Long> sizeAtStartOfChanged = new HashMap<>();
+    /**
+     * The changed keys whose size at start the walk counted: it found them changed, or had passed them (and counted
+     * what it found) when they changed. The others it never saw (deleted before it reached them): their size at
+     * start is added at its end. Guarded by publishLock.
+     */
+    private Set<StorageKey> countedChanged = new HashSet<>();
+    /** The last key the walk counted: it walks in the order of {@link #walkOrder}. Guarded by publishLock. */
+    private StorageKey countedUpTo;
+    /** Told of each key the walk at start counted, on its thread (tests change objects meanwhile). */
+    private volatile java.util.function.Consumer<StorageKey> afterCounting = key -> {};
 
     private final CompletableFuture<StorageUsage> counted = new CompletableFuture<>();
 
@@ -312,29 +325,7 @@ public final class LocalDiskStorage implements Storage {
     private void countExisting() {
         long started = System.nanoTime();
         try {
-            Files.walkFileTree(root, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
-                    return dir.equals(staging) ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-                    if (attrs.isRegularFile()) {
-                        keyOf(file).ifPresent(key -> countAtStart(key, attrs.size()));
-                    }
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult visitFileFailed(Path file, IOException exc) {
-                    if (!(exc instanceof NoSuchFileException)) { // one removed while we walked is no news
-                        // the rest is still counted: a partial count is low, a count given up is wrong for good
-                        LOG.warnf("cannot read %s (%s): what it holds is neither counted nor evicted", file, exc);
-                    }
-                    return FileVisitResult.CONTINUE;
-                }
-            });
+            countUnder(root);
         } catch (IOException | UncheckedIOException e) {
             LOG.warnf(
                     e,
@@ -342,9 +333,16 @@ public final class LocalDiskStorage implements Storage {
                     root);
         }
         synchronized (publishLock) {
+            // an object deleted (evicted) before the walk reached it was subtracted but never seen: its size at start
+            sizeAtStartOfChanged.forEach((key, atStart) -> {
+                if (atStart >= 0 && !countedChanged.contains(key)) {
+                    bytes.addAndGet(atStart);
+                    entries.incrementAndGet();
+                }
+            });
             sizeAtStartOfChanged = null;
-            // an object deleted before the walk reached it was subtracted but never added
-            if (bytes.get() < 0 || entries.get() < 0) {
+            countedChanged = null;
+            if (bytes.get() < 0 || entries.get() < 0) { // a count that failed part way
                 bytes.set(Math.max(0, bytes.get()));
                 entries.set(Math.max(0, entries.get()));
             }
@@ -356,14 +354,94 @@ public final class LocalDiskStorage implements Storage {
         counted.complete(usage);
     }
 
+    /**
+     * Counts what is under dir, its entries in the order of their names, so that where the walk stands says which
+     * keys it has passed ({@link #walkOrder}). Staging and links are left out.
+     */
+    private void countUnder(Path dir) throws IOException {
+        List<String> names = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+            for (Path entry : entries) {
+                names.add(entry.getFileName().toString());
+            }
+        } catch (NoSuchFileException gone) {
+            return; // emptied and removed while we walked
+        } catch (IOException e) {
+            if (dir.equals(root)) {
+                throw e;
+            }
+            // the rest is still counted: a partial count is low, a count given up is wrong for good
+            LOG.warnf("cannot read %s (%s): what it holds is neither counted nor evicted", dir, e);
+            return;
+        }
+        Collections.sort(names);
+        for (String name : names) {
+            Path entry = dir.resolve(name);
+            if (entry.equals(staging)) {
+                continue;
+            }
+            BasicFileAttributes attrs;
+            try {
+                attrs = Files.readAttributes(entry, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            } catch (NoSuchFileException gone) {
+                continue; // one removed while we walked is no news
+            } catch (IOException e) {
+                LOG.warnf("cannot read %s (%s): what it holds is neither counted nor evicted", entry, e);
+                continue;
+            }
+            if (attrs.isDirectory()) {
+                countUnder(entry);
+            } else if (attrs.isRegularFile()) {
+                keyOf(entry).ifPresent(key -> countAtStart(key, attrs.size()));
+            }
+        }
+    }
+
+    /**
+     * The order of the walk at start: by the names of the path's elements, one by one (a directory's objects come
+     * right after it, before its next sibling).
+     */
+    static int walkOrder(StorageKey a, StorageKey b) {
+        String[] x = a.value().split("/", -1);
+        String[] y = b.value().split("/", -1);
+        for (int i = 0; i < Math.min(x.length, y.length); i++) {
+            int c = x[i].compareTo(y[i]);
+            if (c != 0) {
+                return c;
+            }
+        }
+        return Integer.compare(x.length, y.length);
+    }
+
+    /** Notes, while the walk at start runs, that key changed; sizeAtStart: -1 if it did not exist. */
+    private void changedDuringCount(StorageKey key, long sizeAtStart) {
+        // under publishLock
+        if (sizeAtStartOfChanged != null && sizeAtStartOfChanged.putIfAbsent(key, sizeAtStart) == null) {
+            if (countedUpTo != null && walkOrder(key, countedUpTo) <= 0) {
+                countedChanged.add(key); // the walk passed it: what it counted there was its size at start
+            }
+        }
+    }
+
     private void countAtStart(StorageKey key, long size) {
         synchronized (publishLock) {
-            long atStart = sizeAtStartOfChanged.getOrDefault(key, size);
+            countedUpTo = key;
+            Long changed = sizeAtStartOfChanged.get(key);
+            long atStart = size;
+            if (changed != null) {
+                atStart = changed;
+                countedChanged.add(key);
+            }
             if (atStart >= 0) {
                 bytes.addAndGet(atStart);
                 entries.incrementAndGet();
             }
         }
+        afterCounting.accept(key);
+    }
+
+    void afterCounting(java.util.function.Consumer<StorageKey> hook) {
+        afterCounting = hook;
     }
 
     /**
@@ -480,9 +558,7 @@ public final class LocalDiskStorage implements Storage {
                 return false;
             }
             if (Files.deleteIfExists(file)) {
-                if (sizeAtStartOfChanged != null) {
-                    sizeAtStartOfChanged.putIfAbsent(key, size);
-                }
+                changedDuringCount(key, size);
                 bytes.addAndGet(-size);
                 entries.decrementAndGet();
                 removalListeners.forEach(l -> l.removed(key));
@@ -584,9 +660,7 @@ public final class LocalDiskStorage implements Storage {
                     // another replica's eviction, under a lock of its own, removed a directory we had just made
                     replaced = moveIntoPlace(staged);
                 }
-                if (sizeAtStartOfChanged != null) {
-                    sizeAtStartOfChanged.putIfAbsent(key, replaced);
-                }
+                changedDuringCount(key, replaced);
                 if (replaced >= 0) {
                     bytes.addAndGet(size - replaced);
                 } else {

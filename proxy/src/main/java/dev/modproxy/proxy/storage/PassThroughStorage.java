@@ -47,6 +47,8 @@ public final class PassThroughStorage extends ForwardingStorage {
     private final WarningPace readFailureWarnings;
 
     private final WarningPace unusableEntryWarnings;
+    /** A full disk fails every miss's write: one warning a minute says so, with how many since. */
+    private final WarningPace writeFailureWarnings;
 
     /**
      * @param spillDir where pass-through bodies wait to be served; best on another volume (e.g. /tmp)
@@ -79,6 +81,7 @@ public final class PassThroughStorage extends ForwardingStorage {
         this.clock = clock;
         this.readFailureWarnings = new WarningPace(READ_FAILURE_LOG_INTERVAL, clock);
         this.unusableEntryWarnings = new WarningPace(READ_FAILURE_LOG_INTERVAL, clock);
+        this.writeFailureWarnings = new WarningPace(READ_FAILURE_LOG_INTERVAL, clock);
         Files.createDirectories(spillDir);
         sweep(Duration.ZERO);
         spillBytes.set(0);
@@ -252,9 +255,17 @@ public final class PassThroughStorage extends ForwardingStorage {
                 // a link or a directory in the object's place: the storage is fine, nothing to evict
                 unusable(key, cause);
             } else {
-                LOG.warnf(
-                        "cannot store %s in %s (%s): serving it without caching",
-                        key, delegate.describe(), cause.getMessage());
+                long failures = writeFailureWarnings.due();
+                if (failures > 0) {
+                    LOG.warnf(
+                            "cannot store %s in %s (%s): serving it without caching (%s)",
+                            key,
+                            delegate.describe(),
+                            cause.getMessage(),
+                            writeFailureWarnings.since(failures, "such failure"));
+                } else {
+                    LOG.debugf("cannot store %s: %s", key, cause.getMessage());
+                }
                 onWriteFailure.run();
             }
             sweep(SPILL_LIFETIME);

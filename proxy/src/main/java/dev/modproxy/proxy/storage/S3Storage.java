@@ -179,13 +179,6 @@ public final class S3Storage implements Storage, AutoCloseable {
         return counted;
     }
 
-    /** Recounts the bucket: other replicas write to it too, so local counting alone drifts. */
-    public void refreshUsage() throws IOException {
-        Tally listed = tally();
-        bytes.set(listed.bytes());
-        entries.set(listed.objects());
-    }
-
     private record Tally(long objects, long bytes) {}
 
     /** Lists the bucket under the prefix and adds up what is there. */
@@ -376,7 +369,15 @@ public final class S3Storage implements Storage, AutoCloseable {
 
     @Override
     public void probeWritable() throws IOException {
-        Files.delete(Files.createTempFile(staging, "probe-", ".tmp"));
+        try {
+            Files.delete(Files.createTempFile(staging, "probe-", ".tmp"));
+        } catch (IOException e) {
+            // the local volume, not the bucket: uploads are staged here first, so none can be made
+            throw new LocalStagingException(
+                    "cannot stage uploads to " + describe() + ": the local staging directory " + staging
+                            + " cannot take a file (" + e + ")",
+                    e);
+        }
         try {
             s3.headBucket(r -> r.bucket(settings.bucket()));
         } catch (SdkException e) {

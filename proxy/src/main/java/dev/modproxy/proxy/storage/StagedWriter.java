@@ -26,7 +26,17 @@ abstract class StagedWriter implements StorageWriter {
     StagedWriter(Path staged, boolean durable) throws IOException {
         this.staged = staged;
         this.durable = durable;
-        this.channel = FileChannel.open(staged, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+        try {
+            this.channel = FileChannel.open(staged, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+        } catch (IOException | RuntimeException e) {
+            // made by the caller, not opened: nobody would remove it but the next start's clean-up
+            try {
+                Files.deleteIfExists(staged);
+            } catch (IOException cleanUp) {
+                e.addSuppressed(cleanUp);
+            }
+            throw e;
+        }
         this.output = new BufferedOutputStream(Channels.newOutputStream(channel), 64 * 1024);
     }
 

@@ -25,12 +25,77 @@ import java.util.Optional;
  */
 public final class EgressProxy extends ProxySelector {
 
+    /**
+     * One NO_PROXY entry, read once as httpproxy reads it: "*", a CIDR, or a host (an IP, or a domain) with an
+     * optional port. port null: any port ("host" or "host:"); otherwise compared as text with the URL's port, so a
+     * port that is not a number ("host:http") matches no URL, as in Go.
+     */
+    private record NoProxyEntry(boolean all, String cidr, Optional<InetAddress> ip, String host, String port) {
+
+        static Optional<NoProxyEntry> parse(String entry) {
+            if (entry.equals("*")) {
+                return Optional.of(new NoProxyEntry(true, null, Optional.empty(), null, null));
+            }
+            if (entry.contains("/")) {
+                return Optional.of(new NoProxyEntry(false, entry, Optional.empty(), null, null));
+            }
+            String host = entry;
+            String port = null;
+            if (entry.startsWith("[")) {
+                int close = entry.indexOf(']');
+                if (close > 0) {
+                    host = entry.substring(1, close);
+                    String rest = entry.substring(close + 1);
+                    if (rest.startsWith(":")) {
+                        port = rest.substring(1);
+                    }
+                }
+            } else {
+                int colon = entry.lastIndexOf(':');
+                if (colon >= 0 && entry.indexOf(':') == colon) { // more colons: an IPv6 address without a port
+                    host = entry.substring(0, colon);
+                    port = entry.substring(colon + 1);
+                }
+            }
+            if (host.isEmpty()) {
+                return Optional.empty(); // ":80": no host, ignored as Go ignores it
+            }
+            if (port != null && port.isEmpty()) {
+                port = null;
+            }
+            Optional<InetAddress> ip = literalIp(host);
+            if (ip.isEmpty() && host.startsWith("*.")) {
+                host = host.substring(1);
+            }
+            return Optional.of(new NoProxyEntry(false, null, ip, host, port));
+        }
+
+        /** Whether a request to host (lower case, no brackets; ip if it is a literal) on port goes direct. */
+        boolean matches(String host, Optional<InetAddress> hostIp, int port) {
+            if (all) {
+                return true;
+            }
+            if (cidr != null) {
+                return hostIp.isPresent() && inCidr(hostIp.get(), cidr);
+            }
+            if (this.port != null && !this.port.equals(Integer.toString(port))) {
+                return false;
+            }
+            if (ip.isPresent()) {
+                return hostIp.isPresent() && hostIp.get().equals(ip.get());
+            }
+            return this.host.startsWith(".")
+                    ? host.endsWith(this.host)
+                    : host.equals(this.host) || host.endsWith("." + this.host);
+        }
+    }
+
     private final Optional<InetSocketAddress> httpsProxy;
     private final Optional<InetSocketAddress> httpProxy;
-    private final List<String> noProxy;
+    private final List<NoProxyEntry> noProxy;
 
     private EgressProxy(
-            Optional<InetSocketAddress> httpsProxy, Optional<InetSocketAddress> httpProxy, List<String> noProxy) {
+            Optional<InetSocketAddress> httpsProxy, Optional<InetSocketAddress> httpProxy, List<NoProxyEntry> noProxy) {
         this.httpsProxy = httpsProxy;
         this.httpProxy = httpProxy;
         this.noProxy = noProxy;
@@ -41,10 +106,10 @@ public final class EgressProxy extends ProxySelector {
     }
 
     public static EgressProxy of(Map<String, String> environment) {
-        List<String> noProxy = new ArrayList<>();
+        List<NoProxyEntry> noProxy = new ArrayList<>();
         for (String entry : first(environment, "NO_PROXY").orElse("").split(",")) {
             if (!entry.isBlank()) {
-                noProxy.add(entry.strip().toLowerCase(Locale.ROOT));
+                NoProxyEntry.parse(entry.strip().toLowerCase(Locale.ROOT)).ifPresent(noProxy::add);
             }
         }
         return new EgressProxy(address(environment, "HTTPS_PROXY"), address(environment, "HTTP_PROXY"), noProxy);
@@ -52,11 +117,6 @@ public final class EgressProxy extends ProxySelector {
 
     private static Optional<InetSocketAddress> address(Map<String, String> environment, String upperCase) {
         return firstSet(environment, upperCase).map(variable -> address(variable.getKey(), variable.getValue()));
-    }
-
-    /** Whether any proxy is configured, for the start-up log line. */
-    public boolean configured() {
-        return httpsProxy.isPresent() || httpProxy.isPresent();
     }
 
     @Override
@@ -88,42 +148,8 @@ public final class EgressProxy extends ProxySelector {
         if (ip.isPresent() && ip.get().isLoopbackAddress()) {
             return false;
         }
-        for (String entry : noProxy) {
-            if (entry.equals("*")) {
-                return false;
-            }
-            if (entry.contains("/")) {
-                if (ip.isPresent() && inCidr(ip.get(), entry)) {
-                    return false;
-                }
-                continue;
-            }
-            String pattern = entry;
-            int entryPort = -1;
-            int colon = entry.lastIndexOf(':');
-            if (colon > 0 && entry.indexOf(':') == colon && !entry.endsWith("]")) {
-                pattern = entry.substring(0, colon);
-                entryPort = Integer.parseInt(entry.substring(colon + 1));
-            }
-            if (pattern.startsWith("[") && pattern.endsWith("]")) {
-                pattern = pattern.substring(1, pattern.length() - 1);
-            }
-            if (entryPort > 0 && entryPort != port) {
-                continue;
-            }
-            Optional<InetAddress> entryIp = literalIp(pattern);
-            if (entryIp.isPresent()) {
-                if (ip.isPresent() && ip.get().equals(entryIp.get())) {
-                    return false;
-                }
-                continue;
-            }
-            if (pattern.startsWith("*.")) {
-                pattern = pattern.substring(1);
-            }
-            if (pattern.startsWith(".")
-                    ? host.endsWith(pattern)
-                    : host.equals(pattern) || host.endsWith("." + pattern)) {
+        for (NoProxyEntry entry : noProxy) {
+            if (entry.matches(host, ip, port)) {
                 return false;
             }
         }

@@ -19,17 +19,26 @@ public final class WarmupList {
 
     private WarmupList() {}
 
+    /**
+     * Reads text line by line, as it lies: no copy of it split into lines (a list of 4 MiB took some 70 MiB of heap
+     * as copies of copies).
+     */
     public static List<WarmupTarget> parse(String text) {
-        Map<String, WarmupTarget> targets = new LinkedHashMap<>();
-        String[] lines = text.split("\r?\n", -1);
-        boolean goMod = isGoMod(lines);
+        Targets targets = new Targets();
+        boolean goMod = isGoMod(text);
         GoModBlock block = GoModBlock.NONE;
-        for (int i = 0; i < lines.length; i++) {
-            String line = withoutComment(lines[i]);
+        int lineNumber = 0;
+        for (int start = 0; start <= text.length(); ) {
+            int end = text.indexOf('\n', start);
+            if (end < 0) {
+                end = text.length();
+            }
+            lineNumber++;
+            String line = withoutComment(text.substring(start, end));
+            start = end + 1;
             if (line.isEmpty()) {
                 continue;
             }
-            WarmupTarget target;
             try {
                 if (goMod) {
                     block = block.next(line);
@@ -37,31 +46,74 @@ public final class WarmupList {
                     if (required == null) {
                         continue;
                     }
-                    target = parseRequire(required);
+                    targets.add(parseRequire(required));
                 } else {
-                    target = parseLine(line);
+                    targets.add(parseLine(line));
                 }
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("line " + (i + 1) + ": " + e.getMessage());
+                throw new IllegalArgumentException("line " + lineNumber + ": " + e.getMessage());
             }
+        }
+        return targets.list();
+    }
+
+    /**
+     * Entries given one by one (a JSON array of strings), each read like a line of module@version or go.sum; at
+     * most {@link #MAX_TARGETS} of them.
+     */
+    public static final class Entries {
+        private final Targets targets = new Targets();
+        private int count;
+
+        /** Reads one more entry; refused past MAX_TARGETS entries, or when it is not one. */
+        public void add(String entry) {
+            if (++count > MAX_TARGETS) {
+                throw new IllegalArgumentException("more than " + MAX_TARGETS + " entries in one warm-up");
+            }
+            String line = withoutComment(entry);
+            if (line.isEmpty()) {
+                return;
+            }
+            try {
+                targets.add(parseLine(line));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("entry " + count + ": " + e.getMessage());
+            }
+        }
+
+        public List<WarmupTarget> targets() {
+            return targets.list();
+        }
+    }
+
+    /** Entries given as a list of strings: each is read like a line. */
+    public static List<WarmupTarget> parse(List<String> entries) {
+        Entries read = new Entries();
+        entries.forEach(read::add);
+        return read.targets();
+    }
+
+    /** The targets read so far, each module version once (a full one over a go.mod-only one), at most MAX_TARGETS. */
+    private static final class Targets {
+        private final Map<String, WarmupTarget> byId = new LinkedHashMap<>();
+
+        void add(WarmupTarget target) {
             String id = target.module().path() + "@" + target.version();
-            WarmupTarget known = targets.get(id);
+            WarmupTarget known = byId.get(id);
             if (known == null || (known.goModOnly() && !target.goModOnly())) {
-                targets.put(id, target);
+                byId.put(id, target);
             }
-            if (targets.size() > MAX_TARGETS) {
+            if (byId.size() > MAX_TARGETS) {
                 throw new IllegalArgumentException("more than " + MAX_TARGETS + " module versions in one warm-up");
             }
         }
-        if (targets.isEmpty()) {
-            throw new IllegalArgumentException("no module@version or go.sum lines given");
-        }
-        return new ArrayList<>(targets.values());
-    }
 
-    /** Entries given as a JSON array of strings: each is read like a line. */
-    public static List<WarmupTarget> parse(List<String> entries) {
-        return parse(String.join("\n", entries));
+        List<WarmupTarget> list() {
+            if (byId.isEmpty()) {
+                throw new IllegalArgumentException("no module@version or go.sum lines given");
+            }
+            return new ArrayList<>(byId.values());
+        }
     }
 
     private static WarmupTarget parseLine(String line) {
@@ -91,12 +143,17 @@ public final class WarmupList {
     }
 
     /** A go.mod starts with its module directive (after comments); every other accepted form never does. */
-    private static boolean isGoMod(String[] lines) {
-        for (String raw : lines) {
-            String line = withoutComment(raw);
+    private static boolean isGoMod(String text) {
+        for (int start = 0; start <= text.length(); ) {
+            int end = text.indexOf('\n', start);
+            if (end < 0) {
+                end = text.length();
+            }
+            String line = withoutComment(text.substring(start, end));
             if (!line.isEmpty()) {
                 return line.startsWith("module ") || line.startsWith("module\t");
             }
+            start = end + 1;
         }
         return false;
     }

@@ -1,11 +1,11 @@
 package dev.modproxy.proxy.warmup;
 
-import io.vertx.core.json.DecodeException;
-import io.vertx.core.json.JsonArray;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -20,6 +20,8 @@ public final class WarmupRoute {
     static final long MAX_BODY = 4L << 20;
     private static final String JSON_SHAPE =
             "send {\"modules\": [\"module@version\", ...]} or {\"goSum\": \"<go.sum text>\"}";
+
+    private static final JsonFactory JSON = new JsonFactory();
 
     private final Warmer warmer;
 
@@ -89,29 +91,61 @@ public final class WarmupRoute {
         if (!mediaType(ctx).startsWith("application/json")) {
             return WarmupList.parse(text);
         }
-        JsonObject json;
-        try {
-            json = new JsonObject(text);
-        } catch (DecodeException | ClassCastException e) {
+        return fromJson(text);
+    }
+
+    /**
+     * Reads the JSON body as it streams: the "modules" entries one by one, refused past
+     * {@link WarmupList#MAX_TARGETS} entries; no tree of the whole body, no list of its entries and no copy of them
+     * joined (a list of 4 MiB took some 70 MiB of heap that way).
+     */
+    static List<WarmupTarget> fromJson(String text) {
+        List<WarmupTarget> modules = null;
+        String goSum = null;
+        try (JsonParser json = JSON.createParser(text)) {
+            if (json.nextToken() != JsonToken.START_OBJECT) {
+                throw new IllegalArgumentException("the body is not a JSON object; " + JSON_SHAPE);
+            }
+            for (JsonToken field = json.nextToken(); field == JsonToken.FIELD_NAME; field = json.nextToken()) {
+                String name = json.currentName();
+                JsonToken value = json.nextToken();
+                if (value == JsonToken.VALUE_NULL) {
+                    continue;
+                }
+                if (name.equals("modules") && modules == null) {
+                    if (value != JsonToken.START_ARRAY) {
+                        throw new IllegalArgumentException("\"modules\" must be a list of \"module@version\" strings");
+                    }
+                    WarmupList.Entries entries = new WarmupList.Entries();
+                    int i = 0;
+                    for (JsonToken entry = json.nextToken(); entry != JsonToken.END_ARRAY; entry = json.nextToken()) {
+                        i++;
+                        if (entry != JsonToken.VALUE_STRING) {
+                            throw new IllegalArgumentException("\"modules\" entry " + i + " is not a string");
+                        }
+                        entries.add(json.getText());
+                    }
+                    modules = entries.targets();
+                } else if (name.equals("goSum") && goSum == null) {
+                    if (value != JsonToken.VALUE_STRING) {
+                        throw new IllegalArgumentException("\"goSum\" must be the text of a go.sum, as one string");
+                    }
+                    goSum = json.getText();
+                } else {
+                    json.skipChildren();
+                }
+            }
+            if (json.currentToken() != JsonToken.END_OBJECT || json.nextToken() != null) {
+                throw new IllegalArgumentException("the body is not a JSON object; " + JSON_SHAPE);
+            }
+        } catch (java.io.IOException e) {
+            // the body ended early or is not JSON: the parser's own message quotes the body
             throw new IllegalArgumentException("the body is not a JSON object; " + JSON_SHAPE);
         }
-        if (json.getValue("modules") != null) {
-            if (!(json.getValue("modules") instanceof JsonArray modules)) {
-                throw new IllegalArgumentException("\"modules\" must be a list of \"module@version\" strings");
-            }
-            List<String> entries = new ArrayList<>();
-            for (int i = 0; i < modules.size(); i++) {
-                if (!(modules.getValue(i) instanceof String entry)) {
-                    throw new IllegalArgumentException("\"modules\" entry " + (i + 1) + " is not a string");
-                }
-                entries.add(entry);
-            }
-            return WarmupList.parse(entries);
+        if (modules != null) {
+            return modules;
         }
-        if (json.getValue("goSum") != null) {
-            if (!(json.getValue("goSum") instanceof String goSum)) {
-                throw new IllegalArgumentException("\"goSum\" must be the text of a go.sum, as one string");
-            }
+        if (goSum != null) {
             return WarmupList.parse(goSum);
         }
         throw new IllegalArgumentException("the JSON body names no list; " + JSON_SHAPE);

@@ -12,26 +12,44 @@ import org.junit.jupiter.api.Test;
 class ServingLeasesTest {
 
     final StorageKey list = new StorageKey("example.com/m/@v/list");
-    final ServingLeases leases =
-            new ServingLeases(Duration.ofMinutes(10), new MutableClock(Instant.parse("2030-01-01T00:00:00Z")));
+    final MutableClock clock = new MutableClock(Instant.parse("2030-01-01T00:00:00Z"));
+    final ServingLeases leases = new ServingLeases(Duration.ofMinutes(10), clock);
 
     @Test
     void aDoomedObjectGoesAtItsLastRelease() {
-        leases.acquire(list);
-        leases.acquire(list);
+        long first = leases.acquire(list);
+        long second = leases.acquire(list);
         assertTrue(leases.doomIfLeased(list));
 
-        assertFalse(leases.release(list), "another reader still has it");
-        assertTrue(leases.release(list), "the last reader is done: remove it");
+        assertFalse(leases.release(list, first), "another reader still has it");
+        assertTrue(leases.release(list, second), "the last reader is done: remove it");
     }
 
     @Test
     void aNewObjectCommittedOverADoomedOneIsNotRemovedAtItsLastRelease() {
-        leases.acquire(list); // a reader of a list too large to keep
+        long reader = leases.acquire(list); // a reader of a list too large to keep
         assertTrue(leases.doomIfLeased(list));
-        leases.acquireNew(list); // its replacement, which fits
+        long writer = leases.acquireNew(list); // its replacement, which fits
 
-        assertFalse(leases.release(list), "the reader is done");
-        assertFalse(leases.release(list), "the new list's writer is done: it stays");
+        assertFalse(leases.release(list, reader), "the reader is done");
+        assertFalse(leases.release(list, writer), "the new list's writer is done: it stays");
+    }
+
+    /**
+     * A lease past its maximum hold is dropped with its count of holders: the slow reader that still held it then ends
+     * the lease of the next object under the key, which eviction may remove before its writer has served it.
+     */
+    @Test
+    void aStaleReadersReleaseDoesNotEndTheLeaseOfTheObjectWrittenAfterItsLeaseExpired() {
+        long slow = leases.acquire(list); // a slow client, still downloading after the lease's 10 minutes
+        clock.advance(Duration.ofMinutes(11));
+        assertTrue(leases.deleteIfIdle(list, () -> true), "past its maximum hold: evicted");
+        long writer = leases.acquireNew(list); // fetched again and committed: leased until its writer has served it
+
+        assertFalse(leases.release(list, slow)); // the slow client is done at last
+
+        assertFalse(leases.deleteIfIdle(list, () -> true), "the new object's writer has not released it yet");
+        assertFalse(leases.release(list, writer));
+        assertTrue(leases.deleteIfIdle(list, () -> true), "released by its writer: evictable");
     }
 }

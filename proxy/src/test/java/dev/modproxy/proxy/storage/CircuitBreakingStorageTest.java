@@ -203,4 +203,38 @@ class CircuitBreakingStorageTest {
             writer.commit();
         }
     }
+
+    /**
+     * The bucket's write probe first makes a file in the local staging directory: when that directory cannot take one
+     * (a read-only or full volume, inodes gone), two readiness probes opened the circuit as if the bucket had failed,
+     * and every lookup was then skipped: the bucket's hits went to the upstream, uncached, while the bucket answered.
+     */
+    @Test
+    void aLocalStagingDirectoryThatCannotTakeAFileDoesNotCutOffTheBucketsHits() throws Exception {
+        try (dev.modproxy.proxy.testing.S3Server server = new dev.modproxy.proxy.testing.S3Server()) {
+            server.createBucket("hits");
+            Path staging = root.resolve("s3-staging");
+            try (S3Storage s3 = server.storage("hits", "", staging)) {
+                StorageContract.put(s3, MOD, "module example.com/a\n");
+                CircuitBreakingStorage overBucket = new CircuitBreakingStorage(s3, skipped::incrementAndGet, clock);
+                // the local volume fails; here: a file where the staging directory was
+                try (var staged = Files.list(staging)) {
+                    for (Path p : staged.toList()) {
+                        Files.delete(p);
+                    }
+                }
+                Files.delete(staging);
+                Files.writeString(staging, "not a directory");
+                for (int i = 0; i < CircuitBreakingStorage.FAILURES_TO_OPEN; i++) {
+                    IOException notReady = assertThrows(
+                            IOException.class, overBucket::probeWritable, "readiness: nothing can be staged");
+                    assertTrue(
+                            notReady.getMessage().contains("local staging directory " + staging), notReady::getMessage);
+                }
+
+                assertEquals(dev.modproxy.proxy.resilience.CircuitState.CLOSED, overBucket.state());
+                assertTrue(overBucket.lookup(MOD).isPresent(), "the bucket answers lookups all the same");
+            }
+        }
+    }
 }

@@ -208,6 +208,33 @@ class PassThroughStorageTest {
         }
     }
 
+    /** A full disk fails every miss's write: it was warned of once per miss; now once a minute, counting the rest. */
+    @Test
+    void aFullDiskIsWarnedOfOnceAMinuteNotAtEveryMiss() throws Exception {
+        dev.modproxy.proxy.testing.MutableClock clock =
+                new dev.modproxy.proxy.testing.MutableClock(java.time.Instant.now());
+        Storage storage = new PassThroughStorage(
+                new FullDisk(disk, 0, FullDisk.FailAt.WRITE), spill, failures::incrementAndGet, clock);
+        try (CapturedLog log = CapturedLog.of(PassThroughStorage.class, Level.WARNING)) {
+            for (int i = 0; i < 3; i++) {
+                store(storage, "example.com/m" + i + "/@v/v1.0.0.mod", 100);
+            }
+            assertEquals(1, log.warnings().size(), log.warnings().toString());
+
+            clock.advance(java.time.Duration.ofMinutes(1));
+            store(storage, "example.com/m3/@v/v1.0.0.mod", 100);
+
+            assertEquals(2, log.warnings().size(), log.warnings().toString());
+            assertTrue(
+                    log.warnings().get(1).contains("cannot store example.com/m3"),
+                    log.warnings().get(1));
+            assertTrue(
+                    log.warnings().get(1).contains("3 such failures since the last warning"),
+                    log.warnings().get(1));
+        }
+        assertEquals(4, failures.get(), "each failure still counts");
+    }
+
     @Test
     void spillFilesAreBoundedInSizeAndAgeAndReadinessFailsWhenBothVolumesAreFull() throws Exception {
         dev.modproxy.proxy.testing.MutableClock clock =

@@ -108,6 +108,31 @@ abstract class StorageContract {
         }
     }
 
+    /**
+     * Keys hold the characters the case encoding and versions bring ('!', '+' of +incompatible, '~', '@'): each a
+     * character a URL path or an S3 request may encode, and '+' one some S3 servers once read as a space.
+     */
+    @Test
+    void keysWithCharactersUrlsEncodeReadBackAndListUnderTheirOwnNames() throws Exception {
+        Storage storage = storage();
+        StorageKey incompatible = new StorageKey("github.com/!azure/go-autorest/@v/v14.2.0+incompatible.zip");
+        StorageKey tilde = new StorageKey("example.com/a~b/@v/v1.0.0-rc.1.info");
+        put(storage, incompatible, "zip bytes");
+        put(storage, tilde, "{}");
+
+        assertEquals("zip bytes", read(storage.lookup(incompatible).orElseThrow()));
+        assertEquals("{}", read(storage.lookup(tilde).orElseThrow()));
+        try (Stream<StorageEntry> entries = storage.entries()) {
+            assertEquals(
+                    List.of(
+                            "example.com/a~b/@v/v1.0.0-rc.1.info=2",
+                            "github.com/!azure/go-autorest/@v/v14.2.0+incompatible.zip=9"),
+                    entries.map(e -> e.key() + "=" + e.size()).sorted().toList());
+        }
+        assertTrue(storage.delete(incompatible));
+        assertTrue(storage.lookup(incompatible).isEmpty());
+    }
+
     @Test
     void usageFollowsPutsReplacementsAndDeletes() throws Exception {
         Storage storage = storage();

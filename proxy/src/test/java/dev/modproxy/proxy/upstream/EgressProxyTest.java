@@ -122,7 +122,6 @@ class EgressProxyTest {
         assertEquals("plain.corp:8080", address(egress.select(URI.create("http://mirror.example/x"))));
         assertEquals(List.of(Proxy.NO_PROXY), egress.select(URI.create("https://localhost:8443/x")));
         assertEquals(List.of(Proxy.NO_PROXY), EgressProxy.of(Map.of()).select(URI.create("https://goproxy.cn/x")));
-        assertFalse(EgressProxy.of(Map.of()).configured());
     }
 
     private static String address(List<Proxy> proxies) {
@@ -130,5 +129,29 @@ class EgressProxyTest {
         java.net.InetSocketAddress a =
                 (java.net.InetSocketAddress) proxies.get(0).address();
         return a.getHostString() + ":" + a.getPort();
+    }
+
+    /**
+     * The go command (httpproxy) reads "host:" as the host on any port and "host:name" as a port no URL has; neither is
+     * an error. Parsed here as a number at every request, such an entry threw NumberFormatException from select(), so
+     * every upstream request whose host no earlier entry matched failed.
+     */
+    @Test
+    void aNoProxyEntryWithAnEmptyOrNonNumericPortIsReadAsTheGoCommandReadsIt() {
+        EgressProxy egress = EgressProxy.of(Map.of(
+                "HTTPS_PROXY",
+                "http://proxy.corp:3128",
+                "NO_PROXY",
+                "internal.corp:,build.corp:http,[fd00::1]:8443,:443"));
+
+        assertEquals(List.of(Proxy.NO_PROXY), egress.select(URI.create("https://internal.corp/")));
+        assertEquals(List.of(Proxy.NO_PROXY), egress.select(URI.create("https://internal.corp:8443/")));
+        assertEquals("proxy.corp:3128", address(egress.select(URI.create("https://build.corp/"))), "no URL's port");
+        assertEquals(
+                Proxy.Type.HTTP,
+                egress.select(URI.create("https://proxy.golang.org/")).get(0).type(),
+                "\":443\" has no host: ignored");
+        assertEquals(List.of(Proxy.NO_PROXY), egress.select(URI.create("https://[fd00::1]:8443/")));
+        assertEquals("proxy.corp:3128", address(egress.select(URI.create("https://[fd00::1]/"))));
     }
 }

@@ -96,4 +96,51 @@ class WarmupListTest {
         var e = assertThrows(IllegalArgumentException.class, () -> WarmupList.parse(text));
         assertTrue(e.getMessage().startsWith("line ") || e.getMessage().startsWith("no module"), e.getMessage());
     }
+
+    /**
+     * A JSON list is read entry by entry and refused at the entry past the bound, before the rest is read: the entry
+     * after it, which is no string, is never reached, and neither is the body's broken end. Before, the whole body was
+     * parsed into a tree, copied into a list, joined and split again (a list of 4 MiB: some 70 MiB of heap) before
+     * the bound was checked.
+     */
+    @Test
+    void aJsonListOverTheBoundIsRefusedNamingItAtTheEntryPastIt() {
+        StringBuilder body = new StringBuilder("{\"modules\": [");
+        for (int i = 0; i <= WarmupList.MAX_TARGETS; i++) {
+            body.append("\"example.com/m@v1.0.0\","); // one module version: the bound is on entries, not on distinct
+        }
+        body.append("3, \"not the end");
+
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> WarmupRoute.fromJson(body.toString()));
+
+        assertEquals("more than 10000 entries in one warm-up", e.getMessage());
+    }
+
+    @Test
+    void aJsonListAtTheBoundIsRead() {
+        StringBuilder body = new StringBuilder("{\"goSum\": \"example.com/b v1.0.0 h1:x\", \"modules\": [");
+        for (int i = 0; i < WarmupList.MAX_TARGETS; i++) {
+            body.append(i == 0 ? "" : ",").append("\"example.com/m").append(i).append("@v1.0.0\"");
+        }
+        body.append("], \"other\": {\"a\": [1, 2]}}");
+
+        List<WarmupTarget> targets = WarmupRoute.fromJson(body.toString());
+
+        assertEquals(WarmupList.MAX_TARGETS, targets.size(), "the modules, which win over goSum");
+        assertEquals("example.com/m0", targets.get(0).module().path());
+    }
+
+    @Test
+    void aTextListOverTheBoundIsRefusedNamingIt() {
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i <= WarmupList.MAX_TARGETS; i++) {
+            text.append("example.com/m").append(i).append("@v1.0.0\r\n");
+        }
+
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> WarmupList.parse(text.toString()));
+
+        assertEquals("line 10001: more than 10000 module versions in one warm-up", e.getMessage());
+    }
 }

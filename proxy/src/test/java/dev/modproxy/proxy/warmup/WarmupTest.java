@@ -15,6 +15,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -146,6 +147,30 @@ class WarmupTest {
             assertTrue(error.contains(refusal.getValue()), refusal.getKey() + " -> " + error);
             assertFalse(error.contains("java.") || error.contains("Exception"), error);
         }
+        assertEquals(0, upstream.totalHits());
+    }
+
+    /**
+     * A list of more entries than one warm-up takes is a 400 that names the bound, whichever form it comes in. A JSON
+     * list is refused at the entry past the bound, before the rest is read (here a broken end, which the whole body
+     * parsed first was refused for instead).
+     */
+    @Test
+    void aListOverTheBoundIsRefusedNamingIt() throws Exception {
+        StringBuilder json = new StringBuilder("{\"modules\": [");
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i <= WarmupList.MAX_TARGETS; i++) {
+            json.append(i == 0 ? "" : ",").append("\"example.com/m").append(i).append("@v1.0.0\"");
+            text.append("example.com/m").append(i).append("@v1.0.0\n");
+        }
+        json.append(", 3, \"the rest"); // never read: the entry past the bound ends the reading
+
+        for (HttpResponse<String> answer :
+                List.of(post("application/json", json.toString()), post("text/plain", text.toString()))) {
+            assertEquals(400, answer.statusCode(), answer.body());
+            assertTrue(new JsonObject(answer.body()).getString("error").contains("more than 10000"), answer.body());
+        }
+        assertEquals("idle", new JsonObject(proxy.getText("/admin/warmup").body()).getString("state"));
         assertEquals(0, upstream.totalHits());
     }
 
