@@ -280,7 +280,10 @@ public final class BoundedDiskStorage extends ForwardingStorage implements AutoC
         // small .info and .mod files (60 bytes each, 4 KiB each on ext4) looked full of data not the cache's and
         // was never evicted. When the file system does not say its block size, that is not judged at all: a wrong
         // eviction costs refetches, a wrong refusal a full disk.
-        if (forVolume > 0 && blockSize.isPresent() && used - held.occupied() > watermarks.high() * capacity) {
+        // What is not the cache's is judged from the volume as read after the walk, which holds all the walk counted:
+        // read before it, objects that landed meanwhile looked like room the cache could give back, and a check
+        // between writes emptied the cache of a volume that stayed over its mark all the same.
+        if (forVolume > 0 && blockSize.isPresent() && volume.used() - held.occupied() > watermarks.high() * capacity) {
             // even with the cache empty the volume would stay over its mark: evicting would gain nothing
             warnVolumeFull(capacity, used, held.occupied());
             volumeFullOfNotOurs =

@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.OptionalLong;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntFunction;
 import java.util.stream.IntStream;
@@ -113,6 +114,47 @@ class BoundedDiskStorageTest {
                 return OptionalLong.of(BLOCK);
             }
         };
+    }
+
+    /**
+     * The volume's figures and the walk are read one after the other, while writes go on: a check that read the
+     * volume before objects landed and walked after took them for room the cache could give back, judged that
+     * emptying the cache would bring the volume under its mark, and evicted the whole cache for nothing (seen in a
+     * CI run, a background check between writes). What is not the cache's is judged from the volume as read after
+     * the walk, which holds all the walk counted.
+     */
+    @Test
+    void whatIsNotOursIsJudgedFromTheVolumeAsReadAfterTheWalk() throws IOException {
+        VolumeSpace settled = blockVolume(200, 185);
+        AtomicBoolean firstRead = new AtomicBoolean(true);
+        VolumeSpace readBeforeTheLastWrites = new VolumeSpace() {
+            @Override
+            public long capacity() throws IOException {
+                return settled.capacity();
+            }
+
+            @Override
+            public long used() throws IOException {
+                // the first read comes before five of the cache's blocks landed; the walk then finds them
+                return settled.used() - (firstRead.getAndSet(false) ? 5 * BLOCK : 0);
+            }
+
+            @Override
+            public OptionalLong blockSize() throws IOException {
+                return settled.blockSize();
+            }
+        };
+        LocalDiskStorage writtenBefore = new LocalDiskStorage(root); // no check runs between these writes
+        for (int i = 0; i < 3; i++) {
+            try (StorageWriter writer = writtenBefore.openWriter(module(i))) {
+                writer.output().write(new byte[100]);
+                writer.commit().release();
+            }
+        }
+        open(new Watermarks(0.9, 0.75, OptionalLong.empty()), readBeforeTheLastWrites);
+
+        assertEquals(0, storage.evictIfNeeded(), "even an empty cache would leave the volume over 180 blocks");
+        assertEquals(List.of(), missing(3));
     }
 
     @Test
