@@ -649,7 +649,8 @@ class OperatorIT {
     }
 
     /**
-     * kubectl scale, and a managed-by label removed by hand (the operator's informers see only labelled objects: the
+     * kubectl scale (Degraded ReplicasTakenBack naming kubectl until 2 minutes after), and a managed-by label removed by
+     * hand (the operator's informers see only labelled objects: the
      * Deployment and ConfigMap vanished for it, and every create of them failed with 409, Ready=False
      * DeploymentMissing while the pod ran), are put back with no new ReplicaSet; an operator restarted with all in
      * place writes nothing, neither an owned object nor the cache's status.
@@ -689,10 +690,23 @@ class OperatorIT {
                     assertThat(Caches.conditionIs(cache, "Ready", "True"))
                             .as("Ready")
                             .isTrue();
-                    assertThat(Caches.conditionIs(cache, "Degraded", "False"))
-                            .as("Degraded=False")
-                            .isTrue();
+                    // kubectl scale of the Deployment, set back: named until no take-back for 2 minutes
+                    assertThat(Caches.condition(cache, "Degraded"))
+                            .hasValueSatisfying(c -> assertThat(c)
+                                    .containsEntry("status", "True")
+                                    .containsEntry("reason", "ReplicasTakenBack")
+                                    .hasEntrySatisfying(
+                                            "message",
+                                            m -> assertThat((String) m)
+                                                    .contains(
+                                                            "set to 3 by field manager kubectl",
+                                                            "kubectl scale deployment/default",
+                                                            "scale gpc/default")));
                 });
+        await("Degraded=False 2 minutes after the take-back of kubectl scale (operator log: " + operator.name() + ")")
+                .atMost(Duration.ofMinutes(2).plus(READY_WITHIN))
+                .pollInterval(Duration.ofSeconds(1))
+                .until(() -> Caches.conditionIs(Caches.get(admin, namespace, "default"), "Degraded", "False"));
         awaitSettled(namespace);
         assertThat(replicaSets(namespace)).as("ReplicaSets").isEqualTo(replicaSets);
 
@@ -791,6 +805,10 @@ class OperatorIT {
                         .containsEntry("status", "False")
                         .containsEntry("reason", "FailedGetResourceMetric"));
         assertThat(autoscalerCondition(namespace, "shared", "AbleToScale")).containsEntry("status", "True");
+        assertThat(Caches.condition(Caches.get(admin, namespace, "shared"), "Degraded"))
+                .as("scaled through the cache's own /scale (kubectl, a PUT, the autoscaler): no replicas taken back")
+                .hasValueSatisfying(
+                        c -> assertThat(c).containsEntry("status", "False").containsEntry("reason", "AsExpected"));
     }
 
     /**
@@ -1657,6 +1675,105 @@ class OperatorIT {
                                     .map(c -> "RolledOut".equals(c.get("reason")))
                                     .orElse(false);
                 });
+    }
+
+    /**
+     * A HorizontalPodAutoscaler aimed at the proxy Deployment (where most HPAs are aimed) instead of the GoProxyCache:
+     * every sync (15 s) it scales the Deployment to its minReplicas through /scale, and the operator applies
+     * spec.replicas back, so the ReplicaSet is scaled up and down for as long as it exists (measured before the fix: 7
+     * rounds of "Scaled up ... from 1 to 3" / "Scaled down ... from 3 to 1" in about 2 minutes, while the cache said
+     * Degraded=False "Nothing needs attention" and the operator logged nothing). The operator still sets the replicas
+     * back, and says so: Degraded=True ReplicasTakenBack naming the field manager that wrote through the Deployment's
+     * scale subresource and the fix (aim scaleTargetRef at the GoProxyCache, which has the scale subresource), kept
+     * between the autoscaler's syncs, logged once, and cleared once the autoscaler is deleted.
+     */
+    @Test
+    void anAutoscalerAimedAtTheProxyDeploymentIsNamedRatherThanFoughtInSilence() {
+        String namespace = Namespaces.of("hpa-deployment");
+        Map<String, Object> spec = Caches.smallSpec();
+        spec.put("storage", Map.of("size", "1Gi", "accessModes", List.of("ReadWriteMany")));
+        create(namespace, "default", spec);
+        awaitReady(namespace, "default");
+        Commands.Result applied = cluster.kubectlWithInput("""
+                apiVersion: autoscaling/v2
+                kind: HorizontalPodAutoscaler
+                metadata: {name: default, namespace: %s}
+                spec:
+                  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: default}
+                  minReplicas: 3
+                  maxReplicas: 4
+                  metrics:
+                    - type: Resource
+                      resource: {name: cpu, target: {type: Utilization, averageUtilization: 70}}
+                """.formatted(namespace), "apply", "-f", "-");
+        assertThat(applied.succeeded()).as(applied.toString()).isTrue();
+
+        try {
+            await("GoProxyCache " + namespace
+                            + "/default Degraded=True ReplicasTakenBack naming the HorizontalPodAutoscaler (operator "
+                            + "log: " + operator.name() + ")")
+                    .atMost(READY_WITHIN)
+                    .untilAsserted(() -> assertThat(
+                                    Caches.condition(Caches.get(admin, namespace, "default"), "Degraded"))
+                            .hasValueSatisfying(c -> assertThat(c)
+                                    .containsEntry("status", "True")
+                                    .containsEntry("reason", "ReplicasTakenBack")
+                                    .hasEntrySatisfying(
+                                            "message",
+                                            m -> assertThat((String) m)
+                                                    .contains(
+                                                            "HorizontalPodAutoscaler",
+                                                            "scaleTargetRef",
+                                                            "GoProxyCache " + namespace + "/default",
+                                                            "set to 3 by field manager ",
+                                                            "(through the scale subresource)",
+                                                            "kubectl -n " + namespace + " scale gpc/default"))));
+            String first = degradedMessage(namespace);
+            // the autoscaler's next sync is a second take-back: Degraded stays True in between, never "AsExpected"
+            await("a second take-back, Degraded=True ReplicasTakenBack throughout (operator log: " + operator.name()
+                            + ")")
+                    .atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(500))
+                    .until(() -> {
+                        Map<String, Object> degraded = Caches.condition(
+                                        Caches.get(admin, namespace, "default"), "Degraded")
+                                .orElseThrow();
+                        assertThat(degraded)
+                                .as("Degraded between two take-backs")
+                                .containsEntry("status", "True")
+                                .containsEntry("reason", "ReplicasTakenBack");
+                        return !first.equals(degraded.get("message"));
+                    });
+            assertThat(Caches.get(admin, namespace, "default")
+                            .getAdditionalProperties()
+                            .get("spec"))
+                    .asInstanceOf(InstanceOfAssertFactories.MAP)
+                    .as("the cache's own spec.replicas, which the autoscaler did not aim at")
+                    .containsEntry("replicas", 1);
+            assertThat(operator.linesContaining("Setting the replicas of Deployment " + namespace + "/default back"))
+                    .as("one log line for the episode, not one per take-back")
+                    .hasSize(1)
+                    .allSatisfy(line -> assertThat(line).contains(" INFO ", "through the scale subresource"));
+        } finally {
+            kubectlIn(namespace, "delete", "hpa", "default", "--ignore-not-found");
+        }
+
+        await("Degraded=False once the autoscaler is gone (operator log: " + operator.name() + ")")
+                .atMost(Duration.ofMinutes(2).plus(READY_WITHIN))
+                .pollInterval(Duration.ofSeconds(1))
+                .untilAsserted(() -> {
+                    assertThat(Caches.conditionIs(Caches.get(admin, namespace, "default"), "Degraded", "False"))
+                            .as("Degraded=False")
+                            .isTrue();
+                    assertThat(deployment(namespace, "default").getSpec().getReplicas())
+                            .isEqualTo(1);
+                });
+    }
+
+    private String degradedMessage(String namespace) {
+        return (String) Caches.condition(Caches.get(admin, namespace, "default"), "Degraded")
+                .orElseThrow()
+                .get("message");
     }
 
     /** Progressing=False RolloutStuck naming the Degraded reason that stops the rollout, as the operator reports. */

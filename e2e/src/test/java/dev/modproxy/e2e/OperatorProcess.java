@@ -187,6 +187,15 @@ public final class OperatorProcess implements AutoCloseable {
         }
     }
 
+    /** The lines of its log that contain {@code text}. */
+    public List<String> linesContaining(String text) {
+        try (var lines = Files.lines(log)) {
+            return lines.filter(line -> line.contains(text)).toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** The lines of its log at WARN or ERROR. */
     public List<String> warningsAndErrors() {
         try (var lines = Files.lines(log)) {

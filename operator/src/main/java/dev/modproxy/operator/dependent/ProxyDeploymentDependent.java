@@ -62,6 +62,7 @@ public class ProxyDeploymentDependent extends CacheOwnedDependent<Deployment> {
     static final String FIXED_USER_IDS_KEY = "modproxy.operator.proxy-fixed-user-ids";
 
     private static final String TAKEN_BACK = ProxyDeploymentDependent.class.getName() + ".takenBack";
+    private static final String REPLICAS_TAKEN_BACK = ProxyDeploymentDependent.class.getName() + ".replicasTakenBack";
     private static final Logger LOG = Logger.getLogger(ProxyDeploymentDependent.class);
 
     public ProxyDeploymentDependent() {
@@ -150,6 +151,7 @@ public class ProxyDeploymentDependent extends CacheOwnedDependent<Deployment> {
         if (useSSA(context)) {
             takeBackPodTemplate(actual, desired, cache, context);
         }
+        noteReplicasTakenBack(actual, desired, cache, context);
         if (boundsToClear(actual, desired)) {
             context.getClient()
                     .apps()
@@ -217,6 +219,39 @@ public class ProxyDeploymentDependent extends CacheOwnedDependent<Deployment> {
                 cache.getMetadata().getName(),
                 drift.describe());
         context.managedWorkflowAndDependentResourceContext().put(TAKEN_BACK, drift);
+    }
+
+    /**
+     * The apply below sets the replicas back as it does any field of the operator's; this only notes that another
+     * writer had set them (an autoscaler aimed at the Deployment, {@code kubectl scale deployment}), for the status,
+     * and logs it once per episode: while the status says so (Degraded ReplicasTakenBack), an autoscaler's next
+     * write, 15 s later, is the same fight going on.
+     */
+    private static void noteReplicasTakenBack(
+            Deployment actual, Deployment desired, GoProxyCache cache, Context<GoProxyCache> context) {
+        Optional<ReplicasTakeBack> takeBack = ReplicasTakeBack.of(actual, desired, fieldManager(context));
+        if (takeBack.isEmpty()) {
+            return;
+        }
+        if (!ReplicasTakeBack.reported(cache)) {
+            LOG.infof(
+                    "Setting the replicas of Deployment %s/%s back to %d (GoProxyCache %s's spec.replicas): %s set "
+                            + "them to %d. An autoscaler or kubectl scale must aim at GoProxyCache %s, not at its "
+                            + "Deployment; the cache's Degraded condition says so until it stops",
+                    actual.getMetadata().getNamespace(),
+                    actual.getMetadata().getName(),
+                    takeBack.get().wanted(),
+                    cache.getMetadata().getName(),
+                    takeBack.get().describeWriter(),
+                    takeBack.get().set(),
+                    cache.getMetadata().getName());
+        }
+        context.managedWorkflowAndDependentResourceContext().put(REPLICAS_TAKEN_BACK, takeBack.get());
+    }
+
+    /** Another writer's replicas that this reconciliation set back to the cache's, for the status. */
+    public static Optional<ReplicasTakeBack> replicasTakenBack(Context<GoProxyCache> context) {
+        return context.managedWorkflowAndDependentResourceContext().get(REPLICAS_TAKEN_BACK, ReplicasTakeBack.class);
     }
 
     /** What this reconciliation took back from other managers' edits of the pod template, for the status. */

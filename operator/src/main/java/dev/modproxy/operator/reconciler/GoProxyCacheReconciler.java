@@ -52,6 +52,7 @@ import jakarta.enterprise.event.Observes;
 import jakarta.interceptor.Interceptor;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -173,8 +174,9 @@ public class GoProxyCacheReconciler implements Reconciler<GoProxyCache> {
                     "GoProxyCache %s/%s has an invalid spec: %s",
                     cache.getMetadata().getNamespace(), cache.getMetadata().getName(), problems);
         }
-        GoProxyCacheStatus status = CacheStatusCalculator.compute(
-                cache, observe(cache, context, problems, Optional.empty()), clock.instant());
+        Instant now = clock.instant();
+        GoProxyCacheStatus status =
+                CacheStatusCalculator.compute(cache, observe(cache, context, problems, Optional.empty()), now);
         boolean ready = status.condition(CacheCondition.READY)
                 .map(c -> CacheCondition.TRUE.equals(c.getStatus()))
                 .orElse(false);
@@ -191,17 +193,28 @@ public class GoProxyCacheReconciler implements Reconciler<GoProxyCache> {
                         : previousWarmup(cache));
         writeStatus(cache, status, context);
         UpdateControl<GoProxyCache> control = UpdateControl.noUpdate();
-        // figures and a running warm-up's progress come through the poller; a list not handed over yet is retried
-        boolean pending = status.getWarmup() != null && status.getWarmup().getState() == WarmupState.Pending;
-        if (ready && pending) {
-            return control.rescheduleAfter(WARMUP_INTERVAL);
-        }
-        // A ServiceMonitor asked for before its CRD is installed: nothing else wakes a cache that has settled, so look
-        // again after the CRD check's interval, and the ServiceMonitor is made once the CRD is there.
-        if (serviceMonitorCrdMissing(cache, context)) {
-            return control.rescheduleAfter(ServiceMonitorCrdPresent.recheckAfter());
-        }
-        return control;
+        Optional<Duration> lookAgain = Stream.of(
+                        // figures and a running warm-up's progress come through the poller; a list not handed over
+                        // yet is retried
+                        ready
+                                        && status.getWarmup() != null
+                                        && status.getWarmup().getState() == WarmupState.Pending
+                                ? Optional.of(WARMUP_INTERVAL)
+                                : Optional.<Duration>empty(),
+                        // A ServiceMonitor asked for before its CRD is installed: nothing else wakes a cache that has
+                        // settled, so look again after the CRD check's interval, and the ServiceMonitor is made once
+                        // the CRD is there.
+                        serviceMonitorCrdMissing(cache, context)
+                                ? Optional.of(ServiceMonitorCrdPresent.recheckAfter())
+                                : Optional.<Duration>empty(),
+                        // Degraded ReplicasTakenBack clears once no take-back renewed it for a while; an autoscaler
+                        // deleted or aimed at the cache sends no event of its own
+                        CacheStatusCalculator.replicasTakeBackEndsAt(status)
+                                .map(end -> Duration.between(now, end).plusSeconds(1))
+                                .map(wait -> wait.isNegative() ? Duration.ofSeconds(1) : wait))
+                .flatMap(Optional::stream)
+                .min(Duration::compareTo);
+        return lookAgain.map(control::rescheduleAfter).orElse(control);
     }
 
     private static WarmupStatus previousWarmup(GoProxyCache cache) {
@@ -362,7 +375,8 @@ public class GoProxyCacheReconciler implements Reconciler<GoProxyCache> {
                 deploymentApplied(context),
                 ProxyDeploymentDependent.takenBack(context),
                 serviceMonitorCrdMissing(cache, context),
-                NamespaceDefaults.othersMarkedDefault(cache, context));
+                NamespaceDefaults.othersMarkedDefault(cache, context),
+                ProxyDeploymentDependent.replicasTakenBack(context));
     }
 
     /**

@@ -6,6 +6,7 @@ import dev.modproxy.operator.api.v1alpha1.GoProxyCacheStatus;
 import dev.modproxy.operator.dependent.CacheNames;
 import dev.modproxy.operator.dependent.Conditions;
 import dev.modproxy.operator.dependent.PodTemplateDrift;
+import dev.modproxy.operator.dependent.ReplicasTakeBack;
 import dev.modproxy.operator.settings.StorageSize;
 import dev.modproxy.operator.webhook.InjectionLabels;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
@@ -13,7 +14,9 @@ import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentCondition;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatus;
+import java.time.Duration;
 import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
@@ -65,6 +68,25 @@ public final class CacheStatusCalculator {
     public static final String SEVERAL_DEFAULT_CACHES = "SeveralDefaultCaches";
 
     /**
+     * Degraded's reason (True) while the operator sets the proxy Deployment's replicas back from another writer's (a
+     * HorizontalPodAutoscaler or {@code kubectl scale} aimed at the Deployment rather than the cache).
+     */
+    public static final String REPLICAS_TAKEN_BACK = ReplicasTakeBack.REASON;
+
+    /**
+     * How long Degraded ReplicasTakenBack stays after the last take-back. An autoscaler aimed at the Deployment writes
+     * again at each of its syncs (15 s by default) and the operator's own apply in between leaves the Deployment as
+     * the cache wants it, so a reconciliation that finds nothing to set back does not mean the fight stopped. The
+     * memory is the condition itself, the time of the last take-back in its message, rather than a map in the
+     * operator: it survives an operator restart or a new leader, and the status stays a function of the cache and
+     * what was seen. The reconciler looks again when it runs out (replicasTakeBackEndsAt), so the condition clears
+     * once the autoscaler is deleted or aimed at the cache, with no other event.
+     */
+    public static final Duration REPLICAS_TAKE_BACK_QUIET = Duration.ofMinutes(2);
+
+    private static final String LAST_SET_BACK = " Last set back at ";
+
+    /**
      * The Deployment controller's reason on its own Progressing condition once its newest ReplicaSet's pods were all
      * available: it keeps it when they turn unready later, and replaces it when a new rollout starts.
      */
@@ -98,7 +120,7 @@ public final class CacheStatusCalculator {
         List<CacheCondition> conditions = new ArrayList<>();
         conditions.add(ready(cache, seen));
         conditions.add(progressing(cache, seen, rolloutBlocker));
-        conditions.add(degraded(cache, seen, rolloutBlocker));
+        conditions.add(degraded(cache, seen, rolloutBlocker, now));
         String timestamp = now.truncatedTo(ChronoUnit.SECONDS).toString();
         for (CacheCondition c : conditions) {
             c.setObservedGeneration(generation);
@@ -308,7 +330,8 @@ public final class CacheStatusCalculator {
                 .map(m -> m.endsWith(".") ? m.substring(0, m.length() - 1) : m);
     }
 
-    private static CacheCondition degraded(GoProxyCache cache, Observation seen, Optional<CacheCondition> blocker) {
+    private static CacheCondition degraded(
+            GoProxyCache cache, Observation seen, Optional<CacheCondition> blocker, Instant now) {
         if (!seen.specProblems().isEmpty()) {
             return new CacheCondition(
                     CacheCondition.DEGRADED,
@@ -338,6 +361,10 @@ public final class CacheStatusCalculator {
         if (blocker.isPresent()) {
             return blocker.get();
         }
+        Optional<CacheCondition> replicasTakenBack = replicasTakenBack(cache, seen, now);
+        if (replicasTakenBack.isPresent()) {
+            return replicasTakenBack.get();
+        }
         if (!seen.otherDefaultCaches().isEmpty()) {
             // True though the proxy serves: the namespace's pods that rely on its default cache get none
             return new CacheCondition(
@@ -361,6 +388,74 @@ public final class CacheStatusCalculator {
         }
         return new CacheCondition(
                 CacheCondition.DEGRADED, CacheCondition.FALSE, "AsExpected", "Nothing needs attention.");
+    }
+
+    /**
+     * Degraded ReplicasTakenBack: named afresh when this reconciliation set the replicas back, kept as it was until
+     * {@link #REPLICAS_TAKE_BACK_QUIET} after the last take-back, so that it does not flap to "Nothing needs
+     * attention" between an autoscaler's syncs, and gone after that.
+     */
+    private static Optional<CacheCondition> replicasTakenBack(GoProxyCache cache, Observation seen, Instant now) {
+        if (seen.replicasTakenBack().isPresent()) {
+            return Optional.of(new CacheCondition(
+                    CacheCondition.DEGRADED,
+                    CacheCondition.TRUE,
+                    REPLICAS_TAKEN_BACK,
+                    replicasTakenBack(cache, seen.replicasTakenBack().get(), now)));
+        }
+        return Optional.ofNullable(cache.getStatus())
+                .flatMap(s -> s.condition(CacheCondition.DEGRADED))
+                .filter(c -> replicasTakeBackEndsAt(c).filter(now::isBefore).isPresent())
+                .map(c -> new CacheCondition(
+                        CacheCondition.DEGRADED, CacheCondition.TRUE, REPLICAS_TAKEN_BACK, c.getMessage()));
+    }
+
+    /**
+     * When a status's Degraded ReplicasTakenBack runs out if no take-back renews it: the reconciler looks again then.
+     */
+    public static Optional<Instant> replicasTakeBackEndsAt(GoProxyCacheStatus status) {
+        return Optional.ofNullable(status)
+                .flatMap(s -> s.condition(CacheCondition.DEGRADED))
+                .flatMap(CacheStatusCalculator::replicasTakeBackEndsAt);
+    }
+
+    private static Optional<Instant> replicasTakeBackEndsAt(CacheCondition degraded) {
+        if (!REPLICAS_TAKEN_BACK.equals(degraded.getReason())
+                || !CacheCondition.TRUE.equals(degraded.getStatus())
+                || degraded.getMessage() == null
+                || !degraded.getMessage().contains(LAST_SET_BACK)) {
+            return Optional.empty();
+        }
+        String message = degraded.getMessage();
+        String at = message.substring(message.lastIndexOf(LAST_SET_BACK) + LAST_SET_BACK.length());
+        try {
+            return Optional.of(Instant.parse(at.endsWith(".") ? at.substring(0, at.length() - 1) : at)
+                    .plus(REPLICAS_TAKE_BACK_QUIET));
+        } catch (DateTimeParseException e) {
+            return Optional.empty(); // not a message this operator wrote: let it go
+        }
+    }
+
+    /**
+     * Who set the replicas, that the operator sets them back, and where an autoscaler or kubectl scale must aim
+     * instead: the cache's own scale subresource, which the operator follows.
+     */
+    private static String replicasTakenBack(GoProxyCache cache, ReplicasTakeBack takeBack, Instant now) {
+        String namespace = cache.getMetadata().getNamespace();
+        String name = cache.getMetadata().getName();
+        String deployment = CacheNames.deployment(cache);
+        return "The proxy Deployment " + deployment + "'s spec.replicas was set to " + takeBack.set() + " by "
+                + takeBack.describeWriter() + ", and the operator sets the Deployment back to this cache's "
+                + "spec.replicas (" + takeBack.wanted() + "): a HorizontalPodAutoscaler whose scaleTargetRef is "
+                + "Deployment " + deployment + ", or kubectl scale deployment/" + deployment + ", is undone, and an "
+                + "autoscaler scales it again at each of its syncs, so proxy pods are created and deleted over and "
+                + "over. Fix: aim the HorizontalPodAutoscaler's scaleTargetRef at GoProxyCache " + namespace + "/"
+                + name + " (apiVersion: " + GoProxyCache.GROUP + "/" + GoProxyCache.VERSION
+                + ", kind: GoProxyCache, name: " + name + "), which has the scale subresource, not at its "
+                + "Deployment; scale by hand with kubectl -n " + namespace + " scale gpc/" + name
+                + " --replicas=N. This condition clears " + REPLICAS_TAKE_BACK_QUIET.toMinutes()
+                + " minutes after the last take-back." + LAST_SET_BACK
+                + now.truncatedTo(ChronoUnit.SECONDS) + ".";
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.modproxy.operator.status;
 
 import dev.modproxy.operator.dependent.PodTemplateDrift;
+import dev.modproxy.operator.dependent.ReplicasTakeBack;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -17,7 +18,8 @@ import java.util.Optional;
  * reconciliation took back of other field managers' edits of the Deployment's pod template, if anything.
  * {@code serviceMonitorCrdMissing}: the cluster has no ServiceMonitor CRD (looked up only when the spec asks for a
  * ServiceMonitor). {@code otherDefaultCaches}: the names of the other caches of the namespace annotated
- * modproxy.dev/default=true, when this one is too (none otherwise).
+ * modproxy.dev/default=true, when this one is too (none otherwise). {@code replicasTakenBack}: the Deployment's
+ * replicas, set by another field manager, that this reconciliation set back to the cache's, if so.
  */
 public record Observation(
         Optional<Deployment> deployment,
@@ -29,7 +31,34 @@ public record Observation(
         boolean deploymentApplied,
         Optional<PodTemplateDrift> podTemplateTakenBack,
         boolean serviceMonitorCrdMissing,
-        List<String> otherDefaultCaches) {
+        List<String> otherDefaultCaches,
+        Optional<ReplicasTakeBack> replicasTakenBack) {
+
+    /** Without a take-back of the replicas. */
+    public Observation(
+            Optional<Deployment> deployment,
+            Optional<PersistentVolumeClaim> volumeClaim,
+            Optional<Service> service,
+            List<String> specProblems,
+            Optional<Failure> failure,
+            Optional<String> missingStorageClass,
+            boolean deploymentApplied,
+            Optional<PodTemplateDrift> podTemplateTakenBack,
+            boolean serviceMonitorCrdMissing,
+            List<String> otherDefaultCaches) {
+        this(
+                deployment,
+                volumeClaim,
+                service,
+                specProblems,
+                failure,
+                missingStorageClass,
+                deploymentApplied,
+                podTemplateTakenBack,
+                serviceMonitorCrdMissing,
+                otherDefaultCaches,
+                Optional.empty());
+    }
 
     /** Why applying the spec failed, in words a user can act on. */
     public record Failure(String reason, String message) {}

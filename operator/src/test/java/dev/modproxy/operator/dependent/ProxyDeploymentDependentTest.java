@@ -3,8 +3,10 @@ package dev.modproxy.operator.dependent;
 import static dev.modproxy.operator.CacheFixtures.cache;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.modproxy.operator.api.v1alpha1.CacheCondition;
 import dev.modproxy.operator.api.v1alpha1.EgressProxy;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
+import dev.modproxy.operator.api.v1alpha1.GoProxyCacheStatus;
 import dev.modproxy.operator.api.v1alpha1.ObjectStorage;
 import dev.modproxy.operator.api.v1alpha1.ProxyTuning;
 import dev.modproxy.operator.api.v1alpha1.UpstreamCredentials;
@@ -16,6 +18,8 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
+import io.fabric8.kubernetes.api.model.ManagedFieldsEntry;
+import io.fabric8.kubernetes.api.model.ManagedFieldsEntryBuilder;
 import io.fabric8.kubernetes.api.model.PodSecurityContextBuilder;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -132,6 +136,111 @@ class ProxyDeploymentDependentTest {
                         .getStrategy()
                         .getRollingUpdate())
                 .isNull();
+    }
+
+    /**
+     * A HorizontalPodAutoscaler aimed at the Deployment writes its replicas through the scale subresource and comes to
+     * hold f:spec/f:replicas (the operator's apply entry no longer does): the apply that sets them back is a take-back
+     * naming that manager; kubectl scale deployment is the same, as kubectl.
+     */
+    @Test
+    void replicasAnotherManagerSetThroughTheScaleSubresourceAreATakeBackNamingIt() {
+        GoProxyCache cache = cache(spec -> {});
+        Deployment desired = ProxyDeploymentDependent.desiredDeployment(cache);
+        Deployment scaled = ProxyDeploymentDependent.desiredDeployment(cache);
+        scaled.getSpec().setReplicas(3);
+        scaled.getMetadata()
+                .setManagedFields(List.of(
+                        entry("goproxycache", "Apply", null, Map.of("f:strategy", Map.of(), "f:template", Map.of())),
+                        entry("kube-controller-manager", "Update", "scale", Map.of("f:replicas", Map.of()))));
+
+        assertThat(ReplicasTakeBack.of(scaled, desired, "goproxycache"))
+                .contains(new ReplicasTakeBack("kube-controller-manager", "scale", 3, 1));
+        assertThat(ReplicasTakeBack.of(scaled, desired, "goproxycache")
+                        .orElseThrow()
+                        .describeWriter())
+                .isEqualTo("field manager kube-controller-manager (through the scale subresource)");
+
+        scaled.getMetadata()
+                .setManagedFields(List.of(
+                        entry("goproxycache", "Apply", null, Map.of("f:strategy", Map.of())),
+                        entry("kubectl", "Update", "scale", Map.of("f:replicas", Map.of()))));
+        assertThat(ReplicasTakeBack.of(scaled, desired, "goproxycache"))
+                .contains(new ReplicasTakeBack("kubectl", "scale", 3, 1));
+
+        // an edit of the Deployment itself (kubectl edit), not through /scale
+        scaled.getMetadata()
+                .setManagedFields(List.of(
+                        entry("goproxycache", "Apply", null, Map.of("f:strategy", Map.of())),
+                        entry("kubectl-edit", "Update", null, Map.of("f:replicas", Map.of()))));
+        assertThat(ReplicasTakeBack.of(scaled, desired, "goproxycache")
+                        .orElseThrow()
+                        .describeWriter())
+                .isEqualTo("field manager kubectl-edit");
+    }
+
+    /**
+     * A user's new spec.replicas (or an autoscaler aimed at the cache's own scale subresource, which writes it) is
+     * applied by the operator, which holds the replicas of the Deployment: no take-back. Nor when another manager holds
+     * them at the number the cache wants (nothing is set back), nor when no managed fields say who wrote them.
+     */
+    @Test
+    void theOperatorsOwnApplyOfNewReplicasIsNoTakeBack() {
+        GoProxyCache scaledUp = cache(spec -> {
+            spec.setReplicas(3);
+            spec.getStorage().setAccessModes(List.of("ReadWriteMany"));
+        });
+        Deployment desired = ProxyDeploymentDependent.desiredDeployment(scaledUp);
+        Deployment before = ProxyDeploymentDependent.desiredDeployment(scaledUp);
+        before.getSpec().setReplicas(1);
+        before.getMetadata()
+                .setManagedFields(List.of(
+                        entry("goproxycache", "Apply", null, Map.of("f:replicas", Map.of(), "f:strategy", Map.of()))));
+        assertThat(ReplicasTakeBack.of(before, desired, "goproxycache")).isEmpty();
+
+        // the operator's take-back patch of the pod template is an Update under the same name
+        before.getMetadata()
+                .setManagedFields(List.of(entry("goproxycache", "Update", null, Map.of("f:replicas", Map.of()))));
+        assertThat(ReplicasTakeBack.of(before, desired, "goproxycache")).isEmpty();
+
+        Deployment agreeing = ProxyDeploymentDependent.desiredDeployment(scaledUp);
+        agreeing.getMetadata()
+                .setManagedFields(
+                        List.of(entry("kube-controller-manager", "Update", "scale", Map.of("f:replicas", Map.of()))));
+        assertThat(ReplicasTakeBack.of(agreeing, desired, "goproxycache"))
+                .as("set to what the cache wants")
+                .isEmpty();
+
+        before.getMetadata().setManagedFields(null);
+        assertThat(ReplicasTakeBack.of(before, desired, "goproxycache")).isEmpty();
+    }
+
+    /** The log names an episode once: while the status says ReplicasTakenBack, a take-back is the same fight. */
+    @Test
+    void aTakeBackIsReportedWhileTheStatusSaysReplicasTakenBack() {
+        GoProxyCache cache = cache(spec -> {});
+        assertThat(ReplicasTakeBack.reported(cache)).isFalse();
+        GoProxyCacheStatus status = new GoProxyCacheStatus();
+        status.setConditions(List.of(new CacheCondition(
+                CacheCondition.DEGRADED, CacheCondition.FALSE, "AsExpected", "Nothing needs attention.")));
+        cache.setStatus(status);
+        assertThat(ReplicasTakeBack.reported(cache)).isFalse();
+        status.setConditions(List.of(
+                new CacheCondition(CacheCondition.DEGRADED, CacheCondition.TRUE, ReplicasTakeBack.REASON, "...")));
+        assertThat(ReplicasTakeBack.reported(cache)).isTrue();
+    }
+
+    private static ManagedFieldsEntry entry(
+            String manager, String operation, String subresource, Map<String, Object> specFields) {
+        return new ManagedFieldsEntryBuilder()
+                .withManager(manager)
+                .withOperation(operation)
+                .withSubresource(subresource)
+                .withFieldsType("FieldsV1")
+                .withNewFieldsV1()
+                .addToAdditionalProperties("f:spec", specFields)
+                .endFieldsV1()
+                .build();
     }
 
     /** Seen on a real API server: a cache refused under the previous operator stayed refused after the upgrade. */

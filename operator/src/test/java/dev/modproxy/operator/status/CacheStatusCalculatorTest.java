@@ -9,6 +9,7 @@ import dev.modproxy.operator.api.v1alpha1.GoProxyCacheStatus;
 import dev.modproxy.operator.api.v1alpha1.ObjectStorage;
 import dev.modproxy.operator.dependent.CacheNames;
 import dev.modproxy.operator.dependent.PodTemplateDrift;
+import dev.modproxy.operator.dependent.ReplicasTakeBack;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.ManagedFieldsEntryBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
@@ -1006,6 +1007,116 @@ class CacheStatusCalculatorTest {
                         .getReason())
                 .as("a new spec")
                 .isEqualTo("RolledOut");
+    }
+
+    /**
+     * An autoscaler aimed at the Deployment, set back: Degraded names the writer, the fight and the fix, and when it was
+     * last set back.
+     */
+    @Test
+    void replicasSetBackFromAnotherManagerAreDegradedNamingItAndWhereToAimInstead() {
+        GoProxyCacheStatus status = compute(takingBackReplicas());
+
+        CacheCondition degraded = condition(status, CacheCondition.DEGRADED);
+        assertThat(degraded.getStatus()).isEqualTo("True");
+        assertThat(degraded.getReason()).isEqualTo(CacheStatusCalculator.REPLICAS_TAKEN_BACK);
+        assertThat(degraded.getMessage())
+                .startsWith("The proxy Deployment builds's spec.replicas was set to 3 by field manager "
+                        + "kube-controller-manager (through the scale subresource), and the operator sets the "
+                        + "Deployment back to this cache's spec.replicas (1)")
+                .contains(
+                        "a HorizontalPodAutoscaler whose scaleTargetRef is Deployment builds",
+                        "kubectl scale deployment/builds",
+                        "aim the HorizontalPodAutoscaler's scaleTargetRef at GoProxyCache team-a/builds "
+                                + "(apiVersion: modproxy.dev/v1alpha1, kind: GoProxyCache, name: builds)",
+                        "kubectl -n team-a scale gpc/builds --replicas=N")
+                .endsWith("clears 2 minutes after the last take-back. Last set back at 2026-01-01T10:00:00Z.");
+        assertThat(condition(status, CacheCondition.READY).getStatus())
+                .as("the proxy serves meanwhile")
+                .isEqualTo("True");
+        assertThat(CacheStatusCalculator.replicasTakeBackEndsAt(status))
+                .contains(Instant.parse("2026-01-01T10:02:00Z"));
+    }
+
+    /**
+     * The operator's own apply of a new spec.replicas is no take-back (Observation without one): the Deployment at
+     * other replicas than the spec's, while it scales, is nothing to report.
+     */
+    @Test
+    void replicasTheOperatorChangesItselfAreNothingToReport() {
+        cache.getSpec().setReplicas(3);
+        GoProxyCacheStatus status = compute(seen(deployment(1, 1, true), service()));
+        CacheCondition degraded = condition(status, CacheCondition.DEGRADED);
+        assertThat(degraded.getStatus()).isEqualTo("False");
+        assertThat(degraded.getReason()).isEqualTo("AsExpected");
+        assertThat(CacheStatusCalculator.replicasTakeBackEndsAt(status)).isEmpty();
+    }
+
+    /**
+     * Between an autoscaler's syncs (15 s) the operator's apply leaves nothing to set back: Degraded stays as it was
+     * (same message, same transition time, so no status write), a new take-back renews it, and it clears once no
+     * take-back came for 2 minutes (the autoscaler deleted or aimed at the cache).
+     */
+    @Test
+    void replicasTakenBackStayBetweenTakeBacksAndClearTwoMinutesAfterTheLast() {
+        GoProxyCacheStatus taken = compute(takingBackReplicas());
+        cache.setStatus(taken);
+        Observation quiet = seen(deployment(1, 1, true), service());
+
+        GoProxyCacheStatus between = CacheStatusCalculator.compute(cache, quiet, T0.plusSeconds(15));
+        assertThat(between).as("no flapping between take-backs").isEqualTo(taken);
+        assertThat(CacheStatusCalculator.compute(cache, quiet, T0.plusSeconds(119)))
+                .isEqualTo(taken);
+
+        GoProxyCacheStatus renewed = CacheStatusCalculator.compute(cache, takingBackReplicas(), T0.plusSeconds(30));
+        CacheCondition again = condition(renewed, CacheCondition.DEGRADED);
+        assertThat(again.getReason()).isEqualTo(CacheStatusCalculator.REPLICAS_TAKEN_BACK);
+        assertThat(again.getLastTransitionTime()).as("still True since").isEqualTo("2026-01-01T10:00:00Z");
+        assertThat(again.getMessage()).endsWith("Last set back at 2026-01-01T10:00:30Z.");
+        assertThat(CacheStatusCalculator.replicasTakeBackEndsAt(renewed))
+                .contains(Instant.parse("2026-01-01T10:02:30Z"));
+        cache.setStatus(renewed);
+        assertThat(condition(CacheStatusCalculator.compute(cache, quiet, T0.plusSeconds(149)), CacheCondition.DEGRADED)
+                        .getReason())
+                .isEqualTo(CacheStatusCalculator.REPLICAS_TAKEN_BACK);
+
+        GoProxyCacheStatus cleared = CacheStatusCalculator.compute(cache, quiet, T0.plusSeconds(150));
+        CacheCondition over = condition(cleared, CacheCondition.DEGRADED);
+        assertThat(over.getStatus()).isEqualTo("False");
+        assertThat(over.getReason()).isEqualTo("AsExpected");
+        assertThat(over.getLastTransitionTime()).isEqualTo("2026-01-01T10:02:30Z");
+        assertThat(CacheStatusCalculator.replicasTakeBackEndsAt(cleared)).isEmpty();
+    }
+
+    /** Another Degraded=True reason, or a ReplicasTakenBack message this operator did not write, holds nothing back. */
+    @Test
+    void onlyAReplicasTakenBackConditionWithItsTimeIsKept() {
+        GoProxyCacheStatus other = new GoProxyCacheStatus();
+        other.setConditions(List.of(new CacheCondition(
+                CacheCondition.DEGRADED,
+                CacheCondition.TRUE,
+                CacheStatusCalculator.REPLICAS_TAKEN_BACK,
+                "Written by hand. Last set back at yesterday.")));
+        cache.setStatus(other);
+        assertThat(condition(compute(seen(deployment(1, 1, true), service())), CacheCondition.DEGRADED)
+                        .getReason())
+                .isEqualTo("AsExpected");
+        assertThat(CacheStatusCalculator.replicasTakeBackEndsAt(other)).isEmpty();
+    }
+
+    private static Observation takingBackReplicas() {
+        return new Observation(
+                Optional.of(deployment(1, 1, true)),
+                Optional.empty(),
+                Optional.of(service()),
+                List.of(),
+                Optional.empty(),
+                Optional.empty(),
+                true,
+                Optional.empty(),
+                false,
+                List.of(),
+                Optional.of(new ReplicasTakeBack("kube-controller-manager", "scale", 3, 1)));
     }
 
     private GoProxyCacheStatus compute(Observation seen) {
