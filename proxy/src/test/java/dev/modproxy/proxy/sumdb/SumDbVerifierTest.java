@@ -63,6 +63,16 @@ class SumDbVerifierTest {
         return server;
     }
 
+    /**
+     * A checksum database logging these records, signed with the one key all of a test's databases share: an honest
+     * log and its fork are two databases with one key.
+     */
+    private GoSumDbServer database(List<String> records) throws Exception {
+        return start(GoSumDbServer.Options.named(NAME)
+                .withKeyFile(dir.resolve("key"))
+                .withRecords(records(records)));
+    }
+
     private static SumDbVerifier verifierFor(GoSumDbServer server) throws SumDbException {
         return new SumDbVerifier(VerifierKey.parse(server.verifierKey()), fetcherOf(server));
     }
@@ -415,15 +425,11 @@ class SumDbVerifierTest {
     /** A forked head is said once in a SECURITY line, however often it is shown; each showing is still refused. */
     @Test
     void aForkedTreeHeadShownAgainIsRefusedAgainAndSaidOnce() throws Exception {
-        Path keyFile = dir.resolve("key");
         List<String> honest = honestAndForked300().get(0);
         List<String> forked = honestAndForked300().get(1);
-        GoSumDbServer honest100 = start(
-                GoSumDbServer.Options.named(NAME).withKeyFile(keyFile).withRecords(records(honest.subList(0, 100))));
-        GoSumDbServer forked300 =
-                start(GoSumDbServer.Options.named(NAME).withKeyFile(keyFile).withRecords(records(forked)));
-        GoSumDbServer forked299 = start(
-                GoSumDbServer.Options.named(NAME).withKeyFile(keyFile).withRecords(records(forked.subList(0, 299))));
+        GoSumDbServer honest100 = database(honest.subList(0, 100));
+        GoSumDbServer forked300 = database(forked);
+        GoSumDbServer forked299 = database(forked.subList(0, 299));
         SwitchableFetcher source = new SwitchableFetcher(fetcherOf(forked300));
         SumDbVerifier verifier = new SumDbVerifier(VerifierKey.parse(honest100.verifierKey()), source);
         verifier.verifiedTree(fetcherOf(honest100).fetch("latest"));
@@ -455,15 +461,11 @@ class SumDbVerifierTest {
      */
     @Test
     void aForkedTreeHeadShownAgainIsRefusedWithoutItsProofFetchedAgain() throws Exception {
-        Path keyFile = dir.resolve("key");
         List<String> honest = honestAndForked300().get(0);
         List<String> forked = honestAndForked300().get(1);
-        GoSumDbServer honest100 = start(
-                GoSumDbServer.Options.named(NAME).withKeyFile(keyFile).withRecords(records(honest.subList(0, 100))));
-        GoSumDbServer honest200 = start(
-                GoSumDbServer.Options.named(NAME).withKeyFile(keyFile).withRecords(records(honest.subList(0, 200))));
-        GoSumDbServer forked300 =
-                start(GoSumDbServer.Options.named(NAME).withKeyFile(keyFile).withRecords(records(forked)));
+        GoSumDbServer honest100 = database(honest.subList(0, 100));
+        GoSumDbServer honest200 = database(honest.subList(0, 200));
+        GoSumDbServer forked300 = database(forked);
         List<String> asked = new CopyOnWriteArrayList<>();
         SwitchableFetcher source = new SwitchableFetcher(fetcherOf(forked300));
         SumDbVerifier verifier = new SumDbVerifier(VerifierKey.parse(honest100.verifierKey()), path -> {
@@ -533,13 +535,10 @@ class SumDbVerifierTest {
     private record Forked(SumDbVerifier verifier, byte[] note) {}
 
     private Forked honestTreeOf100VerifiedAndAForkOf300() throws Exception {
-        Path keyFile = dir.resolve("key");
         List<String> honest = honestAndForked300().get(0);
         List<String> forked = honestAndForked300().get(1);
-        GoSumDbServer honest100 = start(
-                GoSumDbServer.Options.named(NAME).withKeyFile(keyFile).withRecords(records(honest.subList(0, 100))));
-        GoSumDbServer forked300 =
-                start(GoSumDbServer.Options.named(NAME).withKeyFile(keyFile).withRecords(records(forked)));
+        GoSumDbServer honest100 = database(honest.subList(0, 100));
+        GoSumDbServer forked300 = database(forked);
         SumDbVerifier verifier = new SumDbVerifier(VerifierKey.parse(honest100.verifierKey()), fetcherOf(forked300));
         verifier.verifiedTree(fetcherOf(honest100).fetch("latest"));
         return new Forked(verifier, fetcherOf(forked300).fetch("latest"));
@@ -686,9 +685,7 @@ class SumDbVerifierTest {
                 .withKeyFile(keyFile)
                 .withProxyDir(proxyDir)
                 .withRecords(records(List.of(fixedRecord(1), fixedRecord(2), fixedRecord(3)))));
-        GoSumDbServer forked = start(GoSumDbServer.Options.named(NAME)
-                .withKeyFile(keyFile)
-                .withRecords(records(List.of(fixedRecord(1), fixedRecord(20), fixedRecord(3), fixedRecord(4)))));
+        GoSumDbServer forked = database(List.of(fixedRecord(1), fixedRecord(20), fixedRecord(3), fixedRecord(4)));
         SwitchableFetcher fetcher = new SwitchableFetcher(fetcherOf(honest));
         SumDbVerifier verifier = new SumDbVerifier(VerifierKey.parse(honest.verifierKey()), fetcher);
 
@@ -708,13 +705,8 @@ class SumDbVerifierTest {
 
     @Test
     void aRestartedVerifierStillDetectsAForkFromTheTreeHeadItKept() throws Exception {
-        Path keyFile = dir.resolve("key");
-        GoSumDbServer honest = start(GoSumDbServer.Options.named(NAME)
-                .withKeyFile(keyFile)
-                .withRecords(records(List.of(fixedRecord(1), fixedRecord(2), fixedRecord(3)))));
-        GoSumDbServer forked = start(GoSumDbServer.Options.named(NAME)
-                .withKeyFile(keyFile)
-                .withRecords(records(List.of(fixedRecord(1), fixedRecord(20), fixedRecord(3), fixedRecord(4)))));
+        GoSumDbServer honest = database(List.of(fixedRecord(1), fixedRecord(2), fixedRecord(3)));
+        GoSumDbServer forked = database(List.of(fixedRecord(1), fixedRecord(20), fixedRecord(3), fixedRecord(4)));
         VerifierKey key = VerifierKey.parse(honest.verifierKey());
         List<byte[]> kept = new ArrayList<>();
         new SumDbVerifier(key, fetcherOf(honest), (tree, note) -> kept.add(note))
@@ -867,15 +859,11 @@ class SumDbVerifierTest {
      */
     @Test
     void aForkedTreesTilesDoNotPoisonTheProofOfTheHonestTreeThatComesNext() throws Exception {
-        Path keyFile = dir.resolve("key");
         List<String> honest = honestAndForked300().get(0);
         List<String> forked = honestAndForked300().get(1);
-        GoSumDbServer honest100 = start(
-                GoSumDbServer.Options.named(NAME).withKeyFile(keyFile).withRecords(records(honest.subList(0, 100))));
-        GoSumDbServer honest300 =
-                start(GoSumDbServer.Options.named(NAME).withKeyFile(keyFile).withRecords(records(honest)));
-        GoSumDbServer forked300 =
-                start(GoSumDbServer.Options.named(NAME).withKeyFile(keyFile).withRecords(records(forked)));
+        GoSumDbServer honest100 = database(honest.subList(0, 100));
+        GoSumDbServer honest300 = database(honest);
+        GoSumDbServer forked300 = database(forked);
         SwitchableFetcher source = new SwitchableFetcher(fetcherOf(honest100));
         SumDbVerifier verifier = new SumDbVerifier(VerifierKey.parse(honest100.verifierKey()), source);
         verifier.verifiedTree(fetcherOf(honest100).fetch("latest"));
@@ -898,12 +886,9 @@ class SumDbVerifierTest {
     /** The control of the test above: without the fork in between, the same trees are one history. */
     @Test
     void theHonestTreeOf300ExtendsTheTreeOf100() throws Exception {
-        Path keyFile = dir.resolve("key");
         List<String> honest = honestAndForked300().get(0);
-        GoSumDbServer honest100 = start(
-                GoSumDbServer.Options.named(NAME).withKeyFile(keyFile).withRecords(records(honest.subList(0, 100))));
-        GoSumDbServer honest300 =
-                start(GoSumDbServer.Options.named(NAME).withKeyFile(keyFile).withRecords(records(honest)));
+        GoSumDbServer honest100 = database(honest.subList(0, 100));
+        GoSumDbServer honest300 = database(honest);
         SwitchableFetcher source = new SwitchableFetcher(fetcherOf(honest100));
         SumDbVerifier verifier = new SumDbVerifier(VerifierKey.parse(honest100.verifierKey()), source);
         verifier.verifiedTree(fetcherOf(honest100).fetch("latest"));
