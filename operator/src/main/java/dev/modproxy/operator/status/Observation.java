@@ -34,32 +34,6 @@ public record Observation(
         List<String> otherDefaultCaches,
         Optional<ReplicasTakeBack> replicasTakenBack) {
 
-    /** Without a take-back of the replicas. */
-    public Observation(
-            Optional<Deployment> deployment,
-            Optional<PersistentVolumeClaim> volumeClaim,
-            Optional<Service> service,
-            List<String> specProblems,
-            Optional<Failure> failure,
-            Optional<String> missingStorageClass,
-            boolean deploymentApplied,
-            Optional<PodTemplateDrift> podTemplateTakenBack,
-            boolean serviceMonitorCrdMissing,
-            List<String> otherDefaultCaches) {
-        this(
-                deployment,
-                volumeClaim,
-                service,
-                specProblems,
-                failure,
-                missingStorageClass,
-                deploymentApplied,
-                podTemplateTakenBack,
-                serviceMonitorCrdMissing,
-                otherDefaultCaches,
-                Optional.empty());
-    }
-
     /** Why applying the spec failed, in words a user can act on. */
     public record Failure(String reason, String message) {}
 }

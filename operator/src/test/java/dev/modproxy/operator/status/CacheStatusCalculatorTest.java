@@ -241,17 +241,12 @@ class CacheStatusCalculatorTest {
     @Test
     void aDeploymentNotUpdatedToTheCurrentSpecIsNotReportedAsRunningItsSettings() {
         Deployment earlier = deployment(1, 1, true);
-        Observation refused = new Observation(
-                Optional.of(earlier),
-                Optional.empty(),
-                Optional.of(service()),
-                List.of(),
-                Optional.of(new Observation.Failure("Rejected", "The API server rejected an owned object: ...")),
-                Optional.empty(),
-                false,
-                Optional.empty(),
-                false,
-                List.of());
+        Observation refused = observed()
+                .deployment(earlier)
+                .service(service())
+                .failure(new Observation.Failure("Rejected", "The API server rejected an owned object: ..."))
+                .notApplied()
+                .build();
 
         CacheCondition progressing = condition(compute(refused), CacheCondition.PROGRESSING);
         assertThat(progressing.getStatus()).isEqualTo("False");
@@ -264,34 +259,23 @@ class CacheStatusCalculatorTest {
                 .as("its pods still serve")
                 .isEqualTo("True");
 
-        Observation invalid = new Observation(
-                Optional.of(earlier),
-                Optional.empty(),
-                Optional.of(service()),
-                List.of("spec.resources.requests.cpu \"lots\" is not a Kubernetes quantity"),
-                Optional.empty(),
-                Optional.empty(),
-                false,
-                Optional.empty(),
-                false,
-                List.of());
+        Observation invalid = observed()
+                .deployment(earlier)
+                .service(service())
+                .specProblems(List.of("spec.resources.requests.cpu \"lots\" is not a Kubernetes quantity"))
+                .notApplied()
+                .build();
         CacheCondition notApplied = condition(compute(invalid), CacheCondition.PROGRESSING);
         assertThat(notApplied.getReason()).isEqualTo("InvalidSpec");
         assertThat(condition(compute(invalid), CacheCondition.DEGRADED).getMessage())
                 .contains("the running proxy keeps its previous settings");
         assertThat(notApplied.getMessage()).contains("the spec is invalid");
 
-        Observation failedElsewhere = new Observation(
-                Optional.of(earlier),
-                Optional.empty(),
-                Optional.of(service()),
-                List.of(),
-                Optional.of(new Observation.Failure("NameInUse", "The Service builds-management already exists")),
-                Optional.empty(),
-                true,
-                Optional.empty(),
-                false,
-                List.of());
+        Observation failedElsewhere = observed()
+                .deployment(earlier)
+                .service(service())
+                .failure(new Observation.Failure("NameInUse", "The Service builds-management already exists"))
+                .build();
         assertThat(condition(compute(failedElsewhere), CacheCondition.PROGRESSING)
                         .getReason())
                 .as("a failure of another object, the Deployment applied")
@@ -300,17 +284,10 @@ class CacheStatusCalculatorTest {
 
     @Test
     void specProblemsMakeItDegradedWithTheFix() {
-        Observation seen = new Observation(
-                Optional.empty(),
-                Optional.empty(),
-                Optional.empty(),
-                List.of("spec.upstream entry 1 \"x\" is not an http(s) URL"),
-                Optional.empty(),
-                Optional.empty(),
-                false,
-                Optional.empty(),
-                false,
-                List.of());
+        Observation seen = observed()
+                .specProblems(List.of("spec.upstream entry 1 \"x\" is not an http(s) URL"))
+                .notApplied()
+                .build();
         GoProxyCacheStatus status = CacheStatusCalculator.compute(cache, seen, T0);
         CacheCondition degraded = condition(status, CacheCondition.DEGRADED);
         assertThat(degraded.getStatus()).isEqualTo("True");
@@ -333,17 +310,10 @@ class CacheStatusCalculatorTest {
      */
     @Test
     void readySaysWhatKeepsTheDeploymentFromBeingCreated() {
-        Observation nameInUse = new Observation(
-                Optional.empty(),
-                Optional.empty(),
-                Optional.empty(),
-                List.of(),
-                Optional.of(new Observation.Failure("NameInUse", "The Service builds already exists")),
-                Optional.empty(),
-                false,
-                Optional.empty(),
-                false,
-                List.of());
+        Observation nameInUse = observed()
+                .failure(new Observation.Failure("NameInUse", "The Service builds already exists"))
+                .notApplied()
+                .build();
         CacheCondition ready = condition(compute(nameInUse), CacheCondition.READY);
         assertThat(ready.getReason()).isEqualTo("DeploymentMissing");
         assertThat(ready.getMessage())
@@ -351,17 +321,10 @@ class CacheStatusCalculatorTest {
                         + "why and what to fix.")
                 .doesNotContain("once the spec is valid");
 
-        Observation invalid = new Observation(
-                Optional.empty(),
-                Optional.empty(),
-                Optional.empty(),
-                List.of("spec.proxy.mutableTtl \"PXQ\" is not a duration the proxy reads"),
-                Optional.empty(),
-                Optional.empty(),
-                false,
-                Optional.empty(),
-                false,
-                List.of());
+        Observation invalid = observed()
+                .specProblems(List.of("spec.proxy.mutableTtl \"PXQ\" is not a duration the proxy reads"))
+                .notApplied()
+                .build();
         assertThat(condition(compute(invalid), CacheCondition.READY).getMessage())
                 .contains("once the spec is valid")
                 .contains("InvalidSpec");
@@ -372,17 +335,10 @@ class CacheStatusCalculatorTest {
 
     @Test
     void applyFailuresAndStalledRolloutsAreDegraded() {
-        Observation failed = new Observation(
-                Optional.empty(),
-                Optional.empty(),
-                Optional.empty(),
-                List.of(),
-                Optional.of(new Observation.Failure("QuotaExceeded", "quota")),
-                Optional.empty(),
-                false,
-                Optional.empty(),
-                false,
-                List.of());
+        Observation failed = observed()
+                .failure(new Observation.Failure("QuotaExceeded", "quota"))
+                .notApplied()
+                .build();
         assertThat(condition(CacheStatusCalculator.compute(cache, failed, T0), CacheCondition.DEGRADED)
                         .getReason())
                 .isEqualTo("QuotaExceeded");
@@ -450,17 +406,11 @@ class CacheStatusCalculatorTest {
         Deployment refused = refusedWith(
                 "pods \"builds-5d9c-x2k\" is forbidden: violates PodSecurity "
                         + "\"restricted:latest\": privileged (container \"proxy\" must not set securityContext.privileged=true)");
-        Observation seen = new Observation(
-                Optional.of(refused),
-                Optional.of(claim("10Gi", "Pending")),
-                Optional.of(service()),
-                List.of(),
-                Optional.empty(),
-                Optional.empty(),
-                true,
-                Optional.empty(),
-                false,
-                List.of());
+        Observation seen = observed()
+                .deployment(refused)
+                .claim(claim("10Gi", "Pending"))
+                .service(service())
+                .build();
         GoProxyCacheStatus status = CacheStatusCalculator.compute(cache, seen, T0);
         assertThat(condition(status, CacheCondition.READY).getReason()).isEqualTo("PodsNotCreated");
         assertThat(condition(status, CacheCondition.DEGRADED).getMessage()).contains("violates PodSecurity");
@@ -494,17 +444,7 @@ class CacheStatusCalculatorTest {
     void shrinkingBelowTheExistingVolumeIsReported() {
         GoProxyCache shrunk =
                 cache("team-a", "builds", spec -> spec.getStorage().setSize("5Gi"));
-        Observation seen = new Observation(
-                Optional.empty(),
-                Optional.of(claim("10Gi")),
-                Optional.empty(),
-                List.of(),
-                Optional.empty(),
-                Optional.empty(),
-                true,
-                Optional.empty(),
-                false,
-                List.of());
+        Observation seen = observed().claim(claim("10Gi")).build();
         GoProxyCacheStatus status = CacheStatusCalculator.compute(shrunk, seen, T0);
         CacheCondition degraded = condition(status, CacheCondition.DEGRADED);
         assertThat(degraded.getReason()).isEqualTo("StorageShrinkRefused");
@@ -527,17 +467,11 @@ class CacheStatusCalculatorTest {
         Deployment rolling = deployment(2, 2, true);
         rolling.getStatus().setUpdatedReplicas(1);
         rolling.getStatus().setReplicas(3);
-        Observation seen = new Observation(
-                Optional.of(rolling),
-                Optional.of(deleting),
-                Optional.of(service()),
-                List.of(),
-                Optional.empty(),
-                Optional.empty(),
-                true,
-                Optional.empty(),
-                false,
-                List.of());
+        Observation seen = observed()
+                .deployment(rolling)
+                .claim(deleting)
+                .service(service())
+                .build();
 
         GoProxyCacheStatus status = compute(seen);
 
@@ -556,17 +490,11 @@ class CacheStatusCalculatorTest {
                 .as("its pods still serve")
                 .isEqualTo("True");
 
-        Observation kept = new Observation(
-                Optional.of(deployment(1, 1, true)),
-                Optional.of(claim("10Gi")),
-                Optional.of(service()),
-                List.of(),
-                Optional.empty(),
-                Optional.empty(),
-                true,
-                Optional.empty(),
-                false,
-                List.of());
+        Observation kept = observed()
+                .deployment(deployment(1, 1, true))
+                .claim(claim("10Gi"))
+                .service(service())
+                .build();
         assertThat(condition(compute(kept), CacheCondition.DEGRADED).getReason())
                 .isEqualTo("AsExpected");
 
@@ -583,17 +511,12 @@ class CacheStatusCalculatorTest {
 
     @Test
     void aClaimPendingOnAStorageClassThatDoesNotExistIsDegradedNamingTheClassAndTheFix() {
-        Observation seen = new Observation(
-                Optional.of(deployment(1, 0, false)),
-                Optional.of(claim("10Gi", "Pending")),
-                Optional.of(service()),
-                List.of(),
-                Optional.empty(),
-                Optional.of("fast-sdd"),
-                true,
-                Optional.empty(),
-                false,
-                List.of());
+        Observation seen = observed()
+                .deployment(deployment(1, 0, false))
+                .claim(claim("10Gi", "Pending"))
+                .service(service())
+                .missingStorageClass("fast-sdd")
+                .build();
         CacheCondition degraded = condition(compute(seen), CacheCondition.DEGRADED);
         assertThat(degraded.getStatus()).isEqualTo("True");
         assertThat(degraded.getReason()).isEqualTo("StorageClassNotFound");
@@ -613,17 +536,11 @@ class CacheStatusCalculatorTest {
 
     @Test
     void podsWaitingForAPendingClaimSayReadyFalseNamingTheClaimAndHowToLookWithoutDegraded() {
-        Observation waiting = new Observation(
-                Optional.of(deployment(1, 0, false)),
-                Optional.of(claim("10Gi", "Pending")),
-                Optional.of(service()),
-                List.of(),
-                Optional.empty(),
-                Optional.empty(),
-                true,
-                Optional.empty(),
-                false,
-                List.of());
+        Observation waiting = observed()
+                .deployment(deployment(1, 0, false))
+                .claim(claim("10Gi", "Pending"))
+                .service(service())
+                .build();
         GoProxyCacheStatus status = compute(waiting);
         CacheCondition ready = condition(status, CacheCondition.READY);
         assertThat(ready.getStatus()).isEqualTo("False");
@@ -637,17 +554,11 @@ class CacheStatusCalculatorTest {
         assertThat(condition(status, CacheCondition.DEGRADED).getReason()).isEqualTo("AsExpected");
         assertThat(status.getStorageCapacity()).isNull();
 
-        Observation bound = new Observation(
-                Optional.of(deployment(1, 0, false)),
-                Optional.of(claim("10Gi", "Bound")),
-                Optional.of(service()),
-                List.of(),
-                Optional.empty(),
-                Optional.empty(),
-                true,
-                Optional.empty(),
-                false,
-                List.of());
+        Observation bound = observed()
+                .deployment(deployment(1, 0, false))
+                .claim(claim("10Gi", "Bound"))
+                .service(service())
+                .build();
         assertThat(condition(compute(bound), CacheCondition.READY).getReason()).isEqualTo("PodsNotReady");
     }
 
@@ -662,17 +573,11 @@ class CacheStatusCalculatorTest {
                         .withReason("ProgressDeadlineExceeded")
                         .withMessage("ReplicaSet \"builds-5d9c\" has timed out progressing")
                         .build());
-        Observation waiting = new Observation(
-                Optional.of(stalled),
-                Optional.of(claim("10Gi", "Pending")),
-                Optional.of(service()),
-                List.of(),
-                Optional.empty(),
-                Optional.empty(),
-                true,
-                Optional.empty(),
-                false,
-                List.of());
+        Observation waiting = observed()
+                .deployment(stalled)
+                .claim(claim("10Gi", "Pending"))
+                .service(service())
+                .build();
         CacheCondition degraded = condition(compute(waiting), CacheCondition.DEGRADED);
         assertThat(degraded.getReason()).isEqualTo("RolloutFailed");
         assertThat(degraded.getMessage())
@@ -681,17 +586,11 @@ class CacheStatusCalculatorTest {
                 .contains("kubectl describe pvc builds-cache")
                 .doesNotContain("image pull");
 
-        Observation bound = new Observation(
-                Optional.of(stalled),
-                Optional.of(claim("10Gi", "Bound")),
-                Optional.of(service()),
-                List.of(),
-                Optional.empty(),
-                Optional.empty(),
-                true,
-                Optional.empty(),
-                false,
-                List.of());
+        Observation bound = observed()
+                .deployment(stalled)
+                .claim(claim("10Gi", "Bound"))
+                .service(service())
+                .build();
         assertThat(condition(compute(bound), CacheCondition.DEGRADED).getMessage())
                 .contains("image pull");
     }
@@ -703,17 +602,12 @@ class CacheStatusCalculatorTest {
      */
     @Test
     void aRolloutThatCannotGoOnIsProgressingFalseRolloutStuckNamingWhatDegradedReports() {
-        Observation missingClass = new Observation(
-                Optional.of(deployment(1, 0, false)),
-                Optional.of(claim("10Gi", "Pending")),
-                Optional.of(service()),
-                List.of(),
-                Optional.empty(),
-                Optional.of("does-not-exist"),
-                true,
-                Optional.empty(),
-                false,
-                List.of());
+        Observation missingClass = observed()
+                .deployment(deployment(1, 0, false))
+                .claim(claim("10Gi", "Pending"))
+                .service(service())
+                .missingStorageClass("does-not-exist")
+                .build();
         Deployment stalled = deployment(1, 0, false);
         stalled.getStatus()
                 .getConditions()
@@ -824,17 +718,11 @@ class CacheStatusCalculatorTest {
                 "team-a",
                 "builds",
                 spec -> spec.getMetrics().getServiceMonitor().setEnabled(true));
-        Observation noCrd = new Observation(
-                Optional.of(deployment(1, 1, true)),
-                Optional.empty(),
-                Optional.of(service()),
-                List.of(),
-                Optional.empty(),
-                Optional.empty(),
-                true,
-                Optional.empty(),
-                true,
-                List.of());
+        Observation noCrd = observed()
+                .deployment(deployment(1, 1, true))
+                .service(service())
+                .serviceMonitorCrdMissing()
+                .build();
         CacheCondition degraded = condition(CacheStatusCalculator.compute(scraped, noCrd, T0), CacheCondition.DEGRADED);
         assertThat(degraded.getStatus()).isEqualTo("False");
         assertThat(degraded.getReason()).isEqualTo(CacheStatusCalculator.SERVICE_MONITOR_CRD_MISSING);
@@ -855,17 +743,13 @@ class CacheStatusCalculatorTest {
                         .getReason())
                 .as("the CRD installed")
                 .isEqualTo("AsExpected");
-        Observation noCrdAndNoClass = new Observation(
-                Optional.of(deployment(1, 0, false)),
-                Optional.of(claim("10Gi", "Pending")),
-                Optional.of(service()),
-                List.of(),
-                Optional.empty(),
-                Optional.of("does-not-exist"),
-                true,
-                Optional.empty(),
-                true,
-                List.of());
+        Observation noCrdAndNoClass = observed()
+                .deployment(deployment(1, 0, false))
+                .claim(claim("10Gi", "Pending"))
+                .service(service())
+                .missingStorageClass("does-not-exist")
+                .serviceMonitorCrdMissing()
+                .build();
         assertThat(condition(CacheStatusCalculator.compute(scraped, noCrdAndNoClass, T0), CacheCondition.DEGRADED)
                         .getReason())
                 .isEqualTo("StorageClassNotFound");
@@ -916,17 +800,11 @@ class CacheStatusCalculatorTest {
     }
 
     private static Observation severalDefaults(Deployment deployment, List<String> otherDefaultCaches) {
-        return new Observation(
-                Optional.of(deployment),
-                Optional.empty(),
-                Optional.of(service()),
-                List.of(),
-                Optional.empty(),
-                Optional.empty(),
-                true,
-                Optional.empty(),
-                false,
-                otherDefaultCaches);
+        return observed()
+                .deployment(deployment)
+                .service(service())
+                .otherDefaultCaches(otherDefaultCaches)
+                .build();
     }
 
     @Test
@@ -954,17 +832,11 @@ class CacheStatusCalculatorTest {
                         "kubectl-set", "spec.template.spec.containers[name=proxy].env", "/spec/x", null)),
                 List.of(),
                 null);
-        Observation takingBack = new Observation(
-                Optional.of(deployment(1, 1, true)),
-                Optional.empty(),
-                Optional.of(service()),
-                List.of(),
-                Optional.empty(),
-                Optional.empty(),
-                true,
-                Optional.of(drift),
-                false,
-                List.of());
+        Observation takingBack = observed()
+                .deployment(deployment(1, 1, true))
+                .service(service())
+                .podTemplateTakenBack(drift)
+                .build();
 
         GoProxyCacheStatus taken = compute(takingBack);
         CacheCondition progressing = condition(taken, CacheCondition.PROGRESSING);
@@ -1105,18 +977,11 @@ class CacheStatusCalculatorTest {
     }
 
     private static Observation takingBackReplicas() {
-        return new Observation(
-                Optional.of(deployment(1, 1, true)),
-                Optional.empty(),
-                Optional.of(service()),
-                List.of(),
-                Optional.empty(),
-                Optional.empty(),
-                true,
-                Optional.empty(),
-                false,
-                List.of(),
-                Optional.of(new ReplicasTakeBack("kube-controller-manager", "scale", 3, 1)));
+        return observed()
+                .deployment(deployment(1, 1, true))
+                .service(service())
+                .replicasTakenBack(new ReplicasTakeBack("kube-controller-manager", "scale", 3, 1))
+                .build();
     }
 
     private GoProxyCacheStatus compute(Observation seen) {
@@ -1124,17 +989,7 @@ class CacheStatusCalculatorTest {
     }
 
     private static Observation seen(Deployment deployment, Service service) {
-        return new Observation(
-                Optional.ofNullable(deployment),
-                Optional.empty(),
-                Optional.ofNullable(service),
-                List.of(),
-                Optional.empty(),
-                Optional.empty(),
-                true,
-                Optional.empty(),
-                false,
-                List.of());
+        return observed().deployment(deployment).service(service).build();
     }
 
     /** A condition of the status, checked on the way against what the CRD schema requires of every condition. */
@@ -1199,5 +1054,95 @@ class CacheStatusCalculatorTest {
                 .addToCapacity("storage", "Bound".equals(phase) ? new Quantity(size) : null)
                 .endStatus()
                 .build();
+    }
+
+    /** An Observation of what a test names; the rest as a reconciliation that applied its spec sees nothing else. */
+    private static Observed observed() {
+        return new Observed();
+    }
+
+    private static final class Observed {
+        private Optional<Deployment> deployment = Optional.empty();
+        private Optional<PersistentVolumeClaim> claim = Optional.empty();
+        private Optional<Service> service = Optional.empty();
+        private List<String> specProblems = List.of();
+        private Optional<Observation.Failure> failure = Optional.empty();
+        private Optional<String> missingStorageClass = Optional.empty();
+        private boolean deploymentApplied = true;
+        private Optional<PodTemplateDrift> podTemplateTakenBack = Optional.empty();
+        private boolean serviceMonitorCrdMissing;
+        private List<String> otherDefaultCaches = List.of();
+        private Optional<ReplicasTakeBack> replicasTakenBack = Optional.empty();
+
+        Observed deployment(Deployment seen) {
+            deployment = Optional.ofNullable(seen);
+            return this;
+        }
+
+        Observed claim(PersistentVolumeClaim seen) {
+            claim = Optional.ofNullable(seen);
+            return this;
+        }
+
+        Observed service(Service seen) {
+            service = Optional.ofNullable(seen);
+            return this;
+        }
+
+        Observed specProblems(List<String> problems) {
+            specProblems = problems;
+            return this;
+        }
+
+        Observed failure(Observation.Failure failed) {
+            failure = Optional.of(failed);
+            return this;
+        }
+
+        Observed missingStorageClass(String name) {
+            missingStorageClass = Optional.of(name);
+            return this;
+        }
+
+        /** The Deployment was not applied: an invalid spec, or a dependent it waits for failed. */
+        Observed notApplied() {
+            deploymentApplied = false;
+            return this;
+        }
+
+        Observed podTemplateTakenBack(PodTemplateDrift drift) {
+            podTemplateTakenBack = Optional.of(drift);
+            return this;
+        }
+
+        Observed serviceMonitorCrdMissing() {
+            serviceMonitorCrdMissing = true;
+            return this;
+        }
+
+        Observed otherDefaultCaches(List<String> names) {
+            otherDefaultCaches = names;
+            return this;
+        }
+
+        Observed replicasTakenBack(ReplicasTakeBack takeBack) {
+            replicasTakenBack = Optional.of(takeBack);
+            return this;
+        }
+
+        Observation build() {
+            return new Observation(
+                    deployment,
+                    claim,
+                    service,
+                    specProblems,
+                    failure,
+                    missingStorageClass,
+                    deploymentApplied,
+                    podTemplateTakenBack,
+                    serviceMonitorCrdMissing,
+                    otherDefaultCaches,
+                    replicasTakenBack);
+        }
     }
 }
