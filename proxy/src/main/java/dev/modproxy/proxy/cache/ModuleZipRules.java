@@ -415,8 +415,10 @@ final class ModuleZipRules {
      * upper and lower case mappings agree with it but for the Turkish dotted capital I (U+0130) and dotless i
      * (U+0131): Java maps them to ASCII i and I, while simple case folding leaves each on its own, so to the go
      * command i.go, ı.go and İ.go are three files. Letters newer than this Java's Unicode fold by the go command's.
+     * Two names fold alike exactly when encoding/json's foldName takes them for the same struct field, so {@link
+     * TextAnswers} matches JSON keys by it too.
      */
-    private static String fold(String name) {
+    static String fold(String name) {
         StringBuilder folded = new StringBuilder(name.length());
         name.codePoints().forEach(c -> folded.appendCodePoint(foldOne(c)));
         return folded.toString();
