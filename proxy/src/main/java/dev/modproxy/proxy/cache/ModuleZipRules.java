@@ -486,7 +486,8 @@ final class ModuleZipRules {
 
     /**
      * The go command's fileNameOK: ASCII letters, digits, space and some punctuation; any other Unicode letter, of the
-     * go command's Unicode (15.0), which knows letters this Java may not.
+     * go command's Unicode (15.0), which knows letters this Java may not (Java 17: 13.0), and not those a newer Java
+     * knows (JDK 22 and later: 15.1, JDK 25: 16.0), which the go command refuses.
      */
     private static boolean fileNameCharOk(int c) {
         if (c < 0x80) {
@@ -495,6 +496,8 @@ final class ModuleZipRules {
                     || (c >= 'A' && c <= 'Z')
                     || "!#$%&()+,-.=@[]^_{}~ ".indexOf(c) >= 0;
         }
-        return Character.isLetter(c) || (!Character.isDefined(c) && NewerUnicodeLetters.contains(c));
+        return Character.isLetter(c)
+                ? !NewerUnicodeLetters.afterTheGoCommands(c)
+                : !Character.isDefined(c) && NewerUnicodeLetters.contains(c);
     }
 }
