@@ -415,8 +415,10 @@ final class ModuleZipRules {
      * upper and lower case mappings agree with it but for the Turkish dotted capital I (U+0130) and dotless i
      * (U+0131): Java maps them to ASCII i and I, while simple case folding leaves each on its own, so to the go
      * command i.go, ı.go and İ.go are three files. Letters newer than this Java's Unicode fold by the go command's.
+     * Two names fold alike exactly when encoding/json's foldName takes them for the same struct field, so {@link
+     * TextAnswers} matches JSON keys by it too.
      */
-    private static String fold(String name) {
+    static String fold(String name) {
         StringBuilder folded = new StringBuilder(name.length());
         name.codePoints().forEach(c -> folded.appendCodePoint(foldOne(c)));
         return folded.toString();
@@ -484,7 +486,8 @@ final class ModuleZipRules {
 
     /**
      * The go command's fileNameOK: ASCII letters, digits, space and some punctuation; any other Unicode letter, of the
-     * go command's Unicode (15.0), which knows letters this Java may not.
+     * go command's Unicode (15.0), which knows letters this Java may not (Java 17: 13.0), and not those a newer Java
+     * knows (JDK 22 and later: 15.1, JDK 25: 16.0), which the go command refuses.
      */
     private static boolean fileNameCharOk(int c) {
         if (c < 0x80) {
@@ -493,6 +496,8 @@ final class ModuleZipRules {
                     || (c >= 'A' && c <= 'Z')
                     || "!#$%&()+,-.=@[]^_{}~ ".indexOf(c) >= 0;
         }
-        return Character.isLetter(c) || (!Character.isDefined(c) && NewerUnicodeLetters.contains(c));
+        return Character.isLetter(c)
+                ? !NewerUnicodeLetters.afterTheGoCommands(c)
+                : !Character.isDefined(c) && NewerUnicodeLetters.contains(c);
     }
 }

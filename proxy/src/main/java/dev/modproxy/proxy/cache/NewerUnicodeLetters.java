@@ -6,7 +6,8 @@ import java.util.Arrays;
  * The letters of Unicode 14.0 and 15.0, which the go command (Go 1.21 and later: Unicode 15.0) takes in a module zip's
  * file names as it takes every letter, and which Java 17's {@link Character} (Unicode 13.0) does not know: each was
  * unassigned in Unicode 13.0 (from Go's unicode.IsLetter, less every code point Java 17 calls a letter). On a newer
- * Java, {@link Character#isLetter(int)} knows them itself.
+ * Java, {@link Character#isLetter(int)} knows them itself; and from JDK 22 it knows letters of Unicode 15.1 and 16.0
+ * too, which the go command does not ({@link #afterTheGoCommands(int)}).
  */
 final class NewerUnicodeLetters {
 
@@ -121,11 +122,55 @@ final class NewerUnicodeLetters {
         0x105BC, 0x10595,
     };
 
+    /**
+     * First and last code point of each range of the letters Unicode 15.1 and 16.0 added, which the go command's
+     * Unicode (15.0) does not know and so refuses in a file name, while a JDK 22 or later (Unicode 15.1; JDK 25:
+     * 16.0) calls them letters. Generated once: every code point JDK 25's {@link Character#isLetter(int)} takes (run
+     * with /usr/lib/jvm/temurin-25-jdk-amd64) and Go 1.26's unicode.IsLetter (unicode.Version 15.0.0) does not; none
+     * goes the other way there. A JDK whose Unicode is newer than 16.0 needs this table regenerated the same way.
+     */
+    private static final int[] AFTER_THE_GO_COMMANDS = {
+        0x1C89, 0x1C8A,
+        0xA7CB, 0xA7CD,
+        0xA7DA, 0xA7DC,
+        0x105C0, 0x105F3,
+        0x10D4A, 0x10D65,
+        0x10D6F, 0x10D85,
+        0x10EC2, 0x10EC4,
+        0x11380, 0x11389,
+        0x1138B, 0x1138B,
+        0x1138E, 0x1138E,
+        0x11390, 0x113B5,
+        0x113B7, 0x113B7,
+        0x113D1, 0x113D1,
+        0x113D3, 0x113D3,
+        0x11BC0, 0x11BE0,
+        0x13460, 0x143FA,
+        0x16100, 0x1611D,
+        0x16D40, 0x16D6C,
+        0x18CFF, 0x18CFF,
+        0x1E5D0, 0x1E5ED,
+        0x1E5F0, 0x1E5F0,
+        0x2EBF0, 0x2EE5D,
+    };
+
     private NewerUnicodeLetters() {}
+
+    /**
+     * Whether the code point is a letter Unicode assigned after the go command's 15.0 (in 15.1 or 16.0), which a
+     * newer JVM's {@link Character#isLetter(int)} takes and the go command does not.
+     */
+    static boolean afterTheGoCommands(int codePoint) {
+        return inRanges(AFTER_THE_GO_COMMANDS, codePoint);
+    }
 
     /** Whether the code point is a letter of Unicode 14.0 or 15.0 that Unicode 13.0 did not assign. */
     static boolean contains(int codePoint) {
-        int at = Arrays.binarySearch(RANGES, codePoint);
+        return inRanges(RANGES, codePoint);
+    }
+
+    private static boolean inRanges(int[] ranges, int codePoint) {
+        int at = Arrays.binarySearch(ranges, codePoint);
         // found: a range's first or last code point; else inside a range when the insertion point is odd (after a
         // range's first, before its last)
         return at >= 0 || (-at - 1) % 2 == 1;

@@ -306,13 +306,13 @@ final class TextAnswers {
                 throw new ArtifactRejectedException(what + " is not a JSON object");
             }
             while (json.nextToken() == JsonToken.FIELD_NAME) {
-                // as the go command's JSON decoding reads a struct: a key names a field whatever its case, a later key
-                // for the same field overrides an earlier one, and null leaves the field as it was
+                // as the go command's JSON decoding reads a struct: a key names a field in any case (namesField), a
+                // later key for the same field overrides an earlier one, and null leaves the field as it was
                 String key = json.currentName();
                 JsonToken value = json.nextToken();
-                boolean isVersion = key.equalsIgnoreCase("Version");
-                boolean isTime = key.equalsIgnoreCase("Time");
-                if (key.equalsIgnoreCase("Origin") && value != JsonToken.VALUE_NULL) {
+                boolean isVersion = namesField(key, "Version");
+                boolean isTime = namesField(key, "Time");
+                if (namesField(key, "Origin") && value != JsonToken.VALUE_NULL) {
                     String problem = originProblem(json, value, what);
                     if (problem != null && wrongType == null) {
                         wrongType = problem;
@@ -351,6 +351,16 @@ final class TextAnswers {
         return version;
     }
 
+    /**
+     * Whether encoding/json decodes a JSON key into the struct field of that name: the same name under simple case
+     * folding (its foldName), where ASCII letters fold with their other case and other letters with their
+     * unicode.SimpleFold orbit, so "Ver\u017Fion" (long s) is Version but "Vers\u0131on" (dotless i) is no field:
+     * String.equalsIgnoreCase took the Turkish I's for ASCII ones.
+     */
+    private static boolean namesField(String key, String field) {
+        return ModuleZipRules.fold(key).equals(ModuleZipRules.fold(field));
+    }
+
     /** The string fields of the go command's Origin (modfetch/codehost.Origin), which a JSON string or null fills. */
     private static final List<String> ORIGIN_FIELDS =
             List.of("VCS", "URL", "Subdir", "Hash", "TagPrefix", "TagSum", "Ref", "RepoSum");
@@ -374,7 +384,7 @@ final class TextAnswers {
             if (problem == null
                     && field != JsonToken.VALUE_STRING
                     && field != JsonToken.VALUE_NULL
-                    && ORIGIN_FIELDS.stream().anyMatch(key::equalsIgnoreCase)) {
+                    && ORIGIN_FIELDS.stream().anyMatch(name -> namesField(key, name))) {
                 String text = field == JsonToken.START_OBJECT
                         ? "{...}"
                         : field == JsonToken.START_ARRAY ? "[...]" : json.getText();

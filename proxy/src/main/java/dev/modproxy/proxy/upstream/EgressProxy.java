@@ -28,7 +28,8 @@ public final class EgressProxy extends ProxySelector {
     /**
      * One NO_PROXY entry, read once as httpproxy reads it: "*", a CIDR, or a host (an IP, or a domain) with an
      * optional port. port null: any port ("host" or "host:"); otherwise compared as text with the URL's port, so a
-     * port that is not a number ("host:http") matches no URL, as in Go.
+     * port that is not a number ("host:http") matches no URL, as in Go. Host and port are split as net.SplitHostPort
+     * splits them, so "[2001:db8::1]" without a port is a domain, as in Go; a domain never matches a request to an IP.
      */
     private record NoProxyEntry(boolean all, String cidr, Optional<InetAddress> ip, String host, String port) {
 
@@ -39,23 +40,14 @@ public final class EgressProxy extends ProxySelector {
             if (entry.contains("/")) {
                 return Optional.of(new NoProxyEntry(false, entry, Optional.empty(), null, null));
             }
+            // net.SplitHostPort: "host:port" or "[v6]:port"; anything else ("host", "[v6]" without a port, a v6
+            // address without brackets) is the whole entry as the host, so "[2001:db8::1]" is a domain, no IP
             String host = entry;
             String port = null;
-            if (entry.startsWith("[")) {
-                int close = entry.indexOf(']');
-                if (close > 0) {
-                    host = entry.substring(1, close);
-                    String rest = entry.substring(close + 1);
-                    if (rest.startsWith(":")) {
-                        port = rest.substring(1);
-                    }
-                }
-            } else {
-                int colon = entry.lastIndexOf(':');
-                if (colon >= 0 && entry.indexOf(':') == colon) { // more colons: an IPv6 address without a port
-                    host = entry.substring(0, colon);
-                    port = entry.substring(colon + 1);
-                }
+            Optional<String[]> split = splitHostPort(entry);
+            if (split.isPresent()) {
+                host = split.get()[0];
+                port = split.get()[1];
             }
             if (host.isEmpty()) {
                 return Optional.empty(); // ":80": no host, ignored as Go ignores it
@@ -84,10 +76,45 @@ public final class EgressProxy extends ProxySelector {
             if (ip.isPresent()) {
                 return hostIp.isPresent() && hostIp.get().equals(ip.get());
             }
+            if (hostIp.isPresent()) {
+                return false; // a domain entry never matches a request to an IP ("0.1" is not 10.0.0.1's suffix)
+            }
             return this.host.startsWith(".")
                     ? host.endsWith(this.host)
                     : host.equals(this.host) || host.endsWith("." + this.host);
         }
+    }
+
+    /**
+     * net.SplitHostPort: {host, port} of "host:port" or "[host]:port" (brackets taken off), empty where Go's fails:
+     * no colon, "[v6]" without a port, more than one colon outside brackets, a stray bracket.
+     */
+    static Optional<String[]> splitHostPort(String hostPort) {
+        int colon = hostPort.lastIndexOf(':');
+        if (colon < 0) {
+            return Optional.empty(); // missing port
+        }
+        String host;
+        int from = 0;
+        int after = 0;
+        if (hostPort.startsWith("[")) {
+            int close = hostPort.indexOf(']');
+            if (close < 0 || close + 1 != colon) {
+                return Optional.empty(); // missing ']', missing port, too many colons
+            }
+            host = hostPort.substring(1, close);
+            from = 1;
+            after = close + 1;
+        } else {
+            host = hostPort.substring(0, colon);
+            if (host.indexOf(':') >= 0) {
+                return Optional.empty(); // too many colons
+            }
+        }
+        if (hostPort.indexOf('[', from) >= 0 || hostPort.indexOf(']', after) >= 0) {
+            return Optional.empty(); // unexpected bracket
+        }
+        return Optional.of(new String[] {host, hostPort.substring(colon + 1)});
     }
 
     private final Optional<InetSocketAddress> httpsProxy;

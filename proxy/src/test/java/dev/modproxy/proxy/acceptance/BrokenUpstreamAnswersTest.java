@@ -140,6 +140,48 @@ class BrokenUpstreamAnswersTest {
         }
     }
 
+    /**
+     * encoding/json matches a key to a field by foldName (unicode.SimpleFold orbits), where the dotless i (U+0131) and
+     * the dotted capital I (U+0130) are each alone; String.equalsIgnoreCase took them for i/I. Checked with go1.26
+     * json.Unmarshal into modfetch.RevInfo's fields: "Vers\u0131on" leaves Version empty (the go command then fails
+     * with "proxy returned info for version  instead of requested version"), "T\u0131me":5 is no field, and
+     * "Ver\u017Fion" (long s, in the orbit of s) is Version.
+     */
+    @Test
+    void keysEqualToAFieldOnlyUnderTurkishCasingAreNoFieldOfTheGoCommand() throws Exception {
+        String notVersion = "{\"Vers\u0131on\":\"" + VERSION + "\",\"Time\":\"2024-01-02T03:04:05Z\"}";
+        String notTime = "{\"Version\":\"v1.2.0\",\"Time\":\"2024-01-02T03:04:05Z\",\"T\u0131me\":5}";
+        String longS = "{\"Ver\u017Fion\":\"v1.3.0\",\"Time\":\"2024-01-02T03:04:05Z\"}";
+        env.upstream()
+                .on(
+                        MODULE + "/@v/" + VERSION + ".info",
+                        FakeUpstream.ok("application/json", notVersion.getBytes(StandardCharsets.UTF_8)))
+                .on(
+                        MODULE + "/@v/v1.2.0.info",
+                        FakeUpstream.ok("application/json", notTime.getBytes(StandardCharsets.UTF_8)))
+                .on(
+                        MODULE + "/@v/v1.3.0.info",
+                        FakeUpstream.ok("application/json", longS.getBytes(StandardCharsets.UTF_8)));
+
+        GoClient.Result go = download("first");
+        HttpResponse<byte[]> unknownField = env.proxy().get("/" + MODULE + "/@v/v1.2.0.info");
+        HttpResponse<byte[]> foldedVersion = env.proxy().get("/" + MODULE + "/@v/v1.3.0.info");
+
+        org.junit.jupiter.api.Assertions.assertAll(
+                () -> assertFalse(
+                        stored(VERSION + ".info"), "no Version for the go command, kept as immutable: " + go.both()),
+                () -> assertEquals(
+                        200,
+                        unknownField.statusCode(),
+                        "a field the go command does not know is skipped: "
+                                + new String(unknownField.body(), StandardCharsets.UTF_8)),
+                () -> assertEquals(
+                        200,
+                        foldedVersion.statusCode(),
+                        "long s folds with s, so this is the go command's Version: "
+                                + new String(foldedVersion.body(), StandardCharsets.UTF_8)));
+    }
+
     @Test
     void bytesThatAreNotUtf8AreTakenInsideAJsonStringAndRefusedOutsideAsTheGoCommandReadsThem() throws Exception {
         // encoding/json reads a byte that is not UTF-8 inside a string as U+FFFD, and refuses it anywhere else

@@ -508,6 +508,35 @@ class ArtifactValidationTest {
         }
     }
 
+    /**
+     * Letters newer than the go command's Unicode (15.0) are no file names to it: go1.26 unicode.IsLetter is
+     * false for U+1C89 (Unicode 16.0) and U+2EBF0 (15.1). Java 17 does not know them (refused, as Go does); a JDK 22+
+     * (Unicode 15.1+; JDK 25: 16.0) takes them as letters, so the proxy kept a zip every go command refuses
+     * ('invalid char'). Without NewerUnicodeLetters.afterTheGoCommands it passes on JDK 17 and fails on JDK 25
+     * (JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64), so run it so too.
+     */
+    @Test
+    void lettersNewerThanTheGoCommandsUnicodeAreRefusedWhateverTheJvmKnows() throws Exception {
+        int minor = 10;
+        for (int letter : new int[] {0x1C89, 0x2EBF0}) {
+            minor++;
+            String other = "example.com/lib/@v/v1." + minor + ".0.zip";
+            Map<String, String> files = new LinkedHashMap<>();
+            files.put("go.mod", "module example.com/lib\n");
+            files.put(new String(Character.toChars(letter)) + ".go", "package lib\n");
+            upstream.on(other, ok("application/zip", Modules.zipOf("example.com/lib@v1." + minor + ".0/", files)));
+
+            HttpResponse<byte[]> answer = proxy.get("/" + other);
+
+            String reason = new String(answer.body(), StandardCharsets.UTF_8);
+            assertEquals(
+                    502,
+                    answer.statusCode(),
+                    Integer.toHexString(letter) + " on Java " + Runtime.version() + ": " + reason);
+            assertFalse(stored(other));
+        }
+    }
+
     @Test
     void zipListingTheModuleRootAndSubdirectoriesIsServed() throws Exception {
         // archivers that store directories write the root's own entry too; the go command skips it

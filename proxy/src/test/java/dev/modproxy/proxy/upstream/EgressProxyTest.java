@@ -154,4 +154,31 @@ class EgressProxyTest {
         assertEquals(List.of(Proxy.NO_PROXY), egress.select(URI.create("https://[fd00::1]:8443/")));
         assertEquals("proxy.corp:3128", address(egress.select(URI.create("https://[fd00::1]/"))));
     }
+
+    /**
+     * As golang.org/x/net/http/httpproxy v0.51.0 reads them (checked with a Go program): "[v6]" without a port
+     * is no IP entry (SplitHostPort fails, "[2001:db8::1]" is then a domain, and a domain never matches an IP), and a
+     * domain entry never matches a request to an IP ("0.1" does not take 10.0.0.1). Both go through the proxy in Go.
+     */
+    @Test
+    void aBracketedV6EntryWithoutAPortAndADomainEntryNeverTakeARequestToAnIp() {
+        EgressProxy bracketed =
+                EgressProxy.of(Map.of("HTTPS_PROXY", "http://proxy.corp:3128", "NO_PROXY", "[2001:db8::1]"));
+        EgressProxy numericDomain = EgressProxy.of(Map.of("HTTPS_PROXY", "http://proxy.corp:3128", "NO_PROXY", "0.1"));
+        org.junit.jupiter.api.Assertions.assertAll(
+                () -> assertEquals(
+                        Proxy.Type.HTTP,
+                        bracketed
+                                .select(URI.create("https://[2001:db8::1]/"))
+                                .get(0)
+                                .type(),
+                        "NO_PROXY=[2001:db8::1]: Go sends https://[2001:db8::1]/ through the proxy"),
+                () -> assertEquals(
+                        Proxy.Type.HTTP,
+                        numericDomain
+                                .select(URI.create("https://10.0.0.1/"))
+                                .get(0)
+                                .type(),
+                        "NO_PROXY=0.1: Go sends https://10.0.0.1/ through the proxy"));
+    }
 }
