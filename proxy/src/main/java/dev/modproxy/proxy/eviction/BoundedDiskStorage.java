@@ -302,8 +302,10 @@ public final class BoundedDiskStorage extends ForwardingStorage implements AutoC
         long occupied = 0;
         long skippedBytes = 0;
         long skippedOccupied = 0;
+        // an object doomed (too large, in use) is counted as freed once: the next walks find it again on disk
+        java.util.Set<StorageKey> doomed = new java.util.HashSet<>();
         for (int pass = 1; ; pass++) {
-            LruEviction.Result result = eviction.free(held, forCap - bytes, forVolume - occupied, largestKept);
+            LruEviction.Result result = eviction.free(held, forCap - bytes, forVolume - occupied, largestKept, doomed);
             objects += result.objects();
             bytes += result.bytes();
             occupied += result.occupied();

@@ -13,9 +13,11 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.PriorityQueue;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongConsumer;
 import java.util.function.Predicate;
@@ -118,6 +120,15 @@ final class LruEviction {
      * is doomed: it goes at its last release, and counts as freed), then the rest in eviction order.
      */
     Result free(Holdings held, long sizesToFree, long occupiedToFree, long largestKept) throws IOException {
+        return free(held, sizesToFree, occupiedToFree, largestKept, new HashSet<>());
+    }
+
+    /**
+     * As above, within a check of several walks: doomed holds the keys this check already doomed, and counted as
+     * freed, which a later walk finds again on disk (they go at their last release) and must not count again.
+     */
+    Result free(Holdings held, long sizesToFree, long occupiedToFree, long largestKept, Set<StorageKey> doomed)
+            throws IOException {
         List<Candidate> ordered = new ArrayList<>(held.candidates());
         ordered.sort(EVICTION_ORDER);
         int objects = 0;
@@ -131,7 +142,9 @@ final class LruEviction {
                     objects++;
                     bytes += c.size();
                     occupied += c.occupied() + directoriesGoneAbove(c.key()) * held.blockSize();
-                } else if (stillLargerThan(c.key(), largestKept) && leases.doomIfLeased(c.key())) {
+                } else if (stillLargerThan(c.key(), largestKept)
+                        && leases.doomIfLeased(c.key())
+                        && doomed.add(c.key())) {
                     bytes += c.size(); // freed once its last reader is done
                     occupied += c.occupied();
                 }
