@@ -59,12 +59,21 @@ public final class BoundedDiskStorage extends ForwardingStorage implements AutoC
     private NotOurs volumeFullOfNotOurs;
     /**
      * Until when the last walk's finding that nothing could be removed (all it needed was in use) stands: until the
-     * next periodic check, or until one of those objects is released, writes asking for checks do not walk the whole
-     * tree again. Written under this; released by readers.
+     * next periodic check (which walks all the same), until one of those objects is released, or until an object
+     * written since the walk began is released, writes asking for checks do not walk the whole tree again. Written
+     * under this; released by readers.
      */
     private volatile long fruitlessUntilMillis;
     /** The objects the fruitless walk found in use, whose release ends its finding. */
     private volatile java.util.Set<StorageKey> fruitlessFoundInUse = java.util.Set.of();
+    /**
+     * Objects written and released by their writers so far. One released after a fruitless walk began is one that walk
+     * did not see free to go: its finding no longer stands (new objects, served and released, filled the volume while
+     * writes skipped their checks).
+     */
+    private final java.util.concurrent.atomic.AtomicLong releasedWrites = new java.util.concurrent.atomic.AtomicLong();
+    /** releasedWrites as the fruitless walk began; guarded by this. */
+    private long fruitlessReleasedWrites;
 
     /** Walks one check may take to find what is to go (each keeps at most LruEviction.MAX_CANDIDATES). */
     static final int MAX_PASSES = 20;
@@ -112,7 +121,7 @@ public final class BoundedDiskStorage extends ForwardingStorage implements AutoC
         executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         this.checker = executor;
         long period = settings.checkEvery().toMillis();
-        checker.scheduleWithFixedDelay(this::queuedCheck, 0, period, TimeUnit.MILLISECONDS);
+        checker.scheduleWithFixedDelay(this::periodicCheck, 0, period, TimeUnit.MILLISECONDS);
         disk.counted().thenRun(this::requestCheck);
     }
 
@@ -196,7 +205,10 @@ public final class BoundedDiskStorage extends ForwardingStorage implements AutoC
                     throw e;
                 }
                 requestCheck();
-                return stored.withRelease(() -> release(key, lease));
+                return stored.withRelease(() -> {
+                    release(key, lease);
+                    releasedWrites.incrementAndGet(); // after the release: a walk that sees this count sees it free
+                });
             }
         };
     }
@@ -241,8 +253,17 @@ public final class BoundedDiskStorage extends ForwardingStorage implements AutoC
      */
     private void queuedCheck() {
         checkQueued.set(false);
+        check(false);
+    }
+
+    /** The periodic check: it walks even while the last walk's finding that nothing could be removed stands. */
+    private void periodicCheck() {
+        check(true);
+    }
+
+    private void check(boolean periodic) {
         try {
-            evictIfNeeded();
+            evictIfNeeded(periodic);
         } catch (IOException | RuntimeException e) {
             LOG.warnf(e, "eviction check of %s failed", disk.describe());
         } catch (Error e) {
@@ -250,8 +271,15 @@ public final class BoundedDiskStorage extends ForwardingStorage implements AutoC
         }
     }
 
-    /** Checks the watermarks now and evicts if needed; returns the number of objects removed. */
-    public synchronized int evictIfNeeded() throws IOException {
+    /**
+     * Checks the watermarks now and evicts if needed, as a write's check does (one that finds the last walk's finding
+     * that nothing could be removed standing does not walk); returns the number of objects removed.
+     */
+    public int evictIfNeeded() throws IOException {
+        return evictIfNeeded(false);
+    }
+
+    private synchronized int evictIfNeeded(boolean periodic) throws IOException {
         // Until the existing objects are counted the size cap cannot be judged (the count is low), so only
         // the volume's own figures, which the file system knows at once, can start an eviction.
         long cacheBytes = disk.usageCounted() ? disk.usage().bytes() : 0;
@@ -267,11 +295,12 @@ public final class BoundedDiskStorage extends ForwardingStorage implements AutoC
         if (forCap <= 0 && volumeFullOfNotOurs != null && volumeFullOfNotOurs.stands(used, clock.millis())) {
             return 0;
         }
-        if (fruitlessUntilMillis > clock.millis()) {
+        if (!periodic && fruitlessUntilMillis > clock.millis() && releasedWrites.get() == fruitlessReleasedWrites) {
             return 0; // the last walk could free nothing: the writes asking since need no walk of the whole tree
         }
         fruitlessUntilMillis = 0;
         fruitlessFoundInUse = java.util.Set.of();
+        long releasedWritesBefore = releasedWrites.get(); // those released before the walk, it sees free to go
         OptionalLong blockSize = volume.blockSize();
         long largestKept = largestKept(capacity);
         LruEviction.Holdings held =
@@ -326,7 +355,9 @@ public final class BoundedDiskStorage extends ForwardingStorage implements AutoC
         }
         if (objects == 0 && bytes == 0) {
             // all it could remove is being served (or it went meanwhile): walking again at each write would find
-            // the same, so the next walk waits for the next periodic check or the release of one of them
+            // the same, so the next walk waits for the next periodic check, the release of one of them or of an
+            // object written since
+            fruitlessReleasedWrites = releasedWritesBefore;
             fruitlessFoundInUse = held.candidates().stream()
                     .map(LruEviction.Candidate::key)
                     .collect(java.util.stream.Collectors.toUnmodifiableSet());
