@@ -75,6 +75,9 @@ public final class BoundedDiskStorage extends ForwardingStorage implements AutoC
     /** releasedWrites as the fruitless walk began; guarded by this. */
     private long fruitlessReleasedWrites;
 
+    /** Run as a walk's finding that nothing could be removed is about to stand (tests release objects then). */
+    volatile Runnable beforeFruitlessFindingStands = () -> {};
+
     /** Walks one check may take to find what is to go (each keeps at most LruEviction.MAX_CANDIDATES). */
     static final int MAX_PASSES = 20;
 
@@ -357,11 +360,20 @@ public final class BoundedDiskStorage extends ForwardingStorage implements AutoC
             // all it could remove is being served (or it went meanwhile): walking again at each write would find
             // the same, so the next walk waits for the next periodic check, the release of one of them or of an
             // object written since
-            fruitlessReleasedWrites = releasedWritesBefore;
-            fruitlessFoundInUse = held.candidates().stream()
+            java.util.Set<StorageKey> inUse = held.candidates().stream()
                     .map(LruEviction.Candidate::key)
                     .collect(java.util.stream.Collectors.toUnmodifiableSet());
+            beforeFruitlessFindingStands.run();
+            fruitlessReleasedWrites = releasedWritesBefore;
+            // The time first, then the objects: a release from now on finds the finding standing when it looks for
+            // its key. One that came earlier (since the walk found it in use) did not: the finding would stand though
+            // the object may go, so each is looked up again, and the finding dropped if one is no longer in use.
             fruitlessUntilMillis = clock.millis() + settings.checkEvery().toMillis();
+            fruitlessFoundInUse = inUse;
+            if (!inUse.stream().allMatch(leases::isLeased)) {
+                fruitlessUntilMillis = 0;
+                fruitlessFoundInUse = java.util.Set.of();
+            }
         }
         LOG.infof(
                 "evicted %d objects (%d bytes, %d on the volume) from %s; %d bytes of the cache and %d of the volume "

@@ -77,6 +77,12 @@ final class ServingLeases {
                 != null;
     }
 
+    /** Whether the object under key is leased: held within the maximum hold, so eviction would skip it. */
+    boolean isLeased(StorageKey key) {
+        Lease lease = leases.get(key);
+        return lease != null && clock.millis() - lease.lastAcquiredMillis() <= maxHold.toMillis();
+    }
+
     /** Runs the deletion unless the key is leased, holding the key so no lookup can lease it meanwhile. */
     boolean deleteIfIdle(StorageKey key, java.util.function.BooleanSupplier deletion) {
         boolean[] deleted = {false};

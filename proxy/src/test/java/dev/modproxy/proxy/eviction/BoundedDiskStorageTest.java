@@ -534,6 +534,39 @@ class BoundedDiskStorageTest {
     }
 
     /**
+     * An object released after a walk found it in use, but before that walk's finding that nothing could be removed
+     * stood, ends the finding: its release found no finding to end, and the finding then stood until the next
+     * periodic check though the object was free to go.
+     */
+    @Test
+    void aReleaseBeforeAFruitlessFindingStandsEndsIt() throws IOException {
+        open();
+        for (int i = 0; i < 9; i++) {
+            put(module(i), 100);
+        }
+        List<StoredObject> served = new java.util.ArrayList<>();
+        for (int i = 0; i < 9; i++) {
+            clock.advance(Duration.ofMinutes(1));
+            served.add(storage.lookup(module(i)).orElseThrow()); // module 0 the least recently used
+        }
+        AtomicBoolean released = new AtomicBoolean();
+        storage.beforeFruitlessFindingStands = () -> {
+            if (released.compareAndSet(false, true)) {
+                served.get(0).release(); // the walk found it in use; released as its finding is made
+            }
+        };
+        StoredObject fresh = commit(module(9), 100); // 1000 bytes: over the 900 mark, everything in use
+
+        // this check or the one the write asked for, whichever walks first, finds everything in use
+        storage.evictIfNeeded();
+        assertTrue(released.get());
+        storage.evictIfNeeded(); // a write's check
+        assertEquals(List.of(0), missing(10), "module 0, released since the walk found it in use, is gone");
+        served.subList(1, 9).forEach(StoredObject::release);
+        fresh.release();
+    }
+
+    /**
      * The periodic check walks though a write's check found the last walk's finding standing: a finding that stood
      * until the next periodic check skipped that check too when a write's check had made it.
      */

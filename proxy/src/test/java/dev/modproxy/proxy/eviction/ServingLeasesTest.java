@@ -52,4 +52,21 @@ class ServingLeasesTest {
         assertFalse(leases.release(list, writer));
         assertTrue(leases.deleteIfIdle(list, () -> true), "released by its writer: evictable");
     }
+
+    /** Leased as eviction judges it: held, and within the maximum hold. */
+    @Test
+    void anObjectIsLeasedWhileHeldWithinItsMaximumHold() {
+        assertFalse(leases.isLeased(list), "never acquired");
+        long first = leases.acquire(list);
+        long second = leases.acquire(list);
+        assertTrue(leases.isLeased(list));
+        leases.release(list, first);
+        assertTrue(leases.isLeased(list), "another reader still has it");
+        leases.release(list, second);
+        assertFalse(leases.isLeased(list), "released by all");
+
+        leases.acquire(list); // a reader that never reports back
+        clock.advance(Duration.ofMinutes(11));
+        assertFalse(leases.isLeased(list), "past its maximum hold it protects nothing");
+    }
 }
