@@ -54,6 +54,11 @@ class BoundedDiskStorageTest {
     }
 
     private BoundedDiskStorage open(Watermarks watermarks, VolumeSpace volume) throws IOException {
+        return open(watermarks, volume, LruEviction.MAX_CANDIDATES);
+    }
+
+    /** @param maxCandidates what one walk keeps at most: a small one makes a check of a few objects walk again */
+    private BoundedDiskStorage open(Watermarks watermarks, VolumeSpace volume, int maxCandidates) throws IOException {
         LocalDiskStorage disk = new LocalDiskStorage(root);
         disk.counted().join(); // the cap is judged only once the count is done
         storage = new BoundedDiskStorage(
@@ -62,7 +67,8 @@ class BoundedDiskStorageTest {
                         watermarks, Duration.ofSeconds(1), Duration.ofMinutes(10), Duration.ofHours(1)),
                 volume,
                 clock,
-                evicted::addAndGet);
+                evicted::addAndGet,
+                maxCandidates);
         return storage;
     }
 
@@ -443,19 +449,7 @@ class BoundedDiskStorageTest {
     /** A walk keeps at most its bound of candidates: when more must go, the next walks find the next oldest. */
     @Test
     void moreToGoThanAWalkKeepsIsFreedByWalkingAgain() throws IOException {
-        LocalDiskStorage disk = new LocalDiskStorage(root);
-        disk.counted().join();
-        storage = new BoundedDiskStorage(
-                disk,
-                new BoundedDiskStorage.Settings(
-                        new Watermarks(0.9, 0.3, OptionalLong.of(1000)),
-                        Duration.ofSeconds(1),
-                        Duration.ofMinutes(10),
-                        Duration.ofHours(1)),
-                VolumeSpace.unbounded(),
-                clock,
-                evicted::addAndGet,
-                3);
+        open(new Watermarks(0.9, 0.3, OptionalLong.of(1000)), VolumeSpace.unbounded(), 3);
         StoredObject served = null;
         for (int i = 0; i < 9; i++) {
             put(module(i), 100);
