@@ -349,7 +349,7 @@ public final class S3Storage implements Storage, AutoCloseable {
                     .map(o -> entry(o, listPrefix))
                     .filter(Objects::nonNull);
         } catch (SdkException e) {
-            throw failure("list", listPrefix, e);
+            throw failure("list", "the objects", e); // describe() names the bucket and its prefix
         }
     }
 

@@ -91,6 +91,10 @@ class StorageFactoryTest {
             assertTrue(
                     logged.stream().anyMatch(line -> line.contains("s3://team-cache/ at http://ak:xxxxx@")),
                     logged::toString);
+            // the failed call says what it did, in words: a bucket without a prefix left "cannot list  in s3://..."
+            assertTrue(
+                    logged.stream().anyMatch(line -> line.contains("cannot list the objects in s3://team-cache/ at")),
+                    logged::toString);
             assertFalse(logged.stream().anyMatch(line -> line.contains("s3cret")), logged::toString);
 
             var notAUrl = assertThrows(
