@@ -540,7 +540,9 @@ public final class CacheStatusCalculator {
                                 + "image an operator upgrade brings) will not reach them.")
                 + " The operator leaves spec.paused to whoever set it. Fix: kubectl -n "
                 + cache.getMetadata().getNamespace() + " rollout resume deployment/" + name
-                + ". To keep a cache's pods as they are on purpose, set spec.holdRollout to true instead.";
+                + (cache.getSpec() != null && cache.getSpec().isHoldRollout()
+                        ? ". spec.holdRollout is set as well, and keeps the cache's pods as they are once resumed."
+                        : ". To keep a cache's pods as they are on purpose, set spec.holdRollout to true instead.");
     }
 
     /**

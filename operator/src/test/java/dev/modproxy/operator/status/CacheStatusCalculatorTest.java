@@ -699,7 +699,16 @@ class CacheStatusCalculatorTest {
         assertThat(stillDegraded.getMessage())
                 .as("no manager recorded: said without one")
                 .contains("The proxy Deployment builds is paused (spec.paused)")
-                .contains("the next change");
+                .contains("the next change")
+                .contains("set spec.holdRollout to true instead");
+
+        // held on purpose as well: the message does not advise what is set already
+        cache.getSpec().setHoldRollout(true);
+        assertThat(condition(compute(seen(pausedAfterItsRollout, service())), CacheCondition.DEGRADED)
+                        .getMessage())
+                .contains("spec.holdRollout is set as well")
+                .doesNotContain("set spec.holdRollout to true instead");
+        cache.getSpec().setHoldRollout(false);
 
         Deployment resumed = deployment(1, 1, true);
         resumed.getSpec().setPaused(false);
