@@ -419,6 +419,11 @@ public final class BoundedDiskStorage extends ForwardingStorage implements AutoC
     }
 
     /** Walks of the tree so far (tests count them). */
+    /** Waits until the checks queued on the eviction thread so far have run (tests: a wait on that, not a sleep). */
+    void awaitQueuedChecks() throws InterruptedException, java.util.concurrent.ExecutionException {
+        checker.submit(() -> {}).get();
+    }
+
     int walks() {
         return eviction.walks();
     }

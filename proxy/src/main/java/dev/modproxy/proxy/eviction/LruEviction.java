@@ -13,7 +13,6 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.PriorityQueue;
@@ -117,15 +116,9 @@ final class LruEviction {
     /**
      * Removes objects until sizesToFree bytes of the cache's sizes and occupiedToFree bytes of the volume are gone
      * (a directory emptied on the way counts a block): first every object larger than largestKept (one being served
-     * is doomed: it goes at its last release, and counts as freed), then the rest in eviction order.
-     */
-    Result free(Holdings held, long sizesToFree, long occupiedToFree, long largestKept) throws IOException {
-        return free(held, sizesToFree, occupiedToFree, largestKept, new HashSet<>());
-    }
-
-    /**
-     * As above, within a check of several walks: doomed holds the keys this check already doomed, and counted as
-     * freed, which a later walk finds again on disk (they go at their last release) and must not count again.
+     * is doomed: it goes at its last release, and counts as freed), then the rest in eviction order. doomed holds the
+     * keys the check already doomed and counted as freed, which a later walk of the same check finds again on disk
+     * (they go at their last release) and must not count again.
      */
     Result free(Holdings held, long sizesToFree, long occupiedToFree, long largestKept, Set<StorageKey> doomed)
             throws IOException {

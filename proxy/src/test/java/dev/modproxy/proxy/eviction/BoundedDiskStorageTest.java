@@ -611,10 +611,10 @@ class BoundedDiskStorageTest {
                 clock,
                 evicted::addAndGet,
                 2);
-        Thread.sleep(300); // the first periodic check, of an empty cache
+        storage.awaitQueuedChecks(); // the first checks, of an empty cache
         StoredObject large = commit(new StorageKey("example.com/large/@v/v1.0.0.zip"), 950); // over the 900 kept
-        await().atMost(Duration.ofSeconds(10)).until(() -> storage.walks() >= 1); // the check its commit asks for
-        Thread.sleep(300);
+        storage.awaitQueuedChecks(); // the check its commit asked for, done
+        assertTrue(storage.walks() >= 1, "the check its commit asked for walked");
         for (int i = 0; i < 20; i++) { // written beside the bound (another replica's, or before a restart)
             try (StorageWriter writer = disk.openWriter(module(i))) {
                 writer.output().write(new byte[100]);

@@ -13,6 +13,7 @@ import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.FileTime;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,7 +38,7 @@ class LruEvictionTest {
 
         long lease = leases.acquireNew(list); // as a commit takes its lease, then publishes
         write(disk, list, 100);
-        eviction.free(held, 0, 0, 900);
+        eviction.free(held, 0, 0, 900, new HashSet<>());
 
         assertFalse(leases.release(list, lease), "the list that fits is not removed at its writer's release");
         assertEquals(100, Files.size(root.resolve("example.com/m/@v/list")));
