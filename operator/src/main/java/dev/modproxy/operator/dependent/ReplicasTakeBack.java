@@ -2,10 +2,7 @@ package dev.modproxy.operator.dependent;
 
 import dev.modproxy.operator.api.v1alpha1.CacheCondition;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
-import io.fabric8.kubernetes.api.model.ManagedFieldsEntry;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
-import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -39,28 +36,16 @@ public record ReplicasTakeBack(String manager, String subresource, int set, int 
                         actual.getSpec().getReplicas(), desired.getSpec().getReplicas())) {
             return Optional.empty();
         }
-        List<ManagedFieldsEntry> entries = actual.getMetadata().getManagedFields();
-        if (entries == null) {
-            return Optional.empty();
-        }
-        // one entry holds a field at a time: whoever wrote it last (an update takes it from the others)
-        return entries.stream()
-                .filter(ReplicasTakeBack::holdsReplicas)
+        return SpecFieldHolders.of(actual, "replicas")
                 .filter(entry -> !fieldManager.equals(entry.getManager()))
                 .findFirst()
                 .map(entry -> new ReplicasTakeBack(
-                        entry.getManager() == null ? "(unnamed)" : entry.getManager(),
+                        SpecFieldHolders.manager(entry),
                         entry.getSubresource() == null || entry.getSubresource().isEmpty()
                                 ? null
                                 : entry.getSubresource(),
                         actual.getSpec().getReplicas(),
                         desired.getSpec().getReplicas()));
-    }
-
-    private static boolean holdsReplicas(ManagedFieldsEntry entry) {
-        return entry.getFieldsV1() != null
-                && entry.getFieldsV1().getAdditionalProperties().get("f:spec") instanceof Map<?, ?> spec
-                && spec.containsKey("f:replicas");
     }
 
     /**

@@ -7,6 +7,7 @@ import dev.modproxy.operator.dependent.CacheNames;
 import dev.modproxy.operator.dependent.Conditions;
 import dev.modproxy.operator.dependent.PodTemplateDrift;
 import dev.modproxy.operator.dependent.ReplicasTakeBack;
+import dev.modproxy.operator.dependent.SpecFieldHolders;
 import dev.modproxy.operator.settings.StorageSize;
 import dev.modproxy.operator.webhook.InjectionLabels;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
@@ -20,7 +21,6 @@ import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -519,11 +519,8 @@ public final class CacheStatusCalculator {
      */
     private static String deploymentPaused(GoProxyCache cache, Deployment deployment) {
         String name = deployment.getMetadata().getName();
-        String pausedBy = Optional.ofNullable(deployment.getMetadata().getManagedFields()).orElse(List.of()).stream()
-                .filter(entry -> entry.getFieldsV1() != null
-                        && entry.getFieldsV1().getAdditionalProperties().get("f:spec") instanceof Map<?, ?> spec
-                        && spec.containsKey("f:paused"))
-                .map(entry -> entry.getManager() == null ? "(unnamed)" : entry.getManager())
+        String pausedBy = SpecFieldHolders.of(deployment, "paused")
+                .map(SpecFieldHolders::manager)
                 .findFirst()
                 .map(manager -> "spec.paused, set by " + manager)
                 .orElse("spec.paused");
