@@ -82,6 +82,35 @@ class GrafanaDashboardTest {
     }
 
     @Test
+    void theCacheVariableListsGoProxyCacheNamesAndSelectsTheirManagementServices() throws Exception {
+        // Prometheus labels the proxy's series with the Service scraped: the operator's
+        // "<cache>-management" (CacheNames.managementService). The picker shows the cache's own name.
+        JsonNode cache = null;
+        for (JsonNode variable : new ObjectMapper()
+                .readTree(Files.readString(dashboardFile()))
+                .path("templating")
+                .path("list")) {
+            if ("cache".equals(variable.path("name").asText())) {
+                cache = variable;
+            }
+        }
+        assertTrue(cache != null, "the dashboard has a cache variable");
+        String regex = cache.path("regex").asText();
+        assertTrue(regex.startsWith("/") && regex.endsWith("/"), "Grafana's /regex/ form: " + regex);
+        // Grafana takes the named groups "text" (shown) and "value" (put into the queries)
+        Pattern grafana = Pattern.compile(regex.substring(1, regex.length() - 1));
+
+        Matcher builds = grafana.matcher("builds-management");
+        assertTrue(builds.matches(), regex);
+        assertEquals("builds", builds.group("text"));
+        assertEquals("builds-management", builds.group("value"), "the queries' service=~\"$cache\" still match");
+        Matcher dashed = grafana.matcher("go-management-management");
+        assertTrue(dashed.matches(), regex);
+        assertEquals("go-management", dashed.group("text"));
+        assertTrue(!grafana.matcher("builds").matches(), "the build pods' Service exports no metrics of its own");
+    }
+
+    @Test
     void theNamesAreTheOnesMicrometerPublishes() {
         // the forms proxy/README.md and docs/troubleshooting.md show scraped from /q/metrics
         Set<String> exported = ExportedMetrics.names();
