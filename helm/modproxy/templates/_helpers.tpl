@@ -93,12 +93,14 @@ matchPolicy: Equivalent
 
 {{/*
   What reconciling a GoProxyCache needs in a namespace it watches, and no more. The operator applies its objects
-  server-side (patch; create for a new one) but for ConfigMaps (create, update), writes only a cache's status (it
-  sets no finalizer, and its owner references leave blockOwnerDeletion unset, so it needs no
-  goproxycaches/finalizers either) and never deletes what is always there (ConfigMap, Services, Deployment: the garbage
-  collector removes them with their cache). It deletes only what a spec change can remove: a claim given up for
-  object storage, the NetworkPolicy, the PodDisruptionBudget and the ServiceMonitor; a claim is resized with an
-  update.
+  server-side (patch; create for a new one) but for ConfigMaps (create, update: the operator SDK writes those without
+  server-side apply, so never patches one), writes only a cache's status (a patch of the status subresource, which
+  it never reads: it reads the cache; it sets no finalizer, and its owner references leave blockOwnerDeletion unset,
+  so it needs no goproxycaches/finalizers either) and never deletes what is always there (ConfigMap, Services,
+  Deployment: the garbage collector removes them with their cache). It deletes only what a spec change can remove: a
+  claim given up for object storage, the NetworkPolicy, the PodDisruptionBudget and the ServiceMonitor; a claim is
+  resized with a server-side apply patch like the rest (server-side apply is fixed at build time: the shipped
+  operator has no mode that updates a claim).
 */}}
 {{- define "modproxy.cacheRules" -}}
 - apiGroups: ["modproxy.dev"]
@@ -106,18 +108,18 @@ matchPolicy: Equivalent
   verbs: ["get", "list", "watch"]
 - apiGroups: ["modproxy.dev"]
   resources: ["goproxycaches/status"]
-  # written by a patch (server-side apply), never replaced
-  verbs: ["get", "patch"]
+  # written by a patch (server-side apply), never replaced, never read (the cache itself is)
+  verbs: ["patch"]
 # the operator SDK writes ConfigMaps with create and update (it applies no ConfigMap server-side)
 - apiGroups: [""]
   resources: ["configmaps"]
-  verbs: ["get", "list", "watch", "create", "update", "patch"]
+  verbs: ["get", "list", "watch", "create", "update"]
 - apiGroups: [""]
   resources: ["services"]
   verbs: ["get", "list", "watch", "create", "patch"]
 - apiGroups: [""]
   resources: ["persistentvolumeclaims"]
-  verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+  verbs: ["get", "list", "watch", "create", "patch", "delete"]
 - apiGroups: ["apps"]
   resources: ["deployments"]
   verbs: ["get", "list", "watch", "create", "patch"]
