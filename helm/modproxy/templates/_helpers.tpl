@@ -139,3 +139,45 @@ matchPolicy: Equivalent
   name: {{ include "modproxy.operatorName" . }}
   namespace: {{ .Release.Namespace }}
 {{- end -}}
+
+{{/*
+  A resource quantity (a string such as 384Mi, 0.5, 100m, or a number) as a float in its base unit, to compare a
+  request with its limit. Only what the schema's quantity pattern lets through.
+*/}}
+{{- define "modproxy.quantityValue" -}}
+{{- if or (kindIs "float64" .) (kindIs "int64" .) (kindIs "int" .) -}}
+{{- float64 . -}}
+{{- else -}}
+{{- $number := regexFind "^([0-9]+(\\.[0-9]+)?|\\.[0-9]+)" . -}}
+{{- $suffix := trimPrefix $number . -}}
+{{- $factors := dict "" 1.0 "m" 0.001 "k" 1e3 "M" 1e6 "G" 1e9 "T" 1e12 "P" 1e15 "E" 1e18 "Ki" 1024.0 "Mi" 1048576.0 "Gi" 1073741824.0 "Ti" 1099511627776.0 "Pi" 1125899906842624.0 "Ei" 1152921504606846976.0 -}}
+{{- mulf (float64 $number) (get $factors $suffix) -}}
+{{- end -}}
+{{- end -}}
+
+{{/* A quantity as it was written; a whole number read from YAML (a float) without an exponent. */}}
+{{- define "modproxy.quantityText" -}}
+{{- if and (kindIs "float64" .) (eq (floor .) .) -}}
+{{- printf "%d" (int64 .) -}}
+{{- else -}}
+{{- printf "%v" . -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+  The API server refuses a container whose request is above its limit ("must be less than or equal to memory limit
+  of 256Mi"), after helm has made the objects before the Deployment. Said first, naming both values: a limit is
+  easily lowered below the chart's default request (operator.resources.requests.memory 384Mi).
+*/}}
+{{- define "modproxy.checkRequestsWithinLimits" -}}
+{{- $requests := .requests | default dict -}}
+{{- $limits := .limits | default dict -}}
+{{- range $name, $limit := $limits -}}
+{{- if hasKey $requests $name -}}
+{{- $request := get $requests $name -}}
+{{- if gt (float64 (include "modproxy.quantityValue" $request)) (float64 (include "modproxy.quantityValue" $limit)) -}}
+{{- fail (printf "operator.resources.requests.%s (%s) is more than operator.resources.limits.%s (%s), which the API server refuses: raise the limit or lower the request too" $name (include "modproxy.quantityText" $request) $name (include "modproxy.quantityText" $limit)) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
