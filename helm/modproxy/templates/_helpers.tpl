@@ -1,6 +1,9 @@
-{{/* The prefix of every object name. */}}
+{{/*
+  The prefix of every object name. A release name may hold dots (helm allows a DNS subdomain), which a Service name
+  may not: they become dashes.
+*/}}
 {{- define "modproxy.fullname" -}}
-{{- .Values.fullnameOverride | default .Release.Name | trunc 40 | trimSuffix "-" -}}
+{{- .Values.fullnameOverride | default .Release.Name | replace "." "-" | trunc 40 | trimSuffix "-" -}}
 {{- end -}}
 
 {{- define "modproxy.operatorName" -}}
@@ -15,9 +18,13 @@
 {{- printf "%s-webhook-tls" (include "modproxy.fullname" .) -}}
 {{- end -}}
 
-{{/* Fixed by the operator, whatever the release is called. */}}
+{{/*
+  The Lease the operator's replicas elect their leader with (modproxy-operator-lease by default), told to the operator
+  through its environment: two releases in one namespace (other fullnameOverrides, other watched namespaces) each
+  elect their own leader instead of one of them never reconciling.
+*/}}
 {{- define "modproxy.leaseName" -}}
-modproxy-operator-lease
+{{- printf "%s-operator-lease" (include "modproxy.fullname" .) -}}
 {{- end -}}
 
 {{/* Several operator replicas (one leads through the Lease, all serve the webhook): worth a disruption budget. */}}

@@ -254,6 +254,19 @@ class OperatorDeploymentTest {
         assertEquals(Optional.of("gomods-webhook"), env(operator, "MODPROXY_WEBHOOK_SERVICE"));
         assertEquals(Optional.of("gomods-webhook-tls"), env(operator, "MODPROXY_WEBHOOK_SECRET"));
         assertEquals(Optional.of("gomods"), env(operator, "MODPROXY_WEBHOOK_CONFIG"));
+        // its own Lease: a release of another name in the same namespace elects its own leader, and the Role grants
+        // the Lease the operator is told to take
+        assertEquals(Optional.of("gomods-operator-lease"), env(operator, "MODPROXY_OPERATOR_LEASE_NAME"));
+        assertEquals(
+                List.of("gomods-operator-lease"),
+                rendered.all(Role.class).stream()
+                        .filter(r -> r.getMetadata().getNamespace().equals(Chart.NAMESPACE))
+                        .flatMap(r -> r.getRules().stream())
+                        .filter(r -> r.getResources().contains("leases")
+                                && r.getResourceNames() != null
+                                && !r.getResourceNames().isEmpty())
+                        .flatMap(r -> r.getResourceNames().stream())
+                        .toList());
         assertEquals(
                 "gomods",
                 rendered.one(
