@@ -32,6 +32,16 @@
 {{- if gt (int .Values.operator.replicas) 1 }}true{{ end -}}
 {{- end -}}
 
+{{/*
+  Whether the chart is rendered against an API server (helm install, upgrade, template --validate): its discovery then
+  lists kinds (apiextensions.k8s.io/v1/CustomResourceDefinition), which the defaults of a client-only rendering do
+  not. Only then is lookup asked: helm template answers it with nothing, and a library rendering without a cluster
+  (helm-java's template) with an error.
+*/}}
+{{- define "modproxy.clusterAnswers" -}}
+{{- if .Capabilities.APIVersions.Has "apiextensions.k8s.io/v1/CustomResourceDefinition" }}true{{ end -}}
+{{- end -}}
+
 {{- define "modproxy.labels" -}}
 app.kubernetes.io/name: modproxy
 app.kubernetes.io/instance: {{ .Release.Name }}
