@@ -1,6 +1,9 @@
-{{/* The prefix of every object name. */}}
+{{/*
+  The prefix of every object name. A release name may hold dots (helm allows a DNS subdomain), which a Service name
+  may not: they become dashes.
+*/}}
 {{- define "modproxy.fullname" -}}
-{{- .Values.fullnameOverride | default .Release.Name | trunc 40 | trimSuffix "-" -}}
+{{- .Values.fullnameOverride | default .Release.Name | replace "." "-" | trunc 40 | trimSuffix "-" -}}
 {{- end -}}
 
 {{- define "modproxy.operatorName" -}}
@@ -15,14 +18,28 @@
 {{- printf "%s-webhook-tls" (include "modproxy.fullname" .) -}}
 {{- end -}}
 
-{{/* Fixed by the operator, whatever the release is called. */}}
+{{/*
+  The Lease the operator's replicas elect their leader with (modproxy-operator-lease by default), told to the operator
+  through its environment: two releases in one namespace (other fullnameOverrides, other watched namespaces) each
+  elect their own leader instead of one of them never reconciling.
+*/}}
 {{- define "modproxy.leaseName" -}}
-modproxy-operator-lease
+{{- printf "%s-operator-lease" (include "modproxy.fullname" .) -}}
 {{- end -}}
 
 {{/* Several operator replicas (one leads through the Lease, all serve the webhook): worth a disruption budget. */}}
 {{- define "modproxy.severalReplicas" -}}
 {{- if gt (int .Values.operator.replicas) 1 }}true{{ end -}}
+{{- end -}}
+
+{{/*
+  Whether the chart is rendered against an API server (helm install, upgrade, template --validate): its discovery then
+  lists kinds (apiextensions.k8s.io/v1/CustomResourceDefinition), which the defaults of a client-only rendering do
+  not. Only then is lookup asked: helm template answers it with nothing, and a library rendering without a cluster
+  (helm-java's template) with an error.
+*/}}
+{{- define "modproxy.clusterAnswers" -}}
+{{- if .Capabilities.APIVersions.Has "apiextensions.k8s.io/v1/CustomResourceDefinition" }}true{{ end -}}
 {{- end -}}
 
 {{- define "modproxy.labels" -}}
@@ -93,12 +110,14 @@ matchPolicy: Equivalent
 
 {{/*
   What reconciling a GoProxyCache needs in a namespace it watches, and no more. The operator applies its objects
-  server-side (patch; create for a new one) but for ConfigMaps (create, update), writes only a cache's status (it
-  sets no finalizer, and its owner references leave blockOwnerDeletion unset, so it needs no
-  goproxycaches/finalizers either) and never deletes what is always there (ConfigMap, Services, Deployment: the garbage
-  collector removes them with their cache). It deletes only what a spec change can remove: a claim given up for
-  object storage, the NetworkPolicy, the PodDisruptionBudget and the ServiceMonitor; a claim is resized with an
-  update.
+  server-side (patch; create for a new one) but for ConfigMaps (create, update: the operator SDK writes those without
+  server-side apply, so never patches one), writes only a cache's status (a patch of the status subresource, which
+  it never reads: it reads the cache; it sets no finalizer, and its owner references leave blockOwnerDeletion unset,
+  so it needs no goproxycaches/finalizers either) and never deletes what is always there (ConfigMap, Services,
+  Deployment: the garbage collector removes them with their cache). It deletes only what a spec change can remove: a
+  claim given up for object storage, the NetworkPolicy, the PodDisruptionBudget and the ServiceMonitor; a claim is
+  resized with a server-side apply patch like the rest (server-side apply is fixed at build time: the shipped
+  operator has no mode that updates a claim).
 */}}
 {{- define "modproxy.cacheRules" -}}
 - apiGroups: ["modproxy.dev"]
@@ -106,18 +125,18 @@ matchPolicy: Equivalent
   verbs: ["get", "list", "watch"]
 - apiGroups: ["modproxy.dev"]
   resources: ["goproxycaches/status"]
-  # written by a patch (server-side apply), never replaced
-  verbs: ["get", "patch"]
+  # written by a patch (server-side apply), never replaced, never read (the cache itself is)
+  verbs: ["patch"]
 # the operator SDK writes ConfigMaps with create and update (it applies no ConfigMap server-side)
 - apiGroups: [""]
   resources: ["configmaps"]
-  verbs: ["get", "list", "watch", "create", "update", "patch"]
+  verbs: ["get", "list", "watch", "create", "update"]
 - apiGroups: [""]
   resources: ["services"]
   verbs: ["get", "list", "watch", "create", "patch"]
 - apiGroups: [""]
   resources: ["persistentvolumeclaims"]
-  verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+  verbs: ["get", "list", "watch", "create", "patch", "delete"]
 - apiGroups: ["apps"]
   resources: ["deployments"]
   verbs: ["get", "list", "watch", "create", "patch"]
@@ -136,4 +155,46 @@ matchPolicy: Equivalent
 - kind: ServiceAccount
   name: {{ include "modproxy.operatorName" . }}
   namespace: {{ .Release.Namespace }}
+{{- end -}}
+
+{{/*
+  A resource quantity (a string such as 384Mi, 0.5, 100m, or a number) as a float in its base unit, to compare a
+  request with its limit. Only what the schema's quantity pattern lets through.
+*/}}
+{{- define "modproxy.quantityValue" -}}
+{{- if or (kindIs "float64" .) (kindIs "int64" .) (kindIs "int" .) -}}
+{{- float64 . -}}
+{{- else -}}
+{{- $number := regexFind "^([0-9]+(\\.[0-9]+)?|\\.[0-9]+)" . -}}
+{{- $suffix := trimPrefix $number . -}}
+{{- $factors := dict "" 1.0 "m" 0.001 "k" 1e3 "M" 1e6 "G" 1e9 "T" 1e12 "P" 1e15 "E" 1e18 "Ki" 1024.0 "Mi" 1048576.0 "Gi" 1073741824.0 "Ti" 1099511627776.0 "Pi" 1125899906842624.0 "Ei" 1152921504606846976.0 -}}
+{{- mulf (float64 $number) (get $factors $suffix) -}}
+{{- end -}}
+{{- end -}}
+
+{{/* A quantity as it was written; a whole number read from YAML (a float) without an exponent. */}}
+{{- define "modproxy.quantityText" -}}
+{{- if and (kindIs "float64" .) (eq (floor .) .) -}}
+{{- printf "%d" (int64 .) -}}
+{{- else -}}
+{{- printf "%v" . -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+  The API server refuses a container whose request is above its limit ("must be less than or equal to memory limit
+  of 256Mi"), after helm has made the objects before the Deployment. Said first, naming both values: a limit is
+  easily lowered below the chart's default request (operator.resources.requests.memory 384Mi).
+*/}}
+{{- define "modproxy.checkRequestsWithinLimits" -}}
+{{- $requests := .requests | default dict -}}
+{{- $limits := .limits | default dict -}}
+{{- range $name, $limit := $limits -}}
+{{- if hasKey $requests $name -}}
+{{- $request := get $requests $name -}}
+{{- if gt (float64 (include "modproxy.quantityValue" $request)) (float64 (include "modproxy.quantityValue" $limit)) -}}
+{{- fail (printf "operator.resources.requests.%s (%s) is more than operator.resources.limits.%s (%s), which the API server refuses: raise the limit or lower the request too" $name (include "modproxy.quantityText" $request) $name (include "modproxy.quantityText" $limit)) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
 {{- end -}}

@@ -1,6 +1,7 @@
 package dev.modproxy.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.marcnuri.helm.Release;
@@ -74,6 +75,104 @@ class ChartLifecycleIT {
                         .withName("goproxycaches.modproxy.dev")
                         .get())
                 .isNotNull();
+    }
+
+    /**
+     * `helm uninstall` keeps the CRD (crds.keep), still annotated as the uninstalled release's; a release of another
+     * name or namespace (a reinstall elsewhere, a second team's operator) cannot take it over. Helm's own refusal
+     * ("invalid ownership metadata") said nothing of crds.install; the chart's names the holder and both ways out.
+     */
+    @Test
+    void aCrdKeptByAnotherReleaseIsRefusedWithWhatToDoInstead() {
+        ControlPlane cluster = ControlPlane.shared();
+        KubernetesClient admin = cluster.admin();
+        ChartRelease chart = new ChartRelease(cluster);
+        chart.install(Map.of());
+        chart.uninstall();
+        assertThat(crdAnnotations(admin))
+                .containsEntry("meta.helm.sh/release-name", ChartRelease.NAME)
+                .containsEntry("meta.helm.sh/release-namespace", ChartRelease.NAMESPACE);
+
+        String elsewhere = Namespaces.of("reinstall");
+        assertThatThrownBy(() -> chart.install("gomods", elsewhere, Map.of("fullnameOverride", "gomods")))
+                .hasMessageContaining("crds.install")
+                .hasMessageContaining("release " + ChartRelease.NAME + " in namespace " + ChartRelease.NAMESPACE)
+                .hasMessageContaining("--set crds.install=false")
+                .hasMessageContaining(
+                        "kubectl annotate crd goproxycaches.modproxy.dev meta.helm.sh/release-name=gomods "
+                                + "meta.helm.sh/release-namespace=" + elsewhere);
+        // the first way out: the release leaves the CRD alone
+        try {
+            Release beside =
+                    chart.install("gomods", elsewhere, Map.of("fullnameOverride", "gomods", "crds.install", false));
+            assertThat(beside.getStatus()).isEqualTo("deployed");
+            assertThat(admin.apps()
+                            .deployments()
+                            .inNamespace(elsewhere)
+                            .withName("gomods-operator")
+                            .get())
+                    .isNotNull();
+        } finally {
+            chart.uninstall("gomods", elsewhere);
+        }
+        // neither install touched the CRD: it is still the first release's
+        assertThat(crdAnnotations(admin))
+                .containsEntry("meta.helm.sh/release-name", ChartRelease.NAME)
+                .containsEntry("meta.helm.sh/release-namespace", ChartRelease.NAMESPACE);
+        // and that release, installed again where it was, takes it back
+        assertThat(chart.install(Map.of()).getStatus()).isEqualTo("deployed");
+        chart.uninstall();
+        admin.namespaces().withName(elsewhere).delete();
+    }
+
+    /**
+     * A watched namespace that does not exist: the API server refused its Role after the objects before it had been
+     * made, leaving a failed release (`namespaces "team-..." not found`, twice). The chart now says so before
+     * anything is made.
+     */
+    @Test
+    void aWatchedNamespaceThatDoesNotExistIsNamedBeforeAnythingIsMade() {
+        ControlPlane cluster = ControlPlane.shared();
+        KubernetesClient admin = cluster.admin();
+        ChartRelease chart = new ChartRelease(cluster);
+        String missing = Namespaces.of("not-made-yet");
+        String release = Namespaces.of("watching");
+        // crds.install=false: whichever test ran before, the CRD the first one keeps is not this release's
+        Map<String, Object> values =
+                Map.of("fullnameOverride", "watching", "crds.install", false, "watchNamespaces[0]", missing);
+        assertThatThrownBy(() -> chart.install("watching", release, values))
+                .hasMessageContaining("watchNamespaces: " + missing + " not found")
+                .hasMessageContaining("kubectl create namespace " + missing);
+        // nothing of the release was made: not even the namespace helm's --create-namespace would have created
+        assertThat(admin.namespaces().withName(release).get()).isNull();
+        assertThat(admin.rbac().clusterRoles().withName("watching-operator").get())
+                .isNull();
+
+        Namespaces.ensure(admin, missing);
+        try {
+            Release installed = chart.install("watching", release, values);
+            assertThat(installed.getStatus()).isEqualTo("deployed");
+            assertThat(admin.rbac()
+                            .roles()
+                            .inNamespace(missing)
+                            .withName("watching-operator-caches")
+                            .get())
+                    .isNotNull();
+        } finally {
+            chart.uninstall("watching", release);
+            admin.namespaces().withName(release).delete();
+            admin.namespaces().withName(missing).delete();
+        }
+    }
+
+    private static Map<String, String> crdAnnotations(KubernetesClient admin) {
+        return admin.apiextensions()
+                .v1()
+                .customResourceDefinitions()
+                .withName("goproxycaches.modproxy.dev")
+                .get()
+                .getMetadata()
+                .getAnnotations();
     }
 
     private static int readyReplicas(KubernetesClient admin) {

@@ -23,10 +23,15 @@ public final class ChartRelease {
     }
 
     public Release install(Map<String, ?> values) {
+        return install(NAME, NAMESPACE, values);
+    }
+
+    /** A release of another name or namespace, as a second team or a reinstall elsewhere makes it. */
+    public Release install(String name, String namespace, Map<String, ?> values) {
         InstallCommand install = new Helm(Repository.chart())
                 .install()
-                .withName(NAME)
-                .withNamespace(NAMESPACE)
+                .withName(name)
+                .withNamespace(namespace)
                 .createNamespace()
                 .withKubeConfig(cluster.kubeconfig());
         values.forEach(install::set);
@@ -44,8 +49,12 @@ public final class ChartRelease {
     }
 
     public String uninstall() {
-        return Helm.uninstall(NAME)
-                .withNamespace(NAMESPACE)
+        return uninstall(NAME, NAMESPACE);
+    }
+
+    public String uninstall(String name, String namespace) {
+        return Helm.uninstall(name)
+                .withNamespace(namespace)
                 .withKubeConfig(cluster.kubeconfig())
                 .ignoreNotFound()
                 .call();

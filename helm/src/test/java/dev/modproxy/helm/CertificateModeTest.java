@@ -40,7 +40,13 @@ class CertificateModeTest {
         assertEquals(List.of("modproxy"), rules.get(0).getResourceNames());
         assertEquals(List.of("get", "patch"), rules.get(0).getVerbs());
         Role role = rendered.named(Role.class, "modproxy-operator");
-        assertTrue(role.getRules().stream().anyMatch(r -> r.getResources().contains("secrets")));
+        // created once, then read by name and replaced on rotation: never listed, watched or patched
+        assertEquals(
+                List.of(List.of("create"), List.of("get", "update")),
+                role.getRules().stream()
+                        .filter(r -> r.getResources().contains("secrets"))
+                        .map(PolicyRule::getVerbs)
+                        .toList());
     }
 
     @Test

@@ -93,14 +93,19 @@ final class Chart {
 
     /** `helm template ... -f values.yaml`, for values --set cannot give (it drops an empty string). */
     static String templateWithValuesFile(String valuesYaml) {
+        return templateWithValuesFile(RELEASE, NAMESPACE, valuesYaml);
+    }
+
+    /** `helm template <release> helm/modproxy --namespace <namespace> -f values.yaml`. */
+    static String templateWithValuesFile(String release, String namespace, String valuesYaml) {
         try {
             Path file = Files.createTempFile("modproxy-values-", ".yaml");
             try {
                 Files.writeString(file, valuesYaml);
                 return new Helm(renderable())
                         .template()
-                        .withName(RELEASE)
-                        .withNamespace(NAMESPACE)
+                        .withName(release)
+                        .withNamespace(namespace)
                         .withValuesFile(file)
                         .call();
             } finally {

@@ -185,13 +185,18 @@ class OperatorDeploymentTest {
         var verbsByResource = caches.getRules().stream()
                 .flatMap(r -> r.getResources().stream().map(res -> Map.entry(res, r.getVerbs())))
                 .toList();
-        assertTrue(verbsByResource.contains(Map.entry("goproxycaches/status", List.of("get", "patch"))));
+        // the status is patched, never read through its subresource (the operator reads the cache itself)
+        assertTrue(verbsByResource.contains(Map.entry("goproxycaches/status", List.of("patch"))));
         // no finalizer and no blockOwnerDeletion (which OwnerReferencesPermissionEnforcement checks against it)
         assertTrue(verbsByResource.stream().noneMatch(rule -> rule.getKey().equals("goproxycaches/finalizers")));
         // it writes a cache's status only, applies its objects server-side and deletes only what a spec change removes
         assertTrue(verbsByResource.contains(Map.entry("goproxycaches", List.of("get", "list", "watch"))));
+        // the operator SDK writes ConfigMaps without server-side apply: created and updated, never patched
+        assertTrue(
+                verbsByResource.contains(Map.entry("configmaps", List.of("get", "list", "watch", "create", "update"))));
+        // server-side apply is fixed at build time: a claim is resized by a patch, never updated
         assertTrue(verbsByResource.contains(
-                Map.entry("configmaps", List.of("get", "list", "watch", "create", "update", "patch"))));
+                Map.entry("persistentvolumeclaims", List.of("get", "list", "watch", "create", "patch", "delete"))));
         for (String alwaysThere : List.of("services", "deployments")) {
             assertTrue(
                     verbsByResource.contains(
@@ -249,6 +254,19 @@ class OperatorDeploymentTest {
         assertEquals(Optional.of("gomods-webhook"), env(operator, "MODPROXY_WEBHOOK_SERVICE"));
         assertEquals(Optional.of("gomods-webhook-tls"), env(operator, "MODPROXY_WEBHOOK_SECRET"));
         assertEquals(Optional.of("gomods"), env(operator, "MODPROXY_WEBHOOK_CONFIG"));
+        // its own Lease: a release of another name in the same namespace elects its own leader, and the Role grants
+        // the Lease the operator is told to take
+        assertEquals(Optional.of("gomods-operator-lease"), env(operator, "MODPROXY_OPERATOR_LEASE_NAME"));
+        assertEquals(
+                List.of("gomods-operator-lease"),
+                rendered.all(Role.class).stream()
+                        .filter(r -> r.getMetadata().getNamespace().equals(Chart.NAMESPACE))
+                        .flatMap(r -> r.getRules().stream())
+                        .filter(r -> r.getResources().contains("leases")
+                                && r.getResourceNames() != null
+                                && !r.getResourceNames().isEmpty())
+                        .flatMap(r -> r.getResourceNames().stream())
+                        .toList());
         assertEquals(
                 "gomods",
                 rendered.one(

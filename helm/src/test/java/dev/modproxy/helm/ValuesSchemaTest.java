@@ -132,7 +132,53 @@ class ValuesSchemaTest {
                 Arguments.of(
                         Chart.values("grafana.dashboard.annotations.grafana folder", "modproxy"),
                         "/grafana/dashboard/annotations",
-                        "grafana folder"));
+                        "grafana folder"),
+                // the API server: "memroy": must be a standard resource type or fully qualified
+                Arguments.of(
+                        Chart.values("operator.resources.requests.memroy", "1Gi"),
+                        "/operator/resources/requests",
+                        "memroy"),
+                // the API server: valueFrom may not be specified when `value` is not empty
+                Arguments.of(
+                        Chart.values(
+                                "operator.extraEnv[0].name", "NODE_NAME",
+                                "operator.extraEnv[0].value", "node-1",
+                                "operator.extraEnv[0].valueFrom.fieldRef.fieldPath", "spec.nodeName"),
+                        "/operator/extraEnv/0/value",
+                        "value must be ''"),
+                // the API server: Unsupported value: "Exist": supported values: "Equal", "Exists"
+                Arguments.of(
+                        Chart.values(
+                                "operator.tolerations[0].key",
+                                "dedicated",
+                                "operator.tolerations[0].operator",
+                                "Exist"),
+                        "/operator/tolerations/0/operator",
+                        "'Exists', 'Equal'"),
+                Arguments.of(
+                        Chart.values(
+                                "operator.tolerations[0].key",
+                                "dedicated",
+                                "operator.tolerations[0].efect",
+                                "NoSchedule"),
+                        "/operator/tolerations/0",
+                        "efect"),
+                // the API server: effect must be 'NoExecute' when `tolerationSeconds` is set
+                Arguments.of(
+                        Chart.values(
+                                "operator.tolerations[0].key", "dedicated",
+                                "operator.tolerations[0].operator", "Exists",
+                                "operator.tolerations[0].effect", "NoSchedule",
+                                "operator.tolerations[0].tolerationSeconds", 30),
+                        "/operator/tolerations/0/effect",
+                        "NoExecute"),
+                // the API server (server-side apply): .spec.template.spec.affinity.nodeAfinity: field not declared
+                Arguments.of(
+                        Chart.values(
+                                "operator.affinity.nodeAfinity.preferredDuringSchedulingIgnoredDuringExecution[0].weight",
+                                1),
+                        "/operator/affinity",
+                        "nodeAfinity"));
     }
 
     @ParameterizedTest(name = "{1}: {2}")
@@ -243,6 +289,44 @@ class ValuesSchemaTest {
                         (Function<Rendered, Object>)
                                 r -> pod(r).getImagePullSecrets().get(0).getName(),
                         "ghcr-pull.v2"),
+                Arguments.of(
+                        Chart.values(
+                                "operator.resources.limits.example\\.com/gpu", 1,
+                                "operator.resources.limits.hugepages-2Mi", "16Mi",
+                                "operator.resources.requests.ephemeral-storage", "1Gi"),
+                        (Function<Rendered, Object>) r -> {
+                            var resources = OperatorDeploymentTest.operator(r).getResources();
+                            return resources.getLimits().get("example.com/gpu") + ","
+                                    + resources.getLimits().get("hugepages-2Mi") + ","
+                                    + resources.getRequests().get("ephemeral-storage");
+                        },
+                        "1,16Mi,1Gi"),
+                Arguments.of(
+                        Chart.values(
+                                "operator.tolerations[0].key", "node.kubernetes.io/unreachable",
+                                "operator.tolerations[0].operator", "Exists",
+                                "operator.tolerations[0].effect", "NoExecute",
+                                "operator.tolerations[0].tolerationSeconds", 30,
+                                "operator.tolerations[1].operator", "Exists"),
+                        (Function<Rendered, Object>) r -> pod(r).getTolerations().stream()
+                                .map(t -> t.getKey() + "/" + t.getOperator() + "/" + t.getEffect() + "/"
+                                        + t.getTolerationSeconds())
+                                .toList(),
+                        java.util.List.of(
+                                "node.kubernetes.io/unreachable/Exists/NoExecute/30", "null/Exists/null/null")),
+                Arguments.of(
+                        Chart.values(
+                                "operator.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].weight",
+                                100,
+                                "operator.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm.topologyKey",
+                                "kubernetes.io/hostname"),
+                        (Function<Rendered, Object>) r -> pod(r).getAffinity()
+                                .getPodAntiAffinity()
+                                .getPreferredDuringSchedulingIgnoredDuringExecution()
+                                .get(0)
+                                .getPodAffinityTerm()
+                                .getTopologyKey(),
+                        "kubernetes.io/hostname"),
                 Arguments.of(
                         Chart.values("operator.resources.limits.memory", 536870912),
                         (Function<Rendered, Object>) r -> OperatorDeploymentTest.operator(r)
