@@ -117,7 +117,7 @@ public final class ModuleCache {
         enum Use {
             /** the first use of a prefetch that went upstream: count it */
             COUNT,
-            /** counted already, or counted when the prefetch goes upstream, or it never will */
+            /** counted already, or never to be: the prefetch did not go upstream (a client's fetch beat it) */
             NOTHING,
             /** the prefetch stored it and left it among the unused: the use is theirs to record */
             PARKED
@@ -126,13 +126,16 @@ public final class ModuleCache {
         // A prefetch's use is recorded under this lock, so a client served the instant the artifact is published
         // is seen by exactly one of use() and park().
 
-        /** The prefetch goes upstream; true when a client joined it before, a use to count now. */
-        synchronized boolean issue() {
+        /** The prefetch goes upstream: a client having what it stores is a use from then on. */
+        synchronized void issue() {
             issued = true;
-            return used;
         }
 
-        /** A client joined this prefetch, or was served what it stored before it was parked. */
+        /**
+         * A client had what this prefetch stored: it joined the prefetch and the prefetch stored its artifact, or it
+         * was served what the prefetch stored before the prefetch was parked. A client that joined a prefetch that
+         * stored nothing had no artifact of it: that prefetch is wasted (failed), not used.
+         */
         synchronized Use use() {
             if (parked) {
                 return Use.PARKED;
@@ -527,10 +530,11 @@ public final class ModuleCache {
                     // cancelled an instant ago: fetch it for this client once that flight is gone
                     return running.outcome.thenCompose(done -> fetchAgain(request, key, client));
                 }
-                prefetchUsed(request.kind(), key, running);
                 metrics.coalescedWait(request.kind());
                 return running.outcome.thenApply(outcome -> {
                     if (outcome.stored() != null) {
+                        // a use once the client has the artifact: a prefetch that failed under it is wasted alone
+                        prefetchUsed(request.kind(), key, running);
                         demand.landed(request, false); // the prefetch landed for this client, as its own fetch would
                     }
                     return outcome.forWaiter();
@@ -671,9 +675,7 @@ public final class ModuleCache {
             }
             // counted only now that it goes upstream: one the client's fetch beat is neither used nor wasted
             metrics.prefetchIssued(request.kind());
-            if (mine.issue()) {
-                metrics.prefetchUsed(request.kind()); // a client joined before it went upstream
-            }
+            mine.issue(); // a client that joined before is counted when it has the artifact, as one that joins later
             try {
                 outcome = fetch(request, key, null, guard);
                 landed(key, outcome);

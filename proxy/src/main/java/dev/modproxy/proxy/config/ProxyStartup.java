@@ -52,7 +52,8 @@ public class ProxyStartup {
 
     /**
      * The storage's figures at the end of start-up, so with what start-up itself stored: the checksum database marks
-     * a cache it starts on (66 bytes in an empty one, logged as 1 object just after the storage's own count said 0).
+     * a cache it starts on (140 bytes in an empty one with sum.golang.org, logged as 1 object just after the storage's
+     * own count said 0).
      */
     static String usageFigures(StorageUsage usage, boolean checksumDatabaseOn) {
         return usage.entries() + (usage.entries() == 1 ? " object, " : " objects, ") + usage.bytes() + " bytes"

@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Optional;
 import org.jboss.logging.Logger;
 
@@ -77,7 +78,7 @@ public final class ChecksumDatabase implements AutoCloseable {
                 storage,
                 mutableTtl,
                 Clock.systemUTC(),
-                provenSince(storage, new StorageKey("sumdb/" + key.name() + "/proven-since")),
+                provenSince(storage, new StorageKey("sumdb/" + key.name() + "/proven-since"), key),
                 verifiedTreeWriter);
         verifier = cache.verifier();
         restore(storage, verifiedTree);
@@ -89,20 +90,34 @@ public final class ChecksumDatabase implements AutoCloseable {
     }
 
     /**
-     * When this cache began to keep only proven pieces of the database: a marker written once.
-     * Pieces stored before it (by a version that kept answers unproven) are proven again before use.
+     * When this cache began to keep only pieces proven with key: a marker naming the key, written again when the key
+     * changes. Pieces stored before it are proven again before use and dropped when false: those a version kept
+     * unproven, and those proven with another key of a database of the same name (MODPROXY_SUMDB changed), which a go
+     * command with this key refuses ("note has no verifiable signatures") and which would otherwise be served as
+     * immutable. A marker of a version that named no key is written again once: its pieces are proven again then.
      */
-    private static Instant provenSince(Storage storage, StorageKey marker) {
+    static Instant provenSince(Storage storage, StorageKey marker, VerifierKey key) {
+        byte[] text = ("pieces of the checksum database stored since this file are proven with " + key + "\n")
+                .getBytes(StandardCharsets.UTF_8);
         try {
             Optional<StoredObject> stored = storage.lookup(marker);
             if (stored.isPresent()) {
-                stored.get().release();
-                return stored.get().lastModified();
+                byte[] kept;
+                try (InputStream in = stored.get().open()) {
+                    kept = in.readNBytes(text.length + 1);
+                } finally {
+                    stored.get().release();
+                }
+                if (Arrays.equals(kept, text)) {
+                    return stored.get().lastModified();
+                }
+                LOG.infof(
+                        "checksum database %s: the pieces of it kept in %s were not proven with %s: each is proven"
+                                + " again before use, and dropped when false",
+                        key.name(), marker, key);
             }
             try (StorageWriter writer = storage.openWriter(marker)) {
-                writer.output()
-                        .write("pieces of the checksum database stored since this file are proven\n"
-                                .getBytes(StandardCharsets.UTF_8));
+                writer.output().write(text);
                 StoredObject written = writer.commit();
                 written.release();
                 return written.lastModified();

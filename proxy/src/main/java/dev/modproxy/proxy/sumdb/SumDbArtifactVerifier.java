@@ -35,6 +35,13 @@ public final class SumDbArtifactVerifier implements ArtifactVerifier {
      */
     private static final ExecutorService PROVERS = provers();
 
+    /**
+     * What to do about a version the database does not have, said with the refusal: it is most often a private module,
+     * and a build's GONOSUMDB exempts it from the go command's check only, not from this proxy's.
+     */
+    static final String NOT_IN_DATABASE = "A private module is in no public checksum database: list it in"
+            + " MODPROXY_NOSUMDB (spec.noSumDB), as GONOSUMDB in a build exempts it from that go command's check only";
+
     private final ChecksumDatabase database;
     private final Counter mismatches;
     private final Counter unverifiable;
@@ -151,8 +158,9 @@ public final class SumDbArtifactVerifier implements ArtifactVerifier {
         } catch (SumDbNotFoundException e) {
             // the database has no record of this version: refused, as a mismatch is, for what it is
             unverifiable.increment();
-            LOG.warnf("refused %s@%s%s: %s", module.path(), version, kind.suffix(), e.getMessage());
-            throw ArtifactRejectedException.unvouched(voucher(verifier.get()), e.getMessage(), e);
+            String reason = e.getMessage() + ". " + NOT_IN_DATABASE;
+            LOG.warnf("refused %s@%s%s: %s", module.path(), version, kind.suffix(), reason);
+            throw ArtifactRejectedException.unvouched(voucher(verifier.get()), reason, e);
         } catch (SumDbException e) {
             // an answer that failed its proof or signature is about the source that sent it, not the module; a fork
             // was said where it was found, with both notes (a SECURITY line), and this is what it cost

@@ -39,7 +39,8 @@ public final class SumDbCache implements SumDbFetcher, SumDbStore {
 
     /**
      * @param origin where pieces come from (upstream proxies, then the database)
-     * @param provenSince pieces stored before this were kept unproven (by an older version): they are proven again before use
+     * @param provenSince pieces stored before this were not proven with key (kept by an older version unproven, or
+     *     under another key of the same database name): they are proven again before use, and never served stale
      */
     public SumDbCache(
             VerifierKey key,
@@ -87,9 +88,19 @@ public final class SumDbCache implements SumDbFetcher, SumDbStore {
      * and a go command that saw the newer tree through a lookup is best served a latest no older.
      */
     public Served serve(SumDbPath path) throws SumDbException {
-        Served kept = kept(path);
         if (!path.equals(SumDbPath.LATEST)) {
-            return kept;
+            return kept(path);
+        }
+        Served kept;
+        try {
+            kept = kept(path);
+        } catch (SumDbUnreachableException e) {
+            // no source answers and no head proven with this key is kept (the one kept was stored before the marker:
+            // by a version that kept it unproven, or under another key): the tree verified before a restart still is.
+            // A source's wrong answer (a fork) is no outage: it is refused as it was, whatever was verified before.
+            SumDbVerifier.SignedTree verified = verifier.latestSignedTree().orElseThrow(() -> e);
+            LOG.warnf("serving the verified %s stale: %s", verified.tree(), e.getMessage());
+            return new Served(verified.note(), Duration.ZERO);
         }
         SumDbVerifier.SignedTree verified = verifier.latestSignedTree().orElse(null);
         if (verified == null || Arrays.equals(verified.note(), kept.bytes())) {
@@ -100,7 +111,7 @@ public final class SumDbCache implements SumDbFetcher, SumDbStore {
             keptSize =
                     TreeHead.parse(SignedNote.verifiedText(kept.bytes(), key)).size();
         } catch (SumDbException e) {
-            keptSize = -1; // a stale head kept by an older version and not proven since: the verified one is
+            keptSize = -1; // cannot be, as it was kept as proven with this key; the verified one is, whatever it says
         }
         return verified.tree().size() > keptSize ? new Served(verified.note(), kept.freshFor()) : kept;
     }
@@ -120,7 +131,8 @@ public final class SumDbCache implements SumDbFetcher, SumDbStore {
             return served(known.bytes(), known.storedAt());
         }
         Optional<StoredObject> stored = lookup(path.path());
-        if (stored.isPresent() && (path.immutable() ? isProven(stored.get()) : isFresh(stored.get()))) {
+        // a mutable piece too must have been proven with this key: one kept under another is no answer, fresh or not
+        if (stored.isPresent() && isProven(stored.get()) && (path.immutable() || isFresh(stored.get()))) {
             Instant storedAt = stored.get().lastModified();
             return served(readKept(path.path(), stored.get()), storedAt);
         }
@@ -136,8 +148,13 @@ public final class SumDbCache implements SumDbFetcher, SumDbStore {
             mine.complete(fresh);
             return fresh;
         } catch (SumDbException e) {
-            // the proof may have dropped the stored piece as false: only a piece still kept is served stale
+            // the proof may have dropped the stored piece as false: only a piece still kept, and kept as proven with
+            // this key, is served stale
             Optional<StoredObject> still = e instanceof SumDbNotFoundException ? Optional.empty() : lookup(path.path());
+            if (still.isPresent() && !isProven(still.get())) {
+                still.get().release();
+                still = Optional.empty();
+            }
             if (still.isPresent()) {
                 LOG.warnf("serving stale %s: %s", storageKey, e.getMessage());
                 Served stale = new Served(read(still.get()), Duration.ZERO);

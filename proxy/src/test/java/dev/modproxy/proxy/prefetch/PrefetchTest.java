@@ -424,10 +424,11 @@ class PrefetchTest {
         await().atMost(WAIT).until(() -> started.get() == 1);
         CompletableFuture<HttpResponse<String>> joined =
                 sendAsync(info("example.com/b"), HttpResponse.BodyHandlers.ofString());
-        await().atMost(WAIT).until(() -> count("modproxy.prefetch.used", "kind", "info") == 1);
+        await().atMost(WAIT).until(() -> count("modproxy.coalesced.waits", "kind", "info") == 1); // joined
         release.countDown();
 
         assertEquals(200, joined.get(30, TimeUnit.SECONDS).statusCode());
+        await().atMost(WAIT).until(() -> count("modproxy.prefetch.used", "kind", "info") == 1);
         await().atMost(WAIT).until(() -> stored(zip("example.com/b")));
         awaitIdle();
         assertEquals(1, upstream.hits(zip("example.com/b")));
@@ -863,7 +864,7 @@ class PrefetchTest {
         await().atMost(WAIT).until(() -> started.get() == 1);
         CompletableFuture<HttpResponse<byte[]>> client =
                 sendAsync(zip("example.com/big"), HttpResponse.BodyHandlers.ofByteArray());
-        await().atMost(WAIT).until(() -> count("modproxy.prefetch.used", "kind", "zip") == 1);
+        await().atMost(WAIT).until(() -> count("modproxy.coalesced.waits", "kind", "zip") == 1); // joined
         release.countDown();
 
         HttpResponse<byte[]> got = client.get(30, TimeUnit.SECONDS);
@@ -872,6 +873,7 @@ class PrefetchTest {
         assertEquals(1, upstream.hits(zip("example.com/big")), "the client joined the prefetch's download");
         awaitIdle();
         assertEquals(0.0, count("modproxy.prefetch.wasted", "kind", "zip", "reason", "too_large"));
+        assertEquals(1.0, count("modproxy.prefetch.used", "kind", "zip"));
         assertTrue(stored(zip("example.com/big")), "verified and stored for the client");
     }
 
@@ -914,7 +916,7 @@ class PrefetchTest {
         await().atMost(WAIT).until(() -> started.get() == 1);
         CompletableFuture<HttpResponse<byte[]>> client =
                 sendAsync(zip("example.com/big"), HttpResponse.BodyHandlers.ofByteArray());
-        await().atMost(WAIT).until(() -> count("modproxy.prefetch.used", "kind", "zip") == 1);
+        await().atMost(WAIT).until(() -> count("modproxy.coalesced.waits", "kind", "zip") == 1); // joined
         release.countDown();
 
         HttpResponse<byte[]> got = client.get(30, TimeUnit.SECONDS);
@@ -923,6 +925,7 @@ class PrefetchTest {
         assertEquals(1, upstream.hits(zip("example.com/big")), "the client joined the prefetch's download");
         awaitIdle();
         assertEquals(0.0, count("modproxy.prefetch.wasted", "kind", "zip", "reason", "cancelled"));
+        assertEquals(1.0, count("modproxy.prefetch.used", "kind", "zip"), "the client had the zip it joined");
         assertTrue(stored(zip("example.com/big")));
     }
 
@@ -964,7 +967,7 @@ class PrefetchTest {
         await().atMost(WAIT).until(() -> started.get() == 1);
         CompletableFuture<HttpResponse<String>> joined =
                 sendAsync(zip("example.com/bad"), HttpResponse.BodyHandlers.ofString());
-        await().atMost(WAIT).until(() -> count("modproxy.prefetch.used", "kind", "zip") == 1);
+        await().atMost(WAIT).until(() -> count("modproxy.coalesced.waits", "kind", "zip") == 1); // joined
         release.countDown();
 
         HttpResponse<String> got = joined.get(30, TimeUnit.SECONDS);
@@ -972,7 +975,11 @@ class PrefetchTest {
         assertTrue(got.body().contains("unusable answer") && got.body().contains("example.com/other"), got.body());
         awaitIdle();
         assertTrue(!stored(zip("example.com/bad")));
+        // one prefetch went upstream and it came to nothing: wasted, and not also used, as the client that joined
+        // it had no zip of it (before, it counted as both, and used + wasted came to more than issued)
+        assertEquals(1.0, count("modproxy.prefetch.issued", "kind", "zip"));
         assertEquals(1.0, count("modproxy.prefetch.wasted", "kind", "zip", "reason", "failed"));
+        assertEquals(0.0, count("modproxy.prefetch.used", "kind", "zip"));
 
         // a later client gets the refusal the prefetch's download earned, as after a client's own: the same 502,
         // never a 200, and not the download again (MODPROXY_NEGATIVE_TTL)

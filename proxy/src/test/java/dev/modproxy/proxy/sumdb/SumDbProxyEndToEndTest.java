@@ -141,6 +141,8 @@ class SumDbProxyEndToEndTest {
                                 + " could not vouch for the answer from "),
                 unknown.body());
         assertFalse(unknown.body().contains("unusable answer"), unknown.body());
+        // a private module is the usual cause, and a build's GONOSUMDB does not reach the proxy's check
+        assertTrue(unknown.body().contains("list it in MODPROXY_NOSUMDB"), unknown.body());
         assertTrue(
                 rejections("unverifiable") > before, "modproxy_sumdb_rejections_total{reason=unverifiable} counted it");
         assertFalse(Files.exists(stored("example.com/unknown/@v/v1.0.0.mod")));
