@@ -30,6 +30,8 @@ import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.core.exception.ApiCallAttemptTimeoutException;
+import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.exception.SdkServiceException;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -82,6 +84,14 @@ public final class S3Storage implements Storage, AutoCloseable {
     static final Duration UPLOAD_BASE_TIMEOUT = Duration.ofSeconds(30);
     /** 1 MiB/s to the bucket at worst: a 500 MiB zip may take 8.5 minutes per attempt. */
     static final long UPLOAD_SECONDS_PER_MIB = 1;
+
+    /**
+     * The readiness probe's HeadBucket, all attempts: under the 2 s a kubelet waits for the probe (the operator's
+     * timeoutSeconds). With {@link #CALL_TIMEOUT} a hung bucket held each probe 25 s until the circuit opened, and
+     * once per cool-down after, so every replica on the bucket failed its probes at once. Running out of it is a
+     * {@link ProbeTimeoutException}, which the circuit breaker does not count: a slow bucket may miss it too.
+     */
+    static final Duration PROBE_TIMEOUT = Duration.ofMillis(1500);
 
     /** Bodies up to this size are read in the lookup itself: no open connection is handed out. */
     static final int READ_AT_ONCE = 64 * 1024;
@@ -512,7 +522,14 @@ public final class S3Storage implements Storage, AutoCloseable {
                     e);
         }
         try {
-            s3.headBucket(r -> r.bucket(settings.bucket()));
+            s3.headBucket(r -> r.bucket(settings.bucket())
+                    .overrideConfiguration(
+                            o -> o.apiCallAttemptTimeout(PROBE_TIMEOUT).apiCallTimeout(PROBE_TIMEOUT)));
+        } catch (ApiCallTimeoutException | ApiCallAttemptTimeoutException e) {
+            throw new ProbeTimeoutException(
+                    "cannot reach bucket " + settings.bucket() + " in " + describe() + ": no answer within "
+                            + PROBE_TIMEOUT.toMillis() + " ms",
+                    e);
         } catch (SdkException e) {
             throw failure("reach bucket", settings.bucket(), e);
         }
