@@ -40,6 +40,7 @@ import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
@@ -324,7 +325,7 @@ public final class S3Storage implements Storage, AutoCloseable {
         try {
             return Optional.of(request.get());
         } catch (S3Exception e) {
-            if (e instanceof NoSuchKeyException || e.statusCode() == 404) {
+            if (e instanceof NoSuchKeyException || (e.statusCode() == 404 && !noSuchBucket(e))) {
                 return Optional.empty();
             }
             throw failure("look up", name, e);
@@ -440,6 +441,16 @@ public final class S3Storage implements Storage, AutoCloseable {
 
     private static String hex(byte[] digest) {
         return HexFormat.of().formatHex(digest);
+    }
+
+    /**
+     * A 404 that is about the bucket, not the key (a GetObject's error says which; a HeadObject's has no body): a
+     * bucket deleted while the proxy serves is a refusal to count and log, not every object missing.
+     */
+    private static boolean noSuchBucket(S3Exception e) {
+        return e instanceof NoSuchBucketException
+                || (e.awsErrorDetails() != null
+                        && "NoSuchBucket".equals(e.awsErrorDetails().errorCode()));
     }
 
     /** The object's bytes from offset on. */
