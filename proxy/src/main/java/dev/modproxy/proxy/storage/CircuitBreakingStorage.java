@@ -103,11 +103,13 @@ public final class CircuitBreakingStorage extends ForwardingStorage {
         T result;
         try {
             result = call.run();
-        } catch (StorageRefusedException e) {
-            succeeded(); // it answered: up, whatever it thought of this call
+        } catch (StorageRefusedException | UnusableEntryException e) {
+            succeeded(); // it answered (an object it holds may be damaged): up, whatever it thought of this call
             throw e;
-        } catch (LocalStagingException e) {
-            circuit.abandoned(); // this machine's disk failed, not the storage: a trial proves nothing either way
+        } catch (LocalStagingException | ProbeTimeoutException e) {
+            // this machine's disk failed, not the storage, or the readiness probe ran out of its short bound (a slow
+            // bucket may too): a trial proves nothing either way
+            circuit.abandoned();
             throw e;
         } catch (Throwable e) {
             failed(e);

@@ -3,15 +3,20 @@ package dev.modproxy.proxy.storage;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.modproxy.contract.Redacted;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -25,6 +30,8 @@ import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.core.exception.ApiCallAttemptTimeoutException;
+import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.exception.SdkServiceException;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -33,6 +40,7 @@ import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
@@ -42,6 +50,12 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * are staged in a local file and sent in one PutObject, so an object appears only when complete
  * (a crash mid-upload leaves nothing). A lookup is one GetObject: a small object arrives whole with
  * it, a larger one hands its body to the first reader (no zero-copy here).
+ *
+ * <p>Each upload carries the SHA-256 of its bytes as user metadata ({@link #SHA256_METADATA}), and a read of a
+ * whole object checks it: an object altered or truncated in the bucket behind the proxy's back is not served. A
+ * small one is a miss (the upstream's copy is stored in its place); a large one, found out as its last bytes
+ * arrive, fails the read before they go out and is removed, so the next request fetches it again. An object
+ * without the hash (stored by an earlier version, or put there by another tool) is served as it is.
  */
 public final class S3Storage implements Storage, AutoCloseable {
 
@@ -72,11 +86,22 @@ public final class S3Storage implements Storage, AutoCloseable {
     /** 1 MiB/s to the bucket at worst: a 500 MiB zip may take 8.5 minutes per attempt. */
     static final long UPLOAD_SECONDS_PER_MIB = 1;
 
+    /**
+     * The readiness probe's HeadBucket, all attempts: under the 2 s a kubelet waits for the probe (the operator's
+     * timeoutSeconds). With {@link #CALL_TIMEOUT} a hung bucket held each probe 25 s until the circuit opened, and
+     * once per cool-down after, so every replica on the bucket failed its probes at once. Running out of it is a
+     * {@link ProbeTimeoutException}, which the circuit breaker does not count: a slow bucket may miss it too.
+     */
+    static final Duration PROBE_TIMEOUT = Duration.ofMillis(1500);
+
     /** Bodies up to this size are read in the lookup itself: no open connection is handed out. */
     static final int READ_AT_ONCE = 64 * 1024;
 
     /** Object names whose size this replica last saw ({@link #knownSizes}); a cold build touches far fewer at once. */
     static final int KNOWN_SIZES = 4096;
+
+    /** The user metadata ({@code x-amz-meta-modproxy-sha256}) holding the hex SHA-256 of the bytes uploaded. */
+    static final String SHA256_METADATA = "modproxy-sha256";
 
     private static final Logger LOG = Logger.getLogger(S3Storage.class);
 
@@ -211,53 +236,63 @@ public final class S3Storage implements Storage, AutoCloseable {
         long size = head.contentLength();
         knownSizes.put(name, size);
         if (size <= READ_AT_ONCE) {
+            byte[] content;
             try (body) {
-                byte[] content = body.readNBytes((int) size + 1);
+                content = body.readNBytes((int) size + 1);
                 if (content.length != size) {
                     throw new IOException("got " + content.length + " of " + size + " bytes");
                 }
-                return Optional.of(StoredObject.ofBytes(key, content, modified));
             } catch (IOException | SdkException e) {
                 throw failure("read", name, e);
             }
+            String expected = head.metadata().get(SHA256_METADATA);
+            if (expected != null && !expected.equalsIgnoreCase(hex(sha256().digest(content)))) {
+                // a miss: the fetch that follows uploads the upstream's copy over it
+                throw altered(name, size, "");
+            }
+            return Optional.of(StoredObject.ofBytes(key, content, modified));
         }
-        FirstBody opener = new FirstBody(body, name);
+        FirstBody opener = new FirstBody(body, key, name);
         return Optional.of(StoredObject.ofStream(key, size, modified, opener).withRelease(opener::discard));
     }
 
     /** An object this proxy just uploaded: each open is a new GetObject, ranged for a range request. */
     private final class Reopened implements StoredObject.Opener {
+        private final StorageKey key;
         private final String name;
 
-        Reopened(String name) {
+        Reopened(StorageKey key, String name) {
+            this.key = key;
             this.name = name;
         }
 
         @Override
         public InputStream open() throws IOException {
-            return open(0);
+            return verified(S3Storage.this.open(name, 0), key, name);
         }
 
         @Override
         public InputStream open(long offset) throws IOException {
-            return S3Storage.this.open(name, offset);
+            return offset == 0 ? open() : S3Storage.this.open(name, offset);
         }
     }
 
     /** Hands out the lookup's own body once; any later open (another waiter) starts a new GetObject. */
     private final class FirstBody implements StoredObject.Opener {
         private final AtomicReference<ResponseInputStream<GetObjectResponse>> unread;
+        private final StorageKey key;
         private final String name;
 
-        FirstBody(ResponseInputStream<GetObjectResponse> body, String name) {
+        FirstBody(ResponseInputStream<GetObjectResponse> body, StorageKey key, String name) {
             this.unread = new AtomicReference<>(body);
+            this.key = key;
             this.name = name;
         }
 
         @Override
         public InputStream open() throws IOException {
-            InputStream first = unread.getAndSet(null);
-            return first != null ? first : S3Storage.this.open(name, 0);
+            ResponseInputStream<GetObjectResponse> first = unread.getAndSet(null);
+            return verified(first != null ? first : S3Storage.this.open(name, 0), key, name);
         }
 
         /** A range past the start: a ranged GetObject, rather than the lookup's body read and thrown away up to it. */
@@ -290,7 +325,7 @@ public final class S3Storage implements Storage, AutoCloseable {
         try {
             return Optional.of(request.get());
         } catch (S3Exception e) {
-            if (e instanceof NoSuchKeyException || e.statusCode() == 404) {
+            if (e instanceof NoSuchKeyException || (e.statusCode() == 404 && !noSuchBucket(e))) {
                 return Optional.empty();
             }
             throw failure("look up", name, e);
@@ -299,8 +334,127 @@ public final class S3Storage implements Storage, AutoCloseable {
         }
     }
 
+    /**
+     * The whole object's stream, checked against the hash stored with it as it is read; the stream itself when
+     * it has none.
+     */
+    private InputStream verified(ResponseInputStream<GetObjectResponse> body, StorageKey key, String name) {
+        String expected = body.response().metadata().get(SHA256_METADATA);
+        if (expected == null) {
+            return body;
+        }
+        return new VerifyingStream(body, body.response().contentLength(), expected, key, name);
+    }
+
+    /**
+     * Digests what it hands out and, when the object's last byte is read, compares: on a mismatch those last bytes
+     * are withheld (the client's download fails rather than completing with the wrong bytes) and the object is
+     * removed from the bucket, so that the next request fetches it from the upstream again.
+     */
+    private final class VerifyingStream extends FilterInputStream {
+        private final MessageDigest digest = sha256();
+        private final long size;
+        private final String expected;
+        private final StorageKey key;
+        private final String name;
+        private long read;
+
+        VerifyingStream(InputStream in, long size, String expected, StorageKey key, String name) {
+            super(in);
+            this.size = size;
+            this.expected = expected;
+            this.key = key;
+            this.name = name;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            int n = read(one, 0, 1);
+            return n < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = in.read(b, off, len);
+            if (n > 0) {
+                digest.update(b, off, n);
+                long before = read;
+                read += n;
+                if (before < size && read >= size) {
+                    check();
+                }
+            }
+            return n;
+        }
+
+        /** Read, not skipped: every byte counts for the hash. */
+        @Override
+        public long skip(long n) throws IOException {
+            byte[] buffer = new byte[(int) Math.min(n, 8192)];
+            long skipped = 0;
+            while (skipped < n) {
+                int got = read(buffer, 0, (int) Math.min(buffer.length, n - skipped));
+                if (got < 0) {
+                    break;
+                }
+                skipped += got;
+            }
+            return skipped;
+        }
+
+        @Override
+        public boolean markSupported() {
+            return false;
+        }
+
+        private void check() throws IOException {
+            if (read == size && expected.equalsIgnoreCase(hex(digest.digest()))) {
+                return;
+            }
+            String outcome;
+            try {
+                delete(key);
+                outcome = ": removed from the bucket, the next request fetches it again";
+            } catch (IOException | RuntimeException e) {
+                outcome = "; cannot remove it (" + e.getMessage() + ")";
+            }
+            throw altered(name, size, outcome);
+        }
+    }
+
+    private UnusableEntryException altered(String name, long size, String outcome) {
+        return new UnusableEntryException(
+                "s3://" + settings.bucket() + "/" + name,
+                "does not hold the bytes this proxy stored (" + size + " bytes whose SHA-256 is not the "
+                        + SHA256_METADATA + " uploaded with them: altered or truncated in the bucket)" + outcome,
+                true);
+    }
+
+    static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java platform has SHA-256", e);
+        }
+    }
+
+    private static String hex(byte[] digest) {
+        return HexFormat.of().formatHex(digest);
+    }
+
+    /**
+     * A 404 that is about the bucket, not the key (a GetObject's error says which; a HeadObject's has no body): a
+     * bucket deleted while the proxy serves is a refusal to count and log, not every object missing.
+     */
+    private static boolean noSuchBucket(S3Exception e) {
+        return e instanceof NoSuchBucketException
+                || (e.awsErrorDetails() != null
+                        && "NoSuchBucket".equals(e.awsErrorDetails().errorCode()));
+    }
+
     /** The object's bytes from offset on. */
-    private InputStream open(String name, long offset) throws IOException {
+    private ResponseInputStream<GetObjectResponse> open(String name, long offset) throws IOException {
         try {
             return s3.getObject(
                     r -> r.bucket(settings.bucket()).key(name).range(offset == 0 ? null : "bytes=" + offset + "-"),
@@ -379,7 +533,14 @@ public final class S3Storage implements Storage, AutoCloseable {
                     e);
         }
         try {
-            s3.headBucket(r -> r.bucket(settings.bucket()));
+            s3.headBucket(r -> r.bucket(settings.bucket())
+                    .overrideConfiguration(
+                            o -> o.apiCallAttemptTimeout(PROBE_TIMEOUT).apiCallTimeout(PROBE_TIMEOUT)));
+        } catch (ApiCallTimeoutException | ApiCallAttemptTimeoutException e) {
+            throw new ProbeTimeoutException(
+                    "cannot reach bucket " + settings.bucket() + " in " + describe() + ": no answer within "
+                            + PROBE_TIMEOUT.toMillis() + " ms",
+                    e);
         } catch (SdkException e) {
             throw failure("reach bucket", settings.bucket(), e);
         }
@@ -437,12 +598,14 @@ public final class S3Storage implements Storage, AutoCloseable {
             long replaced = known != null ? known : sizeOf(name);
             // an answer served right after it is stored is read from the staged file, not fetched back
             byte[] small = size <= READ_AT_ONCE ? Files.readAllBytes(staged) : null;
+            String hash = hex(small != null ? sha256().digest(small) : digestOf(staged));
             try {
                 Duration attempt = uploadAttemptTimeout(size);
                 s3.putObject(
                         r -> r.bucket(settings.bucket())
                                 .key(name)
                                 .contentLength(size)
+                                .metadata(Map.of(SHA256_METADATA, hash))
                                 .overrideConfiguration(
                                         o -> o.apiCallAttemptTimeout(attempt).apiCallTimeout(attempt.multipliedBy(2))),
                         RequestBody.fromFile(staged));
@@ -462,7 +625,18 @@ public final class S3Storage implements Storage, AutoCloseable {
             Instant now = Instant.now();
             return small != null
                     ? StoredObject.ofBytes(key, small, now)
-                    : StoredObject.ofStream(key, size, now, new Reopened(name));
+                    : StoredObject.ofStream(key, size, now, new Reopened(key, name));
+        }
+
+        private static byte[] digestOf(Path file) throws IOException {
+            MessageDigest digest = sha256();
+            byte[] buffer = new byte[64 * 1024];
+            try (InputStream in = Files.newInputStream(file)) {
+                for (int n; (n = in.read(buffer)) > 0; ) {
+                    digest.update(buffer, 0, n);
+                }
+            }
+            return digest.digest();
         }
     }
 }

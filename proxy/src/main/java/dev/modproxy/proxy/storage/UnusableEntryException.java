@@ -6,8 +6,10 @@ import java.nio.file.attribute.BasicFileAttributes;
 
 /**
  * What stands where an object should be cannot be used: a symbolic link, a directory or another non-regular file,
- * or a file this process cannot read. Damage or a planted file, not a failing storage: {@link PassThroughStorage}
- * answers it as a miss and serves the module from the upstream, logging it at most once a minute.
+ * a file this process cannot read, or a bucket's object whose bytes are not those the proxy stored (altered or
+ * truncated behind its back). Damage or a planted file, not a failing storage: {@link PassThroughStorage}
+ * answers it as a miss and serves the module from the upstream, logging it at most once a minute, and a
+ * {@link CircuitBreakingStorage} counts it as an answer.
  */
 public final class UnusableEntryException extends IOException {
 
@@ -15,7 +17,12 @@ public final class UnusableEntryException extends IOException {
 
     /** @param replacedByAFetch whether the fresh copy a fetch stores takes its place (a file it cannot read) */
     UnusableEntryException(Path path, String why, boolean replacedByAFetch) {
-        super(path + " " + why);
+        this(path.toString(), why, replacedByAFetch);
+    }
+
+    /** @param what the object, e.g. {@code s3://bucket/prefix/key} */
+    UnusableEntryException(String what, String why, boolean replacedByAFetch) {
+        super(what + " " + why);
         this.replacedByAFetch = replacedByAFetch;
     }
 

@@ -58,6 +58,31 @@ class HungBucketTest {
     }
 
     @Test
+    void theReadinessProbeAnswersWithinTheKubeletsTimeoutWhileTheBucketHangs() throws Exception {
+        try (SilentEndpoint silent = new SilentEndpoint();
+                S3Storage bucket = new S3Storage(
+                        settings(silent.uri()),
+                        StaticCredentialsProvider.create(AwsBasicCredentials.create("k", "s")),
+                        staging.resolve("s3"))) { // the production timeouts
+            CircuitBreakingStorage breaker = new CircuitBreakingStorage(bucket, () -> {}, java.time.Clock.systemUTC());
+            Storage layers = new PassThroughStorage(
+                    breaker, staging.resolve("pass-through"), () -> {}, java.time.Clock.systemUTC());
+            for (int probe = 1; probe <= 3; probe++) {
+                long start = System.nanoTime();
+                // up: the pass-through directory can take modules; a kubelet waits 2 s (the operator's timeoutSeconds)
+                assertTimeoutPreemptively(Duration.ofSeconds(10), layers::probeWritable, "probe " + probe);
+                long took = (System.nanoTime() - start) / 1_000_000;
+                assertTrue(took < 2_000, "probe " + probe + " took " + took + " ms, past the kubelet's 2 s");
+            }
+            // a bucket that is merely slow misses the probe's bound too: the probes alone must not skip it
+            assertEquals(dev.modproxy.proxy.resilience.CircuitState.CLOSED, breaker.state());
+            long start = System.nanoTime();
+            assertThrows(ProbeTimeoutException.class, bucket::probeWritable, "the bucket itself does not answer");
+            assertTrue((System.nanoTime() - start) / 1_000_000 < 2_000);
+        }
+    }
+
+    @Test
     void onceTheCircuitOpensMissesAreAnsweredFromTheUpstreamWithoutWaitingForTheBucket() throws Exception {
         Duration callTimeout = Duration.ofSeconds(2); // 25 s in production
         SimpleMeterRegistry registry = new SimpleMeterRegistry();

@@ -54,4 +54,16 @@ class S3RefusalTest {
             assertEquals(0, skipped.get(), "every call went to the bucket");
         }
     }
+
+    @Test
+    void aLookupInABucketThatDoesNotExistIsARefusalNotAMissingObject() throws Exception {
+        // a bucket deleted while the proxy serves: its lookups were quiet misses (the 404 read as "no such key"), so
+        // modproxy_storage_read_failures_total and the read warnings said nothing; only each upload's failure did
+        try (S3Storage bucket = server.storage("deleted-meanwhile", "cache", staging)) {
+            StorageRefusedException refused = assertThrows(
+                    StorageRefusedException.class, () -> bucket.lookup(new StorageKey("example.com/a/@v/v1.0.0.info")));
+            assertTrue(refused.getMessage().contains("deleted-meanwhile"), refused.getMessage());
+            assertTrue(refused.getMessage().contains("bucket does not exist"), refused.getMessage());
+        }
+    }
 }

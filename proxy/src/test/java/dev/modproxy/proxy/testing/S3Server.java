@@ -54,6 +54,24 @@ public final class S3Server implements AutoCloseable {
                 .toList();
     }
 
+    /** The object's bytes, as another client reads them. */
+    public byte[] bytesOf(String bucket, String key) {
+        return admin.getObjectAsBytes(r -> r.bucket(bucket).key(key)).asByteArray();
+    }
+
+    /**
+     * Replaces the object's bytes and keeps its metadata, as damage in the store, an edit in place on a file-backed
+     * server, or a copy that carries the metadata along would; {@code keepMetadata} false is a plain upload by
+     * another tool.
+     */
+    public void alter(String bucket, String key, byte[] bytes, boolean keepMetadata) {
+        java.util.Map<String, String> metadata =
+                keepMetadata ? admin.headObject(r -> r.bucket(bucket).key(key)).metadata() : java.util.Map.of();
+        admin.putObject(
+                r -> r.bucket(bucket).key(key).metadata(metadata),
+                software.amazon.awssdk.core.sync.RequestBody.fromBytes(bytes));
+    }
+
     public S3Storage storage(String bucket, String prefix, Path staging) throws IOException {
         return new S3Storage(
                 new S3Storage.Settings(Optional.of(endpoint()), bucket, prefix, "us-east-1", true),
