@@ -21,6 +21,8 @@ public final class AdmissionReviewHandler {
     // the API server drops a warning holding control characters and may cut one over 120 characters
     static final int WARNING_LENGTH = 120;
     static final int MAX_WARNINGS = 3;
+    // the API server's uid is a UUID; a client posting straight to the webhook may send anything (docs/injection.md)
+    static final int LOGGED_LENGTH = 200;
 
     private static final ObjectMapper PATCH_WRITER = new ObjectMapper();
     private static final JsonFactory JSON = PATCH_WRITER.getFactory();
@@ -71,7 +73,7 @@ public final class AdmissionReviewHandler {
                 return allowedWithMessage(uid, "modproxy: " + e.getMessage());
             }
             outcome = mutation.outcome();
-            LOG.debugf("review %s: %s (%s)", uid, outcome.tag(), mutation.reason());
+            LOG.debugf("review %s: %s (%s)", loggable(uid), outcome.tag(), loggable(mutation.reason()));
             return allowed(uid, mutation);
         } catch (RuntimeException e) {
             LOG.error("admission review failed; pod admitted unchanged", e);
@@ -135,8 +137,45 @@ public final class AdmissionReviewHandler {
         return new String(clean, 0, WARNING_LENGTH - 1) + "\u2026";
     }
 
+    /**
+     * Text of a review as the operator's log shows it: its uid and what the answer says of its fields come from the
+     * client, and any pod can post to the webhook's Service. A line break in them started a log line of the client's
+     * making, a terminal escape acted on whoever read the log: control characters are written as Java escapes (a line
+     * break as backslash and n), and the text is cut at {@link #LOGGED_LENGTH} characters (a uid of megabytes was a
+     * log line of megabytes per review).
+     */
+    static String loggable(String text) {
+        if (text == null) {
+            return "null";
+        }
+        StringBuilder shown = new StringBuilder(Math.min(text.length(), LOGGED_LENGTH) + 16);
+        int count = 0;
+        for (int i = 0; i < text.length(); ) {
+            int c = text.codePointAt(i);
+            if (count == LOGGED_LENGTH) {
+                shown.append("\u2026 (").append(text.length() - i).append(" more characters)");
+                break;
+            }
+            switch (c) {
+                case '\n' -> shown.append("\\n");
+                case '\r' -> shown.append("\\r");
+                case '\t' -> shown.append("\\t");
+                default -> {
+                    if (Character.isISOControl(c) || c == 0x2028 || c == 0x2029) {
+                        shown.append(String.format("\\u%04x", c));
+                    } else {
+                        shown.appendCodePoint(c);
+                    }
+                }
+            }
+            count++;
+            i += Character.charCount(c);
+        }
+        return shown.toString();
+    }
+
     private Reply allowedWithMessage(String uid, String message) {
-        LOG.warnf("review %s admitted unchanged: %s", uid, message);
+        LOG.warnf("review %s admitted unchanged: %s", loggable(uid), loggable(message));
         return review(uid, message.length(), json -> writeStatus(json, message));
     }
 

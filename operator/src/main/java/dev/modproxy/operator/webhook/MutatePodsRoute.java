@@ -6,10 +6,11 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpVersion;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** HTTP side of {@code POST /mutate-pods}: checks path, method, media type and size, then runs the review. */
+/** HTTP side of {@code POST /mutate-pods}: checks path, method, media type, encoding and size, then reviews. */
 public final class MutatePodsRoute implements Handler<HttpServerRequest> {
 
     public static final String PATH = "/mutate-pods";
@@ -62,10 +63,22 @@ public final class MutatePodsRoute implements Handler<HttpServerRequest> {
             refuse(request, 415, "an AdmissionReview is sent as Content-Type: application/json, not " + type);
             return;
         }
+        String encoding = request.getHeader("Content-Encoding");
+        if (encoding != null && !encoding.isBlank() && !encoding.trim().equalsIgnoreCase("identity")) {
+            // the server does not decompress (the API server never compresses a review): gzip bytes were read as JSON
+            request.response().putHeader("Accept-Encoding", "identity");
+            refuse(request, 415, "an AdmissionReview is sent uncompressed, not with Content-Encoding: " + encoding);
+            return;
+        }
         String length = request.getHeader("Content-Length");
         if (length != null && parseLong(length) > MAX_BODY) {
             tooLarge(request);
             return;
+        }
+        if (request.version() == HttpVersion.HTTP_1_1 && "100-continue".equalsIgnoreCase(request.getHeader("Expect"))) {
+            // the checks above passed: the client may send its body (curl asks so for bodies over 1 MiB, and waited a
+            // second, or as long as it was told, for an answer that never came)
+            request.response().writeContinue();
         }
         Arriving body = new Arriving();
         long deadline = vertx.setTimer(bodyDeadline.toMillis(), late -> {

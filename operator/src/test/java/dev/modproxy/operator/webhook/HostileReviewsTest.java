@@ -307,6 +307,60 @@ class HostileReviewsTest {
                 .isTrue();
     }
 
+    /**
+     * Any pod can post to the webhook's Service. What such a client writes in a review's uid or field names reaches the
+     * operator's log when the review is admitted unchanged: a line break there started a line of its own (a forged
+     * ERROR), an escape sequence coloured the console, and a long uid made a log line as long.
+     */
+    @Test
+    void aClientsUidAndFieldNamesReachTheLogOnOneLineEscapedAndCut() {
+        int shown = 200; // AdmissionReviewHandler.LOGGED_LENGTH
+        String uid = "u-1\\n2026-12-05 16:00:00,000 ERROR [io.fabric8] forged uid\\u001b[31m" + "x".repeat(100_000);
+        String body = review(
+                        "ci",
+                        "{\"labels\":{\"modproxy.dev/inject\":\"true\",\"k\\r\\nERROR forged key\":{}}}",
+                        ONE_CONTAINER)
+                .replace("\"uid\":\"u-1\"", "\"uid\":\"" + uid + "\"");
+        List<String> logged = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Handler capture = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord record) {
+                logged.add(
+                        record instanceof org.jboss.logmanager.ExtLogRecord ext
+                                ? ext.getFormattedMessage()
+                                : record.getMessage());
+            }
+
+            @Override
+            public void flush() {}
+
+            @Override
+            public void close() {}
+        };
+        java.util.logging.Logger log = java.util.logging.Logger.getLogger(AdmissionReviewHandler.class.getName());
+        log.addHandler(capture);
+        AdmissionReviewHandler.Reply reply;
+        try {
+            reply = reply(body);
+        } finally {
+            log.removeHandler(capture);
+        }
+
+        assertThat(statusMessage(reply)).startsWith("modproxy: cannot read request.object.metadata.labels.k\r\nERROR");
+        assertThat(response(reply.body()).getString("uid"))
+                .as("the answer carries the uid as sent")
+                .startsWith("u-1\n2026")
+                .hasSize(uid.length() - 6); // the JSON escapes \\n and \\u001b are one character each
+        assertThat(logged).singleElement().satisfies(line -> {
+            assertThat(line).doesNotContain("\n", "\r", "\u001b");
+            assertThat(line)
+                    .startsWith("review u-1\\n2026-12-05 16:00:00,000 ERROR [io.fabric8] forged uid\\u001b[31mxxx")
+                    .contains("\u2026 (" + (uid.length() - 6 - shown) + " more characters) admitted unchanged: ")
+                    .endsWith("labels.k\\r\\nERROR forged key: wrong JSON type for that field");
+            assertThat(line.length()).isLessThan(2 * shown + 200);
+        });
+    }
+
     @Test
     void aNamespaceWithoutCachesIsExplainedInOneWholeWarning() {
         List<String> warnings = warnings(reply(review("team-a", "{}", ONE_CONTAINER)));

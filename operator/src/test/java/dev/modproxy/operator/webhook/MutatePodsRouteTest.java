@@ -128,6 +128,74 @@ class MutatePodsRouteTest {
                         "an AdmissionReview is sent as Content-Type: application/json, not application/x-www-form-urlencoded\n");
     }
 
+    /**
+     * The server does not decompress: a gzip body was parsed as JSON and refused as "Illegal character ((CTRL-CHAR,
+     * code 31))", which names neither the encoding nor what to send instead.
+     */
+    @Test
+    void aCompressedBodyIsRefusedNamingItsEncoding() throws Exception {
+        java.io.ByteArrayOutputStream gzipped = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream gzip = new java.util.zip.GZIPOutputStream(gzipped)) {
+            gzip.write(AdmissionFixtures.review("tekton-taskrun-pod.json"));
+        }
+
+        HttpResponse<String> answer = send(to("/mutate-pods")
+                .header("Content-Type", "application/json")
+                .header("Content-Encoding", "gzip")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(gzipped.toByteArray())));
+
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(415);
+        assertThat(answer.headers().firstValue("Accept-Encoding")).contains("identity");
+        assertThat(answer.body())
+                .isEqualTo("an AdmissionReview is sent uncompressed, not with Content-Encoding: gzip\n");
+        assertThat(send(to("/mutate-pods")
+                                .header("Content-Type", "application/json")
+                                .header("Content-Encoding", "identity")
+                                .POST(HttpRequest.BodyPublishers.ofByteArray(
+                                        AdmissionFixtures.review("tekton-taskrun-pod.json"))))
+                        .statusCode())
+                .as("identity is no encoding")
+                .isEqualTo(200);
+    }
+
+    /**
+     * A client that sends "Expect: 100-continue" waits for "100 Continue" before its body: curl does for bodies over 1
+     * MiB, for a second by default (--expect100-timeout). The webhook never sent it, and a body too large for it is
+     * refused before it is sent.
+     */
+    @Test
+    void aClientExpectingContinueIsToldToGoOnOrRefusedBeforeItsBody() throws Exception {
+        byte[] review = AdmissionFixtures.review("tekton-taskrun-pod.json");
+        try (Socket socket = new Socket("127.0.0.1", server.actualPort())) {
+            socket.setSoTimeout(5_000);
+            OutputStream out = socket.getOutputStream();
+            java.io.BufferedReader in = new java.io.BufferedReader(
+                    new java.io.InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
+            out.write(("POST /mutate-pods HTTP/1.1\r\nHost: webhook\r\nContent-Type: application/json\r\n"
+                            + "Expect: 100-continue\r\nContent-Length: " + review.length + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+
+            assertThat(in.readLine()).isEqualTo("HTTP/1.1 100 Continue");
+            assertThat(in.readLine()).isEmpty();
+            out.write(review);
+            out.flush();
+            assertThat(in.readLine()).isEqualTo("HTTP/1.1 200 OK");
+        }
+        try (Socket socket = new Socket("127.0.0.1", server.actualPort())) {
+            socket.setSoTimeout(5_000);
+            socket.getOutputStream()
+                    .write(("POST /mutate-pods HTTP/1.1\r\nHost: webhook\r\nContent-Type: application/json\r\n"
+                                    + "Expect: 100-continue\r\nContent-Length: 10485760\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
+
+            assertThat(new java.io.BufferedReader(
+                                    new java.io.InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII))
+                            .readLine())
+                    .isEqualTo("HTTP/1.1 413 Request Entity Too Large");
+        }
+    }
+
     @Test
     void aChunkedBodyPastTheLimitIsRefusedWithoutBeingKept() throws Exception {
         byte[] huge = new byte[5 * 1024 * 1024];

@@ -249,6 +249,56 @@ class PodMutationTest {
                 .isEmpty();
     }
 
+    /**
+     * docs/injection.md: of two entries with one name the kubelet gives the container the later, so that one gets the
+     * cache's patterns; GOFLAGS (-mod=vendor) is neither read nor changed; a Windows pod gets the same variables; a
+     * long env (10,000 entries) is appended to, not rewritten.
+     */
+    @Test
+    void duplicateNamesGoflagsWindowsAndALongEnvAreTakenAsTheKubeletTakesThem() {
+        jakarta.json.JsonArrayBuilder own = Json.createArrayBuilder()
+                .add(plain("GONOPROXY", "a.example/*"))
+                .add(plain("GOFLAGS", "-mod=vendor -insecure"));
+        for (int i = 0; i < 10_000; i++) {
+            own.add(plain("V" + i, "x"));
+        }
+        own.add(plain("GONOPROXY", "b.example/*"));
+        byte[] linux =
+                withBuildContainer(container -> container.remove("envFrom").add("env", own));
+        JsonObject linuxPod =
+                AdmissionFixtures.json(linux).getJsonObject("request").getJsonObject("object");
+        JsonObject windowsPod = Json.createObjectBuilder(linuxPod)
+                .add(
+                        "spec",
+                        Json.createObjectBuilder(linuxPod.getJsonObject("spec"))
+                                .add("os", Json.createObjectBuilder().add("name", "windows")))
+                .build();
+
+        for (byte[] review : List.of(linux, reinvocation(linux, windowsPod))) {
+            byte[] reply = handle(review);
+            JsonObject pod = admittedPod(review, reply);
+            List<JsonObject> env = pod.getJsonObject("spec")
+                    .getJsonArray("containers")
+                    .getJsonObject(0)
+                    .getJsonArray("env")
+                    .getValuesAs(JsonObject.class);
+
+            assertThat(env).hasSize(10_003 + 3);
+            assertThat(env.get(0).getString("value"))
+                    .as("the entry the kubelet overrides")
+                    .isEqualTo("a.example/*");
+            assertThat(env.get(10_002).getString("value")).isEqualTo("b.example/*,git.corp.example.com/*");
+            assertThat(env(pod, "containers", "build"))
+                    .containsEntry("GOFLAGS", "-mod=vendor -insecure")
+                    .containsEntry("GOPROXY", CI_GOPROXY)
+                    .containsEntry("GONOPROXY", "b.example/*,git.corp.example.com/*")
+                    .containsEntry("GONOSUMDB", "git.corp.example.com/*,corp.example.com/*");
+            assertThat(patch(reply))
+                    .as("three appended, one value changed, the annotation")
+                    .hasSize(5);
+        }
+    }
+
     @Test
     void aGoNoProxyThatListsTheCachesPatternsAlreadyIsKeptAsWritten() {
         byte[] review = withBuildContainer(container -> container
