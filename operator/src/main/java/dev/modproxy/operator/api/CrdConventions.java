@@ -10,6 +10,7 @@ import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheSpec;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheStatus;
 import dev.modproxy.operator.api.v1alpha1.ProxyTuning;
+import dev.modproxy.operator.api.v1alpha1.ServiceSettings;
 import dev.modproxy.operator.settings.ProxySettings;
 import dev.modproxy.operator.settings.SpecProblems;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
@@ -263,6 +264,10 @@ public class CrdConventions implements CRDPostProcessor {
                 property(spec, "tolerations").getItems().getSchema().getProperties();
         toleration.get("operator").setEnum(texts(KubernetesSyntax.TOLERATION_OPERATORS));
         toleration.get("effect").setEnum(texts(KubernetesSyntax.TOLERATION_EFFECTS));
+        // enums rather than patterns: the API server refused a pattern by printing its regex, and refuses a value
+        // outside an enum with the values it takes ('Unsupported value: "always": supported values: "Always", ...')
+        property(spec, "imagePullPolicy").setEnum(texts(GoProxyCacheSpec.IMAGE_PULL_POLICIES));
+        property(spec, "service.type").setEnum(texts(ServiceSettings.TYPES));
     }
 
     /** @param keyRule a CEL expression on the key {@code k} */
