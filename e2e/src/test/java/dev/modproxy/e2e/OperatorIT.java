@@ -1398,6 +1398,17 @@ class OperatorIT {
         inWords.put(
                 "  metrics: {serviceMonitor: {interval: 30s1m}}\n",
                 List.of("spec.metrics.serviceMonitor.interval must be a Prometheus duration", "e.g. 30s, 1m or 1m30s"));
+        // taken as any string before, then refused on the volume claim, NetworkPolicy or ServiceMonitor
+        inWords.put(
+                "  storage: {storageClassName: Fast_SSD}\n",
+                List.of("spec.storage.storageClassName must be the name of a StorageClass", "e.g. fast-ssd"));
+        inWords.put(
+                "  networkPolicy: {enabled: true, prometheusNamespace: monitoring.svc}\n",
+                List.of("spec.networkPolicy.prometheusNamespace must be the name of a namespace"));
+        inWords.put(
+                "  metrics: {serviceMonitor: {labels: {release: \"kube prom\"}}}\n",
+                List.of("spec.metrics.serviceMonitor.labels[release]: Invalid value: \"kube prom\": "
+                        + "spec.metrics.serviceMonitor.labels values must each be"));
         inWords.forEach((spec, said) -> {
             Commands.Result applied = apply(namespace, "in-words", "spec:\n" + spec);
             assertThat(applied.succeeded()).as(spec).isFalse();

@@ -224,7 +224,8 @@ public class CrdConventions implements CRDPostProcessor {
      * Each map and list is bounded: the API server prices a rule by the most entries and characters it may see.
      */
     private static void checkWhatThePodTemplateTakes(JSONSchemaProps spec) {
-        for (String labels : List.of("podLabels", "nodeSelector")) {
+        // the ServiceMonitor's labels too: the API server refused the ServiceMonitor over one, quoting its own field
+        for (String labels : List.of("podLabels", "nodeSelector", "metrics.serviceMonitor.labels")) {
             JSONSchemaProps map = property(spec, labels);
             checkKeys(
                     map,

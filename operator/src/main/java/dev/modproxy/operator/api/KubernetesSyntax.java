@@ -73,6 +73,18 @@ public final class KubernetesSyntax {
      */
     public static final String DNS_SUBDOMAIN_RULE = "self.matches(r'" + DNS_SUBDOMAIN + "')";
 
+    public static final int DNS_LABEL_MAX_LENGTH = 63;
+
+    /** A namespace's name (a DNS-1123 label), whose length the schema's maxLength bounds. */
+    public static final String DNS_LABEL = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
+
+    /** {@link #DNS_LABEL} as a CEL rule. */
+    public static final String DNS_LABEL_RULE = "self.matches(r'" + DNS_LABEL + "')";
+
+    /** What a namespace's name is, in words. */
+    public static final String DNS_LABEL_WORDS = "at most " + DNS_LABEL_MAX_LENGTH + " lowercase letters, digits and "
+            + "'-', starting and ending with a letter or digit";
+
     /** A key of a Secret's or ConfigMap's data (IsConfigMapKey), whose length the schema's maxLength bounds. */
     public static final String DATA_KEY = "^[-._a-zA-Z0-9]+$";
 

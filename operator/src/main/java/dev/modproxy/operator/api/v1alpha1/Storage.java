@@ -3,6 +3,7 @@ package dev.modproxy.operator.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import dev.modproxy.operator.api.KubernetesSyntax;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
@@ -90,6 +91,13 @@ public class Storage {
     @JsonPropertyDescription("Storage class of the volume. When empty, the cluster's default class is used. "
             + "Fixed once the cache is created (a volume claim's class is immutable, even while it is Pending).")
     @ValidationRule(value = "self == oldSelf", message = STORAGE_CLASS_FIXED_MESSAGE)
+    // refused here, not by the volume claim later: the rule above would keep it for the life of the cache
+    @Size(max = KubernetesSyntax.DNS_SUBDOMAIN_MAX_LENGTH)
+    @ValidationRule(
+            value = KubernetesSyntax.DNS_SUBDOMAIN_RULE,
+            message = "spec.storage.storageClassName must be the name of a StorageClass: " + KubernetesSyntax.NAME_WORDS
+                    + ", e.g. fast-ssd",
+            reason = "FieldValueInvalid")
     private String storageClassName;
 
     @JsonPropertyDescription("Access modes of the volume, e.g. [ReadWriteOnce] (one pod, rolled with the Recreate "

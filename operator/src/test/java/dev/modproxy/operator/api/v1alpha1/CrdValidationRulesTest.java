@@ -80,7 +80,10 @@ class CrdValidationRulesTest {
                         ".spec.warmup.goSumConfigMap",
                         ".spec.warmup.goSumKey",
                         ".spec.proxy.memoryCacheSize",
-                        ".spec.metrics.serviceMonitor.interval");
+                        ".spec.metrics.serviceMonitor.interval",
+                        ".spec.metrics.serviceMonitor.labels",
+                        ".spec.metrics.serviceMonitor.labels{}",
+                        ".spec.networkPolicy.prometheusNamespace");
     }
 
     /** The API server refuses the whole CRD over a reason it does not know (FieldValueNotSupported, say). */
@@ -708,6 +711,55 @@ class CrdValidationRulesTest {
                 "{metrics: {serviceMonitor: {enabled: true, interval: '0'}}}")) {
             assertThat(rules.onCreate(cache(taken))).as(taken).isEmpty();
         }
+    }
+
+    /**
+     * Fields the schema took as any string, which then reached an object the API server refused: a storage class
+     * no StorageClass can be named held the volume claim back (and, fixed once set, could not be corrected without
+     * deleting the cache), a Prometheus namespace no namespace can be named the NetworkPolicy, a ServiceMonitor label
+     * the ServiceMonitor; each was reported as Degraded quoting that object's field rather than the cache's.
+     */
+    @Test
+    void whatTheVolumeClaimNetworkPolicyOrServiceMonitorCannotCarryIsRefusedNamingTheCachesField() throws IOException {
+        String storageClass = "spec.storage.storageClassName must be the name of a StorageClass: "
+                + KubernetesSyntax.NAME_WORDS + ", e.g. fast-ssd";
+        for (String refused : List.of("Fast_SSD", "fast ssd", "-fast", "fast..ssd")) {
+            assertThat(rules.onCreate(cache("{storage: {storageClassName: '" + refused + "'}}")))
+                    .as(refused)
+                    .containsExactly(storageClass);
+        }
+        assertThat(rules.onCreate(cache("{storage: {storageClassName: gp3.encrypted-1}}")))
+                .isEmpty();
+        String namespace = "spec.networkPolicy.prometheusNamespace must be the name of a namespace: "
+                + KubernetesSyntax.DNS_LABEL_WORDS + ", e.g. monitoring";
+        for (String refused : List.of("Monitoring", "monitoring.svc", "monitoring-")) {
+            assertThat(rules.onCreate(
+                            cache("{networkPolicy: {enabled: true, prometheusNamespace: '" + refused + "'}}")))
+                    .as(refused)
+                    .containsExactly(namespace);
+        }
+        assertThat(rules.onCreate(cache("{networkPolicy: {enabled: true, prometheusNamespace: kube-prometheus-2}}")))
+                .isEmpty();
+        assertThat(rules.onCreate(cache("{metrics: {serviceMonitor: {enabled: true, labels: {'bad key!': x}}}}")))
+                .containsExactly("spec.metrics.serviceMonitor.labels keys must each be label keys: "
+                        + KubernetesSyntax.LABEL_KEY_WORDS);
+        assertThat(rules.onCreate(
+                        cache("{metrics: {serviceMonitor: {enabled: true, labels: {release: 'kube prom'}}}}")))
+                .containsExactly(
+                        "spec.metrics.serviceMonitor.labels values must each be " + KubernetesSyntax.LABEL_VALUE_WORDS);
+        assertThat(rules.onCreate(cache(
+                        "{metrics: {serviceMonitor: {enabled: true, labels: {release: kube-prometheus-stack}}}}")))
+                .isEmpty();
+        // longer names are refused by the schema's maxLength, which also bounds the rules' cost
+        JsonNode spec = CrdRules.readYaml(CRD).at("/spec/versions/0/schema/openAPIV3Schema/properties/spec/properties");
+        assertThat(spec.at("/storage/properties/storageClassName/maxLength").asInt())
+                .isEqualTo(253);
+        assertThat(spec.at("/networkPolicy/properties/prometheusNamespace/maxLength")
+                        .asInt())
+                .isEqualTo(63);
+        assertThat(spec.at("/metrics/properties/serviceMonitor/properties/labels/maxProperties")
+                        .asInt())
+                .isEqualTo(KubernetesSyntax.MAX_ENTRIES);
     }
 
     /**
