@@ -1345,6 +1345,76 @@ class OperatorIT {
                 .contains("spec.upstream must be a GOPROXY list: entries separated by ',' or '|'")
                 .doesNotContain("[^\\s,|]");
 
+        // every other field the schema checked with a pattern: refused with the regex alone ("should match '^...$'")
+        Map<String, List<String>> inWords = new LinkedHashMap<>();
+        inWords.put(
+                "  sumdb: \"sum.golang.org ftp://mirror\"\n",
+                List.of(
+                        "spec.sumdb: Invalid value: \"sum.golang.org ftp://mirror\": spec.sumdb must be off or a "
+                                + "checksum database in GOSUMDB syntax",
+                        "e.g. sum.golang.org"));
+        inWords.put(
+                "  image: \"ghcr.io/modproxy/proxy: 1.2\"\n",
+                List.of(
+                        "spec.image: Invalid value: ",
+                        "spec.image must be a container image reference without spaces"));
+        inWords.put(
+                "  imagePullPolicy: always\n",
+                List.of(
+                        "spec.imagePullPolicy: Unsupported value: \"always\"",
+                        "\"Always\", \"IfNotPresent\", \"Never\""));
+        inWords.put(
+                "  service: {type: External}\n",
+                List.of(
+                        "spec.service.type: Unsupported value: \"External\"",
+                        "\"ClusterIP\", \"NodePort\", \"LoadBalancer\""));
+        inWords.put(
+                "  storage: {size: lots}\n",
+                List.of("spec.storage.size: Invalid value: \"lots\": spec.storage.size must be a Kubernetes quantity"));
+        inWords.put(
+                "  proxy: {memoryCacheSize: 1.5Gi}\n",
+                List.of("spec.proxy.memoryCacheSize must be a whole number of bytes", "e.g. 32Mi"));
+        inWords.put(
+                "  egressProxy: {httpsProxy: \"http://build:s3cret@proxy.corp:3128\"}\n",
+                List.of("spec.egressProxy.httpsProxy must be a proxy address", "without a path or user:password@"));
+        inWords.put(
+                "  objectStorage: {bucket: Go_Modules, endpoint: \"minio.storage.svc:9000\"}\n",
+                List.of(
+                        "spec.objectStorage.bucket must be an S3 bucket name",
+                        "spec.objectStorage.endpoint must be an http(s) URL"));
+        inWords.put(
+                "  upstreamCredentials: {secretName: Netrc, netrcKey: \"a netrc\"}\n",
+                List.of(
+                        "spec.upstreamCredentials.secretName must be the name of a Secret in the cache's namespace",
+                        "spec.upstreamCredentials.netrcKey must be a key of the Secret"));
+        inWords.put(
+                "  serviceAccountName: Builds_SA\n  priorityClassName: \"high..priority\"\n",
+                List.of(
+                        "spec.serviceAccountName must be the name of a ServiceAccount",
+                        "spec.priorityClassName must be the name of a PriorityClass"));
+        inWords.put(
+                "  warmup: {goSumConfigMap: go_sum}\n",
+                List.of("spec.warmup.goSumConfigMap must be the name of a ConfigMap"));
+        inWords.put(
+                "  metrics: {serviceMonitor: {interval: 30s1m}}\n",
+                List.of("spec.metrics.serviceMonitor.interval must be a Prometheus duration", "e.g. 30s, 1m or 1m30s"));
+        // taken as any string before, then refused on the volume claim, NetworkPolicy or ServiceMonitor
+        inWords.put(
+                "  storage: {storageClassName: Fast_SSD}\n",
+                List.of("spec.storage.storageClassName must be the name of a StorageClass", "e.g. fast-ssd"));
+        inWords.put(
+                "  networkPolicy: {enabled: true, prometheusNamespace: monitoring.svc}\n",
+                List.of("spec.networkPolicy.prometheusNamespace must be the name of a namespace"));
+        inWords.put(
+                "  metrics: {serviceMonitor: {labels: {release: \"kube prom\"}}}\n",
+                List.of("spec.metrics.serviceMonitor.labels[release]: Invalid value: \"kube prom\": "
+                        + "spec.metrics.serviceMonitor.labels values must each be"));
+        inWords.forEach((spec, said) -> {
+            Commands.Result applied = apply(namespace, "in-words", "spec:\n" + spec);
+            assertThat(applied.succeeded()).as(spec).isFalse();
+            assertThat(applied.stderr()).as(spec).contains(said).doesNotContain("should match");
+        });
+
         // both were accepted, then reported Degraded; the access modes could not even be corrected afterwards
         Commands.Result dottedName = apply(namespace, "go.proxy", "spec: {}\n");
         assertThat(dottedName.succeeded()).isFalse();

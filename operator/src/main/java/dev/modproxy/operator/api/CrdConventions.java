@@ -10,6 +10,7 @@ import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheSpec;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheStatus;
 import dev.modproxy.operator.api.v1alpha1.ProxyTuning;
+import dev.modproxy.operator.api.v1alpha1.ServiceSettings;
 import dev.modproxy.operator.settings.ProxySettings;
 import dev.modproxy.operator.settings.SpecProblems;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
@@ -223,7 +224,8 @@ public class CrdConventions implements CRDPostProcessor {
      * Each map and list is bounded: the API server prices a rule by the most entries and characters it may see.
      */
     private static void checkWhatThePodTemplateTakes(JSONSchemaProps spec) {
-        for (String labels : List.of("podLabels", "nodeSelector")) {
+        // the ServiceMonitor's labels too: the API server refused the ServiceMonitor over one, quoting its own field
+        for (String labels : List.of("podLabels", "nodeSelector", "metrics.serviceMonitor.labels")) {
             JSONSchemaProps map = property(spec, labels);
             checkKeys(
                     map,
@@ -263,6 +265,10 @@ public class CrdConventions implements CRDPostProcessor {
                 property(spec, "tolerations").getItems().getSchema().getProperties();
         toleration.get("operator").setEnum(texts(KubernetesSyntax.TOLERATION_OPERATORS));
         toleration.get("effect").setEnum(texts(KubernetesSyntax.TOLERATION_EFFECTS));
+        // enums rather than patterns: the API server refused a pattern by printing its regex, and refuses a value
+        // outside an enum with the values it takes ('Unsupported value: "always": supported values: "Always", ...')
+        property(spec, "imagePullPolicy").setEnum(texts(GoProxyCacheSpec.IMAGE_PULL_POLICIES));
+        property(spec, "service.type").setEnum(texts(ServiceSettings.TYPES));
     }
 
     /** @param keyRule a CEL expression on the key {@code k} */

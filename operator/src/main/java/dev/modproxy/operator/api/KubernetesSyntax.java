@@ -59,10 +59,41 @@ public final class KubernetesSyntax {
     public static final String LABEL_VALUE_WORDS = "empty or at most " + LABEL_VALUE_MAX_LENGTH + " letters, digits, "
             + "'-', '_' and '.', starting and ending with a letter or digit";
 
+    /** What an object's name (a DNS subdomain) is, in words. */
+    public static final String NAME_WORDS = "at most " + DNS_SUBDOMAIN_MAX_LENGTH + " lowercase letters, digits, '-' "
+            + "and '.', starting and ending with a letter or digit";
+
     /** What a Secret name is, in words, after "must be". */
-    public static final String SECRET_NAME_WORDS = "the name of a Secret in the cache's namespace: at most "
-            + DNS_SUBDOMAIN_MAX_LENGTH + " lowercase letters, digits, '-' and '.', starting and ending with a letter "
-            + "or digit";
+    public static final String SECRET_NAME_WORDS = "the name of a Secret in the cache's namespace: " + NAME_WORDS;
+
+    /**
+     * A CEL rule on a field that names an object (a Secret, a ConfigMap, a ServiceAccount): {@link #DNS_SUBDOMAIN},
+     * whose refusal says in words what is taken where a schema pattern printed its regex. The field's maxLength is
+     * {@link #DNS_SUBDOMAIN_MAX_LENGTH}, which also bounds the rule's cost.
+     */
+    public static final String DNS_SUBDOMAIN_RULE = "self.matches(r'" + DNS_SUBDOMAIN + "')";
+
+    public static final int DNS_LABEL_MAX_LENGTH = 63;
+
+    /** A namespace's name (a DNS-1123 label), whose length the schema's maxLength bounds. */
+    public static final String DNS_LABEL = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
+
+    /** {@link #DNS_LABEL} as a CEL rule. */
+    public static final String DNS_LABEL_RULE = "self.matches(r'" + DNS_LABEL + "')";
+
+    /** What a namespace's name is, in words. */
+    public static final String DNS_LABEL_WORDS = "at most " + DNS_LABEL_MAX_LENGTH + " lowercase letters, digits and "
+            + "'-', starting and ending with a letter or digit";
+
+    /** A key of a Secret's or ConfigMap's data (IsConfigMapKey), whose length the schema's maxLength bounds. */
+    public static final String DATA_KEY = "^[-._a-zA-Z0-9]+$";
+
+    /** {@link #DATA_KEY} as a CEL rule. */
+    public static final String DATA_KEY_RULE = "self.matches(r'" + DATA_KEY + "')";
+
+    /** What a data key is, in words. */
+    public static final String DATA_KEY_WORDS =
+            "at most " + DNS_SUBDOMAIN_MAX_LENGTH + " letters, digits, '-', '_' and '.'";
 
     private static final Pattern LABEL_KEY_PATTERN = Pattern.compile(LABEL_KEY);
     private static final Pattern KEY_PREFIX_LENGTH_PATTERN = Pattern.compile(KEY_PREFIX_LENGTH);

@@ -43,7 +43,7 @@ public final class SpecProblems {
             + "or digit";
 
     private static final Pattern DNS_LABEL = Pattern.compile(NAME_PATTERN);
-    private static final Pattern SUMDB = Pattern.compile("^(off|[A-Za-z0-9.-]+(\\+\\S+)?( https?://\\S+)?)$");
+    private static final Pattern SUMDB = Pattern.compile(GoProxyCacheSpec.SUMDB);
     private static final Pattern STORAGE_SIZE = Pattern.compile(Storage.QUANTITY);
     /** Kubernetes' quantity grammar, unsigned: CPU takes the decimal suffixes below 1 too (100m). */
     private static final Pattern RESOURCE_QUANTITY =

@@ -1,7 +1,9 @@
 package dev.modproxy.operator.status;
 
+import dev.modproxy.contract.GoProxyList;
 import dev.modproxy.operator.api.v1alpha1.CacheCondition;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
+import dev.modproxy.operator.api.v1alpha1.GoProxyCacheSpec;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheStatus;
 import dev.modproxy.operator.dependent.CacheNames;
 import dev.modproxy.operator.dependent.Conditions;
@@ -157,7 +159,7 @@ public final class CacheStatusCalculator {
                     CacheCondition.READY,
                     CacheCondition.TRUE,
                     "Available",
-                    ready + " proxy pod(s) serve " + CacheNames.url(cache) + ".");
+                    ready + " proxy pod(s) serve " + CacheNames.url(cache) + "." + fetchesNothing(cache));
         }
         if (ready == 0 && conditionIs(deployment, "ReplicaFailure", "True")) {
             // no pod exists to describe, nor to bind a WaitForFirstConsumer claim: Degraded (RolloutFailed) says why
@@ -180,6 +182,67 @@ public final class CacheStatusCalculator {
                 CacheCondition.FALSE,
                 "PodsNotReady",
                 "No proxy pod is ready yet; see " + describeCommand(cache, "pods") + ".");
+    }
+
+    /**
+     * What a cache whose spec.upstream starts with off or direct serves, after Ready's "serve URL.": the proxy fetches
+     * nothing then, so it serves only what its storage already holds, and build pods look for every other module
+     * through the fallback the webhook gives them after the cache (GOPROXY=cache|fallback, which defaults to the
+     * upstream: off again, where the go command stops). Ready said only that the pods serve, and a cache made with
+     * upstream off and an empty volume failed every build with "module lookup disabled by GOPROXY=off" while it
+     * looked like any other. Empty for an upstream that fetches (off after an upstream only ends its chain), and for
+     * one the operator cannot read (Degraded InvalidSpec says why).
+     */
+    static String fetchesNothing(GoProxyCache cache) {
+        GoProxyCacheSpec spec = cache.getSpec();
+        Optional<GoProxyList.Entry> first = firstEntry(spec.getUpstream());
+        if (first.isEmpty() || first.get() instanceof GoProxyList.Proxy) {
+            return "";
+        }
+        boolean off = first.get() instanceof GoProxyList.Off;
+        String fallback = spec.getInjection() != null
+                        && spec.getInjection().getFallback() != null
+                        && !spec.getInjection().getFallback().isBlank()
+                ? spec.getInjection().getFallback()
+                : spec.getUpstream();
+        String held = spec.getObjectStorage() != null
+                ? "the bucket " + spec.getObjectStorage().getBucket() + " (spec.objectStorage) already holds, e.g. "
+                        + "from other caches that share it"
+                : "its volume already holds";
+        StringBuilder hint = new StringBuilder(" spec.upstream ")
+                .append(
+                        GoProxyList.OFF.equals(spec.getUpstream().strip())
+                                ? "is off"
+                                : "starts with " + (off ? GoProxyList.OFF : GoProxyList.DIRECT)
+                                        + " (what follows it is never tried)")
+                .append(", so the cache fetches no module: it serves only those ")
+                .append(held)
+                .append(" and answers ")
+                .append(off ? "410" : "404")
+                .append(" for any other, which build pods then look for through spec.injection.fallback (")
+                .append(fallback)
+                .append(")");
+        Optional<GoProxyList.Entry> fallbackFirst = firstEntry(fallback);
+        if (fallbackFirst.filter(GoProxyList.Off.class::isInstance).isPresent()) {
+            hint.append(", where their go command stops: \"module lookup disabled by GOPROXY=off\"");
+        } else if (fallbackFirst.filter(GoProxyList.Direct.class::isInstance).isPresent()) {
+            hint.append(": direct, so their go command fetches it from its origin (version control) itself");
+        }
+        return hint.append(". To have the cache fetch and keep modules, set spec.upstream to a GOPROXY list such as ")
+                .append(GoProxyCacheSpec.DEFAULT_UPSTREAM)
+                .append(".")
+                .toString();
+    }
+
+    private static Optional<GoProxyList.Entry> firstEntry(String list) {
+        if (list == null) {
+            return Optional.empty();
+        }
+        try {
+            return GoProxyList.parse(list).entries().stream().findFirst();
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
     }
 
     /** What keeps the Deployment from being created, as Degraded reports it: the spec, or the failure of applying it. */

@@ -91,6 +91,75 @@ class CacheStatusCalculatorTest {
         assertThat(missing.getSelector()).isNull();
     }
 
+    /**
+     * A cache whose upstream is off fetches nothing: it serves what its storage holds and answers 410 for the rest,
+     * and build pods, given GOPROXY=cache|off by default, then stop at "module lookup disabled". Ready said only "1
+     * proxy pod(s) serve ...", like any cache's; it now says what the cache serves and where builds look for the rest.
+     */
+    @Test
+    void aCacheWhoseUpstreamIsOffSaysInReadyThatItServesOnlyWhatItHolds() {
+        Observation serving = seen(deployment(1, 1, true), service());
+        CacheCondition off = condition(
+                CacheStatusCalculator.compute(cache("team-a", "builds", spec -> spec.setUpstream("off")), serving, T0),
+                CacheCondition.READY);
+        assertThat(off.getStatus()).isEqualTo("True");
+        assertThat(off.getReason()).isEqualTo("Available");
+        assertThat(off.getMessage())
+                .startsWith("1 proxy pod(s) serve http://builds.team-a.svc. spec.upstream is off, so the cache fetches "
+                        + "no module: it serves only those its volume already holds and answers 410 for any other")
+                .contains("spec.injection.fallback (off), where their go command stops: \"module lookup disabled by "
+                        + "GOPROXY=off\"")
+                .endsWith("set spec.upstream to a GOPROXY list such as https://proxy.golang.org.");
+        // nothing else needs attention: off may be what the platform team wants (a cache that serves what it holds)
+        assertThat(condition(
+                                CacheStatusCalculator.compute(
+                                        cache("team-a", "builds", spec -> spec.setUpstream("off")), serving, T0),
+                                CacheCondition.DEGRADED)
+                        .getReason())
+                .isEqualTo("AsExpected");
+
+        CacheCondition sharedBucket = condition(
+                CacheStatusCalculator.compute(
+                        cache("team-a", "builds", spec -> {
+                            spec.setUpstream(" off ");
+                            ObjectStorage bucket = new ObjectStorage();
+                            bucket.setBucket("go-modules");
+                            spec.setObjectStorage(bucket);
+                            spec.getInjection().setFallback("https://goproxy.cn,direct");
+                        }),
+                        serving,
+                        T0),
+                CacheCondition.READY);
+        assertThat(sharedBucket.getMessage())
+                .contains("spec.upstream is off", "the bucket go-modules (spec.objectStorage) already holds")
+                .contains("spec.injection.fallback (https://goproxy.cn,direct).")
+                .doesNotContain("module lookup disabled", "its volume");
+
+        CacheCondition direct = condition(
+                CacheStatusCalculator.compute(
+                        cache("team-a", "builds", spec -> spec.setUpstream("direct,https://proxy.golang.org")),
+                        serving,
+                        T0),
+                CacheCondition.READY);
+        assertThat(direct.getMessage())
+                .contains(
+                        "spec.upstream starts with direct (what follows it is never tried), so the cache fetches no "
+                                + "module",
+                        "answers 404")
+                .contains(": direct, so their go command fetches it from its origin (version control) itself.");
+
+        // an upstream that fetches, off after it included, and one the operator cannot read say nothing more
+        for (String fetching : List.of("https://proxy.golang.org", "https://goproxy.cn,off", "ftp://mirror")) {
+            assertThat(condition(
+                                    CacheStatusCalculator.compute(
+                                            cache("team-a", "builds", spec -> spec.setUpstream(fetching)), serving, T0),
+                                    CacheCondition.READY)
+                            .getMessage())
+                    .as(fetching)
+                    .isEqualTo("1 proxy pod(s) serve http://builds.team-a.svc.");
+        }
+    }
+
     @Test
     void readyPodsWithoutTheCachesServiceAreNotReadySinceBuildPodsGetNoUrl() {
         GoProxyCacheStatus status = compute(seen(deployment(1, 1, true), null));

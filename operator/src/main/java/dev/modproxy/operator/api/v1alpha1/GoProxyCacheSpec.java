@@ -5,9 +5,9 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import dev.modproxy.contract.GoProxyList;
+import dev.modproxy.operator.api.KubernetesSyntax;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
-import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.Affinity;
@@ -78,6 +78,30 @@ public class GoProxyCacheSpec {
             + "would be readable in the GoProxyCache and its ConfigMap; put it in a netrc Secret named by "
             + "spec.upstreamCredentials.secretName";
 
+    /** GOSUMDB syntax, as the proxy and SpecProblems read it: off, or a name, an optional +key and an optional URL. */
+    public static final String SUMDB = "^(off|[A-Za-z0-9.-]+(\\+\\S+)?( https?://\\S+)?)$";
+
+    /**
+     * What {@link #SUMDB} takes, in words: the schema's pattern was printed as the whole refusal, a regex no reader of
+     * kubectl's output could act on.
+     */
+    public static final String SUMDB_MESSAGE = "spec.sumdb must be off or a checksum database in GOSUMDB syntax: a "
+            + "name, optionally +key, then optionally one space and an http(s) URL, without other spaces; e.g. "
+            + "sum.golang.org, or sum.golang.org https://goproxy.cn/sumdb/sum.golang.org";
+
+    /** The longest spec.sumdb taken: the API server prices the rule by the longest value it may see. */
+    public static final long SUMDB_MAX_LENGTH = 1024;
+
+    /** The image reference, said in words (the pattern's refusal printed '^\\S+$'). */
+    public static final String IMAGE_MESSAGE = "spec.image must be a container image reference without spaces, e.g. "
+            + "registry.corp.example.com/modproxy/proxy:1.2.0; leave it out to run the operator's own release";
+
+    /** The longest image reference taken, for the rule's cost: far above what a registry takes. */
+    public static final long IMAGE_MAX_LENGTH = 1024;
+
+    /** What the kubelet takes as imagePullPolicy; the CRD lists them as an enum. */
+    public static final List<String> IMAGE_PULL_POLICIES = List.of("Always", "IfNotPresent", "Never");
+
     /** The most proxy pods a cache asks for: a bound on a mistyped count, far above what a cache's builds need. */
     public static final int MAX_REPLICAS = 100;
 
@@ -111,7 +135,8 @@ public class GoProxyCacheSpec {
     @JsonPropertyDescription("Checksum database the cache verifies downloaded modules against and serves under "
             + "/sumdb/, in GOSUMDB syntax: 'sum.golang.org', 'name+key', 'name+key https://url', or 'off'.")
     @Default(DEFAULT_SUMDB)
-    @Pattern("^(off|[A-Za-z0-9.-]+(\\+[^\\s]+)?( https?://[^\\s]+)?)$")
+    @Size(max = SUMDB_MAX_LENGTH)
+    @ValidationRule(value = "self.matches(r'" + SUMDB + "')", message = SUMDB_MESSAGE, reason = "FieldValueInvalid")
     private String sumdb = DEFAULT_SUMDB;
 
     @JsonPropertyDescription("Module path patterns (GONOSUMDB syntax, e.g. 'corp.example.com/*') that are cached "
@@ -164,11 +189,12 @@ public class GoProxyCacheSpec {
 
     @JsonPropertyDescription("Proxy container image. When empty, the operator's own release of "
             + "ghcr.io/modproxy/proxy is used, so upgrading the operator upgrades the caches.")
-    @Pattern("^\\S+$")
+    @Size(max = IMAGE_MAX_LENGTH)
+    @ValidationRule(value = "self.matches(r'^\\S+$')", message = IMAGE_MESSAGE, reason = "FieldValueInvalid")
     private String image;
 
     @JsonPropertyDescription("When the kubelet pulls the image: Always, IfNotPresent or Never.")
-    @Pattern("^(Always|IfNotPresent|Never)$")
+    // an enum (CrdConventions), which the API server refuses naming the values it takes
     private String imagePullPolicy;
 
     @JsonPropertyDescription(
@@ -178,12 +204,22 @@ public class GoProxyCacheSpec {
 
     @JsonPropertyDescription("Service account of the proxy pods, e.g. one bound to a cloud workload identity that "
             + "may use the objectStorage bucket. When empty, the namespace's default service account.")
-    @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+    @Size(max = KubernetesSyntax.DNS_SUBDOMAIN_MAX_LENGTH)
+    @ValidationRule(
+            value = KubernetesSyntax.DNS_SUBDOMAIN_RULE,
+            message = "spec.serviceAccountName must be the name of a ServiceAccount in the cache's namespace: "
+                    + KubernetesSyntax.NAME_WORDS + ", e.g. modproxy-s3",
+            reason = "FieldValueInvalid")
     private String serviceAccountName;
 
     @JsonPropertyDescription(
             "PriorityClass of the proxy pods, so builds' cache outlives lower-priority pods under " + "node pressure.")
-    @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+    @Size(max = KubernetesSyntax.DNS_SUBDOMAIN_MAX_LENGTH)
+    @ValidationRule(
+            value = KubernetesSyntax.DNS_SUBDOMAIN_RULE,
+            message = "spec.priorityClassName must be the name of a PriorityClass: " + KubernetesSyntax.NAME_WORDS
+                    + ", e.g. build-infrastructure",
+            reason = "FieldValueInvalid")
     private String priorityClassName;
 
     @JsonPropertyDescription("Type and annotations of the Service build pods reach the cache through.")

@@ -2,6 +2,9 @@ package dev.modproxy.operator.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import dev.modproxy.operator.api.KubernetesSyntax;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
 
 /** Who may reach the proxy pods, when the operator writes a NetworkPolicy for them. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -14,6 +17,12 @@ public class NetworkPolicySettings {
 
     @JsonPropertyDescription("Namespace whose pods may scrape the management port. When empty, the operator's "
             + "default (chart value proxy.networkPolicy.prometheusNamespace, 'monitoring').")
+    @Size(max = KubernetesSyntax.DNS_LABEL_MAX_LENGTH)
+    @ValidationRule(
+            value = KubernetesSyntax.DNS_LABEL_RULE,
+            message = "spec.networkPolicy.prometheusNamespace must be the name of a namespace: "
+                    + KubernetesSyntax.DNS_LABEL_WORDS + ", e.g. monitoring",
+            reason = "FieldValueInvalid")
     private String prometheusNamespace;
 
     public Boolean getEnabled() {

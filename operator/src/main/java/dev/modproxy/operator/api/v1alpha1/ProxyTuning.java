@@ -3,7 +3,6 @@ package dev.modproxy.operator.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import dev.modproxy.contract.ByteSize;
-import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -54,6 +53,14 @@ public class ProxyTuning {
     public static final String JVM_OPTIONS_ONE_LINE_MESSAGE = "spec.proxy.jvmOptions must be one line, without line "
             + "breaks: JVM options separated by spaces, e.g. '-XX:MaxRAMPercentage=70 -Xss512k'";
 
+    /** What the proxy reads as a byte size, in words (the pattern's refusal printed the regex). */
+    public static final String MEMORY_CACHE_SIZE_MESSAGE = "spec.proxy.memoryCacheSize must be a whole number of "
+            + "bytes with an optional K, M, G or T, decimal or binary (Ki, Mi, Gi, Ti), e.g. 32Mi or 1G; 0 turns the "
+            + "memory cache off. No fractions, exponents, E or P";
+
+    /** The longest byte size taken: the API server prices the rule by the longest value it may see. */
+    static final long SIZE_MAX_LENGTH = 64;
+
     /** The longest jvmOptions taken: the API server prices the rule by the longest value it may see. */
     static final long JVM_OPTIONS_MAX_LENGTH = 4096;
 
@@ -103,7 +110,11 @@ public class ProxyTuning {
                     + "(by default its heap size); 0 turns it off, and with it the mapping of zips up to 4 MiB from "
                     + "their files (MODPROXY_MEMORY_CACHE_SIZE, default 32Mi). A whole number of bytes with an "
                     + "optional K, M, G or T, decimal or binary (Ki, Mi, Gi, Ti): no fractions, exponents or E/P.")
-    @Pattern(ByteSize.PATTERN)
+    @Size(max = SIZE_MAX_LENGTH)
+    @ValidationRule(
+            value = "self.matches(r'" + ByteSize.PATTERN + "')",
+            message = MEMORY_CACHE_SIZE_MESSAGE,
+            reason = "FieldValueInvalid")
     private String memoryCacheSize;
 
     @JsonPropertyDescription("Extra JVM options for the proxy container, e.g. '-XX:MaxRAMPercentage=70 -Xss512k'. "

@@ -3,10 +3,10 @@ package dev.modproxy.operator.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import dev.modproxy.operator.api.KubernetesSyntax;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
-import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 import java.util.ArrayList;
@@ -58,10 +58,21 @@ public class Storage {
     /** A Kubernetes quantity such as 10Gi, 500M or 1e9. */
     public static final String QUANTITY = "^([0-9]+(\\.[0-9]+)?|\\.[0-9]+)(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E|[eE][0-9]+)?$";
 
+    /** What {@link #QUANTITY} takes, in words (the pattern's refusal printed the regex). */
+    public static final String QUANTITY_MESSAGE = "spec.storage.size must be a Kubernetes quantity: a number with an "
+            + "optional unit (Ki, Mi, Gi, Ti, Pi, Ei, or k, M, G, T, P, E), e.g. 10Gi, 500Gi or 1Ti";
+
+    /** The longest size taken, for the rule's cost. */
+    static final long SIZE_MAX_LENGTH = 64;
+
     @JsonPropertyDescription("Volume size, a Kubernetes quantity (e.g. 10Gi). It can only grow: the cluster "
             + "expands the volume when its storage class allows it, and a smaller value is refused.")
     @Default(DEFAULT_SIZE)
-    @Pattern(QUANTITY)
+    @Size(max = SIZE_MAX_LENGTH)
+    @ValidationRule(
+            value = "self.matches(r'" + QUANTITY + "')",
+            message = QUANTITY_MESSAGE,
+            reason = "FieldValueInvalid")
     // the pattern admits 0, which no volume claim takes: the cache was accepted and then only reported Degraded
     @ValidationRule(
             value = "!isQuantity(self) || quantity(self).compareTo(quantity('0')) > 0",
@@ -80,6 +91,13 @@ public class Storage {
     @JsonPropertyDescription("Storage class of the volume. When empty, the cluster's default class is used. "
             + "Fixed once the cache is created (a volume claim's class is immutable, even while it is Pending).")
     @ValidationRule(value = "self == oldSelf", message = STORAGE_CLASS_FIXED_MESSAGE)
+    // refused here, not by the volume claim later: the rule above would keep it for the life of the cache
+    @Size(max = KubernetesSyntax.DNS_SUBDOMAIN_MAX_LENGTH)
+    @ValidationRule(
+            value = KubernetesSyntax.DNS_SUBDOMAIN_RULE,
+            message = "spec.storage.storageClassName must be the name of a StorageClass: " + KubernetesSyntax.NAME_WORDS
+                    + ", e.g. fast-ssd",
+            reason = "FieldValueInvalid")
     private String storageClassName;
 
     @JsonPropertyDescription("Access modes of the volume, e.g. [ReadWriteOnce] (one pod, rolled with the Recreate "

@@ -2,9 +2,11 @@ package dev.modproxy.operator.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import dev.modproxy.operator.api.KubernetesSyntax;
 import io.fabric8.generator.annotation.Default;
-import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
 
 /** Logins for private upstreams, kept in a Secret: the operator only names it, the kubelet mounts it. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -17,12 +19,22 @@ public class UpstreamCredentials {
             + "reads it and it never appears in the proxy's ConfigMap, this resource or a log. The proxy reads it at "
             + "start: restart the pods (kubectl rollout restart) after changing it.")
     @Required
-    @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+    @Size(max = KubernetesSyntax.DNS_SUBDOMAIN_MAX_LENGTH)
+    @ValidationRule(
+            value = KubernetesSyntax.DNS_SUBDOMAIN_RULE,
+            message = "spec.upstreamCredentials.secretName must be " + KubernetesSyntax.SECRET_NAME_WORDS
+                    + ", e.g. upstream-netrc",
+            reason = "FieldValueInvalid")
     private String secretName;
 
     @JsonPropertyDescription("Key of the Secret that holds the netrc text.")
     @Default(DEFAULT_NETRC_KEY)
-    @Pattern(ObjectStorage.SECRET_KEY)
+    @Size(max = KubernetesSyntax.DNS_SUBDOMAIN_MAX_LENGTH)
+    @ValidationRule(
+            value = KubernetesSyntax.DATA_KEY_RULE,
+            message = "spec.upstreamCredentials.netrcKey must be a key of the Secret: "
+                    + KubernetesSyntax.DATA_KEY_WORDS + ", e.g. " + DEFAULT_NETRC_KEY,
+            reason = "FieldValueInvalid")
     private String netrcKey;
 
     public String getSecretName() {

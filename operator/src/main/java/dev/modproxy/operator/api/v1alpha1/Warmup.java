@@ -2,9 +2,10 @@ package dev.modproxy.operator.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import dev.modproxy.operator.api.KubernetesSyntax;
 import io.fabric8.generator.annotation.Default;
-import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -21,12 +22,22 @@ public class Warmup {
     @JsonPropertyDescription("Name of a ConfigMap in the cache's namespace holding a go.sum or a go.mod; every module "
             + "version in it is fetched (go.sum lines ending in /go.mod fetch only .info and .mod; a go.mod gives its "
             + "require directives).")
-    @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+    @Size(max = KubernetesSyntax.DNS_SUBDOMAIN_MAX_LENGTH)
+    @ValidationRule(
+            value = KubernetesSyntax.DNS_SUBDOMAIN_RULE,
+            message = "spec.warmup.goSumConfigMap must be the name of a ConfigMap in the cache's namespace: "
+                    + KubernetesSyntax.NAME_WORDS + ", e.g. builds-go-sum",
+            reason = "FieldValueInvalid")
     private String goSumConfigMap;
 
     @JsonPropertyDescription("Key of goSumConfigMap that holds the go.sum or go.mod text.")
     @Default(DEFAULT_GO_SUM_KEY)
-    @Pattern("^[-._a-zA-Z0-9]+$")
+    @Size(max = KubernetesSyntax.DNS_SUBDOMAIN_MAX_LENGTH)
+    @ValidationRule(
+            value = KubernetesSyntax.DATA_KEY_RULE,
+            message = "spec.warmup.goSumKey must be a key of the ConfigMap: " + KubernetesSyntax.DATA_KEY_WORDS
+                    + ", e.g. " + DEFAULT_GO_SUM_KEY,
+            reason = "FieldValueInvalid")
     private String goSumKey;
 
     public List<String> getModules() {

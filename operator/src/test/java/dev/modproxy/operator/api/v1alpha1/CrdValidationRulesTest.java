@@ -9,8 +9,9 @@ import dev.modproxy.operator.settings.SpecProblems;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.regex.Pattern;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -62,7 +63,27 @@ class CrdValidationRulesTest {
                         ".spec.storage",
                         ".spec.storage.accessModes",
                         ".spec.storage.size",
-                        ".spec.storage.storageClassName");
+                        ".spec.storage.storageClassName",
+                        ".spec.sumdb",
+                        ".spec.image",
+                        ".spec.serviceAccountName",
+                        ".spec.priorityClassName",
+                        ".spec.egressProxy.httpsProxy",
+                        ".spec.egressProxy.httpProxy",
+                        ".spec.objectStorage.endpoint",
+                        ".spec.objectStorage.bucket",
+                        ".spec.objectStorage.credentialsSecret",
+                        ".spec.objectStorage.accessKeyIdKey",
+                        ".spec.objectStorage.secretAccessKeyKey",
+                        ".spec.upstreamCredentials.secretName",
+                        ".spec.upstreamCredentials.netrcKey",
+                        ".spec.warmup.goSumConfigMap",
+                        ".spec.warmup.goSumKey",
+                        ".spec.proxy.memoryCacheSize",
+                        ".spec.metrics.serviceMonitor.interval",
+                        ".spec.metrics.serviceMonitor.labels",
+                        ".spec.metrics.serviceMonitor.labels{}",
+                        ".spec.networkPolicy.prometheusNamespace");
     }
 
     /** The API server refuses the whole CRD over a reason it does not know (FieldValueNotSupported, say). */
@@ -577,11 +598,212 @@ class CrdValidationRulesTest {
             // the rule prints its message, not a regex of 300 characters
             assertThat(proxy.at("/" + duration).has("pattern")).isFalse();
         }
-        Pattern size = Pattern.compile(proxy.at("/memoryCacheSize/pattern").asText());
-        assertThat(List.of("0.5Gi", "1e6", "1E", "1.5", "1Ei", "1Pi", "-1", ".5M"))
-                .noneMatch(written -> size.matcher(written).matches());
-        assertThat(List.of("0", "1048576", "32Mi", "1G", "2GB", "4ki"))
-                .allMatch(written -> size.matcher(written).matches());
+        for (String refused : List.of("0.5Gi", "1e6", "1E", "1.5", "1Ei", "1Pi", "-1", ".5M", "")) {
+            assertThat(rules.onCreate(cache("{proxy: {memoryCacheSize: '" + refused + "'}}")))
+                    .as(refused)
+                    .containsExactly(ProxyTuning.MEMORY_CACHE_SIZE_MESSAGE);
+        }
+        for (String taken : List.of("0", "1048576", "32Mi", "1G", "2GB", "4ki", "64 Mi")) {
+            assertThat(rules.onCreate(cache("{proxy: {memoryCacheSize: '" + taken + "'}}")))
+                    .as(taken)
+                    .isEmpty();
+        }
+    }
+
+    /**
+     * Every field the schema checked with a pattern: the API server refused a value by printing the pattern ("should
+     * match '^(off|[A-Za-z0-9.-]+(\\+[^\\s]+)?( https?://[^\\s]+)?)$'"), which says neither what is wrong nor what
+     * is taken. Each is now a rule whose message names the field, what it takes and an example; the values taken
+     * and refused are those the pattern took and refused, except where noted.
+     */
+    @Test
+    void everyFieldOnceCheckedByAPatternIsRefusedInWordsWithAnExample() throws IOException {
+        Map<String, String> refused = new LinkedHashMap<>();
+        refused.put("{sumdb: 'sum.golang.org+key https://a https://b'}", GoProxyCacheSpec.SUMDB_MESSAGE);
+        refused.put("{sumdb: 'sum golang org'}", GoProxyCacheSpec.SUMDB_MESSAGE);
+        refused.put("{sumdb: 'sum.golang.org ftp://mirror'}", GoProxyCacheSpec.SUMDB_MESSAGE);
+        refused.put("{sumdb: ''}", GoProxyCacheSpec.SUMDB_MESSAGE);
+        refused.put("{image: 'ghcr.io/modproxy/proxy: 1.2'}", GoProxyCacheSpec.IMAGE_MESSAGE);
+        refused.put("{image: ''}", GoProxyCacheSpec.IMAGE_MESSAGE);
+        refused.put(
+                "{serviceAccountName: Builds_SA}",
+                "spec.serviceAccountName must be the name of a ServiceAccount in the cache's namespace: "
+                        + KubernetesSyntax.NAME_WORDS + ", e.g. modproxy-s3");
+        // the pattern took these; no ServiceAccount, PriorityClass, Secret or ConfigMap can be named so
+        refused.put(
+                "{priorityClassName: 'high..priority'}",
+                "spec.priorityClassName must be the name of a PriorityClass: " + KubernetesSyntax.NAME_WORDS
+                        + ", e.g. build-infrastructure");
+        String proxyUrl = " must be a proxy address: a host and an optional port, optionally after http:// or "
+                + "https://, without a path or user:password@ (credentials do not belong in this resource); e.g. "
+                + "http://proxy.corp.example.com:3128";
+        refused.put(
+                "{egressProxy: {httpsProxy: 'http://build:s3cret@proxy.corp:3128'}}",
+                "spec.egressProxy.httpsProxy" + proxyUrl);
+        refused.put(
+                "{egressProxy: {httpProxy: 'http://proxy.corp:3128/path'}}", "spec.egressProxy.httpProxy" + proxyUrl);
+        refused.put(
+                "{objectStorage: {bucket: go-modules, endpoint: 'minio.storage.svc:9000'}}",
+                ObjectStorage.ENDPOINT_MESSAGE);
+        refused.put("{objectStorage: {bucket: Go_Modules}}", ObjectStorage.BUCKET_MESSAGE);
+        refused.put("{objectStorage: {bucket: go}}", ObjectStorage.BUCKET_MESSAGE);
+        refused.put(
+                "{objectStorage: {bucket: go-modules, credentialsSecret: '-s3-keys'}}",
+                "spec.objectStorage.credentialsSecret must be " + KubernetesSyntax.SECRET_NAME_WORDS
+                        + ", e.g. s3-keys");
+        refused.put(
+                "{objectStorage: {bucket: go-modules, accessKeyIdKey: 'access key'}}",
+                "spec.objectStorage.accessKeyIdKey must be a key of the Secret: " + KubernetesSyntax.DATA_KEY_WORDS
+                        + ", e.g. AWS_ACCESS_KEY_ID");
+        refused.put(
+                "{objectStorage: {bucket: go-modules, secretAccessKeyKey: 'secret/key'}}",
+                "spec.objectStorage.secretAccessKeyKey must be a key of the Secret: " + KubernetesSyntax.DATA_KEY_WORDS
+                        + ", e.g. AWS_SECRET_ACCESS_KEY");
+        refused.put(
+                "{upstreamCredentials: {secretName: Netrc}}",
+                "spec.upstreamCredentials.secretName must be " + KubernetesSyntax.SECRET_NAME_WORDS
+                        + ", e.g. upstream-netrc");
+        refused.put(
+                "{upstreamCredentials: {secretName: netrc, netrcKey: '.netrc file'}}",
+                "spec.upstreamCredentials.netrcKey must be a key of the Secret: " + KubernetesSyntax.DATA_KEY_WORDS
+                        + ", e.g. netrc");
+        refused.put(
+                "{warmup: {goSumConfigMap: go_sum}}",
+                "spec.warmup.goSumConfigMap must be the name of a ConfigMap in the cache's namespace: "
+                        + KubernetesSyntax.NAME_WORDS + ", e.g. builds-go-sum");
+        refused.put(
+                "{warmup: {goSumConfigMap: sums, goSumKey: 'go sum'}}",
+                "spec.warmup.goSumKey must be a key of the ConfigMap: " + KubernetesSyntax.DATA_KEY_WORDS
+                        + ", e.g. go.sum");
+        refused.put("{storage: {size: 10GB}}", Storage.QUANTITY_MESSAGE);
+        refused.put("{storage: {size: lots}}", Storage.QUANTITY_MESSAGE);
+        // the ServiceMonitor's CRD refuses units out of order or repeated, which the pattern took
+        for (String interval : List.of("30s1m", "1m1m", "1.5m", "30", "", "1M")) {
+            refused.put(
+                    "{metrics: {serviceMonitor: {enabled: true, interval: '" + interval + "'}}}",
+                    ServiceMonitorSettings.INTERVAL_MESSAGE);
+        }
+        refused.forEach((spec, message) -> {
+            try {
+                assertThat(rules.onCreate(cache(spec))).as(spec).containsExactly(message);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            assertThat(message).as(spec).contains("e.g. ").doesNotContain("^", "[^", "\\S");
+        });
+
+        for (String taken : List.of(
+                "{sumdb: 'off'}",
+                "{sumdb: sum.golang.google.cn}",
+                "{sumdb: 'sum.golang.org https://goproxy.cn/sumdb/sum.golang.org'}",
+                "{sumdb: 'sum.example.com+a1b2c3+AbCd https://sum.example.com'}",
+                "{image: 'registry.corp.example.com/modproxy/proxy@sha256:0123abcd'}",
+                "{serviceAccountName: modproxy-s3, priorityClassName: system.build-infra}",
+                "{egressProxy: {httpsProxy: 'proxy.corp:3128', httpProxy: 'http://[fd00::1]:3128/'}}",
+                "{objectStorage: {bucket: go.modules-1, endpoint: 'https://minio.storage.svc:9000', "
+                        + "credentialsSecret: s3.keys, accessKeyIdKey: access_key.id, secretAccessKeyKey: Secret-Key}}",
+                "{upstreamCredentials: {secretName: upstream-netrc, netrcKey: .netrc}}",
+                "{warmup: {goSumConfigMap: builds.go-sum, goSumKey: go.sum}}",
+                "{storage: {size: 1.5Ti}}",
+                "{metrics: {serviceMonitor: {enabled: true, interval: 1m30s}}}",
+                "{metrics: {serviceMonitor: {enabled: true, interval: 1d}}}",
+                "{metrics: {serviceMonitor: {enabled: true, interval: 500ms}}}",
+                "{metrics: {serviceMonitor: {enabled: true, interval: '0'}}}")) {
+            assertThat(rules.onCreate(cache(taken))).as(taken).isEmpty();
+        }
+    }
+
+    /**
+     * Fields the schema took as any string, which then reached an object the API server refused: a storage class
+     * no StorageClass can be named held the volume claim back (and, fixed once set, could not be corrected without
+     * deleting the cache), a Prometheus namespace no namespace can be named the NetworkPolicy, a ServiceMonitor label
+     * the ServiceMonitor; each was reported as Degraded quoting that object's field rather than the cache's.
+     */
+    @Test
+    void whatTheVolumeClaimNetworkPolicyOrServiceMonitorCannotCarryIsRefusedNamingTheCachesField() throws IOException {
+        String storageClass = "spec.storage.storageClassName must be the name of a StorageClass: "
+                + KubernetesSyntax.NAME_WORDS + ", e.g. fast-ssd";
+        for (String refused : List.of("Fast_SSD", "fast ssd", "-fast", "fast..ssd")) {
+            assertThat(rules.onCreate(cache("{storage: {storageClassName: '" + refused + "'}}")))
+                    .as(refused)
+                    .containsExactly(storageClass);
+        }
+        assertThat(rules.onCreate(cache("{storage: {storageClassName: gp3.encrypted-1}}")))
+                .isEmpty();
+        String namespace = "spec.networkPolicy.prometheusNamespace must be the name of a namespace: "
+                + KubernetesSyntax.DNS_LABEL_WORDS + ", e.g. monitoring";
+        for (String refused : List.of("Monitoring", "monitoring.svc", "monitoring-")) {
+            assertThat(rules.onCreate(
+                            cache("{networkPolicy: {enabled: true, prometheusNamespace: '" + refused + "'}}")))
+                    .as(refused)
+                    .containsExactly(namespace);
+        }
+        assertThat(rules.onCreate(cache("{networkPolicy: {enabled: true, prometheusNamespace: kube-prometheus-2}}")))
+                .isEmpty();
+        assertThat(rules.onCreate(cache("{metrics: {serviceMonitor: {enabled: true, labels: {'bad key!': x}}}}")))
+                .containsExactly("spec.metrics.serviceMonitor.labels keys must each be label keys: "
+                        + KubernetesSyntax.LABEL_KEY_WORDS);
+        assertThat(rules.onCreate(
+                        cache("{metrics: {serviceMonitor: {enabled: true, labels: {release: 'kube prom'}}}}")))
+                .containsExactly(
+                        "spec.metrics.serviceMonitor.labels values must each be " + KubernetesSyntax.LABEL_VALUE_WORDS);
+        assertThat(rules.onCreate(cache(
+                        "{metrics: {serviceMonitor: {enabled: true, labels: {release: kube-prometheus-stack}}}}")))
+                .isEmpty();
+        // longer names are refused by the schema's maxLength, which also bounds the rules' cost
+        JsonNode spec = CrdRules.readYaml(CRD).at("/spec/versions/0/schema/openAPIV3Schema/properties/spec/properties");
+        assertThat(spec.at("/storage/properties/storageClassName/maxLength").asInt())
+                .isEqualTo(253);
+        assertThat(spec.at("/networkPolicy/properties/prometheusNamespace/maxLength")
+                        .asInt())
+                .isEqualTo(63);
+        assertThat(spec.at("/metrics/properties/serviceMonitor/properties/labels/maxProperties")
+                        .asInt())
+                .isEqualTo(KubernetesSyntax.MAX_ENTRIES);
+    }
+
+    /**
+     * No spec field is left with a pattern, which the API server prints as the whole refusal; each string a rule
+     * matches against a regex has a maxLength, or the API server prices the rule over its limit and refuses the CRD.
+     */
+    @Test
+    void noSpecFieldIsCheckedByAPatternAndEveryRegexRuleIsBounded() throws IOException {
+        JsonNode spec = CrdRules.readYaml(CRD).at("/spec/versions/0/schema/openAPIV3Schema/properties/spec");
+        List<String> patterns = new java.util.ArrayList<>();
+        List<String> unbounded = new java.util.ArrayList<>();
+        walkStrings(spec, "spec", patterns, unbounded);
+        assertThat(patterns).isEmpty();
+        assertThat(unbounded).isEmpty();
+        // enums rather than patterns: the API server names the values it takes ("supported values: ...")
+        assertThat(spec.at("/properties/imagePullPolicy/enum"))
+                .extracting(JsonNode::asText)
+                .containsExactly("Always", "IfNotPresent", "Never");
+        assertThat(spec.at("/properties/service/properties/type/enum"))
+                .extracting(JsonNode::asText)
+                .containsExactly("ClusterIP", "NodePort", "LoadBalancer");
+    }
+
+    private static void walkStrings(JsonNode node, String path, List<String> patterns, List<String> unbounded) {
+        if (node.has("pattern")) {
+            patterns.add(path + ": " + node.get("pattern").asText());
+        }
+        boolean matches = false;
+        for (JsonNode rule : node.path("x-kubernetes-validations")) {
+            matches |= rule.path("rule").asText().startsWith("self.matches(")
+                    || rule.path("rule").asText().contains("&& self.matches(");
+        }
+        if (matches && "string".equals(node.path("type").asText()) && !node.has("maxLength")) {
+            unbounded.add(path);
+        }
+        node.path("properties")
+                .properties()
+                .forEach(p -> walkStrings(p.getValue(), path + "." + p.getKey(), patterns, unbounded));
+        if (node.has("items")) {
+            walkStrings(node.get("items"), path + "[]", patterns, unbounded);
+        }
+        if (node.path("additionalProperties").isObject()) {
+            walkStrings(node.get("additionalProperties"), path + "{}", patterns, unbounded);
+        }
     }
 
     /** Two field managers' server-side applies merge set items; an atomic list made them conflict. */
