@@ -134,9 +134,14 @@ public final class SumDbCache implements SumDbFetcher, SumDbStore {
         // a mutable piece too must have been proven with this key: one kept under another is no answer, fresh or not
         if (stored.isPresent() && isProven(stored.get()) && (path.immutable() || isFresh(stored.get()))) {
             Instant storedAt = stored.get().lastModified();
-            return served(readKept(path.path(), stored.get()), storedAt);
+            Kept kept = readKept(path.path(), stored.get());
+            if (kept.proven()) {
+                return served(kept.bytes(), storedAt);
+            }
+            // stored since the marker but signed with another key (a replica still running with it): proven again
+        } else {
+            stored.ifPresent(StoredObject::release);
         }
-        stored.ifPresent(StoredObject::release);
         // One proof per path however many requests wait for it.
         CompletableFuture<Served> mine = new CompletableFuture<>();
         CompletableFuture<Served> running = inflight.putIfAbsent(path.path(), mine);
@@ -155,9 +160,10 @@ public final class SumDbCache implements SumDbFetcher, SumDbStore {
                 still.get().release();
                 still = Optional.empty();
             }
-            if (still.isPresent()) {
+            Kept kept = still.isPresent() ? readKept(path.path(), still.get()) : null;
+            if (kept != null && kept.proven()) {
                 LOG.warnf("serving stale %s: %s", storageKey, e.getMessage());
-                Served stale = new Served(read(still.get()), Duration.ZERO);
+                Served stale = new Served(kept.bytes(), Duration.ZERO);
                 mine.complete(stale);
                 return stale;
             }
@@ -180,8 +186,32 @@ public final class SumDbCache implements SumDbFetcher, SumDbStore {
         return storedAt.plus(mutableTtl).isAfter(clock.instant());
     }
 
+    /**
+     * Whether a stored piece may have been proven with this cache's key: stored since the marker. A lookup or tree
+     * head must also carry a signature by the key ({@link #signedWithKey}): a replica still running with the old key
+     * during a roll-out stores its pieces after the marker too.
+     */
     private boolean isProven(StoredObject object) {
         return !object.lastModified().isBefore(provenSince);
+    }
+
+    /**
+     * Whether a kept lookup or tree head is signed with this cache's key (one signature check): one stored under the
+     * same name by a replica with another key is not, and a go command with this key refuses it ("note has no
+     * verifiable signatures"). A tile carries no signature: it is taken as it is.
+     */
+    private boolean signedWithKey(String path, byte[] bytes) {
+        try {
+            if (path.equals(SumDbPath.LATEST.path())) {
+                SignedNote.verifiedText(bytes, key);
+            } else if (path.startsWith("lookup/")) {
+                SignedNote.verifiedText(LookupAnswer.parse(bytes).signedTree(), key);
+            }
+            return true;
+        } catch (SumDbException e) {
+            LOG.debugf("the kept %s of checksum database %s is not signed with %s: %s", path, key.name(), key, e);
+            return false;
+        }
     }
 
     @Override
@@ -196,7 +226,9 @@ public final class SumDbCache implements SumDbFetcher, SumDbStore {
             return Optional.empty();
         }
         Optional<StoredObject> stored = lookup(path);
-        return stored.isEmpty() ? Optional.empty() : Optional.of(readKept(path, stored.get()));
+        return stored.isEmpty()
+                ? Optional.empty()
+                : Optional.of(readKept(path, stored.get()).bytes());
     }
 
     /** Writes a proven piece unless the same bytes are already kept (and were kept as proven). */
@@ -259,14 +291,19 @@ public final class SumDbCache implements SumDbFetcher, SumDbStore {
         }
     }
 
-    /** Reads a kept piece, and remembers it when it was kept as proven. */
-    private byte[] readKept(String path, StoredObject object) throws SumDbException {
+    /** A kept piece's bytes, and whether it was kept as proven with this cache's key. */
+    private record Kept(byte[] bytes, boolean proven) {}
+
+    /** Reads a kept piece (releasing object), and remembers it when it was kept as proven with this cache's key. */
+    private Kept readKept(String path, StoredObject object) throws SumDbException {
         boolean proven = isProven(object);
+        Instant storedAt = object.lastModified();
         byte[] bytes = read(object);
+        proven = proven && signedWithKey(path, bytes);
         if (proven) {
-            seen(path).present(object.key(), bytes, object.lastModified());
+            seen(path).present(object.key(), bytes, storedAt);
         }
-        return bytes;
+        return new Kept(bytes, proven);
     }
 
     /**

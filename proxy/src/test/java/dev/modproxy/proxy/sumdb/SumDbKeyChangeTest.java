@@ -167,4 +167,27 @@ class SumDbKeyChangeTest {
         assertArrayEquals(head, latest.bytes());
         assertEquals(Duration.ZERO, latest.freshFor());
     }
+
+    /**
+     * Review: a rolling update that changes MODPROXY_SUMDB shares the storage (one bucket) between a pod that still has
+     * the old key and one with the new: the new pod writes the marker naming its key at start, and the old pod goes on
+     * storing pieces proven with the old key after it. Those are newer than the marker, so the new pod takes them as
+     * proven with its key and serves the old key's lookup as immutable, which a go command with the new key refuses.
+     */
+    @Test
+    void aPieceTheOldKeysPodStoresAfterTheNewPodWroteTheMarkerIsNotServedAsProvenWithTheNewKey() throws Exception {
+        GoSumDbServer before = database("old.key", "example.com/first");
+        ChecksumDatabase oldPod = checksumDatabase(before, link(before));
+        serve(oldPod, LOOKUP);
+
+        GoSumDbServer after = database("new.key", "example.com/other-first");
+        VerifierKey newKey = VerifierKey.parse(after.verifierKey());
+        ChecksumDatabase newPod = checksumDatabase(after, link(after)); // writes the marker naming the new key
+        Thread.sleep(1100); // past the marker's modification time, whatever the storage's granularity
+
+        String later = "lookup/example.com/m3@v1.0.0";
+        serve(oldPod, later); // still running during the roll-out: a client's lookup reaches it
+
+        assertSignedWith(newKey, serve(newPod, later));
+    }
 }
