@@ -170,6 +170,9 @@ public final class SumDbCache implements SumDbFetcher, SumDbStore {
             mine.completeExceptionally(e);
             throw e;
         } finally {
+            // whatever else ended the proof (a defect, an Error, the stale copy failing to read) ends the joined
+            // requests' wait too; a no-op once the proof has completed them
+            mine.completeExceptionally(new SumDbException("the proof of " + path.path() + " ended without an answer"));
             inflight.remove(path.path(), mine);
         }
     }

@@ -25,6 +25,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Level;
 import org.junit.jupiter.api.AfterEach;
@@ -91,6 +93,66 @@ class SumDbCacheTest {
                 new CircuitBreaker(5, Duration.ofSeconds(30)));
         return new SumDbCache(
                 key, new UpstreamSumDbFetcher(key, chain, database, Duration.ofMinutes(1)), storage, TTL, clock);
+    }
+
+    /**
+     * A proof that ends in something unforeseen (a defect, an Error, a failed read of the stale copy after a failed
+     * proof) still ends the wait of every request that joined it: before, they waited for ever, each holding a worker.
+     */
+    @Test
+    void requestsThatJoinedAProofEndingUnforeseenAreNotLeftWaiting() throws Exception {
+        CountDownLatch asked = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        SumDbCache cache = new SumDbCache(
+                key,
+                path -> {
+                    asked.countDown();
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    throw new IllegalStateException("an unforeseen failure");
+                },
+                storage,
+                TTL,
+                clock);
+        String lookup = "lookup/example.com/m7@v1.0.0";
+        AtomicReference<Throwable> firstEnded = new AtomicReference<>();
+        AtomicReference<Throwable> joinerEnded = new AtomicReference<>();
+        Thread first = new Thread(() -> firstEnded.set(ended(() -> cache.fetch(lookup))));
+        first.start();
+        assertTrue(asked.await(10, TimeUnit.SECONDS), "the first request asks the database");
+        Thread joiner = new Thread(() -> joinerEnded.set(ended(() -> cache.fetch(lookup))));
+        joiner.start();
+        // parked on the first request's proof (nothing else it does waits)
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (joiner.getState() != Thread.State.WAITING && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertEquals(Thread.State.WAITING, joiner.getState(), "the second request joins the first's proof");
+
+        release.countDown();
+        first.join(10_000);
+        joiner.join(10_000);
+
+        assertTrue(firstEnded.get() instanceof IllegalStateException, String.valueOf(firstEnded.get()));
+        assertTrue(!joiner.isAlive(), "the request that joined the proof is still waiting");
+        assertTrue(joinerEnded.get() != null, "the joined request ended with an error, not an answer");
+    }
+
+    private interface Fetch {
+        byte[] run() throws Exception;
+    }
+
+    /** What a request ended with: the exception it threw, or null for an answer. */
+    private static Throwable ended(Fetch fetch) {
+        try {
+            fetch.run();
+            return null;
+        } catch (Throwable e) {
+            return e;
+        }
     }
 
     @Test
