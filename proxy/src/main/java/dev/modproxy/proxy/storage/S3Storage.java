@@ -245,7 +245,7 @@ public final class S3Storage implements Storage, AutoCloseable {
             } catch (IOException | SdkException e) {
                 throw failure("read", name, e);
             }
-            String expected = head.metadata().get(SHA256_METADATA);
+            String expected = storedHash(head);
             if (expected != null && !expected.equalsIgnoreCase(hex(sha256().digest(content)))) {
                 // a miss: the fetch that follows uploads the upstream's copy over it
                 throw altered(name, size, "");
@@ -339,11 +339,26 @@ public final class S3Storage implements Storage, AutoCloseable {
      * it has none.
      */
     private InputStream verified(ResponseInputStream<GetObjectResponse> body, StorageKey key, String name) {
-        String expected = body.response().metadata().get(SHA256_METADATA);
+        String expected = storedHash(body.response());
         if (expected == null) {
             return body;
         }
         return new VerifyingStream(body, body.response().contentLength(), expected, key, name);
+    }
+
+    /**
+     * The hash uploaded with the object, or null. Looked up ignoring case: header names are case-insensitive, and the
+     * SDK strips {@code x-amz-meta-} whatever its case but keeps the rest as the server sent it, so a server or front
+     * written in Go (older MinIO, any net/http reverse proxy) gives {@code Modproxy-Sha256}; an exact lookup missed it
+     * and served an altered object as one without a hash.
+     */
+    static String storedHash(GetObjectResponse response) {
+        for (Map.Entry<String, String> e : response.metadata().entrySet()) {
+            if (SHA256_METADATA.equalsIgnoreCase(e.getKey())) {
+                return e.getValue();
+            }
+        }
+        return null;
     }
 
     /**
