@@ -48,6 +48,7 @@ import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
@@ -367,7 +368,8 @@ public final class S3Storage implements Storage, AutoCloseable {
         if (expected == null) {
             return body;
         }
-        return new VerifyingStream(body, body.response().contentLength(), expected, key, name);
+        return new VerifyingStream(
+                body, body.response().contentLength(), expected, body.response().eTag(), key, name);
     }
 
     /**
@@ -394,14 +396,18 @@ public final class S3Storage implements Storage, AutoCloseable {
         private final MessageDigest digest = sha256();
         private final long size;
         private final String expected;
+        /** The object read: the one removed when damaged, not another stored since under its name. */
+        private final String etag;
+
         private final StorageKey key;
         private final String name;
         private long read;
 
-        VerifyingStream(InputStream in, long size, String expected, StorageKey key, String name) {
+        VerifyingStream(InputStream in, long size, String expected, String etag, StorageKey key, String name) {
             super(in);
             this.size = size;
             this.expected = expected;
+            this.etag = etag;
             this.key = key;
             this.name = name;
         }
@@ -453,8 +459,10 @@ public final class S3Storage implements Storage, AutoCloseable {
             }
             String outcome;
             try {
-                delete(key);
-                outcome = ": removed from the bucket, the next request fetches it again";
+                // a slow reader's check may come after another replica stored a good copy: that one stays
+                outcome = delete(key, etag)
+                        ? ": removed from the bucket, the next request fetches it again"
+                        : ": already replaced or removed in the bucket";
             } catch (IOException | RuntimeException e) {
                 outcome = "; cannot remove it (" + e.getMessage() + ")";
             }
@@ -511,13 +519,24 @@ public final class S3Storage implements Storage, AutoCloseable {
 
     @Override
     public boolean delete(StorageKey key) throws IOException {
+        return delete(key, null);
+    }
+
+    /**
+     * Deletes the object if it is still the one whose ETag is given (whatever is there when null). The HeadObject
+     * that compares is a separate call: an upload between it and the delete is still lost (a conditional delete is
+     * not one every S3-compatible server has).
+     */
+    private boolean delete(StorageKey key, String etag) throws IOException {
         String name = settings.objectName(key);
         // asked, not taken from knownSizes: another replica may have written the object since this one saw it absent
         knownSizes.invalidate(name);
-        long size = sizeOf(name);
-        if (size < 0) {
+        Optional<HeadObjectResponse> found = unlessMissing(
+                name, () -> s3.headObject(r -> r.bucket(settings.bucket()).key(name)));
+        if (found.isEmpty() || (etag != null && !etag.equals(found.get().eTag()))) {
             return false;
         }
+        long size = found.get().contentLength();
         try {
             s3.deleteObject(r -> r.bucket(settings.bucket()).key(name));
         } catch (SdkException e) {
