@@ -6,6 +6,7 @@ import dev.modproxy.contract.Redacted;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -20,6 +21,13 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
@@ -40,6 +48,7 @@ import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
@@ -90,7 +99,9 @@ public final class S3Storage implements Storage, AutoCloseable {
      * The readiness probe's HeadBucket, all attempts: under the 2 s a kubelet waits for the probe (the operator's
      * timeoutSeconds). With {@link #CALL_TIMEOUT} a hung bucket held each probe 25 s until the circuit opened, and
      * once per cool-down after, so every replica on the bucket failed its probes at once. Running out of it is a
-     * {@link ProbeTimeoutException}, which the circuit breaker does not count: a slow bucket may miss it too.
+     * {@link ProbeTimeoutException}, which the circuit breaker does not count: a slow bucket may miss it too. The probe
+     * waits for its call this long and no longer ({@link #prober}): the SDK's own timeouts, set to it as well, cannot cut
+     * a TCP connect short.
      */
     static final Duration PROBE_TIMEOUT = Duration.ofMillis(1500);
 
@@ -122,6 +133,20 @@ public final class S3Storage implements Storage, AutoCloseable {
             Caffeine.newBuilder().maximumSize(KNOWN_SIZES).build();
 
     private final List<RemovalListener> removalListeners = new CopyOnWriteArrayList<>();
+
+    /**
+     * Runs the readiness probe's HeadBucket, one at a time: the probe waits for it at most {@link #PROBE_TIMEOUT}
+     * whatever the call does. The SDK's own timeout cannot interrupt a TCP connect in progress, so against an address
+     * that drops connections the call itself took 2.0 to 2.3 s (the HTTP client's 2 s connection timeout).
+     */
+    private final ExecutorService prober = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "modproxy-bucket-probe");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /** The probe's call last started ({@link #probeCall()}), null before the first. */
+    private Future<?> probing;
 
     public S3Storage(Settings settings, AwsCredentialsProvider credentials, Path stagingDir) throws IOException {
         this(
@@ -245,7 +270,7 @@ public final class S3Storage implements Storage, AutoCloseable {
             } catch (IOException | SdkException e) {
                 throw failure("read", name, e);
             }
-            String expected = head.metadata().get(SHA256_METADATA);
+            String expected = storedHash(head);
             if (expected != null && !expected.equalsIgnoreCase(hex(sha256().digest(content)))) {
                 // a miss: the fetch that follows uploads the upstream's copy over it
                 throw altered(name, size, "");
@@ -339,11 +364,27 @@ public final class S3Storage implements Storage, AutoCloseable {
      * it has none.
      */
     private InputStream verified(ResponseInputStream<GetObjectResponse> body, StorageKey key, String name) {
-        String expected = body.response().metadata().get(SHA256_METADATA);
+        String expected = storedHash(body.response());
         if (expected == null) {
             return body;
         }
-        return new VerifyingStream(body, body.response().contentLength(), expected, key, name);
+        return new VerifyingStream(
+                body, body.response().contentLength(), expected, body.response().eTag(), key, name);
+    }
+
+    /**
+     * The hash uploaded with the object, or null. Looked up ignoring case: header names are case-insensitive, and the
+     * SDK strips {@code x-amz-meta-} whatever its case but keeps the rest as the server sent it, so a server or front
+     * written in Go (older MinIO, any net/http reverse proxy) gives {@code Modproxy-Sha256}; an exact lookup missed it
+     * and served an altered object as one without a hash.
+     */
+    static String storedHash(GetObjectResponse response) {
+        for (Map.Entry<String, String> e : response.metadata().entrySet()) {
+            if (SHA256_METADATA.equalsIgnoreCase(e.getKey())) {
+                return e.getValue();
+            }
+        }
+        return null;
     }
 
     /**
@@ -355,14 +396,18 @@ public final class S3Storage implements Storage, AutoCloseable {
         private final MessageDigest digest = sha256();
         private final long size;
         private final String expected;
+        /** The object read: the one removed when damaged, not another stored since under its name. */
+        private final String etag;
+
         private final StorageKey key;
         private final String name;
         private long read;
 
-        VerifyingStream(InputStream in, long size, String expected, StorageKey key, String name) {
+        VerifyingStream(InputStream in, long size, String expected, String etag, StorageKey key, String name) {
             super(in);
             this.size = size;
             this.expected = expected;
+            this.etag = etag;
             this.key = key;
             this.name = name;
         }
@@ -414,8 +459,10 @@ public final class S3Storage implements Storage, AutoCloseable {
             }
             String outcome;
             try {
-                delete(key);
-                outcome = ": removed from the bucket, the next request fetches it again";
+                // a slow reader's check may come after another replica stored a good copy: that one stays
+                outcome = delete(key, etag)
+                        ? ": removed from the bucket, the next request fetches it again"
+                        : ": already replaced or removed in the bucket";
             } catch (IOException | RuntimeException e) {
                 outcome = "; cannot remove it (" + e.getMessage() + ")";
             }
@@ -472,13 +519,24 @@ public final class S3Storage implements Storage, AutoCloseable {
 
     @Override
     public boolean delete(StorageKey key) throws IOException {
+        return delete(key, null);
+    }
+
+    /**
+     * Deletes the object if it is still the one whose ETag is given (whatever is there when null). The HeadObject
+     * that compares is a separate call: an upload between it and the delete is still lost (a conditional delete is
+     * not one every S3-compatible server has).
+     */
+    private boolean delete(StorageKey key, String etag) throws IOException {
         String name = settings.objectName(key);
         // asked, not taken from knownSizes: another replica may have written the object since this one saw it absent
         knownSizes.invalidate(name);
-        long size = sizeOf(name);
-        if (size < 0) {
+        Optional<HeadObjectResponse> found = unlessMissing(
+                name, () -> s3.headObject(r -> r.bucket(settings.bucket()).key(name)));
+        if (found.isEmpty() || (etag != null && !etag.equals(found.get().eTag()))) {
             return false;
         }
+        long size = found.get().contentLength();
         try {
             s3.deleteObject(r -> r.bucket(settings.bucket()).key(name));
         } catch (SdkException e) {
@@ -532,18 +590,58 @@ public final class S3Storage implements Storage, AutoCloseable {
                             + " cannot take a file (" + e + ")",
                     e);
         }
+        Future<?> call = probeCall();
         try {
-            s3.headBucket(r -> r.bucket(settings.bucket())
-                    .overrideConfiguration(
-                            o -> o.apiCallAttemptTimeout(PROBE_TIMEOUT).apiCallTimeout(PROBE_TIMEOUT)));
-        } catch (ApiCallTimeoutException | ApiCallAttemptTimeoutException e) {
-            throw new ProbeTimeoutException(
-                    "cannot reach bucket " + settings.bucket() + " in " + describe() + ": no answer within "
-                            + PROBE_TIMEOUT.toMillis() + " ms",
-                    e);
-        } catch (SdkException e) {
-            throw failure("reach bucket", settings.bucket(), e);
+            call.get(PROBE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            // the call goes on (a connect in progress cannot be cut short) and the next probe waits for it
+            throw probeTimedOut(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while probing bucket " + settings.bucket());
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof ApiCallTimeoutException || cause instanceof ApiCallAttemptTimeoutException) {
+                throw probeTimedOut((Exception) cause);
+            }
+            if (cause instanceof SdkException sdk) {
+                throw failure("reach bucket", settings.bucket(), sdk);
+            }
+            if (cause instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            if (cause instanceof Error error) {
+                throw error;
+            }
+            throw new IOException(cause);
         }
+    }
+
+    /**
+     * The probe's HeadBucket: the one still running when there is one, else a new one. A timed-out probe leaves its
+     * call running (in a TCP connect, it outlives its own timeouts by up to the client's connection timeout), so probes
+     * never pile up calls on a bucket that drops connections.
+     */
+    private synchronized Future<?> probeCall() throws IOException {
+        Future<?> running = probing;
+        if (running != null && !running.isDone()) {
+            return running;
+        }
+        try {
+            probing = prober.submit(() -> s3.headBucket(r -> r.bucket(settings.bucket())
+                    .overrideConfiguration(
+                            o -> o.apiCallAttemptTimeout(PROBE_TIMEOUT).apiCallTimeout(PROBE_TIMEOUT))));
+        } catch (RejectedExecutionException e) {
+            throw new IOException("storage " + describe() + " is closed", e);
+        }
+        return probing;
+    }
+
+    private ProbeTimeoutException probeTimedOut(Exception cause) {
+        return new ProbeTimeoutException(
+                "cannot reach bucket " + settings.bucket() + " in " + describe() + ": no answer within "
+                        + PROBE_TIMEOUT.toMillis() + " ms",
+                cause);
     }
 
     @Override
@@ -557,6 +655,7 @@ public final class S3Storage implements Storage, AutoCloseable {
 
     @Override
     public void close() {
+        prober.shutdownNow();
         s3.close();
     }
 

@@ -14,6 +14,7 @@ import dev.modproxy.proxy.testing.ProxyUnderTest;
 import dev.modproxy.proxy.testing.S3Server;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -108,6 +109,34 @@ class AlteredBucketObjectTest {
             assertArrayEquals(zip, proxyB.get("/" + path).body(), "the next request gets the upstream's zip");
             assertEquals(2, upstream.hits(path));
             assertArrayEquals(zip, s3.bytesOf("altered-large", object), "and it is stored again");
+        }
+    }
+
+    @Test
+    void aSlowReaderOfADamagedZipLeavesTheGoodCopyAnotherReplicaStoredMeanwhile() throws Exception {
+        s3.createBucket("altered-replaced");
+        byte[] zip = BigModule.zip("example.com/large", "v1.0.0", 1 << 20);
+        StorageKey key = new StorageKey("example.com/large/@v/v1.0.0.zip");
+        String object = "cache/" + key.value();
+        try (S3Storage first = s3.storage("altered-replaced", "cache", work.resolve("a"));
+                S3Storage second = s3.storage("altered-replaced", "cache", work.resolve("b"))) {
+            put(first, key, zip);
+            s3.alter("altered-replaced", object, Arrays.copyOf(zip, zip.length / 2), true);
+
+            StoredObject damaged = second.lookup(key).orElseThrow();
+            try (InputStream in = damaged.open()) {
+                in.readNBytes(1024);
+                put(first, key, zip); // the other replica found it damaged too and stored the upstream's copy
+                assertThrows(UnusableEntryException.class, in::readAllBytes, "the damaged bytes are not served");
+            }
+            assertArrayEquals(zip, s3.bytesOf("altered-replaced", object), "the good copy stored meanwhile stays");
+        }
+    }
+
+    private static void put(S3Storage storage, StorageKey key, byte[] content) throws IOException {
+        try (StorageWriter writer = storage.openWriter(key)) {
+            writer.output().write(content);
+            writer.commit().release();
         }
     }
 
