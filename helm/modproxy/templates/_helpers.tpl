@@ -1,9 +1,14 @@
 {{/*
   The prefix of every object name. A release name may hold dots (helm allows a DNS subdomain), which a Service name
-  may not: they become dashes.
+  may not: they become dashes. A release name may also start with a digit, which a Service name may not (a DNS-1035
+  label, as the schema asks of fullnameOverride): refused before anything is made, not half-way by the API server.
 */}}
 {{- define "modproxy.fullname" -}}
-{{- .Values.fullnameOverride | default .Release.Name | replace "." "-" | trunc 40 | trimSuffix "-" -}}
+{{- $name := .Values.fullnameOverride | default .Release.Name | replace "." "-" | trunc 40 | trimSuffix "-" -}}
+{{- if not (regexMatch "^[a-z]" $name) -}}
+{{- fail (printf "fullnameOverride is null, so the release name %s names every object, the webhook's Service %s-webhook among them, which must start with a letter (a DNS-1035 label): set fullnameOverride to a name that does (--set fullnameOverride=modproxy, or another for a second release), or use a release name starting with a letter" .Release.Name $name) -}}
+{{- end -}}
+{{- $name -}}
 {{- end -}}
 
 {{- define "modproxy.operatorName" -}}

@@ -165,6 +165,32 @@ class ChartLifecycleIT {
         }
     }
 
+    /**
+     * Review: helm install --create-namespace renders the chart before it creates the release namespace, so a release
+     * that watches its own namespace (caches beside the operator) was refused as watching a namespace that does not
+     * exist, though helm was about to create it.
+     */
+    @Test
+    void aReleaseThatWatchesItsOwnNamespaceInstallsWithCreateNamespace() {
+        ControlPlane cluster = ControlPlane.shared();
+        KubernetesClient admin = cluster.admin();
+        ChartRelease chart = new ChartRelease(cluster);
+        String release = Namespaces.of("watches-itself");
+        Map<String, Object> values =
+                Map.of("fullnameOverride", "watches-itself", "crds.install", false, "watchNamespaces[0]", release);
+        try {
+            Release installed = chart.install("watches-itself", release, values);
+            assertThat(installed.getStatus()).isEqualTo("deployed");
+        } finally {
+            try {
+                chart.uninstall("watches-itself", release);
+            } catch (RuntimeException notInstalled) {
+                // refused before anything was made
+            }
+            admin.namespaces().withName(release).delete();
+        }
+    }
+
     private static Map<String, String> crdAnnotations(KubernetesClient admin) {
         return admin.apiextensions()
                 .v1()
