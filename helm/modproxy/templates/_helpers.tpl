@@ -38,13 +38,14 @@
 {{- end -}}
 
 {{/*
-  Whether the chart is rendered against an API server (helm install, upgrade, template --validate): its discovery then
-  lists kinds (apiextensions.k8s.io/v1/CustomResourceDefinition), which the defaults of a client-only rendering do
-  not. Only then is lookup asked: helm template answers it with nothing, and a library rendering without a cluster
-  (helm-java's template) with an error.
+  Whether lookup asks an API server (helm install, upgrade, template --validate): its discovery then lists kinds
+  (apiextensions.k8s.io/v1/CustomResourceDefinition), which the defaults of a client-only rendering do not, and it
+  finds kube-system, which is in every cluster. Only then is lookup asked of anything else: helm template answers it
+  with nothing, a library rendering without a cluster (helm-java's template) with an error, and a renderer told the
+  cluster's API versions but not given the cluster (Argo CD) with nothing, where "not found" would be untrue.
 */}}
 {{- define "modproxy.clusterAnswers" -}}
-{{- if .Capabilities.APIVersions.Has "apiextensions.k8s.io/v1/CustomResourceDefinition" }}true{{ end -}}
+{{- if and (.Capabilities.APIVersions.Has "apiextensions.k8s.io/v1/CustomResourceDefinition") (lookup "v1" "Namespace" "" "kube-system") }}true{{ end -}}
 {{- end -}}
 
 {{- define "modproxy.labels" -}}
