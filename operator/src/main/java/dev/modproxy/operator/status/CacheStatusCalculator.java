@@ -200,11 +200,7 @@ public final class CacheStatusCalculator {
             return "";
         }
         boolean off = first.get() instanceof GoProxyList.Off;
-        String fallback = spec.getInjection() != null
-                        && spec.getInjection().getFallback() != null
-                        && !spec.getInjection().getFallback().isBlank()
-                ? spec.getInjection().getFallback()
-                : spec.getUpstream();
+        String fallback = spec.fallbackForBuildPods();
         String held = spec.getObjectStorage() != null
                 ? "the bucket " + spec.getObjectStorage().getBucket() + " (spec.objectStorage) already holds, e.g. "
                         + "from other caches that share it"

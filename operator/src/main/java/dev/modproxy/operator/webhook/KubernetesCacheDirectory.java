@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Pattern;
 import org.jboss.logging.Logger;
 
 /**
@@ -23,9 +22,8 @@ public final class KubernetesCacheDirectory implements CacheDirectory, AutoClose
     private static final Logger LOG = Logger.getLogger(KubernetesCacheDirectory.class);
 
     /** The userinfo of an entry: after its start (and scheme), before any '/' and the entry's end. */
-    private static final Pattern LOGIN = Pattern.compile("((?:^|[,|])\\s*(?:[A-Za-z][A-Za-z0-9+.-]*://)?)[^/@,|\\s]*@");
-
     private final List<SharedIndexInformer<GoProxyCache>> caches = new ArrayList<>();
+
     private final SharedIndexInformer<Namespace> namespaces;
     /** Empty: every namespace. */
     private final Set<String> watchedNamespaces;
@@ -88,11 +86,6 @@ public final class KubernetesCacheDirectory implements CacheDirectory, AutoClose
 
     static CacheTarget target(GoProxyCache cache) {
         GoProxyCacheSpec spec = cache.getSpec() == null ? new GoProxyCacheSpec() : cache.getSpec();
-        String fallback = spec.getInjection() != null
-                        && spec.getInjection().getFallback() != null
-                        && !spec.getInjection().getFallback().isBlank()
-                ? spec.getInjection().getFallback()
-                : withoutLogins(spec.getUpstream());
         boolean ready = cache.getStatus() != null
                 && cache.getStatus()
                         .condition(CacheCondition.READY)
@@ -103,20 +96,11 @@ public final class KubernetesCacheDirectory implements CacheDirectory, AutoClose
                 new CacheRef(
                         cache.getMetadata().getNamespace(), cache.getMetadata().getName()),
                 url,
-                fallback == null || fallback.isBlank() ? GoProxyCacheSpec.DEFAULT_UPSTREAM : fallback,
+                spec.fallbackForBuildPods(),
                 spec.getPrivate(),
                 spec.getNoSumDB(),
                 ready,
                 InjectionLabels.markedDefault(cache));
-    }
-
-    /**
-     * The cache's upstream chain for build pods, without user:password@ (or a token@): a login of the cache's own,
-     * in its namespace, must not reach every pod of every namespace that uses it. A pod with its own netrc still
-     * authenticates to the same host.
-     */
-    static String withoutLogins(String chain) {
-        return chain == null ? null : LOGIN.matcher(chain).replaceAll("$1");
     }
 
     private static void report(String kind, Throwable failure) {

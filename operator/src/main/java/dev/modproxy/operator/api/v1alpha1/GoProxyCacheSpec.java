@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /** What a platform team asks for: where modules come from, how they are checked, and how the cache runs. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -101,6 +102,10 @@ public class GoProxyCacheSpec {
 
     /** What the kubelet takes as imagePullPolicy; the CRD lists them as an enum. */
     public static final List<String> IMAGE_PULL_POLICIES = List.of("Always", "IfNotPresent", "Never");
+
+    /** A login in a GOPROXY list entry (user:password@ or token@), kept apart from what precedes it. */
+    private static final Pattern UPSTREAM_LOGINS =
+            Pattern.compile("((?:^|[,|])\\s*(?:[A-Za-z][A-Za-z0-9+.-]*://)?)[^/@,|\\s]*@");
 
     /** The most proxy pods a cache asks for: a bound on a mistyped count, far above what a cache's builds need. */
     public static final int MAX_REPLICAS = 100;
@@ -277,6 +282,21 @@ public class GoProxyCacheSpec {
 
     public String getUpstream() {
         return upstream;
+    }
+
+    /**
+     * The GOPROXY list build pods fall back to after the cache (GOPROXY=cache|this): spec.injection.fallback, else the
+     * upstream chain without its logins, else {@link #DEFAULT_UPSTREAM}. Without logins: a login of the cache's own,
+     * in its namespace, must not reach every pod of every namespace that uses it (a pod with its own netrc still
+     * authenticates to the same host), nor the cache's status.
+     */
+    public String fallbackForBuildPods() {
+        String fallback = injection != null
+                        && injection.getFallback() != null
+                        && !injection.getFallback().isBlank()
+                ? injection.getFallback()
+                : upstream == null ? null : UPSTREAM_LOGINS.matcher(upstream).replaceAll("$1");
+        return fallback == null || fallback.isBlank() ? DEFAULT_UPSTREAM : fallback;
     }
 
     public void setUpstream(String upstream) {
