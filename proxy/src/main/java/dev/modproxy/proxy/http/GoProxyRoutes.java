@@ -26,13 +26,16 @@ import java.util.EnumMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jboss.logging.Logger;
 
 /**
  * The GOPROXY endpoints ({@code $module/@v/list}, {@code $module/@v/$version.info|.mod|.zip},
  * {@code $module/@latest}): what {@link RouteTable} leaves to it. Parsing happens on the event loop; storage
- * and upstream work on worker threads; cached local files go out with sendfile.
+ * and upstream work on worker threads; cached local files go out with sendfile, a bucket's streams on threads of
+ * their own.
  */
 public final class GoProxyRoutes {
 
@@ -77,6 +80,17 @@ public final class GoProxyRoutes {
     private final Duration negativeTtl;
     private final CharSequence negativeCacheControl;
     private final Duration stallLimit;
+    /**
+     * Threads that copy a hit streamed from storage (a bucket) to its client, at the client's pace, as the first
+     * client of a cold zip has its own (ModuleCache's senders): a slow client then holds one of these, never a thread
+     * of the shared worker pool every cold miss, list and {@code @latest} starts on, which enough slow readers of
+     * bucket hits would otherwise use up. Each ends with its answer, or when its client stalls past the stall limit.
+     */
+    private final ExecutorService storageSenders = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "modproxy-storage-sender");
+        t.setDaemon(true);
+        return t;
+    });
     /** Bytes written to streamed responses and not yet on their sockets, summed (modproxy_response_buffered_bytes). */
     private final AtomicLong streamed = new AtomicLong();
 
@@ -260,12 +274,12 @@ public final class GoProxyRoutes {
         if (range != null) {
             stream.part(range, object.size());
         }
-        ctx.vertx().executeBlocking(() -> copy(ctx, object, first, length, stream), false);
+        storageSenders.execute(() -> copy(ctx, object, first, length, stream));
     }
 
     /**
      * Copies a stored object's stream (remote storage), or the {@code length} bytes of it from {@code first} on (a
-     * range), to the response, on a worker thread. The stream's bytes are counted against what is due: a stream that
+     * range), to the response, on a thread of {@link #storageSenders}. The stream's bytes are counted against what is due: a stream that
      * fails, ends early (a connection to the bucket cut) or runs on past the object's size resets the client's
      * connection at once, so the go command sees a failed download instead of waiting for bytes that will not come.
      * Whatever goes wrong, even an Error, the response is closed and the object released.

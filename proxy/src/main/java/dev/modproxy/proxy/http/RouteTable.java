@@ -60,6 +60,7 @@ public final class RouteTable {
 
     /** The port build pods use. */
     public void installServing(Router router) {
+        ClientDisconnects.quietSendfileFailures(); // a client leaving mid-sendfile is no ERROR line
         requestMetrics.install(router);
         RequestFraming.install(router);
         requestMetrics.labelled(router.route("/sumdb/*").handler(sumDb::handle), RouteLabels::sumDb);

@@ -49,6 +49,33 @@ class ConnectionLimitsTest {
         }
     }
 
+    /**
+     * Over the HTTP codec's limits (Quarkus's: a request line of 4096 bytes, 20 KiB of headers) a client is told
+     * why (414, 431) before its connection is closed, not dropped without a word; a single long header within them
+     * (a large cookie or token) is served.
+     */
+    @Test
+    void aRequestLineOrHeadersOverTheLimitsAreAnsweredThenClosed() throws Exception {
+        try (HostileClient longLine = new HostileClient(base.getPort())) {
+            longLine.send("GET /" + "a".repeat(5000) + " HTTP/1.1\r\nHost: x\r\n\r\n");
+            String status = longLine.statusLine(Duration.ofSeconds(10));
+            assertTrue(status != null && status.contains(" 414 "), "a 5000-byte request line: " + status);
+            assertTrue(longLine.closedWithin(Duration.ofSeconds(10)), "closed after the 414");
+        }
+        try (HostileClient bigHead = new HostileClient(base.getPort())) {
+            bigHead.send(
+                    "GET /example.com/lib/@v/list HTTP/1.1\r\nHost: x\r\nX-Big: " + "b".repeat(30_000) + "\r\n\r\n");
+            String status = bigHead.statusLine(Duration.ofSeconds(10));
+            assertTrue(status != null && status.contains(" 431 "), "30,000 bytes of headers: " + status);
+            assertTrue(bigHead.closedWithin(Duration.ofSeconds(10)), "closed after the 431");
+        }
+        try (HostileClient longHeader = new HostileClient(base.getPort())) {
+            longHeader.send("GET /q/ HTTP/1.1\r\nHost: x\r\nCookie: " + "c".repeat(9_000) + "\r\n\r\n");
+            String status = longHeader.statusLine(Duration.ofSeconds(10));
+            assertTrue(status != null && status.contains(" 404 "), "one 9,000-byte header: " + status);
+        }
+    }
+
     @Test
     void aRequestHeadDrippedFasterThanTheIdleTimeoutIsStillCutByIt() throws Exception {
         // slowloris: the bytes of a head that never ends do not count as reading (Vert.x's idle check sits behind

@@ -220,6 +220,68 @@ class StreamedHitBoundsTest {
         }
     }
 
+    /**
+     * A hit streamed from storage is copied to its client on a thread that waits while the client is slow. Those
+     * threads must not be the shared worker pool every cold miss, list and {@code @latest} starts on (Vert.x's, 20
+     * threads here, Quarkus's 200 in the application): enough slow readers of bucket hits would leave every other
+     * request that is not a local hit waiting until one of them finished or stalled out.
+     */
+    @Test
+    void slowClientsOfStreamedHitsDoNotHoldUpOtherRequests() throws Exception {
+        byte[] content = content(4 * 1024 * 1024);
+        int clients = 24; // more than Vert.x's default worker pool of 20
+        try (ProxyUnderTest proxy = new ProxyUnderTest(
+                "http://127.0.0.1:9",
+                cacheDir,
+                ProxyUnderTest.options()
+                        .sendBufferSize(SEND_BUFFER)
+                        .stallLimit(Duration.ofMinutes(2))
+                        .storageView(disk -> new FastStream(disk, content, Long.MAX_VALUE)))) {
+            List<SlowClient> slow = new ArrayList<>();
+            try {
+                for (int i = 0; i < clients; i++) {
+                    try {
+                        slow.add(new SlowClient(proxy.port())); // each has its head: its copy has begun, and waits
+                    } catch (java.net.SocketTimeoutException e) {
+                        throw new AssertionError(
+                                "client " + (i + 1) + " got no answer within 10 s behind " + i + " slow ones", e);
+                    }
+                }
+                // a request that is no local hit (upstream unreachable here: a quick 502) must not wait for them
+                long started = System.nanoTime();
+                var other = proxy.client()
+                        .sendAsync(
+                                java.net.http.HttpRequest.newBuilder(
+                                                java.net.URI.create(proxy.url() + "/example.com/other/@v/list"))
+                                        .build(),
+                                java.net.http.HttpResponse.BodyHandlers.ofString());
+                int status = other.get(30, TimeUnit.SECONDS).statusCode();
+                long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+                assertEquals(502, status);
+                assertTrue(
+                        millis < 5000,
+                        "a list took " + millis + " ms behind " + clients + " slow clients of streamed hits");
+                // and the slow clients still get their whole answers
+                ExecutorService readers = Executors.newFixedThreadPool(clients);
+                try {
+                    List<Future<byte[]>> bodies = new ArrayList<>();
+                    for (SlowClient client : slow) {
+                        bodies.add(readers.submit(client::readBody));
+                    }
+                    for (Future<byte[]> body : bodies) {
+                        assertArrayEquals(content, body.get(60, TimeUnit.SECONDS));
+                    }
+                } finally {
+                    readers.shutdownNow();
+                }
+            } finally {
+                for (SlowClient client : slow) {
+                    client.close();
+                }
+            }
+        }
+    }
+
     @Test
     void aStorageStreamThatEndsEarlyBreaksTheConnectionAtOnce() throws Exception {
         byte[] content = content(4 * 1024 * 1024);
