@@ -21,8 +21,8 @@ import java.util.function.ToDoubleFunction;
 /**
  * The proxy's Micrometer meters. Prometheus names: modproxy_cache_hits_total{kind},
  * modproxy_cache_misses_total{kind}, modproxy_cache_negative_hits_total{kind}, modproxy_served_bytes_total{kind},
- * modproxy_coalesced_waits_total{kind}, modproxy_upstream_requests_seconds{upstream,outcome},
- * modproxy_upstream_errors_total{upstream,outcome}, modproxy_cache_evictions_total,
+ * modproxy_coalesced_waits_total{kind}, modproxy_upstream_requests_seconds{upstream,outcome} (requests sent),
+ * modproxy_upstream_errors_total{upstream,outcome} (failed, or skipped by an open circuit), modproxy_cache_evictions_total,
  * modproxy_cache_size_bytes, modproxy_cache_entries, modproxy_memory_cache_size_bytes,
  * modproxy_memory_cache_entries, modproxy_memory_mapped_size_bytes, modproxy_memory_mapped_entries,
  * modproxy_upstream_circuit_open{upstream}, modproxy_response_buffered_bytes, modproxy_storage_read_failures_total,
@@ -359,14 +359,21 @@ public final class ProxyMetrics implements UpstreamListener {
         return (long) evictions.count();
     }
 
+    /** The outcome of a request the upstream's open circuit kept from being sent. */
+    static final String CIRCUIT_OPEN = "circuit_open";
+
     @Override
     public void requestFinished(Upstream upstream, String outcome, long nanos) {
-        Timer.builder("modproxy.upstream.requests")
-                .tag("upstream", upstream.host())
-                .tag("outcome", outcome)
-                .description("Requests sent to upstream proxies")
-                .register(registry)
-                .record(nanos, TimeUnit.NANOSECONDS);
+        // a request the open circuit skipped was never sent: timed (0 s), it would make the requests count differ from
+        // what the upstream got and pull the mean latency (sum / count, the dashboard's panel) towards 0 in an outage
+        if (!outcome.equals(CIRCUIT_OPEN)) {
+            Timer.builder("modproxy.upstream.requests")
+                    .tag("upstream", upstream.host())
+                    .tag("outcome", outcome)
+                    .description("Requests sent to upstream proxies")
+                    .register(registry)
+                    .record(nanos, TimeUnit.NANOSECONDS);
+        }
         // an upstream that says a module does not exist, or is not allowed, answered: neither is its failure
         if (!outcome.equals("ok") && !outcome.equals("not_found") && !outcome.equals("forbidden")) {
             Counter.builder("modproxy.upstream.errors")
