@@ -26,7 +26,7 @@ import java.util.function.ToDoubleFunction;
  * modproxy_cache_size_bytes, modproxy_cache_entries, modproxy_memory_cache_size_bytes,
  * modproxy_memory_cache_entries, modproxy_memory_mapped_size_bytes, modproxy_memory_mapped_entries,
  * modproxy_upstream_circuit_open{upstream}, modproxy_response_buffered_bytes, modproxy_storage_read_failures_total,
- * modproxy_storage_circuit_open, modproxy_storage_calls_skipped_total. Hits answered from memory
+ * modproxy_storage_write_failures_total, modproxy_storage_circuit_open, modproxy_storage_calls_skipped_total. Hits answered from memory
  * count in modproxy_cache_hits_total like any other hit; a remembered 404, 410 or 403 is a negative hit, not a
  * hit, so the hit ratio is the share of artifacts served from the cache. Requests on both ports are timed in
  * http_server_requests_seconds{method,outcome,status,uri} (see {@link #requestTimer}).
@@ -41,6 +41,8 @@ public final class ProxyMetrics implements UpstreamListener {
     private final Map<RequestKind, Counter> coalesced = new EnumMap<>(RequestKind.class);
     private final Counter evictions;
     private final Counter storageReadFailures;
+    private final Counter storageWriteFailures;
+    private volatile java.time.Instant lastStorageWriteFailure;
     private final Counter storageCallsSkipped;
     private final Map<RequestKind, Counter> prefetchIssued = new EnumMap<>(RequestKind.class);
     private final Map<RequestKind, Counter> prefetchUsed = new EnumMap<>(RequestKind.class);
@@ -108,6 +110,10 @@ public final class ProxyMetrics implements UpstreamListener {
         storageReadFailures = Counter.builder("modproxy.storage.read.failures")
                 .description("Storage reads that failed: lookups (answered from the upstream, not cached) and hits "
                         + "whose stream failed or ended early (the client's connection was reset)")
+                .register(registry);
+        storageWriteFailures = Counter.builder("modproxy.storage.write.failures")
+                .description("Artifacts the storage could not take (full or read-only disk, bucket refusing uploads), "
+                        + "served through the pass-through directory without being cached")
                 .register(registry);
         storageCallsSkipped = Counter.builder("modproxy.storage.calls.skipped")
                 .description("Storage calls not made because its circuit was open: lookups (answered from the "
@@ -303,6 +309,25 @@ public final class ProxyMetrics implements UpstreamListener {
      */
     public void storageReadFailed() {
         storageReadFailures.increment();
+    }
+
+    /**
+     * A write to the storage failed (not one skipped by its open circuit): the artifact went out through the
+     * pass-through directory, uncached.
+     */
+    public void storageWriteFailed() {
+        storageWriteFailures.increment();
+        lastStorageWriteFailure = java.time.Instant.now();
+    }
+
+    /** Writes to the storage that failed since start, for the readiness check. */
+    public long storageWriteFailures() {
+        return (long) storageWriteFailures.count();
+    }
+
+    /** When a write to the storage last failed; empty when none has. */
+    public java.util.Optional<java.time.Instant> lastStorageWriteFailure() {
+        return java.util.Optional.ofNullable(lastStorageWriteFailure);
     }
 
     /** A storage call was not made: its circuit is open. */
