@@ -131,6 +131,25 @@ class GrafanaDashboardTest {
     }
 
     @Test
+    void theSharedCachesFiguresAreNotAddedUpOverItsReplicas() throws Exception {
+        // every replica of a cache on shared storage (objectStorage or ReadWriteMany, which more than one replica
+        // needs) counts the whole cache at its start: added up, 3 replicas showed 3 times the cache, above its bound
+        List<String> storedFigures = new ArrayList<>();
+        for (String query : queries(new ObjectMapper().readTree(Files.readString(dashboardFile())))) {
+            Set<String> names = metricNames(query);
+            if (names.contains("modproxy_cache_size_bytes") || names.contains("modproxy_cache_entries")) {
+                storedFigures.add(query);
+            }
+        }
+        assertTrue(!storedFigures.isEmpty(), "the dashboard shows what the cache stores");
+        for (String query : storedFigures) {
+            assertTrue(
+                    !query.matches("(?s).*\\b(sum|count)\\b.*"),
+                    "one replica's figure, not the replicas' sum: " + query);
+        }
+    }
+
+    @Test
     void metricNamesAreReadOutOfPromQl() {
         assertEquals(
                 Set.of("a_total", "b_total"),
