@@ -399,8 +399,12 @@ public final class ProxyMetrics implements UpstreamListener {
                     .register(registry)
                     .record(nanos, TimeUnit.NANOSECONDS);
         }
-        // an upstream that says a module does not exist, or is not allowed, answered: neither is its failure
-        if (!outcome.equals("ok") && !outcome.equals("not_found") && !outcome.equals("forbidden")) {
+        // an upstream that says a module does not exist, or is not allowed, answered: neither is its failure; nor is
+        // a request the proxy cancelled itself (a prefetch over its byte budget)
+        if (!outcome.equals("ok")
+                && !outcome.equals("not_found")
+                && !outcome.equals("forbidden")
+                && !outcome.equals("cancelled")) {
             Counter.builder("modproxy.upstream.errors")
                     .tag("upstream", upstream.host())
                     .tag("outcome", outcome)

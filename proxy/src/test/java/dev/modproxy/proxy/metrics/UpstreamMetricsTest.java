@@ -6,8 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.modproxy.proxy.testing.FakeUpstream;
 import dev.modproxy.proxy.testing.Modules;
 import dev.modproxy.proxy.testing.ProxyUnderTest;
+import dev.modproxy.proxy.upstream.CircuitBreaker;
+import dev.modproxy.proxy.upstream.Upstream;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.net.URI;
+import java.net.http.HttpClient;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
@@ -85,6 +89,31 @@ class UpstreamMetricsTest {
             assertEquals(1, timed("error"));
             assertEquals(1, errors("error"), "a 404 is an answer, not an error");
         }
+    }
+
+    @Test
+    void aRequestTheProxyCancelledIsTimedButIsNoUpstreamError() {
+        // a prefetch over the byte budget is stopped by the proxy: the upstream was answering, not failing
+        ProxyMetrics metrics = new ProxyMetrics(registry);
+        Upstream upstream = new Upstream(
+                URI.create("http://127.0.0.1:1/"),
+                HttpClient.newHttpClient(),
+                Duration.ofSeconds(1),
+                new CircuitBreaker(5, Duration.ofSeconds(30)));
+
+        metrics.requestFinished(upstream, "cancelled", Duration.ofMillis(300).toNanos());
+        metrics.requestFinished(upstream, "timeout", Duration.ofSeconds(1).toNanos());
+
+        assertEquals(1, timed("cancelled"));
+        assertEquals(1, timed("timeout"));
+        assertEquals(1, errors("timeout"));
+        assertEquals(
+                0,
+                registry.find("modproxy.upstream.errors")
+                        .tag("outcome", "cancelled")
+                        .counters()
+                        .size(),
+                "the upstream did not fail: the dashboard's upstream errors would send an operator after it");
     }
 
     private long requestsTimed() {
