@@ -53,8 +53,9 @@ public class StorageReadinessCheck implements HealthCheck {
                 .ifPresent(last -> response.withData(
                                 "writeFailures",
                                 metrics.storageWriteFailures()
-                                        + " artifacts served through the pass-through directory without being cached"
-                                        + " since start (modproxy_storage_write_failures_total)")
+                                        + " artifacts the storage could not take since start"
+                                        + " (modproxy_storage_write_failures_total): served uncached through the"
+                                        + " pass-through directory while it can take them")
                         .withData("lastWriteFailure", last.toString()));
         return response;
     }

@@ -112,8 +112,8 @@ public final class ProxyMetrics implements UpstreamListener {
                         + "whose stream failed or ended early (the client's connection was reset)")
                 .register(registry);
         storageWriteFailures = Counter.builder("modproxy.storage.write.failures")
-                .description("Artifacts the storage could not take (full or read-only disk, bucket refusing uploads), "
-                        + "served through the pass-through directory without being cached")
+                .description("Artifacts the storage could not take (full or read-only disk, bucket refusing uploads): "
+                        + "served uncached through the pass-through directory while it can take them")
                 .register(registry);
         storageCallsSkipped = Counter.builder("modproxy.storage.calls.skipped")
                 .description("Storage calls not made because its circuit was open: lookups (answered from the "
@@ -312,8 +312,8 @@ public final class ProxyMetrics implements UpstreamListener {
     }
 
     /**
-     * A write to the storage failed (not one skipped by its open circuit): the artifact went out through the
-     * pass-through directory, uncached.
+     * A write to the storage failed (not one skipped by its open circuit): the artifact goes out uncached through
+     * the pass-through directory, or fails when that cannot take it either.
      */
     public void storageWriteFailed() {
         storageWriteFailures.increment();

@@ -85,7 +85,7 @@ class StorageReadinessTest {
             assertEquals(HealthCheckResponse.Status.UP, ready.getStatus(), "builds still get their modules");
             Map<String, Object> data = data(ready);
             assertTrue(
-                    String.valueOf(data.get("writeFailures")).startsWith("1 artifacts served through the pass-through"),
+                    String.valueOf(data.get("writeFailures")).startsWith("1 artifacts the storage could not take"),
                     data.toString());
             assertTrue(data.containsKey("lastWriteFailure"), data.toString());
         }
