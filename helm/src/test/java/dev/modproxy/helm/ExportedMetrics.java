@@ -6,7 +6,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -40,6 +42,52 @@ final class ExportedMetrics {
             }
         }
         return names;
+    }
+
+    private static final Pattern TAG = Pattern.compile("\\.tag\\(\\s*\"([^\"]+)\"");
+
+    /**
+     * The labels of every series name the proxy's and the operator's own meters show: the tags each builder sets
+     * (Micrometer's Prometheus registry keeps their names). A builder that takes tags it does not spell out
+     * ({@code .tags(...)}) is refused, as this check could not see them.
+     */
+    static Map<String, Set<String>> labels() {
+        Map<String, Set<String>> labels = new TreeMap<>();
+        for (String module : List.of("proxy", "operator")) {
+            Path sources = Chart.repositoryRoot().resolve(module).resolve("src/main/java");
+            try (Stream<Path> files = Files.walk(sources)) {
+                for (Path file : (Iterable<Path>) files.filter(f -> f.toString().endsWith(".java"))::iterator) {
+                    String source = Files.readString(file);
+                    Matcher builder = BUILDER.matcher(source);
+                    while (builder.find()) {
+                        int end = source.indexOf(".register(", builder.end());
+                        String chain = source.substring(builder.end(), end < 0 ? source.length() : end);
+                        if (chain.contains(".tags(")) {
+                            throw new AssertionError(file + ": tags this check cannot read: " + chain);
+                        }
+                        Set<String> tags = new TreeSet<>();
+                        Matcher tag = TAG.matcher(chain);
+                        while (tag.find()) {
+                            tags.add(tag.group(1));
+                        }
+                        for (String name : namesOfOne(source.substring(builder.start()), file)) {
+                            labels.computeIfAbsent(name, n -> new TreeSet<>()).addAll(tags);
+                        }
+                    }
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return labels;
+    }
+
+    /** The series names of the one builder {@code source} starts with. */
+    private static List<String> namesOfOne(String source, Object where) {
+        Matcher next = BUILDER.matcher(source);
+        next.find();
+        int second = next.find() ? next.start() : source.length();
+        return namesIn(source.substring(0, second), where);
     }
 
     static List<String> namesIn(String source, Object where) {

@@ -10,7 +10,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -128,6 +130,103 @@ class GrafanaDashboardTest {
         assertTrue(
                 !exported.contains("modproxy_cache_hits") && !exported.contains("modproxy_cache_size"),
                 exported.toString());
+    }
+
+    @Test
+    void theSharedCachesFiguresAreNotAddedUpOverItsReplicas() throws Exception {
+        // every replica of a cache on shared storage (objectStorage or ReadWriteMany, which more than one replica
+        // needs) counts the whole cache at its start: added up, 3 replicas showed 3 times the cache, above its bound
+        List<String> storedFigures = new ArrayList<>();
+        for (String query : queries(new ObjectMapper().readTree(Files.readString(dashboardFile())))) {
+            Set<String> names = metricNames(query);
+            if (names.contains("modproxy_cache_size_bytes") || names.contains("modproxy_cache_entries")) {
+                storedFigures.add(query);
+            }
+        }
+        assertTrue(!storedFigures.isEmpty(), "the dashboard shows what the cache stores");
+        for (String query : storedFigures) {
+            assertTrue(
+                    !query.matches("(?s).*\\b(sum|count)\\b.*"),
+                    "one replica's figure, not the replicas' sum: " + query);
+        }
+    }
+
+    /** Labels Prometheus puts on every series it scrapes (target labels, from the ServiceMonitor's endpoints). */
+    private static final Set<String> TARGET_LABELS =
+            Set.of("namespace", "service", "pod", "instance", "job", "container", "endpoint");
+
+    @Test
+    void everyLabelTheDashboardSelectsOrGroupsByIsOneItsMetricsCarry() throws Exception {
+        // a panel grouping by a label its metric does not have draws one unlabelled line; a matcher on one, nothing
+        Map<String, Set<String>> exported = ExportedMetrics.labels();
+        List<String> wrong = new ArrayList<>();
+        for (String query : queries(new ObjectMapper().readTree(Files.readString(dashboardFile())))) {
+            for (Map.Entry<String, Set<String>> use : labelsUsed(query).entrySet()) {
+                Set<String> missing = new TreeSet<>(use.getValue());
+                missing.removeAll(TARGET_LABELS);
+                missing.removeAll(exported.getOrDefault(use.getKey(), Set.of()));
+                if (!missing.isEmpty()) {
+                    wrong.add(use.getKey() + " has no " + missing + " in: " + query);
+                }
+            }
+        }
+        assertTrue(wrong.isEmpty(), String.join("\n", wrong) + "\nexported: " + exported);
+    }
+
+    @Test
+    void labelsAreReadOutOfPromQl() {
+        assertEquals(
+                Map.of("a_total", Set.of("kind", "namespace"), "b_total", Set.of("kind", "x")),
+                labelsUsed("sum by (kind) (rate(a_total{namespace=~\"$namespace\"}[5m])) / sum by (kind) "
+                        + "(rate(b_total{x=\"a,b}\"}[5m]))"));
+        assertEquals(Map.of("up", Set.of("upstream")), labelsUsed("max by (upstream) (up)"));
+        assertEquals(Map.of("up", Set.of()), labelsUsed("sum(rate(up[5m]))"));
+    }
+
+    /**
+     * The labels a query needs of each metric it selects: those of its matchers, and those of the grouping of every
+     * aggregation around it (by (...) (expr), the form the dashboard writes).
+     */
+    static Map<String, Set<String>> labelsUsed(String promQl) {
+        Map<String, Set<String>> used = new TreeMap<>();
+        for (String name : metricNames(promQl)) {
+            used.put(name, new TreeSet<>());
+        }
+        Matcher selector = Pattern.compile("([a-zA-Z_:][a-zA-Z0-9_:]*)\\s*\\{((?:[^}\"]|\"(?:[^\"\\\\]|\\\\.)*\")*)}")
+                .matcher(promQl);
+        while (selector.find()) {
+            Matcher label = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)\\s*(=~|!~|!=|=)\\s*\"(?:[^\"\\\\]|\\\\.)*\"")
+                    .matcher(selector.group(2));
+            while (label.find()) {
+                used.computeIfAbsent(selector.group(1), n -> new TreeSet<>()).add(label.group(1));
+            }
+        }
+        Matcher grouping = Pattern.compile("\\bby\\s*\\(([^)]*)\\)\\s*\\(").matcher(promQl);
+        while (grouping.find()) {
+            String inner = balanced(promQl, grouping.end() - 1);
+            for (String name : metricNames(inner)) {
+                for (String label : grouping.group(1).split(",")) {
+                    if (!label.isBlank()) {
+                        used.computeIfAbsent(name, n -> new TreeSet<>()).add(label.strip());
+                    }
+                }
+            }
+        }
+        return used;
+    }
+
+    /** The parenthesised expression that opens at {@code open}. */
+    private static String balanced(String text, int open) {
+        int depth = 0;
+        for (int i = open; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '(') {
+                depth++;
+            } else if (c == ')' && --depth == 0) {
+                return text.substring(open + 1, i);
+            }
+        }
+        throw new AssertionError("unbalanced parentheses: " + text);
     }
 
     @Test

@@ -192,7 +192,10 @@ public final class ProxyAssembly implements AutoCloseable {
                 return new PassThroughStorage(
                         bounded,
                         settings.passThroughDir(),
-                        bounded::requestCheck,
+                        () -> {
+                            metrics.storageWriteFailed();
+                            bounded.requestCheck();
+                        },
                         metrics::storageReadFailed,
                         settings.clock(),
                         spillLimit);
@@ -247,7 +250,7 @@ public final class ProxyAssembly implements AutoCloseable {
         return new PassThroughStorage(
                 breaker,
                 settings.passThroughDir(),
-                () -> {},
+                metrics::storageWriteFailed,
                 metrics::storageReadFailed,
                 settings.clock(),
                 ByteSize.parse("MODPROXY_PASS_THROUGH_MAX_SIZE", settings.passThroughMaxSize()));

@@ -1,21 +1,28 @@
 package dev.modproxy.proxy.config;
 
 import dev.modproxy.proxy.assembly.ProxyAssembly;
+import dev.modproxy.proxy.metrics.ProxyMetrics;
 import dev.modproxy.proxy.storage.Storage;
 import jakarta.inject.Singleton;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 import org.eclipse.microprofile.health.Readiness;
 
-/** Ready only while the cache can store new artifacts. */
+/**
+ * Ready while the cache can take new artifacts: into the storage, or, when the storage cannot take them, into the
+ * pass-through directory (served uncached; its data then counts those writes).
+ */
 @Readiness
 @Singleton
 public class StorageReadinessCheck implements HealthCheck {
 
     private final Storage storage;
+    private final ProxyMetrics metrics;
 
     public StorageReadinessCheck(ProxyAssembly proxy) {
         this.storage = proxy.storage();
+        this.metrics = proxy.metrics();
     }
 
     @Override
@@ -23,17 +30,33 @@ public class StorageReadinessCheck implements HealthCheck {
         try {
             storage.probeWritable();
             // ready while the size of a large cache is still being counted: serving does not need it
-            return HealthCheckResponse.named("storage")
-                    .up()
-                    .withData("root", storage.describe())
-                    .withData("usage", storage.usageCounted() ? "counted" : "counting")
+            return withWriteFailures(HealthCheckResponse.named("storage")
+                            .up()
+                            .withData("root", storage.describe())
+                            .withData("usage", storage.usageCounted() ? "counted" : "counting"))
                     .build();
         } catch (Exception e) {
-            return HealthCheckResponse.named("storage")
-                    .down()
-                    .withData("root", storage.describe())
-                    .withData("error", String.valueOf(e.getMessage()))
+            return withWriteFailures(HealthCheckResponse.named("storage")
+                            .down()
+                            .withData("root", storage.describe())
+                            .withData("error", String.valueOf(e.getMessage())))
                     .build();
         }
+    }
+
+    /**
+     * Ready while the pass-through directory serves what the storage cannot take (a read-only or full disk): say so,
+     * or an operator reads UP and no word of modules going out uncached.
+     */
+    private HealthCheckResponseBuilder withWriteFailures(HealthCheckResponseBuilder response) {
+        metrics.lastStorageWriteFailure()
+                .ifPresent(last -> response.withData(
+                                "writeFailures",
+                                metrics.storageWriteFailures()
+                                        + " artifacts the storage could not take since start"
+                                        + " (modproxy_storage_write_failures_total): served uncached through the"
+                                        + " pass-through directory while it can take them")
+                        .withData("lastWriteFailure", last.toString()));
+        return response;
     }
 }

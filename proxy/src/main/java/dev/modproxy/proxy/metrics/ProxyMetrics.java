@@ -21,12 +21,12 @@ import java.util.function.ToDoubleFunction;
 /**
  * The proxy's Micrometer meters. Prometheus names: modproxy_cache_hits_total{kind},
  * modproxy_cache_misses_total{kind}, modproxy_cache_negative_hits_total{kind}, modproxy_served_bytes_total{kind},
- * modproxy_coalesced_waits_total{kind}, modproxy_upstream_requests_seconds{upstream,outcome},
- * modproxy_upstream_errors_total{upstream,outcome}, modproxy_cache_evictions_total,
+ * modproxy_coalesced_waits_total{kind}, modproxy_upstream_requests_seconds{upstream,outcome} (requests sent),
+ * modproxy_upstream_errors_total{upstream,outcome} (failed, or skipped by an open circuit), modproxy_cache_evictions_total,
  * modproxy_cache_size_bytes, modproxy_cache_entries, modproxy_memory_cache_size_bytes,
  * modproxy_memory_cache_entries, modproxy_memory_mapped_size_bytes, modproxy_memory_mapped_entries,
  * modproxy_upstream_circuit_open{upstream}, modproxy_response_buffered_bytes, modproxy_storage_read_failures_total,
- * modproxy_storage_circuit_open, modproxy_storage_calls_skipped_total. Hits answered from memory
+ * modproxy_storage_write_failures_total, modproxy_storage_circuit_open, modproxy_storage_calls_skipped_total. Hits answered from memory
  * count in modproxy_cache_hits_total like any other hit; a remembered 404, 410 or 403 is a negative hit, not a
  * hit, so the hit ratio is the share of artifacts served from the cache. Requests on both ports are timed in
  * http_server_requests_seconds{method,outcome,status,uri} (see {@link #requestTimer}).
@@ -41,6 +41,8 @@ public final class ProxyMetrics implements UpstreamListener {
     private final Map<RequestKind, Counter> coalesced = new EnumMap<>(RequestKind.class);
     private final Counter evictions;
     private final Counter storageReadFailures;
+    private final Counter storageWriteFailures;
+    private volatile java.time.Instant lastStorageWriteFailure;
     private final Counter storageCallsSkipped;
     private final Map<RequestKind, Counter> prefetchIssued = new EnumMap<>(RequestKind.class);
     private final Map<RequestKind, Counter> prefetchUsed = new EnumMap<>(RequestKind.class);
@@ -108,6 +110,10 @@ public final class ProxyMetrics implements UpstreamListener {
         storageReadFailures = Counter.builder("modproxy.storage.read.failures")
                 .description("Storage reads that failed: lookups (answered from the upstream, not cached) and hits "
                         + "whose stream failed or ended early (the client's connection was reset)")
+                .register(registry);
+        storageWriteFailures = Counter.builder("modproxy.storage.write.failures")
+                .description("Artifacts the storage could not take (full or read-only disk, bucket refusing uploads): "
+                        + "served uncached through the pass-through directory while it can take them")
                 .register(registry);
         storageCallsSkipped = Counter.builder("modproxy.storage.calls.skipped")
                 .description("Storage calls not made because its circuit was open: lookups (answered from the "
@@ -305,6 +311,25 @@ public final class ProxyMetrics implements UpstreamListener {
         storageReadFailures.increment();
     }
 
+    /**
+     * A write to the storage failed (not one skipped by its open circuit): the artifact goes out uncached through
+     * the pass-through directory, or fails when that cannot take it either.
+     */
+    public void storageWriteFailed() {
+        storageWriteFailures.increment();
+        lastStorageWriteFailure = java.time.Instant.now();
+    }
+
+    /** Writes to the storage that failed since start, for the readiness check. */
+    public long storageWriteFailures() {
+        return (long) storageWriteFailures.count();
+    }
+
+    /** When a write to the storage last failed; empty when none has. */
+    public java.util.Optional<java.time.Instant> lastStorageWriteFailure() {
+        return java.util.Optional.ofNullable(lastStorageWriteFailure);
+    }
+
     /** A storage call was not made: its circuit is open. */
     public void storageCallSkipped() {
         storageCallsSkipped.increment();
@@ -359,16 +384,27 @@ public final class ProxyMetrics implements UpstreamListener {
         return (long) evictions.count();
     }
 
+    /** The outcome of a request the upstream's open circuit kept from being sent. */
+    static final String CIRCUIT_OPEN = "circuit_open";
+
     @Override
     public void requestFinished(Upstream upstream, String outcome, long nanos) {
-        Timer.builder("modproxy.upstream.requests")
-                .tag("upstream", upstream.host())
-                .tag("outcome", outcome)
-                .description("Requests sent to upstream proxies")
-                .register(registry)
-                .record(nanos, TimeUnit.NANOSECONDS);
-        // an upstream that says a module does not exist, or is not allowed, answered: neither is its failure
-        if (!outcome.equals("ok") && !outcome.equals("not_found") && !outcome.equals("forbidden")) {
+        // a request the open circuit skipped was never sent: timed (0 s), it would make the requests count differ from
+        // what the upstream got and pull the mean latency (sum / count, the dashboard's panel) towards 0 in an outage
+        if (!outcome.equals(CIRCUIT_OPEN)) {
+            Timer.builder("modproxy.upstream.requests")
+                    .tag("upstream", upstream.host())
+                    .tag("outcome", outcome)
+                    .description("Requests sent to upstream proxies")
+                    .register(registry)
+                    .record(nanos, TimeUnit.NANOSECONDS);
+        }
+        // an upstream that says a module does not exist, or is not allowed, answered: neither is its failure; nor is
+        // a request the proxy cancelled itself (a prefetch over its byte budget)
+        if (!outcome.equals("ok")
+                && !outcome.equals("not_found")
+                && !outcome.equals("forbidden")
+                && !outcome.equals("cancelled")) {
             Counter.builder("modproxy.upstream.errors")
                     .tag("upstream", upstream.host())
                     .tag("outcome", outcome)

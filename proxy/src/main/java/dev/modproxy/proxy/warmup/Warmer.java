@@ -60,6 +60,8 @@ public final class Warmer implements AutoCloseable {
         }
         WarmupJob job = new WarmupJob(targets.size(), clock.instant());
         current.set(job);
+        // its end is logged: its start too (before it runs, so the lines come in order)
+        LOG.infof("warm-up started: %d module versions requested", targets.size());
         worker.execute(() -> run(job, targets));
         return Optional.of(job);
     }
@@ -78,7 +80,12 @@ public final class Warmer implements AutoCloseable {
         } finally {
             job.finish(clock.instant());
             finished.accept(job);
-            LOG.infof("warm-up finished: %d module versions requested, %d failed", targets.size(), job.failedModules());
+            LOG.infof(
+                    "warm-up finished in %d s: %d module versions requested, %d failed%s",
+                    Duration.between(job.startedAt(), job.finishedAt()).toSeconds(),
+                    targets.size(),
+                    job.failedModules(),
+                    job.failedModules() == 0 ? "" : " (GET /admin/warmup lists them)");
         }
     }
 

@@ -53,6 +53,10 @@ public final class WarmupJob {
         return finishedAt == null;
     }
 
+    public Instant startedAt() {
+        return startedAt;
+    }
+
     public Instant finishedAt() {
         return finishedAt;
     }

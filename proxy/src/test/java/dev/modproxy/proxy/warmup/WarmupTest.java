@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.modproxy.proxy.testing.CapturedLog;
 import dev.modproxy.proxy.testing.FakeUpstream;
 import dev.modproxy.proxy.testing.GoClient;
 import dev.modproxy.proxy.testing.Modules;
@@ -100,6 +101,26 @@ class WarmupTest {
         assertEquals("example.com/missing", failure.getString("module"));
         assertEquals("info", failure.getString("artifact"));
         assertEquals(404, failure.getInteger("status"));
+    }
+
+    @Test
+    void aWarmUpLogsOneLineWhenItStartsAndOneWhenItEnds() throws Exception {
+        try (CapturedLog log = CapturedLog.of(Warmer.class)) {
+            post("text/plain", "example.com/alpha@v1.0.0\nexample.com/missing@v1.0.0\n");
+            awaitFinished();
+
+            await().atMost(Duration.ofSeconds(5)).until(() -> log.lines().size() >= 2);
+            assertEquals(2, log.lines().size(), log.lines().toString());
+            assertEquals(
+                    "warm-up started: 2 module versions requested", log.lines().get(0));
+            assertTrue(
+                    log.lines()
+                            .get(1)
+                            .matches("warm-up finished in \\d+ s: 2 module versions requested, 1 failed"
+                                    + " \\(GET /admin/warmup lists them\\)"),
+                    log.lines().get(1));
+            assertTrue(log.warnings().isEmpty(), "a module not found is the report's, not a warning");
+        }
     }
 
     @Test
