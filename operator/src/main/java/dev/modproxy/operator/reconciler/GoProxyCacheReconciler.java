@@ -49,6 +49,7 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
 import jakarta.interceptor.Interceptor;
 import java.time.Clock;
 import java.time.Duration;
@@ -131,6 +132,8 @@ public class GoProxyCacheReconciler implements Reconciler<GoProxyCache> {
     private final ProxyAdmin admin;
     private final WarmupDriver warmup;
     private final Duration recheckInterval;
+    /** Raised once this replica stopped leading: another one reconciles the caches from then on. */
+    private final LeadershipFence leadership;
     /** UIDs of caches reported as going with their namespace; the oldest are forgotten, they are gone. */
     private final Set<String> leftAlone = Collections.newSetFromMap(Collections.synchronizedMap(new LinkedHashMap<>() {
         @Override
@@ -139,14 +142,21 @@ public class GoProxyCacheReconciler implements Reconciler<GoProxyCache> {
         }
     }));
 
+    @Inject
     public GoProxyCacheReconciler(
             ProxyAdmin admin,
             WarmupDriver warmup,
-            @ConfigProperty(name = "modproxy.operator.recheck-interval", defaultValue = "1M")
-                    Duration recheckInterval) {
+            @ConfigProperty(name = "modproxy.operator.recheck-interval", defaultValue = "1M") Duration recheckInterval,
+            LeadershipFence leadership) {
         this.admin = admin;
         this.warmup = warmup;
         this.recheckInterval = recheckInterval;
+        this.leadership = leadership;
+    }
+
+    /** A reconciler of a replica that leads for as long as it lives (tests). */
+    public GoProxyCacheReconciler(ProxyAdmin admin, WarmupDriver warmup, Duration recheckInterval) {
+        this(admin, warmup, recheckInterval, new LeadershipFence());
     }
 
     /**
@@ -160,6 +170,14 @@ public class GoProxyCacheReconciler implements Reconciler<GoProxyCache> {
 
     @Override
     public UpdateControl<GoProxyCache> reconcile(GoProxyCache cache, Context<GoProxyCache> context) {
+        if (leadership.raised()) {
+            // an event queued before the Lease was lost, dispatched before the exit stops event processing: the
+            // replica that leads now reconciles the cache; a write from here would race it with a stale view
+            LOG.debugf(
+                    "GoProxyCache %s/%s not reconciled: this replica no longer holds the Lease",
+                    cache.getMetadata().getNamespace(), cache.getMetadata().getName());
+            return UpdateControl.noUpdate();
+        }
         List<String> problems = SpecProblems.of(cache);
         if (problems.isEmpty()) {
             // an error here propagates to updateErrorStatus, which reports it and lets JOSDK retry
@@ -239,9 +257,9 @@ public class GoProxyCacheReconciler implements Reconciler<GoProxyCache> {
     @Override
     public ErrorStatusUpdateControl<GoProxyCache> updateErrorStatus(
             GoProxyCache cache, Context<GoProxyCache> context, Exception e) {
-        if (shuttingDown) {
-            // cut short by the operator's own exit (a rolling update, a lost Lease): nothing to report, and the client
-            // may be closed already; the next leader reconciles the cache again from the start
+        if (shuttingDown || leadership.raised()) {
+            // cut short by the operator's own exit (a rolling update, a lost Lease), or failed after the Lease was
+            // lost: nothing to report, and the client may be closed already; the leader reconciles the cache again
             LOG.debugf(
                     e,
                     "Reconciling GoProxyCache %s/%s was interrupted by the operator's shutdown",
@@ -429,8 +447,9 @@ public class GoProxyCacheReconciler implements Reconciler<GoProxyCache> {
      * (the likely cause of a Degraded=True that stayed for minutes on a real API server after the cache had
      * recovered; the race was inferred from that run, not reproduced).
      */
-    private static void writeStatus(GoProxyCache cache, GoProxyCacheStatus status, Context<GoProxyCache> context) {
-        if (status.equals(cache.getStatus())) {
+    private void writeStatus(GoProxyCache cache, GoProxyCacheStatus status, Context<GoProxyCache> context) {
+        // a reconciliation under way when the Lease was lost: the leader writes the status now
+        if (status.equals(cache.getStatus()) || leadership.raised()) {
             return;
         }
         if (context.getControllerConfiguration().getConfigurationService().useSSAToPatchPrimaryResource()) {

@@ -45,11 +45,13 @@ final class LeaseHandover {
     private final String identity;
     private final boolean exitOnLostLease;
     private final IntConsumer exit;
+    private final LeadershipFence fence;
     private volatile boolean shuttingDown;
 
     /**
      * @param namespace the Lease's namespace (null when the client has none: leader election then fails to start)
      * @param exit      ends the process with a status ({@code System::exit}; tests record it instead)
+     * @param fence     raised first thing once this replica stops leading: its reconciliations write nothing after
      */
     LeaseHandover(
             KubernetesClient client,
@@ -57,13 +59,15 @@ final class LeaseHandover {
             String leaseName,
             String identity,
             boolean exitOnLostLease,
-            IntConsumer exit) {
+            IntConsumer exit,
+            LeadershipFence fence) {
         this.client = client;
         this.namespace = namespace;
         this.leaseName = leaseName;
         this.identity = identity;
         this.exitOnLostLease = exitOnLostLease;
         this.exit = exit;
+        this.fence = fence;
     }
 
     String namespace() {
@@ -82,10 +86,17 @@ final class LeaseHandover {
 
     /** fabric8 calls this after this replica led: on shutdown once event processing has stopped, or when the Lease was lost. */
     void onStopLeading() {
+        // before anything else: JOSDK keeps dispatching the events queued meanwhile (e.g. while this process was
+        // frozen past the lease duration) until the exit below stops it, and another replica leads already
+        fence.raise();
         if (shuttingDown) {
             JOSDK_ELECTION_LOG.setLevel(Level.WARNING);
             release();
-        } else if (exitOnLostLease) {
+        } else if (!exitOnLostLease) {
+            LOG.infof(
+                    "Lost the Lease %s/%s as %s; this replica reconciles no more until it is restarted",
+                    namespace, leaseName, identity);
+        } else {
             JOSDK_ELECTION_LOG.setLevel(Level.WARNING);
             // the one line this exit is meant to leave: the reconciliations it interrupts are logged at DEBUG
             LOG.infof(

@@ -29,7 +29,8 @@ public class OperatorLeaderElection extends LeaderElectionConfiguration {
             // a replica that lost the lease exits so its pod restarts clean; tests keep the JVM alive
             @ConfigProperty(name = "modproxy.operator.exit-on-lost-lease", defaultValue = "true")
                     boolean exitOnLostLease,
-            KubernetesClient client) {
+            KubernetesClient client,
+            LeadershipFence fence) {
         this(
                 leaseName,
                 new LeaseHandover(
@@ -38,7 +39,8 @@ public class OperatorLeaderElection extends LeaderElectionConfiguration {
                         leaseName,
                         identity(),
                         exitOnLostLease,
-                        System::exit));
+                        System::exit,
+                        fence));
     }
 
     private OperatorLeaderElection(String leaseName, LeaseHandover handover) {

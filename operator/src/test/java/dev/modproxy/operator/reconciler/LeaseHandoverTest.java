@@ -27,6 +27,7 @@ class LeaseHandoverTest {
 
     KubernetesClient client;
     final List<Integer> exits = new CopyOnWriteArrayList<>();
+    final LeadershipFence fence = new LeadershipFence();
 
     @Test
     void aLeaderShuttingDownReleasesTheLeaseAndDoesNotExit() {
@@ -135,10 +136,17 @@ class LeaseHandoverTest {
         heldBy("operator-b");
         CountDownLatch shutdownHooksDone = new CountDownLatch(1);
         // System.exit returns only after the shutdown hooks, which wait for the elector's lock
-        LeaseHandover handover = new LeaseHandover(client, NAMESPACE, LEASE, "operator-a", true, status -> {
-            exits.add(status);
-            awaitQuietly(shutdownHooksDone);
-        });
+        LeaseHandover handover = new LeaseHandover(
+                client,
+                NAMESPACE,
+                LEASE,
+                "operator-a",
+                true,
+                status -> {
+                    exits.add(status);
+                    awaitQuietly(shutdownHooksDone);
+                },
+                fence);
 
         CompletableFuture<Void> electorThread = CompletableFuture.runAsync(handover::onStopLeading);
 
@@ -163,6 +171,39 @@ class LeaseHandoverTest {
         handover("operator-a", false).onStopLeading();
 
         assertThat(exits).isEmpty();
+        assertThat(fence.raised())
+                .as("JOSDK goes on dispatching reconciliations: they must not write")
+                .isTrue();
+    }
+
+    /**
+     * A leader frozen past the lease duration (SIGSTOP, a paused VM) wakes up with events queued: JOSDK dispatched
+     * them after the elector reported the Lease lost, in the second before the exit stopped it, beside the new leader.
+     */
+    @Test
+    void aLeaderThatLostTheLeaseRaisesTheFenceBeforeItStartsToExit() {
+        heldBy("operator-b");
+        List<Boolean> fencedAtExit = new CopyOnWriteArrayList<>();
+        LeaseHandover handover = new LeaseHandover(
+                client, NAMESPACE, LEASE, "operator-a", true, status -> fencedAtExit.add(fence.raised()), fence);
+        assertThat(fence.raised()).isFalse();
+
+        handover.onStopLeading();
+
+        assertThat(fence.raised()).as("raised when onStopLeading returns").isTrue();
+        await().atMost(Duration.ofSeconds(5))
+                .untilAsserted(() -> assertThat(fencedAtExit).containsExactly(true));
+    }
+
+    @Test
+    void aLeaderShuttingDownIsFencedToo() {
+        heldBy("operator-a");
+        LeaseHandover handover = handover("operator-a", true);
+
+        handover.shuttingDown();
+        handover.onStopLeading();
+
+        assertThat(fence.raised()).isTrue();
     }
 
     @Test
@@ -176,7 +217,7 @@ class LeaseHandoverTest {
     }
 
     private LeaseHandover handover(String identity, boolean exitOnLostLease) {
-        return new LeaseHandover(client, NAMESPACE, LEASE, identity, exitOnLostLease, exits::add);
+        return new LeaseHandover(client, NAMESPACE, LEASE, identity, exitOnLostLease, exits::add, fence);
     }
 
     private void heldBy(String holder) {
