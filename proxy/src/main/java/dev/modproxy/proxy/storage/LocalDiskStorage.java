@@ -506,6 +506,7 @@ public final class LocalDiskStorage implements Storage {
         if (!attrs.isRegularFile()) {
             throw new UnusableEntryException(file, attrs);
         }
+        checkDirectoryIsUnderTheRoot(file);
         if (attrs.size() == 0 && neverEmpty(key)) {
             return Optional.empty(); // damaged: fetched again, and the fresh copy replaces it
         }
@@ -514,6 +515,26 @@ public final class LocalDiskStorage implements Storage {
         }
         return Optional.of(StoredObject.ofFile(
                 key, file, attrs.size(), attrs.lastModifiedTime().toInstant()));
+    }
+
+    /**
+     * Refuses an object whose directory is really outside the root (or in staging): a directory above it was replaced
+     * by a link to elsewhere, and the file there would be served as the module. One realpath per disk lookup, a few
+     * microseconds (hits on small artifacts are answered from memory without one).
+     */
+    private void checkDirectoryIsUnderTheRoot(Path file) throws IOException {
+        Path realDirectory;
+        try {
+            realDirectory = file.getParent().toRealPath();
+        } catch (NoSuchFileException e) {
+            return; // removed since the lstat: what opens it next finds nothing either
+        }
+        if (!realDirectory.startsWith(realRoot) || realDirectory.startsWith(realRoot.resolve(STAGING_DIR))) {
+            throw new UnusableEntryException(
+                    file,
+                    "is under a directory linked to " + realDirectory + ", which the cache does not follow",
+                    false);
+        }
     }
 
     /** An .info is JSON, a .mod names its module, a .zip has at least its end record: none is ever empty. */
