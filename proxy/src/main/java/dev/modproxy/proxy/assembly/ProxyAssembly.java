@@ -35,6 +35,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -189,13 +190,7 @@ public final class ProxyAssembly implements AutoCloseable {
                         settings.clock(),
                         metrics::evicted);
                 metrics.watchBound(bounded, BoundedDiskStorage::bound);
-                return new PassThroughStorage(
-                        bounded,
-                        settings.passThroughDir(),
-                        bounded::requestCheck,
-                        metrics::storageReadFailed,
-                        settings.clock(),
-                        spillLimit);
+                return passThrough(bounded, settings, bounded::requestCheck, metrics, spillLimit);
             }
             case "s3" -> {
                 ProxySettings.S3 s3 = settings.s3();
@@ -209,10 +204,13 @@ public final class ProxyAssembly implements AutoCloseable {
                         s3.pathStyle());
                 warnOfDiskBounds(settings);
                 // staging stays on local disk: the bucket only ever sees complete objects
+                Path staging = usableDirectory(
+                        "MODPROXY_STORAGE_DIR",
+                        settings.storageRoot(),
+                        settings.storageRoot().resolve("s3-staging"),
+                        "with s3 it stages uploads in its s3-staging/");
                 S3Storage bucket = new S3Storage(
-                        bucketSettings,
-                        DefaultCredentialsProvider.builder().build(),
-                        settings.storageRoot().resolve("s3-staging"));
+                        bucketSettings, DefaultCredentialsProvider.builder().build(), staging);
                 return bucketLayers(bucket, settings, metrics);
             }
             default ->
@@ -244,13 +242,55 @@ public final class ProxyAssembly implements AutoCloseable {
         CircuitBreakingStorage breaker =
                 new CircuitBreakingStorage(bucket, metrics::storageCallSkipped, settings.clock());
         metrics.watchCircuit(breaker);
-        return new PassThroughStorage(
+        return passThrough(
                 breaker,
-                settings.passThroughDir(),
+                settings,
                 () -> {},
-                metrics::storageReadFailed,
-                settings.clock(),
+                metrics,
                 ByteSize.parse("MODPROXY_PASS_THROUGH_MAX_SIZE", settings.passThroughMaxSize()));
+    }
+
+    /**
+     * The pass-through over a storage, in MODPROXY_PASS_THROUGH_DIR: a directory the proxy cannot make or write in
+     * stops it with one line naming the variable (it was a stack trace, or nothing until the disk filled).
+     */
+    private static Storage passThrough(
+            Storage storage, ProxySettings settings, Runnable onWriteFailure, ProxyMetrics metrics, long spillLimit)
+            throws IOException {
+        Path spillDir = usableDirectory(
+                "MODPROXY_PASS_THROUGH_DIR",
+                settings.passThroughDir(),
+                settings.passThroughDir(),
+                "it holds the modules served without being cached while the cache cannot take them");
+        return new PassThroughStorage(
+                storage, spillDir, onWriteFailure, metrics::storageReadFailed, settings.clock(), spillLimit);
+    }
+
+    /**
+     * dir, made if missing, once a file could be written in it; else a {@link BadSettingException} naming the
+     * variable whose value (given) it comes from and what the proxy keeps there.
+     */
+    private static Path usableDirectory(String variable, Path given, Path dir, String use) {
+        Path probe = null;
+        try {
+            Files.createDirectories(dir);
+            probe = Files.createTempFile(dir, "probe-", ".tmp");
+            return dir;
+        } catch (IOException e) {
+            String cause = e instanceof FileAlreadyExistsException
+                    ? e.getMessage() + " is a file, not a directory"
+                    : e.getMessage();
+            throw new BadSettingException(variable + " must be a directory the proxy can create and write in (" + use
+                    + "), got " + given + " (" + cause + ")");
+        } finally {
+            if (probe != null) {
+                try {
+                    Files.deleteIfExists(probe);
+                } catch (IOException e) {
+                    LOG.debugf("cannot remove %s: %s", probe, e);
+                }
+            }
+        }
     }
 
     /**
