@@ -58,6 +58,7 @@ class BadSettingTest {
             modproxy.sumdb-required                  | maybe   | MODPROXY_SUMDB_REQUIRED must be true or false, got 'maybe'
             modproxy.connect-timeout                 | soon    | MODPROXY_CONNECT_TIMEOUT must be a duration such as 500ms, 30s, 5m, 1h or PT30S, got 'soon'
             modproxy.read-timeout                    | -1s     | MODPROXY_READ_TIMEOUT must be a duration such as 500ms, 30s, 5m, 1h or PT30S, got '-1s'
+            modproxy.read-timeout                    | 999999999999d | MODPROXY_READ_TIMEOUT must be at most 106751d (292 years
             modproxy.mutable-ttl                     | banana  | MODPROXY_MUTABLE_TTL must be a duration such as 500ms, 30s, 5m, 1h or PT30S, got 'banana'
             modproxy.negative-ttl                    | -1s     | MODPROXY_NEGATIVE_TTL must be a duration such as 500ms, 30s, 5m, 1h or PT30S, got '-1s'
             modproxy.text-download-deadline          | 0s      | MODPROXY_TEXT_DOWNLOAD_DEADLINE must be more than 0
