@@ -34,8 +34,10 @@ import io.netty.util.internal.PlatformDependent;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -224,11 +226,8 @@ public final class ProxyAssembly implements AutoCloseable {
         try {
             return new LocalDiskStorage(root);
         } catch (IOException e) {
-            String cause = e instanceof FileAlreadyExistsException
-                    ? e.getMessage() + " is a file, not a directory"
-                    : e.getMessage();
             throw new BadSettingException("MODPROXY_STORAGE_DIR must be a directory the proxy can create and write in"
-                    + " (it stages downloads in its .tmp/), got " + root + " (" + cause + ")");
+                    + " (it stages downloads in its .tmp/), got " + root + " (" + whyNotUsable(e) + ")");
         }
     }
 
@@ -267,6 +266,24 @@ public final class ProxyAssembly implements AutoCloseable {
     }
 
     /**
+     * Why a directory could not be made or written in, in words: the JDK's exceptions for a file in the way, a
+     * permission refused or a parent missing carry the path alone ("got /cache (/cache)").
+     */
+    static String whyNotUsable(IOException e) {
+        String path = e.getMessage();
+        if (e instanceof FileAlreadyExistsException) {
+            return path + " is a file, not a directory";
+        }
+        if (e instanceof AccessDeniedException) {
+            return path + ": permission denied to the proxy's user";
+        }
+        if (e instanceof NoSuchFileException) {
+            return path + ": no such file or directory, and it cannot be made there";
+        }
+        return path;
+    }
+
+    /**
      * dir, made if missing, once a file could be written in it; else a {@link BadSettingException} naming the
      * variable whose value (given) it comes from and what the proxy keeps there.
      */
@@ -277,11 +294,8 @@ public final class ProxyAssembly implements AutoCloseable {
             probe = Files.createTempFile(dir, "probe-", ".tmp");
             return dir;
         } catch (IOException e) {
-            String cause = e instanceof FileAlreadyExistsException
-                    ? e.getMessage() + " is a file, not a directory"
-                    : e.getMessage();
             throw new BadSettingException(variable + " must be a directory the proxy can create and write in (" + use
-                    + "), got " + given + " (" + cause + ")");
+                    + "), got " + given + " (" + whyNotUsable(e) + ")");
         } finally {
             if (probe != null) {
                 try {

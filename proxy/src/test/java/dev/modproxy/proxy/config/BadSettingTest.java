@@ -250,6 +250,19 @@ class BadSettingTest {
         assertNull(refused.getCause());
     }
 
+    /** The line said "got /proc/modproxy-spill (/proc/modproxy-spill)": why it could not be made was not in it. */
+    @Test
+    void aPassThroughDirThatCannotBeMadeSaysWhy() {
+        ConfigurationException refused = refused(Map.of("modproxy.pass-through-dir", "/proc/modproxy-spill"));
+
+        assertEquals(
+                "modproxy cannot start: MODPROXY_PASS_THROUGH_DIR must be a directory the proxy can create and write"
+                        + " in (it holds the modules served without being cached while the cache cannot take them),"
+                        + " got /proc/modproxy-spill (/proc/modproxy-spill: no such file or directory, and it cannot be"
+                        + " made there)",
+                refused.getMessage());
+    }
+
     /** With s3 the cache root only stages uploads, and a file there was a stack trace at start too. */
     @Test
     void aFileWhereTheStorageDirShouldBeIsNamedAsSuchWithS3() throws Exception {
