@@ -182,6 +182,7 @@ public final class ProxyAssembly implements AutoCloseable {
         long spillLimit = ByteSize.parse("MODPROXY_PASS_THROUGH_MAX_SIZE", settings.passThroughMaxSize());
         switch (type) {
             case "disk" -> {
+                warnOfBucketSettings(settings);
                 Watermarks watermarks =
                         Watermarks.parse(settings.highWatermark(), settings.lowWatermark(), settings.maxSize());
                 LocalDiskStorage disk = localDisk(settings.storageRoot());
@@ -329,6 +330,38 @@ public final class ProxyAssembly implements AutoCloseable {
                             + " MODPROXY_S3_PREFIX some days after they were written: the proxy fetches an expired"
                             + " module again)",
                     String.join(", ", ignored));
+        }
+    }
+
+    /**
+     * The bucket's settings, when set with a disk cache: they were ignored without a word, and a cache meant to be
+     * shared through a bucket filled the pod's volume instead. The region and path style count when not their defaults.
+     */
+    private static void warnOfBucketSettings(ProxySettings settings) {
+        ProxySettings.S3 s3 = settings.s3();
+        ProxySettings.S3 unset =
+                ProxySettings.defaults(settings.storageRoot()).build().s3();
+        List<String> ignored = new ArrayList<>();
+        if (s3.endpoint() != null && !s3.endpoint().isBlank()) {
+            ignored.add("MODPROXY_S3_ENDPOINT");
+        }
+        if (s3.bucket() != null && !s3.bucket().isBlank()) {
+            ignored.add("MODPROXY_S3_BUCKET");
+        }
+        if (s3.prefix() != null && !s3.prefix().isBlank()) {
+            ignored.add("MODPROXY_S3_PREFIX");
+        }
+        if (!Objects.equals(s3.region(), unset.region())) {
+            ignored.add("MODPROXY_S3_REGION");
+        }
+        if (s3.pathStyle() != unset.pathStyle()) {
+            ignored.add("MODPROXY_S3_PATH_STYLE");
+        }
+        if (!ignored.isEmpty()) {
+            LOG.warnf(
+                    "modproxy: %s ignored with MODPROXY_STORAGE_TYPE=disk (the default): the cache is kept in %s;"
+                            + " set MODPROXY_STORAGE_TYPE=s3 to keep it in the bucket",
+                    String.join(", ", ignored), settings.storageRoot());
         }
     }
 
