@@ -49,9 +49,9 @@ import org.jboss.logging.Logger;
  * be real directories under the root, a delete refuses an object whose directory is really outside
  * it, and staging clean-up removes a link, never what it points to). A lookup checks the object
  * itself: a link, or anything but a regular file, where an object should be is an
- * {@link UnusableEntryException}, as is a file this process cannot read. A lookup does not check the
- * directories above the object (that would cost each hit a check per path element): an object under
- * a directory someone replaced with a link is read where the link leads. An empty {@code .info},
+ * {@link UnusableEntryException}, as is a file this process cannot read, and an object whose directory
+ * really lies outside the root or in staging (a directory above it replaced with a link to elsewhere):
+ * one realpath per lookup; links that stay under the root are followed. An empty {@code .info},
  * {@code .mod} or {@code .zip} is a miss (none of them is ever empty), so the object is fetched
  * again and replaces it.
  *
