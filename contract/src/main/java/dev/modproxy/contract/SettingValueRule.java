@@ -35,6 +35,11 @@ public enum SettingValueRule {
     TEXT;
 
     private static final String DURATION_SYNTAX = "a duration such as 500ms, 30s, 5m, 1h or PT30S";
+    /**
+     * The longest duration the proxy takes (106751d): a timeout or TTL is counted in nanoseconds somewhere, and
+     * Long.MAX_VALUE of them is about 292 years.
+     */
+    public static final Duration LONGEST_DURATION = Duration.ofDays(106751);
 
     /** Every variable of the proxy's ProxyConfig; its SettingValueRulesTest fails when one is missing here. */
     private static final Map<String, SettingValueRule> RULES = Map.ofEntries(
@@ -112,6 +117,12 @@ public enum SettingValueRule {
         }
         if (duration == null || duration.isNegative()) {
             throw new IllegalArgumentException(variable + " must be " + DURATION_SYNTAX + ", got '" + text + "'");
+        }
+        if (duration.compareTo(LONGEST_DURATION) > 0) {
+            // a longer one passed here and failed every request that used it (Duration.toNanos: long overflow)
+            throw new IllegalArgumentException(
+                    variable + " must be at most 106751d (292 years, the longest wait the proxy can count in"
+                            + " nanoseconds), got '" + text + "'");
         }
         if (this == POSITIVE_DURATION && duration.isZero()) {
             throw new IllegalArgumentException(

@@ -24,6 +24,8 @@ class SettingValueRuleTest {
             MODPROXY_PASS_THROUGH_MAX_SIZE  | lots   | MODPROXY_PASS_THROUGH_MAX_SIZE must be a byte count such as 1073741824, 512Mi or 10G, got 'lots'
             MODPROXY_PREFETCH_MAX_BYTES     | 0      | MODPROXY_PREFETCH_MAX_BYTES must be more than 0 (a byte count such as 256Mi), got '0'
             MODPROXY_PREFETCH_MAX_BYTES     | 1.5G   | MODPROXY_PREFETCH_MAX_BYTES must be a byte count such as 1073741824, 512Mi or 10G, got '1.5G'
+            MODPROXY_READ_TIMEOUT           | 999999999999d | MODPROXY_READ_TIMEOUT must be at most 106751d (292 years, the longest wait the proxy can count in nanoseconds), got '999999999999d'
+            MODPROXY_MUTABLE_TTL            | 106752d | MODPROXY_MUTABLE_TTL must be at most 106751d (292 years, the longest wait the proxy can count in nanoseconds), got '106752d'
             """)
     void aValueTheProxyCannotUseIsItsOneLine(String variable, String value, String line) {
         assertThat(SettingValueRule.of(variable).orElseThrow().problem(variable, value))
@@ -38,6 +40,7 @@ class SettingValueRuleTest {
             MODPROXY_CLIENT_STALL_TIMEOUT   | PT1.5S
             MODPROXY_MAX_DOWNLOADS          | 1
             MODPROXY_PREFETCH_MAX_ZIP_SIZE  | 0
+            MODPROXY_MUTABLE_TTL            | 106751d
             MODPROXY_PREFETCH_MAX_BYTES     | 1
             MODPROXY_PASS_THROUGH_MAX_SIZE  | 2Gi
             MODPROXY_PASS_THROUGH_DIR       | anything at all

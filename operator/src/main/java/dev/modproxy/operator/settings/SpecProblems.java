@@ -157,6 +157,9 @@ public final class SpecProblems {
         if (duration.isNegative() || (positive && duration.isZero())) {
             problems.add(field + " \"" + written + "\" " + (positive ? "must be more than 0" : "must not be negative")
                     + "; write e.g. \"5s\"");
+        } else if (duration.compareTo(SettingValueRule.LONGEST_DURATION) > 0) {
+            // the proxy stops at start with a longer one (it failed every request that used it before)
+            problems.add(field + " \"" + written + "\" must be at most 106751d (292 years); write e.g. \"5s\"");
         }
     }
 

@@ -334,6 +334,14 @@ class SpecProblemsTest {
                         "spec.proxy.readTimeout \"PT0S\" must be more than 0; write e.g. \"5s\"",
                         "spec.proxy.memoryCacheSize must be a byte count such as 1073741824, 512Mi or 10G, got '0.5Gi' "
                                 + "(0 turns the memory cache off)");
+        // the proxy took these and failed every request with a 502 (long overflow); it now stops at start with them
+        assertThat(SpecProblems.of(cache(spec -> {
+                    spec.setProxy(new ProxyTuning());
+                    spec.getProxy().setReadTimeout("999999999999d");
+                    spec.getProxy().setMutableTtl("106751d");
+                })))
+                .containsExactly(
+                        "spec.proxy.readTimeout \"999999999999d\" must be at most 106751d (292 years); write e.g. \"5s\"");
         for (String size : List.of("1e6", "1E", "1.5", "1Ei")) {
             assertThat(SpecProblems.of(cache(spec -> {
                         spec.setProxy(new ProxyTuning());

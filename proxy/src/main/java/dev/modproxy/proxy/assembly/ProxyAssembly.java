@@ -34,7 +34,10 @@ import io.netty.util.internal.PlatformDependent;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -179,6 +182,7 @@ public final class ProxyAssembly implements AutoCloseable {
         long spillLimit = ByteSize.parse("MODPROXY_PASS_THROUGH_MAX_SIZE", settings.passThroughMaxSize());
         switch (type) {
             case "disk" -> {
+                warnOfBucketSettings(settings);
                 Watermarks watermarks =
                         Watermarks.parse(settings.highWatermark(), settings.lowWatermark(), settings.maxSize());
                 LocalDiskStorage disk = localDisk(settings.storageRoot());
@@ -189,15 +193,14 @@ public final class ProxyAssembly implements AutoCloseable {
                         settings.clock(),
                         metrics::evicted);
                 metrics.watchBound(bounded, BoundedDiskStorage::bound);
-                return new PassThroughStorage(
+                return passThrough(
                         bounded,
-                        settings.passThroughDir(),
+                        settings,
                         () -> {
                             metrics.storageWriteFailed();
                             bounded.requestCheck();
                         },
-                        metrics::storageReadFailed,
-                        settings.clock(),
+                        metrics,
                         spillLimit);
             }
             case "s3" -> {
@@ -212,10 +215,13 @@ public final class ProxyAssembly implements AutoCloseable {
                         s3.pathStyle());
                 warnOfDiskBounds(settings);
                 // staging stays on local disk: the bucket only ever sees complete objects
+                Path staging = usableDirectory(
+                        "MODPROXY_STORAGE_DIR",
+                        settings.storageRoot(),
+                        settings.storageRoot().resolve("s3-staging"),
+                        "with s3 it stages uploads in its s3-staging/");
                 S3Storage bucket = new S3Storage(
-                        bucketSettings,
-                        DefaultCredentialsProvider.builder().build(),
-                        settings.storageRoot().resolve("s3-staging"));
+                        bucketSettings, DefaultCredentialsProvider.builder().build(), staging);
                 return bucketLayers(bucket, settings, metrics);
             }
             default ->
@@ -229,11 +235,8 @@ public final class ProxyAssembly implements AutoCloseable {
         try {
             return new LocalDiskStorage(root);
         } catch (IOException e) {
-            String cause = e instanceof FileAlreadyExistsException
-                    ? e.getMessage() + " is a file, not a directory"
-                    : e.getMessage();
             throw new BadSettingException("MODPROXY_STORAGE_DIR must be a directory the proxy can create and write in"
-                    + " (it stages downloads in its .tmp/), got " + root + " (" + cause + ")");
+                    + " (it stages downloads in its .tmp/), got " + root + " (" + whyNotUsable(e) + ")");
         }
     }
 
@@ -247,13 +250,70 @@ public final class ProxyAssembly implements AutoCloseable {
         CircuitBreakingStorage breaker =
                 new CircuitBreakingStorage(bucket, metrics::storageCallSkipped, settings.clock());
         metrics.watchCircuit(breaker);
-        return new PassThroughStorage(
+        return passThrough(
                 breaker,
-                settings.passThroughDir(),
+                settings,
                 metrics::storageWriteFailed,
-                metrics::storageReadFailed,
-                settings.clock(),
+                metrics,
                 ByteSize.parse("MODPROXY_PASS_THROUGH_MAX_SIZE", settings.passThroughMaxSize()));
+    }
+
+    /**
+     * The pass-through over a storage, in MODPROXY_PASS_THROUGH_DIR: a directory the proxy cannot make or write in
+     * stops it with one line naming the variable (it was a stack trace, or nothing until the disk filled).
+     */
+    private static Storage passThrough(
+            Storage storage, ProxySettings settings, Runnable onWriteFailure, ProxyMetrics metrics, long spillLimit)
+            throws IOException {
+        Path spillDir = usableDirectory(
+                "MODPROXY_PASS_THROUGH_DIR",
+                settings.passThroughDir(),
+                settings.passThroughDir(),
+                "it holds the modules served without being cached while the cache cannot take them");
+        return new PassThroughStorage(
+                storage, spillDir, onWriteFailure, metrics::storageReadFailed, settings.clock(), spillLimit);
+    }
+
+    /**
+     * Why a directory could not be made or written in, in words: the JDK's exceptions for a file in the way, a
+     * permission refused or a parent missing carry the path alone ("got /cache (/cache)").
+     */
+    static String whyNotUsable(IOException e) {
+        String path = e.getMessage();
+        if (e instanceof FileAlreadyExistsException) {
+            return path + " is a file, not a directory";
+        }
+        if (e instanceof AccessDeniedException) {
+            return path + ": permission denied to the proxy's user";
+        }
+        if (e instanceof NoSuchFileException) {
+            return path + ": no such file or directory, and it cannot be made there";
+        }
+        return path;
+    }
+
+    /**
+     * dir, made if missing, once a file could be written in it; else a {@link BadSettingException} naming the
+     * variable whose value (given) it comes from and what the proxy keeps there.
+     */
+    private static Path usableDirectory(String variable, Path given, Path dir, String use) {
+        Path probe = null;
+        try {
+            Files.createDirectories(dir);
+            probe = Files.createTempFile(dir, "probe-", ".tmp");
+            return dir;
+        } catch (IOException e) {
+            throw new BadSettingException(variable + " must be a directory the proxy can create and write in (" + use
+                    + "), got " + given + " (" + whyNotUsable(e) + ")");
+        } finally {
+            if (probe != null) {
+                try {
+                    Files.deleteIfExists(probe);
+                } catch (IOException e) {
+                    LOG.debugf("cannot remove %s: %s", probe, e);
+                }
+            }
+        }
     }
 
     /**
@@ -278,6 +338,38 @@ public final class ProxyAssembly implements AutoCloseable {
                             + " MODPROXY_S3_PREFIX some days after they were written: the proxy fetches an expired"
                             + " module again)",
                     String.join(", ", ignored));
+        }
+    }
+
+    /**
+     * The bucket's settings, when set with a disk cache: they were ignored without a word, and a cache meant to be
+     * shared through a bucket filled the pod's volume instead. The region and path style count when not their defaults.
+     */
+    private static void warnOfBucketSettings(ProxySettings settings) {
+        ProxySettings.S3 s3 = settings.s3();
+        ProxySettings.S3 unset =
+                ProxySettings.defaults(settings.storageRoot()).build().s3();
+        List<String> ignored = new ArrayList<>();
+        if (s3.endpoint() != null && !s3.endpoint().isBlank()) {
+            ignored.add("MODPROXY_S3_ENDPOINT");
+        }
+        if (s3.bucket() != null && !s3.bucket().isBlank()) {
+            ignored.add("MODPROXY_S3_BUCKET");
+        }
+        if (s3.prefix() != null && !s3.prefix().isBlank()) {
+            ignored.add("MODPROXY_S3_PREFIX");
+        }
+        if (!Objects.equals(s3.region(), unset.region())) {
+            ignored.add("MODPROXY_S3_REGION");
+        }
+        if (s3.pathStyle() != unset.pathStyle()) {
+            ignored.add("MODPROXY_S3_PATH_STYLE");
+        }
+        if (!ignored.isEmpty()) {
+            LOG.warnf(
+                    "modproxy: %s ignored with MODPROXY_STORAGE_TYPE=disk (the default): the cache is kept in %s;"
+                            + " set MODPROXY_STORAGE_TYPE=s3 to keep it in the bucket",
+                    String.join(", ", ignored), settings.storageRoot());
         }
     }
 

@@ -48,6 +48,22 @@ public class ProxyStartup {
                                 ? "off (the upstream chain starts with direct or off)"
                                 : "off (MODPROXY_PREFETCH=false)");
         logChecksumDatabase(proxy.checksumDatabase());
+        sumDbRequiredWithoutADatabase(
+                        proxy.checksumDatabase().setting(), proxy.settings().sumdbRequired())
+                .ifPresent(LOG::warn);
+    }
+
+    /**
+     * MODPROXY_SUMDB_REQUIRED=true with MODPROXY_SUMDB=off: no database to require, so every module is cached
+     * unverified, which the setting was set to prevent; it was taken without a word.
+     */
+    static java.util.Optional<String> sumDbRequiredWithoutADatabase(GoSumDbSetting setting, boolean required) {
+        if (!required || !setting.isOff()) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of("modproxy: MODPROXY_SUMDB_REQUIRED=true has no effect with MODPROXY_SUMDB=off:"
+                + " there is no checksum database to require, and every module is cached unverified; set MODPROXY_SUMDB"
+                + " to a database (sum.golang.org, sum.golang.google.cn) to have modules verified");
     }
 
     /**

@@ -27,19 +27,30 @@ public class StorageReadinessCheck implements HealthCheck {
 
     @Override
     public HealthCheckResponse call() {
+        return of(storage, metrics);
+    }
+
+    /**
+     * Up while the storage, or its pass-through, can take a module; when only the pass-through can, the data's
+     * {@code writes} says so (it said nothing: a full disk looked like a healthy one).
+     */
+    static HealthCheckResponse of(Storage storage, ProxyMetrics metrics) {
         try {
             storage.probeWritable();
             // ready while the size of a large cache is still being counted: serving does not need it
-            return withWriteFailures(HealthCheckResponse.named("storage")
-                            .up()
-                            .withData("root", storage.describe())
-                            .withData("usage", storage.usageCounted() ? "counted" : "counting"))
-                    .build();
+            HealthCheckResponseBuilder up = HealthCheckResponse.named("storage")
+                    .up()
+                    .withData("root", storage.describe())
+                    .withData("usage", storage.usageCounted() ? "counted" : "counting");
+            storage.writeProblem().ifPresent(problem -> up.withData("writes", problem));
+            return withWriteFailures(up, metrics).build();
         } catch (Exception e) {
-            return withWriteFailures(HealthCheckResponse.named("storage")
-                            .down()
-                            .withData("root", storage.describe())
-                            .withData("error", String.valueOf(e.getMessage())))
+            return withWriteFailures(
+                            HealthCheckResponse.named("storage")
+                                    .down()
+                                    .withData("root", storage.describe())
+                                    .withData("error", String.valueOf(e.getMessage())),
+                            metrics)
                     .build();
         }
     }
@@ -48,7 +59,8 @@ public class StorageReadinessCheck implements HealthCheck {
      * Ready while the pass-through directory serves what the storage cannot take (a read-only or full disk): say so,
      * or an operator reads UP and no word of modules going out uncached.
      */
-    private HealthCheckResponseBuilder withWriteFailures(HealthCheckResponseBuilder response) {
+    private static HealthCheckResponseBuilder withWriteFailures(
+            HealthCheckResponseBuilder response, ProxyMetrics metrics) {
         metrics.lastStorageWriteFailure()
                 .ifPresent(last -> response.withData(
                                 "writeFailures",

@@ -21,8 +21,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -181,7 +181,8 @@ public final class Prefetcher implements ClientDemand, AutoCloseable {
                 settings.concurrency(),
                 1,
                 TimeUnit.MINUTES,
-                new ArrayBlockingQueue<>(settings.queueSize()),
+                // linked, not an array made up front: MODPROXY_PREFETCH_QUEUE=2147483647 is a count the rules take
+                new LinkedBlockingQueue<>(settings.queueSize()),
                 r -> {
                     Thread t = new Thread(r, "modproxy-prefetch");
                     t.setDaemon(true);

@@ -63,6 +63,11 @@ public abstract class ForwardingStorage implements Storage, AutoCloseable {
     }
 
     @Override
+    public Optional<String> writeProblem() {
+        return delegate.writeProblem();
+    }
+
+    @Override
     public String describe() {
         return delegate.describe();
     }

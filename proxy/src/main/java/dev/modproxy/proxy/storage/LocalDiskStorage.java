@@ -49,9 +49,9 @@ import org.jboss.logging.Logger;
  * be real directories under the root, a delete refuses an object whose directory is really outside
  * it, and staging clean-up removes a link, never what it points to). A lookup checks the object
  * itself: a link, or anything but a regular file, where an object should be is an
- * {@link UnusableEntryException}, as is a file this process cannot read. A lookup does not check the
- * directories above the object (that would cost each hit a check per path element): an object under
- * a directory someone replaced with a link is read where the link leads. An empty {@code .info},
+ * {@link UnusableEntryException}, as is a file this process cannot read, and an object whose directory
+ * really lies outside the root or in staging (a directory above it replaced with a link to elsewhere):
+ * one realpath per lookup; links that stay under the root are followed. An empty {@code .info},
  * {@code .mod} or {@code .zip} is a miss (none of them is ever empty), so the object is fetched
  * again and replaces it.
  *
@@ -506,6 +506,7 @@ public final class LocalDiskStorage implements Storage {
         if (!attrs.isRegularFile()) {
             throw new UnusableEntryException(file, attrs);
         }
+        checkDirectoryIsUnderTheRoot(file);
         if (attrs.size() == 0 && neverEmpty(key)) {
             return Optional.empty(); // damaged: fetched again, and the fresh copy replaces it
         }
@@ -514,6 +515,26 @@ public final class LocalDiskStorage implements Storage {
         }
         return Optional.of(StoredObject.ofFile(
                 key, file, attrs.size(), attrs.lastModifiedTime().toInstant()));
+    }
+
+    /**
+     * Refuses an object whose directory is really outside the root (or in staging): a directory above it was replaced
+     * by a link to elsewhere, and the file there would be served as the module. One realpath per disk lookup, a few
+     * microseconds (hits on small artifacts are answered from memory without one).
+     */
+    private void checkDirectoryIsUnderTheRoot(Path file) throws IOException {
+        Path realDirectory;
+        try {
+            realDirectory = file.getParent().toRealPath();
+        } catch (NoSuchFileException e) {
+            return; // removed since the lstat: what opens it next finds nothing either
+        }
+        if (!realDirectory.startsWith(realRoot) || realDirectory.startsWith(realRoot.resolve(STAGING_DIR))) {
+            throw new UnusableEntryException(
+                    file,
+                    "is under a directory linked to " + realDirectory + ", which the cache does not follow",
+                    false);
+        }
     }
 
     /** An .info is JSON, a .mod names its module, a .zip has at least its end record: none is ever empty. */

@@ -135,11 +135,20 @@ public final class PassThroughStorage extends ForwardingStorage {
         }
     }
 
+    /** What the last probe that passed through the spill directory found; null once the storage takes writes. */
+    private volatile String writeProblem;
+
+    @Override
+    public Optional<String> writeProblem() {
+        return Optional.ofNullable(writeProblem);
+    }
+
     /** Up while either the storage or the spill directory can take a module. */
     @Override
     public void probeWritable() throws IOException {
         try {
             delegate.probeWritable();
+            writeProblem = null;
         } catch (IOException storageFull) {
             sweep(SPILL_LIFETIME);
             if (spillBytes.get() >= maxSpillBytes) {
@@ -164,6 +173,9 @@ public final class PassThroughStorage extends ForwardingStorage {
                     Files.deleteIfExists(probe);
                 }
             }
+            writeProblem = "nothing new is cached: " + delegate.describe() + " cannot take writes ("
+                    + storageFull.getMessage() + "); modules are served through the pass-through directory "
+                    + spillDir + " without being kept";
         }
     }
 

@@ -36,6 +36,14 @@ public interface Storage {
     void probeWritable() throws IOException;
 
     /**
+     * What the last {@link #probeWritable} that passed found wrong all the same: the storage itself could not take
+     * the write, and modules are served without being cached (a pass-through takes them). Empty when it could.
+     */
+    default Optional<String> writeProblem() {
+        return Optional.empty();
+    }
+
+    /**
      * Whether lookup is a local file-system stat that may run on the event loop; false for
      * anything that goes over the network.
      */

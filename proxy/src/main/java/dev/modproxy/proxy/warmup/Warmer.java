@@ -26,6 +26,8 @@ import org.jboss.logging.Logger;
 public final class Warmer implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(Warmer.class);
+    /** The status of an artifact fetched but not kept (a full disk, an unreachable bucket): 507 Insufficient Storage. */
+    static final int NOT_KEPT = 507;
 
     private final ModuleCache cache;
     private final Clock clock;
@@ -98,7 +100,19 @@ public final class Warmer implements AutoCloseable {
             pending = cache.answer(ProxyRequest.parse(path), null);
             CacheAnswer answer = pending.get(perArtifactTimeout.toMillis(), TimeUnit.MILLISECONDS);
             if (answer instanceof CacheAnswer.Hit hit) {
+                boolean kept = hit.object().inStorage();
                 hit.object().release();
+                if (!kept) {
+                    // served through the pass-through: a warm-up that stored nothing must not read as done
+                    job.failed(new WarmupJob.Failure(
+                            target.module().path(),
+                            target.version().toString(),
+                            artifact,
+                            NOT_KEPT,
+                            "fetched, but the cache could not keep it: its storage refused the write (the proxy log"
+                                    + " says why: cannot store ...); builds will fetch it from the upstream"));
+                    return false;
+                }
                 return true;
             }
             if (answer instanceof CacheAnswer.Refused refused) {

@@ -58,6 +58,7 @@ class BadSettingTest {
             modproxy.sumdb-required                  | maybe   | MODPROXY_SUMDB_REQUIRED must be true or false, got 'maybe'
             modproxy.connect-timeout                 | soon    | MODPROXY_CONNECT_TIMEOUT must be a duration such as 500ms, 30s, 5m, 1h or PT30S, got 'soon'
             modproxy.read-timeout                    | -1s     | MODPROXY_READ_TIMEOUT must be a duration such as 500ms, 30s, 5m, 1h or PT30S, got '-1s'
+            modproxy.read-timeout                    | 999999999999d | MODPROXY_READ_TIMEOUT must be at most 106751d (292 years
             modproxy.mutable-ttl                     | banana  | MODPROXY_MUTABLE_TTL must be a duration such as 500ms, 30s, 5m, 1h or PT30S, got 'banana'
             modproxy.negative-ttl                    | -1s     | MODPROXY_NEGATIVE_TTL must be a duration such as 500ms, 30s, 5m, 1h or PT30S, got '-1s'
             modproxy.text-download-deadline          | 0s      | MODPROXY_TEXT_DOWNLOAD_DEADLINE must be more than 0
@@ -211,6 +212,74 @@ class BadSettingTest {
                         + " (it stages downloads in its .tmp/), got " + file + " (" + file
                         + " is a file, not a directory)",
                 refused.getMessage());
+        assertNull(refused.getCause());
+    }
+
+    /**
+     * A pass-through directory the proxy cannot make (a file at its path, or under it) was a stack trace at start
+     * of a FileAlreadyExistsException or FileSystemException inside a CreationException, never naming the variable.
+     */
+    @Test
+    void aFileWhereThePassThroughDirShouldBeIsNamedAsSuch() throws Exception {
+        Path file = Files.writeString(dir.resolve("spill"), "not a directory");
+
+        ConfigurationException refused = refused(Map.of());
+
+        assertEquals(
+                "modproxy cannot start: MODPROXY_PASS_THROUGH_DIR must be a directory the proxy can create and write"
+                        + " in (it holds the modules served without being cached while the cache cannot take them),"
+                        + " got " + file + " (" + file + " is a file, not a directory)",
+                refused.getMessage());
+        assertNull(refused.getCause());
+    }
+
+    @Test
+    void aPassThroughDirUnderAFileIsNamedAsSuch() throws Exception {
+        Path file = Files.writeString(dir.resolve("file"), "not a directory");
+
+        ConfigurationException refused = refused(
+                Map.of("modproxy.pass-through-dir", file.resolve("spill").toString()));
+
+        assertTrue(
+                refused.getMessage()
+                        .startsWith("modproxy cannot start: MODPROXY_PASS_THROUGH_DIR must be a directory the proxy"
+                                + " can create and write in (it holds the modules served without being cached while"
+                                + " the cache cannot take them), got " + file.resolve("spill") + " ("),
+                refused.getMessage());
+        assertFalse(refused.getMessage().contains("\n"), refused.getMessage());
+        assertNull(refused.getCause());
+    }
+
+    /** The line said "got /proc/modproxy-spill (/proc/modproxy-spill)": why it could not be made was not in it. */
+    @Test
+    void aPassThroughDirThatCannotBeMadeSaysWhy() {
+        ConfigurationException refused = refused(Map.of("modproxy.pass-through-dir", "/proc/modproxy-spill"));
+
+        assertEquals(
+                "modproxy cannot start: MODPROXY_PASS_THROUGH_DIR must be a directory the proxy can create and write"
+                        + " in (it holds the modules served without being cached while the cache cannot take them),"
+                        + " got /proc/modproxy-spill (/proc/modproxy-spill: no such file or directory, and it cannot be"
+                        + " made there)",
+                refused.getMessage());
+    }
+
+    /** With s3 the cache root only stages uploads, and a file there was a stack trace at start too. */
+    @Test
+    void aFileWhereTheStorageDirShouldBeIsNamedAsSuchWithS3() throws Exception {
+        Path file = Files.writeString(dir.resolve("cache"), "not a directory");
+
+        ConfigurationException refused = refused(Map.of(
+                "modproxy.storage-type", "s3",
+                "modproxy.s3.bucket", "modules",
+                "modproxy.s3.endpoint", "http://127.0.0.1:9"));
+
+        assertTrue(
+                refused.getMessage()
+                        .startsWith("modproxy cannot start: MODPROXY_STORAGE_DIR must be a directory the proxy can"
+                                + " create and write in (with s3 it stages uploads in its s3-staging/), got " + file
+                                + " ("),
+                refused.getMessage());
+        assertFalse(refused.getMessage().contains("\n"), refused.getMessage());
         assertNull(refused.getCause());
     }
 }

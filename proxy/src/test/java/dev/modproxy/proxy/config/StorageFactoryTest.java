@@ -164,6 +164,31 @@ class StorageFactoryTest {
         assertTrue(warnings.get(0).contains("the bucket's lifecycle rules"), warnings::toString);
     }
 
+    /** A bucket set without MODPROXY_STORAGE_TYPE=s3 was ignored without a word: the cache filled the volume. */
+    @Test
+    void bucketSettingsSetWithDiskAreNamedInOneWarning() throws Exception {
+        CapturedLog assemblyLog = CapturedLog.of(ProxyAssembly.class);
+        List<String> warnings = assemblyLog.warnings();
+        try {
+            ((AutoCloseable) create(Map.of())).close();
+            assertEquals(List.of(), warnings, "nothing to warn of with the defaults");
+
+            ((AutoCloseable) create(Map.of(
+                            "modproxy.s3.endpoint", "http://minio.storage:9000",
+                            "modproxy.s3.bucket", "team-cache",
+                            "modproxy.s3.region", "eu-west-1")))
+                    .close();
+        } finally {
+            assemblyLog.close();
+        }
+        assertEquals(1, warnings.size(), warnings::toString);
+        assertEquals(
+                "modproxy: MODPROXY_S3_ENDPOINT, MODPROXY_S3_BUCKET, MODPROXY_S3_REGION ignored with"
+                        + " MODPROXY_STORAGE_TYPE=disk (the default): the cache is kept in " + dir.resolve("cache")
+                        + "; set MODPROXY_STORAGE_TYPE=s3 to keep it in the bucket",
+                warnings.get(0));
+    }
+
     @Test
     void anUnknownStorageTypeIsNamedInTheError() {
         var e = assertThrows(IllegalArgumentException.class, () -> create(Map.of("modproxy.storage-type", "nfs")));

@@ -5,7 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.modproxy.proxy.assembly.ProxyAssembly;
+import dev.modproxy.proxy.metrics.ProxyMetrics;
 import dev.modproxy.proxy.storage.LocalDiskStorage;
+import dev.modproxy.proxy.storage.PassThroughStorage;
+import dev.modproxy.proxy.storage.Storage;
 import dev.modproxy.proxy.testing.FakeUpstream;
 import dev.modproxy.proxy.testing.FullDisk;
 import dev.modproxy.proxy.testing.Modules;
@@ -13,6 +16,7 @@ import dev.modproxy.proxy.testing.ProxyUnderTest;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -116,5 +120,80 @@ class StorageReadinessTest {
 
     private static Map<String, Object> data(HealthCheckResponse response) {
         return response.getData().orElse(Map.of());
+    }
+
+    @TempDir
+    Path root;
+
+    @TempDir
+    Path spill;
+
+    /** Metrics of a proxy that wrote nothing yet, for the storage-only cases below. */
+    private static ProxyMetrics unused() {
+        return new ProxyMetrics(new SimpleMeterRegistry());
+    }
+
+    /**
+     * A full cache disk with room in the pass-through directory: ready (modules are still served), but the answer said
+     * nothing else than a healthy disk's, and only the log, once a minute, told that nothing was being cached.
+     */
+    @Test
+    void aFullDiskServedThroughThePassThroughIsReadyAndSaysNothingIsCached() throws Exception {
+        LocalDiskStorage disk = new LocalDiskStorage(root);
+        Storage full = new PassThroughStorage(
+                new FullDisk(disk, 0, FullDisk.FailAt.WRITE), spill, () -> {}, Clock.systemUTC());
+
+        HealthCheckResponse ready = StorageReadinessCheck.of(full, unused());
+
+        assertEquals(HealthCheckResponse.Status.UP, ready.getStatus());
+        Map<String, Object> data = ready.getData().orElseThrow();
+        String writes = String.valueOf(data.get("writes"));
+        assertTrue(writes.startsWith("nothing new is cached: "), writes);
+        assertTrue(writes.contains(root + " cannot take writes (No space left on device)"), writes);
+        assertTrue(
+                writes.endsWith("served through the pass-through directory " + spill + " without being kept"), writes);
+    }
+
+    @Test
+    void aDiskWithRoomSaysNothingOfWrites() throws Exception {
+        Storage healthy = new PassThroughStorage(new LocalDiskStorage(root), spill, () -> {}, Clock.systemUTC());
+
+        HealthCheckResponse ready = StorageReadinessCheck.of(healthy, unused());
+
+        assertEquals(HealthCheckResponse.Status.UP, ready.getStatus());
+        assertFalse(
+                ready.getData().orElseThrow().containsKey("writes"),
+                ready.getData().toString());
+    }
+
+    /** Once the disk takes writes again, the note goes at the next probe. */
+    @Test
+    void theNoteGoesOnceTheDiskTakesWritesAgain() throws Exception {
+        LocalDiskStorage disk = new LocalDiskStorage(root);
+        boolean[] full = {true};
+        Storage storage = new PassThroughStorage(
+                new dev.modproxy.proxy.storage.ForwardingStorage(disk) {
+                    @Override
+                    public void probeWritable() throws java.io.IOException {
+                        if (full[0]) {
+                            throw new java.io.IOException("No space left on device");
+                        }
+                        super.probeWritable();
+                    }
+                },
+                spill,
+                () -> {},
+                Clock.systemUTC());
+        assertTrue(StorageReadinessCheck.of(storage, unused())
+                .getData()
+                .orElseThrow()
+                .containsKey("writes"));
+
+        full[0] = false;
+
+        assertFalse(StorageReadinessCheck.of(storage, unused())
+                .getData()
+                .orElseThrow()
+                .containsKey("writes"));
     }
 }

@@ -142,6 +142,56 @@ class LocalDiskStorageTest {
         assertEquals(new StorageUsage(0, 0), storage.usage());
     }
 
+    /**
+     * A module's directory someone replaced with a link out of the root: the file where it led was served as the
+     * module (a lookup checked the object itself, not the directories above it).
+     */
+    @Test
+    void aReadDoesNotFollowALinkedDirectoryOutOfTheRoot(@TempDir Path outside) throws IOException {
+        Files.writeString(Files.createDirectories(outside.resolve("@v")).resolve("v1.0.0.mod"), "root:x:0:0\n");
+        Files.createDirectories(root.resolve("example.com"));
+        Files.createSymbolicLink(root.resolve("example.com/a"), outside);
+        LocalDiskStorage storage = new LocalDiskStorage(root);
+
+        UnusableEntryException refused = assertThrows(UnusableEntryException.class, () -> storage.lookup(KEY));
+
+        assertTrue(
+                refused.getMessage()
+                        .contains("linked to " + outside.toRealPath().resolve("@v")),
+                refused.getMessage());
+        assertFalse(refused.replacedByAFetch(), "the link stays: a fetch's write refuses it too");
+    }
+
+    /** Links that stay under the root are followed, the root's own included (a cache root made a link to a volume). */
+    @Test
+    void linksThatStayUnderTheRootAreRead(@TempDir Path elsewhere) throws IOException {
+        Path linkedRoot = Files.createSymbolicLink(elsewhere.resolve("cache"), root);
+        LocalDiskStorage storage = new LocalDiskStorage(linkedRoot);
+        put(storage, new StorageKey("example.com/b/@v/v1.0.0.mod"), "module example.com/b\n");
+        Files.createSymbolicLink(root.resolve("example.com/a"), root.resolve("example.com/b"));
+
+        assertEquals(
+                "module example.com/b\n",
+                Files.readString(storage.lookup(KEY).orElseThrow().localFile().orElseThrow()));
+        assertEquals(
+                21,
+                storage.lookup(new StorageKey("example.com/b/@v/v1.0.0.mod"))
+                        .orElseThrow()
+                        .size());
+    }
+
+    /** A link into the staging directory would serve a download still being written. */
+    @Test
+    void aReadDoesNotFollowALinkedDirectoryIntoStaging() throws IOException {
+        LocalDiskStorage storage = new LocalDiskStorage(root);
+        Path partial = Files.createDirectories(root.resolve(".tmp/p-gone/@v"));
+        Files.writeString(partial.resolve("v1.0.0.mod"), "module exam");
+        Files.createDirectories(root.resolve("example.com"));
+        Files.createSymbolicLink(root.resolve("example.com/a"), root.resolve(".tmp/p-gone"));
+
+        assertThrows(UnusableEntryException.class, () -> storage.lookup(KEY));
+    }
+
     @Test
     void aDirectoryWhereAnObjectShouldBeIsUnusableAndLeftAsItIs() throws IOException {
         Files.createDirectories(root.resolve(KEY.value()));

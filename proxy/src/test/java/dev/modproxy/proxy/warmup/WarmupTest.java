@@ -5,8 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.modproxy.proxy.storage.LocalDiskStorage;
+import dev.modproxy.proxy.storage.PassThroughStorage;
 import dev.modproxy.proxy.testing.CapturedLog;
 import dev.modproxy.proxy.testing.FakeUpstream;
+import dev.modproxy.proxy.testing.FullDisk;
 import dev.modproxy.proxy.testing.GoClient;
 import dev.modproxy.proxy.testing.Modules;
 import dev.modproxy.proxy.testing.ProxyUnderTest;
@@ -15,6 +18,7 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -101,6 +105,33 @@ class WarmupTest {
         assertEquals("example.com/missing", failure.getString("module"));
         assertEquals("info", failure.getString("artifact"));
         assertEquals(404, failure.getInteger("status"));
+    }
+
+    /**
+     * Seen on a full 20 MB tmpfs: the report said finished, 3 completed, 0 failed, and nothing was on the disk; every
+     * artifact had gone out through the pass-through directory, uncached.
+     */
+    @Test
+    void artifactsTheFullDiskCouldNotKeepAreFailuresNotCompletions(@TempDir Path fullRoot, @TempDir Path spill)
+            throws Exception {
+        proxy.close();
+        proxy = ProxyUnderTest.onStorage(
+                upstream.url(),
+                new PassThroughStorage(
+                        new FullDisk(new LocalDiskStorage(fullRoot), 0, FullDisk.FailAt.WRITE),
+                        spill,
+                        () -> {},
+                        Clock.systemUTC()));
+
+        assertEquals(202, post("text/plain", "example.com/alpha@v1.0.0\n").statusCode());
+        JsonObject done = awaitFinished();
+
+        assertEquals(0, done.getInteger("completed"), done.encode());
+        assertEquals(1, done.getInteger("failed"), done.encode());
+        JsonObject failure = done.getJsonArray("failures").getJsonObject(0);
+        assertEquals(507, failure.getInteger("status"), done.encode());
+        assertTrue(failure.getString("reason").startsWith("fetched, but the cache could not keep it"), done.encode());
+        assertEquals(0, new JsonObject(proxy.getText("/admin/stats").body()).getLong("entries"));
     }
 
     @Test
