@@ -3,6 +3,7 @@ package dev.modproxy.proxy.upstream;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.net.http.HttpClient;
@@ -124,7 +125,16 @@ public final class Upstream {
         for (int hops = 0; ; hops++) {
             HttpResponse<Flow.Publisher<List<ByteBuffer>>> response = send(uri, deadlineNanos);
             UpstreamBody body = new UpstreamBody(readTimeout, connectingTo(uri), deadlineNanos);
+            if (response.body() == null) {
+                // the JDK's client hands back an egress proxy's refusal of CONNECT (a 407) without a body
+                throw new IOException(egressRefusal(uri, response.statusCode()));
+            }
             response.body().subscribe(body);
+            if (response.statusCode() == 407) {
+                // a plain-http request's 407 is the egress proxy's, not the upstream's; its page is not read
+                body.close();
+                throw new IOException(egressRefusal(uri, 407));
+            }
             URI next;
             try {
                 next = redirectTarget(uri, response);
@@ -218,6 +228,30 @@ public final class Upstream {
             throw new UnusableAnswerException("answered with headers the HTTP client cannot read ("
                     + String.valueOf(e.getMessage()).replaceAll("\\p{Cntrl}", "?") + ")");
         }
+    }
+
+    /**
+     * The egress proxy's refusal to carry a request to uri (a 407 wants a login the JDK's client does not send it; any
+     * other status, a CONNECT refused), naming the proxy and its variable: the upstream never saw the request.
+     */
+    private String egressRefusal(URI uri, int status) {
+        String variable = "https".equalsIgnoreCase(uri.getScheme()) ? "HTTPS_PROXY" : "HTTP_PROXY";
+        String proxy = client.proxy()
+                .map(selector -> selector.select(uri))
+                .flatMap(proxies -> proxies.stream()
+                        .map(java.net.Proxy::address)
+                        .filter(InetSocketAddress.class::isInstance)
+                        .map(address -> (InetSocketAddress) address)
+                        .findFirst())
+                .map(address -> address.getHostString() + ":" + address.getPort())
+                .orElse("in " + variable);
+        String named = "the egress proxy " + proxy + (proxy.startsWith("in ") ? "" : " (" + variable + ")");
+        if (status == 407) {
+            return named + " answered 407 Proxy Authentication Required: it wants a login, and this proxy sends none"
+                    + " to an egress proxy; let the cache through without one, or reach " + uri.getHost()
+                    + " directly (NO_PROXY)";
+        }
+        return named + " refused to connect to " + uri.getHost() + " (" + status + ")";
     }
 
     /**
