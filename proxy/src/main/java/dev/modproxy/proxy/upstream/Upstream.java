@@ -32,8 +32,8 @@ public final class Upstream {
 
     private final URI base;
     private final HttpClient client;
-    /** For the requests that carry the URL's login: a client whose authenticator would drop it has none. */
-    private final HttpClient loginClient;
+    /** Logins for the hosts a netrc names: the upstream's own when its URL has none, and those of redirect targets. */
+    private final UpstreamCredentials netrc;
 
     private final Duration readTimeout;
     private final CircuitBreaker breaker;
@@ -55,18 +55,18 @@ public final class Upstream {
     }
 
     public Upstream(URI base, HttpClient client, Duration readTimeout, CircuitBreaker breaker, HostResolver resolver) {
-        this(base, client, client, readTimeout, breaker, resolver);
+        this(base, client, UpstreamCredentials.none(), readTimeout, breaker, resolver);
     }
 
     /**
-     * @param client for every request but those to its own origin when the URL carries a login
-     * @param loginClient for those: the JDK's client never sends a request's own Authorization header when it has an
-     *     authenticator (a netrc), so this one must have none
+     * @param client without an authenticator: the JDK's client never sends a request's own Authorization header when
+     *     it has one
+     * @param netrc the logins sent to the hosts it names, but never instead of the login in the URL to its own origin
      */
     Upstream(
             URI base,
             HttpClient client,
-            HttpClient loginClient,
+            UpstreamCredentials netrc,
             Duration readTimeout,
             CircuitBreaker breaker,
             HostResolver resolver) {
@@ -80,7 +80,7 @@ public final class Upstream {
         this.authorization = token == null ? null : "Basic " + token;
         this.secrets = login == null ? List.of() : secretsOf(login, token);
         this.client = client;
-        this.loginClient = loginClient;
+        this.netrc = netrc;
         this.readTimeout = readTimeout;
         this.breaker = breaker;
     }
@@ -180,6 +180,10 @@ public final class Upstream {
             } finally {
                 body.close();
             }
+            if (response.statusCode() == 401) {
+                String advice = loginAdvice(uri);
+                explanation = explanation.isEmpty() ? advice : explanation + " (" + advice + ")";
+            }
             return new UpstreamResponse(this, response.statusCode(), contentType, length, body, explanation);
         }
     }
@@ -192,17 +196,15 @@ public final class Upstream {
         Duration wait = left < readTimeout.toNanos() ? Duration.ofNanos(left) : readTimeout;
         HttpRequest.Builder request =
                 HttpRequest.newBuilder(uri).GET().timeout(wait).header("User-Agent", "modproxy");
-        // credentials go only to the configured origin, never to a host it redirects to (a CDN)
-        boolean login = authorization != null && sameOrigin(uri);
-        if (login) {
-            request.header("Authorization", authorization);
-        }
+        // the URL's login goes only to the configured origin, never to a host it redirects to (a CDN); a netrc's only
+        // to the hosts it names
+        loginFor(uri).ifPresent(login -> request.header("Authorization", login));
         if ("http".equals(uri.getScheme())) {
             request.version(HttpClient.Version.HTTP_1_1); // no h2c upgrade dance with plain-HTTP mirrors
         }
         HttpRequest built = request.build(); // outside the try: a fault here is ours, not the answer's
         try {
-            return (login ? loginClient : client).send(built, HttpResponse.BodyHandlers.ofPublisher());
+            return client.send(built, HttpResponse.BodyHandlers.ofPublisher());
         } catch (HttpConnectTimeoutException e) {
             throw new UpstreamTimeoutException(connectingTo(uri) + " did not accept a connection in time");
         } catch (HttpTimeoutException e) {
@@ -228,6 +230,24 @@ public final class Upstream {
             throw new UnusableAnswerException("answered with headers the HTTP client cannot read ("
                     + String.valueOf(e.getMessage()).replaceAll("\\p{Cntrl}", "?") + ")");
         }
+    }
+
+    /** The Authorization header a request to uri carries: the URL's login on its own origin, else the netrc's. */
+    private java.util.Optional<String> loginFor(URI uri) {
+        if (authorization != null && sameOrigin(uri)) {
+            return java.util.Optional.of(authorization);
+        }
+        return netrc.authorization(uri.getHost());
+    }
+
+    /** What a 401 from uri says to whoever configures the cache: which login was refused, or where to give one. */
+    private String loginAdvice(URI uri) {
+        if (authorization != null && sameOrigin(uri)) {
+            return "the login in the upstream's URL (MODPROXY_UPSTREAM) was refused";
+        }
+        return netrc.user(uri.getHost())
+                .map(user -> "the login for " + uri.getHost() + " in MODPROXY_NETRC (user " + user + ") was refused")
+                .orElse("no login was sent: give one for " + uri.getHost() + " in MODPROXY_NETRC");
     }
 
     /**
