@@ -14,12 +14,16 @@ import java.net.http.HttpTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
+import java.security.cert.CertPathBuilderException;
+import java.security.cert.CertificateExpiredException;
+import java.security.cert.CertificateNotYetValidException;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Flow;
 import java.util.stream.Stream;
+import javax.net.ssl.SSLHandshakeException;
 
 /** One GOPROXY base URL with its own circuit breaker. */
 public final class Upstream {
@@ -218,6 +222,8 @@ public final class Upstream {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while asking " + host(), e);
+        } catch (SSLHandshakeException e) {
+            throw new IOException(connectingTo(uri) + handshakeFailure(e), e);
         } catch (IOException e) {
             if (sameOrigin(uri)) {
                 throw e;
@@ -246,7 +252,7 @@ public final class Upstream {
             return "the login in the upstream's URL (MODPROXY_UPSTREAM) was refused";
         }
         return netrc.user(uri.getHost())
-                .map(user -> "the login for " + uri.getHost() + " in MODPROXY_NETRC (user " + user + ") was refused")
+                .map(user -> "user " + user + "'s login for " + uri.getHost() + " in MODPROXY_NETRC was refused")
                 .orElse("no login was sent: give one for " + uri.getHost() + " in MODPROXY_NETRC");
     }
 
@@ -285,6 +291,29 @@ public final class Upstream {
         }
         String target = uri.getScheme() + "://" + uri.getHost() + (uri.getPort() < 0 ? "" : ":" + uri.getPort());
         return host() + " redirected to " + target + ", which";
+    }
+
+    /**
+     * What a failed TLS handshake says to whoever configures the cache, after "host": the JDK's own words
+     * ("PKIX path building failed: sun.security.provider.certpath.SunCertPathBuilderException: ...") say neither that
+     * the certificate is not trusted nor what to do.
+     */
+    private static String handshakeFailure(SSLHandshakeException e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof CertPathBuilderException) {
+                return " sent a TLS certificate that no certificate authority this proxy trusts has signed (a"
+                        + " private CA, or a TLS-inspecting egress proxy: give the JVM a trust store that holds it,"
+                        + " -Djavax.net.ssl.trustStore; see docs/troubleshooting.md)";
+            }
+            if (cause instanceof CertificateExpiredException || cause instanceof CertificateNotYetValidException) {
+                return " sent a TLS certificate that is not valid now (" + cause.getMessage() + ")";
+            }
+        }
+        String message = e.getMessage();
+        if (message != null && message.startsWith("No subject alternative")) {
+            return " sent a TLS certificate for another host name (" + message + ")";
+        }
+        return " failed the TLS handshake (" + message + ")";
     }
 
     /** The JDK reports a name that does not resolve as a ConnectException too; users need to tell them apart. */

@@ -77,7 +77,7 @@ class UpstreamCredentialsTest {
             assertEquals(502, result.status(), result.reason());
             assertEquals(
                     "127.0.0.1:" + port + " answered 401 for " + path
-                            + ": the login for 127.0.0.1 in MODPROXY_NETRC (user build) was refused",
+                            + ": user build's login for 127.0.0.1 in MODPROXY_NETRC was refused",
                     result.reason());
         }
         assertEquals(
