@@ -177,7 +177,7 @@ public final class Upstream {
                 // the reason is a courtesy: a refusal must not wait on an upstream that stalls in its body
                 body.finishWithin(EXPLANATION_WAIT);
                 if (encoding.equalsIgnoreCase("identity")) { // compressed text would arrive as junk
-                    explanation = UpstreamExplanation.read(contentType, body, secrets);
+                    explanation = UpstreamExplanation.read(contentType, body, secretsFor(uri));
                 }
             } catch (IOException e) {
                 // the reason is lost, the refusal is not
@@ -244,6 +244,16 @@ public final class Upstream {
             return java.util.Optional.of(authorization);
         }
         return netrc.authorization(uri.getHost());
+    }
+
+    /**
+     * What the URL's login and the netrc's login for uri's host are sent or written as, longest first: masked in what
+     * an answer from uri says.
+     */
+    private List<String> secretsFor(URI uri) {
+        return Stream.concat(secrets.stream(), netrc.secrets(uri.getHost()).stream())
+                .sorted(Comparator.comparingInt(String::length).reversed())
+                .toList();
     }
 
     /** What a 401 from uri says to whoever configures the cache: which login was refused, or where to give one. */

@@ -5,10 +5,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.stream.Stream;
 
 /**
  * Per-host logins for private GOPROXY upstreams (an internal Artifactory or Athens), read from a netrc file as the
@@ -91,6 +94,25 @@ public final class UpstreamCredentials {
                 .map(l -> "Basic "
                         + Base64.getEncoder()
                                 .encodeToString((l.user() + ":" + l.password()).getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /**
+     * What host's login is sent or written as (the base64 token, "user:password", the password), longest first, so a
+     * refusal that echoes it is masked whole; empty if the file does not name host.
+     */
+    List<String> secrets(String host) {
+        Login login = host == null ? null : machines.get(host.toLowerCase(Locale.ROOT));
+        if (login == null) {
+            return List.of();
+        }
+        String pair = login.user() + ":" + login.password();
+        return Stream.of(
+                        Base64.getEncoder().encodeToString(pair.getBytes(StandardCharsets.UTF_8)),
+                        pair,
+                        login.password())
+                .filter(secret -> !secret.isEmpty())
+                .sorted(Comparator.comparingInt(String::length).reversed())
+                .toList();
     }
 
     /** The user name of host's login, for a refusal's reason (never the password), if the file names host. */

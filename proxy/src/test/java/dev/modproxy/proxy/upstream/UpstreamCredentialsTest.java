@@ -87,6 +87,35 @@ class UpstreamCredentialsTest {
     }
 
     @Test
+    void aRefusalThatEchoesTheNetrcLoginPassesItsReasonOnWithoutThePassword() throws Exception {
+        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/", exchange -> {
+            // an upstream that says whom it refused, password and all, as a misconfigured gateway's debug page does
+            byte[] body = ("user build with password " + SECRET + " (build:" + SECRET
+                            + ") may not read this repository")
+                    .getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", "text/plain");
+            exchange.sendResponseHeaders(403, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        server.start();
+        servers.add(server);
+        UpstreamCredentials netrc =
+                UpstreamCredentials.parse("machine 127.0.0.1 login build password " + SECRET, "netrc");
+
+        UpstreamResult<String> result = chain(
+                        "http://127.0.0.1:" + server.getAddress().getPort(), netrc)
+                .fetch(MOD, response -> "unexpected", () -> true);
+
+        assertEquals(403, result.status(), result.reason());
+        assertEquals(
+                "127.0.0.1:" + server.getAddress().getPort() + " answered 403 for " + MOD
+                        + ": user build with password xxxxx (xxxxx) may not read this repository",
+                result.reason());
+    }
+
+    @Test
     void aRefusalWithoutALoginSaysWhereToGiveOne() throws Exception {
         int port = privateUpstream();
         UpstreamCredentials netrc = UpstreamCredentials.parse("machine other.example login x password y", "netrc");
