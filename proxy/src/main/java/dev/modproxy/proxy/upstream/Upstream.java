@@ -22,6 +22,8 @@ import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Flow;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import javax.net.ssl.SSLHandshakeException;
 
@@ -30,6 +32,9 @@ public final class Upstream {
 
     /** Redirects followed per request, as many as the go command follows. */
     private static final int MAX_REDIRECTS = 10;
+
+    /** How the JDK's client reports an egress proxy's refusal of CONNECT (other than 407, which it hands back). */
+    private static final Pattern TUNNEL_REFUSED = Pattern.compile("Tunnel failed, got: (\\d{3})");
 
     /** How long a refusal's body may take to arrive before it is given up and the refusal passed on without it. */
     private static final Duration EXPLANATION_WAIT = Duration.ofSeconds(2);
@@ -225,6 +230,11 @@ public final class Upstream {
         } catch (SSLHandshakeException e) {
             throw new IOException(connectingTo(uri) + handshakeFailure(e), e);
         } catch (IOException e) {
+            Matcher tunnel = TUNNEL_REFUSED.matcher(String.valueOf(e.getMessage()));
+            if (tunnel.matches()) {
+                // the JDK's words for an egress proxy that answered CONNECT with anything but 200 or 407
+                throw new IOException(egressRefusal(uri, Integer.parseInt(tunnel.group(1))), e);
+            }
             if (sameOrigin(uri)) {
                 throw e;
             }
@@ -236,6 +246,10 @@ public final class Upstream {
             throw new UnusableAnswerException("answered with headers the HTTP client cannot read ("
                     + String.valueOf(e.getMessage()).replaceAll("\\p{Cntrl}", "?") + ")");
         }
+    }
+
+    private static int port(URI uri) {
+        return uri.getPort() > 0 ? uri.getPort() : "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
     }
 
     /** The Authorization header a request to uri carries: the URL's login on its own origin, else the netrc's. */
@@ -287,7 +301,9 @@ public final class Upstream {
                     + " to an egress proxy; let the cache through without one, or reach " + uri.getHost()
                     + " directly (NO_PROXY)";
         }
-        return named + " refused to connect to " + uri.getHost() + " (" + status + ")";
+        return named + " answered " + status + " to CONNECT " + uri.getHost() + ":" + port(uri)
+                + ": it does not let the cache reach that host (ask its administrators), or reach " + uri.getHost()
+                + " directly (NO_PROXY)";
     }
 
     /**

@@ -60,6 +60,13 @@ class EgressProxyTest {
 
             assertEquals(List.of("CONNECT goproxy.cn:443 HTTP/1.1"), egress.requestLines());
             assertEquals(502, result.status(), result.reason());
+            // it was the JDK's 'goproxy.cn failed: Tunnel failed, got: 403'
+            assertEquals(
+                    "goproxy.cn failed: the egress proxy "
+                            + URI.create(egress.url()).getAuthority() + " (HTTPS_PROXY)"
+                            + " answered 403 to CONNECT goproxy.cn:443: it does not let the cache reach that host (ask"
+                            + " its administrators), or reach goproxy.cn directly (NO_PROXY)",
+                    result.reason());
         }
     }
 
