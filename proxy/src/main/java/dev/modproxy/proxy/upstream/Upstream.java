@@ -3,6 +3,7 @@ package dev.modproxy.proxy.upstream;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.net.http.HttpClient;
@@ -13,12 +14,18 @@ import java.net.http.HttpTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
+import java.security.cert.CertPathBuilderException;
+import java.security.cert.CertificateExpiredException;
+import java.security.cert.CertificateNotYetValidException;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Flow;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import javax.net.ssl.SSLHandshakeException;
 
 /** One GOPROXY base URL with its own circuit breaker. */
 public final class Upstream {
@@ -26,13 +33,16 @@ public final class Upstream {
     /** Redirects followed per request, as many as the go command follows. */
     private static final int MAX_REDIRECTS = 10;
 
+    /** How the JDK's client reports an egress proxy's refusal of CONNECT (other than 407, which it hands back). */
+    private static final Pattern TUNNEL_REFUSED = Pattern.compile("Tunnel failed, got: (\\d{3})");
+
     /** How long a refusal's body may take to arrive before it is given up and the refusal passed on without it. */
     private static final Duration EXPLANATION_WAIT = Duration.ofSeconds(2);
 
     private final URI base;
     private final HttpClient client;
-    /** For the requests that carry the URL's login: a client whose authenticator would drop it has none. */
-    private final HttpClient loginClient;
+    /** Logins for the hosts a netrc names: the upstream's own when its URL has none, and those of redirect targets. */
+    private final UpstreamCredentials netrc;
 
     private final Duration readTimeout;
     private final CircuitBreaker breaker;
@@ -54,18 +64,18 @@ public final class Upstream {
     }
 
     public Upstream(URI base, HttpClient client, Duration readTimeout, CircuitBreaker breaker, HostResolver resolver) {
-        this(base, client, client, readTimeout, breaker, resolver);
+        this(base, client, UpstreamCredentials.none(), readTimeout, breaker, resolver);
     }
 
     /**
-     * @param client for every request but those to its own origin when the URL carries a login
-     * @param loginClient for those: the JDK's client never sends a request's own Authorization header when it has an
-     *     authenticator (a netrc), so this one must have none
+     * @param client without an authenticator: the JDK's client never sends a request's own Authorization header when
+     *     it has one
+     * @param netrc the logins sent to the hosts it names, but never instead of the login in the URL to its own origin
      */
     Upstream(
             URI base,
             HttpClient client,
-            HttpClient loginClient,
+            UpstreamCredentials netrc,
             Duration readTimeout,
             CircuitBreaker breaker,
             HostResolver resolver) {
@@ -79,7 +89,7 @@ public final class Upstream {
         this.authorization = token == null ? null : "Basic " + token;
         this.secrets = login == null ? List.of() : secretsOf(login, token);
         this.client = client;
-        this.loginClient = loginClient;
+        this.netrc = netrc;
         this.readTimeout = readTimeout;
         this.breaker = breaker;
     }
@@ -124,7 +134,16 @@ public final class Upstream {
         for (int hops = 0; ; hops++) {
             HttpResponse<Flow.Publisher<List<ByteBuffer>>> response = send(uri, deadlineNanos);
             UpstreamBody body = new UpstreamBody(readTimeout, connectingTo(uri), deadlineNanos);
+            if (response.body() == null) {
+                // the JDK's client hands back an egress proxy's refusal of CONNECT (a 407) without a body
+                throw new IOException(egressRefusal(uri, response.statusCode()));
+            }
             response.body().subscribe(body);
+            if (response.statusCode() == 407) {
+                // a plain-http request's 407 is the egress proxy's, not the upstream's; its page is not read
+                body.close();
+                throw new IOException(egressRefusal(uri, 407));
+            }
             URI next;
             try {
                 next = redirectTarget(uri, response);
@@ -163,12 +182,16 @@ public final class Upstream {
                 // the reason is a courtesy: a refusal must not wait on an upstream that stalls in its body
                 body.finishWithin(EXPLANATION_WAIT);
                 if (encoding.equalsIgnoreCase("identity")) { // compressed text would arrive as junk
-                    explanation = UpstreamExplanation.read(contentType, body, secrets);
+                    explanation = UpstreamExplanation.read(contentType, body, secretsFor(uri));
                 }
             } catch (IOException e) {
                 // the reason is lost, the refusal is not
             } finally {
                 body.close();
+            }
+            if (response.statusCode() == 401) {
+                String advice = loginAdvice(uri);
+                explanation = explanation.isEmpty() ? advice : explanation + " (" + advice + ")";
             }
             return new UpstreamResponse(this, response.statusCode(), contentType, length, body, explanation);
         }
@@ -182,17 +205,15 @@ public final class Upstream {
         Duration wait = left < readTimeout.toNanos() ? Duration.ofNanos(left) : readTimeout;
         HttpRequest.Builder request =
                 HttpRequest.newBuilder(uri).GET().timeout(wait).header("User-Agent", "modproxy");
-        // credentials go only to the configured origin, never to a host it redirects to (a CDN)
-        boolean login = authorization != null && sameOrigin(uri);
-        if (login) {
-            request.header("Authorization", authorization);
-        }
+        // the URL's login goes only to the configured origin, never to a host it redirects to (a CDN); a netrc's only
+        // to the hosts it names
+        loginFor(uri).ifPresent(login -> request.header("Authorization", login));
         if ("http".equals(uri.getScheme())) {
             request.version(HttpClient.Version.HTTP_1_1); // no h2c upgrade dance with plain-HTTP mirrors
         }
         HttpRequest built = request.build(); // outside the try: a fault here is ours, not the answer's
         try {
-            return (login ? loginClient : client).send(built, HttpResponse.BodyHandlers.ofPublisher());
+            return client.send(built, HttpResponse.BodyHandlers.ofPublisher());
         } catch (HttpConnectTimeoutException e) {
             throw new UpstreamTimeoutException(connectingTo(uri) + " did not accept a connection in time");
         } catch (HttpTimeoutException e) {
@@ -206,7 +227,14 @@ public final class Upstream {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while asking " + host(), e);
+        } catch (SSLHandshakeException e) {
+            throw new IOException(connectingTo(uri) + handshakeFailure(e), e);
         } catch (IOException e) {
+            Matcher tunnel = TUNNEL_REFUSED.matcher(String.valueOf(e.getMessage()));
+            if (tunnel.matches()) {
+                // the JDK's words for an egress proxy that answered CONNECT with anything but 200 or 407
+                throw new IOException(egressRefusal(uri, Integer.parseInt(tunnel.group(1))), e);
+            }
             if (sameOrigin(uri)) {
                 throw e;
             }
@@ -220,6 +248,64 @@ public final class Upstream {
         }
     }
 
+    private static int port(URI uri) {
+        return uri.getPort() > 0 ? uri.getPort() : "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
+    }
+
+    /** The Authorization header a request to uri carries: the URL's login on its own origin, else the netrc's. */
+    private java.util.Optional<String> loginFor(URI uri) {
+        if (authorization != null && sameOrigin(uri)) {
+            return java.util.Optional.of(authorization);
+        }
+        return netrc.authorization(uri.getHost());
+    }
+
+    /**
+     * What the URL's login and the netrc's login for uri's host are sent or written as, longest first: masked in what
+     * an answer from uri says.
+     */
+    private List<String> secretsFor(URI uri) {
+        return Stream.concat(secrets.stream(), netrc.secrets(uri.getHost()).stream())
+                .sorted(Comparator.comparingInt(String::length).reversed())
+                .toList();
+    }
+
+    /** What a 401 from uri says to whoever configures the cache: which login was refused, or where to give one. */
+    private String loginAdvice(URI uri) {
+        if (authorization != null && sameOrigin(uri)) {
+            return "the login in the upstream's URL (MODPROXY_UPSTREAM) was refused";
+        }
+        return netrc.user(uri.getHost())
+                .map(user -> "user " + user + "'s login for " + uri.getHost() + " in MODPROXY_NETRC was refused")
+                .orElse("no login was sent: give one for " + uri.getHost() + " in MODPROXY_NETRC");
+    }
+
+    /**
+     * The egress proxy's refusal to carry a request to uri (a 407 wants a login the JDK's client does not send it; any
+     * other status, a CONNECT refused), naming the proxy and its variable: the upstream never saw the request.
+     */
+    private String egressRefusal(URI uri, int status) {
+        String variable = "https".equalsIgnoreCase(uri.getScheme()) ? "HTTPS_PROXY" : "HTTP_PROXY";
+        String proxy = client.proxy()
+                .map(selector -> selector.select(uri))
+                .flatMap(proxies -> proxies.stream()
+                        .map(java.net.Proxy::address)
+                        .filter(InetSocketAddress.class::isInstance)
+                        .map(address -> (InetSocketAddress) address)
+                        .findFirst())
+                .map(address -> address.getHostString() + ":" + address.getPort())
+                .orElse("in " + variable);
+        String named = "the egress proxy " + proxy + (proxy.startsWith("in ") ? "" : " (" + variable + ")");
+        if (status == 407) {
+            return named + " answered 407 Proxy Authentication Required: it wants a login, and this proxy sends none"
+                    + " to an egress proxy; let the cache through without one, or reach " + uri.getHost()
+                    + " directly (NO_PROXY)";
+        }
+        return named + " answered " + status + " to CONNECT " + uri.getHost() + ":" + port(uri)
+                + ": it does not let the cache reach that host (ask its administrators), or reach " + uri.getHost()
+                + " directly (NO_PROXY)";
+    }
+
     /**
      * Who was asked: the upstream, or the host one of its redirects named (scheme, host and port only: a redirect's
      * path or query may carry a signed token), so a dead or broken CDN is not taken for a dead mirror. Followed by a
@@ -231,6 +317,29 @@ public final class Upstream {
         }
         String target = uri.getScheme() + "://" + uri.getHost() + (uri.getPort() < 0 ? "" : ":" + uri.getPort());
         return host() + " redirected to " + target + ", which";
+    }
+
+    /**
+     * What a failed TLS handshake says to whoever configures the cache, after "host": the JDK's own words
+     * ("PKIX path building failed: sun.security.provider.certpath.SunCertPathBuilderException: ...") say neither that
+     * the certificate is not trusted nor what to do.
+     */
+    private static String handshakeFailure(SSLHandshakeException e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof CertPathBuilderException) {
+                return " sent a TLS certificate that no certificate authority this proxy trusts has signed (a"
+                        + " private CA, or a TLS-inspecting egress proxy: give the JVM a trust store that holds it,"
+                        + " -Djavax.net.ssl.trustStore; see docs/troubleshooting.md)";
+            }
+            if (cause instanceof CertificateExpiredException || cause instanceof CertificateNotYetValidException) {
+                return " sent a TLS certificate that is not valid now (" + cause.getMessage() + ")";
+            }
+        }
+        String message = e.getMessage();
+        if (message != null && message.startsWith("No subject alternative")) {
+            return " sent a TLS certificate for another host name (" + message + ")";
+        }
+        return " failed the TLS handshake (" + message + ")";
     }
 
     /** The JDK reports a name that does not resolve as a ConnectException too; users need to tell them apart. */

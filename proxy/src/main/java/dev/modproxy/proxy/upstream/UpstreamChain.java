@@ -71,7 +71,7 @@ public final class UpstreamChain {
 
     /**
      * As {@link #parse(String, Settings, UpstreamListener)}, reaching the upstreams through {@code egress} and
-     * answering their Basic challenges with {@code credentials}.
+     * sending {@code credentials}' logins to the hosts they name.
      */
     public static UpstreamChain parse(
             String goproxy,
@@ -84,18 +84,8 @@ public final class UpstreamChain {
                 .proxy(egress)
                 .followRedirects(HttpClient.Redirect.NEVER); // Upstream follows them, keeping credentials on the origin
         List<GoProxyList.Entry> parsed = GoProxyList.parse(goproxy).entries();
-        HttpClient withoutNetrc = null;
-        if (!credentials.hosts().isEmpty()) {
-            // The JDK's client drops a request's own Authorization header whenever it has an authenticator: an
-            // upstream whose URL carries a login sends it to its own origin through a client without one, and the
-            // netrc answers for every other host (other upstreams, the hosts they redirect to).
-            boolean urlLogins = parsed.stream()
-                    .anyMatch(entry -> entry instanceof GoProxyList.Proxy proxy
-                            && proxy.url().getRawUserInfo() != null);
-            withoutNetrc = urlLogins ? builder.build() : null;
-            // with an authenticator the JDK turns a 401 it cannot answer into an IOException: only when needed
-            builder.authenticator(credentials);
-        }
+        // no authenticator: Upstream sends the logins itself (the JDK's sends a refused one four times a request and
+        // drops a request's own Authorization header)
         HttpClient client = builder.build();
         List<Entry> entries = new ArrayList<>();
         for (GoProxyList.Entry entry : parsed) {
@@ -104,7 +94,7 @@ public final class UpstreamChain {
                         new Upstream(
                                 proxy.url(),
                                 client,
-                                withoutNetrc == null ? client : withoutNetrc,
+                                credentials,
                                 settings.readTimeout(),
                                 new CircuitBreaker(settings.breakerThreshold(), settings.breakerCoolDown()),
                                 InetAddress::getAllByName),

@@ -1,21 +1,28 @@
 package dev.modproxy.proxy.upstream;
 
 import java.io.IOException;
-import java.net.Authenticator;
-import java.net.PasswordAuthentication;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
+import java.util.stream.Stream;
 
 /**
  * Per-host logins for private GOPROXY upstreams (an internal Artifactory or Athens), read from a netrc file as the
- * go command reads $NETRC: "machine HOST login USER password SECRET". The JDK client asks for them when a host
- * answers 401 with a Basic challenge, and only hosts named in the file get an answer: a mirror that redirects to a
- * CDN never hands the CDN a password. Nothing here prints a password.
+ * go command reads $NETRC: "machine HOST login USER password SECRET". Each request to a host the file names carries
+ * its login as Basic auth from the first request on, as the go command sends it; hosts the file does not name never
+ * get one, so a mirror that redirects to a CDN never hands the CDN a password. Sent by {@link Upstream} itself, not
+ * through the JDK client's authenticator, which sends a refused login four times a request (an account lock-out
+ * comes sooner) and turns the 401 into an error that says neither which host nor which login. Nothing here prints
+ * a password.
  */
-public final class UpstreamCredentials extends Authenticator {
+public final class UpstreamCredentials {
 
     private record Login(String user, String password) {
         @Override
@@ -80,15 +87,38 @@ public final class UpstreamCredentials extends Authenticator {
         return tokens[i];
     }
 
-    @Override
-    protected PasswordAuthentication getPasswordAuthentication() {
-        if (getRequestorType() != RequestorType.SERVER || getRequestingHost() == null) {
-            return null;
+    /** The Authorization header for a request to host, if the file names it. */
+    Optional<String> authorization(String host) {
+        Login login = host == null ? null : machines.get(host.toLowerCase(Locale.ROOT));
+        return Optional.ofNullable(login)
+                .map(l -> "Basic "
+                        + Base64.getEncoder()
+                                .encodeToString((l.user() + ":" + l.password()).getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /**
+     * What host's login is sent or written as (the base64 token, "user:password", the password), longest first, so a
+     * refusal that echoes it is masked whole; empty if the file does not name host.
+     */
+    List<String> secrets(String host) {
+        Login login = host == null ? null : machines.get(host.toLowerCase(Locale.ROOT));
+        if (login == null) {
+            return List.of();
         }
-        Login login = machines.get(getRequestingHost().toLowerCase(Locale.ROOT));
-        return login == null
-                ? null
-                : new PasswordAuthentication(login.user(), login.password().toCharArray());
+        String pair = login.user() + ":" + login.password();
+        return Stream.of(
+                        Base64.getEncoder().encodeToString(pair.getBytes(StandardCharsets.UTF_8)),
+                        pair,
+                        login.password())
+                .filter(secret -> !secret.isEmpty())
+                .sorted(Comparator.comparingInt(String::length).reversed())
+                .toList();
+    }
+
+    /** The user name of host's login, for a refusal's reason (never the password), if the file names host. */
+    Optional<String> user(String host) {
+        return Optional.ofNullable(host == null ? null : machines.get(host.toLowerCase(Locale.ROOT)))
+                .map(Login::user);
     }
 
     /** The hosts with a login, for the start-up log line. */

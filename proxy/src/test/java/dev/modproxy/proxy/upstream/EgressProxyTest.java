@@ -60,6 +60,72 @@ class EgressProxyTest {
 
             assertEquals(List.of("CONNECT goproxy.cn:443 HTTP/1.1"), egress.requestLines());
             assertEquals(502, result.status(), result.reason());
+            // it was the JDK's 'goproxy.cn failed: Tunnel failed, got: 403'
+            assertEquals(
+                    "goproxy.cn failed: the egress proxy "
+                            + URI.create(egress.url()).getAuthority() + " (HTTPS_PROXY)"
+                            + " answered 403 to CONNECT goproxy.cn:443: it does not let the cache reach that host (ask"
+                            + " its administrators), or reach goproxy.cn directly (NO_PROXY)",
+                    result.reason());
+        }
+    }
+
+    @Test
+    void anEgressProxyDemandingALoginIsNamedAsTheCauseAndAPipeFallsThroughToTheNextUpstream() throws Exception {
+        try (FakeUpstream upstream = FakeUpstream.start();
+                RecordingEgressProxy egress = RecordingEgressProxy.startDemandingALogin()) {
+            Modules.publish(upstream, "example.com/lib", "v1.2.3");
+            int port = URI.create(upstream.url()).getPort();
+            String proxyAddress = URI.create(egress.url()).getAuthority();
+            EgressProxy environment = EgressProxy.of(Map.of("HTTPS_PROXY", egress.url(), "HTTP_PROXY", egress.url()));
+
+            // the JDK's client hands a 407 to CONNECT back as an answer without a body: it was a NullPointerException,
+            // 'cache error: Cannot invoke ...subscribe...', a local fault that ended the chain before the '|' entry
+            UpstreamChain piped = UpstreamChain.parse(
+                    "https://goproxy.cn|http://127.0.0.1:" + port,
+                    SETTINGS,
+                    UpstreamListener.NONE,
+                    environment,
+                    UpstreamCredentials.none());
+            UpstreamResult<String> fellThrough =
+                    piped.fetch(MOD, response -> new String(response.body().readAllBytes()), () -> true);
+            assertEquals(200, fellThrough.status(), fellThrough.reason());
+
+            UpstreamChain https = UpstreamChain.parse(
+                    "https://goproxy.cn,http://127.0.0.1:" + port,
+                    SETTINGS,
+                    UpstreamListener.NONE,
+                    environment,
+                    UpstreamCredentials.none());
+            UpstreamResult<String> tunnel = https.fetch(MOD, response -> "unexpected", () -> true);
+            assertEquals(502, tunnel.status(), tunnel.reason());
+            assertEquals(
+                    "goproxy.cn failed: the egress proxy " + proxyAddress + " (HTTPS_PROXY) answered 407 Proxy"
+                            + " Authentication Required: it wants a login, and this proxy sends none to an egress"
+                            + " proxy; let the cache through without one, or reach goproxy.cn directly (NO_PROXY)",
+                    tunnel.reason());
+
+            // a plain-http upstream's request goes to the egress proxy itself, whose 407 is no answer of the upstream
+            UpstreamChain http = UpstreamChain.parse(
+                    "http://mirror.example:" + port,
+                    SETTINGS,
+                    UpstreamListener.NONE,
+                    environment,
+                    UpstreamCredentials.none());
+            UpstreamResult<String> plain = http.fetch(MOD, response -> "unexpected", () -> true);
+            assertEquals(502, plain.status(), plain.reason());
+            assertEquals(
+                    "mirror.example:" + port + " failed: the egress proxy " + proxyAddress + " (HTTP_PROXY) answered"
+                            + " 407 Proxy Authentication Required: it wants a login, and this proxy sends none to an"
+                            + " egress proxy; let the cache through without one, or reach mirror.example directly"
+                            + " (NO_PROXY)",
+                    plain.reason());
+            assertEquals(
+                    List.of(
+                            "CONNECT goproxy.cn:443 HTTP/1.1",
+                            "CONNECT goproxy.cn:443 HTTP/1.1",
+                            "GET http://mirror.example:" + port + "/" + MOD + " HTTP/1.1"),
+                    egress.requestLines());
         }
     }
 

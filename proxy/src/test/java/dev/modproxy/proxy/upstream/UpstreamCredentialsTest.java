@@ -62,6 +62,75 @@ class UpstreamCredentialsTest {
     }
 
     @Test
+    void aLoginTheUpstreamRefusesIsSentOnceARequestSaysSoAndLeavesTheUpstreamInUse() throws Exception {
+        int port = privateUpstream();
+        UpstreamCredentials netrc = UpstreamCredentials.parse("machine 127.0.0.1 login build password wrong", "netrc");
+        UpstreamChain chain = chain("http://127.0.0.1:" + port, netrc);
+
+        // the JDK's authenticator sent a refused login 4 times a request (an account lock-out comes sooner), said
+        // 'too many authentication attempts. Limit: 3' and counted it as the upstream down, so the circuit opened
+        int modules = SETTINGS.breakerThreshold() + 1;
+        for (int module = 0; module < modules; module++) {
+            String path = "corp.example.com/lib" + module + "/@v/v1.0.0.mod";
+            UpstreamResult<String> result = chain.fetch(path, response -> "unexpected", () -> true);
+
+            assertEquals(502, result.status(), result.reason());
+            assertEquals(
+                    "127.0.0.1:" + port + " answered 401 for " + path
+                            + ": user build's login for 127.0.0.1 in MODPROXY_NETRC was refused",
+                    result.reason());
+        }
+        assertEquals(
+                java.util.Collections.nCopies(modules, basic("build", "wrong")),
+                authorizations,
+                "one request each, with the login");
+    }
+
+    @Test
+    void aRefusalThatEchoesTheNetrcLoginPassesItsReasonOnWithoutThePassword() throws Exception {
+        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/", exchange -> {
+            // an upstream that says whom it refused, password and all, as a misconfigured gateway's debug page does
+            byte[] body = ("user build with password " + SECRET + " (build:" + SECRET
+                            + ") may not read this repository")
+                    .getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", "text/plain");
+            exchange.sendResponseHeaders(403, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        server.start();
+        servers.add(server);
+        UpstreamCredentials netrc =
+                UpstreamCredentials.parse("machine 127.0.0.1 login build password " + SECRET, "netrc");
+
+        UpstreamResult<String> result = chain(
+                        "http://127.0.0.1:" + server.getAddress().getPort(), netrc)
+                .fetch(MOD, response -> "unexpected", () -> true);
+
+        assertEquals(403, result.status(), result.reason());
+        assertEquals(
+                "127.0.0.1:" + server.getAddress().getPort() + " answered 403 for " + MOD
+                        + ": user build with password xxxxx (xxxxx) may not read this repository",
+                result.reason());
+    }
+
+    @Test
+    void aRefusalWithoutALoginSaysWhereToGiveOne() throws Exception {
+        int port = privateUpstream();
+        UpstreamCredentials netrc = UpstreamCredentials.parse("machine other.example login x password y", "netrc");
+
+        UpstreamResult<String> result =
+                chain("http://127.0.0.1:" + port, netrc).fetch(MOD, response -> "unexpected", () -> true);
+
+        assertEquals(502, result.status(), result.reason());
+        assertEquals(
+                "127.0.0.1:" + port + " answered 401 for " + MOD
+                        + ": no login was sent: give one for 127.0.0.1 in MODPROXY_NETRC",
+                result.reason());
+    }
+
+    @Test
     void aHostTheNetrcDoesNotNameNeverGetsTheLogin() throws Exception {
         int port = privateUpstream();
         UpstreamCredentials netrc =
