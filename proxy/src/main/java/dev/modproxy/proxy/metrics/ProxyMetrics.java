@@ -400,11 +400,13 @@ public final class ProxyMetrics implements UpstreamListener {
                     .record(nanos, TimeUnit.NANOSECONDS);
         }
         // an upstream that says a module does not exist, or is not allowed, answered: neither is its failure; nor is
-        // a request the proxy cancelled itself (a prefetch over its byte budget)
+        // a request the proxy cancelled itself (a prefetch over its byte budget), nor one it failed itself while taking
+        // the answer (its storage)
         if (!outcome.equals("ok")
                 && !outcome.equals("not_found")
                 && !outcome.equals("forbidden")
-                && !outcome.equals("cancelled")) {
+                && !outcome.equals("cancelled")
+                && !outcome.equals("local_failure")) {
             Counter.builder("modproxy.upstream.errors")
                     .tag("upstream", upstream.host())
                     .tag("outcome", outcome)

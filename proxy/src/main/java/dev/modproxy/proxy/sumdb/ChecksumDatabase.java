@@ -68,7 +68,8 @@ public final class ChecksumDatabase implements AutoCloseable {
                 setting.url().orElseThrow(),
                 client,
                 connection.readTimeout(),
-                new CircuitBreaker(connection.breakerThreshold(), connection.breakerCoolDown()));
+                new CircuitBreaker(
+                        setting.url().orElseThrow(), connection.breakerThreshold(), connection.breakerCoolDown()));
         VerifierKey key = setting.key().orElseThrow();
         StorageKey verifiedTree = new StorageKey("sumdb/" + key.name() + "/verified-tree");
         verifiedTreeWriter = new VerifiedTreeWriter(storage, verifiedTree);

@@ -1,11 +1,14 @@
 package dev.modproxy.proxy.upstream;
 
+import dev.modproxy.contract.Redacted;
 import dev.modproxy.proxy.resilience.Circuit;
 import dev.modproxy.proxy.resilience.CircuitState;
+import java.net.URI;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.function.LongSupplier;
+import org.jboss.logging.Logger;
 
 /**
  * Skips an upstream after {@code threshold} consecutive failures on as many distinct modules; after
@@ -14,24 +17,34 @@ import java.util.function.LongSupplier;
  * fetched for the first time, a dead VCS host behind it) fails on every path a build and the
  * prefetcher ask of it (its list, {@code @latest}, each version's files, the checksum database's
  * lookups of it) and says nothing about the upstream; it must not make the upstream skipped for
- * everyone.
+ * everyone. Opening and closing are logged, once each: the per-request warnings of an outage say what failed, not
+ * that the upstream is now skipped, nor when it is used again.
  */
 public final class CircuitBreaker {
 
+    private static final Logger LOG = Logger.getLogger(CircuitBreaker.class);
+
+    /** The address guarded, as the log shows it: without a login or query its URL may carry. */
+    private final String guarded;
+
     private final int threshold;
+    private final Duration coolDown;
     private final Circuit circuit;
     private final Set<String> failingModules = new HashSet<>();
     private long anonymousFailures;
 
-    public CircuitBreaker(int threshold, Duration coolDown) {
-        this(threshold, coolDown, System::nanoTime);
+    /** @param guarded the upstream or checksum database asked through this breaker */
+    public CircuitBreaker(URI guarded, int threshold, Duration coolDown) {
+        this(guarded, threshold, coolDown, System::nanoTime);
     }
 
-    CircuitBreaker(int threshold, Duration coolDown, LongSupplier nanoTime) {
+    CircuitBreaker(URI guarded, int threshold, Duration coolDown, LongSupplier nanoTime) {
         if (threshold < 1) {
             throw new IllegalArgumentException("circuit breaker threshold must be at least 1");
         }
+        this.guarded = Redacted.url(guarded.toString());
         this.threshold = threshold;
+        this.coolDown = coolDown;
         this.circuit = new Circuit(coolDown, nanoTime);
     }
 
@@ -41,7 +54,9 @@ public final class CircuitBreaker {
     }
 
     public synchronized void recordSuccess() {
-        circuit.succeeded();
+        if (circuit.succeeded() != CircuitState.CLOSED) {
+            LOG.infof("upstream %s answers again: circuit closed, asking it again", guarded);
+        }
         failingModules.clear();
     }
 
@@ -55,10 +70,17 @@ public final class CircuitBreaker {
      * many modules failed as the threshold, each failure (of a request out when it opened) starts the cool-down again.
      */
     public synchronized void recordFailure(String path) {
+        String module = moduleOf(path);
         if (failingModules.size() < threshold) {
-            failingModules.add(moduleOf(path));
+            failingModules.add(module);
         }
-        circuit.failed(failingModules.size() >= threshold);
+        if (circuit.failed(failingModules.size() >= threshold) == CircuitState.CLOSED
+                && circuit.state() == CircuitState.OPEN) {
+            LOG.warnf(
+                    "upstream %s failed on %d modules in a row (the last: %s): circuit open, not asking it for %d s;"
+                            + " cached modules are still served, others get a 502 or the next upstream of the list",
+                    guarded, threshold, module.startsWith("\0") ? "a request" : module, coolDown.toSeconds());
+        }
     }
 
     /**

@@ -96,7 +96,8 @@ public final class UpstreamChain {
                                 client,
                                 credentials,
                                 settings.readTimeout(),
-                                new CircuitBreaker(settings.breakerThreshold(), settings.breakerCoolDown()),
+                                new CircuitBreaker(
+                                        proxy.url(), settings.breakerThreshold(), settings.breakerCoolDown()),
                                 InetAddress::getAllByName),
                         proxy.fallThroughOnError()));
             } else if (entry instanceof GoProxyList.Direct) {
@@ -219,6 +220,7 @@ public final class UpstreamChain {
             throw e;
         } catch (RuntimeException e) {
             upstream.breaker().recordNeither(); // a local fault, e.g. storage: not the upstream's
+            outcome = "local_failure"; // nor an upstream error on the dashboard
             throw e;
         } finally {
             listener.requestFinished(upstream, outcome, System.nanoTime() - start);

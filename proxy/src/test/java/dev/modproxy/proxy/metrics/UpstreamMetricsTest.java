@@ -2,12 +2,14 @@ package dev.modproxy.proxy.metrics;
 
 import static dev.modproxy.proxy.testing.FakeUpstream.status;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.modproxy.proxy.testing.FakeUpstream;
 import dev.modproxy.proxy.testing.Modules;
 import dev.modproxy.proxy.testing.ProxyUnderTest;
 import dev.modproxy.proxy.upstream.CircuitBreaker;
 import dev.modproxy.proxy.upstream.Upstream;
+import dev.modproxy.proxy.upstream.UpstreamChain;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.URI;
@@ -99,7 +101,7 @@ class UpstreamMetricsTest {
                 URI.create("http://127.0.0.1:1/"),
                 HttpClient.newHttpClient(),
                 Duration.ofSeconds(1),
-                new CircuitBreaker(5, Duration.ofSeconds(30)));
+                new CircuitBreaker(URI.create("http://127.0.0.1:1/"), 5, Duration.ofSeconds(30)));
 
         metrics.requestFinished(upstream, "cancelled", Duration.ofMillis(300).toNanos());
         metrics.requestFinished(upstream, "timeout", Duration.ofSeconds(1).toNanos());
@@ -114,6 +116,30 @@ class UpstreamMetricsTest {
                         .counters()
                         .size(),
                 "the upstream did not fail: the dashboard's upstream errors would send an operator after it");
+    }
+
+    @Test
+    void aFaultOfTheProxysOwnWhileTakingAnAnswerIsNoUpstreamError() throws Exception {
+        Modules.publish(upstream, "example.com/ok", "v1.0.0");
+        UpstreamChain chain = UpstreamChain.parse(
+                upstream.url(),
+                new UpstreamChain.Settings(Duration.ofSeconds(2), Duration.ofSeconds(2), 5, Duration.ofSeconds(30)),
+                new ProxyMetrics(registry));
+
+        assertThrows(
+                IllegalStateException.class,
+                () -> chain.fetch(
+                        "example.com/ok/@v/v1.0.0.info",
+                        response -> {
+                            throw new IllegalStateException("the staging disk went away"); // a local fault
+                        },
+                        () -> true));
+
+        assertEquals(1, timed("local_failure"), "sent, so timed");
+        assertEquals(
+                0,
+                registry.find("modproxy.upstream.errors").counters().size(),
+                "the upstream answered: the dashboard's upstream errors would send an operator after it");
     }
 
     private long requestsTimed() {

@@ -90,7 +90,7 @@ class SumDbCacheTest {
                 URI.create(databaseUrl),
                 HttpClient.newHttpClient(),
                 Duration.ofSeconds(5),
-                new CircuitBreaker(5, Duration.ofSeconds(30)));
+                new CircuitBreaker(URI.create("http://127.0.0.1:1/"), 5, Duration.ofSeconds(30)));
         return new SumDbCache(
                 key, new UpstreamSumDbFetcher(key, chain, database, Duration.ofMinutes(1)), storage, TTL, clock);
     }
@@ -431,7 +431,7 @@ class SumDbCacheTest {
                 URI.create(databaseUrl.url()),
                 HttpClient.newHttpClient(),
                 Duration.ofSeconds(5),
-                new CircuitBreaker(5, Duration.ofSeconds(30)));
+                new CircuitBreaker(URI.create("http://127.0.0.1:1/"), 5, Duration.ofSeconds(30)));
         SumDbCache cache = new SumDbCache(
                 key,
                 new UpstreamSumDbFetcher(key, chain, database, Duration.ofMinutes(1)),

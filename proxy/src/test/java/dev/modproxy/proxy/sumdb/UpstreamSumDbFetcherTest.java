@@ -103,7 +103,7 @@ class UpstreamSumDbFetcherTest {
                 database.url(),
                 HttpClient.newHttpClient(),
                 READ_TIMEOUT,
-                new CircuitBreaker(5, Duration.ofSeconds(30)));
+                new CircuitBreaker(database.url(), 5, Duration.ofSeconds(30)));
         VerifierKey key = VerifierKey.parse(database.verifierKey());
         UpstreamChain chain = UpstreamChain.parse(relay.url(), connection, UpstreamListener.NONE);
         return new SumDbVerifier(key, new UpstreamSumDbFetcher(key, chain, own, ANSWER_DEADLINE));

@@ -5,14 +5,18 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.modproxy.proxy.resilience.CircuitState;
+import dev.modproxy.proxy.testing.CapturedLog;
+import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 class CircuitBreakerTest {
 
     private final AtomicLong now = new AtomicLong();
-    private final CircuitBreaker breaker = new CircuitBreaker(3, Duration.ofSeconds(10), now::get);
+    private final CircuitBreaker breaker =
+            new CircuitBreaker(URI.create("https://mirror.example.com/goproxy"), 3, Duration.ofSeconds(10), now::get);
 
     @Test
     void opensAfterConsecutiveFailures() {
@@ -108,5 +112,42 @@ class CircuitBreakerTest {
         assertEquals("sumdb/lookup/example.com/a", CircuitBreaker.moduleOf("sumdb/lookup/example.com/a@v1.0.0"));
         assertEquals("sumdb/tile/8/1/000.p/4", CircuitBreaker.moduleOf("sumdb/tile/8/1/000.p/4"));
         assertEquals("sumdb/latest", CircuitBreaker.moduleOf("sumdb/latest"));
+    }
+
+    /** The per-request warnings of an outage say what failed; only these say the upstream is skipped, and used again. */
+    @Test
+    void openingAndClosingAreLoggedOnceEachWithoutTheLogin() {
+        CircuitBreaker withLogin = new CircuitBreaker(
+                URI.create("https://ci:s3cret@mirror.example.com/goproxy"), 2, Duration.ofSeconds(10), now::get);
+        try (CapturedLog log = CapturedLog.of(CircuitBreaker.class)) {
+            withLogin.recordFailure("example.com/a/@v/v1.0.0.zip");
+            assertEquals(List.of(), log.lines(), "one module failing opens nothing");
+            withLogin.recordFailure("example.com/b/@v/list");
+            withLogin.recordFailure("example.com/c/@v/list"); // out when it opened: starts the cool-down again
+            assertEquals(1, log.warnings().size(), log.lines().toString());
+            String opened = log.warnings().get(0);
+            assertTrue(
+                    opened.startsWith(
+                            "upstream https://ci:xxxxx@mirror.example.com/goproxy failed on 2 modules in a row"
+                                    + " (the last: example.com/b): circuit open, not asking it for 10 s"),
+                    opened);
+
+            now.addAndGet(Duration.ofSeconds(10).toNanos());
+            assertTrue(withLogin.tryAcquire(), "the trial");
+            withLogin.recordFailure("example.com/d/@v/list");
+            assertEquals(1, log.warnings().size(), "a failed trial re-opens without a word: " + log.lines());
+
+            now.addAndGet(Duration.ofSeconds(10).toNanos());
+            assertTrue(withLogin.tryAcquire(), "the next trial");
+            withLogin.recordSuccess();
+            withLogin.recordSuccess();
+            assertEquals(2, log.lines().size(), log.lines().toString());
+            assertEquals(
+                    "upstream https://ci:xxxxx@mirror.example.com/goproxy answers again: circuit closed, asking it again",
+                    log.lines().get(1));
+            assertTrue(
+                    log.lines().stream().noneMatch(line -> line.contains("s3cret")),
+                    log.lines().toString());
+        }
     }
 }

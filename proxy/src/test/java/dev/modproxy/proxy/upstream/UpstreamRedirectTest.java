@@ -68,7 +68,7 @@ class UpstreamRedirectTest {
                         .followRedirects(HttpClient.Redirect.NEVER)
                         .build(),
                 Duration.ofSeconds(5),
-                new CircuitBreaker(5, Duration.ofSeconds(30)),
+                new CircuitBreaker(URI.create("http://127.0.0.1:1/"), 5, Duration.ofSeconds(30)),
                 host -> dns.containsKey(host) ? new InetAddress[] {dns.get(host)} : InetAddress.getAllByName(host));
     }
 
