@@ -131,7 +131,8 @@ public final class ProxyAssembly implements AutoCloseable {
                 privatePaths,
                 refresh,
                 memory,
-                downloads);
+                downloads,
+                settings.clock());
         prefetcher = prefetcher(settings, prefetchBounds, chain, cache, metrics);
         warmer = new Warmer(
                 cache,

@@ -12,12 +12,14 @@ import dev.modproxy.proxy.protocol.RequestKind;
 import dev.modproxy.proxy.storage.Storage;
 import dev.modproxy.proxy.storage.StorageKey;
 import dev.modproxy.proxy.storage.StoredObject;
+import dev.modproxy.proxy.storage.WarningPace;
 import dev.modproxy.proxy.upstream.UpstreamChain;
 import dev.modproxy.proxy.upstream.UpstreamResult;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -57,6 +59,11 @@ public final class ModuleCache {
     private static final Duration ABSENT_KEPT_STALE = Duration.ofDays(1);
     /** Longer than a fetch waits between its lookup and leading its flight (a queue for a download thread). */
     private static final Duration LANDED_KEPT = Duration.ofMinutes(5);
+    /**
+     * At most one warning per this long for failed fetches (an upstream down, timing out, answering 5xx): an outage
+     * fails every request and prefetch that misses, and logged a warning for each of them.
+     */
+    static final Duration FETCH_FAILURE_WARNING_INTERVAL = Duration.ofMinutes(1);
 
     /**
      * An answer given in place of an artifact and remembered for the negative TTL: a 404/410 from the whole chain,
@@ -179,6 +186,7 @@ public final class ModuleCache {
     private final ModulePathPatterns privatePaths;
     private final Executor background;
     private final ConcurrentHashMap<StorageKey, Flight> inflight = new ConcurrentHashMap<>();
+    private final WarningPace fetchFailureWarnings;
     private volatile ClientDemand demand = ClientDemand.NONE;
     /** Artifacts a prefetch stored that no client asked for yet; those still here after the use window were wasted. */
     private volatile Cache<StorageKey, RequestKind> unusedPrefetches;
@@ -232,6 +240,32 @@ public final class ModuleCache {
             Executor background,
             MemoryCache memory,
             Executor downloads) {
+        this(
+                storage,
+                chain,
+                verifiers,
+                settings,
+                metrics,
+                privatePaths,
+                background,
+                memory,
+                downloads,
+                Clock.systemUTC());
+    }
+
+    /** As above; {@code clock} paces the warnings of failed fetches ({@link #FETCH_FAILURE_WARNING_INTERVAL}). */
+    public ModuleCache(
+            Storage storage,
+            UpstreamChain chain,
+            List<ArtifactVerifier> verifiers,
+            CacheSettings settings,
+            ProxyMetrics metrics,
+            ModulePathPatterns privatePaths,
+            Executor background,
+            MemoryCache memory,
+            Executor downloads,
+            Clock clock) {
+        this.fetchFailureWarnings = new WarningPace(FETCH_FAILURE_WARNING_INTERVAL, clock);
         this.downloads = downloads;
         this.storage = storage;
         this.memory = memory;
@@ -714,6 +748,22 @@ public final class ModuleCache {
     }
 
     /**
+     * Logs a failed fetch (not a 404/410, 403 or refused content): the first after a quiet minute at once, key and
+     * reason, then at most one warning per {@link #FETCH_FAILURE_WARNING_INTERVAL} saying how many failed since; an
+     * outage fails every request and prefetch that misses. Each one is logged at DEBUG.
+     */
+    private void failed(StorageKey key, UpstreamResult<StoredObject> result) {
+        long failures = fetchFailureWarnings.due();
+        if (failures > 0) {
+            LOG.warnf(
+                    "fetch of %s failed with %d: %s (%s)",
+                    key, result.status(), result.reason(), fetchFailureWarnings.since(failures, "fetch failure"));
+        } else {
+            LOG.debugf("fetch of %s failed with %d: %s", key, result.status(), result.reason());
+        }
+    }
+
+    /**
      * Holds a prefetch's bytes against the allowance as they arrive (all of them at once when announced), and stops
      * one whose answer is larger than {@code largest}: at the headers when they announce it, else once that many
      * bytes arrived.
@@ -814,7 +864,7 @@ public final class ModuleCache {
             }
             return new Outcome(null, streamed, refused);
         }
-        LOG.warnf("fetch of %s failed with %d: %s", key, result.status(), result.reason());
+        failed(key, result);
         NegativeAnswer stale = negative.getIfPresent(key);
         if (stale != null && stale.standsInWhileUpstreamsFail() && !streamed) {
             // the go command probes every path prefix; a 502 for one it saw absent before would stop its build.
