@@ -9,6 +9,7 @@ import dev.modproxy.proxy.metrics.ProxyMetrics;
 import dev.modproxy.proxy.protocol.ModulePathPatterns;
 import dev.modproxy.proxy.protocol.ProxyRequest;
 import dev.modproxy.proxy.protocol.RequestKind;
+import dev.modproxy.proxy.resilience.CircuitState;
 import dev.modproxy.proxy.storage.Storage;
 import dev.modproxy.proxy.storage.StorageKey;
 import dev.modproxy.proxy.storage.StoredObject;
@@ -695,6 +696,10 @@ public final class ModuleCache {
         if (remembered != null && (isFresh(remembered) || remembered.standsInWhileUpstreamsFail())) {
             return PrefetchResult.SKIPPED; // absent or refused, or failing with an absent answer kept stale
         }
+        if (circuitsOpen()) {
+            // the chain would send nothing: not issued, and no flight a client could join for the chain's 502
+            return PrefetchResult.CIRCUIT_OPEN;
+        }
         Flight mine = new Flight(true);
         if (inflight.putIfAbsent(key, mine) != null) {
             return PrefetchResult.IN_FLIGHT;
@@ -761,6 +766,29 @@ public final class ModuleCache {
         } else {
             LOG.debugf("fetch of %s failed with %d: %s", key, result.status(), result.reason());
         }
+    }
+
+    /**
+     * Whether the chain would ask no upstream now: each one it reaches is skipped by its circuit (open, or a trial
+     * out), and the chain ends there ({@code ,}, {@code direct}, {@code off} or its end). An open circuit whose cool-down
+     * is over counts as open: its trial is left to a client's request. A circuit that opens between this look and the
+     * fetch still has that prefetch counted as issued (and wasted, failed).
+     */
+    private boolean circuitsOpen() {
+        boolean skipped = false;
+        for (UpstreamChain.Entry entry : chain.entries()) {
+            if (!(entry instanceof UpstreamChain.Proxy proxy)) {
+                return skipped; // direct or off answers without an upstream: as before, unless one was skipped
+            }
+            if (proxy.upstream().breaker().state() == CircuitState.CLOSED) {
+                return false;
+            }
+            skipped = true;
+            if (!entry.fallThroughOnError()) {
+                return true;
+            }
+        }
+        return skipped;
     }
 
     /**

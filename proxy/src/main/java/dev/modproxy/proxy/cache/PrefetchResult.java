@@ -8,6 +8,11 @@ public enum PrefetchResult {
     SKIPPED,
     /** A client (or another prefetch) is fetching it already: nothing fetched, that fetch is the one. */
     IN_FLIGHT,
+    /**
+     * Not sent: every upstream the chain would ask is skipped by its open circuit. Neither issued nor wasted; the
+     * prefetcher counts it as dropped.
+     */
+    CIRCUIT_OPEN,
     /** Fetched, verified and stored. */
     STORED,
     /** The upstreams did not have it, or gave an answer the verifiers refused: nothing stored. */

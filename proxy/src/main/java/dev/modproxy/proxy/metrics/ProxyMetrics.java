@@ -150,7 +150,10 @@ public final class ProxyMetrics implements UpstreamListener {
                 .increment();
     }
 
-    /** A prefetch dropped before it started: {@code queue_full}, {@code expired} (not started in time). */
+    /**
+     * A prefetch dropped before it went upstream: {@code queue_full}, {@code expired} (not started in time),
+     * {@code circuit_open} (every upstream it would ask is skipped by its open circuit).
+     */
     public void prefetchDropped(String reason) {
         prefetchDropped
                 .computeIfAbsent(

@@ -81,7 +81,8 @@ import org.jboss.logging.Logger;
  * prefetches stay under {@code maxBytesInFlight}: one that would go over is cancelled, unless a client joined
  * it; so is a zip larger than {@code maxZipSize} (before its body is read when the upstream announces its
  * length). Mutable answers (list, @latest, queries), private modules, stored artifacts and Go toolchains' zips are
- * never prefetched.
+ * never prefetched; nothing is while every upstream the chain would ask is skipped by its open circuit (dropped as
+ * {@code circuit_open}, and hinted again by a later request).
  *
  * <p>Why a bound on one zip: every {@code .info} or {@code .mod} a client gets predicts its zip, and commands that
  * read only those ({@code go list -m M@v}, gopls, Renovate-like tools; a 30 s query window comes too late, they
@@ -397,6 +398,9 @@ public final class Prefetcher implements ClientDemand, AutoCloseable {
                     && request.kind() == RequestKind.MOD
                     && unprunedWalk.getIfPresent(request) != null) {
                 expand(request); // stored before: the walk goes on through it
+            } else if (result == PrefetchResult.CIRCUIT_OPEN) {
+                metrics.prefetchDropped("circuit_open"); // nothing sent: not issued
+                hinted.invalidate(request); // asked again once the upstream is back
             } else if (result == PrefetchResult.CANCELLED || result == PrefetchResult.FAILED) {
                 hinted.invalidate(request);
             } // TOO_LARGE stays hinted: asked again, it would be as large, and cost the upstream its answer again

@@ -1055,4 +1055,49 @@ class PrefetchTest {
         assertEquals(1.0, count("modproxy.prefetch.issued", "kind", "zip"));
         assertEquals(1.0, count("modproxy.prefetch.used", "kind", "zip"), "a second client is no second use");
     }
+
+    private double total(String name) {
+        return registry.find(name).counters().stream()
+                .mapToDouble(Counter::count)
+                .sum();
+    }
+
+    /**
+     * A prefetch the upstream's open circuit would skip is not sent, so not issued (nor wasted): it is dropped as
+     * {@code circuit_open}, and hinted again once the upstream is back.
+     */
+    @Test
+    void aPrefetchAnOpenCircuitWouldSkipIsDroppedNotIssued() throws Exception {
+        upstream.otherwise(FakeUpstream.status(503, "down for maintenance"));
+        Duration coolDown = Duration.ofSeconds(2);
+        proxy = new ProxyUnderTest(
+                upstream.url(),
+                dir.resolve("cache"),
+                ProxyUnderTest.options()
+                        .prefetch(on(4, "64Mi", 100))
+                        .registry(registry)
+                        .breaker(2, coolDown));
+        // two modules' lists fail: the circuit opens (a list hints no prefetch)
+        assertEquals(502, proxy.getText("/example.com/m0/@v/list").statusCode());
+        assertEquals(502, proxy.getText("/example.com/m1/@v/list").statusCode());
+        assertEquals(2, upstream.totalHits());
+
+        for (int i = 0; i < 10; i++) {
+            assertEquals(502, proxy.getText("/" + info("example.com/o" + i)).statusCode());
+        }
+        awaitIdle();
+        assertEquals(0.0, total("modproxy.prefetch.issued"), "nothing was sent upstream for a prefetch");
+        assertEquals(0.0, total("modproxy.prefetch.wasted"));
+        assertEquals(10.0, count("modproxy.prefetch.dropped", "reason", "circuit_open"));
+        assertEquals(0, upstream.hits(mod("example.com/o0")));
+
+        // the upstream is back: a client's request past the cool-down is the trial; its .info predicts the .mod again
+        publish("example.com/o0", "1.21");
+        Thread.sleep(coolDown.toMillis() + 100);
+        assertEquals(200, proxy.getText("/" + info("example.com/o0")).statusCode());
+        await().atMost(WAIT).until(() -> stored(mod("example.com/o0")));
+        awaitIdle();
+        assertEquals(1.0, count("modproxy.prefetch.issued", "kind", "mod"));
+        assertEquals(1, upstream.hits(mod("example.com/o0")));
+    }
 }
