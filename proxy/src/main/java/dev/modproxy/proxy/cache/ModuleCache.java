@@ -66,6 +66,12 @@ public final class ModuleCache {
      */
     static final Duration FETCH_FAILURE_WARNING_INTERVAL = Duration.ofMinutes(1);
 
+    /** Who asks {@link #answer}: a client, or a warm-up, which is neither client traffic nor a hint to the prefetcher. */
+    private enum Asker {
+        CLIENT,
+        WARMUP
+    }
+
     /**
      * An answer given in place of an artifact and remembered for the negative TTL: a 404/410 from the whole chain,
      * the 403 it stopped on, or the refusal of an answer's content (a zip that breaks the rules, a hash the checksum
@@ -481,12 +487,29 @@ public final class ModuleCache {
      * @param client receives a cold .zip while it downloads; may be null
      */
     public CompletableFuture<CacheAnswer> answer(ProxyRequest request, ClientStream client) throws IOException {
+        return answer(request, client, Asker.CLIENT);
+    }
+
+    /**
+     * Answers a warm-up's request as {@link #answer} does a client's (same lookup, single flight, chain, verifiers
+     * and storage), but it is no client: it counts in none of the cache's hit, miss, negative hit or coalesced wait
+     * metrics, a prefetched artifact it finds is not a prefetch used, and it tells the prefetcher nothing, so it
+     * fetches only what the warm-up asks for (a go.sum's {@code /go.mod} line gets no zip). A client that joins
+     * its fetch is told to the prefetcher as if it had led that fetch itself.
+     */
+    public CompletableFuture<CacheAnswer> warm(ProxyRequest request) throws IOException {
+        return answer(request, null, Asker.WARMUP);
+    }
+
+    private CompletableFuture<CacheAnswer> answer(ProxyRequest request, ClientStream client, Asker asker)
+            throws IOException {
+        boolean byClient = asker == Asker.CLIENT;
         if (privatePaths.matches(request.module().path())) {
             return CompletableFuture.completedFuture(new CacheAnswer.Refused(
                     404,
                     request.module() + " matches MODPROXY_PRIVATE (" + privatePaths + "): not fetched by this proxy"));
         }
-        boolean query = request.kind() == RequestKind.LIST || request.kind() == RequestKind.LATEST;
+        boolean query = byClient && (request.kind() == RequestKind.LIST || request.kind() == RequestKind.LATEST);
         if (query) {
             demand.queried(request);
         }
@@ -494,6 +517,10 @@ public final class ModuleCache {
         long removals = memory.removalsSoFar();
         Optional<StoredObject> stored = storage.lookup(key);
         if (stored.isPresent()) {
+            if (!byClient) {
+                // found: nothing to fetch. Not kept in memory either, which holds what clients ask for often
+                return CompletableFuture.completedFuture(new CacheAnswer.Hit(stored.get(), false));
+            }
             metrics.hit(request.kind());
             if (request.immutable()) {
                 servedFromCache(request, key);
@@ -510,14 +537,18 @@ public final class ModuleCache {
         if (remembered != null && isFresh(remembered)) {
             // not a hit: a hit is an artifact served from the cache. A refusal is answered as it was first given,
             // status and reason, without the download it would take to refuse it again
-            metrics.negativeHit(request.kind());
+            if (byClient) {
+                metrics.negativeHit(request.kind());
+            }
             return CompletableFuture.completedFuture(remembered.answer());
         }
-        metrics.miss(request.kind());
-        if (request.immutable()) {
-            demand.asked(request, false);
+        if (byClient) {
+            metrics.miss(request.kind());
+            if (request.immutable()) {
+                demand.asked(request, false);
+            }
         }
-        CompletableFuture<CacheAnswer> fetched = fetchOnce(request, key, client, false);
+        CompletableFuture<CacheAnswer> fetched = fetchOnce(request, key, client, false, asker);
         if (query) {
             // the client reads what it asks next once the list is here, however long the upstream took
             fetched.whenComplete((answer, failure) -> demand.queried(request));
@@ -540,7 +571,7 @@ public final class ModuleCache {
         try {
             background.execute(() -> {
                 try {
-                    fetchOnce(request, key, null, true);
+                    fetchOnce(request, key, null, true, Asker.CLIENT);
                 } catch (IOException | RuntimeException e) {
                     LOG.debugf(e, "background refresh of %s failed; the stale answer stays", key);
                 } finally {
@@ -553,7 +584,9 @@ public final class ModuleCache {
     }
 
     private CompletableFuture<CacheAnswer> fetchOnce(
-            ProxyRequest request, StorageKey key, ClientStream client, boolean refresh) throws IOException {
+            ProxyRequest request, StorageKey key, ClientStream client, boolean refresh, Asker asker)
+            throws IOException {
+        boolean byClient = asker == Asker.CLIENT;
         Flight mine = new Flight(false);
         Flight running = inflight.putIfAbsent(key, mine);
         if (running != null) {
@@ -563,7 +596,11 @@ public final class ModuleCache {
             if (running.prefetch) {
                 if (!running.join()) {
                     // cancelled an instant ago: fetch it for this client once that flight is gone
-                    return running.outcome.thenCompose(done -> fetchAgain(request, key, client));
+                    return running.outcome.thenCompose(done -> fetchAgain(request, key, client, asker));
+                }
+                if (!byClient) {
+                    // the prefetch's artifact stays among the unused until a client has it
+                    return running.outcome.thenApply(Outcome::forWaiter);
                 }
                 metrics.coalescedWait(request.kind());
                 return running.outcome.thenApply(outcome -> {
@@ -576,18 +613,20 @@ public final class ModuleCache {
                 });
             }
             running.join(); // the leader leaves what it stores to be released by its waiters' answers
-            metrics.coalescedWait(request.kind());
+            if (byClient) {
+                metrics.coalescedWait(request.kind());
+            }
             return running.outcome.thenApply(Outcome::forWaiter);
         }
         if (refresh) {
             return CompletableFuture.completedFuture(
-                    lead(request, key, null, true, mine)); // already on a background thread
+                    lead(request, key, null, true, mine, asker)); // already on a background thread
         }
         CompletableFuture<CacheAnswer> answer = new CompletableFuture<>();
         try {
             downloads.execute(() -> {
                 try {
-                    answer.complete(lead(request, key, client, false, mine));
+                    answer.complete(lead(request, key, client, false, mine, asker));
                 } catch (IOException | RuntimeException e) {
                     answer.completeExceptionally(e);
                 }
@@ -601,9 +640,10 @@ public final class ModuleCache {
         return answer;
     }
 
-    private CompletableFuture<CacheAnswer> fetchAgain(ProxyRequest request, StorageKey key, ClientStream client) {
+    private CompletableFuture<CacheAnswer> fetchAgain(
+            ProxyRequest request, StorageKey key, ClientStream client, Asker asker) {
         try {
-            return fetchOnce(request, key, client, false);
+            return fetchOnce(request, key, client, false, asker);
         } catch (IOException | RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
@@ -639,7 +679,8 @@ public final class ModuleCache {
     }
 
     /** Fetches key for everyone waiting on mine. */
-    private CacheAnswer lead(ProxyRequest request, StorageKey key, ClientStream client, boolean refresh, Flight mine)
+    private CacheAnswer lead(
+            ProxyRequest request, StorageKey key, ClientStream client, boolean refresh, Flight mine, Asker asker)
             throws IOException {
         Outcome outcome = null;
         try {
@@ -650,7 +691,8 @@ public final class ModuleCache {
                 landed.ifPresent(StoredObject::release);
                 outcome = fetch(request, key, client, ArtifactIngest.DownloadGuard.NONE);
                 landed(key, outcome);
-                if (outcome.stored() != null && request.immutable()) {
+                // a warm-up's fetch hints nothing, unless a client waits for it: it landed for that client then
+                if (outcome.stored() != null && request.immutable() && (asker == Asker.CLIENT || mine.joined())) {
                     demand.landed(request, false);
                 }
             }

@@ -21,7 +21,8 @@ import org.jboss.logging.Logger;
 
 /**
  * Fetches module versions into the cache ahead of builds, through the same path client requests
- * take (coalescing, verification, storage). One warm-up runs at a time.
+ * take (coalescing, verification, storage), but not as a client: it counts in no hit or miss and hints nothing to
+ * the prefetcher ({@link ModuleCache#warm}). One warm-up runs at a time.
  */
 public final class Warmer implements AutoCloseable {
 
@@ -97,7 +98,7 @@ public final class Warmer implements AutoCloseable {
                 "/" + target.module().encoded() + "/@v/" + target.version().encoded() + kind.ending();
         CompletableFuture<CacheAnswer> pending = null;
         try {
-            pending = cache.answer(ProxyRequest.parse(path), null);
+            pending = cache.warm(ProxyRequest.parse(path)); // not a client's: no hit, miss or prefetch hint
             CacheAnswer answer = pending.get(perArtifactTimeout.toMillis(), TimeUnit.MILLISECONDS);
             if (answer instanceof CacheAnswer.Hit hit) {
                 boolean kept = hit.object().inStorage();

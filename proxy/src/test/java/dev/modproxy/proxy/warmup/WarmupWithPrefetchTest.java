@@ -1,0 +1,106 @@
+package dev.modproxy.proxy.warmup;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.modproxy.proxy.assembly.ProxySettings;
+import dev.modproxy.proxy.storage.StorageKey;
+import dev.modproxy.proxy.testing.FakeUpstream;
+import dev.modproxy.proxy.testing.Modules;
+import dev.modproxy.proxy.testing.ProxyUnderTest;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A warm-up with prefetching on, as in production (ProxyUnderTest turns it off): it is no client, in the metrics
+ * nor to the prefetcher.
+ */
+class WarmupWithPrefetchTest {
+
+    private static final String GO_SUM = """
+            example.com/beta v0.3.1/go.mod h1:CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC=
+            example.com/missing v1.0.0/go.mod h1:DDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDD=
+            """;
+
+    @TempDir
+    Path root;
+
+    private static ProxySettings.Prefetch prefetchOn() {
+        return new ProxySettings.Prefetch(
+                true, 16, "256Mi", "16Mi", 1000, Duration.ofSeconds(30), Duration.ofMinutes(10));
+    }
+
+    private static JsonObject warm(ProxyUnderTest proxy, String body) throws Exception {
+        HttpResponse<String> started = proxy.client()
+                .send(
+                        HttpRequest.newBuilder(URI.create(proxy.url() + "/admin/warmup"))
+                                .header("Content-Type", "text/plain")
+                                .POST(HttpRequest.BodyPublishers.ofString(body))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+        assertEquals(202, started.statusCode(), started.body());
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> "finished"
+                        .equals(new JsonObject(proxy.getText("/admin/warmup").body()).getString("state")));
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> proxy.assembly.prefetcher().orElseThrow().idle());
+        Thread.sleep(500); // a prefetch hinted late would be under way by now
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> proxy.assembly.prefetcher().orElseThrow().idle());
+        return new JsonObject(proxy.getText("/admin/warmup").body());
+    }
+
+    @Test
+    void aGoModOnlyLineFetchesNoZipAndAWarmUpIsNoClient() throws Exception {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        try (FakeUpstream upstream = FakeUpstream.start()) {
+            Modules.publish(upstream, "example.com/beta", "v0.3.1");
+            var options = ProxyUnderTest.options().prefetch(prefetchOn()).registry(registry);
+            try (ProxyUnderTest proxy = new ProxyUnderTest(upstream.url(), root, options)) {
+                JsonObject cold = warm(proxy, GO_SUM);
+                assertEquals(1, cold.getInteger("completed"), cold.encode());
+                assertEquals(1, cold.getInteger("failed"), cold.encode()); // the missing module, reported as before
+
+                assertEquals(0, upstream.hits("example.com/beta/@v/v0.3.1.zip"), "a go.mod-only line needs no zip");
+                assertEquals(0, proxy.metrics.hits() + proxy.metrics.misses(), "no client asked for anything");
+                assertEquals(
+                        0,
+                        registry.find("modproxy.prefetch.issued").counters().stream()
+                                .mapToDouble(c -> c.count())
+                                .sum());
+                assertTrue(
+                        proxy.storage
+                                .lookup(new StorageKey("example.com/beta/@v/v0.3.1.mod"))
+                                .map(o -> {
+                                    o.release();
+                                    return true;
+                                })
+                                .orElse(false),
+                        "what the line asked for is cached");
+
+                // warming a warm cache: answered from storage and the negative cache, counted in nothing
+                int upstreamBefore = upstream.totalHits();
+                JsonObject warmAgain = warm(proxy, GO_SUM);
+                assertEquals(1, warmAgain.getInteger("completed"), warmAgain.encode());
+                assertEquals(0, proxy.metrics.hits() + proxy.metrics.misses() + proxy.metrics.negativeHits());
+                assertEquals(upstreamBefore, upstream.totalHits(), "nothing fetched for a warm cache");
+                assertEquals(0.0, new JsonObject(proxy.getText("/admin/stats").body()).getDouble("hitRatio"));
+
+                // a client is still one: its hit counts, and its go.mod predicts the zip as before
+                assertEquals(
+                        200, proxy.getText("/example.com/beta/@v/v0.3.1.mod").statusCode());
+                assertEquals(1, proxy.metrics.hits());
+                await().atMost(Duration.ofSeconds(10))
+                        .until(() -> upstream.hits("example.com/beta/@v/v0.3.1.zip") == 1);
+            }
+        }
+    }
+}
