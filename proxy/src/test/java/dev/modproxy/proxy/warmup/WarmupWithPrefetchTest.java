@@ -16,6 +16,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -100,6 +103,52 @@ class WarmupWithPrefetchTest {
                 assertEquals(1, proxy.metrics.hits());
                 await().atMost(Duration.ofSeconds(10))
                         .until(() -> upstream.hits("example.com/beta/@v/v0.3.1.zip") == 1);
+            }
+        }
+    }
+
+    /** A client that joins a warm-up's fetch is a client: the artifact landed for it, and predicts as its own would. */
+    @Test
+    void aClientJoiningAWarmUpsFetchIsToldToThePrefetcher() throws Exception {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        CountDownLatch release = new CountDownLatch(1);
+        try (FakeUpstream upstream = FakeUpstream.start()) {
+            Modules.publish(upstream, "example.com/beta", "v0.3.1");
+            String goMod = "example.com/beta/@v/v0.3.1.mod";
+            FakeUpstream.Behaviour answer = FakeUpstream.ok("text/plain", Modules.goMod("example.com/beta"));
+            upstream.on(goMod, exchange -> {
+                try {
+                    release.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                answer.answer(exchange);
+            });
+            var options = ProxyUnderTest.options().prefetch(prefetchOn()).registry(registry);
+            try (ProxyUnderTest proxy = new ProxyUnderTest(upstream.url(), root, options)) {
+                HttpResponse<String> started = proxy.client()
+                        .send(
+                                HttpRequest.newBuilder(URI.create(proxy.url() + "/admin/warmup"))
+                                        .header("Content-Type", "text/plain")
+                                        .POST(HttpRequest.BodyPublishers.ofString(GO_SUM))
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofString());
+                assertEquals(202, started.statusCode(), started.body());
+                await().atMost(Duration.ofSeconds(10)).until(() -> upstream.hits(goMod) == 1);
+
+                CompletableFuture<HttpResponse<String>> client = proxy.client()
+                        .sendAsync(
+                                HttpRequest.newBuilder(URI.create(proxy.url() + "/" + goMod))
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofString());
+                await().atMost(Duration.ofSeconds(10)).until(() -> proxy.metrics.coalescedWaits() == 1);
+                release.countDown();
+
+                assertEquals(200, client.get(10, TimeUnit.SECONDS).statusCode());
+                assertEquals(1, proxy.metrics.misses(), "the client's request, not the warm-up's");
+                await().atMost(Duration.ofSeconds(10))
+                        .until(() -> upstream.hits("example.com/beta/@v/v0.3.1.zip") == 1);
+                assertEquals(1, upstream.hits(goMod), "one fetch for both");
             }
         }
     }
