@@ -21,6 +21,8 @@ public enum ProxySetting {
     SUMDB_REQUIRED("modproxy.sumdb-required"),
     /** A netrc file with logins for private upstreams. */
     NETRC("modproxy.netrc"),
+    /** A PEM file of certificate authorities trusted besides the JVM's for upstreams and the checksum database. */
+    UPSTREAM_CA_FILE("modproxy.upstream-ca-file"),
     STORAGE_DIR("modproxy.storage-dir"),
     /** {@code disk} or {@code s3}. */
     STORAGE_TYPE("modproxy.storage-type"),

@@ -45,6 +45,7 @@ public enum SettingValueRule {
     private static final Map<String, SettingValueRule> RULES = Map.ofEntries(
             Map.entry("MODPROXY_UPSTREAM", TEXT),
             Map.entry("MODPROXY_NETRC", TEXT),
+            Map.entry("MODPROXY_UPSTREAM_CA_FILE", TEXT),
             Map.entry("MODPROXY_STORAGE_DIR", TEXT),
             Map.entry("MODPROXY_PRIVATE", TEXT),
             Map.entry("MODPROXY_SUMDB", TEXT),

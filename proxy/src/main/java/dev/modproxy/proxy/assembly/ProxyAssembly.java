@@ -28,6 +28,7 @@ import dev.modproxy.proxy.sumdb.SumDbArtifactVerifier;
 import dev.modproxy.proxy.sumdb.SumDbException;
 import dev.modproxy.proxy.upstream.UpstreamChain;
 import dev.modproxy.proxy.upstream.UpstreamCredentials;
+import dev.modproxy.proxy.upstream.UpstreamTrust;
 import dev.modproxy.proxy.warmup.Warmer;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.util.internal.PlatformDependent;
@@ -80,8 +81,11 @@ public final class ProxyAssembly implements AutoCloseable {
     private final Prefetcher prefetcher;
     private final RouteTable routes;
 
-    private ProxyAssembly(ProxySettings settings, MeterRegistry registry, StorageLayers layers, boolean ownsStorage)
+    private ProxyAssembly(ProxySettings given, MeterRegistry registry, StorageLayers layers, boolean ownsStorage)
             throws IOException {
+        // the way out trusts the CAs of MODPROXY_UPSTREAM_CA_FILE besides the JVM's, for every upstream and the
+        // checksum database: read once, here
+        ProxySettings settings = withUpstreamTrust(given);
         this.settings = settings;
         this.ownsStorage = ownsStorage;
         // every setting is read before anything is built: a bad one stops start-up before the storage is touched
@@ -452,6 +456,42 @@ public final class ProxyAssembly implements AutoCloseable {
             throw new BadSettingException("MODPROXY_NOSUMDB (GONOSUMDB-style comma-separated globs such as"
                     + " corp.example.com,*.corp.example.com,github.com/acme): " + e.getMessage());
         }
+    }
+
+    /**
+     * settings whose egress trusts the certificate authorities of MODPROXY_UPSTREAM_CA_FILE besides the JVM's; a file
+     * that is missing, unreadable, empty or holds no certificate stops start-up with one line naming the variable.
+     */
+    private static ProxySettings withUpstreamTrust(ProxySettings settings) {
+        if (settings.upstreamCaFile() == null) {
+            return settings;
+        }
+        UpstreamTrust trust;
+        try {
+            trust = UpstreamTrust.fromPemFile(settings.upstreamCaFile());
+        } catch (IOException e) {
+            throw new BadSettingException("MODPROXY_UPSTREAM_CA_FILE (a PEM file of the certificate authorities"
+                    + " upstreams are signed by, besides the JVM's) cannot be read: " + whyNotReadable(e));
+        } catch (IllegalArgumentException e) {
+            throw new BadSettingException("MODPROXY_UPSTREAM_CA_FILE (a PEM file of the certificate authorities"
+                    + " upstreams are signed by, besides the JVM's): " + e.getMessage());
+        }
+        LOG.infof(
+                "modproxy: upstreams and the checksum database are trusted when signed by %s (read at start:"
+                        + " a changed file takes a restart)",
+                trust.describe());
+        return settings.withEgress(settings.egress().trusting(trust));
+    }
+
+    /** The JDK's message for a missing or refused file is its path alone. */
+    private static String whyNotReadable(IOException e) {
+        if (e instanceof NoSuchFileException) {
+            return e.getMessage() + ": no such file";
+        }
+        if (e instanceof AccessDeniedException) {
+            return e.getMessage() + ": permission denied to the proxy's user";
+        }
+        return e.getMessage();
     }
 
     private static UpstreamChain upstreamChain(ProxySettings settings, ProxyMetrics metrics) {

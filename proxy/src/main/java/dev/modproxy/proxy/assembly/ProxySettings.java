@@ -14,6 +14,7 @@ import java.util.Objects;
 public record ProxySettings(
         String upstream,
         Path netrc,
+        Path upstreamCaFile,
         EgressProxy egress,
         String storageType,
         Path storageRoot,
@@ -70,6 +71,40 @@ public record ProxySettings(
         Objects.requireNonNull(clock, "clock");
     }
 
+    /** These settings, reaching upstreams and the checksum database by way. */
+    public ProxySettings withEgress(EgressProxy way) {
+        return new ProxySettings(
+                upstream(),
+                netrc(),
+                upstreamCaFile(),
+                way,
+                storageType(),
+                storageRoot(),
+                highWatermark(),
+                lowWatermark(),
+                maxSize(),
+                passThroughDir(),
+                passThroughMaxSize(),
+                s3(),
+                privatePatterns(),
+                sumdb(),
+                nosumdb(),
+                sumdbRequired(),
+                connectTimeout(),
+                readTimeout(),
+                mutableTtl(),
+                negativeTtl(),
+                textDownloadDeadline(),
+                zipDownloadDeadline(),
+                maxDownloads(),
+                breakerFailures(),
+                breakerCoolDown(),
+                clientStallTimeout(),
+                memoryCacheSize(),
+                prefetch(),
+                clock());
+    }
+
     /** The defaults of every MODPROXY_* variable, with the cache under {@code storageRoot}. */
     public static Builder defaults(Path storageRoot) {
         return new Builder(storageRoot);
@@ -102,6 +137,7 @@ public record ProxySettings(
     public static final class Builder {
         private String upstream = "https://proxy.golang.org";
         private Path netrc;
+        private Path upstreamCaFile;
         private EgressProxy egress;
         private String storageType = "disk";
         private Path storageRoot;
@@ -142,6 +178,12 @@ public record ProxySettings(
         /** null: no netrc file. */
         public Builder netrc(Path file) {
             netrc = file;
+            return this;
+        }
+
+        /** null: the JVM's certificate authorities alone; else a PEM file of more, trusted besides them. */
+        public Builder upstreamCaFile(Path file) {
+            upstreamCaFile = file;
             return this;
         }
 
@@ -271,6 +313,7 @@ public record ProxySettings(
             return new ProxySettings(
                     upstream,
                     netrc,
+                    upstreamCaFile,
                     egress != null ? egress : EgressProxy.fromEnvironment(),
                     storageType,
                     storageRoot,

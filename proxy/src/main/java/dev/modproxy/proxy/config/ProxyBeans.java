@@ -42,6 +42,7 @@ public class ProxyBeans {
         return ProxySettings.defaults(config.storageRoot())
                 .upstream(config.upstream().orElse(unset.upstream()))
                 .netrc(config.netrc().orElse(null))
+                .upstreamCaFile(config.upstreamCaFile().orElse(null))
                 .egress(EgressProxy.fromEnvironment())
                 .storageType(config.storageType().orElse(unset.storageType()))
                 .watermarks(

@@ -25,6 +25,12 @@ public interface ProxyConfig {
      */
     Optional<Path> netrc();
 
+    /**
+     * A PEM file of certificate authorities trusted besides the JVM's for upstreams and the checksum database (a
+     * private CA, a TLS-inspecting egress proxy's), mounted from a Secret or ConfigMap; read at start.
+     */
+    Optional<Path> upstreamCaFile();
+
     /** Cache root; default $XDG_CACHE_HOME/modproxy or ~/.cache/modproxy. */
     Optional<Path> storageDir();
 

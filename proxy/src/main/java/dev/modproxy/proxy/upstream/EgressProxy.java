@@ -22,6 +22,10 @@ import java.util.Optional;
  * upstreams (the JDK tunnels with CONNECT), HTTP_PROXY for http ones, upper case before lower case, and NO_PROXY
  * entries ("*", IPs, CIDRs, "example.com" with its subdomains, ".example.com" for subdomains only, each optionally
  * with ":port"). localhost and loopback addresses are never sent through the proxy.
+ *
+ * <p>It also carries the certificate authorities the way out trusts ({@link UpstreamTrust}: the JVM's, and those of
+ * MODPROXY_UPSTREAM_CA_FILE), as every HTTP client that reaches an upstream or the checksum database is built with it:
+ * {@link Upstream} gives its requests a client that trusts them.
  */
 public final class EgressProxy extends ProxySelector {
 
@@ -120,12 +124,27 @@ public final class EgressProxy extends ProxySelector {
     private final Optional<InetSocketAddress> httpsProxy;
     private final Optional<InetSocketAddress> httpProxy;
     private final List<NoProxyEntry> noProxy;
+    private final UpstreamTrust trust;
 
     private EgressProxy(
-            Optional<InetSocketAddress> httpsProxy, Optional<InetSocketAddress> httpProxy, List<NoProxyEntry> noProxy) {
+            Optional<InetSocketAddress> httpsProxy,
+            Optional<InetSocketAddress> httpProxy,
+            List<NoProxyEntry> noProxy,
+            UpstreamTrust trust) {
         this.httpsProxy = httpsProxy;
         this.httpProxy = httpProxy;
         this.noProxy = noProxy;
+        this.trust = trust;
+    }
+
+    /** The same way out, trusting trust's certificate authorities on it. */
+    public EgressProxy trusting(UpstreamTrust trust) {
+        return new EgressProxy(httpsProxy, httpProxy, noProxy, java.util.Objects.requireNonNull(trust));
+    }
+
+    /** The certificate authorities an upstream's TLS certificate may be signed by (the JVM's unless told). */
+    public UpstreamTrust trust() {
+        return trust;
     }
 
     public static EgressProxy fromEnvironment() {
@@ -139,7 +158,11 @@ public final class EgressProxy extends ProxySelector {
                 NoProxyEntry.parse(entry.strip().toLowerCase(Locale.ROOT)).ifPresent(noProxy::add);
             }
         }
-        return new EgressProxy(address(environment, "HTTPS_PROXY"), address(environment, "HTTP_PROXY"), noProxy);
+        return new EgressProxy(
+                address(environment, "HTTPS_PROXY"),
+                address(environment, "HTTP_PROXY"),
+                noProxy,
+                UpstreamTrust.jvmDefault());
     }
 
     private static Optional<InetSocketAddress> address(Map<String, String> environment, String upperCase) {

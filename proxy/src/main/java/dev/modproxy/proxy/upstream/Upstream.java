@@ -41,6 +41,8 @@ public final class Upstream {
 
     private final URI base;
     private final HttpClient client;
+    /** The certificate authorities its TLS certificate (and its redirect targets') may be signed by. */
+    private final UpstreamTrust trust;
     /** Logins for the hosts a netrc names: the upstream's own when its URL has none, and those of redirect targets. */
     private final UpstreamCredentials netrc;
 
@@ -69,7 +71,8 @@ public final class Upstream {
 
     /**
      * @param client without an authenticator: the JDK's client never sends a request's own Authorization header when
-     *     it has one
+     *     it has one. Built with an {@link EgressProxy} that trusts more than the JVM's certificate authorities
+     *     (MODPROXY_UPSTREAM_CA_FILE), its requests go through a copy that trusts them ({@link UpstreamTrust#applyTo})
      * @param netrc the logins sent to the hosts it names, but never instead of the login in the URL to its own origin
      */
     Upstream(
@@ -88,7 +91,11 @@ public final class Upstream {
                 login == null ? null : Base64.getEncoder().encodeToString(login.getBytes(StandardCharsets.UTF_8));
         this.authorization = token == null ? null : "Basic " + token;
         this.secrets = login == null ? List.of() : secretsOf(login, token);
-        this.client = client;
+        this.trust = client.proxy()
+                .filter(EgressProxy.class::isInstance)
+                .map(egress -> ((EgressProxy) egress).trust())
+                .orElse(UpstreamTrust.jvmDefault());
+        this.client = trust.applyTo(client);
         this.netrc = netrc;
         this.readTimeout = readTimeout;
         this.breaker = breaker;
@@ -324,12 +331,18 @@ public final class Upstream {
      * ("PKIX path building failed: sun.security.provider.certpath.SunCertPathBuilderException: ...") say neither that
      * the certificate is not trusted nor what to do.
      */
-    private static String handshakeFailure(SSLHandshakeException e) {
+    private String handshakeFailure(SSLHandshakeException e) {
         for (Throwable cause = e; cause != null; cause = cause.getCause()) {
             if (cause instanceof CertPathBuilderException) {
-                return " sent a TLS certificate that no certificate authority this proxy trusts has signed (a"
-                        + " private CA, or a TLS-inspecting egress proxy: give the JVM a trust store that holds it,"
-                        + " -Djavax.net.ssl.trustStore; see docs/troubleshooting.md)";
+                String given = trust.file()
+                        .map(file -> "neither the JVM's nor the "
+                                + trust.added().size()
+                                + " in MODPROXY_UPSTREAM_CA_FILE " + file + " (is it the CA that signed this host's"
+                                + " certificate, or its egress proxy's?)")
+                        .orElse("a private CA, or a TLS-inspecting egress proxy: give the proxy that CA's"
+                                + " certificate, MODPROXY_UPSTREAM_CA_FILE or the GoProxyCache's spec.upstreamCA");
+                return " sent a TLS certificate that no certificate authority this proxy trusts has signed (" + given
+                        + "; see docs/troubleshooting.md)";
             }
             if (cause instanceof CertificateExpiredException || cause instanceof CertificateNotYetValidException) {
                 return " sent a TLS certificate that is not valid now (" + cause.getMessage() + ")";

@@ -52,6 +52,7 @@ class BadSettingTest {
     @CsvSource(delimiter = '|', quoteCharacter = '`', textBlock = """
             modproxy.upstream                        | ftp://x | MODPROXY_UPSTREAM (GOPROXY syntax
             modproxy.netrc                           | /nonexistent/netrc | MODPROXY_NETRC (a netrc file
+            modproxy.upstream-ca-file                | /nonexistent/ca.crt | MODPROXY_UPSTREAM_CA_FILE (a PEM file of the certificate authorities upstreams are signed by, besides the JVM's) cannot be read: /nonexistent/ca.crt: no such file
             modproxy.private                         | [bad    | MODPROXY_PRIVATE (GOPRIVATE-style comma-separated globs such as corp.example.com,*.corp.example.com,github.com/acme): pattern "[bad" has an unclosed '['
             modproxy.nosumdb                         | [bad    | MODPROXY_NOSUMDB (GONOSUMDB-style comma-separated globs
             modproxy.sumdb                           | a+b+c   | MODPROXY_SUMDB (GOSUMDB syntax
@@ -90,6 +91,29 @@ class BadSettingTest {
                 key + "=" + value + " gave: " + refused.getMessage());
         assertFalse(refused.getMessage().contains("\n"), refused.getMessage());
         assertNull(refused.getCause());
+    }
+
+    /** A CA file that is empty, a directory, or holds no certificate (a key, say) stops start-up, naming it. */
+    @Test
+    void anUpstreamCaFileWithoutACertificate() throws Exception {
+        Path empty = Files.writeString(dir.resolve("empty.crt"), "");
+        Path key = Files.writeString(
+                dir.resolve("tls.key"),
+                "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIA==\n-----END PRIVATE KEY-----\n");
+        String setting = "modproxy cannot start: MODPROXY_UPSTREAM_CA_FILE (a PEM file of the certificate authorities"
+                + " upstreams are signed by, besides the JVM's)";
+
+        assertEquals(
+                setting + ": " + empty
+                        + " is empty: it must hold the CA's certificate in PEM, -----BEGIN CERTIFICATE-----" + " ...",
+                refused(Map.of("modproxy.upstream-ca-file", empty.toString())).getMessage());
+        assertEquals(
+                setting + ": " + key + " holds no certificate: it must hold the CA's certificate in PEM, -----BEGIN"
+                        + " CERTIFICATE----- ...",
+                refused(Map.of("modproxy.upstream-ca-file", key.toString())).getMessage());
+        assertEquals(
+                setting + " cannot be read: " + dir + " is a directory, not a file",
+                refused(Map.of("modproxy.upstream-ca-file", dir.toString())).getMessage());
     }
 
     @Test

@@ -30,6 +30,7 @@ class BadSettingIT {
     @CsvSource(delimiter = '|', quoteCharacter = '`', textBlock = """
             MODPROXY_UPSTREAM                  | ftp://x   | MODPROXY_UPSTREAM (GOPROXY syntax: http(s) URLs, direct or off
             MODPROXY_NETRC                     | {file}/x  | MODPROXY_NETRC (a netrc file: machine HOST login USER password SECRET):
+            MODPROXY_UPSTREAM_CA_FILE          | {file}    | MODPROXY_UPSTREAM_CA_FILE (a PEM file of the certificate authorities upstreams are signed by, besides the JVM's): {file} holds no certificate: it must hold the CA's certificate in PEM, -----BEGIN CERTIFICATE----- ...
             MODPROXY_STORAGE_DIR               | {file}    | MODPROXY_STORAGE_DIR must be a directory the proxy can create and write in (it stages downloads in its .tmp/), got {file} ({file} is a file, not a directory)
             MODPROXY_PRIVATE                   | [bad      | MODPROXY_PRIVATE (GOPRIVATE-style comma-separated globs such as corp.example.com,*.corp.example.com,github.com/acme): pattern "[bad" has an unclosed '['
             MODPROXY_NOSUMDB                   | [bad      | MODPROXY_NOSUMDB (GONOSUMDB-style comma-separated globs such as corp.example.com,*.corp.example.com,github.com/acme): pattern "[bad" has an unclosed '['

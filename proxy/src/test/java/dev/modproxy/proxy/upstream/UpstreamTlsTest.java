@@ -54,8 +54,8 @@ class UpstreamTlsTest {
         assertEquals(
                 "127.0.0.1:" + port + " failed: 127.0.0.1:" + port + " sent a TLS certificate that no certificate"
                         + " authority this proxy trusts has signed (a private CA, or a TLS-inspecting egress proxy:"
-                        + " give the JVM a trust store that holds it, -Djavax.net.ssl.trustStore; see"
-                        + " docs/troubleshooting.md)",
+                        + " give the proxy that CA's certificate, MODPROXY_UPSTREAM_CA_FILE or the GoProxyCache's"
+                        + " spec.upstreamCA; see docs/troubleshooting.md)",
                 result.reason());
     }
 
