@@ -1388,6 +1388,17 @@ class OperatorIT {
                         "spec.upstreamCredentials.secretName must be the name of a Secret in the cache's namespace",
                         "spec.upstreamCredentials.netrcKey must be a key of the Secret"));
         inWords.put(
+                "  upstreamCA: {secretName: corp-ca, configMapName: corp-ca}\n",
+                List.of("spec.upstreamCA needs exactly one of secretName (a Secret) or configMapName (a ConfigMap)"));
+        inWords.put(
+                "  upstreamCA: {key: ca.pem}\n",
+                List.of("spec.upstreamCA needs exactly one of secretName (a Secret) or configMapName (a ConfigMap)"));
+        inWords.put(
+                "  upstreamCA: {configMapName: Corp_CA, key: \"ca crt\"}\n",
+                List.of(
+                        "spec.upstreamCA.configMapName must be the name of a ConfigMap in the cache's namespace",
+                        "spec.upstreamCA.key must be a key of the Secret or ConfigMap"));
+        inWords.put(
                 "  serviceAccountName: Builds_SA\n  priorityClassName: \"high..priority\"\n",
                 List.of(
                         "spec.serviceAccountName must be the name of a ServiceAccount",

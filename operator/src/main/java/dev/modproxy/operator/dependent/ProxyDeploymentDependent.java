@@ -3,6 +3,7 @@ package dev.modproxy.operator.dependent;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheSpec;
 import dev.modproxy.operator.api.v1alpha1.ObjectStorage;
+import dev.modproxy.operator.api.v1alpha1.UpstreamCA;
 import dev.modproxy.operator.api.v1alpha1.UpstreamCredentials;
 import dev.modproxy.operator.settings.ProxySettings;
 import dev.modproxy.operator.webhook.InjectionLabels;
@@ -11,6 +12,8 @@ import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.KeyToPath;
+import io.fabric8.kubernetes.api.model.KeyToPathBuilder;
 import io.fabric8.kubernetes.api.model.PodSecurityContext;
 import io.fabric8.kubernetes.api.model.PodSecurityContextBuilder;
 import io.fabric8.kubernetes.api.model.PodSpec;
@@ -52,6 +55,7 @@ public class ProxyDeploymentDependent extends CacheOwnedDependent<Deployment> {
     static final String CACHE_VOLUME = "cache";
     static final String TMP_VOLUME = "tmp";
     static final String CREDENTIALS_VOLUME = "upstream-credentials";
+    static final String UPSTREAM_CA_VOLUME = "upstream-ca";
     /** The image's own non-root user (proxy/Dockerfile); fsGroup makes the cache volume writable for it. */
     static final long PROXY_UID = 1001L;
     /** Room for a few concurrent uploads being staged; a module zip is at most 500 MiB. */
@@ -327,6 +331,7 @@ public class ProxyDeploymentDependent extends CacheOwnedDependent<Deployment> {
                 .withContainers(container(cache))
                 .addToVolumes(cacheVolume(cache))
                 .addAllToVolumes(credentialsVolume(spec.getUpstreamCredentials()))
+                .addAllToVolumes(upstreamCaVolume(spec.getUpstreamCA()))
                 .addNewVolume()
                 .withName(TMP_VOLUME)
                 .withNewEmptyDir()
@@ -401,6 +406,14 @@ public class ProxyDeploymentDependent extends CacheOwnedDependent<Deployment> {
                                         .withMountPath(ProxySettings.CREDENTIALS_DIR)
                                         .withReadOnly(true)
                                         .build()))
+                .addAllToVolumeMounts(
+                        spec.getUpstreamCA() == null
+                                ? List.of()
+                                : List.of(new io.fabric8.kubernetes.api.model.VolumeMountBuilder()
+                                        .withName(UPSTREAM_CA_VOLUME)
+                                        .withMountPath(ProxySettings.UPSTREAM_CA_DIR)
+                                        .withReadOnly(true)
+                                        .build()))
                 .build();
     }
 
@@ -428,6 +441,35 @@ public class ProxyDeploymentDependent extends CacheOwnedDependent<Deployment> {
                 .withPath(ProxySettings.NETRC_FILE)
                 .endItem()
                 .endSecret()
+                .build());
+    }
+
+    /**
+     * The CA certificates reach the pods as a file straight from their Secret or ConfigMap, readable by the proxy's
+     * group only, as the netrc: the operator names the object and never reads it, so it needs no access to either.
+     */
+    static List<Volume> upstreamCaVolume(UpstreamCA ca) {
+        if (ca == null) {
+            return List.of();
+        }
+        KeyToPath item = new KeyToPathBuilder()
+                .withKey(keyOr(ca.getKey(), UpstreamCA.DEFAULT_KEY))
+                .withPath(ProxySettings.UPSTREAM_CA_FILE)
+                .build();
+        VolumeBuilder volume = new VolumeBuilder().withName(UPSTREAM_CA_VOLUME);
+        if (ca.getSecretName() != null) {
+            return List.of(volume.withNewSecret()
+                    .withSecretName(ca.getSecretName())
+                    .withDefaultMode(0440)
+                    .addToItems(item)
+                    .endSecret()
+                    .build());
+        }
+        return List.of(volume.withNewConfigMap()
+                .withName(ca.getConfigMapName())
+                .withDefaultMode(0440)
+                .addToItems(item)
+                .endConfigMap()
                 .build());
     }
 

@@ -34,6 +34,11 @@ public final class ProxySettings {
 
     public static final String NETRC_FILE = "netrc";
 
+    /** Where the proxy pods find the CA certificates of spec.upstreamCA (a Secret or ConfigMap volume). */
+    public static final String UPSTREAM_CA_DIR = "/etc/modproxy/upstream-ca";
+
+    public static final String UPSTREAM_CA_FILE = "ca.crt";
+
     /**
      * The JVM options both proxy images set in JAVA_TOOL_OPTIONS (proxy/Dockerfile, the Jib configuration in the
      * parent pom). A pod's variable replaces the image's, so spec.proxy.jvmOptions is rendered after these: the JVM
@@ -79,6 +84,10 @@ public final class ProxySettings {
             // the path only: the logins stay in their Secret
             env.put(ProxySetting.NETRC.env(), CREDENTIALS_DIR + "/" + NETRC_FILE);
         }
+        if (spec.getUpstreamCA() != null) {
+            // the path only: the kubelet mounts the certificates, the operator never reads them
+            env.put(ProxySetting.UPSTREAM_CA_FILE.env(), UPSTREAM_CA_DIR + "/" + UPSTREAM_CA_FILE);
+        }
         env.put(ProxySetting.HTTP_PORT.env(), Integer.toString(HTTP_PORT));
         env.put(ProxySetting.MANAGEMENT_PORT.env(), Integer.toString(MANAGEMENT_PORT));
         // the proxy listens on 127.0.0.1 unless told otherwise (a laptop run); a pod is reached from outside
@@ -119,6 +128,7 @@ public final class ProxySettings {
         owned.put(ProxySetting.MEMORY_CACHE_SIZE.env(), "spec.proxy.memoryCacheSize");
         owned.put("JAVA_TOOL_OPTIONS", "spec.proxy.jvmOptions");
         owned.put(ProxySetting.NETRC.env(), "spec.upstreamCredentials");
+        owned.put(ProxySetting.UPSTREAM_CA_FILE.env(), "spec.upstreamCA");
         // the Service, the probes and the NetworkPolicy are built around these
         owned.put(ProxySetting.HTTP_PORT.env(), NO_FIELD);
         owned.put(ProxySetting.MANAGEMENT_PORT.env(), NO_FIELD);

@@ -9,6 +9,7 @@ import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheSpec;
 import dev.modproxy.operator.api.v1alpha1.ProxyTuning;
 import dev.modproxy.operator.api.v1alpha1.Storage;
+import dev.modproxy.operator.api.v1alpha1.UpstreamCA;
 import dev.modproxy.operator.dependent.CacheNames;
 import dev.modproxy.operator.webhook.InjectionLabels;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -73,6 +74,11 @@ public final class SpecProblems {
             problems.add("spec.sumdb \"" + Redacted.words(spec.getSumdb())
                     + "\" is not GOSUMDB syntax; write \"sum.golang.org\", "
                     + "\"name+key\", \"name+key https://url\" or \"off\"");
+        }
+        if (spec.getUpstreamCA() != null
+                && (spec.getUpstreamCA().getSecretName() == null)
+                        == (spec.getUpstreamCA().getConfigMapName() == null)) {
+            problems.add(UpstreamCA.ONE_SOURCE_MESSAGE);
         }
         patternProblems("spec.noSumDB", spec.getNoSumDB(), problems);
         patternProblems("spec.private", spec.getPrivate(), problems);

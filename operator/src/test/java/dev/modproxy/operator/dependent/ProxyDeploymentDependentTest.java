@@ -423,6 +423,90 @@ class ProxyDeploymentDependentTest {
     }
 
     @Test
+    void upstreamCasAreAFileFromTheirSecretAndTheConfigMapOnlyNamesItsPath() {
+        GoProxyCache cache = cache(spec -> {
+            spec.setUpstreamCA(new dev.modproxy.operator.api.v1alpha1.UpstreamCA());
+            spec.getUpstreamCA().setSecretName("corp-ca");
+        });
+        PodSpec pod = ProxyDeploymentDependent.desiredDeployment(cache)
+                .getSpec()
+                .getTemplate()
+                .getSpec();
+
+        io.fabric8.kubernetes.api.model.Volume volume = upstreamCaVolume(pod);
+        assertThat(volume.getConfigMap()).isNull();
+        assertThat(volume.getSecret().getSecretName()).isEqualTo("corp-ca");
+        assertThat(volume.getSecret().getItems())
+                .singleElement()
+                .satisfies(item ->
+                        assertThat(item.getKey() + "->" + item.getPath()).isEqualTo("ca.crt->ca.crt"));
+        assertThat(volume.getSecret().getDefaultMode()).isEqualTo(0440);
+        assertUpstreamCaMounted(pod);
+        assertThat(pod.getContainers().get(0).getEnv()).isEmpty();
+        assertThat(dev.modproxy.operator.settings.ProxySettings.of(cache.getSpec())
+                        .env())
+                .containsEntry("MODPROXY_UPSTREAM_CA_FILE", "/etc/modproxy/upstream-ca/ca.crt")
+                .allSatisfy((key, value) -> assertThat(value).doesNotContain("corp-ca"));
+        PodSpec without = ProxyDeploymentDependent.desiredDeployment(cache(spec -> {}))
+                .getSpec()
+                .getTemplate()
+                .getSpec();
+        assertThat(without.getVolumes())
+                .noneSatisfy(v -> assertThat(v.getName()).isEqualTo("upstream-ca"));
+        assertThat(without.getContainers().get(0).getVolumeMounts())
+                .noneSatisfy(m -> assertThat(m.getName()).isEqualTo("upstream-ca"));
+        assertThat(dev.modproxy.operator.settings.ProxySettings.of(
+                                cache(spec -> {}).getSpec())
+                        .env())
+                .doesNotContainKey("MODPROXY_UPSTREAM_CA_FILE");
+    }
+
+    /** A trust-manager Bundle or a CA bundle teams share is a ConfigMap; its key is often not ca.crt. */
+    @Test
+    void upstreamCasFromAConfigMapUnderAKeyOfItsOwn() {
+        GoProxyCache cache = cache(spec -> {
+            spec.setUpstreamCA(new dev.modproxy.operator.api.v1alpha1.UpstreamCA());
+            spec.getUpstreamCA().setConfigMapName("corp-trust-bundle");
+            spec.getUpstreamCA().setKey("bundle.pem");
+        });
+        PodSpec pod = ProxyDeploymentDependent.desiredDeployment(cache)
+                .getSpec()
+                .getTemplate()
+                .getSpec();
+
+        io.fabric8.kubernetes.api.model.Volume volume = upstreamCaVolume(pod);
+        assertThat(volume.getSecret()).isNull();
+        assertThat(volume.getConfigMap().getName()).isEqualTo("corp-trust-bundle");
+        assertThat(volume.getConfigMap().getItems())
+                .singleElement()
+                .satisfies(item ->
+                        assertThat(item.getKey() + "->" + item.getPath()).isEqualTo("bundle.pem->ca.crt"));
+        assertThat(volume.getConfigMap().getDefaultMode()).isEqualTo(0440);
+        assertThat(volume.getConfigMap().getOptional()).isNull(); // a missing one holds the pod back, as a Secret's
+        assertUpstreamCaMounted(pod);
+        assertThat(dev.modproxy.operator.settings.ProxySettings.of(cache.getSpec())
+                        .env())
+                .containsEntry("MODPROXY_UPSTREAM_CA_FILE", "/etc/modproxy/upstream-ca/ca.crt");
+    }
+
+    private static io.fabric8.kubernetes.api.model.Volume upstreamCaVolume(PodSpec pod) {
+        return pod.getVolumes().stream()
+                .filter(v -> v.getName().equals("upstream-ca"))
+                .findFirst()
+                .orElseThrow();
+    }
+
+    private static void assertUpstreamCaMounted(PodSpec pod) {
+        assertThat(pod.getContainers().get(0).getVolumeMounts())
+                .filteredOn(mount -> mount.getName().equals("upstream-ca"))
+                .singleElement()
+                .satisfies(mount -> {
+                    assertThat(mount.getMountPath()).isEqualTo("/etc/modproxy/upstream-ca");
+                    assertThat(mount.getReadOnly()).isTrue();
+                });
+    }
+
+    @Test
     void pullSecretsServiceAccountAndPriorityComeFromTheSpec() {
         PodSpec pod = ProxyDeploymentDependent.desiredDeployment(cache(spec -> {
                     spec.setImagePullSecrets(
@@ -642,6 +726,8 @@ class ProxyDeploymentDependentTest {
             spec.getEgressProxy().setNoProxy(List.of(".corp"));
             spec.setUpstreamCredentials(new UpstreamCredentials());
             spec.getUpstreamCredentials().setSecretName("logins");
+            spec.setUpstreamCA(new dev.modproxy.operator.api.v1alpha1.UpstreamCA());
+            spec.getUpstreamCA().setSecretName("corp-ca");
             ProxyTuning tuning = new ProxyTuning();
             tuning.setMutableTtl("1m");
             tuning.setNegativeTtl("1m");

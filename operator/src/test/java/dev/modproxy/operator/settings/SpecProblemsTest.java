@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.modproxy.operator.api.KubernetesSyntax;
 import dev.modproxy.operator.api.v1alpha1.ObjectStorage;
 import dev.modproxy.operator.api.v1alpha1.ProxyTuning;
+import dev.modproxy.operator.api.v1alpha1.UpstreamCA;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarSourceBuilder;
 import io.fabric8.kubernetes.api.model.LocalObjectReference;
@@ -105,6 +106,27 @@ class SpecProblemsTest {
         // an '@' in a path is no login
         assertThat(SpecProblems.of(cache(spec -> spec.setUpstream("https://mirror.corp/a@b,direct"))))
                 .isEmpty();
+    }
+
+    /** Where the CRD's rules are not enforced: a CA source that names neither or both is said, not guessed at. */
+    @Test
+    void anUpstreamCaNeedsExactlyOneSource() {
+        for (String[] source : new String[][] {{null, null}, {"corp-ca", "corp-ca"}}) {
+            assertThat(SpecProblems.of(cache(spec -> {
+                        spec.setUpstreamCA(new UpstreamCA());
+                        spec.getUpstreamCA().setSecretName(source[0]);
+                        spec.getUpstreamCA().setConfigMapName(source[1]);
+                    })))
+                    .containsExactly(UpstreamCA.ONE_SOURCE_MESSAGE);
+        }
+        for (String[] source : new String[][] {{"corp-ca", null}, {null, "corp-ca"}}) {
+            assertThat(SpecProblems.of(cache(spec -> {
+                        spec.setUpstreamCA(new UpstreamCA());
+                        spec.getUpstreamCA().setSecretName(source[0]);
+                        spec.getUpstreamCA().setConfigMapName(source[1]);
+                    })))
+                    .isEmpty();
+        }
     }
 
     @Test

@@ -164,6 +164,12 @@ public class GoProxyCacheSpec {
             + "a netrc file; each host gets only its own login.")
     private UpstreamCredentials upstreamCredentials;
 
+    @JsonPropertyDescription("Certificate authorities (PEM, from a Secret or a ConfigMap) the cache trusts besides the "
+            + "public ones for its upstreams and the checksum database: a private CA of an internal Artifactory or "
+            + "Athens, or that of a TLS-inspecting egress proxy.")
+    @JsonProperty("upstreamCA")
+    private UpstreamCA upstreamCA;
+
     @JsonPropertyDescription("The corporate HTTP(S) proxy the cache reaches its upstreams and the checksum database "
             + "through (HTTPS_PROXY, HTTP_PROXY, NO_PROXY with the go command's meaning).")
     private EgressProxy egressProxy;
@@ -344,6 +350,14 @@ public class GoProxyCacheSpec {
 
     public void setUpstreamCredentials(UpstreamCredentials upstreamCredentials) {
         this.upstreamCredentials = upstreamCredentials;
+    }
+
+    public UpstreamCA getUpstreamCA() {
+        return upstreamCA;
+    }
+
+    public void setUpstreamCA(UpstreamCA upstreamCA) {
+        this.upstreamCA = upstreamCA;
     }
 
     public EgressProxy getEgressProxy() {

@@ -77,6 +77,10 @@ class CrdValidationRulesTest {
                         ".spec.objectStorage.secretAccessKeyKey",
                         ".spec.upstreamCredentials.secretName",
                         ".spec.upstreamCredentials.netrcKey",
+                        ".spec.upstreamCA",
+                        ".spec.upstreamCA.secretName",
+                        ".spec.upstreamCA.configMapName",
+                        ".spec.upstreamCA.key",
                         ".spec.warmup.goSumConfigMap",
                         ".spec.warmup.goSumKey",
                         ".spec.proxy.memoryCacheSize",
@@ -667,6 +671,20 @@ class CrdValidationRulesTest {
                 "{upstreamCredentials: {secretName: netrc, netrcKey: '.netrc file'}}",
                 "spec.upstreamCredentials.netrcKey must be a key of the Secret: " + KubernetesSyntax.DATA_KEY_WORDS
                         + ", e.g. netrc");
+        refused.put("{upstreamCA: {}}", UpstreamCA.ONE_SOURCE_MESSAGE);
+        refused.put("{upstreamCA: {key: ca.pem}}", UpstreamCA.ONE_SOURCE_MESSAGE);
+        refused.put("{upstreamCA: {secretName: corp-ca, configMapName: corp-ca}}", UpstreamCA.ONE_SOURCE_MESSAGE);
+        refused.put(
+                "{upstreamCA: {secretName: Corp_CA}}",
+                "spec.upstreamCA.secretName must be " + KubernetesSyntax.SECRET_NAME_WORDS + ", e.g. corp-ca");
+        refused.put(
+                "{upstreamCA: {configMapName: Corp_CA}}",
+                "spec.upstreamCA.configMapName must be the name of a ConfigMap in the cache's namespace: "
+                        + KubernetesSyntax.NAME_WORDS + ", e.g. corp-ca");
+        refused.put(
+                "{upstreamCA: {secretName: corp-ca, key: 'ca crt'}}",
+                "spec.upstreamCA.key must be a key of the Secret or ConfigMap: " + KubernetesSyntax.DATA_KEY_WORDS
+                        + ", e.g. ca.crt");
         refused.put(
                 "{warmup: {goSumConfigMap: go_sum}}",
                 "spec.warmup.goSumConfigMap must be the name of a ConfigMap in the cache's namespace: "
@@ -703,6 +721,8 @@ class CrdValidationRulesTest {
                 "{objectStorage: {bucket: go.modules-1, endpoint: 'https://minio.storage.svc:9000', "
                         + "credentialsSecret: s3.keys, accessKeyIdKey: access_key.id, secretAccessKeyKey: Secret-Key}}",
                 "{upstreamCredentials: {secretName: upstream-netrc, netrcKey: .netrc}}",
+                "{upstreamCA: {secretName: corp-ca}}",
+                "{upstreamCA: {configMapName: corp.trust-bundle, key: bundle.pem}}",
                 "{warmup: {goSumConfigMap: builds.go-sum, goSumKey: go.sum}}",
                 "{storage: {size: 1.5Ti}}",
                 "{metrics: {serviceMonitor: {enabled: true, interval: 1m30s}}}",
