@@ -59,11 +59,12 @@ public final class ChecksumDatabase implements AutoCloseable {
             verifiedTreeWriter = null;
             return;
         }
-        HttpClient client = HttpClient.newBuilder()
+        HttpClient.Builder builder = HttpClient.newBuilder()
                 .connectTimeout(connection.connectTimeout())
                 .proxy(egress)
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .build(); // Upstream follows them, keeping credentials on the origin
+                .followRedirects(HttpClient.Redirect.NEVER); // Upstream follows them, keeping credentials on the origin
+        egress.trust().sslContext().ifPresent(builder::sslContext); // MODPROXY_UPSTREAM_CA_FILE's CAs too
+        HttpClient client = builder.build();
         Upstream database = new Upstream(
                 setting.url().orElseThrow(),
                 client,

@@ -25,7 +25,7 @@ import java.util.Optional;
  *
  * <p>It also carries the certificate authorities the way out trusts ({@link UpstreamTrust}: the JVM's, and those of
  * MODPROXY_UPSTREAM_CA_FILE), as every HTTP client that reaches an upstream or the checksum database is built with it:
- * {@link Upstream} gives its requests a client that trusts them.
+ * the chain's and the checksum database's clients take its SSL context ({@link UpstreamTrust#sslContext}).
  */
 public final class EgressProxy extends ProxySelector {
 

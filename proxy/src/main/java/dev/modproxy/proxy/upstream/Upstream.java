@@ -71,8 +71,8 @@ public final class Upstream {
 
     /**
      * @param client without an authenticator: the JDK's client never sends a request's own Authorization header when
-     *     it has one. Built with an {@link EgressProxy} that trusts more than the JVM's certificate authorities
-     *     (MODPROXY_UPSTREAM_CA_FILE), its requests go through a copy that trusts them ({@link UpstreamTrust#applyTo})
+     *     it has one. Built with an {@link EgressProxy}, it trusts the certificate authorities that proxy carries
+     *     ({@link EgressProxy#trust()}, which the client's SSL context must hold), and a refused certificate names them
      * @param netrc the logins sent to the hosts it names, but never instead of the login in the URL to its own origin
      */
     Upstream(
@@ -95,7 +95,7 @@ public final class Upstream {
                 .filter(EgressProxy.class::isInstance)
                 .map(egress -> ((EgressProxy) egress).trust())
                 .orElse(UpstreamTrust.jvmDefault());
-        this.client = trust.applyTo(client);
+        this.client = client;
         this.netrc = netrc;
         this.readTimeout = readTimeout;
         this.breaker = breaker;

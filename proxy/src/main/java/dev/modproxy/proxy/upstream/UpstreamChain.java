@@ -83,6 +83,7 @@ public final class UpstreamChain {
                 .connectTimeout(settings.connectTimeout())
                 .proxy(egress)
                 .followRedirects(HttpClient.Redirect.NEVER); // Upstream follows them, keeping credentials on the origin
+        egress.trust().sslContext().ifPresent(builder::sslContext); // MODPROXY_UPSTREAM_CA_FILE's CAs too
         List<GoProxyList.Entry> parsed = GoProxyList.parse(goproxy).entries();
         // no authenticator: Upstream sends the logins itself (the JDK's sends a refused one four times a request and
         // drops a request's own Authorization header)

@@ -2,7 +2,6 @@ package dev.modproxy.proxy.upstream;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,11 +13,8 @@ import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Collections;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.WeakHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLContext;
@@ -51,8 +47,6 @@ public final class UpstreamTrust {
     private final List<X509Certificate> added;
     /** The CAs the context trusts: the JVM's and the file's (none for the JVM's default context). */
     private final List<X509Certificate> anchors;
-    /** The clients given to {@link #applyTo}, each with its copy that trusts these CAs: one copy per client. */
-    private final Map<HttpClient, HttpClient> copies = Collections.synchronizedMap(new WeakHashMap<>());
 
     private UpstreamTrust(SSLContext context, Path file, List<X509Certificate> added, List<X509Certificate> anchors) {
         this.context = context;
@@ -186,31 +180,6 @@ public final class UpstreamTrust {
     /** MODPROXY_UPSTREAM_CA_FILE, if set. */
     public Optional<Path> file() {
         return Optional.ofNullable(file);
-    }
-
-    /**
-     * client if it already trusts these CAs (or only the JVM's are trusted); otherwise a client with the same
-     * settings (connect timeout, egress proxy, redirects, version, executor, authenticator, cookies) that trusts them,
-     * the same one each time for the same client, so the upstreams of a chain keep sharing one.
-     */
-    public HttpClient applyTo(HttpClient client) {
-        if (context == null || client.sslContext() == context) {
-            return client;
-        }
-        return copies.computeIfAbsent(client, this::copy);
-    }
-
-    private HttpClient copy(HttpClient client) {
-        HttpClient.Builder builder = HttpClient.newBuilder()
-                .sslContext(context)
-                .followRedirects(client.followRedirects())
-                .version(client.version());
-        client.connectTimeout().ifPresent(builder::connectTimeout);
-        client.proxy().ifPresent(builder::proxy);
-        client.authenticator().ifPresent(builder::authenticator);
-        client.cookieHandler().ifPresent(builder::cookieHandler);
-        client.executor().ifPresent(builder::executor);
-        return builder.build();
     }
 
     /** For the start-up log: how many CAs the file added, and whose. */

@@ -1,14 +1,12 @@
 package dev.modproxy.proxy.upstream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpsServer;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -166,28 +164,6 @@ class UpstreamTrustTest {
                 .getMessage()
                 .startsWith(broken + ": certificate 1 of the file cannot be read ("));
         assertThrows(java.nio.file.NoSuchFileException.class, () -> UpstreamTrust.fromPemFile(dir.resolve("none")));
-    }
-
-    @Test
-    void aClientIsCopiedOnceWithItsSettingsAndOnlyWhenMoreThanTheJvmsCasAreTrusted() throws Exception {
-        TestCertificateAuthority corp = TestCertificateAuthority.create(dir, "Corp Test CA");
-        UpstreamTrust trust = UpstreamTrust.fromPemFile(corp.pem());
-        EgressProxy egress = EgressProxy.of(Map.of("HTTPS_PROXY", "proxy.corp:3128"));
-        HttpClient client = HttpClient.newBuilder()
-                .connectTimeout(Duration.ofSeconds(3))
-                .proxy(egress)
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .build();
-
-        HttpClient copy = trust.applyTo(client);
-
-        assertSame(copy, trust.applyTo(client), "the upstreams of a chain share one client");
-        assertSame(trust.sslContext().orElseThrow(), copy.sslContext());
-        assertSame(copy, trust.applyTo(copy));
-        assertEquals(client.connectTimeout(), copy.connectTimeout());
-        assertSame(egress, copy.proxy().orElseThrow(), "the egress proxy path is kept");
-        assertEquals(HttpClient.Redirect.NEVER, copy.followRedirects());
-        assertSame(client, UpstreamTrust.jvmDefault().applyTo(client));
     }
 
     private static X509TrustManager trusting(TestCertificateAuthority ca) throws Exception {
