@@ -69,7 +69,7 @@ public final class ChecksumDatabase implements AutoCloseable {
                 setting.url().orElseThrow(),
                 client,
                 connection.readTimeout(),
-                new CircuitBreaker(
+                CircuitBreaker.forChecksumDatabase(
                         setting.url().orElseThrow(), connection.breakerThreshold(), connection.breakerCoolDown()));
         VerifierKey key = setting.key().orElseThrow();
         StorageKey verifiedTree = new StorageKey("sumdb/" + key.name() + "/verified-tree");

@@ -24,8 +24,10 @@ public final class CircuitBreaker {
 
     private static final Logger LOG = Logger.getLogger(CircuitBreaker.class);
 
-    /** The address guarded, as the log shows it: without a login or query its URL may carry. */
+    /** What is guarded, as the log shows it: "upstream" or "checksum database" and its URL without a login or query. */
     private final String guarded;
+    /** What the cache does while the circuit is open, for the log line that says it opened. */
+    private final String whileOpen;
 
     private final int threshold;
     private final Duration coolDown;
@@ -33,16 +35,40 @@ public final class CircuitBreaker {
     private final Set<String> failingModules = new HashSet<>();
     private long anonymousFailures;
 
-    /** @param guarded the upstream or checksum database asked through this breaker */
-    public CircuitBreaker(URI guarded, int threshold, Duration coolDown) {
-        this(guarded, threshold, coolDown, System::nanoTime);
+    /** @param upstream the GOPROXY upstream asked through this breaker */
+    public CircuitBreaker(URI upstream, int threshold, Duration coolDown) {
+        this(upstream, threshold, coolDown, System::nanoTime);
     }
 
-    CircuitBreaker(URI guarded, int threshold, Duration coolDown, LongSupplier nanoTime) {
+    CircuitBreaker(URI upstream, int threshold, Duration coolDown, LongSupplier nanoTime) {
+        this(
+                "upstream " + Redacted.url(upstream.toString()),
+                "cached modules are still served, others get a 502 or the next upstream of the list",
+                threshold,
+                coolDown,
+                nanoTime);
+    }
+
+    /** A breaker for the checksum database at database, which has no next one to turn to. */
+    public static CircuitBreaker forChecksumDatabase(URI database, int threshold, Duration coolDown) {
+        return forChecksumDatabase(database, threshold, coolDown, System::nanoTime);
+    }
+
+    static CircuitBreaker forChecksumDatabase(URI database, int threshold, Duration coolDown, LongSupplier nanoTime) {
+        return new CircuitBreaker(
+                "checksum database " + Redacted.url(database.toString()),
+                "cached modules are still served, a module not cached yet cannot be verified meanwhile",
+                threshold,
+                coolDown,
+                nanoTime);
+    }
+
+    private CircuitBreaker(String guarded, String whileOpen, int threshold, Duration coolDown, LongSupplier nanoTime) {
         if (threshold < 1) {
             throw new IllegalArgumentException("circuit breaker threshold must be at least 1");
         }
-        this.guarded = Redacted.url(guarded.toString());
+        this.guarded = guarded;
+        this.whileOpen = whileOpen;
         this.threshold = threshold;
         this.coolDown = coolDown;
         this.circuit = new Circuit(coolDown, nanoTime);
@@ -55,7 +81,7 @@ public final class CircuitBreaker {
 
     public synchronized void recordSuccess() {
         if (circuit.succeeded() != CircuitState.CLOSED) {
-            LOG.infof("upstream %s answers again: circuit closed, asking it again", guarded);
+            LOG.infof("%s answers again: circuit closed, asking it again", guarded);
         }
         failingModules.clear();
     }
@@ -77,9 +103,12 @@ public final class CircuitBreaker {
         if (circuit.failed(failingModules.size() >= threshold) == CircuitState.CLOSED
                 && circuit.state() == CircuitState.OPEN) {
             LOG.warnf(
-                    "upstream %s failed on %d modules in a row (the last: %s): circuit open, not asking it for %d s;"
-                            + " cached modules are still served, others get a 502 or the next upstream of the list",
-                    guarded, threshold, module.startsWith("\0") ? "a request" : module, coolDown.toSeconds());
+                    "%s failed on %d modules in a row (the last: %s): circuit open, not asking it for %d s; %s",
+                    guarded,
+                    threshold,
+                    module.startsWith("\0") ? "a request" : module,
+                    coolDown.toSeconds(),
+                    whileOpen);
         }
     }
 

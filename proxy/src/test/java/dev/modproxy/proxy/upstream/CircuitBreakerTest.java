@@ -150,4 +150,27 @@ class CircuitBreakerTest {
                     log.lines().toString());
         }
     }
+
+    /**
+     * The checksum database's breaker (ChecksumDatabase builds one for its URL) logs through the same line: it must
+     * not call the database an upstream whose skipping sends modules to 'the next upstream of the list' (there is
+     * none for a checksum database; lookups and verification fail instead).
+     */
+    @Test
+    void theChecksumDatabasesCircuitOpeningIsNotDescribedAsAnUpstreamOfTheList() {
+        CircuitBreaker sumdb = CircuitBreaker.forChecksumDatabase(
+                URI.create("https://sum.golang.org"), 2, Duration.ofSeconds(10), now::get);
+        try (CapturedLog log = CapturedLog.of(CircuitBreaker.class)) {
+            sumdb.recordFailure("sumdb/lookup/example.com/a@v1.0.0");
+            sumdb.recordFailure("sumdb/lookup/example.com/b@v1.0.0");
+            assertEquals(1, log.warnings().size(), log.lines().toString());
+            String opened = log.warnings().get(0);
+            assertFalse(opened.contains("next upstream of the list"), opened);
+            assertFalse(opened.startsWith("upstream "), opened);
+            assertTrue(
+                    opened.startsWith("checksum database https://sum.golang.org failed on 2 modules in a row (the last:"
+                            + " sumdb/lookup/example.com/b)"),
+                    opened);
+        }
+    }
 }
