@@ -1591,6 +1591,70 @@ class OperatorIT {
                 .delete();
     }
 
+    /**
+     * Creates a ResourceQuota and waits until the API server enforces it. Its admission finds quotas through an informer,
+     * and a namespace it found none in is remembered as such for 30 s: on a loaded machine a claim made at once could
+     * pass a quota created a moment before, so a test would see the cache Ready instead of refused. A dry-run object
+     * far over the quota being refused says it is enforced.
+     */
+    private void enforcedQuota(String namespace, String name, String resource, String hard) {
+        admin.resourceQuotas()
+                .inNamespace(namespace)
+                .resource(new io.fabric8.kubernetes.api.model.ResourceQuotaBuilder()
+                        .withNewMetadata()
+                        .withName(name)
+                        .endMetadata()
+                        .withNewSpec()
+                        .addToHard(resource, new Quantity(hard))
+                        .endSpec()
+                        .build())
+                .create();
+        await("the ResourceQuota " + name + " enforced")
+                .atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(250))
+                .until(() -> {
+                    try {
+                        if (resource.equals("pods")) {
+                            admin.pods()
+                                    .inNamespace(namespace)
+                                    .resource(new io.fabric8.kubernetes.api.model.PodBuilder()
+                                            .withNewMetadata()
+                                            .withName("quota-probe")
+                                            .endMetadata()
+                                            .withNewSpec()
+                                            .addNewContainer()
+                                            .withName("probe")
+                                            .withImage("registry.example/probe:1")
+                                            .endContainer()
+                                            .endSpec()
+                                            .build())
+                                    .dryRun()
+                                    .create();
+                        } else {
+                            admin.persistentVolumeClaims()
+                                    .inNamespace(namespace)
+                                    .resource(new io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder()
+                                            .withNewMetadata()
+                                            .withName("quota-probe")
+                                            .endMetadata()
+                                            .withNewSpec()
+                                            .withAccessModes("ReadWriteOnce")
+                                            .withNewResources()
+                                            .addToRequests("storage", new Quantity("1Ti"))
+                                            .endResources()
+                                            .endSpec()
+                                            .build())
+                                    .dryRun()
+                                    .create();
+                        }
+                        return false; // admitted: not enforced yet
+                    } catch (KubernetesClientException e) {
+                        return e.getCode() == 403
+                                && String.valueOf(e.getMessage()).contains("exceeded quota");
+                    }
+                });
+    }
+
     private Commands.Result apply(String namespace, String name, String specYaml) {
         return cluster.kubectlWithInput("""
                 apiVersion: modproxy.dev/v1alpha1
@@ -1606,17 +1670,7 @@ class OperatorIT {
         String limited = Namespaces.of("quota");
         String neighbour = Namespaces.of("quota-neighbour");
         Namespaces.ensure(admin, limited);
-        admin.resourceQuotas()
-                .inNamespace(limited)
-                .resource(new io.fabric8.kubernetes.api.model.ResourceQuotaBuilder()
-                        .withNewMetadata()
-                        .withName("storage")
-                        .endMetadata()
-                        .withNewSpec()
-                        .addToHard("requests.storage", new io.fabric8.kubernetes.api.model.Quantity("500Mi"))
-                        .endSpec()
-                        .build())
-                .create();
+        enforcedQuota(limited, "storage", "requests.storage", "500Mi");
         create(limited, "default", Caches.smallSpec());
 
         await("Degraded with a message")
@@ -1648,17 +1702,7 @@ class OperatorIT {
     void aQuotaOfNoPodsIsDegradedAndTheRolloutStuckNotProgressing() {
         String namespace = Namespaces.of("no-pods");
         Namespaces.ensure(admin, namespace);
-        admin.resourceQuotas()
-                .inNamespace(namespace)
-                .resource(new io.fabric8.kubernetes.api.model.ResourceQuotaBuilder()
-                        .withNewMetadata()
-                        .withName("no-pods")
-                        .endMetadata()
-                        .withNewSpec()
-                        .addToHard("pods", new Quantity("0"))
-                        .endSpec()
-                        .build())
-                .create();
+        enforcedQuota(namespace, "no-pods", "pods", "0");
         create(namespace, "default", Caches.smallSpec());
 
         awaitDegraded(namespace, "default", "RolloutFailed", "exceeded quota", "ResourceQuota");
@@ -1944,17 +1988,7 @@ class OperatorIT {
     void aQuotaThatRefusesTheClaimsGrowthKeepsItsSizeAndANewUpstreamStillRollsOut() {
         String namespace = Namespaces.of("quota-growth");
         Namespaces.ensure(admin, namespace);
-        admin.resourceQuotas()
-                .inNamespace(namespace)
-                .resource(new io.fabric8.kubernetes.api.model.ResourceQuotaBuilder()
-                        .withNewMetadata()
-                        .withName("storage")
-                        .endMetadata()
-                        .withNewSpec()
-                        .addToHard("requests.storage", new Quantity("3Gi"))
-                        .endSpec()
-                        .build())
-                .create();
+        enforcedQuota(namespace, "storage", "requests.storage", "3Gi");
         create(namespace, "default", Caches.smallSpec());
         awaitReady(namespace, "default");
 
