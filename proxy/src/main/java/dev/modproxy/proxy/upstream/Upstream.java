@@ -43,7 +43,10 @@ public final class Upstream {
     private final HttpClient client;
     /** The certificate authorities its TLS certificate (and its redirect targets') may be signed by. */
     private final UpstreamTrust trust;
-    /** Logins for the hosts a netrc names: the upstream's own when its URL has none, and those of redirect targets. */
+    /**
+     * Logins for the hosts a netrc names, sent over https only: the upstream's own when its URL has none, and those of
+     * redirect targets.
+     */
     private final UpstreamCredentials netrc;
 
     private final Duration readTimeout;
@@ -73,7 +76,8 @@ public final class Upstream {
      * @param client without an authenticator: the JDK's client never sends a request's own Authorization header when
      *     it has one. Built with an {@link EgressProxy}, it trusts the certificate authorities that proxy carries
      *     ({@link EgressProxy#trust()}, which the client's SSL context must hold), and a refused certificate names them
-     * @param netrc the logins sent to the hosts it names, but never instead of the login in the URL to its own origin
+     * @param netrc the logins sent over https to the hosts it names (never over plain http, as the go command), but
+     *     never instead of the login in the URL to its own origin
      */
     Upstream(
             URI base,
@@ -213,7 +217,7 @@ public final class Upstream {
         HttpRequest.Builder request =
                 HttpRequest.newBuilder(uri).GET().timeout(wait).header("User-Agent", "modproxy");
         // the URL's login goes only to the configured origin, never to a host it redirects to (a CDN); a netrc's only
-        // to the hosts it names
+        // to the hosts it names, and only over https
         loginFor(uri).ifPresent(login -> request.header("Authorization", login));
         if ("http".equals(uri.getScheme())) {
             request.version(HttpClient.Version.HTTP_1_1); // no h2c upgrade dance with plain-HTTP mirrors
@@ -259,12 +263,21 @@ public final class Upstream {
         return uri.getPort() > 0 ? uri.getPort() : "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
     }
 
-    /** The Authorization header a request to uri carries: the URL's login on its own origin, else the netrc's. */
+    /**
+     * The Authorization header a request to uri carries: the URL's login on its own origin (whatever its scheme: the
+     * operator wrote it there), else the netrc's, over https only.
+     */
     private java.util.Optional<String> loginFor(URI uri) {
         if (authorization != null && sameOrigin(uri)) {
             return java.util.Optional.of(authorization);
         }
-        return netrc.authorization(uri.getHost());
+        // as the go command adds a netrc login only to https requests (cmd/go/internal/web/http.go), even for a
+        // GOINSECURE host: over plain http the password would cross the network in clear text
+        return isHttps(uri) ? netrc.authorization(uri.getHost()) : java.util.Optional.empty();
+    }
+
+    private static boolean isHttps(URI uri) {
+        return "https".equalsIgnoreCase(uri.getScheme());
     }
 
     /**
@@ -281,6 +294,14 @@ public final class Upstream {
     private String loginAdvice(URI uri) {
         if (authorization != null && sameOrigin(uri)) {
             return "the login in the upstream's URL (MODPROXY_UPSTREAM) was refused";
+        }
+        if (!isHttps(uri)) {
+            // giving a netrc login would not help: it is never sent over plain http
+            String netrcLogins = netrc.user(uri.getHost()).isPresent()
+                    ? "MODPROXY_NETRC's login for " + uri.getHost() + " goes"
+                    : "MODPROXY_NETRC logins go";
+            return "no login was sent: " + netrcLogins + " over https only, as with the go command, never in clear"
+                    + " text over http: reach " + uri.getHost() + " over https";
         }
         return netrc.user(uri.getHost())
                 .map(user -> "user " + user + "'s login for " + uri.getHost() + " in MODPROXY_NETRC was refused")
