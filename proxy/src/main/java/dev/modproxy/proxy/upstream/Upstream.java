@@ -150,8 +150,9 @@ public final class Upstream {
                 throw new IOException(egressRefusal(uri, response.statusCode()));
             }
             response.body().subscribe(body);
-            if (response.statusCode() == 407) {
-                // a plain-http request's 407 is the egress proxy's, not the upstream's; its page is not read
+            if (response.statusCode() == 407 && throughEgressProxy(uri)) {
+                // a plain-http request's 407 is the egress proxy's, not the upstream's; its page is not read. Without
+                // one on the way, the 407 is the upstream's own (or a transparent proxy's), passed on as a 401 is
                 body.close();
                 throw new IOException(egressRefusal(uri, 407));
             }
@@ -200,8 +201,8 @@ public final class Upstream {
             } finally {
                 body.close();
             }
-            if (response.statusCode() == 401) {
-                String advice = loginAdvice(uri);
+            if (response.statusCode() == 401 || response.statusCode() == 407) {
+                String advice = response.statusCode() == 401 ? loginAdvice(uri) : proxyLoginAdvice(uri);
                 explanation = explanation.isEmpty() ? advice : explanation + " (" + advice + ")";
             }
             return new UpstreamResponse(this, response.statusCode(), contentType, length, body, explanation);
@@ -280,6 +281,14 @@ public final class Upstream {
         return "https".equalsIgnoreCase(uri.getScheme());
     }
 
+    /** Whether the client's proxy selector sends a request to uri through an egress proxy (not NO_PROXY, loopback). */
+    private boolean throughEgressProxy(URI uri) {
+        return client.proxy()
+                .map(selector -> selector.select(uri))
+                .map(proxies -> proxies.stream().anyMatch(proxy -> proxy.type() != java.net.Proxy.Type.DIRECT))
+                .orElse(false);
+    }
+
     /**
      * What the URL's login and the netrc's login for uri's host are sent or written as, longest first: masked in what
      * an answer from uri says.
@@ -306,6 +315,17 @@ public final class Upstream {
         return netrc.user(uri.getHost())
                 .map(user -> "user " + user + "'s login for " + uri.getHost() + " in MODPROXY_NETRC was refused")
                 .orElse("no login was sent: give one for " + uri.getHost() + " in MODPROXY_NETRC");
+    }
+
+    /**
+     * What a 407 from uri says when no egress proxy is on the way: something answering for the upstream (itself, or
+     * a transparent proxy the cache does not know of) wants a proxy login, which this proxy never sends.
+     */
+    private String proxyLoginAdvice(URI uri) {
+        String variable = isHttps(uri) ? "HTTPS_PROXY" : "HTTP_PROXY";
+        return "a proxy login was asked for, but the cache reaches " + uri.getHost() + " directly, through no "
+                + variable + " (unset, or NO_PROXY or loopback exempts it), and sends no proxy login: a transparent"
+                + " proxy on the way, or the upstream itself, refused the request";
     }
 
     /**

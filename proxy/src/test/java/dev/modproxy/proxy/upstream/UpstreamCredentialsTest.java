@@ -229,6 +229,32 @@ class UpstreamCredentialsTest {
     }
 
     /**
+     * A 407 from a plain-http upstream reached directly (no HTTP_PROXY set) is the upstream's own answer (or a
+     * transparent proxy's); it must not be reported as 'the egress proxy in HTTP_PROXY answered 407', which sends
+     * whoever reads it looking for a variable that is not set.
+     */
+    @Test
+    void a407FromAnUpstreamReachedWithoutAnEgressProxyIsNotBlamedOnOne() throws Exception {
+        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/", exchange -> {
+            byte[] body = "proxy login required".getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Proxy-Authenticate", "Basic realm=\"gateway\"");
+            exchange.sendResponseHeaders(407, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        server.start();
+        servers.add(server);
+
+        UpstreamResult<String> result = chain(
+                        "http://127.0.0.1:" + server.getAddress().getPort(), UpstreamCredentials.none())
+                .fetch(MOD, response -> "unexpected", () -> true);
+
+        assertEquals(502, result.status(), result.reason());
+        assertFalse(result.reason().contains("egress proxy"), "no egress proxy is configured, yet: " + result.reason());
+    }
+
+    /**
      * A 401 from a plain-http host the netrc names says why no login went: giving one in the netrc (what the 401
      * advice said) would change nothing.
      */
@@ -255,6 +281,44 @@ class UpstreamCredentialsTest {
                         + " over https",
                 unnamed.reason());
         assertEquals(java.util.Arrays.asList(null, null), authorizations, "no login over plain http");
+    }
+
+    /**
+     * With HTTP_PROXY set, a host it does not carry (loopback, as NO_PROXY hosts) is reached directly: its 407 is its
+     * own answer, passed on as a 401 is, and leaves its circuit closed, as a 401 does; it was 'the egress proxy in
+     * HTTP_PROXY answered 407' and opened the circuit after 5 modules.
+     */
+    @Test
+    void a407FromAHostTheEgressProxyDoesNotCarryIsTheHostsOwnAnswerAndLeavesItsCircuitClosed() throws Exception {
+        List<String> asked = new CopyOnWriteArrayList<>();
+        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/", exchange -> {
+            asked.add(exchange.getRequestURI().getPath());
+            exchange.getResponseHeaders().set("Proxy-Authenticate", "Basic realm=\"gateway\"");
+            exchange.sendResponseHeaders(407, -1);
+            exchange.close();
+        });
+        server.start();
+        servers.add(server);
+        int port = server.getAddress().getPort();
+        EgressProxy egress = EgressProxy.of(Map.of("HTTP_PROXY", "http://egress.corp.example:3128"));
+        UpstreamChain chain = UpstreamChain.parse(
+                "http://127.0.0.1:" + port, SETTINGS, UpstreamListener.NONE, egress, UpstreamCredentials.none());
+
+        int modules = SETTINGS.breakerThreshold() + 1;
+        for (int module = 0; module < modules; module++) {
+            String path = "corp.example.com/lib" + module + "/@v/v1.0.0.mod";
+            UpstreamResult<String> result = chain.fetch(path, response -> "unexpected", () -> true);
+
+            assertEquals(502, result.status(), result.reason());
+            assertEquals(
+                    "127.0.0.1:" + port + " answered 407 for " + path + ": a proxy login was asked for, but the cache"
+                            + " reaches 127.0.0.1 directly, through no HTTP_PROXY (unset, or NO_PROXY or loopback"
+                            + " exempts it), and sends no proxy login: a transparent proxy on the way, or the upstream"
+                            + " itself, refused the request",
+                    result.reason());
+        }
+        assertEquals(modules, asked.size(), "every module asked: the circuit stayed closed");
     }
 
     private static String basic(String user, String password) {
