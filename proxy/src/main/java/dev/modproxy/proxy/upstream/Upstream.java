@@ -43,7 +43,10 @@ public final class Upstream {
     private final HttpClient client;
     /** The certificate authorities its TLS certificate (and its redirect targets') may be signed by. */
     private final UpstreamTrust trust;
-    /** Logins for the hosts a netrc names: the upstream's own when its URL has none, and those of redirect targets. */
+    /**
+     * Logins for the hosts a netrc names, sent over https only: the upstream's own when its URL has none, and those of
+     * redirect targets.
+     */
     private final UpstreamCredentials netrc;
 
     private final Duration readTimeout;
@@ -73,7 +76,8 @@ public final class Upstream {
      * @param client without an authenticator: the JDK's client never sends a request's own Authorization header when
      *     it has one. Built with an {@link EgressProxy}, it trusts the certificate authorities that proxy carries
      *     ({@link EgressProxy#trust()}, which the client's SSL context must hold), and a refused certificate names them
-     * @param netrc the logins sent to the hosts it names, but never instead of the login in the URL to its own origin
+     * @param netrc the logins sent over https to the hosts it names (never over plain http, as the go command), but
+     *     never instead of the login in the URL to its own origin
      */
     Upstream(
             URI base,
@@ -146,8 +150,9 @@ public final class Upstream {
                 throw new IOException(egressRefusal(uri, response.statusCode()));
             }
             response.body().subscribe(body);
-            if (response.statusCode() == 407) {
-                // a plain-http request's 407 is the egress proxy's, not the upstream's; its page is not read
+            if (response.statusCode() == 407 && throughEgressProxy(uri)) {
+                // a plain-http request's 407 is the egress proxy's, not the upstream's; its page is not read. Without
+                // one on the way, the 407 is the upstream's own (or a transparent proxy's), passed on as a 401 is
                 body.close();
                 throw new IOException(egressRefusal(uri, 407));
             }
@@ -196,8 +201,8 @@ public final class Upstream {
             } finally {
                 body.close();
             }
-            if (response.statusCode() == 401) {
-                String advice = loginAdvice(uri);
+            if (response.statusCode() == 401 || response.statusCode() == 407) {
+                String advice = response.statusCode() == 401 ? loginAdvice(uri) : proxyLoginAdvice(uri);
                 explanation = explanation.isEmpty() ? advice : explanation + " (" + advice + ")";
             }
             return new UpstreamResponse(this, response.statusCode(), contentType, length, body, explanation);
@@ -213,7 +218,7 @@ public final class Upstream {
         HttpRequest.Builder request =
                 HttpRequest.newBuilder(uri).GET().timeout(wait).header("User-Agent", "modproxy");
         // the URL's login goes only to the configured origin, never to a host it redirects to (a CDN); a netrc's only
-        // to the hosts it names
+        // to the hosts it names, and only over https
         loginFor(uri).ifPresent(login -> request.header("Authorization", login));
         if ("http".equals(uri.getScheme())) {
             request.version(HttpClient.Version.HTTP_1_1); // no h2c upgrade dance with plain-HTTP mirrors
@@ -259,12 +264,29 @@ public final class Upstream {
         return uri.getPort() > 0 ? uri.getPort() : "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
     }
 
-    /** The Authorization header a request to uri carries: the URL's login on its own origin, else the netrc's. */
+    /**
+     * The Authorization header a request to uri carries: the URL's login on its own origin (whatever its scheme: the
+     * operator wrote it there), else the netrc's, over https only.
+     */
     private java.util.Optional<String> loginFor(URI uri) {
         if (authorization != null && sameOrigin(uri)) {
             return java.util.Optional.of(authorization);
         }
-        return netrc.authorization(uri.getHost());
+        // as the go command adds a netrc login only to https requests (cmd/go/internal/web/http.go), even for a
+        // GOINSECURE host: over plain http the password would cross the network in clear text
+        return isHttps(uri) ? netrc.authorization(uri.getHost()) : java.util.Optional.empty();
+    }
+
+    private static boolean isHttps(URI uri) {
+        return "https".equalsIgnoreCase(uri.getScheme());
+    }
+
+    /** Whether the client's proxy selector sends a request to uri through an egress proxy (not NO_PROXY, loopback). */
+    private boolean throughEgressProxy(URI uri) {
+        return client.proxy()
+                .map(selector -> selector.select(uri))
+                .map(proxies -> proxies.stream().anyMatch(proxy -> proxy.type() != java.net.Proxy.Type.DIRECT))
+                .orElse(false);
     }
 
     /**
@@ -282,9 +304,28 @@ public final class Upstream {
         if (authorization != null && sameOrigin(uri)) {
             return "the login in the upstream's URL (MODPROXY_UPSTREAM) was refused";
         }
+        if (!isHttps(uri)) {
+            // giving a netrc login would not help: it is never sent over plain http
+            String netrcLogins = netrc.user(uri.getHost()).isPresent()
+                    ? "MODPROXY_NETRC's login for " + uri.getHost() + " goes"
+                    : "MODPROXY_NETRC logins go";
+            return "no login was sent: " + netrcLogins + " over https only, as with the go command, never in clear"
+                    + " text over http: reach " + uri.getHost() + " over https";
+        }
         return netrc.user(uri.getHost())
                 .map(user -> "user " + user + "'s login for " + uri.getHost() + " in MODPROXY_NETRC was refused")
                 .orElse("no login was sent: give one for " + uri.getHost() + " in MODPROXY_NETRC");
+    }
+
+    /**
+     * What a 407 from uri says when no egress proxy is on the way: something answering for the upstream (itself, or
+     * a transparent proxy the cache does not know of) wants a proxy login, which this proxy never sends.
+     */
+    private String proxyLoginAdvice(URI uri) {
+        String variable = isHttps(uri) ? "HTTPS_PROXY" : "HTTP_PROXY";
+        return "a proxy login was asked for, but the cache reaches " + uri.getHost() + " directly, through no "
+                + variable + " (unset, or NO_PROXY or loopback exempts it), and sends no proxy login: a transparent"
+                + " proxy on the way, or the upstream itself, refused the request";
     }
 
     /**

@@ -15,9 +15,10 @@ import java.util.stream.Stream;
 
 /**
  * Per-host logins for private GOPROXY upstreams (an internal Artifactory or Athens), read from a netrc file as the
- * go command reads $NETRC: "machine HOST login USER password SECRET". Each request to a host the file names carries
- * its login as Basic auth from the first request on, as the go command sends it; hosts the file does not name never
- * get one, so a mirror that redirects to a CDN never hands the CDN a password. Sent by {@link Upstream} itself, not
+ * go command reads $NETRC: "machine HOST login USER password SECRET". Each https request to a host the file names
+ * carries its login as Basic auth from the first request on, as the go command sends it; plain-http requests never
+ * do (the go command's rule too, for GOINSECURE hosts), so a password never crosses the network in clear text, and
+ * hosts the file does not name never get one, so a mirror that redirects to a CDN never hands the CDN a password. Sent by {@link Upstream} itself, not
  * through the JDK client's authenticator, which sends a refused login four times a request (an account lock-out
  * comes sooner) and turns the 401 into an error that says neither which host nor which login. Nothing here prints
  * a password.

@@ -70,6 +70,14 @@ public final class TestCertificateAuthority {
      * request with handler; the caller stops it.
      */
     public HttpsServer serve(HttpHandler handler) throws Exception {
+        return serve(handler, "ip:127.0.0.1");
+    }
+
+    /**
+     * As {@link #serve(HttpHandler)}, its certificate for san in keytool's -ext SAN= syntax (e.g.
+     * "ip:127.0.0.1,dns:localhost").
+     */
+    public HttpsServer serve(HttpHandler handler, String san) throws Exception {
         String alias = "server" + servers++;
         Path store = dir.resolve(name + "-" + alias + ".p12");
         Path request = dir.resolve(name + "-" + alias + ".csr");
@@ -97,7 +105,7 @@ public final class TestCertificateAuthority {
                 "-outfile",
                 signed.toString(),
                 "-ext",
-                "SAN=ip:127.0.0.1",
+                "SAN=" + san,
                 "-validity",
                 "2");
         keytool("-importcert", "-noprompt", "-keystore", store.toString(), "-alias", "ca", "-file", pem.toString());
