@@ -36,6 +36,6 @@ public final class GoProxyList {
         return Optional.of(field + " carries a login for " + host + " (user:password@), which would be readable in "
                 + "the GoProxyCache and its ConfigMap; put it in a netrc Secret (machine " + host
                 + " login USER password SECRET), name it in spec.upstreamCredentials.secretName and take the login "
-                + "out of " + field);
+                + "out of " + field + " (netrc logins are sent over https only)");
     }
 }

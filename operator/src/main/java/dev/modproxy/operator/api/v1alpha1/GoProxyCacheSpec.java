@@ -77,7 +77,7 @@ public class GoProxyCacheSpec {
 
     public static final String UPSTREAM_LOGIN_MESSAGE = "spec.upstream must not carry a login (user:password@): it "
             + "would be readable in the GoProxyCache and its ConfigMap; put it in a netrc Secret named by "
-            + "spec.upstreamCredentials.secretName";
+            + "spec.upstreamCredentials.secretName (its logins are sent over https only)";
 
     /** GOSUMDB syntax, as the proxy and SpecProblems read it: off, or a name, an optional +key and an optional URL. */
     public static final String SUMDB = "^(off|[A-Za-z0-9.-]+(\\+\\S+)?( https?://\\S+)?)$";
