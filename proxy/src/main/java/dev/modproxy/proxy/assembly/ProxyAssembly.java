@@ -581,6 +581,7 @@ public final class ProxyAssembly implements AutoCloseable {
 
     @Override
     public void close() {
+        routes.close(); // bucket hits still streaming are cut off, and their senders end
         warmer.close();
         if (prefetcher != null) {
             prefetcher.close();

@@ -25,17 +25,21 @@ import java.time.Instant;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jboss.logging.Logger;
 
 /**
  * The GOPROXY endpoints ({@code $module/@v/list}, {@code $module/@v/$version.info|.mod|.zip},
  * {@code $module/@latest}): what {@link RouteTable} leaves to it. Parsing happens on the event loop; storage
- * and upstream work on worker threads; cached local files go out with sendfile, a bucket's streams on threads of
- * their own.
+ * and upstream work on worker threads; cached local files go out with sendfile, a bucket's streams chunk by chunk
+ * on a few threads of their own, none held while a client is slow.
  */
 public final class GoProxyRoutes {
 
@@ -54,6 +58,9 @@ public final class GoProxyRoutes {
 
     /** Bytes read from a storage stream at a time. */
     private static final int CHUNK = 64 * 1024;
+
+    /** Threads that read bucket hits' streams at most, all clients together (see {@link #storageSenders}). */
+    static final int STORAGE_SENDERS = 16;
 
     private static final Map<RequestKind, CharSequence> CONTENT_TYPES = new EnumMap<>(RequestKind.class);
 
@@ -81,16 +88,15 @@ public final class GoProxyRoutes {
     private final CharSequence negativeCacheControl;
     private final Duration stallLimit;
     /**
-     * Threads that copy a hit streamed from storage (a bucket) to its client, at the client's pace, as the first
-     * client of a cold zip has its own (ModuleCache's senders): a slow client then holds one of these, never a thread
-     * of the shared worker pool every cold miss, list and {@code @latest} starts on, which enough slow readers of
-     * bucket hits would otherwise use up. Each ends with its answer, or when its client stalls past the stall limit.
+     * Threads that read a hit streamed from storage (a bucket), one chunk at a time, for every streamed response: at
+     * most {@link #STORAGE_SENDERS}, idle ones ending after a minute. No thread waits for a slow client: a response
+     * whose window is full asks for its next chunk only when its client has taken enough (a write completion on the
+     * event loop), or when it has read nothing for the stall limit (then it is reset). Neither the shared worker
+     * pool every cold miss, list and {@code @latest} starts on, nor a thread per slow reader.
      */
-    private final ExecutorService storageSenders = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "modproxy-storage-sender");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ThreadPoolExecutor storageSenders;
+    /** Streamed hits not yet finished: aborted when the routes close. */
+    private final Set<StreamedHit> streaming = ConcurrentHashMap.newKeySet();
     /** Bytes written to streamed responses and not yet on their sockets, summed (modproxy_response_buffered_bytes). */
     private final AtomicLong streamed = new AtomicLong();
 
@@ -104,6 +110,29 @@ public final class GoProxyRoutes {
         this.mutableTtl = mutableTtl;
         this.mutableCacheControl = HttpHeaders.createOptimized("public, max-age=" + mutableTtl.toSeconds());
         metrics.watchResponseBuffers(streamed);
+        storageSenders = new ThreadPoolExecutor(
+                STORAGE_SENDERS, STORAGE_SENDERS, 1, TimeUnit.MINUTES, new LinkedBlockingQueue<>(), r -> {
+                    Thread t = new Thread(r, "modproxy-storage-sender");
+                    t.setDaemon(true);
+                    return t;
+                });
+        storageSenders.allowCoreThreadTimeOut(true);
+    }
+
+    /**
+     * Stops the storage senders: a streamed hit still going is cut off (its connection reset, its object released),
+     * one not yet begun gets a 503. Their threads end.
+     */
+    public void close() {
+        for (Runnable queued : storageSenders.shutdownNow()) {
+            if (queued instanceof StreamedHit hit) {
+                hit.abandon();
+            }
+        }
+        // a parked one finds its client gone and, its next step refused by the stopped pool, ends here
+        for (StreamedHit hit : streaming) {
+            hit.stream.abort();
+        }
     }
 
     void handle(RoutingContext ctx) {
@@ -274,66 +303,157 @@ public final class GoProxyRoutes {
         if (range != null) {
             stream.part(range, object.size());
         }
-        storageSenders.execute(() -> copy(ctx, object, first, length, stream));
+        StreamedHit hit = new StreamedHit(ctx, object, first, length, stream);
+        streaming.add(hit);
+        hit.next();
     }
 
     /**
      * Copies a stored object's stream (remote storage), or the {@code length} bytes of it from {@code first} on (a
-     * range), to the response, on a thread of {@link #storageSenders}. The stream's bytes are counted against what is due: a stream that
-     * fails, ends early (a connection to the bucket cut) or runs on past the object's size resets the client's
-     * connection at once, so the go command sees a failed download instead of waiting for bytes that will not come.
-     * Whatever goes wrong, even an Error, the response is closed and the object released.
+     * range), to the response, one chunk per step on a thread of {@link #storageSenders}; after each chunk the next
+     * step waits, holding no thread, until the response's window has room ({@link ResponseStream#whenRoom}). Steps
+     * run one after another (each submits the next), never two at once. The stream's bytes are counted against what
+     * is due: a stream that fails, ends early (a connection to the bucket cut) or runs on past the object's size
+     * resets the client's connection at once, so the go command sees a failed download instead of waiting for bytes
+     * that will not come. Whatever goes wrong, even an Error or a step the pool refuses (closed, or no thread to be
+     * had), the response is ended (a 503 before any header went out, else reset) and the object released, once.
      */
-    private Void copy(RoutingContext ctx, StoredObject object, long first, long length, ResponseStream stream) {
-        long size = object.size();
-        long copied = 0;
-        try (InputStream in = object.open(first)) {
-            stream.begin(length);
-            while (copied < length) {
+    private final class StreamedHit implements Runnable {
+        private final RoutingContext ctx;
+        private final StoredObject object;
+        private final long first;
+        private final long length;
+        final ResponseStream stream;
+        private final AtomicBoolean finished = new AtomicBoolean();
+        private InputStream in;
+        private long copied;
+
+        StreamedHit(RoutingContext ctx, StoredObject object, long first, long length, ResponseStream stream) {
+            this.ctx = ctx;
+            this.object = object;
+            this.first = first;
+            this.length = length;
+            this.stream = stream;
+        }
+
+        /** Hands the next step to a storage sender; if none can take it, ends the response here. */
+        void next() {
+            try {
+                storageSenders.execute(this);
+            } catch (Throwable e) { // RejectedExecutionException (closed), OutOfMemoryError (no native thread)
+                LOG.warnf(
+                        "%s: no storage sender to stream the bucket's object (%s); %s",
+                        ctx.request().path(), e, stream.started() ? "connection reset" : "answered 503");
+                abandon();
+            }
+        }
+
+        /** Ends the response without the rest of the object (503 if nothing went out, else reset), releases it. */
+        void abandon() {
+            if (stream.started()) {
+                stream.abort();
+            } else {
+                ctx.response().putHeader(HttpHeaders.RETRY_AFTER, "1");
+                refuse(ctx.response(), 503, "no storage sender free to stream the cached object; retry", "no-store");
+            }
+            finish();
+        }
+
+        @Override
+        public void run() {
+            if (finished.get()) {
+                return;
+            }
+            try {
+                if (step()) {
+                    return; // the next step comes when the response has room
+                }
+            } catch (Throwable e) { // an Error too: the response must not stay open
+                failed(e);
+            }
+            finish();
+        }
+
+        /** Copies one chunk; true when the copy goes on (the next step is arranged), false when it is over. */
+        private boolean step() throws IOException {
+            if (in == null) {
+                in = object.open(first);
+                stream.begin(length);
+            }
+            if (stream.gone()) {
+                throw new IOException("client closed the connection or stopped reading");
+            }
+            byte[] last = null;
+            if (copied < length) {
                 // a fresh array per chunk: the response owns it until written, and at most a window of them are
                 byte[] chunk = in.readNBytes((int) Math.min(CHUNK, length - copied));
                 if (chunk.length == 0) {
-                    break;
+                    broken(false);
+                    return false;
                 }
                 copied += chunk.length;
-                stream.write(chunk);
+                if (copied < length) {
+                    stream.write(chunk); // does not block: the window had room for a chunk
+                    stream.whenRoom(ctx.vertx(), CHUNK, this::next);
+                    return true;
+                }
+                last = chunk;
             }
-            // a stream that goes on past the object's end is not the object stored
-            boolean overlong = copied == length && first + length == size && in.read() >= 0;
-            if (copied != length || overlong) {
-                metrics.storageReadFailed();
-                LOG.warnf(
-                        "%s: the storage's stream gave %s%d bytes of %d due (object of %d); connection reset",
-                        ctx.request().path(), overlong ? "more than " : "", copied, length, size);
-                stream.abort();
-            } else {
-                stream.end();
+            // a stream that goes on past the object's end is not the object stored: its last chunk is not sent
+            if (first + length == object.size() && in.read() >= 0) {
+                broken(true);
+                return false;
             }
-        } catch (Throwable e) { // an Error too: the response must not stay open
+            if (last != null) {
+                stream.write(last);
+            }
+            stream.end();
+            return false;
+        }
+
+        private void broken(boolean overlong) {
+            metrics.storageReadFailed();
+            LOG.warnf(
+                    "%s: the storage's stream gave %s%d bytes of %d due (object of %d); connection reset",
+                    ctx.request().path(), overlong ? "more than " : "", copied, length, object.size());
+            stream.abort();
+        }
+
+        private void failed(Throwable e) {
             if (stream.gone()) {
                 LOG.debugf(
                         "%s: client went away after %d of %d bytes",
                         ctx.request().path(), copied, length);
                 stream.abort();
-            } else {
-                metrics.storageReadFailed();
-                LOG.warnf(
-                        "%s: reading from storage failed after %d of %d bytes (%s); %s",
-                        ctx.request().path(),
-                        copied,
-                        length,
-                        e,
-                        stream.started() ? "connection reset" : "answered 503");
-                if (stream.started()) {
-                    stream.abort();
-                } else {
-                    refuse(ctx.response(), 503, "cache storage read failed; retry", "no-store");
-                }
+                return;
             }
-        } finally {
-            object.release();
+            metrics.storageReadFailed();
+            LOG.warnf(
+                    "%s: reading from storage failed after %d of %d bytes (%s); %s",
+                    ctx.request().path(), copied, length, e, stream.started() ? "connection reset" : "answered 503");
+            if (stream.started()) {
+                stream.abort();
+            } else {
+                refuse(ctx.response(), 503, "cache storage read failed; retry", "no-store");
+            }
         }
-        return null;
+
+        /** Closes the object's stream and releases the object, once. */
+        private void finish() {
+            if (!finished.compareAndSet(false, true)) {
+                return;
+            }
+            streaming.remove(this);
+            try {
+                if (in != null) {
+                    in.close();
+                }
+            } catch (IOException | RuntimeException e) {
+                LOG.debugf("%s: closing the storage's stream: %s", ctx.request().path(), e);
+            } finally {
+                object.release();
+            }
+        }
     }
 
     static void refuse(HttpServerResponse response, int status, String reason, String cacheControl) {

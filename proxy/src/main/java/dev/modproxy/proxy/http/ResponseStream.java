@@ -2,6 +2,7 @@ package dev.modproxy.proxy.http;
 
 import dev.modproxy.proxy.cache.ClientStream;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
@@ -14,7 +15,9 @@ import java.util.function.LongConsumer;
 /**
  * Writes a download to a Vert.x response from a worker thread. Backpressure is counted, not polled: each write's
  * bytes stay counted until Netty has put them on the socket, and the writer waits while more than {@link #WINDOW}
- * are, so a slow client holds a bounded number of bytes instead of a queue that grows as fast as the source.
+ * are, so a slow client holds a bounded number of bytes instead of a queue that grows as fast as the source. The
+ * writer either blocks ({@link #write}) or, holding no thread while the client is slow, asks to be called back once
+ * there is room ({@link #whenRoom}).
  */
 final class ResponseStream implements ClientStream {
 
@@ -36,6 +39,14 @@ final class ResponseStream implements ClientStream {
     private long inFlight;
     /** The same, summed over every response stream of the proxy (a gauge). */
     private final AtomicLong outstanding;
+    /** What {@link #whenRoom} left to run once there is room or the client is gone, else null; guarded by this. */
+    private Runnable parked;
+    /** The bytes {@link #parked} waits to have room for; guarded by this. */
+    private int parkedLength;
+    /** When a write last completed, or the writer parked (System.nanoTime): what a stall is measured from. */
+    private long lastProgress;
+    /** A timer watches the parked writer for a stall; guarded by this. */
+    private boolean stallTimer;
 
     ResponseStream(
             HttpServerResponse response,
@@ -54,9 +65,23 @@ final class ResponseStream implements ClientStream {
         response.exceptionHandler(e -> clientGone());
     }
 
-    private synchronized void clientGone() {
-        gone = true;
-        notifyAll();
+    private void clientGone() {
+        Runnable resume;
+        synchronized (this) {
+            gone = true;
+            notifyAll();
+            resume = unpark();
+        }
+        if (resume != null) {
+            resume.run();
+        }
+    }
+
+    /** Takes the parked continuation, if any, to be run outside the lock; caller holds this. */
+    private Runnable unpark() {
+        Runnable resume = parked;
+        parked = null;
+        return resume;
     }
 
     /** The client went away, stopped reading, or the response was aborted. */
@@ -119,13 +144,89 @@ final class ResponseStream implements ClientStream {
     /** A write finished (its bytes are in the socket) or failed: the window has room again. */
     private void written(int length, boolean succeeded) {
         outstanding.addAndGet(-length);
+        Runnable resume = null;
         synchronized (this) {
             inFlight -= length;
+            lastProgress = System.nanoTime();
             if (!succeeded) {
                 gone = true;
             }
             notifyAll();
+            if (parked != null && (gone || fits(parkedLength))) {
+                resume = unpark();
+            }
         }
+        if (resume != null) {
+            resume.run(); // on the event loop: the continuation only hands the next step to a thread
+        }
+    }
+
+    /** Whether length more bytes fit in the window now; caller holds this. */
+    private boolean fits(int length) {
+        return inFlight == 0 || inFlight + length <= WINDOW;
+    }
+
+    /**
+     * Runs {@code next} once {@code length} more bytes fit in the window, or once the client is gone ({@link #gone()}
+     * then true: it closed the connection, a write failed, or it read nothing for the stall limit). Never blocks: it
+     * runs on this thread at once when they fit now, else later on the event loop, from the write completion that
+     * makes room, the connection's close, or a timer that finds the client stalled. {@code next} runs exactly once,
+     * and should only hand the next step to a thread. Then {@link #write} of at most {@code length} bytes does not
+     * block. One writer at a time: a stream has at most one continuation waiting.
+     */
+    void whenRoom(Vertx vertx, int length, Runnable next) {
+        boolean arm;
+        synchronized (this) {
+            if (parked != null) {
+                throw new IllegalStateException("a continuation is already waiting for room");
+            }
+            if (!gone && !fits(length)) {
+                parked = next;
+                parkedLength = length;
+                lastProgress = System.nanoTime();
+                arm = !stallTimer;
+                stallTimer = true;
+                next = null;
+            } else {
+                arm = false;
+            }
+        }
+        if (next != null) {
+            next.run();
+        } else if (arm) {
+            watchForStall(vertx, stallLimit.toMillis());
+        }
+    }
+
+    /**
+     * One timer per stream while a continuation is parked: a client that read nothing for the stall limit is gone
+     * (the continuation runs and finds it so); one still reading gets the timer again for what is left.
+     */
+    private void watchForStall(Vertx vertx, long millis) {
+        vertx.setTimer(Math.max(1, millis), id -> {
+            Runnable resume = null;
+            long again = -1;
+            synchronized (this) {
+                if (parked == null) {
+                    stallTimer = false; // resumed meanwhile: the next park arms a timer of its own
+                } else {
+                    long idle = System.nanoTime() - lastProgress;
+                    long left = stallLimit.toNanos() - idle;
+                    if (left <= 0) {
+                        gone = true;
+                        stallTimer = false;
+                        resume = unpark();
+                    } else {
+                        again = TimeUnit.NANOSECONDS.toMillis(left) + 1;
+                    }
+                }
+            }
+            if (resume != null) {
+                resume.run();
+            } else if (again > 0) {
+                watchForStall(vertx, again);
+            }
+        });
     }
 
     /**

@@ -58,6 +58,11 @@ public final class RouteTable {
         this.requestMetrics = new RequestMetrics(metrics);
     }
 
+    /** Stops what the routes run on their own threads (the storage senders of bucket hits). */
+    public void close() {
+        goProxy.close();
+    }
+
     /** The port build pods use. */
     public void installServing(Router router) {
         ClientDisconnects.quietSendfileFailures(); // a client leaving mid-sendfile is no ERROR line

@@ -282,6 +282,203 @@ class StreamedHitBoundsTest {
         }
     }
 
+    /**
+     * Each slow client of a hit streamed from the bucket held a thread of GoProxyRoutes' storageSenders (an unbounded
+     * cached pool) for as long as it read: nothing but quarkus.http.limits.max-connections (4000, and HTTP/2 streams
+     * are not connections) bounded how many, so slow readers made the proxy start threads until the pod's pid or
+     * memory limit ended it ('unable to create native thread' thrown from execute: that response never ended and its
+     * object was never released). The threads are bounded, not one per slow client; the clients still get their
+     * whole answers; and the threads end with the proxy.
+     */
+    @Test
+    void slowClientsOfStreamedHitsDoNotEachHoldAThreadOfTheirOwn() throws Exception {
+        byte[] content = content(4 * 1024 * 1024);
+        int clients = 48;
+        // threads left by another test's proxy are not this one's
+        long before = storageSenderThreads();
+        try (ProxyUnderTest proxy = new ProxyUnderTest(
+                "http://127.0.0.1:9",
+                cacheDir,
+                ProxyUnderTest.options()
+                        .sendBufferSize(SEND_BUFFER)
+                        .stallLimit(Duration.ofMinutes(2))
+                        .storageView(disk -> new FastStream(disk, content, Long.MAX_VALUE)))) {
+            List<SlowClient> slow = new ArrayList<>();
+            try {
+                for (int i = 0; i < clients; i++) {
+                    slow.add(new SlowClient(proxy.port()));
+                }
+                // every client has its head and then a full window, and none reads: no sender has work left
+                await().atMost(Duration.ofSeconds(20))
+                        .pollInterval(Duration.ofMillis(200))
+                        .until(() -> busySenders() == 0);
+                long senders = storageSenderThreads() - before;
+                System.out.printf("%d slow clients of streamed hits: %d storage-sender threads%n", clients, senders);
+                assertTrue(
+                        senders <= GoProxyRoutes.STORAGE_SENDERS && senders < clients / 2,
+                        senders + " threads for " + clients + " slow clients: one each, without a bound");
+
+                ExecutorService readers = Executors.newFixedThreadPool(clients);
+                try {
+                    List<Future<byte[]>> bodies = new ArrayList<>();
+                    for (SlowClient client : slow) {
+                        bodies.add(readers.submit(client::readBody));
+                    }
+                    for (Future<byte[]> body : bodies) {
+                        assertArrayEquals(content, body.get(60, TimeUnit.SECONDS));
+                    }
+                } finally {
+                    readers.shutdownNow();
+                }
+            } finally {
+                for (SlowClient client : slow) {
+                    client.close();
+                }
+            }
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> storageSenderThreads() <= before);
+    }
+
+    /** Serves the object as FastStream does, counting the objects released. */
+    private static final class CountedReleases extends ForwardingStorage {
+        final FastStream stream;
+        final AtomicLong handedOut = new AtomicLong();
+        final AtomicLong released = new AtomicLong();
+
+        CountedReleases(FastStream stream) {
+            super(stream);
+            this.stream = stream;
+        }
+
+        @Override
+        public Optional<StoredObject> lookup(StorageKey key) throws IOException {
+            Optional<StoredObject> found = delegate.lookup(key);
+            if (!key.equals(KEY) || found.isEmpty()) {
+                return found;
+            }
+            handedOut.incrementAndGet();
+            return Optional.of(found.get().withRelease(released::incrementAndGet));
+        }
+
+        @Override
+        public boolean lookupIsLocal() {
+            return false;
+        }
+    }
+
+    /**
+     * A streamed hit whose sender cannot be had (the routes closed here; a pod out of threads fails the same
+     * {@code execute}) is answered at once, a 503 saying why with Retry-After, and its object released: before, the
+     * response never ended and the object stayed held.
+     */
+    @Test
+    void aStreamedHitWithNoSenderToBeHadIsA503AndReleasesItsObject() throws Exception {
+        byte[] content = content(1024 * 1024);
+        CountedReleases[] storage = new CountedReleases[1];
+        try (ProxyUnderTest proxy = new ProxyUnderTest(
+                "http://127.0.0.1:9",
+                cacheDir,
+                ProxyUnderTest.options()
+                        .storageView(disk ->
+                                storage[0] = new CountedReleases(new FastStream(disk, content, Long.MAX_VALUE))))) {
+            proxy.assembly.routes().close();
+            var refused = proxy.client()
+                    .send(
+                            java.net.http.HttpRequest.newBuilder(java.net.URI.create(proxy.url() + PATH))
+                                    .timeout(Duration.ofSeconds(10))
+                                    .build(),
+                            java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(503, refused.statusCode());
+            assertEquals("1", refused.headers().firstValue("Retry-After").orElse(null));
+            assertTrue(refused.body().contains("no storage sender"), refused.body());
+            assertEquals(1, storage[0].handedOut.get());
+            await().atMost(Duration.ofSeconds(5)).until(() -> storage[0].released.get() == 1);
+        }
+    }
+
+    /**
+     * Routes that close (the proxy stopping) cut off the bucket hits still being sent, slow clients waiting for room
+     * among them: each connection ends, each object is released, and no storage sender is left.
+     */
+    @Test
+    void closingTheRoutesEndsTheStreamedHitsStillGoingAndTheirThreads() throws Exception {
+        byte[] content = content(4 * 1024 * 1024);
+        int clients = 4;
+        CountedReleases[] storage = new CountedReleases[1];
+        long before = storageSenderThreads();
+        try (ProxyUnderTest proxy = new ProxyUnderTest(
+                "http://127.0.0.1:9",
+                cacheDir,
+                ProxyUnderTest.options()
+                        .sendBufferSize(SEND_BUFFER)
+                        .stallLimit(Duration.ofMinutes(2))
+                        .storageView(disk ->
+                                storage[0] = new CountedReleases(new FastStream(disk, content, Long.MAX_VALUE))))) {
+            List<SlowClient> slow = new ArrayList<>();
+            try {
+                for (int i = 0; i < clients; i++) {
+                    slow.add(new SlowClient(proxy.port()));
+                }
+                assertEquals(0, storage[0].released.get(), "nothing released while every client is being sent to");
+
+                long started = System.nanoTime();
+                proxy.assembly.routes().close();
+                for (SlowClient client : slow) {
+                    byte[] body = client.readBody();
+                    assertTrue(body.length < content.length, "a whole body after the routes closed");
+                }
+                long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+                assertTrue(millis < 5000, "the connections ended " + millis + " ms after the routes closed");
+                await().atMost(Duration.ofSeconds(5)).until(() -> storage[0].released.get() == clients);
+                await().atMost(Duration.ofSeconds(10)).until(() -> storageSenderThreads() <= before);
+            } finally {
+                for (SlowClient client : slow) {
+                    client.close();
+                }
+            }
+        }
+    }
+
+    /**
+     * A slow client that stops reading holds no thread while it waits, yet it is still cut off once it has read
+     * nothing for the stall limit, and its object released.
+     */
+    @Test
+    void aStreamedHitsClientThatStopsReadingIsCutOffAfterTheStallLimit() throws Exception {
+        byte[] content = content(4 * 1024 * 1024);
+        CountedReleases[] storage = new CountedReleases[1];
+        try (ProxyUnderTest proxy = new ProxyUnderTest(
+                "http://127.0.0.1:9",
+                cacheDir,
+                ProxyUnderTest.options()
+                        .sendBufferSize(SEND_BUFFER)
+                        .stallLimit(Duration.ofSeconds(1))
+                        .storageView(disk ->
+                                storage[0] = new CountedReleases(new FastStream(disk, content, Long.MAX_VALUE))))) {
+            try (SlowClient client = new SlowClient(proxy.port())) {
+                await().atMost(Duration.ofSeconds(10)).until(() -> storage[0].released.get() == 1);
+                byte[] body = client.readBody();
+                assertTrue(body.length < content.length, body.length + " bytes: the whole body to a stalled client");
+            }
+        }
+    }
+
+    /** Storage senders doing something (reading, writing) rather than waiting for work. */
+    private static long busySenders() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().startsWith("modproxy-storage-sender"))
+                .filter(t -> t.getState() != Thread.State.WAITING && t.getState() != Thread.State.TIMED_WAITING)
+                .filter(Thread::isAlive)
+                .count();
+    }
+
+    private static long storageSenderThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().startsWith("modproxy-storage-sender"))
+                .filter(Thread::isAlive)
+                .count();
+    }
+
     @Test
     void aStorageStreamThatEndsEarlyBreaksTheConnectionAtOnce() throws Exception {
         byte[] content = content(4 * 1024 * 1024);
