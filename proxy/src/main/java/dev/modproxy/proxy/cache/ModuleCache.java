@@ -236,31 +236,8 @@ public final class ModuleCache {
     /**
      * @param downloads runs the cold fetches, apart from the threads that answer hits: however many slow
      *                  downloads are in flight, a cached answer never waits for a thread
+     * @param clock     paces the warnings of failed fetches ({@link #FETCH_FAILURE_WARNING_INTERVAL})
      */
-    public ModuleCache(
-            Storage storage,
-            UpstreamChain chain,
-            List<ArtifactVerifier> verifiers,
-            CacheSettings settings,
-            ProxyMetrics metrics,
-            ModulePathPatterns privatePaths,
-            Executor background,
-            MemoryCache memory,
-            Executor downloads) {
-        this(
-                storage,
-                chain,
-                verifiers,
-                settings,
-                metrics,
-                privatePaths,
-                background,
-                memory,
-                downloads,
-                Clock.systemUTC());
-    }
-
-    /** As above; {@code clock} paces the warnings of failed fetches ({@link #FETCH_FAILURE_WARNING_INTERVAL}). */
     public ModuleCache(
             Storage storage,
             UpstreamChain chain,
