@@ -138,6 +138,11 @@ public final class CircuitBreaker {
         circuit.abandoned();
     }
 
+    /** Whether a request would go out now without being the trial: closed, or open with its cool-down over. */
+    public boolean admitsWithoutTrial() {
+        return circuit.admitsWithoutTrial();
+    }
+
     public CircuitState state() {
         return circuit.state();
     }

@@ -15,6 +15,7 @@ import dev.modproxy.proxy.testing.FakeUpstream;
 import dev.modproxy.proxy.testing.Modules;
 import dev.modproxy.proxy.testing.MutableClock;
 import dev.modproxy.proxy.testing.ProxyUnderTest;
+import dev.modproxy.proxy.upstream.UpstreamChain;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
@@ -1093,7 +1094,9 @@ class PrefetchTest {
 
         // the upstream is back: a client's request past the cool-down is the trial; its .info predicts the .mod again
         publish("example.com/o0", "1.21");
-        Thread.sleep(coolDown.toMillis() + 100);
+        UpstreamChain.Proxy only =
+                (UpstreamChain.Proxy) proxy.assembly.chain().entries().get(0);
+        await().atMost(WAIT).until(() -> only.upstream().breaker().admitsWithoutTrial()); // the cool-down is over
         assertEquals(200, proxy.getText("/" + info("example.com/o0")).statusCode());
         await().atMost(WAIT).until(() -> stored(mod("example.com/o0")));
         awaitIdle();

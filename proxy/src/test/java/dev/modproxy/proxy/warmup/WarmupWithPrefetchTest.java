@@ -53,10 +53,9 @@ class WarmupWithPrefetchTest {
         await().atMost(Duration.ofSeconds(10))
                 .until(() -> "finished"
                         .equals(new JsonObject(proxy.getText("/admin/warmup").body()).getString("state")));
-        await().atMost(Duration.ofSeconds(10))
-                .until(() -> proxy.assembly.prefetcher().orElseThrow().idle());
-        Thread.sleep(500); // a prefetch hinted late would be under way by now
-        await().atMost(Duration.ofSeconds(10))
+        // idle, and still idle 500 ms on: a prefetch hinted late would be under way by then
+        await().during(Duration.ofMillis(500))
+                .atMost(Duration.ofSeconds(10))
                 .until(() -> proxy.assembly.prefetcher().orElseThrow().idle());
         return new JsonObject(proxy.getText("/admin/warmup").body());
     }
