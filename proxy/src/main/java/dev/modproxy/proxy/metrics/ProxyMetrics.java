@@ -14,6 +14,7 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.http.Outcome;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.ToDoubleFunction;
@@ -390,6 +391,14 @@ public final class ProxyMetrics implements UpstreamListener {
     /** The outcome of a request the upstream's open circuit kept from being sent. */
     static final String CIRCUIT_OPEN = "circuit_open";
 
+    /**
+     * Outcomes that are no failure of the upstream: an upstream that says a module does not exist, or is not allowed,
+     * answered; a request the proxy cancelled itself (a prefetch over its byte budget), or failed itself while taking
+     * the answer (its storage), says nothing about it.
+     */
+    private static final Set<String> NO_UPSTREAM_ERROR =
+            Set.of("ok", "not_found", "forbidden", "cancelled", "local_failure");
+
     @Override
     public void requestFinished(Upstream upstream, String outcome, long nanos) {
         // a request the open circuit skipped was never sent: timed (0 s), it would make the requests count differ from
@@ -402,14 +411,7 @@ public final class ProxyMetrics implements UpstreamListener {
                     .register(registry)
                     .record(nanos, TimeUnit.NANOSECONDS);
         }
-        // an upstream that says a module does not exist, or is not allowed, answered: neither is its failure; nor is
-        // a request the proxy cancelled itself (a prefetch over its byte budget), nor one it failed itself while taking
-        // the answer (its storage)
-        if (!outcome.equals("ok")
-                && !outcome.equals("not_found")
-                && !outcome.equals("forbidden")
-                && !outcome.equals("cancelled")
-                && !outcome.equals("local_failure")) {
+        if (!NO_UPSTREAM_ERROR.contains(outcome)) {
             Counter.builder("modproxy.upstream.errors")
                     .tag("upstream", upstream.host())
                     .tag("outcome", outcome)
