@@ -238,7 +238,7 @@ final class ResponseStream implements ClientStream {
         long stall = stallLimit.toNanos();
         long deadline = System.nanoTime() + stall;
         long seen = inFlight;
-        while (inFlight > 0 && inFlight + length > WINDOW) {
+        while (!fits(length)) {
             if (gone) {
                 throw new IOException("client closed the connection");
             }
