@@ -148,6 +148,7 @@ public final class ProxyAssembly implements AutoCloseable {
                 new GoProxyRoutes(
                         cache, metrics, settings.mutableTtl(), settings.negativeTtl(), settings.clientStallTimeout()),
                 new SumDbRoutes(checksumDatabase, settings.mutableTtl(), privatePaths),
+                cache,
                 storage,
                 chain,
                 metrics,

@@ -351,6 +351,20 @@ public final class MemoryCache {
         }
     }
 
+    /**
+     * Drops the key's entry as {@link #forget} does, for an admin's removal: also when the storage no longer holds
+     * the key (its file removed by hand), which the storage tells nobody. Whether there was one.
+     */
+    boolean remove(StorageKey key) {
+        removals.incrementAndGet();
+        if (entries == null) {
+            return false;
+        }
+        boolean copied = entries.asMap().remove(key) != null; // the removal listener frees it
+        boolean wasMapped = mapped.asMap().remove(key) != null;
+        return copied || wasMapped;
+    }
+
     /** Drops every entry and frees its memory (once responses still sending it are done): the proxy is stopping. */
     public void clear() {
         if (entries != null) {

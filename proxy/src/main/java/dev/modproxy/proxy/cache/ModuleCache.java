@@ -272,6 +272,52 @@ public final class ModuleCache {
                 .build();
     }
 
+    /**
+     * What {@link #remove} took out of this replica for one answer: whether the storage held it, the memory tier held
+     * a copy or a mapping of it, the negative cache remembered a 404, 410, 403 or refusal for it; whether a fetch
+     * of it was in flight at that moment (it is left to finish, and stores what it downloads); and why the storage
+     * could not delete it, if it could not (null when it could, or held nothing).
+     */
+    public record Removal(
+            StorageKey key,
+            boolean stored,
+            boolean inMemory,
+            boolean negative,
+            boolean fetchInFlight,
+            IOException storageFailure) {
+        /** Whether any tier held it and let it go. */
+        public boolean removedAnything() {
+            return stored || inMemory || negative;
+        }
+    }
+
+    /**
+     * Takes one answer out of every tier of this replica, as an admin asks for a damaged or unwanted entry: the
+     * storage (local disk or the bucket), the memory tier, the negative cache, and the note that one of this proxy's
+     * fetches landed it. The next request for it misses and fetches it from the upstream. The memory tier and the
+     * negative cache let it go even when the storage cannot delete it ({@link Removal#storageFailure}): a request
+     * then finds it in the storage again, as before.
+     *
+     * <p>A fetch of the same key in flight is not stopped: it began after the storage was found without the key (or,
+     * for a list or {@code @latest}, to refresh it), so what it stores is a fresh download, checked as every one; it
+     * stores it when it ends, before or after this removal, and its waiters are answered with it. The memory tier
+     * keeps nothing the removal took from the storage meanwhile ({@link MemoryCache#removalsSoFar}).
+     */
+    public Removal remove(ProxyRequest request) {
+        StorageKey key = new StorageKey(request.relativePath());
+        boolean fetchInFlight = inflight.containsKey(key);
+        boolean wasNegative = negative.asMap().remove(key) != null;
+        landedHere.invalidate(key);
+        // memory first, to tell whether it held a copy: the storage's delete drops it again (its removal listener),
+        // should a hit have put the stored bytes back in between
+        boolean inMemory = memory.remove(key);
+        try {
+            return new Removal(key, storage.delete(key), inMemory, wasNegative, fetchInFlight, null);
+        } catch (IOException e) {
+            return new Removal(key, false, inMemory, wasNegative, fetchInFlight, e);
+        }
+    }
+
     /** The weight of the negative answers kept, as {@link #ABSENT_BYTES} bounds it. */
     long absentWeight() {
         negative.cleanUp();

@@ -1,6 +1,7 @@
 package dev.modproxy.proxy.http;
 
 import dev.modproxy.contract.admin.AdminPaths;
+import dev.modproxy.proxy.cache.ModuleCache;
 import dev.modproxy.proxy.metrics.ProxyMetrics;
 import dev.modproxy.proxy.storage.Storage;
 import dev.modproxy.proxy.upstream.UpstreamChain;
@@ -27,6 +28,8 @@ import io.vertx.ext.web.RoutingContext;
  *   GET  /admin/stats           AdminStatsRoute    cache figures as JSON
  *   POST /admin/warmup          WarmupRoute        starts a warm-up
  *   GET  /admin/warmup          WarmupRoute        its progress
+ *   DELETE /admin/cache/{module}/@v/{version}, .../@v/list, .../@latest
+ *                               AdminCacheRoute    removes those answers from every tier of this replica
  *   /q/health/*, /q/metrics     (Quarkus)
  * </pre>
  */
@@ -41,12 +44,17 @@ public final class RouteTable {
     private final SumDbRoutes sumDb;
     private final AdminStatsRoute stats;
     private final WarmupRoute warmup;
+    private final AdminCacheRoute removal;
     private final RequestMetrics requestMetrics;
 
-    /** @param storage and chain: what {@code /admin/stats} reports on */
+    /**
+     * @param cache what {@code DELETE /admin/cache/...} removes answers from
+     * @param storage and chain: what {@code /admin/stats} reports on
+     */
     public RouteTable(
             GoProxyRoutes goProxy,
             SumDbRoutes sumDb,
+            ModuleCache cache,
             Storage storage,
             UpstreamChain chain,
             ProxyMetrics metrics,
@@ -55,6 +63,7 @@ public final class RouteTable {
         this.sumDb = sumDb;
         this.stats = new AdminStatsRoute(storage, chain, metrics);
         this.warmup = new WarmupRoute(warmer);
+        this.removal = new AdminCacheRoute(cache);
         this.requestMetrics = new RequestMetrics(metrics);
     }
 
@@ -91,14 +100,19 @@ public final class RouteTable {
                 .handler(WarmupRoute::refuseForms); // a form body: 415 before it is read, on a route of its own
         router.post(AdminPaths.WARMUP).handler(WarmupRoute.bodyHandler()).handler(warmup::start);
         router.get(AdminPaths.WARMUP).handler(warmup::progress);
+        requestMetrics.labelled(removal.install(router), path -> AdminCacheRoute.LABEL); // DELETE /admin/cache/...
         // what is left on these paths: one line of text naming what is served, as the serving port's refusals are
         router.route(AdminPaths.STATS).handler(ctx -> methodNotAllowed(ctx, "GET"));
         router.route(AdminPaths.WARMUP).handler(ctx -> methodNotAllowed(ctx, "GET, POST"));
+        requestMetrics.labelled(
+                router.route(AdminCacheRoute.PATH + "/*").handler(ctx -> methodNotAllowed(ctx, "DELETE")),
+                path -> AdminCacheRoute.LABEL);
         router.route("/admin/*")
                 .handler(ctx -> GoProxyRoutes.refuse(
                         ctx.response(),
                         404,
-                        "the admin API serves GET " + AdminPaths.STATS + " and GET or POST " + AdminPaths.WARMUP,
+                        "the admin API serves GET " + AdminPaths.STATS + ", GET or POST " + AdminPaths.WARMUP + " and "
+                                + AdminCacheRoute.USAGE,
                         "no-store"));
     }
 
