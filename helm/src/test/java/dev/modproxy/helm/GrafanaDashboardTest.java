@@ -152,7 +152,7 @@ class GrafanaDashboardTest {
     }
 
     /** Labels Prometheus puts on every series it scrapes (target labels, from the ServiceMonitor's endpoints). */
-    private static final Set<String> TARGET_LABELS =
+    static final Set<String> TARGET_LABELS =
             Set.of("namespace", "service", "pod", "instance", "job", "container", "endpoint");
 
     @Test
@@ -240,6 +240,11 @@ class GrafanaDashboardTest {
                 Set.of("modproxy_cache_size_bytes"),
                 metricNames("label_values(modproxy_cache_size_bytes{namespace=~\"$namespace\"}, service)"));
         assertEquals(Set.of("up"), metricNames("max by (upstream) (up offset 5m)"));
+        // the strings of a function's arguments are no metric names, nor is a brace inside one a selector
+        assertEquals(
+                Set.of("a_total"),
+                metricNames("label_replace(sum by (service) (a_total{x=\"{y}\"}) > 0, \"cache\", \"$1\", \"service\", "
+                        + "\"(.+)-management\")"));
     }
 
     static Path dashboardFile() {
@@ -284,7 +289,8 @@ class GrafanaDashboardTest {
 
     /** The metric names a PromQL expression (or a Grafana label_values(...) query) selects. */
     static Set<String> metricNames(String promQl) {
-        String rest = promQl.replaceAll("\\{[^}]*}", " ") // label matchers, with their quoted values
+        String rest = promQl.replaceAll("\"(?:[^\"\\\\]|\\\\.)*\"", "\"\"") // string literals (label_replace's too)
+                .replaceAll("\\{[^}]*}", " ") // label matchers, with their quoted values
                 .replaceAll("\\[[^]]*]", " ") // range and subquery windows
                 .replaceAll("\\$\\w+", " ") // Grafana variables
                 .replaceAll("\\b(by|without|on|ignoring|group_left|group_right)\\s*\\([^)]*\\)", " ")

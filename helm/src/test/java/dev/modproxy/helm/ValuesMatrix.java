@@ -28,7 +28,9 @@ final class ValuesMatrix {
             "watchNamespaces[0]", "ci",
             "operator.replicas", 3,
             "fullnameOverride", "gomods",
-            "webhook.excludeNamespaces[0]", "monitoring");
+            "webhook.excludeNamespaces[0]", "monitoring",
+            "prometheusRule.enabled", true,
+            "prometheusRule.labels.release", "kube-prometheus-stack");
 
     private ValuesMatrix() {}
 
