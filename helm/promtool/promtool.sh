@@ -4,8 +4,10 @@
 # prebuilt binary: the go command fetches the module and its dependencies through GOPROXY and checks them
 # against the checksum database, as for the e2e control plane.
 #
-#   promtool.sh build   build it (a no-op when cached)
+#   promtool.sh build   build it and fetch the prometheus-operator module (a no-op when cached)
 #   promtool.sh bin     print the path of the binary (builds it if missing)
+#   promtool.sh crd     print the path of the prometheus-operator's PrometheusRule CRD, as its Go module ships it
+#                       (PrometheusRuleTest checks the chart's rule against its schema; fetched if missing)
 #
 # Environment: MODPROXY_PROMTOOL_CACHE (default ${XDG_CACHE_HOME:-~/.cache}/modproxy-promtool).
 # Cold: about 5 minutes and 170 modules on a busy 2-core machine; the binary is kept under its version.
@@ -13,6 +15,8 @@ set -euo pipefail
 
 # Prometheus v3.16.0 (its Go module numbers v3.x.y as v0.3xx.y)
 PROMETHEUS_MODULE_VERSION=v0.316.0
+# The prometheus-operator whose PrometheusRule CRD the chart's rule is checked against
+OPERATOR_MODULE=github.com/prometheus-operator/prometheus-operator@v0.85.0
 
 cache_root=${MODPROXY_PROMTOOL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/modproxy-promtool}
 bin="$cache_root/$PROMETHEUS_MODULE_VERSION/promtool"
@@ -35,8 +39,19 @@ cmd_build() {
   log "built $bin"
 }
 
+# The module's directory in the go command's module cache (downloaded and checked against the checksum database
+# the first time); its CRDs are read from there, not copied into this repository.
+cmd_crd() {
+  command -v go >/dev/null 2>&1 || { log "go is not installed: it fetches $OPERATOR_MODULE (apt-get install golang-go)"; exit 1; }
+  local dir
+  dir=$(cd / && GOFLAGS=-mod=mod go mod download -json "$OPERATOR_MODULE" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  [ -n "$dir" ] || { log "go mod download $OPERATOR_MODULE named no directory"; exit 1; }
+  echo "$dir/example/prometheus-operator-crd/monitoring.coreos.com_prometheusrules.yaml"
+}
+
 case "${1:-}" in
-  build) cmd_build ;;
+  build) cmd_build; cmd_crd >/dev/null ;;
   bin) cmd_build; echo "$bin" ;;
-  *) echo "usage: $0 build|bin" >&2; exit 2 ;;
+  crd) cmd_crd ;;
+  *) echo "usage: $0 build|bin|crd" >&2; exit 2 ;;
 esac

@@ -333,15 +333,17 @@ class PrometheusRuleTest {
         throw new AssertionError("no PrometheusRule rendered");
     }
 
-    static CrdSchema prometheusOperatorsCrd() throws IOException {
-        return new CrdSchema(Serialization.unmarshal(
-                Files.readString(Chart.repositoryRoot()
-                        .resolve("helm/src/test/resources/crds/monitoring.coreos.com_prometheusrules.yaml")),
-                CustomResourceDefinition.class));
+    /**
+     * The prometheus-operator's PrometheusRule CRD as its Go module ships it, read where helm/promtool/promtool.sh
+     * has the go command fetch that module (.ci/run does it ahead, with promtool).
+     */
+    static CrdSchema prometheusOperatorsCrd() throws IOException, InterruptedException {
+        return new CrdSchema(
+                Serialization.unmarshal(Files.readString(promtoolScript("crd")), CustomResourceDefinition.class));
     }
 
     @Test
-    void theRuleMeetsThePrometheusOperatorsCrd() throws IOException {
+    void theRuleMeetsThePrometheusOperatorsCrd() throws IOException, InterruptedException {
         // the CRD of prometheus-operator v0.85.0, as its Go module ships it: unknown fields, patterns, types
         CrdSchema crd = prometheusOperatorsCrd();
         assertEquals(List.of(), crd.problems(renderedObject(Map.of())));
@@ -375,10 +377,15 @@ class PrometheusRuleTest {
      * src/test/resources/prometheus-rule-tests.yaml evaluate them over made-up series.
      */
     static Path promtool() throws IOException, InterruptedException {
+        return promtoolScript("bin");
+    }
+
+    /** The path helm/promtool/promtool.sh prints for the command (its last line of output). */
+    private static Path promtoolScript(String command) throws IOException, InterruptedException {
         Path script = Chart.repositoryRoot().resolve("helm/promtool/promtool.sh");
-        Run build = run(Chart.repositoryRoot(), "bash", script.toString(), "bin");
-        assertEquals(0, build.exit(), "helm/promtool/promtool.sh bin failed:\n" + build.output());
-        List<String> lines = build.output().lines().toList();
+        Run run = run(Chart.repositoryRoot(), "bash", script.toString(), command);
+        assertEquals(0, run.exit(), "helm/promtool/promtool.sh " + command + " failed:\n" + run.output());
+        List<String> lines = run.output().lines().toList();
         return Path.of(lines.get(lines.size() - 1).strip());
     }
 
