@@ -1,6 +1,7 @@
 package dev.modproxy.proxy.upstream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpsServer;
@@ -111,6 +112,27 @@ class EgressProxyFailureTest {
             assertTrue(
                     result.reason().contains("through the egress proxy " + address + " (HTTPS_PROXY)"),
                     result.reason());
+        }
+    }
+
+    /**
+     * The go command reads socks5:// and socks5h:// in HTTPS_PROXY; this proxy's HTTP client speaks HTTP to every egress
+     * proxy, so a SOCKS one was sent CONNECT and every fetch failed with words that named neither SOCKS nor what to do
+     * (the JDK's "HTTP/1.1 header parser received no bytes"). It is refused at start,
+     * as an unusable proxy URL is, naming the variable, without the password.
+     */
+    @Test
+    void aSocksProxyIsRefusedAtStartNamingItsVariable() {
+        for (String variable : List.of("HTTPS_PROXY", "http_proxy")) {
+            for (String socks : List.of("socks5://127.0.0.1:1080", "SOCKS5H://pu:s3cret@proxy.corp:1080")) {
+                IllegalArgumentException refused =
+                        assertThrows(IllegalArgumentException.class, () -> EgressProxy.of(Map.of(variable, socks)));
+                assertEquals(
+                        variable + " \"" + socks.replace("s3cret", "xxxxx") + "\" is a SOCKS proxy, which this proxy"
+                                + " cannot use (the go command can): give an HTTP proxy, http://host:port, which it asks"
+                                + " to tunnel https upstreams with CONNECT",
+                        refused.getMessage());
+            }
         }
     }
 }
