@@ -251,6 +251,41 @@ class PrivateCaTunnelIT {
         assertFalse(result.stderr().contains("proxy-pw"), result.describe());
     }
 
+    @Test
+    void anEgressProxyThatIsDownIsNamedAsTheCauseNotTheMirror() throws Exception {
+        egress = TunnellingEgressProxy.start(routes());
+        String address = egress.address();
+        egress.close(); // nothing listens there any more: a proxy that is down, or a wrong port in HTTPS_PROXY
+        proxy = startProxy(true, "http://" + address, Map.of("MODPROXY_SUMDB", "off"));
+
+        GoCommand.Result result = download("example.com/leaf@v1.1.0");
+
+        assertNotEquals(0, result.exitCode(), result.describe());
+        assertTrue(
+                result.stderr()
+                        .contains(MIRROR + " failed: the egress proxy " + address + " (HTTPS_PROXY) refused the"
+                                + " connection: " + MIRROR + " was not asked (is the egress proxy running, and"
+                                + " HTTPS_PROXY its address?)"),
+                result.describe());
+        assertEquals(List.of(), mirrorRequests);
+    }
+
+    @Test
+    void aSocksProxyInHttpsProxyStopsTheProxyAtStartNamingTheVariable() throws Exception {
+        Path log = work.resolve("refused.log");
+
+        int status = ProxyProcess.exitStatusOfRefusedStart(
+                work.resolve("storage"), log, Map.of("HTTPS_PROXY", "socks5://ci:proxy-pw@127.0.0.1:1080"));
+
+        assertNotEquals(0, status);
+        String output = Files.readString(log);
+        assertTrue(
+                output.contains("HTTPS_PROXY \"socks5://ci:xxxxx@127.0.0.1:1080\" is a SOCKS proxy, which this proxy"
+                        + " cannot use (the go command can): give an HTTP proxy, http://host:port"),
+                output);
+        assertFalse(output.contains("proxy-pw"), output);
+    }
+
     /** go mod download without -json: a failure is on its standard error, as a user sees it. */
     private GoCommand.Result download(String query) throws IOException, InterruptedException {
         GoCommand go = new GoCommand(Files.createDirectories(work.resolve("client")), proxy.url());
