@@ -237,6 +237,12 @@ public final class EgressProxy extends ProxySelector {
         if (uri.getHost() == null) {
             throw new IllegalArgumentException(shown + " has no host name");
         }
+        if (uri.getScheme().toLowerCase(Locale.ROOT).startsWith("socks")) {
+            // the JDK's HTTP client speaks HTTP to a proxy: CONNECT to a SOCKS port fails with words that name neither
+            throw new IllegalArgumentException(shown + " is a SOCKS proxy, which this proxy cannot use (the go command"
+                    + " can): give an HTTP proxy, http://host:port, which it asks to tunnel https upstreams with"
+                    + " CONNECT");
+        }
         int port = uri.getPort() > 0 ? uri.getPort() : "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
         return InetSocketAddress.createUnresolved(uri.getHost(), port);
     }

@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Flow;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -227,10 +228,20 @@ public final class Upstream {
         try {
             return client.send(built, HttpResponse.BodyHandlers.ofPublisher());
         } catch (HttpConnectTimeoutException e) {
-            throw new UpstreamTimeoutException(connectingTo(uri) + " did not accept a connection in time");
+            // through an egress proxy, the time covers connecting to it and its CONNECT to the host: either was slow
+            throw new UpstreamTimeoutException(connectingTo(uri) + " did not accept a connection in time"
+                    + egressProxyFor(uri)
+                            .map(proxy -> " through the egress proxy " + shown(proxy) + " (" + proxyVariable(uri) + ")")
+                            .orElse(""));
         } catch (HttpTimeoutException e) {
             throw new UpstreamTimeoutException(connectingTo(uri) + " sent no answer within " + wait.toMillis() + " ms");
         } catch (ConnectException e) {
+            Optional<InetSocketAddress> egress = egressProxyFor(uri);
+            if (egress.isPresent()) {
+                // through an egress proxy the cache connects to it alone and never looks up the host's name (the
+                // egress proxy does): the connection refused, or the name not found, is the egress proxy's
+                throw new IOException(egressUnreachable(uri, egress.get(), unresolved(e)), e);
+            }
             throw new IOException(
                     unresolved(e)
                             ? "cannot resolve host " + uri.getHost() + " (DNS)"
@@ -322,7 +333,7 @@ public final class Upstream {
      * a transparent proxy the cache does not know of) wants a proxy login, which this proxy never sends.
      */
     private String proxyLoginAdvice(URI uri) {
-        String variable = isHttps(uri) ? "HTTPS_PROXY" : "HTTP_PROXY";
+        String variable = proxyVariable(uri);
         return "a proxy login was asked for, but the cache reaches " + uri.getHost() + " directly, through no "
                 + variable + " (unset, or NO_PROXY or loopback exempts it), and sends no proxy login: a transparent"
                 + " proxy on the way, or the upstream itself, refused the request";
@@ -333,25 +344,58 @@ public final class Upstream {
      * other status, a CONNECT refused), naming the proxy and its variable: the upstream never saw the request.
      */
     private String egressRefusal(URI uri, int status) {
-        String variable = "https".equalsIgnoreCase(uri.getScheme()) ? "HTTPS_PROXY" : "HTTP_PROXY";
-        String proxy = client.proxy()
-                .map(selector -> selector.select(uri))
-                .flatMap(proxies -> proxies.stream()
-                        .map(java.net.Proxy::address)
-                        .filter(InetSocketAddress.class::isInstance)
-                        .map(address -> (InetSocketAddress) address)
-                        .findFirst())
-                .map(address -> address.getHostString() + ":" + address.getPort())
-                .orElse("in " + variable);
-        String named = "the egress proxy " + proxy + (proxy.startsWith("in ") ? "" : " (" + variable + ")");
+        String variable = proxyVariable(uri);
+        String named = egressProxyFor(uri)
+                .map(proxy -> "the egress proxy " + shown(proxy) + " (" + variable + ")")
+                .orElse("the egress proxy in " + variable);
         if (status == 407) {
             return named + " answered 407 Proxy Authentication Required: it wants a login, and this proxy sends none"
                     + " to an egress proxy; let the cache through without one, or reach " + uri.getHost()
                     + " directly (NO_PROXY)";
         }
-        return named + " answered " + status + " to CONNECT " + uri.getHost() + ":" + port(uri)
-                + ": it does not let the cache reach that host (ask its administrators), or reach " + uri.getHost()
-                + " directly (NO_PROXY)";
+        // a 5xx is the egress proxy failing to reach the host (squid's 503 for a name its DNS does not know, 502 or
+        // 504 for a host that refuses or does not answer it), not a refusal of it
+        String why = status >= 500
+                ? "it could not reach that host (a name its DNS does not know, or a host that does not answer it)"
+                : "it does not let the cache reach that host (ask its administrators)";
+        return named + " answered " + status + " to CONNECT " + uri.getHost() + ":" + port(uri) + ": " + why
+                + ", or reach " + uri.getHost() + " directly (NO_PROXY)";
+    }
+
+    /**
+     * Why the egress proxy a request to uri goes through could not be reached: its name did not resolve, or it refused
+     * the connection. The host of uri was not asked.
+     */
+    private static String egressUnreachable(URI uri, InetSocketAddress proxy, boolean unresolved) {
+        String variable = proxyVariable(uri);
+        if (unresolved) {
+            return "cannot resolve the egress proxy's host " + proxy.getHostString() + " (DNS), named in " + variable
+                    + ": " + uri.getHost() + " was not asked";
+        }
+        return "the egress proxy " + shown(proxy) + " (" + variable + ") refused the connection: " + uri.getHost()
+                + " was not asked (is the egress proxy running, and " + variable + " its address?)";
+    }
+
+    /** The variable naming the egress proxy of a request to uri. */
+    private static String proxyVariable(URI uri) {
+        return isHttps(uri) ? "HTTPS_PROXY" : "HTTP_PROXY";
+    }
+
+    /** The egress proxy the client's proxy selector sends a request to uri through, if any. */
+    private Optional<InetSocketAddress> egressProxyFor(URI uri) {
+        return client.proxy()
+                .map(selector -> selector.select(uri))
+                .flatMap(proxies -> proxies.stream()
+                        .filter(proxy -> proxy.type() != java.net.Proxy.Type.DIRECT)
+                        .map(java.net.Proxy::address)
+                        .filter(InetSocketAddress.class::isInstance)
+                        .map(address -> (InetSocketAddress) address)
+                        .findFirst());
+    }
+
+    /** An egress proxy's address as its variable gives it: "host:port", unresolved. */
+    private static String shown(InetSocketAddress proxy) {
+        return proxy.getHostString() + ":" + proxy.getPort();
     }
 
     /**
