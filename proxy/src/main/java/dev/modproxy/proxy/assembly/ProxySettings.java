@@ -309,12 +309,24 @@ public record ProxySettings(
             return this;
         }
 
+        /**
+         * HTTPS_PROXY, HTTP_PROXY and NO_PROXY as the go command reads them; one that cannot be used (no host, not a
+         * URL, a SOCKS proxy) stops the proxy with its one line, which names the variable, not a stack trace.
+         */
+        private static EgressProxy egressFromEnvironment() {
+            try {
+                return EgressProxy.fromEnvironment();
+            } catch (IllegalArgumentException e) {
+                throw new BadSettingException(e.getMessage());
+            }
+        }
+
         public ProxySettings build() {
             return new ProxySettings(
                     upstream,
                     netrc,
                     upstreamCaFile,
-                    egress != null ? egress : EgressProxy.fromEnvironment(),
+                    egress != null ? egress : egressFromEnvironment(),
                     storageType,
                     storageRoot,
                     highWatermark,

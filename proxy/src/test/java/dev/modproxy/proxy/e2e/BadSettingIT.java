@@ -46,6 +46,8 @@ class BadSettingIT {
             MODPROXY_BREAKER_FAILURES          | -1        | MODPROXY_BREAKER_FAILURES must be a whole number of 1 or more, got '-1'
             MODPROXY_BREAKER_COOL_DOWN         | later     | MODPROXY_BREAKER_COOL_DOWN must be a duration such as 500ms, 30s, 5m, 1h or PT30S, got 'later'
             MODPROXY_CLIENT_STALL_TIMEOUT      | 0ms       | MODPROXY_CLIENT_STALL_TIMEOUT must be more than 0 (a duration such as 500ms, 30s, 5m, 1h or PT30S), got '0ms'
+            HTTPS_PROXY                        | socks5://u:pw@proxy:1080 | HTTPS_PROXY "socks5://u:xxxxx@proxy:1080" is a SOCKS proxy, which this proxy cannot use
+            HTTP_PROXY                         | http://    | HTTP_PROXY "http://" is not a URL
             MODPROXY_STORAGE_TYPE              | nfs       | MODPROXY_STORAGE_TYPE must be disk or s3, got 'nfs'
             MODPROXY_EVICTION_HIGH_WATERMARK   | abc       | MODPROXY_EVICTION_HIGH_WATERMARK must be a fraction (0.9) or a percentage (90%), got 'abc'
             MODPROXY_EVICTION_LOW_WATERMARK    | 200%      | MODPROXY_EVICTION_LOW_WATERMARK
