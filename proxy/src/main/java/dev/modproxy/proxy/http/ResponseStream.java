@@ -28,6 +28,7 @@ final class ResponseStream implements ClientStream {
     static final int WINDOW = 256 * 1024;
 
     private final HttpServerResponse response;
+    private final Vertx vertx;
     private final String contentType;
     private final String cacheControl;
     private final Duration stallLimit;
@@ -50,12 +51,14 @@ final class ResponseStream implements ClientStream {
 
     ResponseStream(
             HttpServerResponse response,
+            Vertx vertx,
             String contentType,
             String cacheControl,
             Duration stallLimit,
             LongConsumer sentBytes,
             AtomicLong outstanding) {
         this.response = response;
+        this.vertx = vertx;
         this.contentType = contentType;
         this.cacheControl = cacheControl;
         this.stallLimit = stallLimit;
@@ -174,7 +177,8 @@ final class ResponseStream implements ClientStream {
      * and should only hand the next step to a thread. Then {@link #write} of at most {@code length} bytes does not
      * block. One writer at a time: a stream has at most one continuation waiting.
      */
-    void whenRoom(Vertx vertx, int length, Runnable next) {
+    @Override
+    public void whenRoom(int length, Runnable next) {
         boolean arm;
         synchronized (this) {
             if (parked != null) {
@@ -194,7 +198,7 @@ final class ResponseStream implements ClientStream {
         if (next != null) {
             next.run();
         } else if (arm) {
-            watchForStall(vertx, stallLimit.toMillis());
+            watchForStall(stallLimit.toMillis());
         }
     }
 
@@ -202,7 +206,7 @@ final class ResponseStream implements ClientStream {
      * One timer per stream while a continuation is parked: a client that read nothing for the stall limit is gone
      * (the continuation runs and finds it so); one still reading gets the timer again for what is left.
      */
-    private void watchForStall(Vertx vertx, long millis) {
+    private void watchForStall(long millis) {
         vertx.setTimer(Math.max(1, millis), id -> {
             Runnable resume = null;
             long again = -1;
@@ -224,7 +228,7 @@ final class ResponseStream implements ClientStream {
             if (resume != null) {
                 resume.run();
             } else if (again > 0) {
-                watchForStall(vertx, again);
+                watchForStall(again);
             }
         });
     }
