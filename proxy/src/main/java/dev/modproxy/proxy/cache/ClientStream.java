@@ -12,8 +12,9 @@ public interface ClientStream {
     void begin(long contentLength) throws IOException;
 
     /**
-     * Sends a chunk, taking ownership of the array; throws when the client has gone. Does not block when it has
-     * room: the first write does, and each one of at most the length a {@link #whenRoom} continuation was called for.
+     * Sends a chunk, taking ownership of the array; throws when the client has gone. Never blocks: the first write,
+     * and each one of at most the length a {@link #whenRoom} continuation was called for, has room; a write without
+     * room is a programming error (IllegalStateException).
      */
     void write(byte[] chunk) throws IOException;
 
