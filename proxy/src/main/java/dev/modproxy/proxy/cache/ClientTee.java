@@ -6,20 +6,22 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.jboss.logging.Logger;
 
 /**
  * Forwards a download to its first client while it is being staged, always holding back the last chunk (and at
  * least 64 KiB) until the artifact is verified and stored: a client never receives a complete body that the cache
  * then rejects, and one refused before any byte went out gets the refusal and its reason. The client reads at its
- * own pace from the staged file, one chunk per step on a {@link #senderPool sender}: after each chunk the next step
- * waits, holding no thread, until the client has taken some of what it was sent ({@link ClientStream#whenRoom}), or
- * until the download has released more. The download goes on at the upstream's pace, however slowly the client
+ * own pace from the staged file, 64 KiB at a time on a {@link #senderPool sender}, for as long as the client has
+ * room for them: then the next step waits, holding no thread, until the client has taken some of what it was sent
+ * ({@link ClientStream#whenRoom}), or until the download has released more. The download goes on at the upstream's pace, however slowly the client
  * reads.
  *
  * <p>When no sender can be had (the cache closed, or no thread to be made) before any byte went out, the tee lets go
@@ -39,6 +41,8 @@ final class ClientTee {
 
     /** Threads that send cold zips to their first clients at most, all clients together (see {@link #senderPool}). */
     static final int SENDERS = 16;
+    /** Slices one run of a sender sends at most while its client has room, before it leaves the thread to others. */
+    private static final int SLICES_PER_RUN = 16;
 
     private final ClientStream client;
     private final Executor senders;
@@ -146,10 +150,10 @@ final class ClientTee {
     }
 
     /**
-     * Sends the staged bytes released so far, one {@link #SLICE} per step (a run on a sender), until finished or
-     * failed. Steps run one after another, never two at once: one is handed to the senders when the download
-     * releases bytes while the sender is {@link #idle} (or finishes, or fails), or when the client has room again
-     * after a step's write.
+     * Sends the staged bytes released so far, one {@link #SLICE} per step, until finished or failed. A run on a sender
+     * takes steps while the client has room (at most {@link #SLICES_PER_RUN}). Steps run one after another, never two
+     * at once: a run is handed to the senders when the download releases bytes while the sender is {@link #idle} (or
+     * finishes, or fails), when the client has room again after a step's write, or when a run took its most.
      */
     private final class Sender implements Runnable {
         // all guarded by this
@@ -299,7 +303,12 @@ final class ClientTee {
         @Override
         public void run() {
             try {
-                step();
+                for (int slices = 1; step(); slices++) {
+                    if (slices == SLICES_PER_RUN) {
+                        schedule(); // the other first clients' steps get the thread; this one still has room
+                        return;
+                    }
+                }
             } catch (IOException e) {
                 LOG.debugf("a cold download's first client stopped: %s", e.getMessage());
                 end(true);
@@ -309,19 +318,22 @@ final class ClientTee {
             }
         }
 
-        /** Sends one slice, or ends the response; arranges the next step when there is more to send. */
-        private void step() throws IOException {
+        /**
+         * Sends one slice, or ends the response. True when the next slice may follow at once (the client has room for
+         * it now); otherwise the next step is arranged, if there is more to send.
+         */
+        private boolean step() throws IOException {
             FileChannel from;
             long at;
             long upTo;
             boolean done;
             synchronized (this) {
                 if (over) {
-                    return;
+                    return false;
                 }
                 if (withdrawn) {
                     close(); // the response is the tee's again
-                    return;
+                    return false;
                 }
                 if (failed || channel == null) {
                     committed = true;
@@ -329,7 +341,7 @@ final class ClientTee {
                     from = null;
                 } else if (sent >= available && !finished) {
                     idle = true; // nothing released yet: the download wakes the next step
-                    return;
+                    return false;
                 } else {
                     committed = true;
                     from = channel;
@@ -340,27 +352,41 @@ final class ClientTee {
             }
             if (from == null) {
                 client.abort();
-                return;
+                return false;
             }
             if (at < upTo) {
-                ByteBuffer slice = ByteBuffer.allocate((int) Math.min(SLICE, upTo - at));
-                int n = from.read(slice, at);
+                // a fresh array per slice: the response owns it until written
+                byte[] bytes = new byte[(int) Math.min(SLICE, upTo - at)];
+                int n = from.read(ByteBuffer.wrap(bytes), at);
                 if (n < 0) {
                     throw new IOException("staged file shorter than the " + upTo + " bytes written");
                 }
-                byte[] bytes = new byte[n];
-                slice.flip().get(bytes);
-                client.write(bytes); // does not block: the client had room for a slice
+                client.write(n == bytes.length ? bytes : Arrays.copyOf(bytes, n)); // has room for a slice
                 synchronized (this) {
                     sent = at + n;
                 }
                 if (!done || at + n < upTo) {
-                    client.whenRoom(SLICE, this::schedule);
-                    return;
+                    return roomNow();
                 }
             }
             client.end();
             end(false);
+            return false;
+        }
+
+        /**
+         * Asks for room for the next slice: true when the client has it now (the step goes on, on this thread),
+         * false when the next step is handed to a sender once it has. Exactly one of the two happens, whichever
+         * thread the continuation runs on.
+         */
+        private boolean roomNow() {
+            AtomicInteger race = new AtomicInteger(); // 0 asking, 1 room came first, 2 the step stopped first
+            client.whenRoom(SLICE, () -> {
+                if (!race.compareAndSet(0, 1)) {
+                    schedule();
+                }
+            });
+            return !race.compareAndSet(0, 2);
         }
 
         /** The response is over (ended, or to be reset): its files are closed. */
