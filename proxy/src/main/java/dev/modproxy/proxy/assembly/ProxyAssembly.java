@@ -589,6 +589,7 @@ public final class ProxyAssembly implements AutoCloseable {
         }
         downloads.shutdownNow();
         refresh.shutdownNow();
+        cache.close(); // cold zips still going to their first clients are cut off, and their senders end
         memory.clear();
         checksumDatabase.close(); // its last write goes to the storage: before the storage closes
         if (ownsStorage && storage instanceof AutoCloseable closeable) {

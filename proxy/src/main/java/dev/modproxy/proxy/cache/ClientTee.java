@@ -5,16 +5,29 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.jboss.logging.Logger;
 
 /**
  * Forwards a download to its first client while it is being staged, always holding back the last chunk (and at
  * least 64 KiB) until the artifact is verified and stored: a client never receives a complete body that the cache
  * then rejects, and one refused before any byte went out gets the refusal and its reason. The client reads at its
- * own pace from the staged file, on a sender thread of its own: the download goes on at the upstream's pace, however
- * slowly the client reads.
+ * own pace from the staged file, 64 KiB at a time on a {@link #senderPool sender}, for as long as the client has
+ * room for them: then the next step waits, holding no thread, until the client has taken some of what it was sent
+ * ({@link ClientStream#whenRoom}), or until the download has released more. The download goes on at the upstream's pace, however slowly the client
+ * reads.
+ *
+ * <p>When no sender can be had (the cache closed, or no thread to be made) before any byte went out, the tee lets go
+ * of the client: {@link #streaming()} and {@link #finish} then say it is not streamed, and the client is answered as
+ * a client that joined the download is, from the stored artifact once it is stored (or with the refusal). Once bytes
+ * went out, the connection is reset.
  */
 final class ClientTee {
 
@@ -26,10 +39,17 @@ final class ClientTee {
      */
     private static final int HELD_BACK = 64 * 1024;
 
+    /** Threads that send cold zips to their first clients at most, all clients together (see {@link #senderPool}). */
+    static final int SENDERS = 16;
+    /** Slices one run of a sender sends at most while its client has room, before it leaves the thread to others. */
+    private static final int SLICES_PER_RUN = 16;
+
     private final ClientStream client;
     private final Executor senders;
     private boolean begun;
     private Sender sender;
+    /** No sender could be had before any byte went out: the client is answered as a joining client is. */
+    private boolean letGo;
 
     /** @param client null when nobody is to be streamed to */
     ClientTee(ClientStream client, Executor senders) {
@@ -37,9 +57,33 @@ final class ClientTee {
         this.senders = senders;
     }
 
+    /**
+     * The threads that run the tees' steps: at most {@link #SENDERS} (named {@code modproxy-first-client}), idle ones
+     * ending after a minute, a step waiting in line while all are busy. A step reads one chunk of a local staged file
+     * and hands it to its response; none waits for a slow client. Shut it down with {@link #abandon} for each step it
+     * returns.
+     */
+    static ThreadPoolExecutor senderPool() {
+        ThreadPoolExecutor pool =
+                new ThreadPoolExecutor(SENDERS, SENDERS, 1, TimeUnit.MINUTES, new LinkedBlockingQueue<>(), r -> {
+                    Thread t = new Thread(r, "modproxy-first-client");
+                    t.setDaemon(true);
+                    return t;
+                });
+        pool.allowCoreThreadTimeOut(true);
+        return pool;
+    }
+
+    /** Ends the response of a step a shut-down pool never ran (reset, or let go if nothing went out), and its files. */
+    static void abandon(Runnable queued) {
+        if (queued instanceof Sender step) {
+            step.abandon();
+        }
+    }
+
     /** Whether a client follows the staged file (then every chunk must be flushed to it). */
     boolean streaming() {
-        return client != null;
+        return client != null && !letGo;
     }
 
     /**
@@ -47,7 +91,7 @@ final class ClientTee {
      * {@link #HELD_BACK}, stay held back. Called on the download thread; never blocks on the client.
      */
     void chunk(Path staged, long written, int chunkLength, long contentLength) {
-        if (client == null) {
+        if (!streaming()) {
             return;
         }
         long releasable = written - Math.max(chunkLength, HELD_BACK);
@@ -56,23 +100,34 @@ final class ClientTee {
             sender = new Sender();
             try {
                 client.begin(contentLength);
-                sender.offer(staged, releasable);
-                senders.execute(sender);
-            } catch (IOException | RejectedExecutionException e) {
-                sender.fail(); // the client went away; the download continues for the cache
+            } catch (IOException e) {
+                sender.gone(); // the client went away; the download continues for the cache
+                return;
             }
-            return;
         }
-        sender.offer(staged, releasable);
+        if (!sender.offer(staged, releasable)) {
+            letGo();
+        }
     }
 
-    /** The artifact is stored: release the last chunk and complete the response. */
+    /** The artifact is stored: release the last chunk and complete the response. False when it was not streamed. */
     boolean finish(long total) {
         if (!begun) {
             return false;
         }
-        sender.finish(total);
+        if (!sender.finish(total)) {
+            letGo();
+            return false;
+        }
         return true;
+    }
+
+    /** No sender could be had and nothing went out: the response is taken back, to be answered as a waiter's. */
+    private void letGo() {
+        client.retract();
+        letGo = true;
+        begun = false;
+        sender = null;
     }
 
     /**
@@ -94,119 +149,254 @@ final class ClientTee {
         return false;
     }
 
-    /** Sends the staged bytes released so far, waiting for more, until finished or failed. */
+    /**
+     * Sends the staged bytes released so far, one {@link #SLICE} per step, until finished or failed. A run on a sender
+     * takes steps while the client has room (at most {@link #SLICES_PER_RUN}). Steps run one after another, never two
+     * at once: a run is handed to the senders when the download releases bytes while the sender is {@link #idle} (or
+     * finishes, or fails), when the client has room again after a step's write, or when a run took its most.
+     */
     private final class Sender implements Runnable {
+        // all guarded by this
         private Path staged;
         // opened on the download thread, before the staged file can be published (renamed) or deleted
         private FileChannel channel;
-        private final java.util.List<FileChannel> replaced = new java.util.ArrayList<>();
+        private final List<FileChannel> replaced = new ArrayList<>();
         private long available;
+        private long sent;
         private boolean finished;
         private boolean failed;
-        /** Bytes were handed to the client: the response can no longer be taken back. */
+        /** Bytes were handed to the client, or its response ended: the response can no longer be taken back. */
         private boolean committed;
         /** Taken back before any byte went out: the sender leaves the response alone. */
         private boolean withdrawn;
+        /** No step is queued, running or waiting for room: the next comes when the download says something. */
+        private boolean idle = true;
+        /** Its files are closed: nothing more to do. */
+        private boolean over;
 
-        synchronized void offer(Path file, long releasable) {
-            if (failed) {
-                return;
-            }
-            if (!file.equals(staged)) {
-                // the storage moved the staging (a spill to the pass-through directory): same bytes, new file
-                try {
-                    FileChannel next = FileChannel.open(file, StandardOpenOption.READ);
-                    if (channel != null) {
-                        replaced.add(channel); // the sender may be reading it right now: closed when it is done
+        /** False when no sender could be had for a step and nothing went out (the client is to be let go). */
+        boolean offer(Path file, long releasable) {
+            synchronized (this) {
+                if (failed || over) {
+                    return true;
+                }
+                if (!file.equals(staged)) {
+                    // the storage moved the staging (a spill to the pass-through directory): same bytes, new file
+                    try {
+                        FileChannel next = FileChannel.open(file, StandardOpenOption.READ);
+                        if (channel != null) {
+                            replaced.add(channel); // a step may be reading it right now: closed when it is done
+                        }
+                        channel = next;
+                        staged = file;
+                    } catch (IOException e) {
+                        LOG.debugf("cannot follow staged file %s: %s", file, e.getMessage());
+                        failed = true;
                     }
-                    channel = next;
-                    staged = file;
-                } catch (IOException e) {
-                    LOG.debugf("cannot follow staged file %s: %s", file, e.getMessage());
-                    fail();
-                    return;
+                }
+                available = Math.max(available, releasable);
+            }
+            return wake();
+        }
+
+        /** False when no sender could be had for a step and nothing went out (the client is to be let go). */
+        boolean finish(long total) {
+            synchronized (this) {
+                available = total;
+                finished = true;
+            }
+            return wake();
+        }
+
+        /** The client went away before its response began: nothing to send, no file to follow. */
+        synchronized void gone() {
+            failed = true;
+            over = true;
+        }
+
+        boolean withdraw() {
+            synchronized (this) {
+                failed = true;
+                if (committed) {
+                    // the client has bytes: a step ends its response (broken), now or once it has room
+                } else {
+                    withdrawn = true;
+                    if (idle) {
+                        close(); // no step to find it withdrawn
+                    }
+                    return true;
                 }
             }
-            available = Math.max(available, releasable);
-            notifyAll();
+            wake();
+            return false;
         }
 
-        synchronized void finish(long total) {
-            available = total;
-            finished = true;
-            notifyAll();
-        }
-
-        synchronized void fail() {
-            failed = true;
-            notifyAll();
-        }
-
-        synchronized boolean withdraw() {
-            if (committed) {
-                fail();
-                return false;
+        /**
+         * Hands a step to the senders if the sender is idle and there is something to do. False when none could be
+         * had and nothing went out: the tee lets the client go.
+         */
+        private boolean wake() {
+            synchronized (this) {
+                if (!idle || over || !(failed || finished || available > sent)) {
+                    return true;
+                }
+                idle = false;
             }
-            withdrawn = true;
-            fail();
-            return true;
+            return schedule();
+        }
+
+        /** Hands the next step to a sender; if none can take it, ends here. False when the client is to be let go. */
+        private boolean schedule() {
+            try {
+                senders.execute(this);
+                return true;
+            } catch (Throwable e) { // RejectedExecutionException (closed), OutOfMemoryError (no native thread)
+                return noSender(e);
+            }
+        }
+
+        /** No step can run: the client is let go if nothing went out (false), else its connection reset. */
+        private boolean noSender(Throwable e) {
+            boolean letGo;
+            synchronized (this) {
+                letGo = !committed && !withdrawn;
+                if (letGo) {
+                    withdrawn = true; // on the download thread: the tee takes the response back
+                }
+                failed = true;
+                close();
+            }
+            LOG.warnf(
+                    "no sender for a cold zip's first client (%s); %s",
+                    e, letGo ? "it is answered once the zip is stored" : "connection reset");
+            if (!letGo) {
+                client.abort();
+            }
+            return !letGo;
+        }
+
+        /** A step that a shut-down pool returned unrun: the response is ended (reset), its files closed. */
+        void abandon() {
+            synchronized (this) {
+                if (over) {
+                    return;
+                }
+                failed = true;
+                close();
+                if (withdrawn) {
+                    return;
+                }
+                committed = true;
+            }
+            client.abort();
+        }
+
+        /** Closes the staged file's channels; caller holds this. */
+        private void close() {
+            over = true;
+            closeQuietly(channel);
+            channel = null;
+            replaced.forEach(ClientTee::closeQuietly);
+            replaced.clear();
         }
 
         @Override
         public void run() {
-            long sent = 0;
             try {
-                while (true) {
-                    FileChannel from;
-                    long upTo;
-                    boolean done;
-                    synchronized (this) {
-                        while (!failed && !finished && available <= sent) {
-                            wait();
-                        }
-                        if (withdrawn) {
-                            return;
-                        }
-                        if (failed || channel == null) {
-                            failed = true;
-                            client.abort();
-                            return;
-                        }
-                        from = channel;
-                        upTo = available;
-                        done = finished;
-                        committed |= upTo > sent || done;
-                    }
-                    while (sent < upTo) {
-                        ByteBuffer slice = ByteBuffer.allocate((int) Math.min(SLICE, upTo - sent));
-                        int n = from.read(slice, sent);
-                        if (n < 0) {
-                            throw new IOException("staged file shorter than the " + upTo + " bytes written");
-                        }
-                        byte[] bytes = new byte[n];
-                        slice.flip().get(bytes);
-                        client.write(bytes);
-                        sent += n;
-                    }
-                    if (done) {
-                        client.end();
+                for (int slices = 1; step(); slices++) {
+                    if (slices == SLICES_PER_RUN) {
+                        schedule(); // the other first clients' steps get the thread; this one still has room
                         return;
                     }
                 }
             } catch (IOException e) {
                 LOG.debugf("a cold download's first client stopped: %s", e.getMessage());
-                client.abort();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                client.abort();
-            } finally {
-                synchronized (this) {
-                    failed = true;
-                    closeQuietly(channel);
-                    channel = null;
-                    replaced.forEach(ClientTee::closeQuietly);
-                    replaced.clear();
+                end(true);
+            } catch (Throwable e) { // an Error too: the response must not stay open
+                LOG.warnf(e, "sending a cold zip to its first client failed; connection reset");
+                end(true);
+            }
+        }
+
+        /**
+         * Sends one slice, or ends the response. True when the next slice may follow at once (the client has room for
+         * it now); otherwise the next step is arranged, if there is more to send.
+         */
+        private boolean step() throws IOException {
+            FileChannel from;
+            long at;
+            long upTo;
+            boolean done;
+            synchronized (this) {
+                if (over) {
+                    return false;
                 }
+                if (withdrawn) {
+                    close(); // the response is the tee's again
+                    return false;
+                }
+                if (failed || channel == null) {
+                    committed = true;
+                    close();
+                    from = null;
+                } else if (sent >= available && !finished) {
+                    idle = true; // nothing released yet: the download wakes the next step
+                    return false;
+                } else {
+                    committed = true;
+                    from = channel;
+                }
+                at = sent;
+                upTo = available;
+                done = finished;
+            }
+            if (from == null) {
+                client.abort();
+                return false;
+            }
+            if (at < upTo) {
+                // a fresh array per slice: the response owns it until written
+                byte[] bytes = new byte[(int) Math.min(SLICE, upTo - at)];
+                int n = from.read(ByteBuffer.wrap(bytes), at);
+                if (n < 0) {
+                    throw new IOException("staged file shorter than the " + upTo + " bytes written");
+                }
+                client.write(n == bytes.length ? bytes : Arrays.copyOf(bytes, n)); // has room for a slice
+                synchronized (this) {
+                    sent = at + n;
+                }
+                if (!done || at + n < upTo) {
+                    return roomNow();
+                }
+            }
+            client.end();
+            end(false);
+            return false;
+        }
+
+        /**
+         * Asks for room for the next slice: true when the client has it now (the step goes on, on this thread),
+         * false when the next step is handed to a sender once it has. Exactly one of the two happens, whichever
+         * thread the continuation runs on.
+         */
+        private boolean roomNow() {
+            AtomicInteger race = new AtomicInteger(); // 0 asking, 1 room came first, 2 the step stopped first
+            client.whenRoom(SLICE, () -> {
+                if (!race.compareAndSet(0, 1)) {
+                    schedule();
+                }
+            });
+            return !race.compareAndSet(0, 2);
+        }
+
+        /** The response is over (ended, or to be reset): its files are closed. */
+        private void end(boolean broken) {
+            synchronized (this) {
+                failed = true;
+                close();
+            }
+            if (broken) {
+                client.abort();
             }
         }
     }

@@ -31,7 +31,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -214,12 +213,32 @@ public final class ModuleCache {
     private final ArtifactIngest ingest;
     private final MemoryCache memory;
     private final Executor downloads;
-    /** Threads that send a cold zip to its first client from the staged file, at the client's pace. */
-    private final ExecutorService senders = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "modproxy-first-client");
-        t.setDaemon(true);
-        return t;
-    });
+    /**
+     * Threads that send a cold zip to its first client from the staged file, at the client's pace: at most
+     * {@link ClientTee#SENDERS}, one chunk at a time, none held while a client is slow ({@link ClientTee#senderPool}).
+     * Shut down by {@link #close}.
+     */
+    private final ThreadPoolExecutor senderPool = ClientTee.senderPool();
+    /** Where the first clients' steps run: {@link #senderPool}, or what a test puts in its place. */
+    private volatile Executor senders = senderPool;
+
+    /**
+     * Runs the steps that send cold zips to their first clients on {@code executor} instead of this cache's own
+     * senders (a test's, one that refuses work).
+     */
+    void sendFirstClientsOn(Executor executor) {
+        senders = executor;
+    }
+
+    /**
+     * Stops the first clients' senders: a cold zip still being sent to its first client is cut off (its connection
+     * reset) once its next chunk is due, and the senders' threads end.
+     */
+    public void close() {
+        for (Runnable queued : senderPool.shutdownNow()) {
+            ClientTee.abandon(queued);
+        }
+    }
 
     /** A pool of at most max download threads (idle ones end after a minute) and an unbounded line. */
     public static ExecutorService downloadPool(int max) {

@@ -418,12 +418,12 @@ public final class BoundedDiskStorage extends ForwardingStorage implements AutoC
                 volumeFullWarnings.since(findings, "such finding"));
     }
 
-    /** Walks of the tree so far (tests count them). */
     /** Waits until the checks queued on the eviction thread so far have run (tests: a wait on that, not a sleep). */
     void awaitQueuedChecks() throws InterruptedException, java.util.concurrent.ExecutionException {
         checker.submit(() -> {}).get();
     }
 
+    /** Walks of the tree so far (tests count them). */
     int walks() {
         return eviction.walks();
     }

@@ -170,8 +170,7 @@ public final class GoProxyRoutes {
         } catch (IOException e) {
             LOG.debugf(e, "fast lookup of %s failed; trying the full path", path);
         }
-        HttpServerResponse response = ctx.response();
-        ResponseStream stream = responseStream(response, request, cacheControl(request, null, false)); // fresh
+        ResponseStream stream = responseStream(ctx, request, cacheControl(request, null, false)); // fresh
         ctx.vertx()
                 .<CompletableFuture<CacheAnswer>>executeBlocking(() -> cache.answer(request, stream), false)
                 .onComplete(ar -> {
@@ -299,7 +298,7 @@ public final class GoProxyRoutes {
             });
             return;
         }
-        ResponseStream stream = responseStream(response, request, cacheControl);
+        ResponseStream stream = responseStream(ctx, request, cacheControl);
         if (range != null) {
             stream.part(range, object.size());
         }
@@ -394,7 +393,7 @@ public final class GoProxyRoutes {
                 copied += chunk.length;
                 if (copied < length) {
                     stream.write(chunk); // does not block: the window had room for a chunk
-                    stream.whenRoom(ctx.vertx(), CHUNK, this::next);
+                    stream.whenRoom(CHUNK, this::next);
                     return true;
                 }
                 last = chunk;
@@ -475,10 +474,10 @@ public final class GoProxyRoutes {
     }
 
     /** Streams an answer of the request's kind to the client, counted as served bytes of that kind. */
-    private ResponseStream responseStream(
-            HttpServerResponse response, ProxyRequest request, CharSequence cacheControl) {
+    private ResponseStream responseStream(RoutingContext ctx, ProxyRequest request, CharSequence cacheControl) {
         return new ResponseStream(
-                response,
+                ctx.response(),
+                ctx.vertx(),
                 request.kind().contentType(),
                 cacheControl.toString(),
                 stallLimit,

@@ -16,18 +16,19 @@ import java.util.function.LongConsumer;
  * Writes a download to a Vert.x response from a worker thread. Backpressure is counted, not polled: each write's
  * bytes stay counted until Netty has put them on the socket, and the writer waits while more than {@link #WINDOW}
  * are, so a slow client holds a bounded number of bytes instead of a queue that grows as fast as the source. The
- * writer either blocks ({@link #write}) or, holding no thread while the client is slow, asks to be called back once
- * there is room ({@link #whenRoom}).
+ * writer never blocks: holding no thread while the client is slow, it asks to be called back once there is room
+ * ({@link #whenRoom}), and a client that takes nothing for the stall limit meanwhile is gone.
  */
 final class ResponseStream implements ClientStream {
 
     /**
-     * Bytes one response may have written and not yet on its socket. The writer blocks past it, so a response holds
+     * Bytes one response may have written and not yet on its socket. The writer waits past it, so a response holds
      * at most this much of the heap (plus the chunk being read), whatever the speed of its source and its client.
      */
     static final int WINDOW = 256 * 1024;
 
     private final HttpServerResponse response;
+    private final Vertx vertx;
     private final String contentType;
     private final String cacheControl;
     private final Duration stallLimit;
@@ -43,19 +44,24 @@ final class ResponseStream implements ClientStream {
     private Runnable parked;
     /** The bytes {@link #parked} waits to have room for; guarded by this. */
     private int parkedLength;
-    /** When a write last completed, or the writer parked (System.nanoTime): what a stall is measured from. */
+    /**
+     * When a write last completed, or the writer parked (System.nanoTime): what a stall is measured from, by the timer
+     * that watches a parked writer. The one measure: the writer waits for room nowhere else.
+     */
     private long lastProgress;
     /** A timer watches the parked writer for a stall; guarded by this. */
     private boolean stallTimer;
 
     ResponseStream(
             HttpServerResponse response,
+            Vertx vertx,
             String contentType,
             String cacheControl,
             Duration stallLimit,
             LongConsumer sentBytes,
             AtomicLong outstanding) {
         this.response = response;
+        this.vertx = vertx;
         this.contentType = contentType;
         this.cacheControl = cacheControl;
         this.stallLimit = stallLimit;
@@ -69,7 +75,6 @@ final class ResponseStream implements ClientStream {
         Runnable resume;
         synchronized (this) {
             gone = true;
-            notifyAll();
             resume = unpark();
         }
         if (resume != null) {
@@ -117,15 +122,22 @@ final class ResponseStream implements ClientStream {
         }
     }
 
+    /**
+     * Hands a chunk to the response. Never blocks: the chunk must fit in the window, as the first one does and as one of
+     * at most the length a {@link #whenRoom} continuation was called for does (the one writer's bytes in flight only
+     * shrink meanwhile); one that does not is refused (IllegalStateException), not queued past the window.
+     */
     @Override
     public void write(byte[] chunk) throws IOException {
         if (gone || response.closed()) {
             throw new IOException("client closed the connection");
         }
         int length = chunk.length;
-        // wait until this chunk fits in the window: the bytes written before it are on the socket or being put there
-        awaitRoom(length);
         synchronized (this) {
+            if (!fits(length)) {
+                throw new IllegalStateException(
+                        length + " bytes written with " + inFlight + " in flight: wait for room with whenRoom");
+            }
             inFlight += length;
         }
         outstanding.addAndGet(length);
@@ -151,7 +163,6 @@ final class ResponseStream implements ClientStream {
             if (!succeeded) {
                 gone = true;
             }
-            notifyAll();
             if (parked != null && (gone || fits(parkedLength))) {
                 resume = unpark();
             }
@@ -171,10 +182,11 @@ final class ResponseStream implements ClientStream {
      * then true: it closed the connection, a write failed, or it read nothing for the stall limit). Never blocks: it
      * runs on this thread at once when they fit now, else later on the event loop, from the write completion that
      * makes room, the connection's close, or a timer that finds the client stalled. {@code next} runs exactly once,
-     * and should only hand the next step to a thread. Then {@link #write} of at most {@code length} bytes does not
-     * block. One writer at a time: a stream has at most one continuation waiting.
+     * and should only hand the next step to a thread. Then {@link #write} of at most {@code length} bytes has
+     * room. One writer at a time: a stream has at most one continuation waiting.
      */
-    void whenRoom(Vertx vertx, int length, Runnable next) {
+    @Override
+    public void whenRoom(int length, Runnable next) {
         boolean arm;
         synchronized (this) {
             if (parked != null) {
@@ -194,7 +206,7 @@ final class ResponseStream implements ClientStream {
         if (next != null) {
             next.run();
         } else if (arm) {
-            watchForStall(vertx, stallLimit.toMillis());
+            watchForStall(stallLimit.toMillis());
         }
     }
 
@@ -202,7 +214,7 @@ final class ResponseStream implements ClientStream {
      * One timer per stream while a continuation is parked: a client that read nothing for the stall limit is gone
      * (the continuation runs and finds it so); one still reading gets the timer again for what is left.
      */
-    private void watchForStall(Vertx vertx, long millis) {
+    private void watchForStall(long millis) {
         vertx.setTimer(Math.max(1, millis), id -> {
             Runnable resume = null;
             long again = -1;
@@ -224,43 +236,9 @@ final class ResponseStream implements ClientStream {
             if (resume != null) {
                 resume.run();
             } else if (again > 0) {
-                watchForStall(vertx, again);
+                watchForStall(again);
             }
         });
-    }
-
-    /**
-     * Blocks until {@code length} more bytes fit in the window (or nothing is in flight). The write's own
-     * completion is the signal, not {@code writeQueueFull()}: polled from this thread, that does not see writes
-     * still queued to the event loop, and a fast source then queued without bound.
-     */
-    private synchronized void awaitRoom(int length) throws IOException {
-        long stall = stallLimit.toNanos();
-        long deadline = System.nanoTime() + stall;
-        long seen = inFlight;
-        while (!fits(length)) {
-            if (gone) {
-                throw new IOException("client closed the connection");
-            }
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                gone = true;
-                throw new IOException("client stopped reading");
-            }
-            try {
-                TimeUnit.NANOSECONDS.timedWait(this, left);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted while the client was slow");
-            }
-            if (inFlight < seen) {
-                deadline = System.nanoTime() + stall; // the client read something: it is slow, not stalled
-            }
-            seen = inFlight;
-        }
-        if (gone) {
-            throw new IOException("client closed the connection");
-        }
     }
 
     @Override
