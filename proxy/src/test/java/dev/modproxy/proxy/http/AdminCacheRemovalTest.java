@@ -431,6 +431,23 @@ class AdminCacheRemovalTest {
         }
     }
 
+    /**
+     * Review finding: removing a module's only version leaves its directories on the volume ({@code <module>/@v/}),
+     * which eviction removes for the objects it evicts ({@code removeEmptyDirectoriesAbove}) but nothing removes here.
+     */
+    @Test
+    void removingTheOnlyVersionLeavesNoEmptyDirectoriesBehind() throws Exception {
+        assertEquals(200, env.proxy().get("/" + ZIP).statusCode());
+        assertEquals(200, env.proxy().get("/" + INFO).statusCode());
+        assertEquals(200, env.proxy().get("/" + MOD).statusCode());
+
+        assertEquals(200, delete(managementUrl() + REMOVE).statusCode());
+
+        assertFalse(
+                Files.exists(env.cacheRoot().resolve(BASE + "/@v")),
+                "left on the volume: " + env.cacheRoot().resolve(BASE + "/@v"));
+    }
+
     private void assertRefused(String url, String path, int status, String saying) throws Exception {
         HttpResponse<String> refused = delete(url + path);
         assertEquals(status, refused.statusCode(), path + ": " + refused.body());
