@@ -215,11 +215,8 @@ final class LruEviction {
                     } catch (NoSuchFileException gone) {
                         return false;
                     }
-                    if (!stillMeant.test(now) || !disk.delete(key)) {
-                        return false;
-                    }
-                    disk.removeEmptyDirectoriesAbove(key); // a directory takes space eviction would not free
-                    return true;
+                    // the delete also removes the directories it empties: they take space eviction would not free
+                    return stillMeant.test(now) && disk.delete(key);
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }

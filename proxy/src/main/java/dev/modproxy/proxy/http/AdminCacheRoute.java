@@ -16,6 +16,8 @@ import io.vertx.ext.web.RoutingContext;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiConsumer;
+import java.util.function.UnaryOperator;
 import org.jboss.logging.Logger;
 
 /**
@@ -55,21 +57,28 @@ final class AdminCacheRoute {
     }
 
     /**
-     * The DELETE route; returned so that the caller can label its requests. It takes every DELETE whose path, as sent
-     * or as the router normalizes it, is under {@link #PATH}: one whose dot segments would take it elsewhere once
-     * normalized ({@code /admin/cache/example.com/../../x}) is refused here with a 400, never routed on.
+     * The DELETE routes, each handed to label (the caller's metrics) with the label of its requests. The router takes
+     * {@link #PATH} and what is under it as it normalizes the path; a DELETE whose path as sent is under {@link #PATH}
+     * but whose dot segments take it elsewhere once normalized ({@code /admin/cache/../x}) is refused here with a 400
+     * by a route of its own, never routed on. A DELETE of any other path reaches neither: its metrics are not those
+     * of a removal.
      */
-    Route install(Router router) {
-        return router.delete().handler(ctx -> {
-            String sent = ctx.request().path();
-            if (sent.equals(PATH)
-                    || sent.startsWith(PATH + "/")
-                    || ctx.normalizedPath().startsWith(PATH + "/")) {
-                remove(ctx);
+    void install(Router router, BiConsumer<Route, UnaryOperator<String>> label) {
+        label.accept(router.delete(PATH).handler(this::remove), path -> LABEL);
+        label.accept(router.delete(PATH + "/*").handler(this::remove), path -> LABEL);
+        // after those two: reached by a DELETE they did not take, which this one takes only if sent under PATH
+        Route outOfPath = router.delete().handler(ctx -> {
+            if (sentUnderPath(ctx.request().path())) {
+                remove(ctx); // a 400: the path as sent is what is parsed
             } else {
                 ctx.next();
             }
         });
+        label.accept(outOfPath, path -> sentUnderPath(path) ? LABEL : RouteLabels.OTHER);
+    }
+
+    private static boolean sentUnderPath(String sent) {
+        return sent != null && (sent.equals(PATH) || sent.startsWith(PATH + "/"));
     }
 
     /**

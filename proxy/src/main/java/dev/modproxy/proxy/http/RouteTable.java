@@ -100,7 +100,7 @@ public final class RouteTable {
                 .handler(WarmupRoute::refuseForms); // a form body: 415 before it is read, on a route of its own
         router.post(AdminPaths.WARMUP).handler(WarmupRoute.bodyHandler()).handler(warmup::start);
         router.get(AdminPaths.WARMUP).handler(warmup::progress);
-        requestMetrics.labelled(removal.install(router), path -> AdminCacheRoute.LABEL); // DELETE /admin/cache/...
+        removal.install(router, requestMetrics::labelled); // DELETE /admin/cache/...
         // what is left on these paths: one line of text naming what is served, as the serving port's refusals are
         router.route(AdminPaths.STATS).handler(ctx -> methodNotAllowed(ctx, "GET"));
         router.route(AdminPaths.WARMUP).handler(ctx -> methodNotAllowed(ctx, "GET, POST"));

@@ -556,7 +556,7 @@ public final class LocalDiskStorage implements Storage {
     }
 
     /**
-     * Deletes the object under the key. Refused (an {@link UnusableEntryException}) when a directory above it is
+     * Deletes the object under the key, and the directories above it that this leaves empty (never the root). Refused (an {@link UnusableEntryException}) when a directory above it is
      * a link out of the root: the delete would remove a file elsewhere. Unlike a lookup, which checks only the
      * object itself, this checks every directory above it; deletes are rare.
      */
@@ -583,6 +583,13 @@ public final class LocalDiskStorage implements Storage {
                 bytes.addAndGet(-size);
                 entries.decrementAndGet();
                 removalListeners.forEach(l -> l.removed(key));
+                try {
+                    // whoever deletes (an admin's removal, eviction, a module gone upstream): a directory it emptied
+                    // takes space and an inode, and a removal must not leave the module's tree behind
+                    removeEmptyDirectoriesAbove(key);
+                } catch (IOException e) {
+                    LOG.debugf("cannot remove the emptied directories above %s (%s): left in place", key, e);
+                }
                 return true;
             }
             return false;
@@ -670,7 +677,7 @@ public final class LocalDiskStorage implements Storage {
         @Override
         StoredObject publish(Path staged, long size) throws IOException {
             synchronized (publishLock) {
-                // in the lock: eviction removes emptied directories under it (removeEmptyDirectoriesAbove)
+                // in the lock: a delete removes the directories it empties (removeEmptyDirectoriesAbove)
                 long replaced;
                 try {
                     replaced = moveIntoPlace(staged);

@@ -114,20 +114,49 @@ public final class S3Storage implements Storage, AutoCloseable {
     /** The user metadata ({@code x-amz-meta-modproxy-sha256}) holding the hex SHA-256 of the bytes uploaded. */
     static final String SHA256_METADATA = "modproxy-sha256";
 
+    /**
+     * The user metadata ({@code x-amz-meta-modproxy-writer}) naming the storage that uploaded the object: an id drawn
+     * at each start ({@link #writer}), so that a replica tells its own uploads from another's ({@link #inFigures}).
+     */
+    static final String WRITER_METADATA = "modproxy-writer";
+
+    /**
+     * How far the bucket's clock may be from this replica's for {@link #inFigures} to hold. AWS refuses a request signed
+     * more than 15 minutes from its own clock ({@code RequestTimeTooSkewed}), so a replica that can use the bucket at
+     * all is within that of it.
+     */
+    static final Duration CLOCK_SKEW = Duration.ofMinutes(15);
+
     private static final Logger LOG = Logger.getLogger(S3Storage.class);
 
     private final S3Client s3;
     private volatile boolean counted;
+    /** This storage's uploads, as their {@link #WRITER_METADATA} says: an id of this start, not of the host. */
+    private final String writer = java.util.UUID.randomUUID().toString();
+    /**
+     * The objects modified less than {@link #CLOCK_SKEW} before the listing at start began, or during it, that it
+     * counted: which ones of that age it saw depends on when it passed them. Older objects it saw all. Small: the
+     * writes of those minutes only.
+     */
+    private final java.util.Set<String> listedLate = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** The listing's start, less {@link #CLOCK_SKEW}: an object modified before it was there to be listed. */
+    private volatile Instant listedAllBefore;
+    /** The last name the listing at start passed (it lists in name order); null before the first. */
+    private volatile String listedUpTo;
+    /** The listing at start ended and its figures were added (false when it failed: they were not). */
+    private volatile boolean listingAdded;
+
     private final Settings settings;
     private final Path staging;
     private final AtomicLong bytes = new AtomicLong();
     private final AtomicLong entries = new AtomicLong();
     /**
-     * The size of each object this replica last looked up or wrote, -1 when the lookup found none: an upload takes
+     * The size of each object this replica last looked up or wrote, -1 when the lookup found none or one its figures
+     * do not include ({@link #inFigures}: stored by another replica since the listing at start): an upload takes
      * the size it replaces from here rather than from a HeadObject of its own. Almost every upload follows a lookup
      * of the same key (the cache's miss, the checksum database's comparison), and with the bucket 100 ms away that
      * HEAD was a round trip per stored object. The sizes are for the counts alone (never for serving), which
-     * already follow this replica only: another replica's write since is missed, as it would be anyway.
+     * follow this replica only: another replica's write since is missed, as it would be anyway.
      */
     private final Cache<String, Long> knownSizes =
             Caffeine.newBuilder().maximumSize(KNOWN_SIZES).build();
@@ -199,11 +228,13 @@ public final class S3Storage implements Storage, AutoCloseable {
     private void countInBackground() {
         long start = System.nanoTime();
         try {
+            listedAllBefore = Instant.now().minus(CLOCK_SKEW);
             Tally listed = tally();
             // added, not set: this replica's writes during the listing are counted already (an object written
             // while it was listed may count twice; the figures follow this replica only, see the README)
             bytes.addAndGet(listed.bytes());
             entries.addAndGet(listed.objects());
+            listingAdded = true;
             LOG.infof(
                     "storage %s accounted: %d objects, %d bytes, in %d ms",
                     describe(), listed.objects(), listed.bytes(), (System.nanoTime() - start) / 1_000_000);
@@ -239,9 +270,40 @@ public final class S3Storage implements Storage, AutoCloseable {
             for (StorageEntry e : (Iterable<StorageEntry>) all::iterator) {
                 b += e.size();
                 n++;
+                String name = settings.objectName(e.key());
+                if (!e.lastModified().isBefore(listedAllBefore)) {
+                    listedLate.add(name);
+                }
+                listedUpTo = name;
             }
         }
         return new Tally(n, b);
+    }
+
+    /**
+     * Whether this replica's figures ({@link #usage()}) include the object now under the name: the listing at start
+     * counted it, or this replica uploaded it. Another replica's upload since this one listed the bucket is in no
+     * figure of this one, and a delete or an upload over it must not take it out of them: the figures were clamped at
+     * zero and lost this replica's own writes. Asked of what a GetObject or HeadObject answered, never of a listing.
+     *
+     * <p>Counted at start: modified {@link #CLOCK_SKEW} before the listing began (it was there to be listed) and
+     * already passed by it, or among those of later date that it did list ({@link #listedLate}). An object another
+     * replica replaced since is neither, though the listing counted the one it replaced: this replica's figures keep
+     * that one's size until it uploads the name again (an overcount rather than an undercount; README).
+     */
+    private boolean inFigures(String name, Instant lastModified, Map<String, String> metadata) {
+        if (writer.equals(metadataValue(metadata, WRITER_METADATA)) || listedLate.contains(name)) {
+            return true;
+        }
+        Instant before = listedAllBefore;
+        if (before == null || lastModified == null || !lastModified.isBefore(before)) {
+            return false;
+        }
+        if (counted) {
+            return listingAdded;
+        }
+        String upTo = listedUpTo; // still listing: what it has passed is in the figures it adds at its end
+        return upTo != null && name.compareTo(upTo) <= 0;
     }
 
     /** A hit is one GetObject, not HeadObject then GetObject: a missing key is its 404. */
@@ -259,7 +321,7 @@ public final class S3Storage implements Storage, AutoCloseable {
         GetObjectResponse head = body.response();
         Instant modified = head.lastModified() == null ? Instant.EPOCH : head.lastModified();
         long size = head.contentLength();
-        knownSizes.put(name, size);
+        knownSizes.put(name, inFigures(name, head.lastModified(), head.metadata()) ? size : -1L);
         if (size <= READ_AT_ONCE) {
             byte[] content;
             try (body) {
@@ -336,12 +398,13 @@ public final class S3Storage implements Storage, AutoCloseable {
         }
     }
 
-    /** The object's size, or -1 when absent; for bookkeeping, not for serving. */
+    /** The object's size as this replica's figures include it: -1 when absent or in none of them ({@link #inFigures}). */
     private long sizeOf(String name) throws IOException {
         return unlessMissing(
                         name,
-                        () -> s3.headObject(r -> r.bucket(settings.bucket()).key(name))
-                                .contentLength())
+                        () -> s3.headObject(r -> r.bucket(settings.bucket()).key(name)))
+                .filter(head -> inFigures(name, head.lastModified(), head.metadata()))
+                .map(HeadObjectResponse::contentLength)
                 .orElse(-1L);
     }
 
@@ -379,8 +442,13 @@ public final class S3Storage implements Storage, AutoCloseable {
      * and served an altered object as one without a hash.
      */
     static String storedHash(GetObjectResponse response) {
-        for (Map.Entry<String, String> e : response.metadata().entrySet()) {
-            if (SHA256_METADATA.equalsIgnoreCase(e.getKey())) {
+        return metadataValue(response.metadata(), SHA256_METADATA);
+    }
+
+    /** A user metadata value, its name looked up ignoring case ({@link #storedHash}); null when absent. */
+    private static String metadataValue(Map<String, String> metadata, String key) {
+        for (Map.Entry<String, String> e : metadata.entrySet()) {
+            if (key.equalsIgnoreCase(e.getKey())) {
                 return e.getValue();
             }
         }
@@ -537,13 +605,18 @@ public final class S3Storage implements Storage, AutoCloseable {
             return false;
         }
         long size = found.get().contentLength();
+        boolean inFigures =
+                inFigures(name, found.get().lastModified(), found.get().metadata());
         try {
             s3.deleteObject(r -> r.bucket(settings.bucket()).key(name));
         } catch (SdkException e) {
             throw failure("delete", name, e);
         }
-        bytes.addAndGet(-size);
-        entries.decrementAndGet();
+        if (inFigures) { // another replica's upload since this one listed the bucket was never in its figures
+            listedLate.remove(name); // out of them now: another replica's upload under the name is not
+            bytes.addAndGet(-size);
+            entries.decrementAndGet();
+        }
         removalListeners.forEach(l -> l.removed(key));
         return true;
     }
@@ -692,7 +765,8 @@ public final class S3Storage implements Storage, AutoCloseable {
         @Override
         StoredObject publish(Path staged, long size) throws IOException {
             String name = settings.objectName(key);
-            // a PUT replaces whatever is there, as a rename does on disk: the only question is what the counts lose
+            // a PUT replaces whatever is there, as a rename does on disk: the only question is what the counts lose,
+            // which is only what they hold (another replica's upload since the listing is in none: a new entry here)
             Long known = knownSizes.getIfPresent(name);
             long replaced = known != null ? known : sizeOf(name);
             // an answer served right after it is stored is read from the staged file, not fetched back
@@ -704,7 +778,7 @@ public final class S3Storage implements Storage, AutoCloseable {
                         r -> r.bucket(settings.bucket())
                                 .key(name)
                                 .contentLength(size)
-                                .metadata(Map.of(SHA256_METADATA, hash))
+                                .metadata(Map.of(SHA256_METADATA, hash, WRITER_METADATA, writer))
                                 .overrideConfiguration(
                                         o -> o.apiCallAttemptTimeout(attempt).apiCallTimeout(attempt.multipliedBy(2))),
                         RequestBody.fromFile(staged));

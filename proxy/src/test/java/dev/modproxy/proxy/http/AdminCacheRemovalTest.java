@@ -399,6 +399,55 @@ class AdminCacheRemovalTest {
         assertTrue(Files.exists(env.cacheRoot().resolve(ZIP)), "nothing removed");
     }
 
+    /**
+     * Review finding: the removal's route takes every DELETE on the management port (it passes the others on), so a
+     * DELETE of any other path ends on it and is timed as {@code uri="/admin/cache/{module}/{answer}"}.
+     */
+    @Test
+    void aDeleteOfAnotherManagementPathIsNotTimedAsARemoval() throws Exception {
+        io.micrometer.core.instrument.simple.SimpleMeterRegistry registry =
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        try (ProxyUnderTest proxy = new ProxyUnderTest(
+                env.upstream().url(),
+                env.cacheRoot().resolveSibling("labels"),
+                ProxyUnderTest.options().registry(registry))) {
+            String management = startServer(router -> proxy.assembly.routes().installManagement(router));
+
+            HttpResponse<String> other = delete(management + "/not/an/admin/path");
+
+            assertEquals(404, other.statusCode(), other.body());
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> registry.find("http.server.requests")
+                                    .tag("status", "404")
+                                    .timer()
+                            != null);
+            assertEquals(
+                    List.of(),
+                    registry.find("http.server.requests").tag("status", "404").timers().stream()
+                            .map(t -> t.getId().getTag("uri"))
+                            .filter(AdminCacheRoute.LABEL::equals)
+                            .toList(),
+                    "a DELETE /not/an/admin/path labelled as a removal");
+        }
+    }
+
+    /**
+     * Review finding: removing a module's only version leaves its directories on the volume ({@code <module>/@v/}),
+     * which eviction removes for the objects it evicts ({@code removeEmptyDirectoriesAbove}) but nothing removes here.
+     */
+    @Test
+    void removingTheOnlyVersionLeavesNoEmptyDirectoriesBehind() throws Exception {
+        assertEquals(200, env.proxy().get("/" + ZIP).statusCode());
+        assertEquals(200, env.proxy().get("/" + INFO).statusCode());
+        assertEquals(200, env.proxy().get("/" + MOD).statusCode());
+
+        assertEquals(200, delete(managementUrl() + REMOVE).statusCode());
+
+        assertFalse(
+                Files.exists(env.cacheRoot().resolve(BASE + "/@v")),
+                "left on the volume: " + env.cacheRoot().resolve(BASE + "/@v"));
+    }
+
     private void assertRefused(String url, String path, int status, String saying) throws Exception {
         HttpResponse<String> refused = delete(url + path);
         assertEquals(status, refused.statusCode(), path + ": " + refused.body());

@@ -49,6 +49,27 @@ class LocalDiskStorageTest {
         assertEquals(new StorageUsage(21, 1), storage.usage());
     }
 
+    /** A delete removes the directories it empties, up to the root and never it; one still holding a file stays. */
+    @Test
+    void aDeleteRemovesTheDirectoriesItEmptiesButNotTheRoot() throws IOException {
+        LocalDiskStorage storage = new LocalDiskStorage(root);
+        StorageKey other = new StorageKey("example.com/a/@v/v1.1.0.mod");
+        for (StorageKey key : List.of(KEY, other)) {
+            try (StorageWriter writer = storage.openWriter(key)) {
+                writer.output().write("module example.com/a\n".getBytes(StandardCharsets.UTF_8));
+                writer.commit();
+            }
+        }
+
+        assertTrue(storage.delete(KEY));
+        assertTrue(Files.isDirectory(root.resolve("example.com/a/@v")), "still holds v1.1.0.mod");
+
+        assertTrue(storage.delete(other));
+        assertFalse(Files.exists(root.resolve("example.com")), "emptied by the last delete");
+        assertTrue(Files.isDirectory(root), "the root stays");
+        assertFalse(storage.delete(other), "deleted already");
+    }
+
     @Test
     void closingWithoutCommitLeavesNothing() throws IOException {
         LocalDiskStorage storage = new LocalDiskStorage(root);

@@ -111,6 +111,47 @@ class S3CacheRemovalTest {
         }
     }
 
+    /**
+     * Review finding: a replica's size and entry figures with s3 are its start-up listing plus its own writes; a
+     * removal subtracts what another replica stored after that listing, which this replica never counted: its
+     * /admin/stats and modproxy_cache_entries / modproxy_cache_size_bytes go below zero.
+     */
+    @Test
+    void removingWhatAnotherReplicaStoredDoesNotHideThisReplicasOwnWrites() throws Exception {
+        s3.createBucket("accounting");
+        try (FakeUpstream upstream = FakeUpstream.start();
+                S3Storage bucketA = s3.storage("accounting", "modproxy", work.resolve("staging-a"));
+                S3Storage bucketB = s3.storage("accounting", "modproxy", work.resolve("staging-b"));
+                ProxyUnderTest a = replica(upstream, bucketA, "a");
+                ProxyUnderTest b = replica(upstream, bucketB, "b")) {
+            org.awaitility.Awaitility.await()
+                    .atMost(Duration.ofSeconds(20))
+                    .until(() -> bucketA.usageCounted() && bucketB.usageCounted());
+            Modules.publish(upstream, MODULE, VERSION);
+            for (String path : FILES) {
+                assertEquals(200, b.get("/" + path).statusCode(), path); // stored by B only
+            }
+            assertEquals(0, a.storage.usage().entries(), "A counted an empty bucket and wrote nothing");
+
+            HttpResponse<String> removed = delete(a, REMOVE);
+
+            assertEquals(200, removed.statusCode(), removed.body());
+            assertEquals(
+                    3, new JsonObject(removed.body()).getJsonArray("removed").size(), removed.body());
+            // A now fetches and stores another version itself: the bucket holds those 3 objects, all A's own writes
+            Modules.publish(upstream, MODULE, "v1.3.0");
+            for (String ending : List.of(".info", ".mod", ".zip")) {
+                assertEquals(200, a.get("/" + MODULE + "/@v/v1.3.0" + ending).statusCode(), ending);
+            }
+            assertEquals(3, s3.objectNames("accounting").size(), "the bucket holds A's 3 objects");
+            assertEquals(
+                    3,
+                    a.storage.usage().entries(),
+                    "A's /admin/stats entries (modproxy_cache_entries) after removing 3 objects B stored: "
+                            + a.storage.usage());
+        }
+    }
+
     private ProxyUnderTest replica(FakeUpstream upstream, S3Storage bucket, String name) throws Exception {
         return new ProxyUnderTest(
                 upstream.url(),
