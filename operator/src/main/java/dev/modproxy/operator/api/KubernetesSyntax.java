@@ -99,6 +99,7 @@ public final class KubernetesSyntax {
     private static final Pattern KEY_PREFIX_LENGTH_PATTERN = Pattern.compile(KEY_PREFIX_LENGTH);
     private static final Pattern LABEL_VALUE_PATTERN = Pattern.compile(LABEL_VALUE);
     private static final Pattern DNS_SUBDOMAIN_PATTERN = Pattern.compile(DNS_SUBDOMAIN);
+    private static final Pattern DATA_KEY_PATTERN = Pattern.compile(DATA_KEY);
 
     private KubernetesSyntax() {}
 
@@ -142,5 +143,11 @@ public final class KubernetesSyntax {
         return name != null
                 && name.length() <= DNS_SUBDOMAIN_MAX_LENGTH
                 && DNS_SUBDOMAIN_PATTERN.matcher(name).matches();
+    }
+
+    public static boolean isDataKey(String key) {
+        return key != null
+                && key.length() <= DNS_SUBDOMAIN_MAX_LENGTH
+                && DATA_KEY_PATTERN.matcher(key).matches();
     }
 }

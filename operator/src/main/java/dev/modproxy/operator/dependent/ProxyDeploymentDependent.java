@@ -1,5 +1,7 @@
 package dev.modproxy.operator.dependent;
 
+import dev.modproxy.operator.api.v1alpha1.EgressProxy;
+import dev.modproxy.operator.api.v1alpha1.EgressProxyLogin;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheSpec;
 import dev.modproxy.operator.api.v1alpha1.ObjectStorage;
@@ -419,7 +421,8 @@ public class ProxyDeploymentDependent extends CacheOwnedDependent<Deployment> {
 
     /** Secret-backed variables, then spec.proxy.env; both win over the ConfigMap's (a pod's env beats its envFrom). */
     static List<EnvVar> env(GoProxyCacheSpec spec) {
-        List<EnvVar> env = new ArrayList<>(credentials(spec.getObjectStorage()));
+        List<EnvVar> env = new ArrayList<>(egressProxyLogin(spec.getEgressProxy()));
+        env.addAll(credentials(spec.getObjectStorage()));
         if (spec.getProxy() != null && spec.getProxy().getEnv() != null) {
             env.addAll(spec.getProxy().getEnv());
         }
@@ -486,6 +489,40 @@ public class ProxyDeploymentDependent extends CacheOwnedDependent<Deployment> {
                 .withClaimName(CacheNames.volumeClaim(cache))
                 .endPersistentVolumeClaim()
                 .build();
+    }
+
+    /**
+     * The egress proxy's login reaches the pods straight from its Secret, and the kubelet composes it into the proxy
+     * addresses: it expands {@code $(NAME)} in an env value with the variables declared before it (the API reference
+     * of EnvVar.value), so the login comes first; the ConfigMap's values are not expanded, so the addresses are here,
+     * not there. The operator never reads the Secret. Not optional: without the Secret or its key the kubelet does not
+     * start the container (CreateContainerConfigError) rather than run it without the login.
+     */
+    static List<EnvVar> egressProxyLogin(EgressProxy egress) {
+        if (egress == null || egress.getLoginSecretRef() == null) {
+            return List.of();
+        }
+        EgressProxyLogin login = egress.getLoginSecretRef();
+        List<EnvVar> env = new ArrayList<>();
+        env.add(new EnvVarBuilder()
+                .withName(ProxySettings.EGRESS_PROXY_LOGIN)
+                .withNewValueFrom()
+                .withNewSecretKeyRef()
+                .withName(login.getName())
+                .withKey(keyOr(login.getKey(), EgressProxyLogin.DEFAULT_KEY))
+                .withOptional(false)
+                .endSecretKeyRef()
+                .endValueFrom()
+                .build());
+        addProxyUrl(env, "HTTPS_PROXY", egress.getHttpsProxy());
+        addProxyUrl(env, "HTTP_PROXY", egress.getHttpProxy());
+        return env;
+    }
+
+    private static void addProxyUrl(List<EnvVar> env, String name, String proxyUrl) {
+        if (proxyUrl != null && !proxyUrl.isBlank()) {
+            env.add(new EnvVar(name, ProxySettings.egressProxyUrlWithLogin(proxyUrl), null));
+        }
     }
 
     /** The bucket's key reaches the pods straight from its Secret, so it never sits in the ConfigMap. */

@@ -40,6 +40,13 @@ public final class ProxySettings {
     public static final String UPSTREAM_CA_FILE = "ca.crt";
 
     /**
+     * The variable the kubelet sets from spec.egressProxy.loginSecretRef's Secret; HTTPS_PROXY and HTTP_PROXY then
+     * refer to it (see {@link #egressProxyUrlWithLogin}). Not MODPROXY_*: the proxy reads no such setting and would
+     * warn about an unknown one.
+     */
+    public static final String EGRESS_PROXY_LOGIN = "EGRESS_PROXY_LOGIN";
+
+    /**
      * The JVM options both proxy images set in JAVA_TOOL_OPTIONS (proxy/Dockerfile, the Jib configuration in the
      * parent pom). A pod's variable replaces the image's, so spec.proxy.jvmOptions is rendered after these: the JVM
      * keeps the last of repeated options, which lets a user's option override one of ours and keeps the rest.
@@ -120,6 +127,7 @@ public final class ProxySettings {
         owned.put("HTTPS_PROXY", "spec.egressProxy.httpsProxy");
         owned.put("HTTP_PROXY", "spec.egressProxy.httpProxy");
         owned.put("NO_PROXY", "spec.egressProxy.noProxy");
+        owned.put(EGRESS_PROXY_LOGIN, "spec.egressProxy.loginSecretRef");
         owned.put(ProxySetting.MUTABLE_TTL.env(), "spec.proxy.mutableTtl");
         owned.put(ProxySetting.NEGATIVE_TTL.env(), "spec.proxy.negativeTtl");
         owned.put(ProxySetting.CONNECT_TIMEOUT.env(), "spec.proxy.connectTimeout");
@@ -251,13 +259,35 @@ public final class ProxySettings {
         }
     }
 
+    /**
+     * With a login the proxy addresses are the pod's own env (ProxyDeploymentDependent), where the kubelet composes
+     * the login in: a ConfigMap's values reach the container as they are, and a second, login-less HTTPS_PROXY here
+     * would only mislead whoever reads the ConfigMap.
+     */
     private static void putEgressProxy(Map<String, String> env, EgressProxy egress) {
         if (egress == null) {
             return;
         }
-        putIfSet(env, "HTTPS_PROXY", egress.getHttpsProxy());
-        putIfSet(env, "HTTP_PROXY", egress.getHttpProxy());
+        if (egress.getLoginSecretRef() == null) {
+            putIfSet(env, "HTTPS_PROXY", egress.getHttpsProxy());
+            putIfSet(env, "HTTP_PROXY", egress.getHttpProxy());
+        }
         putPatterns(env, "NO_PROXY", egress.getNoProxy());
+    }
+
+    /**
+     * {@code proxyUrl} (a spec.egressProxy address: no userinfo, no path) with {@code $(EGRESS_PROXY_LOGIN)@} before
+     * its host, for an env {@code value} the kubelet expands: {@code proxy.corp:3128} becomes
+     * {@code http://$(EGRESS_PROXY_LOGIN)@proxy.corp:3128}. The go command's default scheme, http://, is written out,
+     * since {@code user:password@host} alone reads as a URL of scheme {@code user}. Any {@code $} of the address is
+     * doubled, so that the kubelet expands only the login's reference.
+     */
+    public static String egressProxyUrlWithLogin(String proxyUrl) {
+        String url = proxyUrl.strip();
+        int scheme = url.indexOf("://");
+        String prefix = scheme < 0 ? "http://" : url.substring(0, scheme + 3);
+        String rest = scheme < 0 ? url : url.substring(scheme + 3);
+        return prefix + "$(" + EGRESS_PROXY_LOGIN + ")@" + rest.replace("$", "$$");
     }
 
     private static void putWatermarks(Map<String, String> env, Storage storage) {

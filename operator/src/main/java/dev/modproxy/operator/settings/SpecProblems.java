@@ -5,6 +5,8 @@ import dev.modproxy.contract.ProxyDuration;
 import dev.modproxy.contract.Redacted;
 import dev.modproxy.contract.SettingValueRule;
 import dev.modproxy.operator.api.KubernetesSyntax;
+import dev.modproxy.operator.api.v1alpha1.EgressProxy;
+import dev.modproxy.operator.api.v1alpha1.EgressProxyLogin;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheSpec;
 import dev.modproxy.operator.api.v1alpha1.ProxyTuning;
@@ -80,6 +82,7 @@ public final class SpecProblems {
                         == (spec.getUpstreamCA().getConfigMapName() == null)) {
             problems.add(UpstreamCA.ONE_SOURCE_MESSAGE);
         }
+        egressProxyProblems(spec.getEgressProxy(), problems);
         patternProblems("spec.noSumDB", spec.getNoSumDB(), problems);
         patternProblems("spec.private", spec.getPrivate(), problems);
         storageProblems(spec, problems);
@@ -94,6 +97,29 @@ public final class SpecProblems {
             envProblems(spec.getProxy().getEnv(), problems);
         }
         return problems;
+    }
+
+    /** The CRD's rules on spec.egressProxy.loginSecretRef, for a cache the API server did not check by them. */
+    private static void egressProxyProblems(EgressProxy egress, List<String> problems) {
+        if (egress == null || egress.getLoginSecretRef() == null) {
+            return;
+        }
+        if (isBlank(egress.getHttpsProxy()) && isBlank(egress.getHttpProxy())) {
+            problems.add(EgressProxy.LOGIN_NEEDS_A_PROXY_MESSAGE);
+        }
+        EgressProxyLogin login = egress.getLoginSecretRef();
+        if (!KubernetesSyntax.isSecretName(login.getName())) {
+            problems.add("spec.egressProxy.loginSecretRef.name \"" + login.getName() + "\" must be "
+                    + KubernetesSyntax.SECRET_NAME_WORDS);
+        }
+        if (login.getKey() != null && !KubernetesSyntax.isDataKey(login.getKey())) {
+            problems.add("spec.egressProxy.loginSecretRef.key \"" + login.getKey() + "\" must be a key of the Secret: "
+                    + KubernetesSyntax.DATA_KEY_WORDS);
+        }
+    }
+
+    private static boolean isBlank(String value) {
+        return value == null || value.isBlank();
     }
 
     /**

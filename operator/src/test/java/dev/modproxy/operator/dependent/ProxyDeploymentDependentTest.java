@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.modproxy.operator.api.v1alpha1.CacheCondition;
 import dev.modproxy.operator.api.v1alpha1.EgressProxy;
+import dev.modproxy.operator.api.v1alpha1.EgressProxyLogin;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheStatus;
 import dev.modproxy.operator.api.v1alpha1.ObjectStorage;
@@ -708,6 +709,133 @@ class ProxyDeploymentDependentTest {
                 .isEqualTo("tokens");
     }
 
+    /**
+     * The egress proxy's login comes from its Secret through the kubelet, first in env, then the addresses that refer
+     * to it: the kubelet expands $(NAME) only with variables declared before, and never in the ConfigMap's values.
+     */
+    @Test
+    void anEgressProxyLoginIsComposedIntoTheAddressesByTheKubeletFromItsSecret() {
+        GoProxyCache cache = cache(spec -> {
+            spec.setEgressProxy(new EgressProxy());
+            spec.getEgressProxy().setHttpsProxy("proxy.corp.example.com:3128");
+            spec.getEgressProxy().setHttpProxy("https://[fd00::1]:3128/");
+            spec.getEgressProxy().setNoProxy(List.of(".corp.example.com"));
+            spec.getEgressProxy().setLoginSecretRef(new EgressProxyLogin());
+            spec.getEgressProxy().getLoginSecretRef().setName("egress-login");
+            spec.setObjectStorage(bucket("s3-keys"));
+            ProxyTuning tuning = new ProxyTuning();
+            tuning.setEnv(List.of(new EnvVar("QUARKUS_LOG_LEVEL", "DEBUG", null)));
+            spec.setProxy(tuning);
+        });
+        Container proxy = ProxyDeploymentDependent.desiredDeployment(cache)
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getContainers()
+                .get(0);
+
+        assertThat(proxy.getEnv())
+                .extracting(EnvVar::getName)
+                .containsExactly(
+                        "EGRESS_PROXY_LOGIN",
+                        "HTTPS_PROXY",
+                        "HTTP_PROXY",
+                        "AWS_ACCESS_KEY_ID",
+                        "AWS_SECRET_ACCESS_KEY",
+                        "QUARKUS_LOG_LEVEL");
+        EnvVar login = proxy.getEnv().get(0);
+        assertThat(login.getValue()).isNull();
+        assertThat(login.getValueFrom().getSecretKeyRef().getName()).isEqualTo("egress-login");
+        assertThat(login.getValueFrom().getSecretKeyRef().getKey()).isEqualTo("login");
+        assertThat(login.getValueFrom().getSecretKeyRef().getOptional())
+                .as("a missing Secret or key keeps the pod from starting rather than running it without the login")
+                .isFalse();
+        assertThat(proxy.getEnv().get(1).getValue())
+                .isEqualTo("http://$(EGRESS_PROXY_LOGIN)@proxy.corp.example.com:3128");
+        assertThat(proxy.getEnv().get(2).getValue()).isEqualTo("https://$(EGRESS_PROXY_LOGIN)@[fd00::1]:3128/");
+
+        // what the container's process gets, the login read from the Secret as it is, percent-encoding and all
+        Map<String, String> secret = Map.of("egress-login/login", "build%40corp:p%3A$s");
+        Map<String, String> started = new java.util.LinkedHashMap<>();
+        for (EnvVar variable : proxy.getEnv()) {
+            started.put(
+                    variable.getName(),
+                    variable.getValueFrom() != null
+                            ? secret.get(variable.getValueFrom()
+                                            .getSecretKeyRef()
+                                            .getName() + "/"
+                                    + variable.getValueFrom().getSecretKeyRef().getKey())
+                            : dev.modproxy.operator.webhook.KubeletExpansion.expand(variable.getValue(), started));
+        }
+        assertThat(started)
+                .containsEntry("HTTPS_PROXY", "http://build%40corp:p%3A$s@proxy.corp.example.com:3128")
+                .containsEntry("HTTP_PROXY", "https://build%40corp:p%3A$s@[fd00::1]:3128/");
+
+        // the ConfigMap (envFrom) holds neither address: its values are not expanded, and env would shadow them
+        ConfigMap config = ProxyConfigMapDependent.desiredConfigMap(cache, Optional.empty());
+        assertThat(config.getData())
+                .doesNotContainKeys("HTTPS_PROXY", "HTTP_PROXY", "EGRESS_PROXY_LOGIN")
+                .containsEntry("NO_PROXY", ".corp.example.com")
+                .allSatisfy((key, value) -> assertThat(value).doesNotContain("egress-login", "EGRESS_PROXY_LOGIN"));
+    }
+
+    /** Without a login the addresses stay in the ConfigMap as they were, and env gets nothing of the egress proxy. */
+    @Test
+    void anEgressProxyWithoutALoginStaysInTheConfigMap() {
+        GoProxyCache cache = cache(spec -> {
+            spec.setEgressProxy(new EgressProxy());
+            spec.getEgressProxy().setHttpsProxy("http://proxy.corp.example.com:3128");
+            spec.getEgressProxy().setHttpProxy("http://proxy.corp.example.com:3128");
+        });
+        assertThat(ProxyDeploymentDependent.desiredDeployment(cache)
+                        .getSpec()
+                        .getTemplate()
+                        .getSpec()
+                        .getContainers()
+                        .get(0)
+                        .getEnv())
+                .isEmpty();
+        assertThat(ProxyConfigMapDependent.desiredConfigMap(cache, Optional.empty())
+                        .getData())
+                .containsEntry("HTTPS_PROXY", "http://proxy.corp.example.com:3128")
+                .containsEntry("HTTP_PROXY", "http://proxy.corp.example.com:3128");
+    }
+
+    /** A login for httpsProxy alone leaves HTTP_PROXY unset; a key of the user's own is the one read. */
+    @Test
+    void anEgressProxyLoginGoesOnlyIntoTheAddressesThatAreSet() {
+        GoProxyCache cache = cache(spec -> {
+            spec.setEgressProxy(new EgressProxy());
+            spec.getEgressProxy().setHttpsProxy("https://proxy.corp.example.com");
+            spec.getEgressProxy().setLoginSecretRef(new EgressProxyLogin());
+            spec.getEgressProxy().getLoginSecretRef().setName("egress-login");
+            spec.getEgressProxy().getLoginSecretRef().setKey("user-pass");
+        });
+        List<EnvVar> env = ProxyDeploymentDependent.desiredDeployment(cache)
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getContainers()
+                .get(0)
+                .getEnv();
+        assertThat(env).extracting(EnvVar::getName).containsExactly("EGRESS_PROXY_LOGIN", "HTTPS_PROXY");
+        assertThat(env.get(0).getValueFrom().getSecretKeyRef().getKey()).isEqualTo("user-pass");
+        assertThat(env.get(1).getValue()).isEqualTo("https://$(EGRESS_PROXY_LOGIN)@proxy.corp.example.com");
+        assertThat(ProxyConfigMapDependent.desiredConfigMap(cache, Optional.empty())
+                        .getData())
+                .doesNotContainKeys("HTTPS_PROXY", "HTTP_PROXY");
+    }
+
+    /** Only the login's reference is expanded: a '$' of the address itself reaches the proxy as written. */
+    @Test
+    void aDollarInTheAddressIsNotExpandedByTheKubelet() {
+        String composed = ProxySettings.egressProxyUrlWithLogin("http://proxy$(HOME).corp:3128");
+        assertThat(composed).isEqualTo("http://$(EGRESS_PROXY_LOGIN)@proxy$$(HOME).corp:3128");
+        assertThat(dev.modproxy.operator.webhook.KubeletExpansion.expand(
+                        composed, Map.of("EGRESS_PROXY_LOGIN", "u:p", "HOME", "/root")))
+                .isEqualTo("http://u:p@proxy$(HOME).corp:3128");
+    }
+
     /** spec.proxy.env is refused for exactly the variables the operator sets: none may be missing from the list. */
     @Test
     void everyVariableTheOperatorSetsIsOneSpecProxyEnvCannotSet() {
@@ -724,6 +852,8 @@ class ProxyDeploymentDependentTest {
             spec.getEgressProxy().setHttpsProxy("http://egress:3128");
             spec.getEgressProxy().setHttpProxy("http://egress:3128");
             spec.getEgressProxy().setNoProxy(List.of(".corp"));
+            spec.getEgressProxy().setLoginSecretRef(new EgressProxyLogin());
+            spec.getEgressProxy().getLoginSecretRef().setName("egress-login");
             spec.setUpstreamCredentials(new UpstreamCredentials());
             spec.getUpstreamCredentials().setSecretName("logins");
             spec.setUpstreamCA(new dev.modproxy.operator.api.v1alpha1.UpstreamCA());

@@ -4,6 +4,8 @@ import static dev.modproxy.operator.CacheFixtures.cache;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.modproxy.operator.api.KubernetesSyntax;
+import dev.modproxy.operator.api.v1alpha1.EgressProxy;
+import dev.modproxy.operator.api.v1alpha1.EgressProxyLogin;
 import dev.modproxy.operator.api.v1alpha1.ObjectStorage;
 import dev.modproxy.operator.api.v1alpha1.ProxyTuning;
 import dev.modproxy.operator.api.v1alpha1.UpstreamCA;
@@ -127,6 +129,41 @@ class SpecProblemsTest {
                     })))
                     .isEmpty();
         }
+    }
+
+    /** Where the CRD's rules are not enforced: a login without a proxy, or a Secret no Secret can be named so. */
+    @Test
+    void anEgressProxyLoginNeedsAProxyAndASecretName() {
+        assertThat(SpecProblems.of(cache(spec -> spec.setEgressProxy(egressLogin(null, null, "proxy-login", null)))))
+                .containsExactly(EgressProxy.LOGIN_NEEDS_A_PROXY_MESSAGE);
+        assertThat(SpecProblems.of(cache(spec -> spec.setEgressProxy(egressLogin(null, "", "proxy-login", null)))))
+                .containsExactly(EgressProxy.LOGIN_NEEDS_A_PROXY_MESSAGE);
+        assertThat(SpecProblems.of(cache(spec ->
+                        spec.setEgressProxy(egressLogin("http://proxy.corp:3128", null, "Proxy_Login", "a b")))))
+                .containsExactly(
+                        "spec.egressProxy.loginSecretRef.name \"Proxy_Login\" must be "
+                                + dev.modproxy.operator.api.KubernetesSyntax.SECRET_NAME_WORDS,
+                        "spec.egressProxy.loginSecretRef.key \"a b\" must be a key of the Secret: "
+                                + dev.modproxy.operator.api.KubernetesSyntax.DATA_KEY_WORDS);
+        assertThat(SpecProblems.of(cache(spec -> spec.setEgressProxy(egressLogin(null, null, null, null)))))
+                .contains("spec.egressProxy.loginSecretRef.name \"null\" must be "
+                        + dev.modproxy.operator.api.KubernetesSyntax.SECRET_NAME_WORDS);
+        assertThat(SpecProblems.of(cache(
+                        spec -> spec.setEgressProxy(egressLogin(null, "proxy.corp:3128", "proxy.login", "user.pass")))))
+                .isEmpty();
+        assertThat(SpecProblems.of(cache(
+                        spec -> spec.setEgressProxy(egressLogin("http://proxy.corp:3128", null, "proxy-login", null)))))
+                .isEmpty();
+    }
+
+    private static EgressProxy egressLogin(String httpsProxy, String httpProxy, String secret, String key) {
+        EgressProxy egress = new EgressProxy();
+        egress.setHttpsProxy(httpsProxy);
+        egress.setHttpProxy(httpProxy);
+        egress.setLoginSecretRef(new EgressProxyLogin());
+        egress.getLoginSecretRef().setName(secret);
+        egress.getLoginSecretRef().setKey(key);
+        return egress;
     }
 
     @Test

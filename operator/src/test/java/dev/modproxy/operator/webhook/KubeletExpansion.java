@@ -13,11 +13,11 @@ import java.util.stream.Stream;
  * the value of the variable {@code NAME} and stays as written when there is none; {@code $$} becomes {@code $};
  * any other {@code $} is kept. An env value sees the variables listed before it; command and args see them all.
  */
-final class KubeletExpansion {
+public final class KubeletExpansion {
 
     private KubeletExpansion() {}
 
-    static String expand(String input, Map<String, String> variables) {
+    public static String expand(String input, Map<String, String> variables) {
         StringBuilder out = new StringBuilder();
         int i = 0;
         while (i < input.length()) {

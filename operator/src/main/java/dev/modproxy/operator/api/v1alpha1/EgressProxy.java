@@ -9,22 +9,38 @@ import java.util.List;
 
 /** The corporate HTTP(S) proxy the cache reaches its upstreams through, read as the go command reads it. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(
+        value = EgressProxy.LOGIN_NEEDS_A_PROXY_RULE,
+        message = EgressProxy.LOGIN_NEEDS_A_PROXY_MESSAGE,
+        reason = "FieldValueRequired")
 public class EgressProxy {
 
-    /** A proxy URL without credentials: they would be readable in this resource and in the proxy's ConfigMap. */
+    /** A login is for a proxy: one without httpsProxy or httpProxy would go nowhere. */
+    public static final String LOGIN_NEEDS_A_PROXY_RULE =
+            "!has(self.loginSecretRef) || has(self.httpsProxy) || has(self.httpProxy)";
+
+    public static final String LOGIN_NEEDS_A_PROXY_MESSAGE = "spec.egressProxy.loginSecretRef needs httpsProxy or "
+            + "httpProxy: the login is sent to that proxy, e.g. {httpsProxy: 'http://proxy.corp.example.com:3128', "
+            + "loginSecretRef: {name: egress-proxy-login}}";
+
+    /**
+     * A proxy URL without credentials: they would be readable in this resource and in the proxy's ConfigMap; a login
+     * comes from the Secret {@link #loginSecretRef} names.
+     */
     static final String PROXY_URL = "^(https?://)?[^\\s@/]+(:[0-9]+)?/?$";
 
     /** What {@link #PROXY_URL} takes, in words, after the field's name (its refusal printed the regex). */
     static final String PROXY_URL_WORDS = " must be a proxy address: a host and an optional port, optionally after "
-            + "http:// or https://, without a path or user:password@ (credentials do not belong in this resource); "
+            + "http:// or https://, without a path or user:password@ (a login goes in a Secret named by "
+            + "spec.egressProxy.loginSecretRef); "
             + "e.g. http://proxy.corp.example.com:3128";
 
     /** The longest proxy address taken, for the rule's cost. */
     static final long PROXY_URL_MAX_LENGTH = 512;
 
-    @JsonPropertyDescription(
-            "Proxy for https upstreams, e.g. http://proxy.corp.example.com:3128 (the proxy pods get "
-                    + "it as HTTPS_PROXY and tunnel with CONNECT). No user:password@: credentials do not belong in this resource.")
+    @JsonPropertyDescription("Proxy for https upstreams, e.g. http://proxy.corp.example.com:3128 (the proxy pods get "
+            + "it as HTTPS_PROXY and tunnel with CONNECT). No user:password@: a login goes in a Secret named by "
+            + "loginSecretRef.")
     @Size(max = PROXY_URL_MAX_LENGTH)
     @ValidationRule(
             value = "self.matches(r'" + PROXY_URL + "')",
@@ -46,6 +62,12 @@ public class EgressProxy {
     @Size(max = 64)
     private List<String> noProxy = new ArrayList<>();
 
+    @JsonPropertyDescription("Login for the egress proxy, from a Secret: the proxy pods get httpsProxy and httpProxy "
+            + "as http://user:password@host:port, the login composed in by the kubelet from the Secret, and send it "
+            + "to that proxy only (Basic Proxy-Authorization), as the go command does. Needs httpsProxy or "
+            + "httpProxy. A missing Secret or key leaves the pods unstarted (CreateContainerConfigError).")
+    private EgressProxyLogin loginSecretRef;
+
     public String getHttpsProxy() {
         return httpsProxy;
     }
@@ -60,6 +82,14 @@ public class EgressProxy {
 
     public void setHttpProxy(String httpProxy) {
         this.httpProxy = httpProxy;
+    }
+
+    public EgressProxyLogin getLoginSecretRef() {
+        return loginSecretRef;
+    }
+
+    public void setLoginSecretRef(EgressProxyLogin loginSecretRef) {
+        this.loginSecretRef = loginSecretRef;
     }
 
     public List<String> getNoProxy() {

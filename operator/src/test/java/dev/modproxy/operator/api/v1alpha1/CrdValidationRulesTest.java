@@ -68,8 +68,11 @@ class CrdValidationRulesTest {
                         ".spec.image",
                         ".spec.serviceAccountName",
                         ".spec.priorityClassName",
+                        ".spec.egressProxy",
                         ".spec.egressProxy.httpsProxy",
                         ".spec.egressProxy.httpProxy",
+                        ".spec.egressProxy.loginSecretRef.name",
+                        ".spec.egressProxy.loginSecretRef.key",
                         ".spec.objectStorage.endpoint",
                         ".spec.objectStorage.bucket",
                         ".spec.objectStorage.credentialsSecret",
@@ -639,13 +642,26 @@ class CrdValidationRulesTest {
                 "spec.priorityClassName must be the name of a PriorityClass: " + KubernetesSyntax.NAME_WORDS
                         + ", e.g. build-infrastructure");
         String proxyUrl = " must be a proxy address: a host and an optional port, optionally after http:// or "
-                + "https://, without a path or user:password@ (credentials do not belong in this resource); e.g. "
+                + "https://, without a path or user:password@ (a login goes in a Secret named by "
+                + "spec.egressProxy.loginSecretRef); e.g. "
                 + "http://proxy.corp.example.com:3128";
         refused.put(
                 "{egressProxy: {httpsProxy: 'http://build:s3cret@proxy.corp:3128'}}",
                 "spec.egressProxy.httpsProxy" + proxyUrl);
         refused.put(
                 "{egressProxy: {httpProxy: 'http://proxy.corp:3128/path'}}", "spec.egressProxy.httpProxy" + proxyUrl);
+        refused.put("{egressProxy: {loginSecretRef: {name: egress-login}}}", EgressProxy.LOGIN_NEEDS_A_PROXY_MESSAGE);
+        refused.put(
+                "{egressProxy: {noProxy: ['.corp'], loginSecretRef: {name: egress-login}}}",
+                EgressProxy.LOGIN_NEEDS_A_PROXY_MESSAGE);
+        refused.put(
+                "{egressProxy: {httpsProxy: 'proxy.corp:3128', loginSecretRef: {name: Egress_Login}}}",
+                "spec.egressProxy.loginSecretRef.name must be " + KubernetesSyntax.SECRET_NAME_WORDS
+                        + ", e.g. egress-proxy-login");
+        refused.put(
+                "{egressProxy: {httpsProxy: 'proxy.corp:3128', loginSecretRef: {name: egress-login, key: 'user pass'}}}",
+                "spec.egressProxy.loginSecretRef.key must be a key of the Secret: " + KubernetesSyntax.DATA_KEY_WORDS
+                        + ", e.g. login");
         refused.put(
                 "{objectStorage: {bucket: go-modules, endpoint: 'minio.storage.svc:9000'}}",
                 ObjectStorage.ENDPOINT_MESSAGE);
@@ -718,6 +734,8 @@ class CrdValidationRulesTest {
                 "{image: 'registry.corp.example.com/modproxy/proxy@sha256:0123abcd'}",
                 "{serviceAccountName: modproxy-s3, priorityClassName: system.build-infra}",
                 "{egressProxy: {httpsProxy: 'proxy.corp:3128', httpProxy: 'http://[fd00::1]:3128/'}}",
+                "{egressProxy: {httpsProxy: 'http://proxy.corp:3128', loginSecretRef: {name: egress.login}}}",
+                "{egressProxy: {httpProxy: 'proxy.corp:3128', loginSecretRef: {name: egress-login, key: user_pass.txt}}}",
                 "{objectStorage: {bucket: go.modules-1, endpoint: 'https://minio.storage.svc:9000', "
                         + "credentialsSecret: s3.keys, accessKeyIdKey: access_key.id, secretAccessKeyKey: Secret-Key}}",
                 "{upstreamCredentials: {secretName: upstream-netrc, netrcKey: .netrc}}",
