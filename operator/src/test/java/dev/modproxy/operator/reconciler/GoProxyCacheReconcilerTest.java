@@ -192,6 +192,67 @@ class GoProxyCacheReconcilerTest {
         assertThat(get(PersistentVolumeClaim.class, ns, "shared-cache")).isNull();
     }
 
+    /**
+     * The egress proxy's login stays in its Secret: the operator names the Secret in the pod template and writes
+     * nothing of its value into any object, the ConfigMap and the cache's status included.
+     */
+    @Test
+    void anEgressProxyLoginIsNamedNeverCopied() {
+        String ns = namespace();
+        String login = "build%40corp:Sup3r-s3cret";
+        client.secrets()
+                .inNamespace(ns)
+                .resource(new io.fabric8.kubernetes.api.model.SecretBuilder()
+                        .withNewMetadata()
+                        .withName("egress-login")
+                        .endMetadata()
+                        .addToStringData("login", login)
+                        .build())
+                .create();
+        create(ns, "behind", spec -> {
+            spec.setEgressProxy(new dev.modproxy.operator.api.v1alpha1.EgressProxy());
+            spec.getEgressProxy().setHttpsProxy("http://proxy.corp.example.com:3128");
+            spec.getEgressProxy().setLoginSecretRef(new dev.modproxy.operator.api.v1alpha1.EgressProxyLogin());
+            spec.getEgressProxy().getLoginSecretRef().setName("egress-login");
+        });
+
+        Deployment deployment = awaitObject(Deployment.class, ns, "behind");
+        List<EnvVar> env = deployment
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getContainers()
+                .get(0)
+                .getEnv();
+        assertThat(env).extracting(EnvVar::getName).startsWith("EGRESS_PROXY_LOGIN", "HTTPS_PROXY");
+        assertThat(env.get(0).getValueFrom().getSecretKeyRef().getName()).isEqualTo("egress-login");
+        assertThat(env.get(1).getValue()).isEqualTo("http://$(EGRESS_PROXY_LOGIN)@proxy.corp.example.com:3128");
+        ConfigMap config = awaitObject(ConfigMap.class, ns, "behind-config");
+        assertThat(config.getData()).doesNotContainKeys("HTTPS_PROXY", "HTTP_PROXY");
+        await().atMost(PATIENCE).until(() -> fresh(ns, "behind").getStatus() != null);
+
+        List<HasMetadata> written = new ArrayList<>();
+        written.addAll(client.configMaps().inNamespace(ns).list().getItems());
+        written.addAll(client.apps().deployments().inNamespace(ns).list().getItems());
+        written.addAll(client.services().inNamespace(ns).list().getItems());
+        written.addAll(client.persistentVolumeClaims().inNamespace(ns).list().getItems());
+        written.addAll(client.resources(PodDisruptionBudget.class)
+                .inNamespace(ns)
+                .list()
+                .getItems());
+        written.addAll(
+                client.network().v1().networkPolicies().inNamespace(ns).list().getItems());
+        written.add(fresh(ns, "behind"));
+        assertThat(written).hasSizeGreaterThanOrEqualTo(4);
+        String base64 =
+                java.util.Base64.getEncoder().encodeToString(login.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        for (HasMetadata object : written) {
+            assertThat(io.fabric8.kubernetes.client.utils.Serialization.asYaml(object))
+                    .as(object.getKind() + " " + object.getMetadata().getName())
+                    .doesNotContain("Sup3r-s3cret", "build%40corp", base64);
+        }
+    }
+
     @Test
     void movingADiskCacheToObjectStorageDropsItsVolumeButKeepsTheDeployment() {
         String ns = namespace();
