@@ -1399,6 +1399,17 @@ class OperatorIT {
                         "spec.upstreamCA.configMapName must be the name of a ConfigMap in the cache's namespace",
                         "spec.upstreamCA.key must be a key of the Secret or ConfigMap"));
         inWords.put(
+                "  egressProxy: {noProxy: [.corp], loginSecretRef: {name: egress-login}}\n",
+                List.of("spec.egressProxy.loginSecretRef needs httpsProxy or httpProxy"));
+        inWords.put(
+                "  egressProxy: {httpsProxy: \"proxy.corp:3128\", loginSecretRef: {name: Egress_Login, key: \"a b\"}}\n",
+                List.of(
+                        "spec.egressProxy.loginSecretRef.name must be the name of a Secret in the cache's namespace",
+                        "spec.egressProxy.loginSecretRef.key must be a key of the Secret"));
+        inWords.put(
+                "  egressProxy: {httpsProxy: \"http://build:s3cret@proxy.corp:3128\"}\n",
+                List.of("spec.egressProxy.httpsProxy must be a proxy address", "spec.egressProxy.loginSecretRef"));
+        inWords.put(
                 "  serviceAccountName: Builds_SA\n  priorityClassName: \"high..priority\"\n",
                 List.of(
                         "spec.serviceAccountName must be the name of a ServiceAccount",
