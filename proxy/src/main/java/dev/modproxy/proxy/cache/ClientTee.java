@@ -74,7 +74,7 @@ final class ClientTee {
         return pool;
     }
 
-    /** Ends the response of a step a shut-down pool never ran (reset, or let go if nothing went out), and its files. */
+    /** Ends the response of a step a shut-down pool never ran (reset, unless the tee took it back), and its files. */
     static void abandon(Runnable queued) {
         if (queued instanceof Sender step) {
             step.abandon();
@@ -173,6 +173,8 @@ final class ClientTee {
         private boolean idle = true;
         /** Its files are closed: nothing more to do. */
         private boolean over;
+        /** A step reads {@link #channel} outside the lock: a channel the staging moves from is closed after it. */
+        private boolean reading;
 
         /** False when no sender could be had for a step and nothing went out (the client is to be let go). */
         boolean offer(Path file, long releasable) {
@@ -184,14 +186,25 @@ final class ClientTee {
                     // the storage moved the staging (a spill to the pass-through directory): same bytes, new file
                     try {
                         FileChannel next = FileChannel.open(file, StandardOpenOption.READ);
-                        if (channel != null) {
-                            replaced.add(channel); // a step may be reading it right now: closed when it is done
+                        if (channel != null && reading) {
+                            replaced.add(channel); // the step reading it closes it when its read is done
+                        } else {
+                            // no step reads it any more: a deleted staged file kept open would keep its disk space
+                            // taken (a full disk's, when the staging moved to the pass-through directory)
+                            closeQuietly(channel);
                         }
                         channel = next;
                         staged = file;
                     } catch (IOException e) {
                         LOG.debugf("cannot follow staged file %s: %s", file, e.getMessage());
                         failed = true;
+                        if (!committed) {
+                            // nothing went out (and no step reads before it commits): the client is let go, to be
+                            // answered from the stored zip as a joining client is, rather than reset
+                            withdrawn = true;
+                            close();
+                            return false;
+                        }
                     }
                 }
                 available = Math.max(available, releasable);
@@ -345,6 +358,7 @@ final class ClientTee {
                 } else {
                     committed = true;
                     from = channel;
+                    reading = true;
                 }
                 at = sent;
                 upTo = available;
@@ -364,6 +378,9 @@ final class ClientTee {
                 client.write(n == bytes.length ? bytes : Arrays.copyOf(bytes, n)); // has room for a slice
                 synchronized (this) {
                     sent = at + n;
+                    reading = false;
+                    replaced.forEach(ClientTee::closeQuietly); // the staging moved while this step read: done with
+                    replaced.clear();
                 }
                 if (!done || at + n < upTo) {
                     return roomNow();

@@ -937,11 +937,19 @@ public final class ModuleCache {
             throws IOException {
         ClientTee tee = new ClientTee(request.kind().large() ? client : null, senders);
         ingest.fetchStarts(request);
-        UpstreamResult<StoredObject> result = chain.fetch(
-                request.relativePath(),
-                response -> ingest.store(request, key, response, tee, guard),
-                tee::withdraw, // a refused zip none of which reached the client leaves the chain free to go on
-                settings.deadline(request.kind()));
+        UpstreamResult<StoredObject> result;
+        try {
+            result = chain.fetch(
+                    request.relativePath(),
+                    response -> ingest.store(request, key, response, tee, guard),
+                    tee::withdraw, // a refused zip none of which reached the client leaves the chain free to go on
+                    settings.deadline(request.kind()));
+        } catch (RuntimeException e) {
+            // the storage failed (a full disk with no pass-through room): the first client's stream ends with the
+            // fetch, and its sender lets go of the staged file, which the writer deletes (else its space stays taken)
+            tee.withdraw();
+            throw e;
+        }
         if (result.found()) {
             negative.invalidate(key); // a refusal remembered before must not outlive the answer that mends it
             boolean streamed = tee.finish(result.value().size());

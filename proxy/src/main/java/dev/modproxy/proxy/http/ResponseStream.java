@@ -1,6 +1,7 @@
 package dev.modproxy.proxy.http;
 
 import dev.modproxy.proxy.cache.ClientStream;
+import io.netty.buffer.Unpooled;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -143,7 +144,8 @@ final class ResponseStream implements ClientStream {
         outstanding.addAndGet(length);
         Future<Void> written;
         try {
-            written = response.write(Buffer.buffer(chunk));
+            // wrapped, not copied (Buffer.buffer(byte[]) copies): the array is the response's (ClientStream#write)
+            written = response.write(Buffer.buffer(Unpooled.wrappedBuffer(chunk)));
         } catch (RuntimeException e) {
             written(length, false);
             gone = true;
