@@ -64,6 +64,12 @@ public final class EgressProxy extends ProxySelector {
             return new Login(user, "Basic " + token, secrets);
         }
 
+        /** Never the password or the header: a record would print both. */
+        @Override
+        public String toString() {
+            return "Login[user=" + user + ", password=xxxxx]";
+        }
+
         /** %XX escapes as UTF-8 bytes; '+' stays '+' (Go's userinfo unescaping, unlike a form's). */
         private static String decode(String raw) {
             if (raw.indexOf('%') < 0) {

@@ -62,8 +62,12 @@ class EgressProxyLoginTest {
     }
 
     private static UpstreamResult<String> fetch(UpstreamChain chain) {
+        return fetch(chain, MOD);
+    }
+
+    private static UpstreamResult<String> fetch(UpstreamChain chain, String path) {
         return chain.fetch(
-                MOD, response -> new String(response.body().readAllBytes(), StandardCharsets.UTF_8), () -> true);
+                path, response -> new String(response.body().readAllBytes(), StandardCharsets.UTF_8), () -> true);
     }
 
     private static String basic(String user, String password) {
@@ -109,9 +113,9 @@ class EgressProxyLoginTest {
                     .trusting(UpstreamTrust.fromPemFile(ca.pem()));
             UpstreamChain chain = chain("https://" + MIRROR, way);
 
-            // more requests than the circuit's threshold (5)
+            // more modules than the circuit's threshold (5 distinct modules failing opens it)
             for (int request = 1; request <= 7; request++) {
-                UpstreamResult<String> result = fetch(chain);
+                UpstreamResult<String> result = fetch(chain, "example.com/lib" + request + "/@v/v1.0.0.mod");
 
                 assertEquals(502, result.status(), result.reason());
                 // it was "... it wants a login, and this proxy sends none to an egress proxy ...", then, from the
@@ -208,6 +212,8 @@ class EgressProxyLoginTest {
         EgressProxy token = EgressProxy.of(Map.of("HTTPS_PROXY", "http://t0ken@proxy.corp"));
         assertEquals(Optional.of(basic("t0ken", "")), token.authorizationFor(URI.create("https://mirror.test/x")));
         assertEquals(Optional.empty(), EgressProxy.of(Map.of()).authorizationFor(URI.create("https://mirror.test/x")));
+        // whatever prints it shows no login
+        assertFalse(way.toString().contains("pw"), way.toString());
     }
 
     @Test
