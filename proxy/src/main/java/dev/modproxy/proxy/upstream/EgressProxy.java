@@ -381,15 +381,24 @@ public final class EgressProxy extends ProxySelector {
      */
     private static InetSocketAddress address(String name, String value) {
         String shown = name + " \"" + Redacted.url(value) + "\"";
+        // a login with a raw '@', '/', '#' or '%' in it (Go takes a raw '@'; java.net.URI finds no host then) reads as
+        // a URL without a host, or none: say how to write it
+        String rest = value.contains("://") ? value.substring(value.indexOf("://") + 3) : value;
+        String login = rest.lastIndexOf('@') < 0 ? "" : rest.substring(0, rest.lastIndexOf('@'));
+        boolean rawReserved = login.matches(".*([@/#? ]|%(?![0-9A-Fa-f]{2})).*");
+        String loginHint = rawReserved
+                ? " (characters such as @ : / % # ? in its login are percent-encoded, as in any URL: @ as %40, / as"
+                        + " %2F, % as %25, # as %23, ? as %3F)"
+                : "";
         URI uri;
         try {
             uri = new URI(value.contains("://") ? value : "http://" + value);
         } catch (URISyntaxException e) {
             // the exception's own message repeats the whole value
-            throw new IllegalArgumentException(shown + " is not a URL (" + e.getReason() + ")");
+            throw new IllegalArgumentException(shown + " is not a URL (" + e.getReason() + ")" + loginHint);
         }
         if (uri.getHost() == null) {
-            throw new IllegalArgumentException(shown + " has no host name");
+            throw new IllegalArgumentException(shown + " has no host name" + loginHint);
         }
         if (uri.getScheme().toLowerCase(Locale.ROOT).startsWith("socks")) {
             // the JDK's HTTP client speaks HTTP to a proxy: CONNECT to a SOCKS port fails with words that name neither

@@ -217,6 +217,24 @@ class EgressProxyLoginTest {
     }
 
     @Test
+    void aLoginWithReservedCharactersLeftRawIsRefusedAtStartSayingHowToWriteItWithoutShowingIt() {
+        String hint = " (characters such as @ : / % # ? in its login are percent-encoded, as in any URL: @ as %40, / as"
+                + " %2F, % as %25, # as %23, ? as %3F)";
+        // java.net.URI finds no host when the password holds a raw '@' (Go would take it): it was "has no host name"
+        IllegalArgumentException at = org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class,
+                () -> EgressProxy.of(Map.of("HTTPS_PROXY", "http://ci:p@ss@proxy.corp:3128")));
+        assertEquals("HTTPS_PROXY \"http://ci:xxxxx@proxy.corp:3128\" has no host name" + hint, at.getMessage());
+        IllegalArgumentException percent = org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class,
+                () -> EgressProxy.of(Map.of("HTTP_PROXY", "http://ci:100%sure@proxy.corp:3128")));
+        assertEquals(
+                "HTTP_PROXY \"http://ci:xxxxx@proxy.corp:3128\" is not a URL (Malformed escape pair)" + hint,
+                percent.getMessage());
+        assertFalse(percent.getMessage().contains("sure"), percent.getMessage());
+    }
+
+    @Test
     void aLoginInAProxyVariableLetsTheJdkSendBasicOnConnect() {
         String before = System.getProperty(EgressProxy.TUNNELING_DISABLED_SCHEMES);
         try {
