@@ -45,7 +45,7 @@ public final class EgressProxy extends ProxySelector {
     static final String TUNNELING_DISABLED_SCHEMES = "jdk.http.auth.tunneling.disabledSchemes";
 
     /** One proxy variable's login: who, the header sent to that proxy, and what it is written as, longest first. */
-    private record Login(String user, String authorization, List<String> secrets) {
+    private record Login(String user, boolean withPassword, String authorization, List<String> secrets) {
 
         /**
          * The userinfo of a proxy URL as net/http sends it (transport.go, connectMethod.proxyAuth): user and password
@@ -56,18 +56,18 @@ public final class EgressProxy extends ProxySelector {
             String user = decode(colon < 0 ? rawUserInfo : rawUserInfo.substring(0, colon));
             String password = colon < 0 ? "" : decode(rawUserInfo.substring(colon + 1));
             String token = Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
-            List<String> secrets = Stream.of(token, rawUserInfo, user + ":" + password, password)
+            List<String> secrets = Stream.of(token, rawUserInfo, user + ":" + password, password, colon < 0 ? user : "")
                     .filter(secret -> !secret.isEmpty())
                     .distinct()
                     .sorted(Comparator.comparingInt(String::length).reversed())
                     .toList();
-            return new Login(user, "Basic " + token, secrets);
+            return new Login(user, colon >= 0, "Basic " + token, secrets);
         }
 
         /** Never the password or the header: a record would print both. */
         @Override
         public String toString() {
-            return "Login[user=" + user + ", password=xxxxx]";
+            return withPassword ? "Login[user=" + user + ", password=xxxxx]" : "Login[xxxxx]";
         }
 
         /** %XX escapes as UTF-8 bytes; '+' stays '+' (Go's userinfo unescaping, unlike a form's). */
@@ -229,9 +229,13 @@ public final class EgressProxy extends ProxySelector {
         return loginFor(uri).map(Login::authorization);
     }
 
-    /** The user whose login goes to the egress proxy a request to uri goes through, if one does. */
+    /**
+     * Whose login goes to the egress proxy a request to uri goes through, if one does: "user <name>", or "" for a
+     * login without a password ({@code http://token@proxy}), whose one part may well be a token, never shown (as
+     * {@link Redacted#url} masks it).
+     */
     public Optional<String> userFor(URI uri) {
-        return loginFor(uri).map(Login::user);
+        return loginFor(uri).map(login -> login.withPassword() ? "user " + login.user() : "");
     }
 
     /** What the egress proxies' logins are sent or written as, longest first: masked wherever an answer is shown. */

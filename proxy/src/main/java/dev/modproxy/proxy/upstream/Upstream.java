@@ -361,8 +361,9 @@ public final class Upstream {
             Optional<String> user = egress.flatMap(proxy -> proxy.userFor(uri));
             if (user.isPresent()) {
                 // the login was sent (once: no authenticator asks again): it is the one refused, never shown
-                return named + " answered 407 Proxy Authentication Required: it refused the login of user "
-                        + user.get() + " given in " + variable + " (check its user and password; characters such as"
+                return named + " answered 407 Proxy Authentication Required: it refused the login "
+                        + (user.get().isEmpty() ? "" : "of " + user.get() + " ") + "given in " + variable
+                        + " (check its user and password; characters such as"
                         + " @ : / % # ? in them percent-encoded, as in any URL)";
             }
             return named + " answered 407 Proxy Authentication Required: it wants a login, and " + variable

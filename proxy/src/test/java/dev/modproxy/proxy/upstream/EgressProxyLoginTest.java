@@ -197,7 +197,7 @@ class EgressProxyLoginTest {
                 "NO_PROXY", "corp.example.com"));
 
         assertEquals(Optional.of(basic("ci", "pw")), way.authorizationFor(URI.create("http://mirror.test/x")));
-        assertEquals(Optional.of("ci"), way.userFor(URI.create("http://mirror.test/x")));
+        assertEquals(Optional.of("user ci"), way.userFor(URI.create("http://mirror.test/x")));
         // HTTPS_PROXY has no login: HTTP_PROXY's is another proxy's
         assertEquals(Optional.empty(), way.authorizationFor(URI.create("https://mirror.test/x")));
         // reached directly: NO_PROXY, loopback, localhost
@@ -211,6 +211,10 @@ class EgressProxyLoginTest {
                 Optional.of(basic("dév:ops", "a+b/c")), encoded.authorizationFor(URI.create("https://mirror.test/x")));
         EgressProxy token = EgressProxy.of(Map.of("HTTPS_PROXY", "http://t0ken@proxy.corp"));
         assertEquals(Optional.of(basic("t0ken", "")), token.authorizationFor(URI.create("https://mirror.test/x")));
+        // a login of one part may be a token: a refusal names no user then
+        assertEquals(Optional.of(""), token.userFor(URI.create("https://mirror.test/x")));
+        assertTrue(token.secrets().contains("t0ken"), token.secrets().toString());
+        assertFalse(token.toString().contains("t0ken"), token.toString());
         assertEquals(Optional.empty(), EgressProxy.of(Map.of()).authorizationFor(URI.create("https://mirror.test/x")));
         // whatever prints it shows no login
         assertFalse(way.toString().contains("pw"), way.toString());
