@@ -11,11 +11,15 @@ import java.net.SocketAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * The corporate egress proxy as the go command reads it (golang.org/x/net/http/httpproxy): HTTPS_PROXY for https
@@ -26,8 +30,67 @@ import java.util.Optional;
  * <p>It also carries the certificate authorities the way out trusts ({@link UpstreamTrust}: the JVM's, and those of
  * MODPROXY_UPSTREAM_CA_FILE), as every HTTP client that reaches an upstream or the checksum database is built with it:
  * the chain's and the checksum database's clients take its SSL context ({@link UpstreamTrust#sslContext}).
+ *
+ * <p>A login in a variable's URL ({@code http://user:password@proxy:3128}, percent-decoded as Go's url.Parse decodes
+ * it) is that egress proxy's: as net/http does, it is sent to it alone, as {@code Proxy-Authorization: Basic}, on
+ * every CONNECT and every plain-http request through it ({@link #authorizationFor}), never to an upstream, another
+ * proxy or a host reached directly.
  */
 public final class EgressProxy extends ProxySelector {
+
+    /**
+     * The JDK property listing the schemes its HTTP client never sends to a proxy on CONNECT: "Basic" by default
+     * (net.properties), so a {@code Proxy-Authorization: Basic} header would be dropped from the tunnel's request.
+     */
+    static final String TUNNELING_DISABLED_SCHEMES = "jdk.http.auth.tunneling.disabledSchemes";
+
+    /** One proxy variable's login: who, the header sent to that proxy, and what it is written as, longest first. */
+    private record Login(String user, boolean withPassword, String authorization, List<String> secrets) {
+
+        /**
+         * The userinfo of a proxy URL as net/http sends it (transport.go, connectMethod.proxyAuth): user and password
+         * each percent-decoded, "Basic base64(user:password)", a missing password empty.
+         */
+        static Login of(String rawUserInfo) {
+            int colon = rawUserInfo.indexOf(':');
+            String user = decode(colon < 0 ? rawUserInfo : rawUserInfo.substring(0, colon));
+            String password = colon < 0 ? "" : decode(rawUserInfo.substring(colon + 1));
+            String token = Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+            List<String> secrets = Stream.of(token, rawUserInfo, user + ":" + password, password, colon < 0 ? user : "")
+                    .filter(secret -> !secret.isEmpty())
+                    .distinct()
+                    .sorted(Comparator.comparingInt(String::length).reversed())
+                    .toList();
+            return new Login(user, colon >= 0, "Basic " + token, secrets);
+        }
+
+        /** Never the password or the header: a record would print both. */
+        @Override
+        public String toString() {
+            return withPassword ? "Login[user=" + user + ", password=xxxxx]" : "Login[xxxxx]";
+        }
+
+        /** %XX escapes as UTF-8 bytes; '+' stays '+' (Go's userinfo unescaping, unlike a form's). */
+        private static String decode(String raw) {
+            if (raw.indexOf('%') < 0) {
+                return raw;
+            }
+            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+            int i = 0;
+            while (i < raw.length()) {
+                if (raw.charAt(i) == '%' && i + 2 < raw.length()) {
+                    bytes.write(Integer.parseInt(raw.substring(i + 1, i + 3), 16)); // java.net.URI checked it
+                    i += 3;
+                } else {
+                    int codePoint = raw.codePointAt(i);
+                    byte[] encoded = new String(Character.toChars(codePoint)).getBytes(StandardCharsets.UTF_8);
+                    bytes.write(encoded, 0, encoded.length);
+                    i += Character.charCount(codePoint);
+                }
+            }
+            return bytes.toString(StandardCharsets.UTF_8);
+        }
+    }
 
     /**
      * One NO_PROXY entry, read once as httpproxy reads it: "*", a CIDR, or a host (an IP, or a domain) with an
@@ -123,23 +186,107 @@ public final class EgressProxy extends ProxySelector {
 
     private final Optional<InetSocketAddress> httpsProxy;
     private final Optional<InetSocketAddress> httpProxy;
+    private final Optional<Login> httpsLogin;
+    private final Optional<Login> httpLogin;
     private final List<NoProxyEntry> noProxy;
     private final UpstreamTrust trust;
 
     private EgressProxy(
             Optional<InetSocketAddress> httpsProxy,
             Optional<InetSocketAddress> httpProxy,
+            Optional<Login> httpsLogin,
+            Optional<Login> httpLogin,
             List<NoProxyEntry> noProxy,
             UpstreamTrust trust) {
         this.httpsProxy = httpsProxy;
         this.httpProxy = httpProxy;
+        this.httpsLogin = httpsLogin;
+        this.httpLogin = httpLogin;
         this.noProxy = noProxy;
         this.trust = trust;
     }
 
     /** The same way out, trusting trust's certificate authorities on it. */
     public EgressProxy trusting(UpstreamTrust trust) {
-        return new EgressProxy(httpsProxy, httpProxy, noProxy, java.util.Objects.requireNonNull(trust));
+        return new EgressProxy(
+                httpsProxy, httpProxy, httpsLogin, httpLogin, noProxy, java.util.Objects.requireNonNull(trust));
+    }
+
+    /**
+     * The {@code Proxy-Authorization} a request to uri carries: the login of the variable whose proxy it goes through
+     * (HTTPS_PROXY's for https, HTTP_PROXY's for http), none when it goes direct (NO_PROXY, loopback) or that variable
+     * has no login. The header goes to the egress proxy alone: on the CONNECT of a tunnel (the JDK's client sends only
+     * a request's Proxy-* headers there and strips them from the request inside the tunnel), or on a plain-http request
+     * to the proxy, which takes it off before forwarding (it is hop-by-hop).
+     *
+     * <p>The header, not an {@link java.net.Authenticator}: a client with an authenticator drops every request's own
+     * Authorization header (the upstream's and netrc logins) and, as last session showed for netrc, answers a refused
+     * login by sending it again, several times a request; a header is sent once, up front, as the go command sends
+     * it. For CONNECT the JDK drops Basic unless {@value #TUNNELING_DISABLED_SCHEMES} leaves it out: see
+     * {@link #allowBasicLoginOnTunnels}.
+     */
+    public Optional<String> authorizationFor(URI uri) {
+        return loginFor(uri).map(Login::authorization);
+    }
+
+    /**
+     * Whose login goes to the egress proxy a request to uri goes through, if one does: "user <name>", or "" for a
+     * login without a password ({@code http://token@proxy}), whose one part may well be a token, never shown (as
+     * {@link Redacted#url} masks it).
+     */
+    public Optional<String> userFor(URI uri) {
+        return loginFor(uri).map(login -> login.withPassword() ? "user " + login.user() : "");
+    }
+
+    /** What the egress proxies' logins are sent or written as, longest first: masked wherever an answer is shown. */
+    public List<String> secrets() {
+        return Stream.concat(
+                        httpsLogin.map(Login::secrets).orElse(List.of()).stream(),
+                        httpLogin.map(Login::secrets).orElse(List.of()).stream())
+                .distinct()
+                .sorted(Comparator.comparingInt(String::length).reversed())
+                .toList();
+    }
+
+    private Optional<Login> loginFor(URI uri) {
+        Optional<Login> login = "https".equalsIgnoreCase(uri.getScheme())
+                ? httpsLogin
+                : "http".equalsIgnoreCase(uri.getScheme()) ? httpLogin : Optional.empty();
+        if (login.isEmpty() || select(uri).stream().allMatch(proxy -> proxy.type() == Proxy.Type.DIRECT)) {
+            return Optional.empty();
+        }
+        return login;
+    }
+
+    /**
+     * Lets the JDK's HTTP client send {@code Proxy-Authorization: Basic} on CONNECT when HTTPS_PROXY or HTTP_PROXY in
+     * environment carries a login: it drops Basic there by default ({@value #TUNNELING_DISABLED_SCHEMES}=Basic in
+     * net.properties, against a login sent in clear text to a proxy when a user believes the https of the tunnel
+     * protects it), and the go command sends it. The JDK reads the property once, when the first class of its
+     * client's implementation (jdk.internal.net.http.common.Utils) is initialized, which the first HttpClient or
+     * HttpRequest built in the JVM does: so ProxyMain calls this before anything else, and a login given this way
+     * overrides a value set with -D (the login is the more specific wish). The login goes only to the egress proxy
+     * its variable names ({@link #authorizationFor}); nothing in this proxy uses an Authenticator, so no other login is
+     * sent on a tunnel because of it.
+     */
+    public static void allowBasicLoginOnTunnels(Map<String, String> environment) {
+        boolean login = Stream.of("HTTPS_PROXY", "HTTP_PROXY")
+                .map(name -> firstSet(environment, name))
+                .flatMap(Optional::stream)
+                .anyMatch(variable -> rawUserInfo(variable.getValue()).isPresent());
+        if (login) {
+            System.setProperty(TUNNELING_DISABLED_SCHEMES, "");
+        }
+    }
+
+    /** The raw (still percent-encoded) userinfo of a proxy variable's URL, if it parses and has one. */
+    private static Optional<String> rawUserInfo(String value) {
+        try {
+            URI uri = new URI(value.contains("://") ? value : "http://" + value);
+            return Optional.ofNullable(uri.getRawUserInfo()).filter(info -> !info.isEmpty());
+        } catch (URISyntaxException e) {
+            return Optional.empty(); // refused with its reason when the proxy is built
+        }
     }
 
     /** The certificate authorities an upstream's TLS certificate may be signed by (the JVM's unless told). */
@@ -158,11 +305,22 @@ public final class EgressProxy extends ProxySelector {
                 NoProxyEntry.parse(entry.strip().toLowerCase(Locale.ROOT)).ifPresent(noProxy::add);
             }
         }
+        Optional<InetSocketAddress> https = address(environment, "HTTPS_PROXY");
+        Optional<InetSocketAddress> http = address(environment, "HTTP_PROXY");
+        allowBasicLoginOnTunnels(environment);
         return new EgressProxy(
-                address(environment, "HTTPS_PROXY"),
-                address(environment, "HTTP_PROXY"),
+                https,
+                http,
+                login(environment, "HTTPS_PROXY"),
+                login(environment, "HTTP_PROXY"),
                 noProxy,
                 UpstreamTrust.jvmDefault());
+    }
+
+    private static Optional<Login> login(Map<String, String> environment, String upperCase) {
+        return firstSet(environment, upperCase)
+                .flatMap(variable -> rawUserInfo(variable.getValue()))
+                .map(Login::of);
     }
 
     private static Optional<InetSocketAddress> address(Map<String, String> environment, String upperCase) {
@@ -227,15 +385,24 @@ public final class EgressProxy extends ProxySelector {
      */
     private static InetSocketAddress address(String name, String value) {
         String shown = name + " \"" + Redacted.url(value) + "\"";
+        // a login with a raw '@', '/', '#' or '%' in it (Go takes a raw '@'; java.net.URI finds no host then) reads as
+        // a URL without a host, or none: say how to write it
+        String rest = value.contains("://") ? value.substring(value.indexOf("://") + 3) : value;
+        String login = rest.lastIndexOf('@') < 0 ? "" : rest.substring(0, rest.lastIndexOf('@'));
+        boolean rawReserved = login.matches(".*([@/#? ]|%(?![0-9A-Fa-f]{2})).*");
+        String loginHint = rawReserved
+                ? " (characters such as @ : / % # ? in its login are percent-encoded, as in any URL: @ as %40, / as"
+                        + " %2F, % as %25, # as %23, ? as %3F)"
+                : "";
         URI uri;
         try {
             uri = new URI(value.contains("://") ? value : "http://" + value);
         } catch (URISyntaxException e) {
             // the exception's own message repeats the whole value
-            throw new IllegalArgumentException(shown + " is not a URL (" + e.getReason() + ")");
+            throw new IllegalArgumentException(shown + " is not a URL (" + e.getReason() + ")" + loginHint);
         }
         if (uri.getHost() == null) {
-            throw new IllegalArgumentException(shown + " has no host name");
+            throw new IllegalArgumentException(shown + " has no host name" + loginHint);
         }
         if (uri.getScheme().toLowerCase(Locale.ROOT).startsWith("socks")) {
             // the JDK's HTTP client speaks HTTP to a proxy: CONNECT to a SOCKS port fails with words that name neither

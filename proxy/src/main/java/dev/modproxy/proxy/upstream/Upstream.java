@@ -64,6 +64,8 @@ public final class Upstream {
 
     private final HostResolver resolver;
     private volatile Boolean internalBase;
+    /** The egress proxy the client goes through (none for a client built without one): its logins, its trust. */
+    private final Optional<EgressProxy> egress;
 
     public Upstream(URI base, HttpClient client, Duration readTimeout, CircuitBreaker breaker) {
         this(base, client, readTimeout, breaker, InetAddress::getAllByName);
@@ -96,10 +98,8 @@ public final class Upstream {
                 login == null ? null : Base64.getEncoder().encodeToString(login.getBytes(StandardCharsets.UTF_8));
         this.authorization = token == null ? null : "Basic " + token;
         this.secrets = login == null ? List.of() : secretsOf(login, token);
-        this.trust = client.proxy()
-                .filter(EgressProxy.class::isInstance)
-                .map(egress -> ((EgressProxy) egress).trust())
-                .orElse(UpstreamTrust.jvmDefault());
+        this.egress = client.proxy().filter(EgressProxy.class::isInstance).map(EgressProxy.class::cast);
+        this.trust = egress.map(EgressProxy::trust).orElse(UpstreamTrust.jvmDefault());
         this.client = client;
         this.netrc = netrc;
         this.readTimeout = readTimeout;
@@ -147,15 +147,16 @@ public final class Upstream {
             HttpResponse<Flow.Publisher<List<ByteBuffer>>> response = send(uri, deadlineNanos);
             UpstreamBody body = new UpstreamBody(readTimeout, connectingTo(uri), deadlineNanos);
             if (response.body() == null) {
-                // the JDK's client hands back an egress proxy's refusal of CONNECT (a 407) without a body
-                throw new IOException(egressRefusal(uri, response.statusCode()));
+                // the JDK's client hands back an egress proxy's refusal of CONNECT (a 407) without a body; with no
+                // authenticator it does not ask again: one 407 per request
+                throw new EgressLoginRefusedException(egressRefusal(uri, response.statusCode()));
             }
             response.body().subscribe(body);
             if (response.statusCode() == 407 && throughEgressProxy(uri)) {
                 // a plain-http request's 407 is the egress proxy's, not the upstream's; its page is not read. Without
                 // one on the way, the 407 is the upstream's own (or a transparent proxy's), passed on as a 401 is
                 body.close();
-                throw new IOException(egressRefusal(uri, 407));
+                throw new EgressLoginRefusedException(egressRefusal(uri, 407));
             }
             URI next;
             try {
@@ -221,6 +222,9 @@ public final class Upstream {
         // the URL's login goes only to the configured origin, never to a host it redirects to (a CDN); a netrc's only
         // to the hosts it names, and only over https
         loginFor(uri).ifPresent(login -> request.header("Authorization", login));
+        // the egress proxy's own login (HTTPS_PROXY's or HTTP_PROXY's userinfo), only when the request goes through it
+        egress.flatMap(proxy -> proxy.authorizationFor(uri))
+                .ifPresent(login -> request.header("Proxy-Authorization", login));
         if ("http".equals(uri.getScheme())) {
             request.version(HttpClient.Version.HTTP_1_1); // no h2c upgrade dance with plain-HTTP mirrors
         }
@@ -305,7 +309,11 @@ public final class Upstream {
      * an answer from uri says.
      */
     private List<String> secretsFor(URI uri) {
-        return Stream.concat(secrets.stream(), netrc.secrets(uri.getHost()).stream())
+        return Stream.of(
+                        secrets.stream(),
+                        netrc.secrets(uri.getHost()).stream(),
+                        egress.map(EgressProxy::secrets).orElse(List.of()).stream())
+                .flatMap(secret -> secret)
                 .sorted(Comparator.comparingInt(String::length).reversed())
                 .toList();
     }
@@ -340,8 +348,9 @@ public final class Upstream {
     }
 
     /**
-     * The egress proxy's refusal to carry a request to uri (a 407 wants a login the JDK's client does not send it; any
-     * other status, a CONNECT refused), naming the proxy and its variable: the upstream never saw the request.
+     * The egress proxy's refusal to carry a request to uri (a 407: it refused the login its variable gives, or wants one
+     * where none is given; any other status, a CONNECT refused), naming the proxy and its variable, never the password:
+     * the upstream never saw the request.
      */
     private String egressRefusal(URI uri, int status) {
         String variable = proxyVariable(uri);
@@ -349,9 +358,17 @@ public final class Upstream {
                 .map(proxy -> "the egress proxy " + shown(proxy) + " (" + variable + ")")
                 .orElse("the egress proxy in " + variable);
         if (status == 407) {
-            return named + " answered 407 Proxy Authentication Required: it wants a login, and this proxy sends none"
-                    + " to an egress proxy; let the cache through without one, or reach " + uri.getHost()
-                    + " directly (NO_PROXY)";
+            Optional<String> user = egress.flatMap(proxy -> proxy.userFor(uri));
+            if (user.isPresent()) {
+                // the login was sent (once: no authenticator asks again): it is the one refused, never shown
+                return named + " answered 407 Proxy Authentication Required: it refused the login "
+                        + (user.get().isEmpty() ? "" : "of " + user.get() + " ") + "given in " + variable
+                        + " (check its user and password; characters such as"
+                        + " @ : / % # ? in them percent-encoded, as in any URL)";
+            }
+            return named + " answered 407 Proxy Authentication Required: it wants a login, and " + variable
+                    + " gives none: give it as http://user:password@host:port (characters such as @ : / % # ? in"
+                    + " them percent-encoded), or reach " + uri.getHost() + " directly (NO_PROXY)";
         }
         // a 5xx is the egress proxy failing to reach the host (squid's 503 for a name its DNS does not know, 502 or
         // 504 for a host that refuses or does not answer it), not a refusal of it

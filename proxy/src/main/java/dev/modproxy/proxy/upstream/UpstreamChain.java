@@ -207,6 +207,11 @@ public final class UpstreamChain {
             return e.contentRefused()
                     ? UpstreamResult.contentRefused(502, reason)
                     : UpstreamResult.refused(502, reason);
+        } catch (EgressLoginRefusedException e) {
+            // the egress proxy answered, refusing the cache's login (or wanting one): a refusal like a 401, not an
+            // outage, so the circuit stays closed and the next request asks again (after the login is fixed)
+            upstream.breaker().recordSuccess();
+            return UpstreamResult.refused(502, upstream.host() + " failed: " + describe(e));
         } catch (UpstreamTimeoutException e) {
             upstream.breaker().recordFailure(relativePath);
             outcome = "timeout";

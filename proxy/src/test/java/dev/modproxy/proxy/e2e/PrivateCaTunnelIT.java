@@ -52,6 +52,10 @@ class PrivateCaTunnelIT {
     private static final String PLAIN = "plain.corp.test";
     private static final String NETRC_PASSWORD = "s3cret-for-the-mirror";
     private static final String PLAIN_PASSWORD = "s3cret-for-the-plain-mirror";
+    /** The egress proxy's password: every character a URL's userinfo needs percent-encoded. */
+    private static final String PROXY_PASSWORD = "pr0xy@pw:/%#?";
+
+    private static final String ENCODED_PROXY_PASSWORD = "pr0xy%40pw%3A%2F%25%23%3F";
     private static final String MIRROR_LOGIN =
             "Basic " + Base64.getEncoder().encodeToString(("ci:" + NETRC_PASSWORD).getBytes(StandardCharsets.UTF_8));
     /** NO_PROXY as a cluster sets it: it covers none of the corp.test hosts. */
@@ -224,31 +228,84 @@ class PrivateCaTunnelIT {
     }
 
     @Test
-    void anEgressProxyWantingALoginIsNamedAsTheCauseAndTheLoginInHttpsProxyNeverShown() throws Exception {
-        egress = TunnellingEgressProxy.requiringLogin(routes(), "ci", "proxy-pw");
-        // a login written into HTTPS_PROXY is not sent (the proxy sends an egress proxy none), nor ever shown
-        String withLogin = "http://ci:proxy-pw@" + egress.address();
-        proxy = startProxy(true, withLogin, Map.of("MODPROXY_SUMDB", "off"));
+    void goModDownloadGoesThroughAnEgressProxyThatWantsTheLoginGivenInHttpsProxy() throws Exception {
+        egress = TunnellingEgressProxy.requiringLogin(routes(), "ci", PROXY_PASSWORD);
+        // the login percent-encoded in the URL, as the go command reads it, and for both variables
+        String withLogin = "http://ci:" + ENCODED_PROXY_PASSWORD + "@" + egress.address();
+        proxy = startProxy(true, withLogin, Map.of("MODPROXY_SUMDB", sumdb.verifierKey() + " https://" + DATABASE));
+        GoCommand go = GoCommand.verifying(
+                Files.createDirectories(work.resolve("client")),
+                proxy.url(),
+                work.resolve("gocache"),
+                Map.of("GOSUMDB", sumdb.verifierKey()));
+
+        // leaf from the https mirror (CONNECT), inc from the plain-http one (a GET through HTTP_PROXY), both proven by
+        // the database behind the same proxy
+        for (String query : List.of("example.com/leaf@v1.1.0", "example.com/inc@v2.0.0+incompatible")) {
+            GoCommand.Result result = go.run(go.home().resolve("outside"), "mod", "download", query);
+            // it was '... answered 407 Proxy Authentication Required: it wants a login, and this proxy sends none'
+            assertEquals(0, result.exitCode(), query + ": " + result.describe() + "\n" + proxy.logTail());
+        }
+
+        String login = "Proxy-Authorization: Basic "
+                + Base64.getEncoder().encodeToString(("ci:" + PROXY_PASSWORD).getBytes(StandardCharsets.UTF_8));
+        assertTrue(
+                egress.connectTargets().contains(MIRROR + ":443"),
+                egress.requestLines().toString());
+        assertTrue(
+                egress.connectTargets().contains(DATABASE + ":443"),
+                egress.requestLines().toString());
+        assertTrue(
+                egress.requestLines().stream().anyMatch(line -> line.startsWith("GET http://" + PLAIN + "/")),
+                egress.requestLines().toString());
+        for (String head : egress.heads()) {
+            assertTrue(head.contains(login), "every request to the egress proxy carries its login: " + head);
+        }
+        // the mirror still gets the netrc login (no authenticator drops it), and never the egress proxy's
+        assertFalse(mirrorRequests.isEmpty());
+        for (Request request : mirrorRequests) {
+            assertEquals(MIRROR_LOGIN, request.authorization(), request.path());
+        }
+        String log = String.join("\n", Files.readAllLines(work.resolve("proxy.log")));
+        for (String secret :
+                List.of(PROXY_PASSWORD, ENCODED_PROXY_PASSWORD, login.substring(login.indexOf("Basic ")))) {
+            assertFalse(log.contains(secret), proxy.logTail());
+        }
+        assertEquals(List.of(), proxy.warningsAndErrors(), "WARN and ERROR lines");
+    }
+
+    @Test
+    void aLoginTheEgressProxyRefusesIsNamedAsRefusedSentOnceARequestAndNeverShown() throws Exception {
+        egress = TunnellingEgressProxy.requiringLogin(routes(), "ci", PROXY_PASSWORD);
+        String wrong = "http://ci:wrong-proxy-pw@" + egress.address();
+        // no prefetch: the go command's one request is the cache's only one to the mirror
+        proxy = startProxy(true, wrong, Map.of("MODPROXY_SUMDB", "off", "MODPROXY_PREFETCH", "false"));
 
         GoCommand.Result result = download("example.com/leaf@v1.1.0");
 
         assertNotEquals(0, result.exitCode(), result.describe());
+        // it was '... it wants a login, and this proxy sends none to an egress proxy; let the cache through without
+        // one ...', though the login was given
         String refused = MIRROR + " failed: the egress proxy " + egress.address() + " (HTTPS_PROXY) answered 407"
-                + " Proxy Authentication Required: it wants a login, and this proxy sends none to an egress proxy; let"
-                + " the cache through without one, or reach " + MIRROR + " directly (NO_PROXY)";
+                + " Proxy Authentication Required: it refused the login of user ci given in HTTPS_PROXY (check its"
+                + " user and password; characters such as @ : / % # ? in them percent-encoded, as in any URL)";
         assertTrue(result.stderr().contains(refused), result.describe());
+        // one request of the go command (.info), one CONNECT with the login, one 407: the refused login is not sent
+        // again (the JDK's authenticator sent a refused netrc login four times a request)
         assertEquals(
-                List.of(MIRROR + ":443"),
-                egress.connectTargets().stream().distinct().toList());
+                List.of("CONNECT " + MIRROR + ":443 HTTP/1.1"),
+                egress.requestLines(),
+                result.describe() + "\n" + proxy.logTail());
+        String token = Base64.getEncoder().encodeToString("ci:wrong-proxy-pw".getBytes(StandardCharsets.UTF_8));
         assertTrue(
-                egress.heads().stream()
-                        .noneMatch(
-                                head -> head.toLowerCase(java.util.Locale.ROOT).contains("proxy-authorization")),
+                egress.heads().get(0).contains("Proxy-Authorization: Basic " + token),
                 egress.heads().toString());
         assertEquals(List.of(), mirrorRequests);
         String log = String.join("\n", Files.readAllLines(work.resolve("proxy.log")));
-        assertFalse(log.contains("proxy-pw"), proxy.logTail());
-        assertFalse(result.stderr().contains("proxy-pw"), result.describe());
+        for (String secret : List.of("wrong-proxy-pw", token)) {
+            assertFalse(log.contains(secret), proxy.logTail());
+            assertFalse(result.stderr().contains(secret), result.describe());
+        }
     }
 
     @Test

@@ -101,8 +101,9 @@ class EgressProxyTest {
             assertEquals(502, tunnel.status(), tunnel.reason());
             assertEquals(
                     "goproxy.cn failed: the egress proxy " + proxyAddress + " (HTTPS_PROXY) answered 407 Proxy"
-                            + " Authentication Required: it wants a login, and this proxy sends none to an egress"
-                            + " proxy; let the cache through without one, or reach goproxy.cn directly (NO_PROXY)",
+                            + " Authentication Required: it wants a login, and HTTPS_PROXY gives none: give it as"
+                            + " http://user:password@host:port (characters such as @ : / % # ? in them"
+                            + " percent-encoded), or reach goproxy.cn directly (NO_PROXY)",
                     tunnel.reason());
 
             // a plain-http upstream's request goes to the egress proxy itself, whose 407 is no answer of the upstream
@@ -116,9 +117,9 @@ class EgressProxyTest {
             assertEquals(502, plain.status(), plain.reason());
             assertEquals(
                     "mirror.example:" + port + " failed: the egress proxy " + proxyAddress + " (HTTP_PROXY) answered"
-                            + " 407 Proxy Authentication Required: it wants a login, and this proxy sends none to an"
-                            + " egress proxy; let the cache through without one, or reach mirror.example directly"
-                            + " (NO_PROXY)",
+                            + " 407 Proxy Authentication Required: it wants a login, and HTTP_PROXY gives none: give it"
+                            + " as http://user:password@host:port (characters such as @ : / % # ? in them"
+                            + " percent-encoded), or reach mirror.example directly (NO_PROXY)",
                     plain.reason());
             assertEquals(
                     List.of(
