@@ -6,16 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.modproxy.proxy.testing.BigModule;
 import dev.modproxy.proxy.testing.FakeUpstream;
+import dev.modproxy.proxy.testing.OpenFiles;
 import dev.modproxy.proxy.testing.ProxyUnderTest;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,22 +27,6 @@ class ColdZipFirstClientStressTest {
     @TempDir
     Path dir;
 
-    private static List<String> openFilesUnder(Path root) throws IOException {
-        String prefix = root.toAbsolutePath().toString();
-        try (Stream<Path> open = Files.list(Path.of("/proc/self/fd"))) {
-            return open.map(fd -> {
-                        try {
-                            return Files.readSymbolicLink(fd).toString();
-                        } catch (IOException e) {
-                            return "";
-                        }
-                    })
-                    .filter(target -> target.startsWith(prefix))
-                    .filter(target -> !target.endsWith("/owner.lock"))
-                    .toList();
-        }
-    }
-
     /**
      * Many first clients of many cold zips at once: fast readers, slow readers, readers that hang up at a random
      * point; zips that are good, refused by verification after most bytes went out (a broken end of central
@@ -53,7 +36,6 @@ class ColdZipFirstClientStressTest {
      */
     @org.junit.jupiter.api.RepeatedTest(6)
     void manyFirstClientsOfManyColdZipsGetExactBytesOrAFailureNeverWrongBytesNorAHang() throws Exception {
-        assertTrue(Files.isDirectory(Path.of("/proc/self/fd")), "counts open files through /proc (Linux)");
         Path root = dir.resolve("cache");
         int zips = 30;
         java.util.Random random = new java.util.Random(SEED.getAndIncrement());
@@ -106,9 +88,9 @@ class ColdZipFirstClientStressTest {
             }
             try {
                 await().atMost(Duration.ofSeconds(30))
-                        .until(() -> openFilesUnder(root).isEmpty());
+                        .until(() -> OpenFiles.under(root).isEmpty());
             } catch (org.awaitility.core.ConditionTimeoutException e) {
-                throw new AssertionError("files of the cache left open: " + openFilesUnder(root), e);
+                throw new AssertionError("files of the cache left open: " + OpenFiles.under(root), e);
             }
         }
     }
@@ -173,7 +155,6 @@ class ColdZipFirstClientStressTest {
      */
     @Test
     void aFirstClientLetGoGetsTheRefusalOfAZipRefusedOrCutOffLater() throws Exception {
-        assertTrue(Files.isDirectory(Path.of("/proc/self/fd")), "counts open files through /proc (Linux)");
         Path root = dir.resolve("cache");
         byte[] refused = BigModule.zip("example.com/cold0", "v1.0.0", 2 << 20);
         java.util.Arrays.fill(refused, refused.length - 22, refused.length, (byte) 0);
@@ -196,7 +177,7 @@ class ColdZipFirstClientStressTest {
                 assertEquals(502, answer.statusCode(), answer.body());
             }
             await().atMost(Duration.ofSeconds(10))
-                    .until(() -> openFilesUnder(root).isEmpty());
+                    .until(() -> OpenFiles.under(root).isEmpty());
         }
     }
 }

@@ -7,13 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.modproxy.proxy.testing.BigModule;
 import dev.modproxy.proxy.testing.FakeUpstream;
+import dev.modproxy.proxy.testing.OpenFiles;
 import dev.modproxy.proxy.testing.ProxyUnderTest;
 import dev.modproxy.proxy.testing.SlowClient;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,7 +25,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -62,29 +61,12 @@ class ColdZipFirstClientTest {
                 .count();
     }
 
-    /** This process's open files under the proxy's cache root (staged and stored artifacts), but its staging's lock. */
-    private static List<String> openFilesOfTheCache(ProxyUnderTest proxy) throws IOException {
-        String root = proxy.root.toAbsolutePath().toString();
-        try (Stream<Path> open = Files.list(Path.of("/proc/self/fd"))) {
-            return open.map(fd -> {
-                        try {
-                            return Files.readSymbolicLink(fd).toString();
-                        } catch (IOException e) {
-                            return ""; // closed meanwhile
-                        }
-                    })
-                    .filter(target -> target.startsWith(root))
-                    .filter(target -> !target.endsWith("/owner.lock")) // the process's claim on its staging, held
-                    .toList();
-        }
-    }
-
     private static void awaitNoOpenFileOfTheCache(ProxyUnderTest proxy) throws IOException {
         try {
             await().atMost(Duration.ofSeconds(10))
-                    .until(() -> openFilesOfTheCache(proxy).isEmpty());
+                    .until(() -> OpenFiles.under(proxy.root).isEmpty());
         } catch (org.awaitility.core.ConditionTimeoutException e) {
-            throw new AssertionError("files of the cache left open: " + openFilesOfTheCache(proxy), e);
+            throw new AssertionError("files of the cache left open: " + OpenFiles.under(proxy.root), e);
         }
     }
 
@@ -178,7 +160,6 @@ class ColdZipFirstClientTest {
      */
     @Test
     void aFirstClientWithNoThreadToBeHadGetsTheZipOnceItIsStored() throws Exception {
-        assertTrue(Files.isDirectory(Path.of("/proc/self/fd")), "counts open files through /proc (Linux)");
         String zip = zipPath(0);
         byte[] bytes = BigModule.zip("example.com/cold0", "v1.0.0", 2 << 20);
         AtomicInteger refused = new AtomicInteger();
@@ -217,7 +198,6 @@ class ColdZipFirstClientTest {
      */
     @Test
     void aSenderRefusedOnceBytesWentOutResetsTheConnectionAndTheZipIsStillStored() throws Exception {
-        assertTrue(Files.isDirectory(Path.of("/proc/self/fd")), "counts open files through /proc (Linux)");
         String zip = zipPath(0);
         byte[] bytes = BigModule.zip("example.com/cold0", "v1.0.0", 4 << 20);
         ExecutorService real = Executors.newSingleThreadExecutor();
@@ -271,7 +251,6 @@ class ColdZipFirstClientTest {
      */
     @Test
     void aFirstClientThatStopsReadingIsCutOffAfterTheStallLimit() throws Exception {
-        assertTrue(Files.isDirectory(Path.of("/proc/self/fd")), "counts open files through /proc (Linux)");
         String zip = zipPath(0);
         byte[] bytes = BigModule.zip("example.com/cold0", "v1.0.0", 4 << 20);
         try (FakeUpstream upstream = FakeUpstream.start();
