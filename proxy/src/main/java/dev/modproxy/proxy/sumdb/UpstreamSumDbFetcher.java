@@ -2,6 +2,7 @@ package dev.modproxy.proxy.sumdb;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.modproxy.proxy.upstream.EgressLoginRefusedException;
 import dev.modproxy.proxy.upstream.UnusableAnswerException;
 import dev.modproxy.proxy.upstream.Upstream;
 import dev.modproxy.proxy.upstream.UpstreamChain;
@@ -131,6 +132,11 @@ public final class UpstreamSumDbFetcher implements SumDbFetcher {
             }
         } catch (UnusableAnswerException e) {
             throw new SumDbException(upstream.host() + " for " + path + ": " + e.getMessage(), e);
+        } catch (EgressLoginRefusedException e) {
+            // the egress proxy refused the cache's login (or wants one): a refusal to fix, as a 401 is, not an outage,
+            // so the circuit stays closed and lookups go on once the login is fixed (as UpstreamChain does)
+            upstream.breaker().recordSuccess();
+            throw new SumDbUnreachableException(upstream.host() + " failed for " + path + ": " + e.getMessage(), e);
         } catch (IOException e) {
             upstream.breaker().recordFailure("sumdb/" + path);
             throw new SumDbUnreachableException(upstream.host() + " failed for " + path + ": " + e.getMessage(), e);

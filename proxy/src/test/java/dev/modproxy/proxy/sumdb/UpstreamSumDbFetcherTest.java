@@ -1,15 +1,23 @@
 package dev.modproxy.proxy.sumdb;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.modproxy.proxy.protocol.RequestKind;
+import dev.modproxy.proxy.resilience.CircuitState;
 import dev.modproxy.proxy.testing.RawUpstream;
+import dev.modproxy.proxy.testing.TunnellingEgressProxy;
 import dev.modproxy.proxy.upstream.CircuitBreaker;
+import dev.modproxy.proxy.upstream.EgressProxy;
 import dev.modproxy.proxy.upstream.Upstream;
 import dev.modproxy.proxy.upstream.UpstreamChain;
 import dev.modproxy.proxy.upstream.UpstreamListener;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,6 +27,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -36,6 +45,9 @@ class UpstreamSumDbFetcherTest {
     private static final Duration ANSWER_DEADLINE = Duration.ofSeconds(1);
     /** A byte per 200 ms: never idle for the read timeout, a minute or more for a lookup or a tile. */
     private static final Duration DRIP = Duration.ofMillis(200);
+
+    private static final UpstreamChain.Settings CONNECTION =
+            new UpstreamChain.Settings(Duration.ofSeconds(2), READ_TIMEOUT, 5, Duration.ofSeconds(30));
 
     @TempDir
     Path dir;
@@ -96,16 +108,48 @@ class UpstreamSumDbFetcherTest {
     }
 
     /** As the proxy builds it: the relay (an upstream proxy), then the database's own URL. */
+    /**
+     * An egress proxy that refuses the cache's login (or wants one) answers 407 for the database: a refusal to fix, as
+     * a 401 is, not an outage; the database's circuit stays closed so that lookups go on once the login is fixed.
+     */
+    @Test
+    void anEgressProxyRefusingTheLoginLeavesTheDatabasesCircuitClosed() throws Exception {
+        int port = database.url().getPort();
+        String host = "sum.corp.test:" + port;
+        try (TunnellingEgressProxy egress = TunnellingEgressProxy.requiringLogin(
+                Map.of(host, new InetSocketAddress(InetAddress.getLoopbackAddress(), port)), "ci", "the-right-one")) {
+            EgressProxy way = EgressProxy.of(Map.of("HTTP_PROXY", "http://ci:wrong-pw@" + egress.address()));
+            URI url = URI.create("http://" + host + "/");
+            CircuitBreaker breaker = CircuitBreaker.forChecksumDatabase(url, 5, Duration.ofSeconds(30));
+            Upstream own = new Upstream(url, HttpClient.newBuilder().proxy(way).build(), READ_TIMEOUT, breaker);
+            UpstreamSumDbFetcher fetcher = new UpstreamSumDbFetcher(
+                    VerifierKey.parse(database.verifierKey()),
+                    UpstreamChain.parse("off", CONNECTION, UpstreamListener.NONE),
+                    own,
+                    ANSWER_DEADLINE);
+
+            // more lookups than the circuit's threshold (5 failures open it)
+            for (int i = 1; i <= 7; i++) {
+                String lookup = "lookup/example.com/filler" + i + "@v1.0." + i;
+                SumDbException refused = assertThrows(SumDbException.class, () -> fetcher.fetch(lookup));
+                assertTrue(
+                        refused.getMessage().contains("it refused the login of user ci given in HTTP_PROXY"),
+                        refused.getMessage());
+                assertFalse(refused.getMessage().contains("wrong-pw"), refused.getMessage());
+            }
+            assertEquals(7, egress.requestLines().size(), egress.requestLines().toString());
+            assertEquals(CircuitState.CLOSED, breaker.state());
+        }
+    }
+
     private SumDbVerifier verifier() throws Exception {
-        UpstreamChain.Settings connection =
-                new UpstreamChain.Settings(Duration.ofSeconds(2), READ_TIMEOUT, 5, Duration.ofSeconds(30));
         Upstream own = new Upstream(
                 database.url(),
                 HttpClient.newHttpClient(),
                 READ_TIMEOUT,
                 new CircuitBreaker(database.url(), 5, Duration.ofSeconds(30)));
         VerifierKey key = VerifierKey.parse(database.verifierKey());
-        UpstreamChain chain = UpstreamChain.parse(relay.url(), connection, UpstreamListener.NONE);
+        UpstreamChain chain = UpstreamChain.parse(relay.url(), CONNECTION, UpstreamListener.NONE);
         return new SumDbVerifier(key, new UpstreamSumDbFetcher(key, chain, own, ANSWER_DEADLINE));
     }
 
