@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.modproxy.proxy.assembly.ProxySettings;
@@ -17,6 +18,7 @@ import dev.modproxy.proxy.testing.ClosedPort;
 import dev.modproxy.proxy.testing.FakeUpstream;
 import dev.modproxy.proxy.testing.Modules;
 import dev.modproxy.proxy.testing.ProxyUnderTest;
+import dev.modproxy.proxy.testing.SlowClient;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -258,10 +260,34 @@ class RememberedRefusalTest {
         // it, and it has the good zip: the refusal is not the whole chain's answer
         try (FakeUpstream second = FakeUpstream.start()) {
             byte[] broken = largeZipWithAStrayEntryLast();
-            upstream.on(ZIP, ok("application/zip", broken));
+            // the first sends its last 64 KiB (the stray entry and the directory that show the zip broken) only once
+            // the client has had bytes: the sends to a first client run on threads of their own, so without this the
+            // check could refuse the zip before any byte went out, and the second's zip would rightly be sent instead
+            CountDownLatch clientHasBytes = new CountDownLatch(1);
+            upstream.on(ZIP, exchange -> {
+                exchange.getResponseHeaders().set("Content-Type", "application/zip");
+                exchange.sendResponseHeaders(200, broken.length);
+                int split = broken.length - 64 * 1024;
+                exchange.getResponseBody().write(broken, 0, split);
+                exchange.getResponseBody().flush();
+                try {
+                    clientHasBytes.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                exchange.getResponseBody().write(broken, split, broken.length - split);
+            });
             second.on(ZIP, ok("application/zip", Modules.zip(MODULE, "v1.0.0")));
             try (ProxyUnderTest proxy = new ProxyUnderTest(upstream.url() + "|" + second.url(), dir.resolve("cache"))) {
-                assertTrue(cutShort(proxy, broken.length), "the client never gets the refused zip whole");
+                try (SlowClient client = new SlowClient(proxy.port(), "/" + ZIP)) {
+                    assertEquals(200, client.status);
+                    client.read(1);
+                    clientHasBytes.countDown();
+                    assertThrows(
+                            IOException.class,
+                            client::readRest,
+                            "the client never gets the refused zip whole, nor the second's spliced in");
+                }
                 assertEquals(0, second.hits(ZIP), "left unasked once bytes had reached the client");
 
                 assertTrue(cutShort(proxy, broken.length));
