@@ -9,9 +9,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Executor;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jboss.logging.Logger;
 
@@ -64,14 +62,7 @@ final class ClientTee {
      * returns.
      */
     static ThreadPoolExecutor senderPool() {
-        ThreadPoolExecutor pool =
-                new ThreadPoolExecutor(SENDERS, SENDERS, 1, TimeUnit.MINUTES, new LinkedBlockingQueue<>(), r -> {
-                    Thread t = new Thread(r, "modproxy-first-client");
-                    t.setDaemon(true);
-                    return t;
-                });
-        pool.allowCoreThreadTimeOut(true);
-        return pool;
+        return BoundedThreads.pool("modproxy-first-client", SENDERS);
     }
 
     /** Ends the response of a step a shut-down pool never ran (reset, unless the tee took it back), and its files. */

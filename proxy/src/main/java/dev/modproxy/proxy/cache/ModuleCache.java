@@ -31,10 +31,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
 /**
@@ -242,14 +240,7 @@ public final class ModuleCache {
 
     /** A pool of at most max download threads (idle ones end after a minute) and an unbounded line. */
     public static ExecutorService downloadPool(int max) {
-        ThreadPoolExecutor pool =
-                new ThreadPoolExecutor(max, max, 1, TimeUnit.MINUTES, new LinkedBlockingQueue<>(), r -> {
-                    Thread t = new Thread(r, "modproxy-download");
-                    t.setDaemon(true);
-                    return t;
-                });
-        pool.allowCoreThreadTimeOut(true);
-        return pool;
+        return BoundedThreads.pool("modproxy-download", max);
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.modproxy.proxy.http;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.modproxy.proxy.cache.BoundedThreads;
 import dev.modproxy.proxy.cache.CacheAnswer;
 import dev.modproxy.proxy.cache.ModuleCache;
 import dev.modproxy.proxy.metrics.ProxyMetrics;
@@ -28,9 +29,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jboss.logging.Logger;
@@ -110,13 +109,7 @@ public final class GoProxyRoutes {
         this.mutableTtl = mutableTtl;
         this.mutableCacheControl = HttpHeaders.createOptimized("public, max-age=" + mutableTtl.toSeconds());
         metrics.watchResponseBuffers(streamed);
-        storageSenders = new ThreadPoolExecutor(
-                STORAGE_SENDERS, STORAGE_SENDERS, 1, TimeUnit.MINUTES, new LinkedBlockingQueue<>(), r -> {
-                    Thread t = new Thread(r, "modproxy-storage-sender");
-                    t.setDaemon(true);
-                    return t;
-                });
-        storageSenders.allowCoreThreadTimeOut(true);
+        storageSenders = BoundedThreads.pool("modproxy-storage-sender", STORAGE_SENDERS);
     }
 
     /**
