@@ -8,13 +8,28 @@ import dev.modproxy.proxy.testing.BigModule;
 import dev.modproxy.proxy.testing.FakeUpstream;
 import dev.modproxy.proxy.testing.OpenFiles;
 import dev.modproxy.proxy.testing.ProxyUnderTest;
+import dev.modproxy.proxy.testing.SlowClient;
 import java.io.IOException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,7 +53,7 @@ class ColdZipFirstClientStressTest {
     void manyFirstClientsOfManyColdZipsGetExactBytesOrAFailureNeverWrongBytesNorAHang() throws Exception {
         Path root = dir.resolve("cache");
         int zips = 30;
-        java.util.Random random = new java.util.Random(SEED.getAndIncrement());
+        Random random = new Random(SEED.getAndIncrement());
         SEEN.clear();
         byte[][] bodies = new byte[zips][];
         int[] kind = new int[zips]; // 0 good, 1 refused at verification, 2 cut off upstream
@@ -55,7 +70,7 @@ class ColdZipFirstClientStressTest {
                 reader[i] = random.nextInt(3);
                 String path = module + "/@v/v1.0.0.zip";
                 if (kind[i] == 1) {
-                    java.util.Arrays.fill(zip, zip.length - 22, zip.length, (byte) 0); // no end of central directory
+                    Arrays.fill(zip, zip.length - 22, zip.length, (byte) 0); // no end of central directory
                     upstream.on(path, FakeUpstream.ok("application/zip", zip));
                 } else if (kind[i] == 2) {
                     upstream.on(path, FakeUpstream.truncated(zip, zip.length / 2 + random.nextInt(zip.length / 3)));
@@ -66,22 +81,22 @@ class ColdZipFirstClientStressTest {
                 }
                 bodies[i] = zip;
             }
-            java.util.concurrent.ExecutorService clients = java.util.concurrent.Executors.newFixedThreadPool(zips);
-            List<java.util.concurrent.Future<String>> results = new java.util.ArrayList<>();
+            ExecutorService clients = Executors.newFixedThreadPool(zips);
+            List<Future<String>> results = new ArrayList<>();
             try {
                 for (int i = 0; i < zips; i++) {
                     int n = i;
                     long seed = random.nextLong();
                     results.add(clients.submit(() -> oneClient(proxy, n, bodies[n], kind[n], reader[n], seed)));
                 }
-                List<String> wrong = new java.util.ArrayList<>();
-                for (java.util.concurrent.Future<String> result : results) {
-                    String problem = result.get(120, java.util.concurrent.TimeUnit.SECONDS);
+                List<String> wrong = new ArrayList<>();
+                for (Future<String> result : results) {
+                    String problem = result.get(120, TimeUnit.SECONDS);
                     if (problem != null) {
                         wrong.add(problem);
                     }
                 }
-                System.out.println("first-client outcomes: " + new java.util.TreeMap<>(SEEN));
+                System.out.println("first-client outcomes: " + new TreeMap<>(SEEN));
                 assertTrue(wrong.isEmpty(), String.join("\n", wrong));
             } finally {
                 clients.shutdownNow();
@@ -95,24 +110,20 @@ class ColdZipFirstClientStressTest {
         }
     }
 
-    private static final java.util.concurrent.atomic.AtomicLong SEED =
-            new java.util.concurrent.atomic.AtomicLong(System.nanoTime());
+    private static final AtomicLong SEED = new AtomicLong(System.nanoTime());
 
-    private static final java.util.Map<String, java.util.concurrent.atomic.AtomicInteger> SEEN =
-            new java.util.concurrent.ConcurrentHashMap<>();
+    private static final Map<String, AtomicInteger> SEEN = new ConcurrentHashMap<>();
 
     private static void saw(String what) {
-        SEEN.computeIfAbsent(what, k -> new java.util.concurrent.atomic.AtomicInteger())
-                .incrementAndGet();
+        SEEN.computeIfAbsent(what, k -> new AtomicInteger()).incrementAndGet();
     }
 
     /** Null when the client saw what it should, else what was wrong. */
     private static String oneClient(ProxyUnderTest proxy, int n, byte[] zip, int kind, int reader, long seed) {
-        java.util.Random random = new java.util.Random(seed);
+        Random random = new Random(seed);
         String path = "/example.com/stress" + n + "/@v/v1.0.0.zip";
         String what = "zip " + n + " (kind " + kind + ", reader " + reader + ")";
-        try (dev.modproxy.proxy.testing.SlowClient client =
-                new dev.modproxy.proxy.testing.SlowClient(proxy.port(), path)) {
+        try (SlowClient client = new SlowClient(proxy.port(), path)) {
             saw("kind " + kind + " status " + client.status);
             if (client.status != 200) {
                 return kind == 0 ? what + ": status " + client.status : null;
@@ -128,7 +139,7 @@ class ColdZipFirstClientStressTest {
                     int step = Math.min(zip.length - readSoFar, 16 * 1024 + random.nextInt(64 * 1024));
                     client.read(step);
                     readSoFar += step;
-                    Thread.sleep(random.nextInt(5));
+                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(random.nextInt(5))); // the reader's pace
                 }
             }
             byte[] body = client.readRest();
@@ -136,15 +147,12 @@ class ColdZipFirstClientStressTest {
             if (kind != 0) {
                 return what + ": a complete body of " + body.length + " bytes for a zip the cache refused";
             }
-            return java.util.Arrays.equals(zip, body) ? null : what + ": wrong bytes";
-        } catch (java.net.SocketTimeoutException e) {
+            return Arrays.equals(zip, body) ? null : what + ": wrong bytes";
+        } catch (SocketTimeoutException e) {
             return what + ": hung (" + e + ")";
         } catch (IOException e) {
             saw("kind " + kind + " reader " + reader + " failed");
             return kind == 0 ? what + ": failed: " + e : null;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return what + ": interrupted";
         }
     }
 
@@ -157,7 +165,7 @@ class ColdZipFirstClientStressTest {
     void aFirstClientLetGoGetsTheRefusalOfAZipRefusedOrCutOffLater() throws Exception {
         Path root = dir.resolve("cache");
         byte[] refused = BigModule.zip("example.com/cold0", "v1.0.0", 2 << 20);
-        java.util.Arrays.fill(refused, refused.length - 22, refused.length, (byte) 0);
+        Arrays.fill(refused, refused.length - 22, refused.length, (byte) 0);
         byte[] cut = BigModule.zip("example.com/cold1", "v1.0.0", 2 << 20);
         try (FakeUpstream upstream = FakeUpstream.start();
                 ProxyUnderTest proxy = new ProxyUnderTest(upstream.url(), root, ProxyUnderTest.options())) {
