@@ -1,6 +1,5 @@
 package dev.modproxy.proxy.testing;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -63,7 +62,7 @@ public final class RecordingEgressProxy implements AutoCloseable {
 
     private void handle(Socket client) throws IOException {
         InputStream in = client.getInputStream();
-        String head = readHead(in);
+        String head = TunnellingEgressProxy.readHead(in);
         String requestLine = head.substring(0, head.indexOf("\r\n"));
         requestLines.add(requestLine);
         OutputStream out = client.getOutputStream();
@@ -92,21 +91,6 @@ public final class RecordingEgressProxy implements AutoCloseable {
             upstream.getOutputStream().flush();
             upstream.getInputStream().transferTo(out);
         }
-    }
-
-    private static String readHead(InputStream in) throws IOException {
-        ByteArrayOutputStream head = new ByteArrayOutputStream();
-        int matched = 0;
-        byte[] end = {'\r', '\n', '\r', '\n'};
-        while (matched < 4) {
-            int b = in.read();
-            if (b < 0) {
-                throw new IOException("connection closed before the end of the request head");
-            }
-            head.write(b);
-            matched = b == end[matched] ? matched + 1 : (b == '\r' ? 1 : 0);
-        }
-        return head.toString(StandardCharsets.ISO_8859_1);
     }
 
     @Override

@@ -246,7 +246,8 @@ public final class TunnellingEgressProxy implements AutoCloseable {
         return Optional.empty();
     }
 
-    private static String readHead(InputStream in) throws IOException {
+    /** A request head up to its blank line, as sent (ISO-8859-1); refused past 64 KiB. */
+    static String readHead(InputStream in) throws IOException {
         ByteArrayOutputStream head = new ByteArrayOutputStream();
         int matched = 0;
         byte[] end = {'\r', '\n', '\r', '\n'};
