@@ -11,9 +11,7 @@ import java.net.SocketAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.UnknownHostException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
@@ -31,10 +29,10 @@ import java.util.stream.Stream;
  * MODPROXY_UPSTREAM_CA_FILE), as every HTTP client that reaches an upstream or the checksum database is built with it:
  * the chain's and the checksum database's clients take its SSL context ({@link UpstreamTrust#sslContext}).
  *
- * <p>A login in a variable's URL ({@code http://user:password@proxy:3128}, percent-decoded as Go's url.Parse decodes
- * it) is that egress proxy's: as net/http does, it is sent to it alone, as {@code Proxy-Authorization: Basic}, on
- * every CONNECT and every plain-http request through it ({@link #authorizationFor}), never to an upstream, another
- * proxy or a host reached directly.
+ * <p>A login in a variable's URL ({@code http://user:password@proxy:3128}, read as Go's url.Parse reads it:
+ * {@link Login#fromUserInfo}) is that egress proxy's: as net/http does, it is sent to it alone, as
+ * {@code Proxy-Authorization: Basic}, on every CONNECT and every plain-http request through it
+ * ({@link #authorizationFor}), never to an upstream, another proxy or a host reached directly.
  */
 public final class EgressProxy extends ProxySelector {
 
@@ -43,54 +41,6 @@ public final class EgressProxy extends ProxySelector {
      * (net.properties), so a {@code Proxy-Authorization: Basic} header would be dropped from the tunnel's request.
      */
     static final String TUNNELING_DISABLED_SCHEMES = "jdk.http.auth.tunneling.disabledSchemes";
-
-    /** One proxy variable's login: who, the header sent to that proxy, and what it is written as, longest first. */
-    private record Login(String user, boolean withPassword, String authorization, List<String> secrets) {
-
-        /**
-         * The userinfo of a proxy URL as net/http sends it (transport.go, connectMethod.proxyAuth): user and password
-         * each percent-decoded, "Basic base64(user:password)", a missing password empty.
-         */
-        static Login of(String rawUserInfo) {
-            int colon = rawUserInfo.indexOf(':');
-            String user = decode(colon < 0 ? rawUserInfo : rawUserInfo.substring(0, colon));
-            String password = colon < 0 ? "" : decode(rawUserInfo.substring(colon + 1));
-            String token = Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
-            List<String> secrets = Stream.of(token, rawUserInfo, user + ":" + password, password, colon < 0 ? user : "")
-                    .filter(secret -> !secret.isEmpty())
-                    .distinct()
-                    .sorted(Comparator.comparingInt(String::length).reversed())
-                    .toList();
-            return new Login(user, colon >= 0, "Basic " + token, secrets);
-        }
-
-        /** Never the password or the header: a record would print both. */
-        @Override
-        public String toString() {
-            return withPassword ? "Login[user=" + user + ", password=xxxxx]" : "Login[xxxxx]";
-        }
-
-        /** %XX escapes as UTF-8 bytes; '+' stays '+' (Go's userinfo unescaping, unlike a form's). */
-        private static String decode(String raw) {
-            if (raw.indexOf('%') < 0) {
-                return raw;
-            }
-            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-            int i = 0;
-            while (i < raw.length()) {
-                if (raw.charAt(i) == '%' && i + 2 < raw.length()) {
-                    bytes.write(Integer.parseInt(raw.substring(i + 1, i + 3), 16)); // java.net.URI checked it
-                    i += 3;
-                } else {
-                    int codePoint = raw.codePointAt(i);
-                    byte[] encoded = new String(Character.toChars(codePoint)).getBytes(StandardCharsets.UTF_8);
-                    bytes.write(encoded, 0, encoded.length);
-                    i += Character.charCount(codePoint);
-                }
-            }
-            return bytes.toString(StandardCharsets.UTF_8);
-        }
-    }
 
     /**
      * One NO_PROXY entry, read once as httpproxy reads it: "*", a CIDR, or a host (an IP, or a domain) with an
@@ -317,10 +267,20 @@ public final class EgressProxy extends ProxySelector {
                 UpstreamTrust.jvmDefault());
     }
 
+    /**
+     * The login in a proxy variable's URL, read as {@link Login#fromUserInfo} reads any URL's userinfo; a refusal
+     * names the variable and shows its value without the password.
+     */
     private static Optional<Login> login(Map<String, String> environment, String upperCase) {
         return firstSet(environment, upperCase)
-                .flatMap(variable -> rawUserInfo(variable.getValue()))
-                .map(Login::of);
+                .flatMap(variable -> rawUserInfo(variable.getValue()).map(userInfo -> {
+                    try {
+                        return Login.fromUserInfo(userInfo);
+                    } catch (IllegalArgumentException e) {
+                        throw new IllegalArgumentException(variable.getKey() + " \"" + Redacted.url(variable.getValue())
+                                + "\": " + e.getMessage());
+                    }
+                }));
     }
 
     private static Optional<InetSocketAddress> address(Map<String, String> environment, String upperCase) {

@@ -1,5 +1,6 @@
 package dev.modproxy.proxy.upstream;
 
+import dev.modproxy.contract.Redacted;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetAddress;
@@ -13,12 +14,10 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.channels.UnresolvedAddressException;
-import java.nio.charset.StandardCharsets;
 import java.security.cert.CertPathBuilderException;
 import java.security.cert.CertificateExpiredException;
 import java.security.cert.CertificateNotYetValidException;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -92,28 +91,25 @@ public final class Upstream {
         this.resolver = resolver;
         String text = base.toString();
         this.base = URI.create(text.endsWith("/") ? text : text + "/");
-        // credentials in the URL, as GOPROXY allows, travel as basic auth and never appear in logs or tags
-        String login = base.getUserInfo();
-        String token =
-                login == null ? null : Base64.getEncoder().encodeToString(login.getBytes(StandardCharsets.UTF_8));
-        this.authorization = token == null ? null : "Basic " + token;
-        this.secrets = login == null ? List.of() : secretsOf(login, token);
+        // credentials in the URL, as GOPROXY allows, travel as basic auth, read as the go command reads them (Go's
+        // url.Parse: user and password split at the first ':', each percent-decoded), and never appear in logs or tags
+        Optional<Login> login = Optional.ofNullable(base.getRawUserInfo())
+                .filter(userInfo -> !userInfo.isEmpty())
+                .map(userInfo -> {
+                    try {
+                        return Login.fromUserInfo(userInfo);
+                    } catch (IllegalArgumentException e) {
+                        throw new IllegalArgumentException("\"" + Redacted.url(text) + "\": " + e.getMessage());
+                    }
+                });
+        this.authorization = login.map(Login::authorization).orElse(null);
+        this.secrets = login.map(Login::secrets).orElse(List.of());
         this.egress = client.proxy().filter(EgressProxy.class::isInstance).map(EgressProxy.class::cast);
         this.trust = egress.map(EgressProxy::trust).orElse(UpstreamTrust.jvmDefault());
         this.client = client;
         this.netrc = netrc;
         this.readTimeout = readTimeout;
         this.breaker = breaker;
-    }
-
-    /** The base64 token, the login, and its password alone: longest first, so none is masked only in part. */
-    private static List<String> secretsOf(String login, String token) {
-        int colon = login.indexOf(':');
-        String password = colon < 0 ? "" : login.substring(colon + 1);
-        return Stream.of(token, login, password)
-                .filter(secret -> !secret.isEmpty())
-                .sorted(Comparator.comparingInt(String::length).reversed())
-                .toList();
     }
 
     /** The base URL without credentials. */

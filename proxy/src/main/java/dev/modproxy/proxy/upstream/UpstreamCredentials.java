@@ -1,17 +1,13 @@
 package dev.modproxy.proxy.upstream;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Base64;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.stream.Stream;
 
 /**
  * Per-host logins for private GOPROXY upstreams (an internal Artifactory or Athens), read from a netrc file as the
@@ -21,16 +17,9 @@ import java.util.stream.Stream;
  * hosts the file does not name never get one, so a mirror that redirects to a CDN never hands the CDN a password. Sent by {@link Upstream} itself, not
  * through the JDK client's authenticator, which sends a refused login four times a request (an account lock-out
  * comes sooner) and turns the 401 into an error that says neither which host nor which login. Nothing here prints
- * a password.
+ * a password. A login is sent and masked as {@link Login#of} says: as written, not percent-decoded.
  */
 public final class UpstreamCredentials {
-
-    private record Login(String user, String password) {
-        @Override
-        public String toString() {
-            return user + ":<redacted>";
-        }
-    }
 
     private final Map<String, Login> machines;
 
@@ -77,7 +66,7 @@ public final class UpstreamCredentials {
 
     private static void add(Map<String, Login> machines, String machine, String login, String password) {
         if (machine != null && login != null && password != null) {
-            machines.putIfAbsent(machine.toLowerCase(Locale.ROOT), new Login(login, password));
+            machines.putIfAbsent(machine.toLowerCase(Locale.ROOT), Login.of(login, password));
         }
     }
 
@@ -90,11 +79,7 @@ public final class UpstreamCredentials {
 
     /** The Authorization header for a request to host, if the file names it. */
     Optional<String> authorization(String host) {
-        Login login = host == null ? null : machines.get(host.toLowerCase(Locale.ROOT));
-        return Optional.ofNullable(login)
-                .map(l -> "Basic "
-                        + Base64.getEncoder()
-                                .encodeToString((l.user() + ":" + l.password()).getBytes(StandardCharsets.UTF_8)));
+        return login(host).map(Login::authorization);
     }
 
     /**
@@ -102,24 +87,16 @@ public final class UpstreamCredentials {
      * refusal that echoes it is masked whole; empty if the file does not name host.
      */
     List<String> secrets(String host) {
-        Login login = host == null ? null : machines.get(host.toLowerCase(Locale.ROOT));
-        if (login == null) {
-            return List.of();
-        }
-        String pair = login.user() + ":" + login.password();
-        return Stream.of(
-                        Base64.getEncoder().encodeToString(pair.getBytes(StandardCharsets.UTF_8)),
-                        pair,
-                        login.password())
-                .filter(secret -> !secret.isEmpty())
-                .sorted(Comparator.comparingInt(String::length).reversed())
-                .toList();
+        return login(host).map(Login::secrets).orElse(List.of());
+    }
+
+    private Optional<Login> login(String host) {
+        return Optional.ofNullable(host == null ? null : machines.get(host.toLowerCase(Locale.ROOT)));
     }
 
     /** The user name of host's login, for a refusal's reason (never the password), if the file names host. */
     Optional<String> user(String host) {
-        return Optional.ofNullable(host == null ? null : machines.get(host.toLowerCase(Locale.ROOT)))
-                .map(Login::user);
+        return login(host).map(Login::user);
     }
 
     /** The hosts with a login, for the start-up log line. */
@@ -129,6 +106,8 @@ public final class UpstreamCredentials {
 
     @Override
     public String toString() {
-        return "netrc logins for " + machines.values().size() + " host(s) " + machines;
+        Map<String, String> shown = new TreeMap<>();
+        machines.forEach((host, login) -> shown.put(host, login.user() + ":<redacted>"));
+        return "netrc logins for " + machines.size() + " host(s) " + shown;
     }
 }

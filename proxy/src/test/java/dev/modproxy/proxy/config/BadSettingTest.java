@@ -51,6 +51,7 @@ class BadSettingTest {
     @ParameterizedTest(name = "{0}={1}")
     @CsvSource(delimiter = '|', quoteCharacter = '`', textBlock = """
             modproxy.upstream                        | ftp://x | MODPROXY_UPSTREAM (GOPROXY syntax
+            modproxy.upstream                        | https://ci:100%s3cret@mirror.corp | `MODPROXY_UPSTREAM (GOPROXY syntax: http(s) URLs, direct or off, joined by ',' or '|'): entry 1 "https://ci:xxxxx@mirror.corp" is not a valid URL (Malformed escape pair)`
             modproxy.netrc                           | /nonexistent/netrc | MODPROXY_NETRC (a netrc file
             modproxy.upstream-ca-file                | /nonexistent/ca.crt | MODPROXY_UPSTREAM_CA_FILE (a PEM file of the certificate authorities upstreams are signed by, besides the JVM's) cannot be read: /nonexistent/ca.crt: no such file
             modproxy.private                         | [bad    | MODPROXY_PRIVATE (GOPRIVATE-style comma-separated globs such as corp.example.com,*.corp.example.com,github.com/acme): pattern "[bad" has an unclosed '['
@@ -90,6 +91,7 @@ class BadSettingTest {
                 refused.getMessage().startsWith("modproxy cannot start: " + start),
                 key + "=" + value + " gave: " + refused.getMessage());
         assertFalse(refused.getMessage().contains("\n"), refused.getMessage());
+        assertFalse(refused.getMessage().contains("s3cret"), "a password is never shown: " + refused.getMessage());
         assertNull(refused.getCause());
     }
 

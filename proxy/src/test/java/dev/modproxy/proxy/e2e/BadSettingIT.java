@@ -1,6 +1,7 @@
 package dev.modproxy.proxy.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -48,6 +49,8 @@ class BadSettingIT {
             MODPROXY_CLIENT_STALL_TIMEOUT      | 0ms       | MODPROXY_CLIENT_STALL_TIMEOUT must be more than 0 (a duration such as 500ms, 30s, 5m, 1h or PT30S), got '0ms'
             HTTPS_PROXY                        | socks5://u:pw@proxy:1080 | HTTPS_PROXY "socks5://u:xxxxx@proxy:1080" is a SOCKS proxy, which this proxy cannot use
             HTTP_PROXY                         | http://    | HTTP_PROXY "http://" is not a URL
+            HTTP_PROXY                         | http://ci:100%s3cret@proxy:3128 | HTTP_PROXY "http://ci:xxxxx@proxy:3128" is not a URL (Malformed escape pair) (characters such as @ : / % # ? in its login are percent-encoded
+            MODPROXY_UPSTREAM                  | https://ci:100%s3cret@mirror.corp | `MODPROXY_UPSTREAM (GOPROXY syntax: http(s) URLs, direct or off, joined by ',' or '|'): entry 1 "https://ci:xxxxx@mirror.corp" is not a valid URL (Malformed escape pair)`
             MODPROXY_STORAGE_TYPE              | nfs       | MODPROXY_STORAGE_TYPE must be disk or s3, got 'nfs'
             MODPROXY_EVICTION_HIGH_WATERMARK   | abc       | MODPROXY_EVICTION_HIGH_WATERMARK must be a fraction (0.9) or a percentage (90%), got 'abc'
             MODPROXY_EVICTION_LOW_WATERMARK    | 200%      | MODPROXY_EVICTION_LOW_WATERMARK
@@ -78,5 +81,7 @@ class BadSettingIT {
         assertEquals(1, output.size(), "one line, no stack trace: " + String.join("\n", output));
         String expected = "modproxy cannot start: " + start.replace("{file}", file.toString());
         assertTrue(output.get(0).startsWith(expected), "expected " + expected + "\n got " + output.get(0));
+        // a password given in a setting's URL is never shown
+        assertFalse(output.get(0).contains("s3cret"), output.get(0));
     }
 }
