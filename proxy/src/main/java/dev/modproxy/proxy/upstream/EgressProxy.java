@@ -29,6 +29,10 @@ import java.util.stream.Stream;
  * MODPROXY_UPSTREAM_CA_FILE), as every HTTP client that reaches an upstream or the checksum database is built with it:
  * the chain's and the checksum database's clients take its SSL context ({@link UpstreamTrust#sslContext}).
  *
+ * <p>The proxy URL is {@code http://host:port} (or {@code host:port}): an {@code https://} one (TLS to the proxy, which
+ * the go command speaks) and a {@code socks5://} one are refused at start, naming the variable, since the JDK's HTTP
+ * client speaks neither.
+ *
  * <p>A login in a variable's URL ({@code http://user:password@proxy:3128}, read as Go's url.Parse reads it:
  * {@link Login#fromUserInfo}) is that egress proxy's: as net/http does, it is sent to it alone, as
  * {@code Proxy-Authorization: Basic}, on every CONNECT and every plain-http request through it
@@ -370,7 +374,15 @@ public final class EgressProxy extends ProxySelector {
                     + " can): give an HTTP proxy, http://host:port, which it asks to tunnel https upstreams with"
                     + " CONNECT");
         }
-        int port = uri.getPort() > 0 ? uri.getPort() : "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
+        if (uri.getScheme().equalsIgnoreCase("https")) {
+            // the go command speaks TLS to such a proxy; the JDK's HTTP client cannot, and spoke plain HTTP to its
+            // TLS port, so every fetch failed without saying why
+            throw new IllegalArgumentException(shown + " asks for TLS to the egress proxy itself (an https:// proxy"
+                    + " URL), which this proxy cannot speak (the go command can): give the egress proxy's plain-HTTP"
+                    + " port as an http:// URL, http://host:port (often 3128); https upstreams are still tunnelled"
+                    + " through it with CONNECT, TLS end to end");
+        }
+        int port = uri.getPort() > 0 ? uri.getPort() : 80;
         return InetSocketAddress.createUnresolved(uri.getHost(), port);
     }
 

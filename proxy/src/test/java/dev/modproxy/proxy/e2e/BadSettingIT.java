@@ -49,6 +49,7 @@ class BadSettingIT {
             MODPROXY_CLIENT_STALL_TIMEOUT      | 0ms       | MODPROXY_CLIENT_STALL_TIMEOUT must be more than 0 (a duration such as 500ms, 30s, 5m, 1h or PT30S), got '0ms'
             HTTPS_PROXY                        | socks5://u:pw@proxy:1080 | HTTPS_PROXY "socks5://u:xxxxx@proxy:1080" is a SOCKS proxy, which this proxy cannot use
             HTTP_PROXY                         | http://    | HTTP_PROXY "http://" is not a URL
+            HTTPS_PROXY                        | https://u:s3cret@proxy:3129 | HTTPS_PROXY "https://u:xxxxx@proxy:3129" asks for TLS to the egress proxy itself (an https:// proxy URL), which this proxy cannot speak (the go command can): give the egress proxy's plain-HTTP port as an http:// URL, http://host:port (often 3128)
             HTTP_PROXY                         | http://ci:100%s3cret@proxy:3128 | HTTP_PROXY "http://ci:xxxxx@proxy:3128" is not a URL (Malformed escape pair) (characters such as @ : / % # ? in its login are percent-encoded
             MODPROXY_UPSTREAM                  | https://ci:100%s3cret@mirror.corp | `MODPROXY_UPSTREAM (GOPROXY syntax: http(s) URLs, direct or off, joined by ',' or '|'): entry 1 "https://ci:xxxxx@mirror.corp" is not a valid URL (Malformed escape pair)`
             MODPROXY_STORAGE_TYPE              | nfs       | MODPROXY_STORAGE_TYPE must be disk or s3, got 'nfs'

@@ -135,4 +135,37 @@ class EgressProxyFailureTest {
             }
         }
     }
+
+    /**
+     * An https:// proxy URL asks for TLS to the egress proxy itself, which the go command speaks and the JDK's HTTP
+     * client cannot: it was taken, and the client spoke plain HTTP to the proxy's TLS port, so every fetch failed with
+     * words that named neither. Refused at start instead, naming the variable, without the password, saying what to
+     * give.
+     */
+    @Test
+    void anHttpsProxyUrlIsRefusedAtStartSayingToGiveAnHttpOne() {
+        for (String variable : List.of("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy")) {
+            for (String tls :
+                    List.of("https://127.0.0.1:3129", "HTTPS://pu:s3cret@proxy.corp", "https://proxy.corp/")) {
+                IllegalArgumentException refused =
+                        assertThrows(IllegalArgumentException.class, () -> EgressProxy.of(Map.of(variable, tls)));
+                assertEquals(
+                        variable + " \"" + tls.replace("s3cret", "xxxxx") + "\" asks for TLS to the egress proxy itself"
+                                + " (an https:// proxy URL), which this proxy cannot speak (the go command can): give the"
+                                + " egress proxy's plain-HTTP port as an http:// URL, http://host:port (often 3128);"
+                                + " https upstreams are still tunnelled through it with CONNECT, TLS end to end",
+                        refused.getMessage());
+            }
+        }
+        // the http:// one is taken, and a URL without a scheme is http://, as in Go
+        EgressProxy plain = EgressProxy.of(Map.of("HTTPS_PROXY", "http://proxy.corp:3128", "HTTP_PROXY", "proxy.corp"));
+        assertEquals(
+                List.of(new java.net.Proxy(
+                        java.net.Proxy.Type.HTTP, java.net.InetSocketAddress.createUnresolved("proxy.corp", 3128))),
+                plain.select(java.net.URI.create("https://mirror.test/")));
+        assertEquals(
+                List.of(new java.net.Proxy(
+                        java.net.Proxy.Type.HTTP, java.net.InetSocketAddress.createUnresolved("proxy.corp", 80))),
+                plain.select(java.net.URI.create("http://mirror.test/")));
+    }
 }
