@@ -146,15 +146,15 @@ public final class SumDbArtifactVerifier implements ArtifactVerifier {
                     e.expected());
             throw new ArtifactRejectedException(e.getMessage(), e);
         } catch (SumDbUnreachableException e) {
+            String reason = SumDbSources.forADownload(e.getMessage());
             if (required) {
                 unverifiable.increment();
                 LOG.warnf(
-                        "refused %s@%s%s (MODPROXY_SUMDB_REQUIRED): %s",
-                        module.path(), version, kind.suffix(), e.getMessage());
-                throw CheckNotMadeException.unvouched(voucher(verifier.get()), e.getMessage(), e);
+                        "refused %s@%s%s (MODPROXY_SUMDB_REQUIRED): %s", module.path(), version, kind.suffix(), reason);
+                throw CheckNotMadeException.unvouched(voucher(verifier.get()), reason, e);
             }
             acceptedUnverified.increment();
-            LOG.warnf("cached %s@%s%s unverified: %s", module.path(), version, kind.suffix(), e.getMessage());
+            LOG.warnf("cached %s@%s%s unverified: %s", module.path(), version, kind.suffix(), reason);
         } catch (SumDbNotFoundException e) {
             // the database has no record of this version: refused, as a mismatch is, for what it is
             unverifiable.increment();

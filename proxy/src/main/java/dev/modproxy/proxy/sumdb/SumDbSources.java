@@ -17,6 +17,23 @@ final class SumDbSources {
             + "(from China: MODPROXY_SUMDB=sum.golang.google.cn), or list private modules in GONOSUMDB "
             + "(MODPROXY_NOSUMDB) so they are not looked up";
 
+    /**
+     * The same, said with a download this proxy refused or cached unverified for want of the database: there only this
+     * proxy's own exemption spares a module the lookup; a build's GONOSUMDB spares it that go command's lookup alone,
+     * and a build that already sets it would be told to set it again.
+     */
+    static final String WHAT_TO_SET_FOR_A_DOWNLOAD = "Set MODPROXY_SUMDB to a checksum database this proxy can reach "
+            + "(from China: MODPROXY_SUMDB=sum.golang.google.cn), or list private modules in MODPROXY_NOSUMDB "
+            + "(spec.noSumDB) so this proxy does not look them up: GONOSUMDB in a build exempts a module from that go "
+            + "command's check only";
+
+    /** An outage's message as said with a download (see {@link #WHAT_TO_SET_FOR_A_DOWNLOAD}). */
+    static String forADownload(String outage) {
+        return outage.endsWith(WHAT_TO_SET)
+                ? outage.substring(0, outage.length() - WHAT_TO_SET.length()) + WHAT_TO_SET_FOR_A_DOWNLOAD
+                : outage;
+    }
+
     private SumDbSources() {}
 
     /**

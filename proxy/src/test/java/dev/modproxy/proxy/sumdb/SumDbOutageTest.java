@@ -128,6 +128,35 @@ class SumDbOutageTest {
     }
 
     @Test
+    void aModuleRefusedForAnUnreachableDatabaseSaysOnlyTheProxysOwnExemptionHelps() throws Exception {
+        // Seen with the real go command: a build that already sets GONOSUMDB for the module still gets this 502 (the
+        // proxy checks what it caches whatever the build says), so advice to list the module in GONOSUMDB sends the
+        // user round in a circle. The client's own /sumdb/ lookup keeps that advice: there, GONOSUMDB is the fix.
+        SumDbArtifactVerifier verifier = verifier(upstreamAnswering(404, "not found"), true, new SimpleMeterRegistry());
+
+        ArtifactRejectedException refused =
+                assertThrows(ArtifactRejectedException.class, () -> verifier.verify(modRequest(), goMod()));
+
+        assertTrue(refused.getMessage().contains("MODPROXY_SUMDB=sum.golang.google.cn"), refused.getMessage());
+        assertTrue(
+                refused.getMessage().contains("list private modules in MODPROXY_NOSUMDB (spec.noSumDB)"),
+                refused.getMessage());
+        assertTrue(
+                refused.getMessage()
+                        .contains("GONOSUMDB in a build exempts a module from that go command's check only"),
+                refused.getMessage());
+        assertFalse(refused.getMessage().contains("in GONOSUMDB (MODPROXY_NOSUMDB)"), refused.getMessage());
+
+        SumDbUnreachableException lookup = assertThrows(
+                SumDbUnreachableException.class,
+                () -> database(upstreamAnswering(404, "not found"), true)
+                        .cache()
+                        .orElseThrow()
+                        .answer(SumDbPath.parse("lookup/example.com/outage@v1.0.0")));
+        assertTrue(lookup.getMessage().contains("list private modules in GONOSUMDB"), lookup.getMessage());
+    }
+
+    @Test
     void anUpstreamAnsweringGarbageForTheDatabaseIsARefusalNotAnOutage() throws Exception {
         SumDbArtifactVerifier verifier =
                 verifier(upstreamAnswering(200, "<html>login</html>"), false, new SimpleMeterRegistry());
