@@ -13,7 +13,9 @@ import dev.modproxy.proxy.cache.StagedAnswer;
 import dev.modproxy.proxy.protocol.ModulePathPatterns;
 import dev.modproxy.proxy.protocol.ProxyRequest;
 import dev.modproxy.proxy.storage.LocalDiskStorage;
+import dev.modproxy.proxy.testing.CapturedLog;
 import dev.modproxy.proxy.testing.ClosedPort;
+import dev.modproxy.proxy.upstream.CircuitBreaker;
 import dev.modproxy.proxy.upstream.EgressProxy;
 import dev.modproxy.proxy.upstream.UpstreamChain;
 import dev.modproxy.proxy.upstream.UpstreamListener;
@@ -100,6 +102,33 @@ class SumDbOutageTest {
                 () -> database.cache().orElseThrow().answer(SumDbPath.parse("lookup/example.com/outage@v1.0.0")));
         assertTrue(e.getMessage().contains("unknown revision v1.0.0"), "the database's own reason: " + e.getMessage());
         assertFalse(e.getMessage().contains("unreachable"), e.getMessage());
+    }
+
+    /**
+     * Seen against the real proxy.golang.org (its /sumdb/ relay answering, sum.golang.org itself out of reach): the
+     * relay's 404s for versions the database does not have (a go command's probes, a prefetch's proof ahead of a
+     * download the upstream then refuses) send each lookup on to the database's own URL, whose failures open its
+     * circuit after 5 modules. The warning then said "a module not cached yet cannot be verified meanwhile", while
+     * every module went on being verified through the relay (no module was refused or cached unverified in that run).
+     * Where an upstream relays the database, the warning must not say that verification stops.
+     */
+    @Test
+    void theDatabasesCircuitOpeningDoesNotSayVerificationStopsWhileAnUpstreamRelaysIt() throws Exception {
+        ChecksumDatabase database = database(upstreamServingTheDatabase(), true);
+        try (CapturedLog log = CapturedLog.of(CircuitBreaker.class)) {
+            for (int i = 1; i <= 5; i++) {
+                String lookup = "lookup/example.com/probe" + i + "@v1.0.0";
+                assertThrows(
+                        SumDbNotFoundException.class,
+                        () -> database.cache().orElseThrow().answer(SumDbPath.parse(lookup)),
+                        "the relay's 404 is the answer");
+            }
+            assertEquals(1, log.warnings().size(), "the database's own URL failed on 5 modules: " + log.lines());
+            String opened = log.warnings().get(0);
+            assertTrue(opened.startsWith("checksum database "), opened);
+            assertFalse(opened.contains("cannot be verified"), opened);
+            assertTrue(opened.contains("relay"), "says modules are still verified through the relay: " + opened);
+        }
     }
 
     @Test
