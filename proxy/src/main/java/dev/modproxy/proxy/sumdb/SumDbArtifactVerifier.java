@@ -119,6 +119,16 @@ public final class SumDbArtifactVerifier implements ArtifactVerifier {
         return "checksum database " + verifier.databaseName();
     }
 
+    /** A lookup's failure as the client of the download is told it (see {@link SumDbSources#forADownload}). */
+    private static String forADownload(
+            SumDbException failure, SumDbVerifier verifier, ModulePath module, ModuleVersion version) {
+        return SumDbSources.forADownload(
+                failure.getMessage(),
+                verifier.databaseName(),
+                module.path() + "@" + version,
+                "lookup/" + SumDbVerifier.escape(module.path()) + "@" + SumDbVerifier.escape(version.toString()));
+    }
+
     @Override
     public void verify(ProxyRequest request, StagedAnswer staged) throws ArtifactRejectedException {
         RequestKind kind = request.kind();
@@ -146,7 +156,7 @@ public final class SumDbArtifactVerifier implements ArtifactVerifier {
                     e.expected());
             throw new ArtifactRejectedException(e.getMessage(), e);
         } catch (SumDbUnreachableException e) {
-            String reason = SumDbSources.forADownload(e.getMessage());
+            String reason = forADownload(e, verifier.get(), module, version);
             if (required) {
                 unverifiable.increment();
                 LOG.warnf(
@@ -158,7 +168,7 @@ public final class SumDbArtifactVerifier implements ArtifactVerifier {
         } catch (SumDbNotFoundException e) {
             // the database has no record of this version: refused, as a mismatch is, for what it is
             unverifiable.increment();
-            String reason = e.getMessage() + ". " + NOT_IN_DATABASE;
+            String reason = forADownload(e, verifier.get(), module, version) + ". " + NOT_IN_DATABASE;
             LOG.warnf("refused %s@%s%s: %s", module.path(), version, kind.suffix(), reason);
             throw ArtifactRejectedException.unvouched(voucher(verifier.get()), reason, e);
         } catch (SumDbException e) {

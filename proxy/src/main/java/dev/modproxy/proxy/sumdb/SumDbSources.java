@@ -24,14 +24,21 @@ final class SumDbSources {
      */
     static final String WHAT_TO_SET_FOR_A_DOWNLOAD = "Set MODPROXY_SUMDB to a checksum database this proxy can reach "
             + "(from China: MODPROXY_SUMDB=sum.golang.google.cn), or list private modules in MODPROXY_NOSUMDB "
-            + "(spec.noSumDB) so this proxy does not look them up: GONOSUMDB in a build exempts a module from that go "
-            + "command's check only";
+            + "(spec.noSumDB): a build's GONOSUMDB exempts a module from that go command's check only";
 
-    /** An outage's message as said with a download (see {@link #WHAT_TO_SET_FOR_A_DOWNLOAD}). */
-    static String forADownload(String outage) {
-        return outage.endsWith(WHAT_TO_SET)
-                ? outage.substring(0, outage.length() - WHAT_TO_SET.length()) + WHAT_TO_SET_FOR_A_DOWNLOAD
-                : outage;
+    /**
+     * A lookup's failure as said with the download of modVer: without the module and its lookup path, which the go
+     * command prints beside it anyway, and with {@link #WHAT_TO_SET_FOR_A_DOWNLOAD}. The go command shows at most 648
+     * bytes of a server's answer (cmd/go/internal/web's maxErrorDetailBytes) and only "[Truncated: too long.]" in
+     * place of a longer line, so a reason that named a long module path four times (the module, the lookup, each
+     * source's path) reached the user as nothing at all.
+     */
+    static String forADownload(String failure, String database, String modVer, String lookupPath) {
+        String reason = failure.startsWith(modVer + ": ") ? failure.substring(modVer.length() + 2) : failure;
+        reason = reason.replace(" for sumdb/" + database + "/" + lookupPath, "").replace(" for " + lookupPath, "");
+        return reason.endsWith(WHAT_TO_SET)
+                ? reason.substring(0, reason.length() - WHAT_TO_SET.length()) + WHAT_TO_SET_FOR_A_DOWNLOAD
+                : reason;
     }
 
     private SumDbSources() {}

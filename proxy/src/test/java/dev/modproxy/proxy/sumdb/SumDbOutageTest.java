@@ -105,6 +105,41 @@ class SumDbOutageTest {
     }
 
     /**
+     * The go command shows at most 648 bytes of a server's answer (cmd/go/internal/web's maxErrorDetailBytes, 8 lines
+     * of 81) and, for a longer line, only "[Truncated: too long.]". Seen with the real go command: the 502 for
+     * github.com/Azure/azure-sdk-for-go/sdk/storage/azblob@v1.8.3, refused because the database was out of reach,
+     * named the module path four times, ran to 732 bytes and was shown as that bracket alone.
+     */
+    @Test
+    void aRefusalForALongModulePathFitsWhatTheGoCommandShows() throws Exception {
+        ProxyRequest request =
+                ProxyRequest.parse("/github.com/!azure/azure-sdk-for-go/sdk/storage/azblob/@v/v1.8.3.mod");
+        // what the client gets: UnusableAnswerException's "<voucher> could not vouch for the answer from <host>: "
+        String prefix = "checksum database sum.golang.org could not vouch for the answer from proxy.golang.org: ";
+
+        ArtifactRejectedException outage = assertThrows(
+                ArtifactRejectedException.class,
+                () -> verifier(upstreamAnswering(404, "404 page not found"), true, new SimpleMeterRegistry())
+                        .verify(request, goMod()));
+        String body = prefix + outage.getMessage();
+        assertTrue(body.length() <= 648, body.length() + " bytes: " + body);
+        assertTrue(body.contains("unreachable"), body);
+        assertTrue(body.contains("404 page not found") && body.contains("refused the connection"), body);
+        assertTrue(body.endsWith("a build's GONOSUMDB exempts a module from that go command's check only"), body);
+
+        upstream.stop(0);
+        ArtifactRejectedException absent = assertThrows(
+                ArtifactRejectedException.class,
+                () -> verifier(upstreamServingTheDatabase(), true, new SimpleMeterRegistry())
+                        .verify(request, goMod()));
+        body = prefix + absent.getMessage();
+        assertTrue(body.length() <= 648, body.length() + " bytes: " + body);
+        assertTrue(body.contains("not found in checksum database sum.golang.org"), body);
+        assertTrue(body.contains("unknown revision v1.0.0"), "the database's own reason: " + body);
+        assertTrue(body.contains("list it in MODPROXY_NOSUMDB"), body);
+    }
+
+    /**
      * Seen against the real proxy.golang.org (its /sumdb/ relay answering, sum.golang.org itself out of reach): the
      * relay's 404s for versions the database does not have (a go command's probes, a prefetch's proof ahead of a
      * download the upstream then refuses) send each lookup on to the database's own URL, whose failures open its
@@ -171,8 +206,7 @@ class SumDbOutageTest {
                 refused.getMessage().contains("list private modules in MODPROXY_NOSUMDB (spec.noSumDB)"),
                 refused.getMessage());
         assertTrue(
-                refused.getMessage()
-                        .contains("GONOSUMDB in a build exempts a module from that go command's check only"),
+                refused.getMessage().contains("a build's GONOSUMDB exempts a module from that go command's check only"),
                 refused.getMessage());
         assertFalse(refused.getMessage().contains("in GONOSUMDB (MODPROXY_NOSUMDB)"), refused.getMessage());
 
