@@ -57,7 +57,11 @@ public final class CircuitBreaker {
     static CircuitBreaker forChecksumDatabase(URI database, int threshold, Duration coolDown, LongSupplier nanoTime) {
         return new CircuitBreaker(
                 "checksum database " + Redacted.url(database.toString()),
-                "cached modules are still served, a module not cached yet cannot be verified meanwhile",
+                // the chain's upstreams are asked for the database's answers first: where one relays it, modules
+                // go on being verified, and only where none does is the outage felt
+                "cached modules are still served; a module not cached yet is still verified through an upstream"
+                        + " that relays the database (its /sumdb/), and where none answers it is refused"
+                        + " (MODPROXY_SUMDB_REQUIRED=true) or cached unverified and counted until the database answers",
                 threshold,
                 coolDown,
                 nanoTime);
