@@ -3,8 +3,9 @@ package dev.modproxy.proxy.cache;
 import java.io.IOException;
 
 /**
- * The response of the client that triggered a cold download, so it can receive bytes as they arrive. Nothing here
- * blocks: a writer waits for room with {@link #whenRoom}, holding no thread while the client is slow.
+ * The response of the client that triggered a cold download, so it can receive bytes as they arrive (and of a bucket
+ * hit, streamed the same way by a {@link PacedSender}). Nothing here blocks: a writer waits for room with
+ * {@link #whenRoom}, holding no thread while the client is slow.
  */
 public interface ClientStream {
 

@@ -10,17 +10,16 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.jboss.logging.Logger;
 
 /**
  * Forwards a download to its first client while it is being staged, always holding back the last chunk (and at
  * least 64 KiB) until the artifact is verified and stored: a client never receives a complete body that the cache
  * then rejects, and one refused before any byte went out gets the refusal and its reason. The client reads at its
- * own pace from the staged file, 64 KiB at a time on a {@link #senderPool sender}, for as long as the client has
- * room for them: then the next step waits, holding no thread, until the client has taken some of what it was sent
- * ({@link ClientStream#whenRoom}), or until the download has released more. The download goes on at the upstream's pace, however slowly the client
- * reads.
+ * own pace from the staged file, 64 KiB a step on a {@link #senderPool sender} ({@link PacedSender}), for as long as
+ * the client has room for them: then the next step waits, holding no thread, until the client has taken some of what
+ * it was sent ({@link ClientStream#whenRoom}), or until the download has released more. The download goes on at the
+ * upstream's pace, however slowly the client reads.
  *
  * <p>When no sender can be had (the cache closed, or no thread to be made) before any byte went out, the tee lets go
  * of the client: {@link #streaming()} and {@link #finish} then say it is not streamed, and the client is answered as
@@ -67,9 +66,7 @@ final class ClientTee {
 
     /** Ends the response of a step a shut-down pool never ran (reset, unless the tee took it back), and its files. */
     static void abandon(Runnable queued) {
-        if (queued instanceof Sender step) {
-            step.abandon();
-        }
+        PacedSender.abandon(queued);
     }
 
     /** Whether a client follows the staged file (then every chunk must be flushed to it). */
@@ -141,12 +138,13 @@ final class ClientTee {
     }
 
     /**
-     * Sends the staged bytes released so far, one {@link #SLICE} per step, until finished or failed. A run on a sender
-     * takes steps while the client has room (at most {@link #SLICES_PER_RUN}). Steps run one after another, never two
-     * at once: a run is handed to the senders when the download releases bytes while the sender is {@link #idle} (or
-     * finishes, or fails), when the client has room again after a step's write, or when a run took its most.
+     * The staged bytes released so far, one {@link #SLICE} per step of its {@link PacedSender} (at most
+     * {@link #SLICES_PER_RUN} steps a run while the client has room), until finished or failed. The sender waits for
+     * the download when it has sent everything released: the download wakes it when it releases bytes, finishes or
+     * fails.
      */
-    private final class Sender implements Runnable {
+    private final class Sender implements PacedSender.Source {
+        private final PacedSender steps;
         // all guarded by this
         private Path staged;
         // opened on the download thread, before the staged file can be published (renamed) or deleted
@@ -160,12 +158,14 @@ final class ClientTee {
         private boolean committed;
         /** Taken back before any byte went out: the sender leaves the response alone. */
         private boolean withdrawn;
-        /** No step is queued, running or waiting for room: the next comes when the download says something. */
-        private boolean idle = true;
         /** Its files are closed: nothing more to do. */
         private boolean over;
         /** A step reads {@link #channel} outside the lock: a channel the staging moves from is closed after it. */
         private boolean reading;
+
+        Sender() {
+            steps = new PacedSender(client, senders, SLICE, SLICES_PER_RUN, this);
+        }
 
         /** False when no sender could be had for a step and nothing went out (the client is to be let go). */
         boolean offer(Path file, long releasable) {
@@ -222,12 +222,10 @@ final class ClientTee {
             synchronized (this) {
                 failed = true;
                 if (committed) {
-                    // the client has bytes: a step ends its response (broken), now or once it has room
+                    // the client has bytes: a step ends its response (reset), now or once it has room
                 } else {
                     withdrawn = true;
-                    if (idle) {
-                        close(); // no step to find it withdrawn
-                    }
+                    close(); // no step reads before it commits: one still queued finds the files closed, and leaves
                     return true;
                 }
             }
@@ -236,31 +234,21 @@ final class ClientTee {
         }
 
         /**
-         * Hands a step to the senders if the sender is idle and there is something to do. False when none could be
-         * had and nothing went out: the tee lets the client go.
+         * Wakes the sender if there is something to do. False when no sender could be had and nothing went out: the
+         * tee lets the client go.
          */
         private boolean wake() {
             synchronized (this) {
-                if (!idle || over || !(failed || finished || available > sent)) {
+                if (over || !(failed || finished || available > sent)) {
                     return true;
                 }
-                idle = false;
             }
-            return schedule();
+            return steps.wake();
         }
 
-        /** Hands the next step to a sender; if none can take it, ends here. False when the client is to be let go. */
-        private boolean schedule() {
-            try {
-                senders.execute(this);
-                return true;
-            } catch (Throwable e) { // RejectedExecutionException (closed), OutOfMemoryError (no native thread)
-                return noSender(e);
-            }
-        }
-
-        /** No step can run: the client is let go if nothing went out (false), else its connection reset. */
-        private boolean noSender(Throwable e) {
+        /** No step can run: the client is let go if nothing went out (true), else its connection reset. */
+        @Override
+        public boolean noThread(Throwable e) {
             boolean letGo;
             synchronized (this) {
                 letGo = !committed && !withdrawn;
@@ -276,11 +264,12 @@ final class ClientTee {
             if (!letGo) {
                 client.abort();
             }
-            return !letGo;
+            return letGo;
         }
 
         /** A step that a shut-down pool returned unrun: the response is ended (reset), its files closed. */
-        void abandon() {
+        @Override
+        public void abandoned() {
             synchronized (this) {
                 if (over) {
                     return;
@@ -304,107 +293,71 @@ final class ClientTee {
             replaced.clear();
         }
 
+        /** Reads the next slice released, or says the response ends (or is the tee's again, once withdrawn). */
         @Override
-        public void run() {
-            try {
-                for (int slices = 1; step(); slices++) {
-                    if (slices == SLICES_PER_RUN) {
-                        schedule(); // the other first clients' steps get the thread; this one still has room
-                        return;
-                    }
-                }
-            } catch (IOException e) {
-                LOG.debugf("a cold download's first client stopped: %s", e.getMessage());
-                end(true);
-            } catch (Throwable e) { // an Error too: the response must not stay open
-                LOG.warnf(e, "sending a cold zip to its first client failed; connection reset");
-                end(true);
-            }
-        }
-
-        /**
-         * Sends one slice, or ends the response. True when the next slice may follow at once (the client has room for
-         * it now); otherwise the next step is arranged, if there is more to send.
-         */
-        private boolean step() throws IOException {
+        public PacedSender.Next next() throws IOException {
             FileChannel from;
             long at;
             long upTo;
             boolean done;
             synchronized (this) {
                 if (over) {
-                    return false;
-                }
-                if (withdrawn) {
-                    close(); // the response is the tee's again
-                    return false;
+                    return PacedSender.Next.LEAVE; // withdrawn (the response is the tee's again), or closed
                 }
                 if (failed || channel == null) {
                     committed = true;
                     close();
-                    from = null;
-                } else if (sent >= available && !finished) {
-                    idle = true; // nothing released yet: the download wakes the next step
-                    return false;
-                } else {
-                    committed = true;
-                    from = channel;
-                    reading = true;
+                    return PacedSender.Next.RESET;
                 }
+                if (sent >= available && !finished) {
+                    return PacedSender.Next.WAIT; // nothing released yet: the download wakes the sender
+                }
+                committed = true;
                 at = sent;
                 upTo = available;
                 done = finished;
-            }
-            if (from == null) {
-                client.abort();
-                return false;
-            }
-            if (at < upTo) {
-                // a fresh array per slice: the response owns it until written
-                byte[] bytes = new byte[(int) Math.min(SLICE, upTo - at)];
-                int n = from.read(ByteBuffer.wrap(bytes), at);
-                if (n < 0) {
-                    throw new IOException("staged file shorter than the " + upTo + " bytes written");
+                if (at >= upTo) {
+                    return PacedSender.Next.END; // finished, and everything went out
                 }
-                client.write(n == bytes.length ? bytes : Arrays.copyOf(bytes, n)); // has room for a slice
-                synchronized (this) {
-                    sent = at + n;
-                    reading = false;
-                    replaced.forEach(ClientTee::closeQuietly); // the staging moved while this step read: done with
-                    replaced.clear();
-                }
-                if (!done || at + n < upTo) {
-                    return roomNow();
-                }
+                from = channel;
+                reading = true;
             }
-            client.end();
-            end(false);
-            return false;
+            // a fresh array per slice: the response owns it until written
+            byte[] bytes = new byte[(int) Math.min(SLICE, upTo - at)];
+            int n = from.read(ByteBuffer.wrap(bytes), at);
+            if (n < 0) {
+                throw new IOException("staged file shorter than the " + upTo + " bytes written");
+            }
+            synchronized (this) {
+                sent = at + n;
+                reading = false;
+                replaced.forEach(ClientTee::closeQuietly); // the staging moved while this step read: done with
+                replaced.clear();
+            }
+            byte[] slice = n == bytes.length ? bytes : Arrays.copyOf(bytes, n);
+            return done && at + n >= upTo ? PacedSender.Next.last(slice) : PacedSender.Next.slice(slice);
         }
 
-        /**
-         * Asks for room for the next slice: true when the client has it now (the step goes on, on this thread),
-         * false when the next step is handed to a sender once it has. Exactly one of the two happens, whichever
-         * thread the continuation runs on.
-         */
-        private boolean roomNow() {
-            AtomicInteger race = new AtomicInteger(); // 0 asking, 1 room came first, 2 the step stopped first
-            client.whenRoom(SLICE, () -> {
-                if (!race.compareAndSet(0, 1)) {
-                    schedule();
-                }
-            });
-            return !race.compareAndSet(0, 2);
-        }
-
-        /** The response is over (ended, or to be reset): its files are closed. */
-        private void end(boolean broken) {
+        @Override
+        public void failed(Throwable e) {
+            if (e instanceof IOException) {
+                LOG.debugf("a cold download's first client stopped: %s", e.getMessage());
+            } else {
+                LOG.warnf(e, "sending a cold zip to its first client failed; connection reset");
+            }
             synchronized (this) {
                 failed = true;
                 close();
             }
-            if (broken) {
-                client.abort();
+            client.abort();
+        }
+
+        /** The response is over (ended, reset, or the tee's again): its files are closed. */
+        @Override
+        public void over() {
+            synchronized (this) {
+                failed = true;
+                close();
             }
         }
     }

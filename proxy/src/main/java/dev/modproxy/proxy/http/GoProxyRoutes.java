@@ -5,6 +5,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.modproxy.proxy.cache.BoundedThreads;
 import dev.modproxy.proxy.cache.CacheAnswer;
 import dev.modproxy.proxy.cache.ModuleCache;
+import dev.modproxy.proxy.cache.PacedSender;
 import dev.modproxy.proxy.metrics.ProxyMetrics;
 import dev.modproxy.proxy.protocol.InvalidRequestException;
 import dev.modproxy.proxy.protocol.ProxyRequest;
@@ -30,7 +31,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jboss.logging.Logger;
 
@@ -118,9 +118,7 @@ public final class GoProxyRoutes {
      */
     public void close() {
         for (Runnable queued : storageSenders.shutdownNow()) {
-            if (queued instanceof StreamedHit hit) {
-                hit.abandon();
-            }
+            PacedSender.abandon(queued);
         }
         // a parked one finds its client gone and, its next step refused by the stopped pool, ends here
         for (StreamedHit hit : streaming) {
@@ -297,26 +295,26 @@ public final class GoProxyRoutes {
         }
         StreamedHit hit = new StreamedHit(ctx, object, first, length, stream);
         streaming.add(hit);
-        hit.next();
+        hit.start();
     }
 
     /**
      * Copies a stored object's stream (remote storage), or the {@code length} bytes of it from {@code first} on (a
-     * range), to the response, one chunk per step on a thread of {@link #storageSenders}; after each chunk the next
-     * step waits, holding no thread, until the response's window has room ({@link ResponseStream#whenRoom}). Steps
-     * run one after another (each submits the next), never two at once. The stream's bytes are counted against what
-     * is due: a stream that fails, ends early (a connection to the bucket cut) or runs on past the object's size
-     * resets the client's connection at once, so the go command sees a failed download instead of waiting for bytes
-     * that will not come. Whatever goes wrong, even an Error or a step the pool refuses (closed, or no thread to be
-     * had), the response is ended (a 503 before any header went out, else reset) and the object released, once.
+     * range), to the response, one chunk per step of its {@link PacedSender} on a thread of {@link #storageSenders},
+     * each step handed to the pool anew; after each chunk the next step waits, holding no thread, until the response's
+     * window has room ({@link ResponseStream#whenRoom}). The stream's bytes are counted against what is due: a stream
+     * that fails, ends early (a connection to the bucket cut) or runs on past the object's size resets the client's
+     * connection at once, so the go command sees a failed download instead of waiting for bytes that will not come.
+     * Whatever goes wrong, even an Error or a step the pool refuses (closed, or no thread to be had), the response is
+     * ended (a 503 before any header went out, else reset) and the object released, once.
      */
-    private final class StreamedHit implements Runnable {
+    private final class StreamedHit implements PacedSender.Source {
         private final RoutingContext ctx;
         private final StoredObject object;
         private final long first;
         private final long length;
         final ResponseStream stream;
-        private final AtomicBoolean finished = new AtomicBoolean();
+        private final PacedSender sender;
         private InputStream in;
         private long copied;
 
@@ -326,48 +324,17 @@ public final class GoProxyRoutes {
             this.first = first;
             this.length = length;
             this.stream = stream;
+            this.sender = new PacedSender(stream, storageSenders, CHUNK, 1, this);
         }
 
-        /** Hands the next step to a storage sender; if none can take it, ends the response here. */
-        void next() {
-            try {
-                storageSenders.execute(this);
-            } catch (Throwable e) { // RejectedExecutionException (closed), OutOfMemoryError (no native thread)
-                LOG.warnf(
-                        "%s: no storage sender to stream the bucket's object (%s); %s",
-                        ctx.request().path(), e, stream.started() ? "connection reset" : "answered 503");
-                abandon();
-            }
+        /** Hands the first step to a storage sender. */
+        void start() {
+            sender.wake();
         }
 
-        /** Ends the response without the rest of the object (503 if nothing went out, else reset), releases it. */
-        void abandon() {
-            if (stream.started()) {
-                stream.abort();
-            } else {
-                ctx.response().putHeader(HttpHeaders.RETRY_AFTER, "1");
-                refuse(ctx.response(), 503, "no storage sender free to stream the cached object; retry", "no-store");
-            }
-            finish();
-        }
-
+        /** Reads one chunk, or says how the copy ends. */
         @Override
-        public void run() {
-            if (finished.get()) {
-                return;
-            }
-            try {
-                if (step()) {
-                    return; // the next step comes when the response has room
-                }
-            } catch (Throwable e) { // an Error too: the response must not stay open
-                failed(e);
-            }
-            finish();
-        }
-
-        /** Copies one chunk; true when the copy goes on (the next step is arranged), false when it is over. */
-        private boolean step() throws IOException {
+        public PacedSender.Next next() throws IOException {
             if (in == null) {
                 in = object.open(first);
                 stream.begin(length);
@@ -381,37 +348,32 @@ public final class GoProxyRoutes {
                 byte[] chunk = in.readNBytes((int) Math.min(CHUNK, length - copied));
                 if (chunk.length == 0) {
                     broken(false);
-                    return false;
+                    return PacedSender.Next.RESET;
                 }
                 copied += chunk.length;
                 if (copied < length) {
-                    stream.write(chunk); // does not block: the window had room for a chunk
-                    stream.whenRoom(CHUNK, this::next);
-                    return true;
+                    return PacedSender.Next.slice(chunk); // does not block: the window had room for a chunk
                 }
                 last = chunk;
             }
             // a stream that goes on past the object's end is not the object stored: its last chunk is not sent
             if (first + length == object.size() && in.read() >= 0) {
                 broken(true);
-                return false;
+                return PacedSender.Next.RESET;
             }
-            if (last != null) {
-                stream.write(last);
-            }
-            stream.end();
-            return false;
+            return last != null ? PacedSender.Next.last(last) : PacedSender.Next.END;
         }
 
+        /** The connection is reset by the sender once this is said. */
         private void broken(boolean overlong) {
             metrics.storageReadFailed();
             LOG.warnf(
                     "%s: the storage's stream gave %s%d bytes of %d due (object of %d); connection reset",
                     ctx.request().path(), overlong ? "more than " : "", copied, length, object.size());
-            stream.abort();
         }
 
-        private void failed(Throwable e) {
+        @Override
+        public void failed(Throwable e) {
             if (stream.gone()) {
                 LOG.debugf(
                         "%s: client went away after %d of %d bytes",
@@ -430,11 +392,29 @@ public final class GoProxyRoutes {
             }
         }
 
-        /** Closes the object's stream and releases the object, once. */
-        private void finish() {
-            if (!finished.compareAndSet(false, true)) {
-                return;
+        @Override
+        public boolean noThread(Throwable e) {
+            LOG.warnf(
+                    "%s: no storage sender to stream the bucket's object (%s); %s",
+                    ctx.request().path(), e, stream.started() ? "connection reset" : "answered 503");
+            abandoned();
+            return false;
+        }
+
+        /** Ends the response without the rest of the object: 503 if nothing went out, else reset. */
+        @Override
+        public void abandoned() {
+            if (stream.started()) {
+                stream.abort();
+            } else {
+                ctx.response().putHeader(HttpHeaders.RETRY_AFTER, "1");
+                refuse(ctx.response(), 503, "no storage sender free to stream the cached object; retry", "no-store");
             }
+        }
+
+        /** Closes the object's stream and releases the object (once: its sender calls this once). */
+        @Override
+        public void over() {
             streaming.remove(this);
             try {
                 if (in != null) {
