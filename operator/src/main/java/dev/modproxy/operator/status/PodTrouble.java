@@ -40,8 +40,9 @@ import java.util.stream.Stream;
  * retries, and the pod starts by itself once it exists); a failed image pull only once the pod has waited
  * {@link #IMAGE_PULL_GRACE} for its image (a pull that fails once and succeeds on the kubelet's retry 10 s later never
  * raises it), except an image name the kubelet refuses outright; a crashing proxy only from its second restart
- * (CrashLoopBackOff with restartCount &ge; 2), and then for as long as it runs between crashes without turning
- * ready, so that it clears only once the proxy serves.
+ * (CrashLoopBackOff with restartCount &ge; 2) when its last run lasted less than {@link #CRASH_RUN} (a proxy that
+ * served for days and was then killed once is not crashing at start), and then for as long as it runs between
+ * crashes without turning ready, so that it clears only once the proxy serves.
  */
 public final class PodTrouble {
 
@@ -62,6 +63,12 @@ public final class PodTrouble {
 
     /** Restarts from which a crashing proxy is reported: one restart may be a passing failure. */
     static final int CRASH_RESTARTS = 2;
+
+    /**
+     * How long a run may last and still count as a crash at start: the kubelet resets its restart back-off after a
+     * container ran this long (10 minutes).
+     */
+    static final Duration CRASH_RUN = Duration.ofMinutes(10);
 
     private static final Set<String> PULL_RETRIED = Set.of("ErrImagePull", "ImagePullBackOff");
     private static final Set<String> PULL_REFUSED = Set.of("InvalidImageName", "ErrImageNeverPull");
@@ -207,7 +214,8 @@ public final class PodTrouble {
                                 .isPresent())) {
             return Optional.of(degraded(IMAGE_PULL_FAILED, imagePullFailed(cache, pod, container, waiting.get())));
         }
-        boolean crashLooping = "CrashLoopBackOff".equals(reason) && restarts >= CRASH_RESTARTS;
+        boolean crashLooping =
+                "CrashLoopBackOff".equals(reason) && restarts >= CRASH_RESTARTS && lastRunWasShort(container);
         // between two crashes the kubelet runs the container again: still the same crash until it turns ready
         boolean restartedUnready = wasCrashing
                 && restarts >= CRASH_RESTARTS
@@ -218,6 +226,27 @@ public final class PodTrouble {
             return Optional.of(degraded(PROXY_CRASHING, crashing(cache, pod, container, restarts)));
         }
         return Optional.empty();
+    }
+
+    /**
+     * Whether the container's last run ended within {@link #CRASH_RUN} of its start: a proxy that served for longer
+     * and then exited (an OOM kill after days) restarts as the kubelet restarts any container, with a restart count
+     * that only grows; the kubelet itself forgets its back-off after a run that long.
+     */
+    private static boolean lastRunWasShort(ContainerStatus container) {
+        Optional<ContainerStateTerminated> last =
+                Optional.ofNullable(container.getLastState()).map(s -> s.getTerminated());
+        if (last.isEmpty() || last.get().getStartedAt() == null || last.get().getFinishedAt() == null) {
+            return true;
+        }
+        try {
+            Duration ran = Duration.between(
+                    Instant.parse(last.get().getStartedAt()),
+                    Instant.parse(last.get().getFinishedAt()));
+            return ran.compareTo(CRASH_RUN) < 0;
+        } catch (DateTimeParseException e) {
+            return true;
+        }
     }
 
     /** Since when the pod waits: the kubelet's start time, else its creation. */

@@ -173,6 +173,39 @@ class PodTroubleTest {
                 .contains("kubectl -n team-a logs builds-7d9f8c6b5-abcde -c proxy --previous");
     }
 
+    /** A restart count only grows: a proxy killed once after serving for hours is no proxy that exits at start. */
+    @Test
+    void aProxyThatServedForLongBeforeItsLastExitIsNotCrashingAtStart() {
+        ContainerStatus killedOnce = new ContainerStatusBuilder(crashLoop(3))
+                .editLastState()
+                .editTerminated()
+                .withExitCode(137)
+                .withReason("OOMKilled")
+                .withStartedAt("2026-01-01T10:00:00Z")
+                .withFinishedAt("2026-01-01T14:00:00Z")
+                .endTerminated()
+                .endLastState()
+                .build();
+        Pod pod = pod("builds-7d9f8c6b5-abcde", NEW_RS, "Running", false, killedOnce);
+
+        assertThat(trouble(pod, Instant.parse("2026-01-01T14:00:05Z"))).isEmpty();
+
+        ContainerStatus killedAtStart = new ContainerStatusBuilder(killedOnce)
+                .editLastState()
+                .editTerminated()
+                .withStartedAt("2026-01-01T13:59:40Z")
+                .endTerminated()
+                .endLastState()
+                .build();
+        assertThat(trouble(
+                                pod("builds-7d9f8c6b5-abcde", NEW_RS, "Running", false, killedAtStart),
+                                Instant.parse("2026-01-01T14:00:05Z"))
+                        .orElseThrow()
+                        .getMessage())
+                .contains("exit code 137 (OOMKilled)")
+                .contains("spec.resources");
+    }
+
     @Test
     void aCrashingProxyStaysReportedBetweenCrashesAndClearsOnceReady() {
         ContainerStatus runningAgain = new ContainerStatusBuilder(crashLoop(3))
