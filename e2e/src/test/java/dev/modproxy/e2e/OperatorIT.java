@@ -259,6 +259,99 @@ class OperatorIT {
     }
 
     /**
+     * A cache whose egress proxy login Secret does not exist: the kubelet does not start the proxy container and
+     * writes CreateContainerConfigError into the pod's status within seconds, which the cache reports at once (not
+     * when the Deployment passes its 10-minute progress deadline), and Ready follows once the Secret exists and the
+     * pod runs. No kubelet runs here: kwok makes every pod Running and Ready at once (and again while it is Pending),
+     * so the test writes the pod's status as the kubelet would, through the status subresource, and keeps the phase
+     * Running that kwok left. The operator reads only the pod, never the Secret.
+     */
+    @Test
+    void aMissingLoginSecretIsNamedWithinSecondsAndReadyFollowsOnceThePodRuns() {
+        String namespace = Namespaces.of("nologin");
+        Map<String, Object> spec = Caches.smallSpec();
+        spec.put(
+                "egressProxy",
+                Map.of(
+                        "httpsProxy",
+                        "http://egress.corp.example:3128",
+                        "loginSecretRef",
+                        Map.of("name", "egress-login")));
+        create(namespace, "default", spec);
+        awaitReady(namespace, "default");
+        String pod = admin.pods()
+                .inNamespace(namespace)
+                .list()
+                .getItems()
+                .get(0)
+                .getMetadata()
+                .getName();
+
+        long written = System.nanoTime();
+        writePodStatus(namespace, pod, "False", """
+                {"waiting": {"reason": "CreateContainerConfigError", "message": "secret \\"egress-login\\" not found"}}""");
+        await("Degraded=True ContainerConfigError within seconds (operator log: " + operator.name() + ")")
+                .atMost(Duration.ofSeconds(15))
+                .pollInterval(Duration.ofMillis(200))
+                .untilAsserted(
+                        () -> assertThat(Caches.condition(Caches.get(admin, namespace, "default"), "Degraded"))
+                                .hasValueSatisfying(
+                                        c -> assertThat(c)
+                                                .containsEntry("status", "True")
+                                                .containsEntry("reason", "ContainerConfigError")
+                                                .hasEntrySatisfying(
+                                                        "message",
+                                                        m -> assertThat((String) m)
+                                                                .contains(pod)
+                                                                .contains("secret \"egress-login\" not found")
+                                                                .contains("spec.egressProxy.loginSecretRef (key login")
+                                                                .contains(
+                                                                        "kubectl -n " + namespace
+                                                                                + " create secret generic egress-login --from-literal=login="))));
+        System.out.printf(
+                "OperatorIT: Degraded=True ContainerConfigError %d ms after the pod status was written%n",
+                Duration.ofNanos(System.nanoTime() - written).toMillis());
+        await("Ready=False PodsNotReady naming the cause (operator log: " + operator.name() + ")")
+                .atMost(READY_WITHIN)
+                .untilAsserted(() -> assertThat(Caches.condition(Caches.get(admin, namespace, "default"), "Ready"))
+                        .hasValueSatisfying(c -> assertThat(c)
+                                .containsEntry("status", "False")
+                                .containsEntry("reason", "PodsNotReady")
+                                .hasEntrySatisfying(
+                                        "message", m -> assertThat((String) m).contains("(ContainerConfigError)"))));
+
+        Commands.Result secret = cluster.kubectl(
+                "-n", namespace, "create", "secret", "generic", "egress-login", "--from-literal=login=ci:s3cret");
+        assertThat(secret.succeeded()).as(secret.toString()).isTrue();
+        // the kubelet's next attempt finds it and starts the container
+        writePodStatus(namespace, pod, "True", """
+                {"running": {"startedAt": "%s"}}""".formatted(
+                        java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)));
+        awaitReady(namespace, "default");
+        awaitDegradedCondition(namespace, "default", "False", "AsExpected", "Nothing needs attention");
+        assertThat(Caches.get(admin, namespace, "default").toString())
+                .as("no Secret's value in the cache")
+                .doesNotContain("s3cret");
+    }
+
+    /** The proxy pod's status as the kubelet writes it, with its container in {@code state}; a JSON merge patch. */
+    private void writePodStatus(String namespace, String pod, String ready, String state) {
+        boolean isReady = "True".equals(ready);
+        String because = isReady ? "" : ", \"reason\": \"ContainersNotReady\"";
+        Commands.Result written = cluster.kubectl(
+                "-n", namespace, "patch", "pod", pod, "--subresource=status", "--type=merge", "-p", """
+                {"status": {"conditions": [
+                  {"type": "PodScheduled", "status": "True"},
+                  {"type": "Initialized", "status": "True"},
+                  {"type": "Ready", "status": "%s"%s},
+                  {"type": "ContainersReady", "status": "%s"%s}],
+                 "containerStatuses": [{"name": "proxy", "image": "ghcr.io/modproxy/proxy:e2e", "imageID": "",
+                   "ready": %s, "started": %s, "restartCount": 0, "state": %s}]}}""".formatted(
+                                ready, because, ready, because, isReady, isReady, state));
+        assertThat(written.succeeded()).as(written.toString()).isTrue();
+    }
+
+    /**
      * status.conditions has metav1.Condition's schema, as tools written for Kubernetes' own conditions expect: what
      * the operator writes passes it on the API server, and a condition written by hand without a reason, or with a
      * sentence for one, is refused with the field named.

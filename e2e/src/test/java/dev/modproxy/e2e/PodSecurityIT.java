@@ -296,6 +296,9 @@ class PodSecurityIT {
             {"modproxy.dev", "goproxycaches", "status", "patch", team},
             {"modproxy.dev", "goproxycaches", "", "watch", team},
             {"", "secrets", "", "create", ChartRelease.NAMESPACE},
+            // the proxy pods' status, read to say why they do not start
+            {"", "pods", "", "list", team},
+            {"", "pods", "", "watch", team},
         }) {
             assertThat(may(allowed))
                     .as("operator may " + String.join(" ", allowed))
@@ -318,9 +321,12 @@ class PodSecurityIT {
             {"modproxy.dev", "goproxycaches", "", "update", team},
             {"modproxy.dev", "goproxycaches", "", "delete", team},
             {"modproxy.dev", "goproxycaches", "finalizers", "update", team},
-            // no pods, no Secrets outside its own webhook certificate, no Events, no RBAC
+            // pods only read, no Secrets outside its own webhook certificate, no Events, no RBAC
             {"", "pods", "", "create", team},
-            {"", "pods", "", "list", team},
+            {"", "pods", "", "delete", team},
+            {"", "pods", "", "patch", team},
+            {"", "pods", "status", "patch", team},
+            {"", "pods", "log", "get", team},
             {"", "secrets", "", "get", team},
             {"", "secrets", "", "list", ChartRelease.NAMESPACE},
             {"", "events", "", "create", team},

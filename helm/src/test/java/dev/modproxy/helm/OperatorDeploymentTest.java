@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 class OperatorDeploymentTest {
@@ -211,9 +212,12 @@ class OperatorDeploymentTest {
         }
         assertFalse(
                 verbsByResource.stream().anyMatch(e -> e.getKey().equals("events")), "the operator records no Events");
-        assertFalse(
-                verbsByResource.stream().anyMatch(e -> e.getKey().equals("pods")),
-                "the operator never needs to read build pods");
+        // the proxy pods' status is read (RBAC cannot narrow it to their labels: the operator's informer does)
+        assertTrue(
+                verbsByResource.stream()
+                        .filter(e -> e.getKey().startsWith("pods"))
+                        .allMatch(e -> e.equals(Map.entry("pods", List.of("get", "list", "watch")))),
+                "pods only read");
         assertFalse(
                 verbsByResource.stream().anyMatch(e -> e.getKey().equals("secrets")),
                 "no Secret access in watched namespaces");
@@ -233,6 +237,25 @@ class OperatorDeploymentTest {
             assertEquals(List.of("storage.k8s.io"), storageClassRules.get(0).getApiGroups());
             assertEquals(List.of("storageclasses"), storageClassRules.get(0).getResources());
             assertEquals(List.of("get"), storageClassRules.get(0).getVerbs());
+        }
+    }
+
+    /** The proxy pods' status is read, to say why they do not start; nothing else of pods, nor their logs. */
+    @Test
+    void podsAreOnlyRead() {
+        for (Map<String, Object> values : List.of(ValuesMatrix.DEFAULTS, ValuesMatrix.WATCHED_NAMESPACES)) {
+            Rendered rendered = Chart.render(values);
+            var podRules = Stream.concat(
+                            rendered.all(ClusterRole.class).stream().flatMap(r -> r.getRules().stream()),
+                            rendered.all(Role.class).stream().flatMap(r -> r.getRules().stream()))
+                    .filter(r -> r.getResources().stream().anyMatch(res -> res.startsWith("pods")))
+                    .toList();
+            assertFalse(podRules.isEmpty());
+            for (var rule : podRules) {
+                assertEquals(List.of(""), rule.getApiGroups());
+                assertEquals(List.of("pods"), rule.getResources());
+                assertEquals(List.of("get", "list", "watch"), rule.getVerbs());
+            }
         }
     }
 

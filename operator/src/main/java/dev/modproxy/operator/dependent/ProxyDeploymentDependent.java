@@ -360,6 +360,9 @@ public class ProxyDeploymentDependent extends CacheOwnedDependent<Deployment> {
                 .withName(CONTAINER)
                 .withImage(ProxyImage.of(spec))
                 .withImagePullPolicy(spec.getImagePullPolicy())
+                // a proxy that exits at start leaves its last log line ("modproxy cannot start: ...") in its
+                // terminated state, which the cache's Degraded ProxyCrashing quotes
+                .withTerminationMessagePolicy("FallbackToLogsOnError")
                 .addNewPort()
                 .withName(CacheNames.HTTP_PORT_NAME)
                 .withContainerPort(ProxySettings.HTTP_PORT)

@@ -26,6 +26,7 @@ import dev.modproxy.operator.status.CacheFiguresReport;
 import dev.modproxy.operator.status.CacheStatusCalculator;
 import dev.modproxy.operator.status.FailureExplainer;
 import dev.modproxy.operator.status.Observation;
+import dev.modproxy.operator.status.PodTrouble;
 import dev.modproxy.operator.warmup.WarmupDriver;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
@@ -72,6 +73,11 @@ import org.jboss.logging.Logger;
         apiGroups = "coordination.k8s.io",
         resources = "leases",
         verbs = {"get", "list", "watch", "create", "update", "patch"})
+// the proxy pods, read to say at once why they do not start (ProxyPods); never written
+@RBACRule(
+        apiGroups = "",
+        resources = "pods",
+        verbs = {"get", "list", "watch"})
 @Workflow(
         explicitInvocation = true,
         dependents = {
@@ -161,11 +167,15 @@ public class GoProxyCacheReconciler implements Reconciler<GoProxyCache> {
 
     /**
      * Besides the dependents' informers: the proxy's figures, read on a timer of their own (CacheFiguresPoller), and
-     * the caches annotated default, whose peers report when there are several (NamespaceDefaults).
+     * the caches annotated default, whose peers report when there are several (NamespaceDefaults), and the proxy
+     * pods, whose status says why they do not start (ProxyPods).
      */
     @Override
     public List<EventSource<?, GoProxyCache>> prepareEventSources(EventSourceContext<GoProxyCache> context) {
-        return List.of(CacheFiguresPoller.eventSource(context, admin), NamespaceDefaults.eventSource(context));
+        return List.of(
+                CacheFiguresPoller.eventSource(context, admin),
+                NamespaceDefaults.eventSource(context),
+                ProxyPods.eventSource(context));
     }
 
     @Override
@@ -193,8 +203,8 @@ public class GoProxyCacheReconciler implements Reconciler<GoProxyCache> {
                     cache.getMetadata().getNamespace(), cache.getMetadata().getName(), problems);
         }
         Instant now = clock.instant();
-        GoProxyCacheStatus status =
-                CacheStatusCalculator.compute(cache, observe(cache, context, problems, Optional.empty()), now);
+        Observation seen = observe(cache, context, problems, Optional.empty());
+        GoProxyCacheStatus status = CacheStatusCalculator.compute(cache, seen, now);
         boolean ready = status.condition(CacheCondition.READY)
                 .map(c -> CacheCondition.TRUE.equals(c.getStatus()))
                 .orElse(false);
@@ -229,7 +239,11 @@ public class GoProxyCacheReconciler implements Reconciler<GoProxyCache> {
                         // deleted or aimed at the cache sends no event of its own
                         CacheStatusCalculator.replicasTakeBackEndsAt(status)
                                 .map(end -> Duration.between(now, end).plusSeconds(1))
-                                .map(wait -> wait.isNegative() ? Duration.ofSeconds(1) : wait))
+                                .map(wait -> wait.isNegative() ? Duration.ofSeconds(1) : wait),
+                        // a failed image pull is reported once the pod waited its grace, which the kubelet's
+                        // back-off may not mark with a write of its own
+                        PodTrouble.imagePullGraceEndsAt(seen.deployment(), seen.pods(), now)
+                                .map(end -> Duration.between(now, end).plusSeconds(1)))
                 .flatMap(Optional::stream)
                 .min(Duration::compareTo);
         return lookAgain.map(control::rescheduleAfter).orElse(control);
@@ -394,7 +408,8 @@ public class GoProxyCacheReconciler implements Reconciler<GoProxyCache> {
                 ProxyDeploymentDependent.takenBack(context),
                 serviceMonitorCrdMissing(cache, context),
                 NamespaceDefaults.othersMarkedDefault(cache, context),
-                ProxyDeploymentDependent.replicasTakenBack(context));
+                ProxyDeploymentDependent.replicasTakenBack(context),
+                ProxyPods.of(cache, context));
     }
 
     /**

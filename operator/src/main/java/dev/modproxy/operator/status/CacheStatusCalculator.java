@@ -118,9 +118,11 @@ public final class CacheStatusCalculator {
                 seen.volumeClaim().map(CacheStatusCalculator::capacity).orElse(null));
 
         // one answer for both conditions that speak of it: Progressing says the rollout stopped, Degraded says why
-        Optional<CacheCondition> rolloutBlocker = rolloutBlocker(cache, seen);
+        Optional<CacheCondition> podTrouble =
+                PodTrouble.of(cache, seen.deployment(), seen.pods(), previous.condition(CacheCondition.DEGRADED), now);
+        Optional<CacheCondition> rolloutBlocker = rolloutBlocker(cache, seen, podTrouble);
         List<CacheCondition> conditions = new ArrayList<>();
-        conditions.add(ready(cache, seen));
+        conditions.add(ready(cache, seen, podTrouble));
         conditions.add(progressing(cache, seen, rolloutBlocker));
         conditions.add(degraded(cache, seen, rolloutBlocker, now));
         String timestamp = now.truncatedTo(ChronoUnit.SECONDS).toString();
@@ -136,7 +138,7 @@ public final class CacheStatusCalculator {
         return status;
     }
 
-    private static CacheCondition ready(GoProxyCache cache, Observation seen) {
+    private static CacheCondition ready(GoProxyCache cache, Observation seen, Optional<CacheCondition> podTrouble) {
         if (seen.deployment().isEmpty()) {
             return new CacheCondition(
                     CacheCondition.READY, CacheCondition.FALSE, "DeploymentMissing", deploymentMissing(seen));
@@ -176,6 +178,14 @@ public final class CacheStatusCalculator {
                     CacheCondition.FALSE,
                     "VolumeClaimPending",
                     claimPending(cache, pendingClaim.get()));
+        }
+        if (ready == 0 && podTrouble.isPresent()) {
+            return new CacheCondition(
+                    CacheCondition.READY,
+                    CacheCondition.FALSE,
+                    "PodsNotReady",
+                    "No proxy pod is ready: they cannot start ("
+                            + podTrouble.get().getReason() + "); Degraded says why and what to fix.");
         }
         return new CacheCondition(
                 CacheCondition.READY,
@@ -537,10 +547,12 @@ public final class CacheStatusCalculator {
 
     /**
      * What keeps the rollout from going on until someone acts, as a Degraded condition: a StorageClass that does not
-     * exist (the claim never binds), a claim being deleted, pods the API server refuses, a rollout past its progress
+     * exist (the claim never binds), a claim being deleted, pods that cannot start (PodTrouble: a missing Secret, an
+     * image that cannot be pulled, a crashing proxy), pods the API server refuses, a rollout past its progress
      * deadline, or a Deployment paused by hand.
      */
-    private static Optional<CacheCondition> rolloutBlocker(GoProxyCache cache, Observation seen) {
+    private static Optional<CacheCondition> rolloutBlocker(
+            GoProxyCache cache, Observation seen, Optional<CacheCondition> podTrouble) {
         // on a move to object storage the operator deletes the claim itself, and the new pods do not mount it
         Optional<PersistentVolumeClaim> deleting = seen.volumeClaim()
                 .filter(claim -> claim.getMetadata().getDeletionTimestamp() != null)
@@ -558,6 +570,11 @@ public final class CacheStatusCalculator {
                     CacheCondition.TRUE,
                     "StorageClassNotFound",
                     storageClassNotFound(cache, seen.missingStorageClass().get())));
+        }
+        // what the kubelet says of the current pods names the cause within seconds, and still does once the
+        // Deployment passes its progress deadline, where RolloutFailed could only point at kubectl describe
+        if (podTrouble.isPresent()) {
+            return podTrouble;
         }
         Optional<CacheCondition> failed = seen.deployment()
                 .flatMap(d -> rolloutProblem(cache, d, pendingClaim(seen)))

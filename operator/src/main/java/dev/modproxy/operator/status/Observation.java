@@ -3,6 +3,7 @@ package dev.modproxy.operator.status;
 import dev.modproxy.operator.dependent.PodTemplateDrift;
 import dev.modproxy.operator.dependent.ReplicasTakeBack;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import java.util.List;
@@ -19,7 +20,9 @@ import java.util.Optional;
  * {@code serviceMonitorCrdMissing}: the cluster has no ServiceMonitor CRD (looked up only when the spec asks for a
  * ServiceMonitor). {@code otherDefaultCaches}: the names of the other caches of the namespace annotated
  * modproxy.dev/default=true, when this one is too (none otherwise). {@code replicasTakenBack}: the Deployment's
- * replicas, set by another field manager, that this reconciliation set back to the cache's, if so.
+ * replicas, set by another field manager, that this reconciliation set back to the cache's, if so. {@code pods}: the
+ * cache's proxy pods, as the kubelet last reported them (of every ReplicaSet; {@link PodTrouble} picks the current
+ * template's).
  */
 public record Observation(
         Optional<Deployment> deployment,
@@ -32,7 +35,8 @@ public record Observation(
         Optional<PodTemplateDrift> podTemplateTakenBack,
         boolean serviceMonitorCrdMissing,
         List<String> otherDefaultCaches,
-        Optional<ReplicasTakeBack> replicasTakenBack) {
+        Optional<ReplicasTakeBack> replicasTakenBack,
+        List<Pod> pods) {
 
     /** Why applying the spec failed, in words a user can act on. */
     public record Failure(String reason, String message) {}

@@ -588,6 +588,17 @@ class ProxyDeploymentDependentTest {
                 .isGreaterThan(1);
     }
 
+    /** The cache's Degraded ProxyCrashing quotes the proxy's last line, which the kubelet keeps only so. */
+    @Test
+    void aProxyThatExitsLeavesItsLastLogLineInItsTerminatedState() {
+        PodSpec pod = ProxyDeploymentDependent.desiredDeployment(cache(spec -> {}))
+                .getSpec()
+                .getTemplate()
+                .getSpec();
+
+        assertThat(pod.getContainers().get(0).getTerminationMessagePolicy()).isEqualTo("FallbackToLogsOnError");
+    }
+
     @Test
     void whereThePlatformAssignsIdsTheyAreLeftOutButRunAsNonRootStays() {
         PodSpec fixed = ProxyDeploymentDependent.desiredDeployment(cache(spec -> {}), true, Optional.empty())

@@ -14,6 +14,7 @@ import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.ManagedFieldsEntryBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
@@ -886,6 +887,86 @@ class CacheStatusCalculatorTest {
     }
 
     @Test
+    void podsThatCannotStartAreReportedAtOnceAndClearWhenTheyStart() {
+        Pod unconfigured = PodTroubleTest.pod(
+                "builds-7d9f8c6b5-abcde",
+                PodTroubleTest.NEW_RS,
+                "Pending",
+                false,
+                PodTroubleTest.waiting("CreateContainerConfigError", "secret \"egress-login\" not found", 0));
+        GoProxyCacheStatus stuck = compute(observed()
+                .deployment(PodTroubleTest.deployment(PodTroubleTest.NEW_RS))
+                .service(service())
+                .pods(unconfigured)
+                .build());
+
+        assertThat(condition(stuck, CacheCondition.READY).getStatus()).isEqualTo("False");
+        assertThat(condition(stuck, CacheCondition.READY).getReason()).isEqualTo("PodsNotReady");
+        assertThat(condition(stuck, CacheCondition.READY).getMessage()).contains("(ContainerConfigError)");
+        assertThat(condition(stuck, CacheCondition.PROGRESSING).getStatus())
+                .as("nothing goes on until someone creates the Secret: kubectl wait must not wait for it")
+                .isEqualTo("False");
+        assertThat(condition(stuck, CacheCondition.PROGRESSING).getReason())
+                .isEqualTo(CacheStatusCalculator.ROLLOUT_STUCK);
+        assertThat(condition(stuck, CacheCondition.PROGRESSING).getMessage()).contains("(ContainerConfigError)");
+        assertThat(condition(stuck, CacheCondition.DEGRADED).getStatus()).isEqualTo("True");
+        assertThat(condition(stuck, CacheCondition.DEGRADED).getReason()).isEqualTo(PodTrouble.CONTAINER_CONFIG_ERROR);
+        assertThat(condition(stuck, CacheCondition.DEGRADED).getMessage())
+                .contains("secret \"egress-login\" not found")
+                .contains("kubectl -n team-a create secret generic egress-login");
+
+        cache.setStatus(stuck);
+        Pod started = PodTroubleTest.pod(
+                "builds-7d9f8c6b5-abcde", PodTroubleTest.NEW_RS, "Running", true, PodTroubleTest.running());
+        GoProxyCacheStatus serving = CacheStatusCalculator.compute(
+                cache,
+                observed()
+                        .deployment(deployment(1, 1, true))
+                        .service(service())
+                        .pods(started)
+                        .build(),
+                T1);
+
+        assertThat(condition(serving, CacheCondition.READY).getStatus()).isEqualTo("True");
+        assertThat(condition(serving, CacheCondition.PROGRESSING).getReason()).isEqualTo("RolledOut");
+        assertThat(condition(serving, CacheCondition.DEGRADED).getStatus()).isEqualTo("False");
+        assertThat(condition(serving, CacheCondition.DEGRADED).getReason()).isEqualTo("AsExpected");
+    }
+
+    @Test
+    void pastTheProgressDeadlineThePodsOwnCauseIsStillWhatDegradedSays() {
+        Deployment timedOut = PodTroubleTest.deployment(PodTroubleTest.NEW_RS);
+        timedOut.getStatus()
+                .getConditions()
+                .set(
+                        1,
+                        new DeploymentConditionBuilder()
+                                .withType("Progressing")
+                                .withStatus("False")
+                                .withReason("ProgressDeadlineExceeded")
+                                .withMessage("ReplicaSet \"" + PodTroubleTest.NEW_RS + "\" has timed out progressing.")
+                                .build());
+        Pod crashing = PodTroubleTest.pod(
+                "builds-7d9f8c6b5-abcde", PodTroubleTest.NEW_RS, "Running", false, PodTroubleTest.crashLoop(7));
+
+        GoProxyCacheStatus status = compute(observed()
+                .deployment(timedOut)
+                .service(service())
+                .pods(crashing)
+                .build());
+
+        assertThat(condition(status, CacheCondition.DEGRADED).getReason()).isEqualTo(PodTrouble.PROXY_CRASHING);
+        assertThat(condition(status, CacheCondition.DEGRADED).getMessage())
+                .contains("modproxy cannot start: MODPROXY_UPSTREAM: no upstream");
+        assertThat(condition(status, CacheCondition.PROGRESSING).getReason())
+                .isEqualTo(CacheStatusCalculator.ROLLOUT_STUCK);
+        assertThat(compute(observed().deployment(timedOut).service(service()).build()))
+                .extracting(s -> condition(s, CacheCondition.DEGRADED).getReason())
+                .as("without the pods' word, the Deployment's deadline is all there is")
+                .isEqualTo("RolloutFailed");
+    }
+
+    @Test
     void transitionTimeIsKeptWhileAConditionHoldsAndMovesWhenItFlips() {
         GoProxyCacheStatus first = compute(seen(deployment(1, 0, false), service()));
         cache.setStatus(first);
@@ -1151,6 +1232,7 @@ class CacheStatusCalculatorTest {
         private boolean serviceMonitorCrdMissing;
         private List<String> otherDefaultCaches = List.of();
         private Optional<ReplicasTakeBack> replicasTakenBack = Optional.empty();
+        private List<Pod> pods = List.of();
 
         Observed deployment(Deployment seen) {
             deployment = Optional.ofNullable(seen);
@@ -1203,6 +1285,11 @@ class CacheStatusCalculatorTest {
             return this;
         }
 
+        Observed pods(Pod... seen) {
+            pods = List.of(seen);
+            return this;
+        }
+
         Observed replicasTakenBack(ReplicasTakeBack takeBack) {
             replicasTakenBack = Optional.of(takeBack);
             return this;
@@ -1220,7 +1307,8 @@ class CacheStatusCalculatorTest {
                     podTemplateTakenBack,
                     serviceMonitorCrdMissing,
                     otherDefaultCaches,
-                    replicasTakenBack);
+                    replicasTakenBack,
+                    pods);
         }
     }
 }

@@ -1,0 +1,475 @@
+package dev.modproxy.operator.status;
+
+import dev.modproxy.operator.api.v1alpha1.CacheCondition;
+import dev.modproxy.operator.api.v1alpha1.EgressProxyLogin;
+import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
+import dev.modproxy.operator.api.v1alpha1.GoProxyCacheSpec;
+import dev.modproxy.operator.api.v1alpha1.ObjectStorage;
+import dev.modproxy.operator.dependent.CacheNames;
+import dev.modproxy.operator.dependent.ProxyImage;
+import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
+import io.fabric8.kubernetes.api.model.ContainerStateWaiting;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.LocalObjectReference;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodStatus;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentCondition;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Why the proxy pods of the Deployment's current pod template do not start, as the kubelet wrote it into their
+ * status within seconds: a Secret or key their environment names is missing, their image cannot be pulled, the proxy
+ * exits as it starts, or a pod failed. Without it the cache learnt of these only when the Deployment passed its
+ * progress deadline (10 minutes), as RolloutFailed. Pods of an older ReplicaSet (a rollout's old pods going away)
+ * are not the current template's and are left out.
+ *
+ * <p>So that one bad moment does not flap the condition: a missing Secret or key is reported at once (the kubelet
+ * retries, and the pod starts by itself once it exists); a failed image pull only once the pod has waited
+ * {@link #IMAGE_PULL_GRACE} for its image (a pull that fails once and succeeds on the kubelet's retry 10 s later never
+ * raises it), except an image name the kubelet refuses outright; a crashing proxy only from its second restart
+ * (CrashLoopBackOff with restartCount &ge; 2) when its last run lasted less than {@link #CRASH_RUN} (a proxy that
+ * served for days and was then killed once is not crashing at start), and then for as long as it runs between
+ * crashes without turning ready, so that it clears only once the proxy serves.
+ */
+public final class PodTrouble {
+
+    /** Degraded's reason (True): a Secret, ConfigMap or key the proxy container's environment names is missing. */
+    public static final String CONTAINER_CONFIG_ERROR = "ContainerConfigError";
+
+    /** Degraded's reason (True): the kubelet cannot pull the proxy image. */
+    public static final String IMAGE_PULL_FAILED = "ImagePullFailed";
+
+    /** Degraded's reason (True): the proxy exits as it starts and the kubelet keeps restarting it. */
+    public static final String PROXY_CRASHING = "ProxyCrashing";
+
+    /** Degraded's reason (True): a proxy pod failed (evicted, for one) and none of the current template is ready. */
+    public static final String POD_FAILED = "PodFailed";
+
+    /** How long a pod waits for its image before a failed pull is reported. */
+    public static final Duration IMAGE_PULL_GRACE = Duration.ofSeconds(30);
+
+    /** Restarts from which a crashing proxy is reported: one restart may be a passing failure. */
+    static final int CRASH_RESTARTS = 2;
+
+    /**
+     * How long a run may last and still count as a crash at start: the kubelet resets its restart back-off after a
+     * container ran this long (10 minutes).
+     */
+    static final Duration CRASH_RUN = Duration.ofMinutes(10);
+
+    private static final Set<String> PULL_RETRIED = Set.of("ErrImagePull", "ImagePullBackOff");
+    private static final Set<String> PULL_REFUSED = Set.of("InvalidImageName", "ErrImageNeverPull");
+
+    /** The Deployment controller names its newest ReplicaSet in its Progressing condition's message. */
+    private static final Pattern REPLICA_SET = Pattern.compile("ReplicaSet \"([^\"]+)\"");
+
+    private static final Pattern SECRET_MISSING = Pattern.compile("secrets? \"([^\"]+)\" not found");
+    private static final Pattern SECRET_KEY_MISSING =
+            Pattern.compile("couldn't find key (\\S+) in Secret [^/\\s]+/(\\S+)");
+    private static final Pattern CONFIG_MAP_MISSING = Pattern.compile("configmaps? \"([^\"]+)\" not found");
+    private static final int QUOTE_MAX = 500;
+
+    private PodTrouble() {}
+
+    /**
+     * The Degraded condition for the current template's pods, if one of them cannot start; the most pressing cause
+     * first (configuration, image, crash, failed pod), of the first pod by name that has it.
+     *
+     * @param previous the Degraded condition of the status the cache was read with, which keeps ProxyCrashing up
+     *     while the proxy runs between two crashes
+     */
+    public static Optional<CacheCondition> of(
+            GoProxyCache cache,
+            Optional<Deployment> deployment,
+            List<Pod> pods,
+            Optional<CacheCondition> previous,
+            Instant now) {
+        List<Pod> current = currentPods(deployment, pods);
+        if (current.isEmpty()) {
+            return Optional.empty();
+        }
+        boolean wasCrashing = previous.filter(
+                        c -> CacheCondition.TRUE.equals(c.getStatus()) && PROXY_CRASHING.equals(c.getReason()))
+                .isPresent();
+        List<CacheCondition> found = new ArrayList<>();
+        for (Pod pod : current) {
+            for (ContainerStatus container : containers(pod)) {
+                containerTrouble(cache, pod, container, wasCrashing, now).ifPresent(found::add);
+            }
+        }
+        boolean noneReady = current.stream().noneMatch(PodTrouble::ready);
+        if (noneReady) {
+            current.stream()
+                    .filter(p -> p.getStatus() != null
+                            && "Failed".equals(p.getStatus().getPhase()))
+                    .findFirst()
+                    .map(p -> degraded(POD_FAILED, podFailed(cache, p)))
+                    .ifPresent(found::add);
+        }
+        List<String> order = List.of(CONTAINER_CONFIG_ERROR, IMAGE_PULL_FAILED, PROXY_CRASHING, POD_FAILED);
+        return found.stream().min(Comparator.comparingInt(c -> order.indexOf(c.getReason())));
+    }
+
+    /**
+     * When a failed image pull of a current pod that is not reported yet will be: the reconciler looks again then,
+     * since the kubelet's back-off may write nothing new in between.
+     */
+    public static Optional<Instant> imagePullGraceEndsAt(Optional<Deployment> deployment, List<Pod> pods, Instant now) {
+        return currentPods(deployment, pods).stream()
+                .filter(pod -> containers(pod).stream()
+                        .map(PodTrouble::waiting)
+                        .flatMap(Optional::stream)
+                        .anyMatch(w -> PULL_RETRIED.contains(w.getReason())))
+                .map(pod -> waitingSince(pod).map(since -> since.plus(IMAGE_PULL_GRACE)))
+                .flatMap(Optional::stream)
+                .filter(now::isBefore)
+                .min(Comparator.naturalOrder());
+    }
+
+    /**
+     * The pods of the Deployment's newest ReplicaSet, the one its Progressing condition names, not being deleted. Only
+     * once the Deployment controller has seen the Deployment's latest template: before, the ReplicaSet it names is
+     * the previous one, whose pods the spec just replaced. Without that condition (a Deployment just created), every
+     * pod not being deleted.
+     */
+    static List<Pod> currentPods(Optional<Deployment> deployment, List<Pod> pods) {
+        if (deployment.isEmpty() || deployment.get().getStatus() == null) {
+            return List.of();
+        }
+        Deployment d = deployment.get();
+        Long observed = d.getStatus().getObservedGeneration();
+        Long generation = d.getMetadata().getGeneration();
+        if (observed == null || (generation != null && observed < generation)) {
+            return List.of();
+        }
+        Optional<String> newest = Optional.ofNullable(d.getStatus().getConditions()).orElse(List.of()).stream()
+                .filter(c -> "Progressing".equals(c.getType()))
+                .map(DeploymentCondition::getMessage)
+                .filter(Objects::nonNull)
+                .map(REPLICA_SET::matcher)
+                .filter(Matcher::find)
+                .map(m -> m.group(1))
+                .findFirst();
+        return pods.stream()
+                .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
+                .filter(p -> newest.isEmpty() || ownedBy(p, newest.get()))
+                .sorted(Comparator.comparing(p -> p.getMetadata().getName()))
+                .toList();
+    }
+
+    private static boolean ownedBy(Pod pod, String replicaSet) {
+        return Optional.ofNullable(pod.getMetadata().getOwnerReferences()).orElse(List.of()).stream()
+                .anyMatch(o -> "ReplicaSet".equals(o.getKind()) && replicaSet.equals(o.getName()));
+    }
+
+    private static List<ContainerStatus> containers(Pod pod) {
+        PodStatus status = pod.getStatus();
+        if (status == null) {
+            return List.of();
+        }
+        return Stream.concat(
+                        Optional.ofNullable(status.getInitContainerStatuses()).orElse(List.of()).stream(),
+                        Optional.ofNullable(status.getContainerStatuses()).orElse(List.of()).stream())
+                .toList();
+    }
+
+    private static boolean ready(Pod pod) {
+        return pod.getStatus() != null
+                && pod.getStatus().getConditions() != null
+                && pod.getStatus().getConditions().stream()
+                        .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+    }
+
+    private static Optional<ContainerStateWaiting> waiting(ContainerStatus container) {
+        return Optional.ofNullable(container.getState())
+                .map(s -> s.getWaiting())
+                .filter(w -> w.getReason() != null);
+    }
+
+    private static Optional<CacheCondition> containerTrouble(
+            GoProxyCache cache, Pod pod, ContainerStatus container, boolean wasCrashing, Instant now) {
+        Optional<ContainerStateWaiting> waiting = waiting(container);
+        String reason = waiting.map(ContainerStateWaiting::getReason).orElse("");
+        int restarts = Optional.ofNullable(container.getRestartCount()).orElse(0);
+        if ("CreateContainerConfigError".equals(reason)) {
+            return Optional.of(degraded(CONTAINER_CONFIG_ERROR, configError(cache, pod, container, waiting.get())));
+        }
+        if (PULL_REFUSED.contains(reason)
+                || (PULL_RETRIED.contains(reason)
+                        && waitingSince(pod)
+                                .filter(since -> !now.isBefore(since.plus(IMAGE_PULL_GRACE)))
+                                .isPresent())) {
+            return Optional.of(degraded(IMAGE_PULL_FAILED, imagePullFailed(cache, pod, container, waiting.get())));
+        }
+        boolean crashLooping =
+                "CrashLoopBackOff".equals(reason) && restarts >= CRASH_RESTARTS && lastRunWasShort(container);
+        // between two crashes the kubelet runs the container again: still the same crash until it turns ready
+        boolean restartedUnready = wasCrashing
+                && restarts >= CRASH_RESTARTS
+                && !Boolean.TRUE.equals(container.getReady())
+                && container.getLastState() != null
+                && container.getLastState().getTerminated() != null;
+        if (crashLooping || restartedUnready) {
+            return Optional.of(degraded(PROXY_CRASHING, crashing(cache, pod, container, restarts)));
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Whether the container's last run ended within {@link #CRASH_RUN} of its start: a proxy that served for longer
+     * and then exited (an OOM kill after days) restarts as the kubelet restarts any container, with a restart count
+     * that only grows; the kubelet itself forgets its back-off after a run that long.
+     */
+    private static boolean lastRunWasShort(ContainerStatus container) {
+        Optional<ContainerStateTerminated> last =
+                Optional.ofNullable(container.getLastState()).map(s -> s.getTerminated());
+        if (last.isEmpty() || last.get().getStartedAt() == null || last.get().getFinishedAt() == null) {
+            return true;
+        }
+        try {
+            Duration ran = Duration.between(
+                    Instant.parse(last.get().getStartedAt()),
+                    Instant.parse(last.get().getFinishedAt()));
+            return ran.compareTo(CRASH_RUN) < 0;
+        } catch (DateTimeParseException e) {
+            return true;
+        }
+    }
+
+    /** Since when the pod waits: the kubelet's start time, else its creation. */
+    private static Optional<Instant> waitingSince(Pod pod) {
+        String since = pod.getStatus() != null && pod.getStatus().getStartTime() != null
+                ? pod.getStatus().getStartTime()
+                : pod.getMetadata().getCreationTimestamp();
+        if (since == null) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Instant.parse(since));
+        } catch (DateTimeParseException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static CacheCondition degraded(String reason, String message) {
+        return new CacheCondition(CacheCondition.DEGRADED, CacheCondition.TRUE, reason, message);
+    }
+
+    /**
+     * The kubelet's message names the Secret or ConfigMap and key it could not find, never a value; the fix says
+     * which field of the spec names it and how to create it.
+     */
+    private static String configError(
+            GoProxyCache cache, Pod pod, ContainerStatus container, ContainerStateWaiting waiting) {
+        String namespace = cache.getMetadata().getNamespace();
+        String said = Optional.ofNullable(waiting.getMessage()).orElse("");
+        String head = "The proxy pod " + pod.getMetadata().getName() + " cannot start its container "
+                + container.getName() + ": the kubelet says \"" + quote(said) + "\" (CreateContainerConfigError). ";
+        Matcher keyMissing = SECRET_KEY_MISSING.matcher(said);
+        if (keyMissing.find()) {
+            String key = keyMissing.group(1);
+            String secret = keyMissing.group(2);
+            return head + "The Secret " + secret + " exists but has no key " + key + secretUsers(cache, secret)
+                    + ". Fix: add the key (kubectl -n " + namespace + " edit secret " + secret + "), or name the key "
+                    + "that holds the value in the spec. The pods start by themselves once it is there.";
+        }
+        Matcher secretMissing = SECRET_MISSING.matcher(said);
+        if (secretMissing.find()) {
+            String secret = secretMissing.group(1);
+            return head + "The Secret " + secret + " does not exist in namespace " + namespace
+                    + secretUsers(cache, secret) + ". Fix: create it: kubectl -n " + namespace
+                    + " create secret generic " + secret + " " + literals(cache, secret)
+                    + " (or correct the name in the spec). The pods start by themselves once it exists.";
+        }
+        Matcher configMapMissing = CONFIG_MAP_MISSING.matcher(said);
+        if (configMapMissing.find()) {
+            return head + "The ConfigMap " + configMapMissing.group(1) + " does not exist in namespace " + namespace
+                    + " (spec.proxy.env names it). Fix: create it, or correct the name in spec.proxy.env.";
+        }
+        return head + "Fix what it names in the spec; kubectl -n " + namespace + " describe pod "
+                + pod.getMetadata().getName() + " shows the same.";
+    }
+
+    /** Which fields of the spec name the Secret, with the keys they expect. */
+    private static String secretUsers(GoProxyCache cache, String secret) {
+        List<String> users = new ArrayList<>();
+        GoProxyCacheSpec spec = cache.getSpec();
+        if (spec.getEgressProxy() != null
+                && spec.getEgressProxy().getLoginSecretRef() != null
+                && secret.equals(spec.getEgressProxy().getLoginSecretRef().getName())) {
+            users.add("spec.egressProxy.loginSecretRef (key " + loginKey(spec) + ", user:password)");
+        }
+        ObjectStorage bucket = spec.getObjectStorage();
+        if (bucket != null && secret.equals(bucket.getCredentialsSecret())) {
+            users.add("spec.objectStorage.credentialsSecret (keys " + accessKeyIdKey(bucket) + " and "
+                    + secretAccessKeyKey(bucket) + ")");
+        }
+        if (envSecrets(spec).contains(secret)) {
+            users.add("spec.proxy.env");
+        }
+        return users.isEmpty()
+                ? ""
+                : "; " + String.join(" and ", users) + " name" + (users.size() == 1 ? "s" : "") + " it";
+    }
+
+    private static String literals(GoProxyCache cache, String secret) {
+        GoProxyCacheSpec spec = cache.getSpec();
+        List<String> keys = new ArrayList<>();
+        if (spec.getEgressProxy() != null
+                && spec.getEgressProxy().getLoginSecretRef() != null
+                && secret.equals(spec.getEgressProxy().getLoginSecretRef().getName())) {
+            keys.add(loginKey(spec));
+        }
+        ObjectStorage bucket = spec.getObjectStorage();
+        if (bucket != null && secret.equals(bucket.getCredentialsSecret())) {
+            keys.add(accessKeyIdKey(bucket));
+            keys.add(secretAccessKeyKey(bucket));
+        }
+        if (keys.isEmpty()) {
+            return "--from-literal=<key>=<value>";
+        }
+        return String.join(
+                " ", keys.stream().map(k -> "--from-literal=" + k + "=...").toList());
+    }
+
+    private static List<String> envSecrets(GoProxyCacheSpec spec) {
+        if (spec.getProxy() == null || spec.getProxy().getEnv() == null) {
+            return List.of();
+        }
+        return spec.getProxy().getEnv().stream()
+                .map(EnvVar::getValueFrom)
+                .filter(Objects::nonNull)
+                .map(v -> v.getSecretKeyRef())
+                .filter(Objects::nonNull)
+                .map(ref -> ref.getName())
+                .filter(Objects::nonNull)
+                .toList();
+    }
+
+    private static String loginKey(GoProxyCacheSpec spec) {
+        String key = spec.getEgressProxy().getLoginSecretRef().getKey();
+        return key == null || key.isBlank() ? EgressProxyLogin.DEFAULT_KEY : key;
+    }
+
+    private static String accessKeyIdKey(ObjectStorage bucket) {
+        String key = bucket.getAccessKeyIdKey();
+        return key == null || key.isBlank() ? ObjectStorage.DEFAULT_ACCESS_KEY_ID_KEY : key;
+    }
+
+    private static String secretAccessKeyKey(ObjectStorage bucket) {
+        String key = bucket.getSecretAccessKeyKey();
+        return key == null || key.isBlank() ? ObjectStorage.DEFAULT_SECRET_ACCESS_KEY_KEY : key;
+    }
+
+    private static String imagePullFailed(
+            GoProxyCache cache, Pod pod, ContainerStatus container, ContainerStateWaiting waiting) {
+        String namespace = cache.getMetadata().getNamespace();
+        GoProxyCacheSpec spec = cache.getSpec();
+        String image = Optional.ofNullable(container.getImage()).orElseGet(() -> ProxyImage.of(spec));
+        boolean ownImage = spec.getImage() != null && !spec.getImage().isBlank();
+        List<String> pullSecrets = Optional.ofNullable(spec.getImagePullSecrets()).orElse(List.of()).stream()
+                .map(LocalObjectReference::getName)
+                .filter(Objects::nonNull)
+                .toList();
+        return "The proxy pod " + pod.getMetadata().getName() + " cannot pull its image " + image + ": "
+                + waiting.getReason()
+                + Optional.ofNullable(waiting.getMessage())
+                        .filter(m -> !m.isBlank())
+                        .map(m -> ": \"" + quote(m) + "\"")
+                        .orElse("")
+                + ". Fix: check that the image exists and is spelt right ("
+                + (ownImage ? "spec.image" : "the operator's default proxy image; spec.image overrides it")
+                + "), and that the nodes can reach its registry; a private registry needs its pull Secret in "
+                + "spec.imagePullSecrets ("
+                + (pullSecrets.isEmpty()
+                        ? "none set"
+                        : "set: " + String.join(", ", pullSecrets) + ", which must exist in namespace " + namespace)
+                + "). kubectl -n " + namespace + " describe pod "
+                + pod.getMetadata().getName()
+                + " shows every attempt.";
+    }
+
+    private static String crashing(GoProxyCache cache, Pod pod, ContainerStatus container, int restarts) {
+        String namespace = cache.getMetadata().getNamespace();
+        StringBuilder message = new StringBuilder("The proxy in pod ")
+                .append(pod.getMetadata().getName())
+                .append(" exits as it starts: its container ")
+                .append(container.getName())
+                .append(" was restarted ")
+                .append(restarts)
+                .append(" times");
+        Optional<ContainerStateTerminated> last =
+                Optional.ofNullable(container.getLastState()).map(s -> s.getTerminated());
+        last.ifPresent(t -> {
+            message.append(", last with exit code ").append(t.getExitCode());
+            if (t.getReason() != null) {
+                message.append(" (").append(t.getReason()).append(")");
+            }
+            if (t.getFinishedAt() != null) {
+                message.append(" at ").append(t.getFinishedAt());
+            }
+            lastLine(t.getMessage())
+                    .ifPresent(line ->
+                            message.append(", saying \"").append(quote(line)).append("\""));
+        });
+        return message.append(". Fix: kubectl -n ")
+                .append(namespace)
+                .append(" logs ")
+                .append(pod.getMetadata().getName())
+                .append(" -c ")
+                .append(container.getName())
+                .append(" --previous shows why; a line \"modproxy cannot start: ...\" names the setting to change ")
+                .append("in the spec, and \"OOMKilled\" asks for more memory (spec.resources).")
+                .toString();
+    }
+
+    private static String podFailed(GoProxyCache cache, Pod pod) {
+        PodStatus status = pod.getStatus();
+        String namespace = cache.getMetadata().getNamespace();
+        return "The proxy pod " + pod.getMetadata().getName() + " failed"
+                + Optional.ofNullable(status.getReason())
+                        .map(r -> " (" + r + ")")
+                        .orElse("")
+                + Optional.ofNullable(status.getMessage())
+                        .filter(m -> !m.isBlank())
+                        .map(m -> ": \"" + quote(m) + "\"")
+                        .orElse("")
+                + ", and no proxy pod of the current template is ready. The Deployment replaces it; if its "
+                + "replacement fails the same way, kubectl -n " + namespace + " describe pod "
+                + pod.getMetadata().getName() + " says why (an eviction names the resource the node ran out of: "
+                + "ephemeral storage bounds the proxy's staging and /tmp volumes, memory spec.resources).";
+    }
+
+    /** The last line of a termination message (the container's last log line with FallbackToLogsOnError). */
+    private static Optional<String> lastLine(String text) {
+        if (text == null) {
+            return Optional.empty();
+        }
+        String[] lines = text.strip().split("\n");
+        String last = lines[lines.length - 1].strip();
+        return last.isEmpty() ? Optional.empty() : Optional.of(last);
+    }
+
+    private static String quote(String text) {
+        String flat = text.replace('\n', ' ').strip();
+        return flat.length() > QUOTE_MAX ? flat.substring(0, QUOTE_MAX) + "..." : flat;
+    }
+
+    /** The instance label that ties a proxy pod to its cache, as the Deployment's pod template sets it. */
+    public static Optional<String> cacheOf(Pod pod) {
+        return Optional.ofNullable(pod.getMetadata().getLabels()).map(l -> l.get(CacheNames.INSTANCE_LABEL));
+    }
+}

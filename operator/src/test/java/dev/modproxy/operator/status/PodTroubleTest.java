@@ -1,0 +1,456 @@
+package dev.modproxy.operator.status;
+
+import static dev.modproxy.operator.CacheFixtures.cache;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.modproxy.operator.api.v1alpha1.CacheCondition;
+import dev.modproxy.operator.api.v1alpha1.EgressProxy;
+import dev.modproxy.operator.api.v1alpha1.EgressProxyLogin;
+import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
+import dev.modproxy.operator.dependent.CacheNames;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
+import io.fabric8.kubernetes.api.model.LocalObjectReference;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** Pod statuses as the kubelet writes them, and what the cache's Degraded condition makes of them. */
+class PodTroubleTest {
+
+    static final Instant STARTED = Instant.parse("2026-01-01T10:00:00Z");
+    static final String NEW_RS = "builds-7d9f8c6b5";
+    static final String OLD_RS = "builds-5c4b3a291";
+
+    private final GoProxyCache cache = cache("team-a", "builds", spec -> {
+        EgressProxy egress = new EgressProxy();
+        egress.setHttpsProxy("http://egress.corp.example:3128");
+        EgressProxyLogin login = new EgressProxyLogin();
+        login.setName("egress-login");
+        egress.setLoginSecretRef(login);
+        spec.setEgressProxy(egress);
+    });
+
+    @Test
+    void aMissingLoginSecretIsReportedAtOnceNamingTheSecretAndHowToCreateIt() {
+        Pod pod = pod(
+                "builds-7d9f8c6b5-abcde",
+                NEW_RS,
+                "Pending",
+                false,
+                waiting("CreateContainerConfigError", "secret \"egress-login\" not found", 0));
+
+        CacheCondition degraded = trouble(pod, STARTED.plusSeconds(2)).orElseThrow();
+
+        assertThat(degraded.getStatus()).isEqualTo("True");
+        assertThat(degraded.getReason()).isEqualTo(PodTrouble.CONTAINER_CONFIG_ERROR);
+        assertThat(degraded.getMessage())
+                .contains("builds-7d9f8c6b5-abcde")
+                .contains("secret \"egress-login\" not found")
+                .contains("spec.egressProxy.loginSecretRef (key login")
+                .contains("kubectl -n team-a create secret generic egress-login --from-literal=login=...")
+                .contains("start by themselves");
+    }
+
+    @Test
+    void aMissingKeyIsNamedWithTheSecret() {
+        Pod pod = pod(
+                "builds-7d9f8c6b5-abcde",
+                NEW_RS,
+                "Pending",
+                false,
+                waiting("CreateContainerConfigError", "couldn't find key login in Secret team-a/egress-login", 0));
+
+        CacheCondition degraded = trouble(pod, STARTED).orElseThrow();
+
+        assertThat(degraded.getReason()).isEqualTo(PodTrouble.CONTAINER_CONFIG_ERROR);
+        assertThat(degraded.getMessage())
+                .contains("The Secret egress-login exists but has no key login")
+                .contains("spec.egressProxy.loginSecretRef")
+                .contains("kubectl -n team-a edit secret egress-login");
+    }
+
+    @Test
+    void anotherConfigErrorIsQuotedWithWhereToLook() {
+        Pod pod = pod(
+                "builds-7d9f8c6b5-abcde",
+                NEW_RS,
+                "Pending",
+                false,
+                waiting("CreateContainerConfigError", "container has runAsNonRoot and image will run as root", 0));
+
+        CacheCondition degraded = trouble(pod, STARTED).orElseThrow();
+
+        assertThat(degraded.getReason()).isEqualTo(PodTrouble.CONTAINER_CONFIG_ERROR);
+        assertThat(degraded.getMessage())
+                .contains("container has runAsNonRoot and image will run as root")
+                .contains("kubectl -n team-a describe pod builds-7d9f8c6b5-abcde")
+                .doesNotContain("create secret");
+    }
+
+    @Test
+    void aFailedPullIsReportedOnlyOnceThePodWaitedItsGrace() {
+        cache.getSpec().setImage("registry.corp.example/modproxy/proxy:1.2.3");
+        cache.getSpec().setImagePullSecrets(List.of(new LocalObjectReference("corp-registry")));
+        Pod first = pod(
+                "builds-7d9f8c6b5-abcde",
+                NEW_RS,
+                "Pending",
+                false,
+                waiting("ErrImagePull", "failed to pull and unpack image: 401 Unauthorized", 0));
+        Pod backingOff = pod(
+                "builds-7d9f8c6b5-abcde",
+                NEW_RS,
+                "Pending",
+                false,
+                waiting(
+                        "ImagePullBackOff",
+                        "Back-off pulling image \"registry.corp.example/modproxy/proxy:1.2.3\"",
+                        0));
+
+        assertThat(trouble(first, STARTED.plusSeconds(3)))
+                .as("one failed attempt")
+                .isEmpty();
+        assertThat(trouble(backingOff, STARTED.plusSeconds(12)))
+                .as("the kubelet's first back-off")
+                .isEmpty();
+        assertThat(PodTrouble.imagePullGraceEndsAt(
+                        Optional.of(deployment(NEW_RS)), List.of(backingOff), STARTED.plusSeconds(12)))
+                .as("the reconciler looks again when the grace ends")
+                .contains(STARTED.plus(PodTrouble.IMAGE_PULL_GRACE));
+
+        CacheCondition degraded =
+                trouble(backingOff, STARTED.plus(PodTrouble.IMAGE_PULL_GRACE)).orElseThrow();
+        assertThat(degraded.getReason()).isEqualTo(PodTrouble.IMAGE_PULL_FAILED);
+        assertThat(degraded.getMessage())
+                .contains("registry.corp.example/modproxy/proxy:1.2.3")
+                .contains("ImagePullBackOff")
+                .contains("spec.image")
+                .contains("spec.imagePullSecrets (set: corp-registry, which must exist in namespace team-a)");
+        assertThat(trouble(first, STARTED.plusSeconds(45)).orElseThrow().getMessage())
+                .as("the kubelet's next attempt, still failing")
+                .contains("401 Unauthorized");
+        assertThat(PodTrouble.imagePullGraceEndsAt(
+                        Optional.of(deployment(NEW_RS)), List.of(backingOff), STARTED.plusSeconds(45)))
+                .isEmpty();
+    }
+
+    @Test
+    void anImageNameTheKubeletRefusesIsReportedAtOnce() {
+        Pod pod = pod(
+                "builds-7d9f8c6b5-abcde",
+                NEW_RS,
+                "Pending",
+                false,
+                waiting("InvalidImageName", "Failed to apply default image tag \"Registry/Proxy\"", 0));
+
+        CacheCondition degraded = trouble(pod, STARTED.plusSeconds(1)).orElseThrow();
+
+        assertThat(degraded.getReason()).isEqualTo(PodTrouble.IMAGE_PULL_FAILED);
+        assertThat(degraded.getMessage()).contains("spec.imagePullSecrets (none set)");
+    }
+
+    @Test
+    void aCrashingProxyIsReportedFromItsSecondRestartWithItsLastWords() {
+        Pod once = pod("builds-7d9f8c6b5-abcde", NEW_RS, "Running", false, crashLoop(1));
+        Pod twice = pod("builds-7d9f8c6b5-abcde", NEW_RS, "Running", false, crashLoop(2));
+
+        assertThat(trouble(once, STARTED.plusSeconds(15)))
+                .as("a single restart")
+                .isEmpty();
+        CacheCondition degraded = trouble(twice, STARTED.plusSeconds(40)).orElseThrow();
+
+        assertThat(degraded.getReason()).isEqualTo(PodTrouble.PROXY_CRASHING);
+        assertThat(degraded.getMessage())
+                .contains("restarted 2 times, last with exit code 1 (Error)")
+                .contains("saying \"modproxy cannot start: MODPROXY_UPSTREAM: no upstream\"")
+                .doesNotContain("starting modproxy")
+                .contains("kubectl -n team-a logs builds-7d9f8c6b5-abcde -c proxy --previous");
+    }
+
+    /** A restart count only grows: a proxy killed once after serving for hours is no proxy that exits at start. */
+    @Test
+    void aProxyThatServedForLongBeforeItsLastExitIsNotCrashingAtStart() {
+        ContainerStatus killedOnce = new ContainerStatusBuilder(crashLoop(3))
+                .editLastState()
+                .editTerminated()
+                .withExitCode(137)
+                .withReason("OOMKilled")
+                .withStartedAt("2026-01-01T10:00:00Z")
+                .withFinishedAt("2026-01-01T14:00:00Z")
+                .endTerminated()
+                .endLastState()
+                .build();
+        Pod pod = pod("builds-7d9f8c6b5-abcde", NEW_RS, "Running", false, killedOnce);
+
+        assertThat(trouble(pod, Instant.parse("2026-01-01T14:00:05Z"))).isEmpty();
+
+        ContainerStatus killedAtStart = new ContainerStatusBuilder(killedOnce)
+                .editLastState()
+                .editTerminated()
+                .withStartedAt("2026-01-01T13:59:40Z")
+                .endTerminated()
+                .endLastState()
+                .build();
+        assertThat(trouble(
+                                pod("builds-7d9f8c6b5-abcde", NEW_RS, "Running", false, killedAtStart),
+                                Instant.parse("2026-01-01T14:00:05Z"))
+                        .orElseThrow()
+                        .getMessage())
+                .contains("exit code 137 (OOMKilled)")
+                .contains("spec.resources");
+    }
+
+    @Test
+    void aCrashingProxyStaysReportedBetweenCrashesAndClearsOnceReady() {
+        ContainerStatus runningAgain = new ContainerStatusBuilder(crashLoop(3))
+                .withNewState()
+                .withNewRunning()
+                .withStartedAt("2026-01-01T10:01:20Z")
+                .endRunning()
+                .endState()
+                .build();
+        Pod between = pod("builds-7d9f8c6b5-abcde", NEW_RS, "Running", false, runningAgain);
+        CacheCondition crashing =
+                new CacheCondition(CacheCondition.DEGRADED, CacheCondition.TRUE, PodTrouble.PROXY_CRASHING, "earlier");
+
+        assertThat(PodTrouble.of(
+                                cache,
+                                Optional.of(deployment(NEW_RS)),
+                                List.of(between),
+                                Optional.of(crashing),
+                                STARTED.plusSeconds(80))
+                        .map(CacheCondition::getReason))
+                .contains(PodTrouble.PROXY_CRASHING);
+        assertThat(trouble(between, STARTED.plusSeconds(80)))
+                .as("not raised by a container that runs, unready, after restarts")
+                .isEmpty();
+
+        ContainerStatus serving =
+                new ContainerStatusBuilder(runningAgain).withReady(true).build();
+        Pod ready = pod("builds-7d9f8c6b5-abcde", NEW_RS, "Running", true, serving);
+        assertThat(PodTrouble.of(
+                        cache,
+                        Optional.of(deployment(NEW_RS)),
+                        List.of(ready),
+                        Optional.of(crashing),
+                        STARTED.plusSeconds(90)))
+                .as("cleared once the proxy serves")
+                .isEmpty();
+    }
+
+    @Test
+    void podsOfAnOlderReplicaSetAreNotTheCurrentTemplates() {
+        Pod old = pod("builds-5c4b3a291-zyxwv", OLD_RS, "Running", false, crashLoop(5));
+        Pod starting = pod("builds-7d9f8c6b5-abcde", NEW_RS, "Pending", false, waiting("ContainerCreating", null, 0));
+
+        assertThat(PodTrouble.of(
+                        cache, Optional.of(deployment(NEW_RS)), List.of(old, starting), Optional.empty(), STARTED))
+                .isEmpty();
+        assertThat(PodTrouble.of(cache, Optional.of(deployment(OLD_RS)), List.of(old), Optional.empty(), STARTED))
+                .as("the same pod, of the newest ReplicaSet")
+                .isPresent();
+    }
+
+    @Test
+    void aPodBeingDeletedOrATemplateTheControllerHasNotSeenIsLeftOut() {
+        Pod deleting = new PodBuilder(pod(
+                        "builds-7d9f8c6b5-abcde",
+                        NEW_RS,
+                        "Pending",
+                        false,
+                        waiting("CreateContainerConfigError", "secret \"egress-login\" not found", 0)))
+                .editMetadata()
+                .withDeletionTimestamp("2026-01-01T10:00:05Z")
+                .endMetadata()
+                .build();
+        assertThat(trouble(deleting, STARTED.plusSeconds(6))).isEmpty();
+
+        Pod missing = pod(
+                "builds-7d9f8c6b5-abcde",
+                NEW_RS,
+                "Pending",
+                false,
+                waiting("CreateContainerConfigError", "secret \"egress-login\" not found", 0));
+        Deployment changed = new DeploymentBuilder(deployment(NEW_RS))
+                .editMetadata()
+                .withGeneration(3L)
+                .endMetadata()
+                .build();
+        assertThat(PodTrouble.of(cache, Optional.of(changed), List.of(missing), Optional.empty(), STARTED))
+                .as("a new template applied, which the Deployment controller has not rolled yet")
+                .isEmpty();
+        assertThat(PodTrouble.of(cache, Optional.empty(), List.of(missing), Optional.empty(), STARTED))
+                .isEmpty();
+    }
+
+    @Test
+    void aFailedPodIsReportedWhileNoPodOfTheTemplateIsReady() {
+        Pod evicted = new PodBuilder(pod("builds-7d9f8c6b5-abcde", NEW_RS, "Failed", false))
+                .editStatus()
+                .withReason("Evicted")
+                .withMessage("Pod ephemeral local storage usage exceeds the total limit of containers 6Gi.")
+                .endStatus()
+                .build();
+        Pod replacement = pod("builds-7d9f8c6b5-fghij", NEW_RS, "Running", true, running());
+
+        CacheCondition degraded = trouble(evicted, STARTED).orElseThrow();
+        assertThat(degraded.getReason()).isEqualTo(PodTrouble.POD_FAILED);
+        assertThat(degraded.getMessage()).contains("(Evicted)").contains("ephemeral local storage");
+        assertThat(PodTrouble.of(
+                        cache,
+                        Optional.of(deployment(NEW_RS)),
+                        List.of(evicted, replacement),
+                        Optional.empty(),
+                        STARTED))
+                .isEmpty();
+    }
+
+    @Test
+    void theMostPressingCauseIsReported() {
+        Pod crashing = pod("builds-7d9f8c6b5-aaaaa", NEW_RS, "Running", false, crashLoop(4));
+        Pod unconfigured = pod(
+                "builds-7d9f8c6b5-bbbbb",
+                NEW_RS,
+                "Pending",
+                false,
+                waiting("CreateContainerConfigError", "secret \"egress-login\" not found", 0));
+
+        assertThat(PodTrouble.of(
+                                cache,
+                                Optional.of(deployment(NEW_RS)),
+                                List.of(crashing, unconfigured),
+                                Optional.empty(),
+                                STARTED)
+                        .map(CacheCondition::getReason))
+                .contains(PodTrouble.CONTAINER_CONFIG_ERROR);
+    }
+
+    @Test
+    void aDeploymentWithoutAProgressingConditionTakesEveryPodNotBeingDeleted() {
+        Deployment fresh = deployment(NEW_RS);
+        fresh.getStatus().setConditions(List.of());
+        Pod pod = pod(
+                "builds-7d9f8c6b5-abcde",
+                NEW_RS,
+                "Pending",
+                false,
+                waiting("CreateContainerConfigError", "secret \"egress-login\" not found", 0));
+
+        assertThat(PodTrouble.of(cache, Optional.of(fresh), List.of(pod), Optional.empty(), STARTED))
+                .isPresent();
+    }
+
+    private Optional<CacheCondition> trouble(Pod pod, Instant now) {
+        return PodTrouble.of(cache, Optional.of(deployment(NEW_RS)), List.of(pod), Optional.empty(), now);
+    }
+
+    /** As the Deployment controller writes it: its Progressing condition names the newest ReplicaSet. */
+    static Deployment deployment(String newestReplicaSet) {
+        return new DeploymentBuilder()
+                .withNewMetadata()
+                .withName("builds")
+                .withNamespace("team-a")
+                .withGeneration(2L)
+                .endMetadata()
+                .withNewSpec()
+                .withReplicas(1)
+                .endSpec()
+                .withNewStatus()
+                .withObservedGeneration(2L)
+                .withReplicas(1)
+                .withUpdatedReplicas(1)
+                .withReadyReplicas(0)
+                .addNewCondition()
+                .withType("Available")
+                .withStatus("False")
+                .withReason("MinimumReplicasUnavailable")
+                .endCondition()
+                .addNewCondition()
+                .withType("Progressing")
+                .withStatus("True")
+                .withReason("ReplicaSetUpdated")
+                .withMessage("ReplicaSet \"" + newestReplicaSet + "\" is progressing.")
+                .endCondition()
+                .endStatus()
+                .build();
+    }
+
+    static Pod pod(String name, String replicaSet, String phase, boolean ready, ContainerStatus... containers) {
+        return new PodBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withNamespace("team-a")
+                .withCreationTimestamp(STARTED.toString())
+                .addToLabels(CacheNames.INSTANCE_LABEL, "builds")
+                .addNewOwnerReference()
+                .withApiVersion("apps/v1")
+                .withKind("ReplicaSet")
+                .withName(replicaSet)
+                .withController(true)
+                .endOwnerReference()
+                .endMetadata()
+                .withNewStatus()
+                .withPhase(phase)
+                .withStartTime(STARTED.toString())
+                .addNewCondition()
+                .withType("Ready")
+                .withStatus(ready ? "True" : "False")
+                .endCondition()
+                .withContainerStatuses(containers)
+                .endStatus()
+                .build();
+    }
+
+    static ContainerStatus waiting(String reason, String message, int restarts) {
+        return new ContainerStatusBuilder()
+                .withName("proxy")
+                .withImage("ghcr.io/modproxy/proxy:test")
+                .withReady(false)
+                .withRestartCount(restarts)
+                .withNewState()
+                .withNewWaiting()
+                .withReason(reason)
+                .withMessage(message)
+                .endWaiting()
+                .endState()
+                .build();
+    }
+
+    /** Waiting in CrashLoopBackOff, its last run ended with the proxy's last log line (FallbackToLogsOnError). */
+    static ContainerStatus crashLoop(int restarts) {
+        return new ContainerStatusBuilder(waiting(
+                        "CrashLoopBackOff",
+                        "back-off 20s restarting failed container=proxy pod=builds-7d9f8c6b5-abcde_team-a",
+                        restarts))
+                .withNewLastState()
+                .withNewTerminated()
+                .withExitCode(1)
+                .withReason("Error")
+                .withStartedAt("2026-01-01T10:00:30Z")
+                .withFinishedAt("2026-01-01T10:00:31Z")
+                .withMessage("starting modproxy\nmodproxy cannot start: MODPROXY_UPSTREAM: no upstream\n")
+                .endTerminated()
+                .endLastState()
+                .build();
+    }
+
+    static ContainerStatus running() {
+        return new ContainerStatusBuilder()
+                .withName("proxy")
+                .withImage("ghcr.io/modproxy/proxy:test")
+                .withReady(true)
+                .withRestartCount(0)
+                .withNewState()
+                .withNewRunning()
+                .withStartedAt("2026-01-01T10:00:02Z")
+                .endRunning()
+                .endState()
+                .build();
+    }
+}
