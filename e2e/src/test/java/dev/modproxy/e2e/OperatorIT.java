@@ -1470,6 +1470,15 @@ class OperatorIT {
         inWords.put(
                 "  egressProxy: {httpsProxy: \"http://build:s3cret@proxy.corp:3128\"}\n",
                 List.of("spec.egressProxy.httpsProxy must be a proxy address", "without a path or user:password@"));
+        // TLS to the egress proxy itself, which the proxy refuses at start: its pods would only crash-loop
+        inWords.put(
+                "  egressProxy: {httpsProxy: \"https://proxy.corp:3129\", httpProxy: \"https://proxy.corp:3129\"}\n",
+                List.of(
+                        "spec.egressProxy.httpsProxy: Invalid value: ",
+                        "spec.egressProxy.httpsProxy must not be an https:// URL",
+                        "spec.egressProxy.httpProxy must not be an https:// URL",
+                        "Give the egress proxy's plain-HTTP port as http://host:port",
+                        "https upstreams still go through it in a CONNECT tunnel"));
         inWords.put(
                 "  objectStorage: {bucket: Go_Modules, endpoint: \"minio.storage.svc:9000\"}\n",
                 List.of(

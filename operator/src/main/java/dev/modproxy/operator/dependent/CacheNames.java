@@ -29,6 +29,13 @@ public final class CacheNames {
 
     public static final String CONFIG_HASH_ANNOTATION = "modproxy.dev/config-hash";
 
+    /**
+     * On the proxy pod template, so on every pod made from it: a hash of the whole template the operator renders
+     * (image, environment, volumes, resources, probes, labels, annotations), which tells the current template's pods
+     * from a rollout's old ones by the pod alone (PodTrouble). The config hash changes only with the proxy's settings.
+     */
+    public static final String TEMPLATE_HASH_ANNOTATION = "modproxy.dev/template-hash";
+
     public static final String HTTP_PORT_NAME = "http";
     public static final int SERVICE_PORT = 80;
     /** Admin API, health and metrics: reached by the operator and Prometheus, never given to builds. */

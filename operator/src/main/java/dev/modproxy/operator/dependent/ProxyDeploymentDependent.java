@@ -20,6 +20,7 @@ import io.fabric8.kubernetes.api.model.PodSecurityContext;
 import io.fabric8.kubernetes.api.model.PodSecurityContextBuilder;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.PodSpecBuilder;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.PodTemplateSpecBuilder;
 import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.ProbeBuilder;
@@ -36,12 +37,17 @@ import io.fabric8.kubernetes.api.model.apps.DeploymentStrategy;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStrategyBuilder;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.dependent.Matcher.Result;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -109,7 +115,7 @@ public class ProxyDeploymentDependent extends CacheOwnedDependent<Deployment> {
 
     private static Deployment freshDeployment(GoProxyCache cache, boolean fixedUserIds) {
         GoProxyCacheSpec spec = cache.getSpec();
-        return new DeploymentBuilder()
+        Deployment deployment = new DeploymentBuilder()
                 .withMetadata(CacheNames.metadata(cache, CacheNames.deployment(cache)))
                 .withNewSpec()
                 .withReplicas(spec.getReplicas())
@@ -126,6 +132,28 @@ public class ProxyDeploymentDependent extends CacheOwnedDependent<Deployment> {
                 .endTemplate()
                 .endSpec()
                 .build();
+        PodTemplateSpec template = deployment.getSpec().getTemplate();
+        template.getMetadata().getAnnotations().put(CacheNames.TEMPLATE_HASH_ANNOTATION, templateHash(template));
+        return deployment;
+    }
+
+    /**
+     * A hash of the rendered pod template (before this annotation is added), which every pod made from it carries:
+     * which pods are the current template's is then read on the pod itself. The alternatives were weighed: the
+     * Deployment controller names its newest ReplicaSet only in its Progressing condition's message, which is not
+     * API, names the previous ReplicaSet for a while after a rollback to an earlier template, and is absent without a
+     * progress deadline; the pod-template-hash label is computed by the controller from Go's printing of the
+     * template, which cannot be reproduced here; reading ReplicaSets would take one more informer and more RBAC; the
+     * config hash does not change with the image, the resources or a Secret's name.
+     */
+    static String templateHash(PodTemplateSpec template) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            byte[] json = Serialization.asJson(template).getBytes(StandardCharsets.UTF_8);
+            return HexFormat.of().formatHex(sha.digest(json)).substring(0, 16);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
     }
 
     /**

@@ -240,9 +240,9 @@ public class GoProxyCacheReconciler implements Reconciler<GoProxyCache> {
                         CacheStatusCalculator.replicasTakeBackEndsAt(status)
                                 .map(end -> Duration.between(now, end).plusSeconds(1))
                                 .map(wait -> wait.isNegative() ? Duration.ofSeconds(1) : wait),
-                        // a failed image pull is reported once the pod waited its grace, which the kubelet's
-                        // back-off may not mark with a write of its own
-                        PodTrouble.imagePullGraceEndsAt(seen.deployment(), seen.pods(), now)
+                        // a failed image pull is reported once the pod waited its grace, and ProxyCrashing kept while
+                        // the proxy runs between crashes ends once it ran long; the kubelet may write nothing then
+                        PodTrouble.lookAgainAt(seen.deployment(), seen.pods(), now)
                                 .map(end -> Duration.between(now, end).plusSeconds(1)))
                 .flatMap(Optional::stream)
                 .min(Duration::compareTo);

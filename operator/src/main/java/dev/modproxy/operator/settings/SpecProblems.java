@@ -99,9 +99,24 @@ public final class SpecProblems {
         return problems;
     }
 
-    /** The CRD's rules on spec.egressProxy.loginSecretRef, for a cache the API server did not check by them. */
+    /**
+     * The CRD's rules on spec.egressProxy's https:// URLs and loginSecretRef, for a cache the API server did not check
+     * by them.
+     */
     private static void egressProxyProblems(EgressProxy egress, List<String> problems) {
-        if (egress == null || egress.getLoginSecretRef() == null) {
+        if (egress == null) {
+            return;
+        }
+        // stored before the API server refused it: the proxy pods would stop at start with it and crash-loop
+        if (EgressProxy.isHttps(egress.getHttpsProxy())) {
+            problems.add("spec.egressProxy.httpsProxy \"" + Redacted.words(egress.getHttpsProxy()) + "\""
+                    + EgressProxy.NOT_HTTPS_WORDS);
+        }
+        if (EgressProxy.isHttps(egress.getHttpProxy())) {
+            problems.add("spec.egressProxy.httpProxy \"" + Redacted.words(egress.getHttpProxy()) + "\""
+                    + EgressProxy.NOT_HTTPS_WORDS);
+        }
+        if (egress.getLoginSecretRef() == null) {
             return;
         }
         if (isBlank(egress.getHttpsProxy()) && isBlank(egress.getHttpProxy())) {

@@ -1,5 +1,6 @@
 package dev.modproxy.operator.status;
 
+import dev.modproxy.contract.Redacted;
 import dev.modproxy.operator.api.v1alpha1.CacheCondition;
 import dev.modproxy.operator.api.v1alpha1.EgressProxyLogin;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
@@ -12,10 +13,11 @@ import io.fabric8.kubernetes.api.model.ContainerStateWaiting;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.LocalObjectReference;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodStatus;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.fabric8.kubernetes.api.model.apps.DeploymentCondition;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -33,8 +35,8 @@ import java.util.stream.Stream;
  * Why the proxy pods of the Deployment's current pod template do not start, as the kubelet wrote it into their
  * status within seconds: a Secret or key their environment names is missing, their image cannot be pulled, the proxy
  * exits as it starts, or a pod failed. Without it the cache learnt of these only when the Deployment passed its
- * progress deadline (10 minutes), as RolloutFailed. Pods of an older ReplicaSet (a rollout's old pods going away)
- * are not the current template's and are left out.
+ * progress deadline (10 minutes), as RolloutFailed. Pods of an older template (a rollout's old pods going away) are
+ * left out: {@link #currentPods} tells them by the template hash each pod carries.
  *
  * <p>So that one bad moment does not flap the condition: a missing Secret or key is reported at once (the kubelet
  * retries, and the pod starts by itself once it exists); a failed image pull only once the pod has waited
@@ -73,14 +75,14 @@ public final class PodTrouble {
     private static final Set<String> PULL_RETRIED = Set.of("ErrImagePull", "ImagePullBackOff");
     private static final Set<String> PULL_REFUSED = Set.of("InvalidImageName", "ErrImageNeverPull");
 
-    /** The Deployment controller names its newest ReplicaSet in its Progressing condition's message. */
-    private static final Pattern REPLICA_SET = Pattern.compile("ReplicaSet \"([^\"]+)\"");
-
     private static final Pattern SECRET_MISSING = Pattern.compile("secrets? \"([^\"]+)\" not found");
     private static final Pattern SECRET_KEY_MISSING =
             Pattern.compile("couldn't find key (\\S+) in Secret [^/\\s]+/(\\S+)");
     private static final Pattern CONFIG_MAP_MISSING = Pattern.compile("configmaps? \"([^\"]+)\" not found");
     private static final int QUOTE_MAX = 500;
+    private static final String CANNOT_START = "modproxy cannot start:";
+    private static final Pattern STACK_FRAME = Pattern.compile("(at |\\.\\.\\. \\d+ (more|common frames omitted)).*");
+    private static final Pattern URL = Pattern.compile("[A-Za-z][A-Za-z0-9+.-]*://[^\\s\"'<>]+");
 
     private PodTrouble() {}
 
@@ -124,10 +126,29 @@ public final class PodTrouble {
     }
 
     /**
-     * When a failed image pull of a current pod that is not reported yet will be: the reconciler looks again then,
-     * since the kubelet's back-off may write nothing new in between.
+     * When what is reported of the current pods changes without the kubelet writing anything: a failed image pull
+     * not reported yet is, once its grace is over (the kubelet's back-off may write nothing new in between), and a
+     * proxy kept ProxyCrashing while it runs between two crashes no longer is once it ran {@link #CRASH_RUN}. The
+     * reconciler looks again then.
      */
-    public static Optional<Instant> imagePullGraceEndsAt(Optional<Deployment> deployment, List<Pod> pods, Instant now) {
+    public static Optional<Instant> lookAgainAt(Optional<Deployment> deployment, List<Pod> pods, Instant now) {
+        return Stream.concat(
+                        imagePullGraceEndsAt(deployment, pods, now).stream(),
+                        currentPods(deployment, pods).stream()
+                                .flatMap(pod -> containers(pod).stream())
+                                .filter(c -> !Boolean.TRUE.equals(c.getReady())
+                                        && Optional.ofNullable(c.getRestartCount())
+                                                        .orElse(0)
+                                                >= CRASH_RESTARTS)
+                                .map(PodTrouble::runningSince)
+                                .flatMap(Optional::stream)
+                                .map(since -> since.plus(CRASH_RUN))
+                                .filter(now::isBefore))
+                .min(Comparator.naturalOrder());
+    }
+
+    /** When a failed image pull of a current pod that is not reported yet will be. */
+    static Optional<Instant> imagePullGraceEndsAt(Optional<Deployment> deployment, List<Pod> pods, Instant now) {
         return currentPods(deployment, pods).stream()
                 .filter(pod -> containers(pod).stream()
                         .map(PodTrouble::waiting)
@@ -140,39 +161,36 @@ public final class PodTrouble {
     }
 
     /**
-     * The pods of the Deployment's newest ReplicaSet, the one its Progressing condition names, not being deleted. Only
-     * once the Deployment controller has seen the Deployment's latest template: before, the ReplicaSet it names is
-     * the previous one, whose pods the spec just replaced. Without that condition (a Deployment just created), every
-     * pod not being deleted.
+     * The pods of the Deployment's current pod template, not being deleted: those whose template hash (an annotation
+     * the operator puts on the template, so on every pod made from it) is the Deployment's template's. This is read
+     * on the pod itself, never from the Deployment controller's Progressing message (not API: it names the newest
+     * ReplicaSet in words, "Created new replica set", "ReplicaSet \"x\" is progressing", still names the previous
+     * one for a while after a rollback to an earlier template, and is removed when the Deployment has no progress
+     * deadline). Until the controller has made a new template's pods, none is current: an old pod's trouble is not
+     * reported for a spec that already changed. A template changed by hand (kubectl rollout restart) keeps the hash:
+     * the pods of both are taken, which run the same proxy settings. A template from before the annotation (an
+     * older operator's) has none, nor have its pods: they are taken.
      */
     static List<Pod> currentPods(Optional<Deployment> deployment, List<Pod> pods) {
-        if (deployment.isEmpty() || deployment.get().getStatus() == null) {
+        if (deployment.isEmpty() || deployment.get().getSpec() == null) {
             return List.of();
         }
-        Deployment d = deployment.get();
-        Long observed = d.getStatus().getObservedGeneration();
-        Long generation = d.getMetadata().getGeneration();
-        if (observed == null || (generation != null && observed < generation)) {
-            return List.of();
-        }
-        Optional<String> newest = Optional.ofNullable(d.getStatus().getConditions()).orElse(List.of()).stream()
-                .filter(c -> "Progressing".equals(c.getType()))
-                .map(DeploymentCondition::getMessage)
-                .filter(Objects::nonNull)
-                .map(REPLICA_SET::matcher)
-                .filter(Matcher::find)
-                .map(m -> m.group(1))
-                .findFirst();
+        String current = templateHash(deployment.get().getSpec().getTemplate());
         return pods.stream()
                 .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
-                .filter(p -> newest.isEmpty() || ownedBy(p, newest.get()))
+                .filter(p -> Objects.equals(current, annotation(p.getMetadata(), CacheNames.TEMPLATE_HASH_ANNOTATION)))
                 .sorted(Comparator.comparing(p -> p.getMetadata().getName()))
                 .toList();
     }
 
-    private static boolean ownedBy(Pod pod, String replicaSet) {
-        return Optional.ofNullable(pod.getMetadata().getOwnerReferences()).orElse(List.of()).stream()
-                .anyMatch(o -> "ReplicaSet".equals(o.getKind()) && replicaSet.equals(o.getName()));
+    private static String templateHash(PodTemplateSpec template) {
+        return template == null ? null : annotation(template.getMetadata(), CacheNames.TEMPLATE_HASH_ANNOTATION);
+    }
+
+    private static String annotation(ObjectMeta metadata, String key) {
+        return metadata == null || metadata.getAnnotations() == null
+                ? null
+                : metadata.getAnnotations().get(key);
     }
 
     private static List<ContainerStatus> containers(Pod pod) {
@@ -216,12 +234,17 @@ public final class PodTrouble {
         }
         boolean crashLooping =
                 "CrashLoopBackOff".equals(reason) && restarts >= CRASH_RESTARTS && lastRunWasShort(container);
-        // between two crashes the kubelet runs the container again: still the same crash until it turns ready
+        // between two crashes the kubelet runs the container again: still the same crash until it turns ready, or
+        // runs longer than a crash at start would (not ready then for another reason, which Ready says)
         boolean restartedUnready = wasCrashing
                 && restarts >= CRASH_RESTARTS
                 && !Boolean.TRUE.equals(container.getReady())
                 && container.getLastState() != null
-                && container.getLastState().getTerminated() != null;
+                && container.getLastState().getTerminated() != null
+                && lastRunWasShort(container)
+                && runningSince(container)
+                        .filter(since -> !now.isBefore(since.plus(CRASH_RUN)))
+                        .isEmpty();
         if (crashLooping || restartedUnready) {
             return Optional.of(degraded(PROXY_CRASHING, crashing(cache, pod, container, restarts)));
         }
@@ -246,6 +269,22 @@ public final class PodTrouble {
             return ran.compareTo(CRASH_RUN) < 0;
         } catch (DateTimeParseException e) {
             return true;
+        }
+    }
+
+    /** Since when the container runs, if it does. */
+    private static Optional<Instant> runningSince(ContainerStatus container) {
+        return Optional.ofNullable(container.getState())
+                .map(s -> s.getRunning())
+                .map(r -> r.getStartedAt())
+                .flatMap(PodTrouble::instant);
+    }
+
+    private static Optional<Instant> instant(String timestamp) {
+        try {
+            return Optional.of(Instant.parse(timestamp));
+        } catch (DateTimeParseException e) {
+            return Optional.empty();
         }
     }
 
@@ -453,18 +492,40 @@ public final class PodTrouble {
                 + "ephemeral storage bounds the proxy's staging and /tmp volumes, memory spec.resources).";
     }
 
-    /** The last line of a termination message (the container's last log line with FallbackToLogsOnError). */
-    private static Optional<String> lastLine(String text) {
+    /**
+     * The line of a termination message that says why the proxy stopped. With FallbackToLogsOnError it is the end of
+     * the container's log (the kubelet keeps its last 80 lines or 2 KB): the proxy's own "modproxy cannot start: ..."
+     * if there is one (a bad setting: it is the only line), else the last line that is not a stack frame (a stack
+     * trace's last line is a frame; its last "Caused by: ..." names the cause).
+     */
+    static Optional<String> lastLine(String text) {
         if (text == null) {
             return Optional.empty();
         }
-        String[] lines = text.strip().split("\n");
-        String last = lines[lines.length - 1].strip();
-        return last.isEmpty() ? Optional.empty() : Optional.of(last);
+        List<String> lines =
+                text.lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
+        for (int i = lines.size() - 1; i >= 0; i--) {
+            if (lines.get(i).contains(CANNOT_START)) {
+                return Optional.of(lines.get(i).substring(lines.get(i).indexOf(CANNOT_START)));
+            }
+        }
+        for (int i = lines.size() - 1; i >= 0; i--) {
+            if (!STACK_FRAME.matcher(lines.get(i)).matches()) {
+                return Optional.of(lines.get(i));
+            }
+        }
+        return Optional.empty();
     }
 
-    private static String quote(String text) {
-        String flat = text.replace('\n', ' ').strip();
+    /**
+     * What the kubelet or the proxy's log said, on one line, bounded, and with any URL's login, query and fragment
+     * masked (Redacted.url): the proxy masks a login in its own messages, but a log line it did not write (a library's
+     * stack trace naming HTTPS_PROXY, which holds the egress proxy's login) would otherwise be copied into the
+     * cache's status, which more people may read than the pod's.
+     */
+    static String quote(String text) {
+        String flat = URL.matcher(text.replace('\n', ' ').strip())
+                .replaceAll(url -> Matcher.quoteReplacement(Redacted.url(url.group())));
         return flat.length() > QUOTE_MAX ? flat.substring(0, QUOTE_MAX) + "..." : flat;
     }
 

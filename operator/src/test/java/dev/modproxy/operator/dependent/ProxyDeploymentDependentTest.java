@@ -23,6 +23,7 @@ import io.fabric8.kubernetes.api.model.ManagedFieldsEntry;
 import io.fabric8.kubernetes.api.model.ManagedFieldsEntryBuilder;
 import io.fabric8.kubernetes.api.model.PodSecurityContextBuilder;
 import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
@@ -318,6 +319,41 @@ class ProxyDeploymentDependentTest {
         assertThat(d.getSpec().getTemplate().getMetadata().getAnnotations())
                 .containsEntry("prometheus.io/scrape", "true")
                 .containsKey(CacheNames.CONFIG_HASH_ANNOTATION);
+    }
+
+    /**
+     * Every pod carries its template's hash, by which the cache tells the current template's pods from a rollout's old
+     * ones: the same for the same spec, another whenever the template changes, the image or a Secret's name included,
+     * which leave the config hash as it is.
+     */
+    @Test
+    void thePodTemplateCarriesAHashOfItselfThatChangesWithAnyOfIt() {
+        GoProxyCache plain = cache(spec -> {});
+        String first = templateHash(plain);
+        assertThat(first).matches("[0-9a-f]{16}").isEqualTo(templateHash(cache(spec -> {})));
+
+        GoProxyCache otherImage = cache(spec -> spec.setImage("registry.corp.example.com/modproxy/proxy:1.2.3"));
+        assertThat(hash(otherImage)).as("the config hash").isEqualTo(hash(plain));
+        assertThat(templateHash(otherImage)).isNotEqualTo(first);
+        GoProxyCache moreMemory = cache(spec -> spec.setResources(new ResourceRequirementsBuilder()
+                .addToLimits("memory", new Quantity("4Gi"))
+                .build()));
+        assertThat(templateHash(moreMemory)).isNotEqualTo(first).isNotEqualTo(templateHash(otherImage));
+
+        // the hash of the template it is in, without itself
+        PodTemplateSpec template =
+                ProxyDeploymentDependent.desiredDeployment(plain).getSpec().getTemplate();
+        template.getMetadata().getAnnotations().remove(CacheNames.TEMPLATE_HASH_ANNOTATION);
+        assertThat(ProxyDeploymentDependent.templateHash(template)).isEqualTo(first);
+    }
+
+    private static String templateHash(GoProxyCache cache) {
+        return ProxyDeploymentDependent.desiredDeployment(cache)
+                .getSpec()
+                .getTemplate()
+                .getMetadata()
+                .getAnnotations()
+                .get(CacheNames.TEMPLATE_HASH_ANNOTATION);
     }
 
     @Test

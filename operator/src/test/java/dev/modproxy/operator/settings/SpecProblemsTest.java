@@ -156,6 +156,32 @@ class SpecProblemsTest {
                 .isEmpty();
     }
 
+    /**
+     * An https:// egress proxy stored before the API server refused it: the proxy would stop at start with it and its
+     * pods crash-loop, so the cache says so and is not applied.
+     */
+    @Test
+    void anHttpsEgressProxyIsRefusedSayingToGiveItsPlainHttpPort() {
+        EgressProxy egress = new EgressProxy();
+        egress.setHttpsProxy("https://proxy.corp:3129");
+        egress.setHttpProxy("https://build:s3cret@proxy.corp:3129");
+        List<String> problems = SpecProblems.of(cache(spec -> spec.setEgressProxy(egress)));
+        assertThat(problems)
+                .containsExactly(
+                        "spec.egressProxy.httpsProxy \"https://proxy.corp:3129\"" + EgressProxy.NOT_HTTPS_WORDS,
+                        "spec.egressProxy.httpProxy \"https://build:xxxxx@proxy.corp:3129\""
+                                + EgressProxy.NOT_HTTPS_WORDS);
+        assertThat(String.join("\n", problems)).doesNotContain("s3cret").contains("http://host:port", "CONNECT");
+        // with a login too, and the plain-HTTP port taken
+        assertThat(SpecProblems.of(cache(spec ->
+                        spec.setEgressProxy(egressLogin("https://proxy.corp:3129", null, "proxy-login", null)))))
+                .containsExactly(
+                        "spec.egressProxy.httpsProxy \"https://proxy.corp:3129\"" + EgressProxy.NOT_HTTPS_WORDS);
+        assertThat(SpecProblems.of(cache(spec ->
+                        spec.setEgressProxy(egressLogin("http://proxy.corp:3128", "proxy.corp:3128", "l", null)))))
+                .isEmpty();
+    }
+
     private static EgressProxy egressLogin(String httpsProxy, String httpProxy, String secret, String key) {
         EgressProxy egress = new EgressProxy();
         egress.setHttpsProxy(httpsProxy);

@@ -16,7 +16,9 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -244,6 +246,76 @@ class PodTroubleTest {
                 .isEmpty();
     }
 
+    /**
+     * Kept up between crashes, ProxyCrashing could stay True for good: a proxy that ran again after its crashes and
+     * stayed unready for another reason (Ready says which) went on "exiting as it starts" with nothing to clear it.
+     * It now clears once the proxy ran longer than a crash at start would, and the reconciler looks again then.
+     */
+    @Test
+    void aProxyRunningLongAfterItsCrashesIsNoLongerCrashing() {
+        ContainerStatus runningAgain = new ContainerStatusBuilder(crashLoop(3))
+                .withNewState()
+                .withNewRunning()
+                .withStartedAt("2026-01-01T10:01:20Z")
+                .endRunning()
+                .endState()
+                .build();
+        Pod between = pod("builds-7d9f8c6b5-abcde", NEW_RS, "Running", false, runningAgain);
+        Optional<CacheCondition> crashing = Optional.of(
+                new CacheCondition(CacheCondition.DEGRADED, CacheCondition.TRUE, PodTrouble.PROXY_CRASHING, "earlier"));
+        Instant runStart = Instant.parse("2026-01-01T10:01:20Z");
+        Optional<Deployment> deployment = Optional.of(deployment(NEW_RS));
+
+        assertThat(PodTrouble.of(cache, deployment, List.of(between), crashing, runStart.plusSeconds(60)))
+                .as("a minute into its run")
+                .isPresent();
+        assertThat(PodTrouble.lookAgainAt(deployment, List.of(between), runStart.plusSeconds(60)))
+                .as("nothing the kubelet writes marks the end of that run's grace")
+                .contains(runStart.plus(PodTrouble.CRASH_RUN));
+        assertThat(PodTrouble.of(cache, deployment, List.of(between), crashing, runStart.plus(PodTrouble.CRASH_RUN)))
+                .as("running, unready, for as long as the kubelet's back-off lasts")
+                .isEmpty();
+        assertThat(PodTrouble.lookAgainAt(deployment, List.of(between), runStart.plus(PodTrouble.CRASH_RUN)))
+                .isEmpty();
+    }
+
+    /**
+     * With FallbackToLogsOnError the termination message is the end of the log (up to 80 lines): the proxy's "modproxy
+     * cannot start" line wherever it is, else a stack trace's cause rather than its last frame, and never a URL's login
+     * (the egress proxy's, composed into HTTPS_PROXY) a library's message may print.
+     */
+    @Test
+    void theLastWordsQuotedSayWhyAndNeverALogin() {
+        assertThat(PodTrouble.lastLine(
+                        "2026-01-01 10:00:30 INFO starting\nmodproxy cannot start: MODPROXY_UPSTREAM: no upstream\n"
+                                + "2026-01-01 10:00:31 INFO [io.quarkus] modproxy stopped in 0.012s\n"))
+                .contains("modproxy cannot start: MODPROXY_UPSTREAM: no upstream");
+        assertThat(PodTrouble.lastLine("ERROR Failed to start application\n"
+                        + "java.lang.IllegalStateException: boom\n\tat dev.modproxy.A.b(A.java:1)\n"
+                        + "Caused by: java.io.IOException: No space left on device\n"
+                        + "\tat dev.modproxy.C.d(C.java:2)\n\t... 12 more\n"))
+                .contains("Caused by: java.io.IOException: No space left on device");
+        assertThat(PodTrouble.lastLine("\n  \n")).isEmpty();
+
+        ContainerStatus leaking = new ContainerStatusBuilder(crashLoop(2))
+                .editLastState()
+                .editTerminated()
+                .withMessage("java.lang.IllegalArgumentException: Illegal character in authority at index 7: "
+                        + "\"http://build:s3cr@t@proxy.corp:3128?token=abc\"\n\tat java.net.URI.create(URI.java:906)\n")
+                .endTerminated()
+                .endLastState()
+                .build();
+        String message = trouble(pod("builds-7d9f8c6b5-abcde", NEW_RS, "Running", false, leaking), STARTED)
+                .orElseThrow()
+                .getMessage();
+        assertThat(message)
+                .contains("Illegal character in authority at index 7: \"http://build:xxxxx@proxy.corp:3128?xxxxx\"")
+                .doesNotContain("s3cr", "token=abc", "URI.create");
+
+        String long_ = "modproxy cannot start: " + "x".repeat(3000);
+        assertThat(PodTrouble.quote(long_)).hasSize(503).endsWith("...");
+    }
+
     @Test
     void podsOfAnOlderReplicaSetAreNotTheCurrentTemplates() {
         Pod old = pod("builds-5c4b3a291-zyxwv", OLD_RS, "Running", false, crashLoop(5));
@@ -258,7 +330,7 @@ class PodTroubleTest {
     }
 
     @Test
-    void aPodBeingDeletedOrATemplateTheControllerHasNotSeenIsLeftOut() {
+    void aPodBeingDeletedOrOfATemplateReplacedIsLeftOut() {
         Pod deleting = new PodBuilder(pod(
                         "builds-7d9f8c6b5-abcde",
                         NEW_RS,
@@ -281,9 +353,16 @@ class PodTroubleTest {
                 .editMetadata()
                 .withGeneration(3L)
                 .endMetadata()
+                .editSpec()
+                .editTemplate()
+                .editMetadata()
+                .addToAnnotations(CacheNames.TEMPLATE_HASH_ANNOTATION, "0a1b2c3d4e5f6a7b")
+                .endMetadata()
+                .endTemplate()
+                .endSpec()
                 .build();
         assertThat(PodTrouble.of(cache, Optional.of(changed), List.of(missing), Optional.empty(), STARTED))
-                .as("a new template applied, which the Deployment controller has not rolled yet")
+                .as("a new template applied, whose pods the Deployment controller has not made yet")
                 .isEmpty();
         assertThat(PodTrouble.of(cache, Optional.empty(), List.of(missing), Optional.empty(), STARTED))
                 .isEmpty();
@@ -331,6 +410,82 @@ class PodTroubleTest {
                 .contains(PodTrouble.CONTAINER_CONFIG_ERROR);
     }
 
+    /**
+     * Which pods are the current template's is read on the pods, whatever the Deployment controller's Progressing
+     * condition says, which is no API: "Created new replica set" as it makes the new ReplicaSet, the previous
+     * ReplicaSet still named after a rollback to an earlier template (a spec change undone), "Deployment is paused",
+     * or no condition at all without a progress deadline. It parsed that message, and took the named ReplicaSet's
+     * pods, or every pod when no name was found.
+     */
+    @Test
+    void theCurrentTemplatesPodsAreFoundWhateverTheDeploymentControllersMessageSays() {
+        Pod oldCrashing = pod("builds-5c4b3a291-zyxwv", OLD_RS, "Running", false, crashLoop(5));
+        Pod newStarting =
+                pod("builds-7d9f8c6b5-abcde", NEW_RS, "Pending", false, waiting("ContainerCreating", null, 0));
+        Pod newCrashing = pod("builds-7d9f8c6b5-abcde", NEW_RS, "Running", false, crashLoop(3));
+        Pod oldServing = pod("builds-5c4b3a291-zyxwv", OLD_RS, "Running", true, running());
+        Map<String, Deployment> saying = new LinkedHashMap<>();
+        saying.put(
+                "NewReplicaSetCreated", progressing(deployment(NEW_RS), "Created new replica set \"" + NEW_RS + "\""));
+        saying.put(
+                "a rollback, the previous ReplicaSet still named",
+                progressing(deployment(NEW_RS), "ReplicaSet \"" + OLD_RS + "\" is progressing."));
+        saying.put("DeploymentPaused", progressing(deployment(NEW_RS), "Deployment is paused"));
+        Deployment noDeadline = deployment(NEW_RS);
+        noDeadline.getStatus().setConditions(List.of());
+        saying.put("no progress deadline, no Progressing condition", noDeadline);
+
+        saying.forEach((said, deployment) -> {
+            assertThat(PodTrouble.of(
+                            cache,
+                            Optional.of(deployment),
+                            List.of(oldCrashing, newStarting),
+                            Optional.empty(),
+                            STARTED))
+                    .as("an old template's pod crashing, the new one's starting: " + said)
+                    .isEmpty();
+            assertThat(PodTrouble.of(
+                                    cache,
+                                    Optional.of(deployment),
+                                    List.of(oldServing, newCrashing),
+                                    Optional.empty(),
+                                    STARTED.plusSeconds(40))
+                            .map(CacheCondition::getReason))
+                    .as("the new template's pod crashing: " + said)
+                    .contains(PodTrouble.PROXY_CRASHING);
+        });
+    }
+
+    private static Deployment progressing(Deployment deployment, String message) {
+        deployment.getStatus().getConditions().stream()
+                .filter(c -> "Progressing".equals(c.getType()))
+                .forEach(c -> c.setMessage(message));
+        return deployment;
+    }
+
+    /** A Deployment made by an operator from before the template hash, and its pods: every pod is taken. */
+    @Test
+    void aTemplateWithoutAHashTakesThePodsWithoutOne() {
+        Deployment older = deployment(NEW_RS);
+        older.getSpec().getTemplate().getMetadata().setAnnotations(Map.of());
+        Pod pod = new PodBuilder(pod(
+                        "builds-7d9f8c6b5-abcde",
+                        NEW_RS,
+                        "Pending",
+                        false,
+                        waiting("CreateContainerConfigError", "secret \"egress-login\" not found", 0)))
+                .editMetadata()
+                .withAnnotations(Map.of())
+                .endMetadata()
+                .build();
+
+        assertThat(PodTrouble.of(cache, Optional.of(older), List.of(pod), Optional.empty(), STARTED))
+                .isPresent();
+        assertThat(PodTrouble.of(cache, Optional.of(deployment(NEW_RS)), List.of(pod), Optional.empty(), STARTED))
+                .as("such a pod once the operator applied a template with its hash")
+                .isEmpty();
+    }
+
     @Test
     void aDeploymentWithoutAProgressingConditionTakesEveryPodNotBeingDeleted() {
         Deployment fresh = deployment(NEW_RS);
@@ -350,7 +505,10 @@ class PodTroubleTest {
         return PodTrouble.of(cache, Optional.of(deployment(NEW_RS)), List.of(pod), Optional.empty(), now);
     }
 
-    /** As the Deployment controller writes it: its Progressing condition names the newest ReplicaSet. */
+    /**
+     * As the operator renders its template (the template hash, whose pods the ReplicaSet named after it makes) and the
+     * Deployment controller writes its status: its Progressing condition names the newest ReplicaSet.
+     */
     static Deployment deployment(String newestReplicaSet) {
         return new DeploymentBuilder()
                 .withNewMetadata()
@@ -360,6 +518,11 @@ class PodTroubleTest {
                 .endMetadata()
                 .withNewSpec()
                 .withReplicas(1)
+                .withNewTemplate()
+                .withNewMetadata()
+                .addToAnnotations(CacheNames.TEMPLATE_HASH_ANNOTATION, templateOf(newestReplicaSet))
+                .endMetadata()
+                .endTemplate()
                 .endSpec()
                 .withNewStatus()
                 .withObservedGeneration(2L)
@@ -381,6 +544,12 @@ class PodTroubleTest {
                 .build();
     }
 
+    /** The template hash of a ReplicaSet's pods, for these fixtures its name's suffix. */
+    static String templateOf(String replicaSet) {
+        return replicaSet.substring("builds-".length());
+    }
+
+    /** A pod of the ReplicaSet, with the template hash of its template, as the ReplicaSet controller makes it. */
     static Pod pod(String name, String replicaSet, String phase, boolean ready, ContainerStatus... containers) {
         return new PodBuilder()
                 .withNewMetadata()
@@ -388,6 +557,8 @@ class PodTroubleTest {
                 .withNamespace("team-a")
                 .withCreationTimestamp(STARTED.toString())
                 .addToLabels(CacheNames.INSTANCE_LABEL, "builds")
+                .addToLabels("pod-template-hash", templateOf(replicaSet))
+                .addToAnnotations(CacheNames.TEMPLATE_HASH_ANNOTATION, templateOf(replicaSet))
                 .addNewOwnerReference()
                 .withApiVersion("apps/v1")
                 .withKind("ReplicaSet")

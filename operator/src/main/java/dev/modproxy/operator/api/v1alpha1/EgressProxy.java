@@ -31,28 +31,55 @@ public class EgressProxy {
 
     /** What {@link #PROXY_URL} takes, in words, after the field's name (its refusal printed the regex). */
     static final String PROXY_URL_WORDS = " must be a proxy address: a host and an optional port, optionally after "
-            + "http:// or https://, without a path or user:password@ (a login goes in a Secret named by "
+            + "http://, without a path or user:password@ (a login goes in a Secret named by "
             + "spec.egressProxy.loginSecretRef); "
             + "e.g. http://proxy.corp.example.com:3128";
+
+    /**
+     * An https:// proxy URL asks for TLS to the egress proxy itself, which the go command speaks but the JDK's HTTP
+     * client the proxy uses cannot: the proxy stops at start with it, so its pods would only crash-loop. Its own rule,
+     * after {@link #PROXY_URL} (which takes the scheme), so that the refusal says this and only this.
+     */
+    static final String NOT_HTTPS_RULE = "!self.startsWith('https://')";
+
+    /** Why an https:// proxy URL is refused and what to give instead, after the field's name. */
+    public static final String NOT_HTTPS_WORDS = " must not be an https:// URL: that asks for TLS to the egress proxy "
+            + "itself, which the cache's proxy cannot speak (the go command can). Give the egress proxy's plain-HTTP "
+            + "port as http://host:port (often 3128), e.g. http://proxy.corp.example.com:3128: https upstreams still go "
+            + "through it in a CONNECT tunnel, TLS end to end";
+
+    /** Whether a proxy URL is https:// (refused by {@link #NOT_HTTPS_RULE}), for a cache stored before that rule. */
+    public static boolean isHttps(String url) {
+        return url != null && url.startsWith("https://");
+    }
 
     /** The longest proxy address taken, for the rule's cost. */
     static final long PROXY_URL_MAX_LENGTH = 512;
 
     @JsonPropertyDescription("Proxy for https upstreams, e.g. http://proxy.corp.example.com:3128 (the proxy pods get "
-            + "it as HTTPS_PROXY and tunnel with CONNECT). No user:password@: a login goes in a Secret named by "
+            + "it as HTTPS_PROXY and tunnel with CONNECT): the proxy's plain-HTTP port, never https:// (TLS to the "
+            + "proxy itself, which the cache cannot speak). No user:password@: a login goes in a Secret named by "
             + "loginSecretRef.")
     @Size(max = PROXY_URL_MAX_LENGTH)
     @ValidationRule(
             value = "self.matches(r'" + PROXY_URL + "')",
             message = "spec.egressProxy.httpsProxy" + PROXY_URL_WORDS,
             reason = "FieldValueInvalid")
+    @ValidationRule(
+            value = NOT_HTTPS_RULE,
+            message = "spec.egressProxy.httpsProxy" + NOT_HTTPS_WORDS,
+            reason = "FieldValueInvalid")
     private String httpsProxy;
 
-    @JsonPropertyDescription("Proxy for plain-http upstreams (HTTP_PROXY of the proxy pods).")
+    @JsonPropertyDescription("Proxy for plain-http upstreams (HTTP_PROXY of the proxy pods), http:// as httpsProxy.")
     @Size(max = PROXY_URL_MAX_LENGTH)
     @ValidationRule(
             value = "self.matches(r'" + PROXY_URL + "')",
             message = "spec.egressProxy.httpProxy" + PROXY_URL_WORDS,
+            reason = "FieldValueInvalid")
+    @ValidationRule(
+            value = NOT_HTTPS_RULE,
+            message = "spec.egressProxy.httpProxy" + NOT_HTTPS_WORDS,
             reason = "FieldValueInvalid")
     private String httpProxy;
 

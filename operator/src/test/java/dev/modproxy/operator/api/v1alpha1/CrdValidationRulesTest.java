@@ -641,8 +641,8 @@ class CrdValidationRulesTest {
                 "{priorityClassName: 'high..priority'}",
                 "spec.priorityClassName must be the name of a PriorityClass: " + KubernetesSyntax.NAME_WORDS
                         + ", e.g. build-infrastructure");
-        String proxyUrl = " must be a proxy address: a host and an optional port, optionally after http:// or "
-                + "https://, without a path or user:password@ (a login goes in a Secret named by "
+        String proxyUrl = " must be a proxy address: a host and an optional port, optionally after http://, "
+                + "without a path or user:password@ (a login goes in a Secret named by "
                 + "spec.egressProxy.loginSecretRef); e.g. "
                 + "http://proxy.corp.example.com:3128";
         refused.put(
@@ -650,6 +650,16 @@ class CrdValidationRulesTest {
                 "spec.egressProxy.httpsProxy" + proxyUrl);
         refused.put(
                 "{egressProxy: {httpProxy: 'http://proxy.corp:3128/path'}}", "spec.egressProxy.httpProxy" + proxyUrl);
+        // TLS to the egress proxy itself: the proxy stops at start with it, so its pods would crash-loop
+        String notHttps = " must not be an https:// URL: that asks for TLS to the egress proxy itself, which the "
+                + "cache's proxy cannot speak (the go command can). Give the egress proxy's plain-HTTP port as "
+                + "http://host:port (often 3128), e.g. http://proxy.corp.example.com:3128: https upstreams still go "
+                + "through it in a CONNECT tunnel, TLS end to end";
+        refused.put("{egressProxy: {httpsProxy: 'https://proxy.corp:3129'}}", "spec.egressProxy.httpsProxy" + notHttps);
+        refused.put("{egressProxy: {httpProxy: 'https://proxy.corp'}}", "spec.egressProxy.httpProxy" + notHttps);
+        refused.put(
+                "{egressProxy: {httpsProxy: 'https://proxy.corp:3129', loginSecretRef: {name: egress-login}}}",
+                "spec.egressProxy.httpsProxy" + notHttps);
         refused.put("{egressProxy: {loginSecretRef: {name: egress-login}}}", EgressProxy.LOGIN_NEEDS_A_PROXY_MESSAGE);
         refused.put(
                 "{egressProxy: {noProxy: ['.corp'], loginSecretRef: {name: egress-login}}}",
@@ -735,6 +745,7 @@ class CrdValidationRulesTest {
                 "{serviceAccountName: modproxy-s3, priorityClassName: system.build-infra}",
                 "{egressProxy: {httpsProxy: 'proxy.corp:3128', httpProxy: 'http://[fd00::1]:3128/'}}",
                 "{egressProxy: {httpsProxy: 'http://proxy.corp:3128', loginSecretRef: {name: egress.login}}}",
+                "{egressProxy: {httpsProxy: 'https-proxy.corp:3128', httpProxy: 'http://https.corp'}}",
                 "{egressProxy: {httpProxy: 'proxy.corp:3128', loginSecretRef: {name: egress-login, key: user_pass.txt}}}",
                 "{objectStorage: {bucket: go.modules-1, endpoint: 'https://minio.storage.svc:9000', "
                         + "credentialsSecret: s3.keys, accessKeyIdKey: access_key.id, secretAccessKeyKey: Secret-Key}}",
