@@ -1467,9 +1467,13 @@ class OperatorIT {
         inWords.put(
                 "  proxy: {memoryCacheSize: 1.5Gi}\n",
                 List.of("spec.proxy.memoryCacheSize must be a whole number of bytes", "e.g. 32Mi"));
+        // one row: a second put of the same spec would replace this one and check it once
         inWords.put(
                 "  egressProxy: {httpsProxy: \"http://build:s3cret@proxy.corp:3128\"}\n",
-                List.of("spec.egressProxy.httpsProxy must be a proxy address", "without a path or user:password@"));
+                List.of(
+                        "spec.egressProxy.httpsProxy must be a proxy address",
+                        "without a path or user:password@",
+                        "spec.egressProxy.loginSecretRef"));
         // TLS to the egress proxy itself, which the proxy refuses at start: its pods would only crash-loop
         inWords.put(
                 "  egressProxy: {httpsProxy: \"https://proxy.corp:3129\", httpProxy: \"https://proxy.corp:3129\"}\n",
@@ -1508,9 +1512,6 @@ class OperatorIT {
                 List.of(
                         "spec.egressProxy.loginSecretRef.name must be the name of a Secret in the cache's namespace",
                         "spec.egressProxy.loginSecretRef.key must be a key of the Secret"));
-        inWords.put(
-                "  egressProxy: {httpsProxy: \"http://build:s3cret@proxy.corp:3128\"}\n",
-                List.of("spec.egressProxy.httpsProxy must be a proxy address", "spec.egressProxy.loginSecretRef"));
         inWords.put(
                 "  serviceAccountName: Builds_SA\n  priorityClassName: \"high..priority\"\n",
                 List.of(
