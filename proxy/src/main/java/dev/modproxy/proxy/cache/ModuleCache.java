@@ -827,6 +827,24 @@ public final class ModuleCache {
         }
     }
 
+    /** Hosts whose modules are at least {@code host/owner/repository} (Go's own rule for github.com, bitbucket.org). */
+    private static final Set<String> OWNER_REPOSITORY_HOSTS = Set.of("github.com", "bitbucket.org", "gitlab.com");
+
+    /**
+     * Whether no module can have this path, though the go command asks for it: a bare host name ({@code github.com}),
+     * or on a host whose repositories are {@code owner/repository}, a path shorter than that ({@code github.com/org}).
+     * A 403 for one is the upstream's answer to the go command's probe of a package path's prefixes, not a module
+     * refused by policy or a login the upstream dropped.
+     */
+    static boolean noModuleThere(String modulePath) {
+        int slash = modulePath.indexOf('/');
+        if (slash < 0) {
+            return true;
+        }
+        return OWNER_REPOSITORY_HOSTS.contains(modulePath.substring(0, slash))
+                && modulePath.indexOf('/', slash + 1) < 0;
+    }
+
     /**
      * Logs a failed fetch (not a 404/410, 403 or refused content): the first after a quiet minute at once, key and
      * reason, then at most one warning per {@link #FETCH_FAILURE_WARNING_INTERVAL} saying how many failed since; an
@@ -962,7 +980,11 @@ public final class ModuleCache {
             // asked again at once, the chain would say the same; a 403 too, a module the upstream blocks by policy
             CacheAnswer.Refused refused = new CacheAnswer.Refused(result.status(), result.reason());
             negative.put(key, new NegativeAnswer(refused));
-            if (result.forbidden()) {
+            if (result.forbidden() && noModuleThere(request.module().path())) {
+                // the go command asks for every prefix of a package's path (github.com, github.com/org) with each
+                // go get; an upstream that refuses those with 403 says nothing an operator must act on
+                LOG.debugf("fetch of %s refused (a path no module has): %s", key, result.reason());
+            } else if (result.forbidden()) {
                 LOG.warnf("fetch of %s refused: %s", key, result.reason());
             } else if (!request.immutable()) {
                 // not on a 403, which may be about the cache's access (a login the upstream dropped), not the module

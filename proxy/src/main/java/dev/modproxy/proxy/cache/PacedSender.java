@@ -154,8 +154,11 @@ public final class PacedSender implements Runnable {
                 return;
             }
         }
-        source.abandoned();
-        finish();
+        try {
+            source.abandoned();
+        } finally {
+            finish(); // even if ending the response threw: what the source holds is released
+        }
     }
 
     @Override
@@ -164,8 +167,14 @@ public final class PacedSender implements Runnable {
         try {
             goesOn = steps();
         } catch (Throwable e) { // an Error too: the response must not stay open
-            source.failed(e);
-            goesOn = false;
+            try {
+                source.failed(e);
+            } finally {
+                // a source's failure rule that throws itself (a response written to meanwhile refuses a header)
+                // still ends the send: else the object, or the staged file, stayed open with the response
+                finish();
+            }
+            return;
         }
         if (!goesOn) {
             finish();
@@ -253,8 +262,12 @@ public final class PacedSender implements Runnable {
             pool.execute(this);
             return true;
         } catch (Throwable e) { // RejectedExecutionException (shut down), OutOfMemoryError (no native thread)
-            boolean letGo = source.noThread(e);
-            finish();
+            boolean letGo;
+            try {
+                letGo = source.noThread(e);
+            } finally {
+                finish();
+            }
             return !letGo;
         }
     }

@@ -7,6 +7,7 @@ import dev.modproxy.proxy.cache.CacheAnswer;
 import dev.modproxy.proxy.cache.ModuleCache;
 import dev.modproxy.proxy.cache.PacedSender;
 import dev.modproxy.proxy.metrics.ProxyMetrics;
+import dev.modproxy.proxy.protocol.GoErrorText;
 import dev.modproxy.proxy.protocol.InvalidRequestException;
 import dev.modproxy.proxy.protocol.ProxyRequest;
 import dev.modproxy.proxy.protocol.RequestKind;
@@ -436,8 +437,8 @@ public final class GoProxyRoutes {
             // a part begun as a 206 whose storage then failed: the refusal is about no range
             response.headers().remove(HttpHeaders.CONTENT_RANGE);
         }
-        String oneLine = reason == null ? "" : reason.replace('\n', ' ').replace('\r', ' ');
-        Buffer body = Buffer.buffer(oneLine + "\n");
+        // one line the go command shows whole: it shows nothing of a line past 648 bytes, nor of a body with a control
+        Buffer body = Buffer.buffer(GoErrorText.body(reason));
         // set here, not left to Vert.x, which leaves it out of a HEAD: a HEAD gets the GET's headers without the body
         response.setStatusCode(status)
                 .putHeader("Content-Type", "text/plain; charset=utf-8")

@@ -1,5 +1,6 @@
 package dev.modproxy.proxy.http;
 
+import dev.modproxy.proxy.protocol.GoErrorText;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpHeaders;
@@ -211,7 +212,7 @@ final class RequestFraming {
     }
 
     private static void refuseAndClose(RoutingContext ctx, int status, String reason) {
-        Buffer body = Buffer.buffer(reason + "\n");
+        Buffer body = Buffer.buffer(GoErrorText.body(reason));
         HttpServerResponse response = ctx.response()
                 .setStatusCode(status)
                 .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8")

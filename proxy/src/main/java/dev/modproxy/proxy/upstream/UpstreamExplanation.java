@@ -19,8 +19,12 @@ final class UpstreamExplanation {
     /** Bytes read from a refusal's body; the go command itself shows no more than a few lines. */
     static final int MAX_BYTES = 1024;
 
-    /** Characters kept of the cleaned text. */
-    static final int MAX_CHARS = 300;
+    /**
+     * UTF-8 bytes kept of the cleaned text: passed on after this proxy's own reason, which names the module path, it
+     * must leave that reason room in the 648 bytes the go command shows of an answer (300 characters of a script of
+     * three bytes a character did not).
+     */
+    static final int MAX_KEPT_BYTES = 300;
 
     private UpstreamExplanation() {}
 
@@ -42,12 +46,59 @@ final class UpstreamExplanation {
         for (String secret : secrets) {
             text = text.replace(secret, "xxxxx");
         }
-        return clean(CREDENTIALS.matcher(text).replaceAll("$1$2xxxxx"));
+        // a long path it names (the module's, up to 400 characters) keeps its ends, so the reason after it stays
+        return clean(shortenLongWords(clean(CREDENTIALS.matcher(text).replaceAll("$1$2xxxxx"), MAX_BYTES)));
     }
 
-    /** One line of at most {@link #MAX_CHARS} printable characters; runs of whitespace and control become one space. */
+    /** The most bytes a word (a run without spaces) of the reason keeps: a module path's two ends. */
+    static final int LONGEST_WORD = 80;
+
+    /**
+     * The reason with the middle of each word over {@link #LONGEST_WORD} bytes left out ({@code
+     * example.com/aaa...bbb@v1.0.0:}): upstreams name the module (up to 400 characters) before saying what is wrong
+     * with it, and the go command, which shows 648 bytes of an answer, prints the path beside it anyway.
+     */
+    private static String shortenLongWords(String text) {
+        String[] words = text.split(" ", -1);
+        for (int i = 0; i < words.length; i++) {
+            byte[] bytes = words[i].getBytes(StandardCharsets.UTF_8);
+            if (bytes.length > LONGEST_WORD) {
+                int end = (LONGEST_WORD - 3) / 2;
+                words[i] = start(bytes, LONGEST_WORD - 3 - end) + "..." + end(bytes, end);
+            }
+        }
+        return String.join(" ", words);
+    }
+
+    /** The first at most n bytes of a UTF-8 text, whole characters only. */
+    private static String start(byte[] utf8, int n) {
+        int cut = n;
+        while (cut > 0 && (utf8[cut] & 0xC0) == 0x80) {
+            cut--; // utf8[cut] continues a character: cut before it
+        }
+        return new String(utf8, 0, cut, StandardCharsets.UTF_8);
+    }
+
+    /** The last at most n bytes of a UTF-8 text, whole characters only. */
+    private static String end(byte[] utf8, int n) {
+        int from = utf8.length - n;
+        while (from < utf8.length && (utf8[from] & 0xC0) == 0x80) {
+            from++;
+        }
+        return new String(utf8, from, utf8.length - from, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * One line of printable characters, at most {@link #MAX_KEPT_BYTES} bytes of them in UTF-8; runs of whitespace and
+     * control become one space.
+     */
     static String clean(String text) {
-        StringBuilder out = new StringBuilder(Math.min(text.length(), MAX_CHARS));
+        return clean(text, MAX_KEPT_BYTES);
+    }
+
+    private static String clean(String text, int maxBytes) {
+        StringBuilder out = new StringBuilder(Math.min(text.length(), MAX_KEPT_BYTES));
+        int bytes = 0;
         boolean space = false;
         for (int i = 0; i < text.length(); ) {
             int c = text.codePointAt(i);
@@ -64,14 +115,17 @@ final class UpstreamExplanation {
                     || c == 0xFFFD) {
                 continue;
             }
-            if (space) {
-                out.append(' ');
-                space = false;
-            }
-            if (out.length() + Character.charCount(c) > MAX_CHARS) {
+            int size = c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+            if (bytes + (space ? 1 : 0) + size > maxBytes) {
                 return out.append("...").toString();
             }
+            if (space) {
+                out.append(' ');
+                bytes++;
+                space = false;
+            }
             out.appendCodePoint(c);
+            bytes += size;
         }
         return out.toString();
     }

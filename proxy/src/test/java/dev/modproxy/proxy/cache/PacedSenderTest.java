@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -426,6 +427,59 @@ class PacedSenderTest {
         assertTrue(source.failure.get() instanceof OutOfMemoryError);
         assertEquals(1, source.overs.get());
         assertEquals(1, source.steps.get());
+    }
+
+    /**
+     * A source's rule for a failure, a refused thread or an abandoned step may itself throw (a bucket hit's 503 put on
+     * a response written to meanwhile: Vert.x refuses the header): the send still ends, once, and the source is told
+     * to release what it holds (the object's stream, the staged file); the exception is not swallowed.
+     */
+    @Test
+    void aSourceWhoseEndingRuleThrowsStillReleasesWhatItHolds() {
+        Client client = new Client(Long.MAX_VALUE);
+        Source failing = new Source(content(4 * SLICE), client) {
+            @Override
+            public void failed(Throwable e) {
+                super.failed(e);
+                throw new IllegalStateException("Response head already sent");
+            }
+        };
+        failing.failAt = SLICE;
+        Line line = new Line();
+        failing.sender(line, 16).wake();
+        assertThrows(IllegalStateException.class, line::runAll);
+        assertEquals(1, failing.failures.get());
+        assertEquals(1, failing.overs.get(), "the source was told the send is over");
+
+        Source refused = new Source(content(4 * SLICE), new Client(Long.MAX_VALUE)) {
+            @Override
+            public boolean noThread(Throwable e) {
+                super.noThread(e);
+                throw new IllegalStateException("Response head already sent");
+            }
+        };
+        PacedSender sender = refused.sender(
+                step -> {
+                    throw new RejectedExecutionException("shut down");
+                },
+                16);
+        assertThrows(IllegalStateException.class, sender::wake);
+        assertEquals(1, refused.overs.get(), "the source was told the send is over");
+
+        Source abandoned = new Source(content(4 * SLICE), new Client(Long.MAX_VALUE)) {
+            @Override
+            public void abandoned() {
+                super.abandoned();
+                throw new IllegalStateException("Response head already sent");
+            }
+        };
+        Line queue = new Line();
+        abandoned.sender(queue, 16).wake();
+        Runnable queued = queue.next();
+        assertThrows(IllegalStateException.class, () -> PacedSender.abandon(queued));
+        assertEquals(1, abandoned.overs.get(), "the source was told the send is over");
+        queued.run();
+        assertEquals(0, abandoned.steps.get(), "a step after the send was abandoned");
     }
 
     @Test

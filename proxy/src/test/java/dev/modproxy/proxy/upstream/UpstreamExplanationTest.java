@@ -168,8 +168,27 @@ class UpstreamExplanationTest {
         assertEquals("模块 not found", UpstreamExplanation.clean("模块 not found"));
         assertEquals("bad", UpstreamExplanation.clean("b\u200Ba\uFFFDd"));
         String longText = UpstreamExplanation.clean("y".repeat(2000));
-        assertEquals(UpstreamExplanation.MAX_CHARS + 3, longText.length());
+        assertEquals(UpstreamExplanation.MAX_KEPT_BYTES + 3, longText.length());
+        String wide = UpstreamExplanation.clean("模".repeat(2000)); // three bytes a character
+        assertEquals(UpstreamExplanation.MAX_KEPT_BYTES / 3 + 3, wide.length(), "bounded in bytes, not characters");
         assertTrue(longText.endsWith("..."));
+        // an upstream names the module first: its path keeps its two ends, and the reason after it stays
+        String path = "example.com/" + "a".repeat(199) + "/" + "b".repeat(188) + "@v1.0.0:";
+        String named = UpstreamExplanation.read(
+                "text/plain",
+                new ByteArrayInputStream(
+                        ("not found: " + path + " unknown revision v1.0.0").getBytes(StandardCharsets.UTF_8)),
+                java.util.List.of());
+        assertTrue(named.startsWith("not found: example.com/aaa"), named);
+        assertTrue(named.endsWith("bbb@v1.0.0: unknown revision v1.0.0"), named);
+        assertEquals(
+                "not found: ".length() + UpstreamExplanation.LONGEST_WORD + " unknown revision v1.0.0".length(),
+                named.length());
+        String wideWord = UpstreamExplanation.read(
+                "text/plain",
+                new ByteArrayInputStream("é".repeat(100).getBytes(StandardCharsets.UTF_8)),
+                java.util.List.of());
+        assertTrue(wideWord.matches("é+\\.\\.\\.é+"), wideWord);
         assertEquals(
                 "",
                 UpstreamExplanation.read(
