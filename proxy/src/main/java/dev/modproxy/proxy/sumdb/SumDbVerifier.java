@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -60,8 +59,17 @@ public final class SumDbVerifier {
     private final SumDbStore store;
     private final Map<String, LookupAnswer> provenRecords = lru(10_000);
     private final Map<String, CompletableFuture<ProvenLookup>> lookupsInFlight = new ConcurrentHashMap<>();
-    /** Tiles read ahead for the proofs under way ({@link #readTilesAhead}), by path. */
-    private final Map<String, CompletableFuture<byte[]>> tileReads = new ConcurrentHashMap<>();
+    /**
+     * Tile reads shared by the proofs under way, by path: read ahead ({@link #readTilesAhead}) or asked by a proof of
+     * the first source ({@link #readingAhead}); each kept while a proof that wants it runs, so proofs at once fetch
+     * a tile once. Guarded by itself.
+     */
+    private final Map<String, SharedRead> tileReads = new HashMap<>();
+    /**
+     * The shared reads the lookup proof on this thread holds until it ends: those read ahead, and those it asked
+     * itself ({@link #readingAhead}), so a proof running beside it that wants the tile later takes it too.
+     */
+    private final ThreadLocal<Map<String, SharedRead>> heldByProof = new ThreadLocal<>();
 
     /** Full tiles proven for verified trees: tiles of the one history, the same in every tree that holds them. */
     private final Map<Tile, byte[]> provenFullTiles = lru(1_024);
@@ -83,6 +91,11 @@ public final class SumDbVerifier {
         @Override
         public void keep(Tile tile, byte[] proven) {
             store.keep(tile.path(), proven);
+        }
+
+        @Override
+        public byte[] kept(Tile tile) {
+            return keptForProof(tile);
         }
     };
     private TreeHead latest;
@@ -248,10 +261,11 @@ public final class SumDbVerifier {
     /** The record of a lookup answer, once it is proven to be in the signed tree the answer names. */
     private LookupAnswer proveRecord(String module, String version, byte[] answer) throws SumDbException {
         String modVer = module + "@" + version;
-        Map<String, CompletableFuture<byte[]>> readAhead = Map.of();
+        Map<String, SharedRead> readAhead = Map.of();
         try {
             LookupAnswer record = LookupAnswer.parse(answer);
             readAhead = readTilesAhead(record);
+            heldByProof.set(readAhead);
             TreeHead tree = verifiedTree(record.signedTree());
             if (record.recordId() >= tree.size()) {
                 throw new SumDbException("record " + record.recordId() + " is beyond the signed " + tree);
@@ -270,32 +284,70 @@ public final class SumDbVerifier {
             // a tile missing while proving is a failed proof of this answer, not "no such module"
             throw new SumDbException(modVer + ": checksum database " + key.name() + ": " + e.getMessage(), e);
         } finally {
-            readAhead.forEach(tileReads::remove);
+            heldByProof.remove();
+            readAhead.forEach(this::release);
+        }
+    }
+
+    /**
+     * One read of a tile from the first remote source, shared by every proof that wants the tile while any of them
+     * runs: its bytes (null: kept, or not read ahead, so each asks the source itself) or its failure, as the source
+     * answered; each proof checks the bytes as it checks any source's answer.
+     */
+    private static final class SharedRead {
+        final CompletableFuture<byte[]> read = new CompletableFuture<>();
+        /** The proofs that hold it; guarded by {@link #tileReads}. */
+        int users = 1;
+    }
+
+    /** A shared read as one proof holds it: mine when that proof started it and is to do it. */
+    private record HeldRead(SharedRead shared, boolean mine) {}
+
+    /**
+     * The read of path that proofs under way share, joined; a new one, the caller's to do, when there is none, or
+     * when the one there failed (a failure is seen by the proofs that waited for it, not by one that asks after it).
+     */
+    private HeldRead share(String path) {
+        synchronized (tileReads) {
+            SharedRead shared = tileReads.get(path);
+            if (shared != null && !shared.read.isCompletedExceptionally()) {
+                shared.users++;
+                return new HeldRead(shared, false);
+            }
+            shared = new SharedRead();
+            tileReads.put(path, shared);
+            return new HeldRead(shared, true);
+        }
+    }
+
+    /** A proof is done with a shared read: forgotten once no proof holds it. */
+    private void release(String path, SharedRead shared) {
+        synchronized (tileReads) {
+            if (--shared.users == 0) {
+                tileReads.remove(path, shared);
+            }
         }
     }
 
     /**
      * Starts fetching, all at once, the tiles that proving record will read and the store does not keep from the
      * first remote source (the first upstream proxy, or the database), which the proof then takes as that source's
-     * answers ({@link #firstProven}).
+     * answers ({@link #firstProven}); a tile another proof under way reads is not read again, its read is shared.
      * Read one after the other, a proof is a round trip per tile: the right edge of its tree, a tile per level, and
      * the same again for the tree's consistency with the latest one. Nothing read ahead is trusted more than any
      * fetch: the proof checks it as it would have checked the source's answer.
      *
-     * @return the reads this call started, by path, to be forgotten once the proof is done
+     * @return the reads this proof holds, by path, to be released once it is done
      */
-    private Map<String, CompletableFuture<byte[]>> readTilesAhead(LookupAnswer record) {
-        Map<String, CompletableFuture<byte[]>> started = new HashMap<>();
+    private Map<String, SharedRead> readTilesAhead(LookupAnswer record) {
+        Map<String, SharedRead> held = new HashMap<>();
         try {
             TreeHead recordTree = TreeHead.parse(SignedNote.verifiedText(record.signedTree(), key));
             Set<Tile> tiles = new LinkedHashSet<>();
-            Set<Tile> wholeEdges = new HashSet<>();
             if (record.recordId() < recordTree.size()) {
-                tilesOfProof(
-                        tiles,
-                        wholeEdges,
-                        recordTree,
-                        nodes -> TransparentLog.recordProof(record.recordId(), recordTree.size(), nodes));
+                tiles.addAll(treeTiles(recordTree)
+                        .tilesToFetch(
+                                nodes -> TransparentLog.recordProof(record.recordId(), recordTree.size(), nodes)));
             }
             TreeHead current = latestTree().orElse(null);
             if (current != null
@@ -303,65 +355,111 @@ public final class SumDbVerifier {
                     && Math.min(current.size(), recordTree.size()) > 0) {
                 TreeHead older = current.size() < recordTree.size() ? current : recordTree;
                 TreeHead newer = older == current ? recordTree : current;
-                tilesOfProof(
-                        tiles, wholeEdges, newer, nodes -> TransparentLog.treeProof(older.size(), newer.size(), nodes));
+                tiles.addAll(treeTiles(newer)
+                        .tilesToFetch(nodes -> TransparentLog.treeProof(older.size(), newer.size(), nodes)));
             }
             SumDbFetcher first = fetcher.sources().get(0);
             for (Tile tile : tiles) {
                 String path = tile.path();
-                boolean evenIfKept = wholeEdges.contains(tile);
-                CompletableFuture<byte[]> read = new CompletableFuture<>();
-                if (tileReads.putIfAbsent(path, read) != null) {
+                HeldRead read = share(path);
+                held.put(path, read.shared());
+                if (!read.mine()) {
                     continue; // read ahead for another proof
                 }
+                CompletableFuture<byte[]> future = read.shared().read;
                 try {
                     TILE_READERS.execute(() -> {
                         try {
-                            // a kept tile is read from the store before any source: nothing to fetch (null)
-                            read.complete(!evenIfKept && store.read(path).isPresent() ? null : first.fetch(path));
+                            // a kept tile is read from the store before any source, beside the edge tiles a source
+                            // gives (TreeTiles.proveRightEdge): nothing to fetch (null)
+                            future.complete(keptTile(tile) != null ? null : first.fetch(path));
                         } catch (SumDbException | RuntimeException e) {
-                            read.completeExceptionally(e);
+                            future.completeExceptionally(e);
                         }
                     });
-                    started.put(path, read);
                 } catch (RejectedExecutionException e) {
-                    tileReads.remove(path, read); // the proof fetches it itself
+                    future.complete(null); // the proofs fetch it themselves
                 }
             }
         } catch (SumDbException e) {
             // a note or record that fails is the proof's to report; it reads nothing ahead
         }
-        return started;
+        return held;
     }
 
     /**
-     * Adds the tiles a proof over tree will read to tiles, and its right edge to wholeEdges when the store lacks any
-     * tile of that edge. The edge proves only as a whole, from one source: with part of it kept and part not, the
-     * store cannot prove it, and the source that can must give all of it, kept tiles too (a tree the size of
-     * sum.golang.org's shares its top partial tiles with the trees signed around it, so this is the common case).
+     * The tile as kept, for a proof: when a read of it is under way, that read's finding (it reads the store first, a
+     * round trip to a bucket) is waited for rather than the store asked again beside it.
      */
-    private void tilesOfProof(Set<Tile> tiles, Set<Tile> wholeEdges, TreeHead tree, TreeTiles.ProofSteps steps)
-            throws SumDbException {
-        Set<Tile> proofTiles = treeTiles(tree).tilesToFetch(steps);
-        List<Tile> edge = proofTiles.stream().filter(Tile::isPartial).toList();
-        for (Tile tile : edge) {
-            if (store.read(tile.path()).isEmpty()) {
-                wholeEdges.addAll(edge);
-                break;
+    private byte[] keptForProof(Tile tile) {
+        SharedRead shared;
+        synchronized (tileReads) {
+            shared = tileReads.get(tile.path());
+        }
+        if (shared != null) {
+            try {
+                if (shared.read.get() != null) {
+                    return null; // not kept when it was read: the source's answer is the tile's candidate
+                }
+            } catch (ExecutionException e) {
+                return null; // not kept, and the source failed: the proof asks again and fails as it does
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return null;
             }
         }
-        tiles.addAll(proofTiles);
+        return keptTile(tile);
     }
 
-    /** The first remote source, answering from the tiles read ahead for proofs under way when it has them. */
+    /** The tile as kept from an earlier proof, or null (none, or the store cannot be read). */
+    private byte[] keptTile(Tile tile) {
+        try {
+            return store.read(tile.path()).orElse(null);
+        } catch (SumDbException e) {
+            LOG.debugf("the kept %s cannot be read: %s", tile.path(), e.getMessage());
+            return null;
+        }
+    }
+
+    /**
+     * The first remote source, answering a tile from the read the proofs under way share when there is one, else
+     * reading it once for every proof that asks meanwhile.
+     */
     private SumDbFetcher readingAhead(SumDbFetcher first) {
         return path -> {
-            CompletableFuture<byte[]> read = tileReads.get(path);
-            if (read == null) {
+            if (!path.startsWith("tile/")) {
                 return first.fetch(path);
             }
-            byte[] data = awaited(read, path);
-            return data != null ? data : first.fetch(path);
+            Map<String, SharedRead> proof = heldByProof.get();
+            SharedRead holding = proof != null ? proof.get(path) : null;
+            if (holding != null) {
+                // the read this proof holds, failed or not: a failure is the proof's as it is every other waiter's
+                byte[] data = awaited(holding.read, path);
+                return data != null ? data : first.fetch(path);
+            }
+            HeldRead held = share(path);
+            CompletableFuture<byte[]> read = held.shared().read;
+            boolean heldOn = proof != null && proof.putIfAbsent(path, held.shared()) == null;
+            try {
+                if (held.mine()) {
+                    try {
+                        byte[] data = first.fetch(path);
+                        read.complete(data);
+                        return data;
+                    } catch (SumDbException | RuntimeException e) {
+                        read.completeExceptionally(e);
+                        throw e;
+                    } finally {
+                        read.completeExceptionally(new SumDbException(path + ": the read ended without an answer"));
+                    }
+                }
+                byte[] data = awaited(read, path);
+                return data != null ? data : first.fetch(path);
+            } finally {
+                if (!heldOn) {
+                    release(path, held.shared());
+                }
+            }
         };
     }
 
@@ -486,6 +584,11 @@ public final class SumDbVerifier {
                 // proven to extend the one before (the latest only advances so), and a prefix of a prefix is a
                 // prefix. The go command stops here for an older tree too; proving it again against a latest that
                 // moved meanwhile fetched tiles again, could fail in an outage, and could go on while it moved.
+                // Its own tiles, proven in an earlier round against its root, are now tiles of the one history: kept,
+                // or the proof of a record in it fetched its right edge again.
+                if (ownTiles != null) {
+                    ownTiles.adopt();
+                }
                 return tree;
             }
             boolean advanced = false;
@@ -595,6 +698,12 @@ public final class SumDbVerifier {
         @Override
         public void keep(Tile tile, byte[] proven) {
             provenHere.put(tile, proven);
+        }
+
+        /** Kept for a verified tree: a candidate beside this tree's own, proven against its root with them. */
+        @Override
+        public byte[] kept(Tile tile) {
+            return keptForProof(tile);
         }
 
         /** Once the tree is the latest verified one: its tiles are tiles of the one history, kept and shared. */

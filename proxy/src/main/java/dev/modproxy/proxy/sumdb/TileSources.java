@@ -21,6 +21,14 @@ public interface TileSources {
     /** Told about each tile once it is proven (its path's content, as wide as the tile says). */
     void keep(Tile tile, byte[] proven);
 
+    /**
+     * The tile's bytes as kept from an earlier proof (of this tree or another of its history), or null: a candidate
+     * only, which a proof uses beside a source's tiles and checks against its own signed root like any other.
+     */
+    default byte[] kept(Tile tile) {
+        return null;
+    }
+
     /** A single source whose tiles are kept nowhere. */
     static TileSources of(TileSource source) {
         return new TileSources() {

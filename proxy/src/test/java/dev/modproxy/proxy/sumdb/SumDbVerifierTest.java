@@ -173,8 +173,12 @@ class SumDbVerifierTest {
         fetched.forEach((path, times) -> assertEquals(1, times, path + " fetched " + times + " times"));
     }
 
+    /**
+     * A right edge kept in part is completed with the tiles missing, read ahead, and proven whole against the new
+     * tree's root: the kept tile is not fetched again (it was, as the edge was proven from one source at a time).
+     */
     @Test
-    void aRightEdgeKeptInPartIsReadAheadWholeNotTileByTileByTheProof() throws Exception {
+    void aRightEdgeKeptInPartIsCompletedByTheMissingTilesReadAheadNotFetchedWhole() throws Exception {
         // 300 records, then a module the log learns on its first lookup: trees of 300 and 301 records, whose right
         // edges share the partial tile of level 1 (1/000.p/1) and differ at level 0 (0/001.p/44, 0/001.p/45)
         Path proxyDir = dir.resolve("proxy");
@@ -225,9 +229,187 @@ class SumDbVerifierTest {
 
         assertEquals(301L, verifier.latestTree().orElseThrow().size());
         assertEquals(List.of(), fetchedByTheProof, "tiles the proof fetched itself, one round trip after another");
-        assertEquals(
-                Set.of("lookup/example.com/new@v1.0.0", "tile/8/0/001.p/45", "tile/8/1/000.p/1"), fetched.keySet());
+        assertEquals(Set.of("lookup/example.com/new@v1.0.0", "tile/8/0/001.p/45"), fetched.keySet());
         fetched.forEach((path, times) -> assertEquals(1, times, path + " fetched " + times + " times"));
+    }
+
+    /** What the counting upstream of {@link #proofsAtOnce} answers for a path, given the genuine answer. */
+    @FunctionalInterface
+    private interface Answer {
+        byte[] of(String path, byte[] genuine) throws SumDbException;
+    }
+
+    /** Proofs run at once by {@link #proofsAtOnce}: each one's hash or failure, what was asked, and what was kept. */
+    private record ProofsAtOnce(
+            List<Object> outcomes, Map<String, Integer> fetched, Map<String, byte[]> kept, SumDbVerifier verifier) {
+        void runAgain(List<String> modules) throws Exception {
+            outcomes.clear();
+            outcomes.addAll(run(verifier, modules));
+        }
+
+        static List<Object> run(SumDbVerifier verifier, List<String> modules) throws Exception {
+            CountDownLatch go = new CountDownLatch(1);
+            List<FutureTask<String>> proofs = new ArrayList<>();
+            for (String module : modules) {
+                proofs.add(started(module, () -> {
+                    go.await();
+                    return verifier.provenHash(module, "v1.0.0", RequestKind.ZIP);
+                }));
+            }
+            go.countDown();
+            List<Object> outcomes = new ArrayList<>();
+            for (FutureTask<String> proof : proofs) {
+                try {
+                    outcomes.add(proof.get(30, TimeUnit.SECONDS));
+                } catch (java.util.concurrent.ExecutionException e) {
+                    outcomes.add(e.getCause());
+                }
+            }
+            return outcomes;
+        }
+    }
+
+    /**
+     * Proofs at once, with nothing verified before, of modules a log of 300 records learned one after the other: each
+     * lookup names its own tree (301, 302, ... records), and their right edges share the partial tile of level 1
+     * (1/000.p/1), the full tile 0/000 and its parent's, and differ at level 0 (0/001.p/45, 0/001.p/46, ...), as
+     * sum.golang.org's trees signed around each other share their upper partial tiles. The upstream counts what it is
+     * asked and takes 50 ms for a tile, so that the proofs overlap; a store keeps what they prove, as the proxy's does.
+     */
+    private ProofsAtOnce proofsAtOnce(List<String> modules, Answer answer) throws Exception {
+        GoSumDbServer server = logOf300RecordsThatLearns(modules.toArray(String[]::new));
+        HttpSumDbFetcher database = fetcherOf(server);
+        Map<String, byte[]> lookups = new ConcurrentHashMap<>();
+        for (String module : modules) {
+            lookups.put("lookup/" + module + "@v1.0.0", database.fetch("lookup/" + module + "@v1.0.0"));
+        }
+        Map<String, Integer> fetched = new ConcurrentHashMap<>();
+        Map<String, byte[]> kept = new ConcurrentHashMap<>();
+        SumDbStore store = new SumDbStore() {
+            @Override
+            public Optional<byte[]> read(String path) {
+                return Optional.ofNullable(kept.get(path));
+            }
+
+            @Override
+            public void keep(String path, byte[] proven) {
+                kept.put(path, proven);
+            }
+
+            @Override
+            public void discard(String path) {
+                kept.remove(path);
+            }
+        };
+        SumDbVerifier verifier = new SumDbVerifier(
+                VerifierKey.parse(server.verifierKey()),
+                path -> {
+                    fetched.merge(path, 1, Integer::sum);
+                    byte[] lookup = lookups.get(path);
+                    if (lookup != null) {
+                        return lookup;
+                    }
+                    try {
+                        Thread.sleep(50);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    return answer.of(path, database.fetch(path));
+                },
+                store,
+                (tree, note) -> {});
+        return new ProofsAtOnce(new ArrayList<>(ProofsAtOnce.run(verifier, modules)), fetched, kept, verifier);
+    }
+
+    private static final List<String> LEARNED =
+            List.of("example.com/new0", "example.com/new1", "example.com/new2", "example.com/new3", "example.com/new4");
+
+    @Test
+    void proofsAtOnceInTreesSharingTilesFetchEachTileOnce() throws Exception {
+        ProofsAtOnce proofs = proofsAtOnce(LEARNED, (path, genuine) -> genuine);
+
+        proofs.outcomes()
+                .forEach(outcome -> assertTrue(
+                        outcome instanceof String hash && hash.startsWith("h1:"), "a proof failed: " + outcome));
+        assertEquals(305L, proofs.verifier().latestTree().orElseThrow().size());
+        assertEquals(
+                1, proofs.fetched().get("tile/8/1/000.p/1"), proofs.fetched().toString());
+        proofs.fetched().forEach((path, times) -> assertEquals(1, times, path + " fetched " + times + " times"));
+        assertTrue(
+                proofs.kept().containsKey("tile/8/1/000.p/1"),
+                proofs.kept().keySet().toString());
+    }
+
+    /**
+     * The upstream fails the first read of the tile every proof shares, while they all wait for it: each of them
+     * fails with its failure, and the tile is asked again by the next proofs, not answered by the failure kept.
+     */
+    @Test
+    void aSharedTileReadThatFailsFailsEveryProofWaitingForItAndIsNotKept() throws Exception {
+        AtomicBoolean failNext = new AtomicBoolean(true);
+        ProofsAtOnce proofs = proofsAtOnce(LEARNED, (path, genuine) -> {
+            if (path.equals("tile/8/1/000.p/1") && failNext.getAndSet(false)) {
+                try {
+                    Thread.sleep(1000); // the other proofs ask for it meanwhile
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                throw new SumDbUnreachableException(path + ": connection reset by the test");
+            }
+            return genuine;
+        });
+
+        proofs.outcomes()
+                .forEach(outcome -> assertTrue(
+                        outcome instanceof SumDbUnreachableException e
+                                && e.getMessage().contains("connection reset"),
+                        "a proof did not fail with the shared read: " + outcome));
+        assertEquals(
+                1, proofs.fetched().get("tile/8/1/000.p/1"), proofs.fetched().toString());
+        assertFalse(proofs.kept().containsKey("tile/8/1/000.p/1"));
+
+        proofs.runAgain(LEARNED);
+
+        proofs.outcomes()
+                .forEach(outcome -> assertTrue(
+                        outcome instanceof String hash && hash.startsWith("h1:"), "a proof failed again: " + outcome));
+        assertEquals(2, proofs.fetched().get("tile/8/1/000.p/1"), "asked again once: " + proofs.fetched());
+    }
+
+    /**
+     * The upstream answers the tile every proof shares with one bit flipped: each proof refuses it (none is fooled
+     * by another's read), it is read once and never kept, and once the upstream answers true the proofs hold.
+     */
+    @Test
+    void aFalseTileSharedByProofsAtOnceIsRefusedByEachAndNeverKept() throws Exception {
+        AtomicBoolean lying = new AtomicBoolean(true);
+        ProofsAtOnce proofs = proofsAtOnce(LEARNED, (path, genuine) -> {
+            if (path.equals("tile/8/1/000.p/1") && lying.get()) {
+                byte[] flipped = genuine.clone();
+                flipped[0] ^= 1;
+                return flipped;
+            }
+            return genuine;
+        });
+
+        proofs.outcomes()
+                .forEach(outcome -> assertTrue(
+                        outcome instanceof SumDbException e && !(e instanceof SumDbUnreachableException),
+                        "a proof did not refuse the false tile: " + outcome));
+        assertEquals(
+                1, proofs.fetched().get("tile/8/1/000.p/1"), proofs.fetched().toString());
+        assertFalse(proofs.kept().containsKey("tile/8/1/000.p/1"));
+
+        lying.set(false);
+        proofs.runAgain(LEARNED);
+
+        proofs.outcomes()
+                .forEach(outcome -> assertTrue(
+                        outcome instanceof String hash && hash.startsWith("h1:"),
+                        "a proof failed with a true tile: " + outcome));
+        assertEquals(
+                2, proofs.fetched().get("tile/8/1/000.p/1"), proofs.fetched().toString());
+        assertTrue(proofs.kept().containsKey("tile/8/1/000.p/1"));
     }
 
     @Test
