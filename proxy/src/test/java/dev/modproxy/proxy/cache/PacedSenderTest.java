@@ -519,7 +519,10 @@ class PacedSenderTest {
         assertEquals(0, pool.getQueue().size());
 
         assertTrue(sender.wake(), "the source has more");
-        Thread.sleep(100); // a step it wrongly started would write without room, or step beside the waiting one
+        // for 100 ms no step: one it wrongly started would write without room, or step beside the waiting one
+        await().during(Duration.ofMillis(100))
+                .atMost(Duration.ofSeconds(2))
+                .until(() -> source.steps.get() == 2 && pool.getActiveCount() == 0);
         assertEquals(2, source.steps.get(), "a step while the client has no room");
         assertEquals(0, pool.getActiveCount());
 

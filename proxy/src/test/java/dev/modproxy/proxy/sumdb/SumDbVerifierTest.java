@@ -32,6 +32,7 @@ import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.UnaryOperator;
 import java.util.logging.Level;
 import java.util.zip.ZipEntry;
@@ -309,11 +310,7 @@ class SumDbVerifierTest {
                     if (lookup != null) {
                         return lookup;
                     }
-                    try {
-                        Thread.sleep(50);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
+                    LockSupport.parkNanos(Duration.ofMillis(50).toNanos()); // a link's pace, as FakeUpstream.slowly
                     return answer.of(path, database.fetch(path));
                 },
                 store,
@@ -349,11 +346,8 @@ class SumDbVerifierTest {
         AtomicBoolean failNext = new AtomicBoolean(true);
         ProofsAtOnce proofs = proofsAtOnce(LEARNED, (path, genuine) -> {
             if (path.equals("tile/8/1/000.p/1") && failNext.getAndSet(false)) {
-                try {
-                    Thread.sleep(1000); // the other proofs ask for it meanwhile
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
+                // a slow answer's pace (no condition to await: the other proofs join the read in flight meanwhile)
+                LockSupport.parkNanos(Duration.ofSeconds(1).toNanos());
                 throw new SumDbUnreachableException(path + ": connection reset by the test");
             }
             return genuine;
