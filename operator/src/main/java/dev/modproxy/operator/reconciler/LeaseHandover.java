@@ -84,6 +84,11 @@ final class LeaseHandover {
         ELECTOR_LOG.setLevel(Level.SEVERE);
     }
 
+    /** fabric8 calls this once this replica holds the Lease, before JOSDK starts dispatching reconciliations. */
+    void onStartLeading() {
+        fence.startedLeading();
+    }
+
     /** fabric8 calls this after this replica led: on shutdown once event processing has stopped, or when the Lease was lost. */
     void onStopLeading() {
         // before anything else: JOSDK keeps dispatching the events queued meanwhile (e.g. while this process was

@@ -53,7 +53,7 @@ public class OperatorLeaderElection extends LeaderElectionConfiguration {
                 RENEW_DEADLINE_DEFAULT_VALUE,
                 RETRY_PERIOD_DEFAULT_VALUE,
                 handover.identity(),
-                new LeaderCallbacks(() -> {}, handover::onStopLeading, leader -> {}),
+                new LeaderCallbacks(handover::onStartLeading, handover::onStopLeading, leader -> {}),
                 false);
         this.handover = handover;
     }

@@ -39,6 +39,25 @@ class ReconcilingAfterTheLeaseWasLostTest {
         assertThat(control.getScheduleDelay()).as("rescheduled").isEmpty();
     }
 
+    /**
+     * Woken from a freeze longer than the renew deadline, before the elector has asked the API server who holds the
+     * Lease: the events queued meanwhile are dispatched at once, and must find the fence raised already.
+     */
+    @Test
+    void aReconciliationDispatchedAsALeaderWakesFromALongFreezeTouchesNothing() {
+        java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong();
+        LeadershipFence fence = new LeadershipFence(now::get, Duration.ofMillis(10_500));
+        GoProxyCacheReconciler reconciler = new GoProxyCacheReconciler(null, null, Duration.ofMinutes(1), fence);
+        GoProxyCache cache = cache("team-a", "builds", spec -> {});
+        fence.startedLeading();
+        now.addAndGet(Duration.ofSeconds(20).toNanos());
+
+        UpdateControl<GoProxyCache> control = reconciler.reconcile(cache, UNTOUCHABLE);
+
+        assertThat(control.isNoUpdate()).isTrue();
+        assertThat(fence.raised()).as("for good").isTrue();
+    }
+
     @Test
     void aFailureAfterTheLeaseWasLostIsNeitherReportedNorRetried() {
         LeadershipFence fence = new LeadershipFence();
