@@ -19,9 +19,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
+import java.time.YearMonth;
 import java.util.List;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -32,9 +32,13 @@ import java.util.regex.Pattern;
  */
 final class TextAnswers {
 
-    /** Go's time.RFC3339 as its JSON decoding accepts it: seconds required, fraction optional. */
-    private static final Pattern RFC3339 =
-            Pattern.compile("\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})");
+    /**
+     * The shape of a time the go command's JSON decoding takes (time.Time's UnmarshalJSON, which is time.Parse with
+     * RFC 3339's layout: its stricter check is turned off, go.dev/issue/54580): seconds required, an hour
+     * of one or two digits, a fraction of any length after '.' or ','; the ranges are {@link #isGoRfc3339}'s.
+     */
+    private static final Pattern GO_RFC3339 = Pattern.compile(
+            "(\\d{4})-(\\d{2})-(\\d{2})T(\\d{1,2}):(\\d{2}):(\\d{2})([.,]\\d+)?(Z|[+-](\\d{2}):(\\d{2}))");
 
     /**
      * The most of a line held for a check. The go command reads lines of any length, but what it reads of a go.mod
@@ -328,7 +332,7 @@ final class TextAnswers {
                     } else if (isVersion) {
                         version = json.getText();
                     } else {
-                        time = json.getText();
+                        time = rawString(json, text);
                     }
                 }
                 json.skipChildren();
@@ -345,7 +349,7 @@ final class TextAnswers {
         if (version == null) {
             throw new ArtifactRejectedException(what + " has no string Version field");
         }
-        if (time != null && !isRfc3339(time)) {
+        if (time != null && !isGoRfc3339(time)) {
             throw new ArtifactRejectedException(what + " has a Time that is not an RFC 3339 time: " + shown(time));
         }
         return version;
@@ -404,15 +408,40 @@ final class TextAnswers {
         return out.append(text.length() > 40 ? "...\"" : "\"").toString();
     }
 
-    private static boolean isRfc3339(String time) {
-        if (!RFC3339.matcher(time).matches()) {
+    /**
+     * A JSON string value as it is written between its quotes, escapes undone by nothing: time.Time's UnmarshalJSON
+     * parses those bytes themselves (go.dev/issue/47353), so a Time whose Z is written as a JSON Unicode escape is no
+     * time to the go command, though it decodes to one.
+     */
+    private static String rawString(JsonParser json, String text) throws IOException {
+        int start = (int) json.currentTokenLocation().getCharOffset();
+        json.getText(); // reads the string to its closing quote
+        int end = (int) json.currentLocation().getCharOffset();
+        return text.substring(start + 1, end - 1);
+    }
+
+    /**
+     * Whether the go command takes this as a time, as time.Parse(time.RFC3339, ...) does: a date that exists, hours
+     * up to 23, minutes and seconds up to 59, and a zone offset of up to 24 hours and 60 minutes (time.Parse lets
+     * through offsets that "some people do write"; java.time's stop at 18 hours).
+     */
+    private static boolean isGoRfc3339(String time) {
+        Matcher m = GO_RFC3339.matcher(time);
+        if (!m.matches()) {
             return false;
         }
-        try {
-            OffsetDateTime.parse(time);
-            return true;
-        } catch (DateTimeParseException e) {
+        int year = Integer.parseInt(m.group(1));
+        int month = Integer.parseInt(m.group(2));
+        int day = Integer.parseInt(m.group(3));
+        if (month < 1
+                || month > 12
+                || day < 1
+                || day > YearMonth.of(year, month).lengthOfMonth()
+                || Integer.parseInt(m.group(4)) > 23
+                || Integer.parseInt(m.group(5)) > 59
+                || Integer.parseInt(m.group(6)) > 59) {
             return false;
         }
+        return m.group(9) == null || Integer.parseInt(m.group(9)) <= 24 && Integer.parseInt(m.group(10)) <= 60;
     }
 }

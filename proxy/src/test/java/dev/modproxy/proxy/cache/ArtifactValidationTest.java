@@ -323,6 +323,36 @@ class ArtifactValidationTest {
         assertServedAsTheyAre(served);
     }
 
+    @Test
+    void infoTimesTheGoCommandTakesAreServed() throws Exception {
+        // the go command 1.26 takes each of these Times (time.Parse with RFC 3339's layout): refused, a build that
+        // works without this proxy failed through it with a 502
+        Map<String, String> served = new LinkedHashMap<>();
+        served.put("v1.1.0", info("v1.1.0", "2024-01-02T03:04:05+20:00"));
+        served.put("v1.1.1", info("v1.1.1", "2024-01-02T03:04:05-24:00"));
+        served.put("v1.1.2", info("v1.1.2", "2024-01-02T03:04:05.1234567890123Z"));
+        served.put("v1.1.3", info("v1.1.3", "2024-01-02T3:04:05,5Z"));
+        served.put("v1.1.4", info("v1.1.4", "2024-02-29T00:00:00Z"));
+        assertServedAsTheyAre(served);
+    }
+
+    @Test
+    void infoTimesTheGoCommandRefusesAreRefusedAndNotCached() throws Exception {
+        // the go command 1.26 refuses each of these ("invalid response from proxy"), the first for the escape it
+        // parses as written: cached, every later build that needs the version would fail
+        Map<String, String> refused = new LinkedHashMap<>();
+        refused.put("v1.0.1", info("v1.0.1", "2024-01-02T03:04:05\\u005a"));
+        refused.put("v1.0.2", info("v1.0.2", "2023-02-29T00:00:00Z"));
+        refused.put("v1.0.3", info("v1.0.3", "2024-01-02T03:04:60Z"));
+        refused.put("v1.0.4", info("v1.0.4", "2024-01-02T03:04:05+23:61"));
+        refused.put("v1.0.5", info("v1.0.5", "2024-01-02T24:00:00Z"));
+        assertRefusedAndNotStored(refused);
+    }
+
+    private static String info(String version, String time) {
+        return "{\"Version\":\"" + version + "\",\"Time\":\"" + time + "\"}";
+    }
+
     /** Each .info (by version) answered upstream is a 502 to the client and is not cached. */
     private void assertRefusedAndNotStored(Map<String, String> infos) throws Exception {
         for (Map.Entry<String, String> info : infos.entrySet()) {
