@@ -33,6 +33,8 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
 import org.jboss.logging.Logger;
 
 /**
@@ -827,22 +829,37 @@ public final class ModuleCache {
         }
     }
 
-    /** Hosts whose modules are at least {@code host/owner/repository} (Go's own rule for github.com, bitbucket.org). */
-    private static final Set<String> OWNER_REPOSITORY_HOSTS = Set.of("github.com", "bitbucket.org", "gitlab.com");
+    /**
+     * The shortest path a module can have on each host where that has a fixed shape, an element either itself or any
+     * name ({@code *}): the hosts of the go command's own table (vcsPaths in cmd/go/internal/vcs), whose repositories
+     * it finds from the path alone, and gitlab.com, whose repositories are at least group/project. Not here:
+     * git.apache.org (host/name.git: only the bare host is shorter) and launchpad.net, whose pages the go command asks
+     * first and whose paths have more than one shape.
+     */
+    private static final List<List<String>> SHORTEST_MODULE_PATHS = Stream.of(
+                    "github.com/*/*",
+                    "bitbucket.org/*/*",
+                    "gitlab.com/*/*",
+                    "hub.jazz.net/git/*/*",
+                    "git.openstack.org/*/*",
+                    "chiselapp.com/user/*/repository/*")
+            .map(shape -> List.of(shape.split("/")))
+            .toList();
 
     /**
      * Whether no module can have this path, though the go command asks for it: a bare host name ({@code github.com}),
-     * or on a host whose repositories are {@code owner/repository}, a path shorter than that ({@code github.com/org}).
-     * A 403 for one is the upstream's answer to the go command's probe of a package path's prefixes, not a module
-     * refused by policy or a login the upstream dropped.
+     * or a path shorter than the shortest a module has on its host ({@code github.com/org},
+     * {@code hub.jazz.net/git/user}). A 403 for one is the upstream's answer to the go command's probe of a package
+     * path's prefixes, not a module refused by policy or a login the upstream dropped.
      */
     static boolean noModuleThere(String modulePath) {
-        int slash = modulePath.indexOf('/');
-        if (slash < 0) {
-            return true;
-        }
-        return OWNER_REPOSITORY_HOSTS.contains(modulePath.substring(0, slash))
-                && modulePath.indexOf('/', slash + 1) < 0;
+        List<String> elements = List.of(modulePath.split("/"));
+        return elements.size() == 1
+                || SHORTEST_MODULE_PATHS.stream()
+                        .anyMatch(shortest -> elements.size() < shortest.size()
+                                && IntStream.range(0, elements.size())
+                                        .allMatch(i -> shortest.get(i).equals("*")
+                                                || shortest.get(i).equals(elements.get(i))));
     }
 
     /**

@@ -1,6 +1,6 @@
 package dev.modproxy.proxy.protocol;
 
-import java.nio.charset.StandardCharsets;
+import dev.modproxy.proxy.text.Utf8Text;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.stream.IntStream;
@@ -28,8 +28,6 @@ public final class GoErrorText {
     /** The shortest a long word is made by leaving out its middle: 24 bytes of each end and "...". */
     private static final int SHORTEST_WORD = 2 * 24 + 3;
 
-    private static final String ELISION = "...";
-
     private GoErrorText() {}
 
     /** The body of a refusal: {@code reason} as one line the go command shows whole, and its line feed. */
@@ -40,7 +38,7 @@ public final class GoErrorText {
     /** {@code reason} as one line of graphic characters of at most {@link #MAX_BYTES} bytes. */
     public static String fit(String reason) {
         String line = clean(reason == null ? "" : reason);
-        if (utf8Length(line) <= MAX_BYTES) {
+        if (Utf8Text.length(line) <= MAX_BYTES) {
             return line;
         }
         String[] words = line.split(" ", -1);
@@ -48,31 +46,26 @@ public final class GoErrorText {
         Integer[] longestFirst = IntStream.range(0, words.length).boxed().toArray(Integer[]::new);
         Arrays.sort(
                 longestFirst,
-                Comparator.comparingInt((Integer i) -> utf8Length(words[i])).reversed());
-        int excess = utf8Length(line) - MAX_BYTES;
+                Comparator.comparingInt((Integer i) -> Utf8Text.length(words[i]))
+                        .reversed());
+        int excess = Utf8Text.length(line) - MAX_BYTES;
         for (int i : longestFirst) {
             if (excess <= 0) {
                 break;
             }
-            int bytes = utf8Length(words[i]);
+            int bytes = Utf8Text.length(words[i]);
             if (bytes <= SHORTEST_WORD) {
                 break; // the rest are shorter still
             }
-            String shortened = shorten(words[i], Math.max(SHORTEST_WORD, bytes - excess));
-            excess -= bytes - utf8Length(shortened);
+            String shortened = Utf8Text.keepingEnds(words[i], Math.max(SHORTEST_WORD, bytes - excess));
+            excess -= bytes - Utf8Text.length(shortened);
             words[i] = shortened;
         }
         line = String.join(" ", words);
-        if (utf8Length(line) <= MAX_BYTES) {
+        if (Utf8Text.length(line) <= MAX_BYTES) {
             return line;
         }
-        return head(line, MAX_BYTES - ELISION.length()) + ELISION;
-    }
-
-    /** {@code word} in at most {@code bytes} bytes: its start and its end, and "..." for the middle. */
-    private static String shorten(String word, int bytes) {
-        int ends = bytes - ELISION.length();
-        return head(word, ends - ends / 2) + ELISION + tail(word, ends / 2);
+        return Utf8Text.start(line, MAX_BYTES - Utf8Text.ELISION.length()) + Utf8Text.ELISION;
     }
 
     /**
@@ -93,41 +86,5 @@ public final class GoErrorText {
             }
         }
         return out.toString();
-    }
-
-    private static int utf8Length(String text) {
-        return text.getBytes(StandardCharsets.UTF_8).length;
-    }
-
-    /** The longest start of {@code text} of at most {@code bytes} UTF-8 bytes, whole characters only. */
-    private static String head(String text, int bytes) {
-        int used = 0;
-        int end = 0;
-        while (end < text.length()) {
-            int c = text.codePointAt(end);
-            int size = utf8Length(new String(Character.toChars(c)));
-            if (used + size > bytes) {
-                break;
-            }
-            used += size;
-            end += Character.charCount(c);
-        }
-        return text.substring(0, end);
-    }
-
-    /** The longest end of {@code text} of at most {@code bytes} UTF-8 bytes, whole characters only. */
-    private static String tail(String text, int bytes) {
-        int used = 0;
-        int start = text.length();
-        while (start > 0) {
-            int c = text.codePointBefore(start);
-            int size = utf8Length(new String(Character.toChars(c)));
-            if (used + size > bytes) {
-                break;
-            }
-            used += size;
-            start -= Character.charCount(c);
-        }
-        return text.substring(start);
     }
 }

@@ -1,5 +1,6 @@
 package dev.modproxy.proxy.upstream;
 
+import dev.modproxy.proxy.text.Utf8Text;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -61,31 +62,9 @@ final class UpstreamExplanation {
     private static String shortenLongWords(String text) {
         String[] words = text.split(" ", -1);
         for (int i = 0; i < words.length; i++) {
-            byte[] bytes = words[i].getBytes(StandardCharsets.UTF_8);
-            if (bytes.length > LONGEST_WORD) {
-                int end = (LONGEST_WORD - 3) / 2;
-                words[i] = start(bytes, LONGEST_WORD - 3 - end) + "..." + end(bytes, end);
-            }
+            words[i] = Utf8Text.keepingEnds(words[i], LONGEST_WORD);
         }
         return String.join(" ", words);
-    }
-
-    /** The first at most n bytes of a UTF-8 text, whole characters only. */
-    private static String start(byte[] utf8, int n) {
-        int cut = n;
-        while (cut > 0 && (utf8[cut] & 0xC0) == 0x80) {
-            cut--; // utf8[cut] continues a character: cut before it
-        }
-        return new String(utf8, 0, cut, StandardCharsets.UTF_8);
-    }
-
-    /** The last at most n bytes of a UTF-8 text, whole characters only. */
-    private static String end(byte[] utf8, int n) {
-        int from = utf8.length - n;
-        while (from < utf8.length && (utf8[from] & 0xC0) == 0x80) {
-            from++;
-        }
-        return new String(utf8, from, utf8.length - from, StandardCharsets.UTF_8);
     }
 
     /**

@@ -14,8 +14,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The proxy's layering (docs/architecture.md): the protocol, storage, upstream, checksum and resilience packages
- * are leaves, but for the circuit breaker's states (resilience) that storage and upstream share; only the Quarkus adapter ({@code config}) knows Quarkus, CDI and MicroProfile; only the
+ * The proxy's layering (docs/architecture.md): the protocol, storage, upstream, checksum, resilience and text packages
+ * are leaves, but for the circuit breaker's states (resilience) that storage and upstream share, and the text bounded
+ * in UTF-8 bytes (text) that any of them may cut what it says with; only the Quarkus adapter ({@code config}) knows Quarkus, CDI and MicroProfile; only the
  * route layer knows the HTTP server's routing API; no package cycles.
  */
 class LayeringTest {
@@ -39,12 +40,14 @@ class LayeringTest {
     }
 
     @Test
-    void protocolStorageUpstreamChecksumAndResilienceAreLeaves() {
-        for (String leaf : new String[] {"protocol", "storage", "upstream", "checksum", "resilience"}) {
-            // storage and upstream each have a circuit breaker, built on the one state machine
+    void protocolStorageUpstreamChecksumResilienceAndTextAreLeaves() {
+        for (String leaf : new String[] {"protocol", "storage", "upstream", "checksum", "resilience", "text"}) {
+            // storage and upstream each have a circuit breaker, built on the one state machine. Any part may cut
+            // text in whole UTF-8 characters with text, leaves too: a refusal is bounded in upstream (the upstream's
+            // reason) and again in protocol (the whole answer), which must not depend on each other
             String[] mayUse = leaf.equals("storage") || leaf.equals("upstream")
-                    ? new String[] {pkg(leaf), pkg("resilience")}
-                    : new String[] {pkg(leaf)};
+                    ? new String[] {pkg(leaf), pkg("resilience"), pkg("text")}
+                    : new String[] {pkg(leaf), pkg("text")};
             noClasses()
                     .that()
                     .resideInAPackage(pkg(leaf))

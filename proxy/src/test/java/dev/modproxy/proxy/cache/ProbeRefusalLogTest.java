@@ -12,6 +12,8 @@ import java.util.List;
 import java.util.logging.Level;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Each go get asks for every prefix of a package's path (github.com, github.com/org, github.com/org/repo); an upstream
@@ -73,5 +75,44 @@ class ProbeRefusalLogTest {
         assertFalse(ModuleCache.noModuleThere("github.com/org/repo"));
         assertFalse(ModuleCache.noModuleThere("example.com/org"));
         assertFalse(ModuleCache.noModuleThere("golang.org/x"), "unknown rule for it: left a warning");
+    }
+
+    /** On each host of the go command's table with a fixed shape, a prefix of that shape and the shape itself. */
+    @ParameterizedTest(name = "{1} is no module, {0} may be")
+    @CsvSource({
+        "hub.jazz.net/git/user/repo, hub.jazz.net/git/user",
+        "hub.jazz.net/git/user/repo, hub.jazz.net/git",
+        "git.openstack.org/openstack/nova, git.openstack.org/openstack",
+        "chiselapp.com/user/alice/repository/tool, chiselapp.com/user/alice/repository",
+        "chiselapp.com/user/alice/repository/tool, chiselapp.com/user/alice",
+        "chiselapp.com/user/alice/repository/tool, chiselapp.com/user"
+    })
+    void aPathShorterThanTheShortestModulePathOfItsHostIsNoModuleThere(String shortest, String shorter) {
+        assertTrue(ModuleCache.noModuleThere(shorter), shorter);
+        assertFalse(ModuleCache.noModuleThere(shortest), shortest);
+    }
+
+    @Test
+    void theGoCommandsProbesOfPrefixesOnTheOtherKnownHostsAreNotWarnings() throws Exception {
+        try (FakeUpstream upstream =
+                        FakeUpstream.start().otherwise(FakeUpstream.status(403, "blocked by repository policy"));
+                CapturedLog log = CapturedLog.of(ModuleCache.class, Level.FINE);
+                ProxyUnderTest proxy = new ProxyUnderTest(upstream.url(), root)) {
+            // what go get hub.jazz.net/git/user/repo/pkg@v1.0.0 and git.openstack.org/openstack/nova/pkg@v1.0.0 ask
+            for (String probe : List.of(
+                    "/hub.jazz.net/git/user/@v/v1.0.0.info",
+                    "/hub.jazz.net/git/@v/v1.0.0.info",
+                    "/git.openstack.org/openstack/@v/v1.0.0.info")) {
+                assertEquals(403, proxy.getText(probe).statusCode(), probe);
+            }
+            assertEquals(List.of(), log.warnings(), "the go command's probes of prefixes");
+
+            assertEquals(
+                    403,
+                    proxy.getText("/hub.jazz.net/git/user/repo/@v/v1.0.0.info").statusCode());
+            assertEquals(1, log.warnings().size(), "a module's own path refused: " + log.warnings());
+            assertTrue(
+                    log.warnings().get(0).contains("hub.jazz.net/git/user/repo/@v/v1.0.0.info"), log.warnings() + "");
+        }
     }
 }
