@@ -334,6 +334,71 @@ class OperatorIT {
                 .doesNotContain("s3cret");
     }
 
+    /**
+     * A cache whose spec.nodeSelector names labels no node has: the real kube-scheduler of this control plane finds
+     * no node for its pod and writes PodScheduled=False Unschedulable into the pod's status, which the cache reports
+     * as Degraded once the pod has waited the grace (60 s), quoting the scheduler and naming spec.nodeSelector (not
+     * only when the Deployment passes its 10-minute progress deadline). Once a node gets the labels, the scheduler
+     * places the pod (kwok runs it) and Degraded clears by itself.
+     */
+    @Test
+    void aPodNoNodeCanTakeIsNamedAfterItsGraceAndClearsOnceANodeTakesIt() {
+        String namespace = Namespaces.of("unschedulable");
+        String node = "kwok-node-0";
+        String label = "modproxy.dev/e2e-pool";
+        Map<String, Object> spec = Caches.smallSpec();
+        spec.put("nodeSelector", Map.of(label, namespace));
+        create(namespace, "default", spec);
+        try {
+            await("the scheduler's PodScheduled=False Unschedulable on the proxy pod")
+                    .atMost(READY_WITHIN)
+                    .until(() -> admin.pods().inNamespace(namespace).list().getItems().stream()
+                            .flatMap(p -> p.getStatus() == null || p.getStatus().getConditions() == null
+                                    ? java.util.stream.Stream.empty()
+                                    : p.getStatus().getConditions().stream())
+                            .anyMatch(c -> "PodScheduled".equals(c.getType())
+                                    && "False".equals(c.getStatus())
+                                    && "Unschedulable".equals(c.getReason())));
+            long unscheduled = System.nanoTime();
+            assertThat(Caches.condition(Caches.get(admin, namespace, "default"), "Degraded"))
+                    .as("within its grace, the pod may still be placed")
+                    .hasValueSatisfying(c -> assertThat(c).doesNotContainEntry("reason", "Unschedulable"));
+
+            await("Degraded=True Unschedulable once the grace is over (operator log: " + operator.name() + ")")
+                    .atMost(Duration.ofSeconds(60 + 30))
+                    .pollInterval(Duration.ofMillis(500))
+                    .untilAsserted(() -> assertThat(
+                                    Caches.condition(Caches.get(admin, namespace, "default"), "Degraded"))
+                            .hasValueSatisfying(c -> assertThat(c)
+                                    .containsEntry("status", "True")
+                                    .containsEntry("reason", "Unschedulable")
+                                    .hasEntrySatisfying(
+                                            "message",
+                                            m -> assertThat((String) m)
+                                                    .contains("has not been placed on a node")
+                                                    .contains("didn't match Pod's node affinity/selector")
+                                                    .contains("spec.nodeSelector")
+                                                    .contains("kubectl -n " + namespace + " describe pod default-"))));
+            System.out.printf(
+                    "OperatorIT: Degraded=True Unschedulable %d ms after the pod was seen unschedulable%n",
+                    Duration.ofNanos(System.nanoTime() - unscheduled).toMillis());
+            assertThat(Caches.condition(Caches.get(admin, namespace, "default"), "Progressing"))
+                    .hasValueSatisfying(c ->
+                            assertThat(c).containsEntry("status", "False").containsEntry("reason", "RolloutStuck"));
+
+            Commands.Result labelled = cluster.kubectl("label", "node", node, label + "=" + namespace);
+            assertThat(labelled.succeeded()).as(labelled.toString()).isTrue();
+            awaitReady(namespace, "default");
+            awaitDegradedCondition(namespace, "default", "False", "AsExpected", "Nothing needs attention");
+        } finally {
+            cluster.kubectl("label", "node", node, label + "-");
+            admin.genericKubernetesResources(Caches.GOPROXYCACHE)
+                    .inNamespace(namespace)
+                    .withName("default")
+                    .delete();
+        }
+    }
+
     /** The proxy pod's status as the kubelet writes it, with its container in {@code state}; a JSON merge patch. */
     private void writePodStatus(String namespace, String pod, String ready, String state) {
         boolean isReady = "True".equals(ready);

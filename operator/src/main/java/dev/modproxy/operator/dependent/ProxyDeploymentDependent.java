@@ -1,5 +1,7 @@
 package dev.modproxy.operator.dependent;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.modproxy.operator.api.v1alpha1.EgressProxy;
 import dev.modproxy.operator.api.v1alpha1.EgressProxyLogin;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
@@ -8,6 +10,7 @@ import dev.modproxy.operator.api.v1alpha1.ObjectStorage;
 import dev.modproxy.operator.api.v1alpha1.UpstreamCA;
 import dev.modproxy.operator.api.v1alpha1.UpstreamCredentials;
 import dev.modproxy.operator.settings.ProxySettings;
+import dev.modproxy.operator.settings.ShortDigest;
 import dev.modproxy.operator.webhook.InjectionLabels;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
@@ -37,17 +40,14 @@ import io.fabric8.kubernetes.api.model.apps.DeploymentStrategy;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStrategyBuilder;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
-import io.fabric8.kubernetes.client.utils.Serialization;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.dependent.Matcher.Result;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -76,6 +76,9 @@ public class ProxyDeploymentDependent extends CacheOwnedDependent<Deployment> {
     private static final String TAKEN_BACK = ProxyDeploymentDependent.class.getName() + ".takenBack";
     private static final String REPLICAS_TAKEN_BACK = ProxyDeploymentDependent.class.getName() + ".replicasTakenBack";
     private static final Logger LOG = Logger.getLogger(ProxyDeploymentDependent.class);
+    /** fabric8's serialization of its model, with every map's entries written in key order. */
+    private static final KubernetesSerialization KEYS_IN_ORDER = new KubernetesSerialization(
+            new ObjectMapper().enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS), false);
 
     public ProxyDeploymentDependent() {
         super(Deployment.class);
@@ -144,16 +147,12 @@ public class ProxyDeploymentDependent extends CacheOwnedDependent<Deployment> {
      * API, names the previous ReplicaSet for a while after a rollback to an earlier template, and is absent without a
      * progress deadline; the pod-template-hash label is computed by the controller from Go's printing of the
      * template, which cannot be reproduced here; reading ReplicaSets would take one more informer and more RBAC; the
-     * config hash does not change with the image, the resources or a Secret's name.
+     * config hash does not change with the image, the resources or a Secret's name. Maps are hashed in key order
+     * (spec.podAnnotations applied with its keys in another order is the same template; the API server keeps no
+     * order either), lists as they are (the order of env, volumes and containers means something).
      */
     static String templateHash(PodTemplateSpec template) {
-        try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            byte[] json = Serialization.asJson(template).getBytes(StandardCharsets.UTF_8);
-            return HexFormat.of().formatHex(sha.digest(json)).substring(0, 16);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is part of every JDK", e);
-        }
+        return ShortDigest.of(KEYS_IN_ORDER.asJson(template).getBytes(StandardCharsets.UTF_8));
     }
 
     /**

@@ -7,12 +7,10 @@ import dev.modproxy.operator.api.v1alpha1.GoProxyCacheSpec;
 import dev.modproxy.operator.api.v1alpha1.ObjectStorage;
 import dev.modproxy.operator.api.v1alpha1.ProxyTuning;
 import dev.modproxy.operator.api.v1alpha1.Storage;
+import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Collection;
 import java.util.Collections;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -314,18 +312,14 @@ public final class ProxySettings {
 
     /** Stable digest of the rendered settings; equal settings give equal hashes whatever the map order. */
     public String hash() {
-        try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            env.forEach((k, v) -> {
-                sha.update(k.getBytes(StandardCharsets.UTF_8));
-                sha.update((byte) 0);
-                sha.update(v.getBytes(StandardCharsets.UTF_8));
-                sha.update((byte) 0);
-            });
-            return HexFormat.of().formatHex(sha.digest()).substring(0, 16);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is part of every JDK", e);
-        }
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        env.forEach((k, v) -> {
+            bytes.writeBytes(k.getBytes(StandardCharsets.UTF_8));
+            bytes.write(0);
+            bytes.writeBytes(v.getBytes(StandardCharsets.UTF_8));
+            bytes.write(0);
+        });
+        return ShortDigest.of(bytes.toByteArray());
     }
 
     private static void putPatterns(Map<String, String> env, String key, List<String> patterns) {

@@ -15,6 +15,7 @@ import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.LocalObjectReference;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.api.model.PodStatus;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -32,11 +33,11 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * Why the proxy pods of the Deployment's current pod template do not start, as the kubelet wrote it into their
- * status within seconds: a Secret or key their environment names is missing, their image cannot be pulled, the proxy
- * exits as it starts, or a pod failed. Without it the cache learnt of these only when the Deployment passed its
- * progress deadline (10 minutes), as RolloutFailed. Pods of an older template (a rollout's old pods going away) are
- * left out: {@link #currentPods} tells them by the template hash each pod carries.
+ * Why the proxy pods of the Deployment's current pod template do not start, as the kubelet or the scheduler wrote it
+ * into their status within seconds: no node can take a pod, a Secret or key their environment names is missing, their
+ * image cannot be pulled, the proxy exits as it starts, or a pod failed. Without it the cache learnt of these only
+ * when the Deployment passed its progress deadline (10 minutes), as RolloutFailed. Pods of an older template (a
+ * rollout's old pods going away) are left out: {@link #currentPods} tells them by the template hash each pod carries.
  *
  * <p>So that one bad moment does not flap the condition: a missing Secret or key is reported at once (the kubelet
  * retries, and the pod starts by itself once it exists); a failed image pull only once the pod has waited
@@ -44,7 +45,8 @@ import java.util.stream.Stream;
  * raises it), except an image name the kubelet refuses outright; a crashing proxy only from its second restart
  * (CrashLoopBackOff with restartCount &ge; 2) when its last run lasted less than {@link #CRASH_RUN} (a proxy that
  * served for days and was then killed once is not crashing at start), and then for as long as it runs between
- * crashes without turning ready, so that it clears only once the proxy serves.
+ * crashes without turning ready, so that it clears only once the proxy serves; a pod the scheduler cannot place only
+ * once it has waited {@link #SCHEDULING_GRACE} for a node, and no longer once it is placed.
  */
 public final class PodTrouble {
 
@@ -60,6 +62,19 @@ public final class PodTrouble {
     /** Degraded's reason (True): a proxy pod failed (evicted, for one) and none of the current template is ready. */
     public static final String POD_FAILED = "PodFailed";
 
+    /** Degraded's reason (True): the scheduler finds no node that can take a proxy pod. */
+    public static final String UNSCHEDULABLE = "Unschedulable";
+
+    /**
+     * How long the scheduler may leave a pod unplaced before it is reported, from its PodScheduled condition's last
+     * transition. Long enough for what places it by itself soon: preemption (the scheduler evicts lower-priority pods,
+     * which take their termination grace period, 30 s by default, to go, and says Unschedulable meanwhile) and a
+     * moment without a node (one drained and replaced). Short against the 10 minutes after which the Deployment
+     * reports RolloutFailed without a cause. A cluster autoscaler's new node takes a minute or more to join: the
+     * message says so, and the condition clears by itself once the pod is placed.
+     */
+    public static final Duration SCHEDULING_GRACE = Duration.ofSeconds(60);
+
     /** How long a pod waits for its image before a failed pull is reported. */
     public static final Duration IMAGE_PULL_GRACE = Duration.ofSeconds(30);
 
@@ -71,6 +86,12 @@ public final class PodTrouble {
      * container ran this long (10 minutes).
      */
     static final Duration CRASH_RUN = Duration.ofMinutes(10);
+
+    /**
+     * What the scheduler says while the pod's own volume claim waits for a volume that binds at once (not on first
+     * consumer): Ready's VolumeClaimPending names the claim, and a claim that waits is not Degraded by itself.
+     */
+    private static final String CLAIM_UNBOUND = "unbound immediate PersistentVolumeClaims";
 
     private static final Set<String> PULL_RETRIED = Set.of("ErrImagePull", "ImagePullBackOff");
     private static final Set<String> PULL_REFUSED = Set.of("InvalidImageName", "ErrImageNeverPull");
@@ -88,7 +109,7 @@ public final class PodTrouble {
 
     /**
      * The Degraded condition for the current template's pods, if one of them cannot start; the most pressing cause
-     * first (configuration, image, crash, failed pod), of the first pod by name that has it.
+     * first (configuration, image, crash, no node, failed pod), of the first pod by name that has it.
      *
      * @param previous the Degraded condition of the status the cache was read with, which keeps ProxyCrashing up
      *     while the proxy runs between two crashes
@@ -111,6 +132,12 @@ public final class PodTrouble {
             for (ContainerStatus container : containers(pod)) {
                 containerTrouble(cache, pod, container, wasCrashing, now).ifPresent(found::add);
             }
+            unschedulable(pod)
+                    .filter(c -> unschedulableSince(pod, c)
+                            .filter(since -> !now.isBefore(since.plus(SCHEDULING_GRACE)))
+                            .isPresent())
+                    .map(c -> degraded(UNSCHEDULABLE, unschedulableMessage(cache, pod, c, now)))
+                    .ifPresent(found::add);
         }
         boolean noneReady = current.stream().noneMatch(PodTrouble::ready);
         if (noneReady) {
@@ -121,19 +148,22 @@ public final class PodTrouble {
                     .map(p -> degraded(POD_FAILED, podFailed(cache, p)))
                     .ifPresent(found::add);
         }
-        List<String> order = List.of(CONTAINER_CONFIG_ERROR, IMAGE_PULL_FAILED, PROXY_CRASHING, POD_FAILED);
+        List<String> order =
+                List.of(CONTAINER_CONFIG_ERROR, IMAGE_PULL_FAILED, PROXY_CRASHING, UNSCHEDULABLE, POD_FAILED);
         return found.stream().min(Comparator.comparingInt(c -> order.indexOf(c.getReason())));
     }
 
     /**
      * When what is reported of the current pods changes without the kubelet writing anything: a failed image pull
-     * not reported yet is, once its grace is over (the kubelet's back-off may write nothing new in between), and a
-     * proxy kept ProxyCrashing while it runs between two crashes no longer is once it ran {@link #CRASH_RUN}. The
-     * reconciler looks again then.
+     * not reported yet is, once its grace is over (the kubelet's back-off may write nothing new in between), a pod
+     * the scheduler cannot place is once it waited {@link #SCHEDULING_GRACE} (the scheduler writes nothing new while
+     * its verdict stays the same), and a proxy kept ProxyCrashing while it runs between two crashes no longer is once
+     * it ran {@link #CRASH_RUN}. The reconciler looks again then.
      */
     public static Optional<Instant> lookAgainAt(Optional<Deployment> deployment, List<Pod> pods, Instant now) {
-        return Stream.concat(
+        return Stream.of(
                         imagePullGraceEndsAt(deployment, pods, now).stream(),
+                        schedulingGraceEndsAt(deployment, pods, now).stream(),
                         currentPods(deployment, pods).stream()
                                 .flatMap(pod -> containers(pod).stream())
                                 .filter(c -> !Boolean.TRUE.equals(c.getReady())
@@ -144,7 +174,40 @@ public final class PodTrouble {
                                 .flatMap(Optional::stream)
                                 .map(since -> since.plus(CRASH_RUN))
                                 .filter(now::isBefore))
+                .flatMap(s -> s)
                 .min(Comparator.naturalOrder());
+    }
+
+    /** When a current pod the scheduler cannot place, not reported yet, will be. */
+    static Optional<Instant> schedulingGraceEndsAt(Optional<Deployment> deployment, List<Pod> pods, Instant now) {
+        return currentPods(deployment, pods).stream()
+                .flatMap(pod -> unschedulable(pod).flatMap(c -> unschedulableSince(pod, c)).stream())
+                .map(since -> since.plus(SCHEDULING_GRACE))
+                .filter(now::isBefore)
+                .min(Comparator.naturalOrder());
+    }
+
+    /**
+     * The pod's PodScheduled condition while the scheduler finds no node for it (False, Unschedulable), unless what
+     * it waits for is its volume claim to bind, which Ready names.
+     */
+    private static Optional<PodCondition> unschedulable(Pod pod) {
+        if (pod.getStatus() == null || pod.getStatus().getConditions() == null) {
+            return Optional.empty();
+        }
+        return pod.getStatus().getConditions().stream()
+                .filter(c -> "PodScheduled".equals(c.getType())
+                        && "False".equals(c.getStatus())
+                        && "Unschedulable".equals(c.getReason()))
+                .filter(c -> c.getMessage() == null || !c.getMessage().contains(CLAIM_UNBOUND))
+                .findFirst();
+    }
+
+    /** Since when the scheduler finds no node: the condition's last transition, else the pod's creation. */
+    private static Optional<Instant> unschedulableSince(Pod pod, PodCondition scheduled) {
+        return Optional.ofNullable(scheduled.getLastTransitionTime())
+                .or(() -> Optional.ofNullable(pod.getMetadata().getCreationTimestamp()))
+                .flatMap(PodTrouble::instant);
     }
 
     /** When a failed image pull of a current pod that is not reported yet will be. */
@@ -473,6 +536,48 @@ public final class PodTrouble {
                 .append(" --previous shows why; a line \"modproxy cannot start: ...\" names the setting to change ")
                 .append("in the spec, and \"OOMKilled\" asks for more memory (spec.resources).")
                 .toString();
+    }
+
+    /**
+     * The scheduler's message counts the nodes that refused the pod for each reason ("0/3 nodes are available: 3
+     * Insufficient memory."); the fix names the fields of the spec that those reasons come from.
+     */
+    private static String unschedulableMessage(GoProxyCache cache, Pod pod, PodCondition scheduled, Instant now) {
+        String namespace = cache.getMetadata().getNamespace();
+        String said = Optional.ofNullable(scheduled.getMessage()).orElse("");
+        String waited = unschedulableSince(pod, scheduled)
+                .map(since -> " for " + Duration.between(since, now).toSeconds() + " s")
+                .orElse("");
+        List<String> fixes = new ArrayList<>();
+        if (said.contains("Insufficient") || said.contains("Too many pods")) {
+            fixes.add("lower the requests of spec.resources to what a node has free, or make room on the nodes");
+        }
+        if (said.contains("node affinity/selector") || said.contains("didn't match Pod's node affinity")) {
+            fixes.add("correct spec.nodeSelector or the node affinity of spec.affinity: no node has those labels");
+        }
+        if (said.contains("taint")) {
+            fixes.add("add to spec.tolerations the taints the message names, if the proxy may run on those nodes");
+        }
+        if (said.contains("anti-affinity") || said.contains("pod affinity")) {
+            fixes.add("loosen the pod (anti-)affinity of spec.affinity, or lower spec.replicas");
+        }
+        boolean ownClaim = cache.getSpec().getObjectStorage() == null;
+        if (said.contains("volume") && ownClaim) {
+            fixes.add("check the volume claim " + CacheNames.volumeClaim(cache) + " (kubectl -n " + namespace
+                    + " describe pvc " + CacheNames.volumeClaim(cache) + "): its volume may be reachable from no "
+                    + "node the pod may go to, or its StorageClass (spec.storage.storageClassName) offer none there");
+        }
+        if (fixes.isEmpty()) {
+            fixes.add("change what the message names: spec.resources, spec.nodeSelector, spec.tolerations or "
+                    + "spec.affinity"
+                    + (ownClaim ? ", or the StorageClass of the volume claim " + CacheNames.volumeClaim(cache) : ""));
+        }
+        return "The proxy pod " + pod.getMetadata().getName() + " has not been placed on a node" + waited
+                + ": the scheduler says \"" + quote(said) + "\" (Unschedulable). Fix: " + String.join("; ", fixes)
+                + ". kubectl -n " + namespace + " describe pod "
+                + pod.getMetadata().getName()
+                + " shows the scheduler's events. If a cluster autoscaler is adding a node, this clears by itself "
+                + "once the pod is placed.";
     }
 
     private static String podFailed(GoProxyCache cache, Pod pod) {

@@ -347,6 +347,76 @@ class ProxyDeploymentDependentTest {
         assertThat(ProxyDeploymentDependent.templateHash(template)).isEqualTo(first);
     }
 
+    /**
+     * The same annotations, labels and node selector applied with their keys in another order (another kubectl apply,
+     * a Helm chart's rendering) are the same pod template: no pod-template annotation changes, so nothing rolls out.
+     * A real change still does, and the order of lists (env, tolerations), which means something, still counts.
+     */
+    @Test
+    void theTemplateHashDoesNotFollowTheOrderOfAMapsKeys() {
+        GoProxyCache oneOrder = cache(spec -> {
+            spec.setPodAnnotations(ordered("team", "builds", "cost-center", "42", "owner", "platform"));
+            spec.setPodLabels(ordered("tier", "cache", "env", "ci"));
+            spec.setNodeSelector(ordered("pool", "builds", "disk", "ssd"));
+        });
+        GoProxyCache otherOrder = cache(spec -> {
+            spec.setPodAnnotations(ordered("owner", "platform", "cost-center", "42", "team", "builds"));
+            spec.setPodLabels(ordered("env", "ci", "tier", "cache"));
+            spec.setNodeSelector(ordered("disk", "ssd", "pool", "builds"));
+        });
+        assertThat(templateHash(otherOrder)).isEqualTo(templateHash(oneOrder));
+
+        GoProxyCache otherValue = cache(spec -> {
+            spec.setPodAnnotations(ordered("team", "builds", "cost-center", "43", "owner", "platform"));
+            spec.setPodLabels(ordered("tier", "cache", "env", "ci"));
+            spec.setNodeSelector(ordered("pool", "builds", "disk", "ssd"));
+        });
+        assertThat(templateHash(otherValue)).isNotEqualTo(templateHash(oneOrder));
+        GoProxyCache otherImage = cache(spec -> {
+            spec.setPodAnnotations(ordered("team", "builds", "cost-center", "42", "owner", "platform"));
+            spec.setImage("registry.corp.example.com/modproxy/proxy:1.2.3");
+        });
+        assertThat(templateHash(otherImage)).isNotEqualTo(templateHash(oneOrder));
+
+        var noSchedule = new TolerationBuilder()
+                .withKey("dedicated")
+                .withValue("builds")
+                .withEffect("NoSchedule")
+                .build();
+        var noExecute = new TolerationBuilder()
+                .withKey("dedicated")
+                .withValue("builds")
+                .withEffect("NoExecute")
+                .build();
+        assertThat(templateHash(cache(spec -> spec.setTolerations(List.of(noSchedule, noExecute)))))
+                .as("lists keep their order")
+                .isNotEqualTo(templateHash(cache(spec -> spec.setTolerations(List.of(noExecute, noSchedule)))));
+    }
+
+    /** Fields fabric8's model does not know (a newer API server's) are held in a map too, and hashed in key order. */
+    @Test
+    void fieldsTheModelDoesNotKnowAreHashedInKeyOrder() {
+        PodTemplateSpec oneOrder = ProxyDeploymentDependent.desiredDeployment(cache(spec -> {}))
+                .getSpec()
+                .getTemplate();
+        PodTemplateSpec otherOrder = new io.fabric8.kubernetes.api.model.PodTemplateSpecBuilder(oneOrder).build();
+        oneOrder.getSpec().setAdditionalProperty("aFieldOfANewerRelease", "a");
+        oneOrder.getSpec().setAdditionalProperty("anotherFieldOfANewerRelease", "b");
+        otherOrder.getSpec().setAdditionalProperty("anotherFieldOfANewerRelease", "b");
+        otherOrder.getSpec().setAdditionalProperty("aFieldOfANewerRelease", "a");
+        assertThat(ProxyDeploymentDependent.templateHash(otherOrder))
+                .isEqualTo(ProxyDeploymentDependent.templateHash(oneOrder));
+    }
+
+    /** A map holding {@code keysAndValues} in the order given. */
+    private static Map<String, String> ordered(String... keysAndValues) {
+        Map<String, String> map = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            map.put(keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return map;
+    }
+
     private static String templateHash(GoProxyCache cache) {
         return ProxyDeploymentDependent.desiredDeployment(cache)
                 .getSpec()

@@ -81,6 +81,8 @@ class ProxySettingsTest {
                 .hasSize(16);
         b.setSumdb("off");
         assertThat(ProxySettings.of(a).hash()).isNotEqualTo(ProxySettings.of(b).hash());
+        // the value running pods carry in modproxy.dev/config-hash: another one would roll every cache's pods
+        assertThat(ProxySettings.of(a).hash()).isEqualTo("f6d434ef3f24ca8d");
     }
 
     @Test

@@ -21,6 +21,7 @@ import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentConditionBuilder;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -964,6 +965,39 @@ class CacheStatusCalculatorTest {
                 .extracting(s -> condition(s, CacheCondition.DEGRADED).getReason())
                 .as("without the pods' word, the Deployment's deadline is all there is")
                 .isEqualTo("RolloutFailed");
+    }
+
+    /**
+     * A pod no node takes is named by the scheduler's own words, before and after the Deployment passes its progress
+     * deadline, where the cache once learnt of it only then, as RolloutFailed pointing at kubectl describe.
+     */
+    @Test
+    void aPodNoNodeTakesIsWhatDegradedSaysRatherThanRolloutFailed() {
+        Deployment timedOut = PodTroubleTest.deployment(PodTroubleTest.NEW_RS);
+        timedOut.getStatus()
+                .getConditions()
+                .set(
+                        1,
+                        new DeploymentConditionBuilder()
+                                .withType("Progressing")
+                                .withStatus("False")
+                                .withReason("ProgressDeadlineExceeded")
+                                .withMessage("ReplicaSet \"" + PodTroubleTest.NEW_RS + "\" has timed out progressing.")
+                                .build());
+        Pod pending = PodTroubleTest.unschedulable(
+                "0/3 nodes are available: 3 Insufficient memory.", T0.minus(Duration.ofMinutes(11)));
+
+        GoProxyCacheStatus status = compute(
+                observed().deployment(timedOut).service(service()).pods(pending).build());
+
+        assertThat(condition(status, CacheCondition.DEGRADED).getReason()).isEqualTo(PodTrouble.UNSCHEDULABLE);
+        assertThat(condition(status, CacheCondition.DEGRADED).getMessage())
+                .contains("0/3 nodes are available: 3 Insufficient memory.")
+                .contains("spec.resources");
+        assertThat(condition(status, CacheCondition.READY).getReason()).isEqualTo("PodsNotReady");
+        assertThat(condition(status, CacheCondition.READY).getMessage()).contains("(Unschedulable)");
+        assertThat(condition(status, CacheCondition.PROGRESSING).getReason())
+                .isEqualTo(CacheStatusCalculator.ROLLOUT_STUCK);
     }
 
     @Test

@@ -411,6 +411,146 @@ class PodTroubleTest {
     }
 
     /**
+     * A pod no node can take is reported once it waited {@link PodTrouble#SCHEDULING_GRACE} (preemption or a node
+     * being replaced may place it by then), from the scheduler's own PodScheduled condition, quoting it and naming
+     * the field to change; the reconciler looks again when the grace ends, and it clears once the pod is placed.
+     */
+    @Test
+    void aPodNoNodeCanTakeIsReportedAfterItsGraceQuotingTheSchedulerAndClearsOncePlaced() {
+        Pod pending = unschedulable(
+                "0/3 nodes are available: 3 Insufficient memory. preemption: 0/3 nodes are available: "
+                        + "3 No preemption victims found for incoming pod.",
+                STARTED);
+
+        assertThat(trouble(pending, STARTED.plusSeconds(30)))
+                .as("within its grace")
+                .isEmpty();
+        assertThat(PodTrouble.lookAgainAt(Optional.of(deployment(NEW_RS)), List.of(pending), STARTED.plusSeconds(30)))
+                .as("the scheduler writes nothing new: the reconciler looks again when the grace ends")
+                .contains(STARTED.plus(PodTrouble.SCHEDULING_GRACE));
+
+        CacheCondition degraded = trouble(pending, STARTED.plusSeconds(75)).orElseThrow();
+        assertThat(degraded.getStatus()).isEqualTo("True");
+        assertThat(degraded.getReason()).isEqualTo(PodTrouble.UNSCHEDULABLE);
+        assertThat(degraded.getMessage())
+                .contains("The proxy pod builds-7d9f8c6b5-abcde has not been placed on a node for 75 s")
+                .contains("\"0/3 nodes are available: 3 Insufficient memory.")
+                .contains("spec.resources")
+                .contains("kubectl -n team-a describe pod builds-7d9f8c6b5-abcde")
+                .contains("cluster autoscaler")
+                .doesNotContain("spec.nodeSelector")
+                .doesNotContain("spec.tolerations");
+        assertThat(PodTrouble.lookAgainAt(Optional.of(deployment(NEW_RS)), List.of(pending), STARTED.plusSeconds(75)))
+                .isEmpty();
+
+        Pod placed = new PodBuilder(pod("builds-7d9f8c6b5-abcde", NEW_RS, "Pending", false))
+                .editStatus()
+                .addNewCondition()
+                .withType("PodScheduled")
+                .withStatus("True")
+                .withLastTransitionTime(STARTED.plusSeconds(80).toString())
+                .endCondition()
+                .withContainerStatuses(waiting("ContainerCreating", null, 0))
+                .endStatus()
+                .build();
+        assertThat(trouble(placed, STARTED.plusSeconds(85)))
+                .as("placed: the kubelet has it")
+                .isEmpty();
+    }
+
+    /** The scheduler counts the nodes refusing the pod for each reason; each reason names its own field. */
+    @Test
+    void theFixNamesTheFieldsTheSchedulersReasonsComeFrom() {
+        Pod pending = unschedulable(
+                "0/3 nodes are available: 1 node(s) had untolerated taint {dedicated: builds}, 2 node(s) didn't "
+                        + "match Pod's node affinity/selector. preemption: 0/3 nodes are available: 3 Preemption is "
+                        + "not helpful for scheduling." + " Also".repeat(200),
+                STARTED);
+
+        String message = trouble(pending, STARTED.plus(PodTrouble.SCHEDULING_GRACE))
+                .orElseThrow()
+                .getMessage();
+
+        assertThat(message)
+                .contains("spec.nodeSelector")
+                .contains("spec.affinity")
+                .contains("spec.tolerations")
+                .doesNotContain("spec.resources")
+                .as("the scheduler's words are capped like the kubelet's")
+                .contains("...\" (Unschedulable)")
+                .doesNotContain(" Also".repeat(100));
+
+        Pod volumeElsewhere = unschedulable(
+                "0/3 nodes are available: 3 node(s) had volume node affinity conflict. preemption: 0/3 nodes are "
+                        + "available: 3 Preemption is not helpful for scheduling.",
+                STARTED);
+        assertThat(trouble(volumeElsewhere, STARTED.plus(PodTrouble.SCHEDULING_GRACE))
+                        .orElseThrow()
+                        .getMessage())
+                .contains("kubectl -n team-a describe pvc builds-cache")
+                .contains("spec.storage.storageClassName");
+    }
+
+    /** A claim waiting for its volume is what Ready's VolumeClaimPending names; by itself it is not Degraded. */
+    @Test
+    void aPodWaitingForItsVolumeClaimToBindIsLeftToReady() {
+        Pod pending = unschedulable(
+                "0/3 nodes are available: pod has unbound immediate PersistentVolumeClaims. preemption: 0/3 nodes "
+                        + "are available: 3 Preemption is not helpful for scheduling.",
+                STARTED);
+
+        assertThat(trouble(pending, STARTED.plusSeconds(600))).isEmpty();
+        assertThat(PodTrouble.lookAgainAt(Optional.of(deployment(NEW_RS)), List.of(pending), STARTED))
+                .isEmpty();
+    }
+
+    /** A proxy that crashes says more than a pod without a node, which says more than a pod that failed. */
+    @Test
+    void aPodWithoutANodeComesAfterACrashAndBeforeAFailedPod() {
+        Pod crashing = pod("builds-7d9f8c6b5-aaaaa", NEW_RS, "Running", false, crashLoop(4));
+        Pod pending = unschedulable("0/3 nodes are available: 3 Insufficient cpu.", STARTED);
+        Pod evicted = new PodBuilder(pod("builds-7d9f8c6b5-ccccc", NEW_RS, "Failed", false))
+                .editStatus()
+                .withReason("Evicted")
+                .endStatus()
+                .build();
+        Instant late = STARTED.plus(PodTrouble.SCHEDULING_GRACE);
+
+        assertThat(PodTrouble.of(
+                                cache,
+                                Optional.of(deployment(NEW_RS)),
+                                List.of(crashing, pending, evicted),
+                                Optional.empty(),
+                                late)
+                        .map(CacheCondition::getReason))
+                .contains(PodTrouble.PROXY_CRASHING);
+        assertThat(PodTrouble.of(
+                                cache,
+                                Optional.of(deployment(NEW_RS)),
+                                List.of(pending, evicted),
+                                Optional.empty(),
+                                late)
+                        .map(CacheCondition::getReason))
+                .contains(PodTrouble.UNSCHEDULABLE);
+    }
+
+    /** A pod of the current template as the scheduler leaves it when no node can take it: Pending, no node. */
+    static Pod unschedulable(String schedulerSays, Instant since) {
+        return new PodBuilder(pod("builds-7d9f8c6b5-abcde", NEW_RS, "Pending", false))
+                .editStatus()
+                .withStartTime(null)
+                .withConditions(new io.fabric8.kubernetes.api.model.PodConditionBuilder()
+                        .withType("PodScheduled")
+                        .withStatus("False")
+                        .withReason("Unschedulable")
+                        .withMessage(schedulerSays)
+                        .withLastTransitionTime(since.toString())
+                        .build())
+                .endStatus()
+                .build();
+    }
+
+    /**
      * Which pods are the current template's is read on the pods, whatever the Deployment controller's Progressing
      * condition says, which is no API: "Created new replica set" as it makes the new ReplicaSet, the previous
      * ReplicaSet still named after a rollback to an earlier template (a spec change undone), "Deployment is paused",
