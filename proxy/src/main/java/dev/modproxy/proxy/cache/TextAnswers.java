@@ -303,7 +303,7 @@ final class TextAnswers {
     static String jsonVersion(Path file, String what) throws ArtifactRejectedException {
         String text = readText(file, what);
         String version = null;
-        String time = null;
+        String badTime = null; // the first: encoding/json hands each Time to time.Time, and stops at one it refuses
         String wrongType = null; // encoding/json finishes the whole text before it reports a field of the wrong type
         try (JsonParser json = JSON.createParser(text)) {
             if (json.nextToken() != JsonToken.START_OBJECT) {
@@ -332,7 +332,10 @@ final class TextAnswers {
                     } else if (isVersion) {
                         version = json.getText();
                     } else {
-                        time = rawString(json, text);
+                        String time = rawString(json, text);
+                        if (badTime == null && !isGoRfc3339(time)) {
+                            badTime = time;
+                        }
                     }
                 }
                 json.skipChildren();
@@ -343,14 +346,14 @@ final class TextAnswers {
         } catch (IOException e) {
             throw new ArtifactRejectedException(what + " is not a JSON object");
         }
+        if (badTime != null) { // before a wrong type: encoding/json reports that only once it has read the rest
+            throw new ArtifactRejectedException(what + " has a Time that is not an RFC 3339 time: " + shown(badTime));
+        }
         if (wrongType != null) {
             throw new ArtifactRejectedException(wrongType);
         }
         if (version == null) {
             throw new ArtifactRejectedException(what + " has no string Version field");
-        }
-        if (time != null && !isGoRfc3339(time)) {
-            throw new ArtifactRejectedException(what + " has a Time that is not an RFC 3339 time: " + shown(time));
         }
         return version;
     }

@@ -349,6 +349,19 @@ class ArtifactValidationTest {
         assertRefusedAndNotStored(refused);
     }
 
+    @Test
+    void infoWithATimeTheGoCommandRefusesIsRefusedThoughALaterKeyForTimeHoldsAGoodOne() throws Exception {
+        // encoding/json hands each Time key's value to time.Time as it comes, and the go command 1.26 stops at the
+        // first it cannot parse ("invalid response from proxy"): cached, every later build that needs the version fails
+        Map<String, String> refused = new LinkedHashMap<>();
+        refused.put("v1.0.1", "{\"Version\":\"v1.0.1\",\"Time\":\"yesterday\",\"Time\":\"2024-01-02T03:04:05Z\"}");
+        refused.put(
+                "v1.0.2",
+                "{\"Version\":\"v1.0.2\",\"TIME\":\"2024-01-02T03:04:05\\u005a\",\"time\":\"2024-01-02T03:04:05Z\"}");
+        refused.put("v1.0.3", "{\"Version\":\"v1.0.3\",\"Time\":\"2024-02-30T00:00:00Z\",\"Time\":null}");
+        assertRefusedAndNotStored(refused);
+    }
+
     private static String info(String version, String time) {
         return "{\"Version\":\"" + version + "\",\"Time\":\"" + time + "\"}";
     }
