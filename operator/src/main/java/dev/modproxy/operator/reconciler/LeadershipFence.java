@@ -21,7 +21,13 @@ import org.jboss.logging.Logger;
  * the fence also watches for a pause itself. A tick every {@link #TICK} records that the process runs; a gap of more
  * than the renew deadline plus one tick means the elector too will give the Lease up (it gives up when it has not
  * renewed within the renew deadline), and the fence rises at once, whichever thread notices the gap first. A shorter
- * gap leaves the Lease at least a second of its duration, so no other replica can lead yet.
+ * gap leaves the Lease at least a second of its duration when it was renewed on time before the pause (every retry
+ * period), so no other replica can lead yet.
+ *
+ * <p>The elector may keep the Lease through such a pause all the same (a renewal in flight when the process froze
+ * that succeeds once it wakes, nobody having taken the Lease yet; a watch thread starved while the elector ran): it
+ * would then go on renewing the Lease of a replica that writes nothing, and no other could take over. So a fence
+ * raised by a pause also tells whoever started leading ({@link #startedLeading}'s argument), which gives the Lease up.
  */
 @Singleton
 public class LeadershipFence {
@@ -37,6 +43,8 @@ public class LeadershipFence {
     private volatile long lastSeen;
 
     private ScheduledExecutorService ticker;
+    /** Told once if a pause raises the fence while this replica leads. */
+    private volatile Runnable afterAPause = () -> {};
 
     public LeadershipFence() {
         this(System::nanoTime, LeaderElectionConfiguration.RENEW_DEADLINE_DEFAULT_VALUE.plus(TICK));
@@ -48,8 +56,14 @@ public class LeadershipFence {
         this.longestPauseNanos = longestPause.toNanos();
     }
 
-    /** Called as this replica starts leading: from now on a pause longer than the renew deadline raises the fence. */
-    synchronized void startedLeading() {
+    /**
+     * Called as this replica starts leading: from now on a pause longer than the renew deadline raises the fence.
+     *
+     * @param afterAPause run once, on the thread that noticed it, when a pause raises the fence: this replica must
+     *     give the Lease up, which the elector may not do by itself
+     */
+    synchronized void startedLeading(Runnable afterAPause) {
+        this.afterAPause = afterAPause;
         lastSeen = nanoClock.getAsLong();
         leading = true;
         if (ticker == null && !raised) {
@@ -94,6 +108,13 @@ public class LeadershipFence {
     private void pausedSince(long seen, long now) {
         long gap = now - seen;
         if (gap > longestPauseNanos && !raised) {
+            raisedByAPause(gap);
+        }
+    }
+
+    // synchronized: a reconciliation and the watch may notice the same pause at once; it is told and logged once
+    private synchronized void raisedByAPause(long gap) {
+        if (!raised) {
             raised = true;
             LOG.infof(
                     "This replica did not run for %d ms while it led (a frozen process, a paused VM, a long GC), "
@@ -102,6 +123,7 @@ public class LeadershipFence {
                     TimeUnit.NANOSECONDS.toMillis(gap),
                     LeaderElectionConfiguration.RENEW_DEADLINE_DEFAULT_VALUE.toSeconds());
             stopTicking();
+            afterAPause.run();
         }
     }
 

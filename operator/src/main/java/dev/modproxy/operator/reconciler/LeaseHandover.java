@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectorBuilder
 import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
 import io.javaoperatorsdk.operator.LeaderElectionManager;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.IntConsumer;
 import java.util.logging.Level;
 import org.jboss.logging.Logger;
@@ -47,6 +48,8 @@ final class LeaseHandover {
     private final IntConsumer exit;
     private final LeadershipFence fence;
     private volatile boolean shuttingDown;
+    /** Once: a pause while leading and then the elector's report of the lost Lease both end the process. */
+    private final AtomicBoolean exiting = new AtomicBoolean();
 
     /**
      * @param namespace the Lease's namespace (null when the client has none: leader election then fails to start)
@@ -86,7 +89,31 @@ final class LeaseHandover {
 
     /** fabric8 calls this once this replica holds the Lease, before JOSDK starts dispatching reconciliations. */
     void onStartLeading() {
-        fence.startedLeading();
+        fence.startedLeading(this::onPausedWhileLeading);
+    }
+
+    /**
+     * The fence saw this replica paused past the renew deadline while it led, and writes nothing from now on. The
+     * elector may still hold the Lease and go on renewing it (a renewal in flight through the pause succeeded): the
+     * replica exits as for a lost Lease, so that another leads instead of none.
+     */
+    private void onPausedWhileLeading() {
+        if (shuttingDown) {
+            return; // the shutdown under way releases the Lease
+        }
+        if (!exitOnLostLease) {
+            LOG.infof(
+                    "Paused while it led the Lease %s/%s as %s; this replica reconciles no more until it is "
+                            + "restarted, and may hold the Lease meanwhile",
+                    namespace, leaseName, identity);
+            return;
+        }
+        JOSDK_ELECTION_LOG.setLevel(Level.WARNING);
+        LOG.infof(
+                "Paused while it led the Lease %s/%s as %s; exiting: the pod restarts and leads again once it "
+                        + "holds the Lease",
+                namespace, leaseName, identity);
+        exit();
     }
 
     /** fabric8 calls this after this replica led: on shutdown once event processing has stopped, or when the Lease was lost. */
@@ -101,7 +128,7 @@ final class LeaseHandover {
             LOG.infof(
                     "Lost the Lease %s/%s as %s; this replica reconciles no more until it is restarted",
                     namespace, leaseName, identity);
-        } else {
+        } else if (!exiting.get()) { // else a pause already ended the process, and said why
             JOSDK_ELECTION_LOG.setLevel(Level.WARNING);
             // the one line this exit is meant to leave: the reconciliations it interrupts are logged at DEBUG
             LOG.infof(
@@ -111,9 +138,15 @@ final class LeaseHandover {
                     leaseName,
                     identity,
                     LeaderElectionConfiguration.RENEW_DEADLINE_DEFAULT_VALUE.toSeconds());
-            // not on this thread: it holds the elector's lock, which the shutdown this starts waits for
-            Thread exiting = new Thread(() -> exit.accept(1), "modproxy-lost-lease-exit");
-            exiting.start();
+            exit();
+        }
+    }
+
+    private void exit() {
+        if (exiting.compareAndSet(false, true)) {
+            // not on the caller's thread, which the shutdown this starts would wait for: the elector's holds its
+            // lock, and a reconciliation's (a pause noticed there) is one the operator's stop waits to finish
+            new Thread(() -> exit.accept(1), "modproxy-lost-lease-exit").start();
         }
     }
 

@@ -25,7 +25,7 @@ class LeadershipFenceTest {
 
     @Test
     void aReconciliationThatWakesUpBeforeTheWatchFindsTheFenceRaised() {
-        fence.startedLeading();
+        fence.startedLeading(() -> {});
         pass(Duration.ofSeconds(16)); // frozen: no tick ran
 
         assertThat(fence.raised())
@@ -37,7 +37,7 @@ class LeadershipFenceTest {
 
     @Test
     void theWatchThatWakesUpFirstRaisesTheFenceBeforeItRecordsTheTime() {
-        fence.startedLeading();
+        fence.startedLeading(() -> {});
         pass(Duration.ofSeconds(16));
 
         fence.tick();
@@ -47,7 +47,7 @@ class LeadershipFenceTest {
 
     @Test
     void aLeaderThatRunsOnIsNotFencedHoweverLongItLeads() {
-        fence.startedLeading();
+        fence.startedLeading(() -> {});
         for (int i = 0; i < 1_000; i++) {
             pass(LeadershipFence.TICK);
             fence.tick();
@@ -57,7 +57,7 @@ class LeadershipFenceTest {
 
     @Test
     void aPauseShorterThanTheRenewDeadlineLeavesItLeading() {
-        fence.startedLeading();
+        fence.startedLeading(() -> {});
         pass(Duration.ofSeconds(10));
 
         assertThat(fence.raised())
@@ -75,7 +75,7 @@ class LeadershipFenceTest {
         assertThat(fence.raised()).isFalse();
 
         pass(Duration.ofMinutes(1));
-        fence.startedLeading();
+        fence.startedLeading(() -> {});
 
         assertThat(fence.raised())
                 .as("the pause counts from when it started leading")
@@ -84,7 +84,7 @@ class LeadershipFenceTest {
 
     @Test
     void raisedWhenTheElectorReportsTheLeaseLostWithoutAnyPause() {
-        fence.startedLeading();
+        fence.startedLeading(() -> {});
 
         fence.raise();
 
@@ -94,7 +94,7 @@ class LeadershipFenceTest {
     @Test
     void theWatchRunsWhileItLeadsOnTheRealClockAndStopsOnceRaised() {
         LeadershipFence real = new LeadershipFence();
-        real.startedLeading();
+        real.startedLeading(() -> {});
 
         await("a leading replica's watch, ticking")
                 .during(Duration.ofMillis(1_500))

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
 import org.junit.jupiter.api.Test;
 
@@ -193,6 +194,31 @@ class LeaseHandoverTest {
         assertThat(fence.raised()).as("raised when onStopLeading returns").isTrue();
         await().atMost(Duration.ofSeconds(5))
                 .untilAsserted(() -> assertThat(fencedAtExit).containsExactly(true));
+    }
+
+    /**
+     * A pause the fence notices while the elector keeps the Lease (a renewal in flight through the freeze succeeds
+     * once the process wakes, nobody having taken the Lease yet): fenced and still leading, the replica would renew
+     * the Lease and write nothing, and no other replica could take over.
+     */
+    @Test
+    void aLeaderFencedByAPauseExitsOnceThoughTheElectorStillHoldsTheLease() {
+        heldBy("operator-a");
+        AtomicLong now = new AtomicLong();
+        LeadershipFence paused = new LeadershipFence(now::get, Duration.ofMillis(10_500));
+        LeaseHandover handover = new LeaseHandover(client, NAMESPACE, LEASE, "operator-a", true, exits::add, paused);
+        handover.onStartLeading();
+
+        now.addAndGet(Duration.ofSeconds(11).toNanos());
+
+        assertThat(paused.raised()).isTrue();
+        await("the pod restarts")
+                .atMost(Duration.ofSeconds(5))
+                .untilAsserted(() -> assertThat(exits).containsExactly(1));
+        handover.onStopLeading(); // the elector, later, if it learns the Lease is lost
+        await().during(Duration.ofMillis(300))
+                .atMost(Duration.ofSeconds(2))
+                .untilAsserted(() -> assertThat(exits).as("one exit").containsExactly(1));
     }
 
     @Test

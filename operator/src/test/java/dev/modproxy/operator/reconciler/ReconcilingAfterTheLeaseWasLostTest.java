@@ -49,7 +49,7 @@ class ReconcilingAfterTheLeaseWasLostTest {
         LeadershipFence fence = new LeadershipFence(now::get, Duration.ofMillis(10_500));
         GoProxyCacheReconciler reconciler = new GoProxyCacheReconciler(null, null, Duration.ofMinutes(1), fence);
         GoProxyCache cache = cache("team-a", "builds", spec -> {});
-        fence.startedLeading();
+        fence.startedLeading(() -> {});
         now.addAndGet(Duration.ofSeconds(20).toNanos());
 
         UpdateControl<GoProxyCache> control = reconciler.reconcile(cache, UNTOUCHABLE);
