@@ -95,10 +95,14 @@ class WebhookIT {
     }
 
     private void cache(String namespace, String name) {
+        cache(namespace, name, Caches.smallSpec());
+    }
+
+    private void cache(String namespace, String name, Map<String, Object> spec) {
         Namespaces.ensure(admin, namespace);
         admin.genericKubernetesResources(Caches.GOPROXYCACHE)
                 .inNamespace(namespace)
-                .resource(Caches.cache(namespace, name, Caches.smallSpec()))
+                .resource(Caches.cache(namespace, name, spec))
                 .create();
         await("GoProxyCache " + namespace + "/" + name + " Ready")
                 .atMost(READY_WITHIN)
@@ -371,6 +375,66 @@ class WebhookIT {
         Pod agentPod = Serialization.unmarshal(agent.stdout(), Pod.class);
         assertThat(env(container(agentPod, "kaniko"), "GOPROXY")).startsWith("http://gomod." + jenkins + ".svc");
         assertThat(args(container(agentPod, "kaniko"))).containsExactly("9999999");
+    }
+
+    /**
+     * Go variables as a pipeline template writes them, in alphabetical order with empty parameters, and read from a
+     * ConfigMap: the API server applies the webhook's patch, the empty GONOPROXY and GONOSUMDB listed before GOPRIVATE
+     * hold the cache's patterns and the container's GOPRIVATE written out (the kubelet would leave a $(GOPRIVATE)
+     * there as written), and kubectl prints the warning naming every container whose GONOPROXY the webhook cannot read.
+     */
+    @Test
+    @Order(4)
+    void emptyGoVariablesBeforeGoPrivateGetItsPathsAndTheWarningNamesEveryContainerWhole() {
+        String namespace = Namespaces.of("private");
+        Map<String, Object> spec = Caches.smallSpec();
+        spec.put("private", List.of("git.corp.example.com/*"));
+        cache(namespace, "go-modules", spec);
+        EnvVar fromConfigMap = new io.fabric8.kubernetes.api.model.EnvVarBuilder()
+                .withName("GONOPROXY")
+                .withNewValueFrom()
+                .withNewConfigMapKeyRef("noproxy", "go", null)
+                .endValueFrom()
+                .build();
+        Pod pod = new io.fabric8.kubernetes.api.model.PodBuilder()
+                .withNewMetadata()
+                .withNamespace(namespace)
+                .withName("alphabetical")
+                .withLabels(Map.of("modproxy.dev/inject", "true"))
+                .endMetadata()
+                .withNewSpec()
+                .addNewContainer()
+                .withName("step-unit-tests")
+                .withImage("golang:1.26")
+                .withEnv(
+                        new EnvVar("GONOPROXY", "", null),
+                        new EnvVar("GONOSUMDB", "", null),
+                        new EnvVar("GOPRIVATE", "git.team.example.com/*", null))
+                .endContainer()
+                .addNewContainer()
+                .withName("step-integration-tests")
+                .withImage("golang:1.26")
+                .withEnv(fromConfigMap)
+                .endContainer()
+                .addNewContainer()
+                .withName("step-lint-and-vet")
+                .withImage("golang:1.26")
+                .withEnv(fromConfigMap)
+                .endContainer()
+                .endSpec()
+                .build();
+
+        Commands.Result created =
+                cluster.kubectlWithInput(Serialization.asJson(pod), "create", "-f", "-", "-o", "json");
+
+        assertThat(created.succeeded()).as(created.toString()).isTrue();
+        assertThat(created.stderr())
+                .contains("Warning: modproxy: private modules may reach the fallback: add " + namespace
+                        + "/go-modules's spec.private to GONOPROXY in step-integration-tests, step-lint-and-vet\n");
+        Container unitTests = container(Serialization.unmarshal(created.stdout(), Pod.class), "step-unit-tests");
+        assertThat(env(unitTests, "GONOPROXY")).isEqualTo("git.corp.example.com/*,git.team.example.com/*");
+        assertThat(env(unitTests, "GONOSUMDB")).isEqualTo("git.corp.example.com/*,git.team.example.com/*");
+        assertThat(env(unitTests, "GOPROXY")).startsWith("http://go-modules." + namespace + ".svc");
     }
 
     /** The kubelet expands $(NAME) in env values; the API server stores the cache's text with each $ doubled. */

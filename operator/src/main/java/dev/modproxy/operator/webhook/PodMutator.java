@@ -195,6 +195,27 @@ public final class PodMutator {
                     String value = own.value();
                     if (mustExemptCachePatterns && !own.fromSource()) {
                         value = coveringCachePatterns(value, entry.getValue(), variable.getValue());
+                        Integer goPrivateIndex = present.get(GoEnvironment.GOPRIVATE);
+                        if (value.equals(variable.getValue())
+                                && ownGoPrivate
+                                && goPrivateIndex != null
+                                && goPrivateIndex > ownIndex) {
+                            // the kubelet expands a reference with the variables listed before it: at this entry the
+                            // container's GOPRIVATE, listed later, is not defined and $(GOPRIVATE) would stay as
+                            // written
+                            EnvEntry goPrivate = existing.get(goPrivateIndex);
+                            String goPrivateText = goPrivate.value() == null ? "" : goPrivate.value();
+                            if (goPrivate.fromSource() || goPrivateText.contains("$")) {
+                                // a value only the kubelet knows: a second entry after it, which the container sees
+                                missing.add(JsonNodeFactory.instance
+                                        .objectNode()
+                                        .put("name", name)
+                                        .put("value", variable.getValue()));
+                                ours.put(name, variable.getValue());
+                                continue;
+                            }
+                            value = goPrivateText.isBlank() ? entry.getValue() : entry.getValue() + "," + goPrivateText;
+                        }
                         if (!value.equals(own.value())) {
                             patch.add(
                                     containerPath + "/env/" + ownIndex + "/value",

@@ -87,12 +87,17 @@ final class AdmissionFixtures {
                 .getBytes(StandardCharsets.UTF_8);
     }
 
-    /** Env of one (init) container, name to value; "valueFrom" entries show as "<valueFrom>". */
-    static Map<String, String> env(JsonObject pod, String list, String container) {
-        JsonObject found = pod.getJsonObject("spec").getJsonArray(list).getValuesAs(JsonObject.class).stream()
+    /** One (init) container of the pod, by name. */
+    static JsonObject container(JsonObject pod, String list, String container) {
+        return pod.getJsonObject("spec").getJsonArray(list).getValuesAs(JsonObject.class).stream()
                 .filter(c -> container.equals(c.getString("name")))
                 .findFirst()
                 .orElseThrow(() -> new AssertionError("no container " + container));
+    }
+
+    /** Env of one (init) container, name to value; "valueFrom" entries show as "<valueFrom>". */
+    static Map<String, String> env(JsonObject pod, String list, String container) {
+        JsonObject found = container(pod, list, container);
         Map<String, String> env = new LinkedHashMap<>();
         if (found.containsKey("env")) {
             for (JsonObject var : found.getJsonArray("env").getValuesAs(JsonObject.class)) {

@@ -104,6 +104,39 @@ class InjectionWarningsTest {
                         + "name or \"false\"; pod left unchanged");
     }
 
+    /**
+     * What to fix comes last in these warnings: the namespace to watch, the containers to change. kubectl prints a
+     * warning as the API server passes it on, and the API server cuts none of 256 characters or less
+     * (admission.k8s.io/v1 AdmissionResponse.warnings).
+     */
+    @Test
+    void warningsNamingANamespaceOrSeveralContainersReachKubectlWhole() {
+        directory
+                .watching("ci", "payments")
+                .add(new CacheTarget(
+                        new CacheRef("payments", "go-modules"),
+                        "http://go-modules.payments.svc",
+                        "https://proxy.golang.org",
+                        List.of("git.payments.example.com/*"),
+                        List.of(),
+                        true,
+                        false));
+        String fromConfigMap =
+                "\"env\":[{\"name\":\"GONOPROXY\",\"valueFrom\":{\"configMapKeyRef\":{\"name\":\"go\",\"key\":\"np\"}}}]";
+        String twoSteps = "{\"containers\":[{\"name\":\"step-unit-tests\",\"image\":\"golang:1.26\"," + fromConfigMap
+                + "},{\"name\":\"step-integration-tests\",\"image\":\"golang:1.26\"," + fromConfigMap + "}]}";
+
+        byte[] steps = handle(review("payments", LABELLED_TRUE, twoSteps));
+        byte[] unwatched = handle(review("payments-integration-tests-2026", LABELLED_TRUE, ONE_CONTAINER));
+
+        assertThat(warnings(steps))
+                .containsExactly("modproxy: private modules may reach the fallback: add payments/go-modules's "
+                        + "spec.private to GONOPROXY in step-unit-tests, step-integration-tests");
+        assertThat(warnings(unwatched))
+                .containsExactly("modproxy: the operator does not watch namespace payments-integration-tests-2026: "
+                        + "add it to watchNamespaces; pod left unchanged");
+    }
+
     @Test
     void aFallbackChainTheOperatorRefusesIsLeftOutOfGoproxyAndNamedInAWarning() {
         directory.add(cache("probe", "default", "https://\u00f1.example", true));

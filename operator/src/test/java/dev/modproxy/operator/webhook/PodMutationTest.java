@@ -354,6 +354,47 @@ class PodMutationTest {
         assertThat(patch(handle(reinvocation(review, pod)))).isEmpty();
     }
 
+    /**
+     * The kubelet expands a reference in an env value with the variables listed before it. Listed in alphabetical
+     * order, as a template with empty parameters writes them, GONOPROXY and GONOSUMDB come before GOPRIVATE: there a
+     * {@code $(GOPRIVATE)} stayed as written, and the container's private paths went to the cache's fallback.
+     */
+    @Test
+    void anEmptyGoNoProxyListedBeforeTheContainersGoPrivateStillExemptsItsPaths() {
+        JsonObject fromConfigMap = Json.createObjectBuilder()
+                .add("name", "GOPRIVATE")
+                .add(
+                        "valueFrom",
+                        Json.createObjectBuilder()
+                                .add(
+                                        "configMapKeyRef",
+                                        Json.createObjectBuilder()
+                                                .add("name", "go")
+                                                .add("key", "private")))
+                .build();
+        for (JsonObject goPrivate : List.of(plain("GOPRIVATE", "git.team.example.com/*"), fromConfigMap)) {
+            byte[] review = withBuildContainer(container -> container
+                    .remove("envFrom")
+                    .add(
+                            "env",
+                            Json.createArrayBuilder()
+                                    .add(plain("GONOPROXY", ""))
+                                    .add(plain("GONOSUMDB", ""))
+                                    .add(goPrivate)));
+
+            JsonObject pod = admittedPod(review, handle(review));
+
+            assertThat(KubeletExpansion.environment(
+                            AdmissionFixtures.container(pod, "containers", "build"),
+                            Map.of("GOPRIVATE", "git.team.example.com/*")))
+                    .as("what the go command in the container sees, GOPRIVATE %s", goPrivate)
+                    .containsEntry("GOPRIVATE", "git.team.example.com/*")
+                    .containsEntry("GONOPROXY", "git.corp.example.com/*,git.team.example.com/*")
+                    .containsEntry("GONOSUMDB", "git.corp.example.com/*,corp.example.com/*,git.team.example.com/*");
+            assertThat(patch(handle(reinvocation(review, pod)))).isEmpty();
+        }
+    }
+
     @Test
     void aGoNoProxyTheWebhookCannotReadIsLeftWithAWarningSayingWhatToAdd() {
         byte[] review = withBuildContainer(container -> container
