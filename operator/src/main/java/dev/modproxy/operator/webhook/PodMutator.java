@@ -193,6 +193,7 @@ public final class PodMutator {
                 if (ownIndex != null) {
                     EnvEntry own = existing.get(ownIndex);
                     String value = own.value();
+                    boolean goPrivateWrittenOut = false;
                     if (mustExemptCachePatterns && !own.fromSource()) {
                         value = coveringCachePatterns(value, entry.getValue(), variable.getValue());
                         Integer goPrivateIndex = present.get(GoEnvironment.GOPRIVATE);
@@ -215,6 +216,7 @@ public final class PodMutator {
                                 continue;
                             }
                             value = goPrivateText.isBlank() ? entry.getValue() : entry.getValue() + "," + goPrivateText;
+                            goPrivateWrittenOut = true;
                         }
                         if (!value.equals(own.value())) {
                             patch.add(
@@ -226,7 +228,10 @@ public final class PodMutator {
                         findings.unseenExemptions.add(container.name());
                         findings.unseenExemptionNames.add(name);
                     }
-                    if (!own.fromSource() && variable.getValue().equals(value)) {
+                    if (goPrivateWrittenOut) {
+                        // the webhook's value in another spelling: an image build needs it as much as the env does
+                        ours.put(name, value);
+                    } else if (!own.fromSource() && variable.getValue().equals(value)) {
                         ours.put(name, variable.getValue());
                     }
                     continue;

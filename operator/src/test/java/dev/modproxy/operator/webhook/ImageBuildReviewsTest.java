@@ -650,6 +650,47 @@ class ImageBuildReviewsTest {
                         "modproxy: pass --build-arg GOPROXY to the image build in step-build (docs/image-builds.md)"));
     }
 
+    /**
+     * A step that lists empty GONOPROXY and GONOSUMDB before its own GOPRIVATE (alphabetical order, a template with
+     * empty parameters): its env values get the cache's patterns and its GOPRIVATE written out, and the image build
+     * has to get the same, or the go command in the Dockerfile asks the fallback and the checksum database for them.
+     */
+    @Test
+    void aKanikoStepWithEmptyGoVariablesBeforeItsGoPrivatePassesTheValuesItsEnvGets() {
+        JsonObject kaniko = Json.createObjectBuilder()
+                .add("name", "kaniko")
+                .add("image", "gcr.io/kaniko-project/executor:v1.23.2")
+                .add("args", Json.createArrayBuilder().add("--destination=registry.example.com/app:1"))
+                .add(
+                        "env",
+                        Json.createArrayBuilder()
+                                .add(Json.createObjectBuilder()
+                                        .add("name", "GONOPROXY")
+                                        .add("value", ""))
+                                .add(Json.createObjectBuilder()
+                                        .add("name", "GONOSUMDB")
+                                        .add("value", ""))
+                                .add(Json.createObjectBuilder()
+                                        .add("name", "GOPRIVATE")
+                                        .add("value", "git.team.example.com/*")))
+                .build();
+        byte[] review = BuildPodReviewsTest.reviewOf(pod(kaniko));
+
+        JsonObject admitted = admittedPod(review, handle(review));
+
+        String exempted = "git.corp.example.com/*,git.team.example.com/*";
+        assertThat(KubeletExpansion.environment(container(admitted, "kaniko"), Map.of()))
+                .containsEntry("GONOPROXY", exempted)
+                .containsEntry("GONOSUMDB", exempted);
+        assertThat(KubeletExpansion.commandLine(container(admitted, "kaniko"), Map.of()))
+                .as("what Kaniko passes to the Dockerfile's ARGs")
+                .contains(
+                        "--build-arg=GOPROXY=" + CI_GOPROXY,
+                        "--build-arg=GONOPROXY=" + exempted,
+                        "--build-arg=GONOSUMDB=" + exempted);
+        assertThat(patch(handle(reinvocation(review, admitted)))).isEqualTo(JsonValue.EMPTY_JSON_ARRAY);
+    }
+
     @Test
     void nullWordsInBuilderCommandLinesAreSkippedAndThePodStillGetsItsEnv() {
         JsonObject kaniko = Json.createObjectBuilder()
