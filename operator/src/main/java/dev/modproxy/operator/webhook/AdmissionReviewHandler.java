@@ -24,7 +24,12 @@ public final class AdmissionReviewHandler {
      * to fix (a namespace, containers); cut at the 120 characters the API only recommends, kubectl showed them half.
      */
     static final int WARNING_LENGTH = 256;
-    static final int MAX_WARNINGS = 3;
+    /*
+     * The API server limits only the total: past 4096 characters of a response's warnings it cuts each to 256. Each
+     * of PodMutator's five warnings names something else to fix; five of at most 256 characters leave most of that
+     * total to the API server's own warnings about the pod.
+     */
+    static final int MAX_WARNINGS = 5;
     // the API server's uid is a UUID; a client posting straight to the webhook may send anything (docs/injection.md)
     static final int LOGGED_LENGTH = 200;
 

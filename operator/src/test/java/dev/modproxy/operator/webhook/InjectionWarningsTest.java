@@ -137,6 +137,39 @@ class InjectionWarningsTest {
                         + "add it to watchNamespaces; pod left unchanged");
     }
 
+    /**
+     * Each warning names something else to fix. The API server sets no limit on how many a webhook returns: it passes
+     * them all on, cutting each to 256 characters only once a response's warnings pass 4096 (k8s.io/apiserver
+     * endpoints/filters/warning.go), so the fourth reaches kubectl like the first.
+     */
+    @Test
+    void everyWarningAPodEarnsReachesKubectl() {
+        directory.add(new CacheTarget(
+                new CacheRef("payments", "go-modules"),
+                "http://go-modules.payments.svc",
+                "https://\u00f1.example",
+                List.of("git.payments.example.com/*"),
+                List.of(),
+                true,
+                true));
+        String pipeline = "{\"hostNetwork\":true,\"containers\":["
+                + "{\"name\":\"step-unit-tests\",\"image\":\"golang:1.26\",\"env\":[{\"name\":\"GONOPROXY\","
+                + "\"valueFrom\":{\"configMapKeyRef\":{\"name\":\"go\",\"key\":\"np\"}}}]},"
+                + "{\"name\":\"step-lint\",\"image\":\"golang:1.26\",\"envFrom\":[{\"configMapRef\":{\"name\":\"go\"}}]}]}";
+
+        byte[] reply = handle(review("payments", LABELLED_TRUE, pipeline));
+
+        assertThat(warnings(reply))
+                .containsExactly(
+                        "modproxy: GoProxyCache payments/go-modules: fallback chain refused (Degraded InvalidSpec); "
+                                + "GOPROXY is the cache alone",
+                        "modproxy: hostNetwork pod: set dnsPolicy: ClusterFirstWithHostNet to reach the cache; "
+                                + "NetworkPolicy: docs/injection.md",
+                        "modproxy: private modules may reach the fallback: add payments/go-modules's spec.private to "
+                                + "GONOPROXY in step-unit-tests",
+                        "modproxy: envFrom may set the Go variables; left to it in container(s) step-lint");
+    }
+
     @Test
     void aFallbackChainTheOperatorRefusesIsLeftOutOfGoproxyAndNamedInAWarning() {
         directory.add(cache("probe", "default", "https://\u00f1.example", true));
