@@ -136,7 +136,7 @@ public final class PodTrouble {
                     .filter(c -> unschedulableSince(pod, c)
                             .filter(since -> !now.isBefore(since.plus(SCHEDULING_GRACE)))
                             .isPresent())
-                    .map(c -> degraded(UNSCHEDULABLE, unschedulableMessage(cache, pod, c, now)))
+                    .map(c -> degraded(UNSCHEDULABLE, unschedulableMessage(cache, pod, c)))
                     .ifPresent(found::add);
         }
         boolean noneReady = current.stream().noneMatch(PodTrouble::ready);
@@ -542,11 +542,13 @@ public final class PodTrouble {
      * The scheduler's message counts the nodes that refused the pod for each reason ("0/3 nodes are available: 3
      * Insufficient memory."); the fix names the fields of the spec that those reasons come from.
      */
-    private static String unschedulableMessage(GoProxyCache cache, Pod pod, PodCondition scheduled, Instant now) {
+    private static String unschedulableMessage(GoProxyCache cache, Pod pod, PodCondition scheduled) {
         String namespace = cache.getMetadata().getNamespace();
         String said = Optional.ofNullable(scheduled.getMessage()).orElse("");
+        // the time it has waited since, not for how long: a count of seconds would change the status on every
+        // reconcile, and be stale between two
         String waited = unschedulableSince(pod, scheduled)
-                .map(since -> " for " + Duration.between(since, now).toSeconds() + " s")
+                .map(since -> " since " + since)
                 .orElse("");
         List<String> fixes = new ArrayList<>();
         if (said.contains("Insufficient") || said.contains("Too many pods")) {

@@ -433,7 +433,7 @@ class PodTroubleTest {
         assertThat(degraded.getStatus()).isEqualTo("True");
         assertThat(degraded.getReason()).isEqualTo(PodTrouble.UNSCHEDULABLE);
         assertThat(degraded.getMessage())
-                .contains("The proxy pod builds-7d9f8c6b5-abcde has not been placed on a node for 75 s")
+                .contains("The proxy pod builds-7d9f8c6b5-abcde has not been placed on a node since " + STARTED)
                 .contains("\"0/3 nodes are available: 3 Insufficient memory.")
                 .contains("spec.resources")
                 .contains("kubectl -n team-a describe pod builds-7d9f8c6b5-abcde")
@@ -456,6 +456,20 @@ class PodTroubleTest {
         assertThat(trouble(placed, STARTED.plusSeconds(85)))
                 .as("placed: the kubelet has it")
                 .isEmpty();
+    }
+
+    /**
+     * The scheduler writes nothing new while its verdict stays, so the status must not either: a count of the seconds
+     * waited made the message, so the cache's status, change on every reconcile (and stay stale between two).
+     */
+    @Test
+    void anUnplacedPodsMessageStaysTheSameFromOneReconcileToTheNext() {
+        Pod pending = unschedulable("0/3 nodes are available: 3 Insufficient memory.", STARTED);
+
+        String first = trouble(pending, STARTED.plusSeconds(61)).orElseThrow().getMessage();
+        String later = trouble(pending, STARTED.plusSeconds(600)).orElseThrow().getMessage();
+
+        assertThat(later).isEqualTo(first).contains("has not been placed on a node since " + STARTED + ":");
     }
 
     /** The scheduler counts the nodes refusing the pod for each reason; each reason names its own field. */
