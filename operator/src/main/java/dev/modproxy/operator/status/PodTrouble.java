@@ -67,10 +67,10 @@ public final class PodTrouble {
 
     /**
      * How long the scheduler may leave a pod unplaced before it is reported, from its PodScheduled condition's last
-     * transition. Long enough for what places it by itself soon: preemption (the scheduler evicts lower-priority pods,
-     * which take their termination grace period, 30 s by default, to go, and says Unschedulable meanwhile) and a
-     * moment without a node (one drained and replaced). Short against the 10 minutes after which the Deployment
-     * reports RolloutFailed without a cause. A cluster autoscaler's new node takes a minute or more to join: the
+     * transition. Long enough for what places it by itself soon: a moment without a node (one drained and replaced),
+     * or the scheduler's next try after it evicted lower-priority pods for it (which it marks with a nominated node
+     * while they go, however long: that pod is not reported at all, see {@link #unschedulable}). Short against the
+     * 10 minutes after which the Deployment reports RolloutFailed without a cause. A cluster autoscaler's new node takes a minute or more to join: the
      * message says so, and the condition clears by itself once the pod is placed.
      */
     public static final Duration SCHEDULING_GRACE = Duration.ofSeconds(60);
@@ -189,10 +189,16 @@ public final class PodTrouble {
 
     /**
      * The pod's PodScheduled condition while the scheduler finds no node for it (False, Unschedulable), unless what
-     * it waits for is its volume claim to bind, which Ready names.
+     * it waits for is its volume claim to bind, which Ready names, or the room it made by preemption: a pod with a
+     * nominated node waits for the lower-priority pods the scheduler evicts for it to go, which may take longer than
+     * the grace (their termination grace period is theirs to set), and lowering its requests is no fix. The
+     * scheduler clears the nominated node when the room went to another pod, and the pod is reported then.
      */
     private static Optional<PodCondition> unschedulable(Pod pod) {
-        if (pod.getStatus() == null || pod.getStatus().getConditions() == null) {
+        if (pod.getStatus() == null
+                || pod.getStatus().getConditions() == null
+                || (pod.getStatus().getNominatedNodeName() != null
+                        && !pod.getStatus().getNominatedNodeName().isEmpty())) {
             return Optional.empty();
         }
         return pod.getStatus().getConditions().stream()

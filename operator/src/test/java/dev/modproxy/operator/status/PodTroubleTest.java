@@ -472,6 +472,38 @@ class PodTroubleTest {
         assertThat(later).isEqualTo(first).contains("has not been placed on a node since " + STARTED + ":");
     }
 
+    /**
+     * A pod the scheduler preempts lower-priority pods for carries the node it nominated while those go, which
+     * takes their own termination grace period (a database's may be minutes), and its PodScheduled stays False
+     * Unschedulable meanwhile: it is not reported, as its room is being made (lowering spec.resources is no fix).
+     * Once the scheduler clears the nomination (the room went to another pod) it is, from its first verdict on.
+     */
+    @Test
+    void aPodWaitingForThePodsPreemptedForItIsNotReportedUntilItsNominationIsGone() {
+        Pod preempting = new PodBuilder(unschedulable(
+                        "0/3 nodes are available: 3 Insufficient memory. preemption: 0/3 nodes are available: "
+                                + "1 No preemption victims found for incoming pod, 2 Preemption is not helpful for "
+                                + "scheduling.",
+                        STARTED))
+                .editStatus()
+                .withNominatedNodeName("node-2")
+                .endStatus()
+                .build();
+        Instant late = STARTED.plus(PodTrouble.SCHEDULING_GRACE).plusSeconds(120);
+
+        assertThat(trouble(preempting, late)).as("nominated to node-2").isEmpty();
+        assertThat(PodTrouble.lookAgainAt(Optional.of(deployment(NEW_RS)), List.of(preempting), STARTED))
+                .as("no wake-up for a pod that is not to be reported: the scheduler's clearing is an event")
+                .isEmpty();
+
+        Pod roomTaken = new PodBuilder(preempting)
+                .editStatus()
+                .withNominatedNodeName(null)
+                .endStatus()
+                .build();
+        assertThat(trouble(roomTaken, late).map(CacheCondition::getReason)).contains(PodTrouble.UNSCHEDULABLE);
+    }
+
     /** The scheduler counts the nodes refusing the pod for each reason; each reason names its own field. */
     @Test
     void theFixNamesTheFieldsTheSchedulersReasonsComeFrom() {
