@@ -25,6 +25,7 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -570,7 +571,10 @@ public final class PodTrouble {
             fixes.add("loosen the pod (anti-)affinity of spec.affinity, or lower spec.replicas");
         }
         boolean ownClaim = cache.getSpec().getObjectStorage() == null;
-        if (said.contains("volume") && ownClaim) {
+        // older schedulers say "volume node affinity conflict"; kube-scheduler 1.36 says "didn't match
+        // PersistentVolume's node affinity", "persistent volumes to bind" and, with storage capacity tracking, "did
+        // not have enough free storage"
+        if ((said.toLowerCase(Locale.ROOT).contains("volume") || said.contains("free storage")) && ownClaim) {
             fixes.add("check the volume claim " + CacheNames.volumeClaim(cache) + " (kubectl -n " + namespace
                     + " describe pvc " + CacheNames.volumeClaim(cache) + "): its volume may be reachable from no "
                     + "node the pod may go to, or its StorageClass (spec.storage.storageClassName) offer none there");

@@ -537,6 +537,32 @@ class PodTroubleTest {
                 .contains("spec.storage.storageClassName");
     }
 
+    /**
+     * The kube-scheduler's volume reasons as 1.36 words them (volumebinding's binder.go): a volume whose node affinity
+     * no node matches ("PersistentVolume's", no lower-case "volume" in it), and storage capacity that no node has.
+     * Both name the claim to look at, not spec.resources or spec.nodeSelector.
+     */
+    @Test
+    void theSchedulersVolumeReasonsOfTodayNameTheClaim() {
+        for (String reason : List.of(
+                "3 node(s) didn't match PersistentVolume's node affinity",
+                "3 node(s) did not have enough free storage")) {
+            Pod pending = unschedulable(
+                    "0/3 nodes are available: " + reason + ". preemption: 0/3 nodes are available: 3 Preemption is "
+                            + "not helpful for scheduling.",
+                    STARTED);
+
+            assertThat(trouble(pending, STARTED.plus(PodTrouble.SCHEDULING_GRACE))
+                            .orElseThrow()
+                            .getMessage())
+                    .as(reason)
+                    .contains("kubectl -n team-a describe pvc builds-cache")
+                    .contains("spec.storage.storageClassName")
+                    .doesNotContain("spec.resources")
+                    .doesNotContain("spec.nodeSelector");
+        }
+    }
+
     /** A claim waiting for its volume is what Ready's VolumeClaimPending names; by itself it is not Degraded. */
     @Test
     void aPodWaitingForItsVolumeClaimToBindIsLeftToReady() {
