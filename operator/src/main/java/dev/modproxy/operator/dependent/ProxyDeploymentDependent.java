@@ -1,7 +1,11 @@
 package dev.modproxy.operator.dependent;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
+import com.fasterxml.jackson.databind.ser.std.StdSerializer;
 import dev.modproxy.operator.api.v1alpha1.EgressProxy;
 import dev.modproxy.operator.api.v1alpha1.EgressProxyLogin;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
@@ -46,6 +50,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.dependent.Matcher.Result;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -76,9 +81,41 @@ public class ProxyDeploymentDependent extends CacheOwnedDependent<Deployment> {
     private static final String TAKEN_BACK = ProxyDeploymentDependent.class.getName() + ".takenBack";
     private static final String REPLICAS_TAKEN_BACK = ProxyDeploymentDependent.class.getName() + ".replicasTakenBack";
     private static final Logger LOG = Logger.getLogger(ProxyDeploymentDependent.class);
-    /** fabric8's serialization of its model, with every map's entries written in key order. */
+    /**
+     * fabric8's serialization of its model, with every map's entries written in key order and every quantity as the
+     * number it stands for: the API server keeps a quantity in its canonical form (1024Mi is stored as 1Gi), so the
+     * same amount written another way is the same template.
+     */
     private static final KubernetesSerialization KEYS_IN_ORDER = new KubernetesSerialization(
-            new ObjectMapper().enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS), false);
+            new ObjectMapper()
+                    .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+                    // a mix-in, as Quantity names its own serializer, which a module's would not replace
+                    .addMixIn(Quantity.class, QuantityAsAmount.class),
+            false);
+
+    @JsonSerialize(using = QuantityAsAmount.Writer.class)
+    private interface QuantityAsAmount {
+
+        final class Writer extends StdSerializer<Quantity> {
+
+            Writer() {
+                super(Quantity.class);
+            }
+
+            @Override
+            public void serialize(Quantity quantity, JsonGenerator json, SerializerProvider provider)
+                    throws IOException {
+                String amount;
+                try {
+                    amount = quantity.getNumericalAmount().stripTrailingZeros().toPlainString();
+                } catch (ArithmeticException | IllegalArgumentException e) {
+                    // not a quantity the API server takes; as written, which the spec's check reports
+                    amount = quantity.toString();
+                }
+                json.writeString(amount);
+            }
+        }
+    }
 
     public ProxyDeploymentDependent() {
         super(Deployment.class);
@@ -149,7 +186,8 @@ public class ProxyDeploymentDependent extends CacheOwnedDependent<Deployment> {
      * template, which cannot be reproduced here; reading ReplicaSets would take one more informer and more RBAC; the
      * config hash does not change with the image, the resources or a Secret's name. Maps are hashed in key order
      * (spec.podAnnotations applied with its keys in another order is the same template; the API server keeps no
-     * order either), lists as they are (the order of env, volumes and containers means something).
+     * order either), lists as they are (the order of env, volumes and containers means something), quantities as
+     * the amount they stand for (1024Mi and 1Gi are one amount, which the API server stores as 1Gi).
      */
     static String templateHash(PodTemplateSpec template) {
         return ShortDigest.of(KEYS_IN_ORDER.asJson(template).getBytes(StandardCharsets.UTF_8));

@@ -25,6 +25,7 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -67,10 +68,10 @@ public final class PodTrouble {
 
     /**
      * How long the scheduler may leave a pod unplaced before it is reported, from its PodScheduled condition's last
-     * transition. Long enough for what places it by itself soon: preemption (the scheduler evicts lower-priority pods,
-     * which take their termination grace period, 30 s by default, to go, and says Unschedulable meanwhile) and a
-     * moment without a node (one drained and replaced). Short against the 10 minutes after which the Deployment
-     * reports RolloutFailed without a cause. A cluster autoscaler's new node takes a minute or more to join: the
+     * transition. Long enough for what places it by itself soon: a moment without a node (one drained and replaced),
+     * or the scheduler's next try after it evicted lower-priority pods for it (which it marks with a nominated node
+     * while they go, however long: that pod is not reported at all, see {@link #unschedulable}). Short against the
+     * 10 minutes after which the Deployment reports RolloutFailed without a cause. A cluster autoscaler's new node takes a minute or more to join: the
      * message says so, and the condition clears by itself once the pod is placed.
      */
     public static final Duration SCHEDULING_GRACE = Duration.ofSeconds(60);
@@ -136,7 +137,7 @@ public final class PodTrouble {
                     .filter(c -> unschedulableSince(pod, c)
                             .filter(since -> !now.isBefore(since.plus(SCHEDULING_GRACE)))
                             .isPresent())
-                    .map(c -> degraded(UNSCHEDULABLE, unschedulableMessage(cache, pod, c, now)))
+                    .map(c -> degraded(UNSCHEDULABLE, unschedulableMessage(cache, pod, c)))
                     .ifPresent(found::add);
         }
         boolean noneReady = current.stream().noneMatch(PodTrouble::ready);
@@ -189,10 +190,16 @@ public final class PodTrouble {
 
     /**
      * The pod's PodScheduled condition while the scheduler finds no node for it (False, Unschedulable), unless what
-     * it waits for is its volume claim to bind, which Ready names.
+     * it waits for is its volume claim to bind, which Ready names, or the room it made by preemption: a pod with a
+     * nominated node waits for the lower-priority pods the scheduler evicts for it to go, which may take longer than
+     * the grace (their termination grace period is theirs to set), and lowering its requests is no fix. The
+     * scheduler clears the nominated node when the room went to another pod, and the pod is reported then.
      */
     private static Optional<PodCondition> unschedulable(Pod pod) {
-        if (pod.getStatus() == null || pod.getStatus().getConditions() == null) {
+        if (pod.getStatus() == null
+                || pod.getStatus().getConditions() == null
+                || (pod.getStatus().getNominatedNodeName() != null
+                        && !pod.getStatus().getNominatedNodeName().isEmpty())) {
             return Optional.empty();
         }
         return pod.getStatus().getConditions().stream()
@@ -542,11 +549,13 @@ public final class PodTrouble {
      * The scheduler's message counts the nodes that refused the pod for each reason ("0/3 nodes are available: 3
      * Insufficient memory."); the fix names the fields of the spec that those reasons come from.
      */
-    private static String unschedulableMessage(GoProxyCache cache, Pod pod, PodCondition scheduled, Instant now) {
+    private static String unschedulableMessage(GoProxyCache cache, Pod pod, PodCondition scheduled) {
         String namespace = cache.getMetadata().getNamespace();
         String said = Optional.ofNullable(scheduled.getMessage()).orElse("");
+        // the time it has waited since, not for how long: a count of seconds would change the status on every
+        // reconcile, and be stale between two
         String waited = unschedulableSince(pod, scheduled)
-                .map(since -> " for " + Duration.between(since, now).toSeconds() + " s")
+                .map(since -> " since " + since)
                 .orElse("");
         List<String> fixes = new ArrayList<>();
         if (said.contains("Insufficient") || said.contains("Too many pods")) {
@@ -562,7 +571,10 @@ public final class PodTrouble {
             fixes.add("loosen the pod (anti-)affinity of spec.affinity, or lower spec.replicas");
         }
         boolean ownClaim = cache.getSpec().getObjectStorage() == null;
-        if (said.contains("volume") && ownClaim) {
+        // older schedulers say "volume node affinity conflict"; kube-scheduler 1.36 says "didn't match
+        // PersistentVolume's node affinity", "persistent volumes to bind" and, with storage capacity tracking, "did
+        // not have enough free storage"
+        if ((said.toLowerCase(Locale.ROOT).contains("volume") || said.contains("free storage")) && ownClaim) {
             fixes.add("check the volume claim " + CacheNames.volumeClaim(cache) + " (kubectl -n " + namespace
                     + " describe pvc " + CacheNames.volumeClaim(cache) + "): its volume may be reachable from no "
                     + "node the pod may go to, or its StorageClass (spec.storage.storageClassName) offer none there");

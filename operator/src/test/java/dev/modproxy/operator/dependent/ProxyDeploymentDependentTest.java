@@ -408,6 +408,29 @@ class ProxyDeploymentDependentTest {
                 .isEqualTo(ProxyDeploymentDependent.templateHash(oneOrder));
     }
 
+    /**
+     * The API server keeps a quantity in its canonical form (1024Mi is stored as 1Gi), so the same amount written
+     * another way is the same pod template: it must not change the hash and roll the pods. Another amount does.
+     */
+    @Test
+    void theSameQuantityWrittenAnotherWayKeepsTheTemplateHash() {
+        GoProxyCache gibibyte = cache(spec -> spec.setResources(new ResourceRequirementsBuilder()
+                .addToRequests("cpu", new Quantity("0.5"))
+                .addToRequests("memory", new Quantity("1Gi"))
+                .build()));
+        GoProxyCache mebibytes = cache(spec -> spec.setResources(new ResourceRequirementsBuilder()
+                .addToRequests("cpu", new Quantity("500m"))
+                .addToRequests("memory", new Quantity("1024Mi"))
+                .build()));
+        GoProxyCache gigabyte = cache(spec -> spec.setResources(new ResourceRequirementsBuilder()
+                .addToRequests("cpu", new Quantity("500m"))
+                .addToRequests("memory", new Quantity("1G"))
+                .build()));
+
+        assertThat(templateHash(mebibytes)).isEqualTo(templateHash(gibibyte));
+        assertThat(templateHash(gigabyte)).as("10^9 bytes is another amount").isNotEqualTo(templateHash(gibibyte));
+    }
+
     /** A map holding {@code keysAndValues} in the order given. */
     private static Map<String, String> ordered(String... keysAndValues) {
         Map<String, String> map = new java.util.LinkedHashMap<>();

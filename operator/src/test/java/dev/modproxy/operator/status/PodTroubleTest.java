@@ -433,7 +433,7 @@ class PodTroubleTest {
         assertThat(degraded.getStatus()).isEqualTo("True");
         assertThat(degraded.getReason()).isEqualTo(PodTrouble.UNSCHEDULABLE);
         assertThat(degraded.getMessage())
-                .contains("The proxy pod builds-7d9f8c6b5-abcde has not been placed on a node for 75 s")
+                .contains("The proxy pod builds-7d9f8c6b5-abcde has not been placed on a node since " + STARTED)
                 .contains("\"0/3 nodes are available: 3 Insufficient memory.")
                 .contains("spec.resources")
                 .contains("kubectl -n team-a describe pod builds-7d9f8c6b5-abcde")
@@ -456,6 +456,52 @@ class PodTroubleTest {
         assertThat(trouble(placed, STARTED.plusSeconds(85)))
                 .as("placed: the kubelet has it")
                 .isEmpty();
+    }
+
+    /**
+     * The scheduler writes nothing new while its verdict stays, so the status must not either: a count of the seconds
+     * waited made the message, so the cache's status, change on every reconcile (and stay stale between two).
+     */
+    @Test
+    void anUnplacedPodsMessageStaysTheSameFromOneReconcileToTheNext() {
+        Pod pending = unschedulable("0/3 nodes are available: 3 Insufficient memory.", STARTED);
+
+        String first = trouble(pending, STARTED.plusSeconds(61)).orElseThrow().getMessage();
+        String later = trouble(pending, STARTED.plusSeconds(600)).orElseThrow().getMessage();
+
+        assertThat(later).isEqualTo(first).contains("has not been placed on a node since " + STARTED + ":");
+    }
+
+    /**
+     * A pod the scheduler preempts lower-priority pods for carries the node it nominated while those go, which
+     * takes their own termination grace period (a database's may be minutes), and its PodScheduled stays False
+     * Unschedulable meanwhile: it is not reported, as its room is being made (lowering spec.resources is no fix).
+     * Once the scheduler clears the nomination (the room went to another pod) it is, from its first verdict on.
+     */
+    @Test
+    void aPodWaitingForThePodsPreemptedForItIsNotReportedUntilItsNominationIsGone() {
+        Pod preempting = new PodBuilder(unschedulable(
+                        "0/3 nodes are available: 3 Insufficient memory. preemption: 0/3 nodes are available: "
+                                + "1 No preemption victims found for incoming pod, 2 Preemption is not helpful for "
+                                + "scheduling.",
+                        STARTED))
+                .editStatus()
+                .withNominatedNodeName("node-2")
+                .endStatus()
+                .build();
+        Instant late = STARTED.plus(PodTrouble.SCHEDULING_GRACE).plusSeconds(120);
+
+        assertThat(trouble(preempting, late)).as("nominated to node-2").isEmpty();
+        assertThat(PodTrouble.lookAgainAt(Optional.of(deployment(NEW_RS)), List.of(preempting), STARTED))
+                .as("no wake-up for a pod that is not to be reported: the scheduler's clearing is an event")
+                .isEmpty();
+
+        Pod roomTaken = new PodBuilder(preempting)
+                .editStatus()
+                .withNominatedNodeName(null)
+                .endStatus()
+                .build();
+        assertThat(trouble(roomTaken, late).map(CacheCondition::getReason)).contains(PodTrouble.UNSCHEDULABLE);
     }
 
     /** The scheduler counts the nodes refusing the pod for each reason; each reason names its own field. */
@@ -489,6 +535,32 @@ class PodTroubleTest {
                         .getMessage())
                 .contains("kubectl -n team-a describe pvc builds-cache")
                 .contains("spec.storage.storageClassName");
+    }
+
+    /**
+     * The kube-scheduler's volume reasons as 1.36 words them (volumebinding's binder.go): a volume whose node affinity
+     * no node matches ("PersistentVolume's", no lower-case "volume" in it), and storage capacity that no node has.
+     * Both name the claim to look at, not spec.resources or spec.nodeSelector.
+     */
+    @Test
+    void theSchedulersVolumeReasonsOfTodayNameTheClaim() {
+        for (String reason : List.of(
+                "3 node(s) didn't match PersistentVolume's node affinity",
+                "3 node(s) did not have enough free storage")) {
+            Pod pending = unschedulable(
+                    "0/3 nodes are available: " + reason + ". preemption: 0/3 nodes are available: 3 Preemption is "
+                            + "not helpful for scheduling.",
+                    STARTED);
+
+            assertThat(trouble(pending, STARTED.plus(PodTrouble.SCHEDULING_GRACE))
+                            .orElseThrow()
+                            .getMessage())
+                    .as(reason)
+                    .contains("kubectl -n team-a describe pvc builds-cache")
+                    .contains("spec.storage.storageClassName")
+                    .doesNotContain("spec.resources")
+                    .doesNotContain("spec.nodeSelector");
+        }
     }
 
     /** A claim waiting for its volume is what Ready's VolumeClaimPending names; by itself it is not Degraded. */
