@@ -73,7 +73,8 @@ public final class Utf8Text {
         return start(text, ends - ends / 2) + ELISION + end(text, ends / 2);
     }
 
-    private static int size(int codePoint) {
+    /** How many bytes UTF-8 takes for {@code codePoint} (3 for a lone surrogate, as the class comment says). */
+    public static int size(int codePoint) {
         return codePoint < 0x80 ? 1 : codePoint < 0x800 ? 2 : codePoint < 0x10000 ? 3 : 4;
     }
 }

@@ -94,9 +94,9 @@ final class UpstreamExplanation {
                     || c == 0xFFFD) {
                 continue;
             }
-            int size = c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+            int size = Utf8Text.size(c);
             if (bytes + (space ? 1 : 0) + size > maxBytes) {
-                return out.append("...").toString();
+                return out.append(Utf8Text.ELISION).toString();
             }
             if (space) {
                 out.append(' ');
