@@ -274,9 +274,12 @@ public class GoProxyCacheReconciler implements Reconciler<GoProxyCache> {
         if (shuttingDown || leadership.raised()) {
             // cut short by the operator's own exit (a rolling update, a lost Lease), or failed after the Lease was
             // lost: nothing to report, and the client may be closed already; the leader reconciles the cache again
+            // a write refused by the fence (FencedWrites) was logged once there, at INFO
             LOG.debugf(
                     e,
-                    "Reconciling GoProxyCache %s/%s was interrupted by the operator's shutdown",
+                    shuttingDown
+                            ? "Reconciling GoProxyCache %s/%s was interrupted by the operator's shutdown"
+                            : "Reconciling GoProxyCache %s/%s ended: this replica no longer leads",
                     cache.getMetadata().getNamespace(),
                     cache.getMetadata().getName());
             return ErrorStatusUpdateControl.<GoProxyCache>noStatusUpdate().withNoRetry();
@@ -337,6 +340,10 @@ public class GoProxyCacheReconciler implements Reconciler<GoProxyCache> {
         try {
             writeStatus(cache, status, context);
         } catch (RuntimeException unreported) {
+            if (leadership.raised()) {
+                // the fence rose meanwhile and refused the status write (FencedWrites said so): the leader reports it
+                return ErrorStatusUpdateControl.<GoProxyCache>noStatusUpdate().withNoRetry();
+            }
             if (FailureExplainer.cacheDeleted(unreported) && !stillExists(cache, context.getClient())) {
                 // deleted since the failure: its status went with it
                 LOG.debugf(
@@ -463,8 +470,8 @@ public class GoProxyCacheReconciler implements Reconciler<GoProxyCache> {
      * recovered; the race was inferred from that run, not reproduced).
      */
     private void writeStatus(GoProxyCache cache, GoProxyCacheStatus status, Context<GoProxyCache> context) {
-        // a reconciliation under way when the Lease was lost: the leader writes the status now
-        if (status.equals(cache.getStatus()) || leadership.raised()) {
+        // a reconciliation under way when the Lease was lost gets no further: FencedWrites refuses the patch
+        if (status.equals(cache.getStatus())) {
             return;
         }
         if (context.getControllerConfiguration().getConfigurationService().useSSAToPatchPrimaryResource()) {
