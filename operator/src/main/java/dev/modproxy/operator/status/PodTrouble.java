@@ -146,7 +146,7 @@ public final class PodTrouble {
                 containerTrouble(cache, pod, container, wasCrashing, now).ifPresent(found::add);
             }
             unschedulable(pod)
-                    .filter(c -> unschedulableSince(pod, c)
+                    .filter(c -> unplacedSince(pod, c)
                             .filter(since -> !now.isBefore(since.plus(SCHEDULING_GRACE)))
                             .isPresent())
                     .map(c -> degraded(UNSCHEDULABLE, unschedulableMessage(cache, pod, c)))
@@ -177,8 +177,9 @@ public final class PodTrouble {
      * When what is reported of the current pods changes without the kubelet writing anything: a failed image pull
      * not reported yet is, once its grace is over (the kubelet's back-off may write nothing new in between), a pod
      * the scheduler cannot place, or one held by scheduling gates, is once it waited {@link #SCHEDULING_GRACE} (the
-     * scheduler writes nothing new while its verdict stays the same, nor anyone while the gates stay), and a proxy kept ProxyCrashing while it runs between two crashes no longer is once
-     * it ran {@link #CRASH_RUN}. The reconciler looks again then.
+     * scheduler writes nothing new while its verdict stays the same, nor anyone while the gates stay), and a proxy
+     * kept ProxyCrashing while it runs between two crashes no longer is once it ran {@link #CRASH_RUN}. The reconciler
+     * looks again then.
      */
     public static Optional<Instant> lookAgainAt(Optional<Deployment> deployment, List<Pod> pods, Instant now) {
         return Stream.of(
@@ -202,7 +203,7 @@ public final class PodTrouble {
     static Optional<Instant> schedulingGraceEndsAt(Optional<Deployment> deployment, List<Pod> pods, Instant now) {
         return currentPods(deployment, pods).stream()
                 .flatMap(pod -> Stream.concat(
-                        unschedulable(pod).flatMap(c -> unschedulableSince(pod, c)).stream(),
+                        unschedulable(pod).flatMap(c -> unplacedSince(pod, c)).stream(),
                         schedulingGates(pod).isEmpty() ? Stream.<Instant>empty() : gatedSince(pod).stream()))
                 .map(since -> since.plus(SCHEDULING_GRACE))
                 .filter(now::isBefore)
@@ -231,8 +232,10 @@ public final class PodTrouble {
                 .findFirst();
     }
 
-    /** Since when the scheduler finds no node: the condition's last transition, else the pod's creation. */
-    private static Optional<Instant> unschedulableSince(Pod pod, PodCondition scheduled) {
+    /**
+     * Since when the pod waits for a node: its PodScheduled=False condition's last transition, else its creation.
+     */
+    private static Optional<Instant> unplacedSince(Pod pod, PodCondition scheduled) {
         return Optional.ofNullable(scheduled.getLastTransitionTime())
                 .or(() -> Optional.ofNullable(pod.getMetadata().getCreationTimestamp()))
                 .flatMap(PodTrouble::instant);
@@ -255,19 +258,14 @@ public final class PodTrouble {
                 .toList();
     }
 
-    /**
-     * Since when a gated pod waits: the last transition of its PodScheduled condition (False since the API server
-     * created it so), else its creation.
-     */
+    /** Since when a gated pod waits for a node: the API server creates it with PodScheduled=False. */
     private static Optional<Instant> gatedSince(Pod pod) {
-        return Optional.ofNullable(pod.getStatus())
-                .map(PodStatus::getConditions)
-                .flatMap(conditions -> conditions.stream()
+        PodCondition scheduled =
+                Optional.ofNullable(pod.getStatus()).map(PodStatus::getConditions).orElse(List.of()).stream()
                         .filter(c -> "PodScheduled".equals(c.getType()) && "False".equals(c.getStatus()))
-                        .findFirst())
-                .map(PodCondition::getLastTransitionTime)
-                .or(() -> Optional.ofNullable(pod.getMetadata().getCreationTimestamp()))
-                .flatMap(PodTrouble::instant);
+                        .findFirst()
+                        .orElseGet(PodCondition::new);
+        return unplacedSince(pod, scheduled);
     }
 
     /** When a failed image pull of a current pod that is not reported yet will be. */
@@ -607,9 +605,8 @@ public final class PodTrouble {
         String said = Optional.ofNullable(scheduled.getMessage()).orElse("");
         // the time it has waited since, not for how long: a count of seconds would change the status on every
         // reconcile, and be stale between two
-        String waited = unschedulableSince(pod, scheduled)
-                .map(since -> " since " + since)
-                .orElse("");
+        String waited =
+                unplacedSince(pod, scheduled).map(since -> " since " + since).orElse("");
         List<String> fixes = new ArrayList<>();
         if (said.contains("Insufficient") || said.contains("Too many pods")) {
             fixes.add("lower the requests of spec.resources to what a node has free, or make room on the nodes");
@@ -655,14 +652,14 @@ public final class PodTrouble {
         String namespace = cache.getMetadata().getNamespace();
         String name = pod.getMetadata().getName();
         List<String> gates = schedulingGates(pod);
+        String them = gates.size() == 1 ? "it" : "them";
         String waited = gatedSince(pod).map(since -> " since " + since).orElse("");
         return "The proxy pod " + name + " has not been placed on a node" + waited + ": it carries the scheduling "
                 + "gate" + (gates.size() == 1 ? "" : "s") + " \"" + quote(String.join(", ", gates)) + "\" "
                 + "(spec.schedulingGates; SchedulingGated), and the scheduler does not try to place a pod until "
                 + "every gate is removed. The operator sets no gate: an admission webhook or policy of the cluster "
-                + "added them as the pod was created (a queue or capacity manager, such as Kueue), and the "
-                + "controller that added a gate removes it once it admits the pod. Fix: find what adds "
-                + (gates.size() == 1 ? "it" : "them")
+                + "added " + them + " as the pod was created (a queue or capacity manager, such as Kueue), and the "
+                + "controller that added a gate removes it once it admits the pod. Fix: find what adds " + them
                 + " (kubectl get mutatingwebhookconfigurations,mutatingadmissionpolicies) and why its controller "
                 + "holds the pod (its queue, quota or logs), or have namespace " + namespace + " left out of it. "
                 + "kubectl -n " + namespace + " get pod " + name + " -o jsonpath='{.spec.schedulingGates}' lists "
