@@ -660,7 +660,8 @@ public final class PodTrouble {
                 + "every gate is removed. The operator sets no gate: an admission webhook or policy of the cluster "
                 + "added " + them + " as the pod was created (a queue or capacity manager, such as Kueue), and the "
                 + "controller that added a gate removes it once it admits the pod. Fix: find what adds " + them
-                + " (kubectl get mutatingwebhookconfigurations,mutatingadmissionpolicies) and why its controller "
+                + " (kubectl get mutatingwebhookconfigurations; on Kubernetes 1.36 and later also kubectl get "
+                + "mutatingadmissionpolicies) and why its controller "
                 + "holds the pod (its queue, quota or logs), or have namespace " + namespace + " left out of it. "
                 + "kubectl -n " + namespace + " get pod " + name + " -o jsonpath='{.spec.schedulingGates}' lists "
                 + "the gates left. This clears by itself once the gates are removed and the pod is placed.";

@@ -652,7 +652,8 @@ class PodTroubleTest {
                 .contains("spec.schedulingGates")
                 .contains("The operator sets no gate: an admission webhook or policy of the cluster added them")
                 .contains("the controller that added a gate removes it once it admits the pod")
-                .contains("kubectl get mutatingwebhookconfigurations,mutatingadmissionpolicies")
+                .contains("kubectl get mutatingwebhookconfigurations; on Kubernetes 1.36 and later also kubectl get "
+                        + "mutatingadmissionpolicies")
                 .contains("kubectl -n team-a get pod builds-7d9f8c6b5-abcde -o jsonpath='{.spec.schedulingGates}'")
                 .contains("clears by itself once the gates are removed and the pod is placed")
                 .as("nothing in the cache's spec sets or clears a gate")
