@@ -16,6 +16,7 @@ import io.fabric8.kubernetes.api.model.LocalObjectReference;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
+import io.fabric8.kubernetes.api.model.PodSchedulingGate;
 import io.fabric8.kubernetes.api.model.PodStatus;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -46,8 +47,9 @@ import java.util.stream.Stream;
  * raises it), except an image name the kubelet refuses outright; a crashing proxy only from its second restart
  * (CrashLoopBackOff with restartCount &ge; 2) when its last run lasted less than {@link #CRASH_RUN} (a proxy that
  * served for days and was then killed once is not crashing at start), and then for as long as it runs between
- * crashes without turning ready, so that it clears only once the proxy serves; a pod the scheduler cannot place only
- * once it has waited {@link #SCHEDULING_GRACE} for a node, and no longer once it is placed.
+ * crashes without turning ready, so that it clears only once the proxy serves; a pod the scheduler cannot place, or
+ * one held by scheduling gates, only once it has waited {@link #SCHEDULING_GRACE} for a node, and no longer once it is
+ * placed.
  */
 public final class PodTrouble {
 
@@ -67,12 +69,22 @@ public final class PodTrouble {
     public static final String UNSCHEDULABLE = "Unschedulable";
 
     /**
+     * Degraded's reason (True): a proxy pod carries scheduling gates (spec.schedulingGates), which the scheduler waits
+     * on before it even tries to place it. The API server's own reason on such a pod's PodScheduled condition.
+     */
+    public static final String SCHEDULING_GATED = "SchedulingGated";
+
+    /**
      * How long the scheduler may leave a pod unplaced before it is reported, from its PodScheduled condition's last
      * transition. Long enough for what places it by itself soon: a moment without a node (one drained and replaced),
      * or the scheduler's next try after it evicted lower-priority pods for it (which it marks with a nominated node
      * while they go, however long: that pod is not reported at all, see {@link #unschedulable}). Short against the
      * 10 minutes after which the Deployment reports RolloutFailed without a cause. A cluster autoscaler's new node takes a minute or more to join: the
-     * message says so, and the condition clears by itself once the pod is placed.
+     * message says so, and the condition clears by itself once the pod is placed. The same grace holds for a pod held
+     * by scheduling gates: both wait on the one PodScheduled=False condition, whose last transition stays that of the
+     * pod's creation when its gates go and the scheduler then finds no node (the status stays False), so one clock
+     * and one grace cover the whole wait for a node; and a gate whose controller admits the pod at once (a queue with
+     * room) goes within seconds, as a passing lack of nodes does.
      */
     public static final Duration SCHEDULING_GRACE = Duration.ofSeconds(60);
 
@@ -134,11 +146,17 @@ public final class PodTrouble {
                 containerTrouble(cache, pod, container, wasCrashing, now).ifPresent(found::add);
             }
             unschedulable(pod)
-                    .filter(c -> unschedulableSince(pod, c)
+                    .filter(c -> unplacedSince(pod, c)
                             .filter(since -> !now.isBefore(since.plus(SCHEDULING_GRACE)))
                             .isPresent())
                     .map(c -> degraded(UNSCHEDULABLE, unschedulableMessage(cache, pod, c)))
                     .ifPresent(found::add);
+            if (!schedulingGates(pod).isEmpty()
+                    && gatedSince(pod)
+                            .filter(since -> !now.isBefore(since.plus(SCHEDULING_GRACE)))
+                            .isPresent()) {
+                found.add(degraded(SCHEDULING_GATED, gatedMessage(cache, pod)));
+            }
         }
         boolean noneReady = current.stream().noneMatch(PodTrouble::ready);
         if (noneReady) {
@@ -149,17 +167,19 @@ public final class PodTrouble {
                     .map(p -> degraded(POD_FAILED, podFailed(cache, p)))
                     .ifPresent(found::add);
         }
-        List<String> order =
-                List.of(CONTAINER_CONFIG_ERROR, IMAGE_PULL_FAILED, PROXY_CRASHING, UNSCHEDULABLE, POD_FAILED);
+        // a gated pod after an unplaced one: the spec can fix what the scheduler names, not what holds the gates
+        List<String> order = List.of(
+                CONTAINER_CONFIG_ERROR, IMAGE_PULL_FAILED, PROXY_CRASHING, UNSCHEDULABLE, SCHEDULING_GATED, POD_FAILED);
         return found.stream().min(Comparator.comparingInt(c -> order.indexOf(c.getReason())));
     }
 
     /**
      * When what is reported of the current pods changes without the kubelet writing anything: a failed image pull
      * not reported yet is, once its grace is over (the kubelet's back-off may write nothing new in between), a pod
-     * the scheduler cannot place is once it waited {@link #SCHEDULING_GRACE} (the scheduler writes nothing new while
-     * its verdict stays the same), and a proxy kept ProxyCrashing while it runs between two crashes no longer is once
-     * it ran {@link #CRASH_RUN}. The reconciler looks again then.
+     * the scheduler cannot place, or one held by scheduling gates, is once it waited {@link #SCHEDULING_GRACE} (the
+     * scheduler writes nothing new while its verdict stays the same, nor anyone while the gates stay), and a proxy
+     * kept ProxyCrashing while it runs between two crashes no longer is once it ran {@link #CRASH_RUN}. The reconciler
+     * looks again then.
      */
     public static Optional<Instant> lookAgainAt(Optional<Deployment> deployment, List<Pod> pods, Instant now) {
         return Stream.of(
@@ -179,10 +199,12 @@ public final class PodTrouble {
                 .min(Comparator.naturalOrder());
     }
 
-    /** When a current pod the scheduler cannot place, not reported yet, will be. */
+    /** When a current pod the scheduler cannot place, or one held by scheduling gates, not reported yet, will be. */
     static Optional<Instant> schedulingGraceEndsAt(Optional<Deployment> deployment, List<Pod> pods, Instant now) {
         return currentPods(deployment, pods).stream()
-                .flatMap(pod -> unschedulable(pod).flatMap(c -> unschedulableSince(pod, c)).stream())
+                .flatMap(pod -> Stream.concat(
+                        unschedulable(pod).flatMap(c -> unplacedSince(pod, c)).stream(),
+                        schedulingGates(pod).isEmpty() ? Stream.<Instant>empty() : gatedSince(pod).stream()))
                 .map(since -> since.plus(SCHEDULING_GRACE))
                 .filter(now::isBefore)
                 .min(Comparator.naturalOrder());
@@ -210,11 +232,40 @@ public final class PodTrouble {
                 .findFirst();
     }
 
-    /** Since when the scheduler finds no node: the condition's last transition, else the pod's creation. */
-    private static Optional<Instant> unschedulableSince(Pod pod, PodCondition scheduled) {
+    /**
+     * Since when the pod waits for a node: its PodScheduled=False condition's last transition, else its creation.
+     */
+    private static Optional<Instant> unplacedSince(Pod pod, PodCondition scheduled) {
         return Optional.ofNullable(scheduled.getLastTransitionTime())
                 .or(() -> Optional.ofNullable(pod.getMetadata().getCreationTimestamp()))
                 .flatMap(PodTrouble::instant);
+    }
+
+    /**
+     * The names of the pod's scheduling gates. They are read on the pod's spec, not on its PodScheduled condition
+     * (False, SchedulingGated, "Scheduling is blocked due to non-empty scheduling gates", as kube-apiserver 1.36 writes
+     * it when it creates a gated pod): that condition keeps its reason after the last gate goes, until the scheduler
+     * places the pod or says why it cannot, and names no gate. Gates can only be set as the pod is created (an
+     * admission webhook or policy adds them), and only be removed afterwards.
+     */
+    private static List<String> schedulingGates(Pod pod) {
+        if (pod.getSpec() == null || pod.getSpec().getSchedulingGates() == null) {
+            return List.of();
+        }
+        return pod.getSpec().getSchedulingGates().stream()
+                .map(PodSchedulingGate::getName)
+                .filter(Objects::nonNull)
+                .toList();
+    }
+
+    /** Since when a gated pod waits for a node: the API server creates it with PodScheduled=False. */
+    private static Optional<Instant> gatedSince(Pod pod) {
+        PodCondition scheduled =
+                Optional.ofNullable(pod.getStatus()).map(PodStatus::getConditions).orElse(List.of()).stream()
+                        .filter(c -> "PodScheduled".equals(c.getType()) && "False".equals(c.getStatus()))
+                        .findFirst()
+                        .orElseGet(PodCondition::new);
+        return unplacedSince(pod, scheduled);
     }
 
     /** When a failed image pull of a current pod that is not reported yet will be. */
@@ -554,9 +605,8 @@ public final class PodTrouble {
         String said = Optional.ofNullable(scheduled.getMessage()).orElse("");
         // the time it has waited since, not for how long: a count of seconds would change the status on every
         // reconcile, and be stale between two
-        String waited = unschedulableSince(pod, scheduled)
-                .map(since -> " since " + since)
-                .orElse("");
+        String waited =
+                unplacedSince(pod, scheduled).map(since -> " since " + since).orElse("");
         List<String> fixes = new ArrayList<>();
         if (said.contains("Insufficient") || said.contains("Too many pods")) {
             fixes.add("lower the requests of spec.resources to what a node has free, or make room on the nodes");
@@ -590,6 +640,31 @@ public final class PodTrouble {
                 + pod.getMetadata().getName()
                 + " shows the scheduler's events. If a cluster autoscaler is adding a node, this clears by itself "
                 + "once the pod is placed.";
+    }
+
+    /**
+     * The operator's pod template sets no scheduling gate: whatever added them belongs to the cluster (a queue or
+     * capacity manager such as Kueue, through an admission webhook or a MutatingAdmissionPolicy), and only the
+     * controller that added a gate removes it, once it admits the pod. Since when, not for how long, as for
+     * Unschedulable: the status then stays the same from one reconcile to the next.
+     */
+    private static String gatedMessage(GoProxyCache cache, Pod pod) {
+        String namespace = cache.getMetadata().getNamespace();
+        String name = pod.getMetadata().getName();
+        List<String> gates = schedulingGates(pod);
+        String them = gates.size() == 1 ? "it" : "them";
+        String waited = gatedSince(pod).map(since -> " since " + since).orElse("");
+        return "The proxy pod " + name + " has not been placed on a node" + waited + ": it carries the scheduling "
+                + "gate" + (gates.size() == 1 ? "" : "s") + " \"" + quote(String.join(", ", gates)) + "\" "
+                + "(spec.schedulingGates; SchedulingGated), and the scheduler does not try to place a pod until "
+                + "every gate is removed. The operator sets no gate: an admission webhook or policy of the cluster "
+                + "added " + them + " as the pod was created (a queue or capacity manager, such as Kueue), and the "
+                + "controller that added a gate removes it once it admits the pod. Fix: find what adds " + them
+                + " (kubectl get mutatingwebhookconfigurations; on Kubernetes 1.36 and later also kubectl get "
+                + "mutatingadmissionpolicies) and why its controller "
+                + "holds the pod (its queue, quota or logs), or have namespace " + namespace + " left out of it. "
+                + "kubectl -n " + namespace + " get pod " + name + " -o jsonpath='{.spec.schedulingGates}' lists "
+                + "the gates left. This clears by itself once the gates are removed and the pod is placed.";
     }
 
     private static String podFailed(GoProxyCache cache, Pod pod) {

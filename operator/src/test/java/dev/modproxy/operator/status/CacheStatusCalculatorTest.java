@@ -1000,6 +1000,54 @@ class CacheStatusCalculatorTest {
                 .isEqualTo(CacheStatusCalculator.ROLLOUT_STUCK);
     }
 
+    /**
+     * A pod held by scheduling gates was reported by nothing until the Deployment's progress deadline (RolloutFailed,
+     * 10 minutes): it is Degraded as a pod without a node is, the rollout stuck until the gates' controller admits
+     * it, and the status the next reconcile computes is the one already written, until the pod is placed.
+     */
+    @Test
+    void aPodHeldBySchedulingGatesIsDegradedUntilPlacedWithoutRewritingTheStatusMeanwhile() {
+        Pod held = PodTroubleTest.gated(T0.minus(Duration.ofMinutes(2)), "kueue.x-k8s.io/admission");
+        Observation gatedSeen = observed()
+                .deployment(PodTroubleTest.deployment(PodTroubleTest.NEW_RS))
+                .service(service())
+                .pods(held)
+                .build();
+
+        GoProxyCacheStatus stuck = compute(gatedSeen);
+
+        assertThat(condition(stuck, CacheCondition.DEGRADED).getStatus()).isEqualTo("True");
+        assertThat(condition(stuck, CacheCondition.DEGRADED).getReason()).isEqualTo(PodTrouble.SCHEDULING_GATED);
+        assertThat(condition(stuck, CacheCondition.DEGRADED).getMessage())
+                .contains("kueue.x-k8s.io/admission")
+                .contains("admission webhook or policy");
+        assertThat(condition(stuck, CacheCondition.READY).getStatus()).isEqualTo("False");
+        assertThat(condition(stuck, CacheCondition.READY).getReason()).isEqualTo("PodsNotReady");
+        assertThat(condition(stuck, CacheCondition.READY).getMessage()).contains("(SchedulingGated)");
+        assertThat(condition(stuck, CacheCondition.PROGRESSING).getStatus()).isEqualTo("False");
+        assertThat(condition(stuck, CacheCondition.PROGRESSING).getReason())
+                .isEqualTo(CacheStatusCalculator.ROLLOUT_STUCK);
+
+        cache.setStatus(stuck);
+        assertThat(CacheStatusCalculator.compute(cache, gatedSeen, T1))
+                .as("five minutes later, still gated: nothing to write")
+                .isEqualTo(stuck);
+
+        Pod placed = PodTroubleTest.pod(
+                "builds-7d9f8c6b5-abcde", PodTroubleTest.NEW_RS, "Running", true, PodTroubleTest.running());
+        GoProxyCacheStatus serving = CacheStatusCalculator.compute(
+                cache,
+                observed()
+                        .deployment(deployment(1, 1, true))
+                        .service(service())
+                        .pods(placed)
+                        .build(),
+                T1);
+        assertThat(condition(serving, CacheCondition.READY).getStatus()).isEqualTo("True");
+        assertThat(condition(serving, CacheCondition.DEGRADED).getStatus()).isEqualTo("False");
+        assertThat(condition(serving, CacheCondition.DEGRADED).getReason()).isEqualTo("AsExpected");
+    }
+
     @Test
     void transitionTimeIsKeptWhileAConditionHoldsAndMovesWhenItFlips() {
         GoProxyCacheStatus first = compute(seen(deployment(1, 0, false), service()));

@@ -13,9 +13,11 @@ import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.LocalObjectReference;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodSchedulingGateBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -616,6 +618,177 @@ class PodTroubleTest {
                         .withStatus("False")
                         .withReason("Unschedulable")
                         .withMessage(schedulerSays)
+                        .withLastTransitionTime(since.toString())
+                        .build())
+                .endStatus()
+                .build();
+    }
+
+    /**
+     * A pod held by scheduling gates (added as it was created by an admission webhook or policy of the cluster, Kueue
+     * for one) waits with no word from the scheduler: it is reported once it waited {@link PodTrouble#SCHEDULING_GRACE}
+     * from the PodScheduled condition the API server wrote as it created it, naming the gates, who adds them and who
+     * removes them; the reconciler looks again when the grace ends, since nothing else is written meanwhile.
+     */
+    @Test
+    void aPodHeldBySchedulingGatesIsReportedAfterItsGraceNamingTheGatesAndWhoRemovesThem() {
+        Pod pending = gated(STARTED, "kueue.x-k8s.io/admission", "capacity.corp.example/hold");
+
+        assertThat(trouble(pending, STARTED.plusSeconds(30)))
+                .as("within its grace")
+                .isEmpty();
+        assertThat(PodTrouble.lookAgainAt(Optional.of(deployment(NEW_RS)), List.of(pending), STARTED.plusSeconds(30)))
+                .as("nothing is written while the gates stay: the reconciler looks again when the grace ends")
+                .contains(STARTED.plus(PodTrouble.SCHEDULING_GRACE));
+
+        CacheCondition degraded =
+                trouble(pending, STARTED.plus(PodTrouble.SCHEDULING_GRACE)).orElseThrow();
+        assertThat(degraded.getType()).isEqualTo(CacheCondition.DEGRADED);
+        assertThat(degraded.getStatus()).isEqualTo("True");
+        assertThat(degraded.getReason()).isEqualTo(PodTrouble.SCHEDULING_GATED);
+        assertThat(degraded.getMessage())
+                .contains("The proxy pod builds-7d9f8c6b5-abcde has not been placed on a node since " + STARTED)
+                .contains("\"kueue.x-k8s.io/admission, capacity.corp.example/hold\"")
+                .contains("spec.schedulingGates")
+                .contains("The operator sets no gate: an admission webhook or policy of the cluster added them")
+                .contains("the controller that added a gate removes it once it admits the pod")
+                .contains("kubectl get mutatingwebhookconfigurations; on Kubernetes 1.36 and later also kubectl get "
+                        + "mutatingadmissionpolicies")
+                .contains("kubectl -n team-a get pod builds-7d9f8c6b5-abcde -o jsonpath='{.spec.schedulingGates}'")
+                .contains("clears by itself once the gates are removed and the pod is placed")
+                .as("nothing in the cache's spec sets or clears a gate")
+                .doesNotContain("spec.resources")
+                .doesNotContain("spec.nodeSelector");
+        assertThat(PodTrouble.lookAgainAt(
+                        Optional.of(deployment(NEW_RS)), List.of(pending), STARTED.plus(PodTrouble.SCHEDULING_GRACE)))
+                .isEmpty();
+    }
+
+    /** As for a pod without a node: since when, not for how long, so the status is not rewritten at each reconcile. */
+    @Test
+    void aGatedPodsMessageStaysTheSameFromOneReconcileToTheNext() {
+        Pod pending = gated(STARTED, "kueue.x-k8s.io/admission");
+
+        String first = trouble(pending, STARTED.plusSeconds(61)).orElseThrow().getMessage();
+        String later = trouble(pending, STARTED.plusSeconds(3600)).orElseThrow().getMessage();
+
+        assertThat(later)
+                .isEqualTo(first)
+                .contains("has not been placed on a node since " + STARTED + ":")
+                .contains("the scheduling gate \"kueue.x-k8s.io/admission\"");
+    }
+
+    /**
+     * The gates are read on the pod's spec: once the last one is removed the pod is no longer reported, though its
+     * PodScheduled condition says SchedulingGated until the scheduler gets to it; once placed nothing is left to say.
+     * Should the scheduler then find no node, the wait counts from the pod's creation (the condition stays False, so
+     * its last transition stays), and it is reported at once as Unschedulable.
+     */
+    @Test
+    void aGatedPodClearsOnceItsGatesAreGoneAndItIsPlaced() {
+        Instant late = STARTED.plusSeconds(300);
+        Pod held = gated(STARTED, "kueue.x-k8s.io/admission");
+        assertThat(trouble(held, late).map(CacheCondition::getReason)).contains(PodTrouble.SCHEDULING_GATED);
+
+        Pod ungated = new PodBuilder(held)
+                .editSpec()
+                .withSchedulingGates(List.of())
+                .endSpec()
+                .build();
+        assertThat(trouble(ungated, late))
+                .as("gates removed, the scheduler not there yet")
+                .isEmpty();
+        assertThat(PodTrouble.lookAgainAt(Optional.of(deployment(NEW_RS)), List.of(ungated), STARTED))
+                .isEmpty();
+
+        Pod placed = new PodBuilder(ungated)
+                .editSpec()
+                .withNodeName("kwok-node-0")
+                .endSpec()
+                .editStatus()
+                .withConditions(new io.fabric8.kubernetes.api.model.PodConditionBuilder()
+                        .withType("PodScheduled")
+                        .withStatus("True")
+                        .withLastTransitionTime(late.toString())
+                        .build())
+                .withContainerStatuses(waiting("ContainerCreating", null, 0))
+                .endStatus()
+                .build();
+        assertThat(trouble(placed, late.plusSeconds(1))).as("placed").isEmpty();
+
+        Pod noNode = unschedulable("0/3 nodes are available: 3 Insufficient memory.", STARTED);
+        assertThat(trouble(noNode, late).map(CacheCondition::getReason)).contains(PodTrouble.UNSCHEDULABLE);
+    }
+
+    /** Gate names are qualified names of up to 316 characters, and a pod may carry many: quoted and capped. */
+    @Test
+    void manyLongGatesAreCappedAsTheSchedulersWordsAre() {
+        String[] gates = new String[12];
+        for (int i = 0; i < gates.length; i++) {
+            gates[i] = "gate-" + i + ".capacity.corp.example/" + "x".repeat(60);
+        }
+        Pod pending = gated(STARTED, gates);
+
+        String message = trouble(pending, STARTED.plus(PodTrouble.SCHEDULING_GRACE))
+                .orElseThrow()
+                .getMessage();
+
+        assertThat(message)
+                .contains("\"" + String.join(", ", gates).substring(0, 500) + "...\" (spec.schedulingGates; ")
+                .doesNotContain(gates[11]);
+    }
+
+    /** A pod the spec can place comes first; a gated pod still says more than a pod that failed. */
+    @Test
+    void aGatedPodComesAfterAPodWithoutANodeAndBeforeAFailedPod() {
+        Pod unplaced = new PodBuilder(unschedulable("0/3 nodes are available: 3 Insufficient cpu.", STARTED))
+                .editMetadata()
+                .withName("builds-7d9f8c6b5-zzzzz")
+                .endMetadata()
+                .build();
+        Pod held = gated(STARTED, "kueue.x-k8s.io/admission");
+        Pod evicted = new PodBuilder(pod("builds-7d9f8c6b5-aaaaa", NEW_RS, "Failed", false))
+                .editStatus()
+                .withReason("Evicted")
+                .endStatus()
+                .build();
+        Instant late = STARTED.plus(PodTrouble.SCHEDULING_GRACE);
+
+        assertThat(PodTrouble.of(
+                                cache,
+                                Optional.of(deployment(NEW_RS)),
+                                List.of(evicted, held, unplaced),
+                                Optional.empty(),
+                                late)
+                        .map(CacheCondition::getReason))
+                .contains(PodTrouble.UNSCHEDULABLE);
+        assertThat(PodTrouble.of(cache, Optional.of(deployment(NEW_RS)), List.of(evicted, held), Optional.empty(), late)
+                        .map(CacheCondition::getReason))
+                .contains(PodTrouble.SCHEDULING_GATED);
+    }
+
+    /**
+     * A pod of the current template as kube-apiserver 1.36 creates it with scheduling gates (pod strategy's
+     * applySchedulingGatedCondition): Pending, no node, PodScheduled False SchedulingGated, and nothing else written.
+     */
+    static Pod gated(Instant since, String... gates) {
+        return new PodBuilder(pod("builds-7d9f8c6b5-abcde", NEW_RS, "Pending", false))
+                .editMetadata()
+                .withCreationTimestamp(since.toString())
+                .endMetadata()
+                .withNewSpec()
+                .withSchedulingGates(Arrays.stream(gates)
+                        .map(name ->
+                                new PodSchedulingGateBuilder().withName(name).build())
+                        .toList())
+                .endSpec()
+                .editStatus()
+                .withStartTime(null)
+                .withConditions(new io.fabric8.kubernetes.api.model.PodConditionBuilder()
+                        .withType("PodScheduled")
+                        .withStatus("False")
+                        .withReason("SchedulingGated")
+                        .withMessage("Scheduling is blocked due to non-empty scheduling gates")
                         .withLastTransitionTime(since.toString())
                         .build())
                 .endStatus()
