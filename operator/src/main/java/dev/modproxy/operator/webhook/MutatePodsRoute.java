@@ -39,8 +39,10 @@ public final class MutatePodsRoute implements Handler<HttpServerRequest> {
      */
     static final int LOOKS_IN_FLIGHT = 4;
     /*
-     * The API server waits for the whole review timeoutSeconds (3 s by default in the chart, at least 1): a look that
-     * takes longer is given up and the informers' answer sent, with time left for it to arrive.
+     * The API server waits for the whole review timeoutSeconds (3 s by default in the chart): a look that takes longer
+     * is given up and the informers' answer sent, with time left for it to arrive. Two reads of a healthy API server
+     * take milliseconds. With timeoutSeconds 1 (the chart's least) the API server may stop waiting first: the pod is
+     * then created unchanged, as the informers' answer would have left it, only without its warning.
      */
     static final Duration LOOK_TIMEOUT = Duration.ofSeconds(1);
 
@@ -58,11 +60,7 @@ public final class MutatePodsRoute implements Handler<HttpServerRequest> {
     private final WorkerExecutor lookers;
 
     public MutatePodsRoute(AdmissionReviewHandler handler, Vertx vertx) {
-        this(handler, vertx, LOOK_TIMEOUT);
-    }
-
-    public MutatePodsRoute(AdmissionReviewHandler handler, Vertx vertx, Duration lookTimeout) {
-        this(handler, vertx, BODIES_IN_FLIGHT, BODY_DEADLINE, lookTimeout, LOOKS_IN_FLIGHT);
+        this(handler, vertx, BODIES_IN_FLIGHT, BODY_DEADLINE, LOOK_TIMEOUT, LOOKS_IN_FLIGHT);
     }
 
     MutatePodsRoute(AdmissionReviewHandler handler, Vertx vertx, long inFlightBound, Duration bodyDeadline) {
@@ -208,7 +206,8 @@ public final class MutatePodsRoute implements Handler<HttpServerRequest> {
                 LOG.debugf(
                         "review %s: cannot read the API server's view (%s); answered from the informers",
                         AdmissionReviewHandler.loggable(again.uid()),
-                        looked.cause().toString());
+                        // its message may carry the review's namespace, which a client posting to the Service chose
+                        AdmissionReviewHandler.loggable(looked.cause().toString()));
                 answer(request, again.answerFromInformers(InjectionMetrics.Recheck.FAILED));
             }
         });

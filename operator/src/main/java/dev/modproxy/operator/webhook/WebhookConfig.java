@@ -80,14 +80,6 @@ public interface WebhookConfig {
     @WithDefault("5s")
     Duration warmupTimeLimit();
 
-    /**
-     * The longest the webhook waits for the API server when it looks again at a pod its informers leave unchanged (a
-     * namespace label or a GoProxyCache they have not seen yet); then it answers from the informers. Keep it well
-     * under the MutatingWebhookConfiguration's timeoutSeconds (chart value webhook.timeoutSeconds, 3 s by default).
-     */
-    @WithDefault("1s")
-    Duration liveReadTimeout();
-
     /** Namespaces whose GoProxyCaches the webhook sees; empty means all (as the reconciler). */
     Optional<List<String>> watchedNamespaces();
 }

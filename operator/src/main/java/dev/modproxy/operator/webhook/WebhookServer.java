@@ -156,7 +156,7 @@ public class WebhookServer {
                 .setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
         HttpServer created = reviews.createHttpServer(options);
         // the route's timers must fire on the event loop its requests run on
-        created.requestHandler(new MutatePodsRoute(handler, reviews, config.liveReadTimeout()));
+        created.requestHandler(new MutatePodsRoute(handler, reviews));
         Promise<HttpServer> listening = Promise.promise();
         created.listen()
                 .onSuccess(bound -> {
