@@ -39,18 +39,92 @@ public final class AdmissionReviewHandler {
     static final String PLAIN_TEXT = "text/plain; charset=utf-8";
 
     private final PodMutator mutator;
+    /** The same rules over the API server's view ({@link KubernetesCacheDirectory#live()}); null: never looks again. */
+    private final PodMutator fresher;
+
     private final InjectionMetrics metrics;
 
+    /** Answers from {@code mutator}'s view alone (the warm-up, benchmarks). */
     public AdmissionReviewHandler(PodMutator mutator, InjectionMetrics metrics) {
+        this(mutator, null, metrics);
+    }
+
+    /**
+     * @param fresher what a pod that {@code mutator} leaves unchanged for a reason a fresher view could change
+     *        ({@link PodMutator.Mutation#lookAgain()}) is looked at again with, through {@link Reply#lookAgain()}
+     */
+    public AdmissionReviewHandler(PodMutator mutator, PodMutator fresher, InjectionMetrics metrics) {
         this.mutator = mutator;
+        this.fresher = fresher;
         this.metrics = metrics;
     }
 
-    /** {@code body} is JSON for status 200, plain text otherwise. */
-    public record Reply(int status, String contentType, byte[] body) {
+    /**
+     * {@code body} is JSON for status 200, plain text otherwise.
+     *
+     * @param lookAgain null, but for a pod to look at again in a fresher view: {@code body} is then the answer of
+     *        the informers, not counted yet, and the answer sent comes from {@code lookAgain}
+     */
+    public record Reply(int status, String contentType, byte[] body, LookAgain lookAgain) {
+
+        Reply(int status, String contentType, byte[] body) {
+            this(status, contentType, body, null);
+        }
 
         static Reply badRequest(String message) {
             return new Reply(400, PLAIN_TEXT, (message + "\n").getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    /**
+     * A pod the informers left unchanged for a reason the API server's view could change (a namespace label, a
+     * GoProxyCache they have not seen yet). Its answer is counted once, by whichever of {@link #answer} and
+     * {@link #answerFromInformers} gives it.
+     */
+    public final class LookAgain {
+
+        private final PodReview review;
+        private final Reply informed;
+        private final long started;
+
+        private LookAgain(PodReview review, Reply informed, long started) {
+            this.review = review;
+            this.informed = informed;
+            this.started = started;
+        }
+
+        /** The pod decided in the API server's view. Blocking (it reads the API server): on a worker thread only. */
+        public PodMutator.Mutation fresher() {
+            return fresher.mutate(review);
+        }
+
+        /** The answer from {@link #fresher()}'s mutation. */
+        Reply answer(PodMutator.Mutation fresh) {
+            InjectionMetrics.Recheck result =
+                    fresh.patch().isEmpty() ? InjectionMetrics.Recheck.UNCHANGED : InjectionMetrics.Recheck.CHANGED;
+            InjectionOutcome outcome = InjectionOutcome.ERROR;
+            try {
+                Reply reply = allowed(review.uid(), fresh);
+                outcome = fresh.outcome();
+                LOG.debugf(
+                        "review %s, looked at again in the API server's view: %s (%s)",
+                        loggable(review.uid()), outcome.tag(), loggable(fresh.reason()));
+                return reply;
+            } finally {
+                metrics.recheck(result);
+                metrics.record(outcome, review.dryRun(), System.nanoTime() - started);
+            }
+        }
+
+        /** The informers' answer, when the API server's view is not to be had ({@code why}). */
+        Reply answerFromInformers(InjectionMetrics.Recheck why) {
+            metrics.recheck(why);
+            metrics.record(InjectionOutcome.SKIPPED, review.dryRun(), System.nanoTime() - started);
+            return informed;
+        }
+
+        String uid() {
+            return review.uid();
         }
     }
 
@@ -59,6 +133,7 @@ public final class AdmissionReviewHandler {
         InjectionOutcome outcome = InjectionOutcome.ERROR;
         String uid = "";
         boolean dryRun = false;
+        boolean counted = true;
         try {
             if (looksLikeUtf16Or32(body)) {
                 return Reply.badRequest("malformed AdmissionReview: body is not UTF-8");
@@ -83,14 +158,25 @@ public final class AdmissionReviewHandler {
             }
             outcome = mutation.outcome();
             LOG.debugf("review %s: %s (%s)", loggable(uid), outcome.tag(), loggable(mutation.reason()));
-            return allowed(uid, mutation);
+            Reply informed = allowed(uid, mutation);
+            if (mutation.lookAgain() && fresher != null) {
+                counted = false;
+                return new Reply(
+                        informed.status(),
+                        informed.contentType(),
+                        informed.body(),
+                        new LookAgain(review, informed, started));
+            }
+            return informed;
         } catch (RuntimeException e) {
             LOG.error("admission review failed; pod admitted unchanged", e);
             outcome = InjectionOutcome.ERROR;
             String message = "modproxy webhook error: " + e.getClass().getSimpleName();
             return uid.isEmpty() ? Reply.badRequest(message) : allowedWithMessage(uid, message);
         } finally {
-            metrics.record(outcome, dryRun, System.nanoTime() - started);
+            if (counted) {
+                metrics.record(outcome, dryRun, System.nanoTime() - started);
+            }
         }
     }
 

@@ -13,18 +13,22 @@ import java.util.Optional;
  * match wins: a cache name in the pod label; the {@code modproxy.dev/cache} annotation of the pod,
  * then of its namespace ("name" or "namespace/name"); the GoProxyCache of the pod's namespace
  * annotated {@code modproxy.dev/default: "true"}; the only GoProxyCache of the pod's namespace.
+ *
+ * <p>An outcome that leaves the pod unchanged says whether a fresher view of the caches and namespaces could change
+ * it ({@code lookAgain}): a namespace label or annotation, or a GoProxyCache, the directory has not seen yet. Not when
+ * the pod's own labels decide it, nor for a namespace the operator does not watch.
  */
 public final class CacheSelection {
 
     public sealed interface Outcome {}
 
     /** The pod did not ask for injection (or opted out). */
-    public record NotRequested(String reason) implements Outcome {}
+    public record NotRequested(String reason, boolean lookAgain) implements Outcome {}
 
     public record Chosen(CacheTarget cache) implements Outcome {}
 
     /** The pod asked, but no cache matches: the pod stays unchanged and the user is told why. */
-    public record Unavailable(String warning) implements Outcome {}
+    public record Unavailable(String warning, boolean lookAgain) implements Outcome {}
 
     private final CacheDirectory directory;
 
@@ -36,18 +40,21 @@ public final class CacheSelection {
         String written = podLabels.get(InjectionLabels.INJECT);
         String label = trimmed(written);
         if ("false".equalsIgnoreCase(label)) {
-            return new NotRequested("pod label " + InjectionLabels.INJECT + "=false");
+            return new NotRequested("pod label " + InjectionLabels.INJECT + "=false", false);
         }
         if (written != null && label == null) {
             // what a template's empty value gives: the API server sends it (the label exists), but it names nothing
-            return new Unavailable("pod label " + InjectionLabels.INJECT
-                    + " is empty: write \"true\", a GoProxyCache name or \"false\"; pod left unchanged");
+            return new Unavailable(
+                    "pod label " + InjectionLabels.INJECT
+                            + " is empty: write \"true\", a GoProxyCache name or \"false\"; pod left unchanged",
+                    false);
         }
         CacheDirectory.NamespaceInfo namespaceInfo = directory.namespace(namespace);
         boolean namespaceEnabled = InjectionLabels.NAMESPACE_ENABLED.equals(
                 trimmed(namespaceInfo.labels().get(InjectionLabels.INJECT)));
         if (label == null && !namespaceEnabled) {
-            return new NotRequested("neither the pod nor namespace " + namespace + " opted in");
+            // the API server sends an unlabelled pod only when it sees the namespace label: the directory may lag
+            return new NotRequested("neither the pod nor namespace " + namespace + " opted in", true);
         }
         if (label != null && !"true".equalsIgnoreCase(label)) {
             return named(label, namespace, "pod label " + InjectionLabels.INJECT);
@@ -66,7 +73,7 @@ public final class CacheSelection {
     private Outcome named(String value, String namespace, String source) {
         Optional<CacheRef> ref = CacheRef.parse(value, namespace);
         if (ref.isEmpty()) {
-            return new Unavailable(source + " value \"" + value + "\" is not a cache name or namespace/name");
+            return new Unavailable(source + " value \"" + value + "\" is not a cache name or namespace/name", false);
         }
         if (!directory.watches(ref.get().namespace())) {
             return unwatched(ref.get().namespace());
@@ -75,7 +82,8 @@ public final class CacheSelection {
                 .find(ref.get())
                 .<Outcome>map(Chosen::new)
                 .orElseGet(() -> new Unavailable(
-                        "GoProxyCache " + ref.get() + " (from " + source + ") does not exist; pod left unchanged"));
+                        "GoProxyCache " + ref.get() + " (from " + source + ") does not exist; pod left unchanged",
+                        true));
     }
 
     private Outcome namespaceDefault(String namespace) {
@@ -89,24 +97,32 @@ public final class CacheSelection {
             return new Chosen(marked.get(0));
         }
         if (marked.size() > 1) {
-            return new Unavailable(marked.size() + " GoProxyCaches in namespace " + namespace + " are annotated "
-                    + InjectionLabels.DEFAULT_CACHE + "=true; pod left unchanged");
+            return new Unavailable(
+                    marked.size() + " GoProxyCaches in namespace " + namespace + " are annotated "
+                            + InjectionLabels.DEFAULT_CACHE + "=true; pod left unchanged",
+                    true);
         }
         if (caches.size() == 1) {
             return new Chosen(caches.get(0));
         }
         if (caches.isEmpty()) {
-            return new Unavailable("no GoProxyCache in namespace " + namespace + "; name one with annotation "
-                    + InjectionLabels.CACHE + "; pod left unchanged");
+            return new Unavailable(
+                    "no GoProxyCache in namespace " + namespace + "; name one with annotation " + InjectionLabels.CACHE
+                            + "; pod left unchanged",
+                    true);
         }
-        return new Unavailable(caches.size() + " GoProxyCaches in namespace " + namespace + " and none annotated "
-                + InjectionLabels.DEFAULT_CACHE + "=true; pod left unchanged");
+        return new Unavailable(
+                caches.size() + " GoProxyCaches in namespace " + namespace + " and none annotated "
+                        + InjectionLabels.DEFAULT_CACHE + "=true; pod left unchanged",
+                true);
     }
 
     /** The operator cannot see the caches there, so "none there" or "does not exist" would be untrue. */
     private static Unavailable unwatched(String namespace) {
-        return new Unavailable("the operator does not watch namespace " + namespace
-                + ": add it to watchNamespaces; pod left unchanged");
+        return new Unavailable(
+                "the operator does not watch namespace " + namespace
+                        + ": add it to watchNamespaces; pod left unchanged",
+                false);
     }
 
     private static String trimmed(String value) {

@@ -3,12 +3,16 @@ package dev.modproxy.operator.webhook;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jboss.logging.Logger;
 
 /** HTTP side of {@code POST /mutate-pods}: checks path, method, media type, encoding and size, then reviews. */
 public final class MutatePodsRoute implements Handler<HttpServerRequest> {
@@ -28,22 +32,55 @@ public final class MutatePodsRoute implements Handler<HttpServerRequest> {
      * BODIES_IN_FLIGHT past this.
      */
     static final Duration BODY_DEADLINE = Duration.ofSeconds(30);
+    /*
+     * Looks at the API server in flight at once, each a blocking read on a worker thread of its own. Past them (an API
+     * server that is slow to answer, many pods at once the informers are behind on) a review is answered from the
+     * informers at once, as without the look: the webhook adds at most these reads to an API server in trouble.
+     */
+    static final int LOOKS_IN_FLIGHT = 4;
+    /*
+     * The API server waits for the whole review timeoutSeconds (3 s by default in the chart): a look that takes longer
+     * is given up and the informers' answer sent, with time left for it to arrive. Two reads of a healthy API server
+     * take milliseconds. With timeoutSeconds 1 (the chart's least) the API server may stop waiting first: the pod is
+     * then created unchanged, as the informers' answer would have left it, only without its warning.
+     */
+    static final Duration LOOK_TIMEOUT = Duration.ofSeconds(1);
+
+    private static final Logger LOG = Logger.getLogger(MutatePodsRoute.class);
 
     private final AdmissionReviewHandler handler;
     private final Vertx vertx;
     private final long inFlightBound;
     private final Duration bodyDeadline;
     private final AtomicLong inFlight = new AtomicLong();
+    private final Duration lookTimeout;
+    private final int lookBound;
+    private final AtomicInteger looksInFlight = new AtomicInteger();
+    /** The threads the looks block on; never this route's event loop. */
+    private final WorkerExecutor lookers;
 
     public MutatePodsRoute(AdmissionReviewHandler handler, Vertx vertx) {
-        this(handler, vertx, BODIES_IN_FLIGHT, BODY_DEADLINE);
+        this(handler, vertx, BODIES_IN_FLIGHT, BODY_DEADLINE, LOOK_TIMEOUT, LOOKS_IN_FLIGHT);
     }
 
     MutatePodsRoute(AdmissionReviewHandler handler, Vertx vertx, long inFlightBound, Duration bodyDeadline) {
+        this(handler, vertx, inFlightBound, bodyDeadline, LOOK_TIMEOUT, LOOKS_IN_FLIGHT);
+    }
+
+    MutatePodsRoute(
+            AdmissionReviewHandler handler,
+            Vertx vertx,
+            long inFlightBound,
+            Duration bodyDeadline,
+            Duration lookTimeout,
+            int lookBound) {
         this.handler = handler;
         this.vertx = vertx;
         this.inFlightBound = inFlightBound;
         this.bodyDeadline = bodyDeadline;
+        this.lookTimeout = lookTimeout;
+        this.lookBound = lookBound;
+        this.lookers = vertx.createSharedWorkerExecutor("modproxy-webhook-looks", lookBound);
     }
 
     @Override
@@ -97,7 +134,8 @@ public final class MutatePodsRoute implements Handler<HttpServerRequest> {
         });
         // The review reads only informer caches and parses JSON in memory: it never blocks, so it
         // runs on the event loop (the webhook's own, WebhookServer); a hop to a worker thread only added latency
-        // under load.
+        // under load. Only a pod the informers leave unchanged for a reason they may lag behind on (lookAgain) goes
+        // on to a worker, to be looked at in the API server's view.
         request.endHandler(done -> {
             vertx.cancelTimer(deadline);
             if (request.response().ended()) {
@@ -111,10 +149,11 @@ public final class MutatePodsRoute implements Handler<HttpServerRequest> {
                     } finally {
                         body.drop(200); // whatever the review did, its bytes are no longer held
                     }
-                    request.response()
-                            .setStatusCode(reply.status())
-                            .putHeader("Content-Type", reply.contentType())
-                            .end(Buffer.buffer(reply.body()));
+                    if (reply.lookAgain() == null) {
+                        send(request, reply);
+                    } else {
+                        lookAgain(request, reply.lookAgain());
+                    }
                 }
                 case 413 -> tooLarge(request);
                 default ->
@@ -124,6 +163,61 @@ public final class MutatePodsRoute implements Handler<HttpServerRequest> {
                             "the webhook already holds " + inFlightBound + " bytes of unanswered reviews; retry");
             }
         });
+    }
+
+    private static void send(HttpServerRequest request, AdmissionReviewHandler.Reply reply) {
+        request.response()
+                .setStatusCode(reply.status())
+                .putHeader("Content-Type", reply.contentType())
+                .end(Buffer.buffer(reply.body()));
+    }
+
+    /**
+     * Answers from the API server's view, read on a worker; this event loop answers the other reviews meanwhile. Past
+     * {@link #lookBound} looks in flight, past {@link #lookTimeout}, or when a read fails, the informers' answer is
+     * sent, as without the look; a failure or a timeout is logged once, at DEBUG (a dead API server is reported
+     * elsewhere, and this would be a line per pod).
+     */
+    private void lookAgain(HttpServerRequest request, AdmissionReviewHandler.LookAgain again) {
+        if (looksInFlight.incrementAndGet() > lookBound) {
+            looksInFlight.decrementAndGet();
+            send(request, again.answerFromInformers(InjectionMetrics.Recheck.BUSY));
+            return;
+        }
+        AtomicBoolean answered = new AtomicBoolean();
+        long deadline = vertx.setTimer(lookTimeout.toMillis(), late -> {
+            if (answered.compareAndSet(false, true)) {
+                LOG.debugf(
+                        "review %s: the API server's view took over %d ms; answered from the informers",
+                        AdmissionReviewHandler.loggable(again.uid()), lookTimeout.toMillis());
+                answer(request, again.answerFromInformers(InjectionMetrics.Recheck.TIMED_OUT));
+            }
+        });
+        // the slot is held until the read ends, also past the timeout: that is what bounds the reads in flight
+        lookers.executeBlocking(again::fresher, false).onComplete(looked -> {
+            looksInFlight.decrementAndGet();
+            vertx.cancelTimer(deadline);
+            if (!answered.compareAndSet(false, true)) {
+                return;
+            }
+            if (looked.succeeded()) {
+                answer(request, again.answer(looked.result()));
+            } else {
+                LOG.debugf(
+                        "review %s: cannot read the API server's view (%s); answered from the informers",
+                        AdmissionReviewHandler.loggable(again.uid()),
+                        // its message may carry the review's namespace, which a client posting to the Service chose
+                        AdmissionReviewHandler.loggable(looked.cause().toString()));
+                answer(request, again.answerFromInformers(InjectionMetrics.Recheck.FAILED));
+            }
+        });
+    }
+
+    /** Sends {@code reply} unless the client has gone meanwhile. */
+    private static void answer(HttpServerRequest request, AdmissionReviewHandler.Reply reply) {
+        if (!request.response().ended() && !request.response().closed()) {
+            send(request, reply);
+        }
     }
 
     /**

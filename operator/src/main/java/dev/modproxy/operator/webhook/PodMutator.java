@@ -33,26 +33,47 @@ public final class PodMutator {
      *
      * @param statusMessage for the answer's {@code status.message}: why a review the webhook cannot act on was
      *        left alone; null for a pod it looked at
+     * @param lookAgain the pod is left unchanged for a reason a fresher view of the caches and namespaces could
+     *        change ({@link CacheSelection})
      */
     public record Mutation(
-            InjectionOutcome outcome, JsonPatch patch, List<String> warnings, String reason, String statusMessage) {
+            InjectionOutcome outcome,
+            JsonPatch patch,
+            List<String> warnings,
+            String reason,
+            String statusMessage,
+            boolean lookAgain) {
 
         Mutation(InjectionOutcome outcome, JsonPatch patch, List<String> warnings, String reason) {
-            this(outcome, patch, warnings, reason, null);
+            this(outcome, patch, warnings, reason, null, false);
         }
 
         static Mutation skipped(String reason) {
-            return new Mutation(InjectionOutcome.SKIPPED, new JsonPatch(), List.of(), reason);
+            return skipped(reason, false);
+        }
+
+        static Mutation skipped(String reason, boolean lookAgain) {
+            return new Mutation(InjectionOutcome.SKIPPED, new JsonPatch(), List.of(), reason, null, lookAgain);
         }
 
         /** The pod asked for a cache but is left as it is; the user is told why. */
         static Mutation leftUnchanged(String warning) {
-            return new Mutation(InjectionOutcome.SKIPPED, new JsonPatch(), List.of("modproxy: " + warning), warning);
+            return leftUnchanged(warning, false);
+        }
+
+        static Mutation leftUnchanged(String warning, boolean lookAgain) {
+            return new Mutation(
+                    InjectionOutcome.SKIPPED,
+                    new JsonPatch(),
+                    List.of("modproxy: " + warning),
+                    warning,
+                    null,
+                    lookAgain);
         }
 
         /** Not a pod: skipped like the pods that did not opt in, but the answer says why. */
         static Mutation notAPod(String reason) {
-            return new Mutation(InjectionOutcome.SKIPPED, new JsonPatch(), List.of(), reason, reason);
+            return new Mutation(InjectionOutcome.SKIPPED, new JsonPatch(), List.of(), reason, reason, false);
         }
     }
 
@@ -82,10 +103,10 @@ public final class PodMutator {
         }
         CacheSelection.Outcome chosen = selection.select(namespace, pod.labels(), pod.annotations());
         if (chosen instanceof CacheSelection.NotRequested notRequested) {
-            return Mutation.skipped(notRequested.reason());
+            return Mutation.skipped(notRequested.reason(), notRequested.lookAgain());
         }
         if (chosen instanceof CacheSelection.Unavailable unavailable) {
-            return Mutation.leftUnchanged(unavailable.warning());
+            return Mutation.leftUnchanged(unavailable.warning(), unavailable.lookAgain());
         }
         return inject(pod, ((CacheSelection.Chosen) chosen).cache());
     }

@@ -21,8 +21,15 @@ public class WebhookBeans {
 
     @Produces
     @ApplicationScoped
-    KubernetesCacheDirectory cacheDirectory(KubernetesClient client, WebhookConfig config) {
-        return new KubernetesCacheDirectory(client, watchedNamespaces(client, config));
+    KubernetesCacheDirectory cacheDirectory(KubernetesClient client, WebhookConfig config, InjectionMetrics metrics) {
+        return new KubernetesCacheDirectory(
+                client, watchedNamespaces(client, config), metrics::liveRead, System::nanoTime);
+    }
+
+    @Produces
+    @Singleton
+    InjectionMetrics metrics(MeterRegistry registry) {
+        return new InjectionMetrics(registry);
     }
 
     /** The reconciler's namespaces, including the JOSDK keywords its setting accepts. */
@@ -48,10 +55,14 @@ public class WebhookBeans {
     @Produces
     @Singleton
     AdmissionReviewHandler handler(
-            KubernetesCacheDirectory directory, MeterRegistry registry, KubernetesClient client, WebhookConfig config) {
+            KubernetesCacheDirectory directory,
+            InjectionMetrics metrics,
+            KubernetesClient client,
+            WebhookConfig config) {
         Set<String> excluded = new LinkedHashSet<>(Set.of("kube-system"));
         excluded.add(operatorNamespace(client, config));
-        return new AdmissionReviewHandler(new PodMutator(directory, excluded), new InjectionMetrics(registry));
+        return new AdmissionReviewHandler(
+                new PodMutator(directory, excluded), new PodMutator(directory.live(), excluded), metrics);
     }
 
     @Produces

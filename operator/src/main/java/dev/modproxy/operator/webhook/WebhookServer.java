@@ -65,7 +65,8 @@ public class WebhookServer {
         if (!config.enabled()) {
             return;
         }
-        // the review never blocks (MutatePodsRoute), so one event loop serves it; no blocking work is sent here
+        // the review never blocks (MutatePodsRoute), so one event loop serves it; its one blocking work, a look at the
+        // API server for a pod the informers may lag behind on, runs on a worker executor of the route's own
         reviews = Vertx.vertx(
                 new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(1).setInternalBlockingPoolSize(1));
         warmup = new WebhookWarmup(config.warmupReviews(), config.warmupTimeLimit());
