@@ -27,7 +27,12 @@ public final class InjectionMetrics {
         /** The reads took longer than the webhook may wait: answered from the informers. */
         TIMED_OUT("timed-out"),
         /** As many looks in flight as allowed: answered from the informers without reading. */
-        BUSY("busy");
+        BUSY("busy"),
+        /**
+         * As many reads of the API server in the last 2 s as allowed
+         * ({@link KubernetesCacheDirectory#LIVE_READS_PER_WINDOW}): answered from the informers without reading.
+         */
+        LIMITED("limited");
 
         private final String tag;
 
@@ -75,7 +80,7 @@ public final class InjectionMetrics {
         }
         liveReads = Counter.builder("modproxy.webhook.live.reads")
                 .description("Requests (GET, LIST) the admission webhook sent to the API server to look at a review "
-                        + "again; answers are kept 2 s")
+                        + "again; an answer the informers share is kept 2 s, at most 200 requests per 2 s")
                 .register(registry);
     }
 

@@ -5,10 +5,13 @@ import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheSpec;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.RequestConfigBuilder;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
+import io.fabric8.kubernetes.client.utils.KubernetesResourceUtil;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -25,18 +28,39 @@ public final class KubernetesCacheDirectory implements CacheDirectory, AutoClose
     private static final Logger LOG = Logger.getLogger(KubernetesCacheDirectory.class);
 
     /*
-     * How long a live answer is given again instead of being read again. A namespace that is simply misconfigured
-     * (labelled, no cache ever) sends every pod to live(): this makes it one read of each kind per namespace every
-     * 2 s, whatever the pod rate. What it costs: a cache created within 2 s of a read that found none, with a pod right
-     * behind it and before the informer has it, is missed as it was without live(); a change made 2 s after the last
-     * read is seen. (Looking again only while the informer's copy is young would not do: a label added to a namespace
-     * of last year is what the informer lags behind.)
+     * How long a live answer is given again instead of being read again, while the informers agree with it. A
+     * namespace that is simply misconfigured (labelled, no cache ever) sends every pod here: this makes it one read of
+     * each kind per namespace every 2 s, whatever the pod rate. An answer the informers do not share is read again at
+     * once: it is either news they lag behind on, or stale (a label removed, a cache deleted since).
      */
     static final Duration LIVE_ANSWERS_KEPT = Duration.ofSeconds(2);
     /** Live answers held at once, of each kind. */
     static final int LIVE_ANSWERS_HELD = 4096;
+    /*
+     * Requests sent to the API server per LIVE_ANSWERS_KEPT, all kinds together. A review posted straight to the
+     * webhook's Service (any pod can) names the namespace it likes, each new one a read no kept answer saves: without
+     * this, 4 looks in flight were as many reads per second as the API server answered, spent from the operator's own
+     * share of it (API Priority and Fairness). 60 namespaces labelled at once with a pod each take 120 reads.
+     */
+    static final int LIVE_READS_PER_WINDOW = 200;
+    /*
+     * One read's timeout, and no retry: the route gives up on a look after MutatePodsRoute.LOOK_TIMEOUT, but a read
+     * outliving it kept its slot of the looks in flight for the client's own timeout (10 s) and its retries.
+     */
+    static final Duration LIVE_READ_TIMEOUT = MutatePodsRoute.LOOK_TIMEOUT;
 
-    /** The userinfo of an entry: after its start (and scheme), before any '/' and the entry's end. */
+    /** Thrown instead of a read once {@link #LIVE_READS_PER_WINDOW} were sent in the current window. */
+    static final class ReadsSpent extends RuntimeException {
+        ReadsSpent() {
+            super(
+                    LIVE_READS_PER_WINDOW + " reads of the API server in " + LIVE_ANSWERS_KEPT.toSeconds() + " s",
+                    null,
+                    false,
+                    false);
+        }
+    }
+
+    /** One informer for every namespace, or one per watched namespace. */
     private final List<SharedIndexInformer<GoProxyCache>> caches = new ArrayList<>();
 
     private final SharedIndexInformer<Namespace> namespaces;
@@ -57,7 +81,6 @@ public final class KubernetesCacheDirectory implements CacheDirectory, AutoClose
     KubernetesCacheDirectory(
             KubernetesClient client, List<String> watchedNamespaces, Runnable onLiveRead, LongSupplier nanoTime) {
         this.watchedNamespaces = Set.copyOf(watchedNamespaces);
-        this.live = new LiveView(client, onLiveRead, nanoTime);
         if (watchedNamespaces.isEmpty()) {
             caches.add(client.resources(GoProxyCache.class).inAnyNamespace().runnableInformer(0));
         } else {
@@ -65,6 +88,7 @@ public final class KubernetesCacheDirectory implements CacheDirectory, AutoClose
                     client.resources(GoProxyCache.class).inNamespace(ns).runnableInformer(0)));
         }
         namespaces = client.namespaces().runnableInformer(0);
+        this.live = new LiveView(client, this, onLiveRead, nanoTime);
     }
 
     public void start() {
@@ -107,24 +131,60 @@ public final class KubernetesCacheDirectory implements CacheDirectory, AutoClose
     }
 
     /**
-     * The same questions answered by the API server (a GET or LIST each, answers kept {@link #LIVE_ANSWERS_KEPT}).
-     * Blocking: call it on a worker thread, never on the event loop. A failed read throws.
+     * The same questions answered by the API server ({@link LiveView}). Blocking: call it on a worker thread, never on
+     * the event loop. A failed read throws.
      */
     public CacheDirectory live() {
         return live;
     }
 
-    private final class LiveView implements CacheDirectory {
+    /**
+     * The questions of {@link CacheDirectory} answered by the API server (a GET or a LIST each), for a review the
+     * informers left unchanged for a reason they may lag behind on. Blocking: called on a worker thread, never on the
+     * event loop. A failed read throws. An answer is kept {@link #LIVE_ANSWERS_KEPT} while the informers say the same
+     * ({@link RecentReads}), so a kept answer is never older news than the informers have; a name no object can have
+     * is not read.
+     */
+    static final class LiveView implements CacheDirectory {
 
         private final KubernetesClient client;
+        private final CacheDirectory informers;
         private final Runnable onRead;
+        private final LongSupplier nanoTime;
+        private final int readsPerWindow;
         private final RecentReads<CacheRef, Optional<CacheTarget>> found;
         private final RecentReads<String, List<CacheTarget>> listed;
         private final RecentReads<String, NamespaceInfo> namespaceInfo;
+        private long windowStart;
+        private int readsInWindow;
 
-        LiveView(KubernetesClient client, Runnable onRead, LongSupplier nanoTime) {
-            this.client = client;
+        /**
+         * @param informers what a kept answer must still agree with to be given again
+         * @param onRead called before each request sent to the API server
+         * @param nanoTime the clock of the answers kept and of the reads per window
+         */
+        LiveView(KubernetesClient client, CacheDirectory informers, Runnable onRead, LongSupplier nanoTime) {
+            this(client, informers, onRead, nanoTime, LIVE_READS_PER_WINDOW, LIVE_READ_TIMEOUT);
+        }
+
+        LiveView(
+                KubernetesClient client,
+                CacheDirectory informers,
+                Runnable onRead,
+                LongSupplier nanoTime,
+                int readsPerWindow,
+                Duration readTimeout) {
+            // the same HTTP client (and connections), with a request timeout of its own
+            this.client = client.newClient(new RequestConfigBuilder()
+                            .withRequestTimeout((int) readTimeout.toMillis())
+                            .withRequestRetryBackoffLimit(0)
+                            .build())
+                    .adapt(KubernetesClient.class);
+            this.informers = informers;
             this.onRead = onRead;
+            this.nanoTime = nanoTime;
+            this.readsPerWindow = readsPerWindow;
+            this.windowStart = nanoTime.getAsLong();
             found = new RecentReads<>(LIVE_ANSWERS_KEPT, LIVE_ANSWERS_HELD, nanoTime);
             listed = new RecentReads<>(LIVE_ANSWERS_KEPT, LIVE_ANSWERS_HELD, nanoTime);
             namespaceInfo = new RecentReads<>(LIVE_ANSWERS_KEPT, LIVE_ANSWERS_HELD, nanoTime);
@@ -132,8 +192,13 @@ public final class KubernetesCacheDirectory implements CacheDirectory, AutoClose
 
         @Override
         public Optional<CacheTarget> find(CacheRef ref) {
-            return found.get(ref, () -> {
-                onRead.run();
+            if (!KubernetesResourceUtil.isValidName(ref.namespace())
+                    || !KubernetesResourceUtil.isValidSubdomainName(ref.name())) {
+                // no such object can exist: nothing to read, nor to keep
+                return Optional.empty();
+            }
+            return found.get(ref, informers.find(ref), () -> {
+                spend();
                 return Optional.ofNullable(client.resources(GoProxyCache.class)
                                 .inNamespace(ref.namespace())
                                 .withName(ref.name())
@@ -144,29 +209,59 @@ public final class KubernetesCacheDirectory implements CacheDirectory, AutoClose
 
         @Override
         public List<CacheTarget> inNamespace(String namespace) {
-            return listed.get(namespace, () -> {
-                onRead.run();
-                return client.resources(GoProxyCache.class).inNamespace(namespace).list().getItems().stream()
+            if (!KubernetesResourceUtil.isValidName(namespace)) {
+                return List.of();
+            }
+            return listed.get(namespace, byName(informers.inNamespace(namespace)), () -> {
+                spend();
+                return byName(client.resources(GoProxyCache.class).inNamespace(namespace).list().getItems().stream()
                         .map(KubernetesCacheDirectory::target)
-                        .toList();
+                        .toList());
             });
         }
 
         @Override
         public boolean watches(String namespace) {
-            return KubernetesCacheDirectory.this.watches(namespace);
+            return informers.watches(namespace);
         }
 
         @Override
         public NamespaceInfo namespace(String name) {
-            return namespaceInfo.get(name, () -> {
-                onRead.run();
-                return info(client.namespaces().withName(name).get());
+            if (!KubernetesResourceUtil.isValidName(name)) {
+                return NamespaceInfo.UNKNOWN;
+            }
+            return namespaceInfo.get(name, informers.namespace(name), () -> {
+                spend();
+                return KubernetesCacheDirectory.info(
+                        client.namespaces().withName(name).get());
             });
+        }
+
+        /** The informers list in their index's order, the API server by name: the same caches compare equal. */
+        private static List<CacheTarget> byName(List<CacheTarget> caches) {
+            return caches.stream()
+                    .sorted(Comparator.comparing(cache -> cache.ref().name()))
+                    .toList();
+        }
+
+        /** Counts a read about to be sent, or throws {@link ReadsSpent}. */
+        private void spend() {
+            synchronized (this) {
+                long now = nanoTime.getAsLong();
+                if (now - windowStart >= LIVE_ANSWERS_KEPT.toNanos()) {
+                    windowStart = now;
+                    readsInWindow = 0;
+                }
+                if (readsInWindow >= readsPerWindow) {
+                    throw new ReadsSpent();
+                }
+                readsInWindow++;
+            }
+            onRead.run();
         }
     }
 
-    private static NamespaceInfo info(Namespace namespace) {
+    static NamespaceInfo info(Namespace namespace) {
         if (namespace == null || namespace.getMetadata() == null) {
             return NamespaceInfo.UNKNOWN;
         }

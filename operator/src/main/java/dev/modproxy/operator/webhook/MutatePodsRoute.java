@@ -202,6 +202,9 @@ public final class MutatePodsRoute implements Handler<HttpServerRequest> {
             }
             if (looked.succeeded()) {
                 answer(request, again.answer(looked.result()));
+            } else if (looked.cause() instanceof KubernetesCacheDirectory.ReadsSpent) {
+                // not a failure of the API server's, and a line per pod while it lasts: the metric says it
+                answer(request, again.answerFromInformers(InjectionMetrics.Recheck.LIMITED));
             } else {
                 LOG.debugf(
                         "review %s: cannot read the API server's view (%s); answered from the informers",

@@ -200,7 +200,14 @@ class LaggingInformersTest {
         informers.add(CI_CACHE).namespace("ci", Map.of(), Map.of()).namespace("web", Map.of(), Map.of());
         Silent silent = new Silent();
         Duration timeout = Duration.ofSeconds(5);
-        int port = webhook(apiServer(clientOf(silent.port())), timeout, 1);
+        // the read outlasts the look: the slot stays taken for the whole test
+        int port = webhook(
+                apiServer(
+                        clientOf(silent.port()),
+                        KubernetesCacheDirectory.LIVE_READS_PER_WINDOW,
+                        Duration.ofSeconds(60)),
+                timeout,
+                1);
 
         CompletableFuture<HttpResponse<byte[]>> waiting =
                 http.sendAsync(request(port, reviewOf("web", Map.of())), HttpResponse.BodyHandlers.ofByteArray());
@@ -220,6 +227,104 @@ class LaggingInformersTest {
         assertThat(silent.accepted).as("no second read").hasSize(1);
         assertThat(patch(waiting.get(20, TimeUnit.SECONDS).body())).isEmpty();
         assertThat(count("modproxy.webhook.rechecks", "result", "timed-out")).isEqualTo(1);
+    }
+
+    /**
+     * Read a moment ago, the namespace was labelled; its label is removed since, and the informers, which never saw
+     * the label, are right. The answer read is not given again: the pod is left unchanged.
+     */
+    @Test
+    void aNamespaceOptedOutSinceItWasReadIsNotInjectedFromTheAnswerKept() throws Exception {
+        informers.add(CI_CACHE).namespace("ci", Map.of(), Map.of());
+        namespaceInApiServer("ci", OPTED_IN, Map.of());
+        cacheInApiServer("ci", "gomod", Map.of());
+        int port = webhook(apiServer(client), Duration.ofSeconds(1), 4);
+        byte[] review = reviewOf("ci", Map.of());
+        assertThat(env(admittedPod(review, post(port, review).body()), "containers", "nginx"))
+                .containsKey("GOPROXY");
+
+        client.namespaces().withName("ci").edit(namespace -> {
+            namespace.getMetadata().setLabels(Map.of());
+            return namespace;
+        });
+        HttpResponse<byte[]> answer = post(port, review);
+
+        assertThat(patch(answer.body())).isEmpty();
+        assertThat(count("modproxy.webhook.rechecks", "result", "changed")).isEqualTo(1);
+        assertThat(count("modproxy.webhook.rechecks", "result", "unchanged")).isEqualTo(1);
+        assertThat(count("modproxy.webhook.injections", "outcome", "skipped")).isEqualTo(1);
+    }
+
+    /** Read a moment ago, the GoProxyCache existed; deleted since, it is not injected from the answer kept. */
+    @Test
+    void aGoProxyCacheDeletedSinceItWasReadIsNotInjectedFromTheAnswerKept() throws Exception {
+        informers.namespace("ci", Map.of(), Map.of());
+        namespaceInApiServer("ci", Map.of(), Map.of());
+        cacheInApiServer("ci", "gomod", Map.of());
+        int port = webhook(apiServer(client), Duration.ofSeconds(1), 4);
+        byte[] named = reviewOf("ci", Map.of(InjectionLabels.INJECT, "gomod"));
+        assertThat(env(admittedPod(named, post(port, named).body()), "containers", "nginx"))
+                .containsKey("GOPROXY");
+
+        client.resources(GoProxyCache.class).inNamespace("ci").withName("gomod").delete();
+        HttpResponse<byte[]> answer = post(port, named);
+
+        assertThat(patch(answer.body())).isEmpty();
+        assertThat(response(answer.body()).getJsonArray("warnings").getString(0))
+                .isEqualTo("modproxy: GoProxyCache ci/gomod (from pod label modproxy.dev/inject) does not exist; pod"
+                        + " left unchanged");
+    }
+
+    /**
+     * A client posting straight to the Service names a new namespace in each review: no kept answer saves a read, so
+     * the reads per window are bounded, past them the informers answer; a name no namespace can have is never read.
+     */
+    @Test
+    void reviewsNamingEverNewNamespacesSendAtMostTheReadsOfAWindow() throws Exception {
+        int port = webhook(apiServer(client, 20, KubernetesCacheDirectory.LIVE_READ_TIMEOUT), Duration.ofSeconds(1), 4);
+        int before = server.getRequestCount();
+
+        for (int pod = 0; pod < 30; pod++) {
+            HttpResponse<byte[]> answer = post(port, reviewOf("made-up-" + pod, Map.of()));
+            assertThat(patch(answer.body())).isEmpty();
+        }
+
+        assertThat(server.getRequestCount() - before).isEqualTo(20);
+        assertThat(count("modproxy.webhook.live.reads")).isEqualTo(20);
+        assertThat(count("modproxy.webhook.rechecks", "result", "unchanged")).isEqualTo(20);
+        assertThat(count("modproxy.webhook.rechecks", "result", "limited")).isEqualTo(10);
+
+        clock.addAndGet(KubernetesCacheDirectory.LIVE_ANSWERS_KEPT.toNanos());
+        post(port, reviewOf("Not_A_Namespace", Map.of()));
+        post(port, reviewOf("n".repeat(64), Map.of()));
+        assertThat(server.getRequestCount() - before)
+                .as("names no namespace can have")
+                .isEqualTo(20);
+        post(port, reviewOf("made-up-30", Map.of()));
+        assertThat(server.getRequestCount() - before).as("the next window").isEqualTo(21);
+    }
+
+    /**
+     * A read of an API server that never answers ends at the look's timeout, not at the client's own (here 60 s, 10 s
+     * by default, then retried): until it ends, it holds its slot of the looks in flight, and every other review that
+     * needs a look is answered from the informers as busy.
+     */
+    @Test
+    void aReadOfASilentApiServerGivesItsSlotBackAfterTheLookTimeout() throws Exception {
+        informers.namespace("ci", Map.of(), Map.of());
+        Silent silent = new Silent();
+        int port = webhook(apiServer(clientOf(silent.port())), Duration.ofMillis(300), 1);
+
+        post(port, reviewOf("ci", Map.of()));
+        assertThat(count("modproxy.webhook.rechecks", "result", "timed-out")).isEqualTo(1);
+
+        await().atMost(KubernetesCacheDirectory.LIVE_READ_TIMEOUT.multipliedBy(8))
+                .untilAsserted(() -> {
+                    post(port, reviewOf("ci", Map.of()));
+                    assertThat(count("modproxy.webhook.rechecks", "result", "timed-out"))
+                            .isEqualTo(2);
+                });
+        assertThat(silent.accepted).as("a second read was sent").hasSizeGreaterThanOrEqualTo(2);
     }
 
     /** Where the informers inject, or the pod's own label decides, the API server is never asked. */
@@ -245,18 +350,23 @@ class LaggingInformersTest {
         assertThat(server.getRequestCount() - before).isEqualTo(1);
     }
 
-    private KubernetesCacheDirectory apiServer(KubernetesClient api) {
-        KubernetesCacheDirectory directory =
-                new KubernetesCacheDirectory(api, List.of(), metrics::liveRead, clock::get);
-        closing.add(directory);
-        return directory;
+    /** The API server's view as {@code api} reads it, kept answers checked against {@link #informers}. */
+    private KubernetesCacheDirectory.LiveView apiServer(KubernetesClient api) {
+        return apiServer(
+                api, KubernetesCacheDirectory.LIVE_READS_PER_WINDOW, KubernetesCacheDirectory.LIVE_READ_TIMEOUT);
+    }
+
+    private KubernetesCacheDirectory.LiveView apiServer(
+            KubernetesClient api, int readsPerWindow, Duration readTimeout) {
+        return new KubernetesCacheDirectory.LiveView(
+                api, informers, metrics::liveRead, clock::get, readsPerWindow, readTimeout);
     }
 
     /** The webhook's route, its informers' view {@link #informers}; its port. */
-    private int webhook(KubernetesCacheDirectory apiServer, Duration lookTimeout, int looksInFlight) throws Exception {
+    private int webhook(CacheDirectory apiServer, Duration lookTimeout, int looksInFlight) throws Exception {
         AdmissionReviewHandler handler = new AdmissionReviewHandler(
                 new PodMutator(informers, Set.of("kube-system")),
-                new PodMutator(apiServer.live(), Set.of("kube-system")),
+                new PodMutator(apiServer, Set.of("kube-system")),
                 metrics);
         return vertx.createHttpServer()
                 .requestHandler(new MutatePodsRoute(
