@@ -8,11 +8,12 @@ import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 
 /**
- * The operator's one KubernetesClient, which the operator SDK, its leader election and the webhook use too: what the
- * kubernetes-client extension's own producer builds ({@code new KubernetesClientBuilder()} with the same Config and
- * serialization, so the same HTTP client factory: Quarkus' own, on its managed Vert.x), with {@link FencedWrites}
- * added. The extension offers no hook into the HTTP client it builds (its customizers see the Config and the
- * ObjectMapper), so this replaces its default bean.
+ * The operator's one KubernetesClient, which the operator SDK, its leader election and the webhook use too: made of
+ * what the kubernetes-client extension's own producer builds with ({@code new KubernetesClientBuilder()} on the same
+ * Config and serialization, so the same HTTP client factory: Quarkus' own, on its managed Vert.x; Quarkus 3.30), with
+ * {@link FencedWrites} added (see {@link FencedWrites#client} for why it is assembled by hand). The extension offers no
+ * hook into the HTTP client it builds (its customizers see the Config and the ObjectMapper), so this replaces its
+ * default bean.
  */
 @Singleton
 public class FencedKubernetesClient {
