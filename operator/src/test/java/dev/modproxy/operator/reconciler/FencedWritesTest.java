@@ -2,6 +2,7 @@ package dev.modproxy.operator.reconciler;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.modproxy.operator.api.v1alpha1.GoProxyCache;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheStatus;
@@ -15,12 +16,14 @@ import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookC
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.javaoperatorsdk.operator.api.reconciler.Workflow;
 import io.javaoperatorsdk.operator.api.reconciler.dependent.Dependent;
@@ -58,11 +61,7 @@ class FencedWritesTest {
 
     @BeforeEach
     void operatorClient() {
-        operator = FencedWrites.install(
-                        new KubernetesClientBuilder().withConfig(client.getConfiguration()),
-                        fence,
-                        client.getConfiguration().getMasterUrl())
-                .build();
+        operator = fencedClient(client.getConfiguration());
         fence.startedLeading(() -> {});
     }
 
@@ -168,6 +167,79 @@ class FencedWritesTest {
                 .isNull();
         assertThat(client.configMaps().inNamespace(NS).withName("builds-config").get())
                 .isNotNull();
+    }
+
+    /**
+     * The API server answered the Deployment's create with a 503 and fabric8 sends it again after a backoff, on its
+     * scheduler's thread; the fence rose meanwhile. The create ends refused, at once, rather than never: an exception
+     * thrown on that thread reaches nobody, and the reconciliation waiting for the answer would wait for good.
+     */
+    @Test
+    void aWriteFabric8SendsAgainAfterTheFenceRoseEndsRefused() throws InterruptedException {
+        String deployments = "/apis/apps/v1/namespaces/" + NS + "/deployments";
+        server.expect()
+                .post()
+                .withPath(deployments)
+                .andReply(503, request -> {
+                    fence.raise(); // the Lease was lost while the API server was busy
+                    return "{}";
+                })
+                .once();
+
+        assertTimeoutPreemptively(
+                Duration.ofSeconds(30),
+                () -> assertThatThrownBy(
+                                () -> operator.resource(deployment("builds")).create())
+                        .satisfies(e -> assertThat(fencedIn(e)).isTrue()),
+                "the create's answer, whatever it is");
+
+        assertThat(requestsSent())
+                .as("writes the API server received")
+                .filteredOn(request -> !request.startsWith("GET "))
+                .containsExactly("POST " + deployments);
+        assertThat(client.apps()
+                        .deployments()
+                        .inNamespace(NS)
+                        .withName("builds")
+                        .get())
+                .isNull();
+    }
+
+    /**
+     * With a token that can be refreshed (an OIDC provider, a rotated service account token), fabric8 answers a 401 by
+     * sending the write again at once with a fresh token, and without asking the interceptors first: the fence rose
+     * while the first attempt was out, so the second is not sent.
+     */
+    @Test
+    void aWriteAnswered401AfterTheFenceRoseIsNotSentAgainWithAFreshToken() throws InterruptedException {
+        String deployments = "/apis/apps/v1/namespaces/" + NS + "/deployments";
+        server.expect()
+                .post()
+                .withPath(deployments)
+                .andReply(401, request -> {
+                    fence.raise();
+                    return "{}";
+                })
+                .once();
+        requestsSent();
+
+        try (KubernetesClient refreshing = fencedClient(new ConfigBuilder(client.getConfiguration())
+                .withOauthTokenProvider(() -> "fresh")
+                .build())) {
+            assertThatThrownBy(() -> refreshing.resource(deployment("builds")).create())
+                    .satisfies(e -> assertThat(fencedIn(e)).isTrue());
+        }
+
+        assertThat(requestsSent())
+                .as("writes the API server received")
+                .filteredOn(request -> !request.startsWith("GET "))
+                .containsExactly("POST " + deployments);
+        assertThat(client.apps()
+                        .deployments()
+                        .inNamespace(NS)
+                        .withName("builds")
+                        .get())
+                .isNull();
     }
 
     @Test
@@ -314,6 +386,11 @@ class FencedWritesTest {
         assertThat(proxied.resourceOf("/api/v1/namespaces/a/secrets"))
                 .as("outside the API server's path")
                 .isEmpty();
+    }
+
+    /** The operator's client, as {@link FencedKubernetesClient} builds it. */
+    private KubernetesClient fencedClient(Config config) {
+        return FencedWrites.client(config, new KubernetesSerialization(), fence);
     }
 
     /** The requests the API server received since the last call, as {@code METHOD path}. */
