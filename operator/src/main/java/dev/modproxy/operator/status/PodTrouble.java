@@ -20,6 +20,7 @@ import io.fabric8.kubernetes.api.model.PodSchedulingGate;
 import io.fabric8.kubernetes.api.model.PodStatus;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentStatus;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -135,19 +136,21 @@ public final class PodTrouble {
             List<Pod> pods,
             Optional<CacheCondition> previous,
             Instant now) {
-        List<Pod> current = currentPods(deployment, pods);
-        if (current.isEmpty()) {
-            return Optional.empty();
-        }
-        boolean wasCrashing = previous.filter(
-                        c -> CacheCondition.TRUE.equals(c.getStatus()) && PROXY_CRASHING.equals(c.getReason()))
-                .isPresent();
         // the grace is for a wait for a node that starts: once reported, a pod that replaces the one named and waits
         // as well (one Kueue evicted and the ReplicaSet made again, gated again; a preempted proxy pod made again) is
         // still the same wait, and is named at once, else Degraded turned False for a grace at each such
         // replacement, or gave way to RolloutFailed once the Deployment passed its progress deadline
-        boolean wasUnplaced = previous.filter(c -> CacheCondition.TRUE.equals(c.getStatus())
-                        && (UNSCHEDULABLE.equals(c.getReason()) || SCHEDULING_GATED.equals(c.getReason())))
+        Optional<CacheCondition> unplaced = previous.filter(c -> CacheCondition.TRUE.equals(c.getStatus())
+                && (UNSCHEDULABLE.equals(c.getReason()) || SCHEDULING_GATED.equals(c.getReason())));
+        boolean wasUnplaced = unplaced.isPresent();
+        List<Pod> current = currentPods(deployment, pods);
+        if (current.isEmpty()) {
+            // a pod that never ran is gone at once when deleted: until the ReplicaSet has made the next one, none
+            // exists, and what was said of the wait stands rather than turn False for that moment
+            return unplaced.filter(c -> replacingPods(deployment));
+        }
+        boolean wasCrashing = previous.filter(
+                        c -> CacheCondition.TRUE.equals(c.getStatus()) && PROXY_CRASHING.equals(c.getReason()))
                 .isPresent();
         List<CacheCondition> found = new ArrayList<>();
         for (Pod pod : current) {
@@ -234,6 +237,24 @@ public final class PodTrouble {
                         && "Unschedulable".equals(c.getReason()))
                 .filter(c -> c.getMessage() == null || !c.getMessage().contains(CLAIM_UNBOUND))
                 .findFirst();
+    }
+
+    /**
+     * Whether the Deployment's ReplicaSet is about to make pods it lacks: fewer are ready than it wants, and the API
+     * server has not refused them (ReplicaFailure, which RolloutFailed reports).
+     */
+    private static boolean replacingPods(Optional<Deployment> deployment) {
+        return deployment
+                .filter(d -> d.getSpec() != null
+                        && Optional.ofNullable(d.getStatus())
+                                        .map(DeploymentStatus::getReadyReplicas)
+                                        .orElse(0)
+                                < Optional.ofNullable(d.getSpec().getReplicas()).orElse(1))
+                .filter(d -> d.getStatus() == null
+                        || d.getStatus().getConditions() == null
+                        || d.getStatus().getConditions().stream()
+                                .noneMatch(c -> "ReplicaFailure".equals(c.getType()) && "True".equals(c.getStatus())))
+                .isPresent();
     }
 
     /** Whether a pod that waits for a node since {@code since} has waited {@link #SCHEDULING_GRACE}. */

@@ -835,6 +835,45 @@ class PodTroubleTest {
         assertThat(PodTrouble.of(cache, Optional.of(deployment(NEW_RS)), List.of(placed), reportedGated, soon))
                 .as("placed and serving: nothing left to say")
                 .isEmpty();
+
+        // a pod that never ran goes at once when deleted: for a moment no pod of the template exists
+        assertThat(PodTrouble.of(cache, Optional.of(deployment(NEW_RS)), List.of(), reportedGated, soon))
+                .as("between the deletion and the ReplicaSet's next pod, what was said stands")
+                .isEqualTo(reportedGated);
+        assertThat(PodTrouble.of(cache, Optional.of(deployment(NEW_RS)), List.of(), Optional.of(asExpected), soon))
+                .isEmpty();
+        Deployment scaledToZero = new DeploymentBuilder(deployment(NEW_RS))
+                .editSpec()
+                .withReplicas(0)
+                .endSpec()
+                .build();
+        assertThat(PodTrouble.of(cache, Optional.of(scaledToZero), List.of(), reportedGated, soon))
+                .as("no pod wanted")
+                .isEmpty();
+        Deployment allReady = new DeploymentBuilder(deployment(NEW_RS))
+                .editStatus()
+                .withReadyReplicas(1)
+                .endStatus()
+                .build();
+        assertThat(PodTrouble.of(cache, Optional.of(allReady), List.of(), reportedGated, soon))
+                .as("every pod it wants is ready")
+                .isEmpty();
+        Deployment refused = new DeploymentBuilder(deployment(NEW_RS))
+                .editStatus()
+                .addNewCondition()
+                .withType("ReplicaFailure")
+                .withStatus("True")
+                .withReason("FailedCreate")
+                .withMessage("pods \"builds-7d9f8c6b5-klmno\" is forbidden: exceeded quota: pods")
+                .endCondition()
+                .endStatus()
+                .build();
+        assertThat(PodTrouble.of(cache, Optional.of(refused), List.of(), reportedGated, soon))
+                .as("the API server refuses the next pod: RolloutFailed says so")
+                .isEmpty();
+        assertThat(PodTrouble.of(cache, Optional.empty(), List.of(), reportedGated, soon))
+                .as("no Deployment")
+                .isEmpty();
     }
 
     /**
