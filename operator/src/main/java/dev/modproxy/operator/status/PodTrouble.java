@@ -20,6 +20,7 @@ import io.fabric8.kubernetes.api.model.PodSchedulingGate;
 import io.fabric8.kubernetes.api.model.PodStatus;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentStatus;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -48,8 +49,8 @@ import java.util.stream.Stream;
  * (CrashLoopBackOff with restartCount &ge; 2) when its last run lasted less than {@link #CRASH_RUN} (a proxy that
  * served for days and was then killed once is not crashing at start), and then for as long as it runs between
  * crashes without turning ready, so that it clears only once the proxy serves; a pod the scheduler cannot place, or
- * one held by scheduling gates, only once it has waited {@link #SCHEDULING_GRACE} for a node, and no longer once it is
- * placed.
+ * one held by scheduling gates, only once it has waited {@link #SCHEDULING_GRACE} for a node, and then, should it be
+ * replaced by a pod that waits as well, for as long as a current pod waits, so that it clears only once one is placed.
  */
 public final class PodTrouble {
 
@@ -84,7 +85,8 @@ public final class PodTrouble {
      * by scheduling gates: both wait on the one PodScheduled=False condition, whose last transition stays that of the
      * pod's creation when its gates go and the scheduler then finds no node (the status stays False), so one clock
      * and one grace cover the whole wait for a node; and a gate whose controller admits the pod at once (a queue with
-     * room) goes within seconds, as a passing lack of nodes does.
+     * room) goes within seconds, as a passing lack of nodes does. Once a pod was reported, the pod that replaces it
+     * has no grace of its own (see {@link #of}).
      */
     public static final Duration SCHEDULING_GRACE = Duration.ofSeconds(60);
 
@@ -125,7 +127,8 @@ public final class PodTrouble {
      * first (configuration, image, crash, no node, failed pod), of the first pod by name that has it.
      *
      * @param previous the Degraded condition of the status the cache was read with, which keeps ProxyCrashing up
-     *     while the proxy runs between two crashes
+     *     while the proxy runs between two crashes, and Unschedulable or SchedulingGated up while the pod that
+     *     replaced the one reported waits for a node too
      */
     public static Optional<CacheCondition> of(
             GoProxyCache cache,
@@ -133,9 +136,18 @@ public final class PodTrouble {
             List<Pod> pods,
             Optional<CacheCondition> previous,
             Instant now) {
+        // the grace is for a wait for a node that starts: once reported, a pod that replaces the one named and waits
+        // as well (one Kueue evicted and the ReplicaSet made again, gated again; a preempted proxy pod made again) is
+        // still the same wait, and is named at once, else Degraded turned False for a grace at each such
+        // replacement, or gave way to RolloutFailed once the Deployment passed its progress deadline
+        Optional<CacheCondition> unplaced = previous.filter(c -> CacheCondition.TRUE.equals(c.getStatus())
+                && (UNSCHEDULABLE.equals(c.getReason()) || SCHEDULING_GATED.equals(c.getReason())));
+        boolean wasUnplaced = unplaced.isPresent();
         List<Pod> current = currentPods(deployment, pods);
         if (current.isEmpty()) {
-            return Optional.empty();
+            // a pod that never ran is gone at once when deleted: until the ReplicaSet has made the next one, none
+            // exists, and what was said of the wait stands rather than turn False for that moment
+            return unplaced.filter(c -> replacingPods(deployment));
         }
         boolean wasCrashing = previous.filter(
                         c -> CacheCondition.TRUE.equals(c.getStatus()) && PROXY_CRASHING.equals(c.getReason()))
@@ -146,15 +158,10 @@ public final class PodTrouble {
                 containerTrouble(cache, pod, container, wasCrashing, now).ifPresent(found::add);
             }
             unschedulable(pod)
-                    .filter(c -> unplacedSince(pod, c)
-                            .filter(since -> !now.isBefore(since.plus(SCHEDULING_GRACE)))
-                            .isPresent())
+                    .filter(c -> wasUnplaced || waitedTheGrace(unplacedSince(pod, c), now))
                     .map(c -> degraded(UNSCHEDULABLE, unschedulableMessage(cache, pod, c)))
                     .ifPresent(found::add);
-            if (!schedulingGates(pod).isEmpty()
-                    && gatedSince(pod)
-                            .filter(since -> !now.isBefore(since.plus(SCHEDULING_GRACE)))
-                            .isPresent()) {
+            if (!schedulingGates(pod).isEmpty() && (wasUnplaced || waitedTheGrace(gatedSince(pod), now))) {
                 found.add(degraded(SCHEDULING_GATED, gatedMessage(cache, pod)));
             }
         }
@@ -230,6 +237,29 @@ public final class PodTrouble {
                         && "Unschedulable".equals(c.getReason()))
                 .filter(c -> c.getMessage() == null || !c.getMessage().contains(CLAIM_UNBOUND))
                 .findFirst();
+    }
+
+    /**
+     * Whether the Deployment's ReplicaSet is about to make pods it lacks: fewer are ready than it wants, and the API
+     * server has not refused them (ReplicaFailure, which RolloutFailed reports).
+     */
+    private static boolean replacingPods(Optional<Deployment> deployment) {
+        return deployment
+                .filter(d -> d.getSpec() != null
+                        && Optional.ofNullable(d.getStatus())
+                                        .map(DeploymentStatus::getReadyReplicas)
+                                        .orElse(0)
+                                < Optional.ofNullable(d.getSpec().getReplicas()).orElse(1))
+                .filter(d -> d.getStatus() == null
+                        || d.getStatus().getConditions() == null
+                        || d.getStatus().getConditions().stream()
+                                .noneMatch(c -> "ReplicaFailure".equals(c.getType()) && "True".equals(c.getStatus())))
+                .isPresent();
+    }
+
+    /** Whether a pod that waits for a node since {@code since} has waited {@link #SCHEDULING_GRACE}. */
+    private static boolean waitedTheGrace(Optional<Instant> since, Instant now) {
+        return since.filter(s -> !now.isBefore(s.plus(SCHEDULING_GRACE))).isPresent();
     }
 
     /**

@@ -15,6 +15,7 @@ import io.fabric8.kubernetes.api.model.ManagedFieldsEntryBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
@@ -1046,6 +1047,59 @@ class CacheStatusCalculatorTest {
         assertThat(condition(serving, CacheCondition.READY).getStatus()).isEqualTo("True");
         assertThat(condition(serving, CacheCondition.DEGRADED).getStatus()).isEqualTo("False");
         assertThat(condition(serving, CacheCondition.DEGRADED).getReason()).isEqualTo("AsExpected");
+    }
+
+    /**
+     * Kueue deletes the pods of a workload it evicts, and the ReplicaSet makes them again, gated again: the cache,
+     * Degraded SchedulingGated for the first pod, stays so for the second from the moment it exists, with the same
+     * lastTransitionTime, before the Deployment's progress deadline (where it turned False for a minute) and after it
+     * (where RolloutFailed, "check the pods' events", took over for a minute).
+     */
+    @Test
+    void aGatedPodMadeAgainKeepsTheCacheDegradedSchedulingGatedBeforeAndAfterTheProgressDeadline() {
+        Pod first = PodTroubleTest.gated(T0.minus(Duration.ofMinutes(2)), "kueue.x-k8s.io/admission");
+        GoProxyCacheStatus reported = compute(observed()
+                .deployment(PodTroubleTest.deployment(PodTroubleTest.NEW_RS))
+                .service(service())
+                .pods(first)
+                .build());
+        assertThat(condition(reported, CacheCondition.DEGRADED).getReason()).isEqualTo(PodTrouble.SCHEDULING_GATED);
+        String reportedSince = condition(reported, CacheCondition.DEGRADED).getLastTransitionTime();
+
+        Pod again = new PodBuilder(PodTroubleTest.gated(T1.minusSeconds(5), "kueue.x-k8s.io/admission"))
+                .editMetadata()
+                .withName("builds-7d9f8c6b5-fghij")
+                .endMetadata()
+                .build();
+        Deployment timedOut = PodTroubleTest.deployment(PodTroubleTest.NEW_RS);
+        timedOut.getStatus()
+                .getConditions()
+                .set(
+                        1,
+                        new DeploymentConditionBuilder()
+                                .withType("Progressing")
+                                .withStatus("False")
+                                .withReason("ProgressDeadlineExceeded")
+                                .withMessage("ReplicaSet \"" + PodTroubleTest.NEW_RS + "\" has timed out progressing.")
+                                .build());
+        for (Deployment deployment : List.of(timedOut, PodTroubleTest.deployment(PodTroubleTest.NEW_RS))) {
+            cache.setStatus(reported);
+            GoProxyCacheStatus next = CacheStatusCalculator.compute(
+                    cache,
+                    observed()
+                            .deployment(deployment)
+                            .service(service())
+                            .pods(again)
+                            .build(),
+                    T1);
+            CacheCondition degraded = condition(next, CacheCondition.DEGRADED);
+            assertThat(degraded.getStatus()).isEqualTo("True");
+            assertThat(degraded.getReason()).isEqualTo(PodTrouble.SCHEDULING_GATED);
+            assertThat(degraded.getMessage()).startsWith("The proxy pod builds-7d9f8c6b5-fghij has not been placed");
+            assertThat(degraded.getLastTransitionTime()).isEqualTo(reportedSince);
+            assertThat(condition(next, CacheCondition.PROGRESSING).getReason())
+                    .isEqualTo(CacheStatusCalculator.ROLLOUT_STUCK);
+        }
     }
 
     @Test

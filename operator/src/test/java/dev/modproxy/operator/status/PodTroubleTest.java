@@ -768,6 +768,115 @@ class PodTroubleTest {
     }
 
     /**
+     * A reported pod replaced by one that waits for a node as well is the same wait: Kueue deletes the pods of a
+     * workload it evicts (preempted, or not ready in time) and the ReplicaSet makes them again, gated again; a proxy
+     * pod preempted by a higher-priority pod is made again and may find no node either. The new pod is named at once
+     * rather than after a grace of its own, during which Degraded turned False (or gave way to RolloutFailed past the
+     * Deployment's progress deadline). A wait that starts with nothing reported keeps its grace.
+     */
+    @Test
+    void aPodThatReplacesAReportedOneAndWaitsForANodeTooIsNamedAtOnce() {
+        Instant replaced = STARTED.plusSeconds(600);
+        Instant soon = replaced.plusSeconds(5);
+        Optional<CacheCondition> reportedGated = trouble(gated(STARTED, "kueue.x-k8s.io/admission"), replaced);
+        Optional<CacheCondition> reportedUnplaced =
+                trouble(unschedulable("0/3 nodes are available: 3 Insufficient memory.", STARTED), replaced);
+        assertThat(reportedGated.map(CacheCondition::getReason)).contains(PodTrouble.SCHEDULING_GATED);
+        assertThat(reportedUnplaced.map(CacheCondition::getReason)).contains(PodTrouble.UNSCHEDULABLE);
+        Pod gatedAgain = new PodBuilder(gated(replaced, "kueue.x-k8s.io/admission"))
+                .editMetadata()
+                .withName("builds-7d9f8c6b5-fghij")
+                .endMetadata()
+                .build();
+        Pod noNodeAgain = new PodBuilder(unschedulable("0/3 nodes are available: 3 Insufficient memory.", replaced))
+                .editMetadata()
+                .withName("builds-7d9f8c6b5-fghij")
+                .endMetadata()
+                .build();
+
+        assertThat(trouble(gatedAgain, soon))
+                .as("a wait that starts: its grace")
+                .isEmpty();
+        assertThat(PodTrouble.of(cache, Optional.of(deployment(NEW_RS)), List.of(gatedAgain), reportedGated, soon))
+                .as("the gated pod that replaced a reported gated pod")
+                .hasValueSatisfying(c -> {
+                    assertThat(c.getStatus()).isEqualTo("True");
+                    assertThat(c.getReason()).isEqualTo(PodTrouble.SCHEDULING_GATED);
+                    assertThat(c.getMessage())
+                            .startsWith("The proxy pod builds-7d9f8c6b5-fghij has not been placed on a node since "
+                                    + replaced + ":");
+                });
+        assertThat(PodTrouble.of(cache, Optional.of(deployment(NEW_RS)), List.of(gatedAgain), reportedUnplaced, soon)
+                        .map(CacheCondition::getReason))
+                .contains(PodTrouble.SCHEDULING_GATED);
+        assertThat(PodTrouble.of(cache, Optional.of(deployment(NEW_RS)), List.of(noNodeAgain), reportedUnplaced, soon)
+                        .map(CacheCondition::getReason))
+                .contains(PodTrouble.UNSCHEDULABLE);
+        assertThat(PodTrouble.of(cache, Optional.of(deployment(NEW_RS)), List.of(noNodeAgain), reportedGated, soon)
+                        .map(CacheCondition::getReason))
+                .contains(PodTrouble.UNSCHEDULABLE);
+
+        CacheCondition asExpected = new CacheCondition(
+                CacheCondition.DEGRADED, CacheCondition.FALSE, "AsExpected", "Nothing needs attention.");
+        CacheCondition crashing = new CacheCondition(
+                CacheCondition.DEGRADED, CacheCondition.TRUE, PodTrouble.PROXY_CRASHING, "The proxy exits.");
+        CacheCondition gatedOnceFalse = new CacheCondition(
+                CacheCondition.DEGRADED, CacheCondition.FALSE, PodTrouble.SCHEDULING_GATED, "not a report");
+        for (CacheCondition before : List.of(asExpected, crashing, gatedOnceFalse)) {
+            assertThat(PodTrouble.of(
+                            cache, Optional.of(deployment(NEW_RS)), List.of(gatedAgain), Optional.of(before), soon))
+                    .as(
+                            "nothing of a wait for a node reported before (%s %s): the grace holds",
+                            before.getStatus(), before.getReason())
+                    .isEmpty();
+        }
+
+        Pod placed = pod("builds-7d9f8c6b5-fghij", NEW_RS, "Running", true, running());
+        assertThat(PodTrouble.of(cache, Optional.of(deployment(NEW_RS)), List.of(placed), reportedGated, soon))
+                .as("placed and serving: nothing left to say")
+                .isEmpty();
+
+        // a pod that never ran goes at once when deleted: for a moment no pod of the template exists
+        assertThat(PodTrouble.of(cache, Optional.of(deployment(NEW_RS)), List.of(), reportedGated, soon))
+                .as("between the deletion and the ReplicaSet's next pod, what was said stands")
+                .isEqualTo(reportedGated);
+        assertThat(PodTrouble.of(cache, Optional.of(deployment(NEW_RS)), List.of(), Optional.of(asExpected), soon))
+                .isEmpty();
+        Deployment scaledToZero = new DeploymentBuilder(deployment(NEW_RS))
+                .editSpec()
+                .withReplicas(0)
+                .endSpec()
+                .build();
+        assertThat(PodTrouble.of(cache, Optional.of(scaledToZero), List.of(), reportedGated, soon))
+                .as("no pod wanted")
+                .isEmpty();
+        Deployment allReady = new DeploymentBuilder(deployment(NEW_RS))
+                .editStatus()
+                .withReadyReplicas(1)
+                .endStatus()
+                .build();
+        assertThat(PodTrouble.of(cache, Optional.of(allReady), List.of(), reportedGated, soon))
+                .as("every pod it wants is ready")
+                .isEmpty();
+        Deployment refused = new DeploymentBuilder(deployment(NEW_RS))
+                .editStatus()
+                .addNewCondition()
+                .withType("ReplicaFailure")
+                .withStatus("True")
+                .withReason("FailedCreate")
+                .withMessage("pods \"builds-7d9f8c6b5-klmno\" is forbidden: exceeded quota: pods")
+                .endCondition()
+                .endStatus()
+                .build();
+        assertThat(PodTrouble.of(cache, Optional.of(refused), List.of(), reportedGated, soon))
+                .as("the API server refuses the next pod: RolloutFailed says so")
+                .isEmpty();
+        assertThat(PodTrouble.of(cache, Optional.empty(), List.of(), reportedGated, soon))
+                .as("no Deployment")
+                .isEmpty();
+    }
+
+    /**
      * A pod of the current template as kube-apiserver 1.36 creates it with scheduling gates (pod strategy's
      * applySchedulingGatedCondition): Pending, no node, PodScheduled False SchedulingGated, and nothing else written.
      */
