@@ -30,7 +30,8 @@ import org.w3c.dom.Element;
 /**
  * The operator module's own tests, the fast tier that runs on fabric8's mock API server, run again
  * unchanged against this control plane (MODPROXY_TEST_CLUSTER): a nested Maven runs them, and every one
- * of them must pass there, none skipped. Last: their operator watches every namespace.
+ * of them must pass there, none skipped (but FenceRisingMidReconciliationTest, excluded by the operator pom's
+ * real-cluster profile: it scripts the mock server's answer to a write). Last: their operator watches every namespace.
  */
 @ExtendWith(ControlPlane.class)
 @Order(7)

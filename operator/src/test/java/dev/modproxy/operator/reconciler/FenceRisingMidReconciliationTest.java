@@ -38,16 +38,11 @@ import org.junit.jupiter.api.Test;
 @TestProfile(FenceRisingMidReconciliationTest.OneDependentAtATime.class)
 class FenceRisingMidReconciliationTest {
 
-    /**
-     * One dependent at a time, so that no other write is on its way while the first one's answer raises the fence;
-     * the reconciler's DEBUG lines say when the reconciliation ended.
-     */
+    /** One dependent at a time, so that no other write is on its way while the first one's answer raises the fence. */
     public static class OneDependentAtATime implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of(
-                    "quarkus.operator-sdk.concurrent-workflow-threads", "1",
-                    "quarkus.log.category.\"dev.modproxy.operator.reconciler\".level", "DEBUG");
+            return Map.of("quarkus.operator-sdk.concurrent-workflow-threads", "1");
         }
     }
 
@@ -86,6 +81,11 @@ class FenceRisingMidReconciliationTest {
                 .withPath(status)
                 .andReply(200, request -> record(answered, request))
                 .always();
+        // the reconciler's DEBUG lines say when the reconciliation ended; set here and put back after, not in the
+        // profile, which left the level at DEBUG for the test classes that ran after this one in the same JVM
+        java.util.logging.Logger reconciler = java.util.logging.Logger.getLogger("dev.modproxy.operator.reconciler");
+        Level levelBefore = reconciler.getLevel();
+        reconciler.setLevel(Level.FINE);
         try (KubernetesClient others = new KubernetesClientBuilder()
                         .withConfig(operatorClient.getConfiguration())
                         .build();
@@ -134,6 +134,8 @@ class FenceRisingMidReconciliationTest {
                     .filteredOn(r -> r.getLevel().intValue() >= Level.WARNING.intValue())
                     .extracting(CapturedLog::text)
                     .isEmpty();
+        } finally {
+            reconciler.setLevel(levelBefore);
         }
     }
 
