@@ -716,7 +716,8 @@ public final class CacheStatusCalculator {
                                 && reason.equals(c.getReason()));
     }
 
-    private static boolean conditionIs(Deployment deployment, String type, String value) {
+    /** Whether the Deployment reports condition {@code type} with status {@code value}. */
+    static boolean conditionIs(Deployment deployment, String type, String value) {
         return deployment.getStatus() != null
                 && deployment.getStatus().getConditions() != null
                 && deployment.getStatus().getConditions().stream()

@@ -250,10 +250,7 @@ public final class PodTrouble {
                                         .map(DeploymentStatus::getReadyReplicas)
                                         .orElse(0)
                                 < Optional.ofNullable(d.getSpec().getReplicas()).orElse(1))
-                .filter(d -> d.getStatus() == null
-                        || d.getStatus().getConditions() == null
-                        || d.getStatus().getConditions().stream()
-                                .noneMatch(c -> "ReplicaFailure".equals(c.getType()) && "True".equals(c.getStatus())))
+                .filter(d -> !CacheStatusCalculator.conditionIs(d, "ReplicaFailure", "True"))
                 .isPresent();
     }
 
