@@ -13,6 +13,7 @@ import dev.modproxy.operator.api.v1alpha1.Warmup;
 import dev.modproxy.operator.api.v1alpha1.WarmupState;
 import dev.modproxy.operator.api.v1alpha1.WarmupStatus;
 import dev.modproxy.operator.cluster.ClusterUnderTest;
+import dev.modproxy.operator.cluster.JosdkTimerRace;
 import dev.modproxy.operator.cluster.ProxyStandIn;
 import dev.modproxy.operator.cluster.TestRun;
 import dev.modproxy.operator.dependent.CacheNames;
@@ -890,7 +891,7 @@ class GoProxyCacheReconcilerTest {
 
         // a person's edit, retried as kubectl would when the operator wrote the object in between (409)
         await().atMost(PATIENCE)
-                .ignoreExceptionsMatching(GoProxyCacheReconcilerTest::isRetriedByAPerson)
+                .ignoreExceptionsMatching(e -> isRetriedByAPerson(e) || JosdkTimerRace.is(e))
                 .until(() -> {
                     client.apps()
                             .deployments()
@@ -909,7 +910,7 @@ class GoProxyCacheReconcilerTest {
                     return true;
                 });
         await().atMost(PATIENCE)
-                .ignoreExceptionsMatching(GoProxyCacheReconcilerTest::isRetriedByAPerson)
+                .ignoreExceptionsMatching(e -> isRetriedByAPerson(e) || JosdkTimerRace.is(e))
                 .until(() -> {
                     client.configMaps().inNamespace(ns).withName("drift-config").edit(c -> {
                         c.getData().put("MODPROXY_UPSTREAM", "https://elsewhere.example.com");
@@ -951,7 +952,7 @@ class GoProxyCacheReconcilerTest {
         for (Class<? extends HasMetadata> type : List.of(Deployment.class, ConfigMap.class)) {
             String name = type == Deployment.class ? "relabel" : "relabel-config";
             await().atMost(PATIENCE)
-                    .ignoreExceptionsMatching(GoProxyCacheReconcilerTest::isRetriedByAPerson)
+                    .ignoreExceptionsMatching(e -> isRetriedByAPerson(e) || JosdkTimerRace.is(e))
                     .until(() -> {
                         client.resources(type).inNamespace(ns).withName(name).edit(o -> {
                             o.getMetadata().getLabels().remove(CacheNames.MANAGED_BY_LABEL);
@@ -1005,7 +1006,7 @@ class GoProxyCacheReconcilerTest {
                                         + "resource you can't delete: , <nil>"))
                         .always());
         await().atMost(PATIENCE)
-                .ignoreExceptionsMatching(GoProxyCacheReconcilerTest::isRetriedByAPerson)
+                .ignoreExceptionsMatching(e -> isRetriedByAPerson(e) || JosdkTimerRace.is(e))
                 .untilAsserted(() -> client.configMaps()
                         .inNamespace(ns)
                         .withName("refs-config")
@@ -1234,7 +1235,7 @@ class GoProxyCacheReconcilerTest {
 
         for (HasMetadata object : made) {
             await().atMost(PATIENCE)
-                    .ignoreExceptionsMatching(GoProxyCacheReconcilerTest::isRetriedByAPerson)
+                    .ignoreExceptionsMatching(e -> isRetriedByAPerson(e) || JosdkTimerRace.is(e))
                     .untilAsserted(() -> client.resources(object.getClass())
                             .inNamespace(ns)
                             .withName(object.getMetadata().getName())
@@ -1558,7 +1559,7 @@ class GoProxyCacheReconcilerTest {
     /** Edits like kubectl edit: on a conflict with the operator's status write, or a dropped connection, read again and retry. */
     private void editCache(String ns, String name, Consumer<GoProxyCache> change) {
         await().atMost(PATIENCE)
-                .ignoreExceptionsMatching(GoProxyCacheReconcilerTest::isRetriedByAPerson)
+                .ignoreExceptionsMatching(e -> isRetriedByAPerson(e) || JosdkTimerRace.is(e))
                 .until(() -> {
                     client.resources(GoProxyCache.class)
                             .inNamespace(ns)
