@@ -19,10 +19,17 @@ import io.fabric8.kubernetes.api.model.LocalObjectReference;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Toleration;
 import java.math.BigDecimal;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
@@ -47,6 +54,9 @@ public final class SpecProblems {
 
     private static final Pattern DNS_LABEL = Pattern.compile(NAME_PATTERN);
     private static final Pattern SUMDB = Pattern.compile(GoProxyCacheSpec.SUMDB);
+    /** The algorithm byte of a checksum database's verifier key: Ed25519, the only one there is. */
+    private static final byte ED25519 = 1;
+
     private static final Pattern STORAGE_SIZE = Pattern.compile(Storage.QUANTITY);
     /** Kubernetes' quantity grammar, unsigned: CPU takes the decimal suffixes below 1 too (100m). */
     private static final Pattern RESOURCE_QUANTITY =
@@ -72,11 +82,7 @@ public final class SpecProblems {
             GoProxyList.problem("spec.injection.fallback", spec.getInjection().getFallback())
                     .ifPresent(problems::add);
         }
-        if (spec.getSumdb() != null && !SUMDB.matcher(spec.getSumdb()).matches()) {
-            problems.add("spec.sumdb \"" + Redacted.words(spec.getSumdb())
-                    + "\" is not GOSUMDB syntax; write \"sum.golang.org\", "
-                    + "\"name+key\", \"name+key https://url\" or \"off\"");
-        }
+        sumdbProblems(spec.getSumdb(), problems);
         if (spec.getUpstreamCA() != null
                 && (spec.getUpstreamCA().getSecretName() == null)
                         == (spec.getUpstreamCA().getConfigMapName() == null)) {
@@ -97,6 +103,47 @@ public final class SpecProblems {
             envProblems(spec.getProxy().getEnv(), problems);
         }
         return problems;
+    }
+
+    /**
+     * What the proxy takes as GOSUMDB, or it stops at start: the CRD's rule checks the shape, this also the verifier
+     * key's hash and algorithm, as the proxy's VerifierKey and the go command's note.NewVerifier do.
+     */
+    private static void sumdbProblems(String sumdb, List<String> problems) {
+        if (sumdb == null) {
+            return;
+        }
+        if (!SUMDB.matcher(sumdb).matches()) {
+            problems.add("spec.sumdb \"" + Redacted.words(sumdb) + "\" is not GOSUMDB syntax; write \"off\", "
+                    + "\"sum.golang.org\" or \"sum.golang.org https://url\", \"sum.golang.google.cn\", or another "
+                    + "database's verifier key \"name+hash+key\" (as its operator publishes it), optionally followed by "
+                    + "\" https://url\"");
+            return;
+        }
+        String[] key = sumdb.split(" ", 2)[0].split("\\+", 3);
+        if (key.length != 3) {
+            return;
+        }
+        byte[] algorithmAndKey = Base64.getDecoder().decode(key[2]);
+        if (algorithmAndKey.length != 33 || algorithmAndKey[0] != ED25519) {
+            problems.add("spec.sumdb's verifier key for " + key[0] + " is not an Ed25519 key; copy name+hash+key "
+                    + "whole as the database's operator publishes it");
+        } else if (keyHash(key[0], algorithmAndKey) != Integer.parseUnsignedInt(key[1], 16)) {
+            problems.add("spec.sumdb's verifier key for " + key[0] + " does not match its hash " + key[1]
+                    + "; copy name+hash+key whole as the database's operator publishes it");
+        }
+    }
+
+    /** The checksum database's key hash: the first 4 bytes of SHA-256 over the name, a newline and the key. */
+    private static int keyHash(String name, byte[] algorithmAndKey) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            sha.update((name + "\n").getBytes(StandardCharsets.UTF_8));
+            sha.update(algorithmAndKey);
+            return ByteBuffer.wrap(sha.digest()).getInt();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
     }
 
     /**
@@ -142,6 +189,16 @@ public final class SpecProblems {
      * the contract's rule for it, so that one the proxy would stop at start with is said here, not in a crash loop.
      */
     private static void envProblems(List<EnvVar> env, List<String> problems) {
+        // the API server refuses the proxy Deployment with two of a name (500 on server-side apply), every retry
+        Map<String, Integer> firstOfName = new HashMap<>();
+        for (int i = 0; i < env.size(); i++) {
+            String name = env.get(i) == null ? null : env.get(i).getName();
+            Integer first = name == null ? null : firstOfName.putIfAbsent(name, i);
+            if (first != null) {
+                problems.add("spec.proxy.env[" + i + "] sets " + name + " again, after spec.proxy.env[" + first
+                        + "]: a container takes each variable once; keep one of them");
+            }
+        }
         env.stream()
                 .map(e -> e.getName())
                 .distinct()
@@ -402,6 +459,37 @@ public final class SpecProblems {
         }
     }
 
+    /**
+     * Why the proxy's glob reader (ModulePathPatterns, path.Match syntax) refuses a pattern at start, if it does: a
+     * trailing '\\', a '[' that no ']' closes (the character after '[' is always part of the class), or a range that
+     * runs backwards (z-a).
+     */
+    private static Optional<String> globProblem(String pattern) {
+        // the proxy reads a pattern without its trailing slashes
+        String glob = pattern.replaceFirst("/+$", "");
+        for (int i = 0; i < glob.length(); i++) {
+            char c = glob.charAt(i);
+            if (c == '\\') {
+                if (++i >= glob.length()) {
+                    return Optional.of("ends with '\\'");
+                }
+            } else if (c == '[') {
+                int end = glob.indexOf(']', i + 2);
+                if (end < 0) {
+                    return Optional.of("has a '[' that no ']' closes");
+                }
+                String body = glob.substring(glob.startsWith("^", i + 1) ? i + 2 : i + 1, end);
+                for (int j = 0; j + 2 < body.length(); j++) {
+                    if (body.charAt(j + 1) == '-' && body.charAt(j) > body.charAt(j + 2)) {
+                        return Optional.of("has the range " + body.substring(j, j + 3) + ", which runs backwards");
+                    }
+                }
+                i = end;
+            }
+        }
+        return Optional.empty();
+    }
+
     private static void patternProblems(String field, List<String> patterns, List<String> problems) {
         if (patterns == null) {
             return;
@@ -411,6 +499,13 @@ public final class SpecProblems {
             if (p == null || p.isBlank() || p.contains(",") || p.chars().anyMatch(Character::isWhitespace)) {
                 problems.add(field + "[" + i + "] \"" + p + "\" is not one module path pattern; write one pattern "
                         + "per list item, e.g. \"corp.example.com/*\", without commas or spaces");
+            } else {
+                Optional<String> why = globProblem(p);
+                if (why.isPresent()) {
+                    problems.add(
+                            field + "[" + i + "] \"" + p + "\" " + why.get() + ", so the proxy would stop at "
+                                    + "start; write a path.Match glob such as \"corp.example.com/*\" or \"*.corp.example.com\"");
+                }
             }
         }
     }

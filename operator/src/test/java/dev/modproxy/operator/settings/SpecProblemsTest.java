@@ -539,6 +539,95 @@ class SpecProblemsTest {
                 .isEmpty();
     }
 
+    /**
+     * The probe's spec.sumdb values that the API server took and the proxy refused at start ("malformed verifier
+     * key"): a crash loop under a cache that looked fine. Where the CRD's rule does not run, the operator refuses
+     * them; only it checks a key's hash.
+     */
+    @Test
+    void aSumdbTheProxyCannotStartWithIsRefused() {
+        Map<String, String> refused = new LinkedHashMap<>();
+        refused.put("OFF", "is not GOSUMDB syntax");
+        refused.put("corp-sumdb", "is not GOSUMDB syntax");
+        refused.put("sum.golang.org+notakey", "is not GOSUMDB syntax");
+        refused.put("sum.example.com+a1b2c3+AbCd https://sum.example.com", "is not GOSUMDB syntax");
+        refused.put("sum.golang.google.cn https://sum.golang.google.cn", "is not GOSUMDB syntax");
+        refused.put("sum.golang.org https://sum.corp.example.com/?token=1", "is not GOSUMDB syntax");
+        // a key of the right shape, one character changed
+        refused.put(
+                "sum.corp.example.com+eedc9b3e+AWia5B4osDg/C+dsrkXomXrcHh6q1lcI/mIoCPQ6xkPh",
+                "spec.sumdb's verifier key for sum.corp.example.com does not match its hash eedc9b3e");
+        // the algorithm byte 2, not Ed25519's 1
+        refused.put(
+                "sum.corp.example.com+eedc9b3e+AmiaB4osDg/C+dsrkXomXrcHh6q1lcI/mIoCPQ6xkPgA",
+                "spec.sumdb's verifier key for sum.corp.example.com is not an Ed25519 key");
+        refused.forEach((sumdb, problem) -> assertThat(SpecProblems.of(cache(spec -> spec.setSumdb(sumdb))))
+                .as(sumdb)
+                .singleElement(InstanceOfAssertFactories.STRING)
+                .contains(problem));
+        for (String taken : List.of(
+                "off",
+                "sum.golang.org",
+                "sum.golang.google.cn",
+                "sum.golang.org https://goproxy.cn/sumdb/sum.golang.org",
+                "sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8",
+                // made by golang.org/x/mod/sumdb/note.GenerateKey
+                "sum.corp.example.com+eedc9b3e+AWia5B4osDg/C+dsrkXomXrcHh6q1lcI/mIoCPQ6xkPg",
+                "sum.corp.example.com+eedc9b3e+AWia5B4osDg/C+dsrkXomXrcHh6q1lcI/mIoCPQ6xkPg https://sum.corp:8443/db/")) {
+            assertThat(SpecProblems.of(cache(spec -> spec.setSumdb(taken))))
+                    .as(taken)
+                    .isEmpty();
+        }
+    }
+
+    /** The probe's private ["[abc"]: Ready, and a proxy that would stop at start on the glob it cannot read. */
+    @Test
+    void aModulePatternTheProxyCannotReadIsRefused() {
+        Map<String, String> refused = new LinkedHashMap<>();
+        refused.put("[abc", "has a '[' that no ']' closes");
+        refused.put("corp.example.com/[]", "has a '[' that no ']' closes");
+        refused.put("corp.example.com\\", "ends with '\\'");
+        refused.put("corp.example.com\\/", "ends with '\\'");
+        refused.put("[z-a].corp.example.com", "has the range z-a, which runs backwards");
+        refused.forEach((glob, why) -> {
+            assertThat(SpecProblems.of(cache(spec -> spec.setPrivate(List.of("git.corp.example.com", glob)))))
+                    .as(glob)
+                    .containsExactly(
+                            "spec.private[1] \"" + glob + "\" " + why + ", so the proxy would stop at "
+                                    + "start; write a path.Match glob such as \"corp.example.com/*\" or \"*.corp.example.com\"");
+            assertThat(SpecProblems.of(cache(spec -> spec.setNoSumDB(List.of(glob)))))
+                    .as(glob)
+                    .singleElement(InstanceOfAssertFactories.STRING)
+                    .startsWith("spec.noSumDB[0] \"" + glob + "\" " + why);
+        });
+        for (String taken : List.of(
+                "corp.example.com/*", "*.corp.example.com", "[a-c]orp.example.com", "[]]x", "\\[x\\]", "corp/")) {
+            assertThat(SpecProblems.of(cache(spec -> spec.setPrivate(List.of(taken)))))
+                    .as(taken)
+                    .isEmpty();
+        }
+    }
+
+    /**
+     * The probe's proxy.env with A twice: the API server answered the Deployment's apply with 500 (duplicate entries
+     * for key [name="A"]), reported as a transient ApiError retried for ever, naming no field of the cache.
+     */
+    @Test
+    void aVariableSetTwiceInProxyEnvIsRefusedNamingBothEntries() {
+        assertThat(SpecProblems.of(withEnv(
+                        new EnvVar("HTTP_TIMEOUT", "5", null),
+                        new EnvVar("A", "x", null),
+                        new EnvVar(
+                                "A",
+                                null,
+                                new EnvVarSourceBuilder()
+                                        .withNewSecretKeyRef("k", "s", false)
+                                        .build()))))
+                .containsExactly("spec.proxy.env[2] sets A again, after spec.proxy.env[1]: a container takes each "
+                        + "variable once; keep one of them");
+        assertThat(SpecProblems.of(withEnv("A", "a", "B"))).isEmpty();
+    }
+
     private static dev.modproxy.operator.api.v1alpha1.GoProxyCache withEnv(String... names) {
         return withEnv(java.util.Arrays.stream(names)
                 .map(name -> new EnvVar(name, "x", null))

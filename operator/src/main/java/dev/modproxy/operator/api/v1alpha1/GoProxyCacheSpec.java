@@ -79,16 +79,26 @@ public class GoProxyCacheSpec {
             + "would be readable in the GoProxyCache and its ConfigMap; put it in a netrc Secret named by "
             + "spec.upstreamCredentials.secretName (its logins are sent over https only)";
 
-    /** GOSUMDB syntax, as the proxy and SpecProblems read it: off, or a name, an optional +key and an optional URL. */
-    public static final String SUMDB = "^(off|[A-Za-z0-9.-]+(\\+\\S+)?( https?://\\S+)?)$";
+    /**
+     * GOSUMDB as the proxy (GoSumDbSetting) and the go command take it: off; sum.golang.org, whose key both know;
+     * sum.golang.google.cn alone, the go command's name for sum.golang.org served from its mirror; or a database's
+     * verifier key, name+hash+key (8 hex digits, then 33 bytes in base64), the only way to name another database.
+     * sum.golang.org and a key may be followed by one space and the database's http(s) URL, without a query or a
+     * fragment. A bare name other than those two, or a key of another shape, once passed here and stopped the proxy at
+     * start ("malformed verifier key"): a crash loop under a cache the API server had taken.
+     */
+    public static final String SUMDB = "^(off|sum\\.golang\\.google\\.cn|(sum\\.golang\\.org|"
+            + "[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*(/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)*\\+[0-9a-f]{8}\\+[A-Za-z0-9+/]{44})"
+            + "( https?://[^\\s/?#]+(/[^\\s?#]*)?)?)$";
 
     /**
      * What {@link #SUMDB} takes, in words: the schema's pattern was printed as the whole refusal, a regex no reader of
      * kubectl's output could act on.
      */
-    public static final String SUMDB_MESSAGE = "spec.sumdb must be off or a checksum database in GOSUMDB syntax: a "
-            + "name, optionally +key, then optionally one space and an http(s) URL, without other spaces; e.g. "
-            + "sum.golang.org, or sum.golang.org https://goproxy.cn/sumdb/sum.golang.org";
+    public static final String SUMDB_MESSAGE = "spec.sumdb must be off, sum.golang.org, sum.golang.google.cn, or "
+            + "another checksum database's verifier key (name+hash+key, as its operator publishes it); sum.golang.org "
+            + "or a key may be followed by one space and the database's http(s) URL without a query; e.g. "
+            + "sum.golang.org https://goproxy.cn/sumdb/sum.golang.org";
 
     /** The longest spec.sumdb taken: the API server prices the rule by the longest value it may see. */
     public static final long SUMDB_MAX_LENGTH = 1024;
@@ -138,7 +148,8 @@ public class GoProxyCacheSpec {
     private String upstream = DEFAULT_UPSTREAM;
 
     @JsonPropertyDescription("Checksum database the cache verifies downloaded modules against and serves under "
-            + "/sumdb/, in GOSUMDB syntax: 'sum.golang.org', 'name+key', 'name+key https://url', or 'off'.")
+            + "/sumdb/, in GOSUMDB syntax: 'sum.golang.org', 'sum.golang.google.cn', another database's verifier key "
+            + "'name+hash+key', 'sum.golang.org https://url' or 'name+hash+key https://url', or 'off'.")
     @Default(DEFAULT_SUMDB)
     @Size(max = SUMDB_MAX_LENGTH)
     @ValidationRule(value = "self.matches(r'" + SUMDB + "')", message = SUMDB_MESSAGE, reason = "FieldValueInvalid")

@@ -630,6 +630,13 @@ class CrdValidationRulesTest {
         refused.put("{sumdb: 'sum golang org'}", GoProxyCacheSpec.SUMDB_MESSAGE);
         refused.put("{sumdb: 'sum.golang.org ftp://mirror'}", GoProxyCacheSpec.SUMDB_MESSAGE);
         refused.put("{sumdb: ''}", GoProxyCacheSpec.SUMDB_MESSAGE);
+        // the pattern took these, and the proxy stopped at start on each ("malformed verifier key")
+        refused.put("{sumdb: 'OFF'}", GoProxyCacheSpec.SUMDB_MESSAGE);
+        refused.put("{sumdb: corp-sumdb}", GoProxyCacheSpec.SUMDB_MESSAGE);
+        refused.put("{sumdb: 'sum.golang.org+notakey'}", GoProxyCacheSpec.SUMDB_MESSAGE);
+        refused.put("{sumdb: 'sum.example.com+a1b2c3+AbCd https://sum.example.com'}", GoProxyCacheSpec.SUMDB_MESSAGE);
+        refused.put("{sumdb: 'sum.golang.google.cn https://sum.golang.google.cn'}", GoProxyCacheSpec.SUMDB_MESSAGE);
+        refused.put("{sumdb: 'sum.golang.org https://sum.corp/?token=1'}", GoProxyCacheSpec.SUMDB_MESSAGE);
         refused.put("{image: 'ghcr.io/modproxy/proxy: 1.2'}", GoProxyCacheSpec.IMAGE_MESSAGE);
         refused.put("{image: ''}", GoProxyCacheSpec.IMAGE_MESSAGE);
         refused.put(
@@ -740,7 +747,9 @@ class CrdValidationRulesTest {
                 "{sumdb: 'off'}",
                 "{sumdb: sum.golang.google.cn}",
                 "{sumdb: 'sum.golang.org https://goproxy.cn/sumdb/sum.golang.org'}",
-                "{sumdb: 'sum.example.com+a1b2c3+AbCd https://sum.example.com'}",
+                "{sumdb: 'sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8'}",
+                "{sumdb: 'sum.corp.example.com+eedc9b3e+AWia5B4osDg/C+dsrkXomXrcHh6q1lcI/mIoCPQ6xkPg "
+                        + "https://sum.corp.example.com:8443/db/'}",
                 "{image: 'registry.corp.example.com/modproxy/proxy@sha256:0123abcd'}",
                 "{serviceAccountName: modproxy-s3, priorityClassName: system.build-infra}",
                 "{egressProxy: {httpsProxy: 'proxy.corp:3128', httpProxy: 'http://[fd00::1]:3128/'}}",
