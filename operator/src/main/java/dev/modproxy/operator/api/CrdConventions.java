@@ -65,6 +65,8 @@ public class CrdConventions implements CRDPostProcessor {
         conditionShape(status.getProperties().get("conditions"));
         KUBERNETES_TYPES.forEach((property, podPath) -> pointToKubectlExplain(property(spec, property), podPath));
         refuseOwnedVariables(spec.getProperties().get("proxy"));
+        checkWhatAContainerEnvTakes(
+                spec.getProperties().get("proxy").getProperties().get("env"));
         refuseReservedPodLabels(spec.getProperties().get("podLabels"));
         checkWhatThePodTemplateTakes(spec);
         patternListsAreSets(spec);
@@ -199,6 +201,41 @@ public class CrdConventions implements CRDPostProcessor {
                 .getProperties()
                 .get("name")
                 .setMaxLength(ProxyTuning.ENV_NAME_MAX_LENGTH);
+    }
+
+    /**
+     * spec.proxy.env as a container's env is: a list keyed by name (a name twice was answered 500 by the API server's
+     * server-side apply of the Deployment, for ever), each entry with a name Kubernetes takes and a value or one
+     * source of it. Each refusal names the entry (spec.proxy.env[1]...), where the Deployment's refusal named its own
+     * field.
+     */
+    private static void checkWhatAContainerEnvTakes(JSONSchemaProps env) {
+        env.setXKubernetesListType("map");
+        env.setXKubernetesListMapKeys(List.of("name"));
+        JSONSchemaProps entry = env.getItems().getSchema();
+        entry.setRequired(List.of("name"));
+        addRule(
+                entry.getProperties().get("name"),
+                new ValidationRuleBuilder()
+                        .withRule("self.matches('" + ProxyTuning.ENV_NAME_PATTERN + "')")
+                        .withMessage(ProxyTuning.ENV_NAME_MESSAGE)
+                        .withReason("FieldValueInvalid")
+                        .build());
+        addRule(
+                entry,
+                new ValidationRuleBuilder()
+                        .withRule("!has(self.valueFrom) || !has(self.value) || self.value == ''")
+                        .withMessage(ProxyTuning.ENV_VALUE_OR_SOURCE_MESSAGE)
+                        .withReason("FieldValueInvalid")
+                        .build());
+        addRule(
+                entry.getProperties().get("valueFrom"),
+                new ValidationRuleBuilder()
+                        .withRule("[has(self.configMapKeyRef), has(self.fieldRef), has(self.resourceFieldRef), "
+                                + "has(self.secretKeyRef)].filter(source, source).size() == 1")
+                        .withMessage(ProxyTuning.ENV_ONE_SOURCE_MESSAGE)
+                        .withReason("FieldValueInvalid")
+                        .build());
     }
 
     /**

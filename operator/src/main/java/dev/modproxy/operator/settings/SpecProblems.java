@@ -15,6 +15,7 @@ import dev.modproxy.operator.api.v1alpha1.UpstreamCA;
 import dev.modproxy.operator.dependent.CacheNames;
 import dev.modproxy.operator.webhook.InjectionLabels;
 import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.EnvVarSource;
 import io.fabric8.kubernetes.api.model.LocalObjectReference;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Toleration;
@@ -29,9 +30,11 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * Mistakes in a GoProxyCache that stop the operator from rendering it. The CRD schema rejects most of them
@@ -56,6 +59,8 @@ public final class SpecProblems {
     private static final Pattern SUMDB = Pattern.compile(GoProxyCacheSpec.SUMDB);
     /** The algorithm byte of a checksum database's verifier key: Ed25519, the only one there is. */
     private static final byte ED25519 = 1;
+
+    private static final Pattern ENV_NAME = Pattern.compile(ProxyTuning.ENV_NAME_PATTERN);
 
     private static final Pattern STORAGE_SIZE = Pattern.compile(Storage.QUANTITY);
     /** Kubernetes' quantity grammar, unsigned: CPU takes the decimal suffixes below 1 too (100m). */
@@ -192,6 +197,8 @@ public final class SpecProblems {
         // the API server refuses the proxy Deployment with two of a name (500 on server-side apply), every retry
         Map<String, Integer> firstOfName = new HashMap<>();
         for (int i = 0; i < env.size(); i++) {
+            String at = "spec.proxy.env[" + i + "]";
+            entryProblem(env.get(i)).ifPresent(problem -> problems.add(at + ": " + problem));
             String name = env.get(i) == null ? null : env.get(i).getName();
             Integer first = name == null ? null : firstOfName.putIfAbsent(name, i);
             if (first != null) {
@@ -220,6 +227,32 @@ public final class SpecProblems {
                             SettingValueRule.of(setting).orElseThrow().problem(setting, variable.getValue()))
                     .ifPresent(problem -> problems.add(field + problem));
         }
+    }
+
+    /** The CRD's rules on one spec.proxy.env entry (CrdConventions), for a cache the API server did not check by them. */
+    private static Optional<String> entryProblem(EnvVar variable) {
+        if (variable == null) {
+            return Optional.empty();
+        }
+        if (variable.getName() == null || !ENV_NAME.matcher(variable.getName()).matches()) {
+            return Optional.of(
+                    "name \"" + Objects.toString(variable.getName(), "") + "\": " + ProxyTuning.ENV_NAME_MESSAGE);
+        }
+        EnvVarSource source = variable.getValueFrom();
+        if (source == null) {
+            return Optional.empty();
+        }
+        if (variable.getValue() != null && !variable.getValue().isEmpty()) {
+            return Optional.of(ProxyTuning.ENV_VALUE_OR_SOURCE_MESSAGE);
+        }
+        long sources = Stream.of(
+                        source.getConfigMapKeyRef(),
+                        source.getFieldRef(),
+                        source.getResourceFieldRef(),
+                        source.getSecretKeyRef())
+                .filter(Objects::nonNull)
+                .count();
+        return sources == 1 ? Optional.empty() : Optional.of(ProxyTuning.ENV_ONE_SOURCE_MESSAGE);
     }
 
     /**

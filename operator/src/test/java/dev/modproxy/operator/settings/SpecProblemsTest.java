@@ -10,6 +10,7 @@ import dev.modproxy.operator.api.v1alpha1.ObjectStorage;
 import dev.modproxy.operator.api.v1alpha1.ProxyTuning;
 import dev.modproxy.operator.api.v1alpha1.UpstreamCA;
 import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.EnvVarSource;
 import io.fabric8.kubernetes.api.model.EnvVarSourceBuilder;
 import io.fabric8.kubernetes.api.model.LocalObjectReference;
 import io.fabric8.kubernetes.api.model.TolerationBuilder;
@@ -626,6 +627,38 @@ class SpecProblemsTest {
                 .containsExactly("spec.proxy.env[2] sets A again, after spec.proxy.env[1]: a container takes each "
                         + "variable once; keep one of them");
         assertThat(SpecProblems.of(withEnv("A", "a", "B"))).isEmpty();
+    }
+
+    /** The CRD's rules on a proxy.env entry, where the API server did not check them: the entry is named. */
+    @Test
+    void aProxyEnvEntryNoContainerTakesIsRefusedNamingIt() {
+        EnvVarSource secret =
+                new EnvVarSourceBuilder().withNewSecretKeyRef("k", "s", false).build();
+        Map<EnvVar, String> refused = new LinkedHashMap<>();
+        refused.put(new EnvVar("", "x", null), "spec.proxy.env[1]: name \"\": " + ProxyTuning.ENV_NAME_MESSAGE);
+        refused.put(new EnvVar(null, "x", null), "spec.proxy.env[1]: name \"\": " + ProxyTuning.ENV_NAME_MESSAGE);
+        refused.put(new EnvVar("A=B", "x", null), "spec.proxy.env[1]: name \"A=B\": " + ProxyTuning.ENV_NAME_MESSAGE);
+        refused.put(new EnvVar("Ä", "x", null), "spec.proxy.env[1]: name \"Ä\": " + ProxyTuning.ENV_NAME_MESSAGE);
+        refused.put(new EnvVar("A", "x", secret), "spec.proxy.env[1]: " + ProxyTuning.ENV_VALUE_OR_SOURCE_MESSAGE);
+        refused.put(
+                new EnvVar("A", null, new EnvVarSource()), "spec.proxy.env[1]: " + ProxyTuning.ENV_ONE_SOURCE_MESSAGE);
+        refused.put(
+                new EnvVar(
+                        "A",
+                        null,
+                        new EnvVarSourceBuilder(secret)
+                                .withNewConfigMapKeyRef("k", "c", false)
+                                .build()),
+                "spec.proxy.env[1]: " + ProxyTuning.ENV_ONE_SOURCE_MESSAGE);
+        refused.forEach((entry, problem) -> assertThat(
+                        SpecProblems.of(withEnv(new EnvVar("QUARKUS_LOG_LEVEL", "DEBUG", null), entry)))
+                .as(entry.toString())
+                .containsExactly(problem));
+        assertThat(SpecProblems.of(withEnv(
+                        new EnvVar("1st.setting", "x", null),
+                        new EnvVar("S3_TOKEN", "", secret),
+                        new EnvVar("TOKEN", null, secret))))
+                .isEmpty();
     }
 
     private static dev.modproxy.operator.api.v1alpha1.GoProxyCache withEnv(String... names) {

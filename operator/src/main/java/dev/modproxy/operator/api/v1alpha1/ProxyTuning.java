@@ -46,6 +46,25 @@ public class ProxyTuning {
      */
     public static final long ENV_NAME_MAX_LENGTH = 256;
 
+    /*
+     * What a container takes in an env entry, checked on the GoProxyCache: the API server refused the proxy Deployment
+     * over each of them, and the cache's Degraded condition quoted the Deployment's field
+     * (spec.template.spec.containers[0].env[0].name), not the cache's.
+     */
+
+    /** A variable name as Kubernetes takes it (1.34 on; earlier it took fewer): printable ASCII other than '='. */
+    public static final String ENV_NAME_PATTERN = "^[ -<>-~]+$";
+
+    public static final String ENV_NAME_MESSAGE =
+            "spec.proxy.env names must each be printable ASCII characters other than '=', e.g. QUARKUS_LOG_LEVEL";
+
+    public static final String ENV_VALUE_OR_SOURCE_MESSAGE = "spec.proxy.env entries take a value or a valueFrom, "
+            + "not both, e.g. {name: S3_TOKEN, valueFrom: {secretKeyRef: {name: s3-token, key: token}}}";
+
+    public static final String ENV_ONE_SOURCE_MESSAGE = "spec.proxy.env valueFrom takes exactly one of "
+            + "configMapKeyRef, fieldRef, resourceFieldRef and secretKeyRef, e.g. {secretKeyRef: {name: s3-token, "
+            + "key: token}}";
+
     /**
      * The JVM options on one line, said in words: the schema's pattern refused a line break by printing its regex,
      * '^[^\n\r]*$', alone.

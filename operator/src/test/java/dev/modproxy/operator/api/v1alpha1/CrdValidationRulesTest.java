@@ -45,6 +45,9 @@ class CrdValidationRulesTest {
                         "",
                         ".spec",
                         ".spec.proxy",
+                        ".spec.proxy.env[]",
+                        ".spec.proxy.env[].name",
+                        ".spec.proxy.env[].valueFrom",
                         ".spec.proxy.mutableTtl",
                         ".spec.proxy.negativeTtl",
                         ".spec.proxy.connectTimeout",
@@ -615,6 +618,46 @@ class CrdValidationRulesTest {
                     .as(taken)
                     .isEmpty();
         }
+    }
+
+    /**
+     * What the probe's proxy.env entries got from the API server only once the operator applied the Deployment: a
+     * Rejected condition quoting spec.template.spec.containers[0].env[0], a field of the Deployment's. Now each is
+     * refused on the cache, with the entry's index.
+     */
+    @Test
+    void aProxyEnvEntryNoContainerTakesIsRefusedOnTheCache() throws IOException {
+        Map<String, String> refused = new LinkedHashMap<>();
+        refused.put("{proxy: {env: [{name: '', value: x}]}}", ProxyTuning.ENV_NAME_MESSAGE);
+        refused.put("{proxy: {env: [{name: 'A=B', value: x}]}}", ProxyTuning.ENV_NAME_MESSAGE);
+        refused.put("{proxy: {env: [{name: 'Ä', value: x}]}}", ProxyTuning.ENV_NAME_MESSAGE);
+        refused.put(
+                "{proxy: {env: [{name: A, value: x, valueFrom: {secretKeyRef: {name: s, key: k}}}]}}",
+                ProxyTuning.ENV_VALUE_OR_SOURCE_MESSAGE);
+        refused.put("{proxy: {env: [{name: A, valueFrom: {}}]}}", ProxyTuning.ENV_ONE_SOURCE_MESSAGE);
+        refused.put(
+                "{proxy: {env: [{name: A, valueFrom: {secretKeyRef: {name: s, key: k}, "
+                        + "configMapKeyRef: {name: c, key: k}}}]}}",
+                ProxyTuning.ENV_ONE_SOURCE_MESSAGE);
+        refused.forEach((spec, message) -> {
+            try {
+                assertThat(rules.onCreate(cache(spec))).as(spec).containsExactly(message);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        for (String taken : List.of(
+                "{proxy: {env: [{name: QUARKUS_LOG_LEVEL, value: DEBUG}, {name: '1st.setting', value: ''}]}}",
+                "{proxy: {env: [{name: S3_TOKEN, value: '', valueFrom: {secretKeyRef: {name: s, key: k}}}]}}",
+                "{proxy: {env: [{name: POD, valueFrom: {fieldRef: {fieldPath: metadata.name}}}]}}")) {
+            assertThat(rules.onCreate(cache(taken))).as(taken).isEmpty();
+        }
+        JsonNode env = CrdRules.readYaml(CRD)
+                .at("/spec/versions/0/schema/openAPIV3Schema/properties/spec/properties/proxy/properties/env");
+        // keyed by name as a container's env is: the API server refuses a name twice ("Duplicate value")
+        assertThat(env.path("x-kubernetes-list-type").asText()).isEqualTo("map");
+        assertThat(env.path("x-kubernetes-list-map-keys").toString()).isEqualTo("[\"name\"]");
+        assertThat(env.at("/items/required").toString()).isEqualTo("[\"name\"]");
     }
 
     /**
