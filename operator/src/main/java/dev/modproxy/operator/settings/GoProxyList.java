@@ -1,6 +1,8 @@
 package dev.modproxy.operator.settings;
 
+import dev.modproxy.contract.Redacted;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheSpec;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -20,6 +22,44 @@ public final class GoProxyList {
         } catch (dev.modproxy.contract.GoProxyList.InvalidException e) {
             return Optional.of(field + " " + e.getMessage());
         }
+    }
+
+    /**
+     * Says so when an entry of {@code list} is the cache's own Service on its port (80), by any name its pods resolve
+     * it by: the proxy would send every module it lacks to itself, a request that waits on itself until the read
+     * timeout, and no module would ever reach a build.
+     */
+    public static Optional<String> ownService(String field, String list, String service, String namespace) {
+        dev.modproxy.contract.GoProxyList parsed;
+        try {
+            parsed = dev.modproxy.contract.GoProxyList.parse(list);
+        } catch (dev.modproxy.contract.GoProxyList.InvalidException e) {
+            return Optional.empty();
+        }
+        String inNamespace = service + "." + namespace;
+        for (dev.modproxy.contract.GoProxyList.Entry entry : parsed.entries()) {
+            if (!(entry instanceof dev.modproxy.contract.GoProxyList.Proxy proxy)
+                    || !"http".equals(proxy.url().getScheme())
+                    || proxy.url().getHost() == null
+                    || (proxy.url().getPort() != -1 && proxy.url().getPort() != 80)) {
+                continue;
+            }
+            String host = proxy.url().getHost().toLowerCase(Locale.ROOT);
+            if (host.endsWith(".")) {
+                host = host.substring(0, host.length() - 1);
+            }
+            if (host.equals(service)
+                    || host.equals(inNamespace)
+                    || host.equals(inNamespace + ".svc")
+                    || host.startsWith(inNamespace + ".svc.")) {
+                return Optional.of(
+                        field + " entry \"" + Redacted.url(proxy.url().toString()) + "\" is this cache's "
+                                + "own Service: the proxy would ask itself for every module it lacks and never get one; name "
+                                + "the proxy it fetches from, e.g. https://proxy.golang.org (build pods get this cache's URL "
+                                + "from the webhook)");
+            }
+        }
+        return Optional.empty();
     }
 
     /**

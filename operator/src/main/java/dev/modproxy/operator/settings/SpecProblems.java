@@ -83,6 +83,12 @@ public final class SpecProblems {
         }
         GoProxyList.problem("spec.upstream", spec.getUpstream()).ifPresent(problems::add);
         GoProxyList.login("spec.upstream", spec.getUpstream()).ifPresent(problems::add);
+        GoProxyList.ownService(
+                        "spec.upstream",
+                        spec.getUpstream(),
+                        CacheNames.service(cache),
+                        cache.getMetadata().getNamespace())
+                .ifPresent(problems::add);
         if (spec.getInjection() != null && spec.getInjection().getFallback() != null) {
             GoProxyList.problem("spec.injection.fallback", spec.getInjection().getFallback())
                     .ifPresent(problems::add);

@@ -661,6 +661,37 @@ class SpecProblemsTest {
                 .isEmpty();
     }
 
+    /**
+     * The probe's cache t20 of namespace hx with upstream http://t20.hx.svc: Ready, and a proxy that would ask itself
+     * for every module it lacks.
+     */
+    @Test
+    void anUpstreamThatIsTheCachesOwnServiceIsRefused() {
+        for (String own : List.of(
+                "http://gpc.builds.svc",
+                "https://goproxy.cn|http://gpc.builds.svc/,direct",
+                "http://gpc",
+                "http://GPC.builds:80",
+                "http://gpc.builds.svc.cluster.local.")) {
+            assertThat(SpecProblems.of(cache("builds", "gpc", spec -> spec.setUpstream(own))))
+                    .as(own)
+                    .singleElement(InstanceOfAssertFactories.STRING)
+                    .startsWith("spec.upstream entry \"http://")
+                    .contains("is this cache's own Service: the proxy would ask itself for every module it lacks");
+        }
+        for (String other : List.of(
+                "http://gpc.other.svc",
+                "http://gpc-2.builds.svc",
+                "http://athens.builds.svc",
+                "http://gpc.builds.svc:3000",
+                "https://gpc.builds.svc",
+                "http://gpc.builds.example.com")) {
+            assertThat(SpecProblems.of(cache("builds", "gpc", spec -> spec.setUpstream(other))))
+                    .as(other)
+                    .isEmpty();
+        }
+    }
+
     private static dev.modproxy.operator.api.v1alpha1.GoProxyCache withEnv(String... names) {
         return withEnv(java.util.Arrays.stream(names)
                 .map(name -> new EnvVar(name, "x", null))
