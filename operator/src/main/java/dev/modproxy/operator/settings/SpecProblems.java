@@ -61,6 +61,7 @@ public final class SpecProblems {
     private static final byte ED25519 = 1;
 
     private static final Pattern ENV_NAME = Pattern.compile(ProxyTuning.ENV_NAME_PATTERN);
+    private static final Pattern IMAGE = Pattern.compile(GoProxyCacheSpec.IMAGE);
 
     private static final Pattern STORAGE_SIZE = Pattern.compile(Storage.QUANTITY);
     /** Kubernetes' quantity grammar, unsigned: CPU takes the decimal suffixes below 1 too (100m). */
@@ -94,6 +95,12 @@ public final class SpecProblems {
                     .ifPresent(problems::add);
         }
         sumdbProblems(spec.getSumdb(), problems);
+        if (spec.getImage() != null
+                && !spec.getImage().isBlank()
+                && !IMAGE.matcher(spec.getImage()).matches()) {
+            problems.add("spec.image \"" + spec.getImage() + "\" is not an image reference the kubelet can pull ("
+                    + GoProxyCacheSpec.IMAGE_MESSAGE + ")");
+        }
         if (spec.getUpstreamCA() != null
                 && (spec.getUpstreamCA().getSecretName() == null)
                         == (spec.getUpstreamCA().getConfigMapName() == null)) {

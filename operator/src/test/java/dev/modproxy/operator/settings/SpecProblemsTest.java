@@ -692,6 +692,19 @@ class SpecProblemsTest {
         }
     }
 
+    /** Where the CRD's rule did not run: an image the kubelet refuses (InvalidImageName) is named before it gets one. */
+    @Test
+    void anImageTheKubeletCannotPullIsRefused() {
+        for (String refused : List.of("GHCR.io/Foo/Bar:1", "modproxy/proxy@sha256:abc", "modproxy/proxy:")) {
+            assertThat(SpecProblems.of(cache(spec -> spec.setImage(refused))))
+                    .as(refused)
+                    .singleElement(InstanceOfAssertFactories.STRING)
+                    .startsWith("spec.image \"" + refused + "\" is not an image reference the kubelet can pull");
+        }
+        assertThat(SpecProblems.of(cache(spec -> spec.setImage("registry.corp.example.com:5000/modproxy/proxy:1.2.3"))))
+                .isEmpty();
+    }
+
     private static dev.modproxy.operator.api.v1alpha1.GoProxyCache withEnv(String... names) {
         return withEnv(java.util.Arrays.stream(names)
                 .map(name -> new EnvVar(name, "x", null))

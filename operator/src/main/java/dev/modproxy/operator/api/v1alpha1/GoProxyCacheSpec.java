@@ -103,9 +103,29 @@ public class GoProxyCacheSpec {
     /** The longest spec.sumdb taken: the API server prices the rule by the longest value it may see. */
     public static final long SUMDB_MAX_LENGTH = 1024;
 
+    /** A registry host (capitals allowed, as a host name), an IPv6 address in brackets, either with a port. */
+    private static final String IMAGE_REGISTRY =
+            "([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*|\\[[0-9A-Fa-f:]+\\])"
+                    + "(:[0-9]+)?";
+
+    /** One path component of a repository: lowercase only. */
+    private static final String IMAGE_PATH_COMPONENT = "[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*";
+
+    /**
+     * An image reference by the grammar container runtimes parse it by (github.com/distribution/reference): an optional
+     * registry, lowercase path components, an optional tag, an optional digest of a registered algorithm with its
+     * length of lowercase hex. The rule took any text without spaces, so an upper-case repository
+     * (GHCR.io/Foo/Bar:1), a short digest (proxy@sha256:abc) or an empty tag (proxy:) reached the kubelet, which
+     * refuses them as InvalidImageName: on a cluster whose kubelet never pulls (kwok) the cache even showed Ready.
+     */
+    public static final String IMAGE =
+            "^(" + IMAGE_REGISTRY + "/)?" + IMAGE_PATH_COMPONENT + "(/" + IMAGE_PATH_COMPONENT
+                    + ")*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@(sha256:[a-f0-9]{64}|sha384:[a-f0-9]{96}|sha512:[a-f0-9]{128}))?$";
+
     /** The image reference, said in words (the pattern's refusal printed '^\\S+$'). */
-    public static final String IMAGE_MESSAGE = "spec.image must be a container image reference without spaces, e.g. "
-            + "registry.corp.example.com/modproxy/proxy:1.2.0; leave it out to run the operator's own release";
+    public static final String IMAGE_MESSAGE = "spec.image must be a container image reference: an optional registry "
+            + "host and port, a repository path in lowercase, an optional :tag and an optional @sha256:<64 hex digits>, "
+            + "e.g. registry.corp.example.com/modproxy/proxy:1.2.0; leave it out to run the operator's own release";
 
     /** The longest image reference taken, for the rule's cost: far above what a registry takes. */
     public static final long IMAGE_MAX_LENGTH = 1024;
@@ -212,7 +232,7 @@ public class GoProxyCacheSpec {
     @JsonPropertyDescription("Proxy container image. When empty, the operator's own release of "
             + "ghcr.io/modproxy/proxy is used, so upgrading the operator upgrades the caches.")
     @Size(max = IMAGE_MAX_LENGTH)
-    @ValidationRule(value = "self.matches(r'^\\S+$')", message = IMAGE_MESSAGE, reason = "FieldValueInvalid")
+    @ValidationRule(value = "self.matches(r'" + IMAGE + "')", message = IMAGE_MESSAGE, reason = "FieldValueInvalid")
     private String image;
 
     @JsonPropertyDescription("When the kubelet pulls the image: Always, IfNotPresent or Never.")

@@ -682,6 +682,12 @@ class CrdValidationRulesTest {
         refused.put("{sumdb: 'sum.golang.org https://sum.corp/?token=1'}", GoProxyCacheSpec.SUMDB_MESSAGE);
         refused.put("{image: 'ghcr.io/modproxy/proxy: 1.2'}", GoProxyCacheSpec.IMAGE_MESSAGE);
         refused.put("{image: ''}", GoProxyCacheSpec.IMAGE_MESSAGE);
+        // the rule took these, and the kubelet refused them as InvalidImageName
+        refused.put("{image: 'GHCR.io/Foo/Bar:1'}", GoProxyCacheSpec.IMAGE_MESSAGE);
+        refused.put("{image: 'modproxy/proxy@sha256:abc'}", GoProxyCacheSpec.IMAGE_MESSAGE);
+        refused.put("{image: 'modproxy/proxy:'}", GoProxyCacheSpec.IMAGE_MESSAGE);
+        refused.put("{image: 'https://ghcr.io/modproxy/proxy:1.2'}", GoProxyCacheSpec.IMAGE_MESSAGE);
+        refused.put("{image: 'ghcr.io/modproxy/proxy:1.2:3'}", GoProxyCacheSpec.IMAGE_MESSAGE);
         refused.put(
                 "{serviceAccountName: Builds_SA}",
                 "spec.serviceAccountName must be the name of a ServiceAccount in the cache's namespace: "
@@ -793,7 +799,12 @@ class CrdValidationRulesTest {
                 "{sumdb: 'sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8'}",
                 "{sumdb: 'sum.corp.example.com+eedc9b3e+AWia5B4osDg/C+dsrkXomXrcHh6q1lcI/mIoCPQ6xkPg "
                         + "https://sum.corp.example.com:8443/db/'}",
-                "{image: 'registry.corp.example.com/modproxy/proxy@sha256:0123abcd'}",
+                "{image: 'registry.corp.example.com/modproxy/proxy@sha256:" + "0123abcd".repeat(8) + "'}",
+                "{image: 'Registry.Corp:5000/modproxy/go_proxy__x-1/proxy:V1.2.0-rc.1_b@sha512:" + "0a".repeat(64)
+                        + "'}",
+                "{image: '[fd00::1]:5000/proxy'}",
+                "{image: 'localhost/proxy'}",
+                "{image: proxy}",
                 "{serviceAccountName: modproxy-s3, priorityClassName: system.build-infra}",
                 "{egressProxy: {httpsProxy: 'proxy.corp:3128', httpProxy: 'http://[fd00::1]:3128/'}}",
                 "{egressProxy: {httpsProxy: 'http://proxy.corp:3128', loginSecretRef: {name: egress.login}}}",
