@@ -23,12 +23,34 @@ public final class CacheSelection {
     public sealed interface Outcome {}
 
     /** The pod did not ask for injection (or opted out). */
-    public record NotRequested(String reason, boolean lookAgain) implements Outcome {}
+    public record NotRequested(String reason, boolean lookAgain) implements Outcome {
+
+        /** Decided by the pod itself: no fresher view can change it. */
+        static NotRequested settled(String reason) {
+            return new NotRequested(reason, false);
+        }
+
+        /** Decided by what the directory has seen of the namespace, which may lag behind the API server. */
+        static NotRequested perhapsStale(String reason) {
+            return new NotRequested(reason, true);
+        }
+    }
 
     public record Chosen(CacheTarget cache) implements Outcome {}
 
     /** The pod asked, but no cache matches: the pod stays unchanged and the user is told why. */
-    public record Unavailable(String warning, boolean lookAgain) implements Outcome {}
+    public record Unavailable(String warning, boolean lookAgain) implements Outcome {
+
+        /** A mistake in what the pod or namespace says, or a namespace not watched: no fresher view can change it. */
+        static Unavailable settled(String warning) {
+            return new Unavailable(warning, false);
+        }
+
+        /** No cache found among those the directory has seen, which may lag behind the API server. */
+        static Unavailable perhapsStale(String warning) {
+            return new Unavailable(warning, true);
+        }
+    }
 
     private final CacheDirectory directory;
 
@@ -40,21 +62,19 @@ public final class CacheSelection {
         String written = podLabels.get(InjectionLabels.INJECT);
         String label = trimmed(written);
         if ("false".equalsIgnoreCase(label)) {
-            return new NotRequested("pod label " + InjectionLabels.INJECT + "=false", false);
+            return NotRequested.settled("pod label " + InjectionLabels.INJECT + "=false");
         }
         if (written != null && label == null) {
             // what a template's empty value gives: the API server sends it (the label exists), but it names nothing
-            return new Unavailable(
-                    "pod label " + InjectionLabels.INJECT
-                            + " is empty: write \"true\", a GoProxyCache name or \"false\"; pod left unchanged",
-                    false);
+            return Unavailable.settled("pod label " + InjectionLabels.INJECT
+                    + " is empty: write \"true\", a GoProxyCache name or \"false\"; pod left unchanged");
         }
         CacheDirectory.NamespaceInfo namespaceInfo = directory.namespace(namespace);
         boolean namespaceEnabled = InjectionLabels.NAMESPACE_ENABLED.equals(
                 trimmed(namespaceInfo.labels().get(InjectionLabels.INJECT)));
         if (label == null && !namespaceEnabled) {
             // the API server sends an unlabelled pod only when it sees the namespace label: the directory may lag
-            return new NotRequested("neither the pod nor namespace " + namespace + " opted in", true);
+            return NotRequested.perhapsStale("neither the pod nor namespace " + namespace + " opted in");
         }
         if (label != null && !"true".equalsIgnoreCase(label)) {
             return named(label, namespace, "pod label " + InjectionLabels.INJECT);
@@ -73,7 +93,7 @@ public final class CacheSelection {
     private Outcome named(String value, String namespace, String source) {
         Optional<CacheRef> ref = CacheRef.parse(value, namespace);
         if (ref.isEmpty()) {
-            return new Unavailable(source + " value \"" + value + "\" is not a cache name or namespace/name", false);
+            return Unavailable.settled(source + " value \"" + value + "\" is not a cache name or namespace/name");
         }
         if (!directory.watches(ref.get().namespace())) {
             return unwatched(ref.get().namespace());
@@ -81,9 +101,8 @@ public final class CacheSelection {
         return directory
                 .find(ref.get())
                 .<Outcome>map(Chosen::new)
-                .orElseGet(() -> new Unavailable(
-                        "GoProxyCache " + ref.get() + " (from " + source + ") does not exist; pod left unchanged",
-                        true));
+                .orElseGet(() -> Unavailable.perhapsStale(
+                        "GoProxyCache " + ref.get() + " (from " + source + ") does not exist; pod left unchanged"));
     }
 
     private Outcome namespaceDefault(String namespace) {
@@ -97,32 +116,24 @@ public final class CacheSelection {
             return new Chosen(marked.get(0));
         }
         if (marked.size() > 1) {
-            return new Unavailable(
-                    marked.size() + " GoProxyCaches in namespace " + namespace + " are annotated "
-                            + InjectionLabels.DEFAULT_CACHE + "=true; pod left unchanged",
-                    true);
+            return Unavailable.perhapsStale(marked.size() + " GoProxyCaches in namespace " + namespace
+                    + " are annotated " + InjectionLabels.DEFAULT_CACHE + "=true; pod left unchanged");
         }
         if (caches.size() == 1) {
             return new Chosen(caches.get(0));
         }
         if (caches.isEmpty()) {
-            return new Unavailable(
-                    "no GoProxyCache in namespace " + namespace + "; name one with annotation " + InjectionLabels.CACHE
-                            + "; pod left unchanged",
-                    true);
+            return Unavailable.perhapsStale("no GoProxyCache in namespace " + namespace + "; name one with annotation "
+                    + InjectionLabels.CACHE + "; pod left unchanged");
         }
-        return new Unavailable(
-                caches.size() + " GoProxyCaches in namespace " + namespace + " and none annotated "
-                        + InjectionLabels.DEFAULT_CACHE + "=true; pod left unchanged",
-                true);
+        return Unavailable.perhapsStale(caches.size() + " GoProxyCaches in namespace " + namespace
+                + " and none annotated " + InjectionLabels.DEFAULT_CACHE + "=true; pod left unchanged");
     }
 
     /** The operator cannot see the caches there, so "none there" or "does not exist" would be untrue. */
     private static Unavailable unwatched(String namespace) {
-        return new Unavailable(
-                "the operator does not watch namespace " + namespace
-                        + ": add it to watchNamespaces; pod left unchanged",
-                false);
+        return Unavailable.settled("the operator does not watch namespace " + namespace
+                + ": add it to watchNamespaces; pod left unchanged");
     }
 
     private static String trimmed(String value) {
