@@ -993,15 +993,16 @@ public final class ModuleCache {
                     key, result.status(), result.reason());
             return new Outcome(null, streamed, refused);
         }
-        if (result.notFound() || result.forbidden()) {
-            // asked again at once, the chain would say the same; a 403 too, a module the upstream blocks by policy
+        if (result.notFound() || result.pathRefused()) {
+            // asked again at once, the chain would say the same; a 403 or 400 too, a module the upstream blocks by
+            // policy
             CacheAnswer.Refused refused = new CacheAnswer.Refused(result.status(), result.reason());
             negative.put(key, new NegativeAnswer(refused));
-            if (result.forbidden() && noModuleThere(request.module().path())) {
+            if (result.pathRefused() && noModuleThere(request.module().path())) {
                 // the go command asks for every prefix of a package's path (github.com, github.com/org) with each
                 // go get; an upstream that refuses those with 403 says nothing an operator must act on
                 LOG.debugf("fetch of %s refused (a path no module has): %s", key, result.reason());
-            } else if (result.forbidden()) {
+            } else if (result.pathRefused()) {
                 LOG.warnf("fetch of %s refused: %s", key, result.reason());
             } else if (!request.immutable()) {
                 // not on a 403, which may be about the cache's access (a login the upstream dropped), not the module

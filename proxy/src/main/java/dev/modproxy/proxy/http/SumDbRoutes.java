@@ -6,9 +6,9 @@ import dev.modproxy.proxy.protocol.ProxyRequest;
 import dev.modproxy.proxy.sumdb.ChecksumDatabase;
 import dev.modproxy.proxy.sumdb.SumDbCache;
 import dev.modproxy.proxy.sumdb.SumDbException;
-import dev.modproxy.proxy.sumdb.SumDbForbiddenException;
 import dev.modproxy.proxy.sumdb.SumDbNotFoundException;
 import dev.modproxy.proxy.sumdb.SumDbPath;
+import dev.modproxy.proxy.sumdb.SumDbPathRefusedException;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;
@@ -104,9 +104,9 @@ public final class SumDbRoutes {
                         .end(Buffer.buffer(bytes));
             } else if (ar.cause() instanceof SumDbNotFoundException e) {
                 refuse(response, 404, e.getMessage());
-            } else if (ar.cause() instanceof SumDbForbiddenException e) {
-                // as on the GOPROXY paths: the go command stops at a 403, as it would at the source that said it
-                refuse(response, 403, e.getMessage());
+            } else if (ar.cause() instanceof SumDbPathRefusedException e) {
+                // as on the GOPROXY paths: the go command stops at a 403 or 400, as it would at the source that said it
+                refuse(response, e.status(), e.getMessage());
             } else {
                 refuse(response, 502, ar.cause().getMessage());
             }

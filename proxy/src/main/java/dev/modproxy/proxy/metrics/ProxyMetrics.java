@@ -397,7 +397,7 @@ public final class ProxyMetrics implements UpstreamListener {
      * the answer (its storage), says nothing about it.
      */
     private static final Set<String> NO_UPSTREAM_ERROR =
-            Set.of("ok", "not_found", "forbidden", "cancelled", "local_failure");
+            Set.of("ok", "not_found", "forbidden", "bad_request", "cancelled", "local_failure");
 
     @Override
     public void requestFinished(Upstream upstream, String outcome, long nanos) {

@@ -66,8 +66,8 @@ final class SumDbSources {
     /**
      * The first proven result. A source that answers and fails the proof is passed over, never
      * trusted. When none succeeds: the last source's (the database's own) 404 is a 404, and so is
-     * one relayed by a proxy that serves the database ({@link NotInDatabase}); a source's 403 with
-     * nothing else but outages is that 403 ({@link SumDbForbiddenException}); nothing else but
+     * one relayed by a proxy that serves the database ({@link NotInDatabase}); a source's 403 or 400
+     * with nothing else but outages is that status, the first source's ({@link SumDbPathRefusedException}); nothing else but
      * outages is an outage ({@link SumDbUnreachableException}); any wrong answer makes it a
      * refusal ({@link SumDbException}).
      */
@@ -76,7 +76,7 @@ final class SumDbSources {
         if (sources.size() == 1) {
             try {
                 return attempt.from(sources.get(0));
-            } catch (SumDbForbiddenException e) {
+            } catch (SumDbPathRefusedException e) {
                 throw e; // the source's own reason: there is nothing to set about a refusal
             } catch (SumDbUnreachableException e) {
                 throw new SumDbUnreachableException(e.getMessage() + ". " + WHAT_TO_SET, e);
@@ -87,7 +87,7 @@ final class SumDbSources {
         SumDbException last = null;
         NotInDatabase notInDatabase = null;
         SumDbForkException fork = null;
-        boolean forbidden = false;
+        int refusedStatus = 0; // the first refusal's: 0 while no source refused
         for (int i = 0; i < sources.size(); i++) {
             try {
                 return attempt.from(sources.get(i));
@@ -101,8 +101,8 @@ final class SumDbSources {
                     notInDatabase = relayed;
                 }
                 last = e;
-            } catch (SumDbForbiddenException e) {
-                forbidden = true;
+            } catch (SumDbPathRefusedException e) {
+                refusedStatus = refusedStatus == 0 ? e.status() : refusedStatus;
                 last = e;
             } catch (SumDbUnreachableException e) {
                 last = e;
@@ -118,8 +118,9 @@ final class SumDbSources {
         if (!answeredBadly && notInDatabase != null) {
             throw notInDatabase;
         }
-        if (!answeredBadly && forbidden) {
-            throw new SumDbForbiddenException(
+        if (!answeredBadly && refusedStatus != 0) {
+            throw new SumDbPathRefusedException(
+                    refusedStatus,
                     "checksum database " + database + " refused for " + what + ": " + String.join("; ", failures),
                     last);
         }

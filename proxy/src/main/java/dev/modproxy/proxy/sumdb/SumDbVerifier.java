@@ -248,8 +248,8 @@ public final class SumDbVerifier {
         } catch (SumDbNotFoundException e) {
             throw new SumDbNotFoundException(
                     modVer + ": not found in checksum database " + key.name() + ": " + e.getMessage());
-        } catch (SumDbForbiddenException e) {
-            throw new SumDbForbiddenException(modVer + ": " + e.getMessage(), e);
+        } catch (SumDbPathRefusedException e) {
+            throw new SumDbPathRefusedException(e.status(), modVer + ": " + e.getMessage(), e);
         } catch (SumDbUnreachableException e) {
             throw new SumDbUnreachableException(modVer + ": " + e.getMessage(), e);
         }

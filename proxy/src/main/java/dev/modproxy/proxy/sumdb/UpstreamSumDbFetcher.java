@@ -116,8 +116,8 @@ public final class UpstreamSumDbFetcher implements SumDbFetcher {
             if (response.notFound()) {
                 throw new SumDbNotFoundException(response.describe(path));
             }
-            if (response.status() == 403) {
-                throw new SumDbForbiddenException(response.describe(path));
+            if (response.status() == 403 || response.status() == 400) {
+                throw new SumDbPathRefusedException(response.status(), response.describe(path));
             }
             if (!response.ok()) {
                 throw new SumDbUnreachableException(response.describe(path));

@@ -18,7 +18,7 @@ import java.util.function.BooleanSupplier;
  * so it answers 404 (direct) or 410 (off) and the client falls through to its own next entry.
  *
  * <p>Client status mapping: every upstream said 404/410 -> that status; the chain stopped on an
- * upstream's 403 -> 403 (a proxy that gates modules by policy answers so, and the go command stops
+ * upstream's 403 or 400 -> that status (a proxy that gates modules by policy answers so, and the go command stops
  * there after ','); the chain stopped on an error -> 504 for timeouts, 502 otherwise (5xx, 401,
  * refused connection, unusable body, open breaker). Clients configured with {@code GOPROXY=cache|...}
  * fall through on all of them; {@code cache,...} clients fall through only on the 404/410.
@@ -188,11 +188,12 @@ public final class UpstreamChain {
                 } else {
                     upstream.breaker().recordSuccess();
                 }
-                // a 403 is the upstream's answer about this module, passed on so the go command stops as it would
-                // there; any other refusal (a 401 included: the cache's login, not the client's) is a bad gateway
-                if (response.status() == 403) {
-                    outcome = "forbidden";
-                    return UpstreamResult.refused(403, response.describe(relativePath));
+                // a 403 or 400 is the upstream's answer about this path (proxy.golang.org's 400 for a path it cannot
+                // serve, an allow-list's for a host it does not take), passed on so the go command says what it says
+                // direct; any other refusal (a 401 included: the cache's login, not the client's) is a bad gateway
+                if (response.status() == 403 || response.status() == 400) {
+                    outcome = response.status() == 403 ? "forbidden" : "bad_request";
+                    return UpstreamResult.refused(response.status(), response.describe(relativePath));
                 }
                 return UpstreamResult.refused(502, response.describe(relativePath));
             }

@@ -3,6 +3,11 @@ package dev.modproxy.proxy.upstream;
 import dev.modproxy.proxy.text.Utf8Text;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
@@ -34,21 +39,46 @@ final class UpstreamExplanation {
             Pattern.compile("(?i)\\b(basic|bearer|token)(\\s+|=|:\\s*)[A-Za-z0-9+/=._~-]{4,}");
 
     /**
-     * The cleaned reason in a body of {@code contentType}, or "" when it is not plain text or says nothing. An
-     * upstream may echo the request it refused, its Authorization header or URL included: {@code secrets} (what this
-     * upstream's login is sent as) and anything shaped like a credential are masked before the text goes anywhere.
+     * The cleaned reason in a body of {@code contentType}, or "" when it is not plain text or says nothing. A body
+     * without a Content-Type (an allow-list mirror's "Go module host not permitted" with its 400) is taken when it is
+     * UTF-8 text that does not start as markup. An upstream may echo the request it refused, its Authorization header
+     * or URL included: {@code secrets} (what this upstream's login is sent as) and anything shaped like a credential
+     * are masked before the text goes anywhere.
      */
     static String read(String contentType, InputStream body, List<String> secrets) throws IOException {
-        if (!contentType.toLowerCase(Locale.ROOT).startsWith("text/plain")) {
+        boolean untyped = contentType.isBlank();
+        if (!untyped && !contentType.toLowerCase(Locale.ROOT).startsWith("text/plain")) {
             return ""; // an HTML error page is markup, not a reason
         }
         byte[] bytes = body.readNBytes(MAX_BYTES);
+        if (untyped && !plainText(bytes)) {
+            return "";
+        }
         String text = new String(bytes, StandardCharsets.UTF_8); // malformed input becomes U+FFFD, dropped by clean
         for (String secret : secrets) {
             text = text.replace(secret, "xxxxx");
         }
         // a long path it names (the module's, up to 400 characters) keeps its ends, so the reason after it stays
         return clean(shortenLongWords(clean(CREDENTIALS.matcher(text).replaceAll("$1$2xxxxx"), MAX_BYTES)));
+    }
+
+    /**
+     * Whether an untyped body reads as a reason: UTF-8 (its last character may be cut off), no NUL, and not markup (a
+     * page whose first character is '<').
+     */
+    private static boolean plainText(byte[] bytes) {
+        CharsetDecoder decoder = StandardCharsets.UTF_8
+                .newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        CharBuffer text = CharBuffer.allocate(bytes.length);
+        // not the end of input: a character cut at MAX_BYTES is left over, not an error
+        CoderResult result = decoder.decode(ByteBuffer.wrap(bytes), text, false);
+        if (result.isError()) {
+            return false;
+        }
+        String decoded = text.flip().toString();
+        return decoded.indexOf('\0') < 0 && !decoded.strip().startsWith("<");
     }
 
     /** The most bytes a word (a run without spaces) of the reason keeps: a module path's two ends. */

@@ -32,11 +32,11 @@ public record UpstreamResult<T>(T value, int status, String reason, boolean cont
     }
 
     /**
-     * 403: an upstream refuses this path to the cache (an allow-list, a policy), and the chain stopped there. Passed
-     * on as it is and remembered as briefly as a 404, but never made one: a client's {@code ,direct} would then fetch
-     * what the upstream blocks.
+     * 403 or 400: an upstream refuses this path to the cache (an allow-list, a policy, a host it does not serve), and
+     * the chain stopped there. Passed on as it is and remembered as briefly as a 404, but never made one: a client's
+     * {@code ,direct} would then fetch what the upstream blocks.
      */
-    public boolean forbidden() {
-        return status == 403;
+    public boolean pathRefused() {
+        return status == 403 || status == 400;
     }
 }

@@ -227,6 +227,24 @@ class GoCommandTest {
     }
 
     @Test
+    void anUpstreamsBadRequestReachesTheGoCommandAsItWouldDirectNotAsABadGateway() throws Exception {
+        // an allow-list mirror's answer for a host it does not serve (as proxy.golang.org's 400 for a path it cannot
+        // fetch): its verdict on the path, the same for any client that asks
+        upstream.otherwise(FakeUpstream.status(400, "Go module host not permitted"));
+
+        Result direct = go(upstream.url(), "gopath1", "mod", "download", "-json", "example.org/lib@v1.0.0");
+        Result cached = go(proxy.url(), "gopath2", "mod", "download", "-json", "example.org/lib@v1.0.0");
+
+        assertTrue(direct.exit() != 0, direct.out());
+        assertTrue(direct.out().contains("/example.org/lib/@v/v1.0.0.info: 400 Bad Request"), direct.out());
+        assertEquals(direct.exit(), cached.exit(), cached.out());
+        assertTrue(
+                cached.out().contains("/example.org/lib/@v/v1.0.0.info: 400 Bad Request"),
+                "the upstream's status, not a 502: " + cached.out());
+        assertTrue(cached.out().contains("Go module host not permitted"), "with its reason: " + cached.out());
+    }
+
+    @Test
     void goSeesAFailedDownloadWhenTheUpstreamSendsACorruptZip() throws Exception {
         upstream.on(
                 "example.com/!big!co/lib/@v/v1.2.0.zip",

@@ -11,12 +11,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * A source of the checksum database that answers 403 refuses the path to this proxy, as an upstream's 403 for a
- * module does: a client of /sumdb/ gets that 403 with the source's reason, as it gets it on a module path, not a 502.
+ * A source of the checksum database that answers 403 (or 400, an allow-list's answer for a module host it does not
+ * serve) refuses the path to this proxy, as an upstream's 403 or 400 for a module does: a client of /sumdb/ gets that
+ * status with the source's reason, as it gets it on a module path, not a 502.
  */
 class SumDbForbiddenTest {
 
@@ -33,13 +35,13 @@ class SumDbForbiddenTest {
         refusing.stop(0);
     }
 
-    /** An upstream proxy, and the database's own URL, that refuse every path with 403 and a reason. */
-    private String refusingEverything() throws Exception {
+    /** An upstream proxy, and the database's own URL, that refuse every path with {@code status} and a reason. */
+    private String refusingEverything(int status) throws Exception {
         refusing = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         refusing.createContext("/", exchange -> {
             byte[] body = REASON.getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
-            exchange.sendResponseHeaders(403, body.length);
+            exchange.sendResponseHeaders(status, body.length);
             exchange.getResponseBody().write(body);
             exchange.close();
         });
@@ -47,21 +49,22 @@ class SumDbForbiddenTest {
         return "http://127.0.0.1:" + refusing.getAddress().getPort();
     }
 
-    @Test
-    void aDatabasePathEverySourceRefusesIsA403WithTheirReasonAsOnAModulePath() throws Exception {
-        String url = refusingEverything();
+    @ParameterizedTest
+    @ValueSource(ints = {403, 400})
+    void aDatabasePathEverySourceRefusesIsThatRefusalWithTheirReasonAsOnAModulePath(int status) throws Exception {
+        String url = refusingEverything(status);
         try (ProxyUnderTest proxy = new ProxyUnderTest(
                 url, dir.resolve("cache"), ProxyUnderTest.options().sumdb(KEY + " " + url, "", false))) {
             assertEquals(
-                    403,
+                    status,
                     proxy.getText("/example.com/lib/@v/v1.0.0.mod").statusCode(),
-                    "a module path passes the upstream's 403 on");
+                    "a module path passes the upstream's refusal on");
 
             for (String path : List.of("tile/8/data/000", "tile/8/0/000", "latest", "lookup/example.com/lib@v1.0.0")) {
                 HttpResponse<String> answer = proxy.getText("/sumdb/sum.golang.org/" + path);
 
-                assertEquals(403, answer.statusCode(), path + ": " + answer.body());
-                assertTrue(answer.body().contains("answered 403"), path + ": " + answer.body());
+                assertEquals(status, answer.statusCode(), path + ": " + answer.body());
+                assertTrue(answer.body().contains("answered " + status), path + ": " + answer.body());
                 assertTrue(answer.body().contains(REASON), path + ": " + answer.body());
                 assertEquals(
                         "no-store", answer.headers().firstValue("Cache-Control").orElseThrow(), path);

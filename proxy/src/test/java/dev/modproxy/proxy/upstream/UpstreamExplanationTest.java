@@ -77,6 +77,40 @@ class UpstreamExplanationTest {
     }
 
     @Test
+    void aReasonSentWithoutAContentTypeIsPassedOnUnlessItIsAPageOrBinary() throws Exception {
+        // proxy.golang.org's allow-list mirror answers a module host it does not serve so: 400, no Content-Type
+        upstream.on(
+                "example.org/lib/@v/list",
+                untyped(400, "Go module host not permitted".getBytes(StandardCharsets.UTF_8)));
+        upstream.on(INFO, untyped(404, "<html><body>not here</body></html>".getBytes(StandardCharsets.UTF_8)));
+        upstream.on("example.com/bin/@v/list", untyped(404, new byte[] {'o', 'k', 0, (byte) 0xff, 'x'}));
+        try (ProxyUnderTest proxy = new ProxyUnderTest(upstream.url(), cacheDir)) {
+            HttpResponse<String> refused = proxy.getText("/example.org/lib/@v/list");
+            HttpResponse<String> page = proxy.getText("/" + INFO);
+            HttpResponse<String> binary = proxy.getText("/example.com/bin/@v/list");
+
+            assertEquals(400, refused.statusCode(), refused.body());
+            assertTrue(
+                    refused.body()
+                            .strip()
+                            .endsWith("answered 400 for example.org/lib/@v/list: Go module host not permitted"),
+                    refused.body());
+            assertEquals(404, page.statusCode());
+            assertTrue(page.body().strip().endsWith("answered 404 for " + INFO), page.body());
+            assertEquals(404, binary.statusCode());
+            assertTrue(binary.body().strip().endsWith("answered 404 for example.com/bin/@v/list"), binary.body());
+        }
+    }
+
+    /** A refusal with a body and no Content-Type header. */
+    private static FakeUpstream.Behaviour untyped(int status, byte[] body) {
+        return exchange -> {
+            exchange.sendResponseHeaders(status, body.length);
+            exchange.getResponseBody().write(body);
+        };
+    }
+
+    @Test
     void anHtmlErrorPageIsNotPassedOn() throws Exception {
         upstream.on(INFO, exchange -> {
             byte[] page = "<html><body><h1>404 Not Found</h1></body></html>".getBytes(StandardCharsets.UTF_8);
