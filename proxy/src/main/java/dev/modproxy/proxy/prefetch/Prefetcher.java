@@ -28,6 +28,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Pattern;
 import org.jboss.logging.Logger;
 
 /**
@@ -94,6 +95,9 @@ import org.jboss.logging.Logger;
 public final class Prefetcher implements ClientDemand, AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(Prefetcher.class);
+    /** The go command's placeholder version of a replaced module, with or without a tag before it. */
+    private static final Pattern PLACEHOLDER = Pattern.compile("[-.]00010101000000-000000000000(\\+incompatible)?$");
+
     /** Larger go.mod files are not read for requirements (the go command's own limit is 16 MiB; real ones are KiBs). */
     private static final long MAX_GO_MOD = 1 << 20;
     /**
@@ -465,8 +469,16 @@ public final class Prefetcher implements ClientDemand, AutoCloseable {
         }
     }
 
-    /** The request for a required version's artifact; none for a version the go command would not fetch. */
+    /**
+     * The request for a required version's artifact; none for a version the go command would not fetch: one the
+     * upstream refuses to parse, or the placeholder a go.mod requires a module it replaces at (the pseudo-version of
+     * no commit, dated the year 1: {@code v0.0.0-00010101000000-000000000000}, or based on a tag), which no upstream
+     * has and which a client building that module replaces too.
+     */
     private static Optional<ProxyRequest> versionRequest(GoModRequirements.Requirement requirement, RequestKind kind) {
+        if (PLACEHOLDER.matcher(requirement.version()).find()) {
+            return Optional.empty();
+        }
         try {
             return Optional.of(ProxyRequest.parse("/" + CaseEncoding.encode(requirement.path()) + "/@v/"
                     + CaseEncoding.encode(requirement.version()) + kind.suffix()));

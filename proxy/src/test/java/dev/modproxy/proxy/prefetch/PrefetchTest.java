@@ -181,6 +181,39 @@ class PrefetchTest {
         assertTrue(count("modproxy.prefetch.issued", "kind", "mod") >= 3);
     }
 
+    /**
+     * A go.mod that replaces modules of its own repository requires them at the go command's placeholder, the
+     * pseudo-version of no commit (v0.0.0-00010101000000-000000000000): no upstream has it, and no client fetches it
+     * (a client that builds such a module replaces them too).
+     */
+    @Test
+    void aPlaceholderVersionThatAReplaceStandsForIsNeverPrefetched() throws Exception {
+        String placeholder = "example.com/a/internal/tool/@v/v0.0.0-00010101000000-000000000000.mod";
+        String beforeARelease = "example.com/a/api/@v/v1.2.0-pre.0.00010101000000-000000000000.mod";
+        upstream.on(info("example.com/a"), FakeUpstream.ok("application/json", Modules.info("v1.0.0")))
+                .on(
+                        mod("example.com/a"),
+                        FakeUpstream.ok(
+                                "text/plain",
+                                "module example.com/a\n\ngo 1.16\n\nrequire (\n"
+                                        + "\texample.com/a/api v1.2.0-pre.0.00010101000000-000000000000\n"
+                                        + "\texample.com/a/internal/tool v0.0.0-00010101000000-000000000000\n"
+                                        + "\texample.com/b v1.0.0\n)\n\n"
+                                        + "replace example.com/a/internal/tool => ./internal/tool\n"
+                                        + "replace example.com/a/api => ./api\n"))
+                .on(zip("example.com/a"), FakeUpstream.ok("application/zip", Modules.zip("example.com/a", "v1.0.0")));
+        publish("example.com/b", "1.16");
+        startProxy(on(4, "256Mi", 100));
+
+        assertEquals(200, proxy.get("/" + mod("example.com/a")).statusCode());
+        await().atMost(WAIT).until(() -> stored(mod("example.com/b")));
+        awaitIdle();
+
+        assertEquals(0, upstream.hits(placeholder));
+        assertEquals(0, upstream.hits(beforeARelease));
+        assertEquals(1, upstream.hits(mod("example.com/b")), "the real requirement beside them is prefetched");
+    }
+
     @Test
     void belowAPrunedGoModNothingIsFetchedUntilAClientWalksThere() throws Exception {
         publish("example.com/a", "1.21", "example.com/b");
