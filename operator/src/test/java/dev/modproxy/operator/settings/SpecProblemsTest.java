@@ -672,19 +672,24 @@ class SpecProblemsTest {
                 "https://goproxy.cn|http://gpc.builds.svc/,direct",
                 "http://gpc",
                 "http://GPC.builds:80",
-                "http://gpc.builds.svc.cluster.local.")) {
+                "http://gpc.builds.svc.cluster.local.",
+                // the Service answers http on port 80 alone: another scheme or port reaches nothing that answers
+                "HTTP://gpc.builds.svc",
+                "https://gpc.builds.svc",
+                "gpc.builds.svc",
+                "https://proxy.golang.org,gpc.builds.svc.cluster.local",
+                "http://gpc.builds.svc:3000")) {
             assertThat(SpecProblems.of(cache("builds", "gpc", spec -> spec.setUpstream(own))))
                     .as(own)
                     .singleElement(InstanceOfAssertFactories.STRING)
-                    .startsWith("spec.upstream entry \"http://")
+                    .startsWith("spec.upstream entry \"")
                     .contains("is this cache's own Service: the proxy would ask itself for every module it lacks");
         }
         for (String other : List.of(
                 "http://gpc.other.svc",
+                "https://gpc.other.svc.cluster.local",
                 "http://gpc-2.builds.svc",
                 "http://athens.builds.svc",
-                "http://gpc.builds.svc:3000",
-                "https://gpc.builds.svc",
                 "http://gpc.builds.example.com")) {
             assertThat(SpecProblems.of(cache("builds", "gpc", spec -> spec.setUpstream(other))))
                     .as(other)
