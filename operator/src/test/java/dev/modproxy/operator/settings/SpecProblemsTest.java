@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.modproxy.operator.api.KubernetesSyntax;
 import dev.modproxy.operator.api.v1alpha1.EgressProxy;
 import dev.modproxy.operator.api.v1alpha1.EgressProxyLogin;
+import dev.modproxy.operator.api.v1alpha1.GoProxyCacheSpec;
 import dev.modproxy.operator.api.v1alpha1.ObjectStorage;
 import dev.modproxy.operator.api.v1alpha1.ProxyTuning;
 import dev.modproxy.operator.api.v1alpha1.UpstreamCA;
@@ -548,12 +549,14 @@ class SpecProblemsTest {
     @Test
     void aSumdbTheProxyCannotStartWithIsRefused() {
         Map<String, String> refused = new LinkedHashMap<>();
-        refused.put("OFF", "is not GOSUMDB syntax");
-        refused.put("corp-sumdb", "is not GOSUMDB syntax");
-        refused.put("sum.golang.org+notakey", "is not GOSUMDB syntax");
-        refused.put("sum.example.com+a1b2c3+AbCd https://sum.example.com", "is not GOSUMDB syntax");
-        refused.put("sum.golang.google.cn https://sum.golang.google.cn", "is not GOSUMDB syntax");
-        refused.put("sum.golang.org https://sum.corp.example.com/?token=1", "is not GOSUMDB syntax");
+        // the shape: said in the CRD rule's words, for a cache the rule did not check
+        String shape = "is not GOSUMDB syntax (" + GoProxyCacheSpec.SUMDB_MESSAGE + ")";
+        refused.put("OFF", shape);
+        refused.put("corp-sumdb", shape);
+        refused.put("sum.golang.org+notakey", shape);
+        refused.put("sum.example.com+a1b2c3+AbCd https://sum.example.com", shape);
+        refused.put("sum.golang.google.cn https://sum.golang.google.cn", shape);
+        refused.put("sum.golang.org https://sum.corp.example.com/?token=1", shape);
         // a key of the right shape, one character changed
         refused.put(
                 "sum.corp.example.com+eedc9b3e+AWia5B4osDg/C+dsrkXomXrcHh6q1lcI/mIoCPQ6xkPh",
