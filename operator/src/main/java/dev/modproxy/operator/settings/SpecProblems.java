@@ -137,7 +137,7 @@ public final class SpecProblems {
                     + GoProxyCacheSpec.SUMDB_MESSAGE + ")");
             return;
         }
-        String[] key = sumdb.split(" ", 2)[0].split("\\+", 3);
+        String[] key = sumdb.split("[ \t]", 2)[0].split("\\+", 3);
         if (key.length != 3) {
             return;
         }

@@ -577,7 +577,10 @@ class SpecProblemsTest {
                 "sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8",
                 // made by golang.org/x/mod/sumdb/note.GenerateKey
                 "sum.corp.example.com+eedc9b3e+AWia5B4osDg/C+dsrkXomXrcHh6q1lcI/mIoCPQ6xkPg",
-                "sum.corp.example.com+eedc9b3e+AWia5B4osDg/C+dsrkXomXrcHh6q1lcI/mIoCPQ6xkPg https://sum.corp:8443/db/")) {
+                "sum.corp.example.com+eedc9b3e+AWia5B4osDg/C+dsrkXomXrcHh6q1lcI/mIoCPQ6xkPg https://sum.corp:8443/db/",
+                // the go command splits GOSUMDB on any run of spaces and tabs, and so does the proxy
+                "sum.golang.org   https://goproxy.cn/sumdb/sum.golang.org",
+                "sum.corp.example.com+eedc9b3e+AWia5B4osDg/C+dsrkXomXrcHh6q1lcI/mIoCPQ6xkPg\thttps://sum.corp:8443/db/")) {
             assertThat(SpecProblems.of(cache(spec -> spec.setSumdb(taken))))
                     .as(taken)
                     .isEmpty();

@@ -83,13 +83,14 @@ public class GoProxyCacheSpec {
      * GOSUMDB as the proxy (GoSumDbSetting) and the go command take it: off; sum.golang.org, whose key both know;
      * sum.golang.google.cn alone, the go command's name for sum.golang.org served from its mirror; or a database's
      * verifier key, name+hash+key (8 hex digits, then 33 bytes in base64), the only way to name another database.
-     * sum.golang.org and a key may be followed by one space and the database's http(s) URL, without a query or a
+     * sum.golang.org and a key may be followed by spaces or tabs (the go command splits on any, the proxy on a run of
+     * them) and the database's http(s) URL, without a query or a
      * fragment. A bare name other than those two, or a key of another shape, once passed here and stopped the proxy at
      * start ("malformed verifier key"): a crash loop under a cache the API server had taken.
      */
     public static final String SUMDB = "^(off|sum\\.golang\\.google\\.cn|(sum\\.golang\\.org|"
             + "[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*(/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)*\\+[0-9a-f]{8}\\+[A-Za-z0-9+/]{44})"
-            + "( https?://[^\\s/?#]+(/[^\\s?#]*)?)?)$";
+            + "([ \\t]+https?://[^\\s/?#]+(/[^\\s?#]*)?)?)$";
 
     /**
      * What {@link #SUMDB} takes, in words: the schema's pattern was printed as the whole refusal, a regex no reader of
