@@ -716,6 +716,17 @@ class SpecProblemsTest {
                 .isEmpty();
     }
 
+    /** A digest copied in capitals: the refusal says the hex digits are lowercase, and names each digest taken. */
+    @Test
+    void anImageDigestInCapitalsIsToldItsDigitsAreLowercase() {
+        String upper = "ghcr.io/modproxy/proxy@sha256:" + "0123ABCD".repeat(8);
+        assertThat(SpecProblems.of(cache(spec -> spec.setImage(upper))))
+                .singleElement(InstanceOfAssertFactories.STRING)
+                .contains("@sha256:<64 lowercase hex digits>", "sha384", "sha512");
+        assertThat(SpecProblems.of(cache(spec -> spec.setImage(upper.toLowerCase(java.util.Locale.ROOT)))))
+                .isEmpty();
+    }
+
     private static dev.modproxy.operator.api.v1alpha1.GoProxyCache withEnv(String... names) {
         return withEnv(java.util.Arrays.stream(names)
                 .map(name -> new EnvVar(name, "x", null))

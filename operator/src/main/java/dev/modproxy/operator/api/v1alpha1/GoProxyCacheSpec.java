@@ -123,9 +123,13 @@ public class GoProxyCacheSpec {
             "^(" + IMAGE_REGISTRY + "/)?" + IMAGE_PATH_COMPONENT + "(/" + IMAGE_PATH_COMPONENT
                     + ")*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@(sha256:[a-f0-9]{64}|sha384:[a-f0-9]{96}|sha512:[a-f0-9]{128}))?$";
 
-    /** The image reference, said in words (the pattern's refusal printed '^\\S+$'). */
+    /**
+     * The image reference, said in words (the pattern's refusal printed '^\\S+$'): each digest {@link #IMAGE} takes,
+     * and that its hex digits are lowercase, so that a digest copied in capitals is told what is wrong with it.
+     */
     public static final String IMAGE_MESSAGE = "spec.image must be a container image reference: an optional registry "
-            + "host and port, a repository path in lowercase, an optional :tag and an optional @sha256:<64 hex digits>, "
+            + "host and port, a repository path in lowercase, an optional :tag and an optional digest, "
+            + "@sha256:<64 lowercase hex digits> (or sha384 with 96, sha512 with 128), "
             + "e.g. registry.corp.example.com/modproxy/proxy:1.2.0; leave it out to run the operator's own release";
 
     /** The longest image reference taken, for the rule's cost: far above what a registry takes. */
