@@ -25,9 +25,10 @@ public final class GoProxyList {
     }
 
     /**
-     * Says so when an entry of {@code list} is the cache's own Service on its port (80), by any name its pods resolve
-     * it by: the proxy would send every module it lacks to itself, a request that waits on itself until the read
-     * timeout, and no module would ever reach a build.
+     * Says so when an entry of {@code list} is the cache's own Service, by any name its pods resolve it by: the proxy
+     * would send every module it lacks to itself, a request that waits on itself until the read timeout, and no module
+     * would ever reach a build. Whatever the scheme (HTTP://, or https:// as an entry without one gets) and the port:
+     * the Service answers http on port 80 alone, so any other spelling reaches nothing that answers either.
      */
     public static Optional<String> ownService(String field, String list, String service, String namespace) {
         dev.modproxy.contract.GoProxyList parsed;
@@ -39,9 +40,7 @@ public final class GoProxyList {
         String inNamespace = service + "." + namespace;
         for (dev.modproxy.contract.GoProxyList.Entry entry : parsed.entries()) {
             if (!(entry instanceof dev.modproxy.contract.GoProxyList.Proxy proxy)
-                    || !"http".equals(proxy.url().getScheme())
-                    || proxy.url().getHost() == null
-                    || (proxy.url().getPort() != -1 && proxy.url().getPort() != 80)) {
+                    || proxy.url().getHost() == null) {
                 continue;
             }
             String host = proxy.url().getHost().toLowerCase(Locale.ROOT);

@@ -132,13 +132,12 @@ public final class SpecProblems {
             return;
         }
         if (!SUMDB.matcher(sumdb).matches()) {
-            problems.add("spec.sumdb \"" + Redacted.words(sumdb) + "\" is not GOSUMDB syntax; write \"off\", "
-                    + "\"sum.golang.org\" or \"sum.golang.org https://url\", \"sum.golang.google.cn\", or another "
-                    + "database's verifier key \"name+hash+key\" (as its operator publishes it), optionally followed by "
-                    + "\" https://url\"");
+            // the CRD rule's own words, so that the schema and the operator say one thing
+            problems.add("spec.sumdb \"" + Redacted.words(sumdb) + "\" is not GOSUMDB syntax ("
+                    + GoProxyCacheSpec.SUMDB_MESSAGE + ")");
             return;
         }
-        String[] key = sumdb.split(" ", 2)[0].split("\\+", 3);
+        String[] key = sumdb.split("[ \t]", 2)[0].split("\\+", 3);
         if (key.length != 3) {
             return;
         }

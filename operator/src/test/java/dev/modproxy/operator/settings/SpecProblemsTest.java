@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.modproxy.operator.api.KubernetesSyntax;
 import dev.modproxy.operator.api.v1alpha1.EgressProxy;
 import dev.modproxy.operator.api.v1alpha1.EgressProxyLogin;
+import dev.modproxy.operator.api.v1alpha1.GoProxyCacheSpec;
 import dev.modproxy.operator.api.v1alpha1.ObjectStorage;
 import dev.modproxy.operator.api.v1alpha1.ProxyTuning;
 import dev.modproxy.operator.api.v1alpha1.UpstreamCA;
@@ -548,12 +549,14 @@ class SpecProblemsTest {
     @Test
     void aSumdbTheProxyCannotStartWithIsRefused() {
         Map<String, String> refused = new LinkedHashMap<>();
-        refused.put("OFF", "is not GOSUMDB syntax");
-        refused.put("corp-sumdb", "is not GOSUMDB syntax");
-        refused.put("sum.golang.org+notakey", "is not GOSUMDB syntax");
-        refused.put("sum.example.com+a1b2c3+AbCd https://sum.example.com", "is not GOSUMDB syntax");
-        refused.put("sum.golang.google.cn https://sum.golang.google.cn", "is not GOSUMDB syntax");
-        refused.put("sum.golang.org https://sum.corp.example.com/?token=1", "is not GOSUMDB syntax");
+        // the shape: said in the CRD rule's words, for a cache the rule did not check
+        String shape = "is not GOSUMDB syntax (" + GoProxyCacheSpec.SUMDB_MESSAGE + ")";
+        refused.put("OFF", shape);
+        refused.put("corp-sumdb", shape);
+        refused.put("sum.golang.org+notakey", shape);
+        refused.put("sum.example.com+a1b2c3+AbCd https://sum.example.com", shape);
+        refused.put("sum.golang.google.cn https://sum.golang.google.cn", shape);
+        refused.put("sum.golang.org https://sum.corp.example.com/?token=1", shape);
         // a key of the right shape, one character changed
         refused.put(
                 "sum.corp.example.com+eedc9b3e+AWia5B4osDg/C+dsrkXomXrcHh6q1lcI/mIoCPQ6xkPh",
@@ -574,7 +577,10 @@ class SpecProblemsTest {
                 "sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8",
                 // made by golang.org/x/mod/sumdb/note.GenerateKey
                 "sum.corp.example.com+eedc9b3e+AWia5B4osDg/C+dsrkXomXrcHh6q1lcI/mIoCPQ6xkPg",
-                "sum.corp.example.com+eedc9b3e+AWia5B4osDg/C+dsrkXomXrcHh6q1lcI/mIoCPQ6xkPg https://sum.corp:8443/db/")) {
+                "sum.corp.example.com+eedc9b3e+AWia5B4osDg/C+dsrkXomXrcHh6q1lcI/mIoCPQ6xkPg https://sum.corp:8443/db/",
+                // the go command splits GOSUMDB on any run of spaces and tabs, and so does the proxy
+                "sum.golang.org   https://goproxy.cn/sumdb/sum.golang.org",
+                "sum.corp.example.com+eedc9b3e+AWia5B4osDg/C+dsrkXomXrcHh6q1lcI/mIoCPQ6xkPg\thttps://sum.corp:8443/db/")) {
             assertThat(SpecProblems.of(cache(spec -> spec.setSumdb(taken))))
                     .as(taken)
                     .isEmpty();
@@ -672,19 +678,24 @@ class SpecProblemsTest {
                 "https://goproxy.cn|http://gpc.builds.svc/,direct",
                 "http://gpc",
                 "http://GPC.builds:80",
-                "http://gpc.builds.svc.cluster.local.")) {
+                "http://gpc.builds.svc.cluster.local.",
+                // the Service answers http on port 80 alone: another scheme or port reaches nothing that answers
+                "HTTP://gpc.builds.svc",
+                "https://gpc.builds.svc",
+                "gpc.builds.svc",
+                "https://proxy.golang.org,gpc.builds.svc.cluster.local",
+                "http://gpc.builds.svc:3000")) {
             assertThat(SpecProblems.of(cache("builds", "gpc", spec -> spec.setUpstream(own))))
                     .as(own)
                     .singleElement(InstanceOfAssertFactories.STRING)
-                    .startsWith("spec.upstream entry \"http://")
+                    .startsWith("spec.upstream entry \"")
                     .contains("is this cache's own Service: the proxy would ask itself for every module it lacks");
         }
         for (String other : List.of(
                 "http://gpc.other.svc",
+                "https://gpc.other.svc.cluster.local",
                 "http://gpc-2.builds.svc",
                 "http://athens.builds.svc",
-                "http://gpc.builds.svc:3000",
-                "https://gpc.builds.svc",
                 "http://gpc.builds.example.com")) {
             assertThat(SpecProblems.of(cache("builds", "gpc", spec -> spec.setUpstream(other))))
                     .as(other)
@@ -702,6 +713,17 @@ class SpecProblemsTest {
                     .startsWith("spec.image \"" + refused + "\" is not an image reference the kubelet can pull");
         }
         assertThat(SpecProblems.of(cache(spec -> spec.setImage("registry.corp.example.com:5000/modproxy/proxy:1.2.3"))))
+                .isEmpty();
+    }
+
+    /** A digest copied in capitals: the refusal says the hex digits are lowercase, and names each digest taken. */
+    @Test
+    void anImageDigestInCapitalsIsToldItsDigitsAreLowercase() {
+        String upper = "ghcr.io/modproxy/proxy@sha256:" + "0123ABCD".repeat(8);
+        assertThat(SpecProblems.of(cache(spec -> spec.setImage(upper))))
+                .singleElement(InstanceOfAssertFactories.STRING)
+                .contains("@sha256:<64 lowercase hex digits>", "sha384", "sha512");
+        assertThat(SpecProblems.of(cache(spec -> spec.setImage(upper.toLowerCase(java.util.Locale.ROOT)))))
                 .isEmpty();
     }
 

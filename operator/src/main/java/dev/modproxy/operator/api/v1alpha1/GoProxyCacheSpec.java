@@ -83,13 +83,14 @@ public class GoProxyCacheSpec {
      * GOSUMDB as the proxy (GoSumDbSetting) and the go command take it: off; sum.golang.org, whose key both know;
      * sum.golang.google.cn alone, the go command's name for sum.golang.org served from its mirror; or a database's
      * verifier key, name+hash+key (8 hex digits, then 33 bytes in base64), the only way to name another database.
-     * sum.golang.org and a key may be followed by one space and the database's http(s) URL, without a query or a
+     * sum.golang.org and a key may be followed by spaces or tabs (the go command splits on any, the proxy on a run of
+     * them) and the database's http(s) URL, without a query or a
      * fragment. A bare name other than those two, or a key of another shape, once passed here and stopped the proxy at
      * start ("malformed verifier key"): a crash loop under a cache the API server had taken.
      */
     public static final String SUMDB = "^(off|sum\\.golang\\.google\\.cn|(sum\\.golang\\.org|"
             + "[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*(/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)*\\+[0-9a-f]{8}\\+[A-Za-z0-9+/]{44})"
-            + "( https?://[^\\s/?#]+(/[^\\s?#]*)?)?)$";
+            + "([ \\t]+https?://[^\\s/?#]+(/[^\\s?#]*)?)?)$";
 
     /**
      * What {@link #SUMDB} takes, in words: the schema's pattern was printed as the whole refusal, a regex no reader of
@@ -122,9 +123,13 @@ public class GoProxyCacheSpec {
             "^(" + IMAGE_REGISTRY + "/)?" + IMAGE_PATH_COMPONENT + "(/" + IMAGE_PATH_COMPONENT
                     + ")*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@(sha256:[a-f0-9]{64}|sha384:[a-f0-9]{96}|sha512:[a-f0-9]{128}))?$";
 
-    /** The image reference, said in words (the pattern's refusal printed '^\\S+$'). */
+    /**
+     * The image reference, said in words (the pattern's refusal printed '^\\S+$'): each digest {@link #IMAGE} takes,
+     * and that its hex digits are lowercase, so that a digest copied in capitals is told what is wrong with it.
+     */
     public static final String IMAGE_MESSAGE = "spec.image must be a container image reference: an optional registry "
-            + "host and port, a repository path in lowercase, an optional :tag and an optional @sha256:<64 hex digits>, "
+            + "host and port, a repository path in lowercase, an optional :tag and an optional digest, "
+            + "@sha256:<64 lowercase hex digits> (or sha384 with 96, sha512 with 128), "
             + "e.g. registry.corp.example.com/modproxy/proxy:1.2.0; leave it out to run the operator's own release";
 
     /** The longest image reference taken, for the rule's cost: far above what a registry takes. */

@@ -796,6 +796,9 @@ class CrdValidationRulesTest {
                 "{sumdb: 'off'}",
                 "{sumdb: sum.golang.google.cn}",
                 "{sumdb: 'sum.golang.org https://goproxy.cn/sumdb/sum.golang.org'}",
+                // the go command splits GOSUMDB on any run of spaces and tabs, and so does the proxy
+                "{sumdb: 'sum.golang.org   https://goproxy.cn/sumdb/sum.golang.org'}",
+                "{sumdb: \"sum.golang.org\\thttps://goproxy.cn/sumdb/sum.golang.org\"}",
                 "{sumdb: 'sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8'}",
                 "{sumdb: 'sum.corp.example.com+eedc9b3e+AWia5B4osDg/C+dsrkXomXrcHh6q1lcI/mIoCPQ6xkPg "
                         + "https://sum.corp.example.com:8443/db/'}",
