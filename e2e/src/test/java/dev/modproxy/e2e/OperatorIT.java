@@ -1515,14 +1515,14 @@ class OperatorIT {
         inWords.put(
                 "  sumdb: \"sum.golang.org ftp://mirror\"\n",
                 List.of(
-                        "spec.sumdb: Invalid value: \"sum.golang.org ftp://mirror\": spec.sumdb must be off or a "
-                                + "checksum database in GOSUMDB syntax",
+                        "spec.sumdb: Invalid value: \"sum.golang.org ftp://mirror\": spec.sumdb must be off, "
+                                + "sum.golang.org, sum.golang.google.cn, or another checksum database's verifier key",
                         "e.g. sum.golang.org"));
         inWords.put(
                 "  image: \"ghcr.io/modproxy/proxy: 1.2\"\n",
                 List.of(
                         "spec.image: Invalid value: ",
-                        "spec.image must be a container image reference without spaces"));
+                        "spec.image must be a container image reference: an optional registry host and port"));
         inWords.put(
                 "  imagePullPolicy: always\n",
                 List.of(
