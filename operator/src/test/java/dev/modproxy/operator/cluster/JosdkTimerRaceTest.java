@@ -11,9 +11,7 @@ import io.javaoperatorsdk.operator.processing.event.source.timer.TimerEventSourc
 import java.time.Duration;
 import java.util.Timer;
 import java.util.TimerTask;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 
@@ -30,7 +28,7 @@ class JosdkTimerRaceTest {
      */
     @Test
     void theSdkRefusesItsOwnTaskWhenADeletionCancelsItMidScheduling() throws Exception {
-        IllegalStateException thrown = raceUntilItThrows();
+        IllegalStateException thrown = JosdkTimerRace.reproduce();
 
         assertThat(thrown).hasMessage("Task already scheduled or cancelled");
         assertThat(JosdkTimerRace.is(thrown)).isTrue();
@@ -60,7 +58,7 @@ class JosdkTimerRaceTest {
 
     @Test
     void aWaitPassesOverTheRaceOnAnotherThreadButNotOtherUncaughtExceptions() throws Exception {
-        IllegalStateException race = raceUntilItThrows();
+        IllegalStateException race = JosdkTimerRace.reproduce();
         AtomicInteger looks = new AtomicInteger();
         // the first look throws the race on a thread of its own, as a reconciler thread would; the second is done
         await().atMost(Duration.ofSeconds(5))
@@ -82,41 +80,6 @@ class JosdkTimerRaceTest {
         thread.start();
         thread.join();
         return false;
-    }
-
-    private static IllegalStateException raceUntilItThrows() throws InterruptedException {
-        TimerEventSource<ConfigMap> timers = new TimerEventSource<>();
-        timers.start();
-        ConfigMap resource = configMap();
-        ResourceID id = ResourceID.fromResource(resource);
-        AtomicBoolean deleting = new AtomicBoolean(true);
-        Thread informer = new Thread(() -> {
-            while (deleting.get()) {
-                timers.onResourceDeleted(resource);
-            }
-        });
-        informer.start();
-        AtomicReference<IllegalStateException> thrown = new AtomicReference<>();
-        try {
-            await().atMost(Duration.ofSeconds(30))
-                    .pollInterval(Duration.ofMillis(1))
-                    .until(() -> {
-                        try {
-                            for (int i = 0; i < 10_000; i++) {
-                                timers.scheduleOnce(id, Duration.ofHours(1).toMillis());
-                            }
-                            return false;
-                        } catch (IllegalStateException e) {
-                            thrown.set(e);
-                            return true;
-                        }
-                    });
-        } finally {
-            deleting.set(false);
-            informer.join();
-            timers.stop();
-        }
-        return thrown.get();
     }
 
     private static ConfigMap configMap() {

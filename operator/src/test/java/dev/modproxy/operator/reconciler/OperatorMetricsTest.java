@@ -63,4 +63,24 @@ class OperatorMetricsTest {
                                 .build(),
                         HttpResponse.BodyHandlers.ofString());
     }
+
+    /** Once the operator started, a thread without a handler of its own (as the SDK's are) logs what escapes it. */
+    @Test
+    void whatEscapesAThreadGoesToTheOperatorsLog() throws Exception {
+        IllegalArgumentException thrown = new IllegalArgumentException("nothing caught this");
+        try (CapturedLog log = new CapturedLog(UncaughtFailures.class.getName())) {
+            Thread thread = new Thread(
+                    () -> {
+                        throw thrown;
+                    },
+                    "escaping-thread");
+            thread.start();
+            thread.join();
+
+            assertThat(log.records).singleElement().satisfies(record -> {
+                assertThat(CapturedLog.text(record)).contains("escaping-thread");
+                assertThat(record.getThrown()).isSameAs(thrown);
+            });
+        }
+    }
 }
