@@ -28,9 +28,13 @@ public enum SettingValueRule {
     SIZE,
     /** A byte count of more than 0: a bound that at 0 would refuse everything it bounds (every prefetch). */
     POSITIVE_SIZE,
+    /** Comma-separated module path globs, as GOPRIVATE and GONOSUMDB take them ({@link ModulePathPatterns}). */
+    MODULE_PATH_GLOBS,
+    /** A checksum database in GOSUMDB syntax ({@link GoSumDb}). */
+    GOSUMDB,
     /**
-     * Text the proxy reads by a syntax of its own (a GOPROXY list, globs, GOSUMDB, a path, a URL, a watermark) or
-     * takes as written: no rule here. The operator writes each of these from a field it checks, or not at all.
+     * Text the proxy reads by a syntax of its own (a GOPROXY list, a path, a URL, a watermark) or takes as written:
+     * no rule here. The operator writes each of these from a field it checks, or not at all.
      */
     TEXT;
 
@@ -47,9 +51,9 @@ public enum SettingValueRule {
             Map.entry("MODPROXY_NETRC", TEXT),
             Map.entry("MODPROXY_UPSTREAM_CA_FILE", TEXT),
             Map.entry("MODPROXY_STORAGE_DIR", TEXT),
-            Map.entry("MODPROXY_PRIVATE", TEXT),
-            Map.entry("MODPROXY_SUMDB", TEXT),
-            Map.entry("MODPROXY_NOSUMDB", TEXT),
+            Map.entry("MODPROXY_PRIVATE", MODULE_PATH_GLOBS),
+            Map.entry("MODPROXY_SUMDB", GOSUMDB),
+            Map.entry("MODPROXY_NOSUMDB", MODULE_PATH_GLOBS),
             Map.entry("MODPROXY_SUMDB_REQUIRED", SWITCH),
             Map.entry("MODPROXY_CONNECT_TIMEOUT", POSITIVE_DURATION),
             Map.entry("MODPROXY_READ_TIMEOUT", POSITIVE_DURATION),
@@ -99,6 +103,8 @@ public enum SettingValueRule {
                 case COUNT -> count(variable, text);
                 case SWITCH -> switchedOn(variable, text);
                 case SIZE, POSITIVE_SIZE -> bytes(variable, text);
+                case MODULE_PATH_GLOBS -> globs(variable, text);
+                case GOSUMDB -> sumDb(variable, text);
                 case TEXT -> {}
             }
             return Optional.empty();
@@ -166,6 +172,32 @@ public enum SettingValueRule {
                     variable + " must be more than 0 (a byte count such as 256Mi), got '" + text + "'");
         }
         return bytes;
+    }
+
+    /**
+     * @param variable MODPROXY_PRIVATE or MODPROXY_NOSUMDB, named in the message with the go command's variable
+     * @throws IllegalArgumentException with the one line, for a value this rule refuses
+     */
+    public ModulePathPatterns globs(String variable, String text) {
+        expect(variable, MODULE_PATH_GLOBS);
+        try {
+            return ModulePathPatterns.parse(text);
+        } catch (ModulePathPatterns.InvalidException e) {
+            throw new IllegalArgumentException(variable + " (" + variable.replaceFirst("^MODPROXY_", "GO")
+                    + "-style comma-separated globs such as corp.example.com,*.corp.example.com,github.com/acme): "
+                    + e.getMessage());
+        }
+    }
+
+    /** @throws IllegalArgumentException with the one line, for a value this rule refuses */
+    public GoSumDb sumDb(String variable, String text) {
+        expect(variable, GOSUMDB);
+        try {
+            return GoSumDb.parse(text);
+        } catch (GoSumDb.InvalidException e) {
+            throw new IllegalArgumentException(variable + " (GOSUMDB syntax: sum.golang.org, sum.golang.google.cn, "
+                    + "name+key, name+key https://url, or off): " + e.getMessage());
+        }
     }
 
     /** A reader of another kind than the variable's rule is the caller's mistake, not the value's. */

@@ -26,6 +26,10 @@ class SettingValueRuleTest {
             MODPROXY_PREFETCH_MAX_BYTES     | 1.5G   | MODPROXY_PREFETCH_MAX_BYTES must be a byte count such as 1073741824, 512Mi or 10G, got '1.5G'
             MODPROXY_READ_TIMEOUT           | 999999999999d | MODPROXY_READ_TIMEOUT must be at most 106751d (292 years, the longest wait the proxy can count in nanoseconds), got '999999999999d'
             MODPROXY_MUTABLE_TTL            | 106752d | MODPROXY_MUTABLE_TTL must be at most 106751d (292 years, the longest wait the proxy can count in nanoseconds), got '106752d'
+            MODPROXY_PRIVATE                | [bad    | MODPROXY_PRIVATE (GOPRIVATE-style comma-separated globs such as corp.example.com,*.corp.example.com,github.com/acme): pattern "[bad" has a '[' that no ']' closes
+            MODPROXY_NOSUMDB                | a,[]a]  | MODPROXY_NOSUMDB (GONOSUMDB-style comma-separated globs such as corp.example.com,*.corp.example.com,github.com/acme): pattern "[]a]" has a ']' in a [...] class where a character belongs (first, or in a range); write it as \\]
+            MODPROXY_SUMDB                  | a+b+c   | MODPROXY_SUMDB (GOSUMDB syntax: sum.golang.org, sum.golang.google.cn, name+key, name+key https://url, or off): "a+b+c" has the verifier key for a, whose hash b is not 8 lowercase hex digits; copy name+hash+key whole as the database's operator publishes it
+            MODPROXY_SUMDB                  | sum.golang.org https://ci:s3cret@sum.corp/?token=t0k | MODPROXY_SUMDB (GOSUMDB syntax: sum.golang.org, sum.golang.google.cn, name+key, name+key https://url, or off): "sum.golang.org https://ci:xxxxx@sum.corp/?xxxxx" has a URL that is not http(s)://host[/path] without a query
             """)
     void aValueTheProxyCannotUseIsItsOneLine(String variable, String value, String line) {
         assertThat(SettingValueRule.of(variable).orElseThrow().problem(variable, value))
@@ -44,6 +48,10 @@ class SettingValueRuleTest {
             MODPROXY_PREFETCH_MAX_BYTES     | 1
             MODPROXY_PASS_THROUGH_MAX_SIZE  | 2Gi
             MODPROXY_PASS_THROUGH_DIR       | anything at all
+            MODPROXY_PRIVATE                | 'corp.example.com, *.corp.example.com/[a-c]*'
+            MODPROXY_NOSUMDB                | ','
+            MODPROXY_SUMDB                  | 'sum.golang.org \t https://goproxy.cn/sumdb/sum.golang.org'
+            MODPROXY_SUMDB                  | off
             """)
     void aValueTheProxyTakesIsNoProblem(String variable, String value) {
         assertThat(SettingValueRule.of(variable).orElseThrow().problem(variable, value))

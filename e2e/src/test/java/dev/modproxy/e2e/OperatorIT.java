@@ -1517,6 +1517,8 @@ class OperatorIT {
                 List.of(
                         "spec.sumdb: Invalid value: \"sum.golang.org ftp://mirror\": spec.sumdb must be off, "
                                 + "sum.golang.org, sum.golang.google.cn, or another checksum database's verifier key",
+                        // any run of blanks is taken before the URL, as the go command and the proxy take it
+                        "may be followed by spaces or tabs and the database's http(s) URL",
                         "e.g. sum.golang.org"));
         inWords.put(
                 "  image: \"ghcr.io/modproxy/proxy: 1.2\"\n",

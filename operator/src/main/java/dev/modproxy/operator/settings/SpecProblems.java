@@ -1,6 +1,8 @@
 package dev.modproxy.operator.settings;
 
 import dev.modproxy.contract.ByteSize;
+import dev.modproxy.contract.GoSumDb;
+import dev.modproxy.contract.ModulePathPatterns;
 import dev.modproxy.contract.ProxyDuration;
 import dev.modproxy.contract.Redacted;
 import dev.modproxy.contract.SettingValueRule;
@@ -20,13 +22,8 @@ import io.fabric8.kubernetes.api.model.LocalObjectReference;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Toleration;
 import java.math.BigDecimal;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -56,9 +53,6 @@ public final class SpecProblems {
             + "or digit";
 
     private static final Pattern DNS_LABEL = Pattern.compile(NAME_PATTERN);
-    private static final Pattern SUMDB = Pattern.compile(GoProxyCacheSpec.SUMDB);
-    /** The algorithm byte of a checksum database's verifier key: Ed25519, the only one there is. */
-    private static final byte ED25519 = 1;
 
     private static final Pattern ENV_NAME = Pattern.compile(ProxyTuning.ENV_NAME_PATTERN);
     private static final Pattern IMAGE = Pattern.compile(GoProxyCacheSpec.IMAGE);
@@ -124,42 +118,18 @@ public final class SpecProblems {
     }
 
     /**
-     * What the proxy takes as GOSUMDB, or it stops at start: the CRD's rule checks the shape, this also the verifier
-     * key's hash and algorithm, as the proxy's VerifierKey and the go command's note.NewVerifier do.
+     * What the proxy takes as GOSUMDB, or it stops at start, by the rule it reads it with (the contract's GoSumDb): the
+     * CRD's rule checks the shape, this also the verifier key's hash and algorithm, as the go command's
+     * note.NewVerifier does.
      */
     private static void sumdbProblems(String sumdb, List<String> problems) {
         if (sumdb == null) {
             return;
         }
-        if (!SUMDB.matcher(sumdb).matches()) {
-            // the CRD rule's own words, so that the schema and the operator say one thing
-            problems.add("spec.sumdb \"" + Redacted.words(sumdb) + "\" is not GOSUMDB syntax ("
-                    + GoProxyCacheSpec.SUMDB_MESSAGE + ")");
-            return;
-        }
-        String[] key = sumdb.split("[ \t]", 2)[0].split("\\+", 3);
-        if (key.length != 3) {
-            return;
-        }
-        byte[] algorithmAndKey = Base64.getDecoder().decode(key[2]);
-        if (algorithmAndKey.length != 33 || algorithmAndKey[0] != ED25519) {
-            problems.add("spec.sumdb's verifier key for " + key[0] + " is not an Ed25519 key; copy name+hash+key "
-                    + "whole as the database's operator publishes it");
-        } else if (keyHash(key[0], algorithmAndKey) != Integer.parseUnsignedInt(key[1], 16)) {
-            problems.add("spec.sumdb's verifier key for " + key[0] + " does not match its hash " + key[1]
-                    + "; copy name+hash+key whole as the database's operator publishes it");
-        }
-    }
-
-    /** The checksum database's key hash: the first 4 bytes of SHA-256 over the name, a newline and the key. */
-    private static int keyHash(String name, byte[] algorithmAndKey) {
         try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            sha.update((name + "\n").getBytes(StandardCharsets.UTF_8));
-            sha.update(algorithmAndKey);
-            return ByteBuffer.wrap(sha.digest()).getInt();
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JDK has SHA-256", e);
+            GoSumDb.parse(sumdb);
+        } catch (GoSumDb.InvalidException e) {
+            problems.add("spec.sumdb " + e.getMessage());
         }
     }
 
@@ -504,37 +474,6 @@ public final class SpecProblems {
         }
     }
 
-    /**
-     * Why the proxy's glob reader (ModulePathPatterns, path.Match syntax) refuses a pattern at start, if it does: a
-     * trailing '\\', a '[' that no ']' closes (the character after '[' is always part of the class), or a range that
-     * runs backwards (z-a).
-     */
-    private static Optional<String> globProblem(String pattern) {
-        // the proxy reads a pattern without its trailing slashes
-        String glob = pattern.replaceFirst("/+$", "");
-        for (int i = 0; i < glob.length(); i++) {
-            char c = glob.charAt(i);
-            if (c == '\\') {
-                if (++i >= glob.length()) {
-                    return Optional.of("ends with '\\'");
-                }
-            } else if (c == '[') {
-                int end = glob.indexOf(']', i + 2);
-                if (end < 0) {
-                    return Optional.of("has a '[' that no ']' closes");
-                }
-                String body = glob.substring(glob.startsWith("^", i + 1) ? i + 2 : i + 1, end);
-                for (int j = 0; j + 2 < body.length(); j++) {
-                    if (body.charAt(j + 1) == '-' && body.charAt(j) > body.charAt(j + 2)) {
-                        return Optional.of("has the range " + body.substring(j, j + 3) + ", which runs backwards");
-                    }
-                }
-                i = end;
-            }
-        }
-        return Optional.empty();
-    }
-
     private static void patternProblems(String field, List<String> patterns, List<String> problems) {
         if (patterns == null) {
             return;
@@ -545,7 +484,7 @@ public final class SpecProblems {
                 problems.add(field + "[" + i + "] \"" + p + "\" is not one module path pattern; write one pattern "
                         + "per list item, e.g. \"corp.example.com/*\", without commas or spaces");
             } else {
-                Optional<String> why = globProblem(p);
+                Optional<String> why = ModulePathPatterns.problem(p);
                 if (why.isPresent()) {
                     problems.add(
                             field + "[" + i + "] \"" + p + "\" " + why.get() + ", so the proxy would stop at "

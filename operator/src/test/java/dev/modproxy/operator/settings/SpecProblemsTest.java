@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.modproxy.operator.api.KubernetesSyntax;
 import dev.modproxy.operator.api.v1alpha1.EgressProxy;
 import dev.modproxy.operator.api.v1alpha1.EgressProxyLogin;
-import dev.modproxy.operator.api.v1alpha1.GoProxyCacheSpec;
 import dev.modproxy.operator.api.v1alpha1.ObjectStorage;
 import dev.modproxy.operator.api.v1alpha1.ProxyTuning;
 import dev.modproxy.operator.api.v1alpha1.UpstreamCA;
@@ -92,7 +91,9 @@ class SpecProblemsTest {
                 cache(spec -> spec.setSumdb("sum.corp+key https://ci:s3cret@sum.corp/?token=t0k extra")));
         assertThat(problems)
                 .singleElement(InstanceOfAssertFactories.STRING)
-                .contains("spec.sumdb \"sum.corp+key https://ci:xxxxx@sum.corp/?xxxxx extra\" is not GOSUMDB syntax")
+                .isEqualTo(
+                        "spec.sumdb \"sum.corp+key https://ci:xxxxx@sum.corp/?xxxxx extra\" has more than a verifier "
+                                + "key and one URL")
                 .doesNotContain("s3cret")
                 .doesNotContain("t0k");
     }
@@ -549,22 +550,38 @@ class SpecProblemsTest {
     @Test
     void aSumdbTheProxyCannotStartWithIsRefused() {
         Map<String, String> refused = new LinkedHashMap<>();
-        // the shape: said in the CRD rule's words, for a cache the rule did not check
-        String shape = "is not GOSUMDB syntax (" + GoProxyCacheSpec.SUMDB_MESSAGE + ")";
-        refused.put("OFF", shape);
-        refused.put("corp-sumdb", shape);
-        refused.put("sum.golang.org+notakey", shape);
-        refused.put("sum.example.com+a1b2c3+AbCd https://sum.example.com", shape);
-        refused.put("sum.golang.google.cn https://sum.golang.google.cn", shape);
-        refused.put("sum.golang.org https://sum.corp.example.com/?token=1", shape);
+        // said in the words of the contract's GoSumDb, the rule the proxy reads MODPROXY_SUMDB by
+        String notAKey = " is not off, sum.golang.org, sum.golang.google.cn or a checksum database's verifier key "
+                + "(name+hash+key); copy name+hash+key whole as the database's operator publishes it";
+        refused.put("OFF", "spec.sumdb \"OFF\"" + notAKey);
+        refused.put("corp-sumdb", "spec.sumdb \"corp-sumdb\"" + notAKey);
+        refused.put(
+                "sum.golang.org+notakey",
+                "spec.sumdb \"sum.golang.org+notakey\" has a verifier key that is not name+hash+key");
+        refused.put(
+                "sum.example.com+a1b2c3+AbCd https://sum.example.com",
+                "has the verifier key for sum.example.com, whose hash a1b2c3 is not 8 lowercase hex digits");
+        refused.put(
+                "sum.golang.google.cn https://sum.golang.google.cn",
+                "spec.sumdb \"sum.golang.google.cn https://sum.golang.google.cn\"" + notAKey);
+        refused.put(
+                "sum.golang.org https://sum.corp.example.com/?token=1",
+                "spec.sumdb \"sum.golang.org https://sum.corp.example.com/?xxxxx\" has a URL that is not "
+                        + "http(s)://host[/path] without a query");
         // a key of the right shape, one character changed
         refused.put(
                 "sum.corp.example.com+eedc9b3e+AWia5B4osDg/C+dsrkXomXrcHh6q1lcI/mIoCPQ6xkPh",
-                "spec.sumdb's verifier key for sum.corp.example.com does not match its hash eedc9b3e");
+                "has the verifier key for sum.corp.example.com, which does not match its hash eedc9b3e; copy "
+                        + "name+hash+key whole as the database's operator publishes it");
         // the algorithm byte 2, not Ed25519's 1
         refused.put(
                 "sum.corp.example.com+eedc9b3e+AmiaB4osDg/C+dsrkXomXrcHh6q1lcI/mIoCPQ6xkPgA",
-                "spec.sumdb's verifier key for sum.corp.example.com is not an Ed25519 key");
+                "has the verifier key for sum.corp.example.com, which is not an Ed25519 key (33 bytes, the first 1)");
+        // the shape the CRD's rule takes, with a URL that does not parse: the proxy stopped at start on it
+        refused.put(
+                "sum.golang.org https://sum.corp/%zz",
+                "spec.sumdb \"sum.golang.org https://sum.corp/%zz\" has a URL that does not parse (Malformed escape "
+                        + "pair)");
         refused.forEach((sumdb, problem) -> assertThat(SpecProblems.of(cache(spec -> spec.setSumdb(sumdb))))
                 .as(sumdb)
                 .singleElement(InstanceOfAssertFactories.STRING)
@@ -592,10 +609,21 @@ class SpecProblemsTest {
     void aModulePatternTheProxyCannotReadIsRefused() {
         Map<String, String> refused = new LinkedHashMap<>();
         refused.put("[abc", "has a '[' that no ']' closes");
-        refused.put("corp.example.com/[]", "has a '[' that no ']' closes");
+        String bracket = "has a ']' in a [...] class where a character belongs (first, or in a range); write it as \\]";
+        refused.put("corp.example.com/[]", bracket);
+        // path.Match calls these malformed, and the go command skips them: the proxy took them before
+        refused.put("[]]x", bracket);
+        refused.put("corp.example.com/[^]", bracket);
+        refused.put("corp.example.com/[a-]", bracket);
+        refused.put(
+                "[-a].corp.example.com",
+                "has a '-' in a [...] class where a character belongs (first, or in a range); write it as \\-");
         refused.put("corp.example.com\\", "ends with '\\'");
         refused.put("corp.example.com\\/", "ends with '\\'");
-        refused.put("[z-a].corp.example.com", "has the range z-a, which runs backwards");
+        refused.put("[z-a].corp.example.com", "has the range z-a, which runs backwards and matches nothing");
+        refused.put(
+                "corp.example.com//",
+                "ends with \"//\", which matches no module path; write it without the trailing slashes");
         refused.forEach((glob, why) -> {
             assertThat(SpecProblems.of(cache(spec -> spec.setPrivate(List.of("git.corp.example.com", glob)))))
                     .as(glob)
@@ -608,7 +636,7 @@ class SpecProblemsTest {
                     .startsWith("spec.noSumDB[0] \"" + glob + "\" " + why);
         });
         for (String taken : List.of(
-                "corp.example.com/*", "*.corp.example.com", "[a-c]orp.example.com", "[]]x", "\\[x\\]", "corp/")) {
+                "corp.example.com/*", "*.corp.example.com", "[a-c]orp.example.com", "[\\]]x", "\\[x\\]", "corp/")) {
             assertThat(SpecProblems.of(cache(spec -> spec.setPrivate(List.of(taken)))))
                     .as(taken)
                     .isEmpty();

@@ -1,6 +1,8 @@
 package dev.modproxy.proxy.assembly;
 
 import dev.modproxy.contract.ByteSize;
+import dev.modproxy.contract.GoSumDb;
+import dev.modproxy.contract.ModulePathPatterns;
 import dev.modproxy.contract.Redacted;
 import dev.modproxy.contract.SettingValueRule;
 import dev.modproxy.proxy.cache.AnswerChecks;
@@ -16,7 +18,6 @@ import dev.modproxy.proxy.http.RouteTable;
 import dev.modproxy.proxy.http.SumDbRoutes;
 import dev.modproxy.proxy.metrics.ProxyMetrics;
 import dev.modproxy.proxy.prefetch.Prefetcher;
-import dev.modproxy.proxy.protocol.ModulePathPatterns;
 import dev.modproxy.proxy.storage.CircuitBreakingStorage;
 import dev.modproxy.proxy.storage.LocalDiskStorage;
 import dev.modproxy.proxy.storage.PassThroughStorage;
@@ -441,21 +442,20 @@ public final class ProxyAssembly implements AutoCloseable {
     }
 
     private static ModulePathPatterns privatePaths(ProxySettings settings) {
-        try {
-            return ModulePathPatterns.parse(settings.privatePatterns());
-        } catch (IllegalArgumentException e) {
-            throw new BadSettingException("MODPROXY_PRIVATE (GOPRIVATE-style comma-separated globs such as"
-                    + " corp.example.com,*.corp.example.com,github.com/acme): " + e.getMessage());
-        }
+        return globs("MODPROXY_PRIVATE", settings.privatePatterns());
     }
 
-    /** Read after MODPROXY_PRIVATE, which it includes: a glob refused here is one of MODPROXY_NOSUMDB's. */
+    /** Read after MODPROXY_PRIVATE, which it includes; checked alone first, so that a refusal names the right one. */
     private static ModulePathPatterns sumDbExempt(ProxySettings settings) {
+        globs("MODPROXY_NOSUMDB", settings.nosumdb());
+        return ChecksumDatabase.exemptPatterns(settings.nosumdb(), settings.privatePatterns());
+    }
+
+    private static ModulePathPatterns globs(String setting, String text) {
         try {
-            return ChecksumDatabase.exemptPatterns(settings.nosumdb(), settings.privatePatterns());
+            return SettingValueRule.of(setting).orElseThrow().globs(setting, text);
         } catch (IllegalArgumentException e) {
-            throw new BadSettingException("MODPROXY_NOSUMDB (GONOSUMDB-style comma-separated globs such as"
-                    + " corp.example.com,*.corp.example.com,github.com/acme): " + e.getMessage());
+            throw new BadSettingException(e.getMessage());
         }
     }
 
@@ -524,12 +524,17 @@ public final class ProxyAssembly implements AutoCloseable {
     }
 
     private static GoSumDbSetting sumDbSetting(ProxySettings settings) {
+        GoSumDb sumDb;
         try {
-            return GoSumDbSetting.parse(settings.sumdb());
+            sumDb = SettingValueRule.of("MODPROXY_SUMDB").orElseThrow().sumDb("MODPROXY_SUMDB", settings.sumdb());
+        } catch (IllegalArgumentException e) {
+            throw new BadSettingException(e.getMessage());
+        }
+        try {
+            return GoSumDbSetting.of(sumDb);
         } catch (SumDbException e) {
-            throw new BadSettingException(
-                    "MODPROXY_SUMDB (GOSUMDB syntax: sum.golang.org, sum.golang.google.cn, name+key, "
-                            + "name+key https://url, or off): " + e.getMessage());
+            // a key of the right shape the JDK's Ed25519 still refuses
+            throw new BadSettingException("MODPROXY_SUMDB: " + e.getMessage());
         }
     }
 

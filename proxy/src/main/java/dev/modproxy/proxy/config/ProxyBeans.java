@@ -1,9 +1,9 @@
 package dev.modproxy.proxy.config;
 
+import dev.modproxy.contract.GoSumDb;
 import dev.modproxy.proxy.assembly.BadSettingException;
 import dev.modproxy.proxy.assembly.ProxyAssembly;
 import dev.modproxy.proxy.assembly.ProxySettings;
-import dev.modproxy.proxy.sumdb.GoSumDbSetting;
 import dev.modproxy.proxy.upstream.EgressProxy;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.configuration.ConfigurationException;
@@ -61,7 +61,7 @@ public class ProxyBeans {
                                 s3.pathStyle(),
                                 unset.s3().pathStyle())))
                 .privatePatterns(config.privatePatterns().orElse(""))
-                .sumdb(config.sumdb().orElse(GoSumDbSetting.DEFAULT))
+                .sumdb(config.sumdb().orElse(GoSumDb.DEFAULT))
                 .nosumdb(config.nosumdb().orElse(""))
                 .sumdbRequired(
                         SettingValues.flag("MODPROXY_SUMDB_REQUIRED", config.sumdbRequired(), unset.sumdbRequired()))

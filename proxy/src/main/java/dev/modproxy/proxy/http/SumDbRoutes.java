@@ -1,7 +1,7 @@
 package dev.modproxy.proxy.http;
 
+import dev.modproxy.contract.ModulePathPatterns;
 import dev.modproxy.proxy.protocol.InvalidRequestException;
-import dev.modproxy.proxy.protocol.ModulePathPatterns;
 import dev.modproxy.proxy.protocol.ProxyRequest;
 import dev.modproxy.proxy.sumdb.ChecksumDatabase;
 import dev.modproxy.proxy.sumdb.SumDbCache;

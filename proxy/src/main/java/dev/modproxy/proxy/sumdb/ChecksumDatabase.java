@@ -1,7 +1,7 @@
 package dev.modproxy.proxy.sumdb;
 
 import dev.modproxy.contract.ChecksumExemptions;
-import dev.modproxy.proxy.protocol.ModulePathPatterns;
+import dev.modproxy.contract.ModulePathPatterns;
 import dev.modproxy.proxy.storage.Storage;
 import dev.modproxy.proxy.storage.StorageKey;
 import dev.modproxy.proxy.storage.StorageWriter;

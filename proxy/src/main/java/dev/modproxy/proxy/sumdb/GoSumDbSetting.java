@@ -1,77 +1,38 @@
 package dev.modproxy.proxy.sumdb;
 
+import dev.modproxy.contract.GoSumDb;
 import dev.modproxy.contract.Redacted;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 /**
- * A checksum database chosen with GOSUMDB syntax: "off", "sum.golang.org", or
- * "&lt;verifier key&gt; [&lt;url&gt;]" where the key may also be the bare name sum.golang.org.
- * Without a URL the database is at https://&lt;name&gt;.
+ * The checksum database of MODPROXY_SUMDB, read by the contract's {@link GoSumDb} (the GOSUMDB rule the operator
+ * checks spec.sumdb by), with its key ready to check signatures.
  */
 public final class GoSumDbSetting {
 
-    public static final String DEFAULT = "sum.golang.org";
-    public static final String SUM_GOLANG_ORG_KEY =
-            "sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8";
-
-    private static final Pattern DATABASE_NAME =
-            Pattern.compile("[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*(/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)*");
-
-    private final String text;
+    private final GoSumDb sumDb;
     private final VerifierKey key;
-    private final URI url;
 
-    private GoSumDbSetting(String text, VerifierKey key, URI url) {
-        this.text = text;
+    private GoSumDbSetting(GoSumDb sumDb, VerifierKey key) {
+        this.sumDb = sumDb;
         this.key = key;
-        this.url = url;
     }
 
+    public static GoSumDbSetting of(GoSumDb sumDb) throws SumDbException {
+        return new GoSumDbSetting(
+                sumDb, sumDb.isOff() ? null : VerifierKey.of(sumDb.key().orElseThrow()));
+    }
+
+    /** {@link GoSumDb#parse} then {@link #of}, its refusal as a SumDbException. */
     public static GoSumDbSetting parse(String setting) throws SumDbException {
-        String text = setting == null || setting.isBlank() ? DEFAULT : setting.trim();
-        if (text.equals("off")) {
-            return new GoSumDbSetting(text, null, null);
-        }
-        // The go command reads this name as sum.golang.org served from its mirror in China.
-        String effective = text.equals("sum.golang.google.cn") ? "sum.golang.org https://sum.golang.google.cn" : text;
-        String[] fields = effective.split("\\s+");
-        if (fields.length > 2) {
-            throw new SumDbException("invalid GOSUMDB " + quote(text) + ": want a key and at most one URL");
-        }
-        String keyText = fields[0].equals(DEFAULT) ? SUM_GOLANG_ORG_KEY : fields[0];
-        VerifierKey key;
+        GoSumDb sumDb;
         try {
-            key = VerifierKey.parse(keyText);
-        } catch (SumDbException e) {
-            throw new SumDbException("invalid GOSUMDB " + quote(text) + ": " + e.getMessage());
+            sumDb = GoSumDb.parse(setting);
+        } catch (GoSumDb.InvalidException e) {
+            throw new SumDbException(e.getMessage());
         }
-        if (!DATABASE_NAME.matcher(key.name()).matches()) {
-            throw new SumDbException("invalid GOSUMDB " + quote(text) + ": database name must be host[/path]");
-        }
-        URI url = fields.length == 2 ? parseUrl(fields[1], text) : URI.create("https://" + key.name());
-        return new GoSumDbSetting(text, key, url);
-    }
-
-    private static URI parseUrl(String value, String text) throws SumDbException {
-        try {
-            URI url = new URI(value.endsWith("/") ? value.substring(0, value.length() - 1) : value);
-            if (!("https".equals(url.getScheme()) || "http".equals(url.getScheme()))
-                    || url.getHost() == null
-                    || url.getQuery() != null
-                    || url.getFragment() != null) {
-                throw new SumDbException("invalid GOSUMDB " + quote(text) + ": URL must be http(s)://host[/path]");
-            }
-            return url;
-        } catch (URISyntaxException e) {
-            throw new SumDbException("invalid GOSUMDB " + quote(text) + ": bad URL " + Redacted.url(value));
-        }
-    }
-
-    private static String quote(String text) {
-        return "\"" + Redacted.words(text) + "\"";
+        return of(sumDb);
     }
 
     public boolean isOff() {
@@ -80,7 +41,7 @@ public final class GoSumDbSetting {
 
     /** The database's name, as in /sumdb/&lt;name&gt;/ paths. */
     public Optional<String> name() {
-        return Optional.ofNullable(key).map(VerifierKey::name);
+        return key().map(VerifierKey::name);
     }
 
     public Optional<VerifierKey> key() {
@@ -94,11 +55,11 @@ public final class GoSumDbSetting {
 
     /** Where the database itself answers, without a trailing slash; a login in it is sent as Basic auth. */
     public Optional<URI> url() {
-        return Optional.ofNullable(url);
+        return sumDb.url();
     }
 
     @Override
     public String toString() {
-        return Redacted.words(text);
+        return sumDb.toString();
     }
 }

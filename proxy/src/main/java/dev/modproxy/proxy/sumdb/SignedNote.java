@@ -1,5 +1,6 @@
 package dev.modproxy.proxy.sumdb;
 
+import dev.modproxy.contract.GoSumDb;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -61,7 +62,7 @@ public final class SignedNote {
             throw new SumDbException("malformed note: bad signature line");
         }
         String[] parts = line.substring(SIGNATURE_PREFIX.length()).split(" ", -1);
-        if (parts.length != 2 || !VerifierKey.isValidName(parts[0])) {
+        if (parts.length != 2 || !GoSumDb.VerifierKey.isValidName(parts[0])) {
             throw new SumDbException("malformed note: bad signature line");
         }
         byte[] raw;

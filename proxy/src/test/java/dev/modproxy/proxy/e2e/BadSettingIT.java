@@ -33,8 +33,8 @@ class BadSettingIT {
             MODPROXY_NETRC                     | {file}/x  | MODPROXY_NETRC (a netrc file: machine HOST login USER password SECRET):
             MODPROXY_UPSTREAM_CA_FILE          | {file}    | MODPROXY_UPSTREAM_CA_FILE (a PEM file of the certificate authorities upstreams are signed by, besides the JVM's): {file} holds no certificate: it must hold the CA's certificate in PEM, -----BEGIN CERTIFICATE----- ...
             MODPROXY_STORAGE_DIR               | {file}    | MODPROXY_STORAGE_DIR must be a directory the proxy can create and write in (it stages downloads in its .tmp/), got {file} ({file} is a file, not a directory)
-            MODPROXY_PRIVATE                   | [bad      | MODPROXY_PRIVATE (GOPRIVATE-style comma-separated globs such as corp.example.com,*.corp.example.com,github.com/acme): pattern "[bad" has an unclosed '['
-            MODPROXY_NOSUMDB                   | [bad      | MODPROXY_NOSUMDB (GONOSUMDB-style comma-separated globs such as corp.example.com,*.corp.example.com,github.com/acme): pattern "[bad" has an unclosed '['
+            MODPROXY_PRIVATE                   | [bad      | MODPROXY_PRIVATE (GOPRIVATE-style comma-separated globs such as corp.example.com,*.corp.example.com,github.com/acme): pattern "[bad" has a '[' that no ']' closes
+            MODPROXY_NOSUMDB                   | [bad      | MODPROXY_NOSUMDB (GONOSUMDB-style comma-separated globs such as corp.example.com,*.corp.example.com,github.com/acme): pattern "[bad" has a '[' that no ']' closes
             MODPROXY_SUMDB                     | a+b+c     | MODPROXY_SUMDB (GOSUMDB syntax: sum.golang.org, sum.golang.google.cn, name+key, name+key https://url, or off):
             MODPROXY_SUMDB_REQUIRED            | maybe     | MODPROXY_SUMDB_REQUIRED must be true or false, got 'maybe'
             MODPROXY_CONNECT_TIMEOUT           | 0s        | MODPROXY_CONNECT_TIMEOUT must be more than 0 (a duration such as 500ms, 30s, 5m, 1h or PT30S), got '0s'

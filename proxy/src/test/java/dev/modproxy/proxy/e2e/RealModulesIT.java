@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.modproxy.proxy.sumdb.GoSumDbSetting;
+import dev.modproxy.contract.GoSumDb;
 import java.io.IOException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -45,7 +45,7 @@ class RealModulesIT {
     private static Map<String, String> realChecksumDatabase(UpstreamServer upstream) {
         return Map.of(
                 "MODPROXY_SUMDB",
-                GoSumDbSetting.SUM_GOLANG_ORG_KEY + " " + upstream.url() + "/sumdb/sum.golang.org",
+                GoSumDb.SUM_GOLANG_ORG_KEY + " " + upstream.url() + "/sumdb/sum.golang.org",
                 "MODPROXY_SUMDB_REQUIRED",
                 "true");
     }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.modproxy.contract.GoSumDb;
 import dev.modproxy.proxy.storage.LocalDiskStorage;
 import dev.modproxy.proxy.upstream.EgressProxy;
 import dev.modproxy.proxy.upstream.UpstreamChain;
@@ -25,7 +26,7 @@ class ChecksumDatabaseTest {
                 new UpstreamChain.Settings(Duration.ofSeconds(1), Duration.ofSeconds(1), 5, Duration.ofSeconds(1));
         UpstreamChain chain = UpstreamChain.parse("https://goproxy.example", connection, UpstreamListener.NONE);
         return new ChecksumDatabase(
-                GoSumDbSetting.parse(sumdb == null ? GoSumDbSetting.DEFAULT : sumdb),
+                GoSumDbSetting.parse(sumdb == null ? GoSumDb.DEFAULT : sumdb),
                 ChecksumDatabase.exemptPatterns(
                         nosumdb == null ? "" : nosumdb, privatePatterns == null ? "" : privatePatterns),
                 new LocalDiskStorage(dir),

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.modproxy.contract.GoSumDb;
 import dev.modproxy.proxy.storage.ForwardingStorage;
 import dev.modproxy.proxy.storage.LocalDiskStorage;
 import dev.modproxy.proxy.storage.Storage;
@@ -119,7 +120,7 @@ class StoredPiecesTest {
     @Test
     void onlyPiecesKeptAsProvenAreRemembered() throws Exception {
         CountedBucket bucket = new CountedBucket(new LocalDiskStorage(dir));
-        VerifierKey key = VerifierKey.parse(GoSumDbSetting.SUM_GOLANG_ORG_KEY);
+        VerifierKey key = VerifierKey.parse(GoSumDb.SUM_GOLANG_ORG_KEY);
         String path = "tile/8/0/000";
         byte[] tile = {1, 2, 3};
         try (StorageWriter writer = bucket.openWriter(new StorageKey("sumdb/" + key.name() + "/" + path))) {

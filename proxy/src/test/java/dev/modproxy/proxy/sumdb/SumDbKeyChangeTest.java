@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.modproxy.proxy.protocol.ModulePathPatterns;
+import dev.modproxy.contract.ModulePathPatterns;
 import dev.modproxy.proxy.storage.LocalDiskStorage;
 import dev.modproxy.proxy.upstream.EgressProxy;
 import dev.modproxy.proxy.upstream.UpstreamChain;

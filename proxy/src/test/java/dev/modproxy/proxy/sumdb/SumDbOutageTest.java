@@ -8,9 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.modproxy.contract.ModulePathPatterns;
 import dev.modproxy.proxy.cache.ArtifactRejectedException;
 import dev.modproxy.proxy.cache.StagedAnswer;
-import dev.modproxy.proxy.protocol.ModulePathPatterns;
 import dev.modproxy.proxy.protocol.ProxyRequest;
 import dev.modproxy.proxy.storage.LocalDiskStorage;
 import dev.modproxy.proxy.testing.CapturedLog;

@@ -4,7 +4,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.modproxy.proxy.protocol.ModulePathPatterns;
+import dev.modproxy.contract.ModulePathPatterns;
 import dev.modproxy.proxy.protocol.RequestKind;
 import dev.modproxy.proxy.storage.ForwardingStorage;
 import dev.modproxy.proxy.storage.ForwardingStorageWriter;

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import dev.modproxy.contract.GoProxyList;
+import dev.modproxy.contract.GoSumDb;
 import dev.modproxy.operator.api.KubernetesSyntax;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
@@ -40,7 +41,7 @@ import java.util.regex.Pattern;
 public class GoProxyCacheSpec {
 
     public static final String DEFAULT_UPSTREAM = "https://proxy.golang.org";
-    public static final String DEFAULT_SUMDB = "sum.golang.org";
+    public static final String DEFAULT_SUMDB = GoSumDb.DEFAULT;
     /**
      * A GOPROXY list as the go command and the proxy read it (the contract's first check; SpecProblems the rest), as
      * a CEL rule rather than the schema's pattern: the API server refuses a value that breaks a pattern by printing
@@ -80,26 +81,10 @@ public class GoProxyCacheSpec {
             + "spec.upstreamCredentials.secretName (its logins are sent over https only)";
 
     /**
-     * GOSUMDB as the proxy (GoSumDbSetting) and the go command take it: off; sum.golang.org, whose key both know;
-     * sum.golang.google.cn alone, the go command's name for sum.golang.org served from its mirror; or a database's
-     * verifier key, name+hash+key (8 hex digits, then 33 bytes in base64), the only way to name another database.
-     * sum.golang.org and a key may be followed by spaces or tabs (the go command splits on any, the proxy on a run of
-     * them) and the database's http(s) URL, without a query or a
-     * fragment. A bare name other than those two, or a key of another shape, once passed here and stopped the proxy at
-     * start ("malformed verifier key"): a crash loop under a cache the API server had taken.
+     * What the CRD's rule on spec.sumdb ({@link GoSumDb#PATTERN}, the shape of what the proxy takes) says, in words:
+     * the schema's pattern was printed as the whole refusal, a regex no reader of kubectl's output could act on.
      */
-    public static final String SUMDB = "^(off|sum\\.golang\\.google\\.cn|(sum\\.golang\\.org|"
-            + "[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*(/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)*\\+[0-9a-f]{8}\\+[A-Za-z0-9+/]{44})"
-            + "([ \\t]+https?://[^\\s/?#]+(/[^\\s?#]*)?)?)$";
-
-    /**
-     * What {@link #SUMDB} takes, in words: the schema's pattern was printed as the whole refusal, a regex no reader of
-     * kubectl's output could act on.
-     */
-    public static final String SUMDB_MESSAGE = "spec.sumdb must be off, sum.golang.org, sum.golang.google.cn, or "
-            + "another checksum database's verifier key (name+hash+key, as its operator publishes it); sum.golang.org "
-            + "or a key may be followed by one space and the database's http(s) URL without a query; e.g. "
-            + "sum.golang.org https://goproxy.cn/sumdb/sum.golang.org";
+    public static final String SUMDB_MESSAGE = "spec.sumdb must be " + GoSumDb.PATTERN_WORDS;
 
     /** The longest spec.sumdb taken: the API server prices the rule by the longest value it may see. */
     public static final long SUMDB_MAX_LENGTH = 1024;
@@ -177,7 +162,10 @@ public class GoProxyCacheSpec {
             + "'name+hash+key', 'sum.golang.org https://url' or 'name+hash+key https://url', or 'off'.")
     @Default(DEFAULT_SUMDB)
     @Size(max = SUMDB_MAX_LENGTH)
-    @ValidationRule(value = "self.matches(r'" + SUMDB + "')", message = SUMDB_MESSAGE, reason = "FieldValueInvalid")
+    @ValidationRule(
+            value = "self.matches(r'" + GoSumDb.PATTERN + "')",
+            message = SUMDB_MESSAGE,
+            reason = "FieldValueInvalid")
     private String sumdb = DEFAULT_SUMDB;
 
     @JsonPropertyDescription("Module path patterns (GONOSUMDB syntax, e.g. 'corp.example.com/*') that are cached "

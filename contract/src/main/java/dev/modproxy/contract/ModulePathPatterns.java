@@ -1,0 +1,254 @@
+package dev.modproxy.contract;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * A GOPRIVATE / GONOSUMDB list: comma-separated path.Match globs, matched as the go command matches them
+ * (golang.org/x/mod/module.MatchPrefixPatterns): a glob with N slashes matches the first N+1 elements of a module
+ * path, so {@code corp.example.com} covers every module below it; one trailing '/' of a glob is dropped; empty items
+ * are skipped. The proxy reads MODPROXY_PRIVATE and MODPROXY_NOSUMDB with it and the operator checks spec.private and
+ * spec.noSumDB by it, so a pattern the operator takes is one the proxy starts with.
+ *
+ * <p>Two choices beyond the go command, both so that a typo never silently leaks a private path to a public mirror or
+ * checksum database: each item is trimmed of blanks (the go command would read " a" as a glob no module path
+ * matches), and a glob the go command matches no module path with is refused at {@link #parse}: one path.Match calls
+ * malformed (which the go command skips without a word), a range that runs backwards ([z-a]) and one ending in
+ * "//".
+ */
+public final class ModulePathPatterns {
+
+    private record Glob(String source, int slashes, Pattern regex) {}
+
+    /** A list with a glob the go command would match no module path with; the message names the glob and why. */
+    public static final class InvalidException extends IllegalArgumentException {
+        private static final long serialVersionUID = 1L;
+
+        InvalidException(String message) {
+            super(message);
+        }
+    }
+
+    private static final ModulePathPatterns NONE = new ModulePathPatterns(List.of());
+
+    private final List<Glob> globs;
+
+    private ModulePathPatterns(List<Glob> globs) {
+        this.globs = globs;
+    }
+
+    public static ModulePathPatterns none() {
+        return NONE;
+    }
+
+    /**
+     * Parses the list (null is an empty one).
+     *
+     * @throws InvalidException naming the first glob {@link #problem} refuses: {@code pattern "[abc" has a '[' that
+     *     no ']' closes}
+     */
+    public static ModulePathPatterns parse(String list) {
+        List<Glob> globs = new ArrayList<>();
+        if (list != null) {
+            for (String item : list.split(",", -1)) {
+                String glob = withoutTrailingSlash(item.strip());
+                if (glob.isEmpty()) {
+                    continue;
+                }
+                try {
+                    globs.add(new Glob(glob, slashes(glob), Pattern.compile(toRegex(glob))));
+                } catch (InvalidException e) {
+                    throw new InvalidException("pattern " + quote(item.strip()) + " " + e.getMessage());
+                }
+            }
+        }
+        return globs.isEmpty() ? NONE : new ModulePathPatterns(List.copyOf(globs));
+    }
+
+    /**
+     * Why {@link #parse} refuses one item of a list, if it does, in the words of its message after the quoted pattern:
+     * {@code has a '[' that no ']' closes}. The operator reports a spec.private item by it.
+     */
+    public static Optional<String> problem(String pattern) {
+        try {
+            toRegex(withoutTrailingSlash(pattern.strip()));
+            return Optional.empty();
+        } catch (InvalidException e) {
+            return Optional.of(e.getMessage());
+        }
+    }
+
+    public boolean isEmpty() {
+        return globs.isEmpty();
+    }
+
+    /** True when some pattern matches a leading run of the path's elements. */
+    public boolean matches(String modulePath) {
+        // indexed: asked on every cache hit, mostly with no patterns at all, and an iterator each time showed in
+        // profiles
+        for (int i = 0; i < globs.size(); i++) {
+            Glob glob = globs.get(i);
+            String prefix = leadingElements(modulePath, glob.slashes());
+            if (prefix != null && glob.regex().matcher(prefix).matches()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The patterns as parsed (trimmed, one trailing '/' dropped), comma-separated. */
+    @Override
+    public String toString() {
+        return String.join(",", globs.stream().map(Glob::source).toList());
+    }
+
+    /** The go command drops one trailing slash (strings.TrimSuffix), no more. */
+    private static String withoutTrailingSlash(String glob) {
+        return glob.endsWith("/") ? glob.substring(0, glob.length() - 1) : glob;
+    }
+
+    private static int slashes(String glob) {
+        int slashes = 0;
+        for (int i = 0; i < glob.length(); i++) {
+            if (glob.charAt(i) == '/') {
+                slashes++;
+            }
+        }
+        return slashes;
+    }
+
+    private static String leadingElements(String path, int slashes) {
+        int seen = 0;
+        for (int i = 0; i < path.length(); i++) {
+            if (path.charAt(i) == '/') {
+                if (seen == slashes) {
+                    return path.substring(0, i);
+                }
+                seen++;
+            }
+        }
+        return seen == slashes ? path : null;
+    }
+
+    /**
+     * Translates a glob by Go's path.Match grammar: '*' and '?' never cross '/'; '\' escapes the next character; a
+     * class is '[', an optional '^', then one or more characters or ranges lo-hi, then ']', where ']' and '-' count
+     * as characters only escaped (a ']' right after '[' or '[^' does not close the class, nor stand for itself).
+     */
+    private static String toRegex(String glob) {
+        if (glob.endsWith("/")) {
+            throw new InvalidException(
+                    "ends with \"//\", which matches no module path; write it without the " + "trailing slashes");
+        }
+        StringBuilder re = new StringBuilder();
+        int i = 0;
+        while (i < glob.length()) {
+            int c = glob.codePointAt(i);
+            i += Character.charCount(c);
+            switch (c) {
+                case '*' -> re.append("[^/]*");
+                case '?' -> re.append("[^/]");
+                case '\\' -> {
+                    if (i >= glob.length()) {
+                        throw new InvalidException("ends with '\\'");
+                    }
+                    int escaped = glob.codePointAt(i);
+                    i += Character.charCount(escaped);
+                    re.append(literal(escaped));
+                }
+                case '[' -> i = appendClass(glob, i, re);
+                default -> re.append(literal(c));
+            }
+        }
+        return re.toString();
+    }
+
+    /** Appends the class that starts at {@code start} (just after its '['); returns the index after its ']'. */
+    private static int appendClass(String glob, int start, StringBuilder re) {
+        int i = start;
+        boolean negated = i < glob.length() && glob.charAt(i) == '^';
+        if (negated) {
+            i++;
+        }
+        // path.Match's '^' class takes '/' too; a glob's slashes are counted whole, so it never meets one in a path
+        StringBuilder cls = new StringBuilder(negated ? "[^" : "[");
+        int ranges = 0;
+        while (true) {
+            if (i < glob.length() && glob.charAt(i) == ']' && ranges > 0) {
+                re.append(cls).append(']');
+                return i + 1;
+            }
+            int from = i;
+            int[] lo = classCharacter(glob, i);
+            int low = lo[0];
+            int high = low;
+            i = lo[1];
+            if (glob.charAt(i) == '-') {
+                int[] hi = classCharacter(glob, i + 1);
+                high = hi[0];
+                i = hi[1];
+                if (low > high) {
+                    throw new InvalidException(
+                            "has the range " + glob.substring(from, i) + ", which runs backwards and matches nothing");
+                }
+            }
+            cls.append(classLiteral(low));
+            if (high != low) {
+                cls.append('-').append(classLiteral(high));
+            }
+            ranges++;
+        }
+    }
+
+    /**
+     * One character of a class at {@code at}, as path.Match's getEsc reads it: {code point, index after it}. Like
+     * getEsc, it wants more of the pattern after the character: the class's ']' at least.
+     */
+    private static int[] classCharacter(String glob, int at) {
+        if (at >= glob.length()) {
+            throw new InvalidException("has a '[' that no ']' closes");
+        }
+        char first = glob.charAt(at);
+        if (first == ']' || first == '-') {
+            throw new InvalidException("has a '" + first + "' in a [...] class where a character belongs (first, "
+                    + "or in a range); write it as \\" + first);
+        }
+        int i = at;
+        if (first == '\\') {
+            i++;
+            if (i >= glob.length()) {
+                throw new InvalidException("ends with '\\'");
+            }
+        }
+        int c = glob.codePointAt(i);
+        i += Character.charCount(c);
+        if (i >= glob.length()) {
+            throw new InvalidException("has a '[' that no ']' closes");
+        }
+        return new int[] {c, i};
+    }
+
+    private static String literal(int codePoint) {
+        return Pattern.quote(Character.toString(codePoint));
+    }
+
+    /** Any character as a class member: in hex, so that none of them means anything to java.util.regex. */
+    private static String classLiteral(int codePoint) {
+        return "\\x{" + Integer.toHexString(codePoint) + "}";
+    }
+
+    /** The pattern as written, control characters escaped so that the message stays one line. */
+    private static String quote(String pattern) {
+        StringBuilder quoted = new StringBuilder("\"");
+        pattern.chars().forEach(c -> {
+            if (c < 0x20 || c == 0x7f) {
+                quoted.append(String.format("\\x%02x", c));
+            } else {
+                quoted.append((char) c);
+            }
+        });
+        return quoted.append('"').toString();
+    }
+}

@@ -1,0 +1,157 @@
+package dev.modproxy.contract;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.URI;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class GoSumDbTest {
+
+    private static final String TEST_KEY = "sum.test+8bd400dc+ATQMefWcGAeJ26aJN3ItgqINdKg39Rr1AFhkrPZQMolv";
+    /** Made by golang.org/x/mod/sumdb/note.GenerateKey. */
+    private static final String CORP_KEY = "sum.corp.example.com+eedc9b3e+AWia5B4osDg/C+dsrkXomXrcHh6q1lcI/mIoCPQ6xkPg";
+
+    private static final Pattern CRD_RULE = Pattern.compile(GoSumDb.PATTERN);
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", " ", "sum.golang.org", GoSumDb.SUM_GOLANG_ORG_KEY})
+    void theDefaultIsSumGolangOrgWithItsWellKnownKey(String setting) {
+        GoSumDb parsed = GoSumDb.parse(setting);
+
+        assertThat(parsed.key().orElseThrow().name()).isEqualTo("sum.golang.org");
+        assertThat(parsed.key().orElseThrow()).hasToString(GoSumDb.SUM_GOLANG_ORG_KEY);
+        assertThat(parsed.key().orElseThrow().hash()).isEqualTo(0x033de0ae);
+        assertThat(parsed.url()).contains(URI.create("https://sum.golang.org"));
+        assertThat(GoSumDb.parse(null).key().orElseThrow()).hasToString(GoSumDb.SUM_GOLANG_ORG_KEY);
+    }
+
+    @Test
+    void theChinaMirrorNameIsSumGolangOrgServedFromTheMirror() {
+        GoSumDb parsed = GoSumDb.parse("sum.golang.google.cn");
+
+        assertThat(parsed.key().orElseThrow().name()).isEqualTo("sum.golang.org");
+        assertThat(parsed.url()).contains(URI.create("https://sum.golang.google.cn"));
+    }
+
+    @Test
+    void theWellKnownNameWithAnotherUrlKeepsTheKey() {
+        GoSumDb parsed = GoSumDb.parse("sum.golang.org https://goproxy.example/sumdb/sum.golang.org/");
+
+        assertThat(parsed.key().orElseThrow()).hasToString(GoSumDb.SUM_GOLANG_ORG_KEY);
+        assertThat(parsed.url()).contains(URI.create("https://goproxy.example/sumdb/sum.golang.org"));
+    }
+
+    @Test
+    void anotherDatabaseByItsKeyWithOrWithoutAUrl() {
+        GoSumDb parsed = GoSumDb.parse(TEST_KEY + " \t http://127.0.0.1:9999");
+
+        assertThat(parsed.key().orElseThrow().name()).isEqualTo("sum.test");
+        assertThat(parsed.key().orElseThrow().ed25519PublicKey()).hasSize(32);
+        assertThat(parsed.url()).contains(URI.create("http://127.0.0.1:9999"));
+        assertThat(GoSumDb.parse(TEST_KEY).url()).contains(URI.create("https://sum.test"));
+    }
+
+    @Test
+    void offMeansNoDatabase() {
+        GoSumDb off = GoSumDb.parse(" off ");
+
+        assertThat(off.isOff()).isTrue();
+        assertThat(off.key()).isEmpty();
+        assertThat(off.url()).isEmpty();
+    }
+
+    @Test
+    void aLoginInTheUrlIsKeptForUseButNeverShown() {
+        GoSumDb parsed = GoSumDb.parse(TEST_KEY + " https://sd:s3cret@sum.corp.example/db");
+
+        assertThat(parsed.url().orElseThrow().getUserInfo()).isEqualTo("sd:s3cret");
+        assertThat(parsed.toString()).doesNotContain("s3cret").contains("https://sd:xxxxx@sum.corp.example/db");
+    }
+
+    /** Each refusal starts with the value (its URL's login and query hidden) and says what is wrong with it. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', quoteCharacter = '`', textBlock = """
+            sum.example.com | "sum.example.com" is not off, sum.golang.org, sum.golang.google.cn or a checksum database's verifier key (name+hash+key); copy name+hash+key whole as the database's operator publishes it
+            OFF             | "OFF" is not off, sum.golang.org, sum.golang.google.cn or a checksum database's verifier key (name+hash+key); copy name+hash+key whole as the database's operator publishes it
+            sum.golang.google.cn https://sum.golang.google.cn | "sum.golang.google.cn https://sum.golang.google.cn" is not off, sum.golang.org, sum.golang.google.cn or a checksum database's verifier key (name+hash+key); copy name+hash+key whole as the database's operator publishes it
+            sum.golang.org+notakey | "sum.golang.org+notakey" has a verifier key that is not name+hash+key; copy name+hash+key whole as the database's operator publishes it
+            +033de0ae+Ac4zctda0e5eza | "+033de0ae+Ac4zctda0e5eza" has a verifier key whose name is empty or has a blank or '+'; copy name+hash+key whole as the database's operator publishes it
+            sum.golang.org+33de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8 | "sum.golang.org+33de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8" has the verifier key for sum.golang.org, whose hash 33de0ae is not 8 lowercase hex digits; copy name+hash+key whole as the database's operator publishes it
+            sum.golang.org+033de0ae+%%% | "sum.golang.org+033de0ae+%%%" has the verifier key for sum.golang.org, whose key is not base64; copy name+hash+key whole as the database's operator publishes it
+            sum.golang.org+033de0ae+AAAA | "sum.golang.org+033de0ae+AAAA" has the verifier key for sum.golang.org, which is not an Ed25519 key (33 bytes, the first 1); copy name+hash+key whole as the database's operator publishes it
+            sum.corp.example.com+eedc9b3e+AmiaB4osDg/C+dsrkXomXrcHh6q1lcI/mIoCPQ6xkPgA | "sum.corp.example.com+eedc9b3e+AmiaB4osDg/C+dsrkXomXrcHh6q1lcI/mIoCPQ6xkPgA" has the verifier key for sum.corp.example.com, which is not an Ed25519 key (33 bytes, the first 1); copy name+hash+key whole as the database's operator publishes it
+            sum.corp.example.com+eedc9b3e+AWia5B4osDg/C+dsrkXomXrcHh6q1lcI/mIoCPQ6xkPh | "sum.corp.example.com+eedc9b3e+AWia5B4osDg/C+dsrkXomXrcHh6q1lcI/mIoCPQ6xkPh" has the verifier key for sum.corp.example.com, which does not match its hash eedc9b3e; copy name+hash+key whole as the database's operator publishes it
+            sum.golang.org https://a https://b | "sum.golang.org https://a https://b" has more than a verifier key and one URL
+            sum.golang.org ftp://mirror | "sum.golang.org ftp://mirror" has a URL that is not http(s)://host[/path] without a query
+            sum.golang.org https://ci:s3cret@sum.corp/?token=t0k | "sum.golang.org https://ci:xxxxx@sum.corp/?xxxxx" has a URL that is not http(s)://host[/path] without a query
+            sum.golang.org https://ci:s3cret@sum.corp/%zz | "sum.golang.org https://ci:xxxxx@sum.corp/%zz" has a URL that does not parse (Malformed escape pair)
+            """)
+    void aValueTheProxyCannotUseIsRefusedSayingWhy(String setting, String message) {
+        assertThatThrownBy(() -> GoSumDb.parse(setting))
+                .isInstanceOf(GoSumDb.InvalidException.class)
+                .hasMessage(message);
+    }
+
+    /**
+     * The CRD's rule is a first check of the shape: it never takes what the proxy refuses but a URL that does not
+     * parse or a key whose hash is wrong, and it refuses what the proxy takes only where the proxy is lenient (blanks
+     * around the value, an empty value for the default).
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(
+            strings = {
+                "off",
+                "sum.golang.org",
+                "sum.golang.google.cn",
+                "sum.golang.org https://goproxy.cn/sumdb/sum.golang.org",
+                "sum.golang.org   https://goproxy.cn/sumdb/sum.golang.org",
+                "sum.golang.org\thttps://goproxy.cn/sumdb/sum.golang.org/",
+                GoSumDb.SUM_GOLANG_ORG_KEY,
+                CORP_KEY,
+                CORP_KEY + " https://sum.corp:8443/db/",
+                CORP_KEY + " \t http://10.0.0.1",
+            })
+    void theCrdRuleTakesWhatTheProxyTakes(String setting) {
+        assertThat(CRD_RULE.matcher(setting).matches()).isTrue();
+        assertThat(GoSumDb.parse(setting)).hasToString(setting.strip());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(
+            strings = {
+                "OFF",
+                "corp-sumdb",
+                "sum golang org",
+                "sum.golang.org+notakey",
+                "sum.example.com+a1b2c3+AbCd https://sum.example.com",
+                "sum.golang.google.cn https://sum.golang.google.cn",
+                "sum.golang.org https://sum.corp.example.com/?token=1",
+                "sum.golang.org https://sum.corp.example.com/#x",
+                "sum.golang.org https://a https://b",
+                "sum.golang.org ftp://mirror",
+                "sum.golang.org HTTPS://mirror",
+                "sum.golang.org+033de0ae+AAAA",
+                "sum_corp+eedc9b3e+AWia5B4osDg/C+dsrkXomXrcHh6q1lcI/mIoCPQ6xkPg",
+            })
+    void theCrdRuleRefusesWhatTheProxyRefuses(String setting) {
+        assertThat(CRD_RULE.matcher(setting).matches()).isFalse();
+        assertThatThrownBy(() -> GoSumDb.parse(setting)).isInstanceOf(GoSumDb.InvalidException.class);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(
+            strings = {
+                "sum.corp.example.com+eedc9b3e+AWia5B4osDg/C+dsrkXomXrcHh6q1lcI/mIoCPQ6xkPh",
+                "sum.golang.org https://ci:s3cret@sum.corp/%zz",
+                "sum.golang.org https://under_score.example",
+            })
+    void theCrdRuleLeavesTheKeysHashAndTheUrlsParsingToTheOperator(String setting) {
+        assertThat(CRD_RULE.matcher(setting).matches()).isTrue();
+        assertThatThrownBy(() -> GoSumDb.parse(setting)).isInstanceOf(GoSumDb.InvalidException.class);
+    }
+}

@@ -1,0 +1,142 @@
+package dev.modproxy.contract;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The go command's rule (golang.org/x/mod/module.MatchPrefixPatterns over path.Match) is the reference. The rows of
+ * the first two tables were checked once against golang.org/x/mod v0.37.0 with Go 1.26.8: a program printed
+ * MatchPrefixPatterns(patterns, path) for each row, and whether path.Match calls a glob malformed (ErrBadPattern); the
+ * third column is what it printed.
+ */
+class ModulePathPatternsTest {
+
+    @ParameterizedTest(name = "{0} matches {1}: {2}")
+    @CsvSource(delimiter = '|', textBlock = """
+            corp.example.com              | corp.example.com/a/b      | true
+            corp.example.com              | corp.example.com          | true
+            corp.example.com              | corp.example.co/a         | false
+            corp.example.com              | corp.example.comx/a       | false
+            *.corp.example.com            | git.corp.example.com/x    | true
+            *.corp.example.com            | corp.example.com/x        | false
+            github.com/acme               | github.com/acme/tool/v2   | true
+            github.com/acme               | github.com/acmeco/tool    | false
+            github.com/acme/              | github.com/acme/tool      | true
+            github.com/*/internal         | github.com/x/internal/y   | true
+            github.com/*/internal         | github.com/x/public       | false
+            github.com/team-[ab]          | github.com/team-b/x       | true
+            github.com/team-[^ab]         | github.com/team-b/x       | false
+            github.com/a?c                | github.com/abc            | true
+            a?c                           | a/c                       | false
+            a, ,b.com/x                   | b.com/x/y                 | true
+            ''                            | example.com/a             | false
+            ',,a,,'                       | a/x                       | true
+            ','                           | a                         | false
+            /                             | a                         | false
+            *                             | example.com/a/b           | true
+            *                             | example.com               | true
+            */b                           | example.com/b/c           | true
+            */b                           | example.com/c             | false
+            */b                           | example.com               | false
+            corp.example.com/             | corp.example.com/x        | true
+            corp.example.com/             | corp.example.com          | true
+            [\\]]                         | ]                         | true
+            [\\]]                         | \\                        | false
+            [\\]]x                        | ]x                        | true
+            \\[x\\]                       | [x]                       | true
+            \\*                           | *                         | true
+            \\*                           | a                         | false
+            a\\/b                         | a/b/c                     | true
+            a[/]b                         | a/b/c                     | true
+            [/x]                          | x                         | false
+            [a-z]                         | m                         | true
+            [^a]                          | b                         | true
+            [^a]                          | a                         | false
+            [^a-c]x                       | dx                        | true
+            [a^]                          | ^                         | true
+            [!a]                          | !                         | true
+            [!a]                          | b                         | false
+            a*                            | a/b                       | true
+            a*                            | abc/d                     | true
+            ä*                            | äb/c                      | true
+            [ä]                           | ä                         | true
+            ?                             | ä                         | true
+            """)
+    void matchesAsTheGoCommandDoes(String patterns, String path, boolean goCommand) {
+        assertThat(ModulePathPatterns.parse(patterns).matches(path)).isEqualTo(goCommand);
+    }
+
+    /**
+     * Globs path.Match calls malformed: the go command skips them without a word, so a typo in GOPRIVATE sends the
+     * private paths it meant to a public mirror. Refused at start, naming the glob and why. Before, the proxy took
+     * []a], [^], [a-], [-a], [a-c-e] and []]x, each matching paths the go command matches with no glob.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            []a]                   | has a ']' in a [...] class where a character belongs (first, or in a range); write it as \\]
+            []]x                   | has a ']' in a [...] class where a character belongs (first, or in a range); write it as \\]
+            [^]                    | has a ']' in a [...] class where a character belongs (first, or in a range); write it as \\]
+            []                     | has a ']' in a [...] class where a character belongs (first, or in a range); write it as \\]
+            [a-]                   | has a ']' in a [...] class where a character belongs (first, or in a range); write it as \\]
+            [-a]                   | has a '-' in a [...] class where a character belongs (first, or in a range); write it as \\-
+            [a-c-e]                | has a '-' in a [...] class where a character belongs (first, or in a range); write it as \\-
+            a\\                    | ends with '\\'
+            corp.example.com\\/    | ends with '\\'
+            [a\\                   | ends with '\\'
+            [abc                   | has a '[' that no ']' closes
+            [                      | has a '[' that no ']' closes
+            github.com/[abc        | has a '[' that no ']' closes
+            """)
+    void refusesWhatTheGoCommandCallsMalformed(String glob, String why) {
+        assertThatThrownBy(() -> ModulePathPatterns.parse("ok.example.com, " + glob + " ,other.example.com"))
+                .isInstanceOf(ModulePathPatterns.InvalidException.class)
+                .hasMessage("pattern \"" + glob + "\" " + why);
+        assertThat(ModulePathPatterns.problem(glob)).hasValue(why);
+    }
+
+    /**
+     * Where this reader parts from the go command, each time toward keeping a private path private: what Go printed,
+     * then what this does. Go reads " a " as a glob with blanks, matching no module path; [z-a] and a glob ending in
+     * "//" (one '/' dropped, the other kept) are no error to it but match no module path either.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            ' a , b '             | a/x                  | false | true
+            ' a , b '             | b                    | false | true
+            ' a , b '             | ' a '                | true  | false
+            """)
+    void trimsBlanksTheGoCommandWouldKeep(String patterns, String path, boolean goCommand, boolean here) {
+        assertThat(goCommand).isNotEqualTo(here);
+        assertThat(ModulePathPatterns.parse(patterns).matches(path)).isEqualTo(here);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            [z-a]                 | has the range z-a, which runs backwards and matches nothing
+            x[b-a\\]]             | has the range b-a, which runs backwards and matches nothing
+            corp.example.com//    | ends with "//", which matches no module path; write it without the trailing slashes
+            """)
+    void refusesGlobsThatMatchNoModulePath(String glob, String why) {
+        assertThatThrownBy(() -> ModulePathPatterns.parse(glob)).hasMessage("pattern \"" + glob + "\" " + why);
+    }
+
+    @ParameterizedTest(name = "[{0}]")
+    @CsvSource(delimiter = '|', textBlock = """
+            corp.example.com/*    | corp.example.com/*
+            ' a , ,b/ '           | a,b
+            ''                    | ''
+            """)
+    void showsThePatternsAsRead(String patterns, String shown) {
+        assertThat(ModulePathPatterns.parse(patterns)).hasToString(shown);
+        assertThat(ModulePathPatterns.parse(patterns).isEmpty()).isEqualTo(shown.isEmpty());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"a\u0001[", "'\u007f\\'"})
+    void aControlCharacterIsShownEscapedSoTheMessageStaysOneLine(String glob) {
+        assertThatThrownBy(() -> ModulePathPatterns.parse(glob)).message().doesNotContain("\u0001", "\u007f");
+    }
+}
