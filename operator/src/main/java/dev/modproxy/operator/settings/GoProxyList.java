@@ -2,6 +2,8 @@ package dev.modproxy.operator.settings;
 
 import dev.modproxy.contract.Redacted;
 import dev.modproxy.operator.api.v1alpha1.GoProxyCacheSpec;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.regex.Matcher;
@@ -25,18 +27,32 @@ public final class GoProxyList {
     }
 
     /**
+     * What is wrong with the upstream list of the cache whose Service is {@code service} in {@code namespace}, naming
+     * {@code field}: a list the proxy cannot use, a login in it, an entry that is the cache itself. Read once.
+     */
+    public static List<String> upstreamProblems(String field, String list, String service, String namespace) {
+        List<String> problems = new ArrayList<>();
+        dev.modproxy.contract.GoProxyList parsed = null;
+        try {
+            parsed = dev.modproxy.contract.GoProxyList.parse(list);
+        } catch (dev.modproxy.contract.GoProxyList.InvalidException e) {
+            problems.add(field + " " + e.getMessage());
+        }
+        login(field, list).ifPresent(problems::add);
+        if (parsed != null) {
+            ownService(field, parsed, service, namespace).ifPresent(problems::add);
+        }
+        return problems;
+    }
+
+    /**
      * Says so when an entry of {@code list} is the cache's own Service, by any name its pods resolve it by: the proxy
      * would send every module it lacks to itself, a request that waits on itself until the read timeout, and no module
      * would ever reach a build. Whatever the scheme (HTTP://, or https:// as an entry without one gets) and the port:
      * the Service answers http on port 80 alone, so any other spelling reaches nothing that answers either.
      */
-    public static Optional<String> ownService(String field, String list, String service, String namespace) {
-        dev.modproxy.contract.GoProxyList parsed;
-        try {
-            parsed = dev.modproxy.contract.GoProxyList.parse(list);
-        } catch (dev.modproxy.contract.GoProxyList.InvalidException e) {
-            return Optional.empty();
-        }
+    private static Optional<String> ownService(
+            String field, dev.modproxy.contract.GoProxyList parsed, String service, String namespace) {
         String inNamespace = service + "." + namespace;
         for (dev.modproxy.contract.GoProxyList.Entry entry : parsed.entries()) {
             if (!(entry instanceof dev.modproxy.contract.GoProxyList.Proxy proxy)
@@ -65,7 +81,7 @@ public final class GoProxyList {
      * Says so when an entry of {@code list} carries a login ({@link GoProxyCacheSpec#UPSTREAM_LOGIN}), naming the
      * entry by its host alone.
      */
-    public static Optional<String> login(String field, String list) {
+    private static Optional<String> login(String field, String list) {
         Matcher login = list == null ? null : LOGIN.matcher(list);
         if (login == null || !login.find()) {
             return Optional.empty();

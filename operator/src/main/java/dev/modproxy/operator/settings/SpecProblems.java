@@ -76,14 +76,11 @@ public final class SpecProblems {
             problems.add("spec is missing; add at least \"spec: {}\" to get the defaults");
             return problems;
         }
-        GoProxyList.problem("spec.upstream", spec.getUpstream()).ifPresent(problems::add);
-        GoProxyList.login("spec.upstream", spec.getUpstream()).ifPresent(problems::add);
-        GoProxyList.ownService(
-                        "spec.upstream",
-                        spec.getUpstream(),
-                        CacheNames.service(cache),
-                        cache.getMetadata().getNamespace())
-                .ifPresent(problems::add);
+        problems.addAll(GoProxyList.upstreamProblems(
+                "spec.upstream",
+                spec.getUpstream(),
+                CacheNames.service(cache),
+                cache.getMetadata().getNamespace()));
         if (spec.getInjection() != null && spec.getInjection().getFallback() != null) {
             GoProxyList.problem("spec.injection.fallback", spec.getInjection().getFallback())
                     .ifPresent(problems::add);
@@ -180,34 +177,34 @@ public final class SpecProblems {
         Map<String, Integer> firstOfName = new HashMap<>();
         for (int i = 0; i < env.size(); i++) {
             String at = "spec.proxy.env[" + i + "]";
-            entryProblem(env.get(i)).ifPresent(problem -> problems.add(at + ": " + problem));
-            String name = env.get(i) == null ? null : env.get(i).getName();
-            Integer first = name == null ? null : firstOfName.putIfAbsent(name, i);
-            if (first != null) {
-                problems.add("spec.proxy.env[" + i + "] sets " + name + " again, after spec.proxy.env[" + first
-                        + "]: a container takes each variable once; keep one of them");
-            }
-        }
-        env.stream()
-                .map(e -> e.getName())
-                .distinct()
-                .forEach(variable -> ProxySettings.ownedVariable(variable)
-                        .ifPresent(owned -> problems.add(ProxySettings.ownedVariableMessage(owned, variable))));
-        for (int i = 0; i < env.size(); i++) {
             EnvVar variable = env.get(i);
-            // a value from a Secret or ConfigMap is unknown here; an empty one the proxy takes as unset (its default)
-            if (variable == null
-                    || variable.getValueFrom() != null
-                    || variable.getValue() == null
-                    || variable.getValue().isEmpty()
-                    || ProxySettings.ownedVariable(variable.getName()).isPresent()) {
+            entryProblem(variable).ifPresent(problem -> problems.add(at + ": " + problem));
+            String name = variable == null ? null : variable.getName();
+            if (name == null) {
                 continue;
             }
-            String field = "spec.proxy.env[" + i + "] (" + variable.getName() + "): ";
-            ProxySettings.settingVariable(variable.getName())
+            Integer first = firstOfName.putIfAbsent(name, i);
+            if (first != null) {
+                problems.add(at + " sets " + name + " again, after spec.proxy.env[" + first
+                        + "]: a container takes each variable once; keep one of them");
+            }
+            Optional<String> owned = ProxySettings.ownedVariable(name);
+            if (owned.isPresent()) {
+                // said once per name, at its first entry
+                if (first == null) {
+                    problems.add(ProxySettings.ownedVariableMessage(owned.get(), name));
+                }
+                continue;
+            }
+            // a value from a Secret or ConfigMap is unknown here; an empty one the proxy takes as unset (its default)
+            String value = variable.getValue();
+            if (variable.getValueFrom() != null || value == null || value.isEmpty()) {
+                continue;
+            }
+            ProxySettings.settingVariable(name)
                     .flatMap(setting ->
-                            SettingValueRule.of(setting).orElseThrow().problem(setting, variable.getValue()))
-                    .ifPresent(problem -> problems.add(field + problem));
+                            SettingValueRule.of(setting).orElseThrow().problem(setting, value))
+                    .ifPresent(problem -> problems.add(at + " (" + name + "): " + problem));
         }
     }
 

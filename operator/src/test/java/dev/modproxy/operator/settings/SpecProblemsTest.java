@@ -663,6 +663,25 @@ class SpecProblemsTest {
         assertThat(SpecProblems.of(withEnv("A", "a", "B"))).isEmpty();
     }
 
+    /**
+     * An entry that is null (a "- " in the list, or an object that fails to read) is no variable: the entries after it
+     * are still checked, each once. The names were gathered apart from the loop before, and a null entry threw there
+     * (NullPointerException) instead of a status naming the problems.
+     */
+    @Test
+    void aNullProxyEnvEntryLeavesTheOthersChecked() {
+        assertThat(SpecProblems.of(withEnv(
+                        null,
+                        new EnvVar("MODPROXY_UPSTREAM", "https://goproxy.cn", null),
+                        new EnvVar("MODPROXY_PREFETCH", "maybe", null),
+                        new EnvVar("MODPROXY_UPSTREAM", "https://goproxy.io", null))))
+                .containsExactly(
+                        "spec.proxy.env cannot set MODPROXY_UPSTREAM: set spec.upstream instead",
+                        "spec.proxy.env[2] (MODPROXY_PREFETCH): MODPROXY_PREFETCH must be true or false, got 'maybe'",
+                        "spec.proxy.env[3] sets MODPROXY_UPSTREAM again, after spec.proxy.env[1]: a container takes "
+                                + "each variable once; keep one of them");
+    }
+
     /** The CRD's rules on a proxy.env entry, where the API server did not check them: the entry is named. */
     @Test
     void aProxyEnvEntryNoContainerTakesIsRefusedNamingIt() {
@@ -764,7 +783,7 @@ class SpecProblemsTest {
     private static dev.modproxy.operator.api.v1alpha1.GoProxyCache withEnv(EnvVar... variables) {
         return cache(spec -> {
             spec.setProxy(new ProxyTuning());
-            spec.getProxy().setEnv(List.of(variables));
+            spec.getProxy().setEnv(java.util.Arrays.asList(variables));
         });
     }
 }
