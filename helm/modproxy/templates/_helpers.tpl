@@ -50,7 +50,7 @@
 
 {{- define "modproxy.labels" -}}
 app.kubernetes.io/name: modproxy
-app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/instance: {{ .Release.Name | quote }}
 app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/part-of: modproxy
 app.kubernetes.io/managed-by: {{ .Release.Service }}
@@ -59,7 +59,7 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 
 {{- define "modproxy.selectorLabels" -}}
 app.kubernetes.io/name: modproxy
-app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/instance: {{ .Release.Name | quote }}
 app.kubernetes.io/component: operator
 {{- end -}}
 
@@ -97,7 +97,7 @@ admissionReviewVersions: ["v1"]
 clientConfig:
   service:
     name: {{ include "modproxy.webhookServiceName" . }}
-    namespace: {{ .Release.Namespace }}
+    namespace: {{ .Release.Namespace | quote }}
     path: /mutate-pods
     port: 8443
 rules:
@@ -164,7 +164,7 @@ matchPolicy: Equivalent
 {{- define "modproxy.subjects" -}}
 - kind: ServiceAccount
   name: {{ include "modproxy.operatorName" . }}
-  namespace: {{ .Release.Namespace }}
+  namespace: {{ .Release.Namespace | quote }}
 {{- end -}}
 
 {{/*
@@ -208,3 +208,4 @@ matchPolicy: Equivalent
 {{- end -}}
 {{- end -}}
 {{- end -}}
+
