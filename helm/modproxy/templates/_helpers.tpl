@@ -209,3 +209,36 @@ matchPolicy: Equivalent
 {{- end -}}
 {{- end -}}
 
+{{/*
+  The operator's environment the chart sets itself, and the value each comes from. An operator.extraEnv entry of one
+  of these names, or two of one name, gave the container two entries of one name: helm 4's server-side apply refused
+  the Deployment ("duplicate entries for key [name=...]") after making the objects before it, and a client-side
+  apply (helm 3, kubectl) kept both, the later one (extraEnv's) winning over what the chart rendered around it (a
+  cert mode without its volume, a lease name its Role does not grant). Said first, naming the value to set.
+*/}}
+{{- define "modproxy.checkExtraEnv" -}}
+{{- $setBy := dict
+  "MODPROXY_OPERATOR_NAMESPACE" "the release namespace (helm --namespace)"
+  "MODPROXY_WEBHOOK_CERT_MODE" "webhook.certMode"
+  "MODPROXY_WEBHOOK_CERT_DIR" "webhook.certMode (cert-manager)"
+  "MODPROXY_WEBHOOK_SECRET" "fullnameOverride"
+  "MODPROXY_WEBHOOK_CONFIG" "fullnameOverride"
+  "MODPROXY_WEBHOOK_SERVICE" "fullnameOverride"
+  "MODPROXY_OPERATOR_LEASE_NAME" "fullnameOverride"
+  "MODPROXY_OPERATOR_NETWORK_POLICY_ENABLED" "proxy.networkPolicy.enabled"
+  "MODPROXY_OPERATOR_NETWORK_POLICY_PROMETHEUS_NAMESPACE" "proxy.networkPolicy.prometheusNamespace"
+  "MODPROXY_OPERATOR_PROXY_FIXED_USER_IDS" "fixedUserIds"
+  "MODPROXY_OPERATOR_PROXY_IMAGE" "image.registry and proxy.image"
+  "QUARKUS_OPERATOR_SDK_CONTROLLERS_GOPROXYCACHE_NAMESPACES" "watchNamespaces (which grants the operator its Roles too)"
+-}}
+{{- $seen := dict -}}
+{{- range $i, $env := .Values.operator.extraEnv -}}
+{{- if hasKey $setBy $env.name -}}
+{{- fail (printf "operator.extraEnv[%d] sets %s, which the chart sets itself from %s: set that instead (two entries of one name are refused by a server-side apply, and override the chart's by a client-side one)" $i $env.name (get $setBy $env.name)) -}}
+{{- end -}}
+{{- if hasKey $seen $env.name -}}
+{{- fail (printf "operator.extraEnv[%d] and operator.extraEnv[%d] both set %s: keep one (two entries of one name are refused by a server-side apply)" (get $seen $env.name) $i $env.name) -}}
+{{- end -}}
+{{- $_ := set $seen $env.name $i -}}
+{{- end -}}
+{{- end -}}
