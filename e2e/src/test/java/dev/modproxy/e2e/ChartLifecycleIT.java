@@ -126,6 +126,46 @@ class ChartLifecycleIT {
     }
 
     /**
+     * Review: a second release (another team's operator, in another namespace) with the default fullnameOverride
+     * collides with the first on the cluster-wide objects named after it. helm refused it naming one ClusterRole
+     * ("invalid ownership metadata; annotation validation error: key "meta.helm.sh/release-name" must equal ...")
+     * and not the value to change; the chart now names the holder and fullnameOverride before anything is made.
+     */
+    @Test
+    void aSecondReleaseWithTheFirstsFullnameIsToldToPickItsOwn() {
+        ControlPlane cluster = ControlPlane.shared();
+        KubernetesClient admin = cluster.admin();
+        ChartRelease chart = new ChartRelease(cluster);
+        String elsewhere = Namespaces.of("second");
+        chart.install(Map.of());
+        try {
+            assertThatThrownBy(() -> chart.install("team-b", elsewhere, Map.of("crds.install", false)))
+                    .hasMessageContaining("fullnameOverride: the MutatingWebhookConfiguration modproxy")
+                    .hasMessageContaining(
+                            "belongs to release " + ChartRelease.NAME + " in namespace " + ChartRelease.NAMESPACE)
+                    .hasMessageContaining("--set fullnameOverride=modproxy-team-b");
+            // refused before anything was made: not even the namespace helm's --create-namespace would have made
+            assertThat(admin.namespaces().withName(elsewhere).get()).isNull();
+
+            Release beside = chart.install(
+                    "team-b", elsewhere, Map.of("crds.install", false, "fullnameOverride", "modproxy-team-b"));
+            assertThat(beside.getStatus()).isEqualTo("deployed");
+            assertThat(admin.admissionRegistration()
+                            .v1()
+                            .mutatingWebhookConfigurations()
+                            .withName("modproxy-team-b")
+                            .get())
+                    .isNotNull();
+            // and the first release still upgrades: its own MutatingWebhookConfiguration is no collision
+            assertThat(chart.upgrade(Map.of()).getRevision()).isEqualTo("2");
+        } finally {
+            chart.uninstall("team-b", elsewhere);
+            chart.uninstall();
+            admin.namespaces().withName(elsewhere).delete();
+        }
+    }
+
+    /**
      * A watched namespace that does not exist: the API server refused its Role after the objects before it had been
      * made, leaving a failed release (`namespaces "team-..." not found`, twice). The chart now says so before
      * anything is made.
