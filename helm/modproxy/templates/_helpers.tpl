@@ -242,3 +242,23 @@ matchPolicy: Equivalent
 {{- $_ := set $seen $env.name $i -}}
 {{- end -}}
 {{- end -}}
+
+{{/*
+  Namespaces a value puts objects in must exist: an object in a namespace that does not is refused after the objects
+  before it were made, which left a failed release ("namespaces "team-a" not found"). Said first instead, naming the
+  value, when there is a cluster to ask. The release namespace is not asked: helm renders the chart before
+  --create-namespace (or Flux's install.createNamespace) makes it, and without either helm refuses the install before
+  making anything. Called with (dict "root" $ "value" <its key> "namespaces" <list> "why" <...> "otherwise" <...>).
+*/}}
+{{- define "modproxy.checkNamespacesExist" -}}
+{{- $root := .root -}}
+{{- if include "modproxy.clusterAnswers" $root -}}
+{{- $missing := list -}}
+{{- range $ns := .namespaces -}}
+{{- if and $ns (ne $ns $root.Release.Namespace) (not (lookup "v1" "Namespace" "" $ns)) }}{{ $missing = append $missing $ns }}{{ end -}}
+{{- end -}}
+{{- if $missing -}}
+{{- fail (printf "%s: %s not found: %s, so create %s first (kubectl create namespace %s), %s" .value (join ", " $missing) .why (ternary "it" "them" (eq (len $missing) 1)) (join " " $missing) .otherwise) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}

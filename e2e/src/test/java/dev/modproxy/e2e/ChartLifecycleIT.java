@@ -206,6 +206,66 @@ class ChartLifecycleIT {
     }
 
     /**
+     * Review: grafana.dashboard.namespace or prometheusRule.namespace naming a namespace that does not exist left a
+     * failed release, its ServiceAccount, Role and Service made ("server-side apply failed for object
+     * grafana-missing/g1-grafana-dashboard /v1, Kind=ConfigMap: namespaces "grafana-missing" not found", helm 4.3.2),
+     * as a missing watched namespace did. The chart now names the value before anything is made.
+     */
+    @Test
+    void aDashboardOrAlertNamespaceThatDoesNotExistIsNamedBeforeAnythingIsMade() {
+        ControlPlane cluster = ControlPlane.shared();
+        KubernetesClient admin = cluster.admin();
+        ChartRelease chart = new ChartRelease(cluster);
+        String missing = Namespaces.of("no-grafana-yet");
+        String release = Namespaces.of("dashboards");
+        Map<String, Object> dashboard = Map.of(
+                "fullnameOverride",
+                "dashboards",
+                "crds.install",
+                false,
+                "grafana.dashboard.enabled",
+                true,
+                "grafana.dashboard.namespace",
+                missing);
+        assertThatThrownBy(() -> chart.install("dashboards", release, dashboard))
+                .hasMessageContaining("grafana.dashboard.namespace: " + missing + " not found")
+                .hasMessageContaining("kubectl create namespace " + missing);
+        // the PrometheusRule's namespace is asked before helm looks for the prometheus-operator's CRD
+        assertThatThrownBy(() -> chart.install(
+                        "dashboards",
+                        release,
+                        Map.of(
+                                "fullnameOverride",
+                                "dashboards",
+                                "crds.install",
+                                false,
+                                "prometheusRule.enabled",
+                                true,
+                                "prometheusRule.namespace",
+                                missing)))
+                .hasMessageContaining("prometheusRule.namespace: " + missing + " not found");
+        // nothing of the release was made: not even the namespace helm's --create-namespace would have created
+        assertThat(admin.namespaces().withName(release).get()).isNull();
+        assertThat(admin.rbac().clusterRoles().withName("dashboards-operator").get())
+                .isNull();
+
+        Namespaces.ensure(admin, missing);
+        try {
+            Release installed = chart.install("dashboards", release, dashboard);
+            assertThat(installed.getStatus()).isEqualTo("deployed");
+            assertThat(admin.configMaps()
+                            .inNamespace(missing)
+                            .withName("dashboards-grafana-dashboard")
+                            .get())
+                    .isNotNull();
+        } finally {
+            chart.uninstall("dashboards", release);
+            admin.namespaces().withName(release).delete();
+            admin.namespaces().withName(missing).delete();
+        }
+    }
+
+    /**
      * Review: helm install --create-namespace renders the chart before it creates the release namespace, so a release
      * that watches its own namespace (caches beside the operator) was refused as watching a namespace that does not
      * exist, though helm was about to create it.
