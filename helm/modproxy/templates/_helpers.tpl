@@ -262,3 +262,17 @@ matchPolicy: Equivalent
 {{- end -}}
 {{- end -}}
 {{- end -}}
+
+{{/*
+  A PriorityClass that does not exist made a Deployment whose pods the API server refuses ("no PriorityClass with name
+  ci-critical was found", in the ReplicaSet's events only): helm reported the install deployed, the operator never
+  started, and the webhook let every pod through unchanged. Said first, when there is a cluster to ask.
+  Called with (list $ <name>).
+*/}}
+{{- define "modproxy.checkPriorityClassExists" -}}
+{{- $root := index . 0 -}}
+{{- $name := index . 1 -}}
+{{- if and (include "modproxy.clusterAnswers" $root) (not (lookup "scheduling.k8s.io/v1" "PriorityClass" "" $name)) -}}
+{{- fail (printf "operator.priorityClassName: PriorityClass %s not found: the API server would create no operator pod (no PriorityClass with name %s was found), and the webhook would let every pod through unchanged. Create it first, name one of kubectl get priorityclasses, or leave the value empty" $name $name) -}}
+{{- end -}}
+{{- end -}}

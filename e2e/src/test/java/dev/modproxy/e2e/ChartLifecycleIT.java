@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.marcnuri.helm.Release;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.scheduling.v1.PriorityClassBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
 import java.util.Map;
@@ -262,6 +263,49 @@ class ChartLifecycleIT {
             chart.uninstall("dashboards", release);
             admin.namespaces().withName(release).delete();
             admin.namespaces().withName(missing).delete();
+        }
+    }
+
+    /**
+     * Review: operator.priorityClassName naming no PriorityClass gave a release helm reported deployed whose operator
+     * never started: the ReplicaSet's only word was an event ("pods ... is forbidden: no PriorityClass with name
+     * ci-critical was found"), and the webhook, never answering, let every pod through unchanged. The chart now
+     * refuses it before anything is made; a class the cluster has is taken.
+     */
+    @Test
+    void aPriorityClassThatDoesNotExistIsNamedBeforeAnythingIsMade() {
+        ControlPlane cluster = ControlPlane.shared();
+        KubernetesClient admin = cluster.admin();
+        ChartRelease chart = new ChartRelease(cluster);
+        String release = Namespaces.of("prioritised");
+        String priorityClass = release + "-critical";
+        Map<String, Object> values = Map.of(
+                "fullnameOverride", "prioritised", "crds.install", false, "operator.priorityClassName", priorityClass);
+        assertThatThrownBy(() -> chart.install("prioritised", release, values))
+                .hasMessageContaining("operator.priorityClassName: PriorityClass " + priorityClass + " not found");
+        assertThat(admin.namespaces().withName(release).get()).isNull();
+
+        admin.scheduling()
+                .v1()
+                .priorityClasses()
+                .resource(new PriorityClassBuilder()
+                        .withNewMetadata()
+                        .withName(priorityClass)
+                        .endMetadata()
+                        .withValue(100000)
+                        .build())
+                .create();
+        try {
+            assertThat(chart.install("prioritised", release, values).getStatus())
+                    .isEqualTo("deployed");
+            await("the operator pod created with the PriorityClass")
+                    .atMost(Duration.ofSeconds(60))
+                    .until(() -> admin.pods().inNamespace(release).list().getItems().stream()
+                            .anyMatch(pod -> priorityClass.equals(pod.getSpec().getPriorityClassName())));
+        } finally {
+            chart.uninstall("prioritised", release);
+            admin.namespaces().withName(release).delete();
+            admin.scheduling().v1().priorityClasses().withName(priorityClass).delete();
         }
     }
 
