@@ -50,7 +50,7 @@
 
 {{- define "modproxy.labels" -}}
 app.kubernetes.io/name: modproxy
-app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/instance: {{ .Release.Name | quote }}
 app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/part-of: modproxy
 app.kubernetes.io/managed-by: {{ .Release.Service }}
@@ -59,7 +59,7 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 
 {{- define "modproxy.selectorLabels" -}}
 app.kubernetes.io/name: modproxy
-app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/instance: {{ .Release.Name | quote }}
 app.kubernetes.io/component: operator
 {{- end -}}
 
@@ -97,7 +97,7 @@ admissionReviewVersions: ["v1"]
 clientConfig:
   service:
     name: {{ include "modproxy.webhookServiceName" . }}
-    namespace: {{ .Release.Namespace }}
+    namespace: {{ .Release.Namespace | quote }}
     path: /mutate-pods
     port: 8443
 rules:
@@ -164,7 +164,7 @@ matchPolicy: Equivalent
 {{- define "modproxy.subjects" -}}
 - kind: ServiceAccount
   name: {{ include "modproxy.operatorName" . }}
-  namespace: {{ .Release.Namespace }}
+  namespace: {{ .Release.Namespace | quote }}
 {{- end -}}
 
 {{/*
@@ -206,5 +206,73 @@ matchPolicy: Equivalent
 {{- fail (printf "operator.resources.requests.%s (%s) is more than operator.resources.limits.%s (%s), which the API server refuses: raise the limit or lower the request too" $name (include "modproxy.quantityText" $request) $name (include "modproxy.quantityText" $limit)) -}}
 {{- end -}}
 {{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+  The operator's environment the chart sets itself, and the value each comes from. An operator.extraEnv entry of one
+  of these names, or two of one name, gave the container two entries of one name: helm 4's server-side apply refused
+  the Deployment ("duplicate entries for key [name=...]") after making the objects before it, and a client-side
+  apply (helm 3, kubectl) kept both, the later one (extraEnv's) winning over what the chart rendered around it (a
+  cert mode without its volume, a lease name its Role does not grant). Said first, naming the value to set.
+*/}}
+{{- define "modproxy.checkExtraEnv" -}}
+{{- $setBy := dict
+  "MODPROXY_OPERATOR_NAMESPACE" "the release namespace (helm --namespace)"
+  "MODPROXY_WEBHOOK_CERT_MODE" "webhook.certMode"
+  "MODPROXY_WEBHOOK_CERT_DIR" "webhook.certMode (cert-manager)"
+  "MODPROXY_WEBHOOK_SECRET" "fullnameOverride"
+  "MODPROXY_WEBHOOK_CONFIG" "fullnameOverride"
+  "MODPROXY_WEBHOOK_SERVICE" "fullnameOverride"
+  "MODPROXY_OPERATOR_LEASE_NAME" "fullnameOverride"
+  "MODPROXY_OPERATOR_NETWORK_POLICY_ENABLED" "proxy.networkPolicy.enabled"
+  "MODPROXY_OPERATOR_NETWORK_POLICY_PROMETHEUS_NAMESPACE" "proxy.networkPolicy.prometheusNamespace"
+  "MODPROXY_OPERATOR_PROXY_FIXED_USER_IDS" "fixedUserIds"
+  "MODPROXY_OPERATOR_PROXY_IMAGE" "image.registry and proxy.image"
+  "QUARKUS_OPERATOR_SDK_CONTROLLERS_GOPROXYCACHE_NAMESPACES" "watchNamespaces (which grants the operator its Roles too)"
+-}}
+{{- $seen := dict -}}
+{{- range $i, $env := .Values.operator.extraEnv -}}
+{{- if hasKey $setBy $env.name -}}
+{{- fail (printf "operator.extraEnv[%d] sets %s, which the chart sets itself from %s: set that instead (two entries of one name are refused by a server-side apply, and override the chart's by a client-side one)" $i $env.name (get $setBy $env.name)) -}}
+{{- end -}}
+{{- if hasKey $seen $env.name -}}
+{{- fail (printf "operator.extraEnv[%d] and operator.extraEnv[%d] both set %s: keep one (two entries of one name are refused by a server-side apply)" (get $seen $env.name) $i $env.name) -}}
+{{- end -}}
+{{- $_ := set $seen $env.name $i -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+  Namespaces a value puts objects in must exist: an object in a namespace that does not is refused after the objects
+  before it were made, which left a failed release ("namespaces "team-a" not found"). Said first instead, naming the
+  value, when there is a cluster to ask. The release namespace is not asked: helm renders the chart before
+  --create-namespace (or Flux's install.createNamespace) makes it, and without either helm refuses the install before
+  making anything. Called with (dict "root" $ "value" <its key> "namespaces" <list> "why" <...> "otherwise" <...>).
+*/}}
+{{- define "modproxy.checkNamespacesExist" -}}
+{{- $root := .root -}}
+{{- if include "modproxy.clusterAnswers" $root -}}
+{{- $missing := list -}}
+{{- range $ns := .namespaces -}}
+{{- if and $ns (ne $ns $root.Release.Namespace) (not (lookup "v1" "Namespace" "" $ns)) }}{{ $missing = append $missing $ns }}{{ end -}}
+{{- end -}}
+{{- if $missing -}}
+{{- fail (printf "%s: %s not found: %s, so create %s first (kubectl create namespace %s), %s" .value (join ", " $missing) .why (ternary "it" "them" (eq (len $missing) 1)) (join " " $missing) .otherwise) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+  A PriorityClass that does not exist made a Deployment whose pods the API server refuses ("no PriorityClass with name
+  ci-critical was found", in the ReplicaSet's events only): helm reported the install deployed, the operator never
+  started, and the webhook let every pod through unchanged. Said first, when there is a cluster to ask.
+  Called with (list $ <name>).
+*/}}
+{{- define "modproxy.checkPriorityClassExists" -}}
+{{- $root := index . 0 -}}
+{{- $name := index . 1 -}}
+{{- if and (include "modproxy.clusterAnswers" $root) (not (lookup "scheduling.k8s.io/v1" "PriorityClass" "" $name)) -}}
+{{- fail (printf "operator.priorityClassName: PriorityClass %s not found: the API server would create no operator pod (no PriorityClass with name %s was found), and the webhook would let every pod through unchanged. Create it first, name one of kubectl get priorityclasses, or leave the value empty" $name $name) -}}
 {{- end -}}
 {{- end -}}

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.marcnuri.helm.Release;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.scheduling.v1.PriorityClassBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
 import java.util.Map;
@@ -126,6 +127,46 @@ class ChartLifecycleIT {
     }
 
     /**
+     * Review: a second release (another team's operator, in another namespace) with the default fullnameOverride
+     * collides with the first on the cluster-wide objects named after it. helm refused it naming one ClusterRole
+     * ("invalid ownership metadata; annotation validation error: key "meta.helm.sh/release-name" must equal ...")
+     * and not the value to change; the chart now names the holder and fullnameOverride before anything is made.
+     */
+    @Test
+    void aSecondReleaseWithTheFirstsFullnameIsToldToPickItsOwn() {
+        ControlPlane cluster = ControlPlane.shared();
+        KubernetesClient admin = cluster.admin();
+        ChartRelease chart = new ChartRelease(cluster);
+        String elsewhere = Namespaces.of("second");
+        chart.install(Map.of());
+        try {
+            assertThatThrownBy(() -> chart.install("team-b", elsewhere, Map.of("crds.install", false)))
+                    .hasMessageContaining("fullnameOverride: the MutatingWebhookConfiguration modproxy")
+                    .hasMessageContaining(
+                            "belongs to release " + ChartRelease.NAME + " in namespace " + ChartRelease.NAMESPACE)
+                    .hasMessageContaining("--set fullnameOverride=modproxy-team-b");
+            // refused before anything was made: not even the namespace helm's --create-namespace would have made
+            assertThat(admin.namespaces().withName(elsewhere).get()).isNull();
+
+            Release beside = chart.install(
+                    "team-b", elsewhere, Map.of("crds.install", false, "fullnameOverride", "modproxy-team-b"));
+            assertThat(beside.getStatus()).isEqualTo("deployed");
+            assertThat(admin.admissionRegistration()
+                            .v1()
+                            .mutatingWebhookConfigurations()
+                            .withName("modproxy-team-b")
+                            .get())
+                    .isNotNull();
+            // and the first release still upgrades: its own MutatingWebhookConfiguration is no collision
+            assertThat(chart.upgrade(Map.of()).getRevision()).isEqualTo("2");
+        } finally {
+            chart.uninstall("team-b", elsewhere);
+            chart.uninstall();
+            admin.namespaces().withName(elsewhere).delete();
+        }
+    }
+
+    /**
      * A watched namespace that does not exist: the API server refused its Role after the objects before it had been
      * made, leaving a failed release (`namespaces "team-..." not found`, twice). The chart now says so before
      * anything is made.
@@ -162,6 +203,109 @@ class ChartLifecycleIT {
             chart.uninstall("watching", release);
             admin.namespaces().withName(release).delete();
             admin.namespaces().withName(missing).delete();
+        }
+    }
+
+    /**
+     * Review: grafana.dashboard.namespace or prometheusRule.namespace naming a namespace that does not exist left a
+     * failed release, its ServiceAccount, Role and Service made ("server-side apply failed for object
+     * grafana-missing/g1-grafana-dashboard /v1, Kind=ConfigMap: namespaces "grafana-missing" not found", helm 4.3.2),
+     * as a missing watched namespace did. The chart now names the value before anything is made.
+     */
+    @Test
+    void aDashboardOrAlertNamespaceThatDoesNotExistIsNamedBeforeAnythingIsMade() {
+        ControlPlane cluster = ControlPlane.shared();
+        KubernetesClient admin = cluster.admin();
+        ChartRelease chart = new ChartRelease(cluster);
+        String missing = Namespaces.of("no-grafana-yet");
+        String release = Namespaces.of("dashboards");
+        Map<String, Object> dashboard = Map.of(
+                "fullnameOverride",
+                "dashboards",
+                "crds.install",
+                false,
+                "grafana.dashboard.enabled",
+                true,
+                "grafana.dashboard.namespace",
+                missing);
+        assertThatThrownBy(() -> chart.install("dashboards", release, dashboard))
+                .hasMessageContaining("grafana.dashboard.namespace: " + missing + " not found")
+                .hasMessageContaining("kubectl create namespace " + missing);
+        // the PrometheusRule's namespace is asked before helm looks for the prometheus-operator's CRD
+        assertThatThrownBy(() -> chart.install(
+                        "dashboards",
+                        release,
+                        Map.of(
+                                "fullnameOverride",
+                                "dashboards",
+                                "crds.install",
+                                false,
+                                "prometheusRule.enabled",
+                                true,
+                                "prometheusRule.namespace",
+                                missing)))
+                .hasMessageContaining("prometheusRule.namespace: " + missing + " not found");
+        // nothing of the release was made: not even the namespace helm's --create-namespace would have created
+        assertThat(admin.namespaces().withName(release).get()).isNull();
+        assertThat(admin.rbac().clusterRoles().withName("dashboards-operator").get())
+                .isNull();
+
+        Namespaces.ensure(admin, missing);
+        try {
+            Release installed = chart.install("dashboards", release, dashboard);
+            assertThat(installed.getStatus()).isEqualTo("deployed");
+            assertThat(admin.configMaps()
+                            .inNamespace(missing)
+                            .withName("dashboards-grafana-dashboard")
+                            .get())
+                    .isNotNull();
+        } finally {
+            chart.uninstall("dashboards", release);
+            admin.namespaces().withName(release).delete();
+            admin.namespaces().withName(missing).delete();
+        }
+    }
+
+    /**
+     * Review: operator.priorityClassName naming no PriorityClass gave a release helm reported deployed whose operator
+     * never started: the ReplicaSet's only word was an event ("pods ... is forbidden: no PriorityClass with name
+     * ci-critical was found"), and the webhook, never answering, let every pod through unchanged. The chart now
+     * refuses it before anything is made; a class the cluster has is taken.
+     */
+    @Test
+    void aPriorityClassThatDoesNotExistIsNamedBeforeAnythingIsMade() {
+        ControlPlane cluster = ControlPlane.shared();
+        KubernetesClient admin = cluster.admin();
+        ChartRelease chart = new ChartRelease(cluster);
+        String release = Namespaces.of("prioritised");
+        String priorityClass = release + "-critical";
+        Map<String, Object> values = Map.of(
+                "fullnameOverride", "prioritised", "crds.install", false, "operator.priorityClassName", priorityClass);
+        assertThatThrownBy(() -> chart.install("prioritised", release, values))
+                .hasMessageContaining("operator.priorityClassName: PriorityClass " + priorityClass + " not found");
+        assertThat(admin.namespaces().withName(release).get()).isNull();
+
+        admin.scheduling()
+                .v1()
+                .priorityClasses()
+                .resource(new PriorityClassBuilder()
+                        .withNewMetadata()
+                        .withName(priorityClass)
+                        .endMetadata()
+                        .withValue(100000)
+                        .build())
+                .create();
+        try {
+            assertThat(chart.install("prioritised", release, values).getStatus())
+                    .isEqualTo("deployed");
+            await("the operator pod created with the PriorityClass")
+                    .atMost(Duration.ofSeconds(60))
+                    .until(() -> admin.pods().inNamespace(release).list().getItems().stream()
+                            .anyMatch(pod -> priorityClass.equals(pod.getSpec().getPriorityClassName())));
+        } finally {
+            chart.uninstall("prioritised", release);
+            admin.namespaces().withName(release).delete();
+            admin.scheduling().v1().priorityClasses().withName(priorityClass).delete();
         }
     }
 

@@ -172,6 +172,41 @@ class ValuesSchemaTest {
                                 "operator.tolerations[0].tolerationSeconds", 30),
                         "/operator/tolerations/0/effect",
                         "NoExecute"),
+                // the API server: value must be empty when `operator` is 'Exists' (helm 4.3.2 on the e2e control plane
+                // made the ServiceAccount, Roles and Service first, and so for the three below)
+                Arguments.of(
+                        Chart.values(
+                                "operator.tolerations[0].key", "dedicated",
+                                "operator.tolerations[0].operator", "Exists",
+                                "operator.tolerations[0].value", "ci"),
+                        "/operator/tolerations/0/value",
+                        "value must be ''"),
+                // the API server: operator must be Exists when `key` is empty (operator defaults to Equal)
+                Arguments.of(
+                        Chart.values("operator.tolerations[0].effect", "NoSchedule"),
+                        "/operator/tolerations/0",
+                        "missing property 'operator'"),
+                Arguments.of(
+                        Chart.values(
+                                "operator.tolerations[0].key", "",
+                                "operator.tolerations[0].operator", "Equal",
+                                "operator.tolerations[0].effect", "NoSchedule"),
+                        "/operator/tolerations/0/operator",
+                        "'Exists'"),
+                // the API server: name part must consist of alphanumeric characters, '-', '_' or '.'
+                Arguments.of(
+                        Chart.values(
+                                "operator.tolerations[0].key", "dedicated node",
+                                "operator.tolerations[0].operator", "Exists"),
+                        "/operator/tolerations/0/key",
+                        "dedicated node"),
+                // the API server: a valid label must be an empty string or consist of alphanumeric characters, ...
+                Arguments.of(
+                        Chart.values(
+                                "operator.tolerations[0].key", "dedicated",
+                                "operator.tolerations[0].value", "ci team"),
+                        "/operator/tolerations/0/value",
+                        "ci team"),
                 // the API server (server-side apply): .spec.template.spec.affinity.nodeAfinity: field not declared
                 Arguments.of(
                         Chart.values(
@@ -314,6 +349,16 @@ class ValuesSchemaTest {
                                 .toList(),
                         java.util.List.of(
                                 "node.kubernetes.io/unreachable/Exists/NoExecute/30", "null/Exists/null/null")),
+                // a key and value with operator left out (Equal), as most taints are tolerated
+                Arguments.of(
+                        Chart.values(
+                                "operator.tolerations[0].key", "example.com/dedicated",
+                                "operator.tolerations[0].value", "ci_builds-2",
+                                "operator.tolerations[0].effect", "NoSchedule"),
+                        (Function<Rendered, Object>) r -> pod(r).getTolerations().stream()
+                                .map(t -> t.getKey() + "=" + t.getValue() + ":" + t.getEffect())
+                                .toList(),
+                        java.util.List.of("example.com/dedicated=ci_builds-2:NoSchedule")),
                 Arguments.of(
                         Chart.values(
                                 "operator.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].weight",
