@@ -147,7 +147,12 @@ public final class S3Storage implements Storage, AutoCloseable {
     private volatile boolean listingAdded;
 
     private final Settings settings;
-    private final Path staging;
+    /**
+     * This process's own directory under the staging directory, which other proxies started with the same
+     * MODPROXY_STORAGE_DIR share: a start removes only what processes that are gone left there.
+     */
+    private final ProcessStaging staging;
+
     private final AtomicLong bytes = new AtomicLong();
     private final AtomicLong entries = new AtomicLong();
     /**
@@ -211,13 +216,8 @@ public final class S3Storage implements Storage, AutoCloseable {
                 .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
         settings.endpoint().ifPresent(builder::endpointOverride);
         this.s3 = builder.build();
-        this.staging = stagingDir;
-        Files.createDirectories(staging);
-        try (Stream<Path> leftovers = Files.list(staging)) {
-            for (Path p : leftovers.toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
+        Files.createDirectories(stagingDir);
+        this.staging = new ProcessStaging(stagingDir);
         // counted after the ports open, as on local disk: a bucket of a million objects takes minutes to list,
         // and an unreachable one must not stop the proxy from serving through the pass-through
         Thread counter = new Thread(this::countInBackground, "modproxy-size-accounting");
@@ -581,7 +581,7 @@ public final class S3Storage implements Storage, AutoCloseable {
 
     @Override
     public StorageWriter openWriter(StorageKey key) throws IOException {
-        Path staged = Files.createTempFile(staging, "put-", ".part");
+        Path staged = staging.newFile("put-", ".part");
         return new Writer(key, staged);
     }
 
@@ -655,11 +655,11 @@ public final class S3Storage implements Storage, AutoCloseable {
     @Override
     public void probeWritable() throws IOException {
         try {
-            Files.delete(Files.createTempFile(staging, "probe-", ".tmp"));
+            Files.delete(staging.newFile("probe-", ".tmp"));
         } catch (IOException e) {
             // the local volume, not the bucket: uploads are staged here first, so none can be made
             throw new LocalStagingException(
-                    "cannot stage uploads to " + describe() + ": the local staging directory " + staging
+                    "cannot stage uploads to " + describe() + ": the local staging directory " + staging.directory()
                             + " cannot take a file (" + e + ")",
                     e);
         }
@@ -788,7 +788,7 @@ public final class S3Storage implements Storage, AutoCloseable {
             try {
                 Files.deleteIfExists(staged);
             } catch (IOException e) {
-                // uploaded all the same; the staging directory is emptied at the next start
+                // uploaded all the same; a start after this process is gone removes it
             }
             knownSizes.put(name, size);
             if (replaced < 0) {

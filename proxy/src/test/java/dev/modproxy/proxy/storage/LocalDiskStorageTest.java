@@ -86,14 +86,14 @@ class LocalDiskStorageTest {
     void crashLeftoversInStagingAreRemovedAtStartupAndNeverListed() throws IOException {
         // a process that is gone: its lock is free
         Path gone = Files.createDirectories(root.resolve(".tmp/p-123"));
-        Files.writeString(gone.resolve(LocalDiskStorage.OWNER_LOCK), "");
+        Files.writeString(gone.resolve(ProcessStaging.OWNER_LOCK), "");
         Files.writeString(gone.resolve("put-1.part"), "half a zip");
         // staged straight into .tmp by an older version: removed once untouched for long enough
         Path old = Files.writeString(root.resolve(".tmp/put-123.part"), "half a zip");
         Files.setLastModifiedTime(
                 old,
                 FileTime.from(Instant.now()
-                        .minus(LocalDiskStorage.ABANDONED_STAGING_AGE)
+                        .minus(ProcessStaging.ABANDONED_STAGING_AGE)
                         .minusSeconds(60)));
 
         LocalDiskStorage storage = new LocalDiskStorage(root);
@@ -442,7 +442,7 @@ class LocalDiskStorageTest {
         put(storage, KEY, "module example.com/a\n");
 
         assertEquals(21, storage.lookup(KEY).orElseThrow().size());
-        assertTrue(Files.exists(own.resolve(LocalDiskStorage.OWNER_LOCK)), "made again under its name, with its lock");
+        assertTrue(Files.exists(own.resolve(ProcessStaging.OWNER_LOCK)), "made again under its name, with its lock");
         assertEquals(List.of(), Staging.stagedFiles(root));
     }
 
@@ -469,7 +469,7 @@ class LocalDiskStorageTest {
         assertTrue(starting.waitFor(60, TimeUnit.SECONDS), "the starting process ended");
         assertEquals(0, starting.exitValue());
 
-        assertTrue(Files.exists(first.resolve(LocalDiskStorage.OWNER_LOCK)), "the first storage's staging is left");
+        assertTrue(Files.exists(first.resolve(ProcessStaging.OWNER_LOCK)), "the first storage's staging is left");
         // held to here: a storage collected early closes its lock's channel, which would release the lock
         Reference.reachabilityFence(firstStorage);
         Reference.reachabilityFence(secondStorage);
@@ -483,17 +483,17 @@ class LocalDiskStorageTest {
     @Test
     void aStagingDirectoryBeingMadeIsLeftAloneUntilItIsOld() throws IOException {
         Path beingMade = Files.createDirectories(root.resolve(".tmp/n-123"));
-        Files.writeString(beingMade.resolve(LocalDiskStorage.OWNER_LOCK), "");
+        Files.writeString(beingMade.resolve(ProcessStaging.OWNER_LOCK), "");
         Path abandoned = Files.createDirectories(root.resolve(".tmp/n-456"));
-        Path abandonedLock = Files.writeString(abandoned.resolve(LocalDiskStorage.OWNER_LOCK), "");
+        Path abandonedLock = Files.writeString(abandoned.resolve(ProcessStaging.OWNER_LOCK), "");
         FileTime old = FileTime.from(
-                Instant.now().minus(LocalDiskStorage.ABANDONED_STAGING_AGE).minusSeconds(60));
+                Instant.now().minus(ProcessStaging.ABANDONED_STAGING_AGE).minusSeconds(60));
         Files.setLastModifiedTime(abandonedLock, old);
         Files.setLastModifiedTime(abandoned, old);
 
         new LocalDiskStorage(root);
 
-        assertTrue(Files.exists(beingMade.resolve(LocalDiskStorage.OWNER_LOCK)));
+        assertTrue(Files.exists(beingMade.resolve(ProcessStaging.OWNER_LOCK)));
         assertFalse(Files.exists(abandoned));
         assertTrue(onlyStagingDirectory().getFileName().toString().startsWith("p-"));
     }

@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -99,6 +100,37 @@ class SharedBucketTest {
         }
     }
 
+    /**
+     * Proxies on one machine started with the same MODPROXY_STORAGE_DIR (a restart next to a replica still serving, a
+     * second instance under systemd) share its s3-staging/. A start used to empty it, so the uploads the running
+     * proxy had staged there failed ("cannot store ...: NoSuchFileException") and their modules were not cached.
+     */
+    @Test
+    void aProxyStartingOnTheSameStagingDirectoryLeavesTheUploadsOfARunningOneAlone() throws Exception {
+        s3.createBucket("neighbours");
+        Path staging = work.resolve("s3-staging");
+        byte[] zip = new byte[200 * 1024]; // larger than what an upload reads into memory: sent from its staged file
+        java.util.Arrays.fill(zip, (byte) 'z');
+        try (S3Storage running = s3.storage("neighbours", "", staging)) {
+            try (StorageWriter small = running.openWriter(new StorageKey("example.com/n/@v/v1.0.0.mod"));
+                    StorageWriter large = running.openWriter(new StorageKey("example.com/n/@v/v1.0.0.zip"))) {
+                small.output().write("module example.com/n\n".getBytes(StandardCharsets.UTF_8));
+                large.output().write(zip);
+
+                try (S3Storage starting = s3.storage("neighbours", "", staging)) {
+                    small.commit();
+                    large.commit();
+                    put(starting, "example.com/m/@v/v1.0.0.mod", "module example.com/m\n");
+                }
+            }
+            assertArrayEquals(
+                    "module example.com/n\n".getBytes(StandardCharsets.UTF_8),
+                    s3.bytesOf("neighbours", "example.com/n/@v/v1.0.0.mod"));
+            assertArrayEquals(zip, s3.bytesOf("neighbours", "example.com/n/@v/v1.0.0.zip"));
+            assertTrue(s3.objectNames("neighbours").contains("example.com/m/@v/v1.0.0.mod"));
+        }
+    }
+
     @Test
     void aProxyKilledMidUploadLeavesNoVisibleObject() throws Exception {
         s3.createBucket("crash");
@@ -137,8 +169,13 @@ class SharedBucketTest {
         assertFalse(s3.objectNames("crash").contains(key), "nothing half-written is visible under its key");
         try (S3Storage restarted = s3.storage("crash", "", staging)) {
             assertTrue(restarted.lookup(new StorageKey(key)).isEmpty());
-            try (Stream<Path> leftovers = Files.list(staging)) {
-                assertEquals(0, leftovers.count(), "the restarted proxy cleans its local staging");
+            try (Stream<Path> left = Files.walk(staging)) {
+                assertEquals(
+                        List.of(ProcessStaging.OWNER_LOCK),
+                        left.filter(Files::isRegularFile)
+                                .map(p -> p.getFileName().toString())
+                                .toList(),
+                        "the restarted proxy removed what the killed one staged; only its own lock is left");
             }
         }
     }
