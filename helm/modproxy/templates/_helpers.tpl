@@ -266,13 +266,22 @@ matchPolicy: Equivalent
 {{/*
   A PriorityClass that does not exist made a Deployment whose pods the API server refuses ("no PriorityClass with name
   ci-critical was found", in the ReplicaSet's events only): helm reported the install deployed, the operator never
-  started, and the webhook let every pod through unchanged. Said first, when there is a cluster to ask.
+  started, and the webhook let every pod through unchanged. Said first. The API server reserves the prefix system-:
+  it keeps system-cluster-critical and system-node-critical in every cluster (they cannot be deleted) and lets no other
+  class of that prefix be made, so these are answered without a cluster, and without asking one: lookup stops the
+  render with its own error when the installer may not get PriorityClasses ("... is forbidden"), which the chart makes
+  none of, so an installer's role may well leave them out. Any other name is asked of the cluster, when there is one.
   Called with (list $ <name>).
 */}}
 {{- define "modproxy.checkPriorityClassExists" -}}
 {{- $root := index . 0 -}}
 {{- $name := index . 1 -}}
-{{- if and (include "modproxy.clusterAnswers" $root) (not (lookup "scheduling.k8s.io/v1" "PriorityClass" "" $name)) -}}
+{{- $builtIn := list "system-cluster-critical" "system-node-critical" -}}
+{{- if not (has $name $builtIn) -}}
+{{- if hasPrefix "system-" $name -}}
+{{- fail (printf "operator.priorityClassName: PriorityClass %s cannot exist: the API server reserves the prefix system- for its own classes, %s, and makes no other. Name one of those, or one of kubectl get priorityclasses" $name (join " and " $builtIn)) -}}
+{{- else if and (include "modproxy.clusterAnswers" $root) (not (lookup "scheduling.k8s.io/v1" "PriorityClass" "" $name)) -}}
 {{- fail (printf "operator.priorityClassName: PriorityClass %s not found: the API server would create no operator pod (no PriorityClass with name %s was found), and the webhook would let every pod through unchanged. Create it first, name one of kubectl get priorityclasses, or leave the value empty" $name $name) -}}
+{{- end -}}
 {{- end -}}
 {{- end -}}

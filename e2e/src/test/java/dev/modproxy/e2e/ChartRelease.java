@@ -28,14 +28,26 @@ public final class ChartRelease {
 
     /** A release of another name or namespace, as a second team or a reinstall elsewhere makes it. */
     public Release install(String name, String namespace, Map<String, ?> values) {
+        return installCommand(name, namespace, values)
+                .withKubeConfig(cluster.kubeconfig())
+                .call();
+    }
+
+    /** The same, installed by another identity than the cluster admin: a kubeconfig given as its contents. */
+    public Release installAs(String kubeconfig, String name, String namespace, Map<String, ?> values) {
+        return installCommand(name, namespace, values)
+                .withKubeConfigContents(kubeconfig)
+                .call();
+    }
+
+    private static InstallCommand installCommand(String name, String namespace, Map<String, ?> values) {
         InstallCommand install = new Helm(Repository.chart())
                 .install()
                 .withName(name)
                 .withNamespace(namespace)
-                .createNamespace()
-                .withKubeConfig(cluster.kubeconfig());
+                .createNamespace();
         values.forEach(install::set);
-        return install.call();
+        return install;
     }
 
     public Release upgrade(Map<String, ?> values) {
