@@ -11,18 +11,19 @@ import java.util.Optional;
  * are skipped. The proxy reads MODPROXY_PRIVATE and MODPROXY_NOSUMDB with it and the operator checks spec.private and
  * spec.noSumDB by it, so a pattern the operator takes is one the proxy starts with.
  *
- * <p>Two choices beyond the go command, both so that a typo never silently leaks a private path to a public mirror or
+ * <p>Choices beyond the go command, so that a typo never silently leaks a private path to a public mirror or
  * checksum database: each item is trimmed of blanks (the go command would read " a" as a glob no module path
- * matches), and a glob the go command matches no module path with is refused at {@link #parse}: one path.Match calls
- * malformed (which the go command skips without a word), a range that runs backwards ([z-a]) and one ending in
- * "//".
+ * matches; the operator refuses such a spec.private item, since build pods get spec.private as written, in
+ * GOPRIVATE); a glob the go command matches no module path with is refused at {@link #parse}: one path.Match calls
+ * malformed (which the go command skips without a word) or one ending in "//"; and so is a class with a range that
+ * runs backwards ([z-a]: it matches nothing, a typo the go command takes in silence, though [bz-a] still matches b).
  */
 public final class ModulePathPatterns {
 
     /** A glob {@link #check} took, and how many leading path elements it is matched against (its slashes + 1). */
     private record Glob(String source, int slashes) {}
 
-    /** A list with a glob the go command would match no module path with; the message names the glob and why. */
+    /** A list with a glob {@link #parse} refuses (see the class comment); the message names the glob and why. */
     public static final class InvalidException extends IllegalArgumentException {
         private static final long serialVersionUID = 1L;
 

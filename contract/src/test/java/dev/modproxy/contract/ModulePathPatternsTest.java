@@ -118,8 +118,10 @@ class ModulePathPatternsTest {
 
     /**
      * Where this reader parts from the go command, each time toward keeping a private path private: what Go printed,
-     * then what this does. Go reads " a " as a glob with blanks, matching no module path; [z-a] and a glob ending in
-     * "//" (one '/' dropped, the other kept) are no error to it but match no module path either.
+     * then what this does. Go reads " a " as a glob with blanks, matching no module path; a glob ending in "//" (one
+     * '/' dropped, the other kept) is no error to it but matches no module path either; a range that runs backwards
+     * ([z-a]) is no error and matches nothing, though the class's other members still match (Go matches b with
+     * [bz-a]): refused as the typo it is.
      */
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', textBlock = """
@@ -136,6 +138,7 @@ class ModulePathPatternsTest {
     @CsvSource(delimiter = '|', textBlock = """
             [z-a]                 | has the range z-a, which runs backwards and matches nothing
             x[b-a\\]]             | has the range b-a, which runs backwards and matches nothing
+            [bz-a]                | has the range z-a, which runs backwards and matches nothing
             corp.example.com//    | ends with "//", which matches no module path; write it without the trailing slashes
             """)
     void refusesGlobsThatMatchNoModulePath(String glob, String why) {
