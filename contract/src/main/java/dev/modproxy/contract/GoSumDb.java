@@ -31,12 +31,14 @@ public final class GoSumDb {
     /**
      * What {@link #parse} takes, as a regular expression RE2 (the CRD's rule on spec.sumdb) and java.util.regex read
      * alike: the shape, not the key's hash, nor that the URL parses (GoSumDbTest checks each sample it takes that
-     * {@link #parse} refuses is one of those). A bare name other than the two above, or a key of another shape, once
+     * {@link #parse} refuses is one of those). No \s: RE2's leaves out \v, which java.util.regex and the parser's
+     * split count as a blank, so the API server took a URL with a \v in it, two words to the proxy. A bare name other
+     * than the two above, or a key of another shape, once
      * passed the CRD and stopped the proxy at start: a crash loop under a cache the API server had taken.
      */
     public static final String PATTERN = "^(off|sum\\.golang\\.google\\.cn|(sum\\.golang\\.org|"
             + "[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*(/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)*\\+[0-9a-f]{8}\\+[A-Za-z0-9+/]{44})"
-            + "([ \\t]+https?://[^\\s/?#]+(/[^\\s?#]*)?)?)$";
+            + "([ \\t]+https?://[^\\x00-\\x20\\x7f/?#]+(/[^\\x00-\\x20\\x7f?#]*)?)?)$";
 
     /** What {@link #PATTERN} takes, in words, for the CRD rule's message after "must be ". */
     public static final String PATTERN_WORDS = "off, sum.golang.org, sum.golang.google.cn, or another checksum "

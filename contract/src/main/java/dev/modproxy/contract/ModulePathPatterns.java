@@ -3,7 +3,6 @@ package dev.modproxy.contract;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 /**
  * A GOPRIVATE / GONOSUMDB list: comma-separated path.Match globs, matched as the go command matches them
@@ -12,17 +11,19 @@ import java.util.regex.Pattern;
  * are skipped. The proxy reads MODPROXY_PRIVATE and MODPROXY_NOSUMDB with it and the operator checks spec.private and
  * spec.noSumDB by it, so a pattern the operator takes is one the proxy starts with.
  *
- * <p>Two choices beyond the go command, both so that a typo never silently leaks a private path to a public mirror or
+ * <p>Choices beyond the go command, so that a typo never silently leaks a private path to a public mirror or
  * checksum database: each item is trimmed of blanks (the go command would read " a" as a glob no module path
- * matches), and a glob the go command matches no module path with is refused at {@link #parse}: one path.Match calls
- * malformed (which the go command skips without a word), a range that runs backwards ([z-a]) and one ending in
- * "//".
+ * matches; the operator refuses such a spec.private item, since build pods get spec.private as written, in
+ * GOPRIVATE); a glob the go command matches no module path with is refused at {@link #parse}: one path.Match calls
+ * malformed (which the go command skips without a word) or one ending in "//"; and so is a class with a range that
+ * runs backwards ([z-a]: it matches nothing, a typo the go command takes in silence, though [bz-a] still matches b).
  */
 public final class ModulePathPatterns {
 
-    private record Glob(String source, int slashes, Pattern regex) {}
+    /** A glob {@link #check} took, and how many leading path elements it is matched against (its slashes + 1). */
+    private record Glob(String source, int slashes) {}
 
-    /** A list with a glob the go command would match no module path with; the message names the glob and why. */
+    /** A list with a glob {@link #parse} refuses (see the class comment); the message names the glob and why. */
     public static final class InvalidException extends IllegalArgumentException {
         private static final long serialVersionUID = 1L;
 
@@ -58,7 +59,8 @@ public final class ModulePathPatterns {
                     continue;
                 }
                 try {
-                    globs.add(new Glob(glob, slashes(glob), Pattern.compile(toRegex(glob))));
+                    check(glob);
+                    globs.add(new Glob(glob, slashes(glob)));
                 } catch (InvalidException e) {
                     throw new InvalidException("pattern " + quote(item.strip()) + " " + e.getMessage());
                 }
@@ -73,7 +75,7 @@ public final class ModulePathPatterns {
      */
     public static Optional<String> problem(String pattern) {
         try {
-            toRegex(withoutTrailingSlash(pattern.strip()));
+            check(withoutTrailingSlash(pattern.strip()));
             return Optional.empty();
         } catch (InvalidException e) {
             return Optional.of(e.getMessage());
@@ -86,12 +88,11 @@ public final class ModulePathPatterns {
 
     /** True when some pattern matches a leading run of the path's elements. */
     public boolean matches(String modulePath) {
-        // indexed: asked on every cache hit, mostly with no patterns at all, and an iterator each time showed in
-        // profiles
+        // asked on every cache hit: indexed (an iterator each time showed in profiles), and the path is read in place
         for (int i = 0; i < globs.size(); i++) {
             Glob glob = globs.get(i);
-            String prefix = leadingElements(modulePath, glob.slashes());
-            if (prefix != null && glob.regex().matcher(prefix).matches()) {
+            int end = leadingElementsEnd(modulePath, glob.slashes());
+            if (end >= 0 && GlobMatch.matches(glob.source(), modulePath, end)) {
                 return true;
             }
         }
@@ -119,84 +120,66 @@ public final class ModulePathPatterns {
         return slashes;
     }
 
-    private static String leadingElements(String path, int slashes) {
+    /** Where the path's first slashes + 1 elements end, or -1 when it has fewer (MatchPrefixPatterns' prefix). */
+    private static int leadingElementsEnd(String path, int slashes) {
         int seen = 0;
         for (int i = 0; i < path.length(); i++) {
             if (path.charAt(i) == '/') {
                 if (seen == slashes) {
-                    return path.substring(0, i);
+                    return i;
                 }
                 seen++;
             }
         }
-        return seen == slashes ? path : null;
+        return seen == slashes ? path.length() : -1;
     }
 
     /**
-     * Translates a glob by Go's path.Match grammar: '*' and '?' never cross '/'; '\' escapes the next character; a
-     * class is '[', an optional '^', then one or more characters or ranges lo-hi, then ']', where ']' and '-' count
-     * as characters only escaped (a ']' right after '[' or '[^' does not close the class, nor stand for itself).
+     * Checks a glob by Go's path.Match grammar, which {@link GlobMatch} then relies on: '\' escapes the next
+     * character; a class is '[', an optional '^', then one or more characters or ranges lo-hi, then ']', where ']' and
+     * '-' count as characters only escaped (a ']' right after '[' or '[^' does not close the class, nor stand for
+     * itself).
      */
-    private static String toRegex(String glob) {
+    private static void check(String glob) {
         if (glob.endsWith("/")) {
             throw new InvalidException(
-                    "ends with \"//\", which matches no module path; write it without the " + "trailing slashes");
+                    "ends with \"//\", which matches no module path; write it without the trailing slashes");
         }
-        StringBuilder re = new StringBuilder();
         int i = 0;
         while (i < glob.length()) {
-            int c = glob.codePointAt(i);
-            i += Character.charCount(c);
-            switch (c) {
-                case '*' -> re.append("[^/]*");
-                case '?' -> re.append("[^/]");
-                case '\\' -> {
-                    if (i >= glob.length()) {
-                        throw new InvalidException("ends with '\\'");
-                    }
-                    int escaped = glob.codePointAt(i);
-                    i += Character.charCount(escaped);
-                    re.append(literal(escaped));
+            char c = glob.charAt(i++);
+            if (c == '\\') {
+                if (i >= glob.length()) {
+                    throw new InvalidException("ends with '\\'");
                 }
-                case '[' -> i = appendClass(glob, i, re);
-                default -> re.append(literal(c));
+                i++;
+            } else if (c == '[') {
+                i = checkClass(glob, i);
             }
         }
-        return re.toString();
     }
 
-    /** Appends the class that starts at {@code start} (just after its '['); returns the index after its ']'. */
-    private static int appendClass(String glob, int start, StringBuilder re) {
+    /** Checks the class that starts at {@code start} (just after its '['); returns the index after its ']'. */
+    private static int checkClass(String glob, int start) {
         int i = start;
-        boolean negated = i < glob.length() && glob.charAt(i) == '^';
-        if (negated) {
+        if (i < glob.length() && glob.charAt(i) == '^') {
             i++;
         }
-        // path.Match's '^' class takes '/' too; a glob's slashes are counted whole, so it never meets one in a path
-        StringBuilder cls = new StringBuilder(negated ? "[^" : "[");
         int ranges = 0;
         while (true) {
             if (i < glob.length() && glob.charAt(i) == ']' && ranges > 0) {
-                re.append(cls).append(']');
                 return i + 1;
             }
             int from = i;
             int[] lo = classCharacter(glob, i);
-            int low = lo[0];
-            int high = low;
             i = lo[1];
             if (glob.charAt(i) == '-') {
                 int[] hi = classCharacter(glob, i + 1);
-                high = hi[0];
                 i = hi[1];
-                if (low > high) {
+                if (lo[0] > hi[0]) {
                     throw new InvalidException(
                             "has the range " + glob.substring(from, i) + ", which runs backwards and matches nothing");
                 }
-            }
-            cls.append(classLiteral(low));
-            if (high != low) {
-                cls.append('-').append(classLiteral(high));
             }
             ranges++;
         }
@@ -228,15 +211,6 @@ public final class ModulePathPatterns {
             throw new InvalidException("has a '[' that no ']' closes");
         }
         return new int[] {c, i};
-    }
-
-    private static String literal(int codePoint) {
-        return Pattern.quote(Character.toString(codePoint));
-    }
-
-    /** Any character as a class member: in hex, so that none of them means anything to java.util.regex. */
-    private static String classLiteral(int codePoint) {
-        return "\\x{" + Integer.toHexString(codePoint) + "}";
     }
 
     /** The pattern as written, control characters escaped so that the message stays one line. */

@@ -58,7 +58,7 @@ public final class Redacted {
         return text.length();
     }
 
-    /** A setting of white-space separated words, some of them URLs (GOSUMDB's "name+key url"), each as {@link #url}. */
+    /** A setting of white-space separated words, some of them URLs (GOSUMDB's "name+hash+key url"), each as {@link #url}. */
     public static String words(String setting) {
         return WORD.matcher(setting).replaceAll(word -> Matcher.quoteReplacement(url(word.group())));
     }

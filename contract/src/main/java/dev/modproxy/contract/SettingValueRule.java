@@ -196,7 +196,8 @@ public enum SettingValueRule {
             return GoSumDb.parse(text);
         } catch (GoSumDb.InvalidException e) {
             throw new IllegalArgumentException(variable + " (GOSUMDB syntax: sum.golang.org, sum.golang.google.cn, "
-                    + "name+key, name+key https://url, or off): " + e.getMessage());
+                    + "name+hash+key, sum.golang.org https://url, name+hash+key https://url, or off): "
+                    + e.getMessage());
         }
     }
 

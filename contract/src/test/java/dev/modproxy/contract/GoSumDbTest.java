@@ -137,6 +137,9 @@ class GoSumDbTest {
                 "sum.golang.org HTTPS://mirror",
                 "sum.golang.org+033de0ae+AAAA",
                 "sum_corp+eedc9b3e+AWia5B4osDg/C+dsrkXomXrcHh6q1lcI/mIoCPQ6xkPg",
+                // a blank to the parser's split, which RE2's \s (no \v) would have let into the URL
+                "sum.golang.org https://sum.corp\u000bdb",
+                "sum.golang.org https://sum.corp\u0000db",
             })
     void theCrdRuleRefusesWhatTheProxyRefuses(String setting) {
         assertThat(CRD_RULE.matcher(setting).matches()).isFalse();

@@ -232,7 +232,7 @@ class BadSettingTest {
                 refused.getMessage());
         assertEquals(
                 "modproxy cannot start: MODPROXY_SUMDB (GOSUMDB syntax: sum.golang.org, sum.golang.google.cn, "
-                        + "name+key, name+key https://url, or off): \"sum.example.com+00000000+AAAA\" has the verifier "
+                        + "name+hash+key, sum.golang.org https://url, name+hash+key https://url, or off): \"sum.example.com+00000000+AAAA\" has the verifier "
                         + "key for sum.example.com, which is not an Ed25519 key (33 bytes, the first 1); copy "
                         + "name+hash+key whole as the database's operator publishes it",
                 refused.getMessage());

@@ -35,7 +35,7 @@ class BadSettingIT {
             MODPROXY_STORAGE_DIR               | {file}    | MODPROXY_STORAGE_DIR must be a directory the proxy can create and write in (it stages downloads in its .tmp/), got {file} ({file} is a file, not a directory)
             MODPROXY_PRIVATE                   | [bad      | MODPROXY_PRIVATE (GOPRIVATE-style comma-separated globs such as corp.example.com,*.corp.example.com,github.com/acme): pattern "[bad" has a '[' that no ']' closes
             MODPROXY_NOSUMDB                   | [bad      | MODPROXY_NOSUMDB (GONOSUMDB-style comma-separated globs such as corp.example.com,*.corp.example.com,github.com/acme): pattern "[bad" has a '[' that no ']' closes
-            MODPROXY_SUMDB                     | a+b+c     | MODPROXY_SUMDB (GOSUMDB syntax: sum.golang.org, sum.golang.google.cn, name+key, name+key https://url, or off):
+            MODPROXY_SUMDB                     | a+b+c     | MODPROXY_SUMDB (GOSUMDB syntax: sum.golang.org, sum.golang.google.cn, name+hash+key, sum.golang.org https://url, name+hash+key https://url, or off):
             MODPROXY_SUMDB_REQUIRED            | maybe     | MODPROXY_SUMDB_REQUIRED must be true or false, got 'maybe'
             MODPROXY_CONNECT_TIMEOUT           | 0s        | MODPROXY_CONNECT_TIMEOUT must be more than 0 (a duration such as 500ms, 30s, 5m, 1h or PT30S), got '0s'
             MODPROXY_READ_TIMEOUT              | x         | MODPROXY_READ_TIMEOUT must be a duration such as 500ms, 30s, 5m, 1h or PT30S, got 'x'

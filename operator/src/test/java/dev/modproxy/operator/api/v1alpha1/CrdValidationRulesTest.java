@@ -680,6 +680,8 @@ class CrdValidationRulesTest {
         refused.put("{sumdb: 'sum.example.com+a1b2c3+AbCd https://sum.example.com'}", GoProxyCacheSpec.SUMDB_MESSAGE);
         refused.put("{sumdb: 'sum.golang.google.cn https://sum.golang.google.cn'}", GoProxyCacheSpec.SUMDB_MESSAGE);
         refused.put("{sumdb: 'sum.golang.org https://sum.corp/?token=1'}", GoProxyCacheSpec.SUMDB_MESSAGE);
+        // RE2's \s has no \v, so the rule's [^\s...] took it in a URL; the proxy splits there: two URLs
+        refused.put("{sumdb: \"sum.golang.org https://sum.corp\\vdb\"}", GoProxyCacheSpec.SUMDB_MESSAGE);
         refused.put("{image: 'ghcr.io/modproxy/proxy: 1.2'}", GoProxyCacheSpec.IMAGE_MESSAGE);
         refused.put("{image: ''}", GoProxyCacheSpec.IMAGE_MESSAGE);
         // the rule took these, and the kubelet refused them as InvalidImageName
