@@ -39,8 +39,22 @@ public record CacheTarget(
     }
 
     public CacheTarget {
-        privatePatterns = privatePatterns == null ? List.of() : List.copyOf(privatePatterns);
-        noSumDbPatterns = noSumDbPatterns == null ? List.of() : List.copyOf(noSumDbPatterns);
+        privatePatterns = asTheProxyReadsThem(privatePatterns);
+        noSumDbPatterns = asTheProxyReadsThem(noSumDbPatterns);
+    }
+
+    /**
+     * The proxy strips each pattern and skips blank ones; the go command takes GOPRIVATE's items as written. Passed on
+     * as written, {@code " git.corp/*"} was private to the cache and matched nothing in the build pod's go command,
+     * which then asked the cache and its public fallback, and the checksum database, for the private path.
+     */
+    private static List<String> asTheProxyReadsThem(List<String> patterns) {
+        return patterns == null
+                ? List.of()
+                : patterns.stream()
+                        .filter(p -> p != null && !p.isBlank())
+                        .map(String::strip)
+                        .toList();
     }
 
     private static boolean refused(String fallback) {

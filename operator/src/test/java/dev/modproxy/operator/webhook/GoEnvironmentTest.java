@@ -66,4 +66,23 @@ class GoEnvironmentTest {
         // an explicit GONOSUMDB would otherwise drop GOPRIVATE's implied exemption
         assertThat(env.get("GONOSUMDB")).isEqualTo("git.corp.example.com/*,corp.example.com/*");
     }
+
+    @Test
+    void patternsReachTheGoCommandAsTheProxyReadsThem() {
+        // the go command does not strip GOPRIVATE's items: " git.corp.example.com/*" would match no module there
+        CacheTarget cache = new CacheTarget(
+                new CacheRef("ci", "gomod"),
+                "http://gomod.ci.svc:8080",
+                "https://proxy.golang.org",
+                List.of(" git.corp.example.com/* ", "  ", "corp.example.com\t"),
+                List.of(" sum.corp.example.com"),
+                true,
+                false);
+
+        Map<String, String> env = GoEnvironment.forCache(cache);
+
+        assertThat(env.get("GOPRIVATE")).isEqualTo("git.corp.example.com/*,corp.example.com");
+        assertThat(env.get("GONOPROXY")).isEqualTo("git.corp.example.com/*,corp.example.com");
+        assertThat(env.get("GONOSUMDB")).isEqualTo("git.corp.example.com/*,corp.example.com,sum.corp.example.com");
+    }
 }
