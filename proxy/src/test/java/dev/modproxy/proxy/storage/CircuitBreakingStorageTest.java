@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -218,12 +219,12 @@ class CircuitBreakingStorageTest {
                 StorageContract.put(s3, MOD, "module example.com/a\n");
                 CircuitBreakingStorage overBucket = new CircuitBreakingStorage(s3, skipped::incrementAndGet, clock);
                 // the local volume fails; here: a file where the staging directory was
-                try (var staged = Files.list(staging)) {
-                    for (Path p : staged.toList()) {
+                // (the storage stages in a directory of its own process below it, ProcessStaging)
+                try (var staged = Files.walk(staging)) {
+                    for (Path p : staged.sorted(Comparator.reverseOrder()).toList()) {
                         Files.delete(p);
                     }
                 }
-                Files.delete(staging);
                 Files.writeString(staging, "not a directory");
                 for (int i = 0; i < CircuitBreakingStorage.FAILURES_TO_OPEN; i++) {
                     IOException notReady = assertThrows(
