@@ -13,8 +13,8 @@ import java.util.Optional;
  *
  * <p>Choices beyond the go command, so that a typo never silently leaks a private path to a public mirror or
  * checksum database: each item is trimmed of blanks (the go command would read " a" as a glob no module path
- * matches; the operator refuses such a spec.private item, since build pods get spec.private as written, in
- * GOPRIVATE); a glob the go command matches no module path with is refused at {@link #parse}: one path.Match calls
+ * matches; the operator refuses such a spec.private item, and the webhook hands build pods the items trimmed, as
+ * read here); a glob the go command matches no module path with is refused at {@link #parse}: one path.Match calls
  * malformed (which the go command skips without a word) or one ending in "//"; and so is a class with a range that
  * runs backwards ([z-a]: it matches nothing, a typo the go command takes in silence, though [bz-a] still matches b).
  */
