@@ -46,7 +46,8 @@ public record CacheTarget(
     /**
      * The proxy strips each pattern and skips blank ones; the go command takes GOPRIVATE's items as written. Passed on
      * as written, {@code " git.corp/*"} was private to the cache and matched nothing in the build pod's go command,
-     * which then asked the cache and its public fallback, and the checksum database, for the private path.
+     * which then asked the cache and its public fallback for the private path (GONOSUMDB was already trimmed, by
+     * ChecksumExemptions).
      */
     private static List<String> asTheProxyReadsThem(List<String> patterns) {
         return patterns == null
