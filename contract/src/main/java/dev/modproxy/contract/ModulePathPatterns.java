@@ -1,6 +1,8 @@
 package dev.modproxy.contract;
 
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 
@@ -52,21 +54,42 @@ public final class ModulePathPatterns {
      */
     public static ModulePathPatterns parse(String list) {
         List<Glob> globs = new ArrayList<>();
-        if (list != null) {
-            for (String item : list.split(",", -1)) {
-                String glob = withoutTrailingSlash(item.strip());
-                if (glob.isEmpty()) {
-                    continue;
-                }
-                try {
-                    check(glob);
-                    globs.add(new Glob(glob, slashes(glob)));
-                } catch (InvalidException e) {
-                    throw new InvalidException("pattern " + quote(item.strip()) + " " + e.getMessage());
-                }
+        for (String item : items(list)) {
+            String glob = withoutTrailingSlash(item);
+            if (glob.isEmpty()) {
+                continue;
+            }
+            try {
+                check(glob);
+                globs.add(new Glob(glob, slashes(glob)));
+            } catch (InvalidException e) {
+                throw new InvalidException("pattern " + quote(item) + " " + e.getMessage());
             }
         }
         return globs.isEmpty() ? NONE : new ModulePathPatterns(List.copyOf(globs));
+    }
+
+    /**
+     * The items of a comma-separated list as {@link #parse} reads them: each stripped of blanks, blank ones left out
+     * (null is an empty list). Whatever hands the patterns on (to a build pod's go command, or merged into GONOSUMDB)
+     * takes them from here, so the go command sees the items this class matched by.
+     */
+    public static List<String> items(String list) {
+        return list == null ? List.of() : items(Arrays.asList(list.split(",", -1)));
+    }
+
+    /** As {@link #items(String)} for a list already split (spec.private's form); null entries are left out too. */
+    public static List<String> items(Collection<String> list) {
+        if (list == null) {
+            return List.of();
+        }
+        List<String> items = new ArrayList<>(list.size());
+        for (String item : list) {
+            if (item != null && !item.isBlank()) {
+                items.add(item.strip());
+            }
+        }
+        return List.copyOf(items);
     }
 
     /**

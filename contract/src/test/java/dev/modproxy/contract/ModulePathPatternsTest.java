@@ -190,4 +190,18 @@ class ModulePathPatternsTest {
         assertThat(wrong).isZero();
         assertThat(allocated).as("bytes allocated by %d calls", calls).isLessThan(calls);
     }
+
+    @Test
+    void itemsAreThoseParseMatchesBy() {
+        String list = " git.corp.example.com/* ,, \tcorp.example.com/legacy\t, ";
+
+        assertThat(ModulePathPatterns.items(list))
+                .containsExactly("git.corp.example.com/*", "corp.example.com/legacy")
+                .isEqualTo(ModulePathPatterns.items(java.util.Arrays.asList(list.split(","))));
+        assertThat(String.join(",", ModulePathPatterns.items(list)))
+                .isEqualTo(ModulePathPatterns.parse(list).toString());
+        assertThat(ModulePathPatterns.items((String) null)).isEmpty();
+        assertThat(ModulePathPatterns.items(java.util.Arrays.asList(null, " ", "a.example")))
+                .containsExactly("a.example");
+    }
 }

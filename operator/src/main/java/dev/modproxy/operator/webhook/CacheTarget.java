@@ -1,5 +1,6 @@
 package dev.modproxy.operator.webhook;
 
+import dev.modproxy.contract.ModulePathPatterns;
 import dev.modproxy.operator.settings.GoProxyList;
 import java.util.List;
 
@@ -39,23 +40,11 @@ public record CacheTarget(
     }
 
     public CacheTarget {
-        privatePatterns = asTheProxyReadsThem(privatePatterns);
-        noSumDbPatterns = asTheProxyReadsThem(noSumDbPatterns);
-    }
-
-    /**
-     * The proxy strips each pattern and skips blank ones; the go command takes GOPRIVATE's items as written. Passed on
-     * as written, {@code " git.corp/*"} was private to the cache and matched nothing in the build pod's go command,
-     * which then asked the cache and its public fallback for the private path (GONOSUMDB was already trimmed, by
-     * ChecksumExemptions).
-     */
-    private static List<String> asTheProxyReadsThem(List<String> patterns) {
-        return patterns == null
-                ? List.of()
-                : patterns.stream()
-                        .filter(p -> p != null && !p.isBlank())
-                        .map(String::strip)
-                        .toList();
+        // as the proxy reads them (stripped, blank ones left out), where the go command would take " git.corp/*" as
+        // written: private to the cache, it then matched nothing in the build pod, which asked the cache's public
+        // fallback for the path
+        privatePatterns = ModulePathPatterns.items(privatePatterns);
+        noSumDbPatterns = ModulePathPatterns.items(noSumDbPatterns);
     }
 
     private static boolean refused(String fallback) {
