@@ -374,9 +374,8 @@ public final class PodMutator {
             return ours;
         }
         Set<String> listed = new HashSet<>();
-        for (String pattern : own.split(",")) {
-            listed.add(pattern.strip());
-        }
+        // as the go command reads them, blanks and all: " a.corp/*" is a glob no module path matches, not a.corp/*
+        listed.addAll(List.of(own.split(",")));
         StringBuilder covering = new StringBuilder(own);
         for (String pattern : cachePatterns.split(",")) {
             if (!listed.contains(pattern)) {

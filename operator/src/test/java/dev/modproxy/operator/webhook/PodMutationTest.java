@@ -318,6 +318,20 @@ class PodMutationTest {
     }
 
     @Test
+    void aBlankEdgedItemOfTheContainersGoNoProxyDoesNotCountAsTheCachesPattern() {
+        byte[] review = withBuildContainer(container -> container
+                .remove("envFrom")
+                .add("env", Json.createArrayBuilder().add(plain("GONOPROXY", "other.corp/*, git.corp.example.com/*"))));
+
+        Map<String, String> env = env(admittedPod(review, handle(review)), "containers", "build");
+
+        assertThat(env)
+                .as("the go command reads \" git.corp.example.com/*\" as written, a glob no module path matches: the "
+                        + "cache's own pattern must still be appended, or the private path goes to the fallback")
+                .containsEntry("GONOPROXY", "other.corp/*, git.corp.example.com/*,git.corp.example.com/*");
+    }
+
+    @Test
     void aContainerWithAGoProxyOfItsOwnKeepsItsGoNoProxy() {
         byte[] review = withBuildContainer(container -> container
                 .remove("envFrom")
