@@ -3,6 +3,8 @@ package dev.modproxy.proxy.http;
 import dev.modproxy.contract.admin.AdminPaths;
 import dev.modproxy.proxy.cache.ModuleCache;
 import dev.modproxy.proxy.metrics.ProxyMetrics;
+import dev.modproxy.proxy.protocol.InvalidRequestException;
+import dev.modproxy.proxy.protocol.ProxyRequest;
 import dev.modproxy.proxy.storage.Storage;
 import dev.modproxy.proxy.upstream.UpstreamChain;
 import dev.modproxy.proxy.warmup.Warmer;
@@ -77,9 +79,23 @@ public final class RouteTable {
         ClientDisconnects.quietSendfileFailures(); // a client leaving mid-sendfile is no ERROR line
         requestMetrics.install(router);
         RequestFraming.install(router);
-        requestMetrics.labelled(router.route("/sumdb/*").handler(sumDb::handle), RouteLabels::sumDb);
+        requestMetrics.labelled(
+                router.route("/sumdb/*").handler(ctx -> {
+                    if (sentUnder(ctx, "/sumdb")) {
+                        sumDb.handle(ctx);
+                    } else {
+                        ctx.next();
+                    }
+                }),
+                RouteLabels::sumDb);
         // prefix routes and a prefix test rather than regular expressions: each would take a matcher per request
-        router.route("/admin/*").handler(RouteTable::adminIsElsewhere);
+        router.route("/admin/*").handler(ctx -> {
+            if (sentUnder(ctx, "/admin")) {
+                adminIsElsewhere(ctx);
+            } else {
+                ctx.next();
+            }
+        });
         requestMetrics.labelled(
                 router.route().order(LAST).handler(ctx -> {
                     if (ctx.request().path().startsWith(QUARKUS)) {
@@ -119,6 +135,23 @@ public final class RouteTable {
     private static void methodNotAllowed(RoutingContext ctx, String allowed) {
         ctx.response().putHeader("Allow", allowed);
         GoProxyRoutes.refuse(ctx.response(), 405, ctx.request().path() + " takes " + allowed, "no-store");
+    }
+
+    /**
+     * Whether the path the client sent (its escapes decoded, as every handler reads it) is prefix or lies under it. The
+     * router matches routes on the path with its dot segments and empty elements resolved, so "//sumdb/...",
+     * "/x/../sumdb/..." and "/example.com/../admin/stats" reach the routes of /sumdb and /admin, whose handlers read
+     * the path as sent and then answered about a path the client never asked for ("modproxy serves only the checksum
+     * database sum.golang.org" to a request naming sum.golang.org). Such a path goes on to the GOPROXY paths.
+     */
+    static boolean sentUnder(RoutingContext ctx, String prefix) {
+        String path;
+        try {
+            path = ProxyRequest.percentDecode(ctx.request().path());
+        } catch (InvalidRequestException e) {
+            return true; // the route's own handler refuses it, saying why
+        }
+        return path.equals(prefix) || path.startsWith(prefix + "/");
     }
 
     private static void quarkusIsElsewhere(RoutingContext ctx) {

@@ -35,6 +35,15 @@ public final class SumDbRoutes {
         this.privatePaths = privatePaths;
     }
 
+    private static boolean hasDotOrEmptyElement(String path) {
+        for (String element : path.split("/", -1)) {
+            if (element.isEmpty() || element.equals(".") || element.equals("..")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     void handle(RoutingContext ctx) {
         HttpMethod method = ctx.request().method();
         if (method != HttpMethod.GET && method != HttpMethod.HEAD) {
@@ -53,6 +62,12 @@ public final class SumDbRoutes {
         }
         // the route "/sumdb/*" also matches "/sumdb" itself, which names no database
         String rest = requested.startsWith("/sumdb/") ? requested.substring("/sumdb/".length()) : "";
+        if (!rest.isEmpty() && hasDotOrEmptyElement(rest)) {
+            // "/sumdb/./sum.golang.org/...", "/sumdb//...", "/sumdb/x/../sum.golang.org/...": the router resolved them
+            // to a path of the database, but no piece of it is named so; nor is another database
+            refuse(ctx.response(), 400, "not a checksum database path: " + requested);
+            return;
+        }
         String name = database.setting().name().orElse(null);
         if (database.cache().isEmpty() || !rest.startsWith(name + "/")) {
             refuse(

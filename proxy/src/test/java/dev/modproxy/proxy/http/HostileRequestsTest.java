@@ -404,6 +404,35 @@ class HostileRequestsTest {
     }
 
     @Test
+    void aPathOnlyResolvingToTheChecksumDatabaseIsNotAnsweredAsIfItWereOne() throws Exception {
+        env.restart(ProxyUnderTest.options().sumdb(SUMDB_KEY + " " + ClosedPort.url(), "", false));
+        // the path as written: answered by the database's paths, without reaching the database
+        assertTrue(
+                answer("GET /sumdb/sum.test/tile/9/0/000").endsWith("\r\n\r\ntile height must be 8: tile/9/0/000\n"));
+        // a go command whose GOPROXY ends in "//" asks "//sumdb/<name>/supported": the router resolves these to the
+        // database's paths, which said the proxy serves only the database they named. (The same holds for /admin on the
+        // serving port; this harness serves the management routes on the same router, so it cannot show that.)
+        for (String path : List.of(
+                "//sumdb/sum.test/tile/9/0/000",
+                "/x/../sumdb/sum.test/tile/9/0/000",
+                "/%2e%2e/sumdb/sum.test/tile/9/0/000")) {
+            String response = answer("GET " + path);
+            assertTrue(response.startsWith("HTTP/1.1 404 Not Found\r\n"), path + ": " + response);
+            assertTrue(
+                    response.endsWith("\r\n\r\nnot a GOPROXY endpoint: expected $module/@v/... or $module/@latest\n"),
+                    path + ": " + response);
+        }
+        for (String path : List.of(
+                "/sumdb/./sum.test/tile/9/0/000", "/sumdb//sum.test/tile/9/0/000", "/sumdb/x/../sum.test/latest")) {
+            String response = answer("GET " + path);
+            assertTrue(response.startsWith("HTTP/1.1 400 Bad Request\r\n"), path + ": " + response);
+            assertTrue(
+                    response.endsWith("\r\n\r\nnot a checksum database path: " + path + "\n"), path + ": " + response);
+        }
+        assertEquals(0, env.upstream().totalHits(), "nothing was asked upstream");
+    }
+
+    @Test
     void wellFramedRequestsStillWork() throws Exception {
         try (HostileClient client = client()) {
             assertEquals(
