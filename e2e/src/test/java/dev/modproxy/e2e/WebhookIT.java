@@ -15,9 +15,11 @@ import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -634,6 +636,89 @@ class WebhookIT {
                 .doesNotContain("no GoProxyCache");
         Pod pod = Serialization.unmarshal(created.stdout(), Pod.class);
         assertThat(env(pod.getSpec().getContainers().get(0), "GOPROXY")).isNull();
+    }
+
+    /**
+     * The MutatingWebhookConfiguration replaced without caBundle (as {@code helm upgrade --force-replace}, {@code
+     * kubectl replace}, a GitOps tool re-creating it do), then one entry edited to trust another CA: each time a pod
+     * created afterwards gets GOPROXY within seconds, from an operator whose certificate check is the default hourly
+     * one, so only its watch of the configuration can have put the CA back. It watches under the chart's ClusterRole
+     * (a list and a watch of that one name): nothing in its log is refused.
+     */
+    @Test
+    @Order(8)
+    void aWebhookConfigurationReplacedWithoutCaBundleGetsItBackWithinSeconds() {
+        String namespace = Namespaces.of("tekton");
+        operator.close();
+        Map<String, String> hourly = new HashMap<>(operatorEnv);
+        hourly.remove("MODPROXY_WEBHOOK_CERT_CHECK_INTERVAL");
+        operator = OperatorProcess.start(
+                "operator-webhook-hourly", cluster, ChartRelease.NAMESPACE, chart.operatorToken(), hourly);
+        await("admission by the operator checking its certificate hourly")
+                .atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofSeconds(1))
+                .until(() -> injected(namespace, "before-replace-"));
+        String published = caBundle();
+        assertThat(published).isNotBlank();
+
+        MutatingWebhookConfiguration replacement = webhookConfiguration();
+        replacement.getMetadata().setResourceVersion(null);
+        replacement.getMetadata().setUid(null);
+        replacement.getMetadata().setCreationTimestamp(null);
+        replacement.getMetadata().setManagedFields(null);
+        replacement.getMetadata().setGeneration(null);
+        replacement.getWebhooks().forEach(webhook -> webhook.getClientConfig().setCaBundle(null));
+        admin.admissionRegistration()
+                .v1()
+                .mutatingWebhookConfigurations()
+                .withName("modproxy")
+                .withTimeout(30, TimeUnit.SECONDS)
+                .delete();
+        admin.resource(replacement).create();
+        long replaced = System.nanoTime();
+        await("GOPROXY for a pod created after the configuration was replaced without caBundle")
+                .atMost(Duration.ofSeconds(20))
+                .pollInterval(Duration.ofMillis(200))
+                .until(() -> injected(namespace, "after-replace-"));
+        Duration backAfterReplace = Duration.ofNanos(System.nanoTime() - replaced);
+        assertThat(caBundle()).isEqualTo(published);
+
+        // the label entry, which the API server calls for these pods, told to trust the cluster's CA instead
+        String foreign =
+                Base64.getEncoder().encodeToString(cluster.caCertificate().getBytes(StandardCharsets.US_ASCII));
+        Commands.Result edited = cluster.kubectl(
+                "patch",
+                "mutatingwebhookconfiguration",
+                "modproxy",
+                "--type=json",
+                "-p",
+                "[{\"op\": \"replace\", \"path\": \"/webhooks/1/clientConfig/caBundle\", \"value\": \"%s\"}]"
+                        .formatted(foreign));
+        assertThat(edited.succeeded()).as(edited.toString()).isTrue();
+        long edit = System.nanoTime();
+        await("every entry trusting the webhook's CA again after one was edited to trust another")
+                .atMost(Duration.ofSeconds(20))
+                .pollInterval(Duration.ofMillis(200))
+                .until(() -> published.equals(caBundle()));
+        Duration backAfterEdit = Duration.ofNanos(System.nanoTime() - edit);
+        await("GOPROXY for a pod created after the edit")
+                .atMost(Duration.ofSeconds(20))
+                .pollInterval(Duration.ofMillis(200))
+                .until(() -> injected(namespace, "after-edit-"));
+
+        System.out.printf(
+                "WebhookIT caBundle: back %d ms after the replace (first pod with GOPROXY), %d ms after the edit%n",
+                backAfterReplace.toMillis(), backAfterEdit.toMillis());
+        assertThat(operator.rbacDenials()).as("refusals in the operator's log").isEmpty();
+        assertThat(operator.linesContaining("forbidden")).isEmpty();
+        assertThat(operator.linesContaining("cannot watch MutatingWebhookConfiguration"))
+                .isEmpty();
+    }
+
+    /** Whether a pod labelled for injection, created now, comes back from the API server with GOPROXY. */
+    private boolean injected(String namespace, String prefix) {
+        Pod pod = create(plainPod(namespace, prefix + System.nanoTime(), Map.of("modproxy.dev/inject", "true")));
+        return env(pod.getSpec().getContainers().get(0), "GOPROXY") != null;
     }
 
     private MutatingWebhookConfiguration webhookConfiguration() {

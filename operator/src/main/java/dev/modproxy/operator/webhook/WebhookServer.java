@@ -19,12 +19,14 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.jboss.logging.Logger;
 
 /**
  * The HTTPS server of {@code POST /mutate-pods}: a Vert.x server of its own, because its
  * certificate changes at run time and {@link HttpServer#updateSSLOptions} swaps it without a
- * restart. Started once certificates exist; checked again every {@code cert-check-interval}.
+ * restart. Started once certificates exist; checked again every {@code cert-check-interval}, and at once when the
+ * caBundle they were published into is lost ({@link CertificateSource#onCaBundleLost}).
  *
  * <p>It runs on an event loop of its own ({@link #reviews}), not on the application's Vert.x: the Kubernetes client
  * shares that one and reads its answers on its event loops, Jackson and all (the informers' first lists, their watch
@@ -59,6 +61,7 @@ public class WebhookServer {
     private volatile WebhookWarmup warmup;
     private volatile WebhookCertificate serving;
     private final AtomicLong timer = new AtomicLong(-1);
+    private final AtomicReference<CertificateSource.Watch> caBundleWatch = new AtomicReference<>();
     private volatile boolean stopped;
 
     void onStart(@Observes StartupEvent event) {
@@ -77,6 +80,10 @@ public class WebhookServer {
     void onStop(@Observes ShutdownEvent event) {
         stopped = true;
         vertx.cancelTimer(timer.get());
+        CertificateSource.Watch watch = caBundleWatch.getAndSet(null);
+        if (watch != null) {
+            watch.close();
+        }
         Vertx own = reviews;
         if (own != null) {
             // closes the server too
@@ -111,6 +118,8 @@ public class WebhookServer {
                 LOG.warnf(
                         "webhook certificate not available, retrying in %s: %s",
                         config.certRetryInterval(), result.cause().getMessage());
+            } else {
+                watchCaBundle();
             }
             schedule(
                     result.succeeded()
@@ -118,6 +127,22 @@ public class WebhookServer {
                             : config.certRetryInterval().toMillis());
         });
         return refreshed;
+    }
+
+    /**
+     * Once the server listens: started earlier, a configuration found without caBundle would check the certificate
+     * beside the first check, and both would start a server.
+     */
+    private void watchCaBundle() {
+        if (stopped || caBundleWatch.get() != null) {
+            return;
+        }
+        CertificateSource.Watch watch = certificates.onCaBundleLost(this::refreshCertificate);
+        if (!caBundleWatch.compareAndSet(null, watch) || stopped) {
+            // another check started one first, or the operator stopped meanwhile
+            caBundleWatch.compareAndSet(watch, null);
+            watch.close();
+        }
     }
 
     private void schedule(long delayMillis) {

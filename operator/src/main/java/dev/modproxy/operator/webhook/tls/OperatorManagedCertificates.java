@@ -6,6 +6,8 @@ import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhook;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
@@ -19,6 +21,10 @@ import org.jboss.logging.Logger;
  * Operator mode: keeps a CA and serving certificate in a Secret of the operator's namespace,
  * renews them before expiry, and writes the CA into the caBundle of every webhook of the
  * MutatingWebhookConfiguration. Several operator replicas converge on whatever the Secret holds.
+ *
+ * <p>It watches that configuration too ({@link #onCaBundleLost}): one replaced by {@code helm upgrade
+ * --force-replace}, {@code kubectl replace} or a GitOps tool comes without caBundle, and the API server could not
+ * call the webhook until the next check.
  *
  * <p>A CA renewed before it expires stays in the caBundle beside the new one until it does: the other
  * replicas serve certificates it signed until their next check (hourly), and the API server must
@@ -40,6 +46,8 @@ public final class OperatorManagedCertificates implements CertificateSource {
     private final List<String> dnsNames;
     private final Clock clock;
     private final CertificateIssuer issuer;
+    /** The caBundle (base64) the Secret called for when this replica last published it; null before. */
+    private volatile String expectedCaBundle;
 
     public OperatorManagedCertificates(
             KubernetesClient client,
@@ -68,6 +76,58 @@ public final class OperatorManagedCertificates implements CertificateSource {
                 return stored.certificate();
             }
         }
+    }
+
+    /**
+     * Watches the MutatingWebhookConfiguration and calls {@code republish} when one of its webhooks does not carry the
+     * caBundle this replica last published: it was replaced or emptied, or another replica renewed the CA (then
+     * {@link #current()} reads the new one from the Secret and writes nothing). Every replica publishes what the
+     * Secret holds, so they agree without a write fight.
+     */
+    @Override
+    public Watch onCaBundleLost(Runnable republish) {
+        SharedIndexInformer<MutatingWebhookConfiguration> informer = client.admissionRegistration()
+                .v1()
+                .mutatingWebhookConfigurations()
+                // a list and a watch selecting the name are what RBAC limited by resourceNames allows
+                .withField("metadata.name", webhookConfigurationName)
+                .runnableInformer(0);
+        informer.addEventHandler(new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(MutatingWebhookConfiguration configuration) {
+                check(configuration);
+            }
+
+            @Override
+            public void onUpdate(MutatingWebhookConfiguration before, MutatingWebhookConfiguration configuration) {
+                check(configuration);
+            }
+
+            @Override
+            public void onDelete(MutatingWebhookConfiguration configuration, boolean finalStateUnknown) {
+                // nothing to publish into until it is created again, which onAdd sees
+            }
+
+            private void check(MutatingWebhookConfiguration configuration) {
+                String expected = expectedCaBundle;
+                if (expected == null || !carries(configuration, expected)) {
+                    LOG.infof(
+                            "MutatingWebhookConfiguration %s does not carry the webhook's CA (replaced or edited):"
+                                    + " publishing it again",
+                            webhookConfigurationName);
+                    republish.run();
+                }
+            }
+        });
+        informer.start().whenComplete((done, failure) -> {
+            if (failure != null) {
+                LOG.errorf(
+                        "cannot watch MutatingWebhookConfiguration %s; a caBundle it loses is put back at the next"
+                                + " certificate check only: %s",
+                        webhookConfigurationName, failure.getMessage());
+            }
+        });
+        return informer::close;
     }
 
     private String secretVersion() {
@@ -176,6 +236,8 @@ public final class OperatorManagedCertificates implements CertificateSource {
 
     private void publishCaBundle(String caPems) {
         String caBundle = encode(caPems);
+        // before the write: the watch sees its own write's event as current
+        expectedCaBundle = caBundle;
         MutatingWebhookConfiguration configuration = client.admissionRegistration()
                 .v1()
                 .mutatingWebhookConfigurations()
@@ -187,10 +249,7 @@ public final class OperatorManagedCertificates implements CertificateSource {
                     webhookConfigurationName);
             return;
         }
-        boolean current = configuration.getWebhooks().stream()
-                .allMatch(webhook -> webhook.getClientConfig() != null
-                        && caBundle.equals(webhook.getClientConfig().getCaBundle()));
-        if (current) {
+        if (carries(configuration, caBundle)) {
             return;
         }
         client.admissionRegistration()
@@ -206,6 +265,13 @@ public final class OperatorManagedCertificates implements CertificateSource {
                     return found;
                 });
         LOG.infof("caBundle of MutatingWebhookConfiguration %s updated", webhookConfigurationName);
+    }
+
+    /** True when every webhook of the configuration trusts exactly {@code caBundle} (base64). */
+    private static boolean carries(MutatingWebhookConfiguration configuration, String caBundle) {
+        return configuration.getWebhooks().stream()
+                .allMatch(webhook -> webhook.getClientConfig() != null
+                        && caBundle.equals(webhook.getClientConfig().getCaBundle()));
     }
 
     private static WebhookCertificate fromSecret(Secret secret) {

@@ -4,6 +4,7 @@ import static dev.modproxy.operator.webhook.tls.CertificateIssuerTest.NAMES;
 import static dev.modproxy.operator.webhook.tls.CertificateIssuerTest.NOW;
 import static dev.modproxy.operator.webhook.tls.CertificateIssuerTest.issuerAt;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
@@ -43,6 +44,11 @@ class OperatorManagedCertificatesTest {
 
     @BeforeEach
     void webhookConfigurationWithTwoEntries() {
+        createWebhookConfiguration();
+    }
+
+    /** The chart's configuration as Helm or kubectl create it: no caBundle. */
+    private void createWebhookConfiguration() {
         client.admissionRegistration()
                 .v1()
                 .mutatingWebhookConfigurations()
@@ -141,6 +147,50 @@ class OperatorManagedCertificatesTest {
 
         assertThat(caBundles()).allSatisfy(bundle -> assertThat(bundle).containsExactly(theirs.caCertificate()));
         assertThat(served.caCertificatePem()).isEqualTo(theirs.caCertificatePem());
+    }
+
+    /**
+     * A configuration deleted and created again without caBundle ({@code helm upgrade --force-replace}, {@code kubectl
+     * replace}, a GitOps tool), or edited to trust another CA, trusts the webhook's CA again at once: without the
+     * watch, not before the next hourly check.
+     */
+    @Test
+    void aConfigurationThatLosesTheCaBundleGetsItBackWithoutWaitingForTheNextCheck() throws Exception {
+        OperatorManagedCertificates certificates = at(NOW);
+        WebhookCertificate served = certificates.current();
+
+        try (CertificateSource.Watch watch = certificates.onCaBundleLost(certificates::current)) {
+            client.admissionRegistration()
+                    .v1()
+                    .mutatingWebhookConfigurations()
+                    .withName(CONFIGURATION)
+                    .delete();
+            createWebhookConfiguration();
+            await("the caBundle published into the re-created configuration")
+                    .atMost(Duration.ofSeconds(10))
+                    .ignoreExceptions()
+                    .untilAsserted(() -> assertThat(caBundles())
+                            .allSatisfy(bundle -> assertThat(bundle).containsExactly(served.caCertificate())));
+
+            WebhookCertificate foreign = issuerAt(NOW).newAuthority(NAMES);
+            client.admissionRegistration()
+                    .v1()
+                    .mutatingWebhookConfigurations()
+                    .withName(CONFIGURATION)
+                    .edit(configuration -> {
+                        configuration
+                                .getWebhooks()
+                                .get(1)
+                                .getClientConfig()
+                                .setCaBundle(base64(foreign.caCertificatePem()));
+                        return configuration;
+                    });
+            await("the webhook's CA back in place of another")
+                    .atMost(Duration.ofSeconds(10))
+                    .ignoreExceptions()
+                    .untilAsserted(() -> assertThat(caBundles())
+                            .allSatisfy(bundle -> assertThat(bundle).containsExactly(served.caCertificate())));
+        }
     }
 
     /** A previous CA that is not a certificate (a hand edit) is left out, and the current one still published. */
