@@ -8,7 +8,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
+import java.net.ConnectException;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -40,6 +42,7 @@ import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.core.exception.ApiCallAttemptTimeoutException;
 import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
+import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.exception.SdkServiceException;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -743,6 +746,57 @@ public final class S3Storage implements Storage, AutoCloseable {
     }
 
     /**
+     * An upload that failed without an answer from the bucket, told apart by asking the bucket (HeadBucket, no body):
+     * a bucket that refuses an upload (403 Access Denied, 404 NoSuchBucket) answers as soon as it has read the
+     * headers and closes the connection with the body unread. The JDK's HTTP client reads that answer only while it
+     * waits for a 100 Continue, and for 5 seconds at most; when it is sending the body by then (the answer came later,
+     * the server sent 100 Continue first, or ignores the Expect) it reports "Error writing request body to server" and
+     * the SDK sends the upload again, 4 attempts in all. A bucket that answers the HeadBucket (200, or a 4xx) is up:
+     * the upload is a {@link StorageRefusedException}, which does not count towards opening the circuit and so does
+     * not cut off the hits of a bucket that only refuses uploads. One that does not answer it either is a failure.
+     * A timeout or a connection not made is a failure at once: asking again would only wait as long again.
+     */
+    private IOException uploadCut(String name, SdkClientException e) {
+        if (!connected(e)) {
+            return failure("upload", name, e);
+        }
+        String answer;
+        try {
+            s3.headBucket(r -> r.bucket(settings.bucket()));
+            answer = "it answers a HeadBucket (200)";
+        } catch (SdkServiceException headRefused) {
+            if (!refusal(headRefused)) {
+                e.addSuppressed(headRefused);
+                return failure("upload", name, e);
+            }
+            answer = "it refuses a HeadBucket (" + oneLine(headRefused) + ")";
+        } catch (SdkException notAnswered) {
+            e.addSuppressed(notAnswered);
+            return failure("upload", name, e);
+        }
+        return new StorageRefusedException(
+                "cannot upload " + name + " in " + describe() + ": the bucket closed the connection while the upload"
+                        + " was sent (" + oneLine(e) + ") and " + answer + ": it is up; a refusal it answered before"
+                        + " reading the body (Access Denied, NoSuchBucket) does not reach the proxy's HTTP client",
+                e);
+    }
+
+    /** The failure came after the connection was made and before any timeout: the bucket's end closed it. */
+    private static boolean connected(SdkClientException e) {
+        if (e instanceof ApiCallTimeoutException || e instanceof ApiCallAttemptTimeoutException) {
+            return false;
+        }
+        for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
+            if (cause instanceof ConnectException
+                    || cause instanceof UnknownHostException
+                    || cause instanceof InterruptedIOException) { // SocketTimeoutException among them
+                return false;
+            }
+        }
+        return e.getCause() instanceof IOException;
+    }
+
+    /**
      * The bucket answered with a 4xx (access denied, no such bucket): it is up, and the call's failure says nothing
      * about the next one's. A timeout (408) and throttling (429) are the bucket struggling, as 5xx and no answer are.
      */
@@ -782,6 +836,8 @@ public final class S3Storage implements Storage, AutoCloseable {
                                 .overrideConfiguration(
                                         o -> o.apiCallAttemptTimeout(attempt).apiCallTimeout(attempt.multipliedBy(2))),
                         RequestBody.fromFile(staged));
+            } catch (SdkClientException e) {
+                throw uploadCut(name, e);
             } catch (SdkException | UncheckedIOException e) {
                 throw failure("upload", name, e);
             }

@@ -1,21 +1,30 @@
 package dev.modproxy.proxy.storage;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.modproxy.proxy.resilience.CircuitState;
 import dev.modproxy.proxy.testing.S3Server;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.Optional;
+import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 
 /** A bucket that answers "no" is up: its refusals are told apart from a bucket that does not answer. */
 class S3RefusalTest {
+
+    /** A module zip larger than the socket buffers: it is still being sent when a refusing server resets. */
+    static final byte[] ZIP = new byte[8 << 20];
 
     static S3Server server;
 
@@ -24,6 +33,7 @@ class S3RefusalTest {
 
     @BeforeAll
     static void startServer() throws Exception {
+        new Random(1).nextBytes(ZIP);
         server = new S3Server();
     }
 
@@ -42,9 +52,10 @@ class S3RefusalTest {
             StorageKey key = new StorageKey("example.com/a/@v/v1.0.0.mod");
             for (int i = 0; i < 3 * CircuitBreakingStorage.FAILURES_TO_OPEN; i++) {
                 try (StorageWriter writer = breaker.openWriter(key)) {
-                    // nothing written: s3proxy answers NoSuchBucket without reading a request body and drops the
-                    // connection, and the JDK's HTTP client then may report the failed body write (or reuse the
-                    // dropped connection) instead of the answer, which a CI run saw; an empty upload is read whole
+                    // s3proxy answers NoSuchBucket without reading the body and drops the connection: when the JDK's
+                    // client is sending the body by then it reports the failed write, not the answer (a CI run under
+                    // load saw it, 4 attempts); the storage then asks the bucket, which answers NoSuchBucket again
+                    writer.output().write(ZIP);
                     StorageRefusedException refused = assertThrows(StorageRefusedException.class, writer::commit);
                     assertTrue(refused.getMessage().contains("never-created"), refused.getMessage());
                 }
@@ -65,5 +76,66 @@ class S3RefusalTest {
             assertTrue(refused.getMessage().contains("deleted-meanwhile"), refused.getMessage());
             assertTrue(refused.getMessage().contains("bucket does not exist"), refused.getMessage());
         }
+    }
+
+    @Test
+    void anUploadRefusedWhileItsBodyIsSentIsAnAnswerAndKeepsTheCircuitClosed() throws Exception {
+        AtomicInteger skipped = new AtomicInteger();
+        try (RefusingBucket refusing = new RefusingBucket("read-only", true);
+                S3Storage bucket = storageAt(refusing, "read-only")) {
+            CircuitBreakingStorage breaker =
+                    new CircuitBreakingStorage(bucket, skipped::incrementAndGet, Clock.systemUTC());
+            StorageKey key = new StorageKey("example.com/a/@v/v1.0.0.zip");
+            for (int i = 0; i < 3 * CircuitBreakingStorage.FAILURES_TO_OPEN; i++) {
+                try (StorageWriter writer = breaker.openWriter(key)) {
+                    writer.output().write(ZIP);
+                    // the JDK's client reports "Error writing request body to server", not the 403: that read as an
+                    // unreachable bucket, and two such uploads opened the circuit, cutting off the bucket's hits
+                    StorageRefusedException refused = assertThrows(StorageRefusedException.class, writer::commit);
+                    assertTrue(refused.getMessage().contains("s3://read-only/cache"), refused.getMessage());
+                    assertTrue(
+                            refused.getMessage().contains("the bucket closed the connection while the upload was sent"),
+                            refused.getMessage());
+                    assertTrue(refused.getMessage().contains("answers a HeadBucket (200)"), refused.getMessage());
+                }
+            }
+
+            assertEquals(CircuitState.CLOSED, breaker.state());
+            assertEquals(0, skipped.get(), "every call went to the bucket");
+            assertTrue(
+                    refusing.requests().contains(new RefusingBucket.Request("HEAD", "/read-only")),
+                    "the bucket was asked: " + refusing.requests());
+        }
+    }
+
+    @Test
+    void anUploadCutOffByABucketThatAnswersNothingElseStillOpensTheCircuit() throws Exception {
+        AtomicInteger skipped = new AtomicInteger();
+        try (RefusingBucket failing = new RefusingBucket("going-down", false);
+                S3Storage bucket = storageAt(failing, "going-down")) {
+            CircuitBreakingStorage breaker =
+                    new CircuitBreakingStorage(bucket, skipped::incrementAndGet, Clock.systemUTC());
+            StorageKey key = new StorageKey("example.com/a/@v/v1.0.0.zip");
+            for (int i = 0; i < CircuitBreakingStorage.FAILURES_TO_OPEN; i++) {
+                try (StorageWriter writer = breaker.openWriter(key)) {
+                    writer.output().write(ZIP);
+                    IOException failed = assertThrows(IOException.class, writer::commit);
+                    assertFalse(failed instanceof StorageRefusedException, failed.toString());
+                    assertTrue(failed.getMessage().contains("cannot upload"), failed.getMessage());
+                }
+            }
+
+            assertEquals(CircuitState.OPEN, breaker.state());
+            assertTrue(
+                    failing.requests().contains(new RefusingBucket.Request("HEAD", "/going-down")),
+                    "the bucket was asked: " + failing.requests());
+        }
+    }
+
+    private S3Storage storageAt(RefusingBucket endpoint, String name) throws IOException {
+        return new S3Storage(
+                new S3Storage.Settings(Optional.of(endpoint.endpoint()), name, "cache", "us-east-1", true),
+                StaticCredentialsProvider.create(AwsBasicCredentials.create("k", "s")),
+                staging);
     }
 }
