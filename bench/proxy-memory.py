@@ -17,6 +17,8 @@ its own, up to 8 per core unless MALLOC_ARENA_MAX says fewer; java.util.zip.Infl
 JDK's C code and the JIT allocate there. The main arena is [heap] (brk). NMT counts the JVM's own mallocs but not
 zlib's, and not what glibc keeps of freed blocks: RSS in arenas beyond NMT's "Other"/"Internal" is that.
 """
+import collections
+import glob
 import re
 import subprocess
 import sys
@@ -93,6 +95,15 @@ def main():
     print(f"== modproxy memory {label}: RSS {mib(total):.0f} MiB (peak {hwm} MiB), {threads} threads")
     print(f"   kernel: files {mib(files):.0f}, malloc [heap] {mib(brk):.0f}, malloc arenas {mib(sum(arenas.values())):.0f} "
           f"in {len(arenas)}, other anonymous (the JVM's own mappings) {mib(other):.0f} MiB")
+    # thread names as the kernel keeps them (15 characters), numbers stripped: which pools the threads are in
+    names = collections.Counter()
+    for comm in glob.glob(f"/proc/{pid}/task/*/comm"):
+        try:
+            with open(comm) as f:
+                names[re.sub(r"[-#]?\d+$", "", f.read().strip())] += 1
+        except OSError:
+            pass  # the thread ended meanwhile
+    print("   threads: " + ", ".join(f"{name} {n}" for name, n in names.most_common(8)))
     account = nmt(pid)
     if account:
         committed, categories, malloced = account
