@@ -40,7 +40,11 @@
 #      for each run) that logs each module version on its first lookup, as sum.golang.org logged it when a proxy
 #      first fetched it; its tree grows with every new module, so each lookup answers in a tree modproxy has not
 #      seen yet, as sum.golang.org's does; the mirror serves it under /sumdb/ behind the same delay),
-#      RATE (bytes a second the mirror sends each answer at, as over a link that narrow; default: as fast as loopback).
+#      RATE (bytes a second the mirror sends each answer at, as over a link that narrow; default: as fast as loopback),
+#      NMT (1: modproxy runs with -XX:NativeMemoryTracking=summary, and where its resident memory is, in the JVM's
+#      account and the kernel's, is printed right after the cold build and after the warm ones: bench/proxy-memory.py).
+#      modproxy inherits this script's environment (the go commands do not): MALLOC_ARENA_MAX=2 bench/build.sh ...
+#      runs it as the images do.
 # Everything listens on 127.0.0.1 only. Not part of ./mvnw verify; run it under the heavy lock:
 #   flock /tmp/modproxy-heavy.lock bench/build.sh synthetic 50ms 3
 set -euo pipefail
@@ -52,6 +56,7 @@ runs=${3:-3}
 MODULES=${MODULES:-300}
 PROXY_JAVA_OPTS=${PROXY_JAVA_OPTS--Xmx128m}
 PROXY_JAVA=${PROXY_JAVA:-java}
+[ "${NMT:-0}" = 1 ] && PROXY_JAVA_OPTS="$PROXY_JAVA_OPTS -XX:NativeMemoryTracking=summary"
 LAYERS=${LAYERS:-10}
 WARM_BUILDS=${WARM_BUILDS:-12}
 GO_COMMAND=${GO_COMMAND:-mod download all}
@@ -210,6 +215,8 @@ for run in $(seq 1 "$runs"); do
   curl -fsS -X DELETE "$mirror/_counts"
   cold=$(download_all "$proxy_url")
   cold_requests=$(upstream_requests)
+  cold_rss=$(awk '/^VmHWM:/ {printf "%.0f", $2 / 1024}' "/proc/$proxy_pid/status")
+  [ "${NMT:-0}" != 1 ] || python3 bench/proxy-memory.py "$proxy_pid" "after the cold build of run $run"
   if [ "$SUMDB" = on ]; then # every module verified against the log: none unverified, none refused
     verified=$(curl -fsS "$proxy_metrics" | awk '/^modproxy_sumdb_(unverified|rejections)_total/ {n += $2} END {print n + 0}')
     [ "$verified" = 0 ] || { echo "modproxy cached $verified artifacts unverified or refused them" >&2; exit 1; }
@@ -218,13 +225,14 @@ for run in $(seq 1 "$runs"); do
   warms=("$warm")
   for _ in $(seq 2 "$WARM_BUILDS"); do warms+=("$(download_all "$proxy_url")"); done
   steady=$(printf '%s\n' "${warms[@]: -3}" | median)
+  [ "${NMT:-0}" != 1 ] || python3 bench/proxy-memory.py "$proxy_pid" "after the warm builds of run $run"
   rss=$(awk '/^VmHWM:/ {printf "%.0f", $2 / 1024}' "/proc/$proxy_pid/status")
   # what the prefetcher did over the cold and the warm download (issued, used, wasted by kind)
   echo "   run $run: prefetch $(curl -fsS "$proxy_metrics" | awk '/^modproxy_prefetch_(issued|used|wasted)_total/ {
       sub(/^modproxy_prefetch_/, ""); sub(/_total/, ""); printf "%s=%d ", $1, $2 }')"
   kill "$proxy_pid"; wait "$proxy_pid" 2>/dev/null || true
   echo "$run $direct $cold $warm $file $direct_requests $cold_requests $rss $nginx $steady" >>"$results"
-  echo "   run $run: direct ${direct}s, cold ${cold}s, warm ${warm}s, steady ${steady}s (warm builds: ${warms[*]}), file ${file}s, nginx ${nginx}s; upstream requests direct $direct_requests, cold $cold_requests; modproxy peak RSS ${rss} MB; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "   run $run: direct ${direct}s, cold ${cold}s, warm ${warm}s, steady ${steady}s (warm builds: ${warms[*]}), file ${file}s, nginx ${nginx}s; upstream requests direct $direct_requests, cold $cold_requests; modproxy peak RSS ${rss} MB (${cold_rss} MB by the end of the cold build); load average $(cut -d' ' -f1-3 /proc/loadavg)"
 done
 
 col() { awk -v c="$1" '{print $c}' "$results" | median; }
@@ -239,4 +247,4 @@ printf "| %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2fx | %.2fx | %.2fx | %.2f
   "$(ratio 4 2)" "$(col 6)" "$(col 7)" "$(col 8)"
 echo
 echo "ratios are medians of each run's own ratio; raw (run direct cold warm file requests-direct requests-cold rss nginx steady): $(tr '\n' ';' <"$results")"
-echo "modproxy's checksum database: $SUMDB; client caches in $CLIENT_DIR ($(stat -f -c %T "$CLIENT_DIR")); go $(go env GOVERSION), $("$PROXY_JAVA" -version 2>&1 | head -1), proxy JVM options: ${PROXY_JAVA_OPTS:-none}, $(nproc) cores, load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "modproxy's checksum database: $SUMDB; client caches in $CLIENT_DIR ($(stat -f -c %T "$CLIENT_DIR")); go $(go env GOVERSION), $("$PROXY_JAVA" -version 2>&1 | head -1), proxy JVM options: ${PROXY_JAVA_OPTS:-none}, MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-unset}, $(nproc) cores, load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
