@@ -11,7 +11,7 @@ public final class BoundedThreads {
     private BoundedThreads() {}
 
     /**
-     * At most max daemon threads named name, made as work comes and ending after a minute idle; work beyond them waits
+     * At most max daemon threads named name, made as work comes and ending after a minute idle (all but one); work beyond them waits
      * in an unbounded line. Shut it down with its owner.
      *
      * <p>Work goes to an idle thread first, and a new thread is made only when none is idle: a pool whose core size is
@@ -21,8 +21,10 @@ public final class BoundedThreads {
      */
     public static ThreadPoolExecutor pool(String name, int max) {
         IdleFirstLine line = new IdleFirstLine();
+        // one thread is kept though idle: a task the rejection handler lines up just as the last thread's idle minute
+        // ends could otherwise wait in the line with no thread to run it until the next task came
         return new ThreadPoolExecutor(
-                0,
+                1,
                 max,
                 1,
                 TimeUnit.MINUTES,

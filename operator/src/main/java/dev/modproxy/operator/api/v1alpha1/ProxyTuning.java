@@ -138,7 +138,7 @@ public class ProxyTuning {
 
     @JsonPropertyDescription("Extra JVM options for the proxy container, e.g. '-XX:MaxRAMPercentage=70 -Xss512k'. "
             + "They are appended to the image's own JAVA_TOOL_OPTIONS (-XX:+UseG1GC -XX:MaxRAMPercentage=12.5 "
-            + "-Djdk.nio.maxCachedBufferSize=262144 -Djava.io.tmpdir=/tmp), so those stay unless an option here "
+            + "-XX:TrimNativeHeapInterval=1000 -Djdk.nio.maxCachedBufferSize=262144 -Djava.io.tmpdir=/tmp), so those stay unless an option here "
             + "overrides them (the last one wins). When empty, the image's options alone.")
     @Size(max = JVM_OPTIONS_MAX_LENGTH)
     @ValidationRule(
