@@ -145,11 +145,14 @@ public final class RouteTable {
      * database sum.golang.org" to a request naming sum.golang.org). Such a path goes on to the GOPROXY paths.
      */
     static boolean sentUnder(RoutingContext ctx, String prefix) {
+        String sent = ctx.request().path();
         String path;
         try {
-            path = ProxyRequest.percentDecode(ctx.request().path());
+            path = ProxyRequest.percentDecode(sent);
         } catch (InvalidRequestException e) {
-            return true; // the route's own handler refuses it, saying why
+            // not decodable ("/%2F/../admin/stats" too): under the prefix only as written; where it goes, it is refused
+            // with the reason
+            path = sent;
         }
         return path.equals(prefix) || path.startsWith(prefix + "/");
     }

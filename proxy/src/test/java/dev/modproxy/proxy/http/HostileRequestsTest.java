@@ -10,6 +10,8 @@ import dev.modproxy.proxy.testing.HostileClient;
 import dev.modproxy.proxy.testing.Modules;
 import dev.modproxy.proxy.testing.ProxyOnFakeUpstream;
 import dev.modproxy.proxy.testing.ProxyUnderTest;
+import io.vertx.core.Vertx;
+import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -411,7 +413,7 @@ class HostileRequestsTest {
                 answer("GET /sumdb/sum.test/tile/9/0/000").endsWith("\r\n\r\ntile height must be 8: tile/9/0/000\n"));
         // a go command whose GOPROXY ends in "//" asks "//sumdb/<name>/supported": the router resolves these to the
         // database's paths, which said the proxy serves only the database they named. (The same holds for /admin on the
-        // serving port; this harness serves the management routes on the same router, so it cannot show that.)
+        // serving port: aPathOnlyResolvingToTheAdminApiIsNotToldItIsOnTheManagementPort, on the serving routes alone.)
         for (String path : List.of(
                 "//sumdb/sum.test/tile/9/0/000",
                 "/x/../sumdb/sum.test/tile/9/0/000",
@@ -430,6 +432,60 @@ class HostileRequestsTest {
                     response.endsWith("\r\n\r\nnot a checksum database path: " + path + "\n"), path + ": " + response);
         }
         assertEquals(0, env.upstream().totalHits(), "nothing was asked upstream");
+    }
+
+    /**
+     * The /admin half of the routing by the path as sent, on a router with the serving port's routes only (as the
+     * proxy runs them): a path that only resolves to /admin is a GOPROXY path, not told the admin API is elsewhere.
+     * One not percent-decodable ({@code %2F}) was still taken for one under /admin.
+     */
+    @Test
+    void aPathOnlyResolvingToTheAdminApiIsNotToldItIsOnTheManagementPort() throws Exception {
+        Vertx vertx = Vertx.vertx();
+        try {
+            Router router = Router.router(vertx);
+            env.proxy().assembly.routes().installServing(router);
+            int port = vertx.createHttpServer()
+                    .requestHandler(router)
+                    .listen(0, "127.0.0.1")
+                    .toCompletionStage()
+                    .toCompletableFuture()
+                    .get()
+                    .actualPort();
+            for (String path : List.of("/admin/stats", "/admin/%73tats", "/admin")) {
+                String response = servingOnly(port, path);
+                assertTrue(response.startsWith("HTTP/1.1 404 Not Found\r\n"), path + ": " + response);
+                assertTrue(
+                        response.endsWith("\r\n\r\nthe admin API is served on the management port"
+                                + " (QUARKUS_MANAGEMENT_PORT, default 9000)\n"),
+                        path + ": " + response);
+            }
+            for (String path : List.of("//admin/stats", "/example.com/../admin/stats", "/%2e%2e/admin/stats")) {
+                String response = servingOnly(port, path);
+                assertTrue(response.startsWith("HTTP/1.1 404 Not Found\r\n"), path + ": " + response);
+                assertTrue(
+                        response.endsWith(
+                                "\r\n\r\nnot a GOPROXY endpoint: expected $module/@v/... or $module/@latest\n"),
+                        path + ": " + response);
+            }
+            // as the GOPROXY paths refuse it, with the reason
+            String escapedSlash = servingOnly(port, "/%2F/../admin/stats");
+            assertTrue(escapedSlash.startsWith("HTTP/1.1 400 Bad Request\r\n"), escapedSlash);
+            assertTrue(!escapedSlash.contains("management port"), escapedSlash);
+            String goProxyPath = answer("GET /%2F/x/@v/list");
+            assertEquals(
+                    goProxyPath.substring(goProxyPath.indexOf("\r\n\r\n")),
+                    escapedSlash.substring(escapedSlash.indexOf("\r\n\r\n")));
+        } finally {
+            vertx.close().toCompletionStage().toCompletableFuture().get();
+        }
+    }
+
+    private static String servingOnly(int port, String path) throws Exception {
+        try (HostileClient client = new HostileClient(port)) {
+            return client.send("GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                    .untilClosed(WAIT);
+        }
     }
 
     @Test

@@ -15,6 +15,9 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
 import org.jboss.logging.Logger;
 
 /**
@@ -48,6 +51,12 @@ public final class OperatorManagedCertificates implements CertificateSource {
     private final CertificateIssuer issuer;
     /** The caBundle (base64) the Secret called for when this replica last published it; null before. */
     private volatile String expectedCaBundle;
+    /**
+     * The caBundles of another CA this replica wrote over. One seen again is put back by a writer that does not follow
+     * the Secret (a second install sharing the configuration's name, a CA injector): answering each of its writes with
+     * one of ours would be a write fight as fast as the API server allows, so that is left to the periodic check.
+     */
+    private final Set<String> overwrittenCaBundles = ConcurrentHashMap.newKeySet();
 
     public OperatorManagedCertificates(
             KubernetesClient client,
@@ -82,7 +91,8 @@ public final class OperatorManagedCertificates implements CertificateSource {
      * Watches the MutatingWebhookConfiguration and calls {@code republish} when one of its webhooks does not carry the
      * caBundle this replica last published: it was replaced or emptied, or another replica renewed the CA (then
      * {@link #current()} reads the new one from the Secret and writes nothing). Every replica publishes what the
-     * Secret holds, so they agree without a write fight.
+     * Secret holds, so they agree without a write fight; a writer that does not read it is answered once only
+     * ({@link #overwrittenCaBundles}).
      */
     @Override
     public Watch onCaBundleLost(Runnable republish) {
@@ -91,7 +101,10 @@ public final class OperatorManagedCertificates implements CertificateSource {
                 .mutatingWebhookConfigurations()
                 // a list and a watch selecting the name are what RBAC limited by resourceNames allows
                 .withField("metadata.name", webhookConfigurationName)
-                .runnableInformer(0);
+                .runnableInformer(0)
+                // the client's default stops the informer for good when its first list fails (after the client's
+                // own retries of a 5xx) or its watch fails with anything but 410 Gone
+                .exceptionHandler((started, failure) -> !refused(failure));
         informer.addEventHandler(new ResourceEventHandler<>() {
             @Override
             public void onAdd(MutatingWebhookConfiguration configuration) {
@@ -110,7 +123,14 @@ public final class OperatorManagedCertificates implements CertificateSource {
 
             private void check(MutatingWebhookConfiguration configuration) {
                 String expected = expectedCaBundle;
-                if (expected == null || !carries(configuration, expected)) {
+                if (expected != null && putBackByAnotherWriter(configuration, expected)) {
+                    LOG.warnf(
+                            "MutatingWebhookConfiguration %s again trusts a CA this operator replaced with the one of"
+                                    + " Secret %s/%s: another writer sets its caBundle (a second install sharing the"
+                                    + " name, a CA injector); the operator publishes its CA at the next certificate"
+                                    + " check only",
+                            webhookConfigurationName, namespace, secretName);
+                } else if (expected == null || !carries(configuration, expected)) {
                     LOG.infof(
                             "MutatingWebhookConfiguration %s does not carry the webhook's CA (replaced or edited):"
                                     + " publishing it again",
@@ -128,6 +148,30 @@ public final class OperatorManagedCertificates implements CertificateSource {
             }
         });
         return informer::close;
+    }
+
+    private boolean putBackByAnotherWriter(MutatingWebhookConfiguration configuration, String expected) {
+        return otherCaBundles(configuration, expected).anyMatch(overwrittenCaBundles::contains);
+    }
+
+    /** The configuration's caBundles that are set and are not {@code caBundle}. */
+    private static Stream<String> otherCaBundles(MutatingWebhookConfiguration configuration, String caBundle) {
+        return configuration.getWebhooks().stream()
+                .map(webhook -> webhook.getClientConfig() == null
+                        ? null
+                        : webhook.getClientConfig().getCaBundle())
+                .filter(bundle -> bundle != null && !bundle.isEmpty() && !bundle.equals(caBundle));
+    }
+
+    /** The watch refused (RBAC without list or watch, as before the chart allowed them): retrying cannot help. */
+    private static boolean refused(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof KubernetesClientException refusal
+                    && (refusal.getCode() == 401 || refusal.getCode() == 403)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private String secretVersion() {
@@ -252,6 +296,7 @@ public final class OperatorManagedCertificates implements CertificateSource {
         if (carries(configuration, caBundle)) {
             return;
         }
+        otherCaBundles(configuration, caBundle).forEach(overwrittenCaBundles::add);
         client.admissionRegistration()
                 .v1()
                 .mutatingWebhookConfigurations()

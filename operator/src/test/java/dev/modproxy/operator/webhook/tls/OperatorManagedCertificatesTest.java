@@ -11,7 +11,9 @@ import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhook;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookBuilder;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfigurationBuilder;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.io.ByteArrayInputStream;
@@ -24,6 +26,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.Base64;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -190,6 +193,78 @@ class OperatorManagedCertificatesTest {
                     .ignoreExceptions()
                     .untilAsserted(() -> assertThat(caBundles())
                             .allSatisfy(bundle -> assertThat(bundle).containsExactly(served.caCertificate())));
+        }
+    }
+
+    /**
+     * Two installs whose configurations share a name by mistake, each with its Secret: each one's watch saw the
+     * other's CA as lost and published its own again, a write fight as fast as the API server answered. Each now puts
+     * its CA back over the other's once, and leaves the rest to its periodic check.
+     */
+    @Test
+    void twoInstallsSharingTheConfigurationDoNotFightOverItsCaBundle() throws Exception {
+        OperatorManagedCertificates first = at(NOW);
+        OperatorManagedCertificates second = new OperatorManagedCertificates(
+                client, "other-system", SECRET, CONFIGURATION, NAMES, Clock.fixed(NOW, ZoneOffset.UTC));
+        first.current();
+        second.current();
+
+        try (CertificateSource.Watch firsts = first.onCaBundleLost(first::current);
+                CertificateSource.Watch seconds = second.onCaBundleLost(second::current)) {
+            AtomicReference<String> seen = new AtomicReference<>();
+            await("the configuration left alone")
+                    .atMost(Duration.ofSeconds(10))
+                    .pollInterval(Duration.ofMillis(50))
+                    .during(Duration.ofSeconds(1))
+                    .until(() -> {
+                        String version = client.admissionRegistration()
+                                .v1()
+                                .mutatingWebhookConfigurations()
+                                .withName(CONFIGURATION)
+                                .get()
+                                .getMetadata()
+                                .getResourceVersion();
+                        return version.equals(seen.getAndSet(version));
+                    });
+        }
+    }
+
+    /**
+     * The first list of the watch failing after the client's own retries (the API server out longer than they last
+     * as the operator starts) is tried again: the client's informer gave up for good, and the caBundle was put back at
+     * the next hourly check only.
+     */
+    @Test
+    void aWatchWhoseFirstListFailsIsTriedAgain() throws Exception {
+        server.expect()
+                .get()
+                .withPath("/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations?fieldSelector="
+                        + "metadata.name%3Dmodproxy&resourceVersion=0")
+                .andReturn(503, "the API server is starting")
+                .once();
+        // the client retries a 503 itself some times before the informer sees it fail: this one at once
+        try (KubernetesClient impatient = new KubernetesClientBuilder()
+                .withConfig(new ConfigBuilder(client.getConfiguration())
+                        .withRequestRetryBackoffLimit(0)
+                        .build())
+                .build()) {
+            OperatorManagedCertificates certificates = new OperatorManagedCertificates(
+                    impatient, NAMESPACE, SECRET, CONFIGURATION, NAMES, Clock.fixed(NOW, ZoneOffset.UTC));
+            WebhookCertificate served = certificates.current();
+
+            try (CertificateSource.Watch watch = certificates.onCaBundleLost(certificates::current)) {
+                client.admissionRegistration()
+                        .v1()
+                        .mutatingWebhookConfigurations()
+                        .withName(CONFIGURATION)
+                        .delete();
+                createWebhookConfiguration();
+                await("the caBundle published into the re-created configuration")
+                        .atMost(Duration.ofSeconds(10))
+                        .ignoreExceptions()
+                        .untilAsserted(() -> assertThat(caBundles())
+                                .allSatisfy(bundle -> assertThat(bundle).containsExactly(served.caCertificate())));
+            }
         }
     }
 
