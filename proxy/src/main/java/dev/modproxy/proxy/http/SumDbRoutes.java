@@ -35,13 +35,24 @@ public final class SumDbRoutes {
         this.privatePaths = privatePaths;
     }
 
-    private static boolean hasDotOrEmptyElement(String path) {
-        for (String element : path.split("/", -1)) {
-            if (element.isEmpty() || element.equals(".") || element.equals("..")) {
+    /** Whether some '/'-separated element of the path is empty, "." or "..", read in place (tiles come in bulk). */
+    static boolean hasDotOrEmptyElement(String path) {
+        int start = 0;
+        while (true) {
+            int end = path.indexOf('/', start);
+            if (end < 0) {
+                end = path.length();
+            }
+            int length = end - start;
+            if (length == 0
+                    || (path.charAt(start) == '.' && (length == 1 || (length == 2 && path.charAt(start + 1) == '.')))) {
                 return true;
             }
+            if (end == path.length()) {
+                return false;
+            }
+            start = end + 1;
         }
-        return false;
     }
 
     void handle(RoutingContext ctx) {
