@@ -74,8 +74,12 @@ public final class OperatorManagedCertificates implements CertificateSource {
         this.issuer = new CertificateIssuer(clock);
     }
 
+    /**
+     * Synchronized: the watch's check and the periodic one can run at once, and two publishings from the same read of
+     * the configuration made the second write fail with 409 Conflict.
+     */
     @Override
-    public WebhookCertificate current() {
+    public synchronized WebhookCertificate current() {
         for (int attempt = 1; ; attempt++) {
             Stored stored = ensureSecret();
             publishCaBundle(stored.caBundle(clock.instant()));
@@ -282,6 +286,20 @@ public final class OperatorManagedCertificates implements CertificateSource {
         String caBundle = encode(caPems);
         // before the write: the watch sees its own write's event as current
         expectedCaBundle = caBundle;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                publishCaBundleOnce(caBundle);
+                return;
+            } catch (KubernetesClientException e) {
+                // another replica (or a person) wrote the configuration between this one's read and its write
+                if (e.getCode() != 409 || attempt == ATTEMPTS) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private void publishCaBundleOnce(String caBundle) {
         MutatingWebhookConfiguration configuration = client.admissionRegistration()
                 .v1()
                 .mutatingWebhookConfigurations()

@@ -24,8 +24,14 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -280,6 +286,45 @@ class OperatorManagedCertificatesTest {
         assertThat(at(NOW.plus(Duration.ofHours(1))).current().caCertificatePem())
                 .isEqualTo(current.caCertificatePem());
         assertThat(caBundles()).allSatisfy(bundle -> assertThat(bundle).containsExactly(current.caCertificate()));
+    }
+
+    /**
+     * The watch's check and the periodic one can run at once in one operator (and a test's own call beside them): both
+     * read the configuration without its CA and wrote it, and the second write failed with 409 Conflict (a CI run of
+     * WebhookOverHttpsTest); so can two replicas' checks. Neither may fail on the other's write.
+     */
+    @Test
+    void checksRunningAtOnceDoNotFailOnEachOthersWrite() throws Exception {
+        OperatorManagedCertificates[] replicas = {at(NOW), at(NOW)};
+        WebhookCertificate served = replicas[0].current();
+        ExecutorService checks = Executors.newFixedThreadPool(8);
+        try {
+            for (int round = 0; round < 10; round++) {
+                // replaced without caBundle, as a force-replace leaves it
+                client.admissionRegistration()
+                        .v1()
+                        .mutatingWebhookConfigurations()
+                        .withName(CONFIGURATION)
+                        .delete();
+                createWebhookConfiguration();
+                CountDownLatch start = new CountDownLatch(1);
+                List<Future<WebhookCertificate>> running = new ArrayList<>();
+                for (int i = 0; i < 8; i++) {
+                    OperatorManagedCertificates replica = replicas[i % 2];
+                    running.add(checks.submit(() -> {
+                        start.await();
+                        return replica.current();
+                    }));
+                }
+                start.countDown();
+                for (Future<WebhookCertificate> check : running) {
+                    assertThat(check.get(30, TimeUnit.SECONDS)).isEqualTo(served);
+                }
+            }
+        } finally {
+            checks.shutdownNow();
+        }
+        assertThat(caBundles()).allSatisfy(bundle -> assertThat(bundle).containsExactly(served.caCertificate()));
     }
 
     private OperatorManagedCertificates at(Instant now) {
