@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.jboss.logging.Logger;
 
@@ -209,40 +210,49 @@ public final class OperatorManagedCertificates implements CertificateSource {
         }
     }
 
-    private Stored ensureSecret() {
-        KubernetesClientException lastConflict = null;
-        for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
-            Secret stored =
-                    client.secrets().inNamespace(namespace).withName(secretName).get();
-            WebhookCertificate existing = stored == null ? null : fromSecret(stored);
-            String previousCa = stored == null ? null : optional(stored, PREVIOUS_CA);
-            RenewalPolicy.Decision decision = RenewalPolicy.evaluate(existing, dnsNames, clock.instant());
-            if (decision.action() == RenewalPolicy.Action.KEEP) {
-                return new Stored(existing, previousCa, stored.getMetadata().getResourceVersion());
-            }
-            WebhookCertificate renewed = decision.action() == RenewalPolicy.Action.RENEW_SERVING
-                    ? issuer.renewServing(existing, dnsNames)
-                    : issuer.newAuthority(dnsNames);
-            String kept = switch (decision.action()) {
-                case RENEW_SERVING -> previousCa;
-                case RENEW_AUTHORITY -> existing.caCertificatePem();
-                default -> null;
-            };
+    /**
+     * Runs a read-then-write again, up to {@link #ATTEMPTS} times in all, while its write fails with 409 Conflict:
+     * another replica (or a person) wrote between its read and its write.
+     */
+    private static <T> T readingAgainOnConflict(Supplier<T> readThenWrite) {
+        for (int attempt = 1; ; attempt++) {
             try {
-                String version = write(stored, renewed, kept);
-                LOG.infof(
-                        "Webhook certificate in Secret %s/%s renewed (%s): %s",
-                        namespace, secretName, decision.reason(), renewed);
-                return new Stored(renewed, kept, version);
+                return readThenWrite.get();
             } catch (KubernetesClientException e) {
-                // another replica wrote first: read theirs on the next pass
-                if (e.getCode() != 409) {
+                if (e.getCode() != 409 || attempt == ATTEMPTS) {
                     throw e;
                 }
-                lastConflict = e;
             }
         }
-        throw lastConflict;
+    }
+
+    private Stored ensureSecret() {
+        return readingAgainOnConflict(this::ensureSecretOnce);
+    }
+
+    private Stored ensureSecretOnce() {
+        Secret stored =
+                client.secrets().inNamespace(namespace).withName(secretName).get();
+        WebhookCertificate existing = stored == null ? null : fromSecret(stored);
+        String previousCa = stored == null ? null : optional(stored, PREVIOUS_CA);
+        RenewalPolicy.Decision decision = RenewalPolicy.evaluate(existing, dnsNames, clock.instant());
+        if (decision.action() == RenewalPolicy.Action.KEEP) {
+            return new Stored(existing, previousCa, stored.getMetadata().getResourceVersion());
+        }
+        WebhookCertificate renewed = decision.action() == RenewalPolicy.Action.RENEW_SERVING
+                ? issuer.renewServing(existing, dnsNames)
+                : issuer.newAuthority(dnsNames);
+        String kept = switch (decision.action()) {
+            case RENEW_SERVING -> previousCa;
+            case RENEW_AUTHORITY -> existing.caCertificatePem();
+            default -> null;
+        };
+        // a 409 here is another replica writing first: readingAgainOnConflict reads theirs on the next pass
+        String version = write(stored, renewed, kept);
+        LOG.infof(
+                "Webhook certificate in Secret %s/%s renewed (%s): %s",
+                namespace, secretName, decision.reason(), renewed);
+        return new Stored(renewed, kept, version);
     }
 
     /** Writes the Secret; its new resourceVersion. */
@@ -286,17 +296,10 @@ public final class OperatorManagedCertificates implements CertificateSource {
         String caBundle = encode(caPems);
         // before the write: the watch sees its own write's event as current
         expectedCaBundle = caBundle;
-        for (int attempt = 1; ; attempt++) {
-            try {
-                publishCaBundleOnce(caBundle);
-                return;
-            } catch (KubernetesClientException e) {
-                // another replica (or a person) wrote the configuration between this one's read and its write
-                if (e.getCode() != 409 || attempt == ATTEMPTS) {
-                    throw e;
-                }
-            }
-        }
+        readingAgainOnConflict(() -> {
+            publishCaBundleOnce(caBundle);
+            return null;
+        });
     }
 
     private void publishCaBundleOnce(String caBundle) {
