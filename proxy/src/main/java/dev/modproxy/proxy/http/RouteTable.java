@@ -9,6 +9,7 @@ import dev.modproxy.proxy.storage.Storage;
 import dev.modproxy.proxy.upstream.UpstreamChain;
 import dev.modproxy.proxy.warmup.Warmer;
 import dev.modproxy.proxy.warmup.WarmupRoute;
+import io.vertx.core.Handler;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
@@ -80,22 +81,9 @@ public final class RouteTable {
         requestMetrics.install(router);
         RequestFraming.install(router);
         requestMetrics.labelled(
-                router.route("/sumdb/*").handler(ctx -> {
-                    if (sentUnder(ctx, "/sumdb")) {
-                        sumDb.handle(ctx);
-                    } else {
-                        ctx.next();
-                    }
-                }),
-                RouteLabels::sumDb);
+                router.route("/sumdb/*").handler(whenSentUnder("/sumdb", sumDb::handle)), RouteLabels::sumDb);
         // prefix routes and a prefix test rather than regular expressions: each would take a matcher per request
-        router.route("/admin/*").handler(ctx -> {
-            if (sentUnder(ctx, "/admin")) {
-                adminIsElsewhere(ctx);
-            } else {
-                ctx.next();
-            }
-        });
+        router.route("/admin/*").handler(whenSentUnder("/admin", RouteTable::adminIsElsewhere));
         requestMetrics.labelled(
                 router.route().order(LAST).handler(ctx -> {
                     if (ctx.request().path().startsWith(QUARKUS)) {
@@ -144,6 +132,16 @@ public final class RouteTable {
      * the path as sent and then answered about a path the client never asked for ("modproxy serves only the checksum
      * database sum.golang.org" to a request naming sum.golang.org). Such a path goes on to the GOPROXY paths.
      */
+    private static Handler<RoutingContext> whenSentUnder(String prefix, Handler<RoutingContext> handler) {
+        return ctx -> {
+            if (sentUnder(ctx, prefix)) {
+                handler.handle(ctx);
+            } else {
+                ctx.next();
+            }
+        };
+    }
+
     static boolean sentUnder(RoutingContext ctx, String prefix) {
         String sent = ctx.request().path();
         String path;
