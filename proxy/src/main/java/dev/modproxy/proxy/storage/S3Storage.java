@@ -172,7 +172,8 @@ public final class S3Storage implements Storage, AutoCloseable {
     private final List<RemovalListener> removalListeners = new CopyOnWriteArrayList<>();
 
     /**
-     * Runs the readiness probe's HeadBucket, one at a time: the probe waits for it at most {@link #PROBE_TIMEOUT}
+     * Runs the readiness probe's HeadBucket (also the question a cut upload asks), one at a time: the probe waits for
+     * it at most {@link #PROBE_TIMEOUT}
      * whatever the call does. The SDK's own timeout cannot interrupt a TCP connect in progress, so against an address
      * that drops connections the call itself took 2.0 to 2.3 s (the HTTP client's 2 s connection timeout).
      */
@@ -696,7 +697,8 @@ public final class S3Storage implements Storage, AutoCloseable {
     /**
      * The probe's HeadBucket: the one still running when there is one, else a new one. A timed-out probe leaves its
      * call running (in a TCP connect, it outlives its own timeouts by up to the client's connection timeout), so probes
-     * never pile up calls on a bucket that drops connections.
+     * never pile up calls on a bucket that drops connections. Cut uploads ask the bucket through it too
+     * ({@link #uploadCut}): all those cut while one call is out share its answer.
      */
     private synchronized Future<?> probeCall() throws IOException {
         Future<?> running = probing;
@@ -755,6 +757,10 @@ public final class S3Storage implements Storage, AutoCloseable {
      * the upload is a {@link StorageRefusedException}, which does not count towards opening the circuit and so does
      * not cut off the hits of a bucket that only refuses uploads. One that does not answer it either is a failure.
      * A timeout or a connection not made is a failure at once: asking again would only wait as long again.
+     *
+     * <p>The question is the readiness probe's own call ({@link #probeCall()}), waited for as long: a build pulling
+     * 100 modules at a bucket that refuses uploads asks it about once while a call is out rather than once per upload,
+     * and a bucket that stops answering fails the upload after {@link #PROBE_TIMEOUT}, not after the SDK's 25 s.
      */
     private IOException uploadCut(String name, SdkClientException e) {
         if (!connected(e)) {
@@ -762,16 +768,24 @@ public final class S3Storage implements Storage, AutoCloseable {
         }
         String answer;
         try {
-            s3.headBucket(r -> r.bucket(settings.bucket()));
+            probeCall().get(PROBE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             answer = "it answers a HeadBucket (200)";
-        } catch (SdkServiceException headRefused) {
-            if (!refusal(headRefused)) {
-                e.addSuppressed(headRefused);
+        } catch (ExecutionException asked) {
+            Throwable cause = asked.getCause();
+            if (!(cause instanceof SdkServiceException headRefused) || !refusal(headRefused)) {
+                e.addSuppressed(cause);
                 return failure("upload", name, e);
             }
             answer = "it refuses a HeadBucket (" + oneLine(headRefused) + ")";
-        } catch (SdkException notAnswered) {
-            e.addSuppressed(notAnswered);
+        } catch (TimeoutException notAnswered) {
+            e.addSuppressed(probeTimedOut(notAnswered));
+            return failure("upload", name, e);
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            e.addSuppressed(interrupted);
+            return failure("upload", name, e);
+        } catch (IOException closed) {
+            e.addSuppressed(closed);
             return failure("upload", name, e);
         }
         return new StorageRefusedException(

@@ -10,8 +10,15 @@ import dev.modproxy.proxy.testing.S3Server;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -129,6 +136,66 @@ class S3RefusalTest {
             assertTrue(
                     failing.requests().contains(new RefusingBucket.Request("HEAD", "/going-down")),
                     "the bucket was asked: " + failing.requests());
+        }
+    }
+
+    @Test
+    void uploadsRefusedAtOnceAskTheBucketOnceBetweenThem() throws Exception {
+        int uploads = 10;
+        // a bucket 500 ms away that refuses them all at the same moment: a build pulling many modules at a bucket
+        // that denies PutObject; each cut upload made a HeadBucket of its own, 10 here
+        try (RefusingBucket refusing = new RefusingBucket(
+                        "read-only", RefusingBucket.HeadBucket.ANSWERED, Duration.ofMillis(500), uploads);
+                S3Storage bucket = storageAt(refusing, "read-only")) {
+            ExecutorService builds = Executors.newFixedThreadPool(uploads);
+            try {
+                List<Future<StorageRefusedException>> refusals = new ArrayList<>();
+                for (int i = 0; i < uploads; i++) {
+                    StorageKey key = new StorageKey("example.com/m" + i + "/@v/v1.0.0.zip");
+                    Callable<StorageRefusedException> upload = () -> {
+                        try (StorageWriter writer = bucket.openWriter(key)) {
+                            writer.output().write(ZIP);
+                            return assertThrows(StorageRefusedException.class, writer::commit);
+                        }
+                    };
+                    refusals.add(builds.submit(upload));
+                }
+                for (Future<StorageRefusedException> refused : refusals) {
+                    assertTrue(
+                            refused.get().getMessage().contains("answers a HeadBucket (200)"),
+                            refused.get().getMessage());
+                }
+            } finally {
+                builds.shutdownNow();
+            }
+
+            long asked = refusing.headBuckets();
+            assertTrue(asked >= 1 && asked <= 3, asked + " HeadBuckets for " + uploads + " uploads refused at once");
+        }
+    }
+
+    @Test
+    void anUploadCutOffByABucketThatStopsAnsweringFailsWithinTheProbesBound() throws Exception {
+        try (RefusingBucket hung = new RefusingBucket("hung", RefusingBucket.HeadBucket.HELD, Duration.ZERO, 1);
+                S3Storage bucket = storageAt(hung, "hung")) {
+            try (StorageWriter writer = bucket.openWriter(new StorageKey("example.com/a/@v/v1.0.0.zip"))) {
+                writer.output().write(ZIP);
+                long start = System.nanoTime();
+                IOException failed = assertThrows(IOException.class, writer::commit);
+                Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+                assertFalse(failed instanceof StorageRefusedException, failed.toString());
+                assertTrue(failed.getMessage().contains("cannot upload"), failed.getMessage());
+                // the SDK's own HeadBucket waited 10 s per attempt and 25 s in all: the upload's failure took 25.4 s
+                assertTrue(
+                        took.compareTo(S3Storage.PROBE_TIMEOUT.plusSeconds(5)) < 0,
+                        "failed after " + took.toMillis() + " ms");
+                assertTrue(
+                        List.of(failed.getCause().getSuppressed()).stream()
+                                .anyMatch(ProbeTimeoutException.class::isInstance),
+                        "the probe's bound cut it: " + List.of(failed.getCause().getSuppressed()));
+            }
+            assertTrue(hung.headBuckets() >= 1, "the bucket was asked: " + hung.requests());
         }
     }
 
