@@ -173,9 +173,9 @@ public final class S3Storage implements Storage, AutoCloseable {
 
     /**
      * Runs the readiness probe's HeadBucket (also the question a cut upload asks), one at a time: the probe waits for
-     * it at most {@link #PROBE_TIMEOUT}
-     * whatever the call does. The SDK's own timeout cannot interrupt a TCP connect in progress, so against an address
-     * that drops connections the call itself took 2.0 to 2.3 s (the HTTP client's 2 s connection timeout).
+     * it at most {@link #PROBE_TIMEOUT} whatever the call does. The SDK's own timeout cannot interrupt a TCP connect in
+     * progress, so against an address that drops connections the call itself took 2.0 to 2.3 s (the HTTP client's 2 s
+     * connection timeout).
      */
     private final ExecutorService prober = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "modproxy-bucket-probe");
