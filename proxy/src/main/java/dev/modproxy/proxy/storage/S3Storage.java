@@ -761,6 +761,11 @@ public final class S3Storage implements Storage, AutoCloseable {
      * <p>The question is the readiness probe's own call ({@link #probeCall()}), waited for as long: a build pulling
      * 100 modules at a bucket that refuses uploads asks it about once while a call is out rather than once per upload,
      * and a bucket that stops answering fails the upload after {@link #PROBE_TIMEOUT}, not after the SDK's 25 s.
+     *
+     * <p>The SDK's 4 attempts are left alone: the JDK reports the cut as an IOException without a cause, told apart
+     * only by its message, and a streamed PUT sent on a pooled connection the bucket had closed while idle (the JDK
+     * checks a pooled connection first only for a POST) fails the same way, which the next attempt, on a new
+     * connection, rescues.
      */
     private IOException uploadCut(String name, SdkClientException e) {
         if (!connected(e)) {
