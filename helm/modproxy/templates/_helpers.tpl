@@ -210,6 +210,34 @@ matchPolicy: Equivalent
 {{- end -}}
 
 {{/*
+  A Go duration of the chart's schema (whole or decimal numbers of h, m and s: 2160h, 1h30m, 1.5h) in seconds, as
+  text for float64. Sprig can format a duration but not parse one.
+*/}}
+{{- define "modproxy.durationSeconds" -}}
+{{- $perUnit := dict "h" 3600.0 "m" 60.0 "s" 1.0 -}}
+{{- $seconds := 0.0 -}}
+{{- range $part := regexFindAll "[0-9]+(\\.[0-9]+)?[hms]" (toString .) -1 -}}
+{{- $unit := trimAll "0123456789." $part -}}
+{{- $seconds = addf $seconds (mulf (float64 (trimSuffix $unit $part)) (get $perUnit $unit)) -}}
+{{- end -}}
+{{- $seconds -}}
+{{- end -}}
+
+{{/*
+  cert-manager renews a certificate renewBefore ahead of its end, so renewBefore must be shorter than its lifetime:
+  as long or longer, the renewal falls due the moment the certificate is issued, which cert-manager cannot honour.
+  Said at render, naming both values and a renewBefore that fits (a third of the duration, cert-manager's own default
+  when renewBefore is unset).
+*/}}
+{{- define "modproxy.checkRenewBeforeWithinDuration" -}}
+{{- $duration := float64 (include "modproxy.durationSeconds" .duration) -}}
+{{- $renewBefore := float64 (include "modproxy.durationSeconds" .renewBefore) -}}
+{{- if ge $renewBefore $duration -}}
+{{- fail (printf "webhook.certManager.renewBefore (%s) is not shorter than webhook.certManager.duration (%s): cert-manager renews the certificate renewBefore ahead of its end, so the renewal would fall due as soon as it is issued. Lower renewBefore or raise duration, e.g. --set webhook.certManager.renewBefore=%s (a third of the duration)" .renewBefore .duration (duration (int64 (divf $duration 3)))) -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
   The operator's environment the chart sets itself, and the value each comes from. An operator.extraEnv entry of one
   of these names, or two of one name, gave the container two entries of one name: helm 4's server-side apply refused
   the Deployment ("duplicate entries for key [name=...]") after making the objects before it, and a client-side

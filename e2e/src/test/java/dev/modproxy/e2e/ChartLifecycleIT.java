@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.marcnuri.helm.Release;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
@@ -12,9 +14,11 @@ import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingBuilder;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBuilder;
 import io.fabric8.kubernetes.api.model.scheduling.v1.PriorityClassBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -485,6 +489,273 @@ class ChartLifecycleIT {
             }
             admin.namespaces().withName(release).delete();
         }
+    }
+
+    private static final String POD_MONITOR_CRD = "podmonitors.monitoring.coreos.com";
+
+    /**
+     * Review: the chart offered nothing that scrapes the operator's /q/metrics (the dashboard's webhook panel). The
+     * PodMonitor operator.podMonitor renders is accepted by the API server, in the namespace asked for, and its
+     * selector, in the namespace it names, finds exactly the operator's pods, on a port they have. The cluster has no
+     * prometheus-operator: the test installs a minimal podmonitors CRD (no schema of its own, so it checks the
+     * object's place and selector, not the prometheus-operator's validation) when there is none, and deletes it.
+     */
+    @Test
+    void theOperatorsPodMonitorFindsTheOperatorsPods() {
+        ControlPlane cluster = ControlPlane.shared();
+        KubernetesClient admin = cluster.admin();
+        ChartRelease chart = new ChartRelease(cluster);
+        boolean installedCrd = false;
+        if (admin.apiextensions()
+                        .v1()
+                        .customResourceDefinitions()
+                        .withName(POD_MONITOR_CRD)
+                        .get()
+                == null) {
+            Commands.Result created = cluster.kubectlWithInput("""
+                    apiVersion: apiextensions.k8s.io/v1
+                    kind: CustomResourceDefinition
+                    metadata:
+                      name: podmonitors.monitoring.coreos.com
+                    spec:
+                      group: monitoring.coreos.com
+                      scope: Namespaced
+                      names: {kind: PodMonitor, plural: podmonitors, listKind: PodMonitorList, singular: podmonitor}
+                      versions:
+                        - name: v1
+                          served: true
+                          storage: true
+                          schema:
+                            openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}
+                    """, "create", "-f", "-");
+            assertThat(created.succeeded()).as(created.toString()).isTrue();
+            installedCrd = true;
+            Commands.Result established =
+                    cluster.kubectl("wait", "--for=condition=Established", "--timeout=60s", "crd/" + POD_MONITOR_CRD);
+            assertThat(established.succeeded()).as(established.toString()).isTrue();
+        }
+        String release = Namespaces.of("scraped");
+        String monitoring = Namespaces.of("monitoring");
+        Namespaces.ensure(admin, monitoring);
+        ResourceDefinitionContext podMonitors = new ResourceDefinitionContext.Builder()
+                .withGroup("monitoring.coreos.com")
+                .withVersion("v1")
+                .withKind("PodMonitor")
+                .withPlural("podmonitors")
+                .withNamespaced(true)
+                .build();
+        try {
+            Release installed = chart.install(
+                    "scraped",
+                    release,
+                    Map.of(
+                            "fullnameOverride",
+                            "scraped",
+                            "crds.install",
+                            false,
+                            "operator.replicas",
+                            2,
+                            "operator.podMonitor.enabled",
+                            true,
+                            "operator.podMonitor.namespace",
+                            monitoring,
+                            "operator.podMonitor.labels.release",
+                            "kube-prometheus-stack"));
+            assertThat(installed.getStatus()).isEqualTo("deployed");
+            GenericKubernetesResource monitor = admin.genericKubernetesResources(podMonitors)
+                    .inNamespace(monitoring)
+                    .withName("scraped-operator")
+                    .get();
+            assertThat(monitor).as("PodMonitor %s/scraped-operator", monitoring).isNotNull();
+            assertThat(monitor.getMetadata().getLabels()).containsEntry("release", "kube-prometheus-stack");
+
+            // what Prometheus would do with it: list the pods its selector matches in the namespaces it names
+            List<String> namespaces = monitor.get("spec", "namespaceSelector", "matchNames");
+            Map<String, String> selector = monitor.get("spec", "selector", "matchLabels");
+            List<Map<String, Object>> endpoints = monitor.get("spec", "podMetricsEndpoints");
+            assertThat(namespaces).containsExactly(release);
+            await("both operator pods running")
+                    .atMost(Duration.ofSeconds(60))
+                    .until(() -> admin.pods().inNamespace(release).withLabels(selector).list().getItems().stream()
+                                    .filter(pod ->
+                                            "Running".equals(pod.getStatus().getPhase()))
+                                    .count()
+                            == 2);
+            List<Pod> scraped = admin.pods()
+                    .inNamespace(release)
+                    .withLabels(selector)
+                    .list()
+                    .getItems();
+            Deployment operator = admin.apps()
+                    .deployments()
+                    .inNamespace(release)
+                    .withName("scraped-operator")
+                    .get();
+            assertThat(scraped).allSatisfy(pod -> {
+                assertThat(pod.getMetadata().getOwnerReferences().get(0).getName())
+                        .startsWith(operator.getMetadata().getName() + "-");
+                assertThat(pod.getSpec().getContainers().get(0).getPorts()).anySatisfy(port -> {
+                    assertThat(port.getName()).isEqualTo(endpoints.get(0).get("port"));
+                    assertThat(port.getContainerPort()).isEqualTo(8080);
+                });
+            });
+            assertThat(endpoints.get(0)).containsEntry("path", "/q/metrics");
+        } finally {
+            chart.uninstall("scraped", release);
+            admin.namespaces().withName(release).delete();
+            admin.namespaces().withName(monitoring).delete();
+            if (installedCrd) {
+                admin.apiextensions()
+                        .v1()
+                        .customResourceDefinitions()
+                        .withName(POD_MONITOR_CRD)
+                        .delete();
+            }
+        }
+    }
+
+    /**
+     * Moving from deploy/modproxy.yaml to the chart (docs/upgrade.md, "From the plain manifests to Helm"): helm refuses
+     * objects that carry no release's annotations, and the chart's own look-ups refuse them before helm's
+     * --take-ownership (helm 3.17+) could matter, naming the way out; annotated as the release's (the CRD labelled
+     * managed-by Helm too), the same objects are taken over by helm install (helm-java, helm 3's client-side apply)
+     * without a new ReplicaSet or pod, upgraded, and an uninstall keeps the CRD and the caches.
+     */
+    @Test
+    void thePlainManifestsOperatorIsHandedToAHelmReleaseWithoutARestart() {
+        ControlPlane cluster = ControlPlane.shared();
+        KubernetesClient admin = cluster.admin();
+        ChartRelease chart = new ChartRelease(cluster);
+        String manifests = Repository.root().resolve("deploy/modproxy.yaml").toString();
+        String team = Namespaces.of("kept");
+        Commands.Result applied = cluster.kubectl("apply", "-f", manifests);
+        assertThat(applied.succeeded()).as(applied.toString()).isTrue();
+        try {
+            await("the plain manifests' operator available")
+                    .atMost(Duration.ofSeconds(60))
+                    .until(() -> readyReplicas(admin) == 1);
+            Namespaces.ensure(admin, team);
+            Commands.Result cache = cluster.kubectlWithInput("""
+                    apiVersion: modproxy.dev/v1alpha1
+                    kind: GoProxyCache
+                    metadata:
+                      name: builds
+                    spec: {}
+                    """, "apply", "-n", team, "-f", "-");
+            assertThat(cache.succeeded()).as(cache.toString()).isTrue();
+            String cacheUid = goProxyCacheUid(admin, team);
+            String deploymentUid = operatorDeployment(admin).getMetadata().getUid();
+            List<String> podsBefore = operatorPodUids(admin);
+
+            // the chart's own look-ups stop the install, naming the way out (helm's --take-ownership, which helm-java
+            // 0.0.17 cannot pass, stops there too: helm 4.3.2 by hand, docs/upgrade.md)
+            assertThatThrownBy(() -> chart.install(Map.of()))
+                    .hasMessageContaining("belongs to no Helm release")
+                    .hasMessageContaining("docs/upgrade.md, From the plain manifests to Helm");
+
+            // docs/upgrade.md's commands
+            Commands.Result annotated = cluster.kubectl(
+                    "annotate",
+                    "-f",
+                    manifests,
+                    "meta.helm.sh/release-name=" + ChartRelease.NAME,
+                    "meta.helm.sh/release-namespace=" + ChartRelease.NAMESPACE,
+                    "--overwrite");
+            assertThat(annotated.succeeded()).as(annotated.toString()).isTrue();
+            Commands.Result notTheNamespace = cluster.kubectl(
+                    "annotate",
+                    "namespace",
+                    ChartRelease.NAMESPACE,
+                    "meta.helm.sh/release-name-",
+                    "meta.helm.sh/release-namespace-");
+            assertThat(notTheNamespace.succeeded())
+                    .as(notTheNamespace.toString())
+                    .isTrue();
+            Commands.Result labelled = cluster.kubectl(
+                    "label", "crd", "goproxycaches.modproxy.dev", "app.kubernetes.io/managed-by=Helm", "--overwrite");
+            assertThat(labelled.succeeded()).as(labelled.toString()).isTrue();
+
+            Release installed = chart.install(Map.of());
+            assertThat(installed.getStatus()).isEqualTo("deployed");
+            assertThat(operatorDeployment(admin).getMetadata().getUid()).isEqualTo(deploymentUid);
+            assertThat(admin.apps()
+                            .replicaSets()
+                            .inNamespace(ChartRelease.NAMESPACE)
+                            .list()
+                            .getItems())
+                    .as("no new ReplicaSet: the pod template is the plain manifests' own")
+                    .hasSize(1);
+            assertThat(operatorPodUids(admin)).isEqualTo(podsBefore);
+            assertThat(readyReplicas(admin)).isEqualTo(1);
+
+            Release upgraded = chart.upgrade(Map.of("operator.replicas", 2, "webhook.timeoutSeconds", 5));
+            assertThat(upgraded.getStatus()).isEqualTo("deployed");
+            await("two operator replicas available")
+                    .atMost(Duration.ofSeconds(60))
+                    .until(() -> readyReplicas(admin) == 2);
+
+            chart.uninstall();
+            await("the release's Deployment deleted")
+                    .atMost(Duration.ofSeconds(60))
+                    .until(() -> operatorDeployment(admin) == null);
+            assertThat(goProxyCacheUid(admin, team))
+                    .as("the cache, and so the CRD, kept")
+                    .isEqualTo(cacheUid);
+            // the Namespace was never the release's: it stays, with its Pod Security labels
+            assertThat(admin.namespaces()
+                            .withName(ChartRelease.NAMESPACE)
+                            .get()
+                            .getMetadata()
+                            .getLabels())
+                    .containsEntry("pod-security.kubernetes.io/enforce", "restricted");
+        } finally {
+            try {
+                chart.uninstall();
+            } catch (RuntimeException notInstalled) {
+                // uninstalled above, or never installed
+            }
+            admin.namespaces().withName(team).delete();
+            // what the plain manifests made and no uninstall removed, should the hand-over have failed (the CRD stays,
+            // as every uninstall leaves it)
+            cluster.kubectl(
+                    "delete",
+                    "clusterrole,clusterrolebinding,mutatingwebhookconfiguration",
+                    "-l",
+                    "app.kubernetes.io/instance=" + ChartRelease.NAME,
+                    "--ignore-not-found");
+            cluster.kubectl(
+                    "delete",
+                    "-n",
+                    ChartRelease.NAMESPACE,
+                    "deployment,service,serviceaccount,role,rolebinding",
+                    "-l",
+                    "app.kubernetes.io/instance=" + ChartRelease.NAME,
+                    "--ignore-not-found");
+        }
+    }
+
+    private static Deployment operatorDeployment(KubernetesClient admin) {
+        return admin.apps()
+                .deployments()
+                .inNamespace(ChartRelease.NAMESPACE)
+                .withName("modproxy-operator")
+                .get();
+    }
+
+    private static List<String> operatorPodUids(KubernetesClient admin) {
+        return admin.pods().inNamespace(ChartRelease.NAMESPACE).list().getItems().stream()
+                .map(pod -> pod.getMetadata().getUid())
+                .sorted()
+                .toList();
+    }
+
+    private static String goProxyCacheUid(KubernetesClient admin, String namespace) {
+        return admin.genericKubernetesResources("modproxy.dev/v1alpha1", "GoProxyCache")
+                .inNamespace(namespace)
+                .withName("builds")
+                .get()
+                .getMetadata()
+                .getUid();
     }
 
     private static Map<String, String> crdAnnotations(KubernetesClient admin) {

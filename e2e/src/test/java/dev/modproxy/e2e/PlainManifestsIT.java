@@ -7,7 +7,10 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** deploy/modproxy.yaml and the examples as a platform team applies them with kubectl. */
+/**
+ * deploy/modproxy.yaml and the examples as a platform team applies them with kubectl: the operator comes up in its
+ * Namespace, which enforces Pod Security's restricted level.
+ */
 @ExtendWith(ControlPlane.class)
 @Order(1)
 class PlainManifestsIT {
@@ -30,6 +33,22 @@ class PlainManifestsIT {
                     .withName("goproxycaches.modproxy.dev")
                     .get();
             assertThat(crd.getSpec().getNames().getShortNames()).contains("gpc");
+
+            // the file's Namespace enforces the restricted Pod Security level (with audit and warn), and the
+            // operator's pods are admitted under it: no warning from kubectl, the Deployment available
+            assertThat(cluster.admin()
+                            .namespaces()
+                            .withName("modproxy-system")
+                            .get()
+                            .getMetadata()
+                            .getLabels())
+                    .containsEntry("pod-security.kubernetes.io/enforce", "restricted")
+                    .containsEntry("pod-security.kubernetes.io/audit", "restricted")
+                    .containsEntry("pod-security.kubernetes.io/warn", "restricted");
+            assertThat(applied.stderr()).doesNotContain("PodSecurity");
+            Commands.Result available = cluster.kubectl(
+                    "-n", "modproxy-system", "rollout", "status", "deployment/modproxy-operator", "--timeout=60s");
+            assertThat(available.succeeded()).as(available.toString()).isTrue();
 
             Namespaces.ensure(cluster.admin(), "ci");
             for (String example :

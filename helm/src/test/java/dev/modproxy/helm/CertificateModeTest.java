@@ -1,6 +1,7 @@
 package dev.modproxy.helm;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -10,6 +11,7 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.Role;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -103,5 +105,59 @@ class CertificateModeTest {
                 (GenericKubernetesResource) rendered.ofKind("Certificate").get(0);
         assertEquals("corp-ca", certificate.get("spec", "issuerRef", "name"));
         assertEquals("ClusterIssuer", certificate.get("spec", "issuerRef", "kind"));
+    }
+
+    /** cert-manager renews renewBefore ahead of the end: as long as the lifetime or longer, it would be due at once. */
+    @Test
+    void aRenewBeforeNotShorterThanTheDurationIsRefusedNamingBothAndAFit() {
+        for (var values : List.of(
+                Chart.values("webhook.certManager.renewBefore", "2160h"),
+                Chart.values("webhook.certManager.renewBefore", "2200h"),
+                // 1h30m is 90 minutes: units added up, not compared as text
+                Chart.values("webhook.certManager.duration", "1h30m", "webhook.certManager.renewBefore", "90m"),
+                Chart.values("webhook.certManager.duration", "1.5h", "webhook.certManager.renewBefore", "2h"))) {
+            Map<String, Object> certManager = new LinkedHashMap<>(ValuesMatrix.CERT_MANAGER);
+            certManager.putAll(values);
+            IllegalStateException error = assertThrows(IllegalStateException.class, () -> Chart.template(certManager));
+            String renewBefore = (String) values.get("webhook.certManager.renewBefore");
+            String duration = (String) values.getOrDefault("webhook.certManager.duration", "2160h");
+            assertTrue(
+                    error.getMessage()
+                            .contains("webhook.certManager.renewBefore (" + renewBefore
+                                    + ") is not shorter than webhook.certManager.duration (" + duration + ")"),
+                    error.getMessage());
+            assertTrue(error.getMessage().contains("--set webhook.certManager.renewBefore="), error.getMessage());
+        }
+        // the suggestion is a third of the duration, which the chart then takes
+        IllegalStateException error = assertThrows(
+                IllegalStateException.class,
+                () -> Chart.template(
+                        Chart.values("webhook.certMode", "cert-manager", "webhook.certManager.renewBefore", "3000h")));
+        assertTrue(error.getMessage().contains("renewBefore=720h0m0s (a third of the duration)"), error.getMessage());
+        GenericKubernetesResource certificate = (GenericKubernetesResource) Chart.render(
+                        Chart.values("webhook.certMode", "cert-manager", "webhook.certManager.renewBefore", "720h0m0s"))
+                .ofKind("Certificate")
+                .get(0);
+        assertEquals("720h0m0s", certificate.get("spec", "renewBefore"));
+    }
+
+    @Test
+    void aRenewBeforeShorterThanTheDurationRenders() {
+        for (var values : List.of(
+                Chart.values(),
+                Chart.values("webhook.certManager.duration", "1h30m", "webhook.certManager.renewBefore", "89m59s"),
+                Chart.values("webhook.certManager.duration", "24h", "webhook.certManager.renewBefore", "1.5h"))) {
+            Map<String, Object> certManager = new LinkedHashMap<>(ValuesMatrix.CERT_MANAGER);
+            certManager.putAll(values);
+            GenericKubernetesResource certificate = (GenericKubernetesResource)
+                    Chart.render(certManager).ofKind("Certificate").get(0);
+            assertEquals(
+                    values.getOrDefault("webhook.certManager.renewBefore", "360h"),
+                    certificate.get("spec", "renewBefore"));
+        }
+        // in operator mode there is no Certificate, and the two values are not read
+        assertTrue(Chart.render(Chart.values("webhook.certManager.renewBefore", "9000h"))
+                .ofKind("Certificate")
+                .isEmpty());
     }
 }
