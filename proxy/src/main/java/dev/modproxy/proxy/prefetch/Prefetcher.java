@@ -2,6 +2,7 @@ package dev.modproxy.proxy.prefetch;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.modproxy.proxy.cache.BoundedThreads;
 import dev.modproxy.proxy.cache.ByteAllowance;
 import dev.modproxy.proxy.cache.ClientDemand;
 import dev.modproxy.proxy.cache.EntryWeight;
@@ -22,7 +23,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -181,19 +181,9 @@ public final class Prefetcher implements ClientDemand, AutoCloseable {
         this.settings = settings;
         this.metrics = metrics;
         this.budget = new Budget(settings.maxBytesInFlight());
-        workers = new ThreadPoolExecutor(
-                settings.concurrency(),
-                settings.concurrency(),
-                1,
-                TimeUnit.MINUTES,
-                // linked, not an array made up front: MODPROXY_PREFETCH_QUEUE=2147483647 is a count the rules take
-                new LinkedBlockingQueue<>(settings.queueSize()),
-                r -> {
-                    Thread t = new Thread(r, "modproxy-prefetch");
-                    t.setDaemon(true);
-                    return t;
-                });
-        workers.allowCoreThreadTimeOut(true);
+        // a bounded line: a prefetch that finds queueSize waiting is refused, counted as dropped (submit)
+        workers = BoundedThreads.pool(
+                "modproxy-prefetch", settings.concurrency(), settings.queueSize(), Duration.ofMinutes(1));
         // what clients ask for, so bounded in bytes: a client asking for long paths cannot fill the heap through them
         queried = Caffeine.newBuilder()
                 .expireAfterWrite(QUERY_WINDOW)

@@ -1,5 +1,6 @@
 package dev.modproxy.proxy.sumdb;
 
+import dev.modproxy.proxy.cache.BoundedThreads;
 import dev.modproxy.proxy.protocol.CaseEncoding;
 import dev.modproxy.proxy.protocol.RequestKind;
 import java.time.Duration;
@@ -13,14 +14,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.jboss.logging.Logger;
 
@@ -820,15 +819,9 @@ public final class SumDbVerifier {
         return out.toString();
     }
 
-    private static ExecutorService tileReaders() {
-        ThreadPoolExecutor pool = new ThreadPoolExecutor(
-                TILE_READER_THREADS, TILE_READER_THREADS, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(1024), r -> {
-                    Thread t = new Thread(r, "modproxy-sumdb-tile-reader");
-                    t.setDaemon(true);
-                    return t;
-                });
-        pool.allowCoreThreadTimeOut(true);
-        return pool;
+    /** The tile readers; package-private for the test of their threads. */
+    static ThreadPoolExecutor tileReaders() {
+        return BoundedThreads.pool("modproxy-sumdb-tile-reader", TILE_READER_THREADS, 1024, Duration.ofSeconds(30));
     }
 
     private static <K, V> Map<K, V> lru(int capacity) {

@@ -709,6 +709,44 @@ class PrefetchTest {
         assertEquals(4, deps.stream().filter(d -> upstream.hits(mod(d)) == 0).count());
     }
 
+    /**
+     * Prefetches that come one after another are run by one thread, not by a new one each up to the concurrency: the
+     * threads an idle proxy keeps (for a minute) are those its prefetches needed at once.
+     */
+    @Test
+    void prefetchesOneAfterAnotherAreRunByOneThread() throws Exception {
+        List<String> modules = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            modules.add("example.com/one" + i);
+            publish(modules.get(i), "1.21");
+        }
+        long lastThreadBefore = Thread.getAllStackTraces().keySet().stream()
+                .mapToLong(Thread::getId)
+                .max()
+                .orElseThrow();
+        // no zip is prefetched: a cold .info predicts its .mod alone, one prefetch a request
+        startProxy(onWithZipsUpTo(8, "256Mi", "0", 100));
+
+        for (String module : modules) {
+            assertEquals(200, proxy.get("/" + info(module)).statusCode());
+            await().atMost(WAIT).until(() -> stored(mod(module)));
+            awaitIdle();
+            // the thread that ran it waits for the next one (TIMED_WAITING: its idle minute) before that is asked
+            await().atMost(WAIT)
+                    .until(() -> prefetchThreadsSince(lastThreadBefore).stream()
+                            .allMatch(t -> t.getState() == Thread.State.TIMED_WAITING));
+        }
+
+        assertEquals(12, count("modproxy.prefetch.issued", "kind", "mod"));
+        assertEquals(1, prefetchThreadsSince(lastThreadBefore).size(), "prefetch threads made for 12 prefetches");
+    }
+
+    private static List<Thread> prefetchThreadsSince(long lastThreadBefore) {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getId() > lastThreadBefore && t.getName().equals("modproxy-prefetch"))
+                .toList();
+    }
+
     @Test
     void aPrefetchNotStartedWithinItsWindowIsDropped() throws Exception {
         publish("example.com/a", "1.16", "example.com/b", "example.com/c");
