@@ -2,6 +2,7 @@ package dev.modproxy.proxy.sumdb;
 
 import dev.modproxy.proxy.cache.ArtifactRejectedException;
 import dev.modproxy.proxy.cache.ArtifactVerifier;
+import dev.modproxy.proxy.cache.BoundedThreads;
 import dev.modproxy.proxy.cache.CheckNotMadeException;
 import dev.modproxy.proxy.cache.StagedAnswer;
 import dev.modproxy.proxy.checksum.DirHash;
@@ -12,12 +13,11 @@ import dev.modproxy.proxy.protocol.RequestKind;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.Optional;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
 /**
@@ -62,15 +62,12 @@ public final class SumDbArtifactVerifier implements ArtifactVerifier {
                 registry, "fork", "Downloads refused because the checksum database signed two histories (a fork)");
     }
 
-    private static ExecutorService provers() {
-        ThreadPoolExecutor pool =
-                new ThreadPoolExecutor(8, 8, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(256), r -> {
-                    Thread t = new Thread(r, "modproxy-sumdb-prover");
-                    t.setDaemon(true);
-                    return t;
-                });
-        pool.allowCoreThreadTimeOut(true);
-        return pool;
+    /**
+     * At most 8 proofs ahead at once and 256 waiting; past them a download is proved after it ends, as it always can
+     * be. Idle provers end after 30 s.
+     */
+    static ThreadPoolExecutor provers() {
+        return BoundedThreads.pool("modproxy-sumdb-prover", 8, 256, Duration.ofSeconds(30));
     }
 
     private static Counter rejections(MeterRegistry registry, String reason, String description) {
