@@ -210,30 +210,47 @@ matchPolicy: Equivalent
 {{- end -}}
 
 {{/*
-  A Go duration of the chart's schema (whole or decimal numbers of h, m and s: 2160h, 1h30m, 1.5h) in seconds, as
-  text for float64. Sprig can format a duration but not parse one.
+  A Go duration (time.ParseDuration, which cert-manager reads the Certificate's duration and renewBefore with) in
+  seconds, as text for float64: numbers, whole or decimal, of h, m, s, ms, us (or µs) and ns, any number of them
+  (1h0m0s, 1.5h, 90m, 3600000ms), a leading + and a bare 0. Called with (dict "name" <value's name> "value" <it>). A
+  value of any other form stops the render naming it, so that nothing is compared as a wrong number of seconds: the
+  schema refuses such values first (the same pattern), but helm template --skip-schema-validation does not ask it.
+  Sprig can format a duration but not parse one. The arithmetic is sprig's (decimal, so 3600000ms is 3600 exactly).
 */}}
 {{- define "modproxy.durationSeconds" -}}
-{{- $perUnit := dict "h" 3600.0 "m" 60.0 "s" 1.0 -}}
+{{- $text := toString .value -}}
+{{- $number := "([0-9]+(\\.[0-9]*)?|\\.[0-9]+)" -}}
+{{- $unit := "(ns|us|µs|μs|ms|s|m|h)" -}}
+{{- if not (regexMatch (printf "^\\+?(0|(%s%s)+)$" $number $unit) $text) -}}
+{{- fail (printf "%s: %q is not a Go duration, the form cert-manager reads: numbers of h, m, s, ms, us or ns such as 2160h, 1h30m, 1.5h or 90m0s" .name $text) -}}
+{{- end -}}
+{{- $perUnit := dict "h" 3600.0 "m" 60.0 "s" 1.0 "ms" 0.001 "us" 0.000001 "µs" 0.000001 "μs" 0.000001 "ns" 0.000000001 -}}
 {{- $seconds := 0.0 -}}
-{{- range $part := regexFindAll "[0-9]+(\\.[0-9]+)?[hms]" (toString .) -1 -}}
-{{- $unit := trimAll "0123456789." $part -}}
-{{- $seconds = addf $seconds (mulf (float64 (trimSuffix $unit $part)) (get $perUnit $unit)) -}}
+{{- range $part := regexFindAll (printf "%s%s" $number $unit) $text -1 -}}
+{{- $digits := regexFind "^[0-9.]+" $part -}}
+{{- $seconds = addf $seconds (mulf (float64 $digits) (get $perUnit (trimPrefix $digits $part))) -}}
 {{- end -}}
 {{- $seconds -}}
 {{- end -}}
 
 {{/*
-  cert-manager renews a certificate renewBefore ahead of its end, so renewBefore must be shorter than its lifetime:
-  as long or longer, the renewal falls due the moment the certificate is issued, which cert-manager cannot honour.
-  Said at render, naming both values and a renewBefore that fits (a third of the duration, cert-manager's own default
-  when renewBefore is unset).
+  cert-manager's webhook refuses a Certificate whose duration is under 1h, whose renewBefore is under 5m, or whose
+  renewBefore is not shorter than its duration ("certificate duration ... must be greater than renewBefore ...").
+  Helm would have applied part of the release by the time the Certificate is refused, so the same rules are said at
+  render, naming the values. The renewBefore offered is a third of the duration: when a Certificate sets none,
+  cert-manager renews it two thirds of the way through its life, that is a third ahead of its end.
 */}}
 {{- define "modproxy.checkRenewBeforeWithinDuration" -}}
-{{- $duration := float64 (include "modproxy.durationSeconds" .duration) -}}
-{{- $renewBefore := float64 (include "modproxy.durationSeconds" .renewBefore) -}}
+{{- $duration := float64 (include "modproxy.durationSeconds" (dict "name" "webhook.certManager.duration" "value" .duration)) -}}
+{{- $renewBefore := float64 (include "modproxy.durationSeconds" (dict "name" "webhook.certManager.renewBefore" "value" .renewBefore)) -}}
+{{- if lt $duration 3600.0 -}}
+{{- fail (printf "webhook.certManager.duration (%s) is shorter than 1h, the least cert-manager takes: its webhook would refuse the Certificate (certificate duration must be greater than 1h0m0s)" (toString .duration)) -}}
+{{- end -}}
+{{- if lt $renewBefore 300.0 -}}
+{{- fail (printf "webhook.certManager.renewBefore (%s) is shorter than 5m, the least cert-manager takes: its webhook would refuse the Certificate (certificate renewBefore must be greater than 5m0s)" (toString .renewBefore)) -}}
+{{- end -}}
 {{- if ge $renewBefore $duration -}}
-{{- fail (printf "webhook.certManager.renewBefore (%s) is not shorter than webhook.certManager.duration (%s): cert-manager renews the certificate renewBefore ahead of its end, so the renewal would fall due as soon as it is issued. Lower renewBefore or raise duration, e.g. --set webhook.certManager.renewBefore=%s (a third of the duration)" .renewBefore .duration (duration (int64 (divf $duration 3)))) -}}
+{{- fail (printf "webhook.certManager.renewBefore (%s) is not shorter than webhook.certManager.duration (%s): cert-manager's webhook would refuse the Certificate (certificate duration must be greater than renewBefore). Lower renewBefore or raise duration, e.g. --set webhook.certManager.renewBefore=%s (a third of the duration), how far ahead of the end cert-manager renews a certificate that sets no renewBefore" (toString .renewBefore) (toString .duration) (duration (int64 (divf $duration 3)))) -}}
 {{- end -}}
 {{- end -}}
 

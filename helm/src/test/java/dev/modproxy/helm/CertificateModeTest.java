@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.marcnuri.helm.Helm;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration;
@@ -11,10 +12,15 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.Role;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 class CertificateModeTest {
@@ -159,5 +165,146 @@ class CertificateModeTest {
         assertTrue(Chart.render(Chart.values("webhook.certManager.renewBefore", "9000h"))
                 .ofKind("Certificate")
                 .isEmpty());
+    }
+
+    private static String certManagerValues(String duration, String renewBefore) {
+        return """
+                webhook:
+                  certMode: cert-manager
+                  certManager:
+                    duration: "%s"
+                    renewBefore: "%s"
+                """.formatted(duration, renewBefore);
+    }
+
+    /**
+     * Review: the chart read only whole or decimal h, m and s, and its schema refused the rest of what cert-manager
+     * takes (time.ParseDuration). Each form is now read as its length: a renewBefore shorter than the duration
+     * renders as written, one of the same length in another unit is refused.
+     */
+    @Test
+    void everyGoDurationCertManagerTakesIsReadAsItsLength() {
+        for (String[] shorter : new String[][] {
+            {"1h", "3599999ms"},
+            {"2h", "3599999999us"},
+            {"2h", "3599999999\u00b5s"},
+            {"2h", "3599999999999ns"},
+            {"+2h", "1.5h"},
+            {"1h0m0s", "59m59.999s"},
+            {"1.h", ".5h"},
+            {"2160h0m0s", "360h0m0s"}
+        }) {
+            GenericKubernetesResource certificate = (GenericKubernetesResource)
+                    Chart.parse(Chart.templateWithValuesFile(certManagerValues(shorter[0], shorter[1]))).stream()
+                            .filter(object -> object.getKind().equals("Certificate"))
+                            .findFirst()
+                            .orElseThrow();
+            assertEquals(shorter[0], certificate.get("spec", "duration"), String.join(" ", shorter));
+            assertEquals(shorter[1], certificate.get("spec", "renewBefore"), String.join(" ", shorter));
+        }
+        for (String[] asLong : new String[][] {
+            {"1h", "3600000ms"},
+            {"1h", "3600000000us"},
+            {"1h", "3600000000\u00b5s"},
+            {"1h", "3600000000000ns"},
+            {"1h0m0s", "60m"},
+            {"+1.5h", "90m"},
+            {"1h", "0.5h30m"}
+        }) {
+            IllegalStateException error = assertThrows(
+                    IllegalStateException.class,
+                    () -> Chart.templateWithValuesFile(certManagerValues(asLong[0], asLong[1])),
+                    String.join(" ", asLong));
+            assertTrue(
+                    error.getMessage()
+                            .contains("webhook.certManager.renewBefore (" + asLong[1]
+                                    + ") is not shorter than webhook.certManager.duration (" + asLong[0] + ")"),
+                    error.getMessage());
+        }
+    }
+
+    /**
+     * Review: cert-manager's webhook also refuses a duration under 1h and a renewBefore under 5m; the chart rendered
+     * them, and the install stopped at the Certificate with part of the release applied. Both limits themselves pass,
+     * as in cert-manager.
+     */
+    @Test
+    void aDurationOrRenewBeforeUnderCertManagersLeastIsRefusedAtRender() {
+        IllegalStateException shortLife = assertThrows(
+                IllegalStateException.class, () -> Chart.templateWithValuesFile(certManagerValues("59m59s", "20m")));
+        assertTrue(
+                shortLife.getMessage().contains("webhook.certManager.duration (59m59s) is shorter than 1h"),
+                shortLife.getMessage());
+        IllegalStateException zero = assertThrows(
+                IllegalStateException.class, () -> Chart.templateWithValuesFile(certManagerValues("0", "20m")));
+        assertTrue(
+                zero.getMessage().contains("webhook.certManager.duration (0) is shorter than 1h"), zero.getMessage());
+        IllegalStateException shortWindow = assertThrows(
+                IllegalStateException.class, () -> Chart.templateWithValuesFile(certManagerValues("2160h", "4m59s")));
+        assertTrue(
+                shortWindow.getMessage().contains("webhook.certManager.renewBefore (4m59s) is shorter than 5m"),
+                shortWindow.getMessage());
+        GenericKubernetesResource atTheLimits = (GenericKubernetesResource)
+                Chart.parse(Chart.templateWithValuesFile(certManagerValues("1h", "5m"))).stream()
+                        .filter(object -> object.getKind().equals("Certificate"))
+                        .findFirst()
+                        .orElseThrow();
+        assertEquals("1h", atTheLimits.get("spec", "duration"));
+        assertEquals("5m", atTheLimits.get("spec", "renewBefore"));
+    }
+
+    /**
+     * Review: a value the chart could not read counted as 0 seconds (15d, days, which Go has not: renewBefore 0,
+     * rendered). The schema refuses it; rendered without the schema (helm template --skip-schema-validation, here a
+     * copy of the chart without values.schema.json) the chart refuses it too, naming it, instead of comparing a wrong
+     * number.
+     */
+    @Test
+    void aDurationTheChartCannotReadStopsTheRenderEvenWithoutTheSchema() throws IOException {
+        Path withoutSchema =
+                Files.createTempDirectory("modproxy-chart-noschema-").resolve("modproxy");
+        try {
+            try (Stream<Path> files = Files.walk(Chart.renderable())) {
+                for (Path file : (Iterable<Path>) files::iterator) {
+                    Path target = withoutSchema.resolve(
+                            Chart.renderable().relativize(file).toString());
+                    if (Files.isDirectory(file)) {
+                        Files.createDirectories(target);
+                    } else if (!file.getFileName().toString().equals("values.schema.json")) {
+                        Files.copy(file, target);
+                    }
+                }
+            }
+            for (String[] unread : new String[][] {{"2160h", "15d"}, {"90d", "360h"}, {"2160h", "1h 30m"}}) {
+                IllegalStateException error = assertThrows(
+                        IllegalStateException.class,
+                        () -> new Helm(withoutSchema)
+                                .template()
+                                .withName(Chart.RELEASE)
+                                .withNamespace(Chart.NAMESPACE)
+                                .set("webhook.certMode", "cert-manager")
+                                .set("webhook.certManager.duration", unread[0])
+                                .set("webhook.certManager.renewBefore", unread[1])
+                                .call(),
+                        String.join(" ", unread));
+                String name = unread[1].equals("360h") ? "duration" : "renewBefore";
+                String value = unread[1].equals("360h") ? unread[0] : unread[1];
+                assertTrue(
+                        error.getMessage()
+                                .contains("webhook.certManager." + name + ": \"" + value + "\" is not a Go duration"),
+                        error.getMessage());
+            }
+            // the schema refuses the same values first
+            IllegalStateException schema = assertThrows(
+                    IllegalStateException.class,
+                    () -> Chart.template(Chart.values(
+                            "webhook.certMode", "cert-manager", "webhook.certManager.renewBefore", "15d")));
+            assertTrue(schema.getMessage().contains("renewBefore"), schema.getMessage());
+        } finally {
+            try (Stream<Path> files = Files.walk(withoutSchema.getParent())) {
+                files.sorted(Comparator.reverseOrder())
+                        .forEach(file -> file.toFile().delete());
+            }
+        }
     }
 }
