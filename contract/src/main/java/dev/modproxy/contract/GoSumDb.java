@@ -18,7 +18,21 @@ import java.util.regex.Pattern;
  * another database; the key or sum.golang.org may be followed, after any run of blanks, by the database's http(s) URL.
  * Without a URL the database is at https://name. The proxy reads MODPROXY_SUMDB with it and the operator checks
  * spec.sumdb by it, so a value the operator takes is one the proxy starts with. Checking signatures with the key is
- * the proxy's part; this reads and checks the key itself (its hash and that it is an Ed25519 key).
+ * the proxy's part; this reads and checks the key itself (its hash, in either case as strconv.ParseUint reads it,
+ * and that it is an Ed25519 key).
+ *
+ * <p>A database's name is host[:port][/path], as the go command requires ("invalid sumdb name (must be
+ * host[/path])": url.Parse("https://" + name) must give a host, a path and nothing more, no '?', '#', '@', trailing
+ * '/', backslash or '%' escape but of a non-ASCII byte in the host): here a host of ASCII letters, digits, '-' and
+ * dots; a port 1-65535 without leading zeros, for a database on another port than 443 (sum.corp.example:8443,
+ * reached at https://sum.corp.example:8443 and through a proxy at /sumdb/sum.corp.example:8443/); path elements of
+ * ASCII letters, digits, '_', '~', '-' and '.', none empty or starting with '.'. Some names the go command takes
+ * are refused here, with a message that says what a name may hold, because the name is also a path element of this
+ * proxy's /sumdb/&lt;name&gt;/ routes and of its storage, and the host of the https://name it asks: an element
+ * "..", "." or empty ("/../", "//": a path that escapes, or that a router resolves away) or starting with '.', an
+ * empty port, port 0 or above 65535, a port with leading zeros, '_' in the host (java.net.URI takes no such host),
+ * an IPv6 literal, a non-ASCII host or a '%' escape of one, and the sub-delimiters ("!$&'()*,;=") URL syntax allows
+ * in a host or path.
  */
 public final class GoSumDb {
 
@@ -29,6 +43,14 @@ public final class GoSumDb {
             "sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8";
 
     /**
+     * A database's name, host[:port][/path] (see the class comment for what is left out): a port 1-65535 spelled out
+     * digit by digit, as a regular expression the three engines read alike has no arithmetic.
+     */
+    private static final String NAME = "[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*"
+            + "(:([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?"
+            + "(/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)*";
+
+    /**
      * What {@link #parse} takes, as a regular expression RE2 (the CRD's rule on spec.sumdb) and java.util.regex read
      * alike: the shape, not the key's hash, nor that the URL parses (GoSumDbTest checks each sample it takes that
      * {@link #parse} refuses is one of those). No \s: RE2's leaves out \v, which java.util.regex and the parser's
@@ -37,17 +59,17 @@ public final class GoSumDb {
      * passed the CRD and stopped the proxy at start: a crash loop under a cache the API server had taken.
      */
     public static final String PATTERN = "^(off|sum\\.golang\\.google\\.cn|(sum\\.golang\\.org|"
-            + "[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*(/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)*\\+[0-9a-f]{8}\\+[A-Za-z0-9+/]{44})"
+            + NAME + "\\+[0-9A-Fa-f]{8}\\+[A-Za-z0-9+/]{44})"
             + "([ \\t]+https?://[^\\x00-\\x20\\x7f/?#]+(/[^\\x00-\\x20\\x7f?#]*)?)?)$";
 
     /** What {@link #PATTERN} takes, in words, for the CRD rule's message after "must be ". */
     public static final String PATTERN_WORDS = "off, sum.golang.org, sum.golang.google.cn, or another checksum "
-            + "database's verifier key (name+hash+key, as its operator publishes it); sum.golang.org or a key may be "
+            + "database's verifier key (name+hash+key, as its operator publishes it, the name host[:port][/path]); "
+            + "sum.golang.org or a key may be "
             + "followed by spaces or tabs and the database's http(s) URL without a query; e.g. "
             + "sum.golang.org https://goproxy.cn/sumdb/sum.golang.org";
 
-    private static final Pattern DATABASE_NAME =
-            Pattern.compile("[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*(/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)*");
+    private static final Pattern DATABASE_NAME = Pattern.compile(NAME);
     private static final String COPY_THE_KEY = "; copy name+hash+key whole as the database's operator publishes it";
 
     /** A value the proxy cannot use; the message starts with the value, quoted, and says what is wrong with it. */
@@ -98,7 +120,10 @@ public final class GoSumDb {
             throw new InvalidException(where + " has " + e.getMessage() + COPY_THE_KEY);
         }
         if (!DATABASE_NAME.matcher(key.name()).matches()) {
-            throw new InvalidException(where + " names the database " + key.name() + ", which is not host[/path]");
+            throw new InvalidException(where + " names the database " + key.name()
+                    + ", which is not host[:port][/path] (a host of letters, digits, '-' and dots, a port "
+                    + "1-65535, path elements of letters, digits and '-', '_', '~', '.', none empty or starting with "
+                    + "'.')");
         }
         URI url = fields.length == 2 ? url(fields[1], where) : URI.create("https://" + key.name());
         return new GoSumDb(text, key, url);
@@ -175,8 +200,9 @@ public final class GoSumDb {
                 throw new InvalidException("a verifier key whose name is empty or has a blank or '+'");
             }
             String of = "the verifier key for " + name + ", ";
-            if (!parts[1].matches("[0-9a-f]{8}")) {
-                throw new InvalidException(of + "whose hash " + parts[1] + " is not 8 lowercase hex digits");
+            // note.NewVerifier: 8 characters that strconv.ParseUint(hash, 16, 32) reads, in either case
+            if (!parts[1].matches("[0-9A-Fa-f]{8}")) {
+                throw new InvalidException(of + "whose hash " + parts[1] + " is not 8 hex digits");
             }
             byte[] key;
             try {

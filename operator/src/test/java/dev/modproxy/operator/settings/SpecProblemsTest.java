@@ -560,7 +560,7 @@ class SpecProblemsTest {
                 "spec.sumdb \"sum.golang.org+notakey\" has a verifier key that is not name+hash+key");
         refused.put(
                 "sum.example.com+a1b2c3+AbCd https://sum.example.com",
-                "has the verifier key for sum.example.com, whose hash a1b2c3 is not 8 lowercase hex digits");
+                "has the verifier key for sum.example.com, whose hash a1b2c3 is not 8 hex digits");
         refused.put(
                 "sum.golang.google.cn https://sum.golang.google.cn",
                 "spec.sumdb \"sum.golang.google.cn https://sum.golang.google.cn\"" + notAKey);
@@ -582,6 +582,13 @@ class SpecProblemsTest {
                 "sum.golang.org https://sum.corp/%zz",
                 "spec.sumdb \"sum.golang.org https://sum.corp/%zz\" has a URL that does not parse (Malformed escape "
                         + "pair)");
+        // a key the go command takes (made by note.GenerateKey) for a name whose path could escape: refused, saying
+        // what a name may hold
+        refused.put(
+                "sum.corp.example/../db+5bd93682+Afdu4M792TWUp0SRRKLv7h/nqgZR9skQBvtFVM9In/YF",
+                "names the database sum.corp.example/../db, which is not host[:port][/path] (a host of letters, "
+                        + "digits, '-' and dots, a port 1-65535, path elements of letters, digits and '-', '_', '~', "
+                        + "'.', none empty or starting with '.')");
         refused.forEach((sumdb, problem) -> assertThat(SpecProblems.of(cache(spec -> spec.setSumdb(sumdb))))
                 .as(sumdb)
                 .singleElement(InstanceOfAssertFactories.STRING)
@@ -597,7 +604,12 @@ class SpecProblemsTest {
                 "sum.corp.example.com+eedc9b3e+AWia5B4osDg/C+dsrkXomXrcHh6q1lcI/mIoCPQ6xkPg https://sum.corp:8443/db/",
                 // the go command splits GOSUMDB on any run of spaces and tabs, and so does the proxy
                 "sum.golang.org   https://goproxy.cn/sumdb/sum.golang.org",
-                "sum.corp.example.com+eedc9b3e+AWia5B4osDg/C+dsrkXomXrcHh6q1lcI/mIoCPQ6xkPg\thttps://sum.corp:8443/db/")) {
+                "sum.corp.example.com+eedc9b3e+AWia5B4osDg/C+dsrkXomXrcHh6q1lcI/mIoCPQ6xkPg\thttps://sum.corp:8443/db/",
+                // as the go command takes them: a database on another port, a hash in upper or mixed case
+                "sum.corp.example:8443+48f0b285+Acee9dc32B//ud/+cnh7IM0Fvetgw2UFUY/17Mw3vK5J",
+                "sum.corp.example:8443/db+a0472560+AajTFYfD0c+H9lsrnojlk8K81BLci96Z8gBAN3uwgxSI",
+                "sum.golang.org+033DE0AE+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8",
+                "sum.corp.example.com+EedC9B3e+AWia5B4osDg/C+dsrkXomXrcHh6q1lcI/mIoCPQ6xkPg")) {
             assertThat(SpecProblems.of(cache(spec -> spec.setSumdb(taken))))
                     .as(taken)
                     .isEmpty();

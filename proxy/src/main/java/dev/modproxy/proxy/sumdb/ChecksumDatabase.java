@@ -72,7 +72,7 @@ public final class ChecksumDatabase implements AutoCloseable {
                 CircuitBreaker.forChecksumDatabase(
                         setting.url().orElseThrow(), connection.breakerThreshold(), connection.breakerCoolDown()));
         VerifierKey key = setting.key().orElseThrow();
-        StorageKey verifiedTree = new StorageKey("sumdb/" + key.name() + "/verified-tree");
+        StorageKey verifiedTree = SumDbCache.storageKey(key, "verified-tree");
         verifiedTreeWriter = new VerifiedTreeWriter(storage, verifiedTree);
         cache = new SumDbCache(
                 key,
@@ -80,7 +80,7 @@ public final class ChecksumDatabase implements AutoCloseable {
                 storage,
                 mutableTtl,
                 Clock.systemUTC(),
-                provenSince(storage, new StorageKey("sumdb/" + key.name() + "/proven-since"), key),
+                provenSince(storage, SumDbCache.storageKey(key, "proven-since"), key),
                 verifiedTreeWriter);
         verifier = cache.verifier();
         restore(storage, verifiedTree);

@@ -178,7 +178,16 @@ public final class SumDbCache implements SumDbFetcher, SumDbStore {
     }
 
     private StorageKey storageKey(String path) {
-        return new StorageKey("sumdb/" + key.name() + "/" + path);
+        return storageKey(key, path);
+    }
+
+    /**
+     * Where a piece of the database named by key is kept: sumdb/&lt;name&gt;/&lt;path&gt;, the ':' before the port
+     * of a database named host:port written '+', which a storage key takes and a name never holds (note's names
+     * have no '+'), so no two databases share a folder.
+     */
+    static StorageKey storageKey(VerifierKey key, String path) {
+        return new StorageKey("sumdb/" + key.name().replace(':', '+') + "/" + path);
     }
 
     private boolean isFresh(StoredObject object) {

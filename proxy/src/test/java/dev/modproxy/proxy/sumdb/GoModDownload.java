@@ -15,6 +15,13 @@ record GoModDownload(int exitCode, String output) {
 
     static GoModDownload run(Path home, String moduleAtVersion, String goproxy, String gosumdb)
             throws IOException, InterruptedException {
+        return run(home, moduleAtVersion, goproxy, gosumdb, Map.of());
+    }
+
+    /** With more variables, e.g. HTTPS_PROXY at a closed port so that a direct request fails here, not on the network. */
+    static GoModDownload run(
+            Path home, String moduleAtVersion, String goproxy, String gosumdb, Map<String, String> more)
+            throws IOException, InterruptedException {
         Files.createDirectories(home);
         ProcessBuilder go = new ProcessBuilder(GoBinary.path().toString(), "mod", "download", "-json", moduleAtVersion)
                 .directory(home.toFile())
@@ -25,6 +32,7 @@ record GoModDownload(int exitCode, String output) {
         env.put("GOCACHE", home.resolve("gocache").toString());
         env.put("GOPROXY", goproxy);
         env.put("GOSUMDB", gosumdb);
+        env.putAll(more);
         Process process = go.start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(process.waitFor(2, TimeUnit.MINUTES), "go mod download finished");

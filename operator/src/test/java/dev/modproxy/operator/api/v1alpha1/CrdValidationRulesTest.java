@@ -682,6 +682,14 @@ class CrdValidationRulesTest {
         refused.put("{sumdb: 'sum.golang.org https://sum.corp/?token=1'}", GoProxyCacheSpec.SUMDB_MESSAGE);
         // RE2's \s has no \v, so the rule's [^\s...] took it in a URL; the proxy splits there: two URLs
         refused.put("{sumdb: \"sum.golang.org https://sum.corp\\vdb\"}", GoProxyCacheSpec.SUMDB_MESSAGE);
+        // keys the go command's note.NewVerifier takes, named so that a path could escape (the go command takes
+        // it) or with a port out of range
+        refused.put(
+                "{sumdb: 'sum.corp.example/../db+5bd93682+Afdu4M792TWUp0SRRKLv7h/nqgZR9skQBvtFVM9In/YF'}",
+                GoProxyCacheSpec.SUMDB_MESSAGE);
+        refused.put(
+                "{sumdb: 'sum.corp.example:65536+48edcf96+AVn0TxsuOkM90Ybt8tAF0+yWZTA9ywRrPoMA8TYQ+GyF'}",
+                GoProxyCacheSpec.SUMDB_MESSAGE);
         refused.put("{image: 'ghcr.io/modproxy/proxy: 1.2'}", GoProxyCacheSpec.IMAGE_MESSAGE);
         refused.put("{image: ''}", GoProxyCacheSpec.IMAGE_MESSAGE);
         // the rule took these, and the kubelet refused them as InvalidImageName
@@ -804,6 +812,9 @@ class CrdValidationRulesTest {
                 "{sumdb: 'sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8'}",
                 "{sumdb: 'sum.corp.example.com+eedc9b3e+AWia5B4osDg/C+dsrkXomXrcHh6q1lcI/mIoCPQ6xkPg "
                         + "https://sum.corp.example.com:8443/db/'}",
+                // the go command takes a database named host:port and a key's hash in upper case
+                "{sumdb: 'sum.corp.example:8443+48f0b285+Acee9dc32B//ud/+cnh7IM0Fvetgw2UFUY/17Mw3vK5J'}",
+                "{sumdb: 'sum.golang.org+033DE0AE+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8'}",
                 "{image: 'registry.corp.example.com/modproxy/proxy@sha256:" + "0123abcd".repeat(8) + "'}",
                 "{image: 'Registry.Corp:5000/modproxy/go_proxy__x-1/proxy:V1.2.0-rc.1_b@sha512:" + "0a".repeat(64)
                         + "'}",
