@@ -125,13 +125,7 @@ public final class RouteTable {
         GoProxyRoutes.refuse(ctx.response(), 405, ctx.request().path() + " takes " + allowed, "no-store");
     }
 
-    /**
-     * Whether the path the client sent (its escapes decoded, as every handler reads it) is prefix or lies under it. The
-     * router matches routes on the path with its dot segments and empty elements resolved, so "//sumdb/...",
-     * "/x/../sumdb/..." and "/example.com/../admin/stats" reach the routes of /sumdb and /admin, whose handlers read
-     * the path as sent and then answered about a path the client never asked for ("modproxy serves only the checksum
-     * database sum.golang.org" to a request naming sum.golang.org). Such a path goes on to the GOPROXY paths.
-     */
+    /** The handler for a request sent under prefix ({@link #sentUnder}); any other goes on to the next route. */
     private static Handler<RoutingContext> whenSentUnder(String prefix, Handler<RoutingContext> handler) {
         return ctx -> {
             if (sentUnder(ctx, prefix)) {
@@ -142,6 +136,13 @@ public final class RouteTable {
         };
     }
 
+    /**
+     * Whether the path the client sent (its escapes decoded, as every handler reads it) is prefix or lies under it. The
+     * router matches routes on the path with its dot segments and empty elements resolved, so "//sumdb/...",
+     * "/x/../sumdb/..." and "/example.com/../admin/stats" reach the routes of /sumdb and /admin, whose handlers read
+     * the path as sent and then answered about a path the client never asked for ("modproxy serves only the checksum
+     * database sum.golang.org" to a request naming sum.golang.org). Such a path goes on to the GOPROXY paths.
+     */
     static boolean sentUnder(RoutingContext ctx, String prefix) {
         String sent = ctx.request().path();
         String path;

@@ -1,5 +1,6 @@
 package dev.modproxy.proxy.cache;
 
+import static dev.modproxy.proxy.testing.IdleThreads.waitUntilEveryThreadIsIdle;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,7 +10,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Future;
-import java.util.concurrent.LinkedTransferQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -122,16 +122,6 @@ class BoundedThreadsTest {
             assertEquals("done", pool.submit(() -> "done").get(10, TimeUnit.SECONDS));
         } finally {
             pool.shutdownNow();
-        }
-    }
-
-    /** Every thread of the pool waits for work in its line (no sleeping: the line says how many wait). */
-    private static void waitUntilEveryThreadIsIdle(ThreadPoolExecutor pool) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (pool.getQueue() instanceof LinkedTransferQueue<Runnable> line
-                && line.getWaitingConsumerCount() < pool.getPoolSize()) {
-            assertTrue(System.nanoTime() < deadline, "threads idle within 10 s");
-            Thread.onSpinWait();
         }
     }
 }

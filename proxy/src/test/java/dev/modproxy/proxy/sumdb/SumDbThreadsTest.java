@@ -1,11 +1,11 @@
 package dev.modproxy.proxy.sumdb;
 
+import static dev.modproxy.proxy.testing.IdleThreads.waitUntilEveryThreadIsIdle;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.LinkedTransferQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -78,15 +78,6 @@ class SumDbThreadsTest {
             assertEquals(threads, executor.getLargestPoolSize());
         } finally {
             executor.shutdownNow();
-        }
-    }
-
-    private static void waitUntilEveryThreadIsIdle(ThreadPoolExecutor pool) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (pool.getQueue() instanceof LinkedTransferQueue<Runnable> line
-                && line.getWaitingConsumerCount() < pool.getPoolSize()) {
-            assertTrue(System.nanoTime() < deadline, "threads idle within 10 s");
-            Thread.onSpinWait();
         }
     }
 }
