@@ -4,6 +4,7 @@
 #
 #   cluster.sh build   build the binaries once per machine (cached, keyed by go.mod/go.sum)
 #   cluster.sh bin     print the directory of the cached binaries (builds if missing)
+#   cluster.sh crds    print the directory of prometheus-operator's CRDs (copied by build if missing)
 #   cluster.sh up      start everything in $MODPROXY_CLUSTER_DIR, wait until ready
 #   cluster.sh env     print KUBECONFIG=... for the running cluster
 #   cluster.sh down    stop exactly the processes `up` started, by PID
@@ -29,6 +30,14 @@ build_key() {
 }
 
 bin_dir() { echo "$cache_root/$(build_key)/bin"; }
+
+# prometheus-operator's CRDs have a key of their own, of the module that pins them: moving that pin copies
+# them again (seconds) and leaves the binaries, whose cold build is long, where they are.
+monitoring_key() {
+  cat "$here/monitoring/go.mod" "$here/monitoring/go.sum" | sha256sum | cut -c1-16
+}
+
+crds_dir() { echo "$cache_root/$(build_key)/monitoring-crds-$(monitoring_key)"; }
 
 # The version a binary reports on /version and `kubectl version`, as Kubernetes's own
 # hack/lib/version.sh sets it.
@@ -67,6 +76,23 @@ copy_kwok_stages() {
   mv "$bin/kwok-stages.tmp" "$bin/kwok-stages"
 }
 
+# The CRDs of the objects modproxy makes for the prometheus-operator (ServiceMonitor, PodMonitor,
+# PrometheusRule), as it publishes them in its module; the tests install these instead of schemas of their own.
+copy_monitoring_crds() {
+  local dir=$1 module_dir name
+  module_dir=$(cd "$here/monitoring" && go mod download -json github.com/prometheus-operator/prometheus-operator \
+    | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')
+  [ -d "$module_dir/example/prometheus-operator-crd" ] \
+    || die "prometheus-operator's CRDs not found (module dir: '$module_dir')"
+  rm -rf "$dir.tmp"; mkdir -p "$dir.tmp"
+  for name in servicemonitors podmonitors prometheusrules; do
+    cp "$module_dir/example/prometheus-operator-crd/monitoring.coreos.com_$name.yaml" "$dir.tmp/"
+  done
+  chmod -R u+w "$dir.tmp"
+  rm -rf "$dir"; mv "$dir.tmp" "$dir"
+  log "prometheus-operator's CRDs copied into $dir"
+}
+
 use_go() {
   # Go 1.26 as the go.mod files say; Debian's older golang-go cannot switch toolchains by itself
   if [ -x /usr/local/go/bin/go ]; then PATH=/usr/local/go/bin:$PATH; fi
@@ -74,14 +100,15 @@ use_go() {
 }
 
 cmd_build() {
-  local bin; bin=$(bin_dir)
-  if binaries_present "$bin" && [ -d "$bin/kwok-stages" ]; then
-    log "control plane binaries cached in $bin"
+  local bin crds; bin=$(bin_dir); crds=$(crds_dir)
+  if binaries_present "$bin" && [ -d "$bin/kwok-stages" ] && [ -d "$crds" ]; then
+    log "control plane binaries cached in $bin, prometheus-operator's CRDs in $crds"
     return
   fi
   use_go
+  [ -d "$crds" ] || copy_monitoring_crds "$crds"
   if binaries_present "$bin"; then
-    copy_kwok_stages "$bin"
+    [ -d "$bin/kwok-stages" ] || copy_kwok_stages "$bin"
     return
   fi
   local work="$cache_root/$(build_key)/build.$$"
@@ -336,5 +363,6 @@ case "${1:-}" in
   env) cmd_env ;;
   build) cmd_build ;;
   bin) cmd_build; bin_dir ;;
-  *) echo "usage: $0 build|bin|up|down|env" >&2; exit 2 ;;
+  crds) cmd_build; crds_dir ;;
+  *) echo "usage: $0 build|bin|crds|up|down|env" >&2; exit 2 ;;
 esac
