@@ -14,7 +14,6 @@ import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingBuilder;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBuilder;
 import io.fabric8.kubernetes.api.model.scheduling.v1.PriorityClassBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
@@ -491,83 +490,67 @@ class ChartLifecycleIT {
         }
     }
 
-    private static final String POD_MONITOR_CRD = "podmonitors.monitoring.coreos.com";
-
     /**
      * Review: the chart offered nothing that scrapes the operator's /q/metrics (the dashboard's webhook panel). The
      * PodMonitor operator.podMonitor renders is accepted by the API server, in the namespace asked for, and its
      * selector, in the namespace it names, finds exactly the operator's pods, on a port they have. The cluster has no
-     * prometheus-operator: the test installs a minimal podmonitors CRD (no schema of its own, so it checks the
-     * object's place and selector, not the prometheus-operator's validation) when there is none, and deletes it.
+     * prometheus-operator: the test installs prometheus-operator's own CRDs (MonitoringCrds) when there are none, and
+     * deletes them. Under their schema the PodMonitor and the PrometheusRule (prometheusRule.enabled) are stored with
+     * the spec helm sent (the release's manifest), field for field: a field the schema does not know is dropped by the API server with
+     * no more than a warning, which a misspelt or misplaced field in a template would be. The CRD does not check the
+     * alerts' PromQL (a string to it).
      */
     @Test
     void theOperatorsPodMonitorFindsTheOperatorsPods() {
         ControlPlane cluster = ControlPlane.shared();
         KubernetesClient admin = cluster.admin();
         ChartRelease chart = new ChartRelease(cluster);
-        boolean installedCrd = false;
-        if (admin.apiextensions()
-                        .v1()
-                        .customResourceDefinitions()
-                        .withName(POD_MONITOR_CRD)
-                        .get()
-                == null) {
-            Commands.Result created = cluster.kubectlWithInput("""
-                    apiVersion: apiextensions.k8s.io/v1
-                    kind: CustomResourceDefinition
-                    metadata:
-                      name: podmonitors.monitoring.coreos.com
-                    spec:
-                      group: monitoring.coreos.com
-                      scope: Namespaced
-                      names: {kind: PodMonitor, plural: podmonitors, listKind: PodMonitorList, singular: podmonitor}
-                      versions:
-                        - name: v1
-                          served: true
-                          storage: true
-                          schema:
-                            openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}
-                    """, "create", "-f", "-");
-            assertThat(created.succeeded()).as(created.toString()).isTrue();
-            installedCrd = true;
-            Commands.Result established =
-                    cluster.kubectl("wait", "--for=condition=Established", "--timeout=60s", "crd/" + POD_MONITOR_CRD);
-            assertThat(established.succeeded()).as(established.toString()).isTrue();
-        }
         String release = Namespaces.of("scraped");
         String monitoring = Namespaces.of("monitoring");
+        Map<String, Object> values = Map.ofEntries(
+                Map.entry("fullnameOverride", "scraped"),
+                Map.entry("crds.install", false),
+                Map.entry("operator.replicas", 2),
+                Map.entry("operator.podMonitor.enabled", true),
+                Map.entry("operator.podMonitor.namespace", monitoring),
+                Map.entry("operator.podMonitor.labels.release", "kube-prometheus-stack"),
+                Map.entry("prometheusRule.enabled", true),
+                Map.entry("prometheusRule.namespace", monitoring),
+                Map.entry("prometheusRule.labels.release", "kube-prometheus-stack"),
+                Map.entry("prometheusRule.additionalAlertLabels.team", "platform"),
+                Map.entry("prometheusRule.runbookBaseUrl", "https://git.example.com/modproxy/docs/troubleshooting.md"));
+        MonitoringCrds crds = MonitoringCrds.installUnlessPresent(cluster);
         Namespaces.ensure(admin, monitoring);
-        ResourceDefinitionContext podMonitors = new ResourceDefinitionContext.Builder()
-                .withGroup("monitoring.coreos.com")
-                .withVersion("v1")
-                .withKind("PodMonitor")
-                .withPlural("podmonitors")
-                .withNamespaced(true)
-                .build();
         try {
-            Release installed = chart.install(
-                    "scraped",
-                    release,
-                    Map.of(
-                            "fullnameOverride",
-                            "scraped",
-                            "crds.install",
-                            false,
-                            "operator.replicas",
-                            2,
-                            "operator.podMonitor.enabled",
-                            true,
-                            "operator.podMonitor.namespace",
-                            monitoring,
-                            "operator.podMonitor.labels.release",
-                            "kube-prometheus-stack"));
+            Release installed = chart.install("scraped", release, values);
             assertThat(installed.getStatus()).isEqualTo("deployed");
-            GenericKubernetesResource monitor = admin.genericKubernetesResources(podMonitors)
+            GenericKubernetesResource monitor = admin.genericKubernetesResources(MonitoringCrds.POD_MONITOR)
                     .inNamespace(monitoring)
                     .withName("scraped-operator")
                     .get();
             assertThat(monitor).as("PodMonitor %s/scraped-operator", monitoring).isNotNull();
             assertThat(monitor.getMetadata().getLabels()).containsEntry("release", "kube-prometheus-stack");
+            GenericKubernetesResource rule = admin.genericKubernetesResources(MonitoringCrds.PROMETHEUS_RULE)
+                    .inNamespace(monitoring)
+                    .withName("scraped-alerts")
+                    .get();
+            assertThat(rule).as("PrometheusRule %s/scraped-alerts", monitoring).isNotNull();
+            Map<String, GenericKubernetesResource> sent = ChartRelease.manifest(admin, "scraped", release);
+            assertThat(monitor.getAdditionalProperties().get("spec"))
+                    .as("spec of the PodMonitor as the API server stored it, against what helm sent")
+                    .isEqualTo(sent.get("PodMonitor/scraped-operator")
+                            .getAdditionalProperties()
+                            .get("spec"));
+            assertThat(rule.getAdditionalProperties().get("spec"))
+                    .as("spec of the PrometheusRule as the API server stored it, against what helm sent")
+                    .isEqualTo(sent.get("PrometheusRule/scraped-alerts")
+                            .getAdditionalProperties()
+                            .get("spec"));
+            List<Map<String, Object>> groups = rule.get("spec", "groups");
+            assertThat(groups)
+                    .isNotEmpty()
+                    .allSatisfy(
+                            group -> assertThat((List<?>) group.get("rules")).isNotEmpty());
 
             // what Prometheus would do with it: list the pods its selector matches in the namespaces it names
             List<String> namespaces = monitor.get("spec", "namespaceSelector", "matchNames");
@@ -601,15 +584,12 @@ class ChartLifecycleIT {
             });
             assertThat(endpoints.get(0)).containsEntry("path", "/q/metrics");
         } finally {
-            chart.uninstall("scraped", release);
-            admin.namespaces().withName(release).delete();
-            admin.namespaces().withName(monitoring).delete();
-            if (installedCrd) {
-                admin.apiextensions()
-                        .v1()
-                        .customResourceDefinitions()
-                        .withName(POD_MONITOR_CRD)
-                        .delete();
+            try {
+                chart.uninstall("scraped", release);
+                admin.namespaces().withName(release).delete();
+                admin.namespaces().withName(monitoring).delete();
+            } finally {
+                crds.close();
             }
         }
     }

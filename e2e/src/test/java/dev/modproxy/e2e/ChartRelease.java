@@ -4,9 +4,18 @@ import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.InstallCommand;
 import com.marcnuri.helm.Release;
 import com.marcnuri.helm.UpgradeCommand;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequest;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.zip.GZIPInputStream;
 
 /** The chart of helm/modproxy installed by the real helm library (helm-java), as a platform team runs it. */
 public final class ChartRelease {
@@ -48,6 +57,44 @@ public final class ChartRelease {
                 .createNamespace();
         values.forEach(install::set);
         return install;
+    }
+
+    /**
+     * What helm sent for a release's current revision, by "Kind/name": the manifest it keeps in the release's
+     * Secret (sh.helm.release.v1.NAME.vN: base64 of the gzipped release JSON, under the Secret's own base64).
+     */
+    public static Map<String, GenericKubernetesResource> manifest(
+            KubernetesClient client, String name, String namespace) {
+        Secret stored = client
+                .secrets()
+                .inNamespace(namespace)
+                .withLabels(Map.of("owner", "helm", "name", name, "status", "deployed"))
+                .list()
+                .getItems()
+                .stream()
+                .findFirst()
+                .orElseThrow(
+                        () -> new IllegalStateException("no deployed revision of release " + namespace + "/" + name));
+        byte[] gzipped = Base64.getDecoder()
+                .decode(Base64.getDecoder().decode(stored.getData().get("release")));
+        String manifest;
+        try (var json = new GZIPInputStream(new ByteArrayInputStream(gzipped))) {
+            Map<?, ?> release = client.getKubernetesSerialization().unmarshal(json, Map.class);
+            manifest = (String) release.get("manifest");
+        } catch (IOException e) {
+            throw new UncheckedIOException(
+                    "cannot read release " + stored.getMetadata().getName(), e);
+        }
+        Map<String, GenericKubernetesResource> objects = new LinkedHashMap<>();
+        for (String document : manifest.split("(?m)^---\\s*$")) {
+            if (document.lines().allMatch(line -> line.isBlank() || line.strip().startsWith("#"))) {
+                continue; // a template that rendered nothing but its "# Source:" comment
+            }
+            GenericKubernetesResource object =
+                    client.getKubernetesSerialization().unmarshal(document, GenericKubernetesResource.class);
+            objects.put(object.getKind() + "/" + object.getMetadata().getName(), object);
+        }
+        return objects;
     }
 
     public Release upgrade(Map<String, ?> values) {

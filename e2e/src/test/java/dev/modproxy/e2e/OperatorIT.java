@@ -19,7 +19,6 @@ import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -28,7 +27,6 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -48,20 +46,11 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class OperatorIT {
 
     private static final Duration READY_WITHIN = Duration.ofSeconds(90);
-    private static final String SERVICE_MONITOR_CRD = "servicemonitors.monitoring.coreos.com";
-    private static final ResourceDefinitionContext SERVICE_MONITOR = new ResourceDefinitionContext.Builder()
-            .withGroup("monitoring.coreos.com")
-            .withVersion("v1")
-            .withKind("ServiceMonitor")
-            .withPlural("servicemonitors")
-            .withNamespaced(true)
-            .build();
-
     private ControlPlane cluster;
     private KubernetesClient admin;
     private ChartRelease chart;
     private OperatorProcess operator;
-    private boolean installedServiceMonitorCrd;
+    private MonitoringCrds monitoringCrds;
 
     @BeforeAll
     void installChartAndStartOperator() {
@@ -74,7 +63,7 @@ class OperatorIT {
                 cluster.kubectl("-n", ChartRelease.NAMESPACE, "scale", "deployment/modproxy-operator", "--replicas=0");
         assertThat(scaled.succeeded()).as(scaled.toString()).isTrue();
         // before the operator starts, so it watches ServiceMonitors (as the chart's ServiceAccount) from the outset
-        installedServiceMonitorCrd = installServiceMonitorCrdUnlessPresent();
+        monitoringCrds = MonitoringCrds.installUnlessPresent(cluster);
         operator =
                 OperatorProcess.start("operator-a", cluster, ChartRelease.NAMESPACE, chart.operatorToken(), Map.of());
     }
@@ -95,53 +84,12 @@ class OperatorIT {
                     chart.uninstall();
                 }
             } finally {
-                // the operator module's tests that run here later (OperatorTestsAgainstClusterIT) start without it
-                if (installedServiceMonitorCrd) {
-                    admin.apiextensions()
-                            .v1()
-                            .customResourceDefinitions()
-                            .withName(SERVICE_MONITOR_CRD)
-                            .withTimeout(60, TimeUnit.SECONDS)
-                            .delete();
+                // the operator module's tests that run here later (OperatorTestsAgainstClusterIT) start without them
+                if (monitoringCrds != null) {
+                    monitoringCrds.close();
                 }
             }
         }
-    }
-
-    /**
-     * The Prometheus operator's CRD, as small as the API server takes it (no schema beyond an object), where the
-     * cluster has none: the e2e control plane. A cluster running the Prometheus operator keeps its own.
-     */
-    private boolean installServiceMonitorCrdUnlessPresent() {
-        if (admin.apiextensions()
-                        .v1()
-                        .customResourceDefinitions()
-                        .withName(SERVICE_MONITOR_CRD)
-                        .get()
-                != null) {
-            return false;
-        }
-        Commands.Result created = cluster.kubectlWithInput("""
-                apiVersion: apiextensions.k8s.io/v1
-                kind: CustomResourceDefinition
-                metadata:
-                  name: servicemonitors.monitoring.coreos.com
-                spec:
-                  group: monitoring.coreos.com
-                  scope: Namespaced
-                  names: {kind: ServiceMonitor, plural: servicemonitors, listKind: ServiceMonitorList, singular: servicemonitor}
-                  versions:
-                    - name: v1
-                      served: true
-                      storage: true
-                      schema:
-                        openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}
-                """, "create", "-f", "-");
-        assertThat(created.succeeded()).as(created.toString()).isTrue();
-        Commands.Result established =
-                cluster.kubectl("wait", "--for=condition=Established", "--timeout=60s", "crd/" + SERVICE_MONITOR_CRD);
-        assertThat(established.succeeded()).as(established.toString()).isTrue();
-        return true;
     }
 
     private GenericKubernetesResource create(String namespace, String name, Map<String, Object> spec) {
@@ -1215,6 +1163,60 @@ class OperatorIT {
     }
 
     /**
+     * The ServiceMonitor of {@code spec.metrics.serviceMonitor}, against prometheus-operator's own CRD (not a schema
+     * of this suite's): accepted, and stored with the spec ServiceMonitorDependent makes, field for field. The
+     * operator applies server-side, and the API server refuses an apply with a field that CRD does not declare
+     * ("field not declared in schema"; the open schema this suite had took anything): the cache would not get Ready.
+     * Its selector finds the cache's management Service, on a port of that name.
+     */
+    @Test
+    void theServiceMonitorIsStoredWholeUnderPrometheusOperatorsCrdAndSelectsTheManagementService() {
+        String namespace = Namespaces.of("scraped");
+        Map<String, Object> spec = Caches.smallSpec();
+        spec.put(
+                "metrics",
+                Map.of(
+                        "serviceMonitor",
+                        Map.of(
+                                "enabled",
+                                true,
+                                "interval",
+                                "1m30s",
+                                "labels",
+                                Map.of("release", "kube-prometheus-stack"))));
+        create(namespace, "scraped", spec);
+        awaitReady(namespace, "scraped");
+
+        GenericKubernetesResource monitor = admin.genericKubernetesResources(MonitoringCrds.SERVICE_MONITOR)
+                .inNamespace(namespace)
+                .withName("scraped")
+                .get();
+        assertThat(monitor).as("ServiceMonitor %s/scraped", namespace).isNotNull();
+        assertThat(monitor.getMetadata().getLabels()).containsEntry("release", "kube-prometheus-stack");
+        Map<String, String> selector = Map.of(
+                "app.kubernetes.io/name", "modproxy",
+                "app.kubernetes.io/instance", "scraped",
+                "app.kubernetes.io/component", "proxy-management");
+        // what ServiceMonitorDependent sends, field for field
+        assertThat(monitor.getAdditionalProperties().get("spec"))
+                .as("spec of the ServiceMonitor as the API server stored it")
+                .isEqualTo(Map.of(
+                        "selector",
+                        Map.of("matchLabels", selector),
+                        "endpoints",
+                        List.of(Map.of("port", "management", "path", "/q/metrics", "interval", "1m30s"))));
+        // what Prometheus would scrape: the Services its selector matches in the ServiceMonitor's namespace
+        assertThat(admin.services()
+                        .inNamespace(namespace)
+                        .withLabels(selector)
+                        .list()
+                        .getItems())
+                .singleElement()
+                .satisfies(service -> assertThat(service.getSpec().getPorts())
+                        .anySatisfy(port -> assertThat(port.getName()).isEqualTo("management")));
+    }
+
+    /**
      * Every object the operator makes names its cache as its one controller (kubectl describe: "Controlled By"),
      * the retained volume excepted, and the garbage collector follows those references.
      */
@@ -1339,7 +1341,7 @@ class OperatorIT {
                 .withLabels(labels)
                 .list()
                 .getItems());
-        made.addAll(admin.genericKubernetesResources(SERVICE_MONITOR)
+        made.addAll(admin.genericKubernetesResources(MonitoringCrds.SERVICE_MONITOR)
                 .inNamespace(namespace)
                 .withLabels(labels)
                 .list()
