@@ -36,6 +36,7 @@ import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.jboss.logging.Logger;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
@@ -743,8 +744,24 @@ public final class S3Storage implements Storage, AutoCloseable {
     }
 
     private IOException failure(String action, String name, Exception e) {
-        String message = "cannot " + action + " " + name + " in " + describe() + ": " + e.getMessage();
+        String message = "cannot " + action + " " + name + " in " + describe() + ": " + answerOf(e) + e.getMessage();
         return refusal(e) ? new StorageRefusedException(message, e) : new IOException(message, e);
+    }
+
+    /**
+     * The bucket's own answer, as a platform engineer searches the log and the storage service's documentation for it:
+     * its error code and HTTP status ({@code NoSuchBucket (HTTP 404): }), which the SDK's message leaves out (it gives
+     * the service's prose and the status only). Empty when the bucket gave no answer (a timeout, a connection cut).
+     */
+    private static String answerOf(Exception e) {
+        if (!(e instanceof SdkServiceException service)) {
+            return "";
+        }
+        String code = service instanceof AwsServiceException aws && aws.awsErrorDetails() != null
+                ? aws.awsErrorDetails().errorCode()
+                : null;
+        String status = "HTTP " + service.statusCode();
+        return (code == null || code.isBlank() ? status : code + " (" + status + ")") + ": ";
     }
 
     /**
@@ -781,7 +798,7 @@ public final class S3Storage implements Storage, AutoCloseable {
                 e.addSuppressed(cause);
                 return failure("upload", name, e);
             }
-            answer = "it refuses a HeadBucket (" + oneLine(headRefused) + ")";
+            answer = "it refuses a HeadBucket (" + answerOf(headRefused) + oneLine(headRefused) + ")";
         } catch (TimeoutException notAnswered) {
             e.addSuppressed(probeTimedOut(notAnswered));
             return failure("upload", name, e);

@@ -82,6 +82,27 @@ class S3RefusalTest {
                     StorageRefusedException.class, () -> bucket.lookup(new StorageKey("example.com/a/@v/v1.0.0.info")));
             assertTrue(refused.getMessage().contains("deleted-meanwhile"), refused.getMessage());
             assertTrue(refused.getMessage().contains("bucket does not exist"), refused.getMessage());
+            // the code a platform engineer searches the log and the storage service's documentation for
+            assertTrue(refused.getMessage().contains(": NoSuchBucket (HTTP 404): "), refused.getMessage());
+        }
+    }
+
+    @Test
+    void aRefusalOfTheCredentialsNamesTheBucketsErrorCodeAndStatus() throws Exception {
+        server.createBucket("wrong-secret");
+        try (S3Storage bucket = new S3Storage(
+                new S3Storage.Settings(Optional.of(server.endpoint()), "wrong-secret", "cache", "us-east-1", true),
+                StaticCredentialsProvider.create(AwsBasicCredentials.create(
+                        server.credentials().resolveCredentials().accessKeyId(), "wrong")),
+                staging)) {
+            StorageRefusedException lookup = assertThrows(
+                    StorageRefusedException.class, () -> bucket.lookup(new StorageKey("example.com/a/@v/v1.0.0.info")));
+            assertTrue(lookup.getMessage().contains(": SignatureDoesNotMatch (HTTP 403): "), lookup.getMessage());
+
+            // the readiness probe's HeadBucket: a HEAD's answer has no body, so the SDK reads no code from it
+            StorageRefusedException probe = assertThrows(StorageRefusedException.class, bucket::probeWritable);
+            assertTrue(probe.getMessage().contains("cannot reach bucket wrong-secret"), probe.getMessage());
+            assertTrue(probe.getMessage().contains(": HTTP 403: "), probe.getMessage());
         }
     }
 
