@@ -453,7 +453,7 @@ public final class LocalDiskStorage implements Storage {
         private final Path target;
 
         Writer(StorageKey key, Path target, Path staged) throws IOException {
-            super(staged, true);
+            super(staged, true, true);
             this.key = key;
             this.target = target;
         }

@@ -848,7 +848,7 @@ public final class S3Storage implements Storage, AutoCloseable {
         private final StorageKey key;
 
         Writer(StorageKey key, Path staged) throws IOException {
-            super(staged, false); // the upload is what makes it durable
+            super(staged, false, false); // the upload makes it durable; hits come from the bucket
             this.key = key;
         }
 

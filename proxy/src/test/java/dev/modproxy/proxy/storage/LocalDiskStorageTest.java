@@ -362,7 +362,7 @@ class LocalDiskStorageTest {
         Path staged = root.resolve("put-1.part");
         Files.createDirectory(staged);
 
-        assertThrows(IOException.class, () -> new StagedWriter(staged, true) {
+        assertThrows(IOException.class, () -> new StagedWriter(staged, true, true) {
             @Override
             StoredObject publish(Path stagedFile, long size) {
                 throw new AssertionError("never opened, never published");
