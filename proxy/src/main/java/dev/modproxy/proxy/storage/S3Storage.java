@@ -794,6 +794,12 @@ public final class S3Storage implements Storage, AutoCloseable {
             answer = "it answers a HeadBucket (200)";
         } catch (ExecutionException asked) {
             Throwable cause = asked.getCause();
+            if (cause instanceof ApiCallTimeoutException || cause instanceof ApiCallAttemptTimeoutException) {
+                // the probe's call ran out of its own time first (it started before this upload was cut): the same
+                // bound as the wait below, and the same answer, as probeWritable gives it
+                e.addSuppressed(probeTimedOut((Exception) cause));
+                return failure("upload", name, e);
+            }
             if (!(cause instanceof SdkServiceException headRefused) || !refusal(headRefused)) {
                 e.addSuppressed(cause);
                 return failure("upload", name, e);

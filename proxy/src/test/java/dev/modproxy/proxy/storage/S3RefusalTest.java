@@ -1,5 +1,6 @@
 package dev.modproxy.proxy.storage;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -217,6 +218,39 @@ class S3RefusalTest {
                         "the probe's bound cut it: " + List.of(failed.getCause().getSuppressed()));
             }
             assertTrue(hung.headBuckets() >= 1, "the bucket was asked: " + hung.requests());
+        }
+    }
+
+    /**
+     * An upload cut while a probe's HeadBucket is already out waits on that call, whose own time (the SDK's, from
+     * before the cut) runs out before the wait does: the same bound, told the same way, not a failure of another kind.
+     */
+    @Test
+    void anUploadCutWhileAProbeIsOutIsBoundByThatProbesTime() throws Exception {
+        try (RefusingBucket hung = new RefusingBucket("hung", RefusingBucket.HeadBucket.HELD, Duration.ZERO, 1);
+                S3Storage bucket = storageAt(hung, "hung")) {
+            ExecutorService readiness = Executors.newSingleThreadExecutor();
+            try {
+                Future<?> probe = readiness.submit(() -> {
+                    assertThrows(ProbeTimeoutException.class, bucket::probeWritable);
+                    return null;
+                });
+                await().atMost(Duration.ofSeconds(5)).until(() -> hung.headBuckets() >= 1);
+                try (StorageWriter writer = bucket.openWriter(new StorageKey("example.com/a/@v/v1.0.0.zip"))) {
+                    writer.output().write(ZIP);
+                    IOException failed = assertThrows(IOException.class, writer::commit);
+
+                    assertFalse(failed instanceof StorageRefusedException, failed.toString());
+                    assertTrue(
+                            List.of(failed.getCause().getSuppressed()).stream()
+                                    .anyMatch(ProbeTimeoutException.class::isInstance),
+                            "the probe's bound: " + List.of(failed.getCause().getSuppressed()));
+                }
+                probe.get();
+                assertEquals(1, hung.headBuckets(), "one HeadBucket, shared: " + hung.requests());
+            } finally {
+                readiness.shutdownNow();
+            }
         }
     }
 
