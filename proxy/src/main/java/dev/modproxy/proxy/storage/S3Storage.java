@@ -679,7 +679,7 @@ public final class S3Storage implements Storage, AutoCloseable {
             throw new InterruptedIOException("interrupted while probing bucket " + settings.bucket());
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
-            if (cause instanceof ApiCallTimeoutException || cause instanceof ApiCallAttemptTimeoutException) {
+            if (ranOutOfItsTime(cause)) {
                 throw probeTimedOut((Exception) cause);
             }
             if (cause instanceof SdkException sdk) {
@@ -714,6 +714,11 @@ public final class S3Storage implements Storage, AutoCloseable {
             throw new IOException("storage " + describe() + " is closed", e);
         }
         return probing;
+    }
+
+    /** The probe's call ended by its own timeouts (PROBE_TIMEOUT), which is the probe's bound, as the wait's is. */
+    private static boolean ranOutOfItsTime(Throwable cause) {
+        return cause instanceof ApiCallTimeoutException || cause instanceof ApiCallAttemptTimeoutException;
     }
 
     private ProbeTimeoutException probeTimedOut(Exception cause) {
@@ -794,7 +799,7 @@ public final class S3Storage implements Storage, AutoCloseable {
             answer = "it answers a HeadBucket (200)";
         } catch (ExecutionException asked) {
             Throwable cause = asked.getCause();
-            if (cause instanceof ApiCallTimeoutException || cause instanceof ApiCallAttemptTimeoutException) {
+            if (ranOutOfItsTime(cause)) {
                 // the probe's call ran out of its own time first (it started before this upload was cut): the same
                 // bound as the wait below, and the same answer, as probeWritable gives it
                 e.addSuppressed(probeTimedOut((Exception) cause));
